@@ -1,0 +1,99 @@
+"""gpuad: reverse-mode automatic differentiation for NumPy-style programs on NVIDIA GPUs.
+
+Example::
+
+    import gpuad as ad
+    import gpuad.numpy as gnp
+
+    x = ad.tensor([0.5, 1.5], requires_grad=True)
+    y = gnp.sum(gnp.sin(x) * x)
+    y.backward()
+    print(x.grad)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import numpy  # noqa: E402,I001  (binds the op namespace used by Tensor methods)
+from . import tensor as _tensor_mod
+from ._state import enable_grad, is_deterministic, is_grad_enabled, no_grad, set_deterministic
+from .backends import Backend, get_backend, set_backend, use_backend
+from .engine import GradError
+from .tensor import Tensor
+
+_tensor_mod._R = numpy
+from . import engine as _engine  # noqa: E402
+
+_engine._R = numpy
+
+from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
+from .custom import checkpoint, custom_jvp, custom_vjp  # noqa: E402
+from .rules import MissingRuleError  # noqa: E402
+from .tape import Tape, make_tape  # noqa: E402
+from .transforms import (  # noqa: E402
+    grad,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A Tensor on the active backend. Device arrays (CuPy, PyTorch, JAX, Numba) are taken
+    without a copy; NumPy arrays without a copy on the NumPy backend.
+
+    Example: ``x = gpuad.tensor([1.0, 2.0], requires_grad=True)``
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    be = get_backend()
+    arr = _to_backend(be, data, dtype)
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def _to_backend(be: Backend, data: Any, dtype: Any):
+    if isinstance(data, be.array_type):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if be.name == "cupy" and (hasattr(data, "__cuda_array_interface__")
+                              or hasattr(data, "__dlpack__")):
+        return be.from_device(data, dtype)
+    if be.name == "numpy" and hasattr(data, "__dlpack__") and not hasattr(data, "__array__"):
+        return be.xp.from_dlpack(data)
+    if be.name == "numpy" and hasattr(data, "__cuda_array_interface__"):
+        raise TypeError(
+            "tensor: a GPU array cannot be used on the numpy backend without a host copy; "
+            "use gpuad.set_backend('cupy') or copy it to the host first"
+        )
+    arr = be.xp.asarray(data, dtype=dtype)
+    if dtype is None and arr.dtype.kind in "iub" and requires_float(data):
+        arr = arr.astype(float)
+    return arr
+
+
+def requires_float(data: Any) -> bool:
+    return isinstance(data, float)
+
+
+def warmup() -> None:
+    """Compile the active backend's kernels ahead of time (no-op on the NumPy backend)."""
+    be = get_backend()
+    fn = getattr(be, "warmup", None)
+    if fn is not None:
+        fn()
+
+
+__all__ = [
+    "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
+    "get_backend", "use_backend", "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd",
+    "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "make_tape", "Tape",
+    "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
+    "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
+]

@@ -1,0 +1,16 @@
+"""The CPU backend: NumPy arrays. It is the reference every other backend is tested against."""
+
+from __future__ import annotations
+
+import numpy
+
+from . import Backend
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+    xp = numpy
+    array_type = numpy.ndarray
+
+    def to_host(self, a):
+        return numpy.asarray(a)

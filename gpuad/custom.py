@@ -1,0 +1,302 @@
+"""User-defined derivative rules and checkpointing: custom_vjp, custom_jvp, checkpoint."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from . import _state
+from . import rules as _r
+from .engine import GradError, Node, edge_of, run_backward
+from .numpy import random as _random
+from .rules import Rule
+from .tensor import Tensor
+from .tree import tree_flatten, tree_map, tree_unflatten
+
+
+def _is_array(a) -> bool:
+    return isinstance(a, Tensor) or hasattr(a, "shape") and hasattr(a, "dtype")
+
+
+def _raw(a):
+    return a.data if isinstance(a, Tensor) else a
+
+
+def _saved_entry(a):
+    if isinstance(a, Tensor):
+        return (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None, a._tan,
+                a.requires_grad)
+    return (a,)
+
+
+def _tracked(leaves) -> bool:
+    return _state.local.grad_enabled and any(
+        isinstance(a, Tensor) and a.requires_grad for a in leaves)
+
+
+def _has_tangents(leaves) -> bool:
+    return any(isinstance(a, Tensor) and a._tan for a in leaves)
+
+
+def _make_node(rule, edges, saved, params, out):
+    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype)
+    return Tensor(out, _node=node)
+
+
+def _pack(leaves):
+    """One flat array holding every float output (a single tape step has one output)."""
+    xp = _r._xp(leaves[0])
+    return xp.concatenate([xp.ravel(_raw(x)) for x in leaves]) if len(leaves) > 1 else \
+        _raw(leaves[0])
+
+
+def _unpack(flat, leaves):
+    if len(leaves) == 1:
+        return [flat]
+    out, off = [], 0
+    for x in leaves:
+        n = int(_raw(x).size)
+        out.append(_r.reshape(_r.getitem(flat, slice(off, off + n)), _r.shape(x)))
+        off += n
+    return out
+
+
+# ---- checkpoint -----------------------------------------------------------------------------
+
+def _ckpt_vjp(g, ans, inputs, params, need):
+    fn, seed, adef, arr_pos, flat_args, arg_nodes, edges = (
+        params["fn"], params["seed"], params["adef"], params["arr_pos"], params["flat_args"],
+        params["arg_nodes"], params["edges"])
+    diff = isinstance(g, Tensor)
+    args = list(flat_args)
+    for k, (pos, x) in enumerate(zip(arr_pos, inputs, strict=True)):
+        if isinstance(x, Tensor):
+            args[pos] = x
+        elif arg_nodes[k] is not None:
+            args[pos] = Tensor(x, _node=arg_nodes[k])
+        else:
+            args[pos] = x
+    with _state.enable_grad(), _random.seeded(seed):
+        out = fn(*tree_unflatten(adef, args))
+    leaves = [x for x in tree_flatten(out)[0] if isinstance(x, Tensor) and x.requires_grad]
+    if not leaves:
+        return [None] * len(edges)
+    flat = leaves[0] if len(leaves) == 1 else _r.concatenate([_r.reshape(x, (-1,))
+                                                              for x in leaves])
+    targets = [e for e, n in zip(edges, need, strict=True) if n]
+    res = run_backward([flat], [g], targets=targets, retain_graph=diff, create_graph=diff)
+    return [res.get(e) for e in edges]
+
+
+_CKPT = Rule("checkpoint", None, None, None, None, None, _ckpt_vjp, False, False, False)
+_CKPT.extra_bytes = None
+
+
+def checkpoint(f: Callable) -> Callable:
+    """Run ``f`` without keeping its intermediate values; recompute them in backward.
+
+    Only the inputs are saved, so a chain of checkpointed blocks holds one block's
+    activations at a time. Random draws inside ``f`` are replayed exactly on recomputation.
+
+    Example::
+
+        block = gpuad.checkpoint(lambda h: gnp.tanh(h @ w))
+        loss = gnp.sum(block(block(x)))
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args):
+        flat_args, adef = tree_flatten(args)
+        if not _state.local.grad_enabled or _has_tangents(flat_args):
+            return f(*args)
+        seed = _random.draw_seed()
+        found: dict = {}
+        prev = _state.local.__dict__.get("collect")
+        _state.local.collect = found
+        try:
+            with _state.no_grad(), _random.seeded(seed):
+                out = f(*args)
+        finally:
+            _state.local.collect = prev
+        if prev is not None:
+            prev.update(found)
+        leaves, odef = tree_flatten(out)
+        diff = [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
+        if not found or not diff:
+            return out
+        arr_pos = [i for i, a in enumerate(flat_args) if _is_array(a)]
+        saved = [None] + [_saved_entry(flat_args[i]) for i in arr_pos]
+        arg_nodes = [edge_of(flat_args[i]) if isinstance(flat_args[i], Tensor) and
+                     flat_args[i].requires_grad else None for i in arr_pos]
+        edges = list(found.values())
+        params = {"fn": f, "seed": seed, "adef": adef, "arr_pos": arr_pos,
+                  "flat_args": [None if _is_array(a) else a for a in flat_args],
+                  "arg_nodes": arg_nodes, "edges": edges}
+        dl = [leaves[i] for i in diff]
+        packed = _make_node(_CKPT, edges, saved, params, _pack(dl))
+        for i, v in zip(diff, _unpack(packed, dl), strict=True):
+            leaves[i] = v
+        return tree_unflatten(odef, leaves)
+
+    return wrapped
+
+
+# ---- custom_vjp -------------------------------------------------------------------------------
+
+def _cvjp_vjp(g, ans, inputs, params, need):
+    bwd, res = params["bwd"], params["res"]
+    if isinstance(g, Tensor):
+        cts = bwd(res, g)
+    else:
+        with _state.no_grad():
+            cts = bwd(tree_map(_raw, res), g)
+    if not isinstance(cts, tuple | list):
+        cts = (cts,)
+    pos = params["arr_pos"]
+    if len(cts) != params["nargs"]:
+        raise GradError(
+            f"custom_vjp {params['name']}: bwd returned {len(cts)} cotangents for "
+            f"{params['nargs']} arguments"
+        )
+    return [cts[p] for p in pos]
+
+
+def _res_bytes(params):
+    return sum(int(getattr(_raw(x), "nbytes", 0)) for x in tree_flatten(params["res"])[0])
+
+
+class custom_vjp:
+    """A function with a user-supplied reverse-mode rule, as ``jax.custom_vjp``.
+
+    Example::
+
+        @gpuad.custom_vjp
+        def f(x):
+            return gnp.log1p(gnp.exp(x))
+
+        def f_fwd(x):
+            y = f(x)
+            return y, (x,)
+
+        def f_bwd(res, g):
+            (x,) = res
+            return (g * gnp.exp(x) / (1 + gnp.exp(x)),)
+
+        f.defvjp(f_fwd, f_bwd)
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+        self.rule = Rule(f"custom_vjp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
+                         None, _cvjp_vjp, False, False, False)
+        self.rule.extra_bytes = _res_bytes
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args: Any) -> Any:
+        if self.fwd is None:
+            raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
+        if _has_tangents(args):
+            raise GradError(
+                f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
+                f"for a function with only a custom vjp; use custom_jvp instead"
+            )
+        if not _tracked(args):
+            return self.fun(*args)
+        out, res = self.fwd(*args)
+        arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(args[i]) for i in arr_pos]
+        params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
+                  "name": self.fun.__name__}
+        saved = [None] * (len(edges) + 1)
+        return _make_node(self.rule, edges, saved, params, _raw(out))
+
+
+# ---- custom_jvp -------------------------------------------------------------------------------
+
+def _cjvp_vjp(g, ans, inputs, params, need):
+    """Reverse mode by transposing the user's (linear in the tangents) jvp rule."""
+    rule, args = params["jvp"], list(params["args"])
+    for k, pos in enumerate(params["arr_pos"]):
+        args[pos] = inputs[k] if inputs[k] is not None else args[pos]
+    diff = isinstance(g, Tensor)
+    with _state.enable_grad():
+        ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
+              if _is_array(a) else a for a in args]
+        prim = [a if diff else _raw(a) for a in args]
+        _, t_out = rule(tuple(prim), tuple(ts))
+        targets = [edge_of(ts[p]) for p in params["arr_pos"]]
+        if not (isinstance(t_out, Tensor) and t_out.requires_grad):
+            return [None] * len(targets)
+        res = run_backward([t_out], [g], targets=targets, retain_graph=diff, create_graph=diff)
+    return [res.get(t) for t in targets]
+
+
+class custom_jvp:
+    """A function with a user-supplied forward-mode rule, as ``jax.custom_jvp``.
+
+    Reverse mode transposes the rule, so one rule serves both modes.
+
+    Example::
+
+        @gpuad.custom_jvp
+        def softplus(x):
+            return gnp.logaddexp(x, 0.0)
+
+        @softplus.defjvp
+        def softplus_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            return softplus(x), t * gpuad.nn.sigmoid(x)
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.jvp_rule: Callable | None = None
+        self.rule = Rule(f"custom_jvp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
+                         None, _cjvp_vjp, False, False, False)
+
+    def defjvp(self, jvp: Callable) -> Callable:
+        self.jvp_rule = jvp
+        return jvp
+
+    def __call__(self, *args: Any) -> Any:
+        if self.jvp_rule is None:
+            raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
+        if _has_tangents(args):
+            return self._forward_mode(args)
+        if not _tracked(args):
+            return self.fun(*args)
+        with _state.no_grad():
+            out = self.fun(*args)
+        arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(args[i]) for i in arr_pos]
+        saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
+        params = {"jvp": self.jvp_rule, "args": [None if i in arr_pos else a
+                                                 for i, a in enumerate(args)],
+                  "arr_pos": arr_pos}
+        return _make_node(self.rule, edges, saved, params, _raw(out))
+
+    def _forward_mode(self, args):
+        level = max(k for a in args if isinstance(a, Tensor) and a._tan for k in a._tan)
+        from .engine import _strip
+
+        low = [_strip(a, level) for a in args]
+        out = self(*low)
+        tans = []
+        for a, lo in zip(args, low, strict=True):
+            t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
+            if t is None and _is_array(lo):
+                t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
+            tans.append(t)
+        _, t_out = self.jvp_rule(tuple(low), tuple(tans))
+        res = out if isinstance(out, Tensor) else Tensor(out)
+        res = Tensor(res.data, _node=res._node, _tan=dict(res._tan or {}), _ver=res._ver)
+        res._tan[level] = t_out
+        return res
+

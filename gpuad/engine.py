@@ -1,0 +1,722 @@
+"""Recording and replaying the tape.
+
+Every primitive call goes through :func:`apply`. When an input requires grad, ``apply`` appends a
+:class:`Node` to the tape: the rule, edges to the inputs' nodes, and the saved values the rule's
+adjoint formulas use (inferred once per rule from the formulas themselves). Nodes are ordered by
+a global sequence number, so the tape is the Wengert list of the executed trace; it lives only
+as long as some output still refers to it, so discarded results free their steps.
+
+:func:`run_backward` walks the tape in reverse sequence order, applies each rule's vjp and
+accumulates adjoints at shared inputs. The first-order path works on raw backend arrays (and
+fused backend kernels); when a higher-order derivative is being taken (``create_graph``, or
+forward-mode tangents are present) the same formulas run on Tensors and are themselves recorded.
+"""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+
+import numpy as _np
+
+from . import _state
+from .backends import Backend, _by_array_type, get_backend
+from .tensor import Tensor
+
+_local = _state.local
+_seq = _state.seq
+_flags = _state.flags
+_EMPTY: dict = {}
+_ndarray = _np.ndarray
+
+
+class GradError(RuntimeError):
+    """A differentiation request that cannot be honoured (backward twice, stale values, ...)."""
+
+
+class Node:
+    """One step of the tape: ``out = rule(*inputs, **params)``."""
+
+    __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "freed",
+                 "rebuild", "tan", "where", "__weakref__")
+
+    def __init__(self, rule, edges, saved, params, shape, dtype, rebuild=False, tan=False):
+        self.tan = tan
+        self.rule = rule
+        self.edges = edges
+        self.saved = saved
+        self.params = params
+        self.shape = shape
+        self.dtype = dtype
+        self.freed = False
+        self.rebuild = rebuild
+        self.where = None
+        self.seq = next(_seq)
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+    def saved_bytes(self) -> int:
+        if self.saved is None:
+            return 0
+        total = 0
+        for s in self.saved:
+            if s is not None:
+                total += int(getattr(s[0], "nbytes", 0))
+        extra = self.rule.extra_bytes
+        if extra is not None:
+            total += extra(self.params)
+        return total
+
+    def __repr__(self) -> str:
+        return f"<Node {self.seq} {self.rule.name} -> {self.shape}>"
+
+
+class LeafNode:
+    """The accumulation point of a leaf tensor that requires grad."""
+
+    __slots__ = ("ref", "seq", "shape", "dtype", "__weakref__")
+    rule = None
+    edges = ()
+    freed = False
+
+    def __init__(self, t: Tensor):
+        self.ref = weakref.ref(t)
+        self.shape = t.data.shape
+        self.dtype = t.data.dtype
+        self.seq = next(_seq)
+
+    @property
+    def name(self) -> str:
+        t = self.ref()
+        return (t.name if t is not None and t.name else "leaf")
+
+    def saved_bytes(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"<LeafNode {self.seq} {self.shape}>"
+
+
+def edge_of(t: Tensor):
+    """The node through which adjoints reach ``t`` (created on demand for leaves)."""
+    n = t._node
+    if n is None:
+        n = t._node = LeafNode(t)
+    return n
+
+
+# ---- backend selection ----------------------------------------------------------------------
+
+def _select_backend(datas: list, args: tuple) -> Backend:
+    """The backend of the Tensor inputs, else of any device array, else the active one.
+
+    Raw NumPy arrays and Python values are moved to that backend; Tensors of two different
+    backends are an error.
+    """
+    be = None
+    for a in args:
+        if isinstance(a, Tensor):
+            b = _by_array_type.get(type(a.data))
+            if b is None:
+                continue
+            if be is None:
+                be = b
+            elif b is not be:
+                raise TypeError(
+                    f"cannot mix tensors of the {be.name!r} and {b.name!r} backends in one op; "
+                    f"move one with gpuad.tensor(x.numpy()) under the other backend"
+                )
+    if be is None:
+        for d in datas:
+            b = _by_array_type.get(type(d))
+            if b is not None and b.name != "numpy":
+                be = b
+                break
+    if be is None:
+        be = get_backend()
+    if be.name != "numpy":
+        at = be.array_type
+        for i, d in enumerate(datas):
+            if isinstance(d, _ndarray | list | tuple) and type(d) is not at:
+                datas[i] = be.asarray(d)
+    return be
+
+
+def _current_xp(datas, args):
+    if len(_by_array_type) <= 1:
+        return get_backend()
+    return _select_backend(datas, args)
+
+
+# ---- recording ------------------------------------------------------------------------------
+
+def apply(rule, args: tuple, params: dict = _EMPTY):
+    """Run primitive ``rule`` on ``args``; record it on the tape when an input requires grad.
+
+    Returns a raw backend array when no argument is a Tensor, else a Tensor.
+    """
+    datas = list(args)
+    has_tensor = False
+    track = False
+    tan = False
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            has_tensor = True
+            datas[i] = a.data
+            if a.requires_grad:
+                track = True
+            if a._tan:
+                tan = True
+    be = _current_xp(datas, args)
+    try:
+        out = rule.fwd(be.xp, *datas, **params)
+    except (ValueError, TypeError, IndexError) as e:
+        raise type(e)(_describe_failure(rule, args, e)) from e
+    if type(out) is not _ndarray and be.name == "numpy":
+        out = _np.asarray(out)
+    if not has_tensor:
+        return out
+    if _flags["anomaly"]:
+        from .anomaly import check_forward
+
+        check_forward(rule, args, out)
+    if rule.nondiff or out.dtype.kind not in "fc":
+        return Tensor(out)
+    if track and _local.grad_enabled:
+        ver = [0]
+        node = _record(rule, args, params, out, ver)
+        res = Tensor(out, _node=node, _ver=ver)
+    else:
+        res = Tensor(out)
+        if track and _local.collect is not None:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    n = edge_of(a)
+                    _local.collect[n] = n
+    if rule.view:
+        base = args[0]
+        if isinstance(base, Tensor):
+            res._ver = base._ver
+            res._seen = base._ver[0]
+            res._base = base._base if base._base is not None else base
+            if node_saves_output(res):
+                res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+    if tan:
+        res._tan = _propagate_tangents(rule, args, params, out, res._node)
+    return res
+
+
+def node_saves_output(t: Tensor) -> bool:
+    n = t._node
+    return n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None
+
+
+def _record(rule, args, params, out, ver):
+    edges = []
+    mask = 0
+    bit = 1
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            if a._seen != a._ver[0] and a._node is not None and a._node.rule is not None:
+                raise GradError(
+                    f"{rule.name}: an input was modified in place through another view "
+                    f"(version {a._ver[0]}, its history was recorded at version {a._seen}); "
+                    f"its gradient would be wrong"
+                )
+            edges.append(edge_of(a))
+            mask |= bit
+        else:
+            edges.append(None)
+        bit <<= 1
+    slots = rule.slots_for(mask, len(args))
+    saved = [None] * (len(args) + 1)
+    has_tan = False
+    for s in slots:
+        if s == 0:
+            saved[0] = (out, ver, 0, None, None, False)
+        else:
+            a = args[s - 1]
+            if isinstance(a, Tensor):
+                saved[s] = (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None,
+                            a._tan, a.requires_grad)
+                if a._tan:
+                    has_tan = True
+            else:
+                saved[s] = (a,)
+    rebuild = False
+    if has_tan and 0 in slots:
+        # forward-over-reverse: the output's tangent is needed in backward; keep the inputs so
+        # the output can be rebuilt with its tangents instead of holding a cycle to them.
+        rebuild = True
+        for s, a in enumerate(args, 1):
+            if saved[s] is None:
+                if isinstance(a, Tensor):
+                    saved[s] = (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None,
+                                a._tan, a.requires_grad)
+                else:
+                    saved[s] = (a,)
+    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype, rebuild, has_tan)
+    if _flags["anomaly"]:
+        from .anomaly import user_frame
+
+        node.where = user_frame()
+    return node
+
+
+def _strip(a, level):
+    """``a`` without the tangents of ``level`` and above (same data and tape node)."""
+    if not isinstance(a, Tensor):
+        return a
+    tan = a._tan
+    if tan:
+        low = {k: v for k, v in tan.items() if k < level}
+        tan = low or None
+    if tan is None and not a.requires_grad:
+        return a.data
+    return Tensor(a.data, _node=a._node if a.requires_grad else None, _tan=tan, _ver=a._ver)
+
+
+def _propagate_tangents(rule, args, params, out, node):
+    levels = set()
+    for a in args:
+        if isinstance(a, Tensor) and a._tan:
+            levels.update(a._tan)
+    out_tan: dict = {}
+    for level in sorted(levels):
+        prim = [_strip(a, level) for a in args]
+        low = {k: v for k, v in out_tan.items()}
+        if low or node is not None:
+            ans = Tensor(out, _node=node, _tan=low or None)
+        else:
+            ans = out
+        total = None
+        for i, a in enumerate(args):
+            if not isinstance(a, Tensor) or not a._tan:
+                continue
+            t = a._tan.get(level)
+            if t is None:
+                continue
+            c = rule.jvp_arg(i, t, ans, prim, params)
+            if c is None:
+                continue
+            total = c if total is None else _R.add(total, c)
+        if total is not None:
+            if rule.elementwise:
+                total = _guard_zero(total, [a._tan.get(level) if isinstance(a, Tensor) and a._tan
+                                            else None for a in args])
+            total = _fit(total, out.shape, out.dtype)
+            out_tan[level] = total
+    return out_tan or None
+
+
+def _describe_failure(rule, args, err) -> str:
+    shapes = []
+    for a in args:
+        shp = getattr(a, "shape", None)
+        shapes.append(str(tuple(shp)) if shp is not None else type(a).__name__)
+    return f"{rule.name}: invalid inputs with shapes {', '.join(shapes)}: {err}"
+
+
+# ---- shape and dtype fitting (broadcasting undone in one place) -------------------------------
+
+def _fit(g, shape, dtype):
+    """Sum ``g`` down to ``shape`` (undoing broadcasting) and cast it to ``dtype``."""
+    gshape = g.shape
+    if tuple(gshape) != tuple(shape):
+        nlead = len(gshape) - len(shape)
+        if nlead < 0:
+            g = _R.broadcast_to(g, shape)
+        else:
+            axes = tuple(range(nlead)) + tuple(
+                i + nlead for i, n in enumerate(shape) if n == 1 and gshape[i + nlead] != 1
+            )
+            if axes:
+                g = _R.sum(g, axes, keepdims=True)
+            if nlead:
+                g = _R.reshape(g, tuple(shape))
+            elif tuple(g.shape) != tuple(shape):
+                g = _R.broadcast_to(g, shape)
+    if g.dtype != dtype:
+        g = _R.astype(g, dtype)
+    return g
+
+
+def _guard_zero(r, gs):
+    """Where every incoming adjoint (or tangent) is zero, the contribution is exactly zero.
+
+    This keeps NaN and inf of a local derivative out of the result wherever nothing flows,
+    e.g. through the unselected branch of ``where``.
+    """
+    data = r.data if isinstance(r, Tensor) else r
+    if isinstance(data, _ndarray):
+        if _np.isfinite(_np.sum(data)):
+            return r
+    zero = None
+    for g in gs:
+        if g is None:
+            continue
+        z = _R.equal(g, 0)
+        zero = z if zero is None else _R.logical_and(zero, z)
+    if zero is None:
+        return r
+    if tuple(zero.shape) != tuple(r.shape):
+        zero = _R.broadcast_to(zero, r.shape)
+    return _R.where(zero, 0, r)
+
+
+# ---- backward ---------------------------------------------------------------------------------
+
+def _saved_raw(node):
+    saved = node.saved
+    if saved is None:
+        raise GradError(
+            f"{node.rule.name}: trying to backward through this step a second time; its saved "
+            f"values were freed after the first backward. Pass retain_graph=True to the first "
+            f"call if you need to backward twice."
+        )
+    vals = []
+    for i, s in enumerate(saved):
+        if s is None:
+            vals.append(None)
+        elif len(s) == 1:
+            vals.append(s[0])
+        else:
+            if s[1][0] != s[2]:
+                raise GradError(
+                    f"{node.rule.name}: input {i - 1} was saved for the gradient at version "
+                    f"{s[2]} but has since been modified in place (now version {s[1][0]}); "
+                    f"compute the gradient before writing to it, or write to a copy"
+                )
+            vals.append(s[0])
+    return vals
+
+
+def _saved_tensors(node, raw):
+    vals = [None] * len(raw)
+    for i, s in enumerate(node.saved):
+        if s is None or i == 0:
+            continue
+        if len(s) == 1:
+            vals[i] = s[0]
+        elif s[3] is not None or s[4]:
+            vals[i] = Tensor(s[0], _node=s[3], _tan=s[4], _ver=s[1])
+        else:
+            vals[i] = s[0]
+    if node.saved[0] is not None:
+        if node.rebuild:
+            vals[0] = apply(node.rule, tuple(vals[1:]), node.params)
+        else:
+            vals[0] = Tensor(raw[0], _node=node)
+    return vals
+
+
+def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_graph=False,
+                 on_step=None, stop_at_targets=True):
+    """Propagate adjoints from ``roots`` (Tensors) seeded with ``cotangents`` (arrays/Tensors).
+
+    With ``targets`` (a list of nodes) the adjoints reaching those nodes are returned and no
+    ``.grad`` is touched; otherwise they accumulate into the ``.grad`` of leaves.
+    """
+    grads: dict = {}
+    owned: dict = {}
+    heap: list = []
+    for r, c in zip(roots, cotangents, strict=True):
+        n = r._node
+        if n is None:
+            continue
+        if n in grads:
+            grads[n] = _R.add(grads[n], c)
+            owned[n] = True
+        else:
+            grads[n] = c
+            owned[n] = False
+            heapq.heappush(heap, (-n.seq, id(n), n))
+    relevant = None
+    if targets is not None:
+        relevant = _relevant_nodes([r._node for r in roots if r._node is not None], targets)
+    results = {} if targets is not None else None
+    target_set = set(targets) if targets is not None else None
+    errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
+    try:
+        while heap:
+            _, _, node = heapq.heappop(heap)
+            g = grads.pop(node)
+            own = owned.pop(node)
+            if on_step is not None:
+                on_step(node, g)
+            if target_set is not None and node in target_set:
+                results[node] = g
+                if stop_at_targets:
+                    continue
+            if node.rule is None:
+                if results is None:
+                    _accumulate_leaf(node, g, own, create_graph)
+                continue
+            diff = create_graph or node.tan or (isinstance(g, Tensor) and g._tan)
+            _step(node, g, diff, create_graph, grads, owned, heap, relevant)
+            if not retain_graph:
+                node.saved = None
+                node.freed = True
+    finally:
+        errstate.__exit__(None, None, None)
+    return results
+
+
+def _relevant_nodes(start, targets):
+    """Nodes from which some target is reachable (the only ones backward needs to visit)."""
+    seen = {}
+    stack = list(start)
+    order = []
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen[n] = False
+        order.append(n)
+        for e in n.edges:
+            if e is not None and e not in seen:
+                stack.append(e)
+    tset = set(targets)
+    order.sort(key=lambda n: n.seq)
+    for n in order:
+        if n in tset or any(e is not None and seen.get(e) for e in n.edges):
+            seen[n] = True
+    return {n for n, v in seen.items() if v}
+
+
+def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
+    rule = node.rule
+    raw = _saved_raw(node)
+    if diff:
+        vals = _saved_tensors(node, raw)
+        if not isinstance(g, Tensor):
+            g = Tensor(g)
+        ctx = _state.enable_grad() if create_graph else _state.no_grad()
+    else:
+        vals = raw
+        ctx = None
+        if isinstance(g, Tensor):
+            g = g.data
+    ans = vals[0]
+    inputs = vals[1:]
+    params = node.params
+    edges = node.edges
+    fused = None
+    if not diff and rule.name in _fused_table(g):
+        fused = _fused_table(g)[rule.name]
+    if ctx is not None:
+        ctx.__enter__()
+    try:
+        if _flags["anomaly"]:
+            from .anomaly import check_backward_input
+
+            check_backward_input(node, g)
+        contribs = None
+        if rule.vjp_all is not None:
+            need = [e is not None and (relevant is None or e in relevant) for e in edges]
+            contribs = rule.vjp_all(g, ans, inputs, params, need)
+        for i, e in enumerate(edges):
+            if e is None or (relevant is not None and e not in relevant):
+                continue
+            if contribs is not None:
+                c = contribs[i]
+            else:
+                c = NotImplemented
+                if fused is not None:
+                    acc = grads.get(e) if owned.get(e) else None
+                    c = fused(i, g, ans, tuple(inputs), params, acc)
+                    if c is not NotImplemented:
+                        if acc is not None and c is acc:
+                            continue
+                        _add_grad(grads, owned, heap, e, c, True)
+                        continue
+                c = rule.vjp_arg(i, g, ans, inputs, params)
+            if c is None:
+                continue
+            if rule.elementwise:
+                c = _guard_zero(c, [g])
+            c = _fit(c, e.shape, e.dtype)
+            if isinstance(c, _np.generic):
+                c = _np.asarray(c)
+            if _flags["anomaly"]:
+                from .anomaly import check_backward
+
+                check_backward(node, i, c)
+            _add_grad(grads, owned, heap, e, c, False)
+    finally:
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+
+
+def _fused_table(g):
+    be = _by_array_type.get(type(g))
+    return be.fused_vjp if be is not None else _EMPTY
+
+
+def _add_grad(grads, owned, heap, e, c, fresh):
+    if e in grads:
+        acc = grads[e]
+        if owned[e] and not isinstance(acc, Tensor | _np.generic) \
+                and not isinstance(c, Tensor) and acc.dtype == c.dtype and acc.shape == c.shape:
+            acc += c
+        else:
+            grads[e] = _R.add(acc, c)
+            owned[e] = not isinstance(grads[e], Tensor)
+    else:
+        grads[e] = c
+        owned[e] = fresh
+        heapq.heappush(heap, (-e.seq, id(e), e))
+
+
+def _accumulate_leaf(node, g, own, create_graph):
+    t = node.ref()
+    if t is None:
+        return
+    if not isinstance(g, Tensor):
+        g = Tensor(_np.array(g) if isinstance(g, _np.generic) else (g if own else g.copy()))
+    elif not create_graph:
+        g = Tensor(g.data.copy())
+    if t.grad is None:
+        t.grad = g
+    elif create_graph or isinstance(t.grad.data, type(g.data)) is False:
+        t.grad = _R.add(t.grad, g)
+    else:
+        t.grad.data = t.grad.data + g.data
+
+
+def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
+    """``out.backward()``: accumulate adjoints into the ``.grad`` of the leaves."""
+    if not isinstance(out, Tensor) or not out.requires_grad:
+        raise GradError(
+            "backward: the output does not require grad (no input of the computation had "
+            "requires_grad=True, or it ran under no_grad)"
+        )
+    if gradient is None:
+        if out.data.size != 1:
+            raise GradError(
+                f"backward: the output has shape {out.shape}; pass gradient= (a cotangent of "
+                f"that shape) or reduce it to a scalar first"
+            )
+        be = _by_array_type.get(type(out.data))
+        gradient = be.xp.ones(out.data.shape, out.data.dtype)
+    else:
+        gradient = check_cotangent("backward", out, gradient)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        nodes = [edge_of(t) for t in inputs]
+        res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
+                           create_graph=create_graph)
+        for t, n in zip(inputs, nodes, strict=True):
+            if n in res:
+                _accumulate_leaf_into(t, res[n], create_graph)
+        return
+    run_backward([out], [gradient], retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _accumulate_leaf_into(t, g, create_graph):
+    g = g if isinstance(g, Tensor) else Tensor(g)
+    if not create_graph:
+        g = Tensor(g.data.copy())
+    t.grad = g if t.grad is None else _R.add(t.grad, g)
+
+
+def check_cotangent(where: str, out, c):
+    """Validate a cotangent for ``out``: same shape, a floating dtype, same backend."""
+    data = c.data if isinstance(c, Tensor) else c
+    be = _by_array_type.get(type(out.data))
+    if not hasattr(data, "shape"):
+        data = be.xp.asarray(data, dtype=out.data.dtype)
+        c = data
+    if tuple(data.shape) != tuple(out.shape):
+        raise ValueError(
+            f"{where}: cotangent has shape {tuple(data.shape)} but the output has shape "
+            f"{tuple(out.shape)}"
+        )
+    if data.dtype.kind not in "fc":
+        raise TypeError(
+            f"{where}: cotangent has dtype {data.dtype}; it must be floating point like the "
+            f"output ({out.dtype})"
+        )
+    if type(data) is not type(out.data):
+        ob = _by_array_type.get(type(data))
+        if ob is not None and ob is not be:
+            if be.name == "numpy":
+                raise TypeError(
+                    f"{where}: cotangent is a {ob.name} array but the output lives on the "
+                    f"numpy backend"
+                )
+            c = be.asarray(data) if not isinstance(c, Tensor) else Tensor(be.asarray(data))
+    return c
+
+
+# ---- in-place writes ---------------------------------------------------------------------------
+
+def assign_inplace(t: Tensor, value, index) -> None:
+    """``t[index] = value`` (``index=None``: the whole tensor, as in ``+=``), with versions."""
+    tracked_value = isinstance(value, Tensor) and (value.requires_grad or value._tan)
+    track = (_local.grad_enabled and (t.requires_grad or tracked_value)) or bool(t._tan) or (
+        isinstance(value, Tensor) and bool(value._tan))
+    if not track:
+        vdata = value.data if isinstance(value, Tensor) else value
+        try:
+            if index is None:
+                t.data[...] = vdata
+            else:
+                idx = _R.normalize_index(index)
+                t.data[idx] = vdata
+        except (ValueError, TypeError, IndexError) as e:
+            raise type(e)(
+                f"setitem: cannot write a value of shape {getattr(vdata, 'shape', ())} into "
+                f"a tensor of shape {t.shape}: {e}"
+            ) from e
+        t._ver[0] += 1
+        t._seen = t._ver[0]
+        return
+    if t.requires_grad and t.is_leaf:
+        raise GradError(
+            f"in-place write to a leaf tensor of shape {t.shape} that requires grad; its "
+            f"gradient would be lost. Write under gpuad.no_grad() (e.g. an optimiser step) or "
+            f"use an out-of-place op"
+        )
+    if t._base is not None:
+        raise GradError(
+            f"in-place write to a view (shape {t.shape}) while recording gradients is not "
+            f"supported: the base tensor's history cannot be updated. Use gnp.where or build "
+            f"a new array instead"
+        )
+    if index is None:
+        new = value if isinstance(value, Tensor) else Tensor(value)
+        if tuple(new.shape) != tuple(t.shape):
+            raise ValueError(
+                f"in-place op: result of shape {new.shape} does not fit the tensor of shape "
+                f"{t.shape}"
+            )
+    else:
+        new = _R.index_update(t, index, value)
+    node = new._node
+    if node is not None and node.rule is not None and node.saved is not None:
+        _snapshot_saved(node, t._ver)
+    if new.data is not t.data:
+        t.data[...] = new.data
+    t._ver[0] += 1
+    t._seen = t._ver[0]
+    t._node = node
+    t.requires_grad = node is not None
+    t._tan = new._tan
+
+
+def _snapshot_saved(node, ver):
+    """Give ``node`` private copies of values it saved from the buffer about to be overwritten."""
+    saved = list(node.saved)
+    for i, s in enumerate(saved):
+        if s is not None and len(s) > 1 and s[1] is ver:
+            saved[i] = (s[0].copy(), [0], 0) + s[3:]
+    node.saved = saved
+
+
+from . import rules as _R  # noqa: E402  (rules builds on apply)

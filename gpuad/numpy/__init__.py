@@ -1,0 +1,580 @@
+"""NumPy names and signatures, differentiable.
+
+Every function accepts Tensors and plain arrays (NumPy, or CuPy on the GPU backend). With no
+Tensor argument the result is a plain backend array; with one it is a Tensor on the tape.
+
+Example::
+
+    import gpuad as ad
+    import gpuad.numpy as gnp
+    x = ad.tensor([0.5, 1.0], requires_grad=True)
+    y = gnp.sum(gnp.sin(x) * x)
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as _np
+
+from .. import rules as _r
+from ..backends import get_backend
+from ..engine import assign_inplace
+from ..rules import (  # noqa: F401  (re-exported primitives)
+    abs,
+    absolute,
+    all,
+    amax,
+    amin,
+    any,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    argmax,
+    argmin,
+    argsort,
+    astype,
+    broadcast_to,
+    ceil,
+    concatenate,
+    copy,
+    cos,
+    cosh,
+    cumprod,
+    cumsum,
+    einsum,
+    equal,
+    erf,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    getitem,
+    greater,
+    greater_equal,
+    hypot,
+    index_update,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logsumexp,
+    matmul,
+    max,
+    min,
+    mod,
+    negative,
+    normalize_index,
+    not_equal,
+    prod,
+    reciprocal,
+    reshape,
+    rint,
+    round,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    sum,
+    swapaxes,
+    tan,
+    tanh,
+    transpose,
+    trunc,
+)
+from ..rules import add as _add
+from ..rules import divide as _divide
+from ..rules import maximum as _maximum
+from ..rules import minimum as _minimum
+from ..rules import multiply as _multiply
+from ..rules import power as _power
+from ..rules import subtract as _subtract
+from ..rules import where as _where3
+from ..tensor import Tensor
+from . import linalg, random  # noqa: F401
+
+pi = _np.pi
+e = _np.e
+inf = _np.inf
+nan = _np.nan
+newaxis = None
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
+bool_ = _np.bool_
+shape = _r.shape
+ndim = _r.ndim
+
+
+def _with_out(fn):
+    def f(*args, out=None):
+        r = fn(*args)
+        if out is None:
+            return r
+        if isinstance(out, Tensor):
+            assign_inplace(out, r, None)
+        else:
+            out[...] = r.data if isinstance(r, Tensor) else r
+        return out
+
+    f.__name__ = fn.__name__
+    f.__doc__ = f"``numpy.{fn.__name__}``, differentiable; ``out=`` writes in place."
+    return f
+
+
+add = _with_out(_add)
+subtract = _with_out(_subtract)
+multiply = _with_out(_multiply)
+divide = true_divide = _with_out(_divide)
+power = _with_out(_power)
+maximum = _with_out(_maximum)
+minimum = _with_out(_minimum)
+
+
+def clip(x, a_min=None, a_max=None, out=None):
+    """Clip to [a_min, a_max]; the adjoint passes through inside the closed interval."""
+    r = _r.clip(x, a_min, a_max)
+    if out is not None:
+        assign_inplace(out, r, None) if isinstance(out, Tensor) else out.__setitem__(
+            Ellipsis, _r.data(r))
+        return out
+    return r
+
+
+def where(condition, x=None, y=None):
+    """``where(c, x, y)`` selects; the unselected branch gets an exactly-zero adjoint.
+
+    With one argument, returns the indices where ``condition`` is true (not differentiable).
+    """
+    if x is None and y is None:
+        return nonzero(condition)
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    return _where3(condition, x, y)
+
+
+def nonzero(x):
+    return tuple(_r._xp(x).nonzero(_r.data(x)))
+
+
+def _data(a):
+    return a.data if isinstance(a, Tensor) else a
+
+
+# ---- creation (backend arrays, not Tensors) -------------------------------------------------
+
+def _xp():
+    return get_backend().xp
+
+
+def array(obj: Any, dtype: Any = None, copy: bool = True):  # noqa: F811
+    """A backend array (NumPy or CuPy) from ``obj``; Tensors give their data."""
+    return _xp().array(_data(obj), dtype=dtype, copy=copy)
+
+
+def asarray(obj: Any, dtype: Any = None):
+    """Like ``array`` without copying when possible."""
+    return _xp().asarray(_data(obj), dtype=dtype)
+
+
+def zeros(shape_, dtype=float):
+    return _xp().zeros(shape_, dtype=dtype)
+
+
+def ones(shape_, dtype=float):
+    return _xp().ones(shape_, dtype=dtype)
+
+
+def empty(shape_, dtype=float):
+    return _xp().empty(shape_, dtype=dtype)
+
+
+def full(shape_, fill_value, dtype=None):
+    return _xp().full(shape_, fill_value, dtype=dtype)
+
+
+def zeros_like(a, dtype=None):
+    return _r._xp(a).zeros_like(_data(a), dtype=dtype)
+
+
+def ones_like(a, dtype=None):
+    return _r._xp(a).ones_like(_data(a), dtype=dtype)
+
+
+def empty_like(a, dtype=None):
+    return _r._xp(a).empty_like(_data(a), dtype=dtype)
+
+
+def full_like(a, fill_value, dtype=None):
+    return _r._xp(a).full_like(_data(a), fill_value, dtype=dtype)
+
+
+def eye(n, m=None, k=0, dtype=float):
+    return _xp().eye(n, m, k, dtype=dtype)
+
+
+def identity(n, dtype=float):
+    return _xp().eye(n, dtype=dtype)
+
+
+def arange(*args, **kwargs):
+    return _xp().arange(*args, **kwargs)
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None):
+    return _xp().linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+
+
+def size(a, axis=None):
+    s = shape(a)
+    if axis is not None:
+        return s[axis]
+    n = 1
+    for k in s:
+        n *= k
+    return n
+
+
+# ---- reductions built from primitives ------------------------------------------------------
+
+def _count(x, axis):
+    s = shape(x)
+    ax = _r.norm_axis(axis, len(s))
+    n = 1
+    for i in range(len(s)) if ax is None else ax:
+        n *= s[i]
+    return n
+
+
+def mean(x, axis=None, keepdims: bool = False, dtype=None):
+    """Arithmetic mean over ``axis``."""
+    if dtype is not None:
+        x = astype(x, dtype)
+    return sum(x, axis, keepdims=keepdims) / builtins.max(_count(x, axis), 1)
+
+
+def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
+    d = x - mean(x, axis, keepdims=True)
+    return sum(square(d), axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
+
+
+def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    """Standard deviation over ``axis``."""
+    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+
+
+def average(x, axis=None, weights=None):
+    if weights is None:
+        return mean(x, axis)
+    return sum(x * weights, axis) / sum(weights, axis)
+
+
+# ---- shape manipulation ---------------------------------------------------------------------
+
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def expand_dims(x, axis):
+    s = list(shape(x))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    nd = len(s) + len(axes)
+    for a in sorted(a % nd for a in axes):
+        s.insert(a, 1)
+    return reshape(x, tuple(s))
+
+
+def squeeze(x, axis=None):
+    s = shape(x)
+    if axis is None:
+        keep = tuple(n for n in s if n != 1)
+    else:
+        axes = _r.norm_axis(axis, len(s))
+        for a in axes:
+            if s[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {s} has size {s[a]}, not 1")
+        keep = tuple(n for i, n in enumerate(s) if i not in axes)
+    return reshape(x, keep)
+
+
+def moveaxis(x, source, destination):
+    nd = ndim(x)
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [s % nd for s in src]
+    dst = [d % nd for d in dst]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return transpose(x, tuple(order))
+
+
+def atleast_1d(x):
+    return reshape(x, (1,)) if ndim(x) == 0 else x
+
+
+def atleast_2d(x):
+    nd = ndim(x)
+    return reshape(x, (1,) * (2 - nd) + shape(x)) if nd < 2 else x
+
+
+def stack(arrays, axis: int = 0):
+    """Join arrays along a new axis."""
+    arrays = list(arrays)
+    nd = ndim(arrays[0]) + 1
+    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis % nd)
+
+
+def vstack(arrays):
+    return concatenate([atleast_2d(a) for a in arrays], 0)
+
+
+def hstack(arrays):
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
+
+
+def array_split(x, indices_or_sections, axis: int = 0):
+    n = shape(x)[axis]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        q, r = divmod(n, k)
+        bounds = [0]
+        for i in range(k):
+            bounds.append(bounds[-1] + q + (1 if i < r else 0))
+    else:
+        bounds = [0] + [builtins.min(int(i), n) for i in indices_or_sections] + [n]
+    return [_r._take_axis(x, a, b, axis % ndim(x)) for a, b in zip(bounds[:-1], bounds[1:],
+                                                                   strict=True)]
+
+
+def split(x, indices_or_sections, axis: int = 0):
+    """Split into sub-arrays along ``axis`` (equal sections must divide the axis)."""
+    if isinstance(indices_or_sections, int) and shape(x)[axis] % indices_or_sections:
+        raise ValueError(
+            f"split: array of shape {shape(x)} does not divide into {indices_or_sections} "
+            f"equal sections along axis {axis}"
+        )
+    return array_split(x, indices_or_sections, axis)
+
+
+def take(x, indices, axis=None):
+    """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
+    if axis is None:
+        return getitem(ravel(x), indices)
+    axis = axis % ndim(x)
+    return getitem(x, (slice(None),) * axis + (indices,))
+
+
+def take_along_axis(x, indices, axis: int):
+    xp = _r._xp(x)
+    idx = _data(indices)
+    axis = axis % ndim(x)
+    grids = []
+    for d in range(ndim(x)):
+        if d == axis:
+            grids.append(idx)
+        else:
+            s = [1] * ndim(x)
+            s[d] = idx.shape[d]
+            grids.append(xp.arange(idx.shape[d]).reshape(s))
+    return getitem(x, tuple(grids))
+
+
+def sort(x, axis: int = -1):
+    """Sorted copy; the adjoint is routed back through the sorting permutation."""
+    return take_along_axis(x, _r._xp(x).argsort(_data(x), axis=axis), axis)
+
+
+def flip(x, axis=None):
+    axes = range(ndim(x)) if axis is None else ([axis] if isinstance(axis, int) else axis)
+    idx = [slice(None)] * ndim(x)
+    for a in axes:
+        idx[a] = slice(None, None, -1)
+    return getitem(x, tuple(idx))
+
+
+def fliplr(x):
+    return flip(x, 1)
+
+
+def flipud(x):
+    return flip(x, 0)
+
+
+def roll(x, shift, axis=None):
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), shape(x))
+    shifts = [shift] if isinstance(shift, int) else list(shift)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    xp = _r._xp(x)
+    for s, a in zip(shifts, axes, strict=True):
+        n = shape(x)[a]
+        x = take(x, xp.asarray(_np.roll(_np.arange(n), s)), a)
+    return x
+
+
+def tile(x, reps):
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    d = builtins.max(ndim(x), len(reps))
+    s = (1,) * (d - ndim(x)) + shape(x)
+    reps = (1,) * (d - len(reps)) + reps
+    x = reshape(x, tuple(v for n in s for v in (1, n)))
+    x = broadcast_to(x, tuple(v for r, n in zip(reps, s, strict=True) for v in (r, n)))
+    return reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True)))
+
+
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        x, axis = ravel(x), 0
+    n = shape(x)[axis]
+    idx = _np.repeat(_np.arange(n), _np.asarray(_data(repeats)) if not isinstance(
+        repeats, int) else repeats)
+    return take(x, _r._xp(x).asarray(idx), axis)
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values=0):
+    """``numpy.pad`` (constant, edge, reflect, symmetric, wrap)."""
+    nd = ndim(x)
+    pw = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (nd, 2))
+    xp = _r._xp(x)
+    for a in range(nd):
+        before, after = int(pw[a, 0]), int(pw[a, 1])
+        if before == after == 0:
+            continue
+        if mode == "constant":
+            parts = []
+            for n in (before, after):
+                s = list(shape(x))
+                s[a] = n
+                parts.append(xp.full(tuple(s), constant_values, dtype=_data(x).dtype))
+            x = concatenate([parts[0], x, parts[1]], a)
+        else:
+            idx = _np.pad(_np.arange(shape(x)[a]), (before, after), mode=mode)
+            x = take(x, xp.asarray(idx), a)
+    return x
+
+
+def triu(x, k: int = 0):
+    xp = _r._xp(x)
+    n, m = shape(x)[-2:]
+    return x * xp.triu(xp.ones((n, m), dtype=_data(x).dtype), k)
+
+
+def tril(x, k: int = 0):
+    xp = _r._xp(x)
+    n, m = shape(x)[-2:]
+    return x * xp.tril(xp.ones((n, m), dtype=_data(x).dtype), k)
+
+
+def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """The diagonal of the (axis1, axis2) planes, moved to the last axis."""
+    x = moveaxis(x, (axis1, axis2), (-2, -1))
+    n, m = shape(x)[-2:]
+    xp = _r._xp(x)
+    if offset >= 0:
+        k = builtins.max(0, builtins.min(n, m - offset))
+        rows, cols = xp.arange(k), xp.arange(k) + offset
+    else:
+        k = builtins.max(0, builtins.min(n + offset, m))
+        rows, cols = xp.arange(k) - offset, xp.arange(k)
+    return getitem(x, (Ellipsis, rows, cols))
+
+
+def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    return sum(diagonal(x, offset, axis1, axis2), -1)
+
+
+def diag(v, k: int = 0):
+    """A diagonal matrix from a 1-D array, or the diagonal of a 2-D array."""
+    if ndim(v) == 2:
+        return diagonal(v, k)
+    if ndim(v) != 1:
+        raise ValueError(f"diag: input must be 1-D or 2-D, got shape {shape(v)}")
+    m = shape(v)[0]
+    n = m + builtins.abs(k)
+    xp = _r._xp(v)
+    rows = xp.arange(m) + builtins.max(-k, 0)
+    cols = xp.arange(m) + builtins.max(k, 0)
+    return _r.scatter(v, index=(rows, cols), shape=(n, n), basic=False)
+
+
+# ---- products -----------------------------------------------------------------------------
+
+def tensordot(a, b, axes=2):
+    """Sum products over the given axes, as ``numpy.tensordot``."""
+    if isinstance(axes, int):
+        ax_a = list(range(ndim(a) - axes, ndim(a)))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    ax_a = [i % ndim(a) for i in ax_a]
+    ax_b = [i % ndim(b) for i in ax_b]
+    for i, j in zip(ax_a, ax_b, strict=True):
+        if shape(a)[i] != shape(b)[j]:
+            raise ValueError(
+                f"tensordot: shape mismatch for sum: {shape(a)} axis {i} vs {shape(b)} axis {j}"
+            )
+    free_a = [i for i in range(ndim(a)) if i not in ax_a]
+    free_b = [i for i in range(ndim(b)) if i not in ax_b]
+    k = 1
+    for i in ax_a:
+        k *= shape(a)[i]
+    sa = [shape(a)[i] for i in free_a]
+    sb = [shape(b)[i] for i in free_b]
+    am = reshape(transpose(a, tuple(free_a + ax_a)), (-1, k))
+    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, -1))
+    return reshape(matmul(am, bm), tuple(sa + sb))
+
+
+def dot(a, b):
+    """``numpy.dot``: matmul for 1-D/2-D operands, tensordot over (last, second-to-last)."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return _multiply(a, b)
+    if ndim(a) <= 2 and ndim(b) <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, ([-1], [-2 if ndim(b) > 1 else -1]))
+
+
+def outer(a, b):
+    return _multiply(getitem(ravel(a), (slice(None), None)), getitem(ravel(b), (None, slice(None))))
+
+
+def inner(a, b):
+    if ndim(a) == 0 or ndim(b) == 0:
+        return _multiply(a, b)
+    return tensordot(a, b, ([-1], [-1]))
+
+
+def vdot(a, b):
+    return sum(_multiply(ravel(a), ravel(b)))
+
+
+def cross(a, b, axis: int = -1):
+    a = moveaxis(a, axis, -1)
+    b = moveaxis(b, axis, -1)
+
+    def c(v, i):
+        return getitem(v, (Ellipsis, i))
+
+    return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1),
+                  c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
+                  c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], -1)

@@ -1,0 +1,273 @@
+"""The Tensor: a backend array plus what reverse and forward mode need to know about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from . import _state
+
+_R: Any = None  # gpuad.rules, bound by gpuad/__init__ (it imports this module)
+
+
+class Tensor:
+    """A differentiable array.
+
+    ``data`` is the backend array (NumPy or CuPy); ``grad`` is filled by ``backward()``.
+
+    Example::
+
+        x = gpuad.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        x.grad  # Tensor([2., 4.])
+    """
+
+    __slots__ = (
+        "data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "name",
+        "__weakref__",
+    )
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: Any, requires_grad: bool = False, *, _node: Any = None,
+                 _tan: dict | None = None, _ver: list | None = None, _base: Any = None):
+        self.data = data
+        self.grad: Tensor | None = None
+        self._node = _node
+        self._ver = _ver if _ver is not None else [0]
+        self._seen = self._ver[0]
+        self._tan = _tan
+        self._base = _base
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad or _node is not None:
+            self.requires_grad_(bool(requires_grad or _node is not None))
+
+    # ---- autograd state -------------------------------------------------------------
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Mark this tensor as a leaf whose gradient ``backward`` accumulates."""
+        if flag:
+            kind = getattr(getattr(self.data, "dtype", None), "kind", "f")
+            if kind not in "fc":
+                raise TypeError(
+                    f"only floating-point tensors can require grad; got dtype {self.data.dtype} "
+                    f"(integer and boolean arrays are not differentiable)"
+                )
+        self.requires_grad = flag
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None or self._node.rule is None
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._node
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the data, cut from the tape and from forward-mode tangents."""
+        return Tensor(self.data, _ver=self._ver, _base=self._base)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        Example: ``loss.backward()``
+        """
+        from .engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ---- array protocol ---------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    @property
+    def T(self) -> Tensor:
+        return _R.transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        return _R.swapaxes(self, -1, -2)
+
+    def numpy(self) -> _np.ndarray:
+        """A host (NumPy) copy of the data."""
+        from .backends import backend_of_type
+
+        be = backend_of_type(type(self.data))
+        return be.to_host(self.data) if be is not None else _np.asarray(self.data)
+
+    def item(self) -> Any:
+        return self.numpy().item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
+        if not isinstance(self.data, _np.ndarray | _np.generic):
+            raise TypeError(
+                "implicit conversion of a GPU tensor to a NumPy array is not allowed; "
+                "use .numpy() for an explicit host copy"
+            )
+        a = _np.asarray(self.data)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.data.__dlpack_device__()
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        try:
+            return self.data.__cuda_array_interface__
+        except AttributeError:
+            raise AttributeError(
+                "__cuda_array_interface__ is only defined for tensors on the cupy backend"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        return int(self.data)
+
+    def __repr__(self) -> str:
+        body = repr(self.numpy()).replace("array(", "Tensor(", 1)
+        extra = []
+        if self._node is not None and self._node.rule is not None:
+            extra.append(f"grad_fn={self._node.rule.name}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self._tan:
+            extra.append("tangent levels=" + ",".join(map(str, sorted(self._tan))))
+        return body[:-1] + (", " + ", ".join(extra) if extra else "") + ")"
+
+    __hash__ = object.__hash__
+
+    # ---- operators --------------------------------------------------------------------
+    def __add__(self, o): return _R.add(self, o)
+    def __radd__(self, o): return _R.add(o, self)
+    def __sub__(self, o): return _R.subtract(self, o)
+    def __rsub__(self, o): return _R.subtract(o, self)
+    def __mul__(self, o): return _R.multiply(self, o)
+    def __rmul__(self, o): return _R.multiply(o, self)
+    def __truediv__(self, o): return _R.divide(self, o)
+    def __rtruediv__(self, o): return _R.divide(o, self)
+    def __pow__(self, o): return _R.power(self, o)
+    def __rpow__(self, o): return _R.power(o, self)
+    def __matmul__(self, o): return _R.matmul(self, o)
+    def __rmatmul__(self, o): return _R.matmul(o, self)
+    def __neg__(self): return _R.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _R.abs(self)
+    def __floordiv__(self, o): return _R.floor_divide(self, o)
+    def __rfloordiv__(self, o): return _R.floor_divide(o, self)
+    def __mod__(self, o): return _R.mod(self, o)
+    def __lt__(self, o): return _R.less(self, o)
+    def __le__(self, o): return _R.less_equal(self, o)
+    def __gt__(self, o): return _R.greater(self, o)
+    def __ge__(self, o): return _R.greater_equal(self, o)
+    def __eq__(self, o): return _R.equal(self, o)  # type: ignore[override]
+    def __ne__(self, o): return _R.not_equal(self, o)  # type: ignore[override]
+    def __invert__(self): return _R.logical_not(self)
+    def __and__(self, o): return _R.logical_and(self, o)
+    def __or__(self, o): return _R.logical_or(self, o)
+
+    def __getitem__(self, index): return _R.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        from .engine import assign_inplace
+
+        assign_inplace(self, value, index)
+
+    def __iadd__(self, o): return _inplace(self, _R.add, o)
+    def __isub__(self, o): return _inplace(self, _R.subtract, o)
+    def __imul__(self, o): return _inplace(self, _R.multiply, o)
+    def __itruediv__(self, o): return _inplace(self, _R.divide, o)
+    def __ipow__(self, o): return _inplace(self, _R.power, o)
+
+    # ---- methods mirroring ndarray ------------------------------------------------------
+    def sum(self, axis=None, keepdims=False): return _R.sum(self, axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return _R.mean(self, axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False): return _R.prod(self, axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return _R.max(self, axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return _R.min(self, axis, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
+    def cumsum(self, axis=None): return _R.cumsum(self, axis)
+    def cumprod(self, axis=None): return _R.cumprod(self, axis)
+    def argmax(self, axis=None): return _R.argmax(self, axis)
+    def argmin(self, axis=None): return _R.argmin(self, axis)
+    def dot(self, o): return _R.dot(self, o)
+    def clip(self, a_min=None, a_max=None): return _R.clip(self, a_min, a_max)
+    def astype(self, dtype): return _R.astype(self, dtype)
+    def ravel(self): return _R.ravel(self)
+    def flatten(self): return _R.ravel(self)
+    def squeeze(self, axis=None): return _R.squeeze(self, axis)
+    def trace(self, offset=0, axis1=0, axis2=1): return _R.trace(self, offset, axis1, axis2)
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _R.diagonal(self, offset, axis1, axis2)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return _R.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return _R.transpose(self, axes or None)
+
+    def swapaxes(self, a, b): return _R.swapaxes(self, a, b)
+
+    def copy(self) -> Tensor:
+        return _R.copy(self)
+
+
+def _inplace(t: Tensor, op, other) -> Tensor:
+    from .engine import assign_inplace
+
+    assign_inplace(t, op(t, other), None)
+    return t
+
+
+def _state_grad_enabled() -> bool:
+    return _state.local.grad_enabled

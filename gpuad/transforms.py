@@ -1,0 +1,404 @@
+"""Functional transforms: grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian.
+
+They accept arrays, Python scalars, Tensors and pytrees (tuples, lists, dicts) of them, and
+return plain backend arrays, except where a result is itself being differentiated by an
+enclosing transform (then it is a Tensor on the tape). Transforms nest to any order: each call
+makes fresh differentiation targets, so an inner derivative never mistakes an outer variable
+for its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import _state
+from . import rules as _r
+from .backends import _by_array_type, get_backend
+from .engine import GradError, LeafNode, check_cotangent, edge_of, run_backward
+from .tensor import Tensor
+from .tree import tree_flatten, tree_unflatten
+
+
+def _asarray(x, where: str):
+    if isinstance(x, Tensor):
+        return x
+    if _by_array_type.get(type(x)) is None:
+        x = get_backend().asarray(x)
+    return x
+
+
+def _float_check(a, where: str, i: int):
+    dt = (a.data if isinstance(a, Tensor) else a).dtype
+    if dt.kind not in "fc":
+        raise TypeError(
+            f"{where}: argument {i} has dtype {dt}; only floating-point inputs can be "
+            f"differentiated (integer and boolean values get no gradient). Cast it with "
+            f".astype(float) if you meant a real variable"
+        )
+
+
+def _target(x) -> Tensor:
+    """A fresh differentiation target holding ``x``'s value, linked to ``x``'s own history."""
+    if isinstance(x, Tensor):
+        if x.requires_grad:
+            return _r.identity(x)
+        t = Tensor(x.data, requires_grad=True, _ver=x._ver)
+        t._tan = x._tan
+        return t
+    return Tensor(x, requires_grad=True)
+
+
+def _result(x):
+    """Return Tensors only where something outside still differentiates them."""
+    if isinstance(x, Tensor):
+        if x.requires_grad or x._tan:
+            return x
+        return x.data
+    return x
+
+
+def _outer_dependency(roots, targets) -> bool:
+    """True when ``roots`` depend on tracked values other than ``targets`` (an outer transform
+    or a user graph), so the gradient itself must be recorded."""
+    tset = set(targets)
+    seen = set()
+    stack = [r._node for r in roots if isinstance(r, Tensor) and r._node is not None]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if isinstance(n, LeafNode):
+            if n not in tset:
+                return True
+            continue
+        for e in n.edges:
+            if e is not None:
+                stack.append(e)
+    return False
+
+
+def _prepare(args, argnums, where):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    args = list(args)
+    trees = {}
+    for k in nums:
+        if k >= len(args):
+            raise TypeError(f"{where}: argnums={argnums} but only {len(args)} arguments given")
+        leaves, tdef = tree_flatten(args[k])
+        targets = []
+        for i, leaf in enumerate(leaves):
+            leaf = _asarray(leaf, where)
+            _float_check(leaf, where, k if len(leaves) == 1 else i)
+            targets.append(_target(leaf))
+        trees[k] = (targets, tdef)
+        args[k] = tree_unflatten(tdef, targets)
+    return args, nums, trees
+
+
+def _zeros_for(t: Tensor):
+    return _r._xp(t).zeros(t.data.shape, t.data.dtype)
+
+
+def _gradients(out_leaves, cots, trees, nums, where):
+    tgt_tensors = [t for k in nums for t in trees[k][0]]
+    nodes = [edge_of(t) for t in tgt_tensors]
+    tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
+    create = _outer_dependency(tracked, nodes)
+    res = {}
+    if tracked:
+        pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
+                 if isinstance(o, Tensor) and o.requires_grad]
+        res = run_backward([p[0] for p in pairs], [p[1] for p in pairs], targets=nodes,
+                           retain_graph=True, create_graph=create)
+    grads = []
+    for t, n in zip(tgt_tensors, nodes, strict=True):
+        g = res.get(n)
+        grads.append(_result(g) if g is not None else _zeros_for(t))
+    out = []
+    i = 0
+    for k in nums:
+        targets, tdef = trees[k]
+        out.append(tree_unflatten(tdef, grads[i:i + len(targets)]))
+        i += len(targets)
+    return out
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable:
+    """``f``'s value and its gradient with respect to the ``argnums`` arguments.
+
+    Example::
+
+        val, g = gpuad.value_and_grad(lambda x: gnp.sum(x ** 2))(np.ones(3))
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        with _state.enable_grad():
+            new_args, nums, trees = _prepare(args, argnums, "grad")
+            out = f(*new_args, **kwargs)
+            aux = None
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise TypeError("grad(has_aux=True): f must return a pair (output, aux)")
+                out, aux = out
+            if _r.ndim(out) != 0 and _r.shape(out) != (1,):
+                raise TypeError(
+                    f"grad: f must return a scalar, got an output of shape {_r.shape(out)}; "
+                    f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
+                )
+            seed = None
+            if isinstance(out, Tensor):
+                seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
+            g = _gradients([out], [seed], trees, nums, "grad")
+            g = g[0] if isinstance(argnums, int) else tuple(g)
+        value = _result(out)
+        if has_aux:
+            return (value, _tree_result(aux)), g
+        return value, g
+
+    return wrapped
+
+
+def _tree_result(tree):
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [_result(x) for x in leaves])
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
+
+    Example::
+
+        df = gpuad.grad(lambda x: gnp.sin(x) * x)
+        df(1.0)  # cos(1) + sin(1)
+    """
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        (value, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
+        return (g, aux) if has_aux else g
+
+    return wrapped
+
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one cotangent per primal.
+
+    Example::
+
+        y, back = gpuad.vjp(gnp.sin, x)
+        (gx,) = back(gnp.ones_like(y))
+    """
+    with _state.enable_grad():
+        new_args, nums, trees = _prepare(primals, tuple(range(len(primals))), "vjp")
+        out = f(*new_args)
+        aux = None
+        if has_aux:
+            out, aux = out
+    out_leaves, out_def = tree_flatten(out)
+
+    def vjp_fn(cotangent):
+        c_leaves, c_def = tree_flatten(cotangent)
+        if len(c_leaves) != len(out_leaves):
+            raise ValueError(
+                f"vjp: cotangent has {len(c_leaves)} leaves but the output has {len(out_leaves)}"
+            )
+        cots = []
+        for o, c in zip(out_leaves, c_leaves, strict=True):
+            if isinstance(o, Tensor):
+                cots.append(check_cotangent("vjp", o, c))
+            else:
+                if _r.shape(c) != _r.shape(o):
+                    raise ValueError(
+                        f"vjp: cotangent has shape {_r.shape(c)} but the output has shape "
+                        f"{_r.shape(o)}"
+                    )
+                cots.append(c)
+        with _state.enable_grad():
+            g = _gradients(out_leaves, cots, trees, nums, "vjp")
+        return tuple(g)
+
+    primal_out = tree_unflatten(out_def, [_result(o) for o in out_leaves])
+    if has_aux:
+        return primal_out, vjp_fn, _tree_result(aux)
+    return primal_out, vjp_fn
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
+    """Forward mode: ``(f(*primals), J_f(primals) @ tangents)``.
+
+    Example::
+
+        y, t = gpuad.jvp(gnp.sin, (x,), (gnp.ones_like(x),))   # t == cos(x)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    level = next(_state.levels)
+    args = []
+    for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        p_leaves, p_def = tree_flatten(p)
+        t_leaves, _ = tree_flatten(t)
+        if len(p_leaves) != len(t_leaves):
+            raise ValueError(f"jvp: primal {i} and its tangent have different structures")
+        dual = []
+        for pl, tl in zip(p_leaves, t_leaves, strict=True):
+            pl = _asarray(pl, "jvp")
+            _float_check(pl, "jvp", i)
+            if _r.shape(tl) != _r.shape(pl):
+                raise ValueError(
+                    f"jvp: tangent of shape {_r.shape(tl)} for a primal of shape {_r.shape(pl)}"
+                )
+            dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
+        args.append(tree_unflatten(p_def, dual))
+    out = f(*args)
+    o_leaves, o_def = tree_flatten(out)
+    prim, tans = [], []
+    for o in o_leaves:
+        if isinstance(o, Tensor) and o._tan and level in o._tan:
+            t = o._tan[level]
+            prim.append(_result(_drop_level(o, level)))
+            tans.append(_result(t) if isinstance(t, Tensor) else t)
+        else:
+            prim.append(_result(o))
+            tans.append(_r._xp(o).zeros(_r.shape(o), dtype=_r.data(o).dtype))
+    return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
+
+
+def _with_tangent(p, t, level):
+    if isinstance(p, Tensor):
+        tan = dict(p._tan) if p._tan else {}
+        tan[level] = t
+        return Tensor(p.data, _node=edge_of(p) if p.requires_grad else None, _tan=tan,
+                      _ver=p._ver)
+    if isinstance(t, Tensor) and not (t.requires_grad or t._tan):
+        t = t.data
+    return Tensor(p, _tan={level: t})
+
+
+def _drop_level(o: Tensor, level: int) -> Tensor:
+    tan = {k: v for k, v in o._tan.items() if k != level} or None
+    return Tensor(o.data, _node=o._node if o.requires_grad else None, _tan=tan, _ver=o._ver)
+
+
+def _single(argnums):
+    return isinstance(argnums, int)
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Jacobian by reverse mode, one vjp per output element (row by row).
+
+    The result has shape ``out.shape + x.shape``.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args):
+        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        fixed = list(args)
+
+        def g(*xs):
+            a = list(fixed)
+            for k, x in zip(nums, xs, strict=True):
+                a[k] = x
+            return f(*a)
+
+        out, back = vjp(g, *[args[k] for k in nums])
+        out_shape = _r.shape(out)
+        xp = _r._xp(out)
+        m = 1
+        for n in out_shape:
+            m *= n
+        rows = [[] for _ in nums]
+        dt = _r.data(out).dtype
+        for i in range(m):
+            e = xp.zeros(m, dtype=dt)
+            e[i] = 1
+            gs = back(e.reshape(out_shape))
+            for r, gk in zip(rows, gs, strict=True):
+                r.append(gk)
+        jacs = []
+        for k, r in zip(nums, rows, strict=True):
+            xs = _r.shape(args[k]) if hasattr(args[k], "shape") else ()
+            if r:
+                j = _stack(r)
+            else:
+                j = xp.zeros((0,) + xs, dtype=dt)
+            jacs.append(_result(_r.reshape(j, out_shape + xs)))
+        return jacs[0] if _single(argnums) else tuple(jacs)
+
+    return wrapped
+
+
+def _stack(parts):
+    from .numpy import stack
+
+    if any(isinstance(p, Tensor) for p in parts):
+        return stack(parts, 0)
+    return _r._xp(parts[0]).stack(parts, 0)
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Jacobian by forward mode, one jvp per input element (column by column).
+
+    The result has shape ``out.shape + x.shape``.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args):
+        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        jacs = []
+        for k in nums:
+            x = _asarray(args[k], "jacfwd")
+            _float_check(x, "jacfwd", k)
+            xs = _r.shape(x)
+            xd = _r.data(x)
+            xp = _r._xp(x)
+            n = int(xd.size)
+            cols = []
+            out_shape = None
+            for j in range(n):
+                e = xp.zeros(n, dtype=xd.dtype)
+                e[j] = 1
+                a = list(args)
+                a[k] = x
+
+                def g(v, a=a):
+                    a = list(a)
+                    a[k] = v
+                    return f(*a)
+
+                y, t = jvp(g, (x,), (e.reshape(xs),))
+                out_shape = _r.shape(y)
+                cols.append(t)
+            if not cols:
+                y = f(*args)
+                out_shape = _r.shape(y)
+                jacs.append(xp.zeros(out_shape + xs, dtype=xd.dtype))
+                continue
+            j = _stack(cols)  # (n, *out)
+            nd = len(out_shape)
+            j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
+            jacs.append(_result(_r.reshape(j, out_shape + xs)))
+        return jacs[0] if _single(argnums) else tuple(jacs)
+
+    return wrapped
+
+
+jacobian = jacrev
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``.
+
+    Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
+           "GradError"]
