@@ -43,6 +43,10 @@ class Backend:
     def is_available(self) -> bool:
         return True
 
+    def index_add(self, out: Any, index: Any, values: Any) -> None:
+        """``out[index] += values``; repeated indices accumulate."""
+        raise NotImplementedError(f"{self.name}: index_add")
+
     def synchronize(self) -> None:
         pass
 

@@ -14,3 +14,7 @@ class NumpyBackend(Backend):
 
     def to_host(self, a):
         return numpy.asarray(a)
+
+    def index_add(self, out, index, values) -> None:
+        """``out[index] += values`` with repeated indices accumulating (deterministic)."""
+        numpy.add.at(out, index, values)
