@@ -1,30 +1,21 @@
+# Shortcuts for dev.py, which needs only Python 3.11+.
 PYTHON ?= python3
-VENV ?= .venv
-BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench gpu-check clean
+.PHONY: demo test bench gpu-check clean
 
-$(BIN)/activate:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+demo:
+	$(PYTHON) dev.py demo
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install -q -e ".[test]"
-	touch $@
+test:
+	$(PYTHON) dev.py test
 
-demo: $(VENV)/.installed
-	$(BIN)/python examples/quickstart.py
-
-test: $(VENV)/.installed
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
-
-bench: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[bench]"
-	$(BIN)/python -m benchmarks --backend numpy --out benchmarks/results
+bench:
+	$(PYTHON) dev.py setup
+	.venv/bin/pip install -q -e ".[bench]"
+	.venv/bin/python -m benchmarks --backend numpy --out benchmarks/results
 
 gpu-check:
 	bash benchmarks/gpu_check.sh $${OUT:-gpu-results}
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf .venv build *.egg-info

@@ -1,0 +1,288 @@
+"""The GPU backend: CuPy arrays plus fused adjoint kernels compiled from ``kernels/*.cu``.
+
+CuPy is imported when :class:`CupyBackend` is constructed, not when this module is imported.
+The fused kernels cover the same-shape, C-contiguous float32/float64 case; everything else
+returns ``NotImplemented`` so the engine falls back to the rule's formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy
+
+from . import Backend, cuda_sources
+
+ELEMENTWISE_SOURCE = "elementwise_vjp.cu"
+
+# rule name -> (kernel template, what the kernel reads: "ans" or the index of a saved input)
+UNARY_VJP: dict[str, tuple[str, str | int]] = {
+    "exp": ("exp_vjp", "ans"),
+    "expm1": ("expm1_vjp", "ans"),
+    "tan": ("tan_vjp", "ans"),
+    "tanh": ("tanh_vjp", "ans"),
+    "sqrt": ("sqrt_vjp", "ans"),
+    "reciprocal": ("reciprocal_vjp", "ans"),
+    "sigmoid": ("sigmoid_vjp", "ans"),
+    "relu": ("relu_vjp", "ans"),
+    "log": ("log_vjp", 0),
+    "log1p": ("log1p_vjp", 0),
+    "log2": ("log2_vjp", 0),
+    "log10": ("log10_vjp", 0),
+    "sin": ("sin_vjp", 0),
+    "cos": ("cos_vjp", 0),
+    "arcsin": ("arcsin_vjp", 0),
+    "arccos": ("arccos_vjp", 0),
+    "arctan": ("arctan_vjp", 0),
+    "sinh": ("sinh_vjp", 0),
+    "cosh": ("cosh_vjp", 0),
+    "arcsinh": ("arcsinh_vjp", 0),
+    "arccosh": ("arccosh_vjp", 0),
+    "arctanh": ("arctanh_vjp", 0),
+    "square": ("square_vjp", 0),
+    "abs": ("abs_vjp", 0),
+    "softplus": ("softplus_vjp", 0),
+    "gelu": ("gelu_vjp", 0),
+    "silu": ("silu_vjp", 0),
+}
+
+_FLOAT_CHARS = {"f": "float32", "d": "float64"}
+_BLOCK = 256
+_BLOCKS_PER_SM = 32
+
+
+def _import_cupy() -> Any:
+    try:
+        import cupy
+    except ImportError as exc:
+        raise ImportError(
+            "the 'cupy' backend needs CuPy: pip install 'gpuad[cuda12]' or 'gpuad[cuda13]'"
+        ) from exc
+    return cupy
+
+
+class CupyBackend(Backend):
+    """CuPy arrays on the current CUDA device, with NVRTC-compiled fused adjoints."""
+
+    name = "cupy"
+
+    def __init__(self) -> None:
+        super().__init__()
+        cupy = _import_cupy()
+        self.cp = cupy
+        self.xp = cupy
+        self.array_type = cupy.ndarray
+        self._modules: dict[tuple[str, str], Any] = {}
+        self._kernels: dict[tuple[str, str, str], Any] = {}
+        self._grid_cap: dict[int, int] = {}
+        self._gemm_fn: Callable[..., Any] | None = None
+        for rule, (kernel, saved) in UNARY_VJP.items():
+            self.fused_vjp[rule] = self._unary_vjp(kernel, saved)
+        self.fused_vjp["multiply"] = self._multiply_vjp
+        self.fused_vjp["divide"] = self._divide_vjp
+        self.fused_vjp["matmul"] = self._matmul_vjp
+
+    def to_host(self, a: Any) -> numpy.ndarray:
+        return self.cp.asnumpy(a)
+
+    def is_available(self) -> bool:
+        try:
+            return self.cp.cuda.runtime.getDeviceCount() > 0
+        except Exception:
+            return False
+
+    def synchronize(self) -> None:
+        self.cp.cuda.get_current_stream().synchronize()
+
+    # --- compilation ---------------------------------------------------------------------
+
+    def module(self, source: str, dtype: str) -> Any:
+        """The ``cupy.RawModule`` of ``source``'s kernels for ``dtype`` (compiled on first use)."""
+        key = (source, dtype)
+        mod = self._modules.get(key)
+        if mod is None:
+            code = cuda_sources.get_source(source)
+            mod = self.cp.RawModule(
+                code=code,
+                options=cuda_sources.OPTIONS,
+                name_expressions=cuda_sources.kernel_names(code, (dtype,)),
+            )
+            self._modules[key] = mod
+        return mod
+
+    def kernel(self, name: str, dtype: str, source: str = ELEMENTWISE_SOURCE) -> Any:
+        """The ``RawKernel`` ``name<T>`` for ``dtype`` ("float32" or "float64")."""
+        key = (source, name, dtype)
+        k = self._kernels.get(key)
+        if k is None:
+            ctype = cuda_sources.DTYPES[dtype]
+            k = self.module(source, dtype).get_function(f"{name}<{ctype}>")
+            self._kernels[key] = k
+        return k
+
+    def warmup(self, dtypes: tuple[str, ...] = ("float32", "float64")) -> int:
+        """Compile and load every kernel of every source for ``dtypes``; returns their count."""
+        count = 0
+        for fname, code in cuda_sources.list_sources():
+            for dtype in dtypes:
+                for kname in cuda_sources.kernel_templates(code):
+                    self.kernel(kname, dtype, fname)
+                    count += 1
+        return count
+
+    def _grid(self, n: int) -> int:
+        dev = self.cp.cuda.runtime.getDevice()
+        cap = self._grid_cap.get(dev)
+        if cap is None:
+            sms = self.cp.cuda.Device(dev).attributes["MultiProcessorCount"]
+            cap = self._grid_cap[dev] = max(1, int(sms)) * _BLOCKS_PER_SM
+        return max(1, min((n + _BLOCK - 1) // _BLOCK, cap))
+
+    # --- fused adjoints ------------------------------------------------------------------
+
+    def _eligible(self, g: Any, *arrays: Any) -> str | None:
+        """The dtype name when every array is a C-contiguous float array like ``g``, else None."""
+        nd = self.cp.ndarray
+        if not isinstance(g, nd) or not g.flags.c_contiguous:
+            return None
+        dtype = _FLOAT_CHARS.get(g.dtype.char)
+        if dtype is None:
+            return None
+        for a in arrays:
+            if (
+                not isinstance(a, nd)
+                or a.shape != g.shape
+                or a.dtype != g.dtype
+                or not a.flags.c_contiguous
+            ):
+                return None
+        return dtype
+
+    def _launch(self, kernel: str, dtype: str, operands: tuple[Any, ...], g: Any, out: Any) -> Any:
+        accumulate = out is not None
+        if out is None:
+            out = self.cp.empty_like(g)
+        n = g.size
+        if n:
+            self.kernel(kernel, dtype)(
+                (self._grid(n),),
+                (_BLOCK,),
+                (*operands, g, out, numpy.int64(n), numpy.int32(accumulate)),
+            )
+        return out
+
+    def _unary_vjp(self, kernel: str, saved: str | int) -> Callable[..., Any]:
+        def vjp(argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any) -> Any:
+            if argnum != 0:
+                return NotImplemented
+            v = ans if saved == "ans" else (inputs[saved] if len(inputs) > saved else None)
+            dtype = self._eligible(g, v) if out is None else self._eligible(g, v, out)
+            if dtype is None:
+                return NotImplemented
+            return self._launch(kernel, dtype, (v,), g, out)
+
+        vjp.__name__ = vjp.__qualname__ = kernel
+        return vjp
+
+    def _binary_target(self, argnum: int, inputs: tuple, out: Any) -> Any:
+        """The array whose shape the adjoint must have: the saved input, else ``out``."""
+        x = inputs[argnum]
+        return x if x is not None else out
+
+    def _multiply_vjp(
+        self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
+    ) -> Any:
+        if argnum not in (0, 1) or len(inputs) != 2:
+            return NotImplemented
+        target = self._binary_target(argnum, inputs, out)
+        other = inputs[1 - argnum]
+        extra = () if out is None else (out,)
+        dtype = self._eligible(g, target, other, *extra)
+        if dtype is None:
+            return NotImplemented
+        return self._launch("mul_vjp", dtype, (other,), g, out)
+
+    def _divide_vjp(
+        self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
+    ) -> Any:
+        if argnum not in (0, 1) or len(inputs) != 2:
+            return NotImplemented
+        target = self._binary_target(argnum, inputs, out)
+        a, b = inputs
+        extra = () if out is None else (out,)
+        if argnum == 0:
+            dtype = self._eligible(g, target, b, *extra)
+            if dtype is None:
+                return NotImplemented
+            return self._launch("div_vjp_num", dtype, (b,), g, out)
+        dtype = self._eligible(g, a, b, *extra)
+        if dtype is None:
+            return NotImplemented
+        return self._launch("div_vjp_den", dtype, (a, b), g, out)
+
+    def _matmul_vjp(
+        self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
+    ) -> Any:
+        if argnum not in (0, 1) or len(inputs) != 2:
+            return NotImplemented
+        a, b = inputs
+        cp = self.cp
+        arrays = (a, b, g) if out is None else (a, b, g, out)
+        if not all(isinstance(x, cp.ndarray) for x in arrays):
+            return NotImplemented
+        if g.dtype.char not in _FLOAT_CHARS:
+            return NotImplemented
+        for x in arrays:
+            if x.ndim != 2 or not x.flags.c_contiguous or x.dtype != g.dtype:
+                return NotImplemented
+        (m, k), (k2, n) = a.shape, b.shape
+        if k != k2 or g.shape != (m, n) or 0 in (m, k, n):
+            return NotImplemented
+        shape = a.shape if argnum == 0 else b.shape
+        if out is not None and out.shape != shape:
+            return NotImplemented
+        gemm = self._gemm()
+        beta = 0.0 if out is None else 1.0
+        if out is None:
+            out = cp.empty(shape, dtype=g.dtype)
+        if argnum == 0:
+            gemm("N", "T", g, b, out=out, alpha=1.0, beta=beta)
+        else:
+            gemm("T", "N", a, g, out=out, alpha=1.0, beta=beta)
+        return out
+
+    def _gemm(self) -> Callable[..., Any]:
+        if self._gemm_fn is None:
+            import cupy.cublas
+
+            self._gemm_fn = cupy.cublas.gemm
+        return self._gemm_fn
+
+    # --- scatter-add and interop ------------------------------------------------------------
+
+    def index_add(self, out: Any, index: Any, values: Any) -> None:
+        """``out[index] += values`` with repeats accumulating: atomics, or the deterministic
+        Numba kernel (sorted segment sums) under ``gpuad.set_deterministic(True)``."""
+        from .._state import is_deterministic
+
+        if not is_deterministic():
+            import cupyx
+
+            cupyx.scatter_add(out, index, values)
+            return
+        from . import numba_kernels
+
+        cp = self.cp
+        lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
+        vals = cp.ascontiguousarray(cp.broadcast_to(values, lin.shape)).ravel()
+        numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=True)
+
+    def from_device(self, data: Any, dtype: Any = None) -> Any:
+        """A CuPy view of another library's device array (no copy)."""
+        cp = self.cp
+        if hasattr(data, "__cuda_array_interface__"):
+            arr = cp.asarray(data)
+        else:
+            arr = cp.from_dlpack(data)
+        return arr if dtype is None else arr.astype(dtype, copy=False)

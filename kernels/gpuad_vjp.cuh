@@ -1,0 +1,78 @@
+// Shared helpers for gpuad's fused adjoint kernels.
+//
+// Self-contained (no system headers) so that NVRTC compiles it on any machine. Local
+// `#include "..."` lines are expanded by gpuad.backends.cuda_sources before compilation.
+//
+// Each kernel computes, for i in [0, n):
+//     r = g[i] == 0 ? 0 : EXPR(saved values[i], g[i]);  out[i] = accumulate ? out[i] + r : r
+// with a grid-stride loop, reading each operand once and writing out once. A zero adjoint
+// contributes exactly zero, even where the local derivative is inf or NaN (as the engine's
+// generic path does for guarded rules).
+#pragma once
+
+namespace gpuad {
+
+__device__ __forceinline__ float ad_exp(float x) { return expf(x); }
+__device__ __forceinline__ double ad_exp(double x) { return exp(x); }
+__device__ __forceinline__ float ad_sin(float x) { return sinf(x); }
+__device__ __forceinline__ double ad_sin(double x) { return sin(x); }
+__device__ __forceinline__ float ad_cos(float x) { return cosf(x); }
+__device__ __forceinline__ double ad_cos(double x) { return cos(x); }
+__device__ __forceinline__ float ad_sinh(float x) { return sinhf(x); }
+__device__ __forceinline__ double ad_sinh(double x) { return sinh(x); }
+__device__ __forceinline__ float ad_cosh(float x) { return coshf(x); }
+__device__ __forceinline__ double ad_cosh(double x) { return cosh(x); }
+__device__ __forceinline__ float ad_sqrt(float x) { return sqrtf(x); }
+__device__ __forceinline__ double ad_sqrt(double x) { return sqrt(x); }
+__device__ __forceinline__ float ad_erf(float x) { return erff(x); }
+__device__ __forceinline__ double ad_erf(double x) { return erf(x); }
+
+template <typename T>
+__device__ __forceinline__ T ad_sigmoid(T x) {
+    return T(1) / (T(1) + ad_exp(-x));
+}
+
+template <typename T>
+__device__ __forceinline__ T ad_sign(T x) {
+    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps 0 and NaN
+}
+
+constexpr double kLn2 = 0.693147180559945309417232121458176568;
+constexpr double kLn10 = 2.30258509299404568401799145468436421;
+constexpr double kInvSqrt2 = 0.707106781186547524400844362104849039;
+constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
+
+}  // namespace gpuad
+
+// One-operand adjoint: `v` is the saved value (input or output), `gi` the output adjoint.
+#define GPUAD_VJP1(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ saved, const T* __restrict__ g, T* out,    \
+                         long long n, int accumulate) {                                   \
+        using namespace gpuad;                                                            \
+        const long long stride = (long long)blockDim.x * gridDim.x;                       \
+        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;       \
+             i += stride) {                                                               \
+            const T v = saved[i];                                                         \
+            const T gi = g[i];                                                            \
+            const T r = gi == T(0) ? T(0) : (EXPR);                                       \
+            out[i] = accumulate ? out[i] + r : r;                                         \
+        }                                                                                 \
+    }
+
+// Two-operand adjoint: `u` and `v` are two saved values, `gi` the output adjoint.
+#define GPUAD_VJP2(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ saved0, const T* __restrict__ saved1,      \
+                         const T* __restrict__ g, T* out, long long n, int accumulate) {  \
+        using namespace gpuad;                                                            \
+        const long long stride = (long long)blockDim.x * gridDim.x;                       \
+        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;       \
+             i += stride) {                                                               \
+            const T u = saved0[i];                                                        \
+            const T v = saved1[i];                                                        \
+            const T gi = g[i];                                                            \
+            const T r = gi == T(0) ? T(0) : (EXPR);                                       \
+            out[i] = accumulate ? out[i] + r : r;                                         \
+        }                                                                                 \
+    }

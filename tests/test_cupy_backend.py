@@ -1,0 +1,259 @@
+"""The CuPy backend's fused adjoint kernels against their NumPy formulas (GPU only)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gpu
+cupy = pytest.importorskip("cupy")
+
+from gpuad.backends import load  # noqa: E402
+from gpuad.backends.cupy_backend import UNARY_VJP  # noqa: E402
+
+DTYPES = (np.float32, np.float64)
+SHAPE = (37, 129)
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _phi(x):
+    return np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+# rule -> (domain, forward (to make ans), reference adjoint f(g, x, ans))
+UNARY_CASES = {
+    "exp": ((-2, 2), np.exp, lambda g, x, y: g * y),
+    "expm1": ((-2, 2), np.expm1, lambda g, x, y: g * (y + 1)),
+    "log": ((0.5, 3), np.log, lambda g, x, y: g / x),
+    "log1p": ((-0.5, 3), np.log1p, lambda g, x, y: g / (1 + x)),
+    "log2": ((0.5, 3), np.log2, lambda g, x, y: g / (x * np.log(2))),
+    "log10": ((0.5, 3), np.log10, lambda g, x, y: g / (x * np.log(10))),
+    "sin": ((-3, 3), np.sin, lambda g, x, y: g * np.cos(x)),
+    "cos": ((-3, 3), np.cos, lambda g, x, y: -g * np.sin(x)),
+    "tan": ((-1.2, 1.2), np.tan, lambda g, x, y: g * (1 + y**2)),
+    "arcsin": ((-0.9, 0.9), np.arcsin, lambda g, x, y: g / np.sqrt(1 - x**2)),
+    "arccos": ((-0.9, 0.9), np.arccos, lambda g, x, y: -g / np.sqrt(1 - x**2)),
+    "arctan": ((-3, 3), np.arctan, lambda g, x, y: g / (1 + x**2)),
+    "sinh": ((-2, 2), np.sinh, lambda g, x, y: g * np.cosh(x)),
+    "cosh": ((-2, 2), np.cosh, lambda g, x, y: g * np.sinh(x)),
+    "tanh": ((-2, 2), np.tanh, lambda g, x, y: g * (1 - y**2)),
+    "arcsinh": ((-3, 3), np.arcsinh, lambda g, x, y: g / np.sqrt(x**2 + 1)),
+    "arccosh": ((1.2, 3), np.arccosh, lambda g, x, y: g / np.sqrt(x**2 - 1)),
+    "arctanh": ((-0.9, 0.9), np.arctanh, lambda g, x, y: g / (1 - x**2)),
+    "sqrt": ((0.5, 3), np.sqrt, lambda g, x, y: g / (2 * y)),
+    "reciprocal": ((0.5, 3), np.reciprocal, lambda g, x, y: -g * y**2),
+    "square": ((-3, 3), np.square, lambda g, x, y: 2 * x * g),
+    "abs": ((-3, 3), np.abs, lambda g, x, y: g * np.sign(x)),
+    "sigmoid": ((-4, 4), _sigmoid, lambda g, x, y: g * y * (1 - y)),
+    "relu": ((-3, 3), lambda x: np.maximum(x, 0), lambda g, x, y: np.where(y > 0, g, 0)),
+    "softplus": ((-4, 4), lambda x: np.logaddexp(0, x), lambda g, x, y: g * _sigmoid(x)),
+    "gelu": ((-4, 4), None, lambda g, x, y: g * (0.5 * (1 + _erf(x / math.sqrt(2))) + x * _phi(x))),
+    "silu": ((-4, 4), None, lambda g, x, y: g * _sigmoid(x) * (1 + x * (1 - _sigmoid(x)))),
+}
+
+
+def _tol(dtype):
+    return {"rtol": 2e-5, "atol": 2e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-14}
+
+
+@pytest.fixture(scope="module")
+def be():
+    backend = load("cupy")
+    if not backend.is_available():
+        pytest.skip("no usable CUDA device")
+    return backend
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def _call(be, rule, argnum, g, ans, inputs, out):
+    before = [None if a is None else a.copy() for a in (g, ans, *inputs)]
+    result = be.fused_vjp[rule](argnum, g, ans, tuple(inputs), {}, out)
+    for a, b in zip((g, ans, *inputs), before, strict=True):
+        if a is not None:
+            assert cupy.array_equal(a, b), f"{rule} modified an input"
+    return result
+
+
+def test_table_covers_rules(be):
+    assert set(UNARY_CASES) == set(UNARY_VJP)
+    assert {"multiply", "divide", "matmul"} <= set(be.fused_vjp)
+
+
+def test_warmup_compiles_everything(be):
+    from gpuad.backends import cuda_sources
+
+    expected = sum(len(cuda_sources.kernel_templates(s)) for _, s in cuda_sources.list_sources())
+    assert be.warmup() == 2 * expected
+    assert be.warmup(("float32",)) == expected
+
+
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("rule", sorted(UNARY_CASES))
+def test_unary_vjp(be, rng, rule, dtype, accumulate):
+    (lo, hi), forward, ref = UNARY_CASES[rule]
+    x = rng.uniform(lo, hi, SHAPE).astype(dtype)
+    if rule in ("abs", "relu"):
+        x.flat[:3] = 0
+    y = forward(x).astype(dtype) if forward is not None else None
+    g = rng.standard_normal(SHAPE).astype(dtype)
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    y64 = None if y is None else y.astype(np.float64)
+    expected = ref(g64, x64, y64)
+
+    _, saved = UNARY_VJP[rule]
+    ans_d = cupy.asarray(y) if saved == "ans" else None
+    inputs = (cupy.asarray(x),) if saved == 0 else (None,)
+    out_d = None
+    if accumulate:
+        base = rng.standard_normal(SHAPE).astype(dtype)
+        out_d = cupy.asarray(base)
+        expected = expected + base
+    got = _call(be, rule, 0, cupy.asarray(g), ans_d, inputs, out_d)
+    assert got is not NotImplemented
+    if accumulate:
+        assert got is out_d
+    assert got.shape == SHAPE and got.dtype == dtype
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("argnum", [0, 1])
+@pytest.mark.parametrize("rule", ["multiply", "divide"])
+def test_binary_vjp(be, rng, rule, argnum, dtype, accumulate):
+    a = rng.uniform(-2, 2, SHAPE).astype(dtype)
+    b = (rng.uniform(0.5, 2, SHAPE) * rng.choice([-1, 1], SHAPE)).astype(dtype)
+    g = rng.standard_normal(SHAPE).astype(dtype)
+    a64, b64, g64 = (v.astype(np.float64) for v in (a, b, g))
+    if rule == "multiply":
+        expected = g64 * (b64 if argnum == 0 else a64)
+    else:
+        expected = g64 / b64 if argnum == 0 else -g64 * a64 / b64**2
+    out_d = None
+    if accumulate:
+        base = rng.standard_normal(SHAPE).astype(dtype)
+        out_d = cupy.asarray(base)
+        expected = expected + base
+    got = _call(be, rule, argnum, cupy.asarray(g), None, (cupy.asarray(a), cupy.asarray(b)), out_d)
+    assert got is not NotImplemented
+    if accumulate:
+        assert got is out_d
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("argnum", [0, 1])
+def test_matmul_vjp(be, rng, argnum, dtype, accumulate):
+    m, k, n = 33, 65, 17
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    g = rng.standard_normal((m, n)).astype(dtype)
+    a64, b64, g64 = (v.astype(np.float64) for v in (a, b, g))
+    expected = g64 @ b64.T if argnum == 0 else a64.T @ g64
+    out_d = None
+    if accumulate:
+        base = rng.standard_normal(expected.shape).astype(dtype)
+        out_d = cupy.asarray(base)
+        expected = expected + base
+    got = _call(
+        be, "matmul", argnum, cupy.asarray(g), None, (cupy.asarray(a), cupy.asarray(b)), out_d
+    )
+    assert got is not NotImplemented
+    if accumulate:
+        assert got is out_d
+    assert got.shape == expected.shape and got.flags.c_contiguous
+    tol = {"rtol": 1e-4, "atol": 5e-4} if dtype == np.float32 else {"rtol": 1e-11, "atol": 1e-11}
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, **tol)
+
+
+def test_matmul_unsupported_cases(be, rng):
+    a = cupy.asarray(rng.standard_normal((4, 5)))
+    b = cupy.asarray(rng.standard_normal((5, 3)))
+    g = cupy.asarray(rng.standard_normal((4, 3)))
+    vjp = be.fused_vjp["matmul"]
+    assert vjp(0, g, None, (cupy.asfortranarray(a), b), {}, None) is NotImplemented
+    assert vjp(1, g, None, (a, b.astype(cupy.float32)), {}, None) is NotImplemented
+    batched = cupy.stack([a, a])
+    assert vjp(0, cupy.stack([g, g]), None, (batched, b), {}, None) is NotImplemented
+    assert vjp(0, g[:, 0], None, (a, b[:, 0]), {}, None) is NotImplemented
+
+
+def test_elementwise_unsupported_cases(be, rng):
+    x = cupy.asarray(rng.uniform(-1, 1, (8, 6)))
+    g = cupy.asarray(rng.standard_normal((8, 6)))
+    sin = be.fused_vjp["sin"]
+    assert sin(1, g, None, (x,), {}, None) is NotImplemented
+    assert sin(0, g.T, None, (x.T,), {}, None) is NotImplemented
+    assert sin(0, g, None, (x.astype(cupy.float32),), {}, None) is NotImplemented
+    assert sin(0, g.astype(cupy.int64), None, (x.astype(cupy.int64),), {}, None) is NotImplemented
+    assert sin(0, g, None, (None,), {}, None) is NotImplemented
+    row = x[:1]
+    mul = be.fused_vjp["multiply"]
+    assert mul(1, g, None, (x, row), {}, None) is NotImplemented
+    assert mul(0, g, None, (x, row), {}, None) is NotImplemented
+    assert be.fused_vjp["exp"](0, g, None, (x,), {}, None) is NotImplemented
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_zero_adjoint_contributes_zero(be, dtype):
+    x = cupy.asarray([0.0, 1.0, 0.0, -1.0], dtype=dtype)
+    g = cupy.asarray([0.0, 2.0, 0.0, 0.0], dtype=dtype)
+    got = be.fused_vjp["log"](0, g, None, (x,), {}, None)
+    np.testing.assert_array_equal(cupy.asnumpy(got), [0.0, 2.0, 0.0, 0.0])
+    edge = cupy.asarray([1.0, 0.5, -1.0, 1.0], dtype=dtype)
+    got = be.fused_vjp["arcsin"](0, g, None, (edge,), {}, cupy.ones_like(x))
+    np.testing.assert_allclose(cupy.asnumpy(got), [1.0, 1 + 2 / np.sqrt(0.75), 1.0, 1.0], rtol=1e-6)
+    got = be.fused_vjp["divide"](1, g, None, (x + 1, x), {}, None)
+    assert np.isfinite(cupy.asnumpy(got)).all()
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0)])
+def test_unary_vjp_degenerate_shapes(be, shape):
+    x = cupy.full(shape, 0.25)
+    g = cupy.ones(shape)
+    got = be.fused_vjp["sin"](0, g, None, (x,), {}, None)
+    assert got.shape == shape
+    np.testing.assert_allclose(cupy.asnumpy(got), np.cos(np.full(shape, 0.25)))
+    out = cupy.ones(shape)
+    assert be.fused_vjp["sin"](0, g, None, (x,), {}, out) is out
+
+
+def test_fused_vjp_never_synchronizes(be, rng):
+    import cupyx
+
+    allow_synchronize = getattr(cupyx, "allow_synchronize", None)
+    if allow_synchronize is None:
+        pytest.skip("cupyx.allow_synchronize was removed from this CuPy")
+    be.warmup()
+    x = cupy.asarray(rng.uniform(-1, 1, (64, 64)))
+    g = cupy.asarray(rng.standard_normal((64, 64)))
+    out = cupy.zeros_like(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with allow_synchronize(False):
+            be.fused_vjp["tanh"](0, g, x, (None,), {}, out)
+            be.fused_vjp["multiply"](0, g, None, (x, x), {}, out)
+            be.fused_vjp["matmul"](0, g, None, (x, x), {}, out)
+            be.fused_vjp["matmul"](1, g, None, (x, x), {}, None)
+    be.synchronize()
+
+
+def test_backend_basics(be):
+    a = be.asarray([1.0, 2.0])
+    assert isinstance(a, be.array_type)
+    host = be.to_host(a)
+    assert isinstance(host, np.ndarray) and host.tolist() == [1.0, 2.0]
+    assert be.name == "cupy" and be.xp is cupy
