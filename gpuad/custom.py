@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +41,8 @@ def _has_tangents(leaves) -> bool:
 
 
 def _make_node(rule, edges, saved, params, out):
-    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype)
+    tan = any(s is not None and len(s) > 1 and bool(s[4]) for s in saved)
+    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype, tan=tan)
     return Tensor(out, _node=node)
 
 
@@ -194,6 +196,7 @@ class custom_vjp:
         self.rule = Rule(f"custom_vjp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
                          None, _cvjp_vjp, False, False, False)
         self.rule.extra_bytes = _res_bytes
+        self._local = threading.local()
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -206,9 +209,13 @@ class custom_vjp:
                 f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
                 f"for a function with only a custom vjp; use custom_jvp instead"
             )
-        if not _tracked(args):
+        if not _tracked(args) or getattr(self._local, "busy", False):
             return self.fun(*args)
-        out, res = self.fwd(*args)
+        self._local.busy = True  # f called inside its own fwd is the plain function
+        try:
+            out, res = self.fwd(*args)
+        finally:
+            self._local.busy = False
         arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         edges = [edge_of(args[i]) for i in arr_pos]
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
@@ -224,7 +231,7 @@ def _cjvp_vjp(g, ans, inputs, params, need):
     rule, args = params["jvp"], list(params["args"])
     for k, pos in enumerate(params["arr_pos"]):
         args[pos] = inputs[k] if inputs[k] is not None else args[pos]
-    diff = isinstance(g, Tensor)
+    diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
     with _state.enable_grad():
         ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
               if _is_array(a) else a for a in args]
@@ -268,35 +275,33 @@ class custom_jvp:
     def __call__(self, *args: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
-        if _has_tangents(args):
-            return self._forward_mode(args)
-        if not _tracked(args):
+        tangents = _has_tangents(args)
+        tracked = _tracked(args)
+        if not tangents and not tracked:
             return self.fun(*args)
         with _state.no_grad():
-            out = self.fun(*args)
-        arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        edges = [edge_of(args[i]) for i in arr_pos]
-        saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
-        params = {"jvp": self.jvp_rule, "args": [None if i in arr_pos else a
-                                                 for i, a in enumerate(args)],
-                  "arr_pos": arr_pos}
-        return _make_node(self.rule, edges, saved, params, _raw(out))
+            out = _raw(self.fun(*[_raw(a) for a in args]))
+        if tracked:
+            arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+            saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
+            params = {"jvp": self.jvp_rule, "arr_pos": arr_pos,
+                      "args": [None if i in arr_pos else a for i, a in enumerate(args)]}
+            res = _make_node(self.rule, [edge_of(args[i]) for i in arr_pos], saved, params, out)
+        else:
+            res = Tensor(out)
+        if tangents:
+            from .engine import _strip
 
-    def _forward_mode(self, args):
-        level = max(k for a in args if isinstance(a, Tensor) and a._tan for k in a._tan)
-        from .engine import _strip
-
-        low = [_strip(a, level) for a in args]
-        out = self(*low)
-        tans = []
-        for a, lo in zip(args, low, strict=True):
-            t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
-            if t is None and _is_array(lo):
-                t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
-            tans.append(t)
-        _, t_out = self.jvp_rule(tuple(low), tuple(tans))
-        res = out if isinstance(out, Tensor) else Tensor(out)
-        res = Tensor(res.data, _node=res._node, _tan=dict(res._tan or {}), _ver=res._ver)
-        res._tan[level] = t_out
+            levels = sorted({k for a in args if isinstance(a, Tensor) and a._tan for k in a._tan})
+            res._tan = {}
+            for level in levels:
+                low = [_strip(a, level) for a in args]
+                tans = []
+                for a, lo in zip(args, low, strict=True):
+                    t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
+                    if t is None and _is_array(lo):
+                        t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
+                    tans.append(t)
+                _, res._tan[level] = self.jvp_rule(tuple(low), tuple(tans))
         return res
 

@@ -174,6 +174,13 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         out = rule.fwd(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
         raise type(e)(_describe_failure(rule, args, e)) from e
+    except MemoryError as e:  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError
+        msg = _describe_failure(rule, args, e).replace("invalid inputs", "inputs", 1)
+        raise MemoryError(
+            f"{msg}. Out of {be.name} memory: drop references to unneeded arrays and retry, "
+            f"or wrap blocks in gpuad.checkpoint so backward "
+            f"recomputes activations instead of keeping them"
+        ) from e
     if type(out) is not _ndarray and be.name == "numpy":
         out = _np.asarray(out)
     if not has_tensor:
@@ -186,7 +193,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         return Tensor(out)
     if track and _local.grad_enabled:
         ver = [0]
-        node = _record(rule, args, params, out, ver)
+        node = _record(rule, args, params, out, ver, tan)
         res = Tensor(out, _node=node, _ver=ver)
     else:
         res = Tensor(out)
@@ -213,7 +220,7 @@ def node_saves_output(t: Tensor) -> bool:
     return n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None
 
 
-def _record(rule, args, params, out, ver):
+def _record(rule, args, params, out, ver, has_tan):
     edges = []
     mask = 0
     bit = 1
@@ -232,7 +239,6 @@ def _record(rule, args, params, out, ver):
         bit <<= 1
     slots = rule.slots_for(mask, len(args))
     saved = [None] * (len(args) + 1)
-    has_tan = False
     for s in slots:
         if s == 0:
             saved[0] = (out, ver, 0, None, None, False)
@@ -241,8 +247,6 @@ def _record(rule, args, params, out, ver):
             if isinstance(a, Tensor):
                 saved[s] = (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None,
                             a._tan, a.requires_grad)
-                if a._tan:
-                    has_tan = True
             else:
                 saved[s] = (a,)
     rebuild = False
@@ -384,8 +388,9 @@ def _saved_raw(node):
             vals.append(s[0])
         else:
             if s[1][0] != s[2]:
+                what = "its output" if i == 0 else f"input {i - 1}"
                 raise GradError(
-                    f"{node.rule.name}: input {i - 1} was saved for the gradient at version "
+                    f"{node.rule.name}: {what} was saved for the gradient at version "
                     f"{s[2]} but has since been modified in place (now version {s[1][0]}); "
                     f"compute the gradient before writing to it, or write to a copy"
                 )
@@ -440,6 +445,7 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     target_set = set(targets) if targets is not None else None
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
+    leaves: list = []  # leaf adjoints, written to .grad only once backward has succeeded
     try:
         while heap:
             _, _, node = heapq.heappop(heap)
@@ -453,13 +459,15 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                     continue
             if node.rule is None:
                 if results is None:
-                    _accumulate_leaf(node, g, own, create_graph)
+                    leaves.append((node, g, own))
                 continue
             diff = create_graph or node.tan or (isinstance(g, Tensor) and g._tan)
             _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph:
                 node.saved = None
                 node.freed = True
+        for node, g, own in leaves:
+            _accumulate_leaf(node, g, own, create_graph)
     finally:
         errstate.__exit__(None, None, None)
     return results

@@ -176,7 +176,7 @@ def norm_axis(axis, nd: int):
     out = []
     for a in axis:
         a = int(a)
-        if not -nd <= a < max(nd, 1):
+        if not -nd <= a < builtins_max(nd, 1):
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {nd}")
         out.append(a % nd if nd else 0)
     return tuple(sorted(set(out)))
