@@ -72,7 +72,9 @@ def check_backward_input(node, g) -> None:
 def check_backward(node, argnum: int, c) -> None:
     if not _finite(c):
         where = node.where or "<recorded before detect_anomaly() was entered>"
+        shapes = ", ".join(str(tuple(e.shape)) if e is not None else "constant"
+                           for e in node.edges)
         raise AnomalyError(
-            f"the adjoint of {node.rule.name} for argument {argnum} is not finite (step "
-            f"output shape {tuple(node.shape)}); the op was recorded at {where}"
+            f"the adjoint of {node.rule.name} for argument {argnum} is not finite (inputs of "
+            f"shapes {shapes}; output shape {tuple(node.shape)}); the op was recorded at {where}"
         )

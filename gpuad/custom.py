@@ -305,3 +305,91 @@ class custom_jvp:
                 _, res._tan[level] = self.jvp_rule(tuple(low), tuple(tans))
         return res
 
+
+
+# ---- custom_op: user kernels as primitives -------------------------------------------------------
+
+def _plain(x) -> bool:
+    return not isinstance(x, Tensor) or not (x.requires_grad or x._tan)
+
+
+class _OpRule(Rule):
+    """A primitive from user kernels; saved slots are declared instead of read off formulas."""
+
+    def __init__(self, name, forward, vjp, jvp, composite, save):
+        super().__init__(name, lambda xp, *xs: forward(*xs), None, None, None, None,
+                         self._vjp_all, False, False, False)
+        self.user_vjp, self.user_jvp, self.composite = vjp, jvp, composite
+        self.save_ans, self.save_inputs = "ans" in save, "inputs" in save
+
+    def slots_for(self, mask, nargs):
+        return ((0,) if self.save_ans else ()) + (
+            tuple(range(1, nargs + 1)) if self.save_inputs else ())
+
+    def _need_composite(self, what):
+        if self.composite is None:
+            raise GradError(
+                f"custom op {self.name}: {what} needs composite= (a gpuad.numpy version of the "
+                f"op); only first-order derivatives come from the kernels"
+            )
+        return self.composite
+
+    def _vjp_all(self, g, ans, inputs, params, need):
+        if not (_plain(g) and all(_plain(x) for x in inputs)):
+            from .transforms import vjp as _vjp
+
+            _, back = _vjp(self._need_composite("a higher-order derivative"), *inputs)
+            return list(back(g))
+        saved = {"ans": _raw(ans), "inputs": tuple(_raw(x) for x in inputs)}
+        cts = self.user_vjp(saved, _raw(g))
+        cts = tuple(cts) if isinstance(cts, tuple | list) else (cts,)
+        if len(cts) != len(need):
+            raise GradError(
+                f"custom op {self.name}: vjp returned {len(cts)} adjoints for {len(need)} inputs"
+            )
+        return list(cts)
+
+    def jvp_arg(self, i, t, ans, inputs, params):
+        if self.user_jvp is not None and _plain(t) and _plain(ans) and all(
+                _plain(x) for x in inputs):
+            tans = tuple(_raw(t) if k == i else None for k in range(len(inputs)))
+            saved = {"ans": _raw(ans), "inputs": tuple(_raw(x) for x in inputs)}
+            return self.user_jvp(saved, tans)
+        from .transforms import jvp as _jvp
+
+        comp = self._need_composite("forward mode" if self.user_jvp is None else
+                                    "a nested derivative")
+        tans = [t if k == i else _r._xp(x).zeros(_r.shape(x), dtype=_raw(x).dtype)
+                for k, x in enumerate(inputs)]
+        return _jvp(comp, tuple(inputs), tuple(tans))[1]
+
+
+def custom_op(forward: Callable, vjp: Callable, *, save: tuple = ("inputs",),
+              jvp: Callable | None = None, composite: Callable | None = None,
+              name: str | None = None) -> Callable:
+    """Make a primitive from raw-array kernels (e.g. Numba CUDA kernels).
+
+    ``forward(*arrays) -> array`` runs on backend arrays. ``vjp(saved, g) -> tuple`` returns
+    one adjoint per input (``None`` for none); ``saved`` is a dict holding ``"ans"`` and
+    ``"inputs"`` (only what ``save`` declares is kept on the tape). ``jvp(saved, tangents)``
+    (tangents: one per input, ``None`` for zero) enables forward mode. Higher orders use
+    ``composite`` (the op written with ``gpuad.numpy``) when given, else they are an error.
+    The op gets a tape entry and version checks like any built-in.
+
+    Example::
+
+        square = gpuad.custom_op(lambda x: x * x,
+                                 lambda saved, g: (2 * saved["inputs"][0] * g,),
+                                 name="square")
+    """
+    rule = _OpRule(name or getattr(forward, "__name__", "custom_op"), forward, vjp, jvp,
+                   composite, save)
+
+    def op(*args):
+        from .engine import apply
+
+        return apply(rule, args, {})
+
+    op.rule = rule  # type: ignore[attr-defined]
+    op.__name__ = rule.name
+    return op

@@ -28,6 +28,7 @@ _seq = _state.seq
 _flags = _state.flags
 _EMPTY: dict = {}
 _ndarray = _np.ndarray
+_add_reduce = _np.add.reduce
 
 
 class GradError(RuntimeError):
@@ -328,7 +329,7 @@ def _describe_failure(rule, args, err) -> str:
 def _fit(g, shape, dtype):
     """Sum ``g`` down to ``shape`` (undoing broadcasting) and cast it to ``dtype``."""
     gshape = g.shape
-    if tuple(gshape) != tuple(shape):
+    if gshape != shape and tuple(gshape) != tuple(shape):
         nlead = len(gshape) - len(shape)
         if nlead < 0:
             g = _R.broadcast_to(g, shape)
@@ -354,8 +355,9 @@ def _guard_zero(r, gs):
     e.g. through the unselected branch of ``where``.
     """
     data = r.data if isinstance(r, Tensor) else r
-    if isinstance(data, _ndarray):
-        if _np.isfinite(_np.sum(data)):
+    if type(data) is _ndarray or isinstance(data, _np.generic):
+        total = _add_reduce(data, None)
+        if total - total == 0:  # finite (inf - inf and nan - nan are nan)
             return r
     zero = None
     for g in gs:
@@ -512,9 +514,7 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     inputs = vals[1:]
     params = node.params
     edges = node.edges
-    fused = None
-    if not diff and rule.name in _fused_table(g):
-        fused = _fused_table(g)[rule.name]
+    fused = None if diff else _fused_table(g).get(rule.name)
     if ctx is not None:
         ctx.__enter__()
     try:

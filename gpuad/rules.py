@@ -162,7 +162,7 @@ def _xp(a):
 
 def _const(mask, like):
     """A boolean/float mask cast to the floating dtype of ``like``."""
-    dt = data(like).dtype if hasattr(data(like), "dtype") else _np.float64
+    dt = data(like).dtype if hasattr(data(like), "dtype") else _np.dtype(_np.float64)
     if dt.kind not in "fc":
         dt = _np.dtype(_np.float64)
     return mask.astype(dt)
@@ -255,8 +255,15 @@ def _log_base(x):
     return log(where(data(x) == 0, 1, x))
 
 
+def _pow_dx(x, y):
+    """d(x**y)/dx = y * x**(y-1), exactly 0 where y == 0 (also at x == 0, where 0 * inf)."""
+    if isinstance(y, int | float) and y != 0:
+        return y * x ** (y - 1)
+    return where(data(y) == 0, 0, y * x ** (y - 1))
+
+
 power = prim("power", lambda xp, x, y: xp.power(x, y),
-             vjp=[lambda g, ans, x, y: g * y * x ** (y - 1),
+             vjp=[lambda g, ans, x, y: g * _pow_dx(x, y),
                   lambda g, ans, x, y: g * ans * _log_base(x)],
              jvp="vjp", guard=True)
 square = prim("square", lambda xp, x: xp.square(x), vjp=[lambda g, ans, x: g * 2 * x],
@@ -679,7 +686,7 @@ def _concat_jvp(i, t, ans, *xs, axis, sizes):
     for j, n in enumerate(sizes):
         if j == i:
             parts.append(t)
-        elif n:
+        else:  # empty parts too: ``sizes`` must describe the recorded inputs one to one
             s = list(shape(t))
             s[axis] = n
             parts.append(_xp(t).zeros(tuple(s), dtype=data(t).dtype))
@@ -849,22 +856,42 @@ def _parse_einsum(subscripts: str, shapes):
 
 def _einsum_vjp(i, g, ans, *ops, ins, out):
     target = ins[i]
-    if len(set(target)) != len(target):
-        raise MissingRuleError(
-            f"einsum: no vjp for operand {i} with a repeated index ({target!r}); take the "
-            f"diagonal explicitly with gnp.diagonal first"
-        )
+    shp = shape(ops[i])
+    uniq = "".join(dict.fromkeys(target))  # a repeated index is a diagonal: reduce to it first
     others = [s for j, s in enumerate(ins) if j != i]
     avail = set(out).union(*others) if others else set(out)
-    kept = "".join(c for c in target if c in avail)
+    kept = "".join(c for c in uniq if c in avail)
     spec = ",".join([out] + others) + "->" + kept
     r = einsum_(g, *[o for j, o in enumerate(ops) if j != i], spec=spec,
                 ins=[out] + others, out=kept)
-    if kept != target:
-        shp = shape(ops[i])
-        r = reshape(r, tuple(shp[k] if c in kept else 1 for k, c in enumerate(target)))
-        r = broadcast_to(r, shp)
+    if kept != uniq:
+        ushp = tuple(shp[target.index(c)] for c in uniq)
+        r = reshape(r, tuple(n if c in kept else 1 for c, n in zip(uniq, ushp, strict=True)))
+        r = broadcast_to(r, ushp)
+    if uniq != target:
+        r = _einsum_diag_embed(r, uniq, target, shp, ins + [out])
     return r
+
+
+def _einsum_diag_embed(r, uniq, target, shp, specs):
+    """Place ``r`` (subscripts ``uniq``) on the diagonals that the repeated indices of ``target``
+    name, as an einsum with constant identity matrices (so it stays differentiable)."""
+    used = set("".join(specs))
+    free = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    seen: set[str] = set()
+    new_target, eye_specs, eyes = [], [], []
+    for k, c in enumerate(target):
+        if c in seen:
+            d = next(free)
+            new_target.append(d)
+            eye_specs.append(c + d)
+            eyes.append(_eye_like(shp[k], r))
+        else:
+            seen.add(c)
+            new_target.append(c)
+    o = "".join(new_target)
+    return einsum_(r, *eyes, spec=",".join([uniq] + eye_specs) + "->" + o,
+                   ins=[uniq] + eye_specs, out=o)
 
 
 def _einsum_jvp(i, t, ans, *ops, spec, ins, out):
@@ -971,3 +998,41 @@ import builtins as _builtins  # noqa: E402
 
 builtins_sum = _builtins.sum
 builtins_max = _builtins.max
+
+
+# ---- fused losses ------------------------------------------------------------------------------
+
+def _xent_fwd(xp, logits, labels):
+    if xp is not _np:
+        from .backends import numba_kernels
+
+        return numba_kernels.softmax_xent_forward(logits, labels)[0]
+    m = logits.max(axis=1, keepdims=True)
+    lse = _np.log(_np.exp(logits - m).sum(axis=1)) + m[:, 0]
+    return lse - logits[_np.arange(logits.shape[0]), labels]
+
+
+def _onehot(labels, like):
+    d = data(like)
+    oh = _xp(d).zeros(d.shape, dtype=d.dtype)
+    oh[_xp(d).arange(d.shape[0]), data(labels)] = 1
+    return oh
+
+
+def _xent_dir(ans, logits, labels):
+    """d loss_r / d logits_r = softmax(logits_r) - onehot(label_r); lse_r = loss_r + picked."""
+    rows = _xp(logits).arange(shape(logits)[0])
+    lse = ans + getitem(logits, (rows, data(labels)))
+    return exp(logits - getitem(lse, (slice(None), None))) - _onehot(labels, logits)
+
+
+softmax_cross_entropy = prim(
+    "softmax_cross_entropy", _xent_fwd,
+    vjp=[lambda g, ans, logits, labels: getitem(g, (slice(None), None)) * _xent_dir(
+        ans, logits, labels), None],
+    jvp=[lambda t, ans, logits, labels: sum(t * _xent_dir(ans, logits, labels), 1), None])
+softmax_cross_entropy.__doc__ = """Per-row cross-entropy of (R, C) logits against int labels (R,).
+
+Numerically stable (log-sum-exp); one fused Numba kernel per pass on the GPU. The adjoint is
+``g * (softmax - onehot)``.
+"""

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 TreeDef = Any
+
+
+def _walk(t: Any, leaves: list) -> TreeDef:
+    if isinstance(t, tuple | list):
+        return (type(t), [_walk(c, leaves) for c in t])
+    if isinstance(t, dict):
+        keys = sorted(t)
+        return (dict, keys, [_walk(t[k], leaves) for k in keys])
+    if t is None:
+        return (None,)
+    leaves.append(t)
+    return ()
+
+
+def _build(d: TreeDef, it: Iterator) -> Any:
+    if d == ():
+        return next(it)
+    if d[0] is None:
+        return None
+    if d[0] is dict:
+        return {k: _build(c, it) for k, c in zip(d[1], d[2], strict=True)}
+    kids = [_build(c, it) for c in d[1]]
+    return d[0](kids) if d[0] in (tuple, list) else d[0](*kids)
 
 
 def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
@@ -13,36 +37,12 @@ def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
     Example: ``tree_flatten({"w": w, "b": (b1, b2)})`` -> ``([b1, b2, w], ...)``
     """
     leaves: list = []
-
-    def walk(t):
-        if isinstance(t, tuple | list):
-            return (type(t), [walk(c) for c in t])
-        if isinstance(t, dict):
-            keys = sorted(t)
-            return (dict, keys, [walk(t[k]) for k in keys])
-        if t is None:
-            return (None,)
-        leaves.append(t)
-        return ()
-
-    return leaves, walk(tree)
+    return leaves, _walk(tree, leaves)
 
 
 def tree_unflatten(tdef: TreeDef, leaves: list) -> Any:
     """Inverse of :func:`tree_flatten`."""
-    it = iter(leaves)
-
-    def build(d):
-        if d == ():
-            return next(it)
-        if d[0] is None:
-            return None
-        if d[0] is dict:
-            return {k: build(c) for k, c in zip(d[1], d[2], strict=True)}
-        kids = [build(c) for c in d[1]]
-        return d[0](kids) if d[0] in (tuple, list) else d[0](*kids)
-
-    return build(tdef)
+    return _build(tdef, iter(leaves))
 
 
 def tree_map(fn, tree: Any, *rest: Any) -> Any:

@@ -82,6 +82,7 @@ class CupyBackend(Backend):
         self.fused_vjp["multiply"] = self._multiply_vjp
         self.fused_vjp["divide"] = self._divide_vjp
         self.fused_vjp["matmul"] = self._matmul_vjp
+        self.fused_vjp["softmax_cross_entropy"] = self._xent_vjp
 
     def to_host(self, a: Any) -> numpy.ndarray:
         return self.cp.asnumpy(a)
@@ -259,21 +260,43 @@ class CupyBackend(Backend):
             self._gemm_fn = cupy.cublas.gemm
         return self._gemm_fn
 
+    def _xent_vjp(self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict,
+                  out: Any) -> Any:
+        """Fused Numba adjoint of the per-row softmax cross-entropy (argnum 0: the logits)."""
+        logits, labels = inputs
+        if argnum != 0 or logits is None or logits.ndim != 2:
+            return NotImplemented
+        from . import numba_kernels
+
+        cp = self.cp
+        lse = ans + logits[cp.arange(logits.shape[0]), labels]
+        g = cp.ascontiguousarray(cp.broadcast_to(g, ans.shape))
+        return numba_kernels.softmax_xent_backward(cp.ascontiguousarray(logits), lse, labels, g,
+                                                   out=out)
+
     # --- scatter-add and interop ------------------------------------------------------------
 
     def index_add(self, out: Any, index: Any, values: Any) -> None:
         """``out[index] += values`` with repeats accumulating: atomics, or the deterministic
         Numba kernel (sorted segment sums) under ``gpuad.set_deterministic(True)``."""
         from .._state import is_deterministic
+        from . import numba_kernels
 
-        if not is_deterministic():
+        cp = self.cp
+        det = is_deterministic()
+        if len(index) == 1 and isinstance(index[0], cp.ndarray) and index[0].dtype.kind in "iu":
+            # row gather (embedding lookups, take along axis 0): one Numba scatter over rows
+            idx = index[0].astype(cp.int64, copy=False).ravel()
+            rows = out.reshape(out.shape[0], -1)
+            vals = cp.ascontiguousarray(
+                cp.broadcast_to(values, index[0].shape + out.shape[1:])).reshape(idx.size, -1)
+            numba_kernels.scatter_add_rows(rows, idx, vals, deterministic=det)
+            return
+        if not det:
             import cupyx
 
             cupyx.scatter_add(out, index, values)
             return
-        from . import numba_kernels
-
-        cp = self.cp
         lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
         vals = cp.ascontiguousarray(cp.broadcast_to(values, lin.shape)).ravel()
         numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=True)

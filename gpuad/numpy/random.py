@@ -7,18 +7,26 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from ..backends import get_backend
 
 _gens: dict[str, Any] = {}
-_override: list[tuple[str, Any]] = []
+
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.override: list[tuple[str, Any]] = []
+
+
+_local = _Local()
 
 
 def _gen():
     be = get_backend()
-    for name, g in reversed(_override):
+    for name, g in reversed(_local.override):
         if name == be.name:
             return g
     g = _gens.get(be.name)
@@ -78,8 +86,8 @@ def draw_seed() -> int:
 def seeded(s: int) -> Iterator[None]:
     """Draw from a generator seeded with ``s`` inside the block, then resume the global one."""
     be = get_backend()
-    _override.append((be.name, be.xp.random.RandomState(s)))
+    _local.override.append((be.name, be.xp.random.RandomState(s)))
     try:
         yield
     finally:
-        _override.pop()
+        _local.override.pop()
