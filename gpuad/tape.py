@@ -52,8 +52,20 @@ class Tape:
         return sorted(nodes, key=lambda n: n.seq)
 
     def saved_bytes(self) -> int:
-        """Bytes of the values the steps keep for backward (device memory on the GPU)."""
-        return sum(n.saved_bytes() for n in self.steps)
+        """Bytes of the values the steps keep for backward (device memory on the GPU); an
+        array saved by several steps (a weight used at every step) is counted once."""
+        seen: set[int] = set()
+        total = 0
+        for n in self.steps:
+            if n.saved is None:
+                continue
+            for s in n.saved:
+                if s is not None and id(s[0]) not in seen:
+                    seen.add(id(s[0]))
+                    total += int(getattr(s[0], "nbytes", 0))
+            if n.rule.extra_bytes is not None:
+                total += n.rule.extra_bytes(n.params)
+        return total
 
     def __len__(self) -> int:
         return len(self.steps)

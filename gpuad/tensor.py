@@ -62,7 +62,8 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Any:
-        return self._node
+        """The tape step that produced this tensor (None for leaves)."""
+        return None if self.is_leaf else self._node
 
     def detach(self) -> Tensor:
         """A tensor sharing the data, cut from the tape and from forward-mode tangents."""

@@ -186,8 +186,10 @@ def test_backward_create_graph(backend):
 
 
 def _mlp_loss(w, x, blocks, use_ckpt):
-    def block(h):
-        return gnp.tanh(h @ w)
+    def block(h):  # several intermediates per block, one input
+        a = gnp.tanh(h @ w)
+        b = gnp.sin(a @ w)
+        return a * b + gnp.exp(-b)
 
     f = ad.checkpoint(block) if use_ckpt else block
     h = x
@@ -264,7 +266,8 @@ def test_make_tape_lists_steps(backend):
     tape = ad.make_tape(lambda a, b: a * b + gnp.sin(a), 2.0, 3.0)
     text = str(tape)
     assert [n.rule.name for n in tape.steps] == ["multiply", "sin", "add"]
-    assert "multiply" in text and "x1, x2" in text and "24 B saved" in text
+    assert "multiply" in text and "x1, x2" in text
+    assert "16 B saved" in text  # x1 (saved by two steps) counted once, and x2
     adjoints = dict(tape.backward())
     assert adjoints["x1"] == pytest.approx(3.0 + np.cos(2.0))
     assert adjoints["x2"] == pytest.approx(2.0)

@@ -1,0 +1,65 @@
+"""Neural-network layers, activations, losses and initialisers on top of gpuad.
+
+Modules (``nn.Linear``, ``nn.Conv2d``, ...) hold their weights as Tensors that require grad;
+``model.parameters()`` finds them recursively. The same maths is available as plain functions
+in :mod:`gpuad.nn.functional` (weights passed explicitly, e.g. as a pytree to ``gpuad.grad``).
+
+Example::
+
+    import gpuad as ad, gpuad.nn as nn, gpuad.optim as optim
+    model = nn.MLP([2, 64, 64, 3], activation="relu")
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    loss = nn.cross_entropy(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+from __future__ import annotations
+
+from . import functional, init  # noqa: F401
+from .functional import (  # noqa: F401
+    avg_pool2d,
+    binary_cross_entropy_with_logits,
+    conv2d,
+    cross_entropy,
+    dropout,
+    embedding,
+    flatten,
+    gelu,
+    layer_norm,
+    leaky_relu,
+    linear,
+    log_softmax,
+    logsumexp,
+    max_pool2d,
+    mse_loss,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
+from .modules import (  # noqa: F401
+    GELU,
+    MLP,
+    AvgPool2d,
+    BCEWithLogitsLoss,
+    Conv2d,
+    CrossEntropyLoss,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    Module,
+    MSELoss,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softplus,
+    Tanh,
+)

@@ -1,0 +1,242 @@
+"""Stateless neural-network functions: activations, losses, layers with explicit weights.
+
+Every function takes Tensors or backend arrays and is differentiable to any order (built from
+gpuad primitives only), so it runs unchanged on the NumPy and the CuPy backend.
+
+Example::
+
+    import gpuad.nn.functional as F
+    loss = F.cross_entropy(F.linear(x, w, b), labels)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import numpy as gnp
+from .. import rules as _r
+from ..scipy.special import log_softmax, logsumexp, softmax, softplus
+from ..tensor import Tensor
+
+__all__ = [
+    "relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
+    "log_softmax", "logsumexp", "linear", "dropout", "embedding", "layer_norm", "conv2d",
+    "max_pool2d", "avg_pool2d", "flatten", "mse_loss", "cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
+
+Array = Any  # a Tensor or a backend array
+
+
+def _raw(x: Array) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _reduce(x: Array, reduction: str) -> Array:
+    if reduction == "mean":
+        return gnp.mean(x)
+    if reduction == "sum":
+        return gnp.sum(x)
+    if reduction == "none":
+        return x
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+# ---- activations ------------------------------------------------------------------------------
+
+def relu(x: Array) -> Array:
+    """``max(x, 0)``; the derivative at 0 is taken to be 0. Example: ``relu(x @ w)``"""
+    return _r.relu(x)
+
+
+def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
+    """``x`` where ``x > 0``, else ``negative_slope * x``. Example: ``leaky_relu(x, 0.2)``"""
+    return gnp.where(_raw(x) > 0, x, x * negative_slope)
+
+
+def gelu(x: Array) -> Array:
+    """Exact GELU, ``x * Phi(x) = x/2 * (1 + erf(x / sqrt 2))``. Example: ``gelu(x)``"""
+    return 0.5 * x * (1.0 + _r.erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def sigmoid(x: Array) -> Array:
+    """Logistic sigmoid, stable for large ``|x|``. Example: ``sigmoid(x)``"""
+    return _r.sigmoid(x)
+
+
+def silu(x: Array) -> Array:
+    """SiLU / swish, ``x * sigmoid(x)``. Example: ``silu(x)``"""
+    return x * _r.sigmoid(x)
+
+
+def tanh(x: Array) -> Array:
+    """Hyperbolic tangent. Example: ``tanh(x)``"""
+    return gnp.tanh(x)
+
+
+# ---- layers with explicit weights -----------------------------------------------------------
+
+def linear(x: Array, weight: Array, bias: Array | None = None) -> Array:
+    """``x @ weight.T + bias`` with ``weight`` of shape (out, in), as ``torch.nn.functional``.
+
+    Example: ``y = linear(x, w, b)``
+    """
+    y = gnp.matmul(x, gnp.transpose(weight))
+    return y if bias is None else y + bias
+
+
+def dropout(x: Array, p: float = 0.5, training: bool = True) -> Array:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``.
+
+    The mask is drawn from ``gpuad.numpy.random``, so ``gpuad.checkpoint`` replays exactly the
+    same mask when it recomputes a block. Example: ``h = dropout(h, 0.1, training=True)``
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = gnp.random.random(_r.shape(x)) >= p
+    return x * (keep.astype(_raw(x).dtype) * (1.0 / (1.0 - p)))
+
+
+def embedding(indices: Any, weight: Array) -> Array:
+    """Rows of ``weight`` picked by integer ``indices`` (any shape); the adjoint scatter-adds.
+
+    Example: ``vecs = embedding(token_ids, table)`` has shape ``token_ids.shape + (dim,)``.
+    """
+    idx = gnp.asarray(_raw(indices))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    return gnp.getitem(weight, idx)
+
+
+def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None = None,
+               bias: Array | None = None, eps: float = 1e-5) -> Array:
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift.
+
+    Example: ``layer_norm(x, (3,), gamma, beta)``
+    """
+    axes = tuple(range(-len(normalized_shape), 0))
+    mu = gnp.mean(x, axis=axes, keepdims=True)
+    d = x - mu
+    var = gnp.mean(d * d, axis=axes, keepdims=True)
+    y = d / gnp.sqrt(var + eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def conv2d(x: Array, weight: Array, bias: Array | None = None,
+           stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> Array:
+    """2-D cross-correlation in NCHW layout, as ``torch.nn.functional.conv2d``.
+
+    ``x``: (N, C, H, W); ``weight``: (O, C, kh, kw); result: (N, O, Ho, Wo). Built as im2col
+    (one strided slice per kernel offset) followed by one matmul, so it is differentiable to
+    any order and vectorised over pixels.
+
+    Example: ``y = conv2d(images, w, b, stride=1, padding=1)``
+    """
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    n, c, h, w = _r.shape(x)
+    o, c2, kh, kw = _r.shape(weight)
+    if c != c2:
+        raise ValueError(f"conv2d: input has {c} channels (shape {_r.shape(x)}) but weight "
+                         f"expects {c2} (shape {_r.shape(weight)})")
+    if ph or pw:
+        x = gnp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        h, w = h + 2 * ph, w + 2 * pw
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"conv2d: kernel {(kh, kw)} is larger than the padded input {(h, w)}")
+    cols = [gnp.getitem(x, (slice(None), slice(None),
+                            slice(i, i + sh * (ho - 1) + 1, sh),
+                            slice(j, j + sw * (wo - 1) + 1, sw)))
+            for i in range(kh) for j in range(kw)]
+    patches = gnp.stack(cols, axis=2) if len(cols) > 1 else gnp.expand_dims(cols[0], 2)
+    patches = gnp.reshape(patches, (n, c * kh * kw, ho * wo))  # (N, C*kh*kw, Ho*Wo)
+    y = gnp.matmul(gnp.reshape(weight, (o, c * kh * kw)), patches)  # (N, O, Ho*Wo)
+    y = gnp.reshape(y, (n, o, ho, wo))
+    if bias is not None:
+        y = y + gnp.reshape(bias, (o, 1, 1))
+    return y
+
+
+def _windows(x: Array, kernel_size: int | tuple[int, int],
+             stride: int | tuple[int, int] | None) -> Array:
+    kh, kw = _pair(kernel_size)
+    if stride is not None and _pair(stride) != (kh, kw):
+        raise NotImplementedError("pooling: only stride == kernel_size is supported")
+    *lead, h, w = _r.shape(x)
+    ho, wo = h // kh, w // kw
+    if (ho * kh, wo * kw) != (h, w):
+        x = gnp.getitem(x, (Ellipsis, slice(0, ho * kh), slice(0, wo * kw)))
+    return gnp.reshape(x, tuple(lead) + (ho, kh, wo, kw))
+
+
+def max_pool2d(x: Array, kernel_size: int | tuple[int, int],
+               stride: int | tuple[int, int] | None = None) -> Array:
+    """Max over non-overlapping windows (stride = kernel size); ties share the adjoint.
+
+    Example: ``max_pool2d(x, 2)`` halves H and W.
+    """
+    nd = _r.ndim(x)
+    return gnp.max(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
+
+
+def avg_pool2d(x: Array, kernel_size: int | tuple[int, int],
+               stride: int | tuple[int, int] | None = None) -> Array:
+    """Mean over non-overlapping windows (stride = kernel size). Example: ``avg_pool2d(x, 2)``"""
+    nd = _r.ndim(x)
+    return gnp.mean(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
+
+
+def flatten(x: Array, start_dim: int = 1) -> Array:
+    """Merge the dims from ``start_dim`` on. Example: ``flatten(images)`` is (N, C*H*W)."""
+    s = _r.shape(x)
+    return gnp.reshape(x, tuple(s[:start_dim]) + (-1,))
+
+
+# ---- losses -----------------------------------------------------------------------------------
+
+def mse_loss(input: Array, target: Array, reduction: str = "mean") -> Array:
+    """Mean squared error. Example: ``mse_loss(pred, y)``"""
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
+    """Softmax cross-entropy of (N, K) ``logits`` against integer ``labels`` (N,).
+
+    One fused primitive (``logsumexp(logits) - logits[label]`` per row, adjoint
+    ``softmax - onehot``); on the GPU both passes are single Numba kernels. The mean is over
+    the batch.
+
+    Example: ``loss = cross_entropy(model(x), y)``
+    """
+    lab = gnp.asarray(_raw(labels))
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: labels must be integers, got dtype {lab.dtype}")
+    s = _r.shape(logits)
+    if len(s) != 2 or _r.shape(lab) != s[:1]:
+        raise ValueError(f"cross_entropy: expected logits (N, K) and labels (N,), got "
+                         f"{s} and {_r.shape(lab)}")
+    return _reduce(_r.softmax_cross_entropy(logits, lab), reduction)
+
+
+def binary_cross_entropy_with_logits(logits: Array, targets: Array,
+                                     reduction: str = "mean") -> Array:
+    """``-[y log sigmoid(z) + (1-y) log(1 - sigmoid(z))]`` as ``softplus(z) - y z`` (stable).
+
+    Example: ``binary_cross_entropy_with_logits(z, y)`` with ``y`` in [0, 1].
+    """
+    return _reduce(softplus(logits) - logits * targets, reduction)

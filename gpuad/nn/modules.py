@@ -1,0 +1,372 @@
+"""Layers as objects holding their parameters, in the style of ``torch.nn``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import numpy as gnp
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+
+__all__ = [
+    "Parameter", "Module", "Linear", "Sequential", "MLP", "Embedding", "LayerNorm", "Dropout",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "GELU", "SiLU", "Tanh",
+    "Sigmoid", "Softplus", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
+]
+
+
+def Parameter(data: Any) -> Tensor:
+    """A leaf Tensor that requires grad (what modules store as weights).
+
+    Example: ``self.scale = nn.Parameter(gnp.ones((3,)))``
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(gnp.asarray(data), requires_grad=True)
+
+
+class Module:
+    """Base class of layers: ``__call__`` runs ``forward``; parameters are found recursively in
+    attributes that are Tensors requiring grad, Modules, or lists/tuples/dicts of them.
+
+    Example::
+
+        class Affine(nn.Module):
+            def __init__(self):
+                self.w = nn.Parameter(gnp.ones((3,)))
+            def forward(self, x):
+                return x * self.w
+
+        m = Affine(); m(x).sum().backward(); m.w.grad
+    """
+
+    training: bool = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
+
+    # ---- traversal ----------------------------------------------------------------------
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        for name, v in vars(self).items():
+            if name.startswith("_"):
+                continue
+            yield from _walk(name, v)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for every parameter, each once, in definition order."""
+        seen: set[int] = set()
+        for name, v in self._members():
+            full = prefix + name
+            if isinstance(v, Module):
+                for n, p in v.named_parameters(full + "."):
+                    if id(p) not in seen:
+                        seen.add(id(p))
+                        yield n, p
+            elif id(v) not in seen:
+                seen.add(id(v))
+                yield full, v
+
+    def parameters(self) -> list[Tensor]:
+        """Every Tensor requiring grad held by this module or its submodules.
+
+        Example: ``opt = gpuad.optim.Adam(model.parameters(), lr=1e-3)``
+        """
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every submodule, depth first."""
+        yield self
+        for _, v in self._members():
+            if isinstance(v, Module):
+                yield from v.modules()
+
+    def zero_grad(self) -> None:
+        """Drop the accumulated ``.grad`` of every parameter."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (affects Dropout) here and in every submodule; returns self."""
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, Any]:
+        """{name: backend array} of the parameters (shared, not copied)."""
+        return {n: p.data for n, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy arrays into the parameters in place (shapes must match)."""
+        params = dict(self.named_parameters())
+        missing = set(params) - set(state)
+        if missing:
+            raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
+        for n, p in params.items():
+            v = state[n].data if isinstance(state[n], Tensor) else state[n]
+            if tuple(v.shape) != p.shape:
+                raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got {v.shape}")
+            p.data[...] = gnp.asarray(v)
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        subs = [(n, v) for n, v in self._members() if isinstance(v, Module)]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not subs:
+            return head + ")"
+        body = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in subs)
+        return head + body + "\n)"
+
+
+def _walk(name: str, v: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(v, Module) or (isinstance(v, Tensor) and v.requires_grad):
+        yield name, v
+    elif isinstance(v, list | tuple):
+        for i, u in enumerate(v):
+            yield from _walk(f"{name}.{i}", u)
+    elif isinstance(v, dict):
+        for k, u in v.items():
+            yield from _walk(f"{name}.{k}", u)
+
+
+# ---- layers -----------------------------------------------------------------------------------
+
+class Linear(Module):
+    """``y = x @ weight.T + bias``, weight (out_features, in_features), PyTorch's init.
+
+    Example: ``nn.Linear(3, 2)(gnp.ones((5, 3)))`` has shape (5, 2).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = float) -> None:
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(init.kaiming_uniform((out_features, in_features), dtype=dtype))
+        b = 1.0 / math.sqrt(max(in_features, 1))
+        self.bias = Parameter(init.uniform((out_features,), -b, b, dtype)) if bias else None
+
+    def forward(self, x: Any) -> Any:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, " \
+               f"bias={self.bias is not None}"
+
+
+class Sequential(Module):
+    """Apply modules (or plain functions) in order.
+
+    Example: ``nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``
+    """
+
+    def __init__(self, *layers: Module | Callable) -> None:
+        self.layers = list(layers)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module | Callable:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module | Callable]:
+        return iter(self.layers)
+
+
+_ACTIVATIONS: dict[str, Callable] = {
+    "relu": F.relu, "tanh": F.tanh, "gelu": F.gelu, "silu": F.silu, "sigmoid": F.sigmoid,
+    "softplus": F.softplus, "leaky_relu": F.leaky_relu,
+}
+
+
+class MLP(Sequential):
+    """Linear layers of the given ``sizes`` with ``activation`` between them (not after the last).
+
+    ``activation`` is a function, a Module, or a name ("relu", "tanh", "gelu", ...).
+
+    Example: ``nn.MLP([2, 64, 64, 3], activation="tanh")``
+    """
+
+    def __init__(self, sizes: list[int], activation: str | Callable = "relu",
+                 dropout: float = 0.0, bias: bool = True, dtype: Any = float) -> None:
+        act = _ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        layers: list[Module | Callable] = []
+        for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers.append(Linear(a, b, bias=bias, dtype=dtype))
+            if k < len(sizes) - 2:
+                layers.append(act)
+                if dropout:
+                    layers.append(Dropout(dropout))
+        super().__init__(*layers)
+
+
+class Embedding(Module):
+    """A lookup table of ``num_embeddings`` vectors; the adjoint of the lookup scatter-adds.
+
+    Example: ``nn.Embedding(10, 4)(gnp.asarray([[1, 2], [1, 9]]))`` has shape (2, 2, 4).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = float) -> None:
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = Parameter(init.normal((num_embeddings, embedding_dim), dtype=dtype))
+
+    def forward(self, indices: Any) -> Any:
+        return F.embedding(indices, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class LayerNorm(Module):
+    """Normalise the trailing ``normalized_shape`` dims, with learnable scale and shift.
+
+    Example: ``nn.LayerNorm(16)(h)``
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, dtype: Any = float) -> None:
+        s = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps = s, eps
+        self.weight = Parameter(init.ones(s, dtype)) if elementwise_affine else None
+        self.bias = Parameter(init.zeros(s, dtype)) if elementwise_affine else None
+
+    def forward(self, x: Any) -> Any:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class Dropout(Module):
+    """Dropout while training (``model.train()``), identity in ``model.eval()``.
+
+    Example: ``nn.Dropout(0.1)``
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        self.p = p
+
+    def forward(self, x: Any) -> Any:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Conv2d(Module):
+    """2-D convolution (NCHW) with square or rectangular kernels, stride and zero padding.
+
+    Example: ``nn.Conv2d(1, 8, 3, padding=1)(gnp.zeros((2, 1, 12, 12)))`` is (2, 8, 12, 12).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+                 bias: bool = True, dtype: Any = float) -> None:
+        kh, kw = F._pair(kernel_size)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
+        shape = (out_channels, in_channels, kh, kw)
+        self.weight = Parameter(init.kaiming_uniform(shape, dtype=dtype))
+        b = 1.0 / math.sqrt(max(in_channels * kh * kw, 1))
+        self.bias = Parameter(init.uniform((out_channels,), -b, b, dtype)) if bias else None
+
+    def forward(self, x: Any) -> Any:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
+               f"stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(Module):
+    """Max pooling over non-overlapping windows. Example: ``nn.MaxPool2d(2)``"""
+
+    def __init__(self, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] | None = None) -> None:
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x: Any) -> Any:
+        return F.max_pool2d(x, self.kernel_size, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Average pooling over non-overlapping windows. Example: ``nn.AvgPool2d(2)``"""
+
+    def forward(self, x: Any) -> Any:
+        return F.avg_pool2d(x, self.kernel_size, self.stride)
+
+
+class Flatten(Module):
+    """Merge dims from ``start_dim`` on. Example: ``nn.Flatten()`` maps (N, C, H, W) to 2-D."""
+
+    def __init__(self, start_dim: int = 1) -> None:
+        self.start_dim = start_dim
+
+    def forward(self, x: Any) -> Any:
+        return F.flatten(x, self.start_dim)
+
+
+def _activation(name: str, fn: Callable, doc: str) -> type:
+    cls = type(name, (Module,), {"forward": lambda self, x: fn(x), "__doc__": doc})
+    cls.__module__ = __name__
+    return cls
+
+
+ReLU = _activation("ReLU", F.relu, "``relu`` as a module. Example: ``nn.ReLU()``")
+GELU = _activation("GELU", F.gelu, "Exact (erf) ``gelu`` as a module. Example: ``nn.GELU()``")
+SiLU = _activation("SiLU", F.silu, "``silu`` as a module. Example: ``nn.SiLU()``")
+Tanh = _activation("Tanh", F.tanh, "``tanh`` as a module. Example: ``nn.Tanh()``")
+Sigmoid = _activation("Sigmoid", F.sigmoid, "``sigmoid`` as a module. Example: ``nn.Sigmoid()``")
+Softplus = _activation("Softplus", F.softplus,
+                       "``softplus`` as a module. Example: ``nn.Softplus()``")
+
+
+class LeakyReLU(Module):
+    """``leaky_relu`` as a module. Example: ``nn.LeakyReLU(0.2)``"""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Any:
+        return F.leaky_relu(x, self.negative_slope)
+
+
+class MSELoss(Module):
+    """``mse_loss`` as a module. Example: ``nn.MSELoss()(pred, y)``"""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = reduction
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.mse_loss(input, target, self.reduction)
+
+
+class CrossEntropyLoss(MSELoss):
+    """``cross_entropy`` as a module. Example: ``nn.CrossEntropyLoss()(logits, labels)``"""
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.cross_entropy(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(MSELoss):
+    """``binary_cross_entropy_with_logits`` as a module. Example: ``nn.BCEWithLogitsLoss()``"""
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction)

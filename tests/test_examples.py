@@ -1,0 +1,55 @@
+"""Every script in examples/ runs end to end in --quick mode on the NumPy backend."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+# lines (substrings) each example must print; scripts not listed only need to exit with 0
+EXPECTED = {
+    "quickstart.py": ["backend: numpy"],
+    "train_mlp.py": ["test accuracy:"],
+    "train_cnn.py": ["test accuracy:"],
+    "rnn_checkpoint.py": ["saved-activation bytes without checkpointing",
+                          "saved-activation bytes with checkpointing", "loss: initial"],
+    "physics.py": ["fitted k =", "fitted c ="],
+    "newton.py": ["jacrev == jacfwd: True", "converged: True"],
+}
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+
+
+def run_example(name: str, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("MPLBACKEND", "Agg")
+    return subprocess.run([sys.executable, str(EXAMPLES / name), "--quick", "--backend", "numpy",
+                           *extra], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=env)
+
+
+def test_all_examples_are_listed():
+    for name in EXPECTED:
+        if name != "quickstart.py":
+            assert name in SCRIPTS, f"examples/{name} is missing"
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_example_runs_quick(name):
+    r = run_example(name)
+    assert r.returncode == 0, f"{name} failed:\n{r.stdout}\n{r.stderr}"
+    for line in EXPECTED.get(name, []):
+        assert line in r.stdout, f"{name} did not print {line!r}:\n{r.stdout}"
+
+
+def test_example_plot_option(tmp_path):
+    png = tmp_path / "curves.png"
+    r = run_example("newton.py", "--plot", str(png))
+    assert r.returncode == 0, r.stderr
+    assert png.exists() or "matplotlib is not installed" in r.stdout
