@@ -1,0 +1,33 @@
+"""The installed package ships its CUDA sources and claims no generic top-level name."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_kernels_ship_inside_the_package(tmp_path):
+    pytest.importorskip("setuptools")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                        "-q", "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    (wheel,) = tmp_path.glob("gpuad-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    sources = sorted(p.name for p in (ROOT / "kernels").glob("*.cu*"))
+    assert sources
+    for s in sources:
+        assert f"gpuad/kernels/{s}" in names
+    top = {n.split("/")[0] for n in names if not n.startswith("gpuad-")}
+    assert top == {"gpuad"}, top
+
+
+def test_kernel_sources_resolve_through_the_package():
+    from gpuad.backends import cuda_sources
+
+    names = [name for name, _ in cuda_sources.list_sources()]
+    assert "elementwise_vjp.cu" in names
