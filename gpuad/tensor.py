@@ -39,9 +39,12 @@ class Tensor:
         self._tan = _tan
         self._base = _base
         self.name: str | None = None
-        self.requires_grad = False
-        if requires_grad or _node is not None:
-            self.requires_grad_(bool(requires_grad or _node is not None))
+        if _node is not None:
+            self.requires_grad = True  # produced by a recorded step: float by construction
+        else:
+            self.requires_grad = False
+            if requires_grad:
+                self.requires_grad_(True)
 
     # ---- autograd state -------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:
