@@ -284,6 +284,11 @@ def _strip(a, level):
 
 
 def _propagate_tangents(rule, args, params, out, node):
+    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _tangents(rule, args, params, out, node)
+
+
+def _tangents(rule, args, params, out, node):
     levels = set()
     for a in args:
         if isinstance(a, Tensor) and a._tan:

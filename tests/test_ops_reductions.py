@@ -1,0 +1,216 @@
+"""Reductions: sum, mean, prod, max, min, var, std, cumsum, cumprod, logsumexp over int and
+tuple axes with keepdims; values vs NumPy, gradients (first and second order, fwd and rev), 0-d,
+empty and non-contiguous inputs; exact gradients with zeros, ties split evenly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads, numerical_grad
+
+# ---- helpers (each op-test module keeps its own copy, so the files stand alone) -------------
+
+
+def _layout(a: np.ndarray, layout: str):
+    """``a`` on the active backend, laid out contiguously, strided (x[..., ::2]) or transposed."""
+    xp = ad.get_backend().xp
+    if layout == "strided" and a.ndim:
+        big = np.zeros(a.shape + (2,))
+        big[..., 0] = a
+        return xp.asarray(big)[..., 0]
+    if layout == "transposed" and a.ndim >= 2:
+        return xp.asarray(np.ascontiguousarray(a.T)).T
+    return xp.asarray(a)
+
+
+def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12):
+    """Values equal NumPy's, gradients match finite differences, inputs stay unmodified."""
+    args = [np.asarray(a, dtype=np.float64) for a in args]
+    xs = [_layout(a, layout) for a in args]
+    expected = ad.tree_flatten(ref(*args) if ref is not None else fn(np, *args))[0]
+    got = ad.tree_flatten(fn(gnp, *xs))[0]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(to_numpy(g), e, rtol=rtol, atol=atol)
+    check_grads(lambda *a: fn(gnp, *a), xs, order=order, modes=("fwd", "rev"))
+    # reverse mode on tracked Tensors: gradient shapes, and the inputs are left as they were
+    ts = [ad.tensor(x, requires_grad=True) for x in xs]
+    r = np.random.default_rng(1)
+    outs = ad.tree_flatten(fn(gnp, *ts))[0]
+    loss = sum(gnp.sum(o * gnp.asarray(r.standard_normal(np.shape(e))))
+               for o, e in zip(outs, expected, strict=True))
+    loss.backward()
+    for t, a in zip(ts, args, strict=True):
+        np.testing.assert_array_equal(to_numpy(t), a)
+        assert t.grad is not None and t.grad.shape == a.shape
+    for x, a in zip(xs, args, strict=True):
+        np.testing.assert_array_equal(to_numpy(x), a)
+    # reverse mode through the jvp formulas, with tangents that depend on the inputs
+    ws = [gnp.asarray(r.standard_normal(np.shape(e))) for e in expected]
+
+    def through_jvp(*a):
+        t = ad.jvp(lambda *b: fn(gnp, *b), a, [x * x for x in a])[1]
+        return sum(gnp.sum(o * w) for o, w in zip(ad.tree_flatten(t)[0], ws, strict=True))
+
+    check_grads(through_jvp, xs, order=1, modes=("rev",))
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    r = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return r if keepdims else np.squeeze(r, axis=axis) if axis is not None else r.reshape(())
+
+
+def _logsumexp(m, x, axis=None, keepdims=False):
+    if m is np:
+        return _np_logsumexp(x, axis, keepdims)
+    return gnp.logsumexp(x, axis=axis, keepdims=keepdims)
+
+
+REDUCTIONS = [
+    ("sum", lambda m, x, **k: m.sum(x, **k)),
+    ("mean", lambda m, x, **k: m.mean(x, **k)),
+    ("prod", lambda m, x, **k: m.prod(x, **k)),
+    ("max", lambda m, x, **k: m.max(x, **k)),
+    ("min", lambda m, x, **k: m.min(x, **k)),
+    ("var", lambda m, x, **k: m.var(x, **k)),
+    ("var_ddof1", lambda m, x, **k: m.var(x, ddof=1, **k)),
+    ("std", lambda m, x, **k: m.std(x, **k)),
+    ("logsumexp", _logsumexp),
+]
+AXES = [None, 0, 1, -1, (0, 2), (0, 1, 2), ()]
+RED_IDS = [r[0] for r in REDUCTIONS]
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+@pytest.mark.parametrize("name,fn", REDUCTIONS, ids=RED_IDS)
+def test_reduction(backend, name, fn, axis, keepdims):
+    if axis == () and name in ("std",):
+        pytest.skip("std over no axes is sqrt(0): not differentiable")
+    if axis == () and name == "var_ddof1":
+        pytest.skip("ddof=1 over no axes divides by zero")
+    x = _rng().uniform(0.5, 1.5, (2, 3, 2))
+    check_op(lambda m, x: fn(m, x, axis=axis, keepdims=keepdims), [x])
+
+
+@pytest.mark.parametrize("layout", ["strided", "transposed"])
+@pytest.mark.parametrize("name,fn", REDUCTIONS, ids=RED_IDS)
+def test_reduction_noncontiguous(backend, name, fn, layout):
+    x = _rng(1).uniform(0.5, 1.5, (3, 4))
+    check_op(lambda m, x: fn(m, x, axis=1), [x], layout=layout)
+    check_op(lambda m, x: fn(m, x), [x], layout=layout)
+
+
+@pytest.mark.parametrize("name,fn", [r for r in REDUCTIONS if r[0] not in ("var_ddof1", "std")],
+                         ids=[n for n in RED_IDS if n not in ("var_ddof1", "std")])
+def test_reduction_0d(backend, name, fn):
+    check_op(lambda m, x: fn(m, x), [np.array(0.7)])
+
+
+@pytest.mark.parametrize("name,fn", [r for r in REDUCTIONS if r[0] in ("sum", "prod")])
+@pytest.mark.parametrize("shape,axis", [((0,), None), ((2, 0), 1), ((2, 0), 0), ((0, 3), (0, 1))],
+                         ids=str)
+def test_reduction_empty(backend, name, fn, shape, axis):
+    x = np.zeros(shape)
+    np.testing.assert_array_equal(to_numpy(fn(gnp, gnp.asarray(x), axis=axis)),
+                                  fn(np, x, axis=axis))
+    g = ad.grad(lambda x: gnp.sum(fn(gnp, x, axis=axis)))(gnp.asarray(x))
+    assert to_numpy(g).shape == shape
+
+
+CUMULATIVE = [("cumsum", lambda m, x, **k: m.cumsum(x, **k)),
+              ("cumprod", lambda m, x, **k: m.cumprod(x, **k))]
+
+
+@pytest.mark.parametrize("layout", ["contig", "strided", "transposed"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1], ids=str)
+@pytest.mark.parametrize("name,fn", CUMULATIVE, ids=["cumsum", "cumprod"])
+def test_cumulative(backend, name, fn, axis, layout):
+    x = _rng(2).uniform(0.5, 1.5, (2, 3))
+    check_op(lambda m, x: fn(m, x, axis=axis), [x], layout=layout)
+
+
+@pytest.mark.parametrize("name,fn", CUMULATIVE, ids=["cumsum", "cumprod"])
+def test_cumulative_0d_and_empty(backend, name, fn):
+    check_op(lambda m, x: fn(m, x), [np.array(0.7)])
+    for shape, axis in [((0,), None), ((0,), 0), ((2, 0), 1), ((0, 2), 1)]:
+        x = np.zeros(shape)
+        np.testing.assert_array_equal(to_numpy(fn(gnp, gnp.asarray(x), axis=axis)),
+                                      fn(np, x, axis=axis))
+        g = ad.grad(lambda x, axis=axis: gnp.sum(fn(gnp, x, axis=axis)))(gnp.asarray(x))
+        assert to_numpy(g).shape == shape
+
+
+# ---- exact gradients at zeros and ties --------------------------------------------------------
+
+
+def _grad(f, x):
+    return to_numpy(ad.grad(f)(gnp.asarray(np.asarray(x, dtype=float))))
+
+
+def test_prod_with_zero_exact(backend):
+    np.testing.assert_array_equal(_grad(gnp.prod, [2.0, 0.0, 3.0]), [0.0, 6.0, 0.0])
+    np.testing.assert_array_equal(_grad(gnp.prod, [0.0, 5.0, 0.0]), [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)], ids=str)
+def test_prod_with_zeros_axes(backend, axis):
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 4.0], [1.5, -2.0, 0.5]])
+    w = _rng(3).standard_normal(np.shape(np.prod(x, axis=axis)))
+
+    def f(x):
+        return gnp.sum(gnp.prod(x, axis=axis) * w)
+
+    np.testing.assert_allclose(_grad(f, x), numerical_grad(f, x), atol=1e-8)
+    check_grads(lambda x: gnp.prod(x, axis=axis), [gnp.asarray(x)], order=2)
+
+
+@pytest.mark.parametrize("x", [[2.0, 0.0, 3.0, 4.0], [0.0, 2.0, 3.0, 0.0], [1.0, 2.0, 0.0, 0.0]],
+                         ids=str)
+def test_cumprod_with_zeros_exact(backend, x):
+    x = np.array(x)
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+
+    def f(x):
+        return gnp.sum(gnp.cumprod(x) * w)
+
+    expected = np.array([np.sum(w * np.cumprod(np.where(np.arange(4) == i, 1.0, x))
+                                * (np.arange(4) >= i)) for i in range(4)])
+    np.testing.assert_allclose(_grad(f, x), expected, atol=1e-12)
+    check_grads(lambda x: gnp.cumprod(x), [gnp.asarray(x)], order=2)
+
+
+def test_cumprod_with_zeros_2d(backend):
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 1.5, 2.0]])
+    for axis in (0, 1):
+        check_grads(lambda x, axis=axis: gnp.cumprod(x, axis=axis), [gnp.asarray(x)], order=2)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_extreme_ties_split(backend, op):
+    f = getattr(gnp, op)
+    x = [1.0, 3.0, 3.0] if op == "max" else [3.0, 1.0, 1.0]
+    np.testing.assert_array_equal(_grad(f, x), [0.0, 0.5, 0.5])
+    x2 = np.array([[1.0, 1.0, 0.0], [2.0, 5.0, 2.0]])
+    if op == "min":
+        x2 = -x2
+    g = _grad(lambda x: gnp.sum(f(x, axis=1) * np.array([1.0, 2.0])), x2)
+    np.testing.assert_array_equal(g, [[0.5, 0.5, 0.0], [0.0, 2.0, 0.0]])
+    g = ad.jvp(lambda x: f(x, axis=1), (gnp.asarray(x2),), (gnp.ones_like(gnp.asarray(x2)),))[1]
+    np.testing.assert_array_equal(to_numpy(g), [1.0, 1.0])
+
+
+def test_logsumexp_stable(backend):
+    x = np.array([1000.0, 1000.0, -np.inf])
+    np.testing.assert_allclose(to_numpy(gnp.logsumexp(gnp.asarray(x))), 1000.0 + np.log(2.0))
+    np.testing.assert_allclose(_grad(gnp.logsumexp, x), [0.5, 0.5, 0.0])
