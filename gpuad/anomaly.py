@@ -65,10 +65,6 @@ def check_forward(rule, args, out) -> None:
         )
 
 
-def check_backward_input(node, g) -> None:
-    return None
-
-
 def check_backward(node, argnum: int, c) -> None:
     if not _finite(c):
         where = node.where or "<recorded before detect_anomaly() was entered>"

@@ -145,12 +145,6 @@ def _select_backend(datas: list, args: tuple) -> Backend:
     return be
 
 
-def _current_xp(datas, args):
-    if len(_by_array_type) <= 1:
-        return get_backend()
-    return _select_backend(datas, args)
-
-
 # ---- recording ------------------------------------------------------------------------------
 
 def apply(rule, args: tuple, params: dict = _EMPTY):
@@ -170,7 +164,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 track = True
             if a._tan:
                 tan = True
-    be = _current_xp(datas, args)
+    be = get_backend() if len(_by_array_type) <= 1 else _select_backend(datas, args)
     try:
         out = rule.fwd(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
@@ -425,11 +419,12 @@ def _saved_tensors(node, raw):
 
 
 def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_graph=False,
-                 on_step=None, stop_at_targets=True):
+                 on_step=None, stop_at_targets=True, prune=True):
     """Propagate adjoints from ``roots`` (Tensors) seeded with ``cotangents`` (arrays/Tensors).
 
     With ``targets`` (a list of nodes) the adjoints reaching those nodes are returned and no
-    ``.grad`` is touched; otherwise they accumulate into the ``.grad`` of leaves.
+    ``.grad`` is touched; otherwise they accumulate into the ``.grad`` of leaves. ``prune=False``
+    tells that every step reaches a target (the caller checked), which skips a graph walk.
     """
     grads: dict = {}
     owned: dict = {}
@@ -446,7 +441,7 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
             owned[n] = False
             heapq.heappush(heap, (-n.seq, id(n), n))
     relevant = None
-    if targets is not None:
+    if targets is not None and prune:
         relevant = _relevant_nodes([r._node for r in roots if r._node is not None], targets)
     results = {} if targets is not None else None
     target_set = set(targets) if targets is not None else None
@@ -520,13 +515,10 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     params = node.params
     edges = node.edges
     fused = None if diff else _fused_table(g).get(rule.name)
+    vjps = rule.vjps if rule.vjp_n is None else None
     if ctx is not None:
         ctx.__enter__()
     try:
-        if _flags["anomaly"]:
-            from .anomaly import check_backward_input
-
-            check_backward_input(node, g)
         contribs = None
         if rule.vjp_all is not None:
             need = [e is not None and (relevant is None or e in relevant) for e in edges]
@@ -546,7 +538,9 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
                             continue
                         _add_grad(grads, owned, heap, e, c, True)
                         continue
-                c = rule.vjp_arg(i, g, ans, inputs, params)
+                f = vjps[i] if vjps is not None and i < len(vjps) else None
+                c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
+                    i, g, ans, inputs, params)
             if c is None:
                 continue
             if rule.elementwise:

@@ -111,8 +111,10 @@ def _gradients(out_leaves, cots, trees, nums, where):
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
                  if isinstance(o, Tensor) and o.requires_grad]
+        # without an outer dependency every leaf reached is a target, so every step is needed
+        prune = create or not all(isinstance(n, LeafNode) for n in nodes)
         res = run_backward([p[0] for p in pairs], [p[1] for p in pairs], targets=nodes,
-                           retain_graph=True, create_graph=create)
+                           retain_graph=True, create_graph=create, prune=prune)
     grads = []
     for t, n in zip(tgt_tensors, nodes, strict=True):
         g = res.get(n)
