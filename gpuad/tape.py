@@ -11,6 +11,14 @@ from .engine import LeafNode, run_backward
 from .tensor import Tensor
 
 
+def _root(a: Any) -> Any:
+    """The array that owns the memory ``a`` views (views of one buffer count once)."""
+    base = getattr(a, "base", None)
+    while base is not None and hasattr(base, "nbytes"):
+        a, base = base, getattr(base, "base", None)
+    return a
+
+
 def _fmt_bytes(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -52,17 +60,20 @@ class Tape:
         return sorted(nodes, key=lambda n: n.seq)
 
     def saved_bytes(self) -> int:
-        """Bytes of the values the steps keep for backward (device memory on the GPU); an
-        array saved by several steps (a weight used at every step) is counted once."""
+        """Bytes of memory the steps keep alive for backward (device memory on the GPU). Each
+        buffer counts once, however many steps saved it or views of it."""
         seen: set[int] = set()
         total = 0
         for n in self.steps:
             if n.saved is None:
                 continue
             for s in n.saved:
-                if s is not None and id(s[0]) not in seen:
-                    seen.add(id(s[0]))
-                    total += int(getattr(s[0], "nbytes", 0))
+                if s is None:
+                    continue
+                root = _root(s[0])
+                if id(root) not in seen:
+                    seen.add(id(root))
+                    total += int(getattr(root, "nbytes", 0))
             if n.rule.extra_bytes is not None:
                 total += n.rule.extra_bytes(n.params)
         return total
