@@ -499,6 +499,12 @@ def _relevant_nodes(start, targets):
 
 def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     rule = node.rule
+    if not diff and rule.vjp_all is None and rule.vjp_n is None:
+        if isinstance(g, Tensor):
+            g = g.data
+        if rule.name not in _fused_table(g):
+            _step_formulas(node, rule, g, grads, owned, heap, relevant)
+            return
     raw = _saved_raw(node)
     if diff:
         vals = _saved_tensors(node, raw)
@@ -556,6 +562,34 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)
+
+
+def _step_formulas(node, rule, g, grads, owned, heap, relevant):
+    """The first-order path of a fixed-arity rule: its vjp formulas on raw arrays."""
+    vals = _saved_raw(node)
+    ans = vals[0]
+    inputs = vals[1:]
+    params = node.params
+    vjps = rule.vjps
+    guard = rule.elementwise
+    for i, e in enumerate(node.edges):
+        if e is None or (relevant is not None and e not in relevant):
+            continue
+        f = vjps[i] if vjps is not None and i < len(vjps) else None
+        c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
+            i, g, ans, inputs, params)
+        if c is None:
+            continue
+        if guard:
+            c = _guard_zero(c, (g,))
+        c = _fit(c, e.shape, e.dtype)
+        if isinstance(c, _np.generic):
+            c = _np.asarray(c)
+        if _flags["anomaly"]:
+            from .anomaly import check_backward
+
+            check_backward(node, i, c)
+        _add_grad(grads, owned, heap, e, c, False)
 
 
 def _fused_table(g):

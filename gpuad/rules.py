@@ -673,6 +673,11 @@ def broadcast_to(x, shape_):
     shape_ = tuple(shape_)
     if shape(x) == shape_:
         return x
+    if type(x) is _np.ndarray and x.size == 1:
+        # a read-only zero-stride view, ~10x cheaper to make than numpy.broadcast_to
+        v = _np.ndarray(shape_, x.dtype, _np.ascontiguousarray(x), 0, (0,) * len(shape_))
+        v.flags.writeable = False
+        return v
     return broadcast_to_(x, shape=shape_)
 
 
