@@ -1,52 +1,72 @@
 #!/usr/bin/env bash
-# The one prepared GPU check: install gpuad, run the test suite on the cupy backend, run the GPU
-# micro-benchmarks, and write OUTDIR/summary.md. Needs no package index. Whole run < 8 minutes.
+# The one prepared GPU check: install gpuad without a package index, run the GPU
+# micro-benchmarks, the side-by-side benchmarks on the cupy backend and the test suite on the
+# cupy backend, and write OUTDIR/summary.md. Whole run under 8 minutes.
 #
 #   usage: bash benchmarks/gpu_check.sh OUTDIR        (env: PYTHON, default python3)
 #
-# OUTDIR receives at most 7 files: summary.md, junit.xml, pytest.log, install.log, bench.log,
-# gpu_micro.json, gpu_micro.md. Exit status: 0 when tests and benchmarks both succeeded.
+# OUTDIR receives at most 8 files (the device tool returns 8): summary.md, junit.xml, check.log
+# (install, pytest and benchmark logs), gpu_micro.json, gpu.json, gpu.md, gpu_chain.png,
+# gpu_checkpoint.png. Exit status: 0 when tests and benchmarks all succeeded.
 set -u
 
 OUTDIR=${1:?usage: gpu_check.sh OUTDIR}
 mkdir -p "$OUTDIR" && OUTDIR=$(cd "$OUTDIR" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 PY=${PYTHON:-python3}
-TOTAL=420
+TOTAL=450
 export PYTHONUNBUFFERED=1
+WORK=$(mktemp -d)
+LOG="$OUTDIR/check.log"
 
 left() { echo $((TOTAL - SECONDS)); }
 cap() { local want=$1 rest; rest=$(($(left) - $2)); echo $((rest < want ? (rest > 10 ? rest : 10) : want)); }
+section() { printf '\n===== %s (t=%ss) =====\n' "$1" "$SECONDS" >>"$LOG"; }
 
 started=$(date -u +"%Y-%m-%d %H:%M:%S UTC")
 gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null \
   | head -n 1)
 gpu=${gpu:-unknown (nvidia-smi unavailable)}
+: >"$LOG"
 
+section install
 install_note="editable install"
-if ! timeout "$(cap 90 360)" "$PY" -m pip install --no-deps --no-build-isolation --no-index -e . \
-  >"$OUTDIR/install.log" 2>&1; then
-  install_note="editable install failed (see install.log); ran from the checkout via PYTHONPATH"
+if ! timeout "$(cap 60 380)" "$PY" -m pip install --no-deps --no-build-isolation --no-index -e . \
+  >>"$LOG" 2>&1; then
+  install_note="editable install failed (see check.log); ran from the checkout via PYTHONPATH"
   export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 fi
 
-pytest_args=(--backend cupy -q -rfE --junitxml "$OUTDIR/junit.xml" -p no:cacheprovider)
+section gpu_micro
+timeout -k 10 "$(cap 80 330)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LOG" 2>&1
+micro_rc=$?
+[ -f "$WORK/gpu_micro.json" ] && cp "$WORK/gpu_micro.json" "$OUTDIR/"
+
+section "benchmarks --backend cupy"
+timeout -s INT -k 10 "$(cap 110 230)" "$PY" -m benchmarks --backend cupy --peers installed \
+  --out "$WORK/bench" >>"$LOG" 2>&1
+bench_rc=$?
+for f in gpu.json gpu.md gpu_chain.png gpu_checkpoint.png; do
+  [ -f "$WORK/bench/$f" ] && cp "$WORK/bench/$f" "$OUTDIR/"
+done
+
+section "pytest --backend cupy"
+pytest_args=(--backend cupy -q -rfE --durations=15 --junitxml "$OUTDIR/junit.xml"
+  -p no:cacheprovider)
 if "$PY" -c "import pytest_timeout" 2>/dev/null; then
   pytest_args+=(--timeout 120)
 fi
-timeout -s INT -k 20 "$(cap 300 130)" "$PY" -m pytest "${pytest_args[@]}" >"$OUTDIR/pytest.log" 2>&1
+timeout -s INT -k 20 "$(cap 400 15)" "$PY" -m pytest "${pytest_args[@]}" >>"$LOG" 2>&1
 test_rc=$?
+bench_all=$(( micro_rc != 0 ? micro_rc : bench_rc ))
 
-timeout -k 10 "$(cap 120 15)" "$PY" benchmarks/gpu_micro.py --out "$OUTDIR" >"$OUTDIR/bench.log" 2>&1
-bench_rc=$?
-
-"$PY" - "$OUTDIR" "$gpu" "$started" "$install_note" "$test_rc" "$bench_rc" "$SECONDS" <<'EOF'
+"$PY" - "$OUTDIR" "$gpu" "$started" "$install_note" "$test_rc" "$bench_all" "$SECONDS" "$WORK" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-out, gpu, started, install, test_rc, bench_rc, secs = sys.argv[1:]
-out = Path(out)
+out, gpu, started, install, test_rc, bench_rc, secs, work = sys.argv[1:]
+out, work = Path(out), Path(work)
 lines = [
     "# gpuad GPU check",
     "",
@@ -78,17 +98,16 @@ if junit.exists():
         if len(bad) > 40:
             lines.append(f"- ... and {len(bad) - 40} more (see junit.xml)")
 else:
-    lines.append(f"no junit.xml (pytest exit status {test_rc}); see pytest.log")
+    lines.append(f"no junit.xml (pytest exit status {test_rc}); see check.log")
 lines += ["", "## Micro-benchmarks (`benchmarks/gpu_micro.py`)", ""]
-table = out / "gpu_micro.md"
-if table.exists():
-    lines.append(table.read_text())
-else:
-    log = out / "bench.log"
-    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    lines += [f"no results (exit status {bench_rc}); end of bench.log:", "", "```", tail, "```"]
+for table, what in ((work / "gpu_micro.md", "micro-benchmarks"),
+                    (work / "bench" / "gpu.md", "benchmarks --backend cupy")):
+    if table.exists():
+        lines += [table.read_text(), ""]
+    else:
+        lines += [f"no {what} results (exit status {bench_rc}); see check.log", ""]
 (out / "summary.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 EOF
 
-[ "$test_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]
+[ "$test_rc" -eq 0 ] && [ "$bench_all" -eq 0 ]

@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,114 @@ def run(n: int) -> dict[str, Any]:
     }
 
 
+def host_us(cp: Any, fn: Callable[[], Any], n: int = 300) -> float:
+    """Host microseconds per call of ``fn`` (launch cost: the device work is tiny)."""
+    for _ in range(10):
+        fn()
+    cp.cuda.get_current_stream().synchronize()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    cp.cuda.get_current_stream().synchronize()
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+def launch_overheads() -> list[dict[str, Any]]:
+    """µs per launch with 1, 2 and 4 array arguments: Numba CUDA, CuPy ElementwiseKernel."""
+    import cupy as cp
+
+    from gpuad.backends import numba_kernels
+
+    rows = []
+    for nargs in (1, 2, 4):
+        ins = ", ".join(f"T a{i}" for i in range(nargs - 1))
+        kern = cp.ElementwiseKernel(ins, "T o", "o = o", f"gpuad_empty{nargs}")
+        arrays = [cp.zeros(1, cp.float32) for _ in range(nargs)]
+        rows.append({
+            "nargs": nargs,
+            "numba_us": numba_kernels.launch_overhead_us(nargs),
+            "cupy_elementwise_us": host_us(cp, lambda k=kern, a=arrays: k(*a)),
+        })
+    return rows
+
+
+def op_overhead() -> dict[str, Any]:
+    """Host µs per recorded op (forward + its backward step) on 1000-element arrays: gpuad on
+    the CuPy backend beside PyTorch eager on the same GPU."""
+    import cupy as cp
+
+    import gpuad as ad
+    import gpuad.numpy as gnp
+
+    n_ops = 64
+    res: dict[str, Any] = {"n_ops": n_ops, "size": 1000}
+    with ad.use_backend("cupy"):
+        x = ad.tensor(cp.linspace(0.1, 0.9, 1000, dtype=cp.float32), requires_grad=True)
+
+        def gp() -> None:
+            v = x
+            for i in range(n_ops):
+                v = gnp.sin(v) if i % 2 else v * 1.01
+            gnp.sum(v).backward()
+
+        res["gpuad_us_per_op"] = host_us(cp, gp, 30) / (n_ops + 1)
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            xt = torch.linspace(0.1, 0.9, 1000, device="cuda", requires_grad=True)
+
+            def tp() -> None:
+                v = xt
+                for i in range(n_ops):
+                    v = torch.sin(v) if i % 2 else v * 1.01
+                v.sum().backward()
+
+            res["torch_us_per_op"] = host_us(cp, tp, 30) / (n_ops + 1)
+            res["ratio_to_torch"] = res["gpuad_us_per_op"] / res["torch_us_per_op"]
+    except ImportError:
+        res["torch_us_per_op"] = None
+    return res
+
+
+def grad_forward_ratios() -> list[dict[str, Any]]:
+    """grad time / forward time: a tanh MLP (width 4096, batch 1024) and a chain of 32
+    elementwise ops on 16M float32 elements (goal: at most 3)."""
+    import cupy as cp
+
+    import gpuad as ad
+    import gpuad.numpy as gnp
+
+    out = []
+    with ad.use_backend("cupy"):
+        rng = cp.random.RandomState(0)
+        w = 4096
+        ws = [(rng.standard_normal((w, w), dtype=cp.float32) / w ** 0.5) for _ in range(4)]
+        xb = rng.standard_normal((1024, w), dtype=cp.float32)
+
+        def mlp(*params):
+            h = xb
+            for p in params:
+                h = gnp.tanh(h @ p)
+            return gnp.sum(h)
+
+        chain_x = rng.random_sample(16 * 1024 * 1024, dtype=cp.float32)
+
+        def chain(v):
+            for i in range(32):
+                v = gnp.sin(v) if i % 2 else v * 0.99
+            return gnp.sum(v)
+
+        for name, f, args, argnums in (("tanh MLP 4096x1024", mlp, ws, tuple(range(4))),
+                                       ("chain of 32 ops, 16M", chain, [chain_x], 0)):
+            g = ad.grad(f, argnums=argnums)
+            fwd = time_ms(cp, lambda f=f, args=args: f(*args), iters=3, reps=3, warmup=1)
+            grd = time_ms(cp, lambda g=g, args=args: g(*args), iters=3, reps=3, warmup=1)
+            out.append({"workload": name, "forward_ms": fwd, "grad_ms": grd,
+                        "ratio": grd / fwd})
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The results as a Markdown table."""
     lines = [
@@ -106,6 +215,28 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for r in result["rows"]:
         lines.append(f"| {r['kernel']} | {r['ms']:.3f} | {r['GB/s']:.0f} | {r['of_copy']:.2f} |")
+    if result.get("launch"):
+        lines += ["", "| array args | Numba launch µs | CuPy ElementwiseKernel µs |",
+                  "| ---: | ---: | ---: |"]
+        for r in result["launch"]:
+            nb = "n/a" if r["numba_us"] is None else f"{r['numba_us']:.1f}"
+            lines.append(f"| {r['nargs']} | {nb} | {r['cupy_elementwise_us']:.1f} |")
+    if result.get("routes"):
+        lines += ["", "Routes chosen by calibration (op: elements -> implementation): "
+                  + "; ".join(f"{op}: " + ", ".join(f"{n:,}->{w}" for n, w in table)
+                              for op, table in result["routes"].items())]
+    oh = result.get("op_overhead")
+    if oh:
+        t = oh.get("torch_us_per_op")
+        lines += ["", f"Host µs per recorded op (forward + backward, {oh['size']} elements): "
+                  f"gpuad {oh['gpuad_us_per_op']:.1f}"
+                  + (f", PyTorch eager {t:.1f} (ratio {oh['ratio_to_torch']:.2f})" if t else "")]
+    if result.get("grad_forward"):
+        lines += ["", "| workload | forward ms | grad ms | grad/forward |",
+                  "| --- | ---: | ---: | ---: |"]
+        for r in result["grad_forward"]:
+            lines.append(f"| {r['workload']} | {r['forward_ms']:.2f} | {r['grad_ms']:.2f} | "
+                         f"{r['ratio']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -123,6 +254,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_micro: needs CuPy and a CUDA device ({exc}); nothing measured")
         return 2
     result = run(args.n)
+    for key, fn in (("launch", launch_overheads), ("op_overhead", op_overhead),
+                    ("grad_forward", grad_forward_ratios)):
+        try:
+            result[key] = fn()
+        except Exception as exc:  # noqa: BLE001  (report and keep the other figures)
+            result[key + "_error"] = repr(exc)
+    try:
+        from gpuad.backends import load
+
+        result["routes"] = load("cupy").calibrate()
+    except Exception as exc:  # noqa: BLE001
+        result["routes_error"] = repr(exc)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "gpu_micro.json").write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)

@@ -1008,13 +1008,9 @@ builtins_max = _builtins.max
 # ---- fused losses ------------------------------------------------------------------------------
 
 def _xent_fwd(xp, logits, labels):
-    if xp is not _np:
-        from .backends import numba_kernels
+    from .backends import _by_array_type
 
-        return numba_kernels.softmax_xent_forward(logits, labels)[0]
-    m = logits.max(axis=1, keepdims=True)
-    lse = _np.log(_np.exp(logits - m).sum(axis=1)) + m[:, 0]
-    return lse - logits[_np.arange(logits.shape[0]), labels]
+    return _by_array_type[type(logits)].softmax_xent_forward(logits, labels)
 
 
 def _onehot(labels, like):

@@ -77,6 +77,7 @@ class CupyBackend(Backend):
         self._kernels: dict[tuple[str, str, str], Any] = {}
         self._grid_cap: dict[int, int] = {}
         self._gemm_fn: Callable[..., Any] | None = None
+        self.routes: dict[str, list[tuple[int, str]]] = {}
         for rule, (kernel, saved) in UNARY_VJP.items():
             self.fused_vjp[rule] = self._unary_vjp(kernel, saved)
         self.fused_vjp["multiply"] = self._multiply_vjp
@@ -285,12 +286,17 @@ class CupyBackend(Backend):
         cp = self.cp
         det = is_deterministic()
         if len(index) == 1 and isinstance(index[0], cp.ndarray) and index[0].dtype.kind in "iu":
-            # row gather (embedding lookups, take along axis 0): one Numba scatter over rows
+            # row gather (embedding lookups, take along axis 0): one scatter over rows
             idx = index[0].astype(cp.int64, copy=False).ravel()
             rows = out.reshape(out.shape[0], -1)
             vals = cp.ascontiguousarray(
                 cp.broadcast_to(values, index[0].shape + out.shape[1:])).reshape(idx.size, -1)
-            numba_kernels.scatter_add_rows(rows, idx, vals, deterministic=det)
+            if det or self.route("scatter_rows", vals.size) == "numba":
+                numba_kernels.scatter_add_rows(rows, idx, vals, deterministic=det)
+            else:
+                import cupyx
+
+                cupyx.scatter_add(rows, idx, vals)
             return
         if not det:
             import cupyx
@@ -300,6 +306,75 @@ class CupyBackend(Backend):
         lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
         vals = cp.ascontiguousarray(cp.broadcast_to(values, lin.shape)).ravel()
         numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=True)
+
+    def softmax_xent_forward(self, logits: Any, labels: Any) -> Any:
+        """Per-row softmax cross-entropy of (R, C) logits: the fused Numba kernel, or CuPy
+        reductions, whichever calibration found faster at this size."""
+        if self.route("softmax_xent", logits.size) == "numba":
+            from . import numba_kernels
+
+            return numba_kernels.softmax_xent_forward(logits, labels)[0]
+        return self._xent_cupy(logits, labels)
+
+    def _xent_cupy(self, logits: Any, labels: Any) -> Any:
+        cp = self.cp
+        m = logits.max(axis=1, keepdims=True)
+        lse = cp.log(cp.exp(logits - m).sum(axis=1)) + m[:, 0]
+        return lse - logits[cp.arange(logits.shape[0]), labels]
+
+    # --- routing: ops with a CuPy and a Numba implementation ------------------------------
+
+    ROUTE_DEFAULT = {"scatter_rows": "numba", "softmax_xent": "numba"}
+
+    def route(self, op: str, n: int) -> str:
+        """The implementation of ``op`` to use for ``n`` elements: the calibrated winner at the
+        nearest measured size, else the default."""
+        table = self.routes.get(op)
+        if not table:
+            return self.ROUTE_DEFAULT[op]
+        for size, winner in table:
+            if n <= size:
+                return winner
+        return table[-1][1]
+
+    def calibrate(self, sizes: tuple[int, ...] = (1 << 10, 1 << 14, 1 << 18, 1 << 22),
+                  reps: int = 20) -> dict[str, list[tuple[int, str]]]:
+        """Time both implementations of each routed op at ``sizes`` (elements) and route each
+        size to the faster; returns and keeps ``{op: [(size, winner), ...]}``."""
+        import cupyx
+
+        from . import numba_kernels
+
+        cp = self.cp
+
+        def timed(fn: Callable[[], Any]) -> float:
+            fn()
+            start, end = cp.cuda.Event(), cp.cuda.Event()
+            start.record()
+            for _ in range(reps):
+                fn()
+            end.record()
+            end.synchronize()
+            return cp.cuda.get_elapsed_time(start, end) / reps
+
+        found: dict[str, list[tuple[int, str]]] = {"scatter_rows": [], "softmax_xent": []}
+        for n in sizes:
+            d = 64
+            rows = max(1, n // d)
+            out = cp.zeros((max(1, rows // 4), d), cp.float32)
+            idx = cp.random.randint(0, out.shape[0], rows).astype(cp.int64)
+            vals = cp.ones((rows, d), cp.float32)
+            t = {"numba": timed(lambda: numba_kernels.scatter_add_rows(out, idx, vals)),
+                 "cupyx": timed(lambda: cupyx.scatter_add(out, idx, vals))}
+            found["scatter_rows"].append((rows * d, min(t, key=t.get)))
+            c = 1000
+            logits = cp.random.standard_normal((max(1, n // c), c), dtype=cp.float32)
+            labels = cp.random.randint(0, c, logits.shape[0]).astype(cp.int64)
+            t = {"numba": timed(lambda: numba_kernels.softmax_xent_forward(logits, labels)),
+                 "cupy": timed(lambda: self._xent_cupy(logits, labels))}
+            found["softmax_xent"].append((logits.size, min(t, key=t.get)))
+        self.routes = found
+        return found
 
     def from_device(self, data: Any, dtype: Any = None) -> Any:
         """A CuPy view of another library's device array (no copy)."""

@@ -18,3 +18,9 @@ class NumpyBackend(Backend):
     def index_add(self, out, index, values) -> None:
         """``out[index] += values`` with repeated indices accumulating (deterministic)."""
         numpy.add.at(out, index, values)
+
+    def softmax_xent_forward(self, logits, labels):
+        """Per-row softmax cross-entropy of (R, C) logits against int labels (stable)."""
+        m = logits.max(axis=1, keepdims=True)
+        lse = numpy.log(numpy.exp(logits - m).sum(axis=1)) + m[:, 0]
+        return lse - logits[numpy.arange(logits.shape[0]), labels]
