@@ -62,8 +62,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 def _to_backend(be: Backend, data: Any, dtype: Any):
     if isinstance(data, be.array_type):
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
-    if be.name == "cupy" and (hasattr(data, "__cuda_array_interface__")
-                              or hasattr(data, "__dlpack__")):
+    if be.name == "cupy" and _on_device(data):
         return be.from_device(data, dtype)
     if be.name == "numpy" and hasattr(data, "__dlpack__") and not hasattr(data, "__array__"):
         return be.xp.from_dlpack(data)
@@ -76,6 +75,19 @@ def _to_backend(be: Backend, data: Any, dtype: Any):
     if dtype is None and arr.dtype.kind in "iub" and requires_float(data):
         arr = arr.astype(float)
     return arr
+
+
+def _on_device(data: Any) -> bool:
+    """True for a GPU array (CUDA array interface, or DLPack on a non-CPU device). NumPy arrays
+    also export ``__dlpack__`` but live on the host (kDLCPU): they are copied, not viewed."""
+    if hasattr(data, "__cuda_array_interface__"):
+        return True
+    if not hasattr(data, "__dlpack__"):
+        return False
+    try:
+        return data.__dlpack_device__()[0] != 1  # 1 = kDLCPU
+    except Exception:
+        return False
 
 
 def requires_float(data: Any) -> bool:

@@ -164,7 +164,13 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 track = True
             if a._tan:
                 tan = True
-    be = get_backend() if len(_by_array_type) <= 1 else _select_backend(datas, args)
+    be = get_backend()
+    if be.name != "numpy" or len(_by_array_type) > 1:
+        # only a lone numpy backend may skip this: raw NumPy inputs must move to a GPU backend,
+        # and what is saved for backward (and seen by jvp rules) must be the moved arrays
+        be = _select_backend(datas, args)
+        args = tuple(a if isinstance(a, Tensor) else d
+                     for a, d in zip(args, datas, strict=True))
     try:
         out = rule.fwd(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
@@ -685,12 +691,14 @@ def check_cotangent(where: str, out, c):
         )
     if type(data) is not type(out.data):
         ob = _by_array_type.get(type(data))
-        if ob is not None and ob is not be:
-            if be.name == "numpy":
+        if be.name == "numpy":
+            if ob is not None and ob is not be:
                 raise TypeError(
                     f"{where}: cotangent is a {ob.name} array but the output lives on the "
                     f"numpy backend"
                 )
+        elif type(data) is not be.array_type:
+            # a host (NumPy) cotangent, whether or not the numpy backend was ever loaded
             c = be.asarray(data) if not isinstance(c, Tensor) else Tensor(be.asarray(data))
     return c
 
@@ -704,6 +712,11 @@ def assign_inplace(t: Tensor, value, index) -> None:
         isinstance(value, Tensor) and bool(value._tan))
     if not track:
         vdata = value.data if isinstance(value, Tensor) else value
+        if isinstance(vdata, _ndarray | list | tuple) and type(vdata) is not type(t.data):
+            be = _by_array_type.get(type(t.data))
+            if be is not None and be.name != "numpy":
+                # CuPy's setitem takes no host arrays or lists: copy the value to the device
+                vdata = be.asarray(vdata)
         try:
             if index is None:
                 t.data[...] = vdata

@@ -751,7 +751,8 @@ def _scatter_fwd(xp, g, index, shape, basic):
     else:
         from .backends import _by_array_type
 
-        _by_array_type[type(out)].index_add(out, index, g)
+        if g.size:  # nothing to add (and CuPy cannot reshape an empty (0, -1) operand)
+            _by_array_type[type(out)].index_add(out, index, g)
     return out
 
 

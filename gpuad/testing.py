@@ -92,11 +92,14 @@ def numerical_grad(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of scalar ``f`` at ``x`` (float64, element by element)."""
     x = _host(x).copy()
     g = np.zeros_like(x)
+    be = get_backend()
     for i in np.ndindex(x.shape):
         xp_, xm = x.copy(), x.copy()
         xp_[i] += eps
         xm[i] -= eps
-        g[i] = (float(_host(f(xp_))) - float(_host(f(xm)))) / (2 * eps)
+        # f sees Tensors on the active backend, so ``f(x) * host_array`` works on a GPU too
+        fp, fm = f(Tensor(be.asarray(xp_))), f(Tensor(be.asarray(xm)))
+        g[i] = (float(_host(fp)) - float(_host(fm))) / (2 * eps)
     return g
 
 

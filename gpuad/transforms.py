@@ -24,8 +24,13 @@ from .tree import tree_flatten, tree_unflatten
 def _asarray(x, where: str):
     if isinstance(x, Tensor):
         return x
-    if _by_array_type.get(type(x)) is None:
-        x = get_backend().asarray(x)
+    be = _by_array_type.get(type(x))
+    if be is None or be.name == "numpy":
+        # a NumPy array is host data: it moves to the active (GPU) backend like a list does,
+        # whether or not the numpy backend happens to be loaded
+        active = get_backend()
+        if type(x) is not active.array_type:
+            x = active.asarray(x)
     return x
 
 

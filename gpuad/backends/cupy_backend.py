@@ -285,6 +285,8 @@ class CupyBackend(Backend):
 
         cp = self.cp
         det = is_deterministic()
+        if values.size == 0 or out.size == 0:
+            return
         if len(index) == 1 and isinstance(index[0], cp.ndarray) and index[0].dtype.kind in "iu":
             # row gather (embedding lookups, take along axis 0): one scatter over rows
             idx = index[0].astype(cp.int64, copy=False).ravel()
@@ -298,14 +300,16 @@ class CupyBackend(Backend):
 
                 cupyx.scatter_add(rows, idx, vals)
             return
-        if not det:
+        if not det and out.dtype == cp.float32:
             import cupyx
 
             cupyx.scatter_add(out, index, values)
             return
+        # general indices (and float64, which cupyx.scatter_add may not take): flat positions
+        # of every indexed element, then the Numba scatter over the flat array
         lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
         vals = cp.ascontiguousarray(cp.broadcast_to(values, lin.shape)).ravel()
-        numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=True)
+        numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=det)
 
     def softmax_xent_forward(self, logits: Any, labels: Any) -> Any:
         """Per-row softmax cross-entropy of (R, C) logits: the fused Numba kernel, or CuPy

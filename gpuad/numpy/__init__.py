@@ -444,8 +444,11 @@ def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = ravel(x), 0
     n = shape(x)[axis]
-    idx = _np.repeat(_np.arange(n), _np.asarray(_data(repeats)) if not isinstance(
-        repeats, int) else repeats)
+    if not isinstance(repeats, int):
+        repeats = _data(repeats)
+        # counts are needed on the host (they fix the output shape); CuPy needs .get() for that
+        repeats = repeats.get() if hasattr(repeats, "get") else _np.asarray(repeats)
+    idx = _np.repeat(_np.arange(n), repeats)
     return take(x, _r._xp(x).asarray(idx), axis)
 
 

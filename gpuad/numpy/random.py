@@ -77,9 +77,8 @@ def permutation(x):
 
 def draw_seed() -> int:
     """A fresh seed drawn from the active generator (used to replay a block's randomness)."""
-    import numpy
-
-    return int(numpy.asarray(_gen().randint(0, 2**31 - 1)))
+    # int() of the 0-d draw: numpy.asarray of a CuPy array is a TypeError (no implicit copy)
+    return int(_gen().randint(0, 2**31 - 1))
 
 
 @contextlib.contextmanager
