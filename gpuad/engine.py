@@ -227,19 +227,23 @@ def _record(rule, args, params, out, ver, has_tan):
     bit = 1
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
-            if a._seen != a._ver[0] and a._node is not None and a._node.rule is not None:
+            n = a._node
+            if a._seen != a._ver[0] and n is not None and n.rule is not None:
                 raise GradError(
                     f"{rule.name}: an input was modified in place through another view "
                     f"(version {a._ver[0]}, its history was recorded at version {a._seen}); "
                     f"its gradient would be wrong"
                 )
-            edges.append(edge_of(a))
+            edges.append(n if n is not None else edge_of(a))
             mask |= bit
         else:
             edges.append(None)
         bit <<= 1
-    slots = rule.slots_for(mask, len(args))
-    saved = [None] * (len(args) + 1)
+    nargs = len(args)
+    slots = rule._cache.get(mask | nargs << 48)
+    if slots is None:
+        slots = rule.slots_for(mask, nargs)
+    saved = [None] * (nargs + 1)
     for s in slots:
         if s == 0:
             saved[0] = (out, ver, 0, None, None, False)
@@ -394,7 +398,7 @@ def _saved_raw(node):
         elif len(s) == 1:
             vals.append(s[0])
         else:
-            if s[1][0] != s[2]:
+            if s[1][0] != s[2]:  # version check: was it overwritten since it was saved?
                 what = "its output" if i == 0 else f"input {i - 1}"
                 raise GradError(
                     f"{node.rule.name}: {what} was saved for the gradient at version "
@@ -609,9 +613,12 @@ def _add_grad(grads, owned, heap, e, c, fresh):
         if owned[e] and not isinstance(acc, Tensor | _np.generic) \
                 and not isinstance(c, Tensor) and acc.dtype == c.dtype and acc.shape == c.shape:
             acc += c
-        else:
+        elif isinstance(acc, Tensor) or isinstance(c, Tensor):
             grads[e] = _R.add(acc, c)
-            owned[e] = not isinstance(grads[e], Tensor)
+            owned[e] = False
+        else:
+            grads[e] = acc + c
+            owned[e] = not isinstance(grads[e], _np.generic)
     else:
         grads[e] = c
         owned[e] = fresh
