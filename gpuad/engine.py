@@ -557,18 +557,8 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
                 f = vjps[i] if vjps is not None and i < len(vjps) else None
                 c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
                     i, g, ans, inputs, params)
-            if c is None:
-                continue
-            if rule.elementwise:
-                c = _guard_zero(c, [g])
-            c = _fit(c, e.shape, e.dtype)
-            if isinstance(c, _np.generic):
-                c = _np.asarray(c)
-            if _flags["anomaly"]:
-                from .anomaly import check_backward
-
-                check_backward(node, i, c)
-            _add_grad(grads, owned, heap, e, c, False)
+            if c is not None:
+                _contribute(node, i, e, c, g, grads, owned, heap)
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)
@@ -581,25 +571,29 @@ def _step_formulas(node, rule, g, grads, owned, heap, relevant):
     inputs = vals[1:]
     params = node.params
     vjps = rule.vjps
-    guard = rule.elementwise
     for i, e in enumerate(node.edges):
         if e is None or (relevant is not None and e not in relevant):
             continue
         f = vjps[i] if vjps is not None and i < len(vjps) else None
         c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
             i, g, ans, inputs, params)
-        if c is None:
-            continue
-        if guard:
-            c = _guard_zero(c, (g,))
-        c = _fit(c, e.shape, e.dtype)
-        if isinstance(c, _np.generic):
-            c = _np.asarray(c)
-        if _flags["anomaly"]:
-            from .anomaly import check_backward
+        if c is not None:
+            _contribute(node, i, e, c, g, grads, owned, heap)
 
-            check_backward(node, i, c)
-        _add_grad(grads, owned, heap, e, c, False)
+
+def _contribute(node, i, e, c, g, grads, owned, heap):
+    """Add formula result ``c`` (for input ``i`` of ``node``) to the adjoint of edge ``e``:
+    exact zeros where ``g`` is zero, broadcasting undone, the input's dtype."""
+    if node.rule.elementwise:
+        c = _guard_zero(c, (g,))
+    c = _fit(c, e.shape, e.dtype)
+    if isinstance(c, _np.generic):
+        c = _np.asarray(c)
+    if _flags["anomaly"]:
+        from .anomaly import check_backward
+
+        check_backward(node, i, c)
+    _add_grad(grads, owned, heap, e, c, False)
 
 
 def _fused_table(g):
