@@ -71,10 +71,7 @@ def _to_backend(be: Backend, data: Any, dtype: Any):
             "tensor: a GPU array cannot be used on the numpy backend without a host copy; "
             "use gpuad.set_backend('cupy') or copy it to the host first"
         )
-    arr = be.xp.asarray(data, dtype=dtype)
-    if dtype is None and arr.dtype.kind in "iub" and requires_float(data):
-        arr = arr.astype(float)
-    return arr
+    return be.xp.asarray(data, dtype=dtype)
 
 
 def _on_device(data: Any) -> bool:
@@ -88,10 +85,6 @@ def _on_device(data: Any) -> bool:
         return data.__dlpack_device__()[0] != 1  # 1 = kDLCPU
     except Exception:
         return False
-
-
-def requires_float(data: Any) -> bool:
-    return isinstance(data, float)
 
 
 def warmup() -> None:

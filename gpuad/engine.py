@@ -38,8 +38,8 @@ class GradError(RuntimeError):
 class Node:
     """One step of the tape: ``out = rule(*inputs, **params)``."""
 
-    __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "freed",
-                 "rebuild", "tan", "where", "__weakref__")
+    __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "rebuild", "tan",
+                 "where", "__weakref__")
 
     def __init__(self, rule, edges, saved, params, shape, dtype, rebuild=False, tan=False):
         self.tan = tan
@@ -49,7 +49,6 @@ class Node:
         self.params = params
         self.shape = shape
         self.dtype = dtype
-        self.freed = False
         self.rebuild = rebuild
         self.where = None
         self.seq = next(_seq)
@@ -80,7 +79,6 @@ class LeafNode:
     __slots__ = ("ref", "seq", "shape", "dtype", "__weakref__")
     rule = None
     edges = ()
-    freed = False
 
     def __init__(self, t: Tensor):
         self.ref = weakref.ref(t)
@@ -477,7 +475,6 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
             _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph:
                 node.saved = None
-                node.freed = True
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
     finally:

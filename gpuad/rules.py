@@ -51,7 +51,6 @@ class Rule:
         self.jvp_n = jvp_n
         self.vjp_all = vjp_all
         self.nondiff = nondiff
-        self.guard = guard
         self.elementwise = guard
         self.view = view
         self.extra_bytes: Callable | None = None

@@ -6,8 +6,6 @@ from typing import Any
 
 import numpy as _np
 
-from . import _state
-
 _R: Any = None  # gpuad.rules, bound by gpuad/__init__ (it imports this module)
 
 
@@ -272,6 +270,3 @@ def _inplace(t: Tensor, op, other) -> Tensor:
     assign_inplace(t, op(t, other), None)
     return t
 
-
-def _state_grad_enabled() -> bool:
-    return _state.local.grad_enabled
