@@ -362,8 +362,8 @@ where = prim("where", lambda xp, c, x, y: xp.where(c, x, y),
              jvp=[None, lambda t, ans, c, x, y: where(c, t, 0),
                   lambda t, ans, c, x, y: where(c, 0, t)])
 
-relu = prim("relu", lambda xp, x: xp.maximum(x, 0), vjp=[lambda g, ans, x: g * _const(
-    data(ans) > 0, ans)], jvp="vjp")
+relu = prim("relu", lambda xp, x: xp.maximum(x, 0),
+            vjp=[lambda g, ans, x: g * (data(ans) > 0)], jvp="vjp")  # a bool mask: one pass
 sigmoid = prim("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)),
                vjp=[lambda g, ans, x: g * ans * (1 - ans)], jvp="vjp", guard=True)
 
