@@ -297,10 +297,48 @@ def _single(argnums):
     return isinstance(argnums, int)
 
 
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _unit(xp, shape, dtype, i):
+    e = xp.zeros(_size(shape), dtype=dtype)
+    e[i] = 1
+    return e.reshape(shape)
+
+
+def _block(parts, out_shape, in_shape, dtype, xp, columns=False):
+    """One Jacobian block of shape ``out_shape + in_shape`` from per-element results: rows
+    (one per output element, each of ``in_shape``) or columns (one per input element)."""
+    full = tuple(out_shape) + tuple(in_shape)
+    if not parts:
+        return xp.zeros(full, dtype=dtype)
+    j = _stack(parts)
+    if columns:  # (n_in, *out) -> (*out, n_in)
+        nd = len(out_shape)
+        j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
+    return _result(_r.reshape(j, full))
+
+
+def _assemble(out_def, per_out, argnums, in_defs):
+    """Jacobian pytree: the output's structure outside, the inputs' (per argnum) inside."""
+    leaves = []
+    for blocks in per_out:
+        trees = [tree_unflatten(d, b) for d, b in zip(in_defs, blocks, strict=True)]
+        leaves.append(trees[0] if _single(argnums) else tuple(trees))
+    return tree_unflatten(out_def, leaves)
+
+
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Jacobian by reverse mode, one vjp per output element (row by row).
 
-    The result has shape ``out.shape + x.shape``.
+    For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
+    the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``).
+
+    Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
@@ -315,28 +353,23 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             return f(*a)
 
         out, back = vjp(g, *[args[k] for k in nums])
-        out_shape = _r.shape(out)
-        xp = _r._xp(out)
-        m = 1
-        for n in out_shape:
-            m *= n
-        rows = [[] for _ in nums]
-        dt = _r.data(out).dtype
-        for i in range(m):
-            e = xp.zeros(m, dtype=dt)
-            e[i] = 1
-            gs = back(e.reshape(out_shape))
-            for r, gk in zip(rows, gs, strict=True):
-                r.append(gk)
-        jacs = []
-        for k, r in zip(nums, rows, strict=True):
-            xs = _r.shape(args[k]) if hasattr(args[k], "shape") else ()
-            if r:
-                j = _stack(r)
-            else:
-                j = xp.zeros((0,) + xs, dtype=dt)
-            jacs.append(_result(_r.reshape(j, out_shape + xs)))
-        return jacs[0] if _single(argnums) else tuple(jacs)
+        o_leaves, o_def = tree_flatten(out)
+        in_leaves = [tree_flatten(args[k]) for k in nums]
+        xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
+        per_out = []
+        for oi, o in enumerate(o_leaves):
+            rows = [[[] for _ in leaves] for leaves, _ in in_leaves]
+            dt = _r.data(o).dtype
+            for i in range(_size(_r.shape(o))):
+                cot = [xp.zeros(_r.shape(p), dtype=_r.data(p).dtype) for p in o_leaves]
+                cot[oi] = _unit(xp, _r.shape(o), dt, i)
+                for k, gk in enumerate(back(tree_unflatten(o_def, cot))):
+                    for li, leaf in enumerate(tree_flatten(gk)[0]):
+                        rows[k][li].append(leaf)
+            per_out.append([[_block(r, _r.shape(o), _r.shape(x), dt, xp)
+                             for r, x in zip(rows[k], leaves, strict=True)]
+                            for k, (leaves, _) in enumerate(in_leaves)])
+        return _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
 
     return wrapped
 
@@ -352,46 +385,58 @@ def _stack(parts):
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Jacobian by forward mode, one jvp per input element (column by column).
 
-    The result has shape ``out.shape + x.shape``.
+    For array input and output the result has shape ``out.shape + x.shape``; pytrees as in
+    :func:`jacrev`.
+
+    Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
     def wrapped(*args):
         nums = (argnums,) if _single(argnums) else tuple(argnums)
-        jacs = []
+        o_def = None
+        o_shapes: list = []
+        cols: list = []  # [k][li] -> list of tangent-leaf lists, one per input element
+        in_defs, in_leaves = [], []
         for k in nums:
-            x = _asarray(args[k], "jacfwd")
-            _float_check(x, "jacfwd", k)
-            xs = _r.shape(x)
-            xd = _r.data(x)
-            xp = _r._xp(x)
-            n = int(xd.size)
-            cols = []
-            out_shape = None
-            for j in range(n):
-                e = xp.zeros(n, dtype=xd.dtype)
-                e[j] = 1
-                a = list(args)
-                a[k] = x
+            leaves, tdef = tree_flatten(args[k])
+            leaves = [_asarray(x, "jacfwd") for x in leaves]
+            for x in leaves:
+                _float_check(x, "jacfwd", k)
+            in_defs.append(tdef)
+            in_leaves.append(leaves)
+            per_leaf = []
+            for li, x in enumerate(leaves):
+                xp = _r._xp(x)
+                xs = _r.shape(x)
+                found = []
+                for j in range(_size(xs)):
+                    tans = [xp.zeros(_r.shape(v), dtype=_r.data(v).dtype) for v in leaves]
+                    tans[li] = _unit(xp, xs, _r.data(x).dtype, j)
 
-                def g(v, a=a):
-                    a = list(a)
-                    a[k] = v
-                    return f(*a)
+                    def g(v, k=k):
+                        a = list(args)
+                        a[k] = v
+                        return f(*a)
 
-                y, t = jvp(g, (x,), (e.reshape(xs),))
-                out_shape = _r.shape(y)
-                cols.append(t)
-            if not cols:
-                y = f(*args)
-                out_shape = _r.shape(y)
-                jacs.append(xp.zeros(out_shape + xs, dtype=xd.dtype))
-                continue
-            j = _stack(cols)  # (n, *out)
-            nd = len(out_shape)
-            j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
-            jacs.append(_result(_r.reshape(j, out_shape + xs)))
-        return jacs[0] if _single(argnums) else tuple(jacs)
+                    y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
+                    y_leaves, o_def = tree_flatten(y)
+                    o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+                    found.append(tree_flatten(t)[0])
+                per_leaf.append(found)
+            cols.append(per_leaf)
+        if o_def is None:  # every input was empty: evaluate once for the output's structure
+            y_leaves, o_def = tree_flatten(f(*args))
+            o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+        per_out = []
+        for oi, (oshape, odt) in enumerate(o_shapes):
+            blocks = []
+            for k, leaves in enumerate(in_leaves):
+                blocks.append([_block([c[oi] for c in cols[k][li]], oshape, _r.shape(x), odt,
+                                      _r._xp(x), columns=True)
+                               for li, x in enumerate(leaves)])
+            per_out.append(blocks)
+        return _assemble(o_def, per_out, argnums, in_defs)
 
     return wrapped
 

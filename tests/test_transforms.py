@@ -184,3 +184,28 @@ def test_custom_jvp_both_modes(backend):
 def test_gpuad_numpy_accepts_plain_and_tensor(backend):
     x = np.array([1.0, 2.0])
     check_grads(lambda a: gnp.sum(gnp.sin(a) * a), (x,), order=2)
+
+
+def test_jacobians_of_pytrees(backend):
+    def f(p):
+        return {"y": gnp.sin(p["a"]) * p["b"][0], "s": gnp.sum(p["a"] ** 2)}
+
+    p = {"a": np.array([0.1, 0.5, -0.3]), "b": (np.array(2.0),)}
+    for jac in (ad.jacrev, ad.jacfwd):
+        j = jac(f)(p)
+        a = p["a"]
+        np.testing.assert_allclose(to_numpy(j["y"]["a"]), np.diag(2.0 * np.cos(a)), atol=1e-12)
+        np.testing.assert_allclose(to_numpy(j["y"]["b"][0]), np.sin(a))
+        np.testing.assert_allclose(to_numpy(j["s"]["a"]), 2 * a)
+        assert to_numpy(j["s"]["b"][0]).shape == ()
+    jr = ad.jacrev(lambda x, y: x * y, argnums=(0, 1))(np.ones(2), np.full(2, 3.0))
+    jf = ad.jacfwd(lambda x, y: x * y, argnums=(0, 1))(np.ones(2), np.full(2, 3.0))
+    for a, b in zip(jr, jf, strict=True):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b))
+    np.testing.assert_allclose(to_numpy(jr[0]), 3 * np.eye(2))
+
+
+def test_jacobian_of_empty_input(backend):
+    for jac in (ad.jacrev, ad.jacfwd):
+        j = jac(lambda x: gnp.sum(x) + gnp.ones(2))(np.zeros((0,)))
+        assert to_numpy(j).shape == (2, 0)
