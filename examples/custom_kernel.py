@@ -53,7 +53,7 @@ def squareplus_vjp_kernel(x, g, gx):
 def _launch(kernel, *arrays):
     """Run ``kernel`` over flat views of ``arrays``; the last one is the output."""
     shape = arrays[0].shape
-    on_host = isinstance(arrays[0], np.ndarray)
+    on_host = type(arrays[0]) is np.ndarray
     dev = [cuda.to_device(np.ascontiguousarray(a).ravel()) if on_host
            else cuda.as_cuda_array(a.ravel()) for a in arrays]
     n = dev[0].size
