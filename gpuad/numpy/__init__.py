@@ -581,3 +581,72 @@ def cross(a, b, axis: int = -1):
     return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1),
                   c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
                   c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], -1)
+
+
+# ---- more NumPy names, built from the primitives ------------------------------------------------
+
+def diff(x, n: int = 1, axis: int = -1):
+    """Discrete difference along ``axis``, ``n`` times."""
+    axis = axis % ndim(x)
+    for _ in range(n):
+        m = shape(x)[axis]
+        x = _r._take_axis(x, 1, m, axis) - _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
+    return x
+
+
+def exp2(x):
+    return power(2.0, x)
+
+
+def cbrt(x):
+    """Real cube root (negative inputs give negative roots)."""
+    return sign(x) * power(abs(x), 1.0 / 3.0)
+
+
+def deg2rad(x):
+    return x * (pi / 180.0)
+
+
+def rad2deg(x):
+    return x * (180.0 / pi)
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0 (where-guarded, so the gradient at 0 is finite)."""
+    zero = _data(x) == 0
+    safe = where(zero, 1.0, x)
+    return where(zero, 1.0, sin(pi * safe) / (pi * safe))
+
+
+def median(x, axis=None, keepdims: bool = False):
+    """Median over ``axis``: the middle of the sorted values (the mean of the two middle ones
+    for an even count); the adjoint goes to the elements that are the median."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = axis % ndim(x)
+    s = sort(x, axis)
+    n = shape(x)[axis]
+    mid = _r._take_axis(s, (n - 1) // 2, n // 2 + 1, axis)
+    return mean(mid, axis, keepdims=keepdims)
+
+
+def meshgrid(*xi, indexing: str = "xy"):
+    """Coordinate arrays (backend arrays, not differentiable), as ``numpy.meshgrid``."""
+    return _xp().meshgrid(*[_data(v) for v in xi], indexing=indexing)
+
+
+def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
+    return _r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol)
+
+
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    return bool(_r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+def __getattr__(name: str):
+    if hasattr(_np, name):
+        raise AttributeError(
+            f"gpuad.numpy has no differentiable {name!r} yet; compose it from gpuad.numpy "
+            f"functions, or apply numpy.{name} to x.numpy() outside differentiated code"
+        )
+    raise AttributeError(f"module 'gpuad.numpy' has no attribute {name!r}")
