@@ -450,7 +450,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
             heapq.heappush(heap, (-n.seq, id(n), n))
     relevant = None
     if targets is not None and prune:
-        relevant = _relevant_nodes([r._node for r in roots if r._node is not None], targets)
+        relevant = _relevant_nodes([r._node for r in roots if r._node is not None], targets,
+                                   stop_at_targets)
     results = {} if targets is not None else None
     target_set = set(targets) if targets is not None else None
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -482,8 +483,13 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     return results
 
 
-def _relevant_nodes(start, targets):
-    """Nodes from which some target is reachable (the only ones backward needs to visit)."""
+def _relevant_nodes(start, targets, stop_at_targets=True):
+    """Nodes from which some target is reachable (the only ones backward needs to visit).
+
+    With ``stop_at_targets`` the walk does not go past a target (backward stops there), so
+    its cost is that of the part of the tape between the roots and the targets.
+    """
+    tset = set(targets)
     seen = {}
     stack = list(start)
     order = []
@@ -493,10 +499,11 @@ def _relevant_nodes(start, targets):
             continue
         seen[n] = False
         order.append(n)
+        if stop_at_targets and n in tset:
+            continue
         for e in n.edges:
             if e is not None and e not in seen:
                 stack.append(e)
-    tset = set(targets)
     order.sort(key=lambda n: n.seq)
     for n in order:
         if n in tset or any(e is not None and seen.get(e) for e in n.edges):

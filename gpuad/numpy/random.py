@@ -18,7 +18,7 @@ _gens: dict[str, Any] = {}
 
 class _Local(threading.local):
     def __init__(self) -> None:
-        self.override: list[tuple[str, Any]] = []
+        self.override: list[list[Any]] = []  # [backend name, seed, generator or None]
 
 
 _local = _Local()
@@ -26,9 +26,11 @@ _local = _Local()
 
 def _gen():
     be = get_backend()
-    for name, g in reversed(_local.override):
-        if name == be.name:
-            return g
+    for entry in reversed(_local.override):
+        if entry[0] == be.name:
+            if entry[2] is None:  # made on first draw: seeding costs ~0.1 ms; most blocks draw none
+                entry[2] = be.xp.random.RandomState(entry[1])
+            return entry[2]
     g = _gens.get(be.name)
     if g is None:
         g = _gens[be.name] = be.xp.random.RandomState()
@@ -85,7 +87,7 @@ def draw_seed() -> int:
 def seeded(s: int) -> Iterator[None]:
     """Draw from a generator seeded with ``s`` inside the block, then resume the global one."""
     be = get_backend()
-    _local.override.append((be.name, be.xp.random.RandomState(s)))
+    _local.override.append([be.name, s, None])
     try:
         yield
     finally:
