@@ -445,7 +445,8 @@ jacobian = jacrev
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``.
+    """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
+    ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """

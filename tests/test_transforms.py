@@ -209,3 +209,16 @@ def test_jacobian_of_empty_input(backend):
     for jac in (ad.jacrev, ad.jacfwd):
         j = jac(lambda x: gnp.sum(x) + gnp.ones(2))(np.zeros((0,)))
         assert to_numpy(j).shape == (2, 0)
+
+
+def test_hessian_with_argnums_and_pytrees(backend):
+    f = lambda x, y: gnp.sum(x ** 2 * y) + gnp.sum(gnp.sin(y))  # noqa: E731
+    x, y = np.array([1.0, 2.0]), np.array([0.5, 0.3])
+    (hxx, hxy), (hyx, hyy) = ad.hessian(f, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(to_numpy(hxx), np.diag(2 * y))
+    np.testing.assert_allclose(to_numpy(hxy), np.diag(2 * x))
+    np.testing.assert_allclose(to_numpy(hyx), np.diag(2 * x))
+    np.testing.assert_allclose(to_numpy(hyy), np.diag(-np.sin(y)), atol=1e-12)
+    hp = ad.hessian(lambda p: gnp.sum(p["a"] ** 3) * p["b"])({"a": x, "b": np.array(2.0)})
+    np.testing.assert_allclose(to_numpy(hp["a"]["a"]), np.diag(12 * x))
+    np.testing.assert_allclose(to_numpy(hp["a"]["b"]), 3 * x ** 2)
