@@ -535,7 +535,6 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     params = node.params
     edges = node.edges
     fused = None if diff else _fused_table(g).get(rule.name)
-    vjps = rule.vjps if rule.vjp_n is None else None
     if ctx is not None:
         ctx.__enter__()
     try:
@@ -558,9 +557,7 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
                             continue
                         _add_grad(grads, owned, heap, e, c, True)
                         continue
-                f = vjps[i] if vjps is not None and i < len(vjps) else None
-                c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
-                    i, g, ans, inputs, params)
+                c = rule.vjp_arg(i, g, ans, inputs, params)
             if c is not None:
                 _contribute(node, i, e, c, g, grads, owned, heap)
     finally:
