@@ -63,4 +63,5 @@ def set_deterministic(on: bool = True) -> None:
 
 
 def is_deterministic() -> bool:
+    """True after ``set_deterministic(True)``. Example: ``gpuad.is_deterministic()``"""
     return flags["deterministic"]

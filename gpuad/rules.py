@@ -133,6 +133,12 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
 
     op.rule = rule  # type: ignore[attr-defined]
     op.__name__ = name
+    public = name.rstrip("_")
+    op.__doc__ = (
+        f"``numpy.{public}`` on arrays or Tensors; not differentiable (its result is integer, "
+        f"boolean or piecewise constant). Example: ``gnp.{public}(x)``" if nondiff else
+        f"``numpy.{public}`` on arrays or Tensors, differentiable to any order in both modes. "
+        f"Example: ``gnp.{public}(x)``")
     return op
 
 
@@ -144,11 +150,13 @@ def data(a):
 
 
 def shape(a) -> tuple[int, ...]:
+    """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
     s = getattr(a, "shape", None)
     return tuple(s) if s is not None else ()
 
 
 def ndim(a) -> int:
+    """The number of dimensions. Example: ``gnp.ndim(x)``"""
     return len(shape(a))
 
 
@@ -199,6 +207,7 @@ def _unreduce(g, axis, keepdims, shape_):
 
 
 def swapaxes(x, a: int, b: int):
+    """Exchange two axes. Example: ``gnp.swapaxes(x, 0, 1)``"""
     n = ndim(x)
     perm = list(range(n))
     perm[a], perm[b] = perm[b], perm[a]

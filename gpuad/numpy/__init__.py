@@ -169,6 +169,7 @@ def where(condition, x=None, y=None):
 
 
 def nonzero(x):
+    """Indices of the non-zero elements (not differentiable). Example: ``gnp.nonzero(mask)``"""
     return tuple(_r._xp(x).nonzero(_r.data(x)))
 
 
@@ -193,54 +194,70 @@ def asarray(obj: Any, dtype: Any = None):
 
 
 def zeros(shape_, dtype=float):
+    """A backend array of zeros. Example: ``gnp.zeros((2, 3))``"""
     return _xp().zeros(shape_, dtype=dtype)
 
 
 def ones(shape_, dtype=float):
+    """A backend array of ones. Example: ``gnp.ones((2, 3))``"""
     return _xp().ones(shape_, dtype=dtype)
 
 
 def empty(shape_, dtype=float):
+    """An uninitialised backend array. Example: ``gnp.empty((2, 3))``"""
     return _xp().empty(shape_, dtype=dtype)
 
 
 def full(shape_, fill_value, dtype=None):
+    """A backend array filled with ``fill_value``. Example: ``gnp.full((2, 2), 0.5)``"""
     return _xp().full(shape_, fill_value, dtype=dtype)
 
 
 def zeros_like(a, dtype=None):
+    """A backend array of zeros shaped like ``a``. Example: ``gnp.zeros_like(x)``"""
     return _r._xp(a).zeros_like(_data(a), dtype=dtype)
 
 
 def ones_like(a, dtype=None):
+    """A backend array of ones shaped like ``a``. Example: ``gnp.ones_like(x)``"""
     return _r._xp(a).ones_like(_data(a), dtype=dtype)
 
 
 def empty_like(a, dtype=None):
+    """An uninitialised backend array shaped like ``a``. Example: ``gnp.empty_like(x)``"""
     return _r._xp(a).empty_like(_data(a), dtype=dtype)
 
 
 def full_like(a, fill_value, dtype=None):
+    """A backend array shaped like ``a`` filled with ``fill_value``.
+
+    Example: ``gnp.full_like(x, 1.0)``
+    """
     return _r._xp(a).full_like(_data(a), fill_value, dtype=dtype)
 
 
 def eye(n, m=None, k=0, dtype=float):
+    """Identity-like backend array. Example: ``gnp.eye(3)``"""
     return _xp().eye(n, m, k, dtype=dtype)
 
 
 def identity(n, dtype=float):
+    """The n x n identity as a backend array. Example: ``gnp.identity(3)``"""
     return _xp().eye(n, dtype=dtype)
 
 
 def arange(*args, **kwargs):
+    """``numpy.arange`` on the active backend (a backend array). Example: ``gnp.arange(5)``"""
     return _xp().arange(*args, **kwargs)
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
+    """Evenly spaced numbers as a backend array. Example: ``gnp.linspace(0, 1, 5)``"""
     return _xp().linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
 
 
 def size(a, axis=None):
+    """Number of elements (along ``axis`` if given). Example: ``gnp.size(x)``"""
     s = shape(a)
     if axis is not None:
         return s[axis]
@@ -280,6 +297,10 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
 
 
 def average(x, axis=None, weights=None):
+    """Mean, or weighted mean with ``weights``, over ``axis``.
+
+    Example: ``gnp.average(x, weights=w)``
+    """
     if weights is None:
         return mean(x, axis)
     return sum(x * weights, axis) / sum(weights, axis)
@@ -288,10 +309,12 @@ def average(x, axis=None, weights=None):
 # ---- shape manipulation ---------------------------------------------------------------------
 
 def ravel(x):
+    """The flattened array (a view when possible). Example: ``gnp.ravel(x)``"""
     return reshape(x, (-1,))
 
 
 def expand_dims(x, axis):
+    """Insert a length-1 axis at ``axis``. Example: ``gnp.expand_dims(x, 0)``"""
     s = list(shape(x))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     nd = len(s) + len(axes)
@@ -301,6 +324,7 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
+    """Drop length-1 axes. Example: ``gnp.squeeze(x)``"""
     s = shape(x)
     if axis is None:
         keep = tuple(n for n in s if n != 1)
@@ -314,6 +338,7 @@ def squeeze(x, axis=None):
 
 
 def moveaxis(x, source, destination):
+    """Move axes to new positions. Example: ``gnp.moveaxis(x, 0, -1)``"""
     nd = ndim(x)
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -326,10 +351,12 @@ def moveaxis(x, source, destination):
 
 
 def atleast_1d(x):
+    """``x`` with at least one dimension. Example: ``gnp.atleast_1d(2.0)``"""
     return reshape(x, (1,)) if ndim(x) == 0 else x
 
 
 def atleast_2d(x):
+    """``x`` with at least two dimensions. Example: ``gnp.atleast_2d(v)``"""
     nd = ndim(x)
     return reshape(x, (1,) * (2 - nd) + shape(x)) if nd < 2 else x
 
@@ -342,15 +369,21 @@ def stack(arrays, axis: int = 0):
 
 
 def vstack(arrays):
+    """Join arrays along the first axis (1-D arrays as rows). Example: ``gnp.vstack([a, b])``"""
     return concatenate([atleast_2d(a) for a in arrays], 0)
 
 
 def hstack(arrays):
+    """Join arrays along the second axis (the first for 1-D). Example: ``gnp.hstack([a, b])``"""
     arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
 
 
 def array_split(x, indices_or_sections, axis: int = 0):
+    """Split into ``indices_or_sections`` parts along ``axis``; parts may differ in size.
+
+    Example: ``gnp.array_split(x, 3)``
+    """
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
@@ -383,6 +416,7 @@ def take(x, indices, axis=None):
 
 
 def take_along_axis(x, indices, axis: int):
+    """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _data(indices)
     axis = axis % ndim(x)
@@ -403,6 +437,10 @@ def sort(x, axis: int = -1):
 
 
 def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None).
+
+    Example: ``gnp.flip(x, 0)``
+    """
     axes = range(ndim(x)) if axis is None else ([axis] if isinstance(axis, int) else axis)
     idx = [slice(None)] * ndim(x)
     for a in axes:
@@ -411,14 +449,17 @@ def flip(x, axis=None):
 
 
 def fliplr(x):
+    """Reverse along axis 1. Example: ``gnp.fliplr(m)``"""
     return flip(x, 1)
 
 
 def flipud(x):
+    """Reverse along axis 0. Example: ``gnp.flipud(m)``"""
     return flip(x, 0)
 
 
 def roll(x, shift, axis=None):
+    """Shift elements cyclically along ``axis``. Example: ``gnp.roll(x, 1)``"""
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape(x))
     shifts = [shift] if isinstance(shift, int) else list(shift)
@@ -431,6 +472,7 @@ def roll(x, shift, axis=None):
 
 
 def tile(x, reps):
+    """Repeat the whole array ``reps`` times. Example: ``gnp.tile(x, (2, 1))``"""
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     d = builtins.max(ndim(x), len(reps))
     s = (1,) * (d - ndim(x)) + shape(x)
@@ -441,6 +483,7 @@ def tile(x, reps):
 
 
 def repeat(x, repeats, axis=None):
+    """Repeat each element ``repeats`` times along ``axis``. Example: ``gnp.repeat(x, 2)``"""
     if axis is None:
         x, axis = ravel(x), 0
     n = shape(x)[axis]
@@ -475,12 +518,14 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
 
 
 def triu(x, k: int = 0):
+    """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
     return x * xp.triu(xp.ones((n, m), dtype=_data(x).dtype), k)
 
 
 def tril(x, k: int = 0):
+    """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
     return x * xp.tril(xp.ones((n, m), dtype=_data(x).dtype), k)
@@ -501,6 +546,7 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """Sum of the diagonal. Example: ``gnp.trace(m)``"""
     return sum(diagonal(x, offset, axis1, axis2), -1)
 
 
@@ -558,20 +604,24 @@ def dot(a, b):
 
 
 def outer(a, b):
+    """Outer product of the flattened inputs. Example: ``gnp.outer(a, b)``"""
     return _multiply(getitem(ravel(a), (slice(None), None)), getitem(ravel(b), (None, slice(None))))
 
 
 def inner(a, b):
+    """Inner product over the last axes. Example: ``gnp.inner(a, b)``"""
     if ndim(a) == 0 or ndim(b) == 0:
         return _multiply(a, b)
     return tensordot(a, b, ([-1], [-1]))
 
 
 def vdot(a, b):
+    """Dot product of the flattened inputs. Example: ``gnp.vdot(a, b)``"""
     return sum(_multiply(ravel(a), ravel(b)))
 
 
 def cross(a, b, axis: int = -1):
+    """Cross product of 3-vectors along ``axis``. Example: ``gnp.cross(a, b)``"""
     a = moveaxis(a, axis, -1)
     b = moveaxis(b, axis, -1)
 
@@ -595,6 +645,7 @@ def diff(x, n: int = 1, axis: int = -1):
 
 
 def exp2(x):
+    """``2 ** x``. Example: ``gnp.exp2(x)``"""
     return power(2.0, x)
 
 
@@ -604,10 +655,12 @@ def cbrt(x):
 
 
 def deg2rad(x):
+    """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
     return x * (pi / 180.0)
 
 
 def rad2deg(x):
+    """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
     return x * (180.0 / pi)
 
 
@@ -636,10 +689,18 @@ def meshgrid(*xi, indexing: str = "xy"):
 
 
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
+    """Elementwise closeness of ``a`` and ``b`` (not differentiable).
+
+    Example: ``gnp.isclose(a, b)``
+    """
     return _r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol)
 
 
 def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """True when ``a`` and ``b`` agree within tolerances (not differentiable).
+
+    Example: ``gnp.allclose(a, b)``
+    """
     return bool(_r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol))
 
 
