@@ -798,13 +798,31 @@ def _zero_at(g, index):
     return index_update_(g, 0, index=index)
 
 
+def _kept_writes(index, shape_):
+    """For ``out[index] = v``: True at the indexed positions whose write is the one kept (with
+    repeated indices only the last write survives), None when no index repeats (basic index)."""
+    if _is_basic(index):
+        return None
+    xp = _xp(next((i for i in index if hasattr(i, "shape")), None))
+    sel = xp.empty(shape_, dtype=bool)[index].shape
+    ids = xp.arange(builtins_prod(sel), dtype=xp.int64).reshape(sel)
+    owner = xp.full(shape_, -1, dtype=xp.int64)
+    owner[index] = ids
+    return owner[index] == ids
+
+
+def _update_vjp_v(g, ans, x, v, index):
+    r = getitem(g, index)
+    kept = _kept_writes(index, shape(g))
+    return r if kept is None else r * kept
+
+
 index_update_ = prim("index_update", _update_fwd,
-                     vjp=[lambda g, ans, x, v, index: _zero_at(g, index),
-                          lambda g, ans, x, v, index: getitem(g, index)],
+                     vjp=[lambda g, ans, x, v, index: _zero_at(g, index), _update_vjp_v],
                      jvp=[lambda t, ans, x, v, index: _zero_at(t, index),
-                          lambda t, ans, x, v, index: scatter(
-                              broadcast_to(t, shape(getitem(ans, index))), index=index,
-                              shape=shape(ans), basic=_is_basic(index))])
+                          lambda t, ans, x, v, index: index_update_(
+                              _xp(t).zeros(shape(ans), dtype=data(ans).dtype), t,
+                              index=index)])
 
 
 def index_update(x, index, value):
@@ -1012,6 +1030,13 @@ import builtins as _builtins  # noqa: E402
 
 builtins_sum = _builtins.sum
 builtins_max = _builtins.max
+
+
+def builtins_prod(shape_) -> int:
+    n = 1
+    for d in shape_:
+        n *= d
+    return n
 
 
 # ---- fused losses ------------------------------------------------------------------------------

@@ -271,3 +271,17 @@ def test_make_tape_lists_steps(backend):
     adjoints = dict(tape.backward())
     assert adjoints["x1"] == pytest.approx(3.0 + np.cos(2.0))
     assert adjoints["x2"] == pytest.approx(2.0)
+
+
+def test_setitem_with_repeated_indices_routes_the_adjoint_to_the_kept_write(backend):
+    idx = gnp.asarray(np.array([0, 0, 2]))
+    w = gnp.asarray(np.array([1.0, 2.0, 3.0, 4.0]))
+    y = ad.tensor(np.array([1.0, 2.0, 3.0, 4.0])) * 1.0
+    v = t([10.0, 20.0, 30.0])
+    y[idx] = v
+    np.testing.assert_allclose(to_numpy(y), [20.0, 2.0, 30.0, 4.0])  # the last write wins
+    gnp.sum(y * w).backward()
+    np.testing.assert_allclose(to_numpy(v.grad), [0.0, 1.0, 3.0])
+    check = ad.jvp(lambda a: gnp.index_update(gnp.zeros(4), (idx,), a), (np.ones(3),),
+                   (np.array([1.0, 2.0, 3.0]),))[1]
+    np.testing.assert_allclose(to_numpy(check), [2.0, 0.0, 3.0, 0.0])
