@@ -76,6 +76,23 @@ def _blocks_after(fn, n):
     return sys.getallocatedblocks()
 
 
+def _traced_growth(fn, warmup, n):
+    """Bytes tracemalloc sees added by ``n`` calls of ``fn``, after ``warmup`` traced calls have
+    let the caches inside numpy and Python fill up."""
+    tracemalloc.start()
+    try:
+        for _ in range(warmup):
+            fn()
+        gc.collect()
+        m0 = tracemalloc.get_traced_memory()[0]
+        for _ in range(n):
+            fn()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - m0
+    finally:
+        tracemalloc.stop()
+
+
 def test_long_training_loop_keeps_memory_flat():
     rng = np.random.default_rng(0)
     w = ad.tensor(rng.standard_normal((4, 3)), requires_grad=True)
@@ -92,19 +109,8 @@ def test_long_training_loop_keeps_memory_flat():
     after = _blocks_after(step, 20_000)
     # one object leaked per step would show as >= 20000 blocks
     assert after - base < 2_000, (base, after)
-    tracemalloc.start()
-    try:
-        for _ in range(1_000):  # first traced window: caches inside numpy/Python fill up
-            step()
-        gc.collect()
-        m0 = tracemalloc.get_traced_memory()[0]
-        for _ in range(2_000):
-            step()
-        gc.collect()
-        m1 = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert m1 - m0 < 20_000, (m0, m1)  # a leaked 8x3 activation per step would be ~800 kB
+    growth = _traced_growth(step, 1_000, 2_000)
+    assert growth < 20_000, growth  # a leaked 8x3 activation per step would be ~800 kB
 
 
 def test_dropped_results_without_backward_do_not_accumulate():
@@ -120,16 +126,8 @@ def test_dropped_results_without_backward_do_not_accumulate():
     after = _blocks_after(op, 100_000)
     assert after - base < 2_000, (base, after)
     assert x._node is leaf
-    tracemalloc.start()
-    try:
-        m0 = tracemalloc.get_traced_memory()[0]
-        for _ in range(5_000):
-            op()
-        gc.collect()
-        m1 = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert m1 - m0 < 10_000, (m0, m1)
+    growth = _traced_growth(op, 1_000, 5_000)
+    assert growth < 10_000, growth
 
 
 # ---- no reference cycles ----------------------------------------------------------------------
