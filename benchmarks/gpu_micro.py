@@ -207,7 +207,8 @@ def grad_forward_ratios() -> list[dict[str, Any]]:
 def markdown(result: dict[str, Any]) -> str:
     """The results as a Markdown table."""
     lines = [
-        f"GPU micro-benchmarks on {result['device']}, n={result['n']:,} {result['dtype']}, "
+        f"GPU micro-benchmarks on {result.get('device', '?')}, n={result['n']:,} "
+        f"{result['dtype']}, "
         "bytes = read + written (unfused rows: bytes of the fused kernel)",
         "",
         "| kernel | ms | GB/s | of copy |",
@@ -237,6 +238,9 @@ def markdown(result: dict[str, Any]) -> str:
         for r in result["grad_forward"]:
             lines.append(f"| {r['workload']} | {r['forward_ms']:.2f} | {r['grad_ms']:.2f} | "
                          f"{r['ratio']:.2f} |")
+    errors = [f"- {k[:-6]} failed: `{v}`" for k, v in result.items() if k.endswith("_error")]
+    if errors:
+        lines += [""] + errors
     return "\n".join(lines) + "\n"
 
 
@@ -253,25 +257,35 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"gpu_micro: needs CuPy and a CUDA device ({exc}); nothing measured")
         return 2
-    result = run(args.n)
-    for key, fn in (("launch", launch_overheads), ("op_overhead", op_overhead),
-                    ("grad_forward", grad_forward_ratios)):
-        try:
-            result[key] = fn()
-        except Exception as exc:  # noqa: BLE001  (report and keep the other figures)
-            result[key + "_error"] = repr(exc)
-    try:
+    args.out.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"n": args.n, "dtype": "float32", "rows": []}
+
+    def save() -> str:  # after every section, so a time limit keeps what was measured
+        (args.out / "gpu_micro.json").write_text(json.dumps(result, indent=2) + "\n")
+        table = markdown(result)
+        (args.out / "gpu_micro.md").write_text(table)
+        return table
+
+    def calibrate() -> dict[str, Any]:
         from gpuad.backends import load
 
-        result["routes"] = load("cupy").calibrate()
-    except Exception as exc:  # noqa: BLE001
-        result["routes_error"] = repr(exc)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "gpu_micro.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(result)
-    (args.out / "gpu_micro.md").write_text(table)
+        return load("cupy").calibrate()
+
+    for key, fn in (("bandwidth", lambda: run(args.n)), ("launch", launch_overheads),
+                    ("op_overhead", op_overhead), ("grad_forward", grad_forward_ratios),
+                    ("routes", calibrate)):
+        try:
+            value = fn()
+            if key == "bandwidth":
+                result.update(value)
+            else:
+                result[key] = value
+        except Exception as exc:  # noqa: BLE001  (report and keep the other figures)
+            result[key + "_error"] = repr(exc)
+            print(f"gpu_micro: {key} failed: {exc!r}", flush=True)
+        table = save()
     print(table)
-    return 0
+    return 1 if any(k.endswith("_error") for k in result) else 0
 
 
 if __name__ == "__main__":

@@ -148,6 +148,16 @@ def goals(res: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _write(res: dict[str, Any], out: Path, tag: str, t_start: float) -> None:
+    """Write ``tag``.json and ``tag``.md (goals and elapsed time as of now)."""
+    res["goals"] = goals(res)
+    res["elapsed_s"] = time.perf_counter() - t_start
+    if hasattr(os, "getloadavg"):
+        res["machine"]["loadavg_at_end"] = os.getloadavg()
+    (out / f"{tag}.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
+    (out / f"{tag}.md").write_text(_report.markdown(res, tag, out))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,21 +200,21 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": {},
     }
     log = lambda s: print(s, flush=True)
-    for name in args.workloads.split(","):
-        log(f"[{name}]")
-        res["workloads"][name] = WORKLOADS[name](frameworks, cfg, notes, log)
-    res["goals"] = goals(res)
-    res["elapsed_s"] = time.perf_counter() - t_start
-    if hasattr(os, "getloadavg"):
-        res["machine"]["loadavg_at_end"] = os.getloadavg()
-        if max(res["machine"]["loadavg_at_start"][0], os.getloadavg()[0]) > (os.cpu_count() or 1):
-            la0, la1 = res["machine"]["loadavg_at_start"][0], os.getloadavg()[0]
-            notes.append(f"the machine was busy (1-min load average {la0:.1f} at start, "
-                         f"{la1:.1f} at end, {os.cpu_count()} cores): timings are noisy")
     tag = "gpu" if args.backend == "cupy" else "cpu"
-    (out / f"{tag}.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
-    md = _report.markdown(res, tag, out)
-    (out / f"{tag}.md").write_text(md)
+    try:
+        for name in args.workloads.split(","):
+            log(f"[{name}]")
+            res["workloads"][name] = WORKLOADS[name](frameworks, cfg, notes, log)
+            _write(res, out, tag, t_start)  # partial results survive a later interruption
+    except KeyboardInterrupt:
+        done = ", ".join(res["workloads"]) or "none"
+        notes.append(f"interrupted (time limit): finished workloads: {done}")
+    la0, la1 = (res["machine"].get(k) or (0.0,) for k in ("loadavg_at_start", "loadavg_at_end"))
+    la0, la1 = la0[0], la1[0]
+    if max(la0, la1) > (os.cpu_count() or 1):
+        notes.append(f"the machine was busy (1-min load average {la0:.1f} at start, "
+                     f"{la1:.1f} at end, {os.cpu_count()} cores): timings are noisy")
+    _write(res, out, tag, t_start)
     readme = args.readme
     if readme is None and out == DEFAULT_OUT.resolve():
         readme = str(HERE / "README.md")
@@ -213,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in notes:
         log(f"note: {n}")
     log(f"wrote {out / f'{tag}.json'} and {out / f'{tag}.md'} in {res['elapsed_s']:.0f} s")
-    return 0
+    return 3 if len(res["workloads"]) < len(args.workloads.split(",")) else 0
 
 
 if __name__ == "__main__":

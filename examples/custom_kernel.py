@@ -100,7 +100,7 @@ def main() -> None:
     want = 2 * ys * 0.5 * (1 + xs / np.sqrt(xs * xs + B))
     err = float(np.max(np.abs(x.grad.numpy() - want)))
     sim = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
-    print(f"backend {ad.get_backend().name}; Numba kernels on the "
+    print(f"backend: {ad.get_backend().name}; Numba kernels on the "
           f"{'CUDA simulator' if sim else 'GPU'}")
     print(ad.make_tape(lambda v: gnp.sum(squareplus(v) ** 2), x.numpy()[:4]))
     print(f"first-order gradient from the Numba adjoint kernel: max error {err:.2e}")

@@ -249,6 +249,7 @@ def test_out_of_memory_suggests_checkpoint():
 
 
 @pytest.mark.gpu
+@pytest.mark.device_memory
 def test_device_out_of_memory_suggests_checkpoint():
     cupy = pytest.importorskip("cupy")
     with ad.use_backend("cupy"):

@@ -1,4 +1,4 @@
-"""Every script in examples/ runs end to end in --quick mode on the NumPy backend."""
+"""Every script in examples/ runs end to end in --quick mode, on each backend under test."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ EXAMPLES = ROOT / "examples"
 
 # lines (substrings) each example must print; scripts not listed only need to exit with 0
 EXPECTED = {
-    "quickstart.py": ["backend: numpy"],
+    "quickstart.py": ["backend: "],
     "train_mlp.py": ["test accuracy:"],
     "train_cnn.py": ["test accuracy:"],
     "rnn_checkpoint.py": ["saved-activation bytes without checkpointing",
@@ -25,11 +25,11 @@ EXPECTED = {
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 
 
-def run_example(name: str, *extra: str) -> subprocess.CompletedProcess:
+def run_example(name: str, *extra: str, backend: str = "numpy") -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("MPLBACKEND", "Agg")
-    return subprocess.run([sys.executable, str(EXAMPLES / name), "--quick", "--backend", "numpy",
+    return subprocess.run([sys.executable, str(EXAMPLES / name), "--quick", "--backend", backend,
                            *extra], capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env=env)
 
@@ -41,9 +41,10 @@ def test_all_examples_are_listed():
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
-def test_example_runs_quick(name):
-    r = run_example(name)
+def test_example_runs_quick(name, backend):
+    r = run_example(name, backend=backend)
     assert r.returncode == 0, f"{name} failed:\n{r.stdout}\n{r.stderr}"
+    assert f"backend: {backend}" in r.stdout, r.stdout
     for line in EXPECTED.get(name, []):
         assert line in r.stdout, f"{name} did not print {line!r}:\n{r.stdout}"
 

@@ -57,6 +57,7 @@ def test_saved_values_live_on_the_device_and_are_released(cp):
     assert all(n.saved is None for n in tape.steps)
 
 
+@pytest.mark.device_memory
 def test_backward_peak_memory_below_forward_plus_one_layer(cp):
     depth, width, batch = 16, 1024, 512
     ws, x = _mlp(cp, depth, width, batch)
@@ -154,6 +155,7 @@ def test_interop_zero_copy(cp):
     assert float(g.data[2]) == 9
 
 
+@pytest.mark.device_memory
 def test_out_of_memory_suggests_checkpoint(cp):
     big = ad.tensor(cp.ones(1 << 18, cp.float32), requires_grad=True)
     with pytest.raises(MemoryError, match="checkpoint"):
