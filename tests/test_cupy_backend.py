@@ -153,6 +153,49 @@ def test_binary_vjp(be, rng, rule, argnum, dtype, accumulate):
     np.testing.assert_allclose(cupy.asnumpy(got), expected, **_tol(dtype))
 
 
+BROADCASTS = [((37, 129), (129,)), ((37, 129), (37, 1)), ((1, 129), (37, 129)), ((), (37, 129)),
+              ((5, 1, 7), (3, 1)), ((37, 129), (37, 129))]
+
+
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("argnum", [0, 1])
+@pytest.mark.parametrize("rule", ["multiply", "divide"])
+@pytest.mark.parametrize("shapes", BROADCASTS, ids=lambda s: f"{s[0]}x{s[1]}".replace(" ", ""))
+def test_binary_vjp_broadcast(be, rng, shapes, rule, argnum, dtype, accumulate):
+    """Operands that broadcast: the adjoint is mapped (and summed over the broadcast axes of
+    its input) in one CuPy kernel; g may be non-contiguous."""
+    sa, sb = shapes
+    a = np.asarray(rng.uniform(-2, 2, sa)).astype(dtype)
+    b = np.asarray(rng.uniform(0.5, 2, sb) * rng.choice([-1, 1], sb)).astype(dtype)
+    gshape = np.broadcast_shapes(sa, sb)
+    g = rng.standard_normal(gshape[::-1]).astype(dtype).T  # Fortran order
+    g[..., :2] = 0
+    a64, b64, g64 = (np.asarray(v, np.float64) for v in (a, b, g))
+    if rule == "multiply":
+        full = g64 * (b64 if argnum == 0 else a64)
+    else:
+        full = g64 / b64 if argnum == 0 else -g64 * a64 / b64**2
+    target = (sa, sb)[argnum]
+    lead = full.ndim - len(target)
+    expected = full.sum(axis=tuple(range(lead)))
+    expected = expected.sum(axis=tuple(i for i, n in enumerate(target) if n == 1),
+                            keepdims=True).reshape(target)
+    out_d = None
+    if accumulate:
+        base = np.asarray(rng.standard_normal(target)).astype(dtype)
+        out_d = cupy.asarray(base)
+        expected = expected + base
+    inputs = (cupy.asarray(a), cupy.asarray(b))
+    got = _call(be, rule, argnum, cupy.asarray(g), None, inputs, out_d)
+    assert got is not NotImplemented
+    if accumulate:
+        assert got is out_d
+    assert got.shape == target and got.dtype == dtype
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-11, "atol": 1e-11}
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, **tol)
+
+
 @pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("argnum", [0, 1])
@@ -202,8 +245,9 @@ def test_elementwise_unsupported_cases(be, rng):
     assert sin(0, g, None, (None,), {}, None) is NotImplemented
     row = x[:1]
     mul = be.fused_vjp["multiply"]
-    assert mul(1, g, None, (x, row), {}, None) is NotImplemented
-    assert mul(0, g, None, (x, row), {}, None) is NotImplemented
+    assert mul(1, g, None, (x, row.astype(cupy.float32)), {}, None) is NotImplemented
+    assert mul(0, g, None, (x, x[:3]), {}, None) is NotImplemented  # shapes do not broadcast
+    assert mul(1, g, None, (x, None), {}, None) is NotImplemented  # target shape unknown
     assert be.fused_vjp["exp"](0, g, None, (x,), {}, None) is NotImplemented
 
 

@@ -1,8 +1,11 @@
 """The GPU backend: CuPy arrays plus fused adjoint kernels compiled from ``kernels/*.cu``.
 
 CuPy is imported when :class:`CupyBackend` is constructed, not when this module is imported.
-The fused kernels cover the same-shape, C-contiguous float32/float64 case; everything else
-returns ``NotImplemented`` so the engine falls back to the rule's formula.
+The NVRTC kernels cover the same-shape, C-contiguous float32/float64 case. Products and
+quotients whose operands broadcast take CuPy kernels generated from the same expressions: an
+elementwise kernel that broadcasts the other operand, or, where the adjoint must be summed over
+broadcast axes, a reduction kernel that maps and sums in one pass. Everything else returns
+``NotImplemented`` so the engine falls back to the rule's formula.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ UNARY_VJP: dict[str, tuple[str, str | int]] = {
     "silu": ("silu_vjp", 0),
 }
 
+# adjoint expressions of the broadcasting binary rules over (g, v) or (g, u, v), as CUDA C
+BROADCAST_VJP: dict[str, tuple[str, str]] = {
+    "mul_vjp": ("T g, T v", "g * v"),
+    "div_vjp_num": ("T g, T v", "g / v"),
+    "div_vjp_den": ("T g, T u, T v", "-(g / v) * (u / v)"),
+}
+
 _FLOAT_CHARS = {"f": "float32", "d": "float64"}
 _BLOCK = 256
 _BLOCKS_PER_SM = 32
@@ -77,6 +87,7 @@ class CupyBackend(Backend):
         self._kernels: dict[tuple[str, str, str], Any] = {}
         self._grid_cap: dict[int, int] = {}
         self._gemm_fn: Callable[..., Any] | None = None
+        self._bcast_kernels: dict[tuple[str, str], Any] = {}
         self.routes: dict[str, list[tuple[int, str]]] = {}
         for rule, (kernel, saved) in UNARY_VJP.items():
             self.fused_vjp[rule] = self._unary_vjp(kernel, saved)
@@ -202,7 +213,7 @@ class CupyBackend(Backend):
         extra = () if out is None else (out,)
         dtype = self._eligible(g, target, other, *extra)
         if dtype is None:
-            return NotImplemented
+            return self._broadcast_vjp("mul_vjp", g, target, (other,), out)
         return self._launch("mul_vjp", dtype, (other,), g, out)
 
     def _divide_vjp(
@@ -216,12 +227,67 @@ class CupyBackend(Backend):
         if argnum == 0:
             dtype = self._eligible(g, target, b, *extra)
             if dtype is None:
-                return NotImplemented
+                return self._broadcast_vjp("div_vjp_num", g, target, (b,), out)
             return self._launch("div_vjp_num", dtype, (b,), g, out)
         dtype = self._eligible(g, a, b, *extra)
         if dtype is None:
-            return NotImplemented
+            return self._broadcast_vjp("div_vjp_den", g, target, (a, b), out)
         return self._launch("div_vjp_den", dtype, (a, b), g, out)
+
+    def _broadcast_kernel(self, name: str, mode: str) -> Any:
+        """CuPy kernel for ``BROADCAST_VJP[name]``: ``mode`` "map" (a fresh result), "acc"
+        (added into the output passed in) or "sum" (mapped and summed over given axes)."""
+        key = (name, mode)
+        k = self._bcast_kernels.get(key)
+        if k is None:
+            params, expr = BROADCAST_VJP[name]
+            guarded = f"(g == T(0) ? T(0) : T({expr}))"
+            if mode == "sum":
+                k = self.cp.ReductionKernel(params, "T y", guarded, "a + b", "y = a", "0",
+                                            f"gpuad_{name}_sum")
+            else:
+                body = f"y += {guarded}" if mode == "acc" else f"y = {guarded}"
+                k = self.cp.ElementwiseKernel(params, "T y", body, f"gpuad_{name}_{mode}")
+            self._bcast_kernels[key] = k
+        return k
+
+    def _broadcast_vjp(self, name: str, g: Any, target: Any, operands: tuple[Any, ...],
+                       out: Any) -> Any:
+        """The adjoint ``BROADCAST_VJP[name]`` for an input shaped like ``target`` when the
+        operands broadcast against ``g``: one elementwise pass, or one fused map-and-sum pass
+        over the broadcast axes; added into ``out`` when given."""
+        cp = self.cp
+        nd = cp.ndarray
+        if target is None or not isinstance(g, nd) or g.dtype.char not in _FLOAT_CHARS:
+            return NotImplemented
+        shape = tuple(target.shape)
+        if out is not None and (not isinstance(out, nd) or out.shape != shape
+                                or out.dtype != g.dtype):
+            return NotImplemented
+        for a in operands:
+            if not isinstance(a, nd) or a.dtype != g.dtype or a.ndim > g.ndim:
+                return NotImplemented
+        try:
+            if numpy.broadcast_shapes(shape, *(a.shape for a in operands), g.shape) != g.shape:
+                return NotImplemented
+        except ValueError:
+            return NotImplemented
+        if g.size == 0:
+            return NotImplemented
+        if shape == g.shape:
+            if out is None:
+                return self._broadcast_kernel(name, "map")(g, *operands)
+            self._broadcast_kernel(name, "acc")(g, *operands, out)
+            return out
+        lead = g.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+        r = self._broadcast_kernel(name, "sum")(g, *operands, axis=axes, keepdims=True)
+        r = r.reshape(shape)
+        if out is None:
+            return r
+        out += r
+        return out
 
     def _matmul_vjp(
         self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
