@@ -39,6 +39,9 @@ if ! timeout "$(cap 60 380)" "$PY" -m pip install --no-deps --no-build-isolation
   export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 fi
 
+"$PY" -m pip list 2>/dev/null | grep -i -E "^(cupy|numba|numpy|torch|jax|pytest|hypothesis)" \
+  >>"$LOG"
+
 section "pytest --backend cupy (parallel shards, then the device_memory tests alone)"
 # the tests run first: they compile (and cache on disk) the kernels the benchmarks then use
 timeout -k 20 "$(cap 210 200)" "$PY" benchmarks/gpu_pytest.py --junit "$OUTDIR/junit.xml" \

@@ -198,6 +198,31 @@ def test_binary_vjp_broadcast(be, rng, shapes, rule, argnum, dtype, accumulate):
 
 @pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_binary_vjp_with_constants(be, rng, dtype, accumulate):
+    """``x * 0.5``, ``x / 3`` and ``2 / x`` save a Python number beside (or instead of) x."""
+    x = rng.uniform(0.5, 2, SHAPE).astype(dtype)
+    g = rng.standard_normal(SHAPE).astype(dtype)
+    g[0] = 0
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    cases = [("multiply", 0, (None, 0.5), g64 * 0.5), ("multiply", 1, (3, None), g64 * 3),
+             ("divide", 0, (None, 3), g64 / 3), ("divide", 1, (2, x), -g64 * 2 / x64**2)]
+    for rule, argnum, inputs, expected in cases:
+        inputs = tuple(cupy.asarray(v) if isinstance(v, np.ndarray) else v for v in inputs)
+        out_d = None
+        if accumulate:
+            base = rng.standard_normal(SHAPE).astype(dtype)
+            out_d = cupy.asarray(base)
+            expected = expected + base
+        got = be.fused_vjp[rule](argnum, cupy.asarray(g), None, inputs, {}, out_d)
+        assert got is not NotImplemented, (rule, argnum)
+        assert got.dtype == dtype and got.shape == SHAPE
+        if accumulate:
+            assert got is out_d
+        np.testing.assert_allclose(cupy.asnumpy(got), expected, **_tol(dtype))
+
+
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("argnum", [0, 1])
 def test_matmul_vjp(be, rng, argnum, dtype, accumulate):
     m, k, n = 33, 65, 17

@@ -62,6 +62,10 @@ _BLOCK = 256
 _BLOCKS_PER_SM = 32
 
 
+def _is_constant(a: Any) -> bool:
+    return isinstance(a, int | float) and not isinstance(a, bool)
+
+
 def _import_cupy() -> Any:
     try:
         import cupy
@@ -258,17 +262,31 @@ class CupyBackend(Backend):
         over the broadcast axes; added into ``out`` when given."""
         cp = self.cp
         nd = cp.ndarray
-        if target is None or not isinstance(g, nd) or g.dtype.char not in _FLOAT_CHARS:
+        if not isinstance(g, nd) or g.dtype.char not in _FLOAT_CHARS:
             return NotImplemented
-        shape = tuple(target.shape)
+        # Python numbers (constants of the expression) keep the array's dtype, so an input
+        # whose only partner is a constant has the shape and dtype of g
+        try:
+            operands = tuple(g.dtype.type(a) if _is_constant(a) else a for a in operands)
+        except OverflowError:
+            return NotImplemented
+        if target is None:
+            if out is not None or not all(_is_constant(a) for a in operands):
+                return NotImplemented
+            shape = g.shape
+        elif not isinstance(target, nd) or target.dtype != g.dtype:
+            return NotImplemented
+        else:
+            shape = tuple(target.shape)
         if out is not None and (not isinstance(out, nd) or out.shape != shape
                                 or out.dtype != g.dtype):
             return NotImplemented
-        for a in operands:
+        arrays = [a for a in operands if not isinstance(a, numpy.generic)]
+        for a in arrays:
             if not isinstance(a, nd) or a.dtype != g.dtype or a.ndim > g.ndim:
                 return NotImplemented
         try:
-            if numpy.broadcast_shapes(shape, *(a.shape for a in operands), g.shape) != g.shape:
+            if numpy.broadcast_shapes(shape, *(a.shape for a in arrays), g.shape) != g.shape:
                 return NotImplemented
         except ValueError:
             return NotImplemented
