@@ -27,6 +27,7 @@ from . import engine as _engine  # noqa: E402
 
 _engine._R = numpy
 
+from ._compat import restore_numpy_row_stack  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
 from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
 from .rules import MissingRuleError  # noqa: E402
@@ -42,6 +43,8 @@ from .transforms import (  # noqa: E402
     vjp,
 )
 from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
+
+restore_numpy_row_stack()
 
 __version__ = "0.1.0"
 

@@ -516,7 +516,7 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     if not diff and rule.vjp_all is None and rule.vjp_n is None:
         if isinstance(g, Tensor):
             g = g.data
-        if rule.name not in _fused_table(g):
+        if _flags["anomaly"] or rule.name not in _fused_table(g):
             _step_formulas(node, rule, g, grads, owned, heap, relevant)
             return
     raw = _saved_raw(node)
@@ -534,7 +534,8 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     inputs = vals[1:]
     params = node.params
     edges = node.edges
-    fused = None if diff else _fused_table(g).get(rule.name)
+    # anomaly mode checks each contribution, which the fused kernels do not report
+    fused = None if diff or _flags["anomaly"] else _fused_table(g).get(rule.name)
     if ctx is not None:
         ctx.__enter__()
     try:

@@ -360,12 +360,19 @@ def _above(x, b):
     return _const(data(x) > data(b), x)
 
 
-clip = prim("clip", lambda xp, x, lo, hi: xp.clip(x, lo, hi),
+def _clip_fwd(xp, x, lo, hi):
+    if not hasattr(x, "shape"):  # CuPy clips arrays only; NumPy's result dtype
+        x = xp.asarray(x, dtype=_np.result_type(*(getattr(a, "dtype", a) for a in (x, lo, hi))))
+    return xp.clip(x, lo, hi)
+
+
+clip = prim("clip", _clip_fwd,
             vjp=[lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
                  lambda g, ans, x, lo, hi: g * _below(x, lo),
                  lambda g, ans, x, lo, hi: g * _above(x, hi)], jvp="vjp")
 
-where = prim("where", lambda xp, c, x, y: xp.where(c, x, y),
+where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else xp.asarray(c),
+                                                  x, y),
              vjp=[None, lambda g, ans, c, x, y: where(c, g, 0),
                   lambda g, ans, c, x, y: where(c, 0, g)],
              jvp=[None, lambda t, ans, c, x, y: where(c, t, 0),
@@ -788,9 +795,40 @@ def getitem(x, index):
     return res
 
 
+def _may_repeat(index):
+    """Whether ``index`` can name one position twice (integer arrays do; slices, masks don't)."""
+    if _is_basic(index):
+        return False
+    return not _builtins.any(getattr(getattr(i, "dtype", None), "kind", "") == "b" for i in index)
+
+
+def _write_owner(xp, index, shape_):
+    """For ``out[index] = v``: ``ids`` numbers the writes 1..n in order, and ``owner`` holds at
+    each position the id of the write NumPy keeps there (the last one), 0 where none lands.
+    NumPy assigns in order; on a GPU the order is undefined, so a scatter-max decides."""
+    sel = xp.empty(shape_, dtype=bool)[index].shape
+    n = builtins_prod(sel)
+    dt = xp.int32 if n < 2**31 - 1 else xp.int64
+    ids = xp.arange(1, n + 1, dtype=dt).reshape(sel)
+    owner = xp.zeros(shape_, dtype=dt)
+    if xp is _np:
+        owner[index] = ids
+    else:
+        import cupyx
+
+        cupyx.scatter_max(owner, index, ids)
+    return owner, ids
+
+
 def _update_fwd(xp, x, v, index):
     out = xp.array(x, copy=True)
-    out[index] = v
+    if xp is _np or not _may_repeat(index):
+        out[index] = v
+        return out
+    # every write to a position carries the value of the write NumPy would keep there
+    owner, ids = _write_owner(xp, index, out.shape)
+    vals = xp.broadcast_to(xp.asarray(v, dtype=out.dtype), ids.shape).reshape(-1)
+    out[index] = vals[owner[index] - 1]
     return out
 
 
@@ -800,14 +838,10 @@ def _zero_at(g, index):
 
 def _kept_writes(index, shape_):
     """For ``out[index] = v``: True at the indexed positions whose write is the one kept (with
-    repeated indices only the last write survives), None when no index repeats (basic index)."""
-    if _is_basic(index):
+    repeated indices only the last write survives), None when no index can repeat."""
+    if not _may_repeat(index):
         return None
-    xp = _xp(next((i for i in index if hasattr(i, "shape")), None))
-    sel = xp.empty(shape_, dtype=bool)[index].shape
-    ids = xp.arange(builtins_prod(sel), dtype=xp.int64).reshape(sel)
-    owner = xp.full(shape_, -1, dtype=xp.int64)
-    owner[index] = ids
+    owner, ids = _write_owner(_xp(next(i for i in index if hasattr(i, "shape"))), index, shape_)
     return owner[index] == ids
 
 

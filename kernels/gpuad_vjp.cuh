@@ -44,6 +44,10 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
 
 }  // namespace gpuad
 
+// Each thread handles GPUAD_UNROLL elements per step of the grid-stride loop, loading all of
+// them before computing any, so that several loads are in flight per thread.
+#define GPUAD_UNROLL 4
+
 // One-operand adjoint: `v` is the saved value (input or output), `gi` the output adjoint.
 #define GPUAD_VJP1(NAME, EXPR)                                                            \
     template <typename T>                                                                 \
@@ -51,12 +55,26 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
                          long long n, int accumulate) {                                   \
         using namespace gpuad;                                                            \
         const long long stride = (long long)blockDim.x * gridDim.x;                       \
-        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;       \
-             i += stride) {                                                               \
-            const T v = saved[i];                                                         \
-            const T gi = g[i];                                                            \
-            const T r = gi == T(0) ? T(0) : (EXPR);                                       \
-            out[i] = accumulate ? out[i] + r : r;                                         \
+        for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n; \
+             base += stride * GPUAD_UNROLL) {                                             \
+            T sv[GPUAD_UNROLL], sg[GPUAD_UNROLL], so[GPUAD_UNROLL];                       \
+            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
+                const long long i = base + k * stride;                                    \
+                if (i < n) {                                                              \
+                    sv[k] = saved[i];                                                     \
+                    sg[k] = g[i];                                                         \
+                    so[k] = accumulate ? out[i] : T(0);                                   \
+                }                                                                         \
+            }                                                                             \
+            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
+                const long long i = base + k * stride;                                    \
+                if (i < n) {                                                              \
+                    const T v = sv[k];                                                    \
+                    const T gi = sg[k];                                                   \
+                    const T r = gi == T(0) ? T(0) : (EXPR);                               \
+                    out[i] = accumulate ? so[k] + r : r;                                  \
+                }                                                                         \
+            }                                                                             \
         }                                                                                 \
     }
 
@@ -67,12 +85,27 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
                          const T* __restrict__ g, T* out, long long n, int accumulate) {  \
         using namespace gpuad;                                                            \
         const long long stride = (long long)blockDim.x * gridDim.x;                       \
-        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;       \
-             i += stride) {                                                               \
-            const T u = saved0[i];                                                        \
-            const T v = saved1[i];                                                        \
-            const T gi = g[i];                                                            \
-            const T r = gi == T(0) ? T(0) : (EXPR);                                       \
-            out[i] = accumulate ? out[i] + r : r;                                         \
+        for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n; \
+             base += stride * GPUAD_UNROLL) {                                             \
+            T su[GPUAD_UNROLL], sv[GPUAD_UNROLL], sg[GPUAD_UNROLL], so[GPUAD_UNROLL];     \
+            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
+                const long long i = base + k * stride;                                    \
+                if (i < n) {                                                              \
+                    su[k] = saved0[i];                                                    \
+                    sv[k] = saved1[i];                                                    \
+                    sg[k] = g[i];                                                         \
+                    so[k] = accumulate ? out[i] : T(0);                                   \
+                }                                                                         \
+            }                                                                             \
+            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
+                const long long i = base + k * stride;                                    \
+                if (i < n) {                                                              \
+                    const T u = su[k];                                                    \
+                    const T v = sv[k];                                                    \
+                    const T gi = sg[k];                                                   \
+                    const T r = gi == T(0) ? T(0) : (EXPR);                               \
+                    out[i] = accumulate ? so[k] + r : r;                                  \
+                }                                                                         \
+            }                                                                             \
         }                                                                                 \
     }

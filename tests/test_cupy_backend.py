@@ -276,6 +276,27 @@ def test_elementwise_unsupported_cases(be, rng):
     assert be.fused_vjp["exp"](0, g, None, (x,), {}, None) is NotImplemented
 
 
+@pytest.mark.parametrize("accumulate", [False, True], ids=["fresh", "accumulate"])
+@pytest.mark.parametrize("rule", ["sin", "divide"])
+def test_fused_vjp_covers_every_element_of_a_long_array(be, rule, accumulate):
+    """Longer than the grid times the unroll factor: every thread loops and every unrolled
+    slot, full or past the end, is exercised."""
+    threads = be._grid(1 << 40) * 256
+    n = 5 * threads + 77
+    x = cupy.linspace(0.5, 2.0, n, dtype=cupy.float32)
+    g = cupy.cos(cupy.arange(n, dtype=cupy.float32))
+    out = cupy.full(n, 0.25, cupy.float32) if accumulate else None
+    base = 0.25 if accumulate else 0.0
+    if rule == "sin":
+        got = be.fused_vjp["sin"](0, g, None, (x,), {}, out)
+        want = g * cupy.cos(x) + base
+    else:
+        got = be.fused_vjp["divide"](1, g, None, (x + 1, x), {}, out)
+        want = -(g / x) * ((x + 1) / x) + base
+    assert got is not NotImplemented
+    np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(want), rtol=2e-6, atol=2e-6)
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_zero_adjoint_contributes_zero(be, dtype):
     x = cupy.asarray([0.0, 1.0, 0.0, -1.0], dtype=dtype)

@@ -266,10 +266,6 @@ class CupyBackend(Backend):
             return NotImplemented
         # Python numbers (constants of the expression) keep the array's dtype, so an input
         # whose only partner is a constant has the shape and dtype of g
-        try:
-            operands = tuple(g.dtype.type(a) if _is_constant(a) else a for a in operands)
-        except OverflowError:
-            return NotImplemented
         if target is None:
             if out is not None or not all(_is_constant(a) for a in operands):
                 return NotImplemented
@@ -280,6 +276,10 @@ class CupyBackend(Backend):
             shape = tuple(target.shape)
         if out is not None and (not isinstance(out, nd) or out.shape != shape
                                 or out.dtype != g.dtype):
+            return NotImplemented
+        try:
+            operands = tuple(g.dtype.type(a) if _is_constant(a) else a for a in operands)
+        except OverflowError:
             return NotImplemented
         arrays = [a for a in operands if not isinstance(a, numpy.generic)]
         for a in arrays:
