@@ -304,8 +304,11 @@ def test_kernels_compile_to_ptx_without_simulator():
                 print(e)
                 sys.exit(77)
             raise
-        assert "atom.global.add.f32" in f32["scatter_atomic"], f32["scatter_atomic"]
-        assert "atom.global.add.f64" in f64["scatter_atomic"]
+        import re
+        # global or generic addressing, depending on the numba-cuda version
+        atom = r"atom(\\.global)?\\.add\\."
+        assert re.search(atom + "f32", f32["scatter_atomic"]), f32["scatter_atomic"]
+        assert re.search(atom + "f64", f64["scatter_atomic"])
         bad = [k for k, p in f32.items() if ".f64" in p]
         assert not bad, f"float32 kernels using float64 arithmetic: {bad}"
         assert "bar.sync" in f32["xent_fwd"]
