@@ -82,6 +82,18 @@ def run(n: int) -> dict[str, Any]:
             ms = time_ms(cp, fn)
             moved = 4 * nbytes
             rows.append({"kernel": label, "ms": ms, "bytes": moved, "GB/s": moved / ms / 1e6})
+    fwd_sin = be.fused_fwd["sin"]
+    fwd_mul = be.fused_fwd["multiply"]
+    for label, fn, moved in (
+        ("sin forward kernel", lambda: fwd_sin(s), 2 * nbytes),
+        ("sin forward cupy", lambda: cp.sin(s), 2 * nbytes),
+        ("x * 0.9 forward kernel", lambda: fwd_mul(s, 0.9), 2 * nbytes),
+        ("x * 0.9 forward cupy", lambda: s * 0.9, 2 * nbytes),
+        ("x * y forward kernel", lambda: fwd_mul(s, g), 3 * nbytes),
+        ("x * y forward cupy", lambda: s * g, 3 * nbytes),
+    ):
+        ms = time_ms(cp, fn)
+        rows.append({"kernel": label, "ms": ms, "bytes": moved, "GB/s": moved / ms / 1e6})
     for row in rows:
         row["of_copy"] = row["GB/s"] / copy_gbs
     dev = cp.cuda.Device()
@@ -209,7 +221,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"GPU micro-benchmarks on {result.get('device', '?')}, n={result['n']:,} "
         f"{result['dtype']}, "
-        "bytes = read + written (unfused rows: bytes of the fused kernel)",
+        "bytes = read + written (unfused rows: bytes of the fused kernel; forward rows: "
+        "the bytes of the map)",
         "",
         "| kernel | ms | GB/s | of copy |",
         "| --- | ---: | ---: | ---: |",

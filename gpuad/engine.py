@@ -170,7 +170,13 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         args = tuple(a if isinstance(a, Tensor) else d
                      for a, d in zip(args, datas, strict=True))
     try:
-        out = rule.fwd(be.xp, *datas, **params)
+        out = NotImplemented
+        if be.fused_fwd:
+            ff = be.fused_fwd.get(rule.name)
+            if ff is not None:
+                out = ff(*datas, **params)
+        if out is NotImplemented:
+            out = rule.fwd(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
         raise type(e)(_describe_failure(rule, args, e)) from e
     except MemoryError as e:  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError

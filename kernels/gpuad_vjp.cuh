@@ -26,6 +26,10 @@ __device__ __forceinline__ float ad_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double ad_sqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float ad_erf(float x) { return erff(x); }
 __device__ __forceinline__ double ad_erf(double x) { return erf(x); }
+__device__ __forceinline__ float ad_tanh(float x) { return tanhf(x); }
+__device__ __forceinline__ double ad_tanh(double x) { return tanh(x); }
+__device__ __forceinline__ float ad_log(float x) { return logf(x); }
+__device__ __forceinline__ double ad_log(double x) { return log(x); }
 
 template <typename T>
 __device__ __forceinline__ T ad_sigmoid(T x) {
@@ -108,4 +112,48 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
                 }                                                                         \
             }                                                                             \
         }                                                                                 \
+    }
+
+// Elementwise maps for forward passes: out[i] = EXPR, with `x` (and `y`, or the scalar `c`)
+// read at i; the same unrolled grid-stride loop as the adjoints.
+#define GPUAD_MAP_LOOP(LOAD, STORE)                                                       \
+    const long long stride = (long long)blockDim.x * gridDim.x;                           \
+    for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n;     \
+         base += stride * GPUAD_UNROLL) {                                                 \
+        T sx[GPUAD_UNROLL], sy[GPUAD_UNROLL];                                             \
+        _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                        \
+            const long long i = base + k * stride;                                        \
+            if (i < n) { LOAD; }                                                          \
+        }                                                                                 \
+        _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                        \
+            const long long i = base + k * stride;                                        \
+            if (i < n) { STORE; }                                                         \
+        }                                                                                 \
+    }
+
+// out = EXPR(x)
+#define GPUAD_MAP1(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ a, T* __restrict__ out, long long n) {     \
+        using namespace gpuad;                                                            \
+        GPUAD_MAP_LOOP(sx[k] = a[i], { const T x = sx[k]; out[i] = (EXPR); })             \
+    }
+
+// out = EXPR(x, y), two arrays of one shape
+#define GPUAD_MAP2(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ a, const T* __restrict__ b,                \
+                         T* __restrict__ out, long long n) {                              \
+        using namespace gpuad;                                                            \
+        GPUAD_MAP_LOOP((sx[k] = a[i], sy[k] = b[i]),                                      \
+                       { const T x = sx[k]; const T y = sy[k]; out[i] = (EXPR); })        \
+    }
+
+// out = EXPR(x, c), an array and a scalar passed by value
+#define GPUAD_MAPC(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ a, const T c, T* __restrict__ out,         \
+                         long long n) {                                                   \
+        using namespace gpuad;                                                            \
+        GPUAD_MAP_LOOP(sx[k] = a[i], { const T x = sx[k]; out[i] = (EXPR); })             \
     }

@@ -297,6 +297,75 @@ def test_fused_vjp_covers_every_element_of_a_long_array(be, rule, accumulate):
     np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(want), rtol=2e-6, atol=2e-6)
 
 
+FWD_CASES = {
+    "sin": lambda x: cupy.sin(x), "cos": lambda x: cupy.cos(x), "tanh": lambda x: cupy.tanh(x),
+    "exp": lambda x: cupy.exp(x), "log": lambda x: cupy.log(x), "sqrt": lambda x: cupy.sqrt(x),
+    "square": lambda x: cupy.square(x),
+}
+
+
+def _long(be, dtype, lo=0.25, hi=2.0):
+    threads = be._grid(1 << 40) * 256
+    n = max(5 * threads + 77, (1 << 20) + 3)
+    return cupy.linspace(lo, hi, n, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_forward_kernels_match_cupy(be, dtype):
+    """Large contiguous inputs take gpuad's forward kernels; values equal CuPy's ufuncs."""
+    from gpuad.backends.cupy_backend import UNARY_FWD
+
+    assert set(FWD_CASES) == set(UNARY_FWD)
+    x = _long(be, dtype)
+    y = cupy.cos(x * 3) + 2
+    tol = {"rtol": 1e-6, "atol": 0} if dtype == np.float32 else {"rtol": 1e-15, "atol": 0}
+    for name, ref in FWD_CASES.items():
+        got = be.fused_fwd[name](x)
+        assert got is not NotImplemented and got.dtype == dtype, name
+        np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(ref(x)), **tol, err_msg=name)
+    pairs = {"add": cupy.add, "subtract": cupy.subtract, "multiply": cupy.multiply,
+             "divide": cupy.divide}
+    for name, ufunc in pairs.items():
+        f = be.fused_fwd[name]
+        for a, b in ((x, y), (x, 0.7), (3, x), (x, 2)):
+            got = f(a, b)
+            assert got is not NotImplemented and got.dtype == dtype, (name, type(a), type(b))
+            np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(ufunc(a, b)), **tol,
+                                       err_msg=f"{name} {type(a).__name__} {type(b).__name__}")
+
+
+def test_forward_kernels_decline_what_they_do_not_cover(be):
+    x = _long(be, cupy.float32)
+    small = x[:1000]
+    assert be.fused_fwd["sin"](small) is NotImplemented  # below FORWARD_MIN_SIZE
+    assert be.fused_fwd["sin"](x[::2]) is NotImplemented  # strided
+    assert be.fused_fwd["sin"](x.astype(cupy.float16)) is NotImplemented
+    mul = be.fused_fwd["multiply"]
+    assert mul(x, np.float64(2.0)) is NotImplemented  # not weakly typed: float64 result
+    assert mul(x, x.astype(cupy.float64)) is NotImplemented
+    assert mul(x, x[:10]) is NotImplemented  # broadcasting
+    assert mul(x, True) is NotImplemented
+    assert mul(x, 1 << 80) is NotImplemented
+
+
+def test_forward_kernels_through_the_engine(be):
+    import gpuad as ad
+    import gpuad.numpy as gnp
+
+    xd = _long(be, cupy.float32)
+    with ad.use_backend("cupy"):
+        x = ad.tensor(xd, requires_grad=True)
+        y = gnp.sum(gnp.tanh(gnp.sin(x) * 0.9 + 0.1) / x)
+        y.backward()
+    s = cupy.sin(xd)
+    t = cupy.tanh(s * cupy.float32(0.9) + cupy.float32(0.1))
+    np.testing.assert_allclose(float(y.data), float(cupy.sum(t / xd)), rtol=1e-5)
+    dt = (1 - t * t) / xd
+    want = dt * 0.9 * cupy.cos(xd) - t / (xd * xd)
+    np.testing.assert_allclose(cupy.asnumpy(x.grad.data), cupy.asnumpy(want), rtol=2e-5,
+                               atol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_zero_adjoint_contributes_zero(be, dtype):
     x = cupy.asarray([0.0, 1.0, 0.0, -1.0], dtype=dtype)

@@ -35,6 +35,16 @@ def test_backend_table_kernels_exist():
     assert wanted <= defined, sorted(wanted - defined)
 
 
+def test_forward_table_kernels_exist():
+    from gpuad.backends.cupy_backend import BINARY_FWD, FORWARD_SOURCE, UNARY_FWD
+
+    defined = set(cuda_sources.kernel_templates(cuda_sources.get_source(FORWARD_SOURCE)))
+    wanted = {f"{r}_fwd" for r in UNARY_FWD + BINARY_FWD}
+    wanted |= {f"{r}_fwd_xc" for r in BINARY_FWD}
+    wanted |= {"subtract_fwd_cx", "divide_fwd_cx"}
+    assert wanted <= defined, sorted(wanted - defined)
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("name,source", SOURCES, ids=[n for n, _ in SOURCES])
 def test_source_compiles(name, source, arch):

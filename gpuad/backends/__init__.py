@@ -9,6 +9,9 @@ adjoint formulas all live in :mod:`gpuad.rules`. A backend may add a fused adjoi
 ``ans`` and ``inputs`` are raw arrays (``None`` where the rule did not save them), ``out`` is
 an accumulator of the input's shape and dtype that the kernel may add into (``out += ...``), or
 ``None``; the result must have the input's shape. ``NotImplemented`` means: use the formula.
+
+Likewise ``fused_fwd[name](*inputs, **params) -> array | NotImplemented`` may compute a rule's
+forward value (the same value the rule's NumPy expression gives) with a faster kernel.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ class Backend:
     xp: ModuleType
     array_type: type
     fused_vjp: dict[str, Callable[..., Any]]
+    fused_fwd: dict[str, Callable[..., Any]]
 
     def __init__(self) -> None:
         self.fused_vjp = {}
+        self.fused_fwd = {}
 
     def asarray(self, data: Any, dtype: Any = None) -> Any:
         return self.xp.asarray(data, dtype=dtype)

@@ -19,7 +19,7 @@ OPTIONS: tuple[str, ...] = ("-std=c++17",)
 DTYPES: dict[str, str] = {"float32": "float", "float64": "double"}
 
 LOCAL_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"[ \t]*$', re.MULTILINE)
-_KERNEL_MACRO = re.compile(r"\bGPUAD_VJP\d+\s*\(\s*(\w+)\s*,")
+_KERNEL_MACRO = re.compile(r"\bGPUAD_(?:VJP|MAP)\w*\s*\(\s*(\w+)\s*,")
 _TEMPLATE_KERNEL = re.compile(
     r"\btemplate\s*<\s*typename\s+\w+\s*>\s*__global__\s+void\s+(\w+)\s*\("
 )

@@ -18,6 +18,11 @@ import numpy
 from . import Backend, cuda_sources
 
 ELEMENTWISE_SOURCE = "elementwise_vjp.cu"
+FORWARD_SOURCE = "elementwise_fwd.cu"
+# forward kernels pay off where bandwidth, not the launch, dominates
+FORWARD_MIN_SIZE = 1 << 20
+UNARY_FWD = ("sin", "cos", "tanh", "exp", "log", "sqrt", "square")
+BINARY_FWD = ("add", "subtract", "multiply", "divide")
 
 # rule name -> (kernel template, what the kernel reads: "ans" or the index of a saved input)
 UNARY_VJP: dict[str, tuple[str, str | int]] = {
@@ -99,6 +104,10 @@ class CupyBackend(Backend):
         self.fused_vjp["divide"] = self._divide_vjp
         self.fused_vjp["matmul"] = self._matmul_vjp
         self.fused_vjp["softmax_cross_entropy"] = self._xent_vjp
+        for rule in UNARY_FWD:
+            self.fused_fwd[rule] = self._unary_fwd(f"{rule}_fwd")
+        for rule in BINARY_FWD:
+            self.fused_fwd[rule] = self._binary_fwd(rule)
 
     def to_host(self, a: Any) -> numpy.ndarray:
         return self.cp.asnumpy(a)
@@ -155,6 +164,54 @@ class CupyBackend(Backend):
             sms = self.cp.cuda.Device(dev).attributes["MultiProcessorCount"]
             cap = self._grid_cap[dev] = max(1, int(sms)) * _BLOCKS_PER_SM
         return max(1, min((n + _BLOCK - 1) // _BLOCK, cap))
+
+    # --- forward kernels -----------------------------------------------------------------
+
+    def _map_eligible(self, x: Any) -> str | None:
+        """The dtype name when ``x`` is a large C-contiguous float32/float64 CuPy array."""
+        if (type(x) is not self.cp.ndarray or x.size < FORWARD_MIN_SIZE
+                or not x.flags.c_contiguous):
+            return None
+        return _FLOAT_CHARS.get(x.dtype.char)
+
+    def _map(self, kernel: str, dtype: str, args: tuple[Any, ...], like: Any) -> Any:
+        out = self.cp.empty_like(like)
+        n = like.size
+        self.kernel(kernel, dtype, FORWARD_SOURCE)(
+            (self._grid(n),), (_BLOCK,), (*args, out, numpy.int64(n)))
+        return out
+
+    def _unary_fwd(self, kernel: str) -> Callable[..., Any]:
+        def fwd(x: Any) -> Any:
+            dtype = self._map_eligible(x)
+            if dtype is None:
+                return NotImplemented
+            return self._map(kernel, dtype, (x,), x)
+
+        fwd.__name__ = fwd.__qualname__ = kernel
+        return fwd
+
+    def _binary_fwd(self, rule: str) -> Callable[..., Any]:
+        commutes = rule in ("add", "multiply")
+
+        def fwd(x: Any, y: Any) -> Any:
+            # Python int/float only: NumPy scalars are not weakly typed (float32 * float64(2)
+            # is float64)
+            if type(y) in (int, float) or type(x) in (int, float):
+                arr, c, name = (x, y, "xc") if type(y) in (int, float) else (y, x, "cx")
+                dtype = self._map_eligible(arr)
+                if dtype is None or (type(c) is int and abs(c) > 1 << 53):
+                    return NotImplemented
+                name = f"{rule}_fwd_{'xc' if commutes else name}"
+                return self._map(name, dtype, (arr, arr.dtype.type(c)), arr)
+            dtype = self._map_eligible(x)
+            if (dtype is None or type(y) is not self.cp.ndarray or y.shape != x.shape
+                    or y.dtype != x.dtype or not y.flags.c_contiguous):
+                return NotImplemented
+            return self._map(f"{rule}_fwd", dtype, (x, y), x)
+
+        fwd.__name__ = fwd.__qualname__ = f"{rule}_fwd"
+        return fwd
 
     # --- fused adjoints ------------------------------------------------------------------
 
