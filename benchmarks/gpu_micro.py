@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 FUSED_RULES = ("sin", "tanh", "exp")
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # also runs from a checkout that is not installed
+    sys.path.insert(0, str(ROOT))
 
 
 def _unfused(cp: Any, rule: str, s: Any, g: Any, out: Any) -> None:

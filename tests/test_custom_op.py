@@ -71,13 +71,17 @@ def test_tape_entry_and_versions(backend):
 
 
 def test_numba_kernel_example_runs():
+    import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)  # the checkout first, installed or not
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     r = subprocess.run([sys.executable, str(root / "examples" / "custom_kernel.py"), "--quick",
-                        "--backend", "numpy"], capture_output=True, text=True, timeout=120)
+                        "--backend", "numpy"], capture_output=True, text=True, timeout=120,
+                       env=env)
     assert r.returncode == 0, r.stderr
     import re
 
