@@ -273,6 +273,8 @@ def test_elementwise_unsupported_cases(be, rng):
     assert mul(1, g, None, (x, row.astype(cupy.float32)), {}, None) is NotImplemented
     assert mul(0, g, None, (x, x[:3]), {}, None) is NotImplemented  # shapes do not broadcast
     assert mul(1, g, None, (x, None), {}, None) is NotImplemented  # target shape unknown
+    # a NumPy scalar is not weakly typed: its product with a float32 x is float64
+    assert mul(0, g, None, (None, np.float64(0.5)), {}, None) is NotImplemented
     assert be.fused_vjp["exp"](0, g, None, (x,), {}, None) is NotImplemented
 
 

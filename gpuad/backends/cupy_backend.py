@@ -68,7 +68,9 @@ _BLOCKS_PER_SM = 32
 
 
 def _is_constant(a: Any) -> bool:
-    return isinstance(a, int | float) and not isinstance(a, bool)
+    """A Python int or float: weakly typed, so the array partner keeps its dtype. NumPy
+    scalars are not (float32 array * np.float64(2) is float64), nor are bools."""
+    return type(a) in (int, float)
 
 
 def _import_cupy() -> Any:
@@ -195,10 +197,8 @@ class CupyBackend(Backend):
         commutes = rule in ("add", "multiply")
 
         def fwd(x: Any, y: Any) -> Any:
-            # Python int/float only: NumPy scalars are not weakly typed (float32 * float64(2)
-            # is float64)
-            if type(y) in (int, float) or type(x) in (int, float):
-                arr, c, name = (x, y, "xc") if type(y) in (int, float) else (y, x, "cx")
+            if _is_constant(y) or _is_constant(x):
+                arr, c, name = (x, y, "xc") if _is_constant(y) else (y, x, "cx")
                 dtype = self._map_eligible(arr)
                 if dtype is None or (type(c) is int and abs(c) > 1 << 53):
                     return NotImplemented
