@@ -52,75 +52,14 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
 // them before computing any, so that several loads are in flight per thread.
 #define GPUAD_UNROLL 4
 
-// One-operand adjoint: `v` is the saved value (input or output), `gi` the output adjoint.
-#define GPUAD_VJP1(NAME, EXPR)                                                            \
-    template <typename T>                                                                 \
-    __global__ void NAME(const T* __restrict__ saved, const T* __restrict__ g, T* out,    \
-                         long long n, int accumulate) {                                   \
-        using namespace gpuad;                                                            \
-        const long long stride = (long long)blockDim.x * gridDim.x;                       \
-        for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n; \
-             base += stride * GPUAD_UNROLL) {                                             \
-            T sv[GPUAD_UNROLL], sg[GPUAD_UNROLL], so[GPUAD_UNROLL];                       \
-            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
-                const long long i = base + k * stride;                                    \
-                if (i < n) {                                                              \
-                    sv[k] = saved[i];                                                     \
-                    sg[k] = g[i];                                                         \
-                    so[k] = accumulate ? out[i] : T(0);                                   \
-                }                                                                         \
-            }                                                                             \
-            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
-                const long long i = base + k * stride;                                    \
-                if (i < n) {                                                              \
-                    const T v = sv[k];                                                    \
-                    const T gi = sg[k];                                                   \
-                    const T r = gi == T(0) ? T(0) : (EXPR);                               \
-                    out[i] = accumulate ? so[k] + r : r;                                  \
-                }                                                                         \
-            }                                                                             \
-        }                                                                                 \
-    }
-
-// Two-operand adjoint: `u` and `v` are two saved values, `gi` the output adjoint.
-#define GPUAD_VJP2(NAME, EXPR)                                                            \
-    template <typename T>                                                                 \
-    __global__ void NAME(const T* __restrict__ saved0, const T* __restrict__ saved1,      \
-                         const T* __restrict__ g, T* out, long long n, int accumulate) {  \
-        using namespace gpuad;                                                            \
-        const long long stride = (long long)blockDim.x * gridDim.x;                       \
-        for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n; \
-             base += stride * GPUAD_UNROLL) {                                             \
-            T su[GPUAD_UNROLL], sv[GPUAD_UNROLL], sg[GPUAD_UNROLL], so[GPUAD_UNROLL];     \
-            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
-                const long long i = base + k * stride;                                    \
-                if (i < n) {                                                              \
-                    su[k] = saved0[i];                                                    \
-                    sv[k] = saved1[i];                                                    \
-                    sg[k] = g[i];                                                         \
-                    so[k] = accumulate ? out[i] : T(0);                                   \
-                }                                                                         \
-            }                                                                             \
-            _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                    \
-                const long long i = base + k * stride;                                    \
-                if (i < n) {                                                              \
-                    const T u = su[k];                                                    \
-                    const T v = sv[k];                                                    \
-                    const T gi = sg[k];                                                   \
-                    const T r = gi == T(0) ? T(0) : (EXPR);                               \
-                    out[i] = accumulate ? so[k] + r : r;                                  \
-                }                                                                         \
-            }                                                                             \
-        }                                                                                 \
-    }
-
-// Elementwise maps for forward passes: out[i] = EXPR, with `x` (and `y`, or the scalar `c`)
-// read at i; the same unrolled grid-stride loop as the adjoints.
-#define GPUAD_MAP_LOOP(LOAD, STORE)                                                       \
+// The unrolled grid-stride loop shared by every kernel: for each of GPUAD_UNROLL indices `i`
+// (below n), LOAD reads operands into the per-slot registers s0..s3[k]; once all are loaded,
+// STORE computes and writes out[i].
+#define GPUAD_UNROLLED(LOAD, STORE)                                                       \
     const long long stride = (long long)blockDim.x * gridDim.x;                           \
     for (long long base = (long long)blockIdx.x * blockDim.x + threadIdx.x; base < n;     \
          base += stride * GPUAD_UNROLL) {                                                 \
-        T sx[GPUAD_UNROLL], sy[GPUAD_UNROLL];                                             \
+        T s0[GPUAD_UNROLL], s1[GPUAD_UNROLL], s2[GPUAD_UNROLL], s3[GPUAD_UNROLL];         \
         _Pragma("unroll") for (int k = 0; k < GPUAD_UNROLL; ++k) {                        \
             const long long i = base + k * stride;                                        \
             if (i < n) { LOAD; }                                                          \
@@ -131,12 +70,45 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
         }                                                                                 \
     }
 
+// The adjoint step: r = 0 where gi is 0, else EXPR; out = r, or out + r when accumulating.
+#define GPUAD_ADJ_STORE(EXPR)                                                             \
+    {                                                                                     \
+        const T gi = s2[k];                                                               \
+        const T r = gi == T(0) ? T(0) : (EXPR);                                           \
+        out[i] = accumulate ? s3[k] + r : r;                                              \
+    }
+
+// One-operand adjoint: `v` is the saved value (input or output), `gi` the output adjoint.
+#define GPUAD_VJP1(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ saved, const T* __restrict__ g, T* out,    \
+                         long long n, int accumulate) {                                   \
+        using namespace gpuad;                                                            \
+        GPUAD_UNROLLED((s1[k] = saved[i], s2[k] = g[i],                                   \
+                        s3[k] = accumulate ? out[i] : T(0)),                              \
+                       { const T v = s1[k]; GPUAD_ADJ_STORE(EXPR) })                      \
+    }
+
+// Two-operand adjoint: `u` and `v` are two saved values, `gi` the output adjoint.
+#define GPUAD_VJP2(NAME, EXPR)                                                            \
+    template <typename T>                                                                 \
+    __global__ void NAME(const T* __restrict__ saved0, const T* __restrict__ saved1,      \
+                         const T* __restrict__ g, T* out, long long n, int accumulate) {  \
+        using namespace gpuad;                                                            \
+        GPUAD_UNROLLED((s0[k] = saved0[i], s1[k] = saved1[i], s2[k] = g[i],               \
+                        s3[k] = accumulate ? out[i] : T(0)),                              \
+                       { const T u = s0[k]; const T v = s1[k]; GPUAD_ADJ_STORE(EXPR) })   \
+    }
+
+// Elementwise maps for forward passes: out[i] = EXPR, with `x` (and `y`, or the scalar `c`)
+// read at i.
+
 // out = EXPR(x)
 #define GPUAD_MAP1(NAME, EXPR)                                                            \
     template <typename T>                                                                 \
     __global__ void NAME(const T* __restrict__ a, T* __restrict__ out, long long n) {     \
         using namespace gpuad;                                                            \
-        GPUAD_MAP_LOOP(sx[k] = a[i], { const T x = sx[k]; out[i] = (EXPR); })             \
+        GPUAD_UNROLLED(s0[k] = a[i], { const T x = s0[k]; out[i] = (EXPR); })             \
     }
 
 // out = EXPR(x, y), two arrays of one shape
@@ -145,8 +117,8 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
     __global__ void NAME(const T* __restrict__ a, const T* __restrict__ b,                \
                          T* __restrict__ out, long long n) {                              \
         using namespace gpuad;                                                            \
-        GPUAD_MAP_LOOP((sx[k] = a[i], sy[k] = b[i]),                                      \
-                       { const T x = sx[k]; const T y = sy[k]; out[i] = (EXPR); })        \
+        GPUAD_UNROLLED((s0[k] = a[i], s1[k] = b[i]),                                      \
+                       { const T x = s0[k]; const T y = s1[k]; out[i] = (EXPR); })        \
     }
 
 // out = EXPR(x, c), an array and a scalar passed by value
@@ -155,5 +127,5 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
     __global__ void NAME(const T* __restrict__ a, const T c, T* __restrict__ out,         \
                          long long n) {                                                   \
         using namespace gpuad;                                                            \
-        GPUAD_MAP_LOOP(sx[k] = a[i], { const T x = sx[k]; out[i] = (EXPR); })             \
+        GPUAD_UNROLLED(s0[k] = a[i], { const T x = s0[k]; out[i] = (EXPR); })             \
     }
