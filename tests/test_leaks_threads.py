@@ -309,13 +309,13 @@ def test_threads_record_on_their_own_tapes():
     assert ad.is_grad_enabled()
 
 
-def test_no_grad_is_per_thread():
-    seen = {}
+def _while_another_thread_is_inside(context, body):
+    """Run ``body()`` here while another thread sits inside ``with context():``."""
     inside = threading.Event()
     release = threading.Event()
 
     def other():
-        with ad.no_grad():
+        with context():
             inside.set()
             release.wait(10)
 
@@ -323,12 +323,18 @@ def test_no_grad_is_per_thread():
     t.start()
     inside.wait(10)
     try:
-        x = ad.tensor(np.ones(2), requires_grad=True)
-        seen["main"] = gnp.sin(x).requires_grad
+        return body()
     finally:
         release.set()
         t.join()
-    assert seen["main"] is True
+
+
+def test_no_grad_is_per_thread():
+    def body():
+        x = ad.tensor(np.ones(2), requires_grad=True)
+        return gnp.sin(x).requires_grad
+
+    assert _while_another_thread_is_inside(ad.no_grad, body) is True
 
 
 def test_random_override_is_per_thread():
@@ -337,20 +343,6 @@ def test_random_override_is_per_thread():
     gnp.random.seed(0)
     expected = to_numpy(gnp.random.rand(3))
     gnp.random.seed(0)
-    inside = threading.Event()
-    release = threading.Event()
-
-    def other():
-        with grandom.seeded(42):
-            inside.set()
-            release.wait(10)
-
-    t = threading.Thread(target=other)
-    t.start()
-    inside.wait(10)
-    try:
-        got = to_numpy(gnp.random.rand(3))
-    finally:
-        release.set()
-        t.join()
+    got = _while_another_thread_is_inside(lambda: grandom.seeded(42),
+                                          lambda: to_numpy(gnp.random.rand(3)))
     np.testing.assert_array_equal(got, expected)
