@@ -1,4 +1,4 @@
-"""Gradient checking against float64 central differences, reused by every op test."""
+"""Gradient checking against 64-bit central differences, reused by every op test."""
 
 from __future__ import annotations
 
@@ -11,14 +11,23 @@ from . import rules as _r
 from .backends import get_backend
 from .tensor import Tensor
 from .transforms import grad, jvp, vjp
-from .tree import tree_flatten
+from .tree import tree_flatten, tree_unflatten
+
+# (eps, rtol, atol) by the dtype the check runs in; inputs are promoted to 64 bits
+DEFAULT_TOLERANCES: dict[np.dtype, tuple[float, float, float]] = {
+    np.dtype(np.float64): (1e-6, 1e-5, 1e-6),
+    np.dtype(np.complex128): (1e-6, 1e-5, 1e-6),
+}
 
 
-def _host(a) -> np.ndarray:
+def _host(a, dtype=None) -> np.ndarray:
     a = a.data if isinstance(a, Tensor) else a
     if hasattr(a, "get"):
         a = a.get()
-    return np.asarray(a, dtype=np.float64)
+    a = np.asarray(a)
+    if dtype is None:
+        dtype = np.complex128 if a.dtype.kind == "c" else np.float64
+    return a.astype(dtype)
 
 
 def _flat_out(out) -> list[np.ndarray]:
@@ -26,71 +35,109 @@ def _flat_out(out) -> list[np.ndarray]:
 
 
 def _inner(a: list, b: list) -> float:
-    return float(sum(np.sum(x * y) for x, y in zip(a, b, strict=True)))
+    """The real inner product Re(sum(conj(a) * b)), summed over matching leaves."""
+    return float(sum(np.real(np.sum(np.conj(x) * y)) for x, y in zip(a, b, strict=True)))
+
+
+def _draw(rng: np.random.Generator, like: np.ndarray) -> np.ndarray:
+    v = rng.standard_normal(like.shape)
+    if like.dtype.kind == "c":
+        v = v + 1j * rng.standard_normal(like.shape)
+    return v
+
+
+def _recorded_inner(c, v):
+    """Re(sum(conj(v) * c)) for a recorded ``c`` and a constant ``v``, differentiable."""
+    if np.iscomplexobj(v):
+        from . import numpy as gnp
+
+        real = getattr(gnp, "real", None)
+        if real is None:
+            raise NotImplementedError("check_grads: order > 1 on complex values needs gnp.real")
+        return real(_r.sum(c * _r._xp(v).conj(v)))
+    return _r.sum(c * v)
 
 
 def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
-                modes: Sequence[str] = ("fwd", "rev"), eps: float = 1e-6,
-                rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
+                modes: Sequence[str] = ("fwd", "rev"), atol: float | None = None,
+                rtol: float | None = None, eps: float | None = None, *, seed: int = 0) -> None:
     """Assert that ``f``'s derivatives up to ``order`` match central finite differences.
 
-    Along random directions ``v`` (inputs) and ``u`` (outputs): reverse mode must give
-    ``<J^T u, v>`` and forward mode ``<u, J v>`` equal to ``<u, (f(x+eps v)-f(x-eps v))/2eps>``.
-    Higher orders apply the same check to the reverse- and forward-mode derivative functions.
-    Arguments are converted to float64 on the active backend.
+    The signature is JAX's ``jax.test_util.check_grads``: ``f(*args)`` is checked in the
+    ``modes`` given (``"fwd"``, ``"rev"``) for derivatives of order 1 to ``order``. Along random
+    directions ``v`` (inputs) and ``u`` (outputs), reverse mode must give ``<J^T u, v>`` and
+    forward mode ``<u, J v>`` equal to ``<u, (f(x + eps v) - f(x - eps v)) / 2 eps>``; higher
+    orders apply the same check to the reverse- and forward-mode derivative functions (with
+    tolerances ten times looser per order). Real arguments are promoted to float64, complex ones
+    to complex128, on the active backend; complex values are compared with the real inner
+    product ``Re(sum(conj(a) b))``, which is what PyTorch's gradient convention satisfies.
+    ``atol``, ``rtol`` and ``eps`` default to ``DEFAULT_TOLERANCES`` for that dtype; ``seed``
+    picks the directions. Raises ``AssertionError`` naming the mode, order and both numbers.
 
     Example: ``check_grads(gnp.sin, (np.array([0.3, 1.2]),), order=2)``
     """
     xp = get_backend().xp
+    hosts = [_host(a) for a in args]
+    work = np.dtype(np.complex128) if any(h.dtype.kind == "c" for h in hosts) \
+        else np.dtype(np.float64)
+    d_eps, d_rtol, d_atol = DEFAULT_TOLERANCES[work]
+    eps = d_eps if eps is None else eps
+    rtol = d_rtol if rtol is None else rtol
+    atol = d_atol if atol is None else atol
+    _check(f, tuple(xp.asarray(h) for h in hosts), order, tuple(modes), atol, rtol, eps, seed,
+           1)
+
+
+def _check(f, args, order, modes, atol, rtol, eps, seed, level):
+    xp = get_backend().xp
     rng = np.random.default_rng(seed)
-    args = tuple(xp.asarray(_host(a)) for a in args)
-    vs = [xp.asarray(rng.standard_normal(np.shape(_host(a)))) for a in args]
+    vs = [xp.asarray(_draw(rng, _host(a))) for a in args]
 
     def shifted(s):
         return _flat_out(f(*[a + s * v for a, v in zip(args, vs, strict=True)]))
 
     out = f(*args)
-    o_leaves = tree_flatten(out)[0]
-    us = [rng.standard_normal(np.shape(_host(o))) for o in o_leaves]
+    o_leaves, o_def = tree_flatten(out)
+    us = [_draw(rng, _host(o)) for o in o_leaves]
     fd = (_inner(us, shifted(eps)) - _inner(us, shifted(-eps))) / (2 * eps)
     tol = atol + rtol * max(1.0, abs(fd))
-    u_tree = _r_unflatten(out, [xp.asarray(u) for u in us])
+    u_tree = tree_unflatten(o_def, [xp.asarray(u) for u in us])
+    where = f"order {level}"
     if "rev" in modes:
         _, back = vjp(f, *args)
         cts = back(u_tree)
         rev = _inner([_host(c) for c in cts], [_host(v) for v in vs])
-        assert abs(rev - fd) <= tol, f"reverse mode: <J^T u, v> = {rev} but differences give {fd}"
+        assert abs(rev - fd) <= tol, (
+            f"reverse mode, {where}: <J^T u, v> = {rev} but differences give {fd} "
+            f"(tolerance {tol:.3g})")
     if "fwd" in modes:
         _, t = jvp(f, args, vs)
         fwd = _inner(us, _flat_out(t))
-        assert abs(fwd - fd) <= tol, f"forward mode: <u, J v> = {fwd} but differences give {fd}"
+        assert abs(fwd - fd) <= tol, (
+            f"forward mode, {where}: <u, J v> = {fwd} but differences give {fd} "
+            f"(tolerance {tol:.3g})")
     if order > 1:
         if "rev" in modes:
             def rev_fn(*xs):
                 _, back = vjp(f, *xs)
                 cts = back(u_tree)
-                return sum(_r.sum(c * v) for c, v in zip(cts, vs, strict=True))
+                return sum(_recorded_inner(c, v) for c, v in zip(cts, vs, strict=True))
 
-            check_grads(rev_fn, args, order - 1, modes, eps, rtol * 10, atol * 10, seed + 1)
+            _check(rev_fn, args, order - 1, modes, atol * 10, rtol * 10, eps, seed + 1,
+                   level + 1)
         if "fwd" in modes:
             def fwd_fn(*xs):
                 _, t = jvp(f, xs, vs)
-                return sum(_r.sum(tl * u) for tl, u in zip(tree_flatten(t)[0],
-                                                            [xp.asarray(u) for u in us],
-                                                            strict=True))
+                return sum(_recorded_inner(tl, xp.asarray(u))
+                           for tl, u in zip(tree_flatten(t)[0], us, strict=True))
 
-            check_grads(fwd_fn, args, order - 1, modes, eps, rtol * 10, atol * 10, seed + 2)
-
-
-def _r_unflatten(like, leaves):
-    from .tree import tree_unflatten
-
-    return tree_unflatten(tree_flatten(like)[1], leaves)
+            _check(fwd_fn, args, order - 1, modes, atol * 10, rtol * 10, eps, seed + 2,
+                   level + 1)
 
 
 def numerical_grad(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of scalar ``f`` at ``x`` (float64, element by element)."""
-    x = _host(x).copy()
+    x = _host(x, np.float64).copy()
     g = np.zeros_like(x)
     be = get_backend()
     for i in np.ndindex(x.shape):
@@ -99,8 +146,8 @@ def numerical_grad(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
         xm[i] -= eps
         # f sees Tensors on the active backend, so ``f(x) * host_array`` works on a GPU too
         fp, fm = f(Tensor(be.asarray(xp_))), f(Tensor(be.asarray(xm)))
-        g[i] = (float(_host(fp)) - float(_host(fm))) / (2 * eps)
+        g[i] = (float(_host(fp, np.float64)) - float(_host(fm, np.float64))) / (2 * eps)
     return g
 
 
-__all__ = ["check_grads", "numerical_grad", "grad"]
+__all__ = ["check_grads", "numerical_grad", "grad", "DEFAULT_TOLERANCES"]

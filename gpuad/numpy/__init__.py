@@ -684,8 +684,20 @@ def median(x, axis=None, keepdims: bool = False):
 
 
 def meshgrid(*xi, indexing: str = "xy"):
-    """Coordinate arrays (backend arrays, not differentiable), as ``numpy.meshgrid``."""
-    return _xp().meshgrid(*[_data(v) for v in xi], indexing=indexing)
+    """Coordinate arrays, as ``numpy.meshgrid``; recorded (broadcasts) when an input is a Tensor.
+
+    Example: ``gx, gy = gnp.meshgrid(x, y)``
+    """
+    if not builtins.any(isinstance(v, Tensor) for v in xi):
+        return _xp().meshgrid(*xi, indexing=indexing)
+    ns = [size(v) for v in xi]
+    axes = list(range(len(xi)))
+    if indexing == "xy" and len(xi) > 1:
+        axes[0], axes[1] = 1, 0
+        ns[0], ns[1] = ns[1], ns[0]
+    out = [broadcast_to(reshape(v, tuple(-1 if k == a else 1 for k in range(len(xi)))),
+                        tuple(ns)) for v, a in zip(xi, axes, strict=True)]
+    return tuple(out) if isinstance(_np.meshgrid(_np.zeros(1)), tuple) else out
 
 
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):

@@ -1,0 +1,153 @@
+"""The public functions of gpuad's array namespaces, and the table of what is differentiable.
+
+``public_functions()`` is what the walk (tests/test_differentiable_all.py) visits; run this file
+to print the table committed as docs/differentiable.md::
+
+    python tests/diff_specs/table.py > docs/differentiable.md
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":  # run as a script: this checkout's gpuad and tests/ come first
+    _root = Path(__file__).resolve().parents[2]
+    sys.path[:0] = [str(_root), str(_root / "tests")]
+
+# walked in this order; a function reachable under several names is listed under the first
+PACKAGES = ("gpuad.numpy", "gpuad.scipy")
+MODULES = ("gpuad.nn.functional",)
+REGENERATE = "python tests/diff_specs/table.py > docs/differentiable.md"
+
+
+@dataclass
+class Function:
+    """One public function: its first public name, every other name it has, the object."""
+
+    name: str
+    obj: Any
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+def walked_modules() -> list[str]:
+    """``gpuad.numpy`` and its public submodules, ``gpuad.scipy.*``, ``gpuad.nn.functional``."""
+    out: list[str] = []
+    for pkg_name in PACKAGES:
+        try:
+            pkg = importlib.import_module(pkg_name)
+        except ImportError:
+            continue
+        out.append(pkg_name)
+        subs = sorted(info.name for info in pkgutil.walk_packages(pkg.__path__, pkg_name + "."))
+        out.extend(s for s in subs if not any(p.startswith("_") for p in s.split(".")))
+    return out + list(MODULES)
+
+
+def _is_function(obj: Any) -> bool:
+    """Callables that compute something: not classes, modules or typing constructs."""
+    if inspect.ismodule(obj) or isinstance(obj, type) or not callable(obj):
+        return False
+    return getattr(obj, "__module__", None) not in ("typing", "typing_extensions")
+
+
+def public_functions() -> list[Function]:
+    """Every public function of the walked modules, once each (aliases folded into the first
+    name met: modules in walk order, names sorted within a module)."""
+    by_id: dict[int, Function] = {}
+    order: list[Function] = []
+    for mod_name in walked_modules():
+        mod = importlib.import_module(mod_name)
+        found = [(a, o) for a, o in vars(mod).items() if not a.startswith("_") and _is_function(o)]
+        # a function's own name first (``max`` before ``amax``), then alphabetically
+        found.sort(key=lambda ao: (ao[0] != getattr(ao[1], "__name__", None), ao[0]))
+        first = len(order)
+        for attr, obj in found:
+            qual = f"{mod_name}.{attr}"
+            known = by_id.get(id(obj))
+            if known is None:
+                by_id[id(obj)] = fn = Function(qual, obj)
+                order.append(fn)
+            else:
+                known.aliases.append(qual)
+        order[first:] = sorted(order[first:], key=lambda f: f.name)
+    return order
+
+
+def _complex_support(obj: Any) -> str:
+    """What a primitive declares about complex inputs (``cplx``), empty when nothing is."""
+    c = getattr(obj, "cplx", None)
+    if c is None:
+        c = getattr(getattr(obj, "rule", None), "cplx", None)
+    if c is None:
+        return ""
+    if c is True:
+        return "yes"
+    if c is False:
+        return "no"
+    return str(c)
+
+
+def _checked(specs) -> str:
+    if any(s.xfail for s in specs):
+        reasons = "; ".join(sorted({s.xfail for s in specs if s.xfail}))
+        return f"known failure: {reasons}"
+    modes = sorted({m for s in specs for m in s.modes}, reverse=True)
+    order = max(s.order for s in specs)
+    return f"{', '.join(modes)}; order {order}"
+
+
+def render() -> str:
+    """The Markdown table: one row per public function."""
+    from diff_specs import collect
+
+    specs, exempt = collect()
+    rows = []
+    for fn in public_functions():
+        mine = [s for s in specs if s.name in fn.names]
+        reasons = sorted({exempt[n] for n in fn.names if n in exempt})
+        if mine:
+            status = "yes"
+            detail = _checked(mine)
+        elif reasons:
+            status = "no"
+            detail = "; ".join(reasons)
+        else:
+            status = "?"
+            detail = "neither checked nor exempt"
+        module, _, short = fn.name.rpartition(".")
+        also = ", ".join(f"`{a}`" for a in fn.aliases)
+        rows.append(f"| `{module}` | `{short}` | {also} | {status} | {detail} | "
+                    f"{_complex_support(fn.obj)} |")
+    head = [
+        "# What gpuad differentiates",
+        "",
+        "Generated from the derivative checks in `tests/diff_specs/`; do not edit by hand. "
+        f"Regenerate with `{REGENERATE}`.",
+        "",
+        "Every public function of `gpuad.numpy` (with `linalg`, `fft`, `random`), `gpuad.scipy` "
+        "and `gpuad.nn.functional` is listed once; other names for the same function are under "
+        "*also*. *Differentiable* `yes` means first and higher derivatives are checked against "
+        "float64 central differences in the modes given (`rev`: reverse mode, vjp/grad; `fwd`: "
+        "forward mode, jvp) up to the order given, by `tests/test_differentiable_all.py`. `no` "
+        "gives the reason the function has no derivative (integer or boolean results, piecewise "
+        "constant, constants, shape queries). *Complex* is what the function's primitive "
+        "declares about complex inputs, where it declares anything.",
+        "",
+        "| module | function | also | differentiable | checked / reason | complex |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    return "\n".join(head + rows) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

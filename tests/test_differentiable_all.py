@@ -1,0 +1,100 @@
+"""The walk over every public function: each is checked against finite differences, or exempt.
+
+Public functions are those of ``gpuad.numpy`` (with ``linalg``, ``fft``, ``random``),
+``gpuad.scipy.*`` and ``gpuad.nn.functional`` (classes and constants are not walked; a function
+reachable under several names is one function). Their derivative specifications live in
+``tests/diff_specs/`` (one module per area); ``docs/differentiable.md`` is generated from them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from diff_specs import collect
+from diff_specs.table import REGENERATE, public_functions, render
+
+import gpuad as ad
+from gpuad.testing import check_grads
+
+SPECS, EXEMPT = collect()
+FUNCTIONS = public_functions()
+_NAMES = {n: f for f in FUNCTIONS for n in f.names}
+
+
+def _spec_params():
+    count: dict[str, int] = {}
+    params = []
+    for spec in SPECS:
+        fn = _NAMES.get(spec.name)
+        base = fn.name if fn is not None else spec.name
+        k = count[base] = count.get(base, 0) + 1
+        marks = [pytest.mark.xfail(strict=True, reason=spec.xfail)] if spec.xfail else []
+        params.append(pytest.param(spec, id=base if k == 1 else f"{base}#{k}", marks=marks))
+    return params
+
+
+def test_every_public_function_has_a_spec_or_an_exemption():
+    covered = {s.name for s in SPECS} | set(EXEMPT)
+    missing = [f.name for f in FUNCTIONS if not covered.intersection(f.names)]
+    assert not missing, (
+        f"{len(missing)} public function(s) with neither a Spec nor an EXEMPT entry in "
+        f"tests/diff_specs/: {', '.join(missing)}. Add a Spec (checked against finite "
+        f"differences), or an EXEMPT entry saying why it has no derivative")
+
+
+def test_every_spec_and_exemption_names_a_public_function():
+    stale = sorted({s.name for s in SPECS if s.name not in _NAMES}
+                   | {n for n in EXEMPT if n not in _NAMES})
+    assert not stale, (
+        f"tests/diff_specs/ names what is not a public function (renamed or removed?): "
+        f"{', '.join(stale)}")
+
+
+def test_no_function_is_both_checked_and_exempt():
+    both = sorted(f.name for f in FUNCTIONS
+                  if {s.name for s in SPECS}.intersection(f.names)
+                  and set(EXEMPT).intersection(f.names))
+    assert not both, f"both a Spec and an EXEMPT entry (drop one): {', '.join(both)}"
+
+
+def test_exemptions_give_a_reason():
+    vague = sorted(n for n, why in EXEMPT.items() if len(why.split()) < 2)
+    assert not vague, f"EXEMPT entries need a reason of a few words: {', '.join(vague)}"
+
+
+def test_generated_table_is_up_to_date():
+    path = Path(__file__).resolve().parents[1] / "docs" / "differentiable.md"
+    assert path.exists() and path.read_text() == render(), (
+        f"docs/differentiable.md is out of date; regenerate it with `{REGENERATE}`")
+
+
+@pytest.mark.parametrize("spec", _spec_params())
+def test_derivatives_match_finite_differences(backend, spec):
+    rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
+    args = spec.args(rng)
+    xp = ad.get_backend().xp
+    args = tuple(xp.asarray(a) for a in args)
+    _depends_on_its_inputs(spec, args, rng, xp)
+    check_grads(spec.fn, args, order=spec.order, modes=spec.modes, rtol=spec.rtol,
+                atol=spec.atol)
+
+
+def _depends_on_its_inputs(spec, args, rng, xp):
+    """A spec of a function that ignores its inputs would check nothing."""
+    def flat(out):
+        return np.concatenate([np.ravel(np.asarray(_host(o), dtype=complex))
+                               for o in ad.tree_flatten(out)[0]] or [np.zeros(0)])
+
+    base = flat(spec.fn(*args))
+    moved = flat(spec.fn(*[a + 1e-3 * xp.asarray(rng.standard_normal(a.shape)) for a in args]))
+    assert base.shape == moved.shape and not np.array_equal(base, moved), (
+        f"{spec.name}: the spec's function does not change when its inputs do; it checks "
+        f"nothing")
+
+
+def _host(a):
+    a = a.data if isinstance(a, ad.Tensor) else a
+    return a.get() if hasattr(a, "get") else a
