@@ -1,0 +1,56 @@
+"""Pytrees of arrays to one vector and back, differentiable both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import numpy as gnp
+from .. import rules as _r
+from ..backends import get_backend
+from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
+
+
+def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """``(vector, unflatten)``: the leaves of ``value`` (nested tuples, lists and dicts of
+    arrays, Tensors or scalars; dict keys in sorted order) raveled into one 1-D array, and the
+    function that rebuilds the same structure, shapes and dtypes from such a vector.
+
+    As HIPS autograd's ``autograd.misc.flatten``. The vector is a backend array (a Tensor when
+    a leaf is being differentiated); leaves of mixed dtypes are promoted in the vector and cast
+    back by ``unflatten``. Both directions are recorded, so gradients flow through them.
+
+    Example::
+
+        vec, unflatten = flatten({"w": np.ones((2, 2)), "b": np.zeros(2)})
+        vec.shape                  # (6,): b first, then w (sorted keys)
+        unflatten(vec)["w"].shape  # (2, 2)
+    """
+    leaves, tdef = tree_flatten(value)
+    xp = get_backend().xp
+    leaves = [v if isinstance(v, Tensor) else xp.asarray(v) for v in leaves]
+    shapes = [_r.shape(v) for v in leaves]
+    dtypes = [_r.data(v).dtype for v in leaves]
+    sizes = [gnp.size(v) for v in leaves]
+    if leaves:
+        vector = gnp.concatenate([gnp.ravel(v) for v in leaves])
+    else:
+        vector = xp.zeros(0)
+    total = sum(sizes)
+
+    def unflatten(vector: Any) -> Any:
+        """The structure ``flatten`` was given, rebuilt from a 1-D ``vector``."""
+        if _r.shape(vector) != (total,):
+            raise ValueError(f"unflatten: expected a vector of shape ({total},), got shape "
+                             f"{_r.shape(vector)}")
+        parts, start = [], 0
+        for shape, dtype, n in zip(shapes, dtypes, sizes, strict=True):
+            piece = gnp.reshape(gnp.getitem(vector, slice(start, start + n)), shape)
+            if _r.data(piece).dtype != dtype:
+                piece = gnp.astype(piece, dtype)
+            parts.append(piece)
+            start += n
+        return tree_unflatten(tdef, parts)
+
+    return vector, unflatten
