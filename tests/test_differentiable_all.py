@@ -98,3 +98,17 @@ def _depends_on_its_inputs(spec, args, rng, xp):
 def _host(a):
     a = a.data if isinstance(a, ad.Tensor) else a
     return a.get() if hasattr(a, "get") else a
+
+
+def test_the_walk_finds_new_functions_and_folds_aliases(monkeypatch):
+    import gpuad.numpy as gnp
+
+    def brand_new(x):
+        return x
+
+    monkeypatch.setattr(gnp, "brand_new", brand_new, raising=False)
+    monkeypatch.setattr(gnp, "also_brand_new", brand_new, raising=False)
+    found = {f.name: f for f in public_functions()}
+    assert found["gpuad.numpy.brand_new"].aliases == ["gpuad.numpy.also_brand_new"]
+    assert found["gpuad.numpy.sum"].obj is gnp.sum
+    assert "gpuad.numpy.Tensor" not in found and "gpuad.numpy.float64" not in found
