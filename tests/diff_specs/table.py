@@ -83,18 +83,29 @@ def public_functions() -> list[Function]:
     return order
 
 
+_CPLX = {"holo": "holomorphic", "own": "yes (own rule)", "real": "real only (raises)"}
+
+
+def _rule_of(obj: Any) -> Any:
+    """The primitive behind a public function: its own, or the one of the same name that a
+    thin ``gpuad.numpy`` wrapper applies (``sum``, ``add``, ...)."""
+    rule = getattr(obj, "rule", None)
+    if rule is None and getattr(obj, "__module__", None) in ("gpuad.rules", "gpuad.numpy"):
+        from gpuad.rules import RULES
+
+        rule = RULES.get(getattr(obj, "__name__", ""))
+    return rule
+
+
 def _complex_support(obj: Any) -> str:
-    """What a primitive declares about complex inputs (``cplx``), empty when nothing is."""
+    """What a primitive declares about complex values (its ``cplx``), empty where the function
+    is not one primitive or nothing is declared."""
     c = getattr(obj, "cplx", None)
     if c is None:
-        c = getattr(getattr(obj, "rule", None), "cplx", None)
+        c = getattr(_rule_of(obj), "cplx", None)
     if c is None:
         return ""
-    if c is True:
-        return "yes"
-    if c is False:
-        return "no"
-    return str(c)
+    return _CPLX.get(c, str(c))
 
 
 def _checked(specs) -> tuple[str, str]:
@@ -127,8 +138,8 @@ def render() -> str:
             detail = "neither checked nor exempt"
         module, _, short = fn.name.rpartition(".")
         also = ", ".join(f"`{a}`" for a in fn.aliases)
-        rows.append(f"| `{module}` | `{short}` | {also} | {status} | {detail} | "
-                    f"{_complex_support(fn.obj)} |")
+        cplx = _complex_support(fn.obj) if status != "no" else ""
+        rows.append(f"| `{module}` | `{short}` | {also} | {status} | {detail} | {cplx} |")
     head = [
         "# What gpuad differentiates",
         "",
@@ -143,7 +154,9 @@ def render() -> str:
         "gives the reason the function has no derivative (integer or boolean results, piecewise "
         "constant, constants, shape queries); `not yet` marks a derivative known to be missing "
         "or wrong (its check is expected to fail until it is fixed). *Complex* is what the "
-        "function's primitive declares about complex inputs, where it declares anything.",
+        "function's primitive declares about complex values: holomorphic (its real formulas "
+        "hold), its own complex rule, or real only (differentiating complex values through it "
+        "raises); blank where the function is composed of several primitives.",
         "",
         "| module | function | also | differentiable | checked / reason | complex |",
         "| --- | --- | --- | --- | --- | --- |",
