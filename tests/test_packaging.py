@@ -42,3 +42,14 @@ def test_kernel_sources_resolve_through_the_package():
 
     names = [name for name, _ in cuda_sources.list_sources()]
     assert "elementwise_vjp.cu" in names
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """A package directory missing from pyproject's list would be left out of the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "gpuad").rglob("__init__.py")}
+    assert found - listed == set(), f"add to [tool.setuptools] packages: {sorted(found - listed)}"
