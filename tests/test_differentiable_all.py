@@ -112,3 +112,15 @@ def test_the_walk_finds_new_functions_and_folds_aliases(monkeypatch):
     assert found["gpuad.numpy.brand_new"].aliases == ["gpuad.numpy.also_brand_new"]
     assert found["gpuad.numpy.sum"].obj is gnp.sum
     assert "gpuad.numpy.Tensor" not in found and "gpuad.numpy.float64" not in found
+
+
+def test_the_walk_includes_indexing_objects(monkeypatch):
+    import gpuad.numpy as gnp
+
+    class _Joiner:
+        def __getitem__(self, key):
+            return gnp.concatenate(key)
+
+    _Joiner.__module__ = "gpuad.numpy"
+    monkeypatch.setattr(gnp, "j_", _Joiner(), raising=False)
+    assert "gpuad.numpy.j_" in {f.name for f in public_functions()}

@@ -54,9 +54,14 @@ def walked_modules() -> list[str]:
 
 
 def _is_function(obj: Any) -> bool:
-    """Callables that compute something: not classes, modules or typing constructs."""
-    if inspect.ismodule(obj) or isinstance(obj, type) or not callable(obj):
+    """Callables that compute something (not classes, modules or typing constructs), and
+    gpuad's indexing objects such as ``r_`` and ``c_`` (``gnp.r_[a, b]``)."""
+    if inspect.ismodule(obj) or isinstance(obj, type):
         return False
+    if not callable(obj):
+        cls = type(obj)
+        return cls.__module__.startswith("gpuad.") and hasattr(cls, "__getitem__") and \
+            cls.__name__ != "Tensor"
     return getattr(obj, "__module__", None) not in ("typing", "typing_extensions")
 
 
