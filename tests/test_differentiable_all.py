@@ -124,3 +124,18 @@ def test_the_walk_includes_indexing_objects(monkeypatch):
     _Joiner.__module__ = "gpuad.numpy"
     monkeypatch.setattr(gnp, "j_", _Joiner(), raising=False)
     assert "gpuad.numpy.j_" in {f.name for f in public_functions()}
+
+
+def test_a_wrong_rule_fails_its_spec(monkeypatch):
+    """The specs can fail: sin with a derivative off by 1 % is caught in both modes."""
+    from gpuad import rules
+
+    (spec,) = [s for s in SPECS if s.name == "gpuad.numpy.sin"]
+    args = spec.args(np.random.default_rng(0))
+    monkeypatch.setattr(rules.RULES["sin"], "vjps",
+                        [lambda g, ans, x: g * rules.cos(x) * 1.01])
+    monkeypatch.setattr(rules.RULES["sin"], "jvps", rules.RULES["sin"].vjps)
+    with ad.use_backend("numpy"):  # the formula path (a GPU backend may run a fused kernel)
+        for mode, word in (("rev", "reverse"), ("fwd", "forward")):
+            with pytest.raises(AssertionError, match=word):
+                check_grads(spec.fn, args, order=1, modes=(mode,))
