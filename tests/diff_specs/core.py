@@ -120,6 +120,20 @@ SPECS: list[Spec] = [
     Spec(N + "trace", gnp.trace, _u(shape=(3, 3))),
     Spec(N + "diff", lambda x: gnp.diff(x, n=2, axis=1), _u()),
     Spec(N + "sort", lambda x: gnp.sort(x, axis=0), _distinct),
+    # ---- edge cases: zeros in products, 0-d arrays, masks, constant exponents --------------------
+    Spec(N + "prod", gnp.prod, lambda r: (np.array([[0.7, 0.0], [1.3, -0.4]])
+                                          + np.array([[0.1, 0.0], [0.0, 0.1]]) * r.uniform(),)),
+    Spec(N + "cumprod", gnp.cumprod,
+         lambda r: (np.array([0.9, -1.1, 0.0, 1.2, 0.5]) + np.array([1, 1, 0, 1, 1]) * r.uniform(
+             -0.1, 0.1, 5),)),
+    Spec(N + "sin", gnp.sin, _u(shape=())),
+    Spec(N + "power", lambda x: gnp.power(x, 3), _u(-2, -0.5)),
+    Spec(N + "getitem", lambda x: gnp.getitem(x, _const([[True, False, True, True]] * 3)), _u()),
+    Spec(N + "where", lambda x: gnp.where(_const([True, False, True]), x, 2.0), _u(shape=(2, 3))),
+    Spec(N + "clip", lambda x: gnp.clip(x, None, 0.5), lambda r: (_away(r, (5,), 0.1, 0.3)
+                                                                  + np.array([0, 0, 1, 1, 0.]),)),
+    Spec(N + "mean", gnp.mean, _u()),
+    Spec(N + "matmul", gnp.matmul, lambda r: (r.uniform(-1, 1, 3), r.uniform(-1, 1, (2, 3, 4)))),
     # ---- shapes -----------------------------------------------------------------------------
     Spec(N + "reshape", lambda x: gnp.reshape(x, (2, -1)), _u()),
     Spec(N + "ravel", gnp.ravel, _u()),
