@@ -208,8 +208,19 @@ def empty(shape_, dtype=float):
     return _xp().empty(shape_, dtype=dtype)
 
 
+def _filled(fill_value, shape_, dtype):
+    """``fill_value`` (a Tensor) broadcast to ``shape_`` as a fresh, recorded array."""
+    shape_ = (shape_,) if isinstance(shape_, int) else tuple(shape_)
+    if dtype is not None and _np.dtype(dtype) != fill_value.dtype:
+        fill_value = astype(fill_value, _np.dtype(dtype))
+    return copy(broadcast_to(fill_value, shape_))
+
+
 def full(shape_, fill_value, dtype=None):
-    """A backend array filled with ``fill_value``. Example: ``gnp.full((2, 2), 0.5)``"""
+    """An array filled with ``fill_value``: a backend array, or a recorded Tensor when
+    ``fill_value`` is one. Example: ``gnp.full((2, 2), 0.5)``"""
+    if isinstance(fill_value, Tensor):
+        return _filled(fill_value, shape_, dtype)
     return _xp().full(shape_, fill_value, dtype=dtype)
 
 
@@ -233,6 +244,8 @@ def full_like(a, fill_value, dtype=None):
 
     Example: ``gnp.full_like(x, 1.0)``
     """
+    if isinstance(fill_value, Tensor):
+        return _filled(fill_value, shape(a), _data(a).dtype if dtype is None else dtype)
     return _r._xp(a).full_like(_data(a), fill_value, dtype=dtype)
 
 

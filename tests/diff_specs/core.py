@@ -176,6 +176,8 @@ SPECS: list[Spec] = [
     Spec(N + "diagonal", lambda x: gnp.diagonal(x, 1), _u()),
     Spec(N + "diag", gnp.diag, _u(shape=(3,))),
     Spec(N + "diag", lambda x: gnp.diag(x, -1), _u(shape=(3, 3))),
+    Spec(N + "full", lambda v: gnp.full((2, 3), v), _u(shape=(3,))),
+    Spec(N + "full_like", lambda v: gnp.full_like(_const(np.zeros((2, 2))), v), _u(shape=())),
     Spec(N + "meshgrid", lambda a, b: gnp.meshgrid(a, b),
          lambda r: (r.uniform(-1, 1, 3), r.uniform(-1, 1, 2))),
     # ---- products ---------------------------------------------------------------------------
@@ -254,8 +256,8 @@ EXEMPT: dict[str, str] = {
     **{N + n: _INT for n in ("argmax", "argmin", "argsort", "nonzero")},
     **{N + n: _STEP for n in ("ceil", "floor", "rint", "round", "trunc", "sign",
                               "floor_divide")},
-    **{N + n: _CONST for n in ("zeros", "ones", "empty", "full", "eye", "identity", "arange")},
-    **{N + n: _LIKE for n in ("zeros_like", "ones_like", "empty_like", "full_like")},
+    **{N + n: _CONST for n in ("zeros", "ones", "empty", "eye", "identity", "arange")},
+    **{N + n: _LIKE for n in ("zeros_like", "ones_like", "empty_like")},
     **{N + n: "shape query: integer valued" for n in ("shape", "ndim", "size")},
     N + "get_backend": "not an array function: returns the active backend",
     N + "assign_inplace": "not an array function: the engine's recorded in-place write "
