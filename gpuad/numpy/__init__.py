@@ -260,8 +260,18 @@ def identity(n, dtype=float):
 
 
 def arange(*args, **kwargs):
-    """``numpy.arange`` on the active backend (a backend array). Example: ``gnp.arange(5)``"""
-    return _xp().arange(*args, **kwargs)
+    """``numpy.arange`` on the active backend (a backend array). Example: ``gnp.arange(5)``
+
+    Its arguments are read as numbers: a Tensor being differentiated raises (write
+    ``start + step * gnp.arange(n)`` to differentiate through ``start`` and ``step``).
+    """
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor) and (a.requires_grad or a._tan):
+            raise TypeError(
+                "arange: start, stop and step are read as numbers, so this Tensor would become "
+                "a constant; write start + step * gnp.arange(n) to differentiate through start "
+                "and step, or pass float(t) for a constant")
+    return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None):

@@ -256,7 +256,9 @@ EXEMPT: dict[str, str] = {
     **{N + n: _INT for n in ("argmax", "argmin", "argsort", "nonzero")},
     **{N + n: _STEP for n in ("ceil", "floor", "rint", "round", "trunc", "sign",
                               "floor_divide")},
-    **{N + n: _CONST for n in ("zeros", "ones", "empty", "eye", "identity", "arange")},
+    **{N + n: _CONST for n in ("zeros", "ones", "empty", "eye", "identity")},
+    N + "arange": "creates constants (a Tensor being differentiated as start, stop or step "
+                  "raises)",
     **{N + n: _LIKE for n in ("zeros_like", "ones_like", "empty_like")},
     **{N + n: "shape query: integer valued" for n in ("shape", "ndim", "size")},
     N + "get_backend": "not an array function: returns the active backend",
