@@ -171,6 +171,8 @@ SPECS: list[Spec] = [
     Spec(N + "repeat", lambda x: gnp.repeat(x, 2, axis=0), _u()),
     Spec(N + "pad", lambda x: gnp.pad(x, ((1, 0), (0, 2))), _u()),
     Spec(N + "pad", lambda x: gnp.pad(x, 2, mode="reflect"), _u()),
+    Spec(N + "pad", lambda x, c: gnp.pad(x, 1, constant_values=c),
+         lambda r: (r.uniform(-1, 1, (2, 3)), r.uniform(-1, 1, ()))),
     Spec(N + "triu", lambda x: gnp.triu(x, 1), _u()),
     Spec(N + "tril", gnp.tril, _u()),
     Spec(N + "diagonal", lambda x: gnp.diagonal(x, 1), _u()),
