@@ -242,7 +242,8 @@ def _view_of(rule, params, out, x):
                 out = out.copy()
             return False, out
         return True, out
-    if rule.name == "reshape" and out.size and not _rules._xp(out).may_share_memory(out, x):
+    if rule.name == "reshape" and not x.flags.c_contiguous and out.size \
+            and not _rules._xp(out).may_share_memory(out, x):
         return False, out
     return True, out
 
