@@ -774,12 +774,8 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 f"setitem: cannot write a value of shape {getattr(vdata, 'shape', ())} into "
                 f"a tensor of shape {t.shape}: {e}"
             ) from e
-        root = t._base
-        if root is None:
-            if t._node is not None and t._node.rule is not None:
-                t._view = t._ver[0] + 1  # views older than this write cannot be rebuilt
-        elif t._view is not None and not _rules._xp(t).may_share_memory(t.data, root.data):
-            root.data[...] = _rebase(root.data, t._view, t.data)  # a view held as a copy
+        if t._base is None and t._node is not None and t._node.rule is not None:
+            t._view = t._ver[0] + 1  # its views older than this write cannot be rebuilt
         t._ver[0] += 1
         t._seen = t._ver[0]
         return
@@ -817,9 +813,7 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
         # later use of the base, and of any view of it, differentiates through the write
         new_root = _rebase(root, t._view, new)
         _snapshot_since(new_root, since, t._ver)
-        root.data[...] = new_root.data
-        if not _rules._xp(t).may_share_memory(t.data, root.data):
-            t.data[...] = new.data
+        root.data[...] = new_root.data  # and so t's values (views share the base's memory)
     t._ver[0] += 1
     if root is not None:
         _set_history(root, new_root)
@@ -856,8 +850,7 @@ def _unview(rule, params, part, new):
 
 
 def _rebase(root, chain, new):
-    """The value of ``root`` once its view ``chain(root)`` holds ``new`` (recorded when either
-    is a Tensor; raw arrays give a raw array)."""
+    """The value of ``root`` once its view ``chain(root)`` holds ``new`` (recorded)."""
     parts = [root]
     for rule, params in chain[:-1]:
         parts.append(apply(rule, (parts[-1],), params))
@@ -882,8 +875,6 @@ def _refresh_view(t: Tensor) -> None:
         fresh = root
         for rule, params in chain:
             fresh = apply(rule, (fresh,), params)
-    if not _rules._xp(t).may_share_memory(t.data, root.data):
-        t.data[...] = fresh.data  # a view held as a copy follows its base
     _set_history(t, fresh)
 
 

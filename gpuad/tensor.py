@@ -36,7 +36,7 @@ class Tensor:
         self._seen = self._ver[0]
         self._tan = _tan
         self._base = _base
-        self._view = None  # for a view: the (rule, params) steps from ``_base`` to it
+        self._view = None  # a view: its (rule, params) steps from _base; see engine._refresh_view
         self.name: str | None = None
         if _node is not None:
             self.requires_grad = True  # produced by a recorded step: float by construction
