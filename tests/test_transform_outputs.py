@@ -242,3 +242,41 @@ def test_nested_vjp_and_jvp_both_orders(backend, order):
     (c,) = back(_u())
     assert all(_is_array(r) for r in (y, t, out, c))
     check_grads(inner, (X,), order=2, modes=("fwd", "rev"))
+
+
+# every transform around every other: top-level results are plain arrays, and right
+
+_WRAP = {  # each turns a scalar function of v into another scalar function of v
+    "grad": lambda g: lambda v: gnp.sum(ad.grad(g)(v) * _u()),
+    "value_and_grad": lambda g: lambda v: (lambda r: r[0] + gnp.sum(r[1] * _u()))(
+        ad.value_and_grad(g)(v)),
+    "vjp": lambda g: lambda v: (lambda r: r[0] + gnp.sum(r[1](1.0)[0] * _u()))(ad.vjp(g, v)),
+    "jvp": lambda g: lambda v: (lambda r: r[0] + r[1])(ad.jvp(g, (v,), (_u(),))),
+    "jacrev": lambda g: lambda v: gnp.sum(ad.jacrev(g)(v) * _u()),
+    "jacfwd": lambda g: lambda v: gnp.sum(ad.jacfwd(g)(v) * _u()),
+    "hessian": lambda g: lambda v: gnp.sum(ad.hessian(g)(v) * _u()[:, None] * _u()),
+}
+_TOP = {
+    "grad": lambda h: ad.grad(h)(_x()),
+    "value_and_grad": lambda h: ad.value_and_grad(h)(_x()),
+    "vjp": lambda h: (lambda r: (r[0], r[1](1.0)))(ad.vjp(h, _x())),
+    "jvp": lambda h: ad.jvp(h, (_x(),), (_u(),)),
+    "jacrev": lambda h: ad.jacrev(h)(_x()),
+    "jacfwd": lambda h: ad.jacfwd(h)(_x()),
+    "hessian": lambda h: ad.hessian(h)(_x()),
+}
+
+
+def _f3(v):
+    return gnp.sum(gnp.sin(v) * v * v[0])
+
+
+@pytest.mark.parametrize("inner", list(_WRAP))
+def test_every_composition_returns_arrays_and_differentiates_right(backend, inner):
+    from gpuad.tree import tree_flatten
+
+    h = _WRAP[inner](_f3)
+    for outer, run in _TOP.items():
+        leaves = tree_flatten(run(h))[0]
+        assert all(_is_array(r) for r in leaves), (outer, inner, [type(r) for r in leaves])
+    check_grads(h, (X,), order=2, modes=("fwd", "rev"), rtol=1e-4, atol=1e-5)
