@@ -145,6 +145,15 @@ def _describe(x, depth: int = 0) -> str:
     return f"{type(x).__name__} {r if len(r) <= 40 else r[:37] + '...'}"
 
 
+def _shape_of_tree(tdef):
+    """A pytree's structure with tuples and lists alike (dict keys and nesting must match)."""
+    if tdef == () or tdef == (None,):
+        return tdef
+    if tdef[0] is dict:
+        return (dict, tuple(tdef[1]), tuple(_shape_of_tree(c) for c in tdef[2]))
+    return (list, tuple(_shape_of_tree(c) for c in tdef[1]))
+
+
 def _check_loss(out, where: str, has_aux: bool) -> None:
     """``grad`` differentiates one real scalar. An array that does not depend on the inputs is
     a constant (its gradient is exactly zero); anything else is an error."""
@@ -344,9 +353,10 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 
     def vjp_fn(cotangent):
         c_leaves, c_def = tree_flatten(cotangent)
-        if len(c_leaves) != len(out_leaves):
+        if len(c_leaves) != len(out_leaves) or _shape_of_tree(c_def) != _shape_of_tree(out_def):
             raise ValueError(
-                f"vjp: cotangent has {len(c_leaves)} leaves but the output has {len(out_leaves)}"
+                f"vjp: the cotangent must have the output's structure; it is "
+                f"{_describe(cotangent)} but the output is {_describe(out)}"
             )
         cots = []
         for o, c in zip(out_leaves, c_leaves, strict=True):
@@ -384,9 +394,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     args = []
     for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
         p_leaves, p_def = tree_flatten(p)
-        t_leaves, _ = tree_flatten(t)
-        if len(p_leaves) != len(t_leaves):
-            raise ValueError(f"jvp: primal {i} and its tangent have different structures")
+        t_leaves, t_def = tree_flatten(t)
+        if len(p_leaves) != len(t_leaves) or _shape_of_tree(p_def) != _shape_of_tree(t_def):
+            raise ValueError(
+                f"jvp: primal {i} and its tangent have different structures: "
+                f"{_describe(p)} and {_describe(t)}"
+            )
         dual = []
         for pl, tl in zip(p_leaves, t_leaves, strict=True):
             pl = _asarray(pl, "jvp")

@@ -280,3 +280,19 @@ def test_every_composition_returns_arrays_and_differentiates_right(backend, inne
         leaves = tree_flatten(run(h))[0]
         assert all(_is_array(r) for r in leaves), (outer, inner, [type(r) for r in leaves])
     check_grads(h, (X,), order=2, modes=("fwd", "rev"), rtol=1e-4, atol=1e-5)
+
+
+def test_cotangent_and_tangent_structures_must_match(backend):
+    xs = _x()[:2]
+    out, back = ad.vjp(lambda v: {"a": v * 2, "b": gnp.sum(v)}, xs)
+    ones = ad.get_backend().asarray(np.ones(2))
+    (g,) = back({"a": ones, "b": 1.0})
+    np.testing.assert_allclose(to_numpy(g), [3.0, 3.0])
+    with pytest.raises(ValueError, match="cotangent must have the output's structure; it is "
+                                         "tuple .* but the output is dict"):
+        back((ones, 1.0))  # same number of leaves, but which is which?
+    with pytest.raises(ValueError, match="primal 0 and its tangent have different structures"):
+        ad.jvp(lambda d: d["a"] * d["b"], ({"a": xs, "b": xs},), ((xs, xs),))
+    _, back = ad.vjp(lambda v: (v * 2, gnp.sum(v)), xs)
+    (g,) = back([ones, 1.0])  # a list for a tuple is fine
+    np.testing.assert_allclose(to_numpy(g), [3.0, 3.0])
