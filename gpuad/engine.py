@@ -235,8 +235,8 @@ def _view_of(rule, params, out, x):
     copy (CuPy would return a view; it is copied so both backends behave like NumPy). A
     reshape that had to copy is not a view."""
     if "basic" in params:  # getitem
-        if not params["basic"]:
-            return False, out
+        if not params["basic"] or any(i is True or i is False for i in params["index"]):
+            return False, out  # advanced indexing (a Python bool included) copies
         if out.ndim == 0 and not any(i is Ellipsis for i in params["index"]):
             if type(out) is not _ndarray:
                 out = out.copy()
@@ -841,8 +841,12 @@ def _unview(rule, params, part, new):
         return _rules.transpose_(new, axes=tuple(int(i) for i in _np.argsort(params["axes"])))
     if name == "reshape":
         return _rules.reshape_(new, newshape=params["oldshape"], oldshape=params["newshape"])
-    if name == "identity":
-        return new
+    if name == "identity":  # the differentiation target a transform made of its argument
+        raise GradError(
+            "in-place write to an argument of a function being differentiated (or to a view "
+            "of one): the derivative is taken at the argument's value on entry. Write to a "
+            "copy (v = v.copy()) instead"
+        )
     raise GradError(
         f"in-place write through a {name} view: its elements cannot be mapped back to the "
         f"base array one to one. Write to a copy (.copy()) or to the base itself"

@@ -337,3 +337,25 @@ def test_saved_output_overwritten_in_place_still_raises(backend):
                 lambda: ad.jvp(ad.grad(f), (x,), (x,))):
         with pytest.raises(ad.GradError, match="exp: its output was saved"):
             run()
+
+
+def test_writes_into_a_differentiated_argument_raise(backend):
+    def f(v):
+        v[0:2][0] = 5.0
+        return gnp.sum(v * v)
+
+    x = _on_backend(X12)
+    for run in (lambda: ad.grad(f)(x),
+                lambda: ad.grad(lambda v: gnp.sum(ad.grad(f)(v)))(x),
+                lambda: ad.grad(f)(ad.tensor(X12, requires_grad=True) * 2.0)):
+        with pytest.raises(ad.GradError, match="leaf tensor|argument of a function being "
+                                               "differentiated"):
+            run()
+    np.testing.assert_array_equal(to_numpy(x), X12)
+
+    def g(v):  # writing to a copy is the way
+        w = v.copy()
+        w[0:2][0] = 5.0
+        return gnp.sum(w * v)
+
+    check_grads(g, (X12,), order=2, modes=("fwd", "rev"))
