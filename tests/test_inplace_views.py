@@ -359,3 +359,58 @@ def test_writes_into_a_differentiated_argument_raise(backend):
         return gnp.sum(w * v)
 
     check_grads(g, (X12,), order=2, modes=("fwd", "rev"))
+
+
+# ---- random programs of writes through views, against PyTorch ---------------------------------
+
+_RANDOM_VIEWS = [
+    lambda y: y[1:3], lambda y: y[:, 1], lambda y: y.T, lambda y: y.T[2],
+    lambda y: y.reshape(12)[3:9], lambda y: y[::2, 1:], lambda y: y.reshape(2, 6)[1],
+    lambda y: y[0], lambda y: y.T[1:3, ::2], lambda y: y[None, 1][0, 1:3],
+]
+
+
+def _random_program(seed):
+    rnd = np.random.default_rng(seed)
+    steps = [(int(rnd.integers(len(_RANDOM_VIEWS))), int(rnd.integers(5)),
+              float(rnd.uniform(-2, 2)), int(rnd.integers(12)), bool(rnd.random() < 0.4))
+             for _ in range(int(rnd.integers(1, 6)))]
+
+    def prog(m, v):
+        y = m.sin(v).reshape(3, 4) * 1.0
+        kept = []
+        for vi, op, c, k, keep in steps:
+            w = _RANDOM_VIEWS[vi](y)
+            if op == 0:
+                w += c * v[k]
+            elif op == 1:
+                w *= v[k] * c
+            elif op == 2:
+                w -= m.sin(v[k])
+            elif op == 3:
+                w[...] = v[k] ** 2 * c
+            else:
+                w /= 2.0 + m.cos(v[k])
+            if keep:  # a view used after later writes to its base
+                kept.append(_RANDOM_VIEWS[(vi + 3) % len(_RANDOM_VIEWS)](y))
+        total = (y * y * y).sum()
+        for o in kept:
+            total = total + (o * 1.5).sum()
+        return total
+
+    return prog
+
+
+@pytest.mark.parametrize("seeds", [range(0, 12), range(12, 24)], ids=["0-11", "12-23"])
+def test_random_view_write_programs_match_torch(backend, seeds):
+    x, u = _on_backend(X12), _on_backend(U12)
+    for seed in seeds:
+        prog = _random_program(seed)
+        val, g, hu = _torch_grad_hvp(prog, X12, U12)
+        value, grad = ad.value_and_grad(lambda v: prog(gnp, v))(x)
+        rev_fwd = ad.grad(lambda v: ad.jvp(lambda w: prog(gnp, w), (v,), (u,))[1])(x)
+        fwd_rev = ad.jvp(ad.grad(lambda w: prog(gnp, w)), (x,), (u,))[1]
+        np.testing.assert_allclose(float(to_numpy(value)), val, rtol=1e-11, err_msg=seed)
+        np.testing.assert_allclose(to_numpy(grad), g, rtol=1e-9, atol=1e-10, err_msg=seed)
+        for h in (rev_fwd, fwd_rev):
+            np.testing.assert_allclose(to_numpy(h), hu, rtol=1e-8, atol=1e-9, err_msg=seed)
