@@ -746,11 +746,14 @@ def check_cotangent(where: str, out, c):
 def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     """``t[index] = value`` (``index=None``: the whole tensor, as in ``+=``), with versions.
 
-    Steps recorded after sequence number ``since`` (default: from this call on) belong to the
-    write: the values they saved from ``t``'s buffer are copied before it is overwritten.
+    Steps recorded after sequence number ``since`` belong to the write: the values they saved
+    from ``t``'s buffer are copied before it is overwritten. By default that is the steps of
+    this call and, for ``index=None`` (``out=``), those of the op that computed ``value``.
     """
     if since is None:
         since = next(_seq)
+        if index is None and isinstance(value, Tensor) and isinstance(value._node, Node):
+            since = value._node.seq - 1
     if t._base is not None and t._seen != t._ver[0]:
         _refresh_view(t)
     tracked_value = isinstance(value, Tensor) and (value.requires_grad or value._tan)

@@ -414,3 +414,13 @@ def test_random_view_write_programs_match_torch(backend, seeds):
         np.testing.assert_allclose(to_numpy(grad), g, rtol=1e-9, atol=1e-10, err_msg=seed)
         for h in (rev_fwd, fwd_rev):
             np.testing.assert_allclose(to_numpy(h), hu, rtol=1e-8, atol=1e-9, err_msg=seed)
+
+
+def test_out_argument_inside_higher_order_derivatives(backend):
+    def f(v):
+        buf = v * 1.0
+        gnp.multiply(buf, buf, out=buf)  # multiply saved buf; out= then overwrites it
+        gnp.multiply(buf, gnp.sin(v), out=buf)
+        return gnp.sum(buf * v)
+
+    check_grads(f, (X12,), order=2, modes=("fwd", "rev"))
