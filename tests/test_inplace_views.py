@@ -14,6 +14,7 @@ import gpuad.numpy as gnp
 from gpuad.testing import check_grads
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 
 X12 = np.linspace(-1.3, 1.7, 12) + 0.05 * np.arange(12) ** 1.5
 U12 = np.cos(np.arange(12.0) * 1.7)
