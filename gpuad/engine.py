@@ -156,6 +156,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
     tan = False
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
+            if a._base is not None and a._seen != a._ver[0]:
+                _refresh_view(a)
             has_tensor = True
             datas[i] = a.data
             if a.requires_grad:
@@ -190,6 +192,9 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         out = _np.asarray(out)
     if not has_tensor:
         return out
+    view = False
+    if rule.view and isinstance(args[0], Tensor):
+        view, out = _view_of(rule, params, out, datas[0])
     if _flags["anomaly"]:
         from .anomaly import check_forward
 
@@ -207,17 +212,40 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 if isinstance(a, Tensor) and a.requires_grad:
                     n = edge_of(a)
                     _local.collect[n] = n
-    if rule.view:
+    if view:
         base = args[0]
-        if isinstance(base, Tensor):
-            res._ver = base._ver
-            res._seen = base._ver[0]
-            res._base = base._base if base._base is not None else base
-            if node_saves_output(res):
-                res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+        res._ver = base._ver
+        res._seen = base._ver[0]
+        step = ((rule, params),)
+        if base._base is None:
+            res._base, res._view = base, step
+        else:  # a view of a view: the same root, the steps composed
+            res._base = base._base
+            res._view = base._view + step if base._view is not None else None
+        if node_saves_output(res):
+            res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
     if tan:
         res._tan = _propagate_tangents(rule, args, params, out, res._node)
     return res
+
+
+def _view_of(rule, params, out, x):
+    """Whether ``out = rule(x)`` is a view of ``x`` (shares its memory, as NumPy's result
+    does), and ``out`` itself. A basic index that selects one element is NumPy's scalar: a
+    copy (CuPy would return a view; it is copied so both backends behave like NumPy). A
+    reshape that had to copy is not a view."""
+    if "basic" in params:  # getitem
+        if not params["basic"] or any(i is True or i is False for i in params["index"]):
+            return False, out  # advanced indexing (a Python bool included) copies
+        if out.ndim == 0 and not any(i is Ellipsis for i in params["index"]):
+            if type(out) is not _ndarray:
+                out = out.copy()
+            return False, out
+        return True, out
+    if rule.name == "reshape" and not x.flags.c_contiguous and out.size \
+            and not _rules._xp(out).may_share_memory(out, x):
+        return False, out
+    return True, out
 
 
 def node_saves_output(t: Tensor) -> bool:
@@ -645,6 +673,7 @@ def _accumulate_leaf(node, g, own, create_graph):
 
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
     """``out.backward()``: accumulate adjoints into the ``.grad`` of the leaves."""
+    out = current(out)
     if not isinstance(out, Tensor) or not out.requires_grad:
         raise GradError(
             "backward: the output does not require grad (no input of the computation had "
@@ -714,8 +743,19 @@ def check_cotangent(where: str, out, c):
 
 # ---- in-place writes ---------------------------------------------------------------------------
 
-def assign_inplace(t: Tensor, value, index) -> None:
-    """``t[index] = value`` (``index=None``: the whole tensor, as in ``+=``), with versions."""
+def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
+    """``t[index] = value`` (``index=None``: the whole tensor, as in ``+=``), with versions.
+
+    Steps recorded after sequence number ``since`` belong to the write: the values they saved
+    from ``t``'s buffer are copied before it is overwritten. By default that is the steps of
+    this call and, for ``index=None`` (``out=``), those of the op that computed ``value``.
+    """
+    if since is None:
+        since = next(_seq)
+        if index is None and isinstance(value, Tensor) and isinstance(value._node, Node):
+            since = value._node.seq - 1
+    if t._base is not None and t._seen != t._ver[0]:
+        _refresh_view(t)
     tracked_value = isinstance(value, Tensor) and (value.requires_grad or value._tan)
     track = (_local.grad_enabled and (t.requires_grad or tracked_value)) or bool(t._tan) or (
         isinstance(value, Tensor) and bool(value._tan))
@@ -737,20 +777,26 @@ def assign_inplace(t: Tensor, value, index) -> None:
                 f"setitem: cannot write a value of shape {getattr(vdata, 'shape', ())} into "
                 f"a tensor of shape {t.shape}: {e}"
             ) from e
+        if t._base is None and t._node is not None and t._node.rule is not None:
+            t._view = t._ver[0] + 1  # its views older than this write cannot be rebuilt
         t._ver[0] += 1
         t._seen = t._ver[0]
         return
-    if t.requires_grad and t.is_leaf:
+    root = t._base if t._base is not None and t._view is not None else None
+    leaf = t if root is None else root
+    if leaf.requires_grad and leaf.is_leaf:
+        what = "a leaf tensor" if root is None else f"a view (shape {t.shape}) of a leaf tensor"
         raise GradError(
-            f"in-place write to a leaf tensor of shape {t.shape} that requires grad; its "
+            f"in-place write to {what} of shape {leaf.shape} that requires grad; its "
             f"gradient would be lost. Write under gpuad.no_grad() (e.g. an optimiser step) or "
             f"use an out-of-place op"
         )
-    if t._base is not None:
+    if root is not None and root._seen != root._ver[0] and _has_history(root):
         raise GradError(
-            f"in-place write to a view (shape {t.shape}) while recording gradients is not "
-            f"supported: the base tensor's history cannot be updated. Use gnp.where or build "
-            f"a new array instead"
+            f"in-place write to a view (shape {t.shape}) of a tensor of shape {root.shape} "
+            f"that was modified in place through another alias without being recorded "
+            f"(version {root._ver[0]}, its history was recorded at version {root._seen}); "
+            f"its gradient would be wrong. Write to a fresh copy instead"
         )
     if index is None:
         new = value if isinstance(value, Tensor) else Tensor(value)
@@ -761,16 +807,114 @@ def assign_inplace(t: Tensor, value, index) -> None:
             )
     else:
         new = _R.index_update(t, index, value)
-    node = new._node
-    if node is not None and node.rule is not None and node.saved is not None:
-        _snapshot_saved(node, t._ver)
-    if new.data is not t.data:
-        t.data[...] = new.data
+    if root is None:
+        _snapshot_since(new, since, t._ver)
+        if new.data is not t.data:
+            t.data[...] = new.data
+    else:
+        # the base's history is rebased: base = index_update(base, view index, new), so every
+        # later use of the base, and of any view of it, differentiates through the write
+        new_root = _rebase(root, t._view, new)
+        _snapshot_since(new_root, since, t._ver)
+        root.data[...] = new_root.data  # and so t's values (views share the base's memory)
     t._ver[0] += 1
+    if root is not None:
+        _set_history(root, new_root)
+    _set_history(t, new)
+
+
+def _set_history(t: Tensor, new: Tensor) -> None:
+    """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history."""
     t._seen = t._ver[0]
-    t._node = node
-    t.requires_grad = node is not None
+    t._node = new._node
+    t.requires_grad = new._node is not None
     t._tan = new._tan
+
+
+def _has_history(t: Tensor) -> bool:
+    return bool(t._tan) or (t._node is not None and t._node.rule is not None)
+
+
+def _unview(rule, params, part, new):
+    """``part`` with its view ``rule(part)`` replaced by ``new`` (functional)."""
+    name = rule.name
+    if name == "getitem":
+        return _rules.index_update_(part, new, index=params["index"])
+    if name == "transpose":
+        return _rules.transpose_(new, axes=tuple(int(i) for i in _np.argsort(params["axes"])))
+    if name == "reshape":
+        return _rules.reshape_(new, newshape=params["oldshape"], oldshape=params["newshape"])
+    if name == "identity":  # the differentiation target a transform made of its argument
+        raise GradError(
+            "in-place write to an argument of a function being differentiated (or to a view "
+            "of one): the derivative is taken at the argument's value on entry. Write to a "
+            "copy (v = v.copy()) instead"
+        )
+    raise GradError(
+        f"in-place write through a {name} view: its elements cannot be mapped back to the "
+        f"base array one to one. Write to a copy (.copy()) or to the base itself"
+    )
+
+
+def _rebase(root, chain, new):
+    """The value of ``root`` once its view ``chain(root)`` holds ``new`` (recorded)."""
+    parts = [root]
+    for rule, params in chain[:-1]:
+        parts.append(apply(rule, (parts[-1],), params))
+    for (rule, params), part in zip(reversed(chain), reversed(parts), strict=True):
+        new = _unview(rule, params, part, new)
+    return new
+
+
+def _refresh_view(t: Tensor) -> None:
+    """A view whose base was written since the view's history was recorded takes the history
+    of ``chain(base)``, as PyTorch regenerates a view's ``grad_fn``. It stays stale (and its
+    recorded use raises) when the base's history no longer describes the base's values: the
+    base was written through another alias without recording, or written without recording
+    after this view's history was taken."""
+    root, chain = t._base, t._view
+    if chain is None:
+        return
+    if _has_history(root) and (root._seen != root._ver[0]
+                               or (root._view is not None and t._seen < root._view)):
+        return
+    with _state.enable_grad():
+        fresh = root
+        for rule, params in chain:
+            fresh = apply(rule, (fresh,), params)
+    _set_history(t, fresh)
+
+
+def current(t):
+    """``t`` with its history up to date (a view whose base was written since is rebased)."""
+    if isinstance(t, Tensor) and t._base is not None and t._seen != t._ver[0]:
+        _refresh_view(t)
+    return t
+
+
+def _snapshot_since(root: Tensor, since: int, ver: list) -> None:
+    """Before a write to the buffer versioned by ``ver``: every step recorded after ``since``
+    that led to ``root`` (its value, its tangents at every level, and the steps those tangents
+    came from) keeps a private copy of what it saved from that buffer."""
+    stack: list = [root]
+    seen: set = set()
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            if x._node is not None:
+                stack.append(x._node)
+            if x._tan:
+                stack.extend(x._tan.values())
+            continue
+        if not isinstance(x, Node) or x.seq <= since or x in seen:
+            continue  # raw tangent arrays, leaves, and steps from before the write
+        seen.add(x)
+        if x.saved is not None:
+            for s in x.saved:
+                if s is not None and len(s) > 1 and s[4]:
+                    stack.extend(s[4].values())
+            _snapshot_saved(x, ver)
+        stack.extend(e for e in x.edges if e is not None)
 
 
 def _snapshot_saved(node, ver):
@@ -783,3 +927,4 @@ def _snapshot_saved(node, ver):
 
 
 from . import rules as _R  # noqa: E402  (rules builds on apply)
+from . import rules as _rules  # noqa: E402  (the primitives themselves; _R is rebound)

@@ -780,19 +780,14 @@ getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
                 vjp=[lambda g, ans, x, index, shape, basic: scatter(g, index=index, shape=shape,
                                                                     basic=basic)],
                 jvp=[lambda t, ans, x, index, shape, basic: getitem_(t, index=index, shape=shape,
-                                                                     basic=basic)])
+                                                                     basic=basic)],
+                view=True)  # with a basic index (engine._view_of decides)
 
 
 def getitem(x, index):
     """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
     index = normalize_index(index)
-    basic = _is_basic(index)
-    res = getitem_(x, index=index, shape=shape(x), basic=basic)
-    if basic and isinstance(res, Tensor) and isinstance(x, Tensor):
-        res._ver = x._ver
-        res._seen = x._ver[0]
-        res._base = x._base if x._base is not None else x
-    return res
+    return getitem_(x, index=index, shape=shape(x), basic=_is_basic(index))
 
 
 def _may_repeat(index):

@@ -22,8 +22,8 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "name",
-        "__weakref__",
+        "data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "_view",
+        "name", "__weakref__",
     )
     __array_priority__ = 1000.0
 
@@ -36,6 +36,7 @@ class Tensor:
         self._seen = self._ver[0]
         self._tan = _tan
         self._base = _base
+        self._view = None  # a view: its (rule, params) steps from _base; see engine._refresh_view
         self.name: str | None = None
         if _node is not None:
             self.requires_grad = True  # produced by a recorded step: float by construction
@@ -265,8 +266,10 @@ class Tensor:
 
 
 def _inplace(t: Tensor, op, other) -> Tensor:
+    from ._state import seq
     from .engine import assign_inplace
 
-    assign_inplace(t, op(t, other), None)
+    since = next(seq)  # the steps ``op`` records belong to this write
+    assign_inplace(t, op(t, other), None, since)
     return t
 

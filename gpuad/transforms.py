@@ -13,10 +13,12 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as _np
+
 from . import _state
 from . import rules as _r
 from .backends import _by_array_type, get_backend
-from .engine import GradError, LeafNode, check_cotangent, edge_of, run_backward
+from .engine import GradError, LeafNode, check_cotangent, current, edge_of, run_backward
 from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
 
@@ -55,34 +57,149 @@ def _target(x) -> Tensor:
     return Tensor(x, requires_grad=True)
 
 
-def _result(x):
-    """Return Tensors only where something outside still differentiates them."""
-    if isinstance(x, Tensor):
-        if x.requires_grad or x._tan:
-            return x
-        return x.data
-    return x
+_ACTIVE_LEVELS: set[int] = set()  # forward-mode levels of the jvp calls still running
 
 
-def _outer_dependency(roots, targets) -> bool:
+def _result(x, private=None, memo=None):
+    """What a transform hands back for ``x``: a Tensor only where something outside still
+    differentiates it, else the backend array.
+
+    Tangents of finished ``jvp`` calls are dropped (nobody can read them any more), and so is
+    the tape when ``x`` depends on no tracked value other than this call's own differentiation
+    targets ``private`` (a set of nodes; None: every tracked value counts as outside).
+    """
+    if not isinstance(x, Tensor):
+        return x
+    tan = x._tan
+    if tan:
+        live = {k: _result(v, private, memo) for k, v in tan.items() if k in _ACTIVE_LEVELS}
+        tan = live or None
+    keep = x.requires_grad and (private is None
+                                or _reaches_outside(edge_of(x), private,
+                                                    {} if memo is None else memo))
+    if not keep:
+        return Tensor(x.data, _tan=tan, _ver=x._ver) if tan else x.data
+    if tan is x._tan or (not tan and not x._tan):
+        return x
+    return Tensor(x.data, _node=edge_of(x), _tan=tan, _ver=x._ver)
+
+
+def _reaches_outside(start, private, memo) -> bool:
+    """Whether the tape behind node ``start`` reaches a leaf that is not in ``private``.
+    ``memo`` (node -> answer) is shared between calls about one tape."""
+    stack = [(start, False)]
+    while stack:
+        n, expanded = stack.pop()
+        if n in memo:
+            continue
+        if isinstance(n, LeafNode):
+            memo[n] = n not in private
+        elif expanded:
+            memo[n] = any(memo[e] for e in n.edges if e is not None)
+        else:
+            stack.append((n, True))
+            stack.extend((e, False) for e in n.edges if e is not None and e not in memo)
+    return memo[start]
+
+
+def _outer_dependency(roots, targets, memo=None) -> bool:
     """True when ``roots`` depend on tracked values other than ``targets`` (an outer transform
     or a user graph), so the gradient itself must be recorded."""
-    tset = set(targets)
-    seen = set()
-    stack = [r._node for r in roots if isinstance(r, Tensor) and r._node is not None]
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if isinstance(n, LeafNode):
-            if n not in tset:
-                return True
-            continue
-        for e in n.edges:
-            if e is not None:
-                stack.append(e)
-    return False
+    private = set(targets)
+    memo = {} if memo is None else memo
+    return any(_reaches_outside(r._node, private, memo) for r in roots
+               if isinstance(r, Tensor) and r._node is not None)
+
+
+# ---- what a differentiated function may return ------------------------------------------------
+
+def _is_value(x) -> bool:
+    """An array, Tensor or number: something with a derivative (possibly zero)."""
+    return isinstance(x, Tensor | float | int | complex | _np.generic) or (
+        hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
+def _dtype(x):
+    d = x.data if isinstance(x, Tensor) else x
+    return d.dtype if hasattr(d, "dtype") else _np.asarray(d).dtype
+
+
+def _describe(x, depth: int = 0) -> str:
+    """Type, shape and dtype of ``x`` for an error message; the structure of a container."""
+    if isinstance(x, Tensor) or (hasattr(x, "shape") and hasattr(x, "dtype")):
+        return f"{type(x).__name__}(shape={tuple(x.shape)}, dtype={x.dtype})"
+    if isinstance(x, tuple | list | dict):
+        name = type(x).__name__
+        if depth >= 2:
+            return f"{name} of length {len(x)}"
+        items = list(x.items()) if isinstance(x, dict) else list(enumerate(x))
+        parts = [(f"{k!r}: " if isinstance(x, dict) else "") + _describe(v, depth + 1)
+                 for k, v in items[:4]]
+        if len(items) > 4:
+            parts.append(f"... ({len(items)} items)")
+        left, right = {"tuple": "()", "list": "[]"}.get(name, "{}")
+        return f"{name} {left}{', '.join(parts)}{right}"
+    if x is None:
+        return "None"
+    r = repr(x)
+    return f"{type(x).__name__} {r if len(r) <= 40 else r[:37] + '...'}"
+
+
+def _shape_of_tree(tdef):
+    """A pytree's structure with tuples and lists alike (dict keys and nesting must match)."""
+    if tdef == () or tdef == (None,):
+        return tdef
+    if tdef[0] is dict:
+        return (dict, tuple(tdef[1]), tuple(_shape_of_tree(c) for c in tdef[2]))
+    return (list, tuple(_shape_of_tree(c) for c in tdef[1]))
+
+
+def _check_loss(out, where: str, has_aux: bool) -> None:
+    """``grad`` differentiates one real scalar. An array that does not depend on the inputs is
+    a constant (its gradient is exactly zero); anything else is an error."""
+    if not _is_value(out):
+        hint = ""
+        if isinstance(out, tuple | list) and out and not has_aux:
+            hint = ("; if f returns the loss together with auxiliary values, return "
+                    "(loss, aux) and pass has_aux=True")
+        elif out is None:
+            hint = "; did f forget its return statement?"
+        raise TypeError(f"{where}: f must return a real scalar (the loss), but it returned "
+                        f"{_describe(out)}{hint}")
+    dt = _dtype(out)
+    if dt.kind == "c":
+        raise TypeError(
+            f"{where}: f returned a complex value ({_describe(out)}); a gradient is defined for a "
+            f"real-valued loss. Return a real scalar (gnp.real(z), gnp.abs(z) ** 2, ...), or use "
+            f"gpuad.vjp with a cotangent"
+        )
+    if dt.kind != "f":
+        raise TypeError(
+            f"{where}: f returned {_describe(out)}; a gradient is defined for a floating-point "
+            f"output (an integer or boolean result is piecewise constant)"
+        )
+    if _r.ndim(out) != 0 and _r.shape(out) != (1,):
+        raise TypeError(
+            f"{where}: f must return a scalar, got an output of shape {_r.shape(out)}; "
+            f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
+        )
+
+
+def _check_outputs(leaves, where: str, floating: bool = False) -> None:
+    """Every leaf of a differentiated function's output must be an array (a floating-point one
+    for Jacobians)."""
+    for i, o in enumerate(leaves):
+        if not _is_value(o):
+            hint = " or pass has_aux=True" if where == "vjp" else ""
+            raise TypeError(
+                f"{where}: f must return an array or a pytree (tuples, lists, dicts) of arrays, "
+                f"but output leaf {i} is {_describe(o)}; return other values outside f{hint}"
+            )
+        if floating and _dtype(o).kind not in "fc":
+            raise TypeError(
+                f"{where}: output leaf {i} is {_describe(o)}; a Jacobian is defined for "
+                f"floating-point outputs (an integer or boolean result is piecewise constant)"
+            )
 
 
 def _prepare(args, argnums, where):
@@ -107,11 +224,11 @@ def _zeros_for(t: Tensor):
     return _r._xp(t).zeros(t.data.shape, t.data.dtype)
 
 
-def _gradients(out_leaves, cots, trees, nums, where):
+def _gradients(out_leaves, cots, trees, nums, where, memo=None):
     tgt_tensors = [t for k in nums for t in trees[k][0]]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
-    create = _outer_dependency(tracked, nodes)
+    create = _outer_dependency(tracked, nodes, memo)
     res = {}
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
@@ -133,9 +250,18 @@ def _gradients(out_leaves, cots, trees, nums, where):
     return out
 
 
+def _private(trees, nums) -> set:
+    """The nodes of one call's own differentiation targets."""
+    return {edge_of(t) for k in nums for t in trees[k][0]}
+
+
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                    has_aux: bool = False) -> Callable:
     """``f``'s value and its gradient with respect to the ``argnums`` arguments.
+
+    ``f`` must return one real scalar (or, with ``has_aux=True``, a pair ``(scalar, aux)``).
+    The value, the gradient and the aux come back as backend arrays, keeping no tape alive,
+    unless an enclosing transform differentiates them.
 
     Example::
 
@@ -149,34 +275,40 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             out = f(*new_args, **kwargs)
             aux = None
             if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise TypeError("grad(has_aux=True): f must return a pair (output, aux)")
+                if not (isinstance(out, tuple | list) and len(out) == 2):
+                    raise TypeError(
+                        f"grad(has_aux=True): f must return a pair (loss, aux), but it returned "
+                        f"{_describe(out)}"
+                    )
                 out, aux = out
-            if _r.ndim(out) != 0 and _r.shape(out) != (1,):
-                raise TypeError(
-                    f"grad: f must return a scalar, got an output of shape {_r.shape(out)}; "
-                    f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
-                )
+            _check_loss(out, "grad", has_aux)
+            out = current(out)
             seed = None
             if isinstance(out, Tensor):
                 seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
-            g = _gradients([out], [seed], trees, nums, "grad")
+            memo: dict = {}
+            g = _gradients([out], [seed], trees, nums, "grad", memo)
             g = g[0] if isinstance(argnums, int) else tuple(g)
-        value = _result(out)
-        if has_aux:
-            return (value, _tree_result(aux)), g
+            private = _private(trees, nums)
+            value = _result(out, private, memo)
+            if has_aux:
+                return (value, _tree_result(aux, private, memo)), g
         return value, g
 
     return wrapped
 
 
-def _tree_result(tree):
+def _tree_result(tree, private=None, memo=None):
     leaves, tdef = tree_flatten(tree)
-    return tree_unflatten(tdef, [_result(x) for x in leaves])
+    return tree_unflatten(tdef, [_result(current(x), private, memo) for x in leaves])
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
+
+    ``f`` must return one real scalar; a function returning a tuple, list, dict or None is an
+    error (pass ``has_aux=True`` when it returns ``(loss, aux)``). A constant output (an array
+    that does not depend on the inputs) has a zero gradient.
 
     Example::
 
@@ -196,6 +328,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
 def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one cotangent per primal.
 
+    ``f`` returns an array or a pytree of arrays; with ``has_aux=True`` a pair ``(out, aux)``
+    and ``vjp`` returns ``(out, vjp_fn, aux)``.
+
     Example::
 
         y, back = gpuad.vjp(gnp.sin, x)
@@ -206,20 +341,28 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         out = f(*new_args)
         aux = None
         if has_aux:
+            if not (isinstance(out, tuple | list) and len(out) == 2):
+                raise TypeError(
+                    f"vjp(has_aux=True): f must return a pair (out, aux), but it returned "
+                    f"{_describe(out)}"
+                )
             out, aux = out
     out_leaves, out_def = tree_flatten(out)
+    _check_outputs(out_leaves, "vjp")
+    out_leaves = [current(o) for o in out_leaves]
 
     def vjp_fn(cotangent):
         c_leaves, c_def = tree_flatten(cotangent)
-        if len(c_leaves) != len(out_leaves):
+        if len(c_leaves) != len(out_leaves) or _shape_of_tree(c_def) != _shape_of_tree(out_def):
             raise ValueError(
-                f"vjp: cotangent has {len(c_leaves)} leaves but the output has {len(out_leaves)}"
+                f"vjp: the cotangent must have the output's structure; it is "
+                f"{_describe(cotangent)} but the output is {_describe(out)}"
             )
         cots = []
         for o, c in zip(out_leaves, c_leaves, strict=True):
-            if isinstance(o, Tensor):
+            if isinstance(o, Tensor) and o.requires_grad:
                 cots.append(check_cotangent("vjp", o, c))
-            else:
+            else:  # a constant output: its cotangent reaches nothing
                 if _r.shape(c) != _r.shape(o):
                     raise ValueError(
                         f"vjp: cotangent has shape {_r.shape(c)} but the output has shape "
@@ -230,9 +373,10 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
             g = _gradients(out_leaves, cots, trees, nums, "vjp")
         return tuple(g)
 
-    primal_out = tree_unflatten(out_def, [_result(o) for o in out_leaves])
+    private, memo = _private(trees, nums), {}
+    primal_out = tree_unflatten(out_def, [_result(o, private, memo) for o in out_leaves])
     if has_aux:
-        return primal_out, vjp_fn, _tree_result(aux)
+        return primal_out, vjp_fn, _tree_result(aux, private, memo)
     return primal_out, vjp_fn
 
 
@@ -250,9 +394,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     args = []
     for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
         p_leaves, p_def = tree_flatten(p)
-        t_leaves, _ = tree_flatten(t)
-        if len(p_leaves) != len(t_leaves):
-            raise ValueError(f"jvp: primal {i} and its tangent have different structures")
+        t_leaves, t_def = tree_flatten(t)
+        if len(p_leaves) != len(t_leaves) or _shape_of_tree(p_def) != _shape_of_tree(t_def):
+            raise ValueError(
+                f"jvp: primal {i} and its tangent have different structures: "
+                f"{_describe(p)} and {_describe(t)}"
+            )
         dual = []
         for pl, tl in zip(p_leaves, t_leaves, strict=True):
             pl = _asarray(pl, "jvp")
@@ -263,17 +410,22 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
                 )
             dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
         args.append(tree_unflatten(p_def, dual))
-    out = f(*args)
-    o_leaves, o_def = tree_flatten(out)
-    prim, tans = [], []
-    for o in o_leaves:
-        if isinstance(o, Tensor) and o._tan and level in o._tan:
-            t = o._tan[level]
-            prim.append(_result(_drop_level(o, level)))
-            tans.append(_result(t) if isinstance(t, Tensor) else t)
-        else:
-            prim.append(_result(o))
-            tans.append(_r._xp(o).zeros(_r.shape(o), dtype=_r.data(o).dtype))
+    _ACTIVE_LEVELS.add(level)
+    try:
+        out = f(*args)
+        o_leaves, o_def = tree_flatten(out)
+        _check_outputs(o_leaves, "jvp")
+        o_leaves = [current(o) for o in o_leaves]
+        tans = []
+        for o in o_leaves:
+            t = o._tan.get(level) if isinstance(o, Tensor) and o._tan else None
+            tans.append(t if t is not None else
+                        _r._xp(o).zeros(_r.shape(o), dtype=_dtype(o)))
+    finally:
+        _ACTIVE_LEVELS.discard(level)
+    # this call's level is finished: _result drops it from the primals and the tangents
+    prim = [_result(o) for o in o_leaves]
+    tans = [_result(t) for t in tans]
     return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
 
 
@@ -286,11 +438,6 @@ def _with_tangent(p, t, level):
     if isinstance(t, Tensor) and not (t.requires_grad or t._tan):
         t = t.data
     return Tensor(p, _tan={level: t})
-
-
-def _drop_level(o: Tensor, level: int) -> Tensor:
-    tan = {k: v for k, v in o._tan.items() if k != level} or None
-    return Tensor(o.data, _node=o._node if o.requires_grad else None, _tan=tan, _ver=o._ver)
 
 
 def _single(argnums):
@@ -354,6 +501,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
         out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
+        _check_outputs(o_leaves, "jacrev", floating=True)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
@@ -421,12 +569,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
                     y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
                     y_leaves, o_def = tree_flatten(y)
+                    _check_outputs(y_leaves, "jacfwd", floating=True)
                     o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
                     found.append(tree_flatten(t)[0])
                 per_leaf.append(found)
             cols.append(per_leaf)
         if o_def is None:  # every input was empty: evaluate once for the output's structure
             y_leaves, o_def = tree_flatten(f(*args))
+            _check_outputs(y_leaves, "jacfwd", floating=True)
             o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
         per_out = []
         for oi, (oshape, odt) in enumerate(o_shapes):
