@@ -431,11 +431,6 @@ def take_along_axis(x, indices, axis: int):
     return getitem(x, tuple(grids))
 
 
-def sort(x, axis: int = -1):
-    """Sorted copy; the adjoint is routed back through the sorting permutation."""
-    return take_along_axis(x, _r._xp(x).argsort(_data(x), axis=axis), axis)
-
-
 def flip(x, axis=None):
     """Reverse the order of elements along ``axis`` (all axes when None).
 
@@ -521,14 +516,14 @@ def triu(x, k: int = 0):
     """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return x * xp.triu(xp.ones((n, m), dtype=_data(x).dtype), k)
+    return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, 0)
 
 
 def tril(x, k: int = 0):
     """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return x * xp.tril(xp.ones((n, m), dtype=_data(x).dtype), k)
+    return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, 0)
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
@@ -620,19 +615,6 @@ def vdot(a, b):
     return sum(_multiply(ravel(a), ravel(b)))
 
 
-def cross(a, b, axis: int = -1):
-    """Cross product of 3-vectors along ``axis``. Example: ``gnp.cross(a, b)``"""
-    a = moveaxis(a, axis, -1)
-    b = moveaxis(b, axis, -1)
-
-    def c(v, i):
-        return getitem(v, (Ellipsis, i))
-
-    return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1),
-                  c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
-                  c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], -1)
-
-
 # ---- more NumPy names, built from the primitives ------------------------------------------------
 
 def diff(x, n: int = 1, axis: int = -1):
@@ -671,18 +653,6 @@ def sinc(x):
     return where(zero, 1.0, sin(pi * safe) / (pi * safe))
 
 
-def median(x, axis=None, keepdims: bool = False):
-    """Median over ``axis``: the middle of the sorted values (the mean of the two middle ones
-    for an even count); the adjoint goes to the elements that are the median."""
-    if axis is None:
-        x, axis = ravel(x), 0
-    axis = axis % ndim(x)
-    s = sort(x, axis)
-    n = shape(x)[axis]
-    mid = _r._take_axis(s, (n - 1) // 2, n // 2 + 1, axis)
-    return mean(mid, axis, keepdims=keepdims)
-
-
 def meshgrid(*xi, indexing: str = "xy"):
     """Coordinate arrays (backend arrays, not differentiable), as ``numpy.meshgrid``."""
     return _xp().meshgrid(*[_data(v) for v in xi], indexing=indexing)
@@ -702,6 +672,9 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     Example: ``gnp.allclose(a, b)``
     """
     return bool(_r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
 
 
 def __getattr__(name: str):
