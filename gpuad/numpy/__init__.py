@@ -379,11 +379,12 @@ def hstack(arrays):
     return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
 
 
-def array_split(x, indices_or_sections, axis: int = 0):
+def array_split(ary, indices_or_sections, axis: int = 0):
     """Split into ``indices_or_sections`` parts along ``axis``; parts may differ in size.
 
     Example: ``gnp.array_split(x, 3)``
     """
+    x = ary
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
@@ -397,8 +398,9 @@ def array_split(x, indices_or_sections, axis: int = 0):
                                                                    strict=True)]
 
 
-def split(x, indices_or_sections, axis: int = 0):
+def split(ary, indices_or_sections, axis: int = 0):
     """Split into sub-arrays along ``axis`` (equal sections must divide the axis)."""
+    x = ary
     if isinstance(indices_or_sections, int) and shape(x)[axis] % indices_or_sections:
         raise ValueError(
             f"split: array of shape {shape(x)} does not divide into {indices_or_sections} "

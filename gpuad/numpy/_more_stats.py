@@ -49,20 +49,35 @@ def _filled(a, value):
     return where(nan, value, a), nan
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False):
+def _masked(a, where_):
+    """Entries outside ``where_`` become NaN, so the NaN-ignoring code skips them too."""
+    a = _arr(a)
+    if where_ is None:
+        return a
+    xp, d = _xpd(a)
+    if d.dtype.kind not in "fc":
+        a = _r.astype(a, _np.float64) if isinstance(a, Tensor) else d.astype(_np.float64)
+    return where(xp.asarray(data(where_), dtype=bool), a, _np.nan)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+           where=None):
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
     _no_out(out, "nansum")
-    f, _ = _filled(a, 0)
-    return _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
+    f, _ = _filled(_masked(a, where), 0)
+    r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
+    return r if initial is None else r + initial
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+            where=None):
     """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
     _no_out(out, "nanprod")
-    f, _ = _filled(a, 1)
+    f, _ = _filled(_masked(a, where), 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
-    return _r.prod(f, axis, keepdims=keepdims)
+    r = _r.prod(f, axis, keepdims=keepdims)
+    return r if initial is None else r * initial
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
@@ -95,10 +110,10 @@ def _safe_div(num, cnt):
     return where(bad, _np.nan, num / xp.where(bad, 1, cnt))
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
     _no_out(out, "nanmean")
-    a = _arr(a)
+    a = _masked(a, where)
     if dtype is not None:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
@@ -110,34 +125,48 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False):
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False):
-    """Variance of the non-NaN elements with ``ddof``. Example: ``gnp.nanvar(x, ddof=1)``"""
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+           mean=None, correction=None):
+    """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
+    given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
     _no_out(out, "nanvar")
-    a = _arr(a)
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("nanvar: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    a = _masked(a, where)
     if dtype is not None:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
     if nan is None:
         from . import var
 
-        return var(a, axis, ddof=ddof, keepdims=keepdims)
+        return var(a, axis, ddof=ddof, keepdims=keepdims, mean=mean)
     ax = norm_axis(axis, ndim(a))
     cnt = _count(nan, ax, True)
-    avg = _safe_div(_r.sum(f, ax, keepdims=True), cnt)
-    dev = where(nan, 0, a - avg)
+    avg = _safe_div(_r.sum(f, ax, keepdims=True), cnt) if mean is None else mean
+    dev = _r.where(nan, 0, a - avg)
     sq = _r.sum(dev * dev, ax, keepdims=keepdims)
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+           mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
-    return _r.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
+    return _r.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                          correction=correction))
 
 
-def _nan_extreme(a, axis, keepdims, fill, red):
-    a = _arr(a)
+def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
+    if where_ is not None and initial is None:
+        raise ValueError("nanmax/nanmin: a where= mask needs initial=")
+    a = _masked(a, where_)
     f, nan = _filled(a, fill)
     r = red(f, axis, keepdims=keepdims)
+    if initial is not None:
+        rd = data(r)
+        r = where((rd < initial) if larger else (rd > initial), initial, r)
+        return r
     if nan is None:
         return r
     xp = _r._xp(nan)
@@ -146,16 +175,16 @@ def _nan_extreme(a, axis, keepdims, fill, red):
     return where(allnan, _np.nan, r)
 
 
-def nanmax(a, axis=None, out=None, keepdims: bool = False):
+def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmax(x)``"""
     _no_out(out, "nanmax")
-    return _nan_extreme(a, axis, keepdims, -_np.inf, _r.max)
+    return _nan_extreme(a, axis, keepdims, -_np.inf, _r.max, initial, where, True)
 
 
-def nanmin(a, axis=None, out=None, keepdims: bool = False):
+def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmin(x)``"""
     _no_out(out, "nanmin")
-    return _nan_extreme(a, axis, keepdims, _np.inf, _r.min)
+    return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
 
 
 def nanargmax(a, axis=None, keepdims: bool = False):
