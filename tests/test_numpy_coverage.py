@@ -146,6 +146,10 @@ CASES = [
     ("gradient_coords", lambda m, a: m.gradient(a, XS), [V]),
     ("gradient_coords2", lambda m, a: m.gradient(a, XS, edge_order=2), [V]),
     ("full_tensor", lambda m, s: m.full((2, 3), s), [np.array(1.5)]),
+    ("linspace", lambda m, a, b: m.linspace(a, b, 5), [np.array(0.3), np.array(2.1)]),
+    ("linspace_vec", lambda m, a, b: m.linspace(a, b, 4, endpoint=False, axis=1), [V2, V2 + 1]),
+    ("meshgrid", lambda m, a, b: m.meshgrid(a, b), [V, V2]),
+    ("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij", sparse=True), [V, V2]),
 ]
 
 
@@ -271,6 +275,11 @@ def test_mod_is_differentiable(backend):
     np.testing.assert_array_equal(to_numpy(gy), -np.floor_divide(2.5, [0.7, -0.9]))
     q, r = divmod(ad.tensor(x), 1.3)
     np.testing.assert_array_equal(to_numpy(r), np.mod([1.0, 2.0, 3.0], 1.3))
+
+
+def test_issue_linspace_example(backend):
+    g = ad.grad(lambda s: gnp.sum(gnp.linspace(s, 2 * s, 5)))(1.0)
+    assert float(to_numpy(g)) == 7.5
 
 
 def test_median_keepdims_all_axes(backend):

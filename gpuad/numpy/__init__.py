@@ -655,11 +655,6 @@ def sinc(x):
     return where(zero, 1.0, sin(pi * safe) / (pi * safe))
 
 
-def meshgrid(*xi, indexing: str = "xy"):
-    """Coordinate arrays (backend arrays, not differentiable), as ``numpy.meshgrid``."""
-    return _xp().meshgrid(*[_data(v) for v in xi], indexing=indexing)
-
-
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
     """Elementwise closeness of ``a`` and ``b`` (not differentiable).
 

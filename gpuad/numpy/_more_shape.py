@@ -11,8 +11,6 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import numpy as _np
-
 from .. import rules as _r
 from ..rules import concatenate, data, getitem, ndim, reshape, shape, transpose
 from ..tensor import Tensor
@@ -411,7 +409,40 @@ def diagflat(v, k: int = 0):
     return diag(reshape(_array_or_raw(v), (-1,)), k)
 
 
-__all__ = ["r_", "c_", "append", "hsplit", "vsplit", "dsplit", "column_stack", "row_stack",
-           "atleast_3d", "dstack", "block", "rollaxis", "rot90", "kron", "select",
+def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):
+    """Coordinate arrays from 1-D coordinate vectors, as ``numpy.meshgrid``; Tensor inputs
+    give Tensors (the adjoint of each grid sums back onto its vector).
+
+    Example: ``xx, yy = gnp.meshgrid(x, y)``
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError("meshgrid: valid values for `indexing` are 'xy' and 'ij'")
+    if not builtins.any(isinstance(x, Tensor) for x in xi):
+        from ..backends import get_backend
+
+        return get_backend().xp.meshgrid(*[data(x) for x in xi], copy=copy, sparse=sparse,
+                                         indexing=indexing)
+    nd = len(xi)
+    vecs = [reshape(_array_or_raw(x), (-1,)) for x in xi]
+    pos = list(range(nd))
+    if indexing == "xy" and nd > 1:
+        pos[0], pos[1] = 1, 0
+    full = [0] * nd
+    for p, v in zip(pos, vecs, strict=True):
+        full[p] = shape(v)[0]
+    out = []
+    for p, v in zip(pos, vecs, strict=True):
+        s = [1] * nd
+        s[p] = shape(v)[0]
+        g = reshape(v, tuple(s))
+        if not sparse:
+            g = _r.broadcast_to(g, tuple(full))
+            if copy:
+                g = _r.copy(g)
+        out.append(g)
+    return tuple(out)
+
+
+__all__ = ["meshgrid", "r_", "c_", "append", "hsplit", "vsplit", "dsplit", "column_stack",
+           "row_stack", "atleast_3d", "dstack", "block", "rollaxis", "rot90", "kron", "select",
            "argpartition", "partition", "put_along_axis", "piecewise", "diagflat"]
-_ = _np

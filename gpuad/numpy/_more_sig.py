@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from . import cumprod as _cumprod0
 from . import cumsum as _cumsum0
 from . import full as _full0
+from . import linspace as _linspace0
 from . import max as _max0
 from . import mean as _mean0
 from . import min as _min0
@@ -321,5 +322,44 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=No
     return _to_out(_trace0(_cast(a, dtype), offset, axis1, axis2), out, "trace")
 
 
-__all__ = ["sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype=None, axis: int = 0):
+    """``num`` evenly spaced values from ``start`` to ``stop``, as ``numpy.linspace``; Tensor
+    end points give a Tensor differentiable in both. Example: ``gnp.linspace(s, 2 * s, 5)``"""
+    if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
+        if not retstep and axis == 0:
+            return _linspace0(start, stop, num, endpoint=endpoint, dtype=dtype)
+        return _r._xp(data(start)).linspace(data(start), data(stop), num, endpoint=endpoint,
+                                            retstep=retstep, dtype=dtype, axis=axis)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    div = (num - 1) if endpoint else num
+    delta = _r.subtract(stop, start)
+    nd = ndim(delta)
+    xp = _r._xp(data(delta))
+    ar = xp.arange(0, num, dtype=data(delta).dtype if data(delta).dtype.kind == "f"
+                   else _np.float64).reshape((-1,) + (1,) * nd)
+    if div > 0:
+        step = delta / div
+        if bool(xp.any(data(step) == 0)):
+            y = (ar / div) * delta
+        else:
+            y = ar * step
+    else:
+        step = _np.nan
+        y = ar * delta
+    y = y + start
+    if endpoint and num > 1:
+        last = _r.broadcast_to(_r.reshape(stop, (1,) + shape(stop)), (1,) + shape(y)[1:])
+        y = _r.concatenate([getitem(y, slice(0, num - 1)), last], 0)
+    if axis != 0:
+        from . import moveaxis
+
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = _cast(y, dtype)
+    return (y, step) if retstep else y
+
+
+__all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
            "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "trace"]
