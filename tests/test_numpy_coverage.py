@@ -146,6 +146,8 @@ CASES = [
     ("gradient_coords", lambda m, a: m.gradient(a, XS), [V]),
     ("gradient_coords2", lambda m, a: m.gradient(a, XS, edge_order=2), [V]),
     ("full_tensor", lambda m, s: m.full((2, 3), s), [np.array(1.5)]),
+    ("full_like_tensor", lambda m, s: m.full_like(np.ones((2, 3)), s), [np.array(1.5)]),
+    ("pad_tensor_fill", lambda m, a, s: m.pad(a, 1, constant_values=s), [M, np.array(0.7)]),
     ("linspace", lambda m, a, b: m.linspace(a, b, 5), [np.array(0.3), np.array(2.1)]),
     ("linspace_vec", lambda m, a, b: m.linspace(a, b, 4, endpoint=False, axis=1), [V2, V2 + 1]),
     ("meshgrid", lambda m, a, b: m.meshgrid(a, b), [V, V2]),

@@ -506,7 +506,10 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
             for n in (before, after):
                 s = list(shape(x))
                 s[a] = n
-                parts.append(xp.full(tuple(s), constant_values, dtype=_data(x).dtype))
+                if isinstance(constant_values, Tensor):  # a differentiable fill value
+                    parts.append(broadcast_to(astype(constant_values, _data(x).dtype), tuple(s)))
+                else:
+                    parts.append(xp.full(tuple(s), constant_values, dtype=_data(x).dtype))
             x = concatenate([parts[0], x, parts[1]], a)
         else:
             idx = _np.pad(_np.arange(shape(x)[a]), (before, after), mode=mode)

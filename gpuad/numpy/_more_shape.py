@@ -21,12 +21,19 @@ def _is_array(a) -> bool:
 
 
 def _array_or_raw(a):
-    """Tensors and backend arrays as they are; Python values as backend arrays."""
-    if _is_array(a):
+    """Tensors and backend arrays as they are; anything else as an active-backend array."""
+    if isinstance(a, Tensor):
         return a
     from ..backends import get_backend
 
-    return get_backend().xp.asarray(a)
+    be = get_backend()
+    if type(a) is be.array_type:
+        return a
+    if isinstance(a, list | tuple):  # gpuad.numpy.asarray: nested lists may hold Tensors
+        from . import asarray
+
+        return asarray(a)
+    return be.xp.asarray(a)
 
 
 def _with_ndmin(a, ndmin: int, trans1d: int):

@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from . import cumprod as _cumprod0
 from . import cumsum as _cumsum0
 from . import full as _full0
+from . import full_like as _full_like0
 from . import linspace as _linspace0
 from . import max as _max0
 from . import mean as _mean0
@@ -317,6 +318,18 @@ def full(shape, fill_value, dtype=None, order: str = "C", **kwargs):
     return _r.copy(_r.broadcast_to(v, shp))
 
 
+def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None,
+              **kwargs):
+    """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
+    (differentiable in it). Example: ``gnp.full_like(x, s)``"""
+    if not isinstance(fill_value, Tensor):
+        if shape is not None:
+            return _r._xp(data(a)).full_like(data(a), fill_value, dtype=dtype, shape=shape)
+        return _full_like0(a, fill_value, dtype=dtype)
+    shp = _r.shape(a) if shape is None else shape
+    return full(shp, fill_value, dtype=dtype if dtype is not None else data(a).dtype)
+
+
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
     """Sum of the diagonal. Example: ``gnp.trace(m)``"""
     return _to_out(_trace0(_cast(a, dtype), offset, axis1, axis2), out, "trace")
@@ -362,4 +375,5 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 
 __all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
-           "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "trace"]
+           "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
+           "trace"]

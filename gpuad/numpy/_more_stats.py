@@ -19,11 +19,19 @@ from ..tensor import Tensor
 
 
 def _arr(a):
-    if isinstance(a, Tensor) or hasattr(a, "shape"):
+    """Tensors as they are; anything else as an array of the active backend."""
+    if isinstance(a, Tensor):
         return a
     from ..backends import get_backend
 
-    return get_backend().xp.asarray(a)
+    be = get_backend()
+    if type(a) is be.array_type:
+        return a
+    if isinstance(a, list | tuple):  # gpuad.numpy.asarray: nested lists may hold Tensors
+        from . import asarray
+
+        return asarray(a)
+    return be.xp.asarray(a)
 
 
 def _xpd(a):
@@ -426,6 +434,8 @@ def _ndmin2(a, dtype):
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     elif data(a).dtype.kind not in "fc":
         a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
+    if data(a).dtype.kind == "c":
+        raise NotImplementedError("cov: complex inputs are not supported")
     if ndim(a) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a

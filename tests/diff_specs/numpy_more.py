@@ -125,6 +125,8 @@ SPECS = [
     Spec(P + "einsum", lambda a, b: gnp.einsum(a, [0, 1], b, [2, 1], [0, 2]), _two),
     Spec(P + "cross", lambda a, b: gnp.cross(a, b, axisa=0, axisb=0), _two),
     Spec(P + "full", lambda s: gnp.full((2, 3), s), lambda r: (np.array(r.standard_normal()),)),
+    Spec(P + "full_like", lambda s: gnp.full_like(np.ones((2, 3)), s),
+         lambda r: (np.array(r.standard_normal()),)),
     Spec(P + "trace", lambda a: gnp.trace(a, 1), _one),
     Spec(P + "linspace", lambda a, b: gnp.linspace(a, b, 5), lambda r: (_m(r, 2), _m(r, 2))),
     Spec(P + "nansum", _with_nan(lambda a: gnp.nansum(a, 1)), _one),
