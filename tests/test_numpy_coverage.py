@@ -148,6 +148,30 @@ CASES = [
     ("full_tensor", lambda m, s: m.full((2, 3), s), [np.array(1.5)]),
     ("full_like_tensor", lambda m, s: m.full_like(np.ones((2, 3)), s), [np.array(1.5)]),
     ("pad_tensor_fill", lambda m, a, s: m.pad(a, 1, constant_values=s), [M, np.array(0.7)]),
+    # NumPy's parameter names and options for the core functions
+    ("reshape_F", lambda m, a: m.reshape(a, shape=(4, 3), order="F"), [M]),
+    ("reshape_copy", lambda m, a: m.reshape(a, (2, -1), copy=True), [M]),
+    ("ravel_F", lambda m, a: m.ravel(a, order="F"), [M]),
+    ("transpose_kw", lambda m, a: m.transpose(a=a, axes=(2, 0, 1)), [T3]),
+    ("broadcast_to_kw", lambda m, a: m.broadcast_to(array=a, shape=(2, 5)), [V]),
+    ("diff_prepend", lambda m, a: m.diff(a, axis=0, prepend=0.5, append=a[:1]), [M]),
+    ("diff_n2", lambda m, a: m.diff(a=a, n=2, prepend=a[:, :1]), [M]),
+    ("take_wrap", lambda m, a: m.take(a, np.array([0, 5, -7]), axis=1, mode="wrap"), [M]),
+    ("take_clip", lambda m, a: m.take(a, np.array([0, 15, -7]), mode="clip"), [M]),
+    ("take_along_none", lambda m, a: m.take_along_axis(a, np.array([3, 0, 11]), axis=None), [M]),
+    ("average_w1d", lambda m, a, w: m.average(a, axis=1, weights=w, returned=True), [M, POS[0]]),
+    ("average_keepdims", lambda m, a, w: m.average(a, axis=0, weights=w, keepdims=True),
+     [M, POS]),
+    ("average_returned", lambda m, a: m.average(a, axis=1, returned=True)[0], [M]),
+    ("concatenate_none", lambda m, a, b: m.concatenate([a, b], axis=None), [M, V]),
+    ("stack_dtype", lambda m, a, b: m.stack([a, b], axis=1, dtype=np.float64), [M, M2]),
+    ("hstack_dtype", lambda m, a, b: m.hstack((a, b), dtype=np.float64), [M, M2]),
+    ("pad_reflect", lambda m, a: m.pad(a, ((1, 2), (0, 1)), mode="reflect"), [M]),
+    ("pad_wrap", lambda m, a: m.pad(array=a, pad_width=2, mode="wrap"), [V]),
+    ("clip_minmax", lambda m, a: m.clip(a, min=-0.5, max=0.7), [M]),
+    ("flip_kw", lambda m, a: m.flip(m=a, axis=(0, 1)), [M]),
+    ("tile_kw", lambda m, a: m.tile(A=a, reps=(2, 1)), [M]),
+    ("diagonal_kw", lambda m, a: m.diagonal(a=a, offset=1, axis1=1, axis2=2), [T3]),
     ("linspace", lambda m, a, b: m.linspace(a, b, 5), [np.array(0.3), np.array(2.1)]),
     ("linspace_vec", lambda m, a, b: m.linspace(a, b, 4, endpoint=False, axis=1), [V2, V2 + 1]),
     ("meshgrid", lambda m, a, b: m.meshgrid(a, b), [V, V2]),
@@ -350,6 +374,14 @@ def test_partition_places_kth(backend):
     np.testing.assert_array_equal(np.sort(got, 1), np.sort(a, 1))
 
 
+def test_pad_refuses_modes_it_cannot_differentiate(backend):
+    for mode in ("mean", "maximum", "linear_ramp", "median"):
+        with pytest.raises(NotImplementedError, match="pad: mode"):
+            gnp.pad(gnp.asarray(V), 1, mode=mode)
+    with pytest.raises(NotImplementedError, match="reflect_type"):
+        gnp.pad(gnp.asarray(V), 1, mode="reflect", reflect_type="odd")
+
+
 def test_errors_are_clear(backend):
     x = ad.tensor(np.array([0.2, 0.5]), requires_grad=True)
     with pytest.raises(NotImplementedError, match="respect to q"):
@@ -378,7 +410,12 @@ def test_more_names_signatures_match_numpy():
                  "trapezoid", "convolve", "correlate", "dstack", "block", "put_along_axis",
                  "piecewise", "gradient", "std", "var", "prod", "sum", "swapaxes", "cross",
                  "sort", "argsort", "cumsum", "max", "min", "trace", "tensordot", "diagflat",
-                 "full", "median", "mean", "cumprod"]:
+                 "full", "median", "mean", "cumprod", "reshape", "transpose", "broadcast_to",
+                 "ravel", "moveaxis", "squeeze", "expand_dims", "flip", "fliplr", "flipud",
+                 "roll", "tile", "repeat", "diagonal", "tril", "triu", "take",
+                 "take_along_axis", "pad", "diff", "average", "concatenate", "stack", "hstack",
+                 "vstack", "row_stack", "dot", "outer", "clip", "linspace", "meshgrid",
+                 "full_like", "nanargmax", "argpartition"]:
         if isinstance(getattr(np, name), np.ufunc):
             continue
         try:

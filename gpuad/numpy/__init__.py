@@ -296,16 +296,6 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
 
 
-def average(x, axis=None, weights=None):
-    """Mean, or weighted mean with ``weights``, over ``axis``.
-
-    Example: ``gnp.average(x, weights=w)``
-    """
-    if weights is None:
-        return mean(x, axis)
-    return sum(x * weights, axis) / sum(weights, axis)
-
-
 # ---- shape manipulation ---------------------------------------------------------------------
 
 def ravel(x):

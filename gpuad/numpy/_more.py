@@ -3,7 +3,8 @@
 - :mod:`._more_math`: elementwise functions (fmin, fmax, copysign, fmod, modf, ...);
 - :mod:`._more_shape`: joining, splitting and rearranging (r_, c_, block, kron, ...);
 - :mod:`._more_stats`: nan-reductions, quantiles, cov, interp, convolve, gradient, ...;
-- :mod:`._more_sig`: NumPy's full signatures for reductions, sort, einsum, cross, full.
+- :mod:`._more_sig`: NumPy's full signatures for reductions, sort, einsum, cross, full;
+- :mod:`._more_names`: NumPy's parameter names and options for the core array functions.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from ._more_math import (
     modf,
     nan_to_num,
 )
+from ._more_names import *  # noqa: F403
+from ._more_names import __all__ as _names_all
 from ._more_shape import *  # noqa: F403
 from ._more_shape import __all__ as _shape_all
 from ._more_sig import *  # noqa: F403
@@ -34,4 +37,4 @@ from ._more_stats import __all__ as _stats_all
 
 __all__ = ["remainder", "copysign", "divmod", "fabs", "float_power", "fmax", "fmin", "fmod",
            "frexp", "ldexp", "logaddexp2", "modf", "nan_to_num", "degrees", "radians",
-           *_shape_all, *_sig_all, *_stats_all]
+           *_names_all, *_shape_all, *_sig_all, *_stats_all]

@@ -161,13 +161,6 @@ def column_stack(tup):
     return concatenate(cols, 1)
 
 
-def row_stack(tup):
-    """Alias of ``vstack``. Example: ``gnp.row_stack([x, y])``"""
-    from . import vstack
-
-    return vstack(tup)
-
-
 def _atleast_3d_one(a):
     a = _array_or_raw(a)
     s = shape(a)
@@ -451,5 +444,5 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
 
 
 __all__ = ["meshgrid", "r_", "c_", "append", "hsplit", "vsplit", "dsplit", "column_stack",
-           "row_stack", "atleast_3d", "dstack", "block", "rollaxis", "rot90", "kron", "select",
+           "atleast_3d", "dstack", "block", "rollaxis", "rot90", "kron", "select",
            "argpartition", "partition", "put_along_axis", "piecewise", "diagflat"]

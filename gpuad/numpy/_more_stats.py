@@ -195,17 +195,23 @@ def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=N
     return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
 
 
-def nanargmax(a, axis=None, keepdims: bool = False):
+def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the maximum ignoring NaN (integer valued). Example: ``gnp.nanargmax(x)``"""
     xp, d = _xpd(a)
     r = xp.nanargmax(d, axis=axis, keepdims=keepdims)
+    if out is not None:
+        out[...] = r
+        return out
     return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
 
 
-def nanargmin(a, axis=None, keepdims: bool = False):
+def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the minimum ignoring NaN (integer valued). Example: ``gnp.nanargmin(x)``"""
     xp, d = _xpd(a)
     r = xp.nanargmin(d, axis=axis, keepdims=keepdims)
+    if out is not None:
+        out[...] = r
+        return out
     return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
 
 
