@@ -374,6 +374,45 @@ def test_partition_places_kth(backend):
     np.testing.assert_array_equal(np.sort(got, 1), np.sort(a, 1))
 
 
+QUANTILE_METHODS = ["linear", "lower", "higher", "nearest", "midpoint", "hazen", "weibull",
+                    "median_unbiased", "normal_unbiased", "interpolated_inverted_cdf"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("method", QUANTILE_METHODS)
+def test_quantiles_equal_numpy_exactly(backend, method, dtype):
+    """Values, dtypes and shapes as NumPy's, for Python, NumPy and integer q (its weak and
+    strong type promotion), NaN-free and NaN-holding data."""
+    a = (np.random.default_rng(1).standard_normal((4, 5)) * 5).astype(dtype)
+    an = a.astype(np.float64) if dtype == np.int64 else a.copy()
+    if dtype != np.int64:
+        an[0, 1] = np.nan
+        an[2, :] = np.nan
+    qs = [0.0, 1.0, 0.123, [0.2, 0.9], np.float32(0.3), np.array([0.1, 0.7], np.float32), 1,
+          [0, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for q in qs:
+            pq = (q * 100 if isinstance(q, int | float) else
+                  (np.asarray(q) * 100).astype(np.asarray(q).dtype))
+            for ax in [None, 0, (0, 1)]:
+                for kd in [False, True]:
+                    for fn, arr, qq in [("quantile", a, q), ("nanquantile", an, q),
+                                        ("percentile", a, pq), ("nanpercentile", an, pq)]:
+                        want = getattr(np, fn)(arr, qq, axis=ax, keepdims=kd, method=method)
+                        got = getattr(gnp, fn)(gnp.asarray(arr), qq, axis=ax, keepdims=kd,
+                                               method=method)
+                        got = to_numpy(got)
+                        assert got.shape == want.shape and got.dtype == want.dtype, (fn, q, ax)
+                        np.testing.assert_array_equal(got, want, err_msg=f"{fn} {q} {ax}")
+        for ax in [None, 1, (0, 1)]:
+            for fn in ("median", "nanmedian"):
+                want = getattr(np, fn)(a, axis=ax, keepdims=True)
+                got = to_numpy(getattr(gnp, fn)(gnp.asarray(a), axis=ax, keepdims=True))
+                assert got.shape == want.shape and got.dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+
+
 def test_pad_refuses_modes_it_cannot_differentiate(backend):
     for mode in ("mean", "maximum", "linear_ramp", "median"):
         with pytest.raises(NotImplementedError, match="pad: mode"):

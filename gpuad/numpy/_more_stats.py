@@ -271,8 +271,8 @@ def _gather(srt, idx, rest, qshape):
     return reshape(v, tuple(qshape) + tuple(rest)) if nq or nr else reshape(v, ())
 
 
-_CONTINUOUS = {"hazen": (0.5, 0.5), "weibull": (0.0, 0.0), "median_unbiased": (1 / 3.0, 1 / 3.0),
-               "normal_unbiased": (3 / 8.0, 3 / 8.0), "interpolated_inverted_cdf": (0.0, 1.0)}
+_CONTINUOUS = {"hazen": (0.5, 0.5), "weibull": (0, 0), "median_unbiased": (1 / 3.0, 1 / 3.0),
+               "normal_unbiased": (3 / 8.0, 3 / 8.0), "interpolated_inverted_cdf": (0, 1)}
 
 
 def _virtual_index(xp, n, q, method):
@@ -295,25 +295,33 @@ def _virtual_index(xp, n, q, method):
         f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
 
 
-def _quantile(a, q, axis, method, keepdims, ignore_nan, name):
+def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
-    qd = data(q)
     if isinstance(q, Tensor) and (q.requires_grad or q._tan):
         raise NotImplementedError(f"{name}: differentiating with respect to q is not supported; "
                                   f"pass q as a constant")
+    if weak is None:  # a Python number: NumPy's weak promotion for the result type
+        weak = type(q) in (int, float)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)
-    qarr = xp.asarray(qd, dtype=_np.float64 if data(srt).dtype != _np.float32 else _np.float32)
+    qarr = xp.asarray(data(q))
+    if qarr.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
     if bool(xp.any((qarr < 0) | (qarr > 1))):
         raise ValueError(f"{name}: quantiles must be in the range [0, 1]")
+    if qarr.dtype.kind == "b":
+        qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
     nr = len(rest)
     qb = xp.reshape(qarr, qshape + (1,) * nr)
     nb = xp.asarray(n).astype(qarr.dtype)
     vi = _virtual_index(xp, nb, qb, method)
     vi = xp.broadcast_to(vi, qshape + tuple(rest))
+    # integer virtual indices (integer q) with "linear" take elements, as NumPy does
+    integer = method in ("lower", "higher", "nearest") or (
+        method == "linear" and vi.dtype.kind in "iu")
     nmax = xp.broadcast_to(nb, vi.shape)
     prev = xp.floor(vi)
     nxt = prev + 1
@@ -324,17 +332,20 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name):
     nxt = xp.where(above, last, xp.where(below, 0, nxt))
     gamma = vi - prev
     if method == "midpoint":
-        gamma = xp.where(vi % 1 == 0, 0.0, 0.5)
-    integer = method in ("lower", "higher", "nearest")
-    pi = prev.astype(_np.intp)
-    lo = _gather(srt, pi, rest, qshape)
+        gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
+    lo = _gather(srt, prev.astype(_np.intp), rest, qshape)
     if integer:
         res = lo
     else:
         hi = _gather(srt, nxt.astype(_np.intp), rest, qshape)
-        gamma = gamma.astype(data(srt).dtype)
+        upper = gamma >= 0.5
+        t, t1 = gamma, 1 - gamma
+        dt = data(srt).dtype
+        if weak:  # NumPy uses a Python float weight: it takes the data's float dtype
+            wdt = dt if dt.kind == "f" else _np.dtype(_np.float64)
+            t, t1 = t.astype(wdt), t1.astype(wdt)
         diff = hi - lo
-        res = where(gamma >= 0.5, hi - diff * (1 - gamma), lo + diff * gamma)
+        res = where(upper, hi - diff * t1, lo + diff * t)
     bad = (n == 0) if ignore_nan else has_nan
     bad = xp.broadcast_to(bad, qshape + tuple(rest))
     if bool(xp.any(bad)):
@@ -364,7 +375,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method:
     if weights is not None:
         raise NotImplementedError("percentile: weights= is not supported")
     return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
-                     keepdims, False, "percentile")
+                     keepdims, False, "percentile", type(q) in (int, float))
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
@@ -385,7 +396,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     if weights is not None:
         raise NotImplementedError("nanpercentile: weights= is not supported")
     return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
-                     keepdims, True, "nanpercentile")
+                     keepdims, True, "nanpercentile", type(q) in (int, float))
 
 
 def _to_host(q):
