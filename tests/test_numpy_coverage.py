@@ -413,6 +413,25 @@ def test_quantiles_equal_numpy_exactly(backend, method, dtype):
                 np.testing.assert_array_equal(got, want)
 
 
+def test_integer_and_boolean_helpers_match_numpy(backend):
+    x = np.array([1.5, -0.3, np.inf, -np.inf, 0.0, -2.5])
+    t = ad.tensor(gnp.asarray(x), requires_grad=True)
+    for name, args in [("around", (x,)), ("fix", (x,)), ("argwhere", (x,)),
+                       ("flatnonzero", (x,)), ("count_nonzero", (x,)),
+                       ("searchsorted", (np.array([-1.0, 0.0, 2.0]), x)),
+                       ("isneginf", (x,)), ("isposinf", (x,)), ("signbit", (x,)),
+                       ("array_equal", (x, x)), ("array_equiv", (x, x[:1])),
+                       ("iscomplex", (x,)), ("isreal", (x,)), ("iscomplexobj", (x,)),
+                       ("isrealobj", (x,))]:
+        want = getattr(np, name)(*args)
+        got = getattr(gnp, name)(*[t if a is x else gnp.asarray(a) for a in args])
+        np.testing.assert_array_equal(to_numpy(got), want, err_msg=name)
+    assert gnp.isscalar(1.0) and not gnp.isscalar(t)
+    assert gnp.result_type(t, np.float32) == np.float64
+    g = ad.grad(lambda v: gnp.sum(gnp.around(v) * v))(gnp.asarray(np.array([1.4, 2.6])))
+    np.testing.assert_array_equal(to_numpy(g), [1.0, 3.0])
+
+
 def test_pad_refuses_modes_it_cannot_differentiate(backend):
     for mode in ("mean", "maximum", "linear_ramp", "median"):
         with pytest.raises(NotImplementedError, match="pad: mode"):

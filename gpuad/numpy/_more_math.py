@@ -6,6 +6,8 @@ Each is a primitive with its own rule, or a composition of differentiable primit
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .. import rules as _r
 from ..rules import LN2, data, exp, prim
 from ..tensor import Tensor
@@ -163,3 +165,68 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
                         "imaginary parts separately")
     repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     return _r.where(xp.isfinite(d), x, repl)
+
+
+# ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------
+
+
+def around(a, decimals: int = 0, out=None):
+    """Round to ``decimals`` (piecewise constant: zero derivative). Example: ``gnp.around(x)``"""
+    r = _r.round(a, decimals=decimals)
+    if out is not None:
+        out[...] = data(r)
+        return out
+    return r
+
+
+def fix(x, out=None):
+    """Round towards zero (piecewise constant). Example: ``gnp.fix(x)``"""
+    r = _r.trunc(x)
+    if out is not None:
+        out[...] = data(r)
+        return out
+    return r
+
+
+def _on_data(name: str, doc: str):
+    def fn(*args, **kwargs):
+        args = [data(a) for a in args]
+        kwargs = {k: data(v) for k, v in kwargs.items()}
+        xp = _r._xp(next((a for a in args if hasattr(a, "dtype")), None))
+        return getattr(xp, name)(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``numpy.{name}`` on the data ({doc}; not differentiated). " \
+                 f"Example: ``gnp.{name}(x)``"
+    return fn
+
+
+_INT_BOOL = {
+    "argwhere": "integer valued", "flatnonzero": "integer valued",
+    "count_nonzero": "integer valued", "searchsorted": "integer valued",
+    "isneginf": "boolean valued", "isposinf": "boolean valued", "signbit": "boolean valued",
+    "array_equal": "boolean valued", "array_equiv": "boolean valued",
+    "iscomplexobj": "boolean valued", "iscomplex": "boolean valued", "isreal": "boolean valued",
+    "isrealobj": "boolean valued", "isscalar": "boolean valued", "result_type": "a dtype",
+}
+for _name, _doc in _INT_BOOL.items():
+    globals()[_name] = _on_data(_name, _doc)
+
+
+def isscalar(element) -> bool:
+    """Whether ``element`` is a scalar (a 0-d Tensor is not, like a 0-d array).
+
+    Example: ``gnp.isscalar(1.0)``
+    """
+    return not isinstance(element, Tensor) and _np.isscalar(element)
+
+
+def result_type(*arrays_and_dtypes):
+    """The dtype NumPy's promotion gives (Tensors by their dtype). Example:
+    ``gnp.result_type(x, 1.0)``"""
+    return _np.result_type(*[a.dtype if isinstance(a, Tensor) else
+                             (getattr(a, "dtype", a)) for a in arrays_and_dtypes])
+
+
+__all__ = ["fmax", "fmin", "logaddexp2", "copysign", "fmod", "modf", "divmod", "frexp", "ldexp",
+           "fabs", "float_power", "nan_to_num", "around", "fix", *_INT_BOOL]

@@ -169,6 +169,23 @@ SPECS = [
 ]
 
 EXEMPT = {
+    P + "around": "piecewise constant: zero derivative almost everywhere",
+    P + "fix": "piecewise constant: zero derivative almost everywhere",
+    P + "argwhere": "integer valued (indices)",
+    P + "flatnonzero": "integer valued (indices)",
+    P + "count_nonzero": "integer valued (a count)",
+    P + "searchsorted": "integer valued (indices)",
+    P + "isneginf": "boolean valued",
+    P + "isposinf": "boolean valued",
+    P + "signbit": "boolean valued",
+    P + "array_equal": "boolean valued",
+    P + "array_equiv": "boolean valued",
+    P + "iscomplexobj": "boolean valued",
+    P + "iscomplex": "boolean valued",
+    P + "isreal": "boolean valued",
+    P + "isrealobj": "boolean valued",
+    P + "isscalar": "boolean valued",
+    P + "result_type": "returns a dtype",
     P + "argpartition": "integer valued (indices)",
     P + "argsort": "integer valued (indices)",
     P + "nanargmax": "integer valued (an index)",
