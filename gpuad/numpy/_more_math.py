@@ -224,8 +224,8 @@ def isscalar(element) -> bool:
 def result_type(*arrays_and_dtypes):
     """The dtype NumPy's promotion gives (Tensors by their dtype). Example:
     ``gnp.result_type(x, 1.0)``"""
-    return _np.result_type(*[a.dtype if isinstance(a, Tensor) else
-                             (getattr(a, "dtype", a)) for a in arrays_and_dtypes])
+    return _np.result_type(*[a.dtype if isinstance(a, Tensor) or hasattr(a, "shape") else a
+                             for a in arrays_and_dtypes])
 
 
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "fmod", "modf", "divmod", "frexp", "ldexp",
