@@ -224,7 +224,8 @@ def isscalar(element) -> bool:
 def result_type(*arrays_and_dtypes):
     """The dtype NumPy's promotion gives (Tensors by their dtype). Example:
     ``gnp.result_type(x, 1.0)``"""
-    return _np.result_type(*[a.dtype if isinstance(a, Tensor) or hasattr(a, "shape") else a
+    return _np.result_type(*[a if isinstance(a, type | _np.dtype | str) else
+                             a.dtype if isinstance(a, Tensor) or hasattr(a, "dtype") else a
                              for a in arrays_and_dtypes])
 
 
