@@ -71,6 +71,8 @@ def _mask(where, a):
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
+    if dtype is None and out is None and initial is None and where is None:
+        return _sum0(a, axis, keepdims=keepdims)
     a = _cast(a, dtype)
     if where is not None:
         a = _r.where(_mask(where, a), a, 0)
@@ -85,6 +87,8 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 
     Example: ``gnp.prod(x, dtype=gnp.float64)``
     """
+    if dtype is None and out is None and initial is None and where is None:
+        return _prod0(a, axis, keepdims=keepdims)
     a = _cast(a, dtype)
     if where is not None:
         a = _r.where(_mask(where, a), a, 1)
@@ -95,6 +99,8 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 
 
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
+    if out is None and initial is None and where is None:
+        return base(a, axis, keepdims=keepdims)
     if where is not None:
         if initial is None:
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
