@@ -149,6 +149,9 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     return _to_out(r, out, "mean")
 
 
+_mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
+
+
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Variance over ``axis`` with ``ddof`` (or ``correction``), as ``numpy.var``.
@@ -165,7 +168,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     ax = _r.norm_axis(axis, ndim(a))
     w = None if where is None else _mask(where, a)
     if mean is None:
-        mean = globals()["mean"](a, axis, keepdims=True, where=where)
+        mean = _mean(a, axis, keepdims=True, where=where)
     d = a - mean
     if w is not None:
         d = _r.where(w, d, 0)
