@@ -420,7 +420,12 @@ rint = _nd("rint", lambda xp, x: xp.rint(x))
 trunc = _nd("trunc", lambda xp, x: xp.trunc(x))
 round = _nd("round", lambda xp, x, decimals=0: xp.round(x, decimals))
 floor_divide = _nd("floor_divide", lambda xp, x, y: xp.floor_divide(x, y))
-mod = _nd("mod", lambda xp, x, y: xp.mod(x, y))
+# x - y * floor(x / y): derivative 1 in x and -floor(x / y) in y (the quotient is piecewise
+# constant); NumPy's own floor_divide gives the quotient consistent with its mod
+mod = prim("mod", lambda xp, x, y: xp.mod(x, y),
+           vjp=[lambda g, ans, x, y: g,
+                lambda g, ans, x, y: -g * floor_divide(data(x), data(y))], jvp="vjp", guard=True)
+remainder = mod
 less = _nd("less", lambda xp, x, y: xp.less(x, y))
 less_equal = _nd("less_equal", lambda xp, x, y: xp.less_equal(x, y))
 greater = _nd("greater", lambda xp, x, y: xp.greater(x, y))

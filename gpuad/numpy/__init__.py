@@ -319,16 +319,6 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
 
 
-def average(x, axis=None, weights=None):
-    """Mean, or weighted mean with ``weights``, over ``axis``.
-
-    Example: ``gnp.average(x, weights=w)``
-    """
-    if weights is None:
-        return mean(x, axis)
-    return sum(x * weights, axis) / sum(weights, axis)
-
-
 # ---- shape manipulation ---------------------------------------------------------------------
 
 def ravel(x):
@@ -402,11 +392,12 @@ def hstack(arrays):
     return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
 
 
-def array_split(x, indices_or_sections, axis: int = 0):
+def array_split(ary, indices_or_sections, axis: int = 0):
     """Split into ``indices_or_sections`` parts along ``axis``; parts may differ in size.
 
     Example: ``gnp.array_split(x, 3)``
     """
+    x = ary
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
@@ -420,8 +411,9 @@ def array_split(x, indices_or_sections, axis: int = 0):
                                                                    strict=True)]
 
 
-def split(x, indices_or_sections, axis: int = 0):
+def split(ary, indices_or_sections, axis: int = 0):
     """Split into sub-arrays along ``axis`` (equal sections must divide the axis)."""
+    x = ary
     if isinstance(indices_or_sections, int) and shape(x)[axis] % indices_or_sections:
         raise ValueError(
             f"split: array of shape {shape(x)} does not divide into {indices_or_sections} "
@@ -452,11 +444,6 @@ def take_along_axis(x, indices, axis: int):
             s[d] = idx.shape[d]
             grids.append(xp.arange(idx.shape[d]).reshape(s))
     return getitem(x, tuple(grids))
-
-
-def sort(x, axis: int = -1):
-    """Sorted copy; the adjoint is routed back through the sorting permutation."""
-    return take_along_axis(x, _r._xp(x).argsort(_data(x), axis=axis), axis)
 
 
 def flip(x, axis=None):
@@ -544,14 +531,14 @@ def triu(x, k: int = 0):
     """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return x * xp.triu(xp.ones((n, m), dtype=_data(x).dtype), k)
+    return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, 0)
 
 
 def tril(x, k: int = 0):
     """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return x * xp.tril(xp.ones((n, m), dtype=_data(x).dtype), k)
+    return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, 0)
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
@@ -643,19 +630,6 @@ def vdot(a, b):
     return sum(_multiply(ravel(a), ravel(b)))
 
 
-def cross(a, b, axis: int = -1):
-    """Cross product of 3-vectors along ``axis``. Example: ``gnp.cross(a, b)``"""
-    a = moveaxis(a, axis, -1)
-    b = moveaxis(b, axis, -1)
-
-    def c(v, i):
-        return getitem(v, (Ellipsis, i))
-
-    return stack([c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1),
-                  c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
-                  c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)], -1)
-
-
 # ---- more NumPy names, built from the primitives ------------------------------------------------
 
 def diff(x, n: int = 1, axis: int = -1):
@@ -694,35 +668,6 @@ def sinc(x):
     return where(zero, 1.0, sin(pi * safe) / (pi * safe))
 
 
-def median(x, axis=None, keepdims: bool = False):
-    """Median over ``axis``: the middle of the sorted values (the mean of the two middle ones
-    for an even count); the adjoint goes to the elements that are the median."""
-    if axis is None:
-        x, axis = ravel(x), 0
-    axis = axis % ndim(x)
-    s = sort(x, axis)
-    n = shape(x)[axis]
-    mid = _r._take_axis(s, (n - 1) // 2, n // 2 + 1, axis)
-    return mean(mid, axis, keepdims=keepdims)
-
-
-def meshgrid(*xi, indexing: str = "xy"):
-    """Coordinate arrays, as ``numpy.meshgrid``; recorded (broadcasts) when an input is a Tensor.
-
-    Example: ``gx, gy = gnp.meshgrid(x, y)``
-    """
-    if not builtins.any(isinstance(v, Tensor) for v in xi):
-        return _xp().meshgrid(*xi, indexing=indexing)
-    ns = [size(v) for v in xi]
-    axes = list(range(len(xi)))
-    if indexing == "xy" and len(xi) > 1:
-        axes[0], axes[1] = 1, 0
-        ns[0], ns[1] = ns[1], ns[0]
-    out = [broadcast_to(reshape(v, tuple(-1 if k == a else 1 for k in range(len(xi)))),
-                        tuple(ns)) for v, a in zip(xi, axes, strict=True)]
-    return tuple(out) if isinstance(_np.meshgrid(_np.zeros(1)), tuple) else out
-
-
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
     """Elementwise closeness of ``a`` and ``b`` (not differentiable).
 
@@ -737,6 +682,9 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     Example: ``gnp.allclose(a, b)``
     """
     return bool(_r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
 
 
 def __getattr__(name: str):

@@ -1,0 +1,28 @@
+"""The NumPy functions beyond the core set, by family; ``gpuad.numpy`` re-exports them.
+
+- :mod:`._more_math`: elementwise functions (fmin, fmax, copysign, fmod, modf, ...) and the
+  integer/boolean helpers (searchsorted, isposinf, ...);
+- :mod:`._more_shape`: joining, splitting and rearranging (r_, c_, block, kron, ...);
+- :mod:`._more_stats`: nan-reductions, quantiles, cov, interp, convolve, gradient, ...;
+- :mod:`._more_sig`: NumPy's full signatures for reductions, sort, einsum, cross, full;
+- :mod:`._more_names`: NumPy's parameter names and options for the core array functions.
+"""
+
+from __future__ import annotations
+
+from ..rules import remainder
+from . import deg2rad as radians
+from . import rad2deg as degrees
+from ._more_math import *  # noqa: F403
+from ._more_math import __all__ as _math_all
+from ._more_names import *  # noqa: F403
+from ._more_names import __all__ as _names_all
+from ._more_shape import *  # noqa: F403
+from ._more_shape import __all__ as _shape_all
+from ._more_sig import *  # noqa: F403
+from ._more_sig import __all__ as _sig_all
+from ._more_stats import *  # noqa: F403
+from ._more_stats import __all__ as _stats_all
+
+__all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
+           *_stats_all]

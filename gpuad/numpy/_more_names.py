@@ -1,0 +1,331 @@
+"""NumPy's parameter names and options for the core array functions (``reshape(a, shape,
+order=, copy=)``, ``diff(prepend=, append=)``, ``take(mode=)``, ``average(returned=)``,
+``concatenate(axis=None, dtype=)``, ``pad`` modes, ...), so calls written for NumPy, by
+keyword or positionally, mean the same here. Each delegates to the differentiable core.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from .. import rules as _r
+from ..rules import data, ndim, shape
+from ..tensor import Tensor
+from . import broadcast_to as _broadcast_to0
+from . import clip as _clip0
+from . import concatenate as _concatenate0
+from . import diagonal as _diagonal0
+from . import diff as _diff0
+from . import dot as _dot0
+from . import expand_dims as _expand_dims0
+from . import flip as _flip0
+from . import hstack as _hstack0
+from . import moveaxis as _moveaxis0
+from . import outer as _outer0
+from . import pad as _pad0
+from . import repeat as _repeat0
+from . import reshape as _reshape0
+from . import roll as _roll0
+from . import squeeze as _squeeze0
+from . import stack as _stack0
+from . import take as _take0
+from . import take_along_axis as _take_along_axis0
+from . import tile as _tile0
+from . import transpose as _transpose0
+from . import tril as _tril0
+from . import triu as _triu0
+from . import vstack as _vstack0
+from ._more_sig import _cast, _to_out
+
+_NoValue = object()
+
+
+def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
+    """``a`` with a new shape (``-1`` infers one dimension); ``order="F"`` reads and writes
+    in column-major order. Example: ``gnp.reshape(x, (2, -1))``"""
+    if newshape is not None:
+        if shape is not None:
+            raise TypeError("reshape: you cannot specify 'newshape' and 'shape' together")
+        shape = newshape
+    if shape is None:
+        raise TypeError("reshape() missing required argument 'shape'")
+    if isinstance(shape, int | _np.integer):
+        shape = (int(shape),)
+    if order == "F":
+        r = _transpose0(_reshape0(_transpose0(a), tuple(shape)[::-1]))
+    elif order in ("C", "A", None):
+        r = _reshape0(a, shape)
+    else:
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', not {order!r}")
+    return _r.copy(r) if copy else r
+
+
+def transpose(a, axes=None):
+    """Permute the axes (reverse them when ``axes`` is None). Example: ``gnp.transpose(x)``"""
+    return _transpose0(a, axes)
+
+
+def broadcast_to(array, shape, subok: bool = False):
+    """Broadcast to ``shape`` (the adjoint sums back). Example: ``gnp.broadcast_to(x, (3, 2))``"""
+    return _broadcast_to0(array, (shape,) if isinstance(shape, int | _np.integer) else shape)
+
+
+def ravel(a, order: str = "C"):
+    """The flattened array (``order="F"``: column-major). Example: ``gnp.ravel(x)``"""
+    if order == "F":
+        return _reshape0(_transpose0(a), (-1,))
+    return _reshape0(a, (-1,))
+
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions. Example: ``gnp.moveaxis(x, 0, -1)``"""
+    return _moveaxis0(a, source, destination)
+
+
+def squeeze(a, axis=None):
+    """Drop length-1 axes. Example: ``gnp.squeeze(x)``"""
+    return _squeeze0(a, axis)
+
+
+def expand_dims(a, axis):
+    """Insert length-1 axes at ``axis``. Example: ``gnp.expand_dims(x, 0)``"""
+    return _expand_dims0(a, axis)
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis``. Example: ``gnp.flip(x, 0)``"""
+    return _flip0(m, axis)
+
+
+def fliplr(m):
+    """Reverse along axis 1. Example: ``gnp.fliplr(m)``"""
+    if ndim(m) < 2:
+        raise ValueError("fliplr: input must be >= 2-d")
+    return _flip0(m, 1)
+
+
+def flipud(m):
+    """Reverse along axis 0. Example: ``gnp.flipud(m)``"""
+    if ndim(m) < 1:
+        raise ValueError("flipud: input must be >= 1-d")
+    return _flip0(m, 0)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically along ``axis``. Example: ``gnp.roll(x, 1)``"""
+    return _roll0(a, shift, axis)
+
+
+def tile(A, reps):
+    """Repeat the whole array ``reps`` times. Example: ``gnp.tile(x, (2, 1))``"""
+    return _tile0(A, reps)
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element ``repeats`` times along ``axis``. Example: ``gnp.repeat(x, 2)``"""
+    return _repeat0(a, repeats, axis)
+
+
+def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
+    """The diagonal of the (axis1, axis2) planes, on the last axis. Example: ``gnp.diagonal(m)``"""
+    return _diagonal0(a, offset, axis1, axis2)
+
+
+def tril(m, k: int = 0):
+    """Lower triangle (on and below diagonal ``k``), +0.0 elsewhere. Example: ``gnp.tril(m)``"""
+    return _tril0(m, k)
+
+
+def triu(m, k: int = 0):
+    """Upper triangle (on and above diagonal ``k``), +0.0 elsewhere. Example: ``gnp.triu(m)``"""
+    return _triu0(m, k)
+
+
+def take(a, indices, axis=None, out=None, mode: str = "raise"):
+    """Elements at ``indices`` along ``axis`` (``mode``: raise, wrap or clip).
+
+    Example: ``gnp.take(x, [0, 2])``
+    """
+    if mode != "raise":
+        n = shape(a)[axis] if axis is not None else int(_np.prod(shape(a)))
+        xp = _r._xp(data(a))
+        idx = xp.asarray(data(indices))
+        if mode == "wrap":
+            indices = idx % n
+        elif mode == "clip":
+            indices = xp.clip(idx, 0, n - 1)
+        else:
+            raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    return _to_out(_take0(a, indices, axis), out, "take")
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """Pick values with an index array along ``axis`` (None: the flattened array).
+
+    Example: ``gnp.take_along_axis(x, i, axis=1)``
+    """
+    if axis is None:
+        return _take_along_axis0(_reshape0(arr, (-1,)), indices, 0)
+    return _take_along_axis0(arr, indices, axis)
+
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "empty")
+
+
+def pad(array, pad_width, mode: str = "constant", **kwargs):
+    """``numpy.pad`` with modes constant, edge, reflect, symmetric, wrap (and empty, filled
+    with zeros); a Tensor ``constant_values`` is differentiated.
+
+    Example: ``gnp.pad(x, 1, mode="reflect")``
+    """
+    if callable(mode) or mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
+                                  f"{', '.join(_PAD_MODES)}")
+    cv = kwargs.pop("constant_values", 0)
+    if kwargs.pop("reflect_type", "even") != "even":
+        raise NotImplementedError("pad: reflect_type='odd' is not supported")
+    if kwargs:
+        raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                        f"{', '.join(kwargs)}")
+    if mode == "empty":
+        mode = "constant"
+    if mode == "constant" and not isinstance(cv, Tensor) and _np.ndim(data(cv)) > 0:
+        raise NotImplementedError("pad: per-axis constant_values are not supported; pad one "
+                                  "axis at a time with a scalar")
+    return _pad0(array, pad_width, mode, cv)
+
+
+def diff(a, n: int = 1, axis: int = -1, prepend=_NoValue, append=_NoValue):
+    """Discrete difference along ``axis``, ``n`` times, after joining ``prepend`` and
+    ``append`` (broadcast along the axis). Example: ``gnp.diff(x, prepend=0.0)``"""
+    if prepend is _NoValue and append is _NoValue:
+        return _diff0(a, n, axis)
+    nd = ndim(a)
+    ax = axis % nd
+    parts = []
+    for v in (prepend,):
+        if v is not _NoValue:
+            parts.append(_edge(v, a, ax))
+    parts.append(a)
+    if append is not _NoValue:
+        parts.append(_edge(append, a, ax))
+    return _diff0(_concatenate0(parts, ax), n, ax)
+
+
+def _edge(v, a, ax):
+    if ndim(v) == 0:
+        s = list(shape(a))
+        s[ax] = 1
+        v = _r.broadcast_to(v if isinstance(v, Tensor) else _r._xp(data(a)).asarray(v), tuple(s))
+    elif not isinstance(v, Tensor):
+        v = _r._xp(data(a)).asarray(data(v))
+    return v
+
+
+def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
+    """Mean, or weighted mean with ``weights`` (the shape of ``a``, or 1-D along an integer
+    ``axis``), over ``axis``; ``returned`` also gives the sum of the weights.
+
+    Example: ``gnp.average(x, axis=0, weights=w)``
+    """
+    from . import mean, sum
+
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        n = 1
+        ax = _r.norm_axis(axis, ndim(a))
+        for i in (range(ndim(a)) if ax is None else ax):
+            n *= shape(a)[i]
+        scl = _r._xp(data(avg)).full(shape(avg), float(n), dtype=data(avg).dtype)
+        return avg, scl
+    w = weights if isinstance(weights, Tensor) else _r._xp(data(a)).asarray(data(weights))
+    if shape(w) != shape(a):
+        if axis is None:
+            raise TypeError("average: axis must be specified when shapes of a and weights "
+                            "differ")
+        if ndim(w) != 1 or not isinstance(axis, int):
+            raise TypeError("average: 1D weights expected when shapes of a and weights differ")
+        if shape(w)[0] != shape(a)[axis]:
+            raise ValueError("average: length of weights differs from that of the axis")
+        s = [1] * ndim(a)
+        s[axis % ndim(a)] = shape(w)[0]
+        w = _reshape0(w, tuple(s))
+    scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
+              keepdims=keepdims)
+    if bool(_r._xp(data(scl)).any(data(scl) == 0.0)):
+        raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
+    avg = sum(a * w, axis, keepdims=keepdims) / scl
+    if returned:
+        if shape(scl) != shape(avg):
+            scl = _r.broadcast_to(scl, shape(avg))
+        return avg, scl
+    return avg
+
+
+def _cast_all(arrays, dtype):
+    return [_cast(x, dtype) for x in arrays] if dtype is not None else list(arrays)
+
+
+def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting: str = "same_kind"):
+    """Join arrays along ``axis`` (None: flattened first). Example: ``gnp.concatenate([a, b])``"""
+    arrays = _cast_all(arrays, dtype)
+    if axis is None:
+        arrays, axis = [_reshape0(x, (-1,)) for x in arrays], 0
+    return _to_out(_concatenate0(arrays, axis), out, "concatenate")
+
+
+def stack(arrays, axis: int = 0, out=None, *, dtype=None, casting: str = "same_kind"):
+    """Join arrays along a new axis. Example: ``gnp.stack([a, b], axis=1)``"""
+    return _to_out(_stack0(_cast_all(arrays, dtype), axis), out, "stack")
+
+
+def hstack(tup, *, dtype=None, casting: str = "same_kind"):
+    """Join along the second axis (the first for 1-D). Example: ``gnp.hstack([a, b])``"""
+    return _hstack0(_cast_all(tup, dtype))
+
+
+def vstack(tup, *, dtype=None, casting: str = "same_kind"):
+    """Join along the first axis (1-D arrays as rows). Example: ``gnp.vstack([a, b])``"""
+    return _vstack0(_cast_all(tup, dtype))
+
+
+def row_stack(tup, *, dtype=None, casting: str = "same_kind"):
+    """Alias of ``vstack``. Example: ``gnp.row_stack([x, y])``"""
+    return vstack(tup, dtype=dtype, casting=casting)
+
+
+def dot(a, b, out=None):
+    """``numpy.dot``. Example: ``gnp.dot(a, b)``"""
+    return _to_out(_dot0(a, b), out, "dot")
+
+
+def outer(a, b, out=None):
+    """Outer product of the flattened inputs. Example: ``gnp.outer(a, b)``"""
+    return _to_out(_outer0(a, b), out, "outer")
+
+
+def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoValue,
+         **kwargs):
+    """Clip to [a_min, a_max] (or ``min=``/``max=``); the adjoint passes inside the closed
+    interval. Example: ``gnp.clip(x, 0.0, 1.0)``"""
+    if kwargs:
+        raise TypeError(f"clip: unsupported keyword arguments {', '.join(kwargs)}")
+    if min is not _NoValue:
+        if a_min is not _NoValue:
+            raise ValueError("clip: pass a_min or min, not both")
+        a_min = min
+    if max is not _NoValue:
+        if a_max is not _NoValue:
+            raise ValueError("clip: pass a_max or max, not both")
+        a_max = max
+    lo = None if a_min is _NoValue else a_min
+    hi = None if a_max is _NoValue else a_max
+    return _clip0(a, lo, hi, out)
+
+
+__all__ = ["reshape", "transpose", "broadcast_to", "ravel", "moveaxis", "squeeze",
+           "expand_dims", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "diagonal",
+           "tril", "triu", "take", "take_along_axis", "pad", "diff", "average", "concatenate",
+           "stack", "hstack", "vstack", "row_stack", "dot", "outer", "clip"]

@@ -1,0 +1,388 @@
+"""NumPy's full signatures for reductions and a few array functions: ``sum``/``prod``/
+``max``/``min`` with ``dtype``, ``out``, ``initial`` and ``where``; ``mean``/``var``/``std``
+with ``where``, ``mean`` and ``correction``; ``cumsum``/``cumprod`` with ``dtype``;
+``swapaxes(axis1, axis2)``; ``sort``/``argsort`` with ``kind``; ``einsum`` with its options
+and the sublist form; ``cross`` with ``axisa``/``axisb``/``axisc``; ``full`` and ``trace``.
+
+Each wraps the basic differentiable function of ``gpuad.numpy`` and passes its input through
+untouched when the extra arguments are left at their defaults.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as _np
+
+from .. import rules as _r
+from ..engine import assign_inplace
+from ..rules import data, getitem, ndim, shape
+from ..tensor import Tensor
+from . import cumprod as _cumprod0
+from . import cumsum as _cumsum0
+from . import full as _full0
+from . import full_like as _full_like0
+from . import linspace as _linspace0
+from . import max as _max0
+from . import mean as _mean0
+from . import min as _min0
+from . import prod as _prod0
+from . import stack as _stack
+from . import sum as _sum0
+from . import take_along_axis as _take_along_axis
+from . import trace as _trace0
+from . import var as _var0
+
+
+def _tracked(a) -> bool:
+    return isinstance(a, Tensor) and (a.requires_grad or bool(a._tan))
+
+
+def _to_out(r, out, name):
+    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor)."""
+    if out is None:
+        return r
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise ValueError(f"{name}: out must be one array")
+        out = out[0]
+    if isinstance(out, Tensor):
+        assign_inplace(out, r, None)
+    elif _tracked(r):
+        raise TypeError(f"{name}: writing a differentiated result into a plain array with out= "
+                        f"would drop its gradient; use the returned value, or pass a Tensor")
+    else:
+        out[...] = data(r)
+    return out
+
+
+def _cast(a, dtype):
+    if dtype is None:
+        return a
+    if isinstance(a, Tensor):
+        return _r.astype(a, dtype)
+    return _r._xp(data(a)).asarray(data(a), dtype=dtype)
+
+
+def _mask(where, a):
+    w = data(where)
+    return _r._xp(data(a)).asarray(w, dtype=bool)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
+    if dtype is None and out is None and initial is None and where is None:
+        return _sum0(a, axis, keepdims=keepdims)
+    a = _cast(a, dtype)
+    if where is not None:
+        a = _r.where(_mask(where, a), a, 0)
+    r = _sum0(a, axis, keepdims=keepdims)
+    if initial is not None:
+        r = r + initial
+    return _to_out(r, out, "sum")
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Product over ``axis`` (exact gradient with zeros present), as ``numpy.prod``.
+
+    Example: ``gnp.prod(x, dtype=gnp.float64)``
+    """
+    if dtype is None and out is None and initial is None and where is None:
+        return _prod0(a, axis, keepdims=keepdims)
+    a = _cast(a, dtype)
+    if where is not None:
+        a = _r.where(_mask(where, a), a, 1)
+    r = _prod0(a, axis, keepdims=keepdims)
+    if initial is not None:
+        r = r * initial
+    return _to_out(r, out, "prod")
+
+
+def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
+    if out is None and initial is None and where is None:
+        return base(a, axis, keepdims=keepdims)
+    if where is not None:
+        if initial is None:
+            raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
+                             f"identity)")
+        a = _r.where(_mask(where, a), a, initial)
+    r = base(a, axis, keepdims=keepdims)
+    if initial is not None:
+        rd = data(r)
+        r = _r.where((rd < initial) if larger else (rd > initial), initial, r)
+    return _to_out(r, out, name)
+
+
+def max(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Maximum over ``axis`` (ties share the adjoint), as ``numpy.max``.
+
+    Example: ``gnp.max(x, axis=0, initial=0.0)``
+    """
+    return _extreme(_max0, a, axis, out, keepdims, initial, where, "max", True)
+
+
+def min(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Minimum over ``axis`` (ties share the adjoint), as ``numpy.min``.
+
+    Example: ``gnp.min(x, axis=0)``
+    """
+    return _extreme(_min0, a, axis, out, keepdims, initial, where, "min", False)
+
+
+amax, amin = max, min
+
+
+def _where_count(w, a, axis, keepdims):
+    xp = _r._xp(data(a))
+    wb = xp.broadcast_to(w, shape(a))
+    return xp.sum(wb, axis=axis, keepdims=keepdims)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+    """Arithmetic mean over ``axis``, as ``numpy.mean``. Example: ``gnp.mean(x, axis=1)``"""
+    if where is None:
+        return _to_out(_mean0(a, axis, keepdims=keepdims, dtype=dtype), out, "mean")
+    a = _cast(a, dtype)
+    w = _mask(where, a)
+    ax = _r.norm_axis(axis, ndim(a))
+    r = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims) / _where_count(w, a, ax, keepdims)
+    return _to_out(r, out, "mean")
+
+
+_mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+        mean=None, correction=None):
+    """Variance over ``axis`` with ``ddof`` (or ``correction``), as ``numpy.var``.
+
+    Example: ``gnp.var(x, ddof=1)``
+    """
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("var: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    if where is None and mean is None:
+        return _to_out(_var0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "var")
+    a = _cast(a, dtype)
+    ax = _r.norm_axis(axis, ndim(a))
+    w = None if where is None else _mask(where, a)
+    if mean is None:
+        mean = _mean(a, axis, keepdims=True, where=where)
+    d = a - mean
+    if w is not None:
+        d = _r.where(w, d, 0)
+        n = _where_count(w, a, ax, keepdims)
+    else:
+        n = 1
+        for i in (range(ndim(a)) if ax is None else ax):
+            n *= shape(a)[i]
+    r = _sum0(d * d, ax, keepdims=keepdims) / (n - ddof)
+    return _to_out(r, out, "var")
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+        mean=None, correction=None):
+    """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
+    return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                               correction=correction)), out, "std")
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum along ``axis`` (flattened when None). Example: ``gnp.cumsum(x, 0)``"""
+    return _to_out(_cumsum0(_cast(a, dtype), axis), out, "cumsum")
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product along ``axis`` (exact with zeros). Example: ``gnp.cumprod(x)``"""
+    return _to_out(_cumprod0(_cast(a, dtype), axis), out, "cumprod")
+
+
+def swapaxes(a, axis1: int, axis2: int):
+    """Exchange two axes. Example: ``gnp.swapaxes(x, axis1=0, axis2=1)``"""
+    n = ndim(a)
+    for ax in (axis1, axis2):
+        if not -n <= ax < builtins.max(n, 1):
+            raise ValueError(f"swapaxes: axis {ax} is out of bounds for array of dimension {n}")
+    return _r.swapaxes(a, axis1 % n, axis2 % n)
+
+
+def _kind(kind, stable):
+    if stable:
+        return "stable"
+    return kind
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort ``a`` along ``axis`` (integer valued). Example: ``gnp.argsort(x)``"""
+    if order is not None:
+        raise NotImplementedError("argsort: order= (structured arrays) is not supported")
+    d = data(a)
+    xp = _r._xp(d)
+    if axis is None:
+        d, axis = xp.ravel(d), -1
+    r = xp.argsort(d, axis=axis, kind=_kind(kind, stable)) if kind or stable else xp.argsort(
+        d, axis=axis)
+    return Tensor(r) if isinstance(a, Tensor) else r
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted copy; the adjoint is routed back through the sorting permutation.
+
+    Example: ``gnp.sort(x, axis=0, kind="stable")``
+    """
+    if order is not None:
+        raise NotImplementedError("sort: order= (structured arrays) is not supported")
+    if axis is None:
+        a, axis = _r.reshape(a, (-1,)), -1
+    idx = argsort(data(a), axis, kind, stable=stable)
+    return _take_along_axis(a, idx, axis)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(sub) -> str:
+    s = []
+    for v in sub:
+        if v is Ellipsis:
+            s.append("...")
+        else:
+            v = int(v)
+            if not 0 <= v < len(_LETTERS):
+                raise ValueError(f"einsum: subscript {v} is out of range 0..51")
+            s.append(_LETTERS[v])
+    return "".join(s)
+
+
+def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe",
+           order: str = "K"):
+    """Einstein summation, as ``numpy.einsum``: a subscripts string (explicit or implicit
+    output, ellipsis) or the interleaved sublist form; ``dtype`` casts the operands;
+    ``optimize`` is accepted (the contraction is one primitive either way).
+
+    Example: ``gnp.einsum("ij,jk->ik", a, b)``
+    """
+    if not operands:
+        raise ValueError("einsum: no operands given")
+    if isinstance(operands[0], str):
+        spec, ops = operands[0], list(operands[1:])
+    else:
+        ops, subs = [], []
+        rest = list(operands)
+        while len(rest) >= 2:
+            ops.append(rest.pop(0))
+            subs.append(_sublist(rest.pop(0)))
+        spec = ",".join(subs)
+        if rest:
+            spec += "->" + _sublist(rest[0])
+    if dtype is not None:
+        ops = [_cast(o, dtype) for o in ops]
+    r = _r.einsum(spec, *ops)
+    return _to_out(r, out, "einsum")
+
+
+def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
+    """Cross product of 2- or 3-vectors along ``axisa``/``axisb``, the result along
+    ``axisc`` (``axis`` sets all three), as ``numpy.cross``. Example: ``gnp.cross(a, b)``"""
+    from . import moveaxis
+
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = moveaxis(a, axisa, -1)
+    b = moveaxis(b, axisb, -1)
+    na, nb = shape(a)[-1], shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(f"cross: incompatible dimensions for cross product (dimension must be "
+                         f"2 or 3); got {na} and {nb}")
+
+    def c(v, i):
+        return getitem(v, (Ellipsis, i))
+
+    if na == 2 and nb == 2:
+        return c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)
+    a0, a1, b0, b1 = c(a, 0), c(a, 1), c(b, 0), c(b, 1)
+    if na == 3 and nb == 3:
+        a2, b2 = c(a, 2), c(b, 2)
+        parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+    elif na == 2:
+        b2 = c(b, 2)
+        parts = [a1 * b2, -(a0 * b2), a0 * b1 - a1 * b0]
+    else:
+        a2 = c(a, 2)
+        parts = [-(a2 * b1), a2 * b0, a0 * b1 - a1 * b0]
+    parts = [_r.broadcast_to(p, _np.broadcast_shapes(*(shape(q) for q in parts)))
+             for p in parts]
+    r = _stack(parts, -1)
+    return moveaxis(r, -1, axisc)
+
+
+def full(shape, fill_value, dtype=None, order: str = "C", **kwargs):
+    """An array of ``shape`` filled with ``fill_value``; a Tensor fill value gives a Tensor
+    (differentiable in it). Example: ``gnp.full((2, 2), s)``"""
+    if not isinstance(fill_value, Tensor):
+        return _full0(shape, fill_value, dtype=dtype)
+    shp = (shape,) if isinstance(shape, int | _np.integer) else tuple(shape)
+    v = _cast(fill_value, dtype)
+    return _r.copy(_r.broadcast_to(v, shp))
+
+
+def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None,
+              **kwargs):
+    """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
+    (differentiable in it). Example: ``gnp.full_like(x, s)``"""
+    if not isinstance(fill_value, Tensor):
+        if shape is not None:
+            return _r._xp(data(a)).full_like(data(a), fill_value, dtype=dtype, shape=shape)
+        return _full_like0(a, fill_value, dtype=dtype)
+    shp = _r.shape(a) if shape is None else shape
+    return full(shp, fill_value, dtype=dtype if dtype is not None else data(a).dtype)
+
+
+def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
+    """Sum of the diagonal. Example: ``gnp.trace(m)``"""
+    return _to_out(_trace0(_cast(a, dtype), offset, axis1, axis2), out, "trace")
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype=None, axis: int = 0):
+    """``num`` evenly spaced values from ``start`` to ``stop``, as ``numpy.linspace``; Tensor
+    end points give a Tensor differentiable in both. Example: ``gnp.linspace(s, 2 * s, 5)``"""
+    if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
+        if not retstep and axis == 0:
+            return _linspace0(start, stop, num, endpoint=endpoint, dtype=dtype)
+        return _r._xp(data(start)).linspace(data(start), data(stop), num, endpoint=endpoint,
+                                            retstep=retstep, dtype=dtype, axis=axis)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    div = (num - 1) if endpoint else num
+    delta = _r.subtract(stop, start)
+    nd = ndim(delta)
+    xp = _r._xp(data(delta))
+    ar = xp.arange(0, num, dtype=data(delta).dtype if data(delta).dtype.kind == "f"
+                   else _np.float64).reshape((-1,) + (1,) * nd)
+    if div > 0:
+        step = delta / div
+        if bool(xp.any(data(step) == 0)):
+            y = (ar / div) * delta
+        else:
+            y = ar * step
+    else:
+        step = _np.nan
+        y = ar * delta
+    y = y + start
+    if endpoint and num > 1:
+        last = _r.broadcast_to(_r.reshape(stop, (1,) + shape(stop)), (1,) + shape(y)[1:])
+        y = _r.concatenate([getitem(y, slice(0, num - 1)), last], 0)
+    if axis != 0:
+        from . import moveaxis
+
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = _cast(y, dtype)
+    return (y, step) if retstep else y
+
+
+__all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
+           "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
+           "trace"]

@@ -1,0 +1,763 @@
+"""Statistics and signal helpers: the ``nan*`` reductions, ``median``, ``quantile`` and
+``percentile`` (and their NaN-ignoring forms), ``ptp``, ``cov``, ``corrcoef``, ``interp``,
+``trapezoid``, ``convolve``, ``correlate`` and ``gradient``.
+
+Order statistics sort on the data and gather with the permutation, so the adjoint of a
+quantile goes to the (at most two) elements it interpolates between; NaN handling and
+interpolation weights are constants of the data, exactly as NumPy computes them.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as _np
+
+from .. import rules as _r
+from ..rules import concatenate, data, getitem, ndim, norm_axis, reshape, shape, where
+from ..tensor import Tensor
+
+
+def _arr(a):
+    """Tensors as they are; anything else as an array of the active backend."""
+    if isinstance(a, Tensor):
+        return a
+    from ..backends import get_backend
+
+    be = get_backend()
+    if type(a) is be.array_type:
+        return a
+    if isinstance(a, list | tuple):  # gpuad.numpy.asarray: nested lists may hold Tensors
+        from . import asarray
+
+        return asarray(a)
+    return be.xp.asarray(a)
+
+
+def _xpd(a):
+    d = data(a)
+    return _r._xp(d), d
+
+
+def _keep(r, x_shape, axis, keepdims):
+    if not keepdims:
+        return r
+    return reshape(r, _r._kept_shape(x_shape, axis))
+
+
+# ---- NaN-ignoring reductions ------------------------------------------------------------------
+
+
+def _filled(a, value):
+    a = _arr(a)
+    xp, d = _xpd(a)
+    if d.dtype.kind not in "fc":
+        return a, None
+    nan = xp.isnan(d)
+    return where(nan, value, a), nan
+
+
+def _masked(a, where_):
+    """Entries outside ``where_`` become NaN, so the NaN-ignoring code skips them too."""
+    a = _arr(a)
+    if where_ is None:
+        return a
+    xp, d = _xpd(a)
+    if d.dtype.kind not in "fc":
+        a = _r.astype(a, _np.float64) if isinstance(a, Tensor) else d.astype(_np.float64)
+    return where(xp.asarray(data(where_), dtype=bool), a, _np.nan)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+           where=None):
+    """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
+    _no_out(out, "nansum")
+    f, _ = _filled(_masked(a, where), 0)
+    r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
+    return r if initial is None else r + initial
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+            where=None):
+    """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
+    _no_out(out, "nanprod")
+    f, _ = _filled(_masked(a, where), 1)
+    if dtype is not None:
+        f = _r.astype(f, dtype)
+    r = _r.prod(f, axis, keepdims=keepdims)
+    return r if initial is None else r * initial
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum treating NaN as zero. Example: ``gnp.nancumsum(x)``"""
+    _no_out(out, "nancumsum")
+    f, _ = _filled(a, 0)
+    if dtype is not None:
+        f = _r.astype(f, dtype)
+    return _r.cumsum(f, axis)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product treating NaN as one. Example: ``gnp.nancumprod(x)``"""
+    _no_out(out, "nancumprod")
+    f, _ = _filled(a, 1)
+    if dtype is not None:
+        f = _r.astype(f, dtype)
+    return _r.cumprod(f, axis)
+
+
+def _count(nan, axis, keepdims):
+    xp = _r._xp(nan)
+    return xp.sum(~nan, axis=axis, keepdims=keepdims)
+
+
+def _safe_div(num, cnt):
+    """``num / cnt`` with NaN where ``cnt <= 0`` (no division by zero on either path)."""
+    xp = _r._xp(cnt)
+    bad = cnt <= 0
+    return where(bad, _np.nan, num / xp.where(bad, 1, cnt))
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+    """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
+    _no_out(out, "nanmean")
+    a = _masked(a, where)
+    if dtype is not None:
+        a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
+    f, nan = _filled(a, 0)
+    if nan is None:
+        from . import mean
+
+        return mean(a, axis, keepdims=keepdims)
+    ax = norm_axis(axis, ndim(a))
+    return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+           mean=None, correction=None):
+    """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
+    given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
+    _no_out(out, "nanvar")
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("nanvar: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    a = _masked(a, where)
+    if dtype is not None:
+        a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
+    f, nan = _filled(a, 0)
+    if nan is None:
+        from . import var
+
+        return var(a, axis, ddof=ddof, keepdims=keepdims, mean=mean)
+    ax = norm_axis(axis, ndim(a))
+    cnt = _count(nan, ax, True)
+    avg = _safe_div(_r.sum(f, ax, keepdims=True), cnt) if mean is None else mean
+    dev = _r.where(nan, 0, a - avg)
+    sq = _r.sum(dev * dev, ax, keepdims=keepdims)
+    return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+           mean=None, correction=None):
+    """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
+    return _r.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                          correction=correction))
+
+
+def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
+    if where_ is not None and initial is None:
+        raise ValueError("nanmax/nanmin: a where= mask needs initial=")
+    a = _masked(a, where_)
+    f, nan = _filled(a, fill)
+    r = red(f, axis, keepdims=keepdims)
+    if initial is not None:
+        rd = data(r)
+        r = where((rd < initial) if larger else (rd > initial), initial, r)
+        return r
+    if nan is None:
+        return r
+    xp = _r._xp(nan)
+    ax = norm_axis(axis, ndim(a))
+    allnan = xp.all(nan, axis=ax, keepdims=keepdims)
+    return where(allnan, _np.nan, r)
+
+
+def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Maximum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmax(x)``"""
+    _no_out(out, "nanmax")
+    return _nan_extreme(a, axis, keepdims, -_np.inf, _r.max, initial, where, True)
+
+
+def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """Minimum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmin(x)``"""
+    _no_out(out, "nanmin")
+    return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the maximum ignoring NaN (integer valued). Example: ``gnp.nanargmax(x)``"""
+    xp, d = _xpd(a)
+    r = xp.nanargmax(d, axis=axis, keepdims=keepdims)
+    if out is not None:
+        out[...] = r
+        return out
+    return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the minimum ignoring NaN (integer valued). Example: ``gnp.nanargmin(x)``"""
+    xp, d = _xpd(a)
+    r = xp.nanargmin(d, axis=axis, keepdims=keepdims)
+    if out is not None:
+        out[...] = r
+        return out
+    return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
+
+
+def ptp(a, axis=None, out=None, keepdims: bool = False):
+    """Range (maximum minus minimum) over ``axis``. Example: ``gnp.ptp(x, axis=0)``"""
+    _no_out(out, "ptp")
+    return _r.max(a, axis, keepdims=keepdims) - _r.min(a, axis, keepdims=keepdims)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise NotImplementedError(f"{name}: out= is not supported; use the returned value")
+
+
+# ---- order statistics ----------------------------------------------------------------------
+
+
+def _sorted_last(a, axis, ignore_nan):
+    """The reduced axes flattened last and sorted (NaN last), the number of values that count
+    per slice, which slices hold a NaN, the kept (rest) shape and the normalised axes."""
+    from . import take_along_axis
+
+    a = _arr(a)
+    nd = ndim(a)
+    ax = norm_axis(axis, nd)
+    flat, _, s = _r._to_last(a, tuple(range(nd)) if ax is None else ax)
+    xp, d = _xpd(flat)
+    order = xp.argsort(d, axis=-1)
+    srt = take_along_axis(flat, order, -1)
+    k = shape(flat)[-1]
+    rest = shape(flat)[:-1]
+    if d.dtype.kind in "fc":
+        nan = xp.isnan(d)
+        has_nan = xp.any(nan, axis=-1)
+        n = xp.sum(~nan, axis=-1) if ignore_nan else xp.full(rest, k)
+    else:
+        has_nan = xp.zeros(rest, dtype=bool)
+        n = xp.full(rest, k)
+    return srt, n, has_nan, rest, ax
+
+
+def _gather(srt, idx, rest, qshape):
+    """``srt[..., idx]`` for ``idx`` of shape ``qshape + rest``: result ``qshape + rest``."""
+    from . import take_along_axis
+
+    xp = _r._xp(idx)
+    nq = len(qshape)
+    nr = len(rest)
+    m = 1
+    for v in qshape:
+        m *= v
+    idx2 = xp.reshape(idx, (m,) + tuple(rest))
+    idx2 = xp.moveaxis(idx2, 0, -1) if nr else idx2
+    v = take_along_axis(srt, idx2, -1)  # rest + (m,)
+    if nr:
+        v = _r.transpose(v, (nr,) + tuple(range(nr)))
+    return reshape(v, tuple(qshape) + tuple(rest)) if nq or nr else reshape(v, ())
+
+
+_CONTINUOUS = {"hazen": (0.5, 0.5), "weibull": (0, 0), "median_unbiased": (1 / 3.0, 1 / 3.0),
+               "normal_unbiased": (3 / 8.0, 3 / 8.0), "interpolated_inverted_cdf": (0, 1)}
+
+
+def _virtual_index(xp, n, q, method):
+    if method in ("linear", "midpoint"):
+        vi = (n - 1) * q
+        if method == "midpoint":
+            vi = 0.5 * (xp.floor(vi) + xp.ceil(vi))
+        return vi
+    if method == "lower":
+        return xp.floor((n - 1) * q)
+    if method == "higher":
+        return xp.ceil((n - 1) * q)
+    if method == "nearest":
+        return xp.around((n - 1) * q)
+    if method in _CONTINUOUS:
+        alpha, beta = _CONTINUOUS[method]
+        return n * q + (alpha + q * (1 - alpha - beta)) - 1
+    raise NotImplementedError(
+        f"quantile: method {method!r} is not supported; use one of linear, lower, higher, "
+        f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
+    if method is None:
+        method = "linear"
+    a = _arr(a)
+    if isinstance(q, Tensor) and (q.requires_grad or q._tan):
+        raise NotImplementedError(f"{name}: differentiating with respect to q is not supported; "
+                                  f"pass q as a constant")
+    if weak is None:  # a Python number: NumPy's weak promotion for the result type
+        weak = type(q) in (int, float)
+    srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
+    xp = _r._xp(n)
+    qarr = xp.asarray(data(q))
+    if qarr.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
+    if bool(xp.any((qarr < 0) | (qarr > 1))):
+        raise ValueError(f"{name}: quantiles must be in the range [0, 1]")
+    if qarr.dtype.kind == "b":
+        qarr = qarr.astype(_np.int64)
+    qshape = qarr.shape
+    nr = len(rest)
+    qb = xp.reshape(qarr, qshape + (1,) * nr)
+    nb = xp.asarray(n).astype(qarr.dtype)
+    vi = _virtual_index(xp, nb, qb, method)
+    vi = xp.broadcast_to(vi, qshape + tuple(rest))
+    # integer virtual indices (integer q) with "linear" take elements, as NumPy does
+    integer = method in ("lower", "higher", "nearest") or (
+        method == "linear" and vi.dtype.kind in "iu")
+    nmax = xp.broadcast_to(nb, vi.shape)
+    prev = xp.floor(vi)
+    nxt = prev + 1
+    above = vi >= nmax - 1
+    below = vi < 0
+    last = xp.maximum(nmax - 1, 0)
+    prev = xp.where(above, last, xp.where(below, 0, prev))
+    nxt = xp.where(above, last, xp.where(below, 0, nxt))
+    gamma = vi - prev
+    if method == "midpoint":
+        gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
+    lo = _gather(srt, prev.astype(_np.intp), rest, qshape)
+    if integer:
+        res = lo
+    else:
+        hi = _gather(srt, nxt.astype(_np.intp), rest, qshape)
+        upper = gamma >= 0.5
+        t, t1 = gamma, 1 - gamma
+        dt = data(srt).dtype
+        if weak:  # NumPy uses a Python float weight: it takes the data's float dtype
+            wdt = dt if dt.kind == "f" else _np.dtype(_np.float64)
+            t, t1 = t.astype(wdt), t1.astype(wdt)
+        diff = hi - lo
+        res = where(upper, hi - diff * t1, lo + diff * t)
+    bad = (n == 0) if ignore_nan else has_nan
+    bad = xp.broadcast_to(bad, qshape + tuple(rest))
+    if bool(xp.any(bad)):
+        res = where(bad, _np.nan, res)
+    if keepdims:
+        res = reshape(res, tuple(qshape) + _r._kept_shape(shape(a), ax))
+    return res
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
+             keepdims: bool = False, *, weights=None, interpolation=None):
+    """The ``q``-th quantiles (``q`` in [0, 1]) over ``axis``, NumPy's methods (default
+    ``linear``); the adjoint goes to the elements interpolated between.
+
+    Example: ``gnp.quantile(x, [0.25, 0.75], axis=0)``
+    """
+    _no_out(out, "quantile")
+    if weights is not None:
+        raise NotImplementedError("quantile: weights= is not supported")
+    return _quantile(a, q, axis, interpolation or method, keepdims, False, "quantile")
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
+               keepdims: bool = False, *, weights=None, interpolation=None):
+    """The ``q``-th percentiles (``q`` in [0, 100]). Example: ``gnp.percentile(x, 90)``"""
+    _no_out(out, "percentile")
+    if weights is not None:
+        raise NotImplementedError("percentile: weights= is not supported")
+    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+                     keepdims, False, "percentile", type(q) in (int, float))
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
+                method: str = "linear", keepdims: bool = False, *, weights=None,
+                interpolation=None):
+    """``quantile`` over the non-NaN elements. Example: ``gnp.nanquantile(x, 0.5)``"""
+    _no_out(out, "nanquantile")
+    if weights is not None:
+        raise NotImplementedError("nanquantile: weights= is not supported")
+    return _quantile(a, q, axis, interpolation or method, keepdims, True, "nanquantile")
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
+                  method: str = "linear", keepdims: bool = False, *, weights=None,
+                  interpolation=None):
+    """``percentile`` over the non-NaN elements. Example: ``gnp.nanpercentile(x, 50)``"""
+    _no_out(out, "nanpercentile")
+    if weights is not None:
+        raise NotImplementedError("nanpercentile: weights= is not supported")
+    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+                     keepdims, True, "nanpercentile", type(q) in (int, float))
+
+
+def _to_host(q):
+    if isinstance(q, Tensor):
+        if q.requires_grad or q._tan:
+            raise NotImplementedError("percentile: differentiating with respect to q is not "
+                                      "supported; pass q as a constant")
+        q = q.data
+    return q.get() if hasattr(q, "get") else _np.asarray(q)
+
+
+def _median(a, axis, keepdims, ignore_nan):
+    a = _arr(a)
+    srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
+    xp = _r._xp(n)
+    n = xp.asarray(n)
+    lo = xp.maximum((n - 1) // 2, 0)
+    hi = xp.maximum(n // 2, 0)
+    a_lo = _gather(srt, lo, rest, ())
+    a_hi = _gather(srt, hi, rest, ())
+    res = (a_lo + a_hi) / 2
+    bad = (n == 0) if ignore_nan else has_nan
+    if bool(xp.any(bad)):
+        res = where(bad, _np.nan, res)
+    if keepdims:
+        res = reshape(res, _r._kept_shape(shape(a), ax))
+    return res
+
+
+def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+    """Median over ``axis`` (int, tuple or None): the middle of the sorted values, the mean
+    of the two middle ones for an even count; the adjoint goes to those elements.
+
+    Example: ``gnp.median(x, axis=0)``
+    """
+    _no_out(out, "median")
+    return _median(a, axis, keepdims, False)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+    """Median of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmedian(x)``"""
+    _no_out(out, "nanmedian")
+    return _median(a, axis, keepdims, True)
+
+
+# ---- covariance -------------------------------------------------------------------------------
+
+
+def _ndmin2(a, dtype):
+    a = _arr(a)
+    if dtype is not None:
+        a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
+    elif data(a).dtype.kind not in "fc":
+        a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
+    if data(a).dtype.kind == "c":
+        raise NotImplementedError("cov: complex inputs are not supported")
+    if ndim(a) > 2:
+        raise ValueError("cov: m has more than 2 dimensions")
+    return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
+
+
+def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
+        aweights=None, *, dtype=None):
+    """Covariance matrix of the variables in the rows (``rowvar``) or columns of ``m``
+    (and ``y``), with NumPy's ``ddof``, ``fweights`` and ``aweights`` (constants).
+
+    Example: ``gnp.cov(x, rowvar=False)``
+    """
+    x = _ndmin2(m, dtype)
+    if not rowvar and shape(x)[0] != 1:
+        x = _r.transpose(x)
+    if y is not None:
+        yy = _ndmin2(y, dtype)
+        if not rowvar and shape(yy)[0] != 1:
+            yy = _r.transpose(yy)
+        x = concatenate([x, yy], 0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    xp = _r._xp(data(x))
+    w = None
+    if fweights is not None:
+        w = xp.asarray(data(fweights), dtype=_np.float64)
+    if aweights is not None:
+        aw = xp.asarray(data(aweights), dtype=_np.float64)
+        w = aw if w is None else w * aw
+    nobs = shape(x)[1]
+    if w is None:
+        avg = _r.sum(x, 1) / nobs
+        fact = nobs - ddof
+    else:
+        w_sum = float(xp.sum(w))
+        avg = _r.sum(x * w, 1) / w_sum
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * float(xp.sum(w * aw)) / w_sum
+    if fact <= 0:
+        fact = 0.0
+    xc = x - getitem(avg, (slice(None), None))
+    xt = _r.transpose(xc * w if w is not None else xc)
+    with _np.errstate(divide="ignore"):
+        c = _r.matmul(xc, xt) * _np.true_divide(1, fact)
+    from . import squeeze
+
+    return squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
+    """Pearson correlation coefficients (``cov`` normalised, clipped to [-1, 1]).
+
+    Example: ``gnp.corrcoef(x, y)``
+    """
+    c = cov(x, y, rowvar, dtype=dtype)
+    if ndim(c) == 0:
+        return c / c
+    from . import diag
+
+    sd = _r.sqrt(diag(c))
+    c = c / getitem(sd, (slice(None), None))
+    c = c / getitem(sd, (None, slice(None)))
+    return _r.clip(c, -1, 1)
+
+
+# ---- interpolation, integration, convolution ------------------------------------------------
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``; differentiable in ``x``,
+    ``xp`` and ``fp`` (one-sided, from the right, at the knots).
+
+    Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
+    """
+    from . import take
+
+    x, xp, fp = _arr(x), _arr(xp), _arr(fp)
+    if ndim(xp) != 1 or ndim(fp) != 1:
+        raise ValueError("interp: xp and fp must be 1-D sequences")
+    if shape(xp)[0] != shape(fp)[0]:
+        raise ValueError(f"interp: fp and xp are not of the same length ({shape(fp)[0]} and "
+                         f"{shape(xp)[0]})")
+    if shape(xp)[0] == 0:
+        raise ValueError("interp: array of sample points is empty")
+    bk = _r._xp(data(xp))
+    if period is not None:
+        if period == 0:
+            raise ValueError("interp: period must be a non-zero value")
+        period = builtins.abs(period)
+        left = right = None
+        x = _r.mod(x, period)
+        xp = _r.mod(xp, period)
+        order = bk.argsort(data(xp))
+        xp, fp = take(xp, order), take(fp, order)
+        xp = concatenate([getitem(xp, slice(-1, None)) - period, xp,
+                          getitem(xp, slice(0, 1)) + period], 0)
+        fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))], 0)
+    xd, xpd = data(x), data(xp)
+    n = shape(xp)[0]
+    f0, fn = getitem(fp, 0), getitem(fp, n - 1)
+    lv = f0 if left is None else left
+    rv = fn if right is None else right
+    if n == 1:
+        mid = f0
+    else:
+        j = bk.clip(bk.searchsorted(xpd, xd, side="right") - 1, 0, n - 2)
+        x0, x1 = take(xp, j), take(xp, j + 1)
+        y0, y1 = take(fp, j), take(fp, j + 1)
+        slope = (y1 - y0) / (x1 - x0)
+        mid = slope * (x - x0) + y0
+        mid = where(xd == xpd[n - 1], fn, mid)
+    res = where(xd < xpd[0], lv, where(xd > xpd[n - 1], rv, mid))
+    return res
+
+
+def trapezoid(y, x=None, dx=1.0, axis: int = -1):
+    """Integral of ``y`` by the trapezoidal rule along ``axis`` (samples at ``x`` or spaced
+    ``dx``); differentiable in ``y``, ``x`` and ``dx``. Example: ``gnp.trapezoid(y, x)``"""
+    from . import diff
+
+    y = _arr(y)
+    nd = ndim(y)
+    axis = axis % nd
+    if x is None:
+        d = dx
+    else:
+        x = _arr(x)
+        if ndim(x) == 1:
+            d = diff(x)
+            s = [1] * nd
+            s[axis] = shape(d)[0]
+            d = reshape(d, tuple(s))
+        else:
+            d = diff(x, axis=axis)
+    m = shape(y)[axis]
+    y1 = _r._take_axis(y, 1, m, axis)
+    y0 = _r._take_axis(y, 0, builtins.max(m - 1, 0), axis)
+    return _r.sum(d * (y1 + y0) / 2.0, axis)
+
+
+def _correlate_long_short(a, v, mode):
+    """Correlation c[k] = sum_j a[k + j] v[j] of 1-D ``a`` (n) and ``v`` (m <= n), mode as
+    ``numpy.correlate``: one gather of the sliding windows and one matrix-vector product."""
+    n, m = shape(a)[0], shape(v)[0]
+    bk = _r._xp(data(a))
+    if mode == "valid":
+        start, length = 0, n - m + 1
+        pad_l, pad_r = 0, 0
+    elif mode == "same":
+        pad_l = m // 2
+        pad_r = m - 1 - pad_l
+        start, length = 0, n
+    elif mode == "full":
+        pad_l = pad_r = m - 1
+        start, length = 0, n + m - 1
+    else:
+        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full', not {mode!r}")
+    if pad_l or pad_r:
+        dt = _np.result_type(data(a).dtype, data(v).dtype)
+        parts = []
+        if pad_l:
+            parts.append(bk.zeros((pad_l,), dtype=dt))
+        parts.append(a)
+        if pad_r:
+            parts.append(bk.zeros((pad_r,), dtype=dt))
+        a = concatenate(parts, 0)
+    idx = bk.arange(start, start + length)[:, None] + bk.arange(m)[None, :]
+    return _r.matmul(getitem(a, idx), v)
+
+
+def _vec(a, name):
+    a = _arr(a)
+    if ndim(a) == 0:
+        a = reshape(a, (1,))
+    if ndim(a) != 1:
+        raise ValueError(f"{name}: object too deep for desired array (inputs must be 1-D)")
+    if shape(a)[0] == 0:
+        raise ValueError(f"{name}: inputs cannot be empty")
+    if data(a).dtype.kind == "c":
+        raise NotImplementedError(f"{name}: complex inputs are not supported")
+    return a
+
+
+def correlate(a, v, mode: str = "valid"):
+    """Cross-correlation of two 1-D sequences, as ``numpy.correlate`` (real inputs).
+
+    Example: ``gnp.correlate(x, k, mode="same")``
+    """
+    from . import flip
+
+    a, v = _vec(a, "correlate"), _vec(v, "correlate")
+    if shape(a)[0] < shape(v)[0]:
+        return flip(_correlate_long_short(v, a, mode), 0)
+    return _correlate_long_short(a, v, mode)
+
+
+def convolve(a, v, mode: str = "full"):
+    """Discrete linear convolution of two 1-D sequences, as ``numpy.convolve``.
+
+    Example: ``gnp.convolve(x, k)``
+    """
+    from . import flip
+
+    a, v = _vec(a, "convolve"), _vec(v, "convolve")
+    if shape(v)[0] > shape(a)[0]:
+        a, v = v, a
+    return _correlate_long_short(a, flip(v, 0), mode)
+
+
+def gradient(f, *varargs, axis=None, edge_order: int = 1):
+    """Second-order central differences inside, one-sided differences of order
+    ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
+    arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
+    f = _arr(f)
+    nd = ndim(f)
+    axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
+        axis, int) else (axis % nd,)
+    if axis is not None and not isinstance(axis, int):
+        axes = tuple(a % nd for a in axis)
+    n = len(axes)
+    if len(varargs) == 0:
+        dxs = [1.0] * n
+    elif len(varargs) == 1 and ndim(varargs[0]) == 0:
+        dxs = list(varargs) * n
+    elif len(varargs) == n:
+        dxs = list(varargs)
+    else:
+        raise TypeError("gradient: invalid number of spacing arguments")
+    if edge_order > 2 or edge_order < 1:
+        raise ValueError("gradient: edge_order must be 1 or 2")
+    out = []
+    for ax, dx in zip(axes, dxs, strict=True):
+        m = shape(f)[ax]
+        if m < edge_order + 1:
+            raise ValueError("gradient: shape of the array too small to calculate a numerical "
+                             "gradient, at least (edge_order + 1) elements are required")
+        out.append(_gradient_axis(f, ax, dx, edge_order, m))
+    return out[0] if n == 1 else out
+
+
+def _gradient_axis(f, ax, dx, edge_order, m):
+    bk = _r._xp(data(f))
+    nd = ndim(f)
+
+    def sl(a, b):
+        return _r._take_axis(f, a, b, ax)
+
+    def bcast(c):
+        s = [1] * nd
+        s[ax] = -1
+        return bk.reshape(c, s)
+
+    dxd = data(dx)
+    if isinstance(dx, Tensor) and (dx.requires_grad or dx._tan):
+        raise NotImplementedError("gradient: differentiating with respect to the spacing is not "
+                                  "supported; pass it as a constant")
+    uniform = _np.ndim(dxd) == 0
+    if not uniform:
+        xv = bk.asarray(dxd, dtype=_np.float64)
+        if xv.ndim != 1 or xv.shape[0] != m:
+            raise ValueError("gradient: when 1d, distances must match the length of the "
+                             "corresponding dimension")
+        ddx = bk.diff(xv)
+        if bool(bk.all(ddx == ddx[0])):
+            uniform, dxd = True, float(ddx[0])
+        else:
+            dxs = ddx
+    if uniform:
+        h = float(dxd)
+        inner = (sl(2, m) - sl(0, m - 2)) / (2.0 * h)
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / h
+            last = (sl(m - 1, m) - sl(m - 2, m - 1)) / h
+        else:
+            first = -1.5 / h * sl(0, 1) + 2.0 / h * sl(1, 2) - 0.5 / h * sl(2, 3)
+            last = 0.5 / h * sl(m - 3, m - 2) - 2.0 / h * sl(m - 2, m - 1) + 1.5 / h * sl(m - 1,
+                                                                                      m)
+    else:
+        dx1, dx2 = dxs[:-1], dxs[1:]
+        a = bcast(-dx2 / (dx1 * (dx1 + dx2)))
+        b = bcast((dx2 - dx1) / (dx1 * dx2))
+        c = bcast(dx1 / (dx2 * (dx1 + dx2)))
+        inner = a * sl(0, m - 2) + b * sl(1, m - 1) + c * sl(2, m)
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / float(dxs[0])
+            last = (sl(m - 1, m) - sl(m - 2, m - 1)) / float(dxs[-1])
+        else:
+            d1, d2 = float(dxs[0]), float(dxs[1])
+            a0 = -(2.0 * d1 + d2) / (d1 * (d1 + d2))
+            b0 = (d1 + d2) / (d1 * d2)
+            c0 = -d1 / (d2 * (d1 + d2))
+            first = a0 * sl(0, 1) + b0 * sl(1, 2) + c0 * sl(2, 3)
+            d1, d2 = float(dxs[-2]), float(dxs[-1])
+            a1 = d2 / (d1 * (d1 + d2))
+            b1 = -(d2 + d1) / (d1 * d2)
+            c1 = (2.0 * d2 + d1) / (d2 * (d1 + d2))
+            last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
+    return concatenate([first, inner, last], ax)
+
+
+__all__ = ["nansum", "nanprod", "nancumsum", "nancumprod", "nanmean", "nanvar", "nanstd",
+           "nanmax", "nanmin", "nanargmax", "nanargmin", "ptp", "quantile", "percentile",
+           "nanquantile", "nanpercentile", "median", "nanmedian", "cov", "corrcoef", "interp",
+           "trapezoid", "correlate", "convolve", "gradient"]
