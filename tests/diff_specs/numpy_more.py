@@ -191,3 +191,20 @@ EXEMPT = {
     P + "nanargmax": "integer valued (an index)",
     P + "nanargmin": "integer valued (an index)",
 }
+
+_NO_REPARAM = ("raises NotImplementedError when a parameter is differentiated: the sampler has "
+               "no reparameterised form")
+_FIXED = "draws from a fixed distribution: no array input to differentiate"
+EXEMPT.update({
+    **{"gpuad.numpy.random." + k: _NO_REPARAM for k in (
+        "beta", "binomial", "chisquare", "dirichlet", "f", "geometric", "hypergeometric",
+        "logseries", "multinomial", "multivariate_normal", "negative_binomial",
+        "noncentral_chisquare", "noncentral_f", "pareto", "poisson", "power", "standard_gamma",
+        "standard_t", "triangular", "vonmises", "wald", "weibull", "zipf")},
+    **{"gpuad.numpy.random." + k: _FIXED for k in (
+        "ranf", "sample", "standard_cauchy", "standard_exponential", "standard_normal")},
+    "gpuad.numpy.random.random_integers": "integer valued",
+    "gpuad.numpy.random.default_rng": "constructs a generator object: no array result",
+    "gpuad.numpy.random.shuffle": "permutes its argument in place and returns None; "
+                                  "permutation is the differentiable form",
+})
