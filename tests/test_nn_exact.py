@@ -10,7 +10,7 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
-from gpuad import nn
+from gpuad import nn, optim
 from gpuad import rules as R
 from gpuad.nn import functional as F
 
@@ -149,3 +149,82 @@ def test_logaddexp_gradient_float32_matches_float64(backend):
     g = ad.grad(lambda u: gnp.sum(gnp.logaddexp(u, xp_(np.float32(1.0)))))(
         xp_(np.array([np.inf, -np.inf], np.float32)))
     np.testing.assert_array_equal(to_numpy(g), [1.0, 0.0])
+
+
+# ---- modules register parameters by type -------------------------------------------------------
+
+class _Scaled(nn.Module):
+    def __init__(self):
+        self.lin = nn.Linear(3, 2)
+        self._scale = nn.Parameter(gnp.ones((2,)))          # leading underscore
+        self._offset = ad.tensor(np.zeros(2), requires_grad=True)  # a plain leaf tensor
+        self.blocks = [nn.Linear(2, 2), (nn.Linear(2, 2), nn.Parameter(gnp.zeros((1,))))]
+        self.heads = {"a": nn.Linear(2, 1), "b": {"w": nn.Parameter(gnp.ones((1,)))}}
+        self.buffer = ad.tensor(np.ones(2))                 # no grad: not a parameter
+        self.frozen = nn.Parameter(gnp.ones((2,)), requires_grad=False)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        h = self.lin(x) * self._scale + self._offset
+        self._last = h                                      # a recorded result: not a parameter
+        for b in (self.blocks[0], self.blocks[1][0]):
+            h = self.act(b(h)) + self.blocks[1][1]
+        return self.heads["a"](h) * self.heads["b"]["w"] + gnp.sum(self.frozen)
+
+
+def test_parameters_found_by_type_under_any_name(backend):
+    gnp.random.seed(0)
+    m = _Scaled()
+    m(xp_(np.ones((4, 3))))  # sets m._last, a non-leaf Tensor that requires grad
+    names = [n for n, _ in m.named_parameters()]
+    assert names == ["lin.weight", "lin.bias", "_scale", "_offset", "blocks.0.weight",
+                     "blocks.0.bias", "blocks.1.0.weight", "blocks.1.0.bias", "blocks.1.1",
+                     "heads.a.weight", "heads.a.bias", "heads.b.w", "frozen"]
+    ps = m.parameters()
+    assert any(p is m._scale for p in ps) and any(p is m._offset for p in ps)
+    assert not any(p is m.buffer or p is m._last for p in ps)
+    assert set(m.state_dict()) == set(names)
+    assert isinstance(m._scale, ad.Tensor) and m._scale.is_leaf
+
+
+def test_underscore_parameter_is_trained(backend):
+    gnp.random.seed(0)
+    m = _Scaled()
+    opt = optim.SGD(m.parameters(), lr=0.1)
+    before = {n: to_numpy(p).copy() for n, p in m.named_parameters()}
+    x = xp_(np.random.default_rng(0).standard_normal((4, 3)))
+    gnp.sum(m(x) ** 2).backward()
+    opt.step()
+    after = dict(m.named_parameters())
+    for n in ("_scale", "_offset", "blocks.1.1", "heads.b.w"):
+        assert not np.allclose(to_numpy(after[n]), before[n]), n
+    np.testing.assert_array_equal(to_numpy(after["frozen"]), before["frozen"])  # no grad
+
+
+def test_shared_and_cyclic_modules_are_listed_once(backend):
+    shared = nn.Linear(2, 2)
+    outer = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(outer.parameters()) == 2
+    outer._parent = outer  # a cycle through an attribute
+    shared._owner = outer
+    assert len(outer.parameters()) == 2
+    assert len(list(outer.modules())) == 3  # Sequential, Linear, ReLU
+
+
+def test_set_of_parameters_is_an_error(backend):
+    m = nn.Module()
+    m.group = {nn.Parameter(gnp.ones((2,)))}
+    with pytest.raises(TypeError, match="'group' is a set.*list, tuple or dict"):
+        m.parameters()
+
+
+def test_optimizer_refuses_non_leaf_and_accepts_frozen_parameters(backend):
+    w = ad.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match="not a leaf"):
+        optim.SGD([w * 2.0], lr=0.1)
+    frozen = nn.Parameter(gnp.ones((3,)), requires_grad=False)
+    opt = optim.Adam([w, frozen], lr=0.1)
+    gnp.sum(w * w).backward()
+    opt.step()
+    np.testing.assert_array_equal(to_numpy(frozen), np.ones(3))
+    assert not np.allclose(to_numpy(w), np.ones(3))
