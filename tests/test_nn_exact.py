@@ -72,6 +72,19 @@ def test_cross_entropy_label_checks_accept_edges_and_refuse_non_integers(backend
                            reduction="none").shape == (0,)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint8, np.int32, np.int64])
+def test_cross_entropy_label_range_for_every_integer_width(backend, dtype):
+    z = xp_(np.zeros((2, 200)))  # more classes than int8 can count
+    info = np.iinfo(dtype)
+    ok = np.array([0, min(199, info.max)], dtype)
+    assert F.cross_entropy(z, xp_(ok)).shape == ()
+    bad = [v for v in (-1, -100, info.min, 200, info.max) if info.min <= v <= info.max
+           and not 0 <= v < 200]
+    for v in bad:
+        with pytest.raises(IndexError, match=rf"first being {v}\b"):
+            F.cross_entropy(z, xp_(np.array([0, v], dtype)))
+
+
 # ---- numerics: float32 against float64 references ---------------------------------------------
 
 def _xent64(z, lab):

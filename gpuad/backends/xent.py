@@ -33,9 +33,13 @@ def check_labels(xp: Any, logits: Any, labels: Any) -> Any:
         raise ValueError(f"expected logits (N, C) and labels (N,), got {tuple(logits.shape)} "
                          f"and {tuple(labels.shape)}")
     n_classes = int(logits.shape[1])
-    unsigned = labels if labels.dtype.kind == "u" else \
-        labels.view(_np.dtype(f"u{labels.dtype.itemsize}"))
-    if bool((unsigned >= n_classes).any()):  # the host synchronisation mentioned above
+    if labels.dtype.kind == "u":
+        outside = labels >= n_classes
+    elif n_classes > _np.iinfo(labels.dtype).max:  # every non-negative value is a class
+        outside = labels < 0
+    else:  # a negative value, read as unsigned, is above the type's max, hence >= n_classes
+        outside = labels.view(_np.dtype(f"u{labels.dtype.itemsize}")) >= n_classes
+    if bool(outside.any()):  # the host synchronisation mentioned above
         bad = labels[(labels < 0) | (labels >= n_classes)]
         raise IndexError(
             f"labels must lie in [0, {n_classes}) for {n_classes} classes; got "
