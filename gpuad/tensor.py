@@ -53,10 +53,18 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
+                            f"wrap values with xp.asarray(...)")
+        old = self._data
         self._data = value
         ver = self._ver
         ver[0] += 1
         self._seen = ver[0]
+        node = self._node
+        if node is not None and node.rule is None and (
+                value.shape != old.shape or value.dtype != old.dtype):
+            self._node = None  # a leaf's accumulation point has its shape: new graphs, new one
 
     # ---- autograd state -------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:

@@ -134,6 +134,17 @@ def test_data_assignment_to_unsaved_values_is_fine(backend):
     np.testing.assert_array_equal(to_numpy(w.grad), [3.0, 3.0])
 
 
+def test_data_must_be_an_array_and_may_change_shape(backend):
+    w = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="must be a backend array"):
+        w.data = 3.0
+    gnp.sum(w * w).backward()
+    w.grad = None
+    w.data = _xp(np.array([1.0, 2.0, 3.0]))  # a new shape: later graphs use the new one
+    gnp.sum(w * w).backward()
+    np.testing.assert_array_equal(to_numpy(w.grad), [2.0, 4.0, 6.0])
+
+
 def test_gradients_accumulate_across_backwards(backend):
     w = ad.tensor(W0.copy(), requires_grad=True)
     _loss(w).backward()
