@@ -283,10 +283,14 @@ class custom_jvp:
             out = _raw(self.fun(*[_raw(a) for a in args]))
         if tracked:
             arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+            # edges first: a leaf gets its node here, and the saved entries must refer to it, or
+            # a create_graph backward would see the inputs as constants and lose the terms of
+            # the second derivative that come from the jvp rule's dependence on them
+            edges = [edge_of(args[i]) for i in arr_pos]
             saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
             params = {"jvp": self.jvp_rule, "arr_pos": arr_pos,
                       "args": [None if i in arr_pos else a for i, a in enumerate(args)]}
-            res = _make_node(self.rule, [edge_of(args[i]) for i in arr_pos], saved, params, out)
+            res = _make_node(self.rule, edges, saved, params, out)
         else:
             res = Tensor(out)
         if tangents:

@@ -159,7 +159,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True
-            datas[i] = a.data
+            datas[i] = a._data  # the slot behind the data property: read once per op
             if a.requires_grad:
                 track = True
             if a._tan:
@@ -282,7 +282,7 @@ def _record(rule, args, params, out, ver, has_tan):
         else:
             a = args[s - 1]
             if isinstance(a, Tensor):
-                saved[s] = (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None,
+                saved[s] = (a._data, a._ver, a._ver[0], a._node if a.requires_grad else None,
                             a._tan, a.requires_grad)
             else:
                 saved[s] = (a,)

@@ -22,14 +22,14 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "_view",
+        "_data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "_view",
         "name", "__weakref__",
     )
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, requires_grad: bool = False, *, _node: Any = None,
                  _tan: dict | None = None, _ver: list | None = None, _base: Any = None):
-        self.data = data
+        self._data = data
         self.grad: Tensor | None = None
         self._node = _node
         self._ver = _ver if _ver is not None else [0]
@@ -44,6 +44,28 @@ class Tensor:
             self.requires_grad = False
             if requires_grad:
                 self.requires_grad_(True)
+
+    @property
+    def data(self) -> Any:
+        """The backend array. Assigning it (``t.data = a``, ``t.data -= lr * g``) bumps the
+        version, so steps that saved the old values refuse to backward; a write into the array
+        itself (``t.data[...] = a``) cannot be seen: write ``with no_grad(): t[...] = a``."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
+                            f"wrap values with xp.asarray(...)")
+        old = self._data
+        self._data = value
+        ver = self._ver
+        ver[0] += 1
+        self._seen = ver[0]
+        node = self._node
+        if node is not None and node.rule is None and (
+                value.shape != old.shape or value.dtype != old.dtype):
+            self._node = None  # a leaf's accumulation point has its shape: new graphs, new one
 
     # ---- autograd state -------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:

@@ -108,6 +108,35 @@ def _row_max_sum_py(x, r, sh, acc):
 _row_max_sum: Any = _row_max_sum_py
 
 
+def _row_max_rest_py(x, r, sh, acc):
+    """Block-wide max of row ``r``, and ``sum(exp(x[r] - max)) - 1`` without rounding the 1 in:
+    the terms below the max are summed apart from the count of entries equal to it."""
+    t = cuda.threadIdx.x
+    nt = cuda.blockDim.x
+    n = x.shape[1]
+    m = x[r, 0]
+    for c in range(t, n, nt):
+        if x[r, c] > m:
+            m = x[r, c]
+    m = _block_max(sh, m)
+    acc[0] = 0
+    acc[1] = 0
+    if t == 0:
+        acc[1] = -1  # the one max term left out (stored, so the count stays in x's dtype)
+    for c in range(t, n, nt):
+        v = x[r, c]
+        if v == m:
+            acc[1] += 1
+        else:
+            acc[0] += math.exp(v - m)
+    s = _block_sum(sh, acc[0])
+    ties = _block_sum(sh, acc[1])
+    return m, ties + s
+
+
+_row_max_rest: Any = _row_max_rest_py
+
+
 def _k_zero(out):
     n, d = out.shape
     for t in range(cuda.grid(1), n * d, cuda.gridsize(1)):
@@ -146,28 +175,33 @@ def _k_scatter_sorted(out, sidx, order, values):
 
 def _k_xent_fwd(x, labels, loss, lse):
     sh = cuda.shared.array(0, dtype=x.dtype)
-    acc = cuda.local.array(1, dtype=x.dtype)
+    acc = cuda.local.array(2, dtype=x.dtype)
     n_rows, n_cols = x.shape
     for r in range(cuda.blockIdx.x, n_rows, cuda.gridDim.x):
-        m, s = _row_max_sum(x, r, sh, acc)
+        m, rest = _row_max_rest(x, r, sh, acc)
         if cuda.threadIdx.x == 0:
-            v = m + math.log(s)
-            lse[r] = v
+            ls = math.log1p(rest)  # log(sum exp(x - m)), exact as the sum goes to 1
+            lse[r] = m + ls
             lab = labels[r]
             if lab >= 0 and lab < n_cols:
-                loss[r] = v - x[r, lab]
+                loss[r] = (m - x[r, lab]) + ls  # never m + ls rounded, then minus x[lab]
             else:
                 loss[r] = math.nan
 
 
-def _k_xent_bwd(x, lse, labels, g, out, accumulate):
+def _k_xent_bwd(x, loss, labels, g, out, accumulate):
     n_rows, n_cols = x.shape
     for t in range(cuda.grid(1), n_rows * n_cols, cuda.gridsize(1)):
         r = t // n_cols
         c = t - r * n_cols
-        v = g[r] * math.exp(x[r, c] - lse[r])
-        if c == labels[r]:
-            v -= g[r]
+        lab = labels[r]
+        if lab < 0 or lab >= n_cols:  # unchecked device labels: no read outside the row
+            out[r, c] = math.nan
+            continue
+        if c == lab:
+            v = g[r] * math.expm1(-loss[r])  # softmax - 1 at the label
+        else:
+            v = g[r] * math.exp((x[r, c] - x[r, lab]) - loss[r])
         if accumulate:
             out[r, c] += v
         else:
@@ -268,7 +302,7 @@ _compiled: dict[tuple[str, str], Any] = {}
 
 def _cuda() -> ModuleType:
     """numba.cuda, imported on first use, with the device helpers jitted."""
-    global cuda, _block_max, _block_sum, _row_max_sum, _sim
+    global cuda, _block_max, _block_sum, _row_max_sum, _row_max_rest, _sim
     if cuda is None:
         from numba import config
         from numba import cuda as nb_cuda
@@ -278,6 +312,7 @@ def _cuda() -> ModuleType:
         _block_max = nb_cuda.jit(device=True)(_block_max_py)
         _block_sum = nb_cuda.jit(device=True)(_block_sum_py)
         _row_max_sum = nb_cuda.jit(device=True)(_row_max_sum_py)
+        _row_max_rest = nb_cuda.jit(device=True)(_row_max_rest_py)
     return cuda
 
 
@@ -606,7 +641,9 @@ def _check_2d(op: str, name: str, a: Any) -> tuple[int, int]:
 def softmax_xent_forward(logits: Any, labels: Any) -> tuple[Any, Any]:
     """Per-row softmax cross-entropy: ``(lse - logits[r, labels[r]], lse)`` for (R, C) logits.
 
-    ``lse`` is the row's log-sum-exp (max-subtracted); save it with the logits for the backward.
+    ``lse`` is the row's log-sum-exp. The loss is not computed as that difference (which
+    rounds at the scale of the logits) but as ``(max - picked) + log1p(rest)``, accurate to the
+    last bits as the loss goes to zero; pass it to :func:`softmax_xent_backward`.
 
     Example::
 
@@ -652,25 +689,29 @@ def _finish(kind: str, out: Any, d_out: Any, res: Any) -> Any:
 
 
 def softmax_xent_backward(
-    logits: Any, lse_rows: Any, labels: Any, g_rows: Any, out: Any = None
+    logits: Any, loss_rows: Any, labels: Any, g_rows: Any, out: Any = None
 ) -> Any:
     """``g[r] * (softmax(logits)[r] - onehot(labels[r]))``; added into ``out`` when given.
+
+    ``loss_rows`` is the forward's loss: ``softmax[r, j] = exp((x[r, j] - x[r, label]) -
+    loss[r])``, and at the label ``softmax - 1 = expm1(-loss[r])``, exact as the loss goes to
+    zero (``exp(x - lse) - 1`` would cancel).
 
     Example::
 
         x = np.zeros((1, 2)); loss, lse = softmax_xent_forward(x, np.array([1]))
-        softmax_xent_backward(x, lse, np.array([1]), np.ones(1))  # [[0.5, -0.5]]
+        softmax_xent_backward(x, loss, np.array([1]), np.ones(1))  # [[0.5, -0.5]]
     """
     op = "softmax_xent_backward"
     _cuda()
     labels = _arr(labels)
     kind = _kind(logits)
-    dt = _float_dtype(op, _dtype(logits), _dtype(lse_rows), _dtype(g_rows))
+    dt = _float_dtype(op, _dtype(logits), _dtype(loss_rows), _dtype(g_rows))
     r, c = _check_2d(op, "logits", logits)
-    if tuple(lse_rows.shape) != (r,) or tuple(g_rows.shape) != (r,):
+    if tuple(loss_rows.shape) != (r,) or tuple(g_rows.shape) != (r,):
         raise ValueError(
-            f"{op}: lse_rows and g_rows must have shape {(r,)}, got {tuple(lse_rows.shape)} and "
-            f"{tuple(g_rows.shape)}"
+            f"{op}: loss_rows and g_rows must have shape {(r,)}, got "
+            f"{tuple(loss_rows.shape)} and {tuple(g_rows.shape)}"
         )
     labels = _int64_indices(op, labels, 0, c, "label")
     d_out, res = _out_or_new(op, kind, logits, dt, out)
@@ -678,7 +719,7 @@ def softmax_xent_backward(
         grid, block = _launch_1d(r * c)
         _kernel("xent_bwd", dt)[grid, block, _stream(kind)](
             _to_device(logits, kind),
-            _to_device(lse_rows),
+            _to_device(loss_rows),
             _to_device(labels),
             _to_device(g_rows),
             d_out,

@@ -208,18 +208,35 @@ def flatten(x: Array, start_dim: int = 1) -> Array:
 
 # ---- losses -----------------------------------------------------------------------------------
 
+def _same_shape(op: str, input: Array, target: Array) -> None:
+    """Losses compare element by element: a (4, 1) prediction against a (4,) target would
+    broadcast to (4, 4) and give a plausible but wrong loss, so shapes must match exactly."""
+    a, b = _r.shape(input), _r.shape(target)
+    if a != b:
+        raise ValueError(
+            f"{op}: input has shape {a} but target has shape {b}; they must be equal (no "
+            f"broadcasting). Reshape one of them, e.g. target.reshape({a}) or "
+            f"input.reshape({b})"
+        )
+
+
 def mse_loss(input: Array, target: Array, reduction: str = "mean") -> Array:
-    """Mean squared error. Example: ``mse_loss(pred, y)``"""
+    """Mean squared error; ``input`` and ``target`` must have the same shape.
+
+    Example: ``mse_loss(pred, y)``
+    """
+    _same_shape("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction)
 
 
 def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
-    """Softmax cross-entropy of (N, K) ``logits`` against integer ``labels`` (N,).
+    """Softmax cross-entropy of (N, K) ``logits`` against integer ``labels`` (N,) in [0, K).
 
     One fused primitive (``logsumexp(logits) - logits[label]`` per row, adjoint
     ``softmax - onehot``); on the GPU both passes are single Numba kernels. The mean is over
-    the batch.
+    the batch. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``; the check
+    is one reduction, and on the GPU reading its answer waits for the queued work.
 
     Example: ``loss = cross_entropy(model(x), y)``
     """
@@ -235,8 +252,10 @@ def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
 
 def binary_cross_entropy_with_logits(logits: Array, targets: Array,
                                      reduction: str = "mean") -> Array:
-    """``-[y log sigmoid(z) + (1-y) log(1 - sigmoid(z))]`` as ``softplus(z) - y z`` (stable).
+    """``-[y log sigmoid(z) + (1-y) log(1 - sigmoid(z))]`` as ``softplus(z) - y z`` (stable);
+    ``logits`` and ``targets`` must have the same shape.
 
     Example: ``binary_cross_entropy_with_logits(z, y)`` with ``y`` in [0, 1].
     """
+    _same_shape("binary_cross_entropy_with_logits", logits, targets)
     return _reduce(softplus(logits) - logits * targets, reduction)

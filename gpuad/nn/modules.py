@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import numpy as gnp
+from .._state import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -18,19 +19,33 @@ __all__ = [
 ]
 
 
-def Parameter(data: Any) -> Tensor:
-    """A leaf Tensor that requires grad (what modules store as weights).
+class Parameter(Tensor):
+    """A leaf Tensor that a Module registers as a weight, under any attribute name.
 
-    Example: ``self.scale = nn.Parameter(gnp.ones((3,)))``
+    It requires grad unless ``requires_grad=False`` (a frozen weight: still listed by
+    ``parameters()`` and ``state_dict()``, skipped by optimisers while it has no gradient).
+
+    Example: ``self._scale = nn.Parameter(gnp.ones((3,)))``
     """
-    if isinstance(data, Tensor):
-        data = data.data
-    return Tensor(gnp.asarray(data), requires_grad=True)
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(gnp.asarray(data), requires_grad=requires_grad)
+
+
+def _is_parameter(v: Any) -> bool:
+    """A Parameter, or any leaf Tensor that requires grad (``gpuad.tensor(a, requires_grad=True)``);
+    results of recorded ops held by a module (cached activations) are not parameters."""
+    return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.requires_grad and v.is_leaf)
 
 
 class Module:
-    """Base class of layers: ``__call__`` runs ``forward``; parameters are found recursively in
-    attributes that are Tensors requiring grad, Modules, or lists/tuples/dicts of them.
+    """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
+    every attribute name (leading underscores included): Parameters and leaf Tensors that
+    require grad, in Modules, and in lists, tuples and dicts (nested) of them.
 
     Example::
 
@@ -54,23 +69,25 @@ class Module:
     # ---- traversal ----------------------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:
         for name, v in vars(self).items():
-            if name.startswith("_"):
-                continue
             yield from _walk(name, v)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) for every parameter, each once, in definition order."""
-        seen: set[int] = set()
+        """(dotted name, Tensor) for every parameter, each once, in definition order.
+
+        Example: ``dict(model.named_parameters())["layers.0.weight"]``
+        """
+        yield from self._named_parameters(prefix, set(), set())
+
+    def _named_parameters(self, prefix: str, visited: set[int],
+                          seen: set[int]) -> Iterator[tuple[str, Tensor]]:
+        visited.add(id(self))  # a module reachable twice (shared, or a cycle) is walked once
         for name, v in self._members():
-            full = prefix + name
             if isinstance(v, Module):
-                for n, p in v.named_parameters(full + "."):
-                    if id(p) not in seen:
-                        seen.add(id(p))
-                        yield n, p
+                if id(v) not in visited:
+                    yield from v._named_parameters(prefix + name + ".", visited, seen)
             elif id(v) not in seen:
                 seen.add(id(v))
-                yield full, v
+                yield prefix + name, v
 
     def parameters(self) -> list[Tensor]:
         """Every Tensor requiring grad held by this module or its submodules.
@@ -80,11 +97,18 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def modules(self) -> Iterator[Module]:
-        """This module and every submodule, depth first."""
+        """This module and every submodule, depth first, each once.
+
+        Example: ``[type(m).__name__ for m in model.modules()]``
+        """
+        yield from self._modules(set())
+
+    def _modules(self, visited: set[int]) -> Iterator[Module]:
+        visited.add(id(self))
         yield self
         for _, v in self._members():
-            if isinstance(v, Module):
-                yield from v.modules()
+            if isinstance(v, Module) and id(v) not in visited:
+                yield from v._modules(visited)
 
     def zero_grad(self) -> None:
         """Drop the accumulated ``.grad`` of every parameter."""
@@ -106,16 +130,31 @@ class Module:
         return {n: p.data for n, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy arrays into the parameters in place (shapes must match)."""
+        """Copy arrays into the parameters in place (names and shapes must match).
+
+        Each parameter's version is bumped, so a backward through a graph recorded before the
+        load raises instead of mixing old and new weights. Nothing is written unless every
+        name and shape fits.
+
+        Example: ``model.load_state_dict(other.state_dict())``
+        """
         params = dict(self.named_parameters())
         missing = set(params) - set(state)
         if missing:
             raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
+        unexpected = set(state) - set(params)
+        if unexpected:
+            raise KeyError(f"load_state_dict: unexpected keys {sorted(unexpected)} (this "
+                           f"module's parameters are {sorted(params)})")
         for n, p in params.items():
-            v = state[n].data if isinstance(state[n], Tensor) else state[n]
-            if tuple(v.shape) != p.shape:
-                raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got {v.shape}")
-            p.data[...] = gnp.asarray(v)
+            v = state[n]
+            if tuple(getattr(v, "shape", ())) != p.shape:
+                raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got "
+                                 f"{tuple(getattr(v, 'shape', ()))}")
+        with no_grad():
+            for n, p in params.items():
+                v = state[n]
+                p[...] = v.data if isinstance(v, Tensor) else v  # a versioned in-place write
 
     def extra_repr(self) -> str:
         return ""
@@ -130,7 +169,7 @@ class Module:
 
 
 def _walk(name: str, v: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(v, Module) or (isinstance(v, Tensor) and v.requires_grad):
+    if isinstance(v, Module) or _is_parameter(v):
         yield name, v
     elif isinstance(v, list | tuple):
         for i, u in enumerate(v):
@@ -138,6 +177,12 @@ def _walk(name: str, v: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(v, dict):
         for k, u in v.items():
             yield from _walk(f"{name}.{k}", u)
+    elif isinstance(v, set | frozenset) and any(isinstance(u, Module | Tensor) for u in v):
+        raise TypeError(
+            f"Module attribute {name!r} is a set holding modules or tensors; a set has no "
+            f"order, so its parameters could not be listed reproducibly (optimiser state and "
+            f"state_dict follow that order). Store them in a list, tuple or dict"
+        )
 
 
 # ---- layers -----------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Gradient-descent optimisers: SGD (with momentum), Adam, AdamW, as in ``torch.optim``.
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
-(backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape).
+(backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape). Each
+update bumps the parameter's version, so a backward through a graph recorded before the step
+(``loss = f(w); opt.step(); loss.backward()``) raises ``GradError`` instead of silently using
+the new weights where the old ones were saved.
 
 Example::
 
@@ -36,10 +39,18 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        from ..nn.modules import Parameter
+
         for i, p in enumerate(self.params):
-            if not isinstance(p, Tensor) or not p.requires_grad:
+            # a frozen nn.Parameter (requires_grad=False) is accepted and skipped while it has
+            # no gradient, as model.parameters() lists it
+            if not isinstance(p, Tensor) or not (p.requires_grad or isinstance(p, Parameter)):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is not a Tensor that "
                                 f"requires grad (got {type(p).__name__})")
+            if not p.is_leaf:
+                raise TypeError(f"{type(self).__name__}: parameter {i} is the result of a "
+                                f"recorded op, not a leaf; optimise the leaf it was computed "
+                                f"from (or pass x.detach().requires_grad_())")
         if lr < 0:
             raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
         self.lr = lr
@@ -61,6 +72,8 @@ class Optimizer:
                     continue
                 g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
                 self._update(xp, p.data, xp.asarray(g, dtype=p.data.dtype), st)
+                p._ver[0] += 1  # the write is in place: steps that saved p are now stale
+                p._seen = p._ver[0]
 
     def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
         raise NotImplementedError
