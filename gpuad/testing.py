@@ -9,16 +9,19 @@ import numpy as np
 
 from . import rules as _r
 from .backends import get_backend
+from .complex_rules import conj as _conj
+from .complex_rules import real as _real
 from .tensor import Tensor
 from .transforms import grad, jvp, vjp
 from .tree import tree_flatten
 
 
 def _host(a) -> np.ndarray:
+    """A float64 (complex128 for complex values) host copy."""
     a = a.data if isinstance(a, Tensor) else a
     if hasattr(a, "get"):
         a = a.get()
-    return np.asarray(a, dtype=np.float64)
+    return np.asarray(a, dtype=np.complex128 if np.iscomplexobj(a) else np.float64)
 
 
 def _flat_out(out) -> list[np.ndarray]:
@@ -26,7 +29,22 @@ def _flat_out(out) -> list[np.ndarray]:
 
 
 def _inner(a: list, b: list) -> float:
-    return float(sum(np.sum(x * y) for x, y in zip(a, b, strict=True)))
+    """The real inner product: complex numbers as pairs of reals, Re(sum(conj(x) * y))."""
+    return float(sum(np.sum(np.real(np.conj(x) * y)) for x, y in zip(a, b, strict=True)))
+
+
+def _direction(rng, like) -> np.ndarray:
+    """A random direction shaped like ``like``: complex where ``like`` is complex."""
+    a = _host(like)
+    v = rng.standard_normal(a.shape)
+    return v + 1j * rng.standard_normal(a.shape) if np.iscomplexobj(a) else v
+
+
+def _real_inner(c, v):
+    """Re(sum(conj(c) * v)) on a Tensor ``c``, recorded (for the derivative functions)."""
+    if np.iscomplexobj(_host(c)) or np.iscomplexobj(_host(v)):
+        return _r.sum(_real(_conj(c) * v))
+    return _r.sum(c * v)
 
 
 def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
@@ -37,21 +55,23 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
     Along random directions ``v`` (inputs) and ``u`` (outputs): reverse mode must give
     ``<J^T u, v>`` and forward mode ``<u, J v>`` equal to ``<u, (f(x+eps v)-f(x-eps v))/2eps>``.
     Higher orders apply the same check to the reverse- and forward-mode derivative functions.
-    Arguments are converted to float64 on the active backend.
+    Arguments are converted to float64 (complex128) on the active backend. Complex numbers
+    count as pairs of reals: directions are complex and ``<a, b> = Re(sum(conj(a) * b))``,
+    which is the convention of docs/semantics.md.
 
     Example: ``check_grads(gnp.sin, (np.array([0.3, 1.2]),), order=2)``
     """
     xp = get_backend().xp
     rng = np.random.default_rng(seed)
     args = tuple(xp.asarray(_host(a)) for a in args)
-    vs = [xp.asarray(rng.standard_normal(np.shape(_host(a)))) for a in args]
+    vs = [xp.asarray(_direction(rng, a)) for a in args]
 
     def shifted(s):
         return _flat_out(f(*[a + s * v for a, v in zip(args, vs, strict=True)]))
 
     out = f(*args)
     o_leaves = tree_flatten(out)[0]
-    us = [rng.standard_normal(np.shape(_host(o))) for o in o_leaves]
+    us = [_direction(rng, o) for o in o_leaves]
     fd = (_inner(us, shifted(eps)) - _inner(us, shifted(-eps))) / (2 * eps)
     tol = atol + rtol * max(1.0, abs(fd))
     u_tree = _r_unflatten(out, [xp.asarray(u) for u in us])
@@ -69,15 +89,15 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
             def rev_fn(*xs):
                 _, back = vjp(f, *xs)
                 cts = back(u_tree)
-                return sum(_r.sum(c * v) for c, v in zip(cts, vs, strict=True))
+                return sum(_real_inner(c, v) for c, v in zip(cts, vs, strict=True))
 
             check_grads(rev_fn, args, order - 1, modes, eps, rtol * 10, atol * 10, seed + 1)
         if "fwd" in modes:
             def fwd_fn(*xs):
                 _, t = jvp(f, xs, vs)
-                return sum(_r.sum(tl * u) for tl, u in zip(tree_flatten(t)[0],
-                                                            [xp.asarray(u) for u in us],
-                                                            strict=True))
+                return sum(_real_inner(tl, u) for tl, u in zip(tree_flatten(t)[0],
+                                                                [xp.asarray(u) for u in us],
+                                                                strict=True))
 
             check_grads(fwd_fn, args, order - 1, modes, eps, rtol * 10, atol * 10, seed + 2)
 

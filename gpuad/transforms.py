@@ -16,6 +16,7 @@ from typing import Any
 from . import _state
 from . import rules as _r
 from .backends import _by_array_type, get_backend
+from .complex_rules import is_complex
 from .engine import GradError, LeafNode, check_cotangent, edge_of, run_backward
 from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
@@ -157,6 +158,12 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                     f"grad: f must return a scalar, got an output of shape {_r.shape(out)}; "
                     f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
                 )
+            if is_complex(out):
+                raise TypeError(
+                    f"grad: f returned a complex value ({_r.data(out).dtype}); a gradient is "
+                    f"defined for a real loss. Return gnp.abs(y) ** 2, gnp.real(y) or "
+                    f"gnp.imag(y), or use gpuad.vjp with a complex cotangent"
+                )
             seed = None
             if isinstance(out, Tensor):
                 seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
@@ -260,6 +267,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
             if _r.shape(tl) != _r.shape(pl):
                 raise ValueError(
                     f"jvp: tangent of shape {_r.shape(tl)} for a primal of shape {_r.shape(pl)}"
+                )
+            if is_complex(tl) and not is_complex(pl):
+                raise TypeError(
+                    f"jvp: complex tangent ({_r.data(tl).dtype}) for the real primal {i}; a "
+                    f"real variable has real tangents (make the primal complex to vary it "
+                    f"off the real line)"
                 )
             dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
         args.append(tree_unflatten(p_def, dual))

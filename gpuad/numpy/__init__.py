@@ -20,6 +20,7 @@ import numpy as _np
 
 from .. import rules as _r
 from ..backends import get_backend
+from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
 from ..rules import (  # noqa: F401  (re-exported primitives)
     abs,
@@ -107,7 +108,7 @@ from ..rules import power as _power
 from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
-from . import linalg, random  # noqa: F401
+from . import fft, linalg, random  # noqa: F401
 
 pi = _np.pi
 e = _np.e
@@ -288,7 +289,8 @@ def mean(x, axis=None, keepdims: bool = False, dtype=None):
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
     d = x - mean(x, axis, keepdims=True)
-    return sum(square(d), axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
+    sq = real(d * conj(d)) if _r.data(d).dtype.kind == "c" else square(d)  # |d|**2, as NumPy
+    return sum(sq, axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
 
 
 def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
@@ -616,8 +618,11 @@ def inner(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened inputs. Example: ``gnp.vdot(a, b)``"""
-    return sum(_multiply(ravel(a), ravel(b)))
+    """Dot product of the flattened inputs, conjugating ``a`` (as NumPy).
+
+    Example: ``gnp.vdot(a, b)``
+    """
+    return sum(_multiply(conj(ravel(a)), ravel(b)))
 
 
 def cross(a, b, axis: int = -1):
