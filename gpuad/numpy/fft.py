@@ -25,10 +25,14 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
-from ..backends import get_backend
-from ..complex_rules import conj, is_complex, real
-from ..rules import data, prim, shape
-from ..tensor import Tensor
+from ..backends import get_backend as _get_backend
+from ..complex_rules import conj as _conj
+from ..complex_rules import is_complex as _is_complex
+from ..complex_rules import real as _real
+from ..rules import data as _data
+from ..rules import prim as _prim
+from ..rules import shape as _shape
+from ..tensor import Tensor as _Tensor
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
@@ -39,11 +43,11 @@ def _c2c_fwd(xp, x, axes, norm, inverse):
     return (xp.fft.ifftn if inverse else xp.fft.fftn)(x, axes=axes, norm=norm)
 
 
-fft_c2c = prim(
+_fft_c2c = _prim(
     "fft_c2c", _c2c_fwd,
-    vjp=[lambda g, ans, x, axes, norm, inverse: fft_c2c(g, axes=axes, norm=_DUAL[norm],
+    vjp=[lambda g, ans, x, axes, norm, inverse: _fft_c2c(g, axes=axes, norm=_DUAL[norm],
                                                         inverse=not inverse)],
-    jvp=[lambda t, ans, x, axes, norm, inverse: fft_c2c(t, axes=axes, norm=norm,
+    jvp=[lambda t, ans, x, axes, norm, inverse: _fft_c2c(t, axes=axes, norm=norm,
                                                         inverse=inverse)],
     cplx="own")
 
@@ -52,12 +56,12 @@ def _rfft_vjp(g, ans, x, axis, n, norm):
     # rfft = the first n//2+1 rows of fft: its adjoint zero-pads and applies fft's adjoint;
     # the input is real, so it keeps the real part
     full = _resize(g, axis, n)
-    return real(fft_c2c(full, axes=(axis,), norm=_DUAL[norm], inverse=True))
+    return _real(_fft_c2c(full, axes=(axis,), norm=_DUAL[norm], inverse=True))
 
 
-rfft_r2c = prim("rfft_r2c", lambda xp, x, axis, n, norm: xp.fft.rfft(x, axis=axis, norm=norm),
+_rfft_r2c = _prim("rfft_r2c", lambda xp, x, axis, n, norm: xp.fft.rfft(x, axis=axis, norm=norm),
                 vjp=[_rfft_vjp],
-                jvp=[lambda t, ans, x, axis, n, norm: rfft_r2c(t, axis=axis, n=n, norm=norm)],
+                jvp=[lambda t, ans, x, axis, n, norm: _rfft_r2c(t, axis=axis, n=n, norm=norm)],
                 cplx="own")
 
 
@@ -70,20 +74,20 @@ def _half_weights(g, axis, n):
         w[-1] = 1.0
     s = [1] * _r.ndim(g)
     s[axis] = m
-    return _r._xp(g).asarray(w.reshape(s), dtype=_np.finfo(data(g).dtype).dtype)
+    return _r._xp(g).asarray(w.reshape(s), dtype=_np.finfo(_data(g).dtype).dtype)
 
 
 def _irfft_vjp(g, ans, x, axis, n, norm):
     # irfft(h) = d * (Re h_0 + 2 sum Re(h_k w^jk) + Re h_n/2 (-1)^j): its adjoint is the
     # forward transform of g scaled by d, doubled at the bins read twice
-    h = rfft_r2c(g, axis=axis, n=n, norm=_DUAL[norm])
+    h = _rfft_r2c(g, axis=axis, n=n, norm=_DUAL[norm])
     return h * _half_weights(h, axis, n)
 
 
-irfft_c2r = prim("irfft_c2r",
+_irfft_c2r = _prim("irfft_c2r",
                  lambda xp, x, axis, n, norm: xp.fft.irfft(x, n=n, axis=axis, norm=norm),
                  vjp=[_irfft_vjp],
-                 jvp=[lambda t, ans, x, axis, n, norm: irfft_c2r(t, axis=axis, n=n,
+                 jvp=[lambda t, ans, x, axis, n, norm: _irfft_c2r(t, axis=axis, n=n,
                                                                  norm=norm)],
                  cplx="own")
 
@@ -91,9 +95,9 @@ irfft_c2r = prim("irfft_c2r",
 # ---- argument handling ----------------------------------------------------------------------
 
 def _arr(a):
-    if isinstance(a, Tensor) or hasattr(a, "shape") and type(a) is get_backend().array_type:
+    if isinstance(a, _Tensor) or hasattr(a, "shape") and type(a) is _get_backend().array_type:
         return a
-    return get_backend().xp.asarray(a)
+    return _get_backend().xp.asarray(a)
 
 
 def _norm(norm, op: str) -> str:
@@ -123,20 +127,20 @@ def _points(n, op: str) -> int:
 
 def _resize(x, axis: int, n: int):
     """``x`` cropped or zero-padded at the end to length ``n`` along ``axis`` (as NumPy)."""
-    m = shape(x)[axis]
+    m = _shape(x)[axis]
     if n == m:
         return x
     if n < m:
         return _r._take_axis(x, 0, n, axis)
-    s = list(shape(x))
+    s = list(_shape(x))
     s[axis] = n - m
-    return _r.concatenate([x, _r._xp(x).zeros(tuple(s), dtype=data(x).dtype)], axis)
+    return _r.concatenate([x, _r._xp(x).zeros(tuple(s), dtype=_data(x).dtype)], axis)
 
 
 def _real_input(a, op: str):
-    if is_complex(a):
+    if _is_complex(a):
         raise TypeError(
-            f"{op}: the input must be real, got {data(a).dtype} values; use gnp.fft.fft for "
+            f"{op}: the input must be real, got {_data(a).dtype} values; use gnp.fft.fft for "
             f"complex input, or pass gnp.real(a)")
     return a
 
@@ -150,8 +154,8 @@ def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     """
     a = _arr(a)
     axis = _axis(a, axis, "fft")
-    n = _points(shape(a)[axis] if n is None else n, "fft")
-    return fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "fft"), inverse=False)
+    n = _points(_shape(a)[axis] if n is None else n, "fft")
+    return _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "fft"), inverse=False)
 
 
 def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -161,8 +165,8 @@ def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     """
     a = _arr(a)
     axis = _axis(a, axis, "ifft")
-    n = _points(shape(a)[axis] if n is None else n, "ifft")
-    return fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "ifft"), inverse=True)
+    n = _points(_shape(a)[axis] if n is None else n, "ifft")
+    return _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "ifft"), inverse=True)
 
 
 def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -172,8 +176,8 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     """
     a = _real_input(_arr(a), "rfft")
     axis = _axis(a, axis, "rfft")
-    n = _points(shape(a)[axis] if n is None else n, "rfft")
-    return rfft_r2c(_resize(a, axis, n), axis=axis, n=n, norm=_norm(norm, "rfft"))
+    n = _points(_shape(a)[axis] if n is None else n, "rfft")
+    return _rfft_r2c(_resize(a, axis, n), axis=axis, n=n, norm=_norm(norm, "rfft"))
 
 
 def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -185,8 +189,8 @@ def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
     """
     a = _arr(a)
     axis = _axis(a, axis, "irfft")
-    n = _points(2 * (shape(a)[axis] - 1) if n is None else n, "irfft")
-    return irfft_c2r(_resize(a, axis, n // 2 + 1), axis=axis, n=n, norm=_norm(norm, "irfft"))
+    n = _points(2 * (_shape(a)[axis] - 1) if n is None else n, "irfft")
+    return _irfft_c2r(_resize(a, axis, n // 2 + 1), axis=axis, n=n, norm=_norm(norm, "irfft"))
 
 
 def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -197,8 +201,8 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     """
     a = _arr(a)
     axis = _axis(a, axis, "hfft")
-    n = _points(2 * (shape(a)[axis] - 1) if n is None else n, "hfft")
-    return irfft(conj(a), n, axis, norm=_DUAL[_norm(norm, "hfft")])
+    n = _points(2 * (_shape(a)[axis] - 1) if n is None else n, "hfft")
+    return irfft(_conj(a), n, axis, norm=_DUAL[_norm(norm, "hfft")])
 
 
 def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
@@ -207,7 +211,7 @@ def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
     Example: ``gnp.fft.ihfft(x)``
     """
     a = _real_input(_arr(a), "ihfft")
-    return conj(rfft(a, n, axis, norm=_DUAL[_norm(norm, "ihfft")]))
+    return _conj(rfft(a, n, axis, norm=_DUAL[_norm(norm, "ihfft")]))
 
 
 # ---- n-dimensional transforms ---------------------------------------------------------------
@@ -218,9 +222,9 @@ def _cook(a, s, axes, op: str, invreal: bool = False) -> tuple[list[int], list[i
     if s is None:
         axes_ = list(range(nd)) if axes is None else [int(x) for x in axes]
         axes_ = [_axis(a, x, op) for x in axes_]
-        sizes = [shape(a)[x] for x in axes_]
+        sizes = [_shape(a)[x] for x in axes_]
         if invreal and axes_:
-            sizes[-1] = 2 * (shape(a)[axes_[-1]] - 1)
+            sizes[-1] = 2 * (_shape(a)[axes_[-1]] - 1)
     else:
         sizes = list(s)
         axes_ = list(range(-len(sizes), 0)) if axes is None else [int(x) for x in axes]
@@ -230,8 +234,8 @@ def _cook(a, s, axes, op: str, invreal: bool = False) -> tuple[list[int], list[i
         axes_ = [_axis(a, x, op) for x in axes_]
         for i, (v, x) in enumerate(zip(sizes, axes_, strict=True)):
             if v is None:  # the default of the one-dimensional transform
-                v = 2 * (shape(a)[x] - 1) if invreal and i == len(axes_) - 1 else shape(a)[x]
-            sizes[i] = shape(a)[x] if v == -1 else v
+                v = 2 * (_shape(a)[x] - 1) if invreal and i == len(axes_) - 1 else _shape(a)[x]
+            sizes[i] = _shape(a)[x] if v == -1 else v
     return [_points(v, op) for v in sizes], axes_
 
 
@@ -241,9 +245,9 @@ def _c2c_nd(a, sizes: Sequence[int], axes: Sequence[int], norm: str, inverse: bo
     if len(set(axes)) == len(axes):
         for n, x in zip(sizes, axes, strict=True):  # distinct axes: resize first, one transform
             a = _resize(a, x, n)
-        return fft_c2c(a, axes=tuple(axes), norm=norm, inverse=inverse)
+        return _fft_c2c(a, axes=tuple(axes), norm=norm, inverse=inverse)
     for n, x in reversed(list(zip(sizes, axes, strict=True))):  # repeated axes: NumPy's order
-        a = fft_c2c(_resize(a, x, n), axes=(x,), norm=norm, inverse=inverse)
+        a = _fft_c2c(_resize(a, x, n), axes=(x,), norm=norm, inverse=inverse)
     return a
 
 
@@ -299,7 +303,7 @@ def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
     norm = _norm(norm, "rfftn")
     if not axes_:
         return a
-    a = rfft_r2c(_resize(a, axes_[-1], sizes[-1]), axis=axes_[-1], n=sizes[-1], norm=norm)
+    a = _rfft_r2c(_resize(a, axes_[-1], sizes[-1]), axis=axes_[-1], n=sizes[-1], norm=norm)
     return _c2c_nd(a, sizes[:-1], axes_[:-1], norm, False)
 
 
@@ -316,7 +320,7 @@ def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
         return a
     a = _c2c_nd(a, sizes[:-1], axes_[:-1], norm, True)
     n = sizes[-1]
-    return irfft_c2r(_resize(a, axes_[-1], n // 2 + 1), axis=axes_[-1], n=n, norm=norm)
+    return _irfft_c2r(_resize(a, axes_[-1], n // 2 + 1), axis=axes_[-1], n=n, norm=norm)
 
 
 def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
@@ -340,7 +344,7 @@ def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1
 # ---- shifts and frequencies -----------------------------------------------------------------
 
 def _roll(x, k: int, axis: int):
-    n = shape(x)[axis]
+    n = _shape(x)[axis]
     k %= builtins.max(n, 1)
     if k == 0:
         return x
@@ -357,7 +361,7 @@ def _shift(x, axes, sign: int):
         axes = (axes,)
     for ax in axes:
         ax = _axis(x, ax, "fftshift")
-        x = _roll(x, sign * (shape(x)[ax] // 2), ax)
+        x = _roll(x, sign * (_shape(x)[ax] // 2), ax)
     return x
 
 
@@ -388,7 +392,7 @@ def fftfreq(n: int, d: Any = 1.0, device: Any = None):
     _check_device(device, "fftfreq")
     n = int(n)
     k = _np.fft.fftfreq(n, 1.0) * n  # the integers 0, 1, ..., -2, -1
-    return _r.multiply(get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
+    return _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
 
 
 def rfftfreq(n: int, d: Any = 1.0, device: Any = None):
@@ -400,7 +404,7 @@ def rfftfreq(n: int, d: Any = 1.0, device: Any = None):
     _check_device(device, "rfftfreq")
     n = int(n)
     k = _np.arange(n // 2 + 1, dtype=float)
-    return _r.multiply(get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
+    return _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
 
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "fft2", "ifft2",
