@@ -306,6 +306,17 @@ def _drop_level(o: Tensor, level: int) -> Tensor:
     return Tensor(o.data, _node=o._node if o.requires_grad else None, _tan=tan, _ver=o._ver)
 
 
+def _no_complex(where: str, values) -> None:
+    """Jacobians are of real maps: one of complex values has a z and a conj(z) part."""
+    if any(is_complex(v) for v in values):
+        raise TypeError(
+            f"{where}: complex inputs{' or outputs' if where == 'jacrev' else ''} have no "
+            f"single Jacobian (it has a z and a conj(z) part); pass real and imaginary parts "
+            f"as separate real arguments, or use gpuad.vjp / gpuad.jvp, which follow the "
+            f"convention of docs/semantics.md"
+        )
+
+
 def _single(argnums):
     return isinstance(argnums, int)
 
@@ -367,6 +378,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
         out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
+        _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
@@ -416,6 +428,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             leaves = [_asarray(x, "jacfwd") for x in leaves]
             for x in leaves:
                 _float_check(x, "jacfwd", k)
+            _no_complex("jacfwd", leaves)
             in_defs.append(tdef)
             in_leaves.append(leaves)
             per_leaf = []

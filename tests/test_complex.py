@@ -505,3 +505,21 @@ def test_complex_values_never_take_fused_kernels(backend, monkeypatch):
     assert np.all(np.isfinite(to_numpy(g)))
     ad.grad(lambda x: gnp.sum(gnp.sin(x) * x))(np.array([0.5, 1.0]))
     assert calls and set(calls) == {"f"}
+
+
+def test_jacobians_of_complex_values(backend):
+    x = np.array([0.3, -1.2])
+    # a real input: the forward-mode Jacobian is d f / d x, complex
+    j = to_numpy(ad.jacfwd(lambda u: gnp.exp(1j * u))(x))
+    np.testing.assert_allclose(j, np.diag(1j * np.exp(1j * x)), rtol=1e-12)
+    # complex inputs (and, for reverse mode, complex outputs) have no single Jacobian
+    with pytest.raises(TypeError, match="jacfwd: complex inputs"):
+        ad.jacfwd(gnp.sin)(x + 1j)
+    with pytest.raises(TypeError, match="jacrev: complex inputs or outputs"):
+        ad.jacrev(lambda u: gnp.exp(1j * u))(x)
+    with pytest.raises(TypeError, match="complex inputs"):
+        ad.hessian(lambda u: gnp.sum(gnp.abs(u) ** 2))(x + 1j)
+    # real to real through complex intermediates is an ordinary Jacobian
+    j = to_numpy(ad.jacrev(lambda u: gnp.abs(gnp.exp(1j * u) + 2.0))(x))
+    np.testing.assert_allclose(j, to_numpy(ad.jacfwd(lambda u: gnp.abs(gnp.exp(1j * u) + 2.0))(x)),
+                               rtol=1e-12)
