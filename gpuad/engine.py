@@ -30,6 +30,7 @@ _flags = _state.flags
 _EMPTY: dict = {}
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
+_REAL = _np.dtype(_np.float64)
 
 
 class GradError(RuntimeError):
@@ -201,7 +202,14 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             return Tensor(out)
         rule = rule.cx_rule  # e.g. sign: piecewise constant on real values, smooth on complex
     elif (kind == "c" or rule.cx_check) and (tan or track and _local.grad_enabled):
-        rule = _for_complex(rule, args, kind)  # a complex variant, or an error
+        cx = kind == "c"
+        if not cx:  # real-only rules, and rules with complex-only formulas: complex inputs?
+            for d in datas:
+                if getattr(d, "dtype", _REAL).kind == "c" or type(d) is complex:
+                    cx = True
+                    break
+        if cx:
+            rule = _for_complex(rule, args, kind)  # a complex variant, or an error
     if track and _local.grad_enabled:
         ver = [0]
         node = _record(rule, args, params, out, ver, tan)
