@@ -540,7 +540,7 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     if not diff and rule.vjp_all is None and rule.vjp_n is None:
         if isinstance(g, Tensor):
             g = g.data
-        if _flags["anomaly"] or rule.cx_variant or rule.name not in _fused_table(g):
+        if _flags["anomaly"] or rule.name not in _fused_table(g) or rule.cx_variant:
             _step_formulas(node, rule, g, grads, owned, heap, relevant)
             return
     raw = _saved_raw(node)

@@ -656,6 +656,8 @@ def exp2(x):
 
 def cbrt(x):
     """Real cube root (negative inputs give negative roots)."""
+    if getattr(_r.data(x), "dtype", None) is not None and _r.data(x).dtype.kind == "c":
+        raise TypeError("cbrt: complex input is not supported (as in NumPy)")
     return sign(x) * power(abs(x), 1.0 / 3.0)
 
 
