@@ -116,6 +116,7 @@ inf = _np.inf
 nan = _np.nan
 newaxis = None
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
+complex64, complex128 = _np.complex64, _np.complex128
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 bool_ = _np.bool_
 shape = _r.shape
