@@ -542,3 +542,14 @@ def test_backward_with_complex_gradient_and_custom_rules(backend):
     g = ad.grad(lambda u: gnp.sum(gnp.abs(square(u))))(z)
     np.testing.assert_allclose(to_numpy(g), to_numpy(ad.grad(
         lambda u: gnp.sum(gnp.abs(u * u)))(z)), rtol=1e-12)
+
+
+def test_numerical_grad_of_complex_input(backend):
+    from gpuad.testing import numerical_grad
+
+    z = np.array([1 + 2j, -0.5 + 0.3j])
+    g = numerical_grad(lambda u: gnp.sum(gnp.abs(u) ** 2 + gnp.real(u)), z)
+    np.testing.assert_allclose(g, 2 * z + 1, rtol=1e-6)
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(numerical_grad(lambda u: gnp.sum(u ** 3), x), 3 * x ** 2,
+                               rtol=1e-6)
