@@ -553,3 +553,26 @@ def test_numerical_grad_of_complex_input(backend):
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(numerical_grad(lambda u: gnp.sum(u ** 3), x), 3 * x ** 2,
                                rtol=1e-6)
+
+
+def test_broadcasting_in_place_writes_and_checkpoint(backend):
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((3, 1))
+    z = crandn(rng, 4)
+
+    def f(r, u):
+        y = r * u + gnp.exp(u)  # (3, 4): the real input's adjoint is summed, then made real
+        y *= u
+        y[1] = y[1] * 2j
+        return ad.checkpoint(lambda v: gnp.sin(v) * gnp.conj(v))(y)
+
+    check_grads(f, (x, z), order=2)
+    gx, gz = ad.grad(lambda r, u: gnp.sum(gnp.abs(f(r, u))), argnums=(0, 1))(x, z)
+    xt, zt = T(x), T(z)
+    y = xt * zt + torch.exp(zt)
+    y = y * zt
+    y = torch.cat([y[:1], y[1:2] * 2j, y[2:]])
+    (torch.sin(y) * y.conj()).abs().sum().backward()
+    assert to_numpy(gx).dtype == np.float64
+    np.testing.assert_allclose(to_numpy(gx), tn(xt.grad), rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(gz), tn(zt.grad), rtol=1e-10)
