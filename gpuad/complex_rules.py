@@ -252,18 +252,25 @@ def _complex_forward(rule: Rule, cfwd: Callable) -> None:
     rule.fwd = fwd
 
 
+def _cj(a):
+    """conj(a): on a raw array directly (first-order path), recorded on a Tensor."""
+    if not isinstance(a, Tensor) and hasattr(a, "conj"):
+        return a.conj()
+    return conj(a)
+
+
 def _conj_vjp(f):
     def vjp(g, ans, *args, **params):
-        c = f(conj(g), ans, *args, **params)
-        return None if c is None else conj(c)
+        c = f(_cj(g), ans, *args, **params)
+        return None if c is None else _cj(c)
 
     return vjp
 
 
 def _conj_vjp_n(f):
     def vjp_n(i, g, ans, *args, **params):
-        c = f(i, conj(g), ans, *args, **params)
-        return None if c is None else conj(c)
+        c = f(i, _cj(g), ans, *args, **params)
+        return None if c is None else _cj(c)
 
     return vjp_n
 
