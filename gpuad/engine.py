@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
+from collections.abc import Callable
 
 import numpy as _np
 
@@ -29,6 +30,7 @@ _flags = _state.flags
 _EMPTY: dict = {}
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
+_REAL = _np.dtype(_np.float64)
 
 
 class GradError(RuntimeError):
@@ -199,8 +201,20 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         from .anomaly import check_forward
 
         check_forward(rule, args, out)
-    if rule.nondiff or out.dtype.kind not in "fc":
-        return Tensor(out)
+    kind = out.dtype.kind
+    if rule.nondiff or kind not in "fc":
+        if kind != "c" or rule.cx_rule is None or not (tan or track and _local.grad_enabled):
+            return Tensor(out)
+        rule = rule.cx_rule  # e.g. sign: piecewise constant on real values, smooth on complex
+    elif (kind == "c" or rule.cx_check) and (tan or track and _local.grad_enabled):
+        cx = kind == "c"
+        if not cx:  # real-only rules, and rules with complex-only formulas: complex inputs?
+            for d in datas:
+                if getattr(d, "dtype", _REAL).kind == "c" or type(d) is complex:
+                    cx = True
+                    break
+        if cx:
+            rule = _for_complex(rule, args, kind)  # a complex variant, or an error
     if track and _local.grad_enabled:
         ver = [0]
         node = _record(rule, args, params, out, ver, tan)
@@ -385,6 +399,10 @@ def _fit(g, shape, dtype):
             elif tuple(g.shape) != tuple(shape):
                 g = _R.broadcast_to(g, shape)
     if g.dtype != dtype:
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            g = _R.real(g)  # a real input of a complex computation: the real part, by rule
+            if g.dtype == dtype:
+                return g
         g = _R.astype(g, dtype)
     return g
 
@@ -550,7 +568,7 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     if not diff and rule.vjp_all is None and rule.vjp_n is None:
         if isinstance(g, Tensor):
             g = g.data
-        if _flags["anomaly"] or rule.name not in _fused_table(g):
+        if _flags["anomaly"] or rule.name not in _fused_table(g) or rule.cx_variant:
             _step_formulas(node, rule, g, grads, owned, heap, relevant)
             return
     raw = _saved_raw(node)
@@ -569,7 +587,9 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     params = node.params
     edges = node.edges
     # anomaly mode checks each contribution, which the fused kernels do not report
-    fused = None if diff or _flags["anomaly"] else _fused_table(g).get(rule.name)
+    # complex variants never take the (real-only) fused kernels
+    fused = None if diff or _flags["anomaly"] or rule.cx_variant else \
+        _fused_table(g).get(rule.name)
     if ctx is not None:
         ctx.__enter__()
     try:
@@ -685,6 +705,12 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
                 f"backward: the output has shape {out.shape}; pass gradient= (a cotangent of "
                 f"that shape) or reduce it to a scalar first"
             )
+        if out.data.dtype.kind == "c":
+            raise GradError(
+                f"backward: the output is complex ({out.data.dtype}); a gradient is defined for "
+                f"a real loss. Reduce it with gnp.abs, gnp.real or gnp.imag first, or pass "
+                f"gradient= (a complex cotangent)"
+            )
         be = _by_array_type.get(type(out.data))
         gradient = be.xp.ones(out.data.shape, out.data.dtype)
     else:
@@ -726,6 +752,11 @@ def check_cotangent(where: str, out, c):
         raise TypeError(
             f"{where}: cotangent has dtype {data.dtype}; it must be floating point like the "
             f"output ({out.dtype})"
+        )
+    if data.dtype.kind == "c" and out.dtype.kind != "c":
+        raise TypeError(
+            f"{where}: cotangent has complex dtype {data.dtype} but the output is real "
+            f"({out.dtype}); pass a real cotangent"
         )
     if type(data) is not type(out.data):
         ob = _by_array_type.get(type(data))
@@ -928,3 +959,6 @@ def _snapshot_saved(node, ver):
 
 from . import rules as _R  # noqa: E402  (rules builds on apply)
 from . import rules as _rules  # noqa: E402  (the primitives themselves; _R is rebound)
+
+# complex_rules.for_complex, bound when gpuad.complex_rules is imported (it needs all of rules)
+_for_complex: Callable = None  # type: ignore[assignment]

@@ -42,6 +42,13 @@ def _reads(fn: Callable) -> set[str]:
 class Rule:
     """One primitive: forward, per-argument vjp and jvp formulas, and what they need saved."""
 
+    # complex values (gpuad/complex_rules.py): cplx is "holo", "own" or "real" (raises);
+    # cx_check: the forward looks for complex inputs; cx_rule: the variant recorded for them
+    cplx = "real"
+    cx_check = True
+    cx_rule: Rule | None = None
+    cx_variant = False
+
     def __init__(self, name, fwd, vjp, jvp, vjp_n, jvp_n, vjp_all, nondiff, guard, view):
         self.name = name
         self.fwd = fwd
@@ -123,10 +130,20 @@ class Rule:
 def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
          vjp_n: Callable | None = None, jvp_n: Callable | None = None,
          vjp_all: Callable | None = None, nondiff: bool = False, guard: bool = False,
-         view: bool = False) -> Callable:
-    """Declare a primitive and return the function that applies it."""
+         view: bool = False, cplx: str = "real") -> Callable:
+    """Declare a primitive and return the function that applies it.
+
+    ``cplx`` says how complex values are differentiated (docs/semantics.md): "holo" (the op is
+    holomorphic, its formulas hold for complex values as written), "own" (the formulas follow
+    the convention themselves) or "real" (differentiating complex values through it raises).
+    """
     rule = Rule(name, fwd, vjp, jvp, vjp_n, jvp_n, vjp_all, nondiff, guard, view)
     RULES[name] = rule
+    if cplx != "real":
+        if cplx not in ("holo", "own"):
+            raise ValueError(f"prim {name}: cplx must be 'holo', 'own' or 'real', not {cplx!r}")
+        rule.cplx = cplx
+        rule.cx_check = False
 
     def op(*args, **params):
         return apply(rule, args, params)

@@ -286,6 +286,15 @@ class Tensor:
 
     def swapaxes(self, a, b): return _R.swapaxes(self, a, b)
 
+    @property
+    def real(self) -> Tensor: return _R.real(self)
+
+    @property
+    def imag(self) -> Tensor: return _R.imag(self)
+
+    def conj(self) -> Tensor: return _R.conj(self)
+    def conjugate(self) -> Tensor: return _R.conj(self)
+
     def copy(self) -> Tensor:
         return _R.copy(self)
 

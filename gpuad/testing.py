@@ -136,17 +136,20 @@ def _check(f, args, order, modes, atol, rtol, eps, seed, level):
 
 
 def numerical_grad(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of scalar ``f`` at ``x`` (float64, element by element)."""
-    x = _host(x, np.float64).copy()
+    """Central-difference gradient of scalar ``f`` at ``x`` (float64, element by element;
+    for complex ``x``, ``dL/dx + i dL/dy`` as docs/semantics.md defines it)."""
+    x = _host(x).copy()
     g = np.zeros_like(x)
     be = get_backend()
+    steps = (eps, 1j * eps) if np.iscomplexobj(x) else (eps,)
     for i in np.ndindex(x.shape):
-        xp_, xm = x.copy(), x.copy()
-        xp_[i] += eps
-        xm[i] -= eps
-        # f sees Tensors on the active backend, so ``f(x) * host_array`` works on a GPU too
-        fp, fm = f(Tensor(be.asarray(xp_))), f(Tensor(be.asarray(xm)))
-        g[i] = (float(_host(fp, np.float64)) - float(_host(fm, np.float64))) / (2 * eps)
+        for h in steps:
+            xp_, xm = x.copy(), x.copy()
+            xp_[i] += h
+            xm[i] -= h
+            # f sees Tensors on the active backend, so ``f(x) * host_array`` works on a GPU too
+            fp, fm = f(Tensor(be.asarray(xp_))), f(Tensor(be.asarray(xm)))
+            g[i] += (h / eps) * (float(_host(fp).real) - float(_host(fm).real)) / (2 * eps)
     return g
 
 

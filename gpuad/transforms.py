@@ -18,6 +18,7 @@ import numpy as _np
 from . import _state
 from . import rules as _r
 from .backends import _by_array_type, get_backend
+from .complex_rules import is_complex
 from .engine import GradError, LeafNode, check_cotangent, current, edge_of, run_backward
 from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
@@ -408,6 +409,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
                 raise ValueError(
                     f"jvp: tangent of shape {_r.shape(tl)} for a primal of shape {_r.shape(pl)}"
                 )
+            if is_complex(tl) and not is_complex(pl):
+                raise TypeError(
+                    f"jvp: complex tangent ({_r.data(tl).dtype}) for the real primal {i}; a "
+                    f"real variable has real tangents (make the primal complex to vary it "
+                    f"off the real line)"
+                )
             dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
         args.append(tree_unflatten(p_def, dual))
     _ACTIVE_LEVELS.add(level)
@@ -438,6 +445,17 @@ def _with_tangent(p, t, level):
     if isinstance(t, Tensor) and not (t.requires_grad or t._tan):
         t = t.data
     return Tensor(p, _tan={level: t})
+
+
+def _no_complex(where: str, values) -> None:
+    """Jacobians are of real maps: one of complex values has a z and a conj(z) part."""
+    if any(is_complex(v) for v in values):
+        raise TypeError(
+            f"{where}: complex inputs{' or outputs' if where == 'jacrev' else ''} have no "
+            f"single Jacobian (it has a z and a conj(z) part); pass real and imaginary parts "
+            f"as separate real arguments, or use gpuad.vjp / gpuad.jvp, which follow the "
+            f"convention of docs/semantics.md"
+        )
 
 
 def _single(argnums):
@@ -502,6 +520,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jacrev", floating=True)
+        _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
@@ -551,6 +570,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             leaves = [_asarray(x, "jacfwd") for x in leaves]
             for x in leaves:
                 _float_check(x, "jacfwd", k)
+            _no_complex("jacfwd", leaves)
             in_defs.append(tdef)
             in_leaves.append(leaves)
             per_leaf = []

@@ -427,6 +427,13 @@ class CupyBackend(Backend):
         det = is_deterministic()
         if values.size == 0 or out.size == 0:
             return
+        if out.dtype.kind == "c":
+            # the scatter kernels add real numbers: scatter the real and imaginary parts apart
+            for part, take in ((1, cp.real), (1j, cp.imag)):
+                acc = cp.zeros(out.shape, dtype=out.real.dtype)
+                self.index_add(acc, index, cp.ascontiguousarray(take(values)))
+                out += part * acc
+            return
         if len(index) == 1 and isinstance(index[0], cp.ndarray) and index[0].dtype.kind in "iu":
             # row gather (embedding lookups, take along axis 0): one scatter over rows
             idx = index[0].astype(cp.int64, copy=False).ravel()

@@ -20,6 +20,7 @@ import numpy as _np
 
 from .. import rules as _r
 from ..backends import get_backend
+from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
 from ..rules import (  # noqa: F401  (re-exported primitives)
     abs,
@@ -107,7 +108,7 @@ from ..rules import power as _power
 from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
-from . import linalg, random  # noqa: F401
+from . import fft, linalg, random  # noqa: F401
 
 pi = _np.pi
 e = _np.e
@@ -115,6 +116,7 @@ inf = _np.inf
 nan = _np.nan
 newaxis = None
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
+complex64, complex128 = _np.complex64, _np.complex128
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 bool_ = _np.bool_
 shape = _r.shape
@@ -311,7 +313,8 @@ def mean(x, axis=None, keepdims: bool = False, dtype=None):
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
     d = x - mean(x, axis, keepdims=True)
-    return sum(square(d), axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
+    sq = real(d * conj(d)) if _r.data(d).dtype.kind == "c" else square(d)  # |d|**2, as NumPy
+    return sum(sq, axis, keepdims=keepdims) / builtins.max(_count(x, axis) - ddof, 0)
 
 
 def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
@@ -626,8 +629,11 @@ def inner(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened inputs. Example: ``gnp.vdot(a, b)``"""
-    return sum(_multiply(ravel(a), ravel(b)))
+    """Dot product of the flattened inputs, conjugating ``a`` (as NumPy).
+
+    Example: ``gnp.vdot(a, b)``
+    """
+    return sum(_multiply(conj(ravel(a)), ravel(b)))
 
 
 # ---- more NumPy names, built from the primitives ------------------------------------------------
@@ -648,6 +654,8 @@ def exp2(x):
 
 def cbrt(x):
     """Real cube root (negative inputs give negative roots)."""
+    if getattr(_r.data(x), "dtype", None) is not None and _r.data(x).dtype.kind == "c":
+        raise TypeError("cbrt: complex input is not supported (as in NumPy)")
     return sign(x) * power(abs(x), 1.0 / 3.0)
 
 

@@ -10,8 +10,13 @@ from ..tensor import Tensor
 
 
 def slogdet(a):
-    """(sign, log|det a|); only the second is differentiable."""
+    """(sign, log|det a|). For a real matrix the sign is piecewise constant (not
+    differentiated); for a complex one it is the phase ``det / |det|`` and differentiable."""
     d = a.data if isinstance(a, Tensor) else a
+    if getattr(d, "dtype", None) is not None and d.dtype.kind == "c":
+        from ..complex_rules import sign_det
+
+        return sign_det(a), logabsdet(a)
     sign = _r._xp(d).linalg.slogdet(d)[0]
     return (Tensor(sign) if isinstance(a, Tensor) else sign), logabsdet(a)
 
