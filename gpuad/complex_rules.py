@@ -314,9 +314,9 @@ def _variant(base: Rule, vjp=None, jvp=None) -> Rule:
 def is_complex(a) -> bool:
     """Whether ``a`` (a Tensor, array or Python number) holds complex values."""
     d = a.data if isinstance(a, Tensor) else a
-    dt = getattr(d, "dtype", None)
-    if dt is not None:
-        return dt.kind == "c"
+    kind = getattr(getattr(d, "dtype", None), "kind", None)  # a dtype class has no .kind
+    if kind is not None:
+        return kind == "c"
     return isinstance(d, complex)
 
 

@@ -210,7 +210,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         cx = kind == "c"
         if not cx:  # real-only rules, and rules with complex-only formulas: complex inputs?
             for d in datas:
-                if getattr(d, "dtype", _REAL).kind == "c" or type(d) is complex:
+                if getattr(getattr(d, "dtype", _REAL), "kind", "") == "c" or type(d) is complex:
                     cx = True
                     break
         if cx:
