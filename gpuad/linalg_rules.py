@@ -118,7 +118,14 @@ def _gaps(w):
 builtin_max = max
 
 
-def _require_zero(name, what, values, mask, scale):
+_VEC_HINT = ("make the loss depend on the vectors only through quantities that do not change "
+             "under a rotation inside each repeated eigenspace (projectors V_k V_k^T, ...), or "
+             "perturb the input")
+_VAL_HINT = ("only symmetric functions of a repeated eigenvalue's copies (their sum, sum of "
+             "squares, ...) are differentiable there")
+
+
+def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
     """Raise DegenerateError when ``values`` is not (to rounding) zero where ``mask`` holds."""
     v = data(values)
     xp = _r._xp(v)
@@ -129,10 +136,29 @@ def _require_zero(name, what, values, mask, scale):
     eps = _np.finfo(v.dtype).eps
     if float(xp.max(bad)) > 1e3 * eps ** 0.5 * s + 1e-300:
         raise DegenerateError(
-            f"{name}: {what}; the derivative does not exist at this input. Make the loss "
-            f"depend on the eigen/singular vectors only through quantities that do not change "
-            f"under a rotation inside each repeated eigenspace (projectors, U*U, ...), or "
-            f"perturb the input")
+            f"{name}: {what}; the derivative does not exist at this input: {hint}")
+
+
+def _recorded(*xs) -> bool:
+    """Whether a formula's result will itself be differentiated (a higher-order derivative)."""
+    from .tensor import Tensor
+
+    return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+
+
+def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
+    """At a repeated eigenvalue (``deg``: coinciding pairs) first derivatives exist for symmetric
+    functions of the copies only; higher derivatives are not implemented."""
+    if not bool(_r._xp(deg).any(deg)):
+        return
+    if higher:
+        raise DegenerateError(
+            f"{name}: second and higher derivatives at a repeated {what} are not implemented "
+            f"(first derivatives of functions that do not depend on the basis of the repeated "
+            f"{what}'s space are); perturb the input")
+    if gvals is not None:
+        _require_zero(name, f"the loss depends on individual copies of a repeated {what}",
+                      _row(gvals) - _col(gvals), deg, gvals, _VAL_HINT)
 
 
 # ---- eigh -------------------------------------------------------------------------------------
@@ -160,10 +186,11 @@ def _eigh_vjp(g, ans, a, uplo):
     n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _degenerate_guard("eigh", deg, _recorded(g, ans, a), gw)
     inner = _diag_embed(gw)
     if not _all_zero(gv):
         vtgv = matmul(_T(v), gv)
-        f, deg = _gaps(w)
         _require_zero("eigh", "the loss depends on the choice of eigenvectors of a repeated "
                       "eigenvalue", vtgv - _T(vtgv), deg, vtgv)
         inner = inner + f * vtgv
@@ -174,8 +201,9 @@ def _eigh_vjp(g, ans, a, uplo):
 def _eigh_jvp(t, ans, a, uplo):
     n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _degenerate_guard("eigh", deg, _recorded(t, ans, a))
     c = matmul(_T(v), matmul(_sym_from(t, uplo), v))
-    f, _ = _gaps(w)
     return _pack(shape(a)[:-2], [_diag_part(c), matmul(v, f * c)])
 
 
@@ -202,19 +230,23 @@ def _refuse_complex(name, ans):
             f"eigh, or differentiate a real function computed another way")
 
 
+def _eig_degenerate(deg):
+    if bool(_r._xp(deg).any(deg)):
+        raise DegenerateError(
+            "eig: the matrix has a repeated eigenvalue; eig is not differentiated there (a "
+            "non-symmetric matrix may be defective); use eigh for symmetric matrices, or "
+            "perturb the input")
+
+
 def _eig_vjp(g, ans, a):
     _refuse_complex("eig", ans)
     n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
     inner = _diag_embed(gw)
+    f, deg = _gaps(w)
+    _eig_degenerate(deg)
     if not _all_zero(gv):
-        f, deg = _gaps(w)
-        if bool(_r._xp(deg).any(deg)):
-            raise DegenerateError(
-                "eig: the matrix has a repeated eigenvalue and the loss depends on the "
-                "eigenvectors; their derivative does not exist here (only eigenvalue-only "
-                "functions can be differentiated at a repeated eigenvalue)")
         # unit-norm eigenvectors: remove the component along each v_i first
         gv = gv - v * _row(_diag_part(matmul(_T(v), gv)))
         inner = inner + f * matmul(_T(v), gv)
@@ -226,8 +258,9 @@ def _eig_jvp(t, ans, a):
     _refuse_complex("eig", ans)
     n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _eig_degenerate(deg)
     c = _r.solve(v, matmul(t, v))
-    f, _ = _gaps(w)
     dv = matmul(v, f * c)
     dv = dv - v * _row(_diag_part(matmul(_T(v), dv)))
     return _pack(shape(a)[:-2], [_diag_part(c), dv])
@@ -271,10 +304,27 @@ def _complement_adjoint(name, q1, q2, gq2):
     return -matmul(q2, matmul(_T(gq2), q1))
 
 
-def _svd_core_vjp(a, s, u, v, gs, gu, gv):
+def _zero_singular(s, m, n, higher):
+    """Singular values that are zero to rounding (they matter when m != n)."""
+    sd = data(s)
+    xp = _r._xp(sd)
+    k = builtin_min(m, n)
+    eps = _np.finfo(sd.dtype).eps
+    smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
+    zero_s = sd <= 10 * builtin_max(m, n) * eps * smax
+    if higher and bool(xp.any(zero_s)):
+        raise DegenerateError(
+            "svd: second and higher derivatives of the singular vectors of a non-square matrix "
+            "with a zero singular value are not implemented; perturb the input")
+    return zero_s
+
+
+def _svd_core_vjp(a, s, u, v, gs, gu, gv, higher):
     """Adjoint of the reduced SVD a = u diag(s) v^T (u: m x k, v: n x k)."""
     m, n = shape(a)[-2:]
     k = builtin_min(m, n)
+    f, deg = _gaps(s * s)
+    _degenerate_guard("svd", deg, higher, gs, "singular value")
     inner = _diag_embed(gs)
     zero_s = None
     need_vec = gu is not None or gv is not None
@@ -285,7 +335,6 @@ def _svd_core_vjp(a, s, u, v, gs, gu, gv):
         vtgv = matmul(_T(v), gv)
         au = utgu - _T(utgu)
         av = vtgv - _T(vtgv)
-        f, deg = _gaps(s * s)
         j = au * _row(s) + _col(s) * av
         scale = (_r.max(_r.abs(utgu)) + _r.max(_r.abs(vtgv))) * _r.max(s) if k else j
         _require_zero("svd", "the loss depends on the choice of singular vectors of a repeated "
@@ -293,11 +342,8 @@ def _svd_core_vjp(a, s, u, v, gs, gu, gv):
         inner = inner + f * j
     ga = matmul(u, matmul(inner, _T(v)))
     if need_vec and m != n:
-        sd = data(s)
-        xp = _r._xp(sd)
-        eps = _np.finfo(sd.dtype).eps
-        smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
-        zero_s = sd <= 10 * builtin_max(m, n) * eps * smax
+        xp = _r._xp(data(s))
+        zero_s = _zero_singular(s, m, n, higher)
         sinv = where(zero_s, 0, 1 / where(zero_s, 1, s))
         if m > k:
             proj = gu - matmul(u, utgu)
@@ -335,7 +381,8 @@ def _svd_vjp(g, ans, a, full):
     else:
         v = _T(vh)
     vec = not (_all_zero(gu) and _all_zero(gv))
-    return _svd_core_vjp(a, s, u, v, gs, gu if vec else None, gv if vec else None)
+    return _svd_core_vjp(a, s, u, v, gs, gu if vec else None, gv if vec else None,
+                         _recorded(g, ans, a))
 
 
 def _svd_jvp(t, ans, a, full):
@@ -347,19 +394,17 @@ def _svd_jvp(t, ans, a, full):
         u, v = u1, v1
     else:
         v = _T(vh)
+    higher = _recorded(t, ans, a)
+    f, deg = _gaps(s * s)
+    _degenerate_guard("svd", deg, higher, what="singular value")
     c = matmul(_T(u), matmul(t, v))
     ds = _diag_part(c)
-    f, _ = _gaps(s * s)
     cs = c * _row(s)
     sc = _col(s) * c
     du = matmul(u, f * (cs + _T(cs)))
     dv = matmul(v, f * (sc + _T(sc)))
     if m != n:
-        sd = data(s)
-        xp = _r._xp(sd)
-        eps = _np.finfo(sd.dtype).eps
-        smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
-        zero_s = sd <= 10 * builtin_max(m, n) * eps * smax
+        zero_s = _zero_singular(s, m, n, higher)
         sinv = _row(where(zero_s, 0, 1 / where(zero_s, 1, s)))
         if m > k:
             tv = matmul(t, v)
