@@ -17,16 +17,23 @@ docs/semantics.md, "Linear algebra at degenerate inputs".
 
 from __future__ import annotations
 
-import operator
-from typing import Any, NamedTuple
+import operator as _operator
+from typing import Any as _Any
+from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
 
 from .. import rules as _r
-from ..linalg_rules import DegenerateError, _sym_from, _unpack, eig_, eigh_, pinv_, qr_, svd_
-from ..rules import MissingRuleError, det, inv, logabsdet, solve  # noqa: F401
+from ..linalg_rules import DegenerateError, _sym_from, _unpack
+from ..linalg_rules import eig_ as _eig
+from ..linalg_rules import eigh_ as _eigh
+from ..linalg_rules import pinv_ as _pinv
+from ..linalg_rules import qr_ as _qr
+from ..linalg_rules import svd_ as _svd
+from ..rules import MissingRuleError, det, inv, solve  # noqa: F401
 from ..rules import cholesky as _cholesky
-from ..tensor import Tensor
+from ..rules import logabsdet as _logabsdet
+from ..tensor import Tensor as _Tensor
 
 LinAlgError = _np.linalg.LinAlgError
 
@@ -39,30 +46,34 @@ __all__ = [
 ]
 
 
-class EighResult(NamedTuple):
-    eigenvalues: Any
-    eigenvectors: Any
+class _EighResult(_NamedTuple):
+    eigenvalues: _Any
+    eigenvectors: _Any
 
 
-class EigResult(NamedTuple):
-    eigenvalues: Any
-    eigenvectors: Any
+class _EigResult(_NamedTuple):
+    eigenvalues: _Any
+    eigenvectors: _Any
 
 
-class SVDResult(NamedTuple):
-    U: Any
-    S: Any
-    Vh: Any
+class _SVDResult(_NamedTuple):
+    U: _Any
+    S: _Any
+    Vh: _Any
 
 
-class QRResult(NamedTuple):
-    Q: Any
-    R: Any
+class _QRResult(_NamedTuple):
+    Q: _Any
+    R: _Any
 
 
-class SlogdetResult(NamedTuple):
-    sign: Any
-    logabsdet: Any
+class _SlogdetResult(_NamedTuple):
+    sign: _Any
+    logabsdet: _Any
+
+
+for _cls in (_EighResult, _EigResult, _SVDResult, _QRResult, _SlogdetResult):
+    _cls.__name__ = _cls.__qualname__ = _cls.__name__[1:]  # NumPy's names in reprs
 
 
 def _gnp():
@@ -72,11 +83,11 @@ def _gnp():
 
 
 def _tracked(*xs) -> bool:
-    return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+    return any(isinstance(x, _Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
 
 
 def _like(a, out):
-    return Tensor(out) if isinstance(a, Tensor) else out
+    return _Tensor(out) if isinstance(a, _Tensor) else out
 
 
 def _raw(a):
@@ -106,12 +117,12 @@ def _float_input(a):
 
 # ---- determinants, inverses -------------------------------------------------------------------
 
-def slogdet(a) -> SlogdetResult:
+def slogdet(a) -> _SlogdetResult:
     """``(sign, log|det a|)``; the second is differentiable. Example: ``gnp.linalg.slogdet(a)``"""
     _matrices(a, "slogdet", square=True)
     d = _raw(a)
     sign = _r._xp(d).linalg.slogdet(d)[0]
-    return SlogdetResult(_like(a, sign), logabsdet(_float_input(a)))
+    return _SlogdetResult(_like(a, sign), _logabsdet(_float_input(a)))
 
 
 def cholesky(a, /, *, upper: bool = False):
@@ -130,7 +141,7 @@ def matrix_power(a, n: int):
     Example: ``gnp.linalg.matrix_power(a, -2)``
     """
     try:
-        n = operator.index(n)
+        n = _operator.index(n)
     except TypeError as e:
         raise TypeError("matrix_power: exponent must be an integer") from e
     _matrices(a, "matrix_power", square=True)
@@ -152,7 +163,7 @@ def matrix_power(a, n: int):
     return result
 
 
-def pinv(a, rcond=None, hermitian: bool = False, *, rtol: Any = _np._NoValue):
+def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
     """The Moore-Penrose pseudo-inverse; its derivative is exact where the rank is locally
     constant (singular values below the cut-off count as zero).
 
@@ -171,7 +182,7 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol: Any = _np._NoValue):
         raise ValueError("pinv: `rtol` and `rcond` can't be both set.")
     if hermitian:  # NumPy reads the lower triangle only
         a = _sym_from(a, "L")
-    return pinv_(a, rcond=rcond)
+    return _pinv(a, rcond=rcond)
 
 
 def tensorinv(a, ind: int = 2):
@@ -217,7 +228,7 @@ def tensorsolve(a, b, axes=None):
 
 # ---- decompositions ---------------------------------------------------------------------------
 
-def eigh(a, UPLO: str = "L") -> EighResult:
+def eigh(a, UPLO: str = "L") -> _EighResult:
     """Eigenvalues (ascending) and eigenvectors of symmetric matrices, reading the ``UPLO``
     triangle only (``'L'`` or ``'U'``).
 
@@ -228,8 +239,8 @@ def eigh(a, UPLO: str = "L") -> EighResult:
         raise ValueError("eigh: UPLO argument must be 'L' or 'U'")
     _matrices(a, "eigh", square=True)
     n = _r.shape(a)[-1]
-    w, v = _unpack(eigh_(_float_input(a), uplo=uplo), [(n,), (n, n)])
-    return EighResult(w, v)
+    w, v = _unpack(_eigh(_float_input(a), uplo=uplo), [(n,), (n, n)])
+    return _EighResult(w, v)
 
 
 def eigvalsh(a, UPLO: str = "L"):
@@ -244,7 +255,7 @@ def eigvalsh(a, UPLO: str = "L"):
     return eigh(a, UPLO)[0]
 
 
-def eig(a) -> EigResult:
+def eig(a) -> _EigResult:
     """Eigenvalues and right eigenvectors (unit norm) of square matrices.
 
     Differentiable when the eigenvalues are real (then NumPy returns real arrays); complex
@@ -253,8 +264,8 @@ def eig(a) -> EigResult:
     """
     _matrices(a, "eig", square=True)
     n = _r.shape(a)[-1]
-    w, v = _unpack(eig_(_float_input(a)), [(n,), (n, n)])
-    return EigResult(w, v)
+    w, v = _unpack(_eig(_float_input(a)), [(n,), (n, n)])
+    return _EigResult(w, v)
 
 
 def eigvals(a):
@@ -279,19 +290,19 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
                                                               hermitian=True))
         if hermitian and isinstance(d, _np.ndarray):
             res = _np.linalg.svd(d, full_matrices=full_matrices, hermitian=True)
-            return SVDResult(*(_like(a, r) for r in res))
+            return _SVDResult(*(_like(a, r) for r in res))
     a = _float_input(a)
     if hermitian:
         a = _sym_from(a, "L")
     m, n = _r.shape(a)[-2:]
     k = min(m, n)
     full = bool(full_matrices) and compute_uv and m != n
-    packed = svd_(a, full=full)
+    packed = _svd(a, full=full)
     shapes = [(k,), (m, m if full else k), (n if full else k, n)]
     s, u, vh = _unpack(packed, shapes)
     if not compute_uv:
         return s
-    return SVDResult(u, s, vh)
+    return _SVDResult(u, s, vh)
 
 
 def svdvals(x, /):
@@ -320,16 +331,16 @@ def qr(a, mode: str = "reduced"):
     m, n = _r.shape(a)[-2:]
     if m >= n:
         complete = mode == "complete" and m > n
-        q, r = _unpack(qr_(a, complete=complete),
+        q, r = _unpack(_qr(a, complete=complete),
                        [(m, m if complete else n), (m if complete else n, n)])
     else:  # A = [X | Y] with X square: Q R1 = X, R = [R1 | Q^T Y]
         x = _r.getitem(a, (Ellipsis, slice(None), slice(0, m)))
         y = _r.getitem(a, (Ellipsis, slice(None), slice(m, n)))
-        q, r1 = _unpack(qr_(x, complete=False), [(m, m), (m, m)])
+        q, r1 = _unpack(_qr(x, complete=False), [(m, m), (m, m)])
         r = _r.concatenate([r1, _r.matmul(_r.swapaxes(q, -1, -2), y)], _r.ndim(a) - 1)
     if mode == "r":
         return r
-    return QRResult(q, r)
+    return _QRResult(q, r)
 
 
 # ---- least squares, rank, condition -----------------------------------------------------------
@@ -358,7 +369,7 @@ def lstsq(a, b, rcond=None):
     sd = _raw(s)
     xp = _r._xp(sd)
     rank = int(xp.sum(sd > rcond * sd[0])) if sd.size else 0
-    x = _r.matmul(pinv_(a, rcond=rcond), b)
+    x = _r.matmul(_pinv(a, rcond=rcond), b)
     if rank == n and m > n:
         r = b - _r.matmul(a, x)
         resid = _r.sum(r * r, 0)

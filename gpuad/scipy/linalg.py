@@ -14,14 +14,13 @@ Arguments that only concern SciPy's memory handling (``overwrite_a``, ``check_fi
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as _np
 
 from .. import rules as _r
-from ..linalg_rules import _sym_from, solve_tri_
+from ..linalg_rules import _sym_from
 from ..linalg_rules import expm as _expm
 from ..linalg_rules import solve_sylvester as _sylvester
+from ..linalg_rules import solve_tri_ as _solve_tri
 from ..linalg_rules import sqrtm as _sqrtm
 from ..numpy import linalg as _nla
 
@@ -67,7 +66,7 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
     if trans in (2, "C", "c") and _is_complex(a):
         raise NotImplementedError("solve_triangular: trans='C' with complex a is not "
                                   "supported yet")
-    return solve_tri_(_nla._float_input(a), _nla._float_input(b), lower=bool(lower),
+    return _solve_tri(_nla._float_input(a), _nla._float_input(b), lower=bool(lower),
                       trans=code, unit=bool(unit_diagonal))
 
 
@@ -170,7 +169,7 @@ def det(a, overwrite_a: bool = False, check_finite: bool = True):
 
 
 def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
-          check_finite: bool = True, assume_a: Any = None, transposed: bool = False):
+          check_finite: bool = True, assume_a=None, transposed: bool = False):
     """Solve ``a x = b``. ``assume_a`` 'sym'/'her'/'pos' reads one triangle (``lower``),
     'lower triangular'/'upper triangular' a triangular solve, otherwise a general solve.
 
@@ -209,11 +208,11 @@ def eigh(a, b=None, *, lower: bool = True, eigvals_only: bool = False,
         el = _nla.cholesky(_sym_from(_nla._float_input(b), uplo))
         a_s = _sym_from(_nla._float_input(a), uplo)
         # C = L^{-1} A L^{-T}, symmetric; v = L^{-T} y
-        x = solve_tri_(el, a_s, lower=True, trans=0, unit=False)
-        c = _r.swapaxes(solve_tri_(el, _r.swapaxes(x, -1, -2), lower=True, trans=0, unit=False),
+        x = _solve_tri(el, a_s, lower=True, trans=0, unit=False)
+        c = _r.swapaxes(_solve_tri(el, _r.swapaxes(x, -1, -2), lower=True, trans=0, unit=False),
                         -1, -2)
         w, y = _nla.eigh(c)
-        v = solve_tri_(el, y, lower=True, trans=1, unit=False)
+        v = _solve_tri(el, y, lower=True, trans=1, unit=False)
     return w if eigvals_only else (w, v)
 
 
