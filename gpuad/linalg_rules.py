@@ -118,8 +118,10 @@ def _gaps(w):
 builtin_max = max
 
 
-_VEC_HINT = ("make the loss depend on the vectors only through quantities that do not change "
-             "under a rotation inside each repeated eigenspace (projectors V_k V_k^T, ...), or "
+_VEC_HINT = ("the eigenvectors (singular vectors) of a repeated eigenvalue (singular value) have "
+             "no derivative, and even a basis-independent function of them, such as the "
+             "projector onto their space, cannot be differentiated from their cotangent; "
+             "express such a projector through the other vectors (I - V_rest V_rest^T), or "
              "perturb the input")
 _VAL_HINT = ("only symmetric functions of a repeated eigenvalue's copies (their sum, sum of "
              "squares, ...) are differentiable there")
@@ -144,6 +146,15 @@ def _recorded(*xs) -> bool:
     from .tensor import Tensor
 
     return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+
+
+def _no_forward_at_degenerate(name, deg, what="eigenvalue"):
+    if bool(_r._xp(deg).any(deg)):
+        raise DegenerateError(
+            f"{name}: forward-mode derivatives at a repeated {what} are not implemented (forward "
+            f"mode cannot tell whether the result is used only through symmetric functions of "
+            f"the repeated {what}s, the only ones differentiable there); use reverse mode "
+            f"(grad, vjp) for those, or perturb the input")
 
 
 def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
@@ -191,8 +202,8 @@ def _eigh_vjp(g, ans, a, uplo):
     inner = _diag_embed(gw)
     if not _all_zero(gv):
         vtgv = matmul(_T(v), gv)
-        _require_zero("eigh", "the loss depends on the choice of eigenvectors of a repeated "
-                      "eigenvalue", vtgv - _T(vtgv), deg, vtgv)
+        _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
+                      vtgv, deg, vtgv)
         inner = inner + f * vtgv
     gs = matmul(v, matmul(inner, _T(v)))
     return _to_triangle(gs, uplo)
@@ -202,7 +213,7 @@ def _eigh_jvp(t, ans, a, uplo):
     n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
     f, deg = _gaps(w)
-    _degenerate_guard("eigh", deg, _recorded(t, ans, a))
+    _no_forward_at_degenerate("eigh", deg)
     c = matmul(_T(v), matmul(_sym_from(t, uplo), v))
     return _pack(shape(a)[:-2], [_diag_part(c), matmul(v, f * c)])
 
@@ -314,8 +325,8 @@ def _zero_singular(s, m, n, higher):
     zero_s = sd <= 10 * builtin_max(m, n) * eps * smax
     if higher and bool(xp.any(zero_s)):
         raise DegenerateError(
-            "svd: second and higher derivatives of the singular vectors of a non-square matrix "
-            "with a zero singular value are not implemented; perturb the input")
+            "svd: forward-mode and higher derivatives of the singular vectors of a non-square "
+            "matrix with a zero singular value are not implemented; perturb the input")
     return zero_s
 
 
@@ -336,9 +347,9 @@ def _svd_core_vjp(a, s, u, v, gs, gu, gv, higher):
         au = utgu - _T(utgu)
         av = vtgv - _T(vtgv)
         j = au * _row(s) + _col(s) * av
-        scale = (_r.max(_r.abs(utgu)) + _r.max(_r.abs(vtgv))) * _r.max(s) if k else j
-        _require_zero("svd", "the loss depends on the choice of singular vectors of a repeated "
-                      "singular value", j, deg, scale)
+        for blk in (utgu, vtgv):
+            _require_zero("svd", "the loss depends on the singular vectors of a repeated "
+                          "singular value", blk, deg, blk)
         inner = inner + f * j
     ga = matmul(u, matmul(inner, _T(v)))
     if need_vec and m != n:
@@ -394,9 +405,8 @@ def _svd_jvp(t, ans, a, full):
         u, v = u1, v1
     else:
         v = _T(vh)
-    higher = _recorded(t, ans, a)
     f, deg = _gaps(s * s)
-    _degenerate_guard("svd", deg, higher, what="singular value")
+    _no_forward_at_degenerate("svd", deg, "singular value")
     c = matmul(_T(u), matmul(t, v))
     ds = _diag_part(c)
     cs = c * _row(s)
@@ -404,7 +414,7 @@ def _svd_jvp(t, ans, a, full):
     du = matmul(u, f * (cs + _T(cs)))
     dv = matmul(v, f * (sc + _T(sc)))
     if m != n:
-        zero_s = _zero_singular(s, m, n, higher)
+        zero_s = _zero_singular(s, m, n, True)
         sinv = _row(where(zero_s, 0, 1 / where(zero_s, 1, s)))
         if m > k:
             tv = matmul(t, v)
@@ -436,8 +446,10 @@ def _qr_shapes(a, complete):
 
 
 def _check_full_rank(name, r):
-    d = data(_diag_part(r))
-    if bool(_r._xp(d).any(d == 0)):
+    d = _r._xp(data(r)).abs(data(_diag_part(r)))
+    n = d.shape[-1]
+    tol = builtin_max(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
+    if n and bool(_r._xp(d).any(d <= tol)):
         raise DegenerateError(
             f"{name}: R has a zero on its diagonal (the matrix is rank deficient); QR is not "
             f"differentiable there")

@@ -126,13 +126,16 @@ def slogdet(a) -> _SlogdetResult:
 
 
 def cholesky(a, /, *, upper: bool = False):
-    """The Cholesky factor ``L`` (``a = L L^T``), or ``L^T`` with ``upper=True``.
+    """The Cholesky factor ``L`` (``a = L L^T``, reading the lower triangle), or ``U``
+    (``a = U^T U``, reading the upper triangle) with ``upper=True``.
 
     Example: ``gnp.linalg.cholesky(a @ a.T + eye)``
     """
     _matrices(a, "cholesky", square=True)
-    low = _cholesky(_float_input(a))
-    return _r.swapaxes(low, -1, -2) if upper else low
+    a = _float_input(a)
+    if upper:  # reads the upper triangle, as NumPy does: U = cholesky(a^T)^T
+        return _r.swapaxes(_cholesky(_r.swapaxes(a, -1, -2)), -1, -2)
+    return _cholesky(a)
 
 
 def matrix_power(a, n: int):
@@ -470,9 +473,10 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     """Vector and matrix norms as ``numpy.linalg.norm``: vectors ``ord`` None, 2, 1, inf, -inf,
     0 or any p; matrices 'fro', 'nuc', 1, -1, 2, -2, inf, -inf; ``axis`` an int or a pair.
 
-    At points where a norm is not differentiable a subgradient is returned: 0 for the 2-norm at
-    0, an even share among tied maxima (spectral norm at a repeated top singular value, inf-norm
-    ties). Example: ``gnp.linalg.norm(a, "nuc")``
+    At points where a vector or entrywise norm is not differentiable a subgradient is returned
+    (0 for the 2-norm at 0, an even share among exactly tied maxima); the spectral norms (2,
+    -2) at a repeated extreme singular value raise DegenerateError. Example:
+    ``gnp.linalg.norm(a, "nuc")``
     """
     x = _float_input(x)
     nd = _r.ndim(x)
