@@ -67,12 +67,16 @@ def _tri_mask(n, like, lower, k=0):
 
 def _pack_raw(xp, lead, parts):
     """Forward packing: each result flattened past the batch shape ``lead``, then joined."""
-    return xp.concatenate([p.reshape(lead + (-1,)) for p in parts], axis=-1)
+    nb = len(lead)
+    return xp.concatenate([p.reshape(lead + (int(_np.prod(p.shape[nb:])),)) for p in parts],
+                          axis=-1)
 
 
 def _pack(lead, parts):
     """Differentiable packing (for tangents), the inverse of :func:`_unpack`."""
-    return _r.concatenate([reshape(p, lead + (-1,)) for p in parts], axis=len(lead))
+    nb = len(lead)
+    return _r.concatenate([reshape(p, lead + (int(_np.prod(shape(p)[nb:])),)) for p in parts],
+                          axis=nb)
 
 
 def _unpack(packed, shapes):
@@ -435,8 +439,22 @@ svd_ = prim("svd", _svd_fwd, vjp=[_svd_vjp], jvp=[_svd_jvp])
 
 # ---- qr (m >= n; the public function reduces m < n to this case) -------------------------------
 
+def _per_matrix(xp, fn, a):
+    """``fn`` on each matrix of a stack (for device functions that take 2-D input only)."""
+    if a.ndim == 2 or xp is _np:
+        return fn(a)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    outs = [fn(m) for m in flat]
+    if not outs:
+        outs = [fn(xp.zeros(a.shape[-2:], dtype=a.dtype))]
+        return tuple(xp.zeros(a.shape[:-2] + o.shape, dtype=o.dtype) for o in outs[0])
+    return tuple(xp.stack([o[k] for o in outs]).reshape(a.shape[:-2] + outs[0][k].shape)
+                 for k in range(len(outs[0])))
+
+
 def _qr_fwd(xp, a, complete):
-    q, r = xp.linalg.qr(a, mode="complete" if complete else "reduced")
+    mode = "complete" if complete else "reduced"
+    q, r = _per_matrix(xp, lambda m: xp.linalg.qr(m, mode=mode), a)
     return _pack_raw(xp, a.shape[:-2], [q, r])
 
 
@@ -448,6 +466,8 @@ def _qr_shapes(a, complete):
 def _check_full_rank(name, r):
     d = _r._xp(data(r)).abs(data(_diag_part(r)))
     n = d.shape[-1]
+    if d.size == 0:
+        return
     tol = builtin_max(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
     if n and bool(_r._xp(d).any(d <= tol)):
         raise DegenerateError(
@@ -510,7 +530,14 @@ qr_ = prim("qr", _qr_fwd, vjp=[_qr_vjp], jvp=[_qr_jvp])
 # ---- pinv -------------------------------------------------------------------------------------
 
 def _pinv_fwd(xp, a, rcond):
-    return xp.linalg.pinv(a, rcond)
+    if xp is _np:
+        return _np.linalg.pinv(a, rcond)
+    # NumPy's algorithm, batched, with an array rcond (one per matrix) as NumPy allows
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    cut = xp.asarray(rcond, dtype=s.dtype)[..., None] * xp.max(s, axis=-1, keepdims=True) \
+        if s.shape[-1] else s
+    sinv = xp.where(s > cut, 1 / xp.where(s > cut, s, 1), 0)
+    return xp.matmul(xp.swapaxes(vh, -1, -2) * sinv[..., None, :], xp.swapaxes(u, -1, -2))
 
 
 def _pinv_vjp(g, ans, a, rcond):
@@ -547,7 +574,10 @@ def _tri_matrix(a, lower, unit):
 def _tri_fwd(xp, a, b, lower, trans, unit):
     vec = b.ndim == 1
     bb = b[:, None] if vec else b
-    if xp is _np:
+    if a.size == 0 or bb.size == 0:  # nothing to solve (SciPy refuses empty batches)
+        shp = _np.broadcast_shapes(a.shape[:-2], bb.shape[:-2]) + bb.shape[-2:]
+        x = xp.zeros(shp, dtype=_np.result_type(a.dtype, bb.dtype, _np.float32))
+    elif xp is _np:
         import scipy.linalg as sl
 
         x = sl.solve_triangular(a, bb, trans=trans, lower=lower, unit_diagonal=unit)
@@ -568,7 +598,7 @@ def _tri_fwd_device(xp, a, b, lower, trans, unit):
             m = m + xp.eye(a.shape[-1], dtype=a.dtype)
         if trans:
             m = xp.swapaxes(m, -1, -2)
-        shp = xp.broadcast_shapes(m.shape[:-2], b.shape[:-2])
+        shp = _np.broadcast_shapes(m.shape[:-2], b.shape[:-2])
         return xp.linalg.solve(xp.broadcast_to(m, shp + m.shape[-2:]),
                                xp.broadcast_to(b, shp + b.shape[-2:]))
     return st(a, b, trans=trans, lower=lower, unit_diagonal=unit)
@@ -615,6 +645,14 @@ def _sylvester_fwd(xp, a, b, q):
         import scipy.linalg as sl
 
         return sl.solve_sylvester(a, b, q)
+    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
+        shp = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+        ab = xp.broadcast_to(a, shp + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        bb = xp.broadcast_to(b, shp + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        qb = xp.broadcast_to(q, shp + q.shape[-2:]).reshape((-1,) + q.shape[-2:])
+        outs = [_sylvester_fwd(xp, x, y, z) for x, y, z in zip(ab, bb, qb, strict=True)]
+        return xp.stack(outs).reshape(shp + q.shape[-2:]) if outs else \
+            xp.zeros(shp + q.shape[-2:], dtype=q.dtype)
     # no device Sylvester solver: (I (x) A + B^T (x) I) vec(X) = vec(Q), column-major vec
     m, n = a.shape[-1], b.shape[-1]
     k = xp.kron(xp.eye(n, dtype=a.dtype), a) + xp.kron(b.T, xp.eye(m, dtype=a.dtype))
@@ -672,8 +710,12 @@ def _expm_fwd(xp, a):
         import scipy.linalg as sl
 
         return sl.expm(a)
-    from cupyx.scipy.linalg import expm as cexpm  # type: ignore[import-not-found]
-
+    try:
+        from cupyx.scipy.linalg import expm as cexpm  # type: ignore[import-not-found]
+    except ImportError as e:  # pragma: no cover - older CuPy
+        raise NotImplementedError(
+            "expm: this CuPy has no cupyx.scipy.linalg.expm; upgrade CuPy or run expm under "
+            "the numpy backend") from e
     if a.ndim == 2:
         return cexpm(a)
     flat = a.reshape((-1,) + a.shape[-2:])
