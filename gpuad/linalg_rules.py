@@ -180,6 +180,10 @@ def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
 
 def _sym_from(t, uplo):
     """The symmetric matrix whose lower (``uplo='L'``) or upper triangle is that of ``t``."""
+    if data(t).dtype.kind == "c":
+        raise NotImplementedError(
+            "complex Hermitian input (hermitian=True, assume_a='her'/'pos'/'sym') is not "
+            "supported yet by gpuad's linear algebra; pass a real matrix")
     n = shape(t)[-1]
     lower = uplo == "L"
     strict = t * _tri_mask(n, t, lower, -1)
@@ -757,7 +761,10 @@ def _adjugate_fwd(xp, a):
     left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
     right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
     others = left * right * sign[..., None]
-    return xp.matmul(xp.swapaxes(vh, -1, -2) * others[..., None, :], xp.swapaxes(u, -1, -2))
+    vt, ut = xp.swapaxes(vh, -1, -2), xp.swapaxes(u, -1, -2)
+    if a.dtype.kind == "c":
+        vt, ut = xp.conj(vt), xp.conj(ut)
+    return xp.matmul(vt * others[..., None, :], ut)
 
 
 def _check_invertible(a):

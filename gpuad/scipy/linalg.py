@@ -85,6 +85,8 @@ def cho_factor(a, lower: bool = False, overwrite_a: bool = False, check_finite: 
 def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = True):
     """Solve ``a x = b`` given ``cho_factor(a)``; only the factor's triangle is read."""
     c, lower = c_and_lower
+    if _is_complex(c, b):
+        raise NotImplementedError("cho_solve: complex factors are not supported yet")
     if lower:  # L L^T x = b
         y = solve_triangular(c, b, lower=True)
         return solve_triangular(c, y, trans=1, lower=True)
