@@ -196,17 +196,16 @@ def _to_triangle(gs, uplo):
     return gs * _eye(n, gs) + (gs + _T(gs)) * _tri_mask(n, gs, uplo == "L", -1)
 
 
-def _eigh_fwd(xp, a, uplo):
+def _eigh_fwd(xp, a, uplo, n):
     w, v = xp.linalg.eigh(a, UPLO=uplo)
     return _pack_raw(xp, a.shape[:-2], [w, v])
 
 
-def _eigh_vjp(g, ans, a, uplo):
-    n = shape(a)[-1]
+def _eigh_vjp(g, ans, a, uplo, n):
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
     f, deg = _gaps(w)
-    _degenerate_guard("eigh", deg, _recorded(g, ans, a), gw)
+    _degenerate_guard("eigh", deg, _recorded(g, ans), gw)
     inner = _diag_embed(gw)
     if not _all_zero(gv):
         vtgv = matmul(_T(v), gv)
@@ -217,8 +216,7 @@ def _eigh_vjp(g, ans, a, uplo):
     return _to_triangle(gs, uplo)
 
 
-def _eigh_jvp(t, ans, a, uplo):
-    n = shape(a)[-1]
+def _eigh_jvp(t, ans, a, uplo, n):
     w, v = _unpack(ans, [(n,), (n, n)])
     f, deg = _gaps(w)
     _no_forward_at_degenerate("eigh", deg)
@@ -231,7 +229,7 @@ eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp])
 
 # ---- eig (real spectra) -----------------------------------------------------------------------
 
-def _eig_fwd(xp, a):
+def _eig_fwd(xp, a, n):
     if not hasattr(xp.linalg, "eig"):
         raise NotImplementedError(
             "eig: this backend's linalg has no general eigendecomposition (CuPy offers eigh "
@@ -257,9 +255,8 @@ def _eig_degenerate(deg):
             "perturb the input")
 
 
-def _eig_vjp(g, ans, a):
+def _eig_vjp(g, ans, a, n):
     _refuse_complex("eig", ans)
-    n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
     inner = _diag_embed(gw)
@@ -273,9 +270,8 @@ def _eig_vjp(g, ans, a):
     return _r.solve(_T(v), matmul(inner, _T(v)))
 
 
-def _eig_jvp(t, ans, a):
+def _eig_jvp(t, ans, a, n):
     _refuse_complex("eig", ans)
-    n = shape(a)[-1]
     w, v = _unpack(ans, [(n,), (n, n)])
     f, deg = _gaps(w)
     _eig_degenerate(deg)
@@ -290,13 +286,13 @@ eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp])
 
 # ---- svd --------------------------------------------------------------------------------------
 
-def _svd_fwd(xp, a, full):
+def _svd_fwd(xp, a, full, mn):
     u, s, vh = xp.linalg.svd(a, full_matrices=full)
     return _pack_raw(xp, a.shape[:-2], [s, u, vh])
 
 
-def _svd_shapes(a, full):
-    m, n = shape(a)[-2:]
+def _svd_shapes(mn, full):
+    m, n = mn
     k = builtin_min(m, n)
     return [(k,), (m, m if full else k), (n if full else k, n)]
 
@@ -338,9 +334,9 @@ def _zero_singular(s, m, n, higher):
     return zero_s
 
 
-def _svd_core_vjp(a, s, u, v, gs, gu, gv, higher):
+def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
     """Adjoint of the reduced SVD a = u diag(s) v^T (u: m x k, v: n x k)."""
-    m, n = shape(a)[-2:]
+    m, n = mn
     k = builtin_min(m, n)
     f, deg = _gaps(s * s)
     _degenerate_guard("svd", deg, higher, gs, "singular value")
@@ -378,11 +374,11 @@ def _svd_core_vjp(a, s, u, v, gs, gu, gv, higher):
     return ga
 
 
-def _svd_vjp(g, ans, a, full):
-    m, n = shape(a)[-2:]
+def _svd_vjp(g, ans, a, full, mn):
+    m, n = mn
     k = builtin_min(m, n)
-    s, u, vh = _unpack(ans, _svd_shapes(a, full))
-    gs, gu, gvh = _unpack(g, _svd_shapes(a, full))
+    s, u, vh = _unpack(ans, _svd_shapes(mn, full))
+    gs, gu, gvh = _unpack(g, _svd_shapes(mn, full))
     gv = _T(gvh)
     if full:
         u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
@@ -400,14 +396,14 @@ def _svd_vjp(g, ans, a, full):
     else:
         v = _T(vh)
     vec = not (_all_zero(gu) and _all_zero(gv))
-    return _svd_core_vjp(a, s, u, v, gs, gu if vec else None, gv if vec else None,
-                         _recorded(g, ans, a))
+    return _svd_core_vjp(mn, s, u, v, gs, gu if vec else None, gv if vec else None,
+                         _recorded(g, ans))
 
 
-def _svd_jvp(t, ans, a, full):
-    m, n = shape(a)[-2:]
+def _svd_jvp(t, ans, a, full, mn):
+    m, n = mn
     k = builtin_min(m, n)
-    s, u, vh = _unpack(ans, _svd_shapes(a, full))
+    s, u, vh = _unpack(ans, _svd_shapes(mn, full))
     if full:
         u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
         u, v = u1, v1
@@ -456,14 +452,14 @@ def _per_matrix(xp, fn, a):
                  for k in range(len(outs[0])))
 
 
-def _qr_fwd(xp, a, complete):
+def _qr_fwd(xp, a, complete, mn):
     mode = "complete" if complete else "reduced"
     q, r = _per_matrix(xp, lambda m: xp.linalg.qr(m, mode=mode), a)
     return _pack_raw(xp, a.shape[:-2], [q, r])
 
 
-def _qr_shapes(a, complete):
-    m, n = shape(a)[-2:]
+def _qr_shapes(mn, complete):
+    m, n = mn
     return [(m, m if complete else n), (m if complete else n, n)]
 
 
@@ -484,10 +480,10 @@ def _solve_r_right(b, r):
     return _T(solve_tri_(r, _T(b), lower=False, trans=1, unit=False))
 
 
-def _qr_vjp(g, ans, a, complete):
-    m, n = shape(a)[-2:]
-    q, r = _unpack(ans, _qr_shapes(a, complete))
-    gq, gr = _unpack(g, _qr_shapes(a, complete))
+def _qr_vjp(g, ans, a, complete, mn):
+    m, n = mn
+    q, r = _unpack(ans, _qr_shapes(mn, complete))
+    gq, gr = _unpack(g, _qr_shapes(mn, complete))
     if complete and m > n:
         q1 = getitem(q, (Ellipsis, _ALL, slice(0, n)))
         q2 = getitem(q, (Ellipsis, _ALL, slice(n, m)))
@@ -506,9 +502,9 @@ def _qr_vjp(g, ans, a, complete):
     return _T(solve_tri_(r, _T(gq + matmul(q, sym)), lower=False, trans=0, unit=False))
 
 
-def _qr_jvp(t, ans, a, complete):
-    m, n = shape(a)[-2:]
-    q, r = _unpack(ans, _qr_shapes(a, complete))
+def _qr_jvp(t, ans, a, complete, mn):
+    m, n = mn
+    q, r = _unpack(ans, _qr_shapes(mn, complete))
     q2 = None
     if complete and m > n:
         q2 = getitem(q, (Ellipsis, _ALL, slice(n, m)))
@@ -575,9 +571,8 @@ def _tri_matrix(a, lower, unit):
     return a * _tri_mask(n, a, lower)
 
 
-def _tri_fwd(xp, a, b, lower, trans, unit):
-    vec = b.ndim == 1
-    bb = b[:, None] if vec else b
+def _tri_fwd(xp, a, b, lower, trans, unit, vec):
+    bb = b[..., None] if vec else b
     if a.size == 0 or bb.size == 0:  # nothing to solve (SciPy refuses empty batches)
         shp = _np.broadcast_shapes(a.shape[:-2], bb.shape[:-2]) + bb.shape[-2:]
         x = xp.zeros(shp, dtype=_np.result_type(a.dtype, bb.dtype, _np.float32))
@@ -587,7 +582,7 @@ def _tri_fwd(xp, a, b, lower, trans, unit):
         x = sl.solve_triangular(a, bb, trans=trans, lower=lower, unit_diagonal=unit)
     else:
         x = _tri_fwd_device(xp, a, bb, lower, trans, unit)
-    return x[:, 0] if vec else x
+    return x[..., 0] if vec else x
 
 
 def _tri_fwd_device(xp, a, b, lower, trans, unit):
@@ -608,38 +603,37 @@ def _tri_fwd_device(xp, a, b, lower, trans, unit):
     return st(a, b, trans=trans, lower=lower, unit_diagonal=unit)
 
 
-def _tri_vjp_b(g, ans, a, b, lower, trans, unit):
-    return solve_tri_(a, g, lower=lower, trans=1 - trans, unit=unit)
+def _tri_vjp_b(g, ans, a, b, lower, trans, unit, vec):
+    return _tri_p(a, g, lower=lower, trans=1 - trans, unit=unit, vec=vec)
 
 
-def _tri_vjp_a(g, ans, a, b, lower, trans, unit):
-    gb = _tri_vjp_b(g, ans, a, b, lower, trans, unit)
-    if ndim(b) == 1:
-        gm = -(_col(gb) * _row(ans))
-    else:
-        gm = -matmul(gb, _T(ans))
+def _tri_vjp_a(g, ans, a, b, lower, trans, unit, vec):
+    gb = _tri_p(a, g, lower=lower, trans=1 - trans, unit=unit, vec=vec)
+    gm = -(_col(gb) * _row(ans)) if vec else -matmul(gb, _T(ans))
     if trans:
         gm = _T(gm)
     n = shape(a)[-1]
     return gm * _tri_mask(n, gm, lower, -1 if unit else 0)
 
 
-def _tri_jvp_a(t, ans, a, b, lower, trans, unit):
+def _tri_jvp_a(t, ans, a, b, lower, trans, unit, vec):
     n = shape(a)[-1]
     dm = t * _tri_mask(n, t, lower, -1 if unit else 0)
     if trans:
         dm = _T(dm)
-    if ndim(b) == 1:
-        rhs = getitem(matmul(dm, _col(ans)), (Ellipsis, 0))
-    else:
-        rhs = matmul(dm, ans)
-    return -solve_tri_(a, rhs, lower=lower, trans=trans, unit=unit)
+    rhs = getitem(matmul(dm, _col(ans)), (Ellipsis, 0)) if vec else matmul(dm, ans)
+    return -_tri_p(a, rhs, lower=lower, trans=trans, unit=unit, vec=vec)
 
 
-solve_tri_ = prim("solve_triangular", _tri_fwd, vjp=[_tri_vjp_a, _tri_vjp_b],
-                  jvp=[_tri_jvp_a,
-                       lambda t, ans, a, b, lower, trans, unit: solve_tri_(
-                           a, t, lower=lower, trans=trans, unit=unit)])
+_tri_p = prim("solve_triangular", _tri_fwd, vjp=[_tri_vjp_a, _tri_vjp_b],
+              jvp=[_tri_jvp_a,
+                   lambda t, ans, a, b, lower, trans, unit, vec: _tri_p(
+                       a, t, lower=lower, trans=trans, unit=unit, vec=vec)])
+
+
+def solve_tri_(a, b, *, lower: bool, trans: int, unit: bool):
+    """Solve op(tri(a)) x = b (``trans`` 0: a, 1: a^T); ``b`` a vector when it is 1-D."""
+    return _tri_p(a, b, lower=lower, trans=trans, unit=unit, vec=ndim(b) == 1)
 
 
 # ---- Sylvester equation, matrix square root, matrix exponential -------------------------------

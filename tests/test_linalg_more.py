@@ -209,6 +209,8 @@ CASES = [
         a, b, trans=2, unit_diagonal=True), N(3, 3), N(3)),
     ("solve_triangular_batched", lambda m, a, b: sp(m).solve_triangular(a, b, trans=1),
      WELL(2, 3, 3), N(2, 3, 2)),
+    ("solve_triangular_batched_vec", lambda m, a, b: sp(m).solve_triangular(a, b, lower=True),
+     WELL(2, 3, 3), N(3)),
     ("sp_cholesky", lambda m, a: sp(m).cholesky(a), SPD(3, 3)),
     ("sp_cholesky_lower", lambda m, a: sp(m).cholesky(a, lower=True), SPD(3, 3)),
     ("cho_solve_lower", lambda m, a, b: sp(m).cho_solve(sp(m).cho_factor(a, lower=True), b),
@@ -322,6 +324,15 @@ PEERS = [
     ("qr", lambda a, c: gnp.sum(L.qr(a)[0] * c[:, :3]) + gnp.sum(L.qr(a)[1] * c[:3, :3]),
      lambda a, c: (torch.linalg.qr(a)[0] * c[:, :3]).sum() + (
          torch.linalg.qr(a)[1] * c[:3, :3]).sum(), N(5, 3), N(5, 5)),
+    ("qr_wide", lambda a, c: gnp.sum(L.qr(a)[0] * c[:, :3]) + gnp.sum(L.qr(a)[1] * c[:3, :]),
+     lambda a, c: (torch.linalg.qr(a)[0] * c[:, :3]).sum() + (
+         torch.linalg.qr(a)[1] * c[:3, :]).sum(), N(3, 5), N(3, 5)),
+    ("svd_wide", lambda a, c: gnp.sum(L.svd(a, False)[1] * c[0, :3]) + gnp.sum(
+        P(L.svd(a, False)[2].T) * c),
+     lambda a, c: (torch.linalg.svd(a, False)[1] * c[0, :3]).sum() + (
+         P(torch.linalg.svd(a, False)[2].T) * c).sum(), SV(3, 5), N(5, 5)),
+    ("lstsq_underdetermined", lambda a, b: gnp.sum(L.lstsq(a, b)[0] ** 3),
+     lambda a, b: (torch.linalg.pinv(a) @ b).pow(3).sum(), SV(2, 4), N(2, 3)),
     ("pinv", lambda a, c: gnp.sum(L.pinv(a) * c), lambda a, c: (torch.linalg.pinv(a) * c).sum(),
      SV(4, 3), N(3, 4)),
     ("lstsq", lambda a, b: gnp.sum(L.lstsq(a, b)[0] ** 3),
@@ -371,6 +382,44 @@ def test_gradients_match_torch(backend, case):
         theirs_g[0] = np.tril(t + t.T) - np.diag(np.diag(t))
     for g, t in zip(_ours(ours, *arrays), theirs_g, strict=True):
         np.testing.assert_allclose(g, t, rtol=1e-8, atol=1e-10)
+
+
+HESSIANS = [
+    ("svdvals", lambda a: gnp.sum(L.svd(a, compute_uv=False) ** 3),
+     lambda a: (torch.linalg.svdvals(a) ** 3).sum(), SV(3, 2)),
+    ("eigh", lambda a: gnp.sum(L.eigh(a)[0] ** 3) + gnp.sum(L.eigh(a)[1][0] ** 4),
+     lambda a: (torch.linalg.eigh(a)[0] ** 3).sum() + (torch.linalg.eigh(a)[1][0] ** 4).sum(),
+     SYM(3, 3)),
+    ("qr", lambda a: gnp.sum(L.qr(a)[1] ** 3) + gnp.sum(L.qr(a)[0] ** 4),
+     lambda a: (torch.linalg.qr(a)[1] ** 3).sum() + (torch.linalg.qr(a)[0] ** 4).sum(),
+     N(3, 2)),
+    ("det", lambda a: L.det(a) ** 2, lambda a: torch.linalg.det(a) ** 2, N(3, 3)),
+    ("expm", lambda a: gnp.sum(gsl.expm(a) ** 2), lambda a: (torch.linalg.matrix_exp(a) ** 2)
+     .sum(), lambda r: 0.5 * N(2, 2)(r)),
+]
+
+
+@pytest.mark.parametrize("case", HESSIANS, ids=[h[0] for h in HESSIANS])
+def test_hessians_match_torch(backend, case):
+    name, ours, theirs, make = case
+    a = make(_rng(12))
+    if name == "eigh":
+        a = np.tril(a) + np.tril(a, -1).T  # torch reads the whole matrix: compare on a
+        # function of the lower triangle only
+        lower = np.tril(np.ones_like(a))
+
+        def from_lower(t):
+            low = t * torch.tensor(lower)
+            return low + torch.tril(low, -1).T
+
+        base = theirs
+        theirs = lambda t: base(from_lower(t))  # noqa: E731
+    h = to_numpy(ad.hessian(ours)(ad.get_backend().xp.asarray(a)))
+    th = torch.autograd.functional.hessian(theirs, torch.tensor(a)).numpy()
+    if name == "eigh":  # only the read (lower) triangle carries derivatives in both
+        mask = np.tril(np.ones_like(a)).astype(bool)
+        h, th = h[mask][:, mask], th[mask][:, mask]
+    np.testing.assert_allclose(h, th, rtol=1e-7, atol=1e-9)
 
 
 def test_sqrtm_and_sylvester_match_hips_autograd():

@@ -242,7 +242,7 @@ def eigh(a, UPLO: str = "L") -> _EighResult:
         raise ValueError("eigh: UPLO argument must be 'L' or 'U'")
     _matrices(a, "eigh", square=True)
     n = _r.shape(a)[-1]
-    w, v = _unpack(_eigh(_float_input(a), uplo=uplo), [(n,), (n, n)])
+    w, v = _unpack(_eigh(_float_input(a), uplo=uplo, n=n), [(n,), (n, n)])
     return _EighResult(w, v)
 
 
@@ -267,7 +267,7 @@ def eig(a) -> _EigResult:
     """
     _matrices(a, "eig", square=True)
     n = _r.shape(a)[-1]
-    w, v = _unpack(_eig(_float_input(a)), [(n,), (n, n)])
+    w, v = _unpack(_eig(_float_input(a), n=n), [(n,), (n, n)])
     return _EigResult(w, v)
 
 
@@ -300,7 +300,7 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     m, n = _r.shape(a)[-2:]
     k = min(m, n)
     full = bool(full_matrices) and compute_uv and m != n
-    packed = _svd(a, full=full)
+    packed = _svd(a, full=full, mn=(m, n))
     shapes = [(k,), (m, m if full else k), (n if full else k, n)]
     s, u, vh = _unpack(packed, shapes)
     if not compute_uv:
@@ -334,12 +334,12 @@ def qr(a, mode: str = "reduced"):
     m, n = _r.shape(a)[-2:]
     if m >= n:
         complete = mode == "complete" and m > n
-        q, r = _unpack(_qr(a, complete=complete),
+        q, r = _unpack(_qr(a, complete=complete, mn=(m, n)),
                        [(m, m if complete else n), (m if complete else n, n)])
     else:  # A = [X | Y] with X square: Q R1 = X, R = [R1 | Q^T Y]
         x = _r.getitem(a, (Ellipsis, slice(None), slice(0, m)))
         y = _r.getitem(a, (Ellipsis, slice(None), slice(m, n)))
-        q, r1 = _unpack(_qr(x, complete=False), [(m, m), (m, m)])
+        q, r1 = _unpack(_qr(x, complete=False, mn=(m, m)), [(m, m), (m, m)])
         r = _r.concatenate([r1, _r.matmul(_r.swapaxes(q, -1, -2), y)], _r.ndim(a) - 1)
     if mode == "r":
         return r
