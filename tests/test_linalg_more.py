@@ -730,3 +730,16 @@ def test_cupy_lacks_eig_and_sqrtm():
             L.eig(cupy.eye(3))
         with pytest.raises(NotImplementedError, match="sqrtm: the CuPy backend"):
             gsl.sqrtm(cupy.eye(3))
+
+
+@pytest.mark.parametrize("ord_", [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+def test_norm_values_of_complex_matrices(backend, ord_):
+    r = _rng(13)
+    z = r.standard_normal((3, 3)) + 1j * r.standard_normal((3, 3))
+    xp = ad.get_backend().xp
+    np.testing.assert_allclose(to_numpy(L.norm(xp.asarray(z), ord_)), np.linalg.norm(z, ord_),
+                               rtol=1e-12)
+    v = z[0]
+    for o in (None, 1, 3, np.inf, 0):
+        np.testing.assert_allclose(to_numpy(L.norm(xp.asarray(v), o)), np.linalg.norm(v, o),
+                                   rtol=1e-12)

@@ -288,9 +288,12 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     if not _tracked(a):
         d = _raw(a)
         if not compute_uv:
-            return _like(a, _r._xp(d).linalg.svd(d, compute_uv=False)
-                         if not hermitian else _np.linalg.svd(d, compute_uv=False,
-                                                              hermitian=True))
+            xp = _r._xp(d)
+            if not hermitian:
+                return _like(a, xp.linalg.svd(d, compute_uv=False))
+            if xp is _np:
+                return _like(a, _np.linalg.svd(d, compute_uv=False, hermitian=True))
+            return _like(a, xp.flip(xp.sort(xp.abs(xp.linalg.eigvalsh(d)), axis=-1), axis=-1))
         if hermitian and isinstance(d, _np.ndarray):
             res = _np.linalg.svd(d, full_matrices=full_matrices, hermitian=True)
             return _SVDResult(*(_like(a, r) for r in res))
@@ -421,6 +424,7 @@ def cond(x, p=None):
 # ---- norms ------------------------------------------------------------------------------------
 
 def _vector_norm(x, ord, axis: tuple, keepdims: bool):
+    x = _magnitude(x)
     if ord is None or ord == 2:
         return _r.norm2(x, axis=axis, keepdims=keepdims, shape=_r.shape(x))
     if isinstance(ord, str):
@@ -442,6 +446,8 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
     if r == c:
         raise ValueError("norm: duplicate axes given")
     nd = _r.ndim(x)
+    if ord not in ("nuc", 2, -2):
+        x = _magnitude(x)
     if ord is None or ord == "fro":
         return _r.norm2(x, axis=tuple(sorted(axis)), keepdims=keepdims, shape=_r.shape(x))
     if ord in ("nuc", 2, -2):
@@ -469,6 +475,11 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         out, tuple(k for i, k in enumerate(_r.shape(x)) if i not in axis))
 
 
+def _magnitude(x):
+    """|x| for complex input (every norm depends on the moduli only), else x."""
+    return _r.abs(x) if _raw(x).dtype.kind == "c" else x
+
+
 def norm(x, ord=None, axis=None, keepdims: bool = False):
     """Vector and matrix norms as ``numpy.linalg.norm``: vectors ``ord`` None, 2, 1, inf, -inf,
     0 or any p; matrices 'fro', 'nuc', 1, -1, 2, -2, inf, -inf; ``axis`` an int or a pair.
@@ -482,6 +493,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     nd = _r.ndim(x)
     if axis is None:
         if ord is None:
+            x = _magnitude(x)
             return _r.norm2(x, axis=None, keepdims=keepdims, shape=_r.shape(x))
         if nd == 1:
             axis = (0,)
@@ -506,7 +518,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
 
 def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     """The vector norm over ``axis`` (all axes when None), as ``numpy.linalg.vector_norm``."""
-    x = _float_input(x)
+    x = _magnitude(_float_input(x))  # every vector norm depends on the moduli only
     nd = _r.ndim(x)
     if axis is None:
         if ord == 2:
