@@ -743,3 +743,29 @@ def test_norm_values_of_complex_matrices(backend, ord_):
     for o in (None, 1, 3, np.inf, 0):
         np.testing.assert_allclose(to_numpy(L.norm(xp.asarray(v), o)), np.linalg.norm(v, o),
                                    rtol=1e-12)
+
+
+def test_gradients_match_jax(backend):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import jax.scipy.linalg as jsl
+
+    r = _rng(14)
+    xp = ad.get_backend().xp
+    a = 0.5 * r.standard_normal((3, 3))
+    c = r.standard_normal((3, 3))
+    theirs = np.asarray(jax.grad(lambda a: jnp.sum(jsl.expm(a) * c))(a))
+    ours = to_numpy(ad.grad(lambda a: gnp.sum(gsl.expm(a) * c))(xp.asarray(a)))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    low = np.linalg.cholesky(SPD(3, 3)(r))
+    b = r.standard_normal(3)
+    theirs = jax.grad(lambda l, b: jnp.sum(jsl.cho_solve((l, True), b) ** 3), (0, 1))(low, b)
+    ours = ad.grad(lambda l, b: gnp.sum(gsl.cho_solve((l, True), b) ** 3), (0, 1))(
+        xp.asarray(low), xp.asarray(b))
+    for g, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(to_numpy(g), np.asarray(t), rtol=1e-9, atol=1e-12)
+    s = SV(4, 3)(r)
+    theirs = np.asarray(jax.grad(lambda a: jnp.sum(jnp.linalg.svd(a, compute_uv=False) ** 3))(s))
+    ours = to_numpy(ad.grad(lambda a: gnp.sum(L.svdvals(a) ** 3))(xp.asarray(s)))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
