@@ -787,3 +787,54 @@ def _adj_jvp(t, ans, a):
 
 
 adjugate = prim("adjugate", _adjugate_fwd, vjp=[_adj_vjp], jvp=[_adj_jvp])
+
+
+def _others_product(s):
+    """prod_{j != i} s_j for each i, by multiplications only (no division: exact at zeros, and
+    so are its derivatives)."""
+    n = shape(s)[-1]
+    cols = [getitem(s, (Ellipsis, slice(i, i + 1))) for i in range(n)]
+    ones = _r._xp(data(s)).ones(shape(s)[:-1] + (1,), dtype=data(s).dtype)
+    left = [ones]
+    for i in range(1, n):
+        left.append(left[-1] * cols[i - 1])
+    right = [ones]
+    for i in range(n - 2, -1, -1):
+        right.append(right[-1] * cols[i + 1])
+    right.reverse()
+    return _r.concatenate([lf * rt for lf, rt in zip(left, right, strict=True)], ndim(s) - 1)
+
+
+def _adjugate_by_svd(a):
+    """adj(a) = det(U) det(V^T) V diag(prod_{j != i} s_j) U^T, composed of differentiable
+    primitives: its derivatives exist wherever the SVD's do (distinct singular values), singular
+    matrices of rank n - 1 included."""
+    n = shape(a)[-1]
+    s, u, vh = _unpack(svd_(a, full=False, mn=(n, n)), [(n,), (n, n), (n, n)])
+    xp = _r._xp(data(u))
+    sign = xp.linalg.det(data(u)) * xp.linalg.det(data(vh))  # constant along smooth paths
+    others = _others_product(s) * sign[..., None]
+    return matmul(_T(vh) * _row(others), _T(u))
+
+
+def adjugate_of(a):
+    """The adjugate of ``a`` (the transposed gradient of det), differentiable again: by the
+    adjugate primitive (derivatives through solves) when ``a`` is well conditioned or when no
+    further derivative is taken, by the SVD composition near singular matrices."""
+    n = shape(a)[-1]
+    if not _recorded(a) or n < 2 or data(a).size == 0:
+        return adjugate(a)
+    d = data(a)
+    xp = _r._xp(d)
+    sv = xp.linalg.svd(d, compute_uv=False)
+    smin, smax = sv[..., -1], sv[..., 0]
+    if not bool(xp.any(smin <= 1e-3 * smax)):
+        return adjugate(a)  # well conditioned: derivatives through solves
+    if not bool(xp.any(_gaps(sv * sv)[1])):
+        return _adjugate_by_svd(a)  # accurate near and at singular matrices
+    if bool(xp.all(smin > _np.finfo(d.dtype).eps ** 0.5 * smax)):
+        return adjugate(a)  # repeated singular values, but safely invertible
+    raise DegenerateError(
+        "det: derivatives of det beyond the first at a singular matrix are implemented where "
+        "its singular values are distinct (rank n - 1, no repeated nonzero singular value); "
+        "this matrix has a repeated singular value")

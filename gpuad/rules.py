@@ -1019,15 +1019,15 @@ solve = prim("solve", _solve_fwd, vjp=[_solve_vjp_a, _solve_vjp_b],
 
 def _det_vjp(g, ans, a):
     # the transposed adjugate: finite at singular matrices, where inv(a) is not
-    from .linalg_rules import adjugate
+    from .linalg_rules import adjugate_of
 
-    return getitem(g, (Ellipsis, None, None)) * _mT(adjugate(a))
+    return getitem(g, (Ellipsis, None, None)) * _mT(adjugate_of(a))
 
 
 def _det_jvp(t, ans, a):
-    from .linalg_rules import adjugate
+    from .linalg_rules import adjugate_of
 
-    return _tr(matmul(adjugate(a), t))
+    return _tr(matmul(adjugate_of(a), t))
 
 
 def _singular_logabsdet(ans):

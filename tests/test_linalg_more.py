@@ -494,11 +494,35 @@ def test_det_stacked_singular_and_regular(backend):
     np.testing.assert_allclose(g, np.stack([_cofactor_T(m) for m in a]), atol=1e-12)
 
 
-def test_det_second_derivative_at_singular_raises_and_is_exact_elsewhere(backend):
+def test_det_higher_derivatives_at_singular_matrices(backend):
     xp = ad.get_backend().xp
-    with pytest.raises(DegenerateError, match="second derivative of det at a singular"):
-        ad.hessian(L.det)(xp.asarray(np.array([[1.0, 2.0], [2.0, 4.0]])))
-    check_grads(L.det, [N(3, 3)(_rng())], order=3)
+    # det(a) = a00 a11 - a01 a10: a constant Hessian, also at the singular matrix
+    h = to_numpy(ad.hessian(L.det)(xp.asarray(np.array([[1.0, 2.0], [2.0, 4.0]]))))
+    expected = np.zeros((2, 2, 2, 2))
+    expected[0, 0, 1, 1] = expected[1, 1, 0, 0] = 1.0
+    expected[0, 1, 1, 0] = expected[1, 0, 0, 1] = -1.0
+    np.testing.assert_allclose(h, expected, atol=1e-12)
+    # rank n - 1 with distinct singular values: derivatives of every order
+    r = _rng(15)
+    u, _ = np.linalg.qr(r.standard_normal((3, 3)))
+    v, _ = np.linalg.qr(r.standard_normal((3, 3)))
+    b = (u * [3.0, 1.0, 0.0]) @ v.T
+    check_grads(L.det, [b], order=3)
+    check_grads(L.det, [b + 1e-5 * N(3, 3)(r)], order=3)  # nearly singular
+    check_grads(L.det, [N(3, 3)(r)], order=3)
+    # det is cubic in the entries of a 3x3 matrix: its third derivative is the same everywhere
+    c = N(3, 3)(r)
+    d1, d2, d3 = (N(3, 3)(r) for _ in range(3))
+
+    def third(x):
+        def f(s, t):
+            return ad.jvp(lambda w: L.det(x + s * d1 + t * d2 + w * d3), (0.0,), (1.0,))[1]
+        return float(to_numpy(ad.grad(ad.grad(f, 0), 1)(0.0, 0.0)))
+
+    assert abs(third(xp.asarray(b)) - third(xp.asarray(c))) < 1e-10
+    # a repeated singular value at a singular matrix (rank n - 2 here): a clear error
+    with pytest.raises(DegenerateError, match="det: derivatives of det beyond the first"):
+        ad.hessian(L.det)(xp.asarray(np.diag([1.0, 0.0, 0.0])))
 
 
 def test_slogdet_at_singular_raises(backend):
