@@ -7,11 +7,11 @@ order follow. A decomposition with several results returns them packed into one 
 flattened and concatenated along the last axis); the public functions in
 :mod:`gpuad.numpy.linalg` and :mod:`gpuad.scipy.linalg` unpack it with differentiable slicing.
 
-At degenerate spectra (repeated eigenvalues or singular values) the eigenvector part of the
-derivative exists only for functions that do not depend on the choice of basis inside each
-repeated eigenspace. Reverse mode checks this and raises :class:`DegenerateError` when it does
-not hold; forward mode cannot check it and returns the tangent with no rotation inside the
-eigenspace. docs/semantics.md ("Linear algebra at degenerate inputs") states the rules.
+At degenerate spectra (repeated eigenvalues or singular values) only symmetric functions of the
+repeated values are differentiable, and nothing that reaches their vectors: reverse mode checks
+the cotangent and raises :class:`DegenerateError` otherwise; forward mode and higher orders,
+which cannot check, raise at any repeated value. docs/semantics.md ("Linear algebra at
+degenerate inputs") states the rules.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .engine import GradError
 from .rules import data, getitem, matmul, ndim, prim, reshape, shape, where
 
 _ALL = slice(None)
+_bmin, _bmax = min, max
 
 
 class DegenerateError(GradError):
@@ -94,8 +95,6 @@ def _unpack(packed, shapes):
     return out
 
 
-builtin_min = min
-
 
 def _all_zero(g) -> bool:
     d = data(g)
@@ -110,7 +109,7 @@ def _gaps(w):
     n = wd.shape[-1]
     eps = _np.finfo(wd.dtype).eps if wd.dtype.kind in "fc" else _np.finfo(float).eps
     scale = xp.max(xp.abs(wd), axis=-1, keepdims=True) if n else wd
-    tol = (10 * builtin_max(n, 1) * eps) * scale[..., None]
+    tol = (10 * _bmax(n, 1) * eps) * scale[..., None]
     diff_d = wd[..., None, :] - wd[..., :, None]
     eye = xp.eye(n, dtype=bool)
     same = (xp.abs(diff_d) <= tol) | eye
@@ -118,8 +117,6 @@ def _gaps(w):
     f = where(same, 0, 1 / where(same, 1, diff))
     return f, same & ~eye
 
-
-builtin_max = max
 
 
 _VEC_HINT = ("the eigenvectors (singular vectors) of a repeated eigenvalue (singular value) have "
@@ -293,7 +290,7 @@ def _svd_fwd(xp, a, full, mn):
 
 def _svd_shapes(mn, full):
     m, n = mn
-    k = builtin_min(m, n)
+    k = _bmin(m, n)
     return [(k,), (m, m if full else k), (n if full else k, n)]
 
 
@@ -323,10 +320,10 @@ def _zero_singular(s, m, n, higher):
     """Singular values that are zero to rounding (they matter when m != n)."""
     sd = data(s)
     xp = _r._xp(sd)
-    k = builtin_min(m, n)
+    k = _bmin(m, n)
     eps = _np.finfo(sd.dtype).eps
     smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
-    zero_s = sd <= 10 * builtin_max(m, n) * eps * smax
+    zero_s = sd <= 10 * _bmax(m, n) * eps * smax
     if higher and bool(xp.any(zero_s)):
         raise DegenerateError(
             "svd: forward-mode and higher derivatives of the singular vectors of a non-square "
@@ -337,7 +334,7 @@ def _zero_singular(s, m, n, higher):
 def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
     """Adjoint of the reduced SVD a = u diag(s) v^T (u: m x k, v: n x k)."""
     m, n = mn
-    k = builtin_min(m, n)
+    k = _bmin(m, n)
     f, deg = _gaps(s * s)
     _degenerate_guard("svd", deg, higher, gs, "singular value")
     inner = _diag_embed(gs)
@@ -376,7 +373,7 @@ def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
 
 def _svd_vjp(g, ans, a, full, mn):
     m, n = mn
-    k = builtin_min(m, n)
+    k = _bmin(m, n)
     s, u, vh = _unpack(ans, _svd_shapes(mn, full))
     gs, gu, gvh = _unpack(g, _svd_shapes(mn, full))
     gv = _T(gvh)
@@ -402,7 +399,7 @@ def _svd_vjp(g, ans, a, full, mn):
 
 def _svd_jvp(t, ans, a, full, mn):
     m, n = mn
-    k = builtin_min(m, n)
+    k = _bmin(m, n)
     s, u, vh = _unpack(ans, _svd_shapes(mn, full))
     if full:
         u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
@@ -468,7 +465,7 @@ def _check_full_rank(name, r):
     n = d.shape[-1]
     if d.size == 0:
         return
-    tol = builtin_max(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
+    tol = _bmax(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
     if n and bool(_r._xp(d).any(d <= tol)):
         raise DegenerateError(
             f"{name}: R has a zero on its diagonal (the matrix is rank deficient); QR is not "
