@@ -793,3 +793,17 @@ def test_gradients_match_jax(backend):
     theirs = np.asarray(jax.grad(lambda a: jnp.sum(jnp.linalg.svd(a, compute_uv=False) ** 3))(s))
     ours = to_numpy(ad.grad(lambda a: gnp.sum(L.svdvals(a) ** 3))(xp.asarray(s)))
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_nested_lists_are_accepted_like_numpy():
+    m = [[2.0, 1.0], [1.0, 3.0]]
+    np.testing.assert_allclose(L.eigh(m)[0], np.linalg.eigh(m)[0])
+    np.testing.assert_allclose(L.svd(m, compute_uv=False), np.linalg.svd(m, compute_uv=False))
+    np.testing.assert_allclose(L.norm([3, 4]), 5.0)
+    np.testing.assert_allclose(L.multi_dot([[1, 2], m, [3, 4]]), np.linalg.multi_dot(
+        [[1, 2], m, [3, 4]]))
+    np.testing.assert_array_equal(L.matrix_power([[1, 1], [0, 1]], 3), [[1, 3], [0, 1]])
+    np.testing.assert_allclose(L.lstsq(m, [1, 2])[0], np.linalg.lstsq(m, [1, 2])[0])
+    np.testing.assert_allclose(gsl.solve_triangular(m, [1, 2], lower=True),
+                               sla.solve_triangular(m, [1, 2], lower=True))
+    np.testing.assert_allclose(gsl.expm(m), sla.expm(m))

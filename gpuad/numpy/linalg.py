@@ -90,6 +90,13 @@ def _like(a, out):
     return _Tensor(out) if isinstance(a, _Tensor) else out
 
 
+def _arr(a):
+    """Array-likes (lists, tuples, scalars) as arrays; arrays and Tensors unchanged."""
+    if isinstance(a, _Tensor) or hasattr(a, "shape"):
+        return a
+    return _gnp().asarray(a)
+
+
 def _raw(a):
     d = _r.data(a)
     return d if hasattr(d, "shape") else _r._xp(d).asarray(d)
@@ -119,6 +126,7 @@ def _float_input(a):
 
 def slogdet(a) -> _SlogdetResult:
     """``(sign, log|det a|)``; the second is differentiable. Example: ``gnp.linalg.slogdet(a)``"""
+    a = _arr(a)
     _matrices(a, "slogdet", square=True)
     d = _raw(a)
     sign = _r._xp(d).linalg.slogdet(d)[0]
@@ -131,6 +139,7 @@ def cholesky(a, /, *, upper: bool = False):
 
     Example: ``gnp.linalg.cholesky(a @ a.T + eye)``
     """
+    a = _arr(a)
     _matrices(a, "cholesky", square=True)
     a = _float_input(a)
     if upper:  # reads the upper triangle, as NumPy does: U = cholesky(a^T)^T
@@ -143,6 +152,7 @@ def matrix_power(a, n: int):
 
     Example: ``gnp.linalg.matrix_power(a, -2)``
     """
+    a = _arr(a)
     try:
         n = _operator.index(n)
     except TypeError as e:
@@ -172,6 +182,7 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
 
     Example: ``gnp.linalg.pinv(a)``
     """
+    a = _arr(a)
     _matrices(a, "pinv")
     a = _float_input(a)
     if rcond is None:
@@ -190,6 +201,7 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
 
 def tensorinv(a, ind: int = 2):
     """The inverse of ``a`` as a tensor operator, as ``numpy.linalg.tensorinv``."""
+    a = _arr(a)
     if ind <= 0:
         raise ValueError("tensorinv: invalid ind argument (must be positive)")
     s = _r.shape(a)
@@ -208,6 +220,7 @@ def tensorinv(a, ind: int = 2):
 
 def tensorsolve(a, b, axes=None):
     """Solve ``tensordot(a, x, axes=b.ndim) = b`` for ``x``, as ``numpy.linalg.tensorsolve``."""
+    a, b = _arr(a), _arr(b)
     gnp = _gnp()
     an = _r.ndim(a)
     if axes is not None:
@@ -237,6 +250,7 @@ def eigh(a, UPLO: str = "L") -> _EighResult:
 
     Example: ``w, v = gnp.linalg.eigh(a)``
     """
+    a = _arr(a)
     uplo = str(UPLO).upper()
     if uplo not in ("L", "U"):
         raise ValueError("eigh: UPLO argument must be 'L' or 'U'")
@@ -248,6 +262,7 @@ def eigh(a, UPLO: str = "L") -> _EighResult:
 
 def eigvalsh(a, UPLO: str = "L"):
     """Eigenvalues (ascending) of symmetric matrices. Example: ``gnp.linalg.eigvalsh(a)``"""
+    a = _arr(a)
     if not _tracked(a):
         uplo = str(UPLO).upper()
         if uplo not in ("L", "U"):
@@ -265,6 +280,7 @@ def eig(a) -> _EigResult:
     spectra raise a clear error when differentiated. Not available on the CuPy backend.
     Example: ``w, v = gnp.linalg.eig(a)``
     """
+    a = _arr(a)
     _matrices(a, "eig", square=True)
     n = _r.shape(a)[-1]
     w, v = _unpack(_eig(_float_input(a), n=n), [(n,), (n, n)])
@@ -284,6 +300,7 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     the general SVD of that symmetric matrix is returned (same ``S``; ``U``, ``Vh`` may differ
     from NumPy's by the signs of columns). Example: ``u, s, vh = gnp.linalg.svd(a, False)``
     """
+    a = _arr(a)
     _matrices(a, "svd")
     if not _tracked(a):
         d = _raw(a)
@@ -323,6 +340,7 @@ def qr(a, mode: str = "reduced"):
 
     Example: ``q, r = gnp.linalg.qr(a)``
     """
+    a = _arr(a)
     if mode not in ("reduced", "complete", "r", "raw"):
         raise ValueError(f"qr: unrecognized mode {mode!r}")
     _matrices(a, "qr")
@@ -358,6 +376,7 @@ def lstsq(a, b, rcond=None):
 
     Example: ``x = gnp.linalg.lstsq(a, b)[0]``
     """
+    a, b = _arr(a), _arr(b)
     if _r.ndim(a) != 2:
         raise LinAlgError(f"lstsq: a must be two-dimensional; got shape {_r.shape(a)}")
     if _r.ndim(b) not in (1, 2):
@@ -388,6 +407,7 @@ def lstsq(a, b, rcond=None):
 
 def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
     """The number of singular values above the tolerance (an integer: not differentiated)."""
+    A = _arr(A)
     d = _raw(A)
     xp = _r._xp(d)
     if d.ndim < 2:
@@ -410,6 +430,7 @@ def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
 def cond(x, p=None):
     """The condition number in the norm ``p`` (None/2/-2: from singular values; 'fro', 'nuc',
     1, -1, inf, -inf: ``norm(x, p) * norm(inv(x), p)``). Example: ``gnp.linalg.cond(a)``"""
+    x = _arr(x)
     _matrices(x, "cond")
     x = _float_input(x)
     if p is None or p == 2 or p == -2:
@@ -489,6 +510,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     -2) at a repeated extreme singular value raise DegenerateError. Example:
     ``gnp.linalg.norm(a, "nuc")``
     """
+    x = _arr(x)
     x = _float_input(x)
     nd = _r.ndim(x)
     if axis is None:
@@ -518,6 +540,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
 
 def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     """The vector norm over ``axis`` (all axes when None), as ``numpy.linalg.vector_norm``."""
+    x = _arr(x)
     x = _magnitude(_float_input(x))  # every vector norm depends on the moduli only
     nd = _r.ndim(x)
     if axis is None:
@@ -542,6 +565,7 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
 
 def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
     """The matrix norm over the last two axes, as ``numpy.linalg.matrix_norm``."""
+    x = _arr(x)
     x = _float_input(x)
     _matrices(x, "matrix_norm")
     nd = _r.ndim(x)
@@ -572,7 +596,7 @@ def multi_dot(arrays, *, out=None):
     last arrays may be vectors). Example: ``gnp.linalg.multi_dot([a, b, c])``"""
     if out is not None:
         raise TypeError("multi_dot: out= is not supported; use the returned array")
-    arrays = list(arrays)
+    arrays = [_arr(a) for a in arrays]
     n = len(arrays)
     if n < 2:
         raise ValueError("multi_dot: expecting at least two arrays")
@@ -614,6 +638,7 @@ def matmul(x1, x2, /):
 
 def matrix_transpose(x, /):
     """Swap the last two axes. Example: ``gnp.linalg.matrix_transpose(a)``"""
+    x = _arr(x)
     _matrices(x, "matrix_transpose")
     return _r.swapaxes(x, -1, -2)
 
@@ -631,6 +656,7 @@ def trace(x, /, *, offset: int = 0, dtype=None):
 
 def outer(x1, x2, /):
     """The outer product of two vectors, as ``numpy.linalg.outer``."""
+    x1, x2 = _arr(x1), _arr(x2)
     if _r.ndim(x1) != 1 or _r.ndim(x2) != 1:
         raise ValueError(f"outer: both inputs must be one-dimensional; got shapes "
                          f"{_r.shape(x1)} and {_r.shape(x2)}")
@@ -639,6 +665,7 @@ def outer(x1, x2, /):
 
 def cross(x1, x2, /, *, axis: int = -1):
     """The cross product of 3-vectors along ``axis``, as ``numpy.linalg.cross``."""
+    x1, x2 = _arr(x1), _arr(x2)
     if _r.shape(x1)[axis] != 3 or _r.shape(x2)[axis] != 3:
         raise ValueError(f"cross: both inputs must have 3 elements along axis {axis}; got "
                          f"shapes {_r.shape(x1)} and {_r.shape(x2)}")
@@ -653,6 +680,7 @@ def tensordot(x1, x2, /, *, axes=2):
 def vecdot(x1, x2, /, *, axis: int = -1):
     """The dot product of vectors along ``axis`` (the first conjugated), as
     ``numpy.linalg.vecdot``."""
+    x1, x2 = _arr(x1), _arr(x2)
     for v in (x1, x2):
         if _raw(v).dtype.kind == "c":
             raise MissingRuleError("vecdot: complex vectors are not supported yet")

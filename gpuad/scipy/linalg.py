@@ -56,6 +56,7 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
 
     Example: ``x = solve_triangular(L, b, lower=True)``
     """
+    a, b = _nla._arr(a), _nla._arr(b)
     _square(a, "solve_triangular")
     n = _r.shape(a)[-1]
     bs = _r.shape(b)
@@ -97,6 +98,7 @@ def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = Tr
 def solve_sylvester(a, b, q):
     """Solve ``a x + x b = q`` for ``x``. On the CuPy backend through a Kronecker-product
     system of size ``(m n)^2`` (2-D inputs). Example: ``x = solve_sylvester(a, b, q)``"""
+    a, b, q = _nla._arr(a), _nla._arr(b), _nla._arr(q)
     for name, v in (("a", a), ("b", b)):
         _square(v, f"solve_sylvester ({name})")
     if _r.shape(q)[-2:] != (_r.shape(a)[-1], _r.shape(b)[-1]):
@@ -110,6 +112,7 @@ def sqrtm(A, disp: bool = True, blocksize: int = 64):
     """The principal matrix square root (NumPy backend). Differentiable where it is real.
 
     Example: ``x = sqrtm(a @ a.T + eye)``"""
+    A = _nla._arr(A)
     if not disp:
         raise NotImplementedError("sqrtm: disp=False (returning an error estimate) is not "
                                   "supported; call sqrtm(A)")
@@ -120,6 +123,7 @@ def sqrtm(A, disp: bool = True, blocksize: int = 64):
 def expm(A):
     """The matrix exponential; its derivatives use the Frechet derivative
     ``expm([[A, E], [0, A]])``. Stacked matrices too. Example: ``expm(a)``"""
+    A = _nla._arr(A)
     _square(A, "expm")
     return _expm(_nla._float_input(A))
 
@@ -149,6 +153,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab: bool = False, overwrite_b: bool =
                  check_finite: bool = True):
     """Solve ``a x = b`` for a banded ``a`` given in SciPy's diagonal-ordered form ``ab``
     (``ab[u + i - j, j] == a[i, j]``). Example: ``solve_banded((1, 1), ab, b)``"""
+    ab, b = _nla._arr(ab), _nla._arr(b)
     if _r.ndim(ab) != 2:
         raise ValueError(f"solve_banded: ab must be two-dimensional; got shape {_r.shape(ab)}")
     if _r.shape(b)[0] != _r.shape(ab)[1]:
@@ -159,6 +164,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab: bool = False, overwrite_b: bool =
 
 def inv(a, overwrite_a: bool = False, check_finite: bool = True):
     """The matrix inverse. Example: ``inv(a)``"""
+    a = _nla._arr(a)
     _square(a, "inv")
     return _r.inv(_nla._float_input(a))
 
@@ -166,6 +172,7 @@ def inv(a, overwrite_a: bool = False, check_finite: bool = True):
 def det(a, overwrite_a: bool = False, check_finite: bool = True):
     """The determinant; its gradient (the transposed adjugate) is finite at singular
     matrices. Example: ``det(a)``"""
+    a = _nla._arr(a)
     _square(a, "det")
     return _r.det(_nla._float_input(a))
 
@@ -176,6 +183,7 @@ def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: boo
     'lower triangular'/'upper triangular' a triangular solve, otherwise a general solve.
 
     Example: ``solve(a, b, assume_a='pos')``"""
+    a, b = _nla._arr(a), _nla._arr(b)
     _square(a, "solve")
     a = _nla._float_input(a)
     b = _nla._float_input(b)
@@ -261,6 +269,7 @@ def pinv(a, *, atol=None, rtol=None, return_rank: bool = False, check_finite: bo
     """The pseudo-inverse, cutting singular values below ``atol + rtol * max(s)``.
 
     Example: ``pinv(a)``"""
+    a = _nla._arr(a)
     s = _nla.svd(a, compute_uv=False)
     sd = _nla._raw(s)
     m, n = _r.shape(a)[-2:]
