@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as _np
 
-from .engine import apply
+from .engine import GradError, apply
 from .tensor import Tensor
 
 RULES: dict[str, Rule] = {}
@@ -1038,15 +1038,40 @@ solve = prim("solve", _solve_fwd, vjp=[_solve_vjp_a, _solve_vjp_b],
 
 
 def _det_vjp(g, ans, a):
-    ga = getitem(g * ans, (Ellipsis, None, None))
-    return ga * _mT(inv(a))
+    # the transposed adjugate: finite at singular matrices, where inv(a) is not
+    from .linalg_rules import adjugate_of
+
+    return getitem(g, (Ellipsis, None, None)) * _mT(adjugate_of(a))
 
 
-det = prim("det", lambda xp, a: xp.linalg.det(a), vjp=[_det_vjp],
-           jvp=[lambda t, ans, a: ans * _tr(solve(a, t))])
-logabsdet = prim("logabsdet", lambda xp, a: xp.linalg.slogdet(a)[1],
-                 vjp=[lambda g, ans, a: getitem(g, (Ellipsis, None, None)) * _mT(inv(a))],
-                 jvp=[lambda t, ans, a: _tr(solve(a, t))])
+def _det_jvp(t, ans, a):
+    from .linalg_rules import adjugate_of
+
+    return _tr(matmul(adjugate_of(a), t))
+
+
+def _singular_logabsdet(ans):
+    d = data(ans)
+    if bool(_xp(d).any(_xp(d).isneginf(d))):
+        raise GradError(
+            "slogdet: log|det(a)| is -inf at a singular matrix and its derivative, inv(a)^T, "
+            "does not exist there; differentiate det(a) instead (its gradient, the adjugate, "
+            "is finite) or keep a away from singular matrices")
+
+
+def _logabsdet_vjp(g, ans, a):
+    _singular_logabsdet(ans)
+    return getitem(g, (Ellipsis, None, None)) * _mT(inv(a))
+
+
+def _logabsdet_jvp(t, ans, a):
+    _singular_logabsdet(ans)
+    return _tr(solve(a, t))
+
+
+det = prim("det", lambda xp, a: xp.linalg.det(a), vjp=[_det_vjp], jvp=[_det_jvp])
+logabsdet = prim("logabsdet", lambda xp, a: xp.linalg.slogdet(a)[1], vjp=[_logabsdet_vjp],
+                 jvp=[_logabsdet_jvp])
 
 
 def _phi(x):

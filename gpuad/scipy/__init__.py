@@ -1,3 +1,3 @@
 """Differentiable pieces of SciPy. Example: ``from gpuad.scipy.special import logsumexp``."""
 
-from . import special  # noqa: F401
+from . import linalg, special  # noqa: F401

@@ -1,0 +1,837 @@
+"""Primitives of linear algebra beyond the basic ones in :mod:`gpuad.rules`.
+
+Decompositions (eigh, eig, svd, qr), pinv, triangular solves, Sylvester equations, matrix
+square root and exponential, and the adjugate (the gradient of ``det``, finite at singular
+matrices). Every vjp and jvp is written with differentiable primitives, so derivatives of any
+order follow. A decomposition with several results returns them packed into one array (each
+flattened and concatenated along the last axis); the public functions in
+:mod:`gpuad.numpy.linalg` and :mod:`gpuad.scipy.linalg` unpack it with differentiable slicing.
+
+At degenerate spectra (repeated eigenvalues or singular values) only symmetric functions of the
+repeated values are differentiable, and nothing that reaches their vectors: reverse mode checks
+the cotangent and raises :class:`DegenerateError` otherwise; forward mode and higher orders,
+which cannot check, raise at any repeated value. docs/semantics.md ("Linear algebra at
+degenerate inputs") states the rules.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from . import rules as _r
+from .engine import GradError
+from .rules import data, getitem, matmul, ndim, prim, reshape, shape, where
+
+_ALL = slice(None)
+_bmin, _bmax = min, max
+
+
+class DegenerateError(GradError):
+    """A derivative of a decomposition that does not exist at this (degenerate) input."""
+
+
+# ---- helpers on raw arrays or Tensors ---------------------------------------------------------
+
+def _T(x):
+    return _r.swapaxes(x, -1, -2)
+
+
+def _eye(n, like):
+    d = data(like)
+    dt = d.dtype if d.dtype.kind in "fc" else _np.dtype(_np.float64)
+    return _r._xp(d).eye(n, dtype=dt)
+
+
+def _row(v):
+    """(..., k) -> (..., 1, k)."""
+    return getitem(v, (Ellipsis, None, _ALL))
+
+
+def _col(v):
+    """(..., k) -> (..., k, 1)."""
+    return getitem(v, (Ellipsis, _ALL, None))
+
+
+def _diag_embed(v):
+    return _row(v) * _eye(shape(v)[-1], v)
+
+
+def _diag_part(m):
+    return _r.sum(m * _eye(shape(m)[-1], m), ndim(m) - 1)
+
+
+def _tri_mask(n, like, lower, k=0):
+    xp = _r._xp(like)
+    ones = xp.ones((n, n), dtype=data(like).dtype)
+    return xp.tril(ones, k) if lower else xp.triu(ones, -k)
+
+
+def _pack_raw(xp, lead, parts):
+    """Forward packing: each result flattened past the batch shape ``lead``, then joined."""
+    nb = len(lead)
+    return xp.concatenate([p.reshape(lead + (int(_np.prod(p.shape[nb:])),)) for p in parts],
+                          axis=-1)
+
+
+def _pack(lead, parts):
+    """Differentiable packing (for tangents), the inverse of :func:`_unpack`."""
+    nb = len(lead)
+    return _r.concatenate([reshape(p, lead + (int(_np.prod(shape(p)[nb:])),)) for p in parts],
+                          axis=nb)
+
+
+def _unpack(packed, shapes):
+    """Split a packed array into results of the given core shapes (each after the batch)."""
+    lead = shape(packed)[:-1]
+    out = []
+    start = 0
+    for s in shapes:
+        n = 1
+        for d in s:
+            n *= d
+        piece = getitem(packed, (Ellipsis, slice(start, start + n)))
+        out.append(reshape(piece, lead + tuple(s)))
+        start += n
+    return out
+
+
+
+def _all_zero(g) -> bool:
+    d = data(g)
+    return not bool(_r._xp(d).any(d != 0))
+
+
+def _gaps(w):
+    """F_ij = 1/(w_j - w_i) off the diagonal, 0 on it and where w_i, w_j coincide (to
+    rounding); also returns the boolean mask of coinciding off-diagonal pairs."""
+    wd = data(w)
+    xp = _r._xp(wd)
+    n = wd.shape[-1]
+    eps = _np.finfo(wd.dtype).eps if wd.dtype.kind in "fc" else _np.finfo(float).eps
+    scale = xp.max(xp.abs(wd), axis=-1, keepdims=True) if n else wd
+    tol = (10 * _bmax(n, 1) * eps) * scale[..., None]
+    diff_d = wd[..., None, :] - wd[..., :, None]
+    eye = xp.eye(n, dtype=bool)
+    same = (xp.abs(diff_d) <= tol) | eye
+    diff = _row(w) - _col(w)
+    f = where(same, 0, 1 / where(same, 1, diff))
+    return f, same & ~eye
+
+
+
+_VEC_HINT = ("the eigenvectors (singular vectors) of a repeated eigenvalue (singular value) have "
+             "no derivative, and even a basis-independent function of them, such as the "
+             "projector onto their space, cannot be differentiated from their cotangent; "
+             "express such a projector through the other vectors (I - V_rest V_rest^T), or "
+             "perturb the input")
+_VAL_HINT = ("only symmetric functions of a repeated eigenvalue's copies (their sum, sum of "
+             "squares, ...) are differentiable there")
+
+
+def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
+    """Raise DegenerateError when ``values`` is not (to rounding) zero where ``mask`` holds."""
+    v = data(values)
+    xp = _r._xp(v)
+    if not bool(xp.any(mask)):
+        return
+    bad = xp.abs(v) * mask
+    s = float(xp.max(xp.abs(data(scale)))) if data(scale).size else 0.0
+    eps = _np.finfo(v.dtype).eps
+    if float(xp.max(bad)) > 1e3 * eps ** 0.5 * s + 1e-300:
+        raise DegenerateError(
+            f"{name}: {what}; the derivative does not exist at this input: {hint}")
+
+
+def _recorded(*xs) -> bool:
+    """Whether a formula's result will itself be differentiated (a higher-order derivative)."""
+    from .tensor import Tensor
+
+    return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+
+
+def _no_forward_at_degenerate(name, deg, what="eigenvalue"):
+    if bool(_r._xp(deg).any(deg)):
+        raise DegenerateError(
+            f"{name}: forward-mode derivatives at a repeated {what} are not implemented (forward "
+            f"mode cannot tell whether the result is used only through symmetric functions of "
+            f"the repeated {what}s, the only ones differentiable there); use reverse mode "
+            f"(grad, vjp) for those, or perturb the input")
+
+
+def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
+    """At a repeated eigenvalue (``deg``: coinciding pairs) first derivatives exist for symmetric
+    functions of the copies only; higher derivatives are not implemented."""
+    if not bool(_r._xp(deg).any(deg)):
+        return
+    if higher:
+        raise DegenerateError(
+            f"{name}: second and higher derivatives at a repeated {what} are not implemented "
+            f"(first derivatives of functions that do not depend on the basis of the repeated "
+            f"{what}'s space are); perturb the input")
+    if gvals is not None:
+        _require_zero(name, f"the loss depends on individual copies of a repeated {what}",
+                      _row(gvals) - _col(gvals), deg, gvals, _VAL_HINT)
+
+
+# ---- eigh -------------------------------------------------------------------------------------
+
+def _sym_from(t, uplo):
+    """The symmetric matrix whose lower (``uplo='L'``) or upper triangle is that of ``t``."""
+    if data(t).dtype.kind == "c":
+        raise NotImplementedError(
+            "complex Hermitian input (hermitian=True, assume_a='her'/'pos'/'sym') is not "
+            "supported yet by gpuad's linear algebra; pass a real matrix")
+    n = shape(t)[-1]
+    lower = uplo == "L"
+    strict = t * _tri_mask(n, t, lower, -1)
+    return t * _eye(n, t) + strict + _T(strict)
+
+
+def _to_triangle(gs, uplo):
+    """Adjoint of :func:`_sym_from`: diagonal once, the read triangle gets gs + gs^T."""
+    n = shape(gs)[-1]
+    return gs * _eye(n, gs) + (gs + _T(gs)) * _tri_mask(n, gs, uplo == "L", -1)
+
+
+def _eigh_fwd(xp, a, uplo, n):
+    w, v = xp.linalg.eigh(a, UPLO=uplo)
+    return _pack_raw(xp, a.shape[:-2], [w, v])
+
+
+def _eigh_vjp(g, ans, a, uplo, n):
+    w, v = _unpack(ans, [(n,), (n, n)])
+    gw, gv = _unpack(g, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _degenerate_guard("eigh", deg, _recorded(g, ans), gw)
+    inner = _diag_embed(gw)
+    if not _all_zero(gv):
+        vtgv = matmul(_T(v), gv)
+        _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
+                      vtgv, deg, vtgv)
+        inner = inner + f * vtgv
+    gs = matmul(v, matmul(inner, _T(v)))
+    return _to_triangle(gs, uplo)
+
+
+def _eigh_jvp(t, ans, a, uplo, n):
+    w, v = _unpack(ans, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _no_forward_at_degenerate("eigh", deg)
+    c = matmul(_T(v), matmul(_sym_from(t, uplo), v))
+    return _pack(shape(a)[:-2], [_diag_part(c), matmul(v, f * c)])
+
+
+eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp])
+
+
+# ---- eig (real spectra) -----------------------------------------------------------------------
+
+def _eig_fwd(xp, a, n):
+    if not hasattr(xp.linalg, "eig"):
+        raise NotImplementedError(
+            "eig: this backend's linalg has no general eigendecomposition (CuPy offers eigh "
+            "and eigvalsh for symmetric matrices only); use eigh for symmetric input or run "
+            "eig under the numpy backend")
+    w, v = xp.linalg.eig(a)
+    return _pack_raw(xp, a.shape[:-2], [w, v])
+
+
+def _refuse_complex(name, ans):
+    if data(ans).dtype.kind == "c":
+        raise GradError(
+            f"{name}: this matrix has complex eigenvalues, and differentiating complex "
+            f"eigenvalues/eigenvectors of eig is not supported yet; for symmetric matrices use "
+            f"eigh, or differentiate a real function computed another way")
+
+
+def _eig_degenerate(deg):
+    if bool(_r._xp(deg).any(deg)):
+        raise DegenerateError(
+            "eig: the matrix has a repeated eigenvalue; eig is not differentiated there (a "
+            "non-symmetric matrix may be defective); use eigh for symmetric matrices, or "
+            "perturb the input")
+
+
+def _eig_vjp(g, ans, a, n):
+    _refuse_complex("eig", ans)
+    w, v = _unpack(ans, [(n,), (n, n)])
+    gw, gv = _unpack(g, [(n,), (n, n)])
+    inner = _diag_embed(gw)
+    f, deg = _gaps(w)
+    _eig_degenerate(deg)
+    if not _all_zero(gv):
+        # unit-norm eigenvectors: remove the component along each v_i first
+        gv = gv - v * _row(_diag_part(matmul(_T(v), gv)))
+        inner = inner + f * matmul(_T(v), gv)
+    # gA = V^{-T} inner V^T
+    return _r.solve(_T(v), matmul(inner, _T(v)))
+
+
+def _eig_jvp(t, ans, a, n):
+    _refuse_complex("eig", ans)
+    w, v = _unpack(ans, [(n,), (n, n)])
+    f, deg = _gaps(w)
+    _eig_degenerate(deg)
+    c = _r.solve(v, matmul(t, v))
+    dv = matmul(v, f * c)
+    dv = dv - v * _row(_diag_part(matmul(_T(v), dv)))
+    return _pack(shape(a)[:-2], [_diag_part(c), dv])
+
+
+eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp])
+
+
+# ---- svd --------------------------------------------------------------------------------------
+
+def _svd_fwd(xp, a, full, mn):
+    u, s, vh = xp.linalg.svd(a, full_matrices=full)
+    return _pack_raw(xp, a.shape[:-2], [s, u, vh])
+
+
+def _svd_shapes(mn, full):
+    m, n = mn
+    k = _bmin(m, n)
+    return [(k,), (m, m if full else k), (n if full else k, n)]
+
+
+def _split_full(u, vh, m, n, k):
+    u1 = getitem(u, (Ellipsis, _ALL, slice(0, k)))
+    u2 = getitem(u, (Ellipsis, _ALL, slice(k, m)))
+    v = _T(vh)
+    v1 = getitem(v, (Ellipsis, _ALL, slice(0, k)))
+    v2 = getitem(v, (Ellipsis, _ALL, slice(k, n)))
+    return u1, u2, v1, v2
+
+
+def _complement_adjoint(name, q1, q2, gq2):
+    """Adjoint reaching Q1 from the columns Q2 completing it to an orthogonal matrix. Q2 is
+    defined up to Q2 -> Q2 O; the loss must not depend on that choice (Q2^T gQ2 symmetric)."""
+    if _all_zero(gq2):
+        return None
+    m = matmul(_T(q2), gq2)
+    k = shape(m)[-1]
+    _require_zero(name, "the loss depends on the choice of basis of the orthogonal complement "
+                  "(the extra columns of full_matrices/complete mode)", m - _T(m),
+                  _r._xp(data(m)).ones((k, k), dtype=bool), m)
+    return -matmul(q2, matmul(_T(gq2), q1))
+
+
+def _zero_singular(s, m, n, higher):
+    """Singular values that are zero to rounding (they matter when m != n)."""
+    sd = data(s)
+    xp = _r._xp(sd)
+    k = _bmin(m, n)
+    eps = _np.finfo(sd.dtype).eps
+    smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
+    zero_s = sd <= 10 * _bmax(m, n) * eps * smax
+    if higher and bool(xp.any(zero_s)):
+        raise DegenerateError(
+            "svd: forward-mode and higher derivatives of the singular vectors of a non-square "
+            "matrix with a zero singular value are not implemented; perturb the input")
+    return zero_s
+
+
+def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
+    """Adjoint of the reduced SVD a = u diag(s) v^T (u: m x k, v: n x k)."""
+    m, n = mn
+    k = _bmin(m, n)
+    f, deg = _gaps(s * s)
+    _degenerate_guard("svd", deg, higher, gs, "singular value")
+    inner = _diag_embed(gs)
+    zero_s = None
+    need_vec = gu is not None or gv is not None
+    if need_vec:
+        gu = gu if gu is not None else _r._xp(data(u)).zeros(shape(u), dtype=data(u).dtype)
+        gv = gv if gv is not None else _r._xp(data(v)).zeros(shape(v), dtype=data(v).dtype)
+        utgu = matmul(_T(u), gu)
+        vtgv = matmul(_T(v), gv)
+        au = utgu - _T(utgu)
+        av = vtgv - _T(vtgv)
+        j = au * _row(s) + _col(s) * av
+        for blk in (utgu, vtgv):
+            _require_zero("svd", "the loss depends on the singular vectors of a repeated "
+                          "singular value", blk, deg, blk)
+        inner = inner + f * j
+    ga = matmul(u, matmul(inner, _T(v)))
+    if need_vec and m != n:
+        xp = _r._xp(data(s))
+        zero_s = _zero_singular(s, m, n, higher)
+        sinv = where(zero_s, 0, 1 / where(zero_s, 1, s))
+        if m > k:
+            proj = gu - matmul(u, utgu)
+            _require_zero("svd", "the loss depends on a left singular vector of a zero singular "
+                          "value", proj, _row(zero_s) & xp.ones(shape(proj), dtype=bool), gu)
+            ga = ga + matmul(proj * _row(sinv), _T(v))
+        else:
+            proj = gv - matmul(v, vtgv)
+            _require_zero("svd", "the loss depends on a right singular vector of a zero "
+                          "singular value", proj, _row(zero_s) & xp.ones(shape(proj), dtype=bool),
+                          gv)
+            ga = ga + matmul(u * _row(sinv), _T(proj))
+    return ga
+
+
+def _svd_vjp(g, ans, a, full, mn):
+    m, n = mn
+    k = _bmin(m, n)
+    s, u, vh = _unpack(ans, _svd_shapes(mn, full))
+    gs, gu, gvh = _unpack(g, _svd_shapes(mn, full))
+    gv = _T(gvh)
+    if full:
+        u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
+        gu1 = getitem(gu, (Ellipsis, _ALL, slice(0, k)))
+        gu2 = getitem(gu, (Ellipsis, _ALL, slice(k, m)))
+        gv1 = getitem(gv, (Ellipsis, _ALL, slice(0, k)))
+        gv2 = getitem(gv, (Ellipsis, _ALL, slice(k, n)))
+        extra_u = _complement_adjoint("svd", u1, u2, gu2) if m > k else None
+        extra_v = _complement_adjoint("svd", v1, v2, gv2) if n > k else None
+        if extra_u is not None:
+            gu1 = gu1 + extra_u
+        if extra_v is not None:
+            gv1 = gv1 + extra_v
+        u, v, gu, gv = u1, v1, gu1, gv1
+    else:
+        v = _T(vh)
+    vec = not (_all_zero(gu) and _all_zero(gv))
+    return _svd_core_vjp(mn, s, u, v, gs, gu if vec else None, gv if vec else None,
+                         _recorded(g, ans))
+
+
+def _svd_jvp(t, ans, a, full, mn):
+    m, n = mn
+    k = _bmin(m, n)
+    s, u, vh = _unpack(ans, _svd_shapes(mn, full))
+    if full:
+        u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
+        u, v = u1, v1
+    else:
+        v = _T(vh)
+    f, deg = _gaps(s * s)
+    _no_forward_at_degenerate("svd", deg, "singular value")
+    c = matmul(_T(u), matmul(t, v))
+    ds = _diag_part(c)
+    cs = c * _row(s)
+    sc = _col(s) * c
+    du = matmul(u, f * (cs + _T(cs)))
+    dv = matmul(v, f * (sc + _T(sc)))
+    if m != n:
+        zero_s = _zero_singular(s, m, n, True)
+        sinv = _row(where(zero_s, 0, 1 / where(zero_s, 1, s)))
+        if m > k:
+            tv = matmul(t, v)
+            du = du + (tv - matmul(u, matmul(_T(u), tv))) * sinv
+        else:
+            tu = matmul(_T(t), u)
+            dv = dv + (tu - matmul(v, matmul(_T(v), tu))) * sinv
+    if full:
+        if m > k:
+            du = _r.concatenate([du, -matmul(u, matmul(_T(du), u2))], -1)
+        if n > k:
+            dv = _r.concatenate([dv, -matmul(v, matmul(_T(dv), v2))], -1)
+    return _pack(shape(a)[:-2], [ds, du, _T(dv)])
+
+
+svd_ = prim("svd", _svd_fwd, vjp=[_svd_vjp], jvp=[_svd_jvp])
+
+
+# ---- qr (m >= n; the public function reduces m < n to this case) -------------------------------
+
+def _per_matrix(xp, fn, a):
+    """``fn`` on each matrix of a stack (for device functions that take 2-D input only)."""
+    if a.ndim == 2 or xp is _np:
+        return fn(a)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    outs = [fn(m) for m in flat]
+    if not outs:
+        outs = [fn(xp.zeros(a.shape[-2:], dtype=a.dtype))]
+        return tuple(xp.zeros(a.shape[:-2] + o.shape, dtype=o.dtype) for o in outs[0])
+    return tuple(xp.stack([o[k] for o in outs]).reshape(a.shape[:-2] + outs[0][k].shape)
+                 for k in range(len(outs[0])))
+
+
+def _qr_fwd(xp, a, complete, mn):
+    mode = "complete" if complete else "reduced"
+    q, r = _per_matrix(xp, lambda m: xp.linalg.qr(m, mode=mode), a)
+    return _pack_raw(xp, a.shape[:-2], [q, r])
+
+
+def _qr_shapes(mn, complete):
+    m, n = mn
+    return [(m, m if complete else n), (m if complete else n, n)]
+
+
+def _check_full_rank(name, r):
+    d = _r._xp(data(r)).abs(data(_diag_part(r)))
+    n = d.shape[-1]
+    if d.size == 0:
+        return
+    tol = _bmax(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
+    if n and bool(_r._xp(d).any(d <= tol)):
+        raise DegenerateError(
+            f"{name}: R has a zero on its diagonal (the matrix is rank deficient); QR is not "
+            f"differentiable there")
+
+
+def _solve_r_right(b, r):
+    """b R^{-1} for upper-triangular R."""
+    return _T(solve_tri_(r, _T(b), lower=False, trans=1, unit=False))
+
+
+def _qr_vjp(g, ans, a, complete, mn):
+    m, n = mn
+    q, r = _unpack(ans, _qr_shapes(mn, complete))
+    gq, gr = _unpack(g, _qr_shapes(mn, complete))
+    if complete and m > n:
+        q1 = getitem(q, (Ellipsis, _ALL, slice(0, n)))
+        q2 = getitem(q, (Ellipsis, _ALL, slice(n, m)))
+        gq1 = getitem(gq, (Ellipsis, _ALL, slice(0, n)))
+        gq2 = getitem(gq, (Ellipsis, _ALL, slice(n, m)))
+        extra = _complement_adjoint("qr", q1, q2, gq2)
+        if extra is not None:
+            gq1 = gq1 + extra
+        q, gq = q1, gq1
+        r = getitem(r, (Ellipsis, slice(0, n), _ALL))
+        gr = getitem(gr, (Ellipsis, slice(0, n), _ALL))
+    _check_full_rank("qr", r)
+    mm = matmul(r, _T(gr)) - matmul(_T(gq), q)
+    low = mm * _tri_mask(n, mm, True, -1)
+    sym = low + _T(low) + mm * _eye(n, mm)
+    return _T(solve_tri_(r, _T(gq + matmul(q, sym)), lower=False, trans=0, unit=False))
+
+
+def _qr_jvp(t, ans, a, complete, mn):
+    m, n = mn
+    q, r = _unpack(ans, _qr_shapes(mn, complete))
+    q2 = None
+    if complete and m > n:
+        q2 = getitem(q, (Ellipsis, _ALL, slice(n, m)))
+        q = getitem(q, (Ellipsis, _ALL, slice(0, n)))
+        r = getitem(r, (Ellipsis, slice(0, n), _ALL))
+    _check_full_rank("qr", r)
+    dx_rinv = _solve_r_right(t, r)
+    c = matmul(_T(q), dx_rinv)
+    low = c * _tri_mask(n, c, True, -1)
+    om = low - _T(low)
+    dq = matmul(q, om - c) + dx_rinv
+    dr = matmul(c - om, r)
+    if q2 is not None:
+        dq = _r.concatenate([dq, -matmul(q, matmul(_T(dq), q2))], -1)
+        zeros = _r._xp(data(dr)).zeros(shape(dr)[:-2] + (m - n, n), dtype=data(dr).dtype)
+        dr = _r.concatenate([dr, zeros], -2)
+    return _pack(shape(a)[:-2], [dq, dr])
+
+
+qr_ = prim("qr", _qr_fwd, vjp=[_qr_vjp], jvp=[_qr_jvp])
+
+
+# ---- pinv -------------------------------------------------------------------------------------
+
+def _pinv_fwd(xp, a, rcond):
+    if xp is _np:
+        return _np.linalg.pinv(a, rcond)
+    # NumPy's algorithm, batched, with an array rcond (one per matrix) as NumPy allows
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    cut = xp.asarray(rcond, dtype=s.dtype)[..., None] * xp.max(s, axis=-1, keepdims=True) \
+        if s.shape[-1] else s
+    sinv = xp.where(s > cut, 1 / xp.where(s > cut, s, 1), 0)
+    return xp.matmul(xp.swapaxes(vh, -1, -2) * sinv[..., None, :], xp.swapaxes(u, -1, -2))
+
+
+def _pinv_vjp(g, ans, a, rcond):
+    m, n = shape(a)[-2:]
+    p = ans
+    ap = _eye(m, a) - matmul(a, p)
+    pa = _eye(n, a) - matmul(p, a)
+    return (-matmul(_T(p), matmul(g, _T(p)))
+            + matmul(ap, matmul(_T(g), matmul(p, _T(p))))
+            + matmul(matmul(_T(p), p), matmul(_T(g), pa)))
+
+
+def _pinv_jvp(t, ans, a, rcond):
+    m, n = shape(a)[-2:]
+    p = ans
+    ap = _eye(m, a) - matmul(a, p)
+    pa = _eye(n, a) - matmul(p, a)
+    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _T(p)), matmul(_T(t), ap))
+            + matmul(pa, matmul(_T(t), matmul(_T(p), p))))
+
+
+pinv_ = prim("pinv", _pinv_fwd, vjp=[_pinv_vjp], jvp=[_pinv_jvp])
+
+
+# ---- triangular solve -------------------------------------------------------------------------
+
+def _tri_matrix(a, lower, unit):
+    n = shape(a)[-1]
+    if unit:
+        return a * _tri_mask(n, a, lower, -1) + _eye(n, a)
+    return a * _tri_mask(n, a, lower)
+
+
+def _tri_fwd(xp, a, b, lower, trans, unit, vec):
+    bb = b[..., None] if vec else b
+    if a.size == 0 or bb.size == 0:  # nothing to solve (SciPy refuses empty batches)
+        shp = _np.broadcast_shapes(a.shape[:-2], bb.shape[:-2]) + bb.shape[-2:]
+        x = xp.zeros(shp, dtype=_np.result_type(a.dtype, bb.dtype, _np.float32))
+    elif xp is _np:
+        import scipy.linalg as sl
+
+        x = sl.solve_triangular(a, bb, trans=trans, lower=lower, unit_diagonal=unit)
+    else:
+        x = _tri_fwd_device(xp, a, bb, lower, trans, unit)
+    return x[..., 0] if vec else x
+
+
+def _tri_fwd_device(xp, a, b, lower, trans, unit):
+    try:
+        from cupyx.scipy.linalg import solve_triangular as st  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover
+        st = None
+    if st is None or a.ndim != 2 or b.ndim != 2:
+        m = a * xp.tril(xp.ones(a.shape[-2:], a.dtype), -1 if unit else 0) if lower else \
+            a * xp.triu(xp.ones(a.shape[-2:], a.dtype), 1 if unit else 0)
+        if unit:
+            m = m + xp.eye(a.shape[-1], dtype=a.dtype)
+        if trans:
+            m = xp.swapaxes(m, -1, -2)
+        shp = _np.broadcast_shapes(m.shape[:-2], b.shape[:-2])
+        return xp.linalg.solve(xp.broadcast_to(m, shp + m.shape[-2:]),
+                               xp.broadcast_to(b, shp + b.shape[-2:]))
+    return st(a, b, trans=trans, lower=lower, unit_diagonal=unit)
+
+
+def _tri_vjp_b(g, ans, a, b, lower, trans, unit, vec):
+    return _tri_p(a, g, lower=lower, trans=1 - trans, unit=unit, vec=vec)
+
+
+def _tri_vjp_a(g, ans, a, b, lower, trans, unit, vec):
+    gb = _tri_p(a, g, lower=lower, trans=1 - trans, unit=unit, vec=vec)
+    gm = -(_col(gb) * _row(ans)) if vec else -matmul(gb, _T(ans))
+    if trans:
+        gm = _T(gm)
+    n = shape(a)[-1]
+    return gm * _tri_mask(n, gm, lower, -1 if unit else 0)
+
+
+def _tri_jvp_a(t, ans, a, b, lower, trans, unit, vec):
+    n = shape(a)[-1]
+    dm = t * _tri_mask(n, t, lower, -1 if unit else 0)
+    if trans:
+        dm = _T(dm)
+    rhs = getitem(matmul(dm, _col(ans)), (Ellipsis, 0)) if vec else matmul(dm, ans)
+    return -_tri_p(a, rhs, lower=lower, trans=trans, unit=unit, vec=vec)
+
+
+_tri_p = prim("solve_triangular", _tri_fwd, vjp=[_tri_vjp_a, _tri_vjp_b],
+              jvp=[_tri_jvp_a,
+                   lambda t, ans, a, b, lower, trans, unit, vec: _tri_p(
+                       a, t, lower=lower, trans=trans, unit=unit, vec=vec)])
+
+
+def solve_tri_(a, b, *, lower: bool, trans: int, unit: bool):
+    """Solve op(tri(a)) x = b (``trans`` 0: a, 1: a^T); ``b`` a vector when it is 1-D."""
+    return _tri_p(a, b, lower=lower, trans=trans, unit=unit, vec=ndim(b) == 1)
+
+
+# ---- Sylvester equation, matrix square root, matrix exponential -------------------------------
+
+def _sylvester_fwd(xp, a, b, q):
+    if xp is _np:
+        import scipy.linalg as sl
+
+        return sl.solve_sylvester(a, b, q)
+    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
+        shp = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+        ab = xp.broadcast_to(a, shp + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        bb = xp.broadcast_to(b, shp + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        qb = xp.broadcast_to(q, shp + q.shape[-2:]).reshape((-1,) + q.shape[-2:])
+        outs = [_sylvester_fwd(xp, x, y, z) for x, y, z in zip(ab, bb, qb, strict=True)]
+        return xp.stack(outs).reshape(shp + q.shape[-2:]) if outs else \
+            xp.zeros(shp + q.shape[-2:], dtype=q.dtype)
+    # no device Sylvester solver: (I (x) A + B^T (x) I) vec(X) = vec(Q), column-major vec
+    m, n = a.shape[-1], b.shape[-1]
+    k = xp.kron(xp.eye(n, dtype=a.dtype), a) + xp.kron(b.T, xp.eye(m, dtype=a.dtype))
+    x = xp.linalg.solve(k, q.T.reshape(-1))
+    return x.reshape(n, m).T
+
+
+def _sylvester_vjp_q(g, ans, a, b, q):
+    return solve_sylvester(_T(a), _T(b), g)
+
+
+solve_sylvester = prim(
+    "solve_sylvester", _sylvester_fwd,
+    vjp=[lambda g, ans, a, b, q: -matmul(_sylvester_vjp_q(g, ans, a, b, q), _T(ans)),
+         lambda g, ans, a, b, q: -matmul(_T(ans), _sylvester_vjp_q(g, ans, a, b, q)),
+         _sylvester_vjp_q],
+    jvp=[lambda t, ans, a, b, q: solve_sylvester(a, b, -matmul(t, ans)),
+         lambda t, ans, a, b, q: solve_sylvester(a, b, -matmul(ans, t)),
+         lambda t, ans, a, b, q: solve_sylvester(a, b, t)])
+
+
+def _sqrtm_fwd(xp, a):
+    if xp is not _np:
+        raise NotImplementedError(
+            "sqrtm: the CuPy backend has no matrix square root; compute it under the numpy "
+            "backend, or for a symmetric positive definite matrix use eigh: "
+            "V @ diag(sqrt(w)) @ V.T")
+    import scipy.linalg as sl
+
+    return _np.asarray(sl.sqrtm(a))
+
+
+def _refuse_complex_sqrtm(ans):
+    if data(ans).dtype.kind == "c":
+        raise GradError(
+            "sqrtm: the square root of this matrix is complex (it has negative real "
+            "eigenvalues); differentiating it is not supported yet")
+
+
+def _sqrtm_vjp(g, ans, a):
+    _refuse_complex_sqrtm(ans)
+    return solve_sylvester(_T(ans), _T(ans), g)
+
+
+def _sqrtm_jvp(t, ans, a):
+    _refuse_complex_sqrtm(ans)
+    return solve_sylvester(ans, ans, t)
+
+
+sqrtm = prim("sqrtm", _sqrtm_fwd, vjp=[_sqrtm_vjp], jvp=[_sqrtm_jvp])
+
+
+def _expm_fwd(xp, a):
+    if xp is _np:
+        import scipy.linalg as sl
+
+        return sl.expm(a)
+    try:
+        from cupyx.scipy.linalg import expm as cexpm  # type: ignore[import-not-found]
+    except ImportError as e:  # pragma: no cover - older CuPy
+        raise NotImplementedError(
+            "expm: this CuPy has no cupyx.scipy.linalg.expm; upgrade CuPy or run expm under "
+            "the numpy backend") from e
+    if a.ndim == 2:
+        return cexpm(a)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    return xp.stack([cexpm(m) for m in flat]).reshape(a.shape)
+
+
+def _frechet(a, e):
+    """The Frechet derivative of expm at ``a`` along ``e``: the top-right block of
+    expm([[a, e], [0, a]])."""
+    n = shape(a)[-1]
+    z = _r._xp(data(a)).zeros(shape(a), dtype=data(a).dtype)
+    lead = _r.broadcast_to(z, _np.broadcast_shapes(shape(a), shape(e)))
+    a_b = _r.broadcast_to(a, shape(lead))
+    e_b = _r.broadcast_to(e, shape(lead))
+    top = _r.concatenate([a_b, e_b], -1)
+    bottom = _r.concatenate([lead, a_b], -1)
+    big = expm(_r.concatenate([top, bottom], -2))
+    return getitem(big, (Ellipsis, slice(0, n), slice(n, 2 * n)))
+
+
+expm = prim("expm", _expm_fwd, vjp=[lambda g, ans, a: _frechet(_T(a), g)],
+            jvp=[lambda t, ans, a: _frechet(a, t)])
+
+
+# ---- adjugate: the gradient of det, finite at singular matrices --------------------------------
+
+def _adjugate_fwd(xp, a):
+    """adj(A) = det(A) A^{-1}, computed from the SVD A = U S V^T as
+    det(U) det(V^T) V diag(prod_{j != i} s_j) U^T, which is defined at singular A too."""
+    n = a.shape[-1]
+    if n == 0:
+        return xp.zeros(a.shape, dtype=a.dtype)
+    if n == 1:
+        return xp.ones(a.shape, dtype=a.dtype)
+    u, s, vh = xp.linalg.svd(a)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    # products of all but one singular value, without dividing (zeros are fine)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
+    others = left * right * sign[..., None]
+    vt, ut = xp.swapaxes(vh, -1, -2), xp.swapaxes(u, -1, -2)
+    if a.dtype.kind == "c":
+        vt, ut = xp.conj(vt), xp.conj(ut)
+    return xp.matmul(vt * others[..., None, :], ut)
+
+
+def _check_invertible(a):
+    d = data(a)
+    xp = _r._xp(d)
+    s = xp.linalg.svd(d, compute_uv=False)
+    n = d.shape[-1]
+    if n and bool(xp.any(s[..., -1] <= n * _np.finfo(d.dtype).eps * s[..., 0])):
+        raise DegenerateError(
+            "det: the second derivative of det at a singular matrix is not implemented (the "
+            "first derivative, the transposed adjugate, is)")
+
+
+def _adj_vjp(g, ans, a):
+    _check_invertible(a)
+    # d adj = adj tr(A^-1 dA) - A^-1 dA adj
+    ait = _T(_r.solve(a, _eye(shape(a)[-1], a)))
+    sg = _r.sum(g * ans, (ndim(g) - 2, ndim(g) - 1), keepdims=True)
+    return sg * ait - matmul(ait, matmul(g, _T(ans)))
+
+
+def _adj_jvp(t, ans, a):
+    _check_invertible(a)
+    x = _r.solve(a, t)
+    return ans * getitem(_r._tr(x), (Ellipsis, None, None)) - matmul(x, ans)
+
+
+adjugate = prim("adjugate", _adjugate_fwd, vjp=[_adj_vjp], jvp=[_adj_jvp])
+
+
+def _others_product(s):
+    """prod_{j != i} s_j for each i, by multiplications only (no division: exact at zeros, and
+    so are its derivatives)."""
+    n = shape(s)[-1]
+    cols = [getitem(s, (Ellipsis, slice(i, i + 1))) for i in range(n)]
+    ones = _r._xp(data(s)).ones(shape(s)[:-1] + (1,), dtype=data(s).dtype)
+    left = [ones]
+    for i in range(1, n):
+        left.append(left[-1] * cols[i - 1])
+    right = [ones]
+    for i in range(n - 2, -1, -1):
+        right.append(right[-1] * cols[i + 1])
+    right.reverse()
+    return _r.concatenate([lf * rt for lf, rt in zip(left, right, strict=True)], ndim(s) - 1)
+
+
+def _adjugate_by_svd(a):
+    """adj(a) = det(U) det(V^T) V diag(prod_{j != i} s_j) U^T, composed of differentiable
+    primitives: its derivatives exist wherever the SVD's do (distinct singular values), singular
+    matrices of rank n - 1 included."""
+    n = shape(a)[-1]
+    s, u, vh = _unpack(svd_(a, full=False, mn=(n, n)), [(n,), (n, n), (n, n)])
+    xp = _r._xp(data(u))
+    sign = xp.linalg.det(data(u)) * xp.linalg.det(data(vh))  # constant along smooth paths
+    others = _others_product(s) * sign[..., None]
+    return matmul(_T(vh) * _row(others), _T(u))
+
+
+def adjugate_of(a):
+    """The adjugate of ``a`` (the transposed gradient of det), differentiable again: by the
+    adjugate primitive (derivatives through solves) when ``a`` is well conditioned or when no
+    further derivative is taken, by the SVD composition near singular matrices."""
+    n = shape(a)[-1]
+    if not _recorded(a) or n < 2 or data(a).size == 0:
+        return adjugate(a)
+    d = data(a)
+    xp = _r._xp(d)
+    sv = xp.linalg.svd(d, compute_uv=False)
+    smin, smax = sv[..., -1], sv[..., 0]
+    if not bool(xp.any(smin <= 1e-3 * smax)):
+        return adjugate(a)  # well conditioned: derivatives through solves
+    if not bool(xp.any(_gaps(sv * sv)[1])):
+        return _adjugate_by_svd(a)  # accurate near and at singular matrices
+    if bool(xp.all(smin > _np.finfo(d.dtype).eps ** 0.5 * smax)):
+        return adjugate(a)  # repeated singular values, but safely invertible
+    raise DegenerateError(
+        "det: derivatives of det beyond the first at a singular matrix are implemented where "
+        "its singular values are distinct (rank n - 1, no repeated nonzero singular value); "
+        "this matrix has a repeated singular value")
