@@ -625,7 +625,7 @@ def _tri_jvp_a(t, ans, a, b, lower, trans, unit, vec):
 _tri_p = prim("solve_triangular", _tri_fwd, vjp=[_tri_vjp_a, _tri_vjp_b],
               jvp=[_tri_jvp_a,
                    lambda t, ans, a, b, lower, trans, unit, vec: _tri_p(
-                       a, t, lower=lower, trans=trans, unit=unit, vec=vec)])
+                       a, t, lower=lower, trans=trans, unit=unit, vec=vec)], cplx="holo")
 
 
 def solve_tri_(a, b, *, lower: bool, trans: int, unit: bool):
@@ -666,7 +666,7 @@ solve_sylvester = prim(
          _sylvester_vjp_q],
     jvp=[lambda t, ans, a, b, q: solve_sylvester(a, b, -matmul(t, ans)),
          lambda t, ans, a, b, q: solve_sylvester(a, b, -matmul(ans, t)),
-         lambda t, ans, a, b, q: solve_sylvester(a, b, t)])
+         lambda t, ans, a, b, q: solve_sylvester(a, b, t)], cplx="holo")
 
 
 def _sqrtm_fwd(xp, a):
@@ -697,7 +697,7 @@ def _sqrtm_jvp(t, ans, a):
     return solve_sylvester(ans, ans, t)
 
 
-sqrtm = prim("sqrtm", _sqrtm_fwd, vjp=[_sqrtm_vjp], jvp=[_sqrtm_jvp])
+sqrtm = prim("sqrtm", _sqrtm_fwd, vjp=[_sqrtm_vjp], jvp=[_sqrtm_jvp], cplx="holo")
 
 
 def _expm_fwd(xp, a):
@@ -732,7 +732,7 @@ def _frechet(a, e):
 
 
 expm = prim("expm", _expm_fwd, vjp=[lambda g, ans, a: _frechet(_T(a), g)],
-            jvp=[lambda t, ans, a: _frechet(a, t)])
+            jvp=[lambda t, ans, a: _frechet(a, t)], cplx="holo")
 
 
 # ---- adjugate: the gradient of det, finite at singular matrices --------------------------------
@@ -783,7 +783,7 @@ def _adj_jvp(t, ans, a):
     return ans * getitem(_r._tr(x), (Ellipsis, None, None)) - matmul(x, ans)
 
 
-adjugate = prim("adjugate", _adjugate_fwd, vjp=[_adj_vjp], jvp=[_adj_jvp])
+adjugate = prim("adjugate", _adjugate_fwd, vjp=[_adj_vjp], jvp=[_adj_jvp], cplx="holo")
 
 
 def _others_product(s):
