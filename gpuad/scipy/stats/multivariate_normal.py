@@ -23,13 +23,9 @@ from ._common import constant_args
 
 
 def _dim(mean: Any, cov: Any) -> int:
-    if mean is not None and ndim(mean) > 0:
-        return shape(mean)[-1] if ndim(mean) == 1 else -1
-    if ndim(cov) == 2:
-        return shape(cov)[0]
-    if ndim(cov) == 1:
-        return shape(cov)[0]
-    return 1
+    if mean is not None:  # as SciPy: the dimension is the size of mean when it is given
+        return 1 if ndim(mean) == 0 else (shape(mean)[-1] if ndim(mean) == 1 else -1)
+    return shape(cov)[0] if ndim(cov) == 2 else 1
 
 
 def _params(x: Any, mean: Any, cov: Any):
@@ -37,6 +33,10 @@ def _params(x: Any, mean: Any, cov: Any):
     if d < 1 or (mean is not None and ndim(mean) > 1) or ndim(cov) > 2:
         raise ValueError(f"multivariate_normal: mean must be one-dimensional and cov at most "
                          f"two-dimensional; got shapes {shape(mean)} and {shape(cov)}")
+    if (mean is not None and ndim(mean) == 1 and shape(mean) != (d,)) or \
+            (ndim(cov) >= 1 and shape(cov) not in ((d,), (d, d))):
+        raise ValueError(f"multivariate_normal: mean of shape {shape(mean)} and cov of shape "
+                         f"{shape(cov)} do not describe one dimension d")
     like = data(x)
     xp = _xp(like)
     dt = getattr(like, "dtype", _np.dtype(_np.float64))
