@@ -71,6 +71,7 @@ BINARY = [
      lambda x: ss.gammainc(POS, x)),
     ("gammaincc", lambda x: sps.gammaincc(POS, x), (POS[::-1],),
      lambda x: ss.gammaincc(POS, x)),
+    ("stdtr", lambda x: sps.stdtr(POS + 1, x), (REAL,), lambda x: ss.stdtr(POS + 1, x)),
     ("xlogy", sps.xlogy, (REAL, POS), ss.xlogy),
     ("xlog1py", sps.xlog1py, (REAL, UNIT), ss.xlog1py),
     ("multigammaln", lambda a: sps.multigammaln(a, 3), (POS + 1.5,),
@@ -130,6 +131,7 @@ def test_xlogy_at_zero(backend):
     (lambda a, x: sps.gammainc(a, x), "a"),
     (lambda a, x: sps.gammaincc(a, x), "a"),
     (lambda a, x: sps.betainc(a, 2.0, x / 10), "a"),
+    (lambda d, x: sps.stdtr(d, x), "df"),
 ])
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_arguments_without_derivative_raise(backend, call, arg, mode):

@@ -148,6 +148,18 @@ log_ndtr = _elementwise("log_ndtr",
                         [lambda g, ans, x: g * exp(-0.5 * (x * x) - HALF_LOG_2PI - ans)])
 ndtri = _elementwise("ndtri", [lambda g, ans, x: g * SQRT_2PI * exp(0.5 * (ans * ans))])
 
+
+
+def _t_density(df, z):
+    """The standard t density at ``z``: the z-derivative of stdtr."""
+    return exp(gammaln(0.5 * (df + 1)) - gammaln(0.5 * df) - 0.5 * log(df * math.pi)
+               - 0.5 * (df + 1) * log1p(z * z / df))
+
+
+stdtr = _elementwise("stdtr", [no_derivative("stdtr", "df", "its derivative in df has no closed "
+                                                           "form"),
+                               lambda g, ans, df, t: g * _t_density(df, t)])
+
 # ---- Bessel functions (derivatives in the argument x; orders are constants) -----------------
 
 _ORDER = "the order is a constant here: no derivative in it is provided"

@@ -1,10 +1,14 @@
 """``scipy.special``, differentiable, with SciPy's names and signatures.
 
-Gamma family: gamma, gammaln, rgamma, digamma (psi), polygamma, multigammaln, gammasgn,
-gammainc, gammaincc. Beta family: beta, betaln, betainc, betaincc. Error function and normal
-distribution: erf, erfc, erfcx, erfinv, erfcinv, ndtr, log_ndtr, ndtri. Bessel functions: j0, j1,
-jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive. Logistic and log-sum-exp: expit, logit,
-log_expit, softplus, logsumexp, softmax, log_softmax. Logarithms: xlogy, xlog1py, entr.
+- Gamma family: gamma, gammaln, rgamma, digamma (psi), polygamma, multigammaln, gammasgn,
+  gammainc, gammaincc.
+- Beta family: beta, betaln, betainc, betaincc.
+- Error function and distributions: erf, erfc, erfcx, erfinv, erfcinv, ndtr, log_ndtr, ndtri,
+  stdtr (Student's t CDF).
+- Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive.
+- Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
+  log_softmax.
+- Logarithms: xlogy, xlog1py, entr.
 
 Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
@@ -62,6 +66,7 @@ from ._special_rules import (
     ndtri,
     polygamma,
     rgamma,
+    stdtr,
     xlog1py,
     xlogy,
     y0,
@@ -82,6 +87,8 @@ _DOCS = {
     log_ndtr: ("log_ndtr(x)", "``log(ndtr(x))``, accurate far in the lower tail.",
                "log_ndtr(-30.0)"),
     ndtri: ("ndtri(y)", "The inverse of ndtr (the standard normal quantile).", "ndtri(0.975)"),
+    stdtr: ("stdtr(df, t)", "The CDF of Student's t with df degrees of freedom; differentiable "
+            "in t (the derivative in df has no closed form and raises).", "stdtr(3.0, t)"),
     gamma: ("gamma(z)", "The gamma function; d/dz = gamma(z) digamma(z).", "gamma(4.5)"),
     gammaln: ("gammaln(x)", "``log|gamma(x)|``; d/dx = digamma(x).", "gammaln(100.0)"),
     rgamma: ("rgamma(z)", "``1 / gamma(z)`` (zero at the poles of gamma).", "rgamma(-2.0)"),
@@ -243,5 +250,5 @@ __all__ = [
     "erfcx", "erfinv", "expit", "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0",
     "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "log_expit", "log_ndtr",
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi",
-    "rgamma", "softmax", "softplus", "xlog1py", "xlogy", "y0", "y1", "yn", "yv",
+    "rgamma", "softmax", "softplus", "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn", "yv",
 ]

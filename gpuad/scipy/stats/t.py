@@ -12,21 +12,13 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import prim
-from .._special_rules import _fwd, gammaln, no_derivative
+from .._special_rules import gammaln, stdtr
 from ._common import log_scale, standardize, valid_scale
 
 
 def _std_logpdf(z: Any, df: Any) -> Any:
     return (gammaln(0.5 * (df + 1)) - gammaln(0.5 * df) - 0.5 * gnp.log(df * math.pi)
             - 0.5 * (df + 1) * gnp.log1p(z * z / df))
-
-
-stdtr = prim("stdtr", _fwd("stdtr"),
-             vjp=[no_derivative("t.cdf", "df", "its derivative in df has no closed form"),
-                  lambda g, ans, df, z: g * gnp.exp(_std_logpdf(z, df))],
-             jvp="vjp", guard=True)
-stdtr.__doc__ = "``scipy.special.stdtr(df, t)``: the standard t CDF, differentiable in ``t``."
 
 
 def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
