@@ -185,7 +185,8 @@ def multigammaln(a: Any, d: int) -> Any:
     xp = _r._xp(ad)
     if bool(xp.any(xp.asarray(ad) <= 0.5 * (d - 1))):
         raise ValueError(f"multigammaln: a must be larger than (d - 1) / 2 = {0.5 * (d - 1)}")
-    offsets = xp.arange(d, dtype=xp.float64) * 0.5
+    dt = getattr(ad, "dtype", None)
+    offsets = xp.arange(d, dtype=dt if dt is not None and dt.kind == "f" else xp.float64) * 0.5
     terms = gammaln(gnp.expand_dims(a, -1) - offsets)
     return gnp.sum(terms, axis=-1) + d * (d - 1) / 4.0 * math.log(math.pi)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ... import numpy as gnp
@@ -39,7 +40,10 @@ def standardize(x: Any, loc: Any, scale: Any) -> Any:
 
 
 def log_scale(scale: Any) -> Any:
-    return 0.0 if isinstance(scale, int | float) and scale == 1 else gnp.log(scale)
+    """``log(scale)``; a Python number stays one (so float32 arguments stay float32)."""
+    if isinstance(scale, int | float):
+        return math.log(scale) if scale > 0 else math.nan
+    return gnp.log(scale)
 
 
 def valid_scale(value: Any, scale: Any) -> Any:
