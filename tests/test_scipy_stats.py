@@ -152,6 +152,14 @@ def test_dirichlet(backend):
         stats.dirichlet.logpdf(dev(x.T), dev(alpha))
 
 
+def test_dirichlet_rvs(backend):
+    alpha = np.array([1.0, 2.0, 3.0])
+    got = stats.dirichlet.rvs(dev(alpha), size=4, random_state=7)
+    np.testing.assert_allclose(host(got), st.dirichlet.rvs(alpha, size=4, random_state=7))
+    with pytest.raises(ad.MissingRuleError, match="alpha"):
+        ad.grad(lambda a: gnp.sum(stats.dirichlet.rvs(a, size=2, random_state=0)))(alpha)
+
+
 def _spd(d, rng):
     m = rng.standard_normal((d, d))
     return m @ m.T + d * np.eye(d)

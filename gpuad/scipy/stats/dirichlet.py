@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from ... import numpy as gnp
 from ...rules import _xp, data, ndim, shape
 from .._special_rules import gammaln, xlogy
+from ._common import constant_args
 
 
 def _check(x: Any, alpha: Any) -> Any:
@@ -52,4 +55,20 @@ def pdf(x: Any, alpha: Any) -> Any:
     return gnp.exp(logpdf(x, alpha))
 
 
-__all__ = ["logpdf", "pdf"]
+def rvs(alpha: Any, size: Any = 1, random_state: Any = None) -> Any:
+    """Samples of shape ``(size..., K)`` drawn by ``scipy.stats.dirichlet.rvs`` on the host and
+    placed on the backend of ``alpha``. Not differentiable in ``alpha`` (a derivative raises).
+
+    Example: ``dirichlet.rvs([1.0, 2.0, 3.0], size=5, random_state=0)``
+    """
+    import scipy.stats
+
+    ad = data(alpha)
+    host = _np.asarray(ad.get() if hasattr(ad, "get") else ad, dtype=_np.float64)
+    out = scipy.stats.dirichlet.rvs(host, size=size, random_state=random_state)
+    return constant_args(_xp(ad).asarray(out), alpha, why=(
+        "dirichlet.rvs: samples are not differentiated in alpha (there is no "
+        "reparameterisation for them here)"))
+
+
+__all__ = ["logpdf", "pdf", "rvs"]
