@@ -5,8 +5,9 @@ Reverse mode integrates the adjoint system backwards in time between the output 
 the forward sensitivity equations alongside the solution. Both use ``scipy.integrate.odeint``
 (LSODA) on the host, with the tolerances given to the forward; ``func`` is evaluated, and
 differentiated, with gpuad on the active backend (on the CuPy backend each evaluation copies the
-state between host and device). First derivatives only: a second derivative raises
-``gpuad.MissingRuleError``.
+state between host and device). For derivatives of higher order the adjoint and sensitivity
+systems are integrated by ``odeint`` itself as recorded operations, so they can be
+differentiated again (any order, any mix of modes; each order nests one more solve).
 
 Example::
 
@@ -28,7 +29,8 @@ from typing import Any
 import numpy as _np
 
 from .. import _state
-from ..rules import MissingRuleError, _xp, data, prim
+from .. import numpy as gnp
+from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
 
 _ADJOINT_OPTIONS = ("rtol", "atol", "h0", "hmax", "hmin", "mxstep", "mxordn", "mxords")
@@ -116,11 +118,11 @@ def _fwd(xp, y0, t, *args, func, tfirst, kw):
 
 
 def _higher_order(values) -> bool:
-    return any(isinstance(v, Tensor) and (v.requires_grad or v._tan) for v in values)
-
-
-_SECOND = ("odeint: derivatives of second order (or forward over reverse) are not implemented; "
-           "first derivatives of odeint are")
+    """Whether a derivative of this derivative is being taken: a value carries a tangent, or
+    requires grad while recording is on (``create_graph``)."""
+    rec = _state.is_grad_enabled()
+    return any(isinstance(v, Tensor) and (bool(v._tan) or (rec and v.requires_grad))
+               for v in values)
 
 
 def _adjoint_kw(kw: dict) -> dict:
@@ -128,8 +130,8 @@ def _adjoint_kw(kw: dict) -> dict:
 
 
 def _vjp_all(g, ans, inputs, params, need):
-    if _state.is_grad_enabled() and _higher_order((g, ans, *inputs)):
-        raise MissingRuleError(_SECOND)
+    if _higher_order((g, ans, *inputs)):
+        return _vjp_recorded(g, ans, inputs, params, need)
     y0, t, *args = inputs
     func, tfirst, kw = params["func"], params["tfirst"], _adjoint_kw(params["kw"])
     xp = _xp(data(ans))
@@ -169,7 +171,7 @@ def _vjp_all(g, ans, inputs, params, need):
 
 def _jvp_n(i, tan, ans, y0, t, *args, func, tfirst, kw):
     if _higher_order((tan, ans, y0, t, *args)):
-        raise MissingRuleError(_SECOND)
+        return _jvp_recorded(i, tan, ans, y0, t, args, func, tfirst, kw)
     kw = _adjoint_kw(kw)
     xp = _xp(data(ans))
     sys_ = _System(func, args, tfirst, xp)
@@ -197,6 +199,107 @@ def _jvp_n(i, tan, ans, y0, t, *args, func, tfirst, kw):
     if i == 1:
         sens = sens + _np.stack([sys_.value(yt[k], th[k]) for k in range(n_t)]) * dts[:, None]
     return xp.asarray(sens)
+
+
+# ---- the same two computations as recorded programs (for derivatives of higher order) --------
+# The adjoint and sensitivity systems are integrated by ``odeint`` itself, their right-hand
+# sides built with gpuad.vjp/jvp of ``func``: differentiating them again differentiates those.
+
+def _rhs(func, tfirst, args, float_args):
+    def rhs(y, tt, *vals):
+        full = list(args)
+        for k, v in zip(float_args, vals, strict=True):
+            full[k] = v
+        out = func(tt, y, *full) if tfirst else func(y, tt, *full)
+        return gnp.reshape(out, (-1,))
+    return rhs
+
+
+def _plain(res, z, vals):
+    """``res`` as a raw array when the state and args are raw (the solver's own calls): the
+    Tensors that gpuad.vjp/jvp return inside belong to their own traces, not to a user's."""
+    if isinstance(z, Tensor) or any(isinstance(v, Tensor) for v in vals):
+        return res
+    return data(res)
+
+
+def _vjp_recorded(g, ans, inputs, params, need):
+    from ..transforms import vjp
+
+    y0, t, *args = inputs
+    func, tfirst, kw = params["func"], params["tfirst"], _adjoint_kw(params["kw"])
+    float_args = [k for k, a in enumerate(args) if _is_float(a)]
+    for k in range(len(args)):
+        if need[2 + k] and k not in float_args:
+            raise MissingRuleError(f"odeint: args[{k}] is not a float array; it cannot be "
+                                   f"differentiated")
+    fvals = [args[k] for k in float_args]
+    rhs = _rhs(func, tfirst, args, float_args)
+    n_t, d = shape(ans)
+
+    def augmented(z, tt, *vals):
+        out, back = vjp(lambda yy, *vv: rhs(yy, tt, *vv), z[:d], *vals)
+        cts = back(-z[d:2 * d])
+        return _plain(gnp.concatenate([out] + [gnp.reshape(c, (-1,)) for c in cts]), z, vals)
+
+    xp = _xp(data(ans))
+    a = g[n_t - 1]
+    b = xp.zeros(sum(int(_np.prod(shape(v))) for v in fvals), dtype=data(ans).dtype)
+    t_bar = [None] * n_t
+    for i in range(n_t - 1, 0, -1):
+        t_bar[i] = gnp.sum(rhs(ans[i], t[i], *fvals) * g[i])
+        z = odeint(augmented, gnp.concatenate([ans[i], a, b]), gnp.stack([t[i], t[i - 1]]),
+                   args=tuple(fvals), **kw)[1]
+        a, b = z[d:2 * d] + g[i - 1], z[2 * d:]
+    t_bar[0] = -gnp.sum((a - g[0]) * rhs(ans[0], t[0], *fvals))
+
+    out: list = [None] * (2 + len(args))
+    out[0] = gnp.reshape(a, shape(y0))
+    out[1] = gnp.reshape(gnp.stack(t_bar), shape(t))
+    start = 0
+    for k, v in zip(float_args, fvals, strict=True):
+        n = int(_np.prod(shape(v)))
+        out[2 + k] = gnp.reshape(b[start:start + n], shape(v))
+        start += n
+    return [c if need[i] else None for i, c in enumerate(out)]
+
+
+def _jvp_recorded(i, tan, ans, y0, t, args, func, tfirst, kw):
+    from ..transforms import jvp
+
+    kw = _adjoint_kw(kw)
+    float_args = [k for k, a in enumerate(args) if _is_float(a)]
+    if i >= 2 and i - 2 not in float_args:
+        raise MissingRuleError(f"odeint: args[{i - 2}] is not a float array; it cannot be "
+                               f"differentiated")
+    fvals = [args[k] for k in float_args]
+    rhs = _rhs(func, tfirst, args, float_args)
+    n_t, d = shape(ans)
+    xp = _xp(data(ans))
+    dt = data(ans).dtype
+    y0f = gnp.reshape(y0, (-1,))
+    dargs = [xp.zeros(shape(v), dtype=dt) for v in fvals]
+    if i >= 2:
+        dargs[float_args.index(i - 2)] = tan
+    if i == 0:
+        s0 = gnp.reshape(tan, (-1,))
+    elif i == 1:
+        s0 = -rhs(y0f, t[0], *fvals) * tan[0]
+    else:
+        s0 = xp.zeros(d, dtype=dt)
+    nv = len(fvals)
+
+    def augmented(z, tt, *vals):
+        out, ds = jvp(lambda yy, *vv: rhs(yy, tt, *vv), (z[:d], *vals[:nv]),
+                      (z[d:], *vals[nv:]))
+        return _plain(gnp.concatenate([out, ds]), z, vals)
+
+    sens = odeint(augmented, gnp.concatenate([y0f, s0]), t, args=(*fvals, *dargs),
+                  **kw)[:, d:]
+    if i == 1:
+        sens = sens + gnp.stack([rhs(ans[k], t[k], *fvals) for k in range(n_t)]) * \
+            gnp.reshape(tan, (n_t, 1))
+    return sens
 
 
 _odeint = prim("odeint", _fwd, vjp_all=_vjp_all, jvp_n=_jvp_n)
