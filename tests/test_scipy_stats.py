@@ -204,18 +204,45 @@ def test_multivariate_normal_cov_forms(backend):
 
 
 def test_multivariate_normal_singular(backend):
-    x = RNG.standard_normal((3, 2))
-    cov = np.array([[1.0, 1.0], [1.0, 1.0]])
-    val = stats.multivariate_normal.logpdf(dev(x), np.zeros(2), dev(cov), allow_singular=True)
-    np.testing.assert_allclose(host(val), st.multivariate_normal.logpdf(
-        x, np.zeros(2), cov, allow_singular=True), rtol=1e-10)
+    cov = np.zeros((4, 4))
+    cov[0, 0], cov[1, 1], cov[0, 1], cov[1, 0] = 1.0, 2.0, 0.5, 0.5
+    mean = np.concatenate([RNG.standard_normal(2), np.zeros(2)])
+    x = np.concatenate([RNG.standard_normal((3, 2)), np.zeros((3, 2))], axis=1)
+    x[2, 3] = 0.5  # off the support: -inf, as scipy
+    for fn in ("logpdf", "pdf"):
+        got = getattr(stats.multivariate_normal, fn)(dev(x), dev(mean), dev(cov),
+                                                    allow_singular=True)
+        ref = getattr(st.multivariate_normal, fn)(x, mean, cov, allow_singular=True)
+        np.testing.assert_allclose(host(got), ref, rtol=1e-10)
+    # in x and mean along the support, to any order; cov raises
+    def on_support(u, m):
+        u = gnp.concatenate([u, gnp.broadcast_to(m[2:], (2, 2))], axis=1)
+        return stats.multivariate_normal.logpdf(u, m, cov, allow_singular=True)
+
+    check_grads(on_support, (x[:2, :2], mean), order=2)
     with pytest.raises(ad.MissingRuleError, match="singular"):
-        ad.grad(lambda c: gnp.sum(stats.multivariate_normal.logpdf(x, np.zeros(2), c,
+        ad.grad(lambda c: gnp.sum(stats.multivariate_normal.logpdf(x[:2], mean, c,
                                                                   allow_singular=True)))(cov)
     # a nonsingular cov with allow_singular=True is differentiated as usual
-    c2 = _spd(2, RNG)
-    check_grads(lambda c: stats.multivariate_normal.logpdf(x, np.zeros(2), c,
-                                                           allow_singular=True), (c2,), order=1)
+    c2 = _spd(4, RNG)
+    check_grads(lambda c: stats.multivariate_normal.logpdf(x, mean, c, allow_singular=True),
+                (c2,), order=1)
+
+
+def test_multivariate_normal_singular_matches_hips_autograd():
+    import autograd
+    import autograd.scipy.stats as ast
+
+    cov = np.diag([1.0, 1.0, 0.0, 0.0])
+    mean = np.concatenate([RNG.standard_normal(2), np.zeros(2)])
+    x = np.concatenate([RNG.standard_normal(2), np.zeros(2)])
+    ours = ad.grad(lambda u, m: stats.multivariate_normal.pdf(u, m, cov, allow_singular=True),
+                   argnums=(0, 1))(x, mean)
+    theirs = autograd.grad(lambda u, m: ast.multivariate_normal.pdf(u, m, cov,
+                                                                     allow_singular=True),
+                           argnum=(0, 1))(x, mean)
+    for o, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(host(o), t, rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("dist,fn,args,diff", [

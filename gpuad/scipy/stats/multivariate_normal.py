@@ -3,8 +3,9 @@
 ``cov`` may be a matrix, a vector (a diagonal) or a scalar (times the identity), as in SciPy.
 The derivative in ``cov`` is that of the formula (log-determinant and solve) for any square
 ``cov``; for a symmetric perturbation it is the usual one. ``allow_singular=True`` evaluates a
-singular ``cov`` through its pseudo-inverse and pseudo-determinant, which is not differentiated
-(a derivative raises); a nonsingular ``cov`` is differentiated as usual.
+singular ``cov`` through its pseudo-inverse and pseudo-determinant, as SciPy: differentiable in
+``x`` and ``mean``, not in ``cov`` (a derivative in it raises); a nonsingular ``cov`` is
+differentiated as usual.
 
 Example: ``multivariate_normal.logpdf(xs, mean=m, cov=c).sum()``
 """
@@ -18,7 +19,6 @@ import numpy as _np
 
 from ... import numpy as gnp
 from ...rules import _xp, data, logabsdet, ndim, shape, solve
-from ...tensor import Tensor
 from ._common import constant_args
 
 
@@ -67,23 +67,43 @@ def _squeeze(out: Any) -> Any:
     return gnp.reshape(out, tuple(n for n in shape(out) if n != 1))
 
 
-def _singular_logpdf(x, mean, cov, d):
-    """SciPy's value for a singular ``cov`` (pseudo-inverse, pseudo-determinant): a constant."""
-    import scipy.stats
+def _eigh_host(cov):
+    c = data(cov)
+    return _np.linalg.eigh(_np.asarray(c.get() if hasattr(c, "get") else c, dtype=_np.float64))
 
-    host = [_np.asarray(a.get() if hasattr(a, "get") else a) for a in
-            (data(x), data(mean), data(cov))]
-    val = scipy.stats.multivariate_normal.logpdf(host[0], host[1], host[2], allow_singular=True)
-    val = _np.reshape(_np.asarray(val), host[0].shape[:-1])
-    return _xp(data(x)).asarray(val)
+
+def _cutoff(s) -> float:
+    """SciPy's (``_PSD``) threshold below which an eigenvalue of cov counts as zero."""
+    return 1e6 * _np.finfo(_np.float64).eps * float(_np.abs(s).max())
+
+
+def _singular_logpdf(x, mean, cov, d):
+    """SciPy's density for a singular ``cov`` (pseudo-inverse, pseudo-determinant, -inf off
+    the support); differentiable in ``x`` and ``mean``, with ``cov`` a constant."""
+    s, u = _eigh_host(cov)
+    eps = _cutoff(s)
+    if s.min() < -eps:
+        raise ValueError("multivariate_normal: cov must be positive semidefinite")
+    keep = s > eps
+    xp = _xp(data(x))
+    dt = data(x).dtype if data(x).dtype.kind == "f" else _np.float64
+    whiten = xp.asarray(u[:, keep] / _np.sqrt(s[keep]), dtype=dt)
+    null = xp.asarray(u[:, ~keep], dtype=dt)
+    diff = x - mean
+    w = gnp.matmul(diff, whiten)
+    out = -0.5 * (int(keep.sum()) * math.log(2 * math.pi) + float(_np.log(s[keep]).sum())
+                  + gnp.sum(w * w, axis=-1))
+    residual = xp.sqrt(xp.sum(xp.matmul(data(diff), null) ** 2, axis=-1))
+    out = gnp.where(residual < eps, out, -gnp.inf)
+    return constant_args(out, cov, why=(
+        "multivariate_normal.logpdf: cov is singular (allow_singular=True); the "
+        "pseudo-determinant is not differentiated in cov"))
 
 
 def _is_singular(cov) -> bool:
-    """SciPy's test (``_PSD``): an eigenvalue below ``1e6 * eps * max|eigenvalue|``."""
-    c = data(cov)
-    c = _np.asarray(c.get() if hasattr(c, "get") else c, dtype=_np.float64)
-    s = _np.linalg.eigvalsh(c)
-    return bool(s.min() <= 1e6 * _np.finfo(_np.float64).eps * _np.abs(s).max())
+    """SciPy's test: an eigenvalue of cov below its cutoff."""
+    s, _ = _eigh_host(cov)
+    return bool(s.min() <= _cutoff(s))
 
 
 def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
@@ -93,12 +113,7 @@ def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False)
     """
     x, mean, cov, d = _params(x, mean, cov)
     if allow_singular and _is_singular(cov):
-        val = _singular_logpdf(x, mean, cov, d)
-        if any(isinstance(a, Tensor) for a in (x, mean, cov)):
-            val = constant_args(val, x, mean, cov, why=(
-                "multivariate_normal.logpdf: cov is singular (allow_singular=True); the "
-                "pseudo-determinant is not differentiated"))
-        return _squeeze(val)
+        return _squeeze(_singular_logpdf(x, mean, cov, d))
     diff = x - mean
     lead = shape(diff)[:-1]
     flat = gnp.reshape(diff, (-1, d))
