@@ -12,8 +12,9 @@
 
 Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
-the Bessel orders) and in the shape parameters of ``gammainc``/``gammaincc``/``betainc``/
-``betaincc``, which have no closed form: asking for them raises ``gpuad.MissingRuleError``.
+the Bessel orders), in the shape parameters of ``gammainc``/``gammaincc``/``betainc``/
+``betaincc`` and in ``stdtr``'s ``df``, which have no closed form: asking for them raises
+``gpuad.MissingRuleError``.
 
 Example::
 
