@@ -290,3 +290,36 @@ def test_mvn_and_dirichlet_gradients_match_hips_autograd():
     theirs = autograd.grad(lambda *a: ast.dirichlet.logpdf(*a) ** 2, argnum=(0, 1))(p, alpha)
     for o, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(host(o), t, rtol=1e-9)
+
+
+@pytest.mark.parametrize("dist,fn,args,diff", [
+    ("norm", "logpdf", lambda r: (r.standard_normal((4, 3)), r.standard_normal((1, 3)),
+                                  r.standard_normal((4, 1)) ** 2 + 1.1), (0, 1, 2)),
+    ("norm", "logcdf", lambda r: (r.standard_normal((4, 3)), r.standard_normal((1, 3)),
+                                  r.standard_normal((4, 1)) ** 2 + 1.1), (0, 1, 2)),
+    ("norm", "ppf", lambda r: (r.uniform(0.05, 0.95, (4, 3)), r.standard_normal((1, 3)),
+                               r.standard_normal((4, 1)) ** 2 + 1.1), (0, 1, 2)),
+    ("t", "pdf", lambda r: (r.standard_normal((4, 3)), r.standard_normal((1, 3)) ** 2 + 2.1,
+                            r.standard_normal((4, 3)), r.standard_normal((4, 1)) ** 2 + 2.1),
+     (0, 1, 2, 3)),
+    ("t", "logcdf", lambda r: (r.standard_normal((4, 3)), r.standard_normal((1, 3)) ** 2 + 2.1,
+                               r.standard_normal((4, 3)), r.standard_normal((4, 1)) ** 2 + 2.1),
+     (0, 2, 3)),
+    ("poisson", "pmf", lambda r: (np.round(r.standard_normal((4, 3)) ** 2),
+                                  r.standard_normal((4, 1)) ** 2 + 1.1), (1,)),
+    ("poisson", "cdf", lambda r: (np.round(r.standard_normal((4, 3)) ** 2),
+                                  r.standard_normal((4, 1)) ** 2 + 1.1), (1,)),
+])
+def test_broadcasting(backend, dist, fn, args, diff):
+    args = args(np.random.default_rng(8))
+    f = getattr(getattr(stats, dist), fn)
+    np.testing.assert_allclose(host(f(*[dev(a) for a in args])),
+                               getattr(getattr(st, dist), fn)(*args), rtol=1e-10)
+
+    def g(*vals):
+        full = list(args)
+        for i, v in zip(diff, vals, strict=True):
+            full[i] = v
+        return f(*full)
+
+    check_grads(g, [args[i] for i in diff], order=2)
