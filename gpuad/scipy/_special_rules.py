@@ -186,3 +186,54 @@ ive = _elementwise("ive", [no_derivative("ive", "v", _ORDER),
                            lambda g, ans, v, x: g * (0.5 * (ive(v - 1, x) + ive(v + 1, x))
                                                      - sign(x) * ans)])
 
+
+# modified Bessel functions of the second kind; kve(v, x) = kv(v, x) exp(x)
+k0 = _elementwise("k0", [lambda g, ans, x: -g * k1(x)])
+k1 = _elementwise("k1", [lambda g, ans, x: -g * 0.5 * (k0(x) + kv(2, x))])
+kv = _elementwise("kv", [no_derivative("kv", "v", _ORDER),
+                         lambda g, ans, v, x: -g * 0.5 * (kv(v - 1, x) + kv(v + 1, x))])
+k0e = _elementwise("k0e", [lambda g, ans, x: g * (ans - k1e(x))])
+k1e = _elementwise("k1e", [lambda g, ans, x: g * (ans - 0.5 * (k0e(x) + kve(2, x)))])
+kve = _elementwise("kve", [no_derivative("kve", "v", _ORDER),
+                           lambda g, ans, v, x: g * (ans - 0.5 * (kve(v - 1, x)
+                                                                  + kve(v + 1, x)))])
+
+# ---- exponential integrals, zeta, Pochhammer, dilogarithm, confluent hypergeometric ----------
+
+exp1 = _elementwise("exp1", [lambda g, ans, x: -g * exp(-x) / x])
+expi = _elementwise("expi", [lambda g, ans, x: g * exp(x) / x])
+
+
+def _expn_dx(g, ans, n, x):
+    """d/dx E_n(x) = -E_{n-1}(x) for n >= 1; E_0(x) = exp(-x)/x has d/dx = -E_0 (1 + 1/x)."""
+    nd = data(n)
+    if isinstance(nd, int | float) or _np.ndim(nd) == 0:
+        return -g * (ans * (1 + 1 / x) if nd == 0 else expn(n - 1, x))
+    zero = nd == 0
+    return -g * where(zero, ans * (1 + 1 / x), expn(where(zero, 1, n) - 1, x))
+
+
+expn = _elementwise("expn", [no_derivative("expn", "n", "an integer order"), _expn_dx])
+
+
+def _zeta_fwd(xp, x, q):
+    return scipy_function(xp, "zeta")(x, q)
+
+
+zeta_ = prim("zeta", _zeta_fwd,
+             vjp=[no_derivative("zeta", "x", "its derivative in x has no closed form"),
+                  lambda g, ans, x, q: -g * x * zeta_(x + 1, q)], jvp="vjp", guard=True)
+poch = _elementwise("poch", [lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
+                             lambda g, ans, z, m: g * ans * digamma(z + m)])
+spence = _elementwise("spence", [lambda g, ans, z: g * log(z) / (1 - z)])
+hyp1f1 = _elementwise("hyp1f1", [
+    no_derivative("hyp1f1", "a", "its derivative in a has no closed form"),
+    no_derivative("hyp1f1", "b", "its derivative in b has no closed form"),
+    lambda g, ans, a, b, x: g * a / b * hyp1f1(a + 1, b + 1, x)])
+
+# ---- relative entropy ------------------------------------------------------------------------
+
+rel_entr = _elementwise("rel_entr", [lambda g, ans, x, y: g * (log(x) - log(y) + 1),
+                                     lambda g, ans, x, y: -g * x / y])
+kl_div = _elementwise("kl_div", [lambda g, ans, x, y: g * (log(x) - log(y)),
+                                 lambda g, ans, x, y: g * (1 - x / y)])

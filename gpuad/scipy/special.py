@@ -5,16 +5,18 @@
 - Beta family: beta, betaln, betainc, betaincc.
 - Error function and distributions: erf, erfc, erfcx, erfinv, erfcinv, ndtr, log_ndtr, ndtri,
   stdtr (Student's t CDF).
-- Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive.
+- Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive, k0, k1, kv,
+  k0e, k1e, kve.
+- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x).
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
   log_softmax.
-- Logarithms: xlogy, xlog1py, entr.
+- Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
 
 Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
-the Bessel orders), in the shape parameters of ``gammainc``/``gammaincc``/``betainc``/
-``betaincc`` and in ``stdtr``'s ``df``, which have no closed form: asking for them raises
-``gpuad.MissingRuleError``.
+the Bessel orders, ``expn``'s n), in ``zeta``'s x and ``hyp1f1``'s a and b, in the shape
+parameters of ``gammainc``/``gammaincc``/``betainc``/``betaincc`` and in ``stdtr``'s ``df``,
+which have no closed form: asking for them raises ``gpuad.MissingRuleError``.
 
 Example::
 
@@ -47,11 +49,15 @@ from ._special_rules import (
     erfcinv,
     erfcx,
     erfinv,
+    exp1,
+    expi,
+    expn,
     gamma,
     gammainc,
     gammaincc,
     gammaln,
     gammasgn,
+    hyp1f1,
     i0,
     i0e,
     i1,
@@ -62,11 +68,21 @@ from ._special_rules import (
     j1,
     jn,
     jv,
+    k0,
+    k0e,
+    k1,
+    k1e,
+    kl_div,
+    kv,
+    kve,
     log_ndtr,
     ndtr,
     ndtri,
+    poch,
     polygamma,
+    rel_entr,
     rgamma,
+    spence,
     stdtr,
     xlog1py,
     xlogy,
@@ -74,9 +90,19 @@ from ._special_rules import (
     y1,
     yn,
     yv,
+    zeta_,
 )
 
 psi = digamma
+
+
+def zeta(x: Any, q: Any = None) -> Any:
+    """``scipy.special.zeta(x, q=None)``: the Riemann (q None) or Hurwitz zeta function.
+    Differentiable in ``q``; the derivative in ``x`` has no closed form and raises.
+
+    Example: ``sps.zeta(2.0, q)``
+    """
+    return zeta_(x, 1.0 if q is None else q)
 
 _DOCS = {
     erfc: ("erfc(x)", "``1 - erf(x)``, accurate for large x.", "erfc(3.0)"),
@@ -134,6 +160,25 @@ _DOCS = {
     i0e: ("i0e(x)", "``i0(x) exp(-|x|)``.", "i0e(x)"),
     i1e: ("i1e(x)", "``i1(x) exp(-|x|)``.", "i1e(x)"),
     ive: ("ive(v, z)", "``iv(v, z) exp(-|z|)``; differentiable in z.", "ive(0.5, x)"),
+    k0: ("k0(x)", "Modified Bessel function of the second kind, order 0.", "k0(x)"),
+    k1: ("k1(x)", "Modified Bessel function of the second kind, order 1.", "k1(x)"),
+    kv: ("kv(v, z)", "Modified Bessel function of the second kind, real order v; "
+         "differentiable in z.", "kv(1.5, x)"),
+    k0e: ("k0e(x)", "``k0(x) exp(x)``.", "k0e(x)"),
+    k1e: ("k1e(x)", "``k1(x) exp(x)``.", "k1e(x)"),
+    kve: ("kve(v, z)", "``kv(v, z) exp(z)``; differentiable in z.", "kve(1.5, x)"),
+    exp1: ("exp1(x)", "The exponential integral E1.", "exp1(x)"),
+    expi: ("expi(x)", "The exponential integral Ei.", "expi(x)"),
+    expn: ("expn(n, x)", "The generalised exponential integral E_n; differentiable in x "
+           "(n is an integer order).", "expn(2, x)"),
+    poch: ("poch(z, m)", "The Pochhammer symbol ``gamma(z + m) / gamma(z)``.", "poch(z, 2.5)"),
+    spence: ("spence(z)", "The dilogarithm as SciPy defines it, ``int_1^z log(t)/(1-t) dt``.",
+             "spence(x)"),
+    hyp1f1: ("hyp1f1(a, b, x)", "The confluent hypergeometric function 1F1; differentiable in "
+             "x (derivatives in a and b have no closed form and raise).", "hyp1f1(1.5, 2.0, x)"),
+    rel_entr: ("rel_entr(x, y)", "``x log(x / y)`` for x, y > 0; 0 at x = 0; inf elsewhere.",
+               "rel_entr(p, q).sum()"),
+    kl_div: ("kl_div(x, y)", "``x log(x / y) - x + y`` for x, y > 0.", "kl_div(p, q).sum()"),
 }
 
 for _op, (_sig, _text, _ex) in _DOCS.items():
@@ -249,8 +294,10 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
 __all__ = [
     "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
-    "erfcx", "erfinv", "expit", "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0",
-    "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "jv", "log_expit", "log_ndtr",
-    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi",
-    "rgamma", "softmax", "softplus", "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn", "yv",
+    "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
+    "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn",
+    "jv", "k0", "k0e", "k1", "k1e", "kl_div", "kv", "kve", "log_expit", "log_ndtr",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
+    "psi", "rel_entr", "rgamma", "softmax", "softplus", "spence", "stdtr", "xlog1py", "xlogy",
+    "y0", "y1", "yn", "yv", "zeta",
 ]

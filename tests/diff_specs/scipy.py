@@ -47,7 +47,8 @@ for name, args in [
     ("log_ndtr", real()), ("ndtri", unit()), ("expit", real()), ("logit", unit()),
     ("log_expit", real()), ("softplus", real()), ("entr", pos()), ("i0", real()),
     ("i1", real()), ("i0e", real()), ("i1e", real()), ("j0", real()), ("j1", real()),
-    ("y0", pos()), ("y1", pos()),
+    ("y0", pos()), ("y1", pos()), ("k0", pos()), ("k1", pos()), ("k0e", pos()),
+    ("k1e", pos()), ("exp1", pos()), ("expi", pos()), ("spence", pos()),
 ]:
     add(S + name, getattr(sps, name), args)
 add(S + "erfinv", sps.erfinv, lambda rng: (rng.uniform(-0.8, 0.8, 4),))
@@ -59,6 +60,14 @@ add(S + "yn", lambda x: sps.yn(2, x), pos())
 add(S + "yv", lambda x: sps.yv(0.5, x), pos())
 add(S + "iv", lambda x: sps.iv(2.5, x), pos())
 add(S + "ive", lambda x: sps.ive(2, x), real())
+add(S + "kv", lambda x: sps.kv(1.5, x), pos())
+add(S + "kve", lambda x: sps.kve(2, x), pos())
+add(S + "expn", lambda x: sps.expn(np.array([0, 1, 2, 4]), x), pos())
+add(S + "zeta", lambda q: sps.zeta(2.5, q), pos())
+add(S + "poch", sps.poch, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(-0.3, 2, 4)))
+add(S + "hyp1f1", lambda x: sps.hyp1f1(1.5, 2.5, x), real())
+add(S + "rel_entr", sps.rel_entr, lambda rng: (rng.uniform(0.2, 2, 4), rng.uniform(0.2, 2, 4)))
+add(S + "kl_div", sps.kl_div, lambda rng: (rng.uniform(0.2, 2, 4), rng.uniform(0.2, 2, 4)))
 add(S + "beta", sps.beta, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)))
 add(S + "betaln", sps.betaln, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)))
 add(S + "betainc", lambda x: sps.betainc(2.5, 1.5, x), unit())
