@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import numpy as gnp
 from .. import rules as _r
-from ..scipy.special import log_softmax, logsumexp, softmax, softplus
+from .._softmax import log_softmax, logsumexp, softmax, softplus
 from ..tensor import Tensor
 
 __all__ = [

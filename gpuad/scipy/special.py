@@ -1,21 +1,195 @@
-"""``scipy.special``, differentiable: logsumexp, expit, erf, erfc, softmax, log_softmax, xlogy.
+"""``scipy.special``, differentiable, with SciPy's names and signatures.
+
+- Gamma family: gamma, gammaln, rgamma, digamma (psi), polygamma, multigammaln, gammasgn,
+  gammainc, gammaincc.
+- Beta family: beta, betaln, betainc, betaincc.
+- Error function and distributions: erf, erfc, erfcx, erfinv, erfcinv, ndtr, log_ndtr, ndtri,
+  stdtr (Student's t CDF).
+- Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive, k0, k1, kv,
+  k0e, k1e, kve.
+- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x).
+- Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
+  log_softmax.
+- Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
+
+Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend).
+Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
+the Bessel orders, ``expn``'s n), in ``zeta``'s x and ``hyp1f1``'s a and b, in the shape
+parameters of ``gammainc``/``gammaincc``/``betainc``/``betaincc`` and in ``stdtr``'s ``df``,
+which have no closed form: asking for them raises ``gpuad.MissingRuleError``.
 
 Example::
 
+    import gpuad as ad
     import gpuad.scipy.special as sps
-    p = sps.softmax(logits)            # rows sum to one
-    lp = sps.log_softmax(logits)       # stable: x - logsumexp(x)
+    ad.grad(lambda x: sps.gammaln(x).sum())(np.array([0.5, 3.0]))   # digamma(x)
+    p = sps.softmax(logits, axis=-1)                                # rows sum to one
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as _np
 
 from .. import numpy as gnp
 from .. import rules as _r
-from ..rules import erf, logsumexp  # noqa: F401  (re-exported primitives)
+from ..rules import erf as _erf
+from ..rules import sigmoid
+from ..tensor import Tensor
+from ._special_rules import (
+    beta,
+    betainc,
+    betaincc,
+    betaln,
+    digamma,
+    entr,
+    erfc,
+    erfcinv,
+    erfcx,
+    erfinv,
+    exp1,
+    expi,
+    expn,
+    gamma,
+    gammainc,
+    gammaincc,
+    gammaln,
+    gammasgn,
+    hyp1f1,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    iv,
+    ive,
+    j0,
+    j1,
+    jn,
+    jv,
+    k0,
+    k0e,
+    k1,
+    k1e,
+    kl_div,
+    kv,
+    kve,
+    log_ndtr,
+    ndtr,
+    ndtri,
+    poch,
+    polygamma,
+    rel_entr,
+    rgamma,
+    spence,
+    stdtr,
+    xlog1py,
+    xlogy,
+    y0,
+    y1,
+    yn,
+    yv,
+    zeta_,
+)
 
-__all__ = ["erf", "erfc", "expit", "logit", "log_softmax", "logsumexp", "softmax", "softplus"]
+psi = digamma
+
+
+def zeta(x: Any, q: Any = None) -> Any:
+    """``scipy.special.zeta(x, q=None)``: the Riemann (q None) or Hurwitz zeta function.
+    Differentiable in ``q``; the derivative in ``x`` has no closed form and raises.
+
+    Example: ``sps.zeta(2.0, q)``
+    """
+    return zeta_(x, 1.0 if q is None else q)
+
+_DOCS = {
+    erfc: ("erfc(x)", "``1 - erf(x)``, accurate for large x.", "erfc(3.0)"),
+    erfcx: ("erfcx(x)", "The scaled complementary error function ``exp(x^2) erfc(x)``.",
+            "erfcx(10.0)"),
+    erfinv: ("erfinv(y)", "The inverse of erf on (-1, 1).", "erfinv(0.5)"),
+    erfcinv: ("erfcinv(y)", "The inverse of erfc on (0, 2).", "erfcinv(0.5)"),
+    ndtr: ("ndtr(x)", "The standard normal CDF.", "ndtr(1.0)"),
+    log_ndtr: ("log_ndtr(x)", "``log(ndtr(x))``, accurate far in the lower tail.",
+               "log_ndtr(-30.0)"),
+    ndtri: ("ndtri(y)", "The inverse of ndtr (the standard normal quantile).", "ndtri(0.975)"),
+    stdtr: ("stdtr(df, t)", "The CDF of Student's t with df degrees of freedom; differentiable "
+            "in t (the derivative in df has no closed form and raises).", "stdtr(3.0, t)"),
+    gamma: ("gamma(z)", "The gamma function; d/dz = gamma(z) digamma(z).", "gamma(4.5)"),
+    gammaln: ("gammaln(x)", "``log|gamma(x)|``; d/dx = digamma(x).", "gammaln(100.0)"),
+    rgamma: ("rgamma(z)", "``1 / gamma(z)`` (zero at the poles of gamma).", "rgamma(-2.0)"),
+    digamma: ("digamma(z)", "The logarithmic derivative of gamma (also named psi).",
+              "digamma(1.0)"),
+    polygamma: ("polygamma(n, x)", "The n-th derivative of digamma; differentiable in x "
+                "(n is an integer order).", "polygamma(1, x)"),
+    gammasgn: ("gammasgn(x)", "The sign of gamma(x): piecewise constant, not differentiated.",
+               "gammasgn(-0.5)"),
+    gammainc: ("gammainc(a, x)", "The regularised lower incomplete gamma function; "
+               "differentiable in x (the derivative in a has no closed form and raises).",
+               "gammainc(2.0, x)"),
+    gammaincc: ("gammaincc(a, x)", "``1 - gammainc(a, x)``; differentiable in x.",
+                "gammaincc(2.0, x)"),
+    beta: ("beta(a, b)", "The beta function ``gamma(a) gamma(b) / gamma(a + b)``.",
+           "beta(2.0, 3.0)"),
+    betaln: ("betaln(a, b)", "``log|beta(a, b)|``.", "betaln(20.0, 30.0)"),
+    betainc: ("betainc(a, b, x)", "The regularised incomplete beta function; differentiable in "
+              "x (derivatives in a and b have no closed form and raise).",
+              "betainc(2.0, 3.0, x)"),
+    betaincc: ("betaincc(a, b, x)", "``1 - betainc(a, b, x)``; differentiable in x.",
+               "betaincc(2.0, 3.0, x)"),
+    xlogy: ("xlogy(x, y)", "``x * log(y)``, and 0 where x == 0.", "xlogy(p, q)"),
+    xlog1py: ("xlog1py(x, y)", "``x * log1p(y)``, and 0 where x == 0.", "xlog1py(p, q)"),
+    entr: ("entr(x)", "``-x log(x)`` for x > 0, 0 at 0, -inf below.", "entr(p).sum()"),
+    j0: ("j0(x)", "Bessel function of the first kind, order 0.", "j0(x)"),
+    j1: ("j1(x)", "Bessel function of the first kind, order 1.", "j1(x)"),
+    jv: ("jv(v, z)", "Bessel function of the first kind, real order v; differentiable in z.",
+         "jv(2.5, x)"),
+    jn: ("jn(n, x)", "Bessel function of the first kind, integer order n; differentiable in x.",
+         "jn(3, x)"),
+    y0: ("y0(x)", "Bessel function of the second kind, order 0.", "y0(x)"),
+    y1: ("y1(x)", "Bessel function of the second kind, order 1.", "y1(x)"),
+    yv: ("yv(v, z)", "Bessel function of the second kind, real order v; differentiable in z.",
+         "yv(2.5, x)"),
+    yn: ("yn(n, x)", "Bessel function of the second kind, integer order n; differentiable in x.",
+         "yn(3, x)"),
+    i0: ("i0(x)", "Modified Bessel function of the first kind, order 0.", "i0(x)"),
+    i1: ("i1(x)", "Modified Bessel function of the first kind, order 1.", "i1(x)"),
+    iv: ("iv(v, z)", "Modified Bessel function of the first kind, real order v; "
+         "differentiable in z.", "iv(0.5, x)"),
+    i0e: ("i0e(x)", "``i0(x) exp(-|x|)``.", "i0e(x)"),
+    i1e: ("i1e(x)", "``i1(x) exp(-|x|)``.", "i1e(x)"),
+    ive: ("ive(v, z)", "``iv(v, z) exp(-|z|)``; differentiable in z.", "ive(0.5, x)"),
+    k0: ("k0(x)", "Modified Bessel function of the second kind, order 0.", "k0(x)"),
+    k1: ("k1(x)", "Modified Bessel function of the second kind, order 1.", "k1(x)"),
+    kv: ("kv(v, z)", "Modified Bessel function of the second kind, real order v; "
+         "differentiable in z.", "kv(1.5, x)"),
+    k0e: ("k0e(x)", "``k0(x) exp(x)``.", "k0e(x)"),
+    k1e: ("k1e(x)", "``k1(x) exp(x)``.", "k1e(x)"),
+    kve: ("kve(v, z)", "``kv(v, z) exp(z)``; differentiable in z.", "kve(1.5, x)"),
+    exp1: ("exp1(x)", "The exponential integral E1.", "exp1(x)"),
+    expi: ("expi(x)", "The exponential integral Ei.", "expi(x)"),
+    expn: ("expn(n, x)", "The generalised exponential integral E_n; differentiable in x "
+           "(n is an integer order).", "expn(2, x)"),
+    poch: ("poch(z, m)", "The Pochhammer symbol ``gamma(z + m) / gamma(z)``.", "poch(z, 2.5)"),
+    spence: ("spence(z)", "The dilogarithm as SciPy defines it, ``int_1^z log(t)/(1-t) dt``.",
+             "spence(x)"),
+    hyp1f1: ("hyp1f1(a, b, x)", "The confluent hypergeometric function 1F1; differentiable in "
+             "x (derivatives in a and b have no closed form and raise).", "hyp1f1(1.5, 2.0, x)"),
+    rel_entr: ("rel_entr(x, y)", "``x log(x / y)`` for x, y > 0; 0 at x = 0; inf elsewhere.",
+               "rel_entr(p, q).sum()"),
+    kl_div: ("kl_div(x, y)", "``x log(x / y) - x + y`` for x, y > 0.", "kl_div(p, q).sum()"),
+}
+
+for _op, (_sig, _text, _ex) in _DOCS.items():
+    _op.__doc__ = (f"``scipy.special.{_sig}``. {_text} Differentiable to any order in both "
+                   f"modes. Example: ``sps.{_ex}``")
+del _op, _sig, _text, _ex
+
+
+def erf(x: Any) -> Any:
+    """The error function; d/dx = 2/sqrt(pi) exp(-x^2). Example: ``sps.erf(0.5)``"""
+    return _erf(x)
 
 
 def expit(x: Any) -> Any:
@@ -23,35 +197,107 @@ def expit(x: Any) -> Any:
 
     Example: ``expit(gpuad.tensor([0.0]))`` is ``[0.5]``.
     """
-    return _r.sigmoid(x)
+    return sigmoid(x)
 
 
-def logit(p: Any) -> Any:
-    """The inverse of :func:`expit`: ``log(p / (1 - p))``."""
-    return gnp.log(p) - gnp.log1p(-p)
+def log_expit(x: Any) -> Any:
+    """``log(expit(x)) = -log(1 + exp(-x))``, accurate for large ``|x|``.
+
+    Example: ``log_expit(-800.0)`` is ``-800.0``.
+    """
+    return -gnp.logaddexp(0.0, -x)
 
 
-def erfc(x: Any) -> Any:
-    """The complementary error function ``1 - erf(x)``."""
-    return 1.0 - erf(x)
+def logit(x: Any) -> Any:
+    """The inverse of :func:`expit`: ``log(x / (1 - x))``. Example: ``logit(0.5)`` is 0."""
+    return gnp.log(x) - gnp.log1p(-x)
 
 
 def softplus(x: Any) -> Any:
-    """``log(1 + exp(x))`` as ``logaddexp(x, 0)`` (no overflow for large ``x``)."""
+    """``log(1 + exp(x))`` as ``logaddexp(x, 0)`` (no overflow). Example: ``softplus(0.0)``"""
     return gnp.logaddexp(x, 0.0)
 
 
-def log_softmax(x: Any, axis: int = -1) -> Any:
-    """``x - logsumexp(x, axis)``: log-probabilities along ``axis``, numerically stable.
+def multigammaln(a: Any, d: int) -> Any:
+    """The log of the multivariate gamma function of dimension ``d``:
+    ``d (d-1)/4 log(pi) + sum_j gammaln(a - j/2)``; differentiable in ``a``.
 
-    Example: ``gnp.exp(log_softmax(z)).sum(-1)`` is all ones.
+    Example: ``multigammaln(3.5, 3)``
     """
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    if int(d) != d or d < 1:
+        raise ValueError(f"multigammaln: d must be a positive integer, got {d!r}")
+    d = int(d)
+    ad = _r.data(a)
+    xp = _r._xp(ad)
+    if bool(xp.any(xp.asarray(ad) <= 0.5 * (d - 1))):
+        raise ValueError(f"multigammaln: a must be larger than (d - 1) / 2 = {0.5 * (d - 1)}")
+    dt = getattr(ad, "dtype", None)
+    offsets = xp.arange(d, dtype=dt if dt is not None and dt.kind == "f" else xp.float64) * 0.5
+    terms = gammaln(gnp.expand_dims(a, -1) - offsets)
+    return gnp.sum(terms, axis=-1) + d * (d - 1) / 4.0 * math.log(math.pi)
 
 
-def softmax(x: Any, axis: int = -1) -> Any:
-    """``exp(x) / sum(exp(x))`` along ``axis``, computed as ``exp(log_softmax(x))``.
+def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
+              return_sign: bool = False) -> Any:
+    """``log(sum(b * exp(a)))`` over ``axis``, computed stably, as ``scipy.special.logsumexp``.
+
+    With ``b`` the weights (may be negative; then the result is nan unless ``return_sign``);
+    with ``return_sign=True`` returns ``(log|sum|, sign)``, the sign not differentiated.
+    Differentiable in ``a`` and ``b``.
+
+    Example: ``logsumexp(x, axis=1, b=w)``
+    """
+    if b is None and not return_sign:
+        return _r.logsumexp(a, axis=axis, keepdims=keepdims)
+    if b is None:
+        b = 1.0
+    shp = tuple(_np.broadcast_shapes(_r.shape(a), _r.shape(b)))
+    a = _r.broadcast_to(a, shp) if _r.shape(a) != shp else a
+    b = _r.broadcast_to(b, shp) if _r.shape(b) != shp else b
+    ax = _r.norm_axis(axis, len(shp))
+    ad, bd = _r.data(a), _r.data(b)
+    xp = _r._xp(ad)
+    ad = xp.asarray(ad)
+    # the shift m is a constant: the result does not depend on it
+    masked = xp.where(xp.asarray(bd) != 0, ad, -xp.inf)
+    m = xp.max(masked, axis=ax, keepdims=True) if masked.size else xp.zeros(
+        _r._kept_shape(shp, ax))
+    m = xp.where(xp.isfinite(m), m, 0)
+    s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
+    out = (gnp.log(gnp.abs(s)) if return_sign else gnp.log(s)) + m
+    if not keepdims:
+        out = gnp.reshape(out, tuple(n for i, n in enumerate(shp) if ax is not None
+                                     and i not in ax))
+    if not return_sign:
+        return out
+    sgn = xp.sign(_r.data(s))
+    if not keepdims:
+        sgn = sgn.reshape(_r.shape(out))
+    return out, (Tensor(sgn) if isinstance(out, Tensor) else sgn)
+
+
+def log_softmax(x: Any, axis: Any = None) -> Any:
+    """``x - logsumexp(x, axis)``, as ``scipy.special.log_softmax`` (axis None: all elements).
+
+    Example: ``gnp.exp(log_softmax(z, axis=-1)).sum(-1)`` is all ones.
+    """
+    return x - _r.logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x: Any, axis: Any = None) -> Any:
+    """``exp(x) / sum(exp(x))`` over ``axis``, as ``scipy.special.softmax`` (axis None: all).
 
     Example: ``softmax(gpuad.tensor([0.0, 0.0]))`` is ``[0.5, 0.5]``.
     """
     return gnp.exp(log_softmax(x, axis))
+
+
+__all__ = [
+    "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
+    "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
+    "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn",
+    "jv", "k0", "k0e", "k1", "k1e", "kl_div", "kv", "kve", "log_expit", "log_ndtr",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
+    "psi", "rel_entr", "rgamma", "softmax", "softplus", "spence", "stdtr", "xlog1py", "xlogy",
+    "y0", "y1", "yn", "yv", "zeta",
+]

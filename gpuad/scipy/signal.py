@@ -1,0 +1,144 @@
+"""``scipy.signal.convolve``, differentiable in both inputs (any order, both modes).
+
+The convolution is computed from sliding windows of the (padded) first input and an einsum with
+the flipped second input, all recorded primitives: its derivatives are again convolutions and
+need no rules of their own. ``axes``/``dot_axes`` generalise it to tensors as HIPS autograd's
+``convolve`` does.
+
+Example::
+
+    from gpuad.scipy.signal import convolve
+    y = convolve(images, kernel, mode="valid", axes=([1, 2], [0, 1]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import numpy as gnp
+from ..rules import _xp, data, getitem, ndim, shape
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _axes(spec: Sequence[int], nd: int, what: str) -> tuple[int, ...]:
+    out = []
+    for a in spec:
+        a = int(a)
+        if not -nd <= a < nd:
+            raise ValueError(f"convolve: axis {a} in {what} is out of bounds for an array of "
+                             f"dimension {nd}")
+        out.append(a % nd)
+    if len(set(out)) != len(out):
+        raise ValueError(f"convolve: repeated axis in {what}: {list(spec)}")
+    return tuple(out)
+
+
+def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto", *,
+             axes: Any = None, dot_axes: Any = ((), ())) -> Any:
+    """N-dimensional convolution of ``in1`` and ``in2``, as ``scipy.signal.convolve``.
+
+    ``mode``: ``"full"`` (the whole convolution), ``"valid"`` (only where the inputs overlap
+    completely; one input must be at least as large as the other along every convolved axis)
+    or ``"same"`` (the size of ``in1``, centred on the full output). ``method`` is accepted for
+    compatibility and does not change the result (a direct sum).
+
+    ``axes=(axes1, axes2)`` convolves axis ``axes1[k]`` of ``in1`` with ``axes2[k]`` of ``in2``
+    (default: all axes, pairwise); ``dot_axes=(d1, d2)`` are summed over as in a tensor dot; the
+    remaining axes of ``in1``, then those of ``in2``, then the convolved ones form the output.
+
+    Example: ``convolve(x, w, mode="same")``
+    """
+    if not isinstance(mode, str):
+        raise TypeError(f"convolve: the third argument is mode, as in scipy.signal.convolve; "
+                        f"got {mode!r} (pass axes=... by keyword)")
+    if mode not in ("full", "valid", "same"):
+        raise ValueError(f"convolve: mode must be 'full', 'valid' or 'same', got {mode!r}")
+    if method not in ("auto", "direct", "fft"):
+        raise ValueError(f"convolve: method must be 'auto', 'direct' or 'fft', got {method!r}")
+    na, nb = ndim(in1), ndim(in2)
+    if axes is None:
+        if na != nb:
+            raise ValueError(f"convolve: in1 and in2 should have the same dimensionality; got "
+                             f"shapes {shape(in1)} and {shape(in2)}")
+        axes = (range(na), range(nb))
+    conv_a, conv_b = _axes(axes[0], na, "axes[0]"), _axes(axes[1], nb, "axes[1]")
+    dot_a, dot_b = _axes(dot_axes[0], na, "dot_axes[0]"), _axes(dot_axes[1], nb, "dot_axes[1]")
+    if len(conv_a) != len(conv_b) or len(dot_a) != len(dot_b):
+        raise ValueError(f"convolve: axes {axes} and dot_axes {dot_axes} must pair up one to one")
+    if set(conv_a) & set(dot_a) or set(conv_b) & set(dot_b):
+        raise ValueError("convolve: an axis cannot be both convolved and summed over")
+    sa, sb = shape(in1), shape(in2)
+    for i, j in zip(dot_a, dot_b, strict=True):
+        if sa[i] != sb[j]:
+            raise ValueError(f"convolve: dot axes {i} of in1 (shape {sa}) and {j} of in2 (shape "
+                             f"{sb}) differ in length")
+    ign_a = tuple(i for i in range(na) if i not in conv_a + dot_a)
+    ign_b = tuple(j for j in range(nb) if j not in conv_b + dot_b)
+    if any(sa[i] == 0 for i in conv_a) or any(sb[j] == 0 for j in conv_b):
+        raise ValueError(f"convolve: inputs of shapes {sa} and {sb} are empty along a convolved "
+                         f"axis")
+
+    # in1 slides (is padded and cut into windows), in2 is flipped; "valid" may swap them
+    swap = False
+    if mode == "valid":
+        if all(sa[i] >= sb[j] for i, j in zip(conv_a, conv_b, strict=True)):
+            swap = False
+        elif all(sb[j] >= sa[i] for i, j in zip(conv_a, conv_b, strict=True)):
+            swap = True
+        else:
+            raise ValueError(f"convolve: for 'valid' mode one input must be at least as large as "
+                             f"the other along every convolved axis; got shapes {sa} and {sb}")
+
+    letters = iter(_LETTERS)
+    lab_a = [""] * na
+    lab_b = [""] * nb
+    for i in ign_a:
+        lab_a[i] = next(letters)
+    for j in ign_b:
+        lab_b[j] = next(letters)
+    for i, j in zip(dot_a, dot_b, strict=True):
+        lab_a[i] = lab_b[j] = next(letters)
+    out_conv = []
+    win_lab = {}  # conv pair k -> (output letter, window letter)
+    for k in range(len(conv_a)):
+        o, w = next(letters), next(letters)
+        win_lab[k] = (o, w)
+        out_conv.append(o)
+    x, y = (in2, in1) if swap else (in1, in2)
+    conv_x, conv_y = (conv_b, conv_a) if swap else (conv_a, conv_b)
+    lab_x, lab_y = (lab_b, lab_a) if swap else (lab_a, lab_b)
+    sy = shape(y)
+
+    pads = [(0, 0)] * ndim(x)
+    for i, j in zip(conv_x, conv_y, strict=True):
+        kern = sy[j]
+        if mode == "full":
+            pads[i] = (kern - 1, kern - 1)
+        elif mode == "same":
+            right = (kern - 1) // 2
+            pads[i] = (kern - 1 - right, right)
+    if any(p != (0, 0) for p in pads):
+        x = gnp.pad(x, pads, mode="constant")
+    xp = _xp(data(x))
+    # replace each convolved axis of x (length L) by (L - K + 1 positions, K window offsets),
+    # the highest axis first so that the positions of the others do not move
+    lab_xw = [[c] for c in lab_x]
+    for k in sorted(range(len(conv_x)), key=lambda k: -conv_x[k]):
+        i, j = conv_x[k], conv_y[k]
+        n_out = shape(x)[i] - sy[j] + 1
+        idx = xp.arange(n_out)[:, None] + xp.arange(sy[j])[None, :]
+        x = getitem(x, (slice(None),) * i + (idx,))
+        lab_xw[i] = list(win_lab[k])
+    y = gnp.flip(y, tuple(conv_y)) if conv_y else y
+    lab_yw = list(lab_y)
+    for k, j in enumerate(conv_y):
+        lab_yw[j] = win_lab[k][1]
+    spec = ("".join(c for cs in lab_xw for c in cs) + "," + "".join(lab_yw) + "->"
+            + "".join(lab_a[i] for i in ign_a) + "".join(lab_b[j] for j in ign_b)
+            + "".join(out_conv))
+    return gnp.einsum(spec, x, y)
+
+
+__all__ = ["convolve"]

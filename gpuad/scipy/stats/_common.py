@@ -1,0 +1,60 @@
+"""Helpers shared by the distributions of ``gpuad.scipy.stats``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ... import numpy as gnp
+from ...rules import MissingRuleError, data, prim
+from ...tensor import Tensor
+
+
+def _no_derivative(why):
+    raise MissingRuleError(f"{why}; pass it as a constant (a plain array, or "
+                           f"x.detach() of a Tensor x)")
+
+
+_tie = prim("constant_arguments", lambda xp, value, *constants, why: value,
+            vjp_n=lambda i, g, ans, *xs, why: g if i == 0 else _no_derivative(why),
+            jvp_n=lambda i, t, ans, *xs, why: t if i == 0 else _no_derivative(why),
+            view=True)
+
+
+def constant_args(value: Any, *constants: Any, why: str) -> Any:
+    """``value`` itself, recorded as depending on ``constants`` (arguments the function is not
+    differentiable in, such as the integer ``k`` of a pmf): a derivative with respect to one of
+    them raises ``MissingRuleError(why)`` instead of being silently zero."""
+    if not any(isinstance(c, Tensor) for c in constants):
+        return value
+    return _tie(value, *constants, why=why)
+
+
+def standardize(x: Any, loc: Any, scale: Any) -> Any:
+    """``(x - loc) / scale``; skips the arithmetic for the defaults 0 and 1."""
+    if not (isinstance(loc, int | float) and loc == 0):
+        x = x - loc
+    if not (isinstance(scale, int | float) and scale == 1):
+        x = x / scale
+    return x
+
+
+def log_scale(scale: Any) -> Any:
+    """``log(scale)``; a Python number stays one (so float32 arguments stay float32)."""
+    if isinstance(scale, int | float):
+        return math.log(scale) if scale > 0 else math.nan
+    return gnp.log(scale)
+
+
+def valid_scale(value: Any, scale: Any) -> Any:
+    """``value`` where ``scale > 0``, nan elsewhere (as SciPy)."""
+    if isinstance(scale, int | float):
+        if scale > 0:
+            return value
+        return value * gnp.nan
+    return gnp.where(data(scale) > 0, value, gnp.nan)
+
+
+def nan_where(bad: Any, value: Any) -> Any:
+    """``value`` with nan where the (raw, boolean) ``bad`` holds."""
+    return gnp.where(bad, gnp.nan, value)

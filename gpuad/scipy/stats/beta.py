@@ -1,0 +1,58 @@
+"""``scipy.stats.beta``, differentiable.
+
+``logpdf``/``pdf`` in ``x``, ``a``, ``b``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf`` in
+``x``, ``loc`` and ``scale`` (derivatives in ``a`` and ``b`` have no closed form and raise).
+
+Example: ``beta.logpdf(p, a=2.0, b=5.0).sum()``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import numpy as gnp
+from ...rules import data
+from .._special_rules import betainc, betaincc, betaln, xlog1py, xlogy
+from ._common import log_scale, standardize, valid_scale
+
+
+def logpdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``(a-1) log y + (b-1) log(1-y) - log B(a, b) - log scale`` on ``0 <= y <= 1``, else -inf.
+
+    Example: ``beta.logpdf(0.3, 2.0, 5.0)``
+    """
+    y = standardize(x, loc, scale)
+    yd = data(y)
+    inside = (yd >= 0) & (yd <= 1)
+    ys = gnp.where(inside, y, 0.5)
+    val = xlogy(a - 1, ys) + xlog1py(b - 1, -ys) - betaln(a, b) - log_scale(scale)
+    return valid_scale(gnp.where(inside, val, -gnp.inf), scale)
+
+
+def pdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """Density of the beta distribution. Example: ``beta.pdf(0.3, 2.0, 5.0)``"""
+    return gnp.exp(logpdf(x, a, b, loc, scale))
+
+
+def _clipped(x, loc, scale):
+    y = standardize(x, loc, scale)
+    yd = data(y)
+    return gnp.where(yd < 0, 0.0, gnp.where(yd > 1, 1.0, y))
+
+
+def cdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``betainc(a, b, y)`` with ``y`` clipped to [0, 1]. Example: ``beta.cdf(0.3, 2.0, 5.0)``"""
+    return valid_scale(betainc(a, b, _clipped(x, loc, scale)), scale)
+
+
+def logcdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log cdf``. Example: ``beta.logcdf(0.3, 2.0, 5.0)``"""
+    return gnp.log(cdf(x, a, b, loc, scale))
+
+
+def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``P(X > x) = betaincc(a, b, y)``. Example: ``beta.sf(0.3, 2.0, 5.0)``"""
+    return valid_scale(betaincc(a, b, _clipped(x, loc, scale)), scale)
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]

@@ -1,0 +1,41 @@
+"""``scipy.stats.chi2``: the gamma distribution with shape ``df/2`` and scale ``2 scale``.
+
+``logpdf``/``pdf`` are differentiable in ``x``, ``df``, ``loc`` and ``scale``; ``cdf``/``logcdf``/
+``sf`` in ``x``, ``loc`` and ``scale`` (the derivative in ``df`` has no closed form and raises).
+
+Example: ``chi2.logpdf(x, df=3.0).sum()``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import gamma as _gamma
+
+
+def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """Log density of chi-squared with ``df`` degrees of freedom. Example: ``chi2.logpdf(2, 3)``"""
+    return _gamma.logpdf(x, 0.5 * df, loc, 2 * scale)
+
+
+def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """Density. Example: ``chi2.pdf(2.0, 3.0)``"""
+    return _gamma.pdf(x, 0.5 * df, loc, 2 * scale)
+
+
+def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``P(X <= x)``. Example: ``chi2.cdf(2.0, 3.0)``"""
+    return _gamma.cdf(x, 0.5 * df, loc, 2 * scale)
+
+
+def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log P(X <= x)``. Example: ``chi2.logcdf(2.0, 3.0)``"""
+    return _gamma.logcdf(x, 0.5 * df, loc, 2 * scale)
+
+
+def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``P(X > x)``. Example: ``chi2.sf(2.0, 3.0)``"""
+    return _gamma.sf(x, 0.5 * df, loc, 2 * scale)
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]

@@ -1,0 +1,74 @@
+"""``scipy.stats.dirichlet``, differentiable in ``x`` and ``alpha`` (any order, both modes).
+
+As in SciPy, the components run along the first axis of ``x``: shape ``(K,)`` or ``(K, N)``
+(or ``K - 1`` rows, the last component being one minus their sum).
+
+Example: ``dirichlet.logpdf(p, alpha).sum()``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from ... import numpy as gnp
+from ...rules import _xp, data, ndim, shape
+from .._special_rules import gammaln, xlogy
+from ._common import constant_args
+
+
+def _check(x: Any, alpha: Any) -> Any:
+    if ndim(alpha) != 1:
+        raise ValueError(f"dirichlet: alpha must be one-dimensional, got shape {shape(alpha)}")
+    k = shape(alpha)[0]
+    if ndim(x) == 0 or shape(x)[0] not in (k, k - 1):
+        raise ValueError(f"dirichlet: x must have {k} or {k - 1} entries along its first axis "
+                         f"(one per component of alpha, shape {shape(alpha)}); got shape "
+                         f"{shape(x)}")
+    if shape(x)[0] == k - 1:
+        x = gnp.concatenate([x, 1 - gnp.sum(x, axis=0, keepdims=True)], axis=0)
+    xd, ad = data(x), data(alpha)
+    xp = _xp(xd)
+    if bool(xp.any(ad <= 0)):
+        raise ValueError("dirichlet: all entries of alpha must be positive")
+    if bool(xp.any(xd < 0)) or bool(xp.any(xd > 1)):
+        raise ValueError("dirichlet: all entries of x must lie in [0, 1]")
+    if bool(xp.any(xp.abs(xp.sum(xd, axis=0) - 1.0) > 1e-9)):
+        raise ValueError("dirichlet: the entries of x must sum to 1 along the first axis")
+    return x
+
+
+def logpdf(x: Any, alpha: Any) -> Any:
+    """``sum((alpha-1) log x) + gammaln(sum alpha) - sum gammaln(alpha)``.
+
+    Example: ``dirichlet.logpdf([0.2, 0.3, 0.5], [1.5, 2.0, 3.0])``
+    """
+    x = _check(x, alpha)
+    a = gnp.reshape(alpha, (shape(alpha)[0],) + (1,) * (ndim(x) - 1))
+    lnb = gnp.sum(gammaln(alpha)) - gammaln(gnp.sum(alpha))
+    return gnp.sum(xlogy(a - 1, x), axis=0) - lnb
+
+
+def pdf(x: Any, alpha: Any) -> Any:
+    """Density of the Dirichlet distribution. Example: ``dirichlet.pdf(p, alpha)``"""
+    return gnp.exp(logpdf(x, alpha))
+
+
+def rvs(alpha: Any, size: Any = 1, random_state: Any = None) -> Any:
+    """Samples of shape ``(size..., K)`` drawn by ``scipy.stats.dirichlet.rvs`` on the host and
+    placed on the backend of ``alpha``. Not differentiable in ``alpha`` (a derivative raises).
+
+    Example: ``dirichlet.rvs([1.0, 2.0, 3.0], size=5, random_state=0)``
+    """
+    import scipy.stats
+
+    ad = data(alpha)
+    host = _np.asarray(ad.get() if hasattr(ad, "get") else ad, dtype=_np.float64)
+    out = scipy.stats.dirichlet.rvs(host, size=size, random_state=random_state)
+    return constant_args(_xp(ad).asarray(out), alpha, why=(
+        "dirichlet.rvs: samples are not differentiated in alpha (there is no "
+        "reparameterisation for them here)"))
+
+
+__all__ = ["logpdf", "pdf", "rvs"]

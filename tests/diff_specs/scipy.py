@@ -1,0 +1,153 @@
+"""Derivative specifications for gpuad.scipy.special, .stats, .signal and .integrate.
+
+Arguments a function is not differentiable in (integer orders, counts, the shape parameters of
+the incomplete gamma and beta functions, Student's df inside its CDF) are closed over as
+constants; tests/test_scipy_*.py check that differentiating them raises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gpuad.numpy as gnp
+import gpuad.scipy.special as sps
+from gpuad.scipy import integrate, signal, stats
+
+from . import Spec
+
+SPECS: list[Spec] = []
+EXEMPT: dict[str, str] = {
+    "gpuad.scipy.special.gammasgn": "piecewise constant (the sign of gamma): zero derivative "
+                                    "almost everywhere",
+    "gpuad.scipy.stats.dirichlet.rvs": "a sampler with no reparameterisation in alpha: a "
+                                       "derivative in alpha raises MissingRuleError",
+}
+
+
+def pos(n=4, lo=0.4, hi=3.0):
+    return lambda rng: (rng.uniform(lo, hi, n),)
+
+
+def real(n=4):
+    return lambda rng: (np.sign(rng.standard_normal(n)) * rng.uniform(0.3, 2.0, n),)
+
+
+def unit(n=4):
+    return lambda rng: (rng.uniform(0.1, 0.9, n),)
+
+
+def add(name, fn, args, **kw):
+    SPECS.append(Spec(name, fn, args, **kw))
+
+
+S = "gpuad.scipy.special."
+for name, args in [
+    ("gamma", pos()), ("gammaln", pos()), ("digamma", pos()), ("psi", pos()), ("rgamma", pos()),
+    ("erf", real()), ("erfc", real()), ("erfcx", real()), ("ndtr", real()),
+    ("log_ndtr", real()), ("ndtri", unit()), ("expit", real()), ("logit", unit()),
+    ("log_expit", real()), ("softplus", real()), ("entr", pos()), ("i0", real()),
+    ("i1", real()), ("i0e", real()), ("i1e", real()), ("j0", real()), ("j1", real()),
+    ("y0", pos()), ("y1", pos()), ("k0", pos()), ("k1", pos()), ("k0e", pos()),
+    ("k1e", pos()), ("exp1", pos()), ("expi", pos()), ("spence", pos()),
+]:
+    add(S + name, getattr(sps, name), args)
+add(S + "erfinv", sps.erfinv, lambda rng: (rng.uniform(-0.8, 0.8, 4),))
+add(S + "erfcinv", sps.erfcinv, lambda rng: (rng.uniform(0.2, 1.8, 4),))
+add(S + "polygamma", lambda x: sps.polygamma(np.array([0, 1, 2, 3]), x), pos())
+add(S + "jn", lambda x: sps.jn(2, x), real())
+add(S + "jv", lambda x: sps.jv(1.5, x), pos())
+add(S + "yn", lambda x: sps.yn(2, x), pos())
+add(S + "yv", lambda x: sps.yv(0.5, x), pos())
+add(S + "iv", lambda x: sps.iv(2.5, x), pos())
+add(S + "ive", lambda x: sps.ive(2, x), real())
+add(S + "kv", lambda x: sps.kv(1.5, x), pos())
+add(S + "kve", lambda x: sps.kve(2, x), pos())
+add(S + "expn", lambda x: sps.expn(np.array([0, 1, 2, 4]), x), pos())
+add(S + "zeta", lambda q: sps.zeta(2.5, q), pos())
+add(S + "poch", sps.poch, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(-0.3, 2, 4)))
+add(S + "hyp1f1", lambda x: sps.hyp1f1(1.5, 2.5, x), real())
+add(S + "rel_entr", sps.rel_entr, lambda rng: (rng.uniform(0.2, 2, 4), rng.uniform(0.2, 2, 4)))
+add(S + "kl_div", sps.kl_div, lambda rng: (rng.uniform(0.2, 2, 4), rng.uniform(0.2, 2, 4)))
+add(S + "beta", sps.beta, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)))
+add(S + "betaln", sps.betaln, lambda rng: (rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)))
+add(S + "betainc", lambda x: sps.betainc(2.5, 1.5, x), unit())
+add(S + "betaincc", lambda x: sps.betaincc(2.5, 1.5, x), unit())
+add(S + "gammainc", lambda x: sps.gammainc(np.array([0.5, 1.0, 2.0, 3.5]), x), pos())
+add(S + "gammaincc", lambda x: sps.gammaincc(np.array([0.5, 1.0, 2.0, 3.5]), x), pos())
+add(S + "stdtr", lambda x: sps.stdtr(np.array([1.5, 2.0, 4.0, 9.0]), x), real())
+add(S + "xlogy", sps.xlogy, lambda rng: (rng.standard_normal(4), rng.uniform(0.3, 2, 4)))
+add(S + "xlog1py", sps.xlog1py, lambda rng: (rng.standard_normal(4), rng.uniform(-0.5, 2, 4)))
+add(S + "multigammaln", lambda a: sps.multigammaln(a, 3), pos(lo=1.5, hi=4.0))
+add(S + "logsumexp", lambda a, b: sps.logsumexp(a, axis=1, b=b),
+    lambda rng: (rng.standard_normal((3, 4)), rng.uniform(0.3, 2.0, (3, 4))))
+add(S + "softmax", lambda a: sps.softmax(a, axis=0), lambda rng: (rng.standard_normal((3, 2)),))
+add(S + "log_softmax", lambda a: sps.log_softmax(a), lambda rng: (rng.standard_normal((3, 2)),))
+
+
+def _x_loc_scale(rng):
+    return rng.standard_normal(4), rng.standard_normal(4) * 0.3, rng.uniform(0.6, 2.0, 4)
+
+
+for fn in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+    add(f"gpuad.scipy.stats.norm.{fn}", getattr(stats.norm, fn), _x_loc_scale)
+for fn in ("ppf", "isf"):
+    add(f"gpuad.scipy.stats.norm.{fn}", getattr(stats.norm, fn),
+        lambda rng: (rng.uniform(0.1, 0.9, 4), rng.standard_normal(4), rng.uniform(0.6, 2, 4)))
+for fn in ("logpdf", "pdf"):
+    add(f"gpuad.scipy.stats.t.{fn}", getattr(stats.t, fn),
+        lambda rng: (rng.standard_normal(4), rng.uniform(1.5, 6, 4), rng.standard_normal(4),
+                     rng.uniform(0.6, 2, 4)))
+for fn in ("cdf", "logcdf", "sf", "logsf"):
+    add(f"gpuad.scipy.stats.t.{fn}", lambda x, m, s, f=fn: getattr(stats.t, f)(
+        x, np.array([1.5, 2.5, 4.0, 7.0]), m, s), _x_loc_scale)
+_K = np.array([0.0, 1.0, 3.0, 6.0])
+for fn in ("logpmf", "pmf", "cdf", "logcdf", "sf"):
+    add(f"gpuad.scipy.stats.poisson.{fn}", lambda mu, f=fn: getattr(stats.poisson, f)(_K, mu),
+        pos(lo=0.5, hi=4.0))
+for fn in ("logpdf", "pdf"):
+    add(f"gpuad.scipy.stats.beta.{fn}", getattr(stats.beta, fn),
+        lambda rng: (rng.uniform(0.1, 0.9, 4), rng.uniform(0.6, 3, 4), rng.uniform(0.6, 3, 4)))
+    add(f"gpuad.scipy.stats.gamma.{fn}", getattr(stats.gamma, fn),
+        lambda rng: (rng.uniform(0.3, 4, 4), rng.uniform(0.6, 3, 4), rng.uniform(-0.2, 0.2, 4),
+                     rng.uniform(0.6, 2, 4)))
+    add(f"gpuad.scipy.stats.chi2.{fn}", getattr(stats.chi2, fn),
+        lambda rng: (rng.uniform(0.3, 4, 4), rng.uniform(1.5, 6, 4)))
+_SHAPE = np.array([0.8, 1.5, 2.5, 4.0])
+for fn in ("cdf", "logcdf", "sf"):
+    add(f"gpuad.scipy.stats.beta.{fn}", lambda x, f=fn: getattr(stats.beta, f)(x, _SHAPE, 2.0),
+        unit())
+    add(f"gpuad.scipy.stats.gamma.{fn}", lambda x, s, f=fn: getattr(stats.gamma, f)(
+        x, _SHAPE, 0.0, s), lambda rng: (rng.uniform(0.3, 4, 4), rng.uniform(0.6, 2, 4)))
+    add(f"gpuad.scipy.stats.chi2.{fn}", lambda x, f=fn: getattr(stats.chi2, f)(x, 2 * _SHAPE),
+        pos(lo=0.3, hi=4.0))
+for fn in ("logpdf", "pdf"):
+    # x stays on the simplex (components along axis 0, as scipy): a softmax of free variables
+    add(f"gpuad.scipy.stats.dirichlet.{fn}", lambda z, a, f=fn: getattr(stats.dirichlet, f)(
+        sps.softmax(z, axis=0), a),
+        lambda rng: (rng.standard_normal((3, 2)), rng.uniform(0.8, 3, 3)))
+
+
+def _mvn_args(rng):
+    m = rng.standard_normal((3, 3))
+    return rng.standard_normal((4, 3)), rng.standard_normal(3), m @ m.T + 3 * np.eye(3)
+
+
+for fn in ("logpdf", "pdf"):
+    add(f"gpuad.scipy.stats.multivariate_normal.{fn}",
+        getattr(stats.multivariate_normal, fn), _mvn_args)
+add("gpuad.scipy.stats.multivariate_normal.entropy",
+    lambda c: stats.multivariate_normal.entropy(None, c), lambda rng: (_mvn_args(rng)[2],))
+
+add("gpuad.scipy.signal.convolve", lambda a, b: signal.convolve(a, b, mode="same"),
+    lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
+
+
+def _forced_decay(y, t, k):
+    return -k * y + gnp.sin(t)
+
+
+# kept small: its second derivatives integrate nested adjoint and sensitivity systems
+add("gpuad.scipy.integrate.odeint",
+    lambda y0, t, k: integrate.odeint(_forced_decay, y0, t, args=(k,), rtol=1e-10, atol=1e-10),
+    lambda rng: (rng.standard_normal(1), np.array([0.1, 0.5]) + rng.uniform(0, 0.1, 2),
+                 rng.uniform(1, 2, ())), rtol=1e-4, atol=1e-5)
