@@ -338,7 +338,10 @@ def _detach(a):
 def _write_out(o, v, what: str) -> None:
     """NumPy's ``out=``: write ``v`` into ``o`` (recorded when ``o`` is a Tensor)."""
     if isinstance(o, Tensor):
-        o[...] = v
+        if isinstance(v, Tensor) and v.shape == o.shape and v.dtype == o.dtype:
+            _engine.assign_inplace(o, v, None)  # as ``o *= v``: keeps what v's step saved of o
+        else:
+            o[...] = v
         return
     if isinstance(v, Tensor):
         if recording(v):
@@ -382,6 +385,13 @@ def _args_ok(types) -> bool:
     return True
 
 
+def _cast(a, dtype):
+    a = _as_input(a)
+    if isinstance(a, Tensor):
+        return _r.astype(a, dtype)
+    return _r._xp(a).asarray(a, dtype=dtype)
+
+
 def _as_input(a):
     if isinstance(a, Tensor):
         return a
@@ -405,7 +415,7 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
         if fn is None:
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
-            inputs = tuple(_r.astype(_as_input(a), dtype) for a in inputs)
+            inputs = tuple(_cast(a, dtype) for a in inputs)
         return _finish(fn(*inputs), out, where, ufunc.nout, what)
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
@@ -422,7 +432,7 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
         (x,) = inputs
         x = _as_input(x)
         if dtype is not None:
-            x = _r.astype(x, dtype)
+            x = _cast(x, dtype)
         axis = kwargs.pop("axis", 0)
         keepdims = kwargs.pop("keepdims", False)
         initial = kwargs.pop("initial", None)
@@ -445,13 +455,39 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
                 f"{what}: keyword arguments {sorted(kwargs)} are not supported")
         a, b = (_as_input(v) for v in inputs)
         if dtype is not None:
-            a, b = _r.astype(a, dtype), _r.astype(b, dtype)
+            a, b = _cast(a, dtype), _cast(b, dtype)
         a = _r.reshape(a, _r.shape(a) + (1,) * _r.ndim(b))
         return _finish(fn(a, b), out, True, ufunc.nout, what)
+    if method == "at" and name in ("add", "subtract") and len(inputs) == 3 and not kwargs:
+        return _add_at(ufunc, name, *inputs)
     raise TypeError(
-        f"{what} is not supported on gpuad Tensors; for numpy.add.at(a, i, v) write "
-        f"a = a + gnp.bincount-style scatter, or a[i] += v on a Tensor without repeated indices"
+        f"{what} is not supported on gpuad Tensors (of the ufunc methods gpuad records "
+        f"__call__, reduce, accumulate, outer, and add.at/subtract.at); write it with "
+        f"gpuad.numpy functions"
     )
+
+
+def _add_at(ufunc, name, a, indices, b):
+    """``numpy.add.at(a, indices, b)``: unbuffered, so repeated indices add up; recorded as
+    ``a + scatter-add(b)`` written into the Tensor ``a``."""
+    if not isinstance(a, Tensor):
+        if isinstance(b, Tensor) and recording(b):
+            raise TypeError(
+                f"numpy.{name}.at: the target is a NumPy array but the values are a Tensor "
+                f"being recorded; their gradient would be lost. Make the target a Tensor "
+                f"(gpuad.tensor(a)), whose writes are recorded"
+            )
+        ufunc.at(a, _detach(indices), _detach(b))
+        return None
+    index = _r.normalize_index(indices)
+    sel = a.data[index].shape
+    b = _as_input(b)
+    if name == "subtract":
+        b = _r.negative(b)
+    delta = _r.scatter(_r.broadcast_to(b, sel), index=index, shape=a.shape,
+                       basic=_r._is_basic(index))
+    a[...] = a + delta
+    return None
 
 
 def _value_free_ufunc(ufunc, what, inputs, out, where, dtype):
