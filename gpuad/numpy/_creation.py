@@ -78,20 +78,19 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     div = (num - 1) if endpoint else num
     like = start if isinstance(start, Tensor) else stop
     xp = _r._xp(like)
-    fdt = _np.result_type(_r.data(start), _r.data(stop), float)
+    fdt = _np.result_type(*(getattr(_r.data(v), "dtype", v) for v in (start, stop)), float)
     bshape = _np.broadcast_shapes(_r.shape(start), _r.shape(stop))
     steps = xp.arange(num, dtype=fdt).reshape((num,) + (1,) * len(bshape))
     delta = stop - start
     if div > 0:
-        frac = steps / div
-        y = start + frac * delta
+        step = delta / div
+        y = steps * step + start  # NumPy's formula, so the values agree to the last bit
         if endpoint and num > 1:  # the last sample is exactly ``stop``, as NumPy makes it
             last = xp.zeros(steps.shape, dtype=bool)
             last[-1] = True
             y = _r.where(last, _r.broadcast_to(stop, (1,) + bshape) if bshape else stop, y)
-        step = delta / div
     else:
-        y = start + steps * delta
+        y = steps * delta + start
         step = _np.nan
     y = _r.broadcast_to(y, (num,) + bshape) if _r.shape(y) != (num,) + bshape else y
     if axis != 0:
