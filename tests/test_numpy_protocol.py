@@ -62,6 +62,21 @@ def test_asarray_of_a_recorded_tensor_raises(backend):
         ad.jvp(lambda v: np.asarray(v), (_x(),), (gnp.ones_like(_x()),))
 
 
+def test_other_implicit_conversions_of_a_recorded_tensor_raise(backend):
+    if backend != "numpy":
+        pytest.skip("the NumPy array case")
+
+    def stacked(v):
+        return gnp.sum(gnp.asarray(np.array([v[0], v[1]])))
+
+    with pytest.raises(TypeError, match="drop its gradient"):
+        ad.grad(stacked)(_x())
+    with pytest.raises(TypeError, match="drop its gradient"):
+        ad.grad(lambda v: gnp.sum(gnp.asarray(np.from_dlpack(v))))(_x())
+    with pytest.raises(TypeError, match="drop its gradient"):
+        ad.grad(lambda v: gnp.sum(v * np.ascontiguousarray(v)))(_x())
+
+
 def test_asarray_of_an_untracked_tensor_still_works(backend):
     if backend != "numpy":
         pytest.skip("a CuPy tensor never converts implicitly to a NumPy array")
