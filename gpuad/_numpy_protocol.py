@@ -523,6 +523,8 @@ def array_function(func, types, args: tuple, kwargs: dict):
     modname, name = func.__module__, func.__name__
     what = f"{modname}.{name}"
     fn = _lookup(modname, name)
+    if fn is None and what == "numpy.copyto":
+        fn = _copyto
     if fn is None or fn is func or getattr(fn, "__wrapped__", None) is func:
         if modname == "numpy" and name in _VALUE_FREE:
             return func(*_detach(args), **_detach(kwargs))
@@ -548,6 +550,13 @@ def array_function(func, types, args: tuple, kwargs: dict):
                 ) from e
         raise
     return r if out is None else _finish(r, out, True, 1, what)
+
+
+def _copyto(dst, src, casting="same_kind", where=True):
+    """``numpy.copyto``: recorded into a Tensor ``dst``; into a NumPy array only as values."""
+    if where is not True:
+        src = _gnp.where(where, src, dst)
+    _write_out(dst, _as_input(src), "numpy.copyto")
 
 
 # ---- stop_gradient ------------------------------------------------------------

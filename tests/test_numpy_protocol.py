@@ -381,6 +381,19 @@ def test_out_for_functions(backend):
     check_grads(f, [_x()])
 
 
+def test_copyto(backend):
+    def f(v):
+        buf = ad.tensor(gnp.zeros(3))
+        np.copyto(buf, v * v)
+        np.copyto(buf, v, where=gnp.asarray(np.array([True, False, False])))
+        return buf * v
+
+    check_grads(f, [_x()])
+    if backend == "numpy":
+        with pytest.raises(TypeError, match="drop its gradient"):
+            ad.grad(lambda v: gnp.sum(v) + np.copyto(np.zeros(3), v))(_x())
+
+
 def test_foreign_array_types_are_not_handled(backend):
     class Foreign:
         def __array_function__(self, func, types, args, kwargs):
