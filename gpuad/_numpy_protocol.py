@@ -19,6 +19,7 @@ import functools
 import inspect
 import opcode
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -236,6 +237,8 @@ def takes_containers(fn: Callable) -> Callable:
         return fn(*args, **kwargs)
 
     wrapper._takes_containers = True  # type: ignore[attr-defined]
+    # called as a Tensor method the only array argument is the Tensor itself: nothing to convert
+    wrapper._self_only = checked == (0,) and var is None and len(kw) <= 1  # type: ignore
     return wrapper
 
 
@@ -584,9 +587,13 @@ def stop_gradient(x: Any) -> Any:
 
 
 def install() -> None:
-    """Bind the modules this one dispatches to, and make gpuad.numpy take containers."""
+    """Bind the modules this one dispatches to, and make gpuad.numpy take containers.
+
+    Tensor methods and the engine keep calling the functions as they were (their array
+    argument is a Tensor already), so they pay nothing for the conversion.
+    """
     global _gnp, _r, _engine
-    from . import engine, rules
+    from . import engine, rules, tensor
     from . import numpy as gnp
 
     _gnp, _r, _engine = gnp, rules, engine
@@ -594,3 +601,8 @@ def install() -> None:
         mod = gnp if not sub else getattr(gnp, sub, None)
         if mod is not None:
             accept_containers(mod)
+    direct = types.ModuleType(gnp.__name__, gnp.__doc__)
+    for k, v in vars(gnp).items():
+        if not k.startswith("__"):
+            setattr(direct, k, v.__wrapped__ if getattr(v, "_self_only", False) else v)
+    tensor._R = engine._R = direct

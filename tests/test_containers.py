@@ -92,6 +92,8 @@ LISTS = [
     ("tuple of tuples", lambda v: gnp.sum(((v[0], v[1]), (v[2], v[0])), axis=0)),
     ("0-d and 1-element", lambda v: gnp.array([v[0:1], [2.0]])),
     ("method on a stack", lambda v: gnp.asarray([v[0], v[1]]).sum() * v),
+    ("Tensor.dot of a list", lambda v: gnp.asarray(v).dot([v[2], v[0], 1.0])),
+    ("Tensor.clip to lists", lambda v: gnp.asarray(v).clip([v[0] * 0.5, 0.0, 0.0], 2.5)),
 ]
 
 
