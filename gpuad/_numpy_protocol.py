@@ -26,6 +26,7 @@ from typing import Any
 import numpy as _np
 
 from . import _state
+from .backends import _by_array_type
 from .tensor import Tensor
 
 _local = _state.local
@@ -379,8 +380,6 @@ def _finish(r, out, where, nout: int, what: str):
 
 def _args_ok(types) -> bool:
     """NEP 18: handle only Tensors and the backends' own array types."""
-    from .backends import _by_array_type
-
     for t in types:
         if t is not Tensor and t is not _ndarray and t not in _by_array_type \
                 and not issubclass(t, Tensor):
@@ -404,6 +403,10 @@ def _as_input(a):
 def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     """``Tensor.__array_ufunc__``: ``ufunc.method(*inputs, **kwargs)`` through gpuad.numpy."""
     name = ufunc.__name__
+    if method == "__call__" and not kwargs:  # the common case, kept short
+        fn = _lookup("numpy", name)
+        if fn is not None:
+            return fn(*inputs)
     what = f"numpy.{name}" if method == "__call__" else f"numpy.{name}.{method}"
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
