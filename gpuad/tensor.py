@@ -136,7 +136,9 @@ class Tensor:
                 "use .numpy() for an explicit host copy"
             )
         a = _np.asarray(self.data)
-        return a.astype(dtype) if dtype is not None else a
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a  # numpy.array(t) asks for a copy: never alias t
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _P.array_ufunc(ufunc, method, inputs, kwargs)

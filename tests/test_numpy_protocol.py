@@ -82,6 +82,10 @@ def test_asarray_of_an_untracked_tensor_still_works(backend):
         pytest.skip("a CuPy tensor never converts implicitly to a NumPy array")
     t = ad.tensor(X)
     np.testing.assert_array_equal(np.asarray(t), X)
+    assert np.shares_memory(np.asarray(t), t.data)
+    c = np.array(t)  # a copy, as NumPy promises: writing to it leaves t alone
+    c[0] = 99.0
+    assert not np.shares_memory(c, t.data) and float(t[0]) == X[0]
     w = ad.tensor(X, requires_grad=True)
     with ad.no_grad():
         np.testing.assert_array_equal(np.asarray(w), X)  # nothing is being recorded
