@@ -29,7 +29,7 @@ _engine._R = numpy
 from . import _numpy_protocol  # noqa: E402
 
 _tensor_mod._P = _engine._C = _numpy_protocol
-_numpy_protocol.install()
+_numpy_protocol.install()  # lists of Tensors in gpuad.numpy; rebinds the _R above
 
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402
