@@ -4,8 +4,9 @@
     python benchmarks/dispatch.py --baseline /path/to/other/checkout   # and another gpuad
 
 Each tree is timed in its own interpreter (``PYTHONPATH`` pointing at it), alternating between
-trees for several rounds; every figure is the best round's median microseconds per call on a
-10-element float64 Tensor that requires grad, so recording is included. ``numpy.sin(t)`` goes
+trees for several rounds; every figure is the fastest of 25 timed repeats over all rounds (the
+figure least disturbed by other load), in microseconds per call on a 10-element float64 Tensor
+that requires grad, so recording is included. ``numpy.sin(t)`` goes
 through ``Tensor.__array_ufunc__``, ``numpy.sum(t)`` through ``Tensor.__array_function__``; on a
 gpuad without them NumPy converts the Tensor instead (no recording: the figure is marked).
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r'''
-import json, statistics, sys, time
+import json, sys, time
 import numpy as np
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -56,12 +57,12 @@ for name, fn in cases.items():
     except Exception:
         continue
     samples = []
-    for _ in range(5):
+    for _ in range(25):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
         samples.append((time.perf_counter() - t0) / number * 1e6)
-    out[name] = statistics.median(samples)
+    out[name] = min(samples)
 print(json.dumps({"protocol": protocol, "us": out}))
 '''
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--baseline", type=Path, default=None,
                     help="another gpuad checkout to time in the same run")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--number", type=int, default=2000, help="calls per timed repeat")
+    ap.add_argument("--number", type=int, default=300, help="calls per timed repeat")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     ap.add_argument("--md", type=Path, default=None, help="write the table here")
     args = ap.parse_args(argv)
