@@ -116,9 +116,19 @@ def stack_tree(obj):
             f"{[tuple(e.shape) for e in items]} (an inhomogeneous list); use gnp.concatenate "
             f"or pad the elements to one shape"
         )
-    (shp,) = shapes
-    parts = [_r.reshape(e, (1,) + shp) for e in items]
-    return parts[0] if len(parts) == 1 else _r.concatenate(parts, 0)
+    return _stack(*items)
+
+
+def _stack_vjp(i, g, ans, *xs):
+    return g[i]
+
+
+def _stack_jvp(i, t, ans, *xs):
+    zero = _r._xp(t).zeros(_r.shape(t), dtype=_r.data(t).dtype)
+    return _stack(*[t if j == i else zero for j in range(len(xs))])
+
+
+_stack: Any = None  # the primitive ``stack_list``: xs -> xp.stack(xs), made by install()
 
 
 def as_array_arg(a):
@@ -637,11 +647,14 @@ def install() -> None:
     Tensor methods and the engine keep calling the functions as they were (their array
     argument is a Tensor already), so they pay nothing for the conversion.
     """
-    global _gnp, _r, _engine
+    global _gnp, _r, _engine, _stack
     from . import engine, rules, tensor
     from . import numpy as gnp
 
     _gnp, _r, _engine = gnp, rules, engine
+    if _stack is None:
+        _stack = rules.prim("stack_list", lambda xp, *xs: xp.stack(xs, axis=0),
+                            vjp_n=_stack_vjp, jvp_n=_stack_jvp)
     for sub in ("", "linalg", "fft"):
         mod = gnp if not sub else getattr(gnp, sub, None)
         if mod is not None:
