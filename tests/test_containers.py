@@ -254,3 +254,29 @@ def test_stop_gradient(backend):
     tree = ad.stop_gradient({"a": ad.tensor(_x(), requires_grad=True), "b": [1.0, _x()]})
     assert not tree["a"].requires_grad and tree["b"][0] == 1.0
     np.testing.assert_array_equal(to_numpy(tree["a"]), X)
+
+
+def test_spaces_match_jax(backend):
+    jax = pytest.importorskip("jax")
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        _compare_spaces_with_jax(jax)
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _compare_spaces_with_jax(jax):
+    jnp = jax.numpy
+    w = np.array([0.3, -1.2, 0.8, 2.0, 0.1])
+    for name, a, b in (("linspace", 0.4, 2.5), ("logspace", 0.4, 1.5), ("geomspace", 0.4, 2.5)):
+        def ours(s, t, name=name):
+            return gnp.sum(getattr(gnp, name)(s, t, 5) * gnp.asarray(w))
+
+        def theirs(s, t, name=name):
+            return jnp.sum(getattr(jnp, name)(s, t, 5) * w)
+
+        got = ad.grad(ours, argnums=(0, 1))(_s(a), _s(b))
+        want = jax.grad(theirs, argnums=(0, 1))(a, b)
+        np.testing.assert_allclose([float(to_numpy(g)) for g in got],
+                                   [float(v) for v in want], rtol=1e-12)
