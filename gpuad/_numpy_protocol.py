@@ -321,7 +321,8 @@ _MODULES = {"numpy": "gpuad.numpy", "numpy.linalg": "gpuad.numpy.linalg",
 _ALIASES = {"remainder": ("remainder", "mod"), "conjugate": ("conjugate", "conj"),
             "true_divide": ("divide",), "absolute": ("absolute", "abs"),
             "around": ("around", "round"), "round_": ("round",), "amax": ("amax", "max"),
-            "amin": ("amin", "min"), "bitwise_not": ("invert",)}
+            "amin": ("amin", "min"), "bitwise_not": ("invert",),
+            "row_stack": ("row_stack", "vstack"), "trapz": ("trapz", "trapezoid")}
 # ufunc.reduce / ufunc.accumulate as the gpuad.numpy functions that compute them.
 _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
            "logical_and": "all", "logical_or": "any", "logaddexp": "logsumexp",
