@@ -589,12 +589,16 @@ def array_function(func, types, args: tuple, kwargs: dict):
             return func(*_detach(args), **_detach(kwargs))
         raise _missing(what, modname, name)
     out = None
-    if "out" in kwargs:
+    if kwargs:
         sig = _signature(fn)
-        if sig is False or "out" not in sig.parameters:
+        params = sig.parameters if sig is not False else {}
+        if "out" in kwargs and "out" not in params:
             out = kwargs.pop("out")
             if out is not None:
                 out = (out,)
+        if sig is not False and not all(k in params for k in kwargs) and not any(
+                p.kind is p.VAR_KEYWORD for p in params.values()):
+            kwargs = _drop_numpy_defaults(func, params, kwargs)
     try:
         r = fn(*args, **kwargs)
     except TypeError as e:
@@ -609,6 +613,24 @@ def array_function(func, types, args: tuple, kwargs: dict):
                 ) from e
         raise
     return r if out is None else _finish(r, out, True, 1, what)
+
+
+def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:
+    """Keyword arguments the gpuad function does not take are dropped where they carry NumPy's
+    own default (``numpy.vstack(t, dtype=None, casting="same_kind")`` is ``vstack(t)``); others
+    are kept, for the call to report."""
+    nsig = _signature(func)
+    if nsig is False:
+        return kwargs
+    kept = {}
+    for k, v in kwargs.items():
+        if k not in params and k in nsig.parameters:
+            d = nsig.parameters[k].default
+            if v is d or (isinstance(v, str | bool | int | float | type(None))
+                          and type(v) is type(d) and v == d):
+                continue
+        kept[k] = v
+    return kept
 
 
 def _copyto(dst, src, casting="same_kind", where=True):

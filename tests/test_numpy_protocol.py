@@ -375,6 +375,15 @@ def test_unsupported_arguments_name_the_signature(backend):
         np.sum(t, initial=1.0, where=np.ones(3, dtype=bool))
 
 
+def test_numpy_default_keywords_are_accepted(backend):
+    t = ad.tensor(_x())
+    r = np.vstack([t, t], dtype=None, casting="same_kind")  # NumPy's defaults, spelled out
+    assert r.shape == (2, 3)
+    check_grads(lambda v: np.concatenate([v, v], axis=0, dtype=None), [_x()])
+    with pytest.raises(TypeError, match="signature"):
+        np.vstack([t, t], dtype=np.float32)  # not the default: gpuad cannot honour it
+
+
 def test_out_for_functions(backend):
     def f(v):
         buf = ad.tensor(gnp.zeros(()))
