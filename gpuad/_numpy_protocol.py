@@ -625,6 +625,8 @@ def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:
     kept = {}
     for k, v in kwargs.items():
         if k not in params and k in nsig.parameters:
+            if k == "where" and v is True:  # selects everything: the same as no where=
+                continue
             d = nsig.parameters[k].default
             if v is d or (isinstance(v, str | bool | int | float | type(None))
                           and type(v) is type(d) and v == d):
