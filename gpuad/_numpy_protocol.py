@@ -447,6 +447,20 @@ def _cast(a, dtype):
     return _r._xp(a).asarray(a, dtype=dtype)
 
 
+def _foreign(objs) -> bool:
+    """Whether an operand is an array type (with its own ``__array_ufunc__``) gpuad does not
+    know; then NumPy is told to ask it instead."""
+    for a in objs:
+        c = a.__class__
+        if c is Tensor or c is _ndarray or c is float or c is int or a is None:
+            continue
+        if getattr(c, "__array_ufunc__", None) is None:
+            continue
+        if not (issubclass(c, Tensor | _np.generic) or c in _by_array_type):
+            return True
+    return False
+
+
 def _as_input(a):
     if isinstance(a, Tensor):
         return a
@@ -455,6 +469,8 @@ def _as_input(a):
 
 def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     """``Tensor.__array_ufunc__``: ``ufunc.method(*inputs, **kwargs)`` through gpuad.numpy."""
+    if _foreign(inputs) or ("out" in kwargs and _foreign(kwargs["out"])):
+        return NotImplemented  # NEP 13: another array type may handle this mix
     name = ufunc.__name__
     if method == "__call__" and not kwargs:  # the common case, kept short
         fn = _lookup("numpy", name)

@@ -415,6 +415,12 @@ def test_foreign_array_types_are_not_handled(backend):
     with pytest.raises(TypeError):
         np.concatenate([ad.tensor(_x()), Foreign()])
 
+    class OwnUfuncs:
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            return "handled by OwnUfuncs"
+
+    assert np.add(ad.tensor(_x()), OwnUfuncs()) == "handled by OwnUfuncs"
+
 
 def test_plain_arrays_are_untouched(backend):
     r = np.sin(X)
