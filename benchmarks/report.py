@@ -50,6 +50,13 @@ skipped with a note; `installed` takes whatever is importable, `none` runs gpuad
 the machine: CPU model, cores, Python/NumPy/BLAS/peer versions, date), `DIR/cpu.md` (the tables
 below), `DIR/cpu_chain.png`, `DIR/cpu_checkpoint.png` (`gpu.*` for `--backend cupy`). Writing
 into `benchmarks/results` regenerates this page.
+
+**Dispatch cost of NumPy's own functions on Tensors**: `python benchmarks/dispatch.py
+--baseline /path/to/another/checkout --md benchmarks/results/dispatch.md` times, in separate
+interpreters, `numpy.sin(t)` (through `Tensor.__array_ufunc__`) against `gnp.sin(t)`,
+`numpy.sum(t)` (through `__array_function__`) against `gnp.sum(t)`, and the `gpuad.numpy` and
+Tensor-method paths of this checkout against another one, in microseconds per call (last
+result: `results/dispatch.md`).
 """
 
 

@@ -26,8 +26,13 @@ _tensor_mod._R = numpy
 from . import engine as _engine  # noqa: E402
 
 _engine._R = numpy
+from . import _numpy_protocol  # noqa: E402
+
+_tensor_mod._P = _engine._C = _numpy_protocol
+_numpy_protocol.install()  # lists of Tensors in gpuad.numpy; rebinds the _R above
 
 from ._compat import restore_numpy_row_stack  # noqa: E402
+from ._numpy_protocol import stop_gradient  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
 from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
 from .rules import MissingRuleError  # noqa: E402
@@ -105,4 +110,5 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
+    "stop_gradient",
 ]

@@ -25,6 +25,7 @@ from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor
 
 _local = _state.local
+_C = None  # gpuad._numpy_protocol (containers of Tensors), bound by gpuad/__init__
 _seq = _state.seq
 _flags = _state.flags
 _EMPTY: dict = {}
@@ -166,6 +167,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 track = True
             if a._tan:
                 tan = True
+        elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
+            return apply(rule, _C.convert_args(args), params)  # a list of Tensors: stacked
     be = get_backend()
     if be.name != "numpy" or len(_by_array_type) > 1:
         # only a lone numpy backend may skip this: raw NumPy inputs must move to a GPU backend,

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as _np
 
 _R: Any = None  # gpuad.rules, bound by gpuad/__init__ (it imports this module)
+_P: Any = None  # gpuad._numpy_protocol, bound by gpuad/__init__
 
 
 class Tensor:
@@ -150,15 +151,27 @@ class Tensor:
         return self.numpy().tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
+        if self.requires_grad or self._tan:
+            _P.refuse_array(self)  # a recorded tensor never becomes a constant silently
         if not isinstance(self.data, _np.ndarray | _np.generic):
             raise TypeError(
                 "implicit conversion of a GPU tensor to a NumPy array is not allowed; "
                 "use .numpy() for an explicit host copy"
             )
         a = _np.asarray(self.data)
-        return a.astype(dtype) if dtype is not None else a
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a  # numpy.array(t) asks for a copy: never alias t
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _P.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _P.array_function(func, types, args, kwargs)
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.requires_grad or self._tan:
+            _P.refuse_array(self)
         return self.data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self) -> Any:
@@ -166,6 +179,8 @@ class Tensor:
 
     @property
     def __cuda_array_interface__(self) -> dict:
+        if self.requires_grad or self._tan:
+            _P.refuse_array(self)
         try:
             return self.data.__cuda_array_interface__
         except AttributeError:
@@ -184,6 +199,8 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
+        if self.requires_grad or self._tan:
+            _P.check_scalar_write(self)  # float(t) detaches; out[i] = t into an ndarray raises
         return float(self.data)
 
     def __int__(self) -> int:

@@ -77,7 +77,11 @@ def test_array_copies_and_asarray_does_not(backend):
     assert float(to_numpy(a)[0]) == 1.0
     assert gnp.asarray(a) is a
     t = ad.tensor(a)
-    assert _is_backend_array(gnp.asarray(t)) and _is_backend_array(gnp.array(t))
+    # a Tensor stays a Tensor (on the tape when recorded): asarray returns it, array copies it
+    assert gnp.asarray(t) is t
+    c = gnp.array(t)
+    assert isinstance(c, ad.Tensor) and c is not t and c.data is not t.data
+    np.testing.assert_array_equal(to_numpy(c), to_numpy(t))
 
 
 def test_creation_feeds_differentiation(backend):

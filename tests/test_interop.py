@@ -22,10 +22,16 @@ def test_tensor_takes_numpy_arrays_without_copy(numpy_backend):
 
 
 def test_array_protocol_gives_the_host_array(numpy_backend):
-    t = ad.tensor(np.arange(3.0), requires_grad=True)
+    t = ad.tensor(np.arange(3.0))
     a = np.asarray(t)
     assert np.shares_memory(a, t.data)
     np.testing.assert_array_equal(np.sin(np.asarray(t)), np.sin(np.arange(3.0)))
+    # a tensor that requires grad converts only explicitly (its gradient would be lost)
+    w = ad.tensor(np.arange(3.0), requires_grad=True)
+    with pytest.raises(TypeError, match="stop_gradient"):
+        np.asarray(w)
+    assert np.shares_memory(np.asarray(w.detach()), w.data)
+    np.testing.assert_array_equal(w.numpy(), np.arange(3.0))
 
 
 def test_dlpack_round_trip(numpy_backend):

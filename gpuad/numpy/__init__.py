@@ -14,11 +14,11 @@ Example::
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
 import numpy as _np
 
 from .. import rules as _r
+from .._numpy_protocol import stop_gradient  # noqa: F401
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
@@ -185,14 +185,7 @@ def _xp():
     return get_backend().xp
 
 
-def array(obj: Any, dtype: Any = None, copy: bool = True):  # noqa: F811
-    """A backend array (NumPy or CuPy) from ``obj``; Tensors give their data."""
-    return _xp().array(_data(obj), dtype=dtype, copy=copy)
-
-
-def asarray(obj: Any, dtype: Any = None):
-    """Like ``array`` without copying when possible."""
-    return _xp().asarray(_data(obj), dtype=dtype)
+from ._creation import array, asarray, geomspace, logspace  # noqa: E402,F401
 
 
 def zeros(shape_, dtype=float):
@@ -276,9 +269,7 @@ def arange(*args, **kwargs):
     return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    """Evenly spaced numbers as a backend array. Example: ``gnp.linspace(0, 1, 5)``"""
-    return _xp().linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+from ._creation import linspace  # noqa: E402,F401
 
 
 def size(a, axis=None):

@@ -1,0 +1,707 @@
+"""NumPy's own functions on Tensors, and Python containers of Tensors as array arguments.
+
+- ``Tensor.__array_ufunc__`` (NEP 13) and ``Tensor.__array_function__`` (NEP 18) send
+  ``numpy.sin(t)``, ``numpy.sum(t, axis=0)``, ``numpy.stack([t, u])``, ``ndarray * t``,
+  ``numpy.linalg.*`` and ``numpy.fft.*`` to the ``gpuad.numpy`` function of the same module and
+  name, looked up at call time, so they are recorded like the ``gpuad.numpy`` call. A NumPy
+  function without a counterpart raises ``TypeError`` naming it.
+- A Tensor that is being recorded (it requires grad, or carries forward-mode tangents) never
+  becomes a NumPy array silently: ``numpy.asarray(t)``, ``ndarray.dot(t)`` and writes into NumPy
+  arrays (``out[i] = t``) raise. ``float(t)``, ``t.item()``, ``t.numpy()`` and
+  ``gpuad.stop_gradient(t)`` are the explicit ways to get a constant.
+- Lists and tuples holding Tensors, given where ``gpuad.numpy`` expects an array, are stacked
+  (a recorded, differentiable step), as ``numpy.asarray`` would build an array from them.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import opcode
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as _np
+
+from . import _state
+from .backends import _by_array_type
+from .tensor import Tensor
+
+_local = _state.local
+_gnp: Any = None  # gpuad.numpy, bound by install()
+_r: Any = None  # gpuad.rules
+_engine: Any = None
+
+_CONTAINERS = (list, tuple)
+_ndarray = _np.ndarray
+
+# ---- recorded tensors never become NumPy arrays silently ----------------------------------------
+
+
+def recording(t: Tensor) -> bool:
+    """Whether converting ``t`` to a constant would drop a derivative being computed."""
+    return bool(t._tan) or (t.requires_grad and _local.grad_enabled)
+
+
+def _what(t: Tensor) -> str:
+    return ("carries forward-mode tangents" if t._tan else "requires grad")
+
+
+def refuse_array(t: Tensor) -> None:
+    """Raise for ``numpy.asarray(t)`` (and every implicit conversion NumPy makes) on a recorded
+    Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
+    if recording(t):
+        raise TypeError(
+            f"a Tensor of shape {t.shape} that {_what(t)} was converted to a NumPy array "
+            f"(numpy.asarray/numpy.array, an ndarray method such as ndarray.dot, or a write "
+            f"into a NumPy array), which would silently drop its gradient. Call NumPy functions "
+            f"on the Tensor itself (numpy.dot(a, t) and gpuad.numpy functions are recorded), "
+            f"use t.numpy() for a host copy or gpuad.stop_gradient(t) for a constant; to fill "
+            f"an array element by element, make it a Tensor (out = gpuad.tensor(gnp.zeros(n))), "
+            f"whose writes are recorded"
+        )
+
+
+_STORE_SUBSCR = opcode.opmap.get("STORE_SUBSCR")
+
+
+def check_scalar_write(t: Tensor) -> None:
+    """Raise when NumPy is storing a recorded 0-d Tensor into an array element (``out[i] = t``
+    with ``out`` a NumPy array: NumPy converts the value with ``float()``, which is otherwise an
+    explicit detach and stays allowed)."""
+    if _STORE_SUBSCR is None or not recording(t):
+        return
+    f = sys._getframe(2)  # 0: here, 1: Tensor.__float__, 2: the code that asked for the float
+    if f.f_code.co_code[f.f_lasti] == _STORE_SUBSCR:
+        raise TypeError(
+            f"writing a Tensor that {_what(t)} into an element of a NumPy array would silently "
+            f"drop its gradient. Make the array a Tensor (out = gpuad.tensor(gnp.zeros(n)); "
+            f"writes into Tensors are recorded), build the result with gnp.stack or gnp.where, "
+            f"or store float(t) / gpuad.stop_gradient(t) explicitly for a constant"
+        )
+
+
+# ---- containers of Tensors ----------------------------------------------------------------------
+
+
+def holds_tensor(obj) -> bool:
+    """Whether the (nested) list or tuple ``obj`` holds a Tensor."""
+    for e in obj:
+        if isinstance(e, Tensor):
+            return True
+        if e.__class__ in _CONTAINERS and holds_tensor(e):
+            return True
+    return False
+
+
+def stack_tree(obj):
+    """The array that ``numpy.asarray(obj)`` would build from a nested list or tuple holding
+    Tensors, recorded as a differentiable stack of its elements."""
+    items = []
+    like = None
+    for e in obj:
+        if e.__class__ in _CONTAINERS:
+            e = stack_tree(e) if holds_tensor(e) else e
+        if isinstance(e, Tensor) and like is None:
+            like = e
+        items.append(e)
+    xp = _r._xp(like)
+    items = [e if isinstance(e, Tensor) else xp.asarray(e) for e in items]
+    shapes = {tuple(e.shape) for e in items}
+    if len(shapes) != 1:
+        raise ValueError(
+            f"cannot make an array from a sequence whose elements have different shapes "
+            f"{[tuple(e.shape) for e in items]} (an inhomogeneous list); use gnp.concatenate "
+            f"or pad the elements to one shape"
+        )
+    return _stack(*items)
+
+
+def _stack_vjp(i, g, ans, *xs):
+    return g[i]
+
+
+def _stack_jvp(i, t, ans, *xs):
+    zero = _r._xp(t).zeros(_r.shape(t), dtype=_r.data(t).dtype)
+    return _stack(*[t if j == i else zero for j in range(len(xs))])
+
+
+_stack: Any = None  # the primitive ``stack_list``: xs -> xp.stack(xs), made by install()
+
+
+def as_array_arg(a):
+    """``a`` as an array argument: a container holding Tensors becomes their recorded stack,
+    any other container a backend array; everything else is returned as is."""
+    if a.__class__ in _CONTAINERS:
+        if holds_tensor(a):
+            return stack_tree(a)
+        try:
+            return _r._xp(None).asarray(a)
+        except (ValueError, TypeError):  # ragged: left to the function, as NumPy would
+            return a
+    return a
+
+
+def convert_args(args: tuple) -> tuple:
+    """``args`` of a primitive with every container holding Tensors replaced by its stack."""
+    return tuple(stack_tree(a) if a.__class__ in _CONTAINERS and holds_tensor(a) else a
+                 for a in args)
+
+
+# Parameters that take a sequence of arrays (each element is an array-like, the sequence is not).
+_SEQ_PARAMS = frozenset({"arrays", "tup", "arys", "xs", "operands", "condlist", "choicelist",
+                         "xi", "seq", "keys"})
+# Parameters that are never arrays (shapes, axes, indices with tuple meaning, options).
+_NOT_ARRAYS = frozenset({
+    "index", "shape", "shape_", "newshape", "axis", "axes", "axis1", "axis2", "axisa", "axisb",
+    "axisc", "reps", "pad_width", "source", "destination", "indices_or_sections", "repeats",
+    "subscripts", "dtype", "ord", "s", "norm", "mode", "order", "kind", "funclist", "keepdims",
+    "ddof", "range", "size", "dims", "out", "start_axis", "k", "n", "num", "endpoint", "base",
+    "retstep", "copy", "like", "side", "sorter", "method", "interpolation", "edge_order",
+    "indexing", "sparse", "full_matrices", "compute_uv", "hermitian", "UPLO", "rcond", "rtol",
+    "atol", "equal_nan", "decimals", "casting", "bias", "rowvar", "fweights", "aweights",
+    "kwargs", "args", "kw", "shift", "constant_values", "end_values", "stat_length",
+})
+# Functions whose arguments are nested structures rather than arrays, or that convert
+# containers themselves.
+_KEEP = frozenset({"block", "array", "asarray", "asanyarray", "ascontiguousarray", "tensor",
+                   "shape", "ndim", "size", "stop_gradient"})
+
+
+def _roles(fn: Callable):
+    """Positional roles (None, 'array', 'seq'), the role of ``*args``, and the keyword roles."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    pos: list = []
+    var = None
+    kw: dict = {}
+    P = inspect.Parameter
+
+    def role(name):
+        if name in _NOT_ARRAYS:
+            return None
+        return "seq" if name in _SEQ_PARAMS else "array"
+
+    for p in sig.parameters.values():
+        if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD):
+            pos.append(role(p.name))
+            if p.kind is P.POSITIONAL_OR_KEYWORD and pos[-1] is not None:
+                kw[p.name] = pos[-1]
+        elif p.kind is P.VAR_POSITIONAL:
+            var = None if p.name in _NOT_ARRAYS else "array"  # one array per argument
+        elif p.kind is P.KEYWORD_ONLY and role(p.name) is not None:
+            kw[p.name] = role(p.name)
+    if var is None and not kw and not any(pos):
+        return None
+    return tuple(pos), var, kw
+
+
+def _convert(a, role):
+    if role == "array":
+        return as_array_arg(a)
+    out = [as_array_arg(e) if e.__class__ in _CONTAINERS else e for e in a]
+    return out if isinstance(a, list) else tuple(out)
+
+
+def _any_container(args) -> bool:
+    for a in args:
+        if a.__class__ in _CONTAINERS:
+            return True
+    return False
+
+
+def takes_containers(fn: Callable) -> Callable:
+    """Wrap ``fn`` so that lists and tuples given for its array parameters (named as in NumPy:
+    ``a``, ``x``, ``weights``, ...; ``arrays``/``tup`` take a sequence of arrays) become arrays
+    first, the ones holding Tensors by a recorded stack.
+
+    The wrapper has ``fn``'s own parameter list (generated once), so a call without a list or
+    tuple argument costs one type test per array parameter and one extra call.
+    """
+    roles = _roles(fn)
+    if roles is None:
+        return fn
+    pos, var, kw = roles
+    nfixed = len(pos)
+
+    def slow(*args, **kwargs):
+        new = list(args)
+        for i, a in enumerate(args):
+            r = pos[i] if i < nfixed else var
+            if r is not None and a.__class__ in _CONTAINERS:
+                new[i] = _convert(a, r)
+        for k, a in kwargs.items():
+            r = kw.get(k)
+            if r is not None and a.__class__ in _CONTAINERS:
+                kwargs[k] = _convert(a, r)
+        return fn(*new, **kwargs)
+
+    P = inspect.Parameter
+    params, call, tests = [], [], []
+    star = False
+    posonly = False
+    for p in inspect.signature(fn).parameters.values():
+        name = p.name
+        if p.kind is P.POSITIONAL_ONLY:
+            posonly = True
+        elif posonly:
+            params.append("/")
+            posonly = False
+        if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD):
+            params.append(name)
+            call.append(name)
+            if kw.get(name) or (p.kind is P.POSITIONAL_ONLY and pos[len(call) - 1]):
+                tests.append(f"{name}.__class__ in _gpuad_C")
+        elif p.kind is P.VAR_POSITIONAL:
+            star = True
+            params.append("*" + name)
+            call.append("*" + name)
+            if var is not None:
+                tests.append(f"_gpuad_any({name})")
+        elif p.kind is P.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            params.append(name)
+            call.append(f"{name}={name}")
+            if name in kw:
+                tests.append(f"{name}.__class__ in _gpuad_C")
+        else:
+            params.append("**" + name)
+            call.append("**" + name)
+    if posonly:
+        params.append("/")
+    sig, args = ", ".join(params), ", ".join(call)
+    src = (f"def _gpuad_wrap(_gpuad_fn, _gpuad_slow, _gpuad_C, _gpuad_any):\n"
+           f"    def {fn.__name__}({sig}):\n"
+           f"        if {' or '.join(tests)}:\n"
+           f"            return _gpuad_slow({args})\n"
+           f"        return _gpuad_fn({args})\n"
+           f"    return {fn.__name__}\n")
+    scope: dict = {}
+    exec(compile(src, f"<gpuad containers: {fn.__name__}>", "exec"), scope)  # noqa: S102
+    wrapper = scope["_gpuad_wrap"](fn, slow, _CONTAINERS, _any_container)
+    wrapper.__defaults__ = fn.__defaults__
+    wrapper.__kwdefaults__ = fn.__kwdefaults__
+    functools.update_wrapper(wrapper, fn)
+    wrapper._takes_containers = True  # type: ignore[attr-defined]
+    # called as a Tensor method the only array argument is the Tensor itself: nothing to convert
+    wrapper._self_only = (  # type: ignore[attr-defined]
+        [i for i, r in enumerate(pos) if r] == [0] and var is None and len(kw) <= 1)
+    return wrapper
+
+
+def accept_containers(module) -> None:
+    """Make every public function of ``module`` take lists/tuples of Tensors as arrays.
+
+    Primitives (which convert in ``engine.apply``) and functions whose array arguments go
+    straight to one primitive are left as they are.
+    """
+    for name, fn in list(vars(module).items()):
+        if name.startswith("_") or name in _KEEP or not inspect.isfunction(fn):
+            continue
+        if not getattr(fn, "__module__", "").startswith("gpuad"):
+            continue
+        if hasattr(fn, "rule") or getattr(fn, "_takes_containers", False):
+            continue
+        if fn.__qualname__.startswith("_with_out."):
+            continue
+        setattr(module, name, takes_containers(fn))
+
+
+# ---- NEP 13 / NEP 18 dispatch --------------------------------------------------------------------
+
+_MODULES = {"numpy": "gpuad.numpy", "numpy.linalg": "gpuad.numpy.linalg",
+            "numpy.fft": "gpuad.numpy.fft"}
+# Other names gpuad uses for a NumPy name.
+_ALIASES = {"remainder": ("remainder", "mod"), "conjugate": ("conjugate", "conj"),
+            "true_divide": ("divide",), "absolute": ("absolute", "abs"),
+            "around": ("around", "round"), "round_": ("round",), "amax": ("amax", "max"),
+            "amin": ("amin", "min"), "bitwise_not": ("invert",),
+            "row_stack": ("row_stack", "vstack"), "trapz": ("trapz", "trapezoid")}
+# ufunc.reduce / ufunc.accumulate as the gpuad.numpy functions that compute them.
+_REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+           "logical_and": "all", "logical_or": "any", "logaddexp": "logsumexp",
+           "fmax": "nanmax", "fmin": "nanmin"}
+_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
+# NumPy functions whose results are integer, boolean or metadata whatever the values: with no
+# gpuad.numpy counterpart they run on the values (there is no derivative to lose).
+_VALUE_FREE = frozenset({
+    "result_type", "iscomplexobj", "isrealobj", "iscomplex", "isreal", "may_share_memory",
+    "shares_memory", "array_equal", "array_equiv", "allclose", "isclose", "count_nonzero",
+    "nonzero", "argwhere", "flatnonzero", "searchsorted", "argsort", "argmax", "argmin",
+    "argpartition", "lexsort", "can_cast", "min_scalar_type", "isfortran", "isin", "digitize",
+    "ravel_multi_index", "unravel_index", "shape", "ndim", "size", "isneginf", "isposinf",
+    "array_repr", "array_str", "array2string", "common_type", "nanargmax", "nanargmin",
+})
+_modules: dict = {}
+
+
+def _module(name: str):
+    mod = _modules.get(name)
+    if mod is None:
+        target = _MODULES.get(name)
+        if target is None:
+            return None
+        mod = sys.modules.get(target)
+        if mod is None:
+            try:
+                import importlib
+
+                mod = importlib.import_module(target)
+            except ImportError:
+                return None
+        _modules[name] = mod
+    return mod
+
+
+def _lookup(modname: str, name: str):
+    mod = _module(modname)
+    if mod is None:
+        return None
+    for n in _ALIASES.get(name, (name,)):
+        f = getattr(mod, n, None)  # gpuad.numpy's __getattr__ raises AttributeError: None
+        if callable(f):
+            return f
+    return None
+
+
+def _public(modname: str, name: str) -> str:
+    return f"{_MODULES.get(modname, 'gpuad.numpy')}.{name}"
+
+
+def _missing(what: str, modname: str, name: str) -> TypeError:
+    return TypeError(
+        f"{what} was called on a gpuad Tensor, but gpuad has no differentiable counterpart "
+        f"({_public(modname, name)}). Compose it from gpuad.numpy functions (or define it with "
+        f"gpuad.custom_vjp), or apply {what} to t.numpy() for a constant result"
+    )
+
+
+def _detach(a):
+    if isinstance(a, Tensor):
+        return a.data
+    if a.__class__ in _CONTAINERS:
+        return type(a)(_detach(e) for e in a)
+    if isinstance(a, dict):
+        return {k: _detach(v) for k, v in a.items()}
+    return a
+
+
+def _write_out(o, v, what: str) -> None:
+    """NumPy's ``out=``: write ``v`` into ``o`` (recorded when ``o`` is a Tensor)."""
+    if isinstance(o, Tensor):
+        if isinstance(v, Tensor) and v.shape == o.shape and v.dtype == o.dtype:
+            _engine.assign_inplace(o, v, None)  # as ``o *= v``: keeps what v's step saved of o
+        else:
+            o[...] = v
+        return
+    if isinstance(v, Tensor):
+        if recording(v):
+            raise TypeError(
+                f"{what}: out= is a NumPy array, but the result is a Tensor being recorded; "
+                f"writing it into a NumPy array would drop its gradient. Use a Tensor for out= "
+                f"or drop out="
+            )
+        v = v.data
+    o[...] = v
+
+
+def _finish(r, out, where, nout: int, what: str):
+    if where is not True:
+        if out is None:
+            raise TypeError(
+                f"{what}: where= without out= leaves the unselected entries undefined; pass "
+                f"out= or use gnp.where(condition, result, other)"
+            )
+        rs = r if nout > 1 else (r,)
+        rs = tuple(v if o is None else _gnp.where(where, v, o)
+                   for v, o in zip(rs, out, strict=True))
+        r = rs if nout > 1 else rs[0]
+    if out is None:
+        return r
+    rs = r if nout > 1 else (r,)
+    for o, v in zip(out, rs, strict=True):
+        if o is not None:
+            _write_out(o, v, what)
+    return out[0] if len(out) == 1 else out
+
+
+def _args_ok(types) -> bool:
+    """NEP 18: handle only Tensors and the backends' own array types."""
+    for t in types:
+        if t is not Tensor and t is not _ndarray and t not in _by_array_type \
+                and not issubclass(t, Tensor):
+            return False
+    return True
+
+
+def _cast(a, dtype):
+    a = _as_input(a)
+    if isinstance(a, Tensor):
+        return _r.astype(a, dtype)
+    return _r._xp(a).asarray(a, dtype=dtype)
+
+
+def _foreign(objs) -> bool:
+    """Whether an operand is an array type (with its own ``__array_ufunc__``) gpuad does not
+    know; then NumPy is told to ask it instead."""
+    for a in objs:
+        c = a.__class__
+        if c is Tensor or c is _ndarray or c is float or c is int or a is None:
+            continue
+        if getattr(c, "__array_ufunc__", None) is None:
+            continue
+        if not (issubclass(c, Tensor | _np.generic) or c in _by_array_type):
+            return True
+    return False
+
+
+def _as_input(a):
+    if isinstance(a, Tensor):
+        return a
+    return as_array_arg(a)
+
+
+def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
+    """``Tensor.__array_ufunc__``: ``ufunc.method(*inputs, **kwargs)`` through gpuad.numpy."""
+    if _foreign(inputs) or ("out" in kwargs and _foreign(kwargs["out"])):
+        return NotImplemented  # NEP 13: another array type may handle this mix
+    name = ufunc.__name__
+    if method == "__call__" and not kwargs:  # the common case, kept short
+        fn = _lookup("numpy", name)
+        if fn is not None:
+            return fn(*inputs)
+    what = f"numpy.{name}" if method == "__call__" else f"numpy.{name}.{method}"
+    out = kwargs.pop("out", None)
+    where = kwargs.pop("where", True)
+    dtype = kwargs.pop("dtype", None)
+    for k in ("casting", "order", "subok"):
+        kwargs.pop(k, None)
+    if method == "__call__":
+        if kwargs:
+            raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported on "
+                            f"gpuad Tensors")
+        fn = _lookup("numpy", name)
+        if fn is None:
+            return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
+        if dtype is not None:
+            inputs = tuple(_cast(a, dtype) for a in inputs)
+        return _finish(fn(*inputs), out, where, ufunc.nout, what)
+    if where is not True:
+        raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
+                        f"with gnp.where first")
+    if method in ("reduce", "accumulate"):
+        table = _REDUCE if method == "reduce" else _ACCUMULATE
+        target = table.get(name)
+        fn = _lookup("numpy", target) if target is not None else None
+        if fn is None:
+            raise TypeError(
+                f"{what} is not supported on gpuad Tensors (gpuad.numpy has no "
+                f"{target or 'counterpart'} for it); write the loop with gpuad.numpy functions"
+            )
+        (x,) = inputs
+        x = _as_input(x)
+        if dtype is not None:
+            x = _cast(x, dtype)
+        axis = kwargs.pop("axis", 0)
+        keepdims = kwargs.pop("keepdims", False)
+        initial = kwargs.pop("initial", None)
+        if kwargs:
+            raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported on "
+                            f"gpuad Tensors")
+        if method == "accumulate":
+            if keepdims or initial is not None:
+                raise TypeError(f"{what}: keepdims/initial are not accumulate arguments")
+            return _finish(fn(x, axis), out, True, 1, what)
+        r = fn(x, axis, keepdims=keepdims) if keepdims else fn(x, axis)
+        if initial is not None:
+            combine = _lookup("numpy", name)
+            r = combine(r, initial)
+        return _finish(r, out, True, 1, what)
+    if method == "outer":
+        fn = _lookup("numpy", name)
+        if fn is None or kwargs:
+            raise _missing(what, "numpy", name) if fn is None else TypeError(
+                f"{what}: keyword arguments {sorted(kwargs)} are not supported")
+        a, b = (_as_input(v) for v in inputs)
+        if dtype is not None:
+            a, b = _cast(a, dtype), _cast(b, dtype)
+        a = _r.reshape(a, _r.shape(a) + (1,) * _r.ndim(b))
+        return _finish(fn(a, b), out, True, ufunc.nout, what)
+    if method == "at" and name in ("add", "subtract") and len(inputs) == 3 and not kwargs:
+        return _add_at(ufunc, name, *inputs)
+    raise TypeError(
+        f"{what} is not supported on gpuad Tensors (of the ufunc methods gpuad records "
+        f"__call__, reduce, accumulate, outer, and add.at/subtract.at); write it with "
+        f"gpuad.numpy functions"
+    )
+
+
+def _add_at(ufunc, name, a, indices, b):
+    """``numpy.add.at(a, indices, b)``: unbuffered, so repeated indices add up; recorded as
+    ``a + scatter-add(b)`` written into the Tensor ``a``."""
+    if not isinstance(a, Tensor):
+        if isinstance(b, Tensor) and recording(b):
+            raise TypeError(
+                f"numpy.{name}.at: the target is a NumPy array but the values are a Tensor "
+                f"being recorded; their gradient would be lost. Make the target a Tensor "
+                f"(gpuad.tensor(a)), whose writes are recorded"
+            )
+        ufunc.at(a, _detach(indices), _detach(b))
+        return None
+    index = _r.normalize_index(indices)
+    sel = a.data[index].shape
+    b = _as_input(b)
+    if name == "subtract":
+        b = _r.negative(b)
+    delta = _r.scatter(_r.broadcast_to(b, sel), index=index, shape=a.shape,
+                       basic=_r._is_basic(index))
+    a[...] = a + delta
+    return None
+
+
+def _value_free_ufunc(ufunc, what, inputs, out, where, dtype):
+    """A ufunc gpuad lacks: allowed only when its result is integer or boolean (no derivative
+    exists), computed on the values."""
+    datas = [_detach(a) for a in inputs]
+    r = ufunc(*datas, **({} if dtype is None else {"dtype": dtype}))
+    rs = r if ufunc.nout > 1 else (r,)
+    if any(getattr(getattr(v, "dtype", None), "kind", "f") not in "biu" for v in rs):
+        raise _missing(what, "numpy", ufunc.__name__)
+    rs = tuple(Tensor(v) for v in rs)
+    return _finish(rs if ufunc.nout > 1 else rs[0], out, where, ufunc.nout, what)
+
+
+_sig_cache: dict = {}
+
+
+def _signature(fn):
+    s = _sig_cache.get(fn)
+    if s is None:
+        try:
+            s = inspect.signature(fn)
+        except (TypeError, ValueError):
+            s = False
+        _sig_cache[fn] = s
+    return s
+
+
+def array_function(func, types, args: tuple, kwargs: dict):
+    """``Tensor.__array_function__``: ``func(*args, **kwargs)`` through gpuad.numpy."""
+    if not _args_ok(types):
+        return NotImplemented
+    modname, name = func.__module__, func.__name__
+    what = f"{modname}.{name}"
+    fn = _lookup(modname, name)
+    if fn is None and what == "numpy.copyto":
+        fn = _copyto
+    if fn is None or fn is func or getattr(fn, "__wrapped__", None) is func:
+        if modname == "numpy" and name in _VALUE_FREE:
+            return func(*_detach(args), **_detach(kwargs))
+        raise _missing(what, modname, name)
+    out = None
+    if kwargs:
+        sig = _signature(fn)
+        params = sig.parameters if sig is not False else {}
+        if "out" in kwargs and "out" not in params:
+            out = kwargs.pop("out")
+            if out is not None:
+                out = (out,)
+        if sig is not False and not all(k in params for k in kwargs) and not any(
+                p.kind is p.VAR_KEYWORD for p in params.values()):
+            kwargs = _drop_numpy_defaults(func, params, kwargs)
+    try:
+        r = fn(*args, **kwargs)
+    except TypeError as e:
+        sig = _signature(fn)
+        if sig is not False:
+            try:
+                sig.bind(*args, **kwargs)
+            except TypeError as bind_err:
+                raise TypeError(
+                    f"{what} on a gpuad Tensor: {_public(modname, name)} does not take these "
+                    f"arguments ({bind_err}); its signature is {name}{sig}"
+                ) from e
+        raise
+    return r if out is None else _finish(r, out, True, 1, what)
+
+
+def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:
+    """Keyword arguments the gpuad function does not take are dropped where they carry NumPy's
+    own default (``numpy.vstack(t, dtype=None, casting="same_kind")`` is ``vstack(t)``); others
+    are kept, for the call to report."""
+    nsig = _signature(func)
+    if nsig is False:
+        return kwargs
+    kept = {}
+    for k, v in kwargs.items():
+        if k not in params and k in nsig.parameters:
+            if k == "where" and v is True:  # selects everything: the same as no where=
+                continue
+            d = nsig.parameters[k].default
+            if v is d or (isinstance(v, str | bool | int | float | type(None))
+                          and type(v) is type(d) and v == d):
+                continue
+        kept[k] = v
+    return kept
+
+
+def _copyto(dst, src, casting="same_kind", where=True):
+    """``numpy.copyto``: recorded into a Tensor ``dst``; into a NumPy array only as values."""
+    if where is not True:
+        src = _gnp.where(where, src, dst)
+    _write_out(dst, _as_input(src), "numpy.copyto")
+
+
+# ---- stop_gradient ------------------------------------------------------------
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` as a constant: the same values, cut from the tape and from forward-mode tangents,
+    so no derivative flows through it (JAX's ``lax.stop_gradient``, HIPS autograd's
+    ``stop_gradient``). Works on Tensors, arrays and pytrees (lists, tuples, dicts) of them.
+
+    Example::
+
+        f = lambda x: gnp.sum(x * gpuad.stop_gradient(x))   # gradient x, not 2x
+    """
+    if isinstance(x, Tensor):
+        return x.detach()
+    if x.__class__ in _CONTAINERS:
+        return type(x)(stop_gradient(e) for e in x)
+    if isinstance(x, dict):
+        return {k: stop_gradient(v) for k, v in x.items()}
+    return x
+
+
+# ---- wiring -------------------------------------------------------------------
+
+
+def install() -> None:
+    """Bind the modules this one dispatches to, and make gpuad.numpy take containers.
+
+    Tensor methods and the engine keep calling the functions as they were (their array
+    argument is a Tensor already), so they pay nothing for the conversion.
+    """
+    global _gnp, _r, _engine, _stack
+    from . import engine, rules, tensor
+    from . import numpy as gnp
+
+    _gnp, _r, _engine = gnp, rules, engine
+    if _stack is None:
+        _stack = rules.prim("stack_list", lambda xp, *xs: xp.stack(xs, axis=0),
+                            vjp_n=_stack_vjp, jvp_n=_stack_jvp)
+    for sub in ("", "linalg", "fft"):
+        mod = gnp if not sub else getattr(gnp, sub, None)
+        if mod is not None:
+            accept_containers(mod)
+    direct = types.ModuleType(gnp.__name__, gnp.__doc__)
+    for k, v in vars(gnp).items():
+        if not k.startswith("__"):
+            setattr(direct, k, v.__wrapped__ if getattr(v, "_self_only", False) else v)
+    tensor._R = engine._R = direct

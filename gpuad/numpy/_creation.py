@@ -1,0 +1,169 @@
+"""Arrays from Tensors and containers of Tensors (``array``, ``asarray``) and evenly spaced
+samples with Tensor endpoints (``linspace``, ``logspace``, ``geomspace``), all recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from .. import _numpy_protocol as _p
+from .. import rules as _r
+from ..backends import get_backend
+from ..tensor import Tensor
+
+
+def array(obj: Any, dtype: Any = None, copy: bool | None = True):
+    """``numpy.array``: a Tensor, or a list/tuple holding Tensors, gives a recorded Tensor (a
+    copy, a stack); anything else a backend array (NumPy or CuPy).
+
+    Example: ``gnp.array([s, 2 * s, 3.0])`` is differentiable in ``s``.
+    """
+    if isinstance(obj, Tensor):
+        if copy is False:
+            if dtype is not None and _np.dtype(dtype) != obj.dtype:
+                raise ValueError(
+                    f"array: copy=False but converting a Tensor of dtype {obj.dtype} to {dtype} "
+                    f"needs a copy"
+                )
+            return obj
+        if dtype is not None and _np.dtype(dtype) != obj.dtype:
+            return _r.astype(obj, dtype)
+        return _r.copy(obj) if copy else obj
+    if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
+        t = _p.stack_tree(obj)
+        return t if dtype is None or _np.dtype(dtype) == t.dtype else _r.astype(t, dtype)
+    return get_backend().xp.array(obj, dtype=dtype, copy=copy)
+
+
+def asarray(obj: Any, dtype: Any = None):
+    """``numpy.asarray``: a Tensor is returned as it is (kept on the tape; cast if ``dtype``
+    differs), a list/tuple holding Tensors gives their recorded stack, anything else a backend
+    array without a copy where possible.
+
+    Example: ``gnp.sum(gnp.asarray(v) * v)`` has gradient ``2 v``.
+    """
+    if isinstance(obj, Tensor):
+        if dtype is not None and _np.dtype(dtype) != obj.dtype:
+            return _r.astype(obj, dtype)
+        return obj
+    if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
+        return array(obj, dtype=dtype)
+    return get_backend().xp.asarray(obj, dtype=dtype)
+
+
+def _tracked(*vals) -> bool:
+    return any(isinstance(v, Tensor) for v in vals)
+
+
+def _to_arg(v):
+    return _p.as_array_arg(v)
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0):
+    """``numpy.linspace``; differentiable in ``start`` and ``stop`` when they are Tensors
+    (then a Tensor; otherwise a backend array as NumPy's).
+
+    Example: ``gnp.sum(gnp.linspace(s, 2 * s, 5))`` has derivative 7.5 in ``s``.
+    """
+    start, stop = _to_arg(start), _to_arg(stop)
+    if not _tracked(start, stop):
+        xp = get_backend().xp
+        return xp.linspace(_r.data(start), _r.data(stop), num, endpoint=endpoint,
+                           retstep=retstep, dtype=dtype, axis=axis)
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    div = (num - 1) if endpoint else num
+    like = start if isinstance(start, Tensor) else stop
+    xp = _r._xp(like)
+    fdt = _np.result_type(*(getattr(_r.data(v), "dtype", v) for v in (start, stop)), float)
+    bshape = _np.broadcast_shapes(_r.shape(start), _r.shape(stop))
+    steps = xp.arange(num, dtype=fdt).reshape((num,) + (1,) * len(bshape))
+    delta = stop - start
+    if div > 0:
+        step = delta / div
+        y = steps * step + start  # NumPy's formula, so the values agree to the last bit
+        if endpoint and num > 1:  # the last sample is exactly ``stop``, as NumPy makes it
+            last = xp.zeros(steps.shape, dtype=bool)
+            last[-1] = True
+            y = _r.where(last, _r.broadcast_to(stop, (1,) + bshape) if bshape else stop, y)
+    else:
+        y = steps * delta + start
+        step = _np.nan
+    y = _r.broadcast_to(y, (num,) + bshape) if _r.shape(y) != (num,) + bshape else y
+    if axis != 0:
+        from . import moveaxis
+
+        y = moveaxis(y, 0, axis)
+    if dtype is not None and _np.dtype(dtype) != _r.data(y).dtype:
+        if _np.dtype(dtype).kind in "iu":
+            y = _r.floor(y)
+        y = _r.astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype: Any = None,
+             axis: int = 0):
+    """``numpy.logspace``: ``base ** linspace(start, stop)``; differentiable in ``start``,
+    ``stop`` and ``base`` when they are Tensors.
+
+    Example: ``gnp.logspace(0.0, s, 4)``
+    """
+    start, stop, base = _to_arg(start), _to_arg(stop), _to_arg(base)
+    if not _tracked(start, stop, base):
+        return get_backend().xp.logspace(_r.data(start), _r.data(stop), num, endpoint=endpoint,
+                                         base=_r.data(base), dtype=dtype, axis=axis)
+    y = linspace(start, stop, num, endpoint=endpoint, axis=axis)
+    if _r.ndim(base):
+        from . import expand_dims
+
+        base = expand_dims(base, axis)
+    y = _r.power(base, y)
+    if dtype is not None and _np.dtype(dtype) != _r.data(y).dtype:
+        y = _r.astype(y, dtype)
+    return y
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = None,
+              axis: int = 0):
+    """``numpy.geomspace`` (a geometric progression from ``start`` to ``stop``, both of one
+    sign); differentiable in real ``start`` and ``stop`` when they are Tensors.
+
+    Example: ``gnp.geomspace(s, 8 * s, 4)``
+    """
+    start, stop = _to_arg(start), _to_arg(stop)
+    if not _tracked(start, stop):
+        return get_backend().xp.geomspace(_r.data(start), _r.data(stop), num,
+                                          endpoint=endpoint, dtype=dtype, axis=axis)
+    s0, s1 = _r.data(start), _r.data(stop)
+    if _np.iscomplexobj(s0) or _np.iscomplexobj(s1):
+        raise TypeError("geomspace: complex endpoints are not differentiated; pass real ones")
+    xp = _r._xp(start if isinstance(start, Tensor) else stop)
+    if bool(xp.any(xp.asarray(s0) == 0)) or bool(xp.any(xp.asarray(s1) == 0)):
+        raise ValueError("geomspace: geometric sequence cannot include zero")
+    sign = xp.sign(xp.asarray(s0))
+    if bool(xp.any(sign != xp.sign(xp.asarray(s1)))):
+        raise ValueError("geomspace: start and stop must have the same sign to be "
+                         "differentiated (NumPy would return complex values)")
+    a, b = start * sign, stop * sign
+    y = _r.exp(linspace(_r.log(a), _r.log(b), num, endpoint=endpoint, axis=0))
+    num = int(num)
+    if num > 0:  # the ends are exactly start and stop, as NumPy makes them
+        bshape = _np.broadcast_shapes(_r.shape(a), _r.shape(b))
+        ends = xp.zeros((num,) + (1,) * len(bshape), dtype=bool)
+        ends[0] = True
+        y = _r.where(ends, _r.broadcast_to(a, (1,) + bshape) if bshape else a, y)
+        if endpoint and num > 1:
+            ends = xp.zeros((num,) + (1,) * len(bshape), dtype=bool)
+            ends[-1] = True
+            y = _r.where(ends, _r.broadcast_to(b, (1,) + bshape) if bshape else b, y)
+    y = y * sign
+    if axis != 0:
+        from . import moveaxis
+
+        y = moveaxis(y, 0, axis)
+    if dtype is not None and _np.dtype(dtype) != _r.data(y).dtype:
+        y = _r.astype(y, dtype)
+    return y
