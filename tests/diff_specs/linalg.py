@@ -174,8 +174,4 @@ SPECS = [
 
 EXEMPT = {
     NL + "matrix_rank": "integer valued (a count of singular values)",
-    NL + "LinAlgError": "an exception class, not a function",
-    NL + "DegenerateError": "an exception class, not a function",
-    NL + "MissingRuleError": "an exception class, not a function",
-    SL + "LinAlgError": "an exception class, not a function",
 }

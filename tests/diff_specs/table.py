@@ -18,6 +18,8 @@ from typing import Any
 
 if __name__ == "__main__":  # run as a script: this checkout's gpuad and tests/ come first
     _root = Path(__file__).resolve().parents[2]
+    _here = str(Path(__file__).resolve().parent)  # holds scipy.py, numpy_more.py, ...: not
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(_here)]  # packages
     sys.path[:0] = [str(_root), str(_root / "tests")]
 
 # walked in this order; a function reachable under several names is listed under the first
@@ -72,7 +74,9 @@ def public_functions() -> list[Function]:
     order: list[Function] = []
     for mod_name in walked_modules():
         mod = importlib.import_module(mod_name)
-        found = [(a, o) for a, o in vars(mod).items() if not a.startswith("_") and _is_function(o)]
+        public = getattr(mod, "__all__", None)  # a module that declares its API is taken at it
+        found = [(a, o) for a, o in vars(mod).items() if not a.startswith("_") and _is_function(o)
+                 and (public is None or a in public)]
         # a function's own name first (``max`` before ``amax``), then alphabetically
         found.sort(key=lambda ao: (ao[0] != getattr(ao[1], "__name__", None), ao[0]))
         first = len(order)
