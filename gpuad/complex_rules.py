@@ -337,11 +337,14 @@ def for_complex(rule: Rule, args: tuple, kind: str) -> Rule:
         shapes = ", ".join(f"{type(a).__name__}{tuple(getattr(a, 'shape', ()))} "
                            f"{getattr(getattr(a, 'dtype', None), 'name', type(a).__name__)}"
                            for a in args)
+        got = (f"it got complex values ({shapes})" if any(is_complex(a) for a in args) else
+               f"its result is complex for these real inputs ({shapes}): complex eigenvalues, "
+               f"say")
         raise ComplexError(
-            f"{rule.name}: gpuad differentiates {rule.name} for real values only, and it got "
-            f"complex values ({shapes}). Differentiate through gnp.real/gnp.imag/gnp.abs of "
-            f"them instead, or apply {rule.name} outside the differentiated code "
-            f"(docs/semantics.md, 'Complex numbers')"
+            f"{rule.name}: gpuad differentiates {rule.name} for real values only, and {got}. "
+            f"Differentiate through gnp.real/gnp.imag/gnp.abs of complex values instead, or "
+            f"apply {rule.name} outside the differentiated code (docs/semantics.md, "
+            f"'Complex numbers')"
         )
     if rule.cplx == "own":
         rule.cx_rule = rule

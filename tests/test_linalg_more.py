@@ -646,11 +646,10 @@ def test_eig_complex_spectrum_and_repeated_eigenvalues_raise():
     rot = np.array([[0.0, -1.0], [1.0, 0.0]])
     w = L.eig(rot)[0]
     np.testing.assert_allclose(np.sort_complex(w), [-1j, 1j])
-    with pytest.raises(GradError, match="complex eigenvalues"):
+    with pytest.raises((GradError, ad.MissingRuleError), match="complex eigenvalues"):
         ad.jvp(L.eigvals, (rot,), (np.eye(2),))
-    _, back = ad.vjp(L.eigvals, rot)
-    with pytest.raises(GradError, match="complex eigenvalues"):
-        back(np.ones(2, dtype=complex))
+    with pytest.raises((GradError, ad.MissingRuleError), match="complex eigenvalues"):
+        ad.vjp(L.eigvals, rot)
     with pytest.raises(DegenerateError, match="repeated eigenvalue"):
         ad.grad(lambda a: gnp.sum(L.eigvals(a)))(np.array([[1.0, 1.0], [0.0, 1.0]]))
 
