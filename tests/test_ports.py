@@ -26,9 +26,9 @@ def _sp_pair():
     pytest.importorskip("scipy")
     import autograd.scipy.special as ag_special
     import autograd.scipy.stats as ag_stats
-    import gpuad.scipy.stats as g_stats
 
     import gpuad.scipy.special as g_special
+    import gpuad.scipy.stats as g_stats
 
     class G:
         special, stats = g_special, g_stats
