@@ -720,6 +720,7 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         gradient = check_cotangent("backward", out, gradient)
     if retain_graph is None:
         retain_graph = create_graph
+    edge_of(out)  # a leaf's own backward() gives it the gradient ``gradient`` (ones)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         nodes = [edge_of(t) for t in inputs]
