@@ -524,6 +524,12 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if stop_at_targets:
                     continue
             if node.rule is None:
+                if node.dtype.kind not in "fc":
+                    raise GradError(
+                        f"backward: a leaf of dtype {node.dtype} (shape {tuple(node.shape)}) "
+                        f"requires grad; only floating-point tensors can be differentiated. "
+                        f"Convert it first: t = gpuad.tensor(a.astype(float), requires_grad=True)"
+                    )
                 if results is None:
                     leaves.append((node, g, own))
                 continue
