@@ -535,13 +535,22 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 continue
             diff = create_graph or node.tan or (isinstance(g, Tensor) and g._tan)
             _step(node, g, diff, create_graph, grads, owned, heap, relevant)
-            if not retain_graph:
-                node.saved = None
+            if not retain_graph and _holds_arrays(node.saved):
+                node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
     finally:
         errstate.__exit__(None, None, None)
     return results
+
+
+def _holds_arrays(saved) -> bool:
+    if saved is None:
+        return False
+    for s in saved:
+        if s is not None and (len(s) > 1 or hasattr(s[0], "nbytes")):
+            return True
+    return False
 
 
 def _relevant_nodes(start, targets, stop_at_targets=True):
