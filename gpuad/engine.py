@@ -738,6 +738,9 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
     edge_of(out)  # a leaf's own backward() gives it the gradient ``gradient`` (ones)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ValueError("backward: inputs= is empty, so no gradient would be computed; "
+                             "pass the tensors to accumulate into, or leave inputs=None for all")
         nodes = [edge_of(t) for t in inputs]
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
                            create_graph=create_graph)
