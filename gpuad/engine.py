@@ -741,6 +741,12 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         if not inputs:
             raise ValueError("backward: inputs= is empty, so no gradient would be computed; "
                              "pass the tensors to accumulate into, or leave inputs=None for all")
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            if not t.requires_grad:
+                raise GradError(f"backward: inputs[{i}] (shape {t.shape}) does not require "
+                                f"grad, so no gradient can reach it")
         nodes = [edge_of(t) for t in inputs]
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
                            create_graph=create_graph)
