@@ -521,8 +521,9 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 on_step(node, g)
             if target_set is not None and node in target_set:
                 results[node] = g
-                if stop_at_targets:
-                    continue
+                if stop_at_targets or (relevant is not None and not any(
+                        e is not None and e in relevant for e in node.edges)):
+                    continue  # no other target lies behind this one
             if node.rule is None:
                 if node.dtype.kind not in "fc":
                     raise GradError(
@@ -748,8 +749,9 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
                 raise GradError(f"backward: inputs[{i}] (shape {t.shape}) does not require "
                                 f"grad, so no gradient can reach it")
         nodes = [edge_of(t) for t in inputs]
+        # pass through each target: one input may lie on another's path (h and a view of h)
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
-                           create_graph=create_graph)
+                           create_graph=create_graph, stop_at_targets=False)
         for t, n in zip(inputs, nodes, strict=True):
             if n in res:
                 _accumulate_leaf_into(t, res[n], create_graph)
