@@ -524,6 +524,14 @@ def test_no_grad_and_enable_grad(backend):
         return a * 2.0
 
     assert not doubled(x).requires_grad
+
+    @ad.no_grad  # without parentheses, as torch allows
+    def tripled(a):
+        return a * 3.0
+
+    assert not tripled(x).requires_grad and ad.is_grad_enabled()
+    with ad.no_grad():
+        assert ad.enable_grad(lambda a: a * 2.0)(x).requires_grad
     with pytest.raises(ValueError):
         with ad.no_grad():
             raise ValueError("the flag is restored on errors")
