@@ -381,3 +381,24 @@ def test_loss_modules_match_functions(backend):
     p = ad.tensor(PROBS)
     np.testing.assert_array_equal(_np(nn.BCEWithLogitsLoss("none")(x, p)),
                                   _np(F.binary_cross_entropy_with_logits(x, p, "none")))
+
+
+def test_float32_stays_float32(backend):
+    # torch keeps float32 through layers, losses, gradients and optimiser steps
+    import gpuad.optim as optim
+
+    x = ad.tensor(IM[:, :, :6, :6].astype(np.float32))
+    gnp.random.seed(2)
+    m = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, dtype=np.float32), nn.GELU(),
+                      nn.MaxPool2d(2), nn.Flatten(), nn.LayerNorm(36, dtype=np.float32),
+                      nn.Dropout(0.2), nn.Linear(36, 5, dtype=np.float32))
+    out = m(x)
+    assert out.dtype == np.float32
+    loss = F.cross_entropy(out, np.array([1, 4])) + F.mse_loss(out, ad.tensor(
+        np.zeros((2, 5), np.float32))) + F.binary_cross_entropy_with_logits(
+        out, ad.tensor(np.full((2, 5), 0.5, np.float32)))
+    assert loss.dtype == np.float32
+    loss.backward()
+    opt = optim.AdamW(m.parameters(), lr=1e-3)
+    opt.step()
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in m.parameters())
