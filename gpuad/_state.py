@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 
 class _Local(threading.local):
@@ -22,31 +23,30 @@ flags = {"anomaly": False, "deterministic": False}
 
 
 @contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Run a block without recording anything on the tape.
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    prev = local.grad_enabled
+    local.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        local.grad_enabled = prev
+
+
+def no_grad(func: Callable | None = None) -> Any:
+    """Run a block without recording anything on the tape; also a decorator, with or without
+    parentheses (``@no_grad()``, ``@no_grad``).
 
     Example::
 
         with gpuad.no_grad():
             w.data -= lr * w.grad.data
     """
-    prev = local.grad_enabled
-    local.grad_enabled = False
-    try:
-        yield
-    finally:
-        local.grad_enabled = prev
+    return _grad_mode(False) if func is None else _grad_mode(False)(func)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Re-enable recording inside a ``no_grad`` block."""
-    prev = local.grad_enabled
-    local.grad_enabled = True
-    try:
-        yield
-    finally:
-        local.grad_enabled = prev
+def enable_grad(func: Callable | None = None) -> Any:
+    """Re-enable recording inside a ``no_grad`` block; also a decorator, like ``no_grad``."""
+    return _grad_mode(True) if func is None else _grad_mode(True)(func)
 
 
 def is_grad_enabled() -> bool:

@@ -521,21 +521,37 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 on_step(node, g)
             if target_set is not None and node in target_set:
                 results[node] = g
-                if stop_at_targets:
-                    continue
+                if stop_at_targets or (relevant is not None and not any(
+                        e is not None and e in relevant for e in node.edges)):
+                    continue  # no other target lies behind this one
             if node.rule is None:
+                if node.dtype.kind not in "fc":
+                    raise GradError(
+                        f"backward: a leaf of dtype {node.dtype} (shape {tuple(node.shape)}) "
+                        f"requires grad; only floating-point tensors can be differentiated. "
+                        f"Convert it first: t = gpuad.tensor(a.astype(float), requires_grad=True)"
+                    )
                 if results is None:
                     leaves.append((node, g, own))
                 continue
             diff = create_graph or node.tan or (isinstance(g, Tensor) and g._tan)
             _step(node, g, diff, create_graph, grads, owned, heap, relevant)
-            if not retain_graph:
-                node.saved = None
+            if not retain_graph and _holds_arrays(node.saved):
+                node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
     finally:
         errstate.__exit__(None, None, None)
     return results
+
+
+def _holds_arrays(saved) -> bool:
+    if saved is None:
+        return False
+    for s in saved:
+        if s is not None and (len(s) > 1 or hasattr(s[0], "nbytes")):
+            return True
+    return False
 
 
 def _relevant_nodes(start, targets, stop_at_targets=True):
@@ -720,11 +736,22 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         gradient = check_cotangent("backward", out, gradient)
     if retain_graph is None:
         retain_graph = create_graph
+    edge_of(out)  # a leaf's own backward() gives it the gradient ``gradient`` (ones)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ValueError("backward: inputs= is empty, so no gradient would be computed; "
+                             "pass the tensors to accumulate into, or leave inputs=None for all")
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            if not t.requires_grad:
+                raise GradError(f"backward: inputs[{i}] (shape {t.shape}) does not require "
+                                f"grad, so no gradient can reach it")
         nodes = [edge_of(t) for t in inputs]
+        # pass through each target: one input may lie on another's path (h and a view of h)
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
-                           create_graph=create_graph)
+                           create_graph=create_graph, stop_at_targets=False)
         for t, n in zip(inputs, nodes, strict=True):
             if n in res:
                 _accumulate_leaf_into(t, res[n], create_graph)

@@ -71,6 +71,14 @@ class Tensor:
     # ---- autograd state -------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Mark this tensor as a leaf whose gradient ``backward`` accumulates."""
+        if not flag and not self.is_leaf:
+            from .engine import GradError
+
+            raise GradError(
+                "requires_grad_(False) on the result of a recorded op would silently cut it "
+                "from the inputs it was computed from; use t.detach() for a value that does "
+                "not require grad"
+            )
         if flag:
             kind = getattr(getattr(self.data, "dtype", None), "kind", "f")
             if kind not in "fc":
@@ -80,6 +88,11 @@ class Tensor:
                 )
         self.requires_grad = flag
         return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this buffer has had (shared by views and ``detach()``)."""
+        return self._ver[0]
 
     @property
     def is_leaf(self) -> bool:

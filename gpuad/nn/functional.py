@@ -105,11 +105,18 @@ def dropout(x: Array, p: float = 0.5, training: bool = True) -> Array:
 def embedding(indices: Any, weight: Array) -> Array:
     """Rows of ``weight`` picked by integer ``indices`` (any shape); the adjoint scatter-adds.
 
+    An index outside ``[0, rows)`` (``-1`` included) raises ``IndexError``, as in torch.
+
     Example: ``vecs = embedding(token_ids, table)`` has shape ``token_ids.shape + (dim,)``.
     """
     idx = gnp.asarray(_raw(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    raw, n = _raw(idx), _r.shape(weight)[0]
+    if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n):  # -1 is not the last row
+        bad = raw[(raw < 0) | (raw >= n)]
+        raise IndexError(f"embedding: indices must lie in [0, {n}) for a table of {n} rows; "
+                         f"got {int(bad.size)} outside it, the first being {int(bad.ravel()[0])}")
     return gnp.getitem(weight, idx)
 
 

@@ -151,6 +151,10 @@ class Module:
             if tuple(getattr(v, "shape", ())) != p.shape:
                 raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got "
                                  f"{tuple(getattr(v, 'shape', ()))}")
+            kind = getattr(getattr(v, "dtype", None), "kind", "f")
+            if kind == "c" and p.dtype.kind != "c":
+                raise TypeError(f"load_state_dict: {n} is real ({p.dtype}) but the state holds "
+                                f"complex values ({v.dtype}); their imaginary part would be lost")
         with no_grad():
             for n, p in params.items():
                 v = state[n]

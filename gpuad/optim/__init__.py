@@ -51,6 +51,12 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: parameter {i} is the result of a "
                                 f"recorded op, not a leaf; optimise the leaf it was computed "
                                 f"from (or pass x.detach().requires_grad_())")
+        seen: set[int] = set()
+        for i, p in enumerate(self.params):
+            if id(p) in seen:  # it would be updated twice per step
+                raise ValueError(f"{type(self).__name__}: parameter {i} appears more than once "
+                                 f"in the parameter list; pass each parameter once")
+            seen.add(id(p))
         if lr < 0:
             raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
         self.lr = lr
@@ -71,7 +77,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
-                self._update(xp, p.data, xp.asarray(g, dtype=p.data.dtype), st)
+                self._update(xp, *_real_views(type(self).__name__, p.data, xp.asarray(g)), st)
                 p._ver[0] += 1  # the write is in place: steps that saved p are now stale
                 p._seen = p._ver[0]
 
@@ -79,21 +85,57 @@ class Optimizer:
         raise NotImplementedError
 
 
-class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum, Nesterov and L2 weight decay.
+def _real_views(who: str, p: Any, g: Any) -> tuple[Any, Any]:
+    """``(p, g)`` checked against each other; a complex pair as real views of (re, im) pairs,
+    so that each update treats the real and imaginary parts as two real parameters
+    (``torch.view_as_real``, which torch's optimisers apply to complex parameters)."""
+    if tuple(g.shape) != tuple(p.shape):
+        raise ValueError(f"{who}.step: a gradient of shape {tuple(g.shape)} for a parameter of "
+                         f"shape {tuple(p.shape)}; .grad must have the parameter's shape")
+    if g.dtype.kind == "c" and p.dtype.kind != "c":
+        raise TypeError(f"{who}.step: a complex gradient ({g.dtype}) for a real parameter "
+                        f"({p.dtype}); its imaginary part would be dropped")
+    if g.dtype != p.dtype:
+        g = g.astype(p.dtype)
+    if p.dtype.kind != "c":
+        return p, g
+    if not p.flags.c_contiguous:
+        raise ValueError(f"{who}.step: a complex parameter must be C-contiguous (it is updated "
+                         f"through a real view of its (re, im) pairs)")
+    real = p.real.dtype
+    return p.reshape(-1).view(real), g.reshape(-1).view(real)
 
-    Same rule as ``torch.optim.SGD`` (no dampening): ``g += wd p; b = mu b + g;
-    p -= lr (g + mu b if nesterov else b)``.
+
+def _check(who: str, name: str, value: float, low: float, high: float | None = None) -> None:
+    if not (value >= low and (high is None or value < high)):
+        span = f"in [{low}, {high})" if high is not None else f">= {low}"
+        raise ValueError(f"{who}: {name} must be {span}, got {value}")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, Nesterov and L2 weight
+    decay, the rule of ``torch.optim.SGD``: ``g += wd p`` (``g = -g`` first with
+    ``maximize``); ``b = g`` at the first step, then ``b = mu b + (1 - dampening) g``;
+    ``p -= lr (g + mu b if nesterov else b)``.
 
     Example: ``opt = SGD(model.parameters(), lr=0.1, momentum=0.9)``
     """
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, momentum: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False) -> None:
         super().__init__(params, lr)
-        self.momentum, self.weight_decay, self.nesterov = momentum, weight_decay, nesterov
+        _check("SGD", "momentum", momentum, 0.0)
+        _check("SGD", "weight_decay", weight_decay, 0.0)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(f"SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got "
+                             f"momentum={momentum}, dampening={dampening}")
+        self.momentum, self.dampening = momentum, dampening
+        self.weight_decay, self.nesterov, self.maximize = weight_decay, nesterov, maximize
 
     def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
@@ -102,14 +144,15 @@ class SGD(Optimizer):
                 buf = st["momentum"] = xp.array(g, copy=True)
             else:
                 buf *= self.momentum
-                buf += g
+                buf += (1.0 - self.dampening) * g if self.dampening else g
             g = g + self.momentum * buf if self.nesterov else buf
         p -= self.lr * g
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction; ``weight_decay`` adds ``wd * p`` to the
-    gradient (L2, as ``torch.optim.Adam``).
+    gradient (L2, as ``torch.optim.Adam``); ``amsgrad`` divides by the running maximum of the
+    second moment; ``maximize`` ascends.
 
     Example: ``opt = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))``
     """
@@ -118,12 +161,21 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr)
+        who = type(self).__name__
+        _check(who, "betas[0]", betas[0], 0.0, 1.0)
+        _check(who, "betas[1]", betas[1], 0.0, 1.0)
+        _check(who, "eps", eps, 0.0)
+        _check(who, "weight_decay", weight_decay, 0.0)
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.amsgrad, self.maximize = amsgrad, maximize
 
     def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
         b1, b2 = self.betas
+        if self.maximize:
+            g = -g
         if self.weight_decay:
             if self.decoupled:
                 p *= 1.0 - self.lr * self.weight_decay
@@ -131,6 +183,8 @@ class Adam(Optimizer):
                 g = g + self.weight_decay * p
         if "m" not in st:
             st["m"], st["v"], st["t"] = xp.zeros_like(p), xp.zeros_like(p), 0
+            if self.amsgrad:
+                st["vmax"] = xp.zeros_like(p)
         m, v = st["m"], st["v"]
         st["t"] += 1
         t = st["t"]
@@ -138,6 +192,9 @@ class Adam(Optimizer):
         m += (1.0 - b1) * g
         v *= b2
         v += (1.0 - b2) * (g * g)
+        if self.amsgrad:
+            xp.maximum(st["vmax"], v, out=st["vmax"])
+            v = st["vmax"]
         step = self.lr / (1.0 - b1 ** t)
         denom = xp.sqrt(v)
         denom /= math.sqrt(1.0 - b2 ** t)
@@ -156,5 +213,6 @@ class AdamW(Adam):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
