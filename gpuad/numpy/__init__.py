@@ -310,7 +310,15 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
 
 def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation over ``axis``."""
-    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+    # the 2-norm of the deviations (of their moduli for complex values), so that a slice of
+    # equal values (a single element, say) gets the 2-norm's subgradient 0, not sqrt's 0 * inf
+    x = asarray(x)
+    d = x - mean(x, axis, keepdims=True)
+    if _np.iscomplexobj(_r.data(d)):
+        d = abs(d)
+    n = builtins.max(_count(x, axis) - ddof, 0)
+    return _r.norm2(d, axis=_r.norm_axis(axis, ndim(x)), keepdims=keepdims,
+                    shape=shape(x)) / n ** 0.5
 
 
 # ---- shape manipulation ---------------------------------------------------------------------
