@@ -151,8 +151,11 @@ class Tensor:
         return self.numpy().tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
-        if self.requires_grad or self._tan:
-            _P.refuse_array(self)  # a recorded tensor never becomes a constant silently
+        if (self.requires_grad or self._tan) and (dtype is None or
+                                                   _np.dtype(dtype).kind not in "biu"):
+            # a recorded tensor never becomes a constant silently; an integer or boolean
+            # conversion (numpy.int64(t)) is piecewise constant and drops no derivative
+            _P.refuse_array(self)
         if not isinstance(self.data, _np.ndarray | _np.generic):
             raise TypeError(
                 "implicit conversion of a GPU tensor to a NumPy array is not allowed; "
