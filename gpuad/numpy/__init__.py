@@ -365,15 +365,22 @@ def moveaxis(x, source, destination):
     return transpose(x, tuple(order))
 
 
-def atleast_1d(x):
-    """``x`` with at least one dimension. Example: ``gnp.atleast_1d(2.0)``"""
-    return reshape(x, (1,)) if ndim(x) == 0 else x
+def atleast_1d(*arys):
+    """Each input with at least one dimension (a tuple for several, as NumPy).
+
+    Example: ``gnp.atleast_1d(2.0)``
+    """
+    res = tuple(reshape(x, (1,)) if ndim(x) == 0 else x for x in arys)
+    return res[0] if len(res) == 1 else res
 
 
-def atleast_2d(x):
-    """``x`` with at least two dimensions. Example: ``gnp.atleast_2d(v)``"""
-    nd = ndim(x)
-    return reshape(x, (1,) * (2 - nd) + shape(x)) if nd < 2 else x
+def atleast_2d(*arys):
+    """Each input with at least two dimensions (a tuple for several, as NumPy).
+
+    Example: ``gnp.atleast_2d(v)``
+    """
+    res = tuple(reshape(x, (1,) * (2 - ndim(x)) + shape(x)) if ndim(x) < 2 else x for x in arys)
+    return res[0] if len(res) == 1 else res
 
 
 def stack(arrays, axis: int = 0):
