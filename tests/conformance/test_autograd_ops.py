@@ -166,6 +166,14 @@ def test_scalar_unary(backend, name, point):
                nfun=lambda x: scale * n(x))
 
 
+def test_sinc_at_zero(backend):
+    # autograd draws sinc's point away from 0; at 0 the value is a limit, and its second
+    # derivative (-pi**2 / 3) must be the limit's too
+    check_case(lambda x: 3.0 * gnp.sinc(x), (np.array([0.0, 0.3]),), (0,),
+               nfun=lambda x: 3.0 * np.sinc(x))
+    assert np.isclose(float(ad.grad(ad.grad(gnp.sinc))(0.0)), -np.pi**2 / 3, rtol=1e-14)
+
+
 @pytest.mark.parametrize("name", ["abs", "absolute"])
 def test_scalar_abs(backend, name):
     g, n = getattr(gnp, name), getattr(np, name)

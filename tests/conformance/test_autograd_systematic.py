@@ -219,6 +219,8 @@ def test_msort_removed():
 @pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
 def test_atleast(backend, name):
     _combo(name, [0])([1.2, R(1), R(7), R(1, 4), R(2, 4), R(2, 4, 5), R(2, 4, 3, 5)])
+    # NumPy's several-argument form (a tuple of results)
+    _combo(name, [0, 1])([1.2, R(7), R(2, 4)], [R(1, 4), R(2, 4, 5)])
 
 
 def test_einsum_strings(backend):
