@@ -416,3 +416,40 @@ def test_interp_correctness(backend):
     xp = np.arange(10) * 1.0
     for kw in ({}, {"left": -1, "right": -1}):
         both(lambda m, fp: m.interp(m.asarray(x), m.asarray(xp), fp, **kw), xp**2, order=1)
+
+
+METHODS = [
+    ("sum", lambda x: x.sum(axis=1, keepdims=True)),
+    ("mean", lambda x: x.mean(0)),
+    ("max", lambda x: x.max(axis=1)),
+    ("min", lambda x: x.min(axis=(0, 1))),
+    ("prod", lambda x: x.prod(axis=0)),
+    ("var", lambda x: x.var(ddof=1)),
+    ("std", lambda x: x.std(axis=0, ddof=1)),
+    ("cumsum", lambda x: x.cumsum(axis=0)),
+    ("cumprod", lambda x: x.cumprod(axis=1)),
+    ("dot", lambda x: x.dot(x.T)),
+    ("clip", lambda x: x.clip(-0.5, 0.5)),
+    ("clip_min", lambda x: x.clip(min=-0.5)),
+    ("clip_max", lambda x: x.clip(max=0.5)),
+    ("ravel_F", lambda x: x.ravel("F")),
+    ("flatten_F", lambda x: x.flatten(order="F")),
+    ("repeat", lambda x: x.repeat(2, axis=0)),
+    ("repeat_flat", lambda x: x.repeat(2)),
+    ("round", lambda x: x.round(1) * x),
+    ("take", lambda x: x.take([0, 2], axis=1)),
+    ("take_flat", lambda x: x.take([0, 5])),
+    ("transpose", lambda x: x.transpose(1, 0)),
+    ("swapaxes", lambda x: x.swapaxes(0, 1)),
+    ("diagonal", lambda x: x.diagonal(1)),
+    ("trace", lambda x: x.trace(-1)),
+    ("squeeze", lambda x: x[:, None].squeeze(1)),
+    ("conj", lambda x: x.conj()),
+    ("real_imag", lambda x: x.real + x.imag),
+]
+
+
+@pytest.mark.parametrize("f", [m[1] for m in METHODS], ids=[m[0] for m in METHODS])
+def test_array_methods(backend, f):
+    # the ndarray methods autograd's array boxes offer, on a Tensor
+    both(lambda m, x: f(x), _rs().randn(3, 4))
