@@ -281,10 +281,12 @@ def _log_base(x):
 
 
 def _pow_dx(x, y):
-    """d(x**y)/dx = y * x**(y-1), exactly 0 where y == 0 (also at x == 0, where 0 * inf)."""
+    """d(x**y)/dx = y * x**(y-1), exactly 0 where x == y == 0 (0 * inf there). Only that
+    point is masked: at y == 0 and x != 0 the formula is 0 already, and its own derivative in
+    y (1/x, the mixed second derivative) must survive."""
     if isinstance(y, int | float) and y != 0:
         return y * x ** (y - 1)
-    return where(data(y) == 0, 0, y * x ** (y - 1))
+    return where((data(y) == 0) & (data(x) == 0), 0, y * x ** (y - 1))
 
 
 power = prim("power", lambda xp, x, y: xp.power(x, y),

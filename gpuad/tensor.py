@@ -164,8 +164,11 @@ class Tensor:
         return self.numpy().tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
-        if self.requires_grad or self._tan:
-            _P.refuse_array(self)  # a recorded tensor never becomes a constant silently
+        if (self.requires_grad or self._tan) and (dtype is None or
+                                                   _np.dtype(dtype).kind not in "biu"):
+            # a recorded tensor never becomes a constant silently; an integer or boolean
+            # conversion (numpy.int64(t)) is piecewise constant and drops no derivative
+            _P.refuse_array(self)
         if not isinstance(self.data, _np.ndarray | _np.generic):
             raise TypeError(
                 "implicit conversion of a GPU tensor to a NumPy array is not allowed; "
@@ -295,10 +298,18 @@ class Tensor:
     def argmax(self, axis=None): return _R.argmax(self, axis)
     def argmin(self, axis=None): return _R.argmin(self, axis)
     def dot(self, o): return _R.dot(self, o)
-    def clip(self, a_min=None, a_max=None): return _R.clip(self, a_min, a_max)
+    def clip(self, min=None, max=None, **kw):  # ndarray.clip's names; a_min/a_max still work
+        return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
     def astype(self, dtype): return _R.astype(self, dtype)
-    def ravel(self): return _R.ravel(self)
-    def flatten(self): return _R.ravel(self)
+    def ravel(self, order="C"): return _R.ravel(self, order)
+    def flatten(self, order="C"): return _R.ravel(self, order)
+    def repeat(self, repeats, axis=None): return _R.repeat(self, repeats, axis)
+    def round(self, decimals=0): return _R.round(self, decimals)
+    def all(self, axis=None, keepdims=False): return _R.all(self, axis, keepdims=keepdims)
+    def any(self, axis=None, keepdims=False): return _R.any(self, axis, keepdims=keepdims)
+    def take(self, indices, axis=None): return _R.take(self, indices, axis)
+    def argsort(self, axis=-1): return _R.argsort(self, axis)
+    def nonzero(self): return _R.nonzero(self)
     def squeeze(self, axis=None): return _R.squeeze(self, axis)
     def trace(self, offset=0, axis1=0, axis2=1): return _R.trace(self, offset, axis1, axis2)
     def diagonal(self, offset=0, axis1=0, axis2=1):

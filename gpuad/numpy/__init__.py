@@ -310,7 +310,15 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
 
 def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation over ``axis``."""
-    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+    # the 2-norm of the deviations (of their moduli for complex values), so that a slice of
+    # equal values (a single element, say) gets the 2-norm's subgradient 0, not sqrt's 0 * inf
+    x = asarray(x)
+    d = x - mean(x, axis, keepdims=True)
+    if _np.iscomplexobj(_r.data(d)):
+        d = abs(d)
+    n = builtins.max(_count(x, axis) - ddof, 0)
+    return _r.norm2(d, axis=_r.norm_axis(axis, ndim(x)), keepdims=keepdims,
+                    shape=shape(x)) / n ** 0.5
 
 
 # ---- shape manipulation ---------------------------------------------------------------------
@@ -357,15 +365,22 @@ def moveaxis(x, source, destination):
     return transpose(x, tuple(order))
 
 
-def atleast_1d(x):
-    """``x`` with at least one dimension. Example: ``gnp.atleast_1d(2.0)``"""
-    return reshape(x, (1,)) if ndim(x) == 0 else x
+def atleast_1d(*arys):
+    """Each input with at least one dimension (a tuple for several, as NumPy).
+
+    Example: ``gnp.atleast_1d(2.0)``
+    """
+    res = tuple(reshape(x, (1,)) if ndim(x) == 0 else x for x in arys)
+    return res[0] if len(res) == 1 else res
 
 
-def atleast_2d(x):
-    """``x`` with at least two dimensions. Example: ``gnp.atleast_2d(v)``"""
-    nd = ndim(x)
-    return reshape(x, (1,) * (2 - nd) + shape(x)) if nd < 2 else x
+def atleast_2d(*arys):
+    """Each input with at least two dimensions (a tuple for several, as NumPy).
+
+    Example: ``gnp.atleast_2d(v)``
+    """
+    res = tuple(reshape(x, (1,) * (2 - ndim(x)) + shape(x)) if ndim(x) < 2 else x for x in arys)
+    return res[0] if len(res) == 1 else res
 
 
 def stack(arrays, axis: int = 0):
@@ -661,10 +676,16 @@ def rad2deg(x):
 
 
 def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0 (where-guarded, so the gradient at 0 is finite)."""
+    """sin(pi x) / (pi x), 1 at 0 (where-guarded, so the gradient at 0 is finite).
+
+    At 0 the value is taken from the Taylor series, whose derivatives there are sinc's own
+    through the seventh (the second is -pi**2/3, not 0). Example: ``gnp.sinc(x)``
+    """
     zero = _data(x) == 0
     safe = where(zero, 1.0, x)
-    return where(zero, 1.0, sin(pi * safe) / (pi * safe))
+    t2 = square(pi * where(zero, x, 0.0))
+    series = 1.0 - t2 / 6.0 * (1.0 - t2 / 20.0 * (1.0 - t2 / 42.0))
+    return where(zero, series, sin(pi * safe) / (pi * safe))
 
 
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):

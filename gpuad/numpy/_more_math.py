@@ -229,5 +229,25 @@ def result_type(*arrays_and_dtypes):
                              for a in arrays_and_dtypes])
 
 
+def real_if_close(a, tol=100):
+    """The real part when every imaginary part is below ``tol`` (in machine epsilons when
+    ``tol > 1``), else ``a`` unchanged, as ``numpy.real_if_close``. The choice is made on the
+    values; either way the result is differentiated (as ``real(a)`` or as ``a``).
+
+    Example: ``gnp.real_if_close(x + 1e-20j)``
+    """
+    from ..complex_rules import real
+    from . import asarray
+
+    a = asarray(a)
+    d = data(a)
+    if d.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = _np.finfo(d.dtype).eps * tol
+    xp = _r._xp(d)
+    return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
+
+
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "fmod", "modf", "divmod", "frexp", "ldexp",
-           "fabs", "float_power", "nan_to_num", "around", "fix", *_INT_BOOL]
+           "fabs", "float_power", "nan_to_num", "around", "fix", "real_if_close", *_INT_BOOL]

@@ -178,7 +178,7 @@ def atleast_3d(*arys):
 
     Example: ``gnp.atleast_3d(x)``
     """
-    res = [_atleast_3d_one(a) for a in arys]
+    res = tuple(_atleast_3d_one(a) for a in arys)
     return res[0] if len(res) == 1 else res
 
 

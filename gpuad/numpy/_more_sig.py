@@ -28,6 +28,7 @@ from . import mean as _mean0
 from . import min as _min0
 from . import prod as _prod0
 from . import stack as _stack
+from . import std as _std0
 from . import sum as _sum0
 from . import take_along_axis as _take_along_axis
 from . import trace as _trace0
@@ -184,6 +185,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
+    if where is None and mean is None:
+        if correction is not None:
+            if ddof != 0:
+                raise ValueError("std: ddof and correction can't be provided simultaneously")
+            ddof = correction
+        return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std")
     return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
                                correction=correction)), out, "std")
 
