@@ -229,5 +229,22 @@ def result_type(*arrays_and_dtypes):
                              for a in arrays_and_dtypes])
 
 
+def real_if_close(a, tol=100):
+    """The real part of a complex ``a`` whose imaginary parts are all within ``tol`` machine
+    epsilons of 0 (``tol`` <= 1: an absolute bound), else ``a``, as ``numpy.real_if_close``;
+    differentiated as ``gnp.real`` or the identity. Example: ``gnp.real_if_close(z)``
+    """
+    from . import asarray, real
+
+    a = a if isinstance(a, Tensor) or hasattr(a, "dtype") else asarray(a)
+    d = data(a)
+    if d.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = _np.finfo(d.dtype).eps * tol
+    xp = _r._xp(d)
+    return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
+
+
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "fmod", "modf", "divmod", "frexp", "ldexp",
-           "fabs", "float_power", "nan_to_num", "around", "fix", *_INT_BOOL]
+           "fabs", "float_power", "nan_to_num", "around", "fix", "real_if_close", *_INT_BOOL]
