@@ -239,8 +239,8 @@ def _eig_fwd(xp, a, n):
 def _refuse_complex(name, ans):
     if data(ans).dtype.kind == "c":
         raise GradError(
-            f"{name}: this matrix has complex eigenvalues, and differentiating complex "
-            f"eigenvalues/eigenvectors of eig is not supported yet; for symmetric matrices use "
+            f"{name}: complex eigenvalues/eigenvectors (of a complex matrix, or of a real one "
+            f"with a complex spectrum) are not differentiated yet; for symmetric matrices use "
             f"eigh, or differentiate a real function computed another way")
 
 
@@ -278,7 +278,8 @@ def _eig_jvp(t, ans, a, n):
     return _pack(shape(a)[:-2], [_diag_part(c), dv])
 
 
-eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp])
+# "own": complex values reach eig's rules, which refuse them with the reason (a complex spectrum)
+eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp], cplx="own")
 
 
 # ---- svd --------------------------------------------------------------------------------------
