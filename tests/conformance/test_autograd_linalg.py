@@ -1,0 +1,292 @@
+"""HIPS autograd's ``tests/test_linalg.py``, run against gpuad.
+
+The same functions, shapes and arguments (inverses and solves of single and stacked matrices,
+det/slogdet, every norm the suite differentiates, eigh with both triangles, eig, cholesky, svd
+of wide, square and tall matrices, stacked, reduced, values only, pinv of full and low rank),
+checked against central differences with ``gpuad.testing.check_grads`` to second order. autograd
+checks reverse mode only ("fwd mode not yet implemented" there); gpuad checks both.
+
+Complex cases are finite-difference checks, which hold in any gradient convention. autograd's
+complex ``eigh``/``svd``/``eig`` checks (through ``abs`` of the vectors) need complex rules for
+the decompositions, which gpuad does not have: those assert the clear error gpuad raises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads
+
+BOTH = ("fwd", "rev")
+
+
+def _check(f, *args, order=2, modes=BOTH, **kw):
+    check_grads(f, args, order=order, modes=modes, **kw)
+
+
+def _rs():
+    return np.random.RandomState(42)
+
+
+def _sym_lower(a):
+    """autograd's symmetrize: the lower triangle mirrored, so perturbations stay symmetric."""
+    low = gnp.tril(a)
+    return (low + gnp.swapaxes(low, -1, -2)) / 2.0
+
+
+def _rand_psd(d):
+    m = _rs().randn(d, d)
+    return m @ m.T
+
+
+def _complex(r, *shape):
+    return r.randn(*shape) + 1j * r.randn(*shape)
+
+
+# ---- inverses and solves ---------------------------------------------------------------------
+
+def test_inv(backend):
+    m = _rs().randn(8, 8)
+    _check(gnp.linalg.inv, m @ m + np.eye(8))
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 4), (4, 4, 4, 4)])
+def test_inv_stacked(backend, shape):
+    _check(gnp.linalg.inv, _rs().randn(*shape) + 5 * np.eye(4))
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 6, 7])
+def test_pinv(backend, m):
+    rs = np.random.RandomState(m)
+    _check(gnp.linalg.pinv, rs.randn(5, m))
+    _check(gnp.linalg.pinv, rs.randn(2, 5, m), order=1)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5, 6, 7])
+def test_pinv_low_rank(backend, m):
+    """pinv(x^T x): square, of fixed rank min(5, m) when m > 5."""
+    rs = np.random.RandomState(10 + m)
+
+    def f(x):
+        return gnp.linalg.pinv(gnp.swapaxes(x, -1, -2) @ x)
+
+    _check(f, rs.randn(5, m), rtol=1e-4)
+    _check(f, rs.randn(2, 5, m), order=1, rtol=1e-4)
+
+
+def test_solve_arg1(backend):
+    r = _rs()
+    a, b = r.randn(8, 8) + 10 * np.eye(8), r.randn(8, 7)
+    _check(lambda a: gnp.linalg.solve(a, b), a)
+
+
+def test_solve_arg1_1d(backend):
+    r = _rs()
+    a, b = r.randn(8, 8) + 10 * np.eye(8), r.randn(8)
+    _check(lambda a: gnp.linalg.solve(a, b), a)
+
+
+def test_solve_arg2(backend):
+    r = _rs()
+    a, b = r.randn(6, 6) + np.eye(6), r.randn(6, 5)
+    _check(lambda b: gnp.linalg.solve(a, b), b)
+
+
+def test_solve_arg1_3d(backend):
+    r = _rs()
+    a, b = r.randn(5, 4, 4) + 5 * np.eye(4), r.randn(5, 4)
+    # NumPy 2 reads a stacked b as matrices only when it has the extra axis
+    _check(lambda a: gnp.linalg.solve(a, b[..., None])[..., 0], a)
+
+
+def test_solve_arg1_3d_3d(backend):
+    r = _rs()
+    a, b = r.randn(5, 4, 4) + 5 * np.eye(4), r.randn(5, 4, 6)
+    _check(lambda a: gnp.linalg.solve(a, b), a)
+
+
+# ---- determinants ----------------------------------------------------------------------------
+
+def test_det(backend):
+    _check(gnp.linalg.det, _rs().randn(6, 6))
+
+
+def test_det_3d(backend):
+    _check(gnp.linalg.det, _rs().randn(3, 3, 3))
+
+
+def test_slogdet(backend):
+    m = _rs().randn(6, 6)
+    _check(lambda x: gnp.linalg.slogdet(x)[1], m)
+    _check(lambda x: gnp.linalg.slogdet(x)[1], -m)
+
+
+def test_slogdet_3d(backend):
+    mat = np.stack([_rand_psd(5) + 5 * np.eye(5) for _ in range(3)])
+    _check(lambda x: gnp.sum(gnp.linalg.slogdet(x)[1]), mat)
+
+
+# ---- norms -----------------------------------------------------------------------------------
+
+def test_vector_2norm(backend):
+    _check(gnp.linalg.norm, _rs().randn(6))
+
+
+def test_vector_2norm_complex(backend):
+    _check(gnp.linalg.norm, _complex(_rs(), 6))
+
+
+def test_norm_of_a_list_of_recorded_scalars(backend):
+    # d/dx sqrt(x**2 + (x + 2)**2) at x = 0 is 2 / sqrt(4) = 1
+    assert float(ad.grad(lambda x: gnp.linalg.norm([x, x + 2]))(0.0)) == pytest.approx(1.0)
+    assert float(ad.grad(lambda x: gnp.linalg.norm((x, x + 2)))(0.0)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_frobenius_norm(backend, cplx):
+    r = _rs()
+    mat = _complex(r, 6, 5) if cplx else r.randn(6, 5)
+    _check(gnp.linalg.norm, mat)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+def test_frobenius_norm_axis(backend, cplx):
+    r = _rs()
+    mat = _complex(r, 6, 5, 4) if cplx else r.randn(6, 5, 4)
+    _check(lambda x: gnp.linalg.norm(x, axis=(0, 1)), mat)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+@pytest.mark.parametrize("ord", [2, 3, 4])
+def test_vector_norm_ord(backend, ord, cplx):
+    r = _rs()
+    vec = _complex(r, 6) if cplx else r.randn(6)
+    _check(lambda x: gnp.linalg.norm(x, ord=ord), vec)
+
+
+@pytest.mark.parametrize("cplx", [False, True])
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_norm_axis(backend, axis, cplx):
+    r = _rs()
+    arr = _complex(r, 6, 5, 4) if cplx else r.randn(6, 5, 4)
+    _check(lambda x: gnp.linalg.norm(x, axis=axis), arr)
+
+
+def test_norm_nuclear(backend):
+    _check(lambda x: gnp.linalg.norm(x, ord="nuc"), _rs().randn(6, 5))
+
+
+def test_norm_nuclear_axis(backend):
+    _check(lambda x: gnp.linalg.norm(x, ord="nuc", axis=(0, 1)), _rs().randn(6, 5, 4))
+
+
+@pytest.mark.parametrize("axis", [None, (0, 1)])
+def test_norm_nuclear_complex_raises(backend, axis):
+    """The nuclear norm of a complex matrix needs the complex SVD's derivative."""
+    r = _rs()
+    mat = _complex(r, 6, 5) if axis is None else _complex(r, 6, 5, 4)
+    kw = {} if axis is None else {"axis": axis}
+    gnp.linalg.norm(mat, ord="nuc", **kw)  # the value alone is fine
+    with pytest.raises(ad.MissingRuleError, match="svd"):
+        ad.grad(lambda x: gnp.linalg.norm(x, ord="nuc", **kw))(mat)
+
+
+# ---- eigh ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh(backend, uplo):
+    """Not symmetric: eigh reads one triangle, and so do the differences."""
+    _check(lambda x: tuple(gnp.linalg.eigh(x, uplo)), _rs().randn(6, 6))
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_broadcasting(backend, uplo):
+    mat = _rs().randn(2, 3, 6, 6) + 10 * np.eye(6)
+    hmat = np.einsum("...ij,...kj->...ik", mat, mat)
+    _check(lambda x: tuple(gnp.linalg.eigh(x, uplo)), hmat, order=1)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_complex_raises(backend, uplo):
+    mat = _complex(_rs(), 6, 6)
+    with pytest.raises(ad.MissingRuleError, match="eigh"):
+        ad.vjp(lambda x: gnp.linalg.eigh(x, uplo)[0], mat)
+
+
+# ---- eig -------------------------------------------------------------------------------------
+
+def test_eig_real_spectrum(backend):
+    """autograd's check through |w| and |v|, on a matrix whose eigenvalues are real (gpuad
+    differentiates eig there; a complex spectrum raises, below)."""
+    r = _rs()
+    p = r.randn(8, 8) + 3 * np.eye(8)
+    mat = p @ np.diag(np.arange(1.0, 9.0)) @ np.linalg.inv(p)  # not symmetric, real spectrum
+    assert np.isrealobj(np.linalg.eigvals(mat))
+
+    def f(x):
+        w, v = gnp.linalg.eig(x)
+        return gnp.abs(w), gnp.abs(v)
+
+    _check(f, mat)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_eig_complex_raises(backend, batched):
+    """autograd's test_eig_real (a real matrix with a complex spectrum), test_eig_complex and
+    test_eig_batched: complex eigendecompositions are not differentiated."""
+    r = _rs()
+    for mat in (r.randn(8, 8), _complex(r, *((5, 8, 8) if batched else (8, 8)))):
+        if np.isrealobj(np.linalg.eigvals(mat)):
+            continue
+        with pytest.raises((ad.GradError, ad.MissingRuleError), match="eig"):
+            ad.vjp(lambda x: gnp.abs(gnp.linalg.eig(x)[0]), mat)[1](
+                np.ones(mat.shape[:-1]))
+
+
+# ---- cholesky --------------------------------------------------------------------------------
+
+def test_cholesky(backend):
+    _check(lambda a: gnp.linalg.cholesky(_sym_lower(a)), _rand_psd(6))
+
+
+def test_cholesky_broadcast(backend):
+    a = np.stack([_rand_psd(6) for _ in range(3)])
+    _check(lambda a: gnp.linalg.cholesky(_sym_lower(a)), a)
+
+
+def test_cholesky_reparameterization_trick(backend):
+    eps = np.random.RandomState(0).randn(6)
+
+    def f(a):
+        z = gnp.dot(gnp.linalg.cholesky(_sym_lower(a)), eps)
+        return gnp.linalg.norm(z)
+
+    _check(f, _rand_psd(6))
+
+
+# ---- svd -------------------------------------------------------------------------------------
+
+SVD_SHAPES = {"wide_2d": (3, 5), "wide_3d": (4, 3, 5), "square_2d": (4, 4),
+              "square_3d": (3, 4, 4), "tall_2d": (5, 3), "tall_3d": (4, 5, 3)}
+
+
+@pytest.mark.parametrize("name", list(SVD_SHAPES))
+def test_svd(backend, name):
+    mat = _rs().randn(*SVD_SHAPES[name])
+    _check(lambda x: tuple(gnp.linalg.svd(x, full_matrices=False)), mat)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 5, 3)])
+def test_svd_only_s(backend, shape):
+    mat = _rs().randn(*shape)
+    _check(lambda x: gnp.linalg.svd(x, full_matrices=False, compute_uv=False), mat)
+
+
+@pytest.mark.parametrize("name", list(SVD_SHAPES))
+def test_svd_complex_raises(backend, name):
+    mat = _complex(_rs(), *SVD_SHAPES[name])
+    with pytest.raises(ad.MissingRuleError, match="svd"):
+        ad.vjp(lambda x: gnp.linalg.svd(x, full_matrices=False, compute_uv=False), mat)
