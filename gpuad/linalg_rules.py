@@ -36,6 +36,28 @@ def _T(x):
     return _r.swapaxes(x, -1, -2)
 
 
+def _is_c(x) -> bool:
+    return data(x).dtype.kind == "c"
+
+
+def _H(x):
+    """The conjugate transpose (the transpose of real values)."""
+    if _is_c(x):
+        from .complex_rules import conj
+
+        return _T(conj(x))
+    return _T(x)
+
+
+def _re(x):
+    """The real part of complex values (real values unchanged)."""
+    if _is_c(x):
+        from .complex_rules import real
+
+        return real(x)
+    return x
+
+
 def _eye(n, like):
     d = data(like)
     dt = d.dtype if d.dtype.kind in "fc" else _np.dtype(_np.float64)
@@ -176,21 +198,19 @@ def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
 # ---- eigh -------------------------------------------------------------------------------------
 
 def _sym_from(t, uplo):
-    """The symmetric matrix whose lower (``uplo='L'``) or upper triangle is that of ``t``."""
-    if data(t).dtype.kind == "c":
-        raise NotImplementedError(
-            "complex Hermitian input (hermitian=True, assume_a='her'/'pos'/'sym') is not "
-            "supported yet by gpuad's linear algebra; pass a real matrix")
+    """The symmetric (Hermitian) matrix whose lower (``uplo='L'``) or upper triangle is that of
+    ``t``; of a complex diagonal only the real part is read, as LAPACK does."""
     n = shape(t)[-1]
     lower = uplo == "L"
     strict = t * _tri_mask(n, t, lower, -1)
-    return t * _eye(n, t) + strict + _T(strict)
+    return _re(t) * _eye(n, t) + strict + _H(strict)
 
 
 def _to_triangle(gs, uplo):
-    """Adjoint of :func:`_sym_from`: diagonal once, the read triangle gets gs + gs^T."""
+    """Adjoint of :func:`_sym_from`: the real diagonal once, the read triangle gets
+    gs + gs^H."""
     n = shape(gs)[-1]
-    return gs * _eye(n, gs) + (gs + _T(gs)) * _tri_mask(n, gs, uplo == "L", -1)
+    return _re(gs) * _eye(n, gs) + (gs + _H(gs)) * _tri_mask(n, gs, uplo == "L", -1)
 
 
 def _eigh_fwd(xp, a, uplo, n):
@@ -199,29 +219,32 @@ def _eigh_fwd(xp, a, uplo, n):
 
 
 def _eigh_vjp(g, ans, a, uplo, n):
+    # complex Hermitian input: the (real) eigenvalues are packed with the vectors as complex
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
+    w, gw = _re(w), _re(gw)
     f, deg = _gaps(w)
     _degenerate_guard("eigh", deg, _recorded(g, ans), gw)
     inner = _diag_embed(gw)
     if not _all_zero(gv):
-        vtgv = matmul(_T(v), gv)
+        vtgv = matmul(_H(v), gv)
         _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
                       vtgv, deg, vtgv)
         inner = inner + f * vtgv
-    gs = matmul(v, matmul(inner, _T(v)))
+    gs = matmul(v, matmul(inner, _H(v)))
     return _to_triangle(gs, uplo)
 
 
 def _eigh_jvp(t, ans, a, uplo, n):
     w, v = _unpack(ans, [(n,), (n, n)])
-    f, deg = _gaps(w)
+    f, deg = _gaps(_re(w))
     _no_forward_at_degenerate("eigh", deg)
-    c = matmul(_T(v), matmul(_sym_from(t, uplo), v))
-    return _pack(shape(a)[:-2], [_diag_part(c), matmul(v, f * c)])
+    c = matmul(_H(v), matmul(_sym_from(t, uplo), v))
+    return _pack(shape(a)[:-2], [_re(_diag_part(c)), matmul(v, f * c)])
 
 
-eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp])
+# complex Hermitian matrices: the rules above, with conjugate transposes ("own" formulas)
+eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp], cplx="own")
 
 
 # ---- eig (real spectra) -----------------------------------------------------------------------

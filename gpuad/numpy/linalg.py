@@ -261,6 +261,8 @@ def eigh(a, UPLO: str = "L") -> _EighResult:
     _matrices(a, "eigh", square=True)
     n = _r.shape(a)[-1]
     w, v = _unpack(_eigh(_float_input(a), uplo=uplo, n=n), [(n,), (n, n)])
+    if _raw(w).dtype.kind == "c":  # complex Hermitian: real eigenvalues, as NumPy's
+        w = _gnp().real(w)
     return _EighResult(w, v)
 
 
