@@ -329,6 +329,8 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     packed = _svd(a, full=full, mn=(m, n))
     shapes = [(k,), (m, m if full else k), (n if full else k, n)]
     s, u, vh = _unpack(packed, shapes)
+    if _raw(s).dtype.kind == "c":  # complex input: real singular values, as NumPy's
+        s = _gnp().real(s)
     if not compute_uv:
         return s
     return _SVDResult(u, s, vh)
