@@ -247,7 +247,7 @@ def _eigh_jvp(t, ans, a, uplo, n):
 eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp], cplx="own")
 
 
-# ---- eig (real spectra) -----------------------------------------------------------------------
+# ---- eig -----------------------------------------------------------------------------------------
 
 def _eig_fwd(xp, a, n):
     if not hasattr(xp.linalg, "eig"):
@@ -259,14 +259,6 @@ def _eig_fwd(xp, a, n):
     return _pack_raw(xp, a.shape[:-2], [w, v])
 
 
-def _refuse_complex(name, ans):
-    if data(ans).dtype.kind == "c":
-        raise GradError(
-            f"{name}: complex eigenvalues/eigenvectors (of a complex matrix, or of a real one "
-            f"with a complex spectrum) are not differentiated yet; for symmetric matrices use "
-            f"eigh, or differentiate a real function computed another way")
-
-
 def _eig_degenerate(deg):
     if bool(_r._xp(deg).any(deg)):
         raise DegenerateError(
@@ -275,8 +267,17 @@ def _eig_degenerate(deg):
             "perturb the input")
 
 
+def _conj(x):
+    if _is_c(x):
+        from .complex_rules import conj
+
+        return conj(x)
+    return x
+
+
 def _eig_vjp(g, ans, a, n):
-    _refuse_complex("eig", ans)
+    # complex spectra (of real or complex matrices) too: conjugate transposes, and since each
+    # eigenvector's phase is arbitrary only the real part of v_i^H gv_i is removed
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
     inner = _diag_embed(gw)
@@ -284,24 +285,23 @@ def _eig_vjp(g, ans, a, n):
     _eig_degenerate(deg)
     if not _all_zero(gv):
         # unit-norm eigenvectors: remove the component along each v_i first
-        gv = gv - v * _row(_diag_part(matmul(_T(v), gv)))
-        inner = inner + f * matmul(_T(v), gv)
-    # gA = V^{-T} inner V^T
-    return _r.solve(_T(v), matmul(inner, _T(v)))
+        gv = gv - v * _row(_re(_diag_part(matmul(_H(v), gv))))
+        inner = inner + _conj(f) * matmul(_H(v), gv)
+    # gA = V^{-H} inner V^H
+    return _r.solve(_H(v), matmul(inner, _H(v)))
 
 
 def _eig_jvp(t, ans, a, n):
-    _refuse_complex("eig", ans)
     w, v = _unpack(ans, [(n,), (n, n)])
     f, deg = _gaps(w)
     _eig_degenerate(deg)
     c = _r.solve(v, matmul(t, v))
     dv = matmul(v, f * c)
-    dv = dv - v * _row(_diag_part(matmul(_T(v), dv)))
+    dv = dv - v * _row(_re(_diag_part(matmul(_H(v), dv))))
     return _pack(shape(a)[:-2], [_diag_part(c), dv])
 
 
-# "own": complex values reach eig's rules, which refuse them with the reason (a complex spectrum)
+# complex spectra and complex matrices: the formulas above hold as written ("own")
 eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp], cplx="own")
 
 

@@ -282,8 +282,10 @@ def eigvalsh(a, UPLO: str = "L"):
 def eig(a) -> _EigResult:
     """Eigenvalues and right eigenvectors (unit norm) of square matrices.
 
-    Differentiable when the eigenvalues are real (then NumPy returns real arrays); complex
-    spectra raise a clear error when differentiated. Not available on the CuPy backend.
+    Differentiable where the eigenvalues are distinct, real or complex (a real matrix with a
+    complex spectrum gives complex arrays, as NumPy's); eigenvectors have unit norm and an
+    arbitrary phase, so differentiate functions that do not depend on it (``abs(v)``). Not
+    available on the CuPy backend.
     Example: ``w, v = gnp.linalg.eig(a)``
     """
     a = _arr(a)

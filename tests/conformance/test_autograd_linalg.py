@@ -6,10 +6,8 @@ of wide, square and tall matrices, stacked, reduced, values only, pinv of full a
 checked against central differences with ``gpuad.testing.check_grads`` to second order. autograd
 checks reverse mode only ("fwd mode not yet implemented" there); gpuad checks both.
 
-Complex cases are finite-difference checks, which hold in any gradient convention. autograd's
-complex ``eig`` checks (through ``abs`` of the vectors, and a real matrix with complex
-eigenvalues) need complex rules gpuad's ``eig`` does not have: they assert the clear error
-gpuad raises.
+Complex cases (complex matrices, and real matrices with complex eigenvalues) are
+finite-difference checks, which hold in any gradient convention.
 """
 
 from __future__ import annotations
@@ -220,32 +218,34 @@ def test_eigh_complex(backend, uplo):
 
 # ---- eig -------------------------------------------------------------------------------------
 
+def _abs_eig(x):
+    """The eigenvectors' phases are arbitrary: autograd checks |w| (or w) and |v|."""
+    w, v = gnp.linalg.eig(x)
+    return gnp.abs(w), gnp.abs(v)
+
+
+def test_eig_real(backend):
+    """A real matrix whose spectrum is complex (as autograd's: a random 8 x 8)."""
+    mat = _rs().randn(8, 8)
+    assert np.iscomplexobj(np.linalg.eigvals(mat))
+    _check(_abs_eig, mat)
+
+
 def test_eig_real_spectrum(backend):
-    """autograd's check through |w| and |v|, on a matrix whose eigenvalues are real (gpuad
-    differentiates eig there; a complex spectrum raises, below)."""
     r = _rs()
     p = r.randn(8, 8) + 3 * np.eye(8)
     mat = p @ np.diag(np.arange(1.0, 9.0)) @ np.linalg.inv(p)  # not symmetric, real spectrum
     assert np.isrealobj(np.linalg.eigvals(mat))
+    _check(_abs_eig, mat)
 
+
+@pytest.mark.parametrize("shape", [(8, 8), (5, 8, 8)], ids=["single", "batched"])
+def test_eig_complex(backend, shape):
     def f(x):
         w, v = gnp.linalg.eig(x)
-        return gnp.abs(w), gnp.abs(v)
+        return w, gnp.abs(v)
 
-    _check(f, mat)
-
-
-@pytest.mark.parametrize("batched", [False, True])
-def test_eig_complex_raises(backend, batched):
-    """autograd's test_eig_real (a real matrix with a complex spectrum), test_eig_complex and
-    test_eig_batched: complex eigendecompositions are not differentiated."""
-    r = _rs()
-    for mat in (r.randn(8, 8), _complex(r, *((5, 8, 8) if batched else (8, 8)))):
-        if np.isrealobj(np.linalg.eigvals(mat)):
-            continue
-        with pytest.raises((ad.GradError, ad.MissingRuleError), match="eig"):
-            ad.vjp(lambda x: gnp.abs(gnp.linalg.eig(x)[0]), mat)[1](
-                np.ones(mat.shape[:-1]))
+    _check(f, _complex(_rs(), *shape))
 
 
 # ---- cholesky --------------------------------------------------------------------------------
