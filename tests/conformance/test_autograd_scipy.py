@@ -346,12 +346,15 @@ def _rhs(y, t, arg1, arg2):
 
 
 def test_odeint(backend):
-    """Derivatives in y0, t and both extra arguments; tight tolerances, so that the solver's
-    error is far below the finite differences' step."""
+    """Derivatives in y0, t and both extra arguments: second order in reverse mode (as
+    autograd), first in forward mode (each order nests another solve); tight tolerances, so
+    that the solver's error is far below the finite differences' step."""
     def f(y0, t, a1, a2):
-        return integrate.odeint(_rhs, y0, t, args=(a1, a2), rtol=1e-12, atol=1e-12)
+        return integrate.odeint(_rhs, y0, t, args=(a1, a2), rtol=1e-10, atol=1e-10)
 
-    check_grads(f, (R(3), np.linspace(0.1, 0.2, 4), R(3), R(3)), order=2, rtol=1e-4)
+    args = (R(3), np.linspace(0.1, 0.2, 4), R(3), R(3))
+    check_grads(f, args, order=2, modes=("rev",), rtol=1e-4)
+    check_grads(f, args, order=1, modes=("fwd",), rtol=1e-4)
 
 
 # ---- linalg ----------------------------------------------------------------------------------
