@@ -367,3 +367,47 @@ def test_sqrtm(backend):
 
 def test_solve_sylvester(backend):
     combo(spla.solve_sylvester, [0, 1, 2], [R(3, 3)], [R(3, 3)], [R(3, 3)])
+
+
+# ---- against autograd itself (real values, where both libraries' gradients coincide) --------
+
+_B34 = np.exp(R(3, 4))
+_PEER_CASES = {
+    "norm.logpdf": (lambda m: m.scipy.stats.norm.logpdf, (R(4), R(4), POS(4))),
+    "t.logpdf": (lambda m: m.scipy.stats.t.logpdf, (R(4), R(4) ** 2 + 2.1, R(4), POS(4))),
+    "gamma.logpdf": (lambda m: m.scipy.stats.gamma.logpdf, (POS(4), POS(4))),
+    "beta.logpdf": (lambda m: m.scipy.stats.beta.logpdf, (U(0.1, 0.9, 4), POS(4), POS(4))),
+    "poisson.logpmf": (lambda m: (lambda mu: m.scipy.stats.poisson.logpmf(
+        np.array([0.0, 1.0, 3.0, 5.0]), mu)), (POS(4),)),
+    "mvn.logpdf": (lambda m: m.scipy.stats.multivariate_normal.logpdf,
+                   (R(5, 4), R(4), _psd(R(4, 4)))),
+    "dirichlet.logpdf": (lambda m: m.scipy.stats.dirichlet.logpdf, (_X_DIR, _ALPHA)),
+    "logsumexp": (lambda m: (  # autograd differentiates in x only
+        lambda x: m.scipy.special.logsumexp(x, axis=1, b=_B34)), (R(3, 4),)),
+    "gammaln": (lambda m: m.scipy.special.gammaln, (POS(4),)),
+    "polygamma": (lambda m: (lambda x: m.scipy.special.polygamma(1, x)), (POS(4),)),
+    "erfinv": (lambda m: m.scipy.special.erfinv, (U(-0.9, 0.9, 4),)),
+    "iv": (lambda m: (lambda x: m.scipy.special.iv(2.5, x)), (POS(4),)),
+    "convolve": (lambda m: (lambda a, b: m.scipy.signal.convolve(a, b, mode="valid")),
+                 (R(5, 4), R(3, 2))),
+}
+
+
+@pytest.mark.parametrize("name", list(_PEER_CASES))
+def test_gradients_match_autograd(backend, name):
+    """The gradient of the sum of each output agrees with HIPS autograd's."""
+    pytest.importorskip("autograd")
+    import autograd
+    import autograd.scipy.signal
+    import autograd.scipy.special
+    import autograd.scipy.stats  # noqa: F401
+
+    import gpuad
+
+    pick, args = _PEER_CASES[name]
+    argnums = tuple(range(len(args)))
+    theirs = autograd.grad(lambda *a: autograd.numpy.sum(pick(autograd)(*a)), argnums)(*args)
+    ours = ad.grad(lambda *a: gnp.sum(pick(gpuad)(*a)), argnums)(*args)
+    for t, o in zip(theirs, ours, strict=True):
+        o = o.get() if hasattr(o, "get") else o
+        np.testing.assert_allclose(o, t, rtol=1e-7, atol=1e-10)
