@@ -233,7 +233,7 @@ def test_logsumexp6(backend):
 
     x = R(1, 5)
     check_grads(f, (x,), order=2)
-    check_grads(lambda a: ad.grad(lambda b: gnp.sum(f(b)))(a), (x,), order=1)
+    check_grads(lambda a: ad.grad(lambda b: gnp.sum(f(b)))(a), (x,), order=2)
 
 
 # ---- signal ----------------------------------------------------------------------------------
