@@ -36,6 +36,28 @@ def _T(x):
     return _r.swapaxes(x, -1, -2)
 
 
+def _is_c(x) -> bool:
+    return data(x).dtype.kind == "c"
+
+
+def _H(x):
+    """The conjugate transpose (the transpose of real values)."""
+    if _is_c(x):
+        from .complex_rules import conj
+
+        return _T(conj(x))
+    return _T(x)
+
+
+def _re(x):
+    """The real part of complex values (real values unchanged)."""
+    if _is_c(x):
+        from .complex_rules import real
+
+        return real(x)
+    return x
+
+
 def _eye(n, like):
     d = data(like)
     dt = d.dtype if d.dtype.kind in "fc" else _np.dtype(_np.float64)
@@ -176,21 +198,19 @@ def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
 # ---- eigh -------------------------------------------------------------------------------------
 
 def _sym_from(t, uplo):
-    """The symmetric matrix whose lower (``uplo='L'``) or upper triangle is that of ``t``."""
-    if data(t).dtype.kind == "c":
-        raise NotImplementedError(
-            "complex Hermitian input (hermitian=True, assume_a='her'/'pos'/'sym') is not "
-            "supported yet by gpuad's linear algebra; pass a real matrix")
+    """The symmetric (Hermitian) matrix whose lower (``uplo='L'``) or upper triangle is that of
+    ``t``; of a complex diagonal only the real part is read, as LAPACK does."""
     n = shape(t)[-1]
     lower = uplo == "L"
     strict = t * _tri_mask(n, t, lower, -1)
-    return t * _eye(n, t) + strict + _T(strict)
+    return _re(t) * _eye(n, t) + strict + _H(strict)
 
 
 def _to_triangle(gs, uplo):
-    """Adjoint of :func:`_sym_from`: diagonal once, the read triangle gets gs + gs^T."""
+    """Adjoint of :func:`_sym_from`: the real diagonal once, the read triangle gets
+    gs + gs^H."""
     n = shape(gs)[-1]
-    return gs * _eye(n, gs) + (gs + _T(gs)) * _tri_mask(n, gs, uplo == "L", -1)
+    return _re(gs) * _eye(n, gs) + (gs + _H(gs)) * _tri_mask(n, gs, uplo == "L", -1)
 
 
 def _eigh_fwd(xp, a, uplo, n):
@@ -199,32 +219,35 @@ def _eigh_fwd(xp, a, uplo, n):
 
 
 def _eigh_vjp(g, ans, a, uplo, n):
+    # complex Hermitian input: the (real) eigenvalues are packed with the vectors as complex
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
+    w, gw = _re(w), _re(gw)
     f, deg = _gaps(w)
     _degenerate_guard("eigh", deg, _recorded(g, ans), gw)
     inner = _diag_embed(gw)
     if not _all_zero(gv):
-        vtgv = matmul(_T(v), gv)
+        vtgv = matmul(_H(v), gv)
         _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
                       vtgv, deg, vtgv)
         inner = inner + f * vtgv
-    gs = matmul(v, matmul(inner, _T(v)))
+    gs = matmul(v, matmul(inner, _H(v)))
     return _to_triangle(gs, uplo)
 
 
 def _eigh_jvp(t, ans, a, uplo, n):
     w, v = _unpack(ans, [(n,), (n, n)])
-    f, deg = _gaps(w)
+    f, deg = _gaps(_re(w))
     _no_forward_at_degenerate("eigh", deg)
-    c = matmul(_T(v), matmul(_sym_from(t, uplo), v))
-    return _pack(shape(a)[:-2], [_diag_part(c), matmul(v, f * c)])
+    c = matmul(_H(v), matmul(_sym_from(t, uplo), v))
+    return _pack(shape(a)[:-2], [_re(_diag_part(c)), matmul(v, f * c)])
 
 
-eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp])
+# complex Hermitian matrices: the rules above, with conjugate transposes ("own" formulas)
+eigh_ = prim("eigh", _eigh_fwd, vjp=[_eigh_vjp], jvp=[_eigh_jvp], cplx="own")
 
 
-# ---- eig (real spectra) -----------------------------------------------------------------------
+# ---- eig -----------------------------------------------------------------------------------------
 
 def _eig_fwd(xp, a, n):
     if not hasattr(xp.linalg, "eig"):
@@ -236,14 +259,6 @@ def _eig_fwd(xp, a, n):
     return _pack_raw(xp, a.shape[:-2], [w, v])
 
 
-def _refuse_complex(name, ans):
-    if data(ans).dtype.kind == "c":
-        raise GradError(
-            f"{name}: this matrix has complex eigenvalues, and differentiating complex "
-            f"eigenvalues/eigenvectors of eig is not supported yet; for symmetric matrices use "
-            f"eigh, or differentiate a real function computed another way")
-
-
 def _eig_degenerate(deg):
     if bool(_r._xp(deg).any(deg)):
         raise DegenerateError(
@@ -252,8 +267,17 @@ def _eig_degenerate(deg):
             "perturb the input")
 
 
+def _conj(x):
+    if _is_c(x):
+        from .complex_rules import conj
+
+        return conj(x)
+    return x
+
+
 def _eig_vjp(g, ans, a, n):
-    _refuse_complex("eig", ans)
+    # complex spectra (of real or complex matrices) too: conjugate transposes, and since each
+    # eigenvector's phase is arbitrary only the real part of v_i^H gv_i is removed
     w, v = _unpack(ans, [(n,), (n, n)])
     gw, gv = _unpack(g, [(n,), (n, n)])
     inner = _diag_embed(gw)
@@ -261,24 +285,24 @@ def _eig_vjp(g, ans, a, n):
     _eig_degenerate(deg)
     if not _all_zero(gv):
         # unit-norm eigenvectors: remove the component along each v_i first
-        gv = gv - v * _row(_diag_part(matmul(_T(v), gv)))
-        inner = inner + f * matmul(_T(v), gv)
-    # gA = V^{-T} inner V^T
-    return _r.solve(_T(v), matmul(inner, _T(v)))
+        gv = gv - v * _row(_re(_diag_part(matmul(_H(v), gv))))
+        inner = inner + _conj(f) * matmul(_H(v), gv)
+    # gA = V^{-H} inner V^H
+    return _r.solve(_H(v), matmul(inner, _H(v)))
 
 
 def _eig_jvp(t, ans, a, n):
-    _refuse_complex("eig", ans)
     w, v = _unpack(ans, [(n,), (n, n)])
     f, deg = _gaps(w)
     _eig_degenerate(deg)
     c = _r.solve(v, matmul(t, v))
     dv = matmul(v, f * c)
-    dv = dv - v * _row(_diag_part(matmul(_T(v), dv)))
+    dv = dv - v * _row(_re(_diag_part(matmul(_H(v), dv))))
     return _pack(shape(a)[:-2], [_diag_part(c), dv])
 
 
-eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp])
+# complex spectra and complex matrices: the formulas above hold as written ("own")
+eig_ = prim("eig", _eig_fwd, vjp=[_eig_vjp], jvp=[_eig_jvp], cplx="own")
 
 
 # ---- svd --------------------------------------------------------------------------------------
@@ -297,7 +321,7 @@ def _svd_shapes(mn, full):
 def _split_full(u, vh, m, n, k):
     u1 = getitem(u, (Ellipsis, _ALL, slice(0, k)))
     u2 = getitem(u, (Ellipsis, _ALL, slice(k, m)))
-    v = _T(vh)
+    v = _H(vh)
     v1 = getitem(v, (Ellipsis, _ALL, slice(0, k)))
     v2 = getitem(v, (Ellipsis, _ALL, slice(k, n)))
     return u1, u2, v1, v2
@@ -308,12 +332,12 @@ def _complement_adjoint(name, q1, q2, gq2):
     defined up to Q2 -> Q2 O; the loss must not depend on that choice (Q2^T gQ2 symmetric)."""
     if _all_zero(gq2):
         return None
-    m = matmul(_T(q2), gq2)
+    m = matmul(_H(q2), gq2)
     k = shape(m)[-1]
     _require_zero(name, "the loss depends on the choice of basis of the orthogonal complement "
-                  "(the extra columns of full_matrices/complete mode)", m - _T(m),
+                  "(the extra columns of full_matrices/complete mode)", m - _H(m),
                   _r._xp(data(m)).ones((k, k), dtype=bool), m)
-    return -matmul(q2, matmul(_T(gq2), q1))
+    return -matmul(q2, matmul(_H(gq2), q1))
 
 
 def _zero_singular(s, m, n, higher):
@@ -343,16 +367,22 @@ def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
     if need_vec:
         gu = gu if gu is not None else _r._xp(data(u)).zeros(shape(u), dtype=data(u).dtype)
         gv = gv if gv is not None else _r._xp(data(v)).zeros(shape(v), dtype=data(v).dtype)
-        utgu = matmul(_T(u), gu)
-        vtgv = matmul(_T(v), gv)
-        au = utgu - _T(utgu)
-        av = vtgv - _T(vtgv)
+        utgu = matmul(_H(u), gu)
+        vtgv = matmul(_H(v), gv)
+        au = utgu - _H(utgu)
+        av = vtgv - _H(vtgv)
         j = au * _row(s) + _col(s) * av
         for blk in (utgu, vtgv):
             _require_zero("svd", "the loss depends on the singular vectors of a repeated "
                           "singular value", blk, deg, blk)
         inner = inner + f * j
-    ga = matmul(u, matmul(inner, _T(v)))
+        if _is_c(u):
+            # the imaginary diagonals of U^H gU and V^H gV (the phases of the vectors), shared
+            # by both sides; a phase-invariant loss makes the two opposite
+            zs = data(s) == 0
+            inner = inner + _diag_embed((_diag_part(au) - _diag_part(av))
+                                        * where(zs, 0, 0.25 / where(zs, 1, s)))
+    ga = matmul(u, matmul(inner, _H(v)))
     if need_vec and m != n:
         xp = _r._xp(data(s))
         zero_s = _zero_singular(s, m, n, higher)
@@ -361,13 +391,13 @@ def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
             proj = gu - matmul(u, utgu)
             _require_zero("svd", "the loss depends on a left singular vector of a zero singular "
                           "value", proj, _row(zero_s) & xp.ones(shape(proj), dtype=bool), gu)
-            ga = ga + matmul(proj * _row(sinv), _T(v))
+            ga = ga + matmul(proj * _row(sinv), _H(v))
         else:
             proj = gv - matmul(v, vtgv)
             _require_zero("svd", "the loss depends on a right singular vector of a zero "
                           "singular value", proj, _row(zero_s) & xp.ones(shape(proj), dtype=bool),
                           gv)
-            ga = ga + matmul(u * _row(sinv), _T(proj))
+            ga = ga + matmul(u * _row(sinv), _H(proj))
     return ga
 
 
@@ -376,7 +406,8 @@ def _svd_vjp(g, ans, a, full, mn):
     k = _bmin(m, n)
     s, u, vh = _unpack(ans, _svd_shapes(mn, full))
     gs, gu, gvh = _unpack(g, _svd_shapes(mn, full))
-    gv = _T(gvh)
+    s, gs = _re(s), _re(gs)  # complex input: the (real) singular values are packed as complex
+    gv = _H(gvh)
     if full:
         u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
         gu1 = getitem(gu, (Ellipsis, _ALL, slice(0, k)))
@@ -391,7 +422,7 @@ def _svd_vjp(g, ans, a, full, mn):
             gv1 = gv1 + extra_v
         u, v, gu, gv = u1, v1, gu1, gv1
     else:
-        v = _T(vh)
+        v = _H(vh)
     vec = not (_all_zero(gu) and _all_zero(gv))
     return _svd_core_vjp(mn, s, u, v, gs, gu if vec else None, gv if vec else None,
                          _recorded(g, ans))
@@ -401,37 +432,46 @@ def _svd_jvp(t, ans, a, full, mn):
     m, n = mn
     k = _bmin(m, n)
     s, u, vh = _unpack(ans, _svd_shapes(mn, full))
+    s = _re(s)
     if full:
         u1, u2, v1, v2 = _split_full(u, vh, m, n, k)
         u, v = u1, v1
     else:
-        v = _T(vh)
+        v = _H(vh)
     f, deg = _gaps(s * s)
     _no_forward_at_degenerate("svd", deg, "singular value")
-    c = matmul(_T(u), matmul(t, v))
-    ds = _diag_part(c)
+    c = matmul(_H(u), matmul(t, v))
+    ds = _re(_diag_part(c))
     cs = c * _row(s)
     sc = _col(s) * c
-    du = matmul(u, f * (cs + _T(cs)))
-    dv = matmul(v, f * (sc + _T(sc)))
+    omega_u = f * (cs + _H(cs))
+    omega_v = f * (sc + _H(sc))
+    if _is_c(c):  # the phase of each pair (u_i, v_i), split evenly between the two sides
+        zs = data(s) == 0
+        ph = _diag_embed((_diag_part(c) - ds) * where(zs, 0, 0.5 / where(zs, 1, s)))
+        omega_u = omega_u + ph
+        omega_v = omega_v - ph
+    du = matmul(u, omega_u)
+    dv = matmul(v, omega_v)
     if m != n:
         zero_s = _zero_singular(s, m, n, True)
         sinv = _row(where(zero_s, 0, 1 / where(zero_s, 1, s)))
         if m > k:
             tv = matmul(t, v)
-            du = du + (tv - matmul(u, matmul(_T(u), tv))) * sinv
+            du = du + (tv - matmul(u, matmul(_H(u), tv))) * sinv
         else:
-            tu = matmul(_T(t), u)
-            dv = dv + (tu - matmul(v, matmul(_T(v), tu))) * sinv
+            tu = matmul(_H(t), u)
+            dv = dv + (tu - matmul(v, matmul(_H(v), tu))) * sinv
     if full:
         if m > k:
-            du = _r.concatenate([du, -matmul(u, matmul(_T(du), u2))], -1)
+            du = _r.concatenate([du, -matmul(u, matmul(_H(du), u2))], -1)
         if n > k:
-            dv = _r.concatenate([dv, -matmul(v, matmul(_T(dv), v2))], -1)
-    return _pack(shape(a)[:-2], [ds, du, _T(dv)])
+            dv = _r.concatenate([dv, -matmul(v, matmul(_H(dv), v2))], -1)
+    return _pack(shape(a)[:-2], [ds, du, _H(dv)])
 
 
-svd_ = prim("svd", _svd_fwd, vjp=[_svd_vjp], jvp=[_svd_jvp])
+# complex matrices: the rules above, with conjugate transposes and the phases ("own" formulas)
+svd_ = prim("svd", _svd_fwd, vjp=[_svd_vjp], jvp=[_svd_jvp], cplx="own")
 
 
 # ---- qr (m >= n; the public function reduces m < n to this case) -------------------------------

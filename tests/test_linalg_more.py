@@ -642,14 +642,16 @@ def test_qr_rank_deficient_raises(backend):
         ad.grad(lambda a: gnp.sum(L.qr(a)[0]))(a)
 
 
-def test_eig_complex_spectrum_and_repeated_eigenvalues_raise():
+def test_eig_complex_spectrum_is_differentiated_and_repeated_eigenvalues_raise():
     rot = np.array([[0.0, -1.0], [1.0, 0.0]])
     w = L.eig(rot)[0]
     np.testing.assert_allclose(np.sort_complex(w), [-1j, 1j])
-    with pytest.raises((GradError, ad.MissingRuleError), match="complex eigenvalues"):
-        ad.jvp(L.eigvals, (rot,), (np.eye(2),))
-    with pytest.raises((GradError, ad.MissingRuleError), match="complex eigenvalues"):
-        ad.vjp(L.eigvals, rot)
+    # eig(rot + t I) = eig(rot) + t, and the cotangent 1 of each eigenvalue gives V^-H V^H = I
+    np.testing.assert_allclose(ad.jvp(L.eigvals, (rot,), (np.eye(2),))[1], [1.0, 1.0],
+                               atol=1e-12)
+    _, back = ad.vjp(L.eigvals, rot)
+    np.testing.assert_allclose(back(np.ones(2, dtype=complex))[0], np.eye(2), atol=1e-12)
+    check_grads(lambda a: gnp.abs(L.eigvals(a) + 0.5), (rot + 0.1 * np.triu(np.ones((2, 2))),))
     with pytest.raises(DegenerateError, match="repeated eigenvalue"):
         ad.grad(lambda a: gnp.sum(L.eigvals(a)))(np.array([[1.0, 1.0], [0.0, 1.0]]))
 

@@ -261,6 +261,8 @@ def eigh(a, UPLO: str = "L") -> _EighResult:
     _matrices(a, "eigh", square=True)
     n = _r.shape(a)[-1]
     w, v = _unpack(_eigh(_float_input(a), uplo=uplo, n=n), [(n,), (n, n)])
+    if _raw(w).dtype.kind == "c":  # complex Hermitian: real eigenvalues, as NumPy's
+        w = _gnp().real(w)
     return _EighResult(w, v)
 
 
@@ -280,8 +282,10 @@ def eigvalsh(a, UPLO: str = "L"):
 def eig(a) -> _EigResult:
     """Eigenvalues and right eigenvectors (unit norm) of square matrices.
 
-    Differentiable when the eigenvalues are real (then NumPy returns real arrays); complex
-    spectra raise a clear error when differentiated. Not available on the CuPy backend.
+    Differentiable where the eigenvalues are distinct, real or complex (a real matrix with a
+    complex spectrum gives complex arrays, as NumPy's); eigenvectors have unit norm and an
+    arbitrary phase, so differentiate functions that do not depend on it (``abs(v)``). Not
+    available on the CuPy backend.
     Example: ``w, v = gnp.linalg.eig(a)``
     """
     a = _arr(a)
@@ -327,6 +331,8 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     packed = _svd(a, full=full, mn=(m, n))
     shapes = [(k,), (m, m if full else k), (n if full else k, n)]
     s, u, vh = _unpack(packed, shapes)
+    if _raw(s).dtype.kind == "c":  # complex input: real singular values, as NumPy's
+        s = _gnp().real(s)
     if not compute_uv:
         return s
     return _SVDResult(u, s, vh)

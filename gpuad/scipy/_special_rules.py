@@ -139,7 +139,9 @@ entr = _elementwise("entr", [lambda g, ans, x: -g * (log(x) + 1)])
 
 # ---- error function and the normal distribution ---------------------------------------------
 
-erfc = _elementwise("erfc", [lambda g, ans, x: g * (-2 / SQRT_PI) * exp(-(x * x))])
+# 1 - erf: holomorphic like erf, so complex arguments differentiate through it
+erfc = prim("erfc", _fwd("erfc"), vjp=[lambda g, ans, x: g * (-2 / SQRT_PI) * exp(-(x * x))],
+            jvp="vjp", guard=True, cplx="holo")
 erfcx = _elementwise("erfcx", [lambda g, ans, x: g * (2 * x * ans - 2 / SQRT_PI)])
 erfinv = _elementwise("erfinv", [lambda g, ans, x: g * (SQRT_PI / 2) * exp(ans * ans)])
 erfcinv = _elementwise("erfcinv", [lambda g, ans, x: g * (-SQRT_PI / 2) * exp(ans * ans)])

@@ -191,6 +191,10 @@ def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: boo
     if kind in ("lower triangular", "upper triangular"):
         return solve_triangular(a, b, trans=1 if transposed else 0,
                                 lower=kind.startswith("lower"))
+    if kind in ("sym", "symmetric") and _is_complex(a):
+        raise NotImplementedError(
+            "solve: assume_a='sym' for a complex matrix (complex symmetric, a = a^T) is not "
+            "supported; use assume_a='her' for a Hermitian matrix, or 'gen'")
     if kind in ("sym", "her", "pos", "positive definite", "symmetric", "hermitian"):
         a = _sym_from(a, "L" if lower else "U")
     elif kind not in ("gen", "general", "diagonal", "tridiagonal", "banded"):
@@ -215,6 +219,9 @@ def eigh(a, b=None, *, lower: bool = True, eigvals_only: bool = False,
     if b is None:
         w, v = _nla.eigh(a, uplo)
     else:
+        if _is_complex(a, b):
+            raise NotImplementedError(
+                "eigh: the generalised problem (b given) is supported for real matrices only")
         el = _nla.cholesky(_sym_from(_nla._float_input(b), uplo))
         a_s = _sym_from(_nla._float_input(a), uplo)
         # C = L^{-1} A L^{-T}, symmetric; v = L^{-T} y
