@@ -17,8 +17,16 @@ import numpy as _numpy
 from . import _namespace
 from ._core import DeviceSynchronized, ndarray  # noqa: F401
 from ._namespace import (  # noqa: F401
-    array, asanyarray, asarray, ascontiguousarray, asfortranarray, asnumpy, from_dlpack,
-    get_array_module, isscalar)
+    array,
+    asanyarray,
+    asarray,
+    ascontiguousarray,
+    asfortranarray,
+    asnumpy,
+    from_dlpack,
+    get_array_module,
+    isscalar,
+)
 
 __version__ = "13.0.0+standin"
 STANDIN = True
@@ -26,9 +34,31 @@ _gpuad_no_cuda_c = True
 
 # dtypes and scalar types are NumPy's, as in CuPy
 from numpy import (  # noqa: E402,F401
-    bool_, complex64, complex128, dtype, e, euler_gamma, finfo, float16, float32, float64,
-    iinfo, inf, int8, int16, int32, int64, intp, nan, newaxis, pi, uint8, uint16, uint32,
-    uint64)
+    bool_,
+    complex64,
+    complex128,
+    dtype,
+    e,
+    euler_gamma,
+    finfo,
+    float16,
+    float32,
+    float64,
+    iinfo,
+    inf,
+    int8,
+    int16,
+    int32,
+    int64,
+    intp,
+    nan,
+    newaxis,
+    pi,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
 
 bool = _numpy.bool_  # noqa: A001
 int_ = _numpy.int64
@@ -60,13 +90,11 @@ def fuse(*args, **kwargs):
 
 
 def get_default_memory_pool():
-    from . import cuda
 
     return cuda.get_default_memory_pool()
 
 
 def get_default_pinned_memory_pool():
-    from . import cuda
 
     return cuda.get_default_pinned_memory_pool()
 

@@ -271,6 +271,9 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return self._scalar("complex()", complex)
 
     def __bool__(self):
+        if self._a.size != 1:
+            raise ValueError("The truth value of an array with more than one element is "
+                             "ambiguous. Use a.any() or a.all()")
         return self._scalar("bool()", bool)
 
     def __index__(self):

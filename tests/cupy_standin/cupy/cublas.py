@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as _numpy
-
 from ._core import ndarray, wrap
 
 _OPS = {"N": 0, "n": 0, 0: 0, "T": 1, "t": 1, 1: 1, "H": 2, "h": 2, 2: 2}
