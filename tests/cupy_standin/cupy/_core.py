@@ -328,10 +328,20 @@ class ndarray:  # noqa: N801  (CuPy's name)
         idx = unwrap_index(index)
         if _is_mask_index(idx):
             _synchronizes("boolean-mask indexing")
-        return wrap(self._a[idx])
+        return wrap(self._a[_wrap_integer_arrays(self._a.shape, idx)])
 
     def __setitem__(self, index, value):
-        self._a[unwrap_index(index)] = unwrap(value, strict=False)
+        idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
+        value = unwrap(value, strict=False)
+        if not _has_integer_array(idx):
+            self._a[idx] = value
+            return
+        # with repeated positions a GPU keeps any one of the writes, not NumPy's last one:
+        # the stand-in keeps the first, so code that relies on the order shows up
+        pos = numpy.arange(self._a.size).reshape(self._a.shape)[idx]
+        vals = numpy.broadcast_to(numpy.asarray(value, dtype=self._a.dtype), pos.shape)
+        where = numpy.unravel_index(pos.reshape(-1)[::-1], self._a.shape)
+        self._a[where] = vals.reshape(-1)[::-1]
 
     # --- NumPy dispatch --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -393,6 +403,26 @@ ndarray.__module__ = "cupy"
 
 def _rebuild(a):
     return ndarray._from(a)
+
+
+def _has_integer_array(idx) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(p, (numpy.ndarray, list)) and numpy.asarray(p).dtype.kind in "iu"
+               for p in parts)
+
+
+def _wrap_integer_arrays(shape, idx):
+    """CuPy's integer-array indexing wraps out-of-bounds indices around (``mode='wrap'``)
+    instead of raising IndexError; so does the stand-in's."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if not any(isinstance(p, numpy.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return idx
+    if any(p is Ellipsis or p is None or (isinstance(p, numpy.ndarray) and p.dtype == bool)
+           for p in parts):
+        return idx  # positions are harder to pair with axes here; NumPy's checks apply
+    out = tuple(numpy.mod(p, shape[ax]) if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu"
+                and ax < len(shape) and shape[ax] else p for ax, p in enumerate(parts))
+    return out if isinstance(idx, tuple) else out[0]
 
 
 def _is_mask_index(idx) -> bool:
