@@ -731,7 +731,14 @@ def assign_inplace(t: Tensor, value, index) -> None:
                 t.data[...] = vdata
             else:
                 idx = _R.normalize_index(index)
-                t.data[idx] = vdata
+                from . import rules
+
+                if type(t.data) is not _ndarray and rules._may_repeat(idx):
+                    # a GPU keeps any one of repeated writes; keep NumPy's (the last), as the
+                    # recorded index_update does
+                    t.data[...] = rules._update_fwd(rules._xp(t.data), t.data, vdata, idx)
+                else:
+                    t.data[idx] = vdata
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(
                 f"setitem: cannot write a value of shape {getattr(vdata, 'shape', ())} into "

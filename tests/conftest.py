@@ -73,6 +73,11 @@ def pytest_configure(config):
     if STANDIN:
         os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
         _use_standin()
+        # as in a program that uses both backends: NumPy arrays (user indices, constants) are
+        # then recognised as the numpy backend's, and code that mixes them with CuPy arrays fails
+        from gpuad.backends import load
+
+        load("numpy")
     CUDA_USABLE = STANDIN or _cuda_usable()
     if not CUDA_USABLE:
         os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
