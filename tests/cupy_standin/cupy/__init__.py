@@ -26,6 +26,7 @@ from ._namespace import (  # noqa: F401
     from_dlpack,
     get_array_module,
     isscalar,
+    take,
 )
 
 __version__ = "13.0.0+standin"

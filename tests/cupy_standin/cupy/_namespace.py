@@ -113,3 +113,12 @@ def asfortranarray(a, dtype=None):
 
 def isscalar(x):
     return numpy.isscalar(x)
+
+
+def take(a, indices, axis=None, out=None):
+    """CuPy's ``take`` has no ``mode``: out-of-bounds indices wrap around."""
+    arr = unwrap(a)
+    n = arr.size if axis is None else arr.shape[axis]
+    r = numpy.take(arr, numpy.mod(unwrap(indices, strict=False), n) if n else unwrap(indices),
+                   axis=axis, out=unwrap(out))
+    return out if out is not None else wrap(r)
