@@ -48,3 +48,8 @@ def test_numpy_constants_and_indices_in_a_cupy_program(backend):
                 + gnp.sum(gnp.take(x, idx, axis=0) ** 2))
 
     check_grads(f, (rng.standard_normal((4, 5)),), order=2)
+
+
+def test_warmup_then_gradients(backend):
+    ad.warmup()  # compiles the fused kernels on a GPU; nothing to compile elsewhere
+    check_grads(lambda x: gnp.sum(gnp.tanh(x) * gnp.sin(x)), (np.linspace(-1, 1, 7),))

@@ -155,8 +155,11 @@ class CupyBackend(Backend):
         return k
 
     def warmup(self, dtypes: tuple[str, ...] = ("float32", "float64")) -> int:
-        """Compile and load every kernel of every source for ``dtypes``; returns their count."""
+        """Compile and load every kernel of every source for ``dtypes``; returns their count
+        (0 where CuPy cannot compile CUDA C: no kernel is used there)."""
         count = 0
+        if not self.cuda_c:
+            return count
         for fname, code in cuda_sources.list_sources():
             for dtype in dtypes:
                 for kname in cuda_sources.kernel_templates(code):
