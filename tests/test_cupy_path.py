@@ -53,3 +53,21 @@ def test_numpy_constants_and_indices_in_a_cupy_program(backend):
 def test_warmup_then_gradients(backend):
     ad.warmup()  # compiles the fused kernels on a GPU; nothing to compile elsewhere
     check_grads(lambda x: gnp.sum(gnp.tanh(x) * gnp.sin(x)), (np.linspace(-1, 1, 7),))
+
+
+@pytest.mark.parametrize("case", ["zero_adjoint", "zero_adjoint_and_nan"])
+def test_second_order_where_an_adjoint_is_exactly_zero(backend, case):
+    # the adjoint reaching sin (resp. sqrt) is exactly zero at x == 0 (resp. x == 1), but its
+    # derivative there is not: the zero guard must not cut it
+    if case == "zero_adjoint":
+        def f(x):
+            return gnp.sum(gnp.sin(x) * x)
+
+        x0 = np.linspace(-1, 1, 5)
+    else:
+        def f(x):  # the unselected sqrt has a NaN derivative at x < 0
+            return gnp.sum(gnp.where(x > 0, gnp.sqrt(x), 0.0) * (x - 1))
+
+        x0 = np.array([-0.5, 1.0, 2.0])
+    with np.errstate(invalid="ignore"):
+        check_grads(f, (x0,), order=2)
