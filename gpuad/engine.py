@@ -414,7 +414,9 @@ def _guard_zero(r, gs):
     """Where every incoming adjoint (or tangent) is zero, the contribution is exactly zero.
 
     This keeps NaN and inf of a local derivative out of the result wherever nothing flows,
-    e.g. through the unselected branch of ``where``.
+    e.g. through the unselected branch of ``where``. Only non-finite entries are replaced: a
+    finite one is already zero there, and replacing it would cut its derivative with respect to
+    the adjoint (a wrong second derivative wherever an adjoint is exactly zero).
     """
     data = r.data if isinstance(r, Tensor) else r
     if type(data) is _ndarray or isinstance(data, _np.generic):
@@ -429,6 +431,7 @@ def _guard_zero(r, gs):
         zero = z if zero is None else _R.logical_and(zero, z)
     if zero is None:
         return r
+    zero = _R.logical_and(zero, _R.logical_not(_R.isfinite(r)))
     if tuple(zero.shape) != tuple(r.shape):
         zero = _R.broadcast_to(zero, r.shape)
     return _R.where(zero, 0, r)
@@ -832,7 +835,14 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 t.data[...] = vdata
             else:
                 idx = _R.normalize_index(index)
-                t.data[idx] = vdata
+                from . import rules
+
+                if type(t.data) is not _ndarray and rules._may_repeat(idx):
+                    # a GPU keeps any one of repeated writes; keep NumPy's (the last), as the
+                    # recorded index_update does
+                    t.data[...] = rules._update_fwd(rules._xp(t.data), t.data, vdata, idx)
+                else:
+                    t.data[idx] = vdata
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(
                 f"setitem: cannot write a value of shape {getattr(vdata, 'shape', ())} into "

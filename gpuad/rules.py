@@ -858,18 +858,19 @@ def _zero_at(g, index):
     return index_update_(g, 0, index=index)
 
 
-def _kept_writes(index, shape_):
+def _kept_writes(index, shape_, xp):
     """For ``out[index] = v``: True at the indexed positions whose write is the one kept (with
-    repeated indices only the last write survives), None when no index can repeat."""
+    repeated indices only the last write survives), None when no index can repeat. ``xp`` is
+    the cotangent's namespace: the index may be a NumPy array on the CuPy backend."""
     if not _may_repeat(index):
         return None
-    owner, ids = _write_owner(_xp(next(i for i in index if hasattr(i, "shape"))), index, shape_)
+    owner, ids = _write_owner(xp, index, shape_)
     return owner[index] == ids
 
 
 def _update_vjp_v(g, ans, x, v, index):
     r = getitem(g, index)
-    kept = _kept_writes(index, shape(g))
+    kept = _kept_writes(index, shape(g), _xp(g))
     return r if kept is None else r * kept
 
 

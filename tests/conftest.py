@@ -1,8 +1,20 @@
-"""Shared fixtures: the ``backend`` fixture runs a test once per usable backend."""
+"""Shared fixtures: the ``backend`` fixture runs a test once per usable backend.
+
+``--cupy-standin`` (or GPUAD_CUPY_STANDIN=1) runs the CuPy half through the NumPy-backed stand-in
+for CuPy in ``tests/cupy_standin``: CuPy code paths without a GPU. Tests marked ``gpu`` then still
+skip unless they are also marked ``standin`` (they need no real device, memory or CUDA C).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+STANDIN_DIR = Path(__file__).resolve().parent / "cupy_standin"
+# set in pytest_configure, before any test module is imported
+CUDA_USABLE = False
+STANDIN = False
 
 
 def _cuda_usable() -> bool:
@@ -14,11 +26,20 @@ def _cuda_usable() -> bool:
         return False
 
 
-CUDA_USABLE = _cuda_usable()
-# Numba kernels run under the CUDA simulator where no device is usable; this must be set
-# before numba.cuda is first imported.
-if not CUDA_USABLE:
-    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+def _use_standin() -> None:
+    """Put the stand-in first on sys.path; it must be the first ``cupy`` imported."""
+    real = sys.modules.get("cupy")
+    if real is not None and not getattr(real, "STANDIN", False):
+        raise RuntimeError("--cupy-standin: a real cupy was imported before the stand-in")
+    sys.path.insert(0, str(STANDIN_DIR))
+    os.environ["GPUAD_CUPY_STANDIN"] = "1"
+    # subprocesses (the examples) import the stand-in too
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(STANDIN_DIR)] + ([path] if path else []))
+    import cupy
+
+    assert cupy.STANDIN, cupy.__file__
+
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -35,6 +56,33 @@ def pytest_addoption(parser):
         default=None,
         help="backend(s) to test: numpy, cupy (default: every usable one)",
     )
+    parser.addoption(
+        "--cupy-standin",
+        action="store_true",
+        default=False,
+        help="run the cupy backend on the NumPy-backed CuPy stand-in (no GPU needed); "
+        "also GPUAD_CUPY_STANDIN=1",
+    )
+
+
+def pytest_configure(config):
+    global CUDA_USABLE, STANDIN
+    STANDIN = config.getoption("--cupy-standin") or os.environ.get("GPUAD_CUPY_STANDIN") == "1"
+    # Numba kernels run under the CUDA simulator where no device is usable (always under the
+    # stand-in); this must be set before numba.cuda is first imported.
+    if STANDIN:
+        os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+        _use_standin()
+        # as in a program that uses both backends: NumPy arrays (user indices, constants) are
+        # then recognised as the numpy backend's, and code that mixes them with CuPy arrays fails
+        from gpuad.backends import load
+
+        load("numpy")
+    CUDA_USABLE = STANDIN or _cuda_usable()
+    if not CUDA_USABLE:
+        os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+    config.addinivalue_line(
+        "markers", "standin: a gpu test that the CuPy stand-in can run as well")
 
 
 def _selected(config) -> list[str]:
@@ -58,7 +106,30 @@ def backend(request):
         yield name
 
 
+def _cupy_half(item) -> bool:
+    """A test of the CuPy path: run on the cupy backend, or a gpu test the stand-in can run."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("backend") == "cupy":
+        return True
+    return bool(item.get_closest_marker("gpu"))
+
+
 def pytest_collection_modifyitems(config, items):
+    if STANDIN and config.getoption("--backend") == ["cupy"]:
+        # the cupy half only: tests on no backend in particular belong to the numpy run
+        keep = [item for item in items if _cupy_half(item)]
+        config.hook.pytest_deselected(items=[item for item in items if not _cupy_half(item)])
+        items[:] = keep
+    if STANDIN:
+        skip = pytest.mark.skip(
+            reason="needs a real CUDA device: the CuPy stand-in runs no CUDA C kernels and has "
+            "no device memory to measure")
+        for item in items:
+            if item.get_closest_marker("gpu") and (
+                    not item.get_closest_marker("standin")
+                    or item.get_closest_marker("device_memory")):
+                item.add_marker(skip)
+        return
     if CUDA_USABLE:
         return
     skip = pytest.mark.skip(reason="needs a usable CUDA device")

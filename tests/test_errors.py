@@ -267,6 +267,7 @@ def test_device_out_of_memory_suggests_checkpoint():
 
 
 @pytest.mark.gpu
+@pytest.mark.standin
 @pytest.mark.skipif(not CUDA_USABLE, reason="needs cupy and a CUDA device")
 def test_mixing_backends_is_an_error():
     cupy = pytest.importorskip("cupy")

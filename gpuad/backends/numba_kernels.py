@@ -470,7 +470,7 @@ def _check_range(op: str, a: Any, lo: int, hi: int, what: str) -> None:
 def _int64_indices(op: str, idx: Any, bound_lo: int, bound_hi: int, what: str) -> Any:
     """``idx`` as int64 on the host (checked) or on the device (unchecked, no sync)."""
     kind = _kind(idx)
-    if kind == "foreign":
+    if kind == "foreign" or (kind == "cupy" and simulator_enabled()):
         idx, kind = cuda.as_cuda_array(idx, sync=False), "numba"
     if kind in ("numpy", "host"):
         a = np.asarray(idx)

@@ -1,0 +1,430 @@
+"""The stand-in's array type: a NumPy array in a wrapper that behaves as CuPy's does.
+
+What CuPy does and the wrapper copies, because gpuad's CuPy path depends on it:
+- ``type(a) is cupy.ndarray`` for every result, and it is not a ``numpy.ndarray``;
+- reductions and integer indexing give 0-d arrays, never NumPy scalars;
+- no implicit conversion to NumPy (``numpy.asarray(a)`` raises ``TypeError``; ``.get()``,
+  ``cupy.asnumpy`` and ``float()``/``int()``/``bool()``/``.item()`` are the explicit ways);
+- NumPy arrays are refused as operands of arithmetic, ufuncs and most functions
+  (``TypeError: Unsupported type``); ``cupy.asarray`` copies them ("to the device");
+- NumPy ufuncs and functions called on stand-in arrays dispatch to the stand-in
+  (``__array_ufunc__``/``__array_function__``), as they dispatch to CuPy;
+- under ``cupyx.allow_synchronize(False)`` every device-to-host transfer raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import numpy
+
+_BAD_KINDS = "OUSV"
+
+
+class DeviceSynchronized(RuntimeError):
+    """A device-to-host synchronisation happened inside ``cupyx.allow_synchronize(False)``."""
+
+
+class _SyncState(threading.local):
+    allowed = True
+
+
+_sync = _SyncState()
+
+
+@contextlib.contextmanager
+def allow_synchronize(allow: bool):
+    old = _sync.allowed
+    _sync.allowed = bool(allow)
+    try:
+        yield
+    finally:
+        _sync.allowed = old
+
+
+def _synchronizes(what: str) -> None:
+    if not _sync.allowed:
+        raise DeviceSynchronized(f"cupy stand-in: {what} synchronises the device with the host "
+                                 "inside cupyx.allow_synchronize(False)")
+
+
+def _check_dtype(a: numpy.ndarray) -> numpy.ndarray:
+    if a.dtype.kind in _BAD_KINDS:
+        raise TypeError(f"cupy stand-in: CuPy has no arrays of dtype {a.dtype}")
+    return a
+
+
+def wrap(r):
+    """NumPy results as stand-in arrays: arrays (sharing memory), scalars as 0-d arrays,
+    containers element by element; anything else unchanged."""
+    if isinstance(r, numpy.ndarray):
+        return ndarray._from(r)
+    if isinstance(r, numpy.generic):
+        return ndarray._from(numpy.asarray(r))
+    if isinstance(r, tuple):
+        items = [wrap(x) for x in r]
+        return type(r)(*items) if hasattr(r, "_fields") else type(r)(items)
+    if isinstance(r, list):
+        return [wrap(x) for x in r]
+    return r
+
+
+def _unsupported(x):
+    return TypeError(f"Unsupported type {type(x)}")
+
+
+def unwrap(x, strict: bool = True):
+    """Stand-in arrays as their NumPy arrays, inside lists and tuples too. ``strict``: a NumPy
+    array raises ``TypeError`` as CuPy's kernels do."""
+    if type(x) is ndarray:
+        return x._a
+    if isinstance(x, numpy.ndarray):
+        if strict:
+            raise _unsupported(x)
+        return x
+    if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+        return type(x)(unwrap(v, strict) for v in x)
+    return x
+
+
+def unwrap_kwargs(kwargs: dict, strict: bool = True) -> dict:
+    return {k: unwrap(v, strict) for k, v in kwargs.items()}
+
+
+def unwrap_index(index):
+    """An index for ``__getitem__``/``__setitem__``/scatters: CuPy accepts NumPy arrays there."""
+    return unwrap(index, strict=False)
+
+
+def _call(fn, args, kwargs, strict=True):
+    out = kwargs.get("out")
+    r = fn(*unwrap(args, strict), **unwrap_kwargs(kwargs, strict))
+    if type(out) is ndarray:
+        return out
+    if isinstance(out, tuple) and out and all(type(o) is ndarray for o in out):
+        return out
+    return wrap(r)
+
+
+def delegate(fn, name: str | None = None, strict: bool = True):
+    """A stand-in function calling ``fn`` on unwrapped arguments and wrapping its result."""
+
+    def f(*args, **kwargs):
+        return _call(fn, args, kwargs, strict)
+
+    f.__name__ = f.__qualname__ = name or getattr(fn, "__name__", "f")
+    f.__doc__ = f"cupy stand-in for {getattr(fn, '__module__', '')}.{f.__name__}"
+    f.__wrapped_numpy__ = fn
+    return f
+
+
+class _Flags:
+    def __init__(self, a: numpy.ndarray) -> None:
+        self.c_contiguous = a.flags.c_contiguous
+        self.f_contiguous = a.flags.f_contiguous
+        self.owndata = a.flags.owndata
+
+    def __getitem__(self, key: str) -> bool:
+        return {"C_CONTIGUOUS": self.c_contiguous, "F_CONTIGUOUS": self.f_contiguous,
+                "OWNDATA": self.owndata}[key]
+
+
+class MemoryPointer:
+    def __init__(self, a: numpy.ndarray) -> None:
+        self.ptr = a.__array_interface__["data"][0]
+        self.device_id = 0
+
+
+def _binop(ufunc, reflected=False):
+    def op(self, other):
+        if isinstance(other, numpy.ndarray):
+            raise _unsupported(other)
+        if not isinstance(other, (ndarray, numpy.generic, int, float, complex, bool)):
+            return NotImplemented
+        o = unwrap(other)
+        return wrap(ufunc(o, self._a) if reflected else ufunc(self._a, o))
+
+    return op
+
+
+def _inplace(ufunc):
+    def op(self, other):
+        if isinstance(other, numpy.ndarray):
+            raise _unsupported(other)
+        ufunc(self._a, unwrap(other), out=self._a)
+        return self
+
+    return op
+
+
+def _unop(ufunc):
+    def op(self):
+        return wrap(ufunc(self._a))
+
+    return op
+
+
+class ndarray:  # noqa: N801  (CuPy's name)
+    """A stand-in CuPy array: a NumPy array held in ``_a`` (the "device memory")."""
+
+    __slots__ = ("_a", "__weakref__")
+    __array_priority__ = 100.0
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
+        self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order))
+
+    @classmethod
+    def _from(cls, a: numpy.ndarray) -> ndarray:
+        obj = object.__new__(cls)
+        obj._a = _check_dtype(a)
+        return obj
+
+    # --- attributes ------------------------------------------------------------------------
+    shape = property(lambda self: self._a.shape)
+    dtype = property(lambda self: self._a.dtype)
+    ndim = property(lambda self: self._a.ndim)
+    size = property(lambda self: self._a.size)
+    itemsize = property(lambda self: self._a.itemsize)
+    nbytes = property(lambda self: self._a.nbytes)
+    strides = property(lambda self: self._a.strides)
+    flags = property(lambda self: _Flags(self._a))
+    data = property(lambda self: MemoryPointer(self._a))
+    T = property(lambda self: wrap(self._a.T))
+    mT = property(lambda self: wrap(numpy.swapaxes(self._a, -1, -2)))
+    base = property(lambda self: None if self._a.base is None else wrap(self._a.base))
+
+    @property
+    def real(self):
+        return wrap(self._a.real)
+
+    @real.setter
+    def real(self, v):
+        self._a.real = unwrap(v)
+
+    @property
+    def imag(self):
+        return wrap(self._a.imag)
+
+    @imag.setter
+    def imag(self, v):
+        self._a.imag = unwrap(v)
+
+    @property
+    def device(self):
+        from .cuda import Device
+
+        return Device(0)
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        # the stand-in's "device memory" is host memory: the pointer is a host address
+        a = self._a
+        return {"shape": a.shape, "typestr": a.dtype.str, "version": 3,
+                "data": (a.__array_interface__["data"][0], False),
+                "strides": None if a.flags.c_contiguous else a.strides}
+
+    def __dlpack_device__(self):
+        return (2, 0)  # kDLCUDA, device 0
+
+    def __dlpack__(self, *args, **kwargs):
+        raise BufferError("cupy stand-in: its arrays cannot be exported through DLPack "
+                          "(they claim to live on a CUDA device but are host memory)")
+
+    # --- explicit transfers (they synchronise) ---------------------------------------------
+    def get(self, stream=None, order="C", out=None, blocking=True):
+        _synchronizes("ndarray.get()")
+        if out is not None:
+            out[...] = self._a
+            return out
+        return numpy.array(self._a, order=order, copy=True)
+
+    def set(self, arr, stream=None):
+        self._a[...] = numpy.asarray(arr)
+
+    def item(self, *args):
+        _synchronizes("ndarray.item()")
+        return self._a.item(*args)
+
+    def tolist(self):
+        _synchronizes("ndarray.tolist()")
+        return self._a.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. "
+                        "Please use `.get()` to construct a NumPy array explicitly.")
+
+    def _scalar(self, what, conv):
+        _synchronizes(what)
+        if self._a.size != 1:
+            raise TypeError(f"only size-1 arrays can be converted to Python scalars ({what})")
+        return conv(self._a.reshape(()))
+
+    def __float__(self):
+        return self._scalar("float()", float)
+
+    def __int__(self):
+        return self._scalar("int()", int)
+
+    def __complex__(self):
+        return self._scalar("complex()", complex)
+
+    def __bool__(self):
+        if self._a.size != 1:
+            raise ValueError("The truth value of an array with more than one element is "
+                             "ambiguous. Use a.any() or a.all()")
+        return self._scalar("bool()", bool)
+
+    def __index__(self):
+        if self._a.ndim != 0 or self._a.dtype.kind not in "iub":
+            raise TypeError("only integer scalar arrays can be converted to a scalar index")
+        return self._scalar("operator.index()", int)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        if self._a.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(len(self._a)):
+            yield wrap(self._a[i])
+
+    def __repr__(self):
+        _synchronizes("repr()")
+        return repr(self._a)
+
+    def __str__(self):
+        _synchronizes("str()")
+        return str(self._a)
+
+    def __format__(self, spec):
+        _synchronizes("format()")
+        return format(self._a.item() if self._a.ndim == 0 else self._a, spec)
+
+    def __copy__(self):
+        return wrap(self._a.copy())
+
+    def __deepcopy__(self, memo):
+        return wrap(self._a.copy())
+
+    def __reduce__(self):
+        return (_rebuild, (self._a.copy(),))
+
+    # --- methods ---------------------------------------------------------------------------
+    def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
+        return wrap(self._a.astype(dtype, order=order, copy=copy))
+
+    def copy(self, order="C"):
+        return wrap(self._a.copy(order=order))
+
+    def __getattr__(self, name):
+        attr = getattr(numpy.ndarray, name, None)
+        if attr is None or name.startswith("_") or not callable(attr):
+            raise AttributeError(f"'cupy.ndarray' object has no attribute {name!r}")
+        return delegate(getattr(self._a, name), name)
+
+    def __getitem__(self, index):
+        idx = unwrap_index(index)
+        if _is_mask_index(idx):
+            _synchronizes("boolean-mask indexing")
+        return wrap(self._a[_wrap_integer_arrays(self._a.shape, idx)])
+
+    def __setitem__(self, index, value):
+        idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
+        value = unwrap(value, strict=False)
+        if not _has_integer_array(idx):
+            self._a[idx] = value
+            return
+        # with repeated positions a GPU keeps any one of the writes, not NumPy's last one:
+        # the stand-in keeps the first, so code that relies on the order shows up
+        pos = numpy.arange(self._a.size).reshape(self._a.shape)[idx]
+        vals = numpy.broadcast_to(numpy.asarray(value, dtype=self._a.dtype), pos.shape)
+        where = numpy.unravel_index(pos.reshape(-1)[::-1], self._a.shape)
+        self._a[where] = vals.reshape(-1)[::-1]
+
+    # --- NumPy dispatch --------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _call(getattr(ufunc, method), inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from . import _namespace
+
+        impl = _namespace.lookup(func)
+        if impl is None:
+            return NotImplemented
+        return impl(*args, **kwargs)
+
+    # --- operators -------------------------------------------------------------------------
+    __add__, __radd__ = _binop(numpy.add), _binop(numpy.add, True)
+    __sub__, __rsub__ = _binop(numpy.subtract), _binop(numpy.subtract, True)
+    __mul__, __rmul__ = _binop(numpy.multiply), _binop(numpy.multiply, True)
+    __truediv__, __rtruediv__ = _binop(numpy.true_divide), _binop(numpy.true_divide, True)
+    __floordiv__, __rfloordiv__ = _binop(numpy.floor_divide), _binop(numpy.floor_divide, True)
+    __mod__, __rmod__ = _binop(numpy.remainder), _binop(numpy.remainder, True)
+    __pow__, __rpow__ = _binop(numpy.power), _binop(numpy.power, True)
+    __matmul__, __rmatmul__ = _binop(numpy.matmul), _binop(numpy.matmul, True)
+    __and__, __rand__ = _binop(numpy.bitwise_and), _binop(numpy.bitwise_and, True)
+    __or__, __ror__ = _binop(numpy.bitwise_or), _binop(numpy.bitwise_or, True)
+    __xor__, __rxor__ = _binop(numpy.bitwise_xor), _binop(numpy.bitwise_xor, True)
+    __lshift__, __rlshift__ = _binop(numpy.left_shift), _binop(numpy.left_shift, True)
+    __rshift__, __rrshift__ = _binop(numpy.right_shift), _binop(numpy.right_shift, True)
+    __eq__ = _binop(numpy.equal)
+    __ne__ = _binop(numpy.not_equal)
+    __lt__ = _binop(numpy.less)
+    __le__ = _binop(numpy.less_equal)
+    __gt__ = _binop(numpy.greater)
+    __ge__ = _binop(numpy.greater_equal)
+    __iadd__ = _inplace(numpy.add)
+    __isub__ = _inplace(numpy.subtract)
+    __imul__ = _inplace(numpy.multiply)
+    __itruediv__ = _inplace(numpy.true_divide)
+    __ifloordiv__ = _inplace(numpy.floor_divide)
+    __imod__ = _inplace(numpy.remainder)
+    __ipow__ = _inplace(numpy.power)
+    __iand__ = _inplace(numpy.bitwise_and)
+    __ior__ = _inplace(numpy.bitwise_or)
+    __ixor__ = _inplace(numpy.bitwise_xor)
+    __neg__ = _unop(numpy.negative)
+    __pos__ = _unop(numpy.positive)
+    __abs__ = _unop(numpy.absolute)
+    __invert__ = _unop(numpy.invert)
+
+    def __divmod__(self, other):
+        return wrap(numpy.divmod(self._a, unwrap(other)))
+
+    def __imatmul__(self, other):
+        self._a[...] = numpy.matmul(self._a, unwrap(other))
+        return self
+
+
+ndarray.__module__ = "cupy"
+
+
+def _rebuild(a):
+    return ndarray._from(a)
+
+
+def _has_integer_array(idx) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(p, (numpy.ndarray, list)) and numpy.asarray(p).dtype.kind in "iu"
+               for p in parts)
+
+
+def _wrap_integer_arrays(shape, idx):
+    """CuPy's integer-array indexing wraps out-of-bounds indices around (``mode='wrap'``)
+    instead of raising IndexError; so does the stand-in's."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if not any(isinstance(p, numpy.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return idx
+    if any(p is Ellipsis or p is None or (isinstance(p, numpy.ndarray) and p.dtype == bool)
+           for p in parts):
+        return idx  # positions are harder to pair with axes here; NumPy's checks apply
+    out = tuple(numpy.mod(p, shape[ax]) if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu"
+                and ax < len(shape) and shape[ax] else p for ax, p in enumerate(parts))
+    return out if isinstance(idx, tuple) else out[0]
+
+
+def _is_mask_index(idx) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(p, numpy.ndarray) and p.dtype == bool for p in parts)

@@ -1,0 +1,124 @@
+"""The stand-in's functions: NumPy's, called on unwrapped arrays, with results wrapped."""
+
+from __future__ import annotations
+
+import numpy
+
+from ._core import delegate, ndarray, unwrap, wrap
+
+_cache: dict[tuple[str, str], object] = {}
+
+# functions that take NumPy arrays ("host to device") instead of refusing them
+_HOST_INPUT = {"asarray", "array", "asanyarray"}
+
+
+def function(module, modname: str, name: str):
+    """The stand-in for ``module.name`` (a NumPy function), made once; None if not a function."""
+    key = (modname, name)
+    f = _cache.get(key)
+    if f is None:
+        fn = getattr(module, name, None)
+        if fn is None or isinstance(fn, type) or not callable(fn):
+            return None
+        f = _cache[key] = delegate(fn, name)
+    return f
+
+
+def lookup(func):
+    """The stand-in function ``numpy.<mod>.<name>`` dispatches to (``__array_function__``)."""
+    import importlib
+
+    mod = getattr(func, "__module__", "") or ""
+    name = func.__name__
+    sub = mod.split(".")[1] if mod.startswith("numpy.") else ""
+    target = {"linalg": "cupy.linalg", "fft": "cupy.fft"}.get(sub, "cupy")
+    m = importlib.import_module(target)
+    return getattr(m, name, None)
+
+
+def _from_interface(obj):
+    """A NumPy view of an object exporting ``__cuda_array_interface__`` whose pointer is, as
+    everywhere in the stand-in, a host address."""
+    iface = dict(obj.__cuda_array_interface__)
+
+    class _Host:
+        __array_interface__ = {"shape": iface["shape"], "typestr": iface["typestr"],
+                               "data": iface["data"], "strides": iface.get("strides"),
+                               "version": 3}
+
+    return numpy.asarray(_Host())
+
+
+def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
+    if type(obj) is ndarray:
+        r = numpy.array(obj._a, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
+        return obj if r is obj._a else wrap(r)
+    if hasattr(obj, "__cuda_array_interface__"):
+        host = _from_interface(obj)
+        return wrap(numpy.array(host, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+    # host data is copied to the "device"
+    return wrap(numpy.array(unwrap(obj, strict=False), dtype=dtype, copy=True, order=order,
+                            ndmin=ndmin))
+
+
+def asarray(a, dtype=None, order=None, *, blocking=False):
+    if type(a) is ndarray:
+        if dtype is None or numpy.dtype(dtype) == a.dtype:
+            if order in (None, "K", "A") or (order == "C" and a.flags.c_contiguous) or (
+                    order == "F" and a.flags.f_contiguous):
+                return a
+        return wrap(numpy.asarray(a._a, dtype=dtype, order=order))
+    return array(a, dtype=dtype, copy=False if hasattr(a, "__cuda_array_interface__") else True,
+                 order=order or "K")
+
+
+asanyarray = asarray
+
+
+def asnumpy(a, stream=None, order="C", out=None, blocking=True):
+    if type(a) is ndarray:
+        return a.get(order=order, out=out)
+    if hasattr(a, "__cuda_array_interface__") and not hasattr(a, "__array_interface__"):
+        return numpy.array(_from_interface(a), order=order, copy=True)
+    r = numpy.asarray(a, order=order)
+    if out is not None:
+        out[...] = r
+        return out
+    return r
+
+
+def from_dlpack(x):
+    if type(x) is ndarray:
+        return x
+    if hasattr(x, "__cuda_array_interface__"):
+        return wrap(_from_interface(x))
+    dev = x.__dlpack_device__()[0] if hasattr(x, "__dlpack_device__") else None
+    raise RuntimeError(f"cupy stand-in: from_dlpack of an array on DLPack device {dev}: "
+                       "CuPy imports device arrays only")
+
+
+def get_array_module(*args):
+    import cupy
+
+    return cupy if any(type(a) is ndarray for a in args) else numpy
+
+
+def ascontiguousarray(a, dtype=None):
+    return wrap(numpy.ascontiguousarray(unwrap(a), dtype=dtype))
+
+
+def asfortranarray(a, dtype=None):
+    return wrap(numpy.asfortranarray(unwrap(a), dtype=dtype))
+
+
+def isscalar(x):
+    return numpy.isscalar(x)
+
+
+def take(a, indices, axis=None, out=None):
+    """CuPy's ``take`` has no ``mode``: out-of-bounds indices wrap around."""
+    arr = unwrap(a)
+    n = arr.size if axis is None else arr.shape[axis]
+    r = numpy.take(arr, numpy.mod(unwrap(indices, strict=False), n) if n else unwrap(indices),
+                   axis=axis, out=unwrap(out))
+    return out if out is not None else wrap(r)

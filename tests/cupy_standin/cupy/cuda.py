@@ -1,0 +1,151 @@
+"""``cupy.cuda`` of the stand-in: one pretend device, the null stream, host-timed events and a
+memory pool that measures nothing."""
+
+from __future__ import annotations
+
+import time
+import types
+
+from ._core import DeviceSynchronized  # noqa: F401
+
+compiles_cuda_c = False
+
+
+class CUDARuntimeError(RuntimeError):
+    pass
+
+
+class _Runtime(types.SimpleNamespace):
+    CUDARuntimeError = CUDARuntimeError
+
+    @staticmethod
+    def getDeviceCount():  # noqa: N802
+        return 1
+
+    @staticmethod
+    def getDevice():  # noqa: N802
+        return 0
+
+    @staticmethod
+    def runtimeGetVersion():  # noqa: N802
+        return 12000
+
+    @staticmethod
+    def memGetInfo():  # noqa: N802
+        raise CUDARuntimeError("cupy stand-in: there is no device memory to measure")
+
+
+runtime = _Runtime()
+
+
+class Device:
+    def __init__(self, device=None):
+        self.id = 0 if device is None else int(device)
+        self.attributes = {"MultiProcessorCount": 4, "MaxThreadsPerBlock": 1024}
+        self.compute_capability = "90"
+
+    def synchronize(self):
+        pass
+
+    def use(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __int__(self):
+        return self.id
+
+    def __eq__(self, other):
+        return isinstance(other, Device) and other.id == self.id
+
+    def __hash__(self):
+        return self.id
+
+
+class Stream:
+    def __init__(self, null=False, non_blocking=False, ptds=False):
+        self.ptr = 0 if null else id(self)
+
+    def synchronize(self):
+        pass
+
+    def use(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+Stream.null = Stream(null=True)
+
+
+def get_current_stream(device_id=None):
+    return Stream.null
+
+
+class Event:
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self.t = None
+
+    def record(self, stream=None):
+        self.t = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+    def query(self):
+        return True
+
+
+def get_elapsed_time(start, end):
+    return (end.t - start.t) * 1e3
+
+
+class OutOfMemoryError(MemoryError):
+    pass
+
+
+class MemoryPool:
+    def used_bytes(self):
+        return 0
+
+    def total_bytes(self):
+        return 0
+
+    def free_bytes(self):
+        return 0
+
+    def free_all_blocks(self, stream=None):
+        pass
+
+    def set_limit(self, size=None, fraction=None):
+        pass
+
+    def get_limit(self):
+        return 0
+
+
+_pool = MemoryPool()
+_pinned = MemoryPool()
+
+
+def get_default_memory_pool():
+    return _pool
+
+
+def get_default_pinned_memory_pool():
+    return _pinned
+
+
+memory = types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError, MemoryPool=MemoryPool)
+
+
+def is_available():
+    return True
