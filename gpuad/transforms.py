@@ -179,7 +179,7 @@ def _check_loss(out, where: str, has_aux: bool) -> None:
             f"{where}: f returned {_describe(out)}; a gradient is defined for a floating-point "
             f"output (an integer or boolean result is piecewise constant)"
         )
-    if _r.ndim(out) != 0 and _r.shape(out) != (1,):
+    if _r.ndim(out) != 0 and _size(_r.shape(out)) != 1:
         raise TypeError(
             f"{where}: f must return a scalar, got an output of shape {_r.shape(out)}; "
             f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
