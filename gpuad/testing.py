@@ -72,20 +72,27 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
     to complex128, on the active backend; complex values are compared with the real inner
     product ``Re(sum(conj(a) b))``, which is what PyTorch's gradient convention satisfies.
     ``atol``, ``rtol`` and ``eps`` default to ``DEFAULT_TOLERANCES`` for that dtype; ``seed``
-    picks the directions. Raises ``AssertionError`` naming the mode, order and both numbers.
+    picks the directions. Arguments may be pytrees (nested tuples, lists and dicts of arrays or
+    numbers), as in JAX; every leaf is varied. Raises ``AssertionError`` naming the mode, order
+    and both numbers.
 
     Example: ``check_grads(gnp.sin, (np.array([0.3, 1.2]),), order=2)``
     """
     xp = get_backend().xp
-    hosts = [_host(a) for a in args]
+    leaves, tdef = tree_flatten(tuple(args))
+    hosts = [_host(a) for a in leaves]
     work = np.dtype(np.complex128) if any(h.dtype.kind == "c" for h in hosts) \
         else np.dtype(np.float64)
     d_eps, d_rtol, d_atol = DEFAULT_TOLERANCES[work]
     eps = d_eps if eps is None else eps
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
-    _check(f, tuple(xp.asarray(h) for h in hosts), order, tuple(modes), atol, rtol, eps, seed,
-           1)
+
+    def flat_f(*xs):  # the check runs on the leaves of pytree (tuple, list, dict) arguments
+        return f(*tree_unflatten(tdef, list(xs)))
+
+    _check(flat_f, tuple(xp.asarray(h) for h in hosts), order, tuple(modes), atol, rtol, eps,
+           seed, 1)
 
 
 def _check(f, args, order, modes, atol, rtol, eps, seed, level):
