@@ -10,6 +10,7 @@ for its own.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,6 +86,11 @@ def _result(x, private=None, memo=None):
     return Tensor(x.data, _node=edge_of(x), _tan=tan, _ver=x._ver)
 
 
+# differentiation targets of vjp calls whose forward has run: only that call's vjp_fn
+# differentiates with respect to them, so to every other transform they are constants
+_FINISHED: weakref.WeakSet = weakref.WeakSet()
+
+
 def _reaches_outside(start, private, memo) -> bool:
     """Whether the tape behind node ``start`` reaches a leaf that is not in ``private``.
     ``memo`` (node -> answer) is shared between calls about one tape."""
@@ -94,7 +100,7 @@ def _reaches_outside(start, private, memo) -> bool:
         if n in memo:
             continue
         if isinstance(n, LeafNode):
-            memo[n] = n not in private
+            memo[n] = n not in private and n not in _FINISHED
         elif expanded:
             memo[n] = any(memo[e] for e in n.edges if e is not None)
         else:
@@ -229,7 +235,10 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
     tgt_tensors = [t for k in nums for t in trees[k][0]]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
-    create = _outer_dependency(tracked, nodes, memo)
+    # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
+    # on it, so the sweep must be recorded even where the outputs depend on nothing outside
+    create = _outer_dependency(tracked, nodes, memo) or any(
+        isinstance(c, Tensor) and c.requires_grad for c in cots)
     res = {}
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
@@ -376,6 +385,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 
     private, memo = _private(trees, nums), {}
     primal_out = tree_unflatten(out_def, [_result(o, private, memo) for o in out_leaves])
+    _FINISHED.update(n for n in private if isinstance(n, LeafNode))
     if has_aux:
         return primal_out, vjp_fn, _tree_result(aux, private, memo)
     return primal_out, vjp_fn
