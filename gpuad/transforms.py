@@ -232,13 +232,15 @@ def _zeros_for(t: Tensor):
 
 
 def _gradients(out_leaves, cots, trees, nums, where, memo=None):
+    memo = {} if memo is None else memo
     tgt_tensors = [t for k in nums for t in trees[k][0]]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
     # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
     # on it, so the sweep must be recorded even where the outputs depend on nothing outside
     create = _outer_dependency(tracked, nodes, memo) or any(
-        isinstance(c, Tensor) and c.requires_grad for c in cots)
+        isinstance(c, Tensor) and c.requires_grad for c in cots) or any(
+        _outer_tangent(t, set(nodes), memo) for t in tracked + tgt_tensors)
     res = {}
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
@@ -258,6 +260,22 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
         out.append(tree_unflatten(tdef, grads[i:i + len(targets)]))
         i += len(targets)
     return out
+
+
+def _outer_tangent(t, private, memo) -> bool:
+    """Whether a tangent carried by ``t`` (at any depth) depends on a tracked value other
+    than the ``private`` targets (an outer reverse transform differentiates it): the sweep's
+    tangent arithmetic must then be recorded too."""
+    if not t._tan:
+        return False
+    for v in t._tan.values():
+        if not isinstance(v, Tensor):
+            continue
+        if v.requires_grad and _reaches_outside(edge_of(v), private, memo):
+            return True
+        if _outer_tangent(v, private, memo):
+            return True
+    return False
 
 
 def _private(trees, nums) -> set:
@@ -301,6 +319,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             g = g[0] if isinstance(argnums, int) else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
+            _FINISHED.update(n for n in private if isinstance(n, LeafNode))
             if has_aux:
                 return (value, _tree_result(aux, private, memo)), g
         return value, g
