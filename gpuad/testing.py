@@ -124,22 +124,26 @@ def _check(f, args, order, modes, atol, rtol, eps, seed, level):
             f"forward mode, {where}: <u, J v> = {fwd} but differences give {fd} "
             f"(tolerance {tol:.3g})")
     if order > 1:
+        # the next order differentiates the vjp (jvp) in its primals and in its cotangent
+        # (tangent) alike, as JAX and HIPS autograd do: a wrong derivative of a backward pass
+        # with respect to the cotangent is caught too
+        n = len(args)
         if "rev" in modes:
             def rev_fn(*xs):
-                _, back = vjp(f, *xs)
-                cts = back(u_tree)
+                _, back = vjp(f, *xs[:n])
+                cts = back(tree_unflatten(o_def, list(xs[n:])))
                 return sum(_recorded_inner(c, v) for c, v in zip(cts, vs, strict=True))
 
-            _check(rev_fn, args, order - 1, modes, atol * 10, rtol * 10, eps, seed + 1,
-                   level + 1)
+            _check(rev_fn, args + tuple(xp.asarray(u) for u in us), order - 1, modes,
+                   atol * 10, rtol * 10, eps, seed + 1, level + 1)
         if "fwd" in modes:
             def fwd_fn(*xs):
-                _, t = jvp(f, xs, vs)
+                _, t = jvp(f, xs[:n], xs[n:])
                 return sum(_recorded_inner(tl, xp.asarray(u))
                            for tl, u in zip(tree_flatten(t)[0], us, strict=True))
 
-            _check(fwd_fn, args, order - 1, modes, atol * 10, rtol * 10, eps, seed + 2,
-                   level + 1)
+            _check(fwd_fn, args + tuple(vs), order - 1, modes, atol * 10, rtol * 10, eps,
+                   seed + 2, level + 1)
 
 
 def numerical_grad(f: Callable, x: Any, eps: float = 1e-6) -> np.ndarray:
