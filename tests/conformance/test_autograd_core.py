@@ -336,10 +336,17 @@ def _run_threaded(worker, n):
         raise errors[0]
 
 
-@pytest.mark.parametrize("case", ["grad", "third", "jacobian"])
+@pytest.mark.parametrize("case", ["grad", "third", "jacobian", "hessian", "checkpoint"])
 def test_concurrent_transforms(backend, case):
     """Threads differentiating at distinct inputs each get their own answer."""
-    if case == "grad":
+    if case == "hessian":  # forward over reverse: tangent levels in every thread at once
+        transform = ad.hessian(lambda t: gnp.sum(gnp.sin(t) ** 3 * t[0]))
+        inputs = [np.array([0.1, 0.5, 0.9]) + 0.1 * i for i in range(6)]
+    elif case == "checkpoint":  # recomputation in backward, interleaved between threads
+        block = ad.checkpoint(lambda t: gnp.tanh(t) * t)
+        transform = ad.grad(lambda t: gnp.sum(block(block(t))))
+        inputs = [np.array([0.1, 0.5, 0.9]) + 0.1 * i for i in range(6)]
+    elif case == "grad":
         transform = ad.grad(lambda x: gnp.sum(gnp.sin(x) ** 2 + gnp.exp(x)))
         inputs = [np.linspace(0.1, 1.0, 6) + i for i in range(6)]
     elif case == "third":
