@@ -425,3 +425,66 @@ def test_gradient_with_respect_to_a_cotangent_is_exact(backend):
     H = _np(ad.hessian(_cubic)(_X))
     J = ad.jacrev(lambda v: hessian_tensor_product(_cubic)(_X, v))(_W)
     np.testing.assert_allclose(_np(J), H, rtol=1e-12)
+
+
+# ---- the same wrappers in HIPS autograd (a peer, where installed) ------------------------------
+
+@pytest.mark.parametrize("name", [
+    "elementwise_grad", "hessian_tensor_product", "make_hvp", "make_jvp", "make_ggnvp",
+    "tensor_jacobian_product", "grad_named", "grad_and_aux", "deriv", "holomorphic_grad",
+    "make_vjp",
+])
+def test_wrappers_agree_with_autograd(backend, name):
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    import gpuad.misc as gm
+
+    rs = np.random.RandomState(3)
+    A, x, v = rs.randn(3, 4), rs.randn(4), rs.randn(4)
+    Ab = _b(A)
+
+    def mine_f(t):
+        return gnp.tanh(gnp.dot(Ab, t)) * t[0]
+
+    def peer_f(t):
+        return anp.tanh(anp.dot(A, t)) * t[0]
+
+    def mine_s(t):
+        return gnp.sum(gnp.sin(t) ** 3) * t[1]
+
+    def peer_s(t):
+        return anp.sum(anp.sin(t) ** 3) * t[1]
+
+    if name == "elementwise_grad":
+        got, ref = gm.elementwise_grad(mine_f)(x), ag.elementwise_grad(peer_f)(x)
+    elif name == "hessian_tensor_product":
+        got, ref = gm.hessian_tensor_product(mine_s)(x, v), ag.hessian_tensor_product(peer_s)(x, v)
+    elif name == "make_hvp":
+        got, ref = gm.make_hvp(mine_s)(x)[0](v), ag.make_hvp(peer_s)(x)[0](v)
+    elif name == "make_jvp":
+        got, ref = gm.make_jvp(mine_f)(x)(v), ag.make_jvp(peer_f)(x)(v)
+    elif name == "make_ggnvp":
+        got = gm.make_ggnvp(mine_f, lambda y: gnp.sum(y ** 4))(x)(v)
+        ref = ag.make_ggnvp(peer_f, lambda y: anp.sum(y ** 4))(x)(v)
+    elif name == "tensor_jacobian_product":
+        u = rs.randn(3)
+        got = gm.tensor_jacobian_product(mine_f)(x, u)
+        ref = ag.tensor_jacobian_product(peer_f)(x, u)
+    elif name == "grad_named":
+        got = gm.grad_named(lambda a, b: gnp.sum(mine_f(a * b)), "b")(x, 0.7)
+        ref = ag.grad_named(lambda a, b: anp.sum(peer_f(a * b)), "b")(x, 0.7)
+    elif name == "grad_and_aux":
+        got = gm.grad_and_aux(lambda t: (mine_s(t), t ** 2))(x)
+        ref = ag.grad_and_aux(lambda t: (peer_s(t), t ** 2))(x)
+    elif name == "deriv":
+        got, ref = gm.deriv(mine_f)(x), ag.deriv(peer_f)(x)
+    elif name == "holomorphic_grad":
+        z = x + 0.5j * v
+        got = gm.holomorphic_grad(lambda t: gnp.sum(gnp.sin(t) * t))(z)
+        ref = ag.holomorphic_grad(lambda t: anp.sum(anp.sin(t) * t))(z)
+    else:
+        back, y = gm.make_vjp(mine_f)(x)
+        pback, py = ag.make_vjp(peer_f)(x)
+        u = rs.randn(3)
+        got, ref = (back(u), y), (pback(u), py)
+    _close(got, ref, rtol=1e-12, atol=1e-12)
