@@ -549,6 +549,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jacrev", floating=True)
+        # a Python number returned by f is a constant array (its Jacobian is zero)
+        o_leaves = [o if hasattr(o, "dtype") else get_backend().xp.asarray(o) for o in o_leaves]
         _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp

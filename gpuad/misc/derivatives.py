@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import rules as _r
+from ..backends import get_backend
 from ..transforms import grad, jacrev, jvp, vjp
 from ..tree import tree_flatten, tree_map, tree_unflatten
 
@@ -31,6 +32,7 @@ def elementwise_grad(f: Callable, argnum: int = 0) -> Callable:
 
         out, back = vjp(g, args[argnum])
         leaves, tdef = tree_flatten(out)
+        leaves = [v if hasattr(v, "dtype") else get_backend().xp.asarray(v) for v in leaves]
         for leaf in leaves:
             if _r.data(leaf).dtype.kind == "c":
                 raise TypeError("elementwise_grad: f returns complex values; it applies to "
@@ -236,8 +238,6 @@ def deriv(f: Callable, argnum: int = 0) -> Callable:
 
 
 def _ones_like(leaf: Any) -> Any:
-    from ..backends import get_backend
-
     xp = _r._xp(leaf) if hasattr(leaf, "shape") else get_backend().xp
     a = _r.data(leaf) if hasattr(leaf, "shape") else xp.asarray(leaf)
     return xp.ones(a.shape, dtype=a.dtype if a.dtype.kind in "fc" else xp.float64)
