@@ -48,6 +48,15 @@ def test_grad_const(backend):
                                0.0)
     with pytest.raises(TypeError, match="integer or boolean"):
         ad.grad(lambda x: 1)(2.0)  # an int result is piecewise constant: an error in gpuad
+    # the other transforms of a constant: zeros of the right shape
+    from gpuad.misc import elementwise_grad
+
+    x = np.array([0.3, -0.7, 1.1])
+    for transform, shape in [(ad.jacrev, (3,)), (ad.jacfwd, (3,)), (ad.hessian, (3, 3)),
+                             (elementwise_grad, (3,))]:
+        r = transform(lambda t: 2.0)(x)
+        assert r.shape == shape
+        np.testing.assert_array_equal(_np(r), np.zeros(shape))
 
 
 def test_grad_identity(backend):
