@@ -621,14 +621,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                     y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
-                    o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+                    o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
                     found.append(tree_flatten(t)[0])
                 per_leaf.append(found)
             cols.append(per_leaf)
         if o_def is None:  # every input was empty: evaluate once for the output's structure
             y_leaves, o_def = tree_flatten(f(*args))
             _check_outputs(y_leaves, "jacfwd", floating=True)
-            o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+            o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
         per_out = []
         for oi, (oshape, odt) in enumerate(o_shapes):
             blocks = []
