@@ -279,14 +279,14 @@ def test_dtypes_extended(dtype):
 ])
 def test_where_dtypes(backend, condition, x, y):
     # gnp.where follows NumPy's promotion (autograd returns Python scalars for scalars)
-    res = gnp.where(condition, x, y)
+    res = gnp.where(condition, _b(x), _b(y))
     ref = np.where(condition, x, y)
     assert res.dtype == ref.dtype
     _close(res, ref)
 
 
 def test_where_forms(backend):
-    x, y = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    x, y = _b(np.array([1.0, 2.0, 3.0])), _b(np.array([4.0, 5.0, 6.0]))
     cond = [True, False, True]
     expected = np.array([1.0, 5.0, 3.0])
     _close(gnp.where(cond, x, y), expected)
@@ -296,7 +296,7 @@ def test_where_forms(backend):
     _close(idx, np.array([0, 2]))
     # and its gradient selects
     g = ad.grad(lambda a, b: gnp.sum(gnp.where(cond, a, b) ** 2), argnums=(0, 1))(x, y)
-    _close(g, (2 * x * [1, 0, 1], 2 * y * [0, 1, 0]))
+    _close(g, (2 * _np(x) * [1, 0, 1], 2 * _np(y) * [0, 1, 0]))
 
 
 # ---- checkpoint -----------------------------------------------------------------------------
@@ -418,7 +418,8 @@ def test_wrapper_results_are_differentiable(backend, case):
 def test_gradient_with_respect_to_a_cotangent_is_exact(backend):
     # vjp of sin at a constant point, differentiated in its cotangent: the Jacobian itself
     back = ad.vjp(gnp.sin, _X)[1]
-    g = ad.grad(lambda u: gnp.sum(back(u)[0] * _W))(np.ones(3))
+    wb = _b(_W)
+    g = ad.grad(lambda u: gnp.sum(back(u)[0] * wb))(np.ones(3))
     assert not isinstance(g, ad.Tensor)
     np.testing.assert_allclose(_np(g), np.cos(_X) * _W, rtol=1e-13)
     # the Hessian-vector product's derivative in the vector is the Hessian
