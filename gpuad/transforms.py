@@ -10,6 +10,7 @@ for its own.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,6 +86,11 @@ def _result(x, private=None, memo=None):
     return Tensor(x.data, _node=edge_of(x), _tan=tan, _ver=x._ver)
 
 
+# differentiation targets of vjp calls whose forward has run: only that call's vjp_fn
+# differentiates with respect to them, so to every other transform they are constants
+_FINISHED: weakref.WeakSet = weakref.WeakSet()
+
+
 def _reaches_outside(start, private, memo) -> bool:
     """Whether the tape behind node ``start`` reaches a leaf that is not in ``private``.
     ``memo`` (node -> answer) is shared between calls about one tape."""
@@ -94,7 +100,7 @@ def _reaches_outside(start, private, memo) -> bool:
         if n in memo:
             continue
         if isinstance(n, LeafNode):
-            memo[n] = n not in private
+            memo[n] = n not in private and n not in _FINISHED
         elif expanded:
             memo[n] = any(memo[e] for e in n.edges if e is not None)
         else:
@@ -179,7 +185,7 @@ def _check_loss(out, where: str, has_aux: bool) -> None:
             f"{where}: f returned {_describe(out)}; a gradient is defined for a floating-point "
             f"output (an integer or boolean result is piecewise constant)"
         )
-    if _r.ndim(out) != 0 and _r.shape(out) != (1,):
+    if _r.ndim(out) != 0 and _size(_r.shape(out)) != 1:
         raise TypeError(
             f"{where}: f must return a scalar, got an output of shape {_r.shape(out)}; "
             f"use gpuad.vjp or gpuad.jacrev for non-scalar outputs"
@@ -226,10 +232,15 @@ def _zeros_for(t: Tensor):
 
 
 def _gradients(out_leaves, cots, trees, nums, where, memo=None):
+    memo = {} if memo is None else memo
     tgt_tensors = [t for k in nums for t in trees[k][0]]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
-    create = _outer_dependency(tracked, nodes, memo)
+    # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
+    # on it, so the sweep must be recorded even where the outputs depend on nothing outside
+    create = _outer_dependency(tracked, nodes, memo) or any(
+        isinstance(c, Tensor) and c.requires_grad for c in cots) or any(
+        _outer_tangent(t, set(nodes), memo) for t in tracked + tgt_tensors)
     res = {}
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
@@ -249,6 +260,22 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
         out.append(tree_unflatten(tdef, grads[i:i + len(targets)]))
         i += len(targets)
     return out
+
+
+def _outer_tangent(t, private, memo) -> bool:
+    """Whether a tangent carried by ``t`` (at any depth) depends on a tracked value other
+    than the ``private`` targets (an outer reverse transform differentiates it): the sweep's
+    tangent arithmetic must then be recorded too."""
+    if not t._tan:
+        return False
+    for v in t._tan.values():
+        if not isinstance(v, Tensor):
+            continue
+        if v.requires_grad and _reaches_outside(edge_of(v), private, memo):
+            return True
+        if _outer_tangent(v, private, memo):
+            return True
+    return False
 
 
 def _private(trees, nums) -> set:
@@ -292,6 +319,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             g = g[0] if isinstance(argnums, int) else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
+            _FINISHED.update(n for n in private if isinstance(n, LeafNode))
             if has_aux:
                 return (value, _tree_result(aux, private, memo)), g
         return value, g
@@ -376,6 +404,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 
     private, memo = _private(trees, nums), {}
     primal_out = tree_unflatten(out_def, [_result(o, private, memo) for o in out_leaves])
+    _FINISHED.update(n for n in private if isinstance(n, LeafNode))
     if has_aux:
         return primal_out, vjp_fn, _tree_result(aux, private, memo)
     return primal_out, vjp_fn
@@ -520,6 +549,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jacrev", floating=True)
+        # a Python number returned by f is a constant array (its Jacobian is zero)
+        o_leaves = [o if hasattr(o, "dtype") else get_backend().xp.asarray(o) for o in o_leaves]
         _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
@@ -590,14 +621,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                     y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
-                    o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+                    o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
                     found.append(tree_flatten(t)[0])
                 per_leaf.append(found)
             cols.append(per_leaf)
         if o_def is None:  # every input was empty: evaluate once for the output's structure
             y_leaves, o_def = tree_flatten(f(*args))
             _check_outputs(y_leaves, "jacfwd", floating=True)
-            o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+            o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
         per_out = []
         for oi, (oshape, odt) in enumerate(o_shapes):
             blocks = []

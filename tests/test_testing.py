@@ -102,3 +102,36 @@ def test_complex_arguments_use_the_real_inner_product():
     check_grads(scaled(np.conj(c)), (z,), order=1, modes=("rev",))
     with pytest.raises(AssertionError, match="reverse mode"):
         check_grads(scaled(c), (z,), order=1, modes=("rev",))
+
+
+def test_pytree_arguments_vary_every_leaf(backend):
+    """Dicts, lists and nested tuples are taken as JAX takes them; a wrong derivative in any
+    leaf is caught."""
+    args = ({"a": X, "b": [0.5, (X * 2.0,)]},)
+
+    def f(p, cube=gnp.sin):
+        return gnp.sum(cube(p["a"]) * p["b"][0]) + gnp.sum(cube(p["b"][1][0]))
+
+    check_grads(f, args, order=2)
+    with pytest.raises(AssertionError, match="reverse mode, order 1"):
+        check_grads(lambda p: f(p, _cube(scale=1.01)), args, order=1, modes=("rev",))
+
+
+def test_second_order_varies_the_cotangent(backend):
+    """A backward pass whose own derivative with respect to the cotangent is wrong (and only
+    that) fails at order 2."""
+
+    @ad.custom_vjp
+    def off(g):
+        return g
+
+    off.defvjp(lambda g: (g, None), lambda res, h: (h * 1.5,))
+
+    @ad.custom_vjp
+    def double(x):
+        return x * 2.0
+
+    double.defvjp(lambda x: (x * 2.0, None), lambda res, g: (off(g) * 2.0,))
+    check_grads(double, (X,), order=1, modes=("rev",))
+    with pytest.raises(AssertionError, match="reverse mode, order 2"):
+        check_grads(double, (X,), order=2, modes=("rev",))

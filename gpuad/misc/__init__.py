@@ -1,5 +1,6 @@
-"""Helpers for code ported from HIPS autograd: ``flatten``, ``elementwise_grad``,
-``hessian_vector_product`` and the pytree optimizers in :mod:`gpuad.misc.optimizers`.
+"""Helpers for code ported from HIPS autograd: ``flatten``, its derivative operators
+(``elementwise_grad``, ``hessian_vector_product``, ``make_jvp``, ``make_ggnvp``, ... under
+autograd's names and argument orders) and the pytree optimizers in :mod:`gpuad.misc.optimizers`.
 
 Example::
 
@@ -10,7 +11,24 @@ Example::
 from __future__ import annotations
 
 from . import optimizers  # noqa: F401
-from .derivatives import elementwise_grad, hessian_vector_product
+from .derivatives import (
+    deriv,
+    elementwise_grad,
+    grad_and_aux,
+    grad_named,
+    hessian_tensor_product,
+    hessian_vector_product,
+    holomorphic_grad,
+    make_ggnvp,
+    make_hvp,
+    make_jvp,
+    make_vjp,
+    tensor_jacobian_product,
+    vector_jacobian_product,
+)
 from .flatten import flatten
 
-__all__ = ["flatten", "elementwise_grad", "hessian_vector_product", "optimizers"]
+__all__ = ["flatten", "elementwise_grad", "hessian_vector_product", "hessian_tensor_product",
+           "make_vjp", "make_jvp", "make_hvp", "make_ggnvp", "tensor_jacobian_product",
+           "vector_jacobian_product", "grad_named", "grad_and_aux", "deriv", "holomorphic_grad",
+           "optimizers"]
