@@ -526,9 +526,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         per_out = []
         for oi, o in enumerate(o_leaves):
             rows = [[[] for _ in leaves] for leaves, _ in in_leaves]
-            dt = _r.data(o).dtype
+            dt = _dtype(o)
             for i in range(_size(_r.shape(o))):
-                cot = [xp.zeros(_r.shape(p), dtype=_r.data(p).dtype) for p in o_leaves]
+                cot = [xp.zeros(_r.shape(p), dtype=_dtype(p)) for p in o_leaves]
                 cot[oi] = _unit(xp, _r.shape(o), dt, i)
                 for k, gk in enumerate(back(tree_unflatten(o_def, cot))):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
@@ -590,14 +590,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                     y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
-                    o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+                    o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
                     found.append(tree_flatten(t)[0])
                 per_leaf.append(found)
             cols.append(per_leaf)
         if o_def is None:  # every input was empty: evaluate once for the output's structure
             y_leaves, o_def = tree_flatten(f(*args))
             _check_outputs(y_leaves, "jacfwd", floating=True)
-            o_shapes = [(_r.shape(v), _r.data(v).dtype) for v in y_leaves]
+            o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
         per_out = []
         for oi, (oshape, odt) in enumerate(o_shapes):
             blocks = []
