@@ -388,6 +388,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
 
         y, t = gpuad.jvp(gnp.sin, (x,), (gnp.ones_like(x),))   # t == cos(x)
     """
+    if not (isinstance(primals, tuple | list) and isinstance(tangents, tuple | list)):
+        raise TypeError(
+            f"jvp: primals and tangents must be tuples or lists (one entry per argument of f), "
+            f"got {type(primals).__name__} and {type(tangents).__name__}; write "
+            f"jvp(f, (x,), (t,)) for one argument")
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
