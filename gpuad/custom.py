@@ -155,6 +155,8 @@ def _cvjp_vjp(g, ans, inputs, params, need):
             cts = bwd(tree_map(_raw, res), g)
     if not isinstance(cts, tuple | list):
         cts = (cts,)
+    if not isinstance(g, Tensor):  # first order: a Tensor from a vjp_fn nested in bwd is a value
+        cts = tree_map(_raw, tuple(cts))
     pos = params["arr_pos"]
     if len(cts) != params["nargs"]:
         raise GradError(
