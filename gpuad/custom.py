@@ -238,12 +238,20 @@ def _cjvp_vjp(g, ans, inputs, params, need):
         ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
               if _is_array(a) else a for a in args]
         prim = [a if diff else _raw(a) for a in args]
-        _, t_out = rule(tuple(prim), tuple(ts))
+        t_out = _tangent_of(rule(tuple(prim), tuple(ts)), params.get("fun", rule))
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
         if not (isinstance(t_out, Tensor) and t_out.requires_grad):
             return [None] * len(targets)
         res = run_backward([t_out], [g], targets=targets, retain_graph=diff, create_graph=diff)
     return [res.get(t) for t in targets]
+
+
+def _tangent_of(pair, fun):
+    if not (isinstance(pair, tuple | list) and len(pair) == 2):
+        raise TypeError(
+            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule must return a pair "
+            f"(primal_out, tangent_out), got {type(pair).__name__}")
+    return pair[1]
 
 
 class custom_jvp:
@@ -290,7 +298,7 @@ class custom_jvp:
             # the second derivative that come from the jvp rule's dependence on them
             edges = [edge_of(args[i]) for i in arr_pos]
             saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
-            params = {"jvp": self.jvp_rule, "arr_pos": arr_pos,
+            params = {"jvp": self.jvp_rule, "arr_pos": arr_pos, "fun": self.fun,
                       "args": [None if i in arr_pos else a for i, a in enumerate(args)]}
             res = _make_node(self.rule, edges, saved, params, out)
         else:
@@ -308,7 +316,8 @@ class custom_jvp:
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
                     tans.append(t)
-                _, res._tan[level] = self.jvp_rule(tuple(low), tuple(tans))
+                res._tan[level] = _tangent_of(self.jvp_rule(tuple(low), tuple(tans)),
+                                              self.fun)
         return res
 
 
