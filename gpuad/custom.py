@@ -64,6 +64,55 @@ def _unpack(flat, leaves):
     return out
 
 
+def _split(flat, shapes):
+    """The inverse of :func:`_pack` from the leaves' shapes (recorded when ``flat`` is a
+    Tensor)."""
+    if len(shapes) == 1:
+        return [flat]
+    out, off = [], 0
+    for shp in shapes:
+        n = 1
+        for d in shp:
+            n *= d
+        if isinstance(flat, Tensor):
+            out.append(_r.reshape(_r.getitem(flat, slice(off, off + n)), shp))
+        else:
+            out.append(flat[off:off + n].reshape(shp))
+        off += n
+    return out
+
+
+def _float_leaves(leaves):
+    return [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
+
+
+def _zero_like(x):
+    return _r._xp(_raw(x)).zeros(_r.shape(x), dtype=_raw(x).dtype) if _is_array(x) else 0.0
+
+
+def _out_cotangent(g, params):
+    """The cotangent pytree a rule sees for the packed output cotangent ``g``."""
+    full = list(params["zeros"])
+    for i, piece in zip(params["diff"], _split(g, params["shapes"]), strict=True):
+        full[i] = piece
+    return tree_unflatten(params["odef"], full)
+
+
+def _wrap_outputs(rule, edges, saved, params, leaves, odef, diff, tangent=None):
+    """One tape step for the float leaves of a rule's output, which are unpacked from it."""
+    params.update(odef=odef, diff=diff, shapes=[_r.shape(leaves[i]) for i in diff],
+                  zeros=[None if i in diff else _zero_like(x) for i, x in enumerate(leaves)])
+    dl = [_raw(leaves[i]) for i in diff]
+    packed = _make_node(rule, edges, saved, params, _pack(dl)) if rule is not None \
+        else Tensor(_pack(dl))
+    if tangent is not None:
+        packed._tan = tangent
+    out = [_raw(x) for x in leaves]
+    for i, v in zip(diff, _split(packed, params["shapes"]), strict=True):
+        out[i] = v
+    return tree_unflatten(odef, out)
+
+
 # ---- checkpoint -----------------------------------------------------------------------------
 
 def _ckpt_vjp(g, ans, inputs, params, need):
@@ -149,21 +198,29 @@ def checkpoint(f: Callable) -> Callable:
 def _cvjp_vjp(g, ans, inputs, params, need):
     bwd, res = params["bwd"], params["res"]
     if isinstance(g, Tensor):
-        cts = bwd(res, g)
+        cts = bwd(res, _out_cotangent(g, params))
     else:
         with _state.no_grad():
-            cts = bwd(tree_map(_raw, res), g)
+            cts = bwd(tree_map(_raw, res), _out_cotangent(g, params))
     if not isinstance(cts, tuple | list):
         cts = (cts,)
     if not isinstance(g, Tensor):  # first order: a Tensor from a vjp_fn nested in bwd is a value
         cts = tree_map(_raw, tuple(cts))
-    pos = params["arr_pos"]
     if len(cts) != params["nargs"]:
         raise GradError(
             f"custom_vjp {params['name']}: bwd returned {len(cts)} cotangents for "
             f"{params['nargs']} arguments"
         )
-    return [cts[p] for p in pos]
+    flat = []
+    for k, (ct, n) in enumerate(zip(cts, params["counts"], strict=True)):
+        leaves = [None] * n if ct is None else tree_flatten(ct)[0]
+        if len(leaves) != n:
+            raise GradError(
+                f"custom_vjp {params['name']}: bwd's cotangent {k} has {len(leaves)} leaves "
+                f"but argument {k} has {n}; return one cotangent per argument, with the "
+                f"argument's structure")
+        flat.extend(leaves)
+    return [flat[p] for p in params["arr_pos"]]
 
 
 def _res_bytes(params):
@@ -206,31 +263,36 @@ class custom_vjp:
     def __call__(self, *args: Any) -> Any:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
-        if _has_tangents(args):
+        flat = tree_flatten(args)[0]
+        if _has_tangents(flat):
             raise GradError(
                 f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
                 f"for a function with only a custom vjp; use custom_jvp instead"
             )
-        if not _tracked(args) or getattr(self._local, "busy", False):
+        if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
         self._local.busy = True  # f called inside its own fwd is the plain function
         try:
             out, res = self.fwd(*args)
         finally:
             self._local.busy = False
-        arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        edges = [edge_of(args[i]) for i in arr_pos]
+        leaves, odef = tree_flatten(out)
+        diff = _float_leaves(leaves)
+        if not diff:
+            return out
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(flat[i]) for i in arr_pos]
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
-                  "name": self.fun.__name__}
+                  "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__}
         saved = [None] * (len(edges) + 1)
-        return _make_node(self.rule, edges, saved, params, _raw(out))
+        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
 
 
 # ---- custom_jvp -------------------------------------------------------------------------------
 
 def _cjvp_vjp(g, ans, inputs, params, need):
     """Reverse mode by transposing the user's (linear in the tangents) jvp rule."""
-    rule, args = params["jvp"], list(params["args"])
+    rule, args, adef = params["jvp"], list(params["args"]), params["adef"]
     for k, pos in enumerate(params["arr_pos"]):
         args[pos] = inputs[k] if inputs[k] is not None else args[pos]
     diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
@@ -238,11 +300,22 @@ def _cjvp_vjp(g, ans, inputs, params, need):
         ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
               if _is_array(a) else a for a in args]
         prim = [a if diff else _raw(a) for a in args]
-        t_out = _tangent_of(rule(tuple(prim), tuple(ts)), params.get("fun", rule))
+        t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
+                            params["fun"])
+        t_leaves = tree_flatten(t_out)[0]
+        if len(t_leaves) != len(params["zeros"]):
+            raise TypeError(
+                f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output has "
+                f"{len(t_leaves)} leaves but the function's output has {len(params['zeros'])}")
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
-        if not (isinstance(t_out, Tensor) and t_out.requires_grad):
+        outs, cts = [], []
+        for i, gi in zip(params["diff"], _split(g, params["shapes"]), strict=True):
+            if isinstance(t_leaves[i], Tensor) and t_leaves[i].requires_grad:
+                outs.append(t_leaves[i])
+                cts.append(gi)
+        if not outs:
             return [None] * len(targets)
-        res = run_backward([t_out], [g], targets=targets, retain_graph=diff, create_graph=diff)
+        res = run_backward(outs, cts, targets=targets, retain_graph=diff, create_graph=diff)
     return [res.get(t) for t in targets]
 
 
@@ -285,41 +358,71 @@ class custom_jvp:
     def __call__(self, *args: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
-        tangents = _has_tangents(args)
-        tracked = _tracked(args)
+        flat, adef = tree_flatten(args)
+        tangents = _has_tangents(flat)
+        tracked = _tracked(flat)
         if not tangents and not tracked:
             return self.fun(*args)
         with _state.no_grad():
-            out = _raw(self.fun(*[_raw(a) for a in args]))
-        if tracked:
-            arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-            # edges first: a leaf gets its node here, and the saved entries must refer to it, or
-            # a create_graph backward would see the inputs as constants and lose the terms of
-            # the second derivative that come from the jvp rule's dependence on them
-            edges = [edge_of(args[i]) for i in arr_pos]
-            saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
-            params = {"jvp": self.jvp_rule, "arr_pos": arr_pos, "fun": self.fun,
-                      "args": [None if i in arr_pos else a for i, a in enumerate(args)]}
-            res = _make_node(self.rule, edges, saved, params, out)
-        else:
-            res = Tensor(out)
+            out = self.fun(*tree_unflatten(adef, [_raw(a) for a in flat]))
+        leaves, odef = tree_flatten(tree_map(_raw, out))
+        diff = _float_leaves(leaves)
+        if not diff:
+            return out
+        tan = None
         if tangents:
             from .engine import _strip
 
-            levels = sorted({k for a in args if isinstance(a, Tensor) and a._tan for k in a._tan})
-            res._tan = {}
+            levels = sorted({k for a in flat if isinstance(a, Tensor) and a._tan for k in a._tan})
+            tan = {}
             for level in levels:
-                low = [_strip(a, level) for a in args]
+                low = [_strip(a, level) for a in flat]
                 tans = []
-                for a, lo in zip(args, low, strict=True):
+                for a, lo in zip(flat, low, strict=True):
                     t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
                     tans.append(t)
-                res._tan[level] = _tangent_of(self.jvp_rule(tuple(low), tuple(tans)),
-                                              self.fun)
-        return res
+                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, low),
+                                                  tree_unflatten(adef, tans)), self.fun)
+                tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
+        params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef}
+        if not tracked:
+            return _wrap_outputs(None, [], [], params, leaves, odef, diff, tan)
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        # edges first: a leaf gets its node here, and the saved entries must refer to it, or
+        # a create_graph backward would see the inputs as constants and lose the terms of
+        # the second derivative that come from the jvp rule's dependence on them
+        edges = [edge_of(flat[i]) for i in arr_pos]
+        saved = [None] + [_saved_entry(flat[i]) for i in arr_pos]
+        params.update(arr_pos=arr_pos,
+                      args=[None if i in arr_pos else a for i, a in enumerate(flat)])
+        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan)
 
+
+def _pack_tangents(t_out, odef, diff, leaves, fun):
+    """The rule's tangent pytree, checked against the output's structure, packed as the
+    output's float leaves are."""
+    t_leaves, t_def = tree_flatten(t_out)
+    if len(t_leaves) != len(leaves):
+        raise TypeError(
+            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output has "
+            f"{len(t_leaves)} leaves but the function's output has {len(leaves)}")
+    parts = []
+    for i in diff:
+        t = t_leaves[i]
+        if t is None:
+            t = _zero_like(leaves[i])
+        if _r.shape(t) != _r.shape(leaves[i]):
+            raise TypeError(
+                f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
+                f"{i} has shape {_r.shape(t)} but the output has shape {_r.shape(leaves[i])}")
+        parts.append(t)
+    if len(parts) == 1:
+        return parts[0]
+    if any(isinstance(t, Tensor) for t in parts):
+        return _r.concatenate([_r.reshape(t, (int(_raw(t).size),)) for t in parts])
+    return _pack(parts)
 
 
 # ---- custom_op: user kernels as primitives -------------------------------------------------------
