@@ -67,7 +67,7 @@ def _result(x, private=None, memo=None):
 
     Tangents of finished ``jvp`` calls are dropped (nobody can read them any more), and so is
     the tape when ``x`` depends on no tracked value other than this call's own differentiation
-    targets ``private`` (a set of nodes; None: every tracked value counts as outside).
+    targets ``private`` (a set of nodes; None: every live tracked value counts as outside).
     """
     if not isinstance(x, Tensor):
         return x
@@ -75,9 +75,8 @@ def _result(x, private=None, memo=None):
     if tan:
         live = {k: _result(v, private, memo) for k, v in tan.items() if k in _ACTIVE_LEVELS}
         tan = live or None
-    keep = x.requires_grad and (private is None
-                                or _reaches_outside(edge_of(x), private,
-                                                    {} if memo is None else memo))
+    keep = x.requires_grad and _reaches_outside(edge_of(x), private or set(),
+                                                {} if memo is None else memo)
     if not keep:
         return Tensor(x.data, _tan=tan, _ver=x._ver) if tan else x.data
     if tan is x._tan or (not tan and not x._tan):
@@ -93,8 +92,8 @@ def _reaches_outside(start, private, memo) -> bool:
         n, expanded = stack.pop()
         if n in memo:
             continue
-        if isinstance(n, LeafNode):
-            memo[n] = n not in private
+        if isinstance(n, LeafNode):  # a leaf whose Tensor is gone can be nobody's target
+            memo[n] = n not in private and n.ref() is not None
         elif expanded:
             memo[n] = any(memo[e] for e in n.edges if e is not None)
         else:
