@@ -501,11 +501,12 @@ def _assemble(out_def, per_out, argnums, in_defs):
     return tree_unflatten(out_def, leaves)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Jacobian by reverse mode, one vjp per output element (row by row).
 
     For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
-    the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``).
+    the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``). With
+    ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(jacobian, aux)``.
 
     Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
@@ -521,7 +522,10 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                 a[k] = x
             return f(*a)
 
-        out, back = vjp(g, *[args[k] for k in nums])
+        if has_aux:
+            out, back, aux = vjp(g, *[args[k] for k in nums], has_aux=True)
+        else:
+            out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jacrev", floating=True)
         _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
@@ -540,7 +544,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             per_out.append([[_block(r, _r.shape(o), _r.shape(x), dt, xp)
                              for r, x in zip(rows[k], leaves, strict=True)]
                             for k, (leaves, _) in enumerate(in_leaves)])
-        return _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
+        jac = _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
+        return (jac, aux) if has_aux else jac
 
     return wrapped
 
@@ -553,17 +558,33 @@ def _stack(parts):
     return _r._xp(parts[0]).stack(parts, 0)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Jacobian by forward mode, one jvp per input element (column by column).
 
-    For array input and output the result has shape ``out.shape + x.shape``; pytrees as in
-    :func:`jacrev`.
+    For array input and output the result has shape ``out.shape + x.shape``; pytrees and
+    ``has_aux`` as in :func:`jacrev`.
 
     Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
     def wrapped(*args):
+        if has_aux:
+            box: list = []
+
+            def main(*a):
+                pair = f(*a)
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    raise TypeError(
+                        f"jacfwd(has_aux=True): f must return a pair (out, aux), but it "
+                        f"returned {_describe(pair)}")
+                box[:] = [pair[1]]
+                return pair[0]
+
+            jac = jacfwd(main, argnums)(*args)
+            if not box:  # no input elements: f was not called by a jvp
+                main(*args)
+            return jac, _tree_result(box[0])
         nums = (argnums,) if _single(argnums) else tuple(argnums)
         o_def = None
         o_shapes: list = []
@@ -618,13 +639,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 jacobian = jacrev
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
-    ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``.
+    ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``; with
+    ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(hessian, aux)``.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
