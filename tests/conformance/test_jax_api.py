@@ -100,6 +100,18 @@ def test_grad_of_int_and_bool_raise(backend):
         ad.grad(lambda x: x * 2.0)(True)
 
 
+def test_jvp_vjp_of_int_raise(backend):
+    """JAX's test_jvp_of_int_* / test_vjp_of_int_*: JAX passes float0 tangents and cotangents
+    for integer arguments; gpuad refuses integer arguments, naming them (docs/porting.md)."""
+    with pytest.raises(TypeError, match="argument 0 has dtype int"):
+        ad.jvp(lambda x: x, (1,), (1,))
+    with pytest.raises(TypeError, match="argument 1 has dtype int"):
+        ad.vjp(lambda x, y: x * y, 2.0, 3)
+    # an integer computed inside f is a constant: its tangent is zero
+    y, t = ad.jvp(lambda x: (x, 1), (2.0,), (1.0,))
+    _close((y, t), ((2.0, 1), (1.0, 0)))
+
+
 def test_grad_and_aux_basic(backend):
     g, aux = ad.grad(lambda x: (x ** 3, [x ** 2]), has_aux=True)(3.0)
     _close(g, 27.0)
@@ -291,6 +303,26 @@ def test_jacobian_on_pytrees(backend, jac):
     ans = jacfun(lambda x, y: {"x": x, "xy": gnp.outer(x, y)})(x, y)
     _plain(ans)
     _close(ans, {"x": np.eye(3), "xy": np.kron(np.eye(3), y[:, None]).reshape(3, 2, 3)})
+
+
+@pytest.mark.parametrize("jac", ["jacfwd", "jacrev"])
+def test_jacobian_and_aux(backend, jac):
+    jacfun = getattr(ad, jac)
+    j, aux = jacfun(lambda x: (x ** 3, [x ** 2]), has_aux=True)(3.0)
+    _close((j, aux), (27.0, [9.0]))
+    j, aux = jacfun(lambda x: (gnp.sin(x), {"c": gnp.cos(x), "n": 3}), has_aux=True)(
+        np.array([0.1, 0.2]))
+    _plain(aux)
+    _close((j, aux["c"]), (np.diag(np.cos([0.1, 0.2])), np.cos([0.1, 0.2])))
+    assert aux["n"] == 3
+    with pytest.raises(TypeError, match="pair"):
+        jacfun(lambda x: x, has_aux=True)(np.ones(2))
+
+
+def test_hessian_and_aux(backend):
+    h, aux = ad.hessian(lambda x: (gnp.sum(x ** 3), x * 2), has_aux=True)(np.array([1.0, 2.0]))
+    _plain((h, aux))
+    _close((h, aux), (np.diag([6.0, 12.0]), np.array([2.0, 4.0])))
 
 
 def test_hessian_on_pytrees(backend):
