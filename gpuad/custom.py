@@ -223,6 +223,25 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     return [flat[p] for p in params["arr_pos"]]
 
 
+def _positional(fun, args, kwargs) -> tuple:
+    """Keyword arguments of a custom rule's function, bound to their positions (the rules
+    receive positional primals only, as in JAX)."""
+    if not kwargs:
+        return args
+    import inspect
+
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{getattr(fun, '__name__', 'f')}: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"{getattr(fun, '__name__', 'f')}: keyword arguments {sorted(bound.kwargs)} of a "
+            f"custom rule's function must have positions (no **kwargs)")
+    return bound.args
+
+
 def _res_bytes(params):
     return sum(int(getattr(_raw(x), "nbytes", 0)) for x in tree_flatten(params["res"])[0])
 
@@ -260,9 +279,10 @@ class custom_vjp:
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
+        args = _positional(self.fun, args, kwargs)
         flat = tree_flatten(args)[0]
         if _has_tangents(flat):
             raise GradError(
@@ -298,7 +318,7 @@ def _cjvp_vjp(g, ans, inputs, params, need):
     diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
     with _state.enable_grad():
         ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
-              if _is_array(a) else a for a in args]
+              if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
         t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
                             params["fun"])
@@ -355,9 +375,10 @@ class custom_jvp:
         self.jvp_rule = jvp
         return jvp
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
+        args = _positional(self.fun, args, kwargs)
         flat, adef = tree_flatten(args)
         tangents = _has_tangents(flat)
         tracked = _tracked(flat)
@@ -382,7 +403,7 @@ class custom_jvp:
                     t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
-                    tans.append(t)
+                    tans.append(_const_tangent(lo) if t is None else t)
                 t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, low),
                                                   tree_unflatten(adef, tans)), self.fun)
                 tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
@@ -398,6 +419,12 @@ class custom_jvp:
         params.update(arr_pos=arr_pos,
                       args=[None if i in arr_pos else a for i, a in enumerate(flat)])
         return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan)
+
+
+def _const_tangent(a):
+    """The tangent of a leaf that is not an array: zero for a Python float or complex number
+    (a constant), else the leaf itself (a string, a flag, a function)."""
+    return 0.0 * a if isinstance(a, float | complex) else a
 
 
 def _pack_tangents(t_out, odef, diff, leaves, fun):
