@@ -477,6 +477,32 @@ def test_custom_jvp_jvp_of_grad_returns_arrays(backend):
     _close((y, t), (s, s * (1 - s)))
 
 
+def test_custom_jvp_kwargs(backend):
+    @ad.custom_jvp
+    def my_fun(x, y, c=1.0):
+        return c * (x + y)
+
+    @my_fun.defjvp
+    def my_jvp(primals, tangents):
+        x, y, c = primals
+        _, _, t_c = tangents
+        return my_fun(x, y, c), t_c
+
+    f = lambda x, y: gnp.sum(gnp.square(my_fun(x, y, c=2.0)))  # noqa: E731
+    _close(f(10.0, 5.0), 900.0)
+    _close(ad.jvp(f, (10.0, 5.0), (1.0, 1.0)), (900.0, 0.0))  # the rule says: only c moves it
+
+
+def test_custom_vjp_kwargs(backend):
+    @ad.custom_vjp
+    def g(x, y, c=1.0):
+        return c * (x + y)
+
+    g.defvjp(lambda x, y, c=1.0: (g(x, y, c), c), lambda c, ct: (c * ct, c * ct, None))
+    _close(ad.grad(lambda x: g(x, 1.0, c=3.0))(2.0), 3.0)
+    _close(ad.grad(lambda x: g(x, 1.0))(2.0), 1.0)
+
+
 def test_custom_jvp_closure_as_nondiff_arg(backend):
     """JAX's ``nondiff_argnums=(0,)`` with a function argument; gpuad has no nondiff_argnums
     (a closure does the same)."""
