@@ -223,15 +223,25 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     return [flat[p] for p in params["arr_pos"]]
 
 
-def _positional(fun, args, kwargs) -> tuple:
-    """Keyword arguments of a custom rule's function, bound to their positions (the rules
-    receive positional primals only, as in JAX)."""
-    if not kwargs:
+def _positional(obj, args, kwargs) -> tuple:
+    """The arguments of a custom rule's function ``obj.fun`` by position, keywords bound and
+    defaults filled in: the rules receive every primal positionally, as in JAX."""
+    fun = obj.fun
+    sig = obj.__dict__.get("_sig")
+    if sig is None:
+        try:
+            sig = obj._sig = _signature(fun)
+        except (TypeError, ValueError):  # a callable without a signature: positional only
+            sig = obj._sig = (None, 0)
+    if sig[0] is None:
+        if kwargs:
+            raise TypeError(f"{getattr(fun, '__name__', 'f')}: keyword arguments need a "
+                            f"function with a signature")
         return args
-    import inspect
-
+    if not kwargs and len(args) >= sig[1]:
+        return args
     try:
-        bound = inspect.signature(fun).bind(*args, **kwargs)
+        bound = sig[0].bind(*args, **kwargs)
     except TypeError as e:
         raise TypeError(f"{getattr(fun, '__name__', 'f')}: {e}") from None
     bound.apply_defaults()
@@ -240,6 +250,16 @@ def _positional(fun, args, kwargs) -> tuple:
             f"{getattr(fun, '__name__', 'f')}: keyword arguments {sorted(bound.kwargs)} of a "
             f"custom rule's function must have positions (no **kwargs)")
     return bound.args
+
+
+def _signature(fun):
+    """``fun``'s signature and the number of its positional parameters."""
+    import inspect
+
+    sig = inspect.signature(fun)
+    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in sig.parameters.values())
+    return sig, n
 
 
 def _res_bytes(params):
@@ -282,7 +302,7 @@ class custom_vjp:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
-        args = _positional(self.fun, args, kwargs)
+        args = _positional(self, args, kwargs)
         flat = tree_flatten(args)[0]
         if _has_tangents(flat):
             raise GradError(
@@ -378,7 +398,7 @@ class custom_jvp:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
-        args = _positional(self.fun, args, kwargs)
+        args = _positional(self, args, kwargs)
         flat, adef = tree_flatten(args)
         tangents = _has_tangents(flat)
         tracked = _tracked(flat)
