@@ -395,6 +395,25 @@ class custom_jvp:
         self.jvp_rule = jvp
         return jvp
 
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvps[i](t_i, primal_out, *primals)``, summed (``None``:
+        the output does not depend on that argument), as ``jax.custom_jvp.defjvps``.
+
+        Example: ``f.defjvps(lambda tx, ans, x, y: tx * y, lambda ty, ans, x, y: x * ty)``
+        """
+        def rule(primals, tangents):
+            out = self(*primals)
+            terms = [j(t, out, *primals) for j, t in zip(jvps, tangents, strict=True)
+                     if j is not None]
+            if not terms:
+                return out, tree_map(_zero_like, out)
+            total = terms[0]
+            for t in terms[1:]:
+                total = tree_map(lambda a, b: a + b, total, t)
+            return out, total
+
+        self.jvp_rule = rule
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
