@@ -503,6 +503,25 @@ def test_custom_vjp_kwargs(backend):
     _close(ad.grad(lambda x: g(x, 1.0))(2.0), 1.0)
 
 
+def test_custom_jvp_defjvps(backend):
+    @ad.custom_jvp
+    def f(x, y):
+        return gnp.sin(x) * y
+
+    f.defjvps(lambda tx, ans, x, y: gnp.cos(x) * tx * y, lambda ty, ans, x, y: gnp.sin(x) * ty)
+    x, y = np.array([0.3, 1.0]), np.array([2.0, -1.0])
+    _close(ad.grad(lambda x, y: gnp.sum(f(x, y)), (0, 1))(x, y), (np.cos(x) * y, np.sin(x)))
+    check_grads(f, (x, y), order=2)
+
+    @ad.custom_jvp
+    def g(x, y):
+        return gnp.sin(x) * y
+
+    g.defjvps(lambda tx, ans, x, y: 2 * gnp.cos(x) * tx * y, None)  # y: no dependence
+    _close(ad.grad(lambda x, y: gnp.sum(g(x, y)), (0, 1))(x, y), (2 * np.cos(x) * y, 0 * y))
+    _close(ad.jvp(g, (x, y), (np.ones(2), np.ones(2))), (np.sin(x) * y, 2 * np.cos(x) * y))
+
+
 def test_custom_jvp_closure_as_nondiff_arg(backend):
     """JAX's ``nondiff_argnums=(0,)`` with a function argument; gpuad has no nondiff_argnums
     (a closure does the same)."""
