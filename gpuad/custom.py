@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _state
@@ -252,6 +252,29 @@ def _positional(obj, args, kwargs) -> tuple:
     return bound.args
 
 
+def _static_split(obj, args):
+    """``nondiff_argnums``: the static arguments, the others, and a function that puts the
+    others back among the static ones."""
+    nums = obj.nondiff_argnums
+    if nums[-1] >= len(args):
+        raise TypeError(f"{getattr(obj.fun, '__name__', 'f')}: nondiff_argnums {nums} for a "
+                        f"call with {len(args)} arguments")
+    pos = [i for i in range(len(args)) if i not in nums]
+
+    def merge(rest):
+        full = list(args)
+        for i, v in zip(pos, rest, strict=True):
+            full[i] = v
+        return full
+
+    return [args[i] for i in nums], [args[i] for i in pos], merge
+
+
+def _named(fn, like):
+    fn.__name__ = getattr(like, "__name__", "f")  # for messages; no __wrapped__ (signature)
+    return fn
+
+
 def _signature(fun):
     """``fun``'s signature and the number of its positional parameters."""
     import inspect
@@ -286,9 +309,10 @@ class custom_vjp:
         f.defvjp(f_fwd, f_bwd)
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self.rule = Rule(f"custom_vjp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
@@ -303,6 +327,19 @@ class custom_vjp:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
         args = _positional(self, args, kwargs)
+        if self.nondiff_argnums and not getattr(self._local, "busy", False):
+            static, rest, merge = _static_split(self, args)
+
+            def fwd(*r):
+                self._local.busy = True  # f called inside fwd is the plain function
+                try:
+                    return self.fwd(*merge(r))
+                finally:
+                    self._local.busy = False
+
+            inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
+            inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            return inner(*rest)
         flat = tree_flatten(args)[0]
         if _has_tangents(flat):
             raise GradError(
@@ -384,9 +421,10 @@ class custom_jvp:
             return softplus(x), t * gpuad.nn.sigmoid(x)
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.jvp_rule: Callable | None = None
         self.rule = Rule(f"custom_jvp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
                          None, _cjvp_vjp, False, False, False)
@@ -401,6 +439,10 @@ class custom_jvp:
 
         Example: ``f.defjvps(lambda tx, ans, x, y: tx * y, lambda ty, ans, x, y: x * ty)``
         """
+        if self.nondiff_argnums:
+            raise TypeError(f"custom_jvp {self.fun.__name__}: defjvps does not take "
+                            f"nondiff_argnums; use defjvp")
+
         def rule(primals, tangents):
             out = self(*primals)
             terms = [j(t, out, *primals) for j, t in zip(jvps, tangents, strict=True)
@@ -418,6 +460,11 @@ class custom_jvp:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
         args = _positional(self, args, kwargs)
+        if self.nondiff_argnums:
+            static, rest, merge = _static_split(self, args)
+            inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
+            inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            return inner(*rest)
         flat, adef = tree_flatten(args)
         tangents = _has_tangents(flat)
         tracked = _tracked(flat)
