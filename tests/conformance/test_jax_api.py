@@ -10,6 +10,8 @@ asserts gpuad's behaviour and says so.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -522,18 +524,21 @@ def test_custom_jvp_defjvps(backend):
     _close(ad.jvp(g, (x, y), (np.ones(2), np.ones(2))), (np.sin(x) * y, 2 * np.cos(x) * y))
 
 
-def test_custom_jvp_closure_as_nondiff_arg(backend):
-    """JAX's ``nondiff_argnums=(0,)`` with a function argument; gpuad has no nondiff_argnums
-    (a closure does the same)."""
+def test_custom_jvp_nondiff_arg(backend):
+    @functools.partial(ad.custom_jvp, nondiff_argnums=(0,))
     def app(f, x):
-        h = ad.custom_jvp(lambda x: f(x))
-        h.defjvp(lambda p, t: (f(p[0]), 2 * t[0]))
-        return h(x)
+        return f(x)
+
+    @app.defjvp
+    def app_jvp(f, primals, tangents):
+        (x,), (t,) = primals, tangents
+        return app(f, x), 3 * t
 
     _close(app(lambda y: 2 * y, 1.0), 2.0)
-    _close(ad.jvp(lambda x: app(lambda y: 2 * y, x), (1.0,), (1.0,)), (2.0, 2.0))
-    with pytest.raises(TypeError):
-        ad.custom_jvp(lambda f, x: f(x), nondiff_argnums=(0,))
+    _close(ad.jvp(lambda x: app(lambda y: 2 * y, x), (1.0,), (1.0,)), (2.0, 3.0))
+    _close(ad.grad(lambda x: app(lambda y: 2 * y, x))(1.0), 3.0)
+    with pytest.raises(TypeError, match="defjvps"):
+        app.defjvps(lambda t, ans, x: t)
 
 
 def test_custom_jvp_higher_order(backend):
@@ -661,22 +666,26 @@ def test_custom_vjp_jvp_raises(backend):
         ad.jvp(f, (3.0,), (1.0,))
 
 
-def test_custom_vjp_closure_as_nondiff_arg(backend):
-    """JAX's ``app(f, x)`` with ``nondiff_argnums=(0,)``; gpuad closes over ``f`` instead."""
+def test_custom_vjp_nondiff_arg(backend):
+    @functools.partial(ad.custom_vjp, nondiff_argnums=(0,))
     def app(f, x):
-        h = ad.custom_vjp(lambda x: f(x))
-        h.defvjp(lambda x: (f(x), np.cos(3.0)), lambda c, g: (c * g,))
-        return h(x)
+        return f(x)
 
+    app.defvjp(lambda f, x: (app(f, x), np.cos(3.0)), lambda f, cos_x, g: (cos_x * g,))
+    _close(app(lambda y: 2 * y, 1.0), 2.0)
     _close(ad.grad(lambda x: app(lambda y: 2 * y, x))(1.0), np.cos(3.0))
 
 
 def test_custom_vjp_clip_gradient(backend):
+    @functools.partial(ad.custom_vjp, nondiff_argnums=(0, 1))
+    def _clip_gradient(lo, hi, x):
+        return x
+
+    _clip_gradient.defvjp(lambda lo, hi, x: (x, None),
+                          lambda lo, hi, _, g: (gnp.clip(g, lo, hi),))
+
     def clip_gradient(x):
-        lo, hi = -0.1, x + 0.1  # hi depends on x: a constant for the rule
-        h = ad.custom_vjp(lambda x: x)
-        h.defvjp(lambda x: (x, None), lambda _, g: (gnp.clip(g, lo, hi),))
-        return h(x)
+        return _clip_gradient(-0.1, x + 0.1, x)  # hi depends on x: a constant for the rule
 
     _close(ad.grad(clip_gradient)(0.1), 0.2)  # 1 clipped to [-0.1, 0.2]
     _close(ad.grad(clip_gradient)(-0.1), 0.0)  # 1 clipped to [-0.1, 0.0]
