@@ -10,6 +10,7 @@ for its own.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -203,12 +204,10 @@ def _check_outputs(leaves, where: str, floating: bool = False) -> None:
 
 
 def _prepare(args, argnums, where):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = _argnums(argnums, len(args), where)
     args = list(args)
     trees = {}
     for k in nums:
-        if k >= len(args):
-            raise TypeError(f"{where}: argnums={argnums} but only {len(args)} arguments given")
         leaves, tdef = tree_flatten(args[k])
         targets = []
         for i, leaf in enumerate(leaves):
@@ -218,6 +217,22 @@ def _prepare(args, argnums, where):
         trees[k] = (targets, tdef)
         args[k] = tree_unflatten(tdef, targets)
     return args, nums, trees
+
+
+def _argnums(argnums, nargs: int, where: str) -> tuple:
+    """``argnums`` as a tuple of argument positions, checked against the call."""
+    nums = (argnums,) if isinstance(argnums, int | _np.integer) else argnums
+    try:
+        if isinstance(nums, str | bytes) or any(isinstance(k, bool) for k in nums):
+            raise TypeError
+        nums = tuple(operator.index(k) for k in nums)
+    except TypeError:
+        raise TypeError(f"{where}: argnums must be an int or a tuple of ints, got {argnums!r}"
+                        ) from None
+    for k in nums:
+        if not -nargs <= k < nargs:
+            raise TypeError(f"{where}: argnums={argnums} but only {nargs} arguments given")
+    return tuple(nums)
 
 
 def _zeros_for(t: Tensor):
@@ -288,7 +303,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo)
-            g = g[0] if isinstance(argnums, int) else tuple(g)
+            g = g[0] if _single(argnums) else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
             if has_aux:
@@ -463,7 +478,7 @@ def _no_complex(where: str, values) -> None:
 
 
 def _single(argnums):
-    return isinstance(argnums, int)
+    return isinstance(argnums, int | _np.integer)
 
 
 def _size(shape) -> int:
@@ -513,7 +528,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
     @functools.wraps(f)
     def wrapped(*args):
-        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        nums = _argnums(argnums, len(args), "jacrev")
         fixed = list(args)
 
         def g(*xs):
@@ -585,7 +600,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
             if not box:  # no input elements: f was not called by a jvp
                 main(*args)
             return jac, _tree_result(box[0])
-        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        nums = _argnums(argnums, len(args), "jacfwd")
         o_def = None
         o_shapes: list = []
         cols: list = []  # [k][li] -> list of tangent-leaf lists, one per input element
