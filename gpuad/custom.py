@@ -157,7 +157,9 @@ def checkpoint(f: Callable) -> Callable:
     """
 
     @functools.wraps(f)
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
+        if kwargs:  # keyword values are read like closed-over ones
+            return checkpoint(functools.partial(f, **kwargs))(*args)
         flat_args, adef = tree_flatten(args)
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
