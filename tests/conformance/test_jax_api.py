@@ -818,6 +818,27 @@ def test_remat_closure_and_pytree(backend):
     check_grads(f, (x,), order=2)
 
 
+def test_remat_kwargs(backend):
+    f = ad.checkpoint(lambda x, c=1.0: gnp.sin(x) * c)
+    _close(f(2.0, c=3.0), 3.0 * np.sin(2.0))
+    _close(ad.grad(f)(2.0, c=3.0), 3.0 * np.cos(2.0))
+    _close(ad.grad(lambda c: gnp.sum(f(np.array([1.0, 2.0]), c=c)))(3.0),
+           np.sin([1.0, 2.0]).sum())
+    check_grads(lambda x, c: f(x, c=c), (np.array([1.0, 2.0]), 3.0), order=2)
+
+
+def test_argnums_errors(backend):
+    with pytest.raises(TypeError, match="argnums=2 but only 2 arguments"):
+        ad.grad(lambda x, y: x * y, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="argnums must be an int"):
+        ad.grad(lambda x, y: x * y, argnums=1.5)(1.0, 2.0)
+    for jac in (ad.jacrev, ad.jacfwd):
+        with pytest.raises(TypeError, match="argnums=2 but only 2 arguments"):
+            jac(lambda x, y: x * y, argnums=2)(1.0, 2.0)
+    _close(ad.grad(lambda x, y: x * y, argnums=-1)(1.0, 2.0), 1.0)
+    _close(ad.jacrev(lambda x, y: x * y, argnums=np.int64(1))(2.0, 3.0), 2.0)
+
+
 def test_remat_options_missing(backend):
     """``jax.checkpoint``'s ``static_argnums``, ``prevent_cse`` and ``policy`` do not exist."""
     with pytest.raises(TypeError):
