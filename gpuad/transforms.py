@@ -395,8 +395,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return primal_out, vjp_fn
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
-    """Forward mode: ``(f(*primals), J_f(primals) @ tangents)``.
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False):
+    """Forward mode: ``(f(*primals), J_f(primals) @ tangents)``; with ``has_aux=True``, ``f``
+    returns ``(out, aux)`` and ``jvp`` returns ``(out, tangent_out, aux)``.
 
     Example::
 
@@ -439,6 +440,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     _ACTIVE_LEVELS.add(level)
     try:
         out = f(*args)
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"jvp(has_aux=True): f must return a pair (out, aux), but it "
+                                f"returned {_describe(out)}")
+            out, aux = out
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jvp")
         o_leaves = [current(o) for o in o_leaves]
@@ -452,6 +458,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    if has_aux:
+        return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans), _tree_result(aux)
     return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
 
 
