@@ -273,6 +273,19 @@ def test_vjp_has_aux(backend):
     _close(back(1.0), (np.cos(0.5),))
 
 
+def test_jvp_has_aux(backend):
+    y, t, aux = ad.jvp(lambda x: (gnp.sin(x), {"c": gnp.cos(x), "s": "label"}), (0.5,), (1.0,),
+                       has_aux=True)
+    _plain((y, t, aux))
+    _close((y, t, aux["c"]), (np.sin(0.5), np.cos(0.5), np.cos(0.5)))
+    assert aux["s"] == "label"
+    # aux stays differentiable for an enclosing transform
+    f = lambda x: ad.jvp(lambda y: (gnp.sin(y), y * x), (x,), (1.0,), has_aux=True)[2]  # noqa
+    _close(ad.grad(f)(0.5), 1.0)
+    with pytest.raises(TypeError, match="pair"):
+        ad.jvp(lambda x: x, (1.0,), (1.0,), has_aux=True)
+
+
 # ---- Jacobians and Hessians ------------------------------------------------------------------
 
 def test_jacobian(backend):
