@@ -222,7 +222,14 @@ def _cvjp_vjp(g, ans, inputs, params, need):
                 f"but argument {k} has {n}; return one cotangent per argument, with the "
                 f"argument's structure")
         flat.extend(leaves)
-    return [flat[p] for p in params["arr_pos"]]
+    out = [flat[p] for p in params["arr_pos"]]
+    for k, (ct, shp) in enumerate(zip(out, params["arg_shapes"], strict=True)):
+        if ct is not None and _r.shape(ct) != shp:
+            raise GradError(
+                f"custom_vjp {params['name']}: bwd returned a cotangent of shape "
+                f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
+                f"a cotangent has its input's shape")
+    return out
 
 
 def _positional(obj, args, kwargs) -> tuple:
@@ -352,9 +359,14 @@ class custom_vjp:
             return self.fun(*args)
         self._local.busy = True  # f called inside its own fwd is the plain function
         try:
-            out, res = self.fwd(*args)
+            pair = self.fwd(*args)
         finally:
             self._local.busy = False
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise TypeError(
+                f"custom_vjp {self.fun.__name__}: fwd must return a pair (output, residuals), "
+                f"got {type(pair).__name__}")
+        out, res = pair
         leaves, odef = tree_flatten(out)
         diff = _float_leaves(leaves)
         if not diff:
@@ -362,7 +374,8 @@ class custom_vjp:
         arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
         edges = [edge_of(flat[i]) for i in arr_pos]
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
-                  "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__}
+                  "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
+                  "arg_shapes": [_r.shape(flat[i]) for i in arr_pos]}
         saved = [None] * (len(edges) + 1)
         return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
 
@@ -389,6 +402,11 @@ def _cjvp_vjp(g, ans, inputs, params, need):
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
         outs, cts = [], []
         for i, gi in zip(params["diff"], _split(g, params["shapes"]), strict=True):
+            if t_leaves[i] is not None and _r.shape(t_leaves[i]) != _r.shape(gi):
+                raise TypeError(
+                    f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output {i} "
+                    f"has shape {_r.shape(t_leaves[i])} but the output has shape "
+                    f"{_r.shape(gi)}")
             if isinstance(t_leaves[i], Tensor) and t_leaves[i].requires_grad:
                 outs.append(t_leaves[i])
                 cts.append(gi)
