@@ -749,6 +749,45 @@ def test_custom_vjp_bwd_errors(backend):
         ad.grad(bare)(3.0)
 
 
+def test_custom_vjp_rule_structure_errors(backend):
+    """CustomVJPTest's error-message tests: fwd not returning a pair, bwd cotangents of the
+    wrong shape (JAX raises; a silent broadcast would be a wrong gradient)."""
+    @ad.custom_vjp
+    def f(x):
+        return gnp.sin(x)
+
+    f.defvjp(lambda x: f(x), lambda r, g: (g,))
+    with pytest.raises(TypeError, match="fwd must return a pair"):
+        ad.grad(lambda x: gnp.sum(f(x)))(np.ones(3))
+
+    @ad.custom_vjp
+    def g(x):
+        return gnp.sin(x)
+
+    g.defvjp(lambda x: (g(x), None), lambda r, ct: (gnp.sum(ct),))
+    with pytest.raises(GradError, match=r"shape \(\) for an input of shape \(3,\)"):
+        ad.grad(lambda x: gnp.sum(g(x)))(np.ones(3))
+
+    @ad.custom_vjp
+    def h(x, y):
+        return x * y
+
+    h.defvjp(lambda x, y: (h(x, y), y), lambda y, ct: (None, ct))  # None: a zero cotangent
+    _close(ad.grad(h, (0, 1))(2.0, 3.0), (0.0, 1.0))
+
+
+def test_custom_jvp_tangent_shape_error(backend):
+    @ad.custom_jvp
+    def f(x):
+        return gnp.sin(x)
+
+    f.defjvp(lambda p, t: (f(p[0]), gnp.sum(t[0])))
+    with pytest.raises(TypeError, match=r"shape \(\) but the output has shape \(3,\)"):
+        ad.jvp(f, (np.ones(3),), (np.ones(3),))
+    with pytest.raises(TypeError, match=r"shape \(\) but the output has shape \(3,\)"):
+        ad.grad(lambda x: gnp.sum(f(x)))(np.ones(3))
+
+
 def test_custom_vjp_bare_cotangent_for_one_argument(backend):
     """JAX requires bwd to return a tuple; gpuad also takes a bare cotangent for a function of
     one argument."""
