@@ -230,6 +230,19 @@ def test_cholesky_grad(backend, shape):
     np.testing.assert_allclose(np.asarray(t), fd, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_cholesky_upper_grad(backend, dtype):
+    """testCholesky's ``upper=True`` (NumPy 2's keyword): the upper factor, real and complex."""
+    rng = _rng("chol-upper", np.dtype(dtype).name)
+    x = rand_default(rng, (4, 8))
+    if dtype == np.complex128:
+        x = x + 1j * rand_default(rng, (4, 8))
+    a = x @ x.conj().T
+    np.testing.assert_allclose(np.asarray(gla.cholesky(a, upper=True)),
+                               np.linalg.cholesky(a).conj().T, atol=1e-10)
+    check_grads(lambda a: gla.cholesky(a, upper=True), (a,), order=2, atol=1e-3, rtol=1e-3)
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (4, 4), (2, 5, 5)])
 def test_inv_grad(backend, shape):
     a = _well_conditioned(_rng("inv", shape), shape)
