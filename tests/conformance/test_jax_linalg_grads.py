@@ -264,6 +264,28 @@ def test_pinv_grad(backend, shape):
     check_grads(gla.pinv, (a,), order=2, rtol=1e-2, atol=2e-2)
 
 
+def test_pinv_grad_issue2792(backend):
+    """A rank-deficient family (rank 1 for every p) and the Jacobian of pinv at the identity."""
+    def f(p):
+        a = gnp.array([[0.0, 0.0], [-p, 1.0]]) * 1 / (1 + p ** 2)
+        return gla.pinv(a)
+
+    for jac in (ad.jacrev, ad.jacfwd):
+        np.testing.assert_allclose(np.asarray(jac(f)(2.0)), [[0.0, -1.0], [0.0, 0.0]],
+                                   atol=1e-12)
+    expected = np.array([[[[-1.0, 0.0], [0.0, 0.0]], [[0.0, -1.0], [0.0, 0.0]]],
+                         [[[0.0, 0.0], [-1.0, 0.0]], [[0.0, 0.0], [0.0, -1.0]]]])
+    np.testing.assert_allclose(np.asarray(ad.jacobian(gla.pinv)(np.eye(2))), expected,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 3)])
+def test_pinv_hermitian_grad(backend, shape):
+    a = rand_default(_rng("pinvh", shape), shape)
+    a = (a + _t(a)) / 2
+    check_grads(lambda a: gla.pinv(a, hermitian=True), (a,), order=1, rtol=6e-2, atol=1e-3)
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (2, 2), (4, 4), (2, 3, 3)])
 @pytest.mark.parametrize("n", [-3, -1, 0, 1, 2, 5])
 def test_matrix_power_grad(backend, shape, n):
