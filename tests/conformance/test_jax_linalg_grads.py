@@ -159,6 +159,31 @@ def test_eigh_grad_vector_complex(backend, lower):
     np.testing.assert_allclose(w + dw, new_w, atol=1e-6)
 
 
+def test_eig_grad_real_spectrum(backend):
+    """JAX's testEigvalsGrad/testEigGrad, on a real matrix with a real, distinct spectrum:
+    eigenvalues (sorted) to order 2, eigenvectors through the scale- and sign-invariant
+    v * v / sum(v * v)."""
+    rng = _rng("eig")
+    v = rand_default(rng, (4, 4)) / 3 + 3 * np.eye(4)
+    a = v @ np.diag([1.0, 2.0, -3.0, 4.5]) @ np.linalg.inv(v)
+    check_grads(lambda a: gnp.sort(gla.eigvals(a)), (a,), order=2, rtol=1e-3, atol=1e-3)
+
+    def f(a):
+        w, vv = gla.eig(a)
+        return w, vv * vv / gnp.sum(vv * vv, axis=0)
+
+    check_grads(f, (a,), order=1, rtol=1e-3, atol=1e-3)
+
+
+def test_eig_grad_complex_spectrum_raises(backend):
+    """JAX differentiates eig of matrices with complex eigenvalues; gpuad raises
+    (docs/semantics.md, "Linear algebra at degenerate inputs": complex eigen-decompositions
+    are not differentiated yet)."""
+    a = np.array([[0.0, -1.0], [1.0, 0.0]]) + 0.1 * np.eye(2)
+    with pytest.raises((ad.GradError, ad.MissingRuleError)):
+        ad.grad(lambda a: gnp.sum(gnp.abs(gla.eigvals(a))))(a)
+
+
 # ---- svd --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape", [(2, 2), (4, 3), (3, 5), (2, 4, 4)])
