@@ -266,6 +266,24 @@ def test_vjp_and_jvp_pytrees(backend):
     _close(ct, {"a": np.cos(x["a"]) * 2.0 + 2.0, "b": np.sin(x["a"]).sum()})
 
 
+def test_namedtuple_and_ordered_dict_pytrees(backend):
+    import collections
+
+    point = collections.namedtuple("point", "a b")
+    g = ad.grad(lambda p: p.a * p.b)(point(1.0, 2.0))
+    assert isinstance(g, point)
+    _close(g, point(2.0, 1.0))
+    j = ad.jacrev(lambda p: point(p.a * 2, p.b * p.a))(point(1.0, 2.0))
+    _close(j, point(point(2.0, 0.0), point(2.0, 1.0)))
+    _close(ad.jacfwd(lambda p: point(p.a * 2, p.b * p.a))(point(1.0, 2.0)), j)
+    od = collections.OrderedDict(z=3.0, a=1.0)
+    g = ad.grad(lambda d: d["z"] * d["a"] ** 2)(od)
+    assert isinstance(g, collections.OrderedDict) and list(g) == ["z", "a"]
+    _close(list(g.values()), [1.0, 6.0])
+    g = ad.grad(lambda d: d["x"] * 2.0)({"x": 1.0, "n": None})
+    assert g["n"] is None
+
+
 def test_vjp_has_aux(backend):
     y, back, aux = ad.vjp(lambda x: (gnp.sin(x), {"c": gnp.cos(x)}), 0.5, has_aux=True)
     _plain((y, aux))
