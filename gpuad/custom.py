@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _state
@@ -64,6 +64,55 @@ def _unpack(flat, leaves):
     return out
 
 
+def _split(flat, shapes):
+    """The inverse of :func:`_pack` from the leaves' shapes (recorded when ``flat`` is a
+    Tensor)."""
+    if len(shapes) == 1:
+        return [flat]
+    out, off = [], 0
+    for shp in shapes:
+        n = 1
+        for d in shp:
+            n *= d
+        if isinstance(flat, Tensor):
+            out.append(_r.reshape(_r.getitem(flat, slice(off, off + n)), shp))
+        else:
+            out.append(flat[off:off + n].reshape(shp))
+        off += n
+    return out
+
+
+def _float_leaves(leaves):
+    return [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
+
+
+def _zero_like(x):
+    return _r._xp(_raw(x)).zeros(_r.shape(x), dtype=_raw(x).dtype) if _is_array(x) else 0.0
+
+
+def _out_cotangent(g, params):
+    """The cotangent pytree a rule sees for the packed output cotangent ``g``."""
+    full = list(params["zeros"])
+    for i, piece in zip(params["diff"], _split(g, params["shapes"]), strict=True):
+        full[i] = piece
+    return tree_unflatten(params["odef"], full)
+
+
+def _wrap_outputs(rule, edges, saved, params, leaves, odef, diff, tangent=None):
+    """One tape step for the float leaves of a rule's output, which are unpacked from it."""
+    params.update(odef=odef, diff=diff, shapes=[_r.shape(leaves[i]) for i in diff],
+                  zeros=[None if i in diff else _zero_like(x) for i, x in enumerate(leaves)])
+    dl = [_raw(leaves[i]) for i in diff]
+    packed = _make_node(rule, edges, saved, params, _pack(dl)) if rule is not None \
+        else Tensor(_pack(dl))
+    if tangent is not None:
+        packed._tan = tangent
+    out = [_raw(x) for x in leaves]
+    for i, v in zip(diff, _split(packed, params["shapes"]), strict=True):
+        out[i] = v
+    return tree_unflatten(odef, out)
+
+
 # ---- checkpoint -----------------------------------------------------------------------------
 
 def _ckpt_vjp(g, ans, inputs, params, need):
@@ -108,7 +157,9 @@ def checkpoint(f: Callable) -> Callable:
     """
 
     @functools.wraps(f)
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
+        if kwargs:  # keyword values are read like closed-over ones
+            return checkpoint(functools.partial(f, **kwargs))(*args)
         flat_args, adef = tree_flatten(args)
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
@@ -149,19 +200,98 @@ def checkpoint(f: Callable) -> Callable:
 def _cvjp_vjp(g, ans, inputs, params, need):
     bwd, res = params["bwd"], params["res"]
     if isinstance(g, Tensor):
-        cts = bwd(res, g)
+        cts = bwd(res, _out_cotangent(g, params))
     else:
         with _state.no_grad():
-            cts = bwd(tree_map(_raw, res), g)
+            cts = bwd(tree_map(_raw, res), _out_cotangent(g, params))
     if not isinstance(cts, tuple | list):
         cts = (cts,)
-    pos = params["arr_pos"]
+    if not isinstance(g, Tensor):  # first order: a Tensor from a vjp_fn nested in bwd is a value
+        cts = tree_map(_raw, tuple(cts))
     if len(cts) != params["nargs"]:
         raise GradError(
             f"custom_vjp {params['name']}: bwd returned {len(cts)} cotangents for "
             f"{params['nargs']} arguments"
         )
-    return [cts[p] for p in pos]
+    flat = []
+    for k, (ct, n) in enumerate(zip(cts, params["counts"], strict=True)):
+        leaves = [None] * n if ct is None else tree_flatten(ct)[0]
+        if len(leaves) != n:
+            raise GradError(
+                f"custom_vjp {params['name']}: bwd's cotangent {k} has {len(leaves)} leaves "
+                f"but argument {k} has {n}; return one cotangent per argument, with the "
+                f"argument's structure")
+        flat.extend(leaves)
+    out = [flat[p] for p in params["arr_pos"]]
+    for k, (ct, shp) in enumerate(zip(out, params["arg_shapes"], strict=True)):
+        if ct is not None and _r.shape(ct) != shp:
+            raise GradError(
+                f"custom_vjp {params['name']}: bwd returned a cotangent of shape "
+                f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
+                f"a cotangent has its input's shape")
+    return out
+
+
+def _positional(obj, args, kwargs) -> tuple:
+    """The arguments of a custom rule's function ``obj.fun`` by position, keywords bound and
+    defaults filled in: the rules receive every primal positionally, as in JAX."""
+    fun = obj.fun
+    sig = obj.__dict__.get("_sig")
+    if sig is None:
+        try:
+            sig = obj._sig = _signature(fun)
+        except (TypeError, ValueError):  # a callable without a signature: positional only
+            sig = obj._sig = (None, 0)
+    if sig[0] is None:
+        if kwargs:
+            raise TypeError(f"{getattr(fun, '__name__', 'f')}: keyword arguments need a "
+                            f"function with a signature")
+        return args
+    if not kwargs and len(args) >= sig[1]:
+        return args
+    try:
+        bound = sig[0].bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{getattr(fun, '__name__', 'f')}: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"{getattr(fun, '__name__', 'f')}: keyword arguments {sorted(bound.kwargs)} of a "
+            f"custom rule's function must have positions (no **kwargs)")
+    return bound.args
+
+
+def _static_split(obj, args):
+    """``nondiff_argnums``: the static arguments, the others, and a function that puts the
+    others back among the static ones."""
+    nums = obj.nondiff_argnums
+    if nums[-1] >= len(args):
+        raise TypeError(f"{getattr(obj.fun, '__name__', 'f')}: nondiff_argnums {nums} for a "
+                        f"call with {len(args)} arguments")
+    pos = [i for i in range(len(args)) if i not in nums]
+
+    def merge(rest):
+        full = list(args)
+        for i, v in zip(pos, rest, strict=True):
+            full[i] = v
+        return full
+
+    return [args[i] for i in nums], [args[i] for i in pos], merge
+
+
+def _named(fn, like):
+    fn.__name__ = getattr(like, "__name__", "f")  # for messages; no __wrapped__ (signature)
+    return fn
+
+
+def _signature(fun):
+    """``fun``'s signature and the number of its positional parameters."""
+    import inspect
+
+    sig = inspect.signature(fun)
+    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in sig.parameters.values())
+    return sig, n
 
 
 def _res_bytes(params):
@@ -188,9 +318,10 @@ class custom_vjp:
         f.defvjp(f_fwd, f_bwd)
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self.rule = Rule(f"custom_vjp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
@@ -201,47 +332,96 @@ class custom_vjp:
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
-        if _has_tangents(args):
+        args = _positional(self, args, kwargs)
+        if self.nondiff_argnums and not getattr(self._local, "busy", False):
+            static, rest, merge = _static_split(self, args)
+
+            def fwd(*r):
+                self._local.busy = True  # f called inside fwd is the plain function
+                try:
+                    return self.fwd(*merge(r))
+                finally:
+                    self._local.busy = False
+
+            inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
+            inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            return inner(*rest)
+        flat = tree_flatten(args)[0]
+        if _has_tangents(flat):
             raise GradError(
                 f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
                 f"for a function with only a custom vjp; use custom_jvp instead"
             )
-        if not _tracked(args) or getattr(self._local, "busy", False):
+        if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
         self._local.busy = True  # f called inside its own fwd is the plain function
         try:
-            out, res = self.fwd(*args)
+            pair = self.fwd(*args)
         finally:
             self._local.busy = False
-        arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        edges = [edge_of(args[i]) for i in arr_pos]
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise TypeError(
+                f"custom_vjp {self.fun.__name__}: fwd must return a pair (output, residuals), "
+                f"got {type(pair).__name__}")
+        out, res = pair
+        leaves, odef = tree_flatten(out)
+        diff = _float_leaves(leaves)
+        if not diff:
+            return out
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(flat[i]) for i in arr_pos]
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
-                  "name": self.fun.__name__}
+                  "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
+                  "arg_shapes": [_r.shape(flat[i]) for i in arr_pos]}
         saved = [None] * (len(edges) + 1)
-        return _make_node(self.rule, edges, saved, params, _raw(out))
+        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
 
 
 # ---- custom_jvp -------------------------------------------------------------------------------
 
 def _cjvp_vjp(g, ans, inputs, params, need):
     """Reverse mode by transposing the user's (linear in the tangents) jvp rule."""
-    rule, args = params["jvp"], list(params["args"])
+    rule, args, adef = params["jvp"], list(params["args"]), params["adef"]
     for k, pos in enumerate(params["arr_pos"]):
         args[pos] = inputs[k] if inputs[k] is not None else args[pos]
     diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
     with _state.enable_grad():
         ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
-              if _is_array(a) else a for a in args]
+              if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
-        _, t_out = rule(tuple(prim), tuple(ts))
+        t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
+                            params["fun"])
+        t_leaves = tree_flatten(t_out)[0]
+        if len(t_leaves) != len(params["zeros"]):
+            raise TypeError(
+                f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output has "
+                f"{len(t_leaves)} leaves but the function's output has {len(params['zeros'])}")
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
-        if not (isinstance(t_out, Tensor) and t_out.requires_grad):
+        outs, cts = [], []
+        for i, gi in zip(params["diff"], _split(g, params["shapes"]), strict=True):
+            if t_leaves[i] is not None and _r.shape(t_leaves[i]) != _r.shape(gi):
+                raise TypeError(
+                    f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output {i} "
+                    f"has shape {_r.shape(t_leaves[i])} but the output has shape "
+                    f"{_r.shape(gi)}")
+            if isinstance(t_leaves[i], Tensor) and t_leaves[i].requires_grad:
+                outs.append(t_leaves[i])
+                cts.append(gi)
+        if not outs:
             return [None] * len(targets)
-        res = run_backward([t_out], [g], targets=targets, retain_graph=diff, create_graph=diff)
+        res = run_backward(outs, cts, targets=targets, retain_graph=diff, create_graph=diff)
     return [res.get(t) for t in targets]
+
+
+def _tangent_of(pair, fun):
+    if not (isinstance(pair, tuple | list) and len(pair) == 2):
+        raise TypeError(
+            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule must return a pair "
+            f"(primal_out, tangent_out), got {type(pair).__name__}")
+    return pair[1]
 
 
 class custom_jvp:
@@ -261,9 +441,10 @@ class custom_jvp:
             return softplus(x), t * gpuad.nn.sigmoid(x)
     """
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.jvp_rule: Callable | None = None
         self.rule = Rule(f"custom_jvp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
                          None, _cjvp_vjp, False, False, False)
@@ -272,43 +453,109 @@ class custom_jvp:
         self.jvp_rule = jvp
         return jvp
 
-    def __call__(self, *args: Any) -> Any:
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvps[i](t_i, primal_out, *primals)``, summed (``None``:
+        the output does not depend on that argument), as ``jax.custom_jvp.defjvps``.
+
+        Example: ``f.defjvps(lambda tx, ans, x, y: tx * y, lambda ty, ans, x, y: x * ty)``
+        """
+        if self.nondiff_argnums:
+            raise TypeError(f"custom_jvp {self.fun.__name__}: defjvps does not take "
+                            f"nondiff_argnums; use defjvp")
+
+        def rule(primals, tangents):
+            out = self(*primals)
+            terms = [j(t, out, *primals) for j, t in zip(jvps, tangents, strict=True)
+                     if j is not None]
+            if not terms:
+                return out, tree_map(_zero_like, out)
+            total = terms[0]
+            for t in terms[1:]:
+                total = tree_map(lambda a, b: a + b, total, t)
+            return out, total
+
+        self.jvp_rule = rule
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.jvp_rule is None:
             raise GradError(f"custom_jvp {self.fun.__name__}: call defjvp(rule) first")
-        tangents = _has_tangents(args)
-        tracked = _tracked(args)
+        args = _positional(self, args, kwargs)
+        if self.nondiff_argnums:
+            static, rest, merge = _static_split(self, args)
+            inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
+            inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            return inner(*rest)
+        flat, adef = tree_flatten(args)
+        tangents = _has_tangents(flat)
+        tracked = _tracked(flat)
         if not tangents and not tracked:
             return self.fun(*args)
         with _state.no_grad():
-            out = _raw(self.fun(*[_raw(a) for a in args]))
-        if tracked:
-            arr_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-            # edges first: a leaf gets its node here, and the saved entries must refer to it, or
-            # a create_graph backward would see the inputs as constants and lose the terms of
-            # the second derivative that come from the jvp rule's dependence on them
-            edges = [edge_of(args[i]) for i in arr_pos]
-            saved = [None] + [_saved_entry(args[i]) for i in arr_pos]
-            params = {"jvp": self.jvp_rule, "arr_pos": arr_pos,
-                      "args": [None if i in arr_pos else a for i, a in enumerate(args)]}
-            res = _make_node(self.rule, edges, saved, params, out)
-        else:
-            res = Tensor(out)
+            out = self.fun(*tree_unflatten(adef, [_raw(a) for a in flat]))
+        leaves, odef = tree_flatten(tree_map(_raw, out))
+        diff = _float_leaves(leaves)
+        if not diff:
+            return out
+        tan = None
         if tangents:
             from .engine import _strip
 
-            levels = sorted({k for a in args if isinstance(a, Tensor) and a._tan for k in a._tan})
-            res._tan = {}
+            levels = sorted({k for a in flat if isinstance(a, Tensor) and a._tan for k in a._tan})
+            tan = {}
             for level in levels:
-                low = [_strip(a, level) for a in args]
+                low = [_strip(a, level) for a in flat]
                 tans = []
-                for a, lo in zip(args, low, strict=True):
+                for a, lo in zip(flat, low, strict=True):
                     t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
-                    tans.append(t)
-                _, res._tan[level] = self.jvp_rule(tuple(low), tuple(tans))
-        return res
+                    tans.append(_const_tangent(lo) if t is None else t)
+                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, low),
+                                                  tree_unflatten(adef, tans)), self.fun)
+                tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
+        params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef}
+        if not tracked:
+            return _wrap_outputs(None, [], [], params, leaves, odef, diff, tan)
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        # edges first: a leaf gets its node here, and the saved entries must refer to it, or
+        # a create_graph backward would see the inputs as constants and lose the terms of
+        # the second derivative that come from the jvp rule's dependence on them
+        edges = [edge_of(flat[i]) for i in arr_pos]
+        saved = [None] + [_saved_entry(flat[i]) for i in arr_pos]
+        params.update(arr_pos=arr_pos,
+                      args=[None if i in arr_pos else a for i, a in enumerate(flat)])
+        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan)
 
+
+def _const_tangent(a):
+    """The tangent of a leaf that is not an array: zero for a Python float or complex number
+    (a constant), else the leaf itself (a string, a flag, a function)."""
+    return 0.0 * a if isinstance(a, float | complex) else a
+
+
+def _pack_tangents(t_out, odef, diff, leaves, fun):
+    """The rule's tangent pytree, checked against the output's structure, packed as the
+    output's float leaves are."""
+    t_leaves, t_def = tree_flatten(t_out)
+    if len(t_leaves) != len(leaves):
+        raise TypeError(
+            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output has "
+            f"{len(t_leaves)} leaves but the function's output has {len(leaves)}")
+    parts = []
+    for i in diff:
+        t = t_leaves[i]
+        if t is None:
+            t = _zero_like(leaves[i])
+        if _r.shape(t) != _r.shape(leaves[i]):
+            raise TypeError(
+                f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
+                f"{i} has shape {_r.shape(t)} but the output has shape {_r.shape(leaves[i])}")
+        parts.append(t)
+    if len(parts) == 1:
+        return parts[0]
+    if any(isinstance(t, Tensor) for t in parts):
+        return _r.concatenate([_r.reshape(t, (int(_raw(t).size),)) for t in parts])
+    return _pack(parts)
 
 
 # ---- custom_op: user kernels as primitives -------------------------------------------------------

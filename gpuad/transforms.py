@@ -10,6 +10,7 @@ for its own.
 from __future__ import annotations
 
 import functools
+import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -68,7 +69,7 @@ def _result(x, private=None, memo=None):
 
     Tangents of finished ``jvp`` calls are dropped (nobody can read them any more), and so is
     the tape when ``x`` depends on no tracked value other than this call's own differentiation
-    targets ``private`` (a set of nodes; None: every tracked value counts as outside).
+    targets ``private`` (a set of nodes; None: every live tracked value counts as outside).
     """
     if not isinstance(x, Tensor):
         return x
@@ -76,9 +77,8 @@ def _result(x, private=None, memo=None):
     if tan:
         live = {k: _result(v, private, memo) for k, v in tan.items() if k in _ACTIVE_LEVELS}
         tan = live or None
-    keep = x.requires_grad and (private is None
-                                or _reaches_outside(edge_of(x), private,
-                                                    {} if memo is None else memo))
+    keep = x.requires_grad and _reaches_outside(edge_of(x), private or set(),
+                                                {} if memo is None else memo)
     if not keep:
         return Tensor(x.data, _tan=tan, _ver=x._ver) if tan else x.data
     if tan is x._tan or (not tan and not x._tan):
@@ -99,8 +99,9 @@ def _reaches_outside(start, private, memo) -> bool:
         n, expanded = stack.pop()
         if n in memo:
             continue
-        if isinstance(n, LeafNode):
-            memo[n] = n not in private and n not in _FINISHED
+        if isinstance(n, LeafNode):  # a finished target, or a leaf whose Tensor is gone,
+            memo[n] = (n not in private and n not in _FINISHED  # is nobody's target
+                       and n.ref() is not None)
         elif expanded:
             memo[n] = any(memo[e] for e in n.edges if e is not None)
         else:
@@ -210,12 +211,10 @@ def _check_outputs(leaves, where: str, floating: bool = False) -> None:
 
 
 def _prepare(args, argnums, where):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = _argnums(argnums, len(args), where)
     args = list(args)
     trees = {}
     for k in nums:
-        if k >= len(args):
-            raise TypeError(f"{where}: argnums={argnums} but only {len(args)} arguments given")
         leaves, tdef = tree_flatten(args[k])
         targets = []
         for i, leaf in enumerate(leaves):
@@ -225,6 +224,22 @@ def _prepare(args, argnums, where):
         trees[k] = (targets, tdef)
         args[k] = tree_unflatten(tdef, targets)
     return args, nums, trees
+
+
+def _argnums(argnums, nargs: int, where: str) -> tuple:
+    """``argnums`` as a tuple of argument positions, checked against the call."""
+    nums = (argnums,) if isinstance(argnums, int | _np.integer) else argnums
+    try:
+        if isinstance(nums, str | bytes) or any(isinstance(k, bool) for k in nums):
+            raise TypeError
+        nums = tuple(operator.index(k) for k in nums)
+    except TypeError:
+        raise TypeError(f"{where}: argnums must be an int or a tuple of ints, got {argnums!r}"
+                        ) from None
+    for k in nums:
+        if not -nargs <= k < nargs:
+            raise TypeError(f"{where}: argnums={argnums} but only {nargs} arguments given")
+    return tuple(nums)
 
 
 def _zeros_for(t: Tensor):
@@ -316,7 +331,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo)
-            g = g[0] if isinstance(argnums, int) else tuple(g)
+            g = g[0] if _single(argnums) else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
             _FINISHED.update(n for n in private if isinstance(n, LeafNode))
@@ -410,13 +425,19 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     return primal_out, vjp_fn
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
-    """Forward mode: ``(f(*primals), J_f(primals) @ tangents)``.
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False):
+    """Forward mode: ``(f(*primals), J_f(primals) @ tangents)``; with ``has_aux=True``, ``f``
+    returns ``(out, aux)`` and ``jvp`` returns ``(out, tangent_out, aux)``.
 
     Example::
 
         y, t = gpuad.jvp(gnp.sin, (x,), (gnp.ones_like(x),))   # t == cos(x)
     """
+    if not (isinstance(primals, tuple | list) and isinstance(tangents, tuple | list)):
+        raise TypeError(
+            f"jvp: primals and tangents must be tuples or lists (one entry per argument of f), "
+            f"got {type(primals).__name__} and {type(tangents).__name__}; write "
+            f"jvp(f, (x,), (t,)) for one argument")
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -449,6 +470,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     _ACTIVE_LEVELS.add(level)
     try:
         out = f(*args)
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"jvp(has_aux=True): f must return a pair (out, aux), but it "
+                                f"returned {_describe(out)}")
+            out, aux = out
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jvp")
         o_leaves = [current(o) for o in o_leaves]
@@ -462,6 +488,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    if has_aux:
+        return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans), _tree_result(aux)
     return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
 
 
@@ -488,7 +516,7 @@ def _no_complex(where: str, values) -> None:
 
 
 def _single(argnums):
-    return isinstance(argnums, int)
+    return isinstance(argnums, int | _np.integer)
 
 
 def _size(shape) -> int:
@@ -526,18 +554,19 @@ def _assemble(out_def, per_out, argnums, in_defs):
     return tree_unflatten(out_def, leaves)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Jacobian by reverse mode, one vjp per output element (row by row).
 
     For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
-    the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``).
+    the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``). With
+    ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(jacobian, aux)``.
 
     Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
     def wrapped(*args):
-        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        nums = _argnums(argnums, len(args), "jacrev")
         fixed = list(args)
 
         def g(*xs):
@@ -546,7 +575,10 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                 a[k] = x
             return f(*a)
 
-        out, back = vjp(g, *[args[k] for k in nums])
+        if has_aux:
+            out, back, aux = vjp(g, *[args[k] for k in nums], has_aux=True)
+        else:
+            out, back = vjp(g, *[args[k] for k in nums])
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jacrev", floating=True)
         # a Python number returned by f is a constant array (its Jacobian is zero)
@@ -557,9 +589,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         per_out = []
         for oi, o in enumerate(o_leaves):
             rows = [[[] for _ in leaves] for leaves, _ in in_leaves]
-            dt = _r.data(o).dtype
+            dt = _dtype(o)
             for i in range(_size(_r.shape(o))):
-                cot = [xp.zeros(_r.shape(p), dtype=_r.data(p).dtype) for p in o_leaves]
+                cot = [xp.zeros(_r.shape(p), dtype=_dtype(p)) for p in o_leaves]
                 cot[oi] = _unit(xp, _r.shape(o), dt, i)
                 for k, gk in enumerate(back(tree_unflatten(o_def, cot))):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
@@ -567,7 +599,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             per_out.append([[_block(r, _r.shape(o), _r.shape(x), dt, xp)
                              for r, x in zip(rows[k], leaves, strict=True)]
                             for k, (leaves, _) in enumerate(in_leaves)])
-        return _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
+        jac = _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
+        return (jac, aux) if has_aux else jac
 
     return wrapped
 
@@ -580,18 +613,34 @@ def _stack(parts):
     return _r._xp(parts[0]).stack(parts, 0)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Jacobian by forward mode, one jvp per input element (column by column).
 
-    For array input and output the result has shape ``out.shape + x.shape``; pytrees as in
-    :func:`jacrev`.
+    For array input and output the result has shape ``out.shape + x.shape``; pytrees and
+    ``has_aux`` as in :func:`jacrev`.
 
     Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
     def wrapped(*args):
-        nums = (argnums,) if _single(argnums) else tuple(argnums)
+        if has_aux:
+            box: list = []
+
+            def main(*a):
+                pair = f(*a)
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    raise TypeError(
+                        f"jacfwd(has_aux=True): f must return a pair (out, aux), but it "
+                        f"returned {_describe(pair)}")
+                box[:] = [pair[1]]
+                return pair[0]
+
+            jac = jacfwd(main, argnums)(*args)
+            if not box:  # no input elements: f was not called by a jvp
+                main(*args)
+            return jac, _tree_result(box[0])
+        nums = _argnums(argnums, len(args), "jacfwd")
         o_def = None
         o_shapes: list = []
         cols: list = []  # [k][li] -> list of tangent-leaf lists, one per input element
@@ -645,13 +694,14 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 jacobian = jacrev
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
-    ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``.
+    ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``; with
+    ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(hessian, aux)``.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",

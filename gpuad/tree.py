@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,9 @@ TreeDef = Any
 def _walk(t: Any, leaves: list) -> TreeDef:
     if isinstance(t, tuple | list):
         return (type(t), [_walk(c, leaves) for c in t])
+    if isinstance(t, OrderedDict):  # insertion order, and the type, are kept (as JAX)
+        keys = list(t)
+        return (dict, keys, [_walk(t[k], leaves) for k in keys], OrderedDict)
     if isinstance(t, dict):
         keys = sorted(t)
         return (dict, keys, [_walk(t[k], leaves) for k in keys])
@@ -26,7 +30,8 @@ def _build(d: TreeDef, it: Iterator) -> Any:
     if d[0] is None:
         return None
     if d[0] is dict:
-        return {k: _build(c, it) for k, c in zip(d[1], d[2], strict=True)}
+        out = {k: _build(c, it) for k, c in zip(d[1], d[2], strict=True)}
+        return d[3](out) if len(d) > 3 else out
     kids = [_build(c, it) for c in d[1]]
     return d[0](kids) if d[0] in (tuple, list) else d[0](*kids)
 
