@@ -676,18 +676,19 @@ def rad2deg(x):
 
 
 def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0. At 0 it is evaluated by its Maclaurin polynomial (to
-    degree 16), so derivatives there are exact to order 17 (``-pi**2/3`` for the second).
+    """sin(pi x) / (pi x), 1 at 0. For |x| < 1/4 it is evaluated by its Maclaurin polynomial
+    (to degree 16, truncation below 1e-18), so derivatives near and at 0 are exact to order 17
+    (``-pi**2/3`` for the second); the quotient's derivatives cancel catastrophically there.
 
     Example: ``gnp.sinc(x)``
     """
-    zero = _data(x) == 0
-    safe = where(zero, 1.0, x)
-    u = square(pi * where(zero, x, 0.0))
+    small = _r._xp(x).abs(_data(x)) < 0.25
+    safe = where(small, 1.0, x)
+    u = square(pi * where(small, x, 0.0))
     poly = 1.0
     for k in range(8, 0, -1):  # sum_k (-u)^k / (2k + 1)!, by Horner
         poly = 1.0 - u * poly / ((2 * k) * (2 * k + 1))
-    return where(zero, poly, sin(pi * safe) / (pi * safe))
+    return where(small, poly, sin(pi * safe) / (pi * safe))
 
 
 def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
