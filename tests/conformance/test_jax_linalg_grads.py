@@ -130,33 +130,27 @@ def test_eigh_grad_symmetric_direction(backend):
 
 @pytest.mark.parametrize("lower", [True, False])
 def test_eigh_grad_vector_complex(backend, lower):
-    """JAX's testEighGradVectorComplex differentiates eigh of a Hermitian matrix. gpuad's eigh
-    is differentiated for real input only: complex input raises ComplexError naming eigh
-    (docs/semantics.md, "Complex numbers"). The real symmetric version of the check runs."""
-    from gpuad.complex_rules import ComplexError
-
+    """JAX's testEighGradVectorComplex: eigh of a Hermitian matrix, perturbed along a Hermitian
+    direction. The tangents must predict the perturbed eigenvalues and eigenpairs to first
+    order, for complex input (docs/semantics.md, "Complex numbers") as for real input."""
     rng = _rng("eighc", lower)
     n, eps = 4, 1e-4
     uplo = "L" if lower else "U"
     f = lambda a: gla.eigh(a, UPLO=uplo)  # noqa: E731
-    a = rand_default(rng, (n, n)) + 1j * rand_default(rng, (n, n))
-    a = (a + a.conj().T) / 2
-    with pytest.raises(ComplexError, match="eigh"):
-        ad.jvp(f, (a,), (a,))
-    a = rand_default(rng, (n, n))
-    a = (a + a.T) / 2
-    da = eps * rand_default(rng, (n, n))
-    da = (da + da.T) / 2
-    (w, v), (dw, dv) = ad.jvp(f, (a,), (da,))
-    w, v, dw, dv = (np.asarray(t) for t in (w, v, dw, dv))
-    new_a = a + da
-    new_w = np.linalg.eigvalsh(new_a)
-    vv = v + dv
-    rel = np.abs((np.diag(vv.T @ new_a @ vv) - new_w) / new_w)
-    assert rel.max() < 1e-2
-    resid = np.linalg.norm(new_w * vv - new_a @ vv, axis=0) / np.linalg.norm(new_w * vv, axis=0)
-    assert resid.max() < 1e-2
-    np.testing.assert_allclose(w + dw, new_w, atol=1e-6)
+    for cplx in (True, False):
+        a = rand_default(rng, (n, n)) + (1j * rand_default(rng, (n, n)) if cplx else 0)
+        a = (a + a.conj().T) / 2
+        da = eps * (rand_default(rng, (n, n)) + (1j * rand_default(rng, (n, n)) if cplx else 0))
+        da = (da + da.conj().T) / 2
+        (w, v), (dw, dv) = ad.jvp(f, (a,), (da,))
+        w, v, dw, dv = (np.asarray(t) for t in (w, v, dw, dv))
+        new_a = a + da
+        new_w = np.linalg.eigvalsh(new_a)
+        np.testing.assert_allclose(w + dw, new_w, atol=1e-6)
+        vv = v + dv
+        resid = np.linalg.norm(new_w * vv - new_a @ vv, axis=0) / np.linalg.norm(new_w * vv,
+                                                                                  axis=0)
+        assert resid.max() < 1e-2
 
 
 def test_eig_grad_real_spectrum(backend):
@@ -175,13 +169,15 @@ def test_eig_grad_real_spectrum(backend):
     check_grads(f, (a,), order=1, rtol=1e-3, atol=1e-3)
 
 
-def test_eig_grad_complex_spectrum_raises(backend):
-    """JAX differentiates eig of matrices with complex eigenvalues; gpuad raises
-    (docs/semantics.md, "Linear algebra at degenerate inputs": complex eigen-decompositions
-    are not differentiated yet)."""
-    a = np.array([[0.0, -1.0], [1.0, 0.0]]) + 0.1 * np.eye(2)
-    with pytest.raises((ad.GradError, ad.MissingRuleError)):
-        ad.grad(lambda a: gnp.sum(gnp.abs(gla.eigvals(a))))(a)
+def test_eig_grad_complex_spectrum(backend):
+    """JAX differentiates eig of matrices with complex eigenvalues; so does gpuad: |w| of a
+    rotation-like matrix against finite differences, to second order."""
+    a = np.array([[0.0, -1.0], [1.0, 0.0]]) + 0.1 * np.eye(2) + 0.05 * np.array(
+        [[0.3, 0.1], [-0.2, 0.4]])
+    check_grads(lambda a: gnp.sort(gnp.abs(gla.eigvals(a))), (a,), order=2, rtol=1e-4,
+                atol=1e-6)
+    check_grads(lambda a: gnp.sum(gnp.real(gla.eigvals(a)) ** 2), (a,), order=2, rtol=1e-4,
+                atol=1e-6)
 
 
 # ---- svd --------------------------------------------------------------------------------------
@@ -357,12 +353,7 @@ def test_norm_complex_grad(backend):
     checked in gpuad's convention against their real parametrization."""
     rng = _rng("cnorm")
     z = rand_default(rng, (4, 3)) + 1j * rand_default(rng, (4, 3))
-    from gpuad.complex_rules import ComplexError
-
-    for ord in ("nuc", 2):  # through the SVD, which is differentiated for real input only
-        with pytest.raises(ComplexError, match="svd"):
-            ad.grad(lambda z: gla.norm(z, ord=ord))(z)
-    for ord in (None, "fro", 1, np.inf):
+    for ord in (None, "fro", 1, np.inf, "nuc", 2):  # the last two through the complex SVD
         g = ad.grad(lambda z: gla.norm(z, ord=ord))(z)
         gx, gy = ad.grad(lambda x, y: gla.norm(x + 1j * y, ord=ord), (0, 1))(z.real, z.imag)
         np.testing.assert_allclose(np.asarray(g), np.asarray(gx) + 1j * np.asarray(gy),
@@ -444,17 +435,18 @@ def test_complex_grads(backend):
 
 
 def test_complex_grads_missing(backend):
-    """Complex cases JAX differentiates that gpuad refuses, each with a clear error."""
+    """Complex cases JAX differentiates that gpuad refuses, each with a clear error (qr, pinv
+    and lstsq have no complex rules yet); the complex SVD and eigvalsh are differentiated."""
     from gpuad.complex_rules import ComplexError
 
     rng = _rng("complex-missing")
     z = _cplx(rng, (3, 3)) / 3 + 2 * np.eye(3)
     b = _cplx(rng, (3, 2))
-    for f in (lambda a: gla.qr(a)[1], lambda a: gla.svd(a, compute_uv=False),
-              lambda a: gla.eigvalsh(a @ gnp.conj(a.T)), gla.pinv,
-              lambda a: gla.lstsq(a, b)[0]):
+    for f in (lambda a: gla.qr(a)[1], gla.pinv, lambda a: gla.lstsq(a, b)[0]):
         with pytest.raises(ComplexError):
             ad.vjp(f, z)
+    check_grads(lambda a: gla.svd(a, compute_uv=False), (z,), order=1)
+    check_grads(lambda a: gla.eigvalsh(a @ gnp.conj(a.T)), (z,), order=1)
     with pytest.raises(NotImplementedError, match="trans='C'"):
         ad.vjp(lambda a: gsl.solve_triangular(a, b, trans=2), np.triu(z))
     with pytest.raises(NotImplementedError, match="cho_solve"):
