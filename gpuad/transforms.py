@@ -94,20 +94,31 @@ _FINISHED: weakref.WeakSet = weakref.WeakSet()
 def _reaches_outside(start, private, memo) -> bool:
     """Whether the tape behind node ``start`` reaches a leaf that is not in ``private``.
     ``memo`` (node -> answer) is shared between calls about one tape."""
-    stack = [(start, False)]
+    hit = memo.get(start)
+    if hit is not None:
+        return hit
+    seen = {start}
+    stack = [start]
     while stack:
-        n, expanded = stack.pop()
-        if n in memo:
+        n = stack.pop()
+        if isinstance(n, LeafNode):
+            # a finished target, or a leaf whose Tensor is gone, is nobody's target
+            if n not in private and n.ref() is not None and n not in _FINISHED:
+                memo[start] = True
+                return True
             continue
-        if isinstance(n, LeafNode):  # a finished target, or a leaf whose Tensor is gone,
-            memo[n] = (n not in private and n not in _FINISHED  # is nobody's target
-                       and n.ref() is not None)
-        elif expanded:
-            memo[n] = any(memo[e] for e in n.edges if e is not None)
-        else:
-            stack.append((n, True))
-            stack.extend((e, False) for e in n.edges if e is not None and e not in memo)
-    return memo[start]
+        for e in n.edges:
+            if e is not None and e not in seen:
+                m = memo.get(e)
+                if m:
+                    memo[start] = True
+                    return True
+                if m is None:
+                    seen.add(e)
+                    stack.append(e)
+    for n in seen:  # nothing reachable from any of them leads outside
+        memo[n] = False
+    return False
 
 
 def _outer_dependency(roots, targets, memo=None) -> bool:
