@@ -5,11 +5,10 @@ import scipy.linalg as _linalg
 from cupy._core import ndarray as _ndarray
 from cupy._namespace import function as _function
 
-# the part of CuPy's cupyx.scipy.linalg that has a SciPy function of the same name
-_NAMES = {"expm", "solve_triangular", "lu_factor", "lu_solve", "lu", "block_diag", "tri",
-          "tril", "triu", "toeplitz", "circulant", "hankel", "hadamard", "leslie", "kron",
-          "khatri_rao", "companion", "helmert", "hilbert", "dft", "fiedler",
-          "fiedler_companion", "convolution_matrix", "bandwidth"}
+# CuPy's cupyx.scipy.linalg (its current reference page), each a SciPy function of that name
+_NAMES = {"expm", "solve_triangular", "khatri_rao", "bandwidth", "lu", "lu_factor", "lu_solve",
+          "block_diag", "circulant", "companion", "convolution_matrix", "dft", "fiedler",
+          "fiedler_companion", "hadamard", "hankel", "helmert", "hilbert", "leslie", "toeplitz"}
 
 
 def expm(a):
