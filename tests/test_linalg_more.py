@@ -546,11 +546,12 @@ def test_eigh_repeated_eigenvalue_basis_independent_loss(backend):
     a = _repeated(r, [1.0, 1.0, 3.0])
     c = r.standard_normal((3, 3))
     xp = ad.get_backend().xp
+    c_dev = xp.asarray(c)  # check_grads calls f on the backend's arrays
 
     def f(a):  # the distinct eigenvalue's vector, and symmetric functions of the eigenvalues
         w, v = L.eigh(a)
         rest = v[:, 2:]
-        return gnp.sum((gnp.eye(3) - P(rest)) * c) + gnp.sum(w ** 2) + gnp.sum(w[:2]) * w[2]
+        return gnp.sum((gnp.eye(3) - P(rest)) * c_dev) + gnp.sum(w ** 2) + gnp.sum(w[:2]) * w[2]
 
     check_grads(f, [a], order=1, modes=("rev",))
     g = to_numpy(ad.grad(f)(xp.asarray(a)))
