@@ -1,1 +1,1 @@
-from . import special  # noqa: F401
+from . import linalg, special  # noqa: F401
