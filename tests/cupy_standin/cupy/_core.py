@@ -332,6 +332,10 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     def __setitem__(self, index, value):
         idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
+        if type(value) is not ndarray and hasattr(value, "__cuda_array_interface__"):
+            from ._namespace import _from_interface
+
+            value = _from_interface(value)  # as CuPy, which imports such values as arrays
         value = unwrap(value, strict=False)
         if not _has_integer_array(idx):
             self._a[idx] = value
