@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as _np
+
 from . import _state
 from . import rules as _r
 from .engine import GradError, Node, edge_of, run_backward
@@ -22,6 +24,18 @@ def _is_array(a) -> bool:
 
 def _raw(a):
     return a.data if isinstance(a, Tensor) else a
+
+
+def _on_backend(a):
+    """A host (NumPy) array moved to the current backend, so that a user function handed
+    raw values never mixes host and device arrays; anything else as it is."""
+    if isinstance(a, _np.ndarray):
+        from .backends import get_backend
+
+        be = get_backend()
+        if not isinstance(a, be.array_type):
+            return be.asarray(a)
+    return a
 
 
 def _saved_entry(a):
@@ -490,6 +504,7 @@ class custom_jvp:
         tracked = _tracked(flat)
         if not tangents and not tracked:
             return self.fun(*args)
+        flat = [_on_backend(a) for a in flat]
         with _state.no_grad():
             out = self.fun(*tree_unflatten(adef, [_raw(a) for a in flat]))
         leaves, odef = tree_flatten(tree_map(_raw, out))

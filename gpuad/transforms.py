@@ -35,6 +35,9 @@ def _asarray(x, where: str):
         # whether or not the numpy backend happens to be loaded
         active = get_backend()
         if type(x) is not active.array_type:
+            if isinstance(x, (str, bytes)) or (isinstance(x, _np.ndarray)
+                                               and x.dtype.kind in "OSUV"):
+                return _np.asarray(x)  # no device dtype: the float check names the argument
             x = active.asarray(x)
     return x
 

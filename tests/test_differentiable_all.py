@@ -85,12 +85,22 @@ def test_generated_table_is_up_to_date():
         f"docs/differentiable.md is out of date; regenerate it with `{REGENERATE}`")
 
 
+# functions whose forward CuPy lacks: on the cupy backend they raise NotImplementedError
+CUPY_LACKS = {"gpuad.scipy.linalg.sqrtm": "CuPy has no matrix square root "
+                                          "(no cupyx.scipy.linalg.sqrtm)"}
+
+
 @pytest.mark.parametrize("spec", _spec_params())
 def test_derivatives_match_finite_differences(backend, spec):
     rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
     args = spec.args(rng)
     xp = ad.get_backend().xp
     args = tuple(xp.asarray(a) for a in args)
+    name = spec.name.split("#")[0]
+    if backend == "cupy" and name in CUPY_LACKS:  # the clear error, not a derivative
+        with pytest.raises(NotImplementedError, match=name.rsplit(".", 1)[1]):
+            spec.fn(*args)
+        return
     _depends_on_its_inputs(spec, args, rng, xp)
     check_grads(spec.fn, args, order=spec.order, modes=spec.modes, rtol=spec.rtol,
                 atol=spec.atol)

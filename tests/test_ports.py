@@ -53,7 +53,9 @@ def _same(got, want, rtol=1e-9, atol=1e-11):
 def _compare(program, params, *args, argnums=0, rtol=1e-9, atol=1e-11):
     """value_and_grad of ``program(np, params, *args)`` in gpuad and in HIPS autograd."""
     vg = ad.value_and_grad(lambda p, *a: program(gnp, p, *a), argnums)
-    val, g = vg(params, *args)
+    # data arrays on the backend, as a GPU program holds them (a host array indexed by device
+    # indices, as in the fluid simulation's advection, is refused by CuPy)
+    val, g = vg(params, *[gnp.asarray(a) if isinstance(a, onp.ndarray) else a for a in args])
     want_val = program(agnp, params, *args)
     want_g = ag.grad(lambda p, *a: program(agnp, p, *a), argnums)(params, *args)
     assert not isinstance(val, ad.Tensor)

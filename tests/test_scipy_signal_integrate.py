@@ -117,7 +117,7 @@ def test_odeint_values_match_scipy(backend):
 
 
 def test_odeint_first_derivatives_fd(backend):
-    w = RNG.standard_normal((len(TS), 2))
+    w = dev(RNG.standard_normal((len(TS), 2)))  # check_grads calls f on backend arrays
     check_grads(lambda y0, ts, k, c: odeint(oscillator, y0, ts, args=(k, c), **TOL) * w,
                 (Y0, TS, K, C), order=1, rtol=1e-5, atol=1e-6)
     check_grads(lambda y0, p: odeint(lotka, y0, TS, args=(p,), **TOL), (Y0 + 1, P), order=1)

@@ -339,6 +339,11 @@ def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, s
     """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
     (differentiable in it). Example: ``gnp.full_like(x, s)``"""
     if not isinstance(fill_value, Tensor):
+        if isinstance(data(a), _np.ndarray) and hasattr(fill_value, "shape") and \
+                not isinstance(fill_value, _np.ndarray | _np.generic):
+            # a host template with a device fill value: the result lives on the device, as
+            # it does for a Tensor fill value (CuPy refuses to mix the two)
+            a = _r._xp(fill_value).asarray(data(a))
         if shape is not None:
             return _r._xp(data(a)).full_like(data(a), fill_value, dtype=dtype, shape=shape)
         return _full_like0(a, fill_value, dtype=dtype)

@@ -247,8 +247,9 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
 
     Example: ``logsumexp(x, axis=1, b=w)``
     """
-    a = a if isinstance(a, Tensor) or hasattr(a, "shape") else gnp.asarray(a)  # lists too
-    if b is not None and not (isinstance(b, Tensor) or hasattr(b, "shape")):
+    # lists and host arrays too: the current backend's arrays (Tensors stay as they are)
+    a = gnp.asarray(a)
+    if b is not None:
         b = gnp.asarray(b)
     if _r.ndim(a) == 0 and (b is None or _r.ndim(b) == 0):
         a = gnp.reshape(a, (1,))  # SciPy reads 0-d input as 1-d: axis 0 exists, keepdims -> (1,)

@@ -864,13 +864,15 @@ def test_remat_nested(backend):
     def plain(x):
         return gnp.sin(gnp.sin(gnp.sin(gnp.sin(x))))
 
-    _close(f(2.0), plain(2.0).data)
+    _close(f(2.0), plain(2.0))
     _close(ad.grad(f)(2.0), ad.grad(plain)(2.0))
     check_grads(f, (2.0,), order=2)
 
 
 def test_remat_closure_and_pytree(backend):
-    w = np.array([[0.5, -1.0], [2.0, 0.3]])
+    # on the backend: check_grads calls f on plain backend arrays, which CuPy's do not mix
+    # with host ones
+    w = gnp.asarray(np.array([[0.5, -1.0], [2.0, 0.3]]))
 
     @ad.checkpoint
     def block(d):

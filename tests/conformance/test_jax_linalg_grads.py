@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -62,7 +63,7 @@ def test_det_grad(backend, shape):
 def test_det_grad_issue6121(backend):
     f = lambda x: gnp.sum(gla.det(x))  # noqa: E731
     x = np.ones((16, 1, 1))
-    np.testing.assert_allclose(np.asarray(ad.grad(f)(x)), np.ones((16, 1, 1)))
+    np.testing.assert_allclose(to_numpy(ad.grad(f)(x)), np.ones((16, 1, 1)))
     check_grads(f, (x,), order=2, atol=1e-1, rtol=1e-1)
 
 
@@ -73,12 +74,12 @@ def test_det_grad_of_singular_matrix_corank1(backend):
     # the gradient is the cofactor matrix (adjugate transposed)
     cof = np.array([[np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) * (-1) ** (i + j)
                      for j in range(3)] for i in range(3)])
-    np.testing.assert_allclose(np.asarray(ad.grad(gla.det)(a)), cof, atol=1e-8)
+    np.testing.assert_allclose(to_numpy(ad.grad(gla.det)(a)), cof, atol=1e-8)
 
 
 def test_det_grad_of_singular_matrix_corank2(backend):
     b = np.array([[36.0, -42.0, 18.0], [-42.0, 49.0, -21.0], [18.0, -21.0, 9.0]])
-    np.testing.assert_allclose(np.asarray(ad.grad(gla.det)(b)), np.zeros((3, 3)), atol=1e-9)
+    np.testing.assert_allclose(to_numpy(ad.grad(gla.det)(b)), np.zeros((3, 3)), atol=1e-9)
     check_grads(gla.det, (b,), order=1, atol=1e-1, rtol=1e-1, eps=1e-1)
 
 
@@ -125,7 +126,8 @@ def test_eigh_grad_symmetric_direction(backend):
     da = rand_default(rng, (5, 5))
     da = (da + da.T) / 2
     (w, v), (dw, _) = ad.jvp(gla.eigh, (a,), (da,))
-    np.testing.assert_allclose(np.asarray(dw), np.diag(v.T @ da @ v), atol=1e-10)
+    v = to_numpy(v)
+    np.testing.assert_allclose(to_numpy(dw), np.diag(v.T @ da @ v), atol=1e-10)
 
 
 @pytest.mark.parametrize("lower", [True, False])
@@ -143,7 +145,7 @@ def test_eigh_grad_vector_complex(backend, lower):
         da = eps * (rand_default(rng, (n, n)) + (1j * rand_default(rng, (n, n)) if cplx else 0))
         da = (da + da.conj().T) / 2
         (w, v), (dw, dv) = ad.jvp(f, (a,), (da,))
-        w, v, dw, dv = (np.asarray(t) for t in (w, v, dw, dv))
+        w, v, dw, dv = (to_numpy(t) for t in (w, v, dw, dv))
         new_a = a + da
         new_w = np.linalg.eigvalsh(new_a)
         np.testing.assert_allclose(w + dw, new_w, atol=1e-6)
@@ -248,7 +250,7 @@ def test_cholesky_grad(backend, shape):
     _, t = ad.jvp(gla.cholesky, (a,), (d,))
     eps = 1e-6
     fd = (np.linalg.cholesky(a + eps * d) - np.linalg.cholesky(a - eps * d)) / (2 * eps)
-    np.testing.assert_allclose(np.asarray(t), fd, atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(t), fd, atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
@@ -259,7 +261,7 @@ def test_cholesky_upper_grad(backend, dtype):
     if dtype == np.complex128:
         x = x + 1j * rand_default(rng, (4, 8))
     a = x @ x.conj().T
-    np.testing.assert_allclose(np.asarray(gla.cholesky(a, upper=True)),
+    np.testing.assert_allclose(to_numpy(gla.cholesky(a, upper=True)),
                                np.linalg.cholesky(a).conj().T, atol=1e-10)
     check_grads(lambda a: gla.cholesky(a, upper=True), (a,), order=2, atol=1e-3, rtol=1e-3)
 
@@ -292,11 +294,11 @@ def test_pinv_grad_issue2792(backend):
         return gla.pinv(a)
 
     for jac in (ad.jacrev, ad.jacfwd):
-        np.testing.assert_allclose(np.asarray(jac(f)(2.0)), [[0.0, -1.0], [0.0, 0.0]],
+        np.testing.assert_allclose(to_numpy(jac(f)(2.0)), [[0.0, -1.0], [0.0, 0.0]],
                                    atol=1e-12)
     expected = np.array([[[[-1.0, 0.0], [0.0, 0.0]], [[0.0, -1.0], [0.0, 0.0]]],
                          [[[0.0, 0.0], [-1.0, 0.0]], [[0.0, 0.0], [0.0, -1.0]]]])
-    np.testing.assert_allclose(np.asarray(ad.jacobian(gla.pinv)(np.eye(2))), expected,
+    np.testing.assert_allclose(to_numpy(ad.jacobian(gla.pinv)(np.eye(2))), expected,
                                atol=1e-12)
 
 
@@ -356,7 +358,7 @@ def test_norm_complex_grad(backend):
     for ord in (None, "fro", 1, np.inf, "nuc", 2):  # the last two through the complex SVD
         g = ad.grad(lambda z: gla.norm(z, ord=ord))(z)
         gx, gy = ad.grad(lambda x, y: gla.norm(x + 1j * y, ord=ord), (0, 1))(z.real, z.imag)
-        np.testing.assert_allclose(np.asarray(g), np.asarray(gx) + 1j * np.asarray(gy),
+        np.testing.assert_allclose(to_numpy(g), to_numpy(gx) + 1j * to_numpy(gy),
                                    atol=1e-10)
     check_grads(lambda z: gla.norm(z), (z,), order=2)
 

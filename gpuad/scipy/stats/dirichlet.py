@@ -18,7 +18,8 @@ from .._special_rules import gammaln, xlogy
 from ._common import constant_args
 
 
-def _check(x: Any, alpha: Any) -> Any:
+def _check(x: Any, alpha: Any) -> tuple[Any, Any]:
+    x, alpha = gnp.asarray(x), gnp.asarray(alpha)  # host arrays too: the backend's arrays
     if ndim(alpha) != 1:
         raise ValueError(f"dirichlet: alpha must be one-dimensional, got shape {shape(alpha)}")
     k = shape(alpha)[0]
@@ -36,7 +37,7 @@ def _check(x: Any, alpha: Any) -> Any:
         raise ValueError("dirichlet: all entries of x must lie in [0, 1]")
     if bool(xp.any(xp.abs(xp.sum(xd, axis=0) - 1.0) > 1e-9)):
         raise ValueError("dirichlet: the entries of x must sum to 1 along the first axis")
-    return x
+    return x, alpha
 
 
 def logpdf(x: Any, alpha: Any) -> Any:
@@ -44,7 +45,7 @@ def logpdf(x: Any, alpha: Any) -> Any:
 
     Example: ``dirichlet.logpdf([0.2, 0.3, 0.5], [1.5, 2.0, 3.0])``
     """
-    x = _check(x, alpha)
+    x, alpha = _check(x, alpha)
     a = gnp.reshape(alpha, (shape(alpha)[0],) + (1,) * (ndim(x) - 1))
     lnb = gnp.sum(gammaln(alpha)) - gammaln(gnp.sum(alpha))
     return gnp.sum(xlogy(a - 1, x), axis=0) - lnb

@@ -29,6 +29,9 @@ def _dim(mean: Any, cov: Any) -> int:
 
 
 def _params(x: Any, mean: Any, cov: Any):
+    # host arrays too: the backend's arrays, as everything below mixes them with its own
+    x, cov = gnp.asarray(x), gnp.asarray(cov)
+    mean = None if mean is None else gnp.asarray(mean)
     d = _dim(mean, cov)
     if d < 1 or (mean is not None and ndim(mean) > 1) or ndim(cov) > 2:
         raise ValueError(f"multivariate_normal: mean must be one-dimensional and cov at most "

@@ -92,8 +92,23 @@ def unwrap_kwargs(kwargs: dict, strict: bool = True) -> dict:
     return {k: unwrap(v, strict) for k, v in kwargs.items()}
 
 
+def _imported(x):
+    """An object exporting ``__cuda_array_interface__`` (a gpuad Tensor, say) as the NumPy
+    view of its memory, as CuPy imports it; anything else unchanged."""
+    if type(x) is not ndarray and hasattr(x, "__cuda_array_interface__"):
+        from ._namespace import _from_interface
+
+        return _from_interface(x)
+    return x
+
+
 def unwrap_index(index):
-    """An index for ``__getitem__``/``__setitem__``/scatters: CuPy accepts NumPy arrays there."""
+    """An index for ``__getitem__``/``__setitem__``/scatters: CuPy accepts NumPy arrays and
+    CUDA-array-interface objects there."""
+    if isinstance(index, tuple):
+        index = tuple(_imported(p) for p in index)
+    else:
+        index = _imported(index)
     return unwrap(index, strict=False)
 
 
@@ -332,7 +347,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     def __setitem__(self, index, value):
         idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
-        value = unwrap(value, strict=False)
+        value = unwrap(_imported(value), strict=False)  # CuPy imports such values as arrays
         if not _has_integer_array(idx):
             self._a[idx] = value
             return
