@@ -322,7 +322,8 @@ BINARY = ["add", "subtract", "multiply", "divide", "logaddexp", "maximum", "pow"
 KINDS = ["unary"] * 6 + ["binary"] * 5 + ["reduce"] * 3 + ["reshape", "transpose", "basic_index",
          "adv_index", "mask_index", "flip", "matmul", "einsum", "concat", "stack", "where",
          "iadd", "setitem", "view_write", "list", "checkpoint", "custom_jvp", "custom_vjp",
-         "complex", "np_stack", "block_jvp", "block_vjp", "fresh_inplace"]
+         "complex", "np_stack", "block_jvp", "block_vjp", "fresh_inplace",
+         "raw_inplace", "raw_inplace"]
 
 
 class Gen:
@@ -333,6 +334,8 @@ class Gen:
         self.text = []
         self.fwd_ok = True
         self.no_vjp = False
+        self.used: set = set()
+        self.base = None
 
     def shape(self):
         nd = int(self.rng.integers(1, 4))
@@ -586,6 +589,7 @@ class Gen:
             if not allow_nested:
                 return None
             self.no_vjp = kind == "block_jvp"  # its rule runs the block in forward mode
+            self.sub_text = []
             sub = self.subblock(v)
             self.no_vjp = False
             if not sub:
@@ -607,7 +611,34 @@ class Gen:
                     return run_block(L, x)
                 return wrap(lambda y: run_block(self_L(y), y))(x)
 
-            return fn, [i], f"{kind}(block of {len(sub)})(v{i})"
+            return fn, [i], f"{kind}(u0 -> {'; '.join(self.sub_text)})(v{i})"
+        if kind == "raw_inplace":
+            # write into an intermediate nothing has read yet and that is no view of an input
+            if (not allow_nested or i < 2 or i in self.used or v.ndim == 0 or self.base is None
+                    or any(np.shares_memory(v, b) for b in self.base)):
+                return None
+            j, c = self.other(env, v.shape, "raw_inplace")
+            if j is None or j == i:
+                return None
+            op = str(rng.choice(["+=", "*=", "[1:] +=", "[0] ="]))
+
+            def fn(L, x, y):
+                if op == "+=":
+                    x += y
+                elif op == "*=":
+                    x *= y
+                elif op == "[1:] +=":
+                    view = x[1:]
+                    view += y[1:] if y.ndim == x.ndim and y.shape[0] == x.shape[0] else y
+                else:
+                    x[0] = L.unary("tanh", y[0] if y.ndim == x.ndim and y.shape[0] == x.shape[0]
+                                   else y)
+                return x
+
+            if op in ("[1:] +=", "[0] =") and (env[j].ndim == v.ndim and env[j].shape[0]
+                                                  != v.shape[0]):
+                return None
+            return fn, [i, j], f"v{i} {op} v{j} (in place, no copy)"
         if kind == "fresh_inplace":
             j, c = self.other(env, v.shape, "fresh_inplace")
             if j is None:
@@ -666,7 +697,7 @@ class Gen:
             got = self.step(senv, allow_nested=False)
             if got is None:
                 continue
-            fn, idx, _t = got
+            fn, idx, desc = got
             try:
                 val = host(fn(self.L, *[senv[k] for k in idx]))
             except Exception:
@@ -674,6 +705,7 @@ class Gen:
             if not _fine(val):
                 continue
             sub.append((fn, idx))
+            self.sub_text.append(f"u{len(senv)} = {desc.replace('v', 'u')}")
             senv.append(val)
         return sub
 
@@ -681,6 +713,7 @@ class Gen:
         shapes = {"x": self.shape(), "w": self.shape()}
         params = {k: self.rng.uniform(-1.5, 1.5, size=s) for k, s in shapes.items()}
         env = [params["x"], params["w"]]
+        self.base = list(env)
         steps, text = [], []
         n = int(self.rng.integers(3, 9))
         tries = 0
@@ -690,13 +723,17 @@ class Gen:
             if got is None:
                 continue
             fn, idx, desc = got
+            saved = [env[k].copy() for k in idx]  # a rejected in-place step is undone
             try:
                 val = host(fn(self.L, *[env[k] for k in idx]))
             except Exception as e:  # a generator mistake, not a gradient bug
                 raise AssertionError(f"seed {self.seed}: {desc} failed forward: {e}") from e
             if not _fine(val):
+                for k, old in zip(idx, saved, strict=True):
+                    env[k][...] = old
                 continue
             steps.append((fn, idx))
+            self.used.update(idx)
             text.append(f"v{len(env)} = {desc}    # shape {val.shape}")
             env.append(val)
         outs = [len(env) - 1] + [int(k) for k in self.rng.choice(len(env) - 1, 1)]
@@ -918,3 +955,23 @@ def _against_torch(prog, params, gr, hvp, vj, vx, vw, u):
 def test_random_programs(backend, chunk):
     for seed in range(chunk * 20, min(N_PROGRAMS, chunk * 20 + 20)):
         check_program(seed)
+
+
+# --------------------------------------------------------------------------- regressions
+def test_custom_jvp_of_a_0d_matmul_has_a_backend_array(backend):
+    """``custom_jvp`` of ``x @ x`` (a NumPy scalar from matmul) gave a Tensor holding a NumPy
+    scalar; ``vjp`` of a function returning it in a tuple then failed on the cotangent."""
+    def block(x):
+        return x @ x
+
+    f = ad.custom_jvp(block)
+
+    @f.defjvp
+    def rule(primals, tangents):
+        return ad.jvp(block, primals, tangents)
+
+    x = ad.get_backend().xp.asarray([1.0, 2.0])
+    out, back = ad.vjp(lambda v: (f(v), v * 3.0), x)
+    (g,) = back((1.0, ad.get_backend().xp.asarray([0.0, 1.0])))
+    np.testing.assert_allclose(host(g), [2.0, 7.0])
+    check_grads(lambda v: (f(v), v * 3.0), (x,), order=2)
