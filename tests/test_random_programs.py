@@ -975,3 +975,42 @@ def test_custom_jvp_of_a_0d_matmul_has_a_backend_array(backend):
     (g,) = back((1.0, ad.get_backend().xp.asarray([0.0, 1.0])))
     np.testing.assert_allclose(host(g), [2.0, 7.0])
     check_grads(lambda v: (f(v), v * 3.0), (x,), order=2)
+
+
+def _square_inplace(u):
+    y = gnp.copy(u)
+    y *= u
+    return y
+
+
+def _square_view_inplace(u):
+    y = gnp.copy(u)
+    view = y[1:]
+    view *= u[1:]
+    return y
+
+
+@pytest.mark.parametrize("fn", [_square_inplace, _square_view_inplace])
+def test_reverse_over_the_tangent_of_an_inplace_write(backend, fn):
+    """Reverse mode over a jvp's tangent (how custom_jvp transposes its rule): the primal that
+    ``y *= u``'s tangent rule saved from ``y`` was overwritten by the write, so d/dt <w, J t>
+    used the squared values (2x + x**2 where 2x is right), silently."""
+    xp = ad.get_backend().xp
+    x = xp.asarray([1.0, 2.0, 0.5, -1.0])
+    w = xp.asarray([0.3, -1.0, 2.0, 0.7])
+    by_tangent = ad.grad(lambda t: gnp.sum(w * ad.jvp(fn, (x,), (t,))[1]))(xp.ones(4))
+    (by_vjp,) = ad.vjp(fn, x)[1](w)
+    scale = np.array([1.0 if fn is _square_view_inplace else 2.0, 2.0, 2.0, 2.0])
+    expected = host(w) * host(x) * scale
+    np.testing.assert_allclose(host(by_tangent), expected, rtol=1e-12)
+    np.testing.assert_allclose(host(by_vjp), expected, rtol=1e-12)
+
+    f = ad.custom_jvp(fn)
+
+    @f.defjvp
+    def rule(primals, tangents):
+        return ad.jvp(fn, primals, tangents)
+
+    np.testing.assert_allclose(host(ad.grad(lambda v: gnp.sum(w * f(v)))(x)), expected,
+                               rtol=1e-12)
+    check_grads(f, (x,), order=2)
