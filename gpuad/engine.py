@@ -915,6 +915,12 @@ def _unview(rule, params, part, new):
         return _rules.transpose_(new, axes=tuple(int(i) for i in _np.argsort(params["axes"])))
     if name == "reshape":
         return _rules.reshape_(new, newshape=params["oldshape"], oldshape=params["newshape"])
+    if name in ("real", "imag"):  # part's real (imaginary) half replaced by the real new
+        from .complex_rules import imag, real
+
+        if name == "real":
+            return _rules.add(new, _rules.multiply(imag(part), 1j))
+        return _rules.add(real(part), _rules.multiply(new, 1j))
     if name == "identity":  # the differentiation target a transform made of its argument
         raise GradError(
             "in-place write to an argument of a function being differentiated (or to a view "
