@@ -23,7 +23,7 @@ import pytest
 
 import gpuad as ad
 import gpuad.numpy as gnp
-from gpuad.scipy.special import expit
+from gpuad.scipy.special import expit, logsumexp
 from gpuad.testing import check_grads
 
 N_PROGRAMS = int(os.environ.get("GPUAD_ORACLE_PROGRAMS", "200"))
@@ -126,6 +126,25 @@ class G:
 
     def xsin_cvjp(self, x):
         return _xsin(x)
+
+    def extra(self, name, x, arg):
+        if name == "cumsum":
+            return gnp.cumsum(x, axis=arg)
+        if name in ("tril", "triu"):
+            return getattr(gnp, name)(x, k=arg)
+        if name == "logsumexp":
+            return logsumexp(x, axis=arg[0], keepdims=arg[1])
+        if name == "sort":
+            return gnp.sort(x, axis=arg)
+        if name == "median":
+            return gnp.median(x, axis=arg)
+        if name == "clip":
+            return gnp.clip(x, -arg, arg)
+        if name in ("arctan2", "hypot"):
+            return getattr(gnp, name)(x, self.const(arg))
+        if name == "std":
+            return gnp.std(x, axis=arg, ddof=1)
+        raise AssertionError(name)
 
     def to_complex(self, x, y, c):
         return x * c + 1j * y
@@ -244,6 +263,27 @@ class T:
     def xsin_cvjp(self, x):
         return x * self.t.sin(x)
 
+    def extra(self, name, x, arg):
+        t = self.t
+        if name == "cumsum":
+            return t.cumsum(x, dim=arg)
+        if name in ("tril", "triu"):
+            return getattr(t, name)(x, diagonal=arg)
+        if name == "logsumexp":
+            dim = tuple(range(x.ndim)) if arg[0] is None else arg[0]
+            return t.logsumexp(x, dim=dim, keepdim=arg[1])
+        if name == "sort":
+            return t.sort(x, dim=arg).values
+        if name == "median":  # odd counts only: the middle value
+            return t.sort(x, dim=arg).values.select(arg, x.shape[arg] // 2)
+        if name == "clip":
+            return t.clamp(x, -arg, arg)
+        if name in ("arctan2", "hypot"):
+            return getattr(t, {"arctan2": "atan2"}.get(name, name))(x, self.const(arg))
+        if name == "std":
+            return t.std(x, dim=arg, correction=1)
+        raise AssertionError(name)
+
     def to_complex(self, x, y, c):
         return x * c + 1j * y
 
@@ -323,7 +363,7 @@ KINDS = ["unary"] * 6 + ["binary"] * 5 + ["reduce"] * 3 + ["reshape", "transpose
          "adv_index", "mask_index", "flip", "matmul", "einsum", "concat", "stack", "where",
          "iadd", "setitem", "view_write", "list", "checkpoint", "custom_jvp", "custom_vjp",
          "complex", "np_stack", "block_jvp", "block_vjp", "fresh_inplace",
-         "raw_inplace", "raw_inplace"]
+         "raw_inplace", "raw_inplace"] + ["extra"] * 3
 
 
 class Gen:
@@ -639,6 +679,42 @@ class Gen:
                                                   != v.shape[0]):
                 return None
             return fn, [i, j], f"v{i} {op} v{j} (in place, no copy)"
+        if kind == "extra":
+            if v.ndim == 0:
+                return None
+            name = str(rng.choice(["cumsum", "tril", "triu", "logsumexp", "sort", "median",
+                                   "clip", "arctan2", "hypot", "std"]))
+            ax = int(rng.integers(-v.ndim, v.ndim))
+            if name == "cumsum":
+                arg = ax
+            elif name in ("tril", "triu"):
+                if v.ndim < 2:
+                    return None
+                arg = int(rng.integers(-1, 2))
+            elif name == "logsumexp":
+                arg = (None if rng.random() < 0.3 else ax, bool(rng.random() < 0.5))
+            elif name in ("sort", "median"):
+                srt = np.sort(v, axis=ax)
+                if v.shape[ax] > 1 and np.diff(srt, axis=ax).min() < 0.05:
+                    return None  # ties: the derivative is not defined
+                if name == "median" and v.shape[ax] % 2 == 0:
+                    return None
+                arg = ax
+            elif name == "clip":
+                arg = float(rng.uniform(0.5, 1.5))
+                if np.abs(np.abs(v) - arg).min() < 0.05:
+                    return None
+            elif name in ("arctan2", "hypot"):
+                arg = self.const(self.bshape(v.shape))
+                full = np.broadcast_to(arg, np.broadcast_shapes(arg.shape, v.shape))
+                if (np.hypot(v, full).min() < 0.2
+                        or (name == "arctan2" and (np.abs(v) + (full > 0)).min() < 0.05)):
+                    return None
+            else:
+                if v.shape[ax] < 2:
+                    return None
+                arg = ax
+            return (lambda L, x: L.extra(name, x, arg)), [i], f"{name}(v{i}, {arg!r})"
         if kind == "fresh_inplace":
             j, c = self.other(env, v.shape, "fresh_inplace")
             if j is None:
@@ -1039,3 +1115,28 @@ def test_reverse_over_the_tangent_of_an_inplace_write(backend, fn):
     np.testing.assert_allclose(host(ad.grad(lambda v: gnp.sum(w * f(v)))(x)), expected,
                                rtol=1e-12)
     check_grads(f, (x,), order=2)
+
+
+def test_inplace_write_through_real_and_imag_views(backend):
+    """``gnp.real(z)`` and ``gnp.imag(z)`` are views of a complex ``z`` (as in NumPy and
+    PyTorch); ``r += ...`` through them raised "cannot be mapped back to the base array", where
+    PyTorch differentiates it. The write replaces one half of ``z``."""
+    def f(x):
+        z = gnp.exp(x * (0.3 - 0.2j)) + 1j * x
+        r = gnp.real(z)
+        r += x * x
+        i = gnp.imag(z)
+        i *= x
+        return gnp.sum(gnp.abs(z) ** 2 + r * 0.5 + i)
+
+    x = ad.get_backend().xp.asarray([0.3, -1.2, 0.7])
+    check_grads(f, (x,), order=2)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(host(x), requires_grad=True)
+    z = torch.exp(tx * (0.3 - 0.2j)) + 1j * tx
+    r = z.real
+    r += tx * tx
+    i = z.imag
+    i *= tx
+    (expected,) = torch.autograd.grad((z.abs() ** 2 + r * 0.5 + i).sum(), tx)
+    np.testing.assert_allclose(host(ad.grad(f)(x)), expected.numpy(), rtol=1e-12)
