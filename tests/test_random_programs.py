@@ -1140,3 +1140,18 @@ def test_inplace_write_through_real_and_imag_views(backend):
     i *= tx
     (expected,) = torch.autograd.grad((z.abs() ** 2 + r * 0.5 + i).sum(), tx)
     np.testing.assert_allclose(host(ad.grad(f)(x)), expected.numpy(), rtol=1e-12)
+
+
+def test_write_into_an_einsum_output(backend):
+    """einsum's vjp never reads its output, but the rule passed it on and so saved it: a later
+    ``y += b`` raised "its output was saved ... modified in place" (PyTorch computes it)."""
+    xp = ad.get_backend().xp
+    rng = np.random.default_rng(0)
+    a, b = xp.asarray(rng.standard_normal((4, 4))), xp.asarray(rng.standard_normal(4))
+
+    def f(a, b):
+        y = gnp.einsum("ab,ab->b", a, gnp.sin(a))
+        y += b
+        return gnp.sum(y * y)
+
+    check_grads(f, (a, b), order=2)
