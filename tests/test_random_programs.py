@@ -146,6 +146,11 @@ class G:
             return gnp.std(x, axis=arg, ddof=1)
         raise AssertionError(name)
 
+    def ndarray_dot(self, c, x):
+        c = self.const(c)
+        # NumPy's function on a Tensor (ndarray.dot(t) raises by design: docs/semantics.md)
+        return np.dot(c, x) if ad.get_backend().name == "numpy" else gnp.dot(c, x)
+
     def to_complex(self, x, y, c):
         return x * c + 1j * y
 
@@ -284,6 +289,9 @@ class T:
             return t.std(x, dim=arg, correction=1)
         raise AssertionError(name)
 
+    def ndarray_dot(self, c, x):
+        return self.const(c) @ x
+
     def to_complex(self, x, y, c):
         return x * c + 1j * y
 
@@ -363,7 +371,7 @@ KINDS = ["unary"] * 6 + ["binary"] * 5 + ["reduce"] * 3 + ["reshape", "transpose
          "adv_index", "mask_index", "flip", "matmul", "einsum", "concat", "stack", "where",
          "iadd", "setitem", "view_write", "list", "checkpoint", "custom_jvp", "custom_vjp",
          "complex", "np_stack", "block_jvp", "block_vjp", "fresh_inplace",
-         "raw_inplace", "raw_inplace"] + ["extra"] * 3
+         "raw_inplace", "raw_inplace", "ndarray_dot"] + ["extra"] * 3
 
 
 class Gen:
@@ -679,6 +687,11 @@ class Gen:
                                                   != v.shape[0]):
                 return None
             return fn, [i, j], f"v{i} {op} v{j} (in place, no copy)"
+        if kind == "ndarray_dot":
+            if v.ndim not in (1, 2):
+                return None
+            c = self.const((int(rng.integers(1, 4)), v.shape[0]))
+            return (lambda L, x: L.ndarray_dot(c, x)), [i], f"numpy.dot(ndarray{c.shape}, v{i})"
         if kind == "extra":
             if v.ndim == 0:
                 return None
@@ -775,7 +788,8 @@ class Gen:
                 continue
             fn, idx, desc = got
             try:
-                val = host(fn(self.L, *[senv[k] for k in idx]))
+                with np.errstate(all="ignore"):  # a step off its domain is dropped below
+                    val = host(fn(self.L, *[senv[k] for k in idx]))
             except Exception:
                 continue
             if not _fine(val):
