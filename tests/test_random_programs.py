@@ -146,6 +146,19 @@ class G:
             return gnp.std(x, axis=arg, ddof=1)
         raise AssertionError(name)
 
+    def mixed_list(self, x):
+        flat = gnp.ravel(x)
+        # a Python float in the list would make it float64, as in NumPy
+        return gnp.array([flat[0], flat[-1] * 2.0, self.const(3.0)])
+
+    def mean_list(self, xs):
+        return gnp.mean(xs)
+
+    def zeros_fill(self, shape, idx, x):
+        out = ad.tensor(gnp.zeros(shape, dtype=self.dtype))  # a plain array's write raises
+        out[idx] = x[idx] ** 2
+        return out
+
     def ndarray_dot(self, c, x):
         c = self.const(c)
         # NumPy's function on a Tensor (ndarray.dot(t) raises by design: docs/semantics.md)
@@ -289,6 +302,18 @@ class T:
             return t.std(x, dim=arg, correction=1)
         raise AssertionError(name)
 
+    def mixed_list(self, x):
+        flat = x.flatten()
+        return self.t.stack([flat[0], flat[-1] * 2.0, self.t.tensor(3.0, dtype=x.dtype)])
+
+    def mean_list(self, xs):
+        return self.t.stack(xs).mean()
+
+    def zeros_fill(self, shape, idx, x):
+        out = self.t.zeros(shape, dtype=x.dtype)
+        out[_tidx(self, idx)] = x[_tidx(self, idx)] ** 2
+        return out
+
     def ndarray_dot(self, c, x):
         return self.const(c) @ x
 
@@ -371,7 +396,8 @@ KINDS = ["unary"] * 6 + ["binary"] * 5 + ["reduce"] * 3 + ["reshape", "transpose
          "adv_index", "mask_index", "flip", "matmul", "einsum", "concat", "stack", "where",
          "iadd", "setitem", "view_write", "list", "checkpoint", "custom_jvp", "custom_vjp",
          "complex", "np_stack", "block_jvp", "block_vjp", "fresh_inplace",
-         "raw_inplace", "raw_inplace", "ndarray_dot"] + ["extra"] * 3
+         "raw_inplace", "raw_inplace", "ndarray_dot",
+         "mixed_list", "mean_list", "zeros_fill"] + ["extra"] * 3
 
 
 class Gen:
@@ -687,6 +713,20 @@ class Gen:
                                                   != v.shape[0]):
                 return None
             return fn, [i, j], f"v{i} {op} v{j} (in place, no copy)"
+        if kind == "mixed_list":
+            return (lambda L, x: L.mixed_list(x)), [i], f"gnp.array([v{i}.flat[0], " \
+                f"2 * v{i}.flat[-1], 3.0])"
+        if kind == "mean_list":
+            same = [j for j, u in enumerate(env) if u.shape == v.shape]
+            j = int(rng.choice(same))
+            return (lambda L, x, y: L.mean_list([x, y])), [i, j], f"gnp.mean([v{i}, v{j}])"
+        if kind == "zeros_fill":
+            if v.ndim == 0:
+                return None
+            idx = np.unique(rng.integers(0, v.shape[0], size=2))
+            shape = v.shape
+            return (lambda L, x: L.zeros_fill(shape, idx, x)), [i], \
+                f"out = zeros{shape}; out[{idx}] = v{i}[{idx}] ** 2"
         if kind == "ndarray_dot":
             if v.ndim not in (1, 2):
                 return None
