@@ -1,17 +1,26 @@
 """Random-program oracle: seeded straight-line programs over ``gpuad.numpy``.
 
-A small generator builds programs from elementwise ops (kept on their domains and away from
-kinks), broadcasting binary ops, reductions, reshapes, transposes, basic and advanced indexing,
-matmul/einsum, concatenate/stack, where, in-place updates of copies (``y += b``, ``y[idx] = v``,
-writes through views), lists of Tensors, NumPy's own functions on Tensors, checkpointed
-sub-blocks, custom_jvp/custom_vjp rules and complex intermediates. Every program takes a dict
-of two arrays and returns a scalar loss or a tuple of arrays. For each one the float64
-derivatives (grad, vjp, jvp, Hessian-vector products in four mode orders, jacrev against
-jacfwd, hessian) are checked against central finite differences and against each other, against
-PyTorch where it is installed (the program is translated op by op), and float32 runs against
-the float64 result.
+A small generator (a seeded NumPy Generator) builds each program step by step, evaluating it
+as it goes so that every op stays on its domain and away from kinks and ties: elementwise
+unary ops, broadcasting binary ops, reductions with axes and keepdims, reshapes, transposes,
+basic, advanced and mask indexing, matmul/einsum/numpy.dot, concatenate/stack, where, sort,
+median, cumsum, tril/triu, logsumexp, in-place updates (``y += b`` on copies and on unread
+intermediates, ``y[idx] = v``, writes through views, element writes into a Tensor made from
+``gnp.zeros``), lists of Tensors (``gnp.array([...])``, ``gnp.sum([a, b])``), NumPy's own
+functions on Tensors, checkpointed sub-blocks, custom_jvp/custom_vjp (fixed rules, and random
+sub-blocks whose rule is gpuad's own jvp/vjp of the block) and complex intermediates (real in,
+complex inside, real out). Every program takes a dict of two arrays and returns a scalar loss,
+or a tuple or dict of arrays. For each one:
 
-``GPUAD_ORACLE_PROGRAMS=2000`` runs more programs than the default 200.
+- float64: check_grads (first and second order, both modes) of the loss and of the outputs;
+  Hessian-vector products in four mode orders plus the eager ``backward(create_graph=True)``
+  path agree with each other, with ``hessian`` and with second differences of the loss;
+  ``<u, J v>`` (jvp) equals ``<J^T u, v>`` (vjp); jacrev equals jacfwd;
+- PyTorch (where installed; the program is translated op by op): grad, Hessian-vector product
+  and vjp; a version error from gpuad passes only when PyTorch refuses the program too;
+- float32: the loss stays float32, and its grad and jvp match float64 within float32 tolerance.
+
+``GPUAD_ORACLE_PROGRAMS=2000`` runs more programs than the default 200 (seeds 0, 1, ...).
 """
 
 from __future__ import annotations
