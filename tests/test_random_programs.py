@@ -864,7 +864,8 @@ class Gen:
             fn, idx, desc = got
             saved = [env[k].copy() for k in idx]  # a rejected in-place step is undone
             try:
-                val = host(fn(self.L, *[env[k] for k in idx]))
+                with np.errstate(all="ignore"):  # a step off its domain is dropped below
+                    val = host(fn(self.L, *[env[k] for k in idx]))
             except Exception as e:  # a generator mistake, not a gradient bug
                 raise AssertionError(f"seed {self.seed}: {desc} failed forward: {e}") from e
             if not _fine(val):
