@@ -63,8 +63,9 @@ def _make_node(rule, edges, saved, params, out):
 def _pack(leaves):
     """One flat array holding every float output (a single tape step has one output)."""
     xp = _r._xp(leaves[0])
+    # asarray: a 0-d result (``x @ x``) may come as a NumPy scalar, which is no backend array
     return xp.concatenate([xp.ravel(_raw(x)) for x in leaves]) if len(leaves) > 1 else \
-        _raw(leaves[0])
+        xp.asarray(_raw(leaves[0]))
 
 
 def _unpack(flat, leaves):

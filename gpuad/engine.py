@@ -879,14 +879,14 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     else:
         new = _R.index_update(t, index, value)
     if root is None:
-        _snapshot_since(new, since, t._ver)
+        _snapshot_since(new, since, t._ver, t.data)
         if new.data is not t.data:
             t.data[...] = new.data
     else:
         # the base's history is rebased: base = index_update(base, view index, new), so every
         # later use of the base, and of any view of it, differentiates through the write
         new_root = _rebase(root, t._view, new)
-        _snapshot_since(new_root, since, t._ver)
+        _snapshot_since(new_root, since, t._ver, root.data)
         root.data[...] = new_root.data  # and so t's values (views share the base's memory)
     t._ver[0] += 1
     if root is not None:
@@ -915,6 +915,12 @@ def _unview(rule, params, part, new):
         return _rules.transpose_(new, axes=tuple(int(i) for i in _np.argsort(params["axes"])))
     if name == "reshape":
         return _rules.reshape_(new, newshape=params["oldshape"], oldshape=params["newshape"])
+    if name in ("real", "imag"):  # part's real (imaginary) half replaced by the real new
+        from .complex_rules import imag, real
+
+        if name == "real":
+            return _rules.add(new, _rules.multiply(imag(part), 1j))
+        return _rules.add(real(part), _rules.multiply(new, 1j))
     if name == "identity":  # the differentiation target a transform made of its argument
         raise GradError(
             "in-place write to an argument of a function being differentiated (or to a view "
@@ -963,10 +969,11 @@ def current(t):
     return t
 
 
-def _snapshot_since(root: Tensor, since: int, ver: list) -> None:
-    """Before a write to the buffer versioned by ``ver``: every step recorded after ``since``
-    that led to ``root`` (its value, its tangents at every level, and the steps those tangents
-    came from) keeps a private copy of what it saved from that buffer."""
+def _snapshot_since(root: Tensor, since: int, ver: list, buf=None) -> None:
+    """Before a write to the buffer versioned by ``ver`` (the array ``buf``): every step
+    recorded after ``since`` that led to ``root`` (its value, its tangents at every level, and
+    the steps those tangents came from) keeps a private copy of what it saved from that
+    buffer."""
     stack: list = [root]
     seen: set = set()
     while stack:
@@ -984,16 +991,29 @@ def _snapshot_since(root: Tensor, since: int, ver: list) -> None:
             for s in x.saved:
                 if s is not None and len(s) > 1 and s[4]:
                     stack.extend(s[4].values())
-            _snapshot_saved(x, ver)
+            _snapshot_saved(x, ver, buf)
         stack.extend(e for e in x.edges if e is not None)
 
 
-def _snapshot_saved(node, ver):
+def _shares(a, buf) -> bool:
+    """Whether the saved array ``a`` may overlap ``buf`` (a cheap bounds check)."""
+    if a is buf:
+        return True
+    if type(a) is not type(buf):
+        return False
+    return bool(_rules._xp(buf).may_share_memory(a, buf))
+
+
+def _snapshot_saved(node, ver, buf=None):
     """Give ``node`` private copies of values it saved from the buffer about to be overwritten."""
     saved = list(node.saved)
     for i, s in enumerate(saved):
         if s is not None and len(s) > 1 and s[1] is ver:
             saved[i] = (s[0].copy(), [0], 0) + s[3:]
+        elif s is not None and len(s) == 1 and buf is not None and _shares(s[0], buf):
+            # a value without versions: a primal that a forward-mode rule saved as a constant
+            # on the reverse tape (reverse mode over the tangents of a jvp)
+            saved[i] = (s[0].copy(),)
     node.saved = saved
 
 

@@ -990,8 +990,9 @@ def _einsum_jvp(i, t, ans, *ops, spec, ins, out):
 
 
 einsum_ = prim("einsum", lambda xp, *ops, spec, ins, out: xp.einsum(spec, *ops),
-               vjp_n=lambda i, g, ans, *xs, spec, ins, out: _einsum_vjp(i, g, ans, *xs, ins=ins,
-                                                                        out=out),
+               # the formula reads no output: saving none lets later writes into it go ahead
+               vjp_n=lambda i, g, ans, *xs, spec, ins, out: _einsum_vjp(i, g, None, *xs,
+                                                                        ins=ins, out=out),
                jvp_n=_einsum_jvp)
 
 
