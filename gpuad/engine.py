@@ -183,7 +183,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if ff is not None:
                 out = ff(*datas, **params)
         if out is NotImplemented:
-            out = rule.fwd(be.xp, *datas, **params)
+            out = rule.impl(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
         raise type(e)(_describe_failure(rule, args, e)) from e
     except MemoryError as e:  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError
@@ -361,7 +361,7 @@ def _tangents(rule, args, params, out, node):
             t = a._tan.get(level)
             if t is None:
                 continue
-            c = rule.jvp_arg(i, t, ans, prim, params)
+            c = rule.jvp(i, t, ans, prim, params)
             if c is None:
                 continue
             total = c if total is None else _R.add(total, c)
@@ -587,7 +587,7 @@ def _relevant_nodes(start, targets, stop_at_targets=True):
 
 def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     rule = node.rule
-    if not diff and rule.vjp_all is None and rule.vjp_n is None:
+    if not diff:
         if isinstance(g, Tensor):
             g = g.data
         if _flags["anomaly"] or rule.name not in _fused_table(g) or rule.cx_variant:
@@ -616,24 +616,22 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
         ctx.__enter__()
     try:
         contribs = None
-        if rule.vjp_all is not None:
+        if fused is None:
             need = [e is not None and (relevant is None or e in relevant) for e in edges]
-            contribs = rule.vjp_all(g, ans, inputs, params, need)
+            contribs = rule.vjp(g, ans, inputs, params, need)
         for i, e in enumerate(edges):
             if e is None or (relevant is not None and e not in relevant):
                 continue
             if contribs is not None:
                 c = contribs[i]
             else:
-                c = NotImplemented
-                if fused is not None:
-                    acc = grads.get(e) if owned.get(e) else None
-                    c = fused(i, g, ans, tuple(inputs), params, acc)
-                    if c is not NotImplemented:
-                        if acc is not None and c is acc:
-                            continue
-                        _add_grad(grads, owned, heap, e, c, True)
+                acc = grads.get(e) if owned.get(e) else None
+                c = fused(i, g, ans, tuple(inputs), params, acc)
+                if c is not NotImplemented:
+                    if acc is not None and c is acc:
                         continue
+                    _add_grad(grads, owned, heap, e, c, True)
+                    continue
                 c = rule.vjp_arg(i, g, ans, inputs, params)
             if c is not None:
                 _contribute(node, i, e, c, g, grads, owned, heap)
@@ -643,20 +641,16 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
 
 
 def _step_formulas(node, rule, g, grads, owned, heap, relevant):
-    """The first-order path of a fixed-arity rule: its vjp formulas on raw arrays."""
+    """The first-order path without fused kernels: the rule's vjp on raw arrays."""
     vals = _saved_raw(node)
-    ans = vals[0]
-    inputs = vals[1:]
-    params = node.params
-    vjps = rule.vjps
-    for i, e in enumerate(node.edges):
-        if e is None or (relevant is not None and e not in relevant):
-            continue
-        f = vjps[i] if vjps is not None and i < len(vjps) else None
-        c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
-            i, g, ans, inputs, params)
-        if c is not None:
-            _contribute(node, i, e, c, g, grads, owned, heap)
+    edges = node.edges
+    need = [e is not None and (relevant is None or e in relevant) for e in edges]
+    contribs = rule.vjp(g, vals[0], vals[1:], node.params, need)
+    for i, e in enumerate(edges):
+        if need[i]:
+            c = contribs[i]
+            if c is not None:
+                _contribute(node, i, e, c, g, grads, owned, heap)
 
 
 def _contribute(node, i, e, c, g, grads, owned, heap):

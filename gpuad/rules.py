@@ -22,7 +22,8 @@ import numpy as _np
 from .engine import GradError, apply
 from .tensor import Tensor
 
-RULES: dict[str, Rule] = {}
+RULES: dict[str, Primitive] = {}
+PRIMITIVES = RULES
 
 
 class MissingRuleError(NotImplementedError):
@@ -39,31 +40,70 @@ def _reads(fn: Callable) -> set[str]:
     return used
 
 
-class Rule:
-    """One primitive: forward, per-argument vjp and jvp formulas, and what they need saved."""
+class Primitive:
+    """One primitive op, declared once, with named slots (keyword arguments).
 
-    # complex values (gpuad/complex_rules.py): cplx is "holo", "own" or "real" (raises);
-    # cx_check: the forward looks for complex inputs; cx_rule: the variant recorded for them
-    cplx = "real"
+    - ``impl(xp, *arrays, **params)``: the forward on raw arrays of namespace ``xp``.
+    - ``vjp(g, ans, inputs, params, need) -> list``: the adjoint of every input (``None`` where
+      ``need[i]`` is false or nothing flows). The engine calls only this form; :func:`prim`
+      builds it from the short forms (a formula per argument, ``vjp_n``, ``vjp_all``).
+    - ``jvp(i, t, ans, inputs, params)``: the output's tangent from input ``i``'s tangent ``t``.
+    - ``saves(mask, nargs) -> tuple``: the slots a step keeps (0 the output, ``k`` input
+      ``k - 1``) when the inputs in bit ``mask`` need adjoints. ``None``: inferred once from
+      the names the formulas read (all of them for a ``vjp`` given in the engine's form).
+    - ``shape(*shapes, **params)``/``dtype(*dtypes, **params)``: abstract evaluation, the
+      output's shape and dtype without running ``impl``. Filled for elementwise and
+      broadcasting ops; ``None`` means unknown (run ``impl`` on zeros of the input shapes to
+      learn it: :meth:`abstract_eval` does that).
+    - ``batch``: the vmap rule; ``None`` for now (no op has one yet).
+    - ``elementwise``: the op acts entrywise, so a contribution is forced to exact zero where
+      every incoming adjoint or tangent is zero (keeps inf/nan of f' out where nothing flows).
+    - ``view``: the result may share the first input's memory (getitem, reshape, ...).
+    - ``nondiff``: integer, boolean or piecewise constant results: never recorded.
+    - ``cplx``: "holo", "own" or "real" (docs/semantics.md, complex numbers).
+    """
+
+    # complex values (gpuad/complex_rules.py): cx_check: the forward looks for complex inputs;
+    # cx_rule: the variant recorded for them
     cx_check = True
-    cx_rule: Rule | None = None
+    cx_rule: Primitive | None = None
     cx_variant = False
 
-    def __init__(self, name, fwd, vjp, jvp, vjp_n, jvp_n, vjp_all, nondiff, guard, view):
+    def __init__(self, name: str, *, impl: Callable | None = None, vjp: Callable | None = None,
+                 jvp: Callable | None = None, saves: Callable | None = None,
+                 shape: Callable | None = None, dtype: Callable | None = None,
+                 batch: Callable | None = None, elementwise: bool = False, view: bool = False,
+                 nondiff: bool = False, cplx: str = "real"):
         self.name = name
-        self.fwd = fwd
-        self.vjps = vjp
-        self.jvps = vjp if jvp == "vjp" else jvp
-        self.vjp_n = vjp_n
-        self.jvp_n = jvp_n
-        self.vjp_all = vjp_all
-        self.nondiff = nondiff
-        self.elementwise = guard
+        self.impl = impl
+        self.vjp = vjp if vjp is not None else self._no_vjp
+        self.jvp = jvp if jvp is not None else self._no_jvp
+        self.saves = saves
+        self.shape = shape
+        self.dtype = dtype
+        self.batch = batch
+        self.elementwise = elementwise
         self.view = view
+        self.nondiff = nondiff
+        self.cplx = cplx
+        if cplx != "real":
+            self.cx_check = False
+        # the short forms prim() was given, read by the saved-value inference and by the
+        # complex variants (gpuad/complex_rules.py); the engine never looks at them
+        self.vjps: list | None = None
+        self.jvps: list | None = None
+        self.vjp_n: Callable | None = None
+        self.jvp_n: Callable | None = None
+        self.vjp_all: Callable | None = vjp
         self.extra_bytes: Callable | None = None
         self._cache: dict[int, tuple[int, ...]] = {}
         self._uses: list[set[int]] | None = None
         self.argnames: list[str] = []
+
+    def compile(self) -> None:
+        """Build the engine's ``vjp``/``jvp`` from the short forms (after they change)."""
+        self.vjp = _vjp_form(self)
+        self.jvp = _jvp_form(self)
 
     def _infer(self, nargs: int) -> list[set[int]]:
         if self.vjp_n is not None or self.vjp_all is not None:
@@ -89,6 +129,8 @@ class Rule:
         key = mask | nargs << 48
         slots = self._cache.get(key)
         if slots is None:
+            if self.saves is not None:
+                return tuple(self.saves(mask, nargs))
             if self._uses is None:
                 self._uses = self._infer(nargs)
             need: set[int] = set()
@@ -104,40 +146,127 @@ class Rule:
         return slots
 
     def vjp_arg(self, i, g, ans, inputs, params):
-        if self.vjp_n is not None:
-            return self.vjp_n(i, g, ans, *inputs, **params)
-        f = self.vjps[i] if self.vjps and i < len(self.vjps) else None
-        if f is None:
-            raise MissingRuleError(
-                f"{self.name}: no vjp rule for argument {i}"
-                f"{' (' + self.argnames[i] + ')' if i < len(self.argnames) else ''}; "
-                f"this argument cannot be differentiated through {self.name}"
-            )
-        return f(g, ans, *inputs, **params)
+        """The adjoint of input ``i`` alone (the engine's form, asked for one input)."""
+        need = [False] * len(inputs)
+        need[i] = True
+        return self.vjp(g, ans, inputs, params, need)[i]
 
-    def jvp_arg(self, i, t, ans, inputs, params):
-        if self.jvp_n is not None:
-            return self.jvp_n(i, t, ans, *inputs, **params)
-        f = self.jvps[i] if self.jvps and i < len(self.jvps) else None
-        if f is None:
-            raise MissingRuleError(f"{self.name}: no jvp rule for argument {i}")
-        return f(t, ans, *inputs, **params)
+    def missing(self, i: int) -> MissingRuleError:
+        return MissingRuleError(
+            f"{self.name}: no vjp rule for argument {i}"
+            f"{' (' + self.argnames[i] + ')' if i < len(self.argnames) else ''}; "
+            f"this argument cannot be differentiated through {self.name}"
+        )
+
+    def _no_vjp(self, g, ans, inputs, params, need):
+        for i, n in enumerate(need):
+            if n:
+                raise self.missing(i)
+        return [None] * len(need)
+
+    def _no_jvp(self, i, t, ans, inputs, params):
+        raise MissingRuleError(f"{self.name}: no jvp rule for argument {i}")
+
+    def abstract_eval(self, shapes, dtypes, params):
+        """The output's (shape, dtype) from the inputs' without their data: the ``shape`` and
+        ``dtype`` slots where filled, else ``impl`` run on zeros of those shapes (NumPy)."""
+        if self.shape is not None and self.dtype is not None:
+            return self.shape(*shapes, **params), self.dtype(*dtypes, **params)
+        out = self.impl(_np, *[_np.zeros(s, d) for s, d in zip(shapes, dtypes, strict=True)],
+                        **params)
+        return tuple(out.shape), out.dtype
 
     def __repr__(self) -> str:
-        return f"<rule {self.name}>"
+        return f"<primitive {self.name}>"
+
+
+Rule = Primitive  # the former name
+
+
+def _vjp_form(p: Primitive) -> Callable:
+    """The engine's one vjp form from the short form ``p`` was declared with."""
+    if p.vjp_all is not None:
+        return p.vjp_all
+    vjp_n = p.vjp_n
+    if vjp_n is not None:
+        def vjp(g, ans, inputs, params, need):
+            return [vjp_n(i, g, ans, *inputs, **params) if n else None
+                    for i, n in enumerate(need)]
+        return vjp
+    fs = tuple(p.vjps or ())
+    nf = len(fs)
+
+    def vjp(g, ans, inputs, params, need):
+        out = []
+        for i, n in enumerate(need):
+            if n:
+                f = fs[i] if i < nf else None
+                if f is None:
+                    raise p.missing(i)
+                out.append(f(g, ans, *inputs, **params))
+            else:
+                out.append(None)
+        return out
+    return vjp
+
+
+def _jvp_form(p: Primitive) -> Callable:
+    """The engine's one jvp form ``(i, t, ans, inputs, params)``."""
+    jvp_n = p.jvp_n
+    if jvp_n is not None:
+        def jvp(i, t, ans, inputs, params):
+            return jvp_n(i, t, ans, *inputs, **params)
+        return jvp
+    fs = tuple(p.jvps or ())
+    nf = len(fs)
+
+    def jvp(i, t, ans, inputs, params):
+        f = fs[i] if i < nf else None
+        if f is None:
+            raise MissingRuleError(f"{p.name}: no jvp rule for argument {i}")
+        return f(t, ans, *inputs, **params)
+    return jvp
+
+
+def _broadcast_shape(*shapes, **params):
+    return _np.broadcast_shapes(*shapes)
+
+
+def _entrywise_dtype(impl: Callable) -> Callable:
+    def dtype(*dtypes, **params):
+        return _np.asarray(impl(_np, *[_np.zeros((), d) for d in dtypes], **params)).dtype
+    return dtype
 
 
 def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
          vjp_n: Callable | None = None, jvp_n: Callable | None = None,
          vjp_all: Callable | None = None, nondiff: bool = False, guard: bool = False,
-         view: bool = False, cplx: str = "real") -> Callable:
+         view: bool = False, cplx: str = "real", elementwise: bool = False,
+         saves: Callable | None = None) -> Callable:
     """Declare a primitive and return the function that applies it.
+
+    The short forms: ``vjp=[f0, f1, ...]`` one formula ``(g, ans, *inputs, **params)`` per
+    argument (``None``: not differentiable in it); ``vjp_n(i, g, ans, *inputs, **params)`` one
+    formula for any number of arguments; ``vjp_all(g, ans, inputs, params, need)`` every
+    adjoint at once (the engine's own form). ``jvp`` likewise: a list, ``"vjp"`` (the vjp
+    formulas, for a diagonal Jacobian) or ``jvp_n``. ``guard``: the op is elementwise, with
+    the zero guard (see :class:`Primitive`); ``guard`` and ``elementwise`` fill the shape and
+    dtype slots (broadcasting; the dtype of a 0-d run).
 
     ``cplx`` says how complex values are differentiated (docs/semantics.md): "holo" (the op is
     holomorphic, its formulas hold for complex values as written), "own" (the formulas follow
     the convention themselves) or "real" (differentiating complex values through it raises).
     """
-    rule = Rule(name, fwd, vjp, jvp, vjp_n, jvp_n, vjp_all, nondiff, guard, view)
+    rule = Primitive(name, impl=fwd, nondiff=nondiff, elementwise=guard, view=view,
+                     saves=saves)
+    rule.vjps = vjp
+    rule.jvps = vjp if jvp == "vjp" else jvp
+    rule.vjp_n = vjp_n
+    rule.jvp_n = jvp_n
+    rule.vjp_all = vjp_all
+    if guard or elementwise:  # abstract evaluation by broadcasting, the dtype from a 0-d run
+        rule.shape, rule.dtype = _broadcast_shape, _entrywise_dtype(fwd)
+    rule.compile()
     RULES[name] = rule
     if cplx != "real":
         if cplx not in ("holo", "own"):
