@@ -26,7 +26,7 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 
-from . import engine as _engine
+from . import _links
 from . import rules as _r
 from .rules import (
     RULES,
@@ -374,4 +374,4 @@ def _apply_tables() -> None:
 
 
 _apply_tables()
-_engine._for_complex = for_complex
+_links.provide("for_complex", for_complex)

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Callable
 
 import numpy as _np
 
-from . import _state
+from . import _links, _state
+from ._raw import _xp
 from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor
 
 _local = _state.local
-_C = None  # gpuad._numpy_protocol (containers of Tensors), bound by gpuad/__init__
+# late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
+_R = _rules = _C = _for_complex = None
+_links.need("ops", globals(), "_R")  # gpuad.numpy's functions (without container conversion)
+_links.need("rules", globals(), "_rules")  # gpuad.rules, which builds on apply
+_links.need("protocol", globals(), "_C")  # gpuad._numpy_protocol (containers of Tensors)
+_links.need("for_complex", globals(), "_for_complex")  # gpuad.complex_rules.for_complex
 _seq = _state.seq
 _flags = _state.flags
 _EMPTY: dict = {}
@@ -260,7 +265,7 @@ def _view_of(rule, params, out, x):
             return False, out
         return True, out
     if rule.name == "reshape" and not x.flags.c_contiguous and out.size \
-            and not _rules._xp(out).may_share_memory(out, x):
+            and not _xp(out).may_share_memory(out, x):
         return False, out
     return True, out
 
@@ -990,9 +995,3 @@ def _snapshot_saved(node, ver):
             saved[i] = (s[0].copy(), [0], 0) + s[3:]
     node.saved = saved
 
-
-from . import rules as _R  # noqa: E402  (rules builds on apply)
-from . import rules as _rules  # noqa: E402  (the primitives themselves; _R is rebound)
-
-# complex_rules.for_complex, bound when gpuad.complex_rules is imported (it needs all of rules)
-_for_complex: Callable = None  # type: ignore[assignment]

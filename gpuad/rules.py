@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import dis
 import math
+import sys as _sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as _np
 
+from . import _links
+from ._raw import _xp, data, ndim, shape
 from .engine import GradError, apply
 from .tensor import Tensor
 
@@ -289,29 +292,6 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
 
 
 # ---- small helpers used by the formulas ---------------------------------------------------------
-
-def data(a):
-    """The raw array behind ``a`` (constants for masks: they carry no derivative)."""
-    return a.data if isinstance(a, Tensor) else a
-
-
-def shape(a) -> tuple[int, ...]:
-    """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
-    s = getattr(a, "shape", None)
-    return tuple(s) if s is not None else ()
-
-
-def ndim(a) -> int:
-    """The number of dimensions. Example: ``gnp.ndim(x)``"""
-    return len(shape(a))
-
-
-def _xp(a):
-    from .backends import _by_array_type, get_backend
-
-    be = _by_array_type.get(type(data(a)))
-    return (be or get_backend()).xp
-
 
 def _const(mask, like):
     """A boolean/float mask cast to the floating dtype of ``like``."""
@@ -1287,3 +1267,8 @@ Numerically stable, to full relative precision near zero loss; one fused Numba k
 on the GPU. The adjoint is ``g * (softmax - onehot)``. Labels outside ``[0, C)`` raise
 ``IndexError``, non-integer labels ``TypeError``.
 """
+
+# the engine reaches the primitives it records (index_update_, transpose_, ...) through a link,
+# and calls ops through this module until gpuad/__init__ provides gpuad.numpy's namespace
+_links.provide("rules", _sys.modules[__name__])
+_links.provide("ops", _sys.modules[__name__])
