@@ -649,13 +649,15 @@ def _step_formulas(node, rule, g, grads, owned, heap, relevant):
     """The first-order path without fused kernels: the rule's vjp on raw arrays."""
     vals = _saved_raw(node)
     edges = node.edges
-    need = [e is not None and (relevant is None or e in relevant) for e in edges]
-    contribs = rule.vjp(g, vals[0], vals[1:], node.params, need)
-    for i, e in enumerate(edges):
-        if need[i]:
-            c = contribs[i]
-            if c is not None:
-                _contribute(node, i, e, c, g, grads, owned, heap)
+    if relevant is None:
+        need = [e is not None for e in edges]
+    else:
+        need = [e is not None and e in relevant for e in edges]
+    i = 0
+    for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+        if c is not None and need[i]:
+            _contribute(node, i, edges[i], c, g, grads, owned, heap)
+        i += 1
 
 
 def _contribute(node, i, e, c, g, grads, owned, heap):
