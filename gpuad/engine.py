@@ -622,7 +622,8 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     try:
         contribs = None
         if fused is None:
-            need = [e is not None and (relevant is None or e in relevant) for e in edges]
+            need = edges if relevant is None else [e is not None and e in relevant
+                                                   for e in edges]
             contribs = rule.vjp(g, ans, inputs, params, need)
         for i, e in enumerate(edges):
             if e is None or (relevant is not None and e not in relevant):
@@ -649,10 +650,8 @@ def _step_formulas(node, rule, g, grads, owned, heap, relevant):
     """The first-order path without fused kernels: the rule's vjp on raw arrays."""
     vals = _saved_raw(node)
     edges = node.edges
-    if relevant is None:
-        need = [e is not None for e in edges]
-    else:
-        need = [e is not None and e in relevant for e in edges]
+    # need[i] is truthy where input i wants an adjoint: the edges themselves, unless pruned
+    need = edges if relevant is None else [e is not None and e in relevant for e in edges]
     i = 0
     for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
         if c is not None and need[i]:

@@ -37,8 +37,9 @@ class Primitive:
 
     - ``impl(xp, *arrays, **params)``: the forward on raw arrays of namespace ``xp``.
     - ``vjp(g, ans, inputs, params, need) -> list``: the adjoint of every input (``None`` where
-      ``need[i]`` is false or nothing flows). The engine calls only this form; :func:`prim`
-      builds it from the short forms (a formula per argument, ``vjp_n``, ``vjp_all``).
+      ``need[i]`` is falsy or nothing flows; the engine may pass the step's edges as ``need``).
+      The engine calls only this form; :func:`prim` builds it from the short forms (a formula
+      per argument, ``vjp_n``, ``vjp_all``).
     - ``jvp(i, t, ans, inputs, params)``: the output's tangent from input ``i``'s tangent ``t``.
     - ``saves(mask, nargs) -> tuple``: the slots a step keeps (0 the output, ``k`` input
       ``k - 1``) when the inputs in bit ``mask`` need adjoints. ``None``: inferred once from
