@@ -15,21 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import numpy  # noqa: E402,I001  (binds the op namespace used by Tensor methods)
-from . import tensor as _tensor_mod
+from . import _links, numpy  # noqa: I001  (numpy first: the op namespace Tensor methods use)
 from ._state import enable_grad, is_deterministic, is_grad_enabled, no_grad, set_deterministic
 from .backends import Backend, get_backend, set_backend, use_backend
 from .engine import GradError
 from .tensor import Tensor
 
-_tensor_mod._R = numpy
-from . import engine as _engine  # noqa: E402
-
-_engine._R = numpy
+_links.provide("ops", numpy)
 from . import _numpy_protocol  # noqa: E402
 
-_tensor_mod._P = _engine._C = _numpy_protocol
-_numpy_protocol.install()  # lists of Tensors in gpuad.numpy; rebinds the _R above
+_links.provide("protocol", _numpy_protocol)
+_numpy_protocol.install()  # lists of Tensors in gpuad.numpy; provides "ops" again, unwrapped
 
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402

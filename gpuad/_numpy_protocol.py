@@ -689,7 +689,7 @@ def install() -> None:
     argument is a Tensor already), so they pay nothing for the conversion.
     """
     global _gnp, _r, _engine, _stack
-    from . import engine, rules, tensor
+    from . import _links, engine, rules
     from . import numpy as gnp
 
     _gnp, _r, _engine = gnp, rules, engine
@@ -704,4 +704,4 @@ def install() -> None:
     for k, v in vars(gnp).items():
         if not k.startswith("__"):
             setattr(direct, k, v.__wrapped__ if getattr(v, "_self_only", False) else v)
-    tensor._R = engine._R = direct
+    _links.provide("ops", direct)

@@ -45,7 +45,7 @@ def user_frame() -> str:
 
 
 def _finite(a) -> bool:
-    from .rules import _xp, data
+    from ._raw import _xp, data
 
     d = data(a)
     if not hasattr(d, "dtype") or d.dtype.kind not in "fc":

@@ -26,12 +26,12 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 
-from . import engine as _engine
+from . import _links
 from . import rules as _r
 from .rules import (
     RULES,
     MissingRuleError,
-    Rule,
+    Primitive,
     _mT,
     _phi,
     _tr,
@@ -228,7 +228,7 @@ COMPLEX_FORWARDS: dict[str, Callable] = {
 
 # ---- marking and variants -----------------------------------------------------------------------
 
-def mark(rule: Rule, kind: str, vjp: Sequence | None = None, jvp=None) -> None:
+def mark(rule: Primitive, kind: str, vjp: Sequence | None = None, jvp=None) -> None:
     """Declare how ``rule`` differentiates complex values; ``vjp``/``jvp``: complex-only
     formulas that replace the rule's own on complex values."""
     if kind not in ("holo", "own"):
@@ -240,8 +240,8 @@ def mark(rule: Rule, kind: str, vjp: Sequence | None = None, jvp=None) -> None:
         rule.cx_rule = _variant(rule, vjp, jvp)
 
 
-def _complex_forward(rule: Rule, cfwd: Callable) -> None:
-    real_fwd = rule.fwd
+def _complex_forward(rule: Primitive, cfwd: Callable) -> None:
+    real_fwd = rule.impl
 
     def fwd(xp, x, *args, **params):
         if getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
@@ -249,7 +249,7 @@ def _complex_forward(rule: Rule, cfwd: Callable) -> None:
         return real_fwd(xp, x, *args, **params)
 
     fwd.__name__ = getattr(real_fwd, "__name__", rule.name)
-    rule.fwd = fwd
+    rule.impl = fwd
 
 
 def _cj(a):
@@ -275,7 +275,7 @@ def _conj_vjp_n(f):
     return vjp_n
 
 
-def _variant(base: Rule, vjp=None, jvp=None) -> Rule:
+def _variant(base: Primitive, vjp=None, jvp=None) -> Primitive:
     """The rule recorded when complex values are differentiated through ``base``."""
     raw = copy.copy(base)
     raw.nondiff = False
@@ -290,6 +290,7 @@ def _variant(base: Rule, vjp=None, jvp=None) -> Rule:
         raw.jvps = raw.vjps
     if base.cplx != "holo":
         raw.cx_rule = raw
+        raw.compile()
         return raw
     var = copy.copy(raw)
     var._cache = {}
@@ -308,6 +309,7 @@ def _variant(base: Rule, vjp=None, jvp=None) -> Rule:
 
     var._infer = infer  # type: ignore[method-assign]
     var.cx_rule = var
+    var.compile()
     return var
 
 
@@ -320,7 +322,7 @@ def is_complex(a) -> bool:
     return isinstance(d, complex)
 
 
-def for_complex(rule: Rule, args: tuple, kind: str) -> Rule:
+def for_complex(rule: Primitive, args: tuple, kind: str) -> Primitive:
     """The rule to record for ``rule`` applied to ``args`` with an output of dtype kind
     ``kind``: ``rule`` itself when no complex value is involved, else its complex variant.
     Raises :class:`ComplexError` for a real-only rule."""
@@ -372,4 +374,4 @@ def _apply_tables() -> None:
 
 
 _apply_tables()
-_engine._for_complex = for_complex
+_links.provide("for_complex", for_complex)

@@ -13,7 +13,7 @@ from . import _state
 from . import rules as _r
 from .engine import GradError, Node, edge_of, run_backward
 from .numpy import random as _random
-from .rules import Rule
+from .rules import Primitive
 from .tensor import Tensor
 from .tree import tree_flatten, tree_map, tree_unflatten
 
@@ -155,7 +155,7 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     return [res.get(e) for e in edges]
 
 
-_CKPT = Rule("checkpoint", None, None, None, None, None, _ckpt_vjp, False, False, False)
+_CKPT = Primitive("checkpoint", vjp=_ckpt_vjp)
 _CKPT.extra_bytes = None
 
 
@@ -339,8 +339,7 @@ class custom_vjp:
         self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        self.rule = Rule(f"custom_vjp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
-                         None, _cvjp_vjp, False, False, False)
+        self.rule = Primitive(f"custom_vjp:{getattr(fun, '__name__', 'f')}", vjp=_cvjp_vjp)
         self.rule.extra_bytes = _res_bytes
         self._local = threading.local()
 
@@ -461,8 +460,7 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.jvp_rule: Callable | None = None
-        self.rule = Rule(f"custom_jvp:{getattr(fun, '__name__', 'f')}", None, None, None, None,
-                         None, _cjvp_vjp, False, False, False)
+        self.rule = Primitive(f"custom_jvp:{getattr(fun, '__name__', 'f')}", vjp=_cjvp_vjp)
 
     def defjvp(self, jvp: Callable) -> Callable:
         self.jvp_rule = jvp
@@ -580,16 +578,16 @@ def _plain(x) -> bool:
     return not isinstance(x, Tensor) or not (x.requires_grad or x._tan)
 
 
-class _OpRule(Rule):
+class _OpRule(Primitive):
     """A primitive from user kernels; saved slots are declared instead of read off formulas."""
 
     def __init__(self, name, forward, vjp, jvp, composite, save):
-        super().__init__(name, lambda xp, *xs: forward(*xs), None, None, None, None,
-                         self._vjp_all, False, False, False)
+        super().__init__(name, impl=lambda xp, *xs: forward(*xs), vjp=self._vjp_all,
+                         jvp=self._jvp, saves=self._saves)
         self.user_vjp, self.user_jvp, self.composite = vjp, jvp, composite
         self.save_ans, self.save_inputs = "ans" in save, "inputs" in save
 
-    def slots_for(self, mask, nargs):
+    def _saves(self, mask, nargs):
         return ((0,) if self.save_ans else ()) + (
             tuple(range(1, nargs + 1)) if self.save_inputs else ())
 
@@ -616,7 +614,7 @@ class _OpRule(Rule):
             )
         return list(cts)
 
-    def jvp_arg(self, i, t, ans, inputs, params):
+    def _jvp(self, i, t, ans, inputs, params):
         if self.user_jvp is not None and _plain(t) and _plain(ans) and all(
                 _plain(x) for x in inputs):
             tans = tuple(_raw(t) if k == i else None for k in range(len(inputs)))

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Callable
 
 import numpy as _np
 
-from . import _state
+from . import _links, _state
+from ._raw import _xp
 from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor
 
 _local = _state.local
-_C = None  # gpuad._numpy_protocol (containers of Tensors), bound by gpuad/__init__
+# late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
+_R = _rules = _C = _for_complex = None
+_links.need("ops", globals(), "_R")  # gpuad.numpy's functions (without container conversion)
+_links.need("rules", globals(), "_rules")  # gpuad.rules, which builds on apply
+_links.need("protocol", globals(), "_C")  # gpuad._numpy_protocol (containers of Tensors)
+_links.need("for_complex", globals(), "_for_complex")  # gpuad.complex_rules.for_complex
 _seq = _state.seq
 _flags = _state.flags
 _EMPTY: dict = {}
@@ -183,7 +188,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if ff is not None:
                 out = ff(*datas, **params)
         if out is NotImplemented:
-            out = rule.fwd(be.xp, *datas, **params)
+            out = rule.impl(be.xp, *datas, **params)
     except (ValueError, TypeError, IndexError) as e:
         raise type(e)(_describe_failure(rule, args, e)) from e
     except MemoryError as e:  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError
@@ -260,7 +265,7 @@ def _view_of(rule, params, out, x):
             return False, out
         return True, out
     if rule.name == "reshape" and not x.flags.c_contiguous and out.size \
-            and not _rules._xp(out).may_share_memory(out, x):
+            and not _xp(out).may_share_memory(out, x):
         return False, out
     return True, out
 
@@ -361,7 +366,7 @@ def _tangents(rule, args, params, out, node):
             t = a._tan.get(level)
             if t is None:
                 continue
-            c = rule.jvp_arg(i, t, ans, prim, params)
+            c = rule.jvp(i, t, ans, prim, params)
             if c is None:
                 continue
             total = c if total is None else _R.add(total, c)
@@ -587,7 +592,7 @@ def _relevant_nodes(start, targets, stop_at_targets=True):
 
 def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
     rule = node.rule
-    if not diff and rule.vjp_all is None and rule.vjp_n is None:
+    if not diff:
         if isinstance(g, Tensor):
             g = g.data
         if _flags["anomaly"] or rule.name not in _fused_table(g) or rule.cx_variant:
@@ -616,24 +621,23 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
         ctx.__enter__()
     try:
         contribs = None
-        if rule.vjp_all is not None:
-            need = [e is not None and (relevant is None or e in relevant) for e in edges]
-            contribs = rule.vjp_all(g, ans, inputs, params, need)
+        if fused is None:
+            need = edges if relevant is None else [e is not None and e in relevant
+                                                   for e in edges]
+            contribs = rule.vjp(g, ans, inputs, params, need)
         for i, e in enumerate(edges):
             if e is None or (relevant is not None and e not in relevant):
                 continue
             if contribs is not None:
                 c = contribs[i]
             else:
-                c = NotImplemented
-                if fused is not None:
-                    acc = grads.get(e) if owned.get(e) else None
-                    c = fused(i, g, ans, tuple(inputs), params, acc)
-                    if c is not NotImplemented:
-                        if acc is not None and c is acc:
-                            continue
-                        _add_grad(grads, owned, heap, e, c, True)
+                acc = grads.get(e) if owned.get(e) else None
+                c = fused(i, g, ans, tuple(inputs), params, acc)
+                if c is not NotImplemented:
+                    if acc is not None and c is acc:
                         continue
+                    _add_grad(grads, owned, heap, e, c, True)
+                    continue
                 c = rule.vjp_arg(i, g, ans, inputs, params)
             if c is not None:
                 _contribute(node, i, e, c, g, grads, owned, heap)
@@ -643,20 +647,16 @@ def _step(node, g, diff, create_graph, grads, owned, heap, relevant):
 
 
 def _step_formulas(node, rule, g, grads, owned, heap, relevant):
-    """The first-order path of a fixed-arity rule: its vjp formulas on raw arrays."""
+    """The first-order path without fused kernels: the rule's vjp on raw arrays."""
     vals = _saved_raw(node)
-    ans = vals[0]
-    inputs = vals[1:]
-    params = node.params
-    vjps = rule.vjps
-    for i, e in enumerate(node.edges):
-        if e is None or (relevant is not None and e not in relevant):
-            continue
-        f = vjps[i] if vjps is not None and i < len(vjps) else None
-        c = f(g, ans, *inputs, **params) if f is not None else rule.vjp_arg(
-            i, g, ans, inputs, params)
-        if c is not None:
-            _contribute(node, i, e, c, g, grads, owned, heap)
+    edges = node.edges
+    # need[i] is truthy where input i wants an adjoint: the edges themselves, unless pruned
+    need = edges if relevant is None else [e is not None and e in relevant for e in edges]
+    i = 0
+    for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+        if c is not None and need[i]:
+            _contribute(node, i, edges[i], c, g, grads, owned, heap)
+        i += 1
 
 
 def _contribute(node, i, e, c, g, grads, owned, heap):
@@ -1016,9 +1016,3 @@ def _snapshot_saved(node, ver, buf=None):
             saved[i] = (s[0].copy(),)
     node.saved = saved
 
-
-from . import rules as _R  # noqa: E402  (rules builds on apply)
-from . import rules as _rules  # noqa: E402  (the primitives themselves; _R is rebound)
-
-# complex_rules.for_complex, bound when gpuad.complex_rules is imported (it needs all of rules)
-_for_complex: Callable = None  # type: ignore[assignment]

@@ -6,8 +6,12 @@ from typing import Any
 
 import numpy as _np
 
-_R: Any = None  # gpuad.rules, bound by gpuad/__init__ (it imports this module)
-_P: Any = None  # gpuad._numpy_protocol, bound by gpuad/__init__
+from . import _links
+
+_R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
+_P: Any = None  # gpuad._numpy_protocol, a late-bound link
+_links.need("ops", globals(), "_R")
+_links.need("protocol", globals(), "_P")
 
 
 class Tensor:

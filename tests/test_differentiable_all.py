@@ -156,9 +156,10 @@ def test_a_wrong_rule_fails_its_spec(monkeypatch):
 
     spec = next(s for s in SPECS if s.name == "gpuad.numpy.sin")
     args = spec.args(np.random.default_rng(0))
-    monkeypatch.setattr(rules.RULES["sin"], "vjps",
-                        [lambda g, ans, x: g * rules.cos(x) * 1.01])
-    monkeypatch.setattr(rules.RULES["sin"], "jvps", rules.RULES["sin"].vjps)
+    monkeypatch.setattr(rules.RULES["sin"], "vjp", lambda g, ans, inputs, params, need:
+                        [g * rules.cos(inputs[0]) * 1.01])
+    monkeypatch.setattr(rules.RULES["sin"], "jvp", lambda i, t, ans, inputs, params:
+                        t * rules.cos(inputs[0]) * 1.01)
     with ad.use_backend("numpy"):  # the formula path (a GPU backend may run a fused kernel)
         for mode, word in (("rev", "reverse"), ("fwd", "forward")):
             with pytest.raises(AssertionError, match=word):

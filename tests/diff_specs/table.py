@@ -99,7 +99,8 @@ def _rule_of(obj: Any) -> Any:
     """The primitive behind a public function: its own, or the one of the same name that a
     thin ``gpuad.numpy`` wrapper applies (``sum``, ``add``, ...)."""
     rule = getattr(obj, "rule", None)
-    if rule is None and getattr(obj, "__module__", None) in ("gpuad.rules", "gpuad.numpy"):
+    mod = getattr(obj, "__module__", None) or ""
+    if rule is None and (mod in ("gpuad.rules", "gpuad.numpy") or mod.startswith("gpuad.prims.")):
         from gpuad.rules import RULES
 
         rule = RULES.get(getattr(obj, "__name__", ""))

@@ -1,0 +1,31 @@
+"""Helpers on raw arrays and Tensors that every layer uses (it imports no op and no engine).
+
+Example: ``_raw.shape(2.0) == ()``; ``_raw._xp(a)`` is the array namespace of ``a``'s backend.
+"""
+
+from __future__ import annotations
+
+from .tensor import Tensor
+
+
+def data(a):
+    """The raw array behind ``a`` (constants for masks: they carry no derivative)."""
+    return a.data if isinstance(a, Tensor) else a
+
+
+def shape(a) -> tuple[int, ...]:
+    """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
+    s = getattr(a, "shape", None)
+    return tuple(s) if s is not None else ()
+
+
+def ndim(a) -> int:
+    """The number of dimensions. Example: ``gnp.ndim(x)``"""
+    return len(shape(a))
+
+
+def _xp(a):
+    from .backends import _by_array_type, get_backend
+
+    be = _by_array_type.get(type(data(a)))
+    return (be or get_backend()).xp

@@ -1,0 +1,106 @@
+"""Small helpers the formulas of every family use (axes, transposes, traces, masks)."""
+
+from __future__ import annotations
+
+import builtins as _builtins
+import math
+
+import numpy as _np
+
+from .._raw import _xp, data, ndim, shape
+
+# ---- small helpers used by the formulas ---------------------------------------------------------
+
+def _const(mask, like):
+    """A boolean/float mask cast to the floating dtype of ``like``."""
+    dt = data(like).dtype if hasattr(data(like), "dtype") else _np.dtype(_np.float64)
+    if dt.kind not in "fc":
+        dt = _np.dtype(_np.float64)
+    return mask.astype(dt)
+
+
+def norm_axis(axis, nd: int):
+    if axis is None:
+        return None
+    if isinstance(axis, int | _np.integer):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -nd <= a < builtins_max(nd, 1):
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {nd}")
+        out.append(a % nd if nd else 0)
+    return tuple(sorted(set(out)))
+
+
+def _kept_shape(shape_, axis):
+    if axis is None:
+        return (1,) * len(shape_)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape_))
+
+
+def _expand(g, axis, keepdims, shape_):
+    """Reshape a reduced array so it broadcasts against the unreduced ``shape_``."""
+    if keepdims:
+        return g
+    return reshape(g, _kept_shape(shape_, axis))
+
+
+def _unreduce(g, axis, keepdims, shape_):
+    return broadcast_to(_expand(g, axis, keepdims, shape_), shape_)
+
+
+def swapaxes(x, a: int, b: int):
+    """Exchange two axes. Example: ``gnp.swapaxes(x, 0, 1)``"""
+    n = ndim(x)
+    perm = list(range(n))
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, tuple(perm))
+
+
+def _mT(x):
+    return swapaxes(x, -1, -2)
+
+
+def _eye_like(n, like):
+    return _xp(like).eye(n, dtype=data(like).dtype)
+
+
+def _tr(m):
+    """Trace over the last two axes."""
+    n = shape(m)[-1]
+    return sum(m * _eye_like(n, m), (ndim(m) - 2, ndim(m) - 1))
+
+
+def _flip(x, axis):
+    idx = [slice(None)] * ndim(x)
+    idx[axis] = slice(None, None, -1)
+    return getitem(x, tuple(idx))
+
+
+def _take_axis(x, start, stop, axis):
+    idx = [slice(None)] * ndim(x)
+    idx[axis] = slice(start, stop)
+    return getitem(x, tuple(idx))
+
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+SQRT_PI = math.sqrt(math.pi)
+
+builtins_sum = _builtins.sum
+builtins_max = _builtins.max
+
+
+def builtins_prod(shape_) -> int:
+    n = 1
+    for d in shape_:
+        n *= d
+    return n
+
+
+# names of the other families, which the formulas call (imported last: the families
+# use one another)
+from .indexing import getitem  # noqa: E402
+from .reductions import sum  # noqa: E402
+from .shapes import broadcast_to, reshape, transpose  # noqa: E402

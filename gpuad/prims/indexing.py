@@ -1,0 +1,137 @@
+"""Indexing: getitem, its adjoint scatter, and index_update (what ``x[i] = v`` records)."""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from .._raw import _xp, data, shape
+from ..tensor import Tensor
+from .core import prim
+
+# ---- indexing ---------------------------------------------------------------------------------
+
+def normalize_index(index):
+    """Replace Tensors and lists inside an index by backend arrays (hashable-free, raw)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = _xp(None).asarray(i)
+        out.append(i)
+    return tuple(out)
+
+
+def _is_basic(index) -> bool:
+    for i in index:
+        if not (i is None or i is Ellipsis or isinstance(i, slice | int | _np.integer)):
+            return False
+    return True
+
+
+def _scatter_fwd(xp, g, index, shape, basic):
+    out = xp.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[index] = g
+    else:
+        from ..backends import _by_array_type
+
+        if g.size:  # nothing to add (and CuPy cannot reshape an empty (0, -1) operand)
+            _by_array_type[type(out)].index_add(out, index, g)
+    return out
+
+
+scatter = prim("scatter", _scatter_fwd,
+               vjp=[lambda g, ans, v, index, shape, basic: getitem_(g, index=index, shape=shape,
+                                                                    basic=basic)],
+               jvp=[lambda t, ans, v, index, shape, basic: scatter(t, index=index, shape=shape,
+                                                                   basic=basic)])
+getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
+                vjp=[lambda g, ans, x, index, shape, basic: scatter(g, index=index, shape=shape,
+                                                                    basic=basic)],
+                jvp=[lambda t, ans, x, index, shape, basic: getitem_(t, index=index, shape=shape,
+                                                                     basic=basic)],
+                view=True)  # with a basic index (engine._view_of decides)
+
+
+def getitem(x, index):
+    """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
+    index = normalize_index(index)
+    return getitem_(x, index=index, shape=shape(x), basic=_is_basic(index))
+
+
+def _may_repeat(index):
+    """Whether ``index`` can name one position twice (integer arrays do; slices, masks don't)."""
+    if _is_basic(index):
+        return False
+    return not _builtins.any(getattr(getattr(i, "dtype", None), "kind", "") == "b" for i in index)
+
+
+def _write_owner(xp, index, shape_):
+    """For ``out[index] = v``: ``ids`` numbers the writes 1..n in order, and ``owner`` holds at
+    each position the id of the write NumPy keeps there (the last one), 0 where none lands.
+    NumPy assigns in order; on a GPU the order is undefined, so a scatter-max decides."""
+    sel = xp.empty(shape_, dtype=bool)[index].shape
+    n = builtins_prod(sel)
+    dt = xp.int32 if n < 2**31 - 1 else xp.int64
+    ids = xp.arange(1, n + 1, dtype=dt).reshape(sel)
+    owner = xp.zeros(shape_, dtype=dt)
+    if xp is _np:
+        owner[index] = ids
+    else:
+        import cupyx
+
+        cupyx.scatter_max(owner, index, ids)
+    return owner, ids
+
+
+def _update_fwd(xp, x, v, index):
+    out = xp.array(x, copy=True)
+    if xp is _np or not _may_repeat(index):
+        out[index] = v
+        return out
+    # every write to a position carries the value of the write NumPy would keep there
+    owner, ids = _write_owner(xp, index, out.shape)
+    vals = xp.broadcast_to(xp.asarray(v, dtype=out.dtype), ids.shape).reshape(-1)
+    out[index] = vals[owner[index] - 1]
+    return out
+
+
+def _zero_at(g, index):
+    return index_update_(g, 0, index=index)
+
+
+def _kept_writes(index, shape_, xp):
+    """For ``out[index] = v``: True at the indexed positions whose write is the one kept (with
+    repeated indices only the last write survives), None when no index can repeat. ``xp`` is
+    the cotangent's namespace: the index may be a NumPy array on the CuPy backend."""
+    if not _may_repeat(index):
+        return None
+    owner, ids = _write_owner(xp, index, shape_)
+    return owner[index] == ids
+
+
+def _update_vjp_v(g, ans, x, v, index):
+    r = getitem(g, index)
+    kept = _kept_writes(index, shape(g), _xp(g))
+    return r if kept is None else r * kept
+
+
+index_update_ = prim("index_update", _update_fwd,
+                     vjp=[lambda g, ans, x, v, index: _zero_at(g, index), _update_vjp_v],
+                     jvp=[lambda t, ans, x, v, index: _zero_at(t, index),
+                          lambda t, ans, x, v, index: index_update_(
+                              _xp(t).zeros(shape(ans), dtype=data(ans).dtype), t,
+                              index=index)])
+
+
+def index_update(x, index, value):
+    """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records)."""
+    return index_update_(x, value, index=normalize_index(index))
+
+
+# names of the other families, which the formulas call (imported last: the families
+# use one another)
+from ._helpers import _builtins, builtins_prod  # noqa: E402

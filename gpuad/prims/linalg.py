@@ -1,0 +1,236 @@
+"""Linear algebra primitives: matmul, einsum, inv, solve, det, logabsdet, cholesky."""
+
+from __future__ import annotations
+
+from .._raw import _xp, data, ndim, shape
+from ..engine import GradError
+from .core import prim
+
+# ---- linear algebra ---------------------------------------------------------------------------
+
+def _mm_vjp_a(g, ans, a, b):
+    if ndim(b) == 1:
+        return g * b if ndim(a) == 1 else getitem(g, (Ellipsis, None)) * b
+    if ndim(a) == 1:
+        return getitem(matmul(b, getitem(g, (Ellipsis, None))), (Ellipsis, 0))
+    return matmul(g, _mT(b))
+
+
+def _mm_vjp_b(g, ans, a, b):
+    if ndim(a) == 1:
+        return g * a if ndim(b) == 1 else getitem(a, (slice(None), None)) * getitem(
+            g, (Ellipsis, None, slice(None)))
+    if ndim(b) == 1:
+        return getitem(matmul(_mT(a), getitem(g, (Ellipsis, None))), (Ellipsis, 0))
+    return matmul(_mT(a), g)
+
+
+matmul = prim("matmul", lambda xp, a, b: xp.matmul(a, b), vjp=[_mm_vjp_a, _mm_vjp_b],
+              jvp=[lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)])
+
+
+def _parse_einsum(subscripts: str, shapes):
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs, out = subscripts, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {len(ins)} operands in {subscripts!r}, {len(shapes)} given")
+    letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+               if c not in subscripts]
+    ell_nd = 0
+    for s, shp in zip(ins, shapes, strict=True):
+        if "..." in s:
+            ell_nd = builtins_max(ell_nd, len(shp) - (len(s) - 3))
+    ell = "".join(letters[:ell_nd])
+    new_ins = []
+    for s, shp in zip(ins, shapes, strict=True):
+        if "..." in s:
+            k = len(shp) - (len(s) - 3)
+            s = s.replace("...", ell[ell_nd - k:] if k else "")
+        new_ins.append(s)
+    if out is None:
+        counts: dict[str, int] = {}
+        for s in new_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    elif "..." in out:
+        out = out.replace("...", ell)
+    return new_ins, out
+
+
+def _einsum_vjp(i, g, ans, *ops, ins, out):
+    target = ins[i]
+    shp = shape(ops[i])
+    uniq = "".join(dict.fromkeys(target))  # a repeated index is a diagonal: reduce to it first
+    others = [s for j, s in enumerate(ins) if j != i]
+    avail = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in uniq if c in avail)
+    spec = ",".join([out] + others) + "->" + kept
+    r = einsum_(g, *[o for j, o in enumerate(ops) if j != i], spec=spec,
+                ins=[out] + others, out=kept)
+    if kept != uniq:
+        ushp = tuple(shp[target.index(c)] for c in uniq)
+        r = reshape(r, tuple(n if c in kept else 1 for c, n in zip(uniq, ushp, strict=True)))
+        r = broadcast_to(r, ushp)
+    if uniq != target:
+        r = _einsum_diag_embed(r, uniq, target, shp, ins + [out])
+    return r
+
+
+def _einsum_diag_embed(r, uniq, target, shp, specs):
+    """Place ``r`` (subscripts ``uniq``) on the diagonals that the repeated indices of ``target``
+    name, as an einsum with constant identity matrices (so it stays differentiable)."""
+    used = set("".join(specs))
+    free = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    seen: set[str] = set()
+    new_target, eye_specs, eyes = [], [], []
+    for k, c in enumerate(target):
+        if c in seen:
+            d = next(free)
+            new_target.append(d)
+            eye_specs.append(c + d)
+            eyes.append(_eye_like(shp[k], r))
+        else:
+            seen.add(c)
+            new_target.append(c)
+    o = "".join(new_target)
+    return einsum_(r, *eyes, spec=",".join([uniq] + eye_specs) + "->" + o,
+                   ins=[uniq] + eye_specs, out=o)
+
+
+def _einsum_jvp(i, t, ans, *ops, spec, ins, out):
+    args = list(ops)
+    args[i] = t
+    return einsum_(*args, spec=spec, ins=ins, out=out)
+
+
+einsum_ = prim("einsum", lambda xp, *ops, spec, ins, out: xp.einsum(spec, *ops),
+               # the formula reads no output: saving none lets later writes into it go ahead
+               vjp_n=lambda i, g, ans, *xs, spec, ins, out: _einsum_vjp(i, g, None, *xs,
+                                                                        ins=ins, out=out),
+               jvp_n=_einsum_jvp)
+
+
+def einsum(subscripts: str, *operands):
+    """Einstein summation, as ``numpy.einsum`` (explicit or implicit output, ellipsis)."""
+    ins, out = _parse_einsum(subscripts, [shape(o) for o in operands])
+    spec = ",".join(ins) + "->" + out
+    return einsum_(*operands, spec=spec, ins=ins, out=out)
+
+
+def _inv_fwd(xp, a):
+    return xp.linalg.inv(a)
+
+
+inv = prim("inv", _inv_fwd, vjp=[lambda g, ans, a: -matmul(_mT(ans), matmul(g, _mT(ans)))],
+           jvp=[lambda t, ans, a: -matmul(ans, matmul(t, ans))])
+
+
+def _solve_vjp_b(g, ans, a, b):
+    if ndim(b) == 1:
+        return getitem(solve(_mT(a), getitem(g, (Ellipsis, None))), (Ellipsis, 0))
+    return solve(_mT(a), g)
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = _solve_vjp_b(g, ans, a, b)
+    if ndim(b) == 1:
+        return -(getitem(gb, (Ellipsis, slice(None), None)) * getitem(ans, (Ellipsis, None,
+                                                                            slice(None))))
+    return -matmul(gb, _mT(ans))
+
+
+def _solve_jvp_a(t, ans, a, b):
+    if ndim(b) == 1:
+        return -getitem(solve(a, matmul(t, getitem(ans, (Ellipsis, None)))), (Ellipsis, 0))
+    return -solve(a, matmul(t, ans))
+
+
+def _solve_fwd(xp, a, b):
+    if b.ndim == 1:
+        return xp.linalg.solve(a, xp.broadcast_to(b, a.shape[:-1])[..., None])[..., 0]
+    return xp.linalg.solve(a, b)
+
+
+solve = prim("solve", _solve_fwd, vjp=[_solve_vjp_a, _solve_vjp_b],
+             jvp=[_solve_jvp_a, lambda t, ans, a, b: solve(a, t)])
+
+
+def _det_vjp(g, ans, a):
+    # the transposed adjugate: finite at singular matrices, where inv(a) is not
+    from ..linalg_rules import adjugate_of
+
+    return getitem(g, (Ellipsis, None, None)) * _mT(adjugate_of(a))
+
+
+def _det_jvp(t, ans, a):
+    from ..linalg_rules import adjugate_of
+
+    return _tr(matmul(adjugate_of(a), t))
+
+
+def _singular_logabsdet(ans):
+    d = data(ans)
+    if bool(_xp(d).any(_xp(d).isneginf(d))):
+        raise GradError(
+            "slogdet: log|det(a)| is -inf at a singular matrix and its derivative, inv(a)^T, "
+            "does not exist there; differentiate det(a) instead (its gradient, the adjugate, "
+            "is finite) or keep a away from singular matrices")
+
+
+def _logabsdet_vjp(g, ans, a):
+    _singular_logabsdet(ans)
+    return getitem(g, (Ellipsis, None, None)) * _mT(inv(a))
+
+
+def _logabsdet_jvp(t, ans, a):
+    _singular_logabsdet(ans)
+    return _tr(solve(a, t))
+
+
+det = prim("det", lambda xp, a: xp.linalg.det(a), vjp=[_det_vjp], jvp=[_det_jvp])
+logabsdet = prim("logabsdet", lambda xp, a: xp.linalg.slogdet(a)[1], vjp=[_logabsdet_vjp],
+                 jvp=[_logabsdet_jvp])
+
+
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    n = shape(x)[-1]
+    xp = _xp(x)
+    m = xp.tril(xp.ones((n, n), dtype=data(x).dtype)) - 0.5 * xp.eye(n, dtype=data(x).dtype)
+    return x * m
+
+
+def _tril_mask(x, k=0):
+    n = shape(x)[-1]
+    xp = _xp(x)
+    return xp.tril(xp.ones((n, n), dtype=data(x).dtype), k)
+
+
+def _chol_jvp(t, ans, a):
+    ts = t * _tril_mask(t) + _mT(t * _tril_mask(t, -1))
+    y = solve(ans, ts)
+    tmp = _mT(solve(ans, _mT(y)))
+    return matmul(ans, _phi(tmp))
+
+
+def _chol_vjp(g, ans, a):
+    p = _phi(matmul(_mT(ans), g))
+    y = solve(_mT(ans), p)
+    s = _mT(solve(_mT(ans), _mT(y)))
+    return s * _tril_mask(s) + _mT(s) * _tril_mask(s, -1)
+
+
+cholesky = prim("cholesky", lambda xp, a: xp.linalg.cholesky(a), vjp=[_chol_vjp],
+                jvp=[_chol_jvp])
+
+
+# names of the other families, which the formulas call (imported last: the families
+# use one another)
+from ._helpers import _eye_like, _mT, _tr, builtins_max  # noqa: E402
+from .indexing import getitem  # noqa: E402
+from .shapes import broadcast_to, reshape  # noqa: E402

@@ -1,0 +1,47 @@
+"""Primitives that are not differentiable: integer or boolean valued, or piecewise constant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._raw import data
+from .core import prim
+
+# ---- non-differentiable (integer/boolean valued or piecewise constant) ---------------------------
+
+
+def _nd(name: str, fn: Callable) -> Callable:
+    return prim(name, fn, nondiff=True)
+
+
+sign = _nd("sign", lambda xp, x: xp.sign(x))
+floor = _nd("floor", lambda xp, x: xp.floor(x))
+ceil = _nd("ceil", lambda xp, x: xp.ceil(x))
+rint = _nd("rint", lambda xp, x: xp.rint(x))
+trunc = _nd("trunc", lambda xp, x: xp.trunc(x))
+round = _nd("round", lambda xp, x, decimals=0: xp.round(x, decimals))
+floor_divide = _nd("floor_divide", lambda xp, x, y: xp.floor_divide(x, y))
+# x - y * floor(x / y): derivative 1 in x and -floor(x / y) in y (the quotient is piecewise
+# constant); NumPy's own floor_divide gives the quotient consistent with its mod
+mod = prim("mod", lambda xp, x, y: xp.mod(x, y),
+           vjp=[lambda g, ans, x, y: g,
+                lambda g, ans, x, y: -g * floor_divide(data(x), data(y))], jvp="vjp", guard=True)
+remainder = mod
+less = _nd("less", lambda xp, x, y: xp.less(x, y))
+less_equal = _nd("less_equal", lambda xp, x, y: xp.less_equal(x, y))
+greater = _nd("greater", lambda xp, x, y: xp.greater(x, y))
+greater_equal = _nd("greater_equal", lambda xp, x, y: xp.greater_equal(x, y))
+equal = _nd("equal", lambda xp, x, y: xp.equal(x, y))
+not_equal = _nd("not_equal", lambda xp, x, y: xp.not_equal(x, y))
+logical_not = _nd("logical_not", lambda xp, x: xp.logical_not(x))
+logical_and = _nd("logical_and", lambda xp, x, y: xp.logical_and(x, y))
+logical_or = _nd("logical_or", lambda xp, x, y: xp.logical_or(x, y))
+logical_xor = _nd("logical_xor", lambda xp, x, y: xp.logical_xor(x, y))
+isnan = _nd("isnan", lambda xp, x: xp.isnan(x))
+isinf = _nd("isinf", lambda xp, x: xp.isinf(x))
+isfinite = _nd("isfinite", lambda xp, x: xp.isfinite(x))
+argmax = _nd("argmax", lambda xp, x, axis=None: xp.argmax(x, axis=axis))
+argmin = _nd("argmin", lambda xp, x, axis=None: xp.argmin(x, axis=axis))
+argsort = _nd("argsort", lambda xp, x, axis=-1: xp.argsort(x, axis=axis))
+any = _nd("any", lambda xp, x, axis=None, keepdims=False: xp.any(x, axis=axis, keepdims=keepdims))
+all = _nd("all", lambda xp, x, axis=None, keepdims=False: xp.all(x, axis=axis, keepdims=keepdims))

@@ -1,0 +1,113 @@
+"""Shape primitives: reshape, transpose, broadcast_to, concatenate."""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from .._raw import _xp, data, ndim, shape
+from .core import prim
+
+# ---- shape -----------------------------------------------------------------------------------
+
+reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: xp.reshape(x, newshape),
+                vjp=[lambda g, ans, x, newshape, oldshape: reshape(g, oldshape)],
+                jvp=[lambda t, ans, x, newshape, oldshape: reshape(t, newshape)], view=True)
+
+
+def reshape(x, newshape):
+    """``numpy.reshape``; ``-1`` infers one dimension."""
+    if isinstance(newshape, int | _np.integer):
+        newshape = (int(newshape),)
+    old = shape(x)
+    newshape = tuple(int(n) for n in newshape)
+    if -1 in newshape:
+        known = 1
+        for n in newshape:
+            if n != -1:
+                known *= n
+        total = 1
+        for n in old:
+            total *= n
+        newshape = tuple(total // known if known and n == -1 else (0 if n == -1 else n)
+                         for n in newshape)
+    if newshape == old:
+        return x
+    return reshape_(x, newshape=newshape, oldshape=old)
+
+
+transpose_ = prim("transpose", lambda xp, x, axes: xp.transpose(x, axes),
+                  vjp=[lambda g, ans, x, axes: transpose_(
+                      g, axes=tuple(int(i) for i in _np.argsort(axes)))],
+                  jvp=[lambda t, ans, x, axes: transpose_(t, axes=axes)], view=True)
+
+
+def transpose(x, axes=None):
+    """Permute axes (reverse them when ``axes`` is None)."""
+    nd = ndim(x)
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(int(a) % nd for a in axes)
+    if axes == tuple(range(nd)):
+        return x
+    return transpose_(x, axes=axes)
+
+
+broadcast_to_ = prim("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
+                     vjp=[lambda g, ans, x, shape: g],
+                     jvp=[lambda t, ans, x, shape: broadcast_to(t, shape)], view=True)
+
+
+def broadcast_to(x, shape_):
+    """Broadcast to ``shape_`` (the adjoint sums back)."""
+    shape_ = tuple(shape_)
+    if shape(x) == shape_:
+        return x
+    if type(x) is _np.ndarray and x.size == 1:
+        # a read-only zero-stride view, ~10x cheaper to make than numpy.broadcast_to
+        v = _np.ndarray(shape_, x.dtype, _np.ascontiguousarray(x), 0, (0,) * len(shape_))
+        v.flags.writeable = False
+        return v
+    return broadcast_to_(x, shape=shape_)
+
+
+def _concat_vjp(i, g, ans, *xs, axis, sizes):
+    start = builtins_sum(sizes[:i])
+    return _take_axis(g, start, start + sizes[i], axis)
+
+
+def _concat_jvp(i, t, ans, *xs, axis, sizes):
+    parts = []
+    for j, n in enumerate(sizes):
+        if j == i:
+            parts.append(t)
+        else:  # empty parts too: ``sizes`` must describe the recorded inputs one to one
+            s = list(shape(t))
+            s[axis] = n
+            parts.append(_xp(t).zeros(tuple(s), dtype=data(t).dtype))
+    return concatenate_(*parts, axis=axis, sizes=sizes) if len(parts) > 1 else t
+
+
+concatenate_ = prim("concatenate", lambda xp, *xs, axis, sizes: xp.concatenate(xs, axis=axis),
+                    vjp_n=_concat_vjp, jvp_n=_concat_jvp)
+
+
+def concatenate(arrays, axis: int = 0):
+    """Join arrays along ``axis``."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("concatenate: need at least one array")
+    nd = ndim(arrays[0])
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    axis = int(axis) % nd
+    for a in arrays[1:]:
+        if ndim(a) != nd:
+            raise ValueError(
+                f"concatenate: all inputs must have the same number of dimensions; got shapes "
+                f"{[shape(b) for b in arrays]}"
+            )
+    sizes = tuple(shape(a)[axis] for a in arrays)
+    return concatenate_(*arrays, axis=axis, sizes=sizes)
+
+
+# names of the other families, which the formulas call (imported last: the families
+# use one another)
+from ._helpers import _take_axis, builtins_sum  # noqa: E402
