@@ -258,6 +258,7 @@ class Tensor:
     def __neg__(self): return _R.negative(self)
     def __pos__(self): return self
     def __abs__(self): return _R.abs(self)
+    def __round__(self, ndigits=None): return _R.round(self, ndigits or 0)
     def __floordiv__(self, o): return _R.floor_divide(self, o)
     def __rfloordiv__(self, o): return _R.floor_divide(o, self)
     def __mod__(self, o): return _R.mod(self, o)

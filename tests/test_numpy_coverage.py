@@ -637,3 +637,21 @@ def test_checkpoint_replay_with_different_draws_raises():
 
         with pytest.raises(RuntimeError, match="recomputed a block"):
             ad.grad(lambda v: gnp.sum(ad.checkpoint(block)(v)))(np.array([0.3, 0.4]))
+
+
+def test_heaviside_is_x2_where_x1_is_zero_and_flat_elsewhere(backend):
+    x = np.array([-1.0, 0.0, 2.0, 0.0])
+    h = np.array([0.3, 0.5, 0.7, 0.9])
+    np.testing.assert_array_equal(to_numpy(gnp.heaviside(gnp.asarray(x), gnp.asarray(h))),
+                                  np.heaviside(x, h))
+    w = gnp.asarray(np.arange(4.0))
+    g = ad.grad(lambda b: gnp.sum(gnp.heaviside(gnp.asarray(x), b) * w))(h)
+    np.testing.assert_array_equal(to_numpy(g), [0.0, 1.0, 0.0, 3.0])
+    g = ad.grad(lambda a: gnp.sum(gnp.heaviside(a, 0.5)))(x + 0.5)
+    np.testing.assert_array_equal(to_numpy(g), np.zeros(4))
+
+
+def test_python_round_of_a_tensor(backend):
+    t = ad.tensor(np.array([1.26, 2.5]))
+    np.testing.assert_array_equal(to_numpy(round(t, 1)), np.round([1.26, 2.5], 1))
+    np.testing.assert_array_equal(to_numpy(round(t)), np.round([1.26, 2.5]))

@@ -63,6 +63,21 @@ copysign.__doc__ = """``|x|`` with the sign of ``y``; piecewise constant (zero d
 Example: ``gnp.copysign(x, -1.0)``"""
 
 
+def _at_zero(x, like):
+    x = data(x)
+    return _r._const(_r._xp(like).asarray(x == 0), data(like))
+
+
+heaviside = prim("heaviside", lambda xp, x1, x2: xp.heaviside(x1, x2),
+                 vjp=[lambda g, ans, x1, x2: _zero_adjoint(g),
+                      lambda g, ans, x1, x2: g * _at_zero(x1, g)], jvp="vjp")
+heaviside.__doc__ = """The step function: 0 for ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 for
+``x1 > 0``; piecewise constant (zero derivative) in ``x1``, derivative 1 in ``x2`` where
+``x1 == 0``.
+
+Example: ``gnp.heaviside(x, 0.5)``"""
+
+
 def _fmod_quotient(ans, x, y):
     """The integer quotient trunc(x / y) consistent with NumPy's own fmod result."""
     xp = _r._xp(ans)
@@ -249,5 +264,6 @@ def real_if_close(a, tol=100):
     return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
 
 
-__all__ = ["fmax", "fmin", "logaddexp2", "copysign", "fmod", "modf", "divmod", "frexp", "ldexp",
-           "fabs", "float_power", "nan_to_num", "around", "fix", "real_if_close", *_INT_BOOL]
+__all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",
+           "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "fix",
+           "real_if_close", *_INT_BOOL]

@@ -208,3 +208,8 @@ EXEMPT.update({
     "gpuad.numpy.random.shuffle": "permutes its argument in place and returns None; "
                                   "permutation is the differentiable form",
 })
+
+# piecewise constant in x1 (a jump at 0), so only x2 is varied: it is the value where x1 == 0
+SPECS.append(Spec("gpuad.numpy.heaviside",
+                  lambda b: gnp.heaviside(np.array([-1.0, 0.0, 2.0, 0.0]), b),
+                  lambda r: (r.uniform(0.2, 0.8, 4),)))
