@@ -88,16 +88,26 @@ _block_max: Any = _block_max_py
 _block_sum: Any = _block_sum_py
 
 
+def _row_max_py(x, r, sh):
+    """Block-wide max of row ``r`` of ``x``, for every thread."""
+    t = cuda.threadIdx.x
+    nt = cuda.blockDim.x
+    m = x[r, 0]
+    for c in range(t, x.shape[1], nt):
+        if x[r, c] > m:
+            m = x[r, c]
+    return _block_max(sh, m)
+
+
+_row_max: Any = _row_max_py
+
+
 def _row_max_sum_py(x, r, sh, acc):
     """Block-wide max of row ``r`` of ``x`` and sum of ``exp(x[r] - max)``, for every thread."""
     t = cuda.threadIdx.x
     nt = cuda.blockDim.x
     n = x.shape[1]
-    m = x[r, 0]
-    for c in range(t, n, nt):
-        if x[r, c] > m:
-            m = x[r, c]
-    m = _block_max(sh, m)
+    m = _row_max(x, r, sh)
     acc[0] = 0
     for c in range(t, n, nt):
         acc[0] += math.exp(x[r, c] - m)
@@ -114,11 +124,7 @@ def _row_max_rest_py(x, r, sh, acc):
     t = cuda.threadIdx.x
     nt = cuda.blockDim.x
     n = x.shape[1]
-    m = x[r, 0]
-    for c in range(t, n, nt):
-        if x[r, c] > m:
-            m = x[r, c]
-    m = _block_max(sh, m)
+    m = _row_max(x, r, sh)
     acc[0] = 0
     acc[1] = 0
     if t == 0:
@@ -302,7 +308,7 @@ _compiled: dict[tuple[str, str], Any] = {}
 
 def _cuda() -> ModuleType:
     """numba.cuda, imported on first use, with the device helpers jitted."""
-    global cuda, _block_max, _block_sum, _row_max_sum, _row_max_rest, _sim
+    global cuda, _block_max, _block_sum, _row_max, _row_max_sum, _row_max_rest, _sim
     if cuda is None:
         from numba import config
         from numba import cuda as nb_cuda
@@ -311,6 +317,7 @@ def _cuda() -> ModuleType:
         cuda = nb_cuda
         _block_max = nb_cuda.jit(device=True)(_block_max_py)
         _block_sum = nb_cuda.jit(device=True)(_block_sum_py)
+        _row_max = nb_cuda.jit(device=True)(_row_max_py)
         _row_max_sum = nb_cuda.jit(device=True)(_row_max_sum_py)
         _row_max_rest = nb_cuda.jit(device=True)(_row_max_rest_py)
     return cuda
