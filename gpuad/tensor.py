@@ -307,7 +307,7 @@ class Tensor:
         return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
     def astype(self, dtype): return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
-    def flatten(self, order="C"): return _R.ravel(self, order)
+    def flatten(self, order="C"): return _R.copy(_R.ravel(self, order))  # a copy, as NumPy
     def repeat(self, repeats, axis=None): return _R.repeat(self, repeats, axis)
     def round(self, decimals=0): return _R.round(self, decimals)
     def all(self, axis=None, keepdims=False): return _R.all(self, axis, keepdims=keepdims)

@@ -425,3 +425,16 @@ def test_out_argument_inside_higher_order_derivatives(backend):
         return gnp.sum(buf * v)
 
     check_grads(f, (X12,), order=2, modes=("fwd", "rev"))
+
+
+def test_flatten_is_a_copy_as_in_numpy(backend):
+    # ravel is a view (writes reach the base); flatten copies, so writing into it leaves y alone
+    def f(v):
+        y = v * 1.0
+        z = y.flatten()
+        z[0] = 100.0
+        return gnp.sum(y * y) + gnp.sum(z)
+
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert float(f(ad.tensor(x))) == float(np.sum(x * x) + 100.0 + 9.0)
+    np.testing.assert_allclose(to_numpy(ad.grad(f)(x)), 2 * x + np.array([[0.0, 1], [1, 1]]))
