@@ -44,6 +44,8 @@ from .transforms import (  # noqa: E402
     vjp,
 )
 from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
+from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
+from .batching.api import vmap  # noqa: E402
 
 restore_numpy_row_stack()
 
@@ -106,5 +108,5 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
-    "stop_gradient",
+    "stop_gradient", "vmap",
 ]

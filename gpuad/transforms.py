@@ -43,7 +43,7 @@ def _asarray(x, where: str):
 
 
 def _float_check(a, where: str, i: int):
-    dt = (a.data if isinstance(a, Tensor) else a).dtype
+    dt = (a._data if isinstance(a, Tensor) else a).dtype
     if dt.kind not in "fc":
         raise TypeError(
             f"{where}: argument {i} has dtype {dt}; only floating-point inputs can be "
@@ -57,7 +57,7 @@ def _target(x) -> Tensor:
     if isinstance(x, Tensor):
         if x.requires_grad:
             return _r.identity(x)
-        t = Tensor(x.data, requires_grad=True, _ver=x._ver)
+        t = Tensor(x._data, requires_grad=True, _ver=x._ver, _bat=x._bat)
         t._tan = x._tan
         return t
     return Tensor(x, requires_grad=True)
@@ -83,10 +83,12 @@ def _result(x, private=None, memo=None):
     keep = x.requires_grad and _reaches_outside(edge_of(x), private or set(),
                                                 {} if memo is None else memo)
     if not keep:
-        return Tensor(x.data, _tan=tan, _ver=x._ver) if tan else x.data
+        if tan or x._bat is not None:
+            return Tensor(x._data, _tan=tan, _ver=x._ver, _bat=x._bat)
+        return x._data
     if tan is x._tan or (not tan and not x._tan):
         return x
-    return Tensor(x.data, _node=edge_of(x), _tan=tan, _ver=x._ver)
+    return Tensor(x._data, _node=edge_of(x), _tan=tan, _ver=x._ver, _bat=x._bat)
 
 
 # differentiation targets of vjp calls whose forward has run: only that call's vjp_fn
@@ -142,7 +144,7 @@ def _is_value(x) -> bool:
 
 
 def _dtype(x):
-    d = x.data if isinstance(x, Tensor) else x
+    d = x._data if isinstance(x, Tensor) else x
     return d.dtype if hasattr(d, "dtype") else _np.asarray(d).dtype
 
 
@@ -257,7 +259,8 @@ def _argnums(argnums, nargs: int, where: str) -> tuple:
 
 
 def _zeros_for(t: Tensor):
-    return _r._xp(t).zeros(t.data.shape, t.data.dtype)
+    z = _r._xp(t).zeros(t._data.shape, t._data.dtype)
+    return z if t._bat is None else Tensor(z, _bat=t._bat)
 
 
 def _gradients(out_leaves, cots, trees, nums, where, memo=None):
@@ -342,7 +345,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             out = current(out)
             seed = None
             if isinstance(out, Tensor):
-                seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
+                seed = _r._xp(out).ones(out._data.shape, out._data.dtype)
+                if out._bat is not None:
+                    seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo)
             g = g[0] if _single(argnums) else tuple(g)
@@ -511,9 +516,9 @@ def _with_tangent(p, t, level):
     if isinstance(p, Tensor):
         tan = dict(p._tan) if p._tan else {}
         tan[level] = t
-        return Tensor(p.data, _node=edge_of(p) if p.requires_grad else None, _tan=tan,
-                      _ver=p._ver)
-    if isinstance(t, Tensor) and not (t.requires_grad or t._tan):
+        return Tensor(p._data, _node=edge_of(p) if p.requires_grad else None, _tan=tan,
+                      _ver=p._ver, _bat=p._bat)
+    if isinstance(t, Tensor) and not (t.requires_grad or t._tan) and t._bat is None:
         t = t.data
     return Tensor(p, _tan={level: t})
 
