@@ -30,6 +30,8 @@ _numpy_protocol.install()  # lists of Tensors in gpuad.numpy; provides "ops" aga
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
+from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
+from .batching.api import vmap  # noqa: E402
 from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
 from .rules import MissingRuleError  # noqa: E402
 from .tape import Tape, make_tape  # noqa: E402
@@ -44,8 +46,6 @@ from .transforms import (  # noqa: E402
     vjp,
 )
 from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
-from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
-from .batching.api import vmap  # noqa: E402
 
 restore_numpy_row_stack()
 

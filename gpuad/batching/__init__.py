@@ -120,7 +120,7 @@ def apply_batched(rule, args: tuple, params: dict):
     return res
 
 
-# ---- rules --------------------------------------------------------------------------------------
+# ---- rules -----------------------------------------------------------------------------------
 
 def register(name: str, fn: Callable) -> Callable:
     """Give primitive ``name`` the batching rule ``fn`` (its ``batch`` slot)."""
@@ -175,7 +175,7 @@ def take(a, axis: int, i: int):
     return a[(slice(None),) * axis + (i,)]
 
 
-# ---- entering and leaving a level ------------------------------------------------------------------
+# ---- entering and leaving a level ------------------------------------------------------------
 
 def _insert_level(bat, level):
     """The sorted levels with ``level`` added, and the physical position it takes."""

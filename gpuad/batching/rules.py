@@ -66,7 +66,7 @@ for _name in ("add", "subtract", "negative", "abs", "maximum", "minimum", "clip"
         register(_name, elementwise_rule(RULES[_name]))
 
 
-# ---- reductions ----------------------------------------------------------------------------------
+# ---- reductions ------------------------------------------------------------------------------
 
 def _shift_axis(axis, nd):
     """Axes of one example as axes of the batch-first array."""
@@ -124,7 +124,7 @@ for _name in ("argmax", "argmin", "cumsum", "cumprod", "argsort"):
     register(_name, _flat_axis(_name))
 
 
-# ---- shapes ---------------------------------------------------------------------------------------
+# ---- shapes ----------------------------------------------------------------------------------
 
 def _reshape(args, dims, params):
     (x,), (d,) = args, dims
@@ -191,7 +191,7 @@ def register_late() -> None:
         RULES["stack_list"].batch = _stack_list
 
 
-# ---- indexing -------------------------------------------------------------------------------------
+# ---- indexing --------------------------------------------------------------------------------
 
 def _advanced(i) -> bool:
     return not (i is None or i is Ellipsis or isinstance(i, slice))
@@ -211,8 +211,7 @@ def _getitem(args, dims, params):
             # NumPy puts the broadcast dimensions of non-adjacent advanced indices first
             shapes = [_np.shape(i) if not isinstance(i, int | _np.integer) else ()
                       for i in (new[k] for k in pos)]
-            bools = [new[k] for k in pos if getattr(new[k], "dtype", None) == bool]
-            if bools:
+            if any(getattr(getattr(new[k], "dtype", None), "kind", "") == "b" for k in pos):
                 return None  # the loop handles boolean masks among scattered indices
             out_dim = len(_np.broadcast_shapes(*shapes))
     shape = (batch_size([x], [0]),) + tuple(params["shape"])
@@ -222,8 +221,8 @@ def _getitem(args, dims, params):
 def _getitem_rule(args, dims, params):
     res = _getitem(args, dims, params)
     if res is None:
-        from . import loop_rule
         from ..prims.core import RULES
+        from . import loop_rule
 
         return loop_rule(RULES["getitem"])(args, dims, params)
     return res
@@ -232,7 +231,7 @@ def _getitem_rule(args, dims, params):
 register("getitem", _getitem_rule)
 
 
-# ---- products ------------------------------------------------------------------------------------
+# ---- products --------------------------------------------------------------------------------
 
 def _matmul(args, dims, params):
     (a, b), (da, db) = args, dims

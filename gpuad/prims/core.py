@@ -48,7 +48,8 @@ class Primitive:
       output's shape and dtype without running ``impl``. Filled for elementwise and
       broadcasting ops; ``None`` means unknown (run ``impl`` on zeros of the input shapes to
       learn it: :meth:`abstract_eval` does that).
-    - ``batch``: the vmap rule; ``None`` for now (no op has one yet).
+    - ``batch(args, dims, params) -> (out, out_dim)``: the vmap rule (gpuad/batching);
+      ``None``: the broadcasting rule for an elementwise op, else one call per example.
     - ``elementwise``: the op acts entrywise, so a contribution is forced to exact zero where
       every incoming adjoint or tangent is zero (keeps inf/nan of f' out where nothing flows).
     - ``view``: the result may share the first input's memory (getitem, reshape, ...).
