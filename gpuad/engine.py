@@ -360,6 +360,7 @@ def _tangents(rule, args, params, out, node, bat=None):
     for a in args:
         if isinstance(a, Tensor) and a._tan:
             levels.update(a._tan)
+    levels &= _state.jvp_levels  # tangents of a finished jvp are read by nobody
     out_tan: dict = {}
     for level in sorted(levels):
         prim = [_strip(a, level) for a in args]

@@ -63,7 +63,7 @@ def _target(x) -> Tensor:
     return Tensor(x, requires_grad=True)
 
 
-_ACTIVE_LEVELS: set[int] = set()  # forward-mode levels of the jvp calls still running
+_ACTIVE_LEVELS: set[int] = _state.jvp_levels  # forward-mode levels of running jvp calls
 
 
 def _result(x, private=None, memo=None):
@@ -545,25 +545,6 @@ def _size(shape) -> int:
     return n
 
 
-def _unit(xp, shape, dtype, i):
-    e = xp.zeros(_size(shape), dtype=dtype)
-    e[i] = 1
-    return e.reshape(shape)
-
-
-def _block(parts, out_shape, in_shape, dtype, xp, columns=False):
-    """One Jacobian block of shape ``out_shape + in_shape`` from per-element results: rows
-    (one per output element, each of ``in_shape``) or columns (one per input element)."""
-    full = tuple(out_shape) + tuple(in_shape)
-    if not parts:
-        return xp.zeros(full, dtype=dtype)
-    j = _stack(parts)
-    if columns:  # (n_in, *out) -> (*out, n_in)
-        nd = len(out_shape)
-        j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
-    return _result(_r.reshape(j, full))
-
-
 def _assemble(out_def, per_out, argnums, in_defs):
     """Jacobian pytree: the output's structure outside, the inputs' (per argnum) inside."""
     leaves = []
@@ -573,8 +554,37 @@ def _assemble(out_def, per_out, argnums, in_defs):
     return tree_unflatten(out_def, leaves)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by reverse mode, one vjp per output element (row by row).
+def _basis(xp, shape, dtype, lo: int, hi: int):
+    """Rows ``lo:hi`` of the identity on the elements of ``shape``: ``(hi - lo, *shape)``."""
+    n = _size(shape)
+    e = xp.zeros((hi - lo, n), dtype=dtype)
+    if hi > lo:
+        e[xp.arange(hi - lo), xp.arange(lo, hi)] = 1
+    return e.reshape((hi - lo,) + tuple(shape))
+
+
+def _chunks(n: int, chunk_size: int | None):
+    if chunk_size is not None and (not isinstance(chunk_size, int | _np.integer)
+                                   or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
+    step = n if chunk_size is None else int(chunk_size)
+    return [(lo, min(n, lo + step)) for lo in range(0, n, max(step, 1))]
+
+
+def _concat_rows(parts):
+    from .numpy import concatenate
+
+    if len(parts) == 1:
+        return parts[0]
+    if any(isinstance(p, Tensor) for p in parts):
+        return concatenate(parts, 0)
+    return _r._xp(parts[0]).concatenate(parts, 0)
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian by reverse mode: the vjp, vmapped over the rows of the identity (one batched
+    sweep; ``chunk_size`` rows at a time bounds the memory, as in torch.func).
 
     For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
     the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``). With
@@ -582,6 +592,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
     Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
+    from .batching.api import vmap
 
     @functools.wraps(f)
     def wrapped(*args):
@@ -607,16 +618,19 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
         for oi, o in enumerate(o_leaves):
-            rows = [[[] for _ in leaves] for leaves, _ in in_leaves]
-            dt = _dtype(o)
-            for i in range(_size(_r.shape(o))):
+            oshape, dt = tuple(_r.shape(o)), _dtype(o)
+            m = _size(oshape)
+            blocks = [[[] for _ in leaves] for leaves, _ in in_leaves]
+            for lo, hi in _chunks(m, chunk_size):
                 cot = [xp.zeros(_r.shape(p), dtype=_dtype(p)) for p in o_leaves]
-                cot[oi] = _unit(xp, _r.shape(o), dt, i)
-                for k, gk in enumerate(back(tree_unflatten(o_def, cot))):
+                cot[oi] = _basis(xp, oshape, dt, lo, hi)
+                axes = [0 if i == oi else None for i in range(len(o_leaves))]
+                rows = vmap(lambda c: back(tree_unflatten(o_def, c)), in_axes=(axes,))(cot)
+                for k, gk in enumerate(rows):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
-                        rows[k][li].append(leaf)
-            per_out.append([[_block(r, _r.shape(o), _r.shape(x), dt, xp)
-                             for r, x in zip(rows[k], leaves, strict=True)]
+                        blocks[k][li].append(leaf)
+            per_out.append([[_jac_block(b, oshape, _r.shape(x), dt, xp)
+                             for b, x in zip(blocks[k], leaves, strict=True)]
                             for k, (leaves, _) in enumerate(in_leaves)])
         jac = _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
         return (jac, aux) if has_aux else jac
@@ -624,22 +638,30 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     return wrapped
 
 
-def _stack(parts):
-    from .numpy import stack
+def _jac_block(parts, out_shape, in_shape, dtype, xp, columns=False):
+    """One Jacobian block of shape ``out_shape + in_shape`` from chunks of rows (each
+    ``(rows, *in_shape)``) or of columns (each ``(cols, *out_shape)``)."""
+    full = tuple(out_shape) + tuple(in_shape)
+    if not parts or _size(full) == 0:
+        return xp.zeros(full, dtype=dtype)
+    j = _concat_rows(parts)
+    if columns:  # (n_in, *out) -> (*out, n_in)
+        nd = len(out_shape)
+        j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
+    return _result(_r.reshape(j, full))
 
-    if any(isinstance(p, Tensor) for p in parts):
-        return stack(parts, 0)
-    return _r._xp(parts[0]).stack(parts, 0)
 
-
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by forward mode, one jvp per input element (column by column).
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian by forward mode: the jvp, vmapped over the columns of the identity (one
+    batched sweep; ``chunk_size`` columns at a time bounds the memory).
 
     For array input and output the result has shape ``out.shape + x.shape``; pytrees and
     ``has_aux`` as in :func:`jacrev`.
 
     Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
+    from .batching.api import vmap
 
     @functools.wraps(f)
     def wrapped(*args):
@@ -655,14 +677,11 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
                 box[:] = [pair[1]]
                 return pair[0]
 
-            jac = jacfwd(main, argnums)(*args)
+            jac = jacfwd(main, argnums, chunk_size=chunk_size)(*args)
             if not box:  # no input elements: f was not called by a jvp
                 main(*args)
             return jac, _tree_result(box[0])
         nums = _argnums(argnums, len(args), "jacfwd")
-        o_def = None
-        o_shapes: list = []
-        cols: list = []  # [k][li] -> list of tangent-leaf lists, one per input element
         in_defs, in_leaves = [], []
         for k in nums:
             leaves, tdef = tree_flatten(args[k])
@@ -672,21 +691,29 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
             _no_complex("jacfwd", leaves)
             in_defs.append(tdef)
             in_leaves.append(leaves)
+        o_def = None
+        o_shapes: list = []
+        cols: list = []  # [k][li] -> per output leaf, the chunks of columns
+        for k, (leaves, tdef) in enumerate(zip(in_leaves, in_defs, strict=True)):
+
+            def g(v, k=k):
+                a = list(args)
+                a[nums[k]] = v
+                return f(*a)
+
             per_leaf = []
             for li, x in enumerate(leaves):
+                xs, xdt = tuple(_r.shape(x)), _dtype(x)
                 xp = _r._xp(x)
-                xs = _r.shape(x)
-                found = []
-                for j in range(_size(xs)):
-                    tans = [xp.zeros(_r.shape(v), dtype=_r.data(v).dtype) for v in leaves]
-                    tans[li] = _unit(xp, xs, _r.data(x).dtype, j)
-
-                    def g(v, k=k):
-                        a = list(args)
-                        a[k] = v
-                        return f(*a)
-
-                    y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
+                found: list = []
+                for lo, hi in _chunks(_size(xs), chunk_size):
+                    tans = [xp.zeros(_r.shape(v), dtype=_dtype(v)) for v in leaves]
+                    tans[li] = _basis(xp, xs, xdt, lo, hi)
+                    axes = [0 if i == li else None for i in range(len(leaves))]
+                    primal = tree_unflatten(tdef, leaves)
+                    y, t = vmap(lambda tv, g=g, primal=primal, tdef=tdef: jvp(
+                        g, (primal,), (tree_unflatten(tdef, tv),)),
+                        in_axes=(axes,), out_axes=(None, 0))(tans)
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
                     o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
@@ -701,8 +728,8 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         for oi, (oshape, odt) in enumerate(o_shapes):
             blocks = []
             for k, leaves in enumerate(in_leaves):
-                blocks.append([_block([c[oi] for c in cols[k][li]], oshape, _r.shape(x), odt,
-                                      _r._xp(x), columns=True)
+                blocks.append([_jac_block([c[oi] for c in cols[k][li]], oshape, _r.shape(x),
+                                          odt, _r._xp(x), columns=True)
                                for li, x in enumerate(leaves)])
             per_out.append(blocks)
         return _assemble(o_def, per_out, argnums, in_defs)
@@ -713,14 +740,15 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 jacobian = jacrev
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            chunk_size: int | None = None) -> Callable:
     """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
     ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``; with
     ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(hessian, aux)``.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """
-    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(f, argnums, has_aux, chunk_size), argnums, has_aux, chunk_size)
 
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",

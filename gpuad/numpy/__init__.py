@@ -166,7 +166,7 @@ def where(condition, x=None, y=None):
     if x is None and y is None:
         return nonzero(condition)
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = _r.data(condition)  # a constant (batched inside vmap)
     return _where3(condition, x, y)
 
 
