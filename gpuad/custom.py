@@ -11,6 +11,7 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
+from ._raw import data as _raw_data
 from .engine import GradError, Node, edge_of, run_backward
 from .numpy import random as _random
 from .rules import Primitive
@@ -23,7 +24,7 @@ def _is_array(a) -> bool:
 
 
 def _raw(a):
-    return a.data if isinstance(a, Tensor) else a
+    return _raw_data(a)  # inside vmap: a detached batched Tensor
 
 
 def _on_backend(a):

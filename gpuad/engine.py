@@ -735,6 +735,11 @@ def _accumulate_leaf(node, g, own, create_graph):
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
     """``out.backward()``: accumulate adjoints into the ``.grad`` of the leaves."""
     out = current(out)
+    if isinstance(out, Tensor) and out._bat is not None:
+        raise GradError(
+            "backward() inside vmap: the gradient would differ from example to example, and "
+            ".grad holds one array; inside vmap use gpuad.grad or gpuad.vjp, which return "
+            "per-example gradients")
     if not isinstance(out, Tensor) or not out.requires_grad:
         raise GradError(
             "backward: the output does not require grad (no input of the computation had "
