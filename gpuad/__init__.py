@@ -38,10 +38,12 @@ from .tape import Tape, make_tape  # noqa: E402
 from .transforms import (  # noqa: E402
     grad,
     hessian,
+    hvp,
     jacfwd,
     jacobian,
     jacrev,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
@@ -108,5 +110,5 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
-    "stop_gradient", "vmap",
+    "stop_gradient", "vmap", "hvp", "linearize",
 ]

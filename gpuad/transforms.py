@@ -751,5 +751,45 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     return jacfwd(jacrev(f, argnums, has_aux, chunk_size), argnums, has_aux, chunk_size)
 
 
+def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
+    """``(f(*primals), H v)``: the Hessian of scalar ``f`` times the tangents, by forward over
+    reverse mode (one sweep of each, no Hessian is formed). With several primals ``H v`` is a
+    tuple, one entry per primal.
+
+    Example: ``val, hv = gpuad.hvp(lambda x: gnp.sum(x ** 3), (x,), (v,))``  # hv == 6 x v
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    nums = tuple(range(len(primals)))
+    (value, _), (_, hv) = jvp(value_and_grad(f, argnums=nums), primals, tangents)
+    return value, (hv[0] if len(primals) == 1 else tuple(hv))
+
+
+def linearize(f: Callable, *primals: Any):
+    """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian of ``f`` at
+    ``primals`` applied to the tangents (each call runs one forward-mode sweep).
+
+    Example: ``y, f_jvp = gpuad.linearize(gnp.sin, x); f_jvp(v)``  # cos(x) * v
+    """
+    out = jvp(f, primals, tuple(_zeros_like_primal(p) for p in primals))[0]
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(primals):
+            raise TypeError(f"linearize: f_jvp takes {len(primals)} tangents, got "
+                            f"{len(tangents)}")
+        return jvp(f, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def _zeros_like_primal(p):
+    leaves, tdef = tree_flatten(p)
+    zs = []
+    for x in leaves:
+        x = _asarray(x, "linearize")
+        zs.append(_r._xp(x).zeros(_r.shape(x), dtype=_dtype(x)))
+    return tree_unflatten(tdef, zs)
+
+
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
+           "hvp", "linearize",
            "GradError"]

@@ -195,3 +195,17 @@ def test_a_primitive_without_rule_runs_per_example_with_one_warning(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("error", BatchingWarning)  # warned once already
         close(ad.vmap(ad.grad(lambda x: gnp.sum(twice(x) * x)))(X), 4 * X)
+
+
+def test_hvp_and_linearize(backend):
+    def f(x):
+        return gnp.sum(gnp.sin(x) * x ** 2)
+
+    x, v = X[0], X[1]
+    val, hv = ad.hvp(f, (x,), (v,))
+    close(val, f(x))
+    close(hv, to_numpy(ad.hessian(f)(x)) @ v)
+    y, f_jvp = ad.linearize(lambda u: gnp.sin(u) * u[0], x)
+    close(y, np.sin(x) * x[0])
+    close(f_jvp(v), ad.jvp(lambda u: gnp.sin(u) * u[0], (x,), (v,))[1])
+    check_grads(lambda u: ad.hvp(f, (u,), (v,))[1], (x,), order=1, modes=("rev",))
