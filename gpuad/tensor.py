@@ -14,8 +14,12 @@ _links.need("ops", globals(), "_R")
 _links.need("protocol", globals(), "_P")
 
 
+class BatchedValueError(TypeError):
+    """A value batched by vmap was converted to one array, number or truth value."""
+
+
 def _batched_data_error():
-    raise TypeError(
+    raise BatchedValueError(
         "inside gpuad.vmap a value differs from example to example, so it has no single array, "
         "Python number or truth value; keep the computation in gpuad.numpy operations (use "
         "gnp.where instead of if/else on values), or move the conversion outside vmap"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -571,6 +572,47 @@ def _chunks(n: int, chunk_size: int | None):
     return [(lo, min(n, lo + step)) for lo in range(0, n, max(step, 1))]
 
 
+def _batched_or_loop(fn, batch, axes, where: str, out_axes=0):
+    """``vmap(fn, in_axes=(axes,), out_axes=out_axes)(batch)``; where a derivative formula on
+    the way needs one array per example (Python control flow on values), the same rows one
+    call at a time. ``out_axes``: 0, or per entry of the returned tuple 0 or None."""
+    from .batching.api import vmap
+    from .tensor import BatchedValueError
+
+    try:
+        return vmap(fn, in_axes=(axes,), out_axes=out_axes)(batch)
+    except BatchedValueError as e:
+        if where not in _LOOPED:
+            _LOOPED.add(where)
+            warnings.warn(f"{where}: a derivative formula on the way cannot run batched ({e}); "
+                          f"computing the rows one sweep at a time", stacklevel=3)
+    n = next(_r.shape(b)[0] for b, a in zip(batch, axes, strict=True) if a is not None)
+    rows = [fn([b[i] if a is not None else b for b, a in zip(batch, axes, strict=True)])
+            for i in range(n)]
+    if out_axes != 0:
+        return tuple(rows[0][k] if ax is None else
+                     _batched_rows([r[k] for r in rows]) for k, ax in enumerate(out_axes))
+    return _batched_rows(rows)
+
+
+def _batched_rows(rows):
+    flat = [tree_flatten(r) for r in rows]
+    tdef = flat[0][1]
+    cols = [_stack_rows([f[0][k] for f in flat]) for k in range(len(flat[0][0]))]
+    return tree_unflatten(tdef, cols)
+
+
+_LOOPED: set[str] = set()
+
+
+def _stack_rows(parts):
+    from .numpy import stack
+
+    if any(isinstance(p, Tensor) for p in parts):
+        return stack(parts, 0)
+    return _r._xp(parts[0]).stack(parts, 0)
+
+
 def _concat_rows(parts):
     from .numpy import concatenate
 
@@ -592,7 +634,6 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
     Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
-    from .batching.api import vmap
 
     @functools.wraps(f)
     def wrapped(*args):
@@ -625,7 +666,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                 cot = [xp.zeros(_r.shape(p), dtype=_dtype(p)) for p in o_leaves]
                 cot[oi] = _basis(xp, oshape, dt, lo, hi)
                 axes = [0 if i == oi else None for i in range(len(o_leaves))]
-                rows = vmap(lambda c: back(tree_unflatten(o_def, c)), in_axes=(axes,))(cot)
+                rows = _batched_or_loop(lambda c: back(tree_unflatten(o_def, c)), cot, axes,
+                                        "jacrev")
                 for k, gk in enumerate(rows):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
                         blocks[k][li].append(leaf)
@@ -661,7 +703,6 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
     Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
-    from .batching.api import vmap
 
     @functools.wraps(f)
     def wrapped(*args):
@@ -711,9 +752,9 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                     tans[li] = _basis(xp, xs, xdt, lo, hi)
                     axes = [0 if i == li else None for i in range(len(leaves))]
                     primal = tree_unflatten(tdef, leaves)
-                    y, t = vmap(lambda tv, g=g, primal=primal, tdef=tdef: jvp(
-                        g, (primal,), (tree_unflatten(tdef, tv),)),
-                        in_axes=(axes,), out_axes=(None, 0))(tans)
+                    y, t = _batched_or_loop(lambda tv, g=g, primal=primal, tdef=tdef: jvp(
+                        g, (primal,), (tree_unflatten(tdef, tv),)), tans, axes, "jacfwd",
+                        out_axes=(None, 0))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
                     o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]

@@ -209,3 +209,22 @@ def test_hvp_and_linearize(backend):
     close(y, np.sin(x) * x[0])
     close(f_jvp(v), ad.jvp(lambda u: gnp.sin(u) * u[0], (x,), (v,))[1])
     check_grads(lambda u: ad.hvp(f, (u,), (v,))[1], (x,), order=1, modes=("rev",))
+
+
+def test_jacobians_fall_back_to_rows_when_a_formula_needs_values(backend):
+    @ad.custom_vjp
+    def f(x):
+        return gnp.sin(x)
+
+    def fwd(x):
+        return gnp.sin(x), x
+
+    def bwd(x, g):
+        if float(gnp.sum(g * g)) == 0.0:  # Python control flow on the cotangent's values
+            return (g,)
+        return (g * gnp.cos(x),)
+
+    f.defvjp(fwd, bwd)
+    with pytest.warns(UserWarning, match="jacrev: a derivative formula"):
+        j = ad.jacrev(f)(X[0])
+    close(j, np.diag(np.cos(X[0])))
