@@ -13,6 +13,7 @@ from typing import Any
 import numpy as _np
 
 from ..engine import apply
+from .expr import Exprs, formulas
 
 RULES: dict[str, Primitive] = {}
 PRIMITIVES = RULES
@@ -49,6 +50,9 @@ class Primitive:
       broadcasting ops; ``None`` means unknown (run ``impl`` on zeros of the input shapes to
       learn it: :meth:`abstract_eval` does that).
     - ``batch``: the vmap rule; ``None`` for now (no op has one yet).
+    - ``exprs``: for elementwise ops with fused kernels, one expression for the forward and
+      one per adjoint (:mod:`gpuad.prims.expr`); the Python formulas and the CUDA kernels are
+      made from them.
     - ``elementwise``: the op acts entrywise, so a contribution is forced to exact zero where
       every incoming adjoint or tangent is zero (keeps inf/nan of f' out where nothing flows).
     - ``view``: the result may share the first input's memory (getitem, reshape, ...).
@@ -66,7 +70,7 @@ class Primitive:
                  jvp: Callable | None = None, saves: Callable | None = None,
                  shape: Callable | None = None, dtype: Callable | None = None,
                  batch: Callable | None = None, elementwise: bool = False, view: bool = False,
-                 nondiff: bool = False, cplx: str = "real"):
+                 nondiff: bool = False, cplx: str = "real", exprs: Exprs | None = None):
         self.name = name
         self.impl = impl
         self.vjp = vjp if vjp is not None else self._no_vjp
@@ -75,6 +79,7 @@ class Primitive:
         self.shape = shape
         self.dtype = dtype
         self.batch = batch
+        self.exprs = exprs
         self.elementwise = elementwise
         self.view = view
         self.nondiff = nondiff
@@ -259,7 +264,8 @@ def broadcasting(p: Primitive) -> Primitive:
 def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
          vjp_n: Callable | None = None, jvp_n: Callable | None = None,
          vjp_all: Callable | None = None, nondiff: bool = False, guard: bool = False,
-         view: bool = False, cplx: str = "real", saves: Callable | None = None) -> Callable:
+         view: bool = False, cplx: str = "real", saves: Callable | None = None,
+         exprs: Exprs | None = None) -> Callable:
     """Declare a primitive and return the function that applies it.
 
     The short forms: ``vjp=[f0, f1, ...]`` one formula ``(g, ans, *inputs, **params)`` per
@@ -269,13 +275,18 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
     formulas, for a diagonal Jacobian) or ``jvp_n``. ``guard``: the op is elementwise (the
     ``elementwise`` slot, see :class:`Primitive`), which also fills its shape and dtype slots
     (:func:`broadcasting`). ``saves``: the slot of that name, where inference is not wanted.
+    ``exprs``: that slot (:func:`gpuad.prims.expr.ew`); without ``vjp`` the formulas are made
+    from its adjoint expressions, and the jvp from them too unless ``jvp`` is given.
 
     ``cplx`` says how complex values are differentiated (docs/semantics.md): "holo" (the op is
     holomorphic, its formulas hold for complex values as written), "own" (the formulas follow
     the convention themselves) or "real" (differentiating complex values through it raises).
     """
     rule = Primitive(name, impl=fwd, nondiff=nondiff, elementwise=guard, view=view,
-                     saves=saves)
+                     saves=saves, exprs=exprs)
+    if exprs is not None and vjp is None:
+        vjp = formulas(exprs, fwd, name)
+        jvp = "vjp" if jvp is None else jvp
     rule.vjps = vjp
     rule.jvps = vjp if jvp == "vjp" else jvp
     rule.vjp_n = vjp_n
