@@ -71,16 +71,20 @@ class CupyBackend(Backend):
         # then take their formula paths
         self.cuda_c = not getattr(cupy, "_gpuad_no_cuda_c", False)
         if self.cuda_c:
-            for rule, kernels in vjp_kernels().items():
-                self.fused_vjp[rule] = self._elementwise_vjp(rule, kernels)
-                for k in kernels.values():
-                    if k.cupy is not None:
-                        self._bcast_exprs[k.name] = (k.cupy_params, k.cupy)
-            for rule, fk in fwd_kernels().items():
-                self.fused_fwd[rule] = (self._unary_fwd(fk.name) if fk.arity == 1
-                                        else self._binary_fwd(rule))
+            self._install_elementwise()
         self.fused_vjp["matmul"] = self._matmul_vjp
         self.fused_vjp["softmax_cross_entropy"] = self._xent_vjp
+
+    def _install_elementwise(self) -> None:
+        """Put the generated elementwise kernels in the fused tables (rule -> kernel)."""
+        for rule, kernels in vjp_kernels().items():
+            self.fused_vjp[rule] = self._elementwise_vjp(rule, kernels)
+            for k in kernels.values():
+                if k.cupy is not None:
+                    self._bcast_exprs[k.name] = (k.cupy_params, k.cupy)
+        for rule, fk in fwd_kernels().items():
+            self.fused_fwd[rule] = (self._unary_fwd(fk.name) if fk.arity == 1
+                                    else self._binary_fwd(rule))
 
     def to_host(self, a: Any) -> numpy.ndarray:
         return self.cp.asnumpy(a)
