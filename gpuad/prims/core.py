@@ -179,6 +179,14 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+def register(p: Primitive) -> Primitive:
+    """Put a primitive made without :func:`prim` into the op table under its name."""
+    if RULES.get(p.name, p) is not p:
+        raise ValueError(f"a primitive named {p.name!r} is registered already")
+    RULES[p.name] = p
+    return p
+
+
 def _vjp_form(p: Primitive) -> Callable:
     """The engine's one vjp form from the short form ``p`` was declared with."""
     if p.vjp_all is not None:

@@ -37,3 +37,43 @@ def load_all() -> dict:
     from .core import RULES
 
     return RULES
+
+
+SLOTS: tuple[str, ...] = ("impl", "vjp", "jvp", "saves", "shape", "dtype", "batch", "exprs")
+
+
+def slots(p) -> dict[str, bool]:
+    """Which slots of primitive ``p`` are filled (``vjp``/``jvp``: at least one formula).
+
+    Example: ``slots(load_all()["sin"])["exprs"]`` is True.
+    """
+    from .core import Primitive
+
+    jvp_fn = getattr(p.jvp, "__func__", p.jvp)
+    own_jvp = jvp_fn is not Primitive._no_jvp and \
+        not getattr(jvp_fn, "__qualname__", "").startswith("_jvp_form")
+    return {
+        "impl": callable(p.impl),
+        "vjp": p.vjp_n is not None or p.vjp_all is not None
+        or any(f is not None for f in p.vjps or ()),
+        "jvp": p.jvp_n is not None or any(f is not None for f in p.jvps or ()) or own_jvp,
+        "saves": p.saves is not None,
+        "shape": p.shape is not None,
+        "dtype": p.dtype is not None,
+        "batch": p.batch is not None,
+        "exprs": p.exprs is not None,
+    }
+
+
+def slot_table() -> list[str]:
+    """One line per registered primitive: its name, kind and filled (x) or empty (.) slots."""
+    table = load_all()
+    width = max(len(n) for n in table)
+    lines = [f"{'primitive'.ljust(width)}  kind     {' '.join(SLOTS)}"]
+    for name in sorted(table):
+        p = table[name]
+        kind = "nondiff" if p.nondiff else "diff"
+        cells = " ".join(("x" if filled else ".").center(len(s))
+                         for s, filled in slots(p).items())
+        lines.append(f"{name.ljust(width)}  {kind.ljust(7)}  {cells}")
+    return lines
