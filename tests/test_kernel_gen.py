@@ -277,6 +277,9 @@ def test_emulated_kernels_through_the_cupy_backend(backend, monkeypatch):
     monkeypatch.setattr(be, "_broadcast_kernel", broadcast_kernel)
     monkeypatch.setattr(be, "_grid", lambda n: 1)
     be._install_elementwise()
+    # every entry of the backend's tables serves a primitive of the table
+    assert set(be.fused_vjp) <= set(RULES) and set(be.fused_fwd) <= set(RULES)
+    assert set(VJP) <= set(be.fused_vjp) and set(FWD) <= set(be.fused_fwd)
 
     rng = np.random.default_rng(5)
     x0 = rng.uniform(0.5, 2.0, (6, 7))

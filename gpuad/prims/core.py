@@ -46,9 +46,10 @@ class Primitive:
       ``k - 1``) when the inputs in bit ``mask`` need adjoints. ``None``: inferred once from
       the names the formulas read (all of them for a ``vjp`` given in the engine's form).
     - ``shape(*shapes, **params)``/``dtype(*dtypes, **params)``: abstract evaluation, the
-      output's shape and dtype without running ``impl``. Filled for elementwise and
-      broadcasting ops; ``None`` means unknown (run ``impl`` on zeros of the input shapes to
-      learn it: :meth:`abstract_eval` does that).
+      output's shape and dtype without running ``impl``. Filled for elementwise ops,
+      reductions, shape ops, matmul/einsum, linear solves and indexing
+      (:mod:`gpuad.prims.abstract`); ``None`` means unknown (run ``impl`` on zeros of the input
+      shapes to learn it: :meth:`abstract_eval` does that).
     - ``batch``: the vmap rule; ``None`` for now (no op has one yet).
     - ``exprs``: for elementwise ops with fused kernels, one expression for the forward and
       one per adjoint (:mod:`gpuad.prims.expr`); the Python formulas and the CUDA kernels are

@@ -9,6 +9,7 @@ of them, not just what happened to be imported.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 #: modules outside gpuad/prims that declare primitives
 DECLARING_MODULES: tuple[str, ...] = (
@@ -19,6 +20,9 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad._numpy_protocol",
     "gpuad.numpy._more_math",
     "gpuad.numpy.fft",
+)
+#: those that need SciPy (an optional dependency): walked where it is installed
+SCIPY_MODULES: tuple[str, ...] = (
     "gpuad.scipy._special_rules",
     "gpuad.scipy.stats._common",
     "gpuad.scipy.integrate",
@@ -32,7 +36,8 @@ def load_all() -> dict:
     """
     import gpuad  # noqa: F401  (installs the container protocol, which declares stack_list)
 
-    for name in DECLARING_MODULES:
+    have_scipy = importlib.util.find_spec("scipy") is not None
+    for name in DECLARING_MODULES + (SCIPY_MODULES if have_scipy else ()):
         importlib.import_module(name)
     from .core import RULES
 
