@@ -219,7 +219,9 @@ def sources() -> dict[str, str]:
 
 
 def _repo_kernels() -> Path:
-    return Path(__file__).resolve().parents[2] / "kernels"
+    from .cuda_sources import kernel_dir
+
+    return kernel_dir()
 
 
 def stale(folder: Path | None = None) -> list[str]:
