@@ -375,3 +375,8 @@ def _apply_tables() -> None:
 
 _apply_tables()
 _links.provide("for_complex", for_complex)
+
+# abstract evaluation of the entrywise complex primitives (broadcast shape, NumPy dtype)
+for _op in (conj, real, imag, angle_):
+    _r.broadcasting(_op.rule)
+del _op
