@@ -31,8 +31,9 @@ from .. import _links, _state
 from .._raw import _xp
 from ..tensor import Tensor
 
-_R = None  # the op namespace (gpuad.numpy's functions)
+_R = _C = _E = None  # the op namespace; gpuad._numpy_protocol; gpuad.engine
 _links.need("ops", globals(), "_R")
+_links.need("protocol", globals(), "_C")
 
 #: levels of the vmap calls still running (a level not in it has returned)
 ACTIVE: set[int] = set()
@@ -51,15 +52,15 @@ def _engine():
 
 def apply_batched(rule, args: tuple, params: dict):
     """Run primitive ``rule`` on ``args``, some of which are batched; see the module doc."""
-    from .._numpy_protocol import convert_args, holds_tensor
-
-    if any((a.__class__ is list or a.__class__ is tuple) and holds_tensor(a) for a in args):
-        args = convert_args(args)
-    eng = _engine()
     top = 0
     for a in args:
-        if isinstance(a, Tensor) and a._bat is not None and a._bat[-1] > top:
-            top = a._bat[-1]
+        if isinstance(a, Tensor):
+            b = a._bat
+            if b is not None and b[-1] > top:
+                top = b[-1]
+        elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
+            return apply_batched(rule, _C.convert_args(args), params)  # lists: stacked
+    eng = _E
     inner, dims = [], []
     track = tan = False
     for a in args:
@@ -263,4 +264,5 @@ def _make_boundary():
 
 
 _TO, _FROM = _make_boundary()
+_E = _engine()
 _links.provide("batching", __import__(__name__, fromlist=["_"]))

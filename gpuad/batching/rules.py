@@ -49,7 +49,11 @@ def elementwise_rule(rule):
     """Entrywise, broadcasting ops: line the batch axes up in front."""
 
     def batch(args, dims, params):
-        return apply(rule, tuple(_align(args, dims)), params), 0
+        nds = [len(_R.shape(a)) - (d is not None) for a, d in zip(args, dims, strict=True)]
+        nd = max(nds)
+        if all(d is None or (d == 0 and k == nd) for d, k in zip(dims, nds, strict=True)):
+            return apply(rule, tuple(args), params), 0  # batch axes already line up in front
+        return apply(rule, tuple(_align(args, dims, nd)), params), 0
 
     return batch
 
