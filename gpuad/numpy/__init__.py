@@ -166,7 +166,7 @@ def where(condition, x=None, y=None):
     if x is None and y is None:
         return nonzero(condition)
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = _r.data(condition)  # inside vmap: a constant that keeps its levels
     return _where3(condition, x, y)
 
 
