@@ -625,6 +625,24 @@ def _tri_matrix(a, lower, unit):
     return a * _tri_mask(n, a, lower)
 
 
+def _scipy_batches() -> bool:
+    """Whether scipy.linalg takes stacks of matrices (SciPy 1.16 and later)."""
+    import scipy
+
+    return tuple(int(p) for p in scipy.__version__.split(".")[:2]) >= (1, 16)
+
+
+def _matrix_by_matrix(xp, fn, arrays, out_core, dtype):
+    """``fn`` once per matrix of stacks that broadcast together, the results stacked."""
+    lead = _np.broadcast_shapes(*(x.shape[:-2] for x in arrays))
+    flat = [xp.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:])
+            for x in arrays]
+    outs = [fn(*ms) for ms in zip(*flat, strict=True)]
+    if not outs:
+        return xp.zeros(lead + tuple(out_core), dtype=dtype)
+    return xp.stack(outs).reshape(lead + outs[0].shape)
+
+
 def _tri_fwd(xp, a, b, lower, trans, unit, vec):
     bb = b[..., None] if vec else b
     if a.size == 0 or bb.size == 0:  # nothing to solve (SciPy refuses empty batches)
@@ -633,7 +651,14 @@ def _tri_fwd(xp, a, b, lower, trans, unit, vec):
     elif xp is _np:
         import scipy.linalg as sl
 
-        x = sl.solve_triangular(a, bb, trans=trans, lower=lower, unit_diagonal=unit)
+        def solve(m, r):
+            return sl.solve_triangular(m, r, trans=trans, lower=lower, unit_diagonal=unit)
+
+        if (a.ndim > 2 or bb.ndim > 2) and not _scipy_batches():
+            x = _matrix_by_matrix(xp, solve, (a, bb), bb.shape[-2:],
+                                  _np.result_type(a.dtype, bb.dtype, _np.float32))
+        else:
+            x = solve(a, bb)
     else:
         x = _tri_fwd_device(xp, a, bb, lower, trans, unit)
     return x[..., 0] if vec else x
@@ -693,18 +718,15 @@ def solve_tri_(a, b, *, lower: bool, trans: int, unit: bool):
 # ---- Sylvester equation, matrix square root, matrix exponential -------------------------------
 
 def _sylvester_fwd(xp, a, b, q):
+    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
+        # stacks: in one call where SciPy takes them (not empty ones), else matrix by matrix
+        if not (xp is _np and _scipy_batches() and a.size and b.size and q.size):
+            return _matrix_by_matrix(xp, lambda x, y, z: _sylvester_fwd(xp, x, y, z),
+                                     (a, b, q), q.shape[-2:], q.dtype)
     if xp is _np:
         import scipy.linalg as sl
 
         return sl.solve_sylvester(a, b, q)
-    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
-        shp = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
-        ab = xp.broadcast_to(a, shp + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
-        bb = xp.broadcast_to(b, shp + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
-        qb = xp.broadcast_to(q, shp + q.shape[-2:]).reshape((-1,) + q.shape[-2:])
-        outs = [_sylvester_fwd(xp, x, y, z) for x, y, z in zip(ab, bb, qb, strict=True)]
-        return xp.stack(outs).reshape(shp + q.shape[-2:]) if outs else \
-            xp.zeros(shp + q.shape[-2:], dtype=q.dtype)
     # no device Sylvester solver: (I (x) A + B^T (x) I) vec(X) = vec(Q), column-major vec
     m, n = a.shape[-1], b.shape[-1]
     k = xp.kron(xp.eye(n, dtype=a.dtype), a) + xp.kron(b.T, xp.eye(m, dtype=a.dtype))
@@ -734,6 +756,9 @@ def _sqrtm_fwd(xp, a):
             "V @ diag(sqrt(w)) @ V.T")
     import scipy.linalg as sl
 
+    if a.ndim > 2 and not _scipy_batches():
+        return _matrix_by_matrix(xp, lambda m: _np.asarray(sl.sqrtm(m)), (a,), a.shape[-2:],
+                                 a.dtype)
     return _np.asarray(sl.sqrtm(a))
 
 
