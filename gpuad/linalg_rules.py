@@ -183,10 +183,13 @@ def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
 
 
 def _recorded(*xs) -> bool:
-    """Whether a formula's result will itself be differentiated (a higher-order derivative)."""
-    from .tensor import Tensor
+    """Whether a formula's result will itself be differentiated (a higher-order derivative):
+    values on the tape while recording is on (a first-order step runs its formulas on Tensors
+    without recording inside vmap), or values with tangents."""
+    from . import _state
 
-    return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+    on = _state.local.grad_enabled
+    return any(isinstance(x, Tensor) and ((on and x.requires_grad) or bool(x._tan)) for x in xs)
 
 
 def _no_forward_at_degenerate(name, deg, what="eigenvalue"):
@@ -892,7 +895,7 @@ def _adjugate_by_svd(a):
     n = shape(a)[-1]
     s, u, vh = _unpack(svd_(a, full=False, mn=(n, n)), [(n,), (n, n), (n, n)])
     sign = _r.det(data(u)) * _r.det(data(vh))  # constant along smooth paths
-    others = _others_product(s) * _col(sign)
+    others = _others_product(s) * getitem(sign, (Ellipsis, None))
     return matmul(_T(vh) * _row(others), _T(u))
 
 
