@@ -1,12 +1,17 @@
 """Batching rules of linear algebra, the FFT and the complex primitives.
 
-Most of these primitives already act on stacks of matrices (``(..., n, n)``) on both backends:
-their rule moves the batch axis in front of an example's leading axes and calls the primitive
-once. The ones with two or three matrix arguments first give every argument as many axes, so
-the stacks broadcast example against example; ``solve`` and ``solve_triangular`` turn a vector
-right-hand side into a one-column matrix first, as a stacked vector would otherwise be read as a
-matrix. ``sqrtm`` runs once per example (SciPy takes one matrix at a time before 1.15, and the
-CuPy backend has no matrix square root), without the fallback's warning: that is its rule.
+Most of these primitives already act on stacks of matrices (``(..., n, n)``): their rule moves
+the batch axis in front of an example's leading axes and calls the primitive once. On NumPy,
+``numpy.linalg`` takes stacks, and SciPy does from 1.16 (``expm`` long before); the forwards of
+``solve_triangular`` and ``solve_sylvester`` go matrix by matrix on older SciPy. On CuPy,
+``cupy.linalg`` takes stacks for inv, det, slogdet, cholesky, eigh, svd and eig; the forwards
+of qr, expm and solve_sylvester loop over the matrices themselves, and that of solve broadcasts
+the two stacks (CuPy's needs them equal). The primitives with two or three matrix arguments
+first give every argument as many axes, so the stacks broadcast example against example;
+``solve`` and ``solve_triangular`` turn a batched vector right-hand side into a one-column
+matrix first, as a stacked vector would otherwise be read as a matrix. ``sqrtm`` runs once per
+example, as its rule, without the fallback's warning (SciPy takes one matrix per call before
+1.16, and the CuPy backend has no matrix square root).
 """
 
 from __future__ import annotations
