@@ -195,6 +195,7 @@ def test_sqrtm_runs_per_example_without_warning(backend):
     # its rule is the loop (SciPy before 1.15 takes one matrix per call): no fallback warning
     assert RULES["sqrtm"].batch is not None
     check_vmap(gsl.sqrtm, [spd(2)], 0, nested=False, moved=False, with_jvp=False)
+    assert to_numpy(ad.vmap(gsl.sqrtm)(np.zeros((0, 3, 3)))).shape == (0, 3, 3)
 
 
 TRIANGULAR = {

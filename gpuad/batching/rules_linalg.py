@@ -50,8 +50,8 @@ def _each_example(name: str):
     def batch(args, dims, params):
         (x,), (d,) = args, dims
         outs = [apply(rule, (take(x, d, i),), params) for i in range(batch_size(args, dims))]
-        if not outs:
-            raise ValueError(f"vmap: {name} over an empty batch (no example to run)")
+        if not outs:  # no example: the result has the shape and dtype of one's input
+            return _R.zeros((0,) + tuple(_R.shape(_front(x, d))[1:]), dtype=x.dtype), 0
         return _R.stack(outs, 0), 0
 
     return batch
