@@ -19,7 +19,9 @@ def data(a):
 def shape(a) -> tuple[int, ...]:
     """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
     s = getattr(a, "shape", None)
-    return tuple(s) if s is not None else ()
+    if s is None or isinstance(a, type):  # a scalar type (np.float64) has a shape descriptor
+        return ()
+    return tuple(s)
 
 
 def ndim(a) -> int:

@@ -21,6 +21,7 @@ import numpy as _np
 from . import rules as _r
 from .engine import GradError
 from .rules import data, getitem, matmul, ndim, prim, reshape, shape, where
+from .tensor import Tensor
 
 _ALL = slice(None)
 _bmin, _bmax = min, max
@@ -118,9 +119,25 @@ def _unpack(packed, shapes):
 
 
 
+def _any(mask) -> bool:
+    """Whether ``mask`` holds anywhere; inside vmap, in any example (checks written with it
+    raise for the batch when one example would raise alone)."""
+    d = mask._data if isinstance(mask, Tensor) else mask
+    return bool(_r._xp(d).any(d))
+
+
 def _all_zero(g) -> bool:
-    d = data(g)
-    return not bool(_r._xp(d).any(d != 0))
+    return not _any(data(g) != 0)
+
+
+def _singular_values(d):
+    """The singular values of the constant ``d`` (a raw array, or a batched Tensor inside
+    vmap), descending."""
+    if not isinstance(d, Tensor):
+        return _r._xp(d).linalg.svd(d, compute_uv=False)
+    m, n = shape(d)[-2:]
+    s = _unpack(svd_(d, full=False, mn=(m, n)), _svd_shapes((m, n), False))[0]
+    return _re(s)
 
 
 def _gaps(w):
@@ -128,13 +145,13 @@ def _gaps(w):
     rounding); also returns the boolean mask of coinciding off-diagonal pairs."""
     wd = data(w)
     xp = _r._xp(wd)
-    n = wd.shape[-1]
+    n = shape(wd)[-1]
     eps = _np.finfo(wd.dtype).eps if wd.dtype.kind in "fc" else _np.finfo(float).eps
-    scale = xp.max(xp.abs(wd), axis=-1, keepdims=True) if n else wd
-    tol = (10 * _bmax(n, 1) * eps) * scale[..., None]
-    diff_d = wd[..., None, :] - wd[..., :, None]
+    scale = _r.max(_r.abs(wd), -1, keepdims=True) if n else wd
+    tol = (10 * _bmax(n, 1) * eps) * _col(scale)
+    diff_d = _row(wd) - _col(wd)
     eye = xp.eye(n, dtype=bool)
-    same = (xp.abs(diff_d) <= tol) | eye
+    same = (_r.abs(diff_d) <= tol) | eye
     diff = _row(w) - _col(w)
     f = where(same, 0, 1 / where(same, 1, diff))
     return f, same & ~eye
@@ -153,26 +170,30 @@ _VAL_HINT = ("only symmetric functions of a repeated eigenvalue's copies (their 
 def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
     """Raise DegenerateError when ``values`` is not (to rounding) zero where ``mask`` holds."""
     v = data(values)
-    xp = _r._xp(v)
-    if not bool(xp.any(mask)):
+    if not _any(mask):
         return
-    bad = xp.abs(v) * mask
-    s = float(xp.max(xp.abs(data(scale)))) if data(scale).size else 0.0
+    # the largest offending value against the scale, per example inside vmap
+    bad = _r.max(_r.abs(v) * mask)
+    sd = data(scale)
+    s = _r.max(_r.abs(sd)) if sd.size else 0.0
     eps = _np.finfo(v.dtype).eps
-    if float(xp.max(bad)) > 1e3 * eps ** 0.5 * s + 1e-300:
+    if _any(bad > 1e3 * eps ** 0.5 * s + 1e-300):
         raise DegenerateError(
             f"{name}: {what}; the derivative does not exist at this input: {hint}")
 
 
 def _recorded(*xs) -> bool:
-    """Whether a formula's result will itself be differentiated (a higher-order derivative)."""
-    from .tensor import Tensor
+    """Whether a formula's result will itself be differentiated (a higher-order derivative):
+    values on the tape while recording is on (a first-order step runs its formulas on Tensors
+    without recording inside vmap), or values with tangents."""
+    from . import _state
 
-    return any(isinstance(x, Tensor) and (x.requires_grad or bool(x._tan)) for x in xs)
+    on = _state.local.grad_enabled
+    return any(isinstance(x, Tensor) and ((on and x.requires_grad) or bool(x._tan)) for x in xs)
 
 
 def _no_forward_at_degenerate(name, deg, what="eigenvalue"):
-    if bool(_r._xp(deg).any(deg)):
+    if _any(deg):
         raise DegenerateError(
             f"{name}: forward-mode derivatives at a repeated {what} are not implemented (forward "
             f"mode cannot tell whether the result is used only through symmetric functions of "
@@ -183,7 +204,7 @@ def _no_forward_at_degenerate(name, deg, what="eigenvalue"):
 def _degenerate_guard(name, deg, higher, gvals=None, what="eigenvalue"):
     """At a repeated eigenvalue (``deg``: coinciding pairs) first derivatives exist for symmetric
     functions of the copies only; higher derivatives are not implemented."""
-    if not bool(_r._xp(deg).any(deg)):
+    if not _any(deg):
         return
     if higher:
         raise DegenerateError(
@@ -260,7 +281,7 @@ def _eig_fwd(xp, a, n):
 
 
 def _eig_degenerate(deg):
-    if bool(_r._xp(deg).any(deg)):
+    if _any(deg):
         raise DegenerateError(
             "eig: the matrix has a repeated eigenvalue; eig is not differentiated there (a "
             "non-symmetric matrix may be defective); use eigh for symmetric matrices, or "
@@ -343,12 +364,11 @@ def _complement_adjoint(name, q1, q2, gq2):
 def _zero_singular(s, m, n, higher):
     """Singular values that are zero to rounding (they matter when m != n)."""
     sd = data(s)
-    xp = _r._xp(sd)
     k = _bmin(m, n)
     eps = _np.finfo(sd.dtype).eps
-    smax = xp.max(sd, axis=-1, keepdims=True) if k else sd
+    smax = _r.max(sd, -1, keepdims=True) if k else sd
     zero_s = sd <= 10 * _bmax(m, n) * eps * smax
-    if higher and bool(xp.any(zero_s)):
+    if higher and _any(zero_s):
         raise DegenerateError(
             "svd: forward-mode and higher derivatives of the singular vectors of a non-square "
             "matrix with a zero singular value are not implemented; perturb the input")
@@ -501,12 +521,12 @@ def _qr_shapes(mn, complete):
 
 
 def _check_full_rank(name, r):
-    d = _r._xp(data(r)).abs(data(_diag_part(r)))
-    n = d.shape[-1]
+    d = _r.abs(_diag_part(data(r)))
+    n = shape(d)[-1]
     if d.size == 0:
         return
-    tol = _bmax(n, 1) * _np.finfo(d.dtype).eps * d.max(axis=-1, keepdims=True)
-    if n and bool(_r._xp(d).any(d <= tol)):
+    tol = _bmax(n, 1) * _np.finfo(d.dtype).eps * _r.max(d, -1, keepdims=True)
+    if n and _any(d <= tol):
         raise DegenerateError(
             f"{name}: R has a zero on its diagonal (the matrix is rank deficient); QR is not "
             f"differentiable there")
@@ -608,6 +628,24 @@ def _tri_matrix(a, lower, unit):
     return a * _tri_mask(n, a, lower)
 
 
+def _scipy_batches() -> bool:
+    """Whether scipy.linalg takes stacks of matrices (SciPy 1.16 and later)."""
+    import scipy
+
+    return tuple(int(p) for p in scipy.__version__.split(".")[:2]) >= (1, 16)
+
+
+def _matrix_by_matrix(xp, fn, arrays, out_core, dtype):
+    """``fn`` once per matrix of stacks that broadcast together, the results stacked."""
+    lead = _np.broadcast_shapes(*(x.shape[:-2] for x in arrays))
+    flat = [xp.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:])
+            for x in arrays]
+    outs = [fn(*ms) for ms in zip(*flat, strict=True)]
+    if not outs:
+        return xp.zeros(lead + tuple(out_core), dtype=dtype)
+    return xp.stack(outs).reshape(lead + outs[0].shape)
+
+
 def _tri_fwd(xp, a, b, lower, trans, unit, vec):
     bb = b[..., None] if vec else b
     if a.size == 0 or bb.size == 0:  # nothing to solve (SciPy refuses empty batches)
@@ -616,7 +654,14 @@ def _tri_fwd(xp, a, b, lower, trans, unit, vec):
     elif xp is _np:
         import scipy.linalg as sl
 
-        x = sl.solve_triangular(a, bb, trans=trans, lower=lower, unit_diagonal=unit)
+        def solve(m, r):
+            return sl.solve_triangular(m, r, trans=trans, lower=lower, unit_diagonal=unit)
+
+        if (a.ndim > 2 or bb.ndim > 2) and not _scipy_batches():
+            x = _matrix_by_matrix(xp, solve, (a, bb), bb.shape[-2:],
+                                  _np.result_type(a.dtype, bb.dtype, _np.float32))
+        else:
+            x = solve(a, bb)
     else:
         x = _tri_fwd_device(xp, a, bb, lower, trans, unit)
     return x[..., 0] if vec else x
@@ -676,18 +721,15 @@ def solve_tri_(a, b, *, lower: bool, trans: int, unit: bool):
 # ---- Sylvester equation, matrix square root, matrix exponential -------------------------------
 
 def _sylvester_fwd(xp, a, b, q):
+    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
+        # stacks: in one call where SciPy takes them (not empty ones), else matrix by matrix
+        if not (xp is _np and _scipy_batches() and a.size and b.size and q.size):
+            return _matrix_by_matrix(xp, lambda x, y, z: _sylvester_fwd(xp, x, y, z),
+                                     (a, b, q), q.shape[-2:], q.dtype)
     if xp is _np:
         import scipy.linalg as sl
 
         return sl.solve_sylvester(a, b, q)
-    if a.ndim > 2 or b.ndim > 2 or q.ndim > 2:
-        shp = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
-        ab = xp.broadcast_to(a, shp + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
-        bb = xp.broadcast_to(b, shp + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
-        qb = xp.broadcast_to(q, shp + q.shape[-2:]).reshape((-1,) + q.shape[-2:])
-        outs = [_sylvester_fwd(xp, x, y, z) for x, y, z in zip(ab, bb, qb, strict=True)]
-        return xp.stack(outs).reshape(shp + q.shape[-2:]) if outs else \
-            xp.zeros(shp + q.shape[-2:], dtype=q.dtype)
     # no device Sylvester solver: (I (x) A + B^T (x) I) vec(X) = vec(Q), column-major vec
     m, n = a.shape[-1], b.shape[-1]
     k = xp.kron(xp.eye(n, dtype=a.dtype), a) + xp.kron(b.T, xp.eye(m, dtype=a.dtype))
@@ -717,6 +759,9 @@ def _sqrtm_fwd(xp, a):
             "V @ diag(sqrt(w)) @ V.T")
     import scipy.linalg as sl
 
+    if a.ndim > 2 and not _scipy_batches():
+        return _matrix_by_matrix(xp, lambda m: _np.asarray(sl.sqrtm(m)), (a,), a.shape[-2:],
+                                 a.dtype)
     return _np.asarray(sl.sqrtm(a))
 
 
@@ -800,10 +845,11 @@ def _adjugate_fwd(xp, a):
 
 def _check_invertible(a):
     d = data(a)
-    xp = _r._xp(d)
-    s = xp.linalg.svd(d, compute_uv=False)
-    n = d.shape[-1]
-    if n and bool(xp.any(s[..., -1] <= n * _np.finfo(d.dtype).eps * s[..., 0])):
+    n = shape(d)[-1]
+    if not n:
+        return
+    s = _singular_values(d)
+    if _any(getitem(s, (Ellipsis, -1)) <= n * _np.finfo(d.dtype).eps * getitem(s, (Ellipsis, 0))):
         raise DegenerateError(
             "det: the second derivative of det at a singular matrix is not implemented (the "
             "first derivative, the transposed adjugate, is)")
@@ -848,9 +894,8 @@ def _adjugate_by_svd(a):
     matrices of rank n - 1 included."""
     n = shape(a)[-1]
     s, u, vh = _unpack(svd_(a, full=False, mn=(n, n)), [(n,), (n, n), (n, n)])
-    xp = _r._xp(data(u))
-    sign = xp.linalg.det(data(u)) * xp.linalg.det(data(vh))  # constant along smooth paths
-    others = _others_product(s) * sign[..., None]
+    sign = _r.det(data(u)) * _r.det(data(vh))  # constant along smooth paths
+    others = _others_product(s) * getitem(sign, (Ellipsis, None))
     return matmul(_T(vh) * _row(others), _T(u))
 
 
@@ -861,15 +906,16 @@ def adjugate_of(a):
     n = shape(a)[-1]
     if not _recorded(a) or n < 2 or data(a).size == 0:
         return adjugate(a)
+    # inside vmap one choice is made for the whole batch (an error where the examples would
+    # need different ones and one of them has no derivative)
     d = data(a)
-    xp = _r._xp(d)
-    sv = xp.linalg.svd(d, compute_uv=False)
-    smin, smax = sv[..., -1], sv[..., 0]
-    if not bool(xp.any(smin <= 1e-3 * smax)):
+    sv = _singular_values(d)
+    smin, smax = getitem(sv, (Ellipsis, -1)), getitem(sv, (Ellipsis, 0))
+    if not _any(smin <= 1e-3 * smax):
         return adjugate(a)  # well conditioned: derivatives through solves
-    if not bool(xp.any(_gaps(sv * sv)[1])):
+    if not _any(_gaps(sv * sv)[1]):
         return _adjugate_by_svd(a)  # accurate near and at singular matrices
-    if bool(xp.all(smin > _np.finfo(d.dtype).eps ** 0.5 * smax)):
+    if not _any(smin <= _np.finfo(d.dtype).eps ** 0.5 * smax):
         return adjugate(a)  # repeated singular values, but safely invertible
     raise DegenerateError(
         "det: derivatives of det beyond the first at a singular matrix are implemented where "

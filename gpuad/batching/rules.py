@@ -306,3 +306,4 @@ def _stacked(name):
 
 for _name in ("inv", "det", "logabsdet", "cholesky"):
     register(_name, _stacked(_name))
+from . import rules_linalg  # noqa: E402,F401  (linear algebra, FFT, complex: registers them)

@@ -102,6 +102,25 @@ def _raw(a):
     return d if hasattr(d, "shape") else _r._xp(d).asarray(d)
 
 
+def _batched(a) -> bool:
+    return isinstance(a, _Tensor) and a._bat is not None
+
+
+def _on_stacks(fn, a):
+    """``fn(d)`` for a raw function ``fn`` that acts on stacks of matrices (not differentiated).
+    Inside vmap ``a`` has no single array: ``fn`` runs on its data, whose batch axes are
+    leading stack axes, and the results keep ``a``'s vmap levels."""
+    if _batched(a):
+        out = fn(a._data)
+        if isinstance(out, tuple):
+            return tuple(_Tensor(o, _bat=a._bat) for o in out)
+        return _Tensor(out, _bat=a._bat)
+    out = fn(_raw(a))
+    if isinstance(out, tuple):
+        return tuple(_like(a, o) for o in out)
+    return _like(a, out)
+
+
 def _matrices(a, name: str, square: bool = False):
     s = _r.shape(a)
     if len(s) < 2:
@@ -133,8 +152,8 @@ def slogdet(a) -> _SlogdetResult:
         from ..complex_rules import sign_det  # the phase det / |det|: differentiable
 
         return _SlogdetResult(sign_det(a), _logabsdet(a))
-    sign = _r._xp(d).linalg.slogdet(d)[0]
-    return _SlogdetResult(_like(a, sign), _logabsdet(_float_input(a)))
+    sign = _on_stacks(lambda m: _r._xp(m).linalg.slogdet(m)[0], a)
+    return _SlogdetResult(sign, _logabsdet(_float_input(a)))
 
 
 def cholesky(a, /, *, upper: bool = False):
@@ -274,8 +293,7 @@ def eigvalsh(a, UPLO: str = "L"):
         if uplo not in ("L", "U"):
             raise ValueError("eigvalsh: UPLO argument must be 'L' or 'U'")
         _matrices(a, "eigvalsh", square=True)
-        d = _raw(a)
-        return _like(a, _r._xp(d).linalg.eigvalsh(d, UPLO=uplo))
+        return _on_stacks(lambda d: _r._xp(d).linalg.eigvalsh(d, UPLO=uplo), a)
     return eigh(a, UPLO)[0]
 
 
@@ -311,17 +329,19 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     a = _arr(a)
     _matrices(a, "svd")
     if not _tracked(a):
-        d = _raw(a)
+        xp = _r._xp(a)
         if not compute_uv:
-            xp = _r._xp(d)
             if not hermitian:
-                return _like(a, xp.linalg.svd(d, compute_uv=False))
+                return _on_stacks(lambda d: xp.linalg.svd(d, compute_uv=False), a)
             if xp is _np:
-                return _like(a, _np.linalg.svd(d, compute_uv=False, hermitian=True))
-            return _like(a, xp.flip(xp.sort(xp.abs(xp.linalg.eigvalsh(d)), axis=-1), axis=-1))
-        if hermitian and isinstance(d, _np.ndarray):
-            res = _np.linalg.svd(d, full_matrices=full_matrices, hermitian=True)
-            return _SVDResult(*(_like(a, r) for r in res))
+                return _on_stacks(lambda d: _np.linalg.svd(d, compute_uv=False, hermitian=True),
+                                  a)
+            return _on_stacks(lambda d: xp.flip(xp.sort(xp.abs(xp.linalg.eigvalsh(d)), axis=-1),
+                                                axis=-1), a)
+        if hermitian and xp is _np:
+            res = _on_stacks(lambda d: _np.linalg.svd(d, full_matrices=full_matrices,
+                                                      hermitian=True), a)
+            return _SVDResult(*res)
     a = _float_input(a)
     if hermitian:
         a = _sym_from(a, "L")
@@ -359,8 +379,7 @@ def qr(a, mode: str = "reduced"):
             raise MissingRuleError(
                 "qr(mode='raw'): Householder reflectors are not differentiated; use "
                 "mode='reduced' or 'complete'")
-        d = _raw(a)
-        return tuple(_like(a, r) for r in _r._xp(d).linalg.qr(d, mode="raw"))
+        return _on_stacks(lambda d: _r._xp(d).linalg.qr(d, mode="raw"), a)
     a = _float_input(a)
     m, n = _r.shape(a)[-2:]
     if m >= n:
@@ -401,11 +420,23 @@ def lstsq(a, b, rcond=None):
     if rcond is None:
         rcond = _np.finfo(dt).eps * max(m, n)
     s = svd(a, compute_uv=False)
-    sd = _raw(s)
-    xp = _r._xp(sd)
-    rank = int(xp.sum(sd > rcond * sd[0])) if sd.size else 0
+    xp = _r._xp(s)
+    if _batched(s):  # inside vmap: a rank per example
+        rank = _on_stacks(lambda d: xp.sum(d > rcond * d[..., :1], axis=-1), s)
+        full = rank._data == n
+        if m > n and bool(xp.any(full)) and not bool(xp.all(full)):
+            raise LinAlgError(
+                "lstsq: inside vmap some examples have full column rank and some do not, so "
+                "the residuals would have different shapes (full rank: the squared residual "
+                "norms; otherwise empty); compute the residuals from x instead: "
+                "sum((b - a @ x) ** 2, axis=0)")
+        full = bool(xp.all(full))
+    else:
+        sd = _raw(s)
+        rank = int(xp.sum(sd > rcond * sd[0])) if sd.size else 0
+        full = rank == n
     x = _r.matmul(_pinv(a, rcond=rcond), b)
-    if rank == n and m > n:
+    if full and m > n:
         r = b - _r.matmul(a, x)
         resid = _r.sum(r * r, 0)
         if _r.ndim(b) == 1:
@@ -418,23 +449,28 @@ def lstsq(a, b, rcond=None):
 def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
     """The number of singular values above the tolerance (an integer: not differentiated)."""
     A = _arr(A)
-    d = _raw(A)
-    xp = _r._xp(d)
-    if d.ndim < 2:
-        return _like(A, xp.asarray(int(not bool(xp.all(d == 0)))))
-    if hermitian:
-        s = xp.abs(xp.linalg.eigvalsh(d))
-    else:
-        s = xp.linalg.svd(d, compute_uv=False)
-    if tol is None:
-        if rtol is None:
-            rtol = max(d.shape[-2:]) * _np.finfo(s.dtype).eps
+    xp = _r._xp(A)
+    nd = _r.ndim(A)
+
+    def rank(d):  # d: one example's array, or (inside vmap) the stack of them
+        if nd < 2:
+            nonzero = d != 0
+            return xp.any(nonzero, axis=tuple(range(d.ndim - nd, d.ndim))).astype(int)
+        if hermitian:
+            s = xp.abs(xp.linalg.eigvalsh(d))
         else:
-            rtol = xp.asarray(rtol)[..., None]
-        tol = s.max(axis=-1, keepdims=True) * rtol
-    else:
-        tol = xp.asarray(tol)[..., None]
-    return _like(A, xp.count_nonzero(s > tol, axis=-1))
+            s = xp.linalg.svd(d, compute_uv=False)
+        if tol is None:
+            if rtol is None:
+                r = max(d.shape[-2:]) * _np.finfo(s.dtype).eps
+            else:
+                r = xp.asarray(rtol)[..., None]
+            cut = s.max(axis=-1, keepdims=True) * r
+        else:
+            cut = xp.asarray(tol)[..., None]
+        return xp.count_nonzero(s > cut, axis=-1)
+
+    return _on_stacks(rank, A)
 
 
 def cond(x, p=None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .._raw import _xp, data, ndim, shape
 from ..engine import GradError
 from . import abstract as _A
@@ -154,6 +156,13 @@ def _solve_jvp_a(t, ans, a, b):
 def _solve_fwd(xp, a, b):
     if b.ndim == 1:
         return xp.linalg.solve(a, xp.broadcast_to(b, a.shape[:-1])[..., None])[..., 0]
+    # stacks broadcast as in NumPy 2; CuPy (and NumPy 1) need equal stack shapes, and read a
+    # b with one axis fewer than a as a stack of vectors
+    lead = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.shape[:-2] != lead:
+        a = xp.broadcast_to(a, lead + a.shape[-2:])
+    if b.shape[:-2] != lead:
+        b = xp.broadcast_to(b, lead + b.shape[-2:])
     return xp.linalg.solve(a, b)
 
 
@@ -175,8 +184,9 @@ def _det_jvp(t, ans, a):
 
 
 def _singular_logabsdet(ans):
-    d = data(ans)
-    if bool(_xp(d).any(_xp(d).isneginf(d))):
+    from ..linalg_rules import _any
+
+    if _any(data(ans) == float("-inf")):
         raise GradError(
             "slogdet: log|det(a)| is -inf at a singular matrix and its derivative, inv(a)^T, "
             "does not exist there; differentiate det(a) instead (its gradient, the adjugate, "

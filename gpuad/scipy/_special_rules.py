@@ -94,7 +94,7 @@ digamma = _elementwise("digamma", [lambda g, ans, x: g * polygamma(1, x)], "psi"
 gamma = _elementwise("gamma", [lambda g, ans, x: g * ans * digamma(x)])
 gammaln = _elementwise("gammaln", [lambda g, ans, x: g * digamma(x)])
 rgamma = _elementwise("rgamma", [lambda g, ans, x: -g * ans * digamma(x)])
-gammasgn = prim("gammasgn", _fwd("gammasgn"), nondiff=True)
+gammasgn = prim("gammasgn", _fwd("gammasgn"), nondiff=True, guard=True)
 
 
 def _gamma_density(a, x):

@@ -278,20 +278,43 @@ def pinv(a, *, atol=None, rtol=None, return_rank: bool = False, check_finite: bo
     Example: ``pinv(a)``"""
     a = _nla._arr(a)
     s = _nla.svd(a, compute_uv=False)
-    sd = _nla._raw(s)
     m, n = _r.shape(a)[-2:]
     atol = 0.0 if atol is None else float(atol)
     if rtol is None:
-        rtol = max(m, n) * _np.finfo(sd.dtype).eps if atol == 0.0 else 0.0
-    smax = sd.max(axis=-1) if sd.size else sd
-    xp = _r._xp(sd)
-    rcond = xp.where(smax > 0, (atol + rtol * smax) / xp.where(smax > 0, smax, 1), 0.0)
-    rcond = _np.asarray(rcond.get() if hasattr(rcond, "get") else rcond)
-    rc = float(rcond) if rcond.ndim == 0 else rcond
+        rtol = max(m, n) * _np.finfo(s.dtype).eps if atol == 0.0 else 0.0
+    xp = _r._xp(s)
+
+    def smax(sd):
+        return sd.max(axis=-1) if sd.size else sd
+
+    def rcond(sd):
+        top = smax(sd)
+        return xp.where(top > 0, (atol + rtol * top) / xp.where(top > 0, top, 1), 0.0)
+
+    if _nla._batched(s) and atol == 0.0:
+        rc = float(rtol)  # inside vmap: the relative cut-off, the same for every example
+    elif _nla._batched(s):
+        # the cut-off is one parameter for every example: exact where it is the same for all
+        sd = s._data
+        rc = rcond(sd)[smax(sd) > 0]
+        rc = _np.asarray(rc.get() if hasattr(rc, "get") else rc)
+        if rc.size and not (rc == rc.flat[0]).all():
+            raise NotImplementedError(
+                "pinv: inside vmap the relative cut-off atol / max(s) + rtol differs from "
+                "example to example; pass rtol alone (atol=None), or call pinv outside vmap")
+        rc = float(rc.flat[0]) if rc.size else 0.0
+    else:
+        rc = rcond(_nla._raw(s))
+        rc = _np.asarray(rc.get() if hasattr(rc, "get") else rc)
+        rc = float(rc) if rc.ndim == 0 else rc
     res = _nla.pinv(a, rcond=rc)
     if return_rank:
-        rank = xp.count_nonzero(sd > (atol + rtol * smax)[..., None], axis=-1)
-        return res, (int(rank) if rank.ndim == 0 else rank)
+        rank = _nla._on_stacks(
+            lambda d: xp.count_nonzero(d > (atol + rtol * smax(d))[..., None], axis=-1), s)
+        if not _nla._batched(rank):
+            rank = _nla._raw(rank)
+            rank = int(rank) if rank.ndim == 0 else rank
+        return res, rank
     return res
 
 
