@@ -169,3 +169,14 @@ def test_logsumexp_stable(backend):
     x = np.array([1000.0, 1000.0, -np.inf])
     np.testing.assert_allclose(to_numpy(gnp.logsumexp(gnp.asarray(x))), 1000.0 + np.log(2.0))
     np.testing.assert_allclose(_grad(gnp.logsumexp, x), [0.5, 0.5, 0.0])
+
+
+def test_mean_of_an_empty_slice_is_nan_as_in_numpy(backend):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for shape, axis in (((0,), None), ((2, 0), 1), ((0, 3), 0)):
+            a = np.zeros(shape)
+            got = to_numpy(gnp.mean(ad.get_backend().asarray(a), axis=axis))
+            np.testing.assert_array_equal(got, np.mean(a, axis=axis))

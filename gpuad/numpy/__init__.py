@@ -305,7 +305,7 @@ def mean(x, axis=None, keepdims: bool = False, dtype=None):
     """Arithmetic mean over ``axis``."""
     if dtype is not None:
         x = astype(x, dtype)
-    return sum(x, axis, keepdims=keepdims) / builtins.max(_count(x, axis), 1)
+    return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
 
 
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
