@@ -197,9 +197,10 @@ def install_abort_hook(comm: Communicator) -> None:
     def hook(kind, value, tb):
         try:
             sys.stderr.write(f"[gpuad.distributed] rank {comm.rank} of {comm.size} failed; "
-                             f"ending all {comm.size} processes:\n")
-            sys.stderr.write("".join(traceback.format_exception(kind, value, tb)))
+                             f"ending all {comm.size} processes:\n"
+                             + "".join(traceback.format_exception(kind, value, tb)))
             sys.stderr.flush()
+            time.sleep(0.5)  # the launcher forwards this rank's output before it ends the job
         finally:
             if kind is KeyboardInterrupt:
                 previous(kind, value, tb)

@@ -85,7 +85,8 @@ class _NCCLWork(Work):
             return False
         self.comm.cp.cuda.get_current_stream().wait_event(self.event)
         if self.scale is not None:
-            self.keep[0] *= self.scale  # the mean, on the current stream after the sum
+            buf = self.keep[0]
+            buf *= self.scale  # the mean, on the current stream after the sum
         self.keep = ()
         return True
 
