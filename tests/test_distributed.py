@@ -111,6 +111,23 @@ def test_mpi_mismatched_shapes_are_refused():
     assert "backward done" not in out, out
 
 
+def test_mpi_example_matches_the_single_process_example():
+    res, _ = run_mpi(2, "../../examples/train_mlp_distributed.py", "--quick", "--backend",
+                     "numpy", timeout=120)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0 and "ranks: 2 (mpi)" in out, out
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    single = subprocess.run([sys.executable, str(ROOT / "examples" / "train_mlp.py"), "--quick",
+                             "--backend", "numpy"], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=ROOT).stdout
+
+    def acc(text):
+        return [ln for ln in text.splitlines() if ln.startswith(("train accuracy",
+                                                                 "test accuracy"))]
+    # each step is the same full-batch step, so the accuracies are the same
+    assert acc(res.stdout) == acc(single) and len(acc(single)) == 2, out + single
+
+
 # ---- one process -----------------------------------------------------------------------------
 
 def test_collectives_on_one_rank_are_identities_and_differentiable(backend):

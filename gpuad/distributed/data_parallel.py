@@ -391,7 +391,8 @@ class _Sweep:
             self._log("done", b.index)
             counts = _host(flat[b.numel:])
             vals = flat[:b.numel]
-            vals *= scale
+            if scale != 1.0:
+                vals *= scale
             for j, i in enumerate(b.params):
                 if counts[j] == 0:
                     continue  # no rank had a gradient: .grad stays as it was
