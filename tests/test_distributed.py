@@ -174,6 +174,9 @@ def test_data_parallel_rejects_bad_input():
         dist.DataParallel([], comm=comm)
     with pytest.raises(ValueError, match="bucket_mb"):
         dist.DataParallel([ad.tensor([1.0], requires_grad=True)], bucket_mb=0, comm=comm)
+    w = ad.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="same Tensor"):
+        dist.DataParallel({"a": w, "b": w}, comm=comm)
     y = ad.tensor([1.0], requires_grad=True) * 2
     with pytest.raises(TypeError, match="not a leaf"):
         dist.DataParallel([y], comm=comm)

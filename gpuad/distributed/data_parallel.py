@@ -123,6 +123,12 @@ class DataParallel:
                                 f"(got {type(p).__name__})")
         if not named:
             raise ValueError("DataParallel: got no parameters")
+        seen: dict[int, str] = {}
+        for name, p in named:
+            if id(p) in seen:
+                raise ValueError(f"DataParallel: parameters {seen[id(p)]!r} and {name!r} are the "
+                                 f"same Tensor; pass each parameter once")
+            seen[id(p)] = name
         self.names = [n for n, _ in named]
         self.params = [p for _, p in named]
         self.bucket_bytes = int(bucket_mb * 2**20)
