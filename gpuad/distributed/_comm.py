@@ -53,8 +53,8 @@ class Work:
         if self.done:
             return
         limit = self.comm.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        pause = 0.0
+        start = time.monotonic()
+        deadline = start + limit
         while not self.test():
             now = time.monotonic()
             if now > deadline:
@@ -65,11 +65,10 @@ class Work:
                     f"the same collective (every rank must call the collectives in the same "
                     f"order). Set the limit with init(timeout=...) or GPUAD_DIST_TIMEOUT"
                 )
-            # poll at once at first (a collective often completes within microseconds), then
-            # yield the core to the other ranks with pauses growing to a millisecond
-            if pause:
-                time.sleep(pause)
-            pause = min(pause * 2 or 2e-5, 1e-3)
+            # each poll drives MPI's progress: poll often at first, only yielding the core to
+            # other runnable processes, then with pauses growing to a millisecond
+            waited = now - start
+            time.sleep(0 if waited < 0.02 else min(1e-3, waited / 20))
         self.done = True
 
 
