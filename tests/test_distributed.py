@@ -128,6 +128,21 @@ def test_mpi_example_matches_the_single_process_example():
     assert acc(res.stdout) == acc(single) and len(acc(single)) == 2, out + single
 
 
+def test_benchmark_script_runs_quick(tmp_path):
+    pytest.importorskip("mpi4py", reason="mpi4py is not installed: pip install "
+                                         "'gpuad[distributed]' to run the MPI tests")
+    if _mpiexec() is None:
+        pytest.skip("no mpiexec found (the mpich wheel provides one: pip install mpich)")
+    md = tmp_path / "d.md"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "distributed.py"), "--quick",
+                        "--no-torch", "--md", str(md)], capture_output=True, text=True,
+                       timeout=180, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = md.read_text()
+    assert "weak-scaling efficiency" in text and "time in the wrapper's own code" in text
+
+
 # ---- one process -----------------------------------------------------------------------------
 
 def test_collectives_on_one_rank_are_identities_and_differentiable(backend):
