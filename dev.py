@@ -1,7 +1,7 @@
 """Set up a virtual environment and run the demo or the tests: ``python3 dev.py demo|test``.
 
 Needs nothing but Python 3.11+: it creates ``.venv``, installs gpuad (editable, with the
-``test`` extra) into it, and runs the command there.
+``test`` and ``distributed`` extras) into it, and runs the command there.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def setup() -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         run(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
-        run(PY, "-m", "pip", "install", "-q", "-e", ".[test]")
+        run(PY, "-m", "pip", "install", "-q", "-e", ".[test,distributed]")
         stamp.write_text(digest)
 
 

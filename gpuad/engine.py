@@ -38,6 +38,9 @@ _EMPTY: dict = {}
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
 _REAL = _np.dtype(_np.float64)
+#: ``hook(roots, create_graph)`` -> a watcher of one reverse sweep into ``.grad``, or None
+#: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
+sweep_hook = None
 
 
 class GradError(RuntimeError):
@@ -531,9 +534,13 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     leaves: list = []  # leaf adjoints, written to .grad only once backward has succeeded
+    watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
+        else None
     try:
         while heap:
             _, _, node = heapq.heappop(heap)
+            if watch is not None:  # every step after node.seq has run: adjoints there are final
+                watch.before(node.seq, grads)
             g = grads.pop(node)
             own = owned.pop(node)
             if on_step is not None:
@@ -560,6 +567,12 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
+        if watch is not None:
+            watch.finish()
+    except BaseException:
+        if watch is not None:
+            watch.fail()
+        raise
     finally:
         errstate.__exit__(None, None, None)
     return results

@@ -16,6 +16,7 @@ EXAMPLES = ROOT / "examples"
 EXPECTED = {
     "quickstart.py": ["backend: "],
     "train_mlp.py": ["test accuracy:"],
+    "train_mlp_distributed.py": ["ranks: 1", "test accuracy:"],
     "train_cnn.py": ["test accuracy:"],
     "rnn_checkpoint.py": ["saved-activation bytes without checkpointing",
                           "saved-activation bytes with checkpointing", "loss: initial"],
@@ -41,7 +42,7 @@ def test_all_examples_are_listed():
 
 
 # under the CuPy stand-in their cross-entropy runs as Numba kernels in the CUDA simulator: minutes
-SLOW_UNDER_STANDIN = {"train_mlp.py", "train_cnn.py"}
+SLOW_UNDER_STANDIN = {"train_mlp.py", "train_cnn.py", "train_mlp_distributed.py"}
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
