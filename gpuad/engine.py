@@ -37,6 +37,7 @@ _EMPTY: dict = {}
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
 _REAL = _np.dtype(_np.float64)
+_trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
 
 
 class GradError(RuntimeError):
@@ -200,6 +201,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         ) from e
     if type(out) is not _ndarray and be.name == "numpy":
         out = _np.asarray(out)
+    if _trace is not None:
+        _trace(rule, be, args, datas, params, out)
     if not has_tensor:
         return out
     view = False
