@@ -45,8 +45,9 @@ class Jitted:
 
     def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
                  donate_argnums: Sequence[int] = (), cache_size: int = 64,
-                 graph: bool | None = None):
+                 graph: bool | None = None, check: bool = True):
         self.f = f
+        self.check = check
         self.static_argnums = _nums(static_argnums, "static_argnums")
         self.donate_argnums = _nums(donate_argnums, "donate_argnums")
         both = set(self.static_argnums) & set(self.donate_argnums)
@@ -148,6 +149,8 @@ class Jitted:
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated)
         compiled = replay.Compiled(prog, be.xp)
+        if self.check and not donated and _pure(prog):
+            _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
         use_graph = self.graph if self.graph is not None else be.name != "numpy"
         if use_graph and be.name != "numpy" and replay.graph_capturable(prog):
@@ -205,6 +208,80 @@ class Jitted:
         return f"<gpuad.jit of {getattr(self.f, '__name__', self.f)!r}>"
 
 
+def _pure(prog: Program) -> bool:
+    """No effect on anything but the outputs: the function may run again to check it."""
+    if prog.effects:
+        return False
+    for _, s in prog.live_steps():
+        if s.kind == "effect":
+            return False
+        if s.kind == "write" and any(prog.vars[w].kind in ("in", "cap") for w in s.writes):
+            return False
+    return True
+
+
+def _verify(call, compiled, prog: Program, leaves, be) -> None:
+    """Run ``call`` eagerly on slightly different floating-point arguments and check that the
+    compiled program gives the same outputs: a value the function computed outside gpuad's
+    operations (raw NumPy on a traced array) would be frozen in the program, and shows up
+    here as a difference."""
+    rng = _np.random.default_rng(0)
+    pert = []
+    changed = False
+    for leaf in leaves:
+        arr = leaf._data if isinstance(leaf, Tensor) else leaf
+        if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
+            host = be.to_host(arr)
+            u = rng.uniform(-1.0, 1.0, host.shape)
+            new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+            changed = True
+            pert.append(Tensor(new, requires_grad=leaf.requires_grad)
+                        if isinstance(leaf, Tensor) else new)
+        else:
+            pert.append(leaf)
+    if not changed:
+        return
+    try:
+        with _np.errstate(all="ignore"):
+            ref = call(*pert)
+    except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
+        return
+    ref_leaves, _ = tree_flatten(ref)
+    inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in pert]
+    with _np.errstate(all="ignore"):
+        try:
+            got = compiled.run(inputs, pert)
+        except Exception as e:
+            raise trace.TracerError(
+                f"jit: the compiled program fails on other argument values of the same "
+                f"signature ({type(e).__name__}: {e}); the function's computation depends on "
+                f"values in a way the tracer cannot see") from e
+    it = iter(got)
+    for k, (o, r) in enumerate(zip(prog.outputs, ref_leaves, strict=False)):
+        if o[0] != "var":
+            continue
+        g = be.to_host(next(it))
+        r = r._data if isinstance(r, Tensor) else r
+        r = be.to_host(r) if hasattr(r, "dtype") else _np.asarray(r)
+        if g.shape != r.shape or not _close(g, r):
+            raise trace.TracerError(
+                f"jit: output {k} of the compiled program differs from the function's on other "
+                f"argument values of the same signature: part of the result was computed "
+                f"outside gpuad's operations (NumPy or CuPy calls on raw arrays taken from "
+                f"traced values, or Python state), and the program would replay it as a "
+                f"constant. Compute it with gpuad.numpy operations; jit(..., check=False) "
+                f"skips this check")
+
+
+def _close(a, b) -> bool:
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        return bool(_np.array_equal(a, b))
+    tol = 1e-5 if a.dtype.itemsize <= 4 or b.dtype.itemsize <= 4 else 1e-10
+    scale = float(_np.nanmax(_np.abs(b), initial=0.0)) if b.size else 0.0
+    with _np.errstate(all="ignore"):
+        return bool(_np.allclose(a, b, rtol=tol, atol=tol * scale, equal_nan=True))
+
+
 def _describe(key) -> str:
     if isinstance(key, str):
         return key[:200]
@@ -244,7 +321,7 @@ def _nums(nums, what: str) -> tuple[int, ...]:
 
 def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
-        graph: bool | None = None) -> Any:
+        graph: bool | None = None, check: bool = True) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -259,6 +336,8 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     ``donate_argnums``: array arguments whose buffers the program may overwrite once read.
     ``cache_size``: compiled signatures kept (least recently used dropped first).
     ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
+    ``check``: after tracing a function without side effects, run it once more on slightly
+    different arguments and check the program reproduces it (see docs/jit.md).
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -274,5 +353,5 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         print(step.lower(w, x))       # the optimised Wengert list
     """
     def wrap(fn):
-        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph)
+        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check)
     return wrap if f is None else wrap(f)

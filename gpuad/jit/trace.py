@@ -197,6 +197,9 @@ class Tracer:
         """Remember ``t``'s state before the program touches it (effects are diffed)."""
         if id(t) in self.tensors:
             return
+        vid = self.ids.get(id(t._data))
+        if vid is not None and self.prog.vars[vid].kind == "out":
+            return  # made by the program itself: no state of its own to replay
         target = ("arg", self.args[id(t)]) if id(t) in self.args else ("obj", t)
         g = t.grad
         self.tensors[id(t)] = (weakref.ref(t), target, id(t._data), g, t._ver[0],
@@ -597,6 +600,64 @@ def _sampler_call_w(tr, orig, self, method, *args, **kwargs):
         f"splitting the key for each call")
 
 
+# functions of the array namespace that gpuad's own code calls on raw arrays (outside apply);
+# while tracing, a call on traced arrays is recorded as one step
+_XP_FUNCS = ("stack", "concatenate", "vstack", "hstack", "array", "ascontiguousarray", "copy",
+             "tril", "triu", "diag", "diagonal", "einsum", "dot", "tensordot", "outer",
+             "broadcast_to", "take", "take_along_axis", "cumsum", "where", "reshape",
+             "transpose", "moveaxis", "swapaxes", "expand_dims", "squeeze", "sum", "mean",
+             "zeros_like", "ones_like", "empty_like", "full_like", "eye", "trace")
+
+
+def _xp_func_w(name):
+    def w(tr, orig, *args, **kwargs):
+        found: list = []
+        _known(tr, (args, kwargs), found)
+        if not found or _in_impl():
+            return orig(*args, **kwargs)
+        tr.paused += 1
+        try:
+            out = orig(*args, **kwargs)
+        finally:
+            tr.paused -= 1
+        if tr.is_array(out) and id(out) not in tr.ids:
+            tr.add_step(name, orig, args, kwargs, out)
+        return out
+    return w
+
+
+def _in_impl() -> bool:
+    """Whether the caller runs inside a primitive's forward (recorded as one step by apply)."""
+    code = engine.apply.__code__
+    f = sys._getframe(3)
+    child = None
+    while f is not None:
+        if f.f_code is code:
+            if child is None:
+                return False
+            loc = f.f_locals
+            rule, be = loc.get("rule"), loc.get("be")
+            codes = {getattr(getattr(rule, "impl", None), "__code__", None)}
+            if be is not None and be.fused_fwd:
+                codes.add(getattr(be.fused_fwd.get(rule.name), "__code__", None))
+            return child.f_code in codes
+        child = f
+        f = f.f_back
+    return False
+
+
+def _known(tr, obj, found: list) -> None:
+    if isinstance(obj, tr.arr_types):
+        if id(obj) in tr.ids:
+            found.append(obj)
+    elif isinstance(obj, tuple | list):
+        for o in obj:
+            _known(tr, o, found)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _known(tr, o, found)
+
+
 _ORIG: dict = {}
 _ENGINE_HOOKS = {
     "_step": _step_w, "_saved_tensors": _saved_tensors_w,
@@ -606,9 +667,9 @@ _ENGINE_HOOKS = {
 }
 
 
-def _install() -> list:
-    """Redirect the raw-array paths (see the module docstring); returns what to restore."""
-    undo: list = []
+def _install(undo: list) -> None:
+    """Redirect the raw-array paths (see the module docstring), noting in ``undo`` what to
+    restore."""
 
     def put(obj, name, new):
         undo.append((obj, name, obj.__dict__[name] if isinstance(obj, type) else
@@ -629,6 +690,11 @@ def _install() -> list:
             obj = mod.__dict__.get(attr) if hasattr(mod, "__dict__") else None
             if obj is not None and id(obj) in targets and callable(obj):
                 put(mod, attr, targets[id(obj)])
+    xp = _current_backend_xp()
+    for name in _XP_FUNCS:
+        orig = getattr(xp, name, None)
+        if orig is not None and not isinstance(orig, _np.ufunc):
+            put(xp, name, _traced(orig)(_xp_func_w(name)))
     from .. import optim
     from ..numpy import random as _rnd
 
@@ -665,7 +731,10 @@ def _install() -> list:
             tr.register(self)
         _set(self, value)
     put(Tensor, "data", property(get_data, set_data, doc=prop.__doc__))
-    return undo
+
+
+def _current_backend_xp():
+    return _current.be.xp if _current is not None else _np
 
 
 def _uninstall(undo: list) -> None:
@@ -691,10 +760,11 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
             tr.prog.inputs.append(tr.input(k, leaf))
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)
-        undo = _install()
         _current = tr
-        engine._trace = tr.on_apply
+        undo: list = []
         try:
+            _install(undo)
+            engine._trace = tr.on_apply
             out = f(*rebuild(leaves))
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
