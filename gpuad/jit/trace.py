@@ -44,6 +44,8 @@ from .program import Program, Ref, Step
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LOCK = threading.RLock()
 _ndarray = _np.ndarray
+_ascontiguous = _np.ascontiguousarray  # bound now: the namespace is redirected while tracing
+_np_asarray = _np.asarray
 
 
 class TracerError(RuntimeError):
@@ -55,7 +57,7 @@ def user_line() -> str:
     f = sys._getframe(1)
     while f is not None:
         fn = os.path.abspath(f.f_code.co_filename)
-        if not fn.startswith(_PKG):
+        if not fn.startswith(_PKG) and not f.f_code.co_filename.startswith("<gpuad"):
             import linecache
 
             line = linecache.getline(fn, f.f_lineno).strip()
@@ -78,10 +80,10 @@ def active() -> Tracer | None:
 def _checksum(a) -> int:
     if type(a) is not _ndarray:
         be = _by_array_type.get(type(a))
-        a = be.to_host(a) if be is not None else _np.asarray(a)
+        a = be.to_host(a) if be is not None else _np_asarray(a)
     if a.dtype.kind == "O":
         return 0
-    return zlib.crc32(_np.ascontiguousarray(a).reshape(-1).view(_np.uint8))
+    return zlib.crc32(_ascontiguous(a).reshape(-1).view(_np.uint8))
 
 
 # NumPy functions taking out=, by primitive name, for the memory plan (numpy backend)
@@ -152,6 +154,7 @@ class Tracer:
         self.hashes: dict[int, int] = {}  # root variable -> checksum of its buffer
         self.thread = threading.get_ident()
         self.paused = 0
+        self.plain = False  # a first-order backward step is running (trace._step_w)
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
@@ -309,6 +312,7 @@ class Tracer:
     # ---- the end of the trace ------------------------------------------------------------
     def finish(self, out_leaves, out_def, any_tensor: bool) -> None:
         prog = self.prog
+        self.paused += 1
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
                 # a Tensor without history from array arguments only: an array, as eagerly
@@ -439,10 +443,19 @@ def _as_tensor(x):
 
 
 def _step_w(tr, orig, node, g, diff, create_graph, grads, owned, heap, relevant):
-    return orig(node, g, True, create_graph, grads, owned, heap, relevant)
+    # the first-order step (raw arrays eagerly) runs its formulas on plain Tensors: the same
+    # values and branches, each operation recorded
+    prev = tr.plain
+    tr.plain = not diff
+    try:
+        return orig(node, g, True, create_graph, grads, owned, heap, relevant)
+    finally:
+        tr.plain = prev
 
 
 def _saved_tensors_w(tr, orig, node, raw):
+    if tr.plain:
+        return [_as_tensor(v) for v in raw]
     vals = orig(node, raw)
     return [_as_tensor(v) if i else v for i, v in enumerate(vals)]
 
@@ -551,7 +564,11 @@ def _opt_step_w(tr, orig, opt):
         gd = g._data if isinstance(g, Tensor) else g
         gvars.append(Ref(tr.var(gd, g if isinstance(g, Tensor) else None)))
     pvars = tuple(Ref(tr.var(p._data, p)) for _, p in ps)
-    orig(opt)
+    tr.paused += 1
+    try:
+        orig(opt)
+    finally:
+        tr.paused -= 1
     fn = functools.partial(_opt_replay, opt, tuple(i for i, _ in ps))
     writes = tuple(tr.prog.root(r.v) for r in pvars)
     tr.prog.steps.append(Step(f"{type(opt).__name__}.step", fn, pvars + tuple(gvars), {}, None,
@@ -626,6 +643,21 @@ def _xp_func_w(name):
     return w
 
 
+_XP_LINALG = ("svd", "eigh", "eigvalsh", "eig", "eigvals", "qr", "cholesky", "solve", "inv",
+              "det", "slogdet", "norm", "pinv", "lstsq", "matrix_power")
+
+
+def _tracked_w(orig):
+    def tracked(*xs):
+        if orig(*xs):
+            return True
+        tr = active()
+        if tr is None:
+            return False
+        return any(isinstance(x, Tensor) and tr.dyn(x._data) for x in xs)
+    return tracked
+
+
 def _in_impl() -> bool:
     """Whether the caller runs inside a primitive's forward (recorded as one step by apply)."""
     code = engine.apply.__code__
@@ -658,6 +690,9 @@ def _known(tr, obj, found: list) -> None:
             _known(tr, o, found)
 
 
+# where adjoint and tangent formulas live: their data(x) masks stay Tensors while tracing
+_FORMULA_MODULES = ("gpuad.prims", "gpuad.linalg_rules", "gpuad.complex_rules",
+                    "gpuad.scipy", "gpuad.nn")
 _ORIG: dict = {}
 _ENGINE_HOOKS = {
     "_step": _step_w, "_saved_tensors": _saved_tensors_w,
@@ -687,14 +722,24 @@ def _install(undo: list) -> None:
         if not mname.startswith("gpuad") or mname.startswith("gpuad.jit"):
             continue
         for attr in ("assign_inplace", "data"):
+            if attr == "data" and not mname.startswith(_FORMULA_MODULES):
+                continue
             obj = mod.__dict__.get(attr) if hasattr(mod, "__dict__") else None
             if obj is not None and id(obj) in targets and callable(obj):
                 put(mod, attr, targets[id(obj)])
     xp = _current_backend_xp()
-    for name in _XP_FUNCS:
-        orig = getattr(xp, name, None)
-        if orig is not None and not isinstance(orig, _np.ufunc):
-            put(xp, name, _traced(orig)(_xp_func_w(name)))
+    for ns, names in ((xp, _XP_FUNCS), (getattr(xp, "linalg", None), _XP_LINALG)):
+        for name in names if ns is not None else ():
+            orig = getattr(ns, name, None)
+            if orig is not None and not isinstance(orig, _np.ufunc):
+                put(ns, name, _traced(orig)(_xp_func_w(name)))
+    # gpuad's fast paths for untracked inputs compute on raw arrays: a traced value takes the
+    # recorded path instead
+    for modname in ("gpuad.numpy.linalg", "gpuad.numpy._more_sig", "gpuad.numpy._creation"):
+        mod = sys.modules.get(modname)
+        orig = getattr(mod, "_tracked", None)
+        if orig is not None:
+            put(mod, "_tracked", _tracked_w(orig))
     from .. import optim
     from ..numpy import random as _rnd
 
