@@ -59,7 +59,7 @@ class Jitted:
         self.graph = graph
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.RLock()
-        self.hits = self.misses = self.evictions = 0
+        self.hits = self.misses = self.evictions = self.retraces = 0
         functools.update_wrapper(self, f)
 
     # ---- the signature -----------------------------------------------------------------
@@ -135,9 +135,16 @@ class Jitted:
         if entry is None:
             entry, result = self._compile(key, leaves, rebuild, be)
             return result
-        entry.calls += 1
         inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in leaves]
-        outs = entry.runner(inputs, leaves)
+        try:
+            outs = entry.runner(inputs, leaves)
+        except replay.Retrace:  # a .grad the program read is another object now: trace again
+            with self._lock:
+                self._cache.pop(key, None)
+                self.retraces += 1
+            entry, result = self._compile(key, leaves, rebuild, be)
+            return result
+        entry.calls += 1
         return _outputs(entry.program, outs)
 
     def _compile(self, key, leaves, rebuild, be):
@@ -194,6 +201,7 @@ class Jitted:
     def cache_info(self) -> dict[str, Any]:
         """Hits, misses (traces), evictions, the bound, and one line per cached signature."""
         return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions,
+                "retraces": self.retraces,
                 "size": len(self._cache), "maxsize": self.cache_size,
                 "entries": [{"signature": e.signature, "steps": len(e.program),
                              "calls": e.calls, **e.program.peak_bytes}
@@ -241,9 +249,12 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
             pert.append(leaf)
     if not changed:
         return
+    # f sees array arguments as Tensors, as when it was traced
+    called = [Tensor(a) if (type(a) in _by_array_type or isinstance(a, _np.ndarray)) else a
+              for a in pert]
     try:
         with _np.errstate(all="ignore"):
-            ref = call(*pert)
+            ref = call(*called)
     except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
         return
     ref_leaves, _ = tree_flatten(ref)

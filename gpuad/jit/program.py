@@ -137,6 +137,7 @@ class Program:
         self.outputs: list = []  # per output leaf: ("var", id, as_tensor) or ("lit", value)
         self.out_def = None
         self.effects: list = []  # (target, attr, value): Tensor state set after each call
+        self.guards: list = []  # (target, grad): the .grad each replay expects to find
         self.plan = None  # set by passes.plan_memory
         self.backend = "numpy"
         self.stats: dict[str, int] = {}

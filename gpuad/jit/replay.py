@@ -12,6 +12,7 @@ each later call copies the inputs into the graph's input buffers and launches th
 from __future__ import annotations
 
 import weakref
+from contextlib import nullcontext as _nullcontext
 from typing import Any
 
 import numpy as _np
@@ -24,13 +25,18 @@ class StaleCaptureError(RuntimeError):
     """A captured tensor changed shape or dtype since the function was compiled."""
 
 
+class Retrace(Exception):
+    """The state a program was traced in (a tensor's ``.grad``) no longer holds."""
+
+
 class Compiled:
     """The replay function of one program: ``run(inputs, arg_leaves) -> outputs``."""
 
     def __init__(self, prog: Program, xp):
         self.prog = prog
         self.xp = xp
-        self.ns: dict[str, Any] = {"_Tensor": Tensor, "_Stale": StaleCaptureError}
+        self.ns: dict[str, Any] = {"_Tensor": Tensor, "_Stale": StaleCaptureError,
+                                   "_Retrace": Retrace}
         self.lines: list[str] = []
         self._names: dict[int, str] = {}
         self._build()
@@ -70,6 +76,10 @@ class Compiled:
         plan = prog.plan
         L = self.lines
         L.append("def _run(_in, _args):")
+        for target, expected in prog.guards:
+            obj = f"_args[{target[1]}]" if target[0] == "arg" else self._const(target[1])
+            L.append(f"    if {obj}.grad is not {self._expr(expected)}:")
+            L.append("        raise _Retrace")
         for k, vid in enumerate(prog.inputs):
             if vid is not None and prog.vars[vid].kind == "in" and prog.vars[vid].store == vid:
                 L.append(f"    v{vid} = _in[{k}]")
@@ -154,12 +164,20 @@ def capture_graph(run, inputs: list, args: list, xp):
     stream-ordered pool. This is the one place that touches CUDA graphs.
     """
     stream = xp.cuda.Stream(non_blocking=True)
-    with stream:
+    pool = getattr(xp.cuda, "MemoryAsyncPool", None)
+    alloc = xp.cuda.using_allocator(pool().malloc) if pool is not None else _nullcontext()
+    with stream, alloc:
         stream.begin_capture()
         try:
             outs = run(inputs, args)
         finally:
             graph = stream.end_capture()
+    hook = getattr(graph, "standin_replay", None)
+    if hook is not None:  # the CuPy stand-in records no kernels: it repeats the call on launch
+        def again():
+            for o, n in zip(outs, run(inputs, args), strict=True):
+                o[...] = n
+        hook(again)
     return graph, stream, outs
 
 

@@ -155,6 +155,7 @@ class Tracer:
         self.thread = threading.get_ident()
         self.paused = 0
         self.plain = False  # a first-order backward step is running (trace._step_w)
+        self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
@@ -315,6 +316,14 @@ class Tracer:
         self.paused += 1
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
+                if leaf.requires_grad and not leaf.is_leaf and self.arg_grad:
+                    raise TracerError(
+                        f"jit: an output (shape {leaf.shape}) carries a recorded history (it "
+                        f"depends differentiably on a tensor that requires grad); a compiled "
+                        f"function returns values without history, so differentiating it from "
+                        f"outside would give zero. Take the gradient inside the compiled "
+                        f"function (jit(grad(f)), jit(value_and_grad(f)), or loss.backward() "
+                        f"inside it), or compute the output under gpuad.no_grad()")
                 # a Tensor without history from array arguments only: an array, as eagerly
                 as_tensor = any_tensor or leaf.requires_grad
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
@@ -388,6 +397,9 @@ class Tracer:
         for v in self.prog.vars:
             if v.kind != "cap":
                 continue
+            if v.owner is not None and v.owner() is not None:
+                v.snapshot = None  # read through its live Tensor on every call
+                continue
             if sys.getrefcount(v.value) > 2 and v.id in written and not collected:
                 gc.collect()
                 collected = True
@@ -445,6 +457,18 @@ def _as_tensor(x):
 def _step_w(tr, orig, node, g, diff, create_graph, grads, owned, heap, relevant):
     # the first-order step (raw arrays eagerly) runs its formulas on plain Tensors: the same
     # values and branches, each operation recorded
+    if not diff and node.rule.name == "checkpoint":
+        # its vjp recomputes the block from raw inputs linked to their nodes (recorded
+        # through apply); only the contributions are made Tensors, so adding them is recorded
+        vals = engine._saved_raw(node)
+        gr = g._data if isinstance(g, Tensor) else g
+        edges = node.edges
+        need = edges if relevant is None else [e is not None and e in relevant for e in edges]
+        for i, c in enumerate(node.rule.vjp(gr, vals[0], vals[1:], node.params, need)):
+            if c is not None and need[i]:
+                engine._contribute(node, i, edges[i], _as_tensor(c), _as_tensor(gr), grads,
+                                   owned, heap)
+        return None
     prev = tr.plain
     tr.plain = not diff
     try:
@@ -509,9 +533,22 @@ def _accumulate_leaf_w(tr, orig, node, g, own, create_graph):
     return _accumulate(tr, t, g)
 
 
+def _grad_read(tr, t) -> None:
+    """The program depends on ``t.grad`` as it was when the call began: replays check it is
+    still that object (or None), and trace again otherwise."""
+    tr.register(t)
+    if id(t) in tr.grad_written:
+        return
+    entry = tr.tensors.get(id(t))
+    expected = entry[3] if entry is not None else t.grad
+    target = entry[1] if entry is not None else ("obj", t)
+    tr.prog.guards.append((target, expected))
+    tr.grad_written.add(id(t))
+
+
 def _accumulate(tr, t, g, own=False):
     R = engine._R
-    tr.register(t)
+    _grad_read(tr, t)
     gd = g._data if isinstance(g, Tensor) else g
     if isinstance(gd, _np.generic):
         gd = _np.array(gd)
@@ -520,6 +557,7 @@ def _accumulate(tr, t, g, own=False):
         t.grad = Tensor(new)
     else:
         tr.register(t.grad)
+        tr.var(t.grad._data, t.grad)  # read through the grad tensor on every call
         t.grad.data = R.add(t.grad._data, new)
 
 
@@ -553,7 +591,16 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
     tr.record_write(t, value, index)
 
 
+def _zero_grad_w(tr, orig, opt):
+    for p in opt.params:
+        tr.register(p)
+        tr.grad_written.add(id(p))
+    return orig(opt)
+
+
 def _opt_step_w(tr, orig, opt):
+    for p in opt.params:
+        _grad_read(tr, p)
     ps = [(i, p) for i, p in enumerate(opt.params) if p.grad is not None]
     for _, p in ps:
         tr.register(p)
@@ -744,6 +791,7 @@ def _install(undo: list) -> None:
     from ..numpy import random as _rnd
 
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
+    put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))
     for meth, what in (("__bool__", "bool()"), ("__float__", "float()"), ("__int__", "int()"),
                        ("__index__", "int()/indexing with"), ("item", ".item()"),
@@ -800,6 +848,7 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
         any_tensor = any(isinstance(leaf, Tensor) for leaf in leaves)
+        tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
         leaves = list(leaves)
         for k, leaf in enumerate(leaves):
             tr.prog.inputs.append(tr.input(k, leaf))
