@@ -30,6 +30,7 @@ import gc
 import os
 import sys
 import threading
+import types
 import weakref
 import zlib
 
@@ -120,7 +121,7 @@ def _apply_fn(rule, be):
             r = ff(*a, **p)
             return impl(xp, *a, **p) if r is NotImplemented else r
     elif be.name == "numpy":
-        asarray = _np.asarray
+        asarray = _np_asarray
 
         def fn(*a, **p):
             r = impl(xp, *a, **p)
@@ -156,6 +157,8 @@ class Tracer:
         self.paused = 0
         self.plain = False  # a first-order backward step is running (trace._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
+        self.wrapped = False  # array arguments were handed to f as Tensors
+        self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
@@ -325,7 +328,7 @@ class Tracer:
                         f"function (jit(grad(f)), jit(value_and_grad(f)), or loss.backward() "
                         f"inside it), or compute the output under gpuad.no_grad()")
                 # a Tensor without history from array arguments only: an array, as eagerly
-                as_tensor = any_tensor or leaf.requires_grad
+                as_tensor = any_tensor or leaf.requires_grad or not self.wrapped
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
             elif self.is_array(leaf):
                 prog.outputs.append(("var", self.var(leaf), False))
@@ -690,6 +693,22 @@ def _xp_func_w(name):
     return w
 
 
+_NOT_WRAPPED = {"errstate", "printoptions", "get_printoptions", "set_printoptions", "seterr",
+                "geterr", "seterrcall", "geterrcall", "result_type", "promote_types", "can_cast",
+                "iinfo", "finfo", "shape", "ndim", "size", "isscalar", "iscomplexobj",
+                "isrealobj", "may_share_memory", "shares_memory", "broadcast_shapes",
+                "get_include", "show_config", "info", "source", "asarray", "asanyarray",
+                "issubdtype", "isdtype", "get_array_module", "min_scalar_type", "dtype",
+                "typename", "mintypecode", "iterable"}
+
+
+def _wrappable(name: str, obj) -> bool:
+    """A function of the array namespace that may compute an array from traced ones."""
+    if name.startswith("_") or name in _NOT_WRAPPED or not callable(obj):
+        return False
+    return not isinstance(obj, type | _np.ufunc | types.ModuleType)
+
+
 _XP_LINALG = ("svd", "eigh", "eigvalsh", "eig", "eigvals", "qr", "cholesky", "solve", "inv",
               "det", "slogdet", "norm", "pinv", "lstsq", "matrix_power")
 
@@ -775,10 +794,11 @@ def _install(undo: list) -> None:
             if obj is not None and id(obj) in targets and callable(obj):
                 put(mod, attr, targets[id(obj)])
     xp = _current_backend_xp()
-    for ns, names in ((xp, _XP_FUNCS), (getattr(xp, "linalg", None), _XP_LINALG)):
-        for name in names if ns is not None else ():
-            orig = getattr(ns, name, None)
-            if orig is not None and not isinstance(orig, _np.ufunc):
+    for ns in (xp, getattr(xp, "linalg", None), getattr(xp, "fft", None)):
+        if ns is None:
+            continue
+        for name, orig in list(vars(ns).items()):
+            if _wrappable(name, orig):
                 put(ns, name, _traced(orig)(_xp_func_w(name)))
     # gpuad's fast paths for untracked inputs compute on raw arrays: a traced value takes the
     # recorded path instead
@@ -854,6 +874,7 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
             tr.prog.inputs.append(tr.input(k, leaf))
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)
+                tr.wrapped = True
         _current = tr
         undo: list = []
         try:
