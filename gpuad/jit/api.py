@@ -58,6 +58,7 @@ class Jitted:
         self.cache_size = cache_size
         self.graph = graph
         self._cache: OrderedDict = OrderedDict()
+        self._fast: dict = {}  # fast key -> (key, entry) for calls of arrays and numbers
         self._lock = threading.RLock()
         self.hits = self.misses = self.evictions = self.retraces = 0
         functools.update_wrapper(self, f)
@@ -123,25 +124,66 @@ class Jitted:
         return key, leaves, rebuild, be
 
     # ---- calling -------------------------------------------------------------------------
+    def _fast_key(self, args):
+        """The cache key of a call whose arguments are all arrays, Tensors or numbers (no
+        keywords, no static arguments, no argument passed twice), without flattening."""
+        key = []
+        arrays = 0
+        for a in args:
+            t = type(a)
+            if t is Tensor:
+                d = a._data
+                if a._node is not None or a._tan:
+                    return None
+                key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
+                arrays += 1
+            elif t in _by_array_type:
+                key.append((t, a.shape, a.dtype))
+                arrays += 1
+            elif t is float or t is int or t is bool:
+                key.append((t, a))
+            else:
+                return None
+        if arrays > 1 and len({id(a) for a in args}) < len(args):
+            return None
+        flags = _state.flags
+        return (tuple(key), get_backend().name, _state.local.grad_enabled,
+                flags["deterministic"], flags["anomaly"])
+
     def __call__(self, *args, **kwargs):
         if trace.active() is not None:  # inside another trace: inlined
             return self.f(*args, **kwargs)
+        fkey = None
+        if not kwargs and not self.static_argnums:
+            fkey = self._fast_key(args)
+            hit = self._fast.get(fkey) if fkey is not None else None
+            if hit is not None and hit[1] is self._cache.get(hit[0]):
+                entry = hit[1]
+                self.hits += 1
+                return self._replay(hit[0], entry, list(args), None, None)
         key, leaves, rebuild, be = self._split(args, kwargs)
         with self._lock:
             entry = self._cache.get(key)
             if entry is not None:
                 self._cache.move_to_end(key)
                 self.hits += 1
+                if fkey is not None and be.name == "numpy":
+                    self._fast[fkey] = (key, entry)
         if entry is None:
             entry, result = self._compile(key, leaves, rebuild, be)
             return result
-        inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in leaves]
+        return self._replay(key, entry, leaves, rebuild, be)
+
+    def _replay(self, key, entry, leaves, rebuild, be):
+        inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
         try:
             outs = entry.runner(inputs, leaves)
         except replay.Retrace:  # a .grad the program read is another object now: trace again
             with self._lock:
                 self._cache.pop(key, None)
                 self.retraces += 1
+            if rebuild is None:
+                key, leaves, rebuild, be = self._split(tuple(leaves), {})
             entry, result = self._compile(key, leaves, rebuild, be)
             return result
         entry.calls += 1
@@ -211,6 +253,7 @@ class Jitted:
         """Forget every compiled signature (the next call traces again)."""
         with self._lock:
             self._cache.clear()
+            self._fast.clear()
 
     def __repr__(self) -> str:
         return f"<gpuad.jit of {getattr(self.f, '__name__', self.f)!r}>"
