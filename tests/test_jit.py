@@ -377,3 +377,11 @@ def test_cuda_graph_replay(rng):
             _same(j(w, x), vg(w, x))
         entry = next(iter(j._cache.values()))
         assert isinstance(entry.runner, replay.GraphReplay)
+
+
+def test_constant_outputs_are_fresh_arrays():
+    j = ad.jit(lambda x: (x * 2, gnp.asarray(np.arange(3.0))))
+    _, c1 = j(np.ones(3))
+    c1[0] = 99.0
+    _, c2 = j(np.ones(3))
+    np.testing.assert_array_equal(c2, np.arange(3.0))

@@ -385,7 +385,7 @@ class Tracer:
                     f"into a backend array); the compiled program would not repeat it. Use "
                     f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
 
-    def classify_captures(self) -> None:
+    def classify_captures(self, held=()) -> None:
         """Captured arrays nobody outside can reach are constants (``lit``), or, when the
         program writes into them, fresh copies of their first value on every call."""
         self.keep.clear()
@@ -397,16 +397,18 @@ class Tracer:
             if s is not None and s.kind in ("write", "effect"):
                 written.update(s.writes)
         collected = False
+        extra = _held_counts(held)  # references from the first call's result
         for v in self.prog.vars:
             if v.kind != "cap":
                 continue
+            base = 2 + extra.get(id(v.value), 0)
             if v.owner is not None and v.owner() is not None:
                 v.snapshot = None  # read through its live Tensor on every call
                 continue
-            if sys.getrefcount(v.value) > 2 and v.id in written and not collected:
+            if sys.getrefcount(v.value) > base and v.id in written and not collected:
                 gc.collect()
                 collected = True
-            if sys.getrefcount(v.value) <= 2:
+            if sys.getrefcount(v.value) <= base:
                 if v.id in written:
                     v.kind, v.value = "init", v.snapshot
                 else:
@@ -414,6 +416,15 @@ class Tracer:
                 v.dyn = False
                 v.owner = None
             v.snapshot = None
+
+
+def _held_counts(held) -> dict[int, int]:
+    """id(array) -> how many times ``held`` (Tensors or arrays) refers to it."""
+    out: dict[int, int] = {}
+    for x in held:
+        k = id(x._data) if isinstance(x, Tensor) else id(x)
+        out[k] = out.get(k, 0) + 1
+    return out
 
 
 def _refs_of(obj) -> list:
@@ -891,8 +902,12 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
         result = [(Tensor(x._data) if o[2] else x._data) if isinstance(x, Tensor) else x
                   for x, o in zip(out_leaves, tr.prog.outputs, strict=True)]
         del out, out_leaves
-        tr.classify_captures()
+        tr.classify_captures(result)
         prog = tr.prog
+        for i, o in enumerate(prog.outputs):  # the program keeps its constants to itself
+            if o[0] == "var" and prog.vars[o[1]].kind == "lit":
+                x = result[i]
+                result[i] = Tensor(x._data.copy()) if isinstance(x, Tensor) else x.copy()
         prog.stats["traced_steps"] = len(prog)
     from ..tree import tree_unflatten
 
