@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks import peers as _peers  # noqa: E402
 from benchmarks import report as _report  # noqa: E402
-from benchmarks.workloads import WORKLOADS, Gpuad, config  # noqa: E402
+from benchmarks.workloads import WORKLOADS, Gpuad, GpuadJit, config  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results"
@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output directory")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help=f"comma-separated subset of {','.join(WORKLOADS)}")
+    ap.add_argument("--no-jit", action="store_true",
+                    help="leave out the gpuad-jit column (every workload under gpuad.jit)")
     ap.add_argument("--readme", default=None,
                     help="results page to regenerate (default: benchmarks/README.md when "
                          "--out is benchmarks/results, otherwise none)")
@@ -186,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     gp = Gpuad(args.backend)
     notes += gp.notes
-    frameworks = [gp] + _peers.load(names, args.backend, notes)
+    jitted = [] if args.no_jit else [GpuadJit(args.backend)]
+    frameworks = [gp] + jitted + _peers.load(names, args.backend, notes)
     cfg = config(args.backend, args.quick)
     res: dict[str, Any] = {
         "machine": machine(args.backend, frameworks),
@@ -205,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.workloads.split(","):
             log(f"[{name}]")
             res["workloads"][name] = WORKLOADS[name](frameworks, cfg, notes, log)
+            if jitted:  # the first (tracing) call of each compiled function, in seconds
+                res["jit_trace_s"] = dict(jitted[0].trace_s)
             _write(res, out, tag, t_start)  # partial results survive a later interruption
     except KeyboardInterrupt:
         done = ", ".join(res["workloads"]) or "none"

@@ -182,6 +182,106 @@ class Gpuad:
         return fn
 
 
+class GpuadJit(Gpuad):
+    """gpuad with every workload compiled by ``gpuad.jit`` (traced on the first call, which
+    the warmup calls absorb; its cost is recorded in ``trace_s``)."""
+
+    name = "gpuad-jit"
+
+    def __init__(self, backend: str) -> None:
+        super().__init__(backend)
+        self.trace_s: dict[str, float] = {}
+
+    def _jit(self, what: str, fn, *args):
+        """``ad.jit(fn)``, with the first (tracing) call timed and its result returned."""
+        import time
+
+        j = self.ad.jit(fn)
+        t0 = time.perf_counter()
+        self.sync(j(*args))
+        self.trace_s[what] = time.perf_counter() - t0
+        return j
+
+    def seed(self, x1, x2):
+        gnp = self.gnp
+        f = lambda a, b: a * b + gnp.sin(a)
+        x1, x2 = self.arr(x1), self.arr(x2)
+        jf = self._jit("seed fwd", f, x1, x2)
+        jv = self._jit("seed vg", self.ad.value_and_grad(f, argnums=(0, 1)), x1, x2)
+        return {"fwd": lambda: jf(x1, x2), "vg": lambda: jv(x1, x2)}
+
+    def chain(self, x, n_ops: int):
+        gnp, ad = self.gnp, self.ad
+        ops = [gnp.sin, lambda v: v * 0.9, gnp.tanh, lambda v: v + 0.1]
+
+        def f(v):
+            for i in range(n_ops):
+                v = ops[i % 4](v)
+            return gnp.sum(v)
+
+        x = self.arr(x)
+        n = x.shape[0]
+        jf = self._jit(f"chain fwd n={n}", f, x)
+        jv = self._jit(f"chain vg n={n}", ad.value_and_grad(f), x)
+        return {"fwd": lambda: jf(x), "vg": lambda: jv(x)}
+
+    def mlp(self, params, X, Y, lr: float):
+        gnp, ad = self.gnp, self.ad
+        from gpuad.nn.functional import relu
+
+        X, Y = self.arr(X), self.arr(Y)
+        ps = [(ad.Tensor(self.arr(W)), ad.Tensor(self.arr(b))) for W, b in params]
+        n = len(ps)
+
+        def loss(ps, X, Y):
+            h = X
+            for i, (W, b) in enumerate(ps):
+                h = h @ W + b
+                if i < n - 1:
+                    h = relu(h)
+            d = h - Y
+            return gnp.mean(d * d)
+
+        vg = ad.value_and_grad(loss)
+
+        def step(X, Y):  # the whole step, update included, is one compiled program
+            v, g = vg(ps, X, Y)
+            with ad.no_grad():
+                for (W, b), (gW, gb) in zip(ps, g, strict=True):
+                    W -= lr * gW
+                    b -= lr * gb
+            return v
+
+        j = self._jit(f"mlp w={X.shape[1]} b={X.shape[0]}", step, X, Y)
+        return lambda: j(X, Y)
+
+    def jac(self, A, x):
+        gnp, ad = self.gnp, self.ad
+        A, x = self.arr(A), self.arr(x)
+        f = lambda v: gnp.sin(A @ gnp.tanh(v))
+        shp = f"n={A.shape[1]} m={A.shape[0]}"
+        jr = self._jit(f"jacrev {shp}", ad.jacrev(f), x)
+        jf = self._jit(f"jacfwd {shp}", ad.jacfwd(f), x)
+        return {"jacrev": lambda: jr(x), "jacfwd": lambda: jf(x)}
+
+    def rnn(self, W, h0, xs, k: int):
+        fn = super().rnn(W, h0, xs, k)
+        W, h0 = self.arr(W), self.arr(h0)
+        vg = self._find_vg(fn)
+        j = self._jit(f"rnn k={k}", vg, W, h0)
+        out = lambda: j(W, h0)
+        out.saved_info = fn.saved_info
+        return out
+
+    @staticmethod
+    def _find_vg(fn):
+        for cell in fn.__closure__ or ():
+            c = cell.cell_contents
+            if callable(c) and getattr(c, "__name__", "") == "loss":
+                return c
+        raise RuntimeError("rnn: the value_and_grad function was not found")
+
+
 # ---- drivers --------------------------------------------------------------------------------
 
 def _try(fw, what: str, notes: list[str], build, *args):

@@ -25,6 +25,8 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PATH", default=None,
                    help="save a PNG of the curves here (needs matplotlib)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--jit", action="store_true",
+                   help="compile the training step with gpuad.jit (traced once, then replayed)")
     return p
 
 
@@ -32,7 +34,8 @@ def setup(args: argparse.Namespace) -> None:
     """Select the backend and seed gpuad's random generator."""
     ad.set_backend(args.backend)
     ad.numpy.random.seed(args.seed)
-    print(f"backend: {ad.get_backend().name}" + ("  (quick mode)" if args.quick else ""))
+    print(f"backend: {ad.get_backend().name}" + ("  (quick mode)" if args.quick else "")
+          + ("  (jit)" if getattr(args, "jit", False) else ""))
 
 
 def host(a: Any) -> np.ndarray:

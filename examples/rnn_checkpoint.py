@@ -94,14 +94,21 @@ def main() -> None:
     print(f"max |grad(plain) - grad(checkpointed)| = {diff:.2e}")
 
     opt = optim.Adam(params, lr=1e-2)
-    losses = []
-    bar = Progress(iters, "train")
-    t0 = time.perf_counter()
-    for it in range(1, iters + 1):
+
+    def train_step():
         opt.zero_grad()
         loss = ckpt(*params)
         loss.backward()
         opt.step()
+        return loss
+
+    if args.jit:  # the checkpointed recomputation is traced too, and replayed
+        train_step = ad.jit(train_step)
+    losses = []
+    bar = Progress(iters, "train")
+    t0 = time.perf_counter()
+    for it in range(1, iters + 1):
+        loss = train_step()
         losses.append(float(loss))
         bar.update(it, loss=losses[-1])
     bar.close()

@@ -12,6 +12,7 @@ import time
 import numpy as np
 from _common import Progress, host, parser, save_plot, setup, to_device
 
+import gpuad as ad
 import gpuad.numpy as gnp
 from gpuad import nn, no_grad, optim
 
@@ -69,6 +70,16 @@ def main() -> None:
     print(model)
     steps = epochs * (n_train // batch)
     bar = Progress(steps, "train")
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = nn.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    if args.jit:  # traced on the first call, replayed after: same updates, less overhead
+        train_step = ad.jit(train_step)
     losses, accs, step = [], [], 0
     t0 = time.perf_counter()
     for epoch in range(epochs):
@@ -76,10 +87,7 @@ def main() -> None:
         for b in range(n_train // batch):
             idx = perm[b * batch:(b + 1) * batch]
             xb, yb = to_device(xtr[idx]), to_device(ytr[idx])
-            opt.zero_grad()
-            loss = nn.cross_entropy(model(xb), yb)
-            loss.backward()
-            opt.step()
+            loss = train_step(xb, yb)
             losses.append(float(loss))
             step += 1
             bar.update(step, loss=float(np.mean(losses[-20:])), epoch=epoch + 1)

@@ -51,6 +51,8 @@ from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
 
 restore_numpy_row_stack()
 
+from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
+
 __version__ = "0.1.0"
 
 
@@ -110,5 +112,5 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
-    "stop_gradient", "vmap", "hvp", "linearize",
+    "stop_gradient", "vmap", "hvp", "linearize", "jit",
 ]

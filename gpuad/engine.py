@@ -41,6 +41,7 @@ _REAL = _np.dtype(_np.float64)
 #: ``hook(roots, create_graph)`` -> a watcher of one reverse sweep into ``.grad``, or None
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
+_trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
 
 
 class GradError(RuntimeError):
@@ -211,6 +212,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         ) from e
     if type(out) is not _ndarray and be.name == "numpy":
         out = _np.asarray(out)
+    if _trace is not None:
+        _trace(rule, be, args, datas, params, out)
     if not has_tensor:
         return out
     view = False

@@ -57,6 +57,13 @@ def pytest_addoption(parser):
         help="backend(s) to test: numpy, cupy (default: every usable one)",
     )
     parser.addoption(
+        "--jit",
+        action="store_true",
+        default=False,
+        help="op tests also check gpuad.jit: compiled values and gradients equal eager ones, "
+        "on the traced arguments and on new ones (tests/op_harness.py); also GPUAD_TEST_JIT=1",
+    )
+    parser.addoption(
         "--cupy-standin",
         action="store_true",
         default=False,
@@ -68,6 +75,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     global CUDA_USABLE, STANDIN
     STANDIN = config.getoption("--cupy-standin") or os.environ.get("GPUAD_CUPY_STANDIN") == "1"
+    if config.getoption("--jit"):
+        os.environ["GPUAD_TEST_JIT"] = "1"
     # Numba kernels run under the CUDA simulator where no device is usable (always under the
     # stand-in); this must be set before numba.cuda is first imported.
     if STANDIN:

@@ -3,11 +3,14 @@ second order, untouched inputs and reverse mode through the jvp formulas."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.jit import TracerError
 from gpuad.testing import check_grads
 
 
@@ -53,6 +56,63 @@ def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12
         return sum(gnp.sum(o * w) for o, w in zip(ad.tree_flatten(t)[0], ws, strict=True))
 
     check_grads(through_jvp, xs, order=1, modes=("rev",))
+    if os.environ.get("GPUAD_TEST_JIT") == "1":
+        check_jit(fn, xs, ws)
+
+
+def _perturbed(x, seed: int):
+    """``x`` (a backend array) with every entry moved by a small relative amount, in the same
+    layout (a new signature would trace again instead of replaying)."""
+    r = np.random.default_rng(seed)
+    host = to_numpy(x)
+    new = on_backend(host * (1 + 2.0 ** -6 * r.uniform(-1, 1, host.shape)), "contig")
+    if not (hasattr(x, "flags") and x.flags.c_contiguous) and x.ndim:
+        out = ad.get_backend().xp.empty_like(x)  # same strides where empty_like keeps them
+        out[...] = new
+        return out
+    return new
+
+
+def _same(a, b, what: str) -> None:
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, (what, a.shape, b.shape, a.dtype, b.dtype)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300, equal_nan=True, err_msg=what)
+
+
+def check_jit(fn, xs, ws):
+    """gpuad.jit of the op and of its value and gradient equals eager evaluation, on the
+    traced arguments (the first call) and on new values of the same signature (replays)."""
+    def value(*a):
+        return fn(gnp, *a)
+
+    def loss(*a):
+        return sum(gnp.sum(o * w) for o, w in zip(ad.tree_flatten(fn(gnp, *a))[0], ws,
+                                                  strict=True))
+
+    nums = tuple(range(len(xs)))
+    vg = ad.value_and_grad(loss, argnums=nums)
+    jv, jg = ad.jit(value), ad.jit(vg)
+    refused = []
+    for k, args in enumerate([xs, [_perturbed(x, 7) for x in xs],
+                              [_perturbed(x, 8) for x in xs]]):
+        for name, j, e in (("value", jv, value), ("value_and_grad", jg, vg)):
+            if name in refused:
+                continue
+            want = ad.tree_flatten(e(*args))[0]
+            try:
+                got = ad.tree_flatten(j(*args))[0]
+            except TracerError as err:
+                # refusing to compile (a branch on values inside the op) is allowed, only
+                # when tracing, and must say where; a different value never is
+                assert k == 0 and "traced value" in str(err), err
+                refused.append(name)
+                continue
+            assert len(got) == len(want)
+            for g, w in zip(got, want, strict=True):
+                _same(g, w, f"jit {name}, call {k}")
+    for name, j in (("value", jv), ("value_and_grad", jg)):
+        assert name in refused or j.cache_info()["misses"] == 1, name
+    assert "value" not in refused, "the forward of an op must compile"
 
 
 def _rng(seed=0):

@@ -62,3 +62,22 @@ def test_example_plot_option(tmp_path):
     r = run_example("newton.py", "--plot", str(png))
     assert r.returncode == 0, r.stderr
     assert png.exists() or "matplotlib is not installed" in r.stdout
+
+
+# the lines that must come out the same with the training step compiled by gpuad.jit
+JIT_SAME = {"train_mlp.py": ("final loss", "train accuracy:", "test accuracy:"),
+            "train_cnn.py": ("final loss", "test accuracy:"),
+            "rnn_checkpoint.py": ("loss: initial",)}
+
+
+@pytest.mark.parametrize("name", sorted(JIT_SAME))
+def test_example_jit_reaches_the_same_result(name):
+    def picked(r):
+        assert r.returncode == 0, f"{name} failed:\n{r.stdout}\n{r.stderr}"
+        lines = [ln for ln in r.stdout.splitlines() if any(k in ln for k in JIT_SAME[name])]
+        # the final-loss line also reports the training time: keep what follows it
+        return [ln[ln.index("final loss"):] if "final loss" in ln else ln for ln in lines]
+
+    eager, jitted = run_example(name), run_example(name, "--jit")
+    assert "(jit)" in jitted.stdout
+    assert picked(jitted) == picked(eager) and len(picked(eager)) == len(JIT_SAME[name])

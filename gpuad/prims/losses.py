@@ -26,8 +26,8 @@ def _xent_dir(ans, logits, labels):
     col = (slice(None), None)
     picked = getitem(logits, (rows, data(labels)))
     p = exp((logits - getitem(picked, col)) - getitem(ans, col))
-    at_label = xp.zeros(shape(logits), dtype=bool)
-    at_label[rows, data(labels)] = True
+    # a recorded comparison rather than a write into a mask, so that gpuad.jit can trace it
+    at_label = equal(xp.arange(shape(logits)[1]), getitem(labels, col))
     return where(at_label, getitem(expm1(-ans), col), p)
 
 
@@ -48,4 +48,5 @@ on the GPU. The adjoint is ``g * (softmax - onehot)``. Labels outside ``[0, C)``
 # use one another)
 from .elementwise import exp, expm1, where  # noqa: E402
 from .indexing import getitem  # noqa: E402
+from .nondiff import equal  # noqa: E402
 from .reductions import sum  # noqa: E402

@@ -66,12 +66,45 @@ class Device:
         return self.id
 
 
+class Graph:
+    """A captured CUDA graph. The stand-in records no kernels (they ran eagerly while
+    capturing), so the code that captured it hands over the call to repeat on launch."""
+
+    def __init__(self):
+        self._again = None
+
+    def standin_replay(self, fn):
+        self._again = fn
+
+    def launch(self, stream=None):
+        if self._again is not None:
+            self._again()
+
+    def upload(self, stream=None):
+        pass
+
+
 class Stream:
     def __init__(self, null=False, non_blocking=False, ptds=False):
         self.ptr = 0 if null else id(self)
+        self._capturing = False
 
     def synchronize(self):
         pass
+
+    def begin_capture(self, mode=None):
+        if self._capturing:
+            raise RuntimeError("stream capture already in progress")
+        self._capturing = True
+
+    def end_capture(self):
+        if not self._capturing:
+            raise RuntimeError("end_capture without begin_capture")
+        self._capturing = False
+        return Graph()
+
+    def is_capturing(self):
+        return self._capturing
 
     def use(self):
         return self

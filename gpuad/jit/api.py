@@ -1,0 +1,413 @@
+"""``gpuad.jit``: trace a function once per signature, optimise the program, replay it."""
+
+from __future__ import annotations
+
+import functools
+import operator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as _np
+
+from .. import _state
+from ..backends import _by_array_type, get_backend
+from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
+from . import passes, replay, trace
+from .program import Program
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
+
+
+def _freeze_def(d):
+    if isinstance(d, list | tuple):
+        return tuple(_freeze_def(x) for x in d)
+    return d
+
+
+class _Entry:
+    __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock")
+
+    def __init__(self, program, compiled, runner, keep, signature):
+        self.lock = threading.Lock()  # one replay at a time: the buffers are shared
+        self.program = program
+        self.compiled = compiled
+        self.runner = runner
+        self.keep = keep
+        self.calls = 0
+        self.signature = signature
+
+
+class Jitted:
+    """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
+    program; ``cache_info()`` the cache; ``clear_cache()`` empties it."""
+
+    def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
+                 donate_argnums: Sequence[int] = (), cache_size: int = 64,
+                 graph: bool | None = None, check: bool = True):
+        self.f = f
+        self.check = check
+        self.static_argnums = _nums(static_argnums, "static_argnums")
+        self.donate_argnums = _nums(donate_argnums, "donate_argnums")
+        both = set(self.static_argnums) & set(self.donate_argnums)
+        if both:
+            raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
+        if cache_size < 1:
+            raise ValueError(f"jit: cache_size must be >= 1, got {cache_size}")
+        self.cache_size = cache_size
+        self.graph = graph
+        self._cache: OrderedDict = OrderedDict()
+        self._fast: dict = {}  # fast key -> (key, entry) for calls of arrays and numbers
+        self._lock = threading.RLock()
+        self.hits = self.misses = self.evictions = self.retraces = 0
+        functools.update_wrapper(self, f)
+
+    # ---- the signature -----------------------------------------------------------------
+    def _split(self, args: tuple, kwargs: dict):
+        n = len(args)
+        static = []
+        for k in self.static_argnums:
+            k2 = k if k >= 0 else n + k
+            if not 0 <= k2 < n:
+                raise TypeError(f"jit: static_argnums={self.static_argnums} but the function "
+                                f"was called with {n} positional arguments")
+            static.append(k2)
+        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        svals = []
+        for k in static:
+            try:
+                hash(args[k])
+            except TypeError:
+                raise TypeError(f"jit: static argument {k} ({type(args[k]).__name__}) is not "
+                                f"hashable; static arguments are part of the cache key") from None
+            svals.append((k, args[k]))
+        leaves, tdef = tree_flatten((dyn, kwargs))
+        be = get_backend()
+        keys = []
+        first: dict[int, int] = {}
+        for i, leaf in enumerate(leaves):
+            if isinstance(leaf, Tensor):
+                if (leaf._node is not None and leaf._node.rule is not None) or leaf._tan:
+                    raise trace.TracerError(
+                        "jit: an argument is being differentiated by an enclosing transform "
+                        "(it has a recorded history or tangents); a compiled function cannot "
+                        "be differentiated from outside. Put jit outside instead: "
+                        "jit(grad(f)), jit(value_and_grad(f))")
+                d = leaf._data
+                keys.append(("T", type(d), tuple(d.shape), d.dtype, leaf.requires_grad,
+                             first.setdefault(id(d), i)))
+            elif type(leaf) in _by_array_type or isinstance(leaf, _np.ndarray):
+                if be.name != "numpy" and isinstance(leaf, _np.ndarray):
+                    leaf = leaves[i] = be.asarray(leaf)
+                keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
+                             first.setdefault(id(leaf), i)))
+            elif isinstance(leaf, _SCALARS):
+                keys.append(("S", type(leaf), leaf))
+            else:
+                keys.append(("O", id(leaf)))
+        key = (_freeze_def(tdef), tuple(keys), tuple(svals), be.name,
+               _state.local.grad_enabled, _state.flags["deterministic"],
+               _state.flags["anomaly"])
+        try:
+            hash(key)
+        except TypeError:
+            key = repr(key)
+
+        def rebuild(lv):
+            dyn2, kw2 = tree_unflatten(tdef, lv)
+            full = list(dyn2)
+            for k, v in svals:
+                full.insert(k, v)
+            return tuple(full), kw2
+
+        return key, leaves, rebuild, be
+
+    # ---- calling -------------------------------------------------------------------------
+    def _fast_key(self, args):
+        """The cache key of a call whose arguments are all arrays, Tensors or numbers (no
+        keywords, no static arguments, no argument passed twice), without flattening."""
+        key = []
+        arrays = 0
+        for a in args:
+            t = type(a)
+            if t is Tensor:
+                d = a._data
+                if a._node is not None or a._tan:
+                    return None
+                key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
+                arrays += 1
+            elif t in _by_array_type:
+                key.append((t, a.shape, a.dtype))
+                arrays += 1
+            elif t is float or t is int or t is bool:
+                key.append((t, a))
+            else:
+                return None
+        if arrays > 1 and len({id(a) for a in args}) < len(args):
+            return None
+        flags = _state.flags
+        return (tuple(key), get_backend().name, _state.local.grad_enabled,
+                flags["deterministic"], flags["anomaly"])
+
+    def __call__(self, *args, **kwargs):
+        if trace.active() is not None:  # inside another trace: inlined
+            return self.f(*args, **kwargs)
+        fkey = None
+        if not kwargs and not self.static_argnums:
+            fkey = self._fast_key(args)
+            hit = self._fast.get(fkey) if fkey is not None else None
+            if hit is not None and hit[1] is self._cache.get(hit[0]):
+                entry = hit[1]
+                self.hits += 1
+                return self._replay(hit[0], entry, list(args), None, None)
+        key, leaves, rebuild, be = self._split(args, kwargs)
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                if fkey is not None and be.name == "numpy":
+                    self._fast[fkey] = (key, entry)
+        if entry is None:
+            entry, result = self._compile(key, leaves, rebuild, be)
+            return result
+        return self._replay(key, entry, leaves, rebuild, be)
+
+    def _replay(self, key, entry, leaves, rebuild, be):
+        inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
+        try:
+            with entry.lock:
+                outs = entry.runner(inputs, leaves)
+        except replay.Retrace:  # a .grad the program read is another object now: trace again
+            with self._lock:
+                self._cache.pop(key, None)
+                self.retraces += 1
+            if rebuild is None:
+                key, leaves, rebuild, be = self._split(tuple(leaves), {})
+            entry, result = self._compile(key, leaves, rebuild, be)
+            return result
+        entry.calls += 1
+        return _outputs(entry.program, outs)
+
+    def _compile(self, key, leaves, rebuild, be):
+        def call(*lv):
+            a, kw = rebuild(list(lv))
+            return self.f(*a, **kw)
+
+        prog, result = trace.trace(call, leaves, lambda lv: lv, be)
+        donated = self._donated(prog, leaves, rebuild)
+        passes.optimize(prog, donated)
+        compiled = replay.Compiled(prog, be.xp)
+        if self.check and not donated and _pure(prog):
+            _verify(call, compiled, prog, leaves, be)
+        runner = compiled.run
+        use_graph = self.graph if self.graph is not None else be.name != "numpy"
+        if use_graph and be.name != "numpy" and replay.graph_capturable(prog):
+            runner = replay.GraphReplay(compiled, be.xp)
+        keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
+                and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
+        entry = _Entry(prog, compiled, runner, keep, _describe(key))
+        with self._lock:
+            self.misses += 1
+            self._cache[key] = entry
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+                self.evictions += 1
+        entry.calls = 1
+        return entry, result
+
+    def _donated(self, prog: Program, leaves, rebuild) -> set[int]:
+        if not self.donate_argnums:
+            return set()
+        # which leaves belong to donated positional arguments: mark them and rebuild
+        marks = list(range(len(leaves)))
+        a, _ = rebuild(marks)
+        out: set[int] = set()
+        for k in self.donate_argnums:
+            if -len(a) <= k < len(a):
+                for i in tree_flatten(a[k])[0]:
+                    if isinstance(i, int) and prog.inputs[i] is not None:
+                        out.add(prog.inputs[i])
+        return out
+
+    # ---- inspection ----------------------------------------------------------------------
+    def lower(self, *args, **kwargs) -> Program:
+        """The optimised program for these arguments' signature (compiled, and cached, if it
+        was not yet: tracing runs the function once, with its side effects)."""
+        key, leaves, rebuild, be = self._split(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry, _ = self._compile(key, leaves, rebuild, be)
+        return entry.program
+
+    def cache_info(self) -> dict[str, Any]:
+        """Hits, misses (traces), evictions, the bound, and one line per cached signature."""
+        return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions,
+                "retraces": self.retraces,
+                "size": len(self._cache), "maxsize": self.cache_size,
+                "entries": [{"signature": e.signature, "steps": len(e.program),
+                             "calls": e.calls, **e.program.peak_bytes}
+                            for e in self._cache.values()]}
+
+    def clear_cache(self) -> None:
+        """Forget every compiled signature (the next call traces again)."""
+        with self._lock:
+            self._cache.clear()
+            self._fast.clear()
+
+    def __repr__(self) -> str:
+        return f"<gpuad.jit of {getattr(self.f, '__name__', self.f)!r}>"
+
+
+def _pure(prog: Program) -> bool:
+    """No effect on anything but the outputs: the function may run again to check it."""
+    if prog.effects:
+        return False
+    for _, s in prog.live_steps():
+        if s.kind == "effect":
+            return False
+        if s.kind == "write" and any(prog.vars[w].kind in ("in", "cap") for w in s.writes):
+            return False
+    return True
+
+
+def _verify(call, compiled, prog: Program, leaves, be) -> None:
+    """Run ``call`` eagerly on slightly different floating-point arguments and check that the
+    compiled program gives the same outputs: a value the function computed outside gpuad's
+    operations (raw NumPy on a traced array) would be frozen in the program, and shows up
+    here as a difference."""
+    rng = _np.random.default_rng(0)
+    pert = []
+    changed = False
+    for leaf in leaves:
+        arr = leaf._data if isinstance(leaf, Tensor) else leaf
+        if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
+            host = be.to_host(arr)
+            u = rng.uniform(-1.0, 1.0, host.shape)
+            new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+            changed = True
+            pert.append(Tensor(new, requires_grad=leaf.requires_grad)
+                        if isinstance(leaf, Tensor) else new)
+        else:
+            pert.append(leaf)
+    if not changed:
+        return
+    # f sees array arguments as Tensors, as when it was traced
+    called = [Tensor(a) if (type(a) in _by_array_type or isinstance(a, _np.ndarray)) else a
+              for a in pert]
+    try:
+        with _np.errstate(all="ignore"):
+            ref = call(*called)
+    except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
+        return
+    ref_leaves, _ = tree_flatten(ref)
+    inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in pert]
+    with _np.errstate(all="ignore"):
+        try:
+            got = compiled.run(inputs, pert)
+        except Exception as e:
+            raise trace.TracerError(
+                f"jit: the compiled program fails on other argument values of the same "
+                f"signature ({type(e).__name__}: {e}); the function's computation depends on "
+                f"values in a way the tracer cannot see") from e
+    it = iter(got)
+    for k, (o, r) in enumerate(zip(prog.outputs, ref_leaves, strict=False)):
+        if o[0] != "var":
+            continue
+        g = be.to_host(next(it))
+        r = r._data if isinstance(r, Tensor) else r
+        r = be.to_host(r) if hasattr(r, "dtype") else _np.asarray(r)
+        if g.shape != r.shape or not _close(g, r):
+            raise trace.TracerError(
+                f"jit: output {k} of the compiled program differs from the function's on other "
+                f"argument values of the same signature: part of the result was computed "
+                f"outside gpuad's operations (NumPy or CuPy calls on raw arrays taken from "
+                f"traced values, or Python state), and the program would replay it as a "
+                f"constant. Compute it with gpuad.numpy operations; jit(..., check=False) "
+                f"skips this check")
+
+
+def _close(a, b) -> bool:
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        return bool(_np.array_equal(a, b))
+    tol = 1e-5 if a.dtype.itemsize <= 4 or b.dtype.itemsize <= 4 else 1e-10
+    scale = float(_np.nanmax(_np.abs(b), initial=0.0)) if b.size else 0.0
+    with _np.errstate(all="ignore"):
+        return bool(_np.allclose(a, b, rtol=tol, atol=tol * scale, equal_nan=True))
+
+
+def _describe(key) -> str:
+    if isinstance(key, str):
+        return key[:200]
+    parts = []
+    for k in key[1]:
+        if k[0] in ("T", "A"):
+            parts.append(f"{'Tensor' if k[0] == 'T' else 'array'}{list(k[2])}:{k[3]}")
+        elif k[0] == "S":
+            parts.append(repr(k[2]))
+        else:
+            parts.append("object")
+    stat = "".join(f", static {k}={v!r}" for k, v in key[2])
+    return f"({', '.join(parts)}){stat} on {key[3]}"
+
+
+def _outputs(prog: Program, outs) -> Any:
+    leaves = []
+    it = iter(outs)
+    for o in prog.outputs:
+        if o[0] == "var":
+            a = next(it)
+            leaves.append(Tensor(a) if o[2] else a)
+        else:
+            leaves.append(o[1])
+    return tree_unflatten(prog.out_def, leaves)
+
+
+def _nums(nums, what: str) -> tuple[int, ...]:
+    if isinstance(nums, int | _np.integer):
+        nums = (nums,)
+    try:
+        return tuple(operator.index(k) for k in nums)
+    except TypeError:
+        raise TypeError(f"jit: {what} must be an int or a sequence of ints, got {nums!r}"
+                        ) from None
+
+
+def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
+        graph: bool | None = None, check: bool = True) -> Any:
+    """Compile ``f``: trace it once per signature, optimise the program, replay it.
+
+    The first call with a given signature (the shapes, dtypes and backend of the array
+    arguments, the values of scalar and static arguments, the pytree structure) runs ``f``
+    eagerly while recording every backend call it makes, forward and backward (a ``grad``,
+    ``loss.backward()`` or optimizer step inside ``f`` is recorded too). The recorded program
+    is optimised (dead steps, constant folding, common subexpressions, a memory plan) and
+    every later call with that signature replays it as one flat function on preallocated
+    buffers; on the cupy backend, as one CUDA graph where the program allows it.
+
+    ``static_argnums``: arguments that are hashable Python values, part of the cache key.
+    ``donate_argnums``: array arguments whose buffers the program may overwrite once read.
+    ``cache_size``: compiled signatures kept (least recently used dropped first).
+    ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
+    ``check``: after tracing a function without side effects, run it once more on slightly
+    different arguments and check the program reproduces it (see docs/jit.md).
+
+    Arrays and Tensors the function reads without receiving them (closures, model
+    parameters) are read at every call, so updates made outside are seen. Converting a value
+    that depends on the arguments to a Python bool/float/int raises :class:`TracerError`
+    naming the line; random numbers need an explicit key (:mod:`gpuad.jit.random`).
+    See docs/jit.md.
+
+    Example::
+
+        step = gpuad.jit(gpuad.value_and_grad(loss))
+        value, g = step(w, x)         # traces, then returns the eager result
+        value, g = step(w2, x2)       # replays
+        print(step.lower(w, x))       # the optimised Wengert list
+    """
+    def wrap(fn):
+        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check)
+    return wrap if f is None else wrap(f)

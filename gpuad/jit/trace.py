@@ -1,0 +1,493 @@
+"""Tracing: run the function once, eagerly, and record every backend call it makes.
+
+Every primitive goes through ``engine.apply``, which calls the tracer's hook while a trace is
+running (``engine._trace``; ``None`` otherwise, one test per op). The few places where gpuad
+computes on raw arrays outside ``apply`` are redirected while a trace runs
+(:mod:`gpuad.jit.hooks`), so that they are recorded too:
+
+- backward takes the differentiable path: every adjoint formula runs on Tensors, so each of its
+  operations goes through ``apply`` (forward-mode tangents likewise);
+- the zero guard of entrywise adjoints, leaf ``.grad`` accumulation, copies of saved values
+  before an in-place write, and the writes themselves (``t[i] = v``, ``t += v``) are recorded
+  as steps;
+- an optimizer's ``step()`` is one opaque step (its Python state, such as Adam's step count,
+  advances on every call);
+- ``data(x)`` inside the op library keeps a traced Tensor a Tensor, so masks computed from
+  values are recorded rather than frozen;
+- a function of the array namespace (``numpy.stack``, ``numpy.linalg.svd``, ...) called on
+  traced raw arrays outside a primitive's forward is recorded as one step.
+
+What cannot be recorded raises :class:`TracerError` naming the user's line: converting a value
+that depends on the arguments to ``bool``/``float``/``int``/NumPy (Python control flow on
+values), reading ``.data`` of such a value from user code, and drawing from gpuad's global
+random generator (pass a key: :mod:`gpuad.jit.random`). After the trace, every buffer the
+program produced or read is checked against a checksum taken when it was recorded: a write the
+tracer did not see (raw NumPy on ``.data``) is an error, never a silently stale replay.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import weakref
+import zlib
+
+import numpy as _np
+
+from .. import engine
+from ..backends import _by_array_type
+from ..tensor import Tensor
+from .program import Program, Ref, Step
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LOCK = threading.RLock()
+_ndarray = _np.ndarray
+_ascontiguous = _np.ascontiguousarray  # bound now: the namespace is redirected while tracing
+_np_asarray = _np.asarray
+
+
+class TracerError(RuntimeError):
+    """Something inside a function being traced by ``gpuad.jit`` cannot be compiled."""
+
+
+def user_line() -> str:
+    """'file:line in function: code' of the innermost caller outside gpuad."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = os.path.abspath(f.f_code.co_filename)
+        if not fn.startswith(_PKG) and not f.f_code.co_filename.startswith("<gpuad"):
+            import linecache
+
+            line = linecache.getline(fn, f.f_lineno).strip()
+            return f"{f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}: {line}"
+        f = f.f_back
+    return "<unknown line>"
+
+
+_current: Tracer | None = None
+
+
+def active() -> Tracer | None:
+    """The tracer recording in this thread, or None."""
+    tr = _current
+    if tr is not None and tr.thread == threading.get_ident() and not tr.paused:
+        return tr
+    return None
+
+
+def _checksum(a) -> int:
+    if type(a) is not _ndarray:
+        be = _by_array_type.get(type(a))
+        a = be.to_host(a) if be is not None else _np_asarray(a)
+    if a.dtype.kind == "O":
+        return 0
+    return zlib.crc32(_ascontiguous(a).reshape(-1).view(_np.uint8))
+
+
+# NumPy functions taking out=, by primitive name, for the memory plan (numpy backend)
+_UFUNCS = {
+    "add": _np.add, "subtract": _np.subtract, "multiply": _np.multiply,
+    "divide": _np.true_divide, "negative": _np.negative, "power": _np.power,
+    "square": _np.square, "sqrt": _np.sqrt, "reciprocal": _np.reciprocal, "exp": _np.exp,
+    "expm1": _np.expm1, "log": _np.log, "log1p": _np.log1p, "log2": _np.log2,
+    "log10": _np.log10, "sin": _np.sin, "cos": _np.cos, "tan": _np.tan, "arcsin": _np.arcsin,
+    "arccos": _np.arccos, "arctan": _np.arctan, "sinh": _np.sinh, "cosh": _np.cosh,
+    "tanh": _np.tanh, "arcsinh": _np.arcsinh, "arccosh": _np.arccosh,
+    "arctanh": _np.arctanh, "maximum": _np.maximum, "minimum": _np.minimum,
+    "absolute": _np.absolute, "abs": _np.absolute, "equal": _np.equal,
+    "not_equal": _np.not_equal, "greater": _np.greater, "less": _np.less,
+    "greater_equal": _np.greater_equal, "less_equal": _np.less_equal,
+    "logical_and": _np.logical_and, "logical_or": _np.logical_or,
+    "logical_not": _np.logical_not, "isfinite": _np.isfinite, "sign": _np.sign,
+    "floor": _np.floor, "ceil": _np.ceil,
+}
+_NOT_ENTRYWISE = {"matmul"}
+_FN_CACHE: dict = {}
+
+
+def _apply_fn(rule, be):
+    """The backend call that computes ``rule`` on ``be``, as ``apply`` makes it."""
+    key = (id(rule), be.name)
+    hit = _FN_CACHE.get(key)
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    impl, xp = rule.impl, be.xp
+    ff = be.fused_fwd.get(rule.name) if be.fused_fwd else None
+    if ff is not None:
+        def fn(*a, **p):
+            r = ff(*a, **p)
+            return impl(xp, *a, **p) if r is NotImplemented else r
+    elif be.name == "numpy":
+        asarray = _np_asarray
+
+        def fn(*a, **p):
+            r = impl(xp, *a, **p)
+            return r if type(r) is _ndarray else asarray(r)
+    else:
+        def fn(*a, **p):
+            return impl(xp, *a, **p)
+    fn.__name__ = rule.name
+    _FN_CACHE[key] = (rule, fn)
+    return fn
+
+
+def _write(dst, val, index=None):
+    dst[... if index is None else index] = val
+
+
+def _copy(a):
+    return a.copy()
+
+
+class Tracer:
+    """Records one run of a function into a :class:`Program`."""
+
+    def __init__(self, backend):
+        self.prog = Program()
+        self.prog.backend = backend.name
+        self.be = backend
+        self.ids: dict[int, int] = {}  # id(array) -> variable
+        self.keep: list = []  # arrays seen, alive while tracing (their ids stay unique)
+        self.tensors: dict[int, tuple] = {}  # id(T) -> (weakref, target, data id, grad, ver)
+        self.hashes: dict[int, int] = {}  # root variable -> checksum of its buffer
+        self.thread = threading.get_ident()
+        self.paused = 0
+        self.plain = False  # a first-order backward step is running (trace._step_w)
+        self.grad_written: set[int] = set()  # tensors whose .grad the function set first
+        self.wrapped = False  # array arguments were handed to f as Tensors
+        self.arg_grad = False
+        self.arr_types = tuple(_by_array_type) + (_ndarray,)
+        self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
+        self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
+
+    # ---- variables ---------------------------------------------------------------------
+    def is_array(self, a) -> bool:
+        return isinstance(a, self.arr_types)
+
+    def var(self, arr, owner=None) -> int:
+        """The variable holding ``arr`` (captured on first sight)."""
+        vid = self.ids.get(id(arr))
+        if vid is None:
+            v = self.prog.new_var(arr, "cap", value=arr,
+                                  owner=weakref.ref(owner) if owner is not None else None)
+            vid = self.ids[id(arr)] = v.id
+            self.hashes[vid] = _checksum(arr)
+            if owner is not None:
+                self.register(owner)
+        return vid
+
+    def dyn(self, arr) -> bool:
+        vid = self.ids.get(id(arr))
+        return vid is not None and self.prog.vars[vid].dyn
+
+    def input(self, k: int, leaf) -> int | None:
+        arr = leaf._data if isinstance(leaf, Tensor) else leaf
+        if not self.is_array(arr):
+            return None
+        vid = self.ids.get(id(arr))
+        if vid is not None:
+            return vid
+        v = self.prog.new_var(arr, "in")
+        self.ids[id(arr)] = v.id
+        self.keep.append(arr)
+        self.arrays[v.id] = arr
+        self.hashes[v.id] = _checksum(arr)
+        if isinstance(leaf, Tensor):
+            self.args[id(leaf)] = k
+            self.register(leaf)
+        return v.id
+
+    def register(self, t: Tensor) -> None:
+        """Remember ``t``'s state before the program touches it (effects are diffed)."""
+        if id(t) in self.tensors:
+            return
+        vid = self.ids.get(id(t._data))
+        if vid is not None and self.prog.vars[vid].kind == "out":
+            return  # made by the program itself: no state of its own to replay
+        target = ("arg", self.args[id(t)]) if id(t) in self.args else ("obj", t)
+        g = t.grad
+        self.tensors[id(t)] = (weakref.ref(t), target, id(t._data), g, t._ver[0],
+                               id(t._node) if t._node is not None else None)
+
+    def enc(self, d, owner=None):
+        """``d`` for a step: arrays become :class:`Ref` s; containers are walked."""
+        if isinstance(d, self.arr_types):
+            return Ref(self.var(d, owner))
+        if isinstance(d, Tensor):
+            return Ref(self.var(d._data, d))
+        t = type(d)
+        if t is tuple or t is list:
+            return t(self.enc(x) for x in d)
+        if t is slice and any(self.is_array(x) or isinstance(x, Tensor)
+                              for x in (d.start, d.stop, d.step)):
+            return slice(self.enc(d.start), self.enc(d.stop), self.enc(d.step))
+        return d
+
+    def out(self, arr, step: Step, dyn: bool, base: int | None = None) -> int:
+        prog = self.prog
+        v = prog.new_var(arr, "out", store=prog.root(base) if base is not None else None,
+                         step=len(prog.steps), dyn=dyn)
+        step.out = v.id
+        prog.steps.append(step)
+        self.ids[id(arr)] = v.id
+        self.keep.append(arr)
+        if base is None:
+            self.arrays[v.id] = arr
+            self.hashes[v.id] = _checksum(arr)
+        return v.id
+
+    def add_step(self, op: str, fn, args: tuple, params: dict, out, *, key=None,
+                 ufunc=None, entrywise=False, view_of=None) -> int:
+        """Record ``out = fn(*args, **params)`` (``args``/``params`` hold the traced arrays).
+        The result is a view when it shares memory with an argument (or ``view_of``)."""
+        ins = tuple(self.enc(a) for a in args)
+        penc = {k: self.enc(p) for k, p in params.items()} if params else {}
+        step = Step(op, fn, ins, penc, None, "pure")
+        step.dyn = bool(_refs_of(penc))
+        dyn = any(self.prog.vars[r].dyn for r in step.refs())
+        base = None
+        if view_of is not None:
+            base = self.var(view_of)
+        elif self.is_array(out):
+            for a, e in zip(args, ins, strict=True):
+                if type(e) is Ref and (a is out or (self.is_array(a) and _may_share(out, a))):
+                    base = e.v
+                    break
+        step.kind = "view" if base is not None else "pure"
+        step.key = key
+        if ufunc is not None and step.kind == "pure" and not params:
+            step.ufunc = ufunc
+            step.inplace_ok = entrywise
+        return self.out(out, step, dyn, base)
+
+    # ---- hooks ---------------------------------------------------------------------------
+    def on_apply(self, rule, be, args, datas, params, out) -> None:
+        if self.paused or threading.get_ident() != self.thread:
+            return
+        for a in args:
+            if isinstance(a, Tensor) and id(a._data) not in self.ids:
+                self.var(a._data, a)
+        uf = _UFUNCS.get(rule.name) if be.name == "numpy" and not be.fused_fwd else None
+        if uf is None and rule.name == "matmul" and be.name == "numpy":
+            uf = _np.matmul
+        self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
+                      key=(id(rule), be.name), ufunc=uf,
+                      entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+
+    def record_write(self, t: Tensor, value, index) -> None:
+        """``t[index] = value`` has just run (recorded after it, as one write step)."""
+        arr = t._data
+        vid = self.var(arr, t)
+        vdata = value._data if isinstance(value, Tensor) else value
+        if isinstance(vdata, list | tuple):
+            from .. import _numpy_protocol as _P
+
+            if _P.holds_tensor(vdata):
+                vdata = _P.convert_args((vdata,))[0]
+                vdata = vdata._data if isinstance(vdata, Tensor) else vdata
+        if index is not None:
+            from ..rules import normalize_index
+
+            index = normalize_index(index)
+        params = {} if index is None else {"index": index}
+        ins = (Ref(vid), self.enc(vdata))
+        penc = {k: self.enc(p) for k, p in params.items()}
+        root = self.prog.root(vid)
+        step = Step("setitem", _write, ins, penc, None, "write", writes=(root,))
+        step.dyn = bool(penc)
+        self.prog.steps.append(step)
+        self.rehash(root)
+
+    def before_write(self, arr, owner=None) -> None:
+        vid = self.var(arr, owner)
+        root = self.prog.vars[self.prog.root(vid)]
+        if root.kind == "cap" and root.snapshot is None:
+            root.snapshot = root.value.copy()
+
+    def rehash(self, root: int) -> None:
+        v = self.prog.vars[root]
+        arr = v.value if v.kind == "cap" else self.arrays.get(root)
+        if arr is not None:
+            self.hashes[root] = _checksum(arr)
+
+    # ---- the end of the trace ------------------------------------------------------------
+    def finish(self, out_leaves, out_def, any_tensor: bool) -> None:
+        prog = self.prog
+        self.paused += 1
+        for leaf in out_leaves:
+            if isinstance(leaf, Tensor):
+                if leaf.requires_grad and not leaf.is_leaf and self.arg_grad:
+                    raise TracerError(
+                        f"jit: an output (shape {leaf.shape}) carries a recorded history (it "
+                        f"depends differentiably on a tensor that requires grad); a compiled "
+                        f"function returns values without history, so differentiating it from "
+                        f"outside would give zero. Take the gradient inside the compiled "
+                        f"function (jit(grad(f)), jit(value_and_grad(f)), or loss.backward() "
+                        f"inside it), or compute the output under gpuad.no_grad()")
+                # a Tensor without history from array arguments only: an array, as eagerly
+                as_tensor = any_tensor or leaf.requires_grad or not self.wrapped
+                prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
+            elif self.is_array(leaf):
+                prog.outputs.append(("var", self.var(leaf), False))
+            else:
+                prog.outputs.append(("lit", leaf))
+        prog.out_def = out_def
+        self._effects()
+        self._check_hashes()
+
+    def _effects(self) -> None:
+        prog = self.prog
+        for ref, target, data0, grad0, ver0, node0 in self.tensors.values():
+            t = ref()
+            if t is None:
+                continue
+            if id(t._data) != data0:
+                vid = self.ids.get(id(t._data))
+                if vid is None:
+                    raise TracerError(
+                        f"jit: the .data of a tensor of shape {t.shape} was set to an array "
+                        f"computed outside gpuad's operations (raw NumPy/CuPy on .data), which "
+                        f"cannot be replayed; compute it with gpuad.numpy functions under "
+                        f"gpuad.no_grad() or use a gpuad.optim optimizer")
+                prog.effects.append((target, "data", vid))
+            if t.grad is not grad0:
+                g = t.grad
+                prog.effects.append((target, "grad", None if g is None else
+                                     self.var(g._data if isinstance(g, Tensor) else g)))
+            if t._ver[0] != ver0:
+                prog.effects.append((target, "ver", t._ver[0] - ver0))
+            node = t._node
+            if node is not None and node.rule is not None and id(node) != node0 \
+                    and target[0] == "obj":
+                raise TracerError(
+                    f"jit: the function recorded a differentiable history on a tensor of "
+                    f"shape {t.shape} that it did not receive (an in-place write into it while "
+                    f"recording); the compiled program cannot give it that history. Write "
+                    f"under gpuad.no_grad(), or return the result instead")
+
+    def _check_hashes(self) -> None:
+        prog = self.prog
+        for vid, h in self.hashes.items():
+            v = prog.vars[vid]
+            a = v.value if v.kind == "cap" else self.arrays.get(vid)
+            if a is None:
+                continue
+            if _checksum(a) != h:
+                v = prog.vars[vid]
+                what = (f"the result of step {prog.steps[v.step].op}" if v.kind == "out" else
+                        "an argument" if v.kind == "in" else "an array it read")
+                raise TracerError(
+                    f"jit: {what} (shape {v.shape}, {v.dtype}) was modified in place by an "
+                    f"operation the tracer cannot see (raw NumPy/CuPy on .data, or a write "
+                    f"into a backend array); the compiled program would not repeat it. Use "
+                    f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
+
+    def classify_captures(self, held=()) -> None:
+        """Captured arrays nobody outside can reach are constants (``lit``), or, when the
+        program writes into them, fresh copies of their first value on every call."""
+        self.keep.clear()
+        self.ids.clear()
+        self.tensors.clear()
+        self.arrays.clear()
+        written = set()
+        for s in self.prog.steps:
+            if s is not None and s.kind in ("write", "effect"):
+                written.update(s.writes)
+        collected = False
+        extra = _held_counts(held)  # references from the first call's result
+        for v in self.prog.vars:
+            if v.kind != "cap":
+                continue
+            base = 2 + extra.get(id(v.value), 0)
+            if v.owner is not None and v.owner() is not None:
+                v.snapshot = None  # read through its live Tensor on every call
+                continue
+            if sys.getrefcount(v.value) > base and v.id in written and not collected:
+                gc.collect()
+                collected = True
+            if sys.getrefcount(v.value) <= base:
+                if v.id in written:
+                    v.kind, v.value = "init", v.snapshot
+                else:
+                    v.kind = "lit"
+                v.dyn = False
+                v.owner = None
+            v.snapshot = None
+
+
+def _held_counts(held) -> dict[int, int]:
+    """id(array) -> how many times ``held`` (Tensors or arrays) refers to it."""
+    out: dict[int, int] = {}
+    for x in held:
+        k = id(x._data) if isinstance(x, Tensor) else id(x)
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def _refs_of(obj) -> list:
+    from .program import _collect
+
+    out: list = []
+    _collect(obj, out)
+    return out
+
+
+def _may_share(a, b) -> bool:
+    try:
+        if type(a) is _ndarray and type(b) is _ndarray:
+            return _np.may_share_memory(a, b)
+        be = _by_array_type.get(type(a))
+        return bool(be.xp.may_share_memory(a, b)) if be is not None else False
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
+    """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
+    (its Tensors detached, as a replay returns them)."""
+    global _current
+    from ..tree import tree_flatten
+    from . import hooks
+
+    with _LOCK:
+        if _current is not None and _current.thread == threading.get_ident():
+            raise TracerError("jit: a trace is already running in this thread")
+        tr = Tracer(backend)
+        # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
+        # operators and functions included) goes through gpuad and is recorded
+        any_tensor = any(isinstance(leaf, Tensor) for leaf in leaves)
+        tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
+        leaves = list(leaves)
+        for k, leaf in enumerate(leaves):
+            tr.prog.inputs.append(tr.input(k, leaf))
+            if tr.is_array(leaf):
+                leaves[k] = Tensor(leaf)
+                tr.wrapped = True
+        _current = tr
+        undo: list = []
+        try:
+            hooks.install(undo)
+            engine._trace = tr.on_apply
+            out = f(*rebuild(leaves))
+            out_leaves, out_def = tree_flatten(out)
+            out_leaves = [engine.current(x) for x in out_leaves]
+            tr.finish(out_leaves, out_def, any_tensor)
+        finally:
+            engine._trace = None
+            _current = None
+            hooks.uninstall(undo)
+        result = [(Tensor(x._data) if o[2] else x._data) if isinstance(x, Tensor) else x
+                  for x, o in zip(out_leaves, tr.prog.outputs, strict=True)]
+        del out, out_leaves
+        tr.classify_captures(result)
+        prog = tr.prog
+        for i, o in enumerate(prog.outputs):  # the program keeps its constants to itself
+            if o[0] == "var" and prog.vars[o[1]].kind == "lit":
+                x = result[i]
+                result[i] = Tensor(x._data.copy()) if isinstance(x, Tensor) else x.copy()
+        prog.stats["traced_steps"] = len(prog)
+    from ..tree import tree_unflatten
+
+    return prog, tree_unflatten(prog.out_def, result)
