@@ -110,7 +110,9 @@ def divmod(x1, x2, /):
 def _pow2(e, like):
     xp = _r._xp(like)
     d = data(like)
-    return xp.ldexp(xp.ones(d.shape, dtype=d.dtype), e)
+    one = xp.ones(_r.shape(d), dtype=d.dtype)
+    # inside vmap ``e`` is a batched Tensor: the ldexp primitive batches it
+    return _ldexp(one, e) if isinstance(e, Tensor) else xp.ldexp(one, e)
 
 
 _frexp_m = prim("frexp", lambda xp, x: xp.frexp(x)[0],
