@@ -467,6 +467,11 @@ def _as_input(a):
     return as_array_arg(a)
 
 
+#: bitwise ufuncs on booleans are the logical ones (gpuad.numpy has those as operations)
+_BOOL_OPS = {"bitwise_and": "logical_and", "bitwise_or": "logical_or",
+             "bitwise_xor": "logical_xor", "invert": "logical_not"}
+
+
 def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     """``Tensor.__array_ufunc__``: ``ufunc.method(*inputs, **kwargs)`` through gpuad.numpy."""
     if _foreign(inputs) or ("out" in kwargs and _foreign(kwargs["out"])):
@@ -474,6 +479,10 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     name = ufunc.__name__
     if method == "__call__" and not kwargs:  # the common case, kept short
         fn = _lookup("numpy", name)
+        if fn is None and name in _BOOL_OPS and all(
+                getattr(getattr(a, "dtype", None), "kind", "") == "b" or type(a) is bool
+                for a in inputs):
+            fn = _lookup("numpy", _BOOL_OPS[name])  # mask & mask, also on batched masks
         if fn is not None:
             busy = _local.__dict__.setdefault("dispatching", set())
             if fn in busy and _batched(inputs, {}):
