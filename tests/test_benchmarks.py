@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("seed", "chain", "mlp", "jac", "rnn")
+WORKLOADS = ("seed", "chain", "mlp", "jac", "hess", "pex", "rnn")
 
 
 def _installed_peers() -> list[str]:
@@ -54,6 +54,9 @@ def test_json_has_every_workload_and_machine(quick_run):
     for s in w["jac"]["shapes"].values():
         for k in ("jacrev", "jacfwd"):
             assert s["frameworks"]["gpuad"][k]["max_abs_err"] < 1e-8
+    for sz in w["hess"]["sizes"].values():
+        assert sz["frameworks"]["gpuad"]["hessian"]["max_abs_err"] < 1e-10
+    assert w["pex"]["frameworks"]["gpuad"]["vmap_grad"]["max_abs_err"] < 1e-4  # float32
     for p in peers:
         assert p in res["frameworks"] or any(p in n for n in res["notes"])
 
