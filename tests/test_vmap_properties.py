@@ -59,6 +59,8 @@ CANNOT_BATCH = {
     "gpuad.numpy.pad#3": _COMPOSITE,
     "gpuad.numpy.linspace": _COMPOSITE,
     "gpuad.numpy.linalg.slogdet": _COMPOSITE,
+    "gpuad.numpy.random.permutation": _SAMPLER,
+    "gpuad.numpy.random.choice": _SAMPLER,
     "gpuad.numpy.random.normal": _SAMPLER,
     "gpuad.numpy.random.uniform": _SAMPLER,
     "gpuad.numpy.linspace#2": _COMPOSITE,

@@ -100,6 +100,18 @@ def _no_grad_params(name: str, **params):
 # ---- the samplers, shared by the module, RandomState and Generator -------------------------
 
 
+def _vmap_check(method: str) -> None:
+    """Inside ``vmap(randomness="error")`` (the default) a draw raises: one draw would be
+    shared by every example, which the caller did not ask for."""
+    from ..batching.api import randomness
+
+    if randomness() == "error":
+        raise ValueError(
+            f"random.{method} inside gpuad.vmap: with randomness='error' (the default) random "
+            f"draws raise; pass vmap(..., randomness='same') for one draw shared by every "
+            f"example, or draw outside vmap and pass the draws in as a batched argument")
+
+
 class _Sampler:
     """Sampling methods over a backend generator returned by ``_rs()``."""
 
@@ -109,6 +121,7 @@ class _Sampler:
         raise NotImplementedError
 
     def _call(self, method: str, *args, **kwargs):
+        _vmap_check(method)
         rs = self._rs()
         fn = getattr(rs, method, None)
         if fn is None:
