@@ -363,3 +363,48 @@ def test_the_allow_list_names_functions_with_specs():
     stale = sorted(n for n in {**CANNOT_BATCH, **DERIVATIVE_RAISES} if n not in names)
     assert not stale, f"the allow-lists name functions without a Spec: {stale}"
     assert not set(CANNOT_BATCH) & set(DERIVATIVE_RAISES)
+
+
+# ---- behaviours the documentation promises ---------------------------------------------------
+
+def test_random_draws_raise_by_default_and_are_shared_with_same(backend):
+    X = _dev(np.random.default_rng(0).standard_normal((3, 4)))
+    f = lambda x: x + ad.numpy.random.normal(size=4)  # noqa: E731
+    with pytest.raises(ValueError, match="randomness='same'"):
+        ad.vmap(f)(X)
+    d = host(ad.vmap(f, randomness="same")(X)) - host(X)
+    np.testing.assert_allclose(d, np.broadcast_to(d[0], d.shape), rtol=1e-12)
+    assert np.abs(d).max() > 0
+
+
+def test_data_dependent_shapes_and_batched_writes_raise(backend):
+    X = _dev(np.random.default_rng(1).standard_normal((3, 4)))
+    with pytest.raises(TypeError, match="vmap"):
+        ad.vmap(lambda x: x[x > 0])(X)  # the output's shape would depend on each example
+    with pytest.raises(TypeError, match="vmap"):
+        ad.vmap(lambda x: x if float(x.sum()) > 0 else -x)(X)
+
+    def write(x):
+        y = ad.tensor(ad.get_backend().xp.zeros(4))
+        y[1] = x[0]
+        return y
+
+    with pytest.raises(TypeError, match="in-place writes"):
+        ad.vmap(write)(X)
+
+
+def test_a_primitive_without_a_rule_warns_once_and_loops(backend, monkeypatch):
+    from gpuad import batching
+    from gpuad.prims.core import RULES
+
+    rule = RULES["sin"]
+    monkeypatch.setattr(rule, "batch", None)
+    monkeypatch.setattr(rule, "elementwise", None)
+    monkeypatch.setattr(batching, "_warned", set())
+    X = _dev(np.random.default_rng(2).standard_normal((3, 4)))
+    with pytest.warns(BatchingWarning, match="'sin'"):
+        out = ad.vmap(ad.numpy.sin)(X)
+    np.testing.assert_allclose(host(out), np.sin(host(X)), rtol=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BatchingWarning)
+        ad.vmap(ad.numpy.sin)(X)  # once per primitive
