@@ -408,3 +408,29 @@ def test_a_primitive_without_a_rule_warns_once_and_loops(backend, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", BatchingWarning)
         ad.vmap(ad.numpy.sin)(X)  # once per primitive
+
+
+@pytest.mark.parametrize(("shared_first", "per_example"), [
+    (True, (4,)), (True, (4, 2)), (False, (3,)), (False, (2, 3))])
+def test_matmul_with_a_shared_matrix(backend, shared_first, per_example):
+    """The one-product path of the matmul rule (shared matrix, batched vectors or matrices),
+    with the batch axis first and last, one and two levels, and its gradient."""
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((3, 4) if shared_first else (3, 5))
+    X = rng.standard_normal((2, 6) + per_example)  # two outer, six inner examples
+
+    def f(m, x):
+        return ad.numpy.sin(m @ x if shared_first else x @ m)
+
+    want = np.stack([np.stack([host(f(_dev(M), _dev(X[i, j]))) for j in range(6)])
+                     for i in range(2)])
+    for ax in (0, -1):
+        Xi = _dev(np.moveaxis(X[0], 0, ax))
+        got = ad.vmap(f, in_axes=(None, ax))(_dev(M), Xi)
+        np.testing.assert_allclose(host(got), want[0], rtol=1e-12, atol=1e-14)
+    got = ad.vmap(ad.vmap(f, in_axes=(None, 0)), in_axes=(None, 0))(_dev(M), _dev(X))
+    np.testing.assert_allclose(host(got), want, rtol=1e-12, atol=1e-14)
+    loss = lambda m, x: ad.numpy.sum(f(m, x) ** 2)  # noqa: E731
+    g = ad.vmap(ad.grad(loss), in_axes=(None, 0))(_dev(M), _dev(X[0]))
+    ref = np.stack([host(ad.grad(loss)(_dev(M), _dev(X[0, j]))) for j in range(6)])
+    np.testing.assert_allclose(host(g), ref, rtol=1e-12, atol=1e-14)
