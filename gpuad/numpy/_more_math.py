@@ -17,14 +17,15 @@ from ..tensor import Tensor
 
 def _nan_pick(a, b, first: bool, larger: bool):
     """1 where ``fmax``/``fmin`` returns ``a`` (the NaN-ignoring choice), 1/2 on ties, else 0."""
-    a, b = data(a), data(b)
+    a, b = data(a), data(b)  # inside vmap batched Tensors: the mask is built from gnp ops
     xp = _r._xp(a if hasattr(a, "dtype") else b)
-    a, b = xp.asarray(a), xp.asarray(b)
-    na, nb = xp.isnan(a), xp.isnan(b)
-    wins = (a > b) if larger else (a < b)
+    a = a if isinstance(a, Tensor) else xp.asarray(a)
+    b = b if isinstance(b, Tensor) else xp.asarray(b)
+    na, nb = _r.isnan(a), _r.isnan(b)
+    wins = _r.greater(a, b) if larger else _r.less(a, b)
     # both NaN: the result (NaN) is credited to the first argument
-    wins = wins | (nb if first else (nb & ~na))
-    return _r._const(wins + 0.5 * (a == b), a if a.dtype.kind in "fc" else b)
+    wins = _r.logical_or(wins, nb if first else _r.logical_and(nb, _r.logical_not(na)))
+    return _r._const(wins + 0.5 * _r.equal(a, b), a if a.dtype.kind in "fc" else b)
 
 
 fmax = prim("fmax", lambda xp, x, y: xp.fmax(x, y),
