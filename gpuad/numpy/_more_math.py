@@ -47,9 +47,12 @@ logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
 
 
 def _same_sign(x, y):
+    """+1 where ``x`` and ``y`` have the same sign bit, else -1 (a product of copysigns, so
+    that it batches inside vmap)."""
     x, y = data(x), data(y)
     xp = _r._xp(x if hasattr(x, "dtype") else y)
-    return _r._const(1.0 - 2.0 * (xp.signbit(x) != xp.signbit(y)), xp.asarray(x))
+    like = x if isinstance(x, Tensor) else xp.asarray(x)
+    return _r._const(copysign(1.0, x) * copysign(1.0, y), like)
 
 
 def _zero_adjoint(g):
