@@ -51,7 +51,6 @@ CANNOT_BATCH = {
     "gpuad.numpy.average": _COMPOSITE,  # with weights batched: nested vmap raises
     "gpuad.numpy.real_if_close": _COMPOSITE,
     "gpuad.numpy.real_if_close#2": _COMPOSITE,
-    "gpuad.numpy.sinc": _COMPOSITE,
     "gpuad.numpy.median": _COMPOSITE,
     "gpuad.numpy.median#2": _COMPOSITE,
     "gpuad.numpy.sort": _COMPOSITE,
