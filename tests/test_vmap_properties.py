@@ -436,3 +436,12 @@ def test_cumprod_gradient_with_zeros_in_some_examples(backend):
     got = ad.vmap(ad.grad(f))(_dev(X))
     want = np.stack([host(ad.grad(f)(_dev(x))) for x in X])
     np.testing.assert_allclose(host(got), want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, None])
+def test_argsort_batches(backend, axis):
+    X = np.random.default_rng(4).standard_normal((3, 4, 5))
+    for ax in (0, 2):
+        got = ad.vmap(lambda x: ad.numpy.argsort(x, axis=axis), in_axes=ax)(_dev(X))
+        want = np.stack([np.argsort(np.take(X, i, ax), axis=axis) for i in range(X.shape[ax])])
+        np.testing.assert_array_equal(host(got), want)
