@@ -158,6 +158,31 @@ class Torch:
         jr, jf = jacrev(f), jacfwd(f)
         return {"jacrev": lambda: jr(xv), "jacfwd": lambda: jf(xv)}
 
+    def hess(self, A, x):
+        t = self.t
+        from torch.func import hessian
+
+        A, xv = self.arr(A), self.arr(x)
+        h = hessian(lambda v: t.sin(A @ t.tanh(v)).sum())
+        return lambda: h(xv)
+
+    def pex(self, params, X, Y):
+        t = self.t
+        from torch.func import grad, vmap
+
+        ps = tuple((self.arr(W), self.arr(b)) for W, b in params)
+        X, Y = self.arr(X), self.arr(Y)
+
+        def loss(ps, x, y):
+            (W1, b1), (W2, b2), (W3, b3) = ps
+            h = t.tanh(x @ W1 + b1)
+            h = t.tanh(h @ W2 + b2)
+            d = h @ W3 + b3 - y
+            return 0.5 * (d * d).sum()
+
+        per_example = vmap(grad(loss), in_dims=(None, 0, 0))
+        return lambda: per_example(ps, X, Y)
+
     def rnn(self, W, h0, xs, k: int):
         t = self.t
         from torch.utils.checkpoint import checkpoint
@@ -293,6 +318,27 @@ class Jax:
         f = lambda v: jnp.sin(A @ jnp.tanh(v))
         jr, jf = self._j(jax.jacrev(f)), self._j(jax.jacfwd(f))
         return {"jacrev": lambda: jr(xv), "jacfwd": lambda: jf(xv)}
+
+    def hess(self, A, x):
+        jax, jnp = self.jax, self.jnp
+        A, xv = self.arr(A), self.arr(x)
+        h = self._j(jax.hessian(lambda v: jnp.sum(jnp.sin(A @ jnp.tanh(v)))))
+        return lambda: h(xv)
+
+    def pex(self, params, X, Y):
+        jax, jnp = self.jax, self.jnp
+        ps = [(self.arr(W), self.arr(b)) for W, b in params]
+        X, Y = self.arr(X), self.arr(Y)
+
+        def loss(ps, x, y):
+            (W1, b1), (W2, b2), (W3, b3) = ps
+            h = jnp.tanh(x @ W1 + b1)
+            h = jnp.tanh(h @ W2 + b2)
+            d = h @ W3 + b3 - y
+            return 0.5 * jnp.sum(d * d)
+
+        per_example = self._j(jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)))
+        return lambda: per_example(ps, X, Y)
 
     def rnn(self, W, h0, xs, k: int):
         """The recurrence as ``lax.scan`` (how JAX code is written; unrolling 1000 steps under

@@ -105,7 +105,7 @@ def markdown(res: dict[str, Any], tag: str, out: Path | None, img_prefix: str = 
     w = res["workloads"]
     peers = [f for f in res["frameworks"] if f != "gpuad"]
     imgs = make_plots(res, tag, out) if plots and out is not None else existing_plots(tag, out)
-    s = [f"{h} Results: {'GPU (cupy)' if tag == 'gpu' else 'CPU (numpy)'} backend\n",
+    s = [f"{h} Results: {'GPU (cupy)' if tag.endswith('gpu') else 'CPU (numpy)'} backend\n",
          f"Machine: {machine_line(res)}\n"]
     if res.get("goals"):
         s.append(f"{h}# Goals\n")
@@ -167,8 +167,8 @@ def markdown(res: dict[str, Any], tag: str, out: Path | None, img_prefix: str = 
                          "peak memory"], rows))
     if "jac" in w:
         s.append(f"{h}# Jacobians of sin(A @ tanh(x)), R^n -> R^m (float64)\n")
-        s.append("jacrev costs one vjp per output row (m), jacfwd one jvp per input column "
-                 "(n). gpuad loops over rows/columns; torch.func and JAX vectorise with vmap.\n\n")
+        s.append("jacrev is the vjp vmapped over the m rows of the identity, jacfwd the jvp "
+                 "vmapped over the n columns, in gpuad, torch.func and JAX alike.\n\n")
         rows = []
         for sh in w["jac"]["shapes"].values():
             g = sh["frameworks"].get("gpuad", {})
@@ -178,6 +178,29 @@ def markdown(res: dict[str, Any], tag: str, out: Path | None, img_prefix: str = 
                              _ratio(g.get("jacfwd"), r.get("jacfwd"))])
         s.append(_table(["shape", "framework", "jacrev", "jacfwd", "gpuad/fw rev",
                          "gpuad/fw fwd"], rows))
+    if "hess" in w:
+        s.append(f"{h}# Hessian of sum(sin(A @ tanh(x))), R^n -> R (float64)\n")
+        s.append("Forward over reverse, vectorised: gpuad.hessian, torch.func.hessian, "
+                 "jax.hessian.\n\n")
+        rows = []
+        for sz in w["hess"]["sizes"].values():
+            g = sz["frameworks"].get("gpuad", {}).get("hessian")
+            for f, r in sz["frameworks"].items():
+                e = (r.get("hessian") or {}).get("max_abs_err")
+                rows.append([f"n={sz['n']}", f, _t(r.get("hessian")),
+                             _ratio(g, r.get("hessian")), "–" if e is None else f"{e:.1e}"])
+        s.append(_table(["size", "framework", "time", "gpuad / fw", "max abs error"], rows))
+    if "pex" in w:
+        p = w["pex"]
+        s.append(f"{h}# Per-example gradients: vmap(grad(loss)), MLP {p['d_in']}-{p['hidden']}-"
+                 f"{p['hidden']}-{p['d_out']} (tanh), batch {p['batch']} (float32)\n")
+        g = p["frameworks"].get("gpuad", {}).get("vmap_grad")
+        rows = []
+        for f, r in p["frameworks"].items():
+            e = (r.get("vmap_grad") or {}).get("max_abs_err")
+            rows.append([f, _t(r.get("vmap_grad")), _ratio(g, r.get("vmap_grad")),
+                         "–" if e is None else f"{e:.1e}"])
+        s.append(_table(["framework", "time", "gpuad / fw", "max abs error"], rows))
     if "rnn" in w:
         r0 = w["rnn"]
         s.append(f"{h}# Recurrence: {r0['steps']}-step RNN (batch {r0['batch']}, hidden "
@@ -234,6 +257,15 @@ def summary_rows(w: dict[str, Any], peers: list[str]) -> list[list[str]]:
             for k in ("jacrev", "jacfwd"):
                 row(f"{k} n={sh['n']} m={sh['m']}", fr.get("gpuad", {}).get(k),
                     [fr.get(p, {}).get(k) for p in peers])
+    if "hess" in w:
+        for sz in w["hess"]["sizes"].values():
+            fr = sz["frameworks"]
+            row(f"hessian n={sz['n']}", fr.get("gpuad", {}).get("hessian"),
+                [fr.get(p, {}).get("hessian") for p in peers])
+    if "pex" in w:
+        fr = w["pex"]["frameworks"]
+        row(f"per-example grads batch={w['pex']['batch']}", fr.get("gpuad", {}).get("vmap_grad"),
+            [fr.get(p, {}).get("vmap_grad") for p in peers])
     if "rnn" in w:
         fr = w["rnn"]["frameworks"]
         for sname in w["rnn"]["strategies"]:

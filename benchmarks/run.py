@@ -2,6 +2,7 @@
 
     python -m benchmarks --backend numpy --out benchmarks/results          # full CPU run
     python -m benchmarks --quick --peers torch,jax,autograd --out /tmp/b   # a smoke run
+    python -m benchmarks --workloads jac,hess,pex --peers torch,jax --tag vmap_cpu  # vmap
 
 Writes ``OUT/{cpu,gpu}.json`` (every figure and the machine), ``OUT/{cpu,gpu}.md`` (tables of
 ratios gpuad time / peer time) and PNG plots when matplotlib is installed. With ``--out``
@@ -171,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"comma-separated subset of {','.join(WORKLOADS)}")
     ap.add_argument("--no-jit", action="store_true",
                     help="leave out the gpuad-jit column (every workload under gpuad.jit)")
+    ap.add_argument("--tag", default=None,
+                    help="name of the result files, OUT/TAG.json and OUT/TAG.md (default: cpu "
+                         "or gpu by backend); a run under its own tag leaves the results page "
+                         "alone unless --readme is given")
     ap.add_argument("--readme", default=None,
                     help="results page to regenerate (default: benchmarks/README.md when "
                          "--out is benchmarks/results, otherwise none)")
@@ -203,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": {},
     }
     log = lambda s: print(s, flush=True)
-    tag = "gpu" if args.backend == "cupy" else "cpu"
+    tag = args.tag or ("gpu" if args.backend == "cupy" else "cpu")
     try:
         for name in args.workloads.split(","):
             log(f"[{name}]")
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{la1:.1f} at end, {os.cpu_count()} cores): timings are noisy")
     _write(res, out, tag, t_start)
     readme = args.readme
-    if readme is None and out == DEFAULT_OUT.resolve():
+    if readme is None and out == DEFAULT_OUT.resolve() and args.tag is None:
         readme = str(HERE / "README.md")
     if readme:
         _report.write_readme(Path(readme), out)

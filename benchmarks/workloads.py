@@ -10,6 +10,10 @@ Math shared by every framework (see :mod:`benchmarks.peers` for the peers):
   target, one SGD step (value, gradient of all weights and biases, update); float32.
 - jac: ``f(x) = sin(A @ tanh(x))``, ``A`` of shape (m, n), float64; Jacobian by reverse mode
   (one vjp per output) and forward mode (one jvp per input).
+- hess: ``f(x) = sum(sin(A @ tanh(x)))``, ``A`` of shape (n, n), float64; the full (n, n)
+  Hessian (gpuad.hessian, torch.func.hessian, jax.hessian: forward over reverse, vectorised).
+- pex: per-example gradients of a 3-layer tanh MLP (``d_in -> hidden -> hidden -> d_out``,
+  squared error per example) for a batch, float32: ``vmap(grad(loss), in_axes=(None, 0, 0))``.
 - rnn: ``h <- tanh(h @ W + x_t)`` for ``steps`` steps, loss ``sum(h_T ** 2)``, gradient in
   ``(W, h0)``; float32; without checkpointing, checkpointing every step, and every k steps.
 """
@@ -35,6 +39,8 @@ def config(backend: str, quick: bool) -> dict[str, Any]:
             "chain_sizes": [1_000, 10_000], "chain_ops": 16,
             "mlp": [(256, 256)] if not gpu else [(256, 256), (1024, 256)],
             "jac": [(100, 10), (10, 100)],
+            "hess": [20],
+            "pex": {"batch": 16, "d_in": 16, "hidden": 32, "d_out": 4},
             "rnn": {"steps": 64, "batch": 16, "hidden": 64},
             "repeats": 3, "budget_s": 1.0,
         }
@@ -45,6 +51,8 @@ def config(backend: str, quick: bool) -> dict[str, Any]:
         "mlp": ([(w, b) for w in (256, 1024, 4096) for b in (256, 1024)] if gpu
                 else [(256, 256), (1024, 256)]),
         "jac": [(1000, 10), (10, 1000)],
+        "hess": [100, 1000],
+        "pex": {"batch": 256, "d_in": 64, "hidden": 128, "d_out": 10},
         "rnn": {"steps": 1000, "batch": 32, "hidden": 256},
         "repeats": 5, "budget_s": 6.0,
     }
@@ -142,6 +150,27 @@ class Gpuad:
         f = lambda v: gnp.sin(A @ gnp.tanh(v))
         jr, jf = ad.jacrev(f), ad.jacfwd(f)
         return {"jacrev": lambda: jr(x), "jacfwd": lambda: jf(x)}
+
+    def hess(self, A, x):
+        gnp, ad = self.gnp, self.ad
+        A, x = self.arr(A), self.arr(x)
+        h = ad.hessian(lambda v: gnp.sum(gnp.sin(A @ gnp.tanh(v))))
+        return lambda: h(x)
+
+    def pex(self, params, X, Y):
+        gnp, ad = self.gnp, self.ad
+        ps = [(self.arr(W), self.arr(b)) for W, b in params]
+        X, Y = self.arr(X), self.arr(Y)
+
+        def loss(ps, x, y):
+            (W1, b1), (W2, b2), (W3, b3) = ps
+            h = gnp.tanh(x @ W1 + b1)
+            h = gnp.tanh(h @ W2 + b2)
+            d = h @ W3 + b3 - y
+            return 0.5 * gnp.sum(d * d)
+
+        per_example = ad.vmap(ad.grad(loss), in_axes=(None, 0, 0))
+        return lambda: per_example(ps, X, Y)
 
     def rnn(self, W, h0, xs, k: int):
         gnp, ad = self.gnp, self.ad
@@ -441,6 +470,102 @@ def run_jac(fws, cfg, notes, log):
     return out
 
 
+def hess_reference(A, x):
+    """The Hessian of ``sum(sin(A @ tanh(x)))``, in closed form."""
+    t = np.tanh(x)
+    u = A @ t
+    d1 = 1 - t ** 2
+    g = A.T @ np.cos(u)
+    return (d1[:, None] * (A.T @ (-np.sin(u)[:, None] * A)) * d1[None, :]
+            + np.diag(-2 * t * d1 * g))
+
+
+def run_hess(fws, cfg, notes, log):
+    out = {"dtype": "float64", "f": "sum(sin(A @ tanh(x))), A of shape (n, n)", "sizes": {}}
+    for n in cfg["hess"]:
+        rng = np.random.default_rng(4)
+        A = rng.standard_normal((n, n)) / math.sqrt(n)
+        x = rng.standard_normal(n)
+        ref = hess_reference(A, x)
+        row = {}
+        for fw in fws:
+            if not hasattr(fw, "hess"):
+                continue
+            fn = _try(fw, f"hessian n={n}", notes, fw.hess, A, x)
+            if fn is None:
+                continue
+            try:
+                err = _max_abs_diff(_host(fn()), ref)
+            except Exception as e:  # noqa: BLE001
+                notes.append(f"{fw.name}: hessian n={n} failed: {type(e).__name__}: {e}")
+                continue
+            r = {"hessian": _time(fw, fn, notes, f"hessian n={n}", cfg)}
+            if r["hessian"] is not None:
+                r["hessian"]["max_abs_err"] = err
+            row[fw.name] = r
+            log(f"  hessian n={n:<5d} {fw.name:10s} {_us(r['hessian'])}")
+        out["sizes"][str(n)] = {"n": n, "frameworks": row}
+    return out
+
+
+def pex_data(batch: int, d_in: int, hidden: int, d_out: int):
+    rng = np.random.default_rng(5)
+    dims = [d_in, hidden, hidden, d_out]
+    params = [((rng.standard_normal((a, b)) / math.sqrt(a)).astype(np.float32),
+               (rng.standard_normal(b) * 0.1).astype(np.float32))
+              for a, b in zip(dims[:-1], dims[1:], strict=True)]
+    X = rng.standard_normal((batch, d_in)).astype(np.float32)
+    Y = rng.standard_normal((batch, d_out)).astype(np.float32)
+    return params, X, Y
+
+
+def pex_reference(params, X, Y):
+    """Per-example gradients of the pex loss by hand (float64): [(gW, gb) per layer]."""
+    (W1, b1), (W2, b2), (W3, b3) = [(W.astype(np.float64), b.astype(np.float64))
+                                    for W, b in params]
+    h1 = np.tanh(X @ W1 + b1)
+    h2 = np.tanh(h1 @ W2 + b2)
+    d3 = h2 @ W3 + b3 - Y
+    d2 = (d3 @ W3.T) * (1 - h2 ** 2)
+    d1 = (d2 @ W2.T) * (1 - h1 ** 2)
+    outer = lambda a, b: np.einsum("bi,bj->bij", a, b)  # noqa: E731
+    return [(outer(X, d1), d1), (outer(h1, d2), d2), (outer(h2, d3), d3)]
+
+
+def _pex_err(got, ref) -> float | None:
+    try:
+        return max(_max_abs_diff(_host(g), r)
+                   for gl, rl in zip(got, ref, strict=True)
+                   for g, r in zip(gl, rl, strict=True))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def run_pex(fws, cfg, notes, log):
+    c = cfg["pex"]
+    params, X, Y = pex_data(c["batch"], c["d_in"], c["hidden"], c["d_out"])
+    ref = pex_reference(params, X, Y)
+    out = {"dtype": "float32", **c, "activation": "tanh", "loss": "0.5 * squared error",
+           "frameworks": {}}
+    for fw in fws:
+        if not hasattr(fw, "pex"):
+            continue
+        fn = _try(fw, "per-example gradients", notes, fw.pex, params, X, Y)
+        if fn is None:
+            continue
+        try:
+            err = _pex_err(fn(), ref)
+        except Exception as e:  # noqa: BLE001
+            notes.append(f"{fw.name}: per-example gradients failed: {type(e).__name__}: {e}")
+            continue
+        r = {"vmap_grad": _time(fw, fn, notes, "per-example gradients", cfg)}
+        if r["vmap_grad"] is not None:
+            r["vmap_grad"]["max_abs_err"] = err
+        out["frameworks"][fw.name] = r
+        log(f"  per-example grads batch={c['batch']} {fw.name:10s} {_us(r['vmap_grad'])}")
+    return out
+
+
 def _host(a):
     if hasattr(a, "get"):
         return a.get()
@@ -488,4 +613,4 @@ def run_rnn(fws, cfg, notes, log):
 
 
 WORKLOADS = {"seed": run_seed, "chain": run_chain, "mlp": run_mlp, "jac": run_jac,
-             "rnn": run_rnn}
+             "hess": run_hess, "pex": run_pex, "rnn": run_rnn}

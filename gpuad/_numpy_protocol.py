@@ -467,6 +467,11 @@ def _as_input(a):
     return as_array_arg(a)
 
 
+#: bitwise ufuncs on booleans are the logical ones (gpuad.numpy has those as operations)
+_BOOL_OPS = {"bitwise_and": "logical_and", "bitwise_or": "logical_or",
+             "bitwise_xor": "logical_xor", "invert": "logical_not"}
+
+
 def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     """``Tensor.__array_ufunc__``: ``ufunc.method(*inputs, **kwargs)`` through gpuad.numpy."""
     if _foreign(inputs) or ("out" in kwargs and _foreign(kwargs["out"])):
@@ -474,8 +479,19 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     name = ufunc.__name__
     if method == "__call__" and not kwargs:  # the common case, kept short
         fn = _lookup("numpy", name)
+        if fn is None and name in _BOOL_OPS and all(
+                getattr(getattr(a, "dtype", None), "kind", "") == "b" or type(a) is bool
+                for a in inputs):
+            fn = _lookup("numpy", _BOOL_OPS[name])  # mask & mask, also on batched masks
         if fn is not None:
-            return fn(*inputs)
+            busy = _local.__dict__.setdefault("dispatching", set())
+            if fn in busy and _batched(inputs, {}):
+                raise _not_batchable("numpy", name)
+            busy.add(fn)
+            try:
+                return fn(*inputs)
+            finally:
+                busy.discard(fn)
     what = f"numpy.{name}" if method == "__call__" else f"numpy.{name}.{method}"
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
@@ -615,6 +631,10 @@ def array_function(func, types, args: tuple, kwargs: dict):
         if sig is not False and not all(k in params for k in kwargs) and not any(
                 p.kind is p.VAR_KEYWORD for p in params.values()):
             kwargs = _drop_numpy_defaults(func, params, kwargs)
+    busy = _local.__dict__.setdefault("dispatching", set())
+    if fn in busy and _batched(args, kwargs):
+        raise _not_batchable(modname, name)
+    busy.add(fn)
     try:
         r = fn(*args, **kwargs)
     except TypeError as e:
@@ -628,7 +648,29 @@ def array_function(func, types, args: tuple, kwargs: dict):
                     f"arguments ({bind_err}); its signature is {name}{sig}"
                 ) from e
         raise
+    finally:
+        busy.discard(fn)
     return r if out is None else _finish(r, out, True, 1, what)
+
+
+def _not_batchable(modname: str, name: str) -> TypeError:
+    """gpuad's function handed a batched value to NumPy's own: it computes on raw arrays
+    (without this the call would dispatch back to gpuad's function, endlessly)."""
+    return TypeError(
+        f"{_public(modname, name)} cannot run inside gpuad.vmap: it computes on raw arrays, "
+        f"and a value that differs from example to example has no single array; call it "
+        f"outside vmap (or loop over the examples)")
+
+
+def _batched(args, kwargs) -> bool:
+    """Whether a vmap-batched Tensor is among the arguments (one level of containers)."""
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor) and a._bat is not None:
+            return True
+        if isinstance(a, _CONTAINERS) and any(isinstance(b, Tensor) and b._bat is not None
+                                              for b in a):
+            return True
+    return False
 
 
 def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:

@@ -18,6 +18,8 @@ def data(a):
 
 def shape(a) -> tuple[int, ...]:
     """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
+    if isinstance(a, type):  # a dtype class such as numpy.float64 passed as an argument
+        return ()
     s = getattr(a, "shape", None)
     if s is None or isinstance(a, type):  # a scalar type (np.float64) has a shape descriptor
         return ()

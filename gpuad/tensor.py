@@ -303,6 +303,8 @@ class Tensor:
     def __invert__(self): return _R.logical_not(self)
     def __and__(self, o): return _R.logical_and(self, o)
     def __or__(self, o): return _R.logical_or(self, o)
+    def __rand__(self, o): return _R.logical_and(o, self)
+    def __ror__(self, o): return _R.logical_or(o, self)
 
     def __getitem__(self, index): return _R.getitem(self, index)
 

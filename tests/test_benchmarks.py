@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("seed", "chain", "mlp", "jac", "rnn")
+WORKLOADS = ("seed", "chain", "mlp", "jac", "hess", "pex", "rnn")
 
 
 def _installed_peers() -> list[str]:
@@ -54,6 +54,9 @@ def test_json_has_every_workload_and_machine(quick_run):
     for s in w["jac"]["shapes"].values():
         for k in ("jacrev", "jacfwd"):
             assert s["frameworks"]["gpuad"][k]["max_abs_err"] < 1e-8
+    for sz in w["hess"]["sizes"].values():
+        assert sz["frameworks"]["gpuad"]["hessian"]["max_abs_err"] < 1e-10
+    assert w["pex"]["frameworks"]["gpuad"]["vmap_grad"]["max_abs_err"] < 1e-4  # float32
     for p in peers:
         assert p in res["frameworks"] or any(p in n for n in res["notes"])
 
@@ -73,3 +76,21 @@ def test_missing_peer_is_skipped_with_a_note(tmp_path, monkeypatch):
     notes: list[str] = []
     assert peers.load(["torch", "jax", "autograd"], "numpy", notes) == []
     assert len(notes) == 3 and all("not installed" in n for n in notes)
+
+
+def test_median_merges_runs(quick_run, tmp_path):
+    from benchmarks import median
+
+    out, _ = quick_run
+    a = json.loads((out / "cpu.json").read_text())
+    b = json.loads((out / "cpu.json").read_text())
+    ga = a["workloads"]["seed"]["frameworks"]["gpuad"]["vg"]
+    b["workloads"]["seed"]["frameworks"]["gpuad"]["vg"]["median_s"] = ga["median_s"] * 3
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    assert median.main([str(out / "cpu.json"), str(tmp_path / "b.json"), str(out / "cpu.json"),
+                        "--out", str(tmp_path), "--tag", "merged"]) == 0
+    m = json.loads((tmp_path / "merged.json").read_text())
+    vg = m["workloads"]["seed"]["frameworks"]["gpuad"]["vg"]
+    assert vg["runs_s"] == [ga["median_s"], ga["median_s"] * 3, ga["median_s"]]
+    assert vg["median_s"] == ga["median_s"]
+    assert "Each run" in (tmp_path / "merged.md").read_text()

@@ -162,7 +162,7 @@ def test_errors(backend):
         ad.vmap(lambda x: x if gnp.sum(x) > 0 else -x)(X)
     with pytest.raises(ValueError, match="out_axes=None for an output that differs"):
         ad.vmap(lambda x: x, out_axes=None)(X)
-    with pytest.raises(RuntimeError, match="randomness='same'"):
+    with pytest.raises(ValueError, match="randomness='same'"):
         ad.vmap(lambda x: x + gnp.random.normal(size=3))(X)
     with pytest.raises(TypeError, match="in-place writes"):
         ad.vmap(lambda x: x.__setitem__(0, 1.0))(ad.tensor(X))

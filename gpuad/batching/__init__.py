@@ -27,8 +27,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
+import numpy as _np
+
 from .. import _links, _state
 from .._raw import _xp
+from ..backends import _by_array_type
 from ..tensor import Tensor
 
 _R = _C = _E = None  # the op namespace; gpuad._numpy_protocol; gpuad.engine
@@ -61,6 +64,8 @@ def apply_batched(rule, args: tuple, params: dict):
         elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
             return apply_batched(rule, _C.convert_args(args), params)  # lists: stacked
     eng = _E
+    if len(_by_array_type) > 1:
+        args = _on_device(args)
     inner, dims = [], []
     track = tan = False
     for a in args:
@@ -119,6 +124,19 @@ def apply_batched(rule, args: tuple, params: dict):
     if tan:
         res._tan = eng._propagate_tangents(rule, args, params, od, node, levels)
     return res
+
+
+def _on_device(args: tuple) -> tuple:
+    """Raw NumPy arrays among ``args`` moved to the GPU backend of the batched values (as
+    ``engine.apply`` does), so the step records, and its derivatives see, device arrays."""
+    be = None
+    for a in args:
+        if isinstance(a, Tensor) and a._bat is not None:
+            be = _by_array_type.get(type(a._data))
+            break
+    if be is None or be.name == "numpy":
+        return args
+    return tuple(be.xp.asarray(a) if isinstance(a, _np.ndarray) else a for a in args)
 
 
 # ---- rules -----------------------------------------------------------------------------------

@@ -237,8 +237,32 @@ register("getitem", _getitem_rule)
 
 # ---- products --------------------------------------------------------------------------------
 
+def _matmul_one_gemm(a, b, da, db):
+    """One shared matrix and a batch of vectors or matrices: a single matrix product over the
+    whole batch (NumPy's broadcast matmul would run one small product per example). None when
+    the shapes are not of that form."""
+    if da is None and _R.ndim(a) == 2 and _nd(b, db) in (1, 2):
+        b = _front(b, db)
+        if _nd(b, 0) == 1:  # (m, k) @ (B, k): rows of b @ a.T
+            return _R.matmul(b, _R.swapaxes(a, 0, 1)), 0
+        bs, k, n = _R.shape(b)  # (m, k) @ (B, k, n): a @ (k, B*n), then (m, B, n)
+        cols = _R.reshape(_R.moveaxis(b, 0, 1), (k, bs * n))
+        return _R.reshape(_R.matmul(a, cols), (_R.shape(a)[0], bs, n)), 1
+    if db is None and _R.ndim(b) == 2 and _nd(a, da) in (1, 2):
+        a = _front(a, da)
+        if _nd(a, 0) == 1:  # (B, k) @ (k, n)
+            return _R.matmul(a, b), 0
+        bs, m, k = _R.shape(a)  # (B, m, k) @ (k, n): (B*m, k) @ (k, n)
+        out = _R.matmul(_R.reshape(a, (bs * m, k)), b)
+        return _R.reshape(out, (bs, m, _R.shape(b)[1])), 0
+    return None
+
+
 def _matmul(args, dims, params):
     (a, b), (da, db) = args, dims
+    one = _matmul_one_gemm(a, b, da, db)
+    if one is not None:
+        return one
     sq = []
     if da is not None:
         a = _front(a, da)

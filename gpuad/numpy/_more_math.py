@@ -17,14 +17,15 @@ from ..tensor import Tensor
 
 def _nan_pick(a, b, first: bool, larger: bool):
     """1 where ``fmax``/``fmin`` returns ``a`` (the NaN-ignoring choice), 1/2 on ties, else 0."""
-    a, b = data(a), data(b)
+    a, b = data(a), data(b)  # inside vmap batched Tensors: the mask is built from gnp ops
     xp = _r._xp(a if hasattr(a, "dtype") else b)
-    a, b = xp.asarray(a), xp.asarray(b)
-    na, nb = xp.isnan(a), xp.isnan(b)
-    wins = (a > b) if larger else (a < b)
+    a = a if isinstance(a, Tensor) else xp.asarray(a)
+    b = b if isinstance(b, Tensor) else xp.asarray(b)
+    na, nb = _r.isnan(a), _r.isnan(b)
+    wins = _r.greater(a, b) if larger else _r.less(a, b)
     # both NaN: the result (NaN) is credited to the first argument
-    wins = wins | (nb if first else (nb & ~na))
-    return _r._const(wins + 0.5 * (a == b), a if a.dtype.kind in "fc" else b)
+    wins = _r.logical_or(wins, nb if first else _r.logical_and(nb, _r.logical_not(na)))
+    return _r._const(wins + 0.5 * _r.equal(a, b), a if a.dtype.kind in "fc" else b)
 
 
 fmax = prim("fmax", lambda xp, x, y: xp.fmax(x, y),
@@ -46,9 +47,12 @@ logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
 
 
 def _same_sign(x, y):
+    """+1 where ``x`` and ``y`` have the same sign bit, else -1 (a product of copysigns, so
+    that it batches inside vmap)."""
     x, y = data(x), data(y)
     xp = _r._xp(x if hasattr(x, "dtype") else y)
-    return _r._const(1.0 - 2.0 * (xp.signbit(x) != xp.signbit(y)), xp.asarray(x))
+    like = x if isinstance(x, Tensor) else xp.asarray(x)
+    return _r._const(copysign(1.0, x) * copysign(1.0, y), like)
 
 
 def _zero_adjoint(g):
@@ -110,7 +114,9 @@ def divmod(x1, x2, /):
 def _pow2(e, like):
     xp = _r._xp(like)
     d = data(like)
-    return xp.ldexp(xp.ones(d.shape, dtype=d.dtype), e)
+    one = xp.ones(_r.shape(d), dtype=d.dtype)
+    # inside vmap ``e`` is a batched Tensor: the ldexp primitive batches it
+    return _ldexp(one, e) if isinstance(e, Tensor) else xp.ldexp(one, e)
 
 
 _frexp_m = prim("frexp", lambda xp, x: xp.frexp(x)[0],

@@ -225,6 +225,13 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     d = data(a)
+    if isinstance(d, Tensor) and d._bat is not None and not (kind or stable):
+        # inside vmap: the argsort primitive, which batches (each example sorted on its own)
+        from ..prims.nondiff import argsort as argsort_
+
+        if axis is None:
+            d, axis = _r.reshape(d, (-1,)), -1
+        return argsort_(d, axis=int(axis) % builtins.max(_r.ndim(d), 1))
     xp = _r._xp(d)
     if axis is None:
         d, axis = xp.ravel(d), -1

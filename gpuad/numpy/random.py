@@ -97,17 +97,19 @@ def _no_grad_params(name: str, **params):
     return {k: _raw(v) for k, v in params.items()}
 
 
-def _check_vmap(method: str) -> None:
+# ---- the samplers, shared by the module, RandomState and Generator -------------------------
+
+
+def _vmap_check(method: str) -> None:
+    """Inside ``vmap(randomness="error")`` (the default) a draw raises: one draw would be
+    shared by every example, which the caller did not ask for."""
     from ..batching.api import randomness
 
     if randomness() == "error":
-        raise RuntimeError(
-            f"random.{method} inside gpuad.vmap: pass vmap(..., randomness='same') to draw once "
-            f"and share the draw between all examples, or draw outside vmap and pass the noise "
-            f"in as a batched argument (different noise per example)")
-
-
-# ---- the samplers, shared by the module, RandomState and Generator -------------------------
+        raise ValueError(
+            f"random.{method} inside gpuad.vmap: with randomness='error' (the default) random "
+            f"draws raise; pass vmap(..., randomness='same') for one draw shared by every "
+            f"example, or draw outside vmap and pass the draws in as a batched argument")
 
 
 class _Sampler:
@@ -119,7 +121,7 @@ class _Sampler:
         raise NotImplementedError
 
     def _call(self, method: str, *args, **kwargs):
-        _check_vmap(method)
+        _vmap_check(method)
         rs = self._rs()
         fn = getattr(rs, method, None)
         if fn is None:

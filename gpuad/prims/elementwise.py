@@ -8,6 +8,7 @@ import math
 import numpy as _np
 
 from .._raw import _xp, data
+from .._raw import shape as _shape
 from .core import broadcasting, prim
 from .expr import bind, ew
 
@@ -117,13 +118,11 @@ minimum = prim("minimum", lambda xp, x, y: xp.minimum(x, y),
 
 
 def _inside(x, lo, hi):
-    x = data(x)
-    m = _xp(x).ones(x.shape, dtype=bool)
-    if lo is not None:
-        m = m & (x >= data(lo))
+    x = data(x)  # inside vmap a batched Tensor: the mask is built from comparisons alone
+    m = None if lo is None else x >= data(lo)
     if hi is not None:
-        m = m & (x <= data(hi))
-    return _const(m, x)
+        m = x <= data(hi) if m is None else m & (x <= data(hi))
+    return _const(_xp(x).ones(_shape(x), dtype=bool) if m is None else m, x)
 
 
 def _below(x, b):

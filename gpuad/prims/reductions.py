@@ -124,7 +124,10 @@ def cumsum(x, axis=None):
 
 
 def _cumprod_vjp(g, ans, x, axis):
-    if not bool(_xp(x).any(data(x) == 0)):
+    # inside vmap (x batched) there is no single truth value to branch on: the recurrence,
+    # exact with or without zeros, serves every example
+    batched = getattr(x, "_bat", None) is not None
+    if not batched and not bool(_xp(x).any(data(x) == 0)):
         return _rev_cumsum(g * ans, axis) / x
     # zero-safe recurrence: s_k = g_k + x_{k+1} s_{k+1};  dx_k = ans_{k-1} s_k
     n = shape(x)[axis]
