@@ -21,7 +21,7 @@ def shape(a) -> tuple[int, ...]:
     if isinstance(a, type):  # a dtype class such as numpy.float64 passed as an argument
         return ()
     s = getattr(a, "shape", None)
-    if s is None or isinstance(a, type):  # a scalar type (np.float64) has a shape descriptor
+    if s is None:
         return ()
     return tuple(s)
 
