@@ -20,6 +20,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad._numpy_protocol",
     "gpuad.numpy._more_math",
     "gpuad.numpy.fft",
+    "gpuad.jit.random",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (
