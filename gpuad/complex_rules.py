@@ -315,7 +315,7 @@ def _variant(base: Primitive, vjp=None, jvp=None) -> Primitive:
 
 def is_complex(a) -> bool:
     """Whether ``a`` (a Tensor, array or Python number) holds complex values."""
-    d = a.data if isinstance(a, Tensor) else a
+    d = a._data if isinstance(a, Tensor) else a  # the dtype only (batched too)
     kind = getattr(getattr(d, "dtype", None), "kind", None)  # a dtype class has no .kind
     if kind is not None:
         return kind == "c"
