@@ -302,3 +302,4 @@ def _stacked(name):
 
 for _name in ("inv", "det", "logabsdet", "cholesky"):
     register(_name, _stacked(_name))
+from . import rules_indexing  # noqa: E402,F401

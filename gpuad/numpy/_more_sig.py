@@ -225,6 +225,9 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     d = data(a)
+    if isinstance(d, Tensor):  # batched by vmap: the primitive, which batches
+        k = _kind(kind, stable) if kind or stable else None
+        return _r.argsort(d, axis=axis, **({} if k is None else {"kind": k}))
     xp = _r._xp(d)
     if axis is None:
         d, axis = xp.ravel(d), -1
