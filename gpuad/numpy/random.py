@@ -47,7 +47,21 @@ class _Local(threading.local):
 _local = _Local()
 
 
-def _gen():
+def _vmap_check() -> None:
+    """Inside ``vmap(randomness="error")`` (the default) a draw raises: one draw would be
+    shared by every example, which is what ``randomness="same"`` asks for explicitly."""
+    from ..batching.api import _RUNNING
+
+    if _RUNNING and _RUNNING[-1][1] == "error":
+        raise RuntimeError(
+            "a random function was called inside gpuad.vmap(randomness='error'); pass "
+            "randomness='same' to share one draw among the examples, or draw the random "
+            "values outside vmap and pass them in as a batched argument")
+
+
+def _gen(user_draw: bool = True):
+    if user_draw:
+        _vmap_check()
     be = get_backend()
     for entry in reversed(_local.override):
         if entry[0] == be.name:
@@ -326,7 +340,7 @@ class _Seed(int):
 def draw_seed() -> int:
     """A fresh seed drawn from the active generator (used to replay a block's randomness)."""
     # int() of the 0-d draw: numpy.asarray of a CuPy array is a TypeError (no implicit copy)
-    s = _Seed(int(_gen().randint(0, 2**31 - 1)))
+    s = _Seed(int(_gen(False).randint(0, 2**31 - 1)))
     s.states = {}
     s.recorded = False
     return s
@@ -380,6 +394,7 @@ class _Owned(_Sampler):
     _gen_obj: Any
 
     def _rs(self):
+        _vmap_check()
         if _local.blocks:
             _before_draw(self)
         return self._gen_obj
