@@ -541,7 +541,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
             for n in (before, after):
                 s = list(shape(x))
                 s[a] = n
-                parts.append(full(tuple(s), constant_values, dtype=_data(x).dtype))
+                parts.append(full(tuple(s), constant_values, dtype=_r.data(x).dtype))
             x = concatenate([parts[0], x, parts[1]], a)
         else:
             idx = _np.pad(_np.arange(shape(x)[a]), (before, after), mode=mode)
@@ -695,7 +695,7 @@ def sinc(x):
 
     Example: ``gnp.sinc(x)``
     """
-    small = _r._xp(x).abs(_data(x)) < 0.25
+    small = _r.abs(_r.data(x)) < 0.25  # a batched constant inside vmap
     safe = where(small, 1.0, x)
     u = square(pi * where(small, x, 0.0))
     poly = 1.0

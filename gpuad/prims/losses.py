@@ -22,12 +22,12 @@ def _xent_dir(ans, logits, labels):
     logits), and at the label softmax - 1 = expm1(-loss_r), exact as the loss goes to zero.
     """
     xp = _xp(logits)
-    rows = xp.arange(shape(logits)[0])
+    r, c = shape(logits)
     col = (slice(None), None)
-    picked = getitem(logits, (rows, data(labels)))
+    labels = data(labels)  # inside vmap: a batched constant, so no in-place writes here
+    picked = getitem(logits, (xp.arange(r), labels))
     p = exp((logits - getitem(picked, col)) - getitem(ans, col))
-    at_label = xp.zeros(shape(logits), dtype=bool)
-    at_label[rows, data(labels)] = True
+    at_label = equal(getitem(labels, col), xp.arange(c))
     return where(at_label, getitem(expm1(-ans), col), p)
 
 
@@ -48,4 +48,5 @@ on the GPU. The adjoint is ``g * (softmax - onehot)``. Labels outside ``[0, C)``
 # use one another)
 from .elementwise import exp, expm1, where  # noqa: E402
 from .indexing import getitem  # noqa: E402
+from .nondiff import equal  # noqa: E402
 from .reductions import sum  # noqa: E402
