@@ -93,6 +93,12 @@ def apply_batched(rule, args: tuple, params: dict):
         levels = (levels or ()) + (top,)
     res = Tensor(od, _bat=levels)
     grad_on = _state.local.grad_enabled
+    if track and not grad_on and _state.local.collect is not None:
+        # a checkpointed block runs without recording: it learns here which inputs it reads
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                n = eng.edge_of(a)
+                _state.local.collect[n] = n
     if not (tan or track and grad_on):
         return res
     kind = od.dtype.kind
