@@ -304,3 +304,4 @@ for _name in ("inv", "det", "logabsdet", "cholesky"):
     register(_name, _stacked(_name))
 from . import rules_indexing  # noqa: E402,F401,I001
 from . import rules_nn  # noqa: E402,F401,I001
+from . import rules_misc  # noqa: E402,F401,I001

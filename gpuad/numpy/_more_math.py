@@ -108,20 +108,20 @@ def divmod(x1, x2, /):
 
 
 def _pow2(e, like):
+    """``2**e`` in ``like``'s dtype (a constant; batched inside vmap when ``e`` is)."""
     xp = _r._xp(like)
-    d = data(like)
-    return xp.ldexp(xp.ones(d.shape, dtype=d.dtype), e)
+    return _ldexp(xp.ones(_r.shape(like), dtype=data(like).dtype), data(e))
 
 
+_frexp_e = prim("frexp_exponent", lambda xp, x: xp.frexp(x)[1], nondiff=True)
 _frexp_m = prim("frexp", lambda xp, x: xp.frexp(x)[0],
-                vjp=[lambda g, ans, x: g * _pow2(-_r._xp(x).frexp(data(x))[1], x)], jvp="vjp")
+                vjp=[lambda g, ans, x: g * _pow2(-_frexp_e(data(x)), x)], jvp="vjp")
 
 
 def frexp(x, /):
     """``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa has derivative
     ``2**-exponent``, the exponent is an integer array. Example: ``m, e = gnp.frexp(x)``"""
-    xd = data(x)
-    return _frexp_m(x), _r._xp(xd).frexp(xd)[1]
+    return _frexp_m(x), _frexp_e(data(x))
 
 
 _ldexp = prim("ldexp", lambda xp, x, i: xp.ldexp(x, i),

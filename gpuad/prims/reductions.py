@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
+from ..tensor import Tensor
 from .core import prim
 
 # ---- reductions ----------------------------------------------------------------------------------
@@ -123,7 +124,8 @@ def cumsum(x, axis=None):
 
 
 def _cumprod_vjp(g, ans, x, axis):
-    if not bool(_xp(x).any(data(x) == 0)):
+    d = data(x)  # inside vmap, a batched constant: take the recurrence, exact everywhere
+    if not isinstance(d, Tensor) and not bool(_xp(x).any(d == 0)):
         return _rev_cumsum(g * ans, axis) / x
     # zero-safe recurrence: s_k = g_k + x_{k+1} s_{k+1};  dx_k = ans_{k-1} s_k
     n = shape(x)[axis]

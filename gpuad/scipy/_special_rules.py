@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as _np
 
+from ..batching.rules_misc import batch_rule_for
 from ..rules import MissingRuleError, data, exp, log, log1p, prim, sign, where
 
 SQRT_PI = math.sqrt(math.pi)
@@ -95,6 +96,7 @@ gamma = _elementwise("gamma", [lambda g, ans, x: g * ans * digamma(x)])
 gammaln = _elementwise("gammaln", [lambda g, ans, x: g * digamma(x)])
 rgamma = _elementwise("rgamma", [lambda g, ans, x: -g * ans * digamma(x)])
 gammasgn = prim("gammasgn", _fwd("gammasgn"), nondiff=True)
+batch_rule_for(gammasgn)
 
 
 def _gamma_density(a, x):
