@@ -136,15 +136,16 @@ def check(f, args, in_axes=0, *, rtol=1e-10, atol=1e-12, nested=False, grads=Tru
 
         got = _as_tuple(ad.grad(total, argnums=tuple(diff))(*dev))
         n = _size(args, in_axes)
+        per = []
+        for i in range(n):
+            ai = [_backend(_take(a, x, i)) for a, x in zip(args, in_axes, strict=True)]
+            gi = ad.grad(lambda *a, i=i: _sum_out(f(*a), [_backend(w[i]) for w in wb]),
+                         argnums=tuple(diff))(*ai)
+            per.append([to_numpy(g) for g in gi])
         for j, k in enumerate(diff):
             ax = in_axes[k]
-            per = []
-            for i in range(n):
-                ai = [_backend(_take(a, x, i)) for a, x in zip(args, in_axes, strict=True)]
-                gi = ad.grad(lambda *a, i=i: _sum_out(f(*a), [_backend(w[i]) for w in wb]),
-                             argnums=k)(*ai)
-                per.append(to_numpy(gi))
-            ref = np.sum(per, 0) if ax is None else np.moveaxis(np.stack(per), 0, ax)
+            pj = [p[j] for p in per]
+            ref = np.sum(pj, 0) if ax is None else np.moveaxis(np.stack(pj), 0, ax)
             _close(got[j], ref, f"grad of vmap (argument {k})", rtol, atol)
         # vjp with a per-example cotangent, jvp with per-example tangents
         cot = [rng.normal(size=w.shape) for w in want]

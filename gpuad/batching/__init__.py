@@ -51,6 +51,15 @@ def _engine():
 
 def apply_batched(rule, args: tuple, params: dict):
     """Run primitive ``rule`` on ``args``, some of which are batched; see the module doc."""
+    res = _apply_batched(rule, args, params)
+    if rule.view and isinstance(args[0], Tensor) and args[0]._bat is not None:
+        from .inplace import mark_view
+
+        mark_view(rule, params, res, args[0])  # shares args[0]'s memory: a view, as in apply
+    return res
+
+
+def _apply_batched(rule, args: tuple, params: dict):
     from .._numpy_protocol import convert_args, holds_tensor
 
     if any((a.__class__ is list or a.__class__ is tuple) and holds_tensor(a) for a in args):
@@ -225,7 +234,11 @@ def to_batch(x, level: int, axis: int, size: int | None = None):
         data = xp.asarray(data)
     bat, pos = _insert_level(old, level)
     data = xp.moveaxis(data, len(old or ()) + axis, pos)
-    return _boundary(_TO, x, {"level": level, "axis": axis, "size": data.shape[pos]}, data, bat)
+    res = _boundary(_TO, x, {"level": level, "axis": axis, "size": data.shape[pos]}, data, bat)
+    from .inplace import mark_argument
+
+    mark_argument(res)  # its memory is the caller's: vmap's function may not write into it
+    return res
 
 
 def from_batch(x, level: int, axis: int, size: int):
