@@ -18,7 +18,7 @@ def data(a):
 
 def shape(a) -> tuple[int, ...]:
     """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
-    s = getattr(a, "shape", None)
+    s = getattr(a, "shape", None) if not isinstance(a, type) else None  # np.float64: a type
     return tuple(s) if s is not None else ()
 
 
