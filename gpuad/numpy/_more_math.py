@@ -17,14 +17,15 @@ from ..tensor import Tensor
 
 def _nan_pick(a, b, first: bool, larger: bool):
     """1 where ``fmax``/``fmin`` returns ``a`` (the NaN-ignoring choice), 1/2 on ties, else 0."""
-    a, b = data(a), data(b)
+    a, b = data(a), data(b)  # inside vmap, batched constants: the tests are primitives
     xp = _r._xp(a if hasattr(a, "dtype") else b)
-    a, b = xp.asarray(a), xp.asarray(b)
-    na, nb = xp.isnan(a), xp.isnan(b)
-    wins = (a > b) if larger else (a < b)
+    a, b = (v if isinstance(v, Tensor) else xp.asarray(v) for v in (a, b))
+    na, nb = _r.isnan(a), _r.isnan(b)
+    wins = _r.greater(a, b) if larger else _r.less(a, b)
     # both NaN: the result (NaN) is credited to the first argument
-    wins = wins | (nb if first else (nb & ~na))
-    return _r._const(wins + 0.5 * (a == b), a if a.dtype.kind in "fc" else b)
+    wins = _r.logical_or(wins, nb if first else _r.logical_and(nb, _r.logical_not(na)))
+    pick = _r.add(_r.astype(wins, _np.float64), _r.multiply(0.5, _r.equal(a, b)))
+    return _r._const(pick, a if a.dtype.kind in "fc" else b)
 
 
 fmax = prim("fmax", lambda xp, x, y: xp.fmax(x, y),
@@ -48,7 +49,9 @@ logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
 def _same_sign(x, y):
     x, y = data(x), data(y)
     xp = _r._xp(x if hasattr(x, "dtype") else y)
-    return _r._const(1.0 - 2.0 * (xp.signbit(x) != xp.signbit(y)), xp.asarray(x))
+    differ = _r.not_equal(_on_data("signbit", "")(x), _on_data("signbit", "")(y))
+    return _r._const(_r.subtract(1.0, _r.multiply(2.0, differ)),
+                     x if isinstance(x, Tensor) else xp.asarray(x))
 
 
 def _zero_adjoint(g):
@@ -178,8 +181,12 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
     if d.dtype.kind == "c":
         raise TypeError("nan_to_num: complex Tensors are not supported; convert the real and "
                         "imaginary parts separately")
-    repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
-    return _r.where(xp.isfinite(d), x, repl)
+    if isinstance(d, Tensor):  # batched by vmap: entrywise, so on the whole batch at once
+        repl = Tensor(xp.nan_to_num(d._data, copy=True, nan=nan, posinf=posinf,
+                                    neginf=neginf), _bat=d._bat)
+    else:
+        repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    return _r.where(_r.isfinite(d), x, repl)
 
 
 # ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------
@@ -203,8 +210,45 @@ def fix(x, out=None):
     return r
 
 
+def _batched_any(args, kwargs) -> bool:
+    return any(isinstance(a, Tensor) and a._bat is not None
+               for a in (*args, *kwargs.values()))
+
+
+_ENTRYWISE = ("isneginf", "isposinf", "signbit", "iscomplex", "isreal")
+_BY_DTYPE = ("iscomplexobj", "isrealobj", "result_type")
+
+
+def _on_batched(name: str, args, kwargs):
+    """A value-free function on values batched by vmap: an entrywise one on the whole batch,
+    one that reads only dtypes on the arrays, count_nonzero and searchsorted by primitives;
+    the others' results have a shape or a truth value that depends on the data."""
+    xp = _r._xp(next(a for a in args if isinstance(a, Tensor)))
+    if name in _ENTRYWISE and len(args) == 1 and not kwargs:
+        (a,) = args
+        return Tensor(getattr(xp, name)(a._data), _bat=a._bat)
+    if name in _BY_DTYPE:
+        return getattr(xp, name)(*[a._data if isinstance(a, Tensor) else a for a in args],
+                                 **kwargs)
+    if name == "count_nonzero" and len(args) == 1 and set(kwargs) <= {"axis", "keepdims"}:
+        return _r.sum(_r.astype(_r.not_equal(args[0], 0), _np.int64), **kwargs)
+    if name == "searchsorted" and len(args) == 2 and set(kwargs) <= {"side"}:
+        a, v = args
+        if len(_r.shape(a)) != 1:
+            raise ValueError("searchsorted: a must be one-dimensional")
+        below = _r.less_equal if kwargs.get("side", "left") == "right" else _r.less
+        col = _r.reshape(a, (_r.shape(a)[0],) + (1,) * len(_r.shape(v)))
+        return _r.sum(_r.astype(below(col, v), _np.int64), axis=0)
+    raise TypeError(
+        f"{name} inside gpuad.vmap: its result would have a shape or truth value that depends "
+        f"on each example's data, so the examples' results cannot be stacked; compute it "
+        f"outside vmap, or use fixed-shape operations (gnp.where, gnp.sum of a mask)")
+
+
 def _on_data(name: str, doc: str):
     def fn(*args, **kwargs):
+        if _batched_any(args, kwargs):
+            return _on_batched(name, args, kwargs)
         args = [data(a) for a in args]
         kwargs = {k: data(v) for k, v in kwargs.items()}
         xp = _r._xp(next((a for a in args if hasattr(a, "dtype")), None))
@@ -261,6 +305,17 @@ def real_if_close(a, tol=100):
     if tol > 1:
         tol = _np.finfo(d.dtype).eps * tol
     xp = _r._xp(d)
+    if isinstance(d, Tensor):  # batched by vmap: every example must agree on the dtype
+        close = xp.abs(d._data.imag) < tol
+        axes = tuple(range(len(d._bat), close.ndim))
+        per = xp.all(close, axis=axes) if axes else close
+        if bool(xp.all(per)):
+            return real(a)
+        if not bool(xp.any(per)):
+            return a
+        raise TypeError("real_if_close inside gpuad.vmap: some examples are close to real and "
+                        "others not, so their results would have different dtypes; take "
+                        "gnp.real explicitly, or keep the complex values")
     return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
 
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as _np
 
-from .._raw import _xp, data
+from .._raw import _xp, data, shape
 from .core import broadcasting, prim
 
 # ---- elementwise -------------------------------------------------------------------------------
@@ -114,21 +114,21 @@ minimum = prim("minimum", lambda xp, x, y: xp.minimum(x, y),
 
 
 def _inside(x, lo, hi):
-    x = data(x)
-    m = _xp(x).ones(x.shape, dtype=bool)
+    x = data(x)  # inside vmap, a batched constant: the comparisons are primitives
+    m = None
     if lo is not None:
-        m = m & (x >= data(lo))
+        m = greater_equal(x, data(lo))
     if hi is not None:
-        m = m & (x <= data(hi))
-    return _const(m, x)
+        m = less_equal(x, data(hi)) if m is None else logical_and(m, less_equal(x, data(hi)))
+    return _const(_xp(x).ones(shape(x), dtype=bool) if m is None else m, x)
 
 
 def _below(x, b):
-    return _const(data(x) < data(b), x)
+    return _const(less(data(x), data(b)), x)
 
 
 def _above(x, b):
-    return _const(data(x) > data(b), x)
+    return _const(greater(data(x), data(b)), x)
 
 
 def _clip_fwd(xp, x, lo, hi):
@@ -189,4 +189,4 @@ del _op
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
 from ._helpers import LN2, LN10, SQRT_PI, _const  # noqa: E402
-from .nondiff import sign  # noqa: E402
+from .nondiff import greater, greater_equal, less, less_equal, logical_and, sign  # noqa: E402
