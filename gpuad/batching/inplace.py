@@ -45,6 +45,13 @@ def mark_argument(t: Tensor) -> None:
     _ARGUMENTS[key] = weakref.ref(t, gone)
 
 
+def unmark(t: Tensor) -> None:
+    """``t`` came from ``to_batch`` but is no argument of vmap's function (it is a result)."""
+    ref = _ARGUMENTS.get(id(t))
+    if ref is not None and ref() is t:
+        del _ARGUMENTS[id(t)]
+
+
 def _is_argument(t: Tensor) -> bool:
     ref = _ARGUMENTS.get(id(t))
     return ref is not None and ref() is t

@@ -378,7 +378,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
                    else _np.float64).reshape((-1,) + (1,) * nd)
     if div > 0:
         step = delta / div
-        if bool(xp.any(data(step) == 0)):
+        zero = data(step) == 0
+        if isinstance(zero, Tensor):  # batched by vmap: each example takes its own branch
+            y = _r.where(_r.any(zero), (ar / div) * delta, ar * step)
+        elif bool(xp.any(zero)):
             y = (ar / div) * delta
         else:
             y = ar * step
