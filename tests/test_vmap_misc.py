@@ -54,9 +54,10 @@ def test_odeint_runs_once_per_example(backend):
 
     def f(y0, k):
         return odeint(lambda y, t, k: -k * y + gnp.sin(y), y0, gnp.asarray(ts), args=(k,),
-                      rtol=1e-12, atol=1e-12)
+                      rtol=1e-9, atol=1e-9)
 
-    check(f, (X[:, :2, 0], X[:, 0, 1] ** 2), (0, 0), rtol=1e-7, atol=1e-9, loops=("odeint",))
+    check(f, (X[:2, :2, 0], X[:2, 0, 1] ** 2), (0, 0), rtol=1e-5, atol=1e-7,
+          loops=("odeint",))
 
 
 # ---- user rules ------------------------------------------------------------------------------
