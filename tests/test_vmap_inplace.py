@@ -116,3 +116,14 @@ def test_refused_writes_name_the_alternative(backend):
         ad.vmap(into_numpy_buffer)(xs)
     # the functional form the errors name
     check(lambda x: gnp.index_update(gnp.zeros((3, 2)), 1, x[0] * x[2]), (X,), 0)
+
+
+def test_put_along_axis(backend):
+    idx = R.integers(0, 2, size=(4, 3, 1))
+
+    def f(x, i):
+        y = x * 1.0
+        gnp.put_along_axis(y, i, x[:, :1] * 3.0, axis=1)
+        return y
+
+    check(f, (X, idx), 0)
