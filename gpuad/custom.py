@@ -632,7 +632,10 @@ def _pack_tangents(t_out, odef, diff, leaves, fun):
 # ---- custom_op: user kernels as primitives -------------------------------------------------------
 
 def _plain(x) -> bool:
-    return not isinstance(x, Tensor) or not (x.requires_grad or x._tan)
+    """A value the kernels may take: nothing is recorded through it (a saved input that
+    requires grad is plain while the backward step itself is not recorded, as inside vmap)."""
+    return not isinstance(x, Tensor) or not (
+        x._tan or (x.requires_grad and _state.local.grad_enabled))
 
 
 class _OpRule(Primitive):
@@ -714,4 +717,7 @@ def custom_op(forward: Callable, vjp: Callable, *, save: tuple = ("inputs",),
 
     op.rule = rule  # type: ignore[attr-defined]
     op.__name__ = rule.name
+    from .batching.rules_misc import loop_formulas
+
+    loop_formulas(op)  # inside vmap the kernels see one example's arrays, as in its forward
     return op

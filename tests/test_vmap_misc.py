@@ -133,3 +133,20 @@ def _grads_only(f, args, in_axes):
         want = np.stack([to_numpy(p[k]) for p in per])
         want = want.sum(0) if ax is None else np.moveaxis(want, 0, ax)
         np.testing.assert_allclose(to_numpy(total[k]), want, rtol=1e-12, atol=1e-14)
+
+
+def test_custom_op_kernels_see_one_example(backend):
+    def fwd(x):
+        assert not isinstance(x, ad.Tensor) and x.ndim == 1
+        return x * x * x
+
+    def vjp(saved, g):
+        assert not isinstance(g, ad.Tensor) and g.ndim == 1
+        return (3 * saved["inputs"][0] ** 2 * g,)
+
+    def jvp(saved, tangents):
+        return 3 * saved["inputs"][0] ** 2 * tangents[0]
+
+    cube = ad.custom_op(fwd, vjp, jvp=jvp, name="cube_vmap_test")
+    check(lambda x: cube(x) * x, (X[:, :, 0],), 0, loops=("cube_vmap_test",))
+    check(lambda x: cube(x), (X[:, :, 0],), 1, loops=("cube_vmap_test",))
