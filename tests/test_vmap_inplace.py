@@ -97,6 +97,8 @@ def test_refused_writes_name_the_alternative(backend):
         ad.vmap(into_argument)(xs)
     with pytest.raises(TypeError, match="argument of the vmapped function"):
         ad.vmap(lambda x: into_argument(x[1]))(xs)
+    with pytest.raises(TypeError, match="argument of the vmapped function"):
+        ad.vmap(lambda x: into_argument(x.detach()))(xs)
     np.testing.assert_array_equal(xs if isinstance(xs, np.ndarray) else xs.get(), X)
 
     def into_shared_tensor(x):

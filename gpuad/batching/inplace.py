@@ -29,14 +29,15 @@ from ..tensor import Tensor
 _R = None  # gpuad.numpy's functions
 _links.need("ops", globals(), "_R")
 
-#: the values vmap passed to its function (their memory is the caller's), by id (a Tensor's
-#: == is elementwise, so no WeakSet)
+#: the values vmap passed to its function (their memory is the caller's), by the id of their
+#: version counter, which their views and ``detach()`` share (a Tensor's == is elementwise,
+#: so no WeakSet)
 _ARGUMENTS: dict[int, weakref.ref] = {}
 
 
 def mark_argument(t: Tensor) -> None:
     """Note that ``t`` is an argument as vmap hands it to its function."""
-    key = id(t)
+    key = id(t._ver)
 
     def gone(ref, key=key):
         if _ARGUMENTS.get(key) is ref:
@@ -47,22 +48,25 @@ def mark_argument(t: Tensor) -> None:
 
 def unmark(t: Tensor) -> None:
     """``t`` came from ``to_batch`` but is no argument of vmap's function (it is a result)."""
-    ref = _ARGUMENTS.get(id(t))
+    ref = _ARGUMENTS.get(id(t._ver))
     if ref is not None and ref() is t:
-        del _ARGUMENTS[id(t)]
+        del _ARGUMENTS[id(t._ver)]
 
 
 def _is_argument(t: Tensor) -> bool:
-    ref = _ARGUMENTS.get(id(t))
-    return ref is not None and ref() is t
+    """Whether ``t`` shares its memory and versions with an argument of vmap's function."""
+    ref = _ARGUMENTS.get(id(t._ver))
+    arg = ref() if ref is not None else None
+    return arg is not None and arg._ver is t._ver
 
 
 def mark_view(rule, params, res: Tensor, base: Tensor) -> None:
     """``res = rule(base)`` inside vmap shares ``base``'s memory: make it a view of ``base``
     (same version counter, the step recorded for a rebuild), as engine.apply does."""
-    if not isinstance(base, Tensor) or res._data is base._data:
+    if not isinstance(base, Tensor) or not isinstance(res, Tensor):
         return
-    if not _xp(res._data).may_share_memory(res._data, base._data):
+    if res._data is not base._data and not _xp(res._data).may_share_memory(res._data,
+                                                                             base._data):
         return
     from ..engine import node_saves_output
 
@@ -97,8 +101,7 @@ def assign(t: Tensor, value, index, since: int | None) -> None:
             f"copy (also for t = gnp.zeros(...) made inside the function), or use gnp.where, "
             f"gnp.stack, gnp.concatenate")
     root = t._base if t._base is not None and t._view is not None else None
-    owner = t._base if t._base is not None else t
-    if _is_argument(owner) or (t._base is not None and t._view is None):
+    if _is_argument(t) or (t._base is not None and t._view is None):
         _refuse(
             f"in-place write into an argument of the vmapped function (or a view of one), of "
             f"shape {t.shape}: its memory is the caller's array. Write into a copy (x = "
