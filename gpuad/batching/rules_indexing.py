@@ -43,7 +43,8 @@ def _layout(template, ashapes, total):
 
 def _batch_index(x, dx, template, arrays, adims, b):
     """``x`` with its batch first (broadcast when not batched), the template and arrays that
-    index the whole batch, and the layout permutation (see :func:`_layout`)."""
+    index the whole batch (an ``arange`` over it first), and one example's index array
+    shapes (for :func:`_layout`)."""
     if dx is None:
         x = _R.broadcast_to(_R.expand_dims(x, 0), (b,) + tuple(_R.shape(x)))
     else:
