@@ -477,6 +477,14 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
     if _foreign(inputs) or ("out" in kwargs and _foreign(kwargs["out"])):
         return NotImplemented  # NEP 13: another array type may handle this mix
     name = ufunc.__name__
+    if _batched_among(inputs, kwargs):
+        return _dispatch_batched(ufunc, f"numpy.{name}", _ufunc_body, (ufunc, method, inputs,
+                                                                        kwargs), {}, None)
+    return _ufunc_body(ufunc, method, inputs, kwargs)
+
+
+def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
+    name = ufunc.__name__
     if method == "__call__" and not kwargs:  # the common case, kept short
         fn = _lookup("numpy", name)
         if fn is None and name in _BOOL_OPS and all(
@@ -650,6 +658,37 @@ def array_function(func, types, args: tuple, kwargs: dict):
         raise
     finally:
         busy.discard(fn)
+    return r if out is None else _finish(r, out, True, 1, what)
+
+
+def _batched_among(args, kwargs) -> bool:
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            if a._bat is not None:
+                return True
+        elif a.__class__ is list or a.__class__ is tuple:
+            if any(isinstance(b, Tensor) and b._bat is not None for b in a):
+                return True
+    return False
+
+
+def _dispatch_batched(func, what: str, fn, args, kwargs, out):
+    """``fn(*args, **kwargs)`` for a NumPy function called on values batched by vmap. A gpuad
+    function that hands its argument's batched constant (``_raw.data``) back to the backend's
+    own function would come back here without end: that is an error naming the function."""
+    active = getattr(_local, "batched_calls", None)
+    if active is None:
+        active = _local.batched_calls = set()
+    if func in active:
+        raise TypeError(
+            f"{what} inside gpuad.vmap: gpuad computes it on the array of one example, which a "
+            f"batched value does not have. Call it outside vmap, or write it with gpuad.numpy "
+            f"operations that batch")
+    active.add(func)
+    try:
+        r = fn(*args, **kwargs)
+    finally:
+        active.discard(func)
     return r if out is None else _finish(r, out, True, 1, what)
 
 

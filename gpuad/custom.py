@@ -11,7 +11,6 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
-from ._raw import data as _raw_data
 from .engine import GradError, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
@@ -25,7 +24,14 @@ def _is_array(a) -> bool:
 
 
 def _raw(a):
-    return _raw_data(a)  # inside vmap: a detached batched Tensor
+    """The constant behind ``a`` (inside vmap, a batched constant: a Tensor without history)."""
+    if isinstance(a, Tensor):
+        return a._data if a._bat is None else Tensor(a._data, _bat=a._bat)
+    return a
+
+
+def _levels(a):
+    return a._bat if isinstance(a, Tensor) else None
 
 
 def _on_backend(a):
@@ -42,7 +48,7 @@ def _on_backend(a):
 
 def _saved_entry(a):
     if isinstance(a, Tensor):
-        return (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None, a._tan,
+        return (a._data, a._ver, a._ver[0], a._node if a.requires_grad else None, a._tan,
                 a.requires_grad)
     return (a,)
 
@@ -56,14 +62,51 @@ def _has_tangents(leaves) -> bool:
     return any(isinstance(a, Tensor) and a._tan for a in leaves)
 
 
-def _make_node(rule, edges, saved, params, out):
+def _make_node(rule, edges, saved, params, out, inputs=()):
+    """The tape step of a user rule; inside vmap ``out`` is a batched constant and the step
+    notes the vmap levels of its output and of its saved ``inputs`` (engine.Node.bats)."""
     tan = any(s is not None and len(s) > 1 and bool(s[4]) for s in saved)
     node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype, tan=tan)
+    bat = _levels(out)
+    if bat is not None or any(_levels(a) is not None for a in inputs):
+        node.bat = bat
+        node.bats = (bat,) + tuple(_levels(a) for a in inputs) + (None,) * (
+            len(saved) - 1 - len(inputs))
+        return Tensor(out._data if bat is not None else out, _node=node, _bat=bat)
     return Tensor(out, _node=node)
+
+
+def _common_levels(leaves):
+    """The leaves (raw arrays or batched constants) batched over the union of their vmap
+    levels: a leaf that lacks one is broadcast along it (it is the same for every example)."""
+    levels = sorted({b for x in leaves if isinstance(x, Tensor) for b in x._bat})
+    sizes = {}
+    for x in leaves:
+        if isinstance(x, Tensor):
+            for k, b in enumerate(x._bat):
+                sizes[b] = x._data.shape[k]
+    out = []
+    for x in leaves:
+        have = x._bat if isinstance(x, Tensor) else ()
+        d = x._data if isinstance(x, Tensor) else _r._xp(x).asarray(x)
+        if tuple(have) != tuple(levels):
+            xp = _r._xp(d)
+            for k, b in enumerate(levels):
+                if b not in have:
+                    d = xp.expand_dims(d, k)
+            d = xp.broadcast_to(d, tuple(sizes[b] for b in levels) + d.shape[len(levels):])
+        out.append((d, len(levels)))
+    return out, tuple(levels)
 
 
 def _pack(leaves):
     """One flat array holding every float output (a single tape step has one output)."""
+    if any(isinstance(x, Tensor) and x._bat is not None for x in map(_raw, leaves)):
+        datas, levels = _common_levels([_raw(x) for x in leaves])
+        xp = _r._xp(datas[0][0])
+        flat = xp.concatenate([d.reshape(d.shape[:k] + (-1,)) for d, k in datas], axis=-1) \
+            if len(datas) > 1 else xp.asarray(datas[0][0])
+        return Tensor(flat, _bat=levels)
     xp = _r._xp(leaves[0])
     # asarray: a 0-d result (``x @ x``) may come as a NumPy scalar, which is no backend array
     return xp.concatenate([xp.ravel(_raw(x)) for x in leaves]) if len(leaves) > 1 else \
@@ -115,13 +158,16 @@ def _out_cotangent(g, params):
     return tree_unflatten(params["odef"], full)
 
 
-def _wrap_outputs(rule, edges, saved, params, leaves, odef, diff, tangent=None):
+def _wrap_outputs(rule, edges, saved, params, leaves, odef, diff, tangent=None, inputs=()):
     """One tape step for the float leaves of a rule's output, which are unpacked from it."""
     params.update(odef=odef, diff=diff, shapes=[_r.shape(leaves[i]) for i in diff],
                   zeros=[None if i in diff else _zero_like(x) for i, x in enumerate(leaves)])
     dl = [_raw(leaves[i]) for i in diff]
-    packed = _make_node(rule, edges, saved, params, _pack(dl)) if rule is not None \
-        else Tensor(_pack(dl))
+    packed = _pack(dl)
+    if rule is not None:
+        packed = _make_node(rule, edges, saved, params, packed, inputs)
+    elif not isinstance(packed, Tensor):
+        packed = Tensor(packed)
     if tangent is not None:
         packed._tan = tangent
     out = [_raw(x) for x in leaves]
@@ -226,7 +272,8 @@ def checkpoint(f: Callable) -> Callable:
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
                   "arg_nodes": arg_nodes, "edges": edges}
         dl = [leaves[i] for i in diff]
-        packed = _make_node(_CKPT, edges, saved, params, _pack(dl))
+        packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
+                            [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):
             leaves[i] = v
         return tree_unflatten(odef, leaves)
@@ -427,8 +474,7 @@ def _cjvp_vjp(g, ans, inputs, params, need):
         args[pos] = inputs[k] if inputs[k] is not None else args[pos]
     diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
     with _state.enable_grad():
-        ts = [Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
-              if _is_array(a) else _const_tangent(a) for a in args]
+        ts = [_zero_target(a) if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
         t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
                             params["fun"])
@@ -452,6 +498,15 @@ def _cjvp_vjp(g, ans, inputs, params, need):
             return [None] * len(targets)
         res = run_backward(outs, cts, targets=targets, retain_graph=diff, create_graph=diff)
     return [res.get(t) for t in targets]
+
+
+def _zero_target(a):
+    """A zero tangent to differentiate the rule in, batched as ``a`` is (so that its adjoint
+    stays per example, not summed over examples whose vmap has returned)."""
+    if isinstance(a, Tensor) and a._bat is not None:
+        t = Tensor(_r._xp(a).zeros(a._data.shape, dtype=a._data.dtype), _bat=a._bat)
+        return t.requires_grad_(True)
+    return Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
 
 
 def _tangent_of(pair, fun):
@@ -562,7 +617,8 @@ class custom_jvp:
         saved = [None] + [_saved_entry(flat[i]) for i in arr_pos]
         params.update(arr_pos=arr_pos,
                       args=[None if i in arr_pos else a for i, a in enumerate(flat)])
-        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan)
+        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
+                             [flat[i] for i in arr_pos])
 
 
 def _const_tangent(a):
@@ -604,7 +660,10 @@ _CJVP = register(Primitive("custom_jvp", impl=_call_impl, vjp=_cjvp_vjp))
 # ---- custom_op: user kernels as primitives -------------------------------------------------------
 
 def _plain(x) -> bool:
-    return not isinstance(x, Tensor) or not (x.requires_grad or x._tan)
+    """A value the kernels may take: nothing is recorded through it (a saved input that
+    requires grad is plain while the backward step itself is not recorded, as inside vmap)."""
+    return not isinstance(x, Tensor) or not (
+        x._tan or (x.requires_grad and _state.local.grad_enabled))
 
 
 class _OpRule(Primitive):
@@ -686,4 +745,7 @@ def custom_op(forward: Callable, vjp: Callable, *, save: tuple = ("inputs",),
 
     op.rule = rule  # type: ignore[attr-defined]
     op.__name__ = rule.name
+    from .batching.rules_misc import loop_formulas
+
+    loop_formulas(op)  # inside vmap the kernels see one example's arrays, as in its forward
     return op

@@ -870,10 +870,9 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     this call and, for ``index=None`` (``out=``), those of the op that computed ``value``.
     """
     if t._bat is not None or (isinstance(value, Tensor) and value._bat is not None):
-        raise TypeError(
-            "vmap: in-place writes of values that differ from example to example are not "
-            "supported; build the array functionally instead (gnp.where, gnp.concatenate, "
-            "gnp.stack, or x.at-style updates outside vmap)")
+        from .batching.inplace import assign  # inside vmap
+
+        return assign(t, value, index, since)
     if since is None:
         since = next(_seq)
         if index is None and isinstance(value, Tensor) and isinstance(value._node, Node):

@@ -22,7 +22,9 @@ def _batched_data_error():
     raise BatchedValueError(
         "inside gpuad.vmap a value differs from example to example, so it has no single array, "
         "Python number or truth value; keep the computation in gpuad.numpy operations (use "
-        "gnp.where instead of if/else on values), or move the conversion outside vmap"
+        "gnp.where instead of if/else on values), or move the conversion outside vmap. A "
+        "write into a NumPy array (out[i] = v, out from gnp.zeros) is such a conversion: "
+        "write out = gnp.index_update(out, i, v) instead"
     )
 
 
@@ -191,6 +193,8 @@ class Tensor:
         return self.numpy().tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
+        if self._bat is not None:
+            _batched_data_error()
         if (self.requires_grad or self._tan) and (dtype is None or
                                                    _np.dtype(dtype).kind not in "biu"):
             # a recorded tensor never becomes a constant silently; an integer or boolean

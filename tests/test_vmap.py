@@ -164,7 +164,7 @@ def test_errors(backend):
         ad.vmap(lambda x: x, out_axes=None)(X)
     with pytest.raises(ValueError, match="randomness='same'"):
         ad.vmap(lambda x: x + gnp.random.normal(size=3))(X)
-    with pytest.raises(TypeError, match="in-place writes"):
+    with pytest.raises(TypeError, match="in-place write into an argument"):
         ad.vmap(lambda x: x.__setitem__(0, 1.0))(ad.tensor(X))
 
 

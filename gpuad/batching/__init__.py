@@ -55,6 +55,15 @@ def _engine():
 
 def apply_batched(rule, args: tuple, params: dict):
     """Run primitive ``rule`` on ``args``, some of which are batched; see the module doc."""
+    res = _apply_batched(rule, args, params)
+    if rule.view and isinstance(args[0], Tensor) and args[0]._bat is not None:
+        from .inplace import mark_view
+
+        mark_view(rule, params, res, args[0])  # shares args[0]'s memory: a view, as in apply
+    return res
+
+
+def _apply_batched(rule, args: tuple, params: dict):
     top = 0
     for a in args:
         if isinstance(a, Tensor):
@@ -62,7 +71,7 @@ def apply_batched(rule, args: tuple, params: dict):
             if b is not None and b[-1] > top:
                 top = b[-1]
         elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
-            return apply_batched(rule, _C.convert_args(args), params)  # lists: stacked
+            return _apply_batched(rule, _C.convert_args(args), params)  # lists: stacked
     eng = _E
     if len(_by_array_type) > 1:
         args = _on_device(args)
@@ -99,6 +108,12 @@ def apply_batched(rule, args: tuple, params: dict):
         levels = (levels or ()) + (top,)
     res = Tensor(od, _bat=levels)
     grad_on = _state.local.grad_enabled
+    if track and not grad_on and _state.local.collect is not None:
+        # a checkpointed block runs without recording: it learns here which inputs it reads
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                n = eng.edge_of(a)
+                _state.local.collect[n] = n
     if not (tan or track and grad_on):
         return res
     kind = od.dtype.kind
@@ -238,7 +253,11 @@ def to_batch(x, level: int, axis: int, size: int | None = None):
         data = xp.asarray(data)
     bat, pos = _insert_level(old, level)
     data = xp.moveaxis(data, len(old or ()) + axis, pos)
-    return _boundary(_TO, x, {"level": level, "axis": axis, "size": data.shape[pos]}, data, bat)
+    res = _boundary(_TO, x, {"level": level, "axis": axis, "size": data.shape[pos]}, data, bat)
+    from .inplace import mark_argument
+
+    mark_argument(res)  # its memory is the caller's: vmap's function may not write into it
+    return res
 
 
 def from_batch(x, level: int, axis: int, size: int):

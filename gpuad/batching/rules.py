@@ -330,4 +330,6 @@ def _stacked(name):
 
 for _name in ("inv", "det", "logabsdet", "cholesky"):
     register(_name, _stacked(_name))
-from . import rules_linalg  # noqa: E402,F401  (linear algebra, FFT, complex: registers them)
+
+# the other families' rules (each module registers its own when imported)
+from . import rules_indexing, rules_linalg, rules_misc, rules_nn  # noqa: E402,F401

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import numpy as gnp
 from .. import rules as _r
+from .._raw import data as _data
 from .._softmax import log_softmax, logsumexp, softmax, softplus
 from ..tensor import Tensor
 
@@ -30,7 +31,8 @@ Array = Any  # a Tensor or a backend array
 
 
 def _raw(x: Array) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    """The constant behind ``x`` (inside ``vmap``, a batched constant)."""
+    return _data(x)
 
 
 def _reduce(x: Array, reduction: str) -> Array:
@@ -113,6 +115,8 @@ def embedding(indices: Any, weight: Array) -> Array:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     raw, n = _raw(idx), _r.shape(weight)[0]
+    if isinstance(raw, Tensor):  # batched by vmap: every example's indices, checked at once
+        raw = raw._data
     if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n):  # -1 is not the last row
         bad = raw[(raw < 0) | (raw >= n)]
         raise IndexError(f"embedding: indices must lie in [0, {n}) for a table of {n} rows; "

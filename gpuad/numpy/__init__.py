@@ -172,6 +172,12 @@ def where(condition, x=None, y=None):
 
 def nonzero(x):
     """Indices of the non-zero elements (not differentiable). Example: ``gnp.nonzero(mask)``"""
+    if isinstance(x, Tensor) and x._bat is not None:
+        raise TypeError(
+            "nonzero (and where with one argument) inside gpuad.vmap: each example has its own "
+            "number of non-zero entries, so the results cannot be stacked. Keep shapes fixed: "
+            "gnp.where(mask, x, 0), or gnp.argsort(~mask, kind='stable') to bring the selected "
+            "positions first")
     return tuple(_r._xp(x).nonzero(_r.data(x)))
 
 
@@ -449,7 +455,7 @@ def take(x, indices, axis=None):
 def take_along_axis(x, indices, axis: int):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
-    idx = _data(indices)
+    idx = _r.data(indices)  # inside vmap, a batched constant
     axis = axis % ndim(x)
     grids = []
     for d in range(ndim(x)):
@@ -535,7 +541,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
             for n in (before, after):
                 s = list(shape(x))
                 s[a] = n
-                parts.append(full(tuple(s), constant_values, dtype=_data(x).dtype))
+                parts.append(full(tuple(s), constant_values, dtype=_r.data(x).dtype))
             x = concatenate([parts[0], x, parts[1]], a)
         else:
             idx = _np.pad(_np.arange(shape(x)[a]), (before, after), mode=mode)

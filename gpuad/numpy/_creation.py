@@ -52,6 +52,10 @@ def asarray(obj: Any, dtype: Any = None):
     return get_backend().xp.asarray(obj, dtype=dtype)
 
 
+def _batched(*vals) -> bool:
+    return any(isinstance(v, Tensor) and v._bat is not None for v in vals)
+
+
 def _tracked(*vals) -> bool:
     return any(isinstance(v, Tensor) for v in vals)
 
@@ -68,7 +72,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     Example: ``gnp.sum(gnp.linspace(s, 2 * s, 5))`` has derivative 7.5 in ``s``.
     """
     start, stop = _to_arg(start), _to_arg(stop)
-    if not _tracked(start, stop):
+    if not _tracked(start, stop) and not _batched(start, stop):
         xp = get_backend().xp
         return xp.linspace(_r.data(start), _r.data(stop), num, endpoint=endpoint,
                            retstep=retstep, dtype=dtype, axis=axis)
@@ -134,17 +138,29 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
     Example: ``gnp.geomspace(s, 8 * s, 4)``
     """
     start, stop = _to_arg(start), _to_arg(stop)
-    if not _tracked(start, stop):
+    bat = _batched(start, stop)
+    if not _tracked(start, stop) and not bat:
         return get_backend().xp.geomspace(_r.data(start), _r.data(stop), num,
                                           endpoint=endpoint, dtype=dtype, axis=axis)
     s0, s1 = _r.data(start), _r.data(stop)
     if _np.iscomplexobj(s0) or _np.iscomplexobj(s1):
         raise TypeError("geomspace: complex endpoints are not differentiated; pass real ones")
     xp = _r._xp(start if isinstance(start, Tensor) else stop)
-    if bool(xp.any(xp.asarray(s0) == 0)) or bool(xp.any(xp.asarray(s1) == 0)):
+    if bat:  # vmap: the checks see every example at once; the sign is a batched constant
+        s0, s1 = (s if isinstance(s, Tensor) else xp.asarray(s) for s in (s0, s1))
+        sign = _r.sign(s0)
+        whole = [v._data if isinstance(v, Tensor) else v
+                 for v in (s0, s1, _r.not_equal(sign, _r.sign(s1)))]
+        if bool(xp.any(whole[0] == 0)) or bool(xp.any(whole[1] == 0)):
+            raise ValueError("geomspace: geometric sequence cannot include zero")
+        if bool(xp.any(whole[2])):
+            raise ValueError("geomspace: start and stop must have the same sign to be "
+                             "differentiated (NumPy would return complex values)")
+    elif bool(xp.any(xp.asarray(s0) == 0)) or bool(xp.any(xp.asarray(s1) == 0)):
         raise ValueError("geomspace: geometric sequence cannot include zero")
-    sign = xp.sign(xp.asarray(s0))
-    if bool(xp.any(sign != xp.sign(xp.asarray(s1)))):
+    else:
+        sign = xp.sign(xp.asarray(s0))
+    if not bat and bool(xp.any(sign != xp.sign(xp.asarray(s1)))):
         raise ValueError("geomspace: start and stop must have the same sign to be "
                          "differentiated (NumPy would return complex values)")
     a, b = start * sign, stop * sign

@@ -112,6 +112,7 @@ def divmod(x1, x2, /):
 
 
 def _pow2(e, like):
+    """``2**e`` in ``like``'s dtype (a constant; batched inside vmap when ``e`` is)."""
     xp = _r._xp(like)
     d = data(like)
     one = xp.ones(_r.shape(d), dtype=d.dtype)
@@ -119,15 +120,15 @@ def _pow2(e, like):
     return _ldexp(one, e) if isinstance(e, Tensor) else xp.ldexp(one, e)
 
 
+_frexp_e = prim("frexp_exponent", lambda xp, x: xp.frexp(x)[1], nondiff=True)
 _frexp_m = prim("frexp", lambda xp, x: xp.frexp(x)[0],
-                vjp=[lambda g, ans, x: g * _pow2(-_r._xp(x).frexp(data(x))[1], x)], jvp="vjp")
+                vjp=[lambda g, ans, x: g * _pow2(-_frexp_e(data(x)), x)], jvp="vjp")
 
 
 def frexp(x, /):
     """``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa has derivative
     ``2**-exponent``, the exponent is an integer array. Example: ``m, e = gnp.frexp(x)``"""
-    xd = data(x)
-    return _frexp_m(x), _r._xp(xd).frexp(xd)[1]
+    return _frexp_m(x), _frexp_e(data(x))
 
 
 _ldexp = prim("ldexp", lambda xp, x, i: xp.ldexp(x, i),
@@ -184,8 +185,12 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
     if d.dtype.kind == "c":
         raise TypeError("nan_to_num: complex Tensors are not supported; convert the real and "
                         "imaginary parts separately")
-    repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
-    return _r.where(xp.isfinite(d), x, repl)
+    if isinstance(d, Tensor):  # batched by vmap: entrywise, so on the whole batch at once
+        repl = Tensor(xp.nan_to_num(d._data, copy=True, nan=nan, posinf=posinf,
+                                    neginf=neginf), _bat=d._bat)
+    else:
+        repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    return _r.where(_r.isfinite(d), x, repl)
 
 
 # ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------
@@ -209,8 +214,45 @@ def fix(x, out=None):
     return r
 
 
+def _batched_any(args, kwargs) -> bool:
+    return any(isinstance(a, Tensor) and a._bat is not None
+               for a in (*args, *kwargs.values()))
+
+
+_ENTRYWISE = ("isneginf", "isposinf", "signbit", "iscomplex", "isreal")
+_BY_DTYPE = ("iscomplexobj", "isrealobj", "result_type")
+
+
+def _on_batched(name: str, args, kwargs):
+    """A value-free function on values batched by vmap: an entrywise one on the whole batch,
+    one that reads only dtypes on the arrays, count_nonzero and searchsorted by primitives;
+    the others' results have a shape or a truth value that depends on the data."""
+    xp = _r._xp(next(a for a in args if isinstance(a, Tensor)))
+    if name in _ENTRYWISE and len(args) == 1 and not kwargs:
+        (a,) = args
+        return Tensor(getattr(xp, name)(a._data), _bat=a._bat)
+    if name in _BY_DTYPE:
+        return getattr(xp, name)(*[a._data if isinstance(a, Tensor) else a for a in args],
+                                 **kwargs)
+    if name == "count_nonzero" and len(args) == 1 and set(kwargs) <= {"axis", "keepdims"}:
+        return _r.sum(_r.astype(_r.not_equal(args[0], 0), _np.int64), **kwargs)
+    if name == "searchsorted" and len(args) == 2 and set(kwargs) <= {"side"}:
+        a, v = args
+        if len(_r.shape(a)) != 1:
+            raise ValueError("searchsorted: a must be one-dimensional")
+        below = _r.less_equal if kwargs.get("side", "left") == "right" else _r.less
+        col = _r.reshape(a, (_r.shape(a)[0],) + (1,) * len(_r.shape(v)))
+        return _r.sum(_r.astype(below(col, v), _np.int64), axis=0)
+    raise TypeError(
+        f"{name} inside gpuad.vmap: its result would have a shape or truth value that depends "
+        f"on each example's data, so the examples' results cannot be stacked; compute it "
+        f"outside vmap, or use fixed-shape operations (gnp.where, gnp.sum of a mask)")
+
+
 def _on_data(name: str, doc: str):
     def fn(*args, **kwargs):
+        if _batched_any(args, kwargs):
+            return _on_batched(name, args, kwargs)
         args = [data(a) for a in args]
         kwargs = {k: data(v) for k, v in kwargs.items()}
         xp = _r._xp(next((a for a in args if hasattr(a, "dtype")), None))
@@ -267,6 +309,17 @@ def real_if_close(a, tol=100):
     if tol > 1:
         tol = _np.finfo(d.dtype).eps * tol
     xp = _r._xp(d)
+    if isinstance(d, Tensor):  # batched by vmap: every example must agree on the dtype
+        close = xp.abs(d._data.imag) < tol
+        axes = tuple(range(len(d._bat), close.ndim))
+        per = xp.all(close, axis=axes) if axes else close
+        if bool(xp.all(per)):
+            return real(a)
+        if not bool(xp.any(per)):
+            return a
+        raise TypeError("real_if_close inside gpuad.vmap: some examples are close to real and "
+                        "others not, so their results would have different dtypes; take "
+                        "gnp.real explicitly, or keep the complex values")
     return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
 
 

@@ -228,7 +228,23 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
 
     Example: ``gnp.average(x, axis=0, weights=w)``
     """
+    from ..batching.composites import batched, over_levels, shift_axes
     from . import mean, sum
+
+    if batched(a, weights):  # vmap: the levels become leading axes of one call
+        nd = ndim(a)
+        if weights is not None and shape(weights) != shape(a):  # 1-D along axis: spelled out
+            if not (isinstance(axis, int) and ndim(weights) == 1
+                    and shape(weights)[0] == shape(a)[axis]):
+                raise TypeError("average: 1D weights along an integer axis expected when "
+                                "shapes of a and weights differ")
+            s = [1] * nd
+            s[axis % nd] = shape(weights)[0]
+            weights = _r.broadcast_to(_reshape0(weights, tuple(s)), shape(a))
+        return over_levels(lambda u, w, k: average(
+            u, shift_axes(axis, nd, k), None if w is None else _r.broadcast_to(w, shape(u)),
+            returned, keepdims=keepdims),
+                           [a, weights], "average")
 
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)

@@ -307,6 +307,14 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
 
     Example: ``gnp.argpartition(x, 2)``
     """
+    from ..batching.composites import batched, over_levels, shift_axes
+
+    if batched(a):  # vmap: the levels become leading axes of one call
+        if axis is None:
+            a, axis = _r.reshape(a, (-1,)), 0
+        nd = ndim(a)
+        return over_levels(lambda u, k: argpartition(u, kth, shift_axes(axis, nd, k)), [a],
+                           "argpartition")
     d = data(a)
     r = _r._xp(d).argpartition(d, kth, axis=axis)
     return Tensor(r) if isinstance(a, Tensor) else r
@@ -320,6 +328,14 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
 
     if order is not None:
         raise NotImplementedError("partition: order= (structured arrays) is not supported")
+    from ..batching.composites import batched, over_levels, shift_axes
+
+    if batched(a):  # vmap: the levels become leading axes of one call
+        if axis is None:
+            a, axis = ravel(a), 0
+        nd = ndim(a)
+        return over_levels(lambda u, k: partition(u, kth, shift_axes(axis, nd, k)), [a],
+                           "partition")
     if axis is None:
         a, axis = ravel(a), 0
     idx = _r._xp(data(a)).argpartition(data(a), kth, axis=axis)
@@ -356,7 +372,15 @@ def put_along_axis(arr, indices, values, axis):
     if axis is None:
         raise NotImplementedError("put_along_axis: axis=None is not supported; reshape first")
     nd = len(shape(arr))
-    index = _along_axis_index(shape(arr), _r._xp(idx).asarray(idx), axis % nd)
+    if isinstance(idx, Tensor):  # batched by vmap: the grids broadcast against it in the index
+        if len(shape(idx)) != nd:
+            raise ValueError(f"put_along_axis: indices of shape {shape(idx)} must have as many "
+                             f"dimensions as the array of shape {tuple(shape(arr))}")
+        xp = _r._xp(idx)
+        index = tuple(idx if d == axis % nd else xp.arange(shape(arr)[d]).reshape(
+            tuple(shape(arr)[d] if e == d else 1 for e in range(nd))) for d in range(nd))
+    else:
+        index = _along_axis_index(shape(arr), _r._xp(idx).asarray(idx), axis % nd)
     if isinstance(arr, Tensor):
         arr[index] = values
         return None
@@ -376,6 +400,12 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
     Example: ``gnp.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2])``
     """
+    if any(isinstance(v, Tensor) and v._bat is not None for v in (x, *condlist)):
+        raise TypeError(
+            "piecewise inside gpuad.vmap: each function is called on the elements its "
+            "condition selects, whose number depends on each example's data; write "
+            "gnp.where(cond, f1(x), f2(x)) instead (gnp.where passes no adjoint to the branch "
+            "it does not select)")
     x = _array_or_raw(x)
     xd = data(x)
     xp = _r._xp(xd)

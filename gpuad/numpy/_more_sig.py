@@ -225,13 +225,9 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     d = data(a)
-    if isinstance(d, Tensor) and d._bat is not None and not (kind or stable):
-        # inside vmap: the argsort primitive, which batches (each example sorted on its own)
-        from ..prims.nondiff import argsort as argsort_
-
-        if axis is None:
-            d, axis = _r.reshape(d, (-1,)), -1
-        return argsort_(d, axis=int(axis) % builtins.max(_r.ndim(d), 1))
+    if isinstance(d, Tensor):  # batched by vmap: the primitive, which batches
+        k = _kind(kind, stable) if kind or stable else None
+        return _r.argsort(d, axis=axis, **({} if k is None else {"kind": k}))
     xp = _r._xp(d)
     if axis is None:
         d, axis = xp.ravel(d), -1
@@ -382,7 +378,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
                    else _np.float64).reshape((-1,) + (1,) * nd)
     if div > 0:
         step = delta / div
-        if bool(xp.any(data(step) == 0)):
+        zero = data(step) == 0
+        if isinstance(zero, Tensor):  # batched by vmap: each example takes its own branch
+            y = _r.where(_r.any(zero), (ar / div) * delta, ar * step)
+        elif bool(xp.any(zero)):
             y = (ar / div) * delta
         else:
             y = ar * step

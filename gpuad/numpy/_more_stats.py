@@ -296,6 +296,15 @@ def _virtual_index(xp, n, q, method):
 
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
+    from ..batching.composites import batched, over_levels, shift_axes
+
+    if batched(a):  # vmap: the levels become leading axes of one call
+        if batched(q):
+            raise TypeError(f"{name} inside gpuad.vmap: q must be the same for every example")
+        nd = ndim(a)
+        return over_levels(lambda u, k: _quantile(u, q, shift_axes(axis, nd, k), method,
+                                                  keepdims, ignore_nan, name, weak),
+                           [a], name, offset=_np.ndim(data(q)))
     if method is None:
         method = "linear"
     a = _arr(a)
@@ -409,6 +418,12 @@ def _to_host(q):
 
 
 def _median(a, axis, keepdims, ignore_nan):
+    from ..batching.composites import batched, over_levels, shift_axes
+
+    if batched(a):  # vmap: the levels become leading axes of one call
+        nd = ndim(a)
+        return over_levels(lambda u, k: _median(u, shift_axes(axis, nd, k), keepdims,
+                                                ignore_nan), [a], "median")
     a = _arr(a)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)

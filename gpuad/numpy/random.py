@@ -47,7 +47,9 @@ class _Local(threading.local):
 _local = _Local()
 
 
-def _gen():
+def _gen(user_draw: bool = True):
+    if user_draw:
+        _vmap_check("draw")
     be = get_backend()
     for entry in reversed(_local.override):
         if entry[0] == be.name:
@@ -339,7 +341,7 @@ class _Seed(int):
 def draw_seed() -> int:
     """A fresh seed drawn from the active generator (used to replay a block's randomness)."""
     # int() of the 0-d draw: numpy.asarray of a CuPy array is a TypeError (no implicit copy)
-    s = _Seed(int(_gen().randint(0, 2**31 - 1)))
+    s = _Seed(int(_gen(False).randint(0, 2**31 - 1)))
     s.states = {}
     s.recorded = False
     return s
@@ -393,6 +395,7 @@ class _Owned(_Sampler):
     _gen_obj: Any
 
     def _rs(self):
+        _vmap_check("draw")
         if _local.blocks:
             _before_draw(self)
         return self._gen_obj

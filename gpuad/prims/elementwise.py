@@ -126,11 +126,11 @@ def _inside(x, lo, hi):
 
 
 def _below(x, b):
-    return _const(data(x) < data(b), x)
+    return _const(less(data(x), data(b)), x)
 
 
 def _above(x, b):
-    return _const(data(x) > data(b), x)
+    return _const(greater(data(x), data(b)), x)
 
 
 def _clip_fwd(xp, x, lo, hi):
@@ -191,7 +191,7 @@ del _op
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
 from ._helpers import SQRT_PI, _const  # noqa: E402
-from .nondiff import sign  # noqa: E402
+from .nondiff import greater, less, sign  # noqa: E402
 
 bind({"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "sinh": sinh,
       "cosh": cosh, "erf": erf, "sigmoid": sigmoid, "sign": sign})

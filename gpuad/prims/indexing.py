@@ -57,8 +57,20 @@ getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
                 view=True)  # with a basic index (engine._view_of decides)
 
 
+def _batched_index(index) -> bool:
+    """Whether ``index`` holds an index array that vmap batches (then it is an argument)."""
+    if isinstance(index, tuple):
+        return _builtins.any(isinstance(i, Tensor) and i._bat is not None for i in index)
+    return isinstance(index, Tensor) and index._bat is not None
+
+
 def getitem(x, index):
     """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
+    if _batched_index(index):
+        from .dynindex import split_index, take_index
+
+        template, arrays = split_index(index, len(shape(x)), "getitem")
+        return take_index(x, *arrays, template=template, shape=shape(x))
     index = normalize_index(index)
     return getitem_(x, index=index, shape=shape(x), basic=_is_basic(index))
 
@@ -130,6 +142,11 @@ index_update_ = prim("index_update", _update_fwd,
 
 def index_update(x, index, value):
     """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records)."""
+    if _batched_index(index):
+        from .dynindex import split_index, update_index
+
+        template, arrays = split_index(index, len(shape(x)), "index_update")
+        return update_index(x, value, *arrays, template=template)
     return index_update_(x, value, index=normalize_index(index))
 
 

@@ -22,12 +22,12 @@ def _xent_dir(ans, logits, labels):
     logits), and at the label softmax - 1 = expm1(-loss_r), exact as the loss goes to zero.
     """
     xp = _xp(logits)
-    rows = xp.arange(shape(logits)[0])
+    r, c = shape(logits)
     col = (slice(None), None)
-    picked = getitem(logits, (rows, data(labels)))
+    labels = data(labels)  # inside vmap: a batched constant, so no in-place writes here
+    picked = getitem(logits, (xp.arange(r), labels))
     p = exp((logits - getitem(picked, col)) - getitem(ans, col))
-    # a recorded comparison rather than a write into a mask, so that gpuad.jit can trace it
-    at_label = equal(xp.arange(shape(logits)[1]), getitem(labels, col))
+    at_label = equal(getitem(labels, col), xp.arange(c))
     return where(at_label, getitem(expm1(-ans), col), p)
 
 

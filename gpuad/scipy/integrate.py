@@ -30,6 +30,7 @@ import numpy as _np
 
 from .. import _state
 from .. import numpy as gnp
+from ..batching.rules_misc import loop_formulas
 from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
 
@@ -303,6 +304,7 @@ def _jvp_recorded(i, tan, ans, y0, t, args, func, tfirst, kw):
 
 
 _odeint = prim("odeint", _fwd, vjp_all=_vjp_all, jvp_n=_jvp_n)
+loop_formulas(_odeint)  # inside vmap: the host solver runs once per example
 
 
 def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | None = None,

@@ -229,7 +229,8 @@ def multigammaln(a: Any, d: int) -> Any:
     d = int(d)
     ad = _r.data(a)
     xp = _r._xp(ad)
-    if bool(xp.any(xp.asarray(ad) <= 0.5 * (d - 1))):
+    whole = ad._data if isinstance(ad, Tensor) else ad  # inside vmap: every example at once
+    if bool(xp.any(xp.asarray(whole) <= 0.5 * (d - 1))):
         raise ValueError(f"multigammaln: a must be larger than (d - 1) / 2 = {0.5 * (d - 1)}")
     dt = getattr(ad, "dtype", None)
     offsets = xp.arange(d, dtype=dt if dt is not None and dt.kind == "f" else xp.float64) * 0.5
@@ -251,6 +252,14 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     a = gnp.asarray(a)
     if b is not None:
         b = gnp.asarray(b)
+    from ..batching.composites import batched, over_levels, shift_axes
+
+    if batched(a, b) and (b is not None or return_sign):  # vmap: levels as leading axes
+        nd = len(_np.broadcast_shapes(_r.shape(a), _r.shape(1.0 if b is None else b)))
+        if _r.ndim(a) != nd:
+            a = _r.broadcast_to(a, _np.broadcast_shapes(_r.shape(a), _r.shape(b)))
+        return over_levels(lambda u, v, k: logsumexp(u, shift_axes(axis, nd, k), v, keepdims,
+                                                     return_sign), [a, b], "logsumexp")
     if _r.ndim(a) == 0 and (b is None or _r.ndim(b) == 0):
         a = gnp.reshape(a, (1,))  # SciPy reads 0-d input as 1-d: axis 0 exists, keepdims -> (1,)
     if b is None and not return_sign:

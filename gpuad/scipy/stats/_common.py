@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
+from ...batching.rules_misc import batch_rule_for
 from ...rules import MissingRuleError, data, prim
 from ...tensor import Tensor
 
@@ -19,6 +20,7 @@ _tie = prim("constant_arguments", lambda xp, value, *constants, why: value,
             vjp_n=lambda i, g, ans, *xs, why: g if i == 0 else _no_derivative(why),
             jvp_n=lambda i, t, ans, *xs, why: t if i == 0 else _no_derivative(why),
             view=True)
+batch_rule_for(_tie)
 
 
 def constant_args(value: Any, *constants: Any, why: str) -> Any:

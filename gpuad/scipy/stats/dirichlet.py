@@ -14,6 +14,7 @@ import numpy as _np
 
 from ... import numpy as gnp
 from ...rules import _xp, data, ndim, shape
+from ...tensor import Tensor
 from .._special_rules import gammaln, xlogy
 from ._common import constant_args
 
@@ -29,15 +30,22 @@ def _check(x: Any, alpha: Any) -> tuple[Any, Any]:
                          f"{shape(x)}")
     if shape(x)[0] == k - 1:
         x = gnp.concatenate([x, 1 - gnp.sum(x, axis=0, keepdims=True)], axis=0)
-    xd, ad = data(x), data(alpha)
+    # inside vmap every example is checked at once, on the arrays holding the whole batch
+    (xd, kx), (ad, _) = _whole(x), _whole(alpha)
     xp = _xp(xd)
     if bool(xp.any(ad <= 0)):
         raise ValueError("dirichlet: all entries of alpha must be positive")
     if bool(xp.any(xd < 0)) or bool(xp.any(xd > 1)):
         raise ValueError("dirichlet: all entries of x must lie in [0, 1]")
-    if bool(xp.any(xp.abs(xp.sum(xd, axis=0) - 1.0) > 1e-9)):
+    if bool(xp.any(xp.abs(xp.sum(xd, axis=kx) - 1.0) > 1e-9)):
         raise ValueError("dirichlet: the entries of x must sum to 1 along the first axis")
     return x, alpha
+
+
+def _whole(v):
+    """The array behind ``v`` and its number of vmap levels (leading axes)."""
+    d = data(v)
+    return (d._data, len(d._bat)) if isinstance(d, Tensor) else (d, 0)
 
 
 def logpdf(x: Any, alpha: Any) -> Any:
