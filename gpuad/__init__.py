@@ -30,16 +30,20 @@ _numpy_protocol.install()  # lists of Tensors in gpuad.numpy; provides "ops" aga
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
+from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
+from .batching.api import vmap  # noqa: E402
 from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
 from .rules import MissingRuleError  # noqa: E402
 from .tape import Tape, make_tape  # noqa: E402
 from .transforms import (  # noqa: E402
     grad,
     hessian,
+    hvp,
     jacfwd,
     jacobian,
     jacrev,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
@@ -108,5 +112,5 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
-    "stop_gradient", "jit",
+    "stop_gradient", "jit", "vmap", "hvp", "linearize",
 ]

@@ -696,6 +696,9 @@ def install() -> None:
     if _stack is None:
         _stack = rules.prim("stack_list", lambda xp, *xs: xp.stack(xs, axis=0),
                             vjp_n=_stack_vjp, jvp_n=_stack_jvp)
+        from .prims import abstract
+
+        abstract.set_slots(_stack, abstract.stack_shape, abstract.stack_dtype)
     for sub in ("", "linalg", "fft"):
         mod = gnp if not sub else getattr(gnp, sub, None)
         if mod is not None:

@@ -9,8 +9,11 @@ from .tensor import Tensor
 
 
 def data(a):
-    """The raw array behind ``a`` (constants for masks: they carry no derivative)."""
-    return a.data if isinstance(a, Tensor) else a
+    """The raw array behind ``a`` (constants for masks: they carry no derivative). Inside
+    ``vmap`` a batched value has no single array: its constant is a batched Tensor."""
+    if isinstance(a, Tensor):
+        return a._data if a._bat is None else Tensor(a._data, _bat=a._bat)
+    return a
 
 
 def shape(a) -> tuple[int, ...]:
@@ -27,5 +30,5 @@ def ndim(a) -> int:
 def _xp(a):
     from .backends import _by_array_type, get_backend
 
-    be = _by_array_type.get(type(data(a)))
+    be = _by_array_type.get(type(a._data if isinstance(a, Tensor) else a))
     return (be or get_backend()).xp

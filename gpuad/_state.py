@@ -17,7 +17,8 @@ class _Local(threading.local):
 
 local = _Local()
 seq = itertools.count()  # global order of recorded steps (thread-safe under the GIL)
-levels = itertools.count(1)  # forward-mode levels, one per active jvp
+levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap levels
+jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
 
 flags = {"anomaly": False, "deterministic": False}
 

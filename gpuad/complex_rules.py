@@ -315,7 +315,7 @@ def _variant(base: Primitive, vjp=None, jvp=None) -> Primitive:
 
 def is_complex(a) -> bool:
     """Whether ``a`` (a Tensor, array or Python number) holds complex values."""
-    d = a.data if isinstance(a, Tensor) else a
+    d = a._data if isinstance(a, Tensor) else a
     kind = getattr(getattr(d, "dtype", None), "kind", None)  # a dtype class has no .kind
     if kind is not None:
         return kind == "c"
@@ -375,3 +375,8 @@ def _apply_tables() -> None:
 
 _apply_tables()
 _links.provide("for_complex", for_complex)
+
+# abstract evaluation of the entrywise complex primitives (broadcast shape, NumPy dtype)
+for _op in (conj, real, imag, angle_):
+    _r.broadcasting(_op.rule)
+del _op

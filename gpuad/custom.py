@@ -11,8 +11,10 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
+from ._raw import data as _raw_data
 from .engine import GradError, Node, edge_of, run_backward
 from .numpy import random as _random
+from .prims.core import register
 from .rules import Primitive
 from .tensor import Tensor
 from .tree import tree_flatten, tree_map, tree_unflatten
@@ -23,7 +25,7 @@ def _is_array(a) -> bool:
 
 
 def _raw(a):
-    return a.data if isinstance(a, Tensor) else a
+    return _raw_data(a)  # inside vmap: a detached batched Tensor
 
 
 def _on_backend(a):
@@ -155,8 +157,30 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     return [res.get(e) for e in edges]
 
 
-_CKPT = Primitive("checkpoint", vjp=_ckpt_vjp)
-_CKPT.extra_bytes = None
+def _ckpt_impl(xp, *inputs, fn, seed, adef, arr_pos, flat_args, **_):
+    """A checkpointed block's forward: ``fn`` rerun on ``inputs`` (the array arguments) with
+    the same random draws, its float outputs packed as the tape step holds them."""
+    args = list(flat_args)
+    for pos, x in zip(arr_pos, inputs, strict=True):
+        args[pos] = x
+    with _state.no_grad(), _random.seeded(seed):
+        leaves = tree_flatten(fn(*tree_unflatten(adef, args)))[0]
+    return _pack([_raw(leaves[i]) for i in _float_leaves(leaves)])
+
+
+def _call_impl(xp, *inputs, fun, adef, args, arr_pos, diff, **_):
+    """A custom rule's forward: the user's function on ``inputs`` (the differentiated
+    arrays) and its other arguments, the float outputs packed as the tape step holds them."""
+    flat = list(args)
+    for pos, x in zip(arr_pos, inputs, strict=True):
+        flat[pos] = x
+    with _state.no_grad():
+        leaves = tree_flatten(fun(*tree_unflatten(adef, flat)))[0]
+    return _pack([_raw(leaves[i]) for i in diff])
+
+
+# one primitive each in the op table; the user's functions and rules travel in the params
+_CKPT = register(Primitive("checkpoint", impl=_ckpt_impl, vjp=_ckpt_vjp))
 
 
 def checkpoint(f: Callable) -> Callable:
@@ -339,8 +363,7 @@ class custom_vjp:
         self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        self.rule = Primitive(f"custom_vjp:{getattr(fun, '__name__', 'f')}", vjp=_cvjp_vjp)
-        self.rule.extra_bytes = _res_bytes
+        self.rule = _CVJP
         self._local = threading.local()
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
@@ -363,7 +386,7 @@ class custom_vjp:
             inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
             return inner(*rest)
-        flat = tree_flatten(args)[0]
+        flat, adef = tree_flatten(args)
         if _has_tangents(flat):
             raise GradError(
                 f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
@@ -389,7 +412,8 @@ class custom_vjp:
         edges = [edge_of(flat[i]) for i in arr_pos]
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
-                  "arg_shapes": [_r.shape(flat[i]) for i in arr_pos]}
+                  "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
+                  "adef": adef, "args": [None if i in arr_pos else a for i, a in enumerate(flat)]}
         saved = [None] * (len(edges) + 1)
         return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
 
@@ -460,7 +484,7 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
         self.jvp_rule: Callable | None = None
-        self.rule = Primitive(f"custom_jvp:{getattr(fun, '__name__', 'f')}", vjp=_cjvp_vjp)
+        self.rule = _CJVP
 
     def defjvp(self, jvp: Callable) -> Callable:
         self.jvp_rule = jvp
@@ -570,6 +594,11 @@ def _pack_tangents(t_out, odef, diff, leaves, fun):
     if any(isinstance(t, Tensor) for t in parts):
         return _r.concatenate([_r.reshape(t, (int(_raw(t).size),)) for t in parts])
     return _pack(parts)
+
+
+_CVJP = register(Primitive("custom_vjp", impl=_call_impl, vjp=_cvjp_vjp))
+_CVJP.extra_bytes = _res_bytes
+_CJVP = register(Primitive("custom_jvp", impl=_call_impl, vjp=_cjvp_vjp))
 
 
 # ---- custom_op: user kernels as primitives -------------------------------------------------------

@@ -26,11 +26,12 @@ from .tensor import Tensor
 
 _local = _state.local
 # late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
-_R = _rules = _C = _for_complex = None
+_R = _rules = _C = _for_complex = _B = None
 _links.need("ops", globals(), "_R")  # gpuad.numpy's functions (without container conversion)
 _links.need("rules", globals(), "_rules")  # gpuad.rules, which builds on apply
 _links.need("protocol", globals(), "_C")  # gpuad._numpy_protocol (containers of Tensors)
 _links.need("for_complex", globals(), "_for_complex")  # gpuad.complex_rules.for_complex
+_links.need("batching", globals(), "_B")  # gpuad.batching (vmap)
 _seq = _state.seq
 _flags = _state.flags
 _EMPTY: dict = {}
@@ -48,9 +49,12 @@ class Node:
     """One step of the tape: ``out = rule(*inputs, **params)``."""
 
     __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "rebuild", "tan",
-                 "where", "__weakref__")
+                 "where", "bat", "bats", "__weakref__")
+    # inside vmap: ``bat`` the output's vmap levels, ``bats`` those of each saved slot (and
+    # ``shape`` is one example's); such a step's formulas always run on (batched) Tensors
 
     def __init__(self, rule, edges, saved, params, shape, dtype, rebuild=False, tan=False):
+        self.bat = self.bats = None
         self.tan = tan
         self.rule = rule
         self.edges = edges
@@ -85,14 +89,16 @@ class Node:
 class LeafNode:
     """The accumulation point of a leaf tensor that requires grad."""
 
-    __slots__ = ("ref", "seq", "shape", "dtype", "__weakref__")
+    __slots__ = ("ref", "seq", "shape", "dtype", "bat", "__weakref__")
     rule = None
     edges = ()
+    bats = None
 
     def __init__(self, t: Tensor):
         self.ref = weakref.ref(t)
-        self.shape = t.data.shape
-        self.dtype = t.data.dtype
+        self.shape = t.shape
+        self.dtype = t._data.dtype
+        self.bat = t._bat
         self.seq = next(_seq)
 
     @property
@@ -165,6 +171,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
     tan = False
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
+            if a._bat is not None:
+                return _B.apply_batched(rule, args, params)
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True
@@ -319,7 +327,7 @@ def _record(rule, args, params, out, ver, has_tan):
         for s, a in enumerate(args, 1):
             if saved[s] is None:
                 if isinstance(a, Tensor):
-                    saved[s] = (a.data, a._ver, a._ver[0], a._node if a.requires_grad else None,
+                    saved[s] = (a._data, a._ver, a._ver[0], a._node if a.requires_grad else None,
                                 a._tan, a.requires_grad)
                 else:
                     saved[s] = (a,)
@@ -340,26 +348,28 @@ def _strip(a, level):
         low = {k: v for k, v in tan.items() if k < level}
         tan = low or None
     if tan is None and not a.requires_grad:
-        return a.data
-    return Tensor(a.data, _node=a._node if a.requires_grad else None, _tan=tan, _ver=a._ver)
+        return a._data if a._bat is None else Tensor(a._data, _bat=a._bat)
+    return Tensor(a._data, _node=a._node if a.requires_grad else None, _tan=tan, _ver=a._ver,
+                  _bat=a._bat)
 
 
-def _propagate_tangents(rule, args, params, out, node):
+def _propagate_tangents(rule, args, params, out, node, bat=None):
     with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _tangents(rule, args, params, out, node)
+        return _tangents(rule, args, params, out, node, bat)
 
 
-def _tangents(rule, args, params, out, node):
+def _tangents(rule, args, params, out, node, bat=None):
     levels = set()
     for a in args:
         if isinstance(a, Tensor) and a._tan:
             levels.update(a._tan)
+    levels &= _state.jvp_levels  # tangents of a finished jvp are read by nobody
     out_tan: dict = {}
     for level in sorted(levels):
         prim = [_strip(a, level) for a in args]
         low = {k: v for k, v in out_tan.items()}
-        if low or node is not None:
-            ans = Tensor(out, _node=node, _tan=low or None)
+        if low or node is not None or bat is not None:
+            ans = Tensor(out, _node=node, _tan=low or None, _bat=bat)
         else:
             ans = out
         total = None
@@ -377,7 +387,7 @@ def _tangents(rule, args, params, out, node):
             if rule.elementwise:
                 total = _guard_zero(total, [a._tan.get(level) if isinstance(a, Tensor) and a._tan
                                             else None for a in args])
-            total = _fit(total, out.shape, out.dtype)
+            total = _fit(total, out.shape if bat is None else out.shape[len(bat):], out.dtype)
             out_tan[level] = total
     return out_tan or None
 
@@ -426,7 +436,7 @@ def _guard_zero(r, gs):
     finite one is already zero there, and replacing it would cut its derivative with respect to
     the adjoint (a wrong second derivative wherever an adjoint is exactly zero).
     """
-    data = r.data if isinstance(r, Tensor) else r
+    data = r._data if isinstance(r, Tensor) else r
     if type(data) is _ndarray or isinstance(data, _np.generic):
         total = _add_reduce(data, None)
         if total - total == 0:  # finite (inf - inf and nan - nan are nan)
@@ -475,20 +485,21 @@ def _saved_raw(node):
 
 def _saved_tensors(node, raw):
     vals = [None] * len(raw)
+    bats = node.bats or (None,) * len(raw)
     for i, s in enumerate(node.saved):
         if s is None or i == 0:
             continue
         if len(s) == 1:
             vals[i] = s[0]
-        elif s[3] is not None or s[4]:
-            vals[i] = Tensor(s[0], _node=s[3], _tan=s[4], _ver=s[1])
+        elif s[3] is not None or s[4] or bats[i] is not None:
+            vals[i] = Tensor(s[0], _node=s[3], _tan=s[4], _ver=s[1], _bat=bats[i])
         else:
             vals[i] = s[0]
     if node.saved[0] is not None:
         if node.rebuild:
             vals[0] = apply(node.rule, tuple(vals[1:]), node.params)
         else:
-            vals[0] = Tensor(raw[0], _node=node)
+            vals[0] = Tensor(raw[0], _node=node, _bat=bats[0])
     return vals
 
 
@@ -545,7 +556,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if results is None:
                     leaves.append((node, g, own))
                 continue
-            diff = create_graph or node.tan or (isinstance(g, Tensor) and g._tan)
+            diff = create_graph or node.tan or node.bats is not None or (
+                isinstance(g, Tensor) and (g._tan or g._bat is not None))
             _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
@@ -667,6 +679,8 @@ def _contribute(node, i, e, c, g, grads, owned, heap):
     exact zeros where ``g`` is zero, broadcasting undone, the input's dtype."""
     if node.rule.elementwise:
         c = _guard_zero(c, (g,))
+    if isinstance(c, Tensor) and c._bat is not None and c._bat != e.bat:
+        c = _B.sum_finished_levels(c, e.bat)
     c = _fit(c, e.shape, e.dtype)
     if isinstance(c, _np.generic):
         c = _np.asarray(c)
@@ -704,6 +718,11 @@ def _accumulate_leaf(node, g, own, create_graph):
     t = node.ref()
     if t is None:
         return
+    if isinstance(g, Tensor) and g._bat is not None:
+        raise GradError(
+            "backward(): the gradient would differ from example to example of a vmap, and "
+            ".grad holds one array; inside vmap use gpuad.grad or gpuad.vjp, which return "
+            "per-example gradients")
     if not isinstance(g, Tensor):
         g = Tensor(_np.array(g) if isinstance(g, _np.generic) else (g if own else g.copy()))
     elif not create_graph:
@@ -719,6 +738,11 @@ def _accumulate_leaf(node, g, own, create_graph):
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
     """``out.backward()``: accumulate adjoints into the ``.grad`` of the leaves."""
     out = current(out)
+    if isinstance(out, Tensor) and out._bat is not None:
+        raise GradError(
+            "backward() inside vmap: the gradient would differ from example to example, and "
+            ".grad holds one array; inside vmap use gpuad.grad or gpuad.vjp, which return "
+            "per-example gradients")
     if not isinstance(out, Tensor) or not out.requires_grad:
         raise GradError(
             "backward: the output does not require grad (no input of the computation had "
@@ -774,6 +798,8 @@ def _accumulate_leaf_into(t, g, create_graph):
 
 def check_cotangent(where: str, out, c):
     """Validate a cotangent for ``out``: same shape, a floating dtype, same backend."""
+    if (isinstance(c, Tensor) and c._bat is not None) or out._bat is not None:
+        return _check_batched_cotangent(where, out, c)
     data = c.data if isinstance(c, Tensor) else c
     be = _by_array_type.get(type(out.data))
     if not hasattr(data, "shape"):
@@ -808,6 +834,19 @@ def check_cotangent(where: str, out, c):
     return c
 
 
+def _check_batched_cotangent(where: str, out, c):
+    """``check_cotangent`` inside vmap: the shapes of one example are compared."""
+    cs = tuple(_R.shape(c))
+    if cs != tuple(out.shape):
+        raise ValueError(f"{where}: cotangent has shape {cs} but the output has shape "
+                         f"{tuple(out.shape)}")
+    dt = _R.result_type(c)
+    if dt.kind not in "fc" or (dt.kind == "c" and out.dtype.kind != "c"):
+        raise TypeError(f"{where}: cotangent has dtype {dt}; it must be a floating dtype like "
+                        f"the output's ({out.dtype})")
+    return c
+
+
 # ---- in-place writes ---------------------------------------------------------------------------
 
 def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
@@ -817,6 +856,11 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     from ``t``'s buffer are copied before it is overwritten. By default that is the steps of
     this call and, for ``index=None`` (``out=``), those of the op that computed ``value``.
     """
+    if t._bat is not None or (isinstance(value, Tensor) and value._bat is not None):
+        raise TypeError(
+            "vmap: in-place writes of values that differ from example to example are not "
+            "supported; build the array functionally instead (gnp.where, gnp.concatenate, "
+            "gnp.stack, or x.at-style updates outside vmap)")
     if since is None:
         since = next(_seq)
         if index is None and isinstance(value, Tensor) and isinstance(value._node, Node):

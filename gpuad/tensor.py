@@ -14,6 +14,18 @@ _links.need("ops", globals(), "_R")
 _links.need("protocol", globals(), "_P")
 
 
+class BatchedValueError(TypeError):
+    """A value batched by vmap was converted to one array, number or truth value."""
+
+
+def _batched_data_error():
+    raise BatchedValueError(
+        "inside gpuad.vmap a value differs from example to example, so it has no single array, "
+        "Python number or truth value; keep the computation in gpuad.numpy operations (use "
+        "gnp.where instead of if/else on values), or move the conversion outside vmap"
+    )
+
+
 class Tensor:
     """A differentiable array.
 
@@ -28,13 +40,16 @@ class Tensor:
 
     __slots__ = (
         "_data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "_view",
-        "name", "__weakref__",
+        "_bat", "name", "__weakref__",
     )
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, requires_grad: bool = False, *, _node: Any = None,
-                 _tan: dict | None = None, _ver: list | None = None, _base: Any = None):
+                 _tan: dict | None = None, _ver: list | None = None, _base: Any = None,
+                 _bat: tuple | None = None):
         self._data = data
+        # vmap levels this value is batched over (outer first): the data's leading axes
+        self._bat = _bat
         self.grad: Tensor | None = None
         self._node = _node
         self._ver = _ver if _ver is not None else [0]
@@ -55,6 +70,8 @@ class Tensor:
         """The backend array. Assigning it (``t.data = a``, ``t.data -= lr * g``) bumps the
         version, so steps that saved the old values refuse to backward; a write into the array
         itself (``t.data[...] = a``) cannot be seen: write ``with no_grad(): t[...] = a``."""
+        if self._bat is not None:
+            _batched_data_error()
         return self._data
 
     @data.setter
@@ -84,10 +101,10 @@ class Tensor:
                 "not require grad"
             )
         if flag:
-            kind = getattr(getattr(self.data, "dtype", None), "kind", "f")
+            kind = getattr(getattr(self._data, "dtype", None), "kind", "f")
             if kind not in "fc":
                 raise TypeError(
-                    f"only floating-point tensors can require grad; got dtype {self.data.dtype} "
+                    f"only floating-point tensors can require grad; got dtype {self._data.dtype} "
                     f"(integer and boolean arrays are not differentiable)"
                 )
         self.requires_grad = flag
@@ -109,7 +126,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing the data, cut from the tape and from forward-mode tangents."""
-        return Tensor(self.data, _ver=self._ver, _base=self._base)
+        return Tensor(self._data, _ver=self._ver, _base=self._base, _bat=self._bat)
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
@@ -128,23 +145,29 @@ class Tensor:
     # ---- array protocol ---------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        """The shape (inside ``vmap``: one example's, without the batch axes)."""
+        if self._bat is not None:
+            return tuple(self._data.shape[len(self._bat):])
+        return tuple(self._data.shape)
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return len(self.shape)
 
     @property
     def size(self) -> int:
-        return int(self.data.size)
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
 
     @property
     def nbytes(self) -> int:
-        return int(self.data.nbytes)
+        return self.size * self._data.dtype.itemsize
 
     @property
     def T(self) -> Tensor:
@@ -209,7 +232,10 @@ class Tensor:
             ) from None
 
     def __len__(self) -> int:
-        return len(self.data)
+        shp = self.shape
+        if not shp:
+            raise TypeError("len() of a 0-d tensor")
+        return shp[0]
 
     def __iter__(self):
         for i in range(len(self)):
@@ -230,6 +256,9 @@ class Tensor:
         return int(self.data)
 
     def __repr__(self) -> str:
+        if self._bat is not None:
+            return (f"BatchedTensor(shape={self.shape}, dtype={self.dtype}, "
+                    f"vmap levels={self._bat})")
         body = repr(self.numpy()).replace("array(", "Tensor(", 1)
         extra = []
         if self._node is not None and self._node.rule is not None:

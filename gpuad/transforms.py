@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,7 +44,7 @@ def _asarray(x, where: str):
 
 
 def _float_check(a, where: str, i: int):
-    dt = (a.data if isinstance(a, Tensor) else a).dtype
+    dt = (a._data if isinstance(a, Tensor) else a).dtype
     if dt.kind not in "fc":
         raise TypeError(
             f"{where}: argument {i} has dtype {dt}; only floating-point inputs can be "
@@ -57,13 +58,13 @@ def _target(x) -> Tensor:
     if isinstance(x, Tensor):
         if x.requires_grad:
             return _r.identity(x)
-        t = Tensor(x.data, requires_grad=True, _ver=x._ver)
+        t = Tensor(x._data, requires_grad=True, _ver=x._ver, _bat=x._bat)
         t._tan = x._tan
         return t
     return Tensor(x, requires_grad=True)
 
 
-_ACTIVE_LEVELS: set[int] = set()  # forward-mode levels of the jvp calls still running
+_ACTIVE_LEVELS: set[int] = _state.jvp_levels  # forward-mode levels of running jvp calls
 
 
 def _result(x, private=None, memo=None):
@@ -83,10 +84,12 @@ def _result(x, private=None, memo=None):
     keep = x.requires_grad and _reaches_outside(edge_of(x), private or set(),
                                                 {} if memo is None else memo)
     if not keep:
-        return Tensor(x.data, _tan=tan, _ver=x._ver) if tan else x.data
+        if tan or x._bat is not None:
+            return Tensor(x._data, _tan=tan, _ver=x._ver, _bat=x._bat)
+        return x._data
     if tan is x._tan or (not tan and not x._tan):
         return x
-    return Tensor(x.data, _node=edge_of(x), _tan=tan, _ver=x._ver)
+    return Tensor(x._data, _node=edge_of(x), _tan=tan, _ver=x._ver, _bat=x._bat)
 
 
 # differentiation targets of vjp calls whose forward has run: only that call's vjp_fn
@@ -142,7 +145,7 @@ def _is_value(x) -> bool:
 
 
 def _dtype(x):
-    d = x.data if isinstance(x, Tensor) else x
+    d = x._data if isinstance(x, Tensor) else x
     return d.dtype if hasattr(d, "dtype") else _np.asarray(d).dtype
 
 
@@ -257,7 +260,8 @@ def _argnums(argnums, nargs: int, where: str) -> tuple:
 
 
 def _zeros_for(t: Tensor):
-    return _r._xp(t).zeros(t.data.shape, t.data.dtype)
+    z = _r._xp(t).zeros(t._data.shape, t._data.dtype)
+    return z if t._bat is None else Tensor(z, _bat=t._bat)
 
 
 def _gradients(out_leaves, cots, trees, nums, where, memo=None):
@@ -342,7 +346,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             out = current(out)
             seed = None
             if isinstance(out, Tensor):
-                seed = _r._xp(out).ones(out.data.shape, out.data.dtype)
+                seed = _r._xp(out).ones(out._data.shape, out._data.dtype)
+                if out._bat is not None:
+                    seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo)
             g = g[0] if _single(argnums) else tuple(g)
@@ -511,9 +517,9 @@ def _with_tangent(p, t, level):
     if isinstance(p, Tensor):
         tan = dict(p._tan) if p._tan else {}
         tan[level] = t
-        return Tensor(p.data, _node=edge_of(p) if p.requires_grad else None, _tan=tan,
-                      _ver=p._ver)
-    if isinstance(t, Tensor) and not (t.requires_grad or t._tan):
+        return Tensor(p._data, _node=edge_of(p) if p.requires_grad else None, _tan=tan,
+                      _ver=p._ver, _bat=p._bat)
+    if isinstance(t, Tensor) and not (t.requires_grad or t._tan) and t._bat is None:
         t = t.data
     return Tensor(p, _tan={level: t})
 
@@ -540,25 +546,6 @@ def _size(shape) -> int:
     return n
 
 
-def _unit(xp, shape, dtype, i):
-    e = xp.zeros(_size(shape), dtype=dtype)
-    e[i] = 1
-    return e.reshape(shape)
-
-
-def _block(parts, out_shape, in_shape, dtype, xp, columns=False):
-    """One Jacobian block of shape ``out_shape + in_shape`` from per-element results: rows
-    (one per output element, each of ``in_shape``) or columns (one per input element)."""
-    full = tuple(out_shape) + tuple(in_shape)
-    if not parts:
-        return xp.zeros(full, dtype=dtype)
-    j = _stack(parts)
-    if columns:  # (n_in, *out) -> (*out, n_in)
-        nd = len(out_shape)
-        j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
-    return _result(_r.reshape(j, full))
-
-
 def _assemble(out_def, per_out, argnums, in_defs):
     """Jacobian pytree: the output's structure outside, the inputs' (per argnum) inside."""
     leaves = []
@@ -568,8 +555,78 @@ def _assemble(out_def, per_out, argnums, in_defs):
     return tree_unflatten(out_def, leaves)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by reverse mode, one vjp per output element (row by row).
+def _basis(xp, shape, dtype, lo: int, hi: int):
+    """Rows ``lo:hi`` of the identity on the elements of ``shape``: ``(hi - lo, *shape)``."""
+    n = _size(shape)
+    e = xp.zeros((hi - lo, n), dtype=dtype)
+    if hi > lo:
+        e[xp.arange(hi - lo), xp.arange(lo, hi)] = 1
+    return e.reshape((hi - lo,) + tuple(shape))
+
+
+def _chunks(n: int, chunk_size: int | None):
+    if chunk_size is not None and (not isinstance(chunk_size, int | _np.integer)
+                                   or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
+    step = n if chunk_size is None else int(chunk_size)
+    return [(lo, min(n, lo + step)) for lo in range(0, n, max(step, 1))]
+
+
+def _batched_or_loop(fn, batch, axes, where: str, out_axes=0):
+    """``vmap(fn, in_axes=(axes,), out_axes=out_axes)(batch)``; where a derivative formula on
+    the way needs one array per example (Python control flow on values), the same rows one
+    call at a time. ``out_axes``: 0, or per entry of the returned tuple 0 or None."""
+    from .batching.api import vmap
+    from .tensor import BatchedValueError
+
+    try:
+        return vmap(fn, in_axes=(axes,), out_axes=out_axes)(batch)
+    except BatchedValueError as e:
+        if where not in _LOOPED:
+            _LOOPED.add(where)
+            warnings.warn(f"{where}: a derivative formula on the way cannot run batched ({e}); "
+                          f"computing the rows one sweep at a time", stacklevel=3)
+    n = next(_r.shape(b)[0] for b, a in zip(batch, axes, strict=True) if a is not None)
+    rows = [fn([b[i] if a is not None else b for b, a in zip(batch, axes, strict=True)])
+            for i in range(n)]
+    if out_axes != 0:
+        return tuple(rows[0][k] if ax is None else
+                     _batched_rows([r[k] for r in rows]) for k, ax in enumerate(out_axes))
+    return _batched_rows(rows)
+
+
+def _batched_rows(rows):
+    flat = [tree_flatten(r) for r in rows]
+    tdef = flat[0][1]
+    cols = [_stack_rows([f[0][k] for f in flat]) for k in range(len(flat[0][0]))]
+    return tree_unflatten(tdef, cols)
+
+
+_LOOPED: set[str] = set()
+
+
+def _stack_rows(parts):
+    from .numpy import stack
+
+    if any(isinstance(p, Tensor) for p in parts):
+        return stack(parts, 0)
+    return _r._xp(parts[0]).stack(parts, 0)
+
+
+def _concat_rows(parts):
+    from .numpy import concatenate
+
+    if len(parts) == 1:
+        return parts[0]
+    if any(isinstance(p, Tensor) for p in parts):
+        return concatenate(parts, 0)
+    return _r._xp(parts[0]).concatenate(parts, 0)
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian by reverse mode: the vjp, vmapped over the rows of the identity (one batched
+    sweep; ``chunk_size`` rows at a time bounds the memory, as in torch.func).
 
     For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
     the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``). With
@@ -602,16 +659,20 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
         for oi, o in enumerate(o_leaves):
-            rows = [[[] for _ in leaves] for leaves, _ in in_leaves]
-            dt = _dtype(o)
-            for i in range(_size(_r.shape(o))):
+            oshape, dt = tuple(_r.shape(o)), _dtype(o)
+            m = _size(oshape)
+            blocks = [[[] for _ in leaves] for leaves, _ in in_leaves]
+            for lo, hi in _chunks(m, chunk_size):
                 cot = [xp.zeros(_r.shape(p), dtype=_dtype(p)) for p in o_leaves]
-                cot[oi] = _unit(xp, _r.shape(o), dt, i)
-                for k, gk in enumerate(back(tree_unflatten(o_def, cot))):
+                cot[oi] = _basis(xp, oshape, dt, lo, hi)
+                axes = [0 if i == oi else None for i in range(len(o_leaves))]
+                rows = _batched_or_loop(lambda c: back(tree_unflatten(o_def, c)), cot, axes,
+                                        "jacrev")
+                for k, gk in enumerate(rows):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
-                        rows[k][li].append(leaf)
-            per_out.append([[_block(r, _r.shape(o), _r.shape(x), dt, xp)
-                             for r, x in zip(rows[k], leaves, strict=True)]
+                        blocks[k][li].append(leaf)
+            per_out.append([[_jac_block(b, oshape, _r.shape(x), dt, xp)
+                             for b, x in zip(blocks[k], leaves, strict=True)]
                             for k, (leaves, _) in enumerate(in_leaves)])
         jac = _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
         return (jac, aux) if has_aux else jac
@@ -619,16 +680,23 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     return wrapped
 
 
-def _stack(parts):
-    from .numpy import stack
+def _jac_block(parts, out_shape, in_shape, dtype, xp, columns=False):
+    """One Jacobian block of shape ``out_shape + in_shape`` from chunks of rows (each
+    ``(rows, *in_shape)``) or of columns (each ``(cols, *out_shape)``)."""
+    full = tuple(out_shape) + tuple(in_shape)
+    if not parts or _size(full) == 0:
+        return xp.zeros(full, dtype=dtype)
+    j = _concat_rows(parts)
+    if columns:  # (n_in, *out) -> (*out, n_in)
+        nd = len(out_shape)
+        j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
+    return _result(_r.reshape(j, full))
 
-    if any(isinstance(p, Tensor) for p in parts):
-        return stack(parts, 0)
-    return _r._xp(parts[0]).stack(parts, 0)
 
-
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by forward mode, one jvp per input element (column by column).
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable:
+    """Jacobian by forward mode: the jvp, vmapped over the columns of the identity (one
+    batched sweep; ``chunk_size`` columns at a time bounds the memory).
 
     For array input and output the result has shape ``out.shape + x.shape``; pytrees and
     ``has_aux`` as in :func:`jacrev`.
@@ -650,14 +718,11 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
                 box[:] = [pair[1]]
                 return pair[0]
 
-            jac = jacfwd(main, argnums)(*args)
+            jac = jacfwd(main, argnums, chunk_size=chunk_size)(*args)
             if not box:  # no input elements: f was not called by a jvp
                 main(*args)
             return jac, _tree_result(box[0])
         nums = _argnums(argnums, len(args), "jacfwd")
-        o_def = None
-        o_shapes: list = []
-        cols: list = []  # [k][li] -> list of tangent-leaf lists, one per input element
         in_defs, in_leaves = [], []
         for k in nums:
             leaves, tdef = tree_flatten(args[k])
@@ -667,21 +732,29 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
             _no_complex("jacfwd", leaves)
             in_defs.append(tdef)
             in_leaves.append(leaves)
+        o_def = None
+        o_shapes: list = []
+        cols: list = []  # [k][li] -> per output leaf, the chunks of columns
+        for k, (leaves, tdef) in enumerate(zip(in_leaves, in_defs, strict=True)):
+
+            def g(v, k=k):
+                a = list(args)
+                a[nums[k]] = v
+                return f(*a)
+
             per_leaf = []
             for li, x in enumerate(leaves):
+                xs, xdt = tuple(_r.shape(x)), _dtype(x)
                 xp = _r._xp(x)
-                xs = _r.shape(x)
-                found = []
-                for j in range(_size(xs)):
-                    tans = [xp.zeros(_r.shape(v), dtype=_r.data(v).dtype) for v in leaves]
-                    tans[li] = _unit(xp, xs, _r.data(x).dtype, j)
-
-                    def g(v, k=k):
-                        a = list(args)
-                        a[k] = v
-                        return f(*a)
-
-                    y, t = jvp(g, (tree_unflatten(tdef, leaves),), (tree_unflatten(tdef, tans),))
+                found: list = []
+                for lo, hi in _chunks(_size(xs), chunk_size):
+                    tans = [xp.zeros(_r.shape(v), dtype=_dtype(v)) for v in leaves]
+                    tans[li] = _basis(xp, xs, xdt, lo, hi)
+                    axes = [0 if i == li else None for i in range(len(leaves))]
+                    primal = tree_unflatten(tdef, leaves)
+                    y, t = _batched_or_loop(lambda tv, g=g, primal=primal, tdef=tdef: jvp(
+                        g, (primal,), (tree_unflatten(tdef, tv),)), tans, axes, "jacfwd",
+                        out_axes=(None, 0))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
                     o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
@@ -696,8 +769,8 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
         for oi, (oshape, odt) in enumerate(o_shapes):
             blocks = []
             for k, leaves in enumerate(in_leaves):
-                blocks.append([_block([c[oi] for c in cols[k][li]], oshape, _r.shape(x), odt,
-                                      _r._xp(x), columns=True)
+                blocks.append([_jac_block([c[oi] for c in cols[k][li]], oshape, _r.shape(x),
+                                          odt, _r._xp(x), columns=True)
                                for li, x in enumerate(leaves)])
             per_out.append(blocks)
         return _assemble(o_def, per_out, argnums, in_defs)
@@ -708,15 +781,56 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 jacobian = jacrev
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            chunk_size: int | None = None) -> Callable:
     """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
     ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``; with
     ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(hessian, aux)``.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """
-    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(f, argnums, has_aux, chunk_size), argnums, has_aux, chunk_size)
+
+
+def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
+    """``(f(*primals), H v)``: the Hessian of scalar ``f`` times the tangents, by forward over
+    reverse mode (one sweep of each, no Hessian is formed). With several primals ``H v`` is a
+    tuple, one entry per primal.
+
+    Example: ``val, hv = gpuad.hvp(lambda x: gnp.sum(x ** 3), (x,), (v,))``  # hv == 6 x v
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    nums = tuple(range(len(primals)))
+    (value, _), (_, hv) = jvp(value_and_grad(f, argnums=nums), primals, tangents)
+    return value, (hv[0] if len(primals) == 1 else tuple(hv))
+
+
+def linearize(f: Callable, *primals: Any):
+    """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian of ``f`` at
+    ``primals`` applied to the tangents (each call runs one forward-mode sweep).
+
+    Example: ``y, f_jvp = gpuad.linearize(gnp.sin, x); f_jvp(v)``  # cos(x) * v
+    """
+    out = jvp(f, primals, tuple(_zeros_like_primal(p) for p in primals))[0]
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(primals):
+            raise TypeError(f"linearize: f_jvp takes {len(primals)} tangents, got "
+                            f"{len(tangents)}")
+        return jvp(f, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def _zeros_like_primal(p):
+    leaves, tdef = tree_flatten(p)
+    zs = []
+    for x in leaves:
+        x = _asarray(x, "linearize")
+        zs.append(_r._xp(x).zeros(_r.shape(x), dtype=_dtype(x)))
+    return tree_unflatten(tdef, zs)
 
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
+           "hvp", "linearize",
            "GradError"]

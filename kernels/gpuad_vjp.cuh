@@ -43,8 +43,6 @@ __device__ __forceinline__ T ad_sign(T x) {
 
 constexpr double kLn2 = 0.693147180559945309417232121458176568;
 constexpr double kLn10 = 2.30258509299404568401799145468436421;
-constexpr double kInvSqrt2 = 0.707106781186547524400844362104849039;
-constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934381868;
 
 }  // namespace gpuad
 

@@ -14,7 +14,7 @@ def test_every_primitive_has_the_engine_forms():
     for name, p in rules.PRIMITIVES.items():
         assert isinstance(p, Primitive), name
         assert callable(p.impl) and callable(p.vjp) and callable(p.jvp), name
-        assert p.batch is None, name
+        assert p.batch is None or callable(p.batch), name
 
 
 def test_the_short_forms_become_one_vjp_form():

@@ -29,7 +29,12 @@ _DIRECTIVE = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.MULTILINE)
 
 
 def kernel_dir() -> Path:
-    """The folder that holds the ``.cu``/``.cuh`` files (installed package, else the repo's)."""
+    """The folder that holds the ``.cu``/``.cuh`` files: the source tree's ``kernels/`` beside
+    this package when there is one (an editable install of another checkout must not serve
+    its kernels to this one), else the installed ``gpuad.kernels`` package."""
+    beside = Path(__file__).resolve().parents[2] / "kernels"
+    if (beside / "gpuad_vjp.cuh").is_file():
+        return beside
     try:
         root = resources.files("gpuad.kernels")
         path = Path(str(root))
@@ -37,7 +42,7 @@ def kernel_dir() -> Path:
             return path
     except (ModuleNotFoundError, TypeError, NotImplementedError):
         pass
-    return Path(__file__).resolve().parents[2] / "kernels"
+    return beside
 
 
 def _raw_files(suffixes: tuple[str, ...]) -> dict[str, str]:

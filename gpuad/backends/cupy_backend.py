@@ -1,8 +1,10 @@
 """The GPU backend: CuPy arrays plus fused adjoint kernels compiled from ``kernels/*.cu``.
 
 CuPy is imported when :class:`CupyBackend` is constructed, not when this module is imported.
-The NVRTC kernels cover the same-shape, C-contiguous float32/float64 case. Products and
-quotients whose operands broadcast take CuPy kernels generated from the same expressions: an
+The elementwise kernels, and which rule uses which, are generated from the primitives' ``exprs``
+slots (:mod:`gpuad.backends.kernel_gen`). The NVRTC kernels cover the same-shape, C-contiguous
+float32/float64 case. Binary rules whose operands broadcast (products and quotients) take CuPy
+kernels generated from the same expressions: an
 elementwise kernel that broadcasts the other operand, or, where the adjoint must be summed over
 broadcast axes, a reduction kernel that maps and sums in one pass. Everything else returns
 ``NotImplemented`` so the engine falls back to the rule's formula.
@@ -16,51 +18,14 @@ from typing import Any
 import numpy
 
 from . import Backend, cuda_sources
+from .kernel_gen import FWD_FILE, VJP_FILE, VjpKernel, fwd_kernels, vjp_kernels
 
-ELEMENTWISE_SOURCE = "elementwise_vjp.cu"
-FORWARD_SOURCE = "elementwise_fwd.cu"
+ELEMENTWISE_SOURCE = VJP_FILE
+FORWARD_SOURCE = FWD_FILE
 # forward kernels pay off where bandwidth, not the launch, dominates
 FORWARD_MIN_SIZE = 1 << 20
-UNARY_FWD = ("sin", "cos", "tanh", "exp", "log", "sqrt", "square")
-BINARY_FWD = ("add", "subtract", "multiply", "divide")
-
-# rule name -> (kernel template, what the kernel reads: "ans" or the index of a saved input)
-UNARY_VJP: dict[str, tuple[str, str | int]] = {
-    "exp": ("exp_vjp", "ans"),
-    "expm1": ("expm1_vjp", "ans"),
-    "tan": ("tan_vjp", "ans"),
-    "tanh": ("tanh_vjp", "ans"),
-    "sqrt": ("sqrt_vjp", "ans"),
-    "reciprocal": ("reciprocal_vjp", "ans"),
-    "sigmoid": ("sigmoid_vjp", "ans"),
-    "relu": ("relu_vjp", "ans"),
-    "log": ("log_vjp", 0),
-    "log1p": ("log1p_vjp", 0),
-    "log2": ("log2_vjp", 0),
-    "log10": ("log10_vjp", 0),
-    "sin": ("sin_vjp", 0),
-    "cos": ("cos_vjp", 0),
-    "arcsin": ("arcsin_vjp", 0),
-    "arccos": ("arccos_vjp", 0),
-    "arctan": ("arctan_vjp", 0),
-    "sinh": ("sinh_vjp", 0),
-    "cosh": ("cosh_vjp", 0),
-    "arcsinh": ("arcsinh_vjp", 0),
-    "arccosh": ("arccosh_vjp", 0),
-    "arctanh": ("arctanh_vjp", 0),
-    "square": ("square_vjp", 0),
-    "abs": ("abs_vjp", 0),
-    "softplus": ("softplus_vjp", 0),
-    "gelu": ("gelu_vjp", 0),
-    "silu": ("silu_vjp", 0),
-}
-
-# adjoint expressions of the broadcasting binary rules over (g, v) or (g, u, v), as CUDA C
-BROADCAST_VJP: dict[str, tuple[str, str]] = {
-    "mul_vjp": ("T g, T v", "g * v"),
-    "div_vjp_num": ("T g, T v", "g / v"),
-    "div_vjp_den": ("T g, T u, T v", "-(g / v) * (u / v)"),
-}
+# The fused elementwise kernels and the rules they serve are generated from the primitives'
+# expressions (gpuad/backends/kernel_gen.py, which also writes the two sources above).
 
 _FLOAT_CHARS = {"f": "float32", "d": "float64"}
 _BLOCK = 256
@@ -99,22 +64,27 @@ class CupyBackend(Backend):
         self._grid_cap: dict[int, int] = {}
         self._gemm_fn: Callable[..., Any] | None = None
         self._bcast_kernels: dict[tuple[str, str], Any] = {}
+        self._bcast_exprs: dict[str, tuple[str, str]] = {}
         self.routes: dict[str, list[tuple[int, str]]] = {}
         # a CuPy that cannot compile CUDA C (the NumPy-backed stand-in the test suite runs the
         # CuPy path with on machines without a GPU) sets this; the rules with CUDA C kernels
         # then take their formula paths
         self.cuda_c = not getattr(cupy, "_gpuad_no_cuda_c", False)
         if self.cuda_c:
-            for rule, (kernel, saved) in UNARY_VJP.items():
-                self.fused_vjp[rule] = self._unary_vjp(kernel, saved)
-            self.fused_vjp["multiply"] = self._multiply_vjp
-            self.fused_vjp["divide"] = self._divide_vjp
-            for rule in UNARY_FWD:
-                self.fused_fwd[rule] = self._unary_fwd(f"{rule}_fwd")
-            for rule in BINARY_FWD:
-                self.fused_fwd[rule] = self._binary_fwd(rule)
+            self._install_elementwise()
         self.fused_vjp["matmul"] = self._matmul_vjp
         self.fused_vjp["softmax_cross_entropy"] = self._xent_vjp
+
+    def _install_elementwise(self) -> None:
+        """Put the generated elementwise kernels in the fused tables (rule -> kernel)."""
+        for rule, kernels in vjp_kernels().items():
+            self.fused_vjp[rule] = self._elementwise_vjp(rule, kernels)
+            for k in kernels.values():
+                if k.cupy is not None:
+                    self._bcast_exprs[k.name] = (k.cupy_params, k.cupy)
+        for rule, fk in fwd_kernels().items():
+            self.fused_fwd[rule] = (self._unary_fwd(fk.name) if fk.arity == 1
+                                    else self._binary_fwd(rule))
 
     def to_host(self, a: Any) -> numpy.ndarray:
         return self.cp.asnumpy(a)
@@ -202,15 +172,13 @@ class CupyBackend(Backend):
         return fwd
 
     def _binary_fwd(self, rule: str) -> Callable[..., Any]:
-        commutes = rule in ("add", "multiply")
-
         def fwd(x: Any, y: Any) -> Any:
             if _is_constant(y) or _is_constant(x):
                 arr, c, name = (x, y, "xc") if _is_constant(y) else (y, x, "cx")
                 dtype = self._map_eligible(arr)
                 if dtype is None or (type(c) is int and abs(c) > 1 << 53):
                     return NotImplemented
-                name = f"{rule}_fwd_{'xc' if commutes else name}"
+                name = f"{rule}_fwd_{name}"
                 return self._map(name, dtype, (arr, arr.dtype.type(c)), arr)
             dtype = self._map_eligible(x)
             if (dtype is None or type(y) is not self.cp.ndarray or y.shape != x.shape
@@ -254,17 +222,31 @@ class CupyBackend(Backend):
             )
         return out
 
-    def _unary_vjp(self, kernel: str, saved: str | int) -> Callable[..., Any]:
-        def vjp(argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any) -> Any:
-            if argnum != 0:
-                return NotImplemented
-            v = ans if saved == "ans" else (inputs[saved] if len(inputs) > saved else None)
-            dtype = self._eligible(g, v) if out is None else self._eligible(g, v, out)
-            if dtype is None:
-                return NotImplemented
-            return self._launch(kernel, dtype, (v,), g, out)
+    def _elementwise_vjp(self, rule: str, kernels: dict[int, VjpKernel]) -> Callable[..., Any]:
+        """The fused adjoints of ``rule``: ``kernels[argnum]`` reads ``g`` and its operands
+        (the output or saved inputs); a binary rule's operands may broadcast (CuPy kernels)."""
+        nin = next(iter(kernels.values())).arity
 
-        vjp.__name__ = vjp.__qualname__ = kernel
+        def vjp(argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any) -> Any:
+            k = kernels.get(argnum)
+            if k is None or len(inputs) != nin:
+                return NotImplemented
+            operands = tuple(ans if s == "ans" else inputs[s] for s in k.operands)
+            extra = () if out is None else (out,)
+            if nin == 1:
+                dtype = self._eligible(g, *operands, *extra)
+                if dtype is None:
+                    return NotImplemented
+                return self._launch(k.name, dtype, operands, g, out)
+            target = self._binary_target(argnum, inputs, out)
+            dtype = self._eligible(g, target, *operands, *extra)
+            if dtype is None:
+                if k.cupy is None:
+                    return NotImplemented
+                return self._broadcast_vjp(k.name, g, target, operands, out)
+            return self._launch(k.name, dtype, operands, g, out)
+
+        vjp.__name__ = vjp.__qualname__ = f"{rule}_vjp"
         return vjp
 
     def _binary_target(self, argnum: int, inputs: tuple, out: Any) -> Any:
@@ -272,44 +254,14 @@ class CupyBackend(Backend):
         x = inputs[argnum]
         return x if x is not None else out
 
-    def _multiply_vjp(
-        self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
-    ) -> Any:
-        if argnum not in (0, 1) or len(inputs) != 2:
-            return NotImplemented
-        target = self._binary_target(argnum, inputs, out)
-        other = inputs[1 - argnum]
-        extra = () if out is None else (out,)
-        dtype = self._eligible(g, target, other, *extra)
-        if dtype is None:
-            return self._broadcast_vjp("mul_vjp", g, target, (other,), out)
-        return self._launch("mul_vjp", dtype, (other,), g, out)
-
-    def _divide_vjp(
-        self, argnum: int, g: Any, ans: Any, inputs: tuple, params: dict, out: Any
-    ) -> Any:
-        if argnum not in (0, 1) or len(inputs) != 2:
-            return NotImplemented
-        target = self._binary_target(argnum, inputs, out)
-        a, b = inputs
-        extra = () if out is None else (out,)
-        if argnum == 0:
-            dtype = self._eligible(g, target, b, *extra)
-            if dtype is None:
-                return self._broadcast_vjp("div_vjp_num", g, target, (b,), out)
-            return self._launch("div_vjp_num", dtype, (b,), g, out)
-        dtype = self._eligible(g, a, b, *extra)
-        if dtype is None:
-            return self._broadcast_vjp("div_vjp_den", g, target, (a, b), out)
-        return self._launch("div_vjp_den", dtype, (a, b), g, out)
-
     def _broadcast_kernel(self, name: str, mode: str) -> Any:
-        """CuPy kernel for ``BROADCAST_VJP[name]``: ``mode`` "map" (a fresh result), "acc"
-        (added into the output passed in) or "sum" (mapped and summed over given axes)."""
+        """CuPy kernel for the expression of the adjoint kernel ``name``: ``mode`` "map" (a
+        fresh result), "acc" (added into the output passed in) or "sum" (mapped and summed
+        over given axes)."""
         key = (name, mode)
         k = self._bcast_kernels.get(key)
         if k is None:
-            params, expr = BROADCAST_VJP[name]
+            params, expr = self._bcast_exprs[name]
             guarded = f"(g == T(0) ? T(0) : T({expr}))"
             if mode == "sum":
                 k = self.cp.ReductionKernel(params, "T y", guarded, "a + b", "y = a", "0",
@@ -322,7 +274,7 @@ class CupyBackend(Backend):
 
     def _broadcast_vjp(self, name: str, g: Any, target: Any, operands: tuple[Any, ...],
                        out: Any) -> Any:
-        """The adjoint ``BROADCAST_VJP[name]`` for an input shaped like ``target`` when the
+        """The adjoint kernel ``name``'s expression for an input shaped like ``target`` when the
         operands broadcast against ``g``: one elementwise pass, or one fused map-and-sum pass
         over the broadcast axes; added into ``out`` when given."""
         cp = self.cp

@@ -166,7 +166,7 @@ def where(condition, x=None, y=None):
     if x is None and y is None:
         return nonzero(condition)
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = _r.data(condition)  # a constant (batched inside vmap)
     return _where3(condition, x, y)
 
 
@@ -177,6 +177,13 @@ def nonzero(x):
 
 def _data(a):
     return a.data if isinstance(a, Tensor) else a
+
+
+def _like(a):
+    """What ``*_like`` reads of ``a``: its shape and dtype (one example's, inside vmap)."""
+    if isinstance(a, Tensor):
+        return a._data if a._bat is None else a._data[(0,) * len(a._bat)]
+    return a
 
 
 # ---- creation (backend arrays, not Tensors) -------------------------------------------------
@@ -221,17 +228,17 @@ def full(shape_, fill_value, dtype=None):
 
 def zeros_like(a, dtype=None):
     """A backend array of zeros shaped like ``a``. Example: ``gnp.zeros_like(x)``"""
-    return _r._xp(a).zeros_like(_data(a), dtype=dtype)
+    return _r._xp(a).zeros_like(_like(a), dtype=dtype)
 
 
 def ones_like(a, dtype=None):
     """A backend array of ones shaped like ``a``. Example: ``gnp.ones_like(x)``"""
-    return _r._xp(a).ones_like(_data(a), dtype=dtype)
+    return _r._xp(a).ones_like(_like(a), dtype=dtype)
 
 
 def empty_like(a, dtype=None):
     """An uninitialised backend array shaped like ``a``. Example: ``gnp.empty_like(x)``"""
-    return _r._xp(a).empty_like(_data(a), dtype=dtype)
+    return _r._xp(a).empty_like(_like(a), dtype=dtype)
 
 
 def full_like(a, fill_value, dtype=None):
@@ -240,8 +247,8 @@ def full_like(a, fill_value, dtype=None):
     Example: ``gnp.full_like(x, 1.0)``
     """
     if isinstance(fill_value, Tensor):
-        return _filled(fill_value, shape(a), _data(a).dtype if dtype is None else dtype)
-    return _r._xp(a).full_like(_data(a), fill_value, dtype=dtype)
+        return _filled(fill_value, shape(a), _like(a).dtype if dtype is None else dtype)
+    return _r._xp(a).full_like(_like(a), fill_value, dtype=dtype)
 
 
 def eye(n, m=None, k=0, dtype=float):

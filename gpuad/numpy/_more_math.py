@@ -267,3 +267,8 @@ def real_if_close(a, tol=100):
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",
            "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "fix",
            "real_if_close", *_INT_BOOL]
+
+# abstract evaluation of the entrywise primitives declared here (broadcast shape, NumPy dtype)
+for _op in (fmax, fmin, copysign, heaviside, _modf_frac, _frexp_m, _ldexp):
+    _r.broadcasting(_op.rule)
+del _op

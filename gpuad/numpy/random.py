@@ -97,6 +97,16 @@ def _no_grad_params(name: str, **params):
     return {k: _raw(v) for k, v in params.items()}
 
 
+def _check_vmap(method: str) -> None:
+    from ..batching.api import randomness
+
+    if randomness() == "error":
+        raise RuntimeError(
+            f"random.{method} inside gpuad.vmap: pass vmap(..., randomness='same') to draw once "
+            f"and share the draw between all examples, or draw outside vmap and pass the noise "
+            f"in as a batched argument (different noise per example)")
+
+
 # ---- the samplers, shared by the module, RandomState and Generator -------------------------
 
 
@@ -109,6 +119,7 @@ class _Sampler:
         raise NotImplementedError
 
     def _call(self, method: str, *args, **kwargs):
+        _check_vmap(method)
         rs = self._rs()
         fn = getattr(rs, method, None)
         if fn is None:

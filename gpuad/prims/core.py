@@ -13,6 +13,7 @@ from typing import Any
 import numpy as _np
 
 from ..engine import apply
+from .expr import Exprs, formulas
 
 RULES: dict[str, Primitive] = {}
 PRIMITIVES = RULES
@@ -45,10 +46,15 @@ class Primitive:
       ``k - 1``) when the inputs in bit ``mask`` need adjoints. ``None``: inferred once from
       the names the formulas read (all of them for a ``vjp`` given in the engine's form).
     - ``shape(*shapes, **params)``/``dtype(*dtypes, **params)``: abstract evaluation, the
-      output's shape and dtype without running ``impl``. Filled for elementwise and
-      broadcasting ops; ``None`` means unknown (run ``impl`` on zeros of the input shapes to
-      learn it: :meth:`abstract_eval` does that).
-    - ``batch``: the vmap rule; ``None`` for now (no op has one yet).
+      output's shape and dtype without running ``impl``. Filled for elementwise ops,
+      reductions, shape ops, matmul/einsum, linear solves and indexing
+      (:mod:`gpuad.prims.abstract`); ``None`` means unknown (run ``impl`` on zeros of the input
+      shapes to learn it: :meth:`abstract_eval` does that).
+    - ``batch(args, dims, params) -> (out, out_dim)``: the vmap rule (gpuad/batching);
+      ``None``: the broadcasting rule for an elementwise op, else one call per example.
+    - ``exprs``: for elementwise ops with fused kernels, one expression for the forward and
+      one per adjoint (:mod:`gpuad.prims.expr`); the Python formulas and the CUDA kernels are
+      made from them.
     - ``elementwise``: the op acts entrywise, so a contribution is forced to exact zero where
       every incoming adjoint or tangent is zero (keeps inf/nan of f' out where nothing flows).
     - ``view``: the result may share the first input's memory (getitem, reshape, ...).
@@ -66,7 +72,7 @@ class Primitive:
                  jvp: Callable | None = None, saves: Callable | None = None,
                  shape: Callable | None = None, dtype: Callable | None = None,
                  batch: Callable | None = None, elementwise: bool = False, view: bool = False,
-                 nondiff: bool = False, cplx: str = "real"):
+                 nondiff: bool = False, cplx: str = "real", exprs: Exprs | None = None):
         self.name = name
         self.impl = impl
         self.vjp = vjp if vjp is not None else self._no_vjp
@@ -75,6 +81,7 @@ class Primitive:
         self.shape = shape
         self.dtype = dtype
         self.batch = batch
+        self.exprs = exprs
         self.elementwise = elementwise
         self.view = view
         self.nondiff = nondiff
@@ -174,6 +181,14 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+def register(p: Primitive) -> Primitive:
+    """Put a primitive made without :func:`prim` into the op table under its name."""
+    if RULES.get(p.name, p) is not p:
+        raise ValueError(f"a primitive named {p.name!r} is registered already")
+    RULES[p.name] = p
+    return p
+
+
 def _vjp_form(p: Primitive) -> Callable:
     """The engine's one vjp form from the short form ``p`` was declared with."""
     if p.vjp_all is not None:
@@ -259,7 +274,8 @@ def broadcasting(p: Primitive) -> Primitive:
 def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
          vjp_n: Callable | None = None, jvp_n: Callable | None = None,
          vjp_all: Callable | None = None, nondiff: bool = False, guard: bool = False,
-         view: bool = False, cplx: str = "real", saves: Callable | None = None) -> Callable:
+         view: bool = False, cplx: str = "real", saves: Callable | None = None,
+         exprs: Exprs | None = None) -> Callable:
     """Declare a primitive and return the function that applies it.
 
     The short forms: ``vjp=[f0, f1, ...]`` one formula ``(g, ans, *inputs, **params)`` per
@@ -269,13 +285,18 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
     formulas, for a diagonal Jacobian) or ``jvp_n``. ``guard``: the op is elementwise (the
     ``elementwise`` slot, see :class:`Primitive`), which also fills its shape and dtype slots
     (:func:`broadcasting`). ``saves``: the slot of that name, where inference is not wanted.
+    ``exprs``: that slot (:func:`gpuad.prims.expr.ew`); without ``vjp`` the formulas are made
+    from its adjoint expressions, and the jvp from them too unless ``jvp`` is given.
 
     ``cplx`` says how complex values are differentiated (docs/semantics.md): "holo" (the op is
     holomorphic, its formulas hold for complex values as written), "own" (the formulas follow
     the convention themselves) or "real" (differentiating complex values through it raises).
     """
     rule = Primitive(name, impl=fwd, nondiff=nondiff, elementwise=guard, view=view,
-                     saves=saves)
+                     saves=saves, exprs=exprs)
+    if exprs is not None and vjp is None:
+        vjp = formulas(exprs, fwd, name)
+        jvp = "vjp" if jvp is None else jvp
     rule.vjps = vjp
     rule.jvps = vjp if jvp == "vjp" else jvp
     rule.vjp_n = vjp_n

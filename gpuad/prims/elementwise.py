@@ -9,19 +9,21 @@ import numpy as _np
 
 from .._raw import _xp, data
 from .core import broadcasting, prim
+from .expr import bind, ew
 
 # ---- elementwise -------------------------------------------------------------------------------
 
-add = prim("add", lambda xp, x, y: xp.add(x, y),
-           vjp=[lambda g, ans, x, y: g, lambda g, ans, x, y: g], jvp="vjp")
-subtract = prim("subtract", lambda xp, x, y: xp.subtract(x, y),
-                vjp=[lambda g, ans, x, y: g, lambda g, ans, x, y: -g], jvp="vjp")
-multiply = prim("multiply", lambda xp, x, y: xp.multiply(x, y),
-                vjp=[lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x],
-                jvp="vjp", guard=True)
-divide = prim("divide", lambda xp, x, y: xp.true_divide(x, y),
-              vjp=[lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y)],
-              jvp="vjp", guard=True)
+# ``exprs=ew(forward, adjoint of each input)``: one-line expressions (gpuad/prims/expr.py)
+# from which the vjp/jvp formulas and the fused CUDA kernels (kernels/*.cu) are made. An
+# adjoint that reads more than ``g`` gets a kernel ``out (+)= adjoint``; a forward given (not
+# None) gets a forward kernel for large arrays.
+add = prim("add", lambda xp, x, y: xp.add(x, y), exprs=ew("x + y", "g", "g"))
+subtract = prim("subtract", lambda xp, x, y: xp.subtract(x, y), exprs=ew("x - y", "g", "-g"))
+multiply = prim("multiply", lambda xp, x, y: xp.multiply(x, y), guard=True,
+                exprs=ew("x * y", "g * y", "g * x"))
+# -(g / y) * (x / y), not -g * x / (y * y): y * y under- or overflows long before the quotients
+divide = prim("divide", lambda xp, x, y: xp.true_divide(x, y), guard=True,
+              exprs=ew("x / y", "g / y", "-(g / y) * (x / y)"))
 negative = prim("negative", lambda xp, x: xp.negative(x), vjp=[lambda g, ans, x: -g], jvp="vjp")
 
 
@@ -42,48 +44,49 @@ power = prim("power", lambda xp, x, y: xp.power(x, y),
              vjp=[lambda g, ans, x, y: g * _pow_dx(x, y),
                   lambda g, ans, x, y: g * ans * _log_base(x)],
              jvp="vjp", guard=True)
-square = prim("square", lambda xp, x: xp.square(x), vjp=[lambda g, ans, x: g * 2 * x],
-              jvp="vjp", guard=True)
-sqrt = prim("sqrt", lambda xp, x: xp.sqrt(x), vjp=[lambda g, ans, x: g / (2 * ans)],
-            jvp="vjp", guard=True)
-reciprocal = prim("reciprocal", lambda xp, x: xp.reciprocal(x),
-                  vjp=[lambda g, ans, x: -g * ans * ans], jvp="vjp", guard=True)
-exp = prim("exp", lambda xp, x: xp.exp(x), vjp=[lambda g, ans, x: g * ans], jvp="vjp",
-           guard=True)
-expm1 = prim("expm1", lambda xp, x: xp.expm1(x), vjp=[lambda g, ans, x: g * (ans + 1)],
-             jvp="vjp", guard=True)
-log = prim("log", lambda xp, x: xp.log(x), vjp=[lambda g, ans, x: g / x], jvp="vjp", guard=True)
-log1p = prim("log1p", lambda xp, x: xp.log1p(x), vjp=[lambda g, ans, x: g / (1 + x)],
-             jvp="vjp", guard=True)
-log2 = prim("log2", lambda xp, x: xp.log2(x), vjp=[lambda g, ans, x: g / (x * LN2)],
-            jvp="vjp", guard=True)
-log10 = prim("log10", lambda xp, x: xp.log10(x), vjp=[lambda g, ans, x: g / (x * LN10)],
-             jvp="vjp", guard=True)
-sin = prim("sin", lambda xp, x: xp.sin(x), vjp=[lambda g, ans, x: g * cos(x)], jvp="vjp",
-           guard=True)
-cos = prim("cos", lambda xp, x: xp.cos(x), vjp=[lambda g, ans, x: -g * sin(x)], jvp="vjp",
-           guard=True)
-tan = prim("tan", lambda xp, x: xp.tan(x), vjp=[lambda g, ans, x: g * (1 + ans * ans)],
-           jvp="vjp", guard=True)
-arcsin = prim("arcsin", lambda xp, x: xp.arcsin(x),
-              vjp=[lambda g, ans, x: g / sqrt(1 - x * x)], jvp="vjp", guard=True)
-arccos = prim("arccos", lambda xp, x: xp.arccos(x),
-              vjp=[lambda g, ans, x: -g / sqrt(1 - x * x)], jvp="vjp", guard=True)
-arctan = prim("arctan", lambda xp, x: xp.arctan(x), vjp=[lambda g, ans, x: g / (1 + x * x)],
-              jvp="vjp", guard=True)
-sinh = prim("sinh", lambda xp, x: xp.sinh(x), vjp=[lambda g, ans, x: g * cosh(x)], jvp="vjp",
-            guard=True)
-cosh = prim("cosh", lambda xp, x: xp.cosh(x), vjp=[lambda g, ans, x: g * sinh(x)], jvp="vjp",
-            guard=True)
-tanh = prim("tanh", lambda xp, x: xp.tanh(x), vjp=[lambda g, ans, x: g * (1 - ans * ans)],
-            jvp="vjp", guard=True)
-arcsinh = prim("arcsinh", lambda xp, x: xp.arcsinh(x),
-               vjp=[lambda g, ans, x: g / sqrt(x * x + 1)], jvp="vjp", guard=True)
-arccosh = prim("arccosh", lambda xp, x: xp.arccosh(x),
-               vjp=[lambda g, ans, x: g / sqrt(x * x - 1)], jvp="vjp", guard=True)
-arctanh = prim("arctanh", lambda xp, x: xp.arctanh(x), vjp=[lambda g, ans, x: g / (1 - x * x)],
-               jvp="vjp", guard=True)
-abs = prim("abs", lambda xp, x: xp.abs(x), vjp=[lambda g, ans, x: g * sign(x)], jvp="vjp")
+square = prim("square", lambda xp, x: xp.square(x), guard=True,
+              exprs=ew("x * x", "g * 2 * x"))
+sqrt = prim("sqrt", lambda xp, x: xp.sqrt(x), guard=True,
+            exprs=ew("sqrt(x)", "g / (2 * ans)"))
+reciprocal = prim("reciprocal", lambda xp, x: xp.reciprocal(x), guard=True,
+                  exprs=ew(None, "-g * (ans * ans)"))
+exp = prim("exp", lambda xp, x: xp.exp(x), guard=True,
+           exprs=ew("exp(x)", "g * ans"))
+expm1 = prim("expm1", lambda xp, x: xp.expm1(x), guard=True,
+             exprs=ew(None, "g * (ans + 1)"))
+log = prim("log", lambda xp, x: xp.log(x), guard=True,
+           exprs=ew("log(x)", "g / x"))
+log1p = prim("log1p", lambda xp, x: xp.log1p(x), guard=True,
+             exprs=ew(None, "g / (1 + x)"))
+log2 = prim("log2", lambda xp, x: xp.log2(x), guard=True,
+            exprs=ew(None, "g / (x * LN2)"))
+log10 = prim("log10", lambda xp, x: xp.log10(x), guard=True,
+             exprs=ew(None, "g / (x * LN10)"))
+sin = prim("sin", lambda xp, x: xp.sin(x), guard=True,
+           exprs=ew("sin(x)", "g * cos(x)"))
+cos = prim("cos", lambda xp, x: xp.cos(x), guard=True,
+           exprs=ew("cos(x)", "-g * sin(x)"))
+tan = prim("tan", lambda xp, x: xp.tan(x), guard=True,
+           exprs=ew(None, "g * (1 + ans * ans)"))
+arcsin = prim("arcsin", lambda xp, x: xp.arcsin(x), guard=True,
+              exprs=ew(None, "g / sqrt(1 - x * x)"))
+arccos = prim("arccos", lambda xp, x: xp.arccos(x), guard=True,
+              exprs=ew(None, "-g / sqrt(1 - x * x)"))
+arctan = prim("arctan", lambda xp, x: xp.arctan(x), guard=True,
+              exprs=ew(None, "g / (1 + x * x)"))
+sinh = prim("sinh", lambda xp, x: xp.sinh(x), guard=True,
+            exprs=ew(None, "g * cosh(x)"))
+cosh = prim("cosh", lambda xp, x: xp.cosh(x), guard=True,
+            exprs=ew(None, "g * sinh(x)"))
+tanh = prim("tanh", lambda xp, x: xp.tanh(x), guard=True,
+            exprs=ew("tanh(x)", "g * (1 - ans * ans)"))
+arcsinh = prim("arcsinh", lambda xp, x: xp.arcsinh(x), guard=True,
+               exprs=ew(None, "g / sqrt(x * x + 1)"))
+arccosh = prim("arccosh", lambda xp, x: xp.arccosh(x), guard=True,
+               exprs=ew(None, "g / sqrt(x * x - 1)"))
+arctanh = prim("arctanh", lambda xp, x: xp.arctanh(x), guard=True,
+               exprs=ew(None, "g / (1 - x * x)"))
+abs = prim("abs", lambda xp, x: xp.abs(x), exprs=ew(None, "g * sign(x)"))
 absolute = abs
 arctan2 = prim("arctan2", lambda xp, y, x: xp.arctan2(y, x),
                vjp=[lambda g, ans, y, x: g * x / (x * x + y * y),
@@ -149,10 +152,10 @@ where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else
              jvp=[None, lambda t, ans, c, x, y: where(c, t, 0),
                   lambda t, ans, c, x, y: where(c, 0, t)])
 
-relu = prim("relu", lambda xp, x: xp.maximum(x, 0),
-            vjp=[lambda g, ans, x: g * (data(ans) > 0)], jvp="vjp")  # a bool mask: one pass
-sigmoid = prim("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)),
-               vjp=[lambda g, ans, x: g * ans * (1 - ans)], jvp="vjp", guard=True)
+# the comparison is a constant mask: g * (data(ans) > 0) in the formula, one pass
+relu = prim("relu", lambda xp, x: xp.maximum(x, 0), exprs=ew(None, "g * (ans > 0)"))
+sigmoid = prim("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)), guard=True,
+               exprs=ew(None, "g * ans * (1 - ans)"))
 
 
 def _erf_fwd(xp, x):
@@ -188,5 +191,8 @@ del _op
 
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
-from ._helpers import LN2, LN10, SQRT_PI, _const  # noqa: E402
+from ._helpers import SQRT_PI, _const  # noqa: E402
 from .nondiff import sign  # noqa: E402
+
+bind({"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "sinh": sinh,
+      "cosh": cosh, "erf": erf, "sigmoid": sigmoid, "sign": sign})

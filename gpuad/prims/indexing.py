@@ -6,6 +6,7 @@ import numpy as _np
 
 from .._raw import _xp, data, shape
 from ..tensor import Tensor
+from . import abstract as _A
 from .core import prim
 
 # ---- indexing ---------------------------------------------------------------------------------
@@ -135,3 +136,8 @@ def index_update(x, index, value):
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
 from ._helpers import _builtins, builtins_prod  # noqa: E402
+
+# abstract evaluation (gpuad/prims/abstract.py)
+_A.set_slots(getitem_, _A.index_shape, _A.first_dtype)
+_A.set_slots(scatter, _A.scatter_shape, _A.first_dtype)
+_A.set_slots(index_update_, _A.same_shape, _A.update_dtype)

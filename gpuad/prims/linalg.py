@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._raw import _xp, data, ndim, shape
 from ..engine import GradError
+from . import abstract as _A
 from .core import prim
 
 # ---- linear algebra ---------------------------------------------------------------------------
@@ -234,3 +235,13 @@ cholesky = prim("cholesky", lambda xp, a: xp.linalg.cholesky(a), vjp=[_chol_vjp]
 from ._helpers import _eye_like, _mT, _tr, builtins_max  # noqa: E402
 from .indexing import getitem  # noqa: E402
 from .shapes import broadcast_to, reshape  # noqa: E402
+
+# abstract evaluation (gpuad/prims/abstract.py)
+_A.set_slots(matmul, _A.matmul_shape, _A.matmul_dtype)
+_A.set_slots(einsum_, _A.einsum_shape, _A.einsum_dtype)
+for _op in (inv, cholesky):
+    _A.set_slots(_op, _A.same_shape, _A.linalg_dtype(_op.rule.impl))
+for _op in (det, logabsdet):
+    _A.set_slots(_op, _A.batch_scalar_shape, _A.linalg_dtype(_op.rule.impl))
+_A.set_slots(solve, _A.solve_shape, _A.linalg_dtype(solve.rule.impl, 2))
+del _op

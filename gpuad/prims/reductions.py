@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
+from . import abstract as _A
 from .core import prim
 
 # ---- reductions ----------------------------------------------------------------------------------
@@ -217,3 +218,10 @@ from ._helpers import (  # noqa: E402
 )
 from .elementwise import astype, exp, where  # noqa: E402
 from .shapes import concatenate, reshape, transpose  # noqa: E402
+
+# abstract evaluation (gpuad/prims/abstract.py)
+for _op in (_sum, _max, _min, _prod, logsumexp_, norm2):
+    _A.set_slots(_op, _A.reduced_shape, _A.reduction_dtype(_op.rule.impl))
+for _op in (cumsum_, cumprod_):
+    _A.set_slots(_op, _A.same_shape, _A.scan_dtype(_op.rule.impl))
+del _op

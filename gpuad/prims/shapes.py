@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
+from . import abstract as _A
 from .core import prim
 
 # ---- shape -----------------------------------------------------------------------------------
@@ -111,3 +112,9 @@ def concatenate(arrays, axis: int = 0):
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
 from ._helpers import _take_axis, builtins_sum  # noqa: E402
+
+# abstract evaluation (gpuad/prims/abstract.py)
+_A.set_slots(reshape_, _A.reshape_shape, _A.first_dtype)
+_A.set_slots(transpose_, _A.transpose_shape, _A.first_dtype)
+_A.set_slots(broadcast_to_, _A.broadcast_to_shape, _A.first_dtype)
+_A.set_slots(concatenate_, _A.concatenate_shape, _A.concatenate_dtype)

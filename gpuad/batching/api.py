@@ -1,0 +1,147 @@
+"""``gpuad.vmap``: run a function over a batch axis as one batched program."""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from .. import _state
+from .._raw import _xp, ndim, shape
+from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
+from . import ACTIVE, from_batch, rules, to_batch
+
+#: (level, randomness) of the vmap calls running, innermost last
+_RUNNING: list[tuple[int, str]] = []
+
+
+def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
+    """One axis (or None) per leaf of ``tree``: ``spec`` is an axis for the whole subtree, or
+    a container of the tree's structure (a pytree prefix, as in JAX)."""
+    if spec is None or isinstance(spec, int):
+        return [spec] * len(tree_flatten(tree)[0])
+    if isinstance(spec, tuple | list) and isinstance(tree, tuple | list) \
+            and len(spec) == len(tree):
+        return [a for s, t in zip(spec, tree, strict=True) for a in _leaf_axes(s, t, what)]
+    if isinstance(spec, dict) and isinstance(tree, dict) and set(spec) == set(tree):
+        keys = list(tree) if isinstance(tree, OrderedDict) else sorted(tree)
+        return [a for k in keys for a in _leaf_axes(spec[k], tree[k], what)]
+    raise ValueError(
+        f"vmap: {what} {spec!r} does not match the structure of the value it describes "
+        f"({type(tree).__name__}); give an int, None, or a container of the same structure")
+
+
+def _as_array(x):
+    if isinstance(x, Tensor) or hasattr(x, "shape"):
+        return x
+    from ..transforms import _asarray
+
+    return _asarray(x, "vmap")
+
+
+def _clean(x):
+    """A backend array where nothing outside needs the Tensor (no tape, tangent or level)."""
+    if isinstance(x, Tensor) and not x.requires_grad and not x._tan and x._bat is None:
+        return x._data
+    return x
+
+
+def randomness() -> str | None:
+    """How random functions behave in the innermost running vmap (None outside vmap)."""
+    return _RUNNING[-1][1] if _RUNNING else None
+
+
+def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+         randomness: str = "error") -> Callable:
+    """Vectorise ``f`` over a batch axis: ``vmap(f)(X)`` equals stacking ``f(x)`` for each
+    ``x`` along axis 0 of ``X``, computed as one batched program.
+
+    ``in_axes``: the batch axis of each argument (an int, None for an argument shared by every
+    example, or per argument a tuple entry, itself a pytree prefix); ``out_axes`` likewise for
+    the outputs. ``axis_size`` is needed only when no argument is batched. It composes with
+    ``grad``, ``vjp``, ``jvp`` and itself in any order: ``vmap(grad(loss), (None, 0))(w, X)``
+    gives per-example gradients. Random functions inside raise unless
+    ``randomness="same"`` (one draw shared by all examples).
+
+    Example::
+
+        per_example = gpuad.vmap(gpuad.grad(loss), in_axes=(None, 0, 0))(w, X, y)
+    """
+    if randomness not in ("error", "same"):
+        raise ValueError(f"vmap: randomness must be 'error' or 'same', not {randomness!r}")
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        rules.register_late()
+        if isinstance(in_axes, tuple | list):
+            if len(in_axes) != len(args):
+                raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but f was called "
+                                 f"with {len(args)} positional arguments")
+            specs = list(in_axes)
+        elif in_axes is None or isinstance(in_axes, int):
+            specs = [in_axes] * len(args)
+        else:
+            raise ValueError(f"vmap: in_axes must be an int, None or a tuple, not "
+                             f"{type(in_axes).__name__}")
+        level = next(_state.levels)
+        size = axis_size
+        found = None
+        new_args = []
+        for k, (a, spec) in enumerate(zip(args, specs, strict=True)):
+            leaves, tdef = tree_flatten(a)
+            axes = _leaf_axes(spec, a, "in_axes")
+            new = []
+            for leaf, ax in zip(leaves, axes, strict=True):
+                if ax is None:
+                    new.append(leaf)
+                    continue
+                leaf = _as_array(leaf)
+                nd = ndim(leaf)
+                if not -nd <= ax < nd:
+                    raise ValueError(f"vmap: in_axes={ax} for argument {k} of shape "
+                                     f"{shape(leaf)}")
+                ax %= nd
+                n = shape(leaf)[ax]
+                if size is None:
+                    size, found = n, (k, shape(leaf), ax)
+                elif n != size:
+                    where = f"axis_size={size}" if found is None else \
+                        f"argument {found[0]} (shape {found[1]}, axis {found[2]})"
+                    raise ValueError(f"vmap: batch sizes differ: argument {k} has {n} along "
+                                     f"axis {ax} (shape {shape(leaf)}) but {where} has {size}")
+                new.append(to_batch(leaf, level, ax))
+            new_args.append(tree_unflatten(tdef, new))
+        if size is None:
+            raise ValueError("vmap: no argument is batched (every in_axes is None); pass "
+                             "axis_size= to say how many examples there are")
+        ACTIVE.add(level)
+        _RUNNING.append((level, randomness))
+        try:
+            out = f(*new_args, **kwargs)
+        finally:
+            ACTIVE.discard(level)
+            _RUNNING.pop()
+        leaves, tdef = tree_flatten(out)
+        axes = _leaf_axes(out_axes, out, "out_axes")
+        res = []
+        for o, ax in zip(leaves, axes, strict=True):
+            if ax is None:
+                if isinstance(o, Tensor) and o._bat is not None and level in o._bat:
+                    raise ValueError("vmap: out_axes=None for an output that differs from "
+                                     "example to example")
+                res.append(_clean(o))
+                continue
+            if not (isinstance(o, Tensor) or hasattr(o, "shape")):
+                if not isinstance(o, int | float | complex):
+                    raise TypeError(f"vmap: f returned {type(o).__name__}; outputs must be "
+                                    f"arrays, numbers or pytrees of them")
+                o = _xp(None).asarray(o)
+            nd = ndim(o) + 1
+            if not -nd <= ax < nd:
+                raise ValueError(f"vmap: out_axes={ax} for an output of shape {shape(o)}")
+            res.append(_clean(from_batch(o, level, ax % nd, size)))
+        return tree_unflatten(tdef, res)
+
+    return wrapped
