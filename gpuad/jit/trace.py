@@ -502,8 +502,8 @@ class _JvpProxy:
         return getattr(self._rule, name)
 
 
-def _propagate_tangents_w(tr, orig, rule, args, params, out, node):
-    return orig(_JvpProxy(rule), args, params, out, node)
+def _propagate_tangents_w(tr, orig, rule, args, params, out, node, bat=None):
+    return orig(_JvpProxy(rule), args, params, out, node, bat)
 
 
 def _guard_zero_w(tr, orig, r, gs):
