@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as _np
 
+from .._raw import data  # noqa: F401  (the generated formulas' masks: _expr.data(...))
+
 
 @dataclass(frozen=True)
 class Function:
@@ -208,7 +210,7 @@ def to_python(src: str, names: tuple[str, ...]) -> str:
     tree = parse(src, names)
 
     def side(node: ast.expr, text: str) -> str:
-        return text if isinstance(node, ast.Constant) else f"data({text})"
+        return text if isinstance(node, ast.Constant) else f"_expr.data({text})"
 
     return _render(tree, lambda n: n, repr, lambda f, a: f"{FUNCTIONS[f].op}({a})",
                    lambda ln, a, op, rn, b: f"({side(ln, a)} {op} {side(rn, b)})")
@@ -220,9 +222,11 @@ _NAMESPACE: dict[str, Any] = {name: value for name, (value, _) in CONSTANTS.item
 def bind(ops: Mapping[str, Any]) -> None:
     """Give the Python formulas their functions: ``ops`` maps each function's primitive name
     (:attr:`Function.op`) to the op; called once the elementwise family is declared."""
-    from .._raw import data
+    import sys
 
-    _NAMESPACE["data"] = data
+    # masks read data() through this module's global, so a tracer that redirects the
+    # formula modules' data() (gpuad.jit) sees the formulas' masks too
+    _NAMESPACE["_expr"] = sys.modules[__name__]
     for fn in FUNCTIONS.values():
         _NAMESPACE[fn.op] = ops[fn.op]
 
