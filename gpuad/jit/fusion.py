@@ -55,12 +55,15 @@ class Options:
     a time inside a Numba loop, slower than NumPy's vectorised ones, so only arithmetic and
     ``sqrt`` are fused there by default. ``remat``: the extra work rematerialisation may add,
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
-    of one call of a function relative to one arithmetic operation.
+    of one call of a function relative to one arithmetic operation. ``min_size``: groups of
+    fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
+    NumPy calls on small arrays).
     """
 
     functions: frozenset | None = None
     remat: float = 1.0
     function_weight: float = 4.0
+    min_size: int = 0
 
 
 def default_options(backend: str) -> Options:
@@ -74,7 +77,9 @@ def default_options(backend: str) -> Options:
         except ImportError:  # pragma: no cover - numba is a dependency
             svml = False
         if not svml:
-            return Options(functions=frozenset({"sqrt"}), remat=1.0, function_weight=16.0)
+            return Options(functions=frozenset({"sqrt"}), remat=1.0, function_weight=16.0,
+                           min_size=1 << 15)
+        return Options(min_size=1 << 15)
     return Options()
 
 
@@ -264,7 +269,7 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
 
     def close():
         nonlocal cur
-        if cur is not None and len(cur.own) >= 2:
+        if cur is not None and len(cur.own) >= 2 and _size(cur.shape) >= opts.min_size:
             cur.index = len(groups)
             groups.append(cur)
         cur = None
@@ -287,6 +292,13 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
         close()
     close()
     return groups
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
 
 
 def _readers(prog: Program) -> dict[int, set[int]]:
@@ -390,8 +402,9 @@ def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Rep
                 if not wanted:
                     continue
                 need = _closure(f, wanted, saved_set)
+                # what the recomputation reads from memory: loads and saved values
                 roots = {prog.root(a.v) for v in need for a in f.nodes[v].args
-                         if type(a) is Ref and a.v not in f.nodes}
+                         if type(a) is Ref and a.v not in need}
                 if _writes_between(prog, roots, f.own[-1], c.own[0]):
                     return None, None
                 total += cost(f.nodes[v] for v in need)
