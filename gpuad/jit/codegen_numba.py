@@ -116,6 +116,23 @@ def compile_source(src: str):
         return fn
 
 
+#: elements per thread below which a kernel runs on fewer threads (starting and joining
+#: threads costs more than it saves on small loops, and much more on a busy machine)
+PER_THREAD = 1 << 20
+
+
+def threads_for(size: int) -> int:
+    """Threads a kernel over ``size`` elements runs on: ``$GPUAD_FUSED_THREADS`` if set, else
+    one per ``PER_THREAD`` elements, at most Numba's thread count."""
+    import numba
+
+    env = os.environ.get("GPUAD_FUSED_THREADS")
+    most = numba.config.NUMBA_NUM_THREADS
+    if env:
+        return max(1, min(int(env), most))
+    return max(1, min(most, size // PER_THREAD))
+
+
 class NumbaKernel:
     """The fused step of one group on the CPU: ``(*loaded arrays) -> tuple of results``."""
 
@@ -123,10 +140,10 @@ class NumbaKernel:
         self.spec = spec
         self.shape = spec.shape
         self.size = int(_np.prod(spec.shape, dtype=_np.int64))
-        self.ndim = max(len(spec.shape), 1)
+        self.ndim = len(spec.shape)
         self.out_dtypes = [dt for _, dt in spec.outs]
         self.flat_src = source(spec, 1)
-        self.nd_src = self.flat_src if self.ndim == 1 else source(spec, self.ndim)
+        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim)
         self._flat = self._nd = None
 
     @property
@@ -134,19 +151,28 @@ class NumbaKernel:
         return self.flat_src
 
     def __call__(self, *arrays):
+        import numba
+
+        n = threads_for(self.size)
+        before = numba.get_num_threads()
+        if n == before:
+            return self._run(arrays)
+        numba.set_num_threads(n)
+        try:
+            return self._run(arrays)
+        finally:
+            numba.set_num_threads(before)
+
+    def _run(self, arrays):
         shape, size = self.shape, self.size
         outs = [_np.empty(shape, dt) for dt in self.out_dtypes]
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
-        if all(a.shape == shape and a.flags.c_contiguous for a in arrs) or self.ndim == 1 \
-                and not shape:
+        if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:
                 self._flat = compile_source(self.flat_src)
             self._flat(*[a.reshape(size) for a in arrs], *[o.reshape(size) for o in outs])
         else:
             if self._nd is None:
                 self._nd = compile_source(self.nd_src)
-            shp = shape if shape else (1,)
-            self._nd(*[_np.broadcast_to(a, shape).reshape(shp) if not shape
-                       else _np.broadcast_to(a, shape) for a in arrs],
-                     *[o.reshape(shp) for o in outs])
+            self._nd(*[_np.broadcast_to(a, shape) for a in arrs], *outs)
         return finish(self.spec, outs)
