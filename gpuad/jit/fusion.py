@@ -225,8 +225,14 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
         if len(names) != len(s.args):
             return None
     shapes = []
-    for a in s.args:
+    args = list(s.args)
+    for k, a in enumerate(args):
         if type(a) is Ref:
+            c = _uniform(prog, a.v)
+            if c is not None:  # a constant array of one value (the seed of a backward)
+                shapes.append(prog.vars[a.v].shape)
+                args[k] = c
+                continue
             v = prog.vars[a.v]
             if v.dtype not in _FLOATS:
                 return None
@@ -245,7 +251,26 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     else:
         ops = 2
-    return Node(i, s.out, expr, names, tuple(s.args), out.dtype, calls, ops, s.fn, s.op)
+    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op)
+
+
+def _uniform(prog: Program, vid: int) -> float | None:
+    """The value of constant variable ``vid`` when all its elements are one finite float
+    (read into the kernel as a number: exact, since the step's dtype holds the constant's),
+    else None."""
+    v = prog.vars[vid]
+    if v.kind != "lit" or v.dtype not in _FLOATS:
+        return None
+    a = v.value
+    if not isinstance(a, _np.ndarray):
+        get = getattr(a, "get", None)
+        a = get() if get is not None else _np.asarray(a)
+    if a.size == 0:
+        return None
+    first = a.reshape(-1)[0]
+    if not _np.isfinite(first) or not bool((a == first).all()):
+        return None
+    return float(first)
 
 
 def _reduction(prog: Program, s: Step, group: Group) -> bool:
