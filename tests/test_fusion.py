@@ -202,3 +202,23 @@ def test_generated_cuda_compiles_with_nvrtc(rng):
                     assert b".entry fused" in ptx
                     n += 1
     assert n >= 4
+
+
+def test_cpu_default_is_bitwise_eager(rng):
+    """With the CPU defaults (arithmetic and sqrt, groups of 2^15 elements and more), the fused
+    program computes exactly what eager does, and math functions stay NumPy calls."""
+    with ad.use_backend("numpy"):
+        x = rng.uniform(0.5, 2.0, 1 << 15)
+
+        def loss(x):
+            return gnp.sum(gnp.sqrt(x * x + 1.0) / (x - 3.0) * gnp.exp(x) - x * 0.5)
+
+        vg = ad.value_and_grad(loss)
+        j = ad.jit(vg)
+        p = j.lower(x)
+        assert p.fusion.groups and any(s.op == "exp" for _, s in p.live_steps())
+        for _ in range(2):
+            x = rng.uniform(0.5, 2.0, 1 << 15)
+            got, want = j(x), vg(x)
+            np.testing.assert_array_equal(_np(got[0]), _np(want[0]))
+            np.testing.assert_array_equal(_np(got[1]), _np(want[1]))
