@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import operator
+import os
 from dataclasses import dataclass, field
 
 import numpy as _np
@@ -483,13 +484,17 @@ class _Item:
 
 def fuse(prog: Program, backend: str | None = None, options: Options | None = None) -> Report:
     """Replace each group of elementwise steps by one fused step; returns the report (also
-    ``prog.fusion``). Run after the other passes and before the memory plan.
+    ``prog.fusion``). Run after the other passes and before the memory plan. The environment
+    variable ``GPUAD_FUSE=0`` turns the default (``options=None``) off.
 
     Example: ``fuse(prog, "numpy")``
     """
     backend = backend or prog.backend
     opts = options or default_options(backend)
-    groups = find_groups(prog, opts)
+    if options is None and os.environ.get("GPUAD_FUSE", "1") == "0":
+        groups = []
+    else:
+        groups = find_groups(prog, opts)
     _wire(prog, groups)
     # the fused step and one step per result take the positions of the group's steps
     kept = [g for g in groups if 1 + len(g.stores) + (g.reduce is not None) <= len(g.own)]
