@@ -5,6 +5,8 @@ gpuad.jit without fusion, gpuad.jit with fusion and the peers, from the same run
         --chain-sizes 1000000 --out DIR --tag fusion_cpu
     python -m benchmarks.fusion_report DIR/fusion_cpu.json [MORE.json ...] > fusion_cpu.md
 
+A file may also hold ``{"runs": [result, ...]}`` (benchmarks/results/fusion_cpu.json).
+
 Medians per call (tracing excluded) and ratios within each run; the issue's CPU goals (fused
 value_and_grad at least 3x faster than gpuad eager, no slower than jax-jit) are checked per run.
 """
@@ -75,7 +77,11 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    runs = [json.loads(open(p).read()) for p in argv]
+    runs = []
+    for p in argv:
+        with open(p) as f:
+            res = json.load(f)
+        runs += res["runs"] if "runs" in res else [res]  # several runs in one file
     print(markdown(runs))
     return 0
 
