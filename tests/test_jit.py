@@ -377,3 +377,32 @@ def test_cuda_graph_replay(rng):
             _same(j(w, x), vg(w, x))
         entry = next(iter(j._cache.values()))
         assert isinstance(entry.runner, replay.GraphReplay)
+
+
+def test_constant_outputs_are_fresh_arrays():
+    j = ad.jit(lambda x: (x * 2, gnp.asarray(np.arange(3.0))))
+    _, c1 = j(np.ones(3))
+    c1[0] = 99.0
+    _, c2 = j(np.ones(3))
+    np.testing.assert_array_equal(c2, np.arange(3.0))
+
+
+def test_threads_share_a_compiled_function(rng):
+    import threading
+
+    j = ad.jit(lambda x: gnp.sum(gnp.exp(gnp.sin(x) * 2) + x))
+    xs = [rng.standard_normal(2000) for _ in range(8)]
+    j(xs[0])
+    out: dict = {}
+
+    def work(i):
+        for _ in range(20):
+            out[i] = j(xs[i])
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for i, x in enumerate(xs):
+        np.testing.assert_array_equal(out[i], np.sum(np.exp(np.sin(x) * 2) + x))

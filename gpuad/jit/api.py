@@ -28,9 +28,10 @@ def _freeze_def(d):
 
 
 class _Entry:
-    __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature")
+    __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock")
 
     def __init__(self, program, compiled, runner, keep, signature):
+        self.lock = threading.Lock()  # one replay at a time: the buffers are shared
         self.program = program
         self.compiled = compiled
         self.runner = runner
@@ -178,7 +179,8 @@ class Jitted:
     def _replay(self, key, entry, leaves, rebuild, be):
         inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
         try:
-            outs = entry.runner(inputs, leaves)
+            with entry.lock:
+                outs = entry.runner(inputs, leaves)
         except replay.Retrace:  # a .grad the program read is another object now: trace again
             with self._lock:
                 self._cache.pop(key, None)

@@ -138,7 +138,9 @@ class Compiled:
             sep = ", " if args and ps else ""
             L.append(f"    v{s.out} = {fn}({args}{sep}{ps})")
         self._effects()
-        outs = [f"v{o[1]}" for o in prog.outputs if o[0] == "var"]
+        # a constant returned as an output is copied: the caller may write into it
+        outs = [f"v{o[1]}.copy()" if prog.vars[o[1]].kind == "lit" else f"v{o[1]}"
+                for o in prog.outputs if o[0] == "var"]
         L.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
 
     def _effects(self) -> None:
