@@ -1,4 +1,5 @@
-"""CPU kernels of fused groups: one Numba ``@njit(parallel=True, cache=True)`` loop each.
+"""CPU kernels of fused groups: one Numba ``@njit(parallel=True, cache=True)`` loop each
+(a serial ``@njit(cache=True)`` loop where it would run on one thread anyway).
 
 The loop runs over the group's output index space: a ``prange`` over the first axis (or over
 all elements, when every input is C-contiguous with the group's shape, so the arrays are
@@ -70,19 +71,21 @@ def _lang() -> Lang:
                 lambda a, op, b, dt: f"np.{dt.name}({a} {op} {b})", guard)
 
 
-def source(spec: Spec, ndim: int) -> str:
-    """The module text of the kernel ``kernel(a0, .., o0, ..)`` over ``ndim`` axes."""
+def source(spec: Spec, ndim: int, parallel: bool = True) -> str:
+    """The module text of the kernel ``kernel(a0, .., o0, ..)`` over ``ndim`` axes (a
+    ``prange`` loop compiled with ``parallel=True``, or a plain serial loop)."""
     nl, no = len(spec.loads), len(spec.outs)
     idx = "i0" if ndim == 1 else ", ".join(f"i{k}" for k in range(ndim))
     stmts = statements(spec, _lang(), lambda k: f"x{k}")
     args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(no)])
     lines = ["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange",
              "", "",
-             "@njit(parallel=True, cache=True, error_model='numpy', nogil=True)",
+             f"@njit({'parallel=True, ' if parallel else ''}cache=True, error_model='numpy', "
+             "nogil=True)",
              f"def kernel({args}):"]
     ind = "    "
     for k in range(ndim):
-        rng = "prange" if k == 0 else "range"
+        rng = "prange" if k == 0 and parallel else "range"
         lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
         ind += "    "
     for k in range(nl):
@@ -142,8 +145,10 @@ class NumbaKernel:
         self.size = int(_np.prod(spec.shape, dtype=_np.int64))
         self.ndim = len(spec.shape)
         self.out_dtypes = [dt for _, dt in spec.outs]
-        self.flat_src = source(spec, 1)
-        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim)
+        # one thread: a serial loop (no thread pool to start; compiles faster too)
+        par = threads_for(self.size) > 1
+        self.flat_src = source(spec, 1, par)
+        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par)
         self._flat = self._nd = None
 
     @property
@@ -154,6 +159,8 @@ class NumbaKernel:
         import numba
 
         n = threads_for(self.size)
+        if "prange" not in self.flat_src:
+            return self._run(arrays)
         before = numba.get_num_threads()
         if n == before:
             return self._run(arrays)
