@@ -31,8 +31,39 @@ def _x(a: float | None, b: float | None) -> str:
     return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
 
+def summary(runs: list[dict[str, Any]]) -> list[str]:
+    """One row per run and size: value_and_grad medians and the two goal ratios, then the
+    median of each ratio over the runs."""
+    out = ["| run | n | gpuad eager | jit, no fusion | jit, fusion | jax-jit | "
+           "eager / fused | fused / jax-jit |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    r1: list[float] = []
+    r2: list[float] = []
+    for k, res in enumerate(runs):
+        for n, row in res["workloads"]["chain"]["sizes"].items():
+            t = {c: (row.get(c, {}).get("vg") or {}).get("median_s") for c in COLS}
+            e, f, j = t["gpuad"], t["gpuad-jit"], t["jax-jit"]
+            if e and f:
+                r1.append(e / f)
+            if f and j:
+                r2.append(f / j)
+            out.append(f"| {k + 1} | {int(n):,} | {_ms(e)} | {_ms(t['gpuad-jit-nofuse'])} | "
+                       f"{_ms(f)} | {_ms(j)} | {_x(e, f)} | {_x(f, j)} |")
+    if r1 and r2:
+        out += ["", f"Median over runs: eager / fused {_median(r1):.2f} (goal: at least 3), "
+                f"fused / jax-jit {_median(r2):.2f} (goal: at most 1, met in "
+                f"{sum(r <= 1 for r in r2)} of {len(r2)} runs)."]
+    return out
+
+
+def _median(xs: list[float]) -> float:
+    ys = sorted(xs)
+    m = len(ys) // 2
+    return ys[m] if len(ys) % 2 else (ys[m - 1] + ys[m]) / 2
+
+
 def markdown(runs: list[dict[str, Any]]) -> str:
-    out = ["# Fusion in gpuad.jit: the chain workload on the CPU", ""]
+    out = ["# Fusion in gpuad.jit: the chain workload on the CPU", "",
+           "value_and_grad, median per call within each run:", ""] + summary(runs) + [""]
     for k, res in enumerate(runs):
         m = res["machine"]
         la0 = (m.get("loadavg_at_start") or [0.0])[0]
