@@ -219,3 +219,27 @@ def test_cpu_default_is_bitwise_eager(rng):
             got, want = j(x), vg(x)
             np.testing.assert_array_equal(_np(got[0]), _np(want[0]))
             np.testing.assert_array_equal(_np(got[1]), _np(want[1]))
+
+
+def test_gpu_kernel_that_fails_to_compile_falls_back_with_a_warning(rng):
+    """A fused CUDA kernel that fails on its first call (a compiler error) is replaced by
+    whole-array calls giving the same values, with a warning naming the failure."""
+    from gpuad.jit import codegen_cuda, kernels
+
+    with ad.use_backend("numpy"):
+        x = rng.standard_normal(40)
+        prog = ad.jit(lambda x: gnp.sin(x * 2.0) + 1.0, fuse=Options(min_size=1 << 30),
+                      check=False).lower(x)
+        groups = fusion.find_groups(prog, ALL)
+        fusion._wire(prog, groups)
+        spec = kernels.spec_of(prog, groups[0])
+
+    def broken(*args):
+        raise RuntimeError("nvrtc: error: identifier undefined")
+
+    k = codegen_cuda.CupyKernel(spec, np, broken)
+    with pytest.warns(RuntimeWarning, match="identifier undefined"):
+        (got,) = k(x)
+    np.testing.assert_allclose(got, np.sin(x * 2.0) + 1.0, rtol=1e-15)
+    (again,) = k(x)  # no second warning: the fallback is kept
+    np.testing.assert_array_equal(again, got)

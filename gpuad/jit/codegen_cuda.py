@@ -89,17 +89,37 @@ def raw_source(spec: Spec, name: str) -> str:
 
 class CupyKernel:
     """The fused step of one group on the GPU: an ``ElementwiseKernel`` writing into fresh
-    outputs of the group's shape, then the trailing reduction if any."""
+    outputs of the group's shape, then the trailing reduction if any. Should the kernel fail
+    to compile (on its first call), the group runs as whole-array calls instead, with a
+    warning that carries the compiler's message: the same values, without the fusion."""
 
     def __init__(self, spec: Spec, xp, kernel):
         self.spec = spec
         self.xp = xp
         self.kernel = kernel
+        self.fallback = None
+        self.checked = False
 
     def __call__(self, *arrays):
+        if self.fallback is not None:
+            return self.fallback(*arrays)
         xp = self.xp
         outs = [xp.empty(self.spec.shape, dt) for _, dt in self.spec.outs]
-        self.kernel(*arrays, *outs)
+        if self.checked:
+            self.kernel(*arrays, *outs)
+        else:
+            try:
+                self.kernel(*arrays, *outs)
+            except Exception as e:  # compilation happens on the first call
+                import warnings
+
+                warnings.warn(f"gpuad.jit: a fused kernel failed to compile or launch "
+                              f"({type(e).__name__}: {str(e)[:500]}); its group runs as "
+                              f"separate array calls. Kernel body:\n{body(self.spec)}",
+                              RuntimeWarning, stacklevel=2)
+                self.fallback = ArrayKernel(self.spec, xp)
+                return self.fallback(*arrays)
+            self.checked = True
         return finish(self.spec, outs)
 
 
