@@ -30,7 +30,13 @@ import numpy as np  # noqa: E402
 
 from benchmarks import peers as _peers  # noqa: E402
 from benchmarks import report as _report  # noqa: E402
-from benchmarks.workloads import WORKLOADS, Gpuad, GpuadJit, config  # noqa: E402
+from benchmarks.workloads import (  # noqa: E402
+    WORKLOADS,
+    Gpuad,
+    GpuadJit,
+    GpuadJitNoFuse,
+    config,
+)
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results"
@@ -172,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"comma-separated subset of {','.join(WORKLOADS)}")
     ap.add_argument("--no-jit", action="store_true",
                     help="leave out the gpuad-jit column (every workload under gpuad.jit)")
+    ap.add_argument("--jit-nofuse", action="store_true",
+                    help="add a gpuad-jit-nofuse column: gpuad.jit with fusion turned off")
+    ap.add_argument("--chain-sizes", default=None,
+                    help="comma-separated vector sizes of the chain workload (default: by "
+                         "backend and --quick)")
     ap.add_argument("--tag", default=None,
                     help="name of the result files, OUT/TAG.json and OUT/TAG.md (default: cpu "
                          "or gpu by backend); a run under its own tag leaves the results page "
@@ -194,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     gp = Gpuad(args.backend)
     notes += gp.notes
     jitted = [] if args.no_jit else [GpuadJit(args.backend)]
+    if args.jit_nofuse:
+        jitted.append(GpuadJitNoFuse(args.backend))
     frameworks = [gp] + jitted + _peers.load(names, args.backend, notes)
     cfg = config(args.backend, args.quick)
+    if args.chain_sizes:
+        cfg["chain_sizes"] = [int(float(n)) for n in args.chain_sizes.split(",")]
     res: dict[str, Any] = {
         "machine": machine(args.backend, frameworks),
         "quick": args.quick,

@@ -221,11 +221,13 @@ class GpuadJit(Gpuad):
         super().__init__(backend)
         self.trace_s: dict[str, float] = {}
 
+    fuse = True
+
     def _jit(self, what: str, fn, *args):
         """``ad.jit(fn)``, with the first (tracing) call timed and its result returned."""
         import time
 
-        j = self.ad.jit(fn)
+        j = self.ad.jit(fn, fuse=self.fuse)
         t0 = time.perf_counter()
         self.sync(j(*args))
         self.trace_s[what] = time.perf_counter() - t0
@@ -309,6 +311,13 @@ class GpuadJit(Gpuad):
             if callable(c) and getattr(c, "__name__", "") == "loss":
                 return c
         raise RuntimeError("rnn: the value_and_grad function was not found")
+
+
+class GpuadJitNoFuse(GpuadJit):
+    """``gpuad-jit`` with fusion of elementwise steps turned off (``jit(fuse=False)``)."""
+
+    name = "gpuad-jit-nofuse"
+    fuse = False
 
 
 # ---- drivers --------------------------------------------------------------------------------

@@ -46,8 +46,9 @@ class Jitted:
 
     def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
                  donate_argnums: Sequence[int] = (), cache_size: int = 64,
-                 graph: bool | None = None, check: bool = True):
+                 graph: bool | None = None, check: bool = True, fuse: Any = True):
         self.f = f
+        self.fuse = fuse
         self.check = check
         self.static_argnums = _nums(static_argnums, "static_argnums")
         self.donate_argnums = _nums(donate_argnums, "donate_argnums")
@@ -198,7 +199,7 @@ class Jitted:
 
         prog, result = trace.trace(call, leaves, lambda lv: lv, be)
         donated = self._donated(prog, leaves, rebuild)
-        passes.optimize(prog, donated)
+        passes.optimize(prog, donated, self.fuse)
         compiled = replay.Compiled(prog, be.xp)
         if self.check and not donated and _pure(prog):
             _verify(call, compiled, prog, leaves, be)
@@ -377,7 +378,7 @@ def _nums(nums, what: str) -> tuple[int, ...]:
 
 def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
-        graph: bool | None = None, check: bool = True) -> Any:
+        graph: bool | None = None, check: bool = True, fuse: Any = True) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -394,6 +395,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
     ``check``: after tracing a function without side effects, run it once more on slightly
     different arguments and check the program reproduces it (see docs/jit.md).
+    ``fuse``: fuse runs of elementwise steps into generated kernels (default True; False
+    turns it off; a :class:`gpuad.jit.fusion.Options` chooses what is fused and recomputed;
+    see docs/jit.md).
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -409,5 +413,5 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         print(step.lower(w, x))       # the optimised Wengert list
     """
     def wrap(fn):
-        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check)
+        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse)
     return wrap if f is None else wrap(f)

@@ -282,12 +282,17 @@ def plan_memory(prog: Program, donated: set[int] = frozenset()) -> Plan:
     return plan
 
 
-def optimize(prog: Program, donated: set[int] = frozenset()) -> Program:
+def optimize(prog: Program, donated: set[int] = frozenset(), fuse: Any = True) -> Program:
     """The whole pipeline: dead steps, constants, common subexpressions, dead steps again
-    (merging and folding leave some), memory plan."""
+    (merging and folding leave some), fusion of elementwise steps (``fuse``: False for none,
+    or :class:`gpuad.jit.fusion.Options`), memory plan."""
     eliminate_dead_steps(prog)
     fold_constants(prog)
     eliminate_common_subexpressions(prog)
     eliminate_dead_steps(prog)
+    if fuse is not False and fuse is not None:
+        from . import fusion
+
+        fusion.fuse(prog, options=fuse if isinstance(fuse, fusion.Options) else None)
     plan_memory(prog, donated)
     return prog

@@ -202,7 +202,9 @@ class Program:
             pb = self.plan.peak
             head += (f", intermediate bytes {pb['before']} before planning, {pb['after']} "
                      f"after ({self.plan.nbuffers} buffers)")
-        return "\n".join([head] + lines)
+        fusion = getattr(self, "fusion", None)
+        tail = [str(fusion)] if fusion is not None and fusion.groups else []
+        return "\n".join([head] + lines + tail)
 
     def _used(self, vid: int) -> bool:
         for _, s in self.live_steps():

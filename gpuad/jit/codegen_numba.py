@@ -1,0 +1,185 @@
+"""CPU kernels of fused groups: one Numba ``@njit(parallel=True, cache=True)`` loop each
+(a serial ``@njit(cache=True)`` loop where it would run on one thread anyway).
+
+The loop runs over the group's output index space: a ``prange`` over the first axis (or over
+all elements, when every input is C-contiguous with the group's shape, so the arrays are
+passed flat); inputs that broadcast are passed as ``numpy.broadcast_to`` views, whose zero
+strides Numba follows. Each element is loaded once, every statement of the group computed in
+registers, and each stored value written once.
+
+The source is written to the kernel cache directory (``$GPUAD_CACHE_DIR``, else
+``~/.cache/gpuad/fused``) under the hash of its text, so Numba's own on-disk cache (next to
+it) serves later processes; kernels are also kept per process by hash.
+
+Example::
+
+    k = NumbaKernel(spec)      # spec: gpuad.jit.kernels.spec_of(prog, group)
+    print(k.source)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+import numpy as _np
+
+from .kernels import Lang, Spec, finish, result_names, statements
+
+_LOCK = threading.Lock()
+_COMPILED: dict[str, object] = {}
+
+
+def cache_dir() -> str:
+    """Where generated kernel sources (and Numba's cache of them) live."""
+    d = os.environ.get("GPUAD_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "gpuad")
+    d = os.path.join(d, "fused")
+    try:
+        os.makedirs(d, exist_ok=True)
+        if os.access(d, os.W_OK):
+            return d
+    except OSError:
+        pass
+    d = os.path.join(tempfile.gettempdir(), f"gpuad-fused-{os.getuid()}")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _lang() -> Lang:
+    def num(x, dt):
+        return f"np.{dt.name}({float(x)!r})"
+
+    def call(f, a, dt):
+        if f == "sigmoid":
+            return f"(np.{dt.name}(1.0) / (np.{dt.name}(1.0) + np.exp(-({a}))))"
+        if f == "erf":
+            return f"np.{dt.name}(math.erf({a}))"
+        return f"np.{f}({a})"
+
+    def guard(r, gs, dt):
+        if not gs:
+            return r
+        zero = " and ".join([f"{g} == 0" for g in gs] + [f"not np.isfinite({r})"])
+        return f"(np.{dt.name}(0.0) if {zero} else {r})"
+
+    return Lang(num, lambda a, dt: f"np.{dt.name}({a})", call,
+                lambda a, op, b, dt: f"np.{dt.name}({a} {op} {b})", guard)
+
+
+def source(spec: Spec, ndim: int, parallel: bool = True) -> str:
+    """The module text of the kernel ``kernel(a0, .., o0, ..)`` over ``ndim`` axes (a
+    ``prange`` loop compiled with ``parallel=True``, or a plain serial loop)."""
+    nl, no = len(spec.loads), len(spec.outs)
+    idx = "i0" if ndim == 1 else ", ".join(f"i{k}" for k in range(ndim))
+    stmts = statements(spec, _lang(), lambda k: f"x{k}")
+    args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(no)])
+    lines = ["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange",
+             "", "",
+             f"@njit({'parallel=True, ' if parallel else ''}cache=True, error_model='numpy', "
+             "nogil=True)",
+             f"def kernel({args}):"]
+    ind = "    "
+    for k in range(ndim):
+        rng = "prange" if k == 0 and parallel else "range"
+        lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
+        ind += "    "
+    for k in range(nl):
+        lines.append(f"{ind}x{k} = a{k}[{idx}]")
+    for name, text in stmts:
+        lines.append(f"{ind}{name} = {text}")
+    for k, name in enumerate(result_names(spec)):
+        lines.append(f"{ind}o{k}[{idx}] = {name}")
+    return "\n".join(lines) + "\n"
+
+
+def compile_source(src: str):
+    """The ``kernel`` of module text ``src``, loaded from the cache directory by its hash."""
+    h = hashlib.sha256(src.encode()).hexdigest()[:24]
+    with _LOCK:
+        fn = _COMPILED.get(h)
+        if fn is not None:
+            return fn
+        name = f"gpuad_fused_{h}"
+        path = os.path.join(cache_dir(), name + ".py")
+        if not os.path.exists(path):
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(src)
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+        fn = _COMPILED[h] = mod.kernel
+        return fn
+
+
+#: elements per thread below which a kernel runs on fewer threads (starting and joining
+#: threads costs more than it saves on small loops, and much more on a busy machine)
+PER_THREAD = 1 << 20
+
+
+def threads_for(size: int) -> int:
+    """Threads a kernel over ``size`` elements runs on: ``$GPUAD_FUSED_THREADS`` if set, else
+    one per ``PER_THREAD`` elements, at most Numba's thread count."""
+    import numba
+
+    env = os.environ.get("GPUAD_FUSED_THREADS")
+    most = numba.config.NUMBA_NUM_THREADS
+    if env:
+        return max(1, min(int(env), most))
+    return max(1, min(most, size // PER_THREAD))
+
+
+class NumbaKernel:
+    """The fused step of one group on the CPU: ``(*loaded arrays) -> tuple of results``."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.shape = spec.shape
+        self.size = int(_np.prod(spec.shape, dtype=_np.int64))
+        self.ndim = len(spec.shape)
+        self.out_dtypes = [dt for _, dt in spec.outs]
+        # one thread: a serial loop (no thread pool to start; compiles faster too)
+        par = threads_for(self.size) > 1
+        self.flat_src = source(spec, 1, par)
+        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par)
+        self._flat = self._nd = None
+
+    @property
+    def source(self) -> str:
+        return self.flat_src
+
+    def __call__(self, *arrays):
+        import numba
+
+        n = threads_for(self.size)
+        if "prange" not in self.flat_src:
+            return self._run(arrays)
+        before = numba.get_num_threads()
+        if n == before:
+            return self._run(arrays)
+        numba.set_num_threads(n)
+        try:
+            return self._run(arrays)
+        finally:
+            numba.set_num_threads(before)
+
+    def _run(self, arrays):
+        shape, size = self.shape, self.size
+        outs = [_np.empty(shape, dt) for dt in self.out_dtypes]
+        arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
+        if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
+            if self._flat is None:
+                self._flat = compile_source(self.flat_src)
+            self._flat(*[a.reshape(size) for a in arrs], *[o.reshape(size) for o in outs])
+        else:
+            if self._nd is None:
+                self._nd = compile_source(self.nd_src)
+            self._nd(*[_np.broadcast_to(a, shape) for a in arrs], *outs)
+        return finish(self.spec, outs)

@@ -1,0 +1,574 @@
+"""Fusion of elementwise steps in a traced program, with rematerialisation.
+
+:func:`fuse` groups maximal runs of consecutive elementwise steps of one output shape (forward
+and backward alike), plus a trailing reduction, into one fused step each. An elementwise step
+is one whose operation has an expression: the forward expression of its primitive's ``exprs``
+slot (:mod:`gpuad.prims.expr`), or an entry of :data:`EXTRA` for a few plain backend calls, or
+the zero guard of adjoints. The group's kernel is generated from those expressions
+(:mod:`gpuad.jit.codegen_numba` on the CPU, :mod:`gpuad.jit.codegen_cuda` on the GPU), so a
+new elementwise primitive with a forward expression is fusable with no code of its own.
+
+Only what is exactly safe is fused: float32/float64 values; inputs that broadcast to the
+group's shape; a value read outside its group (a later step, an output, an effect) is still
+written to memory; a value that a later fused group could compute again from what is still in
+memory is, within a bound on extra work, recomputed there instead of saved
+(:func:`rematerialise`).
+
+Example::
+
+    prog = gpuad.jit(gpuad.value_and_grad(f)).lower(x)
+    print(prog.fusion)      # the groups, saved and recomputed values, bytes
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from dataclasses import dataclass, field
+
+import numpy as _np
+
+from ..prims import expr as _E
+from .program import Program, Ref, Step
+
+_FLOATS = (_np.dtype(_np.float32), _np.dtype(_np.float64))
+
+#: plain backend calls without a forward expression in their ``exprs`` slot
+EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
+    "negative": ("-x", ("x",)),
+    "reciprocal": ("1 / x", ("x",)),
+    "sinh": ("sinh(x)", ("x",)),
+    "cosh": ("cosh(x)", ("x",)),
+}
+
+#: reductions that may end a group (run on the kernel's result with the backend's own call)
+REDUCTIONS = ("sum", "mean")
+
+GUARD = "guard_zero"
+
+
+@dataclass
+class Options:
+    """What :func:`fuse` may do.
+
+    ``functions``: the expression functions a step may call and still be fused (None: all);
+    on the CPU without Numba's vector math library, calls such as ``sin`` run one element at
+    a time inside a Numba loop, slower than NumPy's vectorised ones, so only arithmetic and
+    ``sqrt`` are fused there by default. ``remat``: the extra work rematerialisation may add,
+    as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
+    of one call of a function relative to one arithmetic operation. ``min_size``: groups of
+    fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
+    NumPy calls on small arrays).
+    """
+
+    functions: frozenset | None = None
+    remat: float = 1.0
+    function_weight: float = 4.0
+    min_size: int = 0
+
+
+def default_options(backend: str) -> Options:
+    """Per backend: everything on GPUs; arithmetic and ``sqrt`` on the CPU unless Numba can
+    vectorise the math functions (Intel SVML)."""
+    if backend == "numpy":
+        try:
+            import numba
+
+            svml = bool(numba.config.USING_SVML)
+        except ImportError:  # pragma: no cover - numba is a dependency
+            svml = False
+        if not svml:
+            return Options(functions=frozenset({"sqrt"}), remat=1.0, function_weight=16.0,
+                           min_size=1 << 15)
+        return Options(min_size=1 << 15)
+    return Options()
+
+
+@dataclass
+class Node:
+    """One elementwise step inside a group: ``out = expr`` over ``names`` bound to ``args``
+    (Refs or Python numbers), computed in ``dtype``."""
+
+    step: int
+    out: int
+    expr: str
+    names: tuple[str, ...]
+    args: tuple
+    dtype: _np.dtype
+    calls: int = 0
+    ops: int = 0
+    fn: object = None  # the step's own backend call
+    op: str = ""
+    home: int = -1  # the group that computes it first
+
+
+@dataclass
+class Group:
+    """A fused group: ``nodes`` it computes (its own steps, then steps it recomputes), the
+    variables it ``loads`` from memory and ``stores``, and a trailing ``reduce`` step."""
+
+    index: int
+    shape: tuple
+    own: list[int] = field(default_factory=list)  # step indices replaced by this group
+    nodes: dict[int, Node] = field(default_factory=dict)  # out var -> node
+    order: list[int] = field(default_factory=list)  # out vars in evaluation order
+    loads: list[int] = field(default_factory=list)
+    stores: list[int] = field(default_factory=list)
+    recomputed: list[int] = field(default_factory=list)  # vars computed again, not loaded
+    moved: list[int] = field(default_factory=list)  # vars of a dropped group, computed here
+    reduce: Step | None = None
+    reduce_of: int | None = None  # the var the reduction reads
+    step: int | None = None  # position of the fused step
+    kernel: object = None
+
+
+class Report:
+    """What :func:`fuse` did, printable (``print(prog.fusion)``)."""
+
+    def __init__(self, prog: Program, groups: list[Group], backend: str, options: Options):
+        self.groups = groups
+        self.backend = backend
+        self.options = options
+        self.prog = prog
+        self.saved_before = 0
+        self.saved_after = 0
+        self.recomputed_bytes = 0
+        self.extra_ops = 0
+        self.merged = 0  # groups whose every result a later group computes
+
+    def __str__(self) -> str:
+        p = self.prog
+        lines = [f"fusion: {len(self.groups)} groups on {self.backend}; saved for later groups "
+                 f"{self.saved_after} bytes (without rematerialisation {self.saved_before}), "
+                 f"recomputed {self.recomputed_bytes} bytes at {self.extra_ops} extra "
+                 f"operations per element"
+                 + (f"; {self.merged} groups merged into later ones" if self.merged else "")]
+        for g in self.groups:
+            ops = " -> ".join(g.nodes[v].op for v in g.order
+                              if v not in g.recomputed and v not in g.moved)
+            red = f" -> {g.reduce.op}" if g.reduce is not None else ""
+            lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}")
+            lines.append(f"    loads {_vl(p, g.loads)}; stores {_vl(p, g.stores)}")
+            if g.moved:
+                lines.append(f"    computes, in place of an earlier group, "
+                             f"{_vl(p, g.moved, False)}")
+            if g.recomputed:
+                lines.append(f"    recomputes {_vl(p, g.recomputed)}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _vl(p: Program, vids, nbytes: bool = True) -> str:
+    if not vids:
+        return "nothing"
+    return ", ".join(f"%{v} ({p.vars[v].nbytes} B)" if nbytes else f"%{v}" for v in vids)
+
+
+# ---- which steps are elementwise ----------------------------------------------------------
+
+_PRIMS: dict | None = None
+
+
+def _prims() -> dict:
+    global _PRIMS
+    if _PRIMS is None:
+        from ..prims.registry import load_all
+
+        _PRIMS = dict(load_all())
+    return _PRIMS
+
+
+def expression_of(op: str) -> tuple[str, tuple[str, ...]] | None:
+    """The forward expression of operation ``op`` and the names of its inputs, or None.
+
+    Example: ``expression_of("sin") == ("sin(x)", ("x",))``
+    """
+    p = _prims().get(op)
+    if p is not None and p.exprs is not None and p.exprs.fwd is not None:
+        return p.exprs.fwd, _E.input_names(p.impl)
+    return EXTRA.get(op)
+
+
+def _count(src: str, names: tuple[str, ...]) -> tuple[int, int, frozenset]:
+    import ast
+
+    tree = _E.parse(src, names)
+    calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Compare) for n in ast.walk(tree))
+    return len(calls), ops, frozenset(calls)
+
+
+def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> Node | None:
+    if s.out is None or s.dyn:
+        return None
+    out = prog.vars[s.out]
+    if out.dtype not in _FLOATS:
+        return None
+    if s.op == GUARD:
+        # the guard's result shares r's memory: fused, it is a copy, so r must never be
+        # written in place
+        if s.kind != "view" or not s.args or type(s.args[0]) is not Ref \
+                or prog.root(s.out) in written:
+            return None
+        names = tuple(f"g{k}" for k in range(len(s.args) - 1))
+        expr, names = "guard", ("r", *names)
+    else:
+        if s.kind != "pure" or s.params:
+            return None
+        e = expression_of(s.op)
+        if e is None:
+            return None
+        expr, names = e
+        if len(names) != len(s.args):
+            return None
+    shapes = []
+    args = list(s.args)
+    for k, a in enumerate(args):
+        if type(a) is Ref:
+            c = _uniform(prog, a.v)
+            if c is not None:  # a constant array of one value (the seed of a backward)
+                shapes.append(prog.vars[a.v].shape)
+                args[k] = c
+                continue
+            v = prog.vars[a.v]
+            if v.dtype not in _FLOATS:
+                return None
+            shapes.append(v.shape)
+        elif type(a) not in (int, float) or not _np.isfinite(a):
+            return None
+    try:
+        if tuple(_np.broadcast_shapes(*shapes, out.shape)) != tuple(out.shape):
+            return None
+    except ValueError:
+        return None
+    calls = ops = 0
+    if expr != "guard":
+        calls, ops, fns = _count(expr, names)
+        if opts.functions is not None and not fns <= opts.functions:
+            return None
+    else:
+        ops = 2
+    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op)
+
+
+def _uniform(prog: Program, vid: int) -> float | None:
+    """The value of constant variable ``vid`` when all its elements are one finite float
+    (read into the kernel as a number: exact, since the step's dtype holds the constant's),
+    else None."""
+    v = prog.vars[vid]
+    if v.kind != "lit" or v.dtype not in _FLOATS:
+        return None
+    a = v.value
+    if not isinstance(a, _np.ndarray):
+        get = getattr(a, "get", None)
+        a = get() if get is not None else _np.asarray(a)
+    if a.size == 0:
+        return None
+    first = a.reshape(-1)[0]
+    if not _np.isfinite(first) or not bool((a == first).all()):
+        return None
+    return float(first)
+
+
+def _reduction(prog: Program, s: Step, group: Group) -> bool:
+    if s.op not in REDUCTIONS or s.kind != "pure" or s.dyn or len(s.args) != 1:
+        return False
+    a = s.args[0]
+    if type(a) is not Ref or a.v not in group.nodes:
+        return False
+    return prog.vars[s.out].dtype == prog.vars[a.v].dtype
+
+
+# ---- grouping -----------------------------------------------------------------------------
+
+def find_groups(prog: Program, opts: Options) -> list[Group]:
+    """Maximal runs of consecutive elementwise steps of one output shape (two steps at
+    least, counting a trailing reduction)."""
+    groups: list[Group] = []
+    cur: Group | None = None
+    written = {w for _, s in prog.live_steps() if s.kind in ("write", "effect")
+               for w in s.writes}
+
+    def close():
+        nonlocal cur
+        if cur is not None and len(cur.own) >= 2 and _size(cur.shape) >= opts.min_size:
+            cur.index = len(groups)
+            groups.append(cur)
+        cur = None
+
+    for i, s in prog.live_steps():
+        n = _node(prog, i, s, opts, written)
+        if n is not None and cur is not None and prog.vars[n.out].shape != cur.shape:
+            close()
+        if n is not None:
+            if cur is None:
+                cur = Group(0, prog.vars[n.out].shape)
+            cur.own.append(i)
+            cur.nodes[n.out] = n
+            cur.order.append(n.out)
+            continue
+        if cur is not None and _reduction(prog, s, cur):
+            cur.own.append(i)
+            cur.reduce = s
+            cur.reduce_of = s.args[0].v
+        close()
+    close()
+    return groups
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _readers(prog: Program) -> dict[int, set[int]]:
+    """var -> the steps reading it."""
+    out: dict[int, set[int]] = {}
+    for i, s in prog.live_steps():
+        for r in s.refs():
+            out.setdefault(r, set()).add(i)
+    return out
+
+
+def _wire(prog: Program, groups: list[Group]) -> None:
+    """Each group's loads (read, not computed inside) and stores (read outside)."""
+    readers = _readers(prog)
+    escaping = prog.output_vars()
+    for g in groups:
+        own = set(g.own)
+        for v in g.order:
+            for a in g.nodes[v].args:
+                if type(a) is Ref and a.v not in g.nodes and a.v not in g.loads:
+                    g.loads.append(a.v)
+        for v in g.order:
+            outside = {r for r in readers.get(v, ()) if r not in own}
+            if v in escaping or outside:
+                g.stores.append(v)
+
+
+# ---- rematerialisation --------------------------------------------------------------------
+
+def _writes_between(prog: Program, roots: set[int], lo: int, hi: int) -> bool:
+    for i in range(lo + 1, hi):
+        s = prog.steps[i]
+        if s is not None and s.kind in ("write", "effect") and roots & set(s.writes):
+            return True
+        if s is not None and s.kind == "effect":
+            return True
+    return False
+
+
+def _closure(f: Group, wanted: set[int], saved: set[int]) -> set[int]:
+    """The vars of ``f`` that must be computed again to get ``wanted`` from ``saved`` and
+    ``f``'s loads."""
+    need: set[int] = set()
+    stack = list(wanted)
+    while stack:
+        v = stack.pop()
+        if v in need or v in saved or v not in f.nodes:
+            continue
+        need.add(v)
+        for a in f.nodes[v].args:
+            if type(a) is Ref:
+                stack.append(a.v)
+    return need
+
+
+def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Report) -> None:
+    """Per group, choose which stored values later groups compute again instead of loading.
+
+    A value is a candidate when only later fused groups of the same shape read it and the
+    group's loads it depends on are not written in between. Starting from "save all",
+    candidates are dropped from the saved set greedily, cheapest recomputation first, while
+    the total extra work (weighted operations per element, summed over the reading groups)
+    stays within ``opts.remat`` times the group's own work. A greedy cut, not the optimal one.
+    """
+    readers = _readers(prog)
+    escaping = prog.output_vars()
+    step_group = {i: g for g in groups for i in g.own}
+    w = opts.function_weight
+
+    def cost(nodes) -> float:
+        return sum(n.ops + w * n.calls for n in nodes)
+
+    for f in groups:
+        cands: dict[int, set] = {}  # var -> consumer groups
+        for v in f.stores:
+            if v in escaping:
+                continue
+            cons = set()
+            ok = True
+            for r in readers.get(v, ()):
+                c = step_group.get(r)
+                if c is f:
+                    continue
+                if c is None or c.shape != f.shape or c.own[0] < f.own[-1]:
+                    ok = False
+                    break
+                cons.add(c.index)
+            if ok and cons:
+                cands[v] = cons
+        if not cands:
+            continue
+        budget = opts.remat * cost(f.nodes.values())
+        saved = set(f.stores)
+
+        def extra(saved_set):
+            total = 0.0
+            plans = {}
+            for c in groups:
+                wanted = {v for v in f.stores if v not in saved_set and c.index in
+                          cands.get(v, ())}
+                if not wanted:
+                    continue
+                need = _closure(f, wanted, saved_set)
+                # what the recomputation reads from memory: loads and saved values
+                roots = {prog.root(a.v) for v in need for a in f.nodes[v].args
+                         if type(a) is Ref and a.v not in need}
+                if _writes_between(prog, roots, f.own[-1], c.own[0]):
+                    return None, None
+                total += cost(f.nodes[v] for v in need)
+                plans[c.index] = need
+            return total, plans
+
+        order = sorted(cands, key=lambda v: cost(f.nodes[u] for u in _closure(f, {v}, saved)))
+        for v in order:
+            trial = saved - {v}
+            t, _ = extra(trial)
+            if t is not None and t <= budget:
+                saved = trial
+        t, plans = extra(saved)
+        if not plans:
+            continue
+        for c in groups:
+            need = plans.get(c.index)
+            if not need:
+                continue
+            need = {u for u in need if u not in c.nodes}  # c may have it from elsewhere
+            for u in f.order:
+                if u in need:
+                    c.nodes[u] = f.nodes[u]
+                    c.recomputed.append(u)
+            for u in f.order:
+                if u not in need:
+                    continue
+                for a in f.nodes[u].args:
+                    if type(a) is Ref and a.v not in c.nodes and a.v not in c.loads:
+                        c.loads.append(a.v)
+            c.loads = [x for x in c.loads if x not in c.nodes]
+            c.order = sorted(c.nodes, key=lambda u: c.nodes[u].step)  # program order
+        dropped = [v for v in f.stores if v not in saved]
+        report.recomputed_bytes += sum(prog.vars[v].nbytes for v in dropped)
+        report.extra_ops += int(t)
+        f.stores = [v for v in f.stores if v in saved]
+
+
+# ---- rewriting the program ----------------------------------------------------------------
+
+class _Item:
+    """``fused_out``: output ``k`` of a fused step (which returns a tuple)."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self._get = operator.itemgetter(k)
+
+    def __call__(self, t):
+        return t[self.k]
+
+    def __repr__(self) -> str:
+        return f"out[{self.k}]"
+
+
+def fuse(prog: Program, backend: str | None = None, options: Options | None = None) -> Report:
+    """Replace each group of elementwise steps by one fused step; returns the report (also
+    ``prog.fusion``). Run after the other passes and before the memory plan. The environment
+    variable ``GPUAD_FUSE=0`` turns the default (``options=None``) off.
+
+    Example: ``fuse(prog, "numpy")``
+    """
+    backend = backend or prog.backend
+    opts = options or default_options(backend)
+    if options is None and os.environ.get("GPUAD_FUSE", "1") == "0":
+        groups = []
+    else:
+        groups = find_groups(prog, opts)
+    _wire(prog, groups)
+    # the fused step and one step per result take the positions of the group's steps
+    kept = [g for g in groups if 1 + len(g.stores) + (g.reduce is not None) <= len(g.own)]
+    for k, g in enumerate(kept):
+        g.index = k
+        for n in g.nodes.values():
+            n.home = k
+    report = Report(prog, kept, backend, opts)
+    report.saved_before = _saved_bytes(prog, kept)
+    if opts.remat > 0:
+        rematerialise(prog, kept, opts, report)
+    report.saved_after = _saved_bytes(prog, kept)
+    live = []
+    for g in kept:
+        if not g.stores and g.reduce is None:  # every result is computed again later
+            for i in g.own:
+                prog.steps[i] = None
+            report.merged += 1
+            continue
+        live.append(g)
+    dead = {g.index for g in kept} - {g.index for g in live}
+    times: dict[int, int] = {}
+    for g in live:
+        for v in g.recomputed:
+            times[v] = times.get(v, 0) + 1
+    w = opts.function_weight
+    report.recomputed_bytes = report.extra_ops = 0
+    for g in live:
+        g.moved = [v for v in g.recomputed if g.nodes[v].home in dead and times[v] == 1]
+        g.recomputed = [v for v in g.recomputed if v not in g.moved]
+        report.extra_ops += int(sum(g.nodes[v].ops + w * g.nodes[v].calls
+                                    for v in g.recomputed))
+    report.recomputed_bytes = sum(prog.vars[v].nbytes for v in
+                                  {v for g in live for v in g.recomputed})
+    for k, g in enumerate(live):
+        g.index = k
+        _rewrite(prog, g, backend)
+    report.groups = kept = live
+    prog.fusion = report  # type: ignore[attr-defined]
+    prog.stats["fused_groups"] = len(kept)
+    prog.stats["fused_steps"] = sum(len(g.own) for g in kept)
+    return report
+
+
+def _saved_bytes(prog: Program, groups: list[Group]) -> int:
+    """Bytes of group results that a later group reads (what a backward keeps alive)."""
+    readers = _readers(prog)
+    step_group = {i: g for g in groups for i in g.own}
+    total = 0
+    for g in groups:
+        for v in g.stores:
+            if any(step_group.get(r) not in (None, g) for r in readers.get(v, ())):
+                total += prog.vars[v].nbytes
+    return total
+
+
+def _rewrite(prog: Program, g: Group, backend: str) -> None:
+    from . import kernels
+
+    kern = kernels.make(prog, g, backend)
+    g.kernel = kern
+    positions = list(g.own)
+    first = positions[0]
+    tup = prog.new_var(None, "out", step=first)
+    tup.nbytes = 0
+    label = f"fused{g.index}"
+    step = Step(label, kern, tuple(Ref(v) for v in g.loads), {}, tup.id, "pure")
+    prog.steps[first] = step
+    g.step = first
+    results = list(g.stores) + ([g.reduce.out] if g.reduce is not None else [])
+    for k, (pos, v) in enumerate(zip(positions[1:], results, strict=False)):
+        item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
+        prog.steps[pos] = item
+        var = prog.vars[v]
+        var.step, var.store = pos, v
+    for pos in positions[1 + len(results):]:
+        prog.steps[pos] = None

@@ -1,0 +1,172 @@
+"""Kernels of fused groups: the statements of a group, rendered for each target.
+
+A group (:class:`gpuad.jit.fusion.Group`) becomes a list of per-element statements, one per
+fused step, each its primitive's expression with the names bound to loaded elements,
+earlier statements or constants (``t7 = sin(x0)``, ``t8 = t7 * T(0.9)``). The same statements
+are rendered
+
+- for Numba (:mod:`gpuad.jit.codegen_numba`, the CPU),
+- as CUDA C++ (:mod:`gpuad.jit.codegen_cuda`, a CuPy ``ElementwiseKernel``),
+- as whole-array calls of the backend's array module (:class:`ArrayKernel`: where neither
+  compiler is available, e.g. the CuPy stand-in).
+
+Every statement is evaluated in its step's dtype, with inputs of the other float type cast
+first and Python numbers converted to it, as NumPy does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as _np
+
+from ..prims import expr as _E
+
+_C_TYPES = {"float32": "float", "float64": "double"}
+
+
+@dataclass
+class Spec:
+    """What a target needs to generate one group's kernel."""
+
+    shape: tuple
+    loads: list  # (var id, dtype)
+    outs: list  # (var id, dtype): results written (stores, then a reduction's input)
+    nstores: int
+    stmts: list  # (var id, dtype, node)
+    reduce: object  # the reduction step or None
+
+
+def spec_of(prog, g) -> Spec:
+    outs = list(g.stores)
+    if g.reduce is not None and g.reduce_of not in outs:
+        outs.append(g.reduce_of)
+    return Spec(tuple(g.shape), [(v, prog.vars[v].dtype) for v in g.loads],
+                [(v, prog.vars[v].dtype) for v in outs], len(g.stores),
+                [(v, g.nodes[v].dtype, g.nodes[v]) for v in g.order], g.reduce)
+
+
+@dataclass(frozen=True)
+class Lang:
+    """How a target writes numbers, casts, functions, comparisons and the zero guard."""
+
+    num: Callable[[object, _np.dtype], str]
+    cast: Callable[[str, _np.dtype], str]
+    call: Callable[[str, str, _np.dtype], str]
+    cmp: Callable[[str, str, str, _np.dtype], str]
+    guard: Callable[[str, list, _np.dtype], str]
+
+
+def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[tuple[str, str]]:
+    """``[(name, text)]``: one assignment per statement, in evaluation order."""
+    local: dict[int, tuple[str, _np.dtype]] = {}
+    for k, (v, dt) in enumerate(spec.loads):
+        local[v] = (load_name(k), dt)
+    out = []
+    for v, dt, node in spec.stmts:
+        def operand(a, dt=dt):
+            from .program import Ref
+
+            if type(a) is Ref:
+                name, adt = local[a.v]
+                return name if adt == dt else lang.cast(name, dt)
+            return lang.num(a, dt)
+
+        bound = {n: operand(a) for n, a in zip(node.names, node.args, strict=True)}
+        if node.expr == "guard":
+            text = lang.guard(bound["r"], [bound[n] for n in node.names[1:]], dt)
+        else:
+            tree = _E.parse(node.expr, node.names)
+
+            def name(n, dt=dt, bound=bound):
+                if n in _E.CONSTANTS:
+                    return lang.num(_E.CONSTANTS[n][0], dt)
+                return bound[n]
+
+            text = _E._render(tree, name, lambda x, dt=dt: lang.num(x, dt),
+                              lambda f, a, dt=dt: lang.call(f, a, dt),
+                              lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt))
+        tname = f"t{v}"
+        local[v] = (tname, dt)
+        out.append((tname, text))
+    return out
+
+
+def result_names(spec: Spec) -> list[str]:
+    return [f"t{v}" for v, _ in spec.outs]
+
+
+# ---- whole-array evaluation (any array module) --------------------------------------------
+
+def _xp_lang() -> Lang:
+    def num(x, dt):
+        return f"xp.{dt.name}({float(x)!r})"
+
+    def call(f, a, dt):
+        if f == "sigmoid":
+            return f"(xp.{dt.name}(1) / (xp.{dt.name}(1) + xp.exp(-({a}))))"
+        if f == "erf":
+            return f"_erf({a})"
+        return f"xp.{f}({a})"
+
+    return Lang(num, lambda a, dt: f"({a}).astype(xp.{dt.name})", call,
+                lambda a, op, b, dt: f"({a} {op} {b}).astype(xp.{dt.name})",
+                lambda r, gs, dt: "xp.where(" + " & ".join(
+                    [f"({g} == 0)" for g in gs] + [f"~xp.isfinite({r})"]) +
+                f", xp.{dt.name}(0), {r})" if gs else r)
+
+
+class ArrayKernel:
+    """A group run as whole-array calls of ``xp`` (one pass per statement: no fusion of
+    memory traffic, the same arithmetic). Used where no kernel compiler is available."""
+
+    def __init__(self, spec: Spec, xp):
+        self.spec = spec
+        self.xp = xp
+        stmts = statements(spec, _xp_lang(), lambda k: f"a{k}")
+        args = ", ".join(f"a{k}" for k in range(len(spec.loads)))
+        lines = [f"def _k({args}):"]
+        for name, text in stmts:
+            lines.append(f"    {name} = {text}")
+        res = result_names(spec)
+        lines.append(f"    return ({', '.join(res)},)")
+        self.source = "\n".join(lines)
+        ns = {"xp": xp, "_erf": _E.FUNCTIONS["erf"].numpy}
+        exec(compile(self.source, "<gpuad fused group>", "exec"), ns)  # noqa: S102
+        self._k = ns["_k"]
+
+    def __call__(self, *arrays):
+        xp = self.xp
+        with _np.errstate(all="ignore"):
+            vals = self._k(*arrays)
+        shape = self.spec.shape
+        outs = []
+        for val, (_, dt) in zip(vals, self.spec.outs, strict=True):
+            o = xp.empty(shape, dt)
+            o[...] = val
+            outs.append(o)
+        return finish(self.spec, outs)
+
+
+def finish(spec: Spec, outs: list) -> tuple:
+    """The fused step's results: the stored values, then the reduction of its input."""
+    res = outs[:spec.nstores]
+    if spec.reduce is not None:
+        s = spec.reduce
+        idx = [v for v, _ in spec.outs].index(s.args[0].v)
+        res.append(s.fn(outs[idx], **s.params))
+    return tuple(res)
+
+
+def make(prog, g, backend: str):
+    """The callable of group ``g``'s fused step: ``(*loaded arrays) -> tuple of results``."""
+    spec = spec_of(prog, g)
+    if backend == "numpy":
+        from . import codegen_numba
+
+        return codegen_numba.NumbaKernel(spec)
+    from ..backends import load
+    from . import codegen_cuda
+
+    return codegen_cuda.make(spec, load(backend).xp)
