@@ -229,6 +229,16 @@ def _data_w(tr, orig, a):
     return orig(a)
 
 
+def _plain_w(tr, orig, x, *a, **k):
+    # a transform (grad, vjp, vmap, ...) hands back a backend array where nothing outside
+    # differentiates its result; while tracing, a traced one stays a Tensor, so that what the
+    # function computes from it (operators included) is recorded too
+    r = orig(x, *a, **k)
+    if r is not x and tr.is_array(r) and tr.dyn(r):
+        return Tensor(r)
+    return r
+
+
 def _refuse(what: str):
     def check(t):
         tr = _t.active()
@@ -380,8 +390,12 @@ def install(undo: list) -> None:
         orig = getattr(mod, "_tracked", None)
         if orig is not None:
             put(mod, "_tracked", _tracked_w(orig))
-    from .. import optim
+    from .. import optim, transforms
+    from ..batching import api as _vmap_api
     from ..numpy import random as _rnd
+
+    put(transforms, "_result", _traced(transforms._result)(_plain_w))
+    put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
 
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
