@@ -135,7 +135,7 @@ def test_vmap_of_jit_traces_on_the_batched_values(backend, rng):
     # one signature per way of batching (which arguments, which levels); the plain call of
     # the same shapes is a signature of its own
     assert j.cache_info()["misses"] == 3
-    x = rng.standard_normal((5, 3))
+    x = _arr(rng.standard_normal((5, 3)))
     _same(j(x, x), _g(x, x))
     assert j.cache_info()["misses"] == 4
 

@@ -282,7 +282,7 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     rng = _np.random.default_rng(0)
     pert = []
     changed = False
-    same: dict[int, Any] = {}  # an array passed twice stays one array (the program reads one)
+    same: dict[int, Any] = {}  # an array passed twice stays one array, as traced
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
@@ -290,7 +290,8 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
             if new is None:
                 host = be.to_host(arr)
                 u = rng.uniform(-1.0, 1.0, host.shape)
-                new = same[id(arr)] = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+                new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+                same[id(arr)] = new
             changed = True
             pert.append(Tensor(new, requires_grad=leaf.requires_grad, _bat=leaf._bat)
                         if isinstance(leaf, Tensor) else new)

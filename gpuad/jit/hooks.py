@@ -91,6 +91,11 @@ def _propagate_tangents_w(tr, orig, rule, args, params, out, node, bat=None):
 
 
 def _guard_zero_w(tr, orig, r, gs):
+    if any(isinstance(x, Tensor) and (x._bat is not None or x._tan or x.requires_grad)
+           for x in (r, *gs)):
+        # a batched value, or one whose tangents or tape must survive the guard: its
+        # operations run on the Tensors, each recorded (the raw step below would drop them)
+        return orig(r, gs)
     rd = r._data if isinstance(r, Tensor) else r
     gds = [g._data if isinstance(g, Tensor) else g for g in gs if g is not None]
     tr.paused += 1
@@ -104,7 +109,7 @@ def _guard_zero_w(tr, orig, r, gs):
     tr.add_step("guard_zero", _guard_raw, (rd, *gds), {}, res, view_of=rd, key=("guard",))
     if res is rd:
         return r
-    return Tensor(res) if isinstance(r, Tensor) else res
+    return Tensor(res, _bat=r._bat) if isinstance(r, Tensor) else res  # levels kept
 
 
 def _guard_raw(r, *gs):
@@ -377,9 +382,14 @@ def install(undo: list) -> None:
             if obj is not None and id(obj) in targets and callable(obj):
                 put(mod, attr, targets[id(obj)])
     xp = _t._current.be.xp if _t._current is not None else _np
-    for ns in (xp, getattr(xp, "linalg", None), getattr(xp, "fft", None)):
+    for ns, ref in ((xp, _np), (getattr(xp, "linalg", None), _np.linalg),
+                    (getattr(xp, "fft", None), _np.fft)):
         if ns is None:
             continue
+        if "__getattr__" in vars(ns):  # a namespace that makes its functions on first use
+            for name in vars(ref):  # (the CuPy stand-in): made now, so that they are wrapped
+                if not name.startswith("_"):
+                    getattr(ns, name, None)
         for name, orig in list(vars(ns).items()):
             if _wrappable(name, orig):
                 put(ns, name, _traced(orig)(_xp_func_w(name)))
