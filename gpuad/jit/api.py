@@ -27,6 +27,15 @@ def _freeze_def(d):
     return d
 
 
+#: functions whose results join every call's cache key: state outside the arguments that
+#: changes what the traced program does (gpuad.distributed's no_sync)
+KEY_PARTS: list[Callable[[], Any]] = []
+
+
+def _key_parts() -> tuple:
+    return tuple(f() for f in KEY_PARTS) if KEY_PARTS else ()
+
+
 class _Entry:
     __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock")
 
@@ -110,7 +119,7 @@ class Jitted:
                 keys.append(("O", id(leaf)))
         key = (_freeze_def(tdef), tuple(keys), tuple(svals), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
-               _state.flags["anomaly"])
+               _state.flags["anomaly"], _key_parts())
         try:
             hash(key)
         except TypeError:
@@ -150,7 +159,7 @@ class Jitted:
             return None
         flags = _state.flags
         return (tuple(key), get_backend().name, _state.local.grad_enabled,
-                flags["deterministic"], flags["anomaly"])
+                flags["deterministic"], flags["anomaly"], _key_parts())
 
     def __call__(self, *args, **kwargs):
         if trace.active() is not None:  # inside another trace: inlined
