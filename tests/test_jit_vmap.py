@@ -190,3 +190,16 @@ def test_operators_on_transform_results_are_recorded(make, rng):
         a = rng.standard_normal(4)
         _same(j(a), f(a))
         assert type(j(a)) is type(f(a))
+
+
+def test_closed_over_tensor_batched_by_vmap_is_read_on_every_call(backend, rng):
+    """An ensemble's stacked parameters, closed over and batched by vmap inside jit, are read
+    afresh on each call (not frozen at their traced values)."""
+    ws = ad.tensor(_arr(rng.standard_normal((3, 4, 2))))
+    f = lambda x: ad.vmap(lambda w, xi: gnp.tanh(xi @ w), (0, None))(ws, x)  # noqa: E731
+    j = ad.jit(f)
+    for _ in range(3):
+        x = _arr(rng.standard_normal((5, 4)))
+        _same(j(x), f(x))
+        ws.data = _arr(rng.standard_normal((3, 4, 2)))  # the parameters change between calls
+    assert j.cache_info()["misses"] == 1

@@ -244,6 +244,16 @@ def _plain_w(tr, orig, x, *a, **k):
     return r
 
 
+def _to_batch_w(tr, orig, x, *a, **k):
+    # vmap's entry step moves the batch axis with the array namespace, which records only
+    # values the trace knows: a closed-over Tensor or array is captured first (read on every
+    # call through its Tensor), so the move is recorded instead of frozen
+    d = x._data if isinstance(x, Tensor) else x
+    if tr.is_array(d) and id(d) not in tr.ids:
+        tr.var(d, x if isinstance(x, Tensor) else None)
+    return orig(x, *a, **k)
+
+
 def _refuse(what: str):
     def check(t):
         tr = _t.active()
@@ -400,10 +410,13 @@ def install(undo: list) -> None:
         orig = getattr(mod, "_tracked", None)
         if orig is not None:
             put(mod, "_tracked", _tracked_w(orig))
-    from .. import optim, transforms
+    from .. import batching, optim, transforms
     from ..batching import api as _vmap_api
     from ..numpy import random as _rnd
 
+    to_batch = _traced(batching.to_batch)(_to_batch_w)
+    put(batching, "to_batch", to_batch)
+    put(_vmap_api, "to_batch", to_batch)
     put(transforms, "_result", _traced(transforms._result)(_plain_w))
     put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
 
