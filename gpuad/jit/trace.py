@@ -15,7 +15,10 @@ computes on raw arrays outside ``apply`` are redirected while a trace runs
 - ``data(x)`` inside the op library keeps a traced Tensor a Tensor, so masks computed from
   values are recorded rather than frozen;
 - a function of the array namespace (``numpy.stack``, ``numpy.linalg.svd``, ...) called on
-  traced raw arrays outside a primitive's forward is recorded as one step.
+  traced raw arrays outside a primitive's forward is recorded as one step (vmap's boundary
+  steps move the batch axis this way; a closed-over value entering vmap is captured first);
+- results of transforms (``grad``, ``vjp``, ``vmap``, ...) stay Tensors, so Python operators
+  applied to them are recorded.
 
 What cannot be recorded raises :class:`TracerError` naming the user's line: converting a value
 that depends on the arguments to ``bool``/``float``/``int``/NumPy (Python control flow on
