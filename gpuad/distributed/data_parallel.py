@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import engine as _engine
 from .._state import no_grad
+from ..jit import api as _jit_api
 from ..tensor import Tensor
 from ._comm import Communicator, DistributedError
 from ._launch import get_comm
@@ -33,6 +34,15 @@ from ._launch import get_comm
 __all__ = ["DataParallel"]
 
 _live: weakref.WeakSet = weakref.WeakSet()
+
+
+def _unsynced() -> tuple:
+    """The wrappers inside ``no_sync()`` now: part of gpuad.jit's cache key, so a step compiled
+    with averaging is never replayed without it (or the other way round)."""
+    return tuple(sorted(id(dp) for dp in _live if not dp._sync))
+
+
+_jit_api.KEY_PARTS.append(_unsynced)
 
 
 def _dispatch(roots, create_graph):
@@ -270,6 +280,10 @@ class DataParallel:
                 "DataParallel: backward(create_graph=True) through a wrapped model is not "
                 "averaged over ranks; compute higher derivatives outside the wrapper (or call "
                 "dp.close() first)")
+        from ..jit import trace as _jit_trace
+
+        if _jit_trace.active() is not None:
+            return _TracedSweep(self, index, first)
         return _Sweep(self, index, first)
 
 
@@ -415,6 +429,49 @@ class _Sweep:
             self.dp._broken = (
                 "DataParallel: an earlier backward failed after it had started gradient "
                 "all-reduces, so the ranks are out of step; start the job again")
+
+
+class _TracedSweep:
+    """The backward of a step being compiled by ``gpuad.jit``: once the sweep has ended, each
+    bucket is packed, all-reduced and unpacked into ``.grad`` with recorded operations (the
+    all-reduce is one step of the program, run again on every replay, buckets in order). The
+    replay is one flat function, so there is no backward left to overlap with."""
+
+    def __init__(self, dp: DataParallel, index: dict, first: dict) -> None:
+        missing = [dp.names[i] for i in range(len(dp.params)) if i not in first]
+        if missing:
+            raise DistributedError(
+                f"DataParallel inside gpuad.jit: parameter(s) {missing[:4]} get no gradient "
+                f"from this backward on this rank; a compiled step averages every wrapped "
+                f"parameter's gradient on every call, so unused parameters are handled only "
+                f"without jit. Wrap only the parameters the loss uses, or run this step "
+                f"eagerly")
+        self.dp = dp
+        dp.sweeps += 1
+        self.sweep = dp.sweeps
+
+    def before(self, seq, grads) -> None:
+        pass
+
+    def finish(self) -> None:
+        from .. import numpy as gnp
+        from .collectives import all_reduce
+
+        dp = self.dp
+        dp.events.append((self.sweep, "traced", None, 0, time.perf_counter()))
+        scale = 1.0 / dp.comm.size
+        with no_grad():
+            for b in dp.buckets:
+                ps = [dp.params[i] for i in b.params]
+                flat = gnp.concatenate([gnp.reshape(p.grad, (-1,)) for p in ps])
+                flat = all_reduce(flat, "sum", comm=dp.comm)
+                if scale != 1.0:
+                    flat = flat * scale
+                for p, off in zip(ps, b.offsets, strict=True):
+                    p.grad = gnp.reshape(flat[off:off + p.size], p.shape)
+
+    def fail(self) -> None:
+        pass
 
 
 def _host(a):

@@ -27,6 +27,15 @@ def _freeze_def(d):
     return d
 
 
+#: functions whose results join every call's cache key: state outside the arguments that
+#: changes what the traced program does (gpuad.distributed's no_sync)
+KEY_PARTS: list[Callable[[], Any]] = []
+
+
+def _key_parts() -> tuple:
+    return tuple(f() for f in KEY_PARTS) if KEY_PARTS else ()
+
+
 class _Entry:
     __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock")
 
@@ -88,6 +97,7 @@ class Jitted:
         be = get_backend()
         keys = []
         first: dict[int, int] = {}
+        levels = _arg_levels(leaves)  # inside vmap: batched arguments, keyed by level order
         for i, leaf in enumerate(leaves):
             if isinstance(leaf, Tensor):
                 if (leaf._node is not None and leaf._node.rule is not None) or leaf._tan:
@@ -98,7 +108,7 @@ class Jitted:
                         "jit(grad(f)), jit(value_and_grad(f))")
                 d = leaf._data
                 keys.append(("T", type(d), tuple(d.shape), d.dtype, leaf.requires_grad,
-                             first.setdefault(id(d), i)))
+                             first.setdefault(id(d), i), _rel(leaf._bat, levels)))
             elif type(leaf) in _by_array_type or isinstance(leaf, _np.ndarray):
                 if be.name != "numpy" and isinstance(leaf, _np.ndarray):
                     leaf = leaves[i] = be.asarray(leaf)
@@ -110,7 +120,7 @@ class Jitted:
                 keys.append(("O", id(leaf)))
         key = (_freeze_def(tdef), tuple(keys), tuple(svals), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
-               _state.flags["anomaly"])
+               _state.flags["anomaly"], _key_parts())
         try:
             hash(key)
         except TypeError:
@@ -135,7 +145,7 @@ class Jitted:
             t = type(a)
             if t is Tensor:
                 d = a._data
-                if a._node is not None or a._tan:
+                if a._node is not None or a._tan or a._bat is not None:
                     return None
                 key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
                 arrays += 1
@@ -150,7 +160,7 @@ class Jitted:
             return None
         flags = _state.flags
         return (tuple(key), get_backend().name, _state.local.grad_enabled,
-                flags["deterministic"], flags["anomaly"])
+                flags["deterministic"], flags["anomaly"], _key_parts())
 
     def __call__(self, *args, **kwargs):
         if trace.active() is not None:  # inside another trace: inlined
@@ -190,14 +200,14 @@ class Jitted:
             entry, result = self._compile(key, leaves, rebuild, be)
             return result
         entry.calls += 1
-        return _outputs(entry.program, outs)
+        return _outputs(entry.program, outs, leaves)
 
     def _compile(self, key, leaves, rebuild, be):
         def call(*lv):
             a, kw = rebuild(list(lv))
             return self.f(*a, **kw)
 
-        prog, result = trace.trace(call, leaves, lambda lv: lv, be)
+        prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated, self.fuse)
         compiled = replay.Compiled(prog, be.xp)
@@ -282,14 +292,18 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     rng = _np.random.default_rng(0)
     pert = []
     changed = False
+    same: dict[int, Any] = {}  # an array passed twice stays one array, as traced
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
-            host = be.to_host(arr)
-            u = rng.uniform(-1.0, 1.0, host.shape)
-            new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+            new = same.get(id(arr))
+            if new is None:
+                host = be.to_host(arr)
+                u = rng.uniform(-1.0, 1.0, host.shape)
+                new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+                same[id(arr)] = new
             changed = True
-            pert.append(Tensor(new, requires_grad=leaf.requires_grad)
+            pert.append(Tensor(new, requires_grad=leaf.requires_grad, _bat=leaf._bat)
                         if isinstance(leaf, Tensor) else new)
         else:
             pert.append(leaf)
@@ -354,13 +368,32 @@ def _describe(key) -> str:
     return f"({', '.join(parts)}){stat} on {key[3]}"
 
 
-def _outputs(prog: Program, outs) -> Any:
+def _arg_levels(leaves) -> tuple:
+    """The vmap levels the arguments are batched over (a call inside vmap), outer first."""
+    found: set = set()
+    for leaf in leaves:
+        if isinstance(leaf, Tensor) and leaf._bat is not None:
+            found.update(leaf._bat)
+    return tuple(sorted(found))
+
+
+def _rel(bat, levels):
+    return None if bat is None else tuple(levels.index(b) for b in bat)
+
+
+def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     leaves = []
     it = iter(outs)
-    for o in prog.outputs:
+    levels = None
+    for o, rel in zip(prog.outputs, prog.out_levels, strict=True):
         if o[0] == "var":
             a = next(it)
-            leaves.append(Tensor(a) if o[2] else a)
+            if rel is not None:  # batched by the enclosing vmap: the arguments' levels now
+                if levels is None:
+                    levels = _arg_levels(arg_leaves)
+                leaves.append(Tensor(a, _bat=tuple(levels[k] for k in rel)))
+            else:
+                leaves.append(Tensor(a) if o[2] else a)
         else:
             leaves.append(o[1])
     return tree_unflatten(prog.out_def, leaves)

@@ -91,6 +91,11 @@ def _propagate_tangents_w(tr, orig, rule, args, params, out, node, bat=None):
 
 
 def _guard_zero_w(tr, orig, r, gs):
+    if any(isinstance(x, Tensor) and (x._bat is not None or x._tan or x.requires_grad)
+           for x in (r, *gs)):
+        # a batched value, or one whose tangents or tape must survive the guard: its
+        # operations run on the Tensors, each recorded (the raw step below would drop them)
+        return orig(r, gs)
     rd = r._data if isinstance(r, Tensor) else r
     gds = [g._data if isinstance(g, Tensor) else g for g in gs if g is not None]
     tr.paused += 1
@@ -104,7 +109,7 @@ def _guard_zero_w(tr, orig, r, gs):
     tr.add_step("guard_zero", _guard_raw, (rd, *gds), {}, res, view_of=rd, key=("guard",))
     if res is rd:
         return r
-    return Tensor(res) if isinstance(r, Tensor) else res
+    return Tensor(res, _bat=r._bat) if isinstance(r, Tensor) else res  # levels kept
 
 
 def _guard_raw(r, *gs):
@@ -227,6 +232,26 @@ def _data_w(tr, orig, a):
     if isinstance(a, Tensor) and tr.dyn(a._data):
         return a
     return orig(a)
+
+
+def _plain_w(tr, orig, x, *a, **k):
+    # a transform (grad, vjp, vmap, ...) hands back a backend array where nothing outside
+    # differentiates its result; while tracing, a traced one stays a Tensor, so that what the
+    # function computes from it (operators included) is recorded too
+    r = orig(x, *a, **k)
+    if r is not x and tr.is_array(r) and tr.dyn(r):
+        return Tensor(r)
+    return r
+
+
+def _to_batch_w(tr, orig, x, *a, **k):
+    # vmap's entry step moves the batch axis with the array namespace, which records only
+    # values the trace knows: a closed-over Tensor or array is captured first (read on every
+    # call through its Tensor), so the move is recorded instead of frozen
+    d = x._data if isinstance(x, Tensor) else x
+    if tr.is_array(d) and id(d) not in tr.ids:
+        tr.var(d, x if isinstance(x, Tensor) else None)
+    return orig(x, *a, **k)
 
 
 def _refuse(what: str):
@@ -367,9 +392,14 @@ def install(undo: list) -> None:
             if obj is not None and id(obj) in targets and callable(obj):
                 put(mod, attr, targets[id(obj)])
     xp = _t._current.be.xp if _t._current is not None else _np
-    for ns in (xp, getattr(xp, "linalg", None), getattr(xp, "fft", None)):
+    for ns, ref in ((xp, _np), (getattr(xp, "linalg", None), _np.linalg),
+                    (getattr(xp, "fft", None), _np.fft)):
         if ns is None:
             continue
+        if "__getattr__" in vars(ns):  # a namespace that makes its functions on first use
+            for name in vars(ref):  # (the CuPy stand-in): made now, so that they are wrapped
+                if not name.startswith("_"):
+                    getattr(ns, name, None)
         for name, orig in list(vars(ns).items()):
             if _wrappable(name, orig):
                 put(ns, name, _traced(orig)(_xp_func_w(name)))
@@ -380,8 +410,15 @@ def install(undo: list) -> None:
         orig = getattr(mod, "_tracked", None)
         if orig is not None:
             put(mod, "_tracked", _tracked_w(orig))
-    from .. import optim
+    from .. import batching, optim, transforms
+    from ..batching import api as _vmap_api
     from ..numpy import random as _rnd
+
+    to_batch = _traced(batching.to_batch)(_to_batch_w)
+    put(batching, "to_batch", to_batch)
+    put(_vmap_api, "to_batch", to_batch)
+    put(transforms, "_result", _traced(transforms._result)(_plain_w))
+    put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
 
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))

@@ -136,6 +136,9 @@ class Program:
         self.inputs: list[int | None] = []  # per argument leaf: its variable (None: not an array)
         self.outputs: list = []  # per output leaf: ("var", id, as_tensor) or ("lit", value)
         self.out_def = None
+        # per output leaf: its vmap levels, as positions among the arguments' levels (a
+        # function compiled inside vmap, on batched arguments), or None
+        self.out_levels: list = []
         self.effects: list = []  # (target, attr, value): Tensor state set after each call
         self.guards: list = []  # (target, grad): the .grad each replay expects to find
         self.plan = None  # set by passes.plan_memory

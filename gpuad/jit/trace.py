@@ -15,7 +15,10 @@ computes on raw arrays outside ``apply`` are redirected while a trace runs
 - ``data(x)`` inside the op library keeps a traced Tensor a Tensor, so masks computed from
   values are recorded rather than frozen;
 - a function of the array namespace (``numpy.stack``, ``numpy.linalg.svd``, ...) called on
-  traced raw arrays outside a primitive's forward is recorded as one step.
+  traced raw arrays outside a primitive's forward is recorded as one step (vmap's boundary
+  steps move the batch axis this way; a closed-over value entering vmap is captured first);
+- results of transforms (``grad``, ``vjp``, ``vmap``, ...) stay Tensors, so Python operators
+  applied to them are recorded.
 
 What cannot be recorded raises :class:`TracerError` naming the user's line: converting a value
 that depends on the arguments to ``bool``/``float``/``int``/NumPy (Python control flow on
@@ -144,7 +147,9 @@ def _copy(a):
 class Tracer:
     """Records one run of a function into a :class:`Program`."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, levels=()):
+        from .. import batching
+
         self.prog = Program()
         self.prog.backend = backend.name
         self.be = backend
@@ -161,6 +166,8 @@ class Tracer:
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
+        self.levels = tuple(levels)  # the vmap levels of batched arguments, outer first
+        self.outer = frozenset(batching.ACTIVE)  # vmap calls running around the trace
 
     # ---- variables ---------------------------------------------------------------------
     def is_array(self, a) -> bool:
@@ -170,6 +177,14 @@ class Tracer:
         """The variable holding ``arr`` (captured on first sight)."""
         vid = self.ids.get(id(arr))
         if vid is None:
+            if owner is not None and owner._bat is not None and self.outer.intersection(
+                    owner._bat):
+                raise TracerError(
+                    f"jit: the function reads a value batched by an enclosing vmap without "
+                    f"receiving it as an argument (a closure, shape {owner.shape}) at "
+                    f"{user_line()}; each vmap call gives it new values, which the compiled "
+                    f"program would not see. Pass it as an argument, or put jit outside: "
+                    f"jit(vmap(f))")
             v = self.prog.new_var(arr, "cap", value=arr,
                                   owner=weakref.ref(owner) if owner is not None else None)
             vid = self.ids[id(arr)] = v.id
@@ -329,13 +344,28 @@ class Tracer:
                 # a Tensor without history from array arguments only: an array, as eagerly
                 as_tensor = any_tensor or leaf.requires_grad or not self.wrapped
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
+                prog.out_levels.append(self._rel_levels(leaf))
             elif self.is_array(leaf):
                 prog.outputs.append(("var", self.var(leaf), False))
+                prog.out_levels.append(None)
             else:
                 prog.outputs.append(("lit", leaf))
+                prog.out_levels.append(None)
         prog.out_def = out_def
         self._effects()
         self._check_hashes()
+
+    def _rel_levels(self, t: Tensor):
+        """``t``'s vmap levels as positions among the arguments' levels."""
+        if t._bat is None:
+            return None
+        if not set(t._bat) <= set(self.levels):
+            raise TracerError(
+                f"jit: an output (shape {t.shape}) is batched over a vmap level that none of "
+                f"the arguments is batched over (a value batched by an enclosing vmap that "
+                f"the function did not receive); pass it as an argument, or put jit outside: "
+                f"jit(vmap(f))")
+        return tuple(self.levels.index(b) for b in t._bat)
 
     def _effects(self) -> None:
         prog = self.prog
@@ -444,7 +474,7 @@ def _may_share(a, b) -> bool:
         return False
 
 
-def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
+def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object]:
     """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
     (its Tensors detached, as a replay returns them)."""
     global _current
@@ -454,7 +484,7 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
     with _LOCK:
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
-        tr = Tracer(backend)
+        tr = Tracer(backend, levels)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
         any_tensor = any(isinstance(leaf, Tensor) for leaf in leaves)
@@ -478,7 +508,8 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
             engine._trace = None
             _current = None
             hooks.uninstall(undo)
-        result = [(Tensor(x._data) if o[2] else x._data) if isinstance(x, Tensor) else x
+        result = [(Tensor(x._data, _bat=x._bat) if o[2] else x._data) if isinstance(x, Tensor)
+                  else x
                   for x, o in zip(out_leaves, tr.prog.outputs, strict=True)]
         del out, out_leaves
         tr.classify_captures(result)
@@ -486,7 +517,8 @@ def trace(f, leaves: list, rebuild, backend) -> tuple[Program, object]:
         for i, o in enumerate(prog.outputs):  # the program keeps its constants to itself
             if o[0] == "var" and prog.vars[o[1]].kind == "lit":
                 x = result[i]
-                result[i] = Tensor(x._data.copy()) if isinstance(x, Tensor) else x.copy()
+                result[i] = Tensor(x._data.copy(), _bat=x._bat) if isinstance(x, Tensor) \
+                    else x.copy()
         prog.stats["traced_steps"] = len(prog)
     from ..tree import tree_unflatten
 

@@ -171,6 +171,51 @@ def check_data_parallel() -> None:
     dp.close()
 
 
+def check_jit_step() -> None:
+    """A training step compiled by gpuad.jit (forward, backward with the bucketed all-reduce,
+    Adam) gives the parameters of the same step run eagerly with DataParallel, call after call;
+    inside no_sync() it is compiled again and does not average."""
+    dps, opts = [], []
+    for _ in range(2):
+        dp = dist.DataParallel(make_model(seed=R), bucket_mb=BUCKET_MB)
+        dps.append(dp)
+        opts.append(optim.Adam(dp.parameters(), lr=0.05))
+
+    def step(dp, opt, x, y):
+        opt.zero_grad()
+        loss = nn.cross_entropy(dp(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = ad.jit(lambda x, y: step(dps[1], opts[1], x, y))
+    part = slice(3 * R, 3 * R + 3)
+    for k in range(3):
+        xs, ys = data(3, seed=20 + k)
+        want = step(dps[0], opts[0], xs[part], ys[part])
+        got = compiled(xs[part], ys[part])
+        close(np.asarray(got), want.numpy(), "compiled step: loss")
+        for a, b in zip(dps[0].parameters(), dps[1].parameters(), strict=True):
+            close(b.numpy(), a.numpy(), "compiled DataParallel step == eager", rtol=1e-12)
+    prog = str(compiled.lower(xs[part], ys[part]))
+    if prog.count("all_reduce(") != len(dps[1].buckets):
+        raise AssertionError(f"rank {R}: expected one all-reduce step per bucket:\n{prog}")
+    xs, ys = data(3, seed=30)
+    for dp, opt in ((dps[0], opts[0]), (dps[1], opts[1])):
+        with dp.no_sync():
+            if dp is dps[0]:
+                step(dp, opt, xs[part], ys[part])
+            else:
+                compiled(xs[part], ys[part])
+    if compiled.cache_info()["misses"] != 2:
+        raise AssertionError("no_sync did not make a new signature for the compiled step")
+    for a, b in zip(dps[0].parameters(), dps[1].parameters(), strict=True):
+        close(b.numpy(), a.numpy(), "compiled step inside no_sync == eager", rtol=1e-12)
+        close(b.grad.numpy(), a.grad.numpy(), "no_sync: this rank's own gradient", rtol=1e-12)
+    for dp in dps:
+        dp.close()
+
+
 def check_unused() -> None:
     """A parameter used on rank 0 only gets rank 0's gradient / W; one used by no rank keeps
     .grad None; one this rank's loss never reaches contributes zeros."""
@@ -201,6 +246,7 @@ def check_shard() -> None:
 
 check_collectives()
 check_data_parallel()
+check_jit_step()
 check_unused()
 check_shard()
 dist.barrier()
