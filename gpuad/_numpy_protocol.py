@@ -492,14 +492,7 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
                 for a in inputs):
             fn = _lookup("numpy", _BOOL_OPS[name])  # mask & mask, also on batched masks
         if fn is not None:
-            busy = _local.__dict__.setdefault("dispatching", set())
-            if fn in busy and _batched(inputs, {}):
-                raise _not_batchable("numpy", name)
-            busy.add(fn)
-            try:
-                return fn(*inputs)
-            finally:
-                busy.discard(fn)
+            return fn(*inputs)  # batched inputs came through _dispatch_batched's guard
     what = f"numpy.{name}" if method == "__call__" else f"numpy.{name}.{method}"
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
@@ -639,10 +632,8 @@ def array_function(func, types, args: tuple, kwargs: dict):
         if sig is not False and not all(k in params for k in kwargs) and not any(
                 p.kind is p.VAR_KEYWORD for p in params.values()):
             kwargs = _drop_numpy_defaults(func, params, kwargs)
-    busy = _local.__dict__.setdefault("dispatching", set())
-    if fn in busy and _batched(args, kwargs):
-        raise _not_batchable(modname, name)
-    busy.add(fn)
+    if _batched_among(args, kwargs):
+        return _dispatch_batched(func, what, fn, args, kwargs, out)
     try:
         r = fn(*args, **kwargs)
     except TypeError as e:
@@ -656,20 +647,21 @@ def array_function(func, types, args: tuple, kwargs: dict):
                     f"arguments ({bind_err}); its signature is {name}{sig}"
                 ) from e
         raise
-    finally:
-        busy.discard(fn)
     return r if out is None else _finish(r, out, True, 1, what)
 
 
 def _batched_among(args, kwargs) -> bool:
-    for a in (*args, *kwargs.values()):
+    """Whether a value batched by vmap is among the arguments (one level of lists)."""
+    for a in args:
         if isinstance(a, Tensor):
             if a._bat is not None:
                 return True
-        elif a.__class__ is list or a.__class__ is tuple:
-            if any(isinstance(b, Tensor) and b._bat is not None for b in a):
-                return True
-    return False
+        elif (a.__class__ is list or a.__class__ is tuple) and _batched_among(a, _NONE):
+            return True
+    return bool(kwargs) and _batched_among(tuple(kwargs.values()), _NONE)
+
+
+_NONE: dict = {}
 
 
 def _dispatch_batched(func, what: str, fn, args, kwargs, out):
@@ -690,26 +682,6 @@ def _dispatch_batched(func, what: str, fn, args, kwargs, out):
     finally:
         active.discard(func)
     return r if out is None else _finish(r, out, True, 1, what)
-
-
-def _not_batchable(modname: str, name: str) -> TypeError:
-    """gpuad's function handed a batched value to NumPy's own: it computes on raw arrays
-    (without this the call would dispatch back to gpuad's function, endlessly)."""
-    return TypeError(
-        f"{_public(modname, name)} cannot run inside gpuad.vmap: it computes on raw arrays, "
-        f"and a value that differs from example to example has no single array; call it "
-        f"outside vmap (or loop over the examples)")
-
-
-def _batched(args, kwargs) -> bool:
-    """Whether a vmap-batched Tensor is among the arguments (one level of containers)."""
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, Tensor) and a._bat is not None:
-            return True
-        if isinstance(a, _CONTAINERS) and any(isinstance(b, Tensor) and b._bat is not None
-                                              for b in a):
-            return True
-    return False
 
 
 def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:
