@@ -158,10 +158,14 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
-        return len(self.shape)
+        if self._bat is not None:
+            return self._data.ndim - len(self._bat)
+        return self._data.ndim
 
     @property
     def size(self) -> int:
+        if self._bat is None:
+            return int(self._data.size)
         n = 1
         for d in self.shape:
             n *= d
@@ -169,6 +173,8 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
+        if self._bat is None:
+            return int(self._data.nbytes)
         return self.size * self._data.dtype.itemsize
 
     @property
