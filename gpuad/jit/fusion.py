@@ -58,13 +58,15 @@ class Options:
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
     of one call of a function relative to one arithmetic operation. ``min_size``: groups of
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
-    NumPy calls on small arrays).
+    NumPy calls on small arrays). ``remat_cut``: how the saved values are chosen, ``"min"``
+    (a minimum cut, :mod:`gpuad.jit.remat`) or ``"greedy"`` (the earlier greedy choice).
     """
 
     functions: frozenset | None = None
     remat: float = 1.0
     function_weight: float = 4.0
     min_size: int = 0
+    remat_cut: str = "min"
 
 
 def default_options(backend: str) -> Options:
@@ -135,6 +137,7 @@ class Report:
         self.recomputed_bytes = 0
         self.extra_ops = 0
         self.merged = 0  # groups whose every result a later group computes
+        self.greedy_wins = 0  # groups where the greedy choice saved less than the cut
 
     def __str__(self) -> str:
         p = self.prog
@@ -386,12 +389,9 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
         for n in g.nodes.values():
             n.home = k
     report = Report(prog, kept, backend, opts)
-    report.saved_before = _saved_bytes(prog, kept)
-    if opts.remat > 0:
-        from .remat import rematerialise
+    from .remat import rematerialise
 
-        rematerialise(prog, kept, opts, report)
-    report.saved_after = _saved_bytes(prog, kept)
+    rematerialise(prog, kept, opts, report)  # sets report.saved_before and saved_after
     live = []
     for g in kept:
         if not g.stores and g.reduce is None:  # every result is computed again later
@@ -422,18 +422,6 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
     prog.stats["fused_groups"] = len(kept)
     prog.stats["fused_steps"] = sum(len(g.own) for g in kept)
     return report
-
-
-def _saved_bytes(prog: Program, groups: list[Group]) -> int:
-    """Bytes of group results that a later group reads (what a backward keeps alive)."""
-    readers = _readers(prog)
-    step_group = {i: g for g in groups for i in g.own}
-    total = 0
-    for g in groups:
-        for v in g.stores:
-            if any(step_group.get(r) not in (None, g) for r in readers.get(v, ())):
-                total += prog.vars[v].nbytes
-    return total
 
 
 def _rewrite(prog: Program, g: Group, backend: str) -> None:
