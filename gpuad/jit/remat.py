@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import reduce
 from math import gcd
@@ -95,10 +96,12 @@ class _Problem:
     consumers: list  # the groups that may compute values of f again, in program order
     wanted: dict[int, set[int]]  # consumer index -> candidates it reads
     own: set[int]  # values f computes itself (not computed again from an earlier group)
-    banned: set[int]  # own values never computed again (read outside fused groups, or
-    # costing more than the bound alone)
+    keep: set[int]  # stored values read outside fused groups: never computed again
+    costly: set[int]  # own values costing more than the bound alone: not computed again
+    # where f stays (if f disappears its work moves, whatever it costs)
     free: set[int]  # stored values that another group loads whatever is chosen here
     budget: float
+    banned: set[int] = field(default_factory=set)  # keep | costly
     written: dict[int, set[int] | None] = field(default_factory=dict)  # consumer -> roots
     # written between f and it (None: an opaque effect, anything may be)
 
@@ -132,9 +135,10 @@ class _Problem:
         own = {u for u, n in f.nodes.items() if n.home == f.index}
         w = opts.function_weight
         budget = opts.remat * sum(n.ops + w * n.calls for n in f.nodes.values())
-        banned = {v for v in f.stores if v not in cands}
-        banned |= {u for u in own if _cost1(f.nodes[u], w) > budget}
-        p = cls(prog, f, opts, cands, consumers, wanted, own, banned, free, budget)
+        keep = {v for v in f.stores if v not in cands}
+        costly = {u for u in own if _cost1(f.nodes[u], w) > budget} - keep
+        p = cls(prog, f, opts, cands, consumers, wanted, own, keep, costly, free, budget,
+                keep | costly)
         for c in consumers:
             p.written[c.index] = _written_between(prog, f.own[-1], c.own[0])
         return p
@@ -154,15 +158,17 @@ class _Problem:
                 return False
         return True
 
-    def evaluate(self, saved, how: str = "", stop_banned: bool = True) -> _Choice | None:
-        """The choice that saves ``saved`` (and, with ``stop_banned``, the banned values the
-        consumers reach), or None where it breaks the bound, reads memory written in
-        between, or needs more results than the group has steps to hold them."""
+    def evaluate(self, saved, how: str = "", stop_costly: bool = True,
+                 moves: bool = True) -> _Choice | None:
+        """The choice that saves ``saved`` and the kept values (and, with ``stop_costly``,
+        the costly ones) the consumers reach, or None where it breaks the bound, reads
+        memory written in between, or needs more results than the group has steps to hold
+        them. With ``moves``, where ``f`` then stores nothing it disappears: a value only
+        one consumer computes is moved there, not extra work (the greedy counted it)."""
         f = self.f
-        stop = set(saved) | self.banned if stop_banned else set(saved)
+        stop = set(saved) | self.keep | (self.costly if stop_costly else set())
         plans: dict[int, set[int]] = {}
         loaded: set[int] = set()
-        total = 0.0
         for c in self.consumers:
             want = self.wanted[c.index]
             need = _closure(f, want, stop)
@@ -170,14 +176,18 @@ class _Problem:
                      if type(a) is Ref and a.v not in need}
             if any(not self.readable(r, (c,)) for r in roots):
                 return None
-            total += self.cost(need)
             if need:
                 plans[c.index] = need
             loaded |= (want - need) | (roots & self.own)
-        if total > self.budget * (1 + 1e-12):
-            return None
         stores = [v for v in f.order if v in loaded or (v in f.stores and v not in self.cands)]
         if 1 + len(stores) + (f.reduce is not None) > len(f.own):
+            return None
+        times = Counter(u for need in plans.values() for u in need)
+        if not moves or stores or f.reduce is not None:
+            total = self.cost(times.elements())
+        else:  # f disappears (fuse drops it): what one consumer computes is moved there
+            total = self.cost(u for u in times.elements() if times[u] > 1)
+        if total > self.budget * (1 + 1e-12):
             return None
         nbytes = sum(self.prog.vars[v].nbytes for v in loaded if v not in self.free)
         return _Choice(frozenset(loaded), stores, plans, nbytes, total, how)
@@ -189,9 +199,9 @@ class _Problem:
         saved = set(self.f.stores)
         order = sorted(self.cands, key=lambda v: self.cost(_closure(self.f, {v}, saved)))
         for v in order:
-            if self.evaluate(saved - {v}, stop_banned=False) is not None:
+            if self.evaluate(saved - {v}, stop_costly=False, moves=False) is not None:
                 saved -= {v}
-        return self.evaluate(saved, "greedy", stop_banned=False)
+        return self.evaluate(saved, "greedy", stop_costly=False, moves=False)
 
     # ---- the minimum cut ------------------------------------------------------------------
     def min_cut(self) -> _Choice | None:
@@ -218,9 +228,14 @@ class _Problem:
                     hi, best = mid, c
                 else:
                     lo = mid
-        if best is None:
-            return None
-        return self.improve(best)
+        if best is not None:
+            best = self.improve(best)
+        # f disappearing (its work moved to the consumers) is no extra work whatever its
+        # values cost, which the costly values would rule out
+        gone = self.evaluate(set(), "min-cut", stop_costly=False)
+        if gone is not None and (best is None or gone.key() < best.key()):
+            best = gone
+        return best
 
     def improve(self, choice: _Choice) -> _Choice:
         """From the cut, drop saved values one at a time, cheapest recomputation first, while
