@@ -55,7 +55,7 @@ def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Rep
                 cut = p.min_cut()
                 if cut is not None and (choice is None or cut.key() <= choice.key()):
                     choice = cut
-                elif cut is not None:
+                elif choice is not None and choice.plans:
                     report.greedy_wins += 1
             if choice is not None and choice.plans:
                 _apply(prog, f, groups, choice)
@@ -81,7 +81,6 @@ class _Choice:
     plans: dict[int, set[int]]
     bytes: int
     cost: float
-    how: str = ""
 
     def key(self):
         return (self.bytes, self.cost)
@@ -99,7 +98,7 @@ class _Problem:
     keep: set[int]  # stored values read outside fused groups: never computed again
     costly: set[int]  # own values costing more than the bound alone: not computed again
     # where f stays (if f disappears its work moves, whatever it costs)
-    free: set[int]  # stored values that another group loads whatever is chosen here
+    free: set[int]  # kept values another group reads: loaded whatever is chosen here
     budget: float
     banned: set[int] = field(default_factory=set)  # keep | costly
     written: dict[int, set[int] | None] = field(default_factory=dict)  # consumer -> roots
@@ -158,7 +157,7 @@ class _Problem:
                 return False
         return True
 
-    def evaluate(self, saved, how: str = "", stop_costly: bool = True,
+    def evaluate(self, saved, stop_costly: bool = True,
                  moves: bool = True) -> _Choice | None:
         """The choice that saves ``saved`` and the kept values (and, with ``stop_costly``,
         the costly ones) the consumers reach, or None where it breaks the bound, reads
@@ -190,7 +189,7 @@ class _Problem:
         if total > self.budget * (1 + 1e-12):
             return None
         nbytes = sum(self.prog.vars[v].nbytes for v in loaded if v not in self.free)
-        return _Choice(frozenset(loaded), stores, plans, nbytes, total, how)
+        return _Choice(frozenset(loaded), stores, plans, nbytes, total)
 
     # ---- the earlier greedy choice --------------------------------------------------------
     def greedy(self) -> _Choice | None:
@@ -201,7 +200,7 @@ class _Problem:
         for v in order:
             if self.evaluate(saved - {v}, stop_costly=False, moves=False) is not None:
                 saved -= {v}
-        return self.evaluate(saved, "greedy", stop_costly=False, moves=False)
+        return self.evaluate(saved, stop_costly=False, moves=False)
 
     # ---- the minimum cut ------------------------------------------------------------------
     def min_cut(self) -> _Choice | None:
@@ -210,10 +209,10 @@ class _Problem:
         then improved by dropping saved values one at a time while the bound holds."""
         net = _Network(self)
         lo = net.solve(net.lam_min)
-        best = self.evaluate(lo.saved, "min-cut")
+        best = self.evaluate(lo.saved)
         if best is None:
             hi = net.solve(net.lam_max)
-            best = self.evaluate(hi.saved, "min-cut")
+            best = self.evaluate(hi.saved)
             # the cuts are nested as lam grows (capacities grow only on source edges): walk
             # the breakpoints between an infeasible cut and a feasible one
             for _ in range(64):
@@ -223,7 +222,7 @@ class _Problem:
                 mid = net.solve(lam)
                 if mid.value(lam) >= min(lo.value(lam), hi.value(lam)) - 1e-9 * (1 + lam):
                     break  # lo and hi are neighbours: no cut in between
-                c = self.evaluate(mid.saved, "min-cut")
+                c = self.evaluate(mid.saved)
                 if c is not None:
                     hi, best = mid, c
                 else:
@@ -232,7 +231,7 @@ class _Problem:
             best = self.improve(best)
         # f disappearing (its work moved to the consumers) is no extra work whatever its
         # values cost, which the costly values would rule out
-        gone = self.evaluate(set(), "min-cut", stop_costly=False)
+        gone = self.evaluate(set(), stop_costly=False)
         if gone is not None and (best is None or gone.key() < best.key()):
             best = gone
         return best
@@ -247,7 +246,7 @@ class _Problem:
             movable = [v for v in saved if v not in self.banned]
             movable.sort(key=lambda v: self.cost(_closure(self.f, {v}, saved - {v})))
             for v in movable:
-                c = self.evaluate(saved - {v}, choice.how)
+                c = self.evaluate(saved - {v})
                 if c is not None:
                     saved = set(c.saved)
                     if c.key() < best.key():
