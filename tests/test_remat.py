@@ -147,13 +147,12 @@ def moved_halves(x, z, y):
 # ---- tests ---------------------------------------------------------------------------------
 
 def _programs(rng):
-    xp = np
     x = rng.standard_normal(64)
     y = rng.standard_normal(5)
     m = rng.standard_normal((8, 64))
     ps = [(rng.standard_normal((16, 16)) * 0.3, rng.standard_normal(16)) for _ in range(3)]
     X, Y = rng.standard_normal((8, 16)), rng.standard_normal((8, 16))
-    step, sargs = _mlp_step(xp, rng)
+    step, sargs = _mlp_step(np, rng)
     return [("chain", ad.value_and_grad(chain16), (x.astype(np.float32),)),
             ("mlp step", step, sargs),
             ("smooth mlp", ad.value_and_grad(smooth_mlp), (ps, X, Y)),
@@ -194,12 +193,13 @@ def test_chain_and_mlp_step_numbers(rng):
     with ad.use_backend("numpy"):
         x = rng.standard_normal(1000).astype(np.float32)
         greedy, cut = _both(ad.value_and_grad(chain16), (x,))
-        assert cut.saved_before == 7 * x.nbytes  # sin inputs and tanh outputs, minus one
+        # three sin inputs (the fourth is x, loaded anyway) and four tanh outputs
+        assert cut.saved_before == 7 * x.nbytes
         assert cut.saved_after == greedy.saved_after == 0
         assert 0 < cut.extra_ops <= greedy.extra_ops
         step, args = _mlp_step(np, rng)
         greedy, cut = _both(step, args)
-        assert cut.saved_after <= greedy.saved_after < cut.saved_before
+        assert cut.saved_after == greedy.saved_after == 0 < cut.saved_before
 
 
 def test_cut_through_an_intermediate_saves_less(backend, rng):
