@@ -12,7 +12,7 @@ Only what is exactly safe is fused: float32/float64 values; inputs that broadcas
 group's shape; a value read outside its group (a later step, an output, an effect) is still
 written to memory; a value that a later fused group could compute again from what is still in
 memory is, within a bound on extra work, recomputed there instead of saved
-(:func:`rematerialise`).
+(:func:`gpuad.jit.remat.rematerialise`).
 
 Example::
 
@@ -58,13 +58,15 @@ class Options:
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
     of one call of a function relative to one arithmetic operation. ``min_size``: groups of
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
-    NumPy calls on small arrays).
+    NumPy calls on small arrays). ``remat_cut``: how the saved values are chosen, ``"min"``
+    (a minimum cut, :mod:`gpuad.jit.remat`) or ``"greedy"`` (the earlier greedy choice).
     """
 
     functions: frozenset | None = None
     remat: float = 1.0
     function_weight: float = 4.0
     min_size: int = 0
+    remat_cut: str = "min"
 
 
 def default_options(backend: str) -> Options:
@@ -135,6 +137,7 @@ class Report:
         self.recomputed_bytes = 0
         self.extra_ops = 0
         self.merged = 0  # groups whose every result a later group computes
+        self.greedy_wins = 0  # groups where the greedy choice saved less than the cut
 
     def __str__(self) -> str:
         p = self.prog
@@ -349,123 +352,6 @@ def _wire(prog: Program, groups: list[Group]) -> None:
                 g.stores.append(v)
 
 
-# ---- rematerialisation --------------------------------------------------------------------
-
-def _writes_between(prog: Program, roots: set[int], lo: int, hi: int) -> bool:
-    for i in range(lo + 1, hi):
-        s = prog.steps[i]
-        if s is not None and s.kind in ("write", "effect") and roots & set(s.writes):
-            return True
-        if s is not None and s.kind == "effect":
-            return True
-    return False
-
-
-def _closure(f: Group, wanted: set[int], saved: set[int]) -> set[int]:
-    """The vars of ``f`` that must be computed again to get ``wanted`` from ``saved`` and
-    ``f``'s loads."""
-    need: set[int] = set()
-    stack = list(wanted)
-    while stack:
-        v = stack.pop()
-        if v in need or v in saved or v not in f.nodes:
-            continue
-        need.add(v)
-        for a in f.nodes[v].args:
-            if type(a) is Ref:
-                stack.append(a.v)
-    return need
-
-
-def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Report) -> None:
-    """Per group, choose which stored values later groups compute again instead of loading.
-
-    A value is a candidate when only later fused groups of the same shape read it and the
-    group's loads it depends on are not written in between. Starting from "save all",
-    candidates are dropped from the saved set greedily, cheapest recomputation first, while
-    the total extra work (weighted operations per element, summed over the reading groups)
-    stays within ``opts.remat`` times the group's own work. A greedy cut, not the optimal one.
-    """
-    readers = _readers(prog)
-    escaping = prog.output_vars()
-    step_group = {i: g for g in groups for i in g.own}
-    w = opts.function_weight
-
-    def cost(nodes) -> float:
-        return sum(n.ops + w * n.calls for n in nodes)
-
-    for f in groups:
-        cands: dict[int, set] = {}  # var -> consumer groups
-        for v in f.stores:
-            if v in escaping:
-                continue
-            cons = set()
-            ok = True
-            for r in readers.get(v, ()):
-                c = step_group.get(r)
-                if c is f:
-                    continue
-                if c is None or c.shape != f.shape or c.own[0] < f.own[-1]:
-                    ok = False
-                    break
-                cons.add(c.index)
-            if ok and cons:
-                cands[v] = cons
-        if not cands:
-            continue
-        budget = opts.remat * cost(f.nodes.values())
-        saved = set(f.stores)
-
-        def extra(saved_set):
-            total = 0.0
-            plans = {}
-            for c in groups:
-                wanted = {v for v in f.stores if v not in saved_set and c.index in
-                          cands.get(v, ())}
-                if not wanted:
-                    continue
-                need = _closure(f, wanted, saved_set)
-                # what the recomputation reads from memory: loads and saved values
-                roots = {prog.root(a.v) for v in need for a in f.nodes[v].args
-                         if type(a) is Ref and a.v not in need}
-                if _writes_between(prog, roots, f.own[-1], c.own[0]):
-                    return None, None
-                total += cost(f.nodes[v] for v in need)
-                plans[c.index] = need
-            return total, plans
-
-        order = sorted(cands, key=lambda v: cost(f.nodes[u] for u in _closure(f, {v}, saved)))
-        for v in order:
-            trial = saved - {v}
-            t, _ = extra(trial)
-            if t is not None and t <= budget:
-                saved = trial
-        t, plans = extra(saved)
-        if not plans:
-            continue
-        for c in groups:
-            need = plans.get(c.index)
-            if not need:
-                continue
-            need = {u for u in need if u not in c.nodes}  # c may have it from elsewhere
-            for u in f.order:
-                if u in need:
-                    c.nodes[u] = f.nodes[u]
-                    c.recomputed.append(u)
-            for u in f.order:
-                if u not in need:
-                    continue
-                for a in f.nodes[u].args:
-                    if type(a) is Ref and a.v not in c.nodes and a.v not in c.loads:
-                        c.loads.append(a.v)
-            c.loads = [x for x in c.loads if x not in c.nodes]
-            c.order = sorted(c.nodes, key=lambda u: c.nodes[u].step)  # program order
-        dropped = [v for v in f.stores if v not in saved]
-        report.recomputed_bytes += sum(prog.vars[v].nbytes for v in dropped)
-        report.extra_ops += int(t)
-        f.stores = [v for v in f.stores if v in saved]
-
-
 # ---- rewriting the program ----------------------------------------------------------------
 
 class _Item:
@@ -503,10 +389,9 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
         for n in g.nodes.values():
             n.home = k
     report = Report(prog, kept, backend, opts)
-    report.saved_before = _saved_bytes(prog, kept)
-    if opts.remat > 0:
-        rematerialise(prog, kept, opts, report)
-    report.saved_after = _saved_bytes(prog, kept)
+    from .remat import rematerialise
+
+    rematerialise(prog, kept, opts, report)  # sets report.saved_before and saved_after
     live = []
     for g in kept:
         if not g.stores and g.reduce is None:  # every result is computed again later
@@ -537,18 +422,6 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
     prog.stats["fused_groups"] = len(kept)
     prog.stats["fused_steps"] = sum(len(g.own) for g in kept)
     return report
-
-
-def _saved_bytes(prog: Program, groups: list[Group]) -> int:
-    """Bytes of group results that a later group reads (what a backward keeps alive)."""
-    readers = _readers(prog)
-    step_group = {i: g for g in groups for i in g.own}
-    total = 0
-    for g in groups:
-        for v in g.stores:
-            if any(step_group.get(r) not in (None, g) for r in readers.get(v, ())):
-                total += prog.vars[v].nbytes
-    return total
 
 
 def _rewrite(prog: Program, g: Group, backend: str) -> None:
