@@ -295,7 +295,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     same: dict[int, Any] = {}  # an array passed twice stays one array, as traced
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
-        if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
+        # a NumPy scalar is a static argument (its value is in the signature), as a float is
+        if (hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size
+                and not isinstance(arr, _np.generic)):
             new = same.get(id(arr))
             if new is None:
                 host = be.to_host(arr)
