@@ -58,29 +58,25 @@ class Options:
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
     of one call of a function relative to one arithmetic operation. ``min_size``: groups of
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
-    NumPy calls on small arrays).
+    NumPy calls on small arrays). ``target``: how a group runs on the CPU: ``"chunked"``
+    (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`) or
+    ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
     """
 
     functions: frozenset | None = None
     remat: float = 1.0
     function_weight: float = 4.0
     min_size: int = 0
+    target: str = "chunked"
 
 
 def default_options(backend: str) -> Options:
-    """Per backend: everything on GPUs; arithmetic and ``sqrt`` on the CPU unless Numba can
-    vectorise the math functions (Intel SVML)."""
+    """Per backend: everything, any size, on GPUs; on the CPU everything in groups of 2^15
+    elements and more, run chunk by chunk with the steps' own NumPy calls (eager's bits),
+    saving every value the backward reads: recomputing costs a chunked target as much as
+    computing did (a math function is most of a chain's time), saving costs only memory."""
     if backend == "numpy":
-        try:
-            import numba
-
-            svml = bool(numba.config.USING_SVML)
-        except ImportError:  # pragma: no cover - numba is a dependency
-            svml = False
-        if not svml:
-            return Options(functions=frozenset({"sqrt"}), remat=1.0, function_weight=16.0,
-                           min_size=1 << 15)
-        return Options(min_size=1 << 15)
+        return Options(remat=0.0, function_weight=16.0, min_size=1 << 15)
     return Options()
 
 
@@ -100,6 +96,7 @@ class Node:
     fn: object = None  # the step's own backend call
     op: str = ""
     home: int = -1  # the group that computes it first
+    call_args: tuple = ()  # args for ``fn`` (a constant array as a 0-d one of its dtype)
 
 
 @dataclass
@@ -224,12 +221,14 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     shapes = []
     args = list(s.args)
+    call = list(s.args)
     for k, a in enumerate(args):
         if type(a) is Ref:
             c = _uniform(prog, a.v)
             if c is not None:  # a constant array of one value (the seed of a backward)
                 shapes.append(prog.vars[a.v].shape)
                 args[k] = c
+                call[k] = _np.asarray(c, prog.vars[a.v].dtype)
                 continue
             v = prog.vars[a.v]
             if v.dtype not in _FLOATS:
@@ -249,7 +248,8 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     else:
         ops = 2
-    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op)
+    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op,
+                call_args=tuple(call))
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
@@ -531,7 +531,7 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
                                   {v for g in live for v in g.recomputed})
     for k, g in enumerate(live):
         g.index = k
-        _rewrite(prog, g, backend)
+        _rewrite(prog, g, backend, opts.target)
     report.groups = kept = live
     prog.fusion = report  # type: ignore[attr-defined]
     prog.stats["fused_groups"] = len(kept)
@@ -551,10 +551,10 @@ def _saved_bytes(prog: Program, groups: list[Group]) -> int:
     return total
 
 
-def _rewrite(prog: Program, g: Group, backend: str) -> None:
+def _rewrite(prog: Program, g: Group, backend: str, target: str = "chunked") -> None:
     from . import kernels
 
-    kern = kernels.make(prog, g, backend)
+    kern = kernels.make(prog, g, backend, target)
     g.kernel = kern
     positions = list(g.own)
     first = positions[0]
