@@ -112,7 +112,9 @@ def test_rematerialisation_saves_bytes_same_values(backend, rng):
     saved ones; lower() says so; results equal the unfused ones."""
     x = ad.get_backend().xp.asarray(rng.standard_normal(64).astype(np.float32))
     vg = ad.value_and_grad(_chain)
-    remat, keep, plain = (ad.jit(vg, fuse=o) for o in (ALL, SAVE_ALL, False))
+    remat, keep, plain = (ad.jit(vg, fuse=o) for o in (Options(min_size=0, move=False),
+                                                        Options(min_size=0, remat=0.0,
+                                                                move=False), False))
     p_remat, p_keep = remat.lower(x), keep.lower(x)
     r_remat, r_keep = p_remat.fusion, p_keep.fusion
     assert r_keep.saved_after == r_keep.saved_before > 0
@@ -126,7 +128,7 @@ def test_rematerialisation_saves_bytes_same_values(backend, rng):
         np.testing.assert_allclose(to_numpy(got[0]), to_numpy(want[0]), rtol=1e-5)
         np.testing.assert_allclose(to_numpy(got[1]), to_numpy(want[1]), rtol=1e-5, atol=1e-6)
     # a zero budget saves everything; the bound holds
-    opts = Options(min_size=0, remat=0.5)
+    opts = Options(min_size=0, remat=0.5, move=False)
     p = ad.jit(vg, fuse=opts, check=False).lower(x)  # not run: nothing compiled
     own = sum(n.ops + opts.function_weight * n.calls
               for g in p.fusion.groups for v, n in g.nodes.items()

@@ -84,7 +84,7 @@ def test_fused_results_get_planned_buffers(backend, rng):
         return gnp.sum(gnp.sin(h) * h)
 
     vg = ad.value_and_grad(f)
-    j = ad.jit(vg, fuse=Options(min_size=0, remat=0.0))
+    j = ad.jit(vg, fuse=Options(min_size=0, remat=0.0, move=False))
     x = xp.asarray(rng.standard_normal(300))
     prog = j.lower(x)
     assert prog.plan.outs, str(prog)
@@ -121,3 +121,37 @@ def test_numpy_scalar_argument_is_static(rng):
             np.testing.assert_allclose(_np(got[0]), _np(want[0]), rtol=1e-6)
             np.testing.assert_allclose(_np(got[1]), _np(want[1]), rtol=1e-6)
         assert j.cache_info()["misses"] == 3
+
+
+def test_forward_group_moves_into_the_backward(backend, rng):
+    """value_and_grad of a chain: the forward group (with the loss's sum) moves into the
+    backward group, which computes both per element and keeps nothing in between; no extra
+    work is counted; values as unfused (bitwise on the CPU's chunked target). A forward value
+    the function also returns stays stored, and then nothing moves."""
+    xp = ad.get_backend().xp
+
+    def chain(v):
+        for i in range(8):
+            v = (gnp.sin, lambda u: u * 0.9, gnp.tanh, lambda u: u + 0.1)[i % 4](v)
+        return gnp.sum(v)
+
+    x = xp.asarray(rng.standard_normal(500).astype(np.float32))
+    vg = ad.value_and_grad(chain)
+    j = ad.jit(vg, fuse=Options(min_size=0, remat=0.0))
+    rep = j.lower(x).fusion
+    assert len(rep.groups) == 1 and rep.merged == 1, str(rep)
+    assert rep.saved_after == 0 < rep.saved_before and rep.extra_ops == 0
+    assert rep.groups[0].reduce is not None and "in place of an earlier group" in str(rep)
+    got, want = j(x), ad.jit(vg, fuse=False)(x)
+    for g, w in zip(got, want, strict=True):
+        if backend == "numpy":
+            np.testing.assert_array_equal(_np(g), _np(w))
+        else:
+            np.testing.assert_allclose(_np(g), _np(w), rtol=1e-5, atol=1e-6)
+
+    def chain_aux(v):
+        h = gnp.tanh(gnp.sin(v) * 0.9)
+        return gnp.sum(h * h), h
+
+    ja = ad.jit(ad.value_and_grad(chain_aux, has_aux=True), fuse=Options(min_size=0))
+    assert ja.lower(x).fusion.merged == 0

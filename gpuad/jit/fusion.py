@@ -61,6 +61,8 @@ class Options:
     NumPy calls on small arrays). ``target``: how a group runs on the CPU: ``"chunked"``
     (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`) or
     ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
+    ``move``: a group whose results only one later group reads moves into it (no extra work;
+    :mod:`gpuad.jit.merging`).
     """
 
     functions: frozenset | None = None
@@ -68,6 +70,7 @@ class Options:
     function_weight: float = 4.0
     min_size: int = 0
     target: str = "chunked"
+    move: bool = True
 
 
 def default_options(backend: str) -> Options:
@@ -504,6 +507,10 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
             n.home = k
     report = Report(prog, kept, backend, opts)
     report.saved_before = _saved_bytes(prog, kept)
+    from .merging import move_into_readers
+
+    if opts.move:
+        move_into_readers(prog, kept, report)
     if opts.remat > 0:
         rematerialise(prog, kept, opts, report)
     report.saved_after = _saved_bytes(prog, kept)
