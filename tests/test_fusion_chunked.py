@@ -155,3 +155,41 @@ def test_forward_group_moves_into_the_backward(backend, rng):
 
     ja = ad.jit(ad.value_and_grad(chain_aux, has_aux=True), fuse=Options(min_size=0))
     assert ja.lower(x).fusion.merged == 0
+
+
+def test_chunks_run_in_a_forked_child(rng, monkeypatch):
+    """A process forked after the pool started (multiprocessing's default on Linux) gets a
+    pool of its own instead of waiting forever on threads it does not have."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    monkeypatch.setenv("GPUAD_FUSED_CHUNK", "16")
+    monkeypatch.setenv("GPUAD_FUSED_THREADS", "2")
+    with ad.use_backend("numpy"):
+        x = rng.standard_normal(200)
+        j = ad.jit(lambda x: gnp.sin(x * 2.0) * gnp.cos(x) + 1.0, fuse=CHUNKED)
+        want = _np(j(x))  # the parent's pool is running now
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send the bytes, leave without pytest's cleanup
+            try:
+                os.write(w, _np(j(x)).tobytes())
+            finally:
+                os._exit(0)
+        os.close(w)
+        import select
+
+        ready, _, _ = select.select([r], [], [], 30)
+        data = b""
+        if ready:
+            while chunk := os.read(r, 1 << 16):
+                data += chunk
+        else:
+            import signal
+
+            os.kill(pid, signal.SIGKILL)
+        os.close(r)
+        os.waitpid(pid, 0)
+        assert ready, "the forked child hung"
+        np.testing.assert_array_equal(np.frombuffer(data, dtype=want.dtype), want)

@@ -37,6 +37,7 @@ CHUNK = 1 << 16
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_PID = 0
 _LOCK = threading.Lock()
 
 
@@ -58,13 +59,14 @@ def threads() -> int:
 
 
 def _pool(n: int) -> ThreadPoolExecutor:
-    global _POOL, _POOL_SIZE
+    global _POOL, _POOL_SIZE, _POOL_PID
     with _LOCK:
-        if _POOL is None or _POOL_SIZE != n:
-            if _POOL is not None:
+        # a forked child inherits the pool object without its threads: make a new one
+        if _POOL is None or _POOL_SIZE != n or _POOL_PID != os.getpid():
+            if _POOL is not None and _POOL_PID == os.getpid():
                 _POOL.shutdown(wait=False)
             _POOL = ThreadPoolExecutor(n, thread_name_prefix="gpuad-fused")
-            _POOL_SIZE = n
+            _POOL_SIZE, _POOL_PID = n, os.getpid()
         return _POOL
 
 
