@@ -93,10 +93,11 @@ def machine_line(res: dict[str, Any]) -> str:
     blas = m.get("blas", {})
     b = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
     dev = f"; GPU {m['gpu']}" if m.get("gpu") else ""
+    thr = f"; {res['threads']} CPU thread(s) per framework" if res.get("threads") else ""
     return (f"{m['cpu_model']} ({m['cpu_count']} cores){dev}; Python {m['python']}, NumPy "
             f"{m['numpy']} ({b}); {fw}; {m['date']}"
             f"{'; git ' + m['git'] if m.get('git') else ''}"
-            f"{'; quick mode' if res.get('quick') else ''}")
+            f"{'; quick mode' if res.get('quick') else ''}{thr}")
 
 
 def markdown(res: dict[str, Any], tag: str, out: Path | None, img_prefix: str = "",

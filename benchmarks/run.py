@@ -187,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="name of the result files, OUT/TAG.json and OUT/TAG.md (default: cpu "
                          "or gpu by backend); a run under its own tag leaves the results page "
                          "alone unless --readme is given")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="CPU threads for every framework (BLAS, OpenMP, PyTorch, gpuad's fused "
+                         "kernels; XLA when 1): set by `python -m benchmarks` before anything "
+                         "loads; recorded in the results")
     ap.add_argument("--readme", default=None,
                     help="results page to regenerate (default: benchmarks/README.md when "
                          "--out is benchmarks/results, otherwise none)")
@@ -216,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "config": {k: v for k, v in cfg.items()},
         "peers_requested": names,
+        "threads": args.threads,
         "frameworks": [fw.name for fw in frameworks],
         "timing": "median over repeats of the mean time per call (time.perf_counter); warmup "
                   "calls excluded; device synchronised before reading the clock",

@@ -23,6 +23,8 @@ def _np(a):
 
 
 def _lower(fn, args, **kw):
+    # groups stay where they are (no moving into a reader), so rematerialisation has work
+    kw.setdefault("move", False)
     return ad.jit(fn, fuse=Options(min_size=0, **kw), check=False).lower(*args).fusion
 
 

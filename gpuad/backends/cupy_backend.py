@@ -400,7 +400,8 @@ class CupyBackend(Backend):
             rows = out.reshape(out.shape[0], -1)
             vals = cp.ascontiguousarray(
                 cp.broadcast_to(values, index[0].shape + out.shape[1:])).reshape(idx.size, -1)
-            if det or self.route("scatter_rows", vals.size) == "numba":
+            # cupyx.scatter_add was measured on float32 only; float64 keeps the Numba kernel
+            if det or out.dtype != cp.float32 or self.route("scatter_rows", vals.size) == "numba":
                 numba_kernels.scatter_add_rows(rows, idx, vals, deterministic=det)
             else:
                 import cupyx
@@ -434,7 +435,9 @@ class CupyBackend(Backend):
 
     # --- routing: ops with a CuPy and a Numba implementation ------------------------------
 
-    ROUTE_DEFAULT = {"scatter_rows": "numba", "softmax_xent": "numba"}
+    #: before calibration: the winners of the last GPU measurement (H200, CuPy's kernels faster
+    #: at every size from 1K to 4M elements: benchmarks/results/gpu_check.md)
+    ROUTE_DEFAULT = {"scatter_rows": "cupyx", "softmax_xent": "cupy"}
 
     def route(self, op: str, n: int) -> str:
         """The implementation of ``op`` to use for ``n`` elements: the calibrated winner at the

@@ -19,11 +19,13 @@ import types as _types
 
 from . import random
 from .api import Jitted, jit
+from .outer import JitFallbackWarning
 from .program import Program
 from .replay import StaleCaptureError
 from .trace import TracerError
 
-__all__ = ["jit", "Jitted", "Program", "TracerError", "StaleCaptureError", "random"]
+__all__ = ["jit", "Jitted", "Program", "TracerError", "StaleCaptureError", "JitFallbackWarning",
+           "random"]
 
 
 class _CallableModule(_types.ModuleType):

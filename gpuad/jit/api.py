@@ -15,7 +15,7 @@ from .. import _state
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import passes, replay, trace
+from . import outer, passes, replay, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -72,6 +72,7 @@ class Jitted:
         self._fast: dict = {}  # fast key -> (key, entry) for calls of arrays and numbers
         self._lock = threading.RLock()
         self.hits = self.misses = self.evictions = self.retraces = 0
+        self._outer: dict = {}  # signatures differentiated from outside -> how they run
         functools.update_wrapper(self, f)
 
     # ---- the signature -----------------------------------------------------------------
@@ -103,9 +104,8 @@ class Jitted:
                 if (leaf._node is not None and leaf._node.rule is not None) or leaf._tan:
                     raise trace.TracerError(
                         "jit: an argument is being differentiated by an enclosing transform "
-                        "(it has a recorded history or tangents); a compiled function cannot "
-                        "be differentiated from outside. Put jit outside instead: "
-                        "jit(grad(f)), jit(value_and_grad(f))")
+                        "(it has a recorded history or tangents): lower() compiles the "
+                        "function of plain values; pass detached arguments (t.detach())")
                 d = leaf._data
                 keys.append(("T", type(d), tuple(d.shape), d.dtype, leaf.requires_grad,
                              first.setdefault(id(d), i), _rel(leaf._bat, levels)))
@@ -165,6 +165,10 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if trace.active() is not None:  # inside another trace: inlined
             return self.f(*args, **kwargs)
+        if _state.local.collect is not None:
+            # the no-grad forward of a checkpoint, which finds the tensors that require grad
+            # by watching each operation run: eagerly (its recomputation compiles)
+            return self.f(*args, **kwargs)
         fkey = None
         if not kwargs and not self.static_argnums:
             fkey = self._fast_key(args)
@@ -173,7 +177,15 @@ class Jitted:
                 entry = hit[1]
                 self.hits += 1
                 return self._replay(hit[0], entry, list(args), None, None)
+        how = outer.mode(args, kwargs)
+        if how is not None:
+            if how == "eager":
+                outer.warn_eager(self, outer.EAGER_WHY["tangents"])
+            return outer.call(self, how, args, kwargs)
         key, leaves, rebuild, be = self._split(args, kwargs)
+        how = self._outer.get(key)
+        if how is not None:
+            return outer.call(self, how, args, kwargs)
         with self._lock:
             entry = self._cache.get(key)
             if entry is not None:
@@ -182,7 +194,13 @@ class Jitted:
                 if fkey is not None and be.name == "numpy":
                     self._fast[fkey] = (key, entry)
         if entry is None:
-            entry, result = self._compile(key, leaves, rebuild, be)
+            try:
+                entry, result = self._compile(key, leaves, rebuild, be)
+            except trace.Differentiated as e:  # the traced run's result keeps its history
+                how = self._outer[key] = "vjp" if e.from_args else "eager"
+                if how == "eager":
+                    outer.warn_eager(self, outer.EAGER_WHY["closure"])
+                return e.result
             return result
         return self._replay(key, entry, leaves, rebuild, be)
 
@@ -295,7 +313,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     same: dict[int, Any] = {}  # an array passed twice stays one array, as traced
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
-        if hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size:
+        # a NumPy scalar is a static argument (its value is in the signature), as a float is
+        if (hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size
+                and not isinstance(arr, _np.generic)):
             new = same.get(id(arr))
             if new is None:
                 host = be.to_host(arr)

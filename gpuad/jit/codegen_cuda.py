@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from .kernels import ArrayKernel, Lang, Spec, finish, result_names, statements
+from .kernels import ArrayKernel, Lang, Spec, finish, out_arrays, result_names, statements
 
 _C = {"float32": "float", "float64": "double"}
 _LOCK = threading.Lock()
@@ -100,11 +100,13 @@ class CupyKernel:
         self.fallback = None
         self.checked = False
 
-    def __call__(self, *arrays):
+    takes_out = True
+
+    def __call__(self, *arrays, out=None):
         if self.fallback is not None:
-            return self.fallback(*arrays)
+            return self.fallback(*arrays, out=out)
         xp = self.xp
-        outs = [xp.empty(self.spec.shape, dt) for _, dt in self.spec.outs]
+        outs = out_arrays(self, xp, out)
         if self.checked:
             self.kernel(*arrays, *outs)
         else:
@@ -118,7 +120,7 @@ class CupyKernel:
                               f"separate array calls. Kernel body:\n{body(self.spec)}",
                               RuntimeWarning, stacklevel=2)
                 self.fallback = ArrayKernel(self.spec, xp)
-                return self.fallback(*arrays)
+                return self.fallback(*arrays, out=out)
             self.checked = True
         return finish(self.spec, outs)
 

@@ -28,7 +28,7 @@ import threading
 
 import numpy as _np
 
-from .kernels import Lang, Spec, finish, result_names, statements
+from .kernels import Lang, Spec, finish, out_arrays, result_names, statements
 
 _LOCK = threading.Lock()
 _COMPILED: dict[str, object] = {}
@@ -155,24 +155,26 @@ class NumbaKernel:
     def source(self) -> str:
         return self.flat_src
 
-    def __call__(self, *arrays):
+    takes_out = True
+
+    def __call__(self, *arrays, out=None):
         import numba
 
         n = threads_for(self.size)
         if "prange" not in self.flat_src:
-            return self._run(arrays)
+            return self._run(arrays, out)
         before = numba.get_num_threads()
         if n == before:
-            return self._run(arrays)
+            return self._run(arrays, out)
         numba.set_num_threads(n)
         try:
-            return self._run(arrays)
+            return self._run(arrays, out)
         finally:
             numba.set_num_threads(before)
 
-    def _run(self, arrays):
+    def _run(self, arrays, out):
         shape, size = self.shape, self.size
-        outs = [_np.empty(shape, dt) for dt in self.out_dtypes]
+        outs = out_arrays(self, _np, out)
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:

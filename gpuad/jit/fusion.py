@@ -60,6 +60,11 @@ class Options:
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
     NumPy calls on small arrays). ``remat_cut``: how the saved values are chosen, ``"min"``
     (a minimum cut, :mod:`gpuad.jit.remat`) or ``"greedy"`` (the earlier greedy choice).
+    ``target``: how a group runs on the CPU: ``"chunked"``
+    (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`) or
+    ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
+    ``move``: a group whose results only one later group reads moves into it (no extra work;
+    :mod:`gpuad.jit.merging`).
     """
 
     functions: frozenset | None = None
@@ -67,22 +72,17 @@ class Options:
     function_weight: float = 4.0
     min_size: int = 0
     remat_cut: str = "min"
+    target: str = "chunked"
+    move: bool = True
 
 
 def default_options(backend: str) -> Options:
-    """Per backend: everything on GPUs; arithmetic and ``sqrt`` on the CPU unless Numba can
-    vectorise the math functions (Intel SVML)."""
+    """Per backend: everything, any size, on GPUs; on the CPU everything in groups of 2^15
+    elements and more, run chunk by chunk with the steps' own NumPy calls (eager's bits),
+    saving every value the backward reads: recomputing costs a chunked target as much as
+    computing did (a math function is most of a chain's time), saving costs only memory."""
     if backend == "numpy":
-        try:
-            import numba
-
-            svml = bool(numba.config.USING_SVML)
-        except ImportError:  # pragma: no cover - numba is a dependency
-            svml = False
-        if not svml:
-            return Options(functions=frozenset({"sqrt"}), remat=1.0, function_weight=16.0,
-                           min_size=1 << 15)
-        return Options(min_size=1 << 15)
+        return Options(remat=0.0, function_weight=16.0, min_size=1 << 15)
     return Options()
 
 
@@ -102,6 +102,7 @@ class Node:
     fn: object = None  # the step's own backend call
     op: str = ""
     home: int = -1  # the group that computes it first
+    call_args: tuple = ()  # args for ``fn`` (a constant array as a 0-d one of its dtype)
 
 
 @dataclass
@@ -118,6 +119,7 @@ class Group:
     stores: list[int] = field(default_factory=list)
     recomputed: list[int] = field(default_factory=list)  # vars computed again, not loaded
     moved: list[int] = field(default_factory=list)  # vars of a dropped group, computed here
+    absorbed: list[int] = field(default_factory=list)  # steps of groups moved into this one
     reduce: Step | None = None
     reduce_of: int | None = None  # the var the reduction reads
     step: int | None = None  # position of the fused step
@@ -227,12 +229,14 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     shapes = []
     args = list(s.args)
+    call = list(s.args)
     for k, a in enumerate(args):
         if type(a) is Ref:
             c = _uniform(prog, a.v)
             if c is not None:  # a constant array of one value (the seed of a backward)
                 shapes.append(prog.vars[a.v].shape)
                 args[k] = c
+                call[k] = _np.asarray(c, prog.vars[a.v].dtype)
                 continue
             v = prog.vars[a.v]
             if v.dtype not in _FLOATS:
@@ -252,7 +256,8 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     else:
         ops = 2
-    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op)
+    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op,
+                call_args=tuple(call))
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
@@ -389,9 +394,14 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
         for n in g.nodes.values():
             n.home = k
     report = Report(prog, kept, backend, opts)
-    from .remat import rematerialise
+    from .merging import move_into_readers
+    from .remat import rematerialise, saved_bytes
 
+    before = saved_bytes(kept, prog)
+    if opts.move:
+        move_into_readers(prog, kept, report)
     rematerialise(prog, kept, opts, report)  # sets report.saved_before and saved_after
+    report.saved_before = before
     live = []
     for g in kept:
         if not g.stores and g.reduce is None:  # every result is computed again later
@@ -416,7 +426,7 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
                                   {v for g in live for v in g.recomputed})
     for k, g in enumerate(live):
         g.index = k
-        _rewrite(prog, g, backend)
+        _rewrite(prog, g, backend, opts.target)
     report.groups = kept = live
     prog.fusion = report  # type: ignore[attr-defined]
     prog.stats["fused_groups"] = len(kept)
@@ -424,10 +434,10 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
     return report
 
 
-def _rewrite(prog: Program, g: Group, backend: str) -> None:
+def _rewrite(prog: Program, g: Group, backend: str, target: str = "chunked") -> None:
     from . import kernels
 
-    kern = kernels.make(prog, g, backend)
+    kern = kernels.make(prog, g, backend, target)
     g.kernel = kern
     positions = list(g.own)
     first = positions[0]

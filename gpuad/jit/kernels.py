@@ -136,17 +136,34 @@ class ArrayKernel:
         exec(compile(self.source, "<gpuad fused group>", "exec"), ns)  # noqa: S102
         self._k = ns["_k"]
 
-    def __call__(self, *arrays):
+    takes_out = True
+
+    def __call__(self, *arrays, out=None):
         xp = self.xp
         with _np.errstate(all="ignore"):
             vals = self._k(*arrays)
-        shape = self.spec.shape
-        outs = []
-        for val, (_, dt) in zip(vals, self.spec.outs, strict=True):
-            o = xp.empty(shape, dt)
+        outs = out_arrays(self, xp, out)
+        for o, val in zip(outs, vals, strict=True):
             o[...] = val
-            outs.append(o)
         return finish(self.spec, outs)
+
+
+def out_arrays(kernel, xp, out) -> list:
+    """The arrays a kernel writes: the memory plan's buffers in ``out`` (one per stored value,
+    None where the plan gave none), fresh arrays for the others, and the input of a trailing
+    reduction (read by nothing else) in a scratch array the kernel keeps between calls."""
+    spec = kernel.spec
+    res = []
+    for k, (_, dt) in enumerate(spec.outs):
+        if k < spec.nstores:
+            o = out[k] if out is not None and out[k] is not None else None
+            res.append(xp.empty(spec.shape, dt) if o is None else o)
+            continue
+        scratch = getattr(kernel, "_scratch", None)
+        if scratch is None:
+            scratch = kernel._scratch = xp.empty(spec.shape, dt)
+        res.append(scratch)
+    return res
 
 
 def finish(spec: Spec, outs: list) -> tuple:
@@ -159,13 +176,20 @@ def finish(spec: Spec, outs: list) -> tuple:
     return tuple(res)
 
 
-def make(prog, g, backend: str):
-    """The callable of group ``g``'s fused step: ``(*loaded arrays) -> tuple of results``."""
+def make(prog, g, backend: str, target: str = "chunked"):
+    """The callable of group ``g``'s fused step: ``(*loaded arrays) -> tuple of results``;
+    ``target`` chooses the CPU's code generator (``"chunked"`` or ``"numba"``)."""
     spec = spec_of(prog, g)
     if backend == "numpy":
-        from . import codegen_numba
+        if target == "numba":
+            from . import codegen_numba
 
-        return codegen_numba.NumbaKernel(spec)
+            return codegen_numba.NumbaKernel(spec)
+        if target != "chunked":
+            raise ValueError(f"fusion target {target!r}: expected 'chunked' or 'numba'")
+        from . import codegen_chunked
+
+        return codegen_chunked.ChunkedKernel(spec)
     from ..backends import load
     from . import codegen_cuda
 

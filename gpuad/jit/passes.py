@@ -168,10 +168,13 @@ class Plan:
     argument). ``buffers``: (shape, dtype) of each preallocated buffer. ``peak``: bytes of
     intermediate buffers ``before`` planning (one per step result), ``after`` (buffers plus
     what unplanned steps allocate per call) and ``live`` (the most alive at once).
+    ``outs[i]``: for a fused step ``i`` (several results), the carrier of each stored result
+    (None where it gets a fresh array).
     """
 
     def __init__(self):
         self.carrier: dict[int, tuple] = {}
+        self.outs: dict[int, list] = {}
         self.buffers: list[tuple] = []
         self.buffer_of: dict[int, str] = {}
         self.peak: dict[str, int] = {}
@@ -216,7 +219,33 @@ def plan_memory(prog: Program, donated: set[int] = frozenset()) -> Plan:
         dying.setdefault(i, []).append(root)
     free: dict[tuple, list] = {}
     handed: set[int] = set()
+    picked: dict[int, list] = {}  # a fused step's tuple -> [(k, result var)]
+    for _, s in steps:
+        if s.op == "fused_out":
+            picked.setdefault(s.args[0].v, []).append((s.fn.k, s.out))
+    filled: set[int] = set()
     for i, s in steps:
+        if s.out in picked and getattr(s.fn, "takes_out", False):
+            cars = [None] * s.fn.spec.nstores
+            for k, v in picked[s.out]:
+                if k >= len(cars) or prog.root(v) in escaping:
+                    continue
+                var = prog.vars[v]
+                key = (var.shape, var.dtype)
+                if free.get(key):
+                    car = free[key].pop()
+                    plan.reused += 1
+                else:
+                    car = ("buf", len(plan.buffers))
+                    plan.buffers.append(key)
+                cars[k] = car
+                carrier_of[v] = car
+                filled.add(v)
+                plan.buffer_of[v] = f"buffer {car[1]}" if car[0] == "buf" else f"%{car[1]}"
+                if v not in last:
+                    dying.setdefault(i, []).append(v)
+            if any(c is not None for c in cars):
+                plan.outs[i] = cars
         if s.kind == "pure" and s.ufunc is not None and prog.root(s.out) not in escaping:
             v = prog.vars[s.out]
             key = (v.shape, v.dtype)
@@ -258,7 +287,7 @@ def plan_memory(prog: Program, donated: set[int] = frozenset()) -> Plan:
             continue
         b = prog.vars[s.out].nbytes
         before += b
-        if i not in plan.carrier:
+        if i not in plan.carrier and s.out not in filled:
             unplanned += b
     # the most bytes alive at once when each result is freed after its last use
     born = {}

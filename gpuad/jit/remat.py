@@ -45,7 +45,8 @@ def rematerialise(prog: Program, groups: list[Group], opts: Options, report: Rep
     if opts.remat > 0:
         readers = _readers(prog)
         escaping = prog.output_vars()
-        step_group = {i: g for g in groups for i in g.own}
+        # a group moved into a later one (gpuad.jit.merging) reads through that one
+        step_group = {i: g for g in groups for i in (*g.own, *g.absorbed)}
         for f in groups:
             p = _Problem.of(prog, f, groups, opts, readers, escaping, step_group)
             if p is None:

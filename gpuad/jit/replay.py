@@ -128,6 +128,12 @@ class Compiled:
             if s.kind == "effect":
                 L.append(f"    {fn}({args})")
                 continue
+            cars = plan.outs.get(i) if plan is not None else None
+            if cars is not None:
+                bufs = ", ".join("None" if c is None else f"B{c[1]}" if c[0] == "buf"
+                                 else f"v{c[1]}" for c in cars)
+                L.append(f"    v{s.out} = {fn}({args}, out=({bufs},))")
+                continue
             car = plan.carrier.get(i) if plan is not None else None
             if car is not None:
                 uf = self._const(s.ufunc)

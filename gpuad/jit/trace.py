@@ -55,6 +55,18 @@ class TracerError(RuntimeError):
     """Something inside a function being traced by ``gpuad.jit`` cannot be compiled."""
 
 
+class Differentiated(TracerError):
+    """An output of the traced function depends differentiably on a tensor that requires grad:
+    the function is being differentiated from outside. ``from_args``: only through its
+    arguments (else also through tensors it read without receiving them). ``result``: the
+    traced (eager) run's result, history included."""
+
+    def __init__(self, msg: str, from_args: bool):
+        super().__init__(msg)
+        self.from_args = from_args
+        self.result = None
+
+
 def user_line() -> str:
     """'file:line in function: code' of the innermost caller outside gpuad."""
     f = sys._getframe(1)
@@ -327,20 +339,40 @@ class Tracer:
         if arr is not None:
             self.hashes[root] = _checksum(arr)
 
+    def backward_ran(self) -> bool:
+        """Whether the function set a tensor's ``.grad`` or stepped an optimizer."""
+        for ref, _target, _data0, grad0, _ver0, _node0 in self.tensors.values():
+            t = ref()
+            if t is not None and t.grad is not grad0:
+                return True
+        return any(s is not None and s.kind == "effect" for s in self.prog.steps)
+
+    def closure_grad(self) -> bool:
+        """Whether a tensor the function read without receiving it requires grad."""
+        for v in self.prog.vars:
+            if v.kind == "cap" and v.owner is not None:
+                t = v.owner()
+                if t is not None and t.requires_grad:
+                    return True
+        return False
+
     # ---- the end of the trace ------------------------------------------------------------
     def finish(self, out_leaves, out_def, any_tensor: bool) -> None:
         prog = self.prog
         self.paused += 1
+        if any(isinstance(x, Tensor) and x.requires_grad and not x.is_leaf
+               for x in out_leaves):
+            # differentiated from outside, unless the function ran its own backward (a
+            # training step returning its loss: returned without history, as compiled)
+            caps, inside = self.closure_grad(), self.backward_ran()
+            if self.arg_grad or (caps and not inside):
+                self.paused -= 1
+                raise Differentiated(
+                    "jit: an output carries a recorded history (it depends differentiably on "
+                    "a tensor that requires grad)",
+                    from_args=self.arg_grad and not caps and not inside)
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
-                if leaf.requires_grad and not leaf.is_leaf and self.arg_grad:
-                    raise TracerError(
-                        f"jit: an output (shape {leaf.shape}) carries a recorded history (it "
-                        f"depends differentiably on a tensor that requires grad); a compiled "
-                        f"function returns values without history, so differentiating it from "
-                        f"outside would give zero. Take the gradient inside the compiled "
-                        f"function (jit(grad(f)), jit(value_and_grad(f)), or loss.backward() "
-                        f"inside it), or compute the output under gpuad.no_grad()")
                 # a Tensor without history from array arguments only: an array, as eagerly
                 as_tensor = any_tensor or leaf.requires_grad or not self.wrapped
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
@@ -503,7 +535,13 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             out = f(*rebuild(leaves))
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
-            tr.finish(out_leaves, out_def, any_tensor)
+            try:
+                tr.finish(out_leaves, out_def, any_tensor)
+            except Differentiated as e:
+                from ..tree import tree_unflatten
+
+                e.result = tree_unflatten(out_def, out_leaves)
+                raise
         finally:
             engine._trace = None
             _current = None

@@ -1,0 +1,175 @@
+"""Differentiating a jitted function from outside: ``grad(jit(f))``, ``loss.backward()`` on
+the output of a compiled forward.
+
+A replayed program returns values without history, so a call whose arguments are being
+differentiated takes another way:
+
+- reverse mode through the arguments (``grad(jit(f))``, ``vjp``, a Tensor that requires
+  grad passed in): the call becomes one tape step whose forward is the compiled ``f`` and
+  whose backward is a second compiled program, the vjp of ``f`` (it computes ``f``'s forward
+  again, so nothing but the arguments is kept between the two). That backward is itself a
+  jitted function called on Tensors, so higher orders compile the same way;
+- forward mode (``jvp(jit(f))``), or an output that depends on tensors the function read
+  without receiving them (model parameters in a closure), or a function that ran its own
+  backward on an argument: ``f`` runs eagerly (exact, not compiled), with a
+  :class:`JitFallbackWarning` once per signature saying how to compile it.
+
+Example::
+
+    f = gpuad.jit(lambda x: gnp.sum(gnp.sin(x) ** 2))
+    g = gpuad.grad(f)(x)          # both sweeps compiled
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .. import _state
+from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
+
+
+class JitFallbackWarning(UserWarning):
+    """A jitted function ran eagerly because it is differentiated in a way the compiled
+    program cannot carry (see :mod:`gpuad.jit.outer`)."""
+
+
+def mode(args: tuple, kwargs: dict) -> str | None:
+    """How a call must run, from its arguments alone: ``"eager"`` (tangents: forward mode),
+    ``"vjp"`` (an argument with a recorded history), ``"detach"`` (history, but no recording
+    now) or None (an ordinary compiled call)."""
+    leaves = tree_flatten((args, kwargs))[0]
+    hist = False
+    for leaf in leaves:
+        if isinstance(leaf, Tensor):
+            if leaf._tan:
+                return "eager"
+            if leaf._node is not None and leaf._node.rule is not None:
+                hist = True
+    if not hist:
+        return None
+    return "vjp" if _state.local.grad_enabled else "detach"
+
+
+_WARNED: set = set()
+
+
+def warn_eager(jitted, why: str) -> None:
+    key = (id(jitted), why)
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    warnings.warn(
+        f"gpuad.jit: {getattr(jitted.f, '__name__', 'the function')} runs eagerly (not "
+        f"compiled) for this signature: {why}", JitFallbackWarning, stacklevel=3)
+
+
+EAGER_WHY = {
+    "tangents": "it is differentiated in forward mode (jvp/jacfwd) from outside; put jit "
+                "outside instead: jit(jvp(f)) or jit(jacfwd(f))",
+    "closure": "its output depends differentiably on tensors it reads without receiving them "
+               "(e.g. model parameters), or on arguments it also differentiates inside; pass "
+               "them as arguments, or take the gradient inside: jit(value_and_grad(f)), or a "
+               "training step that calls loss.backward() inside",
+}
+
+
+def _detached(leaf):
+    if isinstance(leaf, Tensor):
+        return leaf._data if leaf._bat is None else Tensor(leaf._data, _bat=leaf._bat)
+    return leaf
+
+
+def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
+    """Run ``jitted`` on a call that is differentiated from outside (see the module)."""
+    if how == "eager":
+        return jitted.f(*args, **kwargs)
+    leaves, tdef = tree_flatten((args, kwargs))
+    if how == "detach" or not _state.local.grad_enabled:
+        a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
+        return jitted(*a, **k)
+    pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x.requires_grad
+           and x._data.dtype.kind in "fc"]
+    if not pos:
+        a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
+        return jitted(*a, **k)
+    rest = [None if i in pos else _detached(x) for i, x in enumerate(leaves)]
+    pull = _pullback(jitted)
+
+    def rebuild(diff):
+        full = list(rest)
+        for i, v in zip(pos, diff, strict=True):
+            full[i] = v
+        return tree_unflatten(tdef, full)
+
+    def fun(*diff):
+        a, k = rebuild(diff)
+        return jitted.f(*a, **k)
+
+    def fwd(*diff):
+        a, k = rebuild([_detached(x) for x in diff])
+        return jitted(*a, **k), diff
+
+    def bwd(res, ct):
+        if not _state.local.grad_enabled:  # first order (inside vmap the rule sees Tensors)
+            res = [_detached(r) for r in res]
+            ct_leaves, ct_def = tree_flatten(ct)
+            ct = tree_unflatten(ct_def, [_detached(c) for c in ct_leaves])
+        return tuple(pull(list(res), rest, tdef_key(tdef, pos), ct))
+
+    from ..custom import custom_vjp
+
+    rule = custom_vjp(_named(fun, jitted.f))
+    rule.defvjp(fwd, bwd)
+    return rule(*[leaves[i] for i in pos])
+
+
+def _named(fn, like):
+    fn.__name__ = getattr(like, "__name__", "f")
+    return fn
+
+
+_TREE_IDS: dict = {}
+_TREES: dict = {}
+
+
+def tdef_key(tdef, pos) -> int:
+    """A small hashable stand-in for the argument structure (a static argument of the
+    pullback program)."""
+    key = (repr(tdef), tuple(pos))
+    k = _TREE_IDS.get(key)
+    if k is None:
+        k = _TREE_IDS[key] = len(_TREE_IDS)
+        _TREES[k] = (tdef, tuple(pos))
+    return k
+
+
+def _pullback(jitted):
+    """The compiled vjp of ``jitted.f``: ``pull(diff, rest, tree, ct)`` gives the cotangents
+    of the differentiated argument leaves ``diff`` (the others are ``rest``)."""
+    pull = jitted.__dict__.get("_pull")
+    if pull is not None:
+        return pull
+    from ..transforms import vjp
+    from .api import Jitted
+
+    f = jitted.f
+
+    def pullback(diff, rest, tree, ct):
+        tdef, pos = _TREES[tree]
+
+        def g(*d):
+            full = list(rest)
+            for i, v in zip(pos, d, strict=True):
+                full[i] = v
+            a, k = tree_unflatten(tdef, full)
+            return f(*a, **k)
+
+        _, back = vjp(g, *diff)
+        return back(ct)
+
+    pull = Jitted(_named(pullback, f), static_argnums=(2,), cache_size=jitted.cache_size,
+                  graph=jitted.graph, check=jitted.check, fuse=jitted.fuse)
+    jitted._pull = pull
+    return pull
