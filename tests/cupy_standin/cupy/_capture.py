@@ -66,21 +66,35 @@ def _garbage(a: numpy.ndarray) -> None:
         a[...] = numpy.nan
 
 
-def fresh(fn, args: tuple, kwargs: dict, result) -> None:
+def _arrayed(r):
+    """NumPy scalars as 0-d arrays (the memory the stand-in's result will wrap)."""
+    if isinstance(r, numpy.generic):
+        return numpy.asarray(r)
+    if type(r) is tuple:
+        return tuple(_arrayed(x) for x in r)
+    if type(r) is list:
+        return [_arrayed(x) for x in r]
+    return r
+
+
+def fresh(fn, args: tuple, kwargs: dict, result):
     """``result = fn(*args, **kwargs)`` has run on unwrapped arrays while capturing: record
-    it unless it is a view of an argument."""
+    it unless it is a view of an argument. Returns the result to wrap (scalars made 0-d
+    arrays, so the launch writes the memory the caller holds)."""
     if _log is None:
-        return
+        return result
+    result = _arrayed(result)
     outs: list = []
     _arrays(result, outs)
     ins: list = []
     _arrays((args, kwargs), ins)
     made = [r for r in outs if not any(numpy.may_share_memory(r, a) for a in ins)]
     if not made:
-        return
+        return result
     _log.append(("fresh", fn, args, kwargs, result))
     for r in made:
         _garbage(r)
+    return result
 
 
 def write(fn, args: tuple, kwargs: dict) -> bool:

@@ -139,7 +139,7 @@ def _call(fn, args, kwargs, strict=True):
             _capture.write(fn, ua, ukw)
             return out
         r = fn(*ua, **ukw)
-        _capture.fresh(fn, ua, ukw, r)
+        r = _capture.fresh(fn, ua, ukw, r)
         return wrap(r)
     r = fn(*unwrap(args, strict), **unwrap_kwargs(kwargs, strict))
     if type(out) is ndarray:
@@ -189,7 +189,7 @@ def _binop(ufunc, reflected=False):
             _refuse_blas(self._a, o)
         args = (o, self._a) if reflected else (self._a, o)
         r = ufunc(*args)
-        _capture.fresh(ufunc, args, {}, r)
+        r = _capture.fresh(ufunc, args, {}, r)
         return wrap(r)
 
     return op
@@ -209,7 +209,7 @@ def _inplace(ufunc):
 def _unop(ufunc):
     def op(self):
         r = ufunc(self._a)
-        _capture.fresh(ufunc, (self._a,), {}, r)
+        r = _capture.fresh(ufunc, (self._a,), {}, r)
         return wrap(r)
 
     return op
@@ -369,12 +369,12 @@ class ndarray:  # noqa: N801  (CuPy's name)
     # --- methods ---------------------------------------------------------------------------
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
         r = self._a.astype(dtype, order=order, copy=copy)
-        _capture.fresh(_astype, (self._a, dtype, order), {}, r)
+        r = _capture.fresh(_astype, (self._a, dtype, order), {}, r)
         return wrap(r)
 
     def copy(self, order="C"):
         r = self._a.copy(order=order)
-        _capture.fresh(numpy.copy, (self._a,), {"order": order}, r)
+        r = _capture.fresh(numpy.copy, (self._a,), {"order": order}, r)
         return wrap(r)
 
     def __getattr__(self, name):
@@ -389,7 +389,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
             _synchronizes("boolean-mask indexing")
         idx = _wrap_integer_arrays(self._a.shape, idx)
         r = self._a[idx]
-        _capture.fresh(_getitem, (self._a, idx), {}, r)
+        r = _capture.fresh(_getitem, (self._a, idx), {}, r)
         return wrap(r)
 
     def __setitem__(self, index, value):
@@ -448,7 +448,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     def __divmod__(self, other):
         r = numpy.divmod(self._a, unwrap(other))
-        _capture.fresh(numpy.divmod, (self._a, unwrap(other)), {}, r)
+        r = _capture.fresh(numpy.divmod, (self._a, unwrap(other)), {}, r)
         return wrap(r)
 
     def __imatmul__(self, other):

@@ -76,8 +76,8 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
         r = numpy.array(obj._a, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
         if r is obj._a:
             return obj
-        _capture.fresh(numpy.array, (obj._a,), {"dtype": dtype, "order": order,
-                                                "ndmin": ndmin}, r)
+        kw = {"dtype": dtype, "order": order, "ndmin": ndmin}
+        r = _capture.fresh(numpy.array, (obj._a,), kw, r)
         return wrap(r)
     if _capture.capturing() and not hasattr(obj, "__cuda_array_interface__"):
         raise RuntimeError("cupy stand-in: a copy from host memory while a stream is "
@@ -97,7 +97,7 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
                     order == "F" and a.flags.f_contiguous):
                 return a
         r = numpy.asarray(a._a, dtype=dtype, order=order)
-        _capture.fresh(numpy.asarray, (a._a,), {"dtype": dtype, "order": order}, r)
+        r = _capture.fresh(numpy.asarray, (a._a,), {"dtype": dtype, "order": order}, r)
         return wrap(r)
     return array(a, dtype=dtype, copy=False if hasattr(a, "__cuda_array_interface__") else True,
                  order=order or "K")
@@ -136,13 +136,13 @@ def get_array_module(*args):
 
 def ascontiguousarray(a, dtype=None):
     r = numpy.ascontiguousarray(unwrap(a), dtype=dtype)
-    _capture.fresh(numpy.ascontiguousarray, (unwrap(a),), {"dtype": dtype}, r)
+    r = _capture.fresh(numpy.ascontiguousarray, (unwrap(a),), {"dtype": dtype}, r)
     return wrap(r)
 
 
 def asfortranarray(a, dtype=None):
     r = numpy.asfortranarray(unwrap(a), dtype=dtype)
-    _capture.fresh(numpy.asfortranarray, (unwrap(a),), {"dtype": dtype}, r)
+    r = _capture.fresh(numpy.asfortranarray, (unwrap(a),), {"dtype": dtype}, r)
     return wrap(r)
 
 
@@ -160,5 +160,5 @@ def take(a, indices, axis=None, out=None):
         return out
     r = numpy.take(arr, idx, axis=axis, out=unwrap(out))
     if out is None:
-        _capture.fresh(numpy.take, (arr, idx), {"axis": axis}, r)
+        r = _capture.fresh(numpy.take, (arr, idx), {"axis": axis}, r)
     return out if out is not None else wrap(r)
