@@ -249,17 +249,19 @@ class GraphReplay:
     """A compiled program launched as one CUDA graph per call (cupy backend).
 
     Each call runs the host part, then the kernels: the guards (a ``.grad`` or an optimizer's
-    state that the program no longer matches traces again), then, on the graph's stream, the
-    arguments are copied into the captured input buffers and the optimizers' counters and
-    per-call numbers into their slots, the graph is launched, and the Tensor effects are
-    applied (``.grad`` is a Tensor over the graph's buffer, the same object each call, its
-    version moved; versions of updated parameters move). Outputs are copies made on the same
-    stream (no host synchronisation).
+    state that the program no longer matches traces again), then the arguments are copied
+    into the captured input buffers and the optimizers' counters and per-call numbers into
+    their slots, the graph is launched, and the Tensor effects are applied (``.grad`` is a
+    Tensor over the graph's buffer, the same object each call, its version moved; versions of
+    updated parameters move). Outputs are copies made after the launch (no host
+    synchronisation).
 
     The first call runs the plain replay function (warming CuPy's kernel caches, which compile
     on first use, and its memory pool); the second captures. A captured Tensor (a parameter)
     whose array object has changed since (``p.data = new``; in-place updates keep it) makes
-    the next call capture again (``recaptures``). When capturing fails (CuPy refuses cuBLAS
+    the next call capture again (``recaptures``). Launches, input copies and slot updates
+    go on the caller's current stream; the warm-up and the capture on a stream of the
+    graph's own (whose pool blocks the capture reuses). When capturing fails (CuPy refuses cuBLAS
     calls while capturing, for instance), the program replays without a graph from then on,
     with one warning carrying the reason (``failed``).
     """
@@ -275,6 +277,7 @@ class GraphReplay:
         self.caps: tuple = ()
         self.held: list = []
         self.grads: dict = {}
+        self.last = None  # the stream of the last launch
 
     def __call__(self, inputs: list, args: list):
         c = self.c
@@ -282,27 +285,37 @@ class GraphReplay:
             return c.run(inputs, args)
         c.guard(args)
         caps = c.caps(args)
+        xp = self.xp
+        cur = xp.cuda.get_current_stream()
         if self.graph is None or any(a is not b for a, b in zip(caps, self.caps, strict=True)):
             if self.stream is None:
-                self.stream = self.xp.cuda.Stream(non_blocking=True)
-            if not self.warm:  # this call's step, run plainly on the graph's stream
+                self.stream = xp.cuda.Stream(non_blocking=True)
+            if not self.warm:  # this call's step, run plainly on the stream that will capture
                 self.warm = True
-                with self.stream, _holding(self.xp, self.held):
-                    return c.run(inputs, args, self.stream)
+                self.stream.wait_event(cur.record())
+                with self.stream, _holding(xp, self.held):
+                    out = c.run(inputs, args, self.stream)
+                cur.wait_event(self.stream.record())
+                return out
             if not self._capture(inputs, args, caps):
                 return c.run(inputs, args)
-        with self.stream:
-            for dst, src in zip(self.inputs, inputs, strict=True):
-                if dst is not None:
-                    dst[...] = src
-            c.advance(self.stream)
-        self.graph.launch(self.stream)
+        if self.last is not None and self.last is not cur:  # the previous launch first
+            cur.wait_event(self.last.record())
+        self.last = cur
+        # launched on the caller's stream: ordered after what made the arguments, and before
+        # what reads the results
+        for dst, src in zip(self.inputs, inputs, strict=True):
+            if dst is not None:
+                dst[...] = src
+        c.advance(cur)
+        self.graph.launch(cur)
         self.launches += 1
         c.graph_effects(args, self.effect_values, self.grads)
-        with self.stream:
-            return tuple(o.copy() for o in self.outs)
+        return tuple(o.copy() for o in self.outs)
 
     def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
+        """Capture the body on the graph's own stream (the null stream cannot capture); on a
+        GPU nothing runs while capturing."""
         xp = self.xp
         if self.graph is not None:
             self.recaptures += 1
@@ -336,12 +349,16 @@ def graph_capturable(prog: Program) -> bool:
     optimizer step, a DataParallel all-reduce or another Python step is not: its arguments
     may change between calls), and its effects on Tensors can be applied around the launch
     (``.grad`` set, versions moved; a Tensor's ``.data`` replaced by a result is not: the next
-    call would read a new array each time). Optimizer steps recorded by
+    call would read a new array each time), and it writes into no argument (the graph reads
+    copies of them). Optimizer steps recorded by
     :mod:`gpuad.jit.optstep` are kernels whose per-call numbers live in device slots."""
     if any(attr == "data" for _, attr, _ in prog.effects):
         return False
     for _, s in prog.live_steps():
         if s.kind == "effect" and not getattr(s.fn, "capturable", False):
+            return False
+        # the graph reads copies of the arguments: a write into one would not reach the caller
+        if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
             return False
     return True
 

@@ -112,6 +112,14 @@ class Stream:
     def is_capturing(self):
         return self._capturing
 
+    def record(self, event=None):
+        event = Event() if event is None else event
+        event.record(self)
+        return event
+
+    def wait_event(self, event):
+        pass
+
     def use(self):
         return self
 
