@@ -188,6 +188,12 @@ def _real(a):
     return a.real
 
 
+# NumPy functions taking out= (the memory plan may give their results a buffer)
+_NP_UFUNCS = {"sqrt": _np.sqrt, "square": _np.square, "exp": _np.exp, "abs": _np.absolute,
+              "absolute": _np.absolute, "sign": _np.sign, "maximum": _np.maximum,
+              "minimum": _np.minimum, "multiply": _np.multiply, "add": _np.add}
+
+
 class RecXP:
     """The array namespace seen by ``_apply`` while traced: each function called on
     :class:`Rec` arrays runs and is recorded (with ``out=``, as a write into ``out``)."""
@@ -213,7 +219,7 @@ class RecXP:
         def call(*args, **kwargs):
             out = kwargs.pop("out", None)
             if out is None:
-                return _pure(tr, f"opt.{name}", f, args, kwargs)
+                return _pure(tr, f"opt.{name}", f, args, kwargs, ufunc=_NP_UFUNCS.get(name))
             if type(out) is not Rec:
                 raise TypeError(f"gpuad.jit: {name}(..., out=) inside an optimizer step must "
                                 f"write into one of the step's arrays")
