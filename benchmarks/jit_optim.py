@@ -54,7 +54,7 @@ def gpuad_steps(width: int, batch: int, opt_name: str):
             f(x, y)
             f(x, y)
             entry = next(iter(f._cache.values()))
-            hosts = entry.program.prelude
+            hosts = getattr(entry.program, "prelude", [])
             out["host"] = lambda hosts=hosts: [h.check() and h.advance() for h in hosts]
     return out
 

@@ -320,41 +320,64 @@ class OptHost:
         return out
 
     # ---- every call ---------------------------------------------------------------------
+    def _compact(self) -> None:
+        """Flat tuples for the per-call checks (built once, after the trace)."""
+        self._idents = tuple((i, p, st) for i, p, st, _ in self.members)
+        self._arrays = tuple((st, k, a) for _, _, st, arrays in self.members
+                             for k, a in arrays)
+        self._states = tuple(st for _, _, st, _ in self.members)
+        same = []
+        for g in self.groups:
+            keys = tuple(k for k, _ in _counters(g[0]))
+            others = tuple(st for st in g[1] if st is not g[0])
+            if keys and others:
+                same.append((g[0], others, keys))
+        self._same = tuple(same)
+
     def check(self) -> bool:
         """Whether the optimizer is still in the state the program was recorded in."""
         opt = self.opt
         if self.once or opt._flags() != self.flags:
             return False
+        if not hasattr(self, "_idents"):
+            self._compact()
         params, states = opt.params, opt.state
         try:
-            for i, p, st, arrays in self.members:
+            for i, p, st in self._idents:
                 if params[i] is not p or states[i] is not st:
                     return False
-                for k, a in arrays:
-                    if st.get(k) is not a:
-                        return False
         except IndexError:
             return False
-        for g in self.groups:
-            c = _counters(g[0])
-            for st in g[1]:
-                if st is not g[0] and _counters(st) != c:
-                    return False
+        for st, k, a in self._arrays:
+            if st.get(k) is not a:
+                return False
+        for rep, others, keys in self._same:  # one set of numbers serves them all
+            for k in keys:
+                v = rep.get(k)
+                for st in others:
+                    if st.get(k) != v:
+                        return False
         return True
 
     def advance(self, stream=None) -> None:
         """Count this step and copy its numbers into the slots."""
         opt = self.opt
+        if not hasattr(self, "_states"):
+            self._compact()
         opt.step_count += 1
-        for _, _, st, _ in self.members:
-            opt._tick(st)
+        tick = opt._tick
+        for st in self._states:
+            tick(st)
         self._write_values([opt._scalars(g[0]) for g in self.groups], stream)
 
     def _write_values(self, values: list, stream) -> None:
-        for g, vals in zip(self.groups, values, strict=True):
-            host = self.bufs[g[2]][1]
-            off = g[5]
-            for j, k in enumerate(g[3]):
+        writers = getattr(self, "_writers", None)
+        if writers is None:  # float64 staging written through a memoryview (faster, exact)
+            writers = self._writers = tuple(
+                (memoryview(h) if h.dtype == _np.float64 else h, g[5], g[3])
+                for g in self.groups for h in (self.bufs[g[2]][1],))
+        for (host, off, names), vals in zip(writers, values, strict=True):
+            for j, k in enumerate(names):
                 host[off + j] = vals[k]
         if self.be.name == "numpy":
             return
