@@ -92,6 +92,29 @@ def test_training_step_equals_eager_bitwise(backend, opt_name, dtype, rng):
     assert info["misses"] == 1 + info["retraces"]
 
 
+@pytest.mark.parametrize("opt_name", ["adam", "sgd_dampening", "adamw_amsgrad"])
+def test_complex_parameters_equal_eager_bitwise(backend, opt_name, rng):
+    """A complex parameter is updated through real views of its (re, im) pairs, recorded too."""
+    ws = []
+    for mode in ("eager", "jit"):
+        r = np.random.default_rng(0)
+        w = ad.tensor(_xp().asarray((r.standard_normal(3) + 1j * r.standard_normal(3))
+                                    .astype(np.complex64)), requires_grad=True)
+        opt = OPTS[opt_name]([w])
+
+        def step(x, w=w, opt=opt):
+            opt.zero_grad()
+            gnp.sum(gnp.abs(w * x - 1.0) ** 2).backward()
+            opt.step()
+        ws.append((w, ad.jit(step) if mode == "jit" else step))
+    for _ in range(5):
+        x = _xp().asarray((rng.standard_normal(3) + 1j * rng.standard_normal(3))
+                          .astype(np.complex64))
+        ws[0][1](x)
+        ws[1][1](x)
+    _equal(ws[0][0], ws[1][0])
+
+
 def test_update_is_recorded_as_kernels(rng):
     w, b, opt, step = _problem("adam")
     prog = ad.jit(step).lower(*_data(rng))

@@ -62,7 +62,7 @@ def _arrays(obj, out: list) -> None:
 
 
 def _garbage(a: numpy.ndarray) -> None:
-    if a.dtype.kind in "fc" and a.flags.writeable:
+    if a.dtype.kind in "fc" and a.flags.writeable and a.flags.owndata:  # never a view
         a[...] = numpy.nan
 
 
@@ -87,7 +87,7 @@ def fresh(fn, args: tuple, kwargs: dict, result):
     outs: list = []
     _arrays(result, outs)
     ins: list = []
-    _arrays((args, kwargs), ins)
+    _arrays((args, kwargs, getattr(fn, "__self__", None)), ins)  # a method's own array too
     made = [r for r in outs if not any(numpy.may_share_memory(r, a) for a in ins)]
     if not made:
         return result
