@@ -3,7 +3,10 @@
 the host cost of the optimizer's per-call part of a compiled step (counters and per-call
 numbers; on the GPU it runs before each graph launch).
 
-    python -m benchmarks.jit_optim [--widths 64,256] [--batch 64] [--repeats 7]
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.jit_optim [--widths 64,256] [--batch 64]
+
+(one BLAS thread for every framework: torch is set to one thread; on a shared CPU a threaded
+BLAS makes NumPy's matmuls erratic). Results: benchmarks/results/jit_optim_cpu.md.
 """
 
 from __future__ import annotations
@@ -90,12 +93,6 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--n", type=int, default=50)
     a = ap.parse_args(argv)
-    try:
-        import threadpoolctl
-
-        threadpoolctl.threadpool_limits(1)
-    except ImportError:
-        pass
     print("| opt | width | gpuad eager (us) | gpuad jit (us) | torch eager (us) | jit/eager | "
           "jit/torch | optimizer host part per call (us) |")
     print("|---|---|---|---|---|---|---|---|")
