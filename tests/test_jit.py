@@ -399,21 +399,27 @@ def test_nested_jit_is_inlined(rng):
         np.testing.assert_allclose(outer(x), np.sum(np.exp(x) * 2 + x), rtol=1e-14)
 
 
-# ---- the GPU replay path: a CUDA graph (the stand-in repeats the call on launch) ------------
+# ---- the GPU replay path: a CUDA graph (the stand-in records a capture and replays it) -------
+# (training steps, effects and fallbacks: tests/test_jit_graph.py)
 
 @pytest.mark.gpu
 @pytest.mark.standin
 def test_cuda_graph_replay(rng):
+    def f(w, x):  # no matmul: CuPy cannot capture cuBLAS calls
+        return gnp.sum(gnp.tanh(x * w) ** 2) + gnp.sum(gnp.sin(w) * w)
+
     with ad.use_backend("cupy"):
         from gpuad.jit import replay
 
-        vg = ad.value_and_grad(loss)
+        vg = ad.value_and_grad(f)
         j = ad.jit(vg, graph=True)
-        for _ in range(3):
-            w, x = _arr(rng.standard_normal((4, 3))), _arr(rng.standard_normal((5, 4)))
+        for _ in range(4):
+            w, x = _arr(rng.standard_normal((5, 3))), _arr(rng.standard_normal((5, 3)))
             _same(j(w, x), vg(w, x))
         entry = next(iter(j._cache.values()))
         assert isinstance(entry.runner, replay.GraphReplay)
+        info = j.cache_info()["entries"][0]
+        assert info["graph"] == "captured" and info["captures"] == 1 and info["launches"] == 2
 
 
 def test_constant_outputs_are_fresh_arrays():

@@ -4,6 +4,8 @@
 - :mod:`gpuad.jit.program`: that program (variables, steps, the Wengert list);
 - :mod:`gpuad.jit.passes`: dead steps, constant folding, CSE, the memory plan;
 - :mod:`gpuad.jit.replay`: the flat replay function, and CUDA-graph capture on the GPU;
+- :mod:`gpuad.jit.optstep`: an optimizer step recorded as array steps, its per-call numbers
+  in device slots;
 - :mod:`gpuad.jit.random`: random numbers from an explicit key.
 
 Example::

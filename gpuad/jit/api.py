@@ -272,12 +272,15 @@ class Jitted:
         return entry.program
 
     def cache_info(self) -> dict[str, Any]:
-        """Hits, misses (traces), evictions, the bound, and one line per cached signature."""
+        """Hits, misses (traces), evictions, the bound, and one line per cached signature
+        (with, on the CUDA-graph path, ``graph``: captured / not yet / failed and why, and
+        counts of captures, recaptures and launches)."""
         return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions,
                 "retraces": self.retraces,
                 "size": len(self._cache), "maxsize": self.cache_size,
                 "entries": [{"signature": e.signature, "steps": len(e.program),
-                             "calls": e.calls, **e.program.peak_bytes}
+                             "calls": e.calls, **e.program.peak_bytes,
+                             **(e.runner.info() if hasattr(e.runner, "info") else {})}
                             for e in self._cache.values()]}
 
     def clear_cache(self) -> None:

@@ -29,6 +29,7 @@ def _traced(orig):
             if tr is None:
                 return orig(*a, **k)
             return fn(tr, orig, *a, **k)
+        w._gpuad_orig = orig
         return w
     return deco
 
@@ -191,6 +192,11 @@ def _zero_grad_w(tr, orig, opt):
 
 
 def _opt_step_w(tr, orig, opt):
+    from . import optstep
+
+    if optstep.recordable(opt):  # its array work as steps, its numbers from device slots
+        optstep.record(tr, opt)
+        return
     for p in opt.params:
         _grad_read(tr, p)
     ps = [(i, p) for i, p in enumerate(opt.params) if p.grad is not None]

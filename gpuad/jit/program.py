@@ -141,6 +141,9 @@ class Program:
         self.out_levels: list = []
         self.effects: list = []  # (target, attr, value): Tensor state set after each call
         self.guards: list = []  # (target, grad): the .grad each replay expects to find
+        # host work before each replay (gpuad.jit.optstep.OptHost: optimizer counters and
+        # the per-call numbers its recorded steps read): check() -> bool, advance(stream)
+        self.prelude: list = []
         self.plan = None  # set by passes.plan_memory
         self.backend = "numpy"
         self.stats: dict[str, int] = {}

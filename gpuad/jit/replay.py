@@ -5,12 +5,16 @@ out=B2)``) on preallocated buffers, applies the recorded effects on Tensors (``.
 and returns the outputs. Nothing else is left in the loop: no dispatch, recording, version
 checks or broadcasting logic. ``print(compiled.source)`` shows it.
 
-On the GPU the same function is captured once into a CUDA graph (:func:`capture_graph`) and
-each later call copies the inputs into the graph's input buffers and launches the graph.
+On the GPU the same function's kernels are captured once into a CUDA graph
+(:func:`capture_graph`, :class:`GraphReplay`): the generated source holds, besides ``_run``,
+the pieces of the graph path: ``_guard`` and ``_advance`` (host work before the launch:
+guards, optimizer counters and per-call numbers), ``_body`` (the kernels, captured),
+``_caps`` (the arrays captured Tensors hold now) and ``_graph_effects`` (host work after it).
 """
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from contextlib import nullcontext as _nullcontext
 from typing import Any
@@ -44,6 +48,11 @@ class Compiled:
         self.source = code
         exec(compile(code, "<gpuad.jit replay>", "exec"), self.ns)
         self.run = self.ns["_run"]
+        self.guard = self.ns["_guard"]
+        self.advance = self.ns["_advance"]
+        self.body = self.ns["_body"]
+        self.caps = self.ns["_caps"]
+        self.graph_effects = self.ns["_graph_effects"]
 
     def _const(self, obj) -> str:
         key = id(obj)
@@ -74,12 +83,18 @@ class Compiled:
     def _build(self) -> None:
         prog, xp = self.prog, self.xp
         plan = prog.plan
-        L = self.lines
-        L.append("def _run(_in, _args):")
+        guard: list[str] = []
         for target, expected in prog.guards:
             obj = f"_args[{target[1]}]" if target[0] == "arg" else self._const(target[1])
-            L.append(f"    if {obj}.grad is not {self._expr(expected)}:")
-            L.append("        raise _Retrace")
+            guard.append(f"    if {obj}.grad is not {self._expr(expected)}:")
+            guard.append("        raise _Retrace")
+        hosts = [self._const(h) for h in prog.prelude]
+        for h in hosts:  # all checked before any of them changes state
+            guard.append(f"    if not {h}.check():")
+            guard.append("        raise _Retrace")
+        advance = [f"    {h}.advance(_stream)" for h in hosts]
+        L = self.lines = []
+        caps: list[str] = []
         for k, vid in enumerate(prog.inputs):
             if vid is not None and prog.vars[vid].kind == "in" and prog.vars[vid].store == vid:
                 L.append(f"    v{vid} = _in[{k}]")
@@ -102,6 +117,7 @@ class Compiled:
                 else:
                     w = self._const(weakref.ref(owner))
                     shp, dt = self._const(v.shape), self._const(v.dtype)
+                    caps.append(f"v{v.id}")
                     L.append(f"    _t = {w}()")
                     L.append(f"    v{v.id} = {arr} if _t is None else _t._data")
                     L.append(f"    if v{v.id}.shape != {shp} or v{v.id}.dtype != {dt}:")
@@ -143,96 +159,218 @@ class Compiled:
             ps = ", ".join(f"{k}={self._expr(p)}" for k, p in s.params.items())
             sep = ", " if args and ps else ""
             L.append(f"    v{s.out} = {fn}({args}{sep}{ps})")
-        self._effects()
+        body = L
         # a constant returned as an output is copied: the caller may write into it
-        outs = [f"v{o[1]}.copy()" if prog.vars[o[1]].kind == "lit" else f"v{o[1]}"
-                for o in prog.outputs if o[0] == "var"]
-        L.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+        outs = _tuple([f"v{o[1]}.copy()" if prog.vars[o[1]].kind == "lit" else f"v{o[1]}"
+                       for o in prog.outputs if o[0] == "var"])
+        evals = [e[2] for e in prog.effects if e[1] in ("grad", "data") and e[2] is not None]
+        self.lines = (["def _run(_in, _args, _stream=None):"] + guard + advance + body
+                      + self._effects(lambda v: f"v{v}") + [f"    return {outs}", ""])
+        # the CUDA-graph path: host work (guards, counters, effects) apart from the kernels
+        self.lines += ["def _guard(_args):"] + guard + ["    return True", ""]
+        self.lines += ["def _advance(_stream):"] + advance + ["    return None", ""]
+        self.lines += ["def _body(_in, _args):"] + body
+        self.lines += [f"    return {outs}, {_tuple([f'v{v}' for v in evals])}", ""]
+        self.lines += ["def _caps(_args):"] + self._cap_lines(body, caps)
+        pos = {v: k for k, v in enumerate(evals)}
+        self.lines += (["def _graph_effects(_args, _ev, _G):"]
+                       + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
+                       + ["    return None", ""])
 
-    def _effects(self) -> None:
-        L = self.lines
-        for target, attr, val in self.prog.effects:
+    def _effects(self, ref, graph: bool = False) -> list[str]:
+        """The Tensor effects. On the graph path a ``.grad`` is one Tensor over the graph's
+        buffer, the same object on every call (its version moves as the buffer is rewritten)."""
+        L: list[str] = []
+        for k, (target, attr, val) in enumerate(self.prog.effects):
             obj = f"_args[{target[1]}]" if target[0] == "arg" else self._const(target[1])
-            if attr == "grad":
+            if attr == "grad" and val is not None and graph:
+                L.append(f"    _g = _G.get({k})")
+                L.append(f"    if _g is None or _g._data is not {ref(val)}:")
+                L.append(f"        _g = _G[{k}] = _Tensor({ref(val)})")
+                L.append("    else:")
+                L.append("        _g._ver[0] += 1")
+                L.append("        _g._seen = _g._ver[0]")
+                L.append(f"    {obj}.grad = _g")
+            elif attr == "grad":
                 L.append(f"    {obj}.grad = None" if val is None else
-                         f"    {obj}.grad = _Tensor(v{val})")
+                         f"    {obj}.grad = _Tensor({ref(val)})")
             elif attr == "data":
-                L.append(f"    {obj}._data = v{val}")
+                L.append(f"    {obj}._data = {ref(val)}")
             elif attr == "ver":
                 L.append(f"    {obj}._ver[0] += {int(val)}")
                 L.append(f"    {obj}._seen = {obj}._ver[0]")
+        return L
+
+    @staticmethod
+    def _cap_lines(body: list[str], caps: list[str]) -> list[str]:
+        """``_caps``: the arrays the captured Tensors hold now (the lines of ``body`` that
+        read them), in order."""
+        out = []
+        for line in body:
+            if line.startswith(("    _t = ", "    if v", "        raise _Stale")) or (
+                    line.startswith("    v") and " if _t is None else _t._data" in line):
+                out.append(line)
+        out.append(f"    return {_tuple(caps)}")
+        return out + [""]
 
 
-def capture_graph(run, inputs: list, args: list, xp):
-    """Capture one call of ``run(inputs, args)`` into a CUDA graph on a fresh stream.
+def _holding(xp, held: list):
+    """Allocate from CuPy's default pool and keep every block in ``held``: memory a graph's
+    kernels use must stay the graph's own (no other array may be given it), and a warm-up
+    that holds its blocks leaves the pool enough cached blocks that capturing needs no
+    ``cudaMalloc`` (not allowed while a stream captures)."""
+    using = getattr(xp.cuda, "using_allocator", None)
+    get_pool = getattr(xp, "get_default_memory_pool", None)
+    if using is None or get_pool is None:
+        return _nullcontext()
+    pool = get_pool()
 
-    Returns ``(graph, stream, outputs)``: ``graph.launch(stream)`` repeats every kernel of the
-    call on the same buffers (``inputs`` are those buffers: copy new values into them first).
-    All allocations happen before capture (the memory plan's buffers) or come from CuPy's
-    stream-ordered pool. This is the one place that touches CUDA graphs.
+    def malloc(size):
+        mem = pool.malloc(size)
+        held.append(mem)
+        return mem
+    return using(malloc)
+
+
+def capture_graph(body, inputs: list, args: list, xp, stream, held: list):
+    """Capture one call of ``body(inputs, args)`` into a CUDA graph on ``stream``.
+
+    Returns ``(graph, result)``: on a GPU nothing runs while capturing, ``graph.launch(stream)``
+    runs every kernel of the call on the same buffers (``inputs`` are those buffers: copy new
+    values into them first) and ``result`` holds the arrays it writes. Allocations go to
+    ``held`` (see :func:`_holding`). This is the one place that touches CUDA graphs; it raises
+    what CuPy raises for work that cannot be captured (cuBLAS, cuSOLVER and cuRAND calls are
+    refused while a stream captures, as are host synchronisations).
     """
-    stream = xp.cuda.Stream(non_blocking=True)
-    pool = getattr(xp.cuda, "MemoryAsyncPool", None)
-    alloc = xp.cuda.using_allocator(pool().malloc) if pool is not None else _nullcontext()
-    with stream, alloc:
+    with stream, _holding(xp, held):
         stream.begin_capture()
         try:
-            outs = run(inputs, args)
+            result = body(inputs, args)
         finally:
             graph = stream.end_capture()
-    hook = getattr(graph, "standin_replay", None)
-    if hook is not None:  # the CuPy stand-in records no kernels: it repeats the call on launch
-        def again():
-            for o, n in zip(outs, run(inputs, args), strict=True):
-                o[...] = n
-        hook(again)
-    return graph, stream, outs
+    return graph, result
 
 
 class GraphReplay:
     """A compiled program launched as one CUDA graph per call (cupy backend).
 
-    The first call runs the program once eagerly (warming CuPy's kernel caches, which compile
-    on first use and cannot be compiled under capture), then captures it. Later calls copy the
-    arguments into the captured input buffers, launch the graph, and return copies of the
-    outputs made on the same stream (no host synchronisation).
+    Each call runs the host part, then the kernels: the guards (a ``.grad`` or an optimizer's
+    state that the program no longer matches traces again), then the arguments are copied
+    into the captured input buffers and the optimizers' counters and per-call numbers into
+    their slots, the graph is launched, and the Tensor effects are applied (``.grad`` is a
+    Tensor over the graph's buffer, the same object each call, its version moved; versions of
+    updated parameters move). Outputs are copies made after the launch (no host
+    synchronisation).
+
+    The first call runs the plain replay function (warming CuPy's kernel caches, which compile
+    on first use, and its memory pool); the second captures. A captured Tensor (a parameter)
+    whose array object has changed since (``p.data = new``; in-place updates keep it) makes
+    the next call capture again (``recaptures``). Launches, input copies and slot updates
+    go on the caller's current stream; the warm-up and the capture on a stream of the
+    graph's own (whose pool blocks the capture reuses). When capturing fails (CuPy refuses cuBLAS
+    calls while capturing, for instance), the program replays without a graph from then on,
+    with one warning carrying the reason (``failed``).
     """
 
     def __init__(self, compiled: Compiled, xp):
         self.c = compiled
         self.xp = xp
         self.graph = None
+        self.stream = None
+        self.warm = False
+        self.failed: str | None = None
+        self.captures = self.launches = self.recaptures = 0
+        self.caps: tuple = ()
+        self.held: list = []
+        self.grads: dict = {}
+        self.last = None  # the stream of the last launch
 
     def __call__(self, inputs: list, args: list):
+        c = self.c
+        if self.failed is not None:
+            return c.run(inputs, args)
+        c.guard(args)
+        caps = c.caps(args)
         xp = self.xp
-        if self.graph is None:
-            self.c.run(inputs, args)  # warm-up: kernels compiled, pools filled
+        cur = xp.cuda.get_current_stream()
+        if self.graph is None or any(a is not b for a, b in zip(caps, self.caps, strict=True)):
+            if self.stream is None:
+                self.stream = xp.cuda.Stream(non_blocking=True)
+            if not self.warm:  # this call's step, run plainly on the stream that will capture
+                self.warm = True
+                self.stream.wait_event(cur.record())
+                with self.stream, _holding(xp, self.held):
+                    out = c.run(inputs, args, self.stream)
+                cur.wait_event(self.stream.record())
+                return out
+            if not self._capture(inputs, args, caps):
+                return c.run(inputs, args)
+        if self.last is not None and self.last is not cur:  # the previous launch first
+            cur.wait_event(self.last.record())
+        self.last = cur
+        # launched on the caller's stream: ordered after what made the arguments, and before
+        # what reads the results
+        for dst, src in zip(self.inputs, inputs, strict=True):
+            if dst is not None:
+                dst[...] = src
+        c.advance(cur)
+        self.graph.launch(cur)
+        self.launches += 1
+        c.graph_effects(args, self.effect_values, self.grads)
+        return tuple(o.copy() for o in self.outs)
+
+    def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
+        """Capture the body on the graph's own stream (the null stream cannot capture); on a
+        GPU nothing runs while capturing."""
+        xp = self.xp
+        if self.graph is not None:
+            self.recaptures += 1
+        self.graph = None
+        self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
+        if not hasattr(self, "inputs"):
             self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]
-            for dst, src in zip(self.inputs, inputs, strict=True):
-                if dst is not None:
-                    dst[...] = src
-            self.graph, self.stream, self.outs = capture_graph(self.c.run, self.inputs, args,
-                                                               xp)
-        else:
-            with self.stream:
-                for dst, src in zip(self.inputs, inputs, strict=True):
-                    if dst is not None:
-                        dst[...] = src
-        self.graph.launch(self.stream)
-        with self.stream:
-            return tuple(o.copy() for o in self.outs)
+        held: list = []
+        try:
+            graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
+                                               self.stream, held)
+        except Exception as e:  # noqa: BLE001 - any refusal: replay without the graph
+            self.failed = f"{type(e).__name__}: {e}"
+            warnings.warn(f"gpuad.jit: the program could not be captured as a CUDA graph "
+                          f"({self.failed}); it replays without one", stacklevel=4)
+            return False
+        self.graph, self.outs, self.effect_values = graph, outs, evs
+        self.caps, self.held = caps, held
+        self.captures += 1
+        return True
+
+    def info(self) -> dict:
+        return {"graph": "failed: " + self.failed if self.failed else
+                "captured" if self.graph is not None else "not yet",
+                "captures": self.captures, "recaptures": self.recaptures,
+                "launches": self.launches}
 
 
 def graph_capturable(prog: Program) -> bool:
-    """Whether the program can run as a CUDA graph: no opaque effects (an optimizer's Python
-    state changes its kernel arguments between calls), no Tensor effects, no per-call
-    copies of initial values, and captured state read through fixed arrays."""
-    if prog.effects:
+    """Whether the program can run as a CUDA graph: every step is a kernel (an opaque
+    optimizer step, a DataParallel all-reduce or another Python step is not: its arguments
+    may change between calls), and its effects on Tensors can be applied around the launch
+    (``.grad`` set, versions moved; a Tensor's ``.data`` replaced by a result is not: the next
+    call would read a new array each time), and it writes into no argument (the graph reads
+    copies of them). Optimizer steps recorded by
+    :mod:`gpuad.jit.optstep` are kernels whose per-call numbers live in device slots."""
+    if any(attr == "data" for _, attr, _ in prog.effects):
         return False
     for _, s in prog.live_steps():
-        if s.kind == "effect":
+        if s.kind == "effect" and not getattr(s.fn, "capturable", False):
             return False
-    return all(v.kind not in ("init", "cap") or v.owner is None for v in prog.vars)
+        # the graph reads copies of the arguments: a write into one would not reach the caller
+        if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
+            return False
+    return True
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
 
 
 def host(a) -> Any:

@@ -10,8 +10,9 @@ computes on raw arrays outside ``apply`` are redirected while a trace runs
 - the zero guard of entrywise adjoints, leaf ``.grad`` accumulation, copies of saved values
   before an in-place write, and the writes themselves (``t[i] = v``, ``t += v``) are recorded
   as steps;
-- an optimizer's ``step()`` is one opaque step (its Python state, such as Adam's step count,
-  advances on every call);
+- an optimizer's ``step()`` is recorded as array steps, its per-call numbers (learning rate,
+  Adam's bias corrections) read from device slots that a host part refreshes before each call
+  (:mod:`gpuad.jit.optstep`); an optimizer that overrides only ``_update`` is one opaque step;
 - ``data(x)`` inside the op library keeps a traced Tensor a Tensor, so masks computed from
   values are recorded rather than frozen;
 - a function of the array namespace (``numpy.stack``, ``numpy.linalg.svd``, ...) called on

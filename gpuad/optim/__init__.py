@@ -6,6 +6,16 @@ update bumps the parameter's version, so a backward through a graph recorded bef
 (``loss = f(w); opt.step(); loss.backward()``) raises ``GradError`` instead of silently using
 the new weights where the old ones were saved.
 
+One parameter's update is split in three, so that ``gpuad.jit`` can record it as array steps
+and replay it (as part of one CUDA graph on the GPU) with the values that change per call kept
+out of the recorded kernels: ``_tick(st)`` advances the per-parameter counters (Adam's step
+count), ``_scalars(st)`` gives every number the update uses (learning rate, bias corrections,
+betas, ...) as Python floats, and ``_apply(xp, p, g, st, s)`` does the array work, taking each
+such number from ``s`` (a compiled step passes 0-d device arrays there, refreshed before each
+replay). ``_flags()`` names the branches ``_apply`` takes (a compiled step traces again when
+they change). A subclass that overrides only ``_update`` still works, inside ``jit`` too (as
+one opaque step, without a CUDA graph).
+
 Example::
 
     opt = gpuad.optim.Adam(model.parameters(), lr=1e-3)
@@ -82,7 +92,29 @@ class Optimizer:
                 p._seen = p._ver[0]
 
     def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
+        """One parameter's update, eagerly: state made on first use, counters advanced, then
+        the array work with this step's numbers."""
+        self._init_state(xp, p, st)
+        self._tick(st)
+        self._apply(xp, p, g, st, self._scalars(st))
+
+    def _init_state(self, xp: Any, p: Any, st: dict[str, Any]) -> None:
+        """Create the per-parameter state arrays that do not depend on a gradient."""
+
+    def _tick(self, st: dict[str, Any]) -> None:
+        """Advance the per-parameter counters (once per step, before ``_scalars``)."""
+
+    def _scalars(self, st: dict[str, Any]) -> dict[str, float]:
+        """Every number ``_apply`` uses this step (hyperparameters, bias corrections)."""
         raise NotImplementedError
+
+    def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any]) -> None:
+        """The array work of one parameter's update, numbers taken from ``s``."""
+        raise NotImplementedError
+
+    def _flags(self) -> tuple:
+        """The branches ``_apply`` takes, as a hashable value."""
+        return ()
 
 
 def _real_views(who: str, p: Any, g: Any) -> tuple[Any, Any]:
@@ -133,20 +165,28 @@ class SGD(Optimizer):
         self.momentum, self.dampening = momentum, dampening
         self.weight_decay, self.nesterov, self.maximize = weight_decay, nesterov, maximize
 
-    def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
+    def _scalars(self, st: dict[str, Any]) -> dict[str, float]:
+        return {"lr": self.lr, "wd": self.weight_decay, "mu": self.momentum,
+                "damp": 1.0 - self.dampening}
+
+    def _flags(self) -> tuple:
+        return (self.maximize, bool(self.weight_decay), bool(self.momentum),
+                bool(self.dampening), self.nesterov)
+
+    def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any]) -> None:
         if self.maximize:
             g = -g
         if self.weight_decay:
-            g = g + self.weight_decay * p
+            g = g + s["wd"] * p
         if self.momentum:
             buf = st.get("momentum")
             if buf is None:
                 buf = st["momentum"] = xp.array(g, copy=True)
             else:
-                buf *= self.momentum
-                buf += (1.0 - self.dampening) * g if self.dampening else g
-            g = g + self.momentum * buf if self.nesterov else buf
-        p -= self.lr * g
+                buf *= s["mu"]
+                buf += s["damp"] * g if self.dampening else g
+            g = g + s["mu"] * buf if self.nesterov else buf
+        p -= s["lr"] * g
 
 
 class Adam(Optimizer):
@@ -172,34 +212,46 @@ class Adam(Optimizer):
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.amsgrad, self.maximize = amsgrad, maximize
 
-    def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any]) -> None:
+    def _init_state(self, xp: Any, p: Any, st: dict[str, Any]) -> None:
+        if "m" not in st:
+            st["m"], st["v"], st["t"] = xp.zeros_like(p), xp.zeros_like(p), 0
+        if self.amsgrad and "vmax" not in st:
+            st["vmax"] = xp.zeros_like(p)
+
+    def _tick(self, st: dict[str, Any]) -> None:
+        st["t"] += 1
+
+    def _scalars(self, st: dict[str, Any]) -> dict[str, float]:
         b1, b2 = self.betas
+        t = st["t"]
+        return {"b1": b1, "1-b1": 1.0 - b1, "b2": b2, "1-b2": 1.0 - b2,
+                "wd": self.weight_decay, "decay": 1.0 - self.lr * self.weight_decay,
+                "step": self.lr / (1.0 - b1 ** t), "bc2": math.sqrt(1.0 - b2 ** t),
+                "eps": self.eps}
+
+    def _flags(self) -> tuple:
+        return (self.maximize, bool(self.weight_decay), self.decoupled, self.amsgrad)
+
+    def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any]) -> None:
         if self.maximize:
             g = -g
         if self.weight_decay:
             if self.decoupled:
-                p *= 1.0 - self.lr * self.weight_decay
+                p *= s["decay"]
             else:
-                g = g + self.weight_decay * p
-        if "m" not in st:
-            st["m"], st["v"], st["t"] = xp.zeros_like(p), xp.zeros_like(p), 0
-            if self.amsgrad:
-                st["vmax"] = xp.zeros_like(p)
+                g = g + s["wd"] * p
         m, v = st["m"], st["v"]
-        st["t"] += 1
-        t = st["t"]
-        m *= b1
-        m += (1.0 - b1) * g
-        v *= b2
-        v += (1.0 - b2) * (g * g)
+        m *= s["b1"]
+        m += s["1-b1"] * g
+        v *= s["b2"]
+        v += s["1-b2"] * (g * g)
         if self.amsgrad:
             xp.maximum(st["vmax"], v, out=st["vmax"])
             v = st["vmax"]
-        step = self.lr / (1.0 - b1 ** t)
         denom = xp.sqrt(v)
-        denom /= math.sqrt(1.0 - b2 ** t)
-        denom += self.eps
-        p -= step * (m / denom)
+        denom /= s["bc2"]
+        denom += s["eps"]
+        p -= s["step"] * (m / denom)
 
 
 class AdamW(Adam):

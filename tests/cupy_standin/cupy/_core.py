@@ -19,6 +19,8 @@ import threading
 
 import numpy
 
+from . import _capture
+
 _BAD_KINDS = "OUSV"
 
 
@@ -44,6 +46,9 @@ def allow_synchronize(allow: bool):
 
 
 def _synchronizes(what: str) -> None:
+    if _capture.capturing():
+        raise RuntimeError(f"cupy stand-in: {what} synchronises the device with the host while "
+                           "a stream is capturing")
     if not _sync.allowed:
         raise DeviceSynchronized(f"cupy stand-in: {what} synchronises the device with the host "
                                  "inside cupyx.allow_synchronize(False)")
@@ -112,8 +117,30 @@ def unwrap_index(index):
     return unwrap(index, strict=False)
 
 
+_MUTATORS = {"fill", "sort", "partition", "put", "setfield", "resize", "at"}
+_WRITING = {numpy.copyto, numpy.put, numpy.place, numpy.putmask, numpy.fill_diagonal,
+            numpy.put_along_axis}
+
+
+def _mutates(fn) -> bool:
+    """Whether ``fn`` writes into an argument (or its bound array) without ``out=``."""
+    if fn in _WRITING:
+        return True
+    owner = getattr(fn, "__self__", None)
+    return isinstance(owner, (numpy.ndarray, numpy.ufunc)) and \
+        getattr(fn, "__name__", "") in _MUTATORS
+
+
 def _call(fn, args, kwargs, strict=True):
     out = kwargs.get("out")
+    if _capture.capturing():
+        ua, ukw = unwrap(args, strict), unwrap_kwargs(kwargs, strict)
+        if out is not None or _mutates(fn):
+            _capture.write(fn, ua, ukw)
+            return out
+        r = fn(*ua, **ukw)
+        r = _capture.fresh(fn, ua, ukw, r)
+        return wrap(r)
     r = fn(*unwrap(args, strict), **unwrap_kwargs(kwargs, strict))
     if type(out) is ndarray:
         return out
@@ -158,7 +185,12 @@ def _binop(ufunc, reflected=False):
         if not isinstance(other, (ndarray, numpy.generic, int, float, complex, bool)):
             return NotImplemented
         o = unwrap(other)
-        return wrap(ufunc(o, self._a) if reflected else ufunc(self._a, o))
+        if ufunc is numpy.matmul and _capture.capturing():
+            _refuse_blas(self._a, o)
+        args = (o, self._a) if reflected else (self._a, o)
+        r = ufunc(*args)
+        r = _capture.fresh(ufunc, args, {}, r)
+        return wrap(r)
 
     return op
 
@@ -167,7 +199,8 @@ def _inplace(ufunc):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
-        ufunc(self._a, unwrap(other), out=self._a)
+        if not _capture.write(ufunc, (self._a, unwrap(other)), {"out": self._a}):
+            ufunc(self._a, unwrap(other), out=self._a)
         return self
 
     return op
@@ -175,7 +208,9 @@ def _inplace(ufunc):
 
 def _unop(ufunc):
     def op(self):
-        return wrap(ufunc(self._a))
+        r = ufunc(self._a)
+        r = _capture.fresh(ufunc, (self._a,), {}, r)
+        return wrap(r)
 
     return op
 
@@ -216,7 +251,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     @real.setter
     def real(self, v):
-        self._a.real = unwrap(v)
+        if not _capture.write(_set_real, (self._a, unwrap(v)), {}):
+            self._a.real = unwrap(v)
 
     @property
     def imag(self):
@@ -224,7 +260,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     @imag.setter
     def imag(self, v):
-        self._a.imag = unwrap(v)
+        if not _capture.write(_set_imag, (self._a, unwrap(v)), {}):
+            self._a.imag = unwrap(v)
 
     @property
     def device(self):
@@ -256,6 +293,9 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return numpy.array(self._a, order=order, copy=True)
 
     def set(self, arr, stream=None):
+        if _capture.capturing():
+            raise RuntimeError("cupy stand-in: a copy from host memory while a stream is "
+                               "capturing (pageable memory cannot be captured)")
         self._a[...] = numpy.asarray(arr)
 
     def item(self, *args):
@@ -318,7 +358,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return format(self._a.item() if self._a.ndim == 0 else self._a, spec)
 
     def __copy__(self):
-        return wrap(self._a.copy())
+        return self.copy()
 
     def __deepcopy__(self, memo):
         return wrap(self._a.copy())
@@ -328,10 +368,14 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     # --- methods ---------------------------------------------------------------------------
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
-        return wrap(self._a.astype(dtype, order=order, copy=copy))
+        r = self._a.astype(dtype, order=order, copy=copy)
+        r = _capture.fresh(_astype, (self._a, dtype, order), {}, r)
+        return wrap(r)
 
     def copy(self, order="C"):
-        return wrap(self._a.copy(order=order))
+        r = self._a.copy(order=order)
+        r = _capture.fresh(numpy.copy, (self._a,), {"order": order}, r)
+        return wrap(r)
 
     def __getattr__(self, name):
         attr = getattr(numpy.ndarray, name, None)
@@ -343,20 +387,17 @@ class ndarray:  # noqa: N801  (CuPy's name)
         idx = unwrap_index(index)
         if _is_mask_index(idx):
             _synchronizes("boolean-mask indexing")
-        return wrap(self._a[_wrap_integer_arrays(self._a.shape, idx)])
+        idx = _wrap_integer_arrays(self._a.shape, idx)
+        r = self._a[idx]
+        r = _capture.fresh(_getitem, (self._a, idx), {}, r)
+        return wrap(r)
 
     def __setitem__(self, index, value):
         idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
         value = unwrap(_imported(value), strict=False)  # CuPy imports such values as arrays
-        if not _has_integer_array(idx):
-            self._a[idx] = value
-            return
-        # with repeated positions a GPU keeps any one of the writes, not NumPy's last one:
-        # the stand-in keeps the first, so code that relies on the order shows up
-        pos = numpy.arange(self._a.size).reshape(self._a.shape)[idx]
-        vals = numpy.broadcast_to(numpy.asarray(value, dtype=self._a.dtype), pos.shape)
-        where = numpy.unravel_index(pos.reshape(-1)[::-1], self._a.shape)
-        self._a[where] = vals.reshape(-1)[::-1]
+        if not _capture.write(_setitem, (self._a, idx, value), {}):
+            _setitem(self._a, idx, value)
+
 
     # --- NumPy dispatch --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -406,14 +447,53 @@ class ndarray:  # noqa: N801  (CuPy's name)
     __invert__ = _unop(numpy.invert)
 
     def __divmod__(self, other):
-        return wrap(numpy.divmod(self._a, unwrap(other)))
+        r = numpy.divmod(self._a, unwrap(other))
+        r = _capture.fresh(numpy.divmod, (self._a, unwrap(other)), {}, r)
+        return wrap(r)
 
     def __imatmul__(self, other):
+        if _capture.capturing():
+            _refuse_blas(self._a, unwrap(other))
         self._a[...] = numpy.matmul(self._a, unwrap(other))
         return self
 
 
 ndarray.__module__ = "cupy"
+
+
+def _setitem(a, idx, value):
+    if not _has_integer_array(idx):
+        a[idx] = value
+        return
+    # with repeated positions a GPU keeps any one of the writes, not NumPy's last one:
+    # the stand-in keeps the first, so code that relies on the order shows up
+    pos = numpy.arange(a.size).reshape(a.shape)[idx]
+    vals = numpy.broadcast_to(numpy.asarray(value, dtype=a.dtype), pos.shape)
+    where = numpy.unravel_index(pos.reshape(-1)[::-1], a.shape)
+    a[where] = vals.reshape(-1)[::-1]
+
+
+def _getitem(a, idx):
+    return a[idx]
+
+
+def _astype(a, dtype, order):
+    return a.astype(dtype, order=order)
+
+
+def _set_real(a, v):
+    a.real = v
+
+
+def _set_imag(a, v):
+    a.imag = v
+
+
+def _refuse_blas(*arrays) -> None:
+    """CuPy multiplies floating-point matrices with cuBLAS, which it refuses while a stream
+    captures."""
+    if any(isinstance(a, numpy.ndarray) and a.dtype.kind in "fc" for a in arrays):
+        _capture.refuse("cuBLAS")
 
 
 def _rebuild(a):

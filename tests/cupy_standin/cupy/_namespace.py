@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy
 
-from ._core import delegate, ndarray, unwrap, wrap
+from . import _capture
+from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
 
 # functions that take NumPy arrays ("host to device") instead of refusing them
 _HOST_INPUT = {"asarray", "array", "asanyarray"}
+# what CuPy computes with cuBLAS (floating point) or cuSOLVER: refused while a stream captures
+_BLAS = {"matmul", "dot", "vdot", "inner", "tensordot", "einsum"}
 
 
 def function(module, modname: str, name: str):
@@ -20,8 +23,27 @@ def function(module, modname: str, name: str):
         fn = getattr(module, name, None)
         if fn is None or isinstance(fn, type) or not callable(fn):
             return None
-        f = _cache[key] = delegate(fn, name)
+        f = delegate(fn, name)
+        if modname == "cupy.linalg" and callable(f):
+            f = _refusing(f, "cuSOLVER", always=True)
+        elif modname == "cupy" and name in _BLAS:
+            f = _refusing(f, "cuBLAS")
+        f = _cache[key] = f
     return f
+
+
+def _refusing(f, library: str, always: bool = False):
+    def g(*args, **kwargs):
+        if _capture.capturing():
+            if always:
+                _capture.refuse(library)
+            _refuse_blas(*unwrap(args, strict=False))
+        return f(*args, **kwargs)
+
+    g.__name__ = g.__qualname__ = f.__name__
+    g.__doc__ = f.__doc__
+    g.__wrapped_numpy__ = f.__wrapped_numpy__
+    return g
 
 
 def lookup(func):
@@ -52,7 +74,14 @@ def _from_interface(obj):
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
     if type(obj) is ndarray:
         r = numpy.array(obj._a, dtype=dtype, copy=copy, order=order, ndmin=ndmin)
-        return obj if r is obj._a else wrap(r)
+        if r is obj._a:
+            return obj
+        kw = {"dtype": dtype, "order": order, "ndmin": ndmin}
+        r = _capture.fresh(numpy.array, (obj._a,), kw, r)
+        return wrap(r)
+    if _capture.capturing() and not hasattr(obj, "__cuda_array_interface__"):
+        raise RuntimeError("cupy stand-in: a copy from host memory while a stream is "
+                           "capturing (pageable memory cannot be captured)")
     if hasattr(obj, "__cuda_array_interface__"):
         host = _from_interface(obj)
         return wrap(numpy.array(host, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
@@ -67,7 +96,9 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
             if order in (None, "K", "A") or (order == "C" and a.flags.c_contiguous) or (
                     order == "F" and a.flags.f_contiguous):
                 return a
-        return wrap(numpy.asarray(a._a, dtype=dtype, order=order))
+        r = numpy.asarray(a._a, dtype=dtype, order=order)
+        r = _capture.fresh(numpy.asarray, (a._a,), {"dtype": dtype, "order": order}, r)
+        return wrap(r)
     return array(a, dtype=dtype, copy=False if hasattr(a, "__cuda_array_interface__") else True,
                  order=order or "K")
 
@@ -104,11 +135,15 @@ def get_array_module(*args):
 
 
 def ascontiguousarray(a, dtype=None):
-    return wrap(numpy.ascontiguousarray(unwrap(a), dtype=dtype))
+    r = numpy.ascontiguousarray(unwrap(a), dtype=dtype)
+    r = _capture.fresh(numpy.ascontiguousarray, (unwrap(a),), {"dtype": dtype}, r)
+    return wrap(r)
 
 
 def asfortranarray(a, dtype=None):
-    return wrap(numpy.asfortranarray(unwrap(a), dtype=dtype))
+    r = numpy.asfortranarray(unwrap(a), dtype=dtype)
+    r = _capture.fresh(numpy.asfortranarray, (unwrap(a),), {"dtype": dtype}, r)
+    return wrap(r)
 
 
 def isscalar(x):
@@ -119,6 +154,11 @@ def take(a, indices, axis=None, out=None):
     """CuPy's ``take`` has no ``mode``: out-of-bounds indices wrap around."""
     arr = unwrap(a)
     n = arr.size if axis is None else arr.shape[axis]
-    r = numpy.take(arr, numpy.mod(unwrap(indices, strict=False), n) if n else unwrap(indices),
-                   axis=axis, out=unwrap(out))
+    idx = numpy.mod(unwrap(indices, strict=False), n) if n else unwrap(indices)
+    if out is not None and _capture.write(numpy.take, (arr, idx),
+                                          {"axis": axis, "out": unwrap(out)}):
+        return out
+    r = numpy.take(arr, idx, axis=axis, out=unwrap(out))
+    if out is None:
+        r = _capture.fresh(numpy.take, (arr, idx), {"axis": axis}, r)
     return out if out is not None else wrap(r)

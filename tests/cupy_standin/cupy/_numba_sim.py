@@ -31,3 +31,24 @@ def install() -> None:
 
     cuda.as_cuda_array = as_cuda_array
     cuda.is_cuda_array = is_cuda_array
+    _record_launches()
+
+
+def _record_launches() -> None:
+    """A kernel launched while a stream captures is recorded (it writes its arguments' memory
+    on each graph launch) and does not run, as on a GPU."""
+    from numba.cuda.simulator.kernel import FakeCUDAKernel
+
+    from . import _capture
+
+    launch = FakeCUDAKernel.__call__
+    if getattr(launch, "_standin", False):
+        return
+
+    def call(self, *args):
+        if _capture.write(launch, (self, *args), {}):
+            return None
+        return launch(self, *args)
+
+    call._standin = True
+    FakeCUDAKernel.__call__ = call

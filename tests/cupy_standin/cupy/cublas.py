@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _capture
 from ._core import ndarray, wrap
 
 _OPS = {"N": 0, "n": 0, 0: 0, "T": 1, "t": 1, 1: 1, "H": 2, "h": 2, 2: 2}
@@ -16,7 +17,9 @@ def _op(a, trans):
 
 def gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
     """As CuPy's: 2-D arrays of one dtype; ``out`` (when given) is overwritten with
-    ``alpha * op(a) @ op(b) + beta * out`` and returned."""
+    ``alpha * op(a) @ op(b) + beta * out`` and returned. Refused while a stream captures,
+    as CuPy refuses cuBLAS calls then."""
+    _capture.refuse("cuBLAS")
     for name, x in (("a", a), ("b", b), ("out", out)):
         if x is not None and type(x) is not ndarray:
             raise TypeError(f"cublas.gemm: {name} must be a cupy.ndarray, got {type(x)}")

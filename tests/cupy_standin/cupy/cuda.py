@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import types
 
+from . import _capture
 from ._core import DeviceSynchronized  # noqa: F401
 
 compiles_cuda_c = False
@@ -67,18 +68,17 @@ class Device:
 
 
 class Graph:
-    """A captured CUDA graph. The stand-in records no kernels (they ran eagerly while
-    capturing), so the code that captured it hands over the call to repeat on launch."""
+    """A captured CUDA graph: the record of what ran while capturing (see ``_capture``),
+    replayed in order on each launch."""
 
-    def __init__(self):
-        self._again = None
+    launches = 0  # every launch of every graph, for tests
 
-    def standin_replay(self, fn):
-        self._again = fn
+    def __init__(self, log=()):
+        self._log = list(log)
 
     def launch(self, stream=None):
-        if self._again is not None:
-            self._again()
+        Graph.launches += 1
+        _capture.replay(self._log)
 
     def upload(self, stream=None):
         pass
@@ -92,19 +92,33 @@ class Stream:
     def synchronize(self):
         pass
 
+    captures = 0  # every capture begun, for tests
+
     def begin_capture(self, mode=None):
-        if self._capturing:
+        if self._capturing or _capture.capturing():
             raise RuntimeError("stream capture already in progress")
+        if self.ptr == 0:
+            raise RuntimeError("cupy stand-in: the null stream cannot capture")
+        Stream.captures += 1
         self._capturing = True
+        _capture.begin()
 
     def end_capture(self):
         if not self._capturing:
             raise RuntimeError("end_capture without begin_capture")
         self._capturing = False
-        return Graph()
+        return Graph(_capture.end())
 
     def is_capturing(self):
         return self._capturing
+
+    def record(self, event=None):
+        event = Event() if event is None else event
+        event.record(self)
+        return event
+
+    def wait_event(self, event):
+        pass
 
     def use(self):
         return self

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as _numpy
 
+from . import _capture
 from ._core import unwrap, wrap
 
 
 def _drawing(fn):
     def draw(*args, dtype=None, **kwargs):
+        _capture.refuse("cuRAND")
         r = fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()})
         r = _numpy.asarray(r)
         if dtype is not None:
@@ -30,12 +32,15 @@ class RandomState:
         self._rs.seed(seed)
 
     def rand(self, *size, dtype=float):
+        _capture.refuse("cuRAND")
         return wrap(self._rs.random_sample(size).astype(dtype))
 
     def randn(self, *size, dtype=float):
+        _capture.refuse("cuRAND")
         return wrap(self._rs.standard_normal(size).astype(dtype))
 
     def randint(self, low, high=None, size=None, dtype="l"):
+        _capture.refuse("cuRAND")
         return wrap(_numpy.asarray(self._rs.randint(low, high, size, dtype=dtype)))
 
     def __getattr__(self, name):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as _numpy
+from cupy import _capture
 from cupy._core import allow_synchronize, ndarray, unwrap, unwrap_index  # noqa: F401
 
 
@@ -11,7 +12,9 @@ def _scatter(ufunc, name):
     def scatter(a, slices, value):
         if type(a) is not ndarray:
             raise TypeError(f"cupyx.{name}: a must be a cupy.ndarray, got {type(a)}")
-        ufunc.at(a._a, unwrap_index(slices), unwrap(value))
+        args = (a._a, unwrap_index(slices), unwrap(value))
+        if not _capture.write(ufunc.at, args, {}):
+            ufunc.at(*args)
 
     scatter.__name__ = name
     return scatter
