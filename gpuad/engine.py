@@ -552,6 +552,9 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     leaves: list = []  # leaf adjoints, written to .grad only once backward has succeeded
+    # no jit trace (whose hooks replace _step and the helpers it calls) and no anomaly mode:
+    # first-order steps on raw arrays take _step_plain
+    plain = _trace is None and not _flags["anomaly"]
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
     try:
@@ -580,7 +583,16 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 continue
             diff = create_graph or node.tan or node.bats is not None or (
                 isinstance(g, Tensor) and (g._tan or g._bat is not None))
-            _step(node, g, diff, create_graph, grads, owned, heap, relevant)
+            if plain and not diff:
+                rule = node.rule
+                gd = g._data if isinstance(g, Tensor) else g
+                be = _by_array_type.get(type(gd))
+                if not rule.cx_variant and (be is None or rule.name not in be.fused_vjp):
+                    _step_plain(node, rule, gd, grads, owned, heap, relevant)
+                else:
+                    _step(node, g, diff, create_graph, grads, owned, heap, relevant)
+            else:
+                _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
@@ -700,6 +712,33 @@ def _step_formulas(node, rule, g, grads, owned, heap, relevant):
         if c is not None and need[i]:
             _contribute(node, i, edges[i], c, g, grads, owned, heap)
         i += 1
+
+
+def _step_plain(node, rule, g, grads, owned, heap, relevant):
+    """``_step_formulas`` with the common case of ``_contribute`` inlined: a NumPy array of the
+    input's shape and dtype (anything else takes ``_contribute``). Only while no jit trace and
+    no anomaly mode is on (the trace's hooks replace ``_step`` and ``_guard_zero``)."""
+    vals = _saved_raw(node)
+    edges = node.edges
+    need = edges if relevant is None else [e is not None and e in relevant for e in edges]
+    guard = rule.elementwise
+    i = -1
+    for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+        i += 1
+        if c is None or not need[i]:
+            continue
+        e = edges[i]
+        if type(c) is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
+            _contribute(node, i, e, c, g, grads, owned, heap)
+            continue
+        if guard and c is not g and not _finite(c):
+            c = _guard_zero(c, (g,))
+        if e in grads:
+            _add_grad(grads, owned, heap, e, c, False)
+        else:
+            grads[e] = c
+            owned[e] = False
+            heapq.heappush(heap, (-e.seq, id(e), e))
 
 
 def _contribute(node, i, e, c, g, grads, owned, heap):
