@@ -23,7 +23,7 @@ import numpy as _np
 from . import _links, _state
 from ._raw import _xp
 from .backends import Backend, _by_array_type, get_backend
-from .tensor import Tensor
+from .tensor import Tensor, _constant, _of_step
 
 _local = _state.local
 # late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
@@ -41,6 +41,7 @@ _add_reduce = _np.add.reduce
 _dot = _np.dot
 _isfinite = math.isfinite
 _REAL = _np.dtype(_np.float64)
+_new = object.__new__
 #: ``hook(roots, create_graph)`` -> a watcher of one reverse sweep into ``.grad``, or None
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
@@ -60,6 +61,7 @@ class Node:
     # ``shape`` is one example's); such a step's formulas always run on (batched) Tensors
 
     def __init__(self, rule, edges, saved, params, shape, dtype, rebuild=False, tan=False):
+        # _record makes its nodes without this call: keep the two in step
         self.bat = self.bats = None
         self.tan = tan
         self.rule = rule
@@ -227,25 +229,31 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
 
         check_forward(rule, args, out)
     kind = out.dtype.kind
+    rec = track and _local.grad_enabled
     if rule.nondiff or kind not in "fc":
-        if kind != "c" or rule.cx_rule is None or not (tan or track and _local.grad_enabled):
-            return Tensor(out)
+        if kind != "c" or rule.cx_rule is None or not (tan or rec):
+            return _constant(out)
         rule = rule.cx_rule  # e.g. sign: piecewise constant on real values, smooth on complex
-    elif (kind == "c" or rule.cx_check) and (tan or track and _local.grad_enabled):
+    elif (kind == "c" or rule.cx_check) and (tan or rec):
         cx = kind == "c"
         if not cx:  # real-only rules, and rules with complex-only formulas: complex inputs?
             for d in datas:
-                if getattr(getattr(d, "dtype", _REAL), "kind", "") == "c" or type(d) is complex:
+                c = d.__class__
+                if c is _ndarray:
+                    if d.dtype.kind == "c":
+                        cx = True
+                        break
+                elif c is not float and c is not int and (
+                        getattr(getattr(d, "dtype", _REAL), "kind", "") == "c" or c is complex):
                     cx = True
                     break
         if cx:
             rule = _for_complex(rule, args, kind)  # a complex variant, or an error
-    if track and _local.grad_enabled:
+    if rec:
         ver = [0]
-        node = _record(rule, args, params, out, ver, tan)
-        res = Tensor(out, _node=node, _ver=ver)
+        res = _of_step(out, _record(rule, args, params, out, ver, tan), ver)
     else:
-        res = Tensor(out)
+        res = _constant(out)
         if track and _local.collect is not None:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
@@ -299,13 +307,15 @@ def _record(rule, args, params, out, ver, has_tan):
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             n = a._node
-            if a._seen != a._ver[0] and n is not None and n.rule is not None:
+            if n is None:
+                n = edge_of(a)
+            elif a._seen != a._ver[0] and n.rule is not None:
                 raise GradError(
                     f"{rule.name}: an input was modified in place through another view "
                     f"(version {a._ver[0]}, its history was recorded at version {a._seen}); "
                     f"its gradient would be wrong"
                 )
-            edges.append(n if n is not None else edge_of(a))
+            edges.append(n)
             mask |= bit
         else:
             edges.append(None)
@@ -337,7 +347,17 @@ def _record(rule, args, params, out, ver, has_tan):
                                 a._tan, a.requires_grad)
                 else:
                     saved[s] = (a,)
-    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype, rebuild, has_tan)
+    node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
+    node.bat = node.bats = node.where = None
+    node.tan = has_tan
+    node.rule = rule
+    node.edges = tuple(edges)
+    node.saved = saved
+    node.params = params
+    node.shape = out.shape
+    node.dtype = out.dtype
+    node.rebuild = rebuild
+    node.seq = next(_seq)
     if _flags["anomaly"]:
         from .anomaly import user_frame
 

@@ -49,6 +49,8 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, *, _node: Any = None,
                  _tan: dict | None = None, _ver: list | None = None, _base: Any = None,
                  _bat: tuple | None = None):
+        # _of_step and _constant (below the class) make the engine's results without this
+        # call: keep the three in step (tests/test_engine_fastpath.py compares them)
         self._data = data
         # vmap levels this value is batched over (outer first): the data's leading axes
         self._bat = _bat
@@ -384,6 +386,43 @@ class Tensor:
 
     def copy(self) -> Tensor:
         return _R.copy(self)
+
+
+_new = object.__new__
+
+
+def _of_step(data: Any, node: Any, ver: list) -> Tensor:
+    """``Tensor(data, _node=node, _ver=ver)``: the result of a recorded step."""
+    t = _new(Tensor)
+    t._data = data
+    t._bat = None
+    t.grad = None
+    t._node = node
+    t._ver = ver
+    t._seen = ver[0]
+    t._tan = None
+    t._base = None
+    t._view = None
+    t.name = None
+    t.requires_grad = True
+    return t
+
+
+def _constant(data: Any) -> Tensor:
+    """``Tensor(data)``: a value that does not require grad."""
+    t = _new(Tensor)
+    t._data = data
+    t._bat = None
+    t.grad = None
+    t._node = None
+    t._ver = [0]
+    t._seen = 0
+    t._tan = None
+    t._base = None
+    t._view = None
+    t.name = None
+    t.requires_grad = False
+    return t
 
 
 def _inplace(t: Tensor, op, other) -> Tensor:
