@@ -47,22 +47,30 @@ def _number(fn, target_s: float) -> int:
     return max(1, int(target_s / one))
 
 
-def _repeat(fn, number: int) -> float:
+def _repeat(fn, number: int) -> tuple[float, float]:
+    """Wall-clock and process CPU seconds per call over ``number`` calls."""
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    return (t1 - t0) / number, (c1 - c0) / number
 
 
 def best_of(cases: dict, rounds: int, repeats: int, target_s: float) -> dict:
-    """The fastest seconds per call of each case; the cases take turns within every round."""
+    """The fastest (wall, CPU) seconds per call of each case; the cases take turns within
+    every round."""
     numbers = {k: _number(fn, target_s) for k, fn in cases.items()}
-    best = {k: float("inf") for k in cases}
+    wall = {k: float("inf") for k in cases}
+    cpu = {k: float("inf") for k in cases}
     for _ in range(rounds):
         for k, fn in cases.items():
             for _ in range(repeats):
-                best[k] = min(best[k], _repeat(fn, numbers[k]))
-    return best
+                w, c = _repeat(fn, numbers[k])
+                wall[k] = min(wall[k], w)
+                cpu[k] = min(cpu[k], c)
+    return {k: (wall[k], cpu[k]) for k in cases}
 
 
 def chain_cases(n: int) -> dict:
@@ -156,23 +164,26 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     for what in dict.fromkeys(k[0] for k in cases):
         per = N_OPS + 1 if what.startswith("chain") else 1
-        g = best[(what, "gpuad")] * 1e6 / per
-        t = best[(what, "torch")] * 1e6 / per
-        rows.append((what, g, t, g / t))
+        g = [v * 1e6 / per for v in best[(what, "gpuad")]]
+        t = [v * 1e6 / per for v in best[(what, "torch")]]
+        rows.append((what, g, t, [a / b for a, b in zip(g, t, strict=True)]))
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     threads = {k: os.environ.get(k, "unset") for k in
                ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     lines = [
-        "| measurement | gpuad (us/op) | torch (us/op) | gpuad / torch |",
-        "|---|---|---|---|",
+        "| measurement | gpuad wall | torch wall | gpuad / torch wall | gpuad CPU | torch CPU "
+        "| gpuad / torch CPU |",
+        "|---|---|---|---|---|---|---|",
     ]
     for what, g, t, r in rows:
-        lines.append(f"| {what} | {g:.2f} | {t:.2f} | {r:.2f} |")
+        lines.append(f"| {what} | {g[0]:.2f} | {t[0]:.2f} | **{r[0]:.2f}** | {g[1]:.2f} "
+                     f"| {t[1]:.2f} | **{r[1]:.2f}** |")
     table = "\n".join(lines)
     print(table)
     result = {"machine": _machine(), "date": stamp, "git": _git(), "n": args.n,
               "rounds": args.rounds, "repeats": args.repeats, "threads": threads,
-              "us_per_op": {w: {"gpuad": g, "torch": t, "ratio": r} for w, g, t, r in rows}}
+              "us_per_op": {w: {"gpuad": g[0], "torch": t[0], "ratio": r[0], "gpuad_cpu": g[1],
+                                "torch_cpu": t[1], "ratio_cpu": r[1]} for w, g, t, r in rows}}
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=1))
     if args.md is not None:
@@ -193,12 +204,16 @@ Command: `{env} {cmd}`
 Method: both frameworks in one process, alternating case by case within each of
 {res['rounds']} rounds; every figure is the fastest of {res['rounds']} x {res['repeats']} timed
 repeats (each about 20 ms of back-to-back calls), the figure least disturbed by the other jobs
-on this shared 2-core machine. "chain" is the chain workload of `python -m benchmarks`
-(16 elementwise ops `sin, *0.9, tanh, +0.1` and `sum`, float32, n={res['n']}), per call divided
-by its 17 ops: "fwd" without recording, "vg" `value_and_grad` (gpuad) against a recorded
-forward and `torch.autograd.grad` (torch). The other rows are single calls on a 10-element
-float64 tensor that requires grad (recording included); "+bwd" adds the sum of the result and
-`backward()` (leaf `.grad` cleared first).
+on this shared 2-core machine, in microseconds per op. "wall" is `time.perf_counter`, "CPU"
+the process's CPU time over the same repeats (`time.process_time`, all threads; it leaves out
+the time the process waited for a core, which dominates wall-clock noise here).
+
+"chain" is the chain workload of `python -m benchmarks` (16 elementwise ops
+`sin, *0.9, tanh, +0.1` and `sum`, float32, n={res['n']}), per call divided by its 17 ops:
+"fwd" without recording, "vg" `value_and_grad` (gpuad) against a recorded forward and
+`torch.autograd.grad` (torch). The other rows are single calls on a 10-element float64 tensor
+that requires grad (recording included); "+bwd" adds the sum of the result and `backward()`
+(leaf `.grad` cleared first).
 
 {table}
 """

@@ -572,14 +572,17 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     leaves: list = []  # leaf adjoints, written to .grad only once backward has succeeded
-    # no jit trace (whose hooks replace _step and the helpers it calls) and no anomaly mode:
-    # first-order steps on raw arrays take _step_plain
-    plain = _trace is None and not _flags["anomaly"]
+    # first order, no jit trace (whose hooks replace _step and the helpers it calls) and no
+    # anomaly mode: steps whose adjoint is a NumPy array run _step_plain's work inline
+    plain = not create_graph and _trace is None and not _flags["anomaly"]
+    np_be = _by_array_type.get(_ndarray)
+    np_fused = np_be.fused_vjp if np_be is not None else _EMPTY
+    heappop, heappush = heapq.heappop, heapq.heappush
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heappop(heap)[2]
             if watch is not None:  # every step after node.seq has run: adjoints there are final
                 watch.before(node.seq, grads)
             g = grads.pop(node)
@@ -591,7 +594,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if stop_at_targets or (relevant is not None and not any(
                         e is not None and e in relevant for e in node.edges)):
                     continue  # no other target lies behind this one
-            if node.rule is None:
+            rule = node.rule
+            if rule is None:
                 if node.dtype.kind not in "fc":
                     raise GradError(
                         f"backward: a leaf of dtype {node.dtype} (shape {tuple(node.shape)}) "
@@ -601,18 +605,55 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if results is None:
                     leaves.append((node, g, own))
                 continue
-            diff = create_graph or node.tan or node.bats is not None or (
-                isinstance(g, Tensor) and (g._tan or g._bat is not None))
-            if plain and not diff:
-                rule = node.rule
-                gd = g._data if isinstance(g, Tensor) else g
-                be = _by_array_type.get(type(gd))
-                if not rule.cx_variant and (be is None or rule.name not in be.fused_vjp):
-                    _step_plain(node, rule, gd, grads, owned, heap, relevant)
+            if plain and g.__class__ is _ndarray and not node.tan and node.bats is None \
+                    and not rule.cx_variant and rule.name not in np_fused:
+                # _step_plain, inline: the step's formulas on raw arrays
+                saved = node.saved
+                if saved is None:
+                    _saved_raw(node)  # raises: backward through this step a second time
+                vals = []
+                for sv in saved:
+                    if sv is None:
+                        vals.append(None)
+                    elif len(sv) == 1:
+                        vals.append(sv[0])
+                    elif sv[1][0] != sv[2]:
+                        _saved_raw(node)  # raises: overwritten since it was saved
+                    else:
+                        vals.append(sv[0])
+                edges = node.edges
+                need = edges if relevant is None else [e is not None and e in relevant
+                                                       for e in edges]
+                guard = rule.elementwise
+                i = -1
+                for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+                    i += 1
+                    if c is None or not need[i]:
+                        continue
+                    e = edges[i]
+                    if c.__class__ is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
+                        _contribute(node, i, e, c, g, grads, owned, heap)
+                        continue
+                    if guard and c is not g and not _finite(c):
+                        c = _guard_zero(c, (g,))
+                    if e in grads:
+                        _add_grad(grads, owned, heap, e, c, False)
+                    else:
+                        grads[e] = c
+                        owned[e] = False
+                        heappush(heap, (-e.seq, id(e), e))
+            else:
+                diff = create_graph or node.tan or node.bats is not None or (
+                    isinstance(g, Tensor) and (g._tan or g._bat is not None))
+                if plain and not diff:
+                    gd = g._data if isinstance(g, Tensor) else g
+                    be = _by_array_type.get(type(gd))
+                    if not rule.cx_variant and (be is None or rule.name not in be.fused_vjp):
+                        _step_plain(node, rule, gd, grads, owned, heap, relevant)
+                    else:
+                        _step(node, g, diff, create_graph, grads, owned, heap, relevant)
                 else:
                     _step(node, g, diff, create_graph, grads, owned, heap, relevant)
-            else:
-                _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
