@@ -625,10 +625,19 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 need = edges if relevant is None else [e is not None and e in relevant
                                                        for e in edges]
                 guard = rule.elementwise
+                vjp, fs = rule.vjp_formulas  # per input: f(g, ans, *inputs, **params)
+                if fs is None or vjp is not rule.vjp or len(fs) != len(edges):
+                    contribs = rule.vjp(g, vals[0], vals[1:], node.params, need)
+                else:
+                    contribs = fs
                 i = -1
-                for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+                for c in contribs:
                     i += 1
-                    if c is None or not need[i]:
+                    if not need[i]:
+                        continue
+                    if contribs is fs:
+                        c = c(g, *vals, **node.params)
+                    if c is None:
                         continue
                     e = edges[i]
                     if c.__class__ is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
