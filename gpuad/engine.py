@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 import weakref
 
 import numpy as _np
@@ -42,6 +43,10 @@ _dot = _np.dot
 _isfinite = math.isfinite
 _REAL = _np.dtype(_np.float64)
 _new = object.__new__
+_getrefcount = sys.getrefcount
+# sys.getrefcount counts every reference up to 3.13; later interpreters may borrow references
+# without counting them, so ownership is not read from it there
+_REFS_EXACT = sys.version_info < (3, 14)
 #: ``hook(roots, create_graph)`` -> a watcher of one reverse sweep into ``.grad``, or None
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
@@ -645,11 +650,16 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                         continue
                     if guard and c is not g and not _finite(c):
                         c = _guard_zero(c, (g,))
+                    # a formula's fresh array that nothing else refers to (only this frame
+                    # does) is the sweep's own: accumulated into in place, kept by .grad
+                    # without a copy
+                    fresh = _REFS_EXACT and contribs is fs and c.base is None \
+                        and _getrefcount(c) == 2
                     if e in grads:
-                        _add_grad(grads, owned, heap, e, c, False)
+                        _add_grad(grads, owned, heap, e, c, fresh)
                     else:
                         grads[e] = c
-                        owned[e] = False
+                        owned[e] = fresh
                         heappush(heap, (-e.seq, id(e), e))
             else:
                 diff = create_graph or node.tan or node.bats is not None or (
@@ -842,6 +852,10 @@ def _add_grad(grads, owned, heap, e, c, fresh):
         elif isinstance(acc, Tensor) or isinstance(c, Tensor):
             grads[e] = _R.add(acc, c)
             owned[e] = False
+        elif fresh and type(acc) is _ndarray and acc.dtype == c.dtype and acc.shape == c.shape:
+            c += acc  # the same sum as acc + c (addition commutes), in c's own buffer
+            grads[e] = c
+            owned[e] = True
         else:
             grads[e] = acc + c
             owned[e] = not isinstance(grads[e], _np.generic)
