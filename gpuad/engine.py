@@ -631,8 +631,9 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                                                        for e in edges]
                 guard = rule.elementwise
                 vjp, fs = rule.vjp_formulas  # per input: f(g, ans, *inputs, **params)
+                params = node.params
                 if fs is None or vjp is not rule.vjp or len(fs) != len(edges):
-                    contribs = rule.vjp(g, vals[0], vals[1:], node.params, need)
+                    contribs = rule.vjp(g, vals[0], vals[1:], params, need)
                 else:
                     contribs = fs
                 i = -1
@@ -641,15 +642,19 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                     if not need[i]:
                         continue
                     if contribs is fs:
-                        c = c(g, *vals, **node.params)
+                        c = c(g, *vals, **params) if params else c(g, *vals)
                     if c is None:
                         continue
                     e = edges[i]
                     if c.__class__ is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
                         _contribute(node, i, e, c, g, grads, owned, heap)
                         continue
-                    if guard and c is not g and not _finite(c):
-                        c = _guard_zero(c, (g,))
+                    if guard and c is not g:
+                        if c.dtype.char in "fd" and c.ndim == 1:  # _finite(c), inline
+                            if not _isfinite(_dot(c, c)):
+                                c = _guard_zero(c, (g,))
+                        elif not _finite(c):
+                            c = _guard_zero(c, (g,))
                     # a formula's fresh array that nothing else refers to (only this frame
                     # does) is the sweep's own: accumulated into in place, kept by .grad
                     # without a copy
