@@ -153,6 +153,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--no-micro", action="store_true", help="the chain only")
     ap.add_argument("--md", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--git", default=None,
+                    help="the revision to report (default: git rev-parse of this tree)")
+    ap.add_argument("--baseline-json", type=Path, action="append", default=[],
+                    help="--json output of this script run in another gpuad tree (its copy of "
+                         "this file), e.g. before a change: shown as 'gpuad before' columns; "
+                         "given more than once, the fastest figure of the runs")
     args = ap.parse_args(argv)
     import torch
 
@@ -178,12 +184,31 @@ def main(argv: list[str] | None = None) -> dict:
     for what, g, t, r in rows:
         lines.append(f"| {what} | {g[0]:.2f} | {t[0]:.2f} | **{r[0]:.2f}** | {g[1]:.2f} "
                      f"| {t[1]:.2f} | **{r[1]:.2f}** |")
+    before: dict = {}
+    for path in args.baseline_json:
+        old = json.loads(path.read_text())
+        for w, v in old["us_per_op"].items():
+            prev = before.setdefault(w, {"gpuad": v["gpuad"], "gpuad_cpu": v["gpuad_cpu"],
+                                         "git": old["git"]})
+            prev["gpuad"] = min(prev["gpuad"], v["gpuad"])
+            prev["gpuad_cpu"] = min(prev["gpuad_cpu"], v["gpuad_cpu"])
+    if before:
+        lines += ["", "| measurement | gpuad before, wall | gpuad now, wall | now / before "
+                  "| gpuad before, CPU | gpuad now, CPU | now / before |",
+                  "|---|---|---|---|---|---|---|"]
+        for what, g, _t, _r in rows:
+            b = before.get(what)
+            if b is not None:
+                lines.append(f"| {what} | {b['gpuad']:.2f} | {g[0]:.2f} | {g[0] / b['gpuad']:.2f} "
+                             f"| {b['gpuad_cpu']:.2f} | {g[1]:.2f} "
+                             f"| {g[1] / b['gpuad_cpu']:.2f} |")
     table = "\n".join(lines)
     print(table)
-    result = {"machine": _machine(), "date": stamp, "git": _git(), "n": args.n,
+    result = {"machine": _machine(), "date": stamp, "git": args.git or _git(), "n": args.n,
               "rounds": args.rounds, "repeats": args.repeats, "threads": threads,
               "us_per_op": {w: {"gpuad": g[0], "torch": t[0], "ratio": r[0], "gpuad_cpu": g[1],
                                 "torch_cpu": t[1], "ratio_cpu": r[1]} for w, g, t, r in rows}}
+    result["baseline_git"] = sorted({b["git"] for b in before.values()})
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=1))
     if args.md is not None:
@@ -195,6 +220,11 @@ def _page(res: dict, table: str, argv) -> str:
     env = " ".join(f"{k}={v}" for k, v in res["threads"].items())
     cmd = " ".join(["python benchmarks/host_overhead.py"] + list(argv if argv is not None
                                                                   else sys.argv[1:]))
+    base = ""
+    if res.get("baseline_git"):
+        base = (f"\nThe second table compares gpuad with an earlier tree (git "
+                f"{', '.join(res['baseline_git'])}), timed by this script's copy run there in "
+                f"its own process just before and after this run (the fastest of those runs).\n")
     return f"""# Host cost per eager op (CPU, NumPy backend against PyTorch eager)
 
 Machine: {res['machine']}; {res['date']}; git {res['git']}.
@@ -214,7 +244,7 @@ the time the process waited for a core, which dominates wall-clock noise here).
 `torch.autograd.grad` (torch). The other rows are single calls on a 10-element float64 tensor
 that requires grad (recording included); "+bwd" adds the sum of the result and `backward()`
 (leaf `.grad` cleared first).
-
+{base}
 {table}
 """
 
