@@ -78,10 +78,35 @@ def chain_cases(n: int) -> dict:
     from benchmarks.workloads import Gpuad
 
     x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-    g = Gpuad("numpy").chain(x, N_OPS)
+    gw = Gpuad("numpy")
+    g = gw.chain(x, N_OPS)
     t = Torch("numpy").chain(x, N_OPS)
     return {("chain fwd", "gpuad"): g["fwd"], ("chain fwd", "torch"): t["fwd"],
-            ("chain vg", "gpuad"): g["vg"], ("chain vg", "torch"): t["vg"]}
+            ("chain vg", "gpuad"): g["vg"], ("chain vg", "torch"): t["vg"],
+            ("chain vg, engine only", "gpuad"): _engine_only(gw, x),
+            ("chain vg, engine only", "torch"): t["vg"]}
+
+
+def _engine_only(gw, x):
+    """The chain's value and gradient through the engine alone: a leaf, the recorded forward
+    and ``run_backward`` to it, without ``value_and_grad``'s own per-call work."""
+    from gpuad import engine
+    from gpuad.tensor import Tensor
+
+    gnp = gw.gnp
+    ops = [gnp.sin, lambda v: v * 0.9, gnp.tanh, lambda v: v + 0.1]
+
+    def vg():
+        t = Tensor(x, requires_grad=True)
+        v = t
+        for i in range(N_OPS):
+            v = ops[i % 4](v)
+        out = gnp.sum(v)
+        n = engine.edge_of(t)
+        seed = np.ones(out._data.shape, out._data.dtype)
+        res = engine.run_backward([out], [seed], targets=[n], retain_graph=True, prune=False)
+        return out._data, res[n]
+    return vg
 
 
 def micro_cases() -> dict:
@@ -241,9 +266,11 @@ the time the process waited for a core, which dominates wall-clock noise here).
 "chain" is the chain workload of `python -m benchmarks` (16 elementwise ops
 `sin, *0.9, tanh, +0.1` and `sum`, float32, n={res['n']}), per call divided by its 17 ops:
 "fwd" without recording, "vg" `value_and_grad` (gpuad) against a recorded forward and
-`torch.autograd.grad` (torch). The other rows are single calls on a 10-element float64 tensor
-that requires grad (recording included); "+bwd" adds the sum of the result and `backward()`
-(leaf `.grad` cleared first).
+`torch.autograd.grad` (torch); "vg, engine only" is the same gradient through gpuad's engine
+alone (a leaf, the recorded forward, `engine.run_backward` to the leaf: what
+`value_and_grad`'s own per-call work in gpuad/transforms.py adds is left out). The other
+rows are single calls on a 10-element float64 tensor that requires grad (recording included);
+"+bwd" adds the sum of the result and `backward()` (leaf `.grad` cleared first).
 {base}
 {table}
 """
