@@ -248,8 +248,10 @@ def _page(res: dict, table: str, argv) -> str:
     base = ""
     if res.get("baseline_git"):
         base = (f"\nThe second table compares gpuad with an earlier tree (git "
-                f"{', '.join(res['baseline_git'])}), timed by this script's copy run there in "
-                f"its own process just before and after this run (the fastest of those runs).\n")
+                f"{', '.join(res['baseline_git'])}: `git archive` of it with this script copied "
+                f"in, run with `--git REV --json FILE`), timed in its own processes just before "
+                f"this run, alternating with runs of this tree (the fastest figure of those "
+                f"runs; the torch figures of this run are the reference).\n")
     return f"""# Host cost per eager op (CPU, NumPy backend against PyTorch eager)
 
 Machine: {res['machine']}; {res['date']}; git {res['git']}.
