@@ -15,6 +15,8 @@ forward-mode tangents are present) the same formulas run on Tensors and are them
 from __future__ import annotations
 
 import heapq
+import math
+import sys
 import weakref
 
 import numpy as _np
@@ -22,7 +24,7 @@ import numpy as _np
 from . import _links, _state
 from ._raw import _xp
 from .backends import Backend, _by_array_type, get_backend
-from .tensor import Tensor
+from .tensor import Tensor, _constant, _of_step
 
 _local = _state.local
 # late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
@@ -37,7 +39,14 @@ _flags = _state.flags
 _EMPTY: dict = {}
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
+_dot = _np.dot
+_isfinite = math.isfinite
 _REAL = _np.dtype(_np.float64)
+_new = object.__new__
+_getrefcount = sys.getrefcount
+# sys.getrefcount counts every reference up to 3.13; later interpreters may borrow references
+# without counting them, so ownership is not read from it there
+_REFS_EXACT = sys.version_info < (3, 14)
 #: ``hook(roots, create_graph)`` -> a watcher of one reverse sweep into ``.grad``, or None
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
@@ -57,6 +66,7 @@ class Node:
     # ``shape`` is one example's); such a step's formulas always run on (batched) Tensors
 
     def __init__(self, rule, edges, saved, params, shape, dtype, rebuild=False, tan=False):
+        # _record makes its nodes without this call: keep the two in step
         self.bat = self.bats = None
         self.tan = tan
         self.rule = rule
@@ -224,25 +234,31 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
 
         check_forward(rule, args, out)
     kind = out.dtype.kind
+    rec = track and _local.grad_enabled
     if rule.nondiff or kind not in "fc":
-        if kind != "c" or rule.cx_rule is None or not (tan or track and _local.grad_enabled):
-            return Tensor(out)
+        if kind != "c" or rule.cx_rule is None or not (tan or rec):
+            return _constant(out)
         rule = rule.cx_rule  # e.g. sign: piecewise constant on real values, smooth on complex
-    elif (kind == "c" or rule.cx_check) and (tan or track and _local.grad_enabled):
+    elif (kind == "c" or rule.cx_check) and (tan or rec):
         cx = kind == "c"
         if not cx:  # real-only rules, and rules with complex-only formulas: complex inputs?
             for d in datas:
-                if getattr(getattr(d, "dtype", _REAL), "kind", "") == "c" or type(d) is complex:
+                c = d.__class__
+                if c is _ndarray:
+                    if d.dtype.kind == "c":
+                        cx = True
+                        break
+                elif c is not float and c is not int and (
+                        getattr(getattr(d, "dtype", _REAL), "kind", "") == "c" or c is complex):
                     cx = True
                     break
         if cx:
             rule = _for_complex(rule, args, kind)  # a complex variant, or an error
-    if track and _local.grad_enabled:
+    if rec:
         ver = [0]
-        node = _record(rule, args, params, out, ver, tan)
-        res = Tensor(out, _node=node, _ver=ver)
+        res = _of_step(out, _record(rule, args, params, out, ver, tan), ver)
     else:
-        res = Tensor(out)
+        res = _constant(out)
         if track and _local.collect is not None:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
@@ -296,13 +312,15 @@ def _record(rule, args, params, out, ver, has_tan):
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             n = a._node
-            if a._seen != a._ver[0] and n is not None and n.rule is not None:
+            if n is None:
+                n = edge_of(a)
+            elif a._seen != a._ver[0] and n.rule is not None:
                 raise GradError(
                     f"{rule.name}: an input was modified in place through another view "
                     f"(version {a._ver[0]}, its history was recorded at version {a._seen}); "
                     f"its gradient would be wrong"
                 )
-            edges.append(n if n is not None else edge_of(a))
+            edges.append(n)
             mask |= bit
         else:
             edges.append(None)
@@ -334,7 +352,17 @@ def _record(rule, args, params, out, ver, has_tan):
                                 a._tan, a.requires_grad)
                 else:
                     saved[s] = (a,)
-    node = Node(rule, tuple(edges), saved, params, out.shape, out.dtype, rebuild, has_tan)
+    node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
+    node.bat = node.bats = node.where = None
+    node.tan = has_tan
+    node.rule = rule
+    node.edges = tuple(edges)
+    node.saved = saved
+    node.params = params
+    node.shape = out.shape
+    node.dtype = out.dtype
+    node.rebuild = rebuild
+    node.seq = next(_seq)
     if _flags["anomaly"]:
         from .anomaly import user_frame
 
@@ -431,6 +459,17 @@ def _fit(g, shape, dtype):
     return g
 
 
+def _finite(a) -> bool:
+    """Whether the NumPy array (or scalar) ``a`` certainly holds no inf or nan: one reduction
+    whose result is finite only if every entry is (False can also mean it overflowed)."""
+    if a.dtype.char in "fd":
+        if a.ndim != 1:
+            a = a.reshape(-1)
+        return _isfinite(_dot(a, a))  # BLAS: about half the time of a sum
+    total = _add_reduce(a, None)
+    return bool(total - total == 0)  # inf - inf and nan - nan are nan
+
+
 def _guard_zero(r, gs):
     """Where every incoming adjoint (or tangent) is zero, the contribution is exactly zero.
 
@@ -441,8 +480,9 @@ def _guard_zero(r, gs):
     """
     data = r._data if isinstance(r, Tensor) else r
     if type(data) is _ndarray or isinstance(data, _np.generic):
-        total = _add_reduce(data, None)
-        if total - total == 0:  # finite (inf - inf and nan - nan are nan)
+        if len(gs) == 1 and (gs[0] is r or gs[0] is data):
+            return r  # the adjoint passed through: zero wherever it is zero
+        if _finite(data):
             return r
     zero = None
     for g in gs:
@@ -537,11 +577,17 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     errstate = _np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()
     leaves: list = []  # leaf adjoints, written to .grad only once backward has succeeded
+    # first order, no jit trace (whose hooks replace _step and the helpers it calls) and no
+    # anomaly mode: steps whose adjoint is a NumPy array run _step_plain's work inline
+    plain = not create_graph and _trace is None and not _flags["anomaly"]
+    np_be = _by_array_type.get(_ndarray)
+    np_fused = np_be.fused_vjp if np_be is not None else _EMPTY
+    heappop, heappush = heapq.heappop, heapq.heappush
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heappop(heap)[2]
             if watch is not None:  # every step after node.seq has run: adjoints there are final
                 watch.before(node.seq, grads)
             g = grads.pop(node)
@@ -553,7 +599,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if stop_at_targets or (relevant is not None and not any(
                         e is not None and e in relevant for e in node.edges)):
                     continue  # no other target lies behind this one
-            if node.rule is None:
+            rule = node.rule
+            if rule is None:
                 if node.dtype.kind not in "fc":
                     raise GradError(
                         f"backward: a leaf of dtype {node.dtype} (shape {tuple(node.shape)}) "
@@ -563,9 +610,74 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 if results is None:
                     leaves.append((node, g, own))
                 continue
-            diff = create_graph or node.tan or node.bats is not None or (
-                isinstance(g, Tensor) and (g._tan or g._bat is not None))
-            _step(node, g, diff, create_graph, grads, owned, heap, relevant)
+            if plain and g.__class__ is _ndarray and not node.tan and node.bats is None \
+                    and not rule.cx_variant and rule.name not in np_fused:
+                # _step_plain, inline: the step's formulas on raw arrays
+                saved = node.saved
+                if saved is None:
+                    _saved_raw(node)  # raises: backward through this step a second time
+                vals = []
+                for sv in saved:
+                    if sv is None:
+                        vals.append(None)
+                    elif len(sv) == 1:
+                        vals.append(sv[0])
+                    elif sv[1][0] != sv[2]:
+                        _saved_raw(node)  # raises: overwritten since it was saved
+                    else:
+                        vals.append(sv[0])
+                edges = node.edges
+                need = edges if relevant is None else [e is not None and e in relevant
+                                                       for e in edges]
+                guard = rule.elementwise
+                vjp, fs = rule.vjp_formulas  # per input: f(g, ans, *inputs, **params)
+                params = node.params
+                if fs is None or vjp is not rule.vjp or len(fs) != len(edges):
+                    contribs = rule.vjp(g, vals[0], vals[1:], params, need)
+                else:
+                    contribs = fs
+                i = -1
+                for c in contribs:
+                    i += 1
+                    if not need[i]:
+                        continue
+                    if contribs is fs:
+                        c = c(g, *vals, **params) if params else c(g, *vals)
+                    if c is None:
+                        continue
+                    e = edges[i]
+                    if c.__class__ is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
+                        _contribute(node, i, e, c, g, grads, owned, heap)
+                        continue
+                    if guard and c is not g:
+                        if c.dtype.char in "fd" and c.ndim == 1:  # _finite(c), inline
+                            if not _isfinite(_dot(c, c)):
+                                c = _guard_zero(c, (g,))
+                        elif not _finite(c):
+                            c = _guard_zero(c, (g,))
+                    # a formula's fresh array that nothing else refers to (only this frame
+                    # does) is the sweep's own: accumulated into in place, kept by .grad
+                    # without a copy
+                    fresh = _REFS_EXACT and contribs is fs and c.base is None \
+                        and _getrefcount(c) == 2
+                    if e in grads:
+                        _add_grad(grads, owned, heap, e, c, fresh)
+                    else:
+                        grads[e] = c
+                        owned[e] = fresh
+                        heappush(heap, (-e.seq, id(e), e))
+            else:
+                diff = create_graph or node.tan or node.bats is not None or (
+                    isinstance(g, Tensor) and (g._tan or g._bat is not None))
+                if plain and not diff:
+                    gd = g._data if isinstance(g, Tensor) else g
+                    be = _by_array_type.get(type(gd))
+                    if not rule.cx_variant and (be is None or rule.name not in be.fused_vjp):
+                        _step_plain(node, rule, gd, grads, owned, heap, relevant)
+                    else:
+                        _step(node, g, diff, create_graph, grads, owned, heap, relevant)
+                else:
+                    _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
@@ -687,6 +799,33 @@ def _step_formulas(node, rule, g, grads, owned, heap, relevant):
         i += 1
 
 
+def _step_plain(node, rule, g, grads, owned, heap, relevant):
+    """``_step_formulas`` with the common case of ``_contribute`` inlined: a NumPy array of the
+    input's shape and dtype (anything else takes ``_contribute``). Only while no jit trace and
+    no anomaly mode is on (the trace's hooks replace ``_step`` and ``_guard_zero``)."""
+    vals = _saved_raw(node)
+    edges = node.edges
+    need = edges if relevant is None else [e is not None and e in relevant for e in edges]
+    guard = rule.elementwise
+    i = -1
+    for c in rule.vjp(g, vals[0], vals[1:], node.params, need):
+        i += 1
+        if c is None or not need[i]:
+            continue
+        e = edges[i]
+        if type(c) is not _ndarray or c.shape != e.shape or c.dtype != e.dtype:
+            _contribute(node, i, e, c, g, grads, owned, heap)
+            continue
+        if guard and c is not g and not _finite(c):
+            c = _guard_zero(c, (g,))
+        if e in grads:
+            _add_grad(grads, owned, heap, e, c, False)
+        else:
+            grads[e] = c
+            owned[e] = False
+            heapq.heappush(heap, (-e.seq, id(e), e))
+
+
 def _contribute(node, i, e, c, g, grads, owned, heap):
     """Add formula result ``c`` (for input ``i`` of ``node``) to the adjoint of edge ``e``:
     exact zeros where ``g`` is zero, broadcasting undone, the input's dtype."""
@@ -718,6 +857,10 @@ def _add_grad(grads, owned, heap, e, c, fresh):
         elif isinstance(acc, Tensor) or isinstance(c, Tensor):
             grads[e] = _R.add(acc, c)
             owned[e] = False
+        elif fresh and type(acc) is _ndarray and acc.dtype == c.dtype and acc.shape == c.shape:
+            c += acc  # the same sum as acc + c (addition commutes), in c's own buffer
+            grads[e] = c
+            owned[e] = True
         else:
             grads[e] = acc + c
             owned[e] = not isinstance(grads[e], _np.generic)

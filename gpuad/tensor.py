@@ -9,8 +9,10 @@ import numpy as _np
 from . import _links
 
 _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
+_prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
 _P: Any = None  # gpuad._numpy_protocol, a late-bound link
 _links.need("ops", globals(), "_R")
+_links.need("rules", globals(), "_prims")
 _links.need("protocol", globals(), "_P")
 
 
@@ -49,6 +51,8 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, *, _node: Any = None,
                  _tan: dict | None = None, _ver: list | None = None, _base: Any = None,
                  _bat: tuple | None = None):
+        # _of_step and _constant (below the class) make the engine's results without this
+        # call: keep the three in step (tests/test_engine_fastpath.py compares them)
         self._data = data
         # vmap levels this value is batched over (outer first): the data's leading axes
         self._bat = _bat
@@ -282,16 +286,17 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- operators --------------------------------------------------------------------
-    def __add__(self, o): return _R.add(self, o)
-    def __radd__(self, o): return _R.add(o, self)
-    def __sub__(self, o): return _R.subtract(self, o)
-    def __rsub__(self, o): return _R.subtract(o, self)
-    def __mul__(self, o): return _R.multiply(self, o)
-    def __rmul__(self, o): return _R.multiply(o, self)
-    def __truediv__(self, o): return _R.divide(self, o)
-    def __rtruediv__(self, o): return _R.divide(o, self)
-    def __pow__(self, o): return _R.power(self, o)
-    def __rpow__(self, o): return _R.power(o, self)
+    # arithmetic calls the primitives (gpuad.numpy's add etc. are them plus an ``out=``)
+    def __add__(self, o): return _prims.add(self, o)
+    def __radd__(self, o): return _prims.add(o, self)
+    def __sub__(self, o): return _prims.subtract(self, o)
+    def __rsub__(self, o): return _prims.subtract(o, self)
+    def __mul__(self, o): return _prims.multiply(self, o)
+    def __rmul__(self, o): return _prims.multiply(o, self)
+    def __truediv__(self, o): return _prims.divide(self, o)
+    def __rtruediv__(self, o): return _prims.divide(o, self)
+    def __pow__(self, o): return _prims.power(self, o)
+    def __rpow__(self, o): return _prims.power(o, self)
     def __matmul__(self, o): return _R.matmul(self, o)
     def __rmatmul__(self, o): return _R.matmul(o, self)
     def __neg__(self): return _R.negative(self)
@@ -384,6 +389,43 @@ class Tensor:
 
     def copy(self) -> Tensor:
         return _R.copy(self)
+
+
+_new = object.__new__
+
+
+def _of_step(data: Any, node: Any, ver: list) -> Tensor:
+    """``Tensor(data, _node=node, _ver=ver)``: the result of a recorded step."""
+    t = _new(Tensor)
+    t._data = data
+    t._bat = None
+    t.grad = None
+    t._node = node
+    t._ver = ver
+    t._seen = ver[0]
+    t._tan = None
+    t._base = None
+    t._view = None
+    t.name = None
+    t.requires_grad = True
+    return t
+
+
+def _constant(data: Any) -> Tensor:
+    """``Tensor(data)``: a value that does not require grad."""
+    t = _new(Tensor)
+    t._data = data
+    t._bat = None
+    t.grad = None
+    t._node = None
+    t._ver = [0]
+    t._seen = 0
+    t._tan = None
+    t._base = None
+    t._view = None
+    t.name = None
+    t.requires_grad = False
+    return t
 
 
 def _inplace(t: Tensor, op, other) -> Tensor:

@@ -67,6 +67,9 @@ class Primitive:
     cx_check = True
     cx_rule: Primitive | None = None
     cx_variant = False
+    # (vjp, its formulas one per input) where compile() made a vjp that only calls them: the
+    # engine's first-order sweep calls the formulas itself while ``vjp`` is still that one
+    vjp_formulas: tuple = (None, None)
 
     def __init__(self, name: str, *, impl: Callable | None = None, vjp: Callable | None = None,
                  jvp: Callable | None = None, saves: Callable | None = None,
@@ -104,6 +107,7 @@ class Primitive:
         """Build the engine's ``vjp``/``jvp`` from the short forms (after they change)."""
         self.vjp = _vjp_form(self)
         self.jvp = _jvp_form(self)
+        self.vjp_formulas = (self.vjp, getattr(self.vjp, "formulas", None))
 
     def _infer(self, nargs: int) -> list[set[int]]:
         if self.vjp_n is not None or self.vjp_all is not None:
@@ -222,6 +226,7 @@ def _vjp_form(p: Primitive) -> Callable:
             if len(need) != 1:
                 return vjp(g, ans, inputs, params, need)
             return [f0(g, ans, *inputs, **params) if need[0] else None]
+        vjp1.formulas = (f0,)  # type: ignore[attr-defined]
         return vjp1
     if nf == 2 and fs[0] is not None and fs[1] is not None:
         f0, f1 = fs
@@ -231,6 +236,7 @@ def _vjp_form(p: Primitive) -> Callable:
                 return vjp(g, ans, inputs, params, need)
             return [f0(g, ans, *inputs, **params) if need[0] else None,
                     f1(g, ans, *inputs, **params) if need[1] else None]
+        vjp2.formulas = (f0, f1)  # type: ignore[attr-defined]
         return vjp2
     return vjp
 
