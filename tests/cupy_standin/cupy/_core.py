@@ -9,7 +9,9 @@ What CuPy does and the wrapper copies, because gpuad's CuPy path depends on it:
   (``TypeError: Unsupported type``); ``cupy.asarray`` copies them ("to the device");
 - NumPy ufuncs and functions called on stand-in arrays dispatch to the stand-in
   (``__array_ufunc__``/``__array_function__``), as they dispatch to CuPy;
-- under ``cupyx.allow_synchronize(False)`` every device-to-host transfer raises.
+- under ``cupyx.allow_synchronize(False)`` every device-to-host transfer raises;
+- arrays have no read-only flag (``flags`` holds only the contiguity and ``owndata``): a write
+  into a broadcast view, which NumPy marks read-only, goes to the memory it shares.
 """
 
 from __future__ import annotations
@@ -151,6 +153,14 @@ class MemoryPointer:
         self.device_id = 0
 
 
+def _writable(a: numpy.ndarray) -> numpy.ndarray:
+    """``a`` as a destination of a write: CuPy has no read-only arrays (a broadcast view is
+    written through, into the memory it shares), so the NumPy view is made writeable."""
+    if not a.flags.writeable:
+        a.flags.writeable = True  # ValueError where the memory itself is read-only
+    return a
+
+
 def _binop(ufunc, reflected=False):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
@@ -167,7 +177,7 @@ def _inplace(ufunc):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
-        ufunc(self._a, unwrap(other), out=self._a)
+        ufunc(self._a, unwrap(other), out=_writable(self._a))
         return self
 
     return op
@@ -256,7 +266,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return numpy.array(self._a, order=order, copy=True)
 
     def set(self, arr, stream=None):
-        self._a[...] = numpy.asarray(arr)
+        _writable(self._a)[...] = numpy.asarray(arr)
 
     def item(self, *args):
         _synchronizes("ndarray.item()")
@@ -349,14 +359,14 @@ class ndarray:  # noqa: N801  (CuPy's name)
         idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
         value = unwrap(_imported(value), strict=False)  # CuPy imports such values as arrays
         if not _has_integer_array(idx):
-            self._a[idx] = value
+            _writable(self._a)[idx] = value
             return
         # with repeated positions a GPU keeps any one of the writes, not NumPy's last one:
         # the stand-in keeps the first, so code that relies on the order shows up
         pos = numpy.arange(self._a.size).reshape(self._a.shape)[idx]
         vals = numpy.broadcast_to(numpy.asarray(value, dtype=self._a.dtype), pos.shape)
         where = numpy.unravel_index(pos.reshape(-1)[::-1], self._a.shape)
-        self._a[where] = vals.reshape(-1)[::-1]
+        _writable(self._a)[where] = vals.reshape(-1)[::-1]
 
     # --- NumPy dispatch --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -409,7 +419,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return wrap(numpy.divmod(self._a, unwrap(other)))
 
     def __imatmul__(self, other):
-        self._a[...] = numpy.matmul(self._a, unwrap(other))
+        _writable(self._a)[...] = numpy.matmul(self._a, unwrap(other))
         return self
 
 

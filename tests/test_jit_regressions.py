@@ -1,0 +1,75 @@
+"""Bugs the op suite found when run under ``gpuad.jit`` (``pytest --jit``), each pinned by a
+test that runs without the option."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _same(a, b):
+    a, b = to_numpy(a), to_numpy(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+
+
+def test_slice_bounds_held_in_arrays_are_read_by_the_program(backend, rng):
+    # a slice whose bound is an array (a closed-over 0-d index array) is recorded with the
+    # bound as a variable of the program; the replay must define it before the slice uses it
+    xp = ad.get_backend().xp
+    stop = xp.asarray(3)
+
+    def f(x):
+        return x[1:stop] * 2.0
+
+    j = ad.jit(f)
+    for _ in range(3):
+        x = xp.asarray(rng.standard_normal(5))
+        _same(j(x), f(ad.tensor(x)).data)
+
+
+def test_array_split_bounds_are_python_ints(backend, rng):
+    # the section bounds are host integers: no device value (gnp.divmod's) as a slice bound,
+    # which would synchronise eagerly and become a step of a compiled program
+    xp = ad.get_backend().xp
+    x = xp.asarray(rng.standard_normal((3, 7)))
+    parts = gnp.array_split(x, 3, axis=1)
+    assert [p.shape for p in parts] == [(3, 3), (3, 2), (3, 2)]
+    j = ad.jit(lambda x: gnp.array_split(x, 3, axis=1))
+    prog = j.lower(x)
+    assert {s.op for _, s in prog.live_steps()} == {"getitem"}, str(prog)
+    for _ in range(2):
+        x = xp.asarray(rng.standard_normal((3, 7)))
+        for got, want in zip(j(x), np.array_split(to_numpy(x), 3, axis=1), strict=True):
+            _same(got, want)
+
+
+def test_gradient_that_is_a_broadcast_view_replays(backend, rng):
+    # the gradient of a sum over an axis is a broadcast of the cotangent: a view no eager
+    # array library would let one write into, replayed as a program output (on the cupy
+    # backend through a CUDA graph, which rewrites the memory it views)
+    xp = ad.get_backend().xp
+    w = gnp.asarray(rng.standard_normal(3))
+    vg = ad.value_and_grad(lambda x: gnp.sum(gnp.sum(x, 0) * w))
+    j = ad.jit(vg)
+    for _ in range(3):
+        x = xp.asarray(rng.standard_normal((2, 3)))
+        for got, want in zip(j(x), vg(x), strict=True):
+            _same(got, want)
+
+
+@pytest.mark.gpu
+@pytest.mark.standin
+def test_standin_writes_through_broadcast_views():
+    # CuPy arrays carry no read-only flag: a broadcast view can be written, and the write
+    # lands in the memory it shares (the stand-in must not refuse what CuPy allows)
+    import cupy
+
+    a = cupy.zeros(3)
+    b = cupy.broadcast_to(a, (2, 3))
+    b[...] = cupy.broadcast_to(cupy.arange(3.0), (2, 3))
+    np.testing.assert_array_equal(a.get(), [0.0, 1.0, 2.0])
