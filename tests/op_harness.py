@@ -56,7 +56,7 @@ def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12
         return sum(gnp.sum(o * w) for o, w in zip(ad.tree_flatten(t)[0], ws, strict=True))
 
     check_grads(through_jvp, xs, order=1, modes=("rev",))
-    if os.environ.get("GPUAD_TEST_JIT") == "1":
+    if jit_enabled():
         check_jit(fn, xs, ws)
 
 
@@ -79,22 +79,63 @@ def _same(a, b, what: str) -> None:
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300, equal_nan=True, err_msg=what)
 
 
+def jit_enabled() -> bool:
+    """Whether the op tests also check gpuad.jit (``pytest --jit`` or GPUAD_TEST_JIT=1)."""
+    return os.environ.get("GPUAD_TEST_JIT") == "1"
+
+
+def output_weights(outs, seed: int = 1) -> list:
+    """One random weight array per output leaf (None for outputs without a derivative:
+    integer and boolean results), on the active backend, for a scalar loss of the outputs."""
+    r = np.random.default_rng(seed)
+    ws = []
+    for o in ad.tree_flatten(outs)[0]:
+        o = to_numpy(o)
+        if o.dtype.kind == "c":
+            ws.append(gnp.asarray(r.standard_normal(o.shape) + 1j * r.standard_normal(o.shape)))
+        elif o.dtype.kind == "f":
+            ws.append(gnp.asarray(r.standard_normal(o.shape)))
+        else:
+            ws.append(None)
+    return ws
+
+
+def _weighted(o, w):
+    if w is None:
+        return 0.0
+    if np.dtype(w.dtype).kind == "c":  # Re <w, o>: the real inner product check_grads uses
+        return gnp.sum(gnp.real(gnp.conj(w) * o))
+    return gnp.sum(o * w)
+
+
 def check_jit(fn, xs, ws):
     """gpuad.jit of the op and of its value and gradient equals eager evaluation, on the
-    traced arguments (the first call) and on new values of the same signature (replays)."""
+    traced arguments (the first call) and on new values of the same signature (replays).
+    ``fn(module, *xs)`` is the op written against ``numpy``/``gpuad.numpy``."""
+    check_jit_fn(lambda *a: fn(gnp, *a), xs, ws)
+
+
+def check_jit_fn(f, xs, ws=None, news=None):
+    """:func:`check_jit` for a function of backend arrays ``f(*xs)``; ``ws`` weighs its
+    output leaves in the loss whose value_and_grad is compiled (None: drawn here). ``news``:
+    the argument lists of the replays, each of ``xs``'s shapes and dtypes (default: ``xs``
+    moved by a small relative amount, twice)."""
+    if news is None:
+        news = [[_perturbed(x, 7) for x in xs], [_perturbed(x, 8) for x in xs]]
+    if ws is None:
+        ws = output_weights(f(*xs))
+
     def value(*a):
-        return fn(gnp, *a)
+        return f(*a)
 
     def loss(*a):
-        return sum(gnp.sum(o * w) for o, w in zip(ad.tree_flatten(fn(gnp, *a))[0], ws,
-                                                  strict=True))
+        return sum(_weighted(o, w) for o, w in zip(ad.tree_flatten(f(*a))[0], ws, strict=True))
 
     nums = tuple(range(len(xs)))
     vg = ad.value_and_grad(loss, argnums=nums)
     jv, jg = ad.jit(value), ad.jit(vg)
     refused = []
-    for k, args in enumerate([xs, [_perturbed(x, 7) for x in xs],
-                              [_perturbed(x, 8) for x in xs]]):
+    for k, args in enumerate([xs, *news]):
         for name, j, e in (("value", jv, value), ("value_and_grad", jg, vg)):
             if name in refused:
                 continue

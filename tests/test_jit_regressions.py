@@ -73,3 +73,53 @@ def test_standin_writes_through_broadcast_views():
     b = cupy.broadcast_to(a, (2, 3))
     b[...] = cupy.broadcast_to(cupy.arange(3.0), (2, 3))
     np.testing.assert_array_equal(a.get(), [0.0, 1.0, 2.0])
+
+
+def _replays_match(f, draws):
+    """jit(value_and_grad(f)) equals eager on each argument tuple in ``draws`` (the first
+    traces); the later draws lie on other sides of f's kinks than the first."""
+    xp = ad.get_backend().xp
+    vg = ad.value_and_grad(f, argnums=tuple(range(len(draws[0]))))
+    j = ad.jit(vg)
+    for args in draws:
+        args = [xp.asarray(np.asarray(a, dtype=np.float64)) for a in args]
+        got, want = ad.tree_flatten(j(*args))[0], ad.tree_flatten(vg(*args))[0]
+        for g, w in zip(got, want, strict=True):
+            _same(g, w)
+    assert j.cache_info()["misses"] == 1
+
+
+def test_leaky_relu_mask_is_recorded(backend):
+    # the mask was built from the raw array behind x with a Python operator, out of the
+    # tracer's sight: replays used the traced call's mask, values and gradients alike
+    import gpuad.nn.functional as F
+
+    _replays_match(lambda x: gnp.sum(F.leaky_relu(x, 0.2) * gnp.arange(1.0, 4.0)),
+                   [([1.0, -2.0, 3.0],), ([-1.0, 2.0, -3.0],)])
+
+
+_EXTRAS = {
+    "fmax": lambda a, b: gnp.sum(gnp.fmax(a, b) * gnp.arange(1.0, 4.0)),
+    "fmin": lambda a, b: gnp.sum(gnp.fmin(a, b) * gnp.arange(1.0, 4.0)),
+    "copysign": lambda a, b: gnp.sum(gnp.copysign(a, b) * gnp.arange(1.0, 4.0)),
+    "fmod": lambda a, b: gnp.sum(gnp.fmod(a, b) * gnp.arange(1.0, 4.0)),
+    "frexp": lambda a, b: gnp.sum(gnp.frexp(a * b)[0]),
+    "heaviside": lambda a, b: gnp.sum(gnp.heaviside(a, b) * gnp.arange(1.0, 4.0)),
+}
+
+
+@pytest.mark.parametrize("name", list(_EXTRAS))
+def test_masks_of_the_numpy_extras_are_recorded(backend, name):
+    # the adjoints of these gpuad.numpy functions build masks (which argument wins, signs,
+    # quotients, exponents) from the values: replays must rebuild them, not reuse the traced
+    _replays_match(_EXTRAS[name], [([1.0, 0.0, 3.5], [2.0, 1.0, 1.0]),
+                       ([3.0, 0.0, -1.5], [-2.0, 3.0, 3.0])])
+
+
+def test_dirichlet_compiles(backend):
+    # its argument checks read the values: under jit they run when tracing (data() hands
+    # them a traced Tensor, which is not a batch of vmap)
+    from gpuad.scipy.stats import dirichlet
+
+    _replays_match(lambda x: dirichlet.logpdf(x, gnp.asarray([1.5, 2.0, 3.0])),
+                   [([0.2, 0.3, 0.5],), ([0.6, 0.1, 0.3],)])
