@@ -284,6 +284,8 @@ def _xp_func_w(name):
         _known(tr, (args, kwargs), found)
         if not found or _in_impl():
             return orig(*args, **kwargs)
+        if name in _VALUE_SHAPED and any(tr.dyn(a) for a in found):
+            _t.refuse_value_shape(f"{name}()")
         tr.paused += 1
         try:
             out = orig(*args, **kwargs)
@@ -294,6 +296,11 @@ def _xp_func_w(name):
         return out
     return w
 
+
+# functions whose result's shape depends on the values of their arguments
+_VALUE_SHAPED = {"nonzero", "argwhere", "flatnonzero", "extract", "compress", "unique",
+                 "unique_all", "unique_counts", "unique_inverse", "unique_values", "trim_zeros",
+                 "intersect1d", "setdiff1d", "setxor1d", "union1d"}
 
 _NOT_WRAPPED = {"errstate", "printoptions", "get_printoptions", "set_printoptions", "seterr",
                 "geterr", "seterrcall", "geterrcall", "result_type", "promote_types", "can_cast",

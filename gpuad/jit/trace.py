@@ -284,12 +284,23 @@ class Tracer:
         for a in args:
             if isinstance(a, Tensor) and id(a._data) not in self.ids:
                 self.var(a._data, a)
+        if rule.name == "getitem" and params.get("basic") is False:
+            self.check_mask_index(params["index"])
         uf = _UFUNCS.get(rule.name) if be.name == "numpy" and not be.fused_fwd else None
         if uf is None and rule.name == "matmul" and be.name == "numpy":
             uf = _np.matmul
         self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
                       key=(id(rule), be.name), ufunc=uf,
                       entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+
+    def check_mask_index(self, index) -> None:
+        """Selecting with a boolean mask that depends on the arguments gives a result whose
+        shape depends on the values: the program cannot replay it (a replay would reuse the
+        traced shape, broadcasting into it or failing)."""
+        for part in index if isinstance(index, tuple) else (index,):
+            d = part._data if isinstance(part, Tensor) else part
+            if self.is_array(d) and d.dtype == bool and self.dyn(d):
+                refuse_value_shape(f"indexing with a boolean mask (shape {d.shape})")
 
     def record_write(self, t: Tensor, value, index) -> None:
         """``t[index] = value`` has just run (recorded after it, as one write step)."""
@@ -445,6 +456,14 @@ class Tracer:
                 v.dyn = False
                 v.owner = None
             v.snapshot = None
+
+
+def refuse_value_shape(what: str):
+    raise TracerError(
+        f"jit: {what} of a traced value at {user_line()}: the result's shape depends on the "
+        f"values, which a compiled program cannot follow (it has one shape per signature). "
+        f"Keep shapes fixed (gnp.where(mask, x, 0), a sum of a mask, a sort that brings the "
+        f"selected entries first), or do it outside the jitted function")
 
 
 def _held_counts(held) -> dict[int, int]:
