@@ -26,8 +26,11 @@ def on_backend(a: np.ndarray, layout: str):
     return xp.asarray(a)
 
 
-def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12):
-    """Values equal NumPy's, gradients match finite differences, inputs stay unmodified."""
+def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12,
+             jit_refuses: str | None = None):
+    """Values equal NumPy's, gradients match finite differences, inputs stay unmodified.
+    ``jit_refuses``: why gpuad.jit cannot compile the op; under ``--jit`` it must then refuse
+    with a TracerError saying the result's shape depends on the values."""
     args = [np.asarray(a, dtype=np.float64) for a in args]
     xs = [on_backend(a, layout) for a in args]
     expected = ad.tree_flatten(ref(*args) if ref is not None else fn(np, *args))[0]
@@ -57,7 +60,10 @@ def check_op(fn, args, ref=None, layout="contig", order=2, rtol=1e-9, atol=1e-12
 
     check_grads(through_jvp, xs, order=1, modes=("rev",))
     if jit_enabled():
-        check_jit(fn, xs, ws)
+        if jit_refuses:
+            check_jit_refuses(lambda *a: fn(gnp, *a), xs)
+        else:
+            check_jit(fn, xs, ws)
 
 
 def _perturbed(x, seed: int):
@@ -106,6 +112,18 @@ def _weighted(o, w):
     if np.dtype(w.dtype).kind == "c":  # Re <w, o>: the real inner product check_grads uses
         return gnp.sum(gnp.real(gnp.conj(w) * o))
     return gnp.sum(o * w)
+
+
+VALUE_SHAPED = "the result's shape depends on the values"
+
+
+def check_jit_refuses(f, xs) -> None:
+    """gpuad.jit refuses ``f`` when tracing, with an error saying why, and never returns a
+    result (for ops whose intermediate shapes depend on the values)."""
+    import pytest
+
+    with pytest.raises(TracerError, match=VALUE_SHAPED):
+        ad.jit(f)(*xs)
 
 
 def check_jit(fn, xs, ws):

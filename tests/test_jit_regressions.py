@@ -123,3 +123,25 @@ def test_dirichlet_compiles(backend):
 
     _replays_match(lambda x: dirichlet.logpdf(x, gnp.asarray([1.5, 2.0, 3.0])),
                    [([0.2, 0.3, 0.5],), ([0.6, 0.1, 0.3],)])
+
+
+@pytest.mark.parametrize("how", ["mask", "nonzero"])
+def test_value_dependent_shapes_are_refused(backend, how):
+    # traced with three positive entries, a replay with one broadcast the single selected
+    # value into the traced shape's buffer: 12.0 instead of 4.0. Refused when tracing instead
+    from gpuad.jit import TracerError
+
+    xp = ad.get_backend().xp
+    if how == "mask":
+        def f(x):
+            return gnp.sum(x[x > 0] * 2)
+    else:
+        def f(x):
+            return gnp.sum(gnp.take(x, gnp.nonzero(x > 0)[0]) * 2)
+    with pytest.raises(TracerError, match="shape depends on the values"):
+        ad.jit(f)(xp.asarray([1.0, 3.0, 2.0]))
+    # a mask that is a constant of the program is fine
+    keep = xp.asarray([True, False, True])
+    j = ad.jit(lambda x: gnp.sum(x[keep] * 2))
+    for x in ([1.0, 3.0, 2.0], [-1.0, -1.0, 2.0]):
+        _same(j(xp.asarray(x)), 2 * (x[0] + x[2]))
