@@ -179,7 +179,11 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
     if t._base is not None:
         tr.register(t._base)
     tr.before_write(t._data, t)
-    orig(t, value, index, since)
+    tr.writing += 1  # how the eager write computes its values (CuPy: on a copy) is not a step
+    try:
+        orig(t, value, index, since)
+    finally:
+        tr.writing -= 1
     tr.record_write(t, value, index)
 
 
@@ -282,7 +286,7 @@ def _xp_func_w(name):
     def w(tr, orig, *args, **kwargs):
         found: list = []
         _known(tr, (args, kwargs), found)
-        if not found or _in_impl():
+        if not found or tr.writing or _in_impl():
             return orig(*args, **kwargs)
         if name in _VALUE_SHAPED and any(tr.dyn(a) for a in found):
             _t.refuse_value_shape(f"{name}()")

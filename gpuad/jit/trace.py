@@ -83,7 +83,14 @@ def active() -> Tracer | None:
 def _checksum(a) -> int:
     if type(a) is not _ndarray:
         be = _by_array_type.get(type(a))
-        a = be.to_host(a) if be is not None else _np_asarray(a)
+        tr = _current
+        if tr is not None:  # the copy to the host is the tracer's, not the program's
+            tr.paused += 1
+        try:
+            a = be.to_host(a) if be is not None else _np_asarray(a)
+        finally:
+            if tr is not None:
+                tr.paused -= 1
     if a.dtype.kind == "O":
         return 0
     return zlib.crc32(_ascontiguous(a).reshape(-1).view(_np.uint8))
@@ -140,6 +147,14 @@ def _write(dst, val, index=None):
     dst[... if index is None else index] = val
 
 
+def _write_last(dst, val, index):
+    """``dst[index] = val`` keeping NumPy's choice (the last) among repeated positions, as the
+    eager write does on a GPU backend (a plain scatter keeps any one of them there)."""
+    from .. import rules
+
+    dst[...] = rules._update_fwd(rules._xp(dst), dst, val, index)
+
+
 def _copy(a):
     return a.copy()
 
@@ -159,6 +174,7 @@ class Tracer:
         self.hashes: dict[int, int] = {}  # root variable -> checksum of its buffer
         self.thread = threading.get_ident()
         self.paused = 0
+        self.writing = 0  # inside a recorded write: its own namespace calls are not steps
         self.plain = False  # a first-order backward step is running (trace._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.wrapped = False  # array arguments were handed to f as Tensors
@@ -313,15 +329,18 @@ class Tracer:
             if _P.holds_tensor(vdata):
                 vdata = _P.convert_args((vdata,))[0]
                 vdata = vdata._data if isinstance(vdata, Tensor) else vdata
+        fn = _write
         if index is not None:
-            from ..rules import normalize_index
+            from ..rules import _may_repeat, normalize_index
 
             index = normalize_index(index)
+            if type(arr) is not _ndarray and _may_repeat(index):
+                fn = _write_last
         params = {} if index is None else {"index": index}
         ins = (Ref(vid), self.enc(vdata))
         penc = {k: self.enc(p) for k, p in params.items()}
         root = self.prog.root(vid)
-        step = Step("setitem", _write, ins, penc, None, "write", writes=(root,))
+        step = Step("setitem", fn, ins, penc, None, "write", writes=(root,))
         step.dyn = bool(penc)
         self.prog.steps.append(step)
         self.rehash(root)
