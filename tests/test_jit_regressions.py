@@ -184,3 +184,20 @@ def test_writes_into_a_tensor_on_the_backend_trace_one_step(backend):
         v = xp.asarray(np.random.default_rng(seed).standard_normal((3, 4)))
         _same(j(v), f(v))
     assert sum(1 for _, s in j.lower(v).live_steps() if s.kind == "write") == 1
+
+
+def test_max_with_initial_follows_the_values(backend):
+    # which entries lose to initial= was decided by an operator on the raw result: frozen
+    _replays_match(lambda a: gnp.sum(gnp.max(a, axis=1, initial=0.3) * gnp.asarray([1.0, 2.0])),
+                   [([[0.1, 0.9], [0.2, 0.25]],), ([[0.1, 0.2], [0.8, 0.25]],)])
+
+
+@pytest.mark.parametrize("period", [None, 5.0])
+def test_interp_follows_the_points(backend, period):
+    # the interval of each point, the end masks and the knots' spacing (from a constant xp)
+    # were computed with operators on raw arrays: frozen at the traced points
+    xs = np.array([0.3, 1.1, 1.7, 2.9, 4.2])
+    _replays_match(lambda x, fp: gnp.sum(gnp.interp(x, xs, fp, period=period)
+                                         * gnp.arange(1.0, 5.0)),
+                   [([0.1, 1.3, 2.2, 5.0], [1.0, -1.0, 0.5, 2.0, 0.3]),
+                    ([5.0, 2.2, 0.1, 1.3], [0.2, 1.0, -0.5, 2.0, 0.7])])
