@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from diff_specs import collect
 from diff_specs.table import REGENERATE, public_functions, render
+from op_harness import _perturbed, check_jit_fn, check_jit_refuses, jit_enabled
 
 import gpuad as ad
 from gpuad.testing import check_grads
@@ -104,6 +105,58 @@ def test_derivatives_match_finite_differences(backend, spec):
     _depends_on_its_inputs(spec, args, rng, xp)
     check_grads(spec.fn, args, order=spec.order, modes=spec.modes, rtol=spec.rtol,
                 atol=spec.atol)
+
+
+# specs whose function gpuad.jit does not compile, each with the reason: skipped
+_DRAWS = ("draws from gpuad's random generator, which jit refuses by design: compiled "
+          "functions take a key (gpuad.jit.random)")
+JIT_SKIP: dict[str, str] = {
+    **{s.name: _DRAWS for s in SPECS if s.name.startswith("gpuad.numpy.random.")},
+    "gpuad.nn.functional.dropout": _DRAWS,
+}
+# ... or refused with a TracerError saying why, which the test checks
+JIT_REFUSES: dict[str, str] = {
+    "gpuad.numpy.piecewise": "each function runs on the elements its condition selects: a "
+                             "value-dependent number of them",
+}
+
+
+def _jit_params():
+    if not jit_enabled():
+        return [pytest.param(None, id="all", marks=pytest.mark.skip(
+            reason="compiled-vs-eager checks of every spec run with pytest --jit"))]
+    count: dict[str, int] = {}
+    params = []
+    for spec in SPECS:
+        fn = _NAMES.get(spec.name)
+        base = fn.name if fn is not None else spec.name
+        k = count[base] = count.get(base, 0) + 1
+        why = JIT_SKIP.get(spec.name)
+        marks = [pytest.mark.skip(reason=f"jit: {why}")] if why else []
+        params.append(pytest.param(spec, id=base if k == 1 else f"{base}#{k}", marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("spec", _jit_params())
+def test_jit_matches_eager(backend, spec):
+    """gpuad.jit of the spec's function (its value, and value_and_grad of a weighted sum of
+    its outputs) gives the eager results on the traced arguments and on new values of the
+    same signature (tests/op_harness.py: check_jit)."""
+    name = spec.name.split("#")[0]
+    if backend == "cupy" and name in CUPY_LACKS:
+        pytest.skip(CUPY_LACKS[name])
+    rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
+    xp = ad.get_backend().xp
+    xs = [xp.asarray(a) for a in spec.args(rng)]
+    # the replays get new draws from the spec's domain (kinks, masks and branches taken on
+    # other sides than when traced), and the traced arguments moved by a small amount
+    news = [[xp.asarray(a) for a in spec.args(np.random.default_rng(seed))] for seed in (1, 2)]
+    news = [n for n in news if [(a.shape, a.dtype) for a in n] == [(a.shape, a.dtype)
+                                                                    for a in xs]]
+    if name in JIT_REFUSES:
+        check_jit_refuses(spec.fn, xs)
+        return
+    check_jit_fn(spec.fn, xs, news=news + [[_perturbed(x, 7) for x in xs]])
 
 
 def _depends_on_its_inputs(spec, args, rng, xp):

@@ -180,7 +180,11 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
     if t._base is not None:
         tr.register(t._base)
     tr.before_write(t._data, t)
-    orig(t, value, index, since)
+    tr.writing += 1  # how the eager write computes its values (CuPy: on a copy) is not a step
+    try:
+        orig(t, value, index, since)
+    finally:
+        tr.writing -= 1
     tr.record_write(t, value, index)
 
 
@@ -288,8 +292,10 @@ def _xp_func_w(name):
     def w(tr, orig, *args, **kwargs):
         found: list = []
         _known(tr, (args, kwargs), found)
-        if not found or _in_impl():
+        if not found or tr.writing or _in_impl():
             return orig(*args, **kwargs)
+        if name in _VALUE_SHAPED and any(tr.dyn(a) for a in found):
+            _t.refuse_value_shape(f"{name}()")
         tr.paused += 1
         try:
             out = orig(*args, **kwargs)
@@ -300,6 +306,11 @@ def _xp_func_w(name):
         return out
     return w
 
+
+# functions whose result's shape depends on the values of their arguments
+_VALUE_SHAPED = {"nonzero", "argwhere", "flatnonzero", "extract", "compress", "unique",
+                 "unique_all", "unique_counts", "unique_inverse", "unique_values", "trim_zeros",
+                 "intersect1d", "setdiff1d", "setxor1d", "union1d"}
 
 _NOT_WRAPPED = {"errstate", "printoptions", "get_printoptions", "set_printoptions", "seterr",
                 "geterr", "seterrcall", "geterrcall", "result_type", "promote_types", "can_cast",
@@ -362,7 +373,7 @@ def _known(tr, obj, found: list) -> None:
 
 # where adjoint and tangent formulas live: their data(x) masks stay Tensors while tracing
 _FORMULA_MODULES = ("gpuad.prims", "gpuad.linalg_rules", "gpuad.complex_rules",
-                    "gpuad.scipy", "gpuad.nn")
+                    "gpuad.scipy", "gpuad.nn", "gpuad.numpy._more_math")
 _ORIG: dict = {}
 _ENGINE_HOOKS = {
     "_step": _step_w, "_saved_tensors": _saved_tensors_w,

@@ -110,6 +110,8 @@ def _collect(obj, out: list) -> None:
     elif isinstance(obj, dict):
         for o in obj.values():
             _collect(o, out)
+    elif type(obj) is slice:  # bounds the tracer recorded as variables (Tracer.enc)
+        _collect((obj.start, obj.stop, obj.step), out)
 
 
 def resolve(obj, env):

@@ -138,7 +138,10 @@ class Compiled:
                 target = self._expr(s.args[0])
                 val = self._expr(s.args[1])
                 idx = self._expr(s.params["index"]) if "index" in s.params else "..."
-                L.append(f"    {target}[{idx}] = {val}")
+                if getattr(s.fn, "__name__", "") == "_write_last":  # repeated positions
+                    L.append(f"    {self._const(s.fn)}({target}, {val}, {idx})")
+                else:
+                    L.append(f"    {target}[{idx}] = {val}")
                 continue
             fn = self._const(s.fn)
             if s.kind == "effect":

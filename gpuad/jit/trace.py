@@ -96,7 +96,14 @@ def active() -> Tracer | None:
 def _checksum(a) -> int:
     if type(a) is not _ndarray:
         be = _by_array_type.get(type(a))
-        a = be.to_host(a) if be is not None else _np_asarray(a)
+        tr = _current
+        if tr is not None:  # the copy to the host is the tracer's, not the program's
+            tr.paused += 1
+        try:
+            a = be.to_host(a) if be is not None else _np_asarray(a)
+        finally:
+            if tr is not None:
+                tr.paused -= 1
     if a.dtype.kind == "O":
         return 0
     return zlib.crc32(_ascontiguous(a).reshape(-1).view(_np.uint8))
@@ -153,6 +160,14 @@ def _write(dst, val, index=None):
     dst[... if index is None else index] = val
 
 
+def _write_last(dst, val, index):
+    """``dst[index] = val`` keeping NumPy's choice (the last) among repeated positions, as the
+    eager write does on a GPU backend (a plain scatter keeps any one of them there)."""
+    from .. import rules
+
+    dst[...] = rules._update_fwd(rules._xp(dst), dst, val, index)
+
+
 def _copy(a):
     return a.copy()
 
@@ -172,6 +187,7 @@ class Tracer:
         self.hashes: dict[int, int] = {}  # root variable -> checksum of its buffer
         self.thread = threading.get_ident()
         self.paused = 0
+        self.writing = 0  # inside a recorded write: its own namespace calls are not steps
         self.plain = False  # a first-order backward step is running (trace._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.wrapped = False  # array arguments were handed to f as Tensors
@@ -297,12 +313,23 @@ class Tracer:
         for a in args:
             if isinstance(a, Tensor) and id(a._data) not in self.ids:
                 self.var(a._data, a)
+        if rule.name == "getitem" and params.get("basic") is False:
+            self.check_mask_index(params["index"])
         uf = _UFUNCS.get(rule.name) if be.name == "numpy" and not be.fused_fwd else None
         if uf is None and rule.name == "matmul" and be.name == "numpy":
             uf = _np.matmul
         self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
                       key=(id(rule), be.name), ufunc=uf,
                       entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+
+    def check_mask_index(self, index) -> None:
+        """Selecting with a boolean mask that depends on the arguments gives a result whose
+        shape depends on the values: the program cannot replay it (a replay would reuse the
+        traced shape, broadcasting into it or failing)."""
+        for part in index if isinstance(index, tuple) else (index,):
+            d = part._data if isinstance(part, Tensor) else part
+            if self.is_array(d) and d.dtype == bool and self.dyn(d):
+                refuse_value_shape(f"indexing with a boolean mask (shape {d.shape})")
 
     def record_write(self, t: Tensor, value, index) -> None:
         """``t[index] = value`` has just run (recorded after it, as one write step)."""
@@ -315,15 +342,18 @@ class Tracer:
             if _P.holds_tensor(vdata):
                 vdata = _P.convert_args((vdata,))[0]
                 vdata = vdata._data if isinstance(vdata, Tensor) else vdata
+        fn = _write
         if index is not None:
-            from ..rules import normalize_index
+            from ..rules import _may_repeat, normalize_index
 
             index = normalize_index(index)
+            if type(arr) is not _ndarray and _may_repeat(index):
+                fn = _write_last
         params = {} if index is None else {"index": index}
         ins = (Ref(vid), self.enc(vdata))
         penc = {k: self.enc(p) for k, p in params.items()}
         root = self.prog.root(vid)
-        step = Step("setitem", _write, ins, penc, None, "write", writes=(root,))
+        step = Step("setitem", fn, ins, penc, None, "write", writes=(root,))
         step.dyn = bool(penc)
         self.prog.steps.append(step)
         self.rehash(root)
@@ -447,6 +477,30 @@ class Tracer:
                     f"into a backend array); the compiled program would not repeat it. Use "
                     f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
 
+    def _drop_unreachable_targets(self) -> None:
+        """Effects and guards on Tensors nothing but the program refers to are dropped."""
+        prog = self.prog
+        effects = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, a, v)
+                   for t, a, v in prog.effects]
+        guards = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, e) for t, e in prog.guards]
+        prog.effects, prog.guards = [], []
+        gc.collect()
+
+        def live(t):
+            if t[0] != "obj":
+                return t
+            obj = t[1]()
+            return None if obj is None else ("obj", obj)
+
+        for t, a, v in effects:
+            t = live(t)
+            if t is not None:
+                prog.effects.append((t, a, v))
+        for t, e in guards:
+            t = live(t)
+            if t is not None:
+                prog.guards.append((t, e))
+
     def classify_captures(self, held=()) -> None:
         """Captured arrays nobody outside can reach are constants (``lit``), or, when the
         program writes into them, fresh copies of their first value on every call."""
@@ -459,6 +513,13 @@ class Tracer:
             if s is not None and s.kind in ("write", "effect"):
                 written.update(s.writes)
         collected = False
+        if any(v.kind == "cap" and v.owner is not None and v.owner() is not None
+               for v in self.prog.vars):
+            # a Tensor made inside the function may be alive only through a reference cycle
+            # or the program's own effects on it (a version bump): it must not pass for one
+            # the caller can reach, whose array the replay would write into on every call
+            self._drop_unreachable_targets()
+            collected = True
         extra = _held_counts(held)  # references from the first call's result
         for v in self.prog.vars:
             if v.kind != "cap":
@@ -478,6 +539,14 @@ class Tracer:
                 v.dyn = False
                 v.owner = None
             v.snapshot = None
+
+
+def refuse_value_shape(what: str):
+    raise TracerError(
+        f"jit: {what} of a traced value at {user_line()}: the result's shape depends on the "
+        f"values, which a compiled program cannot follow (it has one shape per signature). "
+        f"Keep shapes fixed (gnp.where(mask, x, 0), a sum of a mask, a sort that brings the "
+        f"selected entries first), or do it outside the jitted function")
 
 
 def _held_counts(held) -> dict[int, int]:

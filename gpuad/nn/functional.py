@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import numpy as gnp
 from .. import rules as _r
-from .._raw import data as _data
+from .._raw import data  # named data: gpuad.jit redirects it here while tracing
 from .._softmax import log_softmax, logsumexp, softmax, softplus
 from ..tensor import Tensor
 
@@ -31,8 +31,9 @@ Array = Any  # a Tensor or a backend array
 
 
 def _raw(x: Array) -> Any:
-    """The constant behind ``x`` (inside ``vmap``, a batched constant)."""
-    return _data(x)
+    """The constant behind ``x`` (inside ``vmap``, a batched constant; while ``gpuad.jit``
+    traces, a traced value stays a Tensor so that masks built from it are recorded)."""
+    return data(x)
 
 
 def _reduce(x: Array, reduction: str) -> Array:

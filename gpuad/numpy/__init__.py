@@ -423,7 +423,7 @@ def array_split(ary, indices_or_sections, axis: int = 0):
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
-        q, r = divmod(n, k)
+        q, r = builtins.divmod(n, k)  # the module's divmod is gnp.divmod
         bounds = [0]
         for i in range(k):
             bounds.append(bounds[-1] + q + (1 if i < r else 0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .. import _raw
 from .. import rules as _r
 from ..rules import LN2, data, exp, prim
 from ..tensor import Tensor
@@ -68,8 +69,8 @@ Example: ``gnp.copysign(x, -1.0)``"""
 
 
 def _at_zero(x, like):
-    x = data(x)
-    return _r._const(_r._xp(like).asarray(x == 0), data(like))
+    m = _r.equal(data(x), 0)
+    return _r._const(m if isinstance(m, Tensor) else _r._xp(like).asarray(m), data(like))
 
 
 heaviside = prim("heaviside", lambda xp, x1, x2: xp.heaviside(x1, x2),
@@ -84,8 +85,7 @@ Example: ``gnp.heaviside(x, 0.5)``"""
 
 def _fmod_quotient(ans, x, y):
     """The integer quotient trunc(x / y) consistent with NumPy's own fmod result."""
-    xp = _r._xp(ans)
-    return xp.rint((data(x) - data(ans)) / data(y))
+    return _r.rint(_r.divide(_r.subtract(data(x), data(ans)), data(y)))
 
 
 fmod = prim("fmod", lambda xp, x, y: xp.fmod(x, y),
@@ -116,7 +116,7 @@ def _pow2(e, like):
     xp = _r._xp(like)
     d = data(like)
     one = xp.ones(_r.shape(d), dtype=d.dtype)
-    # inside vmap ``e`` is a batched Tensor: the ldexp primitive batches it
+    # inside vmap (and while gpuad.jit traces) ``e`` is a Tensor: the ldexp primitive takes it
     return _ldexp(one, e) if isinstance(e, Tensor) else xp.ldexp(one, e)
 
 
@@ -128,7 +128,7 @@ _frexp_m = prim("frexp", lambda xp, x: xp.frexp(x)[0],
 def frexp(x, /):
     """``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa has derivative
     ``2**-exponent``, the exponent is an integer array. Example: ``m, e = gnp.frexp(x)``"""
-    return _frexp_m(x), _frexp_e(data(x))
+    return _frexp_m(x), _frexp_e(_raw.data(x))
 
 
 _ldexp = prim("ldexp", lambda xp, x, i: xp.ldexp(x, i),
@@ -176,7 +176,7 @@ def float_power(x1, x2, /):
 def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
     """NaN and infinities replaced by finite numbers; the replaced entries are constants (zero
     derivative), the others pass through. Example: ``gnp.nan_to_num(x)``"""
-    d = data(x)
+    d = _raw.data(x)
     xp = _r._xp(d)
     if not isinstance(x, Tensor):
         return xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
@@ -200,7 +200,7 @@ def around(a, decimals: int = 0, out=None):
     """Round to ``decimals`` (piecewise constant: zero derivative). Example: ``gnp.around(x)``"""
     r = _r.round(a, decimals=decimals)
     if out is not None:
-        out[...] = data(r)
+        out[...] = _raw.data(r)
         return out
     return r
 
@@ -209,7 +209,7 @@ def fix(x, out=None):
     """Round towards zero (piecewise constant). Example: ``gnp.fix(x)``"""
     r = _r.trunc(x)
     if out is not None:
-        out[...] = data(r)
+        out[...] = _raw.data(r)
         return out
     return r
 
@@ -253,8 +253,8 @@ def _on_data(name: str, doc: str):
     def fn(*args, **kwargs):
         if _batched_any(args, kwargs):
             return _on_batched(name, args, kwargs)
-        args = [data(a) for a in args]
-        kwargs = {k: data(v) for k, v in kwargs.items()}
+        args = [_raw.data(a) for a in args]
+        kwargs = {k: _raw.data(v) for k, v in kwargs.items()}
         xp = _r._xp(next((a for a in args if hasattr(a, "dtype")), None))
         return getattr(xp, name)(*args, **kwargs)
 
@@ -303,7 +303,7 @@ def real_if_close(a, tol=100):
     from . import asarray
 
     a = asarray(a)
-    d = data(a)
+    d = _raw.data(a)
     if d.dtype.kind != "c":
         return a
     if tol > 1:

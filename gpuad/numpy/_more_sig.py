@@ -108,9 +108,9 @@ def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
                              f"identity)")
         a = _r.where(_mask(where, a), a, initial)
     r = base(a, axis, keepdims=keepdims)
-    if initial is not None:
+    if initial is not None:  # the comparison by a primitive: gpuad.jit records it
         rd = data(r)
-        r = _r.where((rd < initial) if larger else (rd > initial), initial, r)
+        r = _r.where(_r.less(rd, initial) if larger else _r.greater(rd, initial), initial, r)
     return _to_out(r, out, name)
 
 

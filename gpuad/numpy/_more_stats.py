@@ -566,24 +566,27 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         xp = _r.mod(xp, period)
         order = bk.argsort(data(xp))
         xp, fp = take(xp, order), take(fp, order)
-        xp = concatenate([getitem(xp, slice(-1, None)) - period, xp,
-                          getitem(xp, slice(0, 1)) + period], 0)
+        xp = concatenate([_r.subtract(getitem(xp, slice(-1, None)), period), xp,
+                          _r.add(getitem(xp, slice(0, 1)), period)], 0)
         fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))], 0)
-    xd, xpd = data(x), data(xp)
+    # positions and masks through primitives, not operators on the raw arrays: gpuad.jit
+    # records them, so a compiled interp follows x and xp to other intervals
     n = shape(xp)[0]
     f0, fn = getitem(fp, 0), getitem(fp, n - 1)
+    first, last = getitem(data(xp), 0), getitem(data(xp), n - 1)
     lv = f0 if left is None else left
     rv = fn if right is None else right
     if n == 1:
         mid = f0
     else:
-        j = bk.clip(bk.searchsorted(xpd, xd, side="right") - 1, 0, n - 2)
-        x0, x1 = take(xp, j), take(xp, j + 1)
-        y0, y1 = take(fp, j), take(fp, j + 1)
-        slope = (y1 - y0) / (x1 - x0)
-        mid = slope * (x - x0) + y0
-        mid = where(xd == xpd[n - 1], fn, mid)
-    res = where(xd < xpd[0], lv, where(xd > xpd[n - 1], rv, mid))
+        pos = bk.searchsorted(data(xp), data(x), side="right")
+        j = _r.minimum(_r.maximum(_r.subtract(pos, 1), 0), n - 2)
+        x0, x1 = take(xp, j), take(xp, _r.add(j, 1))
+        y0, y1 = take(fp, j), take(fp, _r.add(j, 1))
+        slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
+        mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
+        mid = where(_r.equal(data(x), last), fn, mid)
+    res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
 
 

@@ -43,9 +43,10 @@ def _check(x: Any, alpha: Any) -> tuple[Any, Any]:
 
 
 def _whole(v):
-    """The array behind ``v`` and its number of vmap levels (leading axes)."""
+    """The array behind ``v`` and its number of vmap levels (leading axes). While gpuad.jit
+    traces, data() keeps a traced value an unbatched Tensor: the checks read its array."""
     d = data(v)
-    return (d._data, len(d._bat)) if isinstance(d, Tensor) else (d, 0)
+    return (d._data, len(d._bat or ())) if isinstance(d, Tensor) else (d, 0)
 
 
 def logpdf(x: Any, alpha: Any) -> Any:

@@ -115,8 +115,9 @@ def replay(log: list) -> None:
 
 def _assign(dst, src) -> None:
     if isinstance(dst, numpy.ndarray):
-        if dst.flags.writeable:
-            dst[...] = src
+        if not dst.flags.writeable:  # a broadcast view: CuPy writes through it
+            dst.flags.writeable = True
+        dst[...] = src
     elif isinstance(dst, (list, tuple)):
         for d, s in zip(dst, src, strict=True):
             _assign(d, s)

@@ -9,7 +9,9 @@ What CuPy does and the wrapper copies, because gpuad's CuPy path depends on it:
   (``TypeError: Unsupported type``); ``cupy.asarray`` copies them ("to the device");
 - NumPy ufuncs and functions called on stand-in arrays dispatch to the stand-in
   (``__array_ufunc__``/``__array_function__``), as they dispatch to CuPy;
-- under ``cupyx.allow_synchronize(False)`` every device-to-host transfer raises.
+- under ``cupyx.allow_synchronize(False)`` every device-to-host transfer raises;
+- arrays have no read-only flag (``flags`` holds only the contiguity and ``owndata``): a write
+  into a broadcast view, which NumPy marks read-only, goes to the memory it shares.
 """
 
 from __future__ import annotations
@@ -178,6 +180,14 @@ class MemoryPointer:
         self.device_id = 0
 
 
+def _writable(a: numpy.ndarray) -> numpy.ndarray:
+    """``a`` as a destination of a write: CuPy has no read-only arrays (a broadcast view is
+    written through, into the memory it shares), so the NumPy view is made writeable."""
+    if not a.flags.writeable:
+        a.flags.writeable = True  # ValueError where the memory itself is read-only
+    return a
+
+
 def _binop(ufunc, reflected=False):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
@@ -199,8 +209,8 @@ def _inplace(ufunc):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
-        if not _capture.write(ufunc, (self._a, unwrap(other)), {"out": self._a}):
-            ufunc(self._a, unwrap(other), out=self._a)
+        if not _capture.write(ufunc, (self._a, unwrap(other)), {"out": _writable(self._a)}):
+            ufunc(self._a, unwrap(other), out=_writable(self._a))
         return self
 
     return op
@@ -296,7 +306,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
         if _capture.capturing():
             raise RuntimeError("cupy stand-in: a copy from host memory while a stream is "
                                "capturing (pageable memory cannot be captured)")
-        self._a[...] = numpy.asarray(arr)
+        _writable(self._a)[...] = numpy.asarray(arr)
 
     def item(self, *args):
         _synchronizes("ndarray.item()")
@@ -387,13 +397,14 @@ class ndarray:  # noqa: N801  (CuPy's name)
         idx = unwrap_index(index)
         if _is_mask_index(idx):
             _synchronizes("boolean-mask indexing")
-        idx = _wrap_integer_arrays(self._a.shape, idx)
-        r = self._a[idx]
+        r = _getitem(self._a, idx)
+        # the wrap of out-of-range indices runs inside the recorded operation, as it does
+        # inside CuPy's kernel: an index computed on the device is not known while capturing
         r = _capture.fresh(_getitem, (self._a, idx), {}, r)
         return wrap(r)
 
     def __setitem__(self, index, value):
-        idx = _wrap_integer_arrays(self._a.shape, unwrap_index(index))
+        idx = unwrap_index(index)
         value = unwrap(_imported(value), strict=False)  # CuPy imports such values as arrays
         if not _capture.write(_setitem, (self._a, idx, value), {}):
             _setitem(self._a, idx, value)
@@ -454,7 +465,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
     def __imatmul__(self, other):
         if _capture.capturing():
             _refuse_blas(self._a, unwrap(other))
-        self._a[...] = numpy.matmul(self._a, unwrap(other))
+        _writable(self._a)[...] = numpy.matmul(self._a, unwrap(other))
         return self
 
 
@@ -462,6 +473,8 @@ ndarray.__module__ = "cupy"
 
 
 def _setitem(a, idx, value):
+    a = _writable(a)
+    idx = _wrap_integer_arrays(a.shape, idx)
     if not _has_integer_array(idx):
         a[idx] = value
         return
@@ -474,7 +487,7 @@ def _setitem(a, idx, value):
 
 
 def _getitem(a, idx):
-    return a[idx]
+    return a[_wrap_integer_arrays(a.shape, idx)]
 
 
 def _astype(a, dtype, order):
