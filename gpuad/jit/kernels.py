@@ -167,7 +167,8 @@ class ArrayKernel:
         exec(compile(self.source, "<gpuad fused group>", "exec"), ns)  # noqa: S102
         self._k = ns["_k"]
 
-    def __call__(self, *arrays):
+    def values(self, *arrays) -> list:
+        """The group's written values (``spec.outs``), as arrays of its shape."""
         xp = self.xp
         with _np.errstate(all="ignore"):
             vals = self._k(*arrays)
@@ -177,7 +178,10 @@ class ArrayKernel:
             o = xp.empty(shape, dt)
             o[...] = val
             outs.append(o)
-        return finish(self.spec, outs)
+        return outs
+
+    def __call__(self, *arrays):
+        return finish(self.spec, self.values(*arrays))
 
 
 def finish(spec: Spec, outs: list, reduced=None) -> tuple:
