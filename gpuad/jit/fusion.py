@@ -636,7 +636,9 @@ class _Broadcast:
                 arrays[k] = s.fn(arrays[k], **s.params)
         return self.kernel(*arrays)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):  # the kernel's source, spec ...
+        if name == "kernel":
+            raise AttributeError(name)
         return getattr(self.kernel, name)
 
 
