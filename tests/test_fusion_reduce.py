@@ -197,6 +197,10 @@ def test_cpu_default_max_is_bitwise_eager(rng):
         j = ad.jit(f)
         groups = j.lower(x).fusion.groups
         assert [g.reduce_inside for g in groups if g.reduce is not None] == [True, False]
+        off = fusion.default_options("numpy")
+        off.reduce_inside = False
+        groups = ad.jit(f, fuse=off, check=False).lower(x).fusion.groups
+        assert [g.reduce_inside for g in groups if g.reduce is not None] == [False, False]
         for _ in range(2):
             x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
             for a, b in zip(j(x), f(x), strict=True):

@@ -171,6 +171,8 @@ def reduces_inside(op: str, opts) -> bool:
     ``sum`` unless ``Options(reorder_sums=False)`` (the kernel adds in a fixed order of its
     own, the same on every run: within a few ulps of the sum of the elements' magnitudes of
     CuPy's own ``sum``, not bitwise)."""
+    if not getattr(opts, "reduce_inside", True):
+        return False
     if op in ("max", "min"):
         return True
     return op == "sum" and getattr(opts, "reorder_sums", None) is not False

@@ -101,22 +101,23 @@ def reduces_inside(op: str, opts) -> bool:
     """Whether a trailing ``op`` runs inside the CPU kernel: ``max``/``min`` always (exact in
     any order, NaN propagating as NumPy's); ``sum`` only with ``Options(reorder_sums=True)``
     (its order of additions is not NumPy's pairwise one, so the bits would differ)."""
+    if not getattr(opts, "reduce_inside", True):
+        return False
     if op in ("max", "min"):
         return True
     return op == "sum" and getattr(opts, "reorder_sums", None) is True
 
 
-#: per reduction: its identity, and the statement folding ``v`` into ``acc`` (NaN wins, and
-#: of two equal values the later, as NumPy's loops do)
+#: per reduction: its identity; how a register ``acc`` folds ``v`` (a select the compiler
+#: keeps branch-free, NaN remembered in ``bad``); how a value in memory ``w`` does (NaN
+#: wins, as in NumPy). Of two equal values the later is kept, as NumPy's loops do.
 _FOLD = {
-    "sum": ("0.0", "{acc} += {v}"),
-    "max": ("-np.inf", "if {v} >= {acc} or ({v} != {v} and {acc} == {acc}):\n    {acc} = {v}"),
-    "min": ("np.inf", "if {v} <= {acc} or ({v} != {v} and {acc} == {acc}):\n    {acc} = {v}"),
+    "sum": ("0.0", "acc += {v}", "{w} + {v}"),
+    "max": ("-np.inf", "acc = {v} if {v} >= acc else acc\nbad |= {v} != {v}",
+            "{v} if ({v} >= {w} or {v} != {v}) else {w}"),
+    "min": ("np.inf", "acc = {v} if {v} <= acc else acc\nbad |= {v} != {v}",
+            "{v} if ({v} <= {w} or {v} != {v}) else {w}"),
 }
-
-
-def _fold(op: str, acc: str, v: str, ind: str) -> list[str]:
-    return [ind + ln for ln in _FOLD[op][1].format(acc=acc, v=v).splitlines()]
 
 
 def reduce_source(spec: Spec, parallel: bool = True) -> str:
@@ -130,7 +131,6 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
     nl = len(spec.loads)
     op = spec.red_op
     dt = next(d for v, d, _ in spec.stmts if v == spec.red_of)
-    ident = f"np.{dt.name}({_FOLD[op][0]})"
     idx = ", ".join(f"i{k}" for k in range(nd))
     chunked = 0 in axes
     ridx = ", ".join((["c"] if chunked else []) + [f"i{k}" for k in range(nd) if k not in axes])
@@ -147,9 +147,12 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
              "        lo = c * shp[0] // nchunks",
              "        hi = (c + 1) * shp[0] // nchunks"]
     ind = "        "
+    ident, fold_reg, fold_mem = _FOLD[op]
     for k in range(nd):
         if k == nd - 1 and local:
-            lines.append(f"{ind}acc = {ident}")
+            lines.append(f"{ind}acc = np.{dt.name}({ident})")
+            if op != "sum":
+                lines.append(f"{ind}bad = False")
         rng = "range(lo, hi)" if k == 0 else f"range(shp[{k}])"
         lines.append(f"{ind}for i{k} in {rng}:")
         ind += "    "
@@ -161,15 +164,14 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
         lines.append(f"{ind}o{k}[{idx}] = {name}")
     v = f"t{spec.red_of}"
     if local:
-        lines += _fold(op, "acc", v, ind)
+        lines += [ind + ln for ln in fold_reg.format(v=v).splitlines()]
         ind = ind[:-4]
-        lines.append(f"{ind}w = r[{ridx}]")
-        lines += _fold(op, "w", "acc", ind)
-        lines.append(f"{ind}r[{ridx}] = w")
-    else:
-        lines.append(f"{ind}w = r[{ridx}]")
-        lines += _fold(op, "w", v, ind)
-        lines.append(f"{ind}r[{ridx}] = w")
+        if op != "sum":
+            lines.append(f"{ind}if bad:")
+            lines.append(f"{ind}    acc = np.{dt.name}(np.nan)")
+        v = "acc"
+    lines.append(f"{ind}w = r[{ridx}]")
+    lines.append(f"{ind}r[{ridx}] = {fold_mem.format(v=v, w='w')}")
     return "\n".join(lines) + "\n"
 
 

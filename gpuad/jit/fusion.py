@@ -67,7 +67,8 @@ class Options:
     the kernel in the kernel's own order, rounding differently from the backend's ``sum``
     (None: the target's default: yes on GPUs, no on the CPU, where NumPy's pairwise order is
     kept bitwise; ``max``/``min`` are exact in any order and run inside wherever the target
-    can).
+    can). ``reduce_inside=False``: every trailing reduction is the backend's call after the
+    kernel.
     """
 
     functions: frozenset | None = None
@@ -75,6 +76,7 @@ class Options:
     function_weight: float = 4.0
     min_size: int = 0
     reorder_sums: bool | None = None
+    reduce_inside: bool = True
 
 
 def default_options(backend: str) -> Options:
