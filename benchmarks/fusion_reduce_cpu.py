@@ -1,7 +1,7 @@
 """Groups that end in a reduction, on the CPU: gpuad eager, gpuad.jit without fusion, with
-fusion (CPU defaults: max/min inside the Numba loop, sum after it), with every reduction
-after the kernel (``reduce_inside=False``) and with ``reorder_sums=True`` (sum inside too),
-and jax-jit where installed, in one run.
+fusion (CPU defaults: reductions after the kernel), with ``reduce_inside=True`` (max/min inside
+the Numba loop) and with ``reorder_sums=True`` too (sum inside as well), and jax-jit where
+installed, in one run.
 
     python -m benchmarks.fusion_reduce_cpu [--n 1000000] [--repeat 30]
 
@@ -78,7 +78,7 @@ def main() -> None:
     x = rng.standard_normal((rows, a.n // rows)).astype(np.float32)
     y = rng.standard_normal(a.n // rows).astype(np.float32)
     cols = ["gpuad eager", "jit, no fusion", "jit, fusion (defaults)",
-            "jit, reductions after the kernel", "jit, reorder_sums", "jax-jit"]
+            "jit, reduce_inside", "jit, reduce_inside + reorder_sums", "jax-jit"]
     print(f"n = {x.size:,} float32 ({x.shape[0]} x {x.shape[1]}, y broadcast over rows); "
           f"median ms per call over {a.repeat}; ratio to gpuad eager in brackets\n")
     print("| workload | " + " | ".join(cols) + " |")
@@ -87,8 +87,8 @@ def main() -> None:
         for name, f in WORKLOADS.items():
             cpu = {"min_size": 1 << 15, "functions": frozenset({"sqrt"})}
             fns = [f, ad.jit(f, fuse=False), ad.jit(f),
-                   ad.jit(f, fuse=Options(**cpu, reduce_inside=False)),
-                   ad.jit(f, fuse=Options(**cpu, reorder_sums=True))]
+                   ad.jit(f, fuse=Options(**cpu, reduce_inside=True)),
+                   ad.jit(f, fuse=Options(**cpu, reduce_inside=True, reorder_sums=True))]
             times = [_median_ms(g, (x, y), a.repeat) for g in fns]
             jf = _jax(name)
             times.append(_median_ms(jf, (x, y), a.repeat) if jf is not None else None)

@@ -16,8 +16,9 @@ import gpuad.numpy as gnp
 from gpuad.jit import codegen_cuda, fusion, kernels
 from gpuad.jit.fusion import Options
 
-ALL = Options(min_size=0)  # every function, every size; CPU sums after the kernel
-REORDER = Options(min_size=0, reorder_sums=True)
+# every function, every size, reductions inside the kernel (CPU sums after it: NumPy's bits)
+ALL = Options(min_size=0, reduce_inside=True)
+REORDER = Options(min_size=0, reduce_inside=True, reorder_sums=True)
 
 
 def _np(a):
@@ -70,6 +71,7 @@ def test_trailing_reduction_fused_equals_unfused(backend, rng, op, dtype, axis, 
         (g,) = prog.fusion.groups
         assert g.reduce is not None and g.reduce.op == op
         assert not {s.op for _, s in prog.live_steps()} & {op, "multiply", "subtract"}
+        # the stand-in has no compiler: whole-array calls, the reduction after them
         inside = name == "numpy" and (op != "sum" or opts.reorder_sums is True)
         assert g.reduce_inside == inside, (name, op, opts)
         assert ("in the kernel" if inside else "after the kernel") in str(prog)
@@ -184,9 +186,10 @@ def test_broadcast_views_do_not_split_a_group(backend, rng):
     np.testing.assert_allclose(_np(got[1]), _np(want[1]), rtol=1e-13, atol=1e-15)
 
 
-def test_cpu_default_max_is_bitwise_eager(rng):
-    """With the CPU defaults (groups of 2^15 elements and more), a fused max runs inside the
-    Numba kernel and gives eager's bits; a sum stays NumPy's own call after the kernel."""
+def test_cpu_max_is_bitwise_eager(rng):
+    """On the CPU (groups of 2^15 elements and more) reductions run after the kernel by
+    default; with reduce_inside=True a max runs inside the Numba kernel; both give eager's
+    bits, and a sum stays NumPy's own call after the kernel."""
     with ad.use_backend("numpy"):
         x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
 
@@ -194,17 +197,16 @@ def test_cpu_default_max_is_bitwise_eager(rng):
             z = x * x * 0.5 - x
             return gnp.max(z, axis=1), gnp.sum(z * 3.0 + 1.0)
 
-        j = ad.jit(f)
-        groups = j.lower(x).fusion.groups
-        assert [g.reduce_inside for g in groups if g.reduce is not None] == [True, False]
-        off = fusion.default_options("numpy")
-        off.reduce_inside = False
-        groups = ad.jit(f, fuse=off, check=False).lower(x).fusion.groups
-        assert [g.reduce_inside for g in groups if g.reduce is not None] == [False, False]
-        for _ in range(2):
-            x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
-            for a, b in zip(j(x), f(x), strict=True):
-                np.testing.assert_array_equal(_np(a), _np(b))
+        on = fusion.default_options("numpy")
+        on.reduce_inside = True
+        for opts, inside in ((None, [False, False]), (on, [True, False])):
+            j = ad.jit(f, fuse=opts if opts is not None else True)
+            groups = j.lower(x).fusion.groups
+            assert [g.reduce_inside for g in groups if g.reduce is not None] == inside
+            for _ in range(2):
+                x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
+                for a, b in zip(j(x), f(x), strict=True):
+                    np.testing.assert_array_equal(_np(a), _np(b))
 
 
 # ---- the GPU kernels ------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def reduces_inside(op: str, opts) -> bool:
     ``sum`` unless ``Options(reorder_sums=False)`` (the kernel adds in a fixed order of its
     own, the same on every run: within a few ulps of the sum of the elements' magnitudes of
     CuPy's own ``sum``, not bitwise)."""
-    if not getattr(opts, "reduce_inside", True):
+    if getattr(opts, "reduce_inside", None) is False:
         return False
     if op in ("max", "min"):
         return True

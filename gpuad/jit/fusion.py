@@ -63,12 +63,13 @@ class Options:
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
     of one call of a function relative to one arithmetic operation. ``min_size``: groups of
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
-    NumPy calls on small arrays). ``reorder_sums``: a trailing float ``sum`` may run inside
-    the kernel in the kernel's own order, rounding differently from the backend's ``sum``
-    (None: the target's default: yes on GPUs, no on the CPU, where NumPy's pairwise order is
-    kept bitwise; ``max``/``min`` are exact in any order and run inside wherever the target
-    can). ``reduce_inside=False``: every trailing reduction is the backend's call after the
-    kernel.
+    NumPy calls on small arrays). ``reduce_inside``: a trailing reduction runs inside the
+    kernel (True), or as the backend's call after it (False); None: the target's default
+    (inside on GPUs; after on the CPU, where NumPy's vectorised ``max`` after the kernel was
+    measured faster than a fold inside the Numba loop). ``reorder_sums``: a float ``sum``
+    may be added inside the kernel in the kernel's own order, rounding differently from the
+    backend's ``sum`` (None: yes on GPUs; on the CPU only when True, NumPy's pairwise order
+    being eager's bits). ``max``/``min`` are exact in any order.
     """
 
     functions: frozenset | None = None
@@ -76,7 +77,7 @@ class Options:
     function_weight: float = 4.0
     min_size: int = 0
     reorder_sums: bool | None = None
-    reduce_inside: bool = True
+    reduce_inside: bool | None = None
 
 
 def default_options(backend: str) -> Options:
