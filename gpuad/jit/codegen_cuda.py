@@ -396,9 +396,9 @@ _np_int64, _np_int32 = _np.int64, _np.int32
 
 def make_reduce(spec: Spec, xp):
     """The kernel of a group ending in a reduction (:class:`CudaReduceKernel`), or
-    whole-array calls with the backend's reduction where CuPy cannot compile one (a
-    reduction over no elements, whose ``max`` must raise as the backend's does, too)."""
-    if not spec.shape or any(spec.shape[a] == 0 for a in spec.axes) or 0 in spec.shape:
+    whole-array calls with the backend's reduction where CuPy cannot compile one (and for a
+    group with no elements, whose ``max`` must raise as the backend's does, or no arrays)."""
+    if not spec.shape or 0 in spec.shape or not (spec.loads or spec.outs):
         return ArrayKernel(outside_spec(spec), xp)
     src = reduce_source(spec, "gpuad_fused_red")
     h = hashlib.sha256(src.encode()).hexdigest()[:16]
