@@ -154,3 +154,8 @@ class ChunkedKernel:
         with _np.errstate(all="ignore"):
             for sl in bounds:
                 chunk(sl, *ops, *views)
+
+
+def kernel(spec: Spec) -> ChunkedKernel:
+    """The fused step of ``spec`` on this target (a reduction always runs after it)."""
+    return ChunkedKernel(spec)

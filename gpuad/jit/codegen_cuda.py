@@ -17,7 +17,18 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from .kernels import ArrayKernel, Lang, Spec, finish, out_arrays, result_names, statements
+import numpy as _np
+
+from .kernels import (
+    ArrayKernel,
+    Lang,
+    Spec,
+    finish,
+    out_arrays,
+    outside_spec,
+    result_names,
+    statements,
+)
 
 _C = {"float32": "float", "float64": "double"}
 _LOCK = threading.Lock()
@@ -127,6 +138,8 @@ class CupyKernel:
 
 def make(spec: Spec, xp):
     """A CuPy kernel for ``spec``, or whole-array calls where CuPy cannot compile one."""
+    if spec.inside:
+        return make_reduce(spec, xp)
     ins, outs = params(spec)
     text = body(spec)
     h = hashlib.sha256(f"{ins}|{outs}|{text}".encode()).hexdigest()[:16]
@@ -146,3 +159,276 @@ def make(spec: Spec, xp):
     c = CupyKernel(spec, xp, k)
     c.cuda = text
     return c
+
+
+# ---- groups ending in a reduction -----------------------------------------------------------
+
+#: per reduction: its identity and the body of ``gpuad_fold(acc, v)`` (NaN wins, as in NumPy
+#: and CuPy; of two equal values the later)
+_FOLD = {
+    "sum": ("0", "acc += v;"),
+    "max": ("-GPUAD_INF", "if (v >= acc || (v != v && acc == acc)) acc = v;"),
+    "min": ("GPUAD_INF", "if (v <= acc || (v != v && acc == acc)) acc = v;"),
+}
+
+#: reductions over at most this many elements per output run one thread per output
+ROWS = 64
+#: threads per block of the split reduction (a power of two)
+BLOCK = 256
+
+
+def reduces_inside(op: str, opts) -> bool:
+    """Whether a trailing ``op`` runs inside the GPU kernel: ``max``/``min`` (exact), and
+    ``sum`` unless ``Options(reorder_sums=False)`` (the kernel adds in a fixed order of its
+    own, the same on every run: within a few ulps of the sum of the elements' magnitudes of
+    CuPy's own ``sum``, not bitwise)."""
+    if getattr(opts, "reduce_inside", None) is False:
+        return False
+    if op in ("max", "min"):
+        return True
+    return op == "sum" and getattr(opts, "reorder_sums", None) is not False
+
+
+def _red_dtype(spec: Spec):
+    return next(d for v, d, _ in spec.stmts if v == spec.red_of)
+
+
+def reduce_source(spec: Spec, name: str) -> str:
+    """CUDA C++ of a group ending in a reduction: kernels ``{name}_rows`` (one thread per
+    output, for short reductions), ``{name}_part`` (blocks of ``BLOCK`` threads fold slices of
+    each output's elements, a fixed shared-memory tree per block, one partial per block) and
+    ``{name}_fin`` (one thread per output folds its partials in order). The index space is
+    (kept axes, reduced axes), their lengths compile-time constants; each load and store
+    gets its strides (elements, per axis in that order) as arguments, so one compiled
+    module serves any memory layout. Every order is fixed: bitwise the same on every run."""
+    shape, axes = spec.shape, spec.axes
+    kept = [k for k in range(len(shape)) if k not in axes]
+    perm = kept + list(axes)
+    nk = len(kept)
+    rt = _C[_red_dtype(spec).name]
+    ident, fold = _FOLD[spec.red_op]
+    M = 1
+    for k in kept:
+        M *= int(shape[k])
+    K = 1
+    for k in axes:
+        K *= int(shape[k])
+    nl, no = len(spec.loads), len(spec.outs)
+    ptrs = [f"const {_C[dt.name]}* __restrict__ a{j}_p" for j, (_, dt) in enumerate(spec.loads)]
+    ptrs += [f"{_C[dt.name]}* __restrict__ o{j}_p" for j, (_, dt) in enumerate(spec.outs)]
+    strides = [f"long long {p}{j}_s{d}" for p, n in (("a", nl), ("o", no)) for j in range(n)
+               for d in range(len(perm))]
+    params = ", ".join(ptrs + strides)
+    args = ", ".join([f"a{j}_p" for j in range(nl)] + [f"o{j}_p" for j in range(no)]
+                     + [s.split()[-1] for s in strides])
+    lines = [header(), "",
+             f"typedef {rt} gpuad_red_t;",
+             f"#define GPUAD_M {M}LL",
+             f"#define GPUAD_K {K}LL",
+             "#define GPUAD_INF ((gpuad_red_t)__int_as_float(0x7f800000))",
+             "__device__ __forceinline__ void gpuad_fold(gpuad_red_t& acc, gpuad_red_t v) {",
+             f"    {fold}", "}", "",
+             f"__device__ __forceinline__ gpuad_red_t gpuad_elem({params}, long long m, "
+             "long long k) {"]
+    for part, var, dims in (("kept", "m", perm[:nk]), ("reduced", "k", perm[nk:])):
+        if not dims:
+            continue
+        lines.append(f"    long long r_{var} = {var};  // the {part} axes")
+        for pos in range(len(dims) - 1, -1, -1):
+            d = int(shape[dims[pos]])
+            axis = (0 if var == "m" else nk) + pos
+            if pos:
+                lines.append(f"    const long long i{axis} = r_{var} % {d}LL; r_{var} /= {d}LL;")
+            else:
+                lines.append(f"    const long long i{axis} = r_{var};")
+    for p, n in (("a", nl), ("o", no)):
+        for j in range(n):
+            off = " + ".join(f"i{d} * {p}{j}_s{d}" for d in range(len(perm))) or "0"
+            lines.append(f"    const long long {p}{j}_off = {off};")
+    for j, (_, dt) in enumerate(spec.loads):
+        lines.append(f"    const {_C[dt.name]} a{j} = a{j}_p[a{j}_off];")
+    for ln in body(spec).splitlines():
+        if ln.startswith("o"):  # "ok = tv;" -> a store through the output's offset
+            k, val = ln[1:].split(" = ")
+            lines.append(f"    o{k}_p[o{k}_off] = {val}")
+        else:
+            lines.append(f"    {ln}")
+    lines += [f"    return t{spec.red_of};", "}", "",
+              f'extern "C" __global__ void {name}_rows({params}, gpuad_red_t* __restrict__ out) {{',
+              "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
+              "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
+              f"        gpuad_red_t acc = {ident};",
+              "        for (long long k = 0; k < GPUAD_K; ++k)",
+              f"            gpuad_fold(acc, gpuad_elem({args}, m, k));",
+              "        out[m] = acc;", "    }", "}", "",
+              f'extern "C" __global__ void {name}_part({params}, '
+              "gpuad_red_t* __restrict__ part) {",
+              f"    __shared__ gpuad_red_t sdata[{BLOCK}];",
+              "    const int tid = threadIdx.x;",
+              "    for (long long m = blockIdx.y; m < GPUAD_M; m += gridDim.y) {",
+              f"        gpuad_red_t acc = {ident};",
+              f"        for (long long k = (long long)blockIdx.x * {BLOCK} + tid; k < GPUAD_K; "
+              f"k += (long long)gridDim.x * {BLOCK})",
+              f"            gpuad_fold(acc, gpuad_elem({args}, m, k));",
+              "        sdata[tid] = acc;",
+              "        __syncthreads();",
+              f"        for (int s = {BLOCK} / 2; s > 0; s >>= 1) {{",
+              "            if (tid < s) gpuad_fold(sdata[tid], sdata[tid + s]);",
+              "            __syncthreads();",
+              "        }",
+              "        if (tid == 0) part[m * gridDim.x + blockIdx.x] = sdata[0];",
+              "        __syncthreads();",
+              "    }", "}", "",
+              f'extern "C" __global__ void {name}_fin(const gpuad_red_t* __restrict__ part, '
+              "gpuad_red_t* __restrict__ out, int nparts) {",
+              "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
+              "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
+              f"        gpuad_red_t acc = {ident};",
+              "        for (int g = 0; g < nparts; ++g) gpuad_fold(acc, part[m * nparts + g]);",
+              "        out[m] = acc;", "    }", "}", ""]
+    return "\n".join(lines)
+
+
+def launch_plan(spec: Spec) -> tuple:
+    """``("rows", grid)`` or ``("split", (parts, rows of the grid))``: how the reduction of
+    ``spec`` is launched (fixed by the shape, so the order of additions is too)."""
+    M = K = 1
+    for k, d in enumerate(spec.shape):
+        if k in spec.axes:
+            K *= int(d)
+        else:
+            M *= int(d)
+    if K <= ROWS:
+        return "rows", max(1, min(-(-M // 128), 1 << 16))
+    parts = max(1, min(-(-2048 // M), -(-K // BLOCK)))
+    return "split", (parts, max(1, min(M, 65535)))
+
+
+class CudaReduceKernel:
+    """The fused step of a group ending in a reduction, on the GPU: the kernels of
+    :func:`reduce_source` (one module, compiled when the group is made). On its first call
+    its results are compared with the group's whole-array evaluation (the stored values and
+    the reduction, within 64 ulps of the magnitudes involved, NaN where it has NaN); a kernel
+    that fails to compile, to launch or this check is replaced by that evaluation, with a
+    warning: the same values, without the fusion."""
+
+    def __init__(self, spec: Spec, xp, module):
+        self.spec = spec
+        self.xp = xp
+        self.name = "gpuad_fused_red"
+        self.mod = module
+        self.plan = launch_plan(spec)
+        self.fallback = None
+        self.checked = False
+        axes = spec.axes
+        kept = [k for k in range(len(spec.shape)) if k not in axes]
+        self.perm = tuple(kept) + tuple(axes)
+
+    def _strides(self, a) -> list:
+        xp = self.xp
+        v = xp.broadcast_to(a, self.spec.shape).transpose(self.perm)
+        return [_np_int64(s // v.itemsize) for s in v.strides]
+
+    takes_out = True
+
+    def _launch(self, arrays, out=None):
+        xp, spec = self.xp, self.spec
+        outs = out_arrays(self, xp, out)
+        rdt = _red_dtype(spec)
+        res = xp.empty(spec.red_shape, rdt)
+        strides = [s for a in (*arrays, *outs) for s in self._strides(a)]
+        mode, dims = self.plan
+        if mode == "rows":
+            f = self.mod.get_function(f"{self.name}_rows")
+            f((dims,), (128,), (*arrays, *outs, *strides, res))
+        else:
+            parts, rows = dims
+            part = xp.empty(int(res.size) * parts, rdt)
+            self.mod.get_function(f"{self.name}_part")((parts, rows), (BLOCK,),
+                                                       (*arrays, *outs, *strides, part))
+            fin = self.mod.get_function(f"{self.name}_fin")
+            fin((max(1, min(-(-int(res.size) // 128), 1 << 16)),), (128,),
+                (part, res, _np_int32(parts)))
+        return outs, res
+
+    def __call__(self, *arrays, out=None):
+        if self.fallback is not None:
+            return self.fallback(*arrays, out=out)
+        if self.checked:
+            outs, res = self._launch(arrays, out)
+            return finish(self.spec, outs, res)
+        ref = ArrayKernel(outside_spec(self.spec), self.xp)
+        try:
+            outs, res = self._launch(arrays, out)
+            problem = self._compare(ref, arrays, outs, res)
+        except Exception as e:  # compilation happens on the first launch
+            problem = f"{type(e).__name__}: {str(e)[:500]}"
+        if problem:
+            import warnings
+
+            warnings.warn(f"gpuad.jit: a fused reduction kernel failed ({problem}); its group "
+                          f"runs as separate array calls. Kernel body:\n{body(self.spec)}",
+                          RuntimeWarning, stacklevel=2)
+            self.fallback = ref
+            return ref(*arrays, out=out)
+        self.checked = True
+        return finish(self.spec, outs, res)
+
+    def _compare(self, ref, arrays, outs, res) -> str:
+        xp, spec = self.xp, self.spec
+        raw = ref.values(*arrays)
+        want = finish(ref.spec, raw)
+        vals = raw[[v for v, _ in ref.spec.outs].index(spec.red_of)]
+        eps = float(_np.finfo(_red_dtype(spec)).eps)
+        for k in range(spec.nstores):
+            w = want[k]
+            top = xp.max(xp.abs(xp.where(xp.isfinite(w), w, 0))) if w.size else 0
+            if not _agree(xp, outs[k], w, 64 * eps * float(top)):
+                return f"stored value {k} differs from the whole-array evaluation"
+        w = want[-1]
+        mag = xp.where(xp.isfinite(vals), xp.abs(vals), 0)
+        red = {"sum": xp.sum, "max": xp.max, "min": xp.max}[spec.red_op]
+        scale = red(mag, axis=spec.axes, keepdims=spec.keepdims)
+        tol = 64 * eps * scale + float(_np.finfo(_red_dtype(spec)).tiny)
+        if not _agree(xp, res, w, tol):
+            return f"its {spec.red_op} differs from the whole-array evaluation"
+        return ""
+
+
+def _agree(xp, got, want, tol) -> bool:
+    if got.shape != want.shape:
+        return False
+    same_nan = bool(xp.all(xp.isnan(got) == xp.isnan(want)))
+    fin = xp.isfinite(want)
+    close = xp.where(fin, xp.abs(got - want) <= tol, (got == want) | xp.isnan(want))
+    return same_nan and bool(xp.all(close))
+
+
+_np_int64, _np_int32 = _np.int64, _np.int32
+
+
+def make_reduce(spec: Spec, xp):
+    """The kernel of a group ending in a reduction (:class:`CudaReduceKernel`), or
+    whole-array calls with the backend's reduction where CuPy cannot compile one (and for a
+    group with no elements, whose ``max`` must raise as the backend's does, or no arrays)."""
+    if not spec.shape or 0 in spec.shape or not (spec.loads or spec.outs):
+        return ArrayKernel(outside_spec(spec), xp)
+    src = reduce_source(spec, "gpuad_fused_red")
+    h = hashlib.sha256(src.encode()).hexdigest()[:16]
+    with _LOCK:
+        mod = _KERNELS.get(h)
+        if mod is None:
+            try:
+                from ..backends import cuda_sources
+
+                mod = xp.RawModule(code=src, options=cuda_sources.OPTIONS)
+            except NotImplementedError:  # no CUDA compiler (the CPU stand-in)
+                mod = False
+            _KERNELS[h] = mod
+    if mod is False:
+        a = ArrayKernel(outside_spec(spec), xp)
+        a.cuda = src
+        return a
+    k = CudaReduceKernel(spec, xp, mod)
+    k.cuda = src
+    return k

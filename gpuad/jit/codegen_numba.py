@@ -28,7 +28,7 @@ import threading
 
 import numpy as _np
 
-from .kernels import Lang, Spec, finish, out_arrays, result_names, statements
+from .kernels import Lang, Spec, finish, out_arrays, outside_spec, result_names, statements
 
 _LOCK = threading.Lock()
 _COMPILED: dict[str, object] = {}
@@ -97,6 +97,86 @@ def source(spec: Spec, ndim: int, parallel: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reduces_inside(op: str, opts) -> bool:
+    """Whether a trailing ``op`` runs inside the CPU kernel: ``max``/``min`` with
+    ``Options(reduce_inside=True)`` (exact in any order, NaN propagating as NumPy's; not by
+    default: on the machine measured, the elementwise kernel and NumPy's vectorised ``max``
+    after it were faster than the fold inside the loop); ``sum`` with
+    ``Options(reorder_sums=True)`` (its order of additions is not NumPy's pairwise one, so its
+    bits differ from eager's), unless ``reduce_inside=False``."""
+    inside = getattr(opts, "reduce_inside", None)
+    if op in ("max", "min"):
+        return inside is True
+    return op == "sum" and inside is not False and getattr(opts, "reorder_sums", None) is True
+
+
+#: per reduction: its identity; how a register ``acc`` folds ``v`` (a select the compiler
+#: keeps branch-free, NaN remembered in ``bad``); how a value in memory ``w`` does (NaN
+#: wins, as in NumPy). Of two equal values the later is kept, as NumPy's loops do.
+_FOLD = {
+    "sum": ("0.0", "acc += {v}", "{w} + {v}"),
+    "max": ("-np.inf", "acc = {v} if {v} >= acc else acc\nbad |= {v} != {v}",
+            "{v} if ({v} >= {w} or {v} != {v}) else {w}"),
+    "min": ("np.inf", "acc = {v} if {v} <= acc else acc\nbad |= {v} != {v}",
+            "{v} if ({v} <= {w} or {v} != {v}) else {w}"),
+}
+
+
+def reduce_source(spec: Spec, parallel: bool = True) -> str:
+    """The module text of ``kernel(a0.., o0.., r, shp, nchunks)``: the group's statements over
+    its index space (axis 0 split into ``nchunks`` chunks, a ``prange`` when ``parallel``),
+    storing its stored values and folding the reduced statement into ``r``: per chunk and kept
+    index when axis 0 is reduced (the chunks are combined afterwards, in order), else per
+    kept index. The innermost axis, when reduced, is folded in a register first."""
+    nd = len(spec.shape)
+    axes = spec.axes
+    nl = len(spec.loads)
+    op = spec.red_op
+    dt = next(d for v, d, _ in spec.stmts if v == spec.red_of)
+    idx = ", ".join(f"i{k}" for k in range(nd))
+    chunked = 0 in axes
+    ridx = ", ".join((["c"] if chunked else []) + [f"i{k}" for k in range(nd) if k not in axes])
+    local = (nd - 1) in axes
+    stmts = statements(spec, _lang(), lambda k: f"x{k}")
+    args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(len(spec.outs))]
+                     + ["r", "shp", "nchunks"])
+    lines = ["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange",
+             "", "",
+             f"@njit({'parallel=True, ' if parallel else ''}cache=True, error_model='numpy', "
+             "nogil=True)",
+             f"def kernel({args}):",
+             f"    for c in {'prange' if parallel else 'range'}(nchunks):",
+             "        lo = c * shp[0] // nchunks",
+             "        hi = (c + 1) * shp[0] // nchunks"]
+    ind = "        "
+    ident, fold_reg, fold_mem = _FOLD[op]
+    for k in range(nd):
+        if k == nd - 1 and local:
+            lines.append(f"{ind}acc = np.{dt.name}({ident})")
+            if op != "sum":
+                lines.append(f"{ind}bad = False")
+        rng = "range(lo, hi)" if k == 0 else f"range(shp[{k}])"
+        lines.append(f"{ind}for i{k} in {rng}:")
+        ind += "    "
+    for k in range(nl):
+        lines.append(f"{ind}x{k} = a{k}[{idx}]")
+    for name, text in stmts:
+        lines.append(f"{ind}{name} = {text}")
+    for k, name in enumerate(result_names(spec)):
+        lines.append(f"{ind}o{k}[{idx}] = {name}")
+    v = f"t{spec.red_of}"
+    if local:
+        lines += [ind + ln for ln in fold_reg.format(v=v).splitlines()]
+        ind = ind[:-4]
+        if op != "sum":
+            lines.append(f"{ind}if bad:")
+            lines.append(f"{ind}    acc = np.{dt.name}(np.nan)")
+        v = "acc"
+    lines.append(f"{ind}w = r[{ridx}]")
+    lines.append(f"{ind}r[{ridx}] = {fold_mem.format(v=v, w='w')}")
+    return "\n".join(lines) + "\n"
+
+
 def compile_source(src: str):
     """The ``kernel`` of module text ``src``, loaded from the cache directory by its hash."""
     h = hashlib.sha256(src.encode()).hexdigest()[:24]
@@ -140,6 +220,8 @@ class NumbaKernel:
     """The fused step of one group on the CPU: ``(*loaded arrays) -> tuple of results``."""
 
     def __init__(self, spec: Spec):
+        if spec.inside and (not spec.shape or any(spec.shape[a] == 0 for a in spec.axes)):
+            spec = outside_spec(spec)  # nothing to split, or an empty max: the backend's call
         self.spec = spec
         self.shape = spec.shape
         self.size = int(_np.prod(spec.shape, dtype=_np.int64))
@@ -147,9 +229,13 @@ class NumbaKernel:
         self.out_dtypes = [dt for _, dt in spec.outs]
         # one thread: a serial loop (no thread pool to start; compiles faster too)
         par = threads_for(self.size) > 1
+        self._flat = self._nd = self._red = None
+        if spec.inside:
+            self.red_src = reduce_source(spec, par)
+            self.flat_src = self.nd_src = self.red_src
+            return
         self.flat_src = source(spec, 1, par)
         self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par)
-        self._flat = self._nd = None
 
     @property
     def source(self) -> str:
@@ -176,6 +262,8 @@ class NumbaKernel:
         shape, size = self.shape, self.size
         outs = out_arrays(self, _np, out)
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
+        if self.spec.inside:
+            return self._reduce(arrs, outs)
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:
                 self._flat = compile_source(self.flat_src)
@@ -185,3 +273,25 @@ class NumbaKernel:
                 self._nd = compile_source(self.nd_src)
             self._nd(*[_np.broadcast_to(a, shape) for a in arrs], *outs)
         return finish(self.spec, outs)
+
+    def _reduce(self, arrs, outs):
+        spec, shape = self.spec, self.shape
+        axes = spec.axes
+        kept = tuple(d for k, d in enumerate(shape) if k not in axes)
+        chunked = 0 in axes
+        n = threads_for(self.size) if "prange" in self.red_src else 1
+        nchunks = max(1, min(n, shape[0]))
+        dt = next(d for v, d, _ in spec.stmts if v == spec.red_of)
+        ident = {"sum": 0.0, "max": -_np.inf, "min": _np.inf}[spec.red_op]
+        r = _np.full(((nchunks,) if chunked else ()) + kept, ident, dt)
+        if self._red is None:
+            self._red = compile_source(self.red_src)
+        self._red(*[_np.broadcast_to(a, shape) for a in arrs], *outs, r, shape, nchunks)
+        if chunked:
+            r = r[0] if nchunks == 1 else getattr(_np, spec.red_op)(r, axis=0)
+        return finish(spec, outs, _np.asarray(r, dt).reshape(spec.red_shape))
+
+
+def kernel(spec: Spec) -> NumbaKernel:
+    """The fused step of ``spec`` on this target."""
+    return NumbaKernel(spec)

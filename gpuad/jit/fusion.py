@@ -41,8 +41,13 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
     "cosh": ("cosh(x)", ("x",)),
 }
 
-#: reductions that may end a group (run on the kernel's result with the backend's own call)
-REDUCTIONS = ("sum", "mean")
+#: reductions that may end a group: inside the kernel where the target can (see
+#: :func:`gpuad.jit.kernels.make`), else the backend's own call on the kernel's result
+REDUCTIONS = ("sum", "mean", "max", "min")
+
+#: view steps that may sit inside a group when they broadcast a value from outside it (the
+#: kernel reads their source through zero strides; see :func:`_broadcast_view`)
+VIEWS = ("broadcast_to", "reshape")
 
 GUARD = "guard_zero"
 
@@ -65,6 +70,13 @@ class Options:
     ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
     ``move``: a group whose results only one later group reads moves into it (no extra work;
     :mod:`gpuad.jit.merging`).
+    ``reduce_inside``: a trailing reduction runs inside the
+    kernel (True), or as the backend's call after it (False); None: the target's default
+    (inside on GPUs; after on the CPU, where NumPy's vectorised ``max`` after the kernel was
+    measured faster than a fold inside the Numba loop). ``reorder_sums``: a float ``sum``
+    may be added inside the kernel in the kernel's own order, rounding differently from the
+    backend's ``sum`` (None: yes on GPUs; on the CPU only when True, NumPy's pairwise order
+    being eager's bits). ``max``/``min`` are exact in any order.
     """
 
     functions: frozenset | None = None
@@ -74,6 +86,8 @@ class Options:
     remat_cut: str = "min"
     target: str = "chunked"
     move: bool = True
+    reorder_sums: bool | None = None
+    reduce_inside: bool | None = None
 
 
 def default_options(backend: str) -> Options:
@@ -122,6 +136,8 @@ class Group:
     absorbed: list[int] = field(default_factory=list)  # steps of groups moved into this one
     reduce: Step | None = None
     reduce_of: int | None = None  # the var the reduction reads
+    reduce_inside: bool = False  # the reduction runs inside the kernel (else after it)
+    views: dict[int, tuple[int, Step]] = field(default_factory=dict)  # view var -> its step
     step: int | None = None  # position of the fused step
     kernel: object = None
 
@@ -151,9 +167,17 @@ class Report:
         for g in self.groups:
             ops = " -> ".join(g.nodes[v].op for v in g.order
                               if v not in g.recomputed and v not in g.moved)
-            red = f" -> {g.reduce.op}" if g.reduce is not None else ""
+            red = ""
+            if g.reduce is not None:
+                prm = g.reduce.params
+                red = (f" -> {g.reduce.op}(axis={prm.get('axis')}"
+                       f"{', keepdims' if prm.get('keepdims') else ''}) "
+                       f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
             lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}")
-            lines.append(f"    loads {_vl(p, g.loads)}; stores {_vl(p, g.stores)}")
+            lines.append(f"    loads {_vl(p, [view_root(p, g, v) for v in g.loads])}; "
+                         f"stores {_vl(p, g.stores)}")
+            if g.views:
+                lines.append(f"    broadcasts in the kernel {_vl(p, list(g.views), False)}")
             if g.moved:
                 lines.append(f"    computes, in place of an earlier group, "
                              f"{_vl(p, g.moved, False)}")
@@ -288,11 +312,51 @@ def _reduction(prog: Program, s: Step, group: Group) -> bool:
     return prog.vars[s.out].dtype == prog.vars[a.v].dtype
 
 
+def view_root(prog: Program, group: Group, v: int) -> int:
+    """The variable a group's load ``v`` is read from: the source of the broadcast views the
+    group absorbed (``v`` itself otherwise)."""
+    while v in group.views:
+        v = group.views[v][1].args[0].v
+    return v
+
+
+def view_chain(prog: Program, group: Group, v: int) -> list[Step]:
+    """The absorbed view steps that make load ``v`` from :func:`view_root`, in order."""
+    chain = []
+    while v in group.views:
+        s = group.views[v][1]
+        chain.append(s)
+        v = s.args[0].v
+    return chain[::-1]
+
+
+def _broadcast_view(prog: Program, s: Step, group: Group) -> bool:
+    """``s`` broadcasts a value from outside ``group`` to (part of) the group's shape:
+    ``broadcast_to``, or a ``reshape`` that only inserts or removes axes of length one (the
+    unreducing of an adjoint). The group then reads the source through zero strides and the
+    view does not end it."""
+    if s.op not in VIEWS or s.kind != "view" or s.dyn or s.out is None or len(s.args) != 1:
+        return False
+    a = s.args[0]
+    if type(a) is not Ref or view_root(prog, group, a.v) in group.nodes:
+        return False
+    out, src = prog.vars[s.out], prog.vars[a.v]
+    if out.dtype not in _FLOATS:
+        return False
+    if s.op == "reshape" and [d for d in src.shape if d != 1] != [d for d in out.shape if d != 1]:
+        return False
+    try:
+        return tuple(_np.broadcast_shapes(out.shape, group.shape)) == tuple(group.shape)
+    except ValueError:
+        return False
+
+
 # ---- grouping -----------------------------------------------------------------------------
 
 def find_groups(prog: Program, opts: Options) -> list[Group]:
     """Maximal runs of consecutive elementwise steps of one output shape (two steps at
-    least, counting a trailing reduction)."""
+    least, counting a trailing reduction), through views that broadcast values from outside
+    the run."""
     groups: list[Group] = []
     cur: Group | None = None
     written = {w for _, s in prog.live_steps() if s.kind in ("write", "effect")
@@ -305,6 +369,7 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
             groups.append(cur)
         cur = None
 
+    pending: list[tuple[int, Step]] = []  # the view steps just before a group starts
     for i, s in prog.live_steps():
         n = _node(prog, i, s, opts, written)
         if n is not None and cur is not None and prog.vars[n.out].shape != cur.shape:
@@ -312,15 +377,23 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
         if n is not None:
             if cur is None:
                 cur = Group(0, prog.vars[n.out].shape)
+                for j, vs in pending:  # a leading broadcast
+                    if _broadcast_view(prog, vs, cur):
+                        cur.views[vs.out] = (j, vs)
+                pending = []
             cur.own.append(i)
             cur.nodes[n.out] = n
             cur.order.append(n.out)
+            continue
+        if cur is not None and _broadcast_view(prog, s, cur):
+            cur.views[s.out] = (i, s)
             continue
         if cur is not None and _reduction(prog, s, cur):
             cur.own.append(i)
             cur.reduce = s
             cur.reduce_of = s.args[0].v
         close()
+        pending = pending + [(i, s)] if s.op in VIEWS and s.kind == "view" else []
     close()
     return groups
 
@@ -426,7 +499,8 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
                                   {v for g in live for v in g.recomputed})
     for k, g in enumerate(live):
         g.index = k
-        _rewrite(prog, g, backend, opts.target)
+        _rewrite(prog, g, backend, opts)
+    _drop_unread_views(prog, live)
     report.groups = kept = live
     prog.fusion = report  # type: ignore[attr-defined]
     prog.stats["fused_groups"] = len(kept)
@@ -434,17 +508,56 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
     return report
 
 
-def _rewrite(prog: Program, g: Group, backend: str, target: str = "chunked") -> None:
+class _Broadcast:
+    """A fused step that applies the absorbed broadcast views to its loads, then runs the
+    group's kernel (the views cost no copy: the kernel reads through zero strides)."""
+
+    def __init__(self, kernel, chains: list):
+        self.kernel = kernel
+        self.chains = chains  # per load: the view steps to apply, in order
+
+    def __call__(self, *arrays, **out):
+        arrays = list(arrays)
+        for k, chain in enumerate(self.chains):
+            for s in chain:
+                arrays[k] = s.fn(arrays[k], **s.params)
+        return self.kernel(*arrays, **out)
+
+    def __getattr__(self, name):  # the kernel's source, spec ...
+        if name == "kernel":
+            raise AttributeError(name)
+        return getattr(self.kernel, name)
+
+
+def _drop_unread_views(prog: Program, groups: list[Group]) -> None:
+    """Absorbed view steps that nothing reads any more (their groups read the source)."""
+    views = {i for g in groups for i, _ in g.views.values()}
+    if not views:
+        return
+    readers = _readers(prog)
+    for i in sorted(views, reverse=True):  # a view of a view is read by the later one
+        s = prog.steps[i]
+        if s is not None and not readers.get(s.out) and s.out not in prog.output_vars():
+            prog.steps[i] = None
+            for r in s.refs():
+                readers.get(r, set()).discard(i)
+
+
+def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> None:
     from . import kernels
 
-    kern = kernels.make(prog, g, backend, target)
+    kern = kernels.make(prog, g, backend, opts or default_options(backend))
+    chains = [view_chain(prog, g, v) for v in g.loads]
+    if any(chains):
+        kern = _Broadcast(kern, chains)
     g.kernel = kern
     positions = list(g.own)
     first = positions[0]
     tup = prog.new_var(None, "out", step=first)
     tup.nbytes = 0
     label = f"fused{g.index}"
-    step = Step(label, kern, tuple(Ref(v) for v in g.loads), {}, tup.id, "pure")
+    step = Step(label, kern, tuple(Ref(view_root(prog, g, v)) for v in g.loads), {}, tup.id,
+                "pure")
     prog.steps[first] = step
     g.step = first
     results = list(g.stores) + ([g.reduce.out] if g.reduce is not None else [])

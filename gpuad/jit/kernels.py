@@ -36,15 +36,46 @@ class Spec:
     nstores: int
     stmts: list  # (var id, dtype, node)
     reduce: object  # the reduction step or None
+    inside: bool = False  # the kernel reduces (else ``finish`` calls the backend after it)
+    red_of: int | None = None  # the statement the reduction reads
+
+    @property
+    def red_op(self) -> str:
+        return self.reduce.op
+
+    @property
+    def axes(self) -> tuple:
+        """The reduced axes, normalised (all of them for ``axis=None``)."""
+        ax = self.reduce.params.get("axis")
+        nd = len(self.shape)
+        if ax is None:
+            return tuple(range(nd))
+        ax = (ax,) if isinstance(ax, int) else tuple(ax)
+        return tuple(sorted(a % nd for a in ax))
+
+    @property
+    def keepdims(self) -> bool:
+        return bool(self.reduce.params.get("keepdims", False))
+
+    @property
+    def red_shape(self) -> tuple:
+        """The reduction's result shape."""
+        ax = self.axes
+        if self.keepdims:
+            return tuple(1 if k in ax else d for k, d in enumerate(self.shape))
+        return tuple(d for k, d in enumerate(self.shape) if k not in ax)
 
 
-def spec_of(prog, g) -> Spec:
+def spec_of(prog, g, inside: bool = False) -> Spec:
+    """The spec of group ``g``; ``inside``: the target reduces inside the kernel, so the
+    reduction's input is written only where something else reads it."""
     outs = list(g.stores)
-    if g.reduce is not None and g.reduce_of not in outs:
+    if g.reduce is not None and g.reduce_of not in outs and not inside:
         outs.append(g.reduce_of)
     return Spec(tuple(g.shape), [(v, prog.vars[v].dtype) for v in g.loads],
                 [(v, prog.vars[v].dtype) for v in outs], len(g.stores),
-                [(v, g.nodes[v].dtype, g.nodes[v]) for v in g.order], g.reduce)
+                [(v, g.nodes[v].dtype, g.nodes[v]) for v in g.order], g.reduce,
+                inside and g.reduce is not None, g.reduce_of)
 
 
 @dataclass(frozen=True)
@@ -138,20 +169,26 @@ class ArrayKernel:
 
     takes_out = True
 
-    def __call__(self, *arrays, out=None):
+    def values(self, *arrays, out=None) -> list:
+        """The group's written values (``spec.outs``), as arrays of its shape (the stored ones
+        in the plan's buffers ``out`` where given)."""
         xp = self.xp
         with _np.errstate(all="ignore"):
             vals = self._k(*arrays)
         outs = out_arrays(self, xp, out)
         for o, val in zip(outs, vals, strict=True):
             o[...] = val
-        return finish(self.spec, outs)
+        return outs
+
+    def __call__(self, *arrays, out=None):
+        return finish(self.spec, self.values(*arrays, out=out))
 
 
 def out_arrays(kernel, xp, out) -> list:
     """The arrays a kernel writes: the memory plan's buffers in ``out`` (one per stored value,
     None where the plan gave none), fresh arrays for the others, and the input of a trailing
-    reduction (read by nothing else) in a scratch array the kernel keeps between calls."""
+    reduction run after the kernel (read by nothing else) in a scratch array the kernel keeps
+    between calls."""
     spec = kernel.spec
     res = []
     for k, (_, dt) in enumerate(spec.outs):
@@ -166,31 +203,67 @@ def out_arrays(kernel, xp, out) -> list:
     return res
 
 
-def finish(spec: Spec, outs: list) -> tuple:
-    """The fused step's results: the stored values, then the reduction of its input."""
+def finish(spec: Spec, outs: list, reduced=None) -> tuple:
+    """The fused step's results: the stored values, then the reduction (``reduced`` when the
+    kernel computed it, else the backend's own call on its input)."""
     res = outs[:spec.nstores]
     if spec.reduce is not None:
-        s = spec.reduce
-        idx = [v for v, _ in spec.outs].index(s.args[0].v)
-        res.append(s.fn(outs[idx], **s.params))
+        if spec.inside and reduced is not None:
+            res.append(reduced)
+        else:
+            s = spec.reduce
+            idx = [v for v, _ in spec.outs].index(s.args[0].v)
+            res.append(s.fn(outs[idx], **s.params))
     return tuple(res)
 
 
-def make(prog, g, backend: str, target: str = "chunked"):
-    """The callable of group ``g``'s fused step: ``(*loaded arrays) -> tuple of results``;
-    ``target`` chooses the CPU's code generator (``"chunked"`` or ``"numba"``)."""
-    spec = spec_of(prog, g)
+def outside_spec(spec: Spec) -> Spec:
+    """``spec`` with its reduction run by the backend after the kernel (for a target, or a
+    fallback, that cannot reduce inside)."""
+    if not spec.inside:
+        return spec
+    outs = list(spec.outs)
+    if spec.red_of not in [v for v, _ in outs]:
+        outs.append((spec.red_of, next(dt for v, dt, _ in spec.stmts if v == spec.red_of)))
+    return Spec(spec.shape, spec.loads, outs, spec.nstores, spec.stmts, spec.reduce, False,
+                spec.red_of)
+
+
+def target_of(backend: str, target: str = "chunked"):
+    """The code generator module of ``backend``'s fused kernels (``target``: the CPU's,
+    ``"chunked"`` or ``"numba"``)."""
     if backend == "numpy":
         if target == "numba":
             from . import codegen_numba
 
-            return codegen_numba.NumbaKernel(spec)
+            return codegen_numba
         if target != "chunked":
             raise ValueError(f"fusion target {target!r}: expected 'chunked' or 'numba'")
         from . import codegen_chunked
 
-        return codegen_chunked.ChunkedKernel(spec)
-    from ..backends import load
+        return codegen_chunked
     from . import codegen_cuda
 
-    return codegen_cuda.make(spec, load(backend).xp)
+    return codegen_cuda
+
+
+def make(prog, g, backend: str, opts=None):
+    """The callable of group ``g``'s fused step: ``(*loaded arrays) -> tuple of results``.
+
+    A trailing reduction runs inside the kernel where the target says it can
+    (``target.reduces_inside(op, options)``: a target without that function never does);
+    otherwise the backend's own call runs on the kernel's result. ``g.reduce_inside`` records
+    which.
+    """
+    target = target_of(backend, getattr(opts, "target", "chunked"))
+    can = getattr(target, "reduces_inside", None)
+    inside = bool(g.reduce is not None and can is not None and can(g.reduce.op, opts))
+    spec = spec_of(prog, g, inside)
+    if backend == "numpy":
+        kern = target.kernel(spec)
+    else:
+        from ..backends import load
+
+        kern = target.make(spec, load(backend).xp)
+    g.reduce_inside = bool(getattr(kern, "spec", spec).inside)
+    return kern

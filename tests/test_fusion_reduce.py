@@ -1,0 +1,368 @@
+"""gpuad.jit fusion of groups that end in a reduction (sum, max, min over axes) or take in a
+broadcast: fused equals unfused (bitwise where the CPU promises it), NaN propagates as NumPy's,
+the backward of a fused max is eager's at ties, and the generated CUDA compiles with NVRTC.
+
+Few and small programs: every Numba kernel compiled here costs a second or two (cached on disk).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.jit import codegen_cuda, fusion, kernels
+from gpuad.jit.fusion import Options
+
+# every function, every size, reductions inside the kernel (CPU sums after it: NumPy's bits)
+# reductions inside the kernel on the CPU need the Numba target (the chunked default runs
+# every reduction as the backend's call after its chunks)
+ALL = Options(min_size=0, reduce_inside=True, target="numba")
+REORDER = Options(min_size=0, reduce_inside=True, reorder_sums=True, target="numba")
+
+
+def _np(a):
+    return to_numpy(a._data if isinstance(a, ad.Tensor) else a)
+
+
+def _inputs(rng, dtype):
+    """A non-contiguous (6, 5, 7) array and a (5, 1) one that broadcasts against it."""
+    xp = ad.get_backend().xp
+    base = rng.uniform(-1.0, 1.0, (6, 5, 14)).astype(dtype)
+    x = xp.asarray(base)[:, :, ::2]
+    y = xp.asarray(rng.uniform(0.5, 1.5, (5, 1)).astype(dtype))
+    return x, y
+
+
+def _arith(x, y):
+    """Arithmetic only: fused on the CPU by default, and bitwise eager's there."""
+    return (x * y + 0.5) * x - y
+
+
+REDUCE = {"sum": gnp.sum, "max": gnp.max, "min": gnp.min}
+
+CASES = [  # (op, dtype, axis, keepdims): every axis form, both float types, keepdims
+    ("max", np.float32, None, False),
+    ("max", np.float64, 1, True),
+    ("min", np.float32, (0, 2), False),
+    ("min", np.float64, -1, False),
+    ("sum", np.float32, (0, 2), True),
+    ("sum", np.float64, None, False),
+    ("max", np.float32, 0, False),
+]
+
+
+@pytest.mark.parametrize("op,dtype,axis,keepdims", CASES)
+def test_trailing_reduction_fused_equals_unfused(backend, rng, op, dtype, axis, keepdims):
+    """A group ending in op(axis, keepdims), one of its values also returned (stored): the
+    fused program equals the unfused one; max/min and the default CPU sum bitwise; the
+    reduction is part of the fused group, inside the kernel where the target does that."""
+    x, y = _inputs(rng, dtype)
+
+    def f(x, y):
+        z = _arith(x, y)
+        return REDUCE[op](z * z - x, axis=axis, keepdims=keepdims), z
+
+    plain = ad.jit(f, fuse=False)
+    name = ad.get_backend().name
+    for opts in (ALL, REORDER) if op == "sum" else (ALL,):
+        fused = ad.jit(f, fuse=opts)
+        prog = fused.lower(x, y)
+        (g,) = prog.fusion.groups
+        assert g.reduce is not None and g.reduce.op == op
+        assert not {s.op for _, s in prog.live_steps()} & {op, "multiply", "subtract"}
+        # the stand-in has no compiler: whole-array calls, the reduction after them
+        inside = name == "numpy" and (op != "sum" or opts.reorder_sums is True)
+        assert g.reduce_inside == inside, (name, op, opts)
+        assert ("in the kernel" if inside else "after the kernel") in str(prog)
+        for _ in range(2):
+            x, y = _inputs(rng, dtype)
+            got, want = fused(x, y), plain(x, y)
+            for a, b in zip(got, want, strict=True):
+                a, b = _np(a), _np(b)
+                assert a.dtype == b.dtype == dtype and a.shape == b.shape
+                if op == "sum" and inside:
+                    scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
+                    assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale
+                else:
+                    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_fused_max_propagates_nan_as_numpy(backend, rng, op):
+    """NaN anywhere in a reduced slice gives NaN, as numpy.max/min does; infinities and the
+    rest are exact."""
+    xp = ad.get_backend().xp
+    host = rng.standard_normal((8, 40))
+    host[1, 3] = np.nan
+    host[4, 39] = np.nan
+    host[5, :] = np.inf if op == "max" else -np.inf
+    host[6, 0] = np.nan  # the very first element of a slice
+    x = xp.asarray(host)
+    w = xp.asarray(rng.uniform(0.5, 1.5, 40))
+
+    def f(x, w):
+        return REDUCE[op](x * w + 1.0, axis=1), REDUCE[op](x * 2.0 - w)
+
+    got = ad.jit(f, fuse=ALL, check=False)(x, w)  # (the check's tolerance NaN-warns)
+    want = ad.jit(f, fuse=False, check=False)(x, w)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(_np(a), _np(b))  # NaN in the same places
+    assert np.isnan(_np(got[0])[[1, 4, 6]]).all() and np.isnan(_np(got[1]))
+
+
+def test_gradient_of_fused_max_at_ties_is_eagers(backend, rng):
+    """The adjoint of a fused max shares the incoming gradient evenly among tied maxima, as
+    eager does (the mask compares the saved input with the fused max, which is exact); away
+    from ties it matches central differences."""
+    xp = ad.get_backend().xp
+    host = rng.standard_normal((6, 9))
+    host[0, [2, 5]] = 3.0  # a tie of two
+    host[3, [0, 4, 8]] = 2.5  # a tie of three
+    x = xp.asarray(host)
+    c = xp.asarray(rng.uniform(0.5, 1.5, 6))
+
+    def loss(x, c):
+        return gnp.sum(gnp.max(x * 2.0 + 1.0, axis=1) * c)
+
+    vg = ad.value_and_grad(loss)
+    fused = ad.jit(vg, fuse=ALL)
+    prog = fused.lower(x, c)
+    assert any(g.reduce is not None and g.reduce.op == "max" for g in prog.fusion.groups)
+    (v, gx), (v0, gx0) = fused(x, c), vg(x, c)
+    np.testing.assert_array_equal(_np(v), _np(v0))
+    np.testing.assert_array_equal(_np(gx), _np(gx0))
+    # the expected share, written out: 2 * c / (number of ties) at each maximum, else 0
+    m = host.max(axis=1, keepdims=True)
+    mask = host == m
+    want = 2.0 * _np(c)[:, None] * mask / mask.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(_np(gx), want, rtol=1e-15)
+    assert _np(gx)[0, [2, 5]].tolist() == [_np(c)[0], _np(c)[0]]
+    # no ties: the fused program's gradient against central differences
+    smooth = rng.standard_normal((6, 9))
+    _, g = fused(xp.asarray(smooth), c)
+    for _ in range(3):
+        u = rng.standard_normal((6, 9))
+        eps = 1e-6
+        fd = (float(_np(loss(xp.asarray(smooth + eps * u), c)))
+              - float(_np(loss(xp.asarray(smooth - eps * u), c)))) / (2 * eps)
+        np.testing.assert_allclose(np.sum(_np(g) * u), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_broadcast_views_do_not_split_a_group(backend, rng):
+    """broadcast_to and an axis-inserting reshape in the middle of a run, and before it, are
+    read through zero strides inside one group (their view steps are gone); the backward of a
+    sum over an axis (an unreduce: reshape then broadcast) joins the elementwise run after it."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(rng.standard_normal((12, 10)))
+    u = xp.asarray(rng.standard_normal(10))
+    r = xp.asarray(rng.standard_normal(12))
+
+    def f(x, u, r):
+        a = gnp.broadcast_to(u, (12, 10)) * 0.5 + 1.0  # a leading broadcast
+        b = a * x - 2.0
+        c = b * gnp.reshape(r, (12, 1)) + gnp.broadcast_to(u, (12, 10))  # in the middle
+        return gnp.max(c * c, axis=0)
+
+    fused = ad.jit(f, fuse=ALL)
+    prog = fused.lower(x, u, r)
+    assert len(prog.fusion.groups) == 1, str(prog)
+    ops = {s.op for _, s in prog.live_steps()}
+    assert not ops & {"broadcast_to", "reshape", "max"}, ops
+    text = str(prog)
+    assert "broadcasts in the kernel" in text and "max(axis=(0,))" in text
+    np.testing.assert_array_equal(_np(fused(x, u, r)), _np(f(x, u, r)))
+
+    def loss(x):
+        s = gnp.sum(x * x, axis=1)  # backward: reshape + broadcast_to of the adjoint
+        return gnp.sum(gnp.tanh(s) * 0.5)
+
+    vg = ad.value_and_grad(loss)
+    fvg = ad.jit(vg, fuse=ALL)
+    prog = fvg.lower(x)
+    assert "broadcasts in the kernel" in str(prog), str(prog)
+    got, want = fvg(x), vg(x)
+    np.testing.assert_allclose(_np(got[0]), _np(want[0]), rtol=1e-13)
+    np.testing.assert_allclose(_np(got[1]), _np(want[1]), rtol=1e-13, atol=1e-15)
+
+
+def test_cpu_max_is_bitwise_eager(rng):
+    """On the CPU (groups of 2^15 elements and more) reductions run after the kernel by
+    default; with reduce_inside=True a max runs inside the Numba target's kernel; both give eager's
+    bits, and a sum stays NumPy's own call after the kernel."""
+    with ad.use_backend("numpy"):
+        x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
+
+        def f(x):
+            z = x * x * 0.5 - x
+            return gnp.max(z, axis=1), gnp.sum(z * 3.0 + 1.0)
+
+        on = fusion.default_options("numpy")
+        on.reduce_inside, on.target = True, "numba"
+        for opts, inside in ((None, [False, False]), (on, [True, False])):
+            j = ad.jit(f, fuse=opts if opts is not None else True)
+            groups = j.lower(x).fusion.groups
+            assert [g.reduce_inside for g in groups if g.reduce is not None] == inside
+            for _ in range(2):
+                x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
+                for a, b in zip(j(x), f(x), strict=True):
+                    np.testing.assert_array_equal(_np(a), _np(b))
+
+
+# ---- the GPU kernels ------------------------------------------------------------------------
+
+def _reduce_specs(rng):
+    """Specs of groups ending in each reduction, both float types, every axis form, with a
+    stored value, a broadcast operand and a non-contiguous one."""
+    out = []
+    with ad.use_backend("numpy"):
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((6, 5, 70)).astype(dtype)[:, :, ::2]
+            y = rng.standard_normal((5, 1)).astype(dtype)
+            for op, axis, keep in (("sum", None, False), ("max", 1, True), ("min", (0, 2), False),
+                                   ("sum", -1, False)):
+                def f(x, y, op=op, axis=axis, keep=keep):
+                    z = gnp.sin(x * y) + 1.0
+                    return REDUCE[op](z * x, axis=axis, keepdims=keep), z
+
+                prog = ad.jit(f, fuse=Options(min_size=1 << 30), check=False).lower(x, y)
+                groups = fusion.find_groups(prog, ALL)
+                fusion._wire(prog, groups)
+                (g,) = groups
+                out.append((kernels.spec_of(prog, g, inside=True), x, y, f))
+    return out
+
+
+def test_generated_reduction_cuda_compiles_with_nvrtc(rng):
+    """The CUDA source of groups ending in sum/max/min (every axis form, float32/float64,
+    with a stored value) compiles with NVRTC, with its three kernels."""
+    nvrtc = pytest.importorskip("cuda.bindings.nvrtc")
+    try:
+        nvrtc.nvrtcVersion()
+    except Exception as exc:
+        pytest.skip(f"NVRTC not loadable: {exc}")
+    from gpuad.backends import cuda_sources
+
+    for k, (spec, *_rest) in enumerate(_reduce_specs(rng)):
+        src = codegen_cuda.reduce_source(spec, f"red{k}")
+        ptx = cuda_sources.compile_ptx(src, f"red{k}.cu", arch="compute_80")
+        for kind in ("rows", "part", "fin"):
+            assert f".entry red{k}_{kind}".encode() in ptx
+
+
+class _Emulated:
+    """A stand-in for the compiled module that runs the reduction kernels' documented
+    contract in Python (each element (m, k) of the (kept, reduced) index space at the offsets
+    given by the strides passed; partials folded in order), so the host side's arguments,
+    strides and buffers are checked without a GPU."""
+
+    def __init__(self, spec, broken=False):
+        self.spec = spec
+        self.broken = broken
+        self.ref = kernels.ArrayKernel(kernels.outside_spec(spec), np)
+
+    def get_function(self, name):
+        return lambda grid, block, args: self._run(name.rsplit("_", 1)[1], grid, block, args)
+
+    def _run(self, kind, grid, block, args):
+        spec = self.spec
+        red = getattr(np, spec.red_op)
+        ident = {"sum": 0.0, "max": -np.inf, "min": np.inf}[spec.red_op]
+        if kind == "fin":
+            part, out, nparts = args
+            out.reshape(-1)[...] = red(part.reshape(-1, int(nparts)), axis=1)
+            return
+        nl, no, nax = len(spec.loads), len(spec.outs), len(spec.shape)
+        arrays, outs, strides, dest = args[:nl], args[nl:nl + no], args[nl + no:-1], args[-1]
+        assert len(strides) == (nl + no) * nax
+        perm = [k for k in range(nax) if k not in spec.axes] + list(spec.axes)
+        pshape = [spec.shape[k] for k in perm]
+        idx = np.indices(pshape).reshape(nax, -1)  # C order: m * K + k
+
+        def offsets(j):
+            st = np.asarray(strides[j * nax:(j + 1) * nax], dtype=np.int64)
+            return (st[:, None] * idx).sum(axis=0)
+
+        def memory(a, n):  # the elements from the array's first one on, as the pointer sees
+            return np.lib.stride_tricks.as_strided(a, (n,), (a.itemsize,), writeable=False)
+
+        inv = np.argsort(perm)
+        loads = []
+        for j, a in enumerate(arrays):
+            off = offsets(j)
+            loads.append(memory(a, int(off.max()) + 1)[off].reshape(pshape).transpose(inv))
+        res = self.ref.values(*loads)
+        for j, o in enumerate(outs):
+            o.reshape(-1)[offsets(nl + j)] = res[j].transpose(perm).reshape(-1)
+        vals = res[[v for v, _ in self.ref.spec.outs].index(spec.red_of)]
+        K = int(np.prod([spec.shape[k] for k in spec.axes], dtype=np.int64))
+        rv = vals.transpose(perm).reshape(-1, K)
+        if kind == "rows":
+            dest.reshape(-1)[...] = red(rv, axis=1)
+        else:  # block b folds the elements k with (k // BLOCK) % parts == b
+            parts = grid[0]
+            owner = (np.arange(K) // codegen_cuda.BLOCK) % parts
+            p = dest.reshape(-1, parts)
+            for b in range(parts):
+                sel = rv[:, owner == b]
+                p[:, b] = red(sel, axis=1) if sel.shape[1] else ident
+        if self.broken:
+            dest[...] = 0
+
+
+def test_reduction_kernel_host_side_and_first_call_check(rng):
+    """The GPU reduction kernel's host side (strides per load and store, the launch plan, the
+    partials) against an emulation of the kernels' contract; a kernel giving wrong values on
+    its first call is replaced by whole-array calls, with a warning, and never used again."""
+    for spec, x, y, f in _reduce_specs(rng):
+        for broken in (False, True):
+            k = codegen_cuda.CudaReduceKernel(spec, np, _Emulated(spec, broken))
+            if broken:
+                with pytest.warns(RuntimeWarning, match="differs from the whole-array"):
+                    got = k(x, y)
+            else:
+                got = k(x, y)
+            with ad.use_backend("numpy"):
+                want = [_np(w) for w in f(x, y)]
+            red, stored = got[-1], got[0]
+            np.testing.assert_allclose(red, want[0], rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(stored, want[1], rtol=1e-6, atol=1e-6)
+            assert (k.fallback is not None) == broken
+
+
+def test_reduction_cuda_runs_on_the_cpu_emulation(rng):
+    """The generated CUDA itself (both launch modes, sum/max/min, float32/float64, a stored
+    value, a broadcast and a non-contiguous operand, NaN in a max) compiled by the host C++
+    compiler behind a shim (tests/cuda_host_emu.py: one OS thread per CUDA thread, blocks in
+    turn) and launched by the kernel's own host side: it passes its first-call check against
+    the whole-array evaluation (no warning) and agrees with eager."""
+    import warnings
+
+    from cuda_host_emu import HostModule, Unavailable
+
+    modes = set()
+    for spec, x, y, f in _reduce_specs(rng):
+        if spec.red_op != "sum":
+            x = x.copy()
+            x[2, 1, 3] = np.nan
+        try:
+            mod = HostModule(codegen_cuda.reduce_source(spec, "gpuad_fused_red"))
+        except Unavailable as e:
+            pytest.skip(f"no host C++20 compiler for the emulation: {e}")
+        k = codegen_cuda.CudaReduceKernel(spec, np, mod)
+        modes.add(k.plan[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = k(x, y)
+        assert k.checked and k.fallback is None
+        with ad.use_backend("numpy"):
+            want = [_np(w) for w in f(x, y)]
+        scale = np.nansum(np.abs(want[1] * x)) if spec.red_op == "sum" else 1.0
+        eps = np.finfo(x.dtype).eps
+        np.testing.assert_allclose(got[-1], want[0], rtol=64 * eps, atol=64 * eps * scale)
+        np.testing.assert_allclose(got[0], want[1], rtol=64 * eps, atol=64 * eps)
+        again = k(x, y)  # checked: the kernel alone, the same bits (a fixed order)
+        np.testing.assert_array_equal(again[-1], got[-1])
+    assert modes == {"rows", "split"}
