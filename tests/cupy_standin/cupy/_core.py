@@ -528,7 +528,9 @@ def _wrap_integer_arrays(shape, idx):
     if any(p is Ellipsis or p is None or (isinstance(p, numpy.ndarray) and p.dtype == bool)
            for p in parts):
         return idx  # positions are harder to pair with axes here; NumPy's checks apply
-    out = tuple(numpy.mod(p, shape[ax]) if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu"
+    # in int64: an axis longer than a narrow index type can count (int8 labels, 200 classes)
+    out = tuple(numpy.mod(p.astype(numpy.int64), shape[ax])
+                if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu"
                 and ax < len(shape) and shape[ax] else p for ax, p in enumerate(parts))
     return out if isinstance(idx, tuple) else out[0]
 
