@@ -193,3 +193,22 @@ def test_chunks_run_in_a_forked_child(rng, monkeypatch):
         os.waitpid(pid, 0)
         assert ready, "the forked child hung"
         np.testing.assert_array_equal(np.frombuffer(data, dtype=want.dtype), want)
+
+
+def test_no_move_when_the_reader_reads_the_reduction(backend, rng):
+    """On 0-d values the loss's sum has the group's shape, so later elementwise steps (here
+    the backward's) may read it: the forward group cannot move into such a reader, whose kernel
+    would need the sum before computing it."""
+    xp = ad.get_backend().xp
+    w = xp.asarray(np.array(1.3))
+
+    def loss(a):
+        s = gnp.sum(gnp.sqrt(a) * w)
+        return s * s + s
+
+    vg = ad.value_and_grad(loss)
+    j = ad.jit(vg, fuse=Options(min_size=0))
+    for v in (0.7, 0.9, 1.7):
+        x = xp.asarray(np.array(v))
+        for g, e in zip(j(x), vg(x), strict=True):
+            np.testing.assert_allclose(_np(g), _np(e), rtol=1e-13)

@@ -62,8 +62,9 @@ def move_into_readers(prog: Program, groups: list, report) -> int:
         if red is not None:
             if b.reduce is not None:
                 continue
-            # the reduction's result now appears at b's position: nothing before may read it
-            if any(r < b.own[0] for r in readers.get(red.out, ())):
+            # the reduction's result now appears after b's kernel: nothing up to there (b
+            # itself included) may read it
+            if any(r <= b.own[-1] for r in readers.get(red.out, ())):
                 continue
         if 1 + len(b.stores) + (red is not None or b.reduce is not None) > len(b.own):
             continue
