@@ -489,14 +489,30 @@ def _int64_indices(op: str, idx: Any, bound_lo: int, bound_hi: int, what: str) -
     if np.dtype(idx.dtype).kind not in "iu":
         raise TypeError(f"{op}: {what} must be integers, got {idx.dtype}")
     if simulator_enabled():
+        # the simulator's arrays are host memory: check the range there, then hand over the
+        # live array where its type allows, as on a GPU (a copy made while a stream captures
+        # would freeze the indices into the graph); while capturing, values are not yet
+        # written, and a GPU does not check them either
+        if np.dtype(idx.dtype) == np.int64 and _capturing():
+            return idx
         a = idx.copy_to_host().astype(np.int64, copy=False)
         _check_range(op, a, bound_lo, bound_hi, what)
-        return cuda.to_device(a)
+        return idx if np.dtype(idx.dtype) == np.int64 else cuda.to_device(a)
     if np.dtype(idx.dtype) == np.int64:
         return idx
     if kind == "cupy":
         return idx.astype(np.int64)
     return cuda.to_device(idx.copy_to_host().astype(np.int64))
+
+
+def _capturing() -> bool:
+    """Whether CuPy's current stream is capturing a graph (False without CuPy)."""
+    try:
+        import cupy
+
+        return bool(cupy.cuda.get_current_stream().is_capturing())
+    except Exception:
+        return False
 
 
 def _sorted_segments(idx: Any, n: int) -> tuple[Any, Any]:
