@@ -186,11 +186,12 @@ class Compiled:
     def pieces(self) -> list[tuple[Any, Any, Any]]:
         """The body cut at every step, for piecewise capture: one ``(step, first, again)`` per
         block (``step`` None for the block that reads the inputs and captured Tensors), and a
-        last ``(None, tail, None)``. Blocks pass values through a dict ``_e``:
+        last ``(None, tail, None, None)``. Blocks pass values through a dict ``_e``:
         ``first(_in, _args, _e)`` runs the block and stores its results in ``_e``;
         ``again`` runs it and writes its results into the arrays ``first`` stored (so an
         array a later block reads keeps its address); ``tail(_e)`` returns what ``_body``
-        returns. Made on first use."""
+        returns; ``dry`` (None when the step's result is not one fresh array) only allocates
+        the array ``first`` would store. Made on first use."""
         if self._pieces is not None:
             return self._pieces
         body = self._body_lines
@@ -198,6 +199,7 @@ class Compiled:
         blocks = [(cuts[k][1], body[cuts[k][0]:cuts[k + 1][0]]) for k in range(len(cuts) - 1)]
         blocks.append((None, [self._tail]))
         src: list[str] = []
+        ns_extra: dict[str, Any] = {"_into": _into, "_empty": self.xp.empty}
         defined: set[str] = set()
         for k, (_, lines) in enumerate(blocks):
             names = sorted(set(_re.findall(r"\bv\d+\b", "\n".join(lines))) & defined)
@@ -207,16 +209,26 @@ class Compiled:
                 break
             made = list(dict.fromkeys(m.group(1) for line in lines
                                       if (m := _re.match(r"    (v\d+) = ", line))))
+            step = blocks[k][0]
+            if (step is not None and step.kind == "pure" and made == [f"v{step.out}"]
+                    and "out=" not in lines[-1]):  # an unplanned fresh array: its memory
+                var = self.prog.vars[step.out]
+                dt = f"_dt{k}"
+                ns_extra[dt] = var.dtype
+                src += [f"def _dry{k}(_in, _args, _e):",
+                        f"    _e['v{step.out}'] = _empty({var.shape!r}, {dt})",
+                        "    return None", ""]
             src += [f"def _first{k}(_in, _args, _e):"] + loads + lines
             src += [f"    _e['{n}'] = {n}" for n in made] + ["    return None", ""]
             src += [f"def _again{k}(_in, _args, _e):"] + loads + lines
             src += [f"    _into(_e['{n}'], {n})" for n in made] + ["    return None", ""]
             defined.update(made)
-        ns = dict(self.ns, _into=_into)
+        ns = dict(self.ns, **ns_extra)
         exec(compile("\n".join(src), "<gpuad.jit replay pieces>", "exec"), ns)
         n = len(blocks) - 1
-        self._pieces = [(blocks[k][0], ns[f"_first{k}"], ns[f"_again{k}"]) for k in range(n)]
-        self._pieces.append((None, ns["_tail"], None))
+        self._pieces = [(blocks[k][0], ns[f"_first{k}"], ns[f"_again{k}"],
+                         ns.get(f"_dry{k}")) for k in range(n)]
+        self._pieces.append((None, ns["_tail"], None, None))
         return self._pieces
 
     def _effects(self, ref, graph: bool = False) -> list[str]:
@@ -331,17 +343,18 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
         stream.begin_capture()
         capturing = True
         try:
-            for step, first, again in blocks[:-1]:
+            for step, first, again, dry in blocks[:-1]:
                 try:
                     first(inputs, args, env)
                 except Exception as e:
                     if not _refused(e) or step is None or step.kind != "pure":
                         raise
-                    # this step runs between two graphs: end the one before it, run it plainly
-                    # (on a GPU on unwritten memory: only its result's array matters now)
+                    # this step runs between two graphs: end the one before it and give the
+                    # step the array it will write each call (on a GPU nothing has run: its
+                    # arguments are unwritten memory, so it is not run now where it need not be)
                     capturing = False
                     pieces.append((stream.end_capture(), None))
-                    first(inputs, args, env)
+                    (dry or first)(inputs, args, env)
                     pieces.append((None, again))
                     stream.begin_capture()
                     capturing = True
