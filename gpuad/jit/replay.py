@@ -10,6 +10,8 @@ On the GPU the same function's kernels are captured once into a CUDA graph
 the pieces of the graph path: ``_guard`` and ``_advance`` (host work before the launch:
 guards, optimizer counters and per-call numbers), ``_body`` (the kernels, captured),
 ``_caps`` (the arrays captured Tensors hold now) and ``_graph_effects`` (host work after it).
+Where CuPy refuses to capture some steps (cuBLAS), :meth:`Compiled.pieces` cuts ``_body`` at
+every step so that the capture can leave those steps out and run them between graphs.
 """
 
 from __future__ import annotations
@@ -380,9 +382,11 @@ class GraphReplay:
     whose array object has changed since (``p.data = new``; in-place updates keep it) makes
     the next call capture again (``recaptures``). Launches, input copies and slot updates
     go on the caller's current stream; the warm-up and the capture on a stream of the
-    graph's own (whose pool blocks the capture reuses). When capturing fails (CuPy refuses cuBLAS
-    calls while capturing, for instance), the program replays without a graph from then on,
-    with one warning carrying the reason (``failed``).
+    graph's own (whose pool blocks the capture reuses). When CuPy refuses a library call
+    while capturing (cuBLAS, for a matmul), the body is captured in pieces instead
+    (:func:`capture_pieces`): graphs with the refused steps run plainly between them. When
+    capturing fails otherwise, the program replays without a graph from then on, with one
+    warning carrying the reason (``failed``).
     """
 
     def __init__(self, compiled: Compiled, xp):
