@@ -91,13 +91,27 @@ def test_mlp_training_step_is_graphs_between_matmuls(opt_name, rng):
 
 
 def test_a_matmul_result_in_a_fresh_array_gives_stale_values(rng, monkeypatch):
-    """The check above can fail: if an uncaptured step's result were not written into the
-    array the graphs after it read, they would replay the values of the capture."""
+    """The check above can fail: if an uncaptured matmul's result went to a fresh array (not
+    written with ``out=`` or copied into the array the graphs after it read), they would
+    replay the values of the capture."""
+    monkeypatch.setattr(replay.Compiled, "_again_lines", lambda self, step, lines: lines)
     monkeypatch.setattr(replay, "_into", lambda dst, src: None)
     with ad.use_backend("cupy"):
         m1, m2, jitted, losses = _run_pair("adam", rng)
         assert _info(jitted)["uncaptured"] > 0
         assert not all(np.array_equal(a, b) for a, b in losses)
+
+
+def test_matmuls_write_into_the_captured_arrays(rng, monkeypatch):
+    """Between graphs a matmul writes with ``out=`` (no copy left to make)."""
+    def no_copy(dst, src):
+        assert dst is src
+    monkeypatch.setattr(replay, "_into", no_copy)
+    with ad.use_backend("cupy"):
+        m1, m2, jitted, losses = _run_pair("sgd_momentum", rng, calls=5)
+        for a, b in losses:
+            np.testing.assert_array_equal(a, b)
+        assert _info(jitted)["uncaptured"] == 8
 
 
 def test_a_matmul_free_step_is_one_graph(rng):
@@ -120,8 +134,13 @@ def test_a_matmul_free_step_is_one_graph(rng):
         assert info["graphs"] == 1 and info["uncaptured"] == 0
 
 
-def test_a_solve_between_graphs(rng):
-    """cuSOLVER is refused too: a value_and_grad through solve is graphs around it."""
+@pytest.mark.parametrize("copy", ["copy", "no_copy"])
+def test_a_solve_between_graphs(rng, monkeypatch, copy):
+    """cuSOLVER is refused too: a value_and_grad through solve is graphs around it, the
+    solve's result copied into the array the next graph reads (without the copy, the check
+    fails)."""
+    if copy == "no_copy":
+        monkeypatch.setattr(replay, "_into", lambda dst, src: None)
     with ad.use_backend("cupy"):
         xp = _xp()
         a = xp.asarray(rng.standard_normal((4, 4)) + 4 * np.eye(4))
@@ -130,11 +149,13 @@ def test_a_solve_between_graphs(rng):
             return gnp.sum(gnp.tanh(gnp.linalg.solve(a, gnp.sin(b))) ** 2)
         vg = ad.value_and_grad(f, argnums=(0, 1))
         jitted = ad.jit(vg)
+        same = []
         for _ in range(5):
             b = xp.asarray(rng.standard_normal(4))
             (v1, (ga1, gb1)), (v2, (ga2, gb2)) = vg(a, b), jitted(a, b)
-            for p, q in [(v1, v2), (ga1, ga2), (gb1, gb2)]:
-                np.testing.assert_array_equal(to_numpy(p), to_numpy(q))
+            same += [np.array_equal(to_numpy(p), to_numpy(q))
+                     for p, q in [(v1, v2), (ga1, ga2), (gb1, gb2)]]
+        assert all(same) if copy == "copy" else not all(same)
         info = _info(jitted)
         assert info["graph"] == "captured" and info["uncaptured"] >= 1
         assert info["launches"] == 3

@@ -201,7 +201,8 @@ class Compiled:
         blocks = [(cuts[k][1], body[cuts[k][0]:cuts[k + 1][0]]) for k in range(len(cuts) - 1)]
         blocks.append((None, [self._tail]))
         src: list[str] = []
-        ns_extra: dict[str, Any] = {"_into": _into, "_empty": self.xp.empty}
+        ns_extra: dict[str, Any] = {"_into": _into, "_empty": self.xp.empty,
+                                    "_matmul": self.xp.matmul}
         defined: set[str] = set()
         for k, (_, lines) in enumerate(blocks):
             names = sorted(set(_re.findall(r"\bv\d+\b", "\n".join(lines))) & defined)
@@ -222,7 +223,7 @@ class Compiled:
                         "    return None", ""]
             src += [f"def _first{k}(_in, _args, _e):"] + loads + lines
             src += [f"    _e['{n}'] = {n}" for n in made] + ["    return None", ""]
-            src += [f"def _again{k}(_in, _args, _e):"] + loads + lines
+            src += [f"def _again{k}(_in, _args, _e):"] + loads + self._again_lines(step, lines)
             src += [f"    _into(_e['{n}'], {n})" for n in made] + ["    return None", ""]
             defined.update(made)
         ns = dict(self.ns, **ns_extra)
@@ -232,6 +233,20 @@ class Compiled:
                          ns.get(f"_dry{k}")) for k in range(n)]
         self._pieces.append((None, ns["_tail"], None, None))
         return self._pieces
+
+    def _again_lines(self, step, lines: list[str]) -> list[str]:
+        """A left-out step's lines on later calls: a matmul of arrays of its result's dtype
+        writes into the array of the capture (``out=``, as the step's own ``xp.matmul`` call
+        would compute it); any other step computes a fresh result that ``_into`` copies."""
+        if (step is None or step.op != "matmul" or step.params or len(step.args) != 2
+                or any(type(a) is not Ref for a in step.args) or len(lines) != 1
+                or "out=" in lines[0]):
+            return lines
+        dt = self.prog.vars[step.out].dtype
+        if any(self.prog.vars[a.v].dtype != dt for a in step.args):
+            return lines
+        a, b = (f"v{r.v}" for r in step.args)
+        return [f"    v{step.out} = _matmul({a}, {b}, out=_e['v{step.out}'])"]
 
     def _effects(self, ref, graph: bool = False) -> list[str]:
         """The Tensor effects. On the graph path a ``.grad`` is one Tensor over the graph's
