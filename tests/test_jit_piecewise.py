@@ -178,3 +178,21 @@ def test_piecewise_failure_replays_without_a_graph_with_a_warning(rng, monkeypat
         assert _info(jitted)["graph"].startswith("failed: RuntimeError")
         for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
             np.testing.assert_array_equal(to_numpy(p), to_numpy(q))
+
+
+def test_a_weight_given_a_new_array_is_captured_again_in_pieces(rng):
+    with ad.use_backend("cupy"):
+        m1, o1, eager = _mlp_step("adam")
+        m2, o2, step = _mlp_step("adam")
+        jitted = ad.jit(step)
+        for k in range(7):
+            if k == 4:
+                new = np.linspace(-1, 1, 6 * 16, dtype=np.float32).reshape(16, 6)
+                m1[0].weight.data = _xp().asarray(new)
+                m2[0].weight.data = _xp().asarray(new)
+            x, y = _batch(rng)
+            np.testing.assert_array_equal(to_numpy(jitted(x, y)), to_numpy(eager(x, y)))
+        for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
+            np.testing.assert_array_equal(to_numpy(p), to_numpy(q))
+        info = _info(jitted)
+        assert info["recaptures"] == 1 and info["captures"] == 2 and info["uncaptured"] == 8
