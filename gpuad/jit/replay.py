@@ -185,9 +185,9 @@ class Compiled:
                        + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
                        + ["    return None", ""])
 
-    def pieces(self) -> list[tuple[Any, Any, Any]]:
-        """The body cut at every step, for piecewise capture: one ``(step, first, again)`` per
-        block (``step`` None for the block that reads the inputs and captured Tensors), and a
+    def pieces(self) -> list[tuple[Any, Any, Any, Any]]:
+        """The body cut at every step, for piecewise capture: one ``(step, first, again, dry)``
+        per block (``step`` None for the block that reads the inputs and captured Tensors), and a
         last ``(None, tail, None, None)``. Blocks pass values through a dict ``_e``:
         ``first(_in, _args, _e)`` runs the block and stores its results in ``_e``;
         ``again`` runs it and writes its results into the arrays ``first`` stored (so an
@@ -343,8 +343,9 @@ def _into(dst, src) -> None:
 
 def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, held: list):
     """Capture ``compiled``'s body as a sequence of CUDA graphs cut at the steps CuPy refuses
-    to capture (each found by the refusal: the capture so far is ended as one graph, the step
-    runs plainly, and a new capture begins after it).
+    to capture (each found by the refusal: the capture so far is ended as one graph, unless
+    nothing ran in it, the step is given the array of its result, and a new capture begins
+    after it).
 
     Returns ``(pieces, env, result)``: ``pieces`` is a list of ``(graph, None)`` and
     ``(None, again)``, in program order: launch each graph and call each ``again(inputs,
@@ -358,11 +359,12 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
     blocks = compiled.pieces()
     with stream, _holding(xp, held):
         stream.begin_capture()
-        capturing = True
+        capturing, ran = True, 0
         try:
             for step, first, again, dry in blocks[:-1]:
                 try:
                     first(inputs, args, env)
+                    ran += 1
                 except Exception as e:
                     if not _refused(e) or step is None or step.kind != "pure":
                         raise
@@ -370,14 +372,18 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
                     # step the array it will write each call (on a GPU nothing has run: its
                     # arguments are unwritten memory, so it is not run now where it need not be)
                     capturing = False
-                    pieces.append((stream.end_capture(), None))
+                    graph = stream.end_capture()
+                    if ran:  # two left-out steps in a row: no empty graph between them
+                        pieces.append((graph, None))
                     (dry or first)(inputs, args, env)
                     pieces.append((None, again))
                     stream.begin_capture()
-                    capturing = True
+                    capturing, ran = True, 0
         finally:
             if capturing:
-                pieces.append((stream.end_capture(), None))
+                graph = stream.end_capture()
+                if ran:
+                    pieces.append((graph, None))
     return pieces, env, blocks[-1][1](env)
 
 
