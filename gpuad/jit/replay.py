@@ -10,10 +10,13 @@ On the GPU the same function's kernels are captured once into a CUDA graph
 the pieces of the graph path: ``_guard`` and ``_advance`` (host work before the launch:
 guards, optimizer counters and per-call numbers), ``_body`` (the kernels, captured),
 ``_caps`` (the arrays captured Tensors hold now) and ``_graph_effects`` (host work after it).
+Where CuPy refuses to capture some steps (cuBLAS), :meth:`Compiled.pieces` cuts ``_body`` at
+every step so that the capture can leave those steps out and run them between graphs.
 """
 
 from __future__ import annotations
 
+import re as _re
 import warnings
 import weakref
 from contextlib import nullcontext as _nullcontext
@@ -132,7 +135,9 @@ class Compiled:
                 bufs.append(b)
                 self.ns[f"B{k}"] = b
         self.buffers = bufs
+        self._starts: list[tuple[int, Any]] = []  # (first body line, step) per live step
         for i, s in prog.live_steps():
+            self._starts.append((len(L), s))
             args = ", ".join(self._expr(a) for a in s.args)
             if s.kind == "write":
                 target = self._expr(s.args[0])
@@ -163,10 +168,13 @@ class Compiled:
             sep = ", " if args and ps else ""
             L.append(f"    v{s.out} = {fn}({args}{sep}{ps})")
         body = L
+        self._body_lines = body
+        self._pieces: list | None = None
         # a constant returned as an output is copied: the caller may write into it
         outs = _tuple([f"v{o[1]}.copy()" if prog.vars[o[1]].kind == "lit" else f"v{o[1]}"
                        for o in prog.outputs if o[0] == "var"])
         evals = [e[2] for e in prog.effects if e[1] in ("grad", "data") and e[2] is not None]
+        self._tail = f"    return {outs}, {_tuple([f'v{v}' for v in evals])}"
         self.lines = (["def _run(_in, _args, _stream=None):"] + guard + advance + body
                       + self._effects(lambda v: f"v{v}") + [f"    return {outs}", ""])
         # the CUDA-graph path: host work (guards, counters, effects) apart from the kernels
@@ -179,6 +187,69 @@ class Compiled:
         self.lines += (["def _graph_effects(_args, _ev, _G):"]
                        + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
                        + ["    return None", ""])
+
+    def pieces(self) -> list[tuple[Any, Any, Any, Any]]:
+        """The body cut at every step, for piecewise capture: one ``(step, first, again, dry)``
+        per block (``step`` None for the block that reads the inputs and captured Tensors), and a
+        last ``(None, tail, None, None)``. Blocks pass values through a dict ``_e``:
+        ``first(_in, _args, _e)`` runs the block and stores its results in ``_e``;
+        ``again`` runs it and writes its results into the arrays ``first`` stored (so an
+        array a later block reads keeps its address); ``tail(_e)`` returns what ``_body``
+        returns; ``dry`` (None when the step's result is not one fresh array) only allocates
+        the array ``first`` would store. Made on first use."""
+        if self._pieces is not None:
+            return self._pieces
+        body = self._body_lines
+        cuts = [(0, None)] + self._starts + [(len(body), None)]
+        blocks = [(cuts[k][1], body[cuts[k][0]:cuts[k + 1][0]]) for k in range(len(cuts) - 1)]
+        blocks.append((None, [self._tail]))
+        src: list[str] = []
+        ns_extra: dict[str, Any] = {"_into": _into, "_empty": self.xp.empty,
+                                    "_matmul": self.xp.matmul}
+        defined: set[str] = set()
+        for k, (_, lines) in enumerate(blocks):
+            names = sorted(set(_re.findall(r"\bv\d+\b", "\n".join(lines))) & defined)
+            loads = [f"    {n} = _e['{n}']" for n in names]
+            if k == len(blocks) - 1:
+                src += ["def _tail(_e):"] + loads + lines + [""]
+                break
+            made = list(dict.fromkeys(m.group(1) for line in lines
+                                      if (m := _re.match(r"    (v\d+) = ", line))))
+            step = blocks[k][0]
+            if (step is not None and step.kind == "pure" and made == [f"v{step.out}"]
+                    and "out=" not in lines[-1]):  # an unplanned fresh array: its memory
+                var = self.prog.vars[step.out]
+                dt = f"_dt{k}"
+                ns_extra[dt] = var.dtype
+                src += [f"def _dry{k}(_in, _args, _e):",
+                        f"    _e['v{step.out}'] = _empty({var.shape!r}, {dt})",
+                        "    return None", ""]
+            src += [f"def _first{k}(_in, _args, _e):"] + loads + lines
+            src += [f"    _e['{n}'] = {n}" for n in made] + ["    return None", ""]
+            src += [f"def _again{k}(_in, _args, _e):"] + loads + self._again_lines(step, lines)
+            src += [f"    _into(_e['{n}'], {n})" for n in made] + ["    return None", ""]
+            defined.update(made)
+        ns = dict(self.ns, **ns_extra)
+        exec(compile("\n".join(src), "<gpuad.jit replay pieces>", "exec"), ns)
+        n = len(blocks) - 1
+        self._pieces = [(blocks[k][0], ns[f"_first{k}"], ns[f"_again{k}"],
+                         ns.get(f"_dry{k}")) for k in range(n)]
+        self._pieces.append((None, ns["_tail"], None, None))
+        return self._pieces
+
+    def _again_lines(self, step, lines: list[str]) -> list[str]:
+        """A left-out step's lines on later calls: a matmul of arrays of its result's dtype
+        writes into the array of the capture (``out=``, as the step's own ``xp.matmul`` call
+        would compute it); any other step computes a fresh result that ``_into`` copies."""
+        if (step is None or step.op != "matmul" or step.params or len(step.args) != 2
+                or any(type(a) is not Ref for a in step.args) or len(lines) != 1
+                or "out=" in lines[0]):
+            return lines
+        dt = self.prog.vars[step.out].dtype
+        if any(self.prog.vars[a.v].dtype != dt for a in step.args):
+            return lines
+        a, b = (f"v{r.v}" for r in step.args)
+        return [f"    v{step.out} = _matmul({a}, {b}, out=_e['v{step.out}'])"]
 
     def _effects(self, ref, graph: bool = False) -> list[str]:
         """The Tensor effects. On the graph path a ``.grad`` is one Tensor over the graph's
@@ -254,6 +325,71 @@ def capture_graph(body, inputs: list, args: list, xp, stream, held: list):
     return graph, result
 
 
+def _refused(e: BaseException) -> bool:
+    """CuPy's refusal of a library call (cuBLAS, cuSOLVER, cuRAND) on a capturing stream."""
+    return isinstance(e, NotImplementedError) and "during stream capture" in str(e)
+
+
+def _into(dst, src) -> None:
+    """Write a result computed again into the array computed the first time (same address)."""
+    if dst is src:
+        return
+    if type(dst) is tuple or type(dst) is list:
+        for d, r in zip(dst, src, strict=True):
+            _into(d, r)
+    elif hasattr(dst, "__setitem__") and hasattr(dst, "shape"):
+        dst[...] = src
+    else:
+        raise TypeError(f"gpuad.jit: an uncaptured step's result of type {type(dst).__name__} "
+                        f"cannot be written in place; call jit(f, graph=False)")
+
+
+def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, held: list):
+    """Capture ``compiled``'s body as a sequence of CUDA graphs cut at the steps CuPy refuses
+    to capture (each found by the refusal: the capture so far is ended as one graph, unless
+    nothing ran in it, the step is given the array of its result, and a new capture begins
+    after it).
+
+    Returns ``(pieces, env, result)``: ``pieces`` is a list of ``(graph, None)`` and
+    ``(None, again)``, in program order: launch each graph and call each ``again(inputs,
+    args, env)`` in turn on one stream to run the body; ``again`` writes the step's result
+    into the array the capture gave it, which later graphs read. Only a step that makes a
+    fresh result may be left out of the graphs (one that writes into an existing array would
+    write garbage now): any other refusal is raised, as is anything else CuPy raises.
+    """
+    env: dict = {}
+    pieces: list = []
+    blocks = compiled.pieces()
+    with stream, _holding(xp, held):
+        stream.begin_capture()
+        capturing, ran = True, 0
+        try:
+            for step, first, again, dry in blocks[:-1]:
+                try:
+                    first(inputs, args, env)
+                    ran += 1
+                except Exception as e:
+                    if not _refused(e) or step is None or step.kind != "pure":
+                        raise
+                    # this step runs between two graphs: end the one before it and give the
+                    # step the array it will write each call (on a GPU nothing has run: its
+                    # arguments are unwritten memory, so it is not run now where it need not be)
+                    capturing = False
+                    graph = stream.end_capture()
+                    if ran:  # two left-out steps in a row: no empty graph between them
+                        pieces.append((graph, None))
+                    (dry or first)(inputs, args, env)
+                    pieces.append((None, again))
+                    stream.begin_capture()
+                    capturing, ran = True, 0
+        finally:
+            if capturing:
+                graph = stream.end_capture()
+                if ran:
+                    pieces.append((graph, None))
+    return pieces, env, blocks[-1][1](env)
+
+
 class GraphReplay:
     """A compiled program launched as one CUDA graph per call (cupy backend).
 
@@ -270,9 +406,11 @@ class GraphReplay:
     whose array object has changed since (``p.data = new``; in-place updates keep it) makes
     the next call capture again (``recaptures``). Launches, input copies and slot updates
     go on the caller's current stream; the warm-up and the capture on a stream of the
-    graph's own (whose pool blocks the capture reuses). When capturing fails (CuPy refuses cuBLAS
-    calls while capturing, for instance), the program replays without a graph from then on,
-    with one warning carrying the reason (``failed``).
+    graph's own (whose pool blocks the capture reuses). When CuPy refuses a library call
+    while capturing (cuBLAS, for a matmul), the body is captured in pieces instead
+    (:func:`capture_pieces`): graphs with the refused steps run plainly between them. When
+    capturing fails otherwise, the program replays without a graph from then on, with one
+    warning carrying the reason (``failed``).
     """
 
     def __init__(self, compiled: Compiled, xp):
@@ -285,6 +423,7 @@ class GraphReplay:
         self.captures = self.launches = self.recaptures = 0
         self.caps: tuple = ()
         self.held: list = []
+        self.env: dict = {}  # the piecewise path's arrays, by variable name
         self.grads: dict = {}
         self.last = None  # the stream of the last launch
 
@@ -317,7 +456,11 @@ class GraphReplay:
             if dst is not None:
                 dst[...] = src
         c.advance(cur)
-        self.graph.launch(cur)
+        for graph, again in self.graph:
+            if graph is not None:
+                graph.launch(cur)
+            else:  # a step CuPy would not capture, between two graphs, on the same stream
+                again(self.inputs, args, self.env)
         self.launches += 1
         c.graph_effects(args, self.effect_values, self.grads)
         return tuple(o.copy() for o in self.outs)
@@ -334,14 +477,23 @@ class GraphReplay:
             self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]
         held: list = []
         try:
-            graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
-                                               self.stream, held)
+            try:
+                graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
+                                                   self.stream, held)
+                pieces, self.env = [(graph, None)], {}
+            except Exception as e:
+                if not _refused(e):
+                    raise
+                # a library call CuPy will not capture (cuBLAS): graphs between such steps
+                held = []
+                pieces, self.env, (outs, evs) = capture_pieces(self.c, self.inputs, args, xp,
+                                                               self.stream, held)
         except Exception as e:  # noqa: BLE001 - any refusal: replay without the graph
             self.failed = f"{type(e).__name__}: {e}"
             warnings.warn(f"gpuad.jit: the program could not be captured as a CUDA graph "
                           f"({self.failed}); it replays without one", stacklevel=4)
             return False
-        self.graph, self.outs, self.effect_values = graph, outs, evs
+        self.graph, self.outs, self.effect_values = pieces, outs, evs
         self.caps, self.held = caps, held
         self.captures += 1
         return True
@@ -350,7 +502,9 @@ class GraphReplay:
         return {"graph": "failed: " + self.failed if self.failed else
                 "captured" if self.graph is not None else "not yet",
                 "captures": self.captures, "recaptures": self.recaptures,
-                "launches": self.launches}
+                "launches": self.launches,
+                "graphs": sum(g is not None for g, _ in self.graph or ()),
+                "uncaptured": sum(g is None for g, _ in self.graph or ())}
 
 
 def graph_capturable(prog: Program) -> bool:
