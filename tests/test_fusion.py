@@ -212,10 +212,10 @@ def test_generated_cuda_compiles_with_nvrtc(rng):
 
 
 def test_cpu_default_is_bitwise_eager(rng):
-    """With the CPU defaults (every expression, groups of 2^15 elements and more, run chunk by
+    """With the CPU defaults (every expression, groups of 2^17 elements and more, run chunk by
     chunk with NumPy's own calls), the fused program computes exactly what eager does."""
     with ad.use_backend("numpy"):
-        x = rng.uniform(0.5, 2.0, 1 << 15)
+        x = rng.uniform(0.5, 2.0, 1 << 17)
 
         def loss(x):
             return gnp.sum(gnp.sqrt(x * x + 1.0) / (x - 3.0) * gnp.exp(x) - x * 0.5)
@@ -225,7 +225,7 @@ def test_cpu_default_is_bitwise_eager(rng):
         p = j.lower(x)
         assert p.fusion.groups and not any(s.op == "exp" for _, s in p.live_steps())
         for _ in range(2):
-            x = rng.uniform(0.5, 2.0, 1 << 15)
+            x = rng.uniform(0.5, 2.0, 1 << 17)
             got, want = j(x), vg(x)
             np.testing.assert_array_equal(_np(got[0]), _np(want[0]))
             np.testing.assert_array_equal(_np(got[1]), _np(want[1]))

@@ -189,24 +189,26 @@ def test_broadcast_views_do_not_split_a_group(backend, rng):
 
 
 def test_cpu_max_is_bitwise_eager(rng):
-    """On the CPU (groups of 2^15 elements and more) reductions run after the kernel by
-    default; with reduce_inside=True a max runs inside the Numba target's kernel; both give eager's
-    bits, and a sum stays NumPy's own call after the kernel."""
+    """On the CPU (groups of 2^17 elements and more) reductions run after the kernel by
+    default; with reduce_inside=True a max runs inside the Numba target's kernel; both give
+    eager's bits, and a sum stays NumPy's own call after the kernel (short groups allowed)."""
     with ad.use_backend("numpy"):
-        x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
+        x = rng.uniform(-2.0, 2.0, (128, 1024)).astype(np.float32)
 
         def f(x):
             z = x * x * 0.5 - x
             return gnp.max(z, axis=1), gnp.sum(z * 3.0 + 1.0)
 
+        base = fusion.default_options("numpy")
+        base.min_steps = 1
         on = fusion.default_options("numpy")
-        on.reduce_inside, on.target = True, "numba"
-        for opts, inside in ((None, [False, False]), (on, [True, False])):
-            j = ad.jit(f, fuse=opts if opts is not None else True)
+        on.reduce_inside, on.target, on.min_steps = True, "numba", 1
+        for opts, inside in ((base, [False, False]), (on, [True, False])):
+            j = ad.jit(f, fuse=opts)
             groups = j.lower(x).fusion.groups
             assert [g.reduce_inside for g in groups if g.reduce is not None] == inside
             for _ in range(2):
-                x = rng.uniform(-2.0, 2.0, (64, 1024)).astype(np.float32)
+                x = rng.uniform(-2.0, 2.0, (128, 1024)).astype(np.float32)
                 for a, b in zip(j(x), f(x), strict=True):
                     np.testing.assert_array_equal(_np(a), _np(b))
 

@@ -69,7 +69,9 @@ class Options:
     (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`) or
     ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
     ``move``: a group whose results only one later group reads moves into it (no extra work;
-    :mod:`gpuad.jit.merging`).
+    :mod:`gpuad.jit.merging`). ``min_steps``: groups of fewer steps are left alone unless one
+    calls a math function (on the CPU a short run of arithmetic is faster as NumPy calls
+    writing into the memory plan's buffers than as chunks).
     ``reduce_inside``: a trailing reduction runs inside the
     kernel (True), or as the backend's call after it (False); None: the target's default
     (inside on GPUs; after on the CPU, where NumPy's vectorised ``max`` after the kernel was
@@ -86,6 +88,7 @@ class Options:
     remat_cut: str = "min"
     target: str = "chunked"
     move: bool = True
+    min_steps: int = 2
     reorder_sums: bool | None = None
     reduce_inside: bool | None = None
 
@@ -96,7 +99,7 @@ def default_options(backend: str) -> Options:
     saving every value the backward reads: recomputing costs a chunked target as much as
     computing did (a math function is most of a chain's time), saving costs only memory."""
     if backend == "numpy":
-        return Options(remat=0.0, function_weight=16.0, min_size=1 << 15)
+        return Options(remat=0.0, function_weight=16.0, min_size=1 << 17, min_steps=4)
     return Options()
 
 
@@ -461,7 +464,8 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
         groups = find_groups(prog, opts)
     _wire(prog, groups)
     # the fused step and one step per result take the positions of the group's steps
-    kept = [g for g in groups if 1 + len(g.stores) + (g.reduce is not None) <= len(g.own)]
+    kept = [g for g in groups if 1 + len(g.stores) + (g.reduce is not None) <= len(g.own)
+            and (len(g.nodes) >= opts.min_steps or any(n.calls for n in g.nodes.values()))]
     for k, g in enumerate(kept):
         g.index = k
         for n in g.nodes.values():
