@@ -12,15 +12,8 @@ the backward of each chunk together, keeping nothing between them.
 
 from __future__ import annotations
 
+from .fusion import _readers
 from .program import Program
-
-
-def _readers(prog: Program) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for i, s in prog.live_steps():
-        for r in s.refs():
-            out.setdefault(r, set()).add(i)
-    return out
 
 
 def _quiet_between(prog: Program, roots: set[int], lo: int, hi: int) -> bool:
