@@ -114,3 +114,26 @@ def test_training_loop_through_a_jitted_forward(order, rng):
             ws.append((w.numpy(), b.numpy()))
         np.testing.assert_allclose(ws[1][0], ws[0][0], rtol=1e-13)
         np.testing.assert_allclose(ws[1][1], ws[0][1], rtol=1e-13)
+
+
+def test_closure_that_starts_requiring_grad_after_compiling(backend, rng):
+    """A closed-over tensor that starts requiring grad after the program was compiled: the
+    next call traces again (its outputs now carry a history), so backward reaches it, through
+    a plain call and through an argument's compiled vjp alike."""
+    import warnings
+
+    xp = ad.get_backend().xp
+    v = ad.tensor(xp.asarray(np.ones(3)))
+    j = ad.jit(lambda x: gnp.sum(v * x * x))
+    x = xp.asarray(np.arange(3.0))
+    w = ad.tensor(x, requires_grad=True)
+    for _ in range(2):
+        j(x)
+        j(w).backward()
+    v.requires_grad = True
+    w.grad = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ad.jit.JitFallbackWarning)
+        (j(w) + j(x)).backward()
+    np.testing.assert_allclose(_np(w.grad), 2 * np.arange(3.0), rtol=1e-13)
+    np.testing.assert_allclose(_np(v.grad), 2 * np.arange(3.0) ** 2, rtol=1e-13)

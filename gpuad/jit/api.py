@@ -194,15 +194,19 @@ class Jitted:
                 if fkey is not None and be.name == "numpy":
                     self._fast[fkey] = (key, entry)
         if entry is None:
-            try:
-                entry, result = self._compile(key, leaves, rebuild, be)
-            except trace.Differentiated as e:  # the traced run's result keeps its history
-                how = self._outer[key] = "vjp" if e.from_args else "eager"
-                if how == "eager":
-                    outer.warn_eager(self, outer.EAGER_WHY["closure"])
-                return e.result
-            return result
+            return self._traced(key, leaves, rebuild, be)
         return self._replay(key, entry, leaves, rebuild, be)
+
+    def _traced(self, key, leaves, rebuild, be):
+        """Trace and compile this signature; returns the traced run's result."""
+        try:
+            _, result = self._compile(key, leaves, rebuild, be)
+        except trace.Differentiated as e:  # the traced run's result keeps its history
+            how = self._outer[key] = "vjp" if e.from_args else "eager"
+            if how == "eager":
+                outer.warn_eager(self, outer.EAGER_WHY["closure"])
+            return e.result
+        return result
 
     def _replay(self, key, entry, leaves, rebuild, be):
         inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
@@ -215,8 +219,7 @@ class Jitted:
                 self.retraces += 1
             if rebuild is None:
                 key, leaves, rebuild, be = self._split(tuple(leaves), {})
-            entry, result = self._compile(key, leaves, rebuild, be)
-            return result
+            return self._traced(key, leaves, rebuild, be)
         entry.calls += 1
         return _outputs(entry.program, outs, leaves)
 

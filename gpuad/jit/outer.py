@@ -107,9 +107,17 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
         a, k = rebuild(diff)
         return jitted.f(*a, **k)
 
+    # the forward on plain values; an output that still has a history depends on a tensor
+    # that requires grad besides the arguments (a closure), which one tape step over the
+    # arguments would cut off: then the call runs eagerly
+    a0, k0 = rebuild([_detached(leaves[i]) for i in pos])
+    out0 = jitted(*a0, **k0)
+    if any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(out0)[0]):
+        warn_eager(jitted, EAGER_WHY["closure"])
+        return jitted.f(*args, **kwargs)
+
     def fwd(*diff):
-        a, k = rebuild([_detached(x) for x in diff])
-        return jitted(*a, **k), diff
+        return out0, diff
 
     def bwd(res, ct):
         if not _state.local.grad_enabled:  # first order (inside vmap the rule sees Tensors)

@@ -91,6 +91,14 @@ class Compiled:
             obj = f"_args[{target[1]}]" if target[0] == "arg" else self._const(target[1])
             guard.append(f"    if {obj}.grad is not {self._expr(expected)}:")
             guard.append("        raise _Retrace")
+        for v in prog.vars:  # a closed-over tensor that starts or stops requiring grad:
+            owner = v.owner() if v.kind == "cap" and v.owner is not None else None
+            if owner is not None:  # the outputs' history changes, so trace again
+                w = self._const(weakref.ref(owner))
+                guard.append(f"    _t = {w}()")
+                guard.append(f"    if _t is not None and _t.requires_grad is not "
+                             f"{bool(owner.requires_grad)}:")
+                guard.append("        raise _Retrace")
         hosts = [self._const(h) for h in prog.prelude]
         for h in hosts:  # all checked before any of them changes state
             guard.append(f"    if not {h}.check():")
