@@ -41,7 +41,7 @@ def _arith(x, y):
     return (x * y + 0.5) * x - y
 
 
-REDUCE = {"sum": gnp.sum, "max": gnp.max, "min": gnp.min}
+REDUCE = {"sum": gnp.sum, "max": gnp.max, "min": gnp.min, "mean": gnp.mean}
 
 CASES = [  # (op, dtype, axis, keepdims): every axis form, both float types, keepdims
     ("max", np.float32, None, False),
@@ -88,6 +88,82 @@ def test_trailing_reduction_fused_equals_unfused(backend, rng, op, dtype, axis, 
                     assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale
                 else:
                     np.testing.assert_array_equal(a, b)
+
+
+CHUNKED = Options(min_size=0, target="chunked")
+
+
+@pytest.mark.parametrize("dtype,axis,keepdims", [(np.float32, None, False),
+                                                 (np.float64, (0, 2), True)])
+def test_mean_is_part_of_the_fused_group(backend, rng, dtype, axis, keepdims):
+    """A group ending in mean (a sum, then the divide by the count) is one fused step: no
+    divide is left in the program, the report shows it after the sum, and the value is eager's
+    (bitwise where the sum is the backend's own call or the chunked target's; the reordered
+    sum within its bound, divided by the count). A mean scaled by a number takes that in too;
+    the gradient through the fused mean is eager's."""
+    x, y = _inputs(rng, dtype)
+
+    def f(x, y):
+        z = _arith(x, y)
+        return gnp.mean(z * z - x, axis=axis, keepdims=keepdims) * 0.5, z
+
+    plain = ad.jit(f, fuse=False)
+    name = ad.get_backend().name
+    for opts in (CHUNKED, ALL, REORDER) if name == "numpy" else (ALL,):
+        fused = ad.jit(f, fuse=opts)
+        prog = fused.lower(x, y)
+        (g,) = prog.fusion.groups
+        assert g.reduce.op == "sum" and [n.op for n in g.post] == ["divide", "multiply"]
+        assert not {s.op for _, s in prog.live_steps()} & {"sum", "divide", "multiply"}
+        assert "sum(axis=" in str(prog) and "-> divide(_, " in str(prog)
+        inside = name == "numpy" and opts.reorder_sums is True
+        assert g.reduce_inside == inside, (name, opts)
+        for _ in range(2):
+            x, y = _inputs(rng, dtype)
+            got, want = fused(x, y), plain(x, y)
+            for a, b in zip(got, want, strict=True):
+                a, b = _np(a), _np(b)
+                assert a.dtype == b.dtype == dtype and a.shape == b.shape
+                if inside:
+                    scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
+                    count = 35 * 6 if axis else x.size
+                    assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale / count
+                else:
+                    np.testing.assert_array_equal(a, b)
+
+    def loss(x, y):
+        return gnp.mean(gnp.sin(x * y) * x + 1.0)
+
+    vg = ad.value_and_grad(loss, argnums=(0, 1))
+    fvg = ad.jit(vg, fuse=CHUNKED if name == "numpy" else Options())
+    prog = fvg.lower(x, y)
+    assert "divide" not in {s.op for _, s in prog.live_steps()}, str(prog)
+    got, want = ad.tree_flatten(fvg(x, y))[0], ad.tree_flatten(vg(x, y))[0]
+    for a, b in zip(got, want, strict=True):
+        if name == "numpy":
+            np.testing.assert_array_equal(_np(a), _np(b))
+        else:
+            np.testing.assert_allclose(_np(a), _np(b), rtol=64 * np.finfo(dtype).eps,
+                                       atol=64 * np.finfo(dtype).eps)
+
+
+def test_steps_on_a_reduction_read_elsewhere_stay_apart(rng):
+    """A divide whose numerator (the sum) is also returned, or a divide by an array, is not
+    taken into the group: it stays a step of its own."""
+    with ad.use_backend("numpy"):
+        x = rng.standard_normal((40, 30))
+        d = rng.uniform(1.0, 2.0, 30)
+
+        def f(x, d):
+            s = gnp.sum(x * x + 1.0, axis=0)
+            return s / 3.0, s, gnp.sum(x * 2.0 - 1.0, axis=0) / d
+
+        j = ad.jit(f, fuse=CHUNKED)
+        prog = j.lower(x, d)
+        assert all(not g.post for g in prog.fusion.groups), str(prog)
+        assert [s.op for _, s in prog.live_steps()].count("divide") == 2
+        for a, b in zip(j(x, d), f(x, d), strict=True):
+            np.testing.assert_array_equal(_np(a), _np(b))
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
@@ -216,15 +292,17 @@ def test_cpu_max_is_bitwise_eager(rng):
 # ---- the GPU kernels ------------------------------------------------------------------------
 
 def _reduce_specs(rng):
-    """Specs of groups ending in each reduction, both float types, every axis form, with a
-    stored value, a broadcast operand and a non-contiguous one."""
+    """Specs of groups ending in each reduction (a mean: a sum and its divide), both float
+    types, every axis form, with a stored value, a broadcast operand and a non-contiguous
+    one."""
     out = []
     with ad.use_backend("numpy"):
         for dtype in (np.float32, np.float64):
             x = rng.standard_normal((6, 5, 70)).astype(dtype)[:, :, ::2]
             y = rng.standard_normal((5, 1)).astype(dtype)
+            mean = ("mean", (0, 2), True) if dtype == np.float32 else ("mean", -1, False)
             for op, axis, keep in (("sum", None, False), ("max", 1, True), ("min", (0, 2), False),
-                                   ("sum", -1, False)):
+                                   ("sum", -1, False), mean):
                 def f(x, y, op=op, axis=axis, keep=keep):
                     z = gnp.sin(x * y) + 1.0
                     return REDUCE[op](z * x, axis=axis, keepdims=keep), z
@@ -274,7 +352,8 @@ class _Emulated:
         ident = {"sum": 0.0, "max": -np.inf, "min": np.inf}[spec.red_op]
         if kind == "fin":
             part, out, nparts = args
-            out.reshape(-1)[...] = red(part.reshape(-1, int(nparts)), axis=1)
+            out.reshape(-1)[...] = kernels.apply_post(
+                spec.post, red(part.reshape(-1, int(nparts)), axis=1))
             return
         nl, no, nax = len(spec.loads), len(spec.outs), len(spec.shape)
         arrays, outs, strides, dest = args[:nl], args[nl:nl + no], args[nl + no:-1], args[-1]
@@ -302,7 +381,7 @@ class _Emulated:
         K = int(np.prod([spec.shape[k] for k in spec.axes], dtype=np.int64))
         rv = vals.transpose(perm).reshape(-1, K)
         if kind == "rows":
-            dest.reshape(-1)[...] = red(rv, axis=1)
+            dest.reshape(-1)[...] = kernels.apply_post(spec.post, red(rv, axis=1))
         else:  # block b folds the elements k with (k // BLOCK) % parts == b
             parts = grid[0]
             owner = (np.arange(K) // codegen_cuda.BLOCK) % parts
@@ -362,6 +441,8 @@ def test_reduction_cuda_runs_on_the_cpu_emulation(rng):
         with ad.use_backend("numpy"):
             want = [_np(w) for w in f(x, y)]
         scale = np.nansum(np.abs(want[1] * x)) if spec.red_op == "sum" else 1.0
+        if spec.post:  # a mean: the bound of the sum, divided by the count
+            scale = kernels.apply_post(spec.post, scale)
         eps = np.finfo(x.dtype).eps
         np.testing.assert_allclose(got[-1], want[0], rtol=64 * eps, atol=64 * eps * scale)
         np.testing.assert_allclose(got[0], want[1], rtol=64 * eps, atol=64 * eps)

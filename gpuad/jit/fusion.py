@@ -45,6 +45,11 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
 #: :func:`gpuad.jit.kernels.make`), else the backend's own call on the kernel's result
 REDUCTIONS = ("sum", "mean", "max", "min")
 
+#: steps that may follow a group's reduction inside its kernel (the divide of a ``mean``, a
+#: scale of the result): the reduced value divided or multiplied by a number
+#: (:func:`_post`); each scales the reduction linearly
+POST = ("divide", "multiply")
+
 #: view steps that may sit inside a group when they broadcast a value from outside it (the
 #: kernel reads their source through zero strides; see :func:`_broadcast_view`)
 VIEWS = ("broadcast_to", "reshape")
@@ -140,9 +145,17 @@ class Group:
     reduce: Step | None = None
     reduce_of: int | None = None  # the var the reduction reads
     reduce_inside: bool = False  # the reduction runs inside the kernel (else after it)
+    post: list[Node] = field(default_factory=list)  # steps on the reduced value (a mean's /)
     views: dict[int, tuple[int, Step]] = field(default_factory=dict)  # view var -> its step
     step: int | None = None  # position of the fused step
     kernel: object = None
+
+    @property
+    def result(self) -> int | None:
+        """The var of the group's reduced result (after its ``post`` steps), or None."""
+        if self.reduce is None:
+            return None
+        return self.post[-1].out if self.post else self.reduce.out
 
 
 class Report:
@@ -175,7 +188,8 @@ class Report:
                 prm = g.reduce.params
                 red = (f" -> {g.reduce.op}(axis={prm.get('axis')}"
                        f"{', keepdims' if prm.get('keepdims') else ''}) "
-                       f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
+                       + "".join(f"-> {n.op}({_post_arg(n)}) " for n in g.post)
+                       + f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
             lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}")
             lines.append(f"    loads {_vl(p, [view_root(p, g, v) for v in g.loads])}; "
                          f"stores {_vl(p, g.stores)}")
@@ -189,6 +203,10 @@ class Report:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def _post_arg(n: Node) -> str:
+    return ", ".join("_" if type(a) is Ref else repr(a) for a in n.args)
 
 
 def _vl(p: Program, vids, nbytes: bool = True) -> str:
@@ -315,6 +333,29 @@ def _reduction(prog: Program, s: Step, group: Group) -> bool:
     return prog.vars[s.out].dtype == prog.vars[a.v].dtype
 
 
+def _post(prog: Program, i: int, s: Step, group: Group, opts: Options, written: set[int],
+          readers: dict[int, set[int]], escaping) -> Node | None:
+    """Step ``i`` divides or multiplies the group's reduced result (read by nothing else)
+    by a number, in its dtype: it joins the group (the kernel applies it to the reduced
+    value, as eager's step does), else None."""
+    if s.op not in POST:
+        return None
+    prev = group.result
+    pv, out = prog.vars[prev], prog.vars[s.out] if s.out is not None else None
+    if out is None or readers.get(prev, set()) != {i} or prev in escaping \
+            or out.dtype != pv.dtype or tuple(out.shape) != tuple(pv.shape):
+        return None
+    n = _node(prog, i, s, opts, written)
+    if n is None:
+        return None
+    refs = [k for k, a in enumerate(n.args) if type(a) is Ref]
+    if refs != [0] and not (s.op == "multiply" and refs == [1]):
+        return None
+    if n.args[refs[0]].v != prev:
+        return None
+    return n
+
+
 def view_root(prog: Program, group: Group, v: int) -> int:
     """The variable a group's load ``v`` is read from: the source of the broadcast views the
     group absorbed (``v`` itself otherwise)."""
@@ -372,8 +413,17 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
             groups.append(cur)
         cur = None
 
+    readers = _readers(prog)
+    escaping = prog.output_vars()
     pending: list[tuple[int, Step]] = []  # the view steps just before a group starts
     for i, s in prog.live_steps():
+        if cur is not None and cur.reduce is not None:
+            p = _post(prog, i, s, cur, opts, written, readers, escaping)
+            if p is not None:
+                cur.own.append(i)
+                cur.post.append(p)
+                continue
+            close()
         n = _node(prog, i, s, opts, written)
         if n is not None and cur is not None and prog.vars[n.out].shape != cur.shape:
             close()
@@ -395,6 +445,8 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
             cur.own.append(i)
             cur.reduce = s
             cur.reduce_of = s.args[0].v
+            pending = []
+            continue  # steps on the reduced value may follow (see _post)
         close()
         pending = pending + [(i, s)] if s.op in VIEWS and s.kind == "view" else []
     close()
@@ -564,7 +616,7 @@ def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None)
                 "pure")
     prog.steps[first] = step
     g.step = first
-    results = list(g.stores) + ([g.reduce.out] if g.reduce is not None else [])
+    results = list(g.stores) + ([g.result] if g.reduce is not None else [])
     for k, (pos, v) in enumerate(zip(positions[1:], results, strict=False)):
         item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
         prog.steps[pos] = item

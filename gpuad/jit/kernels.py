@@ -38,6 +38,7 @@ class Spec:
     reduce: object  # the reduction step or None
     inside: bool = False  # the kernel reduces (else ``finish`` calls the backend after it)
     red_of: int | None = None  # the statement the reduction reads
+    post: tuple = ()  # nodes applied to the reduced value, in order (a mean's divide)
 
     @property
     def red_op(self) -> str:
@@ -75,7 +76,7 @@ def spec_of(prog, g, inside: bool = False) -> Spec:
     return Spec(tuple(g.shape), [(v, prog.vars[v].dtype) for v in g.loads],
                 [(v, prog.vars[v].dtype) for v in outs], len(g.stores),
                 [(v, g.nodes[v].dtype, g.nodes[v]) for v in g.order], g.reduce,
-                inside and g.reduce is not None, g.reduce_of)
+                inside and g.reduce is not None, g.reduce_of, tuple(g.post))
 
 
 @dataclass(frozen=True)
@@ -203,18 +204,40 @@ def out_arrays(kernel, xp, out) -> list:
     return res
 
 
-def finish(spec: Spec, outs: list, reduced=None) -> tuple:
+def finish(spec: Spec, outs: list, reduced=None, final: bool = False) -> tuple:
     """The fused step's results: the stored values, then the reduction (``reduced`` when the
-    kernel computed it, else the backend's own call on its input)."""
+    kernel computed it, else the backend's own call on its input) with the ``post`` steps
+    applied (by their own backend calls; ``final``: ``reduced`` has them already)."""
     res = outs[:spec.nstores]
     if spec.reduce is not None:
         if spec.inside and reduced is not None:
-            res.append(reduced)
+            r = reduced
         else:
             s = spec.reduce
             idx = [v for v, _ in spec.outs].index(s.args[0].v)
-            res.append(s.fn(outs[idx], **s.params))
+            r = s.fn(outs[idx], **s.params)
+        res.append(r if final else apply_post(spec.post, r))
     return tuple(res)
+
+
+def apply_post(post, value):
+    """``value`` (a reduced array) through the ``post`` nodes, each its step's own backend
+    call (eager's: the same operands in the same dtype, so the same bits)."""
+    from .program import Ref
+
+    for n in post:
+        args = [value if type(a) is Ref else a for a in (n.call_args or n.args)]
+        with _np.errstate(all="ignore"):
+            value = n.fn(*args)
+    return value
+
+
+def post_spec(spec: Spec) -> Spec:
+    """The ``post`` steps of ``spec`` as a spec of their own over one load, the reduced value
+    (for targets that render them as statements)."""
+    dt = next(d for v, d, _ in spec.stmts if v == spec.red_of)
+    return Spec((), [(spec.reduce.out, dt)], [], 0, [(n.out, n.dtype, n) for n in spec.post],
+                None)
 
 
 def outside_spec(spec: Spec) -> Spec:
@@ -226,7 +249,7 @@ def outside_spec(spec: Spec) -> Spec:
     if spec.red_of not in [v for v, _ in outs]:
         outs.append((spec.red_of, next(dt for v, dt, _ in spec.stmts if v == spec.red_of)))
     return Spec(spec.shape, spec.loads, outs, spec.nstores, spec.stmts, spec.reduce, False,
-                spec.red_of)
+                spec.red_of, spec.post)
 
 
 def target_of(backend: str, target: str = "chunked"):
