@@ -12,6 +12,7 @@ import pytest
 from conftest import to_numpy
 
 import gpuad as ad
+import gpuad.nn.functional as F
 import gpuad.numpy as gnp
 from gpuad.jit import codegen_cuda, fusion, kernels
 from gpuad.jit.fusion import Options
@@ -449,3 +450,104 @@ def test_reduction_cuda_runs_on_the_cpu_emulation(rng):
         again = k(x, y)  # checked: the kernel alone, the same bits (a fixed order)
         np.testing.assert_array_equal(again[-1], got[-1])
     assert modes == {"rows", "split"}
+
+
+# ---- ReLU and masks inside groups -----------------------------------------------------------
+
+SPECIAL = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, -1.5, 2.5, 1e-300, -1e-300]
+
+
+def _special(rng, dtype, shape=(4, 30)):
+    host = rng.standard_normal(shape)
+    host.reshape(-1)[:len(SPECIAL)] = SPECIAL
+    return host.astype(dtype)
+
+
+def _relu_prog(x, w):
+    z = F.relu(x * w)
+    m = z > 0.25  # a mask, also returned (a bool stored from the kernel)
+    return gnp.max(z * m, axis=1), z, m
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_and_masks_fused_bitwise(backend, rng, dtype):
+    """relu's forward expression and a comparison mask inside a group, on every target: the
+    values are eager's bits (NaN stays NaN, -inf, -0.0 and +0.0 give +0.0, as maximum(x, 0));
+    the stored mask is eager's bool array; the gradient through relu (its adjoint's
+    ``g * (ans > 0)``, a mask inside the backward's group) is eager's, and the backward of a
+    two-layer ReLU network is one group per shape."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(_special(rng, dtype))
+    w = xp.asarray(np.ones(30, dtype))
+    name = ad.get_backend().name
+    want = [_np(a) for a in _relu_prog(x, w)]
+    assert not np.signbit(want[1][~np.isnan(want[1])]).any()  # eager: +0.0, never -0.0
+    for opts in (CHUNKED, ALL) if name == "numpy" else (ALL,):
+        fused = ad.jit(_relu_prog, fuse=opts, check=False)
+        prog = fused.lower(x, w)
+        (g,) = prog.fusion.groups
+        assert [g.nodes[v].op for v in g.order] == ["multiply", "relu", "greater", "multiply"]
+        for got, ref in zip(fused(x, w), want, strict=True):
+            got = _np(got)
+            assert got.dtype == ref.dtype
+            np.testing.assert_array_equal(got, ref)
+            if got.dtype != bool:
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
+
+    def loss(x, w):
+        return gnp.sum(F.relu(x * w) * w)
+
+    finite = xp.asarray(np.nan_to_num(_special(rng, dtype), posinf=3.0, neginf=-3.0))
+    vg = ad.value_and_grad(loss, argnums=(0, 1))
+    fvg = ad.jit(vg, fuse=CHUNKED if name == "numpy" else Options(min_size=0))
+    prog = fvg.lower(finite, w)
+    assert not {s.op for _, s in prog.live_steps()} & {"relu", "greater"}, str(prog)
+    got, ref = ad.tree_flatten(fvg(finite, w))[0], ad.tree_flatten(vg(finite, w))[0]
+    for a, b in zip(got, ref, strict=True):
+        if name == "numpy":
+            np.testing.assert_array_equal(_np(a), _np(b))
+        else:
+            np.testing.assert_allclose(_np(a), _np(b), rtol=64 * np.finfo(dtype).eps)
+
+
+def test_relu_and_masks_cuda_on_the_cpu_emulation(rng):
+    """The generated CUDA of a group with relu and a stored bool mask compiles with NVRTC and,
+    run on the CPU emulation, gives eager's bits at NaN, infinities and signed zeros."""
+    import warnings
+
+    from cuda_host_emu import HostModule, Unavailable
+
+    with ad.use_backend("numpy"):
+        x = _special(rng, np.float32)
+        w = np.ones(30, np.float32)
+        prog = ad.jit(_relu_prog, fuse=Options(min_size=1 << 30), check=False).lower(x, w)
+        groups = fusion.find_groups(prog, ALL)
+        fusion._wire(prog, groups)
+        (g,) = groups
+        spec = kernels.spec_of(prog, g, inside=True)
+        want = [_np(a) for a in _relu_prog(x, w)]
+    src = codegen_cuda.reduce_source(spec, "gpuad_fused_red")
+    assert "? (" in src  # relu is a choice, not a multiply by its mask
+    try:
+        nvrtc = pytest.importorskip("cuda.bindings.nvrtc")
+        nvrtc.nvrtcVersion()
+        from gpuad.backends import cuda_sources
+
+        cuda_sources.compile_ptx(src, "relu.cu", arch="compute_80")
+    except pytest.skip.Exception:
+        pass
+    try:
+        mod = HostModule(src)
+    except Unavailable as e:
+        pytest.skip(f"no host C++20 compiler for the emulation: {e}")
+    k = codegen_cuda.CudaReduceKernel(spec, np, mod)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = k(x, w)
+    assert k.checked and k.fallback is None
+    # results: the stored z and mask, then the max
+    for a, b in zip([got[-1], *got[:-1]], want, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+        if a.dtype != bool:
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))

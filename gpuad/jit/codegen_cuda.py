@@ -32,7 +32,7 @@ from .kernels import (
     statements,
 )
 
-_C = {"float32": "float", "float64": "double"}
+_C = {"float32": "float", "float64": "double", "bool": "bool"}  # bool: a stored or loaded mask
 _LOCK = threading.Lock()
 _KERNELS: dict[str, object] = {}
 
@@ -53,7 +53,8 @@ def _lang() -> Lang:
         return f"(({zero}) ? ({_C[dt.name]})0 : {r})"
 
     return Lang(num, lambda a, dt: f"(({_C[dt.name]}){a})", call,
-                lambda a, op, b, dt: f"(({_C[dt.name]})({a} {op} {b}))", guard)
+                lambda a, op, b, dt: f"(({_C[dt.name]})({a} {op} {b}))", guard,
+                lambda c, a, b, dt: f"(({c}) ? ({a}) : ({b}))")
 
 
 def header() -> str:
@@ -393,6 +394,10 @@ class CudaReduceKernel:
         eps = float(_np.finfo(_red_dtype(spec)).eps)
         for k in range(spec.nstores):
             w = want[k]
+            if w.dtype == _np.bool_:  # a mask: exact
+                if outs[k].shape != w.shape or not bool(xp.all(outs[k] == w)):
+                    return f"stored mask {k} differs from the whole-array evaluation"
+                continue
             top = xp.max(xp.abs(xp.where(xp.isfinite(w), w, 0))) if w.size else 0
             if not _agree(xp, outs[k], w, 64 * eps * float(top)):
                 return f"stored value {k} differs from the whole-array evaluation"
@@ -410,6 +415,11 @@ class CudaReduceKernel:
 def _agree(xp, got, want, tol) -> bool:
     if got.shape != want.shape:
         return False
+    with _np.errstate(invalid="ignore"):  # inf - inf where both are inf: compared below
+        return _agree_values(xp, got, want, tol)
+
+
+def _agree_values(xp, got, want, tol) -> bool:
     same_nan = bool(xp.all(xp.isnan(got) == xp.isnan(want)))
     fin = xp.isfinite(want)
     close = xp.where(fin, xp.abs(got - want) <= tol, (got == want) | xp.isnan(want))

@@ -41,6 +41,13 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
     "cosh": ("cosh(x)", ("x",)),
 }
 
+#: comparisons, fused as 0/1 masks computed in their operands' float type (a ``bool`` result
+#: stored from the kernel is that mask converted back; the relu adjoint's ``g * (ans > 0)``)
+COMPARISONS: dict[str, str] = {
+    "greater": "x > y", "greater_equal": "x >= y", "less": "x < y", "less_equal": "x <= y",
+    "equal": "x == y", "not_equal": "x != y",
+}
+
 #: reductions that may end a group: inside the kernel where the target can (see
 #: :func:`gpuad.jit.kernels.make`), else the backend's own call on the kernel's result
 REDUCTIONS = ("sum", "mean", "max", "min")
@@ -245,7 +252,8 @@ def _count(src: str, names: tuple[str, ...]) -> tuple[int, int, frozenset]:
 
     tree = _E.parse(src, names)
     calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Compare) for n in ast.walk(tree))
+    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Compare | ast.IfExp)
+              for n in ast.walk(tree))
     return len(calls), ops, frozenset(calls)
 
 
@@ -253,7 +261,8 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
     if s.out is None or s.dyn:
         return None
     out = prog.vars[s.out]
-    if out.dtype not in _FLOATS:
+    mask = s.op in COMPARISONS and out.dtype == _np.bool_
+    if out.dtype not in _FLOATS and not mask:
         return None
     if s.op == GUARD:
         # the guard's result shares r's memory: fused, it is a copy, so r must never be
@@ -266,7 +275,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
     else:
         if s.kind != "pure" or s.params:
             return None
-        e = expression_of(s.op)
+        e = (COMPARISONS[s.op], ("x", "y")) if mask else expression_of(s.op)
         if e is None:
             return None
         expr, names = e
@@ -284,11 +293,19 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
                 call[k] = _np.asarray(c, prog.vars[a.v].dtype)
                 continue
             v = prog.vars[a.v]
-            if v.dtype not in _FLOATS:
-                return None
+            if v.dtype not in _FLOATS and (mask or v.dtype != _np.bool_):
+                return None  # a mask (bool) is read as 0/1 by arithmetic, not compared
             shapes.append(v.shape)
         elif type(a) not in (int, float) or not _np.isfinite(a):
             return None
+    dtype = out.dtype
+    if mask:  # compared in the operands' float type, as NumPy does
+        floats = [prog.vars[a.v].dtype for a in s.args if type(a) is Ref]
+        if not floats:
+            return None
+        dtype = _np.result_type(*floats)
+        if any(type(a) is not Ref and float(dtype.type(a)) != a for a in args):
+            return None  # a number the float type does not hold exactly
     try:
         if tuple(_np.broadcast_shapes(*shapes, out.shape)) != tuple(out.shape):
             return None
@@ -301,7 +318,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     else:
         ops = 2
-    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op,
+    return Node(i, s.out, expr, names, tuple(args), dtype, calls, ops, s.fn, s.op,
                 call_args=tuple(call))
 
 

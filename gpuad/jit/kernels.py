@@ -88,6 +88,7 @@ class Lang:
     call: Callable[[str, str, _np.dtype], str]
     cmp: Callable[[str, str, str, _np.dtype], str]
     guard: Callable[[str, list, _np.dtype], str]
+    select: Callable[[str, str, str, _np.dtype], str] | None = None  # ``a if test else b``
 
 
 def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[tuple[str, str]]:
@@ -118,7 +119,9 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[
 
             text = _E._render(tree, name, lambda x, dt=dt: lang.num(x, dt),
                               lambda f, a, dt=dt: lang.call(f, a, dt),
-                              lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt))
+                              lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt),
+                              None if lang.select is None else
+                              lambda c, a, b, dt=dt: lang.select(c, a, b, dt))
         tname = f"t{v}"
         local[v] = (tname, dt)
         out.append((tname, text))
@@ -146,7 +149,8 @@ def _xp_lang() -> Lang:
                 lambda a, op, b, dt: f"({a} {op} {b}).astype(xp.{dt.name})",
                 lambda r, gs, dt: "xp.where(" + " & ".join(
                     [f"({g} == 0)" for g in gs] + [f"~xp.isfinite({r})"]) +
-                f", xp.{dt.name}(0), {r})" if gs else r)
+                f", xp.{dt.name}(0), {r})" if gs else r,
+                lambda c, a, b, dt: f"xp.where(({c}) != 0, {a}, {b}).astype(xp.{dt.name})")
 
 
 class ArrayKernel:
