@@ -43,7 +43,10 @@ def _every_op(x, y):
     for name, arity in OPS:
         fn = getattr(gnp, name, None) or getattr(F, name)  # relu lives in nn.functional
         a = pos if name in _NEEDS_POSITIVE else x
-        term = fn(a, y * y + 0.5 if name == "divide" else y) if arity == 2 else fn(a)
+        if arity == 3:  # where: a mask made in the group, an array and a number
+            term = fn(x > 0.25, a, -0.5)
+        else:
+            term = fn(a, y * y + 0.5 if name == "divide" else y) if arity == 2 else fn(a)
         if name in ("exp", "sinh", "cosh"):
             term = term * 0.25
         total = total + term

@@ -551,3 +551,49 @@ def test_relu_and_masks_cuda_on_the_cpu_emulation(rng):
         np.testing.assert_array_equal(a, b)
         if a.dtype != bool:
             np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in logaddexp")  # eager, at NaN
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_and_leaky_relu_fused(backend, rng, dtype):
+    """sigmoid's forward expression and leaky_relu (where(x > 0, x, slope * x), a choice
+    inside the group) fused: leaky_relu and its gradient are eager's bits on every target;
+    sigmoid is eager's bits on the chunked target, elsewhere within a few ulps of it (eager's
+    own error against the exact value is larger), and exactly eager's at NaN, infinities and
+    signed zeros."""
+    xp = ad.get_backend().xp
+    host = _special(rng, dtype) * dtype(7.0)
+    x = xp.asarray(host)
+
+    def f(x):
+        return F.sigmoid(x * 1.0), F.leaky_relu(x * 1.0, 0.2)
+
+    def loss(x):
+        return gnp.sum(F.leaky_relu(x * 1.5, 0.2) * x)
+
+    name = ad.get_backend().name
+    want = [_np(a) for a in f(x)]
+    vg = ad.value_and_grad(loss)
+    finite = xp.asarray(np.nan_to_num(host, posinf=3.0, neginf=-3.0))
+    gwant = [_np(a) for a in vg(finite)]
+    for opts in (CHUNKED, ALL) if name == "numpy" else (ALL,):
+        fused = ad.jit(f, fuse=opts, check=False)
+        prog = fused.lower(x)
+        ops = {s.op for _, s in prog.live_steps()}
+        assert not ops & {"sigmoid", "where", "greater", "multiply"}, str(prog)
+        sig, leaky = (_np(a) for a in fused(x))
+        np.testing.assert_array_equal(leaky, want[1])
+        np.testing.assert_array_equal(np.signbit(leaky), np.signbit(want[1]))
+        special = ~np.isfinite(host) | (host == 0)
+        np.testing.assert_array_equal(sig[special], want[0][special])
+        if opts is CHUNKED:
+            np.testing.assert_array_equal(sig, want[0])
+        else:
+            ref = want[0]
+            ulp = np.spacing(np.maximum(np.abs(ref), np.finfo(dtype).tiny).astype(dtype))
+            assert np.nanmax(np.abs(sig - ref) / ulp) <= 64
+        fvg = ad.jit(vg, fuse=opts)
+        prog = fvg.lower(finite)
+        assert not {s.op for _, s in prog.live_steps()} & {"where", "greater"}, str(prog)
+        for a, b in zip(fvg(finite), gwant, strict=True):
+            np.testing.assert_array_equal(_np(a), b)

@@ -39,6 +39,8 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
     "reciprocal": ("1 / x", ("x",)),
     "sinh": ("sinh(x)", ("x",)),
     "cosh": ("cosh(x)", ("x",)),
+    # a choice, exact on every target (leaky_relu's where(x > 0, x, slope * x) and its adjoints)
+    "where": ("x if c != 0 else y", ("c", "x", "y")),
 }
 
 #: comparisons, fused as 0/1 masks computed in their operands' float type (a ``bool`` result
