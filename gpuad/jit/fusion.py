@@ -134,6 +134,8 @@ class Node:
     op: str = ""
     home: int = -1  # the group that computes it first
     call_args: tuple = ()  # args for ``fn`` (a constant array as a 0-d one of its dtype)
+    ufunc: object = None  # the step's NumPy function taking ``out=`` (the same call as ``fn``)
+    rdtype: _np.dtype | None = None  # the result's dtype (``bool`` for a mask; else ``dtype``)
 
 
 @dataclass
@@ -321,7 +323,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
     else:
         ops = 2
     return Node(i, s.out, expr, names, tuple(args), dtype, calls, ops, s.fn, s.op,
-                call_args=tuple(call))
+                call_args=tuple(call), ufunc=s.ufunc, rdtype=out.dtype)
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
