@@ -597,3 +597,28 @@ def test_sigmoid_and_leaky_relu_fused(backend, rng, dtype):
         assert not {s.op for _, s in prog.live_steps()} & {"where", "greater"}, str(prog)
         for a, b in zip(fvg(finite), gwant, strict=True):
             np.testing.assert_array_equal(_np(a), b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maximum_minimum_fused_bitwise(backend, rng, dtype):
+    """maximum/minimum inside a group are NumPy's on every target: NaN in either operand (or
+    both) gives NaN, of -0.0 and +0.0 the second operand, infinities exact."""
+    xp = ad.get_backend().xp
+    vals = np.array([np.nan, 1.0, np.nan, -0.0, 0.0, np.inf, -np.inf, 2.0, -3.0, 0.0], dtype)
+    other = np.array([1.0, np.nan, np.nan, 0.0, -0.0, 5.0, -7.0, 2.0, 4.0, 0.0], dtype)
+    x = xp.asarray(np.tile(vals, (3, 1)))
+    y = xp.asarray(np.tile(other, (3, 1)))
+
+    def f(x, y):
+        return gnp.maximum(x * 1.0, y), gnp.minimum(x * 1.0, y), gnp.maximum(x * 1.0, 0.5)
+
+    want = [_np(a) for a in f(x, y)]
+    name = ad.get_backend().name
+    for opts in (CHUNKED, ALL) if name == "numpy" else (ALL,):
+        fused = ad.jit(f, fuse=opts, check=False)
+        prog = fused.lower(x, y)
+        assert not {s.op for _, s in prog.live_steps()} & {"maximum", "minimum"}, str(prog)
+        for a, b in zip(fused(x, y), want, strict=True):
+            a = _np(a)
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))

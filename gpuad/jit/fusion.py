@@ -41,6 +41,9 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
     "cosh": ("cosh(x)", ("x",)),
     # a choice, exact on every target (leaky_relu's where(x > 0, x, slope * x) and its adjoints)
     "where": ("x if c != 0 else y", ("c", "x", "y")),
+    # NumPy's: a NaN operand wins (the first of two), of two equal values the second
+    "maximum": ("x if x != x else (x if x > y else y)", ("x", "y")),
+    "minimum": ("x if x != x else (x if x < y else y)", ("x", "y")),
 }
 
 #: comparisons, fused as 0/1 masks computed in their operands' float type (a ``bool`` result
