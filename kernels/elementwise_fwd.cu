@@ -7,22 +7,24 @@
 // (tests/test_kernel_gen.py checks that it is current).
 #include "gpuad_vjp.cuh"
 
-GPUAD_MAP2(add_fwd,         x + y)       // add(x, y)
-GPUAD_MAPC(add_fwd_xc,      x + c)       // add(x, c), c a scalar
-GPUAD_MAPC(add_fwd_cx,      c + x)       // add(c, x), c a scalar
-GPUAD_MAP2(subtract_fwd,    x - y)       // subtract(x, y)
-GPUAD_MAPC(subtract_fwd_xc, x - c)       // subtract(x, c), c a scalar
-GPUAD_MAPC(subtract_fwd_cx, c - x)       // subtract(c, x), c a scalar
-GPUAD_MAP2(multiply_fwd,    x * y)       // multiply(x, y)
-GPUAD_MAPC(multiply_fwd_xc, x * c)       // multiply(x, c), c a scalar
-GPUAD_MAPC(multiply_fwd_cx, c * x)       // multiply(c, x), c a scalar
-GPUAD_MAP2(divide_fwd,      x / y)       // divide(x, y)
-GPUAD_MAPC(divide_fwd_xc,   x / c)       // divide(x, c), c a scalar
-GPUAD_MAPC(divide_fwd_cx,   c / x)       // divide(c, x), c a scalar
-GPUAD_MAP1(square_fwd,      x * x)       // square(x)
-GPUAD_MAP1(sqrt_fwd,        ad_sqrt(x))  // sqrt(x)
-GPUAD_MAP1(exp_fwd,         ad_exp(x))   // exp(x)
-GPUAD_MAP1(log_fwd,         ad_log(x))   // log(x)
-GPUAD_MAP1(sin_fwd,         ad_sin(x))   // sin(x)
-GPUAD_MAP1(cos_fwd,         ad_cos(x))   // cos(x)
-GPUAD_MAP1(tanh_fwd,        ad_tanh(x))  // tanh(x)
+GPUAD_MAP2(add_fwd,         x + y)                                                                              // add(x, y)
+GPUAD_MAPC(add_fwd_xc,      x + c)                                                                              // add(x, c), c a scalar
+GPUAD_MAPC(add_fwd_cx,      c + x)                                                                              // add(c, x), c a scalar
+GPUAD_MAP2(subtract_fwd,    x - y)                                                                              // subtract(x, y)
+GPUAD_MAPC(subtract_fwd_xc, x - c)                                                                              // subtract(x, c), c a scalar
+GPUAD_MAPC(subtract_fwd_cx, c - x)                                                                              // subtract(c, x), c a scalar
+GPUAD_MAP2(multiply_fwd,    x * y)                                                                              // multiply(x, y)
+GPUAD_MAPC(multiply_fwd_xc, x * c)                                                                              // multiply(x, c), c a scalar
+GPUAD_MAPC(multiply_fwd_cx, c * x)                                                                              // multiply(c, x), c a scalar
+GPUAD_MAP2(divide_fwd,      x / y)                                                                              // divide(x, y)
+GPUAD_MAPC(divide_fwd_xc,   x / c)                                                                              // divide(x, c), c a scalar
+GPUAD_MAPC(divide_fwd_cx,   c / x)                                                                              // divide(c, x), c a scalar
+GPUAD_MAP1(square_fwd,      x * x)                                                                              // square(x)
+GPUAD_MAP1(sqrt_fwd,        ad_sqrt(x))                                                                         // sqrt(x)
+GPUAD_MAP1(exp_fwd,         ad_exp(x))                                                                          // exp(x)
+GPUAD_MAP1(log_fwd,         ad_log(x))                                                                          // log(x)
+GPUAD_MAP1(sin_fwd,         ad_sin(x))                                                                          // sin(x)
+GPUAD_MAP1(cos_fwd,         ad_cos(x))                                                                          // cos(x)
+GPUAD_MAP1(tanh_fwd,        ad_tanh(x))                                                                         // tanh(x)
+GPUAD_MAP1(relu_fwd,        ((T(x <= T(0))) ? (T(0)) : (x)))                                                    // relu(x)
+GPUAD_MAP1(sigmoid_fwd,     ((T(x < T(0))) ? (ad_exp(x) / (T(1) + ad_exp(x))) : (T(1) / (T(1) + ad_exp(-x)))))  // sigmoid(x)

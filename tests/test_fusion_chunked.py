@@ -212,3 +212,56 @@ def test_no_move_when_the_reader_reads_the_reduction(backend, rng):
         x = xp.asarray(np.array(v))
         for g, e in zip(j(x), vg(x), strict=True):
             np.testing.assert_allclose(_np(g), _np(e), rtol=1e-13)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")  # eager's, x < 0
+@pytest.mark.parametrize("chunk", [7, 1 << 16])
+def test_chunks_write_into_reused_scratch(rng, monkeypatch, chunk):
+    """Steps with a NumPy function taking ``out=`` write into scratch slots reused once their
+    values are dead (and a stored value straight into its output): a deep chain's forward and
+    backward in one group, and zero guards that replace non-finite local derivatives (a fresh
+    array, not a slot) where the adjoint is zero, give eager's bits; no slot is written while
+    a value in it is still to be read."""
+    from gpuad.jit.program import Ref
+
+    monkeypatch.setenv("GPUAD_FUSED_CHUNK", str(chunk))
+    monkeypatch.setenv("GPUAD_FUSED_THREADS", "2")
+
+    def loss(x):
+        v = x
+        for i in range(12):
+            v = (gnp.sin, lambda u: u * 0.9, gnp.tanh, lambda u: u + 0.1)[i % 4](v)
+        root = gnp.sqrt(x)  # NaN for x < 0 ...
+        return gnp.sum(v * v) + gnp.sum(gnp.where(x > 0, root, 0.0))  # ... where nothing flows
+
+    with ad.use_backend("numpy"):
+        x = rng.standard_normal((30, 40)).astype(np.float32)
+        vg = ad.value_and_grad(loss)
+        j = ad.jit(vg, fuse=CHUNKED)
+        prog = j.lower(x)
+        slots = 0
+        for g in prog.fusion.groups:
+            k = getattr(g.kernel, "kernel", g.kernel)
+            where, _ = codegen_chunked.plan(k.spec)
+            slots += k.source.count("out=b")
+            holder: dict = {}  # slot -> the value in it; a guard's result is its operand's
+            root: dict = {}
+            for v, _dt, node in k.spec.stmts:
+                for a in node.args:
+                    if type(a) is Ref:
+                        r = root.get(a.v, a.v)
+                        if where.get(r, ("",))[0] == "b":
+                            assert holder[where[r]] == r, (v, r, where[r])
+                root[v] = root.get(node.args[0].v, node.args[0].v) \
+                    if node.expr == "guard" else v
+                if where.get(v, ("",))[0] == "b":
+                    holder[where[v]] = v
+            for v, _ in k.spec.outs:
+                r = root.get(v, v)
+                if where.get(r, ("",))[0] == "b":
+                    assert holder[where[r]] == r, (v, r)
+        assert slots >= 20, str(prog)
+        for _ in range(2):
+            x = rng.standard_normal((30, 40)).astype(np.float32)
+            for a, b in zip(j(x), vg(x), strict=True):
+                np.testing.assert_array_equal(_np(a), _np(b))

@@ -12,6 +12,7 @@ import pytest
 from conftest import to_numpy
 
 import gpuad as ad
+import gpuad.nn.functional as F
 import gpuad.numpy as gnp
 from gpuad.jit import codegen_cuda, fusion, kernels
 from gpuad.jit.fusion import Options
@@ -41,7 +42,7 @@ def _arith(x, y):
     return (x * y + 0.5) * x - y
 
 
-REDUCE = {"sum": gnp.sum, "max": gnp.max, "min": gnp.min}
+REDUCE = {"sum": gnp.sum, "max": gnp.max, "min": gnp.min, "mean": gnp.mean}
 
 CASES = [  # (op, dtype, axis, keepdims): every axis form, both float types, keepdims
     ("max", np.float32, None, False),
@@ -88,6 +89,93 @@ def test_trailing_reduction_fused_equals_unfused(backend, rng, op, dtype, axis, 
                     assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale
                 else:
                     np.testing.assert_array_equal(a, b)
+
+
+CHUNKED = Options(min_size=0, target="chunked")
+
+
+def _targets(numba: bool) -> tuple:
+    """The options a test runs under: on the NumPy backend the chunked target, and the Numba
+    target where ``numba`` (each of its kernels costs seconds to compile: the tests below use
+    it for one of their two float types); elsewhere the backend's own."""
+    if ad.get_backend().name != "numpy":
+        return (ALL,)
+    return (CHUNKED, ALL) if numba else (CHUNKED,)
+
+
+@pytest.mark.parametrize("dtype,axis,keepdims", [(np.float32, None, False),
+                                                 (np.float64, (0, 2), True)])
+def test_mean_is_part_of_the_fused_group(backend, rng, dtype, axis, keepdims):
+    """A group ending in mean (a sum, then the divide by the count) is one fused step: no
+    divide is left in the program, the report shows it after the sum, and the value is eager's
+    (bitwise where the sum is the backend's own call or the chunked target's; the reordered
+    sum within its bound, divided by the count). A mean scaled by a number takes that in too;
+    the gradient through the fused mean is eager's."""
+    x, y = _inputs(rng, dtype)
+
+    def f(x, y):
+        z = _arith(x, y)
+        return gnp.mean(z * z - x, axis=axis, keepdims=keepdims) * 0.5, z
+
+    plain = ad.jit(f, fuse=False)
+    name = ad.get_backend().name
+    # the Numba target's two sums: reordered for float32, NumPy's after the kernel for float64
+    numba = REORDER if dtype == np.float32 else ALL
+    for opts in (CHUNKED, numba) if name == "numpy" else (ALL,):
+        fused = ad.jit(f, fuse=opts)
+        prog = fused.lower(x, y)
+        (g,) = prog.fusion.groups
+        assert g.reduce.op == "sum" and [n.op for n in g.post] == ["divide", "multiply"]
+        assert not {s.op for _, s in prog.live_steps()} & {"sum", "divide", "multiply"}
+        assert "sum(axis=" in str(prog) and "-> divide(_, " in str(prog)
+        inside = name == "numpy" and opts.reorder_sums is True
+        assert g.reduce_inside == inside, (name, opts)
+        for _ in range(2):
+            x, y = _inputs(rng, dtype)
+            got, want = fused(x, y), plain(x, y)
+            for a, b in zip(got, want, strict=True):
+                a, b = _np(a), _np(b)
+                assert a.dtype == b.dtype == dtype and a.shape == b.shape
+                if inside:
+                    scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
+                    count = 35 * 6 if axis else x.size
+                    assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale / count
+                else:
+                    np.testing.assert_array_equal(a, b)
+
+    def loss(x, y):
+        return gnp.mean(gnp.sin(x * y) * x + 1.0)
+
+    vg = ad.value_and_grad(loss, argnums=(0, 1))
+    fvg = ad.jit(vg, fuse=CHUNKED if name == "numpy" else Options())
+    prog = fvg.lower(x, y)
+    assert "divide" not in {s.op for _, s in prog.live_steps()}, str(prog)
+    got, want = ad.tree_flatten(fvg(x, y))[0], ad.tree_flatten(vg(x, y))[0]
+    for a, b in zip(got, want, strict=True):
+        if name == "numpy":
+            np.testing.assert_array_equal(_np(a), _np(b))
+        else:
+            np.testing.assert_allclose(_np(a), _np(b), rtol=64 * np.finfo(dtype).eps,
+                                       atol=64 * np.finfo(dtype).eps)
+
+
+def test_steps_on_a_reduction_read_elsewhere_stay_apart(rng):
+    """A divide whose numerator (the sum) is also returned, or a divide by an array, is not
+    taken into the group: it stays a step of its own."""
+    with ad.use_backend("numpy"):
+        x = rng.standard_normal((40, 30))
+        d = rng.uniform(1.0, 2.0, 30)
+
+        def f(x, d):
+            s = gnp.sum(x * x + 1.0, axis=0)
+            return s / 3.0, s, gnp.sum(x * 2.0 - 1.0, axis=0) / d
+
+        j = ad.jit(f, fuse=CHUNKED)
+        prog = j.lower(x, d)
+        assert all(not g.post for g in prog.fusion.groups), str(prog)
+        assert [s.op for _, s in prog.live_steps()].count("divide") == 2
+        for a, b in zip(j(x, d), f(x, d), strict=True):
+            np.testing.assert_array_equal(_np(a), _np(b))
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
@@ -216,15 +304,17 @@ def test_cpu_max_is_bitwise_eager(rng):
 # ---- the GPU kernels ------------------------------------------------------------------------
 
 def _reduce_specs(rng):
-    """Specs of groups ending in each reduction, both float types, every axis form, with a
-    stored value, a broadcast operand and a non-contiguous one."""
+    """Specs of groups ending in each reduction (a mean: a sum and its divide), both float
+    types, every axis form, with a stored value, a broadcast operand and a non-contiguous
+    one."""
     out = []
     with ad.use_backend("numpy"):
         for dtype in (np.float32, np.float64):
             x = rng.standard_normal((6, 5, 70)).astype(dtype)[:, :, ::2]
             y = rng.standard_normal((5, 1)).astype(dtype)
+            mean = ("mean", (0, 2), True) if dtype == np.float32 else ("mean", -1, False)
             for op, axis, keep in (("sum", None, False), ("max", 1, True), ("min", (0, 2), False),
-                                   ("sum", -1, False)):
+                                   ("sum", -1, False), mean):
                 def f(x, y, op=op, axis=axis, keep=keep):
                     z = gnp.sin(x * y) + 1.0
                     return REDUCE[op](z * x, axis=axis, keepdims=keep), z
@@ -274,7 +364,8 @@ class _Emulated:
         ident = {"sum": 0.0, "max": -np.inf, "min": np.inf}[spec.red_op]
         if kind == "fin":
             part, out, nparts = args
-            out.reshape(-1)[...] = red(part.reshape(-1, int(nparts)), axis=1)
+            out.reshape(-1)[...] = kernels.apply_post(
+                spec.post, red(part.reshape(-1, int(nparts)), axis=1))
             return
         nl, no, nax = len(spec.loads), len(spec.outs), len(spec.shape)
         arrays, outs, strides, dest = args[:nl], args[nl:nl + no], args[nl + no:-1], args[-1]
@@ -302,7 +393,7 @@ class _Emulated:
         K = int(np.prod([spec.shape[k] for k in spec.axes], dtype=np.int64))
         rv = vals.transpose(perm).reshape(-1, K)
         if kind == "rows":
-            dest.reshape(-1)[...] = red(rv, axis=1)
+            dest.reshape(-1)[...] = kernels.apply_post(spec.post, red(rv, axis=1))
         else:  # block b folds the elements k with (k // BLOCK) % parts == b
             parts = grid[0]
             owner = (np.arange(K) // codegen_cuda.BLOCK) % parts
@@ -362,9 +453,181 @@ def test_reduction_cuda_runs_on_the_cpu_emulation(rng):
         with ad.use_backend("numpy"):
             want = [_np(w) for w in f(x, y)]
         scale = np.nansum(np.abs(want[1] * x)) if spec.red_op == "sum" else 1.0
+        if spec.post:  # a mean: the bound of the sum, divided by the count
+            scale = kernels.apply_post(spec.post, scale)
         eps = np.finfo(x.dtype).eps
         np.testing.assert_allclose(got[-1], want[0], rtol=64 * eps, atol=64 * eps * scale)
         np.testing.assert_allclose(got[0], want[1], rtol=64 * eps, atol=64 * eps)
         again = k(x, y)  # checked: the kernel alone, the same bits (a fixed order)
         np.testing.assert_array_equal(again[-1], got[-1])
     assert modes == {"rows", "split"}
+
+
+# ---- ReLU and masks inside groups -----------------------------------------------------------
+
+SPECIAL = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, -1.5, 2.5, 1e-300, -1e-300]
+
+
+def _special(rng, dtype, shape=(4, 30)):
+    host = rng.standard_normal(shape)
+    host.reshape(-1)[:len(SPECIAL)] = SPECIAL
+    return host.astype(dtype)
+
+
+def _relu_prog(x, w):
+    z = F.relu(x * w)
+    m = z > 0.25  # a mask, also returned (a bool stored from the kernel)
+    return gnp.max(z * m, axis=1), z, m
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_and_masks_fused_bitwise(backend, rng, dtype):
+    """relu's forward expression and a comparison mask inside a group, on every target: the
+    values are eager's bits (NaN stays NaN, -inf, -0.0 and +0.0 give +0.0, as maximum(x, 0));
+    the stored mask is eager's bool array; the gradient through relu (its adjoint's
+    ``g * (ans > 0)``, a mask inside the backward's group) is eager's, and the backward of a
+    two-layer ReLU network is one group per shape."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(_special(rng, dtype))
+    w = xp.asarray(np.ones(30, dtype))
+    name = ad.get_backend().name
+    want = [_np(a) for a in _relu_prog(x, w)]
+    assert not np.signbit(want[1][~np.isnan(want[1])]).any()  # eager: +0.0, never -0.0
+    for opts in _targets(dtype == np.float64):  # float32: the CUDA emulation below
+        fused = ad.jit(_relu_prog, fuse=opts, check=False)
+        prog = fused.lower(x, w)
+        (g,) = prog.fusion.groups
+        assert [g.nodes[v].op for v in g.order] == ["multiply", "relu", "greater", "multiply"]
+        for got, ref in zip(fused(x, w), want, strict=True):
+            got = _np(got)
+            assert got.dtype == ref.dtype
+            np.testing.assert_array_equal(got, ref)
+            if got.dtype != bool:
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(ref))
+
+    def loss(x, w):
+        return gnp.sum(F.relu(x * w) * w)
+
+    finite = xp.asarray(np.nan_to_num(_special(rng, dtype), posinf=3.0, neginf=-3.0))
+    vg = ad.value_and_grad(loss, argnums=(0, 1))
+    fvg = ad.jit(vg, fuse=CHUNKED if name == "numpy" else Options(min_size=0))
+    prog = fvg.lower(finite, w)
+    assert not {s.op for _, s in prog.live_steps()} & {"relu", "greater"}, str(prog)
+    got, ref = ad.tree_flatten(fvg(finite, w))[0], ad.tree_flatten(vg(finite, w))[0]
+    for a, b in zip(got, ref, strict=True):
+        if name == "numpy":
+            np.testing.assert_array_equal(_np(a), _np(b))
+        else:
+            np.testing.assert_allclose(_np(a), _np(b), rtol=64 * np.finfo(dtype).eps)
+
+
+def test_relu_and_masks_cuda_on_the_cpu_emulation(rng):
+    """The generated CUDA of a group with relu and a stored bool mask compiles with NVRTC and,
+    run on the CPU emulation, gives eager's bits at NaN, infinities and signed zeros."""
+    import warnings
+
+    from cuda_host_emu import HostModule, Unavailable
+
+    with ad.use_backend("numpy"):
+        x = _special(rng, np.float32)
+        w = np.ones(30, np.float32)
+        prog = ad.jit(_relu_prog, fuse=Options(min_size=1 << 30), check=False).lower(x, w)
+        groups = fusion.find_groups(prog, ALL)
+        fusion._wire(prog, groups)
+        (g,) = groups
+        spec = kernels.spec_of(prog, g, inside=True)
+        want = [_np(a) for a in _relu_prog(x, w)]
+    src = codegen_cuda.reduce_source(spec, "gpuad_fused_red")
+    assert "? (" in src  # relu is a choice, not a multiply by its mask
+    try:
+        nvrtc = pytest.importorskip("cuda.bindings.nvrtc")
+        nvrtc.nvrtcVersion()
+        from gpuad.backends import cuda_sources
+
+        cuda_sources.compile_ptx(src, "relu.cu", arch="compute_80")
+    except pytest.skip.Exception:
+        pass
+    try:
+        mod = HostModule(src)
+    except Unavailable as e:
+        pytest.skip(f"no host C++20 compiler for the emulation: {e}")
+    k = codegen_cuda.CudaReduceKernel(spec, np, mod)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = k(x, w)
+    assert k.checked and k.fallback is None
+    # results: the stored z and mask, then the max
+    for a, b in zip([got[-1], *got[:-1]], want, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+        if a.dtype != bool:
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in logaddexp")  # eager, at NaN
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_and_leaky_relu_fused(backend, rng, dtype):
+    """sigmoid's forward expression and leaky_relu (where(x > 0, x, slope * x), a choice
+    inside the group) fused: leaky_relu and its gradient are eager's bits on every target;
+    sigmoid is eager's bits on the chunked target, elsewhere within a few ulps of it (eager's
+    own error against the exact value is larger), and exactly eager's at NaN, infinities and
+    signed zeros."""
+    xp = ad.get_backend().xp
+    host = _special(rng, dtype) * dtype(7.0)
+    x = xp.asarray(host)
+
+    def f(x):
+        return F.sigmoid(x * 1.0), F.leaky_relu(x * 1.0, 0.2)
+
+    def loss(x):
+        return gnp.sum(F.leaky_relu(x * 1.5, 0.2) * x)
+
+    want = [_np(a) for a in f(x)]
+    vg = ad.value_and_grad(loss)
+    finite = xp.asarray(np.nan_to_num(host, posinf=3.0, neginf=-3.0))
+    gwant = [_np(a) for a in vg(finite)]
+    for opts in _targets(dtype == np.float32):
+        fused = ad.jit(f, fuse=opts, check=False)
+        prog = fused.lower(x)
+        ops = {s.op for _, s in prog.live_steps()}
+        assert not ops & {"sigmoid", "where", "greater", "multiply"}, str(prog)
+        sig, leaky = (_np(a) for a in fused(x))
+        np.testing.assert_array_equal(leaky, want[1])
+        np.testing.assert_array_equal(np.signbit(leaky), np.signbit(want[1]))
+        special = ~np.isfinite(host) | (host == 0)
+        np.testing.assert_array_equal(sig[special], want[0][special])
+        if opts is CHUNKED:
+            np.testing.assert_array_equal(sig, want[0])
+        else:
+            ref = want[0]
+            ulp = np.spacing(np.maximum(np.abs(ref), np.finfo(dtype).tiny).astype(dtype))
+            assert np.nanmax(np.abs(sig - ref) / ulp) <= 64
+        fvg = ad.jit(vg, fuse=opts)
+        prog = fvg.lower(finite)
+        assert not {s.op for _, s in prog.live_steps()} & {"where", "greater"}, str(prog)
+        for a, b in zip(fvg(finite), gwant, strict=True):
+            np.testing.assert_array_equal(_np(a), b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maximum_minimum_fused_bitwise(backend, rng, dtype):
+    """maximum/minimum inside a group are NumPy's on every target: NaN in either operand (or
+    both) gives NaN, of -0.0 and +0.0 the second operand, infinities exact."""
+    xp = ad.get_backend().xp
+    vals = np.array([np.nan, 1.0, np.nan, -0.0, 0.0, np.inf, -np.inf, 2.0, -3.0, 0.0], dtype)
+    other = np.array([1.0, np.nan, np.nan, 0.0, -0.0, 5.0, -7.0, 2.0, 4.0, 0.0], dtype)
+    x = xp.asarray(np.tile(vals, (3, 1)))
+    y = xp.asarray(np.tile(other, (3, 1)))
+
+    def f(x, y):
+        return gnp.maximum(x * 1.0, y), gnp.minimum(x * 1.0, y), gnp.maximum(x * 1.0, 0.5)
+
+    want = [_np(a) for a in f(x, y)]
+    for opts in _targets(dtype == np.float64):
+        fused = ad.jit(f, fuse=opts, check=False)
+        prog = fused.lower(x, y)
+        assert not {s.op for _, s in prog.live_steps()} & {"maximum", "minimum"}, str(prog)
+        for a, b in zip(fused(x, y), want, strict=True):
+            a = _np(a)
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b))

@@ -91,7 +91,8 @@ def _c_to_language(text, names):
         text = re.sub(rf"\b{cname}\b", lang, text)
     for old, new in names.items():
         text = re.sub(rf"\b{old}\b", new, text)
-    return text
+    # one choice ``((c) ? (a) : (b))`` (the expressions hold at most one) as ``a if c else b``
+    return re.sub(r"\(\((.*)\) \? \((.*)\) : \((.*)\)\)", r"((\2) if (\1) else (\3))", text)
 
 
 @pytest.mark.parametrize("rule", sorted(VJP))

@@ -23,14 +23,16 @@ from .kernels import (
     ArrayKernel,
     Lang,
     Spec,
+    apply_post,
     finish,
     out_arrays,
     outside_spec,
+    post_spec,
     result_names,
     statements,
 )
 
-_C = {"float32": "float", "float64": "double"}
+_C = {"float32": "float", "float64": "double", "bool": "bool"}  # bool: a stored or loaded mask
 _LOCK = threading.Lock()
 _KERNELS: dict[str, object] = {}
 
@@ -51,7 +53,8 @@ def _lang() -> Lang:
         return f"(({zero}) ? ({_C[dt.name]})0 : {r})"
 
     return Lang(num, lambda a, dt: f"(({_C[dt.name]}){a})", call,
-                lambda a, op, b, dt: f"(({_C[dt.name]})({a} {op} {b}))", guard)
+                lambda a, op, b, dt: f"(({_C[dt.name]})({a} {op} {b}))", guard,
+                lambda c, a, b, dt: f"(({c}) ? ({a}) : ({b}))")
 
 
 def header() -> str:
@@ -254,13 +257,22 @@ def reduce_source(spec: Spec, name: str) -> str:
         else:
             lines.append(f"    {ln}")
     lines += [f"    return t{spec.red_of};", "}", "",
+              "__device__ __forceinline__ gpuad_red_t gpuad_post(gpuad_red_t r) {"]
+    if spec.post:  # the steps on the reduced value (a mean's divide), in the step's dtype
+        pspec = post_spec(spec)
+        for tname, text in statements(pspec, _lang(), lambda k: "r"):
+            lines.append(f"    const gpuad_red_t {tname} = {text};")
+        lines.append(f"    return t{spec.post[-1].out};")
+    else:
+        lines.append("    return r;")
+    lines += ["}", "",
               f'extern "C" __global__ void {name}_rows({params}, gpuad_red_t* __restrict__ out) {{',
               "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
               "        for (long long k = 0; k < GPUAD_K; ++k)",
               f"            gpuad_fold(acc, gpuad_elem({args}, m, k));",
-              "        out[m] = acc;", "    }", "}", "",
+              "        out[m] = gpuad_post(acc);", "    }", "}", "",
               f'extern "C" __global__ void {name}_part({params}, '
               "gpuad_red_t* __restrict__ part) {",
               f"    __shared__ gpuad_red_t sdata[{BLOCK}];",
@@ -285,7 +297,7 @@ def reduce_source(spec: Spec, name: str) -> str:
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
               "        for (int g = 0; g < nparts; ++g) gpuad_fold(acc, part[m * nparts + g]);",
-              "        out[m] = acc;", "    }", "}", ""]
+              "        out[m] = gpuad_post(acc);", "    }", "}", ""]
     return "\n".join(lines)
 
 
@@ -356,7 +368,7 @@ class CudaReduceKernel:
             return self.fallback(*arrays, out=out)
         if self.checked:
             outs, res = self._launch(arrays, out)
-            return finish(self.spec, outs, res)
+            return finish(self.spec, outs, res, final=True)
         ref = ArrayKernel(outside_spec(self.spec), self.xp)
         try:
             outs, res = self._launch(arrays, out)
@@ -372,7 +384,7 @@ class CudaReduceKernel:
             self.fallback = ref
             return ref(*arrays, out=out)
         self.checked = True
-        return finish(self.spec, outs, res)
+        return finish(self.spec, outs, res, final=True)
 
     def _compare(self, ref, arrays, outs, res) -> str:
         xp, spec = self.xp, self.spec
@@ -382,6 +394,10 @@ class CudaReduceKernel:
         eps = float(_np.finfo(_red_dtype(spec)).eps)
         for k in range(spec.nstores):
             w = want[k]
+            if w.dtype == _np.bool_:  # a mask: exact
+                if outs[k].shape != w.shape or not bool(xp.all(outs[k] == w)):
+                    return f"stored mask {k} differs from the whole-array evaluation"
+                continue
             top = xp.max(xp.abs(xp.where(xp.isfinite(w), w, 0))) if w.size else 0
             if not _agree(xp, outs[k], w, 64 * eps * float(top)):
                 return f"stored value {k} differs from the whole-array evaluation"
@@ -389,6 +405,7 @@ class CudaReduceKernel:
         mag = xp.where(xp.isfinite(vals), xp.abs(vals), 0)
         red = {"sum": xp.sum, "max": xp.max, "min": xp.max}[spec.red_op]
         scale = red(mag, axis=spec.axes, keepdims=spec.keepdims)
+        scale = xp.abs(apply_post(spec.post, scale))  # the post steps scale it linearly
         tol = 64 * eps * scale + float(_np.finfo(_red_dtype(spec)).tiny)
         if not _agree(xp, res, w, tol):
             return f"its {spec.red_op} differs from the whole-array evaluation"
@@ -398,6 +415,11 @@ class CudaReduceKernel:
 def _agree(xp, got, want, tol) -> bool:
     if got.shape != want.shape:
         return False
+    with _np.errstate(invalid="ignore"):  # inf - inf where both are inf: compared below
+        return _agree_values(xp, got, want, tol)
+
+
+def _agree_values(xp, got, want, tol) -> bool:
     same_nan = bool(xp.all(xp.isnan(got) == xp.isnan(want)))
     fin = xp.isfinite(want)
     close = xp.where(fin, xp.abs(got - want) <= tol, (got == want) | xp.isnan(want))

@@ -68,7 +68,8 @@ def _lang() -> Lang:
         return f"(np.{dt.name}(0.0) if {zero} else {r})"
 
     return Lang(num, lambda a, dt: f"np.{dt.name}({a})", call,
-                lambda a, op, b, dt: f"np.{dt.name}({a} {op} {b})", guard)
+                lambda a, op, b, dt: f"np.{dt.name}({a} {op} {b})", guard,
+                lambda c, a, b, dt: f"(({a}) if ({c}) != 0 else ({b}))")
 
 
 def source(spec: Spec, ndim: int, parallel: bool = True) -> str:

@@ -39,11 +39,28 @@ EXTRA: dict[str, tuple[str, tuple[str, ...]]] = {
     "reciprocal": ("1 / x", ("x",)),
     "sinh": ("sinh(x)", ("x",)),
     "cosh": ("cosh(x)", ("x",)),
+    # a choice, exact on every target (leaky_relu's where(x > 0, x, slope * x) and its adjoints)
+    "where": ("x if c != 0 else y", ("c", "x", "y")),
+    # NumPy's: a NaN operand wins (the first of two), of two equal values the second
+    "maximum": ("x if x != x else (x if x > y else y)", ("x", "y")),
+    "minimum": ("x if x != x else (x if x < y else y)", ("x", "y")),
+}
+
+#: comparisons, fused as 0/1 masks computed in their operands' float type (a ``bool`` result
+#: stored from the kernel is that mask converted back; the relu adjoint's ``g * (ans > 0)``)
+COMPARISONS: dict[str, str] = {
+    "greater": "x > y", "greater_equal": "x >= y", "less": "x < y", "less_equal": "x <= y",
+    "equal": "x == y", "not_equal": "x != y",
 }
 
 #: reductions that may end a group: inside the kernel where the target can (see
 #: :func:`gpuad.jit.kernels.make`), else the backend's own call on the kernel's result
 REDUCTIONS = ("sum", "mean", "max", "min")
+
+#: steps that may follow a group's reduction inside its kernel (the divide of a ``mean``, a
+#: scale of the result): the reduced value divided or multiplied by a number
+#: (:func:`_post`); each scales the reduction linearly
+POST = ("divide", "multiply")
 
 #: view steps that may sit inside a group when they broadcast a value from outside it (the
 #: kernel reads their source through zero strides; see :func:`_broadcast_view`)
@@ -120,6 +137,8 @@ class Node:
     op: str = ""
     home: int = -1  # the group that computes it first
     call_args: tuple = ()  # args for ``fn`` (a constant array as a 0-d one of its dtype)
+    ufunc: object = None  # the step's NumPy function taking ``out=`` (the same call as ``fn``)
+    rdtype: _np.dtype | None = None  # the result's dtype (``bool`` for a mask; else ``dtype``)
 
 
 @dataclass
@@ -140,9 +159,17 @@ class Group:
     reduce: Step | None = None
     reduce_of: int | None = None  # the var the reduction reads
     reduce_inside: bool = False  # the reduction runs inside the kernel (else after it)
+    post: list[Node] = field(default_factory=list)  # steps on the reduced value (a mean's /)
     views: dict[int, tuple[int, Step]] = field(default_factory=dict)  # view var -> its step
     step: int | None = None  # position of the fused step
     kernel: object = None
+
+    @property
+    def result(self) -> int | None:
+        """The var of the group's reduced result (after its ``post`` steps), or None."""
+        if self.reduce is None:
+            return None
+        return self.post[-1].out if self.post else self.reduce.out
 
 
 class Report:
@@ -175,7 +202,8 @@ class Report:
                 prm = g.reduce.params
                 red = (f" -> {g.reduce.op}(axis={prm.get('axis')}"
                        f"{', keepdims' if prm.get('keepdims') else ''}) "
-                       f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
+                       + "".join(f"-> {n.op}({_post_arg(n)}) " for n in g.post)
+                       + f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
             lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}")
             lines.append(f"    loads {_vl(p, [view_root(p, g, v) for v in g.loads])}; "
                          f"stores {_vl(p, g.stores)}")
@@ -189,6 +217,10 @@ class Report:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def _post_arg(n: Node) -> str:
+    return ", ".join("_" if type(a) is Ref else repr(a) for a in n.args)
 
 
 def _vl(p: Program, vids, nbytes: bool = True) -> str:
@@ -227,7 +259,8 @@ def _count(src: str, names: tuple[str, ...]) -> tuple[int, int, frozenset]:
 
     tree = _E.parse(src, names)
     calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Compare) for n in ast.walk(tree))
+    ops = sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Compare | ast.IfExp)
+              for n in ast.walk(tree))
     return len(calls), ops, frozenset(calls)
 
 
@@ -235,7 +268,8 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
     if s.out is None or s.dyn:
         return None
     out = prog.vars[s.out]
-    if out.dtype not in _FLOATS:
+    mask = s.op in COMPARISONS and out.dtype == _np.bool_
+    if out.dtype not in _FLOATS and not mask:
         return None
     if s.op == GUARD:
         # the guard's result shares r's memory: fused, it is a copy, so r must never be
@@ -248,7 +282,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
     else:
         if s.kind != "pure" or s.params:
             return None
-        e = expression_of(s.op)
+        e = (COMPARISONS[s.op], ("x", "y")) if mask else expression_of(s.op)
         if e is None:
             return None
         expr, names = e
@@ -266,11 +300,19 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
                 call[k] = _np.asarray(c, prog.vars[a.v].dtype)
                 continue
             v = prog.vars[a.v]
-            if v.dtype not in _FLOATS:
-                return None
+            if v.dtype not in _FLOATS and (mask or v.dtype != _np.bool_):
+                return None  # a mask (bool) is read as 0/1 by arithmetic, not compared
             shapes.append(v.shape)
         elif type(a) not in (int, float) or not _np.isfinite(a):
             return None
+    dtype = out.dtype
+    if mask:  # compared in the operands' float type, as NumPy does
+        floats = [prog.vars[a.v].dtype for a in s.args if type(a) is Ref]
+        if not floats:
+            return None
+        dtype = _np.result_type(*floats)
+        if any(type(a) is not Ref and float(dtype.type(a)) != a for a in args):
+            return None  # a number the float type does not hold exactly
     try:
         if tuple(_np.broadcast_shapes(*shapes, out.shape)) != tuple(out.shape):
             return None
@@ -283,8 +325,8 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             return None
     else:
         ops = 2
-    return Node(i, s.out, expr, names, tuple(args), out.dtype, calls, ops, s.fn, s.op,
-                call_args=tuple(call))
+    return Node(i, s.out, expr, names, tuple(args), dtype, calls, ops, s.fn, s.op,
+                call_args=tuple(call), ufunc=s.ufunc, rdtype=out.dtype)
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
@@ -313,6 +355,29 @@ def _reduction(prog: Program, s: Step, group: Group) -> bool:
     if type(a) is not Ref or a.v not in group.nodes:
         return False
     return prog.vars[s.out].dtype == prog.vars[a.v].dtype
+
+
+def _post(prog: Program, i: int, s: Step, group: Group, opts: Options, written: set[int],
+          readers: dict[int, set[int]], escaping) -> Node | None:
+    """Step ``i`` divides or multiplies the group's reduced result (read by nothing else)
+    by a number, in its dtype: it joins the group (the kernel applies it to the reduced
+    value, as eager's step does), else None."""
+    if s.op not in POST:
+        return None
+    prev = group.result
+    pv, out = prog.vars[prev], prog.vars[s.out] if s.out is not None else None
+    if out is None or readers.get(prev, set()) != {i} or prev in escaping \
+            or out.dtype != pv.dtype or tuple(out.shape) != tuple(pv.shape):
+        return None
+    n = _node(prog, i, s, opts, written)
+    if n is None:
+        return None
+    refs = [k for k, a in enumerate(n.args) if type(a) is Ref]
+    if refs != [0] and not (s.op == "multiply" and refs == [1]):
+        return None
+    if n.args[refs[0]].v != prev:
+        return None
+    return n
 
 
 def view_root(prog: Program, group: Group, v: int) -> int:
@@ -372,8 +437,17 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
             groups.append(cur)
         cur = None
 
+    readers = _readers(prog)
+    escaping = prog.output_vars()
     pending: list[tuple[int, Step]] = []  # the view steps just before a group starts
     for i, s in prog.live_steps():
+        if cur is not None and cur.reduce is not None:
+            p = _post(prog, i, s, cur, opts, written, readers, escaping)
+            if p is not None:
+                cur.own.append(i)
+                cur.post.append(p)
+                continue
+            close()
         n = _node(prog, i, s, opts, written)
         if n is not None and cur is not None and prog.vars[n.out].shape != cur.shape:
             close()
@@ -395,6 +469,8 @@ def find_groups(prog: Program, opts: Options) -> list[Group]:
             cur.own.append(i)
             cur.reduce = s
             cur.reduce_of = s.args[0].v
+            pending = []
+            continue  # steps on the reduced value may follow (see _post)
         close()
         pending = pending + [(i, s)] if s.op in VIEWS and s.kind == "view" else []
     close()
@@ -564,7 +640,7 @@ def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None)
                 "pure")
     prog.steps[first] = step
     g.step = first
-    results = list(g.stores) + ([g.reduce.out] if g.reduce is not None else [])
+    results = list(g.stores) + ([g.result] if g.reduce is not None else [])
     for k, (pos, v) in enumerate(zip(positions[1:], results, strict=False)):
         item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
         prog.steps[pos] = item

@@ -38,6 +38,7 @@ class Spec:
     reduce: object  # the reduction step or None
     inside: bool = False  # the kernel reduces (else ``finish`` calls the backend after it)
     red_of: int | None = None  # the statement the reduction reads
+    post: tuple = ()  # nodes applied to the reduced value, in order (a mean's divide)
 
     @property
     def red_op(self) -> str:
@@ -75,7 +76,7 @@ def spec_of(prog, g, inside: bool = False) -> Spec:
     return Spec(tuple(g.shape), [(v, prog.vars[v].dtype) for v in g.loads],
                 [(v, prog.vars[v].dtype) for v in outs], len(g.stores),
                 [(v, g.nodes[v].dtype, g.nodes[v]) for v in g.order], g.reduce,
-                inside and g.reduce is not None, g.reduce_of)
+                inside and g.reduce is not None, g.reduce_of, tuple(g.post))
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Lang:
     call: Callable[[str, str, _np.dtype], str]
     cmp: Callable[[str, str, str, _np.dtype], str]
     guard: Callable[[str, list, _np.dtype], str]
+    select: Callable[[str, str, str, _np.dtype], str] | None = None  # ``a if test else b``
 
 
 def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[tuple[str, str]]:
@@ -117,7 +119,9 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[
 
             text = _E._render(tree, name, lambda x, dt=dt: lang.num(x, dt),
                               lambda f, a, dt=dt: lang.call(f, a, dt),
-                              lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt))
+                              lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt),
+                              None if lang.select is None else
+                              lambda c, a, b, dt=dt: lang.select(c, a, b, dt))
         tname = f"t{v}"
         local[v] = (tname, dt)
         out.append((tname, text))
@@ -145,7 +149,8 @@ def _xp_lang() -> Lang:
                 lambda a, op, b, dt: f"({a} {op} {b}).astype(xp.{dt.name})",
                 lambda r, gs, dt: "xp.where(" + " & ".join(
                     [f"({g} == 0)" for g in gs] + [f"~xp.isfinite({r})"]) +
-                f", xp.{dt.name}(0), {r})" if gs else r)
+                f", xp.{dt.name}(0), {r})" if gs else r,
+                lambda c, a, b, dt: f"xp.where(({c}) != 0, {a}, {b}).astype(xp.{dt.name})")
 
 
 class ArrayKernel:
@@ -203,18 +208,40 @@ def out_arrays(kernel, xp, out) -> list:
     return res
 
 
-def finish(spec: Spec, outs: list, reduced=None) -> tuple:
+def finish(spec: Spec, outs: list, reduced=None, final: bool = False) -> tuple:
     """The fused step's results: the stored values, then the reduction (``reduced`` when the
-    kernel computed it, else the backend's own call on its input)."""
+    kernel computed it, else the backend's own call on its input) with the ``post`` steps
+    applied (by their own backend calls; ``final``: ``reduced`` has them already)."""
     res = outs[:spec.nstores]
     if spec.reduce is not None:
         if spec.inside and reduced is not None:
-            res.append(reduced)
+            r = reduced
         else:
             s = spec.reduce
             idx = [v for v, _ in spec.outs].index(s.args[0].v)
-            res.append(s.fn(outs[idx], **s.params))
+            r = s.fn(outs[idx], **s.params)
+        res.append(r if final else apply_post(spec.post, r))
     return tuple(res)
+
+
+def apply_post(post, value):
+    """``value`` (a reduced array) through the ``post`` nodes, each its step's own backend
+    call (eager's: the same operands in the same dtype, so the same bits)."""
+    from .program import Ref
+
+    for n in post:
+        args = [value if type(a) is Ref else a for a in (n.call_args or n.args)]
+        with _np.errstate(all="ignore"):
+            value = n.fn(*args)
+    return value
+
+
+def post_spec(spec: Spec) -> Spec:
+    """The ``post`` steps of ``spec`` as a spec of their own over one load, the reduced value
+    (for targets that render them as statements)."""
+    dt = next(d for v, d, _ in spec.stmts if v == spec.red_of)
+    return Spec((), [(spec.reduce.out, dt)], [], 0, [(n.out, n.dtype, n) for n in spec.post],
+                None)
 
 
 def outside_spec(spec: Spec) -> Spec:
@@ -226,7 +253,7 @@ def outside_spec(spec: Spec) -> Spec:
     if spec.red_of not in [v for v, _ in outs]:
         outs.append((spec.red_of, next(dt for v, dt, _ in spec.stmts if v == spec.red_of)))
     return Spec(spec.shape, spec.loads, outs, spec.nstores, spec.stmts, spec.reduce, False,
-                spec.red_of)
+                spec.red_of, spec.post)
 
 
 def target_of(backend: str, target: str = "chunked"):

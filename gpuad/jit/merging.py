@@ -57,7 +57,7 @@ def move_into_readers(prog: Program, groups: list, report) -> int:
                 continue
             # the reduction's result now appears after b's kernel: nothing up to there (b
             # itself included) may read it
-            if any(r <= b.own[-1] for r in readers.get(red.out, ())):
+            if any(r <= b.own[-1] for r in readers.get(f.result, ())):
                 continue
         if 1 + len(b.stores) + (red is not None or b.reduce is not None) > len(b.own):
             continue
@@ -74,12 +74,13 @@ def move_into_readers(prog: Program, groups: list, report) -> int:
         b.loads = [v for v in b.loads if v not in b.nodes]
         b.order = sorted(b.nodes, key=lambda u: b.nodes[u].step)
         if red is not None:
-            b.reduce, b.reduce_of = red, f.reduce_of
+            b.reduce, b.reduce_of, b.post = red, f.reduce_of, f.post
         report.moved_bytes = getattr(report, "moved_bytes", 0) + sum(
             prog.vars[v].nbytes for v in f.stores)
         f.stores = []
         f.reduce = None
         f.reduce_of = None
+        f.post = []
         b.absorbed += [*f.own, *f.absorbed]
         for i in b.absorbed:
             owner[i] = b

@@ -151,10 +151,15 @@ where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else
              jvp=[None, lambda t, ans, c, x, y: where(c, t, 0),
                   lambda t, ans, c, x, y: where(c, 0, t)])
 
-# the comparison is a constant mask: g * (data(ans) > 0) in the formula, one pass
-relu = prim("relu", lambda xp, x: xp.maximum(x, 0), exprs=ew(None, "g * (ans > 0)"))
+# the comparison is a constant mask: g * (data(ans) > 0) in the formula, one pass; the
+# forward is maximum(x, 0) exactly: NaN stays NaN (NaN <= 0 is false), -0.0 and -inf give +0.0
+relu = prim("relu", lambda xp, x: xp.maximum(x, 0), exprs=ew("0 if x <= 0 else x",
+                                                              "g * (ans > 0)"))
+# the forward's exp never overflows (e^x / (1 + e^x) for x < 0): within a few ulps of the
+# impl's, its values at NaN, infinities and signed zeros the impl's
 sigmoid = prim("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)), guard=True,
-               exprs=ew(None, "g * ans * (1 - ans)"))
+               exprs=ew("exp(x) / (1 + exp(x)) if x < 0 else 1 / (1 + exp(-x))",
+                        "g * ans * (1 - ans)"))
 
 
 def _erf_fwd(xp, x):
@@ -194,4 +199,4 @@ from ._helpers import SQRT_PI, _const  # noqa: E402
 from .nondiff import greater, less, sign  # noqa: E402
 
 bind({"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "sinh": sinh,
-      "cosh": cosh, "erf": erf, "sigmoid": sigmoid, "sign": sign})
+      "cosh": cosh, "erf": erf, "sigmoid": sigmoid, "sign": sign, "where": where})

@@ -8,6 +8,9 @@ a one-line expression in a small language, read with Python's syntax:
 - numbers, and the constants of :data:`CONSTANTS` (``LN2``, ``LN10``);
 - ``+ - * /``, unary ``-``, and comparisons (``ans > 0``), which give a 0/1 mask that is a
   constant (no derivative flows through it);
+- a choice ``a if test else b`` whose test is a comparison: only the chosen side is
+  evaluated per element (so ``0 if x <= 0 else x`` is ReLU with NaN propagating, as
+  ``maximum(x, 0)`` does, where ``x * (x > 0)`` would give NaN at ``-inf``);
 - the functions of :data:`FUNCTIONS` (``exp``, ``sin``, ``sigmoid``, ``sign``, ...).
 
 From one declaration gpuad makes the Python vjp/jvp formulas of the primitive (the functions
@@ -134,6 +137,10 @@ def parse(src: str, names: tuple[str, ...], where: str = "expression") -> ast.ex
         elif isinstance(node, ast.Compare):
             if len(node.ops) != 1 or type(node.ops[0]) not in _CMPOPS:
                 raise ExprError(f"{where}: {src!r}: one comparison at a time")
+        elif isinstance(node, ast.IfExp):
+            if not isinstance(node.test, ast.Compare):
+                raise ExprError(f"{where}: {src!r}: the test of 'a if test else b' is a "
+                                f"comparison")
         elif not isinstance(node, ast.Name | ast.Load | ast.operator | ast.unaryop | ast.cmpop):
             raise ExprError(f"{where}: {src!r}: {type(node).__name__} is not in the language")
     return tree
@@ -155,9 +162,11 @@ def calls_or_constants(src: str) -> bool:
 
 
 def _render(node: ast.expr, name: Callable[[str], str], num: Callable[[int | float], str],
-            call: Callable[[str, str], str], cmp: Callable[..., str]) -> str:
+            call: Callable[[str, str], str], cmp: Callable[..., str],
+            select: Callable[[str, str, str], str] | None = None) -> str:
     """``node`` as text, parenthesised exactly where the tree needs it (so the evaluation
-    order, and with it the rounding, is the one written)."""
+    order, and with it the rounding, is the one written); ``select(test, a, b)`` renders
+    ``a if test else b``."""
 
     def go(n: ast.expr) -> tuple[str, int]:
         if isinstance(n, ast.Name):
@@ -183,6 +192,10 @@ def _render(node: ast.expr, name: Callable[[str], str], num: Callable[[int | flo
             rt = rt if rp > _PREC["cmp"] else f"({rt})"
             return cmp(n.left, lt, _CMPOPS[type(n.ops[0])], n.comparators[0], rt), \
                 _PREC["atom"]
+        if isinstance(n, ast.IfExp):
+            if select is None:
+                raise ExprError("'a if test else b' is not supported here")
+            return select(go(n.test)[0], go(n.body)[0], go(n.orelse)[0]), _PREC["atom"]
         raise ExprError(f"{type(n).__name__} is not in the language")
 
     return go(node)[0]
@@ -201,7 +214,8 @@ def to_c(src: str, names: Mapping[str, str]) -> str:
         return f"T({CONSTANTS[n][1]})" if n in CONSTANTS else names[n]
 
     return _render(tree, name, num, lambda f, a: f"{FUNCTIONS[f].cuda}({a})",
-                   lambda _, a, op, __, b: f"T({a} {op} {b})")
+                   lambda _, a, op, __, b: f"T({a} {op} {b})",
+                   lambda c, a, b: f"(({c}) ? ({a}) : ({b}))")
 
 
 def to_python(src: str, names: tuple[str, ...]) -> str:
@@ -213,7 +227,8 @@ def to_python(src: str, names: tuple[str, ...]) -> str:
         return text if isinstance(node, ast.Constant) else f"_expr.data({text})"
 
     return _render(tree, lambda n: n, repr, lambda f, a: f"{FUNCTIONS[f].op}({a})",
-                   lambda ln, a, op, rn, b: f"({side(ln, a)} {op} {side(rn, b)})")
+                   lambda ln, a, op, rn, b: f"({side(ln, a)} {op} {side(rn, b)})",
+                   lambda c, a, b: f"_where({c}, {a}, {b})")
 
 
 _NAMESPACE: dict[str, Any] = {name: value for name, (value, _) in CONSTANTS.items()}
@@ -229,6 +244,7 @@ def bind(ops: Mapping[str, Any]) -> None:
     _NAMESPACE["_expr"] = sys.modules[__name__]
     for fn in FUNCTIONS.values():
         _NAMESPACE[fn.op] = ops[fn.op]
+    _NAMESPACE["_where"] = ops["where"]  # a choice: where(test mask, a, b)
 
 
 def formula(src: str, inputs: tuple[str, ...], prim_name: str) -> Callable:
@@ -259,6 +275,8 @@ def evaluate(src: str, env: Mapping[str, Any]) -> Any:
             a, b = go(n.left), go(n.right)
             return {ast.Add: _np.add, ast.Sub: _np.subtract, ast.Mult: _np.multiply,
                     ast.Div: _np.true_divide}[type(n.op)](a, b)
+        if isinstance(n, ast.IfExp):
+            return _np.where(go(n.test) != 0, go(n.body), go(n.orelse))
         a, b = go(n.left), go(n.comparators[0])  # type: ignore[attr-defined]
         ops = {ast.Gt: _np.greater, ast.GtE: _np.greater_equal, ast.Lt: _np.less,
                ast.LtE: _np.less_equal, ast.Eq: _np.equal, ast.NotEq: _np.not_equal}
