@@ -238,6 +238,30 @@ def _opt_replay(opt, idx, *arrays):
         opt._update(xp, *_real_views(name, p, xp.asarray(g)), opt.state[i])
 
 
+def _record_check(check, arrays) -> bool:
+    """A value check (:mod:`gpuad._value_checks`) on traced values: run now (the traced call
+    raises as eagerly), and recorded as a step, so each replay checks its own values."""
+    from .. import _value_checks as vc
+
+    tr = _t.active()
+    if tr is None:
+        return False
+    raws = [a._data if isinstance(a, Tensor) else a for a in arrays]
+    if not any(tr.is_array(a) and tr.dyn(a) for a in raws):
+        return False  # constants: checked once, now
+    tr.paused += 1
+    try:
+        vc.now(check, *raws)
+    finally:
+        tr.paused -= 1
+    ins = tuple(tr.enc(a) for a in raws)
+    fn = functools.partial(vc.now, check)
+    fn.capturable = True  # kernels only: on a CUDA graph its info goes to a device buffer
+    fn.check = check  # writes nothing: the function stays pure (jit's post-trace check)
+    tr.prog.steps.append(Step(f"check:{check.op}", fn, ins, {}, None, "effect"))
+    return True
+
+
 def _data_w(tr, orig, a):
     if isinstance(a, Tensor) and tr.dyn(a._data):
         return a
@@ -437,6 +461,9 @@ def install(undo: list) -> None:
     put(transforms, "_result", _traced(transforms._result)(_plain_w))
     put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
 
+    from .. import _value_checks
+
+    put(_value_checks, "record", _record_check)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
@@ -118,10 +119,11 @@ def embedding(indices: Any, weight: Array) -> Array:
     raw, n = _raw(idx), _r.shape(weight)[0]
     if isinstance(raw, Tensor):  # batched by vmap: every example's indices, checked at once
         raw = raw._data
-    if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n):  # -1 is not the last row
-        bad = raw[(raw < 0) | (raw >= n)]
-        raise IndexError(f"embedding: indices must lie in [0, {n}) for a table of {n} rows; "
-                         f"got {int(bad.size)} outside it, the first being {int(bad.ravel()[0])}")
+    if raw.size:  # -1 is not the last row; checked on every call of a compiled function
+        _vc.run(_vc.Check("embedding_indices", lambda xp, i: _vc.count_first(
+            xp, (i < 0) | (i >= n), i), lambda info: IndexError(
+            f"embedding: indices must lie in [0, {n}) for a table of {n} rows; got "
+            f"{int(info[0])} outside it, the first being {int(info[1])}")), idx)
     return gnp.getitem(weight, idx)
 
 

@@ -13,6 +13,7 @@ import builtins
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..rules import concatenate, data, getitem, ndim, norm_axis, reshape, shape, where
 from ..tensor import Tensor
@@ -243,7 +244,20 @@ def _sorted_last(a, axis, ignore_nan):
     srt = take_along_axis(flat, order, -1)
     k = shape(flat)[-1]
     rest = shape(flat)[:-1]
-    if d.dtype.kind in "fc":
+    if d.dtype.kind in "fc" and _vc.tracing():
+        # as primitives, so that a compiled program finds the NaN of each call (NumPy's
+        # ufuncs on raw arrays are not recorded)
+        nan = _r.isnan(flat)
+        has_nan = data(_r.any(nan, axis=-1))
+        n = xp.full(rest, k)
+        if ignore_nan:  # positions are computed from the counts on raw arrays: a program
+            n = data(_r.sum(_r.logical_not(nan), axis=-1))  # holds those of the trace
+            _vc.fail_if("nan_count", lambda xp, now, then: now != then, lambda: ValueError(
+                "nan-ignoring quantile/median inside gpuad.jit: the number of NaN values "
+                "per slice differs from the call the function was compiled on, and the "
+                "program takes its positions from that call; call it outside jit, or "
+                "replace NaN by a value with gnp.where"), n, n.copy())
+    elif d.dtype.kind in "fc":
         nan = xp.isnan(d)
         has_nan = xp.any(nan, axis=-1)
         n = xp.sum(~nan, axis=-1) if ignore_nan else xp.full(rest, k)
@@ -318,8 +332,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     qarr = xp.asarray(data(q))
     if qarr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
-    if bool(xp.any((qarr < 0) | (qarr > 1))):
-        raise ValueError(f"{name}: quantiles must be in the range [0, 1]")
+    _vc.fail_if(f"{name}_q", lambda xp, q: (q < 0) | (q > 1), lambda: ValueError(
+        f"{name}: quantiles must be in the range [0, 1]"), qarr)
     if qarr.dtype.kind == "b":
         qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
@@ -357,7 +371,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
         res = where(upper, hi - diff * t1, lo + diff * t)
     bad = (n == 0) if ignore_nan else has_nan
     bad = xp.broadcast_to(bad, qshape + tuple(rest))
-    if bool(xp.any(bad)):
+    if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
         res = where(bad, _np.nan, res)
     if keepdims:
         res = reshape(res, tuple(qshape) + _r._kept_shape(shape(a), ax))
@@ -434,7 +448,7 @@ def _median(a, axis, keepdims, ignore_nan):
     a_hi = _gather(srt, hi, rest, ())
     res = (a_lo + a_hi) / 2
     bad = (n == 0) if ignore_nan else has_nan
-    if bool(xp.any(bad)):
+    if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
         res = where(bad, _np.nan, res)
     if keepdims:
         res = reshape(res, _r._kept_shape(shape(a), ax))

@@ -1,0 +1,144 @@
+"""Checks that read array values (an index range, a function's domain) and raise, kept exact
+under ``gpuad.jit``.
+
+A check is a :class:`Check`: ``test(xp, *arrays)`` computes, with array operations only, a
+small 1-D ``info`` array whose first entry is nonzero when the values are bad (the rest holds
+what the message names: a count, the first bad value); ``error(info)`` makes the exception
+from ``info`` read on the host. :func:`run` computes ``info``, reads it and raises, as any
+eager check does.
+
+Inside a function being traced by ``gpuad.jit`` the check runs at once (the traced call
+raises as eagerly) and is recorded as a step of the program, so every replay runs it again on
+that call's values: a check written in Python around the operations is not frozen at the
+values it saw when tracing. On a CUDA graph the step is captured like any kernel and does not
+read ``info`` on the host (that would synchronise, which capturing refuses): ``info`` goes to
+a device buffer the graph keeps, and the compiled function reads it later
+(:class:`gpuad.jit.replay.GraphReplay`) and raises the same error then.
+
+Example::
+
+    from gpuad import _value_checks as vc
+    NEG = vc.Check("sqrt_domain", lambda xp, x: xp.stack([(x < 0).sum(), xp.zeros((), int)]),
+                   lambda info: ValueError(f"{int(info[0])} negative values"))
+    vc.run(NEG, x)      # raises ValueError when x has a negative entry
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+
+class Check:
+    """A value check: ``test(xp, *arrays) -> info`` (1-D, ``info[0] != 0``: bad) and
+    ``error(info_on_host) -> Exception``. ``op`` names it in programs (``check:op``)."""
+
+    __slots__ = ("op", "test", "error")
+
+    def __init__(self, op: str, test: Callable[..., Any], error: Callable[[Any], BaseException]):
+        self.op = op
+        self.test = test
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"<check {self.op}>"
+
+
+#: set by ``gpuad.jit`` while it traces: ``record(check, arrays) -> bool`` (True: recorded,
+#: and already run on the traced values)
+record: Callable[[Check, tuple], bool] | None = None
+
+
+class _Deferred(threading.local):
+    collect: Callable[[Check, Any], None] | None = None  # set while a CUDA graph captures
+
+
+deferred = _Deferred()
+
+
+#: compiled CUDA-graph replays whose last launch's checks are not read yet (see
+#: :func:`poll`); a Tensor's host read (``float(loss)``, ``.item()``) polls them
+pending: weakref.WeakSet = weakref.WeakSet()
+
+
+def poll() -> None:
+    """Read the checks of every launch known to be complete, raising the first error found
+    (see :meth:`gpuad.jit.replay.GraphReplay.poll`). Cheap: no wait, no synchronisation."""
+    for r in list(pending):
+        r.poll()
+
+
+def _raw(a):
+    from .tensor import Tensor
+
+    return a._data if isinstance(a, Tensor) else a  # inside vmap: every example at once
+
+
+def _host(info) -> Any:
+    get = getattr(info, "get", None)
+    return get() if get is not None and not hasattr(info, "__array_interface__") else info
+
+
+def now(check: Check, *arrays) -> None:
+    """Run ``check`` on ``arrays`` (raw arrays): raise its error when ``info[0]`` is nonzero.
+    While a CUDA graph captures, hand ``info`` to the capture instead of reading it. This is
+    the step a compiled program runs."""
+    from .backends import _by_array_type, get_backend
+
+    raws = [_raw(a) for a in arrays]
+    be = next((_by_array_type[type(a)] for a in raws if type(a) in _by_array_type), None)
+    info = check.test((be or get_backend()).xp, *raws)
+    collect = deferred.collect
+    if collect is not None and be is not None and be.name != "numpy":
+        collect(check, info)
+        return
+    h = _host(info)
+    if h[0]:
+        raise check.error(h)
+
+
+now.capturable = True  # one step of kernels on the device (see gpuad.jit.replay)
+
+
+def run(check: Check, *arrays) -> None:
+    """Run ``check`` on ``arrays`` (Tensors or raw arrays); see the module docstring."""
+    rec = record
+    if rec is not None and rec(check, arrays):
+        return
+    now(check, *arrays)
+
+
+def count_first(xp, bad, values) -> Any:
+    """``info`` for "``bad`` holds somewhere": ``[count, first bad value]`` as int64 for
+    integer ``values``, float64 otherwise, computed without a host read. ``values``
+    broadcasts to ``bad``'s shape."""
+    import numpy as _np
+
+    dt = _np.int64 if _np.dtype(values.dtype).kind in "iub" else _np.float64
+    if bad.size == 0:
+        return xp.zeros((2,), dt)
+    vals = xp.reshape(xp.broadcast_to(values, bad.shape), (-1,))
+    bad = xp.reshape(bad, (-1,))
+    count = bad.sum(dtype=_np.int64).astype(dt)
+    first = vals[xp.argmax(bad)].astype(dt)
+    return xp.stack([count, first])
+
+
+def fail_if(op: str, bad: Callable[..., Any], error: Callable[[], BaseException],
+            *arrays) -> None:
+    """Raise ``error()`` when ``bad(xp, *arrays)`` (a boolean array) holds anywhere; the
+    check of a function's domain, kept on every replay under ``gpuad.jit``.
+
+    Example: ``fail_if("log_domain", lambda xp, x: x <= 0, lambda: ValueError("x <= 0"), x)``
+    """
+    run(Check(op, lambda xp, *a: xp.reshape(xp.any(bad(xp, *a)), (1,)),
+              lambda info: error()), *arrays)
+
+
+def tracing() -> bool:
+    """Whether ``gpuad.jit`` is tracing (in any thread): a branch on values taken by Python
+    would be frozen into the program, so code that can take the branch that is exact for
+    every value (a ``where`` that changes nothing on the other values) takes it."""
+    return record is not None
