@@ -91,7 +91,7 @@ def test_replay_checks_values(backend, name):
             assert j.cache_info()["entries"][0]["graph"] == "captured"
         msg = _raise_by_next_call(j, bad, good, exc)
         if name not in _EAGER_RETURNS:
-            core = msg.split(" (found after the fact")[0]  # the eager text, maybe without
+            core = msg.split(" (found after the launch")[0]  # the eager text, maybe without
             assert core in str(eager.value), (msg, str(eager.value))  # the op's prefix
         j(*good)  # reported once: later calls run
 

@@ -596,10 +596,10 @@ def _pinned(a):
 def _deferred(e: BaseException, lo: int, hi: int) -> BaseException:
     """``e`` with a note that it was found after the launch of an earlier call."""
     when = f"launch {lo}" if lo == hi else f"one of launches {lo} to {hi}"
-    msg = (f"{e.args[0] if e.args else e} (found after the fact: the values were those of an "
-           f"earlier call of this compiled function, {when} of its CUDA graph, whose checks "
-           f"are read without a synchronisation once the launch is complete; that call's "
-           f"results are not valid)")
+    msg = (f"{e.args[0] if e.args else e} (found after the launch: the values were those of "
+           f"an earlier call of this compiled function, {when} of its CUDA graph, whose "
+           f"checks are read once a launch is complete, without a synchronisation; the "
+           f"results of that call are not valid)")
     e.args = (msg,) + tuple(e.args[1:])
     return e
 

@@ -250,7 +250,8 @@ def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
     One fused primitive (``logsumexp(logits) - logits[label]`` per row, adjoint
     ``softmax - onehot``); on the GPU both passes are single Numba kernels. The mean is over
     the batch. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``; the check
-    is one reduction, and on the GPU reading its answer waits for the queued work.
+    is one reduction, and on the GPU reading its answer waits for the queued work (in a
+    ``gpuad.jit`` CUDA graph it is read after the launch: docs/jit.md, "Value checks").
 
     Example: ``loss = cross_entropy(model(x), y)``
     """
