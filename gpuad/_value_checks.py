@@ -137,6 +137,27 @@ def fail_if(op: str, bad: Callable[..., Any], error: Callable[[], BaseException]
               lambda info: error()), *arrays)
 
 
+#: set by ``gpuad.jit`` while it traces: ``record_call(name, fn, arrays) -> (True, result)``
+#: when it recorded ``fn(*arrays)`` as one step, ``(False, None)`` otherwise
+record_call: Callable[[str, Callable[..., Any], tuple], tuple] | None = None
+
+
+def computed(name: str, fn: Callable[..., Any], *arrays) -> Any:
+    """``fn(*arrays)`` for a function of raw arrays (an array or a tuple of them). While
+    ``gpuad.jit`` traces, the call is recorded as one step (so every replay computes it on its
+    own values), where the operations inside it, NumPy's ufuncs and methods on raw arrays,
+    would not be recorded and their results would be constants of the program.
+
+    Example: ``rank = computed("rank", lambda s: (s > 1e-9).sum(-1), s)``
+    """
+    rec = record_call
+    if rec is not None:
+        done, out = rec(name, fn, arrays)
+        if done:
+            return out
+    return fn(*arrays)
+
+
 def tracing() -> bool:
     """Whether ``gpuad.jit`` is tracing (in any thread): a branch on values taken by Python
     would be frozen into the program, so code that can take the branch that is exact for

@@ -516,20 +516,28 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
     else:
-        w_sum = float(xp.sum(w))
+        def sums(w, aw):  # on raw arrays: one step under gpuad.jit, computed on each call
+            w_sum = xp.sum(w)
+            if ddof == 0:
+                f = w_sum
+            elif aw is None:
+                f = w_sum - ddof
+            else:
+                f = w_sum - ddof * xp.sum(w * aw) / w_sum
+            inv = xp.where(f > 0, 1.0 / xp.where(f > 0, f, 1.0), _np.inf)  # 1 / max(f, 0)
+            dt = data(x).dtype  # a Python float's weight: the data's precision
+            return w_sum.astype(dt), inv.astype(dt)
+
+        w_sum, inv_fact = _vc.computed("cov_weights", sums, w,
+                                       aw if aweights is not None else None)
         avg = _r.sum(x * w, 1) / w_sum
-        if ddof == 0:
-            fact = w_sum
-        elif aweights is None:
-            fact = w_sum - ddof
-        else:
-            fact = w_sum - ddof * float(xp.sum(w * aw)) / w_sum
-    if fact <= 0:
-        fact = 0.0
+    if w is None:
+        fact = max(fact, 0)
+        inv_fact = _np.inf if fact == 0 else 1.0 / fact
     xc = x - getitem(avg, (slice(None), None))
     xt = _r.transpose(xc * w if w is not None else xc)
     with _np.errstate(divide="ignore"):
-        c = _r.matmul(xc, xt) * _np.true_divide(1, fact)
+        c = _r.matmul(xc, xt) * inv_fact
     from . import squeeze
 
     return squeeze(c)

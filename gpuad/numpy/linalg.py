@@ -110,12 +110,14 @@ def _on_stacks(fn, a):
     """``fn(d)`` for a raw function ``fn`` that acts on stacks of matrices (not differentiated).
     Inside vmap ``a`` has no single array: ``fn`` runs on its data, whose batch axes are
     leading stack axes, and the results keep ``a``'s vmap levels."""
+    from .. import _value_checks
+
     if _batched(a):
-        out = fn(a._data)
+        out = _value_checks.computed("linalg", fn, a._data)  # one step under gpuad.jit
         if isinstance(out, tuple):
             return tuple(_Tensor(o, _bat=a._bat) for o in out)
         return _Tensor(out, _bat=a._bat)
-    out = fn(_raw(a))
+    out = _value_checks.computed("linalg", fn, _raw(a))
     if isinstance(out, tuple):
         return tuple(_like(a, o) for o in out)
     return _like(a, out)
