@@ -338,35 +338,40 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
         qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
     nr = len(rest)
-    qb = xp.reshape(qarr, qshape + (1,) * nr)
-    nb = xp.asarray(n).astype(qarr.dtype)
-    vi = _virtual_index(xp, nb, qb, method)
-    vi = xp.broadcast_to(vi, qshape + tuple(rest))
-    # integer virtual indices (integer q) with "linear" take elements, as NumPy does
-    integer = method in ("lower", "higher", "nearest") or (
-        method == "linear" and vi.dtype.kind in "iu")
-    nmax = xp.broadcast_to(nb, vi.shape)
-    prev = xp.floor(vi)
-    nxt = prev + 1
-    above = vi >= nmax - 1
-    below = vi < 0
-    last = xp.maximum(nmax - 1, 0)
-    prev = xp.where(above, last, xp.where(below, 0, prev))
-    nxt = xp.where(above, last, xp.where(below, 0, nxt))
-    gamma = vi - prev
-    if method == "midpoint":
-        gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
-    lo = _gather(srt, prev.astype(_np.intp), rest, qshape)
-    if integer:
-        res = lo
-    else:
-        hi = _gather(srt, nxt.astype(_np.intp), rest, qshape)
-        upper = gamma >= 0.5
+    dt = data(srt).dtype
+
+    def positions(n, qarr):  # on raw arrays: one step under gpuad.jit, computed each call
+        qb = xp.reshape(qarr, qshape + (1,) * nr)
+        nb = xp.asarray(n).astype(qarr.dtype)
+        vi = _virtual_index(xp, nb, qb, method)
+        vi = xp.broadcast_to(vi, qshape + tuple(rest))
+        nmax = xp.broadcast_to(nb, vi.shape)
+        prev = xp.floor(vi)
+        nxt = prev + 1
+        above = vi >= nmax - 1
+        below = vi < 0
+        last = xp.maximum(nmax - 1, 0)
+        prev = xp.where(above, last, xp.where(below, 0, prev))
+        nxt = xp.where(above, last, xp.where(below, 0, nxt))
+        gamma = vi - prev
+        if method == "midpoint":
+            gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
         t, t1 = gamma, 1 - gamma
-        dt = data(srt).dtype
         if weak:  # NumPy uses a Python float weight: it takes the data's float dtype
             wdt = dt if dt.kind == "f" else _np.dtype(_np.float64)
             t, t1 = t.astype(wdt), t1.astype(wdt)
+        return prev.astype(_np.intp), nxt.astype(_np.intp), t, t1, gamma >= 0.5
+
+    prev, nxt, t, t1, upper = _vc.computed("quantile_positions", positions, n, qarr)
+    # integer virtual indices (integer q: (n - 1) * q in q's dtype) with "linear" take
+    # elements, as NumPy does
+    integer = method in ("lower", "higher", "nearest") or (
+        method == "linear" and qarr.dtype.kind in "iu")
+    lo = _gather(srt, prev, rest, qshape)
+    if integer:
+        res = lo
+    else:
+        hi = _gather(srt, nxt, rest, qshape)
         diff = hi - lo
         res = where(upper, hi - diff * t1, lo + diff * t)
     bad = (n == 0) if ignore_nan else has_nan
