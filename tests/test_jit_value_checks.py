@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from conftest import to_numpy
 
 import gpuad as ad
@@ -32,6 +31,9 @@ _W = np.random.default_rng(0).standard_normal((5, 3))
 _V = np.random.default_rng(1).standard_normal(10)
 _L = np.random.default_rng(2).standard_normal((4, 7))
 _NAN = np.r_[np.nan, np.nan, _V[2:]]
+_A_FULL = np.random.default_rng(3).standard_normal((5, 3))
+_A_DEF = _A_FULL.copy()
+_A_DEF[:, 2] = _A_DEF[:, 1]
 
 # name: (function, good arguments, bad arguments, exception, jit's check=)
 CASES = {
@@ -54,10 +56,12 @@ CASES = {
                     ([-0.2, 0.7, 0.5], [1.5, 2.0, 3.0]), ValueError),
     "real_if_close": (gnp.real_if_close, ([1 + 1e-20j],), ([1 + 1j],), TypeError),
     "nanmedian_count": (gnp.nanmedian, (_V,), (_NAN,), ValueError),
+    "lstsq_rank": (lambda a, y: gnp.linalg.lstsq(a, y)[1], (_A_FULL, _V[:5]), (_A_DEF, _V[:5]),
+                   np.linalg.LinAlgError),
 }
 # eagerly the bad call gives a value; the program compiled on the good one cannot (NaN
 # counts and real_if_close's dtype follow the values)
-_EAGER_RETURNS = {"nanmedian_count", "real_if_close"}
+_EAGER_RETURNS = {"nanmedian_count", "real_if_close", "lstsq_rank"}
 
 
 def _args(vals):
@@ -103,9 +107,6 @@ def _put_along(a, i):
     return b
 
 
-_A_FULL = np.random.default_rng(3).standard_normal((5, 3))
-_A_DEF = _A_FULL.copy()
-_A_DEF[:, 2] = _A_DEF[:, 1]
 _M = np.random.default_rng(4).standard_normal((3, 10))
 
 # values library code computed on raw arrays (NumPy ufuncs and methods, tuples of arrays),
