@@ -1,25 +1,27 @@
 """Checks that read array values (an index range, a function's domain) and raise, kept exact
 under ``gpuad.jit``.
 
-A check is a :class:`Check`: ``test(xp, *arrays)`` computes, with array operations only, a
-small 1-D ``info`` array whose first entry is nonzero when the values are bad (the rest holds
-what the message names: a count, the first bad value); ``error(info)`` makes the exception
-from ``info`` read on the host. :func:`run` computes ``info``, reads it and raises, as any
-eager check does.
+A check is a :class:`Check`: ``bad(xp, *arrays)`` computes, with array operations only, a
+boolean array that holds where the values are bad; ``values(xp, *arrays)`` (optional) the
+values the message names, one per entry of ``bad``; ``error(count, first)`` makes the
+exception from the number of bad entries and the first bad value (None without ``values``).
+:func:`run` reads ``bad.any()`` on the host and raises, as any eager check does (on a GPU:
+one synchronisation).
 
 Inside a function being traced by ``gpuad.jit`` the check runs at once (the traced call
 raises as eagerly) and is recorded as a step of the program, so every replay runs it again on
 that call's values: a check written in Python around the operations is not frozen at the
-values it saw when tracing. On a CUDA graph the step is captured like any kernel and does not
-read ``info`` on the host (that would synchronise, which capturing refuses): ``info`` goes to
-a device buffer the graph keeps, and the compiled function reads it later
-(:class:`gpuad.jit.replay.GraphReplay`) and raises the same error then.
+values it saw when tracing. On a CUDA graph the step is captured like any kernel and reads
+nothing on the host (that would synchronise, which capturing refuses): the count and the
+first bad value go to a device buffer the graph keeps, and the compiled function reads it
+after the launch (:class:`gpuad.jit.replay.GraphReplay`) and raises the same error then.
 
 Example::
 
     from gpuad import _value_checks as vc
-    NEG = vc.Check("sqrt_domain", lambda xp, x: xp.stack([(x < 0).sum(), xp.zeros((), int)]),
-                   lambda info: ValueError(f"{int(info[0])} negative values"))
+    NEG = vc.Check("sqrt_domain", lambda xp, x: x < 0,
+                   lambda count, first: ValueError(f"{count} negative values, first {first}"),
+                   values=lambda xp, x: x)
     vc.run(NEG, x)      # raises ValueError when x has a negative entry
 """
 
@@ -32,15 +34,28 @@ from typing import Any
 
 
 class Check:
-    """A value check: ``test(xp, *arrays) -> info`` (1-D, ``info[0] != 0``: bad) and
-    ``error(info_on_host) -> Exception``. ``op`` names it in programs (``check:op``)."""
+    """A value check (see the module docstring); ``op`` names it in programs
+    (``check:op``)."""
 
-    __slots__ = ("op", "test", "error")
+    __slots__ = ("op", "bad", "error", "values")
 
-    def __init__(self, op: str, test: Callable[..., Any], error: Callable[[Any], BaseException]):
+    def __init__(self, op: str, bad: Callable[..., Any],
+                 error: Callable[[int, Any], BaseException],
+                 values: Callable[..., Any] | None = None):
         self.op = op
-        self.test = test
+        self.bad = bad
         self.error = error
+        self.values = values
+
+    def info(self, xp, *arrays) -> Any:
+        """``[count, first bad value]`` as one small device array, without a host read."""
+        mask = self.bad(xp, *arrays)
+        vals = self.values(xp, *arrays) if self.values is not None else mask
+        return count_first(xp, mask, vals)
+
+    def from_info(self, info) -> BaseException:
+        """The error from ``info`` read on the host."""
+        return self.error(int(info[0]), info[1].item() if self.values is not None else None)
 
     def __repr__(self) -> str:
         return f"<check {self.op}>"
@@ -60,20 +75,29 @@ deferred = _Deferred()
 
 #: compiled CUDA-graph replays whose last launch's checks are not read yet (see
 #: :func:`poll`); a Tensor's host read (``float(loss)``, ``.item()``) polls them
-pending: weakref.WeakSet = weakref.WeakSet()
+pending: dict[int, weakref.ref] = {}  # id -> weak reference (a dict: cheap to test)
 
 
 def poll() -> None:
     """Read the checks of every launch known to be complete, raising the first error found
     (see :meth:`gpuad.jit.replay.GraphReplay.poll`). Cheap: no wait, no synchronisation."""
-    for r in list(pending):
-        r.poll()
+    for k, ref in list(pending.items()):
+        r = ref()
+        if r is None:
+            pending.pop(k, None)
+        else:
+            r.poll()
 
 
-def _raw(a):
+_mods: list = []  # gpuad.tensor.Tensor and gpuad.backends, bound on first use (import order)
+
+
+def _bind() -> list:
+    from . import backends
     from .tensor import Tensor
 
-    return a._data if isinstance(a, Tensor) else a  # inside vmap: every example at once
+    _mods[:] = [Tensor, backends]
+    return _mods
 
 
 def _host(info) -> Any:
@@ -82,21 +106,27 @@ def _host(info) -> Any:
 
 
 def now(check: Check, *arrays) -> None:
-    """Run ``check`` on ``arrays`` (raw arrays): raise its error when ``info[0]`` is nonzero.
-    While a CUDA graph captures, hand ``info`` to the capture instead of reading it. This is
-    the step a compiled program runs."""
-    from .backends import _by_array_type, get_backend
-
-    raws = [_raw(a) for a in arrays]
-    be = next((_by_array_type[type(a)] for a in raws if type(a) in _by_array_type), None)
-    info = check.test((be or get_backend()).xp, *raws)
+    """Run ``check`` on ``arrays`` (raw arrays): raise its error where ``bad`` holds. While a
+    CUDA graph captures, hand its info to the capture instead of reading it. This is the step
+    a compiled program runs."""
+    Tensor, backends = _mods or _bind()
+    by_type = backends._by_array_type
+    raws = [a._data if isinstance(a, Tensor) else a for a in arrays]  # vmap: every example
+    be = None
+    for a in raws:
+        be = by_type.get(type(a))
+        if be is not None:
+            break
+    xp = (be or backends.get_backend()).xp
     collect = deferred.collect
     if collect is not None and be is not None and be.name != "numpy":
-        collect(check, info)
+        collect(check, check.info(xp, *raws))
         return
-    h = _host(info)
-    if h[0]:
-        raise check.error(h)
+    mask = check.bad(xp, *raws)
+    anywhere = mask.any() if hasattr(mask, "any") else mask
+    if not bool(_host(anywhere)):  # the one host read (on a GPU, a synchronisation)
+        return
+    raise check.from_info(_host(check.info(xp, *raws)))
 
 
 now.capturable = True  # one step of kernels on the device (see gpuad.jit.replay)
@@ -111,9 +141,9 @@ def run(check: Check, *arrays) -> None:
 
 
 def count_first(xp, bad, values) -> Any:
-    """``info`` for "``bad`` holds somewhere": ``[count, first bad value]`` as int64 for
-    integer ``values``, float64 otherwise, computed without a host read. ``values``
-    broadcasts to ``bad``'s shape."""
+    """``[count of bad, first bad value]`` as int64 for integer (or boolean) ``values``,
+    float64 otherwise, computed without a host read. ``values`` broadcasts to ``bad``'s
+    shape."""
     import numpy as _np
 
     dt = _np.int64 if _np.dtype(values.dtype).kind in "iub" else _np.float64
@@ -133,8 +163,7 @@ def fail_if(op: str, bad: Callable[..., Any], error: Callable[[], BaseException]
 
     Example: ``fail_if("log_domain", lambda xp, x: x <= 0, lambda: ValueError("x <= 0"), x)``
     """
-    run(Check(op, lambda xp, *a: xp.reshape(xp.any(bad(xp, *a)), (1,)),
-              lambda info: error()), *arrays)
+    run(Check(op, bad, lambda count, first: error()), *arrays)
 
 
 #: set by ``gpuad.jit`` while it traces: ``record_call(name, fn, arrays) -> (True, result)``

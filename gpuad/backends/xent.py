@@ -65,11 +65,11 @@ def label_check(n_classes: int):
     """The label check as a :class:`gpuad._value_checks.Check` (its ``info``: the count of
     labels outside ``[0, n_classes)`` and the first of them), for a CUDA graph, where the
     check may not read the device: see :func:`loss_deferred_check`."""
-    from .._value_checks import Check, count_first
+    from .._value_checks import Check
 
-    return Check("cross_entropy_labels",
-                 lambda xp, labels: count_first(xp, _outside(labels, n_classes), labels),
-                 lambda info: label_error(n_classes, int(info[0]), int(info[1])))
+    return Check("cross_entropy_labels", lambda xp, labels: _outside(labels, n_classes),
+                 lambda count, first: label_error(n_classes, count, first),
+                 values=lambda xp, labels: labels)
 
 
 def loss_deferred_check(be: Any, logits: Any, labels: Any, collect: Any) -> Any:

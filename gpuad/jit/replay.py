@@ -496,7 +496,7 @@ class GraphReplay:
         self.check_upto = self.launches
         from .. import _value_checks
 
-        _value_checks.pending.add(self)
+        _value_checks.pending[id(self)] = weakref.ref(self)
 
     def poll(self, wait: bool = False) -> None:
         """Raise the error of a value check that failed in an earlier launch, once that
@@ -511,7 +511,7 @@ class GraphReplay:
         from .. import _value_checks
 
         self.check_event = None
-        _value_checks.pending.discard(self)
+        _value_checks.pending.pop(id(self), None)
         lo, hi = self.checked + 1, self.check_upto
         self.checked = hi
         for check, _, host in self.checks:
@@ -520,7 +520,7 @@ class GraphReplay:
                 for _, info, h in self.checks:  # reported once; later calls start clean
                     info.fill(0)
                     h[...] = 0
-                raise _deferred(check.error(found), lo, hi)
+                raise _deferred(check.from_info(found), lo, hi)
 
     def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
         """Capture the body on the graph's own stream (the null stream cannot capture); on a
