@@ -120,9 +120,7 @@ def embedding(indices: Any, weight: Array) -> Array:
     if isinstance(raw, Tensor):  # batched by vmap: every example's indices, checked at once
         raw = raw._data
     if raw.size:  # -1 is not the last row; checked on every call of a compiled function
-        from ..backends.xent import _outside
-
-        _vc.run(_vc.Check("embedding_indices", lambda xp, i: _outside(i, n),
+        _vc.run(_vc.Check("embedding_indices", lambda xp, i: (i < 0) | (i >= n),
                           lambda count, first: IndexError(
                               f"embedding: indices must lie in [0, {n}) for a table of {n} "
                               f"rows; got {count} outside it, the first being {first}"),
