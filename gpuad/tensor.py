@@ -7,6 +7,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
+from . import _value_checks as _vc
 
 _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
 _prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
@@ -194,7 +195,10 @@ class Tensor:
         from .backends import backend_of_type
 
         be = backend_of_type(type(self.data))
-        return be.to_host(self.data) if be is not None else _np.asarray(self.data)
+        out = be.to_host(self.data) if be is not None else _np.asarray(self.data)
+        if _vc.pending:  # a compiled step's value checks, readable now (gpuad.jit)
+            _vc.poll()
+        return out
 
     def item(self) -> Any:
         return self.numpy().item()
@@ -261,7 +265,10 @@ class Tensor:
     def __float__(self) -> float:
         if self.requires_grad or self._tan:
             _P.check_scalar_write(self)  # float(t) detaches; out[i] = t into an ndarray raises
-        return float(self.data)
+        out = float(self.data)
+        if _vc.pending:  # a compiled step's value checks, readable now (gpuad.jit)
+            _vc.poll()
+        return out
 
     def __int__(self) -> int:
         return int(self.data)

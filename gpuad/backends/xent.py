@@ -26,26 +26,64 @@ def check_labels(xp: Any, logits: Any, labels: Any) -> Any:
     are larger than any class count. On a GPU the reduction's single boolean is read back to
     the host, which waits for the work queued before it (one synchronisation per call).
     """
+    labels = check_label_types(xp, logits, labels)
+    n_classes = int(logits.shape[1])
+    outside = _outside(labels, n_classes)
+    if bool(outside.any()):  # the host synchronisation mentioned above
+        bad = labels[(labels < 0) | (labels >= n_classes)]
+        raise label_error(n_classes, int(bad.size), int(bad[0]))
+    return labels
+
+
+def check_label_types(xp: Any, logits: Any, labels: Any) -> Any:
+    """The checks of :func:`check_labels` that read no values: dtype and shapes."""
     labels = xp.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
     if len(logits.shape) != 2 or tuple(labels.shape) != tuple(logits.shape[:1]):
         raise ValueError(f"expected logits (N, C) and labels (N,), got {tuple(logits.shape)} "
                          f"and {tuple(labels.shape)}")
-    n_classes = int(logits.shape[1])
-    if labels.dtype.kind == "u":
-        outside = labels >= n_classes
-    elif n_classes > _np.iinfo(labels.dtype).max:  # every non-negative value is a class
-        outside = labels < 0
-    else:  # a negative value, read as unsigned, is above the type's max, hence >= n_classes
-        outside = labels.view(_np.dtype(f"u{labels.dtype.itemsize}")) >= n_classes
-    if bool(outside.any()):  # the host synchronisation mentioned above
-        bad = labels[(labels < 0) | (labels >= n_classes)]
-        raise IndexError(
-            f"labels must lie in [0, {n_classes}) for {n_classes} classes; got "
-            f"{int(bad.size)} outside it, the first being {int(bad[0])}"
-        )
     return labels
+
+
+def _outside(labels: Any, n_classes: int) -> Any:
+    """Where ``labels`` lies outside ``[0, n_classes)``: one comparison (a negative value,
+    read as unsigned, is above the type's max, hence >= n_classes)."""
+    if labels.dtype.kind == "u":
+        return labels >= n_classes
+    if n_classes > _np.iinfo(labels.dtype).max:  # every non-negative value is a class
+        return labels < 0
+    return labels.view(_np.dtype(f"u{labels.dtype.itemsize}")) >= n_classes
+
+
+def label_error(n_classes: int, count: int, first: int) -> IndexError:
+    return IndexError(f"labels must lie in [0, {n_classes}) for {n_classes} classes; got "
+                      f"{count} outside it, the first being {first}")
+
+
+def label_check(n_classes: int):
+    """The label check as a :class:`gpuad._value_checks.Check` (its ``info``: the count of
+    labels outside ``[0, n_classes)`` and the first of them), for a CUDA graph, where the
+    check may not read the device: see :func:`loss_deferred_check`."""
+    from .._value_checks import Check
+
+    return Check("cross_entropy_labels", lambda xp, labels: _outside(labels, n_classes),
+                 lambda count, first: label_error(n_classes, count, first),
+                 values=lambda xp, labels: labels)
+
+
+def loss_deferred_check(be: Any, logits: Any, labels: Any, collect: Any) -> Any:
+    """The forward while a CUDA graph captures: the label check is not read on the host
+    (that would synchronise) but handed to ``collect`` (the graph reads it after a launch
+    and raises then), and rows with a label outside ``[0, C)`` get a NaN loss (and so a NaN
+    gradient: the adjoint reads the loss), never a finite value of another class."""
+    from .._value_checks import count_first
+
+    xp = be.xp
+    bad = _outside(labels, int(logits.shape[1]))
+    collect(label_check(int(logits.shape[1])), count_first(xp, bad, labels))
+    loss = be.softmax_xent_forward(logits, labels)
+    return xp.where(bad, loss.dtype.type(_np.nan), loss)
 
 
 def rows_loss(xp: Any, logits: Any, labels: Any) -> Any:

@@ -301,8 +301,8 @@ def _pure(prog: Program) -> bool:
     if prog.effects:
         return False
     for _, s in prog.live_steps():
-        if s.kind == "effect":
-            return False
+        if s.kind == "effect" and getattr(s.fn, "check", None) is None:  # a value check:
+            return False  # writes nothing
         if s.kind == "write" and any(prog.vars[w].kind in ("in", "cap") for w in s.writes):
             return False
     return True

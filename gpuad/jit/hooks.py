@@ -238,6 +238,53 @@ def _opt_replay(opt, idx, *arrays):
         opt._update(xp, *_real_views(name, p, xp.asarray(g)), opt.state[i])
 
 
+def _record_check(check, arrays) -> bool:
+    """A value check (:mod:`gpuad._value_checks`) on traced values: run now (the traced call
+    raises as eagerly), and recorded as a step, so each replay checks its own values."""
+    from .. import _value_checks as vc
+
+    tr = _t.active()
+    if tr is None:
+        return False
+    raws = [a._data if isinstance(a, Tensor) else a for a in arrays]
+    if not any(tr.is_array(a) and tr.dyn(a) for a in raws):
+        return False  # constants: checked once, now
+    tr.paused += 1
+    try:
+        vc.now(check, *raws)
+    finally:
+        tr.paused -= 1
+    ins = tuple(tr.enc(a) for a in raws)
+    fn = functools.partial(vc.now, check)
+    fn.capturable = True  # kernels only: on a CUDA graph its info goes to a device buffer
+    fn.check = check  # writes nothing: the function stays pure (jit's post-trace check)
+    tr.prog.steps.append(Step(f"check:{check.op}", fn, ins, {}, None, "effect"))
+    return True
+
+
+def _record_call(name, fn, arrays) -> tuple:
+    """A function of raw arrays (:func:`gpuad._value_checks.computed`) on traced values:
+    recorded as one step (one per array of a tuple result)."""
+    tr = _t.active()
+    if tr is None or not any(tr.is_array(a) and tr.dyn(a) for a in arrays):
+        return False, None
+    tr.paused += 1
+    try:
+        out = fn(*arrays)
+    finally:
+        tr.paused -= 1
+    if isinstance(out, _np.generic):  # a NumPy scalar: a 0-d array, as apply makes it
+        fn, out = functools.partial(_as_array, fn), _np.asarray(out)
+    if tr.is_array(out):
+        tr.add_step(name, fn, arrays, {}, out)
+    elif type(out) in (tuple, list):
+        out = type(out)(_np.asarray(o) if isinstance(o, _np.generic) else o for o in out)
+        for i, o in enumerate(out):
+            if tr.is_array(o):
+                tr.add_step(f"{name}[{i}]", functools.partial(_item_of, fn, i), arrays, {}, o)
+    return True, out
+
+
 def _data_w(tr, orig, a):
     if isinstance(a, Tensor) and tr.dyn(a._data):
         return a
@@ -303,8 +350,22 @@ def _xp_func_w(name):
             tr.paused -= 1
         if tr.is_array(out) and id(out) not in tr.ids:
             tr.add_step(name, orig, args, kwargs, out)
+        elif type(out) in (tuple, list):  # several arrays (broadcast_arrays, meshgrid):
+            for i, o in enumerate(out):  # one step each, or they would be frozen
+                if tr.is_array(o) and id(o) not in tr.ids:
+                    tr.add_step(f"{name}[{i}]", functools.partial(_item_of, orig, i), args,
+                                kwargs, o)
         return out
     return w
+
+
+def _as_array(fn, *args, **kwargs):
+    return _np.asarray(fn(*args, **kwargs))
+
+
+def _item_of(fn, i, *args, **kwargs):
+    r = fn(*args, **kwargs)[i]
+    return _np.asarray(r) if isinstance(r, _np.generic) else r
 
 
 # functions whose result's shape depends on the values of their arguments
@@ -437,6 +498,10 @@ def install(undo: list) -> None:
     put(transforms, "_result", _traced(transforms._result)(_plain_w))
     put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
 
+    from .. import _value_checks
+
+    put(_value_checks, "record", _record_check)
+    put(_value_checks, "record_call", _record_call)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))

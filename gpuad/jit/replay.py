@@ -434,9 +434,16 @@ class GraphReplay:
         self.env: dict = {}  # the piecewise path's arrays, by variable name
         self.grads: dict = {}
         self.last = None  # the stream of the last launch
+        # value checks inside the graph (gpuad._value_checks): (check, device info, host copy)
+        self.checks: list = []
+        self.check_event = None  # recorded after the copies of the last launch's checks
+        self.checked = 0  # launches whose checks were read and passed
+        self.check_upto = 0  # launches the pending copies cover
 
     def __call__(self, inputs: list, args: list):
         c = self.c
+        if self.check_event is not None:
+            self.poll()
         if self.failed is not None:
             return c.run(inputs, args)
         c.guard(args)
@@ -455,6 +462,8 @@ class GraphReplay:
                 return out
             if not self._capture(inputs, args, caps):
                 return c.run(inputs, args)
+            for _, info, _ in self.checks:  # before the first launch, on its stream
+                info.fill(0)
         if self.last is not None and self.last is not cur:  # the previous launch first
             cur.wait_event(self.last.record())
         self.last = cur
@@ -470,20 +479,74 @@ class GraphReplay:
             else:  # a step CuPy would not capture, between two graphs, on the same stream
                 again(self.inputs, args, self.env)
         self.launches += 1
+        if self.checks:
+            self._copy_checks(cur)
         c.graph_effects(args, self.effect_values, self.grads)
         return tuple(o.copy() for o in self.outs)
+
+    def _copy_checks(self, stream) -> None:
+        """Queue the copies of the checks' device buffers to the host after the launch (no
+        wait) and an event that says when they have landed."""
+        for _, info, host in self.checks:
+            try:
+                info.get(stream=stream, out=host, blocking=False)
+            except TypeError:  # a CuPy without ``blocking``: a copy on a given stream is async
+                self.xp.asnumpy(info, stream=stream, out=host)
+        self.check_event = stream.record()
+        self.check_upto = self.launches
+        from .. import _value_checks
+
+        _value_checks.pending[id(self)] = weakref.ref(self)
+
+    def poll(self, wait: bool = False) -> None:
+        """Raise the error of a value check that failed in an earlier launch, once that
+        launch is known to be complete (an event query: no wait unless ``wait``). Its buffer
+        is sticky (it keeps the first failure until read), so a failure is never lost, only
+        found at a later call or host read when the launch was still running."""
+        ev = self.check_event
+        if ev is None or not (wait or ev.query()):
+            return
+        if wait:
+            ev.synchronize()
+        from .. import _value_checks
+
+        self.check_event = None
+        _value_checks.pending.pop(id(self), None)
+        lo, hi = self.checked + 1, self.check_upto
+        self.checked = hi
+        for check, _, host in self.checks:
+            if host[0]:
+                found = host.copy()
+                for _, info, h in self.checks:  # reported once; later calls start clean
+                    info.fill(0)
+                    h[...] = 0
+                raise _deferred(check.from_info(found), lo, hi)
 
     def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
         """Capture the body on the graph's own stream (the null stream cannot capture); on a
         GPU nothing runs while capturing."""
         xp = self.xp
+        if self.check_event is not None:  # the old graph's buffers are dropped: read them
+            self.poll(wait=True)
         if self.graph is not None:
             self.recaptures += 1
         self.graph = None
+        self.checks = []
+        from .. import _value_checks
+
+        found: list = []
+
+        def collect(check, info):
+            # a buffer of the graph's own that keeps the first failing launch's info: a new
+            # allocation is no kernel (its zeros are written before the first launch)
+            keep = xp.ndarray(info.shape, info.dtype)
+            xp.copyto(keep, info, where=keep[:1] == 0)
+            found.append((check, keep))
         self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
         if not hasattr(self, "inputs"):
             self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]
         held: list = []
+        _value_checks.deferred.collect = collect
         try:
             try:
                 graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
@@ -493,7 +556,7 @@ class GraphReplay:
                 if not _refused(e):
                     raise
                 # a library call CuPy will not capture (cuBLAS): graphs between such steps
-                held = []
+                held, found[:] = [], []
                 pieces, self.env, (outs, evs) = capture_pieces(self.c, self.inputs, args, xp,
                                                                self.stream, held)
         except Exception as e:  # noqa: BLE001 - any refusal: replay without the graph
@@ -501,6 +564,9 @@ class GraphReplay:
             warnings.warn(f"gpuad.jit: the program could not be captured as a CUDA graph "
                           f"({self.failed}); it replays without one", stacklevel=4)
             return False
+        finally:
+            _value_checks.deferred.collect = None
+        self.checks = [(check, keep, _pinned(keep)) for check, keep in found]
         self.graph, self.outs, self.effect_values = pieces, outs, evs
         self.caps, self.held = caps, held
         self.captures += 1
@@ -513,6 +579,29 @@ class GraphReplay:
                 "launches": self.launches,
                 "graphs": sum(g is not None for g, _ in self.graph or ()),
                 "uncaptured": sum(g is None for g, _ in self.graph or ())}
+
+
+def _pinned(a):
+    """A host array for asynchronous copies of ``a`` (page-locked where CuPy can)."""
+    try:
+        import cupyx
+
+        h = cupyx.empty_pinned(a.shape, a.dtype)
+    except (ImportError, AttributeError):
+        h = _np.empty(a.shape, a.dtype)
+    h[...] = 0
+    return h
+
+
+def _deferred(e: BaseException, lo: int, hi: int) -> BaseException:
+    """``e`` with a note that it was found after the launch of an earlier call."""
+    when = f"launch {lo}" if lo == hi else f"one of launches {lo} to {hi}"
+    msg = (f"{e.args[0] if e.args else e} (found after the launch: the values were those of "
+           f"an earlier call of this compiled function, {when} of its CUDA graph, whose "
+           f"checks are read once a launch is complete, without a synchronisation; the "
+           f"results of that call are not valid)")
+    e.args = (msg,) + tuple(e.args[1:])
+    return e
 
 
 def graph_capturable(prog: Program) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
@@ -118,10 +119,12 @@ def embedding(indices: Any, weight: Array) -> Array:
     raw, n = _raw(idx), _r.shape(weight)[0]
     if isinstance(raw, Tensor):  # batched by vmap: every example's indices, checked at once
         raw = raw._data
-    if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n):  # -1 is not the last row
-        bad = raw[(raw < 0) | (raw >= n)]
-        raise IndexError(f"embedding: indices must lie in [0, {n}) for a table of {n} rows; "
-                         f"got {int(bad.size)} outside it, the first being {int(bad.ravel()[0])}")
+    if raw.size:  # -1 is not the last row; checked on every call of a compiled function
+        _vc.run(_vc.Check("embedding_indices", lambda xp, i: (i < 0) | (i >= n),
+                          lambda count, first: IndexError(
+                              f"embedding: indices must lie in [0, {n}) for a table of {n} "
+                              f"rows; got {count} outside it, the first being {first}"),
+                          values=lambda xp, i: i), idx)
     return gnp.getitem(weight, idx)
 
 
@@ -248,7 +251,8 @@ def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
     One fused primitive (``logsumexp(logits) - logits[label]`` per row, adjoint
     ``softmax - onehot``); on the GPU both passes are single Numba kernels. The mean is over
     the batch. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``; the check
-    is one reduction, and on the GPU reading its answer waits for the queued work.
+    is one reduction, and on the GPU reading its answer waits for the queued work (in a
+    ``gpuad.jit`` CUDA graph it is read after the launch: docs/jit.md, "Value checks").
 
     Example: ``loss = cross_entropy(model(x), y)``
     """

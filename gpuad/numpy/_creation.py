@@ -8,6 +8,7 @@ from typing import Any
 import numpy as _np
 
 from .. import _numpy_protocol as _p
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..backends import get_backend
 from ..tensor import Tensor
@@ -156,13 +157,14 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
         if bool(xp.any(whole[2])):
             raise ValueError("geomspace: start and stop must have the same sign to be "
                              "differentiated (NumPy would return complex values)")
-    elif bool(xp.any(xp.asarray(s0) == 0)) or bool(xp.any(xp.asarray(s1) == 0)):
-        raise ValueError("geomspace: geometric sequence cannot include zero")
-    else:
-        sign = xp.sign(xp.asarray(s0))
-    if not bat and bool(xp.any(sign != xp.sign(xp.asarray(s1)))):
-        raise ValueError("geomspace: start and stop must have the same sign to be "
-                         "differentiated (NumPy would return complex values)")
+    else:  # checked on every call of a compiled function
+        _vc.fail_if("geomspace_zero", lambda xp, a, b: (a == 0) | (b == 0), lambda: ValueError(
+            "geomspace: geometric sequence cannot include zero"), s0, s1)
+        _vc.fail_if("geomspace_sign", lambda xp, a, b: _sign(xp, a) != _sign(xp, b),
+                    lambda: ValueError("geomspace: start and stop must have the same sign to "
+                                       "be differentiated (NumPy would return complex values)"),
+                    s0, s1)
+        sign = _sign(xp, s0)
     a, b = start * sign, stop * sign
     y = _r.exp(linspace(_r.log(a), _r.log(b), num, endpoint=endpoint, axis=0))
     num = int(num)
@@ -183,3 +185,7 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
     if dtype is not None and _np.dtype(dtype) != _r.data(y).dtype:
         y = _r.astype(y, dtype)
     return y
+
+
+def _sign(xp, v):
+    return xp.sign(v) if hasattr(v, "shape") else _np.sign(v)

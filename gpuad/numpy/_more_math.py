@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import _raw
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..rules import LN2, data, exp, prim
 from ..tensor import Tensor
@@ -320,7 +321,16 @@ def real_if_close(a, tol=100):
         raise TypeError("real_if_close inside gpuad.vmap: some examples are close to real and "
                         "others not, so their results would have different dtypes; take "
                         "gnp.real explicitly, or keep the complex values")
-    return real(a) if bool(xp.all(xp.abs(d.imag) < tol)) else a
+    close = bool(xp.all(xp.abs(d.imag) < tol))
+    if _vc.tracing():  # the dtype of the result follows the values: a program has one
+        _vc.fail_if("real_if_close_branch",
+                    lambda xp, v: xp.all(xp.abs(v.imag) < tol) != close, lambda: TypeError(
+                        f"real_if_close inside gpuad.jit: the values were "
+                        f"{'' if close else 'not '}close to real when the function was "
+                        f"compiled, so the program returns {'real' if close else 'complex'} "
+                        f"values, and this call's are {'not ' if close else ''}close to real; "
+                        f"take gnp.real explicitly, or keep the complex values"), d)
+    return real(a) if close else a
 
 
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..rules import data, ndim, shape
 from ..tensor import Tensor
@@ -270,8 +271,8 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
         w = _reshape0(w, tuple(s))
     scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
               keepdims=keepdims)
-    if bool(_r._xp(data(scl)).any(data(scl) == 0.0)):
-        raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
+    _vc.fail_if("average_weights", lambda xp, s: s == 0.0, lambda: ZeroDivisionError(
+        "average: weights sum to zero, can't be normalized"), scl)
     avg = sum(a * w, axis, keepdims=keepdims) / scl
     if returned:
         if shape(scl) != shape(avg):

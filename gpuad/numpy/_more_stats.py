@@ -13,6 +13,7 @@ import builtins
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..rules import concatenate, data, getitem, ndim, norm_axis, reshape, shape, where
 from ..tensor import Tensor
@@ -243,7 +244,20 @@ def _sorted_last(a, axis, ignore_nan):
     srt = take_along_axis(flat, order, -1)
     k = shape(flat)[-1]
     rest = shape(flat)[:-1]
-    if d.dtype.kind in "fc":
+    if d.dtype.kind in "fc" and _vc.tracing():
+        # as primitives, so that a compiled program finds the NaN of each call (NumPy's
+        # ufuncs on raw arrays are not recorded)
+        nan = _r.isnan(flat)
+        has_nan = data(_r.any(nan, axis=-1))
+        n = xp.full(rest, k)
+        if ignore_nan:  # positions are computed from the counts on raw arrays: a program
+            n = data(_r.sum(_r.logical_not(nan), axis=-1))  # holds those of the trace
+            _vc.fail_if("nan_count", lambda xp, now, then: now != then, lambda: ValueError(
+                "nan-ignoring quantile/median inside gpuad.jit: the number of NaN values "
+                "per slice differs from the call the function was compiled on, and the "
+                "program takes its positions from that call; call it outside jit, or "
+                "replace NaN by a value with gnp.where"), n, n.copy())
+    elif d.dtype.kind in "fc":
         nan = xp.isnan(d)
         has_nan = xp.any(nan, axis=-1)
         n = xp.sum(~nan, axis=-1) if ignore_nan else xp.full(rest, k)
@@ -318,46 +332,51 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     qarr = xp.asarray(data(q))
     if qarr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
-    if bool(xp.any((qarr < 0) | (qarr > 1))):
-        raise ValueError(f"{name}: quantiles must be in the range [0, 1]")
+    _vc.fail_if(f"{name}_q", lambda xp, q: (q < 0) | (q > 1), lambda: ValueError(
+        f"{name}: quantiles must be in the range [0, 1]"), qarr)
     if qarr.dtype.kind == "b":
         qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
     nr = len(rest)
-    qb = xp.reshape(qarr, qshape + (1,) * nr)
-    nb = xp.asarray(n).astype(qarr.dtype)
-    vi = _virtual_index(xp, nb, qb, method)
-    vi = xp.broadcast_to(vi, qshape + tuple(rest))
-    # integer virtual indices (integer q) with "linear" take elements, as NumPy does
-    integer = method in ("lower", "higher", "nearest") or (
-        method == "linear" and vi.dtype.kind in "iu")
-    nmax = xp.broadcast_to(nb, vi.shape)
-    prev = xp.floor(vi)
-    nxt = prev + 1
-    above = vi >= nmax - 1
-    below = vi < 0
-    last = xp.maximum(nmax - 1, 0)
-    prev = xp.where(above, last, xp.where(below, 0, prev))
-    nxt = xp.where(above, last, xp.where(below, 0, nxt))
-    gamma = vi - prev
-    if method == "midpoint":
-        gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
-    lo = _gather(srt, prev.astype(_np.intp), rest, qshape)
-    if integer:
-        res = lo
-    else:
-        hi = _gather(srt, nxt.astype(_np.intp), rest, qshape)
-        upper = gamma >= 0.5
+    dt = data(srt).dtype
+
+    def positions(n, qarr):  # on raw arrays: one step under gpuad.jit, computed each call
+        qb = xp.reshape(qarr, qshape + (1,) * nr)
+        nb = xp.asarray(n).astype(qarr.dtype)
+        vi = _virtual_index(xp, nb, qb, method)
+        vi = xp.broadcast_to(vi, qshape + tuple(rest))
+        nmax = xp.broadcast_to(nb, vi.shape)
+        prev = xp.floor(vi)
+        nxt = prev + 1
+        above = vi >= nmax - 1
+        below = vi < 0
+        last = xp.maximum(nmax - 1, 0)
+        prev = xp.where(above, last, xp.where(below, 0, prev))
+        nxt = xp.where(above, last, xp.where(below, 0, nxt))
+        gamma = vi - prev
+        if method == "midpoint":
+            gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
         t, t1 = gamma, 1 - gamma
-        dt = data(srt).dtype
         if weak:  # NumPy uses a Python float weight: it takes the data's float dtype
             wdt = dt if dt.kind == "f" else _np.dtype(_np.float64)
             t, t1 = t.astype(wdt), t1.astype(wdt)
+        return prev.astype(_np.intp), nxt.astype(_np.intp), t, t1, gamma >= 0.5
+
+    prev, nxt, t, t1, upper = _vc.computed("quantile_positions", positions, n, qarr)
+    # integer virtual indices (integer q: (n - 1) * q in q's dtype) with "linear" take
+    # elements, as NumPy does
+    integer = method in ("lower", "higher", "nearest") or (
+        method == "linear" and qarr.dtype.kind in "iu")
+    lo = _gather(srt, prev, rest, qshape)
+    if integer:
+        res = lo
+    else:
+        hi = _gather(srt, nxt, rest, qshape)
         diff = hi - lo
         res = where(upper, hi - diff * t1, lo + diff * t)
     bad = (n == 0) if ignore_nan else has_nan
     bad = xp.broadcast_to(bad, qshape + tuple(rest))
-    if bool(xp.any(bad)):
+    if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
         res = where(bad, _np.nan, res)
     if keepdims:
         res = reshape(res, tuple(qshape) + _r._kept_shape(shape(a), ax))
@@ -434,7 +453,7 @@ def _median(a, axis, keepdims, ignore_nan):
     a_hi = _gather(srt, hi, rest, ())
     res = (a_lo + a_hi) / 2
     bad = (n == 0) if ignore_nan else has_nan
-    if bool(xp.any(bad)):
+    if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
         res = where(bad, _np.nan, res)
     if keepdims:
         res = reshape(res, _r._kept_shape(shape(a), ax))
@@ -502,20 +521,28 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
     else:
-        w_sum = float(xp.sum(w))
+        def sums(w, aw):  # on raw arrays: one step under gpuad.jit, computed on each call
+            w_sum = xp.sum(w)
+            if ddof == 0:
+                f = w_sum
+            elif aw is None:
+                f = w_sum - ddof
+            else:
+                f = w_sum - ddof * xp.sum(w * aw) / w_sum
+            inv = xp.where(f > 0, 1.0 / xp.where(f > 0, f, 1.0), _np.inf)  # 1 / max(f, 0)
+            dt = data(x).dtype  # a Python float's weight: the data's precision
+            return w_sum.astype(dt), inv.astype(dt)
+
+        w_sum, inv_fact = _vc.computed("cov_weights", sums, w,
+                                       aw if aweights is not None else None)
         avg = _r.sum(x * w, 1) / w_sum
-        if ddof == 0:
-            fact = w_sum
-        elif aweights is None:
-            fact = w_sum - ddof
-        else:
-            fact = w_sum - ddof * float(xp.sum(w * aw)) / w_sum
-    if fact <= 0:
-        fact = 0.0
+    if w is None:
+        fact = max(fact, 0)
+        inv_fact = _np.inf if fact == 0 else 1.0 / fact
     xc = x - getitem(avg, (slice(None), None))
     xt = _r.transpose(xc * w if w is not None else xc)
     with _np.errstate(divide="ignore"):
-        c = _r.matmul(xc, xt) * _np.true_divide(1, fact)
+        c = _r.matmul(xc, xt) * inv_fact
     from . import squeeze
 
     return squeeze(c)

@@ -23,6 +23,7 @@ from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
 
+from .. import _value_checks
 from .. import rules as _r
 from ..linalg_rules import DegenerateError, _sym_from, _unpack
 from ..linalg_rules import eig_ as _eig
@@ -111,11 +112,11 @@ def _on_stacks(fn, a):
     Inside vmap ``a`` has no single array: ``fn`` runs on its data, whose batch axes are
     leading stack axes, and the results keep ``a``'s vmap levels."""
     if _batched(a):
-        out = fn(a._data)
+        out = _value_checks.computed("linalg", fn, a._data)  # one step under gpuad.jit
         if isinstance(out, tuple):
             return tuple(_Tensor(o, _bat=a._bat) for o in out)
         return _Tensor(out, _bat=a._bat)
-    out = fn(_raw(a))
+    out = _value_checks.computed("linalg", fn, _raw(a))
     if isinstance(out, tuple):
         return tuple(_like(a, o) for o in out)
     return _like(a, out)
@@ -430,11 +431,23 @@ def lstsq(a, b, rcond=None):
                 "the residuals would have different shapes (full rank: the squared residual "
                 "norms; otherwise empty); compute the residuals from x instead: "
                 "sum((b - a @ x) ** 2, axis=0)")
+        full_now = rank._data
         full = bool(xp.all(full))
+    elif _value_checks.tracing() and _raw(s).size:  # one step, computed on each call
+        full_now = rank = _value_checks.computed(
+            "lstsq_rank", lambda d: xp.sum(d > rcond * d[..., :1], axis=-1), _raw(s))
+        full = int(rank) == n
     else:
         sd = _raw(s)
         rank = int(xp.sum(sd > rcond * sd[0])) if sd.size else 0
-        full = rank == n
+        full = full_now = rank == n
+    if m > n and full_now is not full:  # under gpuad.jit: the residuals' shape is the trace's
+        _value_checks.fail_if("lstsq_rank", lambda xp, r: (r == n) != full, lambda: LinAlgError(
+            f"lstsq inside gpuad.jit: the matrix {'had' if full else 'did not have'} full "
+            f"column rank when the function was compiled and {'has' if not full else 'does'} "
+            f"{'not ' if full else ''}now, so the residuals would change shape (full rank: "
+            f"the squared residual norms; otherwise empty); compute them from x instead: "
+            f"sum((b - a @ x) ** 2, axis=0)"), full_now)
     x = _r.matmul(_pinv(a, rcond=rcond), b)
     if full and m > n:
         r = b - _r.matmul(a, x)

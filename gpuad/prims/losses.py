@@ -8,11 +8,16 @@ from .core import prim
 # ---- fused losses ------------------------------------------------------------------------------
 
 def _xent_fwd(xp, logits, labels):
-    from ..backends import _by_array_type
-    from ..backends.xent import check_labels
+    from .._value_checks import deferred
+    from ..backends import _by_array_type, xent
 
-    labels = check_labels(xp, logits, labels)  # label -1 is an error, not the last class
-    return _by_array_type[type(logits)].softmax_xent_forward(logits, labels)
+    be = _by_array_type[type(logits)]
+    collect = deferred.collect
+    if collect is not None and be.name != "numpy":  # a CUDA graph captures: no host read
+        labels = xent.check_label_types(xp, logits, labels)
+        return xent.loss_deferred_check(be, logits, labels, collect)
+    labels = xent.check_labels(xp, logits, labels)  # label -1 is an error, not the last class
+    return be.softmax_xent_forward(logits, labels)
 
 
 def _xent_dir(ans, logits, labels):

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
 from ..rules import erf as _erf
@@ -230,7 +231,10 @@ def multigammaln(a: Any, d: int) -> Any:
     ad = _r.data(a)
     xp = _r._xp(ad)
     whole = ad._data if isinstance(ad, Tensor) else ad  # inside vmap: every example at once
-    if bool(xp.any(xp.asarray(whole) <= 0.5 * (d - 1))):
+    if hasattr(whole, "shape"):
+        _vc.fail_if("multigammaln_domain", lambda xp, w: w <= 0.5 * (d - 1), lambda: ValueError(
+            f"multigammaln: a must be larger than (d - 1) / 2 = {0.5 * (d - 1)}"), whole)
+    elif whole <= 0.5 * (d - 1):
         raise ValueError(f"multigammaln: a must be larger than (d - 1) / 2 = {0.5 * (d - 1)}")
     dt = getattr(ad, "dtype", None)
     offsets = xp.arange(d, dtype=dt if dt is not None and dt.kind == "f" else xp.float64) * 0.5

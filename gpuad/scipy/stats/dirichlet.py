@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as _np
 
+from ... import _value_checks as _vc
 from ... import numpy as gnp
 from ...rules import _xp, data, ndim, shape
 from ...tensor import Tensor
@@ -32,13 +33,13 @@ def _check(x: Any, alpha: Any) -> tuple[Any, Any]:
         x = gnp.concatenate([x, 1 - gnp.sum(x, axis=0, keepdims=True)], axis=0)
     # inside vmap every example is checked at once, on the arrays holding the whole batch
     (xd, kx), (ad, _) = _whole(x), _whole(alpha)
-    xp = _xp(xd)
-    if bool(xp.any(ad <= 0)):
-        raise ValueError("dirichlet: all entries of alpha must be positive")
-    if bool(xp.any(xd < 0)) or bool(xp.any(xd > 1)):
-        raise ValueError("dirichlet: all entries of x must lie in [0, 1]")
-    if bool(xp.any(xp.abs(xp.sum(xd, axis=kx) - 1.0) > 1e-9)):
-        raise ValueError("dirichlet: the entries of x must sum to 1 along the first axis")
+    _vc.fail_if("dirichlet_alpha", lambda xp, a: a <= 0, lambda: ValueError(
+        "dirichlet: all entries of alpha must be positive"), ad)
+    _vc.fail_if("dirichlet_x", lambda xp, v: (v < 0) | (v > 1), lambda: ValueError(
+        "dirichlet: all entries of x must lie in [0, 1]"), xd)
+    _vc.fail_if("dirichlet_sum", lambda xp, v: xp.abs(xp.sum(v, axis=kx) - 1.0) > 1e-9,
+                lambda: ValueError("dirichlet: the entries of x must sum to 1 along the first "
+                                   "axis"), xd)
     return x, alpha
 
 

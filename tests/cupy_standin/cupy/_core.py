@@ -296,7 +296,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     # --- explicit transfers (they synchronise) ---------------------------------------------
     def get(self, stream=None, order="C", out=None, blocking=True):
-        _synchronizes("ndarray.get()")
+        if blocking or out is None or _capture.capturing():  # an asynchronous copy needs out=
+            _synchronizes("ndarray.get()")
         if out is not None:
             out[...] = self._a
             return out

@@ -24,4 +24,11 @@ scatter_add = _scatter(_numpy.add, "scatter_add")
 scatter_max = _scatter(_numpy.maximum, "scatter_max")
 scatter_min = _scatter(_numpy.minimum, "scatter_min")
 
+
+
+def empty_pinned(shape, dtype=float, order="C"):
+    """A NumPy array (page-locked host memory in CuPy; host memory is all the stand-in has)."""
+    return _numpy.empty(shape, dtype, order)
+
+
 from . import scipy  # noqa: E402,F401

@@ -1,0 +1,194 @@
+"""Checks that read array values (an index range, a function's domain) and raise, kept exact
+under ``gpuad.jit``.
+
+A check is a :class:`Check`: ``bad(xp, *arrays)`` computes, with array operations only, a
+boolean array that holds where the values are bad; ``values(xp, *arrays)`` (optional) the
+values the message names, one per entry of ``bad``; ``error(count, first)`` makes the
+exception from the number of bad entries and the first bad value (None without ``values``).
+:func:`run` reads ``bad.any()`` on the host and raises, as any eager check does (on a GPU:
+one synchronisation).
+
+Inside a function being traced by ``gpuad.jit`` the check runs at once (the traced call
+raises as eagerly) and is recorded as a step of the program, so every replay runs it again on
+that call's values: a check written in Python around the operations is not frozen at the
+values it saw when tracing. On a CUDA graph the step is captured like any kernel and reads
+nothing on the host (that would synchronise, which capturing refuses): the count and the
+first bad value go to a device buffer the graph keeps, and the compiled function reads it
+after the launch (:class:`gpuad.jit.replay.GraphReplay`) and raises the same error then.
+
+Example::
+
+    from gpuad import _value_checks as vc
+    NEG = vc.Check("sqrt_domain", lambda xp, x: x < 0,
+                   lambda count, first: ValueError(f"{count} negative values, first {first}"),
+                   values=lambda xp, x: x)
+    vc.run(NEG, x)      # raises ValueError when x has a negative entry
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+
+class Check:
+    """A value check (see the module docstring); ``op`` names it in programs
+    (``check:op``)."""
+
+    __slots__ = ("op", "bad", "error", "values")
+
+    def __init__(self, op: str, bad: Callable[..., Any],
+                 error: Callable[[int, Any], BaseException],
+                 values: Callable[..., Any] | None = None):
+        self.op = op
+        self.bad = bad
+        self.error = error
+        self.values = values
+
+    def info(self, xp, *arrays) -> Any:
+        """``[count, first bad value]`` as one small device array, without a host read."""
+        mask = self.bad(xp, *arrays)
+        vals = self.values(xp, *arrays) if self.values is not None else mask
+        return count_first(xp, mask, vals)
+
+    def from_info(self, info) -> BaseException:
+        """The error from ``info`` read on the host."""
+        return self.error(int(info[0]), info[1].item() if self.values is not None else None)
+
+    def __repr__(self) -> str:
+        return f"<check {self.op}>"
+
+
+#: set by ``gpuad.jit`` while it traces: ``record(check, arrays) -> bool`` (True: recorded,
+#: and already run on the traced values)
+record: Callable[[Check, tuple], bool] | None = None
+
+
+class _Deferred(threading.local):
+    collect: Callable[[Check, Any], None] | None = None  # set while a CUDA graph captures
+
+
+deferred = _Deferred()
+
+
+#: compiled CUDA-graph replays whose last launch's checks are not read yet (see
+#: :func:`poll`); a Tensor's host read (``float(loss)``, ``.item()``) polls them
+pending: dict[int, weakref.ref] = {}  # id -> weak reference (a dict: cheap to test)
+
+
+def poll() -> None:
+    """Read the checks of every launch known to be complete, raising the first error found
+    (see :meth:`gpuad.jit.replay.GraphReplay.poll`). Cheap: no wait, no synchronisation."""
+    for k, ref in list(pending.items()):
+        r = ref()
+        if r is None:
+            pending.pop(k, None)
+        else:
+            r.poll()
+
+
+_mods: list = []  # gpuad.tensor.Tensor and gpuad.backends, bound on first use (import order)
+
+
+def _bind() -> list:
+    from . import backends
+    from .tensor import Tensor
+
+    _mods[:] = [Tensor, backends]
+    return _mods
+
+
+def _host(info) -> Any:
+    get = getattr(info, "get", None)
+    return get() if get is not None and not hasattr(info, "__array_interface__") else info
+
+
+def now(check: Check, *arrays) -> None:
+    """Run ``check`` on ``arrays`` (raw arrays): raise its error where ``bad`` holds. While a
+    CUDA graph captures, hand its info to the capture instead of reading it. This is the step
+    a compiled program runs."""
+    Tensor, backends = _mods or _bind()
+    by_type = backends._by_array_type
+    raws = [a._data if isinstance(a, Tensor) else a for a in arrays]  # vmap: every example
+    be = None
+    for a in raws:
+        be = by_type.get(type(a))
+        if be is not None:
+            break
+    xp = (be or backends.get_backend()).xp
+    collect = deferred.collect
+    if collect is not None and be is not None and be.name != "numpy":
+        collect(check, check.info(xp, *raws))
+        return
+    mask = check.bad(xp, *raws)
+    anywhere = mask.any() if hasattr(mask, "any") else mask
+    if not bool(_host(anywhere)):  # the one host read (on a GPU, a synchronisation)
+        return
+    raise check.from_info(_host(check.info(xp, *raws)))
+
+
+now.capturable = True  # one step of kernels on the device (see gpuad.jit.replay)
+
+
+def run(check: Check, *arrays) -> None:
+    """Run ``check`` on ``arrays`` (Tensors or raw arrays); see the module docstring."""
+    rec = record
+    if rec is not None and rec(check, arrays):
+        return
+    now(check, *arrays)
+
+
+def count_first(xp, bad, values) -> Any:
+    """``[count of bad, first bad value]`` as int64 for integer (or boolean) ``values``,
+    float64 otherwise, computed without a host read. ``values`` broadcasts to ``bad``'s
+    shape."""
+    import numpy as _np
+
+    dt = _np.int64 if _np.dtype(values.dtype).kind in "iub" else _np.float64
+    if bad.size == 0:
+        return xp.zeros((2,), dt)
+    vals = xp.reshape(xp.broadcast_to(values, bad.shape), (-1,))
+    bad = xp.reshape(bad, (-1,))
+    count = bad.sum(dtype=_np.int64).astype(dt)
+    first = vals[xp.argmax(bad)].astype(dt)
+    return xp.stack([count, first])
+
+
+def fail_if(op: str, bad: Callable[..., Any], error: Callable[[], BaseException],
+            *arrays) -> None:
+    """Raise ``error()`` when ``bad(xp, *arrays)`` (a boolean array) holds anywhere; the
+    check of a function's domain, kept on every replay under ``gpuad.jit``.
+
+    Example: ``fail_if("log_domain", lambda xp, x: x <= 0, lambda: ValueError("x <= 0"), x)``
+    """
+    run(Check(op, bad, lambda count, first: error()), *arrays)
+
+
+#: set by ``gpuad.jit`` while it traces: ``record_call(name, fn, arrays) -> (True, result)``
+#: when it recorded ``fn(*arrays)`` as one step, ``(False, None)`` otherwise
+record_call: Callable[[str, Callable[..., Any], tuple], tuple] | None = None
+
+
+def computed(name: str, fn: Callable[..., Any], *arrays) -> Any:
+    """``fn(*arrays)`` for a function of raw arrays (an array or a tuple of them). While
+    ``gpuad.jit`` traces, the call is recorded as one step (so every replay computes it on its
+    own values), where the operations inside it, NumPy's ufuncs and methods on raw arrays,
+    would not be recorded and their results would be constants of the program.
+
+    Example: ``rank = computed("rank", lambda s: (s > 1e-9).sum(-1), s)``
+    """
+    rec = record_call
+    if rec is not None:
+        done, out = rec(name, fn, arrays)
+        if done:
+            return out
+    return fn(*arrays)
+
+
+def tracing() -> bool:
+    """Whether ``gpuad.jit`` is tracing (in any thread): a branch on values taken by Python
+    would be frozen into the program, so code that can take the branch that is exact for
+    every value (a ``where`` that changes nothing on the other values) takes it."""
+    return record is not None

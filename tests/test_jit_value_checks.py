@@ -1,0 +1,233 @@
+"""Checks that read array values (index ranges, domains, branches on values) raise on jit
+replays as they do eagerly, instead of being frozen at the traced call's values; and
+cross-entropy's label check under CUDA-graph capture (cupy backend: the stand-in), where the
+check is read after the launch and the bad call's loss is NaN."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad import nn, optim
+from gpuad.nn import functional as F
+from gpuad.scipy import special
+from gpuad.scipy.stats import dirichlet
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _a(v, dtype=None):
+    return _xp().asarray(np.asarray(v, dtype))
+
+
+_W = np.random.default_rng(0).standard_normal((5, 3))
+_V = np.random.default_rng(1).standard_normal(10)
+_L = np.random.default_rng(2).standard_normal((4, 7))
+_NAN = np.r_[np.nan, np.nan, _V[2:]]
+_A_FULL = np.random.default_rng(3).standard_normal((5, 3))
+_A_DEF = _A_FULL.copy()
+_A_DEF[:, 2] = _A_DEF[:, 1]
+
+# name: (function, good arguments, bad arguments, exception, jit's check=)
+CASES = {
+    "embedding_neg": (lambda w, i: F.embedding(i, w), (_W, [0, 4]), (_W, [0, -1]), IndexError),
+    "embedding_big": (lambda w, i: F.embedding(i, w), (_W, [0, 4]), (_W, [5, 0]), IndexError),
+    "xent_neg": (ad.value_and_grad(lambda x, y: nn.cross_entropy(x, y)), (_L, [0, 1, 2, 6]),
+                 (_L, [0, -1, 2, 3]), IndexError),
+    "xent_big": (ad.value_and_grad(lambda x, y: nn.cross_entropy(x, y)), (_L, [0, 1, 2, 6]),
+                 (_L, [0, 1, 7, 3]), IndexError),
+    "average": (lambda a, w: gnp.average(a, weights=w), (_V, np.ones(10)),
+                (_V, np.r_[np.ones(5), -np.ones(5)]), ZeroDivisionError),
+    "multigammaln": (lambda a: special.multigammaln(a, 3), ([3.0, 2.5],), ([3.0, 0.5],),
+                     ValueError),
+    "geomspace_zero": (lambda a, b: gnp.geomspace(a, b, 5), (1.0, 10.0), (0.0, 10.0),
+                       ValueError),
+    "geomspace_sign": (lambda a, b: gnp.geomspace(a, b, 5), (1.0, 10.0), (-1.0, 10.0),
+                       ValueError),
+    "quantile_q": (lambda a, q: gnp.quantile(a, q), (_V, [0.5]), (_V, [1.5]), ValueError),
+    "dirichlet_x": (lambda x, al: dirichlet.logpdf(x, al), ([0.2, 0.3, 0.5], [1.5, 2.0, 3.0]),
+                    ([-0.2, 0.7, 0.5], [1.5, 2.0, 3.0]), ValueError),
+    "real_if_close": (gnp.real_if_close, ([1 + 1e-20j],), ([1 + 1j],), TypeError),
+    "nanmedian_count": (gnp.nanmedian, (_V,), (_NAN,), ValueError),
+    "lstsq_rank": (lambda a, y: gnp.linalg.lstsq(a, y)[1], (_A_FULL, _V[:5]), (_A_DEF, _V[:5]),
+                   np.linalg.LinAlgError),
+}
+# eagerly the bad call gives a value; the program compiled on the good one cannot (NaN
+# counts and real_if_close's dtype follow the values)
+_EAGER_RETURNS = {"nanmedian_count", "real_if_close", "lstsq_rank"}
+
+
+def _args(vals):
+    return tuple(_a(v) for v in vals)
+
+
+def _raise_by_next_call(j, bad, good, exc):
+    """The bad call raises, or (a CUDA graph: its checks are read after its launch) the next
+    call does; the error is the eager one."""
+    with pytest.raises(exc) as info:
+        j(*bad)
+        j(*good)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_replay_checks_values(backend, name):
+    f, good, bad, exc = CASES[name]
+    good, bad = _args(good), _args(bad)
+    j = ad.jit(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(3):  # traced, replayed (cupy: warm-up, captured)
+            j(*good)
+        if name in _EAGER_RETURNS:
+            f(*bad)
+        else:
+            bad_t = tuple(ad.Tensor(b) for b in bad)  # the traced path, as under jit
+            with pytest.raises(exc) as eager:
+                f(*bad_t)
+        if backend == "cupy":  # the checks are captured with the rest, read after launches
+            assert j.cache_info()["entries"][0]["graph"] == "captured"
+        msg = _raise_by_next_call(j, bad, good, exc)
+        if name not in _EAGER_RETURNS:
+            core = msg.split(" (found after the launch")[0]  # the eager text, maybe without
+            assert core in str(eager.value), (msg, str(eager.value))  # the op's prefix
+        j(*good)  # reported once: later calls run
+
+
+def _put_along(a, i):
+    b = a * 1.0
+    gnp.put_along_axis(b, i, 0.0, 0)
+    return b
+
+
+_M = np.random.default_rng(4).standard_normal((3, 10))
+
+# values library code computed on raw arrays (NumPy ufuncs and methods, tuples of arrays),
+# which a program must compute on each call: name -> (function, traced args, new args)
+FRESH = {
+    "put_along_axis": (_put_along, (_V, [1]), (_V, [-1])),
+    "matrix_rank": (gnp.linalg.matrix_rank, (_A_FULL,), (_A_DEF,)),
+    "eigvalsh_svd": (lambda a: gnp.linalg.svd(a, compute_uv=False, hermitian=True),
+                     (_A_FULL.T @ _A_FULL,), (-_A_FULL.T @ _A_FULL,)),
+    "cov_aweights": (lambda m, w: gnp.cov(m, aweights=w), (_M, np.ones(10)),
+                     (_M, np.arange(1.0, 11.0))),
+    "quantile_q": (gnp.quantile, (_V, [0.5, 0.25]), (_V, [0.9, 0.1])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH))
+def test_replay_computes_raw_values(backend, name):
+    f, traced, new = FRESH[name]
+    if backend == "cupy" and name in ("matrix_rank", "eigvalsh_svd"):
+        pytest.skip("the stand-in's linalg on stacks (eager too)")
+    j = ad.jit(f)
+    for _ in range(3):
+        j(*_args(traced))
+    got = j(*_args(new))
+    want = f(*(ad.Tensor(a) for a in _args(new)))
+    np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=1e-12, atol=1e-12)
+
+
+def test_median_nan_on_replay(backend):
+    """median's NaN result where a slice holds a NaN: decided per call, not at the trace."""
+    j = ad.jit(gnp.median)
+    for _ in range(3):
+        j(_a(_V))
+    assert np.isnan(float(j(_a(_NAN))))
+    np.testing.assert_allclose(float(j(_a(_V))), np.median(_V))
+
+
+# ---- cross-entropy in a training step on the CUDA-graph path ------------------------------
+
+def _train(seed=0):
+    r = np.random.default_rng(seed)
+    xp = _xp()
+    model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 4))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    @ad.jit
+    def step(x, y):
+        opt.zero_grad()
+        loss = nn.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    x = xp.asarray(r.standard_normal((5, 6)))
+    good = xp.asarray(np.array([0, 1, 2, 3, 0]))
+    bad = xp.asarray(np.array([0, 1, -1, 3, 0]))
+    return model, step, x, good, bad
+
+
+def test_xent_step_cpu_raises_at_once(backend):
+    if backend != "numpy":
+        pytest.skip("the CPU replay")
+    _, step, x, good, bad = _train()
+    for _ in range(3):
+        step(x, good)
+    with pytest.raises(IndexError, match="first being -1"):
+        step(x, bad)
+
+
+def test_xent_step_is_captured_and_reports_next_call(backend):
+    if backend != "cupy":
+        pytest.skip("CUDA-graph capture: the cupy backend")
+    model, step, x, good, bad = _train()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not be captured" warning
+        losses = [float(step(x, good)) for _ in range(4)]
+    info = step.cache_info()["entries"][0]
+    assert info["graph"] == "captured" and info["launches"] == 2, info
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    loss = step(x, bad)  # no error yet: nothing was read on the host
+    assert np.isnan(loss.data.get())  # the bad row's loss is NaN, so is the mean
+    grads = [p.grad.data.get() for p in model.parameters()]
+    assert all(np.isnan(g).any() for g in grads)  # and the gradients: never finite and wrong
+    with pytest.raises(IndexError, match=r"for 4 classes; got 1 outside it, the first being -1"
+                       r".*earlier call.*launch 3") as e:
+        step(x, good)
+    assert "labels must lie in [0, 4)" in str(e.value)
+    step(x, good)  # reported once; the graph runs on
+    assert step.cache_info()["entries"][0]["captures"] == 1
+
+
+def test_xent_step_reports_on_host_read(backend):
+    if backend != "cupy":
+        pytest.skip("CUDA-graph capture: the cupy backend")
+    _, step, x, good, bad = _train()
+    for _ in range(3):
+        step(x, good)
+    loss = step(x, bad)
+    with pytest.raises(IndexError, match="first being -1"):
+        float(loss)
+
+
+def test_xent_step_check_kept_until_launch_completes(backend, monkeypatch):
+    """A launch not yet complete is not waited for: its check is read by a later call, and
+    the device buffer keeps the first failure through later launches."""
+    if backend != "cupy":
+        pytest.skip("CUDA-graph capture: the cupy backend")
+    import cupy
+
+    _, step, x, good, bad = _train()
+    for _ in range(3):
+        step(x, good)
+    monkeypatch.setattr(cupy.cuda.Event, "query", lambda self: False)
+    step(x, bad)
+    step(x, good)  # launch 1 still "running": not read, nothing waits
+    step(x, good)
+    monkeypatch.setattr(cupy.cuda.Event, "query", lambda self: True)
+    with pytest.raises(IndexError, match=r"first being -1.*launches 1 to 4"):
+        step(x, good)
+
+
+def test_xent_eager_cupy_raises_at_once(backend):
+    logits, bad = _a(_L), _a([0, 1, 7, 3])
+    with pytest.raises(IndexError, match="first being 7"):
+        nn.cross_entropy(logits, bad)
