@@ -116,22 +116,27 @@ def _other(rng, a):
 
 
 class _Run:
-    def __init__(self, f, args, axes, diff, rtol, atol, seed):
+    """The checks of one layout of the arguments. ``known``: the reference results of a run
+    on the same examples with the same seed (so the same weights), which this run reuses."""
+
+    def __init__(self, f, args, axes, diff, rtol, atol, seed, known=None):
         self.f, self.args, self.axes, self.diff = f, args, axes, diff
         self.rtol, self.atol = rtol, atol
         self.rng = np.random.default_rng(seed)
         self.size = _size(args, axes)
-        with reference():
-            outs = [f(*[_dev(x) for x in _example(args, axes, i)]) for i in range(self.size)]
+        self.known = {} if known is None else known
+        outs = self.loop("forward", f, args, axes, stack=False)
         self.tuple_out = isinstance(outs[0], tuple)
         self.want = _stack(outs)
         self.w = [_random_like(self.rng, o.shape[1:], o.dtype) for o in self.want]
 
-    def loop(self, g, args, axes):
-        """``g`` on each example of ``args``, on the reference backend, stacked."""
-        with reference():
-            return _stack([g(*[_dev(x) for x in _example(args, axes, i)])
-                           for i in range(_size(args, axes))])
+    def loop(self, what, g, args, axes, stack=True):
+        """``g`` on each example of ``args``, on the reference backend (stacked)."""
+        if what not in self.known:
+            with reference():
+                self.known[what] = [g(*[_dev(x) for x in _example(args, axes, i)])
+                                    for i in range(_size(args, axes))]
+        return _stack(self.known[what]) if stack else self.known[what]
 
     def full(self, all_args, dargs):
         a = list(all_args)
@@ -155,7 +160,8 @@ class _Run:
         nums = tuple(diff)
         # vmap(grad): per-example gradients
         grad = ad.grad(lambda *a: _weighted_sum(f(*a), self.w), argnums=nums)
-        self.close(ad.vmap(grad, axes)(*dev), self.loop(grad, args, axes), "vmap(grad)")
+        self.close(ad.vmap(grad, axes)(*dev), self.loop("vmap(grad)", grad, args, axes),
+                   "vmap(grad)")
         # grad of a weighted sum of vmap(f): shared arguments get the examples' gradients summed
         wb = [_random_like(self.rng, o.shape, o.dtype) for o in self.want]
 
@@ -163,10 +169,13 @@ class _Run:
             return _weighted_sum(ad.vmap(f, axes)(*self.full(dev, d)), wb)
 
         got = ad.grad(batched, argnums=tuple(range(len(diff))))(*[dev[k] for k in diff])
-        with reference():
-            per = [_leaves(ad.grad(lambda *a, i=i: _weighted_sum(f(*a), [w[i] for w in wb]),
-                                   argnums=nums)(*[_dev(x) for x in _example(args, axes, i)]))
-                   for i in range(b)]
+
+        def one(*a):  # an example's gradient, with its weights
+            *a, ws = a
+            return ad.grad(lambda *a: _weighted_sum(f(*a), ws), argnums=nums)(*a)
+
+        per = [_leaves(g) for g in self.loop("grad of a sum", one, args + [tuple(wb)],
+                                             axes + (0,), stack=False)]
         want = [np.sum([p[j] for p in per], 0) if axes[k] is None
                 else np.stack([p[j] for p in per], axes[k]) for j, k in enumerate(diff)]
         self.close(got, want, "grad of a sum of vmap")
@@ -179,7 +188,7 @@ class _Run:
             return back(ct if self.tuple_out else ct[0])
 
         self.close(ad.vmap(vjp_of, axes + (0,))(*dev, _dev(cts)),
-                   self.loop(vjp_of, args + [cts], axes + (0,)), "vmap(vjp)")
+                   self.loop("vmap(vjp)", vjp_of, args + [cts], axes + (0,)), "vmap(vjp)")
         if not with_jvp:
             return
         # vmap(jvp): a tangent per example and argument
@@ -192,7 +201,7 @@ class _Run:
 
         t_axes = axes + (0,) * len(diff)
         self.close(ad.vmap(jvp_of, t_axes)(*dev, *[_dev(t) for t in tans]),
-                   self.loop(jvp_of, args + tans, t_axes), "vmap(jvp)")
+                   self.loop("vmap(jvp)", jvp_of, args + tans, t_axes), "vmap(jvp)")
 
     def nested(self):
         """Two levels: the outer one batches the differentiated arguments too."""
@@ -202,14 +211,15 @@ class _Run:
         args2 = [a if o is None else np.stack([a, _other(self.rng, a)])
                  for a, o in zip(args, outer, strict=True)]
         dev2 = [_dev(a) for a in args2]
-        want = [self.loop(f, _example(args2, outer, j), axes) for j in range(2)]
+        want = [self.loop(("nested", j), f, _example(args2, outer, j), axes) for j in range(2)]
         self.close([ad.vmap(f, axes)(*[_dev(x) for x in _example(args2, outer, j)])
                     for j in range(2)], want, "vmap inside a loop")
         self.close(ad.vmap(ad.vmap(f, axes), outer)(*dev2), _stack(want), "nested forward")
         if not diff:
             return
         grad = ad.grad(lambda *a: _weighted_sum(f(*a), self.w), argnums=tuple(diff))
-        want = _stack([self.loop(grad, _example(args2, outer, j), axes) for j in range(2)])
+        want = _stack([self.loop(("nested grad", j), grad, _example(args2, outer, j), axes)
+                       for j in range(2)])
         self.close(ad.vmap(ad.vmap(grad, axes), outer)(*dev2), want, "nested vmap(grad)")
 
 
@@ -236,7 +246,8 @@ def check_vmap(f, args, in_axes=0, *, diff=None, nested=False, moved=True, with_
         if moved:
             m_args, m_axes = _moved(args, axes)
             if m_axes != axes:
-                _Run(f, m_args, m_axes, list(diff), rtol, atol, seed + 1).check(False)
+                # the same examples and weights: the loop's results are the first run's
+                _Run(f, m_args, m_axes, list(diff), rtol, atol, seed, run.known).check(False)
         if nested:
             run.nested()
     loops = {str(w.message).split("'")[1] for w in seen
