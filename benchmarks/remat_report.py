@@ -1,6 +1,6 @@
 """Rematerialisation table: bytes saved for later fused groups and extra operations per
 element, greedy choice against minimum cut, for the chain workload (value_and_grad, 16 ops)
-and the MLP training step of :mod:`benchmarks.workloads`, under the CPU defaults and with
+and the MLP training step (:mod:`benchmarks.programs`), under the CPU defaults and with
 every function fused (``Options(functions=None)``, the GPU default), at the default bound
 and tighter ones.
 
@@ -14,51 +14,28 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
+from pathlib import Path
 
-import numpy as np
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
 
 
 def _programs(n: int, mlp: list[tuple[int, int]]):
     import gpuad as ad
-    import gpuad.numpy as gnp
-    from gpuad.nn.functional import relu
+    from benchmarks.programs import chain, sgd_step
 
     rng = np.random.default_rng(0)
-    ops = [gnp.sin, lambda v: v * 0.9, gnp.tanh, lambda v: v + 0.1]
-
-    def chain(v):
-        for i in range(16):
-            v = ops[i % 4](v)
-        return gnp.sum(v)
-
     yield f"chain vg n={n:,}", ad.value_and_grad(chain), (rng.standard_normal(n)
                                                             .astype(np.float32),)
     for width, batch in mlp:
         ps = [(ad.Tensor(rng.standard_normal((width, width)).astype(np.float32) * 0.05),
                ad.Tensor(np.zeros(width, np.float32))) for _ in range(4)]
-
-        def loss(ps, X, Y):
-            h = X
-            for i, (W, b) in enumerate(ps):
-                h = h @ W + b
-                if i < len(ps) - 1:
-                    h = relu(h)
-            d = h - Y
-            return gnp.mean(d * d)
-
-        vg = ad.value_and_grad(loss)
-
-        def step(X, Y, ps=ps, vg=vg):
-            v, g = vg(ps, X, Y)
-            with ad.no_grad():
-                for (W, b), (gW, gb) in zip(ps, g, strict=True):
-                    W -= 0.01 * gW
-                    b -= 0.01 * gb
-            return v
-
         X = rng.standard_normal((batch, width)).astype(np.float32)
         Y = rng.standard_normal((batch, width)).astype(np.float32)
-        yield f"mlp step w={width} b={batch}", step, (X, Y)
+        yield f"mlp step w={width} b={batch}", sgd_step(ps, 0.01), (X, Y)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,11 +20,13 @@ Math shared by every framework (see :mod:`benchmarks.peers` for the peers):
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
 
+from . import programs
 from .common import CupyPeak, measure, traced_peak
 
 CHAIN_OPS = ("sin", "mul", "tanh", "add")
@@ -99,14 +101,8 @@ class Gpuad:
         return {"fwd": lambda: f(x1, x2), "vg": lambda: vg(x1, x2)}
 
     def chain(self, x, n_ops: int):
-        gnp, ad = self.gnp, self.ad
-        ops = [gnp.sin, lambda v: v * 0.9, gnp.tanh, lambda v: v + 0.1]
-
-        def f(v):
-            for i in range(n_ops):
-                v = ops[i % 4](v)
-            return gnp.sum(v)
-
+        ad = self.ad
+        f = functools.partial(programs.chain, n_ops=n_ops)
         vg = ad.value_and_grad(f)
         x = self.arr(x)
 
@@ -117,23 +113,9 @@ class Gpuad:
         return {"fwd": lambda: f(x), "vg": lambda: vg(x), "fwd_record": record}
 
     def mlp(self, params, X, Y, lr: float):
-        gnp, ad = self.gnp, self.ad
-        from gpuad.nn.functional import relu
-
         X, Y = self.arr(X), self.arr(Y)
         ps = [(self.arr(W), self.arr(b)) for W, b in params]
-        n = len(ps)
-
-        def loss(ps, X, Y):
-            h = X
-            for i, (W, b) in enumerate(ps):
-                h = h @ W + b
-                if i < n - 1:
-                    h = relu(h)
-            d = h - Y
-            return gnp.mean(d * d)
-
-        vg = ad.value_and_grad(loss)
+        vg = self.ad.value_and_grad(programs.mlp_loss)
 
         def step():  # in-place update, as torch's p.sub_(lr * g)
             v, g = vg(ps, X, Y)
@@ -242,14 +224,8 @@ class GpuadJit(Gpuad):
         return {"fwd": lambda: jf(x1, x2), "vg": lambda: jv(x1, x2)}
 
     def chain(self, x, n_ops: int):
-        gnp, ad = self.gnp, self.ad
-        ops = [gnp.sin, lambda v: v * 0.9, gnp.tanh, lambda v: v + 0.1]
-
-        def f(v):
-            for i in range(n_ops):
-                v = ops[i % 4](v)
-            return gnp.sum(v)
-
+        ad = self.ad
+        f = functools.partial(programs.chain, n_ops=n_ops)
         x = self.arr(x)
         n = x.shape[0]
         jf = self._jit(f"chain fwd n={n}", f, x)
@@ -257,32 +233,10 @@ class GpuadJit(Gpuad):
         return {"fwd": lambda: jf(x), "vg": lambda: jv(x)}
 
     def mlp(self, params, X, Y, lr: float):
-        gnp, ad = self.gnp, self.ad
-        from gpuad.nn.functional import relu
-
+        ad = self.ad
         X, Y = self.arr(X), self.arr(Y)
         ps = [(ad.Tensor(self.arr(W)), ad.Tensor(self.arr(b))) for W, b in params]
-        n = len(ps)
-
-        def loss(ps, X, Y):
-            h = X
-            for i, (W, b) in enumerate(ps):
-                h = h @ W + b
-                if i < n - 1:
-                    h = relu(h)
-            d = h - Y
-            return gnp.mean(d * d)
-
-        vg = ad.value_and_grad(loss)
-
-        def step(X, Y):  # the whole step, update included, is one compiled program
-            v, g = vg(ps, X, Y)
-            with ad.no_grad():
-                for (W, b), (gW, gb) in zip(ps, g, strict=True):
-                    W -= lr * gW
-                    b -= lr * gb
-            return v
-
+        step = programs.sgd_step(ps, lr)  # the whole step, update included, is one program
         j = self._jit(f"mlp w={X.shape[1]} b={X.shape[0]}", step, X, Y)
         return lambda: j(X, Y)
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import to_numpy
+from linalg_inputs import normal as N
+from linalg_inputs import spd as SPD
+from linalg_inputs import well as WELL
 from op_harness import check_op
 
 import gpuad as ad
@@ -15,27 +18,6 @@ import gpuad.numpy as gnp
 
 def _rng(seed=0):
     return np.random.default_rng(seed)
-
-
-
-def N(*s):
-    return lambda r: r.standard_normal(s)
-
-
-def WELL(*s):
-    """Well-conditioned square matrices (diagonally dominant), batched over leading dims."""
-    n = s[-1]
-    return lambda r: r.standard_normal(s) * 0.3 + 2.0 * np.eye(n)
-
-
-def SPD(*s):
-    n = s[-1]
-
-    def make(r):
-        a = r.standard_normal(s)
-        return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-
-    return make
 
 
 CASES = [

@@ -14,8 +14,8 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from benchmarks.programs import chain, sgd_step
 from gpuad.jit.fusion import Options
-from gpuad.nn.functional import relu
 
 
 def _np(a):
@@ -60,41 +60,13 @@ def _assert_same(fused, plain, args, fresh=None):
 
 # ---- programs ------------------------------------------------------------------------------
 
-def chain16(v):
-    """The chain workload of benchmarks/workloads.py: 16 ops cycling sin, *0.9, tanh, +0.1."""
-    ops = (gnp.sin, lambda u: u * 0.9, gnp.tanh, lambda u: u + 0.1)
-    for i in range(16):
-        v = ops[i % 4](v)
-    return gnp.sum(v)
-
-
 def _mlp_step(xp, rng, width=16, batch=8, lr=0.01):
     """The MLP workload's whole training step (4 layers, ReLU, MSE, in-place SGD update)."""
     ps = [(ad.Tensor(xp.asarray(rng.standard_normal((width, width)) * 0.3)),
            ad.Tensor(xp.asarray(rng.standard_normal(width) * 0.1))) for _ in range(4)]
     X = xp.asarray(rng.standard_normal((batch, width)))
     Y = xp.asarray(rng.standard_normal((batch, width)))
-
-    def loss(ps, X, Y):
-        h = X
-        for i, (W, b) in enumerate(ps):
-            h = h @ W + b
-            if i < len(ps) - 1:
-                h = relu(h)
-        d = h - Y
-        return gnp.mean(d * d)
-
-    vg = ad.value_and_grad(loss)
-
-    def step(X, Y):
-        v, g = vg(ps, X, Y)
-        with ad.no_grad():
-            for (W, b), (gW, gb) in zip(ps, g, strict=True):
-                W -= lr * gW
-                b -= lr * gb
-        return v
-
-    return step, (X, Y)
+    return sgd_step(ps, lr), (X, Y)
 
 
 def smooth_mlp(ps, X, Y):
@@ -155,7 +127,7 @@ def _programs(rng):
     ps = [(rng.standard_normal((16, 16)) * 0.3, rng.standard_normal(16)) for _ in range(3)]
     X, Y = rng.standard_normal((8, 16)), rng.standard_normal((8, 16))
     step, sargs = _mlp_step(np, rng)
-    return [("chain", ad.value_and_grad(chain16), (x.astype(np.float32),)),
+    return [("chain", ad.value_and_grad(chain), (x.astype(np.float32),)),
             ("mlp step", step, sargs),
             ("smooth mlp", ad.value_and_grad(smooth_mlp), (ps, X, Y)),
             ("shared", shared_intermediate, (x, y)),
@@ -196,7 +168,7 @@ def test_chain_and_mlp_step_numbers(rng):
     and its backward read anyway."""
     with ad.use_backend("numpy"):
         x = rng.standard_normal(1000).astype(np.float32)
-        greedy, cut = _both(ad.value_and_grad(chain16), (x,))
+        greedy, cut = _both(ad.value_and_grad(chain), (x,))
         # three sin inputs (the fourth is x, loaded anyway) and four tanh outputs
         assert cut.saved_before == 7 * x.nbytes
         assert cut.saved_after == greedy.saved_after == 0
@@ -299,7 +271,7 @@ def test_fused_step_values_equal_unfused(backend, rng):
     unfused give the same values; the MLP step's parameters end the same too."""
     xp = ad.get_backend().xp
     x = xp.asarray(rng.standard_normal(256))
-    vg = ad.value_and_grad(chain16)
+    vg = ad.value_and_grad(chain)
     _assert_same(ad.jit(vg, fuse=Options(min_size=0)), ad.jit(vg, fuse=False), (x,))
     s1, a1 = _mlp_step(xp, np.random.default_rng(5))
     s2, a2 = _mlp_step(xp, np.random.default_rng(5))

@@ -58,13 +58,15 @@ def test_fft(backend, case):
 
 
 def test_fft_with_a_shared_argument(backend):
-    check_vmap(lambda x, w: gnp.fft.fft(x * w, axis=0), [normal(B, 4), cplx(4)], (0, None))
-    check_vmap(lambda x, w: gnp.fft.rfft(x, axis=0) * w, [normal(4), cplx(3, B)], (None, 1))
+    check_vmap(lambda x, w: gnp.fft.fft(x * w, axis=0), [normal(B, 4), cplx(4)], (0, None),
+               nested=True)
+    check_vmap(lambda x, w: gnp.fft.rfft(x, axis=0) * w, [normal(4), cplx(3, B)], (None, 1),
+               nested=True)
 
 
 def test_fftfreq_of_a_batched_spacing(backend):
     check_vmap(lambda d: gnp.fft.rfftfreq(6, d) + gnp.fft.fftfreq(4, d),
-               [np.array([0.1, 0.5, 2.0])], 0, nested=False)
+               [np.array([0.1, 0.5, 2.0])], 0)
 
 
 # ---- complex primitives and complex variants ----------------------------------------------------
@@ -105,7 +107,7 @@ def test_per_example_gradient_of_squared_modulus(backend):
     np.testing.assert_allclose(got, np.stack([to_numpy(ad.grad(f)(z[i])) for i in range(B)]),
                                rtol=1e-12)
     np.testing.assert_allclose(got, 2 * to_numpy(z), rtol=1e-12)
-    check_vmap(lambda z: gnp.abs(z) ** 2, [to_numpy(z)], 0, nested=False)
+    check_vmap(lambda z: gnp.abs(z) ** 2, [to_numpy(z)], 0)
 
 
 # ---- special functions (entrywise: the broadcasting rule) -------------------------------------

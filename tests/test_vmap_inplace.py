@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vmap_loopcheck import check
+from vmap_loop import check_vmap
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -57,20 +57,20 @@ def _out_argument(x):
 @pytest.mark.parametrize("f", [_set_first, _set_at_argmax, _through_a_view,
                                _view_sees_the_write, _augmented, _out_argument])
 def test_writes_match_the_loop(backend, f):
-    check(f, (X,), 0)
-    check(f, (X,), 2, grads=False, nested=True)
+    check_vmap(f, (X,), 0)
+    check_vmap(f, (X,), 2, diff=(), nested=True)
 
 
 def test_write_with_a_shared_value(backend):
     w = R.normal(size=(2,))
-    check(lambda x, w: _set_first(x) + 0.0 * w, (X, w), (0, None))
+    check_vmap(lambda x, w: _set_first(x) + 0.0 * w, (X, w), (0, None))
 
     def f(x, w):
         y = x.copy()
         y[2] = w  # the same value written into every example
         return y
 
-    check(f, (X, w), (1, None))
+    check_vmap(f, (X, w), (1, None))
 
 
 def test_a_saved_value_overwritten_refuses_to_backward(backend):
@@ -117,7 +117,7 @@ def test_refused_writes_name_the_alternative(backend):
     with pytest.raises(TypeError, match="index_update"):
         ad.vmap(into_numpy_buffer)(xs)
     # the functional form the errors name
-    check(lambda x: gnp.index_update(gnp.zeros((3, 2)), 1, x[0] * x[2]), (X,), 0)
+    check_vmap(lambda x: gnp.index_update(gnp.zeros((3, 2)), 1, x[0] * x[2]), (X,), 0)
 
 
 def test_put_along_axis(backend):
@@ -128,4 +128,4 @@ def test_put_along_axis(backend):
         gnp.put_along_axis(y, i, x[:, :1] * 3.0, axis=1)
         return y
 
-    check(f, (X, idx), 0)
+    check_vmap(f, (X, idx), 0)

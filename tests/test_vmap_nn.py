@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import to_numpy
-from vmap_loopcheck import check, reference
+from vmap_loop import check_vmap, reference
 
 import gpuad as ad
 import gpuad.nn.functional as F
@@ -22,65 +22,65 @@ B = R.normal(size=(2,))
                                   "softmax", "log_softmax", "leaky_relu"])
 def test_activations(backend, name):
     fn = getattr(F, name)
-    check(lambda x: fn(x), (X,), 0)
-    check(lambda x: fn(x) * 2.0, (X,), 2, nested=True, grads=False)
+    check_vmap(lambda x: fn(x), (X,), 0)
+    check_vmap(lambda x: fn(x) * 2.0, (X,), 2, nested=True, diff=())
 
 
 def test_logsumexp(backend):
-    check(lambda x: F.logsumexp(x, axis=-1), (X,), 1)
+    check_vmap(lambda x: F.logsumexp(x, axis=-1), (X,), 1)
 
 
 def test_linear(backend):
-    check(lambda x, w, b: F.linear(x, w, b), (X, W, B), (0, None, None))
-    check(lambda x, w, b: F.linear(x, w, b), (X[0], np.stack([W] * 3) * [[[1]], [[2]], [[3]]],
+    check_vmap(lambda x, w, b: F.linear(x, w, b), (X, W, B), (0, None, None))
+    check_vmap(lambda x, w, b: F.linear(x, w, b), (X[0], np.stack([W] * 3) * [[[1]], [[2]], [[3]]],
                                               B), (None, 0, None))
 
 
 def test_layer_norm(backend):
     g, b = R.normal(size=5), R.normal(size=5)
-    check(lambda x, g, b: F.layer_norm(x, (5,), g, b), (X, g, b), (0, None, None))
-    check(lambda x, g, b: F.layer_norm(x, (3, 5), None, None), (X, g, b), (0, None, None))
+    check_vmap(lambda x, g, b: F.layer_norm(x, (5,), g, b), (X, g, b), (0, None, None))
+    check_vmap(lambda x, g, b: F.layer_norm(x, (3, 5), None, None), (X, g, b), (0, None, None))
 
 
 def test_embedding(backend):
     idx = R.integers(0, 5, size=(4, 3))
     table = R.normal(size=(5, 2))
-    check(lambda i, w: F.embedding(i, w), (idx, table), (0, None))
-    check(lambda i, w: F.embedding(i, w), (idx, np.stack([table] * 4)), (0, 0))
+    check_vmap(lambda i, w: F.embedding(i, w), (idx, table), (0, None))
+    check_vmap(lambda i, w: F.embedding(i, w), (idx, np.stack([table] * 4)), (0, 0))
     with pytest.raises(IndexError, match="embedding"):
         ad.vmap(lambda i: F.embedding(i, gnp.asarray(table)))(gnp.asarray(idx - 1))
 
 
 def test_losses(backend):
     y = R.normal(size=X.shape)
-    check(lambda a, b: F.mse_loss(a, b), (X, y), 0)
-    check(lambda a, b: F.mse_loss(a, b, reduction="none"), (X, y[0]), (0, None))
+    check_vmap(lambda a, b: F.mse_loss(a, b), (X, y), 0)
+    check_vmap(lambda a, b: F.mse_loss(a, b, reduction="none"), (X, y[0]), (0, None))
     t = R.uniform(size=X.shape)
-    check(lambda z, t: F.binary_cross_entropy_with_logits(z, t), (X, t), 0)
+    check_vmap(lambda z, t: F.binary_cross_entropy_with_logits(z, t), (X, t), 0)
 
 
 def test_cross_entropy(backend):
     labels = R.integers(0, 5, size=(4, 3))
     if backend != "numpy":  # the fused kernels' batched values; gradients: the MLP below
-        check(lambda z, y: F.cross_entropy(z, y), (X, labels), 0, grads=False)
+        check_vmap(lambda z, y: F.cross_entropy(z, y), (X, labels), 0, diff=())
         return
-    check(lambda z, y: F.cross_entropy(z, y), (X, labels), 0)
-    check(lambda z, y: F.cross_entropy(z, y, reduction="none"), (X[0], labels), (None, 0))
-    check(lambda z, y: F.cross_entropy(z, y, reduction="sum"), (X, labels[0]), (0, None))
-    check(lambda z, y: F.cross_entropy(z * 2.0, y), (X, R.integers(0, 3, size=(4, 5))),
+    check_vmap(lambda z, y: F.cross_entropy(z, y), (X, labels), 0)
+    check_vmap(lambda z, y: F.cross_entropy(z, y, reduction="none"), (X[0], labels), (None, 0))
+    check_vmap(lambda z, y: F.cross_entropy(z, y, reduction="sum"), (X, labels[0]), (0, None))
+    check_vmap(lambda z, y: F.cross_entropy(z * 2.0, y), (X, R.integers(0, 3, size=(4, 5))),
           (2, 1), nested=True,
-          grads=False)
+          diff=())
 
 
 def test_conv_and_pooling(backend):
     imgs = R.normal(size=(3, 1, 2, 4, 4))
     w = R.normal(size=(3, 2, 3, 3))
     b = R.normal(size=3)
-    check(lambda x, w, b: F.conv2d(x, w, b, padding=1), (imgs, w, b), (0, None, None))
-    check(lambda x, w: F.conv2d(x, w, stride=2), (imgs, np.stack([w] * 3)), 0)
-    check(lambda x: F.max_pool2d(x, 2), (imgs,), 0)
-    check(lambda x: F.avg_pool2d(x, 2), (imgs,), 1)
-    check(lambda x: F.flatten(x), (imgs,), 0)
+    check_vmap(lambda x, w, b: F.conv2d(x, w, b, padding=1), (imgs, w, b), (0, None, None))
+    check_vmap(lambda x, w: F.conv2d(x, w, stride=2), (imgs, np.stack([w] * 3)), 0)
+    check_vmap(lambda x: F.max_pool2d(x, 2), (imgs,), 0)
+    check_vmap(lambda x: F.avg_pool2d(x, 2), (imgs,), 1)
+    check_vmap(lambda x: F.flatten(x), (imgs,), 0)
 
 
 def test_dropout_follows_the_randomness_rule(backend):

@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 import pytest
+from _jax_random import rand_default
 from conftest import to_numpy
 
 import gpuad as ad
@@ -27,10 +28,6 @@ from gpuad.testing import check_grads
 
 def _rng(*key):
     return np.random.default_rng(zlib.crc32(repr(key).encode()))
-
-
-def rand_default(rng, shape):
-    return 3.0 * rng.standard_normal(shape)
 
 
 def _t(x):

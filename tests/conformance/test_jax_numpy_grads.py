@@ -15,39 +15,22 @@ import zlib
 
 import numpy as np
 import pytest
+from _jax_random import (
+    rand_default,
+    rand_not_small,
+    rand_positive,
+    rand_small_positive,
+    rand_uniform,
+)
 from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
 from gpuad.testing import check_grads
 
-# JAX's jtu random factories, as distributions over float64 (complex: independent parts)
-
-
-def rand_default(rng, shape):
-    return 3.0 * rng.standard_normal(shape)
-
-
-def rand_positive(rng, shape):
-    return rng.uniform(1.0, 3.0, shape)
-
-
-def rand_small_positive(rng, shape):
-    return rng.uniform(0.0, 0.2, shape)
-
-
-def rand_uniform(low, high):
-    return lambda rng, shape: rng.uniform(low, high, shape)
-
-
-def rand_not_small(offset=10.0):
-    def draw(rng, shape):
-        x = 3.0 * rng.standard_normal(shape)
-        return x + np.where(x > 0, offset, -offset)
-    return draw
-
 
 def _draw(factory, rng, shape, dtype):
+    """A draw of JAX's factory as ``dtype`` (complex: real and imaginary parts drawn apart)."""
     x = factory(rng, shape)
     if np.dtype(dtype).kind == "c":
         x = x + 1j * factory(rng, shape)

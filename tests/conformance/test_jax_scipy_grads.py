@@ -17,6 +17,14 @@ import zlib
 
 import numpy as np
 import pytest
+from _jax_random import (
+    rand_default,
+    rand_int_positive,
+    rand_not_small,
+    rand_positive,
+    rand_small_positive,
+    rand_uniform,
+)
 from conftest import to_numpy
 
 import gpuad as ad
@@ -25,33 +33,6 @@ import gpuad.scipy.special as gss
 from gpuad.testing import check_grads
 
 pytest.importorskip("scipy")
-
-
-def rand_default(rng, shape):
-    return 3.0 * rng.standard_normal(shape)
-
-
-def rand_positive(rng, shape):
-    return rng.uniform(1.0, 3.0, shape)
-
-
-def rand_small_positive(rng, shape):
-    return rng.uniform(0.0, 0.2, shape)
-
-
-def rand_uniform(low, high):
-    return lambda rng, shape: rng.uniform(low, high, shape)
-
-
-def rand_not_small(offset):
-    def draw(rng, shape):
-        x = 3.0 * rng.standard_normal(shape)
-        return x + np.where(x > 0, offset, -offset)
-    return draw
-
-
-def rand_int_positive(rng, shape):
-    return rng.integers(1, 4, shape)
 
 
 # name, nargs, rng factories (one per argument), JAX's test_autodiff, argument positions not

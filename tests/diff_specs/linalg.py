@@ -8,6 +8,7 @@ independent of their sign (squares, projectors) so that finite differences see a
 from __future__ import annotations
 
 import numpy as np
+from linalg_inputs import normal, spd, well
 
 import gpuad.numpy as gnp
 import gpuad.scipy.linalg as gsl
@@ -17,26 +18,6 @@ from . import Spec
 L = gnp.linalg
 NL = "gpuad.numpy.linalg."
 SL = "gpuad.scipy.linalg."
-
-
-def normal(*s):
-    return lambda r: r.standard_normal(s)
-
-
-def well(*s):
-    """Well-conditioned square matrices (a strong diagonal), stacked over leading axes."""
-    n = s[-1]
-    return lambda r: r.standard_normal(s) * 0.3 + 2.0 * np.eye(n)
-
-
-def spd(*s):
-    n = s[-1]
-
-    def make(r):
-        a = r.standard_normal(s)
-        return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-
-    return make
 
 
 def sym_distinct(*s):
