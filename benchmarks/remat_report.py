@@ -73,16 +73,17 @@ def main(argv: list[str] | None = None) -> int:
 Reading it: moving a group into its only reader (gpuad/jit/merging.py, on by default) is
 off here, so each row is what rematerialisation alone chooses; with it on, the chain's forward
 group moves into the backward, which then keeps 0 bytes at 0 extra operations under every
-bound. At bound 1.0 both choices save nothing on both workloads (the chain's backward computes
-the forward again from x; the MLP step's one forward group, the last layer's bias add,
-residual and square, is computed again by the backward), at the same extra work. Under
-tighter bounds the cut saves less or works less (chain, every function fused, bound 0.25:
-16 MB instead of 20 MB at 3 extra operations per element instead of 10; bound 0.5: the same
-12 MB at 12 instead of 20; with the CPU's weight of 16 operations per math function, bound
-0.5: 12 MB at 36 instead of 68). The CPU default itself is remat=0 (save everything: a math
-function recomputed on the CPU costs what computing it did); the rows vary the bound to
-compare the two choices. In the MLP, ReLU has no forward expression, so the hidden layers'
-steps are not fused and have nothing to cut.""")
+bound. At bound 1.0 both choices save nothing on the chain (its backward computes the forward
+again from x). Under tighter bounds the cut saves less or works less (chain, every function
+fused, bound 0.25: 16 MB instead of 20 MB at 3 extra operations per element instead of 10;
+bound 0.5: the same 12 MB at 12 instead of 20; with the CPU's weight of 16 operations per math
+function, bound 0.5: 12 MB at 36 instead of 68). The CPU default itself is remat=0 (save
+everything: a math function recomputed on the CPU costs what computing it did); the rows vary
+the bound to compare the two choices. The MLP step has no group under the CPU defaults (its
+bias-add-and-ReLU runs are two steps, below the default's minimum of four), so nothing to cut;
+with every run fused, both choices at bound 1.0 keep three of the four values the groups save,
+computing the fourth again at 2 extra operations per element, and under tighter bounds save
+all four.""")
     return 0
 
 
