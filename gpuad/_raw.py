@@ -5,6 +5,7 @@ Example: ``_raw.shape(2.0) == ()``; ``_raw._xp(a)`` is the array namespace of ``
 
 from __future__ import annotations
 
+from .backends import _by_array_type, get_backend
 from .tensor import Tensor
 
 
@@ -32,7 +33,5 @@ def ndim(a) -> int:
 
 
 def _xp(a):
-    from .backends import _by_array_type, get_backend
-
     be = _by_array_type.get(type(a._data if isinstance(a, Tensor) else a))
     return (be or get_backend()).xp
