@@ -19,6 +19,8 @@ def data(a):
 
 def shape(a) -> tuple[int, ...]:
     """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
+    if a.__class__ is Tensor and a._bat is None:
+        return tuple(a._data.shape)
     if isinstance(a, type):  # a dtype class such as numpy.float64 passed as an argument
         return ()
     s = getattr(a, "shape", None)

@@ -231,9 +231,12 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                     out = _np.asarray(out)
                 if not has_tensor:
                     return out
-                if not mask or out.dtype.kind != "f" or rule.nondiff or rule.view or \
+                if not mask or out.dtype.kind != "f" or rule.nondiff or \
                         not _local.grad_enabled or _flags["anomaly"]:
                     return _finish(rule, args, params, out, datas, mask != 0, False)
+                view = False
+                if rule.view and datas[0] is not args[0]:  # a Tensor's view (getitem, ...)
+                    view, out = _view_of(rule, params, out, datas[0])
                 if rule.cx_check:
                     for d in datas:
                         if d.__class__ is _ndarray and d.dtype.kind == "c":
@@ -279,6 +282,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 t._ver = ver
                 t._seen = 0
                 t.requires_grad = True
+                if view:
+                    _link_view(t, args[0], rule, params, out)
                 return t
     # the general path: any backend, vmap, forward-mode tangents, containers of Tensors
     datas = list(args)
@@ -381,20 +386,25 @@ def _finish(rule, args, params, out, datas, track, tan):
                     n = edge_of(a)
                     _local.collect[n] = n
     if view:
-        base = args[0]
-        res._ver = base._ver
-        res._seen = base._ver[0]
-        step = ((rule, params),)
-        if base._base is None:
-            res._base, res._view = base, step
-        else:  # a view of a view: the same root, the steps composed
-            res._base = base._base
-            res._view = base._view + step if base._view is not None else None
-        if node_saves_output(res):
-            res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+        _link_view(res, args[0], rule, params, out)
     if tan:
         res._tan = _propagate_tangents(rule, args, params, out, res._node)
     return res
+
+
+def _link_view(res, base, rule, params, out):
+    """``res = rule(base)`` shares ``base``'s memory: it shares its version counter too, and
+    remembers the steps from the root base (to rebuild its history after a write)."""
+    res._ver = base._ver
+    res._seen = base._ver[0]
+    step = ((rule, params),)
+    if base._base is None:
+        res._base, res._view = base, step
+    else:  # a view of a view: the same root, the steps composed
+        res._base = base._base
+        res._view = base._view + step if base._view is not None else None
+    if node_saves_output(res):
+        res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):
@@ -403,9 +413,13 @@ def _view_of(rule, params, out, x):
     copy (CuPy would return a view; it is copied so both backends behave like NumPy). A
     reshape that had to copy is not a view."""
     if "basic" in params:  # getitem
-        if not params["basic"] or any(i is True or i is False for i in params["index"]):
-            return False, out  # advanced indexing (a Python bool included) copies
-        if out.ndim == 0 and not any(i is Ellipsis for i in params["index"]):
+        if not params["basic"]:
+            return False, out  # advanced indexing copies
+        index = params["index"]
+        for i in index:
+            if i is True or i is False:
+                return False, out  # a Python bool is advanced indexing too
+        if out.ndim == 0 and Ellipsis not in index:  # (a basic index: no arrays to compare)
             if type(out) is not _ndarray:
                 out = out.copy()
             return False, out

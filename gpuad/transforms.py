@@ -123,8 +123,7 @@ def _reaches_outside(start, private, memo) -> bool:
                 if m is None:
                     add(e)
                     push(e)
-    for n in seen:  # nothing reachable from any of them leads outside
-        memo[n] = False
+    memo.update(dict.fromkeys(seen, False))  # nothing reachable from them leads outside
     return False
 
 
@@ -233,7 +232,15 @@ def _prepare(args, argnums, where):
     args = list(args)
     trees = {}
     for k in nums:
-        leaves, tdef = tree_flatten(args[k])
+        a = args[k]
+        if a.__class__ is _np.ndarray and a.dtype.kind in "fc" and \
+                get_backend().array_type is _np.ndarray:
+            # a NumPy array on the NumPy backend: one leaf, its target made directly
+            t = Tensor(a, requires_grad=True)
+            trees[k] = ([t], ())
+            args[k] = t
+            continue
+        leaves, tdef = tree_flatten(a)
         targets = []
         for i, leaf in enumerate(leaves):
             leaf = _asarray(leaf, where)

@@ -20,7 +20,13 @@ def reshape(x, newshape):
     if isinstance(newshape, int | _np.integer):
         newshape = (int(newshape),)
     old = shape(x)
-    newshape = tuple(int(n) for n in newshape)
+    if newshape.__class__ is tuple:  # Python ints already: taken as they are
+        for n in newshape:
+            if n.__class__ is not int:
+                newshape = tuple(int(n) for n in newshape)
+                break
+    else:
+        newshape = tuple(int(n) for n in newshape)
     if -1 in newshape:
         known = 1
         for n in newshape:
