@@ -1348,3 +1348,5 @@ def _snapshot_saved(node, ver, buf=None):
             saved[i] = (s[0].copy(),)
     node.saved = saved
 
+
+_links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly

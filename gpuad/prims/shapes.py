@@ -10,7 +10,8 @@ from .core import prim
 
 # ---- shape -----------------------------------------------------------------------------------
 
-reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: xp.reshape(x, newshape),
+reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape) if xp is _np
+                else xp.reshape(x, newshape),
                 vjp=[lambda g, ans, x, newshape, oldshape: reshape(g, oldshape)],
                 jvp=[lambda t, ans, x, newshape, oldshape: reshape(t, newshape)], view=True)
 
