@@ -10,8 +10,8 @@ from .core import prim
 
 # ---- shape -----------------------------------------------------------------------------------
 
-reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape) if xp is _np
-                else xp.reshape(x, newshape),
+reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
+                if x.__class__ is _np.ndarray else xp.reshape(x, newshape),
                 vjp=[lambda g, ans, x, newshape, oldshape: reshape(g, oldshape)],
                 jvp=[lambda t, ans, x, newshape, oldshape: reshape(t, newshape)], view=True)
 
