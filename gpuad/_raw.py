@@ -5,6 +5,7 @@ Example: ``_raw.shape(2.0) == ()``; ``_raw._xp(a)`` is the array namespace of ``
 
 from __future__ import annotations
 
+from .backends import _by_array_type, get_backend
 from .tensor import Tensor
 
 
@@ -18,6 +19,8 @@ def data(a):
 
 def shape(a) -> tuple[int, ...]:
     """The shape of an array, Tensor or scalar. Example: ``gnp.shape(2.0) == ()``"""
+    if a.__class__ is Tensor and a._bat is None:
+        return tuple(a._data.shape)
     if isinstance(a, type):  # a dtype class such as numpy.float64 passed as an argument
         return ()
     s = getattr(a, "shape", None)
@@ -32,7 +35,5 @@ def ndim(a) -> int:
 
 
 def _xp(a):
-    from .backends import _by_array_type, get_backend
-
     be = _by_array_type.get(type(a._data if isinstance(a, Tensor) else a))
     return (be or get_backend()).xp

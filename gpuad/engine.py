@@ -35,6 +35,7 @@ _links.need("protocol", globals(), "_C")  # gpuad._numpy_protocol (containers of
 _links.need("for_complex", globals(), "_for_complex")  # gpuad.complex_rules.for_complex
 _links.need("batching", globals(), "_B")  # gpuad.batching (vmap)
 _seq = _state.seq
+_next_seq = _seq.__next__
 _flags = _state.flags
 _EMPTY: dict = {}
 _ndarray = _np.ndarray
@@ -178,7 +179,116 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
 
     Returns a raw backend array when no argument is a Tensor, else a Tensor.
     """
+    if _trace is None:
+        # The common case, found in one pass: Tensors holding NumPy arrays (no vmap level, no
+        # tangent, not written since their history was recorded) beside Python numbers and
+        # NumPy arrays. The NumPy backend runs such an op whatever backend is active (as
+        # _select_backend decides). Anything else takes the general path below.
+        datas = []
+        edges = []  # per argument: the node of a Tensor that requires grad, else None
+        mask = 0  # the arguments that require grad, one bit each
+        bit = 1
+        has_tensor = lazy = False
+        for a in args:
+            c = a.__class__
+            if c is Tensor or (c is not float and c is not int and c is not _ndarray
+                               and isinstance(a, Tensor)):
+                d = a._data
+                if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
+                        a._seen != a._ver[0]:
+                    break
+                has_tensor = True
+                if a.requires_grad:
+                    n = a._node
+                    if n is None:
+                        lazy = True  # a leaf whose node is made once the step is recorded
+                    edges.append(n)
+                    mask |= bit
+                else:
+                    edges.append(None)
+                datas.append(d)
+            elif c is float or c is int or c is _ndarray:
+                datas.append(a)
+                edges.append(None)
+            else:
+                break
+            bit <<= 1
+        else:
+            be = _by_array_type.get(_ndarray)
+            if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
+                try:
+                    if params:
+                        out = rule.impl(_np, *datas, **params)
+                    elif len(datas) == 1:  # (a call with * costs as much as the op itself)
+                        out = rule.impl(_np, datas[0])
+                    elif len(datas) == 2:
+                        out = rule.impl(_np, datas[0], datas[1])
+                    else:
+                        out = rule.impl(_np, *datas)
+                except (ValueError, TypeError, IndexError, MemoryError) as e:
+                    raise _failure(rule, args, e, be) from e
+                if out.__class__ is not _ndarray:
+                    out = _np.asarray(out)
+                if not has_tensor:
+                    return out
+                if not mask or out.dtype.kind != "f" or rule.nondiff or \
+                        not _local.grad_enabled or _flags["anomaly"]:
+                    return _finish(rule, args, params, out, datas, mask != 0, False)
+                view = False
+                if rule.view and datas[0] is not args[0]:  # a Tensor's view (getitem, ...)
+                    view, out = _view_of(rule, params, out, datas[0])
+                if rule.cx_check:
+                    for d in datas:
+                        if d.__class__ is _ndarray and d.dtype.kind == "c":
+                            return _finish(rule, args, params, out, datas, True, False)
+                # _record, inline
+                nargs = len(args)
+                slots = rule._cache.get(mask | nargs << 48)
+                if slots is None:
+                    slots = rule.slots_for(mask, nargs)
+                if lazy:
+                    edges = [edge_of(a) if n is None and mask >> i & 1 else n
+                             for i, (a, n) in enumerate(zip(args, edges, strict=True))]
+                ver = [0]
+                saved = [None] * (nargs + 1)
+                for s in slots:
+                    if s == 0:
+                        saved[0] = (out, ver, 0, None, None, False)
+                    else:
+                        a = args[s - 1]
+                        if mask >> (s - 1) & 1:
+                            v = a._ver
+                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
+                        elif a.__class__ is float or a.__class__ is int or \
+                                a.__class__ is _ndarray:
+                            saved[s] = (a,)
+                        else:
+                            v = a._ver
+                            saved[s] = (datas[s - 1], v, v[0], None, a._tan, False)
+                node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
+                node.bat = node.bats = node.where = None
+                node.tan = node.rebuild = False
+                node.rule = rule
+                node.edges = tuple(edges)
+                node.saved = saved
+                node.params = params
+                node.shape = out.shape
+                node.dtype = out.dtype
+                node.seq = _next_seq()
+                t = _new(Tensor)  # _of_step(out, node, ver), inline
+                t._data = out
+                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                t._node = node
+                t._ver = ver
+                t._seen = 0
+                t.requires_grad = True
+                if view:
+                    _link_view(t, args[0], rule, params, out)
+                return t
+    # the general path: any backend, vmap, forward-mode tangents, containers of Tensors
     datas = list(args)
+
+
     has_tensor = False
     track = False
     tan = False
@@ -211,21 +321,32 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 out = ff(*datas, **params)
         if out is NotImplemented:
             out = rule.impl(be.xp, *datas, **params)
-    except (ValueError, TypeError, IndexError) as e:
-        raise type(e)(_describe_failure(rule, args, e)) from e
-    except MemoryError as e:  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError
-        msg = _describe_failure(rule, args, e).replace("invalid inputs", "inputs", 1)
-        raise MemoryError(
-            f"{msg}. Out of {be.name} memory: drop references to unneeded arrays and retry, "
-            f"or wrap blocks in gpuad.checkpoint so backward "
-            f"recomputes activations instead of keeping them"
-        ) from e
+    except (ValueError, TypeError, IndexError, MemoryError) as e:
+        raise _failure(rule, args, e, be) from e
     if type(out) is not _ndarray and be.name == "numpy":
         out = _np.asarray(out)
     if _trace is not None:
         _trace(rule, be, args, datas, params, out)
     if not has_tensor:
         return out
+    return _finish(rule, args, params, out, datas, track, tan)
+
+
+def _failure(rule, args, e, be):
+    """The error to raise when ``rule``'s forward failed with ``e`` on ``args``."""
+    if isinstance(e, MemoryError):  # numpy's _ArrayMemoryError, cupy's OutOfMemoryError
+        msg = _describe_failure(rule, args, e).replace("invalid inputs", "inputs", 1)
+        return MemoryError(
+            f"{msg}. Out of {be.name} memory: drop references to unneeded arrays and retry, "
+            f"or wrap blocks in gpuad.checkpoint so backward "
+            f"recomputes activations instead of keeping them"
+        )
+    return type(e)(_describe_failure(rule, args, e))
+
+
+def _finish(rule, args, params, out, datas, track, tan):
+    """The rest of :func:`apply` once the forward has run and an argument is a Tensor: the
+    result as a Tensor, its step recorded when an argument requires grad."""
     view = False
     if rule.view and isinstance(args[0], Tensor):
         view, out = _view_of(rule, params, out, datas[0])
@@ -265,20 +386,25 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                     n = edge_of(a)
                     _local.collect[n] = n
     if view:
-        base = args[0]
-        res._ver = base._ver
-        res._seen = base._ver[0]
-        step = ((rule, params),)
-        if base._base is None:
-            res._base, res._view = base, step
-        else:  # a view of a view: the same root, the steps composed
-            res._base = base._base
-            res._view = base._view + step if base._view is not None else None
-        if node_saves_output(res):
-            res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+        _link_view(res, args[0], rule, params, out)
     if tan:
         res._tan = _propagate_tangents(rule, args, params, out, res._node)
     return res
+
+
+def _link_view(res, base, rule, params, out):
+    """``res = rule(base)`` shares ``base``'s memory: it shares its version counter too, and
+    remembers the steps from the root base (to rebuild its history after a write)."""
+    res._ver = base._ver
+    res._seen = base._ver[0]
+    step = ((rule, params),)
+    if base._base is None:
+        res._base, res._view = base, step
+    else:  # a view of a view: the same root, the steps composed
+        res._base = base._base
+        res._view = base._view + step if base._view is not None else None
+    if node_saves_output(res):
+        res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):
@@ -287,9 +413,13 @@ def _view_of(rule, params, out, x):
     copy (CuPy would return a view; it is copied so both backends behave like NumPy). A
     reshape that had to copy is not a view."""
     if "basic" in params:  # getitem
-        if not params["basic"] or any(i is True or i is False for i in params["index"]):
-            return False, out  # advanced indexing (a Python bool included) copies
-        if out.ndim == 0 and not any(i is Ellipsis for i in params["index"]):
+        if not params["basic"]:
+            return False, out  # advanced indexing copies
+        index = params["index"]
+        for i in index:
+            if i is True or i is False:
+                return False, out  # a Python bool is advanced indexing too
+        if out.ndim == 0 and Ellipsis not in index:  # (a basic index: no arrays to compare)
             if type(out) is not _ndarray:
                 out = out.copy()
             return False, out
@@ -1218,3 +1348,5 @@ def _snapshot_saved(node, ver, buf=None):
             saved[i] = (s[0].copy(),)
     node.saved = saved
 
+
+_links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly

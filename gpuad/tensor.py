@@ -12,9 +12,11 @@ from . import _value_checks as _vc
 _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
 _prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
 _P: Any = None  # gpuad._numpy_protocol, a late-bound link
+_apply: Any = None  # gpuad.engine.apply, a late-bound link
 _links.need("ops", globals(), "_R")
 _links.need("rules", globals(), "_prims")
 _links.need("protocol", globals(), "_P")
+_links.need("apply", globals(), "_apply")
 
 
 class BatchedValueError(TypeError):
@@ -293,17 +295,17 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- operators --------------------------------------------------------------------
-    # arithmetic calls the primitives (gpuad.numpy's add etc. are them plus an ``out=``)
-    def __add__(self, o): return _prims.add(self, o)
-    def __radd__(self, o): return _prims.add(o, self)
-    def __sub__(self, o): return _prims.subtract(self, o)
-    def __rsub__(self, o): return _prims.subtract(o, self)
-    def __mul__(self, o): return _prims.multiply(self, o)
-    def __rmul__(self, o): return _prims.multiply(o, self)
-    def __truediv__(self, o): return _prims.divide(self, o)
-    def __rtruediv__(self, o): return _prims.divide(o, self)
-    def __pow__(self, o): return _prims.power(self, o)
-    def __rpow__(self, o): return _prims.power(o, self)
+    # arithmetic applies the primitives (gpuad.numpy's add etc. are them plus an ``out=``)
+    def __add__(self, o): return _apply(_prims.add.rule, (self, o))
+    def __radd__(self, o): return _apply(_prims.add.rule, (o, self))
+    def __sub__(self, o): return _apply(_prims.subtract.rule, (self, o))
+    def __rsub__(self, o): return _apply(_prims.subtract.rule, (o, self))
+    def __mul__(self, o): return _apply(_prims.multiply.rule, (self, o))
+    def __rmul__(self, o): return _apply(_prims.multiply.rule, (o, self))
+    def __truediv__(self, o): return _apply(_prims.divide.rule, (self, o))
+    def __rtruediv__(self, o): return _apply(_prims.divide.rule, (o, self))
+    def __pow__(self, o): return _apply(_prims.power.rule, (self, o))
+    def __rpow__(self, o): return _apply(_prims.power.rule, (o, self))
     def __matmul__(self, o): return _R.matmul(self, o)
     def __rmatmul__(self, o): return _R.matmul(o, self)
     def __neg__(self): return _R.negative(self)
@@ -376,7 +378,7 @@ class Tensor:
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
-        return _R.reshape(self, shape)
+        return _prims.reshape(self, shape)  # gnp.reshape's C order, without its other options
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], tuple | list):

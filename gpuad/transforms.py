@@ -105,9 +105,10 @@ def _reaches_outside(start, private, memo) -> bool:
         return hit
     seen = {start}
     stack = [start]
+    pop, push, add, known = stack.pop, stack.append, seen.add, memo.get
     while stack:
-        n = stack.pop()
-        if isinstance(n, LeafNode):
+        n = pop()
+        if n.__class__ is LeafNode:
             # a finished target, or a leaf whose Tensor is gone, is nobody's target
             if n not in private and n.ref() is not None and n not in _FINISHED:
                 memo[start] = True
@@ -115,15 +116,14 @@ def _reaches_outside(start, private, memo) -> bool:
             continue
         for e in n.edges:
             if e is not None and e not in seen:
-                m = memo.get(e)
+                m = known(e)
                 if m:
                     memo[start] = True
                     return True
                 if m is None:
-                    seen.add(e)
-                    stack.append(e)
-    for n in seen:  # nothing reachable from any of them leads outside
-        memo[n] = False
+                    add(e)
+                    push(e)
+    memo.update(dict.fromkeys(seen, False))  # nothing reachable from them leads outside
     return False
 
 
@@ -232,7 +232,15 @@ def _prepare(args, argnums, where):
     args = list(args)
     trees = {}
     for k in nums:
-        leaves, tdef = tree_flatten(args[k])
+        a = args[k]
+        if a.__class__ is _np.ndarray and a.dtype.kind in "fc" and \
+                get_backend().array_type is _np.ndarray:
+            # a NumPy array on the NumPy backend: one leaf, its target made directly
+            t = Tensor(a, requires_grad=True)
+            trees[k] = ([t], ())
+            args[k] = t
+            continue
+        leaves, tdef = tree_flatten(a)
         targets = []
         for i, leaf in enumerate(leaves):
             leaf = _asarray(leaf, where)
@@ -245,6 +253,8 @@ def _prepare(args, argnums, where):
 
 def _argnums(argnums, nargs: int, where: str) -> tuple:
     """``argnums`` as a tuple of argument positions, checked against the call."""
+    if argnums.__class__ is int and -nargs <= argnums < nargs:
+        return (argnums,)
     nums = (argnums,) if isinstance(argnums, int | _np.integer) else argnums
     try:
         if isinstance(nums, str | bytes) or any(isinstance(k, bool) for k in nums):
@@ -272,8 +282,12 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
     # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
     # on it, so the sweep must be recorded even where the outputs depend on nothing outside
     create = _outer_dependency(tracked, nodes, memo) or any(
-        isinstance(c, Tensor) and c.requires_grad for c in cots) or any(
-        _outer_tangent(t, set(nodes), memo) for t in tracked + tgt_tensors)
+        isinstance(c, Tensor) and c.requires_grad for c in cots)
+    if not create:
+        tangents = [t for t in tracked + tgt_tensors if t._tan]
+        if tangents:
+            private = set(nodes)
+            create = any(_outer_tangent(t, private, memo) for t in tangents)
     res = {}
     if tracked:
         pairs = [(o, c) for o, c in zip(out_leaves, cots, strict=True)
@@ -329,9 +343,14 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         val, g = gpuad.value_and_grad(lambda x: gnp.sum(x ** 2))(np.ones(3))
     """
 
+    single = _single(argnums)
+
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
-        with _state.enable_grad():
+        local = _state.local  # grad mode on for the call (as _state.enable_grad(), cheaper)
+        prev = local.grad_enabled
+        local.grad_enabled = True
+        try:
             new_args, nums, trees = _prepare(args, argnums, "grad")
             out = f(*new_args, **kwargs)
             aux = None
@@ -342,7 +361,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                         f"{_describe(out)}"
                     )
                 out, aux = out
-            _check_loss(out, "grad", has_aux)
+            d = out._data if out.__class__ is Tensor and out._bat is None else None
+            if d is None or d.dtype.kind != "f" or d.size != 1:  # else a real scalar: fine
+                _check_loss(out, "grad", has_aux)
             out = current(out)
             seed = None
             if isinstance(out, Tensor):
@@ -351,12 +372,14 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                     seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo)
-            g = g[0] if _single(argnums) else tuple(g)
+            g = g[0] if single else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
             _FINISHED.update(n for n in private if isinstance(n, LeafNode))
             if has_aux:
                 return (value, _tree_result(aux, private, memo)), g
+        finally:
+            local.grad_enabled = prev
         return value, g
 
     return wrapped

@@ -628,11 +628,12 @@ def tensordot(a, b, axes=2):
 
 def dot(a, b):
     """``numpy.dot``: matmul for 1-D/2-D operands, tensordot over (last, second-to-last)."""
-    if ndim(a) == 0 or ndim(b) == 0:
+    na, nb = ndim(a), ndim(b)
+    if na == 0 or nb == 0:
         return _multiply(a, b)
-    if ndim(a) <= 2 and ndim(b) <= 2:
+    if na <= 2 and nb <= 2:
         return matmul(a, b)
-    return tensordot(a, b, ([-1], [-2 if ndim(b) > 1 else -1]))
+    return tensordot(a, b, ([-1], [-2 if nb > 1 else -1]))
 
 
 def outer(a, b):

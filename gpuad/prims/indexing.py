@@ -66,6 +66,9 @@ def _batched_index(index) -> bool:
 
 def getitem(x, index):
     """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
+    c = index.__class__
+    if c is int or c is slice:  # the common case, without the general checks
+        return getitem_(x, index=(index,), shape=shape(x), basic=True)
     if _batched_index(index):
         from .dynindex import split_index, take_index
 

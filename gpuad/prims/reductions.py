@@ -10,7 +10,16 @@ from .core import prim
 
 # ---- reductions ----------------------------------------------------------------------------------
 
-_sum = prim("sum", lambda xp, x, axis, keepdims, shape: xp.sum(x, axis=axis, keepdims=keepdims),
+_add_reduce = _np.add.reduce
+
+
+def _sum_fwd(xp, x, axis, keepdims, shape):
+    if x.__class__ is _np.ndarray:  # numpy.sum without its Python wrapper (the same reduction)
+        return _add_reduce(x, axis, None, None, keepdims)
+    return xp.sum(x, axis=axis, keepdims=keepdims)
+
+
+_sum = prim("sum", _sum_fwd,
             vjp=[lambda g, ans, x, axis, keepdims, shape: _unreduce(g, axis, keepdims, shape)],
             jvp=[lambda t, ans, x, axis, keepdims, shape: _sum(t, axis=axis, keepdims=keepdims,
                                                                shape=shape)])
@@ -21,7 +30,8 @@ def sum(x, axis=None, keepdims: bool = False, dtype=None):
     if dtype is not None:
         x = astype(x, dtype)
     s = shape(x)
-    return _sum(x, axis=norm_axis(axis, len(s)), keepdims=keepdims, shape=s)
+    return _sum(x, axis=None if axis is None else norm_axis(axis, len(s)), keepdims=keepdims,
+                shape=s)
 
 
 def _share(ans, x, axis, keepdims, shape):

@@ -10,7 +10,8 @@ from .core import prim
 
 # ---- shape -----------------------------------------------------------------------------------
 
-reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: xp.reshape(x, newshape),
+reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
+                if x.__class__ is _np.ndarray else xp.reshape(x, newshape),
                 vjp=[lambda g, ans, x, newshape, oldshape: reshape(g, oldshape)],
                 jvp=[lambda t, ans, x, newshape, oldshape: reshape(t, newshape)], view=True)
 
@@ -20,7 +21,13 @@ def reshape(x, newshape):
     if isinstance(newshape, int | _np.integer):
         newshape = (int(newshape),)
     old = shape(x)
-    newshape = tuple(int(n) for n in newshape)
+    if newshape.__class__ is tuple:  # Python ints already: taken as they are
+        for n in newshape:
+            if n.__class__ is not int:
+                newshape = tuple(int(n) for n in newshape)
+                break
+    else:
+        newshape = tuple(int(n) for n in newshape)
     if -1 in newshape:
         known = 1
         for n in newshape:
