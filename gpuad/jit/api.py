@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from .. import _state
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import outer, passes, replay, trace
+from . import outer, passes, replay, signature, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -55,12 +56,22 @@ class Jitted:
 
     def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
                  donate_argnums: Sequence[int] = (), cache_size: int = 64,
-                 graph: bool | None = None, check: bool = True, fuse: Any = True):
+                 graph: bool | None = None, check: bool = True, fuse: Any = True,
+                 static_argnames: str | Sequence[str] = ()):
+        if not callable(f):
+            raise TypeError(f"jit: expected a callable to compile, got {type(f).__name__} "
+                            f"{f!r:.80}")
         self.f = f
         self.fuse = fuse
         self.check = check
-        self.static_argnums = _nums(static_argnums, "static_argnums")
+        self._statics = signature.Statics(
+            f, _nums(static_argnums, "static_argnums"),
+            signature.names(static_argnames, "static"), "static")
+        self.static_argnums = self._statics.nums
+        self.static_argnames = self._statics.names
         self.donate_argnums = _nums(donate_argnums, "donate_argnums")
+        self._donates = signature.Statics(f, self.donate_argnums, (), "donate")
+        self._watch: signature.Watch | None = None  # the globals and closure variables f reads
         both = set(self.static_argnums) & set(self.donate_argnums)
         if both:
             raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
@@ -76,30 +87,52 @@ class Jitted:
         functools.update_wrapper(self, f)
 
     # ---- the signature -----------------------------------------------------------------
+    def _watch_key(self) -> tuple:
+        w = self._watch
+        if w is None:
+            w = self._watch = signature.Watch(signature.watch_list(self.f))
+        return w.read()
+
     def _split(self, args: tuple, kwargs: dict):
         n = len(args)
         static = []
         for k in self.static_argnums:
             k2 = k if k >= 0 else n + k
             if not 0 <= k2 < n:
+                name = self._statics.name_of(k)
+                if name is not None and name in kwargs or self._statics.has_default(k):
+                    continue  # passed by keyword, or left at its default
                 raise TypeError(f"jit: static_argnums={self.static_argnums} but the function "
                                 f"was called with {n} positional arguments")
-            static.append(k2)
+            if k2 not in static:
+                static.append(k2)
+        static.sort()  # rebuilt by inserting in increasing position
         dyn = tuple(a for i, a in enumerate(args) if i not in static)
-        svals = []
-        for k in static:
+        svals = [(k, args[k]) for k in static]
+        skw = {}
+        if self.static_argnames and kwargs:
+            skw = {k: v for k, v in kwargs.items() if k in self.static_argnames}
+            kwargs = {k: v for k, v in kwargs.items() if k not in skw}
+        skeys = []
+        for k, v in (*svals, *skw.items()):
             try:
-                hash(args[k])
+                hash(v)
             except TypeError:
-                raise TypeError(f"jit: static argument {k} ({type(args[k]).__name__}) is not "
+                what = f"argument {k}" if isinstance(k, int) else f"keyword argument {k!r}"
+                raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
                                 f"hashable; static arguments are part of the cache key") from None
-            svals.append((k, args[k]))
+            kv = signature.value_key(v)
+            skeys.append((k, v, kv if kv[0] is not None else type(v)))
         leaves, tdef = tree_flatten((dyn, kwargs))
         be = get_backend()
         keys = []
         first: dict[int, int] = {}
         levels = _arg_levels(leaves)  # inside vmap: batched arguments, keyed by level order
+        consumed = signature.any_consumed()
         for i, leaf in enumerate(leaves):
+            if consumed and hasattr(leaf, "shape"):
+                signature.check_unconsumed(leaf._data if isinstance(leaf, Tensor) else leaf,
+                                           f"argument leaf {i}")
             if isinstance(leaf, Tensor):
                 if (leaf._node is not None and leaf._node.rule is not None) or leaf._tan:
                     raise trace.TracerError(
@@ -115,12 +148,12 @@ class Jitted:
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
                              first.setdefault(id(leaf), i)))
             elif isinstance(leaf, _SCALARS):
-                keys.append(("S", type(leaf), leaf))
+                keys.append(("S", signature.value_key(leaf)))
             else:
                 keys.append(("O", id(leaf)))
-        key = (_freeze_def(tdef), tuple(keys), tuple(svals), be.name,
+        key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
-               _state.flags["anomaly"], _key_parts())
+               _state.flags["anomaly"], _key_parts(), self._watch_key())
         try:
             hash(key)
         except TypeError:
@@ -131,6 +164,8 @@ class Jitted:
             full = list(dyn2)
             for k, v in svals:
                 full.insert(k, v)
+            if skw:
+                kw2 = {**kw2, **skw}
             return tuple(full), kw2
 
         return key, leaves, rebuild, be
@@ -141,18 +176,25 @@ class Jitted:
         keywords, no static arguments, no argument passed twice), without flattening."""
         key = []
         arrays = 0
+        consumed = signature.any_consumed()
         for a in args:
             t = type(a)
             if t is Tensor:
                 d = a._data
                 if a._node is not None or a._tan or a._bat is not None:
                     return None
+                if consumed:
+                    signature.check_unconsumed(d, "an argument")
                 key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
                 arrays += 1
             elif t in _by_array_type:
+                if consumed:
+                    signature.check_unconsumed(a, "an argument")
                 key.append((t, a.shape, a.dtype))
                 arrays += 1
-            elif t is float or t is int or t is bool:
+            elif t is float:
+                key.append((t, a, a == 0 and str(a)))  # the sign of a zero too
+            elif t is int or t is bool:
                 key.append((t, a))
             else:
                 return None
@@ -160,17 +202,44 @@ class Jitted:
             return None
         flags = _state.flags
         return (tuple(key), get_backend().name, _state.local.grad_enabled,
-                flags["deterministic"], flags["anomaly"], _key_parts())
+                flags["deterministic"], flags["anomaly"], _key_parts(), self._watch_key())
+
+    def __get__(self, obj, objtype=None):
+        # a decorated method: bound like a function, the instance its first argument
+        return self if obj is None else types.MethodType(self, obj)
 
     def __call__(self, *args, **kwargs):
-        if trace.active() is not None:  # inside another trace: inlined
+        if trace.active() is not None:  # inside another trace: inlined (donation ignored)
             return self.f(*args, **kwargs)
+        if not self.donate_argnums:
+            return self._call(args, kwargs)
+        out = self._call(args, kwargs)
+        self._consume(args, kwargs)
+        return out
+
+    def _consume(self, args, kwargs) -> None:
+        """Mark the donated arguments' arrays: passing one again raises."""
+        name = getattr(self.f, "__name__", "the function")
+        for k in self.donate_argnums:
+            if -len(args) <= k < len(args):
+                arg = args[k]
+            else:
+                kw = self._donates.name_of(k)
+                if kw is None or kw not in kwargs:
+                    continue
+                arg = kwargs[kw]
+            for leaf in tree_flatten(arg)[0]:
+                d = leaf._data if isinstance(leaf, Tensor) else leaf
+                if type(d) in _by_array_type or isinstance(d, _np.ndarray):
+                    signature.consume(d, name)
+
+    def _call(self, args, kwargs):
         if _state.local.collect is not None:
             # the no-grad forward of a checkpoint, which finds the tensors that require grad
             # by watching each operation run: eagerly (its recomputation compiles)
             return self.f(*args, **kwargs)
         fkey = None
-        if not kwargs and not self.static_argnums:
+        if not kwargs and not self.static_argnums and not self.static_argnames:
             fkey = self._fast_key(args)
             hit = self._fast.get(fkey) if fkey is not None else None
             if hit is not None and hit[1] is self._cache.get(hit[0]):
@@ -240,6 +309,7 @@ class Jitted:
             runner = replay.GraphReplay(compiled, be.xp)
         keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
                 and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
+        keep += self._watch.objects() if self._watch else []  # the key holds their ids
         entry = _Entry(prog, compiled, runner, keep, _describe(key))
         with self._lock:
             self.misses += 1
@@ -255,13 +325,27 @@ class Jitted:
             return set()
         # which leaves belong to donated positional arguments: mark them and rebuild
         marks = list(range(len(leaves)))
-        a, _ = rebuild(marks)
-        out: set[int] = set()
+        a, kw = rebuild(marks)
+        mine: set[int] = set()
         for k in self.donate_argnums:
             if -len(a) <= k < len(a):
-                for i in tree_flatten(a[k])[0]:
-                    if isinstance(i, int) and prog.inputs[i] is not None:
-                        out.add(prog.inputs[i])
+                arg = a[k]
+            else:
+                name = self._donates.name_of(k)
+                if name is not None and name in kw:
+                    arg = kw[name]
+                elif self._donates.has_default(k):
+                    continue
+                else:
+                    raise TypeError(f"jit: donate_argnums={self.donate_argnums} but the "
+                                    f"function was called with {len(a)} positional arguments")
+            mine.update(i for i in tree_flatten(arg)[0] if isinstance(i, int))
+        out: set[int] = set()
+        kept = {prog.inputs[i] for i in range(len(leaves)) if i not in mine}
+        for i in mine:
+            v = prog.inputs[i]
+            if v is not None and v not in kept:  # an array also passed undonated is kept
+                out.add(v)
         return out
 
     # ---- inspection ----------------------------------------------------------------------
@@ -387,10 +471,10 @@ def _describe(key) -> str:
         if k[0] in ("T", "A"):
             parts.append(f"{'Tensor' if k[0] == 'T' else 'array'}{list(k[2])}:{k[3]}")
         elif k[0] == "S":
-            parts.append(repr(k[2]))
+            parts.append(repr(k[1][1]))
         else:
             parts.append("object")
-    stat = "".join(f", static {k}={v!r}" for k, v in key[2])
+    stat = "".join(f", static {kv[0]}={kv[1]!r}" for kv in key[2])
     return f"({', '.join(parts)}){stat} on {key[3]}"
 
 
@@ -437,7 +521,8 @@ def _nums(nums, what: str) -> tuple[int, ...]:
 
 def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
-        graph: bool | None = None, check: bool = True, fuse: Any = True) -> Any:
+        graph: bool | None = None, check: bool = True, fuse: Any = True,
+        static_argnames: str | Sequence[str] = ()) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -448,8 +533,11 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     every later call with that signature replays it as one flat function on preallocated
     buffers; on the cupy backend, as one CUDA graph where the program allows it.
 
-    ``static_argnums``: arguments that are hashable Python values, part of the cache key.
-    ``donate_argnums``: array arguments whose buffers the program may overwrite once read.
+    ``static_argnums``, ``static_argnames``: arguments (by position, by keyword; each also
+    found by the other through ``f``'s signature) that are hashable Python values, part of
+    the cache key.
+    ``donate_argnums``: array arguments whose buffers the program may overwrite once read
+    (passing a donated array to a jitted function again raises).
     ``cache_size``: compiled signatures kept (least recently used dropped first).
     ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
     ``check``: after tracing a function without side effects, run it once more on slightly
@@ -472,5 +560,6 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         print(step.lower(w, x))       # the optimised Wengert list
     """
     def wrap(fn):
-        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse)
+        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
+                      static_argnames)
     return wrap if f is None else wrap(f)
