@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 import threading
 import types
@@ -57,10 +58,18 @@ class Jitted:
     def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
                  donate_argnums: Sequence[int] = (), cache_size: int = 64,
                  graph: bool | None = None, check: bool = True, fuse: Any = True,
-                 static_argnames: str | Sequence[str] = ()):
+                 static_argnames: str | Sequence[str] = (),
+                 donate_argnames: str | Sequence[str] = ()):
+        if isinstance(f, staticmethod | classmethod):
+            raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
+                            f"@{type(f).__name__} (to the function itself)")
         if not callable(f):
             raise TypeError(f"jit: expected a callable to compile, got {type(f).__name__} "
                             f"{f!r:.80}")
+        if inspect.isgeneratorfunction(f) or inspect.iscoroutinefunction(f):
+            raise TypeError(f"jit: expected a function, got a generator or coroutine function "
+                            f"({getattr(f, '__name__', f)}): its body runs only when iterated, "
+                            f"after the call, so it cannot be traced")
         self.f = f
         self.fuse = fuse
         self.check = check
@@ -69,10 +78,16 @@ class Jitted:
             signature.names(static_argnames, "static"), "static")
         self.static_argnums = self._statics.nums
         self.static_argnames = self._statics.names
-        self.donate_argnums = _nums(donate_argnums, "donate_argnums")
-        self._donates = signature.Statics(f, self.donate_argnums, (), "donate")
+        self._donates = signature.Statics(
+            f, _nums(donate_argnums, "donate_argnums"),
+            signature.names(donate_argnames, "donate"), "donate")
+        self.donate_argnums = self._donates.nums
+        self.donate_argnames = self._donates.names
         self._watch: signature.Watch | None = None  # the globals and closure variables f reads
         both = set(self.static_argnums) & set(self.donate_argnums)
+        if both:
+            raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
+        both = set(self.static_argnames) & set(self.donate_argnames)
         if both:
             raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
         if cache_size < 1:
@@ -143,6 +158,10 @@ class Jitted:
                 keys.append(("T", type(d), tuple(d.shape), d.dtype, leaf.requires_grad,
                              first.setdefault(id(d), i), _rel(leaf._bat, levels)))
             elif type(leaf) in _by_array_type or isinstance(leaf, _np.ndarray):
+                if isinstance(leaf, _np.ma.MaskedArray):
+                    raise TypeError("jit: NumPy masked arrays are not supported as arguments "
+                                    "(the program would drop the mask); pass the data and "
+                                    "the mask as two arrays")
                 if be.name != "numpy" and isinstance(leaf, _np.ndarray):
                     leaf = leaves[i] = be.asarray(leaf)
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
@@ -211,23 +230,32 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if trace.active() is not None:  # inside another trace: inlined (donation ignored)
             return self.f(*args, **kwargs)
-        if not self.donate_argnums:
+        if not self.donate_argnums and not self.donate_argnames:
             return self._call(args, kwargs)
         out = self._call(args, kwargs)
         self._consume(args, kwargs)
         return out
 
+    def _donated_args(self, args, kwargs, strict: bool = False) -> list:
+        """The donated arguments of one call (positions in ``donate_argnums``, keywords in
+        ``donate_argnames``)."""
+        out, seen = [], set()
+        for k in self.donate_argnums:
+            if -len(args) <= k < len(args):
+                if k % len(args) not in seen:
+                    seen.add(k % len(args))
+                    out.append(args[k])
+            elif strict and not (self._donates.name_of(k) in kwargs
+                                 or self._donates.has_default(k)):
+                raise TypeError(f"jit: donate_argnums={self.donate_argnums} but the "
+                                f"function was called with {len(args)} positional arguments")
+        out += [kwargs[n] for n in self.donate_argnames if n in kwargs]
+        return out
+
     def _consume(self, args, kwargs) -> None:
         """Mark the donated arguments' arrays: passing one again raises."""
         name = getattr(self.f, "__name__", "the function")
-        for k in self.donate_argnums:
-            if -len(args) <= k < len(args):
-                arg = args[k]
-            else:
-                kw = self._donates.name_of(k)
-                if kw is None or kw not in kwargs:
-                    continue
-                arg = kwargs[kw]
+        for arg in self._donated_args(args, kwargs):
             for leaf in tree_flatten(arg)[0]:
                 d = leaf._data if isinstance(leaf, Tensor) else leaf
                 if type(d) in _by_array_type or isinstance(d, _np.ndarray):
@@ -321,24 +349,13 @@ class Jitted:
         return entry, result
 
     def _donated(self, prog: Program, leaves, rebuild) -> set[int]:
-        if not self.donate_argnums:
+        if not self.donate_argnums and not self.donate_argnames:
             return set()
         # which leaves belong to donated positional arguments: mark them and rebuild
         marks = list(range(len(leaves)))
         a, kw = rebuild(marks)
         mine: set[int] = set()
-        for k in self.donate_argnums:
-            if -len(a) <= k < len(a):
-                arg = a[k]
-            else:
-                name = self._donates.name_of(k)
-                if name is not None and name in kw:
-                    arg = kw[name]
-                elif self._donates.has_default(k):
-                    continue
-                else:
-                    raise TypeError(f"jit: donate_argnums={self.donate_argnums} but the "
-                                    f"function was called with {len(a)} positional arguments")
+        for arg in self._donated_args(a, kw, strict=True):
             mine.update(i for i in tree_flatten(arg)[0] if isinstance(i, int))
         out: set[int] = set()
         kept = {prog.inputs[i] for i in range(len(leaves)) if i not in mine}
@@ -522,7 +539,8 @@ def _nums(nums, what: str) -> tuple[int, ...]:
 def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
         graph: bool | None = None, check: bool = True, fuse: Any = True,
-        static_argnames: str | Sequence[str] = ()) -> Any:
+        static_argnames: str | Sequence[str] = (),
+        donate_argnames: str | Sequence[str] = ()) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -536,8 +554,8 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     ``static_argnums``, ``static_argnames``: arguments (by position, by keyword; each also
     found by the other through ``f``'s signature) that are hashable Python values, part of
     the cache key.
-    ``donate_argnums``: array arguments whose buffers the program may overwrite once read
-    (passing a donated array to a jitted function again raises).
+    ``donate_argnums``, ``donate_argnames``: array arguments whose buffers the program may
+    overwrite once read (passing a donated array to a jitted function again raises).
     ``cache_size``: compiled signatures kept (least recently used dropped first).
     ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
     ``check``: after tracing a function without side effects, run it once more on slightly
@@ -561,5 +579,5 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     """
     def wrap(fn):
         return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
-                      static_argnames)
+                      static_argnames, donate_argnames)
     return wrap if f is None else wrap(f)

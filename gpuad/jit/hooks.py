@@ -250,7 +250,9 @@ def _plain_w(tr, orig, x, *a, **k):
     # function computes from it (operators included) is recorded too
     r = orig(x, *a, **k)
     if r is not x and tr.is_array(r) and tr.dyn(r):
-        return Tensor(r)
+        t = Tensor(r)
+        tr.plain[id(t)] = t  # returned by the function, it is an array, as eagerly
+        return t
     return r
 
 

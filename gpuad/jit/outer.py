@@ -136,7 +136,7 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
 def _undonated(jitted):
     """``jitted`` itself, or where it donates arguments, a twin that does not (and shares
     nothing else): a forward whose arguments its backward reads again must leave them."""
-    if not jitted.donate_argnums:
+    if not jitted.donate_argnums and not jitted.donate_argnames:
         return jitted
     twin = jitted.__dict__.get("_kept")
     if twin is None:

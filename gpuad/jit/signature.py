@@ -53,6 +53,7 @@ class Statics:
         var_kw = any(p.kind == P.VAR_KEYWORD for p in params)
         by_name = {p.name: p for p in params}
         nums2, names2 = list(nums), list(names)
+        infer_names, infer_nums = not names, not nums  # both given: taken as they are
         for k in nums:
             if k >= len(pos) and not var_pos:
                 raise ValueError(
@@ -61,7 +62,7 @@ class Statics:
             if k < -len(pos) and not var_pos:
                 raise ValueError(f"jit: {what}_argnums contains {k}, but {_name(f)} takes "
                                  f"{len(pos)} positional argument(s)")
-            if 0 <= k < len(pos) and pos[k].kind == P.POSITIONAL_OR_KEYWORD:
+            if infer_names and 0 <= k < len(pos) and pos[k].kind == P.POSITIONAL_OR_KEYWORD:
                 if pos[k].name not in names2:
                     names2.append(pos[k].name)
         for n in names:
@@ -71,7 +72,7 @@ class Statics:
                 raise ValueError(
                     f"jit: {what}_argnames contains {n!r}, which {_name(f)} does not take as a "
                     f"keyword argument (its parameters: {', '.join(by_name) or 'none'})")
-            if p is not None and p in pos:
+            if infer_nums and p is not None and p in pos:
                 k = pos.index(p)
                 if k not in nums2:
                     nums2.append(k)
