@@ -55,11 +55,11 @@ class Jitted:
     """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
     program; ``cache_info()`` the cache; ``clear_cache()`` empties it."""
 
-    def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
-                 donate_argnums: Sequence[int] = (), cache_size: int = 64,
+    def __init__(self, f: Callable, static_argnums: int | Sequence[int] | None = None,
+                 donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
                  graph: bool | None = None, check: bool = True, fuse: Any = True,
-                 static_argnames: str | Sequence[str] = (),
-                 donate_argnames: str | Sequence[str] = ()):
+                 static_argnames: str | Sequence[str] | None = None,
+                 donate_argnames: str | Sequence[str] | None = None):
         if isinstance(f, staticmethod | classmethod):
             raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
                             f"@{type(f).__name__} (to the function itself)")
@@ -99,7 +99,13 @@ class Jitted:
         self._lock = threading.RLock()
         self.hits = self.misses = self.evictions = self.retraces = 0
         self._outer: dict = {}  # signatures differentiated from outside -> how they run
-        functools.update_wrapper(self, f)
+        # name, doc and attributes of f, but none that would replace this object's own (f
+        # may be another Jitted, or a wrapper that copied one's attributes)
+        functools.update_wrapper(self, f, updated=())
+        own = set(self.__dict__) | {"_pull", "_kept"}
+        for k, v in getattr(f, "__dict__", {}).items():
+            if k not in own:
+                self.__dict__[k] = v
 
     # ---- the signature -----------------------------------------------------------------
     def _watch_key(self) -> tuple:
@@ -169,7 +175,7 @@ class Jitted:
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))
             else:
-                keys.append(("O", id(leaf)))
+                keys.append(("O", id(leaf), signature.object_key(leaf)))
         key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
                _state.flags["anomaly"], _key_parts(), self._watch_key())
@@ -233,7 +239,10 @@ class Jitted:
         if not self.donate_argnums and not self.donate_argnames:
             return self._call(args, kwargs)
         out = self._call(args, kwargs)
-        self._consume(args, kwargs)
+        if not any(isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
+                   for x in tree_flatten((args, kwargs))[0]):
+            # (differentiated from outside, the arguments are kept for the backward)
+            self._consume(args, kwargs)
         return out
 
     def _donated_args(self, args, kwargs, strict: bool = False) -> list:
@@ -338,6 +347,7 @@ class Jitted:
         keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
                 and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
         keep += self._watch.objects() if self._watch else []  # the key holds their ids
+        keep += [v for leaf in keep[:] for v in signature.object_values(leaf)]
         entry = _Entry(prog, compiled, runner, keep, _describe(key))
         with self._lock:
             self.misses += 1
@@ -526,7 +536,9 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     return tree_unflatten(prog.out_def, leaves)
 
 
-def _nums(nums, what: str) -> tuple[int, ...]:
+def _nums(nums, what: str) -> tuple[int, ...] | None:
+    if nums is None:
+        return None
     if isinstance(nums, int | _np.integer):
         nums = (nums,)
     try:
@@ -536,11 +548,11 @@ def _nums(nums, what: str) -> tuple[int, ...]:
                         ) from None
 
 
-def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
+def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None = None,
+        donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
         graph: bool | None = None, check: bool = True, fuse: Any = True,
-        static_argnames: str | Sequence[str] = (),
-        donate_argnames: str | Sequence[str] = ()) -> Any:
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnames: str | Sequence[str] | None = None) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -551,9 +563,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     every later call with that signature replays it as one flat function on preallocated
     buffers; on the cupy backend, as one CUDA graph where the program allows it.
 
-    ``static_argnums``, ``static_argnames``: arguments (by position, by keyword; each also
-    found by the other through ``f``'s signature) that are hashable Python values, part of
-    the cache key.
+    ``static_argnums``, ``static_argnames``: arguments (by position, by keyword; where only
+    one is given, the other is found through ``f``'s signature) that are hashable Python
+    values, part of the cache key.
     ``donate_argnums``, ``donate_argnames``: array arguments whose buffers the program may
     overwrite once read (passing a donated array to a jitted function again raises).
     ``cache_size``: compiled signatures kept (least recently used dropped first).

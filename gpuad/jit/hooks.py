@@ -453,6 +453,12 @@ def install(undo: list) -> None:
             _check(self)
             return _orig(self, *a, **k)
         put(Tensor, meth, functools.wraps(orig)(m))
+    def traced_repr(self, _orig=Tensor.__dict__["__repr__"]):
+        tr = _t.active()
+        if tr is not None and tr.dyn(self._data):  # print() while tracing: no value yet
+            return f"Tensor(<traced>, shape={tuple(self.shape)}, dtype={self.dtype})"
+        return _orig(self)
+    put(Tensor, "__repr__", traced_repr)
     prop = Tensor.__dict__["data"]
 
     def get_data(self, _get=prop.fget):

@@ -38,7 +38,10 @@ class Statics:
     from the other through ``f``'s signature where it has one. A position or name that ``f``
     cannot take raises ``ValueError`` here, when ``jit`` is applied."""
 
-    def __init__(self, f, nums: tuple[int, ...], names: tuple[str, ...], what: str):
+    def __init__(self, f, nums: tuple[int, ...] | None, names: tuple[str, ...] | None,
+                 what: str):
+        infer_names, infer_nums = names is None, nums is None  # both given: taken as given
+        nums, names = nums or (), names or ()
         self.params: list[inspect.Parameter] | None = None
         try:
             sig = inspect.signature(f)
@@ -53,7 +56,6 @@ class Statics:
         var_kw = any(p.kind == P.VAR_KEYWORD for p in params)
         by_name = {p.name: p for p in params}
         nums2, names2 = list(nums), list(names)
-        infer_names, infer_nums = not names, not nums  # both given: taken as they are
         for k in nums:
             if k >= len(pos) and not var_pos:
                 raise ValueError(
@@ -100,7 +102,9 @@ def _name(f) -> str:
     return getattr(f, "__name__", type(f).__name__)
 
 
-def names(value, what: str) -> tuple[str, ...]:
+def names(value, what: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
     if isinstance(value, str):
         return (value,)
     try:
@@ -146,6 +150,25 @@ def value_key(v) -> Any:
     if all(type(x) in (int, bool, str, type(None)) for x in v):
         return (t, v)
     return (None, id(v))
+
+
+def object_key(obj) -> tuple:
+    """For an argument that is an instance of a user class (a method's ``self``): the key of
+    each of its attributes (numbers by value, anything else by identity), so that a program
+    that read ``self.scale`` is not replayed after ``self.scale`` changed. Library objects
+    (modules, optimizers) are keyed by identity only: what they hold is read at every call."""
+    d = getattr(obj, "__dict__", None)
+    if not d or _library(type(obj)):
+        return ()
+    return tuple((k, value_key(v)) for k, v in d.items())
+
+
+def object_values(obj) -> list:
+    """The attributes :func:`object_key` keys by identity (kept alive with the entry)."""
+    d = getattr(obj, "__dict__", None)
+    if not d or _library(type(obj)):
+        return []
+    return list(d.values())
 
 
 # ---- globals and closure variables the function reads --------------------------------------
