@@ -83,6 +83,8 @@ class Jitted:
             signature.names(donate_argnames, "donate"), "donate")
         self.donate_argnums = self._donates.nums
         self.donate_argnames = self._donates.names
+        if self.donate_argnums or self.donate_argnames:
+            self.__class__ = _Donating  # its __call__ marks the donated arrays afterwards
         self._watch: signature.Watch | None = None  # the globals and closure variables f reads
         both = set(self.static_argnums) & set(self.donate_argnums)
         if both:
@@ -112,7 +114,7 @@ class Jitted:
         w = self._watch
         if w is None:
             w = self._watch = signature.Watch(signature.watch_list(self.f))
-        return w.read()
+        return w.read() if w.active else ()
 
     def _split(self, args: tuple, kwargs: dict):
         n = len(args)
@@ -175,7 +177,7 @@ class Jitted:
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))
             else:
-                keys.append(("O", id(leaf), signature.object_key(leaf)))
+                keys.append(("O", signature.value_key(leaf)))
         key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
                _state.flags["anomaly"], _key_parts(), self._watch_key())
@@ -201,24 +203,24 @@ class Jitted:
         keywords, no static arguments, no argument passed twice), without flattening."""
         key = []
         arrays = 0
-        consumed = signature.any_consumed()
+        consumed = signature._CONSUMED
         for a in args:
             t = type(a)
             if t is Tensor:
                 d = a._data
                 if a._node is not None or a._tan or a._bat is not None:
                     return None
-                if consumed:
+                if consumed and id(d) in consumed:
                     signature.check_unconsumed(d, "an argument")
                 key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
                 arrays += 1
             elif t in _by_array_type:
-                if consumed:
+                if consumed and id(a) in consumed:
                     signature.check_unconsumed(a, "an argument")
                 key.append((t, a.shape, a.dtype))
                 arrays += 1
             elif t is float:
-                key.append((t, a, a == 0 and str(a)))  # the sign of a zero too
+                key.append((t, a) if a else (t, a, str(a)))  # the sign of a zero too
             elif t is int or t is bool:
                 key.append((t, a))
             else:
@@ -226,24 +228,15 @@ class Jitted:
         if arrays > 1 and len({id(a) for a in args}) < len(args):
             return None
         flags = _state.flags
+        w = self._watch
         return (tuple(key), get_backend().name, _state.local.grad_enabled,
-                flags["deterministic"], flags["anomaly"], _key_parts(), self._watch_key())
+                flags["deterministic"], flags["anomaly"], _key_parts(),
+                w.read() if w is not None and w.active else self._watch_key())
 
     def __get__(self, obj, objtype=None):
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
 
-    def __call__(self, *args, **kwargs):
-        if trace.active() is not None:  # inside another trace: inlined (donation ignored)
-            return self.f(*args, **kwargs)
-        if not self.donate_argnums and not self.donate_argnames:
-            return self._call(args, kwargs)
-        out = self._call(args, kwargs)
-        if not any(isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
-                   for x in tree_flatten((args, kwargs))[0]):
-            # (differentiated from outside, the arguments are kept for the backward)
-            self._consume(args, kwargs)
-        return out
 
     def _donated_args(self, args, kwargs, strict: bool = False) -> list:
         """The donated arguments of one call (positions in ``donate_argnums``, keywords in
@@ -270,7 +263,9 @@ class Jitted:
                 if type(d) in _by_array_type or isinstance(d, _np.ndarray):
                     signature.consume(d, name)
 
-    def _call(self, args, kwargs):
+    def __call__(self, *args, **kwargs):
+        if trace.active() is not None:  # inside another trace: inlined (donation ignored)
+            return self.f(*args, **kwargs)
         if _state.local.collect is not None:
             # the no-grad forward of a checkpoint, which finds the tensors that require grad
             # by watching each operation run: eagerly (its recomputation compiles)
@@ -347,7 +342,7 @@ class Jitted:
         keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
                 and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
         keep += self._watch.objects() if self._watch else []  # the key holds their ids
-        keep += [v for leaf in keep[:] for v in signature.object_values(leaf)]
+        keep += [v for leaf in keep[:] for v in signature.held(leaf)]
         entry = _Entry(prog, compiled, runner, keep, _describe(key))
         with self._lock:
             self.misses += 1
@@ -405,6 +400,20 @@ class Jitted:
 
     def __repr__(self) -> str:
         return f"<gpuad.jit of {getattr(self.f, '__name__', self.f)!r}>"
+
+
+class _Donating(Jitted):
+    """A :class:`Jitted` with donated arguments: after a compiled call, their arrays are
+    consumed (passing one to a jitted function again raises)."""
+
+    def __call__(self, *args, **kwargs):
+        out = Jitted.__call__(self, *args, **kwargs)
+        if trace.active() is None and not any(
+                isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
+                for x in tree_flatten((args, kwargs))[0]):
+            # (inlined into another trace, or differentiated from outside: not donated)
+            self._consume(args, kwargs)
+        return out
 
 
 def _pure(prog: Program) -> bool:

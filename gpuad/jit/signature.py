@@ -117,6 +117,9 @@ def names(value, what: str) -> tuple[str, ...] | None:
     return out
 
 
+_MAX_ITEMS = 64  # containers and objects larger than this are keyed by identity only
+
+
 def _kind_of(t: type) -> int:
     if t is float or issubclass(t, _np.floating):
         return 1
@@ -126,49 +129,80 @@ def _kind_of(t: type) -> int:
         return 0
     if t is tuple:
         return 3
+    if _user_class(t):
+        return 5
     return 4
+
+
+def _user_class(t: type) -> bool:
+    """Instances of classes defined outside the libraries (a method's ``self``, a config
+    object) are keyed by their attributes; an optimizer (its counters change every step and
+    are handled by the program itself) only by identity."""
+    if (t.__module__ or "").split(".")[0] in _LIBRARIES or issubclass(t, type):
+        return False
+    from ..optim import Optimizer
+
+    return not issubclass(t, Optimizer)
 
 
 _KINDS: dict[type, int] = {}
 
 
-def value_key(v) -> Any:
-    """A hashable key for a Python value a compiled program was traced with: scalars by
-    type and value (the sign of a zero included), anything else by identity."""
+def _kind(v) -> int:
     t = type(v)
     k = _KINDS.get(t)
     if k is None:
         k = _KINDS[t] = _kind_of(t)
-    if k == 4:
-        return (None, id(v))
+    return k
+
+
+def value_key(v, depth: int = 0) -> Any:
+    """A hashable key for a Python value a compiled program was traced with: scalars by
+    type and value (the sign of a zero included); tuples by their items' keys; instances of
+    user classes by identity and, two levels deep, their attributes' keys (so a changed
+    attribute is a new key); anything else (arrays, Tensors, lists and dicts, functions,
+    library objects) by identity: their contents are not watched, so that a list the
+    function appends to does not make every call a new signature."""
+    k = _kind(v)
     if k == 0:
-        return (t, v)
+        return (type(v), v)
     if k == 1:
-        return (t, v, math.copysign(1.0, v)) if v == 0 else (t, v)
+        return (type(v), v, math.copysign(1.0, v)) if v == 0 else (type(v), v)
     if k == 2:
-        return (t, repr(v))
-    if all(type(x) in (int, bool, str, type(None)) for x in v):
-        return (t, v)
-    return (None, id(v))
+        return (type(v), repr(v))
+    if k == 4 or depth >= 2:
+        return (None, id(v))
+    if k == 3:
+        if len(v) > _MAX_ITEMS:
+            return (None, id(v))
+        return (None, id(v), tuple(value_key(b, depth + 1) for b in v))
+    d = getattr(v, "__dict__", None)
+    if d is None or len(d) > _MAX_ITEMS:
+        return (None, id(v))
+    return (None, id(v), tuple((a, value_key(b, depth + 1)) for a, b in d.items()))
 
 
-def object_key(obj) -> tuple:
-    """For an argument that is an instance of a user class (a method's ``self``): the key of
-    each of its attributes (numbers by value, anything else by identity), so that a program
-    that read ``self.scale`` is not replayed after ``self.scale`` changed. Library objects
-    (modules, optimizers) are keyed by identity only: what they hold is read at every call."""
-    d = getattr(obj, "__dict__", None)
-    if not d or _library(type(obj)):
-        return ()
-    return tuple((k, value_key(v)) for k, v in d.items())
-
-
-def object_values(obj) -> list:
-    """The attributes :func:`object_key` keys by identity (kept alive with the entry)."""
-    d = getattr(obj, "__dict__", None)
-    if not d or _library(type(obj)):
+def held(v, depth: int = 0) -> list:
+    """The objects :func:`value_key` keys by identity inside ``v`` (to keep alive with a
+    cache entry whose key holds their ids)."""
+    k = _kind(v)
+    if k in (0, 1, 2, 4) or depth >= 2:
         return []
-    return list(d.values())
+    if k == 3:
+        items = list(v)
+    else:
+        items = list(getattr(v, "__dict__", {}).values())
+    if len(items) > _MAX_ITEMS:
+        return []
+    out = list(items)
+    for b in items:
+        out += held(b, depth + 1)
+    return out
+
+
+def _deep(v) -> bool:
+    """Whether the key of ``v`` depends on its attributes (checked on every call)."""
+    return _kind(v) == 5
 
 
 # ---- globals and closure variables the function reads --------------------------------------
@@ -246,7 +280,7 @@ class Watch:
     """The watched names of one function and the key of their values, recomputed only when
     one of them is bound to another object since the last call."""
 
-    __slots__ = ("groups", "cells", "last", "ids", "key")
+    __slots__ = ("groups", "cells", "last", "ids", "key", "deep", "simple", "active")
 
     def __init__(self, watch: list[tuple]):
         by_dict: dict[int, tuple[dict, list]] = {}
@@ -258,9 +292,11 @@ class Watch:
         self.last: list = []  # the objects last seen (alive, so their ids stay theirs)
         self.ids: tuple | None = None
         self.key: tuple = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.groups or self.cells)
+        self.deep: list[int] = []
+        self.active = bool(self.groups or self.cells)
+        # one module's globals, two or more names: gathered by one itemgetter call
+        self.simple = (self.groups[0][0], self.groups[0][2]) if (
+            len(self.groups) == 1 and not self.cells and len(self.groups[0][1]) > 1) else None
 
     def objects(self) -> list:
         objs: list = []
@@ -282,11 +318,24 @@ class Watch:
         return objs
 
     def read(self) -> tuple:
-        objs = self.objects()
+        objs = None
+        if self.simple is not None:
+            try:
+                objs = self.simple[1](self.simple[0])
+            except KeyError:
+                pass
+        if objs is None:
+            objs = self.objects()
         ids = tuple(map(id, objs))
         if ids != self.ids:
             self.key = tuple(map(value_key, objs))
             self.last, self.ids = objs, ids
+            self.deep = [i for i, o in enumerate(objs) if _deep(o)]
+        elif self.deep:  # containers and objects: their contents may have changed
+            key = list(self.key)
+            for i in self.deep:
+                key[i] = value_key(objs[i])
+            self.key = tuple(key)
         return self.key
 
 
