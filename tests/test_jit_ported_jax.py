@@ -382,10 +382,11 @@ def test_donate_argnums_and_argnames_together(backend):
 
 
 def test_an_array_donated_and_passed_undonated_in_one_call_stays_exact():
-    f = ad.jit(lambda x, y: gnp.exp(x) + y, donate_argnums=(0,))
+    # the same array passed donated and undonated: its buffer is not reused
+    f = ad.jit(lambda x, y: (gnp.exp(x) + y) * 2, donate_argnums=(0,))
     for _ in range(3):
         x = np.linspace(0.1, 1, 4)
-        np.testing.assert_allclose(f(x, x), np.exp(x) + x, rtol=1e-14)
+        np.testing.assert_allclose(f(x, x), (np.exp(x) + x) * 2, rtol=1e-14)
         np.testing.assert_array_equal(x, np.linspace(0.1, 1, 4))
 
 
@@ -803,6 +804,25 @@ def test_grad_of_jit_and_jit_of_grad(rng):
     hh = lambda x: gnp.sum(ad.grad(jh)(x) * x)  # noqa: E731
     np.testing.assert_allclose(ad.grad(hh)(x), ad.grad(lambda x: gnp.sum(ad.grad(h)(x) * x))(x),
                                rtol=1e-12)
+
+
+def test_transform_results_of_python_numbers_are_arrays_as_eagerly():
+    # regression: jit(grad(f))(2.0) returned a Tensor where grad(f)(2.0) returns an array
+    f = lambda x: x ** 3  # noqa: E731
+    for t in (ad.grad(f), ad.value_and_grad(f)):
+        j = ad.jit(t)
+        for _ in range(2):
+            got, want = j(2.0), t(2.0)
+            assert type(got) is type(want)
+            _same(got, want)
+
+
+def test_print_inside_shows_a_traced_value():
+    seen = []
+    j = ad.jit(lambda x: seen.append(repr(x)) or x * 2, check=False)
+    np.testing.assert_array_equal(j(np.ones(2)), np.full(2, 2.0))
+    assert seen == ["Tensor(<traced>, shape=(2,), dtype=float64)"]
+    assert "Tensor(" in repr(ad.tensor(np.ones(2))) and "traced" not in repr(ad.tensor(1.0))
 
 
 def test_jitted_function_gradients_match_finite_differences(rng):

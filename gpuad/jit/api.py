@@ -116,6 +116,14 @@ class Jitted:
             w = self._watch = signature.Watch(signature.watch_list(self.f))
         return w.read() if w.active else ()
 
+    def _python_state(self, leaves) -> tuple:
+        """The keys of the globals, closure variables and object arguments the function
+        reads (see :mod:`gpuad.jit.signature`)."""
+        objs = tuple(signature.value_key(x) for x in leaves
+                     if not isinstance(x, Tensor | _np.ndarray) and type(x) not in _by_array_type
+                     and not isinstance(x, _SCALARS))
+        return self._watch_key(), objs
+
     def _split(self, args: tuple, kwargs: dict):
         n = len(args)
         static = []
@@ -329,11 +337,15 @@ class Jitted:
             a, kw = rebuild(list(lv))
             return self.f(*a, **kw)
 
+        before = self._python_state(leaves)
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated, self.fuse)
         compiled = replay.Compiled(prog, be.xp)
-        if self.check and not donated and _pure(prog):
+        # a function that changed the Python values it reads (a global counter, self.items)
+        # is not run again to check it: that would change them once more
+        if (self.check and not donated and _pure(prog)
+                and self._python_state(leaves) == before):
             _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
         use_graph = self.graph if self.graph is not None else be.name != "numpy"
