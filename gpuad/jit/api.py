@@ -245,7 +245,6 @@ class Jitted:
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
 
-
     def _donated_args(self, args, kwargs, strict: bool = False) -> list:
         """The donated arguments of one call (positions in ``donate_argnums``, keywords in
         ``donate_argnames``)."""
