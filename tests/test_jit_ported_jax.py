@@ -896,3 +896,67 @@ def test_lower_gives_the_printable_program_without_running_again():
     assert j.lower(x, y) is prog and len(side) == 1
     assert str(ad.jit(lambda x: x).lower(1.0))
     assert ad.jit(lambda x, y: x).lower(x, x).peak_bytes["after"] == 0
+
+
+# ---- more compositions: ported from jax tests/api_test.py::JitTest::test_concurrent_jit,
+# test_caches_depend_on_axis_env, test_jit_python_builtin (partial), and the checkpoint
+# (remat) tests' jit cases -------------------------------------------------------------------
+
+def test_concurrent_calls_of_new_signatures():
+    import concurrent.futures
+
+    f = ad.jit(lambda x: x + x - 3.0)
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(i) for i in range(1, 9)]
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        ys = list(ex.map(f, xs + xs))
+    for x, y in zip(xs + xs, ys, strict=True):
+        np.testing.assert_allclose(to_numpy(y), x * 2 - 3.0, rtol=1e-15)
+    # two threads meeting a new signature at once may both trace it; one entry is kept
+    assert f.cache_info()["size"] == 8 and 8 <= f.cache_info()["misses"] <= 16
+
+
+def test_vmap_of_jit_over_other_batch_sizes(backend):
+    g = ad.jit(lambda x, s: gnp.sum(x) * s)
+    for n in (2, 3, 2):
+        _same(ad.vmap(g, in_axes=(0, None))(_arr(np.ones((n, 3))), 2.0), np.full(n, 6.0))
+
+
+def test_partial_objects_and_var_keywords():
+    p = ad.jit(functools.partial(lambda x, k: x * k, k=3.0))
+    for _ in range(2):
+        np.testing.assert_array_equal(p(np.ones(2)), np.full(2, 3.0))
+    kw = ad.jit(lambda x, **kw: x * kw["a"] + kw.get("b", 0))
+    np.testing.assert_array_equal(kw(np.ones(2), a=np.full(2, 2.0)), np.full(2, 2.0))
+    np.testing.assert_array_equal(kw(np.ones(2), a=np.full(2, 2.0), b=1.0), np.full(2, 3.0))
+    np.testing.assert_array_equal(kw(np.ones(2), b=1.0, a=np.full(2, 3.0)), np.full(2, 4.0))
+
+
+def test_checkpoint_inside_and_around_jit(rng):
+    blk = lambda h, w: gnp.tanh(h @ w)  # noqa: E731
+    f = lambda x, w: gnp.sum(ad.checkpoint(blk)(x, w) ** 2)  # noqa: E731
+    jb = ad.jit(blk)
+    f2 = lambda x, w: gnp.sum(ad.checkpoint(jb)(x, w) ** 2)  # noqa: E731
+    jg = ad.jit(ad.grad(f, argnums=1))
+    for _ in range(3):
+        x, w = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
+        want = ad.grad(f, argnums=1)(x, w)
+        _same(jg(x, w), want)
+        _same(ad.grad(f2, argnums=1)(x, w), want)
+
+
+def test_backward_inside_on_a_closed_over_parameter(rng):
+    w = ad.tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        loss = gnp.sum(gnp.sin(w * x))
+        loss.backward()
+        return loss
+
+    j = ad.jit(step)
+    for _ in range(3):
+        x = rng.standard_normal(3)
+        loss = j(x)
+        np.testing.assert_allclose(to_numpy(loss), np.sum(np.sin(x)), rtol=1e-14)
+        np.testing.assert_allclose(w.grad.numpy(), x * np.cos(x), rtol=1e-14)
