@@ -508,9 +508,16 @@ def test_callable_object():
         def __call__(self, x):
             return self.a * x + 1
 
-    j = ad.jit(Affine(np.array([2.0, 3.0])))
+    aff = Affine(np.array([2.0, 3.0]))
+    j = ad.jit(aff)
     for _ in range(2):
         np.testing.assert_array_equal(j(np.ones(2)), [3.0, 4.0])
+    aff.a = 4.0  # an attribute of the compiled object itself: a new signature
+    np.testing.assert_array_equal(j(np.ones(2)), [5.0, 5.0])
+    m = ad.jit(Affine(2.0).__call__)  # a bound method
+    np.testing.assert_array_equal(m(np.ones(2)), [3.0, 3.0])
+    m.__wrapped__.__self__.a = 3.0
+    np.testing.assert_array_equal(m(np.ones(2)), [4.0, 4.0])
 
 
 # ---- Python values the function reads without receiving them: ported from jax

@@ -237,9 +237,13 @@ def watch_list(f) -> list[tuple]:
             visit(fn.func, depth + 1)
             return
         if isinstance(fn, types.MethodType):
+            if _kind(fn.__self__) == 5:  # a bound method: its instance's attributes too
+                out.append(("c", types.CellType(fn.__self__), "self"))
             fn = fn.__func__
         if not isinstance(fn, types.FunctionType):
             if callable(fn) and not isinstance(fn, type):  # a callable object: its __call__
+                if _kind(fn) == 5:
+                    out.append(("c", types.CellType(fn), "self"))
                 call = type(fn).__call__
                 if isinstance(call, types.FunctionType):
                     visit(call, depth + 1)
