@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,7 +17,7 @@ from .. import _state
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import outer, passes, replay, trace
+from . import outer, passes, replay, signature, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -53,15 +55,41 @@ class Jitted:
     """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
     program; ``cache_info()`` the cache; ``clear_cache()`` empties it."""
 
-    def __init__(self, f: Callable, static_argnums: Sequence[int] = (),
-                 donate_argnums: Sequence[int] = (), cache_size: int = 64,
-                 graph: bool | None = None, check: bool = True, fuse: Any = True):
+    def __init__(self, f: Callable, static_argnums: int | Sequence[int] | None = None,
+                 donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
+                 graph: bool | None = None, check: bool = True, fuse: Any = True,
+                 static_argnames: str | Sequence[str] | None = None,
+                 donate_argnames: str | Sequence[str] | None = None):
+        if isinstance(f, staticmethod | classmethod):
+            raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
+                            f"@{type(f).__name__} (to the function itself)")
+        if not callable(f):
+            raise TypeError(f"jit: expected a callable to compile, got {type(f).__name__} "
+                            f"{f!r:.80}")
+        if inspect.isgeneratorfunction(f) or inspect.iscoroutinefunction(f):
+            raise TypeError(f"jit: expected a function, got a generator or coroutine function "
+                            f"({getattr(f, '__name__', f)}): its body runs only when iterated, "
+                            f"after the call, so it cannot be traced")
         self.f = f
         self.fuse = fuse
         self.check = check
-        self.static_argnums = _nums(static_argnums, "static_argnums")
-        self.donate_argnums = _nums(donate_argnums, "donate_argnums")
+        self._statics = signature.Statics(
+            f, _nums(static_argnums, "static_argnums"),
+            signature.names(static_argnames, "static"), "static")
+        self.static_argnums = self._statics.nums
+        self.static_argnames = self._statics.names
+        self._donates = signature.Statics(
+            f, _nums(donate_argnums, "donate_argnums"),
+            signature.names(donate_argnames, "donate"), "donate")
+        self.donate_argnums = self._donates.nums
+        self.donate_argnames = self._donates.names
+        if self.donate_argnums or self.donate_argnames:
+            self.__class__ = _Donating  # its __call__ marks the donated arrays afterwards
+        self._watch: signature.Watch | None = None  # the globals and closure variables f reads
         both = set(self.static_argnums) & set(self.donate_argnums)
+        if both:
+            raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
+        both = set(self.static_argnames) & set(self.donate_argnames)
         if both:
             raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
         if cache_size < 1:
@@ -73,33 +101,69 @@ class Jitted:
         self._lock = threading.RLock()
         self.hits = self.misses = self.evictions = self.retraces = 0
         self._outer: dict = {}  # signatures differentiated from outside -> how they run
-        functools.update_wrapper(self, f)
+        # name, doc and attributes of f, but none that would replace this object's own (f
+        # may be another Jitted, or a wrapper that copied one's attributes)
+        functools.update_wrapper(self, f, updated=())
+        own = set(self.__dict__) | {"_pull", "_kept"}
+        for k, v in getattr(f, "__dict__", {}).items():
+            if k not in own:
+                self.__dict__[k] = v
 
     # ---- the signature -----------------------------------------------------------------
+    def _watch_key(self) -> tuple:
+        w = self._watch
+        if w is None:
+            w = self._watch = signature.Watch(signature.watch_list(self.f))
+        return w.read() if w.active else ()
+
+    def _python_state(self, leaves) -> tuple:
+        """The keys of the globals, closure variables and object arguments the function
+        reads (see :mod:`gpuad.jit.signature`)."""
+        objs = tuple(signature.value_key(x) for x in leaves
+                     if not isinstance(x, Tensor | _np.ndarray) and type(x) not in _by_array_type
+                     and not isinstance(x, _SCALARS))
+        return self._watch_key(), objs
+
     def _split(self, args: tuple, kwargs: dict):
         n = len(args)
         static = []
         for k in self.static_argnums:
             k2 = k if k >= 0 else n + k
             if not 0 <= k2 < n:
+                name = self._statics.name_of(k)
+                if name is not None and name in kwargs or self._statics.has_default(k):
+                    continue  # passed by keyword, or left at its default
                 raise TypeError(f"jit: static_argnums={self.static_argnums} but the function "
                                 f"was called with {n} positional arguments")
-            static.append(k2)
+            if k2 not in static:
+                static.append(k2)
+        static.sort()  # rebuilt by inserting in increasing position
         dyn = tuple(a for i, a in enumerate(args) if i not in static)
-        svals = []
-        for k in static:
+        svals = [(k, args[k]) for k in static]
+        skw = {}
+        if self.static_argnames and kwargs:
+            skw = {k: v for k, v in kwargs.items() if k in self.static_argnames}
+            kwargs = {k: v for k, v in kwargs.items() if k not in skw}
+        skeys = []
+        for k, v in (*svals, *skw.items()):
             try:
-                hash(args[k])
+                hash(v)
             except TypeError:
-                raise TypeError(f"jit: static argument {k} ({type(args[k]).__name__}) is not "
+                what = f"argument {k}" if isinstance(k, int) else f"keyword argument {k!r}"
+                raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
                                 f"hashable; static arguments are part of the cache key") from None
-            svals.append((k, args[k]))
+            kv = signature.value_key(v)
+            skeys.append((k, v, kv if kv[0] is not None else type(v)))
         leaves, tdef = tree_flatten((dyn, kwargs))
         be = get_backend()
         keys = []
         first: dict[int, int] = {}
         levels = _arg_levels(leaves)  # inside vmap: batched arguments, keyed by level order
+        consumed = signature.any_consumed()
         for i, leaf in enumerate(leaves):
+            if consumed and hasattr(leaf, "shape"):
+                signature.check_unconsumed(leaf._data if isinstance(leaf, Tensor) else leaf,
+                                           f"argument leaf {i}")
             if isinstance(leaf, Tensor):
                 if (leaf._node is not None and leaf._node.rule is not None) or leaf._tan:
                     raise trace.TracerError(
@@ -110,17 +174,21 @@ class Jitted:
                 keys.append(("T", type(d), tuple(d.shape), d.dtype, leaf.requires_grad,
                              first.setdefault(id(d), i), _rel(leaf._bat, levels)))
             elif type(leaf) in _by_array_type or isinstance(leaf, _np.ndarray):
+                if isinstance(leaf, _np.ma.MaskedArray):
+                    raise TypeError("jit: NumPy masked arrays are not supported as arguments "
+                                    "(the program would drop the mask); pass the data and "
+                                    "the mask as two arrays")
                 if be.name != "numpy" and isinstance(leaf, _np.ndarray):
                     leaf = leaves[i] = be.asarray(leaf)
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
                              first.setdefault(id(leaf), i)))
             elif isinstance(leaf, _SCALARS):
-                keys.append(("S", type(leaf), leaf))
+                keys.append(("S", signature.value_key(leaf)))
             else:
-                keys.append(("O", id(leaf)))
-        key = (_freeze_def(tdef), tuple(keys), tuple(svals), be.name,
+                keys.append(("O", signature.value_key(leaf)))
+        key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
-               _state.flags["anomaly"], _key_parts())
+               _state.flags["anomaly"], _key_parts(), self._watch_key())
         try:
             hash(key)
         except TypeError:
@@ -131,6 +199,8 @@ class Jitted:
             full = list(dyn2)
             for k, v in svals:
                 full.insert(k, v)
+            if skw:
+                kw2 = {**kw2, **skw}
             return tuple(full), kw2
 
         return key, leaves, rebuild, be
@@ -141,36 +211,74 @@ class Jitted:
         keywords, no static arguments, no argument passed twice), without flattening."""
         key = []
         arrays = 0
+        consumed = signature._CONSUMED
         for a in args:
             t = type(a)
             if t is Tensor:
                 d = a._data
                 if a._node is not None or a._tan or a._bat is not None:
                     return None
+                if consumed and id(d) in consumed:
+                    signature.check_unconsumed(d, "an argument")
                 key.append((t, type(d), d.shape, d.dtype, a.requires_grad))
                 arrays += 1
             elif t in _by_array_type:
+                if consumed and id(a) in consumed:
+                    signature.check_unconsumed(a, "an argument")
                 key.append((t, a.shape, a.dtype))
                 arrays += 1
-            elif t is float or t is int or t is bool:
+            elif t is float:
+                key.append((t, a) if a else (t, a, str(a)))  # the sign of a zero too
+            elif t is int or t is bool:
                 key.append((t, a))
             else:
                 return None
         if arrays > 1 and len({id(a) for a in args}) < len(args):
             return None
         flags = _state.flags
+        w = self._watch
         return (tuple(key), get_backend().name, _state.local.grad_enabled,
-                flags["deterministic"], flags["anomaly"], _key_parts())
+                flags["deterministic"], flags["anomaly"], _key_parts(),
+                w.read() if w is not None and w.active else self._watch_key())
+
+    def __get__(self, obj, objtype=None):
+        # a decorated method: bound like a function, the instance its first argument
+        return self if obj is None else types.MethodType(self, obj)
+
+    def _donated_args(self, args, kwargs, strict: bool = False) -> list:
+        """The donated arguments of one call (positions in ``donate_argnums``, keywords in
+        ``donate_argnames``)."""
+        out, seen = [], set()
+        for k in self.donate_argnums:
+            if -len(args) <= k < len(args):
+                if k % len(args) not in seen:
+                    seen.add(k % len(args))
+                    out.append(args[k])
+            elif strict and not (self._donates.name_of(k) in kwargs
+                                 or self._donates.has_default(k)):
+                raise TypeError(f"jit: donate_argnums={self.donate_argnums} but the "
+                                f"function was called with {len(args)} positional arguments")
+        out += [kwargs[n] for n in self.donate_argnames if n in kwargs]
+        return out
+
+    def _consume(self, args, kwargs) -> None:
+        """Mark the donated arguments' arrays: passing one again raises."""
+        name = getattr(self.f, "__name__", "the function")
+        for arg in self._donated_args(args, kwargs):
+            for leaf in tree_flatten(arg)[0]:
+                d = leaf._data if isinstance(leaf, Tensor) else leaf
+                if type(d) in _by_array_type or isinstance(d, _np.ndarray):
+                    signature.consume(d, name)
 
     def __call__(self, *args, **kwargs):
-        if trace.active() is not None:  # inside another trace: inlined
+        if trace.active() is not None:  # inside another trace: inlined (donation ignored)
             return self.f(*args, **kwargs)
         if _state.local.collect is not None:
             # the no-grad forward of a checkpoint, which finds the tensors that require grad
             # by watching each operation run: eagerly (its recomputation compiles)
             return self.f(*args, **kwargs)
         fkey = None
-        if not kwargs and not self.static_argnums:
+        if not kwargs and not self.static_argnums and not self.static_argnames:
             fkey = self._fast_key(args)
             hit = self._fast.get(fkey) if fkey is not None else None
             if hit is not None and hit[1] is self._cache.get(hit[0]):
@@ -228,11 +336,15 @@ class Jitted:
             a, kw = rebuild(list(lv))
             return self.f(*a, **kw)
 
+        before = self._python_state(leaves)
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated, self.fuse)
         compiled = replay.Compiled(prog, be.xp)
-        if self.check and not donated and _pure(prog):
+        # a function that changed the Python values it reads (a global counter, self.items)
+        # is not run again to check it: that would change them once more
+        if (self.check and not donated and _pure(prog)
+                and self._python_state(leaves) == before):
             _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
         use_graph = self.graph if self.graph is not None else be.name != "numpy"
@@ -240,6 +352,8 @@ class Jitted:
             runner = replay.GraphReplay(compiled, be.xp)
         keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
                 and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
+        keep += self._watch.objects() if self._watch else []  # the key holds their ids
+        keep += [v for leaf in keep[:] for v in signature.held(leaf)]
         entry = _Entry(prog, compiled, runner, keep, _describe(key))
         with self._lock:
             self.misses += 1
@@ -251,17 +365,20 @@ class Jitted:
         return entry, result
 
     def _donated(self, prog: Program, leaves, rebuild) -> set[int]:
-        if not self.donate_argnums:
+        if not self.donate_argnums and not self.donate_argnames:
             return set()
         # which leaves belong to donated positional arguments: mark them and rebuild
         marks = list(range(len(leaves)))
-        a, _ = rebuild(marks)
+        a, kw = rebuild(marks)
+        mine: set[int] = set()
+        for arg in self._donated_args(a, kw, strict=True):
+            mine.update(i for i in tree_flatten(arg)[0] if isinstance(i, int))
         out: set[int] = set()
-        for k in self.donate_argnums:
-            if -len(a) <= k < len(a):
-                for i in tree_flatten(a[k])[0]:
-                    if isinstance(i, int) and prog.inputs[i] is not None:
-                        out.add(prog.inputs[i])
+        kept = {prog.inputs[i] for i in range(len(leaves)) if i not in mine}
+        for i in mine:
+            v = prog.inputs[i]
+            if v is not None and v not in kept:  # an array also passed undonated is kept
+                out.add(v)
         return out
 
     # ---- inspection ----------------------------------------------------------------------
@@ -294,6 +411,20 @@ class Jitted:
 
     def __repr__(self) -> str:
         return f"<gpuad.jit of {getattr(self.f, '__name__', self.f)!r}>"
+
+
+class _Donating(Jitted):
+    """A :class:`Jitted` with donated arguments: after a compiled call, their arrays are
+    consumed (passing one to a jitted function again raises)."""
+
+    def __call__(self, *args, **kwargs):
+        out = Jitted.__call__(self, *args, **kwargs)
+        if trace.active() is None and not any(
+                isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
+                for x in tree_flatten((args, kwargs))[0]):
+            # (inlined into another trace, or differentiated from outside: not donated)
+            self._consume(args, kwargs)
+        return out
 
 
 def _pure(prog: Program) -> bool:
@@ -392,10 +523,10 @@ def _describe(key) -> str:
         if k[0] in ("T", "A"):
             parts.append(f"{'Tensor' if k[0] == 'T' else 'array'}{list(k[2])}:{k[3]}")
         elif k[0] == "S":
-            parts.append(repr(k[2]))
+            parts.append(repr(k[1][1]))
         else:
             parts.append("object")
-    stat = "".join(f", static {k}={v!r}" for k, v in key[2])
+    stat = "".join(f", static {kv[0]}={kv[1]!r}" for kv in key[2])
     return f"({', '.join(parts)}){stat} on {key[3]}"
 
 
@@ -430,7 +561,9 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     return tree_unflatten(prog.out_def, leaves)
 
 
-def _nums(nums, what: str) -> tuple[int, ...]:
+def _nums(nums, what: str) -> tuple[int, ...] | None:
+    if nums is None:
+        return None
     if isinstance(nums, int | _np.integer):
         nums = (nums,)
     try:
@@ -440,9 +573,11 @@ def _nums(nums, what: str) -> tuple[int, ...]:
                         ) from None
 
 
-def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        donate_argnums: int | Sequence[int] = (), cache_size: int = 64,
-        graph: bool | None = None, check: bool = True, fuse: Any = True) -> Any:
+def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None = None,
+        donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
+        graph: bool | None = None, check: bool = True, fuse: Any = True,
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnames: str | Sequence[str] | None = None) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -453,8 +588,11 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
     every later call with that signature replays it as one flat function on preallocated
     buffers; on the cupy backend, as one CUDA graph where the program allows it.
 
-    ``static_argnums``: arguments that are hashable Python values, part of the cache key.
-    ``donate_argnums``: array arguments whose buffers the program may overwrite once read.
+    ``static_argnums``, ``static_argnames``: arguments (by position, by keyword; where only
+    one is given, the other is found through ``f``'s signature) that are hashable Python
+    values, part of the cache key.
+    ``donate_argnums``, ``donate_argnames``: array arguments whose buffers the program may
+    overwrite once read (passing a donated array to a jitted function again raises).
     ``cache_size``: compiled signatures kept (least recently used dropped first).
     ``graph``: force CUDA-graph replay on (True) or off (False); default: on for GPU backends.
     ``check``: after tracing a function without side effects, run it once more on slightly
@@ -477,5 +615,6 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         print(step.lower(w, x))       # the optimised Wengert list
     """
     def wrap(fn):
-        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse)
+        return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
+                      static_argnames, donate_argnames)
     return wrap if f is None else wrap(f)

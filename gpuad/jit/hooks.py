@@ -297,7 +297,9 @@ def _plain_w(tr, orig, x, *a, **k):
     # function computes from it (operators included) is recorded too
     r = orig(x, *a, **k)
     if r is not x and tr.is_array(r) and tr.dyn(r):
-        return Tensor(r)
+        t = Tensor(r)
+        tr.plain[id(t)] = t  # returned by the function, it is an array, as eagerly
+        return t
     return r
 
 
@@ -506,7 +508,7 @@ def install(undo: list) -> None:
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))
     for meth, what in (("__bool__", "bool()"), ("__float__", "float()"), ("__int__", "int()"),
-                       ("__index__", "int()/indexing with"), ("item", ".item()"),
+                       ("__index__", "int() or use as an index"), ("item", ".item()"),
                        ("tolist", ".tolist()"), ("numpy", ".numpy()"),
                        ("__array__", "conversion to a NumPy array")):
         orig = Tensor.__dict__[meth]
@@ -516,6 +518,12 @@ def install(undo: list) -> None:
             _check(self)
             return _orig(self, *a, **k)
         put(Tensor, meth, functools.wraps(orig)(m))
+    def traced_repr(self, _orig=Tensor.__dict__["__repr__"]):
+        tr = _t.active()
+        if tr is not None and tr.dyn(self._data):  # print() while tracing: no value yet
+            return f"Tensor(<traced>, shape={tuple(self.shape)}, dtype={self.dtype})"
+        return _orig(self)
+    put(Tensor, "__repr__", traced_repr)
     prop = Tensor.__dict__["data"]
 
     def get_data(self, _get=prop.fget):

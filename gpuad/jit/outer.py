@@ -111,7 +111,7 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     # that requires grad besides the arguments (a closure), which one tape step over the
     # arguments would cut off: then the call runs eagerly
     a0, k0 = rebuild([_detached(leaves[i]) for i in pos])
-    out0 = jitted(*a0, **k0)
+    out0 = _undonated(jitted)(*a0, **k0)  # the backward reads the arguments again
     if any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(out0)[0]):
         warn_eager(jitted, EAGER_WHY["closure"])
         return jitted.f(*args, **kwargs)
@@ -131,6 +131,21 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     rule = custom_vjp(_named(fun, jitted.f))
     rule.defvjp(fwd, bwd)
     return rule(*[leaves[i] for i in pos])
+
+
+def _undonated(jitted):
+    """``jitted`` itself, or where it donates arguments, a twin that does not (and shares
+    nothing else): a forward whose arguments its backward reads again must leave them."""
+    if not jitted.donate_argnums and not jitted.donate_argnames:
+        return jitted
+    twin = jitted.__dict__.get("_kept")
+    if twin is None:
+        from .api import Jitted
+
+        twin = jitted._kept = Jitted(
+            jitted.f, jitted.static_argnums, (), jitted.cache_size, jitted.graph,
+            jitted.check, jitted.fuse, jitted.static_argnames)
+    return twin
 
 
 def _named(fn, like):

@@ -191,6 +191,7 @@ class Tracer:
         self.plain = False  # a first-order backward step is running (trace._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.wrapped = False  # array arguments were handed to f as Tensors
+        self.plain: dict[int, Tensor] = {}  # transform results that are arrays eagerly
         self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
@@ -405,7 +406,8 @@ class Tracer:
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
                 # a Tensor without history from array arguments only: an array, as eagerly
-                as_tensor = any_tensor or leaf.requires_grad or not self.wrapped
+                as_tensor = any_tensor or leaf.requires_grad or (
+                    not self.wrapped and id(leaf) not in self.plain)
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
                 prog.out_levels.append(self._rel_levels(leaf))
             elif self.is_array(leaf):

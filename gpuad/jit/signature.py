@@ -1,0 +1,374 @@
+"""Parts of a jitted call's signature beyond its arguments' shapes: static arguments named
+or passed by keyword, the Python values the function reads without receiving them (globals
+and closure variables), and the arrays earlier calls consumed by donation.
+
+Example::
+
+    scale = 2.0
+    f = gpuad.jit(lambda x: x * scale)
+    f(x)            # traced with scale == 2.0
+    scale = 3.0
+    f(x)            # a new signature: traced again, so the result is x * 3.0
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+import sys
+import types
+import weakref
+from typing import Any
+
+import numpy as _np
+
+_SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
+_LIBRARIES = {"gpuad", "numpy", "scipy", "cupy", "cupyx", "torch", "jax", "jaxlib", "numba",
+              "autograd", "pytest", "_pytest"} | set(sys.stdlib_module_names)
+_MAX_WATCHED = 256
+_MISSING = object()
+
+
+# ---- static arguments by position and by name ----------------------------------------------
+
+class Statics:
+    """Which arguments of ``f`` are static: ``nums`` (positions, negative ones counted from
+    the end of each call's positional arguments) and ``names`` (keywords), each completed
+    from the other through ``f``'s signature where it has one. A position or name that ``f``
+    cannot take raises ``ValueError`` here, when ``jit`` is applied."""
+
+    def __init__(self, f, nums: tuple[int, ...] | None, names: tuple[str, ...] | None,
+                 what: str):
+        infer_names, infer_nums = names is None, nums is None  # both given: taken as given
+        nums, names = nums or (), names or ()
+        self.params: list[inspect.Parameter] | None = None
+        try:
+            sig = inspect.signature(f)
+        except (TypeError, ValueError):
+            self.nums, self.names = nums, names
+            return
+        params = list(sig.parameters.values())
+        self.params = params
+        P = inspect.Parameter
+        pos = [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
+        var_pos = any(p.kind == P.VAR_POSITIONAL for p in params)
+        var_kw = any(p.kind == P.VAR_KEYWORD for p in params)
+        by_name = {p.name: p for p in params}
+        nums2, names2 = list(nums), list(names)
+        for k in nums:
+            if k >= len(pos) and not var_pos:
+                raise ValueError(
+                    f"jit: {what}_argnums contains {k}, but {_name(f)} takes "
+                    f"{len(pos)} positional argument(s) ({', '.join(p.name for p in pos)})")
+            if k < -len(pos) and not var_pos:
+                raise ValueError(f"jit: {what}_argnums contains {k}, but {_name(f)} takes "
+                                 f"{len(pos)} positional argument(s)")
+            if infer_names and 0 <= k < len(pos) and pos[k].kind == P.POSITIONAL_OR_KEYWORD:
+                if pos[k].name not in names2:
+                    names2.append(pos[k].name)
+        for n in names:
+            p = by_name.get(n)
+            if p is None and not var_kw or p is not None and p.kind in (
+                    P.VAR_POSITIONAL, P.VAR_KEYWORD, P.POSITIONAL_ONLY):
+                raise ValueError(
+                    f"jit: {what}_argnames contains {n!r}, which {_name(f)} does not take as a "
+                    f"keyword argument (its parameters: {', '.join(by_name) or 'none'})")
+            if infer_nums and p is not None and p in pos:
+                k = pos.index(p)
+                if k not in nums2:
+                    nums2.append(k)
+        self.nums, self.names = tuple(nums2), tuple(names2)
+
+    def name_of(self, k: int) -> str | None:
+        """The keyword that position ``k`` may also be passed by (None if none)."""
+        if self.params is None or k < 0:
+            return None
+        P = inspect.Parameter
+        pos = [p for p in self.params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
+        if k < len(pos) and pos[k].kind == P.POSITIONAL_OR_KEYWORD:
+            return pos[k].name
+        return None
+
+    def has_default(self, k: int) -> bool:
+        P = inspect.Parameter
+        if self.params is None:
+            return False
+        pos = [p for p in self.params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
+        return 0 <= k < len(pos) and pos[k].default is not P.empty
+
+
+def _name(f) -> str:
+    return getattr(f, "__name__", type(f).__name__)
+
+
+def names(value, what: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    try:
+        out = tuple(value)
+    except TypeError:
+        out = None
+    if out is None or not all(isinstance(n, str) for n in out):
+        raise TypeError(f"jit: {what}_argnames must be a str or a sequence of str, "
+                        f"got {value!r}")
+    return out
+
+
+_MAX_ITEMS = 64  # containers and objects larger than this are keyed by identity only
+
+
+def _kind_of(t: type) -> int:
+    if t is float or issubclass(t, _np.floating):
+        return 1
+    if t is complex or issubclass(t, _np.complexfloating):
+        return 2
+    if issubclass(t, _SCALAR_TYPES):
+        return 0
+    if t is tuple:
+        return 3
+    if _user_class(t):
+        return 5
+    return 4
+
+
+def _user_class(t: type) -> bool:
+    """Instances of classes defined outside the libraries (a method's ``self``, a config
+    object) are keyed by their attributes; an optimizer (its counters change every step and
+    are handled by the program itself) only by identity."""
+    if (t.__module__ or "").split(".")[0] in _LIBRARIES or issubclass(t, type):
+        return False
+    from ..optim import Optimizer
+
+    return not issubclass(t, Optimizer)
+
+
+_KINDS: dict[type, int] = {}
+
+
+def _kind(v) -> int:
+    t = type(v)
+    k = _KINDS.get(t)
+    if k is None:
+        k = _KINDS[t] = _kind_of(t)
+    return k
+
+
+def value_key(v, depth: int = 0) -> Any:
+    """A hashable key for a Python value a compiled program was traced with: scalars by
+    type and value (the sign of a zero included); tuples by their items' keys; instances of
+    user classes by identity and, two levels deep, their attributes' keys (so a changed
+    attribute is a new key); anything else (arrays, Tensors, lists and dicts, functions,
+    library objects) by identity: their contents are not watched, so that a list the
+    function appends to does not make every call a new signature."""
+    k = _kind(v)
+    if k == 0:
+        return (type(v), v)
+    if k == 1:
+        return (type(v), v, math.copysign(1.0, v)) if v == 0 else (type(v), v)
+    if k == 2:
+        return (type(v), repr(v))
+    if k == 4 or depth >= 2:
+        return (None, id(v))
+    if k == 3:
+        if len(v) > _MAX_ITEMS:
+            return (None, id(v))
+        return (None, id(v), tuple(value_key(b, depth + 1) for b in v))
+    d = getattr(v, "__dict__", None)
+    if d is None or len(d) > _MAX_ITEMS:
+        return (None, id(v))
+    return (None, id(v), tuple((a, value_key(b, depth + 1)) for a, b in d.items()))
+
+
+def held(v, depth: int = 0) -> list:
+    """The objects :func:`value_key` keys by identity inside ``v`` (to keep alive with a
+    cache entry whose key holds their ids)."""
+    k = _kind(v)
+    if k in (0, 1, 2, 4) or depth >= 2:
+        return []
+    if k == 3:
+        items = list(v)
+    else:
+        items = list(getattr(v, "__dict__", {}).values())
+    if len(items) > _MAX_ITEMS:
+        return []
+    out = list(items)
+    for b in items:
+        out += held(b, depth + 1)
+    return out
+
+
+def _deep(v) -> bool:
+    """Whether the key of ``v`` depends on its attributes (checked on every call)."""
+    return _kind(v) == 5
+
+
+# ---- globals and closure variables the function reads --------------------------------------
+
+def _library(fn) -> bool:
+    mod = getattr(fn, "__module__", None) or ""
+    return mod.split(".")[0] in _LIBRARIES
+
+
+def _code_names(code, out: set) -> None:
+    out.update(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _code_names(c, out)
+
+
+def watch_list(f) -> list[tuple]:
+    """``(kind, where, name)`` of every global (``"g"``, the module dict) and closure variable
+    (``"c"``, the cell) that ``f``'s code reads, and those of the user functions it reaches
+    through them (library functions are looked through, not watched: their closures only)."""
+    from .api import Jitted
+
+    out: list[tuple] = []
+    seen: set[int] = set()
+
+    def visit(fn, depth: int) -> None:
+        if depth > 6 or len(out) >= _MAX_WATCHED:
+            return
+        if isinstance(fn, Jitted):
+            fn = fn.f
+        if hasattr(fn, "func") and hasattr(fn, "keywords"):  # functools.partial
+            visit(fn.func, depth + 1)
+            return
+        if isinstance(fn, types.MethodType):
+            if _kind(fn.__self__) == 5:  # a bound method: its instance's attributes too
+                out.append(("c", types.CellType(fn.__self__), "self"))
+            fn = fn.__func__
+        if not isinstance(fn, types.FunctionType):
+            if callable(fn) and not isinstance(fn, type):  # a callable object: its __call__
+                if _kind(fn) == 5:
+                    out.append(("c", types.CellType(fn), "self"))
+                call = type(fn).__call__
+                if isinstance(call, types.FunctionType):
+                    visit(call, depth + 1)
+            return
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        lib = _library(fn)
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=False):
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                v = _MISSING
+            if not lib:
+                out.append(("c", cell, name))
+            if callable(v) and not isinstance(v, type):
+                visit(v, depth + 1)
+        if lib:
+            return
+        g = fn.__globals__
+        used: set = set()
+        _code_names(fn.__code__, used)
+        for name in sorted(used):
+            if name not in g:
+                continue
+            v = g[name]
+            if isinstance(v, types.ModuleType):
+                continue
+            out.append(("g", g, name))
+            if callable(v) and not isinstance(v, type):
+                visit(v, depth + 1)
+
+    visit(f, 0)
+    return out[:_MAX_WATCHED]
+
+
+class Watch:
+    """The watched names of one function and the key of their values, recomputed only when
+    one of them is bound to another object since the last call."""
+
+    __slots__ = ("groups", "cells", "last", "ids", "key", "deep", "simple", "active")
+
+    def __init__(self, watch: list[tuple]):
+        by_dict: dict[int, tuple[dict, list]] = {}
+        for kind, where, name in watch:
+            if kind == "g":
+                by_dict.setdefault(id(where), (where, []))[1].append(name)
+        self.groups = [(d, names, operator.itemgetter(*names)) for d, names in by_dict.values()]
+        self.cells = [where for kind, where, _ in watch if kind == "c"]
+        self.last: list = []  # the objects last seen (alive, so their ids stay theirs)
+        self.ids: tuple | None = None
+        self.key: tuple = ()
+        self.deep: list[int] = []
+        self.active = bool(self.groups or self.cells)
+        # one module's globals, two or more names: gathered by one itemgetter call
+        self.simple = (self.groups[0][0], self.groups[0][2]) if (
+            len(self.groups) == 1 and not self.cells and len(self.groups[0][1]) > 1) else None
+
+    def objects(self) -> list:
+        objs: list = []
+        for d, names, get in self.groups:
+            try:
+                got = get(d)
+            except KeyError:  # a name deleted since
+                got = tuple(d.get(n, _MISSING) for n in names)
+                got = got[0] if len(names) == 1 else got
+            if len(names) == 1:
+                objs.append(got)
+            else:
+                objs.extend(got)
+        for c in self.cells:
+            try:
+                objs.append(c.cell_contents)
+            except ValueError:
+                objs.append(_MISSING)
+        return objs
+
+    def read(self) -> tuple:
+        objs = None
+        if self.simple is not None:
+            try:
+                objs = self.simple[1](self.simple[0])
+            except KeyError:
+                pass
+        if objs is None:
+            objs = self.objects()
+        ids = tuple(map(id, objs))
+        if ids != self.ids:
+            self.key = tuple(map(value_key, objs))
+            self.last, self.ids = objs, ids
+            self.deep = [i for i, o in enumerate(objs) if _deep(o)]
+        elif self.deep:  # containers and objects: their contents may have changed
+            key = list(self.key)
+            for i in self.deep:
+                key[i] = value_key(objs[i])
+            self.key = tuple(key)
+        return self.key
+
+
+# ---- arrays consumed by donation -------------------------------------------------------------
+
+#: id(array) -> weak reference, for every array donated to a compiled call
+_CONSUMED: dict[int, Any] = {}
+
+
+def consume(arr, fname: str) -> None:
+    """Mark ``arr`` as donated: passing it to a jitted function again raises."""
+    key = id(arr)
+
+    def gone(_ref, key=key):
+        _CONSUMED.pop(key, None)
+    try:
+        _CONSUMED[key] = (weakref.ref(arr, gone), fname)
+    except TypeError:  # an array type without weak references: not tracked
+        pass
+
+
+def check_unconsumed(arr, where: str) -> None:
+    hit = _CONSUMED.get(id(arr))
+    if hit is not None and hit[0]() is arr:
+        raise RuntimeError(
+            f"jit: {where} is an array that was donated to an earlier call of {hit[1]} "
+            f"(donate_argnums): the compiled program may have reused its buffer, so its "
+            f"values are gone. Pass a fresh array (a copy), or do not donate it")
+
+
+def any_consumed() -> bool:
+    return bool(_CONSUMED)
