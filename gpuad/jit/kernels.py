@@ -134,6 +134,11 @@ def result_names(spec: Spec) -> list[str]:
 
 # ---- whole-array evaluation (any array module) --------------------------------------------
 
+# comparisons as functions: ``numpy.float64(c) < a`` hands CuPy a NumPy 0-d array, which it refuses
+_XP_CMP = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal",
+           "==": "equal", "!=": "not_equal"}
+
+
 def _xp_lang() -> Lang:
     def num(x, dt):
         return f"xp.{dt.name}({float(x)!r})"
@@ -146,7 +151,7 @@ def _xp_lang() -> Lang:
         return f"xp.{f}({a})"
 
     return Lang(num, lambda a, dt: f"({a}).astype(xp.{dt.name})", call,
-                lambda a, op, b, dt: f"({a} {op} {b}).astype(xp.{dt.name})",
+                lambda a, op, b, dt: f"xp.{_XP_CMP[op]}({a}, {b}).astype(xp.{dt.name})",
                 lambda r, gs, dt: "xp.where(" + " & ".join(
                     [f"({g} == 0)" for g in gs] + [f"~xp.isfinite({r})"]) +
                 f", xp.{dt.name}(0), {r})" if gs else r,
