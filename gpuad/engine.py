@@ -403,8 +403,9 @@ def _link_view(res, base, rule, params, out):
     else:  # a view of a view: the same root, the steps composed
         res._base = base._base
         res._view = base._view + step if base._view is not None else None
-    if node_saves_output(res):
-        res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+    n = res._node  # node_saves_output(res), inline
+    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
+        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):
