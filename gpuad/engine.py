@@ -318,6 +318,16 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                         else:
                             saved[0] = (out, ver, 0, None, None, False)
                     slots = ()
+                elif mask == 3 and nargs == 2:  # (two Tensors that require grad)
+                    saved = [None, None, None]
+                    for s in slots:
+                        if s:
+                            a = args[s - 1]
+                            v = a._ver
+                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
+                        else:
+                            saved[0] = (out, ver, 0, None, None, False)
+                    slots = ()
                 else:
                     saved = [None] * (nargs + 1)
                 for s in slots:
