@@ -184,45 +184,104 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         # tangent, not written since their history was recorded) beside Python numbers and
         # NumPy arrays. The NumPy backend runs such an op whatever backend is active (as
         # _select_backend decides). Anything else takes the general path below.
-        datas = []
-        edges = []  # per argument: the node of a Tensor that requires grad, else None
-        mask = 0  # the arguments that require grad, one bit each
-        bit = 1
-        has_tensor = lazy = False
-        for a in args:
-            c = a.__class__
-            if c is Tensor or (c is not float and c is not int and c is not _ndarray
-                               and isinstance(a, Tensor)):
-                d = a._data
-                if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                        a._seen != a._ver[0]:
-                    break
-                has_tensor = True
+        fast = False
+        nargs = len(args)
+        a = args[0] if nargs else None
+        if nargs == 1 and a.__class__ is Tensor:  # one or two arguments unrolled (most ops)
+            d = a._data
+            if d.__class__ is _ndarray and a._bat is None and not a._tan and \
+                    a._seen == a._ver[0]:
+                datas = (d,)
                 if a.requires_grad:
                     n = a._node
-                    if n is None:
-                        lazy = True  # a leaf whose node is made once the step is recorded
-                    edges.append(n)
-                    mask |= bit
+                    edges = (n,)
+                    mask, lazy = 1, n is None
                 else:
+                    edges, mask, lazy = (None,), 0, False
+                has_tensor = fast = True
+        elif nargs == 2:
+            b = args[1]
+            ca, cb = a.__class__, b.__class__
+            if ca is Tensor and (cb is Tensor or cb is float or cb is int or cb is _ndarray) or \
+                    cb is Tensor and (ca is float or ca is int or ca is _ndarray):
+                fast = has_tensor = True
+                mask = 0
+                lazy = False
+                if ca is Tensor:
+                    da = a._data
+                    if da.__class__ is not _ndarray or a._bat is not None or a._tan or \
+                            a._seen != a._ver[0]:
+                        fast = False
+                    elif a.requires_grad:
+                        ea = a._node
+                        mask = 1
+                        if ea is None:
+                            lazy = True
+                    else:
+                        ea = None
+                else:
+                    da, ea = a, None
+                if cb is Tensor:
+                    db = b._data
+                    if db.__class__ is not _ndarray or b._bat is not None or b._tan or \
+                            b._seen != b._ver[0]:
+                        fast = False
+                    elif b.requires_grad:
+                        eb = b._node
+                        mask |= 2
+                        if eb is None:
+                            lazy = True
+                    else:
+                        eb = None
+                else:
+                    db, eb = b, None
+                if fast:
+                    datas, edges = (da, db), (ea, eb)
+        if not fast:
+            datas = []
+            edges = []  # per argument: the node of a Tensor that requires grad, else None
+            mask = 0  # the arguments that require grad, one bit each
+            bit = 1
+            has_tensor = lazy = False
+            for a in args:
+                c = a.__class__
+                if c is Tensor or (c is not float and c is not int and c is not _ndarray
+                                   and isinstance(a, Tensor)):
+                    d = a._data
+                    if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
+                            a._seen != a._ver[0]:
+                        break
+                    has_tensor = True
+                    if a.requires_grad:
+                        n = a._node
+                        if n is None:
+                            lazy = True  # a leaf whose node is made once the step is recorded
+                        edges.append(n)
+                        mask |= bit
+                    else:
+                        edges.append(None)
+                    datas.append(d)
+                elif c is float or c is int or c is _ndarray:
+                    datas.append(a)
                     edges.append(None)
-                datas.append(d)
-            elif c is float or c is int or c is _ndarray:
-                datas.append(a)
-                edges.append(None)
+                else:
+                    break
+                bit <<= 1
             else:
-                break
-            bit <<= 1
-        else:
+                fast = True
+        if fast:
             be = _by_array_type.get(_ndarray)
             if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
                 try:
                     if params:
                         out = rule.impl(_np, *datas, **params)
-                    elif len(datas) == 1:  # (a call with * costs as much as the op itself)
-                        out = rule.impl(_np, datas[0])
-                    elif len(datas) == 2:
-                        out = rule.impl(_np, datas[0], datas[1])
+                    elif nargs == 1:  # (a call with * costs as much as the op itself)
+                        f = rule.np_fn  # the ufunc impl only calls, else None
+                        out = f(datas[0]) if f is not None else rule.impl(_np, datas[0])
+                    elif nargs == 2:
+                        f = rule.np_fn
+                        out = f(datas[0], datas[1]) if f is not None else \
+                            rule.impl(_np, datas[0], datas[1])
                     else:
                         out = rule.impl(_np, *datas)
                 except (ValueError, TypeError, IndexError, MemoryError) as e:
@@ -242,7 +301,6 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                         if d.__class__ is _ndarray and d.dtype.kind == "c":
                             return _finish(rule, args, params, out, datas, True, False)
                 # _record, inline
-                nargs = len(args)
                 slots = rule._cache.get(mask | nargs << 48)
                 if slots is None:
                     slots = rule.slots_for(mask, nargs)
@@ -250,7 +308,28 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                     edges = [edge_of(a) if n is None and mask >> i & 1 else n
                              for i, (a, n) in enumerate(zip(args, edges, strict=True))]
                 ver = [0]
-                saved = [None] * (nargs + 1)
+                if nargs == 1:  # (its argument is a Tensor that requires grad)
+                    saved = [None, None]
+                    for s in slots:
+                        if s:
+                            a = args[0]
+                            v = a._ver
+                            saved[1] = (datas[0], v, v[0], edges[0], a._tan, True)
+                        else:
+                            saved[0] = (out, ver, 0, None, None, False)
+                    slots = ()
+                elif mask == 3 and nargs == 2:  # (two Tensors that require grad)
+                    saved = [None, None, None]
+                    for s in slots:
+                        if s:
+                            a = args[s - 1]
+                            v = a._ver
+                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
+                        else:
+                            saved[0] = (out, ver, 0, None, None, False)
+                    slots = ()
+                else:
+                    saved = [None] * (nargs + 1)
                 for s in slots:
                     if s == 0:
                         saved[0] = (out, ver, 0, None, None, False)
@@ -269,7 +348,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 node.bat = node.bats = node.where = None
                 node.tan = node.rebuild = False
                 node.rule = rule
-                node.edges = tuple(edges)
+                node.edges = edges if edges.__class__ is tuple else tuple(edges)
                 node.saved = saved
                 node.params = params
                 node.shape = out.shape
@@ -403,8 +482,9 @@ def _link_view(res, base, rule, params, out):
     else:  # a view of a view: the same root, the steps composed
         res._base = base._base
         res._view = base._view + step if base._view is not None else None
-    if node_saves_output(res):
-        res._node.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+    n = res._node  # node_saves_output(res), inline
+    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
+        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):

@@ -628,7 +628,8 @@ def tensordot(a, b, axes=2):
 
 def dot(a, b):
     """``numpy.dot``: matmul for 1-D/2-D operands, tensordot over (last, second-to-last)."""
-    na, nb = ndim(a), ndim(b)
+    na = a._data.ndim if a.__class__ is Tensor and a._bat is None else ndim(a)
+    nb = b._data.ndim if b.__class__ is Tensor and b._bat is None else ndim(b)
     if na == 0 or nb == 0:
         return _multiply(a, b)
     if na <= 2 and nb <= 2:

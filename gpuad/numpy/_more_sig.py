@@ -15,7 +15,9 @@ import builtins
 import numpy as _np
 
 from .. import rules as _r
+from ..engine import apply as _apply
 from ..engine import assign_inplace
+from ..prims.reductions import _sum as _sum_op
 from ..rules import data, getitem, ndim, shape
 from ..tensor import Tensor
 from . import cumprod as _cumprod0
@@ -73,6 +75,9 @@ def _mask(where, a):
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
     if dtype is None and out is None and initial is None and where is None:
+        if axis is None and a.__class__ is Tensor and a._bat is None:  # the whole Tensor
+            return _apply(_sum_op.rule, (a,), {"axis": None, "keepdims": keepdims,
+                                               "shape": tuple(a._data.shape)})
         return _sum0(a, axis, keepdims=keepdims)
     a = _cast(a, dtype)
     if where is not None:

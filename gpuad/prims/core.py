@@ -7,6 +7,7 @@ this package) and :class:`Primitive` for the slots of one op.
 from __future__ import annotations
 
 import dis
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,25 @@ def _reads(fn: Callable) -> set[str]:
             v = ins.argval
             used.update(v if isinstance(v, tuple) else (v,))
     return used
+
+
+# the forms ``lambda xp, x: xp.NAME(x)`` and ``lambda xp, x, y: xp.NAME(x, y)``, by arity
+_DIRECT_FORMS = {1: (lambda xp, x: xp.f(x)).__code__, 2: (lambda xp, x, y: xp.f(x, y)).__code__}
+
+
+def _direct_ufunc(impl) -> _np.ufunc | None:
+    """The NumPy ufunc that ``impl`` only calls (its forms in ``_DIRECT_FORMS``), else None:
+    the engine calls it directly on NumPy arrays (the same call, one Python frame less)."""
+    code = getattr(impl, "__code__", None)
+    if code is None or getattr(impl, "__defaults__", None) or \
+            getattr(impl, "__closure__", None) or code.co_kwonlyargcount or \
+            code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    form = _DIRECT_FORMS.get(code.co_argcount - 1)
+    if form is None or code.co_code != form.co_code or len(code.co_names) != 1:
+        return None
+    fn = getattr(_np, code.co_names[0], None)
+    return fn if isinstance(fn, _np.ufunc) else None
 
 
 class Primitive:
@@ -70,6 +90,13 @@ class Primitive:
     # (vjp, its formulas one per input) where compile() made a vjp that only calls them: the
     # engine's first-order sweep calls the formulas itself while ``vjp`` is still that one
     vjp_formulas: tuple = (None, None)
+    # the NumPy ufunc ``impl`` only calls (see _direct_ufunc), kept in step with ``impl``
+    np_fn: _np.ufunc | None = None
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name == "impl":
+            object.__setattr__(self, "np_fn", _direct_ufunc(value))
 
     def __init__(self, name: str, *, impl: Callable | None = None, vjp: Callable | None = None,
                  jvp: Callable | None = None, saves: Callable | None = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
+from ..engine import apply as _apply
+from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
 
@@ -18,14 +20,14 @@ reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
 
 def reshape(x, newshape):
     """``numpy.reshape``; ``-1`` infers one dimension."""
-    if isinstance(newshape, int | _np.integer):
-        newshape = (int(newshape),)
-    old = shape(x)
+    old = tuple(x._data.shape) if x.__class__ is _Tensor and x._bat is None else shape(x)
     if newshape.__class__ is tuple:  # Python ints already: taken as they are
         for n in newshape:
             if n.__class__ is not int:
                 newshape = tuple(int(n) for n in newshape)
                 break
+    elif isinstance(newshape, int | _np.integer):
+        newshape = (int(newshape),)
     else:
         newshape = tuple(int(n) for n in newshape)
     if -1 in newshape:
@@ -40,6 +42,8 @@ def reshape(x, newshape):
                          for n in newshape)
     if newshape == old:
         return x
+    if x.__class__ is _Tensor:  # (without the op's own argument packing)
+        return _apply(reshape_.rule, (x,), {"newshape": newshape, "oldshape": old})
     return reshape_(x, newshape=newshape, oldshape=old)
 
 
