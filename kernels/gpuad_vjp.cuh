@@ -33,6 +33,11 @@ __device__ __forceinline__ double ad_log(double x) { return log(x); }
 
 template <typename T>
 __device__ __forceinline__ T ad_sigmoid(T x) {
+    // exp of the non-positive side only: 1/(1+exp(-x)) would flush the tiny values at x << 0
+    if (x < T(0)) {
+        T e = ad_exp(x);
+        return e / (T(1) + e);
+    }
     return T(1) / (T(1) + ad_exp(-x));
 }
 

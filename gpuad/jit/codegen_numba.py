@@ -56,7 +56,7 @@ def _lang() -> Lang:
 
     def call(f, a, dt):
         if f == "sigmoid":
-            return f"(np.{dt.name}(1.0) / (np.{dt.name}(1.0) + np.exp(-({a}))))"
+            return f"np.exp(-np.logaddexp(np.{dt.name}(0.0), -({a})))"
         if f == "erf":
             return f"np.{dt.name}(math.erf({a}))"
         return f"np.{f}({a})"

@@ -145,7 +145,7 @@ def _xp_lang() -> Lang:
 
     def call(f, a, dt):
         if f == "sigmoid":
-            return f"(xp.{dt.name}(1) / (xp.{dt.name}(1) + xp.exp(-({a}))))"
+            return f"xp.exp(-xp.logaddexp(xp.{dt.name}(0), -({a})))"
         if f == "erf":
             return f"_erf({a})"
         return f"xp.{f}({a})"

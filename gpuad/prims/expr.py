@@ -46,7 +46,7 @@ class Function:
 
 
 def _np_sigmoid(x):
-    return 1.0 / (1.0 + _np.exp(-x))
+    return _np.exp(-_np.logaddexp(0, -x))  # eager's formula: no overflow, tiny values kept
 
 
 def _np_erf(x):
