@@ -274,7 +274,9 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
                 try:
                     if params:
-                        out = rule.impl(_np, *datas, **params)
+                        f = rule.np_params_fn
+                        out = f(datas[0], params) if f is not None and nargs == 1 and \
+                            datas[0].__class__ is _ndarray else rule.impl(_np, *datas, **params)
                     elif nargs == 1:  # (a call with * costs as much as the op itself)
                         f = rule.np_fn  # the ufunc impl only calls, else None
                         out = f(datas[0]) if f is not None else rule.impl(_np, datas[0])

@@ -330,7 +330,12 @@ class Tensor:
     def __rand__(self, o): return _R.logical_and(o, self)
     def __ror__(self, o): return _R.logical_or(o, self)
 
-    def __getitem__(self, index): return _R.getitem(self, index)
+    def __getitem__(self, index):
+        if index.__class__ is int and self._bat is None:  # (indexing.getitem's common case)
+            return _apply(_prims.getitem_.rule, (self,), {"index": (index,),
+                                                          "shape": self._data.shape,
+                                                          "basic": True})
+        return _R.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
         from .engine import assign_inplace

@@ -170,3 +170,32 @@ def test_engine_apply_is_reached_by_operators(backend):
     for y in (x + 1.0, 1.0 + x, x - 1.0, 1.0 - x, x * 2.0, 2.0 * x, x / 2.0, 2.0 / x,
               x ** 2.0, 2.0 ** x):
         assert isinstance(y._node, engine.Node)
+
+
+def test_forwards_with_parameters_on_numbers_and_arrays(backend):
+    # sum, reshape and getitem call their parameters' NumPy form on a NumPy array only
+    from gpuad.prims.indexing import getitem_
+    from gpuad.prims.reductions import _sum
+    from gpuad.prims.shapes import reshape_
+
+    assert float(engine.apply(_sum.rule, (2.5,), {"axis": None, "keepdims": False,
+                                                  "shape": ()})) == 2.5
+    raw = np.arange(6.0)
+    np.testing.assert_array_equal(
+        _host(engine.apply(reshape_.rule, (raw,), {"newshape": (2, 3), "oldshape": (6,)})),
+        raw.reshape(2, 3))
+    x = ad.tensor(np.array([1.0, -2.0, 4.0]), requires_grad=True)
+    y = x[1]
+    assert y.shape == () and not np.shares_memory(_host(y), _host(x))
+    gnp.sum(gnp.sum(x) * y + x.reshape(3, 1)[2, 0]).backward()
+    np.testing.assert_allclose(_host(x.grad), [-2.0, 3.0 - 2.0 + 0.0, -2.0 + 1.0])
+    assert getitem_.rule.np_params_fn is not None
+
+
+def test_a_replaced_forward_drops_the_parameter_form():
+    from gpuad.prims.core import Primitive
+
+    p = Primitive("probe", impl=lambda xp, x, k: x * k)
+    p.np_params_fn = lambda x, q: x * q["k"]
+    p.impl = lambda xp, x, k: x + k
+    assert p.np_params_fn is None

@@ -10,6 +10,8 @@ import numpy as _np
 
 from .. import _value_checks as _vc
 from .. import rules as _r
+from .._numpy_protocol import takes_containers
+from ..engine import apply as _apply
 from ..rules import data, ndim, shape
 from ..tensor import Tensor
 from . import broadcast_to as _broadcast_to0
@@ -315,6 +317,17 @@ def row_stack(tup, *, dtype=None, casting: str = "same_kind"):
 
 def dot(a, b, out=None):
     """``numpy.dot``. Example: ``gnp.dot(a, b)``"""
+    if out is None and a.__class__ is Tensor and b.__class__ is Tensor and a._bat is None and \
+            b._bat is None and 0 < a._data.ndim <= 2 and 0 < b._data.ndim <= 2:
+        return _apply(_r.matmul.rule, (a, b))  # (matmul without the layers below)
+    return _dot_any(a, b, out)
+
+
+dot._takes_containers = True  # type: ignore[attr-defined]  (_dot_any converts lists/tuples)
+
+
+@takes_containers
+def _dot_any(a, b, out=None):
     return _to_out(_dot0(a, b), out, "dot")
 
 

@@ -15,6 +15,7 @@ import builtins
 import numpy as _np
 
 from .. import rules as _r
+from .._numpy_protocol import takes_containers
 from ..engine import apply as _apply
 from ..engine import assign_inplace
 from ..prims.reductions import _sum as _sum_op
@@ -74,10 +75,20 @@ def _mask(where, a):
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
+    if a.__class__ is Tensor and axis is None and dtype is None and out is None and \
+            initial is None and where is None and a._bat is None:  # the whole Tensor
+        return _apply(_sum_op.rule, (a,), {"axis": None, "keepdims": keepdims,
+                                           "shape": a._data.shape})
+    return _sum_any(a, axis, dtype, out, keepdims, initial, where)
+
+
+sum._takes_containers = True  # type: ignore[attr-defined]  (_sum_any converts lists/tuples)
+
+
+@takes_containers
+def _sum_any(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+             where=None):
     if dtype is None and out is None and initial is None and where is None:
-        if axis is None and a.__class__ is Tensor and a._bat is None:  # the whole Tensor
-            return _apply(_sum_op.rule, (a,), {"axis": None, "keepdims": keepdims,
-                                               "shape": tuple(a._data.shape)})
         return _sum0(a, axis, keepdims=keepdims)
     a = _cast(a, dtype)
     if where is not None:

@@ -92,11 +92,16 @@ class Primitive:
     vjp_formulas: tuple = (None, None)
     # the NumPy ufunc ``impl`` only calls (see _direct_ufunc), kept in step with ``impl``
     np_fn: _np.ufunc | None = None
+    # ``np_params_fn(x, params)``: ``impl(numpy, x, **params)`` for one NumPy array, the
+    # parameters passed as the dict itself (a keyword call costs as much as a small op); set
+    # after prim() by the ops that have one, dropped whenever ``impl`` changes
+    np_params_fn: Callable | None = None
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)
         if name == "impl":
             object.__setattr__(self, "np_fn", _direct_ufunc(value))
+            object.__setattr__(self, "np_params_fn", None)
 
     def __init__(self, name: str, *, impl: Callable | None = None, vjp: Callable | None = None,
                  jvp: Callable | None = None, saves: Callable | None = None,

@@ -56,6 +56,7 @@ getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
                 jvp=[lambda t, ans, x, index, shape, basic: getitem_(t, index=index, shape=shape,
                                                                      basic=basic)],
                 view=True)  # with a basic index (engine._view_of decides)
+getitem_.rule.np_params_fn = lambda x, p: x[p["index"]]
 
 
 def _batched_index(index) -> bool:

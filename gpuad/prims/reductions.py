@@ -25,6 +25,7 @@ _sum = prim("sum", _sum_fwd,
             vjp=[lambda g, ans, x, axis, keepdims, shape: _unreduce(g, axis, keepdims, shape)],
             jvp=[lambda t, ans, x, axis, keepdims, shape: _sum(t, axis=axis, keepdims=keepdims,
                                                                shape=shape)])
+_sum.rule.np_params_fn = lambda x, p: _add_reduce(x, p["axis"], None, None, p["keepdims"])
 
 
 def sum(x, axis=None, keepdims: bool = False, dtype=None):

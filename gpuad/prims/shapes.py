@@ -16,6 +16,7 @@ reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
                 if x.__class__ is _np.ndarray else xp.reshape(x, newshape),
                 vjp=[lambda g, ans, x, newshape, oldshape: reshape(g, oldshape)],
                 jvp=[lambda t, ans, x, newshape, oldshape: reshape(t, newshape)], view=True)
+reshape_.rule.np_params_fn = lambda x, p: x.reshape(p["newshape"])
 
 
 def reshape(x, newshape):
