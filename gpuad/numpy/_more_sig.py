@@ -14,6 +14,7 @@ import builtins
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..engine import apply as _apply
 from ..engine import assign_inplace
@@ -384,7 +385,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     if div > 0:
         step = delta / div
         zero = data(step) == 0
-        if isinstance(zero, Tensor):  # batched by vmap: each example takes its own branch
+        if isinstance(zero, Tensor) or _vc.tracing():
+            # batched by vmap: each example takes its own branch; compiled by jit: the
+            # branch is a step, taken on each call's values
+            zero = zero if isinstance(zero, Tensor) else _r.equal(step, 0)
             y = _r.where(_r.any(zero), (ar / div) * delta, ar * step)
         elif bool(xp.any(zero)):
             y = (ar / div) * delta
