@@ -124,7 +124,7 @@ def _any(mask) -> bool:
     """Whether ``mask`` holds anywhere; inside vmap, in any example (checks written with it
     raise for the batch when one example would raise alone)."""
     d = mask._data if isinstance(mask, Tensor) else mask
-    hit = bool(_r._xp(d).any(d))
+    hit = bool(d.any() if hasattr(d, "any") else d)  # (checked below under jit)
     _vc.keep_branch("a derivative's test of its input", hit, _xp_any, d)  # under jit: checked
     return hit
 

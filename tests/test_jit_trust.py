@@ -181,3 +181,10 @@ def test_derivative_branch_on_values_is_checked(backend):
     j(_a([[0.0, 0.0], [0.0, 2.0]]))
     with pytest.raises(vc.BranchError, match="another branch"):
         j(_a([[1.0, 0.3], [0.3, 2.0]]))
+
+
+@pytest.mark.parametrize("name", ["allclose", "array_equal"])
+def test_library_truth_values_of_traced_arrays_raise(backend, name):
+    f = ad.jit(lambda a, b: getattr(gnp, name)(a, b), check=False)
+    with pytest.raises(TracerError, match=name):
+        f(_a([1.0, 2.0]), _a([1.0, 2.0]))
