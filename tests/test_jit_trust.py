@@ -188,3 +188,9 @@ def test_library_truth_values_of_traced_arrays_raise(backend, name):
     f = ad.jit(lambda a, b: getattr(gnp, name)(a, b), check=False)
     with pytest.raises(TracerError, match=name):
         f(_a([1.0, 2.0]), _a([1.0, 2.0]))
+
+
+def test_repeat_with_traced_counts_raises(backend):
+    f = ad.jit(lambda x, r: gnp.repeat(x, r), check=False)
+    with pytest.raises(TracerError, match="repeat"):
+        f(_a([0.0, 1.0, 2.0]), _a([1, 2, 1]))
