@@ -414,9 +414,9 @@ def _xp_func_w(name):
             tr.paused -= 1
         if tr.is_array(out) and id(out) not in tr.ids:
             tr.add_step(name, orig, args, kwargs, out)
-        elif isinstance(out, bool | int | float | complex | _np.generic) and any(
-                tr.dyn(a) for a in found):
-            _host_read(f"{name}() (a Python or NumPy scalar: its value)", found)
+        elif type(out) in (bool, int, float, complex) and any(tr.dyn(a) for a in found):
+            # a Python value computed from traced arrays (allclose, array_equal): frozen
+            _host_read(f"{name}() (a Python {type(out).__name__}: its value)", found)
         elif type(out) in (tuple, list):  # several arrays (broadcast_arrays, meshgrid):
             for i, o in enumerate(out):  # one step each, or they would be frozen
                 if tr.is_array(o) and id(o) not in tr.ids:
