@@ -194,3 +194,12 @@ def test_repeat_with_traced_counts_raises(backend):
     f = ad.jit(lambda x, r: gnp.repeat(x, r), check=False)
     with pytest.raises(TracerError, match="repeat"):
         f(_a([0.0, 1.0, 2.0]), _a([1, 2, 1]))
+
+
+@pytest.mark.parametrize("name", ["mean", "var", "std"])
+def test_where_count_is_each_calls(backend, name):
+    # the number of selected entries follows the values (a NumPy scalar count was frozen)
+    f = lambda a: getattr(gnp, name)(a, where=a > 0)  # noqa: E731
+    got, ref = _replays(f, (_a([1.0, 2.0, -1.0, 3.0]),), (_a([1.0, -2.0, -1.0, 3.0]),))
+    np.testing.assert_allclose(got, ref)
+    np.testing.assert_allclose(got, getattr(np, name)(np.array([1.0, 3.0])))

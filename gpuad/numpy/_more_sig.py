@@ -141,8 +141,16 @@ amax, amin = max, min
 
 def _where_count(w, a, axis, keepdims):
     xp = _r._xp(data(a))
-    wb = xp.broadcast_to(w, shape(a))
-    return xp.sum(wb, axis=axis, keepdims=keepdims)
+    shp = shape(a)
+
+    def count(m):
+        return xp.sum(xp.broadcast_to(m, shp), axis=axis, keepdims=keepdims)
+
+    if _vc.tracing() and not isinstance(w, Tensor):
+        # compiled by jit: a step of each call (a NumPy scalar count would be a constant)
+        n = _vc.computed("where_count", count, w)
+        return Tensor(n) if hasattr(n, "dtype") and not isinstance(n, _np.generic) else n
+    return count(w)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
