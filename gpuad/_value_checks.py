@@ -192,3 +192,44 @@ def tracing() -> bool:
     would be frozen into the program, so code that can take the branch that is exact for
     every value (a ``where`` that changes nothing on the other values) takes it."""
     return record is not None
+
+
+#: set by ``gpuad.jit`` while it traces: ``host_read_hook(what, arrays)`` raises its
+#: ``TracerError`` when one of ``arrays`` holds values of the traced call
+host_read_hook: Callable[[str, tuple], None] | None = None
+
+
+def host_read(what: str, *arrays) -> None:
+    """Library code about to read array values into Python (``float()``, ``int()``,
+    ``bool()``, ``.item()`` on raw arrays) calls this first: while ``gpuad.jit`` traces, a
+    value that depends on the call would be frozen into the program, so it raises
+    ``gpuad.jit.TracerError`` naming ``what`` and the user's line instead.
+
+    Example: ``host_read("gradient: a spacing array", dx); h = float(dx)``
+    """
+    h = host_read_hook
+    if h is not None:
+        h(what, arrays)
+
+
+class BranchError(RuntimeError):
+    """A compiled function was called on values for which library code would choose another
+    branch than the one recorded when it was traced."""
+
+
+def keep_branch(op: str, taken: bool, test: Callable[..., Any], *arrays) -> None:
+    """Library code chose a branch in Python from ``taken = bool(test(xp, *arrays))``.
+    While ``gpuad.jit`` traces values the arrays depend on, the program holds that choice: a
+    check step then raises :class:`BranchError` on a call whose values would choose the other
+    branch, instead of replaying the wrong one. Eagerly (or on constants) nothing happens.
+
+    Example: ``hit = bool(xp.any(m)); keep_branch("svd_zero", hit, lambda xp, m: xp.any(m), m)``
+    """
+    if record is None:
+        return
+    run(Check(f"branch:{op}", lambda xp, *a: xp.asarray(test(xp, *a)) != taken,
+              lambda count, first: BranchError(
+                  f"{op}: a compiled function was called on values for which gpuad's own code "
+                  f"takes another branch ({not taken} where the traced call had {taken}); the "
+                  f"program holds the traced call's branch. Call the function outside "
+                  f"gpuad.jit for such values (or trace it on values like them)")), *arrays)

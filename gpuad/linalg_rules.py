@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from . import _value_checks as _vc
 from . import rules as _r
 from .engine import GradError
 from .rules import data, getitem, matmul, ndim, prim, reshape, shape, where
@@ -123,7 +124,13 @@ def _any(mask) -> bool:
     """Whether ``mask`` holds anywhere; inside vmap, in any example (checks written with it
     raise for the batch when one example would raise alone)."""
     d = mask._data if isinstance(mask, Tensor) else mask
-    return bool(_r._xp(d).any(d))
+    hit = bool(d.any() if hasattr(d, "any") else d)  # (checked below under jit)
+    _vc.keep_branch("a derivative's test of its input", hit, _xp_any, d)  # under jit: checked
+    return hit
+
+
+def _xp_any(xp, d):
+    return xp.any(d)
 
 
 def _all_zero(g) -> bool:

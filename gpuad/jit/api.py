@@ -334,7 +334,10 @@ class Jitted:
     def _compile(self, key, leaves, rebuild, be):
         def call(*lv):
             a, kw = rebuild(list(lv))
-            return self.f(*a, **kw)
+            before = _containers((a, kw))
+            out = self.f(*a, **kw)
+            _check_containers(before, self.f)
+            return out
 
         before = self._python_state(leaves)
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
@@ -425,6 +428,47 @@ class _Donating(Jitted):
             # (inlined into another trace, or differentiated from outside: not donated)
             self._consume(args, kwargs)
         return out
+
+
+def _containers(tree, path: str = "", out: list | None = None) -> list:
+    """The lists and dicts of a call's rebuilt arguments, each with its entries as they are
+    now (see :func:`_check_containers`)."""
+    if out is None:
+        out = []
+        (a, kw) = tree
+        for i, x in enumerate(a):
+            _containers(x, f"argument {i}", out)
+        for k, x in kw.items():
+            _containers(x, f"keyword argument {k!r}", out)
+        return out
+    if isinstance(tree, dict):
+        out.append((path, tree, list(tree.items())))
+        for k, x in tree.items():
+            _containers(x, f"{path}[{k!r}]", out)
+    elif isinstance(tree, tuple | list):
+        if isinstance(tree, list):
+            out.append((path, tree, list(tree)))
+        for i, x in enumerate(tree):
+            _containers(x, f"{path}[{i}]", out)
+    return out
+
+
+def _check_containers(before: list, f) -> None:
+    """A function that changed a list or dict it received (``d["k"] = v``,
+    ``lst.append(v)``) changed the copy that jit rebuilt for the call: the caller's object
+    would not see it (and replays run no Python), so the trace refuses it."""
+    for path, obj, items in before:
+        now = list(obj.items()) if isinstance(obj, dict) else list(obj)
+        if len(now) != len(items) or any(
+                (a is not b) if not isinstance(obj, dict) else (a[0] != b[0] or a[1] is not b[1])
+                for a, b in zip(now, items, strict=True)):
+            raise trace.TracerError(
+                f"jit: {getattr(f, '__name__', 'the function')} changed the "
+                f"{type(obj).__name__} it received as {path} (an item set, added or removed: "
+                f"d[k] = v, lst.append(v)); a compiled function receives its container "
+                f"arguments rebuilt, so the change would not reach the caller's object, and "
+                f"replays run no Python code. Return the new values instead (e.g. "
+                f"return out, {{**d, 'k': v}}), or call the function outside jit")
 
 
 def _pure(prog: Program) -> bool:

@@ -285,6 +285,22 @@ def _record_call(name, fn, arrays) -> tuple:
     return True, out
 
 
+def _host_read(what: str, arrays) -> None:
+    """Library code reads ``arrays``' values into Python
+    (:func:`gpuad._value_checks.host_read`): refused for a traced value."""
+    tr = _t.active()
+    if tr is None:
+        return
+    for a in arrays:
+        d = a._data if isinstance(a, Tensor) else a
+        if tr.is_array(d) and tr.dyn(d):
+            raise _t.TracerError(
+                f"jit: {what} at {_t.user_line()} is read into Python numbers, and it depends "
+                f"on the function's arguments (or on arrays it reads at every call): the "
+                f"compiled program would keep the traced call's values. Pass it as Python "
+                f"numbers (a static argument), or call this outside the jitted function")
+
+
 def _data_w(tr, orig, a):
     if isinstance(a, Tensor) and tr.dyn(a._data):
         return a
@@ -327,6 +343,52 @@ def _refuse(what: str):
     return check
 
 
+_ABSENT = object()  # an attribute the class did not have: removed again by uninstall
+
+
+def _deepcopy_w(self, memo):
+    """``copy.deepcopy`` of a Tensor while tracing: the copy of its array is a step of the
+    program (copied on every call), where the default one, made by NumPy outside the tracer,
+    would be a constant. A value with a recorded history or tangents is copied by
+    ``gnp.copy`` (same values and derivatives as the eager deep copy); a leaf stays a leaf."""
+    import copy as _copy_mod
+
+    from .. import _state
+
+    tr = _t.active()
+    if tr is None:  # another thread: the default deep copy
+        new = Tensor.__new__(Tensor)
+        memo[id(self)] = new
+        for slot in Tensor.__slots__:
+            if slot != "__weakref__" and hasattr(self, slot):
+                setattr(new, slot, _copy_mod.deepcopy(getattr(self, slot), memo))
+        return new
+    d = self._data
+    if not tr.is_array(d):
+        raise _t.TracerError(
+            f"jit: copy.deepcopy of a Tensor over a {type(d).__name__} at {_t.user_line()}; "
+            f"use t.copy()")
+    if (self._node is not None and self._node.rule is not None) or self._tan:
+        with _state._grad_mode(True):  # the history is kept, as the eager deep copy keeps it
+            new = self.copy()
+        memo[id(self)] = new
+        return new
+    if id(d) not in tr.ids:
+        tr.var(d, self)  # read through this Tensor on every call
+    tr.paused += 1
+    try:
+        nd = _t._copy(d)
+    finally:
+        tr.paused -= 1
+    tr.add_step("copy", _t._copy, (d,), {}, nd)
+    new = Tensor(nd, requires_grad=self.requires_grad, _bat=self._bat)
+    memo[id(self)] = new
+    new.name = self.name
+    if self.grad is not None:
+        new.grad = _copy_mod.deepcopy(self.grad, memo)
+    return new
+
+
 def _sampler_call_w(tr, orig, self, method, *args, **kwargs):
     raise _t.TracerError(
         f"jit: random.{method} draws from gpuad's global random generator at {_t.user_line()}; "
@@ -352,6 +414,9 @@ def _xp_func_w(name):
             tr.paused -= 1
         if tr.is_array(out) and id(out) not in tr.ids:
             tr.add_step(name, orig, args, kwargs, out)
+        elif type(out) in (bool, int, float, complex) and any(tr.dyn(a) for a in found):
+            # a Python value computed from traced arrays (allclose, array_equal): frozen
+            _host_read(f"{name}() (a Python {type(out).__name__}: its value)", found)
         elif type(out) in (tuple, list):  # several arrays (broadcast_arrays, meshgrid):
             for i, o in enumerate(out):  # one step each, or they would be frozen
                 if tr.is_array(o) and id(o) not in tr.ids:
@@ -451,7 +516,7 @@ def install(undo: list) -> None:
     restore."""
 
     def put(obj, name, new):
-        undo.append((obj, name, obj.__dict__[name] if isinstance(obj, type) else
+        undo.append((obj, name, obj.__dict__.get(name, _ABSENT) if isinstance(obj, type) else
                      getattr(obj, name)))
         setattr(obj, name, new)
 
@@ -504,6 +569,7 @@ def install(undo: list) -> None:
 
     put(_value_checks, "record", _record_check)
     put(_value_checks, "record_call", _record_call)
+    put(_value_checks, "host_read_hook", _host_read)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))
@@ -524,6 +590,7 @@ def install(undo: list) -> None:
             return f"Tensor(<traced>, shape={tuple(self.shape)}, dtype={self.dtype})"
         return _orig(self)
     put(Tensor, "__repr__", traced_repr)
+    put(Tensor, "__deepcopy__", _deepcopy_w)
     prop = Tensor.__dict__["data"]
 
     def get_data(self, _get=prop.fget):
@@ -548,4 +615,7 @@ def install(undo: list) -> None:
 
 def uninstall(undo: list) -> None:
     for obj, name, old in reversed(undo):
-        setattr(obj, name, old)
+        if old is _ABSENT:
+            delattr(obj, name)
+        else:
+            setattr(obj, name, old)

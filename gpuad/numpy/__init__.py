@@ -17,6 +17,7 @@ import builtins
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient  # noqa: F401
 from ..backends import get_backend
@@ -520,6 +521,7 @@ def repeat(x, repeats, axis=None):
         x, axis = ravel(x), 0
     n = shape(x)[axis]
     if not isinstance(repeats, int):
+        _vc.host_read("repeat: counts (they fix the result's shape)", repeats)
         repeats = _data(repeats)
         # counts are needed on the host (they fix the output shape); CuPy needs .get() for that
         repeats = repeats.get() if hasattr(repeats, "get") else _np.asarray(repeats)

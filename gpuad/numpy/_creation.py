@@ -152,11 +152,12 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
         sign = _r.sign(s0)
         whole = [v._data if isinstance(v, Tensor) else v
                  for v in (s0, s1, _r.not_equal(sign, _r.sign(s1)))]
-        if bool(xp.any(whole[0] == 0)) or bool(xp.any(whole[1] == 0)):
-            raise ValueError("geomspace: geometric sequence cannot include zero")
-        if bool(xp.any(whole[2])):
-            raise ValueError("geomspace: start and stop must have the same sign to be "
-                             "differentiated (NumPy would return complex values)")
+        # (value checks: steps of the program under jit, checked on every call)
+        _vc.fail_if("geomspace_zero", lambda xp, a, b: (a == 0) | (b == 0), lambda: ValueError(
+            "geomspace: geometric sequence cannot include zero"), whole[0], whole[1])
+        _vc.fail_if("geomspace_sign", lambda xp, c: c, lambda: ValueError(
+            "geomspace: start and stop must have the same sign to be differentiated (NumPy "
+            "would return complex values)"), whole[2])
     else:  # checked on every call of a compiled function
         _vc.fail_if("geomspace_zero", lambda xp, a, b: (a == 0) | (b == 0), lambda: ValueError(
             "geomspace: geometric sequence cannot include zero"), s0, s1)

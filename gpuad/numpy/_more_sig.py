@@ -14,6 +14,7 @@ import builtins
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import takes_containers
 from ..engine import apply as _apply
@@ -151,8 +152,16 @@ amax, amin = max, min
 
 def _where_count(w, a, axis, keepdims):
     xp = _r._xp(data(a))
-    wb = xp.broadcast_to(w, shape(a))
-    return xp.sum(wb, axis=axis, keepdims=keepdims)
+    shp = shape(a)
+
+    def count(m):
+        return xp.sum(xp.broadcast_to(m, shp), axis=axis, keepdims=keepdims)
+
+    if _vc.tracing() and not isinstance(w, Tensor):
+        # compiled by jit: a step of each call (a NumPy scalar count would be a constant)
+        n = _vc.computed("where_count", count, w)
+        return Tensor(n) if hasattr(n, "dtype") and not isinstance(n, _np.generic) else n
+    return count(w)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
@@ -395,7 +404,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     if div > 0:
         step = delta / div
         zero = data(step) == 0
-        if isinstance(zero, Tensor):  # batched by vmap: each example takes its own branch
+        if isinstance(zero, Tensor) or _vc.tracing():
+            # batched by vmap: each example takes its own branch; compiled by jit: the
+            # branch is a step, taken on each call's values
+            zero = zero if isinstance(zero, Tensor) else _r.equal(step, 0)
             y = _r.where(_r.any(zero), (ar / div) * delta, ar * step)
         elif bool(xp.any(zero)):
             y = (ar / div) * delta

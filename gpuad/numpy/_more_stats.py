@@ -759,6 +759,7 @@ def _gradient_axis(f, ax, dx, edge_order, m):
         raise NotImplementedError("gradient: differentiating with respect to the spacing is not "
                                   "supported; pass it as a constant")
     uniform = _np.ndim(dxd) == 0
+    _vc.host_read("gradient: the spacing" if uniform else "gradient: a coordinate array", dx)
     if not uniform:
         xv = bk.asarray(dxd, dtype=_np.float64)
         if xv.ndim != 1 or xv.shape[0] != m:

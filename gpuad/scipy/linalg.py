@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import rules as _r
 from ..linalg_rules import _sym_from
 from ..linalg_rules import expm as _expm
@@ -296,6 +297,7 @@ def pinv(a, *, atol=None, rtol=None, return_rank: bool = False, check_finite: bo
     elif _nla._batched(s):
         # the cut-off is one parameter for every example: exact where it is the same for all
         sd = s._data
+        _vc.host_read("pinv: the cut-off atol / max(s) + rtol inside vmap", sd)
         rc = rcond(sd)[smax(sd) > 0]
         rc = _np.asarray(rc.get() if hasattr(rc, "get") else rc)
         if rc.size and not (rc == rc.flat[0]).all():
@@ -303,17 +305,22 @@ def pinv(a, *, atol=None, rtol=None, return_rank: bool = False, check_finite: bo
                 "pinv: inside vmap the relative cut-off atol / max(s) + rtol differs from "
                 "example to example; pass rtol alone (atol=None), or call pinv outside vmap")
         rc = float(rc.flat[0]) if rc.size else 0.0
+    elif _vc.tracing():  # compiled: the cut-off is a step, computed from each call's s
+        rc = _vc.computed("pinv_rcond", rcond, _nla._raw(s))
     else:
         rc = rcond(_nla._raw(s))
         rc = _np.asarray(rc.get() if hasattr(rc, "get") else rc)
         rc = float(rc) if rc.ndim == 0 else rc
     res = _nla.pinv(a, rcond=rc)
     if return_rank:
-        rank = _nla._on_stacks(
-            lambda d: xp.count_nonzero(d > (atol + rtol * smax(d))[..., None], axis=-1), s)
+        def count(d):
+            return xp.count_nonzero(d > (atol + rtol * smax(d))[..., None], axis=-1)
+
+        rank = _nla._on_stacks(lambda d: _vc.computed("pinv_rank", count, d), s)
         if not _nla._batched(rank):
             rank = _nla._raw(rank)
-            rank = int(rank) if rank.ndim == 0 else rank
+            if rank.ndim == 0 and not _vc.tracing():  # compiled: a 0-d array, as lstsq's
+                rank = int(rank)
         return res, rank
     return res
 

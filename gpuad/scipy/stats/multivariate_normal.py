@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as _np
 
+from ... import _value_checks as _vc
 from ... import numpy as gnp
 from ...rules import _xp, data, logabsdet, ndim, shape, solve
 from ._common import constant_args
@@ -71,6 +72,8 @@ def _squeeze(out: Any) -> Any:
 
 
 def _eigh_host(cov):
+    _vc.host_read("multivariate_normal with allow_singular=True (cov's eigenvalues, read on "
+                  "the host)", cov)
     c = data(cov)
     return _np.linalg.eigh(_np.asarray(c.get() if hasattr(c, "get") else c, dtype=_np.float64))
 
