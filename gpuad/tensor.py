@@ -404,6 +404,33 @@ class Tensor:
     def copy(self) -> Tensor:
         return _R.copy(self)
 
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """``copy.deepcopy``: a value with a recorded history (or tangents) is copied by the
+        recorded ``copy``, so derivatives flow through the copy to the original's inputs (a
+        copy of the tape itself would lead them to copies of those inputs, which nobody
+        reads); a leaf becomes a new leaf with copied data, ``requires_grad`` and ``.grad``.
+
+        Example: ``z = copy.deepcopy(x * 3.0)`` then ``grad`` of ``sum(z)`` at x is 3.
+        """
+        if (self._node is not None and self._node.rule is not None) or self._tan:
+            from ._state import _grad_mode
+
+            with _grad_mode(True):
+                new = self.copy()
+            memo[id(self)] = new
+            return new
+        import copy as _copy
+
+        new = _new(type(self))  # a Parameter stays a Parameter
+        memo[id(self)] = new
+        for slot in Tensor.__slots__:
+            if slot != "__weakref__" and hasattr(self, slot):
+                setattr(new, slot, _copy.deepcopy(getattr(self, slot), memo))
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(_copy.deepcopy(self.__dict__, memo))
+        new._node = None  # its own leaf node, made when first used (the original's feeds it)
+        return new
+
 
 _new = object.__new__
 

@@ -346,6 +346,9 @@ def _refuse(what: str):
 _ABSENT = object()  # an attribute the class did not have: removed again by uninstall
 
 
+_EAGER_DEEPCOPY = Tensor.__deepcopy__
+
+
 def _deepcopy_w(self, memo):
     """``copy.deepcopy`` of a Tensor while tracing: the copy of its array is a step of the
     program (copied on every call), where the default one, made by NumPy outside the tracer,
@@ -356,13 +359,8 @@ def _deepcopy_w(self, memo):
     from .. import _state
 
     tr = _t.active()
-    if tr is None:  # another thread: the default deep copy
-        new = Tensor.__new__(Tensor)
-        memo[id(self)] = new
-        for slot in Tensor.__slots__:
-            if slot != "__weakref__" and hasattr(self, slot):
-                setattr(new, slot, _copy_mod.deepcopy(getattr(self, slot), memo))
-        return new
+    if tr is None:  # another thread: the eager deep copy
+        return _EAGER_DEEPCOPY(self, memo)
     d = self._data
     if not tr.is_array(d):
         raise _t.TracerError(
