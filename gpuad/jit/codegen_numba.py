@@ -50,6 +50,13 @@ def cache_dir() -> str:
     return d
 
 
+def _element_lines(ind: str, nl: int, idx: str, stmts, spec: Spec) -> list[str]:
+    """One element's loads, statements and stores at indentation ``ind``."""
+    return ([f"{ind}x{k} = a{k}[{idx}]" for k in range(nl)]
+            + [f"{ind}{name} = {text}" for name, text in stmts]
+            + [f"{ind}o{k}[{idx}] = {name}" for k, name in enumerate(result_names(spec))])
+
+
 def _lang() -> Lang:
     def num(x, dt):
         return f"np.{dt.name}({float(x)!r})"
@@ -89,12 +96,7 @@ def source(spec: Spec, ndim: int, parallel: bool = True) -> str:
         rng = "prange" if k == 0 and parallel else "range"
         lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
         ind += "    "
-    for k in range(nl):
-        lines.append(f"{ind}x{k} = a{k}[{idx}]")
-    for name, text in stmts:
-        lines.append(f"{ind}{name} = {text}")
-    for k, name in enumerate(result_names(spec)):
-        lines.append(f"{ind}o{k}[{idx}] = {name}")
+    lines += _element_lines(ind, nl, idx, stmts, spec)
     return "\n".join(lines) + "\n"
 
 
@@ -159,12 +161,7 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
         rng = "range(lo, hi)" if k == 0 else f"range(shp[{k}])"
         lines.append(f"{ind}for i{k} in {rng}:")
         ind += "    "
-    for k in range(nl):
-        lines.append(f"{ind}x{k} = a{k}[{idx}]")
-    for name, text in stmts:
-        lines.append(f"{ind}{name} = {text}")
-    for k, name in enumerate(result_names(spec)):
-        lines.append(f"{ind}o{k}[{idx}] = {name}")
+    lines += _element_lines(ind, nl, idx, stmts, spec)
     v = f"t{spec.red_of}"
     if local:
         lines += [ind + ln for ln in fold_reg.format(v=v).splitlines()]
