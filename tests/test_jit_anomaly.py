@@ -302,3 +302,19 @@ def test_anomaly_off_flows_through(backend):
         assert _error(vg, _a(NEG)) is not None
         assert _checks(vg.lower(_a(GOOD))) > 0
     assert vg.cache_info()["misses"] == 2
+
+
+def test_mode_entered_inside_the_function(backend):
+    """detect_anomaly() entered by the traced function itself: the call's signature has the
+    mode off, the program holds the checks its body made, as eagerly."""
+    def f(x, masked):
+        with ad.detect_anomaly():
+            return ad.value_and_grad(_masked_sqrt if masked else _loss)(x)
+
+    for masked in (True, False):
+        jf = ad.jit(f, static_argnums=1)
+        jf(_a(GOOD), masked)
+        want = _error(f, _a(ZERO), masked)
+        assert (want is None) == masked
+        assert _error(jf, _a(ZERO), masked) == want
+        assert jf.cache_info()["misses"] == 1

@@ -20,6 +20,7 @@ the trace. Two things differ from eager tracing and are set right here:
 from __future__ import annotations
 
 from .. import engine
+from ..anomaly import AnomalyCheck
 from . import trace as _t
 
 
@@ -75,9 +76,23 @@ def _placed_step(inner):
     return step
 
 
+def prelude_positions(prog) -> dict | None:
+    """Where each optimizer's host half runs in a replay of ``prog``: ``{index in
+    prog.prelude: index in prog.steps}`` when the program holds anomaly checks, None when
+    it runs before the call (the only way without them, and on a CUDA graph)."""
+    at = getattr(prog, "prelude_at", None)
+    if not at:
+        return None
+    for _, s in prog.live_steps():
+        if s.kind == "effect" and isinstance(getattr(s.fn, "check", None), AnomalyCheck):
+            return at
+    return None
+
+
 def install(undo: list, tr) -> None:
     """Put the redirections above in place (after :func:`gpuad.jit.hooks.install`), noting
-    in ``undo`` what to restore."""
+    in ``undo`` what to restore. Every trace has them, as ``detect_anomaly()`` may be entered
+    inside the traced function; without checks they change nothing that is recorded."""
     from .. import optim
 
     tr.anomaly_quiet = 0

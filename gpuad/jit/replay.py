@@ -25,6 +25,7 @@ from typing import Any
 import numpy as _np
 
 from ..tensor import Tensor
+from . import anomaly_mode
 from .program import Program, Ref
 
 
@@ -184,7 +185,7 @@ class Compiled:
         evals = [e[2] for e in prog.effects if e[1] in ("grad", "data") and e[2] is not None]
         self._tail = f"    return {outs}, {_tuple([f'v{v}' for v in evals])}"
         run = advance + body
-        at = getattr(prog, "prelude_at", None)
+        at = anomaly_mode.prelude_positions(prog)
         if at:  # anomaly mode: each optimizer's host half where its step() was called
             run = _placed(advance, body, prog, self._starts, at)
         self.lines = (["def _run(_in, _args, _stream=None):"] + guard + run

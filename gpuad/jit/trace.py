@@ -584,7 +584,6 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
     """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
     (its Tensors detached, as a replay returns them)."""
     global _current
-    from .. import _state
     from ..tree import tree_flatten
     from . import anomaly_mode, hooks
 
@@ -606,8 +605,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         undo: list = []
         try:
             hooks.install(undo)
-            if _state.flags["anomaly"]:  # its checks become steps (see anomaly_mode)
-                anomaly_mode.install(undo, tr)
+            anomaly_mode.install(undo, tr)  # (also for a detect_anomaly() entered inside f)
             engine._trace = tr.on_apply
             out = f(*rebuild(leaves))
             out_leaves, out_def = tree_flatten(out)
