@@ -85,11 +85,16 @@ def _masked_log(x):  # the unselected branch is -inf: the forward check of log r
     return gnp.sum(gnp.where(x > 0, gnp.log(gnp.abs(x)), 0.0))
 
 
-@pytest.mark.parametrize("fuse", [False, True], ids=["plain", "fused"])
+@pytest.mark.parametrize("fuse", [None, "chunked", "numba"])
 def test_masked_values_as_eager(backend, fuse):
     """An intermediate that a where() masks: its adjoint's 0 * inf is zeroed before the
-    check, as eagerly (no error); a forward -inf in the unselected branch raises, as eagerly."""
-    opts = Options(min_size=0, min_steps=2) if fuse else False
+    check, as eagerly (no error), also inside a fused group; a forward -inf in the unselected
+    branch raises, as eagerly."""
+    if fuse == "numba":
+        if backend != "numpy":
+            pytest.skip("the numba target is the CPU's")
+        pytest.importorskip("numba")
+    opts = Options(min_size=0, min_steps=2, target=fuse) if fuse else False
     for f, raises in ((_masked_sqrt, False), (_masked_log, True)):
         vg = ad.jit(ad.value_and_grad(f), fuse=opts)
         with ad.detect_anomaly():
@@ -103,6 +108,8 @@ def test_masked_values_as_eager(backend, fuse):
                 np.testing.assert_allclose(to_numpy(g), to_numpy(eg), rtol=1e-12)
                 assert np.isfinite(to_numpy(g)).all()
             assert vg.cache_info()["misses"] == 1
+            if fuse and backend == "numpy":
+                assert vg.lower(_a(GOOD)).fusion.groups
 
 
 def _chain(x):
