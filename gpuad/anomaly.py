@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Iterator
 
 from . import _state
+from . import _value_checks as _vc
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 
@@ -22,6 +23,14 @@ def detect_anomaly() -> Iterator[None]:
 
     The error names the op, its inputs' shapes and the user's line that recorded it. Off by
     default; when off it costs one flag test per op.
+
+    Under ``gpuad.jit`` the mode is part of each call's signature: a function traced with it
+    on holds one check step per checked value (``check:anomaly:<op>`` in ``lower()``), so
+    every replay checks its own values and raises the eager error, before the program writes
+    anything eager would not have written yet (parameters, optimizer counters, ``.grad``).
+    Such a program replays without a CUDA graph (each check reads the device, as the eager
+    mode does); programs traced with the mode off hold no checks and cost nothing more.
+    See docs/jit.md, "Anomaly mode".
 
     Example::
 
@@ -45,9 +54,10 @@ def user_frame() -> str:
 
 
 def _finite(a) -> bool:
-    from ._raw import _xp, data
+    from ._raw import _xp
+    from .tensor import Tensor
 
-    d = data(a)
+    d = a._data if isinstance(a, Tensor) else a  # inside vmap: every example
     if not hasattr(d, "dtype") or d.dtype.kind not in "fc":
         return True
     return bool(_xp(d).isfinite(d).all())
@@ -57,20 +67,62 @@ def _shapes(args) -> str:
     return ", ".join(str(tuple(getattr(a, "shape", ()))) for a in args)
 
 
+def _forward_message(rule, args) -> str:
+    return (f"{rule.name} produced a non-finite value (inputs of shapes {_shapes(args)}) at "
+            f"{user_frame()}")
+
+
+def _backward_message(node, argnum: int) -> str:
+    where = node.where or "<recorded before detect_anomaly() was entered>"
+    shapes = ", ".join(str(tuple(e.shape)) if e is not None else "constant"
+                       for e in node.edges)
+    return (f"the adjoint of {node.rule.name} for argument {argnum} is not finite (inputs of "
+            f"shapes {shapes}; output shape {tuple(node.shape)}); the op was recorded at "
+            f"{where}")
+
+
 def check_forward(rule, args, out) -> None:
+    if _vc.record is not None and _traced("forward", rule, args, out):
+        return
     if not _finite(out):
-        raise AnomalyError(
-            f"{rule.name} produced a non-finite value (inputs of shapes {_shapes(args)}) at "
-            f"{user_frame()}"
-        )
+        raise AnomalyError(_forward_message(rule, args))
 
 
 def check_backward(node, argnum: int, c) -> None:
+    if _vc.record is not None and _traced("backward", node, argnum, c):
+        return
     if not _finite(c):
-        where = node.where or "<recorded before detect_anomaly() was entered>"
-        shapes = ", ".join(str(tuple(e.shape)) if e is not None else "constant"
-                           for e in node.edges)
-        raise AnomalyError(
-            f"the adjoint of {node.rule.name} for argument {argnum} is not finite (inputs of "
-            f"shapes {shapes}; output shape {tuple(node.shape)}); the op was recorded at {where}"
-        )
+        raise AnomalyError(_backward_message(node, argnum))
+
+
+class AnomalyCheck(_vc.Check):
+    """The finiteness check of one value, as a step of a compiled program. Not capturable
+    into a CUDA graph: it raises during the call, before any later write, as eagerly."""
+
+    __slots__ = ()
+    capturable = False
+
+
+def _nonfinite(xp, a):
+    return ~xp.isfinite(a)
+
+
+def _traced(which: str, what, arg, value) -> bool:
+    """While ``gpuad.jit`` traces in this thread: check ``value`` now and record the check as
+    a step, so that every replay checks its own values, and return True; False where the
+    eager check applies (no trace in this thread)."""
+    from .jit import anomaly_mode
+
+    state = anomaly_mode.state()
+    if state is None:
+        return False
+    if state == "quiet" and which == "forward":
+        return True  # a formula that eager runs on raw arrays, where nothing is checked
+    d = getattr(value, "_data", value)
+    if not hasattr(d, "dtype") or d.dtype.kind not in "fc":
+        return True
+    msg = _forward_message(what, arg) if which == "forward" else _backward_message(what, arg)
+    name = what.name if which == "forward" else what.rule.name
+    check = AnomalyCheck(f"anomaly:{name}", _nonfinite, lambda count, first: AnomalyError(msg))
+    _vc.run(check, value)  # recorded and run now; a value that is a constant: run now only
+    return True

@@ -256,7 +256,9 @@ def _record_check(check, arrays) -> bool:
         tr.paused -= 1
     ins = tuple(tr.enc(a) for a in raws)
     fn = functools.partial(vc.now, check)
-    fn.capturable = True  # kernels only: on a CUDA graph its info goes to a device buffer
+    # kernels only: on a CUDA graph its info goes to a device buffer (an anomaly check is
+    # read at once: its program replays without a graph)
+    fn.capturable = getattr(check, "capturable", True)
     fn.check = check  # writes nothing: the function stays pure (jit's post-trace check)
     tr.prog.steps.append(Step(f"check:{check.op}", fn, ins, {}, None, "effect"))
     return True

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as _np
 
 from ..tensor import Tensor
+from . import anomaly_mode
 from .program import Program, Ref
 
 
@@ -183,7 +184,11 @@ class Compiled:
                        for o in prog.outputs if o[0] == "var"])
         evals = [e[2] for e in prog.effects if e[1] in ("grad", "data") and e[2] is not None]
         self._tail = f"    return {outs}, {_tuple([f'v{v}' for v in evals])}"
-        self.lines = (["def _run(_in, _args, _stream=None):"] + guard + advance + body
+        run = advance + body
+        at = anomaly_mode.prelude_positions(prog)
+        if at:  # anomaly mode: each optimizer's host half where its step() was called
+            run = _placed(advance, body, prog, self._starts, at)
+        self.lines = (["def _run(_in, _args, _stream=None):"] + guard + run
                       + self._effects(lambda v: f"v{v}") + [f"    return {outs}", ""])
         # the CUDA-graph path: host work (guards, counters, effects) apart from the kernels
         self.lines += ["def _guard(_args):"] + guard + ["    return True", ""]
@@ -621,6 +626,27 @@ def graph_capturable(prog: Program) -> bool:
         if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
             return False
     return True
+
+
+def _placed(advance: list[str], body: list[str], prog: Program, starts: list,
+            at: dict) -> list[str]:
+    """``body`` with host ``k``'s ``advance`` line (see ``Program.prelude``) before the first
+    live step recorded at or after index ``at[k]`` of ``prog.steps`` (``starts``: the first
+    body line of each live step), at the end where none is, at the start without ``at[k]``."""
+    index = {id(s): i for i, s in enumerate(prog.steps) if s is not None}
+    where: dict[int, list[str]] = {}
+    for k, line in enumerate(advance):
+        i = at.get(k)
+        pos = 0 if i is None else next(
+            (first for first, s in starts if index[id(s)] >= i), len(body))
+        where.setdefault(pos, []).append(line)
+    out: list[str] = []
+    for n, line in enumerate(body):
+        out += where.pop(n, [])
+        out.append(line)
+    for lines in where.values():
+        out += lines
+    return out
 
 
 def _tuple(items: list[str]) -> str:

@@ -377,7 +377,9 @@ class Tracer:
             t = ref()
             if t is not None and t.grad is not grad0:
                 return True
-        return any(s is not None and s.kind == "effect" for s in self.prog.steps)
+        # (a value check step, anomaly mode's included, writes nothing)
+        return any(s is not None and s.kind == "effect" and getattr(s.fn, "check", None) is None
+                   for s in self.prog.steps)
 
     def closure_grad(self) -> bool:
         """Whether a tensor the function read without receiving it requires grad."""
@@ -583,7 +585,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
     (its Tensors detached, as a replay returns them)."""
     global _current
     from ..tree import tree_flatten
-    from . import hooks
+    from . import anomaly_mode, hooks
 
     with _LOCK:
         if _current is not None and _current.thread == threading.get_ident():
@@ -603,6 +605,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         undo: list = []
         try:
             hooks.install(undo)
+            anomaly_mode.install(undo, tr)  # (also for a detect_anomaly() entered inside f)
             engine._trace = tr.on_apply
             out = f(*rebuild(leaves))
             out_leaves, out_def = tree_flatten(out)
