@@ -68,6 +68,34 @@ def test_compiled_gradient_alternates_between_branches(backend, name):
             check_grads(f, (_a(x),), order=1, modes=("rev",))
 
 
+_R = np.random.default_rng(0)
+_FULL = _R.standard_normal((5, 3))
+_DEF = _FULL.copy()
+_DEF[:, 2] = _DEF[:, 1]  # rank 2
+_V = _R.standard_normal(10)
+_NAN = np.r_[np.nan, np.nan, _V[2:]]
+
+# values that choose a result's dtype or shape: name -> (function, one call, the other)
+SHAPES = {
+    "lstsq": (lambda a, y: gnp.linalg.lstsq(a, y)[1], (_FULL, _V[:5]), (_DEF, _V[:5])),
+    "real_if_close": (gnp.real_if_close, (np.array([1 + 1e-20j]),), (np.array([1 + 1j]),)),
+    "nanmedian": (gnp.nanmedian, (_V,), (_NAN,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_result_dtype_or_shape_follows_the_values(backend, name):
+    f, one, other = SHAPES[name]
+    j = ad.jit(f)
+    xp = ad.get_backend().xp
+    for args in (one, one, one, other, one, other):
+        args = tuple(xp.array(a) for a in args)
+        got, want = to_numpy(j(*args)), to_numpy(f(*(ad.Tensor(a) for a in args)))
+        assert got.dtype == want.dtype and got.shape == want.shape, (got, want)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert j.cache_info()["branch_retraces"] == 1
+
+
 def test_branch_retrace_reports_the_eager_error(backend):
     """slogdet's derivative does not exist at a singular matrix: the call traced again raises
     as eagerly, and the program of regular matrices keeps working."""
