@@ -52,7 +52,8 @@ class _Entry:
         self.signature = signature
         # kept branches (gpuad.jit.guards): per check, None where a failed one traces again
         self.branches = guards.analyse(program)
-        self.undo = guards.snapshot(program) if self.branches else None
+        self.undo = (guards.snapshot(program) if any(v is None for v in self.branches.values())
+                     else None)
         self.variants = [self]  # the programs of this signature, most recently used first
 
 
