@@ -213,23 +213,53 @@ def host_read(what: str, *arrays) -> None:
 
 
 class BranchError(RuntimeError):
-    """A compiled function was called on values for which library code would choose another
-    branch than the one recorded when it was traced."""
+    """A compiled function was called on values for which library code chooses another
+    branch than a compiled program holds (see :func:`keep_branch`).
+
+    ``gpuad.jit`` catches it and traces the function again for the new branch where the
+    replay had written nothing the caller can see when the check ran (the compiled function
+    then holds one program per combination of branch outcomes, see docs/jit.md); it reaches
+    the caller only where that cannot be done, with the reason in its message: the replay
+    had already updated parameters or other state in place, overwritten a donated argument,
+    or the signature already holds ``max_variants`` programs. ``check`` is the
+    :class:`Branch` that failed (None when not raised by one)."""
+
+    check: Branch | None = None
+
+
+class Branch(Check):
+    """The check that :func:`keep_branch` records: ``bad`` holds where ``test`` differs from
+    the traced call's outcome ``taken``; ``site`` names the choice (the ``op`` given to
+    :func:`keep_branch`)."""
+
+    __slots__ = ("site", "taken")
+
+    def __init__(self, site: str, taken: bool, test: Callable[..., Any]):
+        self.site = site
+        self.taken = bool(taken)
+        super().__init__(f"branch:{site}",
+                         lambda xp, *a: xp.asarray(test(xp, *a)) != self.taken, self._error)
+
+    def _error(self, count: int, first: Any) -> BaseException:
+        e = BranchError(
+            f"{self.site}: a compiled function was called on values for which gpuad's own "
+            f"code takes another branch ({not self.taken} where the traced call had "
+            f"{self.taken}); the program holds the traced call's branch")
+        e.check = self
+        return e
 
 
 def keep_branch(op: str, taken: bool, test: Callable[..., Any], *arrays) -> None:
     """Library code chose a branch in Python from ``taken = bool(test(xp, *arrays))``.
-    While ``gpuad.jit`` traces values the arrays depend on, the program holds that choice: a
-    check step then raises :class:`BranchError` on a call whose values would choose the other
-    branch, instead of replaying the wrong one. Eagerly (or on constants) nothing happens.
+    While ``gpuad.jit`` traces values the arrays depend on, the program holds that choice and
+    a :class:`Branch` check step: a replay whose values choose the other branch raises
+    :class:`BranchError` there, before the wrong branch's results are used, and ``gpuad.jit``
+    traces the function again for the new branch (keeping both programs) where nothing the
+    caller can see was written yet, or raises the error saying why not (see docs/jit.md).
+    Eagerly (or on constants) nothing happens.
 
     Example: ``hit = bool(xp.any(m)); keep_branch("svd_zero", hit, lambda xp, m: xp.any(m), m)``
     """
     if record is None:
         return
-    run(Check(f"branch:{op}", lambda xp, *a: xp.asarray(test(xp, *a)) != taken,
-              lambda count, first: BranchError(
-                  f"{op}: a compiled function was called on values for which gpuad's own code "
-                  f"takes another branch ({not taken} where the traced call had {taken}); the "
-                  f"program holds the traced call's branch. Call the function outside "
-                  f"gpuad.jit for such values (or trace it on values like them)")), *arrays)
+    run(Branch(op, taken, test), *arrays)

@@ -14,7 +14,6 @@ from conftest import to_numpy
 import gpuad as ad
 import gpuad.numpy as gnp
 import gpuad.scipy.linalg as sla
-from gpuad import _value_checks as vc
 from gpuad.jit import TracerError
 from gpuad.scipy.stats import multivariate_normal as mvn
 
@@ -179,8 +178,9 @@ def test_derivative_branch_on_values_is_checked(backend):
 
     j = ad.jit(ad.grad(h), check=False)
     j(_a([[0.0, 0.0], [0.0, 2.0]]))
-    with pytest.raises(vc.BranchError, match="another branch"):
-        j(_a([[1.0, 0.3], [0.3, 2.0]]))
+    other = _a([[1.0, 0.3], [0.3, 2.0]])  # the other branch: traced again (test_jit_guards)
+    np.testing.assert_allclose(to_numpy(j(other)), to_numpy(ad.grad(h)(other)), rtol=1e-12)
+    assert j.cache_info()["branch_retraces"] == 1
 
 
 @pytest.mark.parametrize("name", ["allclose", "array_equal"])

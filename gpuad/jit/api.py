@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as _np
 
-from .. import _state
+from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import outer, passes, replay, signature, trace
+from . import guards, outer, passes, replay, signature, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -39,7 +39,8 @@ def _key_parts() -> tuple:
 
 
 class _Entry:
-    __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock")
+    __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock",
+                 "branches", "undo", "variants")
 
     def __init__(self, program, compiled, runner, keep, signature):
         self.lock = threading.Lock()  # one replay at a time: the buffers are shared
@@ -49,6 +50,11 @@ class _Entry:
         self.keep = keep
         self.calls = 0
         self.signature = signature
+        # kept branches (gpuad.jit.guards): per check, None where a failed one traces again
+        self.branches = guards.analyse(program)
+        self.undo = (guards.snapshot(program) if any(v is None for v in self.branches.values())
+                     else None)
+        self.variants = [self]  # the programs of this signature, most recently used first
 
 
 class Jitted:
@@ -59,7 +65,7 @@ class Jitted:
                  donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
                  graph: bool | None = None, check: bool = True, fuse: Any = True,
                  static_argnames: str | Sequence[str] | None = None,
-                 donate_argnames: str | Sequence[str] | None = None):
+                 donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8):
         if isinstance(f, staticmethod | classmethod):
             raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
                             f"@{type(f).__name__} (to the function itself)")
@@ -95,6 +101,10 @@ class Jitted:
         if cache_size < 1:
             raise ValueError(f"jit: cache_size must be >= 1, got {cache_size}")
         self.cache_size = cache_size
+        if max_variants < 1:
+            raise ValueError(f"jit: max_variants must be >= 1, got {max_variants}")
+        self.max_variants = max_variants
+        self.branch_retraces = 0
         self.graph = graph
         self._cache: OrderedDict = OrderedDict()
         self._fast: dict = {}  # fast key -> (key, entry) for calls of arrays and numbers
@@ -318,9 +328,16 @@ class Jitted:
 
     def _replay(self, key, entry, leaves, rebuild, be):
         inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
+        restore = None
         try:
             with entry.lock:
+                if entry.undo is not None:
+                    restore = entry.undo()
                 outs = entry.runner(inputs, leaves)
+        except _value_checks.BranchError as e:  # a kept branch changed: see gpuad.jit.guards
+            outs, used = guards.branch_changed(self, key, entry, leaves, rebuild, be, e,
+                                               restore)
+            return outs if used is None else _outputs(used.program, outs, leaves)
         except replay.Retrace:  # a .grad the program read is another object now: trace again
             with self._lock:
                 self._cache.pop(key, None)
@@ -351,7 +368,8 @@ class Jitted:
             _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
         use_graph = self.graph if self.graph is not None else be.name != "numpy"
-        if use_graph and be.name != "numpy" and replay.graph_capturable(prog):
+        if (use_graph and be.name != "numpy" and replay.graph_capturable(prog)
+                and guards.graph_ok(prog)):
             runner = replay.GraphReplay(compiled, be.xp)
         keep = [leaf for leaf in leaves if not isinstance(leaf, Tensor | _np.ndarray)
                 and type(leaf) not in _by_array_type and not isinstance(leaf, _SCALARS)]
@@ -366,6 +384,17 @@ class Jitted:
                 self.evictions += 1
         entry.calls = 1
         return entry, result
+
+    def _use_variant(self, key, entry) -> None:
+        """Make ``entry``, one of the programs of ``key``'s signature, the one tried first."""
+        with self._lock:
+            v = entry.variants
+            if v[0] is not entry:
+                v.remove(entry)
+                v.insert(0, entry)
+            if key in self._cache:
+                self._cache[key] = entry
+                self._cache.move_to_end(key)
 
     def _donated(self, prog: Program, leaves, rebuild) -> set[int]:
         if not self.donate_argnums and not self.donate_argnames:
@@ -397,13 +426,16 @@ class Jitted:
     def cache_info(self) -> dict[str, Any]:
         """Hits, misses (traces), evictions, the bound, and one line per cached signature
         (with, on the CUDA-graph path, ``graph``: captured / not yet / failed and why, and
-        counts of captures, recaptures and launches)."""
+        counts of captures, recaptures and launches). A signature whose program holds kept
+        branches (docs/jit.md) lists under ``variants`` each of its programs, the one tried
+        first leading (its numbers are also the signature's own), with ``branches``: the
+        outcome each holds; ``branch_retraces`` counts the traces made for a new outcome."""
         return {"hits": self.hits, "misses": self.misses, "evictions": self.evictions,
-                "retraces": self.retraces,
+                "retraces": self.retraces, "branch_retraces": self.branch_retraces,
                 "size": len(self._cache), "maxsize": self.cache_size,
-                "entries": [{"signature": e.signature, "steps": len(e.program),
-                             "calls": e.calls, **e.program.peak_bytes,
-                             **(e.runner.info() if hasattr(e.runner, "info") else {})}
+                "max_variants": self.max_variants,
+                "entries": [{"signature": e.signature, **_entry_info(e),
+                             "variants": [_entry_info(v) for v in e.variants]}
                             for e in self._cache.values()]}
 
     def clear_cache(self) -> None:
@@ -471,6 +503,16 @@ def _check_containers(before: list, f) -> None:
                 f"return out, {{**d, 'k': v}}), or call the function outside jit")
 
 
+def _entry_info(e: _Entry) -> dict[str, Any]:
+    info = {"steps": len(e.program), "calls": e.calls, **e.program.peak_bytes,
+            **(e.runner.info() if hasattr(e.runner, "info") else {}),
+            "branches": guards.outcomes(e.program)}
+    if "graph" not in info and e.program.backend != "numpy" and not guards.graph_ok(e.program):
+        info["graph"] = ("off: its kept branches must be read before its writes into "
+                         "parameters or arguments (docs/jit.md)")
+    return info
+
+
 def _pure(prog: Program) -> bool:
     """No effect on anything but the outputs: the function may run again to check it."""
     if prog.effects:
@@ -523,6 +565,8 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     with _np.errstate(all="ignore"):
         try:
             got = compiled.run(inputs, pert)
+        except _value_checks.BranchError:  # the other values take another kept branch
+            return
         except Exception as e:
             raise trace.TracerError(
                 f"jit: the compiled program fails on other argument values of the same "
@@ -621,7 +665,7 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
         graph: bool | None = None, check: bool = True, fuse: Any = True,
         static_argnames: str | Sequence[str] | None = None,
-        donate_argnames: str | Sequence[str] | None = None) -> Any:
+        donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -644,6 +688,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     ``fuse``: fuse runs of elementwise steps into generated kernels (default True; False
     turns it off; a :class:`gpuad.jit.fusion.Options` chooses what is fused and recomputed;
     see docs/jit.md).
+    ``max_variants``: programs kept per signature for the branches gpuad's own code takes
+    on values (e.g. a derivative at a repeated eigenvalue): a call whose values take
+    another branch traces again (see docs/jit.md, "Kept branches").
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -660,5 +707,5 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     """
     def wrap(fn):
         return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
-                      static_argnames, donate_argnames)
+                      static_argnames, donate_argnames, max_variants)
     return wrap if f is None else wrap(f)

@@ -444,6 +444,8 @@ class GraphReplay:
         self.check_event = None  # recorded after the copies of the last launch's checks
         self.checked = 0  # launches whose checks were read and passed
         self.check_upto = 0  # launches the pending copies cover
+        # kept branches (gpuad.jit.guards): (check, device info), read right after each launch
+        self.branches: list = []
 
     def __call__(self, inputs: list, args: list):
         c = self.c
@@ -469,6 +471,8 @@ class GraphReplay:
                 return c.run(inputs, args)
             for _, info, _ in self.checks:  # before the first launch, on its stream
                 info.fill(0)
+            for _, info in self.branches:
+                info.fill(0)
         if self.last is not None and self.last is not cur:  # the previous launch first
             cur.wait_event(self.last.record())
         self.last = cur
@@ -478,12 +482,19 @@ class GraphReplay:
             if dst is not None:
                 dst[...] = src
         c.advance(cur)
-        for graph, again in self.graph:
-            if graph is not None:
-                graph.launch(cur)
-            else:  # a step CuPy would not capture, between two graphs, on the same stream
-                again(self.inputs, args, self.env)
+        try:
+            for graph, again in self.graph:
+                if graph is not None:
+                    graph.launch(cur)
+                else:  # a step CuPy would not capture, between two graphs, on the same stream
+                    again(self.inputs, args, self.env)
+        except Exception:
+            if self.branches:  # a step on another branch's values: the check that says so
+                self._read_branches()
+            raise
         self.launches += 1
+        if self.branches:
+            self._read_branches()
         if self.checks:
             self._copy_checks(cur)
         c.graph_effects(args, self.effect_values, self.grads)
@@ -502,6 +513,17 @@ class GraphReplay:
         from .. import _value_checks
 
         _value_checks.pending[id(self)] = weakref.ref(self)
+
+    def _read_branches(self) -> None:
+        """Read the kept branches' checks of the launch just made (a synchronisation) and raise
+        the first failed one's :class:`BranchError` before the call's outputs and effects are
+        handed out: the program writes nothing else the caller sees (gpuad.jit.guards)."""
+        for check, info in self.branches:
+            found = self.xp.asnumpy(info)
+            if found[0]:
+                for _, i in self.branches:
+                    i.fill(0)
+                raise check.from_info(found)
 
     def poll(self, wait: bool = False) -> None:
         """Raise the error of a value check that failed in an earlier launch, once that
@@ -537,6 +559,7 @@ class GraphReplay:
             self.recaptures += 1
         self.graph = None
         self.checks = []
+        self.branches = []
         from .. import _value_checks
 
         found: list = []
@@ -571,7 +594,9 @@ class GraphReplay:
             return False
         finally:
             _value_checks.deferred.collect = None
-        self.checks = [(check, keep, _pinned(keep)) for check, keep in found]
+        self.branches = [(c, keep) for c, keep in found if isinstance(c, _value_checks.Branch)]
+        self.checks = [(check, keep, _pinned(keep)) for check, keep in found
+                       if not isinstance(check, _value_checks.Branch)]
         self.graph, self.outs, self.effect_values = pieces, outs, evs
         self.caps, self.held = caps, held
         self.captures += 1

@@ -322,14 +322,9 @@ def real_if_close(a, tol=100):
                         "others not, so their results would have different dtypes; take "
                         "gnp.real explicitly, or keep the complex values")
     close = bool(xp.all(xp.abs(d.imag) < tol))
-    if _vc.tracing():  # the dtype of the result follows the values: a program has one
-        _vc.fail_if("real_if_close_branch",
-                    lambda xp, v: xp.all(xp.abs(v.imag) < tol) != close, lambda: TypeError(
-                        f"real_if_close inside gpuad.jit: the values were "
-                        f"{'' if close else 'not '}close to real when the function was "
-                        f"compiled, so the program returns {'real' if close else 'complex'} "
-                        f"values, and this call's are {'not ' if close else ''}close to real; "
-                        f"take gnp.real explicitly, or keep the complex values"), d)
+    # the dtype of the result follows the values: a compiled program holds one
+    _vc.keep_branch("real_if_close: values close to real (the result's dtype)", close,
+                    lambda xp, v: xp.all(xp.abs(v.imag) < tol), d)
     return real(a) if close else a
 
 
