@@ -188,11 +188,15 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
     tr.record_write(t, value, index)
 
 
-def _zero_grad_w(tr, orig, opt):
+def _zero_grad_w(tr, orig, opt, set_to_none=True):
+    opt._sync()
     for p in opt.params:
         tr.register(p)
-        tr.grad_written.add(id(p))
-    return orig(opt)
+        if set_to_none:
+            tr.grad_written.add(id(p))
+        else:  # zeros written into the .grad the call starts with (a recorded write)
+            _grad_read(tr, p)
+    return orig(opt, set_to_none)
 
 
 def _opt_step_w(tr, orig, opt):
