@@ -499,3 +499,27 @@ def test_changing_the_optimizer_inside_a_compiled_step_raises(backend, what):
     with pytest.raises(TracerError, match="inside a compiled function"):
         ad.jit(step)(*(_xp().asarray(x) for x in XS[0]))
     np.testing.assert_array_equal(to_numpy(r.w), W0)
+
+
+def test_zero_grad_set_to_none_false_zeroes_a_grad_set_between_calls(backend):
+    """A ``.grad`` the user replaces between compiled calls is the one zeroed (and kept)."""
+    runs = []
+    for compiled in (False, True):
+        r = _Run([("SGD", {"lr": 0.05}, {})], compiled)
+
+        def step(x1, x2, r=r):
+            r.opt.zero_grad(set_to_none=False)
+            _loss(r.w, r.b, x1, x2, gnp).backward()
+            r.opt.step()
+        r.f = ad.jit(step) if compiled else step
+        runs.append(r)
+    for k in range(5):
+        if k == 3:
+            for r in runs:
+                r.w.grad = ad.tensor(_xp().asarray(np.full(3, 7.0)))
+        held = [r.w.grad for r in runs]
+        for r in runs:
+            r(k)
+        _same(*runs)
+        if k >= 3:
+            assert runs[0].w.grad is held[0] and runs[1].w.grad is held[1]
