@@ -523,3 +523,31 @@ def test_zero_grad_set_to_none_false_zeroes_a_grad_set_between_calls(backend):
         _same(*runs)
         if k >= 3:
             assert runs[0].w.grad is held[0] and runs[1].w.grad is held[1]
+
+
+class _OwnRule(optim.Optimizer):
+    """An optimizer of the older interface: ``Optimizer(params, lr)`` and one ``_update``."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr)
+
+    def _update(self, xp, p, g, st):
+        p -= self.lr * g * g
+
+
+def test_an_own_update_follows_added_groups_compiled(backend):
+    runs = []
+    for compiled in (False, True):
+        r = _Run([("SGD", {"lr": 0.05}, {})], compiled, groups="w")
+        w, b, _ = r.members[0]
+        r.members[0] = (w, b, _OwnRule([w], 0.05))
+        runs.append(r)
+    for k in range(5):
+        if k == 2:
+            for r in runs:
+                r.opt.add_param_group({"params": [r.b]})
+                r.opt.lr = 0.1
+        for r in runs:
+            r(k)
+        _same(*runs)
+    assert not np.array_equal(runs[1].params()[1], B0)

@@ -205,6 +205,8 @@ def _opt_step_w(tr, orig, opt):
     if optstep.recordable(opt):  # its array work as steps, its numbers from device slots
         optstep.record(tr, opt)
         return
+    opt._sync()
+    tr.prog.prelude.append(optstep.Layout(opt))  # its parameters, checked on each call
     for p in opt.params:
         _grad_read(tr, p)
     ps = [(i, p) for i, p in enumerate(opt.params) if p.grad is not None]

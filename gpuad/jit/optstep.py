@@ -407,6 +407,25 @@ class OptHost:
                     xp.cuda.get_current_stream())
 
 
+class Layout:
+    """The host half of an opaque ``opt.step()`` (an optimizer with its own ``_update``): the
+    program updates the parameters it was recorded with, so a call traces again when the
+    groups hold others (``add_param_group``)."""
+
+    def __init__(self, opt):
+        self.opt = opt
+        self.params = tuple(opt.params)
+
+    def check(self) -> bool:
+        self.opt._sync()
+        now = self.opt.params
+        return len(now) == len(self.params) and all(
+            a is b for a, b in zip(now, self.params, strict=True))
+
+    def advance(self, stream=None) -> None:
+        pass
+
+
 def _flags(opt) -> tuple:
     return tuple(opt._flags(g) for g in opt.param_groups)
 
