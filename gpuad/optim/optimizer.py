@@ -226,7 +226,7 @@ class Optimizer:
         old = {id(p): st for p, st in zip(self.params, self.state, strict=True)}
         flat: list[Tensor] = []
         for gi, g in enumerate(self.param_groups):
-            g["params"] = list(g["params"])
+            dict.__setitem__(g, "params", list(g["params"]))  # (inside a trace too)
             _check_params(who, flat, g["params"], gi)
             flat.extend(g["params"])
         self.params = flat
