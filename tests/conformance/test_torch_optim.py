@@ -648,3 +648,26 @@ def test_implementation_switches(backend, kw, exc, match):
     with pytest.raises(exc, match=match):
         optim.Adam([w], **kw)
     optim.Adam([w], foreach=False, capturable=True, fused=False)  # accepted, same update
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_state_dict_round_trip_of_a_complex_parameter(backend, name):
+    z0 = np.array([0.3 + 0.8j, -1.1 + 0.2j, 0.5 - 0.4j])
+    zs = [ad.tensor(z0.copy(), requires_grad=True) for _ in range(2)]
+    opts = [getattr(optim, name)([z], lr=0.05) for z in zs]
+    for k in range(6):
+        if k == 3:  # the second optimizer resumes from the first's checkpoint
+            opts[1].load_state_dict(opts[0].state_dict())
+            with ad.no_grad():
+                zs[1].data[...] = zs[0].data
+        for z, o in zip(zs, opts, strict=True):
+            o.zero_grad()
+            _complex_loss(z).backward()
+            if k >= 3 or o is opts[0]:
+                o.step()
+    np.testing.assert_array_equal(_np(zs[1]), _np(zs[0]))
+    key = {"Adam": "m", "RMSprop": "square_avg", "Adagrad": "sum"}[name]
+    sd = opts[0].state_dict()
+    sd["state"][0][key] = np.zeros(3, complex)  # the param's shape: not the (re, im) layout
+    with pytest.raises(ValueError, match=r"shape \(3,\).*needs \(6,\)"):
+        opts[1].load_state_dict(sd)
