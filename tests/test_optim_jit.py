@@ -246,6 +246,9 @@ def test_groups_eager_and_compiled_match_torch(backend, name):
     assert all(m[2].step_count == 5 for m in comp.members)
     # one trace (SGD with momentum makes its buffer at the first step: traced apart)
     assert comp.misses() == (2 if name == "SGD" else 1)
+    if backend == "cupy":  # the whole step, updates included, is one CUDA graph per call
+        (entry,) = comp.f.cache_info()["entries"]
+        assert entry["graph"] == "captured" and entry["launches"] >= 2, entry
 
 
 # ---- what changes between compiled calls -----------------------------------------------------
