@@ -402,7 +402,7 @@ class Optimizer:
         xp = _xp(p.data)
         out: dict[str, Any] = {}
         for k, v in entry.items():
-            if k == "t":  # a step counter (torch's "step"): a number
+            if k == "t" and self.state_keys is not None:  # a step count (torch's "step")
                 out[k] = int(v)
                 continue
             if not hasattr(v, "shape"):
