@@ -223,7 +223,7 @@ class _BakedAdam(optim.Adam):
     """Adam whose _apply uses Python numbers computed from its state (not from ``s``): a
     compiled step freezes them, so a graph replays the step count it was captured with."""
 
-    def _apply(self, xp, p, g, st, s):
+    def _apply(self, xp, p, g, st, s, group):
         b1, b2 = self.betas
         t = st["t"]
         m, v = st["m"], st["v"]

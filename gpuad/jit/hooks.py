@@ -188,11 +188,15 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
     tr.record_write(t, value, index)
 
 
-def _zero_grad_w(tr, orig, opt):
+def _zero_grad_w(tr, orig, opt, set_to_none=True):
+    opt._sync()
     for p in opt.params:
         tr.register(p)
-        tr.grad_written.add(id(p))
-    return orig(opt)
+        if set_to_none:
+            tr.grad_written.add(id(p))
+        else:  # zeros written into the .grad the call starts with (a recorded write)
+            _grad_read(tr, p)
+    return orig(opt, set_to_none)
 
 
 def _opt_step_w(tr, orig, opt):
@@ -201,6 +205,8 @@ def _opt_step_w(tr, orig, opt):
     if optstep.recordable(opt):  # its array work as steps, its numbers from device slots
         optstep.record(tr, opt)
         return
+    opt._sync()
+    tr.prog.prelude.append(optstep.Layout(opt))  # its parameters, checked on each call
     for p in opt.params:
         _grad_read(tr, p)
     ps = [(i, p) for i, p in enumerate(opt.params) if p.grad is not None]

@@ -8,10 +8,11 @@ steps that write their first argument. The numbers ``_apply`` takes from ``s`` (
 bias corrections, betas, ...) are 0-d device arrays (*slots*, one buffer per dtype), so no
 kernel of the program holds them as a constant. :class:`OptHost` is the host half of the step,
 run on every call before the recorded kernels: it checks that the optimizer is in the state the
-program was recorded in (else the function is traced again), advances the counters
-(``step_count``, Adam's ``t``), computes this call's numbers with ``_scalars`` in Python, as an
-eager step does, and copies them into the slots (one host-to-device copy per dtype, outside any
-CUDA graph).
+program was recorded in (the same parameter groups holding the same parameters and state, the
+same branches: else the function is traced again), advances the counters (``step_count``,
+Adam's ``t``), computes this call's numbers with ``_scalars`` from each parameter's group in
+Python, as an eager step does, and copies them into the slots (one host-to-device copy per
+dtype, outside any CUDA graph).
 
 Example::
 
@@ -19,7 +20,7 @@ Example::
     def step(x, y):
         opt.zero_grad(); loss = f(x, y); loss.backward(); opt.step(); return loss
     step(x, y)                                  # traced
-    opt.lr = 1e-4                               # seen by the next replay (a slot)
+    opt.param_groups[0]["lr"] = 1e-4            # seen by the next replay (a slot)
 """
 
 from __future__ import annotations
@@ -271,10 +272,12 @@ class OptHost:
     def __init__(self, opt, be):
         self.opt = opt
         self.be = be
-        self.flags = opt._flags()
+        self.flags = _flags(opt)
+        self.layout = tuple(tuple(g["params"]) for g in opt.param_groups)
         self.once = False  # state was created while tracing: this program is for that call
         self.members: list = []  # (index, param, state dict, [(key, array)])
-        self.groups: list = []  # (state of the first member, [states], dtype, names, offset)
+        # (state of the first member, [states], dtype, names, numbers, group index, offset)
+        self.groups: list = []
         self.bufs: dict = {}  # dtype -> (device buffer, host staging array)
 
     def uses(self, i: int, k, arr) -> None:
@@ -286,16 +289,16 @@ class OptHost:
 
     def slots(self, entries: list) -> list[dict]:
         """Slot arrays for each updated parameter: ``entries`` holds ``(index, param, state,
-        dtype, scalars)`` with this call's numbers; parameters whose state counters and dtype
-        agree share one set of slots."""
+        dtype, scalars, group index)`` with this call's numbers; parameters of one group whose
+        state counters and dtype agree share one set of slots."""
         xp = self.be.xp
         keyed: dict = {}
-        for i, p, st, dt, vals in entries:
+        for i, p, st, dt, vals, gi in entries:
             self.members.append((i, p, st, []))
-            key = (dt, _counters(st), tuple(vals))
+            key = (gi, dt, _counters(st), tuple(vals))
             g = keyed.get(key)
             if g is None:
-                g = keyed[key] = [st, [], dt, tuple(vals), vals]
+                g = keyed[key] = [st, [], dt, tuple(vals), vals, gi]
                 self.groups.append(g)
             g[1].append(st)
         offsets: dict = {}
@@ -310,11 +313,11 @@ class OptHost:
         views = {}
         for g in self.groups:
             buf = self.bufs[g[2]][0]
-            views[id(g[0])] = {k: buf[g[5] + j:g[5] + j + 1].reshape(())
+            views[id(g[0])] = {k: buf[g[6] + j:g[6] + j + 1].reshape(())
                                for j, k in enumerate(g[3])}
         self.views = views  # the program reads these arrays: they stay alive with it
         out = []
-        for _i, _p, st, _dt, _vals in entries:
+        for _i, _p, st, _dt, _vals, _gi in entries:
             g = next(g for g in self.groups if any(s is st for s in g[1]))
             out.append(views[id(g[0])])
         return out
@@ -337,7 +340,20 @@ class OptHost:
     def check(self) -> bool:
         """Whether the optimizer is still in the state the program was recorded in."""
         opt = self.opt
-        if self.once or opt._flags() != self.flags:
+        if self.once:
+            return False
+        groups = opt.param_groups
+        layout = self.layout
+        if len(groups) != len(layout):  # a group added (or dropped): trace again
+            return False
+        for g, ps in zip(groups, layout, strict=True):
+            now = g["params"]
+            if len(now) != len(ps):
+                return False
+            for a, b in zip(now, ps, strict=True):
+                if a is not b:
+                    return False
+        if _flags(opt) != self.flags:
             return False
         if not hasattr(self, "_idents"):
             self._compact()
@@ -368,13 +384,15 @@ class OptHost:
         tick = opt._tick
         for st in self._states:
             tick(st)
-        self._write_values([opt._scalars(g[0]) for g in self.groups], stream)
+        groups = opt.param_groups
+        scalars = opt._scalars
+        self._write_values([scalars(g[0], groups[g[5]]) for g in self.groups], stream)
 
     def _write_values(self, values: list, stream) -> None:
         writers = getattr(self, "_writers", None)
         if writers is None:  # float64 staging written through a memoryview (faster, exact)
             writers = self._writers = tuple(
-                (memoryview(h) if h.dtype == _np.float64 else h, g[5], g[3])
+                (memoryview(h) if h.dtype == _np.float64 else h, g[6], g[3])
                 for g in self.groups for h in (self.bufs[g[2]][1],))
         for (host, off, names), vals in zip(writers, values, strict=True):
             for j, k in enumerate(names):
@@ -389,14 +407,40 @@ class OptHost:
                     xp.cuda.get_current_stream())
 
 
+class Layout:
+    """The host half of an opaque ``opt.step()`` (an optimizer with its own ``_update``): the
+    program updates the parameters it was recorded with, so a call traces again when the
+    groups hold others (``add_param_group``)."""
+
+    def __init__(self, opt):
+        self.opt = opt
+        self.params = tuple(opt.params)
+
+    def check(self) -> bool:
+        self.opt._sync()
+        now = self.opt.params
+        return len(now) == len(self.params) and all(
+            a is b for a, b in zip(now, self.params, strict=True))
+
+    def advance(self, stream=None) -> None:
+        pass
+
+
+def _flags(opt) -> tuple:
+    return tuple(opt._flags(g) for g in opt.param_groups)
+
+
 def record(tr, opt) -> None:
     """Trace ``opt.step()``: run it, recording its array work (see the module docstring)."""
     from ..optim import _real_views
     from .hooks import _grad_read
 
+    opt._sync()
     for p in opt.params:
         _grad_read(tr, p)
+    group_of = [gi for gi, g in enumerate(opt.param_groups) for _ in g["params"]]
     ps = [(i, p) for i, p in enumerate(opt.params) if p.grad is not None]
+    groups = opt.param_groups
     xp = tr.be.xp
     name = type(opt).__name__
     host = OptHost(opt, tr.be)
@@ -409,23 +453,24 @@ def record(tr, opt) -> None:
         gd = g._data if isinstance(g, Tensor) else g
         tr.var(gd, g if isinstance(g, Tensor) else None)  # read through the grad each call
         st = opt.state[i]
+        group = groups[group_of[i]]
         tr.paused += 1
         try:
             pr, _ = _real_views(name, p._data, xp.asarray(gd))
-            opt._init_state(xp, pr, st)  # state that needs no gradient: made now, once
+            opt._init_state(xp, pr, st, group)  # state that needs no gradient: made now, once
         finally:
             tr.paused -= 1
         opt._tick(st)
-        entries.append((i, p, st, pr.dtype, opt._scalars(st)))
-        prepared.append((i, p, gd, st))
+        entries.append((i, p, st, pr.dtype, opt._scalars(st, group), group_of[i]))
+        prepared.append((i, p, gd, st, group))
     slot_sets = host.slots(entries)
     rxp = RecXP(tr, xp)
     with no_grad():
-        for (i, p, gd, st), slots in zip(prepared, slot_sets, strict=True):
+        for (i, p, gd, st, group), slots in zip(prepared, slot_sets, strict=True):
             tr.before_write(p._data, p)
             P, G = _real_views(name, Rec(tr, p._data), Rec(tr, gd))
             s = {k: Rec(tr, v) for k, v in slots.items()}
-            opt._apply(rxp, P, G, RecState(tr, st, host, i), s)
+            opt._apply(rxp, P, G, RecState(tr, st, host, i), s, group)
             p._ver[0] += 1  # as an eager step: the write is in place
             p._seen = p._ver[0]
     tr.prog.prelude.append(host)

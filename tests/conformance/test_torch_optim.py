@@ -3,10 +3,13 @@
 Follows pytorch/pytorch test/test_optim.py (and the OptimizerInfo cases of
 torch/testing/_internal/common_optimizers.py): SGD with momentum, dampening, Nesterov,
 weight decay and maximize; Adam and AdamW with betas, eps, weight decay, amsgrad and maximize;
-complex parameters; hyperparameter errors; the usual zero_grad/backward/step loop. Each
-configuration runs on the Rosenbrock function and on a least-squares problem; the iterates are
-compared with a NumPy transcription of the update rules torch documents and, where torch is
-installed, with torch.optim itself.
+RMSprop (centered, momentum) and Adagrad (lr_decay, initial accumulator); complex parameters;
+hyperparameter errors; the usual zero_grad/backward/step loop; parameter groups with their own
+learning rate and weight decay, a learning rate changed between steps, state_dict round trips
+and their errors. Each configuration runs on the Rosenbrock function and on a least-squares
+problem; the iterates are compared with a NumPy transcription of the update rules torch
+documents and, where torch is installed, with torch.optim itself. (The same under gpuad.jit:
+tests/test_optim_jit.py.)
 """
 
 from __future__ import annotations
@@ -96,6 +99,39 @@ def _ref_adam(grad, w, steps, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     return w
 
 
+def _ref_rmsprop(grad, w, steps, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, maximize=False):
+    w = w.copy()
+    sq, ga, buf = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+    for _ in range(steps):
+        g = grad(w)
+        g = (-g if maximize else g) + weight_decay * w
+        sq = alpha * sq + (1 - alpha) * g * g
+        if centered:
+            ga = alpha * ga + (1 - alpha) * g
+            avg = np.sqrt(sq - ga * ga) + eps
+        else:
+            avg = np.sqrt(sq) + eps
+        if momentum > 0:
+            buf = momentum * buf + g / avg
+            w = w - lr * buf
+        else:
+            w = w - lr * g / avg
+    return w
+
+
+def _ref_adagrad(grad, w, steps, lr, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    w = w.copy()
+    acc = np.full_like(w, initial_accumulator_value)
+    for t in range(1, steps + 1):
+        g = grad(w)
+        g = (-g if maximize else g) + weight_decay * w
+        acc = acc + g * g
+        w = w - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(acc) + eps)
+    return w
+
+
 SGD_CONFIGS = [
     {},
     {"momentum": 0.9},
@@ -113,6 +149,26 @@ ADAM_CONFIGS = [
     {"amsgrad": True},
     {"eps": 1e-3},
     {"amsgrad": True, "weight_decay": 0.1, "maximize": True},
+]
+
+
+RMSPROP_CONFIGS = [
+    {},
+    {"weight_decay": 0.1},
+    {"maximize": True},
+    {"centered": True},
+    {"momentum": 0.9},
+    {"maximize": True, "weight_decay": 0.1},
+    {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "maximize": True},
+    {"alpha": 0.5, "eps": 1e-3},
+]
+ADAGRAD_CONFIGS = [
+    {},
+    {"weight_decay": 0.1},
+    {"maximize": True},
+    {"initial_accumulator_value": 0.1},
+    {"lr_decay": 0.5},
+    {"eps": 1e-3, "lr_decay": 0.1, "weight_decay": 0.2, "maximize": True},
 ]
 
 
@@ -152,6 +208,10 @@ def _check_config(backend, name, problem, kw, steps=25):
     got = _run_gpuad(gcls, loss, W0, steps, lr=lr, **kw)
     if name == "SGD":
         ref = _ref_sgd(grad, W0, steps, lr, **kw)
+    elif name == "RMSprop":
+        ref = _ref_rmsprop(grad, W0, steps, lr, **kw)
+    elif name == "Adagrad":
+        ref = _ref_adagrad(grad, W0, steps, lr, **kw)
     else:
         ref = _ref_adam(grad, W0, steps, lr, decoupled=name == "AdamW",
                         **({"weight_decay": 1e-2} if name == "AdamW" else {}) | kw)
@@ -173,6 +233,18 @@ def test_sgd_iterates(backend, problem, kw):
 @pytest.mark.parametrize("kw", ADAM_CONFIGS, ids=str)
 def test_adam_iterates(backend, name, problem, kw):
     _check_config(backend, name, problem, kw)
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+@pytest.mark.parametrize("kw", RMSPROP_CONFIGS, ids=str)
+def test_rmsprop_iterates(backend, problem, kw):
+    _check_config(backend, "RMSprop", problem, kw)
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+@pytest.mark.parametrize("kw", ADAGRAD_CONFIGS, ids=str)
+def test_adagrad_iterates(backend, problem, kw):
+    _check_config(backend, "Adagrad", problem, kw)
 
 
 @pytest.mark.parametrize("name,kw", [("SGD", {"lr": 1e-3, "momentum": 0.9}),
@@ -207,6 +279,8 @@ def _pair_loss(x, y):
     ("Adam", {"lr": 0.05, "amsgrad": True}),
     ("Adam", {"lr": 0.05, "weight_decay": 0.2}),
     ("AdamW", {"lr": 0.05}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1}),
+    ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.2, "lr_decay": 0.1}),
 ])
 def test_complex_parameters_as_real_pairs(backend, name, kw):
     # test_complex / test_complex_2d: a complex parameter is optimised as its real and
@@ -291,6 +365,16 @@ def test_step_does_not_record(backend):
     (optim.Adam, {"lr": 0.1, "betas": (0.9, -0.1)}, r"betas\[1\]"),
     (optim.Adam, {"lr": 0.1, "eps": -1.0}, "eps"),
     (optim.AdamW, {"lr": 0.1, "weight_decay": -1.0}, "weight_decay"),
+    (optim.RMSprop, {"lr": -0.1}, "learning rate"),
+    (optim.RMSprop, {"alpha": -0.1}, "alpha"),
+    (optim.RMSprop, {"eps": -1.0}, "eps"),
+    (optim.RMSprop, {"momentum": -0.5}, "momentum"),
+    (optim.RMSprop, {"weight_decay": -1.0}, "weight_decay"),
+    (optim.Adagrad, {"lr": -0.1}, "learning rate"),
+    (optim.Adagrad, {"lr_decay": -0.5}, "lr_decay"),
+    (optim.Adagrad, {"weight_decay": -1.0}, "weight_decay"),
+    (optim.Adagrad, {"initial_accumulator_value": -1.0}, "initial_accumulator_value"),
+    (optim.Adagrad, {"eps": -1.0}, "eps"),
 ])
 def test_invalid_hyperparameters(backend, cls, kw, match):
     with pytest.raises(ValueError, match=match):
@@ -320,3 +404,270 @@ def test_gradient_of_wrong_shape_or_dtype(backend):
     with pytest.raises(TypeError, match="complex gradient"):
         opt.step()
     np.testing.assert_array_equal(_np(w), W0)
+
+
+# ---- parameter groups, learning rates changed between steps, state_dict -------------------------
+
+ALL = [("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True}), ("Adam", {"lr": 0.05}),
+       ("AdamW", {"lr": 0.05, "amsgrad": True}), ("RMSprop", {"centered": True}),
+       ("Adagrad", {"lr": 0.1, "lr_decay": 0.1})]
+
+
+_MR = np.random.default_rng(3)
+MODEL = (_MR.normal(size=(3, 4)), _MR.normal(size=3), _MR.normal(size=4))
+
+
+def _loss_of(lib, wt, bs):
+    x = gnp.asarray(MODEL[2]) if lib is gnp else lib.tensor(MODEL[2])
+    return ((lib.matmul(wt, x) + bs) ** 2).sum()
+
+
+def _model(lib, tensor):
+    """test_optim's model: a weight and a bias, the loss of a small linear layer."""
+    wt, bs = tensor(MODEL[0].copy()), tensor(MODEL[1].copy())
+    return wt, bs, lambda: _loss_of(lib, wt, bs)
+
+
+def _train(opt, loss, steps, schedule=None):
+    for k in range(steps):
+        if schedule is not None:
+            schedule(k, opt)
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+
+
+def _pair(name, groups_of, kw, steps, schedule=None):
+    """gpuad and (where installed) torch, with the groups ``groups_of(weight, bias)``."""
+    wt, bs, loss = _model(gnp, lambda a: ad.tensor(a, requires_grad=True))
+    opt = getattr(optim, name)(groups_of(wt, bs), **kw)
+    _train(opt, loss, steps, schedule)
+    torch = _torch_or_none()
+    if torch is None:
+        return (_np(wt), _np(bs)), None, opt
+    twt, tbs, tloss = _model(torch, lambda a: torch.tensor(a, requires_grad=True))
+    _train(getattr(torch.optim, name)(groups_of(twt, tbs), **kw), tloss, steps, schedule)
+    return (_np(wt), _np(bs)), (twt.detach().numpy(), tbs.detach().numpy()), opt
+
+
+@pytest.mark.parametrize("name,kw", ALL, ids=lambda v: v if isinstance(v, str) else "")
+def test_param_groups_lr_and_weight_decay(backend, name, kw):
+    # test_param_groups_lr / test_param_groups_weight_decay: the bias in a group of its own
+    # with another learning rate and weight decay; without torch, each group must equal a
+    # one-group optimizer over its parameter (groups are independent)
+    def groups(wt, bs):
+        return [{"params": [wt]}, {"params": bs, "lr": 0.03, "weight_decay": 0.2}]
+    got, want, opt = _pair(name, groups, kw, 6)
+    if want is not None:
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert [g["lr"] for g in opt.param_groups] == [kw["lr"] if "lr" in kw else
+                                                   opt.defaults["lr"], 0.03]
+    # two one-group optimizers stepping together: the same as one with two groups
+    wt, bs, loss = _model(gnp, lambda a: ad.tensor(a, requires_grad=True))
+    cls = getattr(optim, name)
+    pair = [cls([wt], **kw), cls([bs], **{**kw, "lr": 0.03, "weight_decay": 0.2})]
+    for _ in range(6):
+        for o in pair:
+            o.zero_grad()
+        loss().backward()
+        for o in pair:
+            o.step()
+    np.testing.assert_array_equal(_np(wt), got[0])
+    np.testing.assert_array_equal(_np(bs), got[1])
+
+
+@pytest.mark.parametrize("name,kw", ALL, ids=lambda v: v if isinstance(v, str) else "")
+def test_learning_rate_changed_between_steps(backend, name, kw):
+    # a schedule written as torch users write one: param_groups[i]["lr"] before each step
+    def schedule(k, opt):
+        for i, g in enumerate(opt.param_groups):
+            g["lr"] = 0.05 * 0.7 ** k * (1 + i)
+
+    def groups(wt, bs):
+        return [{"params": [wt]}, {"params": [bs]}]
+    got, want, opt = _pair(name, groups, kw, 6, schedule)
+    if want is not None:
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    fixed, _, _ = _pair(name, groups, kw, 6)
+    assert not np.array_equal(got[0], fixed[0])  # the schedule was used
+
+
+@pytest.mark.parametrize("name,kw", ALL, ids=lambda v: v if isinstance(v, str) else "")
+def test_state_dict_round_trip_resumes_exactly(backend, name, kw):
+    # test_state_dict: train, checkpoint, load into a new optimizer over copies of the
+    # parameters, train both on: the same iterates
+    wt, bs, loss = _model(gnp, lambda a: ad.tensor(a, requires_grad=True))
+    opt = getattr(optim, name)([{"params": [wt]}, {"params": [bs], "lr": 0.02}], **kw)
+    _train(opt, loss, 3)
+    sd = opt.state_dict()
+    assert sorted(sd) == ["param_groups", "state", "step_count"]
+    wt2 = ad.tensor(_np(wt).copy(), requires_grad=True)
+    bs2 = ad.tensor(_np(bs).copy(), requires_grad=True)
+    opt2 = getattr(optim, name)([{"params": [wt2]}, {"params": [bs2]}], lr=0.5)
+    opt2.load_state_dict(sd)
+    assert opt2.param_groups[1]["lr"] == 0.02 and opt2.step_count == 3
+
+    def loss2():
+        return _loss_of(gnp, wt2, bs2)
+    _train(opt, loss, 4)
+    _train(opt2, loss2, 4)
+    np.testing.assert_array_equal(_np(wt2), _np(wt))
+    np.testing.assert_array_equal(_np(bs2), _np(bs))
+    # the same state through torch's own optimizer: its state_dict holds the same numbers
+    torch = _torch_or_none()
+    if torch is not None:
+        twt, tbs, tloss = _model(torch, lambda a: torch.tensor(a, requires_grad=True))
+        topt = getattr(torch.optim, name)([{"params": [twt]}, {"params": [tbs], "lr": 0.02}],
+                                          **kw)
+        _train(topt, tloss, 7)
+        np.testing.assert_allclose(_np(wt), twt.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_state_dict_layout_matches_torch(backend):
+    w = ad.tensor(W0.copy(), requires_grad=True)
+    b = ad.tensor(W0[:2].copy(), requires_grad=True)
+    opt = optim.Adagrad([("w", w), ("b", b)], lr=0.1)  # named parameters, as torch takes them
+    sd = opt.state_dict()  # Adagrad makes its sums at construction, as torch does
+    assert sorted(sd["state"]) == [0, 1] and sd["state"][0]["t"] == 0
+    assert sd["param_groups"][0]["params"] == [0, 1]
+    assert sd["param_groups"][0]["param_names"] == ["w", "b"]
+    torch = _torch_or_none()
+    if torch is not None:
+        tw = torch.tensor(W0.copy(), requires_grad=True)
+        tb = torch.tensor(W0[:2].copy(), requires_grad=True)
+        tsd = torch.optim.Adagrad([("w", tw), ("b", tb)], lr=0.1).state_dict()
+        assert sorted(tsd["state"]) == sorted(sd["state"])
+        tg, g = tsd["param_groups"][0], sd["param_groups"][0]
+        assert tg["params"] == g["params"] and tg["param_names"] == g["param_names"]
+        assert all(tg[k] == g[k] for k in opt.defaults)
+
+
+def _adam(p=None):
+    p = p if p is not None else ad.tensor(W0.copy(), requires_grad=True)
+    return optim.Adam([p], lr=0.1)
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda sd: sd["param_groups"].append(dict(sd["param_groups"][0], params=[])),
+     "2 parameter groups"),
+    (lambda sd: sd["param_groups"][0]["params"].append(1), "holds 2 parameters"),
+    (lambda sd: sd["param_groups"][0].pop("betas"), r"no \['betas'\]"),
+    (lambda sd: sd["state"].__setitem__(5, {}), "parameter 5, which no group lists"),
+    (lambda sd: sd["state"][0].__setitem__("momentum", np.zeros(4)), "does not use"),
+    (lambda sd: sd["state"][0].pop("v"), r"lacks \['v'\]"),
+    (lambda sd: sd["state"][0].__setitem__("m", np.zeros(3)), r"shape \(3,\).*needs \(4,\)"),
+    (lambda sd: sd["param_groups"][0].__setitem__("lr", -1.0), "learning rate"),
+])
+def test_load_state_dict_errors_leave_the_optimizer_as_it_was(backend, edit, match):
+    opt = _adam()
+    opt.param_groups[0]["params"][0].grad = ad.tensor(np.ones(4))
+    opt.step()
+    sd = opt.state_dict()
+    edit(sd)
+    target = _adam()
+    target.param_groups[0]["lr"] = 0.3
+    with pytest.raises(ValueError, match=match):
+        target.load_state_dict(sd)
+    assert target.state == [{}] and target.lr == 0.3 and target.step_count == 0
+
+
+def test_load_state_dict_of_another_optimizer_raises(backend):
+    w = ad.tensor(W0.copy(), requires_grad=True)
+    sgd = optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = ad.tensor(np.ones(4))
+    sgd.step()
+    with pytest.raises(ValueError, match="another kind of optimizer"):
+        _adam().load_state_dict(sgd.state_dict())
+
+
+def test_zero_grad_set_to_none_false(backend):
+    w = ad.tensor(W0.copy(), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    gnp.sum(w * w).backward()
+    g = w.grad
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is g
+    np.testing.assert_array_equal(_np(g), np.zeros(4))
+    gnp.sum(w * w * w).backward()  # accumulates into the zeroed gradient
+    np.testing.assert_allclose(_np(w.grad), 3 * W0 ** 2)
+    opt.zero_grad()
+    assert w.grad is None
+
+
+def test_groups_and_hyperparameter_attributes(backend):
+    w = ad.tensor(W0.copy(), requires_grad=True)
+    b = ad.tensor(W0.copy(), requires_grad=True)
+    opt = optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1, betas=(0.8, 0.9))
+    assert [id(p) for p in opt.params] == [id(w), id(b)] and len(opt.state) == 2
+    assert opt.betas == (0.8, 0.9) and opt.param_groups[1]["betas"] == (0.8, 0.9)
+    with pytest.raises(ValueError, match="groups differ"):
+        _ = opt.lr
+    opt.lr = 0.2
+    assert [g["lr"] for g in opt.param_groups] == [0.2, 0.2] and opt.lr == 0.2
+    text = repr(opt)
+    assert text.startswith("Adam (") and "Parameter Group 1" in text and "lr: 0.2" in text
+    c = ad.tensor(W0.copy(), requires_grad=True)
+    opt.add_param_group({"params": c, "weight_decay": 0.1})
+    # a new group takes what it leaves out from the constructor (opt.defaults), as in torch
+    assert [id(p) for p in opt.params] == [id(w), id(b), id(c)]
+    assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["weight_decay"] == 0.1
+    with pytest.raises(ValueError, match="more than once"):
+        opt.add_param_group({"params": [w]})
+    with pytest.raises(TypeError, match="ordered collection"):
+        opt.add_param_group({"params": {ad.tensor(W0, requires_grad=True)}})
+    with pytest.raises(TypeError, match="a group is a dict"):
+        opt.add_param_group([c])
+    with pytest.raises(ValueError, match=r"betas\[1\]"):
+        opt.add_param_group({"params": [ad.tensor(W0, requires_grad=True)], "betas": (0.9, 1)})
+    assert len(opt.params) == len(opt.state) == 3 and len(opt.param_groups) == 3
+
+
+def test_adam_decoupled_weight_decay_is_adamw(backend):
+    runs = []
+    for cls, kw in ((optim.Adam, {"decoupled_weight_decay": True}), (optim.AdamW, {})):
+        w = ad.tensor(W0.copy(), requires_grad=True)
+        opt = cls([w], lr=0.05, weight_decay=0.1, **kw)
+        for _ in range(5):
+            opt.zero_grad()
+            _lsq(w, gnp).backward()
+            opt.step()
+        runs.append(_np(w))
+    np.testing.assert_array_equal(*runs)
+    ref = _ref_adam(_lsq_grad, W0, 5, 0.05, weight_decay=0.1, decoupled=True)
+    np.testing.assert_allclose(runs[0], ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kw,exc,match", [
+    ({"differentiable": True}, NotImplementedError, "differentiable"),
+    ({"foreach": True, "fused": True}, RuntimeError, "cannot be True together"),
+])
+def test_implementation_switches(backend, kw, exc, match):
+    w = ad.tensor(W0, requires_grad=True)
+    with pytest.raises(exc, match=match):
+        optim.Adam([w], **kw)
+    optim.Adam([w], foreach=False, capturable=True, fused=False)  # accepted, same update
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_state_dict_round_trip_of_a_complex_parameter(backend, name):
+    z0 = np.array([0.3 + 0.8j, -1.1 + 0.2j, 0.5 - 0.4j])
+    zs = [ad.tensor(z0.copy(), requires_grad=True) for _ in range(2)]
+    opts = [getattr(optim, name)([z], lr=0.05) for z in zs]
+    for k in range(6):
+        if k == 3:  # the second optimizer resumes from the first's checkpoint
+            opts[1].load_state_dict(opts[0].state_dict())
+            with ad.no_grad():
+                zs[1].data[...] = zs[0].data
+        for z, o in zip(zs, opts, strict=True):
+            o.zero_grad()
+            _complex_loss(z).backward()
+            if k >= 3 or o is opts[0]:
+                o.step()
+    np.testing.assert_array_equal(_np(zs[1]), _np(zs[0]))
+    key = {"Adam": "m", "RMSprop": "square_avg", "Adagrad": "sum"}[name]
+    sd = opts[0].state_dict()
+    sd["state"][0][key] = np.zeros(3, complex)  # the param's shape: not the (re, im) layout
+    with pytest.raises(ValueError, match=r"shape \(3,\).*needs \(6,\)"):
+        opts[1].load_state_dict(sd)

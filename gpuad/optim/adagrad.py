@@ -1,0 +1,79 @@
+"""Adagrad with learning-rate decay and L2 weight decay (``torch.optim.Adagrad``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .._raw import _xp
+from ..tensor import Tensor
+from .optimizer import Hyper, Optimizer, _real_views, check_range, implementation_options
+
+
+class Adagrad(Optimizer):
+    """Adagrad, the rule of ``torch.optim.Adagrad``: ``g = -g`` with ``maximize``;
+    ``g += wd p``; ``sum += g^2``; ``p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(sum) + eps)``
+    at step ``t``. Each parameter's ``sum`` starts at ``initial_accumulator_value``, made when
+    its group is added (as torch does). ``foreach``/``fused`` are accepted and change nothing.
+
+    Example: ``opt = Adagrad(model.parameters(), lr=1e-2)``
+    """
+
+    lr_decay = Hyper()
+    weight_decay = Hyper()
+    initial_accumulator_value = Hyper()
+    eps = Hyper()
+    maximize = Hyper()
+    state_keys = frozenset({"t", "sum"})
+    state_required = frozenset({"t", "sum"})
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-2,
+                 lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        implementation_options("Adagrad", foreach, fused, False, differentiable)
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+                                  "initial_accumulator_value": initial_accumulator_value,
+                                  "eps": eps, "maximize": maximize})
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        check_range("Adagrad", "lr_decay", group["lr_decay"], 0.0)
+        check_range("Adagrad", "weight_decay", group["weight_decay"], 0.0)
+        check_range("Adagrad", "initial_accumulator_value",
+                    group["initial_accumulator_value"], 0.0)
+        check_range("Adagrad", "eps", group["eps"], 0.0)
+
+    def _init_group(self, group: dict) -> None:
+        start = len(self.params) - len(group["params"])
+        for p, st in zip(group["params"], self.state[start:], strict=True):
+            pr, _ = _real_views("Adagrad", p.data, p.data)
+            self._init_state(_xp(pr), pr, st, group)
+
+    def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
+        if "sum" not in st:
+            st["t"] = 0
+            st["sum"] = xp.full_like(p, group["initial_accumulator_value"])
+
+    def _tick(self, st: dict[str, Any]) -> None:
+        st["t"] += 1
+
+    def _scalars(self, st: dict[str, Any], group: dict) -> dict[str, float]:
+        return {"wd": group["weight_decay"], "eps": group["eps"],
+                "clr": group["lr"] / (1 + (st["t"] - 1) * group["lr_decay"])}
+
+    def _flags(self, group: dict) -> tuple:
+        return (bool(group["maximize"]), group["weight_decay"] != 0)
+
+    def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any],
+               group: dict) -> None:
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:
+            g = g + s["wd"] * p
+        acc = st["sum"]
+        acc += g * g
+        std = xp.sqrt(acc)
+        std += s["eps"]
+        p -= s["clr"] * (g / std)
