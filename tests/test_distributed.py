@@ -235,6 +235,28 @@ def test_save_load_round_trip_in_one_process(tmp_path):
         dist.load(tmp_path / "c.npz", nn.MLP([3, 5, 2]))
 
 
+def test_save_load_keeps_every_parameter_group(tmp_path):
+    """Groups with their own lr and betas come back as saved (a single lr could not hold
+    them); a file with another number of groups is refused."""
+    gnp.random.seed(1)
+    model = nn.MLP([3, 4, 2])
+    ps = list(model.parameters())
+    opt = optim.Adam([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.02, "betas": (0.5, 0.6)}],
+                     lr=0.1)
+    gnp.sum(model(np.ones((2, 3))) ** 2).backward()
+    opt.step()
+    dist.save(tmp_path / "g.npz", model, opt)
+    other = nn.MLP([3, 4, 2])
+    qs = list(other.parameters())
+    opt2 = optim.Adam([{"params": qs[:2]}, {"params": qs[2:]}], lr=0.7)
+    dist.load(tmp_path / "g.npz", other, opt2)
+    assert [g["lr"] for g in opt2.param_groups] == [0.1, 0.02]
+    assert opt2.param_groups[1]["betas"] == (0.5, 0.6)
+    assert opt2.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
+    with pytest.raises(ValueError, match="2 parameter groups"):
+        dist.load(tmp_path / "g.npz", other, optim.Adam(other.parameters(), lr=0.1))
+
+
 def test_init_single_process_and_errors(monkeypatch):
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK",
                 "RANK", "WORLD_SIZE"):

@@ -1,12 +1,15 @@
 """Parameters and optimiser state in one ``.npz`` file, written by rank 0, readable anywhere.
 
 Keys: ``param/<name>`` for each parameter, ``optim/<i>/<key>`` for each array (or number) of
-the optimiser's per-parameter state, ``optim_step`` and ``optim_lr``. Plain NumPy: a file
-written by a job of any size loads into one process (``np.load`` shows its contents).
+the optimiser's per-parameter state, ``optim_step``, and ``optim_groups`` (every parameter
+group's hyperparameters, as JSON text; files written before it hold one ``optim_lr``). Plain
+NumPy: a file written by a job of any size loads into one process (``np.load`` shows its
+contents).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -45,7 +48,8 @@ def save(path: str | os.PathLike, model: Any, optimizer: Any = None, *, root: in
             out[f"param/{name}"] = _host(p)
         if optimizer is not None:
             out["optim_step"] = np.asarray(optimizer.step_count)
-            out["optim_lr"] = np.asarray(optimizer.lr)
+            out["optim_groups"] = np.asarray(json.dumps(
+                [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]))
             for i, st in enumerate(optimizer.state):
                 for k, v in st.items():
                     out[f"optim/{i}/{k}"] = _host(v)
@@ -82,7 +86,10 @@ def load(path: str | os.PathLike, model: Any, optimizer: Any = None) -> None:
             if "optim_step" not in keys:
                 raise KeyError(f"load: {path} holds no optimiser state")
             optimizer.step_count = int(f["optim_step"])
-            optimizer.lr = float(f["optim_lr"])
+            if "optim_groups" in keys:
+                _set_groups(optimizer, json.loads(str(f["optim_groups"])), path)
+            else:
+                optimizer.lr = float(f["optim_lr"])
             for i, p in enumerate(optimizer.params):
                 st: dict = {}
                 prefix = f"optim/{i}/"
@@ -92,6 +99,18 @@ def load(path: str | os.PathLike, model: Any, optimizer: Any = None) -> None:
                         st[k[len(prefix):]] = v.item() if v.ndim == 0 and \
                             v.dtype.kind in "iub" else _on(p.data, v)
                 optimizer.state[i] = st
+
+
+def _set_groups(optimizer: Any, saved: list[dict], path: Any) -> None:
+    """Each group's hyperparameters from a file (JSON turned tuples such as Adam's betas into
+    lists: they become tuples again where the optimiser holds one)."""
+    groups = optimizer.param_groups
+    if len(saved) != len(groups):
+        raise ValueError(f"load: {path} holds {len(saved)} parameter groups, the optimiser "
+                         f"{type(optimizer).__name__} has {len(groups)}")
+    for g, hp in zip(groups, saved, strict=True):
+        for k, v in hp.items():
+            g[k] = tuple(v) if isinstance(g.get(k), tuple) and isinstance(v, list) else v
 
 
 def _on(like: Any, v: np.ndarray) -> Any:
