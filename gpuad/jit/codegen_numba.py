@@ -144,41 +144,75 @@ def source(spec: Spec, ndim: int, parallel: bool = True, vector: bool = False) -
     args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(no)])
     lines = _header(parallel, vs is not None) + [f"def kernel({args}):"]
     ind = "    "
-    if vs is None or not vs[2]:
+    if vs is None or (ndim > 1 and not vs[2]):
         for k in range(ndim):
             rng = "prange" if k == 0 and parallel else "range"
             lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
             ind += "    "
         return "\n".join(lines + _element_lines(ind, nl, idx, stmts, spec)) + "\n"
     _, exact, checked = vs
-    last = ndim - 1
-    if ndim == 1:
-        # the inner loop runs over views of the block: over ``range(lo, hi)`` of the whole
-        # arrays, LLVM's overlap test refused its vector loop when two outputs lay within 16
-        # elements of each other in memory (as two consecutive allocations do), 6x slower
-        lines += [f"{ind}n = o0.shape[0]",
-                  f"{ind}for b in {'prange' if parallel else 'range'}((n + {BLOCK - 1}) // "
-                  f"{BLOCK}):",
-                  f"{ind}    lo = b * {BLOCK}",
-                  f"{ind}    hi = min(lo + {BLOCK}, n)"]
-        ind += "    "
-        lines += [f"{ind}{p}{k} = {p[1:]}{k}[lo:hi]" for p, m in (("va", nl), ("vo", no))
-                  for k in range(m)]
-        inner, a, o = "range(hi - lo)", "va", "vo"
-    else:
+
+    def body(ind, idx, a, o):
+        out = _element_lines(ind, nl, idx, stmts, spec, a, o)
+        for name in checked:
+            at = out.index(f"{ind}{name} = {dict(stmts)[name]}")
+            out.insert(at + 1, f"{ind}bad |= {name} != {name}")
+        return out
+
+    if ndim > 1:
+        last = ndim - 1
         for k in range(last):
             rng = "prange" if k == 0 and parallel else "range"
             lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
             ind += "    "
-        inner, a, o = f"range(o0.shape[{last}])", "a", "o"
-    body = _element_lines(ind + "    ", nl, idx, stmts, spec, a, o)
-    for name in checked:
-        at = body.index(f"{ind}    {name} = {dict(stmts)[name]}")
-        body.insert(at + 1, f"{ind}    bad |= {name} != {name}")
-    lines += [f"{ind}bad = False", f"{ind}for i{last} in {inner}:", *body,
-              f"{ind}if bad:", f"{ind}    for i{last} in {inner}:",
-              *_element_lines(ind + "        ", nl, idx, exact, spec, a, o)]
+        inner = f"range(o0.shape[{last}])"
+        return "\n".join(lines + [f"{ind}bad = False", f"{ind}for i{last} in {inner}:"]
+                         + body(ind + "    ", idx, "a", "o")
+                         + [f"{ind}if bad:", f"{ind}    for i{last} in {inner}:"]
+                         + _element_lines(ind + "        ", nl, idx, exact, spec)) + "\n"
+    # flat: blocks of BLOCK elements, each over views of the block (over ``range(lo, hi)`` of
+    # the whole arrays, LLVM's overlap test refused the vector loop when two outputs lay within
+    # 16 elements of each other in memory, as two consecutive allocations do: 6x slower); the
+    # block's elements in ``w`` interleaved streams, so that the long dependent chain of one
+    # element's statements does not stall the core (the chain's kernel: 2.0x faster at w = 4)
+    w = interleave(len(stmts))
+    lines += [f"{ind}n = o0.shape[0]",
+              f"{ind}for b in {'prange' if parallel else 'range'}((n + {BLOCK - 1}) // {BLOCK}):",
+              f"{ind}    lo = b * {BLOCK}",
+              f"{ind}    hi = min(lo + {BLOCK}, n)",
+              f"{ind}    m = hi - lo"]
+    ind += "    "
+    lines += [f"{ind}{p}{k} = {p[1:]}{k}[lo:hi]" for p, c in (("va", nl), ("vo", no))
+              for k in range(c)]
+    if checked:
+        lines.append(f"{ind}bad = False")
+    one = body(ind + "    ", "i0", "va", "vo")
+    if w > 1:
+        streams = [one] + [[_LOCAL.sub(rf"\1_{j}", ln).replace("[i0]", f"[i0 + {j} * h]")
+                            for ln in one] for j in range(1, w)]
+        lines += [f"{ind}h = m // {w}", f"{ind}for i0 in range(h):"]
+        lines += [ln for group in zip(*streams, strict=True) for ln in group]
+        lines.append(f"{ind}for i0 in range({w} * h, m):")
+    else:
+        lines.append(f"{ind}for i0 in range(m):")
+    lines += one
+    if checked:
+        lines += [f"{ind}if bad:", f"{ind}    for i0 in range(m):",
+                  *_element_lines(ind + "        ", nl, "i0", exact, spec, "va", "vo")]
     return "\n".join(lines) + "\n"
+
+
+_LOCAL = re.compile(r"\b([tx]\d+)\b")
+
+#: statements times streams a vector kernel is written with at most (its compile time grows
+#: with its length: the chain's 56 statements in 4 streams take 4.5 s to compile, cached on
+#: disk after)
+INTERLEAVED = 256
+
+
+def interleave(nstmts: int) -> int:
+    """Streams of elements a flat vector kernel interleaves: 4, fewer for long groups."""
+    return max(1, min(4, INTERLEAVED // max(1, nstmts)))
 
 
 def reduces_inside(op: str, opts) -> bool:
@@ -313,8 +347,10 @@ class NumbaKernel:
         self.out_dtypes = [dt for _, dt in spec.outs]
         vs = None if spec.inside or not vector else vector_statements(spec)
         self.vector = vs is not None
-        # a block computed again reads the inputs after the outputs were written
-        self._rereads = bool(vs and vs[2])
+        # outputs sharing memory with inputs go through fresh arrays: a block computed again
+        # reads the inputs after the outputs were written, and LLVM's overlap test sends an
+        # output that is an input to the scalar loop (several times slower)
+        self._apart = self.vector
         self.per = PER_THREAD_VECTOR if self.vector else PER_THREAD
         # one thread: a serial loop (no thread pool to start; compiles faster too)
         par = threads_for(self.size, self.per) > 1
@@ -355,7 +391,7 @@ class NumbaKernel:
         if self.spec.inside:
             return self._reduce(arrs, outs)
         given = outs
-        if self._rereads and out is not None and \
+        if self._apart and out is not None and \
                 any(_np.may_share_memory(a, o) for a in arrs for o in outs):
             outs = [_np.empty(o.shape, o.dtype) for o in outs]
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
