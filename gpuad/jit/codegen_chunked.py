@@ -240,6 +240,7 @@ class ChunkedKernel:
                 chunk(sl, *ops, *views, *_scratch(slots, cap, (sl.stop - sl.start, *rest)))
 
 
-def kernel(spec: Spec) -> ChunkedKernel:
-    """The fused step of ``spec`` on this target (a reduction always runs after it)."""
+def kernel(spec: Spec, opts=None) -> ChunkedKernel:
+    """The fused step of ``spec`` on this target (a reduction always runs after it; ``opts``
+    changes nothing here)."""
     return ChunkedKernel(spec)

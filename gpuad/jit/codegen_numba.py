@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 import threading
 
 import numpy as _np
 
+from . import vecmath
 from .kernels import Lang, Spec, finish, out_arrays, outside_spec, result_names, statements
 
 _LOCK = threading.Lock()
@@ -50,18 +52,24 @@ def cache_dir() -> str:
     return d
 
 
-def _element_lines(ind: str, nl: int, idx: str, stmts, spec: Spec) -> list[str]:
-    """One element's loads, statements and stores at indentation ``ind``."""
-    return ([f"{ind}x{k} = a{k}[{idx}]" for k in range(nl)]
+def _element_lines(ind: str, nl: int, idx: str, stmts, spec: Spec, a: str = "a",
+                   o: str = "o") -> list[str]:
+    """One element's loads (from arrays ``a0``, ..), statements and stores (into ``o0``, ..) at
+    indentation ``ind``."""
+    return ([f"{ind}x{k} = {a}{k}[{idx}]" for k in range(nl)]
             + [f"{ind}{name} = {text}" for name, text in stmts]
-            + [f"{ind}o{k}[{idx}] = {name}" for k, name in enumerate(result_names(spec))])
+            + [f"{ind}{o}{k}[{idx}] = {name}" for k, name in enumerate(result_names(spec))])
 
 
-def _lang() -> Lang:
+def _lang(vector: bool = False) -> Lang:
+    """How kernels write the expression language; ``vector``: float32 functions that
+    :mod:`gpuad.jit.vecmath` has are its vectorisable ones, not the C library's."""
     def num(x, dt):
         return f"np.{dt.name}({float(x)!r})"
 
     def call(f, a, dt):
+        if vector and dt == _np.float32 and f in vecmath.FUNCS:
+            return f"vm.{f}32({a})"
         if f == "sigmoid":
             return f"np.exp(-np.logaddexp(np.{dt.name}(0.0), -({a})))"
         if f == "erf":
@@ -71,33 +79,140 @@ def _lang() -> Lang:
     def guard(r, gs, dt):
         if not gs:
             return r
-        zero = " and ".join([f"{g} == 0" for g in gs] + [f"not np.isfinite({r})"])
-        return f"(np.{dt.name}(0.0) if {zero} else {r})"
+        # (without ``and``: one select a vector loop keeps, not a branch)
+        keep = " | ".join([f"({g} != 0)" for g in gs] + [f"np.isfinite({r})"])
+        return f"({r} if {keep} else np.{dt.name}(0.0))"
 
     return Lang(num, lambda a, dt: f"np.{dt.name}({a})", call,
                 lambda a, op, b, dt: f"np.{dt.name}({a} {op} {b})", guard,
                 lambda c, a, b, dt: f"(({a}) if ({c}) != 0 else ({b}))")
 
 
-def source(spec: Spec, ndim: int, parallel: bool = True) -> str:
+#: elements per block of a kernel whose vectorised functions can return NaN out of range:
+#: a block holding such a NaN is computed again with the C library's functions
+BLOCK = 4096
+
+_KEEPS_NAN = re.compile(r"np\.(float32|float64)\(|vm\.\w+\(|\bt\d+\b|\bx\d+\b|"
+                        r"[0-9.e]+|[-+*/(), ]")
+
+
+def _propagates_nan(text: str) -> bool:
+    """Whether a NaN anywhere in statement ``text`` reaches its value: only casts, numbers,
+    names, the four operations and vectorised calls (no test, select or power)."""
+    return not _KEEPS_NAN.sub("", text)
+
+
+def _header(parallel: bool, vector: bool) -> list[str]:
+    return (["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange"]
+            + ([f"from gpuad.jit import vecmath as vm  # vecmath {vecmath.VERSION}"]
+               if vector else [])
+            + ["", "", f"@njit({'parallel=True, ' if parallel else ''}cache=True, "
+               "error_model='numpy', nogil=True)"])
+
+
+def vector_statements(spec: Spec) -> tuple[list, list, list] | None:
+    """``(vectorised, exact, checked)`` statements of the group when some float32 function
+    call can be :mod:`gpuad.jit.vecmath`'s (else None): ``checked`` names the statements whose
+    NaN may mean an argument out of a vectorised function's range (the block is then computed
+    again by ``exact``). A statement in which a NaN might not reach its value stays exact."""
+    exact = statements(spec, _lang(), lambda k: f"x{k}")
+    fast = statements(spec, _lang(True), lambda k: f"x{k}")
+    if fast == exact:
+        return None
+    ranged = tuple(f"vm.{f}32(" for f in vecmath.RANGED)
+    mixed, checked = [], []
+    for (name, q), (_, e) in zip(fast, exact, strict=True):
+        if any(r in q for r in ranged):
+            if not _propagates_nan(q):
+                q = e
+            else:
+                checked.append(name)
+        mixed.append((name, q))
+    return mixed, exact, checked
+
+
+def source(spec: Spec, ndim: int, parallel: bool = True, vector: bool = False) -> str:
     """The module text of the kernel ``kernel(a0, .., o0, ..)`` over ``ndim`` axes (a
-    ``prange`` loop compiled with ``parallel=True``, or a plain serial loop)."""
+    ``prange`` loop compiled with ``parallel=True``, or a plain serial loop). ``vector``:
+    float32 functions are :mod:`gpuad.jit.vecmath`'s where it has them; where those can
+    return NaN out of their range, the innermost loop runs in blocks, and a block whose
+    checked results hold a NaN runs again with the C library's functions."""
     nl, no = len(spec.loads), len(spec.outs)
     idx = "i0" if ndim == 1 else ", ".join(f"i{k}" for k in range(ndim))
-    stmts = statements(spec, _lang(), lambda k: f"x{k}")
+    vs = vector_statements(spec) if vector else None
+    stmts = statements(spec, _lang(), lambda k: f"x{k}") if vs is None else vs[0]
     args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(no)])
-    lines = ["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange",
-             "", "",
-             f"@njit({'parallel=True, ' if parallel else ''}cache=True, error_model='numpy', "
-             "nogil=True)",
-             f"def kernel({args}):"]
+    lines = _header(parallel, vs is not None) + [f"def kernel({args}):"]
     ind = "    "
-    for k in range(ndim):
-        rng = "prange" if k == 0 and parallel else "range"
-        lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
-        ind += "    "
-    lines += _element_lines(ind, nl, idx, stmts, spec)
+    if vs is None or (ndim > 1 and not vs[2]):
+        for k in range(ndim):
+            rng = "prange" if k == 0 and parallel else "range"
+            lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
+            ind += "    "
+        return "\n".join(lines + _element_lines(ind, nl, idx, stmts, spec)) + "\n"
+    _, exact, checked = vs
+
+    def body(ind, idx, a, o):
+        out = _element_lines(ind, nl, idx, stmts, spec, a, o)
+        for name in checked:
+            at = out.index(f"{ind}{name} = {dict(stmts)[name]}")
+            out.insert(at + 1, f"{ind}bad |= {name} != {name}")
+        return out
+
+    if ndim > 1:
+        last = ndim - 1
+        for k in range(last):
+            rng = "prange" if k == 0 and parallel else "range"
+            lines.append(f"{ind}for i{k} in {rng}(o0.shape[{k}]):")
+            ind += "    "
+        inner = f"range(o0.shape[{last}])"
+        return "\n".join(lines + [f"{ind}bad = False", f"{ind}for i{last} in {inner}:"]
+                         + body(ind + "    ", idx, "a", "o")
+                         + [f"{ind}if bad:", f"{ind}    for i{last} in {inner}:"]
+                         + _element_lines(ind + "        ", nl, idx, exact, spec)) + "\n"
+    # flat: blocks of BLOCK elements, each over views of the block (over ``range(lo, hi)`` of
+    # the whole arrays, LLVM's overlap test refused the vector loop when two outputs lay within
+    # 16 elements of each other in memory, as two consecutive allocations do: 6x slower); the
+    # block's elements in ``w`` interleaved streams, so that the long dependent chain of one
+    # element's statements does not stall the core (the chain's kernel: 2.0x faster at w = 4)
+    w = interleave(len(stmts))
+    lines += [f"{ind}n = o0.shape[0]",
+              f"{ind}for b in {'prange' if parallel else 'range'}((n + {BLOCK - 1}) // {BLOCK}):",
+              f"{ind}    lo = b * {BLOCK}",
+              f"{ind}    hi = min(lo + {BLOCK}, n)",
+              f"{ind}    m = hi - lo"]
+    ind += "    "
+    lines += [f"{ind}{p}{k} = {p[1:]}{k}[lo:hi]" for p, c in (("va", nl), ("vo", no))
+              for k in range(c)]
+    if checked:
+        lines.append(f"{ind}bad = False")
+    one = body(ind + "    ", "i0", "va", "vo")
+    if w > 1:
+        streams = [one] + [[_LOCAL.sub(rf"\1_{j}", ln).replace("[i0]", f"[i0 + {j} * h]")
+                            for ln in one] for j in range(1, w)]
+        lines += [f"{ind}h = m // {w}", f"{ind}for i0 in range(h):"]
+        lines += [ln for group in zip(*streams, strict=True) for ln in group]
+        lines.append(f"{ind}for i0 in range({w} * h, m):")
+    else:
+        lines.append(f"{ind}for i0 in range(m):")
+    lines += one
+    if checked:
+        lines += [f"{ind}if bad:", f"{ind}    for i0 in range(m):",
+                  *_element_lines(ind + "        ", nl, "i0", exact, spec, "va", "vo")]
     return "\n".join(lines) + "\n"
+
+
+_LOCAL = re.compile(r"\b([tx]\d+)\b")
+
+#: statements times streams a vector kernel is written with at most (its compile time grows
+#: with its length: the chain's 56 statements in 4 streams take 4.5 s to compile, cached on
+#: disk after)
+INTERLEAVED = 256
+
+
+def interleave(nstmts: int) -> int:
+    """Streams of elements a flat vector kernel interleaves: 4, fewer for long groups."""
+    return max(1, min(4, INTERLEAVED // max(1, nstmts)))
 
 
 def reduces_inside(op: str, opts) -> bool:
@@ -202,22 +317,27 @@ def compile_source(src: str):
 PER_THREAD = 1 << 20
 
 
-def threads_for(size: int) -> int:
+#: the same for kernels calling vectorised functions (each element costs tens of operations)
+PER_THREAD_VECTOR = 1 << 16
+
+
+def threads_for(size: int, per: int = PER_THREAD) -> int:
     """Threads a kernel over ``size`` elements runs on: ``$GPUAD_FUSED_THREADS`` if set, else
-    one per ``PER_THREAD`` elements, at most Numba's thread count."""
+    one per ``per`` elements, at most Numba's thread count."""
     import numba
 
     env = os.environ.get("GPUAD_FUSED_THREADS")
     most = numba.config.NUMBA_NUM_THREADS
     if env:
         return max(1, min(int(env), most))
-    return max(1, min(most, size // PER_THREAD))
+    return max(1, min(most, size // per))
 
 
 class NumbaKernel:
-    """The fused step of one group on the CPU: ``(*loaded arrays) -> tuple of results``."""
+    """The fused step of one group on the CPU: ``(*loaded arrays) -> tuple of results``.
+    ``vector``: float32 functions are :mod:`gpuad.jit.vecmath`'s (see :func:`source`)."""
 
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, vector: bool = True):
         if spec.inside and (not spec.shape or any(spec.shape[a] == 0 for a in spec.axes)):
             spec = outside_spec(spec)  # nothing to split, or an empty max: the backend's call
         self.spec = spec
@@ -225,15 +345,23 @@ class NumbaKernel:
         self.size = int(_np.prod(spec.shape, dtype=_np.int64))
         self.ndim = len(spec.shape)
         self.out_dtypes = [dt for _, dt in spec.outs]
+        vs = None if spec.inside or not vector else vector_statements(spec)
+        self.vector = vs is not None
+        # outputs sharing memory with inputs go through fresh arrays: a block computed again
+        # reads the inputs after the outputs were written, and LLVM's overlap test sends an
+        # output that is an input to the scalar loop (several times slower)
+        self._apart = self.vector
+        self.per = PER_THREAD_VECTOR if self.vector else PER_THREAD
         # one thread: a serial loop (no thread pool to start; compiles faster too)
-        par = threads_for(self.size) > 1
+        par = threads_for(self.size, self.per) > 1
         self._flat = self._nd = self._red = None
         if spec.inside:
             self.red_src = reduce_source(spec, par)
             self.flat_src = self.nd_src = self.red_src
             return
-        self.flat_src = source(spec, 1, par)
-        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par)
+        self.flat_src = source(spec, 1, par, self.vector)
+        self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par,
+                                                                  self.vector)
 
     @property
     def source(self) -> str:
@@ -244,7 +372,7 @@ class NumbaKernel:
     def __call__(self, *arrays, out=None):
         import numba
 
-        n = threads_for(self.size)
+        n = threads_for(self.size, self.per)
         if "prange" not in self.flat_src:
             return self._run(arrays, out)
         before = numba.get_num_threads()
@@ -262,6 +390,10 @@ class NumbaKernel:
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
         if self.spec.inside:
             return self._reduce(arrs, outs)
+        given = outs
+        if self._apart and out is not None and \
+                any(_np.may_share_memory(a, o) for a in arrs for o in outs):
+            outs = [_np.empty(o.shape, o.dtype) for o in outs]
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:
                 self._flat = compile_source(self.flat_src)
@@ -270,6 +402,10 @@ class NumbaKernel:
             if self._nd is None:
                 self._nd = compile_source(self.nd_src)
             self._nd(*[_np.broadcast_to(a, shape) for a in arrs], *outs)
+        if outs is not given:
+            for o, g in zip(outs, given, strict=True):
+                g[...] = o
+            outs = given
         return finish(self.spec, outs)
 
     def _reduce(self, arrs, outs):
@@ -290,6 +426,7 @@ class NumbaKernel:
         return finish(spec, outs, _np.asarray(r, dt).reshape(spec.red_shape))
 
 
-def kernel(spec: Spec) -> NumbaKernel:
-    """The fused step of ``spec`` on this target."""
-    return NumbaKernel(spec)
+def kernel(spec: Spec, opts=None) -> NumbaKernel:
+    """The fused step of ``spec`` on this target (``opts.vector_math``: see
+    :class:`gpuad.jit.fusion.Options`)."""
+    return NumbaKernel(spec, getattr(opts, "vector_math", True))

@@ -73,18 +73,22 @@ GUARD = "guard_zero"
 class Options:
     """What :func:`fuse` may do.
 
-    ``functions``: the expression functions a step may call and still be fused (None: all);
-    on the CPU without Numba's vector math library, calls such as ``sin`` run one element at
-    a time inside a Numba loop, slower than NumPy's vectorised ones, so only arithmetic and
-    ``sqrt`` are fused there by default. ``remat``: the extra work rematerialisation may add,
+    ``functions``: the expression functions a step may call and still be fused (None: all).
+    ``remat``: the extra work rematerialisation may add,
     as a fraction of the forward group's own work (0: save everything). ``weights``: the cost
     of one call of a function relative to one arithmetic operation. ``min_size``: groups of
     fewer elements are left alone (on the CPU a parallel loop costs more to start than a few
     NumPy calls on small arrays). ``remat_cut``: how the saved values are chosen, ``"min"``
     (a minimum cut, :mod:`gpuad.jit.remat`) or ``"greedy"`` (the earlier greedy choice).
     ``target``: how a group runs on the CPU: ``"chunked"``
-    (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`) or
-    ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`); GPU backends ignore it.
+    (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`),
+    ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`) or ``"auto"`` (Numba
+    for a group that calls float32 ``sin``, ``cos``, ``tanh`` or ``exp`` with
+    ``vector_math``, chunked for the others; a reduction then runs after the kernel); GPU
+    backends ignore it. ``vector_math``: the Numba target computes those float32 functions
+    with :mod:`gpuad.jit.vecmath`'s vectorisable ones (within 1.6 ulp of the correctly rounded
+    result, as NumPy's are within 2.5; so within 2-3 ulp of eager's bits) instead of the C
+    library's, which Numba calls one element at a time.
     ``move``: a group whose results only one later group reads moves into it (no extra work;
     :mod:`gpuad.jit.merging`). ``min_steps``: groups of fewer steps are left alone unless one
     calls a math function (on the CPU a short run of arithmetic is faster as NumPy calls
@@ -108,15 +112,19 @@ class Options:
     min_steps: int = 2
     reorder_sums: bool | None = None
     reduce_inside: bool | None = None
+    vector_math: bool = True
 
 
 def default_options(backend: str) -> Options:
-    """Per backend: everything, any size, on GPUs; on the CPU everything in groups of 2^15
-    elements and more, run chunk by chunk with the steps' own NumPy calls (eager's bits),
-    saving every value the backward reads: recomputing costs a chunked target as much as
-    computing did (a math function is most of a chain's time), saving costs only memory."""
+    """Per backend: everything, any size, on GPUs; on the CPU everything in groups of 2^17
+    elements and more: a group calling float32 ``sin``/``cos``/``tanh``/``exp`` as one Numba
+    loop of vectorised functions (within a few ulps of eager), the others chunk by chunk with
+    the steps' own NumPy calls (eager's bits); saving every value the backward reads
+    (recomputing a math function costs about as much as computing it did, saving costs only
+    memory)."""
     if backend == "numpy":
-        return Options(remat=0.0, function_weight=16.0, min_size=1 << 17, min_steps=4)
+        return Options(remat=0.0, function_weight=16.0, min_size=1 << 17, min_steps=4,
+                       target="auto")
     return Options()
 
 
@@ -204,7 +212,7 @@ class Report:
                        f"{', keepdims' if prm.get('keepdims') else ''}) "
                        + "".join(f"-> {n.op}({_post_arg(n)}) " for n in g.post)
                        + f"{'in the kernel' if g.reduce_inside else 'after the kernel'}")
-            lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}")
+            lines.append(f"  group {g.index} {list(g.shape)}: {ops}{red}{_target_note(g)}")
             lines.append(f"    loads {_vl(p, [view_root(p, g, v) for v in g.loads])}; "
                          f"stores {_vl(p, g.stores)}")
             if g.views:
@@ -586,6 +594,17 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
     prog.stats["fused_groups"] = len(kept)
     prog.stats["fused_steps"] = sum(len(g.own) for g in kept)
     return report
+
+
+def _target_note(g: Group) -> str:
+    """`` (numba, vector math)``: which CPU generator runs the group's kernel (GPU kernels
+    and groups not yet compiled: nothing)."""
+    k = g.kernel
+    mod = type(getattr(k, "kernel", k)).__module__ if k is not None else ""
+    if not mod.startswith(__package__ + ".codegen_") or mod.endswith("cuda"):
+        return ""
+    return (f" ({mod.rsplit('_', 1)[-1]}"
+            f"{', vector math' if getattr(k, 'vector', False) else ''})")
 
 
 class _Broadcast:

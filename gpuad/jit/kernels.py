@@ -261,16 +261,23 @@ def outside_spec(spec: Spec) -> Spec:
                 spec.red_of, spec.post)
 
 
-def target_of(backend: str, target: str = "chunked"):
+def target_of(backend: str, target: str = "chunked", spec: Spec | None = None, opts=None):
     """The code generator module of ``backend``'s fused kernels (``target``: the CPU's,
-    ``"chunked"`` or ``"numba"``)."""
+    ``"chunked"``, ``"numba"`` or ``"auto"``: Numba for a group ``spec`` that calls float32
+    functions :mod:`gpuad.jit.vecmath` vectorises, when ``opts.vector_math``; else
+    chunked)."""
     if backend == "numpy":
+        if target == "auto":
+            from . import codegen_numba
+
+            target = "numba" if spec is not None and getattr(opts, "vector_math", True) \
+                and codegen_numba.vector_statements(spec) is not None else "chunked"
         if target == "numba":
             from . import codegen_numba
 
             return codegen_numba
         if target != "chunked":
-            raise ValueError(f"fusion target {target!r}: expected 'chunked' or 'numba'")
+            raise ValueError(f"fusion target {target!r}: expected 'chunked', 'numba' or 'auto'")
         from . import codegen_chunked
 
         return codegen_chunked
@@ -287,12 +294,18 @@ def make(prog, g, backend: str, opts=None):
     otherwise the backend's own call runs on the kernel's result. ``g.reduce_inside`` records
     which.
     """
-    target = target_of(backend, getattr(opts, "target", "chunked"))
+    name = getattr(opts, "target", "chunked")
+    if backend == "numpy" and name == "auto":  # (a reduction then always runs after it)
+        spec = spec_of(prog, g, False)
+        kern = target_of(backend, name, spec, opts).kernel(spec, opts)
+        g.reduce_inside = False
+        return kern
+    target = target_of(backend, name)
     can = getattr(target, "reduces_inside", None)
     inside = bool(g.reduce is not None and can is not None and can(g.reduce.op, opts))
     spec = spec_of(prog, g, inside)
     if backend == "numpy":
-        kern = target.kernel(spec)
+        kern = target.kernel(spec, opts)
     else:
         from ..backends import load
 
