@@ -7,7 +7,14 @@ from typing import Any
 
 from .._raw import _xp
 from ..tensor import Tensor
-from .optimizer import Hyper, Optimizer, _real_views, check_range, implementation_options
+from .optimizer import (
+    Hyper,
+    Optimizer,
+    _real_views,
+    check_range,
+    coupled_gradient,
+    implementation_options,
+)
 
 
 class Adagrad(Optimizer):
@@ -68,10 +75,7 @@ class Adagrad(Optimizer):
 
     def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any],
                group: dict) -> None:
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + s["wd"] * p
+        g = coupled_gradient(g, p, s, group)
         acc = st["sum"]
         acc += g * g
         std = xp.sqrt(acc)

@@ -88,6 +88,16 @@ def _real_views(who: str, p: Any, g: Any) -> tuple[Any, Any]:
     return p.reshape(-1).view(real), g.reshape(-1).view(real)
 
 
+def coupled_gradient(g: Any, p: Any, s: dict[str, Any], group: dict) -> Any:
+    """The gradient an update descends: negated with ``maximize``, plus ``s["wd"] * p`` with a
+    (coupled, L2) weight decay. Example: ``g = coupled_gradient(g, p, s, group)``"""
+    if group["maximize"]:
+        g = -g
+    if group["weight_decay"] != 0:
+        g = g + s["wd"] * p
+    return g
+
+
 def _state_layout(p: Tensor) -> tuple[tuple[int, ...], Any]:
     """Shape and dtype of a parameter's state arrays (a complex one's: its (re, im) pairs)."""
     d = p.data

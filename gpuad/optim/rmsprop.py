@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Hyper, Optimizer, check_range, implementation_options
+from .optimizer import Hyper, Optimizer, check_range, coupled_gradient, implementation_options
 
 
 class RMSprop(Optimizer):
@@ -67,10 +67,7 @@ class RMSprop(Optimizer):
 
     def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any],
                group: dict) -> None:
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + s["wd"] * p
+        g = coupled_gradient(g, p, s, group)
         sq = st["square_avg"]
         sq *= s["alpha"]
         sq += s["1-alpha"] * (g * g)

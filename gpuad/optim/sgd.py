@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Hyper, Optimizer, check_range, implementation_options
+from .optimizer import Hyper, Optimizer, check_range, coupled_gradient, implementation_options
 
 
 class SGD(Optimizer):
@@ -52,10 +52,7 @@ class SGD(Optimizer):
 
     def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any],
                group: dict) -> None:
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + s["wd"] * p
+        g = coupled_gradient(g, p, s, group)
         if group["momentum"] != 0:
             buf = st.get("momentum")
             if buf is None:
