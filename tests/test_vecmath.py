@@ -48,6 +48,17 @@ def _inputs() -> np.ndarray:
 
 
 X = _inputs()
+#: ulps from the correctly rounded value, where not 1.6
+BOUND = {"sigmoid": 2.5}
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))  # eager's formula
+
+
+def _numpy(name):
+    """NumPy's function (eager's, for sigmoid), any dtype."""
+    return _sigmoid if name == "sigmoid" else getattr(np, name)
 
 
 def _ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -65,17 +76,20 @@ def _ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(vecmath.FUNCS))
 def test_within_two_ulps_of_the_correctly_rounded_value(name):
-    """Each function within 1.6 ulp of the exact value wherever it answers (NumPy's own
-    float32 functions are within 2.5 here); sin/cos answer NaN exactly outside their range;
-    NaN, infinities and signed zeros as NumPy gives them."""
+    """Each function within 1.6 ulp of the exact value wherever it answers (sigmoid: 2.5), and
+    at most 0.1 ulp less accurate than NumPy's own float32 function (eager's formula for
+    sigmoid) here;
+    sin/cos answer NaN exactly outside their range; NaN, infinities and signed zeros as NumPy
+    gives them."""
     out = np.empty_like(X)
     KERNELS[name](X, out)
     with np.errstate(all="ignore"):
-        ref = getattr(np, name)(X.astype(np.float64))
-        mine_np = getattr(np, name)(X)
+        ref = _numpy(name)(X.astype(np.float64))
+        mine_np = _numpy(name)(X)
     inside = np.abs(X) <= vecmath.TRIG_LIMIT if name in vecmath.RANGED else np.isfinite(X)
-    assert _ulps(out[inside], ref[inside]).max() <= 1.6
-    assert _ulps(mine_np[inside], ref[inside]).max() <= 2.5  # the yardstick itself
+    ours, numpys = _ulps(out[inside], ref[inside]).max(), _ulps(mine_np[inside], ref[inside]).max()
+    assert ours <= BOUND.get(name, 1.6)
+    assert ours <= max(numpys, 1.0) + 0.1, (ours, numpys)
     if name in vecmath.RANGED:
         assert np.isnan(out[~inside]).all()
     else:
@@ -84,7 +98,8 @@ def test_within_two_ulps_of_the_correctly_rounded_value(name):
     zeros = np.float32([0.0, -0.0])
     z = np.empty_like(zeros)
     KERNELS[name](zeros, z)
-    np.testing.assert_array_equal(np.signbit(z), np.signbit(getattr(np, name)(zeros)))
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(np.signbit(z), np.signbit(_numpy(name)(zeros)))
 
 
 def _chain(v):
@@ -162,3 +177,19 @@ def test_outputs_written_over_an_input_recompute_from_the_input(rng):
     got = k(*ins, out=alias)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_a_group_with_a_c_library_call_stays_chunked(rng):
+    """One function without a vectorised version (sinh here) would keep the whole Numba loop
+    scalar: the auto target leaves such a group to the chunked target, eager's bits."""
+    x = rng.standard_normal(3000).astype(np.float32)
+
+    def f(v):
+        return gnp.sum(gnp.sinh(gnp.tanh(v) * 0.5) + gnp.sin(v))
+
+    vg = ad.value_and_grad(f)
+    fused = ad.jit(vg, fuse=AUTO)
+    text = str(fused.lower(x))
+    assert "(chunked)" in text and "vector math" not in text, text
+    for g, e in zip(fused(x), vg(x), strict=True):
+        np.testing.assert_array_equal(np.asarray(getattr(g, "data", g)), np.asarray(e.data))

@@ -61,15 +61,18 @@ def _element_lines(ind: str, nl: int, idx: str, stmts, spec: Spec, a: str = "a",
             + [f"{ind}{o}{k}[{idx}] = {name}" for k, name in enumerate(result_names(spec))])
 
 
-def _lang(vector: bool = False) -> Lang:
+def _lang(vector: bool = False, scalar: list | None = None) -> Lang:
     """How kernels write the expression language; ``vector``: float32 functions that
-    :mod:`gpuad.jit.vecmath` has are its vectorisable ones, not the C library's."""
+    :mod:`gpuad.jit.vecmath` has are its vectorisable ones, not the C library's (the others,
+    which keep a loop from vectorising, are appended to ``scalar``)."""
     def num(x, dt):
         return f"np.{dt.name}({float(x)!r})"
 
     def call(f, a, dt):
         if vector and dt == _np.float32 and f in vecmath.FUNCS:
             return f"vm.{f}32({a})"
+        if scalar is not None and f != "sqrt":  # (LLVM vectorises sqrt itself)
+            scalar.append(f)
         if f == "sigmoid":
             return f"np.exp(-np.logaddexp(np.{dt.name}(0.0), -({a})))"
         if f == "erf":
@@ -111,24 +114,25 @@ def _header(parallel: bool, vector: bool) -> list[str]:
 
 
 def vector_statements(spec: Spec) -> tuple[list, list, list] | None:
-    """``(vectorised, exact, checked)`` statements of the group when some float32 function
-    call can be :mod:`gpuad.jit.vecmath`'s (else None): ``checked`` names the statements whose
-    NaN may mean an argument out of a vectorised function's range (the block is then computed
-    again by ``exact``). A statement in which a NaN might not reach its value stays exact."""
+    """``(vectorised, exact, checked)`` statements of the group when its function calls are
+    float32 ones :mod:`gpuad.jit.vecmath` has (and ``sqrt``), at least one (else None: one
+    call of the C library would keep the whole loop scalar). ``checked`` names the
+    statements whose NaN may mean an argument out of a vectorised function's range (the block
+    is then computed again by ``exact``); a group with a statement in which such a NaN might
+    not reach its value is not vectorised either."""
     exact = statements(spec, _lang(), lambda k: f"x{k}")
-    fast = statements(spec, _lang(True), lambda k: f"x{k}")
-    if fast == exact:
+    scalar: list = []
+    fast = statements(spec, _lang(True, scalar), lambda k: f"x{k}")
+    if fast == exact or scalar:
         return None
     ranged = tuple(f"vm.{f}32(" for f in vecmath.RANGED)
-    mixed, checked = [], []
-    for (name, q), (_, e) in zip(fast, exact, strict=True):
+    checked = []
+    for name, q in fast:
         if any(r in q for r in ranged):
             if not _propagates_nan(q):
-                q = e
-            else:
-                checked.append(name)
-        mixed.append((name, q))
-    return mixed, exact, checked
+                return None
+            checked.append(name)
+    return fast, exact, checked
 
 
 def source(spec: Spec, ndim: int, parallel: bool = True, vector: bool = False) -> str:

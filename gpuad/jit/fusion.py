@@ -83,12 +83,12 @@ class Options:
     ``target``: how a group runs on the CPU: ``"chunked"``
     (the steps' own NumPy calls, chunk by chunk: :mod:`gpuad.jit.codegen_chunked`),
     ``"numba"`` (one generated loop: :mod:`gpuad.jit.codegen_numba`) or ``"auto"`` (Numba
-    for a group that calls float32 ``sin``, ``cos``, ``tanh`` or ``exp`` with
-    ``vector_math``, chunked for the others; a reduction then runs after the kernel); GPU
-    backends ignore it. ``vector_math``: the Numba target computes those float32 functions
-    with :mod:`gpuad.jit.vecmath`'s vectorisable ones (within 1.6 ulp of the correctly rounded
-    result, as NumPy's are within 2.5; so within 2-3 ulp of eager's bits) instead of the C
-    library's, which Numba calls one element at a time.
+    for a group whose function calls are all float32 ones :mod:`gpuad.jit.vecmath` has, with
+    ``vector_math``; chunked for the others; a reduction then runs after the kernel); GPU
+    backends ignore it. ``vector_math``: the Numba target computes float32 ``sin``, ``cos``,
+    ``tanh``, ``exp``, ``log`` and ``sigmoid`` with :mod:`gpuad.jit.vecmath`'s vectorisable
+    functions (within a few ulps of eager's) instead of the C library's, which Numba calls one
+    element at a time.
     ``move``: a group whose results only one later group reads moves into it (no extra work;
     :mod:`gpuad.jit.merging`). ``min_steps``: groups of fewer steps are left alone unless one
     calls a math function (on the CPU a short run of arithmetic is faster as NumPy calls
@@ -117,8 +117,9 @@ class Options:
 
 def default_options(backend: str) -> Options:
     """Per backend: everything, any size, on GPUs; on the CPU everything in groups of 2^17
-    elements and more: a group calling float32 ``sin``/``cos``/``tanh``/``exp`` as one Numba
-    loop of vectorised functions (within a few ulps of eager), the others chunk by chunk with
+    elements and more: a group whose calls are float32 functions :mod:`gpuad.jit.vecmath` has
+    as one Numba loop of vectorised functions (within a few ulps of eager), the others chunk
+    by chunk with
     the steps' own NumPy calls (eager's bits); saving every value the backward reads
     (recomputing a math function costs about as much as computing it did, saving costs only
     memory)."""

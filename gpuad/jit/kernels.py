@@ -263,8 +263,8 @@ def outside_spec(spec: Spec) -> Spec:
 
 def target_of(backend: str, target: str = "chunked", spec: Spec | None = None, opts=None):
     """The code generator module of ``backend``'s fused kernels (``target``: the CPU's,
-    ``"chunked"``, ``"numba"`` or ``"auto"``: Numba for a group ``spec`` that calls float32
-    functions :mod:`gpuad.jit.vecmath` vectorises, when ``opts.vector_math``; else
+    ``"chunked"``, ``"numba"`` or ``"auto"``: Numba for a group ``spec`` whose function calls
+    are all float32 ones :mod:`gpuad.jit.vecmath` has, when ``opts.vector_math``; else
     chunked)."""
     if backend == "numpy":
         if target == "auto":
