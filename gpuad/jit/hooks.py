@@ -57,16 +57,16 @@ def _step_w(tr, orig, node, g, diff, create_graph, grads, owned, heap, relevant)
                 engine._contribute(node, i, edges[i], _as_tensor(c), _as_tensor(gr), grads,
                                    owned, heap)
         return None
-    prev = tr.plain
-    tr.plain = not diff
+    prev = tr.plain_step
+    tr.plain_step = not diff
     try:
         return orig(node, g, True, create_graph, grads, owned, heap, relevant)
     finally:
-        tr.plain = prev
+        tr.plain_step = prev
 
 
 def _saved_tensors_w(tr, orig, node, raw):
-    if tr.plain:
+    if tr.plain_step:
         return [_as_tensor(v) for v in raw]
     vals = orig(node, raw)
     return [_as_tensor(v) if i else v for i, v in enumerate(vals)]
@@ -95,8 +95,12 @@ def _guard_zero_w(tr, orig, r, gs):
     if any(isinstance(x, Tensor) and (x._bat is not None or x._tan or x.requires_grad)
            for x in (r, *gs)):
         # a batched value, or one whose tangents or tape must survive the guard: its
-        # operations run on the Tensors, each recorded (the raw step below would drop them)
-        return orig(r, gs)
+        # operations run on the Tensors, each recorded (the raw step below would drop them),
+        # always: the eager shortcut for finite values reads the traced call's values, which
+        # a replay does not have (the adjoint passed through is a shortcut of the program)
+        if len(gs) == 1 and (gs[0] is r or (isinstance(r, Tensor) and gs[0] is r._data)):
+            return r
+        return engine._guard_zero_where(r, gs)
     rd = r._data if isinstance(r, Tensor) else r
     gds = [g._data if isinstance(g, Tensor) else g for g in gs if g is not None]
     tr.paused += 1
@@ -316,7 +320,7 @@ def _plain_w(tr, orig, x, *a, **k):
     r = orig(x, *a, **k)
     if r is not x and tr.is_array(r) and tr.dyn(r):
         t = Tensor(r)
-        tr.plain[id(t)] = t  # returned by the function, it is an array, as eagerly
+        tr.plain_results[id(t)] = t  # returned by the function, it is an array, as eagerly
         return t
     return r
 
