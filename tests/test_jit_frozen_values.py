@@ -79,8 +79,10 @@ def test_guard_applies_on_every_replay(backend, name, fuse):
             _same(_host(j(_a(first))), _host(eager(_a(first))))
             got = _host(j(_a(then)))  # replayed, on values that take the other path
             want = _host(eager(_a(then)))
-        assert j.cache_info()["hits"] >= 1
-        _same(got, want)
+            assert j.cache_info()["hits"] >= 1
+            _same(got, want)
+            for v in (first, then):  # and back again
+                _same(_host(j(_a(v))), _host(eager(_a(v))))
 
 
 def test_guarded_values_are_the_limits(backend):
