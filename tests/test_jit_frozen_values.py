@@ -44,6 +44,8 @@ CASES = {  # name: (transformed function, values no guard changes, values a guar
     "jacfwd_jacrev": (lambda: ad.jacfwd(ad.jacrev(_f)), _ROWS[0], _ROWS0[0]),
     "vmap_value_and_grad": (lambda: ad.vmap(ad.value_and_grad(_f)), _ROWS, _ROWS0),
     "value_and_grad_second_order": (lambda: ad.value_and_grad(_g), _ROWS[0], _ROWS0[0]),
+    # cumprod's adjoint divides by x unless x holds a zero (a kept branch under jit)
+    "grad_cumprod": (lambda: ad.grad(lambda x: gnp.sum(gnp.cumprod(x))), _ROWS[0], _ROWS0[0]),
 }
 
 
