@@ -696,6 +696,12 @@ def _guard_zero(r, gs):
             return r  # the adjoint passed through: zero wherever it is zero
         if _finite(data):
             return r
+    return _guard_zero_where(r, gs)
+
+
+def _guard_zero_where(r, gs):
+    """The guard of :func:`_guard_zero` whatever ``r``'s values (no all-finite shortcut): what
+    a compiled program records, as its replays get other values than the traced call's."""
     zero = None
     for g in gs:
         if g is None:

@@ -12,15 +12,14 @@ the trace. Two things differ from eager tracing and are set right here:
   checked: their forward checks are left out (:func:`state` is ``"quiet"``), so that an
   intermediate that eager never checks (``0 / 0`` before the zero guard of an entrywise
   adjoint) raises neither; the contributions are checked, as eagerly;
-- an optimizer's host half (counters, per-call numbers) runs before a replay's kernels; in an
-  anomaly program it runs where ``opt.step()`` was called instead (``prog.prelude_at``), so a
-  replay that raises before that point has not counted a step, as eager has not.
+- an optimizer's host half (counters, per-call numbers) runs where ``opt.step()`` was called
+  (``prog.prelude_at``, for every program replayed without a CUDA graph), so a replay that
+  raises before that point has not counted a step, as eager has not.
 """
 
 from __future__ import annotations
 
 from .. import engine
-from ..anomaly import AnomalyCheck
 from . import trace as _t
 
 
@@ -77,16 +76,13 @@ def _placed_step(inner):
 
 
 def prelude_positions(prog) -> dict | None:
-    """Where each optimizer's host half runs in a replay of ``prog``: ``{index in
-    prog.prelude: index in prog.steps}`` when the program holds anomaly checks, None when
-    it runs before the call (the only way without them, and on a CUDA graph)."""
+    """Where each optimizer's host half runs in a replay of ``prog`` without a CUDA graph:
+    ``{index in prog.prelude: index in prog.steps}``, where its ``step()`` was called, so that
+    a replay that raises before that point (an anomaly check, a label out of range checked
+    in a primitive's forward, any step's error) has not counted a step, as eager has not.
+    None when the program has no host half (a CUDA graph's runs before the launch)."""
     at = getattr(prog, "prelude_at", None)
-    if not at:
-        return None
-    for _, s in prog.live_steps():
-        if s.kind == "effect" and isinstance(getattr(s.fn, "check", None), AnomalyCheck):
-            return at
-    return None
+    return at or None
 
 
 def install(undo: list, tr) -> None:

@@ -15,6 +15,7 @@ import types
 import numpy as _np
 
 from .. import _raw, engine
+from .. import _value_checks as _vc
 from ..tensor import Tensor
 from . import trace as _t
 from .program import Ref, Step
@@ -57,16 +58,16 @@ def _step_w(tr, orig, node, g, diff, create_graph, grads, owned, heap, relevant)
                 engine._contribute(node, i, edges[i], _as_tensor(c), _as_tensor(gr), grads,
                                    owned, heap)
         return None
-    prev = tr.plain
-    tr.plain = not diff
+    prev = tr.plain_step
+    tr.plain_step = not diff
     try:
         return orig(node, g, True, create_graph, grads, owned, heap, relevant)
     finally:
-        tr.plain = prev
+        tr.plain_step = prev
 
 
 def _saved_tensors_w(tr, orig, node, raw):
-    if tr.plain:
+    if tr.plain_step:
         return [_as_tensor(v) for v in raw]
     vals = orig(node, raw)
     return [_as_tensor(v) if i else v for i, v in enumerate(vals)]
@@ -92,29 +93,126 @@ def _propagate_tangents_w(tr, orig, rule, args, params, out, node, bat=None):
 
 
 def _guard_zero_w(tr, orig, r, gs):
+    # The guard runs on every replay's own values: its eager shortcut for a finite r (return
+    # r as is) is decided per call inside a step, never by the traced call's values.
     if any(isinstance(x, Tensor) and (x._bat is not None or x._tan or x.requires_grad)
            for x in (r, *gs)):
-        # a batched value, or one whose tangents or tape must survive the guard: its
-        # operations run on the Tensors, each recorded (the raw step below would drop them)
-        return orig(r, gs)
+        # a batched value, or one whose tangents or tape must survive the guard
+        if len(gs) == 1 and (gs[0] is r or (isinstance(r, Tensor) and gs[0] is r._data)):
+            return r  # the adjoint passed through: zero wherever it is zero
+        raws = _aligned(tr, r, gs)
+        if raws is None:  # its operations on the Tensors, each recorded
+            return engine._guard_zero_where(r, gs)
+        rd, gds, shapes = raws
+        if not (r._tan or r.requires_grad):
+            return _guard_step(tr, r, rd, gds, shapes, batched=True)  # one step on the arrays
+        if type(rd) is _np.ndarray and engine._finite(rd):
+            # eager returns r as is (a NumPy array without inf or NaN): so does the program,
+            # as a kept branch, and a call whose r is not finite traces again
+            _vc.keep_branch("the zero guard of an entrywise derivative", True, _all_finite, rd)
+            return r
+        # where(zero, 0, r) as eagerly, so that r's derivatives pass; the mask is one step
+        params = {"shapes": shapes} if any(shapes) else {}
+        tr.paused += 1
+        try:
+            mask = _guard_mask(rd, *gds, **params)
+        finally:
+            tr.paused -= 1
+        tr.add_step("guard_mask", _guard_mask, (rd, *gds), params, mask)
+        return engine._R.where(Tensor(mask, _bat=r._bat), 0, r)
     rd = r._data if isinstance(r, Tensor) else r
     gds = [g._data if isinstance(g, Tensor) else g for g in gs if g is not None]
+    return _guard_step(tr, r, rd, gds)
+
+
+def _guard_step(tr, r, rd, gds, shapes=(), batched=False):
+    params = {"shapes": shapes} if any(shapes) else {}
     tr.paused += 1
     try:
-        res = orig(rd, gds)
+        res = _guard_raw(rd, *gds, **params)
     finally:
         tr.paused -= 1
     if not tr.is_array(rd):
         return res
-    # a view of r: the guard returns r itself wherever its values are finite
-    tr.add_step("guard_zero", _guard_raw, (rd, *gds), {}, res, view_of=rd, key=("guard",))
+    # a view of r: the guard returns r itself wherever its values are finite. A batched one
+    # is a step of its own name, which fusion leaves alone: its adjoints may be reshaped, and
+    # vmap's moves of the batch axis read the result as a view (of r's memory, which a fused
+    # guard, a copy, does not share)
+    tr.add_step("guard_zero_batched" if batched else "guard_zero", _guard_raw, (rd, *gds),
+                params, res, view_of=rd, key=("guard",))
     if res is rd:
         return r
     return Tensor(res, _bat=r._bat) if isinstance(r, Tensor) else res  # levels kept
 
 
-def _guard_raw(r, *gs):
+def _aligned(tr, r, gs):
+    """``(r's array, the adjoints' arrays, shapes)`` where the guard can run on the raw arrays
+    as on the Tensors: each adjoint's vmap levels are among r's, and its array, reshaped to
+    ``shapes[k]`` (None: as it is) with a length-1 axis for each level and leading example
+    axis it lacks, broadcasts to r's; None otherwise."""
+    if not isinstance(r, Tensor) or not tr.is_array(r._data):
+        return None
+    rd = r._data
+    rbat = r._bat or ()
+    ex = rd.ndim - len(rbat)  # r's axes of one example
+    gds, shapes = [], []
+    for g in gs:
+        if g is None:
+            continue
+        gd = g._data if isinstance(g, Tensor) else g
+        gbat = (g._bat if isinstance(g, Tensor) else None) or ()
+        if not tr.is_array(gd) or any(b not in rbat for b in gbat) or \
+                list(gbat) != [b for b in rbat if b in gbat]:
+            return None
+        gex = gd.ndim - len(gbat)
+        if gex > ex:
+            return None
+        lead = [gd.shape[gbat.index(b)] if b in gbat else 1 for b in rbat]
+        shape = tuple(lead) + (1,) * (ex - gex) + tuple(gd.shape[len(gbat):])
+        try:
+            if tuple(_np.broadcast_shapes(shape, rd.shape)) != tuple(rd.shape):
+                return None
+        except ValueError:
+            return None
+        gds.append(gd)
+        shapes.append(None if shape == tuple(gd.shape) or not rbat else shape)
+    return (rd, gds, tuple(shapes)) if gds else None
+
+
+def _all_finite(xp, d):
+    return engine._finite(d) if type(d) is _np.ndarray else xp.all(xp.isfinite(d))
+
+
+def _guard_mask(r, *gs, shapes=None):
+    """Where the guard zeroes ``r`` (raw arrays): every adjoint zero (``gs[k]`` seen with
+    shape ``shapes[k]`` where given) and r not finite."""
+    if type(r) is _np.ndarray and engine._finite(r):  # no host read on another backend
+        return _np.zeros(r.shape, bool)
+    from ..rules import _xp
+
+    xp = _xp(r)
+    zero = None
+    for k, g in enumerate(gs):
+        if shapes is not None and shapes[k] is not None:
+            g = xp.reshape(g, shapes[k])
+        z = xp.equal(g, 0)
+        zero = z if zero is None else xp.logical_and(zero, z)
+    zero = xp.logical_and(zero, xp.logical_not(xp.isfinite(r)))
+    if tuple(zero.shape) != tuple(r.shape):
+        zero = xp.broadcast_to(zero, r.shape).copy()
+    return xp.asarray(zero)  # (NumPy gives a scalar for 0-d arrays)
+
+
+def _guard_raw(r, *gs, shapes=None):
+    if shapes is not None:  # (see _aligned)
+        gs = [g if s is None else _raw_reshape(g, s) for g, s in zip(gs, shapes, strict=True)]
     return _ORIG["_guard_zero"](r, gs)
+
+
+def _raw_reshape(a, shape):
+    from ..rules import _xp
+
+    return _xp(a).reshape(a, shape)
 
 
 def _accumulate_leaf_w(tr, orig, node, g, own, create_graph):
@@ -322,7 +420,7 @@ def _plain_w(tr, orig, x, *a, **k):
     r = orig(x, *a, **k)
     if r is not x and tr.is_array(r) and tr.dyn(r):
         t = Tensor(r)
-        tr.plain[id(t)] = t  # returned by the function, it is an array, as eagerly
+        tr.plain_results[id(t)] = t  # returned by the function, it is an array, as eagerly
         return t
     return r
 

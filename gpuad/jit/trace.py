@@ -188,10 +188,10 @@ class Tracer:
         self.thread = threading.get_ident()
         self.paused = 0
         self.writing = 0  # inside a recorded write: its own namespace calls are not steps
-        self.plain = False  # a first-order backward step is running (trace._step_w)
+        self.plain_step = False  # a first-order backward step is running (hooks._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.wrapped = False  # array arguments were handed to f as Tensors
-        self.plain: dict[int, Tensor] = {}  # transform results that are arrays eagerly
+        self.plain_results: dict[int, Tensor] = {}  # transform results, arrays eagerly
         self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
@@ -409,7 +409,7 @@ class Tracer:
             if isinstance(leaf, Tensor):
                 # a Tensor without history from array arguments only: an array, as eagerly
                 as_tensor = any_tensor or leaf.requires_grad or (
-                    not self.wrapped and id(leaf) not in self.plain)
+                    not self.wrapped and id(leaf) not in self.plain_results)
                 prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
                 prog.out_levels.append(self._rel_levels(leaf))
             elif self.is_array(leaf):

@@ -144,7 +144,7 @@ def _cumprod_vjp(g, ans, x, axis):
     # inside vmap (x batched) there is no single truth value to branch on: the recurrence,
     # exact with or without zeros, serves every example
     batched = getattr(x, "_bat", None) is not None
-    if not batched and not bool(_xp(x).any(data(x) == 0)):
+    if not batched and not _has_zero(x):
         return _rev_cumsum(g * ans, axis) / x
     # zero-safe recurrence: s_k = g_k + x_{k+1} s_{k+1};  dx_k = ans_{k-1} s_k
     n = shape(x)[axis]
@@ -158,6 +158,13 @@ def _cumprod_vjp(g, ans, x, axis):
                        dtype=data(x).dtype)
     prev = concatenate([ones, _take_axis(ans, 0, n - 1, axis)], axis)
     return prev * svec
+
+
+def _has_zero(x) -> bool:
+    # under jit a kept branch: a replay whose x gains or loses a zero traces again
+    from ..linalg_rules import _any
+
+    return _any(data(x) == 0)
 
 
 def _cumprod_jvp(t, ans, x, axis):
