@@ -19,9 +19,9 @@ What must agree with eager (:func:`_agree`):
   addition or a math function reads them (:class:`_Gen`): the fused arithmetic is IEEE and
   eager's in the same order, so only those calls differ.
 
-``GPUAD_FUZZ_PROGRAMS=300`` (and ``GPUAD_FUZZ_SEED``, the first seed) runs more random programs than
-the default one (each program
-compiles its own Numba kernels: about a second each, cached on disk afterwards).
+``GPUAD_FUZZ_PROGRAMS=300`` (and ``GPUAD_FUZZ_SEED``, the first seed) runs more random
+programs than the default one (each compiles its own Numba kernels: about a second each,
+cached on disk afterwards).
 """
 
 from __future__ import annotations
