@@ -387,16 +387,37 @@ def test_nd_path_broadcast_and_strided(rng):
 
 
 def test_two_threads_run_the_parallel_loop(rng, monkeypatch):
-    """With GPUAD_FUSED_THREADS=2 the kernels are prange loops on two threads: the same
-    results, flat (blocks split between threads) and over axes."""
+    """With GPUAD_FUSED_THREADS=2 the kernels run on two threads: the same results, flat (a
+    serial kernel on parts of whole blocks, one part on the chunked target's pool) and over
+    axes (a prange loop)."""
+    from gpuad.jit import codegen_chunked
+
     monkeypatch.setenv("GPUAD_FUSED_THREADS", "2")
+    submitted = []
+    real_pool = codegen_chunked._pool
+
+    class Spy:
+        def __init__(self, pool):
+            self.pool = pool
+
+        def submit(self, fn, *args):
+            submitted.append(fn)
+            return self.pool.submit(fn, *args)
+
+    monkeypatch.setattr(codegen_chunked, "_pool", lambda n: Spy(real_pool(n)))
     n = 4 * BLOCK + 3
     flat = (_edge_input(rng, n), _edge_input(rng, n), _edge_input(rng, n))
     small = _Fixed(lambda x, y, b: [gnp.sin(x) * y + b, gnp.cos(x) - b])
     for args, what in ((flat, "flat"), (_nd_args(rng, 2, n), "nd")):
+        del submitted[:]
         _check_program(small, args, targets=(AUTO,), what=f"threads {what}", grads=False)
         prog = ad.jit(small, fuse=AUTO).lower(*args)
-        assert all("prange" in g.kernel.source for g in prog.fusion.groups), str(prog.fusion)
+        kernels = [getattr(g.kernel, "kernel", g.kernel) for g in prog.fusion.groups]
+        assert kernels and all(k.vector for k in kernels), str(prog.fusion)
+        if what == "flat":
+            assert submitted, "no part of the flat kernel ran on a second thread"
+        else:
+            assert all("in prange(" in k.nd_src for k in kernels), str(prog.fusion)
 
 
 def test_output_planned_into_a_donated_input(rng):

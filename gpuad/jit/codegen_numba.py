@@ -363,7 +363,9 @@ class NumbaKernel:
             self.red_src = reduce_source(spec, par)
             self.flat_src = self.nd_src = self.red_src
             return
-        self.flat_src = source(spec, 1, par, self.vector)
+        # a flat vector kernel is a serial loop run on parts of the arrays by a thread pool (it
+        # releases the GIL): Numba compiled its prange version of the chain in 18 s, not 4.5
+        self.flat_src = source(spec, 1, par and not self.vector, self.vector)
         self.nd_src = self.flat_src if self.ndim <= 1 else source(spec, self.ndim, par,
                                                                   self.vector)
 
@@ -377,7 +379,7 @@ class NumbaKernel:
         import numba
 
         n = threads_for(self.size, self.per)
-        if "prange" not in self.flat_src:
+        if "prange" not in self.flat_src and "prange" not in self.nd_src:
             return self._run(arrays, out)
         before = numba.get_num_threads()
         if n == before:
@@ -401,16 +403,48 @@ class NumbaKernel:
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:
                 self._flat = compile_source(self.flat_src)
-            self._flat(*[a.reshape(size) for a in arrs], *[o.reshape(size) for o in outs])
+            flat = [a.reshape(size) for a in arrs], [o.reshape(size) for o in outs]
+            if self.vector:
+                self._parts(self._flat, *flat)
+            else:
+                self._flat(*flat[0], *flat[1])
         else:
             if self._nd is None:
                 self._nd = compile_source(self.nd_src)
-            self._nd(*[_np.broadcast_to(a, shape) for a in arrs], *outs)
+            views = [_np.broadcast_to(a, shape) for a in arrs]
+            if self.vector and self.ndim <= 1:
+                self._parts(self._nd, views, outs)
+            else:
+                self._nd(*views, *outs)
         if outs is not given:
             for o, g in zip(outs, given, strict=True):
                 g[...] = o
             outs = given
         return finish(self.spec, outs)
+
+    def _parts(self, kern, ins: list, outs: list) -> None:
+        """Serial 1-d ``kern`` over contiguous parts of whole blocks, one per thread
+        (:func:`threads_for`), the first on this thread, the others on the chunked target's
+        pool."""
+        from . import codegen_chunked
+
+        size = outs[0].shape[0] if outs else 0
+        n = min(threads_for(self.size, self.per), codegen_chunked.threads())
+        share = (size + n - 1) // max(1, n)  # elements per thread, rounded up to whole blocks
+        per = (share + BLOCK - 1) // BLOCK * BLOCK
+        bounds = [(lo, min(lo + per, size)) for lo in range(0, size, max(1, per))]
+        if len(bounds) <= 1:
+            kern(*ins, *outs)
+            return
+        pool = codegen_chunked._pool(codegen_chunked.threads())
+        futures = [pool.submit(kern, *[a[lo:hi] for a in ins], *[o[lo:hi] for o in outs])
+                   for lo, hi in bounds[1:]]
+        lo, hi = bounds[0]
+        try:
+            kern(*[a[lo:hi] for a in ins], *[o[lo:hi] for o in outs])
+        finally:
+            for f in futures:
+                f.result()
 
     def _reduce(self, arrs, outs):
         spec, shape = self.spec, self.shape
