@@ -132,6 +132,15 @@ def test_grad_of_jit(backend):
     assert f._pull.cache_info()["branch_retraces"] == 1
 
 
+def test_grad_of_jit_keeps_the_variant_bound(backend):
+    """The compiled backward of grad(jit(f)) holds the bound the user gave jit."""
+    g = ad.grad(ad.jit(_eig_sq, max_variants=1))
+    g(_a(_REG))
+    g(_a(_REG))  # (the first call runs eagerly; the second compiles the backward)
+    with pytest.raises(vc.BranchError, match=r"max_variants=1"):
+        g(_a(_REP))
+
+
 def test_vmap_under_jit(backend):
     """Inside vmap one branch serves the batch: a batch with a repeated eigenvalue anywhere
     takes the other branch."""

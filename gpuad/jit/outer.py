@@ -144,7 +144,7 @@ def _undonated(jitted):
 
         twin = jitted._kept = Jitted(
             jitted.f, jitted.static_argnums, (), jitted.cache_size, jitted.graph,
-            jitted.check, jitted.fuse, jitted.static_argnames)
+            jitted.check, jitted.fuse, jitted.static_argnames, max_variants=jitted.max_variants)
     return twin
 
 
@@ -193,6 +193,7 @@ def _pullback(jitted):
         return back(ct)
 
     pull = Jitted(_named(pullback, f), static_argnums=(2,), cache_size=jitted.cache_size,
-                  graph=jitted.graph, check=jitted.check, fuse=jitted.fuse)
+                  graph=jitted.graph, check=jitted.check, fuse=jitted.fuse,
+                  max_variants=jitted.max_variants)
     jitted._pull = pull
     return pull
