@@ -78,17 +78,24 @@ def test_trailing_reduction_fused_equals_unfused(backend, rng, op, dtype, axis, 
         inside = name == "numpy" and (op != "sum" or opts.reorder_sums is True)
         assert g.reduce_inside == inside, (name, op, opts)
         assert ("in the kernel" if inside else "after the kernel") in str(prog)
-        for _ in range(2):
-            x, y = _inputs(rng, dtype)
-            got, want = fused(x, y), plain(x, y)
-            for a, b in zip(got, want, strict=True):
-                a, b = _np(a), _np(b)
-                assert a.dtype == b.dtype == dtype and a.shape == b.shape
-                if op == "sum" and inside:
-                    scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
-                    assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale
-                else:
-                    np.testing.assert_array_equal(a, b)
+        _matches(fused, plain, rng, dtype, op == "sum" and inside)
+
+
+def _matches(fused, plain, rng, dtype, reordered, count=lambda x: 1):
+    """Fused against unfused on two fresh inputs: same dtype and shape, bitwise equal unless
+    the kernel ``reordered`` a sum, then within 64 eps of the summed magnitudes (divided by
+    ``count(x)``, the elements a mean divides by)."""
+    for _ in range(2):
+        x, y = _inputs(rng, dtype)
+        got, want = fused(x, y), plain(x, y)
+        for a, b in zip(got, want, strict=True):
+            a, b = _np(a), _np(b)
+            assert a.dtype == b.dtype == dtype and a.shape == b.shape
+            if reordered:
+                scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
+                assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale / count(x)
+            else:
+                np.testing.assert_array_equal(a, b)
 
 
 CHUNKED = Options(min_size=0, target="chunked")
@@ -130,18 +137,7 @@ def test_mean_is_part_of_the_fused_group(backend, rng, dtype, axis, keepdims):
         assert "sum(axis=" in str(prog) and "-> divide(_, " in str(prog)
         inside = name == "numpy" and opts.reorder_sums is True
         assert g.reduce_inside == inside, (name, opts)
-        for _ in range(2):
-            x, y = _inputs(rng, dtype)
-            got, want = fused(x, y), plain(x, y)
-            for a, b in zip(got, want, strict=True):
-                a, b = _np(a), _np(b)
-                assert a.dtype == b.dtype == dtype and a.shape == b.shape
-                if inside:
-                    scale = np.sum(np.abs(_np(_arith(x, y)) ** 2) + np.abs(_np(x)))
-                    count = 35 * 6 if axis else x.size
-                    assert np.max(np.abs(a - b)) <= 64 * np.finfo(dtype).eps * scale / count
-                else:
-                    np.testing.assert_array_equal(a, b)
+        _matches(fused, plain, rng, dtype, inside, lambda x: 35 * 6 if axis else x.size)
 
     def loss(x, y):
         return gnp.mean(gnp.sin(x * y) * x + 1.0)
