@@ -420,9 +420,20 @@ def _plain_w(tr, orig, x, *a, **k):
     r = orig(x, *a, **k)
     if r is not x and tr.is_array(r) and tr.dyn(r):
         t = Tensor(r)
-        tr.plain_results[id(t)] = t  # returned by the function, it is an array, as eagerly
+        tr.plain.add(tr.ids[id(r)])  # returned by the function, it is an array, as eagerly
         return t
     return r
+
+
+def _tensor_w(tr, orig, data, *a, **k):
+    # gpuad.tensor of an array: a Tensor eagerly, also where the array is one the trace
+    # hands to f as a Tensor (an array argument, a transform's result)
+    t = orig(data, *a, **k)
+    vid = tr.ids.get(id(t._data))
+    if vid is not None and vid in tr.plain:
+        tr.made.add(id(t))
+        tr.keep.append(t)
+    return t
 
 
 def _to_batch_w(tr, orig, x, *a, **k):
@@ -436,6 +447,10 @@ def _to_batch_w(tr, orig, x, *a, **k):
 
 
 def _refuse(what: str):
+    # (NumPy converts a Tensor written into one of its arrays, `out[i] = t`, the same way)
+    write = (" or a write of it into a NumPy array (make the array a Tensor, e.g. "
+             "out = gpuad.tensor(gnp.zeros(n)), whose writes are recorded)"
+             if what.startswith("conversion") else "")
     def check(t):
         tr = _t.active()
         if tr is not None and tr.dyn(t._data):
@@ -443,8 +458,8 @@ def _refuse(what: str):
                 f"jit: {what} of a traced value (shape {t.shape}, {t.dtype}) at "
                 f"{_t.user_line()}. Its value depends on the function's arguments, so it is not "
                 f"known when the function is compiled: Python control flow on array values "
-                f"cannot be traced. Use gnp.where for a choice between values, pass the value "
-                f"as a static argument (static_argnums), or compute it outside the jitted "
+                f"cannot be traced{write}. Use gnp.where for a choice between values, pass the "
+                f"value as a static argument (static_argnums), or compute it outside the jitted "
                 f"function")
     return check
 
@@ -668,6 +683,8 @@ def install(undo: list) -> None:
     put(_vmap_api, "to_batch", to_batch)
     put(transforms, "_result", _traced(transforms._result)(_plain_w))
     put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))
+    pkg = sys.modules["gpuad"]
+    put(pkg, "tensor", _traced(pkg.tensor)(_tensor_w))
 
     from .. import _value_checks
 

@@ -191,7 +191,10 @@ class Tracer:
         self.plain_step = False  # a first-order backward step is running (hooks._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
         self.wrapped = False  # array arguments were handed to f as Tensors
-        self.plain_results: dict[int, Tensor] = {}  # transform results, arrays eagerly
+        # the variables that are arrays eagerly: array arguments handed to f as Tensors,
+        # transform results, and what steps compute from those alone
+        self.plain: set[int] = set()
+        self.made: set[int] = set()  # ids of Tensors f made of such arrays (gpuad.tensor)
         self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
         self.args: dict[int, int] = {}  # id(argument Tensor) -> leaf index
@@ -305,7 +308,12 @@ class Tracer:
         if ufunc is not None and step.kind == "pure" and not params:
             step.ufunc = ufunc
             step.inplace_ok = entrywise
-        return self.out(out, step, dyn, base)
+        vid = self.out(out, step, dyn, base)
+        plain, vars_ = self.plain, self.prog.vars
+        if dyn and plain and all(r in plain or vars_[r].kind == "cap" and vars_[r].owner is None
+                                 for r in step.refs() if vars_[r].dyn):
+            plain.add(vid)  # (an array read from outside is an array eagerly too)
+        return vid
 
     # ---- hooks ---------------------------------------------------------------------------
     def on_apply(self, rule, be, args, datas, params, out) -> None:
@@ -319,9 +327,11 @@ class Tracer:
         uf = _UFUNCS.get(rule.name) if be.name == "numpy" and not be.fused_fwd else None
         if uf is None and rule.name == "matmul" and be.name == "numpy":
             uf = _np.matmul
-        self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
-                      key=(id(rule), be.name), ufunc=uf,
-                      entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+        vid = self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
+                            key=(id(rule), be.name), ufunc=uf,
+                            entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+        if self.made and any(id(a) in self.made for a in args):
+            self.plain.discard(vid)
 
     def check_mask_index(self, index) -> None:
         """Selecting with a boolean mask that depends on the arguments gives a result whose
@@ -391,7 +401,7 @@ class Tracer:
         return False
 
     # ---- the end of the trace ------------------------------------------------------------
-    def finish(self, out_leaves, out_def, any_tensor: bool) -> None:
+    def finish(self, out_leaves, out_def) -> None:
         prog = self.prog
         self.paused += 1
         if any(isinstance(x, Tensor) and x.requires_grad and not x.is_leaf
@@ -407,10 +417,11 @@ class Tracer:
                     from_args=self.arg_grad and not caps and not inside)
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
-                # a Tensor without history from array arguments only: an array, as eagerly
-                as_tensor = any_tensor or leaf.requires_grad or (
-                    not self.wrapped and id(leaf) not in self.plain_results)
-                prog.outputs.append(("var", self.var(leaf._data, leaf), as_tensor))
+                # a Tensor without history computed from array arguments and transform
+                # results alone: an array, as eagerly
+                vid = self.var(leaf._data, leaf)
+                as_tensor = leaf.requires_grad or vid not in self.plain or id(leaf) in self.made
+                prog.outputs.append(("var", vid, as_tensor))
                 prog.out_levels.append(self._rel_levels(leaf))
             elif self.is_array(leaf):
                 prog.outputs.append(("var", self.var(leaf), False))
@@ -593,7 +604,6 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         tr = Tracer(backend, levels)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
-        any_tensor = any(isinstance(leaf, Tensor) for leaf in leaves)
         tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
         leaves = list(leaves)
         for k, leaf in enumerate(leaves):
@@ -601,6 +611,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)
                 tr.wrapped = True
+                tr.plain.add(tr.prog.inputs[k])
         _current = tr
         undo: list = []
         try:
@@ -611,7 +622,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
             try:
-                tr.finish(out_leaves, out_def, any_tensor)
+                tr.finish(out_leaves, out_def)
             except Differentiated as e:
                 from ..tree import tree_unflatten
 
