@@ -5,7 +5,8 @@
 - :mod:`._more_shape`: joining, splitting and rearranging (r_, c_, block, kron, ...);
 - :mod:`._more_stats`: nan-reductions, quantiles, cov, interp, convolve, gradient, ...;
 - :mod:`._more_sig`: NumPy's full signatures for reductions, sort, einsum, cross, full;
-- :mod:`._more_names`: NumPy's parameter names and options for the core array functions.
+- :mod:`._more_names`: NumPy's parameter names and options for the core array functions;
+- :mod:`._more_array`: the Array API names (unstack, unique_*, ...) and the rest a Tensor meets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from ..rules import remainder
 from . import deg2rad as radians
 from . import rad2deg as degrees
+from ._more_array import *  # noqa: F403
+from ._more_array import __all__ as _array_all
 from ._more_math import *  # noqa: F403
 from ._more_math import __all__ as _math_all
 from ._more_names import *  # noqa: F403
@@ -25,4 +28,4 @@ from ._more_stats import *  # noqa: F403
 from ._more_stats import __all__ as _stats_all
 
 __all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
-           *_stats_all]
+           *_stats_all, *_array_all]

@@ -37,6 +37,9 @@ def _away_from_integers(rng, *s):
     return rng.integers(-4, 4, s) / 3.0 + rng.uniform(0.1, 0.23, s)
 
 
+_TRIM_MASK = np.array([0.0, 0.0, 1.0, 1.0, 1.0, 0.0])
+
+
 def _put_along(v):
     t = gnp.asarray(np.arange(12.0).reshape(3, 4)) * v[0, 0]
     gnp.put_along_axis(t, gnp.asarray(np.array([[1], [3], [0]])), v[:, :1] ** 2, axis=1)
@@ -155,6 +158,23 @@ SPECS = [
     Spec(P + "correlate", lambda a, v: gnp.correlate(a, v, "full"),
          lambda r: (_m(r, 4), _m(r, 6))),
     Spec(P + "gradient", lambda a: gnp.gradient(a, XS[:4], axis=1, edge_order=2), _one),
+    Spec(P + "positive", lambda a: gnp.positive(a), _one),
+    Spec(P + "matrix_transpose", lambda a: gnp.matrix_transpose(a), _one),
+    Spec(P + "unstack", lambda a: gnp.unstack(a, axis=1), _one),
+    Spec(P + "broadcast_arrays", lambda a, b: gnp.broadcast_arrays(a, b),
+         lambda r: (_m(r, 3, 1), _m(r, 4))),
+    Spec(P + "ediff1d", lambda a, b: gnp.ediff1d(a, to_begin=b, to_end=[1.0, 2.0]),
+         lambda r: (_m(r, 3, 4), _m(r, 2))),
+    Spec(P + "trim_zeros", lambda a: gnp.trim_zeros(a * gnp.asarray(_TRIM_MASK)), _vec),
+    Spec(P + "unwrap", lambda a: gnp.unwrap(a * 3.0, axis=1), _one),
+    Spec(P + "sort_complex", lambda a: gnp.sort_complex(a), _one),
+    Spec(P + "histogram_bin_edges", lambda a: gnp.histogram_bin_edges(a, bins=4), _one),
+    Spec(P + "i0", lambda a: gnp.i0(a), _one),
+    Spec(P + "unique", lambda a: gnp.unique(a, return_counts=True)[0], _one),
+    Spec(P + "unique_values", lambda a: gnp.unique_values(a), _one),
+    Spec(P + "unique_counts", lambda a: gnp.unique_counts(a).values, _one),
+    Spec(P + "unique_inverse", lambda a: gnp.unique_inverse(a).values, _one),
+    Spec(P + "unique_all", lambda a: gnp.unique_all(a).values, _one),
     _rs("normal", 0.3, 1.7),
     _rs("uniform", -0.5, 2.0),
     _rs("laplace", 0.3, 1.7),
@@ -170,6 +190,9 @@ SPECS = [
 
 EXEMPT = {
     P + "around": "piecewise constant: zero derivative almost everywhere",
+    P + "spacing": "piecewise constant: zero derivative almost everywhere",
+    P + "tril_indices_from": "integer valued (indices)",
+    P + "triu_indices_from": "integer valued (indices)",
     P + "fix": "piecewise constant: zero derivative almost everywhere",
     P + "argwhere": "integer valued (indices)",
     P + "flatnonzero": "integer valued (indices)",
