@@ -220,3 +220,37 @@ def test_tensor_made_and_written_inside_is_fresh_on_every_call(backend):
     outs = [j(xp.asarray(np.array([1.0, 2.0]) * s)) for s in (1.0, 3.0, 5.0)]
     for s, o in zip((1.0, 3.0, 5.0), outs, strict=True):
         _same(o, np.array([1.0, 2.0, 2.0, 0.0]) * s)
+
+
+def test_views_of_a_fused_in_place_result_keep_its_buffer_alive(backend):
+    # an LSTM's backward: the zero guard of a product is an in-place step whose result a fused
+    # kernel stores, and views of that result are read by a later kernel; the memory plan freed
+    # the result's buffer at its own kernel (the views named the guarded array's storage), and
+    # a later group wrote over it before the reader ran (a wrong gradient, cupy backend)
+    import gpuad.scipy.special as sps
+
+    def loss(params, seq):
+        h = gnp.zeros(4)
+        c = gnp.zeros(4)
+        total = 0.0
+        for x in seq:
+            xh = gnp.concatenate([x, h])
+            f = sps.expit(gnp.dot(xh, params["wf"]))
+            i = sps.expit(gnp.dot(xh, params["wi"]))
+            o = sps.expit(gnp.dot(xh, params["wo"]))
+            c = f * c + i * gnp.tanh(gnp.dot(xh, params["wc"]))
+            h = o * gnp.tanh(c)
+            total = total + gnp.sum(h)
+        return total
+
+    xp = ad.get_backend().xp
+    rng = np.random.default_rng(5)
+    seq = xp.asarray(rng.standard_normal((3, 2)))
+    step = ad.jit(ad.value_and_grad(loss), check=False)
+    for _ in range(3):
+        params = {n: xp.asarray(rng.standard_normal((6, 4)) * 0.4)
+                  for n in ("wf", "wi", "wo", "wc")}
+        (v, g), (ve, ge) = step(params, seq), ad.value_and_grad(loss)(params, seq)
+        np.testing.assert_allclose(to_numpy(v), to_numpy(ve), rtol=1e-12)
+        for n in g:
+            np.testing.assert_allclose(to_numpy(g[n]), to_numpy(ge[n]), rtol=1e-12, atol=1e-15)
