@@ -6,6 +6,8 @@ NumPy on raw arrays taken from traced values) must refuse with ``TracerError``; 
 happen. This finds what a fixed test does not: buffers reused too early by the memory plan,
 fusion of views and in-place steps, values frozen at the traced call.
 
+Hessian-vector products, jvp and forward over reverse are compiled and replayed the same way.
+
 ``GPUAD_ORACLE_JIT_PROGRAMS=400`` runs more programs than the default 60.
 """
 
@@ -68,6 +70,45 @@ def check_compiled(seed: int) -> str:
     return "compiled"
 
 
+def check_compiled_derivatives(seed: int) -> list[str]:
+    """Compiled Hessian-vector products (reverse over reverse) and, where the program has
+    forward mode, jvp and forward over reverse, replayed on moved parameters."""
+    import gpuad.numpy as gnp
+
+    with ad.use_backend("numpy"):
+        prog, params = Gen(seed).build()
+    L = G(np.float64)
+    rng = np.random.default_rng(seed + 11)
+    t = _to_backend({k: rng.standard_normal(v.shape) for k, v in params.items()}, np.float64)
+
+    def f(q):
+        return prog.loss(L, q)
+
+    def hvp(q):
+        return ad.grad(lambda r: sum(gnp.sum(gk * t[k]) for k, gk in ad.grad(f)(r).items()))(q)
+
+    fns = {"hvp": hvp}
+    if prog.fwd_ok:
+        fns["jvp"] = lambda q: ad.jvp(lambda r: prog.vector(L, r), (q,), (t,))
+        fns["fwd over rev"] = lambda q: ad.jvp(ad.grad(f), (q,), (t,))[1]
+    seen = []
+    for name, fn in fns.items():
+        jf = ad.jit(fn)
+        for k, d in enumerate([params, _nearby(params, rng), _nearby(params, rng)]):
+            p = _to_backend(d, np.float64)
+            try:
+                got = jf(p)
+            except TracerError:
+                if k:
+                    raise
+                seen.append("refused")
+                break
+            _tree_close(got, fn(p), f"compiled {name}, draw {k}", prog, rtol=1e-8, atol=1e-10)
+        else:
+            seen.append("compiled")
+    return seen
+
+
 @pytest.mark.parametrize("chunk", range(max(1, (N_PROGRAMS + CHUNK - 1) // CHUNK)))
 def test_compiled_random_programs(backend, chunk):
     seen = {}
@@ -81,3 +122,16 @@ def test_compiled_random_programs(backend, chunk):
             what = "version error"
         seen[what] = seen.get(what, 0) + 1
     assert seen.get("compiled", 0) >= CHUNK // 2, seen  # most programs compile
+
+
+def test_compiled_second_derivatives_of_random_programs(backend):
+    seen: dict[str, int] = {}
+    for seed in range(N_PROGRAMS // 2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", JitFallbackWarning)
+                for what in check_compiled_derivatives(seed):
+                    seen[what] = seen.get(what, 0) + 1
+        except ad.GradError as e:
+            assert "modified in place" in str(e)
+    assert seen.get("compiled", 0) >= N_PROGRAMS // 2, seen
