@@ -6,7 +6,8 @@ NumPy on raw arrays taken from traced values) must refuse with ``TracerError``; 
 happen. This finds what a fixed test does not: buffers reused too early by the memory plan,
 fusion of views and in-place steps, values frozen at the traced call.
 
-Hessian-vector products, jvp and forward over reverse are compiled and replayed the same way.
+Hessian-vector products, jvp, forward over reverse and per-example gradients
+(``vmap(grad(...))``) are compiled and replayed the same way.
 
 ``GPUAD_ORACLE_JIT_PROGRAMS=400`` runs more programs than the default 60.
 """
@@ -135,3 +136,48 @@ def test_compiled_second_derivatives_of_random_programs(backend):
         except ad.GradError as e:
             assert "modified in place" in str(e)
     assert seen.get("compiled", 0) >= N_PROGRAMS // 2, seen
+
+
+def check_compiled_per_example(seed: int) -> str:
+    """``jit(vmap(grad(loss)))`` over a batch of three moved parameter sets."""
+    with ad.use_backend("numpy"):
+        prog, params = Gen(seed).build()
+    L = G(np.float64)
+    rng = np.random.default_rng(seed + 13)
+
+    def batch():
+        return _to_backend({k: np.stack([v + 1e-3 * rng.standard_normal(v.shape)
+                                         for _ in range(3)]) for k, v in params.items()},
+                           np.float64)
+
+    fn = ad.vmap(ad.grad(lambda q: prog.loss(L, q)))
+    try:
+        fn(batch())
+    except TypeError as e:  # vmap refuses a write of batched values into an unbatched array
+        assert "in-place write" in str(e)
+        return "vmap refuses"
+    jf = ad.jit(fn)
+    for k in range(3):
+        p = batch()
+        try:
+            got = jf(p)
+        except TracerError:
+            if k:
+                raise
+            return "refused"
+        _tree_close(got, fn(p), f"compiled vmap(grad), draw {k}", prog, rtol=1e-8, atol=1e-10)
+    return "compiled"
+
+
+def test_compiled_per_example_gradients_of_random_programs(backend):
+    seen: dict[str, int] = {}
+    for seed in range(N_PROGRAMS // 2):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", JitFallbackWarning)
+                what = check_compiled_per_example(seed)
+        except ad.GradError as e:
+            assert "modified in place" in str(e)
+            what = "version error"
+        seen[what] = seen.get(what, 0) + 1
+    assert seen.get("compiled", 0) >= N_PROGRAMS // 4, seen
