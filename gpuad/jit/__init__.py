@@ -24,10 +24,11 @@ from .api import Jitted, jit
 from .outer import JitFallbackWarning
 from .program import Program
 from .replay import StaleCaptureError
+from .scalar_retrace import RetraceWarning
 from .trace import TracerError
 
 __all__ = ["jit", "Jitted", "Program", "TracerError", "StaleCaptureError", "JitFallbackWarning",
-           "random"]
+           "RetraceWarning", "random"]
 
 
 class _CallableModule(_types.ModuleType):

@@ -17,7 +17,7 @@ from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import guards, outer, passes, replay, signature, trace
+from . import guards, outer, passes, replay, scalar_retrace, signature, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -111,6 +111,7 @@ class Jitted:
         self._lock = threading.RLock()
         self.hits = self.misses = self.evictions = self.retraces = 0
         self._outer: dict = {}  # signatures differentiated from outside -> how they run
+        self._scalars = scalar_retrace.Tracker()
         # name, doc and attributes of f, but none that would replace this object's own (f
         # may be another Jitted, or a wrapper that copied one's attributes)
         functools.update_wrapper(self, f, updated=())
@@ -317,6 +318,7 @@ class Jitted:
 
     def _traced(self, key, leaves, rebuild, be):
         """Trace and compile this signature; returns the traced run's result."""
+        self._scalars.note_trace(self.f, key)
         try:
             _, result = self._compile(key, leaves, rebuild, be)
         except trace.Differentiated as e:  # the traced run's result keeps its history
