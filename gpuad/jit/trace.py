@@ -190,7 +190,6 @@ class Tracer:
         self.writing = 0  # inside a recorded write: its own namespace calls are not steps
         self.plain_step = False  # a first-order backward step is running (hooks._step_w)
         self.grad_written: set[int] = set()  # tensors whose .grad the function set first
-        self.wrapped = False  # array arguments were handed to f as Tensors
         # the variables that are arrays eagerly: array arguments handed to f as Tensors,
         # transform results, and what steps compute from those alone
         self.plain: set[int] = set()
@@ -610,7 +609,6 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             tr.prog.inputs.append(tr.input(k, leaf))
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)
-                tr.wrapped = True
                 tr.plain.add(tr.prog.inputs[k])
         _current = tr
         undo: list = []
