@@ -272,7 +272,9 @@ class Tracer:
 
     def out(self, arr, step: Step, dyn: bool, base: int | None = None) -> int:
         prog = self.prog
-        v = prog.new_var(arr, "out", store=prog.root(base) if base is not None else None,
+        # a view's store is the variable it views (root() walks the chain), so that a pass
+        # giving that variable memory of its own (fusion, CSE) moves its views with it
+        v = prog.new_var(arr, "out", store=base,
                          step=len(prog.steps), dyn=dyn)
         step.out = v.id
         prog.steps.append(step)
