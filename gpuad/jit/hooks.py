@@ -17,6 +17,7 @@ import numpy as _np
 from .. import _raw, engine
 from .. import _value_checks as _vc
 from ..tensor import Tensor
+from . import failures
 from . import trace as _t
 from .program import Ref, Step
 
@@ -363,7 +364,9 @@ def _record_check(check, arrays) -> bool:
     # read at once: its program replays without a graph)
     fn.capturable = getattr(check, "capturable", True)
     fn.check = check  # writes nothing: the function stays pure (jit's post-trace check)
-    tr.prog.steps.append(Step(f"check:{check.op}", fn, ins, {}, None, "effect"))
+    step = Step(f"check:{check.op}", fn, ins, {}, None, "effect")
+    step.ctx = failures.enclosing_primitive()  # a primitive's own check: its eager message
+    tr.prog.steps.append(step)
     return True
 
 

@@ -43,6 +43,7 @@ import numpy as _np
 from .. import engine
 from ..backends import _by_array_type
 from ..tensor import Tensor
+from . import failures
 from .program import Program, Ref, Step
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -324,6 +325,7 @@ class Tracer:
         self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
                       key=(id(rule), be.name), ufunc=uf,
                       entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
+        self.prog.steps[-1].ctx = failures.primitive(rule, args)
 
     def check_mask_index(self, index) -> None:
         """Selecting with a boolean mask that depends on the arguments gives a result whose
@@ -357,6 +359,12 @@ class Tracer:
         penc = {k: self.enc(p) for k, p in params.items()}
         root = self.prog.root(vid)
         step = Step("setitem", fn, ins, penc, None, "write", writes=(root,))
+        tracked = isinstance(value, Tensor) and (value.requires_grad or bool(value._tan))
+        if (engine._local.grad_enabled and (t.requires_grad or tracked)) or bool(t._tan) or (
+                isinstance(value, Tensor) and bool(value._tan)):
+            step.ctx = failures.tracked_write("index_update", t, value)  # as eager records it
+        else:
+            step.ctx = failures.write(vdata, t.shape)
         step.dyn = bool(penc)
         self.prog.steps.append(step)
         self.rehash(root)
