@@ -91,21 +91,24 @@ def test_replay_error_is_the_eager_error(backend, name, wrap):
     j(*good)  # the program still replays
 
 
-def test_error_outside_a_primitive_is_left_as_it_is():
-    # a write with an index out of range is no primitive: eager raises NumPy's error
+@pytest.mark.parametrize("tracked", [False, True])
+def test_write_out_of_range_is_the_eager_error(tracked):
+    # eager: setitem's own message, or index_update's where the write is recorded for grad
     def f(x, i):
         y = x * 2.0
         y[i] = 1.0
-        return y
+        return gnp.sum(y * y)
 
-    j = ad.jit(f)
+    g = ad.grad(f) if tracked else f
+    j = ad.jit(g)
     j(np.ones(4), np.array([1]))
     j(np.ones(4), np.array([2]))
     with pytest.raises(IndexError) as want:
-        f(ad.tensor(np.ones(4)), np.array([9]))
+        g(ad.tensor(np.ones(4)), np.array([9]))
     with pytest.raises(IndexError) as got:
         j(np.ones(4), np.array([9]))
     assert str(got.value) == str(want.value)
+    assert str(got.value).startswith("index_update: " if tracked else "setitem: ")
 
 
 def _model_step(opt_name, graph):
