@@ -99,6 +99,36 @@ def test_gradient_through_writes_into_views_of_a_fused_result(backend, rng, mode
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_gradients_through_a_fused_result_and_a_written_view_of_it(backend, rng, mode):
+    def loss(x, w):
+        y = gnp.sin(x) * 2.0 + 1.0
+        v = y[:, 1:]
+        v += w
+        return gnp.sum(y * y) + gnp.sum(gnp.exp(v) * 3.0), v.T
+
+    def both(x, w):
+        (val, vt), g = ad.value_and_grad(loss, argnums=(0, 1), has_aux=True)(x, w)
+        return val, vt, g
+
+    _compare(both, _arrays(rng, (4, 5), (4,)), mode)
+    _compare(both, _arrays(rng, (4, 5), (4,)), mode, donate=(0, 1))
+
+
+def test_gradient_that_is_a_view_of_a_fused_result_default_options(backend, rng):
+    # the CPU fuses groups of 2^17 elements and more by default
+    def loss(x):
+        return gnp.sum(gnp.sin(x.T) * 2.0 + 1.0)
+
+    xp = ad.get_backend().xp
+    j = ad.jit(ad.grad(loss))
+    xs = [xp.asarray(rng.standard_normal((384, 384))) for _ in range(3)]
+    got = [j(x) for x in xs]
+    assert j.lower(xs[0]).stats.get("fused_groups", 0) >= 1
+    for g, x in zip(got, xs, strict=True):
+        np.testing.assert_allclose(to_numpy(g), 2.0 * np.cos(to_numpy(x)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_merged_subexpression_lives_as_long_as_views_of_its_copy(backend, rng, mode):
     # b is merged into a (the same exp of x): c, a view of b, reads a's memory, whose buffer
     # must stay alive until c's last reader (a + 1 and d * 2 may not write into it)
