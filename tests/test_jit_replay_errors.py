@@ -168,3 +168,17 @@ def test_failed_training_step_leaves_parameters_and_optimizer_state(opt_name):
     for x, y in zip(xs[2:], ys[2:], strict=True):  # training goes on as eagerly
         np.testing.assert_allclose(to_numpy(j(x, y)), to_numpy(estep(x, y)), rtol=1e-12)
     _same_state(_state(w, b, opt), _state(ew, eb, eopt))
+
+
+def test_message_of_a_step_with_a_type_argument():
+    # a primitive called with a NumPy scalar type (einsum's dtype=), whose class attribute
+    # `shape` is no shape: the program keeps its type's name, as eager's message names it
+    from gpuad.jit import failures
+
+    class Rule:
+        name = "op"
+
+    ctx = failures.primitive(Rule, (np.ones((2, 3)), np.float32, 2.0, None))
+    e = ctx.error(ValueError("bad"), "numpy")
+    assert type(e) is ValueError
+    assert str(e) == "op: invalid inputs with shapes (2, 3), type, float, NoneType: bad"

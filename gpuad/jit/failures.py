@@ -68,9 +68,23 @@ class Context:
             return None
 
 
+_TYPES: dict[str, type] = {}
+
+
 def _stand_in(a) -> Any:
+    """What the message reads of argument ``a``: its shape, or else its type's name (an
+    object of a class of that name: the argument itself is not kept)."""
     shp = getattr(a, "shape", None)
-    return _Shape(shp) if shp is not None else a
+    if shp is not None:
+        try:
+            return _Shape(shp)
+        except TypeError:  # a class with a shape attribute (a NumPy scalar type)
+            pass
+    name = type(a).__name__
+    cls = _TYPES.get(name)
+    if cls is None:
+        cls = _TYPES[name] = type(name, (), {"__slots__": ()})
+    return cls()
 
 
 def primitive(rule, args) -> Context:
