@@ -176,6 +176,8 @@ def _copy(a):
 class Tracer:
     """Records one run of a function into a :class:`Program`."""
 
+    ctx = None  # what the next step's failure says (gpuad.jit.failures), set by on_apply
+
     def __init__(self, backend, levels=()):
         from .. import batching
 
@@ -293,6 +295,7 @@ class Tracer:
         ins = tuple(self.enc(a) for a in args)
         penc = {k: self.enc(p) for k, p in params.items()} if params else {}
         step = Step(op, fn, ins, penc, None, "pure")
+        step.ctx, self.ctx = self.ctx, None
         step.dyn = bool(_refs_of(penc))
         dyn = any(self.prog.vars[r].dyn for r in step.refs())
         base = None
@@ -314,6 +317,8 @@ class Tracer:
     def on_apply(self, rule, be, args, datas, params, out) -> None:
         if self.paused or threading.get_ident() != self.thread:
             return
+        self.ctx = failures.primitive(rule, args)  # taken by the step add_step makes
+
         for a in args:
             if isinstance(a, Tensor) and id(a._data) not in self.ids:
                 self.var(a._data, a)
@@ -325,7 +330,6 @@ class Tracer:
         self.add_step(rule.name, _apply_fn(rule, be), tuple(datas), params, out,
                       key=(id(rule), be.name), ufunc=uf,
                       entrywise=uf is not None and rule.name not in _NOT_ENTRYWISE)
-        self.prog.steps[-1].ctx = failures.primitive(rule, args)
 
     def check_mask_index(self, index) -> None:
         """Selecting with a boolean mask that depends on the arguments gives a result whose
