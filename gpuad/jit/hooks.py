@@ -17,6 +17,7 @@ import numpy as _np
 from .. import _raw, engine
 from .. import _value_checks as _vc
 from ..tensor import Tensor
+from . import failures
 from . import trace as _t
 from .program import Ref, Step
 
@@ -105,7 +106,7 @@ def _guard_zero_w(tr, orig, r, gs):
             return engine._guard_zero_where(r, gs)
         rd, gds, shapes = raws
         if not (r._tan or r.requires_grad):
-            return _guard_step(tr, r, rd, gds, shapes, batched=True)  # one step on the arrays
+            return _guard_step(tr, r, rd, gds, shapes)  # one step on the arrays
         if type(rd) is _np.ndarray and engine._finite(rd):
             # eager returns r as is (a NumPy array without inf or NaN): so does the program,
             # as a kept branch, and a call whose r is not finite traces again
@@ -125,7 +126,7 @@ def _guard_zero_w(tr, orig, r, gs):
     return _guard_step(tr, r, rd, gds)
 
 
-def _guard_step(tr, r, rd, gds, shapes=(), batched=False):
+def _guard_step(tr, r, rd, gds, shapes=()):
     params = {"shapes": shapes} if any(shapes) else {}
     tr.paused += 1
     try:
@@ -134,11 +135,10 @@ def _guard_step(tr, r, rd, gds, shapes=(), batched=False):
         tr.paused -= 1
     if not tr.is_array(rd):
         return res
-    # a view of r: the guard returns r itself wherever its values are finite. A batched one
-    # is a step of its own name, which fusion leaves alone: its adjoints may be reshaped, and
-    # vmap's moves of the batch axis read the result as a view (of r's memory, which a fused
-    # guard, a copy, does not share)
-    tr.add_step("guard_zero_batched" if batched else "guard_zero", _guard_raw, (rd, *gds),
+    # a view of r: the guard returns r itself wherever its values are finite (fused, it is
+    # a copy with memory of its own, which the views recorded from it follow: Var.store).
+    # One whose adjoints are reshaped is a step of its own name, which fusion leaves alone
+    tr.add_step("guard_zero_shaped" if params else "guard_zero", _guard_raw, (rd, *gds),
                 params, res, view_of=rd, key=("guard",))
     if res is rd:
         return r
@@ -364,7 +364,9 @@ def _record_check(check, arrays) -> bool:
     # read at once: its program replays without a graph)
     fn.capturable = getattr(check, "capturable", True)
     fn.check = check  # writes nothing: the function stays pure (jit's post-trace check)
-    tr.prog.steps.append(Step(f"check:{check.op}", fn, ins, {}, None, "effect"))
+    step = Step(f"check:{check.op}", fn, ins, {}, None, "effect")
+    step.ctx = failures.enclosing_primitive()  # a primitive's own check: its eager message
+    tr.prog.steps.append(step)
     return True
 
 

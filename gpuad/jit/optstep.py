@@ -444,6 +444,7 @@ def record(tr, opt) -> None:
     xp = tr.be.xp
     name = type(opt).__name__
     host = OptHost(opt, tr.be)
+    opt._check_states()  # as eagerly: before anything is counted or updated
     opt.step_count += 1
     entries = []
     prepared = []

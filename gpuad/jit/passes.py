@@ -123,6 +123,7 @@ def eliminate_common_subexpressions(prog: Program) -> int:
     seen: dict = {}
     rename: dict[int, int] = {}
     outs = prog.output_vars()
+    written = _written(prog)
     merged = 0
     for i, s in enumerate(prog.steps):
         if s is None:
@@ -135,8 +136,8 @@ def eliminate_common_subexpressions(prog: Program) -> int:
             for w in s.writes:
                 epoch[w] = epoch.get(w, 0) + 1
             continue
-        if s.key is None:
-            continue
+        if s.key is None or prog.root(s.out) in written:
+            continue  # a result written in place (or a view of one) is not its twin's copy
         try:
             refs: list = []
             _collect((s.args, s.params), refs)
@@ -152,6 +153,8 @@ def eliminate_common_subexpressions(prog: Program) -> int:
         prog.steps[i] = None
         merged += 1
     if rename:
+        for v in prog.vars:  # views of a merged result view the result it was merged into
+            v.store = rename.get(v.store, v.store)
         prog.outputs = [("var", rename.get(o[1], o[1]), o[2]) if o[0] == "var" else o
                         for o in prog.outputs]
         prog.effects = [(t, a, rename.get(v, v) if a in ("data", "grad") and v is not None

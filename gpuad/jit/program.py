@@ -75,7 +75,7 @@ class Step:
     """
 
     __slots__ = ("op", "fn", "args", "params", "out", "kind", "ufunc", "inplace_ok", "dyn",
-                 "writes", "where", "key")
+                 "writes", "where", "key", "ctx")
 
     def __init__(self, op: str, fn, args: tuple, params: dict, out: int | None, kind: str,
                  dyn: bool = False, writes: tuple = (), where: str = "", key: Any = None):
@@ -91,6 +91,7 @@ class Step:
         self.writes = writes
         self.where = where
         self.key = key  # identity of the operation for CSE (None: never merged)
+        self.ctx = None  # what eager's error says when this step fails (gpuad.jit.failures)
 
     def refs(self):
         """Variable ids this step reads (arguments and references inside parameters)."""

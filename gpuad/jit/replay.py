@@ -25,7 +25,7 @@ from typing import Any
 import numpy as _np
 
 from ..tensor import Tensor
-from . import anomaly_mode
+from . import anomaly_mode, failures
 from .program import Program, Ref
 
 
@@ -188,11 +188,20 @@ class Compiled:
         at = anomaly_mode.prelude_positions(prog)
         if at:  # anomaly mode: each optimizer's host half where its step() was called
             run = _placed(advance, body, prog, self._starts, at)
-        self.lines = (["def _run(_in, _args, _stream=None):"] + guard + run
-                      + self._effects(lambda v: f"v{v}") + [f"    return {outs}", ""])
+        # a failing step raises eager's error (gpuad.jit.failures): the body in a try, whose
+        # handler finds the step from the line (no cost while nothing raises)
+        whole = guard + run + self._effects(lambda v: f"v{v}") + [f"    return {outs}"]
+        self.lines = (["def _run(_in, _args, _stream=None):", "    try:"]
+                      + ["    " + line for line in whole]
+                      + ["    except _Errors as _e:", "        _x = _failed(_e)",
+                         "        if _x is None:", "            raise",
+                         "        raise _x from _e", ""])
+        self.steps_at: dict[int, Any] = {}  # line of the source -> its step
+        self._line_steps(whole, body, 3)
         # the CUDA-graph path: host work (guards, counters, effects) apart from the kernels
         self.lines += ["def _guard(_args):"] + guard + ["    return True", ""]
         self.lines += ["def _advance(_stream):"] + advance + ["    return None", ""]
+        self._line_steps(body, body, len(self.lines) + 2)
         self.lines += ["def _body(_in, _args):"] + body
         self.lines += [f"    return {outs}, {_tuple([f'v{v}' for v in evals])}", ""]
         self.lines += ["def _caps(_args):"] + self._cap_lines(body, caps)
@@ -200,6 +209,35 @@ class Compiled:
         self.lines += (["def _graph_effects(_args, _ev, _G):"]
                        + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
                        + ["    return None", ""])
+
+    def _line_steps(self, lines: list[str], body: list[str], first: int) -> None:
+        """Map each line of ``lines`` (the first being line ``first`` of the source) that is
+        a line of ``body`` to its step, for :func:`gpuad.jit.failures.rewrite`."""
+        of: list = [None] * len(body)
+        starts = self._starts + [(len(body), None)]
+        for (a, s), (b, _) in zip(starts, starts[1:], strict=False):
+            of[a:b] = [s] * (b - a)
+        steps, k = self.steps_at, 0
+        for n, line in enumerate(lines):
+            if k < len(body) and line is body[k]:
+                if of[k] is not None:
+                    steps[first + n] = of[k]
+                k += 1
+        self.ns["_Errors"] = failures.ERRORS
+        self.ns["_failed"] = self._failed
+
+    def _failed(self, e: BaseException) -> BaseException | None:
+        return failures.rewrite(e, self.step_at, self.prog.backend)
+
+    def step_at(self, code, line: int):
+        """The step that line ``line`` of generated function ``code`` runs, or None."""
+        if code.co_filename == failures.FILENAME:
+            return self.steps_at.get(line)
+        if code.co_filename == failures.PIECES and self._pieces is not None:
+            m = _re.fullmatch(r"_(?:first|again)(\d+)", code.co_name)
+            if m is not None and int(m.group(1)) < len(self._pieces):
+                return self._pieces[int(m.group(1))][0]
+        return None
 
     def pieces(self) -> list[tuple[Any, Any, Any, Any]]:
         """The body cut at every step, for piecewise capture: one ``(step, first, again, dry)``
@@ -243,7 +281,7 @@ class Compiled:
             src += [f"    _into(_e['{n}'], {n})" for n in made] + ["    return None", ""]
             defined.update(made)
         ns = dict(self.ns, **ns_extra)
-        exec(compile("\n".join(src), "<gpuad.jit replay pieces>", "exec"), ns)
+        exec(compile("\n".join(src), failures.PIECES, "exec"), ns)
         n = len(blocks) - 1
         self._pieces = [(blocks[k][0], ns[f"_first{k}"], ns[f"_again{k}"],
                          ns.get(f"_dry{k}")) for k in range(n)]
@@ -446,6 +484,7 @@ class GraphReplay:
         self.check_upto = 0  # launches the pending copies cover
         # kept branches (gpuad.jit.guards): (check, device info), read right after each launch
         self.branches: list = []
+        self.contexts: dict = {}  # id of a check -> what eager's error says (gpuad.jit.failures)
 
     def __call__(self, inputs: list, args: list):
         c = self.c
@@ -547,7 +586,13 @@ class GraphReplay:
                 for _, info, h in self.checks:  # reported once; later calls start clean
                     info.fill(0)
                     h[...] = 0
-                raise _deferred(check.from_info(found), lo, hi)
+                raise _deferred(self._eager(check, check.from_info(found)), lo, hi)
+
+    def _eager(self, check, e: BaseException) -> BaseException:
+        """``e`` as eager raises it: with its primitive's name and input shapes, where the
+        check is one a primitive's forward makes (gpuad.jit.failures)."""
+        ctx = self.contexts.get(id(check))
+        return e if ctx is None else ctx.error(e, self.c.prog.backend) or e
 
     def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
         """Capture the body on the graph's own stream (the null stream cannot capture); on a
@@ -563,6 +608,7 @@ class GraphReplay:
         from .. import _value_checks
 
         found: list = []
+        contexts = self.contexts = {}
 
         def collect(check, info):
             # a buffer of the graph's own that keeps the first failing launch's info: a new
@@ -570,6 +616,7 @@ class GraphReplay:
             keep = xp.ndarray(info.shape, info.dtype)
             xp.copyto(keep, info, where=keep[:1] == 0)
             found.append((check, keep))
+            contexts[id(check)] = failures.running(self.c.step_at)  # the step it checks
         self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
         if not hasattr(self, "inputs"):
             self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]

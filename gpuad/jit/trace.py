@@ -43,6 +43,7 @@ import numpy as _np
 from .. import engine
 from ..backends import _by_array_type
 from ..tensor import Tensor
+from . import failures
 from .program import Program, Ref, Step
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -175,6 +176,8 @@ def _copy(a):
 class Tracer:
     """Records one run of a function into a :class:`Program`."""
 
+    ctx = None  # what the next step's failure says (gpuad.jit.failures), set by on_apply
+
     def __init__(self, backend, levels=()):
         from .. import batching
 
@@ -274,7 +277,9 @@ class Tracer:
 
     def out(self, arr, step: Step, dyn: bool, base: int | None = None) -> int:
         prog = self.prog
-        v = prog.new_var(arr, "out", store=prog.root(base) if base is not None else None,
+        # a view's store is the variable it views (root() walks the chain), so that a pass
+        # giving that variable memory of its own (fusion, CSE) moves its views with it
+        v = prog.new_var(arr, "out", store=base,
                          step=len(prog.steps), dyn=dyn)
         step.out = v.id
         prog.steps.append(step)
@@ -292,6 +297,7 @@ class Tracer:
         ins = tuple(self.enc(a) for a in args)
         penc = {k: self.enc(p) for k, p in params.items()} if params else {}
         step = Step(op, fn, ins, penc, None, "pure")
+        step.ctx, self.ctx = self.ctx, None
         step.dyn = bool(_refs_of(penc))
         dyn = any(self.prog.vars[r].dyn for r in step.refs())
         base = None
@@ -318,6 +324,8 @@ class Tracer:
     def on_apply(self, rule, be, args, datas, params, out) -> None:
         if self.paused or threading.get_ident() != self.thread:
             return
+        self.ctx = failures.primitive(rule, args)  # taken by the step add_step makes
+
         for a in args:
             if isinstance(a, Tensor) and id(a._data) not in self.ids:
                 self.var(a._data, a)
@@ -364,6 +372,12 @@ class Tracer:
         penc = {k: self.enc(p) for k, p in params.items()}
         root = self.prog.root(vid)
         step = Step("setitem", fn, ins, penc, None, "write", writes=(root,))
+        tracked = isinstance(value, Tensor) and (value.requires_grad or bool(value._tan))
+        if (engine._local.grad_enabled and (t.requires_grad or tracked)) or bool(t._tan) or (
+                isinstance(value, Tensor) and bool(value._tan)):
+            step.ctx = failures.tracked_write("index_update", t, value)  # as eager records it
+        else:
+            step.ctx = failures.write(vdata, t.shape)
         step.dyn = bool(penc)
         self.prog.steps.append(step)
         self.rehash(root)

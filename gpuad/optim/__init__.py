@@ -18,6 +18,14 @@ copies); ``zero_grad(set_to_none=False)`` writes zeros into the gradients instea
 them. torch's ``foreach``/``fused``/``capturable`` switches are accepted and change nothing;
 ``differentiable=True`` raises.
 
+A branch turned on or off between steps behaves as in torch: SGD's momentum turned on starts
+its buffer from the gradient, a buffer kept from an earlier period (``amsgrad``, ``centered``
+or momentum turned off and on again) is used as it was left, and a buffer torch would look up
+and not find (Adam's ``amsgrad``, RMSprop's ``centered`` or momentum turned on after a
+parameter's first step, where torch raises ``KeyError``) raises
+:class:`MissingStateError` before anything is updated, saying how to give the state a buffer
+to continue from (it never starts at zeros silently).
+
 One parameter's update is split in parts, so that ``gpuad.jit`` can record it as array steps
 and replay it (as part of one CUDA graph on the GPU) with the values that change per call kept
 out of the recorded kernels: ``_init_state(xp, p, st, group)`` makes the state arrays that do
@@ -52,9 +60,10 @@ from __future__ import annotations
 
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .optimizer import Optimizer, ParamGroup
+from .optimizer import MissingStateError, Optimizer, ParamGroup
 from .optimizer import _real_views as _real_views  # used by gpuad.jit
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "ParamGroup", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+__all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
+           "Adagrad"]

@@ -57,6 +57,11 @@ class Adam(Optimizer):
         check_range(who, "eps", group["eps"], 0.0)
         check_range(who, "weight_decay", group["weight_decay"], 0.0)
 
+    def _missing(self, st: dict[str, Any], group: dict) -> tuple | None:
+        if group["amsgrad"] and "vmax" not in st:
+            return ("amsgrad", "vmax", "max_exp_avg_sq", "opt.state[{i}]['v'].copy()")
+        return None
+
     def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
         if "m" not in st:
             st["m"], st["v"], st["t"] = xp.zeros_like(p), xp.zeros_like(p), 0

@@ -24,6 +24,15 @@ def _tracing(what: str) -> None:
             f"repeat it. Do it between calls of the compiled function (they see the change)")
 
 
+class MissingStateError(KeyError):
+    """A parameter's optimizer state lacks a buffer that its group's settings need now (a
+    branch such as Adam's ``amsgrad`` turned on after the parameter's first step), where
+    ``torch.optim`` raises ``KeyError``; a ``KeyError`` whose text is the message."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class ParamGroup(dict):
     """One entry of ``opt.param_groups``: ``{"params": [...], "lr": ..., ...}``, a dict.
     Its values are read at every step (eager or compiled); writing one inside a function traced
@@ -267,6 +276,7 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient."""
         self._sync()
+        self._check_states()
         self.step_count += 1
         xp = get_backend().xp
         who = type(self).__name__
@@ -306,6 +316,32 @@ class Optimizer:
                 return g
             i -= len(g["params"])
         raise AssertionError("unreachable")
+
+    def _check_states(self) -> None:
+        """Raise :class:`MissingStateError`, before any update, where a parameter with a
+        gradient has state that lacks a buffer its group needs now (see ``_missing``)."""
+        i = 0
+        for gi, group in enumerate(self.param_groups):
+            for p in group["params"]:
+                st = self.state[i]
+                miss = self._missing(st, group) if st and p.grad is not None else None
+                if miss is not None:
+                    hyper, key, torch_key, start = miss
+                    raise MissingStateError(
+                        f"{type(self).__name__}.step: {hyper} is on in parameter group {gi}, "
+                        f"but the state of parameter {i} was made with it off (by earlier steps "
+                        f"or a loaded state_dict), so it has no "
+                        f"{key!r} to continue from (torch.optim raises "
+                        f"KeyError({torch_key!r}) here, rather than starting it at zero). Set "
+                        f"{hyper} before the first step, or give the state the buffer to "
+                        f"continue from, e.g. opt.state[{i}][{key!r}] = {start.format(i=i)}")
+                i += 1
+
+    def _missing(self, st: dict[str, Any], group: dict) -> tuple | None:
+        """For a parameter that has stepped (``st`` not empty): ``(hyperparameter, state
+        key, torch's state key, a suggested start, ``{i}`` standing for the parameter's
+        index)`` of a buffer ``group`` needs and ``st`` lacks, else None."""
+        return None
 
     def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
         """Create the per-parameter state arrays that do not depend on a gradient."""

@@ -45,6 +45,14 @@ class RMSprop(Optimizer):
         check_range("RMSprop", "weight_decay", group["weight_decay"], 0.0)
         check_range("RMSprop", "alpha", group["alpha"], 0.0)
 
+    def _missing(self, st: dict[str, Any], group: dict) -> tuple | None:
+        zeros = "opt.state[{i}]['square_avg'] * 0"
+        if group["momentum"] > 0 and "momentum_buffer" not in st:
+            return ("momentum", "momentum_buffer", "momentum_buffer", zeros)
+        if group["centered"] and "grad_avg" not in st:
+            return ("centered", "grad_avg", "grad_avg", zeros)
+        return None
+
     def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
         if "square_avg" not in st:
             st["t"], st["square_avg"] = 0, xp.zeros_like(p)
