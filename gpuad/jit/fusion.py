@@ -643,21 +643,6 @@ def _drop_unread_views(prog: Program, groups: list[Group]) -> None:
                 readers.get(r, set()).discard(i)
 
 
-def _repoint_views(prog: Program, v: int, old: int, pos: int) -> None:
-    """``v`` was a view of ``old`` (an in-place step's result) and is now a kernel's own
-    result: the later views taken of it, and writes into them, share ``v``'s memory now,
-    not ``old``'s (else the memory plan would free ``v`` while they are still read)."""
-    through = {v}
-    for s in prog.steps[pos + 1:]:
-        if s is None or not any(type(a) is Ref and a.v in through for a in s.args):
-            continue
-        if s.kind == "view" and prog.root(s.out) == old:
-            prog.vars[s.out].store = v
-            through.add(s.out)
-        elif s.kind == "write" and old in s.writes:
-            s.writes = tuple(v if w == old else w for w in s.writes)
-
-
 def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> None:
     from . import kernels
 
@@ -680,9 +665,6 @@ def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None)
         item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
         prog.steps[pos] = item
         var = prog.vars[v]
-        old = prog.root(v)
         var.step, var.store = pos, v
-        if old != v:
-            _repoint_views(prog, v, old, pos)
     for pos in positions[1 + len(results):]:
         prog.steps[pos] = None
