@@ -638,6 +638,9 @@ def _tangents(rule, args, params, out, node, bat=None):
 def _describe_failure(rule, args, err) -> str:
     shapes = []
     for a in args:
+        if isinstance(a, type):  # a dtype given as a class (np.float32 has a shape attribute)
+            shapes.append(a.__name__)
+            continue
         shp = getattr(a, "shape", None)
         shapes.append(str(tuple(shp)) if shp is not None else type(a).__name__)
     return f"{rule.name}: invalid inputs with shapes {', '.join(shapes)}: {err}"

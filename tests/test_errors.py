@@ -284,3 +284,14 @@ def test_mixing_backends_is_an_error():
             y.backward(gradient=cupy.ones((2, 3)))
         gnp.sum(y).backward()
     np.testing.assert_allclose(a.grad.numpy(), np.cos(xh))
+
+
+def test_failure_message_names_a_dtype_class_argument():
+    # a class among the arguments (np.float32 as a dtype) has a `shape` attribute of its own
+    from gpuad import engine
+
+    class Rule:
+        name = "astype"
+
+    msg = engine._describe_failure(Rule, (np.ones(3), np.float32), ValueError("bad"))
+    assert msg == "astype: invalid inputs with shapes (3,), float32: bad"
