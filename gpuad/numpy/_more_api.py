@@ -360,7 +360,15 @@ def put(a, ind, v, mode: str = "raise") -> None:
         ind = ind % size
     else:
         ind = _np.clip(ind, 0, size - 1)
-    _write_at(a, _flat_index(ind, sh, a), _cyclic(_cast_to(v, a), ind.size), "put")
+    # a repeated index keeps its last write (NumPy's order): only that one is made
+    _, last = _np.unique(ind[::-1], return_index=True)
+    keep = _np.sort(ind.size - 1 - last)
+    vals = _cyclic(_cast_to(v, a), ind.size)
+    if keep.size != ind.size:
+        from ._more_select import _gather
+
+        vals = _gather(vals, keep, 0)
+    _write_at(a, _flat_index(ind[keep], sh, a), vals, "put")
 
 
 def place(arr, mask, vals) -> None:

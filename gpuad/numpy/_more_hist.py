@@ -109,13 +109,19 @@ def histogram(a, bins: Any = 10, range=None, density=None, weights=None):
     a = reshape(a, (-1,))
     if range is None and _np.ndim(bins) == 0 and not isinstance(bins, str) and shape(a)[0]:
         _vc.run(_FINITE, a)
-    edges = histogram_bin_edges(a, bins=bins, range=range)  # (no estimator reads weights)
+    if _np.ndim(bins) == 1:  # the edges given (a Tensor stays one: widths differentiate)
+        edges = _arr(bins)
+        ev = _host(edges, "histogram: whether the bin edges increase")
+        if _np.any(ev[:-1] > ev[1:]):
+            raise ValueError("histogram: `bins` must increase monotonically, when an array")
+    else:
+        edges = histogram_bin_edges(a, bins=bins, range=range)  # (no estimator reads weights)
     nb = shape(edges)[0] - 1
     idx = _bin_index(a, edges)
     xp = _xp(a)
-    if weights is None:
+    if weights is None:  # (counted in float64, exact below 2**53: the scatter is a float one)
         ntype = _np.dtype(_np.intp)
-        acc = xp.ones(shape(a), dtype=_np.intp)
+        acc = xp.ones(shape(a), dtype=_np.float64)
     else:
         ntype = _dtype(w)
         acc_t = _np.complex128 if ntype.kind == "c" else _np.float64

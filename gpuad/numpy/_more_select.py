@@ -198,6 +198,9 @@ def choose(a, choices, out=None, mode: str = "raise"):
     return _out(reshape(r, tuple(shape(idx))), out, "choose")
 
 
+choose._takes_containers = True  # type: ignore[attr-defined]  # (choices broadcast: not stacked)
+
+
 def resize(a, new_shape):
     """``a``'s entries repeated in order to fill ``new_shape`` (zeros when ``a`` is empty).
     Example: ``gnp.resize(x, (2, 7))``"""
