@@ -205,7 +205,7 @@ def roots(p):
     """The roots of the polynomial with coefficients ``p``: the eigenvalues of its companion
     matrix (leading and trailing zero coefficients are stripped on the values).
     Example: ``gnp.roots([1.0, -3.0, 2.0])``"""
-    from . import diag, linalg
+    from . import linalg
 
     p = _1d(p)
     if ndim(p) != 1:
@@ -223,7 +223,7 @@ def roots(p):
     n = shape(p)[0]
     if n > 1:
         first = reshape(-getitem(p, slice(1, None)) / getitem(p, 0), (1, n - 1))
-        rest = diag(xp.ones((n - 2,), dtype=_dtype(p)), -1)[1:]
+        rest = xp.eye(n - 2, n - 1, dtype=_dtype(p))  # (the ones below the diagonal)
         r: Any = linalg.eigvals(concatenate([first, rest]))
     else:
         r = xp.asarray(_np.array([]))
