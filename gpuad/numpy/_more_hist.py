@@ -115,6 +115,8 @@ def histogram(a, bins: Any = 10, range=None, density=None, weights=None):
         if _np.any(ev[:-1] > ev[1:]):
             raise ValueError("histogram: `bins` must increase monotonically, when an array")
     else:
+        if range is None and shape(a)[0] == 0:
+            range = (0, 1)  # (NumPy's range for no samples)
         edges = histogram_bin_edges(a, bins=bins, range=range)  # (no estimator reads weights)
     nb = shape(edges)[0] - 1
     idx = _bin_index(a, edges)

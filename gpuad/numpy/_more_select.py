@@ -60,6 +60,10 @@ def delete(arr, obj, axis=None):
         axis = 0
     axis = _norm_axis(axis, ndim(arr), "delete")
     obj = _index(obj, "delete: the indices")
+    if not isinstance(obj, slice | int | _np.integer):
+        obj = _np.asarray(obj)
+        if obj.size == 0:  # (an empty list: no index, whatever dtype it was given)
+            obj = obj.astype(_np.intp)
     keep = _np.delete(_np.arange(shape(arr)[axis]), obj)
     return _gather(arr, keep, axis)
 
