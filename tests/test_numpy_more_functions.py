@@ -34,6 +34,7 @@ CASES = {
     "pow": (lambda m, a: m.pow(a, 2.5), X),
     "concat": (lambda m, a: m.concat([a, 2 * a], axis=1), X),
     "permute_dims": (lambda m, a: m.permute_dims(a, (1, 0)), X),
+    "permute_dims_none": (lambda m, a: m.permute_dims(a), X),
     "bitwise_and": (lambda m, a: m.bitwise_and(a, 6), INTS),
     "bitwise_left_shift": (lambda m, a: m.bitwise_left_shift(a, 2), INTS),
     "bitwise_invert": (lambda m, a: m.bitwise_invert(a), INTS),
@@ -458,6 +459,21 @@ def test_root_sensitivity_is_the_implicit_derivative(backend):
         g = ad.grad(lambda c, j=j: np.sort(np.real(np.roots(c)))[j])(ad.tensor(p))
         want = np.array([-r[j] ** (n - k) / np.polyval(dp, r[j]) for k in range(n + 1)])
         np.testing.assert_allclose(to_numpy(g), want, rtol=1e-9)
+
+
+def test_mean_root_modulus_of_complex_polynomials(backend):
+    """The mean modulus of a complex polynomial's roots, differentiated in its coefficients
+    (a check found in root-solver test suites, there with jax.test_util.check_grads)."""
+    rng = np.random.default_rng(4)
+    xp = ad.get_backend().xp
+    c = xp.asarray(rng.uniform(-1, 1, 6) + 1j * rng.uniform(-1, 1, 6))
+
+    def mean_abs_roots(c):
+        return gnp.mean(gnp.abs(np.roots(c)))
+
+    assert float(mean_abs_roots(ad.tensor(c))) == pytest.approx(
+        np.mean(np.abs(np.roots(to_numpy(c)))), rel=1e-12)
+    check_grads(mean_abs_roots, (c,), order=1, modes=("rev", "fwd"))
 
 
 def test_weighted_histogram_mean_and_fitted_trend(backend):

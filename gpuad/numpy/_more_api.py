@@ -39,9 +39,9 @@ def concat(arrays, /, axis: int | None = 0, out=None, *, dtype=None, casting="sa
     return cat(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
 
 
-def permute_dims(a, /, axes):
-    """``a`` with its axes reordered (the Array API name of ``transpose``).
-    Example: ``gnp.permute_dims(x, (1, 0))``"""
+def permute_dims(a, axes=None):
+    """``a`` with its axes reordered (NumPy's other name of ``transpose``; None reverses
+    them). Example: ``gnp.permute_dims(x, (1, 0))``"""
     from . import transpose
 
     return transpose(a, axes)
