@@ -336,6 +336,8 @@ def test_numpy_writers_on_tensors():
     (lambda: gnp.place(gnp.zeros(3), [True, False], [1.0]), ValueError, "same size"),
     (lambda: gnp.place(gnp.zeros(2), [True, False], []), ValueError, "empty"),
     (lambda: gnp.fill_diagonal(gnp.zeros(3), 1.0), ValueError, "at least 2-d"),
+    (lambda: gnp.put([1.0, 2.0], [0], 5.0), TypeError, "must be an array or a Tensor"),
+    (lambda: gnp.copyto([1.0, 2.0], gnp.ones(2)), TypeError, "must be an array or a Tensor"),
     (lambda: gnp.copyto(gnp.zeros(3, dtype=int), gnp.ones(3)), TypeError, "same_kind"),
     (lambda: gnp.choose(np.array([0, 2]), [gnp.ones(2), gnp.ones(2)]), ValueError, "invalid"),
     (lambda: gnp.delete(gnp.ones(3), 5), IndexError, "out of bounds"),

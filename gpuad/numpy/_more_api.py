@@ -276,11 +276,10 @@ def ix_(*args):
 
 # ---- writes into an array: recorded into a Tensor ----------------------------------------------
 
-def _write_at(a, index, vals, what: str) -> None:
-    """``a[index] = vals``: recorded when ``a`` is a Tensor; into a backend array only as
-    values (a value being differentiated raises)."""
+def _check_target(a, vals, what: str) -> None:
+    """The array written into must be a Tensor or an array; into an array, a value being
+    differentiated raises (its gradient would be lost)."""
     if isinstance(a, Tensor):
-        a[index] = vals
         return
     if not hasattr(a, "dtype") or not hasattr(a, "__setitem__"):
         raise TypeError(f"{what}: the array written into must be an array or a Tensor, got "
@@ -293,8 +292,16 @@ def _write_at(a, index, vals, what: str) -> None:
                 f"{what}: writing a Tensor that is being differentiated into a NumPy array would "
                 f"silently drop its gradient; make the target a Tensor "
                 f"(a = gpuad.tensor(a)), whose writes are recorded")
-        vals = vals.data
-    a[index] = vals
+
+
+def _write_at(a, index, vals, what: str) -> None:
+    """``a[index] = vals``: recorded when ``a`` is a Tensor; into a backend array only as
+    values (a value being differentiated raises)."""
+    _check_target(a, vals, what)
+    if isinstance(a, Tensor):
+        a[index] = vals
+        return
+    a[index] = vals.data if isinstance(vals, Tensor) else vals
 
 
 def _cast_to(v, a):
@@ -311,6 +318,7 @@ def _cyclic(v, n: int):
 def fill_diagonal(a, val, wrap: bool = False) -> None:
     """Write ``val`` (repeated as needed) on the main diagonal of ``a``, in place (recorded
     when ``a`` is a Tensor). Example: ``gnp.fill_diagonal(m, 0.0)``"""
+    _check_target(a, val, "fill_diagonal")
     nd = ndim(a)
     if nd < 2:
         raise ValueError(f"fill_diagonal: array must be at least 2-d, got shape {shape(a)}")
@@ -344,6 +352,7 @@ def put(a, ind, v, mode: str = "raise") -> None:
 
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    _check_target(a, v, "put")
     sh = tuple(shape(a))
     size = int(_np.prod(sh))
     ind = _np.asarray(_index(ind, "put: the indices"), dtype=_np.intp).ravel()
@@ -376,6 +385,7 @@ def place(arr, mask, vals) -> None:
     place; recorded when ``arr`` is a Tensor. Example: ``gnp.place(x, x < 0, [0.0])``"""
     from ._more_select import _index
 
+    _check_target(arr, vals, "place")
     m = _np.asarray(_index(mask, "place: the mask (how many values are written)"), dtype=bool)
     sh = tuple(shape(arr))
     if m.size != int(_np.prod(sh)):
@@ -397,6 +407,7 @@ def putmask(a, /, mask, values) -> None:
     under ``gpuad.jit``). Example: ``gnp.putmask(x, x < 0, 0.0)``"""
     from . import where
 
+    _check_target(a, values, "putmask")
     sh = tuple(shape(a))
     m = _arr(mask)
     if int(_np.prod(shape(m))) != int(_np.prod(sh)):
@@ -421,6 +432,7 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
     from . import broadcast_to
     from . import where as _where
 
+    _check_target(dst, src, "copyto")
     if not isinstance(src, int | float | complex | bool):
         s = _arr(src)
         if not _np.can_cast(_dtype(s), _dtype(dst), casting):
@@ -441,6 +453,11 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
 
     _write_out(dst, v, "copyto")
 
+
+# the array written into is never a list made into a temporary array: NumPy raises for that
+for _f in (fill_diagonal, put, place, putmask, copyto):
+    _f._takes_containers = True  # type: ignore[attr-defined]
+del _f
 
 __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "concat",
            "permute_dims", "pow", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",

@@ -29,10 +29,14 @@ def _xp(a):
 
 
 def _arr(a):
-    """``a`` as an array: Tensors and backend arrays as they are, anything else converted."""
-    if isinstance(a, Tensor) or hasattr(a, "__array_namespace__") or hasattr(a, "dtype") and \
-            hasattr(a, "shape"):
+    """``a`` as an array: Tensors and backend arrays as they are, a list holding Tensors their
+    recorded stack, anything else converted."""
+    if isinstance(a, Tensor) or hasattr(a, "dtype") and hasattr(a, "shape"):
         return a
+    if isinstance(a, list | tuple):
+        from .._numpy_protocol import as_array_arg
+
+        return as_array_arg(a)
     return _xp(None).asarray(a)
 
 
