@@ -46,10 +46,11 @@ def _put_along(v):
     return t
 
 
-def _written(write, a, *args, **kwargs):
-    """``a`` (as a Tensor that is not a leaf) after the in-place ``write(a, *args)``."""
-    t = a * 1.0
-    write(t, *args, **kwargs)
+def _written(write, a, v, args, **kwargs):
+    """``a`` (as a Tensor that is not a leaf, batched inside vmap when ``a`` or ``v`` is) after
+    the in-place ``write(a, *args(v))``."""
+    t = a + 0.0 * v
+    write(t, *args(v), **kwargs)
     return t
 
 
@@ -228,14 +229,15 @@ SPECS = [
     Spec(P + "histogramdd", lambda a, w: gnp.histogramdd(a, bins=(2, 3), weights=w,
                                                          density=True),
          lambda r: (_m(r, 8, 2), _pos(r, 8))),
-    Spec(P + "fill_diagonal", lambda a, v: _written(gnp.fill_diagonal, a, v[:2]), _two),
-    Spec(P + "put", lambda a, v: _written(gnp.put, a, [1, 6, 1], v[0]), _two),
-    Spec(P + "place", lambda a, v: _written(gnp.place, a, np.arange(12).reshape(3, 4) % 5 == 1,
-                                            v[1]), _two),
-    Spec(P + "putmask", lambda a, v: _written(gnp.putmask, a, np.arange(12).reshape(3, 4) % 3 == 0,
-                                              v[2]), _two),
-    Spec(P + "copyto", lambda a, v: _written(gnp.copyto, a, v[0], where=np.arange(4) % 2 == 0),
-         _two),
+    Spec(P + "fill_diagonal", lambda a, v: _written(gnp.fill_diagonal, a, v,
+                                                    lambda v: (v[0, :2],)), _two),
+    Spec(P + "put", lambda a, v: _written(gnp.put, a, v, lambda v: ([1, 6, 1], v[0])), _two),
+    Spec(P + "place", lambda a, v: _written(gnp.place, a, v, lambda v: (
+        np.arange(12).reshape(3, 4) % 5 == 1, v[1])), _two),
+    Spec(P + "putmask", lambda a, v: _written(gnp.putmask, a, v, lambda v: (
+        np.arange(12).reshape(3, 4) % 3 == 0, v[2])), _two),
+    Spec(P + "copyto", lambda a, v: _written(gnp.copyto, a, v, lambda v: (v[0],),
+                                             where=np.arange(4) % 2 == 0), _two),
     _rs("normal", 0.3, 1.7),
     _rs("uniform", -0.5, 2.0),
     _rs("laplace", 0.3, 1.7),
