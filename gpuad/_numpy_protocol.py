@@ -500,15 +500,15 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
     for k in ("casting", "order", "subok"):
         kwargs.pop(k, None)
     if method == "__call__":
-        if kwargs:
+        fn = _lookup("numpy", name)
+        if kwargs and not (ufunc.signature is not None and fn is not None and _takes(fn, kwargs)):
             raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported on "
                             f"gpuad Tensors")
-        fn = _lookup("numpy", name)
         if fn is None:
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
             inputs = tuple(_cast(a, dtype) for a in inputs)
-        return _finish(fn(*inputs), out, where, ufunc.nout, what)
+        return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what)
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
                         f"with gnp.where first")
@@ -580,6 +580,13 @@ def _add_at(ufunc, name, a, indices, b):
                        basic=_r._is_basic(index))
     a[...] = a + delta
     return None
+
+
+def _takes(fn, kwargs) -> bool:
+    """Whether ``fn`` has keyword parameters for all of ``kwargs`` (a gufunc's ``axis``,
+    ``keepdims``: passed on where the gpuad.numpy function takes them)."""
+    sig = _signature(fn)
+    return sig is not False and all(k in sig.parameters for k in kwargs)
 
 
 def _value_free_ufunc(ufunc, what, inputs, out, where, dtype):

@@ -84,6 +84,8 @@ def test_np_fn_gives_the_impls_result():
         xs = [rng.uniform(0.2, 0.9, 4) for _ in range(n)]
         if rule.name == "ldexp":
             xs[1] = np.array([1, -2, 3, 0])
+        if not any(t.startswith("d") for t in getattr(rule.np_fn, "types", ["d"])):
+            xs = [rng.integers(1, 9, 4) for _ in range(n)]  # (integer-only: bitwise_and, gcd)
         with np.errstate(all="ignore"):
             np.testing.assert_array_equal(rule.np_fn(*xs), rule.impl(np, *xs), err_msg=rule.name)
     assert found >= 20  # sin, add, multiply, ...

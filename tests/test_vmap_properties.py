@@ -54,6 +54,11 @@ CANNOT_BATCH = {
     "gpuad.numpy.random.uniform": _SAMPLER,
     "gpuad.nn.functional.dropout": _SAMPLER,
     "gpuad.numpy.piecewise": _COMPOSITE,
+    **{"gpuad.numpy." + k: "reads the values that decide the result's shape (which entries "
+                           "are kept), different from example to example"
+       for k in ("roots", "polydiv", "intersect1d", "union1d", "setdiff1d", "setxor1d",
+                 "trim_zeros", "unique", "unique_values", "unique_counts", "unique_inverse",
+                 "unique_all")},
     "gpuad.numpy.random.normal#2": _SAMPLER,
     "gpuad.numpy.random.uniform#2": _SAMPLER,
     "gpuad.numpy.random.laplace": _SAMPLER,

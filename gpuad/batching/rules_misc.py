@@ -91,5 +91,6 @@ def loop_formulas(op) -> None:
     rule.vjp, rule.jvp = vjp_loop, jvp_loop
 
 
-for _name in ("modf", "frexp", "frexp_exponent"):
+for _name in ("modf", "frexp", "frexp_exponent", "nextafter", "bitwise_and", "bitwise_or",
+              "bitwise_xor", "invert", "left_shift", "right_shift", "gcd", "lcm", "bitwise_count"):
     register(_name, elementwise_rule(RULES[_name]))

@@ -6,7 +6,12 @@
 - :mod:`._more_stats`: nan-reductions, quantiles, cov, interp, convolve, gradient, ...;
 - :mod:`._more_sig`: NumPy's full signatures for reductions, sort, einsum, cross, full;
 - :mod:`._more_names`: NumPy's parameter names and options for the core array functions;
-- :mod:`._more_array`: the Array API names (unstack, unique_*, ...) and the rest a Tensor meets.
+- :mod:`._more_array`: the Array API names (unstack, unique_*, ...) and the rest a Tensor meets;
+- :mod:`._more_api`: NumPy 2's other names (acos, concat, bitwise_*, cumulative_sum, vecdot, ...),
+  the index helpers and the in-place writers (put, place, putmask, fill_diagonal, copyto);
+- :mod:`._more_poly`: polynomials (polyval, polyfit, roots, ...);
+- :mod:`._more_select`: delete, insert, compress, choose, resize, apply_along_axis, set ops;
+- :mod:`._more_hist`: bincount and the histograms.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from __future__ import annotations
 from ..rules import remainder
 from . import deg2rad as radians
 from . import rad2deg as degrees
+from ._more_api import *  # noqa: F403
+from ._more_api import __all__ as _api_all
 from ._more_array import *  # noqa: F403
 from ._more_array import __all__ as _array_all
+from ._more_hist import *  # noqa: F403
+from ._more_hist import __all__ as _hist_all
 from ._more_math import *  # noqa: F403
 from ._more_math import __all__ as _math_all
 from ._more_names import *  # noqa: F403
 from ._more_names import __all__ as _names_all
+from ._more_poly import *  # noqa: F403
+from ._more_poly import __all__ as _poly_all
+from ._more_select import *  # noqa: F403
+from ._more_select import __all__ as _select_all
 from ._more_shape import *  # noqa: F403
 from ._more_shape import __all__ as _shape_all
 from ._more_sig import *  # noqa: F403
@@ -28,4 +41,4 @@ from ._more_stats import *  # noqa: F403
 from ._more_stats import __all__ as _stats_all
 
 __all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
-           *_stats_all, *_array_all]
+           *_stats_all, *_array_all, *_api_all, *_poly_all, *_select_all, *_hist_all]

@@ -19,6 +19,8 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.custom",
     "gpuad._numpy_protocol",
     "gpuad.numpy._more_math",
+    "gpuad.numpy._more_api",
+    "gpuad.numpy._more_hist",
     "gpuad.numpy.fft",
     "gpuad.jit.random",
 )

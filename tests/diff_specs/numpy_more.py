@@ -46,6 +46,14 @@ def _put_along(v):
     return t
 
 
+def _written(write, a, v, args, **kwargs):
+    """``a`` (as a Tensor that is not a leaf, batched inside vmap when ``a`` or ``v`` is) after
+    the in-place ``write(a, *args(v))``."""
+    t = a + 0.0 * v
+    write(t, *args(v), **kwargs)
+    return t
+
+
 def _with_nan(fn):
     """``fn`` of the argument with two entries replaced by NaN (constants)."""
     mask = np.zeros((3, 4), dtype=bool)
@@ -175,6 +183,61 @@ SPECS = [
     Spec(P + "unique_counts", lambda a: gnp.unique_counts(a).values, _one),
     Spec(P + "unique_inverse", lambda a: gnp.unique_inverse(a).values, _one),
     Spec(P + "unique_all", lambda a: gnp.unique_all(a).values, _one),
+    Spec(P + "concat", lambda a, b: gnp.concat([a, b], axis=1), _two),
+    Spec(P + "permute_dims", lambda a: gnp.permute_dims(a, (1, 0)), _one),
+    Spec(P + "cumulative_sum", lambda a: gnp.cumulative_sum(a, axis=1, include_initial=True),
+         _one),
+    Spec(P + "cumulative_prod", lambda a: gnp.cumulative_prod(a, axis=0), _one),
+    Spec(P + "vecdot", lambda a, b: gnp.vecdot(a, b), _two),
+    Spec(P + "matvec", lambda a, b: gnp.matvec(a, b[0]), _two),
+    Spec(P + "vecmat", lambda a, b: gnp.vecmat(a[:, 0], b), _two),
+    Spec(P + "nextafter", lambda a, b: gnp.nextafter(a, b), _two),
+    Spec(P + "polyval", lambda p, x: gnp.polyval(p, x), lambda r: (_m(r, 4), _m(r, 3))),
+    Spec(P + "polyadd", lambda a, b: gnp.polyadd(a, b), lambda r: (_m(r, 4), _m(r, 2))),
+    Spec(P + "polysub", lambda a, b: gnp.polysub(a, b), lambda r: (_m(r, 2), _m(r, 4))),
+    Spec(P + "polymul", lambda a, b: gnp.polymul(a, b), lambda r: (_m(r, 4), _m(r, 2))),
+    Spec(P + "polyder", lambda a: gnp.polyder(a, 2), _vec),
+    Spec(P + "polyint", lambda a, k: gnp.polyint(a, 2, k=k), lambda r: (_m(r, 4), _m(r, 2))),
+    Spec(P + "polydiv", lambda a, b: gnp.polydiv(a, b), lambda r: (_m(r, 5), _pos(r, 2))),
+    Spec(P + "poly", lambda a: gnp.poly(a), _vec),
+    Spec(P + "roots", lambda a: gnp.roots(a),  # (distinct real roots: 1, 2, 3 moved a little)
+         lambda r: (np.poly([1.0, 2.0, 3.0]) + r.uniform(-0.05, 0.05, 4),)),
+    Spec(P + "vander", lambda a: gnp.vander(a, 4), _vec),
+    Spec(P + "polyfit", lambda x, y, w: gnp.polyfit(x, y, 2, w=w),
+         lambda r: (np.linspace(-1, 1, 6) + r.uniform(-0.1, 0.1, 6), _m(r, 6), _pos(r, 6))),
+    Spec(P + "delete", lambda a: gnp.delete(a, [0, 2], axis=1), _one),
+    Spec(P + "insert", lambda a, v: gnp.insert(a, [1, 1, 3], v, axis=1),
+         lambda r: (_m(r, 3, 4), _m(r, 3, 3))),
+    Spec(P + "compress", lambda a: gnp.compress([True, False, True], a, axis=0), _one),
+    Spec(P + "extract", lambda a: gnp.extract(np.arange(12).reshape(3, 4) % 3 == 0, a), _one),
+    Spec(P + "choose", lambda a, b: gnp.choose(np.array([[0, 1, 1, 0]]), [a, b]), _two),
+    Spec(P + "resize", lambda a: gnp.resize(a, (5, 3)), _one),
+    Spec(P + "apply_along_axis", lambda a: gnp.apply_along_axis(lambda v: v * v[0], 1, a),
+         _one),
+    Spec(P + "apply_over_axes", lambda a: gnp.apply_over_axes(gnp.sum, a, [0, 1]), _one),
+    Spec(P + "intersect1d", lambda a: gnp.intersect1d(a, a[::2]), _vec),
+    Spec(P + "union1d", lambda a, b: gnp.union1d(a, b), _two),
+    Spec(P + "setdiff1d", lambda a: gnp.setdiff1d(a, a[::2]), _vec),
+    Spec(P + "setxor1d", lambda a, b: gnp.setxor1d(a, gnp.concatenate([a[:2], b])),
+         lambda r: (_m(r, 4), _m(r, 3))),
+    Spec(P + "bincount", lambda w: gnp.bincount(np.array([0, 2, 2, 5, 0, 1]), weights=w), _vec),
+    Spec(P + "histogram", lambda a, w: gnp.histogram(a, bins=3, weights=w, density=True),
+         lambda r: (_m(r, 8), _pos(r, 8))),
+    Spec(P + "histogram2d", lambda a, w: gnp.histogram2d(a, a[::-1], bins=2, weights=w,
+                                                         density=True),
+         lambda r: (_m(r, 8), _pos(r, 8))),
+    Spec(P + "histogramdd", lambda a, w: gnp.histogramdd(a, bins=(2, 3), weights=w,
+                                                         density=True),
+         lambda r: (_m(r, 8, 2), _pos(r, 8))),
+    Spec(P + "fill_diagonal", lambda a, v: _written(gnp.fill_diagonal, a, v,
+                                                    lambda v: (v[0, :2],)), _two),
+    Spec(P + "put", lambda a, v: _written(gnp.put, a, v, lambda v: ([1, 6, 1], v[0])), _two),
+    Spec(P + "place", lambda a, v: _written(gnp.place, a, v, lambda v: (
+        np.arange(12).reshape(3, 4) % 5 == 1, v[1])), _two),
+    Spec(P + "putmask", lambda a, v: _written(gnp.putmask, a, v, lambda v: (
+        np.arange(12).reshape(3, 4) % 3 == 0, v[2])), _two),
+    Spec(P + "copyto", lambda a, v: _written(gnp.copyto, a, v, lambda v: (v[0],),
+                                             where=np.arange(4) % 2 == 0), _two),
     _rs("normal", 0.3, 1.7),
     _rs("uniform", -0.5, 2.0),
     _rs("laplace", 0.3, 1.7),
@@ -213,6 +276,12 @@ EXEMPT = {
     P + "argsort": "integer valued (indices)",
     P + "nanargmax": "integer valued (an index)",
     P + "nanargmin": "integer valued (an index)",
+    **{P + k: "integer or boolean valued" for k in (
+        "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift", "gcd",
+        "lcm", "bitwise_count")},
+    **{P + k: "integer valued (indices)" for k in (
+        "tril_indices", "triu_indices", "diag_indices", "diag_indices_from", "indices", "ix_")},
+    P + "tri": "a constant: no array input",
 }
 
 _NO_REPARAM = ("raises NotImplementedError when a parameter is differentiated: the sampler has "

@@ -1,0 +1,325 @@
+"""NumPy's polynomial functions (``numpy.polyval``, ``polyfit``, ``roots``, ...) on Tensors.
+
+Coefficients run from the highest power down, as NumPy's. Each function follows NumPy's own
+algorithm step by step (Horner's scheme for ``polyval``, repeated multiplication for
+``vander``, the scaled least-squares problem for ``polyfit``, the companion matrix for
+``roots``), written with differentiable operations, so values and dtypes match NumPy's and
+derivatives are those of the computation: ``roots`` differentiates through the eigenvalues of
+the companion matrix and ``polyfit`` through ``lstsq``, as ``jax.numpy`` does. Where NumPy
+trims a result by its values (``roots`` strips leading and trailing zero coefficients,
+``polydiv`` leading near-zero remainder terms, ``poly`` drops the imaginary part of conjugate
+roots) the values are read, so under ``gpuad.jit`` these raise ``TracerError``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as _np
+
+from .. import rules as _r
+from ..rules import concatenate, data, getitem, ndim, reshape, shape
+from ..tensor import Tensor
+from ._more_array import _host
+
+
+def _xp(a):
+    return _r._xp(a)
+
+
+def _arr(a):
+    """``a`` as an array: Tensors and backend arrays as they are, a list holding Tensors their
+    recorded stack, anything else converted."""
+    if isinstance(a, Tensor) or hasattr(a, "dtype") and hasattr(a, "shape"):
+        return a
+    if isinstance(a, list | tuple):
+        from .._numpy_protocol import as_array_arg
+
+        return as_array_arg(a)
+    return _xp(None).asarray(a)
+
+
+def _dtype(a) -> _np.dtype:
+    return _np.dtype(data(a).dtype)
+
+
+def _len(a, what: str) -> int:
+    if ndim(a) == 0:
+        raise TypeError(f"{what}: len() of unsized object (a 0-d array)")
+    return shape(a)[0]
+
+
+def _1d(a):
+    a = _arr(a)
+    return reshape(a, (1,)) if ndim(a) == 0 else a
+
+
+def polyval(p, x):
+    """The polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's
+    scheme. Example: ``gnp.polyval(coeffs, x)``"""
+    from . import zeros_like
+
+    p, x = _arr(p), _arr(x)
+    if ndim(p) == 0:
+        raise TypeError("polyval: iteration over a 0-d array (p must be a sequence of "
+                        "coefficients)")
+    y: Any = zeros_like(x)
+    for i in range(shape(p)[0]):
+        y = y * x + getitem(p, i)
+    return y
+
+
+def _zeros_front(a, n: int):
+    z = _xp(a).zeros(n, dtype=_dtype(a))
+    return concatenate([z, a])
+
+
+def polyadd(a1, a2):
+    """The sum of two polynomials. Example: ``gnp.polyadd(p, q)``"""
+    a1, a2 = _1d(a1), _1d(a2)
+    diff = _len(a2, "polyadd") - _len(a1, "polyadd")
+    if diff == 0:
+        return a1 + a2
+    if diff > 0:
+        return _zeros_front(a1, diff) + a2
+    return a1 + _zeros_front(a2, -diff)
+
+
+def polysub(a1, a2):
+    """The difference of two polynomials. Example: ``gnp.polysub(p, q)``"""
+    a1, a2 = _1d(a1), _1d(a2)
+    diff = _len(a2, "polysub") - _len(a1, "polysub")
+    if diff == 0:
+        return a1 - a2
+    if diff > 0:
+        return _zeros_front(a1, diff) - a2
+    return a1 - _zeros_front(a2, -diff)
+
+
+def polymul(a1, a2):
+    """The product of two polynomials (their coefficients' convolution).
+    Example: ``gnp.polymul(p, q)``"""
+    from . import convolve
+
+    return convolve(_1d(a1), _1d(a2))
+
+
+def polyder(p, m: int = 1):
+    """The ``m``-th derivative of a polynomial. Example: ``gnp.polyder(p)``"""
+    m = int(m)
+    if m < 0:
+        raise ValueError("polyder: order of derivative must be positive (see polyint)")
+    p = _arr(p)
+    n = _len(p, "polyder") - 1
+    y = getitem(p, slice(None, -1)) * _xp(p).arange(n, 0, -1)
+    return p if m == 0 else polyder(y, m - 1)
+
+
+def polyint(p, m: int = 1, k=None):
+    """The ``m``-th antiderivative of a polynomial, with integration constants ``k`` (one per
+    order, highest order's first; differentiable). Example: ``gnp.polyint(p, k=1.0)``"""
+    m = int(m)
+    if m < 0:
+        raise ValueError("polyint: order of integral must be positive (see polyder)")
+    xp = _xp(p if isinstance(p, Tensor) else k)
+    if k is None:
+        k = xp.zeros(m, dtype=float)
+    k = _1d(k)
+    if shape(k)[0] == 1 and m > 1:
+        k = getitem(k, 0) * xp.ones(m, dtype=float)
+    if shape(k)[0] < m:
+        raise ValueError("polyint: k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _arr(p)
+    if m == 0:
+        return p
+    n = _len(p, "polyint")
+    y = concatenate([p / xp.arange(n, 0, -1), getitem(k, slice(0, 1))])
+    return polyint(y, m - 1, k=getitem(k, slice(1, None)))
+
+
+def polydiv(u, v):
+    """Quotient and remainder of polynomial division (NumPy's: the remainder's leading terms
+    within 1e-8 of zero are dropped, a choice made on the values).
+    Example: ``q, r = gnp.polydiv(p, d)``"""
+    u = _1d(u) + 0.0
+    v = _1d(v) + 0.0
+    w_dtype = _np.result_type(_dtype(u), _dtype(v))
+    m, n = _len(u, "polydiv") - 1, _len(v, "polydiv") - 1
+    v0 = getitem(v, 0)
+    scale = 1.0 / v0
+    r = _r.astype(u, w_dtype) if _dtype(u) != w_dtype else u
+    q_parts = []
+    for k in range(m - n + 1):
+        d = scale * getitem(r, k)
+        q_parts.append(reshape(d, (1,)))
+        mid = getitem(r, slice(k, k + n + 1)) - d * v
+        r = concatenate([getitem(r, slice(0, k)), mid, getitem(r, slice(k + n + 1, None))])
+    if q_parts:
+        q = concatenate(q_parts) if len(q_parts) > 1 else q_parts[0]
+    else:
+        q = _xp(u).zeros((1,), dtype=w_dtype)
+    rv = _host(r, "polydiv: which leading remainder terms are zero (a shape that depends on "
+                  "the values)")
+    start = 0
+    while start < rv.shape[0] - 1 and _np.allclose(rv[start], 0, rtol=1e-14):
+        start += 1
+    return q, getitem(r, slice(start, None)) if start else r
+
+
+def _mintype(dt: _np.dtype) -> _np.dtype:
+    return _np.dtype(_np.mintypecode(dt.char))
+
+
+def poly(seq_of_zeros):
+    """The coefficients of the monic polynomial with the given roots (or of a square matrix's
+    characteristic polynomial). Example: ``gnp.poly([1.0, 2.0])``"""
+    from . import linalg
+
+    z = _1d(seq_of_zeros)
+    sh = tuple(shape(z))
+    if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
+        z = linalg.eigvals(z)
+    elif len(sh) == 1:
+        dt = _mintype(_dtype(z))
+        if _dtype(z) != dt:
+            z = _r.astype(z, dt)
+    else:
+        raise ValueError(f"poly: input must be 1d or non-empty square 2d array, got shape {sh}")
+    if shape(z)[0] == 0:
+        return 1.0
+    dt = _dtype(z)
+    xp = _xp(z)
+    a: Any = xp.ones((1,), dtype=dt)
+    zero_end = xp.zeros((1,), dtype=dt)
+    for i in range(shape(z)[0]):
+        zi = getitem(z, i)
+        a = concatenate([a, zero_end]) + concatenate([zero_end, a * (-zi)])
+    if dt.kind == "c":
+        roots = _host(z, "poly: whether the complex roots come in conjugate pairs (a dtype that "
+                         "depends on the values)").astype(complex)
+        if _np.all(_np.sort(roots) == _np.sort(roots.conjugate())):
+            from . import real
+
+            a = real(a)
+    return a
+
+
+def roots(p):
+    """The roots of the polynomial with coefficients ``p``: the eigenvalues of its companion
+    matrix (leading and trailing zero coefficients are stripped on the values).
+    Example: ``gnp.roots([1.0, -3.0, 2.0])``"""
+    from . import linalg
+
+    p = _1d(p)
+    if ndim(p) != 1:
+        raise ValueError(f"roots: input must be a rank-1 array, got shape {shape(p)}")
+    vals = _host(p, "roots: where the nonzero coefficients start and end (a shape that depends "
+                    "on the values)")
+    nz = _np.nonzero(vals.ravel())[0]
+    xp = _xp(p)
+    if nz.size == 0:
+        return xp.asarray(_np.array([]))
+    trailing = vals.shape[0] - int(nz[-1]) - 1
+    p = getitem(p, slice(int(nz[0]), int(nz[-1]) + 1))
+    if _dtype(p).kind not in "fc":
+        p = _r.astype(p, float)
+    n = shape(p)[0]
+    if n > 1:
+        first = reshape(-getitem(p, slice(1, None)) / getitem(p, 0), (1, n - 1))
+        rest = xp.eye(n - 2, n - 1, dtype=_dtype(p))  # (the ones below the diagonal)
+        r: Any = linalg.eigvals(concatenate([first, rest]))
+    else:
+        r = xp.asarray(_np.array([]))
+    if trailing:
+        r = concatenate([r, xp.zeros(trailing, dtype=_dtype(r))])
+    return r
+
+
+def vander(x, N: int | None = None, increasing: bool = False):
+    """The Vandermonde matrix of ``x``: columns ``x**(N-1), ..., x, 1`` (reversed with
+    ``increasing``), built by repeated multiplication as NumPy does.
+    Example: ``gnp.vander(x, 3)``"""
+    from . import broadcast_to, cumprod, flip
+
+    x = _arr(x)
+    if ndim(x) != 1:
+        raise ValueError(f"vander: x must be a one-dimensional array or sequence, got shape "
+                         f"{shape(x)}")
+    n = shape(x)[0]
+    if N is None:
+        N = n
+    dt = _np.promote_types(_dtype(x), int)
+    if _dtype(x) != dt:
+        x = _r.astype(x, dt)
+    xp = _xp(x)
+    if N <= 1:
+        return xp.ones((n, max(N, 0)), dtype=dt)
+    powers = cumprod(broadcast_to(reshape(x, (n, 1)), (n, N - 1)), axis=1)
+    v = concatenate([xp.ones((n, 1), dtype=dt), powers], axis=1)
+    return v if increasing else flip(v, 1)
+
+
+def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov: bool | str = False):
+    """Least-squares polynomial fit, as ``numpy.polyfit`` (coefficients highest power first),
+    differentiable in ``x``, ``y`` and ``w`` through ``lstsq``.
+    Example: ``p = gnp.polyfit(x, y, 2)``"""
+    from . import linalg, sqrt, sum
+
+    order = int(deg) + 1
+    x = _arr(x) + 0.0
+    y = _arr(y) + 0.0
+    if deg < 0:
+        raise ValueError("polyfit: expected deg >= 0")
+    if ndim(x) != 1:
+        raise TypeError(f"polyfit: expected 1D vector for x, got shape {shape(x)}")
+    if shape(x)[0] == 0:
+        raise TypeError("polyfit: expected non-empty vector for x")
+    if ndim(y) < 1 or ndim(y) > 2:
+        raise TypeError(f"polyfit: expected 1D or 2D array for y, got shape {shape(y)}")
+    if shape(x)[0] != shape(y)[0]:
+        raise TypeError(f"polyfit: expected x and y to have same length, got shapes "
+                        f"{shape(x)} and {shape(y)}")
+    m = shape(x)[0]
+    if rcond is None:
+        rcond = m * _np.finfo(_dtype(x)).eps
+    lhs = vander(x, order)
+    rhs = y
+    if w is not None:
+        w = _arr(w) + 0.0
+        if ndim(w) != 1:
+            raise TypeError(f"polyfit: expected a 1-d array for weights, got shape {shape(w)}")
+        if shape(w)[0] != shape(y)[0]:
+            raise TypeError(f"polyfit: expected w and y to have the same length, got shapes "
+                            f"{shape(w)} and {shape(y)}")
+        wc = reshape(w, (m, 1))
+        lhs = lhs * wc
+        rhs = rhs * (wc if ndim(rhs) == 2 else w)
+    scale = sqrt(sum(lhs * lhs, axis=0))
+    lhs = lhs / scale
+    c, resids, rank, s = linalg.lstsq(lhs, rhs, rcond)
+    c = c / (reshape(scale, (order, 1)) if ndim(c) == 2 else scale)
+    if isinstance(rank, int | _np.integer) and rank != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", _np.exceptions.RankWarning,
+                      stacklevel=2)
+    if full:
+        return c, resids, rank, s, rcond
+    if cov:
+        from . import matmul, matrix_transpose, outer
+
+        vbase = linalg.inv(matmul(matrix_transpose(lhs), lhs)) / outer(scale, scale)
+        if cov == "unscaled":
+            fac: Any = 1
+        else:
+            if m <= order:
+                raise ValueError("polyfit: the number of data points must exceed order to "
+                                 "scale the covariance matrix")
+            fac = resids / (m - order)
+        if ndim(y) == 1:
+            return c, vbase * fac
+        return c, reshape(vbase, (order, order, 1)) * fac
+    return c
+
+
+__all__ = ["polyval", "polyadd", "polysub", "polymul", "polyder", "polyint", "polydiv", "poly",
+           "roots", "vander", "polyfit"]
