@@ -39,6 +39,8 @@ CASES = {
     "histogram_bin_edges": (lambda m, a: m.histogram_bin_edges(a, bins=5), X),
     "histogram_bin_edges_auto": (lambda m, a: m.histogram_bin_edges(a, bins="auto"), X),
     "histogram_bin_edges_range": (lambda m, a: m.histogram_bin_edges(a, 3, range=(0, 1)), X),
+    "histogram_bin_edges_array": (lambda m, a: m.histogram_bin_edges(
+        a, m.asarray([-1.0, 0.0, 0.5, 2.0])), X),
     "i0": (lambda m, a: m.i0(a), X),
     "spacing": (lambda m, a: m.spacing(a), X),
     "tril_indices_from": (lambda m, a: m.tril_indices_from(a, k=1), X),
@@ -75,7 +77,7 @@ def test_values_equal_numpy(backend, name):
         got = fn(np, ad.tensor(x, requires_grad=True))
         _same(got, want)
         if name not in ("spacing", "tril_indices_from", "triu_indices_from",
-                        "histogram_bin_edges_range"):  # (constants: arrays)
+                        "histogram_bin_edges_range", "histogram_bin_edges_array"):  # (constants)
             assert any(isinstance(v, ad.Tensor) for v in tree_flatten(got)[0])
 
 

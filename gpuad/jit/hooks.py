@@ -535,6 +535,11 @@ def _xp_func_w(name):
             tr.paused -= 1
         if tr.is_array(out) and id(out) not in tr.ids:
             tr.add_step(name, orig, args, kwargs, out)
+        elif isinstance(out, _np.generic) and any(tr.dyn(a) for a in found):
+            # a NumPy scalar (count_nonzero): a 0-d array, a step (NumPy 2 promotes both
+            # alike), where the scalar would be frozen at the traced call's value
+            out = _np.asarray(out)
+            tr.add_step(name, functools.partial(_as_array, orig), args, kwargs, out)
         elif type(out) in (bool, int, float, complex) and any(tr.dyn(a) for a in found):
             # a Python value computed from traced arrays (allclose, array_equal): frozen
             _host_read(f"{name}() (a Python {type(out).__name__}: its value)", found)

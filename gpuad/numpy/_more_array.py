@@ -152,7 +152,13 @@ def histogram_bin_edges(a, bins: Any = 10, range=None, weights=None):
     """The bin edges ``numpy.histogram`` would use; without ``range`` they span the data's
     minimum and maximum (and follow them). Example: ``gnp.histogram_bin_edges(x, bins=5)``"""
     dt = _np.dtype(data(a).dtype)
-    if _np.ndim(bins) == 1 or range is not None:  # the edges do not depend on the values
+    if getattr(bins, "ndim", None) == 1 or _np.ndim(bins) == 1:  # the edges as given
+        edges = _host(bins, "histogram_bin_edges: whether the bins increase")
+        if edges.size and _np.any(edges[1:] < edges[:-1]):
+            raise ValueError("histogram_bin_edges: `bins` must increase monotonically, when "
+                             "an array")
+        return bins if isinstance(bins, Tensor) else _xp(a).asarray(edges)
+    if range is not None:  # the edges do not depend on the values
         return _xp(a).asarray(_np.histogram_bin_edges(_np.zeros(0, dt), bins=bins, range=range))
     if isinstance(bins, str) or weights is not None or not isinstance(a, Tensor):
         w = None if weights is None else _host(weights, "histogram_bin_edges: the weights")
