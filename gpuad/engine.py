@@ -38,6 +38,7 @@ _seq = _state.seq
 _next_seq = _seq.__next__
 _flags = _state.flags
 _EMPTY: dict = {}
+_ONE_ARG = 1 | 1 << 48  # Primitive._cache key: one argument, which requires grad
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
 _dot = _np.dot
@@ -174,33 +175,96 @@ def _select_backend(datas: list, args: tuple) -> Backend:
 
 # ---- recording ------------------------------------------------------------------------------
 
+def apply1(rule, x, params: dict = _EMPTY):
+    """``apply(rule, (x,), params)``: one argument (most ops), without the argument tuple and
+    the loops over arguments of the n-ary case."""
+    if _trace is None:
+        # the common case: a Tensor holding a NumPy array (no vmap level, no tangent, not
+        # written since its history was recorded), or a NumPy array under the NumPy backend
+        c = x.__class__
+        if c is Tensor or c is not _ndarray and isinstance(x, Tensor):
+            d = x._data
+            fast = d.__class__ is _ndarray and x._bat is None and not x._tan and \
+                x._seen == x._ver[0]
+        else:
+            d = x
+            fast = c is _ndarray
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (d is not x or get_backend() is be):
+            try:
+                if params:
+                    f = rule.np_params_fn
+                    out = f(d, params) if f is not None else rule.impl(_np, d, **params)
+                else:
+                    f = rule.np_fn  # the ufunc impl only calls, else None
+                    out = f(d) if f is not None else rule.impl(_np, d)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, (x,), e, be) from e
+            if out.__class__ is not _ndarray:
+                out = _np.asarray(out)
+            if d is x:
+                return out
+            dt = out.dtype
+            if not x.requires_grad or dt.kind != "f" or rule.nondiff or \
+                    not _local.grad_enabled or _flags["anomaly"] or \
+                    rule.cx_check and d.dtype.kind == "c":
+                return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
+            view = False
+            if rule.view:  # a Tensor's view (getitem, reshape, ...)
+                view, out = _view_of(rule, params, out, d)
+            slots = rule._cache.get(_ONE_ARG)
+            if slots is None:
+                slots = rule.slots_for(1, 1)
+            n = x._node
+            if n is None:
+                n = edge_of(x)  # a leaf's node, made once the step is recorded
+            ver = [0]
+            saved = [None, None]
+            for s in slots:
+                if s:
+                    v = x._ver
+                    saved[1] = (d, v, v[0], n, None, True)
+                else:
+                    saved[0] = (out, ver, 0, None, None, False)
+            node = _new(Node)  # Node(rule, (n,), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = (n,)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = dt
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = 0
+            t.requires_grad = True
+            if view:
+                _link_view(t, x, rule, params, out)
+            return t
+    return _apply_any(rule, (x,), params)
+
+
 def apply(rule, args: tuple, params: dict = _EMPTY):
     """Run primitive ``rule`` on ``args``; record it on the tape when an input requires grad.
 
     Returns a raw backend array when no argument is a Tensor, else a Tensor.
     """
     if _trace is None:
+        nargs = len(args)
+        if nargs == 1:
+            return apply1(rule, args[0], params)
         # The common case, found in one pass: Tensors holding NumPy arrays (no vmap level, no
         # tangent, not written since their history was recorded) beside Python numbers and
         # NumPy arrays. The NumPy backend runs such an op whatever backend is active (as
         # _select_backend decides). Anything else takes the general path below.
         fast = False
-        nargs = len(args)
-        a = args[0] if nargs else None
-        if nargs == 1 and a.__class__ is Tensor:  # one or two arguments unrolled (most ops)
-            d = a._data
-            if d.__class__ is _ndarray and a._bat is None and not a._tan and \
-                    a._seen == a._ver[0]:
-                datas = (d,)
-                if a.requires_grad:
-                    n = a._node
-                    edges = (n,)
-                    mask, lazy = 1, n is None
-                else:
-                    edges, mask, lazy = (None,), 0, False
-                has_tensor = fast = True
-        elif nargs == 2:
-            b = args[1]
+        if nargs == 2:  # (unrolled: most ops)
+            a, b = args
             ca, cb = a.__class__, b.__class__
             if ca is Tensor and (cb is Tensor or cb is float or cb is int or cb is _ndarray) or \
                     cb is Tensor and (ca is float or ca is int or ca is _ndarray):
@@ -274,14 +338,9 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
                 try:
                     if params:
-                        f = rule.np_params_fn
-                        out = f(datas[0], params) if f is not None and nargs == 1 and \
-                            datas[0].__class__ is _ndarray else rule.impl(_np, *datas, **params)
-                    elif nargs == 1:  # (a call with * costs as much as the op itself)
+                        out = rule.impl(_np, *datas, **params)
+                    elif nargs == 2:  # (a call with * costs as much as the op itself)
                         f = rule.np_fn  # the ufunc impl only calls, else None
-                        out = f(datas[0]) if f is not None else rule.impl(_np, datas[0])
-                    elif nargs == 2:
-                        f = rule.np_fn
                         out = f(datas[0], datas[1]) if f is not None else \
                             rule.impl(_np, datas[0], datas[1])
                     else:
@@ -310,17 +369,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                     edges = [edge_of(a) if n is None and mask >> i & 1 else n
                              for i, (a, n) in enumerate(zip(args, edges, strict=True))]
                 ver = [0]
-                if nargs == 1:  # (its argument is a Tensor that requires grad)
-                    saved = [None, None]
-                    for s in slots:
-                        if s:
-                            a = args[0]
-                            v = a._ver
-                            saved[1] = (datas[0], v, v[0], edges[0], a._tan, True)
-                        else:
-                            saved[0] = (out, ver, 0, None, None, False)
-                    slots = ()
-                elif mask == 3 and nargs == 2:  # (two Tensors that require grad)
+                if mask == 3 and nargs == 2:  # (two Tensors that require grad)
                     saved = [None, None, None]
                     for s in slots:
                         if s:
@@ -366,10 +415,13 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                 if view:
                     _link_view(t, args[0], rule, params, out)
                 return t
-    # the general path: any backend, vmap, forward-mode tangents, containers of Tensors
+    return _apply_any(rule, args, params)
+
+
+def _apply_any(rule, args: tuple, params: dict):
+    """:func:`apply`'s general path: any backend, vmap, forward-mode tangents, containers of
+    Tensors, the trace hook."""
     datas = list(args)
-
-
     has_tensor = False
     track = False
     tan = False
@@ -1437,4 +1489,5 @@ def _snapshot_saved(node, ver, buf=None):
     node.saved = saved
 
 
+_links.provide("apply1", apply1)
 _links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly

@@ -13,10 +13,12 @@ _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
 _prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
 _P: Any = None  # gpuad._numpy_protocol, a late-bound link
 _apply: Any = None  # gpuad.engine.apply, a late-bound link
+_apply1: Any = None  # gpuad.engine.apply1, a late-bound link
 _links.need("ops", globals(), "_R")
 _links.need("rules", globals(), "_prims")
 _links.need("protocol", globals(), "_P")
 _links.need("apply", globals(), "_apply")
+_links.need("apply1", globals(), "_apply1")
 
 
 class BatchedValueError(TypeError):
@@ -332,7 +334,7 @@ class Tensor:
 
     def __getitem__(self, index):
         if index.__class__ is int and self._bat is None:  # (indexing.getitem's common case)
-            return _apply(_prims.getitem_.rule, (self,), {"index": (index,),
+            return _apply1(_prims.getitem_.rule, self, {"index": (index,),
                                                           "shape": self._data.shape,
                                                           "basic": True})
         return _R.getitem(self, index)

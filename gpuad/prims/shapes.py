@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
-from ..engine import apply as _apply
+from ..engine import apply1 as _apply1
 from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
@@ -44,7 +44,7 @@ def reshape(x, newshape):
     if newshape == old:
         return x
     if x.__class__ is _Tensor:  # (without the op's own argument packing)
-        return _apply(reshape_.rule, (x,), {"newshape": newshape, "oldshape": old})
+        return _apply1(reshape_.rule, x, {"newshape": newshape, "oldshape": old})
     return reshape_(x, newshape=newshape, oldshape=old)
 
 
