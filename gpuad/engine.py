@@ -200,8 +200,11 @@ def apply1(rule, x, params: dict = _EMPTY):
                     out = f(d) if f is not None else rule.impl(_np, d)
             except (ValueError, TypeError, IndexError, MemoryError) as e:
                 raise _failure(rule, (x,), e, be) from e
-            if out.__class__ is not _ndarray:
+            if out.__class__ is _ndarray:
+                view = rule.view  # a Tensor's view (getitem, reshape, ...), decided below
+            else:  # a NumPy scalar (t[i] of a vector, a full reduction): a new 0-d array
                 out = _np.asarray(out)
+                view = False
             if d is x:
                 return out
             dt = out.dtype
@@ -209,23 +212,27 @@ def apply1(rule, x, params: dict = _EMPTY):
                     not _local.grad_enabled or _flags["anomaly"] or \
                     rule.cx_check and d.dtype.kind == "c":
                 return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
-            view = False
-            if rule.view:  # a Tensor's view (getitem, reshape, ...)
+            if view:
                 view, out = _view_of(rule, params, out, d)
+            if view:  # (_link_view, inline) it shares the version counter of x
+                ver = x._ver
+                seen = ver[0]
+            else:
+                ver = [0]
+                seen = 0
             slots = rule._cache.get(_ONE_ARG)
             if slots is None:
                 slots = rule.slots_for(1, 1)
             n = x._node
             if n is None:
                 n = edge_of(x)  # a leaf's node, made once the step is recorded
-            ver = [0]
             saved = [None, None]
             for s in slots:
                 if s:
                     v = x._ver
                     saved[1] = (d, v, v[0], n, None, True)
                 else:
-                    saved[0] = (out, ver, 0, None, None, False)
+                    saved[0] = (out, ver, seen, None, None, False)
             node = _new(Node)  # Node(rule, (n,), ...) at about half the cost
             node.bat = node.bats = node.where = None
             node.tan = node.rebuild = False
@@ -241,10 +248,10 @@ def apply1(rule, x, params: dict = _EMPTY):
             t._bat = t.grad = t._tan = t._base = t._view = t.name = None
             t._node = node
             t._ver = ver
-            t._seen = 0
+            t._seen = seen
             t.requires_grad = True
             if view:
-                _link_view(t, x, rule, params, out)
+                _link_base(t, x, rule, params)
             return t
     return _apply_any(rule, (x,), params)
 
@@ -530,15 +537,20 @@ def _link_view(res, base, rule, params, out):
     remembers the steps from the root base (to rebuild its history after a write)."""
     res._ver = base._ver
     res._seen = base._ver[0]
+    _link_base(res, base, rule, params)
+    n = res._node  # node_saves_output(res), inline
+    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
+        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+
+
+def _link_base(res, base, rule, params):
+    """The root base of view ``res = rule(base)`` and its steps from that root."""
     step = ((rule, params),)
     if base._base is None:
         res._base, res._view = base, step
     else:  # a view of a view: the same root, the steps composed
         res._base = base._base
         res._view = base._view + step if base._view is not None else None
-    n = res._node  # node_saves_output(res), inline
-    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
-        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):
