@@ -39,6 +39,7 @@ _next_seq = _seq.__next__
 _flags = _state.flags
 _EMPTY: dict = {}
 _ONE_ARG = 1 | 1 << 48  # Primitive._cache key: one argument, which requires grad
+_TWO_ARGS = 2 << 48  # the same for two arguments, with their mask
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
 _dot = _np.dot
@@ -230,7 +231,7 @@ def apply1(rule, x, params: dict = _EMPTY):
             for s in slots:
                 if s:
                     v = x._ver
-                    saved[1] = (d, v, v[0], n, None, True)
+                    saved[1] = (d, v, v[0], n, x._tan, True)
                 else:
                     saved[0] = (out, ver, seen, None, None, False)
             node = _new(Node)  # Node(rule, (n,), ...) at about half the cost
@@ -256,6 +257,105 @@ def apply1(rule, x, params: dict = _EMPTY):
     return _apply_any(rule, (x,), params)
 
 
+def apply2(rule, a, b, params: dict = _EMPTY):
+    """``apply(rule, (a, b), params)``: two arguments (binary ops), unrolled as in apply1."""
+    if _trace is None:
+        # each argument a Tensor holding a NumPy array (as in apply1), a NumPy array or a
+        # Python number; anything else takes the general path
+        c = a.__class__
+        if c is Tensor or c is not float and c is not int and c is not _ndarray and \
+                isinstance(a, Tensor):
+            da = a._data
+            fast = da.__class__ is _ndarray and a._bat is None and not a._tan and \
+                a._seen == a._ver[0]
+            ta = True
+        else:
+            da = a
+            fast = c is float or c is int or c is _ndarray
+            ta = False
+        c = b.__class__
+        if c is Tensor or c is not float and c is not int and c is not _ndarray and \
+                isinstance(b, Tensor):
+            db = b._data
+            fast = fast and db.__class__ is _ndarray and b._bat is None and not b._tan and \
+                b._seen == b._ver[0]
+            tb = True
+        else:
+            db = b
+            fast = fast and (c is float or c is int or c is _ndarray)
+            tb = False
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (ta or tb or get_backend() is be):
+            try:
+                if params:
+                    out = rule.impl(_np, da, db, **params)
+                else:
+                    f = rule.np_fn  # the ufunc impl only calls, else None
+                    out = f(da, db) if f is not None else rule.impl(_np, da, db)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, (a, b), e, be) from e
+            if out.__class__ is not _ndarray:
+                out = _np.asarray(out)
+            if not (ta or tb):
+                return out
+            ga = ta and a.requires_grad
+            gb = tb and b.requires_grad
+            dt = out.dtype
+            if not (ga or gb) or dt.kind != "f" or rule.nondiff or rule.view or \
+                    not _local.grad_enabled or _flags["anomaly"] or rule.cx_check and (
+                        da.__class__ is _ndarray and da.dtype.kind == "c" or
+                        db.__class__ is _ndarray and db.dtype.kind == "c"):
+                return _finish(rule, (a, b), params, out, (da, db), ga or gb, False)
+            mask = 3 if ga and gb else 1 if ga else 2
+            slots = rule._cache.get(mask | _TWO_ARGS)
+            if slots is None:
+                slots = rule.slots_for(mask, 2)
+            ea = eb = None
+            if ga:
+                ea = a._node
+                if ea is None:
+                    ea = edge_of(a)  # a leaf's node, made once the step is recorded
+            if gb:
+                eb = b._node
+                if eb is None:
+                    eb = edge_of(b)
+            ver = [0]
+            saved = [None, None, None]
+            for s in slots:
+                if s == 0:
+                    saved[0] = (out, ver, 0, None, None, False)
+                elif s == 1:
+                    if ta:
+                        v = a._ver
+                        saved[1] = (da, v, v[0], ea, a._tan, ga)
+                    else:
+                        saved[1] = (a,)
+                elif tb:
+                    v = b._ver
+                    saved[2] = (db, v, v[0], eb, b._tan, gb)
+                else:
+                    saved[2] = (b,)
+            node = _new(Node)  # Node(rule, (ea, eb), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = (ea, eb)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = dt
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = 0
+            t.requires_grad = True
+            return t
+    return _apply_any(rule, (a, b), params)
+
+
 def apply(rule, args: tuple, params: dict = _EMPTY):
     """Run primitive ``rule`` on ``args``; record it on the tape when an input requires grad.
 
@@ -265,163 +365,106 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
         nargs = len(args)
         if nargs == 1:
             return apply1(rule, args[0], params)
+        if nargs == 2:
+            return apply2(rule, args[0], args[1], params)
         # The common case, found in one pass: Tensors holding NumPy arrays (no vmap level, no
         # tangent, not written since their history was recorded) beside Python numbers and
         # NumPy arrays. The NumPy backend runs such an op whatever backend is active (as
         # _select_backend decides). Anything else takes the general path below.
         fast = False
-        if nargs == 2:  # (unrolled: most ops)
-            a, b = args
-            ca, cb = a.__class__, b.__class__
-            if ca is Tensor and (cb is Tensor or cb is float or cb is int or cb is _ndarray) or \
-                    cb is Tensor and (ca is float or ca is int or ca is _ndarray):
-                fast = has_tensor = True
-                mask = 0
-                lazy = False
-                if ca is Tensor:
-                    da = a._data
-                    if da.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                            a._seen != a._ver[0]:
-                        fast = False
-                    elif a.requires_grad:
-                        ea = a._node
-                        mask = 1
-                        if ea is None:
-                            lazy = True
-                    else:
-                        ea = None
-                else:
-                    da, ea = a, None
-                if cb is Tensor:
-                    db = b._data
-                    if db.__class__ is not _ndarray or b._bat is not None or b._tan or \
-                            b._seen != b._ver[0]:
-                        fast = False
-                    elif b.requires_grad:
-                        eb = b._node
-                        mask |= 2
-                        if eb is None:
-                            lazy = True
-                    else:
-                        eb = None
-                else:
-                    db, eb = b, None
-                if fast:
-                    datas, edges = (da, db), (ea, eb)
-        if not fast:
-            datas = []
-            edges = []  # per argument: the node of a Tensor that requires grad, else None
-            mask = 0  # the arguments that require grad, one bit each
-            bit = 1
-            has_tensor = lazy = False
-            for a in args:
-                c = a.__class__
-                if c is Tensor or (c is not float and c is not int and c is not _ndarray
-                                   and isinstance(a, Tensor)):
-                    d = a._data
-                    if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                            a._seen != a._ver[0]:
-                        break
-                    has_tensor = True
-                    if a.requires_grad:
-                        n = a._node
-                        if n is None:
-                            lazy = True  # a leaf whose node is made once the step is recorded
-                        edges.append(n)
-                        mask |= bit
-                    else:
-                        edges.append(None)
-                    datas.append(d)
-                elif c is float or c is int or c is _ndarray:
-                    datas.append(a)
-                    edges.append(None)
-                else:
+        datas = []
+        edges = []  # per argument: the node of a Tensor that requires grad, else None
+        mask = 0  # the arguments that require grad, one bit each
+        bit = 1
+        has_tensor = lazy = False
+        for a in args:
+            c = a.__class__
+            if c is Tensor or (c is not float and c is not int and c is not _ndarray
+                               and isinstance(a, Tensor)):
+                d = a._data
+                if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
+                        a._seen != a._ver[0]:
                     break
-                bit <<= 1
-            else:
-                fast = True
-        if fast:
-            be = _by_array_type.get(_ndarray)
-            if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
-                try:
-                    if params:
-                        out = rule.impl(_np, *datas, **params)
-                    elif nargs == 2:  # (a call with * costs as much as the op itself)
-                        f = rule.np_fn  # the ufunc impl only calls, else None
-                        out = f(datas[0], datas[1]) if f is not None else \
-                            rule.impl(_np, datas[0], datas[1])
-                    else:
-                        out = rule.impl(_np, *datas)
-                except (ValueError, TypeError, IndexError, MemoryError) as e:
-                    raise _failure(rule, args, e, be) from e
-                if out.__class__ is not _ndarray:
-                    out = _np.asarray(out)
-                if not has_tensor:
-                    return out
-                if not mask or out.dtype.kind != "f" or rule.nondiff or \
-                        not _local.grad_enabled or _flags["anomaly"]:
-                    return _finish(rule, args, params, out, datas, mask != 0, False)
-                view = False
-                if rule.view and datas[0] is not args[0]:  # a Tensor's view (getitem, ...)
-                    view, out = _view_of(rule, params, out, datas[0])
-                if rule.cx_check:
-                    for d in datas:
-                        if d.__class__ is _ndarray and d.dtype.kind == "c":
-                            return _finish(rule, args, params, out, datas, True, False)
-                # _record, inline
-                slots = rule._cache.get(mask | nargs << 48)
-                if slots is None:
-                    slots = rule.slots_for(mask, nargs)
-                if lazy:
-                    edges = [edge_of(a) if n is None and mask >> i & 1 else n
-                             for i, (a, n) in enumerate(zip(args, edges, strict=True))]
-                ver = [0]
-                if mask == 3 and nargs == 2:  # (two Tensors that require grad)
-                    saved = [None, None, None]
-                    for s in slots:
-                        if s:
-                            a = args[s - 1]
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
-                        else:
-                            saved[0] = (out, ver, 0, None, None, False)
-                    slots = ()
+                has_tensor = True
+                if a.requires_grad:
+                    n = a._node
+                    if n is None:
+                        lazy = True  # a leaf whose node is made once the step is recorded
+                    edges.append(n)
+                    mask |= bit
                 else:
-                    saved = [None] * (nargs + 1)
-                for s in slots:
-                    if s == 0:
-                        saved[0] = (out, ver, 0, None, None, False)
+                    edges.append(None)
+                datas.append(d)
+            elif c is float or c is int or c is _ndarray:
+                datas.append(a)
+                edges.append(None)
+            else:
+                break
+            bit <<= 1
+        else:
+            fast = True
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
+            try:
+                out = rule.impl(_np, *datas, **params)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, args, e, be) from e
+            if out.__class__ is not _ndarray:
+                out = _np.asarray(out)
+            if not has_tensor:
+                return out
+            if not mask or out.dtype.kind != "f" or rule.nondiff or \
+                    not _local.grad_enabled or _flags["anomaly"]:
+                return _finish(rule, args, params, out, datas, mask != 0, False)
+            view = False
+            if rule.view and datas[0] is not args[0]:  # a Tensor's view
+                view, out = _view_of(rule, params, out, datas[0])
+            if rule.cx_check:
+                for d in datas:
+                    if d.__class__ is _ndarray and d.dtype.kind == "c":
+                        return _finish(rule, args, params, out, datas, True, False)
+            # _record, inline
+            slots = rule._cache.get(mask | nargs << 48)
+            if slots is None:
+                slots = rule.slots_for(mask, nargs)
+            if lazy:
+                edges = [edge_of(a) if n is None and mask >> i & 1 else n
+                         for i, (a, n) in enumerate(zip(args, edges, strict=True))]
+            ver = [0]
+            saved = [None] * (nargs + 1)
+            for s in slots:
+                if s == 0:
+                    saved[0] = (out, ver, 0, None, None, False)
+                else:
+                    a = args[s - 1]
+                    if mask >> (s - 1) & 1:
+                        v = a._ver
+                        saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
+                    elif a.__class__ is float or a.__class__ is int or a.__class__ is _ndarray:
+                        saved[s] = (a,)
                     else:
-                        a = args[s - 1]
-                        if mask >> (s - 1) & 1:
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
-                        elif a.__class__ is float or a.__class__ is int or \
-                                a.__class__ is _ndarray:
-                            saved[s] = (a,)
-                        else:
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], None, a._tan, False)
-                node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
-                node.bat = node.bats = node.where = None
-                node.tan = node.rebuild = False
-                node.rule = rule
-                node.edges = edges if edges.__class__ is tuple else tuple(edges)
-                node.saved = saved
-                node.params = params
-                node.shape = out.shape
-                node.dtype = out.dtype
-                node.seq = _next_seq()
-                t = _new(Tensor)  # _of_step(out, node, ver), inline
-                t._data = out
-                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
-                t._node = node
-                t._ver = ver
-                t._seen = 0
-                t.requires_grad = True
-                if view:
-                    _link_view(t, args[0], rule, params, out)
-                return t
+                        v = a._ver
+                        saved[s] = (datas[s - 1], v, v[0], None, a._tan, False)
+            node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = tuple(edges)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = out.dtype
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = 0
+            t.requires_grad = True
+            if view:
+                _link_view(t, args[0], rule, params, out)
+            return t
     return _apply_any(rule, args, params)
 
 
@@ -1502,4 +1545,5 @@ def _snapshot_saved(node, ver, buf=None):
 
 
 _links.provide("apply1", apply1)
+_links.provide("apply2", apply2)
 _links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly
