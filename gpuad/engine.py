@@ -1544,6 +1544,6 @@ def _snapshot_saved(node, ver, buf=None):
     node.saved = saved
 
 
+# Tensor's operators and methods apply primitives directly
 _links.provide("apply1", apply1)
 _links.provide("apply2", apply2)
-_links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly
