@@ -45,6 +45,7 @@ _add_reduce = _np.add.reduce
 _dot = _np.dot
 _isfinite = math.isfinite
 _REAL = _np.dtype(_np.float64)
+_F32 = _np.dtype(_np.float32)  # (with _REAL: the float dtypes told apart by identity, cheaper)
 _new = object.__new__
 _getrefcount = sys.getrefcount
 # sys.getrefcount counts every reference up to 3.13; later interpreters may borrow references
@@ -209,9 +210,9 @@ def apply1(rule, x, params: dict = _EMPTY):
             if d is x:
                 return out
             dt = out.dtype
-            if not x.requires_grad or dt.kind != "f" or rule.nondiff or \
-                    not _local.grad_enabled or _flags["anomaly"] or \
-                    rule.cx_check and d.dtype.kind == "c":
+            if not x.requires_grad or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
+                    rule.nondiff or not _local.grad_enabled or _flags["anomaly"] or \
+                    rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
                 return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
             if view:
                 view, out = _view_of(rule, params, out, d)
@@ -301,10 +302,12 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             ga = ta and a.requires_grad
             gb = tb and b.requires_grad
             dt = out.dtype
-            if not (ga or gb) or dt.kind != "f" or rule.nondiff or rule.view or \
-                    not _local.grad_enabled or _flags["anomaly"] or rule.cx_check and (
-                        da.__class__ is _ndarray and da.dtype.kind == "c" or
-                        db.__class__ is _ndarray and db.dtype.kind == "c"):
+            if not (ga or gb) or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
+                    rule.nondiff or rule.view or not _local.grad_enabled or \
+                    _flags["anomaly"] or rule.cx_check and (
+                        da.__class__ is _ndarray and da.dtype is not dt and da.dtype.kind == "c"
+                        or db.__class__ is _ndarray and db.dtype is not dt and
+                        db.dtype.kind == "c"):
                 return _finish(rule, (a, b), params, out, (da, db), ga or gb, False)
             mask = 3 if ga and gb else 1 if ga else 2
             slots = rule._cache.get(mask | _TWO_ARGS)

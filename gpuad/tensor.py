@@ -333,10 +333,11 @@ class Tensor:
     def __ror__(self, o): return _R.logical_or(o, self)
 
     def __getitem__(self, index):
-        if index.__class__ is int and self._bat is None:  # (indexing.getitem's common case)
+        c = index.__class__
+        if (c is int or c is slice) and self._bat is None:  # (indexing.getitem's common case)
             return _apply1(_prims.getitem_.rule, self, {"index": (index,),
-                                                          "shape": self._data.shape,
-                                                          "basic": True})
+                                                        "shape": self._data.shape,
+                                                        "basic": True})
         return _R.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:
