@@ -27,6 +27,7 @@ from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor, _constant, _of_step
 
 _local = _state.local
+_nograd = _state.nograd  # [open no_grad blocks]: none, grad mode is on in every thread
 # late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
 _R = _rules = _C = _for_complex = _B = None
 _links.need("ops", globals(), "_R")  # gpuad.numpy's functions (without container conversion)
@@ -211,7 +212,7 @@ def apply1(rule, x, params: dict = _EMPTY):
                 return out
             dt = out.dtype
             if not x.requires_grad or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
-                    rule.nondiff or not _local.grad_enabled or _flags["anomaly"] or \
+                    rule.nondiff or _nograd[0] and not _local.grad_enabled or _flags["anomaly"] or \
                     rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
                 return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
             if view:
@@ -303,7 +304,7 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             gb = tb and b.requires_grad
             dt = out.dtype
             if not (ga or gb) or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
-                    rule.nondiff or rule.view or not _local.grad_enabled or \
+                    rule.nondiff or rule.view or _nograd[0] and not _local.grad_enabled or \
                     _flags["anomaly"] or rule.cx_check and (
                         da.__class__ is _ndarray and da.dtype is not dt and da.dtype.kind == "c"
                         or db.__class__ is _ndarray and db.dtype is not dt and
@@ -417,7 +418,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if not has_tensor:
                 return out
             if not mask or out.dtype.kind != "f" or rule.nondiff or \
-                    not _local.grad_enabled or _flags["anomaly"]:
+                    _nograd[0] and not _local.grad_enabled or _flags["anomaly"]:
                 return _finish(rule, args, params, out, datas, mask != 0, False)
             view = False
             if rule.view and datas[0] is not args[0]:  # a Tensor's view
