@@ -1,8 +1,10 @@
 """Recording and replaying the tape.
 
-Every primitive call goes through :func:`apply`. When an input requires grad, ``apply`` appends a
-:class:`Node` to the tape: the rule, edges to the inputs' nodes, and the saved values the rule's
-adjoint formulas use (inferred once per rule from the formulas themselves). Nodes are ordered by
+Every primitive call goes through :func:`apply` (or its one- and two-argument forms
+:func:`apply1` and :func:`apply2`, which ops call directly). When an input requires grad,
+``apply`` appends a :class:`Node` to the tape: the rule, edges to the inputs' nodes, and the
+saved values the rule's adjoint formulas use (inferred once per rule from the formulas
+themselves). Nodes are ordered by
 a global sequence number, so the tape is the Wengert list of the executed trace; it lives only
 as long as some output still refers to it, so discarded results free their steps.
 

@@ -79,7 +79,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     if a.__class__ is Tensor and axis is None and dtype is None and out is None and \
             initial is None and where is None and a._bat is None:  # the whole Tensor
         return _apply1(_sum_op.rule, a, {"axis": None, "keepdims": keepdims,
-                                           "shape": a._data.shape})
+                                         "shape": a._data.shape})
     return _sum_any(a, axis, dtype, out, keepdims, initial, where)
 
 

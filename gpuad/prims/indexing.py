@@ -72,7 +72,7 @@ def getitem(x, index):
     if c is int or c is slice:  # the common case, without the general checks
         if x.__class__ is Tensor and x._bat is None:  # (without the op's argument packing)
             return _apply1(getitem_.rule, x, {"index": (index,), "shape": tuple(x._data.shape),
-                                                "basic": True})
+                                              "basic": True})
         return getitem_(x, index=(index,), shape=shape(x), basic=True)
     if _batched_index(index):
         from .dynindex import split_index, take_index

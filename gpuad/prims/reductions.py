@@ -33,7 +33,7 @@ def sum(x, axis=None, keepdims: bool = False, dtype=None):
     if axis is None and dtype is None and x.__class__ is _Tensor and x._bat is None:
         # the whole of a Tensor: the step recorded without the op's own argument packing
         return _apply1(_sum.rule, x, {"axis": None, "keepdims": keepdims,
-                                        "shape": tuple(x._data.shape)})
+                                      "shape": tuple(x._data.shape)})
     if dtype is not None:
         x = astype(x, dtype)
     s = shape(x)
