@@ -21,16 +21,27 @@ levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap l
 jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
 
 flags = {"anomaly": False, "deterministic": False}
+#: how many grad-disabling blocks are open, in all threads: while none is, grad mode is on
+#: everywhere and the engine's fast paths skip reading the per-thread flag (a read costs
+#: about as much as the rest of a recording check)
+nograd = [0]
+_nograd_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def _grad_mode(enabled: bool) -> Iterator[None]:
     prev = local.grad_enabled
+    if not enabled:  # counted before the flag goes off, uncounted after it is restored
+        with _nograd_lock:
+            nograd[0] += 1
     local.grad_enabled = enabled
     try:
         yield
     finally:
         local.grad_enabled = prev
+        if not enabled:
+            with _nograd_lock:
+                nograd[0] -= 1
 
 
 def no_grad(func: Callable | None = None) -> Any:

@@ -1,8 +1,10 @@
 """Recording and replaying the tape.
 
-Every primitive call goes through :func:`apply`. When an input requires grad, ``apply`` appends a
-:class:`Node` to the tape: the rule, edges to the inputs' nodes, and the saved values the rule's
-adjoint formulas use (inferred once per rule from the formulas themselves). Nodes are ordered by
+Every primitive call goes through :func:`apply` (or its one- and two-argument forms
+:func:`apply1` and :func:`apply2`, which ops call directly). When an input requires grad,
+``apply`` appends a :class:`Node` to the tape: the rule, edges to the inputs' nodes, and the
+saved values the rule's adjoint formulas use (inferred once per rule from the formulas
+themselves). Nodes are ordered by
 a global sequence number, so the tape is the Wengert list of the executed trace; it lives only
 as long as some output still refers to it, so discarded results free their steps.
 
@@ -27,6 +29,7 @@ from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor, _constant, _of_step
 
 _local = _state.local
+_nograd = _state.nograd  # [open no_grad blocks]: none, grad mode is on in every thread
 # late-bound links (gpuad/_links.py): the op namespace, the op library itself, containers
 _R = _rules = _C = _for_complex = _B = None
 _links.need("ops", globals(), "_R")  # gpuad.numpy's functions (without container conversion)
@@ -38,11 +41,14 @@ _seq = _state.seq
 _next_seq = _seq.__next__
 _flags = _state.flags
 _EMPTY: dict = {}
+_ONE_ARG = 1 | 1 << 48  # Primitive._cache key: one argument, which requires grad
+_TWO_ARGS = 2 << 48  # the same for two arguments, with their mask
 _ndarray = _np.ndarray
 _add_reduce = _np.add.reduce
 _dot = _np.dot
 _isfinite = math.isfinite
 _REAL = _np.dtype(_np.float64)
+_F32 = _np.dtype(_np.float32)  # (with _REAL: the float dtypes told apart by identity, cheaper)
 _new = object.__new__
 _getrefcount = sys.getrefcount
 # sys.getrefcount counts every reference up to 3.13; later interpreters may borrow references
@@ -174,202 +180,304 @@ def _select_backend(datas: list, args: tuple) -> Backend:
 
 # ---- recording ------------------------------------------------------------------------------
 
+def apply1(rule, x, params: dict = _EMPTY):
+    """``apply(rule, (x,), params)``: one argument (most ops), without the argument tuple and
+    the loops over arguments of the n-ary case."""
+    if _trace is None:
+        # the common case: a Tensor holding a NumPy array (no vmap level, no tangent, not
+        # written since its history was recorded), or a NumPy array under the NumPy backend
+        c = x.__class__
+        if c is Tensor or c is not _ndarray and isinstance(x, Tensor):
+            d = x._data
+            fast = d.__class__ is _ndarray and x._bat is None and not x._tan and \
+                x._seen == x._ver[0]
+        else:
+            d = x
+            fast = c is _ndarray
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (d is not x or get_backend() is be):
+            try:
+                if params:
+                    f = rule.np_params_fn
+                    out = f(d, params) if f is not None else rule.impl(_np, d, **params)
+                else:
+                    f = rule.np_fn  # the ufunc impl only calls, else None
+                    out = f(d) if f is not None else rule.impl(_np, d)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, (x,), e, be) from e
+            if out.__class__ is _ndarray:
+                view = rule.view  # a Tensor's view (getitem, reshape, ...), decided below
+            else:  # a NumPy scalar (t[i] of a vector, a full reduction): a new 0-d array
+                out = _np.asarray(out)
+                view = False
+            if d is x:
+                return out
+            dt = out.dtype
+            if not x.requires_grad or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
+                    rule.nondiff or _nograd[0] and not _local.grad_enabled or _flags["anomaly"] or \
+                    rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
+                return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
+            if view:
+                view, out = _view_of(rule, params, out, d)
+            if view:  # (_link_view, inline) it shares the version counter of x
+                ver = x._ver
+                seen = ver[0]
+            else:
+                ver = [0]
+                seen = 0
+            slots = rule._cache.get(_ONE_ARG)
+            if slots is None:
+                slots = rule.slots_for(1, 1)
+            n = x._node
+            if n is None:
+                n = edge_of(x)  # a leaf's node, made once the step is recorded
+            saved = [None, None]
+            for s in slots:
+                if s:
+                    v = x._ver
+                    saved[1] = (d, v, v[0], n, x._tan, True)
+                else:
+                    saved[0] = (out, ver, seen, None, None, False)
+            node = _new(Node)  # Node(rule, (n,), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = (n,)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = dt
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = seen
+            t.requires_grad = True
+            if view:
+                _link_base(t, x, rule, params)
+            return t
+    return _apply_any(rule, (x,), params)
+
+
+def apply2(rule, a, b, params: dict = _EMPTY):
+    """``apply(rule, (a, b), params)``: two arguments (binary ops), unrolled as in apply1."""
+    if _trace is None:
+        # each argument a Tensor holding a NumPy array (as in apply1), a NumPy array or a
+        # Python number; anything else takes the general path
+        c = a.__class__
+        if c is Tensor or c is not float and c is not int and c is not _ndarray and \
+                isinstance(a, Tensor):
+            da = a._data
+            fast = da.__class__ is _ndarray and a._bat is None and not a._tan and \
+                a._seen == a._ver[0]
+            ta = True
+        else:
+            da = a
+            fast = c is float or c is int or c is _ndarray
+            ta = False
+        c = b.__class__
+        if c is Tensor or c is not float and c is not int and c is not _ndarray and \
+                isinstance(b, Tensor):
+            db = b._data
+            fast = fast and db.__class__ is _ndarray and b._bat is None and not b._tan and \
+                b._seen == b._ver[0]
+            tb = True
+        else:
+            db = b
+            fast = fast and (c is float or c is int or c is _ndarray)
+            tb = False
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (ta or tb or get_backend() is be):
+            try:
+                if params:
+                    out = rule.impl(_np, da, db, **params)
+                else:
+                    f = rule.np_fn  # the ufunc impl only calls, else None
+                    out = f(da, db) if f is not None else rule.impl(_np, da, db)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, (a, b), e, be) from e
+            if out.__class__ is not _ndarray:
+                out = _np.asarray(out)
+            if not (ta or tb):
+                return out
+            ga = ta and a.requires_grad
+            gb = tb and b.requires_grad
+            dt = out.dtype
+            if not (ga or gb) or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
+                    rule.nondiff or rule.view or _nograd[0] and not _local.grad_enabled or \
+                    _flags["anomaly"] or rule.cx_check and (
+                        da.__class__ is _ndarray and da.dtype is not dt and da.dtype.kind == "c"
+                        or db.__class__ is _ndarray and db.dtype is not dt and
+                        db.dtype.kind == "c"):
+                return _finish(rule, (a, b), params, out, (da, db), ga or gb, False)
+            mask = 3 if ga and gb else 1 if ga else 2
+            slots = rule._cache.get(mask | _TWO_ARGS)
+            if slots is None:
+                slots = rule.slots_for(mask, 2)
+            ea = eb = None
+            if ga:
+                ea = a._node
+                if ea is None:
+                    ea = edge_of(a)  # a leaf's node, made once the step is recorded
+            if gb:
+                eb = b._node
+                if eb is None:
+                    eb = edge_of(b)
+            ver = [0]
+            saved = [None, None, None]
+            for s in slots:
+                if s == 0:
+                    saved[0] = (out, ver, 0, None, None, False)
+                elif s == 1:
+                    if ta:
+                        v = a._ver
+                        saved[1] = (da, v, v[0], ea, a._tan, ga)
+                    else:
+                        saved[1] = (a,)
+                elif tb:
+                    v = b._ver
+                    saved[2] = (db, v, v[0], eb, b._tan, gb)
+                else:
+                    saved[2] = (b,)
+            node = _new(Node)  # Node(rule, (ea, eb), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = (ea, eb)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = dt
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = 0
+            t.requires_grad = True
+            return t
+    return _apply_any(rule, (a, b), params)
+
+
 def apply(rule, args: tuple, params: dict = _EMPTY):
     """Run primitive ``rule`` on ``args``; record it on the tape when an input requires grad.
 
     Returns a raw backend array when no argument is a Tensor, else a Tensor.
     """
     if _trace is None:
+        nargs = len(args)
+        if nargs == 1:
+            return apply1(rule, args[0], params)
+        if nargs == 2:
+            return apply2(rule, args[0], args[1], params)
         # The common case, found in one pass: Tensors holding NumPy arrays (no vmap level, no
         # tangent, not written since their history was recorded) beside Python numbers and
         # NumPy arrays. The NumPy backend runs such an op whatever backend is active (as
         # _select_backend decides). Anything else takes the general path below.
         fast = False
-        nargs = len(args)
-        a = args[0] if nargs else None
-        if nargs == 1 and a.__class__ is Tensor:  # one or two arguments unrolled (most ops)
-            d = a._data
-            if d.__class__ is _ndarray and a._bat is None and not a._tan and \
-                    a._seen == a._ver[0]:
-                datas = (d,)
+        datas = []
+        edges = []  # per argument: the node of a Tensor that requires grad, else None
+        mask = 0  # the arguments that require grad, one bit each
+        bit = 1
+        has_tensor = lazy = False
+        for a in args:
+            c = a.__class__
+            if c is Tensor or (c is not float and c is not int and c is not _ndarray
+                               and isinstance(a, Tensor)):
+                d = a._data
+                if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
+                        a._seen != a._ver[0]:
+                    break
+                has_tensor = True
                 if a.requires_grad:
                     n = a._node
-                    edges = (n,)
-                    mask, lazy = 1, n is None
+                    if n is None:
+                        lazy = True  # a leaf whose node is made once the step is recorded
+                    edges.append(n)
+                    mask |= bit
                 else:
-                    edges, mask, lazy = (None,), 0, False
-                has_tensor = fast = True
-        elif nargs == 2:
-            b = args[1]
-            ca, cb = a.__class__, b.__class__
-            if ca is Tensor and (cb is Tensor or cb is float or cb is int or cb is _ndarray) or \
-                    cb is Tensor and (ca is float or ca is int or ca is _ndarray):
-                fast = has_tensor = True
-                mask = 0
-                lazy = False
-                if ca is Tensor:
-                    da = a._data
-                    if da.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                            a._seen != a._ver[0]:
-                        fast = False
-                    elif a.requires_grad:
-                        ea = a._node
-                        mask = 1
-                        if ea is None:
-                            lazy = True
-                    else:
-                        ea = None
-                else:
-                    da, ea = a, None
-                if cb is Tensor:
-                    db = b._data
-                    if db.__class__ is not _ndarray or b._bat is not None or b._tan or \
-                            b._seen != b._ver[0]:
-                        fast = False
-                    elif b.requires_grad:
-                        eb = b._node
-                        mask |= 2
-                        if eb is None:
-                            lazy = True
-                    else:
-                        eb = None
-                else:
-                    db, eb = b, None
-                if fast:
-                    datas, edges = (da, db), (ea, eb)
-        if not fast:
-            datas = []
-            edges = []  # per argument: the node of a Tensor that requires grad, else None
-            mask = 0  # the arguments that require grad, one bit each
-            bit = 1
-            has_tensor = lazy = False
-            for a in args:
-                c = a.__class__
-                if c is Tensor or (c is not float and c is not int and c is not _ndarray
-                                   and isinstance(a, Tensor)):
-                    d = a._data
-                    if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                            a._seen != a._ver[0]:
-                        break
-                    has_tensor = True
-                    if a.requires_grad:
-                        n = a._node
-                        if n is None:
-                            lazy = True  # a leaf whose node is made once the step is recorded
-                        edges.append(n)
-                        mask |= bit
-                    else:
-                        edges.append(None)
-                    datas.append(d)
-                elif c is float or c is int or c is _ndarray:
-                    datas.append(a)
                     edges.append(None)
-                else:
-                    break
-                bit <<= 1
+                datas.append(d)
+            elif c is float or c is int or c is _ndarray:
+                datas.append(a)
+                edges.append(None)
             else:
-                fast = True
-        if fast:
-            be = _by_array_type.get(_ndarray)
-            if be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
-                try:
-                    if params:
-                        f = rule.np_params_fn
-                        out = f(datas[0], params) if f is not None and nargs == 1 and \
-                            datas[0].__class__ is _ndarray else rule.impl(_np, *datas, **params)
-                    elif nargs == 1:  # (a call with * costs as much as the op itself)
-                        f = rule.np_fn  # the ufunc impl only calls, else None
-                        out = f(datas[0]) if f is not None else rule.impl(_np, datas[0])
-                    elif nargs == 2:
-                        f = rule.np_fn
-                        out = f(datas[0], datas[1]) if f is not None else \
-                            rule.impl(_np, datas[0], datas[1])
-                    else:
-                        out = rule.impl(_np, *datas)
-                except (ValueError, TypeError, IndexError, MemoryError) as e:
-                    raise _failure(rule, args, e, be) from e
-                if out.__class__ is not _ndarray:
-                    out = _np.asarray(out)
-                if not has_tensor:
-                    return out
-                if not mask or out.dtype.kind != "f" or rule.nondiff or \
-                        not _local.grad_enabled or _flags["anomaly"]:
-                    return _finish(rule, args, params, out, datas, mask != 0, False)
-                view = False
-                if rule.view and datas[0] is not args[0]:  # a Tensor's view (getitem, ...)
-                    view, out = _view_of(rule, params, out, datas[0])
-                if rule.cx_check:
-                    for d in datas:
-                        if d.__class__ is _ndarray and d.dtype.kind == "c":
-                            return _finish(rule, args, params, out, datas, True, False)
-                # _record, inline
-                slots = rule._cache.get(mask | nargs << 48)
-                if slots is None:
-                    slots = rule.slots_for(mask, nargs)
-                if lazy:
-                    edges = [edge_of(a) if n is None and mask >> i & 1 else n
-                             for i, (a, n) in enumerate(zip(args, edges, strict=True))]
-                ver = [0]
-                if nargs == 1:  # (its argument is a Tensor that requires grad)
-                    saved = [None, None]
-                    for s in slots:
-                        if s:
-                            a = args[0]
-                            v = a._ver
-                            saved[1] = (datas[0], v, v[0], edges[0], a._tan, True)
-                        else:
-                            saved[0] = (out, ver, 0, None, None, False)
-                    slots = ()
-                elif mask == 3 and nargs == 2:  # (two Tensors that require grad)
-                    saved = [None, None, None]
-                    for s in slots:
-                        if s:
-                            a = args[s - 1]
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
-                        else:
-                            saved[0] = (out, ver, 0, None, None, False)
-                    slots = ()
+                break
+            bit <<= 1
+        else:
+            fast = True
+        be = _by_array_type.get(_ndarray)
+        if fast and be is not None and not be.fused_fwd and (has_tensor or get_backend() is be):
+            try:
+                out = rule.impl(_np, *datas, **params)
+            except (ValueError, TypeError, IndexError, MemoryError) as e:
+                raise _failure(rule, args, e, be) from e
+            if out.__class__ is not _ndarray:
+                out = _np.asarray(out)
+            if not has_tensor:
+                return out
+            if not mask or out.dtype.kind != "f" or rule.nondiff or \
+                    _nograd[0] and not _local.grad_enabled or _flags["anomaly"]:
+                return _finish(rule, args, params, out, datas, mask != 0, False)
+            view = False
+            if rule.view and datas[0] is not args[0]:  # a Tensor's view
+                view, out = _view_of(rule, params, out, datas[0])
+            if rule.cx_check:
+                for d in datas:
+                    if d.__class__ is _ndarray and d.dtype.kind == "c":
+                        return _finish(rule, args, params, out, datas, True, False)
+            # _record, inline
+            slots = rule._cache.get(mask | nargs << 48)
+            if slots is None:
+                slots = rule.slots_for(mask, nargs)
+            if lazy:
+                edges = [edge_of(a) if n is None and mask >> i & 1 else n
+                         for i, (a, n) in enumerate(zip(args, edges, strict=True))]
+            ver = [0]
+            saved = [None] * (nargs + 1)
+            for s in slots:
+                if s == 0:
+                    saved[0] = (out, ver, 0, None, None, False)
                 else:
-                    saved = [None] * (nargs + 1)
-                for s in slots:
-                    if s == 0:
-                        saved[0] = (out, ver, 0, None, None, False)
+                    a = args[s - 1]
+                    if mask >> (s - 1) & 1:
+                        v = a._ver
+                        saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
+                    elif a.__class__ is float or a.__class__ is int or a.__class__ is _ndarray:
+                        saved[s] = (a,)
                     else:
-                        a = args[s - 1]
-                        if mask >> (s - 1) & 1:
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], edges[s - 1], a._tan, True)
-                        elif a.__class__ is float or a.__class__ is int or \
-                                a.__class__ is _ndarray:
-                            saved[s] = (a,)
-                        else:
-                            v = a._ver
-                            saved[s] = (datas[s - 1], v, v[0], None, a._tan, False)
-                node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
-                node.bat = node.bats = node.where = None
-                node.tan = node.rebuild = False
-                node.rule = rule
-                node.edges = edges if edges.__class__ is tuple else tuple(edges)
-                node.saved = saved
-                node.params = params
-                node.shape = out.shape
-                node.dtype = out.dtype
-                node.seq = _next_seq()
-                t = _new(Tensor)  # _of_step(out, node, ver), inline
-                t._data = out
-                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
-                t._node = node
-                t._ver = ver
-                t._seen = 0
-                t.requires_grad = True
-                if view:
-                    _link_view(t, args[0], rule, params, out)
-                return t
-    # the general path: any backend, vmap, forward-mode tangents, containers of Tensors
+                        v = a._ver
+                        saved[s] = (datas[s - 1], v, v[0], None, a._tan, False)
+            node = _new(Node)  # Node(rule, tuple(edges), ...) at about half the cost
+            node.bat = node.bats = node.where = None
+            node.tan = node.rebuild = False
+            node.rule = rule
+            node.edges = tuple(edges)
+            node.saved = saved
+            node.params = params
+            node.shape = out.shape
+            node.dtype = out.dtype
+            node.seq = _next_seq()
+            t = _new(Tensor)  # _of_step(out, node, ver), inline
+            t._data = out
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._node = node
+            t._ver = ver
+            t._seen = 0
+            t.requires_grad = True
+            if view:
+                _link_view(t, args[0], rule, params, out)
+            return t
+    return _apply_any(rule, args, params)
+
+
+def _apply_any(rule, args: tuple, params: dict):
+    """:func:`apply`'s general path: any backend, vmap, forward-mode tangents, containers of
+    Tensors, the trace hook."""
     datas = list(args)
-
-
     has_tensor = False
     track = False
     tan = False
@@ -478,15 +586,20 @@ def _link_view(res, base, rule, params, out):
     remembers the steps from the root base (to rebuild its history after a write)."""
     res._ver = base._ver
     res._seen = base._ver[0]
+    _link_base(res, base, rule, params)
+    n = res._node  # node_saves_output(res), inline
+    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
+        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+
+
+def _link_base(res, base, rule, params):
+    """The root base of view ``res = rule(base)`` and its steps from that root."""
     step = ((rule, params),)
     if base._base is None:
         res._base, res._view = base, step
     else:  # a view of a view: the same root, the steps composed
         res._base = base._base
         res._view = base._view + step if base._view is not None else None
-    n = res._node  # node_saves_output(res), inline
-    if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
-        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _view_of(rule, params, out, x):
@@ -1440,4 +1553,6 @@ def _snapshot_saved(node, ver, buf=None):
     node.saved = saved
 
 
-_links.provide("apply", apply)  # Tensor's arithmetic operators apply primitives directly
+# Tensor's operators and methods apply primitives directly
+_links.provide("apply1", apply1)
+_links.provide("apply2", apply2)

@@ -12,11 +12,13 @@ from . import _value_checks as _vc
 _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
 _prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
 _P: Any = None  # gpuad._numpy_protocol, a late-bound link
-_apply: Any = None  # gpuad.engine.apply, a late-bound link
+_apply1: Any = None  # gpuad.engine.apply1, a late-bound link
+_apply2: Any = None  # gpuad.engine.apply2, a late-bound link
 _links.need("ops", globals(), "_R")
 _links.need("rules", globals(), "_prims")
 _links.need("protocol", globals(), "_P")
-_links.need("apply", globals(), "_apply")
+_links.need("apply1", globals(), "_apply1")
+_links.need("apply2", globals(), "_apply2")
 
 
 class BatchedValueError(TypeError):
@@ -296,16 +298,16 @@ class Tensor:
 
     # ---- operators --------------------------------------------------------------------
     # arithmetic applies the primitives (gpuad.numpy's add etc. are them plus an ``out=``)
-    def __add__(self, o): return _apply(_prims.add.rule, (self, o))
-    def __radd__(self, o): return _apply(_prims.add.rule, (o, self))
-    def __sub__(self, o): return _apply(_prims.subtract.rule, (self, o))
-    def __rsub__(self, o): return _apply(_prims.subtract.rule, (o, self))
-    def __mul__(self, o): return _apply(_prims.multiply.rule, (self, o))
-    def __rmul__(self, o): return _apply(_prims.multiply.rule, (o, self))
-    def __truediv__(self, o): return _apply(_prims.divide.rule, (self, o))
-    def __rtruediv__(self, o): return _apply(_prims.divide.rule, (o, self))
-    def __pow__(self, o): return _apply(_prims.power.rule, (self, o))
-    def __rpow__(self, o): return _apply(_prims.power.rule, (o, self))
+    def __add__(self, o): return _apply2(_prims.add.rule, self, o)
+    def __radd__(self, o): return _apply2(_prims.add.rule, o, self)
+    def __sub__(self, o): return _apply2(_prims.subtract.rule, self, o)
+    def __rsub__(self, o): return _apply2(_prims.subtract.rule, o, self)
+    def __mul__(self, o): return _apply2(_prims.multiply.rule, self, o)
+    def __rmul__(self, o): return _apply2(_prims.multiply.rule, o, self)
+    def __truediv__(self, o): return _apply2(_prims.divide.rule, self, o)
+    def __rtruediv__(self, o): return _apply2(_prims.divide.rule, o, self)
+    def __pow__(self, o): return _apply2(_prims.power.rule, self, o)
+    def __rpow__(self, o): return _apply2(_prims.power.rule, o, self)
     def __matmul__(self, o): return _R.matmul(self, o)
     def __rmatmul__(self, o): return _R.matmul(o, self)
     def __neg__(self): return _R.negative(self)
@@ -331,10 +333,11 @@ class Tensor:
     def __ror__(self, o): return _R.logical_or(o, self)
 
     def __getitem__(self, index):
-        if index.__class__ is int and self._bat is None:  # (indexing.getitem's common case)
-            return _apply(_prims.getitem_.rule, (self,), {"index": (index,),
-                                                          "shape": self._data.shape,
-                                                          "basic": True})
+        c = index.__class__
+        if (c is int or c is slice) and self._bat is None:  # (indexing.getitem's common case)
+            return _apply1(_prims.getitem_.rule, self, {"index": (index,),
+                                                        "shape": self._data.shape,
+                                                        "basic": True})
         return _R.getitem(self, index)
 
     def __setitem__(self, index, value) -> None:

@@ -91,6 +91,10 @@ class Recorder:
             return out
 
         monkeypatch.setattr(core, "apply", spy)
+        # prim()'s ops call the one- and two-argument forms directly
+        monkeypatch.setattr(core, "apply1", lambda rule, x, params=None: spy(rule, (x,), params))
+        monkeypatch.setattr(core, "apply2",
+                            lambda rule, a, b, params=None: spy(rule, (a, b), params))
 
     def check(self):
         for rule, args, params, out in self.calls:

@@ -199,3 +199,53 @@ def test_a_replaced_forward_drops_the_parameter_form():
     p.np_params_fn = lambda x, q: x * q["k"]
     p.impl = lambda xp, x, k: x + k
     assert p.np_params_fn is None
+
+
+def _ops(x):
+    """One-, two- and three-argument ops (apply1, apply2 and apply's loop)."""
+    return [gnp.sin(x), x * x, x + 1.0, x[0], x.reshape(2, 1), gnp.where(x > 0.0, x, 2.0 * x)]
+
+
+def test_no_grad_in_another_thread_leaves_this_one_recording(backend):
+    import threading
+
+    from gpuad import _state
+
+    x = ad.tensor(np.array([0.5, -1.5]), requires_grad=True)
+    entered, release = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        with ad.no_grad():
+            entered.set()
+            release.wait(10)
+            seen.extend(y.requires_grad for y in _ops(x))
+
+    th = threading.Thread(target=other)
+    th.start()
+    try:
+        assert entered.wait(10) and _state.nograd[0] >= 1
+        assert all(y.requires_grad for y in _ops(x))  # grad mode is per thread
+    finally:
+        release.set()
+        th.join(10)
+    assert seen and not any(seen)
+    assert _state.nograd[0] == 0
+
+
+def test_no_grad_blocks_are_counted_out_again(backend):
+    from gpuad import _state
+
+    x = ad.tensor(np.array([0.5, -1.5]), requires_grad=True)
+
+    @ad.no_grad
+    def untracked():
+        return _ops(x)
+
+    with pytest.raises(RuntimeError, match="inside"), ad.no_grad():
+        with ad.enable_grad():
+            assert all(y.requires_grad for y in _ops(x))
+        assert not any(y.requires_grad for y in _ops(x))
+        raise RuntimeError("inside")
+    assert not any(y.requires_grad for y in untracked())
+    assert _state.nograd[0] == 0 and all(y.requires_grad for y in _ops(x))

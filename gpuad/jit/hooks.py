@@ -595,7 +595,7 @@ def _tracked_w(orig):
 
 def _in_impl() -> bool:
     """Whether the caller runs inside a primitive's forward (recorded as one step by apply)."""
-    code = engine.apply.__code__
+    code = engine._apply_any.__code__  # (apply's general path: the one that runs while tracing)
     f = sys._getframe(3)
     child = None
     while f is not None:

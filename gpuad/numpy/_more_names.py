@@ -11,7 +11,7 @@ import numpy as _np
 from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import takes_containers
-from ..engine import apply as _apply
+from ..engine import apply2 as _apply2
 from ..rules import data, ndim, shape
 from ..tensor import Tensor
 from . import broadcast_to as _broadcast_to0
@@ -319,7 +319,7 @@ def dot(a, b, out=None):
     """``numpy.dot``. Example: ``gnp.dot(a, b)``"""
     if out is None and a.__class__ is Tensor and b.__class__ is Tensor and a._bat is None and \
             b._bat is None and 0 < a._data.ndim <= 2 and 0 < b._data.ndim <= 2:
-        return _apply(_r.matmul.rule, (a, b))  # (matmul without the layers below)
+        return _apply2(_r.matmul.rule, a, b)  # (matmul without the layers below)
     return _dot_any(a, b, out)
 
 

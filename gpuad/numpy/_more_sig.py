@@ -17,7 +17,7 @@ import numpy as _np
 from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import takes_containers
-from ..engine import apply as _apply
+from ..engine import apply1 as _apply1
 from ..engine import assign_inplace
 from ..prims.reductions import _sum as _sum_op
 from ..rules import data, getitem, ndim, shape
@@ -78,8 +78,8 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
     if a.__class__ is Tensor and axis is None and dtype is None and out is None and \
             initial is None and where is None and a._bat is None:  # the whole Tensor
-        return _apply(_sum_op.rule, (a,), {"axis": None, "keepdims": keepdims,
-                                           "shape": a._data.shape})
+        return _apply1(_sum_op.rule, a, {"axis": None, "keepdims": keepdims,
+                                         "shape": a._data.shape})
     return _sum_any(a, axis, dtype, out, keepdims, initial, where)
 
 

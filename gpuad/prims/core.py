@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as _np
 
-from ..engine import apply
+from ..engine import apply, apply1, apply2
 from .expr import Exprs, formulas
 
 RULES: dict[str, Primitive] = {}
@@ -350,8 +350,12 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
         rule.cplx = cplx
         rule.cx_check = False
 
-    def op(*args, **params):
-        return apply(rule, args, params)
+    def op(x, /, *more, **params):  # (one or two arguments, the common cases, unrolled)
+        if not more:
+            return apply1(rule, x, params)
+        if len(more) == 1:
+            return apply2(rule, x, more[0], params)
+        return apply(rule, (x, *more), params)
 
     op.rule = rule  # type: ignore[attr-defined]
     op.__name__ = name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, shape
-from ..engine import apply as _apply
+from ..engine import apply1 as _apply1
 from ..tensor import Tensor
 from . import abstract as _A
 from .core import prim
@@ -71,8 +71,8 @@ def getitem(x, index):
     c = index.__class__
     if c is int or c is slice:  # the common case, without the general checks
         if x.__class__ is Tensor and x._bat is None:  # (without the op's argument packing)
-            return _apply(getitem_.rule, (x,), {"index": (index,), "shape": tuple(x._data.shape),
-                                                "basic": True})
+            return _apply1(getitem_.rule, x, {"index": (index,), "shape": tuple(x._data.shape),
+                                              "basic": True})
         return getitem_(x, index=(index,), shape=shape(x), basic=True)
     if _batched_index(index):
         from .dynindex import split_index, take_index

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
-from ..engine import apply as _apply
+from ..engine import apply1 as _apply1
 from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
@@ -32,8 +32,8 @@ def sum(x, axis=None, keepdims: bool = False, dtype=None):
     """Sum over ``axis`` (int, tuple or None), as ``numpy.sum``."""
     if axis is None and dtype is None and x.__class__ is _Tensor and x._bat is None:
         # the whole of a Tensor: the step recorded without the op's own argument packing
-        return _apply(_sum.rule, (x,), {"axis": None, "keepdims": keepdims,
-                                        "shape": tuple(x._data.shape)})
+        return _apply1(_sum.rule, x, {"axis": None, "keepdims": keepdims,
+                                      "shape": tuple(x._data.shape)})
     if dtype is not None:
         x = astype(x, dtype)
     s = shape(x)

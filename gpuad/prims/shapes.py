@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
-from ..engine import apply as _apply
+from ..engine import apply1 as _apply1
 from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
@@ -21,6 +21,15 @@ reshape_.rule.np_params_fn = lambda x, p: x.reshape(p["newshape"])
 
 def reshape(x, newshape):
     """``numpy.reshape``; ``-1`` infers one dimension."""
+    if x.__class__ is _Tensor and x._bat is None and newshape.__class__ is tuple:
+        old = x._data.shape
+        for n in newshape:
+            if n.__class__ is not int or n < 0:
+                break  # (-1, NumPy integers: normalised below)
+        else:  # Python ints already, none to infer (without the op's own argument packing)
+            if newshape == old:
+                return x
+            return _apply1(reshape_.rule, x, {"newshape": newshape, "oldshape": old})
     old = tuple(x._data.shape) if x.__class__ is _Tensor and x._bat is None else shape(x)
     if newshape.__class__ is tuple:  # Python ints already: taken as they are
         for n in newshape:
@@ -44,7 +53,7 @@ def reshape(x, newshape):
     if newshape == old:
         return x
     if x.__class__ is _Tensor:  # (without the op's own argument packing)
-        return _apply(reshape_.rule, (x,), {"newshape": newshape, "oldshape": old})
+        return _apply1(reshape_.rule, x, {"newshape": newshape, "oldshape": old})
     return reshape_(x, newshape=newshape, oldshape=old)
 
 
