@@ -586,9 +586,11 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
                                     for v in g.recomputed))
     report.recomputed_bytes = sum(prog.vars[v].nbytes for v in
                                   {v for g in live for v in g.recomputed})
+    old_roots: set[int] = set()
     for k, g in enumerate(live):
         g.index = k
-        _rewrite(prog, g, backend, opts)
+        old_roots |= _rewrite(prog, g, backend, opts)
+    _reroot_views(prog, old_roots)
     _drop_unread_views(prog, live)
     report.groups = kept = live
     prog.fusion = report  # type: ignore[attr-defined]
@@ -643,7 +645,28 @@ def _drop_unread_views(prog: Program, groups: list[Group]) -> None:
                 readers.get(r, set()).discard(i)
 
 
-def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> None:
+def _reroot_views(prog: Program, old_roots: set[int]) -> None:
+    """Views of a result that a fused step now stores in memory of its own (a fused zero
+    guard's result was a view of its operand, and views of it shared that operand's memory):
+    their memory is that result's, so the memory plan keeps it alive while they are read."""
+    if not old_roots:
+        return
+    for _, s in prog.live_steps():
+        if s.kind != "view" or s.out is None:
+            continue
+        v = prog.vars[s.out]
+        src = next((a.v for a in s.args if type(a) is Ref), None)
+        if src is None or v.store not in old_roots:
+            continue
+        root = prog.root(src)
+        if root != prog.root(v.id):
+            v.store = root
+
+
+def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> set[int]:
+    """Put group ``g``'s fused step in the program; returns the memory roots its stored
+    results had before (where a result was a view, e.g. a zero guard's, it now has memory of
+    its own)."""
     from . import kernels
 
     kern = kernels.make(prog, g, backend, opts or default_options(backend))
@@ -661,10 +684,14 @@ def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None)
     prog.steps[first] = step
     g.step = first
     results = list(g.stores) + ([g.result] if g.reduce is not None else [])
+    old_roots = set()
     for k, (pos, v) in enumerate(zip(positions[1:], results, strict=False)):
         item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
         prog.steps[pos] = item
         var = prog.vars[v]
+        if var.store != v:
+            old_roots.add(prog.root(v))
         var.step, var.store = pos, v
     for pos in positions[1 + len(results):]:
         prog.steps[pos] = None
+    return old_roots
