@@ -306,7 +306,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             if c is not None:  # a constant array of one value (the seed of a backward)
                 shapes.append(prog.vars[a.v].shape)
                 args[k] = c
-                call[k] = _np.asarray(c, prog.vars[a.v].dtype)
+                call[k] = _scalar_array(prog.vars[a.v].value)
                 continue
             v = prog.vars[a.v]
             if v.dtype not in _FLOATS and (mask or v.dtype != _np.bool_):
@@ -336,6 +336,12 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
         ops = 2
     return Node(i, s.out, expr, names, tuple(args), dtype, calls, ops, s.fn, s.op,
                 call_args=tuple(call), ufunc=s.ufunc, rdtype=out.dtype)
+
+
+def _scalar_array(a):
+    """A 0-d array of constant ``a``'s first element, of its dtype and array type (a NumPy
+    array would be refused by CuPy's functions)."""
+    return a.reshape(-1)[:1].reshape(())
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
