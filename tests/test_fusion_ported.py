@@ -849,6 +849,127 @@ def p_sum_int_float_mix(x, y):
     return (x * i + y, (x > 0) * y + i)
 
 
+# ---- formulas written out (fusable end to end), special values, zero-size arrays --------------
+
+@port(randn(16, 16, scale=2.0), fused={"multiply", "add", "tanh"})
+def p_gelu_tanh(x):
+    # the tanh approximation of GELU that Inductor's decompositions write out
+    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+    return (0.5 * x * (1 + gnp.tanh(inner)),)
+
+
+@port(randn(16, 16, scale=3.0), fused={"exp", "add", "log", "multiply"})
+def p_softplus_formula(x):
+    # softplus(x, beta=2): log(1 + exp(beta x)) / beta, for moderate x
+    return (gnp.log(1 + gnp.exp(2 * x)) * 0.5,)
+
+
+@port(randn(8, 16, scale=4.0), fused={"subtract", "exp", "sum"})
+def p_logsumexp_formula(x):
+    m = gnp.max(x, axis=-1, keepdims=True)
+    return (m + gnp.log(gnp.sum(gnp.exp(x - m), axis=-1, keepdims=True)),)
+
+
+@port(randn(8, 16, scale=4.0), fused={"subtract", "exp", "sum"})
+def p_softmax_formula(x):
+    e = gnp.exp(x - gnp.max(x, axis=1, keepdims=True))
+    return (e / gnp.sum(e, axis=1, keepdims=True),)
+
+
+@port(randn(8, 32), rand(32, lo=0.5, hi=1.5), randn(32),
+      fused={"subtract", "multiply", "sqrt", "divide", "add"})
+def p_layer_norm_formula(x, w, b):
+    mu = gnp.mean(x, axis=-1, keepdims=True)
+    d = x - mu
+    var = gnp.mean(d * d, axis=-1, keepdims=True)
+    return (d / gnp.sqrt(var + 1e-5) * w + b,)
+
+
+@port(randn(4, 6, 5), fused={"subtract", "square", "sum"})
+def p_var_several_axes(x):
+    return gnp.var(x, axis=(0, 2)), gnp.std(x, axis=(0, 2), keepdims=True)
+
+
+@port(randn(6, 5, 7), randn(5, 1), fused={"multiply", "add", "max"})
+def p_reduce_several_axes_keepdims(x, y):
+    z = x * y + 0.5
+    return gnp.max(z * z, axis=(0, 2), keepdims=True), gnp.sum(z * x, axis=(1, 2))
+
+
+@port(randn(64), randn(64), fused={"where", "multiply", "subtract"})
+def p_where_clamp_relu(a, b):
+    d = a - b
+    return (gnp.where(d > 0, d * 2.0, d * 0.5) + F.relu(a * b),)
+
+
+@port(randn(8, 8), fused={"sigmoid", "multiply", "add"})
+def p_sigmoid_chain(x):
+    s = F.sigmoid(x * 3.0 + 1.0)
+    return (s * (1 - s) + s * x,)
+
+
+@port(with_values(randn(4, 8), {0: np.nan, 5: np.inf, 9: -np.inf, 13: 0.0}),
+      with_values(randn(4, 8), {1: np.nan, 5: -np.inf, 10: np.inf}), grad=False,
+      fused={"maximum", "minimum", "multiply", "add"})
+def p_nan_inf_fused(a, b):
+    # NaN and infinities through a fused chain and a fused max: NumPy's propagation
+    m = gnp.maximum(a, b) * 2.0 + gnp.minimum(a, b)
+    return m, gnp.max(m * 0.5 + 1.0, axis=-1)
+
+
+@port(randn(8, 8), fused={"divide", "multiply", "add"}, grad=False)
+def p_fused_division_by_zero(x):
+    z = x * 0.0
+    return (x / z + z / z * 1.0, (x + 1.0) / (z - 0.0))
+
+
+@port(randn(0, 5), randn(5), fused={"multiply", "add", "sin", "sum"})
+def p_zero_size_fused(x, y):
+    z = gnp.sin(x * y + 1.0)
+    return z * 2.0, gnp.sum(z * z, axis=0), gnp.max(z + 1.0, axis=1)
+
+
+@port(randn(), randn(), fused={"multiply", "add", "tanh"})
+def p_zero_dim_fused(x, y):
+    return (gnp.tanh(x * y + 1.0) * x,)
+
+
+@port(view(randn(16, 10), lambda a: a[::2, 1:9]), view(randn(8, 8), lambda a: a.T),
+      fused={"multiply", "exp", "add", "sum"})
+def p_non_contiguous_fused(a, b):
+    z = gnp.exp(a * 0.5) * b + a
+    return z, gnp.sum(z * z, axis=0)
+
+
+@port(randn(8, 8), randn(8, 8, dtype=F64), fused={"multiply", "add", "sin"})
+def p_mixed_dtype_fused_reduction(a, b):
+    z = gnp.sin(a * 2.0) + b * a
+    return (gnp.sum(z * z, axis=-1), z)
+
+
+@port(randn(6, 8), fused={"multiply", "add"})
+def p_view_of_fused_result(x):
+    z = (x * 2.0 + 1.0) * x
+    return z[1:4, ::2], z.T, gnp.reshape(z, (4, 12))[1]
+
+
+@port(randn(6, 8), fused={"multiply", "add"})
+def p_inplace_on_fused_result(x):
+    z = (x * 2.0 + 1.0) * x
+    z[0] = 5.0
+    z[:, 1] += x[:, 2]
+    z *= 0.5
+    return (z, z + x)
+
+
+@port(randn(6, 8), fused={"multiply", "add", "exp"})
+def p_fused_result_read_after_write_of_source(x):
+    y = x * 1.0
+    z = gnp.exp(y * 0.5) + y
+    y[2:4] = 0.0
+    return (z * y,)
+
+
 # ---- the harness ----------------------------------------------------------------------------
 
 def _host(a):
@@ -1086,3 +1207,148 @@ def test_constant_array_scaling_a_fused_reduction(backend, reduce_inside):
         j(x + 1)
         _assert_same(j(x), f(x), backend == "numpy", 8, "value")
         assert any(n.op == "multiply" for g in j.lower(x).fusion.groups for n in g.post)
+
+
+# ---- the CPU's compiled targets --------------------------------------------------------------
+
+#: the CPU's defaults without the size thresholds: float32 groups whose calls the vector math
+#: has run as Numba loops (compiled once per machine, cached on disk), the others chunked
+AUTO = Options(min_size=0, min_steps=1, target="auto", remat=0.0, function_weight=16.0)
+NUMBA = Options(min_size=0, min_steps=1, target="numba", remat=0.0)
+
+
+@pytest.mark.parametrize("name,opts,exact", [
+    ("sigmoid", AUTO, False), ("vertical_fusion1", NUMBA, True), ("where_clamp_relu", NUMBA, True),
+])
+def test_program_on_the_numba_target(name, opts, exact):
+    """A few of the programs on the CPU's Numba target, forward and gradient: arithmetic and
+    choices are eager's bits there, the vector math within a few ulps (docs/fusion.md)."""
+    case = CASES[name]
+    with ad.use_backend("numpy"):
+        args = case.args(np, 0)
+        loss = _loss_of(case, _weights(case.fn(*args)))
+        vg = ad.value_and_grad(loss, argnums=_diff_args(args))
+        for fn, ulps in ((case.fn, case.ulps), (vg, 64)):
+            j = ad.jit(fn, fuse=opts)
+            j(*case.args(np, 1))
+            _assert_same(j(*args), fn(*args), exact, ulps, name)
+            groups = j.lower(*args).fusion.groups
+            assert groups and all("numba" in type(getattr(g.kernel, "kernel", g.kernel)).__module__
+                                  for g in groups if g.index == 0), str(j.lower(*args))
+
+
+def test_default_jit_fuses_at_inductor_size(backend):
+    """test_vertical_fusion1 at the Inductor test's own size (204 x 204 x 26 float32, over the
+    CPU's size threshold): the defaults fuse the whole formula into one group, eager's bits
+    on the CPU."""
+    case = CASES["vertical_fusion1"]
+    xp = ad.get_backend().xp
+    r = np.random.default_rng(0)
+    sa, ct = (xp.asarray(r.standard_normal((204, 204, 26)).astype(F32)) for _ in range(2))
+    p = xp.asarray(r.standard_normal(26).astype(F32))
+    j = ad.jit(case.fn)
+    j(sa * 2, ct, p)
+    _assert_same(j(sa, ct, p), case.fn(sa, ct, p), backend == "numpy", 8, "vertical_fusion1")
+    prog = j.lower(sa, ct, p)
+    assert len(prog.fusion.groups) == 1 and _fused_ops(prog) >= case.fused, str(prog)
+
+
+# ---- programs that write into their arguments and intermediate values -----------------------
+
+def _input_mutation1(a):
+    b = a + 1
+    a[...] = b
+    c = a + 2
+    return (a * b / c,)
+
+
+def _input_mutation2(a):
+    b = a + 1
+    gnp.reshape(a, (64,))[...] = 66.0
+    c = a + 2
+    return b, c
+
+
+def _input_mutation3(a):
+    a += 1
+    a *= 2
+    a[...] = F.sigmoid(a)
+    a = gnp.reshape(a, (64,))
+    a += 3
+    a *= 4
+    a[...] = F.relu(a)
+    return (a,)
+
+
+def _input_mutation4(a):
+    a[...] = F.relu(a)
+    return (a,)
+
+
+def _slice_mutation2(a):
+    a[:, 20:40] = a[:, 20:40] + 1
+    a[:, 2:11] = a[:, 1:10] + 2
+    return (a * 1.0,)
+
+
+def _add_inplace_permuted(x, y):
+    x += y
+    return (x,)
+
+
+def _slice_mutation1(a):
+    x = ad.tensor(gnp.zeros_like(a))  # torch.zeros_like makes a tensor; gnp's a backend array
+    b = x + 1
+    x[:, 3] = 3.0
+    c = gnp.copy(x)
+    x[4, :] = 4.0
+    d = x + 1
+    return x, b, c, d
+
+
+MUTATIONS = {
+    "input_mutation1": (_input_mutation1, (randn(64),)),
+    "input_mutation2": (_input_mutation2, (randn(1, 64),)),
+    "input_mutation3": (_input_mutation3, (randn(1, 64),)),
+    "input_mutation4": (_input_mutation4, (randn(1, 64),)),
+    "slice_mutation1": (_slice_mutation1, (randn(8, 8),)),
+    "slice_mutation2": (_slice_mutation2, (randn(1, 64),)),
+    "add_inplace_permuted": (_add_inplace_permuted,
+                             (view(randn(2, 13, 12, 17), lambda x: x.transpose(0, 2, 1, 3)),
+                              randn(2, 1, 13, 17))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_program_writing_into_its_arguments(backend, name):
+    """test_input_mutation1-4, test_slice_mutation1-2, test_add_inplace_permuted: the
+    arguments are written as eagerly (a transposed one through its strides) and the results
+    are eager's, compiled with the defaults, unfused and fused."""
+    fn, inputs = MUTATIONS[name]
+    case = Case(name, fn, inputs, False, False, frozenset(), 8)
+    xp = ad.get_backend().xp
+    eager_args = case.args(xp, 0)
+    want = fn(*eager_args)
+    for fuse in (True, False, fused_options(backend)):
+        j = ad.jit(fn, fuse=fuse)
+        j(*case.args(xp, 1))
+        args = case.args(xp, 0)
+        got = j(*args)
+        exact = backend == "numpy" or fuse is False
+        _assert_same(got, want, exact, 8, f"{name}, fuse={fuse}")
+        _assert_same(args, eager_args, exact, 8, f"{name}, fuse={fuse}: arguments written")
+
+
+def test_write_into_a_backend_array_made_from_a_traced_value_raises(backend):
+    """test_slice_mutation1 written with the backend array ``gnp.zeros_like`` returns: the
+    write into it is NumPy's own, which a compiled program would not repeat; tracing refuses
+    it, naming the step and what to use instead."""
+    xp = ad.get_backend().xp
+
+    def fn(a):
+        x = gnp.zeros_like(a)
+        x[:, 3] = 3.0
+        return x + a
+
+    with pytest.raises(ad.jit.TracerError, match="zeros_like.*modified in place.*t\\[...\\] = v"):
+        ad.jit(fn)(xp.asarray(np.ones((8, 8))))
