@@ -231,7 +231,8 @@ def _on_batched(name: str, args, kwargs):
     xp = _r._xp(next(a for a in args if isinstance(a, Tensor)))
     if name in _ENTRYWISE and len(args) == 1 and not kwargs:
         (a,) = args
-        return Tensor(getattr(xp, name)(a._data), _bat=a._bat)
+        # a step of the program while gpuad.jit traces (see _FIXED_SHAPE)
+        return Tensor(_vc.computed(name, getattr(xp, name), a._data), _bat=a._bat)
     if name in _BY_DTYPE:
         return getattr(xp, name)(*[a._data if isinstance(a, Tensor) else a for a in args],
                                  **kwargs)
