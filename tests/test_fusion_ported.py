@@ -1352,3 +1352,33 @@ def test_write_into_a_backend_array_made_from_a_traced_value_raises(backend):
 
     with pytest.raises(ad.jit.TracerError, match="zeros_like.*modified in place.*t\\[...\\] = v"):
         ad.jit(fn)(xp.asarray(np.ones((8, 8))))
+
+
+def test_division_by_zeros_of_two_signs_stays_two_steps(backend):
+    """test_div_by_zero's ``x / 0.0`` and ``x / -0.0``: equal as Python numbers, yet
+    infinities of opposite signs. Common-subexpression elimination merged the two steps when
+    neither was an output itself (their difference, or both under vmap), giving NaN."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(np.array([1.0, -1.0, 2.5]))
+
+    def f(x):
+        return x / 0.0 - x / -0.0, (x * 0.0 + -0.0) - (x * -0.0 + 0.0)
+
+    for fn in (f, ad.vmap(lambda v: (v / 0.0, v / -0.0))):
+        for fuse in (True, False, fused_options(backend)):
+            j = ad.jit(fn, fuse=fuse, check=False)
+            with np.errstate(all="ignore"):
+                j(x * 2)
+                _assert_same(j(x), fn(x), True, 0, f"fuse={fuse}")
+
+
+def test_value_free_functions_under_vmap_are_steps_of_the_program(backend):
+    """test_signbit's program under jit(vmap): the batched ``signbit`` was a NumPy call on
+    the batch, replayed as the traced call's values."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(np.array([[1.0, -1.0, 0.5], [-2.0, 3.0, -0.25]]))
+    fn = ad.vmap(lambda v: (gnp.signbit(v), gnp.logical_not(gnp.isposinf(v * 1e308 * 10))))
+    j = ad.jit(fn)
+    with np.errstate(all="ignore"):
+        j(x)
+        _assert_same(j(-x), fn(-x), True, 0, "replay")
