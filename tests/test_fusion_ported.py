@@ -1382,3 +1382,26 @@ def test_value_free_functions_under_vmap_are_steps_of_the_program(backend):
     with np.errstate(all="ignore"):
         j(x)
         _assert_same(j(-x), fn(-x), True, 0, "replay")
+
+
+@pytest.mark.parametrize("name", ["inplace_on_fused_result",
+                                  "fused_result_read_after_write_of_source"])
+def test_program_writing_in_place_under_vmap(backend, name):
+    """Programs writing into their intermediate values (``z[0] = 5``, ``z[:, 1] += ...``,
+    ``y[2:4] = 0``), compiled under vmap: the write's index is per example, so the program
+    records the write of the whole batched result (it replayed the per-example index on the
+    batched array: a broadcast error, or values written into the wrong rows)."""
+    case = CASES[name]
+    xp = ad.get_backend().xp
+
+    def batched(seed):
+        per = [case.args(xp, seed + s) for s in (0, 10, 20)]
+        return tuple(xp.stack([p[k] for p in per]) for k in range(len(per[0])))
+
+    vf = ad.vmap(case.fn)
+    want = vf(*batched(0))
+    for fuse in (False, fused_options(backend)):
+        j = ad.jit(vf, fuse=fuse, check=False)
+        j(*batched(1))
+        _assert_same(j(*batched(0)), want, backend == "numpy" or fuse is False, 8,
+                     f"{name}, fuse={fuse}")
