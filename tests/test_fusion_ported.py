@@ -1405,3 +1405,18 @@ def test_program_writing_in_place_under_vmap(backend, name):
         j(*batched(1))
         _assert_same(j(*batched(0)), want, backend == "numpy" or fuse is False, 8,
                      f"{name}, fuse={fuse}")
+
+
+def test_bitwise_operators_of_integer_tensors_raise(backend):
+    """test_bitwise's operators (``~x``, ``x & y``, ``x | y``) on integer Tensors were
+    computed as logical operations (``6 & 3`` gave True, ``~6`` False): a silent wrong value.
+    They raise, eagerly and compiled; on booleans they stay the logical operations."""
+    xp = ad.get_backend().xp
+    x = ad.tensor(xp.asarray(np.array([6, 5], np.int32)))
+    for op in (lambda: x & 3, lambda: ~x, lambda: 8 | x, lambda: (x > 5) & 1):
+        with pytest.raises(TypeError, match="Tensor [~&|]: computed as a logical operation"):
+            op()
+    b = xp.asarray(np.array([True, False]))
+    j = ad.jit(lambda b, c: (~b, b & c, b | (c > 0)))
+    j(b, b)
+    _assert_same(j(~b, b), (b, ~b & b, ~b | b), True, 0, "booleans")
