@@ -849,6 +849,91 @@ def p_sum_int_float_mix(x, y):
     return (x * i + y, (x > 0) * y + i)
 
 
+@port(fixed([1 + 1j, -1 + 1j, -2 + 2j, 3 - 3j, 0, 1j, 1, -1], np.complex128),
+      fixed([1 + 1j, -1 + 1j, -2 + 2j, 3 - 3j, 0, 1j, 1, -1], np.complex128), grad=False)
+def p_add_complex(a, b):
+    return a + b * 2, -a, a + a
+
+
+@port(fixed([1 + 1j, -1 + 1j, -2 + 2j, 3 - 3j, 0, 1j, 1, -1, np.nan], np.complex64),
+      fixed([-1.0, 0.0, 1.0, np.nan]), fixed([-1, 0, 1], np.int64), grad=False)
+def p_angle(a, b, c):
+    return gnp.angle(a), gnp.angle(b), gnp.angle(c)
+
+
+@port(randn(8))
+def p_index_propagation(x):
+    i = gnp.arange(x.shape[0])
+    return x[i], x[gnp.arange(x.shape[0] - 1, -1, -1)]
+
+
+@port(randn(8, 16))
+def p_index_propagation_floordiv_remainder(x):
+    i = gnp.arange(x.shape[0] * 3)
+    return x[i // 3], x[i % x.shape[0]]
+
+
+@port(randn(8))
+def p_index_propagation_abs(x):
+    i = gnp.arange(x.shape[0] + 3)
+    return (x[gnp.abs(i - 3)],)
+
+
+@port(randn(16, 32), randint(0, 16, (2232,)))
+def p_views3(arg1, arg2):
+    index = arg1[arg2]
+    return (gnp.reshape(gnp.reshape(index, (1, 2232, 32)), (1, 12, 62, 96)),)
+
+
+@port(randn(12, 5, 5), randint(0, 11, (24,)))
+def p_views4(arg1, arg2):
+    a = gnp.take(arg1, arg2, axis=0)
+    return (gnp.reshape(gnp.reshape(a, (2, 3, 4, 5, 5)), (2, 3, 2, 10, -1)),)
+
+
+@port(randn(1, 1, 10, 6), randint(0, 5, (4, 5, 10, 1)))
+def p_gather1(a, b):
+    full = gnp.broadcast_to(a, (4, 5, 10, 6))
+    return (gnp.take_along_axis(full, b + 1, axis=3), gnp.take_along_axis(full, b + 1, axis=-1))
+
+
+@port(rand(16, 32))
+def p_cumsum(x):
+    return gnp.cumsum(x, 0), gnp.cumsum(x, 1)
+
+
+@port(rand(1, 2, lo=0.5, hi=1.5))
+def p_cumprod(x):
+    return gnp.cumprod(x, 0), gnp.cumprod(x, -1)
+
+
+@port(rand(2, 16, 31, lo=0.0, hi=999.0))
+def p_constant_pad_1d(a):
+    return gnp.pad(a, [(0, 0), (0, 0), (0, 1)], constant_values=6.0), \
+        gnp.pad(a, [(0, 0), (0, 0), (2, 3)], constant_values=99.0)
+
+
+@port(rand(1, 1, 8, 8, lo=0.0, hi=999.0))
+def p_constant_pad_2d(a):
+    return (gnp.pad(a, [(0, 0), (0, 0), (1, 1), (1, 1)], constant_values=6.0),
+            gnp.pad(a, [(0, 0), (0, 0), (3, 4), (1, 2)], constant_values=99.0))
+
+
+@port(randn(2, 4, 37))
+def p_upsample_nearest1d(a):
+    return (gnp.repeat(a, 2, axis=-1), a[..., (gnp.arange(45) * 37) // 45])
+
+
+@port(randn(8, 8))
+def p_aliased_buffer_reuse(x):
+    # test_aliased_buffer_reuse: a matmul of a concatenation, sliced, plus a fused input
+    x2, y2 = 2 * x[:, :4], 2 * x[:, 4:]
+    c = gnp.concatenate([x2, y2], axis=-1)
+    d = 1 + c
+    m = d @ d
+    return (m[:, :2] + x2[:, :2],)
+
+
 # ---- formulas written out (fusable end to end), special values, zero-size arrays --------------
 
 @port(randn(16, 16, scale=2.0), fused={"multiply", "add", "tanh"})
@@ -1007,7 +1092,8 @@ def _assert_same(got, want, exact, ulps, what):
         ok = np.isfinite(w)
         if ok.any():
             eps = np.finfo(w.dtype).eps
-            err = np.abs(g[ok].astype(F64) - w[ok]) / (eps * np.maximum(np.abs(w[ok]), 1.0))
+            wide = np.complex128 if w.dtype.kind == "c" else F64
+            err = np.abs(g[ok].astype(wide) - w[ok]) / (eps * np.maximum(np.abs(w[ok]), 1.0))
             assert float(err.max()) <= ulps, (where, float(err.max()), g, w)
 
 
