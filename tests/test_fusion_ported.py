@@ -879,10 +879,11 @@ def p_index_propagation_abs(x):
     return (x[gnp.abs(i - 3)],)
 
 
-@port(randn(16, 32), randint(0, 16, (2232,)))
+@port(randn(16, 8), randint(0, 16, (744,)))
 def p_views3(arg1, arg2):
+    # hf_BigBird's index-then-view (the Inductor test's 2232 x 64, a quarter of it)
     index = arg1[arg2]
-    return (gnp.reshape(gnp.reshape(index, (1, 2232, 32)), (1, 12, 62, 96)),)
+    return (gnp.reshape(gnp.reshape(index, (1, 744, 8)), (1, 12, 62, 8)),)
 
 
 @port(randn(12, 5, 5), randint(0, 11, (24,)))
