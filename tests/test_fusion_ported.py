@@ -1507,3 +1507,49 @@ def test_bitwise_operators_of_integer_tensors_raise(backend):
     j = ad.jit(lambda b, c: (~b, b & c, b | (c > 0)))
     j(b, b)
     _assert_same(j(~b, b), (b, ~b & b, ~b | b), True, 0, "booleans")
+
+
+def test_mixed_dtype_reduction_kernel_passes_its_first_call_check():
+    """A mixed float32/float64 group ending in a reduction on the GPU
+    (test_mixed_dtype_fused_reduction's ``sum(z * z, -1)`` of ``z = sin(2a) + b a``): the
+    kernel's first-call check measured the stored float64 ``z`` against the whole-array
+    evaluation in float64 ulps, though it carries the rounding of a float32 ``sin`` from
+    another library: every such kernel was refused with a warning and ran unfused. Run here
+    as the generated CUDA on the CPU emulation (tests/cuda_host_emu.py) and with NVRTC."""
+    import warnings
+
+    from cuda_host_emu import HostModule, Unavailable
+
+    from gpuad.jit import codegen_cuda, fusion, kernels
+
+    case = CASES["mixed_dtype_fused_reduction"]
+    with ad.use_backend("numpy"):
+        a, b = case.args(np, 0)
+        prog = ad.jit(case.fn, fuse=Options(min_size=1 << 30), check=False).lower(a, b)
+        (g,) = fusion.find_groups(prog, Options(min_size=0, min_steps=1))
+        fusion._wire(prog, [g])
+        spec = kernels.spec_of(prog, g, inside=True)
+        want = case.fn(a, b)
+    src = codegen_cuda.reduce_source(spec, "gpuad_fused_red")
+    try:
+        from cuda.bindings import nvrtc
+
+        nvrtc.nvrtcVersion()
+    except Exception:  # no NVRTC here: the emulation still runs the source
+        pass
+    else:
+        from gpuad.backends import cuda_sources
+
+        assert b".entry" in cuda_sources.compile_ptx(src, "mixed.cu", arch="compute_80")
+    try:
+        mod = HostModule(src)
+    except Unavailable as e:
+        pytest.skip(f"no host C++20 compiler for the emulation: {e}")
+    k = codegen_cuda.CudaReduceKernel(spec, np, mod)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = k(*[{prog.inputs[0]: a, prog.inputs[1]: b}[v] for v, _ in spec.loads])
+    assert k.checked and k.fallback is None
+    eps = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(got[-1], _host(want[0]), rtol=64 * eps)
+    np.testing.assert_allclose(got[0], _host(want[1]), rtol=64 * eps, atol=64 * eps)
