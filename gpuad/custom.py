@@ -193,9 +193,24 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             args[pos] = x
     with _state.enable_grad(), _random.seeded(seed):
         out = fn(*tree_unflatten(adef, args))
-    leaves = [x for x in tree_flatten(out)[0] if isinstance(x, Tensor) and x.requires_grad]
+    floats = tree_flatten(out)[0]
+    floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
+    leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
+    if len(leaves) < len(floats):
+        # an output that depends on no input (a constant) has a piece of g but no graph:
+        # keep the pieces of the outputs that do
+        # (operations of the op table on raw arrays too: gpuad.jit records them)
+        kept, off = [], 0
+        for x in floats:
+            n = int(_np.prod(_r.shape(x)))
+            if isinstance(x, Tensor) and x.requires_grad:
+                kept.append(_r.getitem(g, slice(off, off + n)))
+            off += n
+        g = kept[0] if len(kept) == 1 else _r.concatenate(kept)
+        if len(kept) == 1 and len(_r.shape(leaves[0])) != 1:
+            g = _r.reshape(g, _r.shape(leaves[0]))
     flat = leaves[0] if len(leaves) == 1 else _r.concatenate([_r.reshape(x, (-1,))
                                                               for x in leaves])
     targets = [e for e, n in zip(edges, need, strict=True) if n]
@@ -229,17 +244,26 @@ def _call_impl(xp, *inputs, fun, adef, args, arr_pos, diff, **_):
 _CKPT = register(Primitive("checkpoint", impl=_ckpt_impl, vjp=_ckpt_vjp))
 
 
-def checkpoint(f: Callable) -> Callable:
+def checkpoint(f: Callable, **options: Any) -> Callable:
     """Run ``f`` without keeping its intermediate values; recompute them in backward.
 
     Only the inputs are saved, so a chain of checkpointed blocks holds one block's
     activations at a time. Random draws inside ``f`` are replayed exactly on recomputation.
+    ``jax.checkpoint``'s options (``policy``, ``prevent_cse``, ``static_argnums``) have no
+    counterpart and raise ``TypeError``.
 
     Example::
 
         block = gpuad.checkpoint(lambda h: gnp.tanh(h @ w))
         loss = gnp.sum(block(block(x)))
     """
+    if options:
+        raise TypeError(
+            f"checkpoint() got {', '.join(sorted(options))}: gpuad.checkpoint takes no options. "
+            f"It saves only the block's inputs (there is no policy of values to save, and no "
+            f"common subexpressions to prevent); Python values among its arguments are static "
+            f"already. Inside gpuad.jit the compiled program chooses what to save and what to "
+            f"compute again itself: see gpuad.jit.fusion.Options(remat=...)")
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):

@@ -25,6 +25,21 @@ class BatchedValueError(TypeError):
     """A value batched by vmap was converted to one array, number or truth value."""
 
 
+def _booleans(op: str, *xs):
+    """``~``, ``&`` and ``|`` of Tensors are the logical operations: NumPy's bitwise ones only
+    for booleans, so other operands raise instead of giving a truth value."""
+    for x in xs:
+        dt = getattr(x, "dtype", None)
+        if (dt is None and not isinstance(x, bool)) or (dt is not None and dt.kind != "b"):
+            kinds = ", ".join(str(getattr(y, "dtype", type(y).__name__)) for y in xs)
+            raise TypeError(
+                f"Tensor {op}: computed as a logical operation, which is NumPy's bitwise {op} "
+                f"for booleans only; got {kinds}. Compare first ((x > 0) {op} ...) or use "
+                f"gnp.logical_and/or/not; for integer bits apply numpy's {op} to x.numpy() "
+                f"outside differentiated code")
+    return xs[0] if len(xs) == 1 else xs
+
+
 def _batched_data_error():
     raise BatchedValueError(
         "inside gpuad.vmap a value differs from example to example, so it has no single array, "
@@ -326,11 +341,11 @@ class Tensor:
     def __ge__(self, o): return _R.greater_equal(self, o)
     def __eq__(self, o): return _R.equal(self, o)  # type: ignore[override]
     def __ne__(self, o): return _R.not_equal(self, o)  # type: ignore[override]
-    def __invert__(self): return _R.logical_not(self)
-    def __and__(self, o): return _R.logical_and(self, o)
-    def __or__(self, o): return _R.logical_or(self, o)
-    def __rand__(self, o): return _R.logical_and(o, self)
-    def __ror__(self, o): return _R.logical_or(o, self)
+    def __invert__(self): return _R.logical_not(_booleans("~", self))
+    def __and__(self, o): return _R.logical_and(*_booleans("&", self, o))
+    def __or__(self, o): return _R.logical_or(*_booleans("|", self, o))
+    def __rand__(self, o): return _R.logical_and(*_booleans("&", o, self))
+    def __ror__(self, o): return _R.logical_or(*_booleans("|", o, self))
 
     def __getitem__(self, index):
         c = index.__class__

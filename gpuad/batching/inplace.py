@@ -86,6 +86,12 @@ def _refuse(msg: str):
     raise TypeError(f"vmap: {msg}")
 
 
+def _write_whole(dst, src) -> None:
+    """``dst[...] = src`` on the batched arrays: where a batched write's values land
+    (gpuad.jit records it as one write of the whole array, its index being per example)."""
+    dst[...] = src
+
+
 def assign(t: Tensor, value, index, since: int | None) -> None:
     """``t[index] = value`` (``index=None``: all of ``t``) where ``t`` or ``value`` is batched."""
     from .. import engine as eng
@@ -140,7 +146,7 @@ def assign(t: Tensor, value, index, since: int | None) -> None:
         raise AssertionError(f"vmap in-place write: batched shapes {new._data.shape} and "
                              f"{t._data.shape} differ")
     if not track:
-        t._data[...] = new._data
+        _write_whole(t._data, new._data)
         if t._base is None and t._node is not None and t._node.rule is not None:
             t._view = t._ver[0] + 1  # its views older than this write cannot be rebuilt
         t._ver[0] += 1
@@ -149,11 +155,11 @@ def assign(t: Tensor, value, index, since: int | None) -> None:
     if root is None:
         eng._snapshot_since(new, since, t._ver, t._data)
         if new._data is not t._data:
-            t._data[...] = new._data
+            _write_whole(t._data, new._data)
     else:
         new_root = eng._rebase(root, t._view, new)
         eng._snapshot_since(new_root, since, t._ver, root._data)
-        root._data[...] = new_root._data
+        _write_whole(root._data, new_root._data)
     t._ver[0] += 1
     if root is not None:
         eng._set_history(root, new_root)

@@ -306,7 +306,7 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             if c is not None:  # a constant array of one value (the seed of a backward)
                 shapes.append(prog.vars[a.v].shape)
                 args[k] = c
-                call[k] = _np.asarray(c, prog.vars[a.v].dtype)
+                call[k] = _scalar_array(prog.vars[a.v].value)
                 continue
             v = prog.vars[a.v]
             if v.dtype not in _FLOATS and (mask or v.dtype != _np.bool_):
@@ -336,6 +336,12 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
         ops = 2
     return Node(i, s.out, expr, names, tuple(args), dtype, calls, ops, s.fn, s.op,
                 call_args=tuple(call), ufunc=s.ufunc, rdtype=out.dtype)
+
+
+def _scalar_array(a):
+    """A 0-d array of constant ``a``'s first element, of its dtype and array type (a NumPy
+    array would be refused by CuPy's functions)."""
+    return a.reshape(-1)[:1].reshape(())
 
 
 def _uniform(prog: Program, vid: int) -> float | None:
@@ -586,9 +592,11 @@ def fuse(prog: Program, backend: str | None = None, options: Options | None = No
                                     for v in g.recomputed))
     report.recomputed_bytes = sum(prog.vars[v].nbytes for v in
                                   {v for g in live for v in g.recomputed})
+    old_roots: set[int] = set()
     for k, g in enumerate(live):
         g.index = k
-        _rewrite(prog, g, backend, opts)
+        old_roots |= _rewrite(prog, g, backend, opts)
+    _reroot_views(prog, old_roots)
     _drop_unread_views(prog, live)
     report.groups = kept = live
     prog.fusion = report  # type: ignore[attr-defined]
@@ -643,7 +651,28 @@ def _drop_unread_views(prog: Program, groups: list[Group]) -> None:
                 readers.get(r, set()).discard(i)
 
 
-def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> None:
+def _reroot_views(prog: Program, old_roots: set[int]) -> None:
+    """Views of a result that a fused step now stores in memory of its own (a fused zero
+    guard's result was a view of its operand, and views of it shared that operand's memory):
+    their memory is that result's, so the memory plan keeps it alive while they are read."""
+    if not old_roots:
+        return
+    for _, s in prog.live_steps():
+        if s.kind != "view" or s.out is None:
+            continue
+        v = prog.vars[s.out]
+        src = next((a.v for a in s.args if type(a) is Ref), None)
+        if src is None or v.store not in old_roots:
+            continue
+        root = prog.root(src)
+        if root != prog.root(v.id):
+            v.store = root
+
+
+def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None) -> set[int]:
+    """Put group ``g``'s fused step in the program; returns the memory roots its stored
+    results had before (where a result was a view, e.g. a zero guard's, it now has memory of
+    its own)."""
     from . import kernels
 
     kern = kernels.make(prog, g, backend, opts or default_options(backend))
@@ -661,10 +690,14 @@ def _rewrite(prog: Program, g: Group, backend: str, opts: Options | None = None)
     prog.steps[first] = step
     g.step = first
     results = list(g.stores) + ([g.result] if g.reduce is not None else [])
+    old_roots = set()
     for k, (pos, v) in enumerate(zip(positions[1:], results, strict=False)):
         item = Step("fused_out", _Item(k), (Ref(tup.id),), {}, v, "pure")
         prog.steps[pos] = item
         var = prog.vars[v]
+        if var.store != v:
+            old_roots.add(prog.root(v))
         var.step, var.store = pos, v
     for pos in positions[1 + len(results):]:
         prog.steps[pos] = None
+    return old_roots

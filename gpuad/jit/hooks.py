@@ -283,7 +283,17 @@ def _assign_inplace_w(tr, orig, t, value, index, since=None):
         orig(t, value, index, since)
     finally:
         tr.writing -= 1
+    if t._bat is not None or (isinstance(value, Tensor) and value._bat is not None):
+        return  # inside vmap: recorded as the whole write of its result (_write_whole_w)
     tr.record_write(t, value, index)
+
+
+def _write_whole_w(tr, orig, dst, src):
+    # a batched in-place write: its values were computed by recorded steps (index_update on
+    # the batched arrays); the write of the whole array is the step (the user's index is per
+    # example, not an index of the batched array)
+    orig(dst, src)
+    tr.record_write(Tensor(dst), src, None)
 
 
 def _zero_grad_w(tr, orig, opt, set_to_none=True):
@@ -687,6 +697,9 @@ def install(undo: list) -> None:
 
     to_batch = _traced(batching.to_batch)(_to_batch_w)
     put(batching, "to_batch", to_batch)
+    from ..batching import inplace as _inplace
+
+    put(_inplace, "_write_whole", _traced(_inplace._write_whole)(_write_whole_w))
     put(_vmap_api, "to_batch", to_batch)
     put(transforms, "_result", _traced(transforms._result)(_plain_w))
     put(_vmap_api, "_clean", _traced(_vmap_api._clean)(_plain_w))

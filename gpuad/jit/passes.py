@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from .program import Program, Ref, _collect, resolve
 
 PERSISTENT = ("in", "cap")
@@ -111,6 +113,9 @@ def _freeze(obj):
         return ("slice", _freeze(obj.start), _freeze(obj.stop), _freeze(obj.step))
     if hasattr(obj, "shape") and hasattr(obj, "dtype") and hasattr(obj, "__len__"):
         return ("id", id(obj))  # a literal array: the same object only
+    if isinstance(obj, float | complex | _np.inexact):
+        # by its digits: 0.0 == -0.0, yet x / 0.0 and x / -0.0 are infinities of two signs
+        return (type(obj).__name__, repr(obj))
     hash(obj)
     return (type(obj).__name__, obj)
 

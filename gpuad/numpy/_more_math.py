@@ -231,7 +231,8 @@ def _on_batched(name: str, args, kwargs):
     xp = _r._xp(next(a for a in args if isinstance(a, Tensor)))
     if name in _ENTRYWISE and len(args) == 1 and not kwargs:
         (a,) = args
-        return Tensor(getattr(xp, name)(a._data), _bat=a._bat)
+        # a step of the program while gpuad.jit traces (see _FIXED_SHAPE)
+        return Tensor(_vc.computed(name, getattr(xp, name), a._data), _bat=a._bat)
     if name in _BY_DTYPE:
         return getattr(xp, name)(*[a._data if isinstance(a, Tensor) else a for a in args],
                                  **kwargs)
@@ -250,6 +251,13 @@ def _on_batched(name: str, args, kwargs):
         f"outside vmap, or use fixed-shape operations (gnp.where, gnp.sum of a mask)")
 
 
+#: value-free functions whose result's shape follows from the arguments' shapes: while
+#: ``gpuad.jit`` traces they are steps of the program (``numpy.signbit`` is a ufunc and
+#: ``count_nonzero`` returns a NumPy scalar, neither of which the tracer sees: the traced
+#: call's result would be replayed as a constant)
+_FIXED_SHAPE = frozenset(_ENTRYWISE) | {"count_nonzero", "searchsorted"}
+
+
 def _on_data(name: str, doc: str):
     def fn(*args, **kwargs):
         if _batched_any(args, kwargs):
@@ -257,6 +265,21 @@ def _on_data(name: str, doc: str):
         args = [_raw.data(a) for a in args]
         kwargs = {k: _raw.data(v) for k, v in kwargs.items()}
         xp = _r._xp(next((a for a in args if hasattr(a, "dtype")), None))
+        if name in _FIXED_SHAPE:
+            pos = [k for k, a in enumerate(args) if hasattr(a, "dtype") and hasattr(a, "shape")]
+
+            def call(*arrays):
+                full = list(args)
+                for k, a in zip(pos, arrays, strict=True):
+                    full[k] = a
+                return getattr(xp, name)(*full, **kwargs)
+
+            out = _vc.computed(name, call, *[args[k] for k in pos])
+            # a backend array, as eagerly; while jit traces a Tensor, so that operators on
+            # it (``signbit(x) & 1``) are recorded too
+            from .. import transforms
+
+            return transforms._result(Tensor(out)) if hasattr(out, "dtype") else out
         return getattr(xp, name)(*args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
