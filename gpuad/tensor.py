@@ -25,19 +25,27 @@ class BatchedValueError(TypeError):
     """A value batched by vmap was converted to one array, number or truth value."""
 
 
-def _booleans(op: str, *xs):
-    """``~``, ``&`` and ``|`` of Tensors are the logical operations: NumPy's bitwise ones only
-    for booleans, so other operands raise instead of giving a truth value."""
+def _bitwise(op: str, *xs):
+    """``~``, ``&``, ``|``, ``^``, ``<<`` and ``>>`` as NumPy computes them: logical for
+    booleans, bitwise for integers (no derivative either way); other operands raise."""
+    kinds = []
     for x in xs:
         dt = getattr(x, "dtype", None)
-        if (dt is None and not isinstance(x, bool)) or (dt is not None and dt.kind != "b"):
-            kinds = ", ".join(str(getattr(y, "dtype", type(y).__name__)) for y in xs)
-            raise TypeError(
-                f"Tensor {op}: computed as a logical operation, which is NumPy's bitwise {op} "
-                f"for booleans only; got {kinds}. Compare first ((x > 0) {op} ...) or use "
-                f"gnp.logical_and/or/not; for integer bits apply numpy's {op} to x.numpy() "
-                f"outside differentiated code")
-    return xs[0] if len(xs) == 1 else xs
+        kinds.append(dt.kind if dt is not None else "b" if isinstance(x, bool) else
+                     "i" if isinstance(x, int) else "?")
+    if all(k == "b" for k in kinds) and op in "~&|^":
+        fn = {"~": _R.logical_not, "&": _R.logical_and, "|": _R.logical_or,
+              "^": _R.logical_xor}[op]
+        return fn(*xs)
+    if all(k in "biu" for k in kinds):
+        from . import numpy as gnp
+
+        return {"~": gnp.invert, "&": gnp.bitwise_and, "|": gnp.bitwise_or,
+                "^": gnp.bitwise_xor, "<<": gnp.left_shift, ">>": gnp.right_shift}[op](*xs)
+    types = ", ".join(str(getattr(y, "dtype", type(y).__name__)) for y in xs)
+    raise TypeError(
+        f"Tensor {op}: NumPy's bitwise {op} takes booleans and integers only; got {types}. "
+        f"Compare first ((x > 0) {op} ...) or use gnp.logical_and/or/not")
 
 
 def _batched_data_error():
@@ -341,11 +349,17 @@ class Tensor:
     def __ge__(self, o): return _R.greater_equal(self, o)
     def __eq__(self, o): return _R.equal(self, o)  # type: ignore[override]
     def __ne__(self, o): return _R.not_equal(self, o)  # type: ignore[override]
-    def __invert__(self): return _R.logical_not(_booleans("~", self))
-    def __and__(self, o): return _R.logical_and(*_booleans("&", self, o))
-    def __or__(self, o): return _R.logical_or(*_booleans("|", self, o))
-    def __rand__(self, o): return _R.logical_and(*_booleans("&", o, self))
-    def __ror__(self, o): return _R.logical_or(*_booleans("|", o, self))
+    def __invert__(self): return _bitwise("~", self)
+    def __and__(self, o): return _bitwise("&", self, o)
+    def __or__(self, o): return _bitwise("|", self, o)
+    def __rand__(self, o): return _bitwise("&", o, self)
+    def __ror__(self, o): return _bitwise("|", o, self)
+    def __xor__(self, o): return _bitwise("^", self, o)
+    def __rxor__(self, o): return _bitwise("^", o, self)
+    def __lshift__(self, o): return _bitwise("<<", self, o)
+    def __rlshift__(self, o): return _bitwise("<<", o, self)
+    def __rshift__(self, o): return _bitwise(">>", self, o)
+    def __rrshift__(self, o): return _bitwise(">>", o, self)
 
     def __getitem__(self, index):
         c = index.__class__
