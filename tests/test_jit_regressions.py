@@ -259,6 +259,8 @@ def test_views_of_a_fused_in_place_result_keep_its_buffer_alive(backend):
 @pytest.mark.parametrize("count", [
     lambda a: gnp.count_nonzero(a > 1.0),
     lambda a: np.count_nonzero(a > 1.0),
+    lambda a: gnp.nanargmax(a),
+    lambda a: np.nanargmin(a),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numpy_scalar_from_traced_values_follows_them(backend, count, dtype):
@@ -275,8 +277,9 @@ def test_numpy_scalar_from_traced_values_follows_them(backend, count, dtype):
         got, want = jf(a), f(a)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(to_numpy(got), to_numpy(want))
-    g = ad.jit(ad.grad(lambda a: gnp.sum(f(a) ** 2)))
-    a = xp.asarray(np.array([0.5, 2.5, 1.5]))
-    g(a)
-    b = xp.asarray(np.array([1.5, 2.5, 1.5]))
-    np.testing.assert_allclose(to_numpy(g(b)), 2 * 9 * to_numpy(b))
+    loss = ad.grad(lambda a: gnp.sum(f(a) ** 2))
+    g = ad.jit(loss)
+    g(xp.asarray(np.array([0.5, 2.5, 1.5])))
+    b = xp.asarray(np.array([1.5, 0.5, 2.5]))
+    np.testing.assert_allclose(to_numpy(g(b)), to_numpy(loss(b)))
+    assert np.any(to_numpy(g(b)) != 0)
