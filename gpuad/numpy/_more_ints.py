@@ -13,7 +13,6 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
-from ..rules import data
 from ..tensor import Tensor
 
 
@@ -144,11 +143,13 @@ blackman = _window("blackman", "Blackman")
 def kaiser(M: int, beta: Any) -> Any:
     """The Kaiser window of ``M`` points, ``i0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / i0(beta)``;
     differentiable in a Tensor ``beta``. Example: ``gnp.kaiser(8, beta)``"""
-    if not isinstance(beta, Tensor):
-        return _r._xp(None).kaiser(M, float(_np.asarray(data(beta))))
+    if not (isinstance(beta, Tensor) or hasattr(beta, "dtype") and hasattr(beta, "shape")):
+        return _r._xp(None).kaiser(M, float(beta))
     from . import i0
 
     xp = _r._xp(beta)
+    if _np.dtype(beta.dtype).kind not in "fc":
+        beta = _r.astype(beta, _np.float64)
     if M < 1:
         return xp.zeros(0, dtype=beta.dtype) * beta
     if M == 1:
