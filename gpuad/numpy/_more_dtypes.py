@@ -43,7 +43,8 @@ printoptions = _np.printoptions
 
 def _dt(x: Any) -> Any:
     """A dtype argument as NumPy takes it: a Tensor or an array by its dtype."""
-    if isinstance(x, Tensor) or (hasattr(x, "dtype") and hasattr(x, "shape")):
+    if isinstance(x, Tensor) or (not isinstance(x, type) and hasattr(x, "dtype")
+                                 and hasattr(x, "shape")):
         return x.dtype
     return x
 
@@ -106,7 +107,11 @@ class _Grid:
                for v in (k.start, k.stop, k.step)):
             raise TypeError(f"{self._name}: slice bounds must be Python numbers, not Tensors "
                             f"(a grid's shape cannot depend on traced values)")
-        return getattr(_r._xp(None), self._name)[key]
+        xp = _r._xp(None)
+        out = getattr(xp, self._name)[key]
+        if isinstance(out, list | tuple):
+            return type(out)(xp.asarray(o) for o in out)
+        return xp.asarray(out)
 
     def __repr__(self) -> str:
         return f"gpuad.numpy.{self._name}"

@@ -40,7 +40,7 @@ def _xp(*arrays: Any) -> Any:
 
 
 def _arr(xp, a):
-    return xp.asarray(a) if not (hasattr(a, "dtype") and hasattr(a, "shape")) else a
+    return xp.asarray(a)  # lists, scalars and host arrays onto the backend
 
 
 def digitize(x: Any, bins: Any, right: bool = False) -> Any:
