@@ -721,7 +721,8 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
 
     Example: ``gnp.allclose(a, b)``
     """
-    return bool(_r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol)
+    return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)

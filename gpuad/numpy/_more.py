@@ -11,7 +11,10 @@
   the index helpers and the in-place writers (put, place, putmask, fill_diagonal, copyto);
 - :mod:`._more_poly`: polynomials (polyval, polyfit, roots, ...);
 - :mod:`._more_select`: delete, insert, compress, choose, resize, apply_along_axis, set ops;
-- :mod:`._more_hist`: bincount and the histograms.
+- :mod:`._more_hist`: bincount and the histograms;
+- :mod:`._more_dtypes`: dtype names and queries, mgrid/ogrid/s_, printing, array conversions;
+- :mod:`._more_vectorize`: vectorize (over gpuad.vmap), frompyfunc, fromfunction;
+- :mod:`._more_ints`: digitize, isin, lexsort, (un)ravel indices, (un)packbits, windows.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from ._more_api import *  # noqa: F403
 from ._more_api import __all__ as _api_all
 from ._more_array import *  # noqa: F403
 from ._more_array import __all__ as _array_all
+from ._more_dtypes import *  # noqa: F403
+from ._more_dtypes import __all__ as _dtypes_all
 from ._more_hist import *  # noqa: F403
 from ._more_hist import __all__ as _hist_all
+from ._more_ints import *  # noqa: F403
+from ._more_ints import __all__ as _ints_all
 from ._more_math import *  # noqa: F403
 from ._more_math import __all__ as _math_all
 from ._more_names import *  # noqa: F403
@@ -39,6 +46,9 @@ from ._more_sig import *  # noqa: F403
 from ._more_sig import __all__ as _sig_all
 from ._more_stats import *  # noqa: F403
 from ._more_stats import __all__ as _stats_all
+from ._more_vectorize import *  # noqa: F403
+from ._more_vectorize import __all__ as _vectorize_all
 
 __all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
-           *_stats_all, *_array_all, *_api_all, *_poly_all, *_select_all, *_hist_all]
+           *_stats_all, *_array_all, *_api_all, *_poly_all, *_select_all, *_hist_all,
+           *_dtypes_all, *_vectorize_all, *_ints_all]

@@ -305,3 +305,32 @@ EXEMPT.update({
 SPECS.append(Spec("gpuad.numpy.heaviside",
                   lambda b: gnp.heaviside(np.array([-1.0, 0.0, 2.0, 0.0]), b),
                   lambda r: (r.uniform(0.2, 0.8, 4),)))
+
+# NumPy's array conversions on Tensors, kaiser in beta, and functions of index grids
+SPECS += [
+    Spec(P + "asanyarray", lambda a: gnp.asanyarray(a) * a, _one),
+    Spec(P + "asarray_chkfinite", lambda a: gnp.asarray_chkfinite(a) ** 2, _one),
+    Spec(P + "ascontiguousarray", lambda a: gnp.ascontiguousarray(a[0, 0] * a[1, 1]), _one),
+    Spec(P + "asfortranarray", lambda a: gnp.asfortranarray(a) * a, _one),
+    Spec(P + "require", lambda a: gnp.require(a, np.float64, ["C", "O"]) * a, _one),
+    Spec(P + "kaiser", lambda b: gnp.kaiser(7, b), lambda r: (r.uniform(1.0, 6.0, ()),)),
+    Spec(P + "fromfunction", lambda w: gnp.fromfunction(
+        lambda i, j: gnp.sin(w[0] * i + w[1] * j), (3, 4)), lambda r: (_m(r, 2),)),
+    Spec(P + "frompyfunc", lambda a, b: gnp.frompyfunc(lambda u, v: u * gnp.sin(v), 2, 1)(
+        a, b[0]), lambda r: (_m(r, 3, 4), _m(r, 1, 4))),
+]
+EXEMPT.update({
+    **{P + k: "a constant: no array input" for k in (
+        "hamming", "hanning", "bartlett", "blackman", "mgrid", "ogrid")},
+    **{P + k: "integer valued (indices)" for k in (
+        "digitize", "lexsort", "unravel_index", "ravel_multi_index")},
+    P + "isin": "boolean valued",
+    P + "packbits": "integer valued (bits)",
+    P + "unpackbits": "integer valued (bits)",
+    P + "iterable": "boolean valued",
+    **{P + k: "a dtype query: no array result" for k in (
+        "finfo", "iinfo", "issubdtype", "isdtype", "can_cast", "promote_types")},
+    P + "broadcast_shapes": "returns a shape",
+    **{P + k: "printing: a string or print settings, no array result" for k in (
+        "array_repr", "array_str", "get_printoptions", "set_printoptions", "printoptions")},
+})

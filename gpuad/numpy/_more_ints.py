@@ -1,0 +1,164 @@
+"""NumPy's integer- and boolean-valued helpers (``digitize``, ``isin``, ``lexsort``,
+``unravel_index``, ``ravel_multi_index``, ``packbits``, ``unpackbits``) and the window
+functions (``hamming``, ``hanning``, ``bartlett``, ``blackman``, ``kaiser``).
+
+The helpers compute on the values and return backend arrays (no derivative); Tensors are
+accepted as inputs. ``kaiser`` is differentiable in a Tensor ``beta``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from .. import rules as _r
+from ..tensor import Tensor
+
+
+def _vals(a: Any, what: str) -> Any:
+    if isinstance(a, Tensor):
+        if a._bat is not None:
+            raise TypeError(f"{what} inside gpuad.vmap: it computes on the values of each "
+                            f"example, which a batched Tensor does not hand out; call it "
+                            f"outside the vmapped function")
+        return a.data
+    if isinstance(a, list | tuple) and any(isinstance(v, Tensor) for v in a):
+        return [_vals(v, what) for v in a]
+    return a
+
+
+def _xp(*arrays: Any) -> Any:
+    for a in arrays:
+        if hasattr(a, "dtype") and hasattr(a, "shape"):
+            return _r._xp(a)
+        if isinstance(a, list | tuple):
+            for v in a:
+                if hasattr(v, "dtype") and hasattr(v, "shape"):
+                    return _r._xp(v)
+    return _r._xp(None)
+
+
+def _arr(xp, a):
+    return xp.asarray(a)  # lists, scalars and host arrays onto the backend
+
+
+def digitize(x: Any, bins: Any, right: bool = False) -> Any:
+    """The index of the bin of ``bins`` (monotonic) holding each value of ``x``.
+
+    Example: ``gnp.digitize(x, [0.0, 1.0, 2.0])``"""
+    x, bins = _vals(x, "digitize"), _vals(bins, "digitize")
+    xp = _xp(x, bins)
+    return xp.digitize(_arr(xp, x), _arr(xp, bins), right=right)
+
+
+def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
+         *, kind: str | None = None) -> Any:
+    """Whether each value of ``element`` is in ``test_elements`` (a boolean array).
+
+    Example: ``gnp.isin(x, [1.0, 2.0])``"""
+    element, test = _vals(element, "isin"), _vals(test_elements, "isin")
+    xp = _xp(element, test)
+    kw = {} if kind is None else {"kind": kind}
+    return xp.isin(_arr(xp, element), _arr(xp, test), assume_unique=assume_unique,
+                   invert=invert, **kw)
+
+
+def lexsort(keys: Any, axis: int = -1) -> Any:
+    """The indices that sort by the last key, then the one before, ... (integers).
+
+    Example: ``gnp.lexsort((b, a))`` sorts by ``a``, then ``b``"""
+    keys = _vals(keys, "lexsort")
+    xp = _xp(keys)
+    if isinstance(keys, list | tuple):
+        keys = xp.stack([_arr(xp, k) for k in keys])
+    keys = _arr(xp, keys)
+    if xp is _np:
+        return _np.lexsort(keys, axis=axis)
+    if keys.ndim != 2 or axis not in (-1, 1):
+        raise NotImplementedError(f"lexsort on the {xp.__name__} backend: only 1-D keys "
+                                  f"along axis -1 (keys of shape {keys.shape} given)")
+    return xp.lexsort(keys)
+
+
+def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
+    """Flat indices as a tuple of coordinate arrays into ``shape``.
+
+    Example: ``gnp.unravel_index(gnp.argmax(x), x.shape)``"""
+    indices = _vals(indices, "unravel_index")
+    xp = _xp(indices)
+    return xp.unravel_index(_arr(xp, indices), tuple(_np.atleast_1d(shape).tolist())
+                            if not isinstance(shape, int) else shape, order=order)
+
+
+def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise",
+                      order: str = "C") -> Any:
+    """Coordinate arrays into ``dims`` as flat indices (``mode``: raise, wrap or clip).
+
+    Example: ``gnp.ravel_multi_index((i, j), (3, 4))``"""
+    mi = _vals(list(multi_index), "ravel_multi_index")
+    xp = _xp(mi)
+    return xp.ravel_multi_index(tuple(_arr(xp, m) for m in mi), tuple(dims), mode=mode,
+                                order=order)
+
+
+def packbits(a: Any, /, axis: int | None = None, bitorder: str = "big") -> Any:
+    """Booleans or integers (nonzero: 1) packed eight to a ``uint8``.
+
+    Example: ``gnp.packbits(mask)``"""
+    a = _vals(a, "packbits")
+    xp = _xp(a)
+    return xp.packbits(_arr(xp, a), axis=axis, bitorder=bitorder)
+
+
+def unpackbits(a: Any, /, axis: int | None = None, count: int | None = None,
+               bitorder: str = "big") -> Any:
+    """The bits of a ``uint8`` array, one per element.
+
+    Example: ``gnp.unpackbits(gnp.packbits(mask))``"""
+    a = _vals(a, "unpackbits")
+    xp = _xp(a)
+    kw = {} if count is None else {"count": count}
+    return xp.unpackbits(_arr(xp, a), axis=axis, bitorder=bitorder, **kw)
+
+
+# ---- windows -----------------------------------------------------------------------------------
+
+def _window(name: str, doc: str):
+    def fn(M: int) -> Any:
+        return getattr(_r._xp(None), name)(M)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The {doc} window of ``M`` points (a backend array). " \
+                 f"Example: ``gnp.{name}(8)``"
+    return fn
+
+
+hamming = _window("hamming", "Hamming")
+hanning = _window("hanning", "Hann")
+bartlett = _window("bartlett", "Bartlett (triangular)")
+blackman = _window("blackman", "Blackman")
+
+
+def kaiser(M: int, beta: Any) -> Any:
+    """The Kaiser window of ``M`` points, ``i0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / i0(beta)``;
+    differentiable in a Tensor ``beta``. Example: ``gnp.kaiser(8, beta)``"""
+    if not (isinstance(beta, Tensor) or hasattr(beta, "dtype") and hasattr(beta, "shape")):
+        return _r._xp(None).kaiser(M, float(beta))
+    from . import i0
+
+    xp = _r._xp(beta)
+    if _np.dtype(beta.dtype).kind not in "fc":
+        beta = _r.astype(beta, _np.float64)
+    if M < 1:
+        return xp.zeros(0, dtype=beta.dtype) * beta
+    if M == 1:
+        return xp.ones(1, dtype=beta.dtype) + 0.0 * beta
+    alpha = (M - 1) / 2.0
+    n = xp.arange(M, dtype=beta.dtype)
+    r = xp.sqrt(xp.clip(1.0 - ((n - alpha) / alpha) ** 2, 0.0, None))
+    return i0(beta * r) / i0(beta)
+
+
+__all__ = ["digitize", "isin", "lexsort", "unravel_index", "ravel_multi_index", "packbits",
+           "unpackbits", "hamming", "hanning", "bartlett", "blackman", "kaiser"]
