@@ -182,7 +182,10 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     fn, seed, adef, arr_pos, flat_args, arg_nodes, edges = (
         params["fn"], params["seed"], params["adef"], params["arr_pos"], params["flat_args"],
         params["arg_nodes"], params["edges"])
-    diff = isinstance(g, Tensor)
+    # a graph where the backward builds one (grad mode on: create_graph) or carries tangents;
+    # a first-order step inside vmap sees Tensors too, in no_grad, and keeps no graph
+    diff = isinstance(g, Tensor) and (_state.local.grad_enabled or bool(g._tan) or any(
+        isinstance(x, Tensor) and x._tan for x in inputs))
     args = list(flat_args)
     for k, (pos, x) in enumerate(zip(arr_pos, inputs, strict=True)):
         if isinstance(x, Tensor):

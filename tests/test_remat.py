@@ -283,3 +283,25 @@ def test_fused_step_values_equal_unfused(backend, rng):
 def test_bad_option():
     with ad.use_backend("numpy"), pytest.raises(ValueError, match="remat_cut"):
         _lower(lambda x: gnp.sin(x) * 2.0 + 1.0, (np.ones(8),), remat_cut="best")
+
+
+def test_per_example_gradient_through_a_checkpoint_keeps_no_graph(backend):
+    # vmap runs the first-order backward on batched Tensors: the checkpoint's recomputation
+    # built a graph there, and vmap(grad(f)) returned a Tensor that still required grad
+    xp = ad.get_backend().xp
+    x = xp.asarray(np.random.default_rng(0).standard_normal((3, 4)))
+
+    def f(v):
+        return gnp.sum(ad.checkpoint(lambda y: gnp.sin(y) * y)(v))
+
+    got = ad.vmap(ad.grad(f))(x)
+    assert not isinstance(got, ad.Tensor)
+    want = ad.vmap(ad.grad(lambda v: gnp.sum(gnp.sin(v) * v)))(x)
+    np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=1e-13)
+    # still a graph where one is asked for: per-example Hessians, forward over reverse
+    hess = ad.vmap(ad.hessian(f))(x)
+    np.testing.assert_allclose(to_numpy(hess), to_numpy(
+        ad.vmap(ad.hessian(lambda v: gnp.sum(gnp.sin(v) * v)))(x)), rtol=1e-12)
+    t = xp.ones(4)
+    fr = ad.vmap(lambda v: ad.jvp(ad.grad(f), (v,), (t,))[1])(x)
+    np.testing.assert_allclose(to_numpy(fr), to_numpy(hess.sum(axis=2)), rtol=1e-12)
