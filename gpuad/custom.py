@@ -500,6 +500,10 @@ def _cjvp_vjp(g, ans, inputs, params, need):
     for k, pos in enumerate(params["arr_pos"]):
         args[pos] = inputs[k] if inputs[k] is not None else args[pos]
     diff = isinstance(g, Tensor) or any(isinstance(x, Tensor) for x in inputs)
+    # a graph of the transposition only where the backward builds one (grad mode on) or
+    # carries tangents: a first-order step inside vmap or a jit trace sees Tensors in no_grad
+    graph = diff and (_state.local.grad_enabled or any(
+        isinstance(x, Tensor) and x._tan for x in (g, *inputs)))
     with _state.enable_grad():
         ts = [_zero_target(a) if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
@@ -523,7 +527,7 @@ def _cjvp_vjp(g, ans, inputs, params, need):
                 cts.append(gi)
         if not outs:
             return [None] * len(targets)
-        res = run_backward(outs, cts, targets=targets, retain_graph=diff, create_graph=diff)
+        res = run_backward(outs, cts, targets=targets, retain_graph=graph, create_graph=graph)
     return [res.get(t) for t in targets]
 
 

@@ -88,3 +88,27 @@ def test_numba_kernel_example_runs():
     err = float(re.search(r"max error ([0-9.e+-]+)", r.stdout).group(1))
     assert err < 1e-12
     assert "squareplus" in r.stdout
+
+
+def test_per_example_gradient_through_a_custom_jvp_keeps_no_graph(backend):
+    # the transposed jvp rule built a graph in vmap's first-order backward (Tensors there),
+    # and vmap(grad(f)) returned a Tensor still tied to the tape
+    import gpuad.scipy.special as sps
+
+    @ad.custom_jvp
+    def softplus(x):
+        return gnp.logaddexp(x, 0.0)
+
+    @softplus.defjvp
+    def _(primals, tangents):
+        return softplus(primals[0]), tangents[0] * sps.expit(primals[0])
+
+    xp = ad.get_backend().xp
+    x = xp.asarray(np.random.default_rng(1).standard_normal((3, 4)))
+    got = ad.vmap(ad.grad(lambda v: gnp.sum(softplus(v))))(x)
+    assert not isinstance(got, ad.Tensor)
+    np.testing.assert_allclose(to_numpy(got), 1 / (1 + np.exp(-to_numpy(x))), rtol=1e-13)
+    hess = ad.vmap(ad.hessian(lambda v: gnp.sum(softplus(v))))(x)  # a graph where asked
+    s = 1 / (1 + np.exp(-to_numpy(x)))
+    np.testing.assert_allclose(np.diagonal(to_numpy(hess), axis1=1, axis2=2), s * (1 - s),
+                               rtol=1e-12)
