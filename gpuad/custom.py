@@ -615,7 +615,7 @@ class custom_jvp:
             return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
         with _state.no_grad():
-            out = self.fun(*tree_unflatten(adef, [_raw(a) for a in flat]))
+            out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
         leaves, odef = tree_flatten(tree_map(_raw, out))
         diff = _float_leaves(leaves)
         if not diff:
@@ -650,6 +650,18 @@ class custom_jvp:
                       args=[None if i in arr_pos else a for i, a in enumerate(flat)])
         return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
                              [flat[i] for i in arr_pos])
+
+
+def _primal_args(flat):
+    """The arguments the function's own evaluation sees: raw arrays, or plain Tensors while
+    gpuad.jit traces (operators on raw arrays, ``u * 2.0``, would not be recorded and the
+    compiled program would keep the traced call's value)."""
+    raw = [_raw(a) for a in flat]
+    from .jit import trace as _jit_trace
+
+    if _jit_trace.active() is None:
+        return raw
+    return [Tensor(r) if _is_array(r) and not isinstance(r, Tensor) else r for r in raw]
 
 
 def _const_tangent(a):

@@ -283,3 +283,47 @@ def test_numpy_scalar_from_traced_values_follows_them(backend, count, dtype):
     b = xp.asarray(np.array([1.5, 0.5, 2.5]))
     np.testing.assert_allclose(to_numpy(g(b)), to_numpy(loss(b)))
     assert np.any(to_numpy(g(b)) != 0)
+
+
+@pytest.mark.parametrize("donate", [(), 0])
+def test_custom_jvp_primal_with_operators_is_recorded(backend, donate):
+    # the function of a custom_jvp ran on raw arrays when differentiated, so `u * 2.0` was
+    # NumPy's own operator, unseen by the tracer: value_and_grad's value was a constant of
+    # the program (refused by the check, or wrong once the check was skipped for donation)
+    @ad.custom_jvp
+    def scaled_exp(u):
+        return gnp.exp(u) * 2.0 + 1.0
+
+    @scaled_exp.defjvp
+    def _(primals, tangents):
+        return scaled_exp(primals[0]), tangents[0] * gnp.exp(primals[0]) * 2.0
+
+    xp = ad.get_backend().xp
+
+    def f(q):
+        return gnp.sum(scaled_exp(q["x"]) ** 2)
+
+    step = ad.jit(ad.value_and_grad(f), donate_argnums=donate)
+    for k in range(3):
+        p = {"x": xp.asarray(np.linspace(-1.0, 1.0, 5) * (k + 1))}
+        v, g = ad.value_and_grad(f)(p)
+        got_v, got_g = step(p)
+        np.testing.assert_allclose(to_numpy(got_v), to_numpy(v), rtol=1e-13)
+        np.testing.assert_allclose(to_numpy(got_g["x"]), to_numpy(g["x"]), rtol=1e-13)
+
+
+def test_donated_program_is_checked_after_tracing(backend, monkeypatch):
+    # the check that a compiled program reproduces the function on other values was skipped
+    # for donated arguments, so a value frozen in the program went unnoticed (as the
+    # custom_jvp primal above did)
+    from gpuad.jit import api
+
+    calls = []
+    real = api._verify
+    monkeypatch.setattr(api, "_verify", lambda *a: calls.append(1) or real(*a))
+    xp = ad.get_backend().xp
+    f = ad.jit(lambda x: gnp.sin(x) * 2.0, donate_argnums=0)
+    x = xp.asarray(np.arange(1.0, 4.0))
+    want = to_numpy(gnp.sin(x) * 2.0)
+    np.testing.assert_allclose(to_numpy(f(x)), want)
+    assert calls == [1]

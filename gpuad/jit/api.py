@@ -365,7 +365,7 @@ class Jitted:
         compiled = replay.Compiled(prog, be.xp)
         # a function that changed the Python values it reads (a global counter, self.items)
         # is not run again to check it: that would change them once more
-        if (self.check and not donated and _pure(prog)
+        if (self.check and _pure(prog)
                 and self._python_state(leaves) == before):
             _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
@@ -563,6 +563,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
         return
     ref_leaves, _ = tree_flatten(ref)
+    # host copies now: a donated program may write into the arguments an eager result views
+    ref_leaves = [_np.array(be.to_host(r._data if isinstance(r, Tensor) else r))
+                  if hasattr(r, "dtype") else r for r in ref_leaves]
     inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in pert]
     with _np.errstate(all="ignore"):
         try:
