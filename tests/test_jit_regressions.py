@@ -327,3 +327,35 @@ def test_donated_program_is_checked_after_tracing(backend, monkeypatch):
     want = to_numpy(gnp.sin(x) * 2.0)
     np.testing.assert_allclose(to_numpy(f(x)), want)
     assert calls == [1]
+
+
+def test_tensor_made_inside_and_written_with_a_history_compiles(backend):
+    # out = gpuad.tensor(gnp.zeros(n)); out[i] = v: the write gives out a history; jit refused
+    # it as a tensor "it did not receive" though nothing outside could reach it
+    xp = ad.get_backend().xp
+    idx = xp.asarray(np.array([0, 2]))
+
+    def f(x):
+        out = ad.tensor(xp.zeros(4))
+        out[idx] = x[idx] ** 2
+        return gnp.sum(out * x)
+
+    vg = ad.jit(ad.value_and_grad(f))
+    for k in range(3):
+        x = xp.asarray(np.arange(4.0) + k)
+        (v, g), (ve, ge) = vg(x), ad.value_and_grad(f)(x)
+        np.testing.assert_allclose(to_numpy(v), to_numpy(ve))
+        np.testing.assert_allclose(to_numpy(g), to_numpy(ge))
+    assert vg.cache_info()["misses"] == 1
+    kept = []  # one the caller can reach still raises: the program cannot give it a history
+
+    def g(x):
+        out = ad.tensor(xp.zeros(4))
+        kept.append(out)
+        out[idx] = x[idx] ** 2
+        return gnp.sum(out * x)
+
+    from gpuad.jit import TracerError
+
+    with pytest.raises(TracerError, match="did not receive"):
+        ad.jit(ad.value_and_grad(g))(xp.asarray(np.arange(4.0)))

@@ -460,6 +460,7 @@ class Tracer:
 
     def _effects(self) -> None:
         prog = self.prog
+        history = []  # Tensors the function gave a history without receiving them
         for ref, target, data0, grad0, ver0, node0 in self.tensors.values():
             t = ref()
             if t is None:
@@ -482,11 +483,21 @@ class Tracer:
             node = t._node
             if node is not None and node.rule is not None and id(node) != node0 \
                     and target[0] == "obj":
-                raise TracerError(
-                    f"jit: the function recorded a differentiable history on a tensor of "
-                    f"shape {t.shape} that it did not receive (an in-place write into it while "
-                    f"recording); the compiled program cannot give it that history. Write "
-                    f"under gpuad.no_grad(), or return the result instead")
+                history.append((weakref.ref(t), tuple(t.shape)))
+        t = None
+        if history:
+            # one made inside the function (out = gpuad.tensor(gnp.zeros(n)); out[i] = v)
+            # that nothing outside can reach is the program's own: its history is recorded
+            for ref, _ in history:
+                self.tensors.pop(id(ref()), None)  # (its entry holds it: done with here)
+            self._drop_unreachable_targets()
+            for ref, shape in history:
+                if ref() is not None:
+                    raise TracerError(
+                        f"jit: the function recorded a differentiable history on a tensor of "
+                        f"shape {shape} that it did not receive (an in-place write into it "
+                        f"while recording); the compiled program cannot give it that history. "
+                        f"Write under gpuad.no_grad(), or return the result instead")
 
     def _check_hashes(self) -> None:
         prog = self.prog
