@@ -1544,7 +1544,10 @@ def _snapshot_saved(node, ver, buf=None):
     """Give ``node`` private copies of values it saved from the buffer about to be overwritten."""
     saved = list(node.saved)
     for i, s in enumerate(saved):
-        if s is not None and len(s) > 1 and s[1] is ver:
+        if s is not None and len(s) > 1 and (s[1] is ver or (
+                buf is not None and _shares(s[0], buf))):
+            # (the second test: a Tensor made over the buffer that does not share its version
+            # counter, as gpuad.jit's tracer hands a forward-mode rule while it records)
             saved[i] = (s[0].copy(), [0], 0) + s[3:]
         elif s is not None and len(s) == 1 and buf is not None and _shares(s[0], buf):
             # a value without versions: a primal that a forward-mode rule saved as a constant

@@ -359,3 +359,32 @@ def test_tensor_made_inside_and_written_with_a_history_compiles(backend):
 
     with pytest.raises(TracerError, match="did not receive"):
         ad.jit(ad.value_and_grad(g))(xp.asarray(np.arange(4.0)))
+
+
+def test_reverse_over_forward_with_an_in_place_write_under_jit(backend):
+    # while jit traces, forward-mode rules see Tensors made over the raw arrays, with version
+    # counters of their own: an in-place write did not give the steps of its tangent private
+    # copies of the old values (eager does), so the traced gradient read the written ones
+    xp = ad.get_backend().xp
+    x0 = xp.asarray(np.array([1.0, 2.0, 3.0]))
+    w = xp.asarray(np.array([1.0, 10.0, 100.0]))
+
+    def block(u):
+        y = gnp.copy(u)
+        y *= u
+        return y
+
+    def h(t):
+        return gnp.sum(ad.jvp(block, (x0,), (t,))[1] * w)
+
+    want = 2 * to_numpy(x0) * to_numpy(w)
+    np.testing.assert_allclose(to_numpy(ad.grad(h)(xp.ones(3))), want)
+    np.testing.assert_allclose(to_numpy(ad.jit(ad.grad(h), check=False)(xp.ones(3))), want)
+    sq = ad.custom_jvp(block)  # a custom rule that is gpuad's own jvp of such a block
+    sq.defjvp(lambda p, t: ad.jvp(block, p, t))
+    vg = ad.jit(ad.value_and_grad(lambda x: gnp.sum(sq(x))), check=False)
+    for k in range(3):
+        x = xp.asarray(np.array([1.0, 2.0, 3.0]) + k)
+        v, g = vg(x)
+        np.testing.assert_allclose(to_numpy(g), 2 * to_numpy(x))
+        np.testing.assert_allclose(to_numpy(v), np.sum(to_numpy(x) ** 2))
