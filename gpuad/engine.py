@@ -217,8 +217,9 @@ def apply1(rule, x, params: dict = _EMPTY):
                     rule.nondiff or _nograd[0] and not _local.grad_enabled or _flags["anomaly"] or \
                     rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
                 return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
-            if view:
-                view, out = _view_of(rule, params, out, d)
+            if view and params:  # getitem, reshape, transpose, broadcast_to (_view_of's test):
+                b = out.base  # NumPy made a view of d exactly when it set its base to d or d's
+                view = b is not None and (b is d or b is d.base)  # (its bases are collapsed)
             if view:  # (_link_view, inline) it shares the version counter of x
                 ver = x._ver
                 seen = ver[0]
@@ -255,8 +256,13 @@ def apply1(rule, x, params: dict = _EMPTY):
             t._ver = ver
             t._seen = seen
             t.requires_grad = True
-            if view:
-                _link_base(t, x, rule, params)
+            if view:  # (_link_base, inline)
+                if x._base is None:
+                    t._base = x
+                    t._view = ((rule, params),)
+                else:
+                    t._base = x._base
+                    t._view = x._view + ((rule, params),) if x._view is not None else None
             return t
     return _apply_any(rule, (x,), params)
 

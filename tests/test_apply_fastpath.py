@@ -249,3 +249,32 @@ def test_no_grad_blocks_are_counted_out_again(backend):
         raise RuntimeError("inside")
     assert not any(y.requires_grad for y in untracked())
     assert _state.nograd[0] == 0 and all(y.requires_grad for y in _ops(x))
+
+
+def test_views_are_told_as_numpy_makes_them(backend):
+    """A reshape or index result is a view of its input (shares its version counter, has a
+    base) exactly when NumPy's result shares the input's memory, on contiguous inputs,
+    views of views and non-contiguous inputs whose reshape copies."""
+    cases = [
+        (lambda r: r, lambda t: t.reshape(3, 8), True),
+        (lambda r: r[1:3], lambda t: t.reshape(12), True),  # a view of a view: the same root
+        (lambda r: r.T, lambda t: t.reshape(24), False),  # non-contiguous: NumPy copies
+        (lambda r: r.T, lambda t: t.reshape(4, 6), False),
+        (lambda r: r.T, lambda t: t.reshape(6, 2, 2), True),  # splits an axis: a view
+        (lambda r: r[:, :3], lambda t: t.reshape(12), False),
+        (lambda r: r[::2], lambda t: t.reshape(2, 3, 2), True),  # strided rows: still a view
+        (lambda r: r[1], lambda t: t[1:4], True),
+        (lambda r: r.T[2], lambda t: t[::2], True),
+    ]
+    for view_of, f, is_view in cases:
+        root = ad.tensor(np.arange(24.0).reshape(4, 6), requires_grad=True) * 1.0
+        x = view_of(root)
+        y = f(x)
+        assert (y._base is not None) == is_view
+        assert (y._ver is x._ver) == is_view
+        if ad.get_backend().name == "numpy":
+            assert np.shares_memory(y._data, root._data) == is_view
+        before = _host(y).copy()
+        with ad.no_grad():
+            root[...] = root * 1.0 + 1.0  # a write through the root
+        np.testing.assert_allclose(_host(y), before + 1.0 if is_view else before)

@@ -90,8 +90,9 @@ class Primitive:
     # (vjp, its formulas one per input) where compile() made a vjp that only calls them: the
     # engine's first-order sweep calls the formulas itself while ``vjp`` is still that one
     vjp_formulas: tuple = (None, None)
-    # the NumPy ufunc ``impl`` only calls (see _direct_ufunc), kept in step with ``impl``
-    np_fn: _np.ufunc | None = None
+    # the NumPy ufunc ``impl`` only calls (see _direct_ufunc), kept in step with ``impl``, or
+    # ``impl(numpy, ...)`` without the module argument, set after prim() (matmul)
+    np_fn: Callable | None = None
     # ``np_params_fn(x, params)``: ``impl(numpy, x, **params)`` for one NumPy array, the
     # parameters passed as the dict itself (a keyword call costs as much as a small op); set
     # after prim() by the ops that have one, dropped whenever ``impl`` changes

@@ -39,6 +39,19 @@ matmul = prim("matmul", _matmul_fwd, vjp=[_mm_vjp_a, _mm_vjp_b],
               jvp=[lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)])
 
 
+def _matmul_np(a, b):
+    """``_matmul_fwd(numpy, a, b)`` for the engine's NumPy path (arrays or Python numbers)."""
+    try:
+        if 0 < a.ndim < 3 > b.ndim > 0:
+            return a.dot(b)
+    except AttributeError:  # a Python number: numpy.matmul says why it cannot be one
+        pass
+    return _np.matmul(a, b)
+
+
+matmul.rule.np_fn = _matmul_np
+
+
 def _parse_einsum(subscripts: str, shapes):
     subscripts = subscripts.replace(" ", "")
     if "->" in subscripts:

@@ -25,7 +25,12 @@ _sum = prim("sum", _sum_fwd,
             vjp=[lambda g, ans, x, axis, keepdims, shape: _unreduce(g, axis, keepdims, shape)],
             jvp=[lambda t, ans, x, axis, keepdims, shape: _sum(t, axis=axis, keepdims=keepdims,
                                                                shape=shape)])
-_sum.rule.np_params_fn = lambda x, p: _add_reduce(x, p["axis"], None, None, p["keepdims"])
+try:  # out=...: a full reduction's 0-d array, not a NumPy scalar to convert (NumPy 2)
+    _add_reduce(_np.zeros(1), out=...)
+    _sum.rule.np_params_fn = lambda x, p: _add_reduce(x, p["axis"], keepdims=p["keepdims"],
+                                                      out=...)
+except TypeError:
+    _sum.rule.np_params_fn = lambda x, p: _add_reduce(x, p["axis"], None, None, p["keepdims"])
 
 
 def sum(x, axis=None, keepdims: bool = False, dtype=None):
