@@ -51,6 +51,17 @@ def _scatter_add(w, idx, n: int):
     return scatter_index(w, idx, template=(Slot(0),), shape=(n,))
 
 
+def _float_weights(name: str, w, length: tuple):
+    """``w`` as float64 weights of ``length`` entries, refused as NumPy refuses them."""
+    if tuple(shape(w)) != tuple(length):
+        raise ValueError(f"{name}: the weights and list don't have the same length "
+                         f"({tuple(shape(w))} and {tuple(length)})")
+    if _dtype(w).kind == "c":
+        raise TypeError(f"{name}: cannot cast the weights from {_dtype(w)} to float64 "
+                        f"according to the rule 'safe'")
+    return w if _dtype(w) == _np.float64 else _r.astype(w, _np.float64)
+
+
 def bincount(x, /, weights=None, minlength: int = 0):
     """How often each non-negative integer occurs in ``x`` (with ``weights``: their sums,
     float64, differentiable). Example: ``gnp.bincount(labels, weights=w)``"""
@@ -60,15 +71,7 @@ def bincount(x, /, weights=None, minlength: int = 0):
     xp = _xp(x if isinstance(x, Tensor) else weights)
     if weights is None:
         return xp.asarray(counts)
-    w = _arr(weights)
-    if tuple(shape(w)) != xv.shape:
-        raise ValueError(f"bincount: the weights and list don't have the same length "
-                         f"({tuple(shape(w))} and {xv.shape})")
-    if _dtype(w).kind == "c":
-        raise TypeError(f"bincount: cannot cast the weights from {_dtype(w)} to float64 "
-                        f"according to the rule 'safe'")
-    if _dtype(w) != _np.float64:
-        w = _r.astype(w, _np.float64)
+    w = _float_weights("bincount", _arr(weights), xv.shape)
     return _scatter_add(w, xp.asarray(xv.astype(_np.intp)), counts.size)
 
 
@@ -228,15 +231,7 @@ def histogramdd(sample, bins: Any = 10, range=None, density=None, weights=None):
     if weights is None:
         acc = xp.ones((N,), dtype=_np.float64)
     else:
-        acc = reshape(_arr(weights), (-1,))
-        if shape(acc)[0] != N:
-            raise ValueError(f"histogramdd: the weights and list don't have the same length "
-                             f"({shape(acc)[0]} and {N})")
-        if _dtype(acc).kind == "c":
-            raise TypeError(f"histogramdd: cannot cast the weights from {_dtype(acc)} to "
-                            f"float64 according to the rule 'safe'")
-        if _dtype(acc) != _np.float64:
-            acc = _r.astype(acc, _np.float64)
+        acc = _float_weights("histogramdd", reshape(_arr(weights), (-1,)), (N,))
     total = int(_np.prod(nbin))
     if flat is None:
         hist = xp.zeros((), dtype=_np.float64)
