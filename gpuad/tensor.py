@@ -268,7 +268,7 @@ class Tensor:
     @property
     def __cuda_array_interface__(self) -> dict:
         if self.requires_grad or self._tan:
-            _P.refuse_array(self)
+            _P.refuse_device_array(self)  # a write into a CuPy array raises; CuPy ops defer
         try:
             return self.data.__cuda_array_interface__
         except AttributeError:
@@ -301,6 +301,9 @@ class Tensor:
         return int(self.data)
 
     def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu":  # as NumPy: a float 0.5 is no size or index
+            raise TypeError(f"only integer Tensors can be used as an index or a size (this one "
+                            f"has dtype {self._data.dtype}), as in NumPy; convert with int(t)")
         return int(self.data)
 
     def __repr__(self) -> str:
