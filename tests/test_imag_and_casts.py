@@ -205,3 +205,19 @@ def test_complex_into_real_in_place_operator_raises_as_numpy(backend, op):
     with pytest.raises(TypeError, match="same_kind"):   # out= follows the same rule
         np.add(r, _xp(c), out=r)
     np.testing.assert_array_equal(to_numpy(r), X)
+
+
+def test_writes_through_imag_under_vmap(backend):
+    rng = np.random.default_rng(1)
+    batch = [rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2))]
+
+    def loss(a, b, c):
+        return _program(a, b, c, gnp)
+
+    g = ad.vmap(ad.grad(loss, argnums=(0, 1, 2)))(*(_xp(a) for a in batch))
+    for i in range(3):
+        one = ad.grad(loss, argnums=(0, 1, 2))(*(_xp(a[i]) for a in batch))
+        for k in range(3):
+            np.testing.assert_allclose(to_numpy(g[k])[i], to_numpy(one[k]), rtol=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        ad.vmap(lambda v: v.imag.__setitem__(0, 1.0))(_xp(np.ones((2, 3))))
