@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dis
 import functools
 import inspect
 import opcode
@@ -53,6 +54,9 @@ def refuse_array(t: Tensor) -> None:
     """Raise for ``numpy.asarray(t)`` (and every implicit conversion NumPy makes) on a recorded
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
+        via = _numpy_caller()
+        if via is not None:
+            raise TypeError(via(t))
         raise TypeError(
             f"a Tensor of shape {t.shape} that {_what(t)} was converted to a NumPy array "
             f"(numpy.asarray/numpy.array, an ndarray method such as ndarray.dot, or a write "
@@ -62,6 +66,35 @@ def refuse_array(t: Tensor) -> None:
             f"an array element by element, make it a Tensor (out = gpuad.tensor(gnp.zeros(n))), "
             f"whose writes are recorded"
         )
+
+
+def _numpy_caller():
+    """Where a NumPy function written in Python (one NumPy does not hand to Tensors through
+    ``__array_function__``, such as ``numpy.asarray_chkfinite``) converted a recorded Tensor:
+    a maker of the error message naming it and its gpuad counterpart, or None."""
+    try:
+        f = sys._getframe(3)  # 0: here, 1: refuse_array, 2: Tensor.__array__, 3: who converted
+    except ValueError:
+        return None
+    mod = f.f_globals.get("__name__", "")
+    if not (mod == "numpy" or mod.startswith("numpy.")):
+        return None
+    name = f.f_code.co_name
+    public = next((m for m in _MODULES if getattr(sys.modules.get(m), name, None) is not None),
+                  None)
+    if public is None:
+        return None
+    fn = _lookup(public, name)
+
+    def message(t):
+        instead = (f"call {_public(public, name)}(...) instead, which is recorded" if fn is not
+                   None else f"gpuad has no counterpart ({_public(public, name)}): compose it "
+                   f"from gpuad.numpy functions")
+        return (f"{public}.{name} converts its argument to a NumPy array (NumPy does not hand "
+                f"it to Tensors), which would silently drop the gradient of this Tensor of "
+                f"shape {t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a "
+                f"constant result")
+    return message
 
 
 _STORE_SUBSCR = opcode.opmap.get("STORE_SUBSCR")
@@ -81,6 +114,46 @@ def check_scalar_write(t: Tensor) -> None:
             f"writes into Tensors are recorded), build the result with gnp.stack or gnp.where, "
             f"or store float(t) / gpuad.stop_gradient(t) explicitly for a constant"
         )
+
+
+_BINARY_OP = opcode.opmap.get("BINARY_OP")
+# BINARY_OP's arguments for ``a -= t``, ``a += t``, ... (Python 3.11+)
+_INPLACE_OPS = frozenset(i for i, (name, _) in enumerate(getattr(dis, "_nb_ops", ()))
+                         if "INPLACE" in name)
+_OWN_PACKAGES = ("gpuad", "cupy", "cupyx")
+
+
+def _writing_into_array() -> bool:
+    """Whether the user's code (the first frame outside gpuad and CuPy) is storing into an
+    array: ``a[i] = t`` or an in-place operator ``a -= t``."""
+    f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__", "").partition(".")[0] in _OWN_PACKAGES:
+        f = f.f_back
+    if f is None:
+        return False
+    code, i = f.f_code.co_code, f.f_lasti
+    op = code[i]
+    return op == _STORE_SUBSCR or (op == _BINARY_OP and code[i + 1] in _INPLACE_OPS)
+
+
+def refuse_device_array(t: Tensor) -> None:
+    """``Tensor.__cuda_array_interface__`` of a recorded Tensor: CuPy reads it to import the
+    Tensor's memory. A write into a CuPy array (``a[i] = t``, ``a -= t``) raises
+    ``TypeError``, as a write into a NumPy array does; elsewhere the attribute is missing
+    (``AttributeError``), so that ``cupy_array + t`` is handed to ``Tensor.__array_ufunc__`` and
+    recorded, as with NumPy arrays."""
+    if not recording(t):
+        return
+    if _writing_into_array():
+        raise TypeError(
+            f"writing a Tensor of shape {t.shape} that {_what(t)} into a CuPy array (a[i] = t, "
+            f"a -= t, ...) would silently drop its gradient. Write a = a - t (a new Tensor, "
+            f"recorded), or make the array a Tensor (a = gpuad.tensor(a)), whose in-place "
+            f"writes are recorded; gpuad.stop_gradient(t) writes its values as a constant"
+        )
+    raise AttributeError(
+        f"a Tensor that {_what(t)} does not export __cuda_array_interface__ (its gradient "
+        f"would be lost); call gpuad.numpy functions on it, or use gpuad.stop_gradient(t)")
 
 
 # ---- containers of Tensors ----------------------------------------------------------------------
@@ -392,8 +465,35 @@ def _detach(a):
     return a
 
 
-def _write_out(o, v, what: str) -> None:
+def _check_out(o, v, what: str, casting: str) -> None:
+    """Raise, before anything is written, where writing ``v`` into ``out=`` array ``o`` would
+    drop a gradient, does not fit, or breaks NumPy's ``casting`` rule."""
+    if not isinstance(o, Tensor) and isinstance(v, Tensor) and recording(v):
+        kind = "a CuPy array" if type(o).__module__.startswith("cupy") else "a NumPy array"
+        raise TypeError(
+            f"{what}: the result is a Tensor being recorded, and out= is {kind} (as in a -= t "
+            f"or a[...] += t with a {kind}); writing into it would drop its gradient. Write "
+            f"a = a - t (a new Tensor), make the array a Tensor (a = gpuad.tensor(a)), whose "
+            f"in-place writes are recorded, or give a Tensor as out="
+        )
+    vshape, vdtype = tuple(getattr(v, "shape", ())), getattr(v, "dtype", None)
+    oshape = tuple(o.shape)
+    try:
+        fits = _np.broadcast_shapes(vshape, oshape) == oshape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{what}: a result of shape {vshape} does not fit out= of shape "
+                         f"{oshape}")
+    if vdtype is not None and casting != "unsafe" and not _np.can_cast(vdtype, o.dtype, casting):
+        raise TypeError(f"{what}: cannot cast the result from {vdtype} to out='s dtype "
+                        f"{o.dtype} with casting rule {casting!r} (NumPy raises here too); "
+                        f"convert explicitly (gnp.real(r), r.astype(...))")
+
+
+def _write_out(o, v, what: str, casting: str = "unsafe") -> None:
     """NumPy's ``out=``: write ``v`` into ``o`` (recorded when ``o`` is a Tensor)."""
+    _check_out(o, v, what, casting)
     if isinstance(o, Tensor):
         if isinstance(v, Tensor) and v.shape == o.shape and v.dtype == o.dtype:
             _engine.assign_inplace(o, v, None)  # as ``o *= v``: keeps what v's step saved of o
@@ -401,17 +501,11 @@ def _write_out(o, v, what: str) -> None:
             o[...] = v
         return
     if isinstance(v, Tensor):
-        if recording(v):
-            raise TypeError(
-                f"{what}: out= is a NumPy array, but the result is a Tensor being recorded; "
-                f"writing it into a NumPy array would drop its gradient. Use a Tensor for out= "
-                f"or drop out="
-            )
         v = v.data
     o[...] = v
 
 
-def _finish(r, out, where, nout: int, what: str):
+def _finish(r, out, where, nout: int, what: str, casting: str = "unsafe"):
     if where is not True:
         if out is None:
             raise TypeError(
@@ -425,9 +519,11 @@ def _finish(r, out, where, nout: int, what: str):
     if out is None:
         return r
     rs = r if nout > 1 else (r,)
-    for o, v in zip(out, rs, strict=True):
-        if o is not None:
-            _write_out(o, v, what)
+    pairs = [(o, v) for o, v in zip(out, rs, strict=True) if o is not None]
+    for o, v in pairs:  # all checked before any is written: no half-written outputs
+        _check_out(o, v, what, casting)
+    for o, v in pairs:
+        _write_out(o, v, what, casting)
     return out[0] if len(out) == 1 else out
 
 
@@ -497,7 +593,8 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
     out = kwargs.pop("out", None)
     where = kwargs.pop("where", True)
     dtype = kwargs.pop("dtype", None)
-    for k in ("casting", "order", "subok"):
+    casting = kwargs.pop("casting", "same_kind")
+    for k in ("order", "subok"):
         kwargs.pop(k, None)
     if method == "__call__":
         fn = _lookup("numpy", name)
@@ -508,7 +605,7 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
             inputs = tuple(_cast(a, dtype) for a in inputs)
-        return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what)
+        return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what, casting)
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
                         f"with gnp.where first")
@@ -715,7 +812,7 @@ def _copyto(dst, src, casting="same_kind", where=True):
     """``numpy.copyto``: recorded into a Tensor ``dst``; into a NumPy array only as values."""
     if where is not True:
         src = _gnp.where(where, src, dst)
-    _write_out(dst, _as_input(src), "numpy.copyto")
+    _write_out(dst, _as_input(src), "numpy.copyto", casting)
 
 
 # ---- stop_gradient ------------------------------------------------------------

@@ -26,7 +26,7 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 
-from . import _links
+from . import _links, _readonly
 from . import rules as _r
 from .rules import (
     RULES,
@@ -55,8 +55,29 @@ conj = prim("conj", lambda xp, x: xp.conj(x), vjp=[lambda g, ans, x: conj(g)],
             jvp=[lambda t, ans, x: conj(t)], cplx="own")
 real = prim("real", lambda xp, x: xp.real(x), vjp=[lambda g, ans, x: g],
             jvp=[lambda t, ans, x: real(t)], cplx="own", view=True)
-imag = prim("imag", lambda xp, x: xp.imag(x), vjp=[lambda g, ans, x: g * 1j],
-            jvp=[lambda t, ans, x: imag(t)], cplx="own", view=True)
+_imag = prim("imag", lambda xp, x: xp.imag(x), vjp=[lambda g, ans, x: g * 1j],
+             jvp=[lambda t, ans, x: imag(t)], cplx="own", view=True)
+# NumPy's imag of a real array: new zeros, not a view (constant: no derivative flows)
+_imag_of_real = prim("imag_of_real", lambda xp, x: xp.imag(x), nondiff=True, guard=True)
+
+
+def imag(val):
+    """The imaginary part of ``val``, as ``numpy.imag``.
+
+    Of a complex array it is a view: ``z.imag[...] = y`` writes into ``z`` (recorded, so the
+    write is differentiated). Of a real array it is, as in NumPy, a new read-only array of
+    zeros (derivative 0): writing into it raises ``ValueError``.
+    Example: ``gnp.imag(gnp.exp(1j * x))``
+    """
+    if is_complex(val):
+        return _imag(val)
+    r = _imag_of_real(val)
+    if isinstance(r, Tensor):
+        _readonly.mark(r, "imaginary part of a real Tensor")
+    return r
+
+
+imag.cplx = "own"  # type: ignore[attr-defined]  (docs/differentiable.md's complex column)
 conjugate = conj
 
 
@@ -377,6 +398,6 @@ _apply_tables()
 _links.provide("for_complex", for_complex)
 
 # abstract evaluation of the entrywise complex primitives (broadcast shape, NumPy dtype)
-for _op in (conj, real, imag, angle_):
+for _op in (conj, real, _imag, angle_):
     _r.broadcasting(_op.rule)
 del _op

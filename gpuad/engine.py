@@ -1352,6 +1352,10 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     from ``t``'s buffer are copied before it is overwritten. By default that is the steps of
     this call and, for ``index=None`` (``out=``), those of the op that computed ``value``.
     """
+    if t._ver.__class__ is not list:  # a ReadOnlyVersion: NumPy's imag of a real array
+        from ._readonly import refuse_write
+
+        refuse_write(t)
     if t._bat is not None or (isinstance(value, Tensor) and value._bat is not None):
         from .batching.inplace import assign  # inside vmap
 
@@ -1461,6 +1465,8 @@ def _unview(rule, params, part, new):
         from .complex_rules import imag, real
 
         if name == "real":
+            if part.dtype.kind != "c":  # the real part of a real array is the array itself
+                return new
             return _rules.add(new, _rules.multiply(imag(part), 1j))
         return _rules.add(real(part), _rules.multiply(new, 1j))
     if name == "identity":  # the differentiation target a transform made of its argument

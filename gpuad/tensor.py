@@ -268,7 +268,7 @@ class Tensor:
     @property
     def __cuda_array_interface__(self) -> dict:
         if self.requires_grad or self._tan:
-            _P.refuse_array(self)
+            _P.refuse_device_array(self)  # a write into a CuPy array raises; CuPy ops defer
         try:
             return self.data.__cuda_array_interface__
         except AttributeError:
@@ -301,6 +301,9 @@ class Tensor:
         return int(self.data)
 
     def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu":  # as NumPy: a float 0.5 is no size or index
+            raise TypeError(f"only integer Tensors can be used as an index or a size (this one "
+                            f"has dtype {self._data.dtype}), as in NumPy; convert with int(t)")
         return int(self.data)
 
     def __repr__(self) -> str:
@@ -427,8 +430,20 @@ class Tensor:
     @property
     def real(self) -> Tensor: return _R.real(self)
 
+    @real.setter
+    def real(self, value) -> None:  # ndarray's ``a.real = v``: a write through the view
+        _R.real(self)[...] = value
+
     @property
     def imag(self) -> Tensor: return _R.imag(self)
+
+    @imag.setter
+    def imag(self, value) -> None:
+        if self._data.dtype.kind != "c":
+            raise TypeError(f"Tensor.imag = value: the tensor (dtype {self._data.dtype}) does "
+                            f"not have an imaginary part to set, as in NumPy; make it complex "
+                            f"first (z = t.astype(complex))")
+        _R.imag(self)[...] = value
 
     def conj(self) -> Tensor: return _R.conj(self)
     def conjugate(self) -> Tensor: return _R.conj(self)
@@ -506,6 +521,21 @@ def _inplace(t: Tensor, op, other) -> Tensor:
     from .engine import assign_inplace
 
     since = next(seq)  # the steps ``op`` records belong to this write
-    assign_inplace(t, op(t, other), None, since)
+    r = op(t, other)
+    dt = getattr(r, "dtype", None)
+    if dt is not None and dt != t._data.dtype and not _np.can_cast(dt, t._data.dtype,
+                                                                   "same_kind"):
+        # NumPy's ``a += b`` keeps a's dtype under the rule "same_kind": complex into real
+        # (the imaginary part would be dropped) or float into integer raises
+        raise TypeError(
+            f"Tensor {op.__name__} in place: cannot cast the result from {dt} to the "
+            f"tensor's dtype {t._data.dtype} with casting rule 'same_kind', as in NumPy; "
+            f"write t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor, or convert "
+            f"explicitly (gnp.real(...), .astype(...))")
+    assign_inplace(t, r, None, since)
     return t
+
+
+_SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
+           "power": "**"}
 

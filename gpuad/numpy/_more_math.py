@@ -258,8 +258,25 @@ def _on_batched(name: str, args, kwargs):
 _FIXED_SHAPE = frozenset(_ENTRYWISE) | {"count_nonzero", "searchsorted"}
 
 
+def _tensor_out(name: str, args, kwargs):
+    """``(out, args, kwargs)`` without it where a Tensor is given as ``out`` (``isneginf(x, t)``,
+    ``signbit(x, out=(t,))``), else None."""
+    o = kwargs.get("out")
+    if o.__class__ is tuple and len(o) == 1:
+        o = o[0]
+    if isinstance(o, Tensor):
+        return o, args, {k: v for k, v in kwargs.items() if k != "out"}
+    if name in _ENTRYWISE and len(args) == 2 and isinstance(args[1], Tensor):
+        return args[1], args[:1], kwargs
+    return None
+
+
 def _on_data(name: str, doc: str):
     def fn(*args, **kwargs):
+        o = _tensor_out(name, args, kwargs)
+        if o is not None:  # written by a recorded write, not through its buffer
+            o[0][...] = fn(*o[1], **o[2])
+            return o[0]
         if _batched_any(args, kwargs):
             return _on_batched(name, args, kwargs)
         args = [_raw.data(a) for a in args]

@@ -205,12 +205,24 @@ def _binop(ufunc, reflected=False):
     return op
 
 
+def _operand(x):
+    """An operand of a CuPy kernel as CuPy's ``_preprocess_arg`` takes it: arrays, scalars,
+    and objects exporting ``__cuda_array_interface__`` (imported as views of their memory);
+    anything else is ``TypeError: Unsupported type``."""
+    if type(x) is ndarray or isinstance(x, (numpy.generic, int, float, complex, bool)):
+        return x
+    if hasattr(x, "__cuda_array_interface__"):
+        return _imported(x)
+    raise _unsupported(x)
+
+
 def _inplace(ufunc):
     def op(self, other):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
-        if not _capture.write(ufunc, (self._a, unwrap(other)), {"out": _writable(self._a)}):
-            ufunc(self._a, unwrap(other), out=_writable(self._a))
+        o = unwrap(_operand(other), strict=False)  # CuPy's a -= b: its own ufunc, no NumPy
+        if not _capture.write(ufunc, (self._a, o), {"out": _writable(self._a)}):
+            ufunc(self._a, o, out=_writable(self._a))
         return self
 
     return op
@@ -404,6 +416,12 @@ class ndarray:  # noqa: N801  (CuPy's name)
         r = _capture.fresh(_getitem, (self._a, idx), {}, r)
         return wrap(r)
 
+    def fill(self, value):
+        v = _operand(value)  # as CuPy: other objects are imported or refused, never float()ed
+        if isinstance(v, numpy.ndarray):
+            v = v[()] if v.ndim == 0 else wrap(v)
+        return delegate(self._a.fill, "fill")(v)
+
     def __setitem__(self, index, value):
         idx = unwrap_index(index)
         value = unwrap(_imported(value), strict=False)  # CuPy imports such values as arrays
@@ -413,6 +431,14 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
     # --- NumPy dispatch --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__":
+            # CuPy defers (NotImplemented) to operands it cannot import: neither its arrays,
+            # NumPy arrays, scalars nor exporters of __cuda_array_interface__
+            for x in inputs + tuple(kwargs.get("out", ())):
+                if type(x) is not ndarray and not isinstance(
+                        x, (numpy.ndarray, numpy.generic, int, float, complex, bool)) \
+                        and not hasattr(x, "__cuda_array_interface__"):
+                    return NotImplemented
         return _call(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
