@@ -484,7 +484,7 @@ class Tracer:
             if node is not None and node.rule is not None and id(node) != node0 \
                     and target[0] == "obj":
                 history.append((weakref.ref(t), tuple(t.shape)))
-        t = None
+        t = target = node = None  # (the loop's last ones would keep a Tensor alive)
         if history:
             # one made inside the function (out = gpuad.tensor(gnp.zeros(n)); out[i] = v)
             # that nothing outside can reach is the program's own: its history is recorded
