@@ -634,8 +634,9 @@ class custom_jvp:
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
                     tans.append(_const_tangent(lo) if t is None else t)
-                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, low),
-                                                  tree_unflatten(adef, tans)), self.fun)
+                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, _traced_args(low)),
+                                                  tree_unflatten(adef, _traced_args(tans))),
+                                    self.fun)
                 tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
         params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef}
         if not tracked:
@@ -662,6 +663,16 @@ def _primal_args(flat):
     if _jit_trace.active() is None:
         return raw
     return [Tensor(r) if _is_array(r) and not isinstance(r, Tensor) else r for r in raw]
+
+
+def _traced_args(flat):
+    """``flat`` with raw arrays made plain Tensors while gpuad.jit traces (the jvp rule's
+    arithmetic on them, ``2 * x``, is then recorded instead of frozen); as it is otherwise."""
+    from .jit import trace as _jit_trace
+
+    if _jit_trace.active() is None:
+        return flat
+    return [Tensor(a) if _is_array(a) and not isinstance(a, Tensor) else a for a in flat]
 
 
 def _const_tangent(a):
