@@ -312,8 +312,13 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
 
 def _cvjp_vjp(g, ans, inputs, params, need):
     bwd, res = params["bwd"], params["res"]
+    # first order on Tensors (a jit trace, vmap): no graph is built and no tangents travel,
+    # so the rule sees its residuals as values, as it sees raw arrays eagerly (a vjp nested
+    # in bwd would otherwise reach the residuals' tape and build a graph eager does not)
+    first = isinstance(g, Tensor) and not _state.local.grad_enabled and not g._tan and not \
+        any(isinstance(x, Tensor) and x._tan for x in tree_flatten(res)[0])
     if isinstance(g, Tensor):
-        cts = bwd(res, _out_cotangent(g, params))
+        cts = bwd(tree_map(_as_value, res) if first else res, _out_cotangent(g, params))
     else:
         with _state.no_grad():
             cts = bwd(tree_map(_raw, res), _out_cotangent(g, params))
@@ -321,6 +326,8 @@ def _cvjp_vjp(g, ans, inputs, params, need):
         cts = (cts,)
     if not isinstance(g, Tensor):  # first order: a Tensor from a vjp_fn nested in bwd is a value
         cts = tree_map(_raw, tuple(cts))
+    elif first:
+        cts = tree_map(_as_value, tuple(cts))
     if len(cts) != params["nargs"]:
         raise GradError(
             f"custom_vjp {params['name']}: bwd returned {len(cts)} cotangents for "
@@ -343,6 +350,13 @@ def _cvjp_vjp(g, ans, inputs, params, need):
                 f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
                 f"a cotangent has its input's shape")
     return out
+
+
+def _as_value(a):
+    """A Tensor without its tape (the same array, version counter and vmap levels)."""
+    if isinstance(a, Tensor) and a.requires_grad:
+        return Tensor(a._data, _ver=a._ver, _bat=a._bat)
+    return a
 
 
 def _positional(obj, args, kwargs) -> tuple:
