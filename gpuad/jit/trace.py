@@ -490,7 +490,7 @@ class Tracer:
             # that nothing outside can reach is the program's own: its history is recorded
             for ref, _ in history:
                 self.tensors.pop(id(ref()), None)  # (its entry holds it: done with here)
-            self._drop_unreachable_targets()
+            self._drop_unreachable_targets([ref for ref, _ in history])
             for ref, shape in history:
                 if ref() is not None:
                     raise TracerError(
@@ -516,14 +516,19 @@ class Tracer:
                     f"into a backend array); the compiled program would not repeat it. Use "
                     f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
 
-    def _drop_unreachable_targets(self) -> None:
-        """Effects and guards on Tensors nothing but the program refers to are dropped."""
+    def _drop_unreachable_targets(self, watch=()) -> bool:
+        """Effects and guards on Tensors nothing but the program refers to are dropped.
+        Objects kept alive only by reference cycles are collected first, unless these Tensors
+        and the weak references ``watch`` are all gone already; returns whether it collected."""
         prog = self.prog
         effects = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, a, v)
                    for t, a, v in prog.effects]
         guards = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, e) for t, e in prog.guards]
         prog.effects, prog.guards = [], []
-        gc.collect()
+        refs = [t[1] for t, *_ in effects + guards if t[0] == "obj"] + list(watch)
+        collect = any(r() is not None for r in refs)
+        if collect:  # (a full collection takes tens of milliseconds in a large process)
+            gc.collect()
 
         def live(t):
             if t[0] != "obj":
@@ -539,6 +544,7 @@ class Tracer:
             t = live(t)
             if t is not None:
                 prog.guards.append((t, e))
+        return collect
 
     def classify_captures(self, held=()) -> None:
         """Captured arrays nobody outside can reach are constants (``lit``), or, when the
@@ -557,8 +563,8 @@ class Tracer:
             # a Tensor made inside the function may be alive only through a reference cycle
             # or the program's own effects on it (a version bump): it must not pass for one
             # the caller can reach, whose array the replay would write into on every call
-            self._drop_unreachable_targets()
-            collected = True
+            collected = self._drop_unreachable_targets(
+                [v.owner for v in self.prog.vars if v.kind == "cap" and v.owner is not None])
         extra = _held_counts(held)  # references from the first call's result
         for v in self.prog.vars:
             if v.kind != "cap":
