@@ -205,6 +205,38 @@ def test_custom_jvp_writing_a_tensor_it_made_compiles(backend):
     check_grads(loss, (X0,), order=2, modes=("fwd", "rev"))
 
 
+@pytest.mark.parametrize("block", ["custom_vjp", "checkpoint"])
+def test_training_step_returning_its_loss_through_such_a_block(backend, block):
+    # the loss's history holds the custom_vjp's residuals, the written Tensor among them; the
+    # compiled step returns the loss without that history, so nothing outside reaches it
+    import gpuad.optim
+
+    xp = ad.get_backend().xp
+
+    def make():
+        w = ad.tensor(xp.asarray(X0.copy()), requires_grad=True)  # (updated in place)
+        opt = gpuad.optim.SGD([w], lr=0.01)
+
+        def step(s):
+            opt.zero_grad()
+            y = w * s
+            loss = _cv(y) if block == "custom_vjp" else ad.checkpoint(BLOCKS["used"])(y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return w, step
+
+    (w, step), (w_eager, step_eager) = make(), make()
+    compiled = ad.jit(step)
+    for k in range(3):
+        s = xp.asarray(1.0 + 0.1 * k)
+        got, want = compiled(s), step_eager(s)
+        _same(got, want.detach())
+        _same(w.detach(), w_eager.detach())
+    assert compiled.cache_info()["misses"] == 1
+
+
 def test_written_tensor_the_caller_can_reach_is_refused(backend):
     # the block keeps what it made where the caller can reach it: a compiled program could not
     # give that Tensor its history on a later call

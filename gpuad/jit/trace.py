@@ -203,6 +203,7 @@ class Tracer:
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
         self.levels = tuple(levels)  # the vmap levels of batched arguments, outer first
         self.outer = frozenset(batching.ACTIVE)  # vmap calls running around the trace
+        self.history: list = []  # (weakref, shape) of Tensors given a history (_effects)
 
     # ---- variables ---------------------------------------------------------------------
     def is_array(self, a) -> bool:
@@ -491,13 +492,25 @@ class Tracer:
             for ref, _ in history:
                 self.tensors.pop(id(ref()), None)  # (its entry holds it: done with here)
             self._drop_unreachable_targets([ref for ref, _ in history])
-            for ref, shape in history:
-                if ref() is not None:
-                    raise TracerError(
-                        f"jit: the function recorded a differentiable history on a tensor of "
-                        f"shape {shape} that it did not receive (an in-place write into it "
-                        f"while recording); the compiled program cannot give it that history. "
-                        f"Write under gpuad.no_grad(), or return the result instead")
+            # one still alive may be held by the history of the function's own result alone
+            # (a custom_vjp's residuals), which the program returns without it: checked once
+            # that result is dropped (check_history)
+            self.history = [(ref, shape) for ref, shape in history if ref() is not None]
+
+    def check_history(self) -> None:
+        """Refuse a Tensor made inside the function and given a history there (an in-place
+        write while recording) that something outside the call can still reach."""
+        pending, self.history = self.history, []
+        if not pending:
+            return
+        self._drop_unreachable_targets([ref for ref, _ in pending])
+        for ref, shape in pending:
+            if ref() is not None:
+                raise TracerError(
+                    f"jit: the function recorded a differentiable history on a tensor of "
+                    f"shape {shape} that it did not receive (an in-place write into it "
+                    f"while recording); the compiled program cannot give it that history. "
+                    f"Write under gpuad.no_grad(), or return the result instead")
 
     def _check_hashes(self) -> None:
         prog = self.prog
@@ -665,6 +678,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
                   else x
                   for x, o in zip(out_leaves, tr.prog.outputs, strict=True)]
         del out, out_leaves
+        tr.check_history()
         tr.classify_captures(result)
         prog = tr.prog
         for i, o in enumerate(prog.outputs):  # the program keeps its constants to itself
