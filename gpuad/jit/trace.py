@@ -491,11 +491,10 @@ class Tracer:
             # that nothing outside can reach is the program's own: its history is recorded
             for ref, _ in history:
                 self.tensors.pop(id(ref()), None)  # (its entry holds it: done with here)
-            self._drop_unreachable_targets([ref for ref, _ in history])
-            # one still alive may be held by the history of the function's own result alone
-            # (a custom_vjp's residuals), which the program returns without it: checked once
-            # that result is dropped (check_history)
-            self.history = [(ref, shape) for ref, shape in history if ref() is not None]
+            # checked once the traced result is dropped (check_history): one may be held by
+            # that result's history alone (a custom_vjp's residuals), which the program
+            # returns without it
+            self.history = history
 
     def check_history(self) -> None:
         """Refuse a Tensor made inside the function and given a history there (an in-place
@@ -503,7 +502,7 @@ class Tracer:
         pending, self.history = self.history, []
         if not pending:
             return
-        self._drop_unreachable_targets([ref for ref, _ in pending])
+        self._drop_unreachable_targets([ref for ref, _ in pending], targets=False)
         for ref, shape in pending:
             if ref() is not None:
                 raise TracerError(
@@ -529,16 +528,18 @@ class Tracer:
                     f"into a backend array); the compiled program would not repeat it. Use "
                     f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
 
-    def _drop_unreachable_targets(self, watch=()) -> bool:
+    def _drop_unreachable_targets(self, watch=(), targets=True) -> bool:
         """Effects and guards on Tensors nothing but the program refers to are dropped.
-        Objects kept alive only by reference cycles are collected first, unless these Tensors
-        and the weak references ``watch`` are all gone already; returns whether it collected."""
+        Objects kept alive only by reference cycles are collected first, unless the weak
+        references ``watch`` and (``targets``) these Tensors are all gone already; returns
+        whether it collected. (``targets=False`` while ``self.tensors`` holds them.)"""
         prog = self.prog
         effects = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, a, v)
                    for t, a, v in prog.effects]
         guards = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, e) for t, e in prog.guards]
         prog.effects, prog.guards = [], []
-        refs = [t[1] for t, *_ in effects + guards if t[0] == "obj"] + list(watch)
+        refs = list(watch) + ([t[1] for t, *_ in effects + guards if t[0] == "obj"]
+                              if targets else [])
         collect = any(r() is not None for r in refs)
         if collect:  # (a full collection takes tens of milliseconds in a large process)
             gc.collect()
