@@ -312,8 +312,13 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
 
 def _cvjp_vjp(g, ans, inputs, params, need):
     bwd, res = params["bwd"], params["res"]
+    # first order on Tensors (a jit trace, vmap): no graph is built and no tangents travel,
+    # so the rule sees its residuals as values, as it sees raw arrays eagerly (a vjp nested
+    # in bwd would otherwise reach the residuals' tape and build a graph eager does not)
+    first = isinstance(g, Tensor) and not _state.local.grad_enabled and not g._tan and not \
+        any(isinstance(x, Tensor) and x._tan for x in tree_flatten(res)[0])
     if isinstance(g, Tensor):
-        cts = bwd(res, _out_cotangent(g, params))
+        cts = bwd(tree_map(_as_value, res) if first else res, _out_cotangent(g, params))
     else:
         with _state.no_grad():
             cts = bwd(tree_map(_raw, res), _out_cotangent(g, params))
@@ -321,6 +326,8 @@ def _cvjp_vjp(g, ans, inputs, params, need):
         cts = (cts,)
     if not isinstance(g, Tensor):  # first order: a Tensor from a vjp_fn nested in bwd is a value
         cts = tree_map(_raw, tuple(cts))
+    elif first:
+        cts = tree_map(_as_value, tuple(cts))
     if len(cts) != params["nargs"]:
         raise GradError(
             f"custom_vjp {params['name']}: bwd returned {len(cts)} cotangents for "
@@ -343,6 +350,13 @@ def _cvjp_vjp(g, ans, inputs, params, need):
                 f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
                 f"a cotangent has its input's shape")
     return out
+
+
+def _as_value(a):
+    """A Tensor without its tape (the same array, version counter and vmap levels)."""
+    if isinstance(a, Tensor) and a.requires_grad:
+        return Tensor(a._data, _ver=a._ver, _bat=a._bat)
+    return a
 
 
 def _positional(obj, args, kwargs) -> tuple:
@@ -634,8 +648,9 @@ class custom_jvp:
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
                     tans.append(_const_tangent(lo) if t is None else t)
-                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, low),
-                                                  tree_unflatten(adef, tans)), self.fun)
+                t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, _traced_args(low)),
+                                                  tree_unflatten(adef, _traced_args(tans))),
+                                    self.fun)
                 tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
         params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef}
         if not tracked:
@@ -662,6 +677,16 @@ def _primal_args(flat):
     if _jit_trace.active() is None:
         return raw
     return [Tensor(r) if _is_array(r) and not isinstance(r, Tensor) else r for r in raw]
+
+
+def _traced_args(flat):
+    """``flat`` with raw arrays made plain Tensors while gpuad.jit traces (the jvp rule's
+    arithmetic on them, ``2 * x``, is then recorded instead of frozen); as it is otherwise."""
+    from .jit import trace as _jit_trace
+
+    if _jit_trace.active() is None:
+        return flat
+    return [Tensor(a) if _is_array(a) and not isinstance(a, Tensor) else a for a in flat]
 
 
 def _const_tangent(a):

@@ -203,6 +203,7 @@ class Tracer:
         self.arrays: dict[int, object] = {}  # root variable -> its array (while tracing)
         self.levels = tuple(levels)  # the vmap levels of batched arguments, outer first
         self.outer = frozenset(batching.ACTIVE)  # vmap calls running around the trace
+        self.history: list = []  # (weakref, shape) of Tensors given a history (_effects)
 
     # ---- variables ---------------------------------------------------------------------
     def is_array(self, a) -> bool:
@@ -484,20 +485,31 @@ class Tracer:
             if node is not None and node.rule is not None and id(node) != node0 \
                     and target[0] == "obj":
                 history.append((weakref.ref(t), tuple(t.shape)))
-        t = None
+        t = target = node = None  # (the loop's last ones would keep a Tensor alive)
         if history:
             # one made inside the function (out = gpuad.tensor(gnp.zeros(n)); out[i] = v)
             # that nothing outside can reach is the program's own: its history is recorded
             for ref, _ in history:
                 self.tensors.pop(id(ref()), None)  # (its entry holds it: done with here)
-            self._drop_unreachable_targets()
-            for ref, shape in history:
-                if ref() is not None:
-                    raise TracerError(
-                        f"jit: the function recorded a differentiable history on a tensor of "
-                        f"shape {shape} that it did not receive (an in-place write into it "
-                        f"while recording); the compiled program cannot give it that history. "
-                        f"Write under gpuad.no_grad(), or return the result instead")
+            # checked once the traced result is dropped (check_history): one may be held by
+            # that result's history alone (a custom_vjp's residuals), which the program
+            # returns without it
+            self.history = history
+
+    def check_history(self) -> None:
+        """Refuse a Tensor made inside the function and given a history there (an in-place
+        write while recording) that something outside the call can still reach."""
+        pending, self.history = self.history, []
+        if not pending:
+            return
+        self._drop_unreachable_targets([ref for ref, _ in pending], targets=False)
+        for ref, shape in pending:
+            if ref() is not None:
+                raise TracerError(
+                    f"jit: the function recorded a differentiable history on a tensor of "
+                    f"shape {shape} that it did not receive (an in-place write into it "
+                    f"while recording); the compiled program cannot give it that history. "
+                    f"Write under gpuad.no_grad(), or return the result instead")
 
     def _check_hashes(self) -> None:
         prog = self.prog
@@ -516,14 +528,21 @@ class Tracer:
                     f"into a backend array); the compiled program would not repeat it. Use "
                     f"gpuad.numpy operations on the Tensor (t[...] = v, t += v) instead")
 
-    def _drop_unreachable_targets(self) -> None:
-        """Effects and guards on Tensors nothing but the program refers to are dropped."""
+    def _drop_unreachable_targets(self, watch=(), targets=True) -> bool:
+        """Effects and guards on Tensors nothing but the program refers to are dropped.
+        Objects kept alive only by reference cycles are collected first, unless the weak
+        references ``watch`` and (``targets``) these Tensors are all gone already; returns
+        whether it collected. (``targets=False`` while ``self.tensors`` holds them.)"""
         prog = self.prog
         effects = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, a, v)
                    for t, a, v in prog.effects]
         guards = [((t[0], weakref.ref(t[1])) if t[0] == "obj" else t, e) for t, e in prog.guards]
         prog.effects, prog.guards = [], []
-        gc.collect()
+        refs = list(watch) + ([t[1] for t, *_ in effects + guards if t[0] == "obj"]
+                              if targets else [])
+        collect = any(r() is not None for r in refs)
+        if collect:  # (a full collection takes tens of milliseconds in a large process)
+            gc.collect()
 
         def live(t):
             if t[0] != "obj":
@@ -539,6 +558,7 @@ class Tracer:
             t = live(t)
             if t is not None:
                 prog.guards.append((t, e))
+        return collect
 
     def classify_captures(self, held=()) -> None:
         """Captured arrays nobody outside can reach are constants (``lit``), or, when the
@@ -557,8 +577,8 @@ class Tracer:
             # a Tensor made inside the function may be alive only through a reference cycle
             # or the program's own effects on it (a version bump): it must not pass for one
             # the caller can reach, whose array the replay would write into on every call
-            self._drop_unreachable_targets()
-            collected = True
+            collected = self._drop_unreachable_targets(
+                [v.owner for v in self.prog.vars if v.kind == "cap" and v.owner is not None])
         extra = _held_counts(held)  # references from the first call's result
         for v in self.prog.vars:
             if v.kind != "cap":
@@ -659,6 +679,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
                   else x
                   for x, o in zip(out_leaves, tr.prog.outputs, strict=True)]
         del out, out_leaves
+        tr.check_history()
         tr.classify_captures(result)
         prog = tr.prog
         for i, o in enumerate(prog.outputs):  # the program keeps its constants to itself
