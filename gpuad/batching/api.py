@@ -34,7 +34,9 @@ def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
 
 
 def _as_array(x):
-    if isinstance(x, Tensor) or hasattr(x, "shape"):
+    """A batched argument as a Tensor or an array of the active backend (a NumPy array moves
+    to the GPU backend, as the other transforms' arguments do)."""
+    if isinstance(x, Tensor):
         return x
     from ..transforms import _asarray
 
