@@ -1556,3 +1556,90 @@ def test_find_learning_rate_ensembling_same_randomness(backend, rng):
     assert not np.allclose(_h(new_w[0][0])[0], _h(new_w[0][0])[1])
     # and the step of the larger rate moved twice as far
     _close(_h(new_w[0][0])[1] - w0[0][0], 2 * (_h(new_w[0][0])[0] - w0[0][0]))
+
+
+# ==== TestHigherOrderOperatorInteraction =======================================================
+
+def _mysum():
+    """A user-defined operator (torch's sum_pyop): a custom_op with a raw-array kernel, its own
+    vjp and a gpuad.numpy composite for higher orders; its axis is a plain argument."""
+    def vjp(saved, g):
+        x, dim = saved["inputs"]
+        xp = ad.get_backend().xp
+        return (xp.broadcast_to(xp.expand_dims(g, dim), x.shape).copy(), None)
+
+    return ad.custom_op(lambda x, dim: x.sum(dim), vjp,
+                        composite=lambda x, dim: gnp.sum(x, dim), name="mysum")
+
+
+@pytest.mark.filterwarnings("ignore::gpuad.batching.BatchingWarning")
+def test_user_operator_with_transforms(backend, rng):
+    # test_basic_sum, test_vmap_sum, test_grad_sum, test_grad_grad_sum, test_vmap_grad_sum,
+    # test_no_grad_outside_grad, test_no_grad_inside_grad
+    mysum = _mysum()
+    x = _rand(rng, 2, 3, 4)
+    _close(mysum(x, 1), x.sum(1))
+    _close(ad.vmap(mysum, (0, None))(x, 0), x.sum(1))
+    _close(ad.vmap(ad.vmap(mysum, (0, None)), (0, None))(x, 0), x.sum(2))
+    x3 = _rand(rng, 3)
+    _close(ad.grad(mysum)(x3, 0), np.ones(3))
+    ggx = ad.grad(lambda x: gnp.sum(ad.grad(lambda x: mysum(gnp.sin(x), 0))(x)))(x3)
+    _close(ggx, -np.sin(x3))
+    _close(ad.vmap(ad.grad(mysum), (0, None))(x[0], 0), np.ones((3, 4)))
+    t = ad.tensor(x3, requires_grad=True)
+    with ad.no_grad():
+        y = ad.grad(mysum)(t, 0)
+    assert not isinstance(y, ad.Tensor)
+    _close(y, np.ones(3))
+
+    def f(x):
+        with ad.no_grad():
+            shift = mysum(x ** 2, 0)
+        return mysum(x ** 2, 0) - shift
+
+    _close(ad.grad(f)(x3), 2 * x3)
+    _close(ad.grad(lambda x: gnp.sum(ad.grad(f)(x)))(x3), np.full(3, 2.0))
+    t = ad.tensor(x3, requires_grad=True)
+    gnp.sum(ad.grad(f)(t)).backward()
+    _close(_plain(t.grad), np.full(3, 2.0))
+    check_grads(lambda x: mysum(gnp.sin(x) * x, 1), (x,), order=2)
+
+
+# ==== TestCompileTransforms ====================================================================
+
+def test_jit_vmap_hessian_with_aux(backend, rng):
+    # test_compile_vmap_hessian: vmap of jacfwd(jacrev(predict, has_aux), has_aux) over a
+    # batch of inputs, compiled (gpuad.jit) and eager, against the closed form
+    D, B = 2, 4
+    x = _rand(rng, B, D)
+    params = {"w": _rand(rng, D, D), "b": _rand(rng, D)}
+
+    def predict(params, x):
+        out = F.relu(F.linear(x, params["w"], params["b"]))
+        return out, out
+
+    fn = ad.vmap(ad.jacfwd(ad.jacrev(predict, argnums=1, has_aux=True), argnums=1,
+                           has_aux=True), in_axes=(None, 0))
+    (hess, aux) = fn(params, x)
+    pre = x @ params["w"].T + params["b"]
+    _close(aux, np.maximum(pre, 0))
+    _close(hess, np.zeros((B, D, D, D)))  # piecewise linear: no curvature
+    jac, aux2 = ad.vmap(ad.jacrev(predict, argnums=1, has_aux=True), in_axes=(None, 0))(
+        params, x)
+    _close(aux2, aux)
+    _close(jac, (pre > 0)[:, :, None] * params["w"][None])
+    compiled = ad.jit(fn)
+    for _ in range(2):
+        _close(compiled(params, x), (hess, aux))
+
+    def predict_tanh(params, x):  # the same with curvature
+        out = gnp.tanh(F.linear(x, params["w"], params["b"]))
+        return out, out
+
+    fn = ad.jit(ad.vmap(ad.jacfwd(ad.jacrev(predict_tanh, argnums=1, has_aux=True),
+                                  argnums=1, has_aux=True), in_axes=(None, 0)))
+    th = np.tanh(pre)
+    w = params["w"]
+    expected = (-2 * th * (1 - th ** 2))[:, :, None, None] * w[None, :, :, None] * \
+        w[None, :, None, :]
+    _close(fn(params, x), (expected, th))
