@@ -1643,3 +1643,82 @@ def test_jit_vmap_hessian_with_aux(backend, rng):
     expected = (-2 * th * (1 - th ** 2))[:, :, None, None] * w[None, :, :, None] * \
         w[None, :, None, :]
     _close(fn(params, x), (expected, th))
+
+
+# ==== TestVmapJvpInplaceView ===================================================================
+
+def test_vmap_jvp_inplace_into_arguments(backend, rng):
+    # test_all_dual_no_view, test_all_dual_base_view_inplace, test_all_dual_base_inplace: the
+    # function writes into its (batched) arguments. torch writes through to the caller's
+    # tensors; gpuad's vmap arguments are read-only: a clear error, the caller's arrays intact
+    B = 2
+
+    def push_jvp(f):
+        return lambda x, xt, y, yt: ad.jvp(f, (x, y), (xt, yt))
+
+    def f1(x, y):
+        x[...] = y
+        return x
+
+    def f2(x, y):
+        view = x[:, ::2]
+        view[...] = y
+        return view, x
+
+    def f3(x, y):
+        view = x[0, ::2]
+        x[...] = y
+        return x, view
+
+    x, xt, y, yt = (_rand(rng, 3, B) for _ in range(4))
+    x0 = x.copy()
+    with pytest.raises(TypeError, match="argument of the vmapped function"):
+        ad.vmap(push_jvp(f1), in_axes=1)(x, xt, y, yt)
+    x, xt, y, yt = _rand(rng, 2, 6, B), _rand(rng, 2, 6, B), _rand(rng, 2, B, 3), \
+        _rand(rng, 2, B, 3)
+    with pytest.raises(TypeError, match="argument of the vmapped function"):
+        ad.vmap(push_jvp(f2), in_axes=(2, 2, 1, 1))(x, xt, y, yt)
+    x, xt, y, yt = _rand(rng, 2, B, 6), _rand(rng, 2, 6, B), _rand(rng, 2, B, 6), \
+        _rand(rng, 2, B, 6)
+    with pytest.raises(TypeError, match="argument of the vmapped function"):
+        ad.vmap(push_jvp(f3), in_axes=(1, 2, 1, 1))(x, xt, y, yt)
+    assert x0.shape == (3, B)
+    # outside vmap jvp writes through to the caller's array (one of the active backend: a
+    # NumPy array given on the GPU backend is copied to the device), as torch's does
+    a = ad.get_backend().xp.ones(3)
+    out, tan = ad.jvp(f1, (a, np.zeros(3)), (np.ones(3), np.full(3, 2.0)))
+    _close((out, tan), (np.zeros(3), np.full(3, 2.0)))
+    _close(a, np.zeros(3))
+
+
+def test_vmap_jvp_inplace_view_of_copy(backend, rng):
+    # test_right_dual_view_prop, test_right_dual_base_prop: writes into a copy made inside,
+    # through a view (the base sees it) and into the base (the view sees it)
+    B = 2
+
+    def f4(x, y):
+        x = gnp.copy(x)
+        view = x[0]
+        view[...] = y
+        return view, x
+
+    x, y, yt = _rand(rng, 2, B, 6), _rand(rng, 6, B), _rand(rng, 6, B)
+    outs, tans = ad.vmap(lambda x, y, yt: ad.jvp(functools.partial(f4, x), (y,), (yt,)),
+                         in_axes=(1, 1, 1))(x, y, yt)
+    exp_base = x.transpose(1, 0, 2).copy()
+    exp_base[:, 0] = y.T
+    exp_tan = np.zeros((B, 2, 6))
+    exp_tan[:, 0] = yt.T
+    _close((outs, tans), ((y.T, exp_base), (yt.T, exp_tan)))
+
+    def f5(x, y):
+        x = gnp.copy(x)
+        view = x[0]
+        x[...] = y
+        return view, x
+
+    x, y, yt = _rand(rng, 2, B, 6), _rand(rng, 2, 6, B), _rand(rng, 2, 6, B)
+    outs, tans = ad.vmap(lambda x, y, yt: ad.jvp(functools.partial(f5, x), (y,), (yt,)),
+                         in_axes=(1, 2, 2))(x, y, yt)
+    ym, ytm = y.transpose(2, 0, 1), yt.transpose(2, 0, 1)
+    _close((outs, tans), ((ym[:, 0], ym), (ytm[:, 0], ytm)))
