@@ -413,3 +413,13 @@ def test_randperm_and_dropout_randomness(backend, rng):
         assert 0.25 < res.mean() / 2 < 0.75
         for i in range(1, 4):
             np.testing.assert_array_equal(res[i], res[0])
+
+
+def test_zero_size_batch_and_multiple_returns(backend, rng):
+    # test_fallback_zero_dim (torch's fallback refuses a batch of size 0; gpuad's batching runs
+    # it: an empty result of the right shape), test_fallback_multiple_returns (var and mean)
+    _close(ad.vmap(gnp.copysign, (0, None))(np.zeros((0, 11)), np.ones(11)), np.zeros((0, 11)))
+    _close(ad.vmap(gnp.copysign)(np.zeros((0, 11)), np.zeros((0, 11))), np.zeros((0, 11)))
+    _close(ad.vmap(ad.grad(lambda a: gnp.sum(a ** 2)))(np.zeros((0, 3))), np.zeros((0, 3)))
+    t = _r(rng, 2, 3, 10)
+    _close(ad.vmap(ad.vmap(lambda x: (gnp.var(x), gnp.mean(x))))(t), (t.var(2), t.mean(2)))
