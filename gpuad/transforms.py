@@ -335,6 +335,30 @@ def _untracked(x):
     return x._data
 
 
+def _report_reads(roots, private, start: int) -> None:
+    """Inside a checkpointed block's unrecorded pass (``collect`` set, grad mode off), a
+    transform records its own function all the same; the tracked values from outside that this
+    recording reads (steps before ``start``, live leaves other than the ``private`` fresh
+    targets) are told to the block, which differentiates through them when it recomputes."""
+    collect = _state.local.collect
+    if collect is None:
+        return
+    stack = [edge_of(r) for r in roots if isinstance(r, Tensor) and r.requires_grad]
+    seen = set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n.__class__ is LeafNode:
+            if n not in private and n.ref() is not None and n not in _FINISHED:
+                collect[n] = n
+        elif n.seq < start:
+            collect[n] = n
+        else:
+            stack.extend(n.edges)
+
+
 def _untracked_tree(tree):
     leaves, tdef = tree_flatten(tree)
     return tree_unflatten(tdef, [_untracked(x) for x in leaves])
@@ -381,6 +405,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         local = _state.local  # grad mode on for the call (as _state.enable_grad(), cheaper)
         prev = local.grad_enabled
         local.grad_enabled = True
+        start = next(_state.seq) if not prev else 0
         try:
             new_args, nums, trees = _prepare(args, argnums, "grad")
             out = f(*new_args, **kwargs)
@@ -408,6 +433,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             value = _result(out, private, memo)
             _FINISHED.update(n for n in private if isinstance(n, LeafNode))
             if not prev:  # called under no_grad: the results are constants outside
+                _report_reads([out] + tree_flatten(aux)[0], private, start)
                 value = _untracked(value)
             if has_aux:
                 aux = _tree_result(aux, private, memo)
@@ -458,6 +484,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         (gx,) = back(gnp.ones_like(y))
     """
     recording = _state.local.grad_enabled
+    start = next(_state.seq)
     with _state.enable_grad():
         new_args, nums, trees = _prepare(primals, tuple(range(len(primals))), "vjp")
         out = f(*new_args)
@@ -493,8 +520,17 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                     )
                 cots.append(c)
         record = _state.local.grad_enabled
-        with _state.enable_grad():
-            g = _gradients(out_leaves, cots, trees, nums, "vjp", record=record)
+        if not record:
+            _report_reads(out_leaves + c_leaves, private, start)
+        # during this sweep the targets are this call's own again: a block recomputed on the
+        # way (checkpoint) that runs a transform must see them as variables, not constants
+        mine = [n for n in private if n in _FINISHED]
+        _FINISHED.difference_update(mine)
+        try:
+            with _state.enable_grad():
+                g = _gradients(out_leaves, cots, trees, nums, "vjp", record=record)
+        finally:
+            _FINISHED.update(mine)
         return tuple(g)
 
     private, memo = _private(trees, nums), {}
@@ -503,6 +539,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     if has_aux:
         aux = _tree_result(aux, private, memo)
     if not recording:  # called under no_grad: the outputs are constants outside
+        _report_reads(out_leaves + (tree_flatten(aux)[0] if has_aux else []), private, start)
         primal_out = _untracked_tree(primal_out)
         aux = _untracked_tree(aux) if has_aux else None
     if has_aux:

@@ -1733,3 +1733,42 @@ def test_vmap_jvp_inplace_view_of_copy(backend, rng):
                          in_axes=(1, 2, 2))(x, y, yt)
     ym, ytm = y.transpose(2, 0, 1), yt.transpose(2, 0, 1)
     _close((outs, tans), ((ym[:, 0], ym), (ytm[:, 0], ytm)))
+
+
+# ==== transforms inside a checkpointed block ===================================================
+# (found with the no_grad ports above: a checkpointed block first runs unrecorded, as under
+# no_grad; a grad or vjp inside it gave a zero gradient of the block)
+
+def test_transforms_inside_checkpoint(backend):
+    x = np.array([0.3, 0.7])
+
+    def with_grad(x):
+        return gnp.sum(ad.grad(lambda y: gnp.sum(gnp.sin(y) * y * x))(x) ** 2)
+
+    def with_vjp(x):
+        y, back = ad.vjp(lambda y: gnp.sin(y) * x, x)
+        return gnp.sum(back(gnp.cos(x))[0] * y)
+
+    def with_hessian(x):
+        return gnp.sum(ad.hessian(lambda y: gnp.sum(gnp.sin(y) ** 3 * x))(x))
+
+    for f in (with_grad, with_vjp, with_hessian):
+        _close(ad.grad(ad.checkpoint(f))(x), ad.grad(f)(x))
+        _close(ad.vjp(ad.checkpoint(f), x)[1](np.array(1.0)), (ad.grad(f)(x),))
+        check_grads(ad.checkpoint(f), (x,), order=1, modes=("rev",))
+    check_grads(ad.checkpoint(with_grad), (x,), order=2)
+    _close(ad.jit(ad.grad(ad.checkpoint(with_grad)))(x), ad.grad(with_grad)(x))
+
+    # a tracked value closed over by the block and read only inside its inner grad
+    w = ad.tensor(np.array([1.5, -0.5]), requires_grad=True)
+
+    def closed(x):
+        return gnp.sum(ad.grad(lambda y: gnp.sum(gnp.sin(y * w)))(x) * w)
+
+    grads = []
+    for f in (closed, ad.checkpoint(closed)):
+        w.grad = None
+        xx = ad.tensor(x, requires_grad=True)
+        f(xx).backward()
+        grads.append((_plain(xx.grad), _plain(w.grad)))
+    _close(grads[1], grads[0])
