@@ -84,7 +84,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
             raise ValueError("vmap: chunk_size cannot be combined with randomness='same'")
         whole = vmap(f, in_axes, out_axes, axis_size, randomness)
         return functools.wraps(f)(functools.partial(_chunked, whole, in_axes, out_axes,
-                                                    axis_size, chunk_size))
+                                                    chunk_size))
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -170,8 +170,8 @@ def _out_spec(out_axes: Any, out: Any) -> Any:
     return out_axes
 
 
-def _chunked(whole: Callable, in_axes: Any, out_axes: Any, axis_size: int | None,
-             chunk_size: int, *args, **kwargs):
+def _chunked(whole: Callable, in_axes: Any, out_axes: Any, chunk_size: int, *args,
+             **kwargs):
     """``whole(*args)`` (a vmapped function) run on ``chunk_size`` examples at a time, the
     results concatenated along their batch axes."""
     from ..numpy import concatenate
@@ -180,7 +180,7 @@ def _chunked(whole: Callable, in_axes: Any, out_axes: Any, axis_size: int | None
     if len(specs) != len(args):
         return whole(*args, **kwargs)  # whole raises the error about in_axes
     flat = []  # per argument: (leaves, tdef, axes)
-    size = axis_size
+    size = None
     for a, spec in zip(args, specs, strict=True):
         leaves, tdef = tree_flatten(a)
         axes = _leaf_axes(spec, a, "in_axes")
@@ -190,7 +190,7 @@ def _chunked(whole: Callable, in_axes: Any, out_axes: Any, axis_size: int | None
             if ax is not None and size is None and -ndim(leaf) <= ax < ndim(leaf):
                 size = shape(leaf)[ax]
         flat.append((leaves, tdef, axes))
-    if size is None or size <= chunk_size:
+    if size is None or size <= chunk_size:  # (no batched argument: axis_size examples)
         return whole(*args, **kwargs)
     parts = []
     for lo in range(0, size, chunk_size):

@@ -351,6 +351,8 @@ def test_chunk_size(backend, rng):
     # differentiable: the chunks' results are concatenated on the tape
     g = ad.grad(lambda x: gnp.sum(ad.vmap(gnp.sin, chunk_size=2)(x) ** 2))(x)
     _close(g, 2 * np.sin(x) * np.cos(x))
+    # no batched argument: axis_size examples, not chunked
+    _close(ad.vmap(lambda a: a * 2.0, (None,), axis_size=5, chunk_size=2)(1.0), np.full(5, 2.0))
     for bad in (0, -1, 1.5):
         with pytest.raises(ValueError, match="chunk_size"):
             ad.vmap(gnp.sin, chunk_size=bad)
