@@ -1752,7 +1752,13 @@ def test_transforms_inside_checkpoint(backend):
     def with_hessian(x):
         return gnp.sum(ad.hessian(lambda y: gnp.sum(gnp.sin(y) ** 3 * x))(x))
 
-    for f in (with_grad, with_vjp, with_hessian):
+    def with_vmap(x):  # vmap's entry into a batch was not seen as a read of the block
+        return gnp.sum(ad.vmap(lambda y: gnp.sin(y) ** 2)(x[:, None] * x))
+
+    def with_vmap_grad(x):
+        return gnp.sum(ad.vmap(ad.grad(lambda y: gnp.sum(gnp.sin(y) ** 2)))(x[:, None] * x) ** 2)
+
+    for f in (with_grad, with_vjp, with_hessian, with_vmap, with_vmap_grad):
         _close(ad.grad(ad.checkpoint(f))(x), ad.grad(f)(x))
         _close(ad.vjp(ad.checkpoint(f), x)[1](np.array(1.0)), (ad.grad(f)(x),))
         check_grads(ad.checkpoint(f), (x,), order=1, modes=("rev",))
