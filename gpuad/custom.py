@@ -759,8 +759,13 @@ class _OpRule(Primitive):
         if not (_plain(g) and all(_plain(x) for x in inputs)):
             from .transforms import vjp as _vjp
 
-            _, back = _vjp(self._need_composite("a higher-order derivative"), *inputs)
-            return list(back(g))
+            comp, idx = self._over_floats(self._need_composite("a higher-order derivative"),
+                                          inputs)
+            _, back = _vjp(comp, *[inputs[k] for k in idx])
+            cts = [None] * len(inputs)
+            for k, c in zip(idx, back(g), strict=True):
+                cts[k] = c
+            return cts
         saved = {"ans": _raw(ans), "inputs": tuple(_raw(x) for x in inputs)}
         cts = self.user_vjp(saved, _raw(g))
         cts = tuple(cts) if isinstance(cts, tuple | list) else (cts,)
@@ -778,11 +783,30 @@ class _OpRule(Primitive):
             return self.user_jvp(saved, tans)
         from .transforms import jvp as _jvp
 
-        comp = self._need_composite("forward mode" if self.user_jvp is None else
-                                    "a nested derivative")
-        tans = [t if k == i else _r._xp(x).zeros(_r.shape(x), dtype=_raw(x).dtype)
-                for k, x in enumerate(inputs)]
-        return _jvp(comp, tuple(inputs), tuple(tans))[1]
+        comp, idx = self._over_floats(self._need_composite(
+            "forward mode" if self.user_jvp is None else "a nested derivative"), inputs)
+        tans = [t if k == i else _r._xp(inputs[k]).zeros(_r.shape(inputs[k]),
+                                                          dtype=_raw(inputs[k]).dtype)
+                for k in idx]
+        return _jvp(comp, tuple(inputs[k] for k in idx), tuple(tans))[1]
+
+    @staticmethod
+    def _over_floats(comp, inputs):
+        """``comp`` as a function of its floating-point inputs only (the others, such as an
+        axis or integer indices, fixed), and those inputs' positions."""
+        idx = [k for k, x in enumerate(inputs)
+               if (_raw(x).dtype if hasattr(_raw(x), "dtype") else
+                   _np.asarray(_raw(x)).dtype).kind in "fc"]
+        if len(idx) == len(inputs):
+            return comp, idx
+
+        def over(*xs):
+            full = list(inputs)
+            for k, x in zip(idx, xs, strict=True):
+                full[k] = x
+            return comp(*full)
+
+        return over, idx
 
 
 def custom_op(forward: Callable, vjp: Callable, *, save: tuple = ("inputs",),

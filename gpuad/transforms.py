@@ -210,6 +210,13 @@ def _check_loss(out, where: str, has_aux: bool) -> None:
         )
 
 
+def _check_not_none(out, where: str) -> None:
+    """A differentiated function that returns None has most likely lost its return."""
+    if out is None:
+        raise TypeError(f"{where}: f returned None; did f forget its return statement? It "
+                        f"must return an array or a pytree (tuples, lists, dicts) of arrays")
+
+
 def _check_outputs(leaves, where: str, floating: bool = False) -> None:
     """Every leaf of a differentiated function's output must be an array (a floating-point one
     for Jacobians)."""
@@ -266,6 +273,11 @@ def _argnums(argnums, nargs: int, where: str) -> tuple:
     for k in nums:
         if not -nargs <= k < nargs:
             raise TypeError(f"{where}: argnums={argnums} but only {nargs} arguments given")
+    if not nums and where != "vjp":
+        raise ValueError(f"{where}: argnums must be non-empty (an int or a tuple of ints)")
+    if len({k % nargs for k in nums}) != len(nums):
+        raise ValueError(f"{where}: argnums={argnums} names an argument twice; argnums must "
+                         f"be unique (negative positions count from the end)")
     return tuple(nums)
 
 
@@ -274,15 +286,17 @@ def _zeros_for(t: Tensor):
     return z if t._bat is None else Tensor(z, _bat=t._bat)
 
 
-def _gradients(out_leaves, cots, trees, nums, where, memo=None):
+def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
+    """The gradients of ``out_leaves`` (cotangents ``cots``) at the targets; ``record=False``
+    (the caller runs under no_grad): no outer reverse-mode transform sees them."""
     memo = {} if memo is None else memo
     tgt_tensors = [t for k in nums for t in trees[k][0]]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
     # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
     # on it, so the sweep must be recorded even where the outputs depend on nothing outside
-    create = _outer_dependency(tracked, nodes, memo) or any(
-        isinstance(c, Tensor) and c.requires_grad for c in cots)
+    create = record and (_outer_dependency(tracked, nodes, memo) or any(
+        isinstance(c, Tensor) and c.requires_grad for c in cots))
     if not create:
         tangents = [t for t in tracked + tgt_tensors if t._tan]
         if tangents:
@@ -299,7 +313,8 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
     grads = []
     for t, n in zip(tgt_tensors, nodes, strict=True):
         g = res.get(n)
-        grads.append(_result(g) if g is not None else _zeros_for(t))
+        g = _result(g) if g is not None else _zeros_for(t)
+        grads.append(g if record else _untracked(g))
     out = []
     i = 0
     for k in nums:
@@ -307,6 +322,46 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None):
         out.append(tree_unflatten(tdef, grads[i:i + len(targets)]))
         i += len(targets)
     return out
+
+
+def _untracked(x):
+    """``x`` cut from the reverse-mode tape (its tangents and vmap levels kept): what a
+    transform called under no_grad hands back, as in torch.func."""
+    if not (isinstance(x, Tensor) and x.requires_grad):
+        return x
+    tan = {k: _untracked(v) for k, v in x._tan.items()} if x._tan else None
+    if tan or x._bat is not None:
+        return Tensor(x._data, _tan=tan, _ver=x._ver, _bat=x._bat)
+    return x._data
+
+
+def _report_reads(roots, private, start: int) -> None:
+    """Inside a checkpointed block's unrecorded pass (``collect`` set, grad mode off), a
+    transform records its own function all the same; the tracked values from outside that this
+    recording reads (steps before ``start``, live leaves other than the ``private`` fresh
+    targets) are told to the block, which differentiates through them when it recomputes."""
+    collect = _state.local.collect
+    if collect is None:
+        return
+    stack = [edge_of(r) for r in roots if isinstance(r, Tensor) and r.requires_grad]
+    seen = set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n.__class__ is LeafNode:
+            if n not in private and n.ref() is not None and n not in _FINISHED:
+                collect[n] = n
+        elif n.seq < start:
+            collect[n] = n
+        else:
+            stack.extend(n.edges)
+
+
+def _untracked_tree(tree):
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [_untracked(x) for x in leaves])
 
 
 def _outer_tangent(t, private, memo) -> bool:
@@ -350,6 +405,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         local = _state.local  # grad mode on for the call (as _state.enable_grad(), cheaper)
         prev = local.grad_enabled
         local.grad_enabled = True
+        start = next(_state.seq) if not prev else 0
         try:
             new_args, nums, trees = _prepare(args, argnums, "grad")
             out = f(*new_args, **kwargs)
@@ -371,13 +427,17 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 if out._bat is not None:
                     seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
-            g = _gradients([out], [seed], trees, nums, "grad", memo)
+            g = _gradients([out], [seed], trees, nums, "grad", memo, record=prev)
             g = g[0] if single else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
             _FINISHED.update(n for n in private if isinstance(n, LeafNode))
+            if not prev:  # called under no_grad: the results are constants outside
+                _report_reads([out] + tree_flatten(aux)[0], private, start)
+                value = _untracked(value)
             if has_aux:
-                return (value, _tree_result(aux, private, memo)), g
+                aux = _tree_result(aux, private, memo)
+                return (value, _untracked_tree(aux) if not prev else aux), g
         finally:
             local.grad_enabled = prev
         return value, g
@@ -423,6 +483,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         y, back = gpuad.vjp(gnp.sin, x)
         (gx,) = back(gnp.ones_like(y))
     """
+    recording = _state.local.grad_enabled
+    start = next(_state.seq)
     with _state.enable_grad():
         new_args, nums, trees = _prepare(primals, tuple(range(len(primals))), "vjp")
         out = f(*new_args)
@@ -434,6 +496,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                     f"{_describe(out)}"
                 )
             out, aux = out
+    _check_not_none(out, "vjp")
     out_leaves, out_def = tree_flatten(out)
     _check_outputs(out_leaves, "vjp")
     out_leaves = [current(o) for o in out_leaves]
@@ -456,15 +519,31 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                         f"{_r.shape(o)}"
                     )
                 cots.append(c)
-        with _state.enable_grad():
-            g = _gradients(out_leaves, cots, trees, nums, "vjp")
+        record = _state.local.grad_enabled
+        if not record:
+            _report_reads(out_leaves + c_leaves, private, start)
+        # during this sweep the targets are this call's own again: a block recomputed on the
+        # way (checkpoint) that runs a transform must see them as variables, not constants
+        mine = [n for n in private if n in _FINISHED]
+        _FINISHED.difference_update(mine)
+        try:
+            with _state.enable_grad():
+                g = _gradients(out_leaves, cots, trees, nums, "vjp", record=record)
+        finally:
+            _FINISHED.update(mine)
         return tuple(g)
 
     private, memo = _private(trees, nums), {}
     primal_out = tree_unflatten(out_def, [_result(o, private, memo) for o in out_leaves])
     _FINISHED.update(n for n in private if isinstance(n, LeafNode))
     if has_aux:
-        return primal_out, vjp_fn, _tree_result(aux, private, memo)
+        aux = _tree_result(aux, private, memo)
+    if not recording:  # called under no_grad: the outputs are constants outside
+        _report_reads(out_leaves + (tree_flatten(aux)[0] if has_aux else []), private, start)
+        primal_out = _untracked_tree(primal_out)
+        aux = _untracked_tree(aux) if has_aux else None
+    if has_aux:
+        return primal_out, vjp_fn, aux
     return primal_out, vjp_fn
 
 
@@ -514,10 +593,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     try:
         out = f(*args)
         if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
+            if not (isinstance(out, tuple | list) and len(out) == 2):
                 raise TypeError(f"jvp(has_aux=True): f must return a pair (out, aux), but it "
                                 f"returned {_describe(out)}")
             out, aux = out
+        _check_not_none(out, "jvp")
         o_leaves, o_def = tree_flatten(out)
         _check_outputs(o_leaves, "jvp")
         o_leaves = [current(o) for o in o_leaves]
@@ -602,6 +682,13 @@ def _batched_or_loop(fn, batch, axes, where: str, out_axes=0):
     from .batching.api import vmap
     from .tensor import BatchedValueError
 
+    n = next(_r.shape(b)[0] for b, a in zip(batch, axes, strict=True) if a is not None)
+    if n == 1:  # one row (chunk_size=1): a plain call, with no batching rule on the way
+        row = fn([b[0] if a is not None else b for b, a in zip(batch, axes, strict=True)])
+        if out_axes != 0:
+            return tuple(row[k] if ax is None else _batched_rows([row[k]])
+                         for k, ax in enumerate(out_axes))
+        return _batched_rows([row])
     try:
         return vmap(fn, in_axes=(axes,), out_axes=out_axes)(batch)
     except BatchedValueError as e:
@@ -609,7 +696,6 @@ def _batched_or_loop(fn, batch, axes, where: str, out_axes=0):
             _LOOPED.add(where)
             warnings.warn(f"{where}: a derivative formula on the way cannot run batched ({e}); "
                           f"computing the rows one sweep at a time", stacklevel=3)
-    n = next(_r.shape(b)[0] for b, a in zip(batch, axes, strict=True) if a is not None)
     rows = [fn([b[i] if a is not None else b for b, a in zip(batch, axes, strict=True)])
             for i in range(n)]
     if out_axes != 0:
@@ -734,7 +820,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
             def main(*a):
                 pair = f(*a)
-                if not (isinstance(pair, tuple) and len(pair) == 2):
+                if not (isinstance(pair, tuple | list) and len(pair) == 2):
                     raise TypeError(
                         f"jacfwd(has_aux=True): f must return a pair (out, aux), but it "
                         f"returned {_describe(pair)}")

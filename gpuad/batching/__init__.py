@@ -227,6 +227,10 @@ def _boundary(prim_, x, params, data, bat):
         return res
     eng = _engine()
     node = None
+    if x.requires_grad and not _state.local.grad_enabled and _state.local.collect is not None:
+        # a checkpointed block runs without recording: it learns here that it reads x
+        n = eng.edge_of(x)
+        _state.local.collect[n] = n
     if x.requires_grad and _state.local.grad_enabled:
         ver = [0]
         node = eng._record(prim_, (x,), params, data, ver, bool(x._tan))

@@ -34,7 +34,9 @@ def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
 
 
 def _as_array(x):
-    if isinstance(x, Tensor) or hasattr(x, "shape"):
+    """A batched argument as a Tensor or an array of the active backend (a NumPy array moves
+    to the GPU backend, as the other transforms' arguments do)."""
+    if isinstance(x, Tensor):
         return x
     from ..transforms import _asarray
 
@@ -54,7 +56,7 @@ def randomness() -> str | None:
 
 
 def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         randomness: str = "error") -> Callable:
+         randomness: str = "error", chunk_size: int | None = None) -> Callable:
     """Vectorise ``f`` over a batch axis: ``vmap(f)(X)`` equals stacking ``f(x)`` for each
     ``x`` along axis 0 of ``X``, computed as one batched program.
 
@@ -63,7 +65,9 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     the outputs. ``axis_size`` is needed only when no argument is batched. It composes with
     ``grad``, ``vjp``, ``jvp`` and itself in any order: ``vmap(grad(loss), (None, 0))(w, X)``
     gives per-example gradients. Random functions inside raise unless
-    ``randomness="same"`` (one draw shared by all examples).
+    ``randomness="same"`` (one draw shared by all examples). ``chunk_size`` (as in
+    ``torch.vmap``) runs the examples that many at a time and concatenates the results,
+    bounding memory; the values are those of one batched call.
 
     Example::
 
@@ -71,6 +75,16 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     """
     if randomness not in ("error", "same"):
         raise ValueError(f"vmap: randomness must be 'error' or 'same', not {randomness!r}")
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(f"vmap: chunk_size must be a positive int or None, got "
+                             f"{chunk_size!r}")
+        if randomness == "same":
+            # each chunk would draw its own numbers: not one draw shared by every example
+            raise ValueError("vmap: chunk_size cannot be combined with randomness='same'")
+        whole = vmap(f, in_axes, out_axes, axis_size, randomness)
+        return functools.wraps(f)(functools.partial(_chunked, whole, in_axes, out_axes,
+                                                    chunk_size))
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -124,7 +138,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
             ACTIVE.discard(level)
             _RUNNING.pop()
         leaves, tdef = tree_flatten(out)
-        axes = _leaf_axes(out_axes, out, "out_axes")
+        axes = _leaf_axes(_out_spec(out_axes, out), out, "out_axes")
         res = []
         for o, ax in zip(leaves, axes, strict=True):
             if ax is None:
@@ -145,3 +159,65 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
         return tree_unflatten(tdef, res)
 
     return wrapped
+
+
+def _out_spec(out_axes: Any, out: Any) -> Any:
+    """``out_axes``, where a one-entry tuple for a function returning one value (not a tuple)
+    means that entry, as torch.vmap accepts."""
+    if isinstance(out_axes, tuple | list) and len(out_axes) == 1 \
+            and not isinstance(out, tuple | list):
+        return out_axes[0]
+    return out_axes
+
+
+def _chunked(whole: Callable, in_axes: Any, out_axes: Any, chunk_size: int, *args,
+             **kwargs):
+    """``whole(*args)`` (a vmapped function) run on ``chunk_size`` examples at a time, the
+    results concatenated along their batch axes."""
+    from ..numpy import concatenate
+
+    specs = list(in_axes) if isinstance(in_axes, tuple | list) else [in_axes] * len(args)
+    if len(specs) != len(args):
+        return whole(*args, **kwargs)  # whole raises the error about in_axes
+    flat = []  # per argument: (leaves, tdef, axes)
+    size = None
+    for a, spec in zip(args, specs, strict=True):
+        leaves, tdef = tree_flatten(a)
+        axes = _leaf_axes(spec, a, "in_axes")
+        leaves = [leaf if ax is None else _as_array(leaf) for leaf, ax in zip(leaves, axes,
+                                                                               strict=True)]
+        for leaf, ax in zip(leaves, axes, strict=True):
+            if ax is not None and size is None and -ndim(leaf) <= ax < ndim(leaf):
+                size = shape(leaf)[ax]
+        flat.append((leaves, tdef, axes))
+    if size is None or size <= chunk_size:  # (no batched argument: axis_size examples)
+        return whole(*args, **kwargs)
+    parts = []
+    for lo in range(0, size, chunk_size):
+        hi = min(size, lo + chunk_size)
+        chunk_args = []
+        for leaves, tdef, axes in flat:
+            cut = []
+            for leaf, ax in zip(leaves, axes, strict=True):
+                if ax is None:
+                    cut.append(leaf)
+                else:
+                    ax = ax % ndim(leaf) if -ndim(leaf) <= ax < ndim(leaf) else ax
+                    cut.append(leaf[(slice(None),) * ax + (slice(lo, hi),)])
+            chunk_args.append(tree_unflatten(tdef, cut))
+        parts.append(whole(*chunk_args, **kwargs))
+    out_leaves = [tree_flatten(p)[0] for p in parts]
+    tdef = tree_flatten(parts[0])[1]
+    axes = _leaf_axes(_out_spec(out_axes, parts[0]), parts[0], "out_axes")
+    res = []
+    for k, ax in enumerate(axes):
+        col = [leaves[k] for leaves in out_leaves]
+        if ax is None:
+            res.append(col[0])
+            continue
+        ax %= ndim(col[0])
+        if any(isinstance(c, Tensor) for c in col):
+            res.append(concatenate(col, ax))
+        else:
+            res.append(_xp(col[0]).concatenate(col, ax))
+    return tree_unflatten(tdef, res)
