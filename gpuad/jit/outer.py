@@ -28,6 +28,7 @@ from typing import Any
 from .. import _state
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
+from . import aliasing
 
 
 class JitFallbackWarning(UserWarning):
@@ -88,12 +89,12 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     leaves, tdef = tree_flatten((args, kwargs))
     if how == "detach" or not _state.local.grad_enabled:
         a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
-        return jitted(*a, **k)
+        return _relinked(jitted, jitted(*a, **k), a, k, leaves)
     pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x.requires_grad
            and x._data.dtype.kind in "fc"]
     if not pos:
         a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
-        return jitted(*a, **k)
+        return _relinked(jitted, jitted(*a, **k), a, k, leaves)
     rest = [None if i in pos else _detached(x) for i, x in enumerate(leaves)]
     pull = _pullback(jitted)
 
@@ -111,7 +112,9 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     # that requires grad besides the arguments (a closure), which one tape step over the
     # arguments would cut off: then the call runs eagerly
     a0, k0 = rebuild([_detached(leaves[i]) for i in pos])
-    out0 = _undonated(jitted)(*a0, **k0)  # the backward reads the arguments again
+    twin = _undonated(jitted)
+    out0 = twin(*a0, **k0)  # the backward reads the arguments again
+    plan = aliasing.last()  # outputs that are views of the arguments (gpuad.jit.aliasing)
     if any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(out0)[0]):
         warn_eager(jitted, EAGER_WHY["closure"])
         return jitted.f(*args, **kwargs)
@@ -130,7 +133,28 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
 
     rule = custom_vjp(_named(fun, jitted.f))
     rule.defvjp(fwd, bwd)
-    return rule(*[leaves[i] for i in pos])
+    return _relinked(twin, rule(*[leaves[i] for i in pos]), a0, k0, leaves, plan)
+
+
+_NO_PLAN = object()
+
+
+def _relinked(jitted, result, a, k, leaves, plan=_NO_PLAN):
+    """``result`` of the compiled call ``jitted(*a, **k)`` (its arguments detached from the
+    caller's ``leaves``) with the outputs that are views of the arguments made from the
+    caller's Tensors, as eagerly: the same version counter, and recorded as views where the
+    arguments are recorded (:mod:`gpuad.jit.aliasing`)."""
+    if plan is _NO_PLAN:
+        plan = aliasing.last()
+    if plan is None:
+        return result
+    out_leaves, out_def = tree_flatten(result)
+    if len(out_leaves) != len(plan.how):
+        return result
+    mine = {id(x._data): x for x in leaves if isinstance(x, Tensor)}
+    _, inner, _, _ = jitted._split(a, k)  # the argument leaves as the program numbers them
+    args = [mine.get(id(x), x) for x in inner]
+    return tree_unflatten(out_def, aliasing.finish(plan, out_leaves, args, outer=True))
 
 
 def _undonated(jitted):
