@@ -167,8 +167,7 @@ def readonly_of(leaves) -> list:
 
 def _copy(a):
     c = a.copy()
-    flags = getattr(a, "flags", None)
-    if flags is not None and not flags.writeable:  # NumPy's read-only arrays stay read-only
+    if not getattr(getattr(a, "flags", None), "writeable", True):  # NumPy's read-only stay so
         c.flags.writeable = False
     return c
 
