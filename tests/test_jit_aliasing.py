@@ -255,3 +255,20 @@ def test_numpy_from_dlpack_of_a_traced_tensor_raises(backend):
     f = ad.jit(lambda t: np.from_dlpack(t) * 2.0, check=False)
     with pytest.raises(TracerError, match="DLPack"):
         f(_t())
+
+
+def test_returned_grad_is_the_parameters_grad(backend):
+    p = _t(X[:3], requires_grad=True)
+
+    def step(x):
+        p.grad = None
+        loss = gnp.sum(p * x)
+        loss.backward()
+        return loss, p.grad, p.grad[0:2]
+
+    f = ad.jit(step)
+    for k in range(1, 4):
+        _, g, g2 = f(_t(np.ones(3) * k))
+        assert g is p.grad
+        assert g2._ver is p.grad._ver
+        assert _host(g2).tolist() == [float(k)] * 2

@@ -109,6 +109,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
         if o[0] == "var" and how[i] is None:
             roots.setdefault(prog.root(o[1]), []).append(i)
     effect_roots = {prog.root(e[2]) for e in prog.effects if isinstance(e[2], int)}
+    grads = {e[2]: e[0] for e in prog.effects if e[1] == "grad" and isinstance(e[2], int)}
     for i, o in enumerate(outs):
         if o[0] != "var" or how[i] is not None:
             continue
@@ -131,7 +132,12 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
                 how[i] = ("copy",)
             continue
         if r in effect_roots:
-            if as_t:
+            # a .grad the program sets (return p.grad, or a view of it): made from it
+            g = next(((v, grads[v]) for v in [vid, *_ancestors(prog, vid)] if v in grads), None)
+            chain = _chain(prog, vid, g[0]) if g is not None else None
+            if chain is not None and not batched:
+                how[i] = ("grad", g[1], chain)
+            elif as_t:
                 how[i] = ("copy",)
             continue
         if rv.kind == "in":
@@ -210,6 +216,15 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
                 if isinstance(a, Tensor) and a._bat is None and (tensor_out or outer):
                     x = _derive(a, h[2])
                 elif tensor_out and isinstance(a, Tensor):
+                    x = Tensor(_copy(x._data), _bat=x._bat)
+            elif kind == "grad":
+                tgt = h[1]
+                owner = (arg_leaves[tgt[1]] if tgt[0] == "arg" and tgt[1] < len(arg_leaves)
+                         else tgt[1] if tgt[0] == "obj" else None)
+                g = getattr(owner, "grad", None)
+                if isinstance(g, Tensor) and (tensor_out or outer):
+                    x = _derive(g, h[2])
+                elif tensor_out:
                     x = Tensor(_copy(x._data), _bat=x._bat)
             elif kind == "cap":
                 owner = h[1]()
