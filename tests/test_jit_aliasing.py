@@ -34,8 +34,7 @@ def _host(t):
 
 
 VIEWS = {
-    "slice": lambda a: a[1:4],
-    "step slice": lambda a: a[::2],
+    "slice": lambda a: a[1:6:2],
     "reshape": lambda a: a.reshape(2, 3),
     "transpose": lambda a: a.reshape(2, 3).T,
     "identity": lambda a: a,
@@ -82,7 +81,7 @@ def test_view_of_an_argument_is_a_view_as_eagerly(backend, name):
     assert all(r == results[0] for r in results), results
 
 
-@pytest.mark.parametrize("name", ["slice", "transpose", "identity"])
+@pytest.mark.parametrize("name", ["slice", "identity"])
 def test_write_into_view_of_differentiated_argument(backend, name):
     """x requires grad: the output is recorded as a view of x (eager refuses a write into a
     view of a leaf; through a non-leaf argument the write is differentiated exactly)."""
@@ -272,3 +271,44 @@ def test_returned_grad_is_the_parameters_grad(backend):
         assert g is p.grad
         assert g2._ver is p.grad._ver
         assert _host(g2).tolist() == [float(k)] * 2
+
+
+def test_write_into_argument_after_differentiated_call(backend):
+    """grad from outside: the compiled backward computes the function again from its
+    arguments, so a write into an argument after the call (directly or through an output that
+    is a view of it) raises eager's saved-value error rather than reading the new values;
+    without a write, the gradient is eager's."""
+    def f(a):
+        return a[0:2], gnp.exp(a) * 1.0
+
+    def run(g, write):
+        x = _t(X[:3] / 4, requires_grad=True)
+        h = x * 1.5
+        v, s = g(h)
+        if write == "view":
+            v[1] = v[0] * 4.0
+        elif write == "argument":
+            h[2] = 5.0
+        loss = gnp.sum(v ** 2) + gnp.sum(s * x)
+        try:
+            loss.backward()
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__
+        return _host(x.grad)
+
+    g = ad.jit(f)
+    for write in ("none", "view", "argument"):
+        ref = run(f, write)
+        for _ in range(3):
+            got = run(g, write)
+            if isinstance(got, str):
+                assert got == "GradError", (write, got)
+                assert write != "none"
+            else:
+                assert np.allclose(got, ref), (write, got, ref)
+
+    def loss(x):
+        v, s = ad.jit(f)(x * 1.5)
+        return gnp.sum(v ** 2) + gnp.sum(s * x)
+
+    check_grads(loss, (_t(X[:3] / 4),), order=1, modes=("rev",))

@@ -121,7 +121,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
         if link is not None:  # a view of another output
             j, a = link
             chain = _chain(prog, vid, a)
-            if (chain is not None and as_t and outs[j][2] and not batched
+            if (chain is not None and as_t == outs[j][2] and not batched
                     and prog.out_levels[j] is None):
                 how[i] = ("out", j, chain)
             elif as_t or outs[j][2]:
@@ -209,7 +209,7 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
                 x = make(h[1])
             elif kind == "out":
                 base = make(h[1])
-                if isinstance(base, Tensor):
+                if isinstance(base, Tensor) and (tensor_out or outer):
                     x = _derive(base, h[2])
             elif kind == "arg":
                 a = arg_leaves[h[1]] if h[1] < len(arg_leaves) else None

@@ -119,10 +119,14 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
         warn_eager(jitted, EAGER_WHY["closure"])
         return jitted.f(*args, **kwargs)
 
+    at: list = []  # the arguments' versions at the call: the backward reads them again
+
     def fwd(*diff):
+        at[:] = [(d._ver, d._ver[0]) if isinstance(d, Tensor) else None for d in diff]
         return out0, diff
 
     def bwd(res, ct):
+        _check_versions(jitted, at)
         if not _state.local.grad_enabled:  # first order (inside vmap the rule sees Tensors)
             res = [_detached(r) for r in res]
             ct_leaves, ct_def = tree_flatten(ct)
@@ -134,6 +138,21 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     rule = custom_vjp(_named(fun, jitted.f))
     rule.defvjp(fwd, bwd)
     return _relinked(twin, rule(*[leaves[i] for i in pos]), a0, k0, leaves, plan)
+
+
+def _check_versions(jitted, at) -> None:
+    """The backward of a compiled call computes its forward again from the arguments, as a
+    step that saved its inputs: one written in place since the call raises, as eagerly."""
+    for k, v in enumerate(at):
+        if v is not None and v[0][0] != v[1]:
+            from ..engine import GradError
+
+            raise GradError(
+                f"jit({getattr(jitted.f, '__name__', 'f')}): differentiated argument {k} was "
+                f"saved for the gradient at version {v[1]} but has since been modified in "
+                f"place (now version {v[0][0]}); the compiled backward computes the function "
+                f"again from its arguments. Compute the gradient before writing to it, or "
+                f"write to a copy")
 
 
 _NO_PLAN = object()
