@@ -87,6 +87,7 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     if how == "eager":
         return jitted.f(*args, **kwargs)
     leaves, tdef = tree_flatten((args, kwargs))
+    aliasing.none()
     if how == "detach" or not _state.local.grad_enabled:
         a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
         return _relinked(jitted, jitted(*a, **k), a, k, leaves)
@@ -165,8 +166,9 @@ def _relinked(jitted, result, a, k, leaves, plan=_NO_PLAN):
     arguments are recorded (:mod:`gpuad.jit.aliasing`)."""
     if plan is _NO_PLAN:
         plan = aliasing.last()
-    if plan is None:
-        return result
+    if plan is None or not any(v.program.aliases is plan for e in jitted._cache.values()
+                               for v in e.variants):
+        return result  # (not the plan of a program of this function: it ran eagerly)
     out_leaves, out_def = tree_flatten(result)
     if len(out_leaves) != len(plan.how):
         return result
