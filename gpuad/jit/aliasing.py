@@ -110,6 +110,9 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
             roots.setdefault(prog.root(o[1]), []).append(i)
     effect_roots = {prog.root(e[2]) for e in prog.effects if isinstance(e[2], int)}
     grads = {e[2]: e[0] for e in prog.effects if e[1] == "grad" and isinstance(e[2], int)}
+    # Tensors whose array the program replaces (t.data = ...): their old array is not theirs
+    moved = {e[0][1] if e[0][0] == "arg" else id(e[0][1]) for e in prog.effects
+             if e[1] == "data"}
     for i, o in enumerate(outs):
         if o[0] != "var" or how[i] is not None:
             continue
@@ -143,7 +146,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
         if rv.kind == "in":
             k = prog.inputs.index(r)
             chain = () if vid == r else _chain(prog, vid, r)
-            if chain is not None and not batched:
+            if chain is not None and not batched and k not in moved:
                 how[i] = ("arg", k, chain)
             elif as_t:
                 how[i] = ("copy",)
@@ -153,7 +156,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
             if owner is None:
                 continue  # an array the caller holds, returned as eagerly
             chain = () if vid == r else _chain(prog, vid, r)
-            if chain is not None and not batched:
+            if chain is not None and not batched and id(owner) not in moved:
                 how[i] = ("cap", rv.owner, chain)
             elif as_t:
                 how[i] = ("copy",)
