@@ -161,7 +161,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
             elif as_t:
                 how[i] = ("copy",)
             continue
-        if as_t and len(roots.get(r, ())) > 1:  # two views of a buffer not returned
+        if as_t and vid != r and len(roots.get(r, ())) > 1:  # views of a buffer not returned
             how[i] = ("copy",)
     ro = list(readonly) if readonly is not None else [None] * n
     p = Plan(how, ro, [o[0] == "var" for o in outs])
