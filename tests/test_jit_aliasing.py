@@ -312,3 +312,22 @@ def test_write_into_argument_after_differentiated_call(backend):
         return gnp.sum(v ** 2) + gnp.sum(s * x)
 
     check_grads(loss, (_t(X[:3] / 4),), order=1, modes=("rev",))
+
+
+def test_gradient_through_vmap_of_a_jitted_view(backend):
+    """A jitted function inside vmap, differentiated from outside: its batched view output
+    keeps its history (a copy of it is made before the step is recorded, not after)."""
+    def f(a):
+        return a[0:2], a * 2.0
+
+    def grad_of(g):
+        x = ad.tensor(_xp().asarray(np.arange(6.0).reshape(2, 3)), requires_grad=True)
+        return _host(ad.grad(lambda x: gnp.sum(ad.vmap(g)(x)[0] ** 2))(x))
+
+    ref = grad_of(f)
+    g = ad.jit(f)
+    for _ in range(3):
+        assert np.allclose(grad_of(g), ref)
+    expected = np.zeros((2, 3))  # d/dx sum(x[:, 0:2] ** 2)
+    expected[:, :2] = 2 * np.arange(6.0).reshape(2, 3)[:, :2]
+    assert np.allclose(ref, expected)

@@ -187,6 +187,23 @@ def _derive(t, chain):
     return t
 
 
+def _linkable(h, arg_leaves) -> bool:
+    """Whether entry ``h`` can be made from a Tensor of the call (an argument, a closed-over
+    Tensor, a ``.grad``)."""
+    kind = h[0]
+    if kind == "arg":
+        a = arg_leaves[h[1]] if h[1] < len(arg_leaves) else None
+        return isinstance(a, Tensor) and a._bat is None
+    if kind == "cap":
+        return h[1]() is not None
+    if kind == "grad":
+        tgt = h[1]
+        owner = (arg_leaves[tgt[1]] if tgt[0] == "arg" and tgt[1] < len(arg_leaves)
+                 else tgt[1] if tgt[0] == "obj" else None)
+        return isinstance(getattr(owner, "grad", None), Tensor)
+    return False
+
+
 def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> list:
     """The output leaves ``leaves`` (as the replay made them: Tensors and raw arrays in
     program order) with the relations of ``p`` restored. ``outer``: the leaves are the
@@ -205,7 +222,9 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
         if h is not None:
             kind = h[0]
             tensor_out = isinstance(x, Tensor)
-            if kind == "copy":
+            if outer and kind != "same" and not (kind == "out" or _linkable(h, arg_leaves)):
+                pass  # (its copy was made before the call became a step with a history)
+            elif kind == "copy":
                 x = Tensor(_copy(x._data), _bat=x._bat) if tensor_out else (
                     _copy(x) if hasattr(x, "copy") else x)
             elif kind == "same":

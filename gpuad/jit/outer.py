@@ -174,7 +174,7 @@ def _relinked(jitted, result, a, k, leaves, plan=_NO_PLAN):
         return result
     mine = {id(x._data): x for x in leaves if isinstance(x, Tensor)}
     _, inner, _, _ = jitted._split(a, k)  # the argument leaves as the program numbers them
-    args = [mine.get(id(x), x) for x in inner]
+    args = [mine.get(id(x._data) if isinstance(x, Tensor) else id(x), x) for x in inner]
     return tree_unflatten(out_def, aliasing.finish(plan, out_leaves, args, outer=True))
 
 
