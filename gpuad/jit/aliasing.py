@@ -37,7 +37,7 @@ from ..tensor import Tensor
 from . import trace as _trace
 from .program import Program, Ref
 
-_LAST = threading.local()  # the plan of this thread's latest compiled call (gpuad.jit.outer)
+LAST = threading.local()  # the plan of this thread's latest compiled call (gpuad.jit.outer)
 
 
 class Plan:
@@ -209,7 +209,7 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
     program order) with the relations of ``p`` restored. ``outer``: the leaves are the
     results of a call differentiated from outside (:mod:`gpuad.jit.outer`); ``arg_leaves``
     are then the caller's own arguments, and views of them are made from those, raw or not."""
-    _LAST.plan = p
+    LAST.plan = p
     if p is None:
         return leaves
     done: dict[int, Any] = {}
@@ -266,9 +266,9 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
 
 def none() -> None:
     """Note that the latest compiled call had no plan."""
-    _LAST.plan = None
+    LAST.plan = None
 
 
 def last() -> Plan | None:
     """The plan :func:`finish` applied last in this thread."""
-    return getattr(_LAST, "plan", None)
+    return getattr(LAST, "plan", None)

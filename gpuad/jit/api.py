@@ -670,7 +670,7 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     if p is not None:
         leaves = aliasing.finish(p, leaves, arg_leaves)
     else:
-        aliasing.none()
+        aliasing.LAST.plan = None
     return tree_unflatten(prog.out_def, leaves)
 
 
