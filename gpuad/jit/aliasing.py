@@ -29,7 +29,6 @@ Example::
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from .. import engine
 from .._readonly import ReadOnlyVersion, mark
@@ -44,13 +43,28 @@ class Plan:
     """Per output leaf of a program: how it is made (``how``), and ``readonly``: why it is
     read-only (None where it is writable)."""
 
-    __slots__ = ("how", "readonly", "links", "is_var")
+    __slots__ = ("how", "readonly", "links", "order")
 
-    def __init__(self, how: list, readonly: list, is_var: list):
+    def __init__(self, how: list, readonly: list):
         self.how = how
-        self.is_var = is_var  # per output leaf: a variable (else a literal)
         self.readonly = readonly
         self.links = any(h is not None for h in how) or any(r is not None for r in readonly)
+        # the positions to make, each after the one it is made from ("same", "out")
+        self.order: list[int] = []
+        placed: set[int] = set()
+
+        def place(i):
+            if i in placed:
+                return
+            h = how[i]
+            if h is not None and h[0] in ("same", "out"):
+                place(h[1])
+            placed.add(i)
+            if h is not None or readonly[i] is not None:
+                self.order.append(i)
+
+        for i in range(len(how)):
+            place(i)
 
 
 def _rule_of(step):
@@ -164,7 +178,7 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
         if as_t and vid != r and len(roots.get(r, ())) > 1:  # views of a buffer not returned
             how[i] = ("copy",)
     ro = list(readonly) if readonly is not None else [None] * n
-    p = Plan(how, ro, [o[0] == "var" for o in outs])
+    p = Plan(how, ro)
     return p if p.links else None
 
 
@@ -183,7 +197,7 @@ def _copy(a):
 
 def _derive(t, chain):
     for rule, params in chain:
-        t = engine.apply(rule, (t,), params)
+        t = engine.apply1(rule, t, params)
     return t
 
 
@@ -212,56 +226,55 @@ def finish(p: Plan | None, leaves: list, arg_leaves, outer: bool = False) -> lis
     LAST.plan = p
     if p is None:
         return leaves
-    done: dict[int, Any] = {}
+    out = list(leaves)
+    for i in p.order:  # (an output another one is made from comes first)
+        out[i] = _make(p, i, out, arg_leaves, outer)
+    return out
 
-    def make(i):
-        if i in done:
-            return done[i]
-        h = p.how[i]
-        x = leaves[i]
-        if h is not None:
-            kind = h[0]
-            tensor_out = isinstance(x, Tensor)
-            if outer and kind != "same" and not (kind == "out" or _linkable(h, arg_leaves)):
-                pass  # (its copy was made before the call became a step with a history)
-            elif kind == "copy":
-                x = Tensor(_copy(x._data), _bat=x._bat) if tensor_out else (
-                    _copy(x) if hasattr(x, "copy") else x)
-            elif kind == "same":
-                x = make(h[1])
-            elif kind == "out":
-                base = make(h[1])
-                if isinstance(base, Tensor) and (tensor_out or outer):
-                    x = _derive(base, h[2])
-            elif kind == "arg":
-                a = arg_leaves[h[1]] if h[1] < len(arg_leaves) else None
-                if isinstance(a, Tensor) and a._bat is None and (tensor_out or outer):
-                    x = _derive(a, h[2])
-                elif tensor_out and isinstance(a, Tensor):
-                    x = Tensor(_copy(x._data), _bat=x._bat)
-            elif kind == "grad":
-                tgt = h[1]
-                owner = (arg_leaves[tgt[1]] if tgt[0] == "arg" and tgt[1] < len(arg_leaves)
-                         else tgt[1] if tgt[0] == "obj" else None)
-                g = getattr(owner, "grad", None)
-                if isinstance(g, Tensor) and (tensor_out or outer):
-                    x = _derive(g, h[2])
-                elif tensor_out:
-                    x = Tensor(_copy(x._data), _bat=x._bat)
-            elif kind == "cap":
-                owner = h[1]()
-                if owner is not None and (tensor_out or outer):
-                    x = _derive(owner, h[2])
-                elif tensor_out:
-                    x = Tensor(_copy(x._data), _bat=x._bat)
-        why = p.readonly[i]
-        if why is not None and isinstance(x, Tensor) and not isinstance(x._ver, ReadOnlyVersion):
-            if h is None or h[0] == "copy":
-                mark(x, why)
-        done[i] = x
-        return x
 
-    return [make(i) if v else leaves[i] for i, v in enumerate(p.is_var)]
+def _make(p: Plan, i: int, out: list, arg_leaves, outer: bool):
+    h = p.how[i]
+    x = out[i]
+    if h is not None:
+        kind = h[0]
+        tensor_out = isinstance(x, Tensor)
+        if outer and kind != "same" and not (kind == "out" or _linkable(h, arg_leaves)):
+            pass  # (its copy was made before the call became a step with a history)
+        elif kind == "copy":
+            x = Tensor(_copy(x._data), _bat=x._bat) if tensor_out else (
+                _copy(x) if hasattr(x, "copy") else x)
+        elif kind == "same":
+            x = out[h[1]]
+        elif kind == "out":
+            base = out[h[1]]
+            if isinstance(base, Tensor) and (tensor_out or outer):
+                x = _derive(base, h[2])
+        elif kind == "arg":
+            a = arg_leaves[h[1]] if h[1] < len(arg_leaves) else None
+            if isinstance(a, Tensor) and a._bat is None and (tensor_out or outer):
+                x = _derive(a, h[2])
+            elif tensor_out and isinstance(a, Tensor):
+                x = Tensor(_copy(x._data), _bat=x._bat)
+        elif kind == "grad":
+            tgt = h[1]
+            owner = (arg_leaves[tgt[1]] if tgt[0] == "arg" and tgt[1] < len(arg_leaves)
+                     else tgt[1] if tgt[0] == "obj" else None)
+            g = getattr(owner, "grad", None)
+            if isinstance(g, Tensor) and (tensor_out or outer):
+                x = _derive(g, h[2])
+            elif tensor_out:
+                x = Tensor(_copy(x._data), _bat=x._bat)
+        elif kind == "cap":
+            owner = h[1]()
+            if owner is not None and (tensor_out or outer):
+                x = _derive(owner, h[2])
+            elif tensor_out:
+                x = Tensor(_copy(x._data), _bat=x._bat)
+    why = p.readonly[i]
+    if why is not None and isinstance(x, Tensor) and not isinstance(x._ver, ReadOnlyVersion):
+        if h is None or h[0] == "copy":
+            mark(x, why)
+    return x
 
 
 def none() -> None:
