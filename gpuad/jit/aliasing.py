@@ -36,7 +36,9 @@ from ..tensor import Tensor
 from . import trace as _trace
 from .program import Program, Ref
 
-LAST = threading.local()  # the plan of this thread's latest compiled call (gpuad.jit.outer)
+# the plan of this thread's latest compiled call that has one (gpuad.jit.outer clears it
+# before a call, and checks that the plan it finds is one of the called function's)
+LAST = threading.local()
 
 
 class Plan:

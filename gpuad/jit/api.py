@@ -669,8 +669,6 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     p = getattr(prog, "aliases", None)  # views of the arguments, as eagerly (aliasing.py)
     if p is not None:
         leaves = aliasing.finish(p, leaves, arg_leaves)
-    else:
-        aliasing.LAST.plan = None
     return tree_unflatten(prog.out_def, leaves)
 
 
