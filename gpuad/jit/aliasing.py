@@ -184,6 +184,34 @@ def plan(prog: Program, readonly: list | None = None) -> Plan | None:
     return p if p.links else None
 
 
+def roots(prog: Program) -> list:
+    """Per output leaf: the storage root of its variable (None for a literal)."""
+    return [prog.root(o[1]) if o[0] == "var" else None for o in prog.outputs]
+
+
+def after_passes(prog: Program, p: Plan | None, before: list) -> Plan | None:
+    """``p`` (made from the traced program, whose outputs' memory is eager's) once the
+    passes have run: an output that the passes made share memory it did not share eagerly
+    (CSE merging ``a * 2`` returned twice, or a view of one into another output) is copied."""
+    now = roots(prog)
+    if now == before:
+        return p
+    n = len(now)
+    how = list(p.how) if p is not None else [None] * n
+    ro = list(p.readonly) if p is not None else [None] * n
+    count: dict = {}
+    for r in now:
+        if r is not None:
+            count[r] = count.get(r, 0) + 1
+    for i, r in enumerate(now):
+        if r is None or how[i] is not None or r == before[i]:
+            continue
+        if count[r] > 1 or prog.vars[r].kind in ("in", "cap", "lit"):
+            how[i] = ("copy",)
+    q = Plan(how, ro)
+    return q if q.links else None
+
+
 def readonly_of(leaves) -> list:
     """Per output leaf of the traced run: why it is read-only, or None."""
     return [x._ver.why if isinstance(x, Tensor) and isinstance(x._ver, ReadOnlyVersion)

@@ -365,8 +365,10 @@ class Jitted:
         before = self._python_state(leaves)
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
         prog.aliases = aliasing.plan(prog, readonly[0] if readonly else None)
+        eager_roots = aliasing.roots(prog)
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated, self.fuse)
+        prog.aliases = aliasing.after_passes(prog, prog.aliases, eager_roots)
         compiled = replay.Compiled(prog, be.xp)
         # a function that changed the Python values it reads (a global counter, self.items)
         # is not run again to check it: that would change them once more
