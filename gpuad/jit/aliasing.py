@@ -12,9 +12,10 @@ outputs those relations back:
   microsecond each); ``return a`` gives the argument itself;
 - an output that is a view of another output is made from that output's Tensor;
 - one value returned twice is one Tensor;
+- an output that is (a view of) a ``.grad`` the program sets is made from that ``.grad``;
 - an output Tensor sharing memory in any other way (a view of the program's constants, views
-  of a buffer the function did not return, a view made by steps that are not primitives, such
-  as vmap's axis moves, a view of a ``.grad`` the program sets) is a fresh copy;
+  of a buffer the function did not return, memory the passes made shared, a view made by
+  steps that are not primitives, such as vmap's axis moves) is a fresh copy;
 - an output the function returned read-only (``x.imag`` of a real ``x``) is read-only.
 
 Raw arrays (what transforms such as ``grad`` return) are returned as the replay computed them,

@@ -8,7 +8,10 @@ differentiated takes another way:
   grad passed in): the call becomes one tape step whose forward is the compiled ``f`` and
   whose backward is a second compiled program, the vjp of ``f`` (it computes ``f``'s forward
   again, so nothing but the arguments is kept between the two). That backward is itself a
-  jitted function called on Tensors, so higher orders compile the same way;
+  jitted function called on Tensors, so higher orders compile the same way. The step saves
+  the arguments as an eager op saves its inputs: one written in place after the call makes
+  the backward raise (:func:`_check_versions`); outputs that are views of the arguments are
+  made as recorded views of them (:mod:`gpuad.jit.aliasing`);
 - forward mode (``jvp(jit(f))``), or an output that depends on tensors the function read
   without receiving them (model parameters in a closure), or a function that ran its own
   backward on an argument: ``f`` runs eagerly (exact, not compiled), with a
