@@ -17,7 +17,7 @@ from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import guards, outer, passes, replay, scalar_retrace, signature, trace
+from . import aliasing, guards, outer, passes, replay, scalar_retrace, signature, trace
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -351,17 +351,24 @@ class Jitted:
         return _outputs(entry.program, outs, leaves)
 
     def _compile(self, key, leaves, rebuild, be):
+        readonly: list = []
+
         def call(*lv):
             a, kw = rebuild(list(lv))
             before = _containers((a, kw))
             out = self.f(*a, **kw)
             _check_containers(before, self.f)
+            if not readonly:  # (the traced run's: which outputs are read-only)
+                readonly.append(aliasing.readonly_of(tree_flatten(out)[0]))
             return out
 
         before = self._python_state(leaves)
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+        prog.aliases = aliasing.plan(prog, readonly[0] if readonly else None)
+        eager_roots = aliasing.roots(prog)
         donated = self._donated(prog, leaves, rebuild)
         passes.optimize(prog, donated, self.fuse)
+        prog.aliases = aliasing.after_passes(prog, prog.aliases, eager_roots)
         compiled = replay.Compiled(prog, be.xp)
         # a function that changed the Python values it reads (a global counter, self.items)
         # is not run again to check it: that would change them once more
@@ -385,6 +392,11 @@ class Jitted:
                 self._cache.popitem(last=False)
                 self.evictions += 1
         entry.calls = 1
+        out_leaves, out_def = tree_flatten(result)
+        if prog.aliases is not None and len(out_leaves) == len(prog.outputs):
+            result = tree_unflatten(out_def, aliasing.finish(prog.aliases, out_leaves, leaves))
+        else:
+            aliasing.none()
         return entry, result
 
     def _use_variant(self, key, entry) -> None:
@@ -656,6 +668,9 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
                 leaves.append(Tensor(a) if o[2] else a)
         else:
             leaves.append(o[1])
+    p = getattr(prog, "aliases", None)  # views of the arguments, as eagerly (aliasing.py)
+    if p is not None:
+        leaves = aliasing.finish(p, leaves, arg_leaves)
     return tree_unflatten(prog.out_def, leaves)
 
 

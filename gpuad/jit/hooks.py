@@ -732,6 +732,9 @@ def install(undo: list) -> None:
         return _orig(self)
     put(Tensor, "__repr__", traced_repr)
     put(Tensor, "__deepcopy__", _deepcopy_w)
+    from . import export_hooks  # CuPy's and DLPack's raw-memory paths: gpuad/jit/export_hooks.py
+
+    export_hooks.install(put)
     prop = Tensor.__dict__["data"]
 
     def get_data(self, _get=prop.fget):

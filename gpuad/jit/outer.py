@@ -8,7 +8,10 @@ differentiated takes another way:
   grad passed in): the call becomes one tape step whose forward is the compiled ``f`` and
   whose backward is a second compiled program, the vjp of ``f`` (it computes ``f``'s forward
   again, so nothing but the arguments is kept between the two). That backward is itself a
-  jitted function called on Tensors, so higher orders compile the same way;
+  jitted function called on Tensors, so higher orders compile the same way. The step saves
+  the arguments as an eager op saves its inputs: one written in place after the call makes
+  the backward raise (:func:`_check_versions`); outputs that are views of the arguments are
+  made as recorded views of them (:mod:`gpuad.jit.aliasing`);
 - forward mode (``jvp(jit(f))``), or an output that depends on tensors the function read
   without receiving them (model parameters in a closure), or a function that ran its own
   backward on an argument: ``f`` runs eagerly (exact, not compiled), with a
@@ -28,6 +31,7 @@ from typing import Any
 from .. import _state
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
+from . import aliasing
 
 
 class JitFallbackWarning(UserWarning):
@@ -86,14 +90,15 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     if how == "eager":
         return jitted.f(*args, **kwargs)
     leaves, tdef = tree_flatten((args, kwargs))
+    aliasing.none()
     if how == "detach" or not _state.local.grad_enabled:
         a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
-        return jitted(*a, **k)
+        return _relinked(jitted, jitted(*a, **k), a, k, leaves)
     pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x.requires_grad
            and x._data.dtype.kind in "fc"]
     if not pos:
         a, k = tree_unflatten(tdef, [_detached(x) for x in leaves])
-        return jitted(*a, **k)
+        return _relinked(jitted, jitted(*a, **k), a, k, leaves)
     rest = [None if i in pos else _detached(x) for i, x in enumerate(leaves)]
     pull = _pullback(jitted)
 
@@ -111,15 +116,21 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
     # that requires grad besides the arguments (a closure), which one tape step over the
     # arguments would cut off: then the call runs eagerly
     a0, k0 = rebuild([_detached(leaves[i]) for i in pos])
-    out0 = _undonated(jitted)(*a0, **k0)  # the backward reads the arguments again
+    twin = _undonated(jitted)
+    out0 = twin(*a0, **k0)  # the backward reads the arguments again
+    plan = aliasing.last()  # outputs that are views of the arguments (gpuad.jit.aliasing)
     if any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(out0)[0]):
         warn_eager(jitted, EAGER_WHY["closure"])
         return jitted.f(*args, **kwargs)
 
+    at: list = []  # the arguments' versions at the call: the backward reads them again
+
     def fwd(*diff):
+        at[:] = [(d._ver, d._ver[0]) if isinstance(d, Tensor) else None for d in diff]
         return out0, diff
 
     def bwd(res, ct):
+        _check_versions(jitted, at)
         if not _state.local.grad_enabled:  # first order (inside vmap the rule sees Tensors)
             res = [_detached(r) for r in res]
             ct_leaves, ct_def = tree_flatten(ct)
@@ -130,7 +141,44 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
 
     rule = custom_vjp(_named(fun, jitted.f))
     rule.defvjp(fwd, bwd)
-    return rule(*[leaves[i] for i in pos])
+    return _relinked(twin, rule(*[leaves[i] for i in pos]), a0, k0, leaves, plan)
+
+
+def _check_versions(jitted, at) -> None:
+    """The backward of a compiled call computes its forward again from the arguments, as a
+    step that saved its inputs: one written in place since the call raises, as eagerly."""
+    for k, v in enumerate(at):
+        if v is not None and v[0][0] != v[1]:
+            from ..engine import GradError
+
+            raise GradError(
+                f"jit({getattr(jitted.f, '__name__', 'f')}): differentiated argument {k} was "
+                f"saved for the gradient at version {v[1]} but has since been modified in "
+                f"place (now version {v[0][0]}); the compiled backward computes the function "
+                f"again from its arguments. Compute the gradient before writing to it, or "
+                f"write to a copy")
+
+
+_NO_PLAN = object()
+
+
+def _relinked(jitted, result, a, k, leaves, plan=_NO_PLAN):
+    """``result`` of the compiled call ``jitted(*a, **k)`` (its arguments detached from the
+    caller's ``leaves``) with the outputs that are views of the arguments made from the
+    caller's Tensors, as eagerly: the same version counter, and recorded as views where the
+    arguments are recorded (:mod:`gpuad.jit.aliasing`)."""
+    if plan is _NO_PLAN:
+        plan = aliasing.last()
+    if plan is None or not any(v.program.aliases is plan for e in jitted._cache.values()
+                               for v in e.variants):
+        return result  # (not the plan of a program of this function: it ran eagerly)
+    out_leaves, out_def = tree_flatten(result)
+    if len(out_leaves) != len(plan.how):
+        return result
+    mine = {id(x._data): x for x in leaves if isinstance(x, Tensor)}
+    _, inner, _, _ = jitted._split(a, k)  # the argument leaves as the program numbers them
+    args = [mine.get(id(x._data) if isinstance(x, Tensor) else id(x), x) for x in inner]
+    return tree_unflatten(out_def, aliasing.finish(plan, out_leaves, args, outer=True))
 
 
 def _undonated(jitted):

@@ -99,6 +99,17 @@ def unwrap_kwargs(kwargs: dict, strict: bool = True) -> dict:
     return {k: unwrap(v, strict) for k, v in kwargs.items()}
 
 
+class Exported:
+    """What a stand-in array's ``__dlpack__`` hands the stand-in's ``from_dlpack`` (in place of
+    a DLPack capsule): its NumPy array."""
+
+    def __init__(self, array):
+        self.array = array
+
+
+DLPACK_STREAM = object()  # the stream the stand-in's from_dlpack passes to __dlpack__
+
+
 def _imported(x):
     """An object exporting ``__cuda_array_interface__`` (a gpuad Tensor, say) as the NumPy
     view of its memory, as CuPy imports it; anything else unchanged."""
@@ -303,6 +314,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return (2, 0)  # kDLCUDA, device 0
 
     def __dlpack__(self, *args, **kwargs):
+        if kwargs.get("stream") is DLPACK_STREAM:  # the stand-in's own from_dlpack
+            return Exported(self._a)
         raise BufferError("cupy stand-in: its arrays cannot be exported through DLPack "
                           "(they claim to live on a CUDA device but are host memory)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import _capture
+from . import _capture, _core
 from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
@@ -119,11 +119,17 @@ def asnumpy(a, stream=None, order="C", out=None, blocking=True):
 
 
 def from_dlpack(x):
+    # as CuPy: the device from __dlpack_device__, then the memory from __dlpack__(stream=...)
+    # (an exporter may refuse there); the stand-in's arrays hand over their NumPy array
     if type(x) is ndarray:
         return x
+    dev = x.__dlpack_device__()[0] if hasattr(x, "__dlpack_device__") else None
+    if dev == 2 and hasattr(x, "__dlpack__"):
+        exported = x.__dlpack__(stream=_core.DLPACK_STREAM)
+        if isinstance(exported, _core.Exported):
+            return wrap(exported.array)
     if hasattr(x, "__cuda_array_interface__"):
         return wrap(_from_interface(x))
-    dev = x.__dlpack_device__()[0] if hasattr(x, "__dlpack_device__") else None
     raise RuntimeError(f"cupy stand-in: from_dlpack of an array on DLPack device {dev}: "
                        "CuPy imports device arrays only")
 
