@@ -107,7 +107,7 @@ def tensor_getitem(self, index):
             be = np_backend or numpy_backend()
             try:
                 out = d[index] if be is not None and not be.fused_fwd else None
-            except IndexError:
+            except (IndexError, ValueError, TypeError):
                 out = None  # the general path says which index and shape
             if out is not None and (out.dtype is _REAL or out.dtype is _F32):
                 rule = GETITEM
@@ -193,11 +193,15 @@ def tensor_reshape(self, *shape):
                 params = RESHAPE_PARAMS.get(key)  # (TypeError: an unhashable size)
                 if params is None:
                     out = d.reshape(shape)  # (the general path says what is wrong with it)
-                    if out.shape != old:  # (the same shape: the Tensor itself, below)
-                        params = keep_params(RESHAPE_PARAMS, key, {"newshape": out.shape,
-                                                                   "oldshape": old})
+                    if out.shape == old:
+                        out = None  # the Tensor itself (the general path)
                     else:
-                        out = None
+                        params = {"newshape": out.shape, "oldshape": old}
+                        for n in shape:
+                            if n.__class__ is not int:
+                                break  # (a key that holds only ints)
+                        else:
+                            keep_params(RESHAPE_PARAMS, key, params)
                 else:
                     out = d.reshape(params["newshape"])
         except (ValueError, TypeError):

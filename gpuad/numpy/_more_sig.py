@@ -54,6 +54,7 @@ _Node = _F.Node
 _SUM = _F.SUM
 _SUM_NP = _F.SUM_NP
 _SUM_PARAMS = _F.SUM_PARAMS
+_SUM_OUT = _F.SUM_OUT
 _edge_of = _F.edge_of
 
 
@@ -102,51 +103,54 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
                 (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
                 _SUM.np_params_fn is _SUM_NP:  # recorded here (see gpuad/_fastops.py)
             be = _F.np_backend or _F.numpy_backend()
-            if be is not None and not be.fused_fwd:
-                r = _add_reduce(d, None, keepdims=keepdims, out=...) if _F.SUM_OUT else \
+            try:
+                r = None if be is None or be.fused_fwd else \
+                    _add_reduce(d, None, keepdims=keepdims, out=...) if _SUM_OUT else \
                     _np.asarray(_add_reduce(d, None, None, None, keepdims))
-                if r.dtype is _REAL or r.dtype is _F32:
-                    rule = _SUM
-                    if keepdims is False:
-                        key = d.shape
-                        params = _SUM_PARAMS.get(key)
-                        if params is None:
-                            params = _F.keep_params(_F.SUM_PARAMS, key, {
-                                "axis": None, "keepdims": False, "shape": key})
+            except (ValueError, TypeError):
+                r = None  # the general path says why
+            if r is not None and (r.dtype is _REAL or r.dtype is _F32):
+                rule = _SUM
+                if keepdims is False:
+                    key = d.shape
+                    params = _SUM_PARAMS.get(key)
+                    if params is None:
+                        params = _F.keep_params(_SUM_PARAMS, key, {
+                            "axis": None, "keepdims": False, "shape": key})
+                else:
+                    params = {"axis": None, "keepdims": keepdims, "shape": d.shape}
+                ver = [0]  # (engine.apply1's step from here on)
+                slots = rule._cache.get(_ONE_ARG)
+                if slots is None:
+                    slots = rule.slots_for(1, 1)
+                n = a._node
+                if n is None:
+                    n = _edge_of(a)
+                saved = [None, None]
+                for s in slots:
+                    if s:
+                        v = a._ver
+                        saved[1] = (d, v, v[0], n, a._tan, True)
                     else:
-                        params = {"axis": None, "keepdims": keepdims, "shape": d.shape}
-                    ver = [0]  # (engine.apply1's step from here on)
-                    slots = rule._cache.get(_ONE_ARG)
-                    if slots is None:
-                        slots = rule.slots_for(1, 1)
-                    n = a._node
-                    if n is None:
-                        n = _edge_of(a)
-                    saved = [None, None]
-                    for s in slots:
-                        if s:
-                            v = a._ver
-                            saved[1] = (d, v, v[0], n, a._tan, True)
-                        else:
-                            saved[0] = (r, ver, 0, None, None, False)
-                    node = _new(_Node)
-                    node.bat = node.bats = node.where = None
-                    node.tan = node.rebuild = False
-                    node.rule = rule
-                    node.edges = (n,)
-                    node.saved = saved
-                    node.params = params
-                    node.shape = r.shape
-                    node.dtype = r.dtype
-                    node.seq = _next_seq()
-                    t = _new(Tensor)
-                    t._data = r
-                    t._bat = t.grad = t._tan = t._base = t._view = t.name = None
-                    t._node = node
-                    t._ver = ver
-                    t._seen = 0
-                    t.requires_grad = True
-                    return t
+                        saved[0] = (r, ver, 0, None, None, False)
+                node = _new(_Node)
+                node.bat = node.bats = node.where = None
+                node.tan = node.rebuild = False
+                node.rule = rule
+                node.edges = (n,)
+                node.saved = saved
+                node.params = params
+                node.shape = r.shape
+                node.dtype = r.dtype
+                node.seq = _next_seq()
+                t = _new(Tensor)
+                t._data = r
+                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                t._node = node
+                t._ver = ver
+                t._seen = 0
+                t.requires_grad = True
+                return t
         return _apply1(_sum_op.rule, a, {"axis": None, "keepdims": keepdims, "shape": d.shape})
     return _sum_any(a, axis, dtype, out, keepdims, initial, where)
 
