@@ -109,7 +109,18 @@ def tensor_getitem(self, index):
                 out = d[index] if be is not None and not be.fused_fwd else None
             except (IndexError, ValueError, TypeError):
                 out = None  # the general path says which index and shape
-            if out is not None and (out.dtype is _REAL or out.dtype is _F32):
+            k = out.__class__
+            if k is _ndarray:  # a view of d exactly when NumPy made one
+                b = out.base
+                view = b is not None and (b is d or b is d.base)
+                if out.dtype is not _REAL and out.dtype is not _F32:
+                    out = None
+            elif k is _np.float64 or k is _np.float32:  # one element: a 0-d copy
+                out = _asarray(out)  # (a scalar's dtype costs more than its class)
+                view = False
+            else:
+                out = None
+            if out is not None:
                 rule = GETITEM
                 if c is int:
                     key = (index, d.shape)
@@ -119,12 +130,6 @@ def tensor_getitem(self, index):
                             "index": (index,), "shape": key[1], "basic": True})
                 else:
                     params = {"index": (index,), "shape": d.shape, "basic": True}
-                if out.__class__ is _ndarray:  # a view of d exactly when NumPy made one
-                    b = out.base
-                    view = b is not None and (b is d or b is d.base)
-                else:  # one element: NumPy's scalar, a 0-d copy
-                    out = _asarray(out)
-                    view = False
                 if view:  # (engine.apply1's step from here on)
                     ver = self._ver
                     seen = ver[0]

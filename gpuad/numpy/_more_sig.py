@@ -52,9 +52,8 @@ _next_seq = _F._next_seq
 _ONE_ARG = _F._ONE_ARG
 _Node = _F.Node
 _SUM = _F.SUM
-_SUM_NP = _F.SUM_NP
+_SUM_NP = _F.SUM_NP if _F.SUM_OUT else object()  # (NumPy 1.x: the general path only)
 _SUM_PARAMS = _F.SUM_PARAMS
-_SUM_OUT = _F.SUM_OUT
 _edge_of = _F.edge_of
 
 
@@ -105,8 +104,8 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
             be = _F.np_backend or _F.numpy_backend()
             try:
                 r = None if be is None or be.fused_fwd else \
-                    _add_reduce(d, None, keepdims=keepdims, out=...) if _SUM_OUT else \
-                    _np.asarray(_add_reduce(d, None, None, None, keepdims))
+                    _add_reduce(d, None, out=...) if keepdims is False else \
+                    _add_reduce(d, None, keepdims=keepdims, out=...)  # (a 0-d array)
             except (ValueError, TypeError):
                 r = None  # the general path says why
             if r is not None and (r.dtype is _REAL or r.dtype is _F32):
