@@ -72,8 +72,8 @@ except TypeError:
 
 np_backend = None  # the NumPy backend once loaded (backends.load keeps its one instance)
 
-#: shared parameter dicts: (int index, shape), (shape, keepdims=False) and
-#: (reshape's arguments, old shape) -> the step's params
+#: shared parameter dicts: (int index, shape) and (shape, keepdims=False) -> the step's params;
+#: (reshape's arguments, old shape) -> (params, its view step ((rule, params),))
 GETITEM_PARAMS: dict = {}
 SUM_PARAMS: dict = {}
 RESHAPE_PARAMS: dict = {}
@@ -195,19 +195,21 @@ def tensor_reshape(self, *shape):
                 out = None
             else:
                 key = (shape, old)
-                params = RESHAPE_PARAMS.get(key)  # (TypeError: an unhashable size)
-                if params is None:
+                known = RESHAPE_PARAMS.get(key)  # (TypeError: an unhashable size)
+                if known is None:
                     out = d.reshape(shape)  # (the general path says what is wrong with it)
                     if out.shape == old:
                         out = None  # the Tensor itself (the general path)
                     else:
                         params = {"newshape": out.shape, "oldshape": old}
+                        known = (params, ((RESHAPE, params),))
                         for n in shape:
                             if n.__class__ is not int:
                                 break  # (a key that holds only ints)
                         else:
-                            keep_params(RESHAPE_PARAMS, key, params)
+                            keep_params(RESHAPE_PARAMS, key, known)
                 else:
+                    params = known[0]
                     out = d.reshape(params["newshape"])
         except (ValueError, TypeError):
             out = None
@@ -241,7 +243,7 @@ def tensor_reshape(self, *shape):
             node.edges = (n,)
             node.saved = saved
             node.params = params
-            node.shape = out.shape
+            node.shape = params["newshape"]  # (out.shape, made once)
             node.dtype = out.dtype
             node.seq = _next_seq()
             t = _new(Tensor)
@@ -254,11 +256,10 @@ def tensor_reshape(self, *shape):
             if view:
                 if self._base is None:
                     t._base = self
-                    t._view = ((rule, params),)
+                    t._view = known[1]  # ((rule, params),), made once
                 else:
                     t._base = self._base
-                    t._view = self._view + ((rule, params),) if self._view is not None \
-                        else None
+                    t._view = self._view + known[1] if self._view is not None else None
             return t
     return _rules.reshape(self, shape)  # gnp.reshape's C order, without its other options
 
