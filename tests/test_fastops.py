@@ -163,6 +163,7 @@ def test_steps_are_made_as_the_engine_makes_them(backend):
 
 
 def test_shared_parameters_are_never_those_of_another_call(backend):
+    _fastops.GETITEM_PARAMS.clear()  # (not full: nothing is dropped between the calls below)
     x = ad.tensor(V, requires_grad=True)
     y, z = x[3], x[4]
     assert y._node.params["index"] == (3,) and z._node.params["index"] == (4,)
@@ -184,3 +185,14 @@ def test_no_grad_and_tracing_take_the_general_path(backend):
     g = ad.grad(lambda t: gnp.dot(t[1:4], t[2:5]) + gnp.sum(t.reshape(2, 5)[1]))
     np.testing.assert_allclose(_host(f(V)), _host(g(V)))
     np.testing.assert_allclose(_host(f(V + 1.0)), _host(g(V + 1.0)))
+
+
+def test_a_full_parameter_cache_starts_again(backend, monkeypatch):
+    monkeypatch.setattr(_fastops, "_CACHE_MAX", 2)
+    monkeypatch.setattr(_fastops, "GETITEM_PARAMS", {})
+    x = ad.tensor(V, requires_grad=True)
+    ys = [x[i] for i in range(5)]
+    assert len(_fastops.GETITEM_PARAMS) <= 2
+    assert [y._node.params["index"] for y in ys] == [(i,) for i in range(5)]
+    gnp.sum(gnp.stack(ys) * np.arange(5.0)).backward()
+    np.testing.assert_array_equal(_host(x.grad), np.r_[np.arange(5.0), np.zeros(5)])
