@@ -364,6 +364,7 @@ class Tensor:
     def __rshift__(self, o): return _bitwise(">>", self, o)
     def __rrshift__(self, o): return _bitwise(">>", o, self)
 
+    # replaced by gpuad._fastops.tensor_getitem (the same, int and slice steps recorded inline)
     def __getitem__(self, index):
         c = index.__class__
         if (c is int or c is slice) and self._bat is None:  # (indexing.getitem's common case)
@@ -415,6 +416,7 @@ class Tensor:
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _R.diagonal(self, offset, axis1, axis2)
 
+    # replaced by gpuad._fastops.tensor_reshape (the same, the step recorded inline)
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])

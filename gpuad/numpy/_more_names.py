@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .. import _fastops as _F
 from .. import _value_checks as _vc
+from .. import engine as _eng
 from .. import rules as _r
 from .._numpy_protocol import takes_containers
 from ..engine import apply2 as _apply2
@@ -41,6 +43,22 @@ from . import vstack as _vstack0
 from ._more_sig import _cast, _to_out
 
 _NoValue = object()
+_ndarray = _np.ndarray
+_new = object.__new__
+_asarray = _np.asarray
+_REAL = _np.dtype(_np.float64)
+_F32 = _np.dtype(_np.float32)
+_local = _F._local
+_nograd = _F._nograd
+_flags = _F._flags
+_next_seq = _F._next_seq
+_TWO_ARGS = _F._TWO_ARGS
+_BOTH = (1, 2)
+_EMPTY = _F._EMPTY
+_Node = _F.Node
+_MATMUL = _F.MATMUL
+_MATMUL_NP = _F.MATMUL_NP
+_edge_of = _F.edge_of
 
 
 def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
@@ -318,8 +336,77 @@ def row_stack(tup, *, dtype=None, casting: str = "same_kind"):
 def dot(a, b, out=None):
     """``numpy.dot``. Example: ``gnp.dot(a, b)``"""
     if out is None and a.__class__ is Tensor and b.__class__ is Tensor and a._bat is None and \
-            b._bat is None and 0 < a._data.ndim <= 2 and 0 < b._data.ndim <= 2:
-        return _apply2(_r.matmul.rule, a, b)  # (matmul without the layers below)
+            b._bat is None:
+        da = a._data
+        db = b._data
+        if da.__class__ is _ndarray and db.__class__ is _ndarray and \
+                0 < da.ndim < 3 > db.ndim > 0:  # matmul, recorded here (gpuad/_fastops.py)
+            ga = a.requires_grad
+            gb = b.requires_grad
+            if _eng._trace is None and (ga or gb) and not a._tan and not b._tan and \
+                    a._seen == a._ver[0] and b._seen == b._ver[0] and \
+                    (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                    _MATMUL.np_fn is _MATMUL_NP:
+                be = _F.np_backend or _F.numpy_backend()
+                try:
+                    r = da.dot(db) if be is not None and not be.fused_fwd else None
+                except (ValueError, TypeError):
+                    r = None  # the general path says which shapes
+                if r is not None:
+                    if r.__class__ is not _ndarray:
+                        r = _asarray(r)
+                    if r.dtype is _REAL or r.dtype is _F32:
+                        rule = _MATMUL
+                        mask = 3 if ga and gb else 1 if ga else 2
+                        slots = rule._cache.get(_TWO_ARGS[mask])  # (engine.apply2's step)
+                        if slots is None:
+                            slots = rule.slots_for(mask, 2)
+                        ea = eb = None
+                        if ga:
+                            ea = a._node
+                            if ea is None:
+                                ea = _edge_of(a)
+                        if gb:
+                            eb = b._node
+                            if eb is None:
+                                eb = _edge_of(b)
+                        ver = [0]
+                        if slots == _BOTH:  # (matmul's adjoints read both inputs)
+                            va = a._ver
+                            vb = b._ver
+                            saved = [None, (da, va, va[0], ea, a._tan, ga),
+                                     (db, vb, vb[0], eb, b._tan, gb)]
+                        else:
+                            saved = [None, None, None]
+                            for s in slots:
+                                if s == 1:
+                                    v = a._ver
+                                    saved[1] = (da, v, v[0], ea, a._tan, ga)
+                                elif s == 2:
+                                    v = b._ver
+                                    saved[2] = (db, v, v[0], eb, b._tan, gb)
+                                else:
+                                    saved[0] = (r, ver, 0, None, None, False)
+                        node = _new(_Node)
+                        node.bat = node.bats = node.where = None
+                        node.tan = node.rebuild = False
+                        node.rule = rule
+                        node.edges = (ea, eb)
+                        node.saved = saved
+                        node.params = _EMPTY
+                        node.shape = r.shape
+                        node.dtype = r.dtype
+                        node.seq = _next_seq()
+                        t = _new(Tensor)
+                        t._data = r
+                        t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                        t._node = node
+                        t._ver = ver
+                        t._seen = 0
+                        t.requires_grad = True
+                        return t
+        if 0 < da.ndim <= 2 and 0 < db.ndim <= 2:
+            return _apply2(_r.matmul.rule, a, b)  # (matmul without the layers below)
     return _dot_any(a, b, out)
 
 

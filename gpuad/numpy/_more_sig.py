@@ -14,7 +14,9 @@ import builtins
 
 import numpy as _np
 
+from .. import _fastops as _F
 from .. import _value_checks as _vc
+from .. import engine as _eng
 from .. import rules as _r
 from .._numpy_protocol import takes_containers
 from ..engine import apply1 as _apply1
@@ -37,6 +39,22 @@ from . import sum as _sum0
 from . import take_along_axis as _take_along_axis
 from . import trace as _trace0
 from . import var as _var0
+
+_ndarray = _np.ndarray
+_new = object.__new__
+_add_reduce = _np.add.reduce
+_REAL = _np.dtype(_np.float64)
+_F32 = _np.dtype(_np.float32)
+_local = _F._local
+_nograd = _F._nograd
+_flags = _F._flags
+_next_seq = _F._next_seq
+_ONE_ARG = _F._ONE_ARG
+_Node = _F.Node
+_SUM = _F.SUM
+_SUM_NP = _F.SUM_NP if _F.SUM_OUT else object()  # (NumPy 1.x: the general path only)
+_SUM_PARAMS = _F.SUM_PARAMS
+_edge_of = _F.edge_of
 
 
 def _tracked(a) -> bool:
@@ -78,8 +96,61 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     """Sum over ``axis``, as ``numpy.sum``. Example: ``gnp.sum(x, axis=0)``"""
     if a.__class__ is Tensor and axis is None and dtype is None and out is None and \
             initial is None and where is None and a._bat is None:  # the whole Tensor
-        return _apply1(_sum_op.rule, a, {"axis": None, "keepdims": keepdims,
-                                         "shape": a._data.shape})
+        d = a._data
+        if _eng._trace is None and d.__class__ is _ndarray and a.requires_grad and \
+                not a._tan and a._seen == a._ver[0] and \
+                (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                _SUM.np_params_fn is _SUM_NP:  # recorded here (see gpuad/_fastops.py)
+            be = _F.np_backend or _F.numpy_backend()
+            try:
+                r = None if be is None or be.fused_fwd else \
+                    _add_reduce(d, None, out=...) if keepdims is False else \
+                    _add_reduce(d, None, keepdims=keepdims, out=...)  # (a 0-d array)
+            except (ValueError, TypeError):
+                r = None  # the general path says why
+            if r is not None and (r.dtype is _REAL or r.dtype is _F32):
+                rule = _SUM
+                if keepdims is False:
+                    key = d.shape
+                    params = _SUM_PARAMS.get(key)
+                    if params is None:
+                        params = _F.keep_params(_SUM_PARAMS, key, {
+                            "axis": None, "keepdims": False, "shape": key})
+                else:
+                    params = {"axis": None, "keepdims": keepdims, "shape": d.shape}
+                ver = [0]  # (engine.apply1's step from here on)
+                slots = rule._cache.get(_ONE_ARG)
+                if slots is None:
+                    slots = rule.slots_for(1, 1)
+                n = a._node
+                if n is None:
+                    n = _edge_of(a)
+                saved = [None, None]
+                for s in slots:
+                    if s:
+                        v = a._ver
+                        saved[1] = (d, v, v[0], n, a._tan, True)
+                    else:
+                        saved[0] = (r, ver, 0, None, None, False)
+                node = _new(_Node)
+                node.bat = node.bats = node.where = None
+                node.tan = node.rebuild = False
+                node.rule = rule
+                node.edges = (n,)
+                node.saved = saved
+                node.params = params
+                node.shape = r.shape
+                node.dtype = r.dtype
+                node.seq = _next_seq()
+                t = _new(Tensor)
+                t._data = r
+                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                t._node = node
+                t._ver = ver
+                t._seen = 0
+                t.requires_grad = True
+                return t
+        return _apply1(_sum_op.rule, a, {"axis": None, "keepdims": keepdims, "shape": d.shape})
     return _sum_any(a, axis, dtype, out, keepdims, initial, where)
 
 
