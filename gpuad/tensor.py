@@ -267,6 +267,10 @@ class Tensor:
 
     @property
     def __cuda_array_interface__(self) -> dict:
+        if self._bat is not None:
+            if _P._writing_into_array():
+                _batched_data_error()
+            raise AttributeError("a value batched by gpuad.vmap exports no memory to CuPy")
         if self.requires_grad or self._tan:
             _P.refuse_device_array(self)  # a write into a CuPy array raises; CuPy ops defer
         try:

@@ -94,6 +94,26 @@ def test_raw_array_op_tensor_is_recorded(backend):
                 modes=("fwd", "rev"))
 
 
+def test_batched_tensor_with_a_raw_array_inside_vmap(backend):
+    # a raw array beside a per-example value is recorded and batched; a write of the value
+    # into the raw array names the functional form on either backend
+    xp, c = _xp(), np.arange(3.0)
+    ys = np.random.default_rng(0).random((4, 3))
+
+    def f(y):
+        return gnp.sum((xp.asarray(c) + y) * y)
+
+    np.testing.assert_allclose(to_numpy(ad.vmap(ad.grad(f))(xp.asarray(ys))), c + 2 * ys)
+
+    def g(y):
+        a = xp.zeros(3)
+        a -= y
+        return gnp.sum(a)
+
+    with pytest.raises(TypeError, match="index_update"):
+        ad.vmap(g)(xp.asarray(ys))
+
+
 def test_two_outputs_are_checked_before_either_is_written(backend):
     x = ad.tensor(_xp().asarray(X), requires_grad=True)
     t = x * 1.5
