@@ -28,7 +28,7 @@ import numpy as _np
 
 from . import _state
 from .backends import _by_array_type
-from .tensor import Tensor
+from .tensor import Tensor, _batched_data_error
 
 _local = _state.local
 _gnp: Any = None  # gpuad.numpy, bound by install()
@@ -468,6 +468,8 @@ def _detach(a):
 def _check_out(o, v, what: str, casting: str) -> None:
     """Raise, before anything is written, where writing ``v`` into ``out=`` array ``o`` would
     drop a gradient, does not fit, or breaks NumPy's ``casting`` rule."""
+    if not isinstance(o, Tensor) and isinstance(v, Tensor) and v._bat is not None:
+        _batched_data_error()  # names gnp.index_update: a Tensor out= is refused inside vmap too
     if not isinstance(o, Tensor) and isinstance(v, Tensor) and recording(v):
         kind = "a CuPy array" if type(o).__module__.startswith("cupy") else "a NumPy array"
         raise TypeError(
