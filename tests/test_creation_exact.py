@@ -37,3 +37,16 @@ def test_meshgrid_of_tensors_is_recorded_and_matches_numpy(backend):
             np.testing.assert_array_equal(to_numpy(g), e)
     g = ad.grad(lambda x: gnp.sum(gnp.meshgrid(x, gnp.asarray(b))[0] ** 2))(a)
     np.testing.assert_allclose(to_numpy(g), 2 * a * len(b))
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like", "full_like"])
+def test_like_of_a_numpy_array_is_an_array_of_the_backend(backend, name):
+    # as gnp.sin(numpy_array) is: the two combine on the CuPy backend
+    a = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    r = getattr(gnp, name)(a, *((2.5,) if name == "full_like" else ()))
+    assert type(r) is type(gnp.sin(a)) and r.shape == a.shape and r.dtype == np.float32
+    ref = getattr(np, name)(a, *((2.5,) if name == "full_like" else ()))
+    if name != "empty_like":
+        np.testing.assert_array_equal(to_numpy(r + gnp.sin(a)), ref + np.sin(a))
+    fill = (1,) if name == "full_like" else ()
+    assert getattr(gnp, name)([1, 2], *fill, dtype=np.float64).dtype == np.float64

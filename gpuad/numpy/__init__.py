@@ -186,6 +186,17 @@ def _data(a):
     return a.data if isinstance(a, Tensor) else a
 
 
+def _make_like(a, name, dtype, *fill):
+    """``xp.<name>_like(a)`` with ``a``'s own array module; a NumPy array or Python value
+    makes an array of the active backend, as ``gnp.sin`` of one does."""
+    xp = get_backend().xp
+    if xp is _np or isinstance(a, Tensor) or not isinstance(
+            a, (_np.ndarray, _np.generic, list, tuple, int, float, complex, bool)):
+        return getattr(_r._xp(a), name + "_like")(_like(a), *fill, dtype=dtype)
+    a = _np.asarray(a)
+    return getattr(xp, name)(a.shape, *fill, dtype=a.dtype if dtype is None else dtype)
+
+
 def _like(a):
     """What ``*_like`` reads of ``a``: its shape and dtype (one example's, inside vmap)."""
     if isinstance(a, Tensor):
@@ -235,17 +246,17 @@ def full(shape_, fill_value, dtype=None):
 
 def zeros_like(a, dtype=None):
     """A backend array of zeros shaped like ``a``. Example: ``gnp.zeros_like(x)``"""
-    return _r._xp(a).zeros_like(_like(a), dtype=dtype)
+    return _make_like(a, "zeros", dtype)
 
 
 def ones_like(a, dtype=None):
     """A backend array of ones shaped like ``a``. Example: ``gnp.ones_like(x)``"""
-    return _r._xp(a).ones_like(_like(a), dtype=dtype)
+    return _make_like(a, "ones", dtype)
 
 
 def empty_like(a, dtype=None):
     """An uninitialised backend array shaped like ``a``. Example: ``gnp.empty_like(x)``"""
-    return _r._xp(a).empty_like(_like(a), dtype=dtype)
+    return _make_like(a, "empty", dtype)
 
 
 def full_like(a, fill_value, dtype=None):
@@ -255,7 +266,7 @@ def full_like(a, fill_value, dtype=None):
     """
     if isinstance(fill_value, Tensor):
         return _filled(fill_value, shape(a), _like(a).dtype if dtype is None else dtype)
-    return _r._xp(a).full_like(_like(a), fill_value, dtype=dtype)
+    return _make_like(a, "full", dtype, fill_value)
 
 
 def eye(n, m=None, k=0, dtype=float):
