@@ -314,6 +314,8 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
     for t, n in zip(tgt_tensors, nodes, strict=True):
         g = res.get(n)
         g = _result(g) if g is not None else _zeros_for(t)
+        if g.__class__ is not Tensor and 0 in getattr(g, "strides", ()) and g.size > 1:
+            g = _r._xp(g).ascontiguousarray(g)  # a broadcast (sum's seed): a real array
         grads.append(g if record else _untracked(g))
     out = []
     i = 0
@@ -357,6 +359,16 @@ def _report_reads(roots, private, start: int) -> None:
             collect[n] = n
         else:
             stack.extend(n.edges)
+
+
+def _unshared_tree(tree, args, kwargs):
+    """``tree`` with each leaf that views an argument Tensor's memory past its version
+    counter copied (see :mod:`gpuad._unshare`)."""
+    from ._unshare import arrays_of, unshare
+
+    mine = arrays_of(tree_flatten((args, kwargs))[0])
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [unshare(x, mine, raw_args=False) for x in leaves])
 
 
 def _untracked_tree(tree):
@@ -437,7 +449,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 value = _untracked(value)
             if has_aux:
                 aux = _tree_result(aux, private, memo)
-                return (value, _untracked_tree(aux) if not prev else aux), g
+                aux = _unshared_tree(_untracked_tree(aux) if not prev else aux, args, kwargs)
+                return (value, aux), g
         finally:
             local.grad_enabled = prev
         return value, g
