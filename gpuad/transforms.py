@@ -314,8 +314,11 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
     for t, n in zip(tgt_tensors, nodes, strict=True):
         g = res.get(n)
         g = _result(g) if g is not None else _zeros_for(t)
-        if g.__class__ is not Tensor and 0 in getattr(g, "strides", ()) and g.size > 1:
-            g = _r._xp(g).ascontiguousarray(g)  # a broadcast (sum's seed): a real array
+        if g.__class__ is not Tensor and 0 in getattr(g, "strides", ()) and g.size > 1 \
+                and getattr(g.flags, "writeable", True):
+            # a writable broadcast (sum's seed, on CuPy): a write into one element would write
+            # all; NumPy's are read-only, kept so (a copy costs a third of grad(sum) at 1e5)
+            g = _r._xp(g).ascontiguousarray(g)
         grads.append(g if record else _untracked(g))
     out = []
     i = 0

@@ -4,8 +4,8 @@
 their version counters: a write into them changed the argument silently, and a step that had
 saved the argument then backwarded with the written value. Each case writes into the result
 and compares the argument, its version and later gradients with the same program written
-without the transform; gradients returned by ``grad`` are real arrays (a write into one
-element changes that element only).
+without the transform; a gradient returned by ``grad`` is a real array or read-only (a write
+into one element never writes all).
 """
 
 from __future__ import annotations
@@ -143,6 +143,10 @@ def test_gradient_of_sum_is_a_real_array(backend, how):
         x = _t(requires_grad=True)
         gnp.sum(x).backward()
         g = x.grad
+    if not getattr(getattr(g, "flags", None), "writeable", True):  # NumPy: read-only
+        with pytest.raises(ValueError, match="read-only"):
+            g[0, 0] = 5.0
+        g = g.copy()
     g[0, 0] = 5.0
     want = np.ones_like(X)
     want[0, 0] = 5.0
