@@ -558,8 +558,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         _report_reads(out_leaves + (tree_flatten(aux)[0] if has_aux else []), private, start)
         primal_out = _untracked_tree(primal_out)
         aux = _untracked_tree(aux) if has_aux else None
+    primal_out = _unshared_tree(primal_out, primals, {})
     if has_aux:
-        return primal_out, vjp_fn, aux
+        return primal_out, vjp_fn, _unshared_tree(aux, primals, {})
     return primal_out, vjp_fn
 
 
@@ -627,9 +628,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    prim = _unshared_tree(tree_unflatten(o_def, prim), (primals, tangents), {})
     if has_aux:
-        return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans), _tree_result(aux)
-    return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
+        return prim, tree_unflatten(o_def, tans), _unshared_tree(_tree_result(aux),
+                                                                 (primals, tangents), {})
+    return prim, tree_unflatten(o_def, tans)
 
 
 def _with_tangent(p, t, level):

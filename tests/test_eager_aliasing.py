@@ -151,3 +151,18 @@ def test_gradient_of_sum_is_a_real_array(backend, how):
     want = np.ones_like(X)
     want[0, 0] = 5.0
     assert _host(g).tolist() == want.tolist()
+
+
+def test_vjp_and_jvp_outputs_untracked_argument(backend):
+    x, w = _t(), _t(np.ones_like(X), requires_grad=True)
+    z = gnp.sum(w * x)
+    out, back, aux = ad.vjp(lambda a: (a[0:1], a[1:]), x, has_aux=True)
+    p, t = ad.jvp(lambda a: a[:, 1:], (x,), (_xp().ones(X.shape),))
+    for r in (out, aux, p):
+        assert not _shares(r, x)
+        r[0, 0] = 100.0
+    assert _host(x).tolist() == X.tolist() and x._ver[0] == 0
+    assert np.allclose(_host(back(_xp().ones((1, 3)))[0]), [[1, 1, 1], [0, 0, 0]])
+    assert np.allclose(_host(t), 1.0)
+    z.backward()
+    assert np.allclose(_host(w.grad), X)
