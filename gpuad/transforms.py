@@ -314,6 +314,11 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
     for t, n in zip(tgt_tensors, nodes, strict=True):
         g = res.get(n)
         g = _result(g) if g is not None else _zeros_for(t)
+        if g.__class__ is not Tensor and 0 in getattr(g, "strides", ()) and g.size > 1 \
+                and getattr(g.flags, "writeable", True):
+            # a writable broadcast (sum's seed, on CuPy): a write into one element would write
+            # all; NumPy's are read-only, kept so (a copy costs a third of grad(sum) at 1e5)
+            g = _r._xp(g).ascontiguousarray(g)
         grads.append(g if record else _untracked(g))
     out = []
     i = 0
@@ -357,6 +362,16 @@ def _report_reads(roots, private, start: int) -> None:
             collect[n] = n
         else:
             stack.extend(n.edges)
+
+
+def _unshared_tree(tree, args, kwargs):
+    """``tree`` with each leaf that views an argument Tensor's memory past its version
+    counter copied (see :mod:`gpuad._unshare`)."""
+    from ._unshare import arrays_of, unshare
+
+    mine = arrays_of(tree_flatten((args, kwargs))[0])
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [unshare(x, mine, raw_args=False) for x in leaves])
 
 
 def _untracked_tree(tree):
@@ -437,7 +452,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 value = _untracked(value)
             if has_aux:
                 aux = _tree_result(aux, private, memo)
-                return (value, _untracked_tree(aux) if not prev else aux), g
+                aux = _unshared_tree(_untracked_tree(aux) if not prev else aux, args, kwargs)
+                return (value, aux), g
         finally:
             local.grad_enabled = prev
         return value, g
@@ -542,8 +558,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         _report_reads(out_leaves + (tree_flatten(aux)[0] if has_aux else []), private, start)
         primal_out = _untracked_tree(primal_out)
         aux = _untracked_tree(aux) if has_aux else None
+    primal_out = _unshared_tree(primal_out, primals, {})
     if has_aux:
-        return primal_out, vjp_fn, aux
+        return primal_out, vjp_fn, _unshared_tree(aux, primals, {})
     return primal_out, vjp_fn
 
 
@@ -611,9 +628,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    prim = _unshared_tree(tree_unflatten(o_def, prim), (primals, tangents), {})
     if has_aux:
-        return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans), _tree_result(aux)
-    return tree_unflatten(o_def, prim), tree_unflatten(o_def, tans)
+        return prim, tree_unflatten(o_def, tans), _unshared_tree(_tree_result(aux),
+                                                                 (primals, tangents), {})
+    return prim, tree_unflatten(o_def, tans)
 
 
 def _with_tangent(p, t, level):

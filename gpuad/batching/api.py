@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import _state
 from .._raw import _xp, ndim, shape
+from .._unshare import arrays_of, unshare
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
 from . import ACTIVE, from_batch, rules, to_batch
@@ -139,13 +140,16 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
             _RUNNING.pop()
         leaves, tdef = tree_flatten(out)
         axes = _leaf_axes(_out_spec(out_axes, out), out, "out_axes")
+        # an output sharing an argument's memory is copied: a write into it must not reach
+        # the argument past its version counter (a batched output is new, as a stack is)
+        mine = arrays_of(tree_flatten((args, kwargs))[0])
         res = []
         for o, ax in zip(leaves, axes, strict=True):
             if ax is None:
                 if isinstance(o, Tensor) and o._bat is not None and level in o._bat:
                     raise ValueError("vmap: out_axes=None for an output that differs from "
                                      "example to example")
-                res.append(_clean(o))
+                res.append(unshare(_clean(o), mine, raw_args=False))
                 continue
             if not (isinstance(o, Tensor) or hasattr(o, "shape")):
                 if not isinstance(o, int | float | complex):
@@ -155,7 +159,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
             nd = ndim(o) + 1
             if not -nd <= ax < nd:
                 raise ValueError(f"vmap: out_axes={ax} for an output of shape {shape(o)}")
-            res.append(_clean(from_batch(o, level, ax % nd, size)))
+            res.append(unshare(_clean(from_batch(o, level, ax % nd, size)), mine))
         return tree_unflatten(tdef, res)
 
     return wrapped
