@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -27,11 +28,6 @@ def _xp():
 def _t(values=X, requires_grad=False):
     return ad.tensor(_xp().asarray(np.array(values, dtype=np.float64)),
                      requires_grad=requires_grad)
-
-
-def _host(t):
-    return np.asarray(t.numpy() if isinstance(t, ad.Tensor) else
-                      (t.get() if hasattr(t, "get") else t))
 
 
 def _shares(a, b) -> bool:
@@ -58,14 +54,14 @@ def test_vmap_output_written_leaves_saved_argument(backend, transform):
     assert not _shares(y, x)
     y[0, 0] = 5.0
     loss = gnp.sum(y * y)
-    assert _host(x).tolist() == X.tolist() and x._ver[0] == 0
+    assert to_numpy(x).tolist() == X.tolist() and x._ver[0] == 0
     z.backward()
-    assert np.allclose(_host(x.grad), 2 * X)  # was 10 at [0, 0]: the written value
+    assert np.allclose(to_numpy(x.grad), 2 * X)  # was 10 at [0, 0]: the written value
     x.grad = None
     loss.backward()
     want = 2 * X * (np.arange(3) < 2)
     want[0, 0] = 0.0  # overwritten
-    assert np.allclose(_host(x.grad), want)
+    assert np.allclose(to_numpy(x.grad), want)
 
 
 def test_vmap_of_raw_and_untracked_arguments(backend):
@@ -73,7 +69,7 @@ def test_vmap_of_raw_and_untracked_arguments(backend):
     y = ad.vmap(lambda a: a[0:2])(raw)
     assert not _shares(y, raw)
     y[0, 0] = 5.0
-    assert _host(raw).tolist() == X.tolist()
+    assert to_numpy(raw).tolist() == X.tolist()
 
     # a Tensor that another step saved: batched and unbatched (out_axes=None) outputs
     x, w = _t(), _t(np.ones_like(X), requires_grad=True)
@@ -83,9 +79,9 @@ def test_vmap_of_raw_and_untracked_arguments(backend):
     for out in (y, s):
         assert not _shares(out, x)
         out[0] = 7.0
-    assert _host(x).tolist() == X.tolist() and x._ver[0] == 0
+    assert to_numpy(x).tolist() == X.tolist() and x._ver[0] == 0
     z.backward()
-    assert np.allclose(_host(w.grad), X)
+    assert np.allclose(to_numpy(w.grad), X)
 
     # an unbatched output that is the argument Tensor itself stays it
     xb = _t(requires_grad=True)
@@ -104,8 +100,8 @@ def test_vmap_output_written_check_grads(backend):
         return gnp.sum(gnp.sin(y) * a[:, 1:3])
 
     x = _xp().asarray(X.copy())
-    assert np.allclose(_host(ad.grad(f)(x)), _host(ad.grad(ref)(x)))
-    assert _host(x).tolist() == X.tolist()
+    assert np.allclose(to_numpy(ad.grad(f)(x)), to_numpy(ad.grad(ref)(x)))
+    assert to_numpy(x).tolist() == X.tolist()
     check_grads(f, (x,), order=1, modes=("rev",))
 
 
@@ -113,12 +109,12 @@ def test_value_and_grad_aux_untracked_argument(backend):
     x, w = _t(), _t(np.ones_like(X), requires_grad=True)
     z = gnp.sum(w * x)
     (v, aux), g = ad.value_and_grad(lambda a: (gnp.sum(a * a), a[1:]), has_aux=True)(x)
-    assert np.allclose(_host(g), 2 * X) and np.isclose(float(_host(v)), (X * X).sum())
+    assert np.allclose(to_numpy(g), 2 * X) and np.isclose(float(to_numpy(v)), (X * X).sum())
     assert not _shares(aux, x)
     aux[0, 0] = 100.0
-    assert _host(x).tolist() == X.tolist() and x._ver[0] == 0
+    assert to_numpy(x).tolist() == X.tolist() and x._ver[0] == 0
     z.backward()
-    assert np.allclose(_host(w.grad), X)
+    assert np.allclose(to_numpy(w.grad), X)
 
 
 def test_value_and_grad_aux_tracked_argument_is_a_view(backend):
@@ -150,7 +146,7 @@ def test_gradient_of_sum_is_a_real_array(backend, how):
     g[0, 0] = 5.0
     want = np.ones_like(X)
     want[0, 0] = 5.0
-    assert _host(g).tolist() == want.tolist()
+    assert to_numpy(g).tolist() == want.tolist()
 
 
 def test_vjp_and_jvp_outputs_untracked_argument(backend):
@@ -161,8 +157,8 @@ def test_vjp_and_jvp_outputs_untracked_argument(backend):
     for r in (out, aux, p):
         assert not _shares(r, x)
         r[0, 0] = 100.0
-    assert _host(x).tolist() == X.tolist() and x._ver[0] == 0
-    assert np.allclose(_host(back(_xp().ones((1, 3)))[0]), [[1, 1, 1], [0, 0, 0]])
-    assert np.allclose(_host(t), 1.0)
+    assert to_numpy(x).tolist() == X.tolist() and x._ver[0] == 0
+    assert np.allclose(to_numpy(back(_xp().ones((1, 3)))[0]), [[1, 1, 1], [0, 0, 0]])
+    assert np.allclose(to_numpy(t), 1.0)
     z.backward()
-    assert np.allclose(_host(w.grad), X)
+    assert np.allclose(to_numpy(w.grad), X)
