@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The one prepared GPU check: install gpuad without a package index, run the test suite on the
-# cupy backend (benchmarks/gpu_pytest.py), the GPU micro-benchmarks and the side-by-side
-# benchmarks on the cupy backend, and write OUTDIR/summary.md. Whole run under 8 minutes.
+# cupy backend with the op tests again under --jit (benchmarks/gpu_pytest.py), the GPU
+# micro-benchmarks, the side-by-side benchmarks on the cupy backend (gpuad eager and gpuad.jit
+# beside PyTorch eager and jax-jit) and the fusion table (benchmarks/gpu_fusion.py), and write
+# OUTDIR/summary.md. Whole run under 8 minutes.
 #
 #   usage: bash benchmarks/gpu_check.sh OUTDIR        (env: PYTHON, default python3)
 #
 # OUTDIR receives at most 8 files (the device tool returns 8): summary.md, junit.xml, check.log
-# (install, pytest and benchmark logs), gpu_micro.json, gpu.json, gpu.md, gpu_chain.png,
-# gpu_checkpoint.png. Exit status: 0 when tests and benchmarks all succeeded.
+# (install, pytest and benchmark logs), gpu_micro.json, gpu.json, gpu.md, gpu_fusion.json and
+# more.tar.gz (the plots, gpu_fusion.md, gpu_micro.md). Exit status: 0 when tests and
+# benchmarks all succeeded.
 set -u
 
 OUTDIR=${1:?usage: gpu_check.sh OUTDIR}
 mkdir -p "$OUTDIR" && OUTDIR=$(cd "$OUTDIR" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 PY=${PYTHON:-python3}
-TOTAL=450
+TOTAL=${GPU_CHECK_SECONDS:-450}
 export PYTHONUNBUFFERED=1
 # JAX (a benchmark peer) would otherwise reserve most of the GPU's memory at import
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
@@ -42,25 +45,34 @@ fi
 "$PY" -m pip list 2>/dev/null | grep -i -E "^(cupy|numba|numpy|torch|jax|pytest|hypothesis)" \
   >>"$LOG"
 
-section "pytest --backend cupy (parallel shards, then the device_memory tests alone)"
+section "pytest --backend cupy, and the op tests under --jit (parallel shards, then the device_memory tests alone)"
 # the tests run first: they compile (and cache on disk) the kernels the benchmarks then use
-timeout -k 20 "$(cap 210 200)" "$PY" benchmarks/gpu_pytest.py --junit "$OUTDIR/junit.xml" \
-  --seconds "$(cap 200 210)" >>"$LOG" 2>&1
+timeout -k 20 "$(cap 200 230)" "$PY" benchmarks/gpu_pytest.py --junit "$OUTDIR/junit.xml" \
+  --seconds "$(cap 190 240)" >>"$LOG" 2>&1
 test_rc=$?
 
 section gpu_micro
-timeout -k 10 "$(cap 80 120)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LOG" 2>&1
+timeout -k 10 "$(cap 50 180)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LOG" 2>&1
 micro_rc=$?
 [ -f "$WORK/gpu_micro.json" ] && cp "$WORK/gpu_micro.json" "$OUTDIR/"
 
-section "benchmarks --backend cupy"
-timeout -s INT -k 15 "$(cap 200 5)" "$PY" -m benchmarks --backend cupy --peers installed \
-  --out "$WORK/bench" >>"$LOG" 2>&1
+section "benchmarks --backend cupy (gpuad, gpuad-jit, torch, jax-jit)"
+# partial results survive the time limit: the JSON is written after each workload
+timeout -s INT -k 15 "$(cap 140 50)" "$PY" -m benchmarks --backend cupy --peers torch,jax-jit \
+  --workloads mlp,chain,rnn,seed,jac --out "$WORK/bench" >>"$LOG" 2>&1
 bench_rc=$?
-for f in gpu.json gpu.md gpu_chain.png gpu_checkpoint.png; do
+for f in gpu.json gpu.md; do
   [ -f "$WORK/bench/$f" ] && cp "$WORK/bench/$f" "$OUTDIR/"
 done
-bench_all=$(( micro_rc != 0 ? micro_rc : bench_rc ))
+
+section "gpu_fusion (chain: fusion, remat, graphs)"
+timeout -k 10 "$(cap 60 8)" "$PY" -m benchmarks.gpu_fusion --backend cupy --out "$WORK/fusion" \
+  >>"$LOG" 2>&1
+fusion_rc=$?
+[ -f "$WORK/fusion/gpu_fusion.json" ] && cp "$WORK/fusion/gpu_fusion.json" "$OUTDIR/"
+bench_all=$(( micro_rc != 0 ? micro_rc : bench_rc != 0 ? bench_rc : fusion_rc ))
+(cd "$WORK" && tar czf "$OUTDIR/more.tar.gz" --ignore-failed-read gpu_micro.md bench/*.png \
+  fusion/gpu_fusion.md 2>/dev/null)
 
 "$PY" - "$OUTDIR" "$gpu" "$started" "$install_note" "$test_rc" "$bench_all" "$SECONDS" "$WORK" <<'EOF'
 import sys
@@ -90,20 +102,30 @@ if junit.exists():
         f"passed {passed}, failed {count['failures']}, errors {count['errors']}, "
         f"skipped {count['skipped']} (of {count['tests']}); pytest exit status {test_rc}"
     )
-    bad = [
-        f"{case.get('classname')}::{case.get('name')}"
-        for case in root.iter("testcase")
-        if case.find("failure") is not None or case.find("error") is not None
-    ]
+    bad, why = [], {}
+    for suite in suites:
+        for case in suite.iter("testcase"):
+            fail = case.find("failure")
+            fail = fail if fail is not None else case.find("error")
+            if fail is None:
+                continue
+            msg = (fail.get("message") or "").strip().splitlines()
+            key = (msg[0] if msg else "?")[:200]
+            bad.append(f"{suite.get('name')}: {case.get('classname')}::{case.get('name')}"
+                       f" -- {key[:120]}")
+            why[key] = why.get(key, 0) + 1
     if bad:
-        lines += ["", "Failed or errored:", ""] + [f"- `{b}`" for b in bad[:40]]
-        if len(bad) > 40:
-            lines.append(f"- ... and {len(bad) - 40} more (see junit.xml)")
+        lines += ["", "Failure messages, most frequent first:", ""]
+        lines += [f"- {n} x `{k}`" for k, n in sorted(why.items(), key=lambda kv: -kv[1])[:30]]
+        lines += ["", "Failed or errored:", ""] + [f"- `{b}`" for b in bad[:60]]
+        if len(bad) > 60:
+            lines.append(f"- ... and {len(bad) - 60} more (see junit.xml)")
 else:
     lines.append(f"no junit.xml (pytest exit status {test_rc}); see check.log")
 lines += ["", "## Micro-benchmarks (`benchmarks/gpu_micro.py`)", ""]
 for table, what in ((work / "gpu_micro.md", "micro-benchmarks"),
-                    (work / "bench" / "gpu.md", "benchmarks --backend cupy")):
+                    (work / "bench" / "gpu.md", "benchmarks --backend cupy"),
+                    (work / "fusion" / "gpu_fusion.md", "gpu_fusion")):
     if table.exists():
         lines += [table.read_text(), ""]
     else:

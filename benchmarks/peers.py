@@ -33,7 +33,7 @@ def load(names: list[str], backend: str, notes: list[str]) -> list[Any]:
     """Instantiate the requested peers; missing or unusable ones are noted and skipped."""
     out: list[Any] = []
     for name in names:
-        if importlib.util.find_spec(name) is None:
+        if importlib.util.find_spec(name.split("-")[0]) is None:
             notes.append(f"{name}: not installed, skipped (pip install -e '.[bench]')")
             continue
         try:
@@ -41,6 +41,8 @@ def load(names: list[str], backend: str, notes: list[str]) -> list[Any]:
                 out.append(Torch(backend))
             elif name == "jax":
                 out.append(Jax(backend, jit=False))
+                out.append(Jax(backend, jit=True))
+            elif name == "jax-jit":  # jax.jit alone, without the eager column
                 out.append(Jax(backend, jit=True))
             elif name == "autograd":
                 if backend != "numpy":

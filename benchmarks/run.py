@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     ap.add_argument("--peers", default="torch,jax,autograd",
-                    help="comma-separated peers among torch,jax,autograd; 'none' for none; "
+                    help="comma-separated peers among torch,jax,autograd (jax-jit: jax.jit "
+                         "without the eager column); 'none' for none; "
                          "'installed' for whichever are importable")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output directory")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
@@ -235,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             res["workloads"][name] = WORKLOADS[name](frameworks, cfg, notes, log)
             if jitted:  # the first (tracing) call of each compiled function, in seconds
                 res["jit_trace_s"] = dict(jitted[0].trace_s)
+                if jitted[0].compiled:
+                    res["jit_capture_s"] = dict(jitted[0].capture_s)
+                    res["jit_compiled"] = dict(jitted[0].compiled)
             _write(res, out, tag, t_start)  # partial results survive a later interruption
     except KeyboardInterrupt:
         done = ", ".join(res["workloads"]) or "none"

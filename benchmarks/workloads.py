@@ -202,6 +202,8 @@ class GpuadJit(Gpuad):
     def __init__(self, backend: str) -> None:
         super().__init__(backend)
         self.trace_s: dict[str, float] = {}
+        self.capture_s: dict[str, float] = {}  # GPU: the third call's time (graph capture)
+        self.compiled: dict[str, dict] = {}  # GPU: steps and CUDA-graph state per function
 
     fuse = True
 
@@ -213,6 +215,15 @@ class GpuadJit(Gpuad):
         t0 = time.perf_counter()
         self.sync(j(*args))
         self.trace_s[what] = time.perf_counter() - t0
+        if self.be.name != "numpy":  # the third call captures the CUDA graph: say if it did
+            self.sync(j(*args))
+            t0 = time.perf_counter()
+            self.sync(j(*args))
+            self.capture_s[what] = time.perf_counter() - t0
+            entries = j.cache_info()["entries"]
+            keep = ("steps", "graph", "captures", "recaptures", "graphs", "uncaptured")
+            self.compiled[what] = {k: v for k, v in (entries[0] if entries else {}).items()
+                                   if k in keep}
         return j
 
     def seed(self, x1, x2):

@@ -124,8 +124,9 @@ def _cupy_half(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    if STANDIN and config.getoption("--backend") == ["cupy"]:
-        # the cupy half only: tests on no backend in particular belong to the numpy run
+    if config.getoption("--backend") == ["cupy"]:
+        # the cupy half only (stand-in or GPU): tests on no backend in particular belong to
+        # the numpy run
         keep = [item for item in items if _cupy_half(item)]
         config.hook.pytest_deselected(items=[item for item in items if not _cupy_half(item)])
         items[:] = keep
