@@ -48,6 +48,28 @@ def _bitwise(op: str, *xs):
         f"Compare first ((x > 0) {op} ...) or use gnp.logical_and/or/not")
 
 
+def _full(name: str):
+    """``gpuad.numpy``'s function ``name``, with NumPy's whole signature (``dtype``, ``out``,
+    ``initial``, ``where``) for the Tensor methods called with more than axis and keepdims."""
+    from . import numpy as gnp
+
+    return getattr(gnp, name)
+
+
+def _into(out: Any, r: Any, shape: tuple, axis: Any, keepdims: bool) -> Any:
+    """An index method's result ``r`` over an array of ``shape`` (``axis`` kept as length one
+    where asked), written into ``out`` when one is given (an ndarray method's ``out=``)."""
+    if keepdims:
+        from . import numpy as gnp
+
+        r = (gnp.reshape(r, (1,) * len(shape)) if axis is None
+             else gnp.expand_dims(r, axis))
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
 def _batched_data_error():
     raise BatchedValueError(
         "inside gpuad.vmap a value differs from example to example, so it has no single array, "
@@ -389,19 +411,47 @@ class Tensor:
     def __ipow__(self, o): return _inplace(self, _R.power, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
-    def sum(self, axis=None, keepdims=False): return _R.sum(self, axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return _R.mean(self, axis, keepdims=keepdims)
-    def prod(self, axis=None, keepdims=False): return _R.prod(self, axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return _R.max(self, axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return _R.min(self, axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False):
-        return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False):
-        return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
-    def cumsum(self, axis=None): return _R.cumsum(self, axis)
-    def cumprod(self, axis=None): return _R.cumprod(self, axis)
-    def argmax(self, axis=None): return _R.argmax(self, axis)
-    def argmin(self, axis=None): return _R.argmin(self, axis)
+    # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        if dtype is None and out is None and not kw:
+            return _R.sum(self, axis, keepdims=keepdims)
+        return _full("sum")(self, axis, dtype, out, keepdims, **kw)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        if dtype is None and out is None and not kw:
+            return _R.mean(self, axis, keepdims=keepdims)
+        return _full("mean")(self, axis, dtype, out, keepdims, **kw)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        if dtype is None and out is None and not kw:
+            return _R.prod(self, axis, keepdims=keepdims)
+        return _full("prod")(self, axis, dtype, out, keepdims, **kw)
+    def max(self, axis=None, out=None, keepdims=False, **kw):
+        if out is None and not kw:
+            return _R.max(self, axis, keepdims=keepdims)
+        return _full("max")(self, axis, out, keepdims, **kw)
+    def min(self, axis=None, out=None, keepdims=False, **kw):
+        if out is None and not kw:
+            return _R.min(self, axis, keepdims=keepdims)
+        return _full("min")(self, axis, out, keepdims, **kw)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        if dtype is None and out is None and not kw:
+            return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
+        return _full("var")(self, axis, dtype, out, ddof, keepdims, **kw)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        if dtype is None and out is None and not kw:
+            return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
+        return _full("std")(self, axis, dtype, out, ddof, keepdims, **kw)
+    def cumsum(self, axis=None, dtype=None, out=None):
+        if dtype is None and out is None:
+            return _R.cumsum(self, axis)
+        return _full("cumsum")(self, axis, dtype, out)
+    def cumprod(self, axis=None, dtype=None, out=None):
+        if dtype is None and out is None:
+            return _R.cumprod(self, axis)
+        return _full("cumprod")(self, axis, dtype, out)
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return _into(out, _R.argmax(self, axis), self.shape, axis, keepdims)
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return _into(out, _R.argmin(self, axis), self.shape, axis, keepdims)
     def dot(self, o): return _R.dot(self, o)
     def clip(self, min=None, max=None, **kw):  # ndarray.clip's names; a_min/a_max still work
         return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
@@ -410,8 +460,10 @@ class Tensor:
     def flatten(self, order="C"): return _R.copy(_R.ravel(self, order))  # a copy, as NumPy
     def repeat(self, repeats, axis=None): return _R.repeat(self, repeats, axis)
     def round(self, decimals=0): return _R.round(self, decimals)
-    def all(self, axis=None, keepdims=False): return _R.all(self, axis, keepdims=keepdims)
-    def any(self, axis=None, keepdims=False): return _R.any(self, axis, keepdims=keepdims)
+    def all(self, axis=None, out=None, keepdims=False):
+        return _into(out, _R.all(self, axis, keepdims=keepdims), (), None, False)
+    def any(self, axis=None, out=None, keepdims=False):
+        return _into(out, _R.any(self, axis, keepdims=keepdims), (), None, False)
     def take(self, indices, axis=None): return _R.take(self, indices, axis)
     def argsort(self, axis=-1): return _R.argsort(self, axis)
     def nonzero(self): return _R.nonzero(self)

@@ -570,7 +570,7 @@ class GraphReplay:
         is sticky (it keeps the first failure until read), so a failure is never lost, only
         found at a later call or host read when the launch was still running."""
         ev = self.check_event
-        if ev is None or not (wait or ev.query()):
+        if ev is None or not (wait or ev.done):
             return
         if wait:
             ev.synchronize()

@@ -28,8 +28,23 @@ def function(module, modname: str, name: str):
             f = _refusing(f, "cuSOLVER", always=True)
         elif modname == "cupy" and name in _BLAS:
             f = _refusing(f, "cuBLAS")
+        elif modname == "cupy" and name in ("sum", "prod"):
+            f = _method_call(f, name)
         f = _cache[key] = f
     return f
+
+
+def _method_call(f, name: str):
+    """CuPy's ``sum``/``prod`` call the argument's method with NumPy's positional order
+    ``(axis, dtype, out, keepdims)`` (no ``__array_function__`` dispatch)."""
+    def g(a, axis=None, dtype=None, out=None, keepdims=False):
+        if isinstance(a, ndarray):
+            return f(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+        return getattr(a, name)(axis, dtype, out, keepdims)
+
+    g.__name__ = g.__qualname__ = name
+    g.__wrapped_numpy__ = f.__wrapped_numpy__
+    return g
 
 
 def _refusing(f, library: str, always: bool = False):
