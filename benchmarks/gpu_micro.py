@@ -285,7 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     def calibrate() -> dict[str, Any]:
         from gpuad.backends import load
 
-        return load("cupy").calibrate()
+        be = load("cupy")
+        routes = be.calibrate()
+        result["route_ms"] = be.route_ms
+        return routes
 
     for key, fn in (("bandwidth", lambda: run(args.n)), ("launch", launch_overheads),
                     ("op_overhead", op_overhead), ("grad_forward", grad_forward_ratios),

@@ -74,20 +74,21 @@ def test_second_order_where_an_adjoint_is_exactly_zero(backend, case):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("route", ["default", "numba"])
+@pytest.mark.parametrize("route", ["default", "numba", "cupy"])
 def test_routed_ops_agree_on_each_route(backend, dtype, route, monkeypatch):
     """The row scatter (gradient of a row gather) and the cross-entropy forward give the same
     values and gradients whichever implementation a route picks; the default routes are the
-    CuPy kernels the last GPU measurement found faster."""
+    ones the last GPU measurement found faster (cupyx's scatter, Numba's cross-entropy)."""
     import gpuad.nn.functional as F
 
     be = ad.get_backend()
     if backend == "cupy":
-        assert be.ROUTE_DEFAULT == {"scatter_rows": "cupyx", "softmax_xent": "cupy"}
-        if route == "numba":
-            monkeypatch.setattr(be, "routes", {"scatter_rows": [(1 << 30, "numba")],
-                                               "softmax_xent": [(1 << 30, "numba")]})
-    elif route == "numba":
+        assert be.ROUTE_DEFAULT == {"scatter_rows": "cupyx", "softmax_xent": "numba"}
+        if route != "default":
+            monkeypatch.setattr(be, "routes", {
+                "scatter_rows": [(1 << 30, "numba" if route == "numba" else "cupyx")],
+                "softmax_xent": [(1 << 30, route)]})
+    elif route != "default":
         pytest.skip("routes exist on the cupy backend only")
     r = np.random.default_rng(3)
     emb = r.standard_normal((6, 4)).astype(dtype)

@@ -435,9 +435,10 @@ class CupyBackend(Backend):
 
     # --- routing: ops with a CuPy and a Numba implementation ------------------------------
 
-    #: before calibration: the winners of the last GPU measurement (H200, CuPy's kernels faster
-    #: at every size from 1K to 4M elements: benchmarks/results/gpu_check.md)
-    ROUTE_DEFAULT = {"scatter_rows": "cupyx", "softmax_xent": "cupy"}
+    #: before calibration: the winners of the last GPU measurement (H200, 2026-11-30, every
+    #: size from 1K to 4M elements: cupyx's scatter, the Numba cross-entropy forward;
+    #: benchmarks/results/gpu_check.md)
+    ROUTE_DEFAULT = {"scatter_rows": "cupyx", "softmax_xent": "numba"}
 
     def route(self, op: str, n: int) -> str:
         """The implementation of ``op`` to use for ``n`` elements: the calibrated winner at the
@@ -453,7 +454,8 @@ class CupyBackend(Backend):
     def calibrate(self, sizes: tuple[int, ...] = (1 << 10, 1 << 14, 1 << 18, 1 << 22),
                   reps: int = 20) -> dict[str, list[tuple[int, str]]]:
         """Time both implementations of each routed op at ``sizes`` (elements) and route each
-        size to the faster; returns and keeps ``{op: [(size, winner), ...]}``."""
+        size to the faster; returns and keeps ``{op: [(size, winner), ...]}`` (the times, in
+        ms per call, in ``route_ms``: ``{op: [(size, {implementation: ms}), ...]}``)."""
         import cupyx
 
         from . import numba_kernels
@@ -471,6 +473,7 @@ class CupyBackend(Backend):
             return cp.cuda.get_elapsed_time(start, end) / reps
 
         found: dict[str, list[tuple[int, str]]] = {"scatter_rows": [], "softmax_xent": []}
+        times: dict[str, list[tuple[int, dict[str, float]]]] = {k: [] for k in found}
         for n in sizes:
             d = 64
             rows = max(1, n // d)
@@ -480,13 +483,15 @@ class CupyBackend(Backend):
             t = {"numba": timed(lambda: numba_kernels.scatter_add_rows(out, idx, vals)),
                  "cupyx": timed(lambda: cupyx.scatter_add(out, idx, vals))}
             found["scatter_rows"].append((rows * d, min(t, key=t.get)))
+            times["scatter_rows"].append((rows * d, t))
             c = 1000
             logits = cp.random.standard_normal((max(1, n // c), c), dtype=cp.float32)
             labels = cp.random.randint(0, c, logits.shape[0]).astype(cp.int64)
             t = {"numba": timed(lambda: numba_kernels.softmax_xent_forward(logits, labels)),
                  "cupy": timed(lambda: self._xent_cupy(logits, labels))}
             found["softmax_xent"].append((logits.size, min(t, key=t.get)))
-        self.routes = found
+            times["softmax_xent"].append((logits.size, t))
+        self.routes, self.route_ms = found, times
         return found
 
     def from_device(self, data: Any, dtype: Any = None) -> Any:
