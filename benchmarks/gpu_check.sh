@@ -56,20 +56,20 @@ timeout -k 10 "$(cap 50 180)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LO
 micro_rc=$?
 [ -f "$WORK/gpu_micro.json" ] && cp "$WORK/gpu_micro.json" "$OUTDIR/"
 
+section "gpu_fusion (chain: fusion, remat, graphs)"
+timeout -k 10 "$(cap 60 130)" "$PY" -m benchmarks.gpu_fusion --backend cupy --sizes 1e4,1e6,1e7 --out "$WORK/fusion" \
+  >>"$LOG" 2>&1
+fusion_rc=$?
+[ -f "$WORK/fusion/gpu_fusion.json" ] && cp "$WORK/fusion/gpu_fusion.json" "$OUTDIR/"
 section "benchmarks --backend cupy (gpuad, gpuad-jit, torch, jax-jit)"
 # partial results survive the time limit: the JSON is written after each workload
-timeout -s INT -k 15 "$(cap 140 50)" "$PY" -m benchmarks --backend cupy --peers torch,jax-jit \
-  --workloads mlp,chain,rnn,seed,jac --out "$WORK/bench" >>"$LOG" 2>&1
+timeout -s INT -k 15 "$(cap 140 8)" "$PY" -m benchmarks --backend cupy --peers torch,jax-jit \
+  --workloads mlp,chain,seed,jac,rnn --out "$WORK/bench" >>"$LOG" 2>&1
 bench_rc=$?
 for f in gpu.json gpu.md; do
   [ -f "$WORK/bench/$f" ] && cp "$WORK/bench/$f" "$OUTDIR/"
 done
 
-section "gpu_fusion (chain: fusion, remat, graphs)"
-timeout -k 10 "$(cap 60 8)" "$PY" -m benchmarks.gpu_fusion --backend cupy --out "$WORK/fusion" \
-  >>"$LOG" 2>&1
-fusion_rc=$?
-[ -f "$WORK/fusion/gpu_fusion.json" ] && cp "$WORK/fusion/gpu_fusion.json" "$OUTDIR/"
 bench_all=$(( micro_rc != 0 ? micro_rc : bench_rc != 0 ? bench_rc : fusion_rc ))
 (cd "$WORK" && tar czf "$OUTDIR/more.tar.gz" --ignore-failed-read gpu_micro.md bench/*.png \
   fusion/gpu_fusion.md 2>/dev/null)
