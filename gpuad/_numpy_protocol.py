@@ -27,7 +27,7 @@ from typing import Any
 import numpy as _np
 
 from . import _state
-from .backends import _by_array_type
+from .backends import _by_array_type, get_backend
 from .tensor import Tensor, _batched_data_error
 
 _local = _state.local
@@ -169,6 +169,10 @@ def holds_tensor(obj) -> bool:
     return False
 
 
+def _backend_of(t: Tensor):
+    return _by_array_type.get(type(t._data)) or get_backend()
+
+
 def stack_tree(obj):
     """The array that ``numpy.asarray(obj)`` would build from a nested list or tuple holding
     Tensors, recorded as a differentiable stack of its elements."""
@@ -180,8 +184,8 @@ def stack_tree(obj):
         if isinstance(e, Tensor) and like is None:
             like = e
         items.append(e)
-    xp = _r._xp(like)
-    items = [e if isinstance(e, Tensor) else xp.asarray(e) for e in items]
+    be = _backend_of(like)
+    items = [e if isinstance(e, Tensor) else be.asarray(e) for e in items]
     shapes = {tuple(e.shape) for e in items}
     if len(shapes) != 1:
         raise ValueError(
@@ -211,7 +215,7 @@ def as_array_arg(a):
         if holds_tensor(a):
             return stack_tree(a)
         try:
-            return _r._xp(None).asarray(a)
+            return get_backend().asarray(a)
         except (ValueError, TypeError):  # ragged: left to the function, as NumPy would
             return a
     return a
