@@ -136,6 +136,25 @@ def _writing_into_array() -> bool:
     return op == _STORE_SUBSCR or (op == _BINARY_OP and code[i + 1] in _INPLACE_OPS)
 
 
+_COMPARE_OP = opcode.opmap.get("COMPARE_OP")
+
+
+def in_binary_operator() -> bool:
+    """Whether the code reading ``Tensor.__cuda_array_interface__`` (the first frame outside
+    CuPy) runs a binary operator, ``a @ t`` or ``a < t`` (not in place): CuPy's operators hand
+    such an operand to ``numpy.matmul(a, t)``, whose dispatch asks CuPy's ``__array_ufunc__``
+    first; CuPy defers only to operands it cannot import, and its matmul cannot take one it
+    imports."""
+    f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__", "").partition(".")[0] in _OWN_PACKAGES[1:]:
+        f = f.f_back
+    if f is None:
+        return False
+    code, i = f.f_code.co_code, f.f_lasti
+    op = code[i]
+    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS) or op == _COMPARE_OP
+
+
 def refuse_device_array(t: Tensor) -> None:
     """``Tensor.__cuda_array_interface__`` of a recorded Tensor: CuPy reads it to import the
     Tensor's memory. A write into a CuPy array (``a[i] = t``, ``a -= t``) raises
