@@ -31,6 +31,23 @@ def test_array_of_a_list_holding_tensors(backend):
     check_grads(lambda s: gnp.array([s, s * s, 3.0]) * s, [_s()])
 
 
+def test_lists_mixing_backend_arrays_and_numbers(backend):
+    # CuPy itself stacks only lists of CuPy arrays alone; these are stacked on the device,
+    # with NumPy's dtype, never converted through the host
+    a, b = _s(1.5), gnp.asarray(np.array(2.0, dtype=np.float32))
+    for make in (gnp.array, gnp.asarray, ad.tensor):
+        r = make([a, 3.0, [b, 1][0]])
+        got = to_numpy(r.data if isinstance(r, ad.Tensor) else r)
+        np.testing.assert_array_equal(got, np.array([1.5, 3.0, 2.0]))
+        assert got.dtype == np.float64
+    r = gnp.array([[b, 1.0], [2, b]], dtype=np.float32)
+    assert to_numpy(r).dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(r), [[2.0, 1.0], [2.0, 2.0]])
+    with pytest.raises(ValueError, match="different shapes"):
+        gnp.array([a, [a, 1.0]])
+    assert float(to_numpy(gnp.sum(gnp.broadcast_to(2.5, (2, 3))))) == 15.0
+
+
 def test_asarray_keeps_the_tensor_on_the_tape(backend):
     g = ad.grad(lambda v: gnp.sum(gnp.asarray(v) * v))(_x())
     np.testing.assert_allclose(to_numpy(g), 2 * X)

@@ -17,7 +17,8 @@ _BLAS = {"matmul", "dot", "vdot", "inner", "tensordot", "einsum"}
 
 # functions that refuse what NumPy's accept (see _strict)
 _STRICT = {"broadcast_to": lambda f: _strict.broadcast_to, "clip": lambda f: _strict.clip,
-           "dot": _strict.dot_checked, "matmul": _strict.matmul_checked}
+           "dot": _strict.dot_checked, "matmul": _strict.matmul_checked,
+           "concatenate": _strict.concatenate_checked, "stack": _strict.stack_checked}
 
 
 def function(module, modname: str, name: str):

@@ -9,6 +9,8 @@ What the stand-in copies here, with CuPy's own messages:
 - ``cupy.broadcast_to``, ``cupy.dot``/``ndarray.dot`` and ``cupy.matmul`` take CuPy arrays
   only (``TypeError: Argument 'array' has incorrect type (expected
   cupy._core.core._ndarray_base, got float)``);
+- ``cupy.concatenate``/``stack`` join CuPy arrays only (``TypeError: Only cupy arrays can be
+  concatenated``), of one or more dimensions for ``concatenate``;
 - ``cupy.clip``/``ndarray.clip`` is a ufunc: lists are ``Unsupported type``, and it has no
   complex loop (``TypeError: Wrong type (...) of arguments for cupy_clip``).
 """
@@ -104,4 +106,43 @@ def matmul_checked(matmul):
 
     f.__name__ = f.__qualname__ = "matmul"
     f.__wrapped_numpy__ = numpy.matmul
+    return f
+
+
+def _joinable(tup):
+    """CuPy's ``concatenate_method``: CuPy arrays (or imported exporters) of one or more
+    dimensions only."""
+    arrays = []
+    for x in tup:
+        if type(x) is not _core.ndarray and not isinstance(x, (numpy.ndarray, *_SCALARS)) \
+                and hasattr(x, "__cuda_array_interface__"):
+            x = _core.wrap(_core._imported(x))
+        if type(x) is not _core.ndarray:
+            raise TypeError("Only cupy arrays can be concatenated")
+        arrays.append(x)
+    return arrays
+
+
+def concatenate_checked(concatenate):
+    def f(tup, axis=0, out=None, **kwargs):
+        arrays = _joinable(tup)
+        if any(a.ndim == 0 for a in arrays) and axis is not None:
+            raise TypeError("zero-dimensional arrays cannot be concatenated")
+        return concatenate(arrays, axis, out=out, **kwargs) if out is not None \
+            else concatenate(arrays, axis, **kwargs)
+
+    f.__name__ = f.__qualname__ = "concatenate"
+    f.__wrapped_numpy__ = numpy.concatenate
+    return f
+
+
+def stack_checked(stack):
+    """``cupy.stack``: ``concatenate`` of ``expand_dims`` of each, CuPy arrays only."""
+    def f(tup, axis=0, out=None, **kwargs):
+        arrays = _joinable(tup)
+        return stack(arrays, axis, out=out, **kwargs) if out is not None \
+            else stack(arrays, axis, **kwargs)
+
+    f.__name__ = f.__qualname__ = "stack"
+    f.__wrapped_numpy__ = numpy.stack
     return f
