@@ -43,7 +43,7 @@ def test_lists_mixing_backend_arrays_and_numbers(backend):
     r = gnp.array([[b, 1.0], [2, b]], dtype=np.float32)
     assert to_numpy(r).dtype == np.float32
     np.testing.assert_array_equal(to_numpy(r), [[2.0, 1.0], [2.0, 2.0]])
-    with pytest.raises(ValueError, match="different shapes"):
+    with pytest.raises(ValueError, match="inhomogeneous"):
         gnp.array([a, [a, 1.0]])
     assert float(to_numpy(gnp.sum(gnp.broadcast_to(2.5, (2, 3))))) == 15.0
 
