@@ -81,7 +81,7 @@ def _to_backend(be: Backend, data: Any, dtype: Any):
             "tensor: a GPU array cannot be used on the numpy backend without a host copy; "
             "use gpuad.set_backend('cupy') or copy it to the host first"
         )
-    return be.xp.asarray(data, dtype=dtype)
+    return be.asarray(data, dtype=dtype)  # a list holding device arrays: stacked there
 
 
 def _on_device(data: Any) -> bool:

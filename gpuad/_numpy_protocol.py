@@ -27,7 +27,7 @@ from typing import Any
 import numpy as _np
 
 from . import _state
-from .backends import _by_array_type
+from .backends import _by_array_type, get_backend
 from .tensor import Tensor, _batched_data_error
 
 _local = _state.local
@@ -136,6 +136,25 @@ def _writing_into_array() -> bool:
     return op == _STORE_SUBSCR or (op == _BINARY_OP and code[i + 1] in _INPLACE_OPS)
 
 
+_COMPARE_OP = opcode.opmap.get("COMPARE_OP")
+
+
+def in_binary_operator() -> bool:
+    """Whether the code reading ``Tensor.__cuda_array_interface__`` (the first frame outside
+    CuPy) runs a binary operator, ``a @ t`` or ``a < t`` (not in place): CuPy's operators hand
+    such an operand to ``numpy.matmul(a, t)``, whose dispatch asks CuPy's ``__array_ufunc__``
+    first; CuPy defers only to operands it cannot import, and its matmul cannot take one it
+    imports."""
+    f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__", "").partition(".")[0] in _OWN_PACKAGES[1:]:
+        f = f.f_back
+    if f is None:
+        return False
+    code, i = f.f_code.co_code, f.f_lasti
+    op = code[i]
+    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS) or op == _COMPARE_OP
+
+
 def refuse_device_array(t: Tensor) -> None:
     """``Tensor.__cuda_array_interface__`` of a recorded Tensor: CuPy reads it to import the
     Tensor's memory. A write into a CuPy array (``a[i] = t``, ``a -= t``) raises
@@ -169,6 +188,10 @@ def holds_tensor(obj) -> bool:
     return False
 
 
+def _backend_of(t: Tensor):
+    return _by_array_type.get(type(t._data)) or get_backend()
+
+
 def stack_tree(obj):
     """The array that ``numpy.asarray(obj)`` would build from a nested list or tuple holding
     Tensors, recorded as a differentiable stack of its elements."""
@@ -180,8 +203,8 @@ def stack_tree(obj):
         if isinstance(e, Tensor) and like is None:
             like = e
         items.append(e)
-    xp = _r._xp(like)
-    items = [e if isinstance(e, Tensor) else xp.asarray(e) for e in items]
+    be = _backend_of(like)
+    items = [e if isinstance(e, Tensor) else be.asarray(e) for e in items]
     shapes = {tuple(e.shape) for e in items}
     if len(shapes) != 1:
         raise ValueError(
@@ -211,7 +234,7 @@ def as_array_arg(a):
         if holds_tensor(a):
             return stack_tree(a)
         try:
-            return _r._xp(None).asarray(a)
+            return get_backend().asarray(a)
         except (ValueError, TypeError):  # ragged: left to the function, as NumPy would
             return a
     return a

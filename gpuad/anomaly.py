@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import traceback
 from collections.abc import Iterator
 
@@ -45,10 +46,22 @@ def detect_anomaly() -> Iterator[None]:
         _state.flags["anomaly"] = prev
 
 
+def _library_dirs() -> tuple[str, ...]:
+    """gpuad's directory and those of CuPy's packages, when imported (a Python frame of CuPy's
+    own, ``cupy_array @ t`` handing the operation to gpuad, is not the user's line)."""
+    dirs = [_PKG]
+    for name in ("cupy", "cupyx"):
+        f = getattr(sys.modules.get(name), "__file__", None)
+        if f:
+            dirs.append(os.path.dirname(os.path.abspath(f)) + os.sep)
+    return tuple(dirs)
+
+
 def user_frame() -> str:
-    """'file:line in function' of the innermost caller outside gpuad."""
+    """'file:line in function' of the innermost caller outside gpuad (and CuPy)."""
+    skip = _library_dirs()
     for fr in reversed(traceback.extract_stack()[:-1]):
-        if not os.path.abspath(fr.filename).startswith(_PKG):
+        if not os.path.abspath(fr.filename).startswith(skip):
             return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
     return "<unknown>"
 

@@ -172,8 +172,13 @@ def _select_backend(datas: list, args: tuple) -> Backend:
         be = get_backend()
     if be.name != "numpy":
         at = be.array_type
+        lone = len(datas) == 1
         for i, d in enumerate(datas):
             if isinstance(d, _ndarray | list | tuple) and type(d) is not at:
+                datas[i] = be.asarray(d)
+            elif lone and isinstance(d, int | float | complex | _np.generic):
+                # a number alone (sum(2.5), broadcast_to(0, shape)): CuPy's functions other
+                # than ufuncs take arrays only; alone, it has NumPy's dtype as an array too
                 datas[i] = be.asarray(d)
     return be
 

@@ -295,6 +295,10 @@ class Tensor:
             raise AttributeError("a value batched by gpuad.vmap exports no memory to CuPy")
         if self.requires_grad or self._tan:
             _P.refuse_device_array(self)  # a write into a CuPy array raises; CuPy ops defer
+        if _P.in_binary_operator():
+            # cupy_array @ t: CuPy defers to Tensor.__array_ufunc__ (a Tensor, as with NumPy)
+            raise AttributeError("a Tensor exports no memory to a CuPy operator; the "
+                                 "operation is gpuad's")
         try:
             return self.data.__cuda_array_interface__
         except AttributeError:

@@ -31,6 +31,23 @@ def test_array_of_a_list_holding_tensors(backend):
     check_grads(lambda s: gnp.array([s, s * s, 3.0]) * s, [_s()])
 
 
+def test_lists_mixing_backend_arrays_and_numbers(backend):
+    # CuPy itself stacks only lists of CuPy arrays alone; these are stacked on the device,
+    # with NumPy's dtype, never converted through the host
+    a, b = _s(1.5), gnp.asarray(np.array(2.0, dtype=np.float32))
+    for make in (gnp.array, gnp.asarray, ad.tensor):
+        r = make([a, 3.0, [b, 1][0]])
+        got = to_numpy(r.data if isinstance(r, ad.Tensor) else r)
+        np.testing.assert_array_equal(got, np.array([1.5, 3.0, 2.0]))
+        assert got.dtype == np.float64
+    r = gnp.array([[b, 1.0], [2, b]], dtype=np.float32)
+    assert to_numpy(r).dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(r), [[2.0, 1.0], [2.0, 2.0]])
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        gnp.array([a, [a, 1.0]])
+    assert float(to_numpy(gnp.sum(gnp.broadcast_to(2.5, (2, 3))))) == 15.0
+
+
 def test_asarray_keeps_the_tensor_on_the_tape(backend):
     g = ad.grad(lambda v: gnp.sum(gnp.asarray(v) * v))(_x())
     np.testing.assert_allclose(to_numpy(g), 2 * X)
@@ -92,9 +109,15 @@ LISTS = [
     ("tuple of tuples", lambda v: gnp.sum(((v[0], v[1]), (v[2], v[0])), axis=0)),
     ("0-d and 1-element", lambda v: gnp.array([v[0:1], [2.0]])),
     ("method on a stack", lambda v: gnp.asarray([v[0], v[1]]).sum() * v),
-    ("Tensor.dot of a list", lambda v: gnp.asarray(v).dot([v[2], v[0], 1.0])),
-    ("Tensor.clip to lists", lambda v: gnp.asarray(v).clip([v[0] * 0.5, 0.0, 0.0], 2.5)),
+    ("Tensor.dot of a list", lambda v: _tensor(v).dot([v[2], v[0], 1.0])),
+    ("Tensor.clip to lists", lambda v: _tensor(v).clip([v[0] * 0.5, 0.0, 0.0], 2.5)),
 ]
+
+
+def _tensor(v):
+    """``v`` as a Tensor: check_grads also calls the function on raw arrays, whose own methods
+    (CuPy's ndarray.dot, ndarray.clip) take no lists."""
+    return v if isinstance(v, ad.Tensor) else ad.tensor(v)
 
 
 @pytest.mark.parametrize("case", LISTS, ids=lambda c: c[0])

@@ -184,6 +184,36 @@ def test_operators_with_ndarray_on_either_side(backend):
     ad.grad(lambda v: gnp.sum(f(v)))(_x())
 
 
+_OPERATORS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
+    "**": lambda a, b: a ** b, "@": lambda a, b: a @ b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "&": lambda a, b: a & b,
+    "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b,
+    ">>": lambda a, b: a >> b,
+}
+
+
+@pytest.mark.parametrize("op", sorted(_OPERATORS))
+def test_every_operator_with_a_backend_array_on_the_left(backend, op):
+    # cupy_array OP t: CuPy's operator asks NumPy's dispatch, which offers the operation to
+    # CuPy first; it must reach Tensor.__array_ufunc__ (recorded, or a Tensor under no_grad),
+    # never CuPy's own kernel with a Tensor it cannot take
+    f = _OPERATORS[op]
+    ints = op in ("&", "|", "^", "<<", ">>")
+    a_host = np.array([[3, 1], [2, 5]]) if ints else M[:2, :2]
+    w_host = np.array([[1, 2], [0, 3]]) if ints else np.array([[0.5, -0.2], [0.1, 0.3]])
+    a = gnp.asarray(a_host)
+    w = ad.tensor(gnp.asarray(w_host), requires_grad=not ints)
+    with ad.no_grad():
+        r = f(a, w)
+    assert isinstance(r, ad.Tensor)
+    np.testing.assert_allclose(to_numpy(r), f(a_host, w_host), rtol=1e-14)
+    if not ints and op not in ("<", "<=", ">", ">=", "==", "!=", "//", "%"):
+        check_grads(lambda v: f(a, v), [gnp.asarray(w_host)], order=1)
+
+
 def test_ufunc_out_into_a_tensor_is_recorded(backend):
     def f(v):
         buf = ad.tensor(gnp.zeros(3))

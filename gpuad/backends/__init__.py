@@ -38,6 +38,11 @@ class Backend:
         self.fused_fwd = {}
 
     def asarray(self, data: Any, dtype: Any = None) -> Any:
+        if data.__class__ in (list, tuple) and self.name != "numpy":
+            from ._nested import from_nested, holds
+
+            if holds(data, self.array_type):  # CuPy would convert it on the host: refused
+                return from_nested(self.xp, data, dtype)
         return self.xp.asarray(data, dtype=dtype)
 
     def to_host(self, a: Any) -> Any:

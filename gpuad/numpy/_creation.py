@@ -34,7 +34,10 @@ def array(obj: Any, dtype: Any = None, copy: bool | None = True):
     if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
         t = _p.stack_tree(obj)
         return t if dtype is None or _np.dtype(dtype) == t.dtype else _r.astype(t, dtype)
-    return get_backend().xp.array(obj, dtype=dtype, copy=copy)
+    be = get_backend()
+    if obj.__class__ in _p._CONTAINERS:
+        return be.asarray(obj, dtype)  # device arrays in a list: stacked on the device
+    return be.xp.array(obj, dtype=dtype, copy=copy)
 
 
 def asarray(obj: Any, dtype: Any = None):
@@ -50,7 +53,7 @@ def asarray(obj: Any, dtype: Any = None):
         return obj
     if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
         return array(obj, dtype=dtype)
-    return get_backend().xp.asarray(obj, dtype=dtype)
+    return get_backend().asarray(obj, dtype=dtype)
 
 
 def _batched(*vals) -> bool:

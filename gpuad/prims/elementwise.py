@@ -136,6 +136,12 @@ def _above(x, b):
 def _clip_fwd(xp, x, lo, hi):
     if not hasattr(x, "shape"):  # CuPy clips arrays only; NumPy's result dtype
         x = xp.asarray(x, dtype=_np.result_type(*(getattr(a, "dtype", a) for a in (x, lo, hi))))
+    if x.dtype.kind == "c" or any(getattr(b, "dtype", _np.dtype(type(b))).kind == "c"
+                                  for b in (lo, hi) if b is not None):
+        # CuPy's clip has no complex loop; NumPy's is minimum(maximum(x, lo), hi) in the
+        # lexicographic order of complex numbers, as CuPy's maximum and minimum are
+        x = x if lo is None else xp.maximum(x, lo)
+        return x if hi is None else xp.minimum(x, hi)
     return xp.clip(x, lo, hi)
 
 

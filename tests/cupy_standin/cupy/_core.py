@@ -204,7 +204,12 @@ def _binop(ufunc, reflected=False):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
         if not isinstance(other, (ndarray, numpy.generic, int, float, complex, bool)):
-            return NotImplemented
+            if getattr(other, "__array_ufunc__", None) is None:
+                return NotImplemented
+            # CuPy 14 defers (NotImplemented) only where ``__array_ufunc__ = None``; otherwise
+            # it calls ``numpy.<ufunc>(x, y)``, whose dispatch offers the operation to CuPy's
+            # own __array_ufunc__ first
+            return ufunc(*((other, self) if reflected else (self, other)))
         o = unwrap(other)
         if ufunc is numpy.matmul and _capture.capturing():
             _refuse_blas(self._a, o)
@@ -452,6 +457,7 @@ class ndarray:  # noqa: N801  (CuPy's name)
                         x, (numpy.ndarray, numpy.generic, int, float, complex, bool)) \
                         and not hasattr(x, "__cuda_array_interface__"):
                     return NotImplemented
+            inputs = _ufunc_inputs(ufunc, inputs)
         return _call(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -461,6 +467,16 @@ class ndarray:  # noqa: N801  (CuPy's name)
         if impl is None:
             return NotImplemented
         return impl(*args, **kwargs)
+
+    def clip(self, min=None, max=None, out=None, **kwargs):  # noqa: A002  (NumPy's names)
+        from . import _strict
+
+        return _strict.clip(self, min, max, out=out, **kwargs)
+
+    def dot(self, b, out=None):
+        from . import _namespace
+
+        return _namespace.function(numpy, "cupy", "dot")(self, b, out=out)
 
     # --- operators -------------------------------------------------------------------------
     __add__, __radd__ = _binop(numpy.add), _binop(numpy.add, True)
@@ -510,6 +526,22 @@ class ndarray:  # noqa: N801  (CuPy's name)
 
 
 ndarray.__module__ = "cupy"
+
+
+def _ufunc_inputs(ufunc, inputs):
+    """The inputs of a ufunc called through CuPy's ``__array_ufunc__``: exporters of
+    ``__cuda_array_interface__`` imported as arrays (as CuPy's kernels import them), except
+    for ``matmul``, whose ``_core.matmul`` takes CuPy arrays only."""
+    out = []
+    for i, x in enumerate(inputs):
+        if type(x) is not ndarray and not isinstance(
+                x, (numpy.ndarray, numpy.generic, int, float, complex, bool)):
+            if ufunc is numpy.matmul:
+                raise TypeError(f"Argument '{'ab'[min(i, 1)]}' has incorrect type (expected "
+                                f"cupy._core.core._ndarray_base, got {type(x).__name__})")
+            x = wrap(_imported(x))
+        out.append(x)
+    return tuple(out)
 
 
 def _setitem(a, idx, value):

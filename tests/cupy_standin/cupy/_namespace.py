@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import _capture, _core
+from . import _capture, _core, _strict
 from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
@@ -13,6 +13,12 @@ _cache: dict[tuple[str, str], object] = {}
 _HOST_INPUT = {"asarray", "array", "asanyarray"}
 # what CuPy computes with cuBLAS (floating point) or cuSOLVER: refused while a stream captures
 _BLAS = {"matmul", "dot", "vdot", "inner", "tensordot", "einsum"}
+
+
+# functions that refuse what NumPy's accept (see _strict)
+_STRICT = {"broadcast_to": lambda f: _strict.broadcast_to, "clip": lambda f: _strict.clip,
+           "dot": _strict.dot_checked, "matmul": _strict.matmul_checked,
+           "concatenate": _strict.concatenate_checked, "stack": _strict.stack_checked}
 
 
 def function(module, modname: str, name: str):
@@ -30,6 +36,8 @@ def function(module, modname: str, name: str):
             f = _refusing(f, "cuBLAS")
         elif modname == "cupy" and name in ("sum", "prod"):
             f = _method_call(f, name)
+        if modname == "cupy":
+            f = _STRICT.get(name, lambda g: g)(f)
         f = _cache[key] = f
     return f
 
@@ -100,9 +108,12 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0):
     if hasattr(obj, "__cuda_array_interface__"):
         host = _from_interface(obj)
         return wrap(numpy.array(host, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
-    # host data is copied to the "device"
-    return wrap(numpy.array(unwrap(obj, strict=False), dtype=dtype, copy=True, order=order,
-                            ndmin=ndmin))
+    info = _strict.concat_info(obj) if isinstance(obj, (list, tuple)) else None
+    if info is not None:  # a sequence of arrays of one type and shape: stacked
+        return wrap(numpy.array(unwrap(obj, strict=False), dtype=dtype or info[2], copy=True,
+                                order=order, ndmin=ndmin))
+    # host data is copied to the "device"; a CuPy array inside refuses (its __array__)
+    return wrap(numpy.array(obj, dtype=dtype, copy=True, order=order, ndmin=ndmin))
 
 
 def asarray(a, dtype=None, order=None, *, blocking=False):
