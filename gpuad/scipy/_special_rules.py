@@ -75,8 +75,8 @@ _ARRAYS_ONLY = frozenset({"polygamma"})
 def _as_arrays(xp, args: tuple) -> tuple:
     """``args`` with Python and NumPy scalars made 0-d arrays of the backend (filled on the
     device: no host-to-device copy, which a capturing stream would refuse)."""
-    return tuple(a if isinstance(a, xp.ndarray) else xp.full((), a, dtype=_np.asarray(a).dtype)
-                 for a in args)
+    return tuple(a if isinstance(a, xp.ndarray) else xp.asarray(a) if isinstance(a, _np.ndarray)
+                 else xp.full((), a, dtype=_np.asarray(a).dtype) for a in args)
 
 
 def _fwd(name: str, *alternatives: str) -> Callable:
