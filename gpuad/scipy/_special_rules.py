@@ -240,6 +240,9 @@ def stdtr(df: Any, t: Any) -> Any:
     return _stdtr(df, t)
 
 
+stdtr.rule = _stdtr.rule  # type: ignore[attr-defined]  # the primitive it applies
+
+
 # ---- Bessel functions (derivatives in the argument x; orders are constants) -----------------
 # Each rule needs only functions of its own family, so it runs wherever the function does:
 # cupyx.scipy.special has j0, j1, y0, y1, yn, i0, i1, i0e, i1e, k0, k1, k0e, k1e but none of
