@@ -12,16 +12,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as _np
 
+from .. import _value_checks as _vc
+from .._raw import _xp
 from ..rules import MissingRuleError, data, exp, log, log1p, prim, sign, where
+from ..tensor import Tensor
 
 SQRT_PI = math.sqrt(math.pi)
 SQRT_2PI = math.sqrt(2 * math.pi)
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 _FOUND: dict[tuple[bool, str], Callable] = {}
+
+
+def _module(xp, name: str):
+    """(``scipy.special`` or ``cupyx.scipy.special``, its name) for the backend ``xp``."""
+    if xp is _np:
+        import scipy.special as mod
+
+        return mod, "scipy.special"
+    try:
+        import cupyx.scipy.special as mod  # type: ignore[import-not-found]
+    except ImportError as e:  # pragma: no cover - needs CuPy
+        raise NotImplementedError(
+            f"{name}: cupyx.scipy.special could not be imported ({e}); run it on the numpy "
+            f"backend (gpuad.use_backend('numpy'))") from e
+    return mod, "cupyx.scipy.special"
+
+
+def has_function(xp, name: str) -> bool:
+    """Whether the backend's special-function module (``xp``'s) has ``name``."""
+    return (xp is _np, name) in _FOUND or getattr(_module(xp, name)[0], name, None) is not None
 
 
 def scipy_function(xp, name: str, *alternatives: str) -> Callable:
@@ -31,18 +55,7 @@ def scipy_function(xp, name: str, *alternatives: str) -> Callable:
     fn = _FOUND.get(key)
     if fn is not None:
         return fn
-    if xp is _np:
-        import scipy.special as mod
-
-        where_ = "scipy.special"
-    else:
-        try:
-            import cupyx.scipy.special as mod  # type: ignore[import-not-found]
-        except ImportError as e:  # pragma: no cover - needs CuPy
-            raise NotImplementedError(
-                f"{name}: cupyx.scipy.special could not be imported ({e}); run it on the numpy "
-                f"backend (gpuad.use_backend('numpy'))") from e
-        where_ = "cupyx.scipy.special"
+    mod, where_ = _module(xp, name)
     for n in (name, *alternatives):
         fn = getattr(mod, n, None)
         if fn is not None:
@@ -54,8 +67,24 @@ def scipy_function(xp, name: str, *alternatives: str) -> Callable:
         f"{where_.split('.')[0]}")
 
 
+# cupyx.scipy.special functions that are Python code rather than ufuncs take arrays only
+# (polygamma(1, x) compares n == 0 and hands the Python bool to cupy.where)
+_ARRAYS_ONLY = frozenset({"polygamma"})
+
+
+def _as_arrays(xp, args: tuple) -> tuple:
+    """``args`` with Python and NumPy scalars made 0-d arrays of the backend (filled on the
+    device: no host-to-device copy, which a capturing stream would refuse)."""
+    return tuple(a if isinstance(a, xp.ndarray) else xp.asarray(a) if isinstance(a, _np.ndarray)
+                 else xp.full((), a, dtype=_np.asarray(a).dtype) for a in args)
+
+
 def _fwd(name: str, *alternatives: str) -> Callable:
+    arrays_only = name in _ARRAYS_ONLY
+
     def fwd(xp, *args):
+        if arrays_only and xp is not _np:
+            args = _as_arrays(xp, args)
         return scipy_function(xp, name, *alternatives)(*args)
 
     fwd.__name__ = name
@@ -158,32 +187,129 @@ def _t_density(df, z):
                - 0.5 * (df + 1) * log1p(z * z / df))
 
 
-stdtr = _elementwise("stdtr", [no_derivative("stdtr", "df", "its derivative in df has no closed "
-                                                           "form"),
-                               lambda g, ans, df, t: g * _t_density(df, t)])
+# Without cupyx.scipy.special.stdtr (CuPy 14 has none) the CDF comes from betainc, as
+# P(T <= -|t|) = betainc(df/2, 1/2, df/(df+t^2))/2 = (1 - betainc(1/2, df/2, t^2/(df+t^2)))/2,
+# each form where its argument is accurate and nothing cancels. Its relative error grows like
+# df * eps (betainc takes x but not 1 - x): within a few times SciPy's for df <= STDTR_DF_MAX,
+# and larger df is refused with an error.
+STDTR_DF_MAX = 1000.0
+
+
+def _stdtr_by_betainc(xp, df, t):
+    if not isinstance(df, xp.ndarray) and not isinstance(t, xp.ndarray):
+        df, t = _as_arrays(xp, (df, t))
+    betainc = scipy_function(xp, "betainc")
+    t2 = t * t
+    iz = betainc(0.5, 0.5 * df, t2 / (df + t2))
+    lower = xp.where((t2 < df) & (iz <= 0.5), 0.5 - 0.5 * iz,  # P(T <= -|t|)
+                     0.5 * betainc(0.5 * df, 0.5, df / (df + t2)))
+    p = xp.where(t < 0, lower, 1 - lower)
+    p = xp.where(xp.isinf(df), scipy_function(xp, "ndtr")(t), p)
+    return xp.where(df > 0, p, xp.nan)
+
+
+def _stdtr_fwd(xp, df, t):
+    if xp is _np or has_function(xp, "stdtr"):
+        return scipy_function(xp, "stdtr")(df, t)
+    return _stdtr_by_betainc(xp, df, t)
+
+
+_stdtr = prim("stdtr", _stdtr_fwd,
+              vjp=[no_derivative("stdtr", "df", "its derivative in df has no closed form"),
+                   lambda g, ans, df, t: g * _t_density(df, t)], jvp="vjp", guard=True)
+
+
+def _df_too_large() -> NotImplementedError:
+    return NotImplementedError(
+        f"stdtr: cupyx.scipy.special has no 'stdtr'; on CuPy it is computed from betainc, "
+        f"exact to round-off for df <= {STDTR_DF_MAX:g} only, and df has larger finite values; "
+        f"run it on the numpy backend (gpuad.use_backend('numpy'))")
+
+
+def stdtr(df: Any, t: Any) -> Any:
+    """``scipy.special.stdtr(df, t)``, Student's t CDF (see ``gpuad.scipy.special``)."""
+    xp = next((_xp(a) for a in (df, t) if not isinstance(a, int | float)), _xp(None))
+    if xp is not _np and not has_function(xp, "stdtr"):
+        d = data(df)
+        whole = d._data if isinstance(d, Tensor) else d  # inside vmap: every example at once
+        if hasattr(whole, "shape"):
+            _vc.fail_if("stdtr_df", lambda xp, w: (w > STDTR_DF_MAX) & xp.isfinite(w),
+                        _df_too_large, whole)
+        elif STDTR_DF_MAX < whole < math.inf:
+            raise _df_too_large()
+    return _stdtr(df, t)
+
+
+stdtr.rule = _stdtr.rule  # type: ignore[attr-defined]  # the primitive it applies
+
 
 # ---- Bessel functions (derivatives in the argument x; orders are constants) -----------------
+# Each rule needs only functions of its own family, so it runs wherever the function does:
+# cupyx.scipy.special has j0, j1, y0, y1, yn, i0, i1, i0e, i1e, k0, k1, k0e, k1e but none of
+# jn, jv, yv, iv, ive, kv, kve.
+
+
+def _series(u, coeffs):
+    """``sum_k coeffs[k] * u**k`` by Horner's rule."""
+    s = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        s = s * u + c
+    return s
+
+
+# f1(x) / x = sum_k (+-x^2/4)^k / (2 k! (k+1)!) for f1 = j1 (alternating) and f1 = i1; ten
+# terms reach round-off for |x| < 1, where the quotient's derivatives would cancel
+_BESSEL1_OVER_X = [1 / (2 * math.factorial(k) * math.factorial(k + 1)) for k in range(11)]
+
+
+def _over_x(x, f, sign: float, scaled: bool = False):
+    """``f(x) / x`` for a Bessel function of order 1 (``j1`` with sign -1, ``i1`` or ``i1e``
+    (``scaled``) with sign +1), by its power series where ``|x| < 1`` (exact at 0, with its
+    derivatives) and by the quotient elsewhere; each branch sees only its own arguments, so
+    no inf or nan of the other reaches a derivative."""
+    small = abs(data(x)) < 1
+    xs = where(small, x, 0.0)
+    xl = where(small, 1.0, x)
+    near = _series(sign * 0.25 * (xs * xs), _BESSEL1_OVER_X)
+    if scaled:
+        near = near * exp(-abs(xs))
+    return where(small, near, f(xl) / xl)
+
+
+def _int_order(m, f, x):
+    """``f(m, x)`` for integer orders ``m`` of either sign by ``f(-m, x) = (-1)^m f(m, x)``
+    (J_n, Y_n): the function runs on orders >= 0 only (CUDA's ``yn`` and ``jn`` give nan
+    below 0)."""
+    md = data(m)
+    if isinstance(md, int | float | _np.number):  # a number: the sign in Python
+        return (-1.0 if md < 0 and md % 2 == 1 else 1.0) * f(abs(md), x)
+    return where((md < 0) & (md % 2 == 1), -1.0, 1.0) * f(abs(md), x)
+
 
 _ORDER = "the order is a constant here: no derivative in it is provided"
 j0 = _elementwise("j0", [lambda g, ans, x: -g * j1(x)])
-j1 = _elementwise("j1", [lambda g, ans, x: g * 0.5 * (j0(x) - jv(2, x))])
+j1 = _elementwise("j1", [lambda g, ans, x: g * (j0(x) - _over_x(x, j1, -1.0))])
 jv = _elementwise("jv", [no_derivative("jv", "v", _ORDER),
                          lambda g, ans, v, x: g * 0.5 * (jv(v - 1, x) - jv(v + 1, x))])
 jn = _elementwise("jn", [no_derivative("jn", "n", _ORDER),
-                         lambda g, ans, n, x: g * 0.5 * (jv(n - 1, x) - jv(n + 1, x))], "jv")
+                         lambda g, ans, n, x: g * 0.5 * (_int_order(data(n) - 1, jn, x)
+                                                         - _int_order(data(n) + 1, jn, x))],
+                  "jv")
 y0 = _elementwise("y0", [lambda g, ans, x: -g * y1(x)])
-y1 = _elementwise("y1", [lambda g, ans, x: g * 0.5 * (y0(x) - yv(2, x))])
+y1 = _elementwise("y1", [lambda g, ans, x: g * (y0(x) - ans / x)])
 yv = _elementwise("yv", [no_derivative("yv", "v", _ORDER),
                          lambda g, ans, v, x: g * 0.5 * (yv(v - 1, x) - yv(v + 1, x))])
 yn = _elementwise("yn", [no_derivative("yn", "n", _ORDER),
-                         lambda g, ans, n, x: g * 0.5 * (yv(n - 1, x) - yv(n + 1, x))])
+                         lambda g, ans, n, x: g * 0.5 * (_int_order(data(n) - 1, yn, x)
+                                                         - _int_order(data(n) + 1, yn, x))])
 i0 = _elementwise("i0", [lambda g, ans, x: g * i1(x)])
-i1 = _elementwise("i1", [lambda g, ans, x: g * 0.5 * (i0(x) + iv(2, x))])
+i1 = _elementwise("i1", [lambda g, ans, x: g * (i0(x) - _over_x(x, i1, 1.0))])
 iv = _elementwise("iv", [no_derivative("iv", "v", _ORDER),
                          lambda g, ans, v, x: g * 0.5 * (iv(v - 1, x) + iv(v + 1, x))])
 # exponentially scaled: ive(v, x) = iv(v, x) exp(-|x|)
 i0e = _elementwise("i0e", [lambda g, ans, x: g * (i1e(x) - sign(x) * ans)])
-i1e = _elementwise("i1e", [lambda g, ans, x: g * (0.5 * (i0e(x) + ive(2, x)) - sign(x) * ans)])
+i1e = _elementwise("i1e", [lambda g, ans, x: g * (i0e(x) - _over_x(x, i1e, 1.0, scaled=True)
+                                                  - sign(x) * ans)])
 ive = _elementwise("ive", [no_derivative("ive", "v", _ORDER),
                            lambda g, ans, v, x: g * (0.5 * (ive(v - 1, x) + ive(v + 1, x))
                                                      - sign(x) * ans)])
@@ -191,11 +317,11 @@ ive = _elementwise("ive", [no_derivative("ive", "v", _ORDER),
 
 # modified Bessel functions of the second kind; kve(v, x) = kv(v, x) exp(x)
 k0 = _elementwise("k0", [lambda g, ans, x: -g * k1(x)])
-k1 = _elementwise("k1", [lambda g, ans, x: -g * 0.5 * (k0(x) + kv(2, x))])
+k1 = _elementwise("k1", [lambda g, ans, x: -g * (k0(x) + ans / x)])
 kv = _elementwise("kv", [no_derivative("kv", "v", _ORDER),
                          lambda g, ans, v, x: -g * 0.5 * (kv(v - 1, x) + kv(v + 1, x))])
 k0e = _elementwise("k0e", [lambda g, ans, x: g * (ans - k1e(x))])
-k1e = _elementwise("k1e", [lambda g, ans, x: g * (ans - 0.5 * (k0e(x) + kve(2, x)))])
+k1e = _elementwise("k1e", [lambda g, ans, x: g * (ans - k0e(x) - ans / x)])
 kve = _elementwise("kve", [no_derivative("kve", "v", _ORDER),
                            lambda g, ans, v, x: g * (ans - 0.5 * (kve(v - 1, x)
                                                                   + kve(v + 1, x)))])

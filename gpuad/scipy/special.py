@@ -12,7 +12,10 @@
   log_softmax.
 - Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
 
-Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend).
+Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend). A
+function the installed CuPy lacks raises ``NotImplementedError`` naming it: CuPy 14 has no jn,
+jv, yv, iv, ive, kv, kve, hyp1f1, betaincc or spence. Without CuPy's stdtr, stdtr is computed
+from its betainc, to round-off for ``df <= 1000`` (a larger finite df raises).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
 the Bessel orders, ``expn``'s n), in ``zeta``'s x and ``hyp1f1``'s a and b, in the shape
 parameters of ``gammainc``/``gammaincc``/``betainc``/``betaincc`` and in ``stdtr``'s ``df``,

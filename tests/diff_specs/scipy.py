@@ -24,6 +24,30 @@ EXEMPT: dict[str, str] = {
 }
 
 
+# the cupyx.scipy.special functions (any one suffices) a public function runs on the cupy
+# backend, where they are not just its primitive's own name
+_CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma", "psi"),
+             "stdtr": ("stdtr", "betainc"), "zeta": ("zeta",), "erf": ("erf",),
+             "gpuad.scipy.stats.beta.sf": ("betaincc",)}
+
+
+def cupy_lacks(name: str) -> str | None:
+    """The cupyx.scipy.special function that ``name`` (``gpuad.scipy.special.jv`` or ``jv``,
+    or a spec name) needs on the cupy backend and this CuPy lacks, or None: then it raises
+    NotImplementedError naming that function."""
+    name = name.split("#")[0]
+    short = name.removeprefix("gpuad.scipy.special.")
+    need = _CUPYX_OF.get(name) or _CUPYX_OF.get(short)
+    if need is None and "." not in short:
+        rule = getattr(getattr(sps, short, None), "rule", None)
+        need = (rule.name,) if rule is not None else None
+    if need is None:
+        return None
+    import cupyx.scipy.special as cupyx_special
+
+    return None if any(hasattr(cupyx_special, n) for n in need) else need[0]
+
+
 def pos(n=4, lo=0.4, hi=3.0):
     return lambda rng: (rng.uniform(lo, hi, n),)
 
