@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import _capture, _core
+from . import _capture, _core, _refusals
 from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
@@ -30,6 +30,10 @@ def function(module, modname: str, name: str):
             f = _refusing(f, "cuBLAS")
         elif modname == "cupy" and name in ("sum", "prod"):
             f = _method_call(f, name)
+        if modname == "cupy":
+            f = _refusals.restricted(name, f)
+        elif modname == "cupy.linalg":
+            f = _refusals.linalg(name, f)
         f = _cache[key] = f
     return f
 
