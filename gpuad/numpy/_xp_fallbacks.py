@@ -34,7 +34,8 @@ def geomspace(xp, start, stop, num: int, endpoint: bool, dtype: Any, axis: int):
     start = start.astype(dt, copy=True)
     stop = stop.astype(dt, copy=True)
     # rotate start onto the positive reals, compute, rotate back (NumPy's steps)
-    sign = xp.sign(start)
+    # (NumPy 2's sign of a complex number, z / |z|, written out: CuPy's may be the older one)
+    sign = start / xp.abs(start) if dt.kind == "c" else xp.sign(start)
     start = start / sign
     stop = stop / sign
     y = xp.linspace(xp.log10(start), xp.log10(stop), num, endpoint=endpoint)

@@ -318,8 +318,9 @@ def _real_spectrum_as_real(a, w, v):
     """NumPy's eig of a real matrix gives real arrays when every eigenvalue is real (zero
     imaginary parts), complex ones otherwise; CuPy's (cuSOLVER's geev) gives complex arrays
     always. A dtype chosen by values: under gpuad.jit the program keeps the choice it traced."""
-    wd = _r.data(w)
-    if _r.data(a).dtype.kind == "c" or wd.dtype.kind != "c":
+    # (inside vmap every example's values: one dtype for all, as NumPy's eig of the stack)
+    wd = w._data if isinstance(w, _Tensor) else w
+    if _np.dtype(a.dtype).kind == "c" or wd.dtype.kind != "c":
         return w, v
     xp = _r._xp(wd)
     if _value_checks.tracing():  # one step, computed on each call
