@@ -3,6 +3,7 @@ match finite differences (first and second order, both modes) and HIPS autograd.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -190,7 +191,50 @@ JIT_REFUSES = {
 @pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 @pytest.mark.parametrize("name,fn,args", CASES, ids=[c[0] for c in CASES])
 def test_values_and_gradients(backend, name, fn, args):
+    refusal = _numpy_refusal(fn, args)
+    if refusal is not None:  # the installed NumPy refuses the case: so does gpuad
+        xp = ad.get_backend().xp
+        with pytest.raises(ValueError, match=re.escape(str(refusal))):
+            fn(gnp, *[xp.asarray(np.asarray(a, dtype=np.float64)) for a in args])
+        return
     check_op(fn, args, order=2, rtol=1e-9, atol=1e-12, jit_refuses=JIT_REFUSES.get(name))
+
+
+def _numpy_refusal(fn, args):
+    """NumPy's ValueError for the case, or None (NumPy 2.5 refuses 2-element vectors in
+    cross, which NumPy 2.0 to 2.4 deprecate)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            fn(np, *[np.asarray(a, dtype=np.float64) for a in args])
+        except ValueError as e:
+            return e
+    return None
+
+
+@pytest.mark.parametrize("lengths", [(2, 2), (2, 3), (3, 2)])
+def test_cross_of_2_vectors_does_what_numpy_does(backend, monkeypatch, lengths):
+    """gnp.cross of 2-element vectors warns where the installed NumPy warns and refuses, with
+    NumPy's message, where it refuses (NumPy 2.5; simulated here by a refusing numpy.cross)."""
+    xp = ad.get_backend().xp
+    a, b = (xp.asarray(np.arange(1.0, n + 1)) for n in lengths)
+    with warnings.catch_warnings(record=True) as mine:
+        warnings.simplefilter("always")
+        gnp.cross(a, b)
+    with warnings.catch_warnings(record=True) as numpys:
+        warnings.simplefilter("always")
+        np.cross(np.ones(lengths[0]), np.ones(lengths[1]))
+    assert [str(w.message) for w in mine] == [str(w.message) for w in numpys]
+
+    def refusing(x, y, *args, **kwargs):
+        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they are {np.shape(x)[-1]} and {np.shape(y)[-1]} dimensional instead.")
+
+    monkeypatch.setattr(np, "cross", refusing)
+    with pytest.raises(ValueError, match=re.escape(f"cross: Both input arrays must be (arrays "
+                                                   f"of) 3-dimensional vectors, but they are "
+                                                   f"{lengths[0]} and {lengths[1]}")):
+        gnp.cross(a, b)
 
 
 # NaN-aware reductions: NaN positions are constants, the rest are differentiated

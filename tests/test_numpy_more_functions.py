@@ -471,7 +471,9 @@ def test_mean_root_modulus_of_complex_polynomials(backend):
     c = xp.asarray(rng.uniform(-1, 1, 6) + 1j * rng.uniform(-1, 1, 6))
 
     def mean_abs_roots(c):
-        return gnp.mean(gnp.abs(np.roots(c)))
+        # check_grads also calls it on raw arrays, where numpy.roots is the array library's
+        # own (CuPy's refuses companion matrices that are not symmetric): give it a Tensor
+        return gnp.mean(gnp.abs(np.roots(c if isinstance(c, ad.Tensor) else ad.tensor(c))))
 
     assert float(mean_abs_roots(ad.tensor(c))) == pytest.approx(
         np.mean(np.abs(np.roots(to_numpy(c)))), rel=1e-12)

@@ -12,6 +12,7 @@ from .. import _value_checks as _vc
 from .. import rules as _r
 from ..backends import get_backend
 from ..tensor import Tensor
+from . import _xp_fallbacks as _fb
 
 
 def array(obj: Any, dtype: Any = None, copy: bool | None = True):
@@ -144,8 +145,11 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
     start, stop = _to_arg(start), _to_arg(stop)
     bat = _batched(start, stop)
     if not _tracked(start, stop) and not bat:
-        return get_backend().xp.geomspace(_r.data(start), _r.data(stop), num,
-                                          endpoint=endpoint, dtype=dtype, axis=axis)
+        xp = get_backend().xp
+        if _fb.lacks(xp, "geomspace"):  # CuPy: NumPy's steps from its log10, linspace, power
+            return _fb.geomspace(xp, _r.data(start), _r.data(stop), num, endpoint, dtype, axis)
+        return xp.geomspace(_r.data(start), _r.data(stop), num, endpoint=endpoint, dtype=dtype,
+                            axis=axis)
     s0, s1 = _r.data(start), _r.data(stop)
     if _np.iscomplexobj(s0) or _np.iscomplexobj(s1):
         raise TypeError("geomspace: complex endpoints are not differentiated; pass real ones")

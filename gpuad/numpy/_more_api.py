@@ -261,7 +261,11 @@ def diag_indices_from(arr):
 def indices(dimensions, dtype=int, sparse: bool = False):
     """The grid of indices of an array of shape ``dimensions``.
     Example: ``i, j = gnp.indices((2, 3))``"""
-    return _xp(None).indices(tuple(dimensions), dtype=dtype, sparse=sparse)
+    if sparse:  # (CuPy's indices has no sparse=)
+        from ._xp_fallbacks import sparse_indices
+
+        return sparse_indices(_xp(None), tuple(dimensions), dtype)
+    return _xp(None).indices(tuple(dimensions), dtype=dtype)
 
 
 def ix_(*args):

@@ -20,6 +20,7 @@ from .. import rules as _r
 from .._value_checks import host_read
 from ..rules import concatenate, data, getitem, ndim, reshape, shape
 from ..tensor import Tensor
+from . import _xp_fallbacks as _fb
 
 
 def _host(a, what: str):
@@ -192,7 +193,17 @@ def i0(x):
 def spacing(x, out=None, **kwargs):
     """Distance to the next representable number (piecewise constant: an array, no
     gradient). Example: ``gnp.spacing(x)``"""
-    return _xp(x).spacing(_values(x, "spacing"), out=out, **kwargs)
+    xp = _xp(x)
+    if not _fb.lacks(xp, "spacing"):
+        return xp.spacing(_values(x, "spacing"), out=out, **kwargs)
+    if kwargs:  # CuPy has no spacing: NumPy's steps from nextafter, without ufunc keywords
+        raise TypeError(f"spacing: on this backend (whose array library has no spacing) "
+                        f"spacing takes only out=, not {sorted(kwargs)}")
+    r = _fb.spacing(xp, _values(x, "spacing"))
+    if out is None:
+        return r
+    out[...] = r
+    return out
 
 
 def _values(x, what: str):

@@ -272,4 +272,8 @@ def histogram2d(x, y, bins: Any = 10, range=None, density=None, weights=None):
     return hist, edges[0], edges[1]
 
 
+# bins=(nx, ny) are counts, not an array: kept as given (x, y and weights convert themselves)
+histogram2d._takes_containers = True  # type: ignore[attr-defined]
+
+
 __all__ = ["bincount", "histogram", "histogramdd", "histogram2d"]

@@ -14,6 +14,7 @@ import numpy as _np
 
 from .. import rules as _r
 from ..tensor import Tensor
+from . import _xp_fallbacks as _fb
 
 
 def _vals(a: Any, what: str) -> Any:
@@ -108,7 +109,9 @@ def packbits(a: Any, /, axis: int | None = None, bitorder: str = "big") -> Any:
     Example: ``gnp.packbits(mask)``"""
     a = _vals(a, "packbits")
     xp = _xp(a)
-    return xp.packbits(_arr(xp, a), axis=axis, bitorder=bitorder)
+    if axis is None or xp is _np:
+        return xp.packbits(_arr(xp, a), axis=axis, bitorder=bitorder)
+    return _fb.packbits(xp, _arr(xp, a), axis, bitorder)  # CuPy's packbits has no axis
 
 
 def unpackbits(a: Any, /, axis: int | None = None, count: int | None = None,
@@ -118,15 +121,20 @@ def unpackbits(a: Any, /, axis: int | None = None, count: int | None = None,
     Example: ``gnp.unpackbits(gnp.packbits(mask))``"""
     a = _vals(a, "unpackbits")
     xp = _xp(a)
-    kw = {} if count is None else {"count": count}
-    return xp.unpackbits(_arr(xp, a), axis=axis, bitorder=bitorder, **kw)
+    if xp is _np:
+        return xp.unpackbits(_arr(xp, a), axis=axis, count=count, bitorder=bitorder)
+    if axis is None and count is None:
+        return xp.unpackbits(_arr(xp, a), bitorder=bitorder)
+    return _fb.unpackbits(xp, _arr(xp, a), axis, count, bitorder)  # CuPy's: no axis, count
 
 
 # ---- windows -----------------------------------------------------------------------------------
 
 def _window(name: str, doc: str):
     def fn(M: int) -> Any:
-        return getattr(_r._xp(None), name)(M)
+        xp = _r._xp(None)
+        # CuPy's window kernels compute in float32: other backends take NumPy's float64 steps
+        return getattr(xp, name)(M) if xp is _np else _fb.window(xp, name, M)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"The {doc} window of ``M`` points (a backend array). " \
@@ -144,7 +152,8 @@ def kaiser(M: int, beta: Any) -> Any:
     """The Kaiser window of ``M`` points, ``i0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / i0(beta)``;
     differentiable in a Tensor ``beta``. Example: ``gnp.kaiser(8, beta)``"""
     if not (isinstance(beta, Tensor) or hasattr(beta, "dtype") and hasattr(beta, "shape")):
-        return _r._xp(None).kaiser(M, float(beta))
+        xp = _r._xp(None)
+        return xp.kaiser(M, float(beta)) if xp is _np else _fb.kaiser(xp, M, float(beta))
     from . import i0
 
     xp = _r._xp(beta)

@@ -401,6 +401,8 @@ def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError(f"cross: incompatible dimensions for cross product (dimension must be "
                          f"2 or 3); got {na} and {nb}")
+    if na == 2 or nb == 2:
+        _as_numpy_on_2_vectors(na, nb)
 
     def c(v, i):
         return getitem(v, (Ellipsis, i))
@@ -421,6 +423,22 @@ def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
              for p in parts]
     r = _stack(parts, -1)
     return moveaxis(r, -1, axisc)
+
+
+def _as_numpy_on_2_vectors(na: int, nb: int) -> None:
+    """Do what the installed NumPy's ``cross`` does with 2-element vectors: NumPy 2.0 to 2.4
+    warn (DeprecationWarning), NumPy 2.5 refuses them (ValueError); asked of NumPy itself on
+    two small host vectors of those lengths."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _np.cross(_np.zeros(na), _np.zeros(nb))
+        except ValueError as e:
+            raise ValueError(f"cross: {e}") from None
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=4)
 
 
 def full(shape, fill_value, dtype=None, order: str = "C", **kwargs):

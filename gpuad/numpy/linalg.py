@@ -303,15 +303,38 @@ def eig(a) -> _EigResult:
 
     Differentiable where the eigenvalues are distinct, real or complex (a real matrix with a
     complex spectrum gives complex arrays, as NumPy's); eigenvectors have unit norm and an
-    arbitrary phase, so differentiate functions that do not depend on it (``abs(v)``). Not
-    available on the CuPy backend.
+    arbitrary phase, so differentiate functions that do not depend on it (``abs(v)``). Real
+    arrays where every eigenvalue of a real matrix is real, as NumPy's, on every backend.
     Example: ``w, v = gnp.linalg.eig(a)``
     """
     a = _arr(a)
     _matrices(a, "eig", square=True)
     n = _r.shape(a)[-1]
     w, v = _unpack(_eig(_float_input(a), n=n), [(n,), (n, n)])
-    return _EigResult(w, v)
+    return _EigResult(*_real_spectrum_as_real(a, w, v))
+
+
+def _real_spectrum_as_real(a, w, v):
+    """NumPy's eig of a real matrix gives real arrays when every eigenvalue is real (zero
+    imaginary parts), complex ones otherwise; CuPy's (cuSOLVER's geev) gives complex arrays
+    always. A dtype chosen by values: under gpuad.jit the program keeps the choice it traced."""
+    # (inside vmap every example's values: one dtype for all, as NumPy's eig of the stack)
+    wd = w._data if isinstance(w, _Tensor) else w
+    if _np.dtype(a.dtype).kind == "c" or wd.dtype.kind != "c":
+        return w, v
+    xp = _r._xp(wd)
+    if _value_checks.tracing():  # one step, computed on each call
+        flag = _value_checks.computed("eig_real_spectrum", lambda d: xp.all(d.imag == 0), wd)
+    else:
+        flag = xp.all(wd.imag == 0)
+    real = bool(flag)
+    _value_checks.keep_branch("eig: every eigenvalue real (NumPy's result dtype)", real,
+                              lambda xp, f: f, flag)
+    if not real:
+        return w, v
+    from . import real as _real
+
+    return _real(w), _real(v)
 
 
 def eigvals(a):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as _numpy
 
-from . import _namespace
+from . import _namespace, _refusals
 from ._core import DeviceSynchronized, ndarray  # noqa: F401
 from ._namespace import (  # noqa: F401
     array,
@@ -105,6 +105,8 @@ def is_available():
 
 
 def __getattr__(name):
+    if name in _refusals.MISSING:
+        raise AttributeError(f"module 'cupy' (stand-in) has no attribute {name!r}")
     f = _namespace.function(_numpy, "cupy", name)
     if f is None:
         obj = getattr(_numpy, name, None)

@@ -21,7 +21,7 @@ import threading
 
 import numpy
 
-from . import _capture
+from . import _capture, _refusals
 
 _BAD_KINDS = "OUSV"
 
@@ -458,6 +458,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
                         and not hasattr(x, "__cuda_array_interface__"):
                     return NotImplemented
             inputs = _ufunc_inputs(ufunc, inputs)
+            kwargs = _imported_out(kwargs)
+        _refusals.ufunc_call(ufunc, method, kwargs)
         return _call(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -610,3 +612,15 @@ def _wrap_integer_arrays(shape, idx):
 def _is_mask_index(idx) -> bool:
     parts = idx if isinstance(idx, tuple) else (idx,)
     return any(isinstance(p, numpy.ndarray) and p.dtype == bool for p in parts)
+
+
+def _imported_out(kwargs: dict) -> dict:
+    """CuPy's ufunc call takes its one ``out=`` array unpacked, and an object exporting
+    ``__cuda_array_interface__`` there as a view of its memory, which it writes into."""
+    out = kwargs.get("out")
+    if isinstance(out, tuple) and len(out) == 1:
+        o = out[0]
+        if type(o) is not ndarray and hasattr(o, "__cuda_array_interface__"):
+            o = wrap(_imported(o))
+        kwargs = {**kwargs, "out": o}
+    return kwargs

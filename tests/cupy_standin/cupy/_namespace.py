@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import _capture, _core, _strict
+from . import _capture, _core, _refusals, _strict
 from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
@@ -38,6 +38,9 @@ def function(module, modname: str, name: str):
             f = _method_call(f, name)
         if modname == "cupy":
             f = _STRICT.get(name, lambda g: g)(f)
+            f = _refusals.restricted(name, f)
+        elif modname == "cupy.linalg":
+            f = _refusals.linalg(name, f)
         f = _cache[key] = f
     return f
 
