@@ -37,8 +37,8 @@ def function(module, modname: str, name: str):
         elif modname == "cupy" and name in ("sum", "prod"):
             f = _method_call(f, name)
         if modname == "cupy":
-            f = _STRICT.get(name, lambda g: g)(f)
             f = _refusals.restricted(name, f)
+            f = _STRICT.get(name, lambda g: g)(f)
         elif modname == "cupy.linalg":
             f = _refusals.linalg(name, f)
         f = _cache[key] = f

@@ -56,7 +56,7 @@ def checked_ufunc(f):
 
 def restricted(name: str, f):
     """The stand-in function ``f`` (NumPy's ``name``) narrowed to CuPy's signature, or ``f``."""
-    if isinstance(f.__wrapped_numpy__, numpy.ufunc):
+    if isinstance(getattr(f, "__wrapped_numpy__", None), numpy.ufunc):
         return checked_ufunc(f)
     make = _NARROWER.get(name)
     return f if make is None else make(f)
