@@ -364,7 +364,10 @@ class _Emulated:
                 spec.post, red(part.reshape(-1, int(nparts)), axis=1))
             return
         nl, no, nax = len(spec.loads), len(spec.outs), len(spec.shape)
-        arrays, outs, strides, dest = args[:nl], args[nl:nl + no], args[nl + no:-1], args[-1]
+        nc = len(codegen_cuda.constants(spec))  # the operands' numbers, passed by value
+        arrays, outs, dest = args[:nl], args[nl:nl + no], args[-1]
+        consts, strides = args[nl + no:nl + no + nc], args[nl + no + nc:-1]
+        assert list(consts) == codegen_cuda.constants(spec)
         assert len(strides) == (nl + no) * nax
         perm = [k for k in range(nax) if k not in spec.axes] + list(spec.axes)
         pshape = [spec.shape[k] for k in perm]
