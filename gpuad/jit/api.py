@@ -310,7 +310,10 @@ class Jitted:
             if entry is not None:
                 self._cache.move_to_end(key)
                 self.hits += 1
-                if fkey is not None and be.name == "numpy":
+                # (on a GPU backend, not for a call with host arrays: the program was
+                # traced with their device copies, which the fast path would not make)
+                if fkey is not None and (be.name == "numpy" or not any(
+                        type(a) is _np.ndarray for a in args)):
                     self._fast[fkey] = (key, entry)
         if entry is None:
             return self._traced(key, leaves, rebuild, be)
