@@ -113,8 +113,6 @@ class Compiled:
         for k, vid in enumerate(prog.inputs):
             if vid is not None and prog.vars[vid].kind == "in" and prog.vars[vid].store == vid:
                 L.append(f"    v{vid} = _in[{k}]")
-        #: the positions of the inputs the program reads
-        self.inputs_read = [int(m) for line in L for m in _re.findall(r"\b_in\[(\d+)\]", line)]
         used = set()
         for _, s in prog.live_steps():
             used.update(s.refs())
@@ -214,6 +212,11 @@ class Compiled:
         self.lines += (["def _graph_effects(_args, _ev, _G):"]
                        + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
                        + ["    return None", ""])
+        #: the positions of the inputs the program reads: named anywhere in the generated
+        #: code but where they are read from ``_in``
+        text = "\n".join(self.lines)
+        self.inputs_read = [k for k, vid in enumerate(prog.inputs) if vid is not None and (
+            len(_re.findall(rf"\bv{vid}\b", text)) > text.count(f"v{vid} = _in["))]
 
     def _line_steps(self, lines: list[str], body: list[str], first: int) -> None:
         """Map each line of ``lines`` (the first being line ``first`` of the source) that is
