@@ -123,3 +123,26 @@ def test_groups_differing_in_a_number_share_one_kernel(rng, monkeypatch):
         (got,) = k(x)
         assert k.fallback is None
         np.testing.assert_allclose(got, np.sin(x * a) + b, rtol=1e-15, atol=1e-15)
+
+
+def test_sums_over_a_vector_share_one_module_at_every_length(rng, monkeypatch):
+    """A group ending in a sum over one axis is one reduction module whatever the lengths
+    (the numbers of outputs and of elements per output are kernel arguments)."""
+    monkeypatch.setattr(codegen_cuda, "_KERNELS", {})
+    made: list = []
+    xp = types.SimpleNamespace(RawModule=lambda **kw: made.append(kw["code"]) or object())
+    srcs = []
+    with ad.use_backend("numpy"):
+        for shape, axis in (((100,), None), ((333,), None), ((8, 40), 0), ((3, 5000), 0)):
+            x = rng.uniform(-1.0, 1.0, shape)
+            prog = ad.jit(lambda x, axis=axis: gnp.sum(gnp.sin(x) * 0.9, axis=axis),
+                          fuse=Options(min_size=1 << 30), check=False).lower(x)
+            groups = fusion.find_groups(prog, Options(min_size=0))
+            fusion._wire(prog, groups)
+            (g,) = groups
+            spec = kernels.spec_of(prog, g, inside=True)
+            k = codegen_cuda.make(spec, xp)
+            assert isinstance(k, codegen_cuda.CudaReduceKernel)
+            srcs.append(k.cuda)
+    assert srcs[0] == srcs[1] and srcs[2] == srcs[3] and srcs[0] != srcs[2]
+    assert len(made) == 2

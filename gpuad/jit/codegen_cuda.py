@@ -251,21 +251,18 @@ def reduce_source(spec: Spec, name: str) -> str:
     output, for short reductions), ``{name}_part`` (blocks of ``BLOCK`` threads fold slices of
     each output's elements, a fixed shared-memory tree per block, one partial per block) and
     ``{name}_fin`` (one thread per output folds its partials in order). The index space is
-    (kept axes, reduced axes), their lengths compile-time constants; each load and store
-    gets its strides (elements, per axis in that order) as arguments, so one compiled
-    module serves any memory layout. Every order is fixed: bitwise the same on every run."""
+    (kept axes, reduced axes): the lengths of each part's inner axes are compile-time
+    constants, the numbers of outputs (``GPUAD_M``) and of elements folded into each
+    (``GPUAD_K``) arguments, so one module serves every length of a reduction over one axis
+    keeping at most one; each load and store gets its strides (elements, per axis in that
+    order) as arguments, so one compiled module serves any memory layout. Every order is
+    fixed: bitwise the same on every run."""
     shape, axes = spec.shape, spec.axes
     kept = [k for k in range(len(shape)) if k not in axes]
     perm = kept + list(axes)
     nk = len(kept)
     rt = _C[_red_dtype(spec).name]
     ident, fold = _FOLD[spec.red_op]
-    M = 1
-    for k in kept:
-        M *= int(shape[k])
-    K = 1
-    for k in axes:
-        K *= int(shape[k])
     nl, no = len(spec.loads), len(spec.outs)
     text, consts = _body(spec)
     names = _canon(spec.stmts)
@@ -280,8 +277,6 @@ def reduce_source(spec: Spec, name: str) -> str:
                      + [s.split()[-1] for s in strides])
     lines = [header(), "",
              f"typedef {rt} gpuad_red_t;",
-             f"#define GPUAD_M {M}LL",
-             f"#define GPUAD_K {K}LL",
              "#define GPUAD_INF ((gpuad_red_t)__int_as_float(0x7f800000))",
              "__device__ __forceinline__ void gpuad_fold(gpuad_red_t& acc, gpuad_red_t v) {",
              f"    {fold}", "}", "",
@@ -321,15 +316,16 @@ def reduce_source(spec: Spec, name: str) -> str:
     else:
         lines.append("    return r;")
     lines += ["}", "",
-              f'extern "C" __global__ void {name}_rows({params}, gpuad_red_t* __restrict__ out) {{',
+              f'extern "C" __global__ void {name}_rows({params}, long long GPUAD_M, '
+              "long long GPUAD_K, gpuad_red_t* __restrict__ out) {",
               "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
               "        for (long long k = 0; k < GPUAD_K; ++k)",
               f"            gpuad_fold(acc, gpuad_elem({args}, m, k));",
               "        out[m] = gpuad_post(acc);", "    }", "}", "",
-              f'extern "C" __global__ void {name}_part({params}, '
-              "gpuad_red_t* __restrict__ part) {",
+              f'extern "C" __global__ void {name}_part({params}, long long GPUAD_M, '
+              "long long GPUAD_K, gpuad_red_t* __restrict__ part) {",
               f"    __shared__ gpuad_red_t sdata[{BLOCK}];",
               "    const int tid = threadIdx.x;",
               "    for (long long m = blockIdx.y; m < GPUAD_M; m += gridDim.y) {",
@@ -347,7 +343,7 @@ def reduce_source(spec: Spec, name: str) -> str:
               "        __syncthreads();",
               "    }", "}", "",
               f'extern "C" __global__ void {name}_fin(const gpuad_red_t* __restrict__ part, '
-              "gpuad_red_t* __restrict__ out, int nparts) {",
+              "gpuad_red_t* __restrict__ out, int nparts, long long GPUAD_M) {",
               "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
@@ -356,15 +352,21 @@ def reduce_source(spec: Spec, name: str) -> str:
     return "\n".join(lines)
 
 
-def launch_plan(spec: Spec) -> tuple:
-    """``("rows", grid)`` or ``("split", (parts, rows of the grid))``: how the reduction of
-    ``spec`` is launched (fixed by the shape, so the order of additions is too)."""
+def _lengths(spec: Spec) -> tuple[int, int]:
+    """The number of outputs of the reduction of ``spec`` and of elements folded into each."""
     M = K = 1
     for k, d in enumerate(spec.shape):
         if k in spec.axes:
             K *= int(d)
         else:
             M *= int(d)
+    return M, K
+
+
+def launch_plan(spec: Spec) -> tuple:
+    """``("rows", grid)`` or ``("split", (parts, rows of the grid))``: how the reduction of
+    ``spec`` is launched (fixed by the shape, so the order of additions is too)."""
+    M, K = _lengths(spec)
     if K <= ROWS:
         return "rows", max(1, min(-(-M // 128), 1 << 16))
     parts = max(1, min(-(-2048 // M), -(-K // BLOCK)))
@@ -386,6 +388,7 @@ class CudaReduceKernel:
         self.mod = module
         self.plan = launch_plan(spec)
         self.consts = constants(spec)
+        self.mk = tuple(_np_int64(n) for n in _lengths(spec))
         self.fallback = None
         self.checked = False
         axes = spec.axes
@@ -406,18 +409,18 @@ class CudaReduceKernel:
         res = xp.empty(spec.red_shape, rdt)
         strides = [s for a in (*arrays, *outs) for s in self._strides(a)]
         mode, dims = self.plan
-        consts = self.consts
+        consts, (M, K) = self.consts, self.mk
         if mode == "rows":
             f = self.mod.get_function(f"{self.name}_rows")
-            f((dims,), (128,), (*arrays, *outs, *consts, *strides, res))
+            f((dims,), (128,), (*arrays, *outs, *consts, *strides, M, K, res))
         else:
             parts, rows = dims
             part = xp.empty(int(res.size) * parts, rdt)
-            self.mod.get_function(f"{self.name}_part")((parts, rows), (BLOCK,),
-                                                       (*arrays, *outs, *consts, *strides, part))
+            self.mod.get_function(f"{self.name}_part")(
+                (parts, rows), (BLOCK,), (*arrays, *outs, *consts, *strides, M, K, part))
             fin = self.mod.get_function(f"{self.name}_fin")
             fin((max(1, min(-(-int(res.size) // 128), 1 << 16)),), (128,),
-                (part, res, _np_int32(parts)))
+                (part, res, _np_int32(parts), M))
         return outs, res
 
     def __call__(self, *arrays, out=None):
