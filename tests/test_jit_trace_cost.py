@@ -23,7 +23,8 @@ def _chain(v):
 
 def test_first_call_copies_no_array_to_the_host(backend, rng, monkeypatch):
     """Tracing, checksums and the check after tracing of the chain's value_and_grad read no
-    array back to the host (the checksums and the comparison are device reductions)."""
+    array back to the host (the checksums of arrays from 256 KiB on and the comparison are
+    device reductions; smaller arrays, where a copy costs less, are checksummed on the host)."""
     if backend != "cupy":
         pytest.skip("the cupy backend's host copies")
     be = ad.get_backend()
@@ -36,12 +37,13 @@ def test_first_call_copies_no_array_to_the_host(backend, rng, monkeypatch):
         return r
 
     monkeypatch.setattr(be.cp, "asnumpy", counted)
-    x = be.xp.asarray(rng.uniform(-1.0, 1.0, 4096).astype(np.float32))
+    monkeypatch.setattr(trace, "_DEVICE_MIN", 4096)  # (small arrays for a quick test)
+    x = be.xp.asarray(rng.uniform(-1.0, 1.0, 1024).astype(np.float32))
     vg = ad.value_and_grad(_chain)
     j = ad.jit(vg)
     got = j(x)
     assert j.cache_info()["misses"] == 1
-    assert [n for n in copied if n > 1] == []
+    assert [k for k in copied if k > 1] == []
     monkeypatch.setattr(be.cp, "asnumpy", real)
     want = vg(x)
     np.testing.assert_allclose(float(got[0]), float(want[0]), rtol=1e-5)

@@ -16,6 +16,7 @@ first and Python numbers converted to it, as NumPy does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,6 +95,10 @@ class Lang:
     const: Callable[[object, _np.dtype], str] | None = None
 
 
+#: the syntax trees of the primitives' expressions (read, never changed, by the renderers)
+_parse = functools.lru_cache(maxsize=1024)(_E.parse)
+
+
 def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str],
                stmt_name: Callable[[int], str] | None = None) -> list[tuple[str, str]]:
     """``[(name, text)]``: one assignment per statement, in evaluation order (``stmt_name``:
@@ -115,7 +120,7 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str],
         if node.expr == "guard":
             text = lang.guard(bound["r"], [bound[n] for n in node.names[1:]], dt)
         else:
-            tree = _E.parse(node.expr, node.names)
+            tree = _parse(node.expr, tuple(node.names))
 
             def name(n, dt=dt, bound=bound):
                 if n in _E.CONSTANTS:

@@ -101,7 +101,7 @@ def _checksum(a) -> int:
         if tr is not None:  # the work is the tracer's, not the program's
             tr.paused += 1
         try:
-            if be is not None and a.dtype.kind != "O":
+            if be is not None and a.dtype.kind != "O" and a.nbytes >= _DEVICE_MIN:
                 return _device_checksum(be.xp, a)
             a = be.to_host(a) if be is not None else _np_asarray(a)
         finally:
@@ -116,6 +116,9 @@ _MIX = tuple(_np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xFF51AFD7ED558CCD,
                                       0xC4CEB9FE1A85EC53, 33))
 #: 8-byte words hashed per pass of :func:`_device_checksum` (bounds its scratch memory)
 _CHUNK = 1 << 22
+#: bytes from which a device array's checksum is computed on the device (below, a copy to the
+#: host and a CRC costs less than the device checksum's dozen kernels and synchronisation)
+_DEVICE_MIN = 1 << 18
 
 
 def _device_checksum(xp, a) -> int:
