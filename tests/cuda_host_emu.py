@@ -59,6 +59,9 @@ def _ctype(decl: str):
         return ctypes.c_longlong
     if decl.split()[0] == "int":
         return ctypes.c_int
+    scalar = {"float": ctypes.c_float, "double": ctypes.c_double, "bool": ctypes.c_bool}
+    if decl.split()[0] in scalar:  # a number passed by value
+        return scalar[decl.split()[0]]
     raise Unavailable(f"parameter type not emulated: {decl}")
 
 
@@ -120,6 +123,8 @@ class HostModule:
                 if t is ctypes.c_void_p:
                     assert isinstance(a, np.ndarray), type(a)
                     conv.append(a.ctypes.data)
+                elif t in (ctypes.c_float, ctypes.c_double):
+                    conv.append(float(a))
                 else:
                     conv.append(int(a))
             fn(grid[0], grid[1], block[0], *conv)

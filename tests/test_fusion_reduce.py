@@ -359,12 +359,19 @@ class _Emulated:
         red = getattr(np, spec.red_op)
         ident = {"sum": 0.0, "max": -np.inf, "min": np.inf}[spec.red_op]
         if kind == "fin":
-            part, out, nparts = args
+            part, out, nparts, M = args
+            assert int(M) == out.size
             out.reshape(-1)[...] = kernels.apply_post(
                 spec.post, red(part.reshape(-1, int(nparts)), axis=1))
             return
         nl, no, nax = len(spec.loads), len(spec.outs), len(spec.shape)
-        arrays, outs, strides, dest = args[:nl], args[nl:nl + no], args[nl + no:-1], args[-1]
+        nc = len(codegen_cuda.constants(spec))  # the operands' numbers, passed by value
+        arrays, outs, dest = args[:nl], args[nl:nl + no], args[-1]
+        consts, strides = args[nl + no:nl + no + nc], args[nl + no + nc:-3]
+        assert list(consts) == codegen_cuda.constants(spec)
+        M, K = (int(a) for a in args[-3:-1])  # the numbers of outputs and of their elements
+        assert M * K == int(np.prod(spec.shape)) and K == int(np.prod(
+            [spec.shape[k] for k in spec.axes]))
         assert len(strides) == (nl + no) * nax
         perm = [k for k in range(nax) if k not in spec.axes] + list(spec.axes)
         pshape = [spec.shape[k] for k in perm]

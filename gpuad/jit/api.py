@@ -310,7 +310,10 @@ class Jitted:
             if entry is not None:
                 self._cache.move_to_end(key)
                 self.hits += 1
-                if fkey is not None and be.name == "numpy":
+                # (on a GPU backend, not for a call with host arrays: the program was
+                # traced with their device copies, which the fast path would not make)
+                if fkey is not None and (be.name == "numpy" or not any(
+                        type(a) is _np.ndarray for a in args)):
                     self._fast[fkey] = (key, entry)
         if entry is None:
             return self._traced(key, leaves, rebuild, be)
@@ -554,10 +557,12 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
         if (hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size
                 and not isinstance(arr, _np.generic)):
             new = same.get(id(arr))
-            if new is None:
-                host = be.to_host(arr)
-                u = rng.uniform(-1.0, 1.0, host.shape)
-                new = be.asarray((host * (1 + 2.0 ** -7 * u)).astype(host.dtype))
+            if new is None:  # made where the argument lives: no copy through the host
+                if isinstance(arr, _np.ndarray):
+                    u = rng.uniform(-1.0, 1.0, arr.shape)
+                else:
+                    u = _uniform(be.xp, arr.shape, len(same))
+                new = (arr * (1 + 2.0 ** -7 * u)).astype(arr.dtype)
                 same[id(arr)] = new
             changed = True
             pert.append(Tensor(new, requires_grad=leaf.requires_grad, _bat=leaf._bat)
@@ -575,8 +580,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
         return
     ref_leaves, _ = tree_flatten(ref)
-    # host copies now: a donated program may write into the arguments an eager result views
-    ref_leaves = [_np.array(be.to_host(r._data if isinstance(r, Tensor) else r))
+    # copies now (on the device): a donated program may write into the arguments an eager
+    # result views
+    ref_leaves = [_copy(r._data if isinstance(r, Tensor) else r)
                   if hasattr(r, "dtype") else r for r in ref_leaves]
     inputs = [leaf._data if isinstance(leaf, Tensor) else leaf for leaf in pert]
     with _np.errstate(all="ignore"):
@@ -597,10 +603,14 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     for k, (o, r) in enumerate(zip(prog.outputs, ref_leaves, strict=False)):
         if o[0] != "var":
             continue
-        g = be.to_host(next(it))
+        g = next(it)
         r = r._data if isinstance(r, Tensor) else r
-        r = be.to_host(r) if hasattr(r, "dtype") else _np.asarray(r)
-        if g.shape != r.shape or not _close(g, r, low):
+        xp = be.xp
+        if type(g) is not type(r) or type(g) not in _by_array_type:  # compared on the host
+            g = be.to_host(g)
+            r = be.to_host(r) if hasattr(r, "dtype") else _np.asarray(r)
+            xp = _np
+        if g.shape != r.shape or not _close(g, r, low, xp):
             raise trace.TracerError(
                 f"jit: output {k} of the compiled program differs from the function's on other "
                 f"argument values of the same signature: part of the result was computed "
@@ -610,19 +620,43 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
                 f"skips this check")
 
 
-def _close(a, b, low: bool = False) -> bool:
-    """Compiled output ``a`` against eager ``b`` (host arrays of one shape): floats to
+def _close(a, b, low: bool = False, xp=_np) -> bool:
+    """Compiled output ``a`` against eager ``b`` (arrays of ``xp``, of one shape): floats to
     round-off relative to ``b``'s largest finite magnitude (float32's when ``low``: the
     program computes float32 values), NaN only where the other has NaN, infinities exactly;
     anything else equal."""
     if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
-        return bool(_np.array_equal(a, b))
+        return bool(xp.array_equal(a, b))
+    if bool(xp.array_equal(a, b)):  # the usual case, in one pass (NaN goes the long way)
+        return True
     tol = 1e-5 if low or a.dtype.itemsize <= 4 or b.dtype.itemsize <= 4 else 1e-10
     with _np.errstate(all="ignore"):
-        mag = _np.abs(_np.asarray(b))
-        finite = mag[_np.isfinite(mag)]
-        scale = float(finite.max()) if finite.size else 0.0
-        return bool(_np.allclose(a, b, rtol=tol, atol=tol * scale, equal_nan=True))
+        mag = xp.abs(xp.asarray(b))
+        scale = float(xp.max(xp.where(xp.isfinite(mag), mag, 0))) if mag.size else 0.0
+        return bool(xp.allclose(a, b, rtol=tol, atol=tol * scale, equal_nan=True))
+
+
+def _copy(a):
+    """A copy of array ``a`` where it lives (a NumPy scalar as it is)."""
+    return a.copy() if hasattr(a, "copy") and not isinstance(a, _np.generic) else a
+
+
+def _uniform(xp, shape: tuple, seed: int):
+    """Numbers in [-1, 1) of ``shape``, made with ``xp`` from a hash of each position (the
+    same on every backend and run, and no generator's state is touched)."""
+    from .trace import _MIX
+
+    c0, c1, c2, sh = _MIX
+    h = xp.arange(int(_np.prod(shape, dtype=_np.int64)), dtype=xp.uint64)
+    h += _np.uint64(seed * int(c2) % 2 ** 64)
+    h *= c0
+    h ^= h >> sh
+    h *= c1
+    h ^= h >> sh
+    h *= c2
+    h ^= h >> sh
+    h >>= _np.uint64(11)  # 53 bits: exact in a float64
+    return (h.astype(xp.float64) * 2.0 ** -52 - 1.0).reshape(shape)
 
 
 def _describe(key) -> str:

@@ -37,9 +37,16 @@ _LOCK = threading.Lock()
 _KERNELS: dict[str, object] = {}
 
 
-def _lang() -> Lang:
+def _lang(consts: list | None = None) -> Lang:
+    """CUDA C++ of the statements; ``consts``: a list that collects the numbers among the
+    steps' operands (``(value, dtype)``), written as the kernel arguments ``c0, c1, ..``
+    instead of literals, so that groups differing only in those numbers share one kernel."""
     def num(x, dt):
         return f"(({_C[dt.name]}){float(x)!r})"
+
+    def const(x, dt):
+        consts.append((dt.type(float(x)), dt))
+        return f"c{len(consts) - 1}"
 
     def call(f, a, dt):
         from ..prims.expr import FUNCTIONS
@@ -54,7 +61,20 @@ def _lang() -> Lang:
 
     return Lang(num, lambda a, dt: f"(({_C[dt.name]}){a})", call,
                 lambda a, op, b, dt: f"(({_C[dt.name]})({a} {op} {b}))", guard,
-                lambda c, a, b, dt: f"(({c}) ? ({a}) : ({b}))")
+                lambda c, a, b, dt: f"(({c}) ? ({a}) : ({b}))",
+                None if consts is None else const)
+
+
+#: kernels made by :func:`make` and :func:`make_reduce`, by the hash of their source:
+#: ``built`` distinct sources (each one CuPy kernel, compiled once per dtype and rank, and
+#: cached on disk by CuPy), ``reused`` groups that found theirs already made
+STATS = {"built": 0, "reused": 0}
+
+
+def _canon(stmts) -> dict:
+    """Statement names by position (``t0, t1, ..``), not by the program's variable ids: the
+    same computation in two groups (two steps of an unrolled loop) has one source."""
+    return {v: f"t{k}" for k, (v, _, _) in enumerate(stmts)}
 
 
 def header() -> str:
@@ -65,40 +85,68 @@ def header() -> str:
 
 
 def body(spec: Spec) -> str:
-    """The per-element statements: reads ``a0..``, writes ``o0..``."""
+    """The per-element statements: reads ``a0..`` and the numbers ``c0..``
+    (:func:`constants`), writes ``o0..``."""
+    return _body(spec)[0]
+
+
+def _body(spec: Spec) -> tuple[str, list]:
+    consts: list = []
+    names = _canon(spec.stmts)
     lines = []
-    for name, text in statements(spec, _lang(), lambda k: f"a{k}"):
-        v = int(name[1:])
-        dt = next(d for u, d, _ in spec.stmts if u == v)
-        lines.append(f"const {_C[dt.name]} {name} = {text};")
-    for k, name in enumerate(result_names(spec)):
+    for k, (name, text) in enumerate(statements(spec, _lang(consts), lambda k: f"a{k}",
+                                                names.__getitem__)):
+        lines.append(f"const {_C[spec.stmts[k][1].name]} {name} = {text};")
+    for k, name in enumerate(result_names(spec, names.__getitem__)):
         lines.append(f"o{k} = {name};")
-    return "\n".join(lines)
+    return "\n".join(lines), consts
+
+
+def constants(spec: Spec) -> list:
+    """The numbers among the group's operands, in the order of the kernel arguments
+    ``c0, c1, ..`` that :func:`body` reads (NumPy scalars of the steps' dtypes)."""
+    return [v for v, _ in _body(spec)[1]]
 
 
 def params(spec: Spec) -> tuple[str, str]:
-    ins = ", ".join(f"{dt.name} a{k}" for k, (_, dt) in enumerate(spec.loads))
+    ins = [f"{dt.name} a{k}" for k, (_, dt) in enumerate(spec.loads)]
+    ins += [f"{dt.name} c{k}" for k, (_, dt) in enumerate(_body(spec)[1])]
     outs = ", ".join(f"{dt.name} o{k}" for k, (_, dt) in enumerate(spec.outs))
-    return ins, outs
+    return ", ".join(ins), outs
 
 
 def raw_source(spec: Spec, name: str) -> str:
-    """The group as a standalone kernel ``name(a0.., o0.., n)`` over contiguous arrays."""
+    """The group as a standalone kernel ``name(a0.., o0.., n)`` over contiguous arrays (the
+    numbers :func:`body` reads as arguments are constants of the kernel here)."""
+    text, consts = _body(spec)
     args = [f"const {_C[dt.name]}* __restrict__ a{k}_p" for k, (_, dt) in enumerate(spec.loads)]
     args += [f"{_C[dt.name]}* __restrict__ o{k}_p" for k, (_, dt) in enumerate(spec.outs)]
-    lines = [header(), "", f'extern "C" __global__ void {name}({", ".join(args)}, long long n) {{',
-             "    const long long stride = (long long)blockDim.x * gridDim.x;",
-             "    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;"
-             " i += stride) {"]
+    lines = [header(), "", f'extern "C" __global__ void {name}({", ".join(args)}, long long n) {{']
+    for k, (v, dt) in enumerate(consts):
+        lines.append(f"    const {_C[dt.name]} c{k} = {_literal(v, dt)};")
+    lines += ["    const long long stride = (long long)blockDim.x * gridDim.x;",
+              "    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;"
+              " i += stride) {"]
     for k, (_, dt) in enumerate(spec.loads):
         lines.append(f"        const {_C[dt.name]} a{k} = a{k}_p[i];")
     for k, (_, dt) in enumerate(spec.outs):
         lines.append(f"        {_C[dt.name]} o{k};")
-    lines += ["        " + ln for ln in body(spec).splitlines()]
+    lines += ["        " + ln for ln in text.splitlines()]
     for k in range(len(spec.outs)):
         lines.append(f"        o{k}_p[i] = o{k};")
     lines += ["    }", "}", ""]
     return "\n".join(lines)
+
+
+def _literal(v, dt) -> str:
+    """``v`` as a C++ expression of type ``dt`` (infinities and NaN included)."""
+    t = _C[dt.name]
+    f = float(v)
+    if f != f:
+        return f"(({t})__int_as_float(0x7fc00000))"
+    if f in (float("inf"), float("-inf")):
+        return f"(({t}){'-' if f < 0 else ''}__int_as_float(0x7f800000))"
+    return f"(({t}){f!r})"
 
 
 class CupyKernel:
@@ -107,10 +155,11 @@ class CupyKernel:
     to compile (on its first call), the group runs as whole-array calls instead, with a
     warning that carries the compiler's message: the same values, without the fusion."""
 
-    def __init__(self, spec: Spec, xp, kernel):
+    def __init__(self, spec: Spec, xp, kernel, consts: list | None = None):
         self.spec = spec
         self.xp = xp
         self.kernel = kernel
+        self.consts = constants(spec) if consts is None else consts
         self.fallback = None
         self.checked = False
 
@@ -122,10 +171,10 @@ class CupyKernel:
         xp = self.xp
         outs = out_arrays(self, xp, out)
         if self.checked:
-            self.kernel(*arrays, *outs)
+            self.kernel(*arrays, *self.consts, *outs)
         else:
             try:
-                self.kernel(*arrays, *outs)
+                self.kernel(*arrays, *self.consts, *outs)
             except Exception as e:  # compilation happens on the first call
                 import warnings
 
@@ -144,10 +193,11 @@ def make(spec: Spec, xp):
     if spec.inside:
         return make_reduce(spec, xp)
     ins, outs = params(spec)
-    text = body(spec)
+    text, consts = _body(spec)
     h = hashlib.sha256(f"{ins}|{outs}|{text}".encode()).hexdigest()[:16]
     with _LOCK:
         k = _KERNELS.get(h)
+        STATS["reused" if k is not None else "built"] += 1
         if k is None:
             try:
                 k = xp.ElementwiseKernel(ins, outs, text, f"gpuad_fused_{h}",
@@ -159,7 +209,7 @@ def make(spec: Spec, xp):
         a = ArrayKernel(spec, xp)
         a.cuda = text
         return a
-    c = CupyKernel(spec, xp, k)
+    c = CupyKernel(spec, xp, k, [v for v, _ in consts])
     c.cuda = text
     return c
 
@@ -201,33 +251,32 @@ def reduce_source(spec: Spec, name: str) -> str:
     output, for short reductions), ``{name}_part`` (blocks of ``BLOCK`` threads fold slices of
     each output's elements, a fixed shared-memory tree per block, one partial per block) and
     ``{name}_fin`` (one thread per output folds its partials in order). The index space is
-    (kept axes, reduced axes), their lengths compile-time constants; each load and store
-    gets its strides (elements, per axis in that order) as arguments, so one compiled
-    module serves any memory layout. Every order is fixed: bitwise the same on every run."""
+    (kept axes, reduced axes): the lengths of each part's inner axes are compile-time
+    constants, the numbers of outputs (``GPUAD_M``) and of elements folded into each
+    (``GPUAD_K``) arguments, so one module serves every length of a reduction over one axis
+    keeping at most one; each load and store gets its strides (elements, per axis in that
+    order) as arguments, so one compiled module serves any memory layout. Every order is
+    fixed: bitwise the same on every run."""
     shape, axes = spec.shape, spec.axes
     kept = [k for k in range(len(shape)) if k not in axes]
     perm = kept + list(axes)
     nk = len(kept)
     rt = _C[_red_dtype(spec).name]
     ident, fold = _FOLD[spec.red_op]
-    M = 1
-    for k in kept:
-        M *= int(shape[k])
-    K = 1
-    for k in axes:
-        K *= int(shape[k])
     nl, no = len(spec.loads), len(spec.outs)
+    text, consts = _body(spec)
+    names = _canon(spec.stmts)
     ptrs = [f"const {_C[dt.name]}* __restrict__ a{j}_p" for j, (_, dt) in enumerate(spec.loads)]
     ptrs += [f"{_C[dt.name]}* __restrict__ o{j}_p" for j, (_, dt) in enumerate(spec.outs)]
+    ptrs += [f"{_C[dt.name]} c{j}" for j, (_, dt) in enumerate(consts)]
     strides = [f"long long {p}{j}_s{d}" for p, n in (("a", nl), ("o", no)) for j in range(n)
                for d in range(len(perm))]
     params = ", ".join(ptrs + strides)
     args = ", ".join([f"a{j}_p" for j in range(nl)] + [f"o{j}_p" for j in range(no)]
+                     + [f"c{j}" for j in range(len(consts))]
                      + [s.split()[-1] for s in strides])
     lines = [header(), "",
              f"typedef {rt} gpuad_red_t;",
-             f"#define GPUAD_M {M}LL",
-             f"#define GPUAD_K {K}LL",
              "#define GPUAD_INF ((gpuad_red_t)__int_as_float(0x7f800000))",
              "__device__ __forceinline__ void gpuad_fold(gpuad_red_t& acc, gpuad_red_t v) {",
              f"    {fold}", "}", "",
@@ -250,31 +299,33 @@ def reduce_source(spec: Spec, name: str) -> str:
             lines.append(f"    const long long {p}{j}_off = {off};")
     for j, (_, dt) in enumerate(spec.loads):
         lines.append(f"    const {_C[dt.name]} a{j} = a{j}_p[a{j}_off];")
-    for ln in body(spec).splitlines():
+    for ln in text.splitlines():
         if ln.startswith("o"):  # "ok = tv;" -> a store through the output's offset
             k, val = ln[1:].split(" = ")
             lines.append(f"    o{k}_p[o{k}_off] = {val}")
         else:
             lines.append(f"    {ln}")
-    lines += [f"    return t{spec.red_of};", "}", "",
+    lines += [f"    return {names[spec.red_of]};", "}", "",
               "__device__ __forceinline__ gpuad_red_t gpuad_post(gpuad_red_t r) {"]
     if spec.post:  # the steps on the reduced value (a mean's divide), in the step's dtype
         pspec = post_spec(spec)
-        for tname, text in statements(pspec, _lang(), lambda k: "r"):
-            lines.append(f"    const gpuad_red_t {tname} = {text};")
-        lines.append(f"    return t{spec.post[-1].out};")
+        pnames = {v: f"p{k}" for k, (v, _, _) in enumerate(pspec.stmts)}
+        for tname, ptext in statements(pspec, _lang(), lambda k: "r", pnames.__getitem__):
+            lines.append(f"    const gpuad_red_t {tname} = {ptext};")
+        lines.append(f"    return {pnames[spec.post[-1].out]};")
     else:
         lines.append("    return r;")
     lines += ["}", "",
-              f'extern "C" __global__ void {name}_rows({params}, gpuad_red_t* __restrict__ out) {{',
+              f'extern "C" __global__ void {name}_rows({params}, long long GPUAD_M, '
+              "long long GPUAD_K, gpuad_red_t* __restrict__ out) {",
               "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
               "        for (long long k = 0; k < GPUAD_K; ++k)",
               f"            gpuad_fold(acc, gpuad_elem({args}, m, k));",
               "        out[m] = gpuad_post(acc);", "    }", "}", "",
-              f'extern "C" __global__ void {name}_part({params}, '
-              "gpuad_red_t* __restrict__ part) {",
+              f'extern "C" __global__ void {name}_part({params}, long long GPUAD_M, '
+              "long long GPUAD_K, gpuad_red_t* __restrict__ part) {",
               f"    __shared__ gpuad_red_t sdata[{BLOCK}];",
               "    const int tid = threadIdx.x;",
               "    for (long long m = blockIdx.y; m < GPUAD_M; m += gridDim.y) {",
@@ -292,7 +343,7 @@ def reduce_source(spec: Spec, name: str) -> str:
               "        __syncthreads();",
               "    }", "}", "",
               f'extern "C" __global__ void {name}_fin(const gpuad_red_t* __restrict__ part, '
-              "gpuad_red_t* __restrict__ out, int nparts) {",
+              "gpuad_red_t* __restrict__ out, int nparts, long long GPUAD_M) {",
               "    for (long long m = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
               "m < GPUAD_M; m += (long long)blockDim.x * gridDim.x) {",
               f"        gpuad_red_t acc = {ident};",
@@ -301,15 +352,21 @@ def reduce_source(spec: Spec, name: str) -> str:
     return "\n".join(lines)
 
 
-def launch_plan(spec: Spec) -> tuple:
-    """``("rows", grid)`` or ``("split", (parts, rows of the grid))``: how the reduction of
-    ``spec`` is launched (fixed by the shape, so the order of additions is too)."""
+def _lengths(spec: Spec) -> tuple[int, int]:
+    """The number of outputs of the reduction of ``spec`` and of elements folded into each."""
     M = K = 1
     for k, d in enumerate(spec.shape):
         if k in spec.axes:
             K *= int(d)
         else:
             M *= int(d)
+    return M, K
+
+
+def launch_plan(spec: Spec) -> tuple:
+    """``("rows", grid)`` or ``("split", (parts, rows of the grid))``: how the reduction of
+    ``spec`` is launched (fixed by the shape, so the order of additions is too)."""
+    M, K = _lengths(spec)
     if K <= ROWS:
         return "rows", max(1, min(-(-M // 128), 1 << 16))
     parts = max(1, min(-(-2048 // M), -(-K // BLOCK)))
@@ -330,6 +387,8 @@ class CudaReduceKernel:
         self.name = "gpuad_fused_red"
         self.mod = module
         self.plan = launch_plan(spec)
+        self.consts = constants(spec)
+        self.mk = tuple(_np_int64(n) for n in _lengths(spec))
         self.fallback = None
         self.checked = False
         axes = spec.axes
@@ -350,17 +409,18 @@ class CudaReduceKernel:
         res = xp.empty(spec.red_shape, rdt)
         strides = [s for a in (*arrays, *outs) for s in self._strides(a)]
         mode, dims = self.plan
+        consts, (M, K) = self.consts, self.mk
         if mode == "rows":
             f = self.mod.get_function(f"{self.name}_rows")
-            f((dims,), (128,), (*arrays, *outs, *strides, res))
+            f((dims,), (128,), (*arrays, *outs, *consts, *strides, M, K, res))
         else:
             parts, rows = dims
             part = xp.empty(int(res.size) * parts, rdt)
-            self.mod.get_function(f"{self.name}_part")((parts, rows), (BLOCK,),
-                                                       (*arrays, *outs, *strides, part))
+            self.mod.get_function(f"{self.name}_part")(
+                (parts, rows), (BLOCK,), (*arrays, *outs, *consts, *strides, M, K, part))
             fin = self.mod.get_function(f"{self.name}_fin")
             fin((max(1, min(-(-int(res.size) // 128), 1 << 16)),), (128,),
-                (part, res, _np_int32(parts)))
+                (part, res, _np_int32(parts), M))
         return outs, res
 
     def __call__(self, *arrays, out=None):
@@ -441,6 +501,7 @@ def make_reduce(spec: Spec, xp):
     h = hashlib.sha256(src.encode()).hexdigest()[:16]
     with _LOCK:
         mod = _KERNELS.get(h)
+        STATS["reused" if mod is not None else "built"] += 1
         if mod is None:
             try:
                 from ..backends import cuda_sources

@@ -16,6 +16,7 @@ first and Python numbers converted to it, as NumPy does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,10 +90,19 @@ class Lang:
     cmp: Callable[[str, str, str, _np.dtype], str]
     guard: Callable[[str, list, _np.dtype], str]
     select: Callable[[str, str, str, _np.dtype], str] | None = None  # ``a if test else b``
+    #: how a number among a step's operands is written (default ``num``): a target may pass it
+    #: as a kernel argument, so that groups differing only in such numbers share one kernel
+    const: Callable[[object, _np.dtype], str] | None = None
 
 
-def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[tuple[str, str]]:
-    """``[(name, text)]``: one assignment per statement, in evaluation order."""
+#: the syntax trees of the primitives' expressions (read, never changed, by the renderers)
+_parse = functools.lru_cache(maxsize=1024)(_E.parse)
+
+
+def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str],
+               stmt_name: Callable[[int], str] | None = None) -> list[tuple[str, str]]:
+    """``[(name, text)]``: one assignment per statement, in evaluation order (``stmt_name``:
+    the name of statement ``v``, by default ``t{v}``)."""
     local: dict[int, tuple[str, _np.dtype]] = {}
     for k, (v, dt) in enumerate(spec.loads):
         local[v] = (load_name(k), dt)
@@ -104,13 +114,13 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[
             if type(a) is Ref:
                 name, adt = local[a.v]
                 return name if adt == dt else lang.cast(name, dt)
-            return lang.num(a, dt)
+            return (lang.num if lang.const is None else lang.const)(a, dt)
 
         bound = {n: operand(a) for n, a in zip(node.names, node.args, strict=True)}
         if node.expr == "guard":
             text = lang.guard(bound["r"], [bound[n] for n in node.names[1:]], dt)
         else:
-            tree = _E.parse(node.expr, node.names)
+            tree = _parse(node.expr, tuple(node.names))
 
             def name(n, dt=dt, bound=bound):
                 if n in _E.CONSTANTS:
@@ -122,14 +132,14 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str]) -> list[
                               lambda _l, a, op, _r, b, dt=dt: lang.cmp(a, op, b, dt),
                               None if lang.select is None else
                               lambda c, a, b, dt=dt: lang.select(c, a, b, dt))
-        tname = f"t{v}"
+        tname = f"t{v}" if stmt_name is None else stmt_name(v)
         local[v] = (tname, dt)
         out.append((tname, text))
     return out
 
 
-def result_names(spec: Spec) -> list[str]:
-    return [f"t{v}" for v, _ in spec.outs]
+def result_names(spec: Spec, stmt_name: Callable[[int], str] | None = None) -> list[str]:
+    return [f"t{v}" if stmt_name is None else stmt_name(v) for v, _ in spec.outs]
 
 
 # ---- whole-array evaluation (any array module) --------------------------------------------

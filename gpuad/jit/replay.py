@@ -16,6 +16,7 @@ every step so that the capture can leave those steps out and run them between gr
 
 from __future__ import annotations
 
+import operator
 import re as _re
 import warnings
 import weakref
@@ -27,6 +28,8 @@ import numpy as _np
 from ..tensor import Tensor
 from . import anomaly_mode, failures
 from .program import Program, Ref
+
+_is_not = operator.is_not
 
 
 class StaleCaptureError(RuntimeError):
@@ -209,6 +212,11 @@ class Compiled:
         self.lines += (["def _graph_effects(_args, _ev, _G):"]
                        + self._effects(lambda v: f"_ev[{pos[v]}]", graph=True)
                        + ["    return None", ""])
+        #: the positions of the inputs the program reads: named anywhere in the generated
+        #: code but where they are read from ``_in``
+        text = "\n".join(self.lines)
+        self.inputs_read = [k for k, vid in enumerate(prog.inputs) if vid is not None and (
+            len(_re.findall(rf"\bv{vid}\b", text)) > text.count(f"v{vid} = _in["))]
 
     def _line_steps(self, lines: list[str], body: list[str], first: int) -> None:
         """Map each line of ``lines`` (the first being line ``first`` of the source) that is
@@ -496,7 +504,7 @@ class GraphReplay:
         caps = c.caps(args)
         xp = self.xp
         cur = xp.cuda.get_current_stream()
-        if self.graph is None or any(a is not b for a, b in zip(caps, self.caps, strict=True)):
+        if self.graph is None or (caps and any(map(_is_not, caps, self.caps))):
             if self.stream is None:
                 self.stream = xp.cuda.Stream(non_blocking=True)
             if not self.warm:  # this call's step, run plainly on the stream that will capture
@@ -517,9 +525,9 @@ class GraphReplay:
         self.last = cur
         # launched on the caller's stream: ordered after what made the arguments, and before
         # what reads the results
-        for dst, src in zip(self.inputs, inputs, strict=True):
-            if dst is not None:
-                dst[...] = src
+        copyto = xp.copyto  # (a memcpy where CuPy can: no kernel, no indexing machinery)
+        for k, dst in self.copied:
+            copyto(dst, inputs[k])
         c.advance(cur)
         try:
             for graph, again in self.graph:
@@ -537,7 +545,13 @@ class GraphReplay:
         if self.checks:
             self._copy_checks(cur)
         c.graph_effects(args, self.effect_values, self.grads)
-        return tuple(o.copy() for o in self.outs)
+        new = xp.ndarray
+        res = []
+        for o in self.outs:  # copies: the next launch rewrites the graph's buffers
+            r = new(o.shape, o.dtype)
+            copyto(r, o)
+            res.append(r)
+        return tuple(res)
 
     def _copy_checks(self, stream) -> None:
         """Queue the copies of the checks' device buffers to the host after the launch (no
@@ -619,7 +633,13 @@ class GraphReplay:
             contexts[id(check)] = failures.running(self.c.step_at)  # the step it checks
         self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
         if not hasattr(self, "inputs"):
-            self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]
+            # buffers for the arguments the program reads (a number's value is in the
+            # signature, and a number has no device buffer)
+            read = set(self.c.inputs_read)
+            self.inputs = [xp.empty_like(a) if k in read and a is not None else None
+                           for k, a in enumerate(inputs)]
+            self.copied = [(k, self.inputs[k]) for k in sorted(read)
+                           if self.inputs[k] is not None]
         held: list = []
         _value_checks.deferred.collect = collect
         try:
