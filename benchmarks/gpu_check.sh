@@ -9,7 +9,7 @@
 #
 # OUTDIR receives at most 8 files (the device tool returns 8): summary.md, junit.xml, check.log
 # (install, pytest and benchmark logs), gpu_micro.json, gpu.json, gpu.md, gpu_fusion.json and
-# more.tar.gz (the plots, gpu_fusion.md, gpu_micro.md). Exit status: 0 when tests and
+# more.tar.gz (the plots, gpu_fusion.md, gpu_micro.md, jit_overheads.txt). Exit status: 0 when tests and
 # benchmarks all succeeded.
 set -u
 
@@ -17,7 +17,7 @@ OUTDIR=${1:?usage: gpu_check.sh OUTDIR}
 mkdir -p "$OUTDIR" && OUTDIR=$(cd "$OUTDIR" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 PY=${PYTHON:-python3}
-TOTAL=${GPU_CHECK_SECONDS:-450}
+TOTAL=${GPU_CHECK_SECONDS:-470}
 export PYTHONUNBUFFERED=1
 # JAX (a benchmark peer) would otherwise reserve most of the GPU's memory at import
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
@@ -47,23 +47,29 @@ fi
 
 section "pytest --backend cupy, and the op tests under --jit (parallel shards, then the device_memory tests alone)"
 # the tests run first: they compile (and cache on disk) the kernels the benchmarks then use
-timeout -k 20 "$(cap 200 230)" "$PY" benchmarks/gpu_pytest.py --junit "$OUTDIR/junit.xml" \
-  --seconds "$(cap 190 240)" >>"$LOG" 2>&1
+timeout -k 20 "$(cap 195 260)" "$PY" benchmarks/gpu_pytest.py --junit "$OUTDIR/junit.xml" \
+  --seconds "$(cap 185 270)" >>"$LOG" 2>&1
 test_rc=$?
 
 section gpu_micro
-timeout -k 10 "$(cap 50 180)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LOG" 2>&1
+timeout -k 10 "$(cap 45 215)" "$PY" benchmarks/gpu_micro.py --out "$WORK" >>"$LOG" 2>&1
 micro_rc=$?
 [ -f "$WORK/gpu_micro.json" ] && cp "$WORK/gpu_micro.json" "$OUTDIR/"
 
+section "jit_overheads (first calls, host cost per replayed call, kernels of an unrolled RNN)"
+timeout -k 10 "$(cap 40 175)" "$PY" benchmarks/jit_overheads.py --backend cupy \
+  --sizes 1e3,1e6,1e7,1e8 --steps 100,1000 >"$WORK/jit_overheads.txt" 2>&1
+echo "jit_overheads exit status $?" >>"$WORK/jit_overheads.txt"
+cat "$WORK/jit_overheads.txt" >>"$LOG"
+
 section "gpu_fusion (chain: fusion, remat, graphs)"
-timeout -k 10 "$(cap 60 130)" "$PY" -m benchmarks.gpu_fusion --backend cupy --sizes 1e4,1e6,1e7 --out "$WORK/fusion" \
+timeout -k 10 "$(cap 50 125)" "$PY" -m benchmarks.gpu_fusion --backend cupy --sizes 1e4,1e6,1e7 --out "$WORK/fusion" \
   >>"$LOG" 2>&1
 fusion_rc=$?
 [ -f "$WORK/fusion/gpu_fusion.json" ] && cp "$WORK/fusion/gpu_fusion.json" "$OUTDIR/"
 section "benchmarks --backend cupy (gpuad, gpuad-jit, torch, jax-jit)"
 # partial results survive the time limit: the JSON is written after each workload
-timeout -s INT -k 15 "$(cap 140 8)" "$PY" -m benchmarks --backend cupy --peers torch,jax-jit \
+timeout -s INT -k 15 "$(cap 120 8)" "$PY" -m benchmarks --backend cupy --peers torch,jax-jit \
   --workloads mlp,chain,seed,jac,rnn --out "$WORK/bench" >>"$LOG" 2>&1
 bench_rc=$?
 for f in gpu.json gpu.md; do
@@ -72,7 +78,7 @@ done
 
 bench_all=$(( micro_rc != 0 ? micro_rc : bench_rc != 0 ? bench_rc : fusion_rc ))
 (cd "$WORK" && tar czf "$OUTDIR/more.tar.gz" --ignore-failed-read gpu_micro.md bench/*.png \
-  fusion/gpu_fusion.md 2>/dev/null)
+  fusion/gpu_fusion.md jit_overheads.txt 2>/dev/null)
 
 "$PY" - "$OUTDIR" "$gpu" "$started" "$install_note" "$test_rc" "$bench_all" "$SECONDS" "$WORK" <<'EOF'
 import sys
