@@ -435,10 +435,12 @@ class CupyBackend(Backend):
 
     # --- routing: ops with a CuPy and a Numba implementation ------------------------------
 
-    #: before calibration: the winners of the last GPU measurement (H200, 2026-11-30, every
-    #: size from 1K to 4M elements: cupyx's scatter, the Numba cross-entropy forward;
-    #: benchmarks/results/gpu_check.md)
-    ROUTE_DEFAULT = {"scatter_rows": "cupyx", "softmax_xent": "numba"}
+    #: before calibration: cupyx's scatter, the last GPU measurement's winner at every size
+    #: (H200, 2026-11-30, 1K to 4M elements: benchmarks/results/gpu_check.md); CuPy's
+    #: cross-entropy forward, although that run measured the Numba kernel faster at every
+    #: size: the Numba path checks its labels on the host, which a CUDA-graph capture cannot
+    #: do, while CuPy's checks on the device (calibrate() still routes by measurement)
+    ROUTE_DEFAULT = {"scatter_rows": "cupyx", "softmax_xent": "cupy"}
 
     def route(self, op: str, n: int) -> str:
         """The implementation of ``op`` to use for ``n`` elements: the calibrated winner at the
