@@ -619,7 +619,9 @@ class GraphReplay:
             contexts[id(check)] = failures.running(self.c.step_at)  # the step it checks
         self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
         if not hasattr(self, "inputs"):
-            self.inputs = [None if a is None else xp.empty_like(a) for a in inputs]
+            # (CuPy's empty_like takes arrays only: a Python number gets a 0-d buffer)
+            self.inputs = [None if a is None else xp.empty_like(a) if hasattr(a, "flags")
+                           else xp.empty((), _np.asarray(a).dtype) for a in inputs]
         held: list = []
         _value_checks.deferred.collect = collect
         try:
