@@ -150,8 +150,11 @@ def make(spec: Spec, xp):
         k = _KERNELS.get(h)
         if k is None:
             try:
+                from ..backends import cuda_sources
+
+                # no FMA contraction: each operation rounds as eager's separate calls do
                 k = xp.ElementwiseKernel(ins, outs, text, f"gpuad_fused_{h}",
-                                         preamble=header())
+                                         preamble=header(), options=cuda_sources.FMAD)
             except NotImplementedError:  # no CUDA compiler (the CPU stand-in)
                 k = False
             _KERNELS[h] = k
