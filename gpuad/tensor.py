@@ -358,7 +358,14 @@ class Tensor:
     def __rmul__(self, o): return _apply2(_prims.multiply.rule, o, self)
     def __truediv__(self, o): return _apply2(_prims.divide.rule, self, o)
     def __rtruediv__(self, o): return _apply2(_prims.divide.rule, o, self)
-    def __pow__(self, o): return _apply2(_prims.power.rule, self, o)
+    def __pow__(self, o):
+        # ``t ** 2`` is ``square(t)``, as NumPy's and CuPy's operators make it (on a GPU CuPy's
+        # power kernel, powf(x, 2), rounds differently from its square, x * x)
+        if (o.__class__ is int or o.__class__ is float) and o == 2 \
+                and self._data.dtype.kind in "fc":
+            return _R.square(self)
+        return _apply2(_prims.power.rule, self, o)
+
     def __rpow__(self, o): return _apply2(_prims.power.rule, o, self)
     def __matmul__(self, o): return _R.matmul(self, o)
     def __rmatmul__(self, o): return _R.matmul(o, self)
