@@ -319,6 +319,8 @@ for _name, _doc in _INT_BOOL.items():
 def _python_bool(name: str, a, b) -> bool:
     """NumPy's ``name(a, b)`` as a Python bool on every backend (CuPy answers a 0-d array):
     its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
+    if _batched_any((a, b), {}):
+        return _on_batched(name, (a, b), {})  # (raises: a truth value per example)
     _vc.host_read(f"{name}() (a Python bool: its value)", a, b)
     a, b = _raw.data(a), _raw.data(b)
     xp = _r._xp(a if hasattr(a, "dtype") else b)
