@@ -359,10 +359,7 @@ class Tensor:
     def __truediv__(self, o): return _apply2(_prims.divide.rule, self, o)
     def __rtruediv__(self, o): return _apply2(_prims.divide.rule, o, self)
     def __pow__(self, o):
-        # ``t ** 2`` is ``square(t)``, as NumPy's and CuPy's operators make it (on a GPU CuPy's
-        # power kernel, powf(x, 2), rounds differently from its square, x * x)
-        if (o.__class__ is int or o.__class__ is float) and o == 2 \
-                and self._data.dtype.kind in "fc":
+        if _squares(self, o):
             return _R.square(self)
         return _apply2(_prims.power.rule, self, o)
 
@@ -415,7 +412,7 @@ class Tensor:
     def __isub__(self, o): return _inplace(self, _R.subtract, o)
     def __imul__(self, o): return _inplace(self, _R.multiply, o)
     def __itruediv__(self, o): return _inplace(self, _R.divide, o)
-    def __ipow__(self, o): return _inplace(self, _R.power, o)
+    def __ipow__(self, o): return _inplace(self, _power_op, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
     # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so
@@ -600,6 +597,18 @@ def _inplace(t: Tensor, op, other) -> Tensor:
     assign_inplace(t, r, None, since)
     return t
 
+
+def _squares(t, o) -> bool:
+    """Whether ``t ** o`` is ``square(t)``, as NumPy's and CuPy's ``**`` make it (on a GPU
+    CuPy's power kernel, powf(x, 2), rounds differently from its square kernel, x * x)."""
+    return (o.__class__ is int or o.__class__ is float) and o == 2 and t.dtype.kind in "fc"
+
+
+def _power_op(t, o):
+    return _R.square(t) if _squares(t, o) else _R.power(t, o)
+
+
+_power_op.__name__ = "power"
 
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}
