@@ -165,7 +165,8 @@ class Compiled:
             if cars is not None:
                 bufs = ", ".join("None" if c is None else f"B{c[1]}" if c[0] == "buf"
                                  else f"v{c[1]}" for c in cars)
-                L.append(f"    v{s.out} = {fn}({args}, out=({bufs},))")
+                sep = ", " if args else ""  # (a fused group may read no array)
+                L.append(f"    v{s.out} = {fn}({args}{sep}out=({bufs},))")
                 continue
             car = plan.carrier.get(i) if plan is not None else None
             if car is not None:
