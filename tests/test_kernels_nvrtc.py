@@ -58,7 +58,7 @@ def test_no_multiply_add_contraction():
 
     contractible = re.compile(r"\b(?:add|sub|mul)\.f(?:32|64)\b")
     name, source = next((n, s) for n, s in SOURCES if n == "elementwise_vjp.cu")
-    exprs = cuda_sources.kernel_names(source)
+    exprs = ["tanh_vjp<float>", "multiply_vjp<double>"]  # out + g * v when accumulating
     ptx = cuda_sources.compile_ptx(source, name, name_expressions=exprs).decode()
     assert ".rn.f32" in ptx and not contractible.findall(ptx)
     default = cuda_sources.compile_ptx(source, name, name_expressions=exprs,
