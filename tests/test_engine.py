@@ -227,16 +227,24 @@ def test_checkpoint_recomputes_and_replays_randomness(backend):
     np.testing.assert_array_equal(to_numpy(x.grad), np.where(mask, 3.0, 0.0))
 
 
-def test_checkpoint_block_with_backend_arrays_keeps_the_gradient(backend):
-    """Inside a checkpointed block's forward (run without recording) a backend array operated
-    with the block's input hands the operation to the Tensor: CuPy would otherwise import the
-    Tensor's memory through __cuda_array_interface__ and the gradient would be lost (0)."""
+def test_checkpoint_block_inputs_export_no_memory(backend):
+    """Inside a checkpointed block's forward (run without recording) an input that requires
+    grad counts as recorded: it exports no memory through __cuda_array_interface__, so a CuPy
+    call on it defers to the Tensor's operators (CuPy's matmul took the memory instead and
+    failed, or a kernel would compute with it and the gradient would be lost)."""
     xp = ad.get_backend().xp
-    c = xp.asarray(np.array([2.0, -1.0]))
-    f = ad.checkpoint(lambda a, y: gnp.sin(a) * y + a * y)  # backend array (op) Tensor
-    y = xp.asarray(np.array([3.0, 0.5]))
-    g = ad.grad(lambda y: gnp.sum(f(c, y)))(y)
-    np.testing.assert_allclose(to_numpy(g), np.sin([2.0, -1.0]) + [2.0, -1.0], rtol=1e-15)
+    c = xp.asarray(np.array([[2.0, -1.0], [0.5, 3.0]]))
+    exports = []
+
+    def block(a, y):
+        exports.append(hasattr(y, "__cuda_array_interface__"))
+        return gnp.sin(a) * y + a @ y
+
+    y = xp.asarray(np.array([[3.0, 0.5], [1.0, -2.0]]))
+    g = ad.grad(lambda y: gnp.sum(ad.checkpoint(block)(c, y)))(y)
+    assert exports and not any(exports)
+    want = np.sin(to_numpy(c)) + to_numpy(c).sum(axis=0)[:, None]
+    np.testing.assert_allclose(to_numpy(g), want, rtol=1e-15)
 
 
 def test_checkpoint_closure_parameters_get_gradients(backend):

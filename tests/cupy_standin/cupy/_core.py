@@ -204,11 +204,7 @@ def _binop(ufunc, reflected=False):
         if isinstance(other, numpy.ndarray):
             raise _unsupported(other)
         if not isinstance(other, (ndarray, numpy.generic, int, float, complex, bool)):
-            if ufunc is numpy.matmul or not hasattr(other, "__cuda_array_interface__"):
-                return NotImplemented
-            # CuPy's __array_ufunc__ takes an exporter of __cuda_array_interface__ (a gpuad
-            # Tensor that records nothing) as an array: a view of its memory
-            other = wrap(_imported(other))
+            return NotImplemented
         if type(other) is not ndarray and ufunc is not numpy.matmul:
             return _scalar_operand(ufunc, self, other, reflected)
         o = unwrap(other)
