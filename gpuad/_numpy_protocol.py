@@ -42,8 +42,10 @@ _ndarray = _np.ndarray
 
 
 def recording(t: Tensor) -> bool:
-    """Whether converting ``t`` to a constant would drop a derivative being computed."""
-    return bool(t._tan) or (t.requires_grad and _local.grad_enabled)
+    """Whether converting ``t`` to a constant would drop a derivative being computed: also
+    inside a checkpointed block's forward (no_grad, but the block's inputs are collected)."""
+    return bool(t._tan) or (t.requires_grad and (_local.grad_enabled or
+                                                 _local.collect is not None))
 
 
 def _what(t: Tensor) -> str:

@@ -362,7 +362,11 @@ class Tensor:
     def __rmul__(self, o): return _apply2(_prims.multiply.rule, o, self)
     def __truediv__(self, o): return _apply2(_prims.divide.rule, self, o)
     def __rtruediv__(self, o): return _apply2(_prims.divide.rule, o, self)
-    def __pow__(self, o): return _apply2(_prims.power.rule, self, o)
+    def __pow__(self, o):
+        if _squares(self, o):
+            return _R.square(self)
+        return _apply2(_prims.power.rule, self, o)
+
     def __rpow__(self, o): return _apply2(_prims.power.rule, o, self)
     def __matmul__(self, o): return _R.matmul(self, o)
     def __rmatmul__(self, o): return _R.matmul(o, self)
@@ -412,7 +416,7 @@ class Tensor:
     def __isub__(self, o): return _inplace(self, _R.subtract, o)
     def __imul__(self, o): return _inplace(self, _R.multiply, o)
     def __itruediv__(self, o): return _inplace(self, _R.divide, o)
-    def __ipow__(self, o): return _inplace(self, _R.power, o)
+    def __ipow__(self, o): return _inplace(self, _power_op, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
     # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so
@@ -597,6 +601,18 @@ def _inplace(t: Tensor, op, other) -> Tensor:
     assign_inplace(t, r, None, since)
     return t
 
+
+def _squares(t, o) -> bool:
+    """Whether ``t ** o`` is ``square(t)``, as NumPy's and CuPy's ``**`` make it (on a GPU
+    CuPy's power kernel, powf(x, 2), rounds differently from its square kernel, x * x)."""
+    return (o.__class__ is int or o.__class__ is float) and o == 2 and t.dtype.kind in "fc"
+
+
+def _power_op(t, o):
+    return _R.square(t) if _squares(t, o) else _R.power(t, o)
+
+
+_power_op.__name__ = "power"
 
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}

@@ -160,3 +160,11 @@ def to_numpy(a):
     if hasattr(a, "get"):
         return a.get()
     return np.asarray(a)
+
+
+def flushes_float32_subnormals(backend: str) -> bool:
+    """Whether ``backend`` computes float32 subnormals as zero: CuPy on a GPU compiles every
+    kernel, its own and gpuad's, with ``-ftz=true`` (cupy/cuda/compiler.py appends it), so a
+    float32 subnormal operand reads as 0 and a subnormal result is flushed to 0. float64 keeps
+    its subnormals. (The stand-in computes with NumPy, which keeps them.)"""
+    return backend == "cupy" and CUDA_USABLE and not STANDIN

@@ -300,7 +300,10 @@ FWD_CASES = {
     "sin": lambda x: cupy.sin(x), "cos": lambda x: cupy.cos(x), "tanh": lambda x: cupy.tanh(x),
     "exp": lambda x: cupy.exp(x), "log": lambda x: cupy.log(x), "sqrt": lambda x: cupy.sqrt(x),
     "square": lambda x: cupy.square(x),
+    # on inputs of both signs (SIGNED), against formulas of their own
+    "sigmoid": lambda x: 1 / (1 + cupy.exp(-x)), "relu": lambda x: cupy.where(x > 0, x, 0),
 }
+SIGNED = {"sigmoid", "relu"}
 
 
 def _long(be, dtype, lo=0.25, hi=2.0):
@@ -316,10 +319,13 @@ def test_forward_kernels_match_cupy(be, dtype):
     x = _long(be, dtype)
     y = cupy.cos(x * 3) + 2
     tol = {"rtol": 1e-6, "atol": 0} if dtype == np.float32 else {"rtol": 1e-15, "atol": 0}
+    signed = _long(be, dtype, -4.0, 4.0)
     for name, ref in FWD_CASES.items():
-        got = be.fused_fwd[name](x)
+        arg = signed if name in SIGNED else x
+        got = be.fused_fwd[name](arg)
         assert got is not NotImplemented and got.dtype == dtype, name
-        np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(ref(x)), **tol, err_msg=name)
+        np.testing.assert_allclose(cupy.asnumpy(got), cupy.asnumpy(ref(arg)), **tol,
+                                   err_msg=name)
     pairs = {"add": cupy.add, "subtract": cupy.subtract, "multiply": cupy.multiply,
              "divide": cupy.divide}
     for name, ufunc in pairs.items():

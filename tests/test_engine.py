@@ -227,6 +227,26 @@ def test_checkpoint_recomputes_and_replays_randomness(backend):
     np.testing.assert_array_equal(to_numpy(x.grad), np.where(mask, 3.0, 0.0))
 
 
+def test_checkpoint_block_inputs_export_no_memory(backend):
+    """Inside a checkpointed block's forward (run without recording) an input that requires
+    grad counts as recorded: it exports no memory through __cuda_array_interface__, so a CuPy
+    call on it defers to the Tensor's operators (CuPy's matmul took the memory instead and
+    failed, or a kernel would compute with it and the gradient would be lost)."""
+    xp = ad.get_backend().xp
+    c = xp.asarray(np.array([[2.0, -1.0], [0.5, 3.0]]))
+    exports = []
+
+    def block(a, y):
+        exports.append(hasattr(y, "__cuda_array_interface__"))
+        return gnp.sin(a) * y + a @ y
+
+    y = xp.asarray(np.array([[3.0, 0.5], [1.0, -2.0]]))
+    g = ad.grad(lambda y: gnp.sum(ad.checkpoint(block)(c, y)))(y)
+    assert exports and not any(exports)
+    want = np.sin(to_numpy(c)) + to_numpy(c).sum(axis=0)[:, None]
+    np.testing.assert_allclose(to_numpy(g), want, rtol=1e-15)
+
+
 def test_checkpoint_closure_parameters_get_gradients(backend):
     w = t([[0.5, -0.2], [0.1, 0.3]])
     x = gnp.asarray(np.array([[1.0, 2.0]]))

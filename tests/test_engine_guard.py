@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import to_numpy
+from conftest import flushes_float32_subnormals, to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -18,8 +18,16 @@ def _grad(f, x0, dtype):
     return to_numpy(x.grad)
 
 
+def _skip_flushed(backend, dtype):
+    # float32's only values whose sqrt' squared overflows are subnormals (below 7.3e-40)
+    if dtype == np.float32 and flushes_float32_subnormals(backend):
+        pytest.skip("CuPy's kernels flush float32 subnormals to zero (-ftz=true): no float32 "
+                    "value of this backend makes the check overflow")
+
+
 @pytest.mark.parametrize("dtype,tiny", [(np.float64, 1e-310), (np.float32, 1e-40)])
 def test_guard_zeroes_where_nothing_flows_even_when_the_check_overflows(backend, dtype, tiny):
+    _skip_flushed(backend, dtype)
     # sqrt'(tiny) is finite but its square overflows, so a one-number finiteness test of the
     # contribution fails; the entry at 0 (unselected by where: adjoint 0, sqrt'(0) = inf) must
     # still come out exactly 0, and the finite entries unchanged
@@ -33,6 +41,7 @@ def test_guard_zeroes_where_nothing_flows_even_when_the_check_overflows(backend,
 
 @pytest.mark.parametrize("dtype,tiny", [(np.float64, 1e-310), (np.float32, 1e-40)])
 def test_guard_leaves_huge_finite_contributions_alone(backend, dtype, tiny):
+    _skip_flushed(backend, dtype)
     x0 = np.array([tiny, 4.0], dtype=dtype)
     g = _grad(lambda x: gnp.sum(gnp.sqrt(x)), x0, dtype)
     np.testing.assert_array_equal(g, (0.5 / np.sqrt(x0)).astype(dtype))

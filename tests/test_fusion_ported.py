@@ -92,6 +92,14 @@ class Case:
     fd: bool  # the float64 program is smooth in its arguments (no float32 cast inside)
     fused: frozenset  # operations that must be inside fused groups of the forward program
     ulps: int
+    # the gradient adds three or more values into one element (a gather with repeated
+    # indices): on a GPU its scatter adds them with atomics, in no fixed order (two eager
+    # runs may differ in the last bits too), so there it is compared within ``ulps``
+    scatters: bool = False
+    # the gradient sums the adjoint of a broadcast operand (a (n, 1) divisor): eagerly on a
+    # GPU in the map-and-sum kernel of the CuPy backend (one pass, CuPy's reduction order),
+    # in the unfused program as the product and then cupy.sum (its own order): within ``ulps``
+    sums_broadcast: bool = False
 
     def args(self, xp, seed):
         r = np.random.default_rng(seed)
@@ -101,11 +109,12 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-def port(*inputs, grad=True, fd=True, fused=(), ulps=8):
+def port(*inputs, grad=True, fd=True, fused=(), ulps=8, scatters=False, sums_broadcast=False):
     """Register a ported program ``fn(*inputs)``."""
     def deco(fn):
         name = fn.__name__.removeprefix("p_")
-        CASES[name] = Case(name, fn, inputs, grad, fd, frozenset(fused), ulps)
+        CASES[name] = Case(name, fn, inputs, grad, fd, frozenset(fused), ulps, scatters,
+                           sums_broadcast)
         return fn
     return deco
 
@@ -268,7 +277,10 @@ def p_multilayer_var(a):
     return (gnp.var(a),)
 
 
-@port(randn(2, 197, 16), randn(2, 1, 16), fused={"multiply", "sum"})
+# 394 float32 products per output, summed in the fused kernel's order on a GPU against CuPy's
+# own order: the two roundings differ by a few ulps of the summed magnitudes, which are about
+# ten times the (cancelling) result here: 32 ulps of the result were measured on an H200
+@port(randn(2, 197, 16), randn(2, 1, 16), fused={"multiply", "sum"}, ulps=128)
 def p_expanded_reduction(x, y):
     return (gnp.sum(x * y, axis=(0, 1)),)
 
@@ -607,7 +619,7 @@ def p_std(x):
             gnp.std(x, axis=-2, ddof=1, keepdims=True))
 
 
-@port(randn(16, 32), fused={"subtract", "multiply", "divide", "relu"})
+@port(randn(16, 32), fused={"subtract", "multiply", "divide", "relu"}, sums_broadcast=True)
 def p_layer_norm(x):
     return (F.relu(F.layer_norm(x, (32,))),)
 
@@ -867,7 +879,7 @@ def p_index_propagation(x):
     return x[i], x[gnp.arange(x.shape[0] - 1, -1, -1)]
 
 
-@port(randn(8, 16))
+@port(randn(8, 16), scatters=True)
 def p_index_propagation_floordiv_remainder(x):
     i = gnp.arange(x.shape[0] * 3)
     return x[i // 3], x[i % x.shape[0]]
@@ -879,14 +891,14 @@ def p_index_propagation_abs(x):
     return (x[gnp.abs(i - 3)],)
 
 
-@port(randn(16, 8), randint(0, 16, (744,)))
+@port(randn(16, 8), randint(0, 16, (744,)), scatters=True)
 def p_views3(arg1, arg2):
     # hf_BigBird's index-then-view (the Inductor test's 2232 x 64, a quarter of it)
     index = arg1[arg2]
     return (gnp.reshape(gnp.reshape(index, (1, 744, 8)), (1, 12, 62, 8)),)
 
 
-@port(randn(12, 5, 5), randint(0, 11, (24,)))
+@port(randn(12, 5, 5), randint(0, 11, (24,)), scatters=True)
 def p_views4(arg1, arg2):
     a = gnp.take(arg1, arg2, axis=0)
     return (gnp.reshape(gnp.reshape(a, (2, 3, 4, 5, 5)), (2, 3, 2, 10, -1)),)
@@ -963,7 +975,7 @@ def p_softmax_formula(x):
 
 
 @port(randn(8, 32), rand(32, lo=0.5, hi=1.5), randn(32),
-      fused={"subtract", "multiply", "sqrt", "divide", "add"})
+      fused={"subtract", "multiply", "sqrt", "divide", "add"}, sums_broadcast=True)
 def p_layer_norm_formula(x, w, b):
     mu = gnp.mean(x, axis=-1, keepdims=True)
     d = x - mu
@@ -1071,7 +1083,9 @@ def _bits(a):
     return a.view(np.uint8) if a.dtype.kind in "fc" else a
 
 
-def _assert_same(got, want, exact, ulps, what):
+def _assert_same(got, want, exact, ulps, what, first_eps=None):
+    """``first_eps``: the dtype whose eps measures the first output (a float64 loss that adds
+    float32 partial sums carries their rounding)."""
     lg, lw = _leaves(got), _leaves(want)
     assert len(lg) == len(lw), what
     for k, (g, w) in enumerate(zip(lg, lw, strict=True)):
@@ -1092,7 +1106,7 @@ def _assert_same(got, want, exact, ulps, what):
         np.testing.assert_array_equal(g[inf], w[inf], err_msg=where)
         ok = np.isfinite(w)
         if ok.any():
-            eps = np.finfo(w.dtype).eps
+            eps = np.finfo(first_eps if k == 0 and first_eps is not None else w.dtype).eps
             wide = np.complex128 if w.dtype.kind == "c" else F64
             err = np.abs(g[ok].astype(wide) - w[ok]) / (eps * np.maximum(np.abs(w[ok]), 1.0))
             assert float(err.max()) <= ulps, (where, float(err.max()), g, w)
@@ -1193,12 +1207,19 @@ def test_program_gradient_compiled_equals_eager(backend, name):
     loss = _loss_of(case, _weights(case.fn(*args)))
     vg = ad.value_and_grad(loss, argnums=argnums)
     want = vg(*args)
+    # the loss adds each output's weighted sum in that output's dtype (NumPy's promotion): a
+    # float32 output's sum is rounded to float32 before it joins a float64 total, and the fused
+    # kernels sum it in their own order, so the value is measured in float32's eps there
+    gpu_kernels = bool(getattr(ad.get_backend(), "cuda_c", False))  # not the stand-in's
+    low = min((np.dtype(w.dtype) for w in _weights(case.fn(*args)) if w is not None),
+              key=lambda d: d.itemsize, default=None)
     for fuse in (False, fused_options(backend)):
         j = ad.jit(vg, fuse=fuse)
         j(*case.args(xp, 1))
         got = j(*case.args(xp, 0))
-        exact = backend == "numpy" or fuse is False
-        _assert_same(got, want, exact, 64, f"{name} gradient, fuse={fuse}")
+        exact = backend == "numpy" or (fuse is False and not (
+            gpu_kernels and (case.scatters or case.sums_broadcast)))
+        _assert_same(got, want, exact, 64, f"{name} gradient, fuse={fuse}", low)
     if not case.fd:
         return
     # float64 arguments: the fused gradient against central differences

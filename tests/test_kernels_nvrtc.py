@@ -50,6 +50,22 @@ def test_source_compiles(name, source, arch):
         assert f".entry {lowered}(" in ptx, f"{expr} ({lowered}) missing from {name} PTX"
 
 
+def test_no_multiply_add_contraction():
+    """The fused kernels round every operation as CuPy's one-operation kernels do (eager's
+    formula path, a compiled program): compiled without FMA contraction, their PTX holds only
+    the ``.rn`` forms of add, sub and mul, which ptxas never fuses into an FMA."""
+    import re
+
+    contractible = re.compile(r"\b(?:add|sub|mul)\.f(?:32|64)\b")
+    name, source = next((n, s) for n, s in SOURCES if n == "elementwise_vjp.cu")
+    exprs = ["tanh_vjp<float>", "multiply_vjp<double>"]  # out + g * v when accumulating
+    ptx = cuda_sources.compile_ptx(source, name, name_expressions=exprs).decode()
+    assert ".rn.f32" in ptx and not contractible.findall(ptx)
+    default = cuda_sources.compile_ptx(source, name, name_expressions=exprs,
+                                       options=("-std=c++17",)).decode()
+    assert contractible.findall(default)  # NVRTC's default would let ptxas contract them
+
+
 @pytest.mark.parametrize("name,header", HEADERS, ids=[n for n, _ in HEADERS])
 def test_header_self_contained(name, header):
     ptx = cuda_sources.compile_ptx(header, name, arch="compute_80", name_expressions=())

@@ -213,6 +213,26 @@ def test_power_zero_base(backend):
     np.testing.assert_array_equal(h, [0.0, 0.0])
 
 
+def test_square_operator_is_square_as_in_the_array_libraries(backend):
+    """``t ** 2`` (and ``t **= 2``) is ``square(t)``, as ``ndarray ** 2`` is in NumPy and CuPy
+    (whose power kernel, powf(x, 2) on a GPU, rounds differently); ``power(t, 2)`` stays
+    ``power``, and other exponents and integer arrays are ``**``'s power."""
+    xp = ad.get_backend().xp
+    x = xp.asarray(np.random.default_rng(3).uniform(0.5, 2.0, 64).astype(np.float32))
+    t = ad.tensor(x, requires_grad=True)
+    for y, op in ((t ** 2, "square"), (t ** 2.0, "square"), (gnp.power(t, 2), "power"),
+                  (t ** 3, "power"), (t ** True, "power")):
+        assert y._node.rule.name == op
+    np.testing.assert_array_equal(to_numpy(t ** 2), to_numpy(x ** 2))
+    u = ad.tensor(x.copy())
+    u **= 2
+    np.testing.assert_array_equal(to_numpy(u), to_numpy(x ** 2))
+    i = ad.tensor(xp.asarray(np.arange(4)))
+    assert (i ** 2).dtype == np.int64
+    np.testing.assert_array_equal(to_numpy(ad.grad(lambda v: gnp.sum(v ** 2))(x)),
+                                  to_numpy(2 * x))
+
+
 def test_sign_has_zero_gradient(backend):
     np.testing.assert_array_equal(_grad(lambda x: gnp.sum(gnp.sign(x) * 3.0), [-1.0, 0.0, 2.0]),
                                   [0.0, 0.0, 0.0])

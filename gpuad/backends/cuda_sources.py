@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-OPTIONS: tuple[str, ...] = ("-std=c++17",)
+# No contraction of a multiply and an add into one FMA (NVRTC's default --fmad=true): each
+# operation rounds as CuPy's one-operation kernels round it, so a fused kernel's results are
+# the bits of the same expression computed as separate CuPy calls (the formula path, a
+# compiled program). CuPy itself appends -ftz=true: float32 subnormals flush to zero in its
+# kernels and in ours alike.
+FMAD: tuple[str, ...] = ("--fmad=false",)
+OPTIONS: tuple[str, ...] = ("-std=c++17", *FMAD)
 DTYPES: dict[str, str] = {"float32": "float", "float64": "double"}
 
 LOCAL_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"[ \t]*$', re.MULTILINE)

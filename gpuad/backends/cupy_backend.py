@@ -265,10 +265,11 @@ class CupyBackend(Backend):
             guarded = f"(g == T(0) ? T(0) : T({expr}))"
             if mode == "sum":
                 k = self.cp.ReductionKernel(params, "T y", guarded, "a + b", "y = a", "0",
-                                            f"gpuad_{name}_sum")
+                                            f"gpuad_{name}_sum", options=cuda_sources.FMAD)
             else:
                 body = f"y += {guarded}" if mode == "acc" else f"y = {guarded}"
-                k = self.cp.ElementwiseKernel(params, "T y", body, f"gpuad_{name}_{mode}")
+                k = self.cp.ElementwiseKernel(params, "T y", body, f"gpuad_{name}_{mode}",
+                                              options=cuda_sources.FMAD)
             self._bcast_kernels[key] = k
         return k
 

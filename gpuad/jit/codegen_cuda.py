@@ -200,8 +200,11 @@ def make(spec: Spec, xp):
         STATS["reused" if k is not None else "built"] += 1
         if k is None:
             try:
+                from ..backends import cuda_sources
+
+                # no FMA contraction: each operation rounds as eager's separate calls do
                 k = xp.ElementwiseKernel(ins, outs, text, f"gpuad_fused_{h}",
-                                         preamble=header())
+                                         preamble=header(), options=cuda_sources.FMAD)
             except NotImplementedError:  # no CUDA compiler (the CPU stand-in)
                 k = False
             _KERNELS[h] = k

@@ -168,7 +168,8 @@ class Compiled:
             if cars is not None:
                 bufs = ", ".join("None" if c is None else f"B{c[1]}" if c[0] == "buf"
                                  else f"v{c[1]}" for c in cars)
-                L.append(f"    v{s.out} = {fn}({args}, out=({bufs},))")
+                sep = ", " if args else ""  # (a fused group may read no array)
+                L.append(f"    v{s.out} = {fn}({args}{sep}out=({bufs},))")
                 continue
             car = plan.carrier.get(i) if plan is not None else None
             if car is not None:
@@ -634,9 +635,10 @@ class GraphReplay:
         self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
         if not hasattr(self, "inputs"):
             # buffers for the arguments the program reads (a number's value is in the
-            # signature, and a number has no device buffer)
+            # signature; CuPy's empty_like takes arrays only: a number read gets a 0-d buffer)
             read = set(self.c.inputs_read)
-            self.inputs = [xp.empty_like(a) if k in read and a is not None else None
+            self.inputs = [None if k not in read or a is None else xp.empty_like(a)
+                           if hasattr(a, "flags") else xp.empty((), _np.asarray(a).dtype)
                            for k, a in enumerate(inputs)]
             self.copied = [(k, self.inputs[k]) for k in sorted(read)
                            if self.inputs[k] is not None]

@@ -732,6 +732,8 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
 
     Example: ``gnp.allclose(a, b)``
     """
+    # CuPy answers a 0-d array: its value is read into Python, refused for traced values
+    _vc.host_read("allclose() (a Python bool: its value)", a, b)
     close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol)
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 

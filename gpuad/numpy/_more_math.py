@@ -309,12 +309,34 @@ _INT_BOOL = {
     "argwhere": "integer valued", "flatnonzero": "integer valued",
     "count_nonzero": "integer valued", "searchsorted": "integer valued",
     "isneginf": "boolean valued", "isposinf": "boolean valued", "signbit": "boolean valued",
-    "array_equal": "boolean valued", "array_equiv": "boolean valued",
     "iscomplexobj": "boolean valued", "iscomplex": "boolean valued", "isreal": "boolean valued",
     "isrealobj": "boolean valued", "isscalar": "boolean valued", "result_type": "a dtype",
 }
 for _name, _doc in _INT_BOOL.items():
     globals()[_name] = _on_data(_name, _doc)
+
+
+def _python_bool(name: str, a, b) -> bool:
+    """NumPy's ``name(a, b)`` as a Python bool on every backend (CuPy answers a 0-d array):
+    its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
+    if _batched_any((a, b), {}):
+        return _on_batched(name, (a, b), {})  # (raises: a truth value per example)
+    _vc.host_read(f"{name}() (a Python bool: its value)", a, b)
+    a, b = _raw.data(a), _raw.data(b)
+    xp = _r._xp(a if hasattr(a, "dtype") else b)
+    return True if getattr(xp, name)(a, b) else False
+
+
+def array_equal(a1, a2) -> bool:
+    """Whether ``a1`` and ``a2`` have the same shape and elements (boolean valued: not
+    differentiated). Example: ``gnp.array_equal(x, y)``"""
+    return _python_bool("array_equal", a1, a2)
+
+
+def array_equiv(a1, a2) -> bool:
+    """Whether ``a1`` and ``a2`` broadcast to each other with equal elements (boolean valued:
+    not differentiated). Example: ``gnp.array_equiv(x, y)``"""
+    return _python_bool("array_equiv", a1, a2)
 
 
 def isscalar(element) -> bool:
@@ -370,7 +392,7 @@ def real_if_close(a, tol=100):
 
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",
            "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "fix",
-           "real_if_close", *_INT_BOOL]
+           "real_if_close", "array_equal", "array_equiv", *_INT_BOOL]
 
 # abstract evaluation of the entrywise primitives declared here (broadcast shape, NumPy dtype)
 for _op in (fmax, fmin, copysign, heaviside, _modf_frac, _frexp_m, _ldexp):

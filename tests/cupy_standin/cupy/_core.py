@@ -210,6 +210,8 @@ def _binop(ufunc, reflected=False):
             # it calls ``numpy.<ufunc>(x, y)``, whose dispatch offers the operation to CuPy's
             # own __array_ufunc__ first
             return ufunc(*((other, self) if reflected else (self, other)))
+        if type(other) is not ndarray and ufunc is not numpy.matmul:
+            return _scalar_operand(ufunc, self, other, reflected)
         o = unwrap(other)
         if ufunc is numpy.matmul and _capture.capturing():
             _refuse_blas(self._a, o)
@@ -219,6 +221,16 @@ def _binop(ufunc, reflected=False):
         return wrap(r)
 
     return op
+
+
+def _scalar_operand(ufunc, a, scalar, reflected):
+    """``a <op> scalar`` as CuPy computes it: ``numpy.<ufunc>(a, scalar)``, which CuPy's
+    ``__array_ufunc__`` hands to the ufunc of that name it looks up on the ``cupy`` module
+    (so whatever replaced that attribute sees the call)."""
+    import cupy
+
+    args = (scalar, a) if reflected else (a, scalar)
+    return getattr(cupy, ufunc.__name__)(*args)
 
 
 def _operand(x):

@@ -36,6 +36,10 @@ def function(module, modname: str, name: str):
             f = _refusing(f, "cuBLAS")
         elif modname == "cupy" and name in ("sum", "prod"):
             f = _method_call(f, name)
+        if modname == "cupy" and name in _LIKE:
+            f = _like_of_an_array(f)
+        elif modname == "cupy" and name in _BOOL_0D:
+            f = _zero_d_result(f)
         if modname == "cupy":
             f = _refusals.restricted(name, f)
             f = _STRICT.get(name, lambda g: g)(f)
@@ -54,6 +58,34 @@ def _method_call(f, name: str):
         return getattr(a, name)(axis, dtype, out, keepdims)
 
     g.__name__ = g.__qualname__ = name
+    g.__wrapped_numpy__ = f.__wrapped_numpy__
+    return g
+
+
+# CuPy's ``*_like`` read the prototype's dtype, flags and shape: a Python number has none
+_LIKE = {"empty_like", "zeros_like", "ones_like", "full_like"}
+# CuPy's answers to these are 0-d boolean arrays on the device, not Python bools
+_BOOL_0D = {"allclose", "array_equal", "array_equiv"}
+
+
+def _like_of_an_array(f):
+    def g(a, *args, **kwargs):
+        for attr in ("dtype", "flags"):
+            if not hasattr(a, attr):
+                raise AttributeError(f"'{type(a).__name__}' object has no attribute '{attr}'")
+        return f(a, *args, **kwargs)
+
+    g.__name__ = g.__qualname__ = f.__name__
+    g.__wrapped_numpy__ = f.__wrapped_numpy__
+    return g
+
+
+def _zero_d_result(f):
+    def g(*args, **kwargs):
+        r = f(*args, **kwargs)
+        return wrap(numpy.asarray(r)) if isinstance(r, (bool, numpy.bool_)) else r
+
+    g.__name__ = g.__qualname__ = f.__name__
     g.__wrapped_numpy__ = f.__wrapped_numpy__
     return g
 
