@@ -66,8 +66,9 @@ def _emulated_xp(made: list):
     ctype = {"float32": "float", "float64": "double", "bool": "bool"}
 
     class ElementwiseKernel:
-        def __init__(self, in_params, out_params, body, name, preamble=""):
+        def __init__(self, in_params, out_params, body, name, preamble="", options=()):
             made.append(self)
+            self.options = options  # NVRTC flags (--fmad=false): g++ has no FMA contraction
             ins = [p.split() for p in in_params.split(", ")]
             outs = [p.split() for p in out_params.split(", ")]
             args = [f"const {ctype[t]}* a_{n}" if n[0] == "a" else f"{ctype[t]} {n}"
