@@ -80,9 +80,10 @@ def _kernel(f, *args):
 
 
 def test_groups_differing_in_a_number_or_a_dtype_do_not_share(rng, monkeypatch):
-    """Groups that differ only in a number, or only in the dtype of their arrays, get
-    functions of their own (a shared one would give one of them the other's values); groups
-    that differ in nothing share one. Each computes its own values."""
+    """Groups that differ only in a number get functions of their own (a shared one would
+    give one of them the other's values), and so do groups that differ only in the dtypes of
+    their arrays (the source names them); groups that differ in nothing share one. Each
+    computes its own values."""
     monkeypatch.setattr(codegen_numba, "_COMPILED", {})
     x = rng.uniform(-2.0, 2.0, 64)
     y = rng.uniform(-2.0, 2.0, 64)
