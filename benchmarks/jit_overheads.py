@@ -6,15 +6,22 @@ each later call, and the fused kernels an unrolled loop compiles.
   copies to the host (tracing's checksums and the post-trace check run on the device);
 - per call: the chain's ``value_and_grad`` at n=1000 and the MLP training step (3 layers of
   width ``--width``, batch 16) replayed, synchronised after every call;
-- kernels: the RNN ``h <- tanh(h @ W + x_t)`` (``value_and_grad`` in W and h0) at
-  ``--steps`` steps: distinct fused kernels made (each compiled once by CuPy), groups that
-  found theirs made, and the first call's time.
+- kernels: the RNN ``h <- tanh(h @ W + x_t)`` (``value_and_grad`` in W and h0, batch
+  ``--rnn-batch``, hidden ``--rnn-width``) at ``--steps`` steps: distinct fused kernels made
+  (each compiled once by CuPy; on the numpy backend Numba functions, each compiled once per
+  argument types), groups that found theirs made, and the first call's time. On the numpy
+  backend ``--rnn-fuse default`` uses the CPU's default fusion options (which fuse only groups
+  of 2^17 elements and more: give a batch times hidden that large) and ``--rnn-fuse numba``
+  every group on the Numba target; ``$GPUAD_CACHE_DIR`` set to an empty folder measures
+  Numba's compiles rather than its on-disk cache.
 
 Times are process CPU time on the numpy backend (less disturbed by other jobs on a shared
 machine) and wall time on the cupy backend.
 
     python benchmarks/jit_overheads.py --backend numpy
     python benchmarks/jit_overheads.py --backend cupy --standin      (the CPU stand-in for CuPy)
+    GPUAD_CACHE_DIR=$(mktemp -d) python benchmarks/jit_overheads.py --only rnn --steps 50,200 \
+        --rnn-fuse numba                                              (Numba's functions)
 """
 
 from __future__ import annotations
@@ -102,31 +109,49 @@ def _per_call(ad, be, width: int, clock) -> None:
         print(f"per call, {name}: {best * 1e6:.1f} us{graphs}", flush=True)
 
 
-def _rnn_kernels(ad, be, steps_list, clock) -> None:
+def _rnn_kernels(ad, be, steps_list, clock, batch: int = 32, width: int = 64,
+                 fuse: str = "default") -> None:
     import gpuad.numpy as gnp
-    from gpuad.jit import codegen_cuda
 
+    if be.name == "numpy":
+        from gpuad.jit import codegen_numba as gen
+
+        made = gen._COMPILED  # one Numba function per distinct source
+        what = "Numba functions"
+    else:
+        from gpuad.jit import codegen_cuda as gen
+
+        made = gen._KERNELS
+        what = "fused kernels"
+    opts = True
+    if fuse == "numba":
+        from gpuad.jit.fusion import Options
+
+        opts = Options(target="numba", min_size=0, min_steps=1)
     xp = be.xp
     rng = np.random.default_rng(0)
     for steps in steps_list:
-        W = xp.asarray((rng.standard_normal((64, 64)) * 0.1).astype(np.float32))
-        h0 = xp.asarray(rng.standard_normal((32, 64)).astype(np.float32))
-        xs = xp.asarray(rng.standard_normal((steps, 32, 64)).astype(np.float32))
+        W = xp.asarray((rng.standard_normal((width, width)) * 0.1).astype(np.float32))
+        h0 = xp.asarray(rng.standard_normal((batch, width)).astype(np.float32))
+        xs = xp.asarray(rng.standard_normal((steps, batch, width)).astype(np.float32))
 
         def loss(W, h, xs=xs, steps=steps):
             for t in range(steps):
                 h = gnp.tanh(h @ W + xs[t])
             return gnp.sum(h * h)
 
-        before = dict(codegen_cuda.STATS)
+        stats = getattr(gen, "STATS", None)
+        before = dict(stats or {})
+        n0 = len(made)
         t = clock()
-        ad.jit(ad.value_and_grad(loss, argnums=(0, 1)))(W, h0)
+        ad.jit(ad.value_and_grad(loss, argnums=(0, 1)), fuse=opts)(W, h0)
         be.synchronize()
         first = clock() - t
-        built = codegen_cuda.STATS["built"] - before["built"]
-        reused = codegen_cuda.STATS["reused"] - before["reused"]
-        print(f"RNN {steps} steps: {built} new fused kernels made, {reused} groups reused one; "
-              f"first call {first:.2f} s", flush=True)
+        built = len(made) - n0
+        reused = (f"{stats['reused'] - before['reused']} groups reused one"
+                  if stats is not None else "reuse not counted")
+        print(f"RNN {steps} steps ({batch}x{width}, fuse={fuse}): {built} new {what} made, "
+              f"{reused}; first call {first:.2f} s", flush=True)
 
 
 def main(argv=None) -> None:
@@ -136,6 +161,11 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default="1e3,1e5,1e6,1e7")
     ap.add_argument("--steps", default="10,50")
     ap.add_argument("--width", type=int, default=256)
+    ap.add_argument("--rnn-batch", type=int, default=32)
+    ap.add_argument("--rnn-width", type=int, default=64)
+    ap.add_argument("--rnn-fuse", default="default", choices=("default", "numba"))
+    ap.add_argument("--only", default="first,per-call,rnn",
+                    help="comma-separated parts to run: first, per-call, rnn")
     a = ap.parse_args(argv)
     if a.standin:
         sys.path.insert(0, str(ROOT / "tests" / "cupy_standin"))
@@ -145,10 +175,14 @@ def main(argv=None) -> None:
     with ad.use_backend(a.backend):
         be = ad.get_backend()
         clock = _clock(a.backend)
-        _first_calls(ad, be, [int(float(s)) for s in a.sizes.split(",")], clock)
-        _per_call(ad, be, a.width, clock)
-        if a.backend != "numpy":
-            _rnn_kernels(ad, be, [int(s) for s in a.steps.split(",")], clock)
+        parts = a.only.split(",")
+        if "first" in parts:
+            _first_calls(ad, be, [int(float(s)) for s in a.sizes.split(",")], clock)
+        if "per-call" in parts:
+            _per_call(ad, be, a.width, clock)
+        if "rnn" in parts:
+            _rnn_kernels(ad, be, [int(s) for s in a.steps.split(",")], clock, a.rnn_batch,
+                         a.rnn_width, a.rnn_fuse)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from .kernels import (
     Lang,
     Spec,
     apply_post,
+    canonical_names,
     finish,
     out_arrays,
     outside_spec,
@@ -71,10 +72,7 @@ def _lang(consts: list | None = None) -> Lang:
 STATS = {"built": 0, "reused": 0}
 
 
-def _canon(stmts) -> dict:
-    """Statement names by position (``t0, t1, ..``), not by the program's variable ids: the
-    same computation in two groups (two steps of an unrolled loop) has one source."""
-    return {v: f"t{k}" for k, (v, _, _) in enumerate(stmts)}
+_canon = canonical_names  # statements named by position: one source per computation
 
 
 def header() -> str:

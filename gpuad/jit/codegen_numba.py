@@ -9,7 +9,11 @@ registers, and each stored value written once.
 
 The source is written to the kernel cache directory (``$GPUAD_CACHE_DIR``, else
 ``~/.cache/gpuad/fused``) under the hash of its text, so Numba's own on-disk cache (next to
-it) serves later processes; kernels are also kept per process by hash.
+it) serves later processes; kernels are also kept per process by hash. The text is
+canonical: statements are named by their position in the group and loads by their position
+among its loads, so groups doing the same computation (the steps of an unrolled RNN) share
+one function, compiled once; the numbers among the operands are literals and the dtypes of
+the arguments are named in a comment, so groups differing in either do not.
 
 Example::
 
@@ -30,7 +34,16 @@ import threading
 import numpy as _np
 
 from . import vecmath
-from .kernels import Lang, Spec, finish, out_arrays, outside_spec, result_names, statements
+from .kernels import (
+    Lang,
+    Spec,
+    canonical_names,
+    finish,
+    out_arrays,
+    outside_spec,
+    result_names,
+    statements,
+)
 
 _LOCK = threading.Lock()
 _COMPILED: dict[str, object] = {}
@@ -52,13 +65,31 @@ def cache_dir() -> str:
     return d
 
 
+def _statements(spec: Spec, lang: Lang) -> list[tuple[str, str]]:
+    """The group's statements over loads ``x0, x1, ..``, named by position (``t0, t1, ..``:
+    :func:`gpuad.jit.kernels.canonical_names`), so that groups doing the same computation
+    (the steps of an unrolled loop) have one source and share one compiled function. The
+    numbers among the operands stay literals of the step's dtype in the text: groups that
+    differ in a number, or in a dtype, have different sources."""
+    return statements(spec, lang, lambda k: f"x{k}", canonical_names(spec.stmts).__getitem__)
+
+
+def _signature(spec: Spec) -> str:
+    """A comment naming the dtypes of the kernel's arguments: part of the hashed source, so
+    a kernel object is only ever shared by groups reading and writing the same dtypes."""
+    return (f"# loads: {' '.join(dt.name for _, dt in spec.loads) or '-'}; "
+            f"outs: {' '.join(dt.name for _, dt in spec.outs) or '-'}")
+
+
 def _element_lines(ind: str, nl: int, idx: str, stmts, spec: Spec, a: str = "a",
                    o: str = "o") -> list[str]:
     """One element's loads (from arrays ``a0``, ..), statements and stores (into ``o0``, ..) at
     indentation ``ind``."""
+    names = canonical_names(spec.stmts).__getitem__
     return ([f"{ind}x{k} = {a}{k}[{idx}]" for k in range(nl)]
             + [f"{ind}{name} = {text}" for name, text in stmts]
-            + [f"{ind}{o}{k}[{idx}] = {name}" for k, name in enumerate(result_names(spec))])
+            + [f"{ind}{o}{k}[{idx}] = {name}"
+               for k, name in enumerate(result_names(spec, names))])
 
 
 def _lang(vector: bool = False, scalar: list | None = None) -> Lang:
@@ -120,9 +151,9 @@ def vector_statements(spec: Spec) -> tuple[list, list, list] | None:
     statements whose NaN may mean an argument out of a vectorised function's range (the block
     is then computed again by ``exact``); a group with a statement in which such a NaN might
     not reach its value is not vectorised either."""
-    exact = statements(spec, _lang(), lambda k: f"x{k}")
+    exact = _statements(spec, _lang())
     scalar: list = []
-    fast = statements(spec, _lang(True, scalar), lambda k: f"x{k}")
+    fast = _statements(spec, _lang(True, scalar))
     if fast == exact or scalar:
         return None
     ranged = tuple(f"vm.{f}32(" for f in vecmath.RANGED)
@@ -144,9 +175,9 @@ def source(spec: Spec, ndim: int, parallel: bool = True, vector: bool = False) -
     nl, no = len(spec.loads), len(spec.outs)
     idx = "i0" if ndim == 1 else ", ".join(f"i{k}" for k in range(ndim))
     vs = vector_statements(spec) if vector else None
-    stmts = statements(spec, _lang(), lambda k: f"x{k}") if vs is None else vs[0]
+    stmts = _statements(spec, _lang()) if vs is None else vs[0]
     args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(no)])
-    lines = _header(parallel, vs is not None) + [f"def kernel({args}):"]
+    lines = [_signature(spec)] + _header(parallel, vs is not None) + [f"def kernel({args}):"]
     ind = "    "
     if vs is None or (ndim > 1 and not vs[2]):
         for k in range(ndim):
@@ -259,11 +290,11 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
     chunked = 0 in axes
     ridx = ", ".join((["c"] if chunked else []) + [f"i{k}" for k in range(nd) if k not in axes])
     local = (nd - 1) in axes
-    stmts = statements(spec, _lang(), lambda k: f"x{k}")
+    stmts = _statements(spec, _lang())
     args = ", ".join([f"a{k}" for k in range(nl)] + [f"o{k}" for k in range(len(spec.outs))]
                      + ["r", "shp", "nchunks"])
-    lines = ["import math  # noqa: F401", "import numpy as np", "from numba import njit, prange",
-             "", "",
+    lines = [_signature(spec), "import math  # noqa: F401", "import numpy as np",
+             "from numba import njit, prange", "", "",
              f"@njit({'parallel=True, ' if parallel else ''}cache=True, error_model='numpy', "
              "nogil=True)",
              f"def kernel({args}):",
@@ -281,7 +312,7 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
         lines.append(f"{ind}for i{k} in {rng}:")
         ind += "    "
     lines += _element_lines(ind, nl, idx, stmts, spec)
-    v = f"t{spec.red_of}"
+    v = canonical_names(spec.stmts)[spec.red_of]
     if local:
         lines += [ind + ln for ln in fold_reg.format(v=v).splitlines()]
         ind = ind[:-4]
@@ -294,11 +325,19 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: kernel functions asked of :func:`compile_source`: ``built`` distinct sources (each one
+#: Numba function, compiled once per argument types, its machine code cached on disk by
+#: Numba), ``reused`` requests that found theirs already made in this process
+STATS = {"built": 0, "reused": 0}
+
+
 def compile_source(src: str):
-    """The ``kernel`` of module text ``src``, loaded from the cache directory by its hash."""
+    """The ``kernel`` of module text ``src``, loaded from the cache directory by its hash
+    (one function per distinct source in a process)."""
     h = hashlib.sha256(src.encode()).hexdigest()[:24]
     with _LOCK:
         fn = _COMPILED.get(h)
+        STATS["reused" if fn is not None else "built"] += 1
         if fn is not None:
             return fn
         name = f"gpuad_fused_{h}"

@@ -138,6 +138,19 @@ def statements(spec: Spec, lang: Lang, load_name: Callable[[int], str],
     return out
 
 
+def canonical_names(stmts) -> dict:
+    """Statement names by position (``t0, t1, ..``), not by the program's variable ids, for
+    the statements ``stmts`` of a spec: the same computation in two groups (two steps of an
+    unrolled loop) then has one source, and one compiled kernel.
+
+    Example::
+
+        names = canonical_names(spec.stmts)
+        statements(spec, lang, lambda k: f"x{k}", names.__getitem__)
+    """
+    return {v: f"t{k}" for k, (v, _, _) in enumerate(stmts)}
+
+
 def result_names(spec: Spec, stmt_name: Callable[[int], str] | None = None) -> list[str]:
     return [f"t{v}" if stmt_name is None else stmt_name(v) for v, _ in spec.outs]
 
