@@ -37,6 +37,7 @@ from .prims import indexing as _indexing
 from .prims import linalg as _linalg
 from .prims import reductions as _reductions
 from .prims import shapes as _shapes
+from .prims.indexing import host_slice
 from .tensor import Tensor
 
 _R = None  # the op namespace (Tensor's own link): the general indexing
@@ -56,6 +57,7 @@ _ONE_ARG = 1 | 1 << 48  # the keys of Primitive._cache: one argument that requir
 _TWO_ARGS = (None, 1 | 2 << 48, 2 | 2 << 48, 3 | 2 << 48)  # two, by mask
 
 GETITEM = _indexing.getitem_.rule
+_BOUND = (int, type(None))  # slice bounds taken as they are
 RESHAPE = _shapes.reshape_.rule
 SUM = _reductions._sum.rule
 MATMUL = _linalg.matmul.rule
@@ -99,6 +101,9 @@ def tensor_getitem(self, index):
     """``self[index]``: the int and slice cases recorded here, the rest by ``gnp`` indexing."""
     c = index.__class__
     if (c is int or c is slice) and self._bat is None:
+        if c is slice and not (index.start.__class__ in _BOUND and index.stop.__class__ in
+                               _BOUND and index.step.__class__ in _BOUND):
+            index = host_slice(index)  # bounds held in arrays: read now, and held
         d = self._data
         if _eng._trace is None and d.__class__ is _ndarray and self.requires_grad and \
                 not self._tan and self._seen == self._ver[0] and \

@@ -263,3 +263,31 @@ def keep_branch(op: str, taken: bool, test: Callable[..., Any], *arrays) -> None
     if record is None:
         return
     run(Branch(op, taken, test), *arrays)
+
+
+class _Held(Branch):
+    """The check :func:`keep_value` records: the array still holds ``value``."""
+
+    captured = True  # recorded for an array the function reads without receiving it too
+
+    def __init__(self, site: str, value: int, on_host: bool):
+        super().__init__(site, True, lambda xp, a: a == value)
+        self.capturable = not on_host  # a host array's check cannot be a graph's kernel
+
+
+def keep_value(op: str, value: int, array) -> None:
+    """Library code read ``value = int(array)`` (a 0-d array or Tensor) into Python, and the
+    result's shape depends on it (a slice bound). While ``gpuad.jit`` traces, the program
+    holds ``value`` and a check that ``array`` still holds it: an array the function reads
+    without receiving it is read at every call, and a replay whose array holds another value
+    traces again, as for :func:`keep_branch`. Eagerly nothing happens.
+
+    Example: ``stop = int(a); keep_value("a slice bound", stop, a)``
+    """
+    if record is None:
+        return
+    import numpy as _np
+
+    Tensor = (_mods or _bind())[0]
+    raw = array._data if isinstance(array, Tensor) else array
+    run(_Held(op, value, isinstance(raw, _np.ndarray)), array)

@@ -252,6 +252,10 @@ def test_remat_no_redundant_flops(backend):
     def g(x):
         return f(_arr(2.0), x)
 
+    # eagerly first: a CuPy operator between the block's backend array and its input (a
+    # Tensor) once imported the Tensor's memory, and this gradient came out 0 (on a GPU only
+    # the compiled program's post-trace check, which it then failed, showed it)
+    _close(ad.grad(g)(_arr(3.0)), np.sin(2.0))
     j = ad.jit(ad.grad(g), fuse=_fused(backend))
     j(_arr(3.0))
     _close(j(_arr(1.5)), np.sin(2.0))

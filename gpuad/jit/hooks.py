@@ -361,14 +361,16 @@ def _record_check(check, arrays) -> bool:
     if tr is None:
         return False
     raws = [a._data if isinstance(a, Tensor) else a for a in arrays]
-    if not any(tr.is_array(a) and tr.dyn(a) for a in raws):
+    if not any(tr.is_array(a) and tr.dyn(a) for a in raws) and not (
+            getattr(check, "captured", False) and all(_captured(tr, a) for a in raws)):
         return False  # constants: checked once, now
     tr.paused += 1
     try:
         vc.now(check, *raws)
     finally:
         tr.paused -= 1
-    ins = tuple(tr.enc(a) for a in raws)
+    # a captured Tensor's value is read through the Tensor at every call
+    ins = tuple(tr.enc(a) for a in (arrays if getattr(check, "captured", False) else raws))
     fn = functools.partial(vc.now, check)
     # kernels only: on a CUDA graph its info goes to a device buffer (an anomaly check is
     # read at once: its program replays without a graph)
@@ -378,6 +380,15 @@ def _record_check(check, arrays) -> bool:
     step.ctx = failures.enclosing_primitive()  # a primitive's own check: its eager message
     tr.prog.steps.append(step)
     return True
+
+
+def _captured(tr, a) -> bool:
+    """Whether ``a`` is an array the traced function reads without receiving it (read at
+    every call), not one the program makes."""
+    if not tr.is_array(a):
+        return False
+    vid = tr.ids.get(id(a))
+    return vid is None or tr.prog.vars[vid].kind == "cap"
 
 
 def _record_call(name, fn, arrays) -> tuple:

@@ -13,7 +13,8 @@ from .core import prim
 # ---- indexing ---------------------------------------------------------------------------------
 
 def normalize_index(index):
-    """Replace Tensors and lists inside an index by backend arrays (hashable-free, raw)."""
+    """Replace Tensors and lists inside an index by backend arrays (hashable-free, raw), and
+    slice bounds held in arrays by Python ints (:func:`host_slice`)."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -22,8 +23,44 @@ def normalize_index(index):
             i = i.data
         elif isinstance(i, list):
             i = _xp(None).asarray(i)
+        elif i.__class__ is slice:
+            i = host_slice(i)
         out.append(i)
     return tuple(out)
+
+
+def host_slice(s: slice) -> slice:
+    """``s`` with every bound held in an array (a 0-d integer Tensor, backend or NumPy array)
+    read into a Python int, as NumPy and PyTorch read it (on a GPU: one synchronisation);
+    CuPy slices with host integers only. The result's shape depends on the bound, so under
+    ``gpuad.jit`` the program holds the value read and checks at every call that the array
+    still holds it, tracing again where it does not; a bound computed from the function's
+    arguments raises ``TracerError``, as JAX requires concrete slice bounds.
+
+    Example: ``host_slice(slice(1, cupy.asarray(3)))`` is ``slice(1, 3)``.
+    """
+    a, b, c = s.start, s.stop, s.step
+    if (a is None or a.__class__ is int) and (b is None or b.__class__ is int) and \
+            (c is None or c.__class__ is int):
+        return s
+    return slice(_host_bound(a), _host_bound(b), _host_bound(c))
+
+
+def _host_bound(b):
+    raw = b._data if isinstance(b, Tensor) else b
+    if getattr(raw, "ndim", None) is None or isinstance(raw, _np.generic):
+        return b  # None, ints, NumPy's integer scalars; anything else: the backend's error
+    if raw.ndim != 0 or _np.dtype(raw.dtype).kind not in "iu":
+        raise TypeError(f"getitem: a slice bound must be an integer, None or a 0-d integer "
+                        f"array, not an array of shape {tuple(raw.shape)} and dtype "
+                        f"{raw.dtype}")
+    from .. import _value_checks as _vc
+
+    what = "a slice bound held in an array"
+    _vc.host_read(what, raw)  # a value computed from the traced call's arguments: refused
+    v = int(raw)
+    _vc.keep_value(f"{what} (it held {v})", v, b)
+    return v
 
 
 def _is_basic(index) -> bool:
@@ -69,6 +106,8 @@ def _batched_index(index) -> bool:
 def getitem(x, index):
     """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
     c = index.__class__
+    if c is slice:
+        index = host_slice(index)
     if c is int or c is slice:  # the common case, without the general checks
         if x.__class__ is Tensor and x._bat is None:  # (without the op's argument packing)
             return _apply1(getitem_.rule, x, {"index": (index,), "shape": tuple(x._data.shape),

@@ -384,10 +384,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
                              "ambiguous. Use a.any() or a.all()")
         return self._scalar("bool()", bool)
 
-    def __index__(self):
-        if self._a.ndim != 0 or self._a.dtype.kind not in "iub":
-            raise TypeError("only integer scalar arrays can be converted to a scalar index")
-        return self._scalar("operator.index()", int)
+    # no __index__: CuPy leaves it out on purpose (it would copy to the host implicitly), so
+    # range(a), a Python list or NumPy array indexed or sliced with ``a`` raise TypeError
 
     def __len__(self):
         return len(self._a)
