@@ -396,8 +396,12 @@ class GraphMatmul:
             _disable(str(e))
             return None
         self.used += 1
-        s.calls += 1
         return out
+
+    def done(self) -> int:
+        """The capture is complete: count its products as used (:func:`status`)."""
+        _S.calls += self.used
+        return self.used
 
     @staticmethod
     def known(dtype, shape_a, shape_b) -> bool:
