@@ -363,9 +363,9 @@ def _run(sess: _Session, xp, call: Call, a, b, stream, workspace):
 # ---- inside a capture -----------------------------------------------------------------------
 
 def _signature(a, b) -> tuple:
-    """What the check of a call covers: dtype, shapes, strides and 256-byte alignment."""
-    return (a.dtype.str, a.shape, a.strides, a.data.ptr % 256,
-            b.shape, b.strides, b.data.ptr % 256)
+    """What the check of a call covers: dtype, shapes, strides and 16-byte alignment."""
+    return (a.dtype.str, a.shape, a.strides, a.data.ptr % 16,
+            b.shape, b.strides, b.data.ptr % 16)
 
 
 class GraphMatmul:
@@ -445,7 +445,7 @@ def for_capture(xp, stream, held: list) -> GraphMatmul | None:
 
 
 def _synthetic(xp, rng, dtype, shape, strides, align):
-    """A random array with ``shape``, ``strides`` and the byte alignment ``align`` (mod 256),
+    """A random array with ``shape``, ``strides`` and the byte alignment ``align`` (mod 16),
     over a buffer of its own."""
     dt = np.dtype(dtype)
     off = align // dt.itemsize
