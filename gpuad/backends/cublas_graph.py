@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["GraphMatmul", "CublasError", "for_capture", "matmul", "plan", "status",
-           "use_library", "workspace_bytes"]
+           "turn_off", "use_library", "workspace_bytes"]
 
 OP_N, OP_T = 0, 1
 _INT_MAX = 2**31 - 1
@@ -186,11 +186,12 @@ def plan(a, b, array_type=None) -> Call | str:
 # ---- the library ----------------------------------------------------------------------------
 
 def _find_library():
-    """The libcublas CuPy has loaded (its path in /proc/self/maps once CuPy's cuBLAS module
-    is imported), else the soname of CuPy's CUDA major version, as a ctypes library."""
+    """The libcublas CuPy has loaded (its path in /proc/self/maps once CuPy has made its own
+    cuBLAS handle), else the soname of CuPy's CUDA major version, as a ctypes library."""
     import cupy
-    from cupy_backends.cuda.libs import cublas  # noqa: F401  (loads libcublas)
+    from cupy_backends.cuda.libs import cublas  # noqa: F401  (links libcublas)
 
+    cupy.cuda.device.get_cublas_handle()  # loads it where CuPy loads libraries on first use
     path = None
     try:
         with open("/proc/self/maps") as f:
@@ -243,6 +244,12 @@ def use_library(lib=None) -> None:
         _S = _State(lib)
 
 
+def turn_off(why: str = "turned off") -> None:
+    """Compute no product here until :func:`use_library` (products stay between graphs);
+    ``GPUAD_CUBLAS_GRAPH=0`` in the environment does the same from the start."""
+    _S.unavailable = why
+
+
 def status() -> str:
     """``'unused'``, ``'used'`` (products recorded in graphs), ``'unavailable: why'`` or
     ``'disabled: why'``."""
@@ -282,6 +289,7 @@ class _Session:
         self.lib, self.handle = lib, h.value
         _check(lib.cublasSetMathMode(self.handle, 0), "cublasSetMathMode")  # default math
         self.workspace = xp.empty(workspace_bytes(xp), np.uint8)
+        self.device = self.workspace.data.device_id
         self.lock = threading.Lock()
 
     def gemm(self, call: Call, pa: int, pb: int, pc: int, stream: int, workspace) -> None:
@@ -314,6 +322,9 @@ def _session(xp) -> _Session | None:
         if s.tried:
             return None
         s.tried = True
+        if os.environ.get("GPUAD_CUBLAS_GRAPH", "1") == "0":
+            s.unavailable = "turned off by GPUAD_CUBLAS_GRAPH=0"
+            return None
         if getattr(xp, "_gpuad_no_cuda_c", False):  # a CuPy that runs no CUDA (the stand-in)
             s.unavailable = "this CuPy runs no CUDA libraries"
             return None
@@ -343,9 +354,14 @@ def matmul(a, b, *, stream=None, workspace=None):
 
     sess = _session(xp)
     call = plan(a, b, xp.ndarray)
-    if sess is None or isinstance(call, str):
+    if sess is None or isinstance(call, str) or call.launches and not _on(sess, a, b):
         return None
     return _run(sess, xp, call, a, b, stream, workspace)
+
+
+def _on(sess: _Session, a, b) -> bool:
+    """Whether both operands are on the session's device."""
+    return a.data.device_id == sess.device and b.data.device_id == sess.device
 
 
 def _run(sess: _Session, xp, call: Call, a, b, stream, workspace):
@@ -383,7 +399,7 @@ class GraphMatmul:
         if s.disabled:
             return None
         call = plan(a, b, self.xp.ndarray)
-        if isinstance(call, str):
+        if isinstance(call, str) or call.launches and not _on(self.sess, a, b):
             return None
         if call.launches:
             sig = _signature(a, b)
