@@ -11,7 +11,8 @@ the pieces of the graph path: ``_guard`` and ``_advance`` (host work before the 
 guards, optimizer counters and per-call numbers), ``_body`` (the kernels, captured),
 ``_caps`` (the arrays captured Tensors hold now) and ``_graph_effects`` (host work after it).
 Where CuPy refuses to capture some steps (cuBLAS), :meth:`Compiled.pieces` cuts ``_body`` at
-every step so that the capture can leave those steps out and run them between graphs.
+every step so that the capture can leave those steps out and run them between graphs, or
+record the matrix products through :mod:`gpuad.backends.cublas_graph` instead.
 """
 
 from __future__ import annotations
