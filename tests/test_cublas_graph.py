@@ -171,6 +171,28 @@ def test_empty_products_are_in_the_graph(lib, rng):
     assert info["graphs"] == 1 and info["uncaptured"] == 0
 
 
+def test_a_new_weight_array_is_captured_again_in_one_graph(lib, rng):
+    """A parameter given a new array captures again (no new check: the signatures are
+    known), still one graph, reading the new array."""
+    with ad.use_backend("cupy"):
+        xp = _cupy()
+        m1, eager = _mlp_step([6, 16, 3], np.float32)
+        m2, step = _mlp_step([6, 16, 3], np.float32)
+        jitted = ad.jit(step)
+        for k in range(7):
+            if k == 4:
+                new = np.linspace(-1, 1, 6 * 16, dtype=np.float32).reshape(16, 6)
+                m1[0].weight.data = xp.asarray(new)
+                m2[0].weight.data = xp.asarray(new)
+            x = xp.asarray(rng.standard_normal((5, 6)).astype(np.float32))
+            y = xp.asarray(rng.standard_normal((5, 3)).astype(np.float32))
+            _same(jitted(x, y), eager(x, y))
+        for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
+            _same(p, q)
+        info = _info(jitted)
+    assert info["recaptures"] == 1 and info["graphs"] == 1 and info["uncaptured"] == 0
+
+
 def test_declined_products_stay_between_graphs(lib, rng):
     """A product the module declines (an operand with strides no leading dimension
     expresses) is left out of the graph as before, and computed by cupy.matmul there."""
@@ -299,6 +321,9 @@ def _layouts(rng, dt):
         (r(4, 3, 4)[::2], r(2, 4, 5)),  # batch stride past the matrix
         (r(4), r(4, 5)),  # vectors
         (r(3, 4), r(4)),
+        (r(4), r(2, 4, 5)),
+        (r(2, 3, 4), r(4)),
+        (r(1, 3, 4), r(4, 5)),  # a batch of one
         (r(8)[::2], r(4, 5)),  # a strided vector
         (r(1, 4), r(4, 1)),  # 1-wide
         (r(3, 1), r(1, 5)),

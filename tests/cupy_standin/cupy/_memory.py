@@ -23,7 +23,8 @@ def register(a: numpy.ndarray) -> None:
     """Keep the buffer under ``a`` findable by address while it lives."""
     o = _owner(a)
     key = id(o)
-    if key in _live and _live[key][0]() is o or not o.flags.c_contiguous:
+    if key in _live and _live[key][0]() is o or not (o.flags.c_contiguous or
+                                                     o.flags.f_contiguous):
         return
     start = o.__array_interface__["data"][0]
 
