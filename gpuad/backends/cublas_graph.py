@@ -455,7 +455,10 @@ def for_capture(xp, stream, held: list) -> GraphMatmul | None:
     sess = _session(xp)
     if sess is None:
         return None
-    ws = xp.empty(workspace_bytes(xp), np.uint8)
+    try:
+        ws = xp.empty(workspace_bytes(xp), np.uint8)
+    except MemoryError:  # (CuPy's OutOfMemoryError is one): the products stay out
+        return None
     held.append(ws)
     return GraphMatmul(sess, xp, stream, ws)
 
