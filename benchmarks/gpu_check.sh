@@ -3,7 +3,10 @@
 # cupy backend with the op tests again under --jit (benchmarks/gpu_pytest.py), the GPU
 # micro-benchmarks, the side-by-side benchmarks on the cupy backend (gpuad eager and gpuad.jit
 # beside PyTorch eager and jax-jit) and the fusion table (benchmarks/gpu_fusion.py), and write
-# OUTDIR/summary.md. Whole run under 8 minutes.
+# OUTDIR/summary.md. Whole run under 8 minutes. Each compiled benchmark function's CUDA-graph
+# state (graphs, steps between them, matmuls recorded in the graphs and the state of that path,
+# gpuad.backends.cublas_graph: used, or unavailable/disabled with the reason) goes to gpu.json
+# (jit_compiled) and to the table in gpu.md and summary.md.
 #
 #   usage: bash benchmarks/gpu_check.sh OUTDIR        (env: PYTHON, default python3)
 #

@@ -104,8 +104,9 @@ def _per_call(ad, be, width: int, clock) -> None:
                 be.synchronize()
             best = min(best, (clock() - t) / 300)
         info = j.cache_info()["entries"][0]
-        graphs = (f" [{info.get('graphs')} graphs, {info.get('uncaptured')} uncaptured]"
-                  if "graphs" in info else "")
+        graphs = (f" [{info.get('graphs')} graphs, {info.get('uncaptured')} uncaptured, "
+                  f"{info.get('matmuls_in_graph')} matmuls in graphs; cuBLAS in graphs: "
+                  f"{info.get('cublas_graph')}]" if "graphs" in info else "")
         print(f"per call, {name}: {best * 1e6:.1f} us{graphs}", flush=True)
 
 

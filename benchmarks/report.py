@@ -219,6 +219,13 @@ def markdown(res: dict[str, Any], tag: str, out: Path | None, img_prefix: str = 
                              if "tape_saved_unique_bytes" in r else "–"])
         s.append(_table(["framework", "checkpoint", "time", "time / none", "peak memory",
                          "memory cut", "gpuad tape saved"], rows))
+    if res.get("jit_compiled"):  # GPU: how each compiled function replays
+        s.append(f"{h}# CUDA graphs of the compiled functions\n")
+        cols = ("graph", "graphs", "uncaptured", "matmuls_in_graph", "cublas_graph")
+        s.append(_table(["function", "graph", "graphs", "steps between graphs",
+                         "matmuls in the graphs", "cuBLAS in graphs"],
+                        [[k] + [str(v.get(c, "–")) for c in cols]
+                         for k, v in res["jit_compiled"].items()]))
     for name, path in imgs:
         s.append(f"\n![{name}]({img_prefix}{path})\n")
     if res.get("notes"):

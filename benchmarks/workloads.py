@@ -221,7 +221,8 @@ class GpuadJit(Gpuad):
             self.sync(j(*args))
             self.capture_s[what] = time.perf_counter() - t0
             entries = j.cache_info()["entries"]
-            keep = ("steps", "graph", "captures", "recaptures", "graphs", "uncaptured")
+            keep = ("steps", "graph", "captures", "recaptures", "graphs", "uncaptured",
+                    "matmuls_in_graph", "cublas_graph")
             self.compiled[what] = {k: v for k, v in (entries[0] if entries else {}).items()
                                    if k in keep}
         return j

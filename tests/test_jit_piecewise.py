@@ -14,9 +14,20 @@ from conftest import to_numpy
 import gpuad as ad
 import gpuad.numpy as gnp
 from gpuad import nn, optim
+from gpuad.backends import cublas_graph
 from gpuad.jit import replay
 
 pytestmark = [pytest.mark.gpu, pytest.mark.standin]
+
+
+@pytest.fixture(autouse=True)
+def _products_between_graphs():
+    """Matrix products kept out of the graphs, as where cuBLAS cannot be called directly (on a
+    GPU they are recorded in the graphs: tests/test_cublas_graph.py)."""
+    cublas_graph.use_library(None)
+    cublas_graph.turn_off("tests of the graphs between refused steps")
+    yield
+    cublas_graph.use_library(None)
 
 OPTS = {
     "adam": lambda ps: optim.Adam(ps, lr=0.01),

@@ -11,7 +11,8 @@ the pieces of the graph path: ``_guard`` and ``_advance`` (host work before the 
 guards, optimizer counters and per-call numbers), ``_body`` (the kernels, captured),
 ``_caps`` (the arrays captured Tensors hold now) and ``_graph_effects`` (host work after it).
 Where CuPy refuses to capture some steps (cuBLAS), :meth:`Compiled.pieces` cuts ``_body`` at
-every step so that the capture can leave those steps out and run them between graphs.
+every step so that the capture can leave those steps out and run them between graphs, or
+record the matrix products through :mod:`gpuad.backends.cublas_graph` instead.
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ class Compiled:
         if code.co_filename == failures.FILENAME:
             return self.steps_at.get(line)
         if code.co_filename == failures.PIECES and self._pieces is not None:
-            m = _re.fullmatch(r"_(?:first|again)(\d+)", code.co_name)
+            m = _re.fullmatch(r"_(?:first|again|direct)(\d+)", code.co_name)
             if m is not None and int(m.group(1)) < len(self._pieces):
                 return self._pieces[int(m.group(1))][0]
         return None
@@ -264,6 +265,7 @@ class Compiled:
         blocks = [(cuts[k][1], body[cuts[k][0]:cuts[k + 1][0]]) for k in range(len(cuts) - 1)]
         blocks.append((None, [self._tail]))
         src: list[str] = []
+        direct: dict[int, tuple] = {}
         ns_extra: dict[str, Any] = {"_into": _into, "_empty": self.xp.empty,
                                     "_matmul": self.xp.matmul}
         defined: set[str] = set()
@@ -286,6 +288,13 @@ class Compiled:
                         "    return None", ""]
             src += [f"def _first{k}(_in, _args, _e):"] + loads + lines
             src += [f"    _e['{n}'] = {n}" for n in made] + ["    return None", ""]
+            mm = self._plain_matmul(step, lines)
+            if mm is not None:  # the product recorded in the graph (gpuad.backends.cublas_graph)
+                src += [f"def _direct{k}(_in, _args, _e, _gemm):"] + loads
+                src += [f"    _r = _gemm({mm[0]}, {mm[1]})", "    if _r is None:",
+                        "        return False", f"    _e['v{step.out}'] = _r",
+                        "    return True", ""]
+                direct[k] = tuple(self.prog.vars[r.v] for r in step.args)
             src += [f"def _again{k}(_in, _args, _e):"] + loads + self._again_lines(step, lines)
             src += [f"    _into(_e['{n}'], {n})" for n in made] + ["    return None", ""]
             defined.update(made)
@@ -295,21 +304,34 @@ class Compiled:
         self._pieces = [(blocks[k][0], ns[f"_first{k}"], ns[f"_again{k}"],
                          ns.get(f"_dry{k}")) for k in range(n)]
         self._pieces.append((None, ns["_tail"], None, None))
+        #: block -> ``_direct(_in, _args, _e, gemm)``: the block's matmul as ``gemm(a, b)``
+        #: (True), or nothing done where ``gemm`` declines (False); and its operands' shapes
+        self.direct = {k: ns[f"_direct{k}"] for k in direct}
+        self.direct_shapes = [(v[0].dtype, v[0].shape, v[1].shape) for v in direct.values()]
         return self._pieces
+
+    def _plain_matmul(self, step, lines: list[str]) -> tuple[str, str] | None:
+        """The names of the two operands when ``lines`` are one ``a @ b`` of arrays of the
+        result's dtype into a fresh array (``xp.matmul(a, b)``), else None."""
+        if (step is None or step.kind != "pure" or step.op != "matmul" or step.params
+                or len(step.args) != 2
+                or any(type(a) is not Ref for a in step.args) or len(lines) != 1
+                or "out=" in lines[0]):
+            return None
+        dt = self.prog.vars[step.out].dtype
+        if any(self.prog.vars[a.v].dtype != dt for a in step.args):
+            return None
+        a, b = (f"v{r.v}" for r in step.args)
+        return a, b
 
     def _again_lines(self, step, lines: list[str]) -> list[str]:
         """A left-out step's lines on later calls: a matmul of arrays of its result's dtype
         writes into the array of the capture (``out=``, as the step's own ``xp.matmul`` call
         would compute it); any other step computes a fresh result that ``_into`` copies."""
-        if (step is None or step.op != "matmul" or step.params or len(step.args) != 2
-                or any(type(a) is not Ref for a in step.args) or len(lines) != 1
-                or "out=" in lines[0]):
+        mm = self._plain_matmul(step, lines)
+        if mm is None:
             return lines
-        dt = self.prog.vars[step.out].dtype
-        if any(self.prog.vars[a.v].dtype != dt for a in step.args):
-            return lines
-        a, b = (f"v{r.v}" for r in step.args)
-        return [f"    v{step.out} = _matmul({a}, {b}, out=_e['v{step.out}'])"]
+        return [f"    v{step.out} = _matmul({mm[0]}, {mm[1]}, out=_e['v{step.out}'])"]
 
     def _effects(self, ref, graph: bool = False) -> list[str]:
         """The Tensor effects. On the graph path a ``.grad`` is one Tensor over the graph's
@@ -410,6 +432,11 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
     nothing ran in it, the step is given the array of its result, and a new capture begins
     after it).
 
+    A matrix product that :mod:`gpuad.backends.cublas_graph` computes (cuBLAS called
+    directly, with a workspace of the graph's own) is recorded in the graph instead of being
+    refused; one it declines, or every one when that module cannot be used, is left out as
+    any refused step (``compiled.matmuls_in_graph``: how many were recorded).
+
     Returns ``(pieces, env, result)``: ``pieces`` is a list of ``(graph, None)`` and
     ``(None, again)``, in program order: launch each graph and call each ``again(inputs,
     args, env)`` in turn on one stream to run the body; ``again`` writes the step's result
@@ -417,14 +444,55 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
     fresh result may be left out of the graphs (one that writes into an existing array would
     write garbage now): any other refusal is raised, as is anything else CuPy raises.
     """
+    blocks = compiled.pieces()
+    gemm = _graph_matmul(compiled, inputs, args, xp, stream, held) if compiled.direct else None
+    pieces, env, result = _capture_blocks(compiled, blocks, inputs, args, xp, stream, held,
+                                          gemm)
+    compiled.matmuls_in_graph = 0 if gemm is None else gemm.done()
+    if gemm is not None and gemm.pending:  # a layout met for the first time: for later captures
+        gemm.check_pending()
+    return pieces, env, result
+
+
+def _graph_matmul(compiled: Compiled, inputs: list, args: list, xp, stream, held: list):
+    """The matrix products of a capture on ``stream`` (a ``cublas_graph.GraphMatmul``), or
+    None where that module cannot be used. A product is recorded only once its signature has
+    been checked against ``cupy.matmul``, outside any capture: when the program multiplies
+    arrays of shapes not checked yet in this process, a first capture, thrown away, finds
+    the signatures (the value checks it meets are not collected), which are then checked."""
+    from ..backends import cublas_graph
+
+    gemm = cublas_graph.for_capture(xp, stream, held)
+    if gemm is None or all(gemm.known(*s) for s in compiled.direct_shapes):
+        return gemm
+    from .. import _value_checks
+
+    collect = _value_checks.deferred.collect
+    _value_checks.deferred.collect = lambda check, info: None
+    try:
+        _capture_blocks(compiled, compiled.pieces(), inputs, args, xp, stream, [], gemm)
+    finally:
+        _value_checks.deferred.collect = collect
+    gemm.used = 0
+    gemm.check_pending()
+    return None if cublas_graph.status().startswith("disabled") else gemm
+
+
+def _capture_blocks(compiled: Compiled, blocks: list, inputs: list, args: list, xp, stream,
+                    held: list, gemm):
+    """:func:`capture_pieces`'s capture: ``(pieces, env, result)``."""
     env: dict = {}
     pieces: list = []
-    blocks = compiled.pieces()
+    direct = compiled.direct if gemm is not None else {}
     with stream, _holding(xp, held):
         stream.begin_capture()
         capturing, ran = True, 0
         try:
-            for step, first, again, dry in blocks[:-1]:
+            for k, (step, first, again, dry) in enumerate(blocks[:-1]):
+                go = direct.get(k)
+                if go is not None and go(inputs, args, env, gemm):  # recorded in the graph
+                    ran += 1
+                    continue
                 try:
                     first(inputs, args, env)
                     ran += 1
@@ -677,7 +745,18 @@ class GraphReplay:
                 "captures": self.captures, "recaptures": self.recaptures,
                 "launches": self.launches,
                 "graphs": sum(g is not None for g, _ in self.graph or ()),
-                "uncaptured": sum(g is None for g, _ in self.graph or ())}
+                "uncaptured": sum(g is None for g, _ in self.graph or ()),
+                **_matmul_info(self.c)}
+
+
+def _matmul_info(compiled: Compiled) -> dict:
+    """The matrix products recorded in the graphs, and the state of the module recording them
+    (``gpuad.backends.cublas_graph.status()``: used, unused, unavailable or disabled, with
+    the reason)."""
+    from ..backends import cublas_graph
+
+    return {"matmuls_in_graph": getattr(compiled, "matmuls_in_graph", 0),
+            "cublas_graph": cublas_graph.status()}
 
 
 def _pinned(a):

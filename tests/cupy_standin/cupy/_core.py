@@ -21,7 +21,7 @@ import threading
 
 import numpy
 
-from . import _capture, _refusals
+from . import _capture, _memory, _refusals
 
 _BAD_KINDS = "OUSV"
 
@@ -189,6 +189,7 @@ class MemoryPointer:
     def __init__(self, a: numpy.ndarray) -> None:
         self.ptr = a.__array_interface__["data"][0]
         self.device_id = 0
+        _memory.register(a)  # the address names this memory while it lives
 
 
 def _writable(a: numpy.ndarray) -> numpy.ndarray:
@@ -273,6 +274,10 @@ class ndarray:  # noqa: N801  (CuPy's name)
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
+        if memptr is not None:  # an array over memory an address names, as CuPy's
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            self._a = _check_dtype(_memory.view(memptr.ptr, dtype, shape, strides))
+            return
         self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order))
 
     @classmethod
