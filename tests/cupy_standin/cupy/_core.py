@@ -21,7 +21,7 @@ import threading
 
 import numpy
 
-from . import _capture, _refusals
+from . import _capture, _memory, _refusals
 
 _BAD_KINDS = "OUSV"
 
@@ -159,6 +159,8 @@ def _call(fn, args, kwargs, strict=True):
         return out
     if isinstance(out, tuple) and out and all(type(o) is ndarray for o in out):
         return out
+    if not _memory.idle():  # (a new result in the allocator's memory)
+        r = _capture.fresh(fn, unwrap(args, strict), unwrap_kwargs(kwargs, strict), r)
     return wrap(r)
 
 
@@ -189,6 +191,7 @@ class MemoryPointer:
     def __init__(self, a: numpy.ndarray) -> None:
         self.ptr = a.__array_interface__["data"][0]
         self.device_id = 0
+        self.mem = _memory.root(a)  # what every array over this memory refers to
 
 
 def _writable(a: numpy.ndarray) -> numpy.ndarray:
@@ -273,7 +276,9 @@ class ndarray:  # noqa: N801  (CuPy's name)
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
-        self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order))
+        a = _memory.new(shape, dtype, order)  # (from the allocator in use, if any)
+        self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order) if a is None
+                               else a)
 
     @classmethod
     def _from(cls, a: numpy.ndarray) -> ndarray:
