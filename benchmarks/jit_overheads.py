@@ -97,7 +97,10 @@ def _per_call(ad, be, width: int, clock) -> None:
                 be.synchronize()
             best = min(best, (clock() - t) / 300)
         info = j.cache_info()["entries"][0]
-        graphs = (f" [{info.get('graphs')} graphs, {info.get('uncaptured')} uncaptured]"
+        graphs = (f" [{info.get('graphs')} graphs, {info.get('uncaptured')} uncaptured; "
+                  f"arguments {info.get('inputs_in_place')} read in place, "
+                  f"{info.get('inputs_copied')} copied; outputs {info.get('outputs_handed')} "
+                  f"handed out, {info.get('outputs_copied')} copied]"
                   if "graphs" in info else "")
         print(f"per call, {name}: {best * 1e6:.1f} us{graphs}", flush=True)
 

@@ -1045,14 +1045,15 @@ def graph_capturable(prog: Program) -> bool:
     may change between calls), and its effects on Tensors can be applied around the launch
     (``.grad`` set, versions moved; a Tensor's ``.data`` replaced by a result is not: the next
     call would read a new array each time), and it writes into no argument (the graph reads
-    copies of them). Optimizer steps recorded by
+    an argument in place or a copy of it, so such a write would reach the caller only
+    sometimes). Optimizer steps recorded by
     :mod:`gpuad.jit.optstep` are kernels whose per-call numbers live in device slots."""
     if any(attr == "data" for _, attr, _ in prog.effects):
         return False
     for _, s in prog.live_steps():
         if s.kind == "effect" and not getattr(s.fn, "capturable", False):
             return False
-        # the graph reads copies of the arguments: a write into one would not reach the caller
+        # the graph may read a copy of an argument: a write into one would not reach the caller
         if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
             return False
     return True
