@@ -470,9 +470,9 @@ class GraphReplay:
     calls are seen). An argument passed as another array than the captured one is switched to
     a buffer of the graph's own, into which each call copies it: the graph is captured once
     more (``recaptures``, ``input_switches``), and the argument is copied from then on, so a
-    loop over fresh batches pays one capture, not one per call (none when the plain warm-up
-    call already saw another array there). Donated arguments, arguments the plan writes
-    into, numbers and host arrays are always copied.
+    loop over fresh batches pays one capture, not one per call (none where the plain warm-up
+    call had another array there than the capturing call: copied from the start). Donated
+    arguments, arguments the plan writes into, numbers and host arrays are always copied.
 
     Results: outputs that live in memory the capture allocated are handed out without a copy,
     from one of two sets of output buffers: each set is a capture of its own that shares every
