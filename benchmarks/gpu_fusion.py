@@ -99,7 +99,9 @@ def run(backend: str, sizes: list[int], n_ops: int, peers: list[str]) -> dict[st
                     if entries:
                         e0 = entries[0]
                         r[f"{kind}_program"] = {k: e0[k] for k in (
-                            "steps", "graph", "graphs", "uncaptured", "launches") if k in e0}
+                            "steps", "graph", "graphs", "uncaptured", "launches",
+                            "inputs_in_place", "inputs_copied", "output_sets",
+                            "outputs_handed", "outputs_copied", "held_calls") if k in e0}
             if "vg" in r and hasattr(vg, "lower"):
                 prog = vg.lower(x)
                 rep = getattr(prog, "fusion", None)

@@ -106,7 +106,10 @@ def _per_call(ad, be, width: int, clock) -> None:
         info = j.cache_info()["entries"][0]
         graphs = (f" [{info.get('graphs')} graphs, {info.get('uncaptured')} uncaptured, "
                   f"{info.get('matmuls_in_graph')} matmuls in graphs; cuBLAS in graphs: "
-                  f"{info.get('cublas_graph')}]" if "graphs" in info else "")
+                  f"{info.get('cublas_graph')}; arguments {info.get('inputs_in_place')} read "
+                  f"in place, {info.get('inputs_copied')} copied; outputs "
+                  f"{info.get('outputs_handed')} handed out, {info.get('outputs_copied')} "
+                  f"copied]" if "graphs" in info else "")
         print(f"per call, {name}: {best * 1e6:.1f} us{graphs}", flush=True)
 
 

@@ -107,7 +107,7 @@ def test_a_matmul_result_in_a_fresh_array_gives_stale_values(rng, monkeypatch):
     replay the values of the capture."""
     monkeypatch.setattr(replay.Compiled, "_again_lines", lambda self, step, lines: lines)
     monkeypatch.setattr(replay, "_into", lambda dst, src: None)
-    with ad.use_backend("cupy"):
+    with ad.use_backend("cupy"), np.errstate(all="ignore"):  # (stale values may overflow)
         m1, m2, jitted, losses = _run_pair("adam", rng)
         assert _info(jitted)["uncaptured"] > 0
         assert not all(np.array_equal(a, b) for a, b in losses)

@@ -192,6 +192,7 @@ class Plan:
         self.peak: dict[str, int] = {}
         self.inplace = 0
         self.reused = 0
+        self.donated: frozenset[int] = frozenset()  # donated inputs (the plan may write them)
 
     @property
     def nbuffers(self) -> int:
@@ -215,6 +216,7 @@ def plan_memory(prog: Program, donated: set[int] = frozenset()) -> Plan:
     and arguments (unless donated) are never reused.
     """
     plan = Plan()
+    plan.donated = frozenset(donated)
     steps = prog.live_steps()
     last: dict[int, int] = {}
     for i, s in steps:

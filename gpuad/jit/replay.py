@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import operator
 import re as _re
+import sys
 import warnings
 import weakref
 from contextlib import nullcontext as _nullcontext
@@ -31,6 +32,7 @@ from . import anomaly_mode, failures
 from .program import Program, Ref
 
 _is_not = operator.is_not
+_getrefcount = sys.getrefcount
 
 
 class StaleCaptureError(RuntimeError):
@@ -380,8 +382,11 @@ def _holding(xp, held: list):
     if using is None or get_pool is None:
         return _nullcontext()
     pool = get_pool()
+    take = getattr(held, "take", None)  # (a _Blocks: the allocations of one capture)
 
     def malloc(size):
+        if take is not None:
+            return take(pool, size)
         mem = pool.malloc(size)
         held.append(mem)
         return mem
@@ -522,12 +527,34 @@ class GraphReplay:
     """A compiled program launched as one CUDA graph per call (cupy backend).
 
     Each call runs the host part, then the kernels: the guards (a ``.grad`` or an optimizer's
-    state that the program no longer matches traces again), then the arguments are copied
-    into the captured input buffers and the optimizers' counters and per-call numbers into
-    their slots, the graph is launched, and the Tensor effects are applied (``.grad`` is a
-    Tensor over the graph's buffer, the same object each call, its version moved; versions of
-    updated parameters move). Outputs are copies made after the launch (no host
-    synchronisation).
+    state that the program no longer matches traces again), then the optimizers' counters and
+    per-call numbers go into their slots, the graph is launched, and the Tensor effects are
+    applied (``.grad`` is a Tensor over the graph's buffer, the same object each call, its
+    version moved; versions of updated parameters move). Nothing waits for the device.
+
+    Arguments: an argument passed as the same array object as in the call that captured is
+    read in place by the graph (no copy; the graph holds a reference to that array, as the
+    cache holds parameters, and reads what it holds at each launch, so writes into it between
+    calls are seen). An argument passed as another array than the captured one is switched to
+    a buffer of the graph's own, into which each call copies it: the graph is captured once
+    more (``recaptures``, ``input_switches``), and the argument is copied from then on, so a
+    loop over fresh batches pays one capture, not one per call (none where the plain warm-up
+    call had another array there than the capturing call: copied from the start). Donated
+    arguments, arguments the plan writes into, numbers and host arrays are always copied.
+
+    Results: outputs that live in memory the capture allocated are handed out without a copy,
+    from one of two sets of output buffers: each set is a capture of its own that shares every
+    other buffer with the first (the same blocks, given in the same order) and has output
+    blocks of its own. A set is launched again only once nothing holds any array over its
+    output memory: the handed-out arrays, their memory pointers, their memory, and the base of
+    a view are each back to the reference counts they had before the set was handed out (a
+    view, a slice, a Tensor or anything else made over that memory holds one of them, as it
+    keeps CuPy's memory pool from reusing it). Calls alternate between the two sets, so a loop
+    that rebinds its results (``v, g = f(x)``) never copies; when both sets are still held,
+    the call launches a third capture whose outputs are copied out (made the first time it is
+    needed), never a set whose results are held. Outputs that are arguments, parameters or
+    other memory the capture did not make are copied each call. ``info()`` counts outputs
+    ``handed`` and ``copied`` and the calls that found both sets ``held``.
 
     The first call runs the plain replay function (warming CuPy's kernel caches, which compile
     on first use, and its memory pool); the second captures. A captured Tensor (a parameter)
@@ -538,20 +565,23 @@ class GraphReplay:
     while capturing (cuBLAS, for a matmul), the body is captured in pieces instead
     (:func:`capture_pieces`): graphs with the refused steps run plainly between them. When
     capturing fails otherwise, the program replays without a graph from then on, with one
-    warning carrying the reason (``failed``).
+    warning carrying the reason (``failed``); when only a second set cannot be made (the
+    second capture allocated otherwise than the first), the results are copied again once
+    the first set is free, and a call that finds it held runs without the graph
+    (``double`` says why).
     """
 
     def __init__(self, compiled: Compiled, xp):
         self.c = compiled
         self.xp = xp
-        self.graph = None
+        self.graph = None  # the pieces of the first set (None: not captured yet)
         self.stream = None
         self.warm = False
         self.failed: str | None = None
         self.captures = self.launches = self.recaptures = 0
         self.caps: tuple = ()
-        self.held: list = []
-        self.env: dict = {}  # the piecewise path's arrays, by variable name
+        self.held: list = []  # the warm-up's blocks
+        self.env: dict = {}  # the first set's piecewise arrays, by variable name
         self.grads: dict = {}
         self.last = None  # the stream of the last launch
         # value checks inside the graph (gpuad._value_checks): (check, device info, host copy)
@@ -562,6 +592,23 @@ class GraphReplay:
         # kept branches (gpuad.jit.guards): (check, device info), read right after each launch
         self.branches: list = []
         self.contexts: dict = {}  # id of a check -> what eager's error says (gpuad.jit.failures)
+        # arguments: the arrays the graph reads (the caller's, or buffers of its own)
+        self.read = sorted(set(compiled.inputs_read))
+        self.inputs: list = []
+        self.copied: list = []  # (position, buffer): copied into each call
+        self.direct: tuple = ()  # (position, array): read in place
+        self.always_copy = _kept_copied(compiled.prog)
+        self.bufs: dict = {}  # position -> the graph's own buffer for it
+        self.seen: list = []  # weak references to the warm-up call's arguments
+        self.switches = 0
+        # results: the sets of output buffers (see the class docstring)
+        self.sets: list = []  # sets handed out (the first is the first capture)
+        self.spare = None  # the set whose outputs are copied out
+        self.turn = None  # the set handed out last
+        self.own: list = []  # per output: the block (of the first set) it lives in, or None
+        self.double: str | None = None  # why a second set could not be made
+        self.piecewise = False
+        self.handed = self.copies = self.held_calls = self.plain = 0
 
     def __call__(self, inputs: list, args: list):
         c = self.c
@@ -573,11 +620,13 @@ class GraphReplay:
         caps = c.caps(args)
         xp = self.xp
         cur = xp.cuda.get_current_stream()
-        if self.graph is None or (caps and any(map(_is_not, caps, self.caps))):
+        if self.graph is None or (caps and any(map(_is_not, caps, self.caps))) or (
+                self.direct and _moved(self.direct, inputs)):
             if self.stream is None:
                 self.stream = xp.cuda.Stream(non_blocking=True)
             if not self.warm:  # this call's step, run plainly on the stream that will capture
                 self.warm = True
+                self.seen = [_weak(a) for a in inputs]
                 self.stream.wait_event(cur.record())
                 with self.stream, _holding(xp, self.held):
                     out = c.run(inputs, args, self.stream)
@@ -589,9 +638,15 @@ class GraphReplay:
                 info.fill(0)
             for _, info in self.branches:
                 info.fill(0)
+        s = self._pick(inputs, args)
         if self.last is not None and self.last is not cur:  # the previous launch first
             cur.wait_event(self.last.record())
         self.last = cur
+        if s is None:  # every set's results are held, and no other could be made
+            self.plain += 1
+            return c.run(inputs, args)
+        if s.base is None:  # never handed out: nothing holds its outputs but this object
+            s.base = _counts(s.probes)
         # launched on the caller's stream: ordered after what made the arguments, and before
         # what reads the results
         copyto = xp.copyto  # (a memcpy where CuPy can: no kernel, no indexing machinery)
@@ -599,11 +654,12 @@ class GraphReplay:
             copyto(dst, inputs[k])
         c.advance(cur)
         try:
-            for graph, again in self.graph:
+            env = s.env
+            for graph, again in s.pieces:
                 if graph is not None:
                     graph.launch(cur)
                 else:  # a step CuPy would not capture, between two graphs, on the same stream
-                    again(self.inputs, args, self.env)
+                    again(self.inputs, args, env)
         except Exception:
             if self.branches:  # a step on another branch's values: the check that says so
                 self._read_branches()
@@ -614,13 +670,181 @@ class GraphReplay:
         if self.checks:
             self._copy_checks(cur)
         c.graph_effects(args, self.effect_values, self.grads)
+        if s.hands:
+            self.turn = s
+            if s.all_own:
+                self.handed += len(s.outs)
+                return tuple(s.outs)  # (a new tuple: the caller's, not one a set holds)
         new = xp.ndarray
         res = []
-        for o in self.outs:  # copies: the next launch rewrites the graph's buffers
-            r = new(o.shape, o.dtype)
-            copyto(r, o)
-            res.append(r)
+        for o, own in zip(s.outs, s.keep, strict=True):
+            if own:
+                res.append(o)
+                self.handed += 1
+            else:  # a copy: the next launch rewrites the graph's buffers
+                r = new(o.shape, o.dtype)
+                copyto(r, o)
+                res.append(r)
+                self.copies += 1
         return tuple(res)
+
+    def _pick(self, inputs: list, args: list):
+        """The set to launch: one whose results nobody holds any more (another than the one
+        handed out last, where it can), else a second one made now, else the copying set;
+        None where none can be made (the call then runs without the graph)."""
+        sets, last = self.sets, self.turn
+        if not sets[0].hands:
+            return sets[0]  # nothing to hand out: one set, its outputs copied
+        if self.double is not None:  # one set only: handed out no more once it is free
+            if not sets[0].free():
+                self.held_calls += 1
+                return None
+            sets[0].settle(self.own, hands=False)
+            return sets[0]
+        for s in sets:
+            if s is not last and s.free():
+                return s
+        if last is not None and last.free():
+            return last
+        if len(sets) < 2 and self.double is None:
+            s = self._another(args, hands=True)
+            if s is not None:
+                sets.append(s)
+                return s
+        self.held_calls += 1
+        if self.spare is None and self.double is None:
+            self.spare = self._another(args, hands=False)
+        return self.spare
+
+    def _arrange_inputs(self, inputs: list) -> None:
+        """Which arguments the graph reads in place and which it copies (see the class
+        docstring), for the capture about to be made."""
+        xp = self.xp
+        for k, a in self.direct:
+            if inputs[k] is not a:
+                self.always_copy.add(k)
+                self.switches += 1
+        ins: list = [None] * len(inputs)
+        copied, direct = [], []
+        for k in self.read:
+            a = inputs[k]
+            if a is None:
+                continue
+            seen = self.seen[k] if k < len(self.seen) else None
+            if (type(a) is xp.ndarray and k not in self.always_copy
+                    and (seen is None or seen() is a)):
+                ins[k] = a
+                direct.append((k, a))
+                continue
+            self.always_copy.add(k)  # (another array in the warm-up: fresh ones each call)
+            b = self.bufs.get(k)
+            if b is None:
+                # a number's value is in the signature; CuPy's empty_like takes arrays only:
+                # a number read gets a 0-d buffer
+                b = self.bufs[k] = (xp.empty_like(a) if hasattr(a, "flags")
+                                    else xp.empty((), _np.asarray(a).dtype))
+            ins[k] = b
+            copied.append((k, b))
+        self.inputs, self.copied, self.direct = ins, copied, tuple(direct)
+
+    def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
+        """Capture the body on the graph's own stream (the null stream cannot capture); on a
+        GPU nothing runs while capturing."""
+        xp = self.xp
+        if self.check_event is not None:  # the old graph's buffers are dropped: read them
+            self.poll(wait=True)
+        if self.graph is not None:
+            self.recaptures += 1
+        self.graph = None
+        self.checks = []
+        self.branches = []
+        self.sets, self.spare, self.turn = [], None, None
+        self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
+        self._arrange_inputs(inputs)
+        from .. import _value_checks
+
+        found: list = []
+        contexts = self.contexts = {}
+        try:
+            s, evs = self._capture_set(args, _Blocks(), _collector(xp, found, contexts,
+                                                                   self.c.step_at))
+        except Exception as e:  # noqa: BLE001 - any refusal: replay without the graph
+            self.failed = f"{type(e).__name__}: {e}"
+            warnings.warn(f"gpuad.jit: the program could not be captured as a CUDA graph "
+                          f"({self.failed}); it replays without one", stacklevel=4)
+            return False
+        self.branches = [(c, keep) for c, keep in found if isinstance(c, _value_checks.Branch)]
+        self.checks = [(check, keep, _pinned(keep)) for check, keep in found
+                       if not isinstance(check, _value_checks.Branch)]
+        self.found = found
+        self.graph, self.env, self.effect_values = s.pieces, s.env, evs
+        self.outs = s.outs
+        # the outputs in blocks of the capture's own (not a .grad's: it stays one buffer)
+        mine = {id(m.mem): i for i, m in enumerate(s.held) if getattr(m, "mem", None)
+                is not None}
+        shared = {id(_mem(a)) for a in evs} | {id(_mem(k)) for _, k in found}
+        mems = [_mem(o) for o in s.outs]
+        self.own = [None if m is None or id(m) in shared else mine.get(id(m)) for m in mems]
+        s.settle(self.own, hands=self.double is None and any(i is not None for i in self.own))
+        self.sets = [s]
+        self.caps = caps
+        self.captures += 1
+        return True
+
+    def _capture_set(self, args: list, held: _Blocks, collect):
+        """One capture of the body with allocations going to ``held``: the set, and the
+        effect values it writes."""
+        xp = self.xp
+        from .. import _value_checks as vc
+
+        vc.deferred.collect = collect
+        try:
+            if not self.piecewise:
+                try:
+                    graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
+                                                       self.stream, held)
+                    return _Set([(graph, None)], {}, outs, held), evs
+                except Exception as e:
+                    if not _refused(e):
+                        raise
+                # a library call CuPy will not capture (cuBLAS): graphs between such steps
+                self.piecewise = True
+                held = held.again()
+                del collect.found[:]
+            pieces, env, (outs, evs) = capture_pieces(self.c, self.inputs, args, xp,
+                                                      self.stream, held)
+            return _Set(pieces, env, outs, held), evs
+        finally:
+            vc.deferred.collect = None
+
+    def _another(self, args: list, hands: bool):
+        """Another set of output buffers: the body captured again with the first set's blocks
+        for everything but its outputs' (allocated now: a capture may not allocate), or None
+        (and ``double`` says why) where the capture does not allocate as the first did."""
+        first = self.sets[0]
+        xp = self.xp
+        cur = xp.cuda.get_current_stream()
+        # (a step left out of the graphs runs while capturing, on the shared blocks: after
+        # the last launch, before the next)
+        self.stream.wait_event(cur.record())
+        try:
+            fresh = {}
+            with self.stream:
+                pool = xp.get_default_memory_pool()
+                for i in sorted({i for i in self.own if i is not None}):
+                    fresh[i] = pool.malloc(first.held.sizes[i])
+            found: list = []
+            s, evs = self._capture_set(args, _Blocks(first.held, fresh),
+                                       _collector(xp, found))
+            why = _differs(first, s, self.own, evs, self.effect_values, found, self.found)
+        except Exception as e:  # noqa: BLE001 - any failure: the first set's outputs copied
+            why = f"{type(e).__name__}: {e}"
+        cur.wait_event(self.stream.record())
+        if why is not None:
+            self.double = why
+            return None
+        s.settle(self.own, hands)
+        return s
 
     def _copy_checks(self, stream) -> None:
         """Queue the copies of the checks' device buffers to the host after the launch (no
@@ -677,68 +901,6 @@ class GraphReplay:
         ctx = self.contexts.get(id(check))
         return e if ctx is None else ctx.error(e, self.c.prog.backend) or e
 
-    def _capture(self, inputs: list, args: list, caps: tuple) -> bool:
-        """Capture the body on the graph's own stream (the null stream cannot capture); on a
-        GPU nothing runs while capturing."""
-        xp = self.xp
-        if self.check_event is not None:  # the old graph's buffers are dropped: read them
-            self.poll(wait=True)
-        if self.graph is not None:
-            self.recaptures += 1
-        self.graph = None
-        self.checks = []
-        self.branches = []
-        from .. import _value_checks
-
-        found: list = []
-        contexts = self.contexts = {}
-
-        def collect(check, info):
-            # a buffer of the graph's own that keeps the first failing launch's info: a new
-            # allocation is no kernel (its zeros are written before the first launch)
-            keep = xp.ndarray(info.shape, info.dtype)
-            xp.copyto(keep, info, where=keep[:1] == 0)
-            found.append((check, keep))
-            contexts[id(check)] = failures.running(self.c.step_at)  # the step it checks
-        self.held = []  # the warm-up's (or the previous graph's) blocks go back to the pool
-        if not hasattr(self, "inputs"):
-            # buffers for the arguments the program reads (a number's value is in the
-            # signature; CuPy's empty_like takes arrays only: a number read gets a 0-d buffer)
-            read = set(self.c.inputs_read)
-            self.inputs = [None if k not in read or a is None else xp.empty_like(a)
-                           if hasattr(a, "flags") else xp.empty((), _np.asarray(a).dtype)
-                           for k, a in enumerate(inputs)]
-            self.copied = [(k, self.inputs[k]) for k in sorted(read)
-                           if self.inputs[k] is not None]
-        held: list = []
-        _value_checks.deferred.collect = collect
-        try:
-            try:
-                graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
-                                                   self.stream, held)
-                pieces, self.env = [(graph, None)], {}
-            except Exception as e:
-                if not _refused(e):
-                    raise
-                # a library call CuPy will not capture (cuBLAS): graphs between such steps
-                held, found[:] = [], []
-                pieces, self.env, (outs, evs) = capture_pieces(self.c, self.inputs, args, xp,
-                                                               self.stream, held)
-        except Exception as e:  # noqa: BLE001 - any refusal: replay without the graph
-            self.failed = f"{type(e).__name__}: {e}"
-            warnings.warn(f"gpuad.jit: the program could not be captured as a CUDA graph "
-                          f"({self.failed}); it replays without one", stacklevel=4)
-            return False
-        finally:
-            _value_checks.deferred.collect = None
-        self.branches = [(c, keep) for c, keep in found if isinstance(c, _value_checks.Branch)]
-        self.checks = [(check, keep, _pinned(keep)) for check, keep in found
-                       if not isinstance(check, _value_checks.Branch)]
-        self.graph, self.outs, self.effect_values = pieces, outs, evs
-        self.caps, self.held = caps, held
-        self.captures += 1
-        return True
-
     def info(self) -> dict:
         return {"graph": "failed: " + self.failed if self.failed else
                 "captured" if self.graph is not None else "not yet",
@@ -746,6 +908,15 @@ class GraphReplay:
                 "launches": self.launches,
                 "graphs": sum(g is not None for g, _ in self.graph or ()),
                 "uncaptured": sum(g is None for g, _ in self.graph or ()),
+                # arguments read in place / copied in each call, and switched to copies
+                "inputs_in_place": len(self.direct), "inputs_copied": len(self.copied),
+                "input_switches": self.switches,
+                # results: handed out without a copy / copied out (counted per output), calls
+                # that found both sets of output buffers held, calls run without the graph
+                "output_sets": len(self.sets) + (self.spare is not None),
+                "outputs_handed": self.handed, "outputs_copied": self.copies,
+                "held_calls": self.held_calls, "plain_calls": self.plain,
+                **({"double": "off: " + self.double} if self.double else {}),
                 **_matmul_info(self.c)}
 
 
@@ -757,6 +928,171 @@ def _matmul_info(compiled: Compiled) -> dict:
 
     return {"matmuls_in_graph": getattr(compiled, "matmuls_in_graph", 0),
             "cublas_graph": cublas_graph.status()}
+
+
+class _Diverged(RuntimeError):
+    """A capture asked for memory otherwise than the capture it replays (see _Blocks)."""
+
+
+class _Blocks(list):
+    """The memory blocks one capture allocates (see :func:`_holding`), in order, with the
+    sizes asked for. Given ``first`` (another capture's blocks), allocation ``i`` is
+    ``first[i]`` again, or ``fresh[i]`` (allocated before the capture began) where given: a
+    deterministic body captured again then reads and writes the same memory but where told."""
+
+    def __init__(self, first: _Blocks | None = None, fresh: dict | None = None):
+        super().__init__()
+        self.sizes: list[int] = []
+        self.first = first
+        self.fresh = fresh if fresh is not None else {}
+
+    def again(self) -> _Blocks:
+        return _Blocks(self.first, self.fresh)
+
+    def take(self, pool, size: int):
+        first = self.first
+        if first is None:
+            mem = pool.malloc(size)
+        else:
+            i = len(self)
+            if i >= len(first) or first.sizes[i] != size:
+                raise _Diverged(f"allocation {i} asks for {size} bytes, the first capture's "
+                                f"for {first.sizes[i] if i < len(first) else 'none'}")
+            mem = self.fresh.get(i)
+            if mem is None:
+                mem = first[i]
+        self.append(mem)
+        self.sizes.append(size)
+        return mem
+
+
+class _Set:
+    """One capture of the body (a set of output buffers): its graphs, the arrays of its
+    piecewise steps, its outputs, which of them it hands out (``keep``), and what says that
+    nothing holds those any more: the reference counts of ``probes`` back at ``base``."""
+
+    __slots__ = ("pieces", "env", "outs", "held", "hands", "keep", "all_own", "probes", "base")
+
+    def __init__(self, pieces: list, env: dict, outs, held: _Blocks):
+        self.pieces, self.env, self.outs, self.held = pieces, env, list(outs), held
+        self.hands, self.all_own = False, False
+        self.keep = [False] * len(self.outs)
+        self.probes: tuple = ()
+        self.base: tuple | None = None
+
+    def settle(self, own: list, hands: bool) -> None:
+        """Hand out (``hands``) the outputs that live in blocks of the set's own."""
+        self.hands = hands
+        self.keep = [hands and i is not None for i in own]
+        self.all_own = bool(self.keep) and all(self.keep)
+        probes: list = []
+        for o, k in zip(self.outs, self.keep, strict=True):
+            if k:
+                probes.extend(_holders(o))
+        self.probes = tuple(probes)
+        self.base = None  # (measured before its first launch: see GraphReplay.__call__)
+
+    def free(self) -> bool:
+        """Whether nothing but this set holds its handed-out outputs' memory."""
+        return self.base is None or _counts(self.probes) == self.base
+
+
+def _holders(a) -> list:
+    """What anything over ``a``'s memory holds one reference to, in CuPy: the array (a view
+    made from it holds it as its ``base`` and shares its MemoryPointer), its MemoryPointer,
+    the memory object behind it (a slice makes a MemoryPointer of its own over it; the pool
+    reuses the memory once nothing refers to it) and, for a view, its base."""
+    data = getattr(a, "data", None)
+    out = [a, data, getattr(data, "mem", None), getattr(a, "base", None)]
+    return [x for x in out if x is not None]
+
+
+def _counts(objs: tuple) -> tuple:
+    return tuple(map(_getrefcount, objs))
+
+
+def _mem(a):
+    """The memory object behind a CuPy array (``a.data.mem``), or None."""
+    return getattr(getattr(a, "data", None), "mem", None)
+
+
+def _same(a, b) -> bool:
+    """Whether two arrays are the same memory seen the same way."""
+    if a is b:
+        return True
+    try:
+        return (a.data.ptr == b.data.ptr and a.shape == b.shape and a.strides == b.strides
+                and a.dtype == b.dtype)
+    except AttributeError:
+        return False
+
+
+def _differs(first: _Set, s: _Set, own: list, evs, first_evs, found: list,
+             first_found: list) -> str | None:
+    """Why set ``s``, captured again over ``first``'s blocks, cannot be used in turn with it
+    (None if it can): it must have allocated as ``first`` did, its outputs must be in their
+    blocks of its own, and the .grad values and value checks in the same memory."""
+    if len(s.held) != len(first.held):
+        return (f"the second capture allocated {len(s.held)} blocks, the first "
+                f"{len(first.held)}")
+    if len(s.pieces) != len(first.pieces) or len(s.outs) != len(first.outs):
+        return "the second capture was cut into other pieces"
+    for o, i in zip(s.outs, own, strict=True):
+        if i is not None and _mem(o) is not s.held[i].mem:
+            return "an output of the second capture is not in its own block"
+    if len(evs) != len(first_evs) or not all(map(_same, evs, first_evs)):
+        return "the second capture's .grad values are not the first's"
+    if len(found) != len(first_found) or not all(
+            _same(a[1], b[1]) for a, b in zip(found, first_found, strict=True)):
+        return "the second capture's value checks are not the first's"
+    return None
+
+
+def _moved(direct: tuple, inputs: list) -> bool:
+    """Whether an argument read in place is another array in this call."""
+    for k, a in direct:
+        if inputs[k] is not a:
+            return True
+    return False
+
+
+def _weak(a):
+    try:
+        return weakref.ref(a)
+    except TypeError:
+        return None
+
+
+def _kept_copied(prog: Program) -> set[int]:
+    """The argument positions the graph must read copies of: donated ones and any whose
+    memory the program writes (the plan's in-place results, write and effect steps)."""
+    plan = prog.plan
+    written: set[int] = set()
+    if plan is not None:
+        written.update(getattr(plan, "donated", ()))
+        cars = list(plan.carrier.values())
+        for outs in plan.outs.values():
+            cars += [c for c in outs if c is not None]
+        written.update(prog.root(c[1]) for c in cars if c[0] == "var")
+    for _, s in prog.live_steps():
+        if s.kind in ("write", "effect"):
+            written.update(prog.root(w) for w in s.writes)
+    return {k for k, vid in enumerate(prog.inputs)
+            if vid is not None and (vid in written or prog.root(vid) in written)}
+
+
+def _collector(xp, found: list, contexts: dict | None = None, step_at=None):
+    """The function a capture hands the value checks (``gpuad._value_checks``): each gets a
+    buffer of the graph's own that keeps the first failing launch's info (a new allocation
+    is no kernel; its zeros are written before the first launch)."""
+    def collect(check, info):
+        keep = xp.ndarray(info.shape, info.dtype)
+        xp.copyto(keep, info, where=keep[:1] == 0)
+        found.append((check, keep))
+        if contexts is not None:
+            contexts[id(check)] = failures.running(step_at)  # the step it checks
+    collect.found = found
+    return collect
 
 
 def _pinned(a):
@@ -788,14 +1124,15 @@ def graph_capturable(prog: Program) -> bool:
     may change between calls), and its effects on Tensors can be applied around the launch
     (``.grad`` set, versions moved; a Tensor's ``.data`` replaced by a result is not: the next
     call would read a new array each time), and it writes into no argument (the graph reads
-    copies of them). Optimizer steps recorded by
+    an argument in place or a copy of it, so such a write would reach the caller only
+    sometimes). Optimizer steps recorded by
     :mod:`gpuad.jit.optstep` are kernels whose per-call numbers live in device slots."""
     if any(attr == "data" for _, attr, _ in prog.effects):
         return False
     for _, s in prog.live_steps():
         if s.kind == "effect" and not getattr(s.fn, "capturable", False):
             return False
-        # the graph reads copies of the arguments: a write into one would not reach the caller
+        # the graph may read a copy of an argument: a write into one would not reach the caller
         if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
             return False
     return True

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy
 
+from . import _memory
+
 _log: list | None = None  # the record of the capture in progress
 
 
@@ -81,7 +83,7 @@ def fresh(fn, args: tuple, kwargs: dict, result):
     """``result = fn(*args, **kwargs)`` has run on unwrapped arrays while capturing: record
     it unless it is a view of an argument. Returns the result to wrap (scalars made 0-d
     arrays, so the launch writes the memory the caller holds)."""
-    if _log is None:
+    if _log is None and _memory.idle():
         return result
     result = _arrayed(result)
     outs: list = []
@@ -90,6 +92,10 @@ def fresh(fn, args: tuple, kwargs: dict, result):
     _arrays((args, kwargs, getattr(fn, "__self__", None)), ins)  # a method's own array too
     made = [r for r in outs if not any(numpy.may_share_memory(r, a) for a in ins)]
     if not made:
+        return result
+    # (into the blocks of the allocator in use, if any, as CuPy allocates every new array)
+    result = _memory.rehome(result, made, written=_log is None)
+    if _log is None:
         return result
     _log.append(("fresh", fn, args, kwargs, result))
     for r in made:

@@ -159,6 +159,8 @@ def _call(fn, args, kwargs, strict=True):
         return out
     if isinstance(out, tuple) and out and all(type(o) is ndarray for o in out):
         return out
+    if not _memory.idle():  # (a new result in the allocator's memory)
+        r = _capture.fresh(fn, unwrap(args, strict), unwrap_kwargs(kwargs, strict), r)
     return wrap(r)
 
 
@@ -190,6 +192,7 @@ class MemoryPointer:
         self.ptr = a.__array_interface__["data"][0]
         self.device_id = 0
         _memory.register(a)  # the address names this memory while it lives
+        self.mem = _memory.root(a)  # what every array over this memory refers to
 
 
 def _writable(a: numpy.ndarray) -> numpy.ndarray:
@@ -278,7 +281,9 @@ class ndarray:  # noqa: N801  (CuPy's name)
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             self._a = _check_dtype(_memory.view(memptr.ptr, dtype, shape, strides))
             return
-        self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order))
+        a = _memory.new(shape, dtype, order)  # (from the allocator in use, if any)
+        self._a = _check_dtype(numpy.ndarray(shape, dtype=dtype, order=order) if a is None
+                               else a)
 
     @classmethod
     def _from(cls, a: numpy.ndarray) -> ndarray:

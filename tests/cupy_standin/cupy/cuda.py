@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 import types
 
-from . import _capture
+from . import _capture, _memory
 from ._core import DeviceSynchronized  # noqa: F401
+from ._memory import using_allocator  # noqa: F401
 
 compiles_cuda_c = False
 
@@ -161,6 +162,9 @@ class OutOfMemoryError(MemoryError):
 
 
 class MemoryPool:
+    def malloc(self, size):
+        return _memory.malloc(size)
+
     def used_bytes(self):
         return 0
 
