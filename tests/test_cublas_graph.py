@@ -427,3 +427,32 @@ def test_fake_follows_the_column_major_contract(fake):
     np.testing.assert_allclose(colmaj(cupy.asnumpy(c).ravel(), 3, 5, 6),
                                2.0 * opa @ opb + 0.5 * colmaj(got, 3, 5, 6), rtol=1e-13)
     assert fake.cublasDestroy_v2(h.value) == 0
+
+
+def test_products_in_the_graph_and_two_output_sets(lib, rng):
+    """A program whose matmuls are recorded in its graph also hands its results out of two
+    sets of output buffers (the workspace the products use is no block of the capture's
+    order), and a result held across later calls keeps its values."""
+    with ad.use_backend("cupy"):
+        xp = _cupy()
+        w = xp.asarray(rng.standard_normal((6, 3)))
+
+        def f(x, w):
+            return gnp.sum(gnp.tanh(gnp.matmul(x, w)) ** 2)
+        vg = ad.value_and_grad(f, argnums=(0, 1))
+        jitted = ad.jit(vg)
+        kept = None
+        for k in range(6):
+            x = xp.asarray(rng.standard_normal((5, 6)))
+            (v1, g1), (v2, g2) = vg(x, w), jitted(x, w)
+            _same(v1, v2)
+            for a, b in zip(g1, g2, strict=True):
+                _same(a, b)
+            if k == 2:
+                kept, want = g2[1], to_numpy(g1[1]).copy()
+        np.testing.assert_array_equal(to_numpy(kept), want)
+        info = _info(jitted)
+    assert info["graphs"] == 1 and info["uncaptured"] == 0
+    assert info["matmuls_in_graph"] >= 2
+    assert "double" not in info, info.get("double")
+    assert info["output_sets"] >= 2 and info["outputs_handed"] > 0

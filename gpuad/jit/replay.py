@@ -938,13 +938,19 @@ class _Blocks(list):
     """The memory blocks one capture allocates (see :func:`_holding`), in order, with the
     sizes asked for. Given ``first`` (another capture's blocks), allocation ``i`` is
     ``first[i]`` again, or ``fresh[i]`` (allocated before the capture began) where given: a
-    deterministic body captured again then reads and writes the same memory but where told."""
+    deterministic body captured again then reads and writes the same memory but where told.
+    Memory a capture keeps that its allocator did not give (``append``: the workspace of
+    :mod:`gpuad.backends.cublas_graph`) is held beside the blocks, outside their order."""
 
     def __init__(self, first: _Blocks | None = None, fresh: dict | None = None):
         super().__init__()
         self.sizes: list[int] = []
         self.first = first
         self.fresh = fresh if fresh is not None else {}
+        self.kept: list = []
+
+    def append(self, mem) -> None:
+        self.kept.append(mem)
 
     def again(self) -> _Blocks:
         return _Blocks(self.first, self.fresh)
@@ -961,7 +967,7 @@ class _Blocks(list):
             mem = self.fresh.get(i)
             if mem is None:
                 mem = first[i]
-        self.append(mem)
+        super().append(mem)
         self.sizes.append(size)
         return mem
 
