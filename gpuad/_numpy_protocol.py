@@ -156,7 +156,8 @@ def in_binary_operator() -> bool:
         return False
     code, i = f.f_code.co_code, f.f_lasti
     op = code[i]
-    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS) or op == _COMPARE_OP
+    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS and
+            code[i + 1] not in _SUBSCRIPTS) or op == _COMPARE_OP
 
 
 # Who asks for a Tensor's memory (``__cuda_array_interface__``), as ``exports_to`` tells:
@@ -166,6 +167,9 @@ _LIBRARIES = frozenset({"cupy", "cupyx", "numba", "numba_cuda"})
 # the property itself (and gpuad.jit's hook around it) are not the reader
 _EXPORTERS = frozenset({"gpuad.tensor", "gpuad.jit.export_hooks", __name__})
 _BINARY_SUBSCR = opcode.opmap.get("BINARY_SUBSCR")
+# a[t] is BINARY_OP with the subscript argument from Python 3.14 on
+_SUBSCRIPTS = frozenset(i for i, (name, _) in enumerate(getattr(dis, "_nb_ops", ()))
+                        if "SUBSCR" in name)
 _ATTRIBUTE_LOADS = frozenset(opcode.opmap[n] for n in ("LOAD_ATTR", "LOAD_METHOD")
                              if n in opcode.opmap)
 
@@ -203,8 +207,8 @@ def exports_to() -> str:
     op = code[i]
     if op in _ATTRIBUTE_LOADS:
         return "convert"
-    if op == _STORE_SUBSCR or op == _BINARY_SUBSCR or (op == _BINARY_OP and
-                                                        code[i + 1] in _INPLACE_OPS):
+    if op == _STORE_SUBSCR or op == _BINARY_SUBSCR or (op == _BINARY_OP and (
+            code[i + 1] in _INPLACE_OPS or code[i + 1] in _SUBSCRIPTS)):
         return "value"
     return "kernel"
 
@@ -222,7 +226,8 @@ def refuse_conversion(t: Tensor, via: str) -> None:
 def refuse_device_array(t: Tensor) -> None:
     """``Tensor.__cuda_array_interface__`` of a recorded Tensor: CuPy reads it to import the
     Tensor's memory. A write into a CuPy array (``a[i] = t``, ``a -= t``) raises
-    ``TypeError``, as a write into a NumPy array does; elsewhere the attribute is missing
+    ``TypeError``, as a write into a NumPy array does, and so does an explicit conversion
+    (``cupy.asarray(t)``, as PyTorch refuses it); elsewhere the attribute is missing
     (``AttributeError``), so that ``cupy_array + t`` is handed to ``Tensor.__array_ufunc__`` and
     recorded, as with NumPy arrays."""
     if not recording(t):
@@ -235,7 +240,8 @@ def refuse_device_array(t: Tensor) -> None:
             f"writes are recorded; gpuad.stop_gradient(t) writes its values as a constant"
         )
     if exports_to() == "convert":
-        refuse_conversion(t, "cupy.asarray(t) (an export through __cuda_array_interface__)")
+        refuse_conversion(t, "an export through __cuda_array_interface__ (cupy.asarray(t), "
+                             "numba.cuda.as_cuda_array(t))")
     raise AttributeError(
         f"a Tensor that {_what(t)} does not export __cuda_array_interface__ (its gradient "
         f"would be lost); call gpuad.numpy functions on it, or use gpuad.stop_gradient(t)")
