@@ -165,6 +165,11 @@ def test_explicit_conversions_share_memory_and_refuse_recorded_tensors(backend):
     assert view.data.ptr == t.data.data.ptr
     assert t.__cuda_array_interface__["data"][0] == t.data.data.ptr
     np.testing.assert_array_equal(cp.asnumpy(cp.from_dlpack(t)), T0)
+    from numba import cuda
+
+    cuda.as_cuda_array(t)[1] = 7.0  # Numba's conversion: the memory, written through
+    assert float(t.data[1]) == 7.0
+    t.data[1] = T0[1]
     a = cp.asarray(A)
     a[1] = t[0]  # a constant Tensor is read as a value
     assert float(a[1]) == T0[0]
