@@ -217,8 +217,8 @@ def refuse_conversion(t: Tensor, via: str) -> None:
     """Raise for an explicit export of a recorded Tensor's memory (``via`` names the route)."""
     raise TypeError(
         f"{via} would give another library the memory of a Tensor of shape {t.shape} that "
-        f"{_what(t)}, and what it computes from it would drop the gradient (PyTorch refuses "
-        f"this export too). Use t.detach() or gpuad.stop_gradient(t) for a constant that "
+        f"{_what(t)}, and what it computes from that memory would drop its gradient (PyTorch "
+        f"refuses this export too). Use t.detach() or gpuad.stop_gradient(t) for a constant that "
         f"shares the memory, t.numpy() for a host copy, or call gpuad.numpy functions on the "
         f"Tensor, which are recorded")
 
