@@ -148,19 +148,86 @@ def in_binary_operator() -> bool:
     first; CuPy defers only to operands it cannot import, and its matmul cannot take one it
     imports."""
     f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__") in _EXPORTERS:
+        f = f.f_back  # (gpuad.jit's hook around the property while a trace runs)
     while f is not None and f.f_globals.get("__name__", "").partition(".")[0] in _OWN_PACKAGES[1:]:
         f = f.f_back
     if f is None:
         return False
     code, i = f.f_code.co_code, f.f_lasti
     op = code[i]
-    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS) or op == _COMPARE_OP
+    return (op == _BINARY_OP and code[i + 1] not in _INPLACE_OPS and
+            code[i + 1] not in _SUBSCRIPTS) or op == _COMPARE_OP
+
+
+# Who asks for a Tensor's memory (``__cuda_array_interface__``), as ``exports_to`` tells:
+# the explicit conversions of CuPy and Numba (numba-cuda) into one of their arrays
+_CONVERSIONS = frozenset({"asarray", "asanyarray", "array", "asnumpy", "as_cuda_array"})
+_LIBRARIES = frozenset({"cupy", "cupyx", "numba", "numba_cuda"})
+# the property itself (and gpuad.jit's hook around it) are not the reader
+_EXPORTERS = frozenset({"gpuad.tensor", "gpuad.jit.export_hooks", __name__})
+_BINARY_SUBSCR = opcode.opmap.get("BINARY_SUBSCR")
+# a[t] is BINARY_OP with the subscript argument from Python 3.14 on
+_SUBSCRIPTS = frozenset(i for i, (name, _) in enumerate(getattr(dis, "_nb_ops", ()))
+                        if "SUBSCR" in name)
+_ATTRIBUTE_LOADS = frozenset(opcode.opmap[n] for n in ("LOAD_ATTR", "LOAD_METHOD")
+                             if n in opcode.opmap)
+
+
+def exports_to() -> str:
+    """Who reads ``Tensor.__cuda_array_interface__``, told by the frames outside the property:
+
+    - ``"convert"``: an explicit conversion (``cupy.asarray(t)``, ``cupy.array``,
+      ``cupy.asnumpy``, ``numba.cuda.as_cuda_array``) or Python code reading the attribute
+      itself (``t.__cuda_array_interface__``): it gets the memory, as ``t.data`` does;
+    - ``"value"``: the user's code stores into an array or indexes one (``a[i] = t``,
+      ``a -= t``, ``a[t]``): CuPy reads the Tensor's values;
+    - ``"gpuad"``: gpuad's own code;
+    - ``"kernel"``: anything else, which is CuPy's operators, ufuncs and kernels (run from C,
+      without a Python frame of their own) and NumPy's ufuncs handed to CuPy.
+      ``cupy.sin(a, out=t)`` would write into the memory without the version moving, while
+      ``numpy.sin(a, out=t)`` is recorded when CuPy finds no memory and defers to the Tensor.
+    """
+    f = sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__") in _EXPORTERS:
+        f = f.f_back
+    top = ""
+    while f is not None:
+        top = f.f_globals.get("__name__", "").partition(".")[0]
+        if top not in _LIBRARIES:
+            break
+        if f.f_code.co_name in _CONVERSIONS:
+            return "convert"
+        f = f.f_back
+    if f is None:
+        return "kernel"
+    if top == "gpuad":
+        return "gpuad"
+    code, i = f.f_code.co_code, f.f_lasti
+    op = code[i]
+    if op in _ATTRIBUTE_LOADS:
+        return "convert"
+    if op == _STORE_SUBSCR or op == _BINARY_SUBSCR or (op == _BINARY_OP and (
+            code[i + 1] in _INPLACE_OPS or code[i + 1] in _SUBSCRIPTS)):
+        return "value"
+    return "kernel"
+
+
+def refuse_conversion(t: Tensor, via: str) -> None:
+    """Raise for an explicit export of a recorded Tensor's memory (``via`` names the route)."""
+    raise TypeError(
+        f"{via} would give another library the memory of a Tensor of shape {t.shape} that "
+        f"{_what(t)}, and what it computes from that memory would drop its gradient (PyTorch "
+        f"refuses this export too). Use t.detach() or gpuad.stop_gradient(t) for a constant that "
+        f"shares the memory, t.numpy() for a host copy, or call gpuad.numpy functions on the "
+        f"Tensor, which are recorded")
 
 
 def refuse_device_array(t: Tensor) -> None:
     """``Tensor.__cuda_array_interface__`` of a recorded Tensor: CuPy reads it to import the
     Tensor's memory. A write into a CuPy array (``a[i] = t``, ``a -= t``) raises
-    ``TypeError``, as a write into a NumPy array does; elsewhere the attribute is missing
+    ``TypeError``, as a write into a NumPy array does, and so does an explicit conversion
+    (``cupy.asarray(t)``, as PyTorch refuses it); elsewhere the attribute is missing
     (``AttributeError``), so that ``cupy_array + t`` is handed to ``Tensor.__array_ufunc__`` and
     recorded, as with NumPy arrays."""
     if not recording(t):
@@ -172,6 +239,9 @@ def refuse_device_array(t: Tensor) -> None:
             f"recorded), or make the array a Tensor (a = gpuad.tensor(a)), whose in-place "
             f"writes are recorded; gpuad.stop_gradient(t) writes its values as a constant"
         )
+    if exports_to() == "convert":
+        refuse_conversion(t, "an export through __cuda_array_interface__ (cupy.asarray(t), "
+                             "numba.cuda.as_cuda_array(t))")
     raise AttributeError(
         f"a Tensor that {_what(t)} does not export __cuda_array_interface__ (its gradient "
         f"would be lost); call gpuad.numpy functions on it, or use gpuad.stop_gradient(t)")

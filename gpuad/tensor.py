@@ -280,8 +280,9 @@ class Tensor:
         return _P.array_function(func, types, args, kwargs)
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.requires_grad or self._tan:
-            _P.refuse_array(self)
+        if (self.requires_grad or self._tan) and _P.recording(self):
+            _P.refuse_conversion(self, "an export through DLPack (numpy.from_dlpack, "
+                                       "cupy.from_dlpack, torch.from_dlpack)")
         return self.data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self) -> Any:
@@ -299,12 +300,26 @@ class Tensor:
             # cupy_array @ t: CuPy defers to Tensor.__array_ufunc__ (a Tensor, as with NumPy)
             raise AttributeError("a Tensor exports no memory to a CuPy operator; the "
                                  "operation is gpuad's")
+        if _P.exports_to() == "kernel":
+            # CuPy's kernels could write into it unseen (cupy.sin(a, out=t)); numpy.sin(a,
+            # out=t) and numpy.matmul(a, t) defer to Tensor.__array_ufunc__ and are recorded
+            raise AttributeError("a Tensor exports its memory to explicit conversions only "
+                                 "(cupy.asarray(t)); CuPy's functions do not take Tensors")
         try:
             return self.data.__cuda_array_interface__
         except AttributeError:
             raise AttributeError(
                 "__cuda_array_interface__ is only defined for tensors on the cupy backend"
             ) from None
+
+    @property
+    def flags(self) -> Any:
+        # missing, as before, but saying why where CuPy's copyto asks for it
+        raise AttributeError(
+            "'Tensor' object has no attribute 'flags': a Tensor is not a CuPy array, and a "
+            "CuPy function that writes into its argument (cupy.copyto(t, src)) would write "
+            "unseen by the Tensor's version; write gnp.copyto(t, src), numpy.copyto(t, src) "
+            "or t[...] = src, which are recorded")
 
     def __len__(self) -> int:
         shp = self.shape

@@ -483,7 +483,10 @@ class ndarray:  # noqa: N801  (CuPy's name)
         return _call(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from . import _namespace
+        from . import _namespace, _operands
+
+        if not _operands.handles(types):
+            return NotImplemented  # CuPy defers to other array types (a gpuad Tensor)
 
         impl = _namespace.lookup(func)
         if impl is None:

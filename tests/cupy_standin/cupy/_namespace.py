@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import _capture, _core, _refusals, _strict
+from . import _capture, _core, _operands, _refusals, _strict
 from ._core import _refuse_blas, delegate, ndarray, unwrap, wrap
 
 _cache: dict[tuple[str, str], object] = {}
@@ -18,7 +18,8 @@ _BLAS = {"matmul", "dot", "vdot", "inner", "tensordot", "einsum"}
 # functions that refuse what NumPy's accept (see _strict)
 _STRICT = {"broadcast_to": lambda f: _strict.broadcast_to, "clip": lambda f: _strict.clip,
            "dot": _strict.dot_checked, "matmul": _strict.matmul_checked,
-           "concatenate": _strict.concatenate_checked, "stack": _strict.stack_checked}
+           "concatenate": _strict.concatenate_checked, "stack": _strict.stack_checked,
+           "copyto": lambda f: _operands.copyto(f)}
 
 
 def function(module, modname: str, name: str):

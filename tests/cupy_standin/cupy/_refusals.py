@@ -47,6 +47,9 @@ def checked_ufunc(f):
     """``cupy.<ufunc>(...)`` refusing the keyword arguments CuPy's ufuncs refuse."""
     def g(*args, **kwargs):
         ufunc_call(f.__wrapped_numpy__, "__call__", kwargs)
+        from ._operands import kernel_args
+
+        args, kwargs = kernel_args(f.__wrapped_numpy__.nin, args, kwargs)
         return f(*args, **kwargs)
 
     g.__name__ = g.__qualname__ = f.__name__

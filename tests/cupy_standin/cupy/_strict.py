@@ -80,8 +80,8 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
                    if x is not None)
     if any(d.kind == "c" for d in dtypes):
         raise TypeError(f"Wrong type ({dtypes}) of arguments for cupy_clip")
-    return _core._call(numpy.clip, tuple(ops), dict(kwargs, out=out) if out is not None
-                       else kwargs)
+    return _core._call(numpy.clip, tuple(ops), dict(kwargs, out=_ufunc_operand(out))
+                       if out is not None else kwargs)  # out= imported as CuPy's kernels do
 
 
 def dot_checked(dot):
