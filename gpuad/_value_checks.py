@@ -268,8 +268,6 @@ def keep_branch(op: str, taken: bool, test: Callable[..., Any], *arrays) -> None
 class _Held(Branch):
     """The check :func:`keep_value` records: the array still holds ``value``."""
 
-    captured = True  # recorded for an array the function reads without receiving it too
-
     def __init__(self, site: str, value: int, on_host: bool):
         super().__init__(site, True, lambda xp, a: a == value)
         self.capturable = not on_host  # a host array's check cannot be a graph's kernel

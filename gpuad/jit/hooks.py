@@ -353,16 +353,17 @@ def _opt_replay(opt, idx, *arrays):
 
 
 def _record_check(check, arrays) -> bool:
-    """A value check (:mod:`gpuad._value_checks`) on traced values: run now (the traced call
-    raises as eagerly), and recorded as a step, so each replay checks its own values."""
+    """A value check (:mod:`gpuad._value_checks`) on traced values, or on arrays the function
+    reads without receiving them (read at every call): run now (the traced call raises as
+    eagerly), and recorded as a step, so each replay checks its own values. A check of
+    arrays the trace made is dropped by ``passes.fold_constants`` once they are constants."""
     from .. import _value_checks as vc
 
     tr = _t.active()
     if tr is None:
         return False
     raws = [a._data if isinstance(a, Tensor) else a for a in arrays]
-    if not any(tr.is_array(a) and tr.dyn(a) for a in raws) and not (
-            getattr(check, "captured", False) and all(_captured(tr, a) for a in raws)):
+    if not any(tr.is_array(a) and (tr.dyn(a) or _captured(tr, a)) for a in raws):
         return False  # constants: checked once, now
     tr.paused += 1
     try:
@@ -370,7 +371,7 @@ def _record_check(check, arrays) -> bool:
     finally:
         tr.paused -= 1
     # a captured Tensor's value is read through the Tensor at every call
-    ins = tuple(tr.enc(a) for a in (arrays if getattr(check, "captured", False) else raws))
+    ins = tuple(tr.enc(a) for a in arrays)
     fn = functools.partial(vc.now, check)
     # kernels only: on a CUDA graph its info goes to a device buffer (an anomaly check is
     # read at once: its program replays without a graph)
@@ -392,10 +393,12 @@ def _captured(tr, a) -> bool:
 
 
 def _record_call(name, fn, arrays) -> tuple:
-    """A function of raw arrays (:func:`gpuad._value_checks.computed`) on traced values:
-    recorded as one step (one per array of a tuple result)."""
+    """A function of raw arrays (:func:`gpuad._value_checks.computed`) on traced values, or on
+    arrays the function reads without receiving them: recorded as one step (one per array of
+    a tuple result), folded by ``passes.fold_constants`` where its inputs are constants."""
     tr = _t.active()
-    if tr is None or not any(tr.is_array(a) and tr.dyn(a) for a in arrays):
+    if tr is None or not any(tr.is_array(a) and (tr.dyn(a) or _captured(tr, a))
+                             for a in arrays):
         return False, None
     tr.paused += 1
     try:
@@ -405,12 +408,13 @@ def _record_call(name, fn, arrays) -> tuple:
     if isinstance(out, _np.generic):  # a NumPy scalar: a 0-d array, as apply makes it
         fn, out = functools.partial(_as_array, fn), _np.asarray(out)
     if tr.is_array(out):
-        tr.add_step(name, fn, arrays, {}, out)
+        tr.add_step(name, fn, arrays, {}, out, key=("computed", fn))
     elif type(out) in (tuple, list):
         out = type(out)(_np.asarray(o) if isinstance(o, _np.generic) else o for o in out)
         for i, o in enumerate(out):
             if tr.is_array(o):
-                tr.add_step(f"{name}[{i}]", functools.partial(_item_of, fn, i), arrays, {}, o)
+                tr.add_step(f"{name}[{i}]", functools.partial(_item_of, fn, i), arrays, {}, o,
+                            key=("computed", fn, i))
     return True, out
 
 
