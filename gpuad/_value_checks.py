@@ -318,6 +318,11 @@ class _HeldValues(Branch):
         super().__init__(site, True, same)
         self.capturable = not on_host
         self.same = same
+        if on_host:  # the step itself: one comparison of bytes, no mask or reduction
+            def step(a):
+                if not same(None, a):
+                    raise self._error(1, None)
+            self.host_step = step
 
     def holds(self, raw) -> bool:
         """Whether ``raw`` still holds the values (read now, on the host)."""

@@ -372,7 +372,7 @@ def _record_check(check, arrays) -> bool:
         tr.paused -= 1
     # a captured Tensor's value is read through the Tensor at every call
     ins = tuple(tr.enc(a) for a in arrays)
-    fn = functools.partial(vc.now, check)
+    fn = getattr(check, "host_step", None) or functools.partial(vc.now, check)
     # kernels only: on a CUDA graph its info goes to a device buffer (an anomaly check is
     # read at once: its program replays without a graph)
     fn.capturable = getattr(check, "capturable", True)
