@@ -1,10 +1,11 @@
 """Arrays a compiled function reads without receiving them (closures) are read at every call,
 also where library code reads their values on the host while tracing (``delete``'s indices,
-``put``'s, ``histogram``'s bin edges) or copies a NumPy array to the device (``embedding`` of
-NumPy indices on the cupy backend): the program keeps what it computed from the values read
-and a check that the array still holds them, and a call after an in-place change traces
-again, so its result is eager's, also where the change changes the result's shape. Arrays the
-function makes itself stay constants: no such check (docs/jit.md, "Value checks")."""
+``put``'s, ``histogram``'s bin edges, ``gradient``'s spacing, ``allclose``) or copies a NumPy
+array to the device (``embedding`` of NumPy indices on the cupy backend): the program keeps
+what it computed from the values read and a check that the array still holds them, and a call
+after an in-place change traces again, so its result is eager's, also where the change changes
+the result's shape. Arrays the function makes itself stay constants: no such check
+(docs/jit.md, "Value checks")."""
 
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ def _hist(edges):
     return lambda x: gnp.histogram(x, bins=edges)[0]
 
 
+def _gradient(h):  # a spacing read on the host
+    return lambda x: gnp.gradient(x, h)
+
+
+def _allclose(c):  # a Python bool computed from a closed-over array
+    return lambda x: x * (2.0 if gnp.allclose(c, 1.0) else 3.0)
+
+
 # name: (function of the closed-over array, argument, first value, changed values (the last
 #        one changes the result's shape where the function allows it))
 CASES = {
@@ -49,6 +58,8 @@ CASES = {
                     [[False, True, False, True, False, False],
                      [True, True, True, False, False, False]]),
     "put": (_put, _X, [0, 2], [[1, 3], [4, 4]]),
+    "gradient": (_gradient, _X, 0.5, [1.5, 2.0]),
+    "allclose": (_allclose, _X, [1.0, 2.0], [[1.0, 1.0], [3.0, 3.0]]),
     "histogram": (_hist, _X, [-3.0, -0.5, 0.0, 3.0], [[-3.0, 0.0, 0.5, 3.0],
                                                       [-1.0, 0.0, 1.0, 2.0]]),
 }
@@ -75,6 +86,8 @@ def test_closed_over_array_read_on_the_host(backend, name, where, mode):
         pytest.skip("a NumPy array is the numpy backend's device array; no CUDA graph")
     if name == "embedding" and (where == "device" or backend == "numpy"):
         pytest.skip("indices on the device are read by the gather itself, at every call")
+    if name == "allclose" and where == "host" and backend == "cupy":
+        pytest.skip("CuPy's allclose refuses NumPy arrays")
     make, arg, first, changes = CASES[name]
     x = ad.get_backend().xp.asarray(arg)
     held = _held(backend, first, where)
