@@ -5,7 +5,7 @@ array to the device (``embedding`` of NumPy indices on the cupy backend): the pr
 what it computed from the values read and a check that the array still holds them, and a call
 after an in-place change traces again, so its result is eager's, also where the change changes
 the result's shape. Arrays the function makes itself stay constants: no such check
-(docs/jit.md, "Value checks")."""
+(docs/jit.md, "What is traced")."""
 
 from __future__ import annotations
 
