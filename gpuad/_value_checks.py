@@ -194,22 +194,26 @@ def tracing() -> bool:
     return record is not None
 
 
-#: set by ``gpuad.jit`` while it traces: ``host_read_hook(what, arrays)`` raises its
-#: ``TracerError`` when one of ``arrays`` holds values of the traced call
-host_read_hook: Callable[[str, tuple], None] | None = None
+#: set by ``gpuad.jit`` while it traces: ``host_read_hook(what, arrays, keep)`` raises its
+#: ``TracerError`` when one of ``arrays`` holds values of the traced call, and (``keep``)
+#: records :func:`keep_values` for those the function reads without receiving them
+host_read_hook: Callable[[str, tuple, bool], None] | None = None
 
 
-def host_read(what: str, *arrays) -> None:
+def host_read(what: str, *arrays, keep: bool = True) -> None:
     """Library code about to read array values into Python (``float()``, ``int()``,
-    ``bool()``, ``.item()`` on raw arrays) calls this first: while ``gpuad.jit`` traces, a
-    value that depends on the call would be frozen into the program, so it raises
-    ``gpuad.jit.TracerError`` naming ``what`` and the user's line instead.
+    ``bool()``, ``.item()`` on raw arrays, or a NumPy array's values) calls this first: while
+    ``gpuad.jit`` traces, a value that depends on the call would be frozen into the program,
+    so it raises ``gpuad.jit.TracerError`` naming ``what`` and the user's line instead. An
+    array the function reads without receiving it (a closure) is read at every call: the
+    program keeps the values read and a check that the array still holds them
+    (:func:`keep_values`; ``keep=False`` where the caller keeps what it read itself).
 
     Example: ``host_read("gradient: a spacing array", dx); h = float(dx)``
     """
     h = host_read_hook
     if h is not None:
-        h(what, arrays)
+        h(what, arrays, keep)
 
 
 class BranchError(RuntimeError):
@@ -289,3 +293,63 @@ def keep_value(op: str, value: int, array) -> None:
     Tensor = (_mods or _bind())[0]
     raw = array._data if isinstance(array, Tensor) else array
     run(_Held(op, value, isinstance(raw, _np.ndarray)), array)
+
+
+class _HeldValues(Branch):
+    """The check :func:`keep_values` records: the array still holds, bit for bit, the values
+    it held when the trace read them (same shape and dtype). A NumPy array is compared on the
+    host (no device work: a step a CUDA graph cannot hold), a device array with kernels."""
+
+    def __init__(self, site: str, raw, on_host: bool):
+        shape, dtype = tuple(raw.shape), raw.dtype
+        if on_host:
+            snap = raw.tobytes()
+
+            def same(xp, a):
+                return a.shape == shape and a.dtype == dtype and a.tobytes() == snap
+        else:
+            snap = raw.copy().reshape(-1).view("uint8")  # (copy: C order)
+
+            def same(xp, a):
+                if a.shape != shape or a.dtype != dtype:
+                    return xp.asarray(False)
+                c = a if a.flags.c_contiguous else a.copy()
+                return xp.all(c.reshape(-1).view("uint8") == snap)
+        super().__init__(site, True, same)
+        self.capturable = not on_host
+        self.same = same
+        if on_host:  # the step itself: one comparison of bytes, no mask or reduction
+            def step(a):
+                if not same(None, a):
+                    raise self._error(1, None)
+            self.host_step = step
+
+    def holds(self, raw) -> bool:
+        """Whether ``raw`` still holds the values (read now, on the host)."""
+        import numpy as _np
+
+        return bool(_host(self.same(_np if isinstance(raw, _np.ndarray) else
+                                    (_mods or _bind())[1]._by_array_type[type(raw)].xp, raw)))
+
+
+def keep_values(op: str, array) -> _HeldValues | None:
+    """Library code read ``array``'s values on the host (an index list, bin edges, a NumPy
+    array copied to the device) and what it computed from them is part of the program. While
+    ``gpuad.jit`` traces an array the function reads without receiving it (read at every
+    call), the program holds what was computed and a check that ``array`` still holds the
+    values read; a replay whose array holds others traces again, as for :func:`keep_branch`.
+    Called by :func:`host_read`; eagerly (or on arrays the trace made) nothing is kept.
+
+    Example: ``keep_values("delete: the indices", idx); keep = numpy.delete(rows, idx)``
+    """
+    if record is None:
+        return
+    import numpy as _np
+
+    Tensor = (_mods or _bind())[0]
+    raw = array._data if isinstance(array, Tensor) else array
+    if getattr(raw, "dtype", None) is None or raw.dtype.kind == "O":
+        return None
+    check = _HeldValues(f"{op} (the values read when traced)", raw, isinstance(raw, _np.ndarray))
+    run(check, array)
+    return check

@@ -372,7 +372,7 @@ def _record_check(check, arrays) -> bool:
         tr.paused -= 1
     # a captured Tensor's value is read through the Tensor at every call
     ins = tuple(tr.enc(a) for a in arrays)
-    fn = functools.partial(vc.now, check)
+    fn = getattr(check, "host_step", None) or functools.partial(vc.now, check)
     # kernels only: on a CUDA graph its info goes to a device buffer (an anomaly check is
     # read at once: its program replays without a graph)
     fn.capturable = getattr(check, "capturable", True)
@@ -418,20 +418,55 @@ def _record_call(name, fn, arrays) -> tuple:
     return True, out
 
 
-def _host_read(what: str, arrays) -> None:
+def _host_read(what: str, arrays, keep: bool = True) -> None:
     """Library code reads ``arrays``' values into Python
-    (:func:`gpuad._value_checks.host_read`): refused for a traced value."""
+    (:func:`gpuad._value_checks.host_read`): refused for a traced value; for an array the
+    function reads without receiving it (read at every call), the program keeps the values
+    read and checks at every call that the array still holds them
+    (:func:`gpuad._value_checks.keep_values`: a call where it does not traces again)."""
     tr = _t.active()
     if tr is None:
         return
     for a in arrays:
         d = a._data if isinstance(a, Tensor) else a
-        if tr.is_array(d) and tr.dyn(d):
+        if tr.is_array(d) and tr.dyn(d) and not _captured(tr, d):
             raise _t.TracerError(
                 f"jit: {what} at {_t.user_line()} is read into Python numbers, and it depends "
                 f"on the function's arguments (or on arrays it reads at every call): the "
                 f"compiled program would keep the traced call's values. Pass it as Python "
                 f"numbers (a static argument), or call this outside the jitted function")
+    if keep:
+        kept = tr.__dict__.setdefault("kept_values", {})  # variable -> its latest check
+        for a in arrays:
+            d = a._data if isinstance(a, Tensor) else a
+            if not _captured(tr, d):
+                continue
+            prev = kept.get(tr.ids.get(id(d)))
+            if prev is not None:
+                tr.paused += 1
+                try:
+                    held = prev.holds(d)
+                finally:
+                    tr.paused -= 1
+                if held:  # read again (each primitive copies a NumPy argument): kept already
+                    continue
+            check = _vc.keep_values(what, a)
+            if check is not None and id(d) in tr.ids:
+                kept[tr.ids[id(d)]] = check
+
+
+_JIT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _to_device_w(tr, orig, a, *args, **kwargs):
+    # a NumPy array copied to the device (cupy.asarray(np_idx)) outside a primitive: the copy
+    # would be a constant of the program, so the array's values are kept and checked at every
+    # call where the function reads it without receiving it (a closure); on a GPU a copy from
+    # pageable host memory cannot be captured in a CUDA graph, a host comparison needs no sync
+    if isinstance(a, _np.ndarray) and not tr.writing and not _in_impl() and \
+            not os.path.abspath(sys._getframe(3).f_code.co_filename).startswith(_JIT_DIR):
+        _host_read("a NumPy array copied to the device", (a,))
+    return orig(a, *args, **kwargs)
 
 
 def _data_w(tr, orig, a):
@@ -577,6 +612,14 @@ def _xp_func_w(name):
     return w
 
 
+def _chain(w, inner):
+    """``w`` (a ``_traced`` body) calling ``inner`` (itself possibly a wrapper) as its
+    ``orig``."""
+    def chained(tr, orig, *a, **k):
+        return w(tr, inner, *a, **k)
+    return chained
+
+
 def _as_array(fn, *args, **kwargs):
     return _np.asarray(fn(*args, **kwargs))
 
@@ -699,6 +742,12 @@ def install(undo: list) -> None:
         for name, orig in list(vars(ns).items()):
             if _wrappable(name, orig):
                 put(ns, name, _traced(orig)(_xp_func_w(name)))
+    if xp is not _np:  # host-to-device copies (see _to_device_w)
+        for name in ("asarray", "asanyarray", "array", "ascontiguousarray"):
+            orig = getattr(xp, name, None)
+            if orig is not None:
+                put(xp, name, _traced(getattr(orig, "_gpuad_orig", orig))(
+                    _chain(_to_device_w, orig)))
     # gpuad's fast paths for untracked inputs compute on raw arrays: a traced value takes the
     # recorded path instead
     for modname in ("gpuad.numpy.linalg", "gpuad.numpy._more_sig", "gpuad.numpy._creation"):

@@ -28,7 +28,7 @@ def _host(a, what: str):
     raises its ``TracerError``: the decision would be frozen into the program)."""
     d = data(a)
     host_read(what, d)
-    return d.get() if hasattr(d, "get") else _np.asarray(d)
+    return d.get() if hasattr(d, "get") else _np.array(d)
 
 
 def _xp(a):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
+from .._value_checks import host_read
 from ..rules import concatenate, data, getitem, ndim, reshape, shape
 from ..tensor import Tensor
 from ._more_array import _host
@@ -31,6 +32,9 @@ def _index(obj, what: str):
     if isinstance(obj, Tensor) or (hasattr(obj, "dtype") and not isinstance(obj, _np.ndarray)
                                    and not isinstance(obj, _np.generic)):
         return _host(obj, what)
+    if isinstance(obj, _np.ndarray):  # (under gpuad.jit: kept, checked at every call)
+        host_read(what, obj)
+        return obj.copy()  # (what is computed from it is the program's constant)
     return obj
 
 

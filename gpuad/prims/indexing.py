@@ -57,7 +57,7 @@ def _host_bound(b):
     from .. import _value_checks as _vc
 
     what = "a slice bound held in an array"
-    _vc.host_read(what, raw)  # a value computed from the traced call's arguments: refused
+    _vc.host_read(what, raw, keep=False)  # one computed from the arguments: refused
     v = int(raw)
     _vc.keep_value(f"{what} (it held {v})", v, b)
     return v
