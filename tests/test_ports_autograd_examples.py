@@ -1,0 +1,468 @@
+"""The programs of HIPS autograd's ``examples/`` directory not covered by test_ports.py, run
+through gpuad: a convolutional net, EM for an HMM through the gradient of the log partition
+function, a GAN, a variational autoencoder, a GP latent-variable model, a deep GP, a Bayesian
+neural net, Bayesian optimisation, a neural ODE, natural-gradient and mixture variational
+inference, a wing shape optimised through a fluid simulation, an RKHS functional gradient, a
+Taylor series with a data-dependent stop, Rosenbrock and a constrained minimisation.
+
+Each program is written once against namespaces (``np`` and ``sp``: NumPy-like and SciPy-like)
+and run with gpuad's and, where it is installed, with HIPS autograd's: value and gradient must
+agree. Every objective is also checked against float64 central differences
+(``gpuad.testing.check_grads``), and where the program trains, a few optimizer steps must reduce
+its loss. Sizes are small: these are tests of the programs, not of their results.
+"""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+import gpuad.scipy.integrate
+import gpuad.scipy.signal
+import gpuad.scipy.special
+import gpuad.scipy.stats
+from gpuad.misc import flatten
+from gpuad.misc.optimizers import adam, sgd
+from gpuad.testing import check_grads
+
+
+class G:
+    """gpuad's namespaces, as the programs below use them."""
+
+    np = gnp
+    special, stats = gpuad.scipy.special, gpuad.scipy.stats
+    signal, integrate = gpuad.scipy.signal, gpuad.scipy.integrate
+
+
+def _autograd():
+    """HIPS autograd's namespaces, or a skip where it is not installed."""
+    ag = pytest.importorskip("autograd")
+    import autograd.numpy as agnp
+    import autograd.scipy.integrate
+    import autograd.scipy.signal
+    import autograd.scipy.special
+    import autograd.scipy.stats
+
+    class A:
+        np = agnp
+        special, stats = autograd.scipy.special, autograd.scipy.stats
+        signal, integrate = autograd.scipy.signal, autograd.scipy.integrate
+
+    return ag, A
+
+
+def _host(tree):
+    return [onp.asarray(to_numpy(x), dtype=onp.float64) for x in ad.tree_flatten(tree)[0]]
+
+
+def _same(got, want, rtol=1e-9, atol=1e-11):
+    g, w = _host(got), [onp.asarray(x, dtype=onp.float64) for x in ad.tree_flatten(want)[0]]
+    assert len(g) == len(w)
+    for a, b in zip(g, w, strict=True):
+        assert a.shape == b.shape
+        onp.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def _dev(a):
+    """Data on the active backend, as a GPU program holds it."""
+    return gnp.asarray(a) if isinstance(a, onp.ndarray) else a
+
+
+def _agree(program, params, *data, argnums=0, rtol=1e-9, atol=1e-11):
+    """value_and_grad of ``program(ns, params, *data)`` in gpuad and HIPS autograd agree;
+    returns gpuad's (value, gradient)."""
+    val, g = ad.value_and_grad(lambda *a: program(G, *a), argnums)(
+        *((params,) if argnums == 0 else params), *[_dev(d) for d in data])
+    assert not isinstance(val, ad.Tensor)
+    try:
+        ag, A = _autograd()
+    except pytest.skip.Exception:
+        return val, g
+    want_val, want_g = ag.value_and_grad(lambda *a: program(A, *a), argnums)(
+        *((params,) if argnums == 0 else params), *data)
+    onp.testing.assert_allclose(float(to_numpy(val)), float(want_val), rtol=rtol, atol=atol)
+    _same(g, want_g, rtol, atol)
+    return val, g
+
+
+def _fd(program, params, *data, order=2, modes=("fwd", "rev"), **kw):
+    """The objective's derivatives against float64 central differences."""
+    check_grads(lambda p: program(G, p, *[_dev(d) for d in data]), (params,), order=order,
+                modes=modes, **kw)
+
+
+def _f(v):
+    return float(to_numpy(v))
+
+
+def _init_net(rs, scale, sizes):
+    return [(scale * rs.randn(m, n), scale * rs.randn(n)) for m, n in zip(sizes[:-1], sizes[1:])]
+
+
+# ---- convnet: LeNet-style layers on a flat weight vector, convolve with dot_axes --------------
+
+class _Parser:
+    def __init__(self):
+        self.idx, self.n = {}, 0
+
+    def add(self, name, shape):
+        size = int(onp.prod(shape))
+        self.idx[name] = (slice(self.n, self.n + size), shape)
+        self.n += size
+
+    def get(self, vect, name):
+        idxs, shape = self.idx[name]
+        return vect[idxs].reshape(shape)
+
+
+def _convnet(kernel=(3, 3), filters=2, input_shape=(1, 6, 6), hidden=5, classes=3):
+    """The layers of autograd's convnet example: conv (valid), 2x2 max pool, tanh, log-softmax."""
+    parser = _Parser()
+    c, h, w = input_shape
+    parser.add("conv_w", (c, filters) + kernel)
+    parser.add("conv_b", (1, filters, 1, 1))
+    ph, pw = (h - kernel[0] + 1) // 2, (w - kernel[1] + 1) // 2
+    parser.add("full_w", (filters * ph * pw, hidden))
+    parser.add("full_b", (hidden,))
+    parser.add("out_w", (hidden, classes))
+    parser.add("out_b", (classes,))
+
+    def logsumexp(np, x, axis, keepdims=False):
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=keepdims))
+
+    def predictions(ns, wv, inputs):
+        np = ns.np
+        conv = ns.signal.convolve(inputs, parser.get(wv, "conv_w"), axes=([2, 3], [2, 3]),
+                                  dot_axes=([1], [0]), mode="valid")
+        units = conv + parser.get(wv, "conv_b")
+        n, f, hh, ww = units.shape
+        units = np.max(np.max(units.reshape((n, f, hh // 2, 2, ww // 2, 2)), axis=3), axis=4)
+        units = units.reshape((n, int(onp.prod(units.shape[1:]))))
+        units = np.tanh(np.dot(units, parser.get(wv, "full_w")) + parser.get(wv, "full_b"))
+        out = np.dot(units, parser.get(wv, "out_w")) + parser.get(wv, "out_b")
+        return out - logsumexp(np, out, axis=1, keepdims=True)
+
+    def loss(ns, wv, x, t, l2=0.1):
+        np = ns.np
+        return l2 * np.dot(wv, wv) - np.sum(predictions(ns, wv, x) * t)
+
+    return parser.n, loss
+
+
+def test_convnet(backend):
+    n_weights, loss = _convnet()
+    rs = onp.random.RandomState(0)
+    x = rs.rand(4, 1, 6, 6)
+    t = onp.eye(3)[rs.randint(0, 3, 4)]
+    w = rs.randn(n_weights) * 0.3
+    val0, _ = _agree(loss, w, x, t)
+    _fd(loss, w, x, t, order=1)
+    # sgd with momentum, as the example trains
+    direction = onp.zeros(n_weights)
+    step = ad.grad(lambda p: loss(G, p, _dev(x), _dev(t)))
+    for _ in range(5):
+        direction = 0.9 * direction + 0.1 * onp.asarray(to_numpy(step(w)))
+        w = w - 0.05 * direction
+    assert _f(loss(G, w, _dev(x), _dev(t))) < _f(val0)
+
+
+# ---- hmm_em: EM for an HMM, the E step as the gradient of the log partition function ----------
+
+def hmm_log_partition(ns, natural_params, data):
+    np, lse = ns.np, ns.special.logsumexp
+    if isinstance(data, list):
+        return sum(hmm_log_partition(ns, natural_params, seq) for seq in data)
+    log_pi, log_a, log_b = natural_params
+    log_alpha = log_pi
+    for y in data:
+        log_alpha = lse(log_alpha[:, None] + log_a, axis=0) + log_b[:, y]
+    return lse(log_alpha)
+
+
+def _normalize(np, a):
+    return a / np.where(a > 0.0, a, 1.0).sum(-1, keepdims=True)
+
+
+def _hmm_problem(num_states=3, num_outputs=4):
+    rs = onp.random.RandomState(0)
+    params = [_normalize(onp, rs.rand(num_states)), _normalize(onp, rs.rand(num_states,
+                                                                             num_states)),
+              _normalize(onp, rs.rand(num_states, num_outputs))]
+    data = [rs.randint(0, num_outputs, n) for n in (5, 4)]
+    return params, data
+
+
+def test_hmm_em(backend):
+    params, data = _hmm_problem()
+    natural = [onp.log(p) for p in params]
+    _agree(hmm_log_partition, natural, data)
+    check_grads(lambda *p: hmm_log_partition(G, list(p), data), tuple(natural), order=2)
+
+    def em_update(params):
+        loglike, stats = ad.value_and_grad(
+            lambda nat: hmm_log_partition(G, nat, data))([gnp.log(p) for p in params])
+        return _f(loglike), [_normalize(gnp, s) for s in stats]
+
+    # the expected counts are the gradient: each row sums to the expected number of visits
+    _, stats = ad.value_and_grad(lambda nat: hmm_log_partition(G, nat, data))(natural)
+    onp.testing.assert_allclose(onp.sum(to_numpy(stats[0])), len(data), rtol=1e-12)
+    onp.testing.assert_allclose(onp.sum(to_numpy(stats[2])), sum(map(len, data)), rtol=1e-12)
+    lls = []
+    p = [gnp.asarray(a) for a in params]
+    for _ in range(4):
+        ll, p = em_update(p)
+        lls.append(ll)
+    assert all(b >= a - 1e-12 for a, b in zip(lls, lls[1:])) and lls[-1] > lls[0]
+
+
+# ---- generative adversarial net: minimax Adam over two list-of-tuples networks --------------
+
+def _relu(np, x):
+    return np.maximum(0, x)
+
+
+def _batch_normalize(np, a):
+    mean = np.mean(a, axis=0, keepdims=True)
+    return (a - mean) / (np.std(a, axis=0, keepdims=True) + 1)
+
+
+def _gan_net(np, params, inputs):
+    w, b = params[0]
+    inputs = _relu(np, np.dot(inputs, w) + b)
+    for w, b in params[1:-1]:
+        inputs = _relu(np, _batch_normalize(np, np.dot(inputs, w) + b))
+    w, b = params[-1]
+    return np.dot(inputs, w) + b
+
+
+def gan_objective(ns, gen_params, dsc_params, real_data, noise):
+    np = ns.np
+
+    def sigmoid(x):
+        return 0.5 * (np.tanh(x) + 1.0)
+
+    def logsigmoid(x):
+        return x - np.logaddexp(0, x)
+
+    fake = sigmoid(_gan_net(np, gen_params, noise))
+    return (np.mean(logsigmoid(_gan_net(np, dsc_params, real_data)))
+            - np.mean(logsigmoid(_gan_net(np, dsc_params, fake))))
+
+
+def test_generative_adversarial_net(backend):
+    rs = onp.random.RandomState(0)
+    gen = _init_net(rs, 0.5, [2, 6, 5, 4])
+    dsc = _init_net(rs, 0.5, [4, 6, 5, 1])
+    real, noise = rs.rand(6, 4), rs.rand(6, 2)
+    _agree(gan_objective, (gen, dsc), real, noise, argnums=(0, 1))
+    for which in (0, 1):
+        def part(p, which=which):
+            both = [gen, dsc]
+            both[which] = p
+            return gan_objective(G, *both, _dev(real), _dev(noise))
+        check_grads(part, ([gen, dsc][which],), order=1)
+
+    # the example's adam_minimax: the discriminator ascends, the generator descends
+    grad_both = ad.grad(lambda g, d: gan_objective(G, g, d, _dev(real), _dev(noise)), (0, 1))
+    x_max, unflatten_max = flatten(dsc)
+    x_min, unflatten_min = flatten(gen)
+    m_max, v_max = gnp.zeros(len(x_max)), gnp.zeros(len(x_max))
+    m_min, v_min = gnp.zeros(len(x_min)), gnp.zeros(len(x_min))
+    start = _f(gan_objective(G, gen, dsc, _dev(real), _dev(noise)))
+    b1, b2, lr = 0.9, 0.999, 0.01
+    for i in range(3):
+        g_min, g_max = grad_both(unflatten_min(x_min), unflatten_max(x_max))
+        g_max, g_min = flatten(g_max)[0], flatten(g_min)[0]
+        m_max, v_max = (1 - b1) * g_max + b1 * m_max, (1 - b2) * g_max ** 2 + b2 * v_max
+        x_max = x_max + lr * (m_max / (1 - b1 ** (i + 1))) / (
+            gnp.sqrt(v_max / (1 - b2 ** (i + 1))) + 1e-8)
+        m_min, v_min = (1 - b1) * g_min + b1 * m_min, (1 - b2) * g_min ** 2 + b2 * v_min
+        x_min = x_min - lr * (m_min / (1 - b1 ** (i + 1))) / (
+            gnp.sqrt(v_min / (1 - b2 ** (i + 1))) + 1e-8)
+    # the discriminator's steps alone raise the objective, the generator's alone lower it
+    dsc_only = _f(gan_objective(G, gen, unflatten_max(x_max), _dev(real), _dev(noise)))
+    gen_only = _f(gan_objective(G, unflatten_min(x_min), dsc, _dev(real), _dev(noise)))
+    assert dsc_only > start > gen_only
+
+
+# ---- variational autoencoder: reparameterised ELBO, norm.logpdf, Bernoulli likelihood ---------
+
+def _vae_net(np, params, inputs):
+    for w, b in params[:-1]:
+        inputs = _relu(np, _batch_normalize(np, np.dot(inputs, w) + b))
+    w, b = params[-1]
+    return np.dot(inputs, w) + b
+
+
+def vae_loss(ns, combined, data, eps):
+    np, norm = ns.np, ns.stats.norm
+    gen, rec = combined
+
+    def diag_gaussian_log_density(x, mu, log_std):
+        return np.sum(norm.logpdf(x, mu, np.exp(log_std)), axis=-1)
+
+    out = _vae_net(np, rec, data)
+    d = np.shape(out)[-1] // 2
+    q_means, q_log_stds = out[:, :d], out[:, d:]
+    latents = eps * np.exp(q_log_stds) + q_means
+    q_latents = diag_gaussian_log_density(latents, q_means, q_log_stds)
+    p_latents = diag_gaussian_log_density(latents, 0, 0)
+    logits = _vae_net(np, gen, latents)
+    likelihood = np.sum(-np.logaddexp(0, -logits * data), axis=-1)
+    return -np.mean(p_latents + likelihood - q_latents) / data.shape[1]
+
+
+def test_variational_autoencoder(backend):
+    rs = onp.random.RandomState(0)
+    latent, data_dim = 2, 6
+    params = (_init_net(rs, 0.3, [latent, 5, data_dim]), _init_net(rs, 0.3, [data_dim, 5,
+                                                                               2 * latent]))
+    data = onp.where(rs.rand(5, data_dim) > 0.5, 1.0, -1.0)
+    eps = rs.randn(5, latent)
+    val0, _ = _agree(vae_loss, params, data, eps)
+    _fd(vae_loss, params, data, eps, order=1)
+    objective = ad.grad(lambda p, i: vae_loss(G, p, _dev(data), _dev(eps)))
+    trained = adam(objective, params, num_iters=5, step_size=0.05)
+    assert _f(vae_loss(G, trained, _dev(data), _dev(eps))) < _f(val0)
+
+
+# ---- Gaussian-process helpers (autograd's examples/gaussian_process.py) ----------------------
+
+def _rbf_covariance(np, kernel_params, x, xp):
+    output_scale = np.exp(kernel_params[0])
+    lengthscales = np.exp(kernel_params[1:])
+    diffs = np.expand_dims(x / lengthscales, 1) - np.expand_dims(xp / lengthscales, 0)
+    return output_scale * np.exp(-0.5 * np.sum(diffs ** 2, axis=2))
+
+
+def _gp_unpack(np, params):
+    return params[0], params[2:], np.exp(params[1]) + 0.0001
+
+
+def gp_log_marginal_likelihood(ns, params, x, y):
+    np = ns.np
+    mean, cov_params, noise = _gp_unpack(np, params)
+    cov = _rbf_covariance(np, cov_params, x, x) + noise * np.eye(len(y))
+    return ns.stats.multivariate_normal.logpdf(y, mean * np.ones(len(y)), cov)
+
+
+def gp_predict(ns, params, x, y, xstar):
+    np = ns.np
+    mean, cov_params, noise = _gp_unpack(np, params)
+    cov_f_f = _rbf_covariance(np, cov_params, xstar, xstar)
+    cov_y_f = _rbf_covariance(np, cov_params, x, xstar)
+    cov_y_y = _rbf_covariance(np, cov_params, x, x) + noise * np.eye(len(y))
+    solved = np.linalg.solve(cov_y_y, cov_y_f).T
+    return mean + np.dot(solved, y - mean), cov_f_f - np.dot(solved, cov_y_f)
+
+
+# ---- gplvm: latent positions and GP hyperparameters fitted together -----------------------
+
+def _pinwheel(rs, num_classes=3, per_class=4, radial_std=0.3, tangential_std=0.05, rate=0.4):
+    rads = onp.linspace(0, 2 * onp.pi, num_classes, endpoint=False)
+    feats = rs.randn(num_classes * per_class, 2) * onp.array([radial_std, tangential_std])
+    feats[:, 0] += 1
+    labels = onp.repeat(onp.arange(num_classes), per_class)
+    angles = rads[labels] + rate * onp.exp(feats[:, 0])
+    rot = onp.stack([onp.cos(angles), -onp.sin(angles), onp.sin(angles), onp.cos(angles)])
+    rot = rot.T.reshape((-1, 2, 2))
+    return onp.einsum("ti,tij->tj", feats, rot)
+
+
+def gplvm_objective(ns, params, data, latent_dim=2):
+    np = ns.np
+    n, d = data.shape
+    per_gp = latent_dim + 3
+    gp_params = np.reshape(params[:d * per_gp], (d, per_gp))
+    latents = np.reshape(params[d * per_gp:], (n, latent_dim))
+    gp_lik = sum(gp_log_marginal_likelihood(ns, gp_params[i], latents, data[:, i])
+                 for i in range(d))
+    return -gp_lik - np.sum(ns.stats.norm.logpdf(latents))
+
+
+def test_gplvm(backend):
+    from scipy.optimize import minimize
+
+    rs = onp.random.RandomState(1)
+    data = _pinwheel(rs)
+    params = rs.randn(2 * 5 + data.shape[0] * 2) * 0.1
+    val0, _ = _agree(gplvm_objective, params, data, rtol=1e-8, atol=1e-10)
+    _fd(gplvm_objective, params, data, order=1)
+    vg = ad.value_and_grad(lambda p: gplvm_objective(G, p, _dev(data)))
+    res = minimize(lambda p: tuple(onp.asarray(to_numpy(v)) for v in vg(p)), params, jac=True,
+                   method="CG", options={"maxiter": 3})
+    assert res.fun < _f(val0)
+
+
+# ---- deep Gaussian process: two GPs stacked, the hidden layer's values are parameters -------
+
+def deep_gp_objective(ns, params, x, y, hidden_dim=1):
+    np = ns.np
+    n1, n2 = x.shape[1] + 3, hidden_dim + 3
+    p1, p2, h = params[:n1], params[n1:n1 + n2], params[n1 + n2:]
+    return -(gp_log_marginal_likelihood(ns, p1, x, h)
+             + gp_log_marginal_likelihood(ns, p2, np.atleast_2d(h).T, y))
+
+
+def test_deep_gaussian_process(backend):
+    from scipy.optimize import minimize
+
+    rs = onp.random.RandomState(0)
+    x = onp.linspace(-2, 2, 8).reshape((8, 1))
+    y = onp.sign(x[:, 0]) + rs.randn(8) * 0.1
+    params = 0.1 * rs.randn(4 + 4 + 8)
+    val0, _ = _agree(deep_gp_objective, params, x, y, rtol=1e-8, atol=1e-10)
+    _fd(deep_gp_objective, params, x, y, order=2, modes=("rev",))
+    vg = ad.value_and_grad(lambda p: deep_gp_objective(G, p, _dev(x), _dev(y)))
+    res = minimize(lambda p: tuple(onp.asarray(to_numpy(v)) for v in vg(p)), params, jac=True,
+                   method="CG", options={"maxiter": 3})
+    assert res.fun < _f(val0)
+
+
+# ---- Bayesian neural net: black-box VI over weight samples, einsum over the sample axis -------
+
+def _bnn_logprob(ns, weights, inputs, targets, sizes, l2=0.01, noise_variance=0.01):
+    np = ns.np
+
+    def unpack_layers(weights):
+        num_weight_sets = len(weights)
+        for m, n in zip(sizes[:-1], sizes[1:]):
+            yield (weights[:, :m * n].reshape((num_weight_sets, m, n)),
+                   weights[:, m * n:m * n + n].reshape((num_weight_sets, 1, n)))
+            weights = weights[:, (m + 1) * n:]
+
+    inputs = np.expand_dims(inputs, 0)
+    for w, b in unpack_layers(weights):
+        outputs = np.einsum("mnd,mdo->mno", inputs, w) + b
+        inputs = ns.stats.norm.pdf(outputs, 0, 1)
+    log_prior = -l2 * np.sum(weights ** 2, axis=1)
+    log_lik = -np.sum((outputs - targets) ** 2, axis=1)[:, 0] / noise_variance
+    return log_prior + log_lik
+
+
+def bnn_objective(ns, params, inputs, targets, eps, sizes=(1, 4, 1)):
+    np = ns.np
+    d = eps.shape[1]
+    mean, log_std = params[:d], params[d:]
+    samples = eps * np.exp(log_std) + mean
+    entropy = 0.5 * d * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
+    return -(entropy + np.mean(_bnn_logprob(ns, samples, inputs, targets, sizes)))
+
+
+def test_bayesian_neural_net(backend):
+    rs = onp.random.RandomState(0)
+    inputs = onp.concatenate([onp.linspace(0, 2, 4), onp.linspace(6, 8, 4)])
+    targets = (onp.cos(inputs) + rs.randn(8) * 0.1).reshape((8, 1))
+    inputs = ((inputs - 4.0) / 4.0).reshape((8, 1))
+    n_weights = (1 + 1) * 4 + (4 + 1) * 1
+    eps = rs.randn(3, n_weights)
+    params = onp.concatenate([rs.randn(n_weights), -2 * onp.ones(n_weights)])
+    val0, _ = _agree(bnn_objective, params, inputs, targets, eps)
+    _fd(bnn_objective, params, inputs, targets, eps, order=1)
+    gradient = ad.grad(lambda p, i: bnn_objective(G, p, _dev(inputs), _dev(targets), _dev(eps)))
+    trained = adam(gradient, params, num_iters=5, step_size=0.02)
+    assert _f(bnn_objective(G, trained, _dev(inputs), _dev(targets), _dev(eps))) < _f(val0)
