@@ -35,6 +35,7 @@ class G:
     np = gnp
     special, stats = gpuad.scipy.special, gpuad.scipy.stats
     signal, integrate = gpuad.scipy.signal, gpuad.scipy.integrate
+    tuple = tuple
 
 
 def _autograd():
@@ -45,11 +46,13 @@ def _autograd():
     import autograd.scipy.signal
     import autograd.scipy.special
     import autograd.scipy.stats
+    from autograd.builtins import tuple as ag_tuple
 
     class A:
         np = agnp
         special, stats = autograd.scipy.special, autograd.scipy.stats
         signal, integrate = autograd.scipy.signal, autograd.scipy.integrate
+        tuple = ag_tuple  # odeint's args holding a pytree, as the ode_net example passes them
 
     return ag, A
 
@@ -466,3 +469,425 @@ def test_bayesian_neural_net(backend):
     gradient = ad.grad(lambda p, i: bnn_objective(G, p, _dev(inputs), _dev(targets), _dev(eps)))
     trained = adam(gradient, params, num_iters=5, step_size=0.02)
     assert _f(bnn_objective(G, trained, _dev(inputs), _dev(targets), _dev(eps))) < _f(val0)
+
+
+# ---- ode_net: a neural network as the dynamics of an ODE, fitted through odeint -------------
+
+def _ode_nn(np, inputs, t, params):
+    for w, b in params:
+        outputs = np.dot(inputs, w) + b
+        inputs = np.maximum(0, outputs)
+    return outputs
+
+
+def ode_net_loss(ns, params, y0, t, targets):
+    np = ns.np
+    pred = ns.integrate.odeint(lambda y, tt, p: _ode_nn(np, y, tt, p), y0, t, ns.tuple((params,)),
+                               rtol=1e-10, atol=1e-10)
+    return np.mean(np.abs(pred - targets))
+
+
+def _ode_problem():
+    from scipy.integrate import odeint
+
+    true_a = onp.array([[-0.1, 2.0], [-2.0, -0.1]])
+    y0, t = onp.array([2.0, 0.0]), onp.linspace(0.0, 0.5, 4)
+    targets = odeint(lambda y, tt: onp.dot(y ** 3, true_a), y0, t)
+    params = _init_net(onp.random.RandomState(0), 0.3, [2, 6, 2])
+    return params, y0, t, targets
+
+
+def test_ode_net(backend):
+    params, y0, t, targets = _ode_problem()
+    val0, _ = _agree(ode_net_loss, params, y0, t, targets, rtol=1e-6, atol=1e-8)
+    _fd(ode_net_loss, params, y0, t, targets, order=1, modes=("rev",))
+    trained = adam(ad.grad(lambda p, i: ode_net_loss(G, p, _dev(y0), _dev(t), _dev(targets))),
+                   params, num_iters=3, step_size=0.02)
+    assert _f(ode_net_loss(G, trained, _dev(y0), _dev(t), _dev(targets))) < _f(val0)
+
+
+# ---- natural-gradient black-box SVI: the ELBO's gradient scaled by the inverse Fisher --------
+
+def ngsvi_objective(ns, params, y, eps):
+    np, norm = ns.np, ns.stats.norm
+    d = eps.shape[1]
+    obs = d // 2
+    mean, log_std = params[:d], params[d:]
+    x = eps * np.exp(log_std) + mean
+    mu, log_sigma = x[:, :obs], x[:, obs:]
+    log_density = (np.sum(norm.logpdf(log_sigma, 0, 1.35), axis=1)
+                   + np.sum(norm.logpdf(y, mu, np.exp(log_sigma)), axis=1))
+    entropy = 0.5 * d * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
+    return -(entropy + np.mean(log_density))
+
+
+def test_natural_gradient_black_box_svi(backend):
+    rs = onp.random.RandomState(42)
+    obs = 3
+    y = rs.randn(obs, obs).dot(rs.randn(obs))
+    d = 2 * obs
+    eps = rs.randn(20, d)
+    params = onp.concatenate([-onp.ones(d), -3 * onp.ones(d)])
+    val0, _ = _agree(ngsvi_objective, params, y, eps)
+    _fd(ngsvi_objective, params, y, eps, order=2)
+    gradient = ad.grad(lambda p, i: ngsvi_objective(G, p, _dev(y), _dev(eps)))
+
+    def natural_gradient(lam, i):
+        log_sigma = lam[d:]
+        fisher = gnp.concatenate([gnp.exp(-2.0 * log_sigma), gnp.ones(len(log_sigma)) * 2])
+        return (1.0 / fisher) * gradient(lam, i)
+
+    for optimize in (lambda: adam(gradient, params, num_iters=5, step_size=0.1),
+                     lambda: sgd(natural_gradient, params, num_iters=5, step_size=0.1,
+                                 mass=0.001)):
+        assert _f(ngsvi_objective(G, optimize(), _dev(y), _dev(eps))) < _f(val0)
+
+
+# ---- mixture variational inference: a mixture of Gaussians as the variational family --------
+
+def mixture_objective(ns, params, eps, k=3):
+    np, norm, lse = ns.np, ns.stats.norm, ns.special.logsumexp
+    log_weights = params[:k] - lse(params[:k])
+    comp = np.reshape(params[k:], (k, -1))
+    d = comp.shape[1] // 2
+
+    def log_density(x, t=None):
+        mu, log_sigma = x[:, 0], x[:, 1]
+        return np.logaddexp(norm.logpdf(log_sigma, 0, 1.35) + norm.logpdf(mu, -0.5,
+                                                                          np.exp(log_sigma)),
+                            norm.logpdf(log_sigma, 0.1, 1.35) + norm.logpdf(mu, 0.5,
+                                                                           np.exp(log_sigma)))
+
+    def component_log_density(p, x):
+        return np.sum(norm.logpdf(x, p[:d], np.exp(p[d:])), axis=-1)
+
+    def mixture_log_density(x):
+        dens = np.vstack([component_log_density(p, x) for p in comp]).T
+        return lse(dens + log_weights, axis=1, keepdims=False)
+
+    def lower_bound(p, e):
+        samples = e * np.exp(p[d:]) + p[:d]
+        return np.mean(np.reshape(log_density(samples), (len(e), -1))
+                       - np.reshape(mixture_log_density(samples), (len(e), -1)))
+
+    bounds = np.stack([lower_bound(p, e) for p, e in zip(comp, eps)])
+    return -np.sum(bounds * np.exp(log_weights))
+
+
+def mixture_sample(ns, params, eps, choice, k=3):
+    """The example's sampler: a draw from every component, one of them picked per sample,
+    the picks gathered row by row into a new array."""
+    np = ns.np
+    comp = np.reshape(params[k:], (k, -1))
+    d = comp.shape[1] // 2
+    samples = np.concatenate([(e * np.exp(p[d:]) + p[:d])[:, np.newaxis, :]
+                              for p, e in zip(comp, eps)], axis=1)
+    return np.array([samples[i, ix, :] for i, ix in enumerate(choice)])
+
+
+def test_mixture_variational_inference(backend):
+    rs = onp.random.RandomState(0)
+    k, d = 3, 2
+    comp = [onp.concatenate([-onp.ones(d) + 0.1 * rs.randn(d), -2 * onp.ones(d)
+                             + 0.1 * rs.randn(d)]) for _ in range(k)]
+    params = onp.concatenate([onp.ones(k)] + comp)
+    eps = rs.randn(k, 6, d)
+    val0, _ = _agree(mixture_objective, params, eps)
+    _fd(mixture_objective, params, eps, order=2, modes=("rev",))
+    trained = adam(ad.grad(lambda p, i: mixture_objective(G, p, _dev(eps))), params,
+                   num_iters=5, step_size=0.1)
+    assert _f(mixture_objective(G, trained, _dev(eps))) < _f(val0)
+    choice = rs.randint(0, k, 6)
+    sample_sum = lambda ns, p, e, c: ns.np.sum(mixture_sample(ns, p, e, c) ** 2)  # noqa: E731
+    _agree(sample_sum, params, eps, choice)
+    _fd(sample_sum, params, eps, choice, order=1)
+
+
+# ---- wing: an occlusion's shape optimised for lift over drag through a fluid simulation -------
+
+def _roll_sum(np, f, g=None):
+    g = (lambda a: a) if g is None else g
+    return sum(np.roll(f, s, axis=a) * g(np.roll(1, 0, axis=0) if False else 1)
+               for s in (1, -1) for a in (0, 1))
+
+
+def wing_objective(ns, params, shape=(8, 10), steps=2, iters=4):
+    np = ns.np
+    rows, cols = shape
+
+    def occlude(f, occlusion):
+        return f * (1 - occlusion)
+
+    def make_continuous(f, occlusion):
+        open_ = 1 - occlusion
+        num = sum(np.roll(f, s, axis=a) * np.roll(open_, s, axis=a)
+                  for s in (1, -1) for a in (0, 1))
+        den = sum(np.roll(open_, s, axis=a) for s in (1, -1) for a in (0, 1))
+        return f * open_ + (1 - open_) * num / (den + 0.001)
+
+    def project(vx, vy, occlusion):
+        p = np.zeros(vx.shape)
+        div = -0.5 * (np.roll(vx, -1, axis=1) - np.roll(vx, 1, axis=1)
+                      + np.roll(vy, -1, axis=0) - np.roll(vy, 1, axis=0))
+        div = make_continuous(div, occlusion)
+        for _ in range(iters):
+            p = (div + np.roll(p, 1, axis=1) + np.roll(p, -1, axis=1) + np.roll(p, 1, axis=0)
+                 + np.roll(p, -1, axis=0)) / 4.0
+            p = make_continuous(p, occlusion)
+        vx = vx - 0.5 * (np.roll(p, -1, axis=1) - np.roll(p, 1, axis=1))
+        vy = vy - 0.5 * (np.roll(p, -1, axis=0) - np.roll(p, 1, axis=0))
+        return occlude(vx, occlusion), occlude(vy, occlusion)
+
+    def advect(f, vx, vy):
+        cell_xs, cell_ys = np.meshgrid(np.arange(cols), np.arange(rows))
+        center_xs = (cell_xs - vx).ravel()
+        center_ys = (cell_ys - vy).ravel()
+        left_ix = np.floor(center_ys).astype(int)
+        top_ix = np.floor(center_xs).astype(int)
+        rw = center_ys - left_ix
+        bw = center_xs - top_ix
+        left_ix = np.mod(left_ix, rows)
+        right_ix = np.mod(left_ix + 1, rows)
+        top_ix = np.mod(top_ix, cols)
+        bot_ix = np.mod(top_ix + 1, cols)
+        flat = ((1 - rw) * ((1 - bw) * f[left_ix, top_ix] + bw * f[left_ix, bot_ix])
+                + rw * ((1 - bw) * f[right_ix, top_ix] + bw * f[right_ix, bot_ix]))
+        return np.reshape(flat, (rows, cols))
+
+    occlusion = 0.5 * (np.tanh(np.reshape(params, shape)) + 1.0)
+    mask = onp.zeros(shape)
+    mask[2:6, 2:6] = 1.0
+    occlusion = occlusion * mask
+    init_vx, init_vy = onp.ones(shape), onp.zeros(shape)
+    vx, vy = project(init_vx, init_vy, occlusion)
+    for _ in range(steps):
+        vx, vy = project(advect(vx, vx, vy), advect(vy, vx, vy), occlusion)
+    lift, drag = np.mean(vy - init_vy), np.mean(init_vx - vx)
+    return -lift / drag
+
+
+def test_wing(backend):
+    from scipy.optimize import minimize
+
+    init = -onp.ones((8, 10))
+    init[3:5, 3:5] = 0.0
+    init[3, 4] = 0.7  # an asymmetric start, so that there is lift to gain
+    init = init.ravel()
+    val0, _ = _agree(wing_objective, init, rtol=1e-8, atol=1e-10)
+    _fd(wing_objective, init, order=1, modes=("rev",))
+    vg = ad.value_and_grad(lambda p: wing_objective(G, p))
+    res = minimize(lambda p: tuple(onp.asarray(to_numpy(v)) for v in vg(p)), init, jac=True,
+                   method="CG", options={"maxiter": 2})
+    assert res.fun < _f(val0)
+
+
+# ---- rkhs: gradient ascent in a reproducing-kernel Hilbert space ------------------------------
+# autograd's example gives the function-valued argument its own vector space (a dict from
+# representer points to weights). gpuad has no user-defined vector spaces, so the function is
+# held as weights on fixed representer points and evaluation is a custom_vjp whose cotangent is
+# the RKHS gradient (the representer of evaluation at x), not the Euclidean one.
+
+def _sq_exp(np, x1, x2):
+    return np.exp(-(x1 - x2) ** 2)
+
+
+def _rkhs_eval_gpuad(points):
+    @ad.custom_vjp
+    def evaluate(alphas, i):
+        return gnp.sum(alphas * _sq_exp(gnp, points[i], points))
+
+    def fwd(alphas, i):
+        return evaluate(alphas, i), i
+
+    def bwd(i, g):
+        return (gnp.where(gnp.arange(len(points)) == i, g, 0.0), None)
+
+    evaluate.defvjp(fwd, bwd)
+    return evaluate
+
+
+def _rkhs_eval_autograd(points):
+    import autograd.numpy as agnp
+    from autograd.extend import defvjp, primitive
+
+    @primitive
+    def evaluate(alphas, i):
+        return agnp.sum(alphas * _sq_exp(agnp, points[i], points))
+
+    defvjp(evaluate, lambda ans, alphas, i: lambda g: agnp.where(
+        agnp.arange(len(points)) == i, g, 0.0))
+    return evaluate
+
+
+def rkhs_logprob(evaluate, alphas, ys):
+    return -sum((evaluate(alphas, i) - y) ** 2 for i, y in enumerate(ys))
+
+
+def test_rkhs(backend):
+    points = onp.arange(5.0)
+    ys = [1.0, 2.0, 3.0, 2.0, 1.0]
+    alphas = onp.random.RandomState(0).randn(5) * 0.1
+    evaluate = _rkhs_eval_gpuad(gnp.asarray(points))
+    g_rkhs = ad.grad(lambda a: rkhs_logprob(evaluate, a, ys))(alphas)
+    # the Gram matrix maps the RKHS gradient to the Euclidean one, checked by differences
+    plain = lambda a: rkhs_logprob(  # noqa: E731
+        lambda al, i: gnp.sum(al * _sq_exp(gnp, points[i], gnp.asarray(points))), a, ys)
+    check_grads(plain, (alphas,), order=2)
+    gram = onp.exp(-(points[:, None] - points[None, :]) ** 2)
+    onp.testing.assert_allclose(gram @ to_numpy(g_rkhs), to_numpy(ad.grad(plain)(alphas)),
+                                rtol=1e-10, atol=1e-12)
+    f = gnp.asarray(alphas)
+    before = _f(rkhs_logprob(evaluate, f, ys))
+    for _ in range(10):
+        f = f + 0.01 * ad.grad(lambda a: rkhs_logprob(evaluate, a, ys))(f)
+    assert _f(rkhs_logprob(evaluate, f, ys)) > before
+    try:
+        ag, _ = _autograd()
+    except pytest.skip.Exception:
+        return
+    want = ag.grad(lambda a: rkhs_logprob(_rkhs_eval_autograd(points), a, ys))(alphas)
+    onp.testing.assert_allclose(to_numpy(g_rkhs), want, rtol=1e-12, atol=1e-14)
+
+
+# ---- sinusoid: sin's derivatives, and a Taylor series that stops when a term is small --------
+
+def taylor_sin(np, x):
+    term = x
+    ans = term
+    for i in range(1000):
+        term = -term * x ** 2 / ((2 * i + 3) * (2 * i + 2))
+        ans = ans + term
+        if np.abs(term) < 0.2:
+            break
+    return ans
+
+
+def test_sinusoid(backend):
+    from gpuad.misc import elementwise_grad
+
+    xs = onp.linspace(-7, 7, 9)
+    d = elementwise_grad(gnp.sin)
+    dd = elementwise_grad(d)
+    onp.testing.assert_allclose(to_numpy(d(xs)), onp.cos(xs), rtol=1e-12, atol=1e-14)
+    onp.testing.assert_allclose(to_numpy(dd(xs)), -onp.sin(xs), rtol=1e-12, atol=1e-14)
+    d_t, dd_t = ad.grad(lambda x: taylor_sin(gnp, x)), ad.grad(ad.grad(lambda x: taylor_sin(gnp,
+                                                                                          x)))
+    for x in (-4.0, -0.5, 1.3, 3.0):
+        check_grads(lambda v: taylor_sin(gnp, v), (x,), order=2)
+        try:
+            ag, A = _autograd()
+        except pytest.skip.Exception:
+            continue
+        onp.testing.assert_allclose(_f(d_t(x)), ag.grad(lambda v: taylor_sin(A.np, v))(x),
+                                    rtol=1e-12)
+        onp.testing.assert_allclose(_f(dd_t(x)), ag.grad(ag.grad(
+            lambda v: taylor_sin(A.np, v)))(x), rtol=1e-12)
+
+
+# ---- rosenbrock: minimised with BFGS on gpuad's value and gradient ---------------------------
+
+def rosenbrock(ns, x):
+    return 100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2
+
+
+def test_rosenbrock(backend):
+    from scipy.optimize import minimize
+
+    x0 = onp.array([-2.0, -1.0])
+    _agree(rosenbrock, x0)
+    _fd(rosenbrock, x0, order=2)
+    g = to_numpy(ad.grad(lambda x: rosenbrock(G, x))(x0))
+    onp.testing.assert_allclose(g, [-400 * x0[0] * (x0[1] - x0[0] ** 2) - 2 * (1 - x0[0]),
+                                    200 * (x0[1] - x0[0] ** 2)], rtol=1e-14)
+    vg = ad.value_and_grad(lambda x: rosenbrock(G, x))
+    res = minimize(lambda x: tuple(onp.asarray(to_numpy(v)) for v in vg(x)), x0, jac=True,
+                   method="BFGS")
+    onp.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-4)
+
+
+# ---- Bayesian optimisation: a GP posterior's expected new maximum, maximised by L-BFGS-B -----
+
+def expected_new_max(ns, xstar, model_params, x, y):
+    np, norm = ns.np, ns.stats.norm
+    xstar = np.atleast_2d(xstar)
+    mean, cov = gp_predict(ns, model_params, x, y, xstar)
+    std = np.sqrt(np.diag(cov))
+    best = np.max(y)
+    return np.sum(best - (mean - best) * norm.cdf(mean, best, std)
+                  + std * norm.pdf(mean, best, std))
+
+
+def gp_hyper_objective(ns, params, x, y):
+    return (-gp_log_marginal_likelihood(ns, params, x, y)
+            - ns.np.sum(ns.stats.norm.logpdf(params, 0.0, 100.0)))
+
+
+def test_bayesian_optimization(backend):
+    from scipy.optimize import minimize
+
+    def func(x):
+        return onp.sum(x * onp.sin(10.0 * x) + x) - 1
+
+    x = onp.array([[0.1], [0.55], [0.9]])
+    y = onp.array([func(v) for v in x])
+    params = onp.zeros(4)
+    val0, _ = _agree(gp_hyper_objective, params, x, y)
+    _fd(gp_hyper_objective, params, x, y, order=2, modes=("rev",))
+    vg = ad.value_and_grad(lambda p: gp_hyper_objective(G, p, _dev(x), _dev(y)))
+    res = minimize(lambda p: tuple(onp.asarray(to_numpy(v)) for v in vg(p)), params, jac=True,
+                   method="CG", options={"maxiter": 3})
+    assert res.fun < _f(val0)
+    # the acquisition on a GP with a short length scale (a few CG steps leave a flat one)
+    model = onp.array([0.0, -3.0, 0.0, -1.5])
+    start = onp.array([0.7])
+    acq = lambda ns, xs, m, xx, yy: -expected_new_max(ns, xs, m, xx, yy)  # noqa: E731
+    a0, g0 = _agree(acq, start, model, x, y)
+    assert abs(to_numpy(g0)[0]) > 1e-3
+    check_grads(lambda v: acq(G, v, model, _dev(x), _dev(y)), (start,), order=2)
+    vg = ad.value_and_grad(lambda v: acq(G, v, model, _dev(x), _dev(y)))
+    res = minimize(lambda v: tuple(onp.asarray(to_numpy(w)) for w in vg(v)), start, jac=True,
+                   method="L-BFGS-B", bounds=[(0.0, 1.1)], options={"maxiter": 10})
+    assert res.fun < _f(a0)
+
+
+# ---- a constrained minimisation: trust-constr with gpuad's Jacobians and Hessian products ---
+
+def test_minimize_nonlinear_constraint(backend):
+    from scipy import optimize
+
+    from gpuad.misc import hessian_vector_product
+
+    def function(x):
+        return x[0] ** 2 + x[1] ** 2
+
+    def constraint(x):
+        return gnp.stack([x[0] ** 2 - (x[1] - 1) ** 2])
+
+    host = lambda f: lambda *a: onp.asarray(to_numpy(f(*a)))  # noqa: E731
+    jac_f, hvp_f = ad.jacobian(function), hessian_vector_product(function)
+    jac_c = ad.jacobian(constraint)
+
+    def lin_comb_of_hessians(x, v):
+        return ad.hessian(lambda z: gnp.dot(gnp.asarray(v), constraint(z)))(x)
+
+    x0 = onp.array([1.0, 2.0])
+    check_grads(function, (x0,), order=2)
+    check_grads(constraint, (x0,), order=2)
+    try:
+        ag, _ = _autograd()
+        import autograd.numpy as agnp
+        # (the example's autograd.linear_combination_of_hessians, which newer releases lack)
+        want = ag.hessian(lambda x: agnp.dot(onp.array([0.7]),
+                                             agnp.array([x[0] ** 2 - (x[1] - 1) ** 2])))(x0)
+        onp.testing.assert_allclose(to_numpy(lin_comb_of_hessians(x0, [0.7])), want,
+                                    rtol=1e-14)
+    except pytest.skip.Exception:
+        pass
+    con = optimize.NonlinearConstraint(host(constraint), 2, onp.inf, host(jac_c),
+                                       host(lin_comb_of_hessians))
+    res = optimize.minimize(host(function), x0, method="trust-constr", jac=host(jac_f),
+                            hessp=host(hvp_f), constraints=[con],
+                            options={"maxiter": 200})
+    assert constraint(res.x)[0] >= 2 - 1e-6
+    # the closest points to the origin on x0^2 - (x1 - 1)^2 = 2 are (+-sqrt(2.25), 0.5)
+    onp.testing.assert_allclose(res.fun, 2.5, rtol=1e-3)
