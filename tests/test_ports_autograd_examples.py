@@ -62,7 +62,7 @@ def _host(tree):
 
 
 def _same(got, want, rtol=1e-9, atol=1e-11):
-    g, w = _host(got), [onp.asarray(x, dtype=onp.float64) for x in ad.tree_flatten(want)[0]]
+    g, w = _host(got), _host(want)
     assert len(g) == len(w)
     for a, b in zip(g, w, strict=True):
         assert a.shape == b.shape
@@ -75,26 +75,41 @@ def _dev(a):
 
 
 def _agree(program, params, *data, argnums=0, rtol=1e-9, atol=1e-11):
-    """value_and_grad of ``program(ns, params, *data)`` in gpuad and HIPS autograd agree;
-    returns gpuad's (value, gradient)."""
-    val, g = ad.value_and_grad(lambda *a: program(G, *a), argnums)(
-        *((params,) if argnums == 0 else params), *[_dev(d) for d in data])
+    """value_and_grad of ``program(ns, params, *data)`` in gpuad and HIPS autograd agree (and,
+    on the CuPy backend, with gpuad's on the NumPy backend); returns gpuad's (value, gradient)."""
+    args = (params,) if argnums == 0 else tuple(params)
+
+    def run():
+        return ad.value_and_grad(lambda *a: program(G, *a), argnums)(
+            *args, *[_dev(d) for d in data])
+
+    val, g = run()
     assert not isinstance(val, ad.Tensor)
+    wants = []
+    if ad.get_backend().name != "numpy":
+        with ad.use_backend("numpy"):
+            wants.append(run())
     try:
         ag, A = _autograd()
+        wants.append(ag.value_and_grad(lambda *a: program(A, *a), argnums)(*args, *data))
     except pytest.skip.Exception:
-        return val, g
-    want_val, want_g = ag.value_and_grad(lambda *a: program(A, *a), argnums)(
-        *((params,) if argnums == 0 else params), *data)
-    onp.testing.assert_allclose(float(to_numpy(val)), float(want_val), rtol=rtol, atol=atol)
-    _same(g, want_g, rtol, atol)
+        pass
+    for want_val, want_g in wants:
+        onp.testing.assert_allclose(_f(val), _f(want_val), rtol=rtol, atol=atol)
+        _same(g, want_g, rtol, atol)
     return val, g
 
 
 def _fd(program, params, *data, order=2, modes=("fwd", "rev"), **kw):
-    """The objective's derivatives against float64 central differences."""
-    check_grads(lambda p: program(G, p, *[_dev(d) for d in data]), (params,), order=order,
-                modes=modes, **kw)
+    """The objective's derivatives against float64 central differences (on the NumPy backend;
+    on the CuPy backend, where the stand-in is slow, _agree compares with it instead)."""
+    _check(lambda p: program(G, p, *[_dev(d) for d in data]), (params,), order=order,
+           modes=modes, **kw)
+
+
+def _check(f, args, **kw):
+    if ad.get_backend().name == "numpy":
+        check_grads(f, args, **kw)
 
 
 def _f(v):
@@ -170,7 +185,7 @@ def test_convnet(backend):
     for _ in range(5):
         direction = 0.9 * direction + 0.1 * onp.asarray(to_numpy(step(w)))
         w = w - 0.05 * direction
-    assert _f(loss(G, w, _dev(x), _dev(t))) < _f(val0)
+    assert _f(loss(G, _dev(w), _dev(x), _dev(t))) < _f(val0)
 
 
 # ---- hmm_em: EM for an HMM, the E step as the gradient of the log partition function ----------
@@ -203,7 +218,7 @@ def test_hmm_em(backend):
     params, data = _hmm_problem()
     natural = [onp.log(p) for p in params]
     _agree(hmm_log_partition, natural, data)
-    check_grads(lambda *p: hmm_log_partition(G, list(p), data), tuple(natural), order=2)
+    _check(lambda *p: hmm_log_partition(G, list(p), data), tuple(natural), order=2)
 
     def em_update(params):
         loglike, stats = ad.value_and_grad(
@@ -262,12 +277,13 @@ def test_generative_adversarial_net(backend):
     dsc = _init_net(rs, 0.5, [4, 6, 5, 1])
     real, noise = rs.rand(6, 4), rs.rand(6, 2)
     _agree(gan_objective, (gen, dsc), real, noise, argnums=(0, 1))
+    on_dev = [ad.tree_map(_dev, gen), ad.tree_map(_dev, dsc)]
     for which in (0, 1):
         def part(p, which=which):
-            both = [gen, dsc]
+            both = list(on_dev)
             both[which] = p
             return gan_objective(G, *both, _dev(real), _dev(noise))
-        check_grads(part, ([gen, dsc][which],), order=1)
+        _check(part, ([gen, dsc][which],), order=1)
 
     # the example's adam_minimax: the discriminator ascends, the generator descends
     grad_both = ad.grad(lambda g, d: gan_objective(G, g, d, _dev(real), _dev(noise)), (0, 1))
@@ -275,6 +291,7 @@ def test_generative_adversarial_net(backend):
     x_min, unflatten_min = flatten(gen)
     m_max, v_max = gnp.zeros(len(x_max)), gnp.zeros(len(x_max))
     m_min, v_min = gnp.zeros(len(x_min)), gnp.zeros(len(x_min))
+    gen, dsc = on_dev
     start = _f(gan_objective(G, gen, dsc, _dev(real), _dev(noise)))
     b1, b2, lr = 0.9, 0.999, 0.01
     for i in range(3):
@@ -605,12 +622,6 @@ def test_mixture_variational_inference(backend):
 
 # ---- wing: an occlusion's shape optimised for lift over drag through a fluid simulation -------
 
-def _roll_sum(np, f, g=None):
-    g = (lambda a: a) if g is None else g
-    return sum(np.roll(f, s, axis=a) * g(np.roll(1, 0, axis=0) if False else 1)
-               for s in (1, -1) for a in (0, 1))
-
-
 def wing_objective(ns, params, shape=(8, 10), steps=2, iters=4):
     np = ns.np
     rows, cols = shape
@@ -655,10 +666,10 @@ def wing_objective(ns, params, shape=(8, 10), steps=2, iters=4):
         return np.reshape(flat, (rows, cols))
 
     occlusion = 0.5 * (np.tanh(np.reshape(params, shape)) + 1.0)
-    mask = onp.zeros(shape)
-    mask[2:6, 2:6] = 1.0
+    mask = np.zeros(shape)
+    mask[1:-1, 1:-1] = 1.0
     occlusion = occlusion * mask
-    init_vx, init_vy = onp.ones(shape), onp.zeros(shape)
+    init_vx, init_vy = np.ones(shape), np.zeros(shape)
     vx, vy = project(init_vx, init_vy, occlusion)
     for _ in range(steps):
         vx, vy = project(advect(vx, vx, vy), advect(vy, vx, vy), occlusion)
@@ -669,13 +680,20 @@ def wing_objective(ns, params, shape=(8, 10), steps=2, iters=4):
 def test_wing(backend):
     from scipy.optimize import minimize
 
-    init = -onp.ones((8, 10))
-    init[3:5, 3:5] = 0.0
-    init[3, 4] = 0.7  # an asymmetric start, so that there is lift to gain
+    # the CuPy stand-in scatters (the gathers' adjoints) through Numba's slow CUDA simulator:
+    # a smaller grid and no optimisation there
+    small = backend != "numpy"
+    shape, steps = ((4, 5), 1) if small else ((8, 10), 2)
+    init = -onp.ones(shape)
+    init[1:3, 1:3] = 0.0
+    init[1, 2] = 0.7  # an asymmetric start, so that there is lift to gain
     init = init.ravel()
-    val0, _ = _agree(wing_objective, init, rtol=1e-8, atol=1e-10)
-    _fd(wing_objective, init, order=1, modes=("rev",))
-    vg = ad.value_and_grad(lambda p: wing_objective(G, p))
+    wing = lambda ns, p: wing_objective(ns, p, shape, steps)  # noqa: E731
+    val0, _ = _agree(wing, init, rtol=1e-8, atol=1e-10)
+    _fd(wing, init, order=1, modes=("rev",))
+    if small:
+        return
+    vg = ad.value_and_grad(lambda p: wing(G, p))
     res = minimize(lambda p: tuple(onp.asarray(to_numpy(v)) for v in vg(p)), init, jac=True,
                    method="CG", options={"maxiter": 2})
     assert res.fun < _f(val0)
@@ -732,7 +750,7 @@ def test_rkhs(backend):
     # the Gram matrix maps the RKHS gradient to the Euclidean one, checked by differences
     plain = lambda a: rkhs_logprob(  # noqa: E731
         lambda al, i: gnp.sum(al * _sq_exp(gnp, points[i], gnp.asarray(points))), a, ys)
-    check_grads(plain, (alphas,), order=2)
+    _check(plain, (alphas,), order=2)
     gram = onp.exp(-(points[:, None] - points[None, :]) ** 2)
     onp.testing.assert_allclose(gram @ to_numpy(g_rkhs), to_numpy(ad.grad(plain)(alphas)),
                                 rtol=1e-10, atol=1e-12)
@@ -773,7 +791,7 @@ def test_sinusoid(backend):
     d_t, dd_t = ad.grad(lambda x: taylor_sin(gnp, x)), ad.grad(ad.grad(lambda x: taylor_sin(gnp,
                                                                                           x)))
     for x in (-4.0, -0.5, 1.3, 3.0):
-        check_grads(lambda v: taylor_sin(gnp, v), (x,), order=2)
+        _check(lambda v: taylor_sin(gnp, v), (x,), order=2)
         try:
             ag, A = _autograd()
         except pytest.skip.Exception:
@@ -843,7 +861,7 @@ def test_bayesian_optimization(backend):
     acq = lambda ns, xs, m, xx, yy: -expected_new_max(ns, xs, m, xx, yy)  # noqa: E731
     a0, g0 = _agree(acq, start, model, x, y)
     assert abs(to_numpy(g0)[0]) > 1e-3
-    check_grads(lambda v: acq(G, v, model, _dev(x), _dev(y)), (start,), order=2)
+    _check(lambda v: acq(G, v, model, _dev(x), _dev(y)), (start,), order=2)
     vg = ad.value_and_grad(lambda v: acq(G, v, model, _dev(x), _dev(y)))
     res = minimize(lambda v: tuple(onp.asarray(to_numpy(w)) for w in vg(v)), start, jac=True,
                    method="L-BFGS-B", bounds=[(0.0, 1.1)], options={"maxiter": 10})
@@ -871,8 +889,8 @@ def test_minimize_nonlinear_constraint(backend):
         return ad.hessian(lambda z: gnp.dot(gnp.asarray(v), constraint(z)))(x)
 
     x0 = onp.array([1.0, 2.0])
-    check_grads(function, (x0,), order=2)
-    check_grads(constraint, (x0,), order=2)
+    _check(function, (x0,), order=2)
+    _check(constraint, (x0,), order=2)
     try:
         ag, _ = _autograd()
         import autograd.numpy as agnp
@@ -891,3 +909,56 @@ def test_minimize_nonlinear_constraint(backend):
     assert constraint(res.x)[0] >= 2 - 1e-6
     # the closest points to the origin on x0^2 - (x1 - 1)^2 = 2 are (+-sqrt(2.25), 0.5)
     onp.testing.assert_allclose(res.fun, 2.5, rtol=1e-3)
+
+
+# ---- compiled: gpuad.jit of a few of the programs above equals eager --------------------------
+
+def _jit_agrees(program, draws, *data, rtol=1e-12, atol=1e-13):
+    """``jit(value_and_grad(program))`` traced on the first draw, replayed on the others."""
+    on_dev = [_dev(d) for d in data]
+    eager = ad.value_and_grad(lambda p, *a: program(G, p, *a))
+    step = ad.jit(ad.value_and_grad(lambda p, *a: program(G, p, *a)))
+    for params in draws:
+        val, g = step(params, *on_dev)
+        want_val, want_g = eager(params, *on_dev)
+        onp.testing.assert_allclose(_f(val), _f(want_val), rtol=rtol, atol=atol)
+        _same(g, want_g, rtol, atol)
+    return step
+
+
+def test_jit_variational_autoencoder(backend):
+    rs = onp.random.RandomState(3)
+    data = onp.where(rs.rand(5, 6) > 0.5, 1.0, -1.0)
+    eps = rs.randn(5, 2)
+    draws = [(_init_net(rs, 0.3, [2, 5, 6]), _init_net(rs, 0.3, [6, 5, 4])) for _ in range(3)]
+    step = _jit_agrees(vae_loss, draws, data, eps)
+    assert step.cache_info()["misses"] == 1
+
+
+def test_jit_hmm_log_partition(backend):
+    params, data = _hmm_problem()
+    rs = onp.random.RandomState(4)
+    draws = [[onp.log(_normalize(onp, rs.rand(*a.shape))) for a in params] for _ in range(3)]
+    step = _jit_agrees(hmm_log_partition, draws, data)
+    assert step.cache_info()["misses"] == 1
+
+
+def test_jit_taylor_sin_data_dependent_stop(backend):
+    """The series stops when a term is small: the number of terms depends on x, which jit
+    cannot trace; it must say so (naming the line) rather than replay one count for every x."""
+    from gpuad.jit.trace import TracerError
+
+    step = ad.jit(ad.grad(lambda x: taylor_sin(gnp, x)))
+    with pytest.raises(TracerError, match=r"bool\(\) of a traced value.*taylor_sin"):
+        step(gnp.asarray(1.3))
+
+
+@pytest.mark.xfail(strict=True, reason="jit: an array that grad builds inside the trace from a "
+                   "static argument is captured as outside state, so bool() of a value computed "
+                   "from it is refused as traced, although the error itself suggests "
+                   "static_argnums")
+def test_jit_taylor_sin_static_x(backend):
+    step = ad.jit(lambda x: ad.grad(lambda v: taylor_sin(gnp, v))(x), static_argnums=0)
+    for x in (1.3, 3.0, 1.3):
+        onp.testing.assert_allclose(_f(step(x)), _f(ad.grad(lambda v: taylor_sin(gnp, v))(x)),
+                                    rtol=1e-13)
