@@ -331,7 +331,8 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
 
     ``func`` must be written with ``gpuad.numpy`` so that it can be differentiated; every array
     it should be differentiated in is passed through ``args`` (a Tensor captured by ``func``
-    instead raises); an element of ``args`` may be a list, tuple or dict of arrays. ``Dfun``, ``col_deriv``, ``ml``, ``mu`` and ``tcrit`` only guide the
+    instead raises); an element of ``args`` may be a list, tuple or dict of arrays.
+    ``Dfun``, ``col_deriv``, ``ml``, ``mu`` and ``tcrit`` only guide the
     forward solve. ``full_output`` is not supported.
 
     Example: ``ys = odeint(lambda y, t, k: -k * y, y0, gnp.linspace(0, 1, 11), args=(k,))``
