@@ -37,6 +37,7 @@ class G:
     signal, integrate = gpuad.scipy.signal, gpuad.scipy.integrate
     tuple = tuple
     flatten = staticmethod(flatten)
+    getval = staticmethod(ad.stop_gradient)
 
 
 def _autograd():
@@ -49,6 +50,7 @@ def _autograd():
     import autograd.scipy.stats
     from autograd.builtins import tuple as ag_tuple
     from autograd.misc import flatten as ag_flatten
+    from autograd.tracer import getval as ag_getval
 
     class A:
         np = agnp
@@ -56,6 +58,7 @@ def _autograd():
         signal, integrate = autograd.scipy.signal, autograd.scipy.integrate
         tuple = ag_tuple  # odeint's args holding a pytree, as the ode_net example passes them
         flatten = staticmethod(ag_flatten)
+        getval = staticmethod(ag_getval)
 
     return ag, A
 
@@ -504,7 +507,7 @@ def _ode_nn(np, inputs, t, params):
 def ode_net_loss(ns, params, y0, t, targets):
     np = ns.np
     pred = ns.integrate.odeint(lambda y, tt, p: _ode_nn(np, y, tt, p), y0, t, ns.tuple((params,)),
-                               rtol=1e-10, atol=1e-10)
+                               rtol=1e-9, atol=1e-9)
     return np.mean(np.abs(pred - targets))
 
 
@@ -522,6 +525,8 @@ def test_ode_net(backend):
     params, y0, t, targets = _ode_problem()
     val0, _ = _agree(ode_net_loss, params, y0, t, targets, rtol=1e-6, atol=1e-8)
     _fd(ode_net_loss, params, y0, t, targets, order=1, modes=("rev",))
+    if backend != "numpy":
+        return  # (each right-hand side evaluation crosses between host and device)
     trained = adam(ad.grad(lambda p, i: ode_net_loss(G, p, _dev(y0), _dev(t), _dev(targets))),
                    params, num_iters=3, step_size=0.02)
     assert _f(ode_net_loss(G, trained, _dev(y0), _dev(t), _dev(targets))) < _f(val0)
@@ -687,10 +692,10 @@ def test_wing(backend):
     # the CuPy stand-in scatters (the gathers' adjoints) through Numba's slow CUDA simulator:
     # a smaller grid and no optimisation there
     small = backend != "numpy"
-    shape, steps = ((4, 5), 1) if small else ((8, 10), 2)
+    shape, steps = ((3, 4), 1) if small else ((8, 10), 2)
     init = -onp.ones(shape)
     init[1:3, 1:3] = 0.0
-    init[1, 2] = 0.7  # an asymmetric start, so that there is lift to gain
+    init[1, 1] = 0.7  # an asymmetric start, so that there is lift to gain
     init = init.ravel()
     wing = lambda ns, p: wing_objective(ns, p, shape, steps)  # noqa: E731
     val0, _ = _agree(wing, init, rtol=1e-8, atol=1e-10)
@@ -993,6 +998,161 @@ def test_define_gradient(backend):
         x - agnp.full(x.shape, ans)))
     onp.testing.assert_allclose(h, ag.hessian(lambda v: agnp.sum(ag_lse(v ** 2)))(y),
                                 rtol=1e-10, atol=1e-12)
+
+
+# ---- kfac_pre: K-FAC statistics from per-example gradients (zero extra biases), model-sampled
+# targets behind getval/stop_gradient, and the exact Fisher from jacobian and hessian
+
+def _kfac_predict(ns, extra_biases, params, inputs):
+    np, lse = ns.np, ns.special.logsumexp
+    activations = [inputs]
+    for (w, b), extra in zip(params, extra_biases, strict=True):
+        s = np.dot(activations[-1], w) + b + extra
+        activations.append(np.tanh(s))
+    return s - lse(s, axis=1, keepdims=True), activations[:-1]
+
+
+def kfac_sampled_loglik(ns, extra_biases, params, inputs, u):
+    np = ns.np
+    logprobs, activations = _kfac_predict(ns, extra_biases, params, inputs)
+    probs = np.exp(ns.getval(logprobs))
+    indices = np.sum(u > np.cumsum(probs, axis=1), axis=1)
+    targets = np.eye(logprobs.shape[1])[indices]
+    return np.sum(logprobs * targets), activations
+
+
+def test_kfac_pre(backend):
+    rs = onp.random.RandomState(0)
+    sizes = [3, 4, 3]
+    params = ad.tree_map(_dev, _init_net(rs, 0.5, sizes))
+    inputs, u = _dev(rs.randn(6, 3)), _dev(rs.rand(6, 1))
+    extra = [gnp.zeros((6, n)) for n in sizes[1:]]
+    from gpuad.misc import grad_and_aux
+
+    g_samples, a_samples = grad_and_aux(
+        lambda e: kfac_sampled_loglik(G, e, params, inputs, u))(extra)
+    # the extra biases' gradient holds each example's backpropagated signal: the weights'
+    # gradient is the sum of the outer products with the layer's input
+    weight_grads = ad.grad(lambda p: kfac_sampled_loglik(G, extra, p, inputs, u)[0])(params)
+    for (gw, gb), a, g in zip(weight_grads, a_samples, g_samples, strict=True):
+        onp.testing.assert_allclose(to_numpy(gw), to_numpy(a).T @ to_numpy(g), rtol=1e-12,
+                                    atol=1e-14)
+        onp.testing.assert_allclose(to_numpy(gb), to_numpy(g).sum(0), rtol=1e-12, atol=1e-14)
+    try:
+        ag, A = _autograd()
+        host_params = [tuple(onp.asarray(to_numpy(x)) for x in layer) for layer in params]
+        want = ag.grad_and_aux(lambda e: kfac_sampled_loglik(
+            A, e, host_params, to_numpy(inputs), to_numpy(u)))(
+                [onp.zeros((6, n)) for n in sizes[1:]])
+        _same(g_samples, want[0])
+        _same(a_samples, [A.getval(a) for a in want[1]])  # (autograd's aux keeps its boxes)
+    except pytest.skip.Exception:
+        pass
+
+    # the Kronecker factors and the preconditioned step of kfac_pre
+    homog = lambda x: gnp.hstack((x, gnp.ones((x.shape[0], 1))))  # noqa: E731
+    factors = [(gnp.dot(homog(a).T, homog(a)) / 6, gnp.dot(g.T, g) / 6)
+               for a, g in zip(a_samples, g_samples, strict=True)]
+    inv = lambda x: gnp.linalg.inv(x + 0.1 * gnp.eye(x.shape[0]))  # noqa: E731
+    targets = _dev(onp.eye(3)[rs.randint(0, 3, 6)])
+
+    def objective(p):
+        logprobs, _ = _kfac_predict(G, [0.0, 0.0], p, inputs)
+        return -gnp.sum(logprobs * targets)
+
+    before = _f(objective(params))
+    for _ in range(3):
+        grads = ad.grad(objective)(params)
+        new = []
+        for (w, b), (gw, gb), (fa, fg) in zip(params, grads, factors, strict=True):
+            nat = gnp.dot(inv(fa), gnp.dot(gnp.vstack((gw, gb)), inv(fg)))
+            new.append((w - 0.05 * nat[:-1], b - 0.05 * nat[-1]))
+        params = new
+    assert _f(objective(params)) < before
+
+
+def test_kfac_exact_fisher(backend):
+    """exact_fisher: the Fisher of the last layer's parameters, from jacobian of the flattened
+    network and hessian of logsumexp at each example's logits."""
+    rs = onp.random.RandomState(1)
+    params = ad.tree_map(_dev, _init_net(rs, 0.5, [2, 3, 3]))
+    inputs = _dev(rs.randn(4, 2))
+    lse = gpuad.scipy.special.logsumexp
+    flat, unflatten = flatten(params[-1:])
+
+    def mlp(p, x):
+        for w, b in p:
+            out = gnp.dot(x, w) + b
+            x = gnp.tanh(out)
+        return out
+
+    flat_mlp = lambda fp, x: mlp(params[:-1] + unflatten(fp), x)  # noqa: E731
+    fisher = 0.0
+    for k in range(4):
+        x = inputs[k]
+        j = ad.jacobian(flat_mlp)(flat, x)
+        h = ad.hessian(lse)(mlp(params, x))
+        fisher = fisher + gnp.dot(gnp.transpose(j), gnp.dot(h, j))
+    fisher = to_numpy(fisher) / 4
+    # the Fisher of a softmax output: H = diag(p) - p p^T, the Jacobian of the logits by hand
+    p0 = [tuple(onp.asarray(to_numpy(a)) for a in layer) for layer in params]
+    want = onp.zeros_like(fisher)
+    for x in to_numpy(inputs):
+        hid = onp.tanh(x @ p0[0][0] + p0[0][1])
+        z = hid @ p0[1][0] + p0[1][1]
+        pr = onp.exp(z - onp.log(onp.sum(onp.exp(z))))
+        h = onp.diag(pr) - onp.outer(pr, pr)
+        jw = onp.zeros((3, 3 * 3 + 3))
+        for o in range(3):  # flatten's order: W (3x3, row-major) then b
+            jw[o, [i * 3 + o for i in range(3)]] = hid
+            jw[o, 9 + o] = 1.0
+        want += jw.T @ h @ jw
+    onp.testing.assert_allclose(fisher, want / 4, rtol=1e-10, atol=1e-12)
+
+
+# ---- print_trace and dot_graph: the evaluation trace, printed and drawn ---------------------
+# autograd's examples subclass its tracer's Node; gpuad shows the recorded tape instead.
+
+def _trace_fun(x):
+    y = gnp.sin(x + x)
+    return (y + y) / 2
+
+
+def _rows(tape):
+    lines = str(tape).splitlines()[2:-1]
+    return [(cells[0], cells[1], " ".join(cells[2:-3]).rstrip(",")) for cells in
+            (line.split() for line in lines)]
+
+
+def test_print_trace(backend):
+    tape = ad.make_tape(_trace_fun, 1.23)
+    rows = _rows(tape)
+    assert [r[1] for r in rows] == ["input", "add", "sin", "add", "divide"]
+    assert rows[1][2] == "x1, x1" and rows[2][2] == "v1" and rows[3][2] == "v2, v2"
+    onp.testing.assert_allclose(_f(tape.output), onp.sin(2.46), rtol=1e-15)
+    # traces nest: the trace of grad(fun) is the derivative program, which has cos in it
+    gtape = ad.make_tape(ad.grad(_trace_fun), 1.0)
+    assert "cos" in [r[1] for r in _rows(gtape)]
+    onp.testing.assert_allclose(_f(gtape.output), 2 * onp.cos(2.0), rtol=1e-15)
+    adjoints = dict(gtape.backward())  # the second derivative, from the printed program
+    onp.testing.assert_allclose(_f(adjoints["x1"]), -4 * onp.sin(2.0), rtol=1e-14)
+
+
+def test_dot_graph(backend):
+    def fun(x):
+        y = gnp.sin(x)
+        return (y + gnp.exp(x) - 0.5) * y
+
+    tape = ad.make_tape(fun, 1.0)
+    lines = [f'{tape.names[n]} [label="{n.rule.name}"];' for n in tape.steps]
+    lines += [f"{tape.names[e] if e in tape.names else 'x1'} -> {tape.names[n]};"
+              for n in tape.steps for e in n.edges if e is not None]
+    dot = "digraph G {" + " ".join(lines) + "}"
+    for op in ("sin", "exp", "multiply"):
+        assert f'[label="{op}"]' in dot
+    # sin's output feeds the sum and the product: two edges out of it
+    sin_name = next(tape.names[n] for n in tape.steps if n.rule.name == "sin")
+    assert dot.count(f"{sin_name} -> ") == 2
 
 
 # ---- regression: odeint's args may hold a pytree (ode_net passes a list of (W, b)) -----------
