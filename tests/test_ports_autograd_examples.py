@@ -1000,6 +1000,62 @@ def test_define_gradient(backend):
                                 rtol=1e-10, atol=1e-12)
 
 
+# ---- gpu_neural_net: an MLP classifier, an L2 prior through flatten, RMSProp written out on
+# the flattened gradient with an in-place update, accuracy by argmax
+
+def gpu_nn_objective(ns, params, inputs, targets, l2=1.0):
+    np = ns.np
+    x = inputs
+    for w, b in params:
+        out = np.dot(x, w) + b
+        x = np.tanh(out)
+    amax = np.max(out, axis=1, keepdims=True)
+    logprobs = out - (np.log(np.sum(np.exp(out - amax), 1, keepdims=True)) + amax)
+    flat = ns.flatten(params)[0]
+    return -(np.sum(logprobs * targets) - l2 * np.dot(flat, flat)), logprobs
+
+
+def test_gpu_neural_net(backend):
+    rs = onp.random.RandomState(0)
+    params = _init_net(rs, 0.3, [4, 5, 3])
+    inputs = rs.randn(12, 4)
+    targets = onp.eye(3)[rs.randint(0, 3, 12)]
+    loss = lambda ns, p, x, t: gpu_nn_objective(ns, p, x, t, 0.01)[0]  # noqa: E731
+    val0, _ = _agree(loss, params, inputs, targets)
+    _fd(loss, params, inputs, targets, order=2, modes=("rev",))
+    x_dev, t_dev = _dev(inputs), _dev(targets)
+    grad = ad.grad(lambda p: loss(G, p, x_dev, t_dev))
+    x, unflatten = flatten(ad.tree_map(_dev, params))
+    avg_sq_grad = gnp.ones(len(x))
+    for _ in range(10):
+        g = flatten(grad(unflatten(x)))[0]
+        avg_sq_grad = avg_sq_grad * 0.9 + g ** 2 * 0.1
+        x -= 0.01 * g / (gnp.sqrt(avg_sq_grad) + 1e-8)
+    trained = unflatten(x)
+    assert _f(loss(G, trained, x_dev, t_dev)) < _f(val0)
+    logprobs = gpu_nn_objective(G, trained, x_dev, t_dev)[1]
+    accuracy = gnp.mean(gnp.argmax(logprobs, axis=1) == gnp.argmax(t_dev, axis=1))
+    assert 0.0 <= _f(accuracy) <= 1.0
+
+
+# ---- optimizer_convergence: Adam with a callback that watches the gradient ---------------------
+
+def test_optimizer_convergence(backend):
+    rs = onp.random.RandomState(0)
+    inputs, targets = _dev(rs.randn(30, 3)), _dev(rs.randint(0, 2, 30).astype(float))
+
+    def training_loss(w, t=None):
+        preds = 0.5 * (gnp.tanh(gnp.dot(inputs, w)) + 1)
+        return -gnp.sum(gnp.log(preds * targets + (1 - preds) * (1 - targets)))
+
+    seen = []
+    w = adam(ad.grad(training_loss), gnp.zeros(3), step_size=0.1, num_iters=40,
+             callback=lambda p, t, g: seen.append(_f(gnp.sum(gnp.abs(g)))))
+    assert len(seen) == 40 and seen[-1] < seen[0]
+    assert _f(training_loss(w)) < _f(training_loss(gnp.zeros(3)))
+    _check(training_loss, (to_numpy(w),), order=2)
+
+
 # ---- kfac_pre: K-FAC statistics from per-example gradients (zero extra biases), model-sampled
 # targets behind getval/stop_gradient, and the exact Fisher from jacobian and hessian
 
