@@ -33,6 +33,7 @@ from .. import numpy as gnp
 from ..batching.rules_misc import loop_formulas
 from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
+from ..tree import tree_flatten, tree_unflatten
 
 _ADJOINT_OPTIONS = ("rtol", "atol", "h0", "hmax", "hmin", "mxstep", "mxordn", "mxords")
 
@@ -303,6 +304,18 @@ def _jvp_recorded(i, tan, ans, y0, t, args, func, tfirst, kw):
     return sens
 
 
+def _on_leaves(func: Callable | None, args: tuple, tfirst: bool) -> tuple[Callable | None, tuple]:
+    """``func`` taking the leaves of the pytree ``args`` one by one (so the arrays inside
+    nested lists, tuples and dicts, a network's parameters say, are differentiated too), and
+    those leaves."""
+    leaves, tdef = tree_flatten(args)
+    if func is None:
+        return None, tuple(leaves)
+    if tfirst:
+        return (lambda t, y, *vals: func(t, y, *tree_unflatten(tdef, list(vals)))), tuple(leaves)
+    return (lambda y, t, *vals: func(y, t, *tree_unflatten(tdef, list(vals)))), tuple(leaves)
+
+
 _odeint = prim("odeint", _fwd, vjp_all=_vjp_all, jvp_n=_jvp_n)
 loop_formulas(_odeint)  # inside vmap: the host solver runs once per example
 
@@ -318,7 +331,8 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
 
     ``func`` must be written with ``gpuad.numpy`` so that it can be differentiated; every array
     it should be differentiated in is passed through ``args`` (a Tensor captured by ``func``
-    instead raises). ``Dfun``, ``col_deriv``, ``ml``, ``mu`` and ``tcrit`` only guide the
+    instead raises); an element of ``args`` may be a list, tuple or dict of arrays.
+    ``Dfun``, ``col_deriv``, ``ml``, ``mu`` and ``tcrit`` only guide the
     forward solve. ``full_output`` is not supported.
 
     Example: ``ys = odeint(lambda y, t, k: -k * y, y0, gnp.linspace(0, 1, 11), args=(k,))``
@@ -328,6 +342,9 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
                                   "scipy.integrate.odeint on plain arrays for its info dict")
     if not isinstance(args, tuple):
         args = (args,)
+    if any(isinstance(a, (list, tuple, dict)) for a in args):
+        Dfun = _on_leaves(Dfun, args, bool(tfirst))[0]
+        func, args = _on_leaves(func, args, bool(tfirst))
     if _np.ndim(data(t)) != 1:
         raise ValueError(f"odeint: t must be one-dimensional, got shape {_np.shape(data(t))}")
     if _np.ndim(data(y0)) > 1:

@@ -626,7 +626,9 @@ def _wrap_integer_arrays(shape, idx):
            for p in parts):
         return idx  # positions are harder to pair with axes here; NumPy's checks apply
     # in int64: an axis longer than a narrow index type can count (int8 labels, 200 classes)
-    out = tuple(numpy.mod(p.astype(numpy.int64), shape[ax])
+    # (asarray: NumPy's mod makes a 0-d index a scalar, a basic index giving a view; a 0-d
+    # integer array is an advanced index, a gather, in CuPy as in NumPy)
+    out = tuple(numpy.asarray(numpy.mod(p.astype(numpy.int64), shape[ax]))
                 if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu"
                 and ax < len(shape) and shape[ax] else p for ax, p in enumerate(parts))
     return out if isinstance(idx, tuple) else out[0]
