@@ -39,8 +39,21 @@ def _asarray(x, where: str):
             if isinstance(x, (str, bytes)) or (isinstance(x, _np.ndarray)
                                                and x.dtype.kind in "OSUV"):
                 return _np.asarray(x)  # no device dtype: the float check names the argument
+            number = isinstance(x, (int, float, complex, _np.generic))
             x = active.asarray(x)
+            if number:
+                _literal_in_trace(x)
     return x
+
+
+def _literal_in_trace(a) -> None:
+    """Under ``gpuad.jit``, an array made from a Python number (a static argument) is a
+    constant of the program, whose values Python control flow may read."""
+    from .jit import trace as _trace
+
+    tr = _trace.active()
+    if tr is not None:
+        tr.literal(a)
 
 
 def _float_check(a, where: str, i: int):

@@ -1299,10 +1299,6 @@ def test_jit_taylor_sin_data_dependent_stop(backend):
         step(gnp.asarray(1.3))
 
 
-@pytest.mark.xfail(strict=True, reason="jit: an array that grad builds inside the trace from a "
-                   "static argument is captured as outside state, so bool() of a value computed "
-                   "from it is refused as traced, although the error itself suggests "
-                   "static_argnums")
 def test_jit_taylor_sin_static_x(backend):
     step = ad.jit(lambda x: ad.grad(lambda v: taylor_sin(gnp, v))(x), static_argnums=0)
     for x in (1.3, 3.0, 1.3):

@@ -265,6 +265,14 @@ class Tracer:
                 self.register(owner)
         return vid
 
+    def literal(self, arr) -> None:
+        """Hold ``arr``, made inside the trace from a Python number (a static argument that a
+        transform turns into an array), as a constant of the program."""
+        if id(arr) not in self.ids:
+            v = self.prog.new_var(arr, "lit", value=arr, dyn=False)
+            self.ids[id(arr)] = v.id
+            self.keep.append(arr)
+
     def dyn(self, arr) -> bool:
         vid = self.ids.get(id(arr))
         return vid is not None and self.prog.vars[vid].dyn
