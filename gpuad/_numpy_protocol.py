@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as _np
 
-from . import _state
+from . import _float_callers, _state
 from .backends import _by_array_type, get_backend
 from .tensor import Tensor, _batched_data_error
 
@@ -116,6 +116,18 @@ def check_scalar_write(t: Tensor) -> None:
             f"writes into Tensors are recorded), build the result with gnp.stack or gnp.where, "
             f"or store float(t) / gpuad.stop_gradient(t) explicitly for a constant"
         )
+
+
+def check_float_caller(t: Tensor) -> None:
+    """Raise when a function that computes with numbers (``math.sin``, ``math.fsum``,
+    ``numpy.fromiter``, ``array.array``, the ``statistics`` module) converts a recorded Tensor
+    with ``float()``: its result would silently carry no derivative. ``float(t)`` itself and
+    other explicit conversions stay allowed (see gpuad/_float_callers.py)."""
+    if t._bat is not None or not recording(t):
+        return
+    refused = _float_callers.refused_by(sys._getframe(2))  # 2: the caller of Tensor.__float__
+    if refused is not None:
+        raise TypeError(_float_callers.message(*refused, t.shape, _what(t)))
 
 
 _BINARY_OP = opcode.opmap.get("BINARY_OP")
