@@ -65,32 +65,50 @@ class _Site:
     """What one call site calls: the chain of names of the callee and of callables handed to
     calls in it as arguments (``map(math.sin, ts)``, ``sorted(ts, key=math.exp)``)."""
 
-    __slots__ = ("callee", "args", "refused")
+    __slots__ = ("callee", "args", "refused", "name")
 
     def __init__(self, callee, args, refused=None):
         self.callee = callee  # (scope, names) or None
         self.args = args  # [(scope, names)]
         self.refused = refused  # (name, instead) refused whatever is called, or None
+        # a callee that is one global name (float(t)): looked up here without _resolve
+        self.name = callee[1][0] if callee and callee[0] == "global" and len(callee[1]) == 1 \
+            else None
 
 
 # (id(code), lasti) -> (code, site); the code object is kept, so its id stays its own
 _sites: dict[tuple[int, int], tuple[Any, Any]] = {}
+_last: tuple = (None, -1, None)  # the site looked up last: (code, lasti, site)
 
 
 def refused_by(f: types.FrameType) -> tuple[str, str] | None:
     """``(name, instead)`` when the code running in frame ``f`` converts a value with
     ``float()`` inside a function whose result would silently lose its derivative; else None."""
-    code = f.f_code
-    key = (id(code), f.f_lasti)
-    hit = _sites.get(key)
-    if hit is None or hit[0] is not code:
-        hit = _sites[key] = (code, _site(f))
-    site = hit[1]
+    global _last
+    code, lasti = f.f_code, f.f_lasti
+    last = _last  # (one tuple: read and written whole by each thread)
+    if last[0] is code and last[1] == lasti:  # a loop converting at one place
+        site = last[2]
+    else:
+        key = (id(code), lasti)
+        hit = _sites.get(key)
+        if hit is None or hit[0] is not code:
+            hit = _sites[key] = (code, _site(f))
+        site = hit[1]
+        _last = (code, lasti, site)
     if site is None:
         return None
     if site.refused is not None:
         return site.refused
-    fn = _resolve(f, site.callee) if site.callee is not None else _MISSING
+    name = site.name
+    if name is not None:  # float(loss) in a training loop: two lookups
+        fn = f.f_globals.get(name, _MISSING)
+        if fn is _MISSING:
+            fn = f.f_builtins.get(name, _MISSING)
+            if fn is float or fn is complex:
+                return None
+    else:
+        fn = _resolve(f, site.callee) if site.callee is not None else _MISSING
     verdict = _PASS if fn is _MISSING else _classify(fn)
     if verdict is not _PASS:
         return None if verdict is _OK else verdict

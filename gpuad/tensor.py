@@ -337,7 +337,6 @@ class Tensor:
     def __float__(self) -> float:
         if self.requires_grad or self._tan:
             _P.check_scalar_write(self)  # float(t) detaches; out[i] = t into an ndarray raises
-            _P.check_float_caller(self)  # ... and math.sin(t), math.fsum([t, u]) raise
         out = float(self.data)
         if _vc.pending:  # a compiled step's value checks, readable now (gpuad.jit)
             _vc.poll()
