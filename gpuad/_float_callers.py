@@ -215,7 +215,7 @@ def _statistics_function(f: types.FrameType) -> str:
     while f is not None and f.f_globals.get("__name__") == "statistics":
         name = getattr(f.f_code, "co_qualname", f.f_code.co_name)
         f = f.f_back
-    return f"statistics.{name}"
+    return f"statistics.{name.removesuffix('.__init__')}"
 
 
 # ---- at each call: the objects ----------------------------------------------------------------
@@ -315,6 +315,8 @@ def _instead_math(name: str) -> str:
 
 def _instead_statistics(name: str) -> str:
     short = name.rpartition(".")[2]
+    if name.startswith("statistics.NormalDist"):
+        return "gpuad.scipy.stats.norm"
     if short in ("mean", "fmean", "median", "var", "std"):
         return f"gpuad.numpy.{'mean' if short == 'fmean' else short}"
     return "gpuad.numpy functions (gnp.mean, gnp.std, gnp.var, gnp.median)"
@@ -338,6 +340,7 @@ def _gnp_has(dotted: str) -> bool:
 def message(name: str, instead: str, shape: tuple, what: str) -> str:
     """The error for a refused conversion of a Tensor of ``shape`` that ``what``."""
     return (f"{name} converts its argument to a Python float, which would silently drop the "
-            f"gradient of this Tensor of shape {shape} that {what}: what it computes would be a "
-            f"constant. Use {instead} on the Tensor (recorded), or, where a constant is meant, "
-            f"convert explicitly: float(t), t.item() or gpuad.stop_gradient(t)")
+            f"derivative of this Tensor of shape {shape} that {what}: what it computes would be "
+            f"a constant (the gradient would be wrong). Use {instead} on the Tensor (recorded), "
+            f"or, where a constant is meant, convert explicitly: float(t), t.item() or "
+            f"gpuad.stop_gradient(t)")
