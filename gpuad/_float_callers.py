@@ -32,6 +32,7 @@ import ast
 import functools
 import inspect
 import linecache
+import sys
 import textwrap
 import types
 from typing import Any
@@ -270,6 +271,8 @@ def _classify(fn: Any) -> Any:
         module, name = _where(fn)
         if module is None:
             return _OK
+    if module.startswith("_") and module[1:] in sys.modules:
+        module = module[1:]  # _functools.reduce is functools.reduce, _operator's operator's
     top = module.partition(".")[0]
     if top in ("math", "cmath"):
         if name in _PREDICATES:

@@ -1,7 +1,7 @@
 """Writes to weights outside the tape bump versions: optimiser steps, load_state_dict and
 assignments to ``.data`` between a forward and its backward raise GradError (as PyTorch raises)
 instead of giving gradients computed from the new values. Host scalars taken from recorded
-values (``float``, ``.item()``, ``math.*``) are constants, as in PyTorch."""
+values (``float``, ``.item()``) are constants, as in PyTorch; ``math.*`` of them raises."""
 
 from __future__ import annotations
 
