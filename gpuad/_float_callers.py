@@ -126,6 +126,22 @@ def refused_by(f: types.FrameType) -> tuple[str, str] | None:
     return refused
 
 
+def calls_scalar_type(f: types.FrameType) -> bool:
+    """Whether the code running in frame ``f`` calls one of NumPy's scalar types
+    (``numpy.float32(t)``, ``numpy.complex128(t)``), which convert through ``__array__``: an
+    explicit conversion, as ``float(t)`` is."""
+    code = f.f_code
+    key = (id(code), f.f_lasti)
+    hit = _sites.get(key)
+    if hit is None or hit[0] is not code:
+        hit = _sites[key] = (code, _site(f))
+    site = hit[1]
+    if site is None or site.callee is None or site.refused is not None:
+        return False
+    fn = _resolve(f, site.callee)
+    return isinstance(fn, type) and issubclass(fn, _np.generic)
+
+
 # ---- the call site: parsed once ---------------------------------------------------------------
 
 

@@ -56,6 +56,8 @@ def refuse_array(t: Tensor) -> None:
     """Raise for ``numpy.asarray(t)`` (and every implicit conversion NumPy makes) on a recorded
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
+        if _float_callers.calls_scalar_type(sys._getframe(2)):  # numpy.float32(t): explicit
+            return
         via = _numpy_caller()
         if via is not None:
             raise TypeError(via(t))

@@ -176,6 +176,9 @@ _NO_DERIVATIVE = {
     "numpy.vander": "vander(x, 1) is a column of ones: a constant",
     "numpy.resize": "resize(t, t): a float shape gives an empty array",
 }
+_NO_DERIVATIVE.update({  # numpy.float32(t), numpy.complex128(t), ...
+    f"numpy.{n}": "NumPy's scalar type: a conversion, like float(t)" for n in dir(np)
+    if isinstance(getattr(np, n), type) and issubclass(getattr(np, n), np.generic)})
 
 
 def _sample_args(rng):
