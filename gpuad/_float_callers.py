@@ -79,6 +79,7 @@ class _Site:
 
 # (id(code), lasti) -> (code, site); the code object is kept, so its id stays its own
 _sites: dict[tuple[int, int], tuple[Any, Any]] = {}
+_MAX_SITES = 4096
 _last: tuple = (None, -1, None)  # the site looked up last: (code, lasti, site)
 
 
@@ -91,11 +92,7 @@ def refused_by(f: types.FrameType) -> tuple[str, str] | None:
     if last[0] is code and last[1] == lasti:  # a loop converting at one place
         site = last[2]
     else:
-        key = (id(code), lasti)
-        hit = _sites.get(key)
-        if hit is None or hit[0] is not code:
-            hit = _sites[key] = (code, _site(f))
-        site = hit[1]
+        site = _cached_site(f, code, lasti)
         _last = (code, lasti, site)
     if site is None:
         return None
@@ -130,16 +127,21 @@ def calls_scalar_type(f: types.FrameType) -> bool:
     """Whether the code running in frame ``f`` calls one of NumPy's scalar types
     (``numpy.float32(t)``, ``numpy.complex128(t)``), which convert through ``__array__``: an
     explicit conversion, as ``float(t)`` is."""
-    code = f.f_code
-    key = (id(code), f.f_lasti)
-    hit = _sites.get(key)
-    if hit is None or hit[0] is not code:
-        hit = _sites[key] = (code, _site(f))
-    site = hit[1]
+    site = _cached_site(f, f.f_code, f.f_lasti)
     if site is None or site.callee is None or site.refused is not None:
         return False
     fn = _resolve(f, site.callee)
     return isinstance(fn, type) and issubclass(fn, _np.generic)
+
+
+def _cached_site(f: types.FrameType, code: types.CodeType, lasti: int) -> _Site | None:
+    key = (id(code), lasti)
+    hit = _sites.get(key)
+    if hit is None or hit[0] is not code:
+        if len(_sites) >= _MAX_SITES:  # code made at run time (exec) does not pile up
+            _sites.clear()
+        hit = _sites[key] = (code, _site(f))
+    return hit[1]
 
 
 # ---- the call site: parsed once ---------------------------------------------------------------
