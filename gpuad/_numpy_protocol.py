@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as _np
 
-from . import _state
+from . import _float_callers, _state
 from .backends import _by_array_type, get_backend
 from .tensor import Tensor, _batched_data_error
 
@@ -56,6 +56,8 @@ def refuse_array(t: Tensor) -> None:
     """Raise for ``numpy.asarray(t)`` (and every implicit conversion NumPy makes) on a recorded
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
+        if _float_callers.calls_scalar_type(sys._getframe(2)):  # numpy.float32(t): explicit
+            return
         via = _numpy_caller()
         if via is not None:
             raise TypeError(via(t))
@@ -105,8 +107,9 @@ _STORE_SUBSCR = opcode.opmap.get("STORE_SUBSCR")
 def check_scalar_write(t: Tensor) -> None:
     """Raise when NumPy is storing a recorded 0-d Tensor into an array element (``out[i] = t``
     with ``out`` a NumPy array: NumPy converts the value with ``float()``, which is otherwise an
-    explicit detach and stays allowed)."""
-    if _STORE_SUBSCR is None or not recording(t):
+    explicit detach and stays allowed), or a function that computes with numbers is converting
+    it (``math.sin(t)``: see ``_check_float_caller``)."""
+    if not recording(t):
         return
     f = sys._getframe(2)  # 0: here, 1: Tensor.__float__, 2: the code that asked for the float
     if f.f_code.co_code[f.f_lasti] == _STORE_SUBSCR:
@@ -116,6 +119,18 @@ def check_scalar_write(t: Tensor) -> None:
             f"writes into Tensors are recorded), build the result with gnp.stack or gnp.where, "
             f"or store float(t) / gpuad.stop_gradient(t) explicitly for a constant"
         )
+    if t._bat is None:
+        _check_float_caller(t, f)  # math.sin(t), math.fsum([t, u]), ...
+
+
+def _check_float_caller(t: Tensor, f) -> None:
+    """Raise when a function that computes with numbers (``math.sin``, ``math.fsum``,
+    ``numpy.fromiter``, ``array.array``, the ``statistics`` module) converts a recorded Tensor
+    with ``float()`` in frame ``f``: its result would silently carry no derivative.
+    ``float(t)`` itself and other explicit conversions stay allowed (gpuad/_float_callers.py)."""
+    refused = _float_callers.refused_by(f)
+    if refused is not None:
+        raise TypeError(_float_callers.message(*refused, t.shape, _what(t)))
 
 
 _BINARY_OP = opcode.opmap.get("BINARY_OP")
