@@ -342,6 +342,16 @@ class Tensor:
             _vc.poll()
         return out
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d Tensor formats as its number (an explicit conversion, as
+        ``float(loss)``); other shapes take only the empty spec, as ``str(t)``."""
+        if not spec:
+            return str(self)
+        if self.shape:
+            raise TypeError(f"unsupported format string {spec!r} for a Tensor of shape "
+                            f"{self.shape}; format its elements or t.tolist()")
+        return format(self.item(), spec)
+
     def __int__(self) -> int:
         return int(self.data)
 

@@ -199,6 +199,19 @@ def test_printing_before_and_after_backward(backend, capsys):
             loss.backward()
 
 
+def test_format_spec_formats_a_0d_tensor_as_its_number(backend):
+    x = ad.tensor(_xp(X), requires_grad=True)
+    loss = gnp.sum(x * x)
+    want = float(np.sum(X * X))
+    assert f"{loss:.4f}" == f"{want:.4f}" and format(loss, "10.2e") == format(want, "10.2e")
+    assert f"{ad.tensor(_xp(np.array(7))):>4d}" == "   7"
+    assert f"{x}" == str(x)
+    with pytest.raises(TypeError, match=r"'\.2f' for a Tensor of shape \(3,\)"):
+        f"{x:.2f}"
+    loss.backward()  # formatting recorded nothing
+    np.testing.assert_allclose(to_numpy(x.grad), 2 * X, rtol=1e-15)
+
+
 def test_untracked_and_no_grad_values_convert_freely(backend):
     s = gnp.sum(ad.tensor(_xp(X)))
     assert math.sin(s) == pytest.approx(math.sin(X.sum()), rel=1e-15)
