@@ -360,7 +360,7 @@ def _gnp_has(dotted: str) -> bool:
 
 def message(name: str, instead: str, shape: tuple, what: str) -> str:
     """The error for a refused conversion of a Tensor of ``shape`` that ``what``."""
-    return (f"{name} converts its argument to a Python float, which would silently drop the "
+    return (f"{name} converts its argument to a Python number, which would silently drop the "
             f"derivative of this Tensor of shape {shape} that {what}: what it computes would be "
             f"a constant (the gradient would be wrong). Use {instead} on the Tensor (recorded), "
             f"or, where a constant is meant, convert explicitly: float(t), t.item() or "

@@ -342,6 +342,14 @@ class Tensor:
             _vc.poll()
         return out
 
+    def __complex__(self) -> complex:
+        if self.requires_grad or self._tan:
+            _P.check_scalar_write(self)  # complex(t) detaches; cmath.exp(t) raises
+        out = complex(self.data)
+        if _vc.pending:
+            _vc.poll()
+        return out
+
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: a 0-d Tensor formats as its number (an explicit conversion, as
         ``float(loss)``); other shapes take only the empty spec, as ``str(t)``."""

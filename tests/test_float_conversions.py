@@ -99,7 +99,7 @@ def test_silent_conversions_raise_naming_the_function(backend, name):
         ad.grad(REFUSED[name])(_xp(X))
     msg = _text(info)
     assert re.search(re.escape(fn) + r"( \(written in C\))? converts its argument to a "
-                     r"Python float", msg), msg
+                     r"Python number", msg), msg
     assert "shape ()" in msg and "requires grad" in msg and "gpuad.stop_gradient(t)" in msg
     # the recorded ops before the failure are still usable
     g = ad.grad(lambda v: gnp.sum(gnp.sin(v)))(_xp(X))
@@ -210,6 +210,17 @@ def test_format_spec_formats_a_0d_tensor_as_its_number(backend):
         f"{x:.2f}"
     loss.backward()  # formatting recorded nothing
     np.testing.assert_allclose(to_numpy(x.grad), 2 * X, rtol=1e-15)
+
+
+def test_complex_of_a_0d_tensor_and_cmath_of_a_recorded_one(backend):
+    z = ad.tensor(_xp(np.array(1.0 + 2.0j)), requires_grad=True)
+    w = z * z
+    assert complex(w) == (1.0 + 2.0j) ** 2 and complex(ad.tensor(_xp(np.array(1.5)))) == 1.5
+    with pytest.raises(TypeError, match="cmath.exp converts its argument"):
+        cmath.exp(w)
+    assert cmath.exp(complex(w)) == cmath.exp((1.0 + 2.0j) ** 2)
+    with pytest.raises(ad.jit.TracerError, match=r"complex\(\) of a traced value"):
+        ad.jit(lambda x: x * complex(gnp.sum(x)).real)(_xp(X))
 
 
 def test_untracked_and_no_grad_values_convert_freely(backend):

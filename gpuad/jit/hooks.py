@@ -779,6 +779,7 @@ def install(undo: list) -> None:
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))
     for meth, what in (("__bool__", "bool()"), ("__float__", "float()"), ("__int__", "int()"),
+                       ("__complex__", "complex()"),
                        ("__index__", "int() or use as an index"), ("item", ".item()"),
                        ("tolist", ".tolist()"), ("numpy", ".numpy()"),
                        ("__array__", "conversion to a NumPy array")):
