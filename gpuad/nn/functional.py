@@ -215,10 +215,19 @@ def avg_pool2d(x: Array, kernel_size: int | tuple[int, int],
     return gnp.mean(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
 
 
-def flatten(x: Array, start_dim: int = 1) -> Array:
-    """Merge the dims from ``start_dim`` on. Example: ``flatten(images)`` is (N, C*H*W)."""
-    s = _r.shape(x)
-    return gnp.reshape(x, tuple(s[:start_dim]) + (-1,))
+def flatten(x: Array, start_dim: int = 1, end_dim: int = -1) -> Array:
+    """Merge the dims ``start_dim`` to ``end_dim`` (both included, negative counted from the
+    end), as ``torch.flatten``. Example: ``flatten(images)`` is (N, C*H*W);
+    ``flatten(y, 0, 1)`` maps (N, 1) to (N,)."""
+    s = tuple(_r.shape(x))
+    if not s:
+        return gnp.reshape(x, (1,))
+    lo = start_dim + len(s) if start_dim < 0 else start_dim
+    hi = end_dim + len(s) if end_dim < 0 else end_dim
+    if not 0 <= lo <= hi < len(s):
+        raise ValueError(f"flatten: start_dim={start_dim} and end_dim={end_dim} do not name "
+                         f"dims start <= end of an array of shape {s}")
+    return gnp.reshape(x, s[:lo] + (math.prod(s[lo:hi + 1]),) + s[hi + 1:])
 
 
 # ---- losses -----------------------------------------------------------------------------------
