@@ -361,3 +361,439 @@ def test_flatten_start_and_end_dim(backend):
         F.flatten(a, 2, 1)
     with pytest.raises(ValueError, match="flatten"):
         F.flatten(a, 0, 3)
+
+
+# ---- A gentle introduction to torch.autograd ------------------------------------------------
+
+def test_gentle_intro_vector_backward(backend):
+    # Q = 3 a^3 - b^2 is a vector: Q.backward(gradient=external_grad) gives dQ/da = 9 a^2 and
+    # dQ/db = -2 b (a vector-Jacobian product with a vector of ones)
+    a = ad.tensor([2.0, 3.0], requires_grad=True)
+    b = ad.tensor([6.0, 4.0], requires_grad=True)
+    Q = 3 * a ** 3 - b ** 2
+    Q.backward(gradient=gnp.ones(2))
+    _close(a.grad, 9 * to_numpy(a) ** 2, rtol=1e-15)
+    _close(b.grad, -2 * to_numpy(b), rtol=1e-15)
+    check_grads(lambda a, b: 3 * a ** 3 - b ** 2, (_arr([2.0, 3.0]), _arr([6.0, 4.0])), order=2)
+    torch = _torch()
+    ta, tb = _t(torch, [2.0, 3.0], True), _t(torch, [6.0, 4.0], True)
+    (3 * ta ** 3 - tb ** 2).backward(gradient=torch.ones(2, dtype=torch.float64))
+    _close([a.grad, b.grad], [ta.grad, tb.grad], rtol=1e-15)
+
+
+class _Pretrained(nn.Module):
+    """Stands in for resnet18: a body and a final ``fc`` layer."""
+
+    def __init__(self, n_in, n_hidden, n_out):
+        self.body = nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU())
+        self.fc = nn.Linear(n_hidden, n_out)
+
+    def forward(self, x):
+        return self.fc(self.body(x))
+
+
+def test_gentle_intro_finetuning_frozen_parameters(backend):
+    # freeze every parameter, replace the classifier, train with all parameters given to the
+    # optimizer: only the new classifier gets gradients and changes
+    gnp.random.seed(1)
+    model = _Pretrained(4, 6, 5)
+    for p in model.parameters():
+        p.requires_grad = False
+    model.fc = nn.Linear(6, 3)
+    frozen = [to_numpy(p).copy() for p in model.body.parameters()]
+    fc0 = [to_numpy(p).copy() for p in model.fc.parameters()]
+    opt = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+    x, labels = ad.tensor(R.standard_normal((7, 4))), R.integers(0, 3, 7)
+    for _ in range(3):
+        opt.zero_grad()
+        F.cross_entropy(model(x), _xp().asarray(labels)).backward()
+        opt.step()
+    assert all(p.grad is None for p in model.body.parameters())
+    _close(list(model.body.parameters()), frozen, rtol=0, atol=0)
+    assert not np.allclose(to_numpy(model.fc.weight), fc0[0])
+
+    def loss_of(w, b):
+        return F.cross_entropy(F.linear(model.body(_arr(to_numpy(x))), w, b),
+                               _xp().asarray(labels))
+
+    check_grads(loss_of, tuple(_arr(v) for v in fc0), order=2)
+    torch = _torch()
+    tbody = torch.nn.Sequential(_torch_linear(torch, model.body[0]), torch.nn.ReLU())
+    tfc = _torch_linear(torch, model.fc)
+    with torch.no_grad():
+        for p, v in zip(tfc.parameters(), fc0, strict=True):
+            p.copy_(torch.tensor(v))
+    for p in tbody.parameters():
+        p.requires_grad = False
+    tmodel = torch.nn.Sequential(tbody, tfc)
+    topt = torch.optim.SGD(tmodel.parameters(), lr=1e-2, momentum=0.9)
+    for _ in range(3):
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(tmodel(_t(torch, x)), torch.tensor(labels)).backward()
+        topt.step()
+    _close(list(model.fc.parameters()), list(tfc.parameters()))
+
+
+# ---- Autograd mechanics ---------------------------------------------------------------------
+
+def test_mechanics_inplace_correctness_check(backend):
+    # exp saves its output; modifying it in place before backward is an error naming the op
+    # and both versions (torch: "modified by an inplace operation ... is at version 1")
+    x = ad.tensor(R.standard_normal(3), requires_grad=True)
+    y = gnp.exp(x)
+    y += 1
+    with pytest.raises(ad.GradError, match=r"exp.*version 0.*version 1"):
+        y.sum().backward()
+    assert x.grad is None
+    # a write to a value nothing saved is differentiated
+    z = x * 2
+    z[1] = 0.0
+    gnp.sum(z * z).backward()
+    _close(x.grad, 8 * to_numpy(x) * np.array([1.0, 0.0, 1.0]))
+    torch = _torch()
+    tx = _t(torch, x, True)
+    ty = tx.exp()
+    ty += 1
+    with pytest.raises(RuntimeError, match="inplace operation"):
+        ty.sum().backward()
+
+
+def test_mechanics_retain_graph(backend):
+    # a second backward through freed saved values raises; retain_graph=True keeps them and
+    # the second backward accumulates
+    x = ad.tensor([0.5, -1.5], requires_grad=True)
+    y = gnp.sum(gnp.sin(x) * x)
+    y.backward()
+    with pytest.raises(ad.GradError, match="retain_graph"):
+        y.backward()
+    x.grad = None
+    y = gnp.sum(gnp.sin(x) * x)
+    y.backward(retain_graph=True)
+    y.backward()
+    torch = _torch()
+    tx = _t(torch, [0.5, -1.5], True)
+    ty = (tx.sin() * tx).sum()
+    ty.backward(retain_graph=True)
+    ty.backward()
+    _close(x.grad, tx.grad, rtol=1e-15)
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="Tensor.register_hook (gradient hooks on tensors) is not implemented")
+def test_mechanics_tensor_hooks(backend):
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda g: g * 2)
+    gnp.sum(y * y).backward()
+    _close(x.grad, 2 * 3 * 2 * to_numpy(y))
+
+
+# ---- torch.func tutorials -------------------------------------------------------------------
+
+class SimpleCNN(nn.Module):
+    """The per-sample-gradients tutorial's model at toy size: two convolutions, max pooling,
+    two linear layers and log_softmax; its loss is nll_loss."""
+
+    def __init__(self):
+        self.conv1 = nn.Conv2d(1, 2, 3, 1)
+        self.conv2 = nn.Conv2d(2, 3, 3, 1)
+        self.fc1 = nn.Linear(3 * 2 * 2, 5)
+        self.fc2 = nn.Linear(5, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = F.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return F.log_softmax(self.fc2(x), axis=1)
+
+
+def _torch_cnn(torch, model):
+    tF = torch.nn.functional
+
+    class TorchCNN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(1, 2, 3, 1)
+            self.conv2 = torch.nn.Conv2d(2, 3, 3, 1)
+            self.fc1 = torch.nn.Linear(12, 5)
+            self.fc2 = torch.nn.Linear(5, 4)
+
+        def forward(self, x):
+            x = tF.relu(self.conv1(x))
+            x = tF.relu(self.conv2(x))
+            x = tF.max_pool2d(x, 2)
+            x = torch.flatten(x, 1)
+            x = tF.relu(self.fc1(x))
+            return tF.log_softmax(self.fc2(x), dim=1)
+
+    t = TorchCNN().double()
+    t.load_state_dict({k: torch.tensor(to_numpy(v)) for k, v in model.named_parameters()})
+    return t
+
+
+def test_func_per_sample_gradients(backend):
+    gnp.random.seed(3)
+    model = SimpleCNN()
+    data = R.standard_normal((4, 1, 8, 8))
+    targets = R.integers(0, 4, 4)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+
+    def compute_loss(params, sample, target):
+        batch, tb = sample[None], target[None]
+        predictions = nn.functional_call(model, params, (batch,))
+        return F.nll_loss(predictions, tb)
+
+    per_sample = ad.vmap(ad.grad(compute_loss), in_axes=(None, 0, 0))(
+        params, _arr(data), _xp().asarray(targets))
+    # the slow way of the tutorial: one backward per example
+    for i in range(4):
+        model.zero_grad()
+        F.nll_loss(model(ad.tensor(data[i:i + 1])), _xp().asarray(targets[i:i + 1])).backward()
+        for k, p in model.named_parameters():
+            _close(to_numpy(per_sample[k])[i], p.grad)
+    assert all(p.requires_grad for p in model.parameters())  # the module has its own again
+    check_grads(lambda w: compute_loss(dict(params, **{"fc1.weight": w}), _arr(data[0]),
+                                       _xp().asarray(targets[0])),
+                (_arr(to_numpy(params["fc1.weight"])),), order=1)
+    torch = _torch()
+    from torch.func import functional_call, grad, vmap
+
+    tmodel = _torch_cnn(torch, model)
+    tparams = {k: v.detach() for k, v in tmodel.named_parameters()}
+
+    def tloss(params, sample, target):
+        pred = functional_call(tmodel, params, (sample.unsqueeze(0),))
+        return torch.nn.functional.nll_loss(pred, target.unsqueeze(0))
+
+    tps = vmap(grad(tloss), in_dims=(None, 0, 0))(tparams, torch.tensor(data),
+                                                   torch.tensor(targets))
+    _close([per_sample[k] for k in sorted(tps)], [tps[k] for k in sorted(tps)])
+
+
+class SimpleMLP(nn.Module):
+    def __init__(self):
+        self.fc1 = nn.Linear(4, 6)
+        self.fc2 = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def test_func_model_ensembling(backend):
+    gnp.random.seed(4)
+    models = [SimpleMLP() for _ in range(3)]
+    params, buffers = nn.stack_module_state(models)
+    assert params["fc1.weight"].shape == (3, 6, 4) and buffers == {}
+    base = SimpleMLP()
+
+    def fmodel(params, buffers, x):
+        return nn.functional_call(base, (params, buffers), (x,))
+
+    minibatch = _arr(R.standard_normal((5, 4)))
+    minibatches = _arr(R.standard_normal((3, 5, 4)))
+    same = ad.vmap(fmodel, in_axes=(0, 0, None))(params, buffers, minibatch)
+    diff = ad.vmap(fmodel)(params, buffers, minibatches)
+    _close(same, np.stack([to_numpy(m(minibatch)) for m in models]))
+    _close(diff, np.stack([to_numpy(m(minibatches[i])) for i, m in enumerate(models)]))
+
+    def ens_loss(p):
+        return gnp.sum(ad.vmap(fmodel, in_axes=(0, None, 0))(p, {}, minibatches) ** 2)
+
+    check_grads(ens_loss, (params,), order=2, modes=("rev",))
+    g = ad.grad(ens_loss)(params)
+    for i, m in enumerate(models):
+        gnp.sum(m(minibatches[i]) ** 2).backward()
+        for k, p in m.named_parameters():
+            _close(to_numpy(g[k])[i], p.grad)
+    torch = _torch()
+    from torch.func import functional_call, stack_module_state, vmap
+
+    tms = []
+    for m in models:
+        tm = torch.nn.Sequential()
+        tm.fc1, tm.fc2 = _torch_linear(torch, m.fc1), _torch_linear(torch, m.fc2)
+        tm.forward = lambda x, tm=tm: tm.fc2(torch.relu(tm.fc1(x)))
+        tms.append(tm)
+    tp, tb = stack_module_state(tms)
+    tsame = vmap(lambda p, b, x: functional_call(tms[0], (p, b), (x,)), in_dims=(0, 0, None))(
+        tp, tb, _t(torch, minibatch))
+    _close(same, tsame)
+
+
+def predict(weight, bias, x):
+    return F.tanh(F.linear(x, weight, bias))
+
+
+def test_func_jacobians_hessians_hvp(backend):
+    D = 5
+    weight, bias = R.standard_normal((D, D)), R.standard_normal(D)
+    x = R.standard_normal(D)
+    w, b, xa = _arr(weight), _arr(bias), _arr(x)
+    # the tutorial's compute_jac: one vjp per row, against jacrev and jacfwd
+    _, vjp_fn = ad.vjp(lambda v: predict(w, b, v), xa)
+    rows = np.stack([to_numpy(vjp_fn(_arr(np.eye(D)[i]))[0]) for i in range(D)])
+    jr = ad.jacrev(predict, argnums=2)(w, b, xa)
+    _close(jr, rows)
+    _close(ad.jacfwd(predict, argnums=2)(w, b, xa), rows)
+    jw, jb = ad.jacrev(predict, argnums=(0, 1))(w, b, xa)
+    assert jw.shape == (D, D, D) and jb.shape == (D, D)
+    xb = _arr(R.standard_normal((3, D)))
+    batched = ad.vmap(ad.jacrev(predict, argnums=2), in_axes=(None, None, 0))(w, b, xb)
+    _close(batched, np.stack([to_numpy(ad.jacrev(predict, argnums=2)(w, b, xb[i]))
+                              for i in range(3)]))
+    h = ad.hessian(predict, argnums=2)(w, b, xa)
+    _close(h, ad.jacfwd(ad.jacfwd(predict, argnums=2), argnums=2)(w, b, xa))
+    check_grads(lambda v: predict(w, b, v), (xa,), order=2)
+
+    def f(v):
+        return gnp.sum(gnp.sin(v))
+
+    tangent = _arr(R.standard_normal(D))
+    hv = ad.jvp(ad.grad(f), (xa,), (tangent,))[1]  # hvp as the tutorial writes it
+    _close(hv, -np.sin(x) * to_numpy(tangent), rtol=1e-13)
+    _close(ad.hvp(f, (xa,), (tangent,))[1], hv)
+    torch = _torch()
+    from torch.func import hessian, jacfwd, jacrev
+
+    def tpredict(weight, bias, x):
+        return torch.nn.functional.linear(x, weight, bias).tanh()
+
+    tw, tb_, tx = _t(torch, weight), _t(torch, bias), _t(torch, x)
+    _close(jr, jacrev(tpredict, argnums=2)(tw, tb_, tx))
+    _close([jw, jb], list(jacfwd(tpredict, argnums=(0, 1))(tw, tb_, tx)))
+    _close(h, hessian(tpredict, argnums=2)(tw, tb_, tx))
+
+
+def test_func_neural_tangent_kernel(backend):
+    gnp.random.seed(5)
+    net = SimpleCNN()
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def fnet_single(params, x):
+        return nn.functional_call(net, params, (x[None],))[0]
+
+    x1, x2 = R.standard_normal((3, 1, 8, 8)), R.standard_normal((2, 1, 8, 8))
+
+    def ntk(x1, x2):
+        j1 = ad.vmap(ad.jacrev(fnet_single), in_axes=(None, 0))(params, _arr(x1))
+        j2 = ad.vmap(ad.jacrev(fnet_single), in_axes=(None, 0))(params, _arr(x2))
+        j1 = [gnp.reshape(j1[k], j1[k].shape[:2] + (-1,)) for k in sorted(j1)]
+        j2 = [gnp.reshape(j2[k], j2[k].shape[:2] + (-1,)) for k in sorted(j2)]
+        return sum(gnp.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2, strict=True))
+
+    got = ntk(x1, x2)
+    assert got.shape == (3, 2, 4, 4)
+
+    # the same kernel from one Jacobian of the stacked outputs by the flattened weights
+    def full_jac(xs):
+        rows = []
+        for i in range(len(xs)):
+            jac = ad.jacrev(fnet_single)(params, _arr(xs[i]))
+            rows.append(np.concatenate([to_numpy(jac[k]).reshape(4, -1) for k in sorted(jac)],
+                                       axis=1))
+        return np.stack(rows)
+
+    J1, J2 = full_jac(x1), full_jac(x2)
+    _close(got, np.einsum("naf,mbf->nmab", J1, J2))
+    torch = _torch()
+    from torch.func import functional_call, jacrev, vmap
+
+    tnet = _torch_cnn(torch, net)
+    tparams = {k: v.detach() for k, v in tnet.named_parameters()}
+
+    def tf(params, x):
+        return functional_call(tnet, params, (x.unsqueeze(0),)).squeeze(0)
+
+    tj1 = vmap(jacrev(tf), (None, 0))(tparams, torch.tensor(x1))
+    tj2 = vmap(jacrev(tf), (None, 0))(tparams, torch.tensor(x2))
+    want = sum(torch.einsum("Naf,Mbf->NMab", tj1[k].flatten(2), tj2[k].flatten(2))
+               for k in tj1)
+    _close(got, want)
+
+
+# ---- torch.autograd.functional (pytorch test/autograd/test_functional.py) ---------------------
+
+def _narrow_exp(a):
+    """test_hessian_match_vhp_hvp's ``3 * a.narrow(0, 0, 3).exp().sum()``."""
+    return 3 * gnp.sum(gnp.exp(a[:3]))
+
+
+def _bar(a, b):
+    return gnp.sum(a + 3 * gnp.exp(b[:3]))
+
+
+def test_functional_hessian_matches_vhp_and_hvp(backend):
+    a, v = _arr(R.standard_normal(4)), _arr(R.standard_normal(4))
+    res = to_numpy(ad.hessian(_narrow_exp)(a))
+    vhp = ad.vjp(ad.grad(_narrow_exp), a)[1](v)[0]
+    hvp = ad.hvp(_narrow_exp, (a,), (v,))[1]
+    _close(vhp, res @ to_numpy(v))
+    _close(hvp, res @ to_numpy(v))
+    _close(res, np.diag(np.r_[3 * np.exp(to_numpy(a)[:3]), 0.0]))
+    # create_graph: the Hessian itself is differentiable (gradcheck of the hessian)
+    check_grads(ad.hessian(_narrow_exp), (a,), order=1)
+    check_grads(lambda a: ad.hvp(_narrow_exp, (a,), (v,))[1], (a,), order=1)
+    # several inputs: Hessian blocks and hvp per input (test_hvp_output / test_vhp_output)
+    a3, v3, b = _arr(R.standard_normal(3)), _arr(R.standard_normal(3)), _arr(R.standard_normal(4))
+    val, (ha, hb) = ad.hvp(_bar, (a3, b), (v3, v))
+    _close(ha, np.zeros(3), atol=0)
+    _close(hb, np.r_[3 * np.exp(to_numpy(b)[:3]), 0.0] * to_numpy(v))
+    blocks = ad.hessian(_bar, argnums=(0, 1))(a3, b)
+    _close(blocks[0][0], np.zeros((3, 3)), atol=0)
+    torch = _torch()
+    from torch.autograd import functional as AF
+
+    def tfoo(a):
+        return 3 * a.narrow(0, 0, 3).exp().sum()
+
+    def tbar(a, b):
+        return (a + 3 * b.narrow(0, 0, 3).exp()).sum()
+
+    ta, tb, tv = _t(torch, a), _t(torch, b), _t(torch, v)
+    ta3, tv3 = _t(torch, a3), _t(torch, v3)
+    _close(res, AF.hessian(tfoo, ta, create_graph=True))
+    _close(vhp, AF.vhp(tfoo, ta, tv)[1])
+    _close(hvp, AF.hvp(tfoo, ta, tv)[1])
+    tval, (tha, thb) = AF.hvp(tbar, (ta3, tb), (tv3, tv))
+    _close([val, ha, hb], [tval, tha, thb])
+    want = AF.hessian(tbar, (ta3, tb), vectorize=True)
+    _close(blocks, [list(r) for r in want])
+
+
+def test_functional_jacobian_vjp_jvp_create_graph(backend):
+    # test_jacobian_create_graph, test_vjp_create_graph, test_jvp_create_graph: the results
+    # are functions of the inputs that can be differentiated again
+    x, y = _arr(R.standard_normal((2, 2))), _arr(R.standard_normal((2, 2)))
+    v = _arr(np.ones((2,)))
+
+    def reducer(x):
+        return gnp.sum(x, axis=1)
+
+    def adder(x, y):
+        return 2 * x + 3 * y
+
+    def exp_reducer(x):
+        return gnp.sum(gnp.exp(x), axis=1)
+
+    _close(ad.vjp(reducer, x)[1](v)[0], np.ones((2, 2)), atol=0)
+    j = ad.jacrev(adder, argnums=(0, 1))(x, y)
+    _close(j[0], 2 * np.eye(4).reshape(2, 2, 2, 2), atol=0)
+    _close(j[1], 3 * np.eye(4).reshape(2, 2, 2, 2), atol=0)
+    check_grads(lambda x: ad.jacrev(exp_reducer)(x), (x,), order=1)
+    check_grads(lambda x, v: ad.vjp(exp_reducer, x)[1](v)[0], (x, v), order=1)
+    check_grads(lambda x, t: ad.jvp(exp_reducer, (x,), (t,))[1], (x, y), order=1)
+    # strict=False: an output that does not depend on the input has a zero Jacobian
+    _close(ad.jacrev(lambda x: gnp.ones(3))(x), np.zeros((3, 2, 2)), atol=0)
+    _close(ad.vjp(lambda x: gnp.ones(3), x)[1](_arr(np.ones(3)))[0], np.zeros((2, 2)), atol=0)
+    torch = _torch()
+    from torch.autograd import functional as AF
+
+    tx = _t(torch, x)
+    _close(ad.jacrev(exp_reducer)(x), AF.jacobian(lambda x: x.exp().sum(1), tx,
+                                                   vectorize=True))
+    _close(ad.jvp(exp_reducer, (x,), (y,))[1],
+           AF.jvp(lambda x: x.exp().sum(1), tx, _t(torch, y))[1])
+    with pytest.raises(RuntimeError, match="strict mode"):
+        AF.jacobian(lambda x: torch.ones(3, dtype=x.dtype), tx, strict=True)

@@ -25,7 +25,7 @@ __all__ = [
     "relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
     "log_softmax", "logsumexp", "linear", "dropout", "embedding", "layer_norm", "conv2d",
     "max_pool2d", "avg_pool2d", "flatten", "mse_loss", "cross_entropy",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "nll_loss", "smooth_l1_loss",
 ]
 
 Array = Any  # a Tensor or a backend array
@@ -284,3 +284,48 @@ def binary_cross_entropy_with_logits(logits: Array, targets: Array,
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
     return _reduce(softplus(logits) - logits * targets, reduction)
+
+
+def nll_loss(log_probs: Array, labels: Any, reduction: str = "mean") -> Array:
+    """Negative log-likelihood of (N, K) ``log_probs`` (e.g. ``log_softmax(z, axis=1)``) at
+    integer ``labels`` (N,) in [0, K): ``-log_probs[n, labels[n]]``, as ``torch.nn.functional.
+    nll_loss``. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``.
+
+    Example: ``loss = nll_loss(log_softmax(model(x), axis=1), y)``
+    """
+    lab = gnp.asarray(_raw(labels))
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: labels must be integers, got dtype {lab.dtype}")
+    s = _r.shape(log_probs)
+    if len(s) != 2 or _r.shape(lab) != s[:1]:
+        raise ValueError(f"nll_loss: expected log_probs (N, K) and labels (N,), got "
+                         f"{s} and {_r.shape(lab)}")
+    raw, k = _raw(lab), s[1]
+    if isinstance(raw, Tensor):  # batched by vmap: every example's labels, checked at once
+        raw = raw._data
+    if raw.size:  # -1 is not the last class; checked on every call of a compiled function
+        _vc.run(_vc.Check("nll_loss_labels", lambda xp, i: (i < 0) | (i >= k),
+                          lambda count, first: IndexError(
+                              f"nll_loss: labels must lie in [0, {k}) for {k} classes; got "
+                              f"{count} outside it, the first being {first}"),
+                          values=lambda xp, i: i), lab)
+    picked = gnp.take_along_axis(log_probs, gnp.reshape(lab, (-1, 1)), 1)
+    return _reduce(-gnp.reshape(picked, (-1,)), reduction)
+
+
+def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",
+                   beta: float = 1.0) -> Array:
+    """Huber-like loss of ``torch.nn.functional.smooth_l1_loss``: ``0.5 d**2 / beta`` where
+    ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``; ``beta = 0`` is the L1
+    loss); ``input`` and ``target`` must have the same shape.
+
+    Example: ``smooth_l1_loss(fc(x), y)``
+    """
+    _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = input - target
+    ad_ = gnp.abs(d)
+    if beta == 0:
+        return _reduce(ad_, reduction)
+    return _reduce(gnp.where(_raw(ad_) < beta, 0.5 * d * d / beta, ad_ - 0.5 * beta), reduction)
