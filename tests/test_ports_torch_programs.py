@@ -797,3 +797,297 @@ def test_functional_jacobian_vjp_jvp_create_graph(backend):
            AF.jvp(lambda x: x.exp().sum(1), tx, _t(torch, y))[1])
     with pytest.raises(RuntimeError, match="strict mode"):
         AF.jacobian(lambda x: torch.ones(3, dtype=x.dtype), tx, strict=True)
+
+
+# ---- pytorch/examples -----------------------------------------------------------------------
+
+POLY_DEGREE = 4
+W_TARGET = R.standard_normal((POLY_DEGREE, 1)) * 5
+B_TARGET = R.standard_normal(1) * 5
+BATCHES = [R.standard_normal(8) for _ in range(6)]
+
+
+def make_features(x):
+    """regression/main.py: columns [x, x^2, x^3, x^4]."""
+    x = x[:, None]
+    return gnp.concatenate([x ** i for i in range(1, POLY_DEGREE + 1)], axis=1)
+
+
+def regression_step(fc, batch_x, batch_y, no_grad):
+    fc.zero_grad()
+    output = F.smooth_l1_loss(fc(batch_x), batch_y)
+    output.backward()
+    with no_grad():
+        for param in fc.parameters():
+            param -= 0.1 * param.grad  # param.data.add_(-0.1 * param.grad)
+    return output
+
+
+def _regression_data(i):
+    x = make_features(_arr(BATCHES[i]))
+    return x, x @ _arr(W_TARGET) + _arr(B_TARGET)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
+def test_example_regression(backend, compiled):
+    gnp.random.seed(6)
+    fc = nn.Linear(POLY_DEGREE, 1)
+    w0 = [to_numpy(p).copy() for p in fc.parameters()]
+    step = ad.jit(regression_step, static_argnums=3) if compiled else regression_step
+    losses = [float(step(fc, *_regression_data(i), ad.no_grad)) for i in range(len(BATCHES))]
+    eager = nn.Linear(POLY_DEGREE, 1)
+    eager.load_state_dict({"weight": _arr(w0[0]), "bias": _arr(w0[1])})
+    want = [float(regression_step(eager, *_regression_data(i), ad.no_grad))
+            for i in range(len(BATCHES))]
+    np.testing.assert_allclose(losses, want, rtol=1e-13)
+    _close(fc.parameters(), eager.parameters(), rtol=1e-13)
+    _close([p.grad for p in fc.parameters()], [p.grad for p in eager.parameters()], rtol=1e-13)
+    if compiled:
+        assert step.cache_info()["misses"] == 1
+        return
+    x, y = _regression_data(0)
+    check_grads(lambda w, b: F.smooth_l1_loss(F.linear(x, w, b), y), tuple(map(_arr, w0)),
+                order=2)
+    torch = _torch()
+    tfc = torch.nn.Linear(POLY_DEGREE, 1).double()
+    with torch.no_grad():
+        tfc.weight.copy_(torch.tensor(w0[0]))
+        tfc.bias.copy_(torch.tensor(w0[1]))
+    tl = []
+    for bx in BATCHES:
+        x = torch.tensor(bx).unsqueeze(1)
+        x = torch.cat([x ** i for i in range(1, POLY_DEGREE + 1)], 1)
+        y = x.mm(torch.tensor(W_TARGET)) + torch.tensor(B_TARGET)
+        tfc.zero_grad()
+        output = torch.nn.functional.smooth_l1_loss(tfc(x), y)
+        tl.append(output.item())
+        output.backward()
+        for param in tfc.parameters():
+            param.data.add_(-0.1 * param.grad)
+    np.testing.assert_allclose(losses, tl, rtol=1e-11)
+    _close(fc.parameters(), list(tfc.parameters()))
+
+
+class RNNModel(nn.Module):
+    """word_language_model/model.py's RNNModel with an RNN_TANH layer (one layer): encoder,
+    recurrent step ``h = tanh(W_ih x + b_ih + W_hh h + b_hh)``, decoder, log_softmax."""
+
+    def __init__(self, ntoken, ninp, nhid, dropout=0.5):
+        self.ntoken, self.nhid = ntoken, nhid
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        k = 1.0 / math.sqrt(nhid)
+        u = lambda *s: nn.Parameter(gnp.random.uniform(-k, k, s))  # noqa: E731
+        self.weight_ih_l0, self.weight_hh_l0 = u(nhid, ninp), u(nhid, nhid)
+        self.bias_ih_l0, self.bias_hh_l0 = u(nhid), u(nhid)
+        self.decoder = nn.Linear(nhid, ntoken)
+        with ad.no_grad():  # init_weights
+            self.encoder.weight[...] = gnp.random.uniform(-0.1, 0.1, self.encoder.weight.shape)
+            self.decoder.weight[...] = gnp.random.uniform(-0.1, 0.1, self.decoder.weight.shape)
+            self.decoder.bias[...] = 0.0
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        h, outs = hidden[0], []
+        for t in range(emb.shape[0]):
+            h = F.tanh(F.linear(emb[t], self.weight_ih_l0, self.bias_ih_l0)
+                       + F.linear(h, self.weight_hh_l0, self.bias_hh_l0))
+            outs.append(h)
+        output = self.drop(gnp.stack(outs))
+        decoded = self.decoder(output)
+        decoded = gnp.reshape(decoded, (-1, self.ntoken))
+        return F.log_softmax(decoded, axis=1), h[None]
+
+    def init_hidden(self, bsz):
+        return gnp.zeros((1, bsz, self.nhid))
+
+
+NTOKEN, SEQ, BSZ = 7, 3, 2
+TOKENS = R.integers(0, NTOKEN, (3 * SEQ + 1, BSZ))
+
+
+def lm_train_step(model, hidden, data, targets, lr, no_grad, clip, detach):
+    """word_language_model/main.py's train(): repackage the hidden state, forward, NLL loss,
+    backward, clip the gradient norm, SGD by hand."""
+    hidden = detach(hidden)
+    model.zero_grad()
+    output, hidden = model(data, hidden)
+    loss = F.nll_loss(output, targets) if clip is nn.utils.clip_grad_norm_ else \
+        __import__("torch").nn.functional.nll_loss(output, targets)
+    loss.backward()
+    clip(model.parameters(), 0.25)
+    with no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad  # p.data.add_(p.grad, alpha=-lr)
+    return loss, hidden
+
+
+def _batch(i, asarray):
+    return asarray(TOKENS[i * SEQ:(i + 1) * SEQ]), asarray(TOKENS[i * SEQ + 1:(i + 1) * SEQ + 1]
+                                                           .reshape(-1))
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
+def test_example_word_language_model_rnn(backend, compiled):
+    gnp.random.seed(7)
+    model = RNNModel(NTOKEN, 4, 5).eval()  # dropout off: the same values as torch
+    w0 = {k: to_numpy(v).copy() for k, v in model.named_parameters()}
+    step = ad.jit(lm_train_step, static_argnums=(5, 6, 7)) if compiled else lm_train_step
+    hidden, losses = model.init_hidden(BSZ), []
+    for i in range(3):
+        loss, hidden = step(model, hidden, *_batch(i, _xp().asarray), 2.0, ad.no_grad,
+                            nn.utils.clip_grad_norm_, ad.stop_gradient)
+        losses.append(float(loss))
+    if compiled:
+        eager = RNNModel(NTOKEN, 4, 5).eval()
+        eager.load_state_dict({k: _arr(v) for k, v in w0.items()})
+        hidden, want = eager.init_hidden(BSZ), []
+        for i in range(3):
+            loss, hidden = lm_train_step(eager, hidden, *_batch(i, _xp().asarray), 2.0,
+                                         ad.no_grad, nn.utils.clip_grad_norm_,
+                                         ad.stop_gradient)
+            want.append(float(loss))
+        np.testing.assert_allclose(losses, want, rtol=1e-13)
+        _close(model.parameters(), eager.parameters(), rtol=1e-13)
+        # the first hidden state is zeros, the next ones come from the model (they require
+        # grad): a second signature, then replays
+        assert step.cache_info()["misses"] == 2, step.cache_info()
+        return
+    fresh = RNNModel(NTOKEN, 4, 5).eval()
+    data, targets = _batch(0, _xp().asarray)
+
+    def loss_of(params, h0):
+        out, _ = nn.functional_call(fresh, params, (data, h0))
+        return F.nll_loss(out, targets)
+
+    check_grads(loss_of, ({k: _arr(v) for k, v in w0.items() if k != "encoder.weight"},
+                          _arr(R.standard_normal((1, BSZ, 5)))), order=1)
+    torch = _torch()
+
+    class TorchRNNModel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = torch.nn.Embedding(NTOKEN, 4)
+            self.rnn = torch.nn.RNN(4, 5, 1, nonlinearity="tanh")
+            self.decoder = torch.nn.Linear(5, NTOKEN)
+
+        def forward(self, input, hidden):
+            output, hidden = self.rnn(self.encoder(input), hidden)
+            decoded = self.decoder(output).view(-1, NTOKEN)
+            return torch.nn.functional.log_softmax(decoded, dim=1), hidden
+
+    tmodel = TorchRNNModel().double()
+    names = {k: k.replace("_l0", "") if "encoder" in k or "decoder" in k else "rnn." + k
+             for k in w0}
+    tmodel.load_state_dict({names[k]: torch.tensor(v) for k, v in w0.items()})
+    hidden, tl = torch.zeros(1, BSZ, 5, dtype=torch.float64), []
+    for i in range(3):
+        loss, hidden = lm_train_step(tmodel, hidden, *_batch(i, torch.tensor), 2.0,
+                                     torch.no_grad, torch.nn.utils.clip_grad_norm_,
+                                     lambda h: h.detach())
+        tl.append(loss.item())
+    np.testing.assert_allclose(losses, tl, rtol=1e-11)
+    tp = dict(tmodel.named_parameters())
+    _close([p for _, p in model.named_parameters()], [tp[names[k]] for k in w0])
+
+
+class MnistNet(nn.Module):
+    """mnist/main.py's Net at toy size (8x8 images, 4 classes)."""
+
+    def __init__(self):
+        self.conv1 = nn.Conv2d(1, 2, 3, 1)
+        self.conv2 = nn.Conv2d(2, 3, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(12, 6)
+        self.fc2 = nn.Linear(6, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = F.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = self.dropout2(x)
+        x = self.fc2(x)
+        return F.log_softmax(x, axis=1)
+
+
+IMAGES = R.standard_normal((3, 4, 1, 8, 8))
+LABELS = R.integers(0, 4, (3, 4))
+
+
+def mnist_train_step(model, optimizer, data, target):
+    optimizer.zero_grad()
+    output = model(data)
+    loss = F.nll_loss(output, target)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
+def test_example_mnist_net(backend, compiled):
+    gnp.random.seed(8)
+    model = MnistNet().eval()  # dropout off: compared with torch and with the eager run
+    w0 = {k: to_numpy(v).copy() for k, v in model.named_parameters()}
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
+    step = ad.jit(mnist_train_step) if compiled else mnist_train_step
+    losses = [float(step(model, opt, _arr(IMAGES[i]), _xp().asarray(LABELS[i])))
+              for i in range(3)]
+    if compiled:
+        eager = MnistNet().eval()
+        eager.load_state_dict({k: _arr(v) for k, v in w0.items()})
+        eopt = optim.SGD(eager.parameters(), lr=0.5, momentum=0.5)
+        want = [float(mnist_train_step(eager, eopt, _arr(IMAGES[i]), _xp().asarray(LABELS[i])))
+                for i in range(3)]
+        np.testing.assert_allclose(losses, want, rtol=1e-13)
+        _close(model.parameters(), eager.parameters(), rtol=1e-13)
+        # SGD with momentum makes its buffer in its first step: traced again once (docs/jit.md)
+        assert step.cache_info()["misses"] == 2, step.cache_info()
+        return
+    fresh = MnistNet().eval()
+    check_grads(lambda p: F.nll_loss(nn.functional_call(fresh, p, (_arr(IMAGES[0]),)),
+                                     _xp().asarray(LABELS[0])),
+                ({k: _arr(v) for k, v in w0.items()},), order=1)
+    # a training-mode step drops units: its gradient is still the one of the masked network
+    model.train()
+    gnp.random.seed(9)
+    model.zero_grad()
+    F.nll_loss(model(_arr(IMAGES[0])), _xp().asarray(LABELS[0])).backward()
+    assert all(np.isfinite(to_numpy(p.grad)).all() for p in model.parameters())
+    torch = _torch()
+    tF = torch.nn.functional
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(1, 2, 3, 1)
+            self.conv2 = torch.nn.Conv2d(2, 3, 3, 1)
+            self.dropout1 = torch.nn.Dropout(0.25)
+            self.dropout2 = torch.nn.Dropout(0.5)
+            self.fc1 = torch.nn.Linear(12, 6)
+            self.fc2 = torch.nn.Linear(6, 4)
+
+        def forward(self, x):
+            x = tF.relu(self.conv1(x))
+            x = tF.relu(self.conv2(x))
+            x = tF.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = torch.flatten(x, 1)
+            x = tF.relu(self.fc1(x))
+            x = self.dropout2(x)
+            return tF.log_softmax(self.fc2(x), dim=1)
+
+    tmodel = TorchNet().double().eval()
+    tmodel.load_state_dict({k: torch.tensor(v) for k, v in w0.items()})
+    topt = torch.optim.SGD(tmodel.parameters(), lr=0.5, momentum=0.5)
+    tl = []
+    for i in range(3):
+        topt.zero_grad()
+        loss = tF.nll_loss(tmodel(torch.tensor(IMAGES[i])), torch.tensor(LABELS[i]))
+        loss.backward()
+        topt.step()
+        tl.append(loss.item())
+    np.testing.assert_allclose(losses, tl, rtol=1e-11)
