@@ -1091,3 +1091,117 @@ def test_example_mnist_net(backend, compiled):
         topt.step()
         tl.append(loss.item())
     np.testing.assert_allclose(losses, tl, rtol=1e-11)
+
+
+# ---- compiled training loops of the tutorial ------------------------------------------------
+
+def _dynamic_training(compiled, seed_draws, steps=6):
+    model = DynamicNet(ABCDE, random.randint)
+    opt = optim.SGD(model.parameters(), lr=2e-6, momentum=0.9)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y, reduction="sum")
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    f = ad.jit(step) if compiled else step
+    random.seed(seed_draws)
+    return [float(f(_arr(X), _arr(Y))) for _ in range(steps)], model, f
+
+
+def test_jit_dynamic_net_draws_again_on_every_call(backend):
+    # dynamic_net.py draws the number of layers with Python's random module in forward: a
+    # replay of the first call's program would repeat its draw, so the compiled step runs
+    # the function itself (with a warning) and equals the eager loop
+    with pytest.warns(ad.jit.JitFallbackWarning, match="random module"):
+        got, model, f = _dynamic_training(True, 0)
+    want, eager, _ = _dynamic_training(False, 0)
+    draws = random.Random(0)
+    assert len({draws.randint(4, 6) for _ in range(6)}) == 3  # 0, 1 and 2 extra terms
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    _close(model.parameters(), eager.parameters(), rtol=1e-13)
+    assert f.cache_info()["size"] == 0
+
+
+def test_jit_numpy_global_draws_are_not_replayed(backend):
+    def noisy(x):
+        return x * np.random.uniform()
+
+    f = ad.jit(noisy)
+    x = _arr([1.0, 2.0])
+    np.random.seed(0)
+    with pytest.warns(ad.jit.JitFallbackWarning, match="numpy.random"):
+        got = [to_numpy(f(x)) for _ in range(3)]
+    np.random.seed(0)
+    _close(got, [to_numpy(noisy(x)) for _ in range(3)], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("how", ["autograd", "Polynomial3"])
+def test_jit_polynomial_training_steps(backend, how):
+    # polynomial_autograd.py's update (grads set to None after the step) and
+    # polynomial_module.py's zero_grad / backward / SGD step, compiled: replays equal eager
+    def run(compiled):
+        if how == "autograd":
+            p = [ad.tensor(v, requires_grad=True) for v in ABCD]
+
+            def step(x, y):
+                loss = _poly_loss(p, x, y)
+                loss.backward()
+                with ad.no_grad():
+                    for q in p:
+                        q -= 5e-5 * q.grad
+                        q.grad = None
+                return loss.detach()
+        else:
+            model = Polynomial3(ABCD)
+            p = model.parameters()
+            opt = optim.SGD(p, lr=5e-5)
+
+            def step(x, y):
+                model.zero_grad()
+                loss = F.mse_loss(model(x), y, reduction="sum")
+                loss.backward()
+                opt.step()
+                return loss.detach()
+
+        f = ad.jit(step) if compiled else step
+        return [float(f(_arr(X), _arr(Y))) for _ in range(5)], p, f
+
+    got, p, f = run(True)
+    want, q, _ = run(False)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    _close(p, q, rtol=1e-13)
+    assert f.cache_info()["misses"] == 1 and f.cache_info()["hits"] == 4
+
+
+# ---- regression tests for what the ports found ----------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=0.05), lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
+    lambda p: optim.Adam(p, lr=0.1), lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1),
+    lambda p: optim.RMSprop(p, lr=0.05, momentum=0.5), lambda p: optim.Adagrad(p, lr=0.1)],
+    ids=["SGD", "SGD-momentum", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_jit_optimizer_step_on_0d_parameters(backend, make):
+    # polynomial_module.py's scalar Parameters: on NumPy an update computed from 0-d arrays
+    # is a NumPy scalar, which the compiled step once froze at the traced step's value
+    def run(compiled):
+        a = ad.tensor(np.float64(0.3), requires_grad=True)
+        b = ad.tensor([0.2, -0.1], requires_grad=True)
+        opt = make([a, b])
+
+        def step(x):
+            opt.zero_grad()
+            loss = gnp.sum((a * x + b[0] * x ** 2 - b[1]) ** 2)
+            loss.backward()
+            opt.step()
+            return loss.detach()
+
+        f = ad.jit(step) if compiled else step
+        return [float(f(_arr(X[:6]))) for _ in range(4)], (a, b)
+
+    got, pg = run(True)
+    want, pw = run(False)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    _close(pg, pw, rtol=1e-13)
