@@ -1205,3 +1205,89 @@ def test_jit_optimizer_step_on_0d_parameters(backend, make):
     want, pw = run(False)
     np.testing.assert_allclose(got, want, rtol=1e-13)
     _close(pg, pw, rtol=1e-13)
+
+
+def test_nll_loss_and_smooth_l1_loss_match_torch(backend):
+    z = R.standard_normal((5, 4))
+    lab = np.array([0, 3, 1, 1, 2])
+    lp = F.log_softmax(_arr(z), axis=1)
+    d = np.array([-2.0, -0.7, -0.2, 0.0, 0.3, 0.9, 1.6, 4.0])
+    for red in ("mean", "sum", "none"):
+        check_grads(lambda z, red=red: F.nll_loss(F.log_softmax(z, axis=1), _xp().asarray(lab),
+                                                  red), (_arr(z),), order=2)
+    with pytest.raises(IndexError, match=r"nll_loss: labels must lie in \[0, 4\).*-1"):
+        F.nll_loss(lp, _xp().asarray(np.array([0, -1, 1, 1, 2])))
+    with pytest.raises(IndexError, match="nll_loss"):
+        F.nll_loss(lp, _xp().asarray(np.array([0, 4, 1, 1, 2])))
+    with pytest.raises(TypeError, match="nll_loss: labels must be integers"):
+        F.nll_loss(lp, _arr(lab))
+    with pytest.raises(ValueError, match=r"nll_loss: expected .* \(5, 4\) and \(4,\)"):
+        F.nll_loss(lp, _xp().asarray(lab[:4]))
+    with pytest.raises(ValueError, match="smooth_l1_loss: input has shape"):
+        F.smooth_l1_loss(_arr(d), _arr(d[:, None]))
+    torch = _torch()
+    tF = torch.nn.functional
+    tlp = tF.log_softmax(_t(torch, z), dim=1)
+    for red in ("mean", "sum", "none"):
+        _close(F.nll_loss(lp, _xp().asarray(lab), red), tF.nll_loss(tlp, torch.tensor(lab),
+                                                                    reduction=red))
+        for beta in (1.0, 0.5, 0.0):
+            got = F.smooth_l1_loss(_arr(d), _arr(np.zeros(8)), red, beta=beta)
+            want = tF.smooth_l1_loss(_t(torch, d), torch.zeros(8, dtype=torch.float64),
+                                     reduction=red,
+                                     beta=beta)
+            _close(got, want, rtol=1e-15)
+    td = _t(torch, d, True)
+    tF.smooth_l1_loss(td, torch.zeros(8, dtype=torch.float64), reduction="sum").backward()
+    _close(ad.grad(lambda v: F.smooth_l1_loss(v, _arr(np.zeros(8)), "sum"))(_arr(d)), td.grad)
+
+
+def test_functional_call_swaps_and_restores(backend):
+    gnp.random.seed(10)
+    m = SimpleMLP()
+    own = m.fc1.weight
+    x = _arr(R.standard_normal((2, 4)))
+    zero = {k: gnp.zeros(v.shape) for k, v in m.named_parameters()}
+    _close(nn.functional_call(m, zero, (x,)), np.zeros((2, 3)), atol=0)
+    _close(nn.functional_call(m, {"fc2.bias": _arr([1.0, 2.0, 3.0])}, x) - m(x),
+           np.tile([1.0, 2.0, 3.0], (2, 1)) - to_numpy(m.fc2.bias), rtol=1e-12)
+    assert m.fc1.weight is own
+    with pytest.raises(KeyError, match=r"functional_call: \['fc3.weight'\] are not parameters"):
+        nn.functional_call(m, {"fc3.weight": own}, (x,))
+    with pytest.raises(ValueError, match="more than one dict"):
+        nn.functional_call(m, ({"fc1.bias": m.fc1.bias}, {"fc1.bias": m.fc1.bias}), (x,))
+    with pytest.raises(ValueError, match="shapes"):  # the module's own weights come back
+        nn.functional_call(m, {"fc1.weight": gnp.zeros((3, 3))}, (x,))
+    assert m.fc1.weight is own
+    seq = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    got = nn.functional_call(seq, {"layers.0.bias": gnp.ones(3) * 10}, (x,))
+    _close(got, np.maximum(to_numpy(x) @ to_numpy(seq[0].weight).T + 10, 0))
+    with pytest.raises(ValueError, match="module 1 has parameters"):
+        nn.stack_module_state([m, seq])
+
+
+def test_clip_grad_norm_matches_torch(backend):
+    w = [R.standard_normal((3, 2)), R.standard_normal(4)]
+    for max_norm, norm_type in ((0.5, 2.0), (100.0, 2.0), (0.3, math.inf), (0.4, 1.0)):
+        ps = [ad.tensor(v, requires_grad=True) for v in w]
+        (gnp.sum(ps[0] ** 3) + gnp.sum(gnp.sin(ps[1]))).backward()
+        total = nn.utils.clip_grad_norm_(ps, max_norm, norm_type)
+        g = [3 * w[0] ** 2, np.cos(w[1])]
+        flat = np.concatenate([a.ravel() for a in g])
+        want = np.max(np.abs(flat)) if norm_type == math.inf else \
+            np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type)
+        _close(total, want, rtol=1e-13)
+        coef = min(1.0, max_norm / (want + 1e-6))
+        _close([p.grad for p in ps], [a * coef for a in g], rtol=1e-13)
+    nn.utils.clip_grad_value_(ps, 0.1)
+    assert max(float(gnp.max(gnp.abs(p.grad))) for p in ps) <= 0.1
+    ps[0].grad[0, 0] = np.inf
+    with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm"):
+        nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+    torch = _torch()
+    tp = [_t(torch, v, True) for v in w]
+    ((tp[0] ** 3).sum() + tp[1].sin().sum()).backward()
+    ps = [ad.tensor(v, requires_grad=True) for v in w]
+    (gnp.sum(ps[0] ** 3) + gnp.sum(gnp.sin(ps[1]))).backward()
+    _close(nn.utils.clip_grad_norm_(ps, 0.5), torch.nn.utils.clip_grad_norm_(tp, 0.5))
+    _close([p.grad for p in ps], [p.grad for p in tp], rtol=1e-13)
