@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import random
 import threading
 import types
 from collections import OrderedDict
@@ -36,6 +37,12 @@ KEY_PARTS: list[Callable[[], Any]] = []
 
 def _key_parts() -> tuple:
     return tuple(f() for f in KEY_PARTS) if KEY_PARTS else ()
+
+
+def _host_rng_states() -> tuple:
+    """The states of the generators behind ``random.*`` and ``numpy.random.*``'s functions."""
+    name, key, pos, has_gauss, cached = _np.random.get_state()
+    return random.getstate(), (name, key.tobytes(), pos, has_gauss, cached)
 
 
 class _Entry:
@@ -331,6 +338,16 @@ class Jitted:
             return e.result
         return result
 
+    def _eager_from_now(self, key) -> None:
+        """The traced run drew numbers from Python's or NumPy's global generator: a replay
+        would repeat that run's draws (a loop count, a dropout mask), so this signature runs
+        the function itself from now on, as eager code draws anew on every call."""
+        with self._lock:
+            self._cache.pop(key, None)
+            self._fast.clear()
+        self._outer[key] = "eager"
+        outer.warn_eager(self, outer.EAGER_WHY["host_random"])
+
     def _replay(self, key, entry, leaves, rebuild, be):
         inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
         restore = None
@@ -366,7 +383,9 @@ class Jitted:
             return out
 
         before = self._python_state(leaves)
+        drawn = _host_rng_states()
         prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+        drew = _host_rng_states() != drawn  # run again to check, it would draw once more
         prog.aliases = aliasing.plan(prog, readonly[0] if readonly else None)
         eager_roots = aliasing.roots(prog)
         donated = self._donated(prog, leaves, rebuild)
@@ -375,7 +394,7 @@ class Jitted:
         compiled = replay.Compiled(prog, be.xp)
         # a function that changed the Python values it reads (a global counter, self.items)
         # is not run again to check it: that would change them once more
-        if (self.check and _pure(prog)
+        if (self.check and _pure(prog) and not drew
                 and self._python_state(leaves) == before):
             _verify(call, compiled, prog, leaves, be)
         runner = compiled.run
@@ -395,6 +414,8 @@ class Jitted:
                 self._cache.popitem(last=False)
                 self.evictions += 1
         entry.calls = 1
+        if drew:
+            self._eager_from_now(key)
         out_leaves, out_def = tree_flatten(result)
         if prog.aliases is not None and len(out_leaves) == len(prog.outputs):
             result = tree_unflatten(out_def, aliasing.finish(prog.aliases, out_leaves, leaves))

@@ -307,6 +307,15 @@ def _zero_grad_w(tr, orig, opt, set_to_none=True):
     return orig(opt, set_to_none)
 
 
+def _module_zero_grad_w(tr, orig, module):
+    """``model.zero_grad()`` sets each parameter's ``.grad`` to None, as
+    ``opt.zero_grad()`` does: the program sets them, so replays need not find the old ones."""
+    for p in module.parameters():
+        tr.register(p)
+        tr.grad_written.add(id(p))
+    return orig(module)
+
+
 def _opt_step_w(tr, orig, opt):
     from . import optstep
 
@@ -777,6 +786,10 @@ def install(undo: list) -> None:
     put(_value_checks, "host_read_hook", _host_read)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
+    from ..nn import modules as _modules
+
+    put(_modules.Module, "zero_grad",
+        _traced(_modules.Module.zero_grad)(_module_zero_grad_w))
     put(_rnd._Sampler, "_call", _traced(_rnd._Sampler._call)(_sampler_call_w))
     for meth, what in (("__bool__", "bool()"), ("__float__", "float()"), ("__int__", "int()"),
                        ("__complex__", "complex()"),

@@ -77,6 +77,10 @@ def _pure(tr, op: str, fn, args: tuple, kwargs: dict | None = None, ufunc=None):
         out = fn(*raw, **kw)
     finally:
         tr.paused -= 1
+    if isinstance(out, _np.generic) and any(tr.is_array(a) for a in raw):
+        # NumPy computes on 0-d arrays (a 0-d parameter's p and g) into a scalar: a 0-d array
+        # and a step, or the value would be frozen at the traced step's
+        out, fn, ufunc = _np.asarray(out), _as_array(fn), None
     if not tr.is_array(out):
         return out
     for a in raw:
@@ -86,6 +90,13 @@ def _pure(tr, op: str, fn, args: tuple, kwargs: dict | None = None, ufunc=None):
     tr.add_step(op, fn, raw, kw, out, ufunc=ufunc if numpy and not kw else None,
                 entrywise=True)
     return Rec(tr, out)
+
+
+def _as_array(fn):
+    def f(*args, **kwargs):
+        return _np.asarray(fn(*args, **kwargs))
+    f.__name__ = getattr(fn, "__name__", "op")
+    return f
 
 
 def _inplace(tr, op: str, fn, target: Rec, args: tuple) -> Rec:

@@ -76,6 +76,9 @@ EAGER_WHY = {
                "(e.g. model parameters), or on arguments it also differentiates inside; pass "
                "them as arguments, or take the gradient inside: jit(value_and_grad(f)), or a "
                "training step that calls loss.backward() inside",
+    "host_random": "it draws numbers from Python's random module or numpy.random's global "
+                   "generator, whose draws a replay would repeat; draw them outside and pass "
+                   "them as arguments, or use gpuad.jit.random with a key argument",
 }
 
 

@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .functional import (  # noqa: F401
     avg_pool2d,
     binary_cross_entropy_with_logits,
@@ -32,9 +32,11 @@ from .functional import (  # noqa: F401
     logsumexp,
     max_pool2d,
     mse_loss,
+    nll_loss,
     relu,
     sigmoid,
     silu,
+    smooth_l1_loss,
     softmax,
     softplus,
     tanh,
@@ -63,3 +65,4 @@ from .modules import (  # noqa: F401
     Softplus,
     Tanh,
 )
+from .stateless import functional_call, stack_module_state  # noqa: F401

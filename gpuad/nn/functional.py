@@ -25,7 +25,7 @@ __all__ = [
     "relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
     "log_softmax", "logsumexp", "linear", "dropout", "embedding", "layer_norm", "conv2d",
     "max_pool2d", "avg_pool2d", "flatten", "mse_loss", "cross_entropy",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "nll_loss", "smooth_l1_loss",
 ]
 
 Array = Any  # a Tensor or a backend array
@@ -215,10 +215,19 @@ def avg_pool2d(x: Array, kernel_size: int | tuple[int, int],
     return gnp.mean(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
 
 
-def flatten(x: Array, start_dim: int = 1) -> Array:
-    """Merge the dims from ``start_dim`` on. Example: ``flatten(images)`` is (N, C*H*W)."""
-    s = _r.shape(x)
-    return gnp.reshape(x, tuple(s[:start_dim]) + (-1,))
+def flatten(x: Array, start_dim: int = 1, end_dim: int = -1) -> Array:
+    """Merge the dims ``start_dim`` to ``end_dim`` (both included, negative counted from the
+    end), as ``torch.flatten``. Example: ``flatten(images)`` is (N, C*H*W);
+    ``flatten(y, 0, 1)`` maps (N, 1) to (N,)."""
+    s = tuple(_r.shape(x))
+    if not s:
+        return gnp.reshape(x, (1,))
+    lo = start_dim + len(s) if start_dim < 0 else start_dim
+    hi = end_dim + len(s) if end_dim < 0 else end_dim
+    if not 0 <= lo <= hi < len(s):
+        raise ValueError(f"flatten: start_dim={start_dim} and end_dim={end_dim} do not name "
+                         f"dims start <= end of an array of shape {s}")
+    return gnp.reshape(x, s[:lo] + (math.prod(s[lo:hi + 1]),) + s[hi + 1:])
 
 
 # ---- losses -----------------------------------------------------------------------------------
@@ -275,3 +284,48 @@ def binary_cross_entropy_with_logits(logits: Array, targets: Array,
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
     return _reduce(softplus(logits) - logits * targets, reduction)
+
+
+def nll_loss(log_probs: Array, labels: Any, reduction: str = "mean") -> Array:
+    """Negative log-likelihood of (N, K) ``log_probs`` (e.g. ``log_softmax(z, axis=1)``) at
+    integer ``labels`` (N,) in [0, K): ``-log_probs[n, labels[n]]``, as ``torch.nn.functional.
+    nll_loss``. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``.
+
+    Example: ``loss = nll_loss(log_softmax(model(x), axis=1), y)``
+    """
+    lab = gnp.asarray(_raw(labels))
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: labels must be integers, got dtype {lab.dtype}")
+    s = _r.shape(log_probs)
+    if len(s) != 2 or _r.shape(lab) != s[:1]:
+        raise ValueError(f"nll_loss: expected log_probs (N, K) and labels (N,), got "
+                         f"{s} and {_r.shape(lab)}")
+    raw, k = _raw(lab), s[1]
+    if isinstance(raw, Tensor):  # batched by vmap: every example's labels, checked at once
+        raw = raw._data
+    if raw.size:  # -1 is not the last class; checked on every call of a compiled function
+        _vc.run(_vc.Check("nll_loss_labels", lambda xp, i: (i < 0) | (i >= k),
+                          lambda count, first: IndexError(
+                              f"nll_loss: labels must lie in [0, {k}) for {k} classes; got "
+                              f"{count} outside it, the first being {first}"),
+                          values=lambda xp, i: i), lab)
+    picked = gnp.take_along_axis(log_probs, gnp.reshape(lab, (-1, 1)), 1)
+    return _reduce(-gnp.reshape(picked, (-1,)), reduction)
+
+
+def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",
+                   beta: float = 1.0) -> Array:
+    """Huber-like loss of ``torch.nn.functional.smooth_l1_loss``: ``0.5 d**2 / beta`` where
+    ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``; ``beta = 0`` is the L1
+    loss); ``input`` and ``target`` must have the same shape.
+
+    Example: ``smooth_l1_loss(fc(x), y)``
+    """
+    _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = input - target
+    ad_ = gnp.abs(d)
+    if beta == 0:
+        return _reduce(ad_, reduction)
+    return _reduce(gnp.where(_raw(ad_) < beta, 0.5 * d * d / beta, ad_ - 0.5 * beta), reduction)

@@ -363,13 +363,14 @@ class AvgPool2d(MaxPool2d):
 
 
 class Flatten(Module):
-    """Merge dims from ``start_dim`` on. Example: ``nn.Flatten()`` maps (N, C, H, W) to 2-D."""
+    """Merge dims ``start_dim`` to ``end_dim``. Example: ``nn.Flatten()`` maps (N, C, H, W)
+    to 2-D; ``nn.Flatten(0, 1)`` maps (N, 1) to (N,)."""
 
-    def __init__(self, start_dim: int = 1) -> None:
-        self.start_dim = start_dim
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Any) -> Any:
-        return F.flatten(x, self.start_dim)
+        return F.flatten(x, self.start_dim, self.end_dim)
 
 
 def _activation(name: str, fn: Callable, doc: str) -> type:

@@ -1,4 +1,5 @@
-"""Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad.
+"""Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad,
+Adadelta.
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
 (backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape). Each
@@ -58,6 +59,7 @@ Example::
 
 from __future__ import annotations
 
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import MissingStateError, Optimizer, ParamGroup
@@ -66,4 +68,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
-           "Adagrad"]
+           "Adagrad", "Adadelta"]

@@ -26,6 +26,15 @@ def _distinct(rng, *shape):
     return rng.permutation(n).reshape(shape) * 0.1 + rng.uniform(-0.02, 0.02, shape)
 
 
+def _smooth_l1_args(r):
+    """Differences on both sides of beta = 0.5, none near the kink at |d| = 0.5."""
+    a = r.uniform(-1, 1, (3, 4))
+    d = r.choice([-1.0, 1.0], (3, 4)) * np.where(r.uniform(size=(3, 4)) < 0.5,
+                                                r.uniform(0.05, 0.35, (3, 4)),
+                                                r.uniform(0.7, 1.5, (3, 4)))
+    return a, a - d
+
+
 def _labels():
     return gnp.asarray(np.array([2, 0, 1]))
 
@@ -72,6 +81,11 @@ SPECS: list[Spec] = [
          _u(3, 4, lo=-2, hi=2)),
     Spec(N + "binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
          lambda r: (r.uniform(-3, 3, (3, 4)), r.uniform(0, 1, (3, 4)))),
+    Spec(N + "nll_loss", lambda z: F.nll_loss(F.log_softmax(z, axis=1), _labels()),
+         _u(3, 4, lo=-2, hi=2)),
+    Spec(N + "nll_loss", lambda z: F.nll_loss(z, _labels(), reduction="none"), _u(3, 4)),
+    Spec(N + "smooth_l1_loss", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5),
+         lambda r: _smooth_l1_args(r)),
 ]
 
 EXEMPT: dict[str, str] = {}
