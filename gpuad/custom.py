@@ -308,6 +308,54 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
     return wrapped
 
 
+# ---- values a custom rule's function reads without receiving them ----------------------------
+
+def _closure_error(kind: str, fun) -> GradError:
+    return GradError(
+        f"{kind} {getattr(fun, '__name__', 'f')}: the function reads a value that is being "
+        f"differentiated without receiving it as an argument (a closed-over Tensor, or one "
+        f"computed from the differentiated inputs); the rule gives no derivative for it, so "
+        f"that part of the derivative would be lost. Pass the value as an argument (the rule "
+        f"then gives its derivative), or wrap it in gpuad.stop_gradient if it is a constant")
+
+
+def _allowed_nodes(values) -> set:
+    """The tape nodes of the tracked Tensors among ``values`` (a pytree)."""
+    return {edge_of(a) for a in tree_flatten(values)[0]
+            if isinstance(a, Tensor) and a.requires_grad}
+
+
+def _reads_closure(roots, allowed: set, start: int) -> bool:
+    """Whether the steps recorded since ``start`` behind ``roots`` read a tracked value other
+    than the ``allowed`` nodes (the arguments)."""
+    from .engine import LeafNode
+    from .transforms import _FINISHED
+
+    stack = [edge_of(r) for r in roots if isinstance(r, Tensor) and r.requires_grad]
+    seen: set = set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen or n in allowed:
+            continue
+        seen.add(n)
+        if n.__class__ is LeafNode:
+            if n.ref() is not None and n not in _FINISHED:
+                return True
+        elif n.seq < start:
+            return True
+        else:
+            stack.extend(n.edges)
+    return False
+
+
+def _tangent_closure(out_leaves, static) -> bool:
+    """Whether an output carries forward-mode tangents that no argument brought (the function
+    reads a value an enclosing jvp differentiates); unknown when a static argument has some."""
+    if _has_tangents(tree_flatten(static)[0]):
+        return False
+    return any(isinstance(o, Tensor) and o._tan for o in out_leaves)
+
+
 # ---- custom_vjp -------------------------------------------------------------------------------
 
 def _cvjp_vjp(g, ans, inputs, params, need):
@@ -473,6 +521,7 @@ class custom_vjp:
 
             inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
         if _has_tangents(flat):
@@ -482,9 +531,19 @@ class custom_vjp:
             )
         if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(flat[i]) for i in arr_pos]
+        static = self.__dict__.get("_static", ())
+        start = next(_state.seq)
+        # fwd sees each tracked argument through an identity step: a read of the argument's
+        # own Tensor by closure, not through the parameter, is then told apart
+        mine = list(flat)
+        for i in arr_pos:
+            mine[i] = _r.identity(flat[i])
+        allowed = {edge_of(mine[i]) for i in arr_pos} | _allowed_nodes(static)
         self._local.busy = True  # f called inside its own fwd is the plain function
         try:
-            pair = self.fwd(*args)
+            pair = self.fwd(*tree_unflatten(adef, mine))
         finally:
             self._local.busy = False
         if not (isinstance(pair, tuple | list) and len(pair) == 2):
@@ -496,8 +555,9 @@ class custom_vjp:
         diff = _float_leaves(leaves)
         if not diff:
             return out
-        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
-        edges = [edge_of(flat[i]) for i in arr_pos]
+        floats = [leaves[i] for i in diff]
+        if _reads_closure(floats, allowed, start) or _tangent_closure(floats, static):
+            raise _closure_error("custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
@@ -621,6 +681,7 @@ class custom_jvp:
             static, rest, merge = _static_split(self, args)
             inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
         tangents = _has_tangents(flat)
@@ -628,8 +689,18 @@ class custom_jvp:
         if not tangents and not tracked:
             return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
-        with _state.no_grad():
-            out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
+        found: dict = {}  # tracked values the function reads (engine: collect under no_grad)
+        prev = _state.local.__dict__.get("collect")
+        _state.local.collect = found
+        try:
+            with _state.no_grad():
+                out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
+        finally:
+            _state.local.collect = prev
+        static = self.__dict__.get("_static", ())
+        if set(found) - _allowed_nodes(static) or _tangent_closure(tree_flatten(out)[0],
+                                                                   static):
+            raise _closure_error("custom_jvp", self.fun)
         leaves, odef = tree_flatten(tree_map(_raw, out))
         diff = _float_leaves(leaves)
         if not diff:
