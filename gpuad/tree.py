@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 TreeDef = Any
+
+
+class _DictKind:
+    """How a dict subclass is rebuilt from a plain dict (kept in the structure, as JAX keeps
+    ``OrderedDict`` and ``defaultdict``)."""
+
+    __slots__ = ("cls", "factory")
+
+    def __init__(self, cls, factory=None):
+        self.cls, self.factory = cls, factory
+
+    def __call__(self, d: dict) -> dict:
+        return self.cls(self.factory, d) if self.cls is defaultdict else self.cls(d)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _DictKind) and (self.cls, self.factory) == (other.cls,
+                                                                            other.factory)
+
+    def __hash__(self) -> int:
+        return hash((self.cls, self.factory))
+
+    def __repr__(self) -> str:
+        return self.cls.__name__
 
 
 def _walk(t: Any, leaves: list) -> TreeDef:
@@ -17,7 +40,31 @@ def _walk(t: Any, leaves: list) -> TreeDef:
         return (dict, keys, [_walk(t[k], leaves) for k in keys], OrderedDict)
     if isinstance(t, dict):
         keys = sorted(t)
-        return (dict, keys, [_walk(t[k], leaves) for k in keys])
+        kids = [_walk(t[k], leaves) for k in keys]
+        if isinstance(t, defaultdict):
+            return (dict, keys, kids, _DictKind(defaultdict, t.default_factory))
+        return (dict, keys, kids)
+    if t is None:
+        return (None,)
+    leaves.append(t)
+    return ()
+
+
+def _walk_leaf(t: Any, leaves: list, is_leaf: Callable[[Any], bool]) -> TreeDef:
+    """:func:`_walk` where ``is_leaf(node)`` makes a whole subtree one leaf."""
+    if is_leaf(t):
+        leaves.append(t)
+        return ()
+    if isinstance(t, tuple | list):
+        return (type(t), [_walk_leaf(c, leaves, is_leaf) for c in t])
+    if isinstance(t, dict):
+        keys = list(t) if isinstance(t, OrderedDict) else sorted(t)
+        kids = [_walk_leaf(t[k], leaves, is_leaf) for k in keys]
+        if isinstance(t, OrderedDict):
+            return (dict, keys, kids, OrderedDict)
+        if isinstance(t, defaultdict):
+            return (dict, keys, kids, _DictKind(defaultdict, t.default_factory))
+        return (dict, keys, kids)
     if t is None:
         return (None,)
     leaves.append(t)
@@ -36,13 +83,19 @@ def _build(d: TreeDef, it: Iterator) -> Any:
     return d[0](kids) if d[0] in (tuple, list) else d[0](*kids)
 
 
-def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
-    """Leaves in a fixed order, and a description to rebuild the structure.
+def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                 ) -> tuple[list, TreeDef]:
+    """Leaves in a fixed order, and a description to rebuild the structure. Containers are
+    tuples (named tuples too), lists and dicts (keys sorted; an ``OrderedDict`` in insertion
+    order); ``None`` is an empty container; anything else is a leaf, and so is every node for
+    which ``is_leaf(node)`` is true.
 
     Example: ``tree_flatten({"w": w, "b": (b1, b2)})`` -> ``([b1, b2, w], ...)``
     """
     leaves: list = []
-    return leaves, _walk(tree, leaves)
+    if is_leaf is None:
+        return leaves, _walk(tree, leaves)
+    return leaves, _walk_leaf(tree, leaves, is_leaf)
 
 
 def tree_unflatten(tdef: TreeDef, leaves: list) -> Any:
@@ -50,8 +103,69 @@ def tree_unflatten(tdef: TreeDef, leaves: list) -> Any:
     return _build(tdef, iter(leaves))
 
 
-def tree_map(fn, tree: Any, *rest: Any) -> Any:
-    """Apply ``fn`` leaf by leaf. Example: ``tree_map(lambda p, g: p - 0.1 * g, params, grads)``"""
-    leaves, tdef = tree_flatten(tree)
-    others = [tree_flatten(r)[0] for r in rest]
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
+    """The leaves of ``tree`` in :func:`tree_flatten`'s order.
+
+    Example: ``tree_leaves({"b": [1, 2], "a": 0})`` is ``[0, 1, 2]``
+    """
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> TreeDef:
+    """The structure of ``tree`` without its leaves (equal for trees that differ only in their
+    leaves; :func:`tree_unflatten` rebuilds a tree from it).
+
+    Example: ``tree_structure((1, [2, 3])) == tree_structure((4, [5, 6]))`` is True
+    """
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def _up_to(d: TreeDef, t: Any, out: list, k: int) -> None:
+    """The subtrees of ``t`` at the leaves of structure ``d`` (``d`` is a prefix of ``t``'s
+    structure), appended to ``out``; an error naming tree ``k`` where ``t`` has another
+    structure."""
+    if d == ():
+        out.append(t)
+        return
+    if d[0] is None:
+        if t is not None:
+            raise ValueError(f"tree_map: tree {k} has {_kind(t)} where the first tree has None")
+        return
+    if d[0] is dict:
+        if not isinstance(t, dict) or set(t) != set(d[1]):
+            got = f"a dict with keys {sorted(t, key=repr)}" if isinstance(t, dict) else _kind(t)
+            raise ValueError(f"tree_map: tree {k} has {got} where the first tree has a dict "
+                             f"with keys {list(d[1])}; every tree must have the first one's "
+                             f"structure")
+        for key, c in zip(d[1], d[2], strict=True):
+            _up_to(c, t[key], out, k)
+        return
+    if type(t) is not d[0] or len(t) != len(d[1]):
+        raise ValueError(f"tree_map: tree {k} has {_kind(t)} where the first tree has a "
+                         f"{d[0].__name__} of length {len(d[1])}; every tree must have the "
+                         f"first one's structure")
+    for c, x in zip(d[1], t, strict=True):
+        _up_to(c, x, out, k)
+
+
+def _kind(t: Any) -> str:
+    if isinstance(t, tuple | list):
+        return f"a {type(t).__name__} of length {len(t)}"
+    return "None" if t is None else f"a {type(t).__name__}"
+
+
+def tree_map(fn: Callable, tree: Any, *rest: Any,
+             is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Apply ``fn`` leaf by leaf: ``fn(leaf, *others)`` with the matching leaves (or, where
+    ``tree`` has a leaf, whole subtrees) of the trees ``rest``, which must have ``tree``'s
+    structure (or one that ``tree``'s is a prefix of), as ``jax.tree_util.tree_map``.
+
+    Example: ``tree_map(lambda p, g: p - 0.1 * g, params, grads)``
+    """
+    leaves, tdef = tree_flatten(tree, is_leaf)
+    others = []
+    for k, r in enumerate(rest, start=1):
+        sub: list = []
+        _up_to(tdef, r, sub, k)
+        others.append(sub)
     return tree_unflatten(tdef, [fn(*xs) for xs in zip(leaves, *others, strict=True)])
