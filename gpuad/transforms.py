@@ -439,7 +439,8 @@ def _conj(x):
         from .numpy import conj
 
         return conj(x)
-    return _r._xp(x).conj(x)
+    xp = _r._xp(x)
+    return xp.asarray(xp.conj(x))  # a 0-d array stays an array
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
