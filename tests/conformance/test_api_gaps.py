@@ -1,0 +1,341 @@
+"""Transform-API behaviours that JAX's and HIPS autograd's own test suites check and the other
+ports did not: custom rules whose function closes over a differentiated value
+(``CustomJVPTest``/``CustomVJPTest.test_closed_over_tracers_error_message``), ``holomorphic=``
+and ``allow_int=`` (``api_test.py``: ``test_holomorphic_*``, ``test_grad_of_int*``),
+keyword arguments of the Jacobian transforms, ``linearize(has_aux=True)``, integer tangents,
+``tree_util`` (``tree_map`` over several trees, prefixes, ``is_leaf``, ``tree_leaves``,
+``tree_structure``, dict subclasses) and autograd's ``multigrad_dict``.
+
+Values are compared with closed forms or central differences, and with JAX where it is
+installed.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.engine import GradError
+from gpuad.misc import multigrad_dict
+from gpuad.testing import check_grads
+
+
+def _host(x):
+    assert not isinstance(x, ad.Tensor), f"a transform returned a Tensor: {x!r}"
+    return np.asarray(x.get() if hasattr(x, "get") else x)
+
+
+def _close(a, b, tol=1e-10):
+    fa, fb = ad.tree_leaves(a), ad.tree_leaves(b)
+    assert len(fa) == len(fb), (a, b)
+    for x, y in zip(fa, fb, strict=True):
+        np.testing.assert_allclose(_host(x), _host(y), rtol=tol, atol=tol)
+
+
+def _jax():
+    """JAX with float64, or None where it is not installed (the peer checks are then skipped;
+    the closed-form checks still run)."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+@pytest.fixture
+def jax():
+    jax = _jax()
+    if jax is None:
+        pytest.skip("jax is not installed")
+    return jax
+
+
+# ---- custom rules whose function reads a differentiated value it was not given ---------------
+
+def _closing_jvp(x):
+    @ad.custom_jvp
+    def g(y):
+        return x * y
+
+    g.defjvp(lambda p, t: (g(p[0]), x * t[0]))
+    return g(x)
+
+
+def _closing_vjp(x):
+    @ad.custom_vjp
+    def g(y):
+        return x * y
+
+    g.defvjp(lambda y: (g(y), None), lambda _, c: (x * c,))
+    return g(x)
+
+
+@pytest.mark.parametrize("fun", [_closing_jvp, _closing_vjp])
+def test_custom_rule_closing_over_a_differentiated_value_raises(backend, fun):
+    """The rule gives the derivative in ``y`` only; the closed-over ``x`` is the same value,
+    so d/dx x*x = 2x would silently lose half (JAX raises UnexpectedTracerError)."""
+    with pytest.raises(GradError, match="closed-over"):
+        ad.grad(fun)(3.0)
+    w = ad.tensor(3.0, requires_grad=True)
+    with pytest.raises(GradError, match="closed-over"):
+        fun(w)  # recorded for a later backward: refused at once
+
+
+def test_custom_jvp_closing_over_a_jvp_value_raises(backend):
+    def f(x):
+        @ad.custom_jvp
+        def g(y):
+            return x + y
+
+        g.defjvp(lambda p, t: (g(p[0]), 2 * t[0]))
+        return g(x * 0.5)
+
+    with pytest.raises(GradError, match="closed-over"):
+        ad.jvp(f, (3.0,), (1.0,))
+
+
+def test_custom_vjp_closing_over_a_jvp_value_raises(backend):
+    def f(x, y):
+        @ad.custom_vjp
+        def g(v):
+            return x * v
+
+        g.defvjp(lambda v: (g(v), None), lambda _, c: (x * c,))
+        return g(y)
+
+    # y is differentiated by grad, x carries a tangent of the enclosing jvp
+    with pytest.raises(GradError, match="closed-over"):
+        ad.jvp(lambda x: ad.grad(f, 1)(x, 2.0), (3.0,), (1.0,))
+
+
+def test_custom_rules_closing_over_constants_are_fine(backend):
+    """Constants, ``stop_gradient`` values and ``nondiff_argnums`` are not differentiated."""
+    c = gnp.asarray(3.0)  # a backend array: not differentiated
+
+    @ad.custom_vjp
+    def g(y):
+        return c * y
+
+    g.defvjp(lambda y: (g(y), None), lambda _, ct: (c * ct,))
+    _close(ad.grad(g)(2.0), 3.0)
+
+    def f(x):
+        @ad.custom_jvp
+        def h(y):
+            return ad.stop_gradient(x) * y
+
+        h.defjvp(lambda p, t: (h(p[0]), ad.stop_gradient(x) * t[0]))
+        return h(x)
+
+    _close(ad.grad(f)(3.0), 3.0)  # the derivative with x held constant, as asked
+
+    @functools.partial(ad.custom_vjp, nondiff_argnums=(0,))
+    def scaled(s, y):
+        return s * y
+
+    scaled.defvjp(lambda s, y: (scaled(s, y), None), lambda s, _, ct: (s * ct,))
+    _close(ad.grad(lambda x: scaled(x, x))(3.0), 3.0)  # s is a constant for the rule
+
+
+def test_custom_vjp_residual_second_order_still_exact(backend):
+    """The argument reaches fwd through an identity step: residuals stay differentiable."""
+    @ad.custom_vjp
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda x: (cube(x), x), lambda x, g: (3 * x ** 2 * g,))
+    x = np.array([0.3, -1.2, 2.0])
+    check_grads(lambda x: gnp.sum(cube(x)), (x,), order=2, modes=("rev",))
+    _close(ad.grad(ad.grad(lambda x: cube(x)))(1.5), 9.0)
+
+
+# ---- holomorphic=True -------------------------------------------------------------------------
+
+def test_holomorphic_grad(backend):
+    z = 1.0 + 2.0j
+    _close(ad.grad(lambda z: z ** 2 * gnp.sin(z), holomorphic=True)(z),
+           2 * z * np.sin(z) + z ** 2 * np.cos(z))
+    # not holomorphic (d/dz = conj(z) + 3 z^2, d/dconj(z) = z): JAX's defined value, its vjp
+    # of 1, is d/dz + conj(d/dconj(z))
+    _close(ad.grad(lambda z: z * gnp.conj(z) + z ** 3, holomorphic=True)(z),
+           2 * np.conj(z) + 3 * z ** 2)
+    _close(ad.grad(ad.grad(gnp.sin, holomorphic=True), holomorphic=True)(z), -np.sin(z))
+    v, g = ad.value_and_grad(lambda z: gnp.exp(z), holomorphic=True)(z)
+    _close((v, g), (np.exp(z), np.exp(z)))
+    a, b = np.array([1 + 1j, 2 - 1j]), 0.5j
+    _close(ad.grad(lambda a, b: gnp.sum(a ** 2) * b, argnums=(0, 1), holomorphic=True)(a, b),
+           (2 * a * b, np.sum(a ** 2)))
+    jax = _jax()
+    if jax is not None:
+        jnp = jax.numpy
+        _close(ad.grad(lambda z: z * gnp.conj(z) + z ** 3, holomorphic=True)(z),
+               jax.grad(lambda z: z * jnp.conj(z) + z ** 3, holomorphic=True)(z))
+
+
+@pytest.mark.parametrize("name", ["jacrev", "jacfwd", "hessian"])
+def test_holomorphic_jacobians(backend, name):
+    z = np.array([1 + 2j, 0.5 - 1j, -0.3j])
+    if name != "hessian":
+        def mine(z):
+            return z ** 3 * gnp.sin(z[0])
+
+        want = np.diag(3 * z ** 2 * np.sin(z[0]))
+        want[:, 0] += z ** 3 * np.cos(z[0])
+    else:
+        def mine(z):
+            return gnp.sum(z ** 3) * z[1]
+
+        want = np.diag(6 * z * z[1])
+        want[:, 1] += 3 * z ** 2
+        want[1, :] += 3 * z ** 2
+    _close(getattr(ad, name)(mine, holomorphic=True)(z), want)
+
+
+@pytest.mark.parametrize("name", ["grad", "jacrev", "jacfwd"])
+def test_holomorphic_of_real_input_or_output_raises(backend, name):
+    fn = getattr(ad, name)
+    with pytest.raises(TypeError, match=f"{name} with holomorphic=True requires inputs with "
+                                        f"complex dtype, but got float"):
+        fn(lambda x: x ** 2, holomorphic=True)(3.0)
+    with pytest.raises(TypeError, match="requires outputs with complex dtype"):
+        fn(lambda z: gnp.abs(z) ** 2, holomorphic=True)(3.0 + 1j)
+
+
+def test_complex_without_holomorphic_still_raises(backend):
+    with pytest.raises(TypeError, match="complex"):
+        ad.grad(lambda z: z ** 2)(1.0 + 1j)
+    with pytest.raises(TypeError, match="complex"):
+        ad.jacfwd(lambda z: z ** 2)(np.array([1.0 + 1j]))
+
+
+# ---- allow_int=True ---------------------------------------------------------------------------
+
+def test_grad_allow_int(backend):
+    gx, gi = ad.grad(lambda x, i: x[i], argnums=(0, 1), allow_int=True)(np.ones(2), 1)
+    _close(gx, np.array([0.0, 1.0]))
+    assert gi.dtype == ad.float0 and gi.shape == () and gi.dtype.itemsize == 0
+    jax = _jax()
+    if jax is not None:
+        assert ad.float0 == jax.dtypes.float0
+    g = ad.grad(lambda x: gnp.sum(x + 0.0), allow_int=True)(np.ones((2, 4), dtype=int))
+    assert g.dtype == ad.float0 and g.shape == (2, 4)
+    assert g.reshape(4, 2).shape == (4, 2)  # shape operations work, arithmetic does not
+
+    def cond(pred):
+        return 1.0 if pred else 2.0
+
+    value, g = ad.value_and_grad(cond, allow_int=True)(True)
+    assert float(value) == 1.0 and g.dtype == ad.float0
+    # a pytree mixing floats and integers
+    g = ad.grad(lambda d: d["w"] * d["n"], allow_int=True)({"w": 2.0, "n": 3})
+    _close(g["w"], 3.0)
+    assert g["n"].dtype == ad.float0
+
+
+def test_grad_of_int_without_allow_int_raises(backend):
+    with pytest.raises(TypeError, match="dtype int"):
+        ad.grad(lambda x: x ** 2)(3)
+
+
+# ---- keyword arguments, linearize(has_aux), tangent dtypes -------------------------------------
+
+@pytest.mark.parametrize("name", ["jacrev", "jacfwd", "hessian"])
+def test_jacobians_pass_keyword_arguments(backend, name):
+    x = np.array([0.5, -1.0])
+
+    def f(x, scale):
+        return gnp.sin(x) * scale if name != "hessian" else gnp.sum(gnp.sin(x) * scale)
+
+    want = np.diag(3.0 * (np.cos(x) if name != "hessian" else -np.sin(x)))
+    _close(getattr(ad, name)(f)(x, scale=3.0), want)
+
+
+def test_linearize_has_aux(backend):
+    x = np.array([0.5, -1.0])
+    y, f_jvp, aux = ad.linearize(lambda x: (gnp.sin(x), {"sq": x ** 2}), x, has_aux=True)
+    v = np.array([1.0, 2.0])
+    _close((y, f_jvp(v), aux), (np.sin(x), np.cos(x) * v, {"sq": x ** 2}))
+    with pytest.raises(ValueError, match="shape"):  # JAX's test_issue_871
+        f_jvp(np.ones((3, 2)))
+
+
+def test_jvp_integer_tangent_raises(backend):
+    with pytest.raises(TypeError, match="tangent has dtype int"):
+        ad.jvp(gnp.sin, (np.ones(3),), (np.ones(3, dtype=int),))
+    with pytest.raises(TypeError, match="tangent has dtype bool"):
+        ad.jvp(gnp.sin, (np.ones(3),), (np.ones(3, dtype=bool),))
+    _, t = ad.jvp(gnp.sin, (1.0,), (2,))  # a Python number is taken as it is
+    _close(t, 2 * np.cos(1.0))
+
+
+# ---- tree utilities (jax tests/tree_util_test.py) ----------------------------------------------
+
+def test_tree_map_several_trees_and_structure_errors(backend):
+    a = {"x": 1.0, "y": (2.0, 3.0)}
+    b = {"x": 10.0, "y": (20.0, 30.0)}
+    assert ad.tree_map(lambda u, v: u + v, a, b) == {"x": 11.0, "y": (22.0, 33.0)}
+    # the same number of leaves in another structure was paired silently
+    with pytest.raises(ValueError, match="tree 1"):
+        ad.tree_map(lambda u, v: u + v, {"a": 1, "b": 2}, {"b": 2, "c": 3})
+    with pytest.raises(ValueError, match="tree 1"):
+        ad.tree_map(lambda u, v: u + v, [1, 2], (1, 2))
+    with pytest.raises(ValueError, match="tree 2"):
+        ad.tree_map(lambda u, v, w: u, [1, 2], [1, 2], [1, 2, 3])
+
+
+def test_tree_map_prefix_none_and_is_leaf(backend, jax):
+    tu = jax.tree_util
+    f = lambda u, v: (u, v)  # noqa: E731
+    assert ad.tree_map(f, [1, 2], [(3, 4), 5]) == tu.tree_map(f, [1, 2], [(3, 4), 5])
+    tree = [1, None, (2, None), {"a": None, "b": 3}]
+    assert ad.tree_map(lambda u: u * 10, tree) == tu.tree_map(lambda u: u * 10, tree)
+    assert ad.tree_leaves(tree) == tu.tree_leaves(tree)
+    is_pair = lambda t: isinstance(t, tuple)  # noqa: E731
+    nested = [1, (2, 3), {"k": (4, 5)}]
+    assert ad.tree_map(len, nested[1:], is_leaf=is_pair) == tu.tree_map(
+        len, nested[1:], is_leaf=is_pair)
+    assert ad.tree_leaves(nested, is_leaf=is_pair) == tu.tree_leaves(nested, is_leaf=is_pair)
+    assert ad.tree_structure((1, [2, 3])) == ad.tree_structure((4, [5, 6]))
+    assert ad.tree_structure((1, [2, 3])) != ad.tree_structure((1, (2, 3)))
+    leaves, tdef = ad.tree_flatten({"b": [1, 2], "a": 0})
+    assert leaves == [0, 1, 2] and ad.tree_unflatten(tdef, leaves) == {"b": [1, 2], "a": 0}
+
+
+def test_tree_keeps_dict_and_tuple_types(backend):
+    dd = collections.defaultdict(list, {"b": 1.0, "a": 2.0})
+    out = ad.tree_map(lambda u: u * 2, dd)
+    assert type(out) is collections.defaultdict and out.default_factory is list
+    assert out == {"a": 4.0, "b": 2.0}
+    od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
+    assert list(ad.tree_map(lambda u: u, od)) == ["b", "a"]
+    Point = collections.namedtuple("Point", ["x", "y"])
+    g = ad.grad(lambda p: gnp.sqrt(p.x ** 2 + p.y ** 2))(Point(1.0, 2.0))
+    assert isinstance(g, Point)
+    _close(tuple(g), (1 / np.sqrt(5), 2 / np.sqrt(5)))
+    gd = ad.grad(lambda d: d["a"] * d["b"])(collections.defaultdict(float, a=2.0, b=3.0))
+    assert type(gd) is collections.defaultdict
+    _close(dict(gd), {"a": 3.0, "b": 2.0})
+
+
+# ---- autograd's multigrad_dict ------------------------------------------------------------------
+
+def test_multigrad_dict(backend):
+    def fun(a, b, c, d=1.1, e=9.0):
+        return a + gnp.sin(b) + gnp.cosh(c) * d + d * e
+
+    args, kwargs = (0.5, -0.3, 0.9), {"e": 2.0}
+    got = multigrad_dict(fun)(*args, **kwargs)
+    assert list(got) == ["a", "b", "c", "d", "e"]
+    full = args + (1.1, 2.0)
+    for k, name in enumerate("abcde"):
+        _close(got[name], ad.grad(fun, argnums=k)(*full))
+    got = multigrad_dict(lambda x, *rest, **kw: x * rest[0] * kw["z"])(2.0, 3.0, z=4.0)
+    _close((got["x"], got["rest"], got["kw"]), (12.0, (8.0,), {"z": 6.0}))
+    with pytest.raises(TypeError, match="multigrad_dict"):
+        multigrad_dict(fun)(1.0)
