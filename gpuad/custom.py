@@ -384,6 +384,8 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     flat = []
     for k, (ct, n) in enumerate(zip(cts, params["counts"], strict=True)):
         leaves = [None] * n if ct is None else tree_flatten(ct)[0]
+        if len(leaves) != n and "argdefs" in params:  # None for a part of the argument
+            leaves = _none_zeros(ct, params["argdefs"][k]) or leaves
         if len(leaves) != n:
             raise GradError(
                 f"custom_vjp {params['name']}: bwd's cotangent {k} has {len(leaves)} leaves "
@@ -398,6 +400,39 @@ def _cvjp_vjp(g, ans, inputs, params, need):
                 f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
                 f"a cotangent has its input's shape")
     return out
+
+
+def _none_zeros(ct, d):
+    """The leaves of cotangent ``ct`` for an argument of structure ``d``, where a None in
+    ``ct`` stands for a zero cotangent of that whole part (as in JAX); None when ``ct`` does
+    not have the argument's structure."""
+    if ct is None:
+        return [None] * len(tree_flatten(tree_unflatten(d, _Counter()))[0])
+    if d == ():
+        return [ct]
+    if d[0] is None:
+        return []
+    if d[0] is dict:
+        if not (isinstance(ct, dict) and set(ct) == set(d[1])):
+            return None
+        parts = [_none_zeros(ct[key], c) for key, c in zip(d[1], d[2], strict=True)]
+    else:
+        if not (isinstance(ct, tuple | list) and len(ct) == len(d[1])):
+            return None
+        parts = [_none_zeros(x, c) for x, c in zip(ct, d[1], strict=True)]
+    if any(p is None for p in parts):
+        return None
+    return [leaf for p in parts for leaf in p]
+
+
+class _Counter:
+    """Leaves for :func:`tree_unflatten` when only their number matters."""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return 0
 
 
 def _as_value(a):
@@ -560,6 +595,7 @@ class custom_vjp:
             raise _closure_error("custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
+                  "argdefs": [tree_flatten(a)[1] for a in args],
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
                   "adef": adef, "args": [None if i in arr_pos else a for i, a in enumerate(flat)]}
         saved = [None] * (len(edges) + 1)
@@ -766,6 +802,10 @@ def _const_tangent(a):
     return 0.0 * a if isinstance(a, float | complex) else a
 
 
+def _complex_value(x) -> bool:
+    return isinstance(x, complex) or getattr(getattr(_raw(x), "dtype", None), "kind", "") == "c"
+
+
 def _pack_tangents(t_out, odef, diff, leaves, fun):
     """The rule's tangent pytree, checked against the output's structure, packed as the
     output's float leaves are."""
@@ -783,6 +823,10 @@ def _pack_tangents(t_out, odef, diff, leaves, fun):
             raise TypeError(
                 f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
                 f"{i} has shape {_r.shape(t)} but the output has shape {_r.shape(leaves[i])}")
+        if _complex_value(t) and not _complex_value(leaves[i]):
+            raise TypeError(
+                f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
+                f"{i} is complex but the output is real; a real output has a real tangent")
         parts.append(t)
     if len(parts) == 1:
         return parts[0]

@@ -155,6 +155,55 @@ def test_custom_vjp_residual_second_order_still_exact(backend):
     _close(ad.grad(ad.grad(lambda x: cube(x)))(1.5), 9.0)
 
 
+def test_custom_jvp_nondiff_function_hiding_a_differentiated_value_raises(backend):
+    """JAX's test_nondiff_arg_hiding_jvp_tracer: a static function argument that closes over
+    the differentiated value."""
+    def f(x):
+        @functools.partial(ad.custom_jvp, nondiff_argnums=(0,))
+        def g(h, x):
+            return h(x)
+
+        @g.defjvp
+        def g_jvp(h, primals, tangents):
+            return g(h, primals[0]), 2.0 * tangents[0]
+
+        return g(lambda y: x + y, x)
+
+    with pytest.raises(GradError, match="closed-over"):
+        ad.jvp(f, (2.0,), (1.0,))
+    with pytest.raises(GradError, match="closed-over"):
+        ad.grad(f)(2.0)
+
+
+def test_custom_vjp_bwd_none_for_part_of_a_pytree_argument(backend):
+    """JAX's bwd may return None for any part of an argument: a zero cotangent there."""
+    @ad.custom_vjp
+    def f(xs, y):
+        return xs[0] * xs[1] * y
+
+    f.defvjp(lambda xs, y: (f(xs, y), (xs, y)),
+             lambda r, g: ((r[0][1] * r[1] * g, None), None))
+    (g0, g1), gy = ad.grad(f, argnums=(0, 1))((2.0, 3.0), 4.0)
+    _close((g0, g1, gy), (12.0, 0.0, 0.0))
+
+    @ad.custom_vjp
+    def h(d):
+        return d["a"] * 2.0
+
+    h.defvjp(lambda d: (h(d), None), lambda _, g: ({"a": 2.0 * g, "b": None},))
+    _close(ad.grad(h)({"a": 1.0, "b": np.ones(2)}), {"a": 2.0, "b": np.zeros(2)})
+    h.defvjp(lambda d: (h(d), None), lambda _, g: ({"a": 2.0 * g},))
+    with pytest.raises(GradError, match="structure"):
+        ad.grad(h)({"a": 1.0, "b": np.ones(2)})
+
+
+def test_custom_jvp_complex_tangent_for_real_output_raises(backend):
+    f = ad.custom_jvp(lambda x: x * 2.0)
+    f.defjvp(lambda p, t: (f(p[0]), t[0] * 2.0 + 1j))
+    with pytest.raises(TypeError, match="complex but the output is real"):
+        ad.jvp(f, (1.0,), (1.0,))
+
+
 # ---- holomorphic=True -------------------------------------------------------------------------
 
 def test_holomorphic_grad(backend):
