@@ -49,10 +49,15 @@ from .transforms import (  # noqa: E402
     vjp,
 )
 from .tree import (  # noqa: E402
+    register_pytree_node,
+    register_pytree_node_class,
+    tree_all,
     tree_flatten,
     tree_leaves,
     tree_map,
+    tree_reduce,
     tree_structure,
+    tree_transpose,
     tree_unflatten,
 )
 
@@ -120,5 +125,6 @@ __all__ = [
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
     "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
-    "float0",
+    "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
+    "register_pytree_node_class", "float0",
 ]

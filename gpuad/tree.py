@@ -32,6 +32,70 @@ class _DictKind:
         return self.cls.__name__
 
 
+class _Custom:
+    """A node of a type given to :func:`register_pytree_node`: its type, its auxiliary data
+    (part of the structure) and the function that rebuilds it from its children."""
+
+    __slots__ = ("cls", "aux", "unflatten")
+
+    def __init__(self, cls, aux, unflatten):
+        self.cls, self.aux, self.unflatten = cls, aux, unflatten
+
+    def __call__(self, *kids):
+        return self.unflatten(self.aux, kids)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Custom) and self.cls is other.cls and self.aux == other.aux
+
+    def __hash__(self) -> int:
+        return hash((self.cls, self.aux))
+
+    def __repr__(self) -> str:
+        return f"{self.cls.__name__}[{self.aux!r}]"
+
+    @property
+    def __name__(self) -> str:
+        return self.cls.__name__
+
+
+#: type -> (flatten, unflatten) of the types registered as containers
+_REGISTRY: dict[type, tuple[Callable, Callable]] = {}
+
+
+def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable
+                         ) -> None:
+    """Make instances of ``nodetype`` containers of pytrees, as
+    ``jax.tree_util.register_pytree_node``: ``flatten_func(x)`` returns ``(children,
+    aux_data)`` (``aux_data`` hashable, part of the structure) and
+    ``unflatten_func(aux_data, children)`` rebuilds ``x``. Transforms then differentiate
+    with respect to the children and return gradients of the same type.
+
+    Example::
+
+        register_pytree_node(Params, lambda p: ((p.w, p.b), None),
+                             lambda aux, kids: Params(*kids))
+    """
+    if nodetype in (tuple, list, dict, type(None)) or issubclass(nodetype, tuple | list | dict):
+        raise ValueError(f"register_pytree_node: {nodetype.__name__} is a container already")
+    if nodetype in _REGISTRY:
+        raise ValueError(f"register_pytree_node: {nodetype.__name__} is registered already")
+    _REGISTRY[nodetype] = (flatten_func, unflatten_func)
+
+
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: register ``cls`` with its ``tree_flatten`` method and its
+    ``tree_unflatten(aux_data, children)`` classmethod, as JAX's decorator of that name."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def _custom(t: Any):
+    """``(node, children)`` for an instance of a registered type."""
+    flatten, unflatten = _REGISTRY[t.__class__]
+    kids, aux = flatten(t)
+    return _Custom(t.__class__, aux, unflatten), list(kids)
+
+
 def _walk(t: Any, leaves: list) -> TreeDef:
     if isinstance(t, tuple | list):
         return (type(t), [_walk(c, leaves) for c in t])
@@ -46,6 +110,9 @@ def _walk(t: Any, leaves: list) -> TreeDef:
         return (dict, keys, kids)
     if t is None:
         return (None,)
+    if _REGISTRY and t.__class__ in _REGISTRY:
+        node, kids = _custom(t)
+        return (node, [_walk(c, leaves) for c in kids])
     leaves.append(t)
     return ()
 
@@ -67,6 +134,9 @@ def _walk_leaf(t: Any, leaves: list, is_leaf: Callable[[Any], bool]) -> TreeDef:
         return (dict, keys, kids)
     if t is None:
         return (None,)
+    if _REGISTRY and t.__class__ in _REGISTRY:
+        node, kids = _custom(t)
+        return (node, [_walk_leaf(c, leaves, is_leaf) for c in kids])
     leaves.append(t)
     return ()
 
@@ -140,7 +210,13 @@ def _up_to(d: TreeDef, t: Any, out: list, k: int) -> None:
         for key, c in zip(d[1], d[2], strict=True):
             _up_to(c, t[key], out, k)
         return
-    if type(t) is not d[0] or len(t) != len(d[1]):
+    if isinstance(d[0], _Custom):
+        node, kids = _custom(t) if _REGISTRY.get(t.__class__) else (None, None)
+        if node != d[0]:
+            raise ValueError(f"tree_map: tree {k} has {_kind(t)} where the first tree has "
+                             f"{d[0]!r}; every tree must have the first one's structure")
+        t = kids
+    elif type(t) is not d[0] or len(t) != len(d[1]):
         raise ValueError(f"tree_map: tree {k} has {_kind(t)} where the first tree has a "
                          f"{d[0].__name__} of length {len(d[1])}; every tree must have the "
                          f"first one's structure")
@@ -169,3 +245,49 @@ def tree_map(fn: Callable, tree: Any, *rest: Any,
         _up_to(tdef, r, sub, k)
         others.append(sub)
     return tree_unflatten(tdef, [fn(*xs) for xs in zip(leaves, *others, strict=True)])
+
+
+def tree_reduce(fn: Callable, tree: Any, *initializer: Any,
+                is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """``functools.reduce(fn, tree_leaves(tree), *initializer)``, as JAX's.
+
+    Example: ``tree_reduce(lambda a, b: a + b, {"a": 1, "b": (2, 3)})`` is 6
+    """
+    import functools
+
+    return functools.reduce(fn, tree_leaves(tree, is_leaf), *initializer)
+
+
+def tree_all(tree: Any) -> bool:
+    """Whether every leaf of ``tree`` is true. Example: ``tree_all([True, (1, 2)])`` is True"""
+    return all(tree_leaves(tree))
+
+
+def _count(d: TreeDef) -> int:
+    if d == ():
+        return 1
+    if d[0] is None:
+        return 0
+    return sum(_count(c) for c in (d[2] if d[0] is dict else d[1]))
+
+
+def tree_transpose(outer: TreeDef, inner: TreeDef, tree: Any) -> Any:
+    """A tree of structure ``outer`` holding trees of structure ``inner``, turned into one of
+    structure ``inner`` holding trees of structure ``outer`` (structures from
+    :func:`tree_structure`), as ``jax.tree_util.tree_transpose``.
+
+    Example: ``[(1, 2), (3, 4)]`` with outer ``[*, *]`` and inner ``(*, *)`` gives
+    ``([1, 3], [2, 4])``
+    """
+    subtrees: list = []
+    _up_to(outer, tree, subtrees, 1)
+    n = _count(inner)
+    rows = []
+    for sub in subtrees:
+        leaves, d = tree_flatten(sub)
+        if d != inner:
+            raise ValueError(f"tree_transpose: a subtree has structure {d}, not the inner "
+                             f"structure {inner}")
+        rows.append(leaves)
+    cols = [tree_unflatten(outer, [r[j] for r in rows]) for j in range(n)]
+    return tree_unflatten(inner, cols)

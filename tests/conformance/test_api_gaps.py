@@ -388,3 +388,60 @@ def test_multigrad_dict(backend):
     _close((got["x"], got["rest"], got["kw"]), (12.0, (8.0,), {"z": 6.0}))
     with pytest.raises(TypeError, match="multigrad_dict"):
         multigrad_dict(fun)(1.0)
+
+
+# ---- registered container types (jax.tree_util.register_pytree_node) -------------------------
+
+class _Params:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+
+ad.register_pytree_node(_Params, lambda p: ((p.w, p.b), "params"),
+                        lambda aux, kids: _Params(*kids))
+
+
+@ad.register_pytree_node_class
+class _Scaled:
+    def __init__(self, x, scale):
+        self.x, self.scale = x, scale
+
+    def tree_flatten(self):
+        return (self.x,), self.scale  # the scale is static: part of the structure
+
+    @classmethod
+    def tree_unflatten(cls, scale, kids):
+        return cls(kids[0], scale)
+
+
+def test_registered_containers_through_the_transforms(backend):
+    w, b = np.array([0.5, -1.0]), 3.0
+    loss = lambda p: gnp.sum(p.w ** 2) * p.b  # noqa: E731
+    g = ad.grad(loss)(_Params(w, b))
+    assert isinstance(g, _Params)
+    _close((g.w, g.b), (2 * w * b, np.sum(w ** 2)))
+    check_grads(lambda w, b: loss(_Params(w, b)), (w, b), order=2, modes=("fwd", "rev"))
+    J = ad.jacfwd(lambda p: p.w * p.b)(_Params(w, b))
+    assert isinstance(J, _Params)
+    _close((J.w, J.b), (np.diag(np.full(2, b)), w))
+    out = ad.vmap(lambda p: p.w * p.b)(_Params(np.ones((3, 2)), np.arange(3.0)))
+    _close(out, np.arange(3.0)[:, None] * np.ones((3, 2)))
+    s = ad.grad(lambda s: gnp.sum(s.x) * s.scale)(_Scaled(np.ones(2), 4.0))
+    assert isinstance(s, _Scaled) and s.scale == 4.0
+    _close(s.x, np.full(2, 4.0))
+    assert ad.tree_structure(_Scaled(1.0, 2.0)) != ad.tree_structure(_Scaled(1.0, 3.0))
+    with pytest.raises(ValueError, match="tree 1"):
+        ad.tree_map(lambda u, v: u, _Scaled(1.0, 2.0), _Scaled(1.0, 3.0))
+    with pytest.raises(ValueError, match="registered already"):
+        ad.register_pytree_node(_Params, lambda p: ((), None), lambda a, k: None)
+
+
+def test_tree_transpose_reduce_all(backend):
+    outer, inner = ad.tree_structure([0, 0, 0]), ad.tree_structure({"a": 0, "b": (0,)})
+    tree = [{"a": 1, "b": (2,)}, {"a": 3, "b": (4,)}, {"a": 5, "b": (6,)}]
+    assert ad.tree_transpose(outer, inner, tree) == {"a": [1, 3, 5], "b": ([2, 4, 6],)}
+    with pytest.raises(ValueError, match="inner"):
+        ad.tree_transpose(outer, inner, [{"a": 1, "b": 2}] * 3)
+    assert ad.tree_reduce(lambda u, v: u + v, {"a": 1, "b": (2, 3)}) == 6
+    assert ad.tree_reduce(lambda u, v: u + v, [], 10) == 10
+    assert ad.tree_all([True, (1, {"k": 2})]) and not ad.tree_all([True, (1, {"k": 0})])
