@@ -49,6 +49,7 @@ from .transforms import (  # noqa: E402
     vjp,
 )
 from .tree import (  # noqa: E402
+    register_dataclass,
     register_pytree_node,
     register_pytree_node_class,
     tree_all,
@@ -126,5 +127,5 @@ __all__ = [
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
     "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
-    "register_pytree_node_class", "float0",
+    "register_pytree_node_class", "register_dataclass", "float0",
 ]

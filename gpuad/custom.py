@@ -442,6 +442,14 @@ def _as_value(a):
     return a
 
 
+def _no_symbolic_zeros(fun, asked: bool) -> None:
+    if asked:
+        raise TypeError(
+            f"{getattr(fun, '__name__', 'f')}: symbolic_zeros=True (and optimize_remat) are "
+            f"not available: a rule receives zero arrays for inputs without a tangent or "
+            f"cotangent; define it with the default symbolic_zeros=False")
+
+
 def _positional(obj, args, kwargs) -> tuple:
     """The arguments of a custom rule's function ``obj.fun`` by position, keywords bound and
     defaults filled in: the rules receive every primal positionally, as in JAX."""
@@ -537,7 +545,9 @@ class custom_vjp:
         self.rule = _CVJP
         self._local = threading.local()
 
-    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> None:
+        _no_symbolic_zeros(self.fun, symbolic_zeros or optimize_remat)
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -682,7 +692,8 @@ class custom_jvp:
         self.jvp_rule: Callable | None = None
         self.rule = _CJVP
 
-    def defjvp(self, jvp: Callable) -> Callable:
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        _no_symbolic_zeros(self.fun, symbolic_zeros)
         self.jvp_rule = jvp
         return jvp
 

@@ -249,17 +249,22 @@ def _prepare(args, argnums, where, allow_int=False, holomorphic=False):
             continue
         leaves, tdef = tree_flatten(a)
         targets = []
+        passed = None  # what f receives, where it differs from the targets (allow_int)
         for i, leaf in enumerate(leaves):
             leaf = _asarray(leaf, where)
             if allow_int and _dtype(leaf).kind in "biu":
-                targets.append(leaf)  # no target: its gradient is a float0 zero
+                passed = passed or list(targets)
+                passed.append(leaf)
+                targets.append(_IntInput(leaf))  # no target: its gradient is a float0 zero
                 continue
             _float_check(leaf, where, k if len(leaves) == 1 else i)
             if holomorphic:
                 _holomorphic_input(leaf, where)
             targets.append(_target(leaf))
+            if passed is not None:
+                passed.append(targets[-1])
         trees[k] = (targets, tdef)
-        args[k] = tree_unflatten(tdef, targets)
+        args[k] = tree_unflatten(tdef, targets if passed is None else passed)
     return args, nums, trees
 
 
@@ -328,7 +333,8 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
         grads.append(g if record else _untracked(g))
     if len(tgt_tensors) < len(everything):  # integer inputs (allow_int): float0 zeros
         it = iter(grads)
-        grads = [next(it) if isinstance(t, Tensor) else _float0_zeros(t) for t in everything]
+        grads = [next(it) if isinstance(t, Tensor) else _float0_zeros(t.value)
+                 for t in everything]
     out = []
     i = 0
     for k in nums:
@@ -412,6 +418,15 @@ def _private(trees, nums) -> set:
 #: JAX's dtype of the gradient of an integer or boolean input (``allow_int=True``): zero-size
 #: elements, so such a gradient holds no numbers and takes part in no arithmetic
 float0 = _np.dtype([("float0", _np.void, 0)])
+
+
+class _IntInput:
+    """An integer or boolean input of ``grad(allow_int=True)``, which has no target."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _float0_zeros(x):

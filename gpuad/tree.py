@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 TreeDef = Any
@@ -87,6 +87,44 @@ def register_pytree_node_class(cls: type) -> type:
     ``tree_unflatten(aux_data, children)`` classmethod, as JAX's decorator of that name."""
     register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
     return cls
+
+
+def register_dataclass(nodetype: type, data_fields: Sequence[str] | None = None,
+                       meta_fields: Sequence[str] | None = None) -> type:
+    """Register a dataclass as a container of its ``data_fields`` (its other fields,
+    ``meta_fields``, are static: part of the structure), as
+    ``jax.tree_util.register_dataclass``; without field lists, fields whose metadata holds
+    ``static=True`` are static and the others data. Usable as a class decorator.
+
+    Example::
+
+        @gpuad.register_dataclass
+        @dataclasses.dataclass
+        class Layer:
+            w: Any
+            b: Any
+    """
+    import dataclasses
+
+    if data_fields is None and meta_fields is None:
+        if not dataclasses.is_dataclass(nodetype):
+            raise TypeError(f"register_dataclass: {nodetype.__name__} is not a dataclass; "
+                            f"give data_fields and meta_fields")
+        fields = [f for f in dataclasses.fields(nodetype) if f.init]
+        data = tuple(f.name for f in fields if not f.metadata.get("static", False))
+        meta = tuple(f.name for f in fields if f.metadata.get("static", False))
+    else:
+        data, meta = tuple(data_fields or ()), tuple(meta_fields or ())
+
+    def flatten(x):
+        return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
+
+    def unflatten(aux, kids):
+        return nodetype(**dict(zip(data, kids, strict=True)), **dict(zip(meta, aux,
+                                                                          strict=True)))
+
+    register_pytree_node(nodetype, flatten, unflatten)
+    return nodetype
 
 
 def _custom(t: Any):

@@ -197,6 +197,15 @@ def test_custom_vjp_bwd_none_for_part_of_a_pytree_argument(backend):
         ad.grad(h)({"a": 1.0, "b": np.ones(2)})
 
 
+def test_symbolic_zeros_are_refused_clearly(backend):
+    f = ad.custom_jvp(gnp.sin)
+    with pytest.raises(TypeError, match="symbolic_zeros"):
+        f.defjvp(lambda p, t: (f(p[0]), t[0]), symbolic_zeros=True)
+    g = ad.custom_vjp(gnp.sin)
+    with pytest.raises(TypeError, match="symbolic_zeros"):
+        g.defvjp(lambda x: (g(x), x), lambda x, ct: (ct,), symbolic_zeros=True)
+
+
 def test_custom_jvp_complex_tangent_for_real_output_raises(backend):
     f = ad.custom_jvp(lambda x: x * 2.0)
     f.defjvp(lambda p, t: (f(p[0]), t[0] * 2.0 + 1j))
@@ -285,6 +294,12 @@ def test_grad_allow_int(backend):
     g = ad.grad(lambda d: d["w"] * d["n"], allow_int=True)({"w": 2.0, "n": 3})
     _close(g["w"], 3.0)
     assert g["n"].dtype == ad.float0
+    # an integer Tensor, read as indices
+    idx = ad.tensor(np.array([0, 2, 2]))
+    gx, gi = ad.grad(lambda x, i: gnp.sum(x[i]), argnums=(0, 1), allow_int=True)(np.ones(3),
+                                                                                  idx)
+    _close(gx, np.array([1.0, 0.0, 2.0]))
+    assert gi.dtype == ad.float0 and gi.shape == (3,)
 
 
 def test_grad_of_int_without_allow_int_raises(backend):
@@ -445,3 +460,24 @@ def test_tree_transpose_reduce_all(backend):
     assert ad.tree_reduce(lambda u, v: u + v, {"a": 1, "b": (2, 3)}) == 6
     assert ad.tree_reduce(lambda u, v: u + v, [], 10) == 10
     assert ad.tree_all([True, (1, {"k": 2})]) and not ad.tree_all([True, (1, {"k": 0})])
+
+
+def test_register_dataclass(backend):
+    import dataclasses
+    from typing import Any
+
+    @ad.register_dataclass
+    @dataclasses.dataclass
+    class Layer:
+        w: Any
+        b: Any
+        act: str = dataclasses.field(default="tanh", metadata={"static": True})
+
+    w = np.array([0.5, -1.0])
+    g = ad.grad(lambda layer: gnp.sum(gnp.tanh(layer.w) * layer.b))(Layer(w, 2.0))
+    assert isinstance(g, Layer) and g.act == "tanh"
+    _close((g.w, g.b), (2.0 / np.cosh(w) ** 2, np.sum(np.tanh(w))))
+    assert ad.tree_leaves(Layer(1.0, 2.0, "relu")) == [1.0, 2.0]
+    assert ad.tree_structure(Layer(1.0, 2.0)) != ad.tree_structure(Layer(1.0, 2.0, "relu"))
+    with pytest.raises(TypeError, match="not a dataclass"):
+        ad.register_dataclass(type("Plain", (), {}))
