@@ -442,6 +442,24 @@ def _as_value(a):
     return a
 
 
+def _nondiff(fun, nums: Sequence[int], names: Sequence[str]) -> tuple:
+    """``nondiff_argnums`` with the positions of the parameters ``nondiff_argnames``."""
+    if isinstance(names, str):
+        names = (names,)
+    pos = set(nums)
+    if names:
+        import inspect
+
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for n in names:
+            if n not in params:
+                raise TypeError(f"{getattr(fun, '__name__', 'f')}: nondiff_argnames names "
+                                f"{n!r}, which is not a positional parameter ({params})")
+            pos.add(params.index(n))
+    return tuple(sorted(pos))
+
+
 def _no_symbolic_zeros(fun, asked: bool) -> None:
     if asked:
         raise TypeError(
@@ -536,10 +554,11 @@ class custom_vjp:
         f.defvjp(f_fwd, f_bwd)
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
+        self.nondiff_argnums = _nondiff(fun, nondiff_argnums, nondiff_argnames)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self.rule = _CVJP
@@ -625,15 +644,17 @@ def _cjvp_vjp(g, ans, inputs, params, need):
     graph = diff and (_state.local.grad_enabled or any(
         isinstance(x, Tensor) and x._tan for x in (g, *inputs)))
     with _state.enable_grad():
+        start = next(_state.seq)
         ts = [_zero_target(a) if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
-        t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
-                            params["fun"])
-        t_leaves = tree_flatten(t_out)[0]
-        if len(t_leaves) != len(params["zeros"]):
-            raise TypeError(
-                f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output has "
-                f"{len(t_leaves)} leaves but the function's output has {len(params['zeros'])}")
+        stack = _transposing()
+        stack.append((start, {edge_of(t) for t in ts if isinstance(t, Tensor)}))
+        try:
+            t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
+                                params["fun"])
+        finally:
+            stack.pop()
+        t_leaves = _tangent_leaves(t_out, params["odef"], params["fun"])
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
         outs, cts = [], []
         for i, gi in zip(params["diff"], _split(g, params["shapes"]), strict=True):
@@ -649,6 +670,56 @@ def _cjvp_vjp(g, ans, inputs, params, need):
             return [None] * len(targets)
         res = run_backward(outs, cts, targets=targets, retain_graph=graph, create_graph=graph)
     return [res.get(t) for t in targets]
+
+
+_LOCAL = threading.local()
+
+
+def _transposing() -> list:
+    """(start, tangent target nodes) of the custom_jvp rules being transposed in this
+    thread, innermost last."""
+    stack = _LOCAL.__dict__.get("transposing")
+    if stack is None:
+        stack = _LOCAL.transposing = []
+    return stack
+
+
+def _on_tangent(leaves) -> bool:
+    """Whether a tracked value among ``leaves`` is computed from the tangents of the rule being
+    transposed (a rule applying a custom_jvp function to its tangent, ``f(x_dot)``)."""
+    stack = _LOCAL.__dict__.get("transposing")
+    if not stack:
+        return False
+    start, targets = stack[-1]
+    todo = [edge_of(a) for a in leaves if isinstance(a, Tensor) and a.requires_grad]
+    seen: set = set()
+    while todo:
+        n = todo.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n in targets:
+            return True
+        if n.seq >= start:
+            todo.extend(n.edges)
+    return False
+
+
+def _tangent_leaves(t_out, odef, fun) -> list:
+    """The leaves of a jvp rule's tangent output, which must have the output's structure."""
+    from .transforms import _shape_of_tree
+
+    t_leaves, t_def = tree_flatten(t_out)
+    name = getattr(fun, "__name__", "f")
+    if len(t_leaves) != len(tree_flatten(tree_unflatten(odef, _Counter()))[0]):
+        raise TypeError(
+            f"custom_jvp {name}: the jvp rule's tangent output has {len(t_leaves)} leaves but "
+            f"the function's output has {len(tree_flatten(tree_unflatten(odef, _Counter()))[0])}")
+    if _shape_of_tree(t_def) != _shape_of_tree(odef):
+        raise TypeError(
+            f"custom_jvp {name}: the jvp rule's tangent output has another structure than "
+            f"the function's output (containers and dict keys must match)")
+    return t_leaves
 
 
 def _zero_target(a):
@@ -685,10 +756,11 @@ class custom_jvp:
             return softplus(x), t * gpuad.nn.sigmoid(x)
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
+        self.nondiff_argnums = _nondiff(fun, nondiff_argnums, nondiff_argnames)
         self.jvp_rule: Callable | None = None
         self.rule = _CJVP
 
@@ -734,6 +806,10 @@ class custom_jvp:
         tangents = _has_tangents(flat)
         tracked = _tracked(flat)
         if not tangents and not tracked:
+            return self.fun(*args)
+        if tracked and _on_tangent(flat):
+            # inside the transposition of a jvp rule that applies this function to its
+            # tangent (linear there): its own derivative, or the rule would recurse forever
             return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
         found: dict = {}  # tracked values the function reads (engine: collect under no_grad)
@@ -820,11 +896,7 @@ def _complex_value(x) -> bool:
 def _pack_tangents(t_out, odef, diff, leaves, fun):
     """The rule's tangent pytree, checked against the output's structure, packed as the
     output's float leaves are."""
-    t_leaves, t_def = tree_flatten(t_out)
-    if len(t_leaves) != len(leaves):
-        raise TypeError(
-            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output has "
-            f"{len(t_leaves)} leaves but the function's output has {len(leaves)}")
+    t_leaves = _tangent_leaves(t_out, odef, fun)
     parts = []
     for i in diff:
         t = t_leaves[i]

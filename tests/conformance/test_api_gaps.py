@@ -197,6 +197,66 @@ def test_custom_vjp_bwd_none_for_part_of_a_pytree_argument(backend):
         ad.grad(h)({"a": 1.0, "b": np.ones(2)})
 
 
+def test_custom_jvp_rule_applying_the_function_to_its_tangent(backend):
+    """JAX's test_linear_in_scan: the rule of a linear function reuses it on the tangent;
+    reverse mode transposes that rule (it recursed without end)."""
+    @ad.custom_jvp
+    def neg(x):
+        return -x
+
+    neg.defjvp(lambda p, t: (neg(p[0]), neg(t[0])))
+    _close(ad.grad(neg)(3.0), -1.0)
+    _close(ad.jvp(neg, (3.0,), (2.0,)), (-3.0, -2.0))
+    _close(ad.jacrev(lambda x: neg(x) * 2.0)(np.ones(2)), -2.0 * np.eye(2))
+
+    @ad.custom_jvp
+    def scale(x, s):
+        return x * s
+
+    scale.defjvps(lambda tx, ans, x, s: scale(tx, s), lambda ts, ans, x, s: x * ts)
+    check_grads(lambda x, s: gnp.sum(scale(x, s) ** 2), (np.array([0.5, -1.0]), 1.5),
+                order=2, modes=("fwd", "rev"))
+
+
+def test_custom_jvp_tangent_structure_must_match(backend):
+    """JAX's test_jvp_rule_inconsistent_pytree_structures_error_message; a tangent dict with
+    other keys but as many leaves was paired by position."""
+    @ad.custom_jvp
+    def f(x):
+        return {"a": x, "b": 2.0 * x}
+
+    f.defjvp(lambda p, t: (f(p[0]), {"a": t[0], "c": 3.0 * t[0]}))
+    for run in (lambda: ad.jvp(f, (1.0,), (1.0,)), lambda: ad.grad(lambda x: f(x)["b"])(1.0)):
+        with pytest.raises(TypeError, match="structure"):
+            run()
+
+    @ad.custom_jvp
+    def g(x):
+        return (x ** 2,)
+
+    g.defjvp(lambda p, t: (g(p[0]), [2 * p[0] * t[0], p[0]]))
+    with pytest.raises(TypeError, match="2 leaves"):
+        ad.jvp(g, (2.0,), (1.0,))
+
+
+def test_nondiff_argnames(backend):
+    @functools.partial(ad.custom_jvp, nondiff_argnames=("fn",))
+    def app(fn, x):
+        return fn(x)
+
+    app.defjvp(lambda fn, p, t: (app(fn, p[0]), 3.0 * t[0]))
+    _close(ad.jvp(lambda x: app(lambda y: 2.0 * y, x), (1.0,), (1.0,)), (2.0, 3.0))
+
+    @functools.partial(ad.custom_vjp, nondiff_argnames=("fn",))
+    def appv(fn, x):
+        return fn(x)
+
+    appv.defvjp(lambda fn, x: (appv(fn, x), None), lambda fn, _, g: (5.0 * g,))
+    _close(ad.grad(lambda x: appv(gnp.sin, x))(1.0), 5.0)
+    with pytest.raises(TypeError, match="nondiff_argnames"):
+        ad.custom_jvp(lambda fn, x: x, nondiff_argnames=("nope",))
+
+
 def test_symbolic_zeros_are_refused_clearly(backend):
     f = ad.custom_jvp(gnp.sin)
     with pytest.raises(TypeError, match="symbolic_zeros"):
