@@ -706,6 +706,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    tans = [_np.asarray(t) if isinstance(t, _np.generic) else t for t in tans]  # 0-d
     prim = _unshared_tree(tree_unflatten(o_def, prim), (primals, tangents), {})
     if has_aux:
         return prim, tree_unflatten(o_def, tans), _unshared_tree(_tree_result(aux),

@@ -541,3 +541,11 @@ def test_register_dataclass(backend):
     assert ad.tree_structure(Layer(1.0, 2.0)) != ad.tree_structure(Layer(1.0, 2.0, "relu"))
     with pytest.raises(TypeError, match="not a dataclass"):
         ad.register_dataclass(type("Plain", (), {}))
+
+
+def test_jvp_of_a_scalar_returns_arrays(backend):
+    """Transforms return backend arrays: a 0-d tangent too (on NumPy it was a NumPy scalar)."""
+    y, t = ad.jvp(gnp.sin, (1.0,), (1.0,))
+    xp = type(gnp.asarray(0.0))
+    assert type(y) is xp and type(t) is xp and t.shape == ()
+    _close(t, np.cos(1.0))
