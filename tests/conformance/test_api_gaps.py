@@ -48,14 +48,6 @@ def _jax():
     return jax
 
 
-@pytest.fixture
-def jax():
-    jax = _jax()
-    if jax is None:
-        pytest.skip("jax is not installed")
-    return jax
-
-
 # ---- custom rules whose function reads a differentiated value it was not given ---------------
 
 def _closing_jvp(x):
@@ -413,18 +405,27 @@ def test_tree_map_several_trees_and_structure_errors(backend):
         ad.tree_map(lambda u, v, w: u, [1, 2], [1, 2], [1, 2, 3])
 
 
-def test_tree_map_prefix_none_and_is_leaf(backend, jax):
-    tu = jax.tree_util
+def test_tree_map_prefix_none_and_is_leaf(backend):
     f = lambda u, v: (u, v)  # noqa: E731
-    assert ad.tree_map(f, [1, 2], [(3, 4), 5]) == tu.tree_map(f, [1, 2], [(3, 4), 5])
-    tree = [1, None, (2, None), {"a": None, "b": 3}]
-    assert ad.tree_map(lambda u: u * 10, tree) == tu.tree_map(lambda u: u * 10, tree)
-    assert ad.tree_leaves(tree) == tu.tree_leaves(tree)
     is_pair = lambda t: isinstance(t, tuple)  # noqa: E731
+    tree = [1, None, (2, None), {"a": None, "b": 3}]
     nested = [1, (2, 3), {"k": (4, 5)}]
-    assert ad.tree_map(len, nested[1:], is_leaf=is_pair) == tu.tree_map(
-        len, nested[1:], is_leaf=is_pair)
-    assert ad.tree_leaves(nested, is_leaf=is_pair) == tu.tree_leaves(nested, is_leaf=is_pair)
+    cases = [  # (gpuad's result, JAX's name and arguments, the expected value)
+        (ad.tree_map(f, [1, 2], [(3, 4), 5]), ("tree_map", (f, [1, 2], [(3, 4), 5]), {}),
+         [(1, (3, 4)), (2, 5)]),
+        (ad.tree_map(lambda u: u * 10, tree), ("tree_map", (lambda u: u * 10, tree), {}),
+         [10, None, (20, None), {"a": None, "b": 30}]),
+        (ad.tree_leaves(tree), ("tree_leaves", (tree,), {}), [1, 2, 3]),
+        (ad.tree_map(len, nested[1:], is_leaf=is_pair),
+         ("tree_map", (len, nested[1:]), {"is_leaf": is_pair}), [2, {"k": 2}]),
+        (ad.tree_leaves(nested, is_leaf=is_pair),
+         ("tree_leaves", (nested,), {"is_leaf": is_pair}), [1, (2, 3), (4, 5)]),
+    ]
+    jax = _jax()
+    for got, (name, args, kwargs), want in cases:
+        assert got == want
+        if jax is not None:
+            assert getattr(jax.tree_util, name)(*args, **kwargs) == want
     assert ad.tree_structure((1, [2, 3])) == ad.tree_structure((4, [5, 6]))
     assert ad.tree_structure((1, [2, 3])) != ad.tree_structure((1, (2, 3)))
     leaves, tdef = ad.tree_flatten({"b": [1, 2], "a": 0})
