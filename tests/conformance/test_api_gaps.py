@@ -550,3 +550,13 @@ def test_jvp_of_a_scalar_returns_arrays(backend):
     xp = type(gnp.asarray(0.0))
     assert type(y) is xp and type(t) is xp and t.shape == ()
     _close(t, np.cos(1.0))
+
+
+@pytest.mark.xfail(strict=True, reason="custom_vjp does not compare fwd's primal output with "
+                   "the function's (that needs the function run as well, or an abstract "
+                   "evaluation of it); JAX raises for another structure or shape")
+def test_custom_vjp_fwd_output_must_match_the_function(backend):
+    f = ad.custom_vjp(lambda x: x * 1.0)
+    f.defvjp(lambda x: (gnp.zeros((3,)) + x, None), lambda _, g: (gnp.sum(g),))
+    with pytest.raises(TypeError, match="fwd"):
+        ad.grad(lambda x: gnp.sum(f(x)))(1.0)
