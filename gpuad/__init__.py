@@ -36,6 +36,7 @@ from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
 from .rules import MissingRuleError  # noqa: E402
 from .tape import Tape, make_tape  # noqa: E402
 from .transforms import (  # noqa: E402
+    float0,
     grad,
     hessian,
     hvp,
@@ -47,7 +48,19 @@ from .transforms import (  # noqa: E402
     value_and_grad,
     vjp,
 )
-from .tree import tree_flatten, tree_map, tree_unflatten  # noqa: E402
+from .tree import (  # noqa: E402
+    register_dataclass,
+    register_pytree_node,
+    register_pytree_node_class,
+    tree_all,
+    tree_flatten,
+    tree_leaves,
+    tree_map,
+    tree_reduce,
+    tree_structure,
+    tree_transpose,
+    tree_unflatten,
+)
 
 restore_numpy_row_stack()
 
@@ -112,5 +125,7 @@ __all__ = [
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
-    "stop_gradient", "vmap", "hvp", "linearize", "jit",
+    "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
+    "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
+    "register_pytree_node_class", "register_dataclass", "float0",
 ]

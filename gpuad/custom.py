@@ -308,6 +308,54 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
     return wrapped
 
 
+# ---- values a custom rule's function reads without receiving them ----------------------------
+
+def _closure_error(kind: str, fun) -> GradError:
+    return GradError(
+        f"{kind} {getattr(fun, '__name__', 'f')}: the function reads a value that is being "
+        f"differentiated without receiving it as an argument (a closed-over Tensor, or one "
+        f"computed from the differentiated inputs); the rule gives no derivative for it, so "
+        f"that part of the derivative would be lost. Pass the value as an argument (the rule "
+        f"then gives its derivative), or wrap it in gpuad.stop_gradient if it is a constant")
+
+
+def _allowed_nodes(values) -> set:
+    """The tape nodes of the tracked Tensors among ``values`` (a pytree)."""
+    return {edge_of(a) for a in tree_flatten(values)[0]
+            if isinstance(a, Tensor) and a.requires_grad}
+
+
+def _reads_closure(roots, allowed: set, start: int) -> bool:
+    """Whether the steps recorded since ``start`` behind ``roots`` read a tracked value other
+    than the ``allowed`` nodes (the arguments)."""
+    from .engine import LeafNode
+    from .transforms import _FINISHED
+
+    stack = [edge_of(r) for r in roots if isinstance(r, Tensor) and r.requires_grad]
+    seen: set = set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen or n in allowed:
+            continue
+        seen.add(n)
+        if n.__class__ is LeafNode:
+            if n.ref() is not None and n not in _FINISHED:
+                return True
+        elif n.seq < start:
+            return True
+        else:
+            stack.extend(n.edges)
+    return False
+
+
+def _tangent_closure(out_leaves, static) -> bool:
+    """Whether an output carries forward-mode tangents that no argument brought (the function
+    reads a value an enclosing jvp differentiates); unknown when a static argument has some."""
+    if _has_tangents(tree_flatten(static)[0]):
+        return False
+    return any(isinstance(o, Tensor) and o._tan for o in out_leaves)
+
+
 # ---- custom_vjp -------------------------------------------------------------------------------
 
 def _cvjp_vjp(g, ans, inputs, params, need):
@@ -336,6 +384,8 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     flat = []
     for k, (ct, n) in enumerate(zip(cts, params["counts"], strict=True)):
         leaves = [None] * n if ct is None else tree_flatten(ct)[0]
+        if len(leaves) != n and "argdefs" in params:  # None for a part of the argument
+            leaves = _none_zeros(ct, params["argdefs"][k]) or leaves
         if len(leaves) != n:
             raise GradError(
                 f"custom_vjp {params['name']}: bwd's cotangent {k} has {len(leaves)} leaves "
@@ -352,11 +402,70 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     return out
 
 
+def _none_zeros(ct, d):
+    """The leaves of cotangent ``ct`` for an argument of structure ``d``, where a None in
+    ``ct`` stands for a zero cotangent of that whole part (as in JAX); None when ``ct`` does
+    not have the argument's structure."""
+    if ct is None:
+        return [None] * len(tree_flatten(tree_unflatten(d, _Counter()))[0])
+    if d == ():
+        return [ct]
+    if d[0] is None:
+        return []
+    if d[0] is dict:
+        if not (isinstance(ct, dict) and set(ct) == set(d[1])):
+            return None
+        parts = [_none_zeros(ct[key], c) for key, c in zip(d[1], d[2], strict=True)]
+    else:
+        if not (isinstance(ct, tuple | list) and len(ct) == len(d[1])):
+            return None
+        parts = [_none_zeros(x, c) for x, c in zip(ct, d[1], strict=True)]
+    if any(p is None for p in parts):
+        return None
+    return [leaf for p in parts for leaf in p]
+
+
+class _Counter:
+    """Leaves for :func:`tree_unflatten` when only their number matters."""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return 0
+
+
 def _as_value(a):
     """A Tensor without its tape (the same array, version counter and vmap levels)."""
     if isinstance(a, Tensor) and a.requires_grad:
         return Tensor(a._data, _ver=a._ver, _bat=a._bat)
     return a
+
+
+def _nondiff(fun, nums: Sequence[int], names: Sequence[str]) -> tuple:
+    """``nondiff_argnums`` with the positions of the parameters ``nondiff_argnames``."""
+    if isinstance(names, str):
+        names = (names,)
+    pos = set(nums)
+    if names:
+        import inspect
+
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for n in names:
+            if n not in params:
+                raise TypeError(f"{getattr(fun, '__name__', 'f')}: nondiff_argnames names "
+                                f"{n!r}, which is not a positional parameter ({params})")
+            pos.add(params.index(n))
+    return tuple(sorted(pos))
+
+
+def _no_symbolic_zeros(fun, asked: bool) -> None:
+    if asked:
+        raise TypeError(
+            f"{getattr(fun, '__name__', 'f')}: symbolic_zeros=True (and optimize_remat) are "
+            f"not available: a rule receives zero arrays for inputs without a tangent or "
+            f"cotangent; define it with the default symbolic_zeros=False")
 
 
 def _positional(obj, args, kwargs) -> tuple:
@@ -445,16 +554,19 @@ class custom_vjp:
         f.defvjp(f_fwd, f_bwd)
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
+        self.nondiff_argnums = _nondiff(fun, nondiff_argnums, nondiff_argnames)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self.rule = _CVJP
         self._local = threading.local()
 
-    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> None:
+        _no_symbolic_zeros(self.fun, symbolic_zeros or optimize_remat)
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -473,6 +585,7 @@ class custom_vjp:
 
             inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
         if _has_tangents(flat):
@@ -482,9 +595,19 @@ class custom_vjp:
             )
         if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
+        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
+        edges = [edge_of(flat[i]) for i in arr_pos]
+        static = self.__dict__.get("_static", ())
+        start = next(_state.seq)
+        # fwd sees each tracked argument through an identity step: a read of the argument's
+        # own Tensor by closure, not through the parameter, is then told apart
+        mine = list(flat)
+        for i in arr_pos:
+            mine[i] = _r.identity(flat[i])
+        allowed = {edge_of(mine[i]) for i in arr_pos} | _allowed_nodes(static)
         self._local.busy = True  # f called inside its own fwd is the plain function
         try:
-            pair = self.fwd(*args)
+            pair = self.fwd(*tree_unflatten(adef, mine))
         finally:
             self._local.busy = False
         if not (isinstance(pair, tuple | list) and len(pair) == 2):
@@ -496,10 +619,12 @@ class custom_vjp:
         diff = _float_leaves(leaves)
         if not diff:
             return out
-        arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
-        edges = [edge_of(flat[i]) for i in arr_pos]
+        floats = [leaves[i] for i in diff]
+        if _reads_closure(floats, allowed, start) or _tangent_closure(floats, static):
+            raise _closure_error("custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
+                  "argdefs": [tree_flatten(a)[1] for a in args],
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
                   "adef": adef, "args": [None if i in arr_pos else a for i, a in enumerate(flat)]}
         saved = [None] * (len(edges) + 1)
@@ -519,15 +644,17 @@ def _cjvp_vjp(g, ans, inputs, params, need):
     graph = diff and (_state.local.grad_enabled or any(
         isinstance(x, Tensor) and x._tan for x in (g, *inputs)))
     with _state.enable_grad():
+        start = next(_state.seq)
         ts = [_zero_target(a) if _is_array(a) else _const_tangent(a) for a in args]
         prim = [a if diff else _raw(a) for a in args]
-        t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
-                            params["fun"])
-        t_leaves = tree_flatten(t_out)[0]
-        if len(t_leaves) != len(params["zeros"]):
-            raise TypeError(
-                f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output has "
-                f"{len(t_leaves)} leaves but the function's output has {len(params['zeros'])}")
+        stack = _transposing()
+        stack.append((start, {edge_of(t) for t in ts if isinstance(t, Tensor)}))
+        try:
+            t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
+                                params["fun"])
+        finally:
+            stack.pop()
+        t_leaves = _tangent_leaves(t_out, params["odef"], params["fun"])
         targets = [edge_of(ts[p]) for p in params["arr_pos"]]
         outs, cts = [], []
         for i, gi in zip(params["diff"], _split(g, params["shapes"]), strict=True):
@@ -543,6 +670,56 @@ def _cjvp_vjp(g, ans, inputs, params, need):
             return [None] * len(targets)
         res = run_backward(outs, cts, targets=targets, retain_graph=graph, create_graph=graph)
     return [res.get(t) for t in targets]
+
+
+_LOCAL = threading.local()
+
+
+def _transposing() -> list:
+    """(start, tangent target nodes) of the custom_jvp rules being transposed in this
+    thread, innermost last."""
+    stack = _LOCAL.__dict__.get("transposing")
+    if stack is None:
+        stack = _LOCAL.transposing = []
+    return stack
+
+
+def _on_tangent(leaves) -> bool:
+    """Whether a tracked value among ``leaves`` is computed from the tangents of the rule being
+    transposed (a rule applying a custom_jvp function to its tangent, ``f(x_dot)``)."""
+    stack = _LOCAL.__dict__.get("transposing")
+    if not stack:
+        return False
+    start, targets = stack[-1]
+    todo = [edge_of(a) for a in leaves if isinstance(a, Tensor) and a.requires_grad]
+    seen: set = set()
+    while todo:
+        n = todo.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n in targets:
+            return True
+        if n.seq >= start:
+            todo.extend(n.edges)
+    return False
+
+
+def _tangent_leaves(t_out, odef, fun) -> list:
+    """The leaves of a jvp rule's tangent output, which must have the output's structure."""
+    from .transforms import _shape_of_tree
+
+    t_leaves, t_def = tree_flatten(t_out)
+    name = getattr(fun, "__name__", "f")
+    if len(t_leaves) != len(tree_flatten(tree_unflatten(odef, _Counter()))[0]):
+        raise TypeError(
+            f"custom_jvp {name}: the jvp rule's tangent output has {len(t_leaves)} leaves but "
+            f"the function's output has {len(tree_flatten(tree_unflatten(odef, _Counter()))[0])}")
+    if _shape_of_tree(t_def) != _shape_of_tree(odef):
+        raise TypeError(
+            f"custom_jvp {name}: the jvp rule's tangent output has another structure than "
+            f"the function's output (containers and dict keys must match)")
+    return t_leaves
 
 
 def _zero_target(a):
@@ -579,14 +756,16 @@ class custom_jvp:
             return softplus(x), t * gpuad.nn.sigmoid(x)
     """
 
-    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
+        self.nondiff_argnums = _nondiff(fun, nondiff_argnums, nondiff_argnames)
         self.jvp_rule: Callable | None = None
         self.rule = _CJVP
 
-    def defjvp(self, jvp: Callable) -> Callable:
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        _no_symbolic_zeros(self.fun, symbolic_zeros)
         self.jvp_rule = jvp
         return jvp
 
@@ -621,15 +800,30 @@ class custom_jvp:
             static, rest, merge = _static_split(self, args)
             inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
         tangents = _has_tangents(flat)
         tracked = _tracked(flat)
         if not tangents and not tracked:
             return self.fun(*args)
+        if tracked and _on_tangent(flat):
+            # inside the transposition of a jvp rule that applies this function to its
+            # tangent (linear there): its own derivative, or the rule would recurse forever
+            return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
-        with _state.no_grad():
-            out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
+        found: dict = {}  # tracked values the function reads (engine: collect under no_grad)
+        prev = _state.local.__dict__.get("collect")
+        _state.local.collect = found
+        try:
+            with _state.no_grad():
+                out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
+        finally:
+            _state.local.collect = prev
+        static = self.__dict__.get("_static", ())
+        if set(found) - _allowed_nodes(static) or _tangent_closure(tree_flatten(out)[0],
+                                                                   static):
+            raise _closure_error("custom_jvp", self.fun)
         leaves, odef = tree_flatten(tree_map(_raw, out))
         diff = _float_leaves(leaves)
         if not diff:
@@ -695,14 +889,14 @@ def _const_tangent(a):
     return 0.0 * a if isinstance(a, float | complex) else a
 
 
+def _complex_value(x) -> bool:
+    return isinstance(x, complex) or getattr(getattr(_raw(x), "dtype", None), "kind", "") == "c"
+
+
 def _pack_tangents(t_out, odef, diff, leaves, fun):
     """The rule's tangent pytree, checked against the output's structure, packed as the
     output's float leaves are."""
-    t_leaves, t_def = tree_flatten(t_out)
-    if len(t_leaves) != len(leaves):
-        raise TypeError(
-            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output has "
-            f"{len(t_leaves)} leaves but the function's output has {len(leaves)}")
+    t_leaves = _tangent_leaves(t_out, odef, fun)
     parts = []
     for i in diff:
         t = t_leaves[i]
@@ -712,6 +906,10 @@ def _pack_tangents(t_out, odef, diff, leaves, fun):
             raise TypeError(
                 f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
                 f"{i} has shape {_r.shape(t)} but the output has shape {_r.shape(leaves[i])}")
+        if _complex_value(t) and not _complex_value(leaves[i]):
+            raise TypeError(
+                f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
+                f"{i} is complex but the output is real; a real output has a real tangent")
         parts.append(t)
     if len(parts) == 1:
         return parts[0]

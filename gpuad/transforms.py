@@ -247,13 +247,13 @@ def _check_outputs(leaves, where: str, floating: bool = False) -> None:
             )
 
 
-def _prepare(args, argnums, where):
+def _prepare(args, argnums, where, allow_int=False, holomorphic=False):
     nums = _argnums(argnums, len(args), where)
     args = list(args)
     trees = {}
     for k in nums:
         a = args[k]
-        if a.__class__ is _np.ndarray and a.dtype.kind in "fc" and \
+        if a.__class__ is _np.ndarray and a.dtype.kind in "fc" and not holomorphic and \
                 get_backend().array_type is _np.ndarray:
             # a NumPy array on the NumPy backend: one leaf, its target made directly
             t = Tensor(a, requires_grad=True)
@@ -262,12 +262,22 @@ def _prepare(args, argnums, where):
             continue
         leaves, tdef = tree_flatten(a)
         targets = []
+        passed = None  # what f receives, where it differs from the targets (allow_int)
         for i, leaf in enumerate(leaves):
             leaf = _asarray(leaf, where)
+            if allow_int and _dtype(leaf).kind in "biu":
+                passed = passed or list(targets)
+                passed.append(leaf)
+                targets.append(_IntInput(leaf))  # no target: its gradient is a float0 zero
+                continue
             _float_check(leaf, where, k if len(leaves) == 1 else i)
+            if holomorphic:
+                _holomorphic_input(leaf, where)
             targets.append(_target(leaf))
+            if passed is not None:
+                passed.append(targets[-1])
         trees[k] = (targets, tdef)
-        args[k] = tree_unflatten(tdef, targets)
+        args[k] = tree_unflatten(tdef, targets if passed is None else passed)
     return args, nums, trees
 
 
@@ -303,7 +313,8 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
     """The gradients of ``out_leaves`` (cotangents ``cots``) at the targets; ``record=False``
     (the caller runs under no_grad): no outer reverse-mode transform sees them."""
     memo = {} if memo is None else memo
-    tgt_tensors = [t for k in nums for t in trees[k][0]]
+    everything = [t for k in nums for t in trees[k][0]]
+    tgt_tensors = [t for t in everything if isinstance(t, Tensor)]
     nodes = [edge_of(t) for t in tgt_tensors]
     tracked = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
     # a recorded cotangent (vjp_fn called inside an outer transform) makes the result depend
@@ -333,6 +344,10 @@ def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):
             # all; NumPy's are read-only, kept so (a copy costs a third of grad(sum) at 1e5)
             g = _r._xp(g).ascontiguousarray(g)
         grads.append(g if record else _untracked(g))
+    if len(tgt_tensors) < len(everything):  # integer inputs (allow_int): float0 zeros
+        it = iter(grads)
+        grads = [next(it) if isinstance(t, Tensor) else _float0_zeros(t.value)
+                 for t in everything]
     out = []
     i = 0
     for k in nums:
@@ -410,16 +425,65 @@ def _outer_tangent(t, private, memo) -> bool:
 
 def _private(trees, nums) -> set:
     """The nodes of one call's own differentiation targets."""
-    return {edge_of(t) for k in nums for t in trees[k][0]}
+    return {edge_of(t) for k in nums for t in trees[k][0] if isinstance(t, Tensor)}
+
+
+#: JAX's dtype of the gradient of an integer or boolean input (``allow_int=True``): zero-size
+#: elements, so such a gradient holds no numbers and takes part in no arithmetic
+float0 = _np.dtype([("float0", _np.void, 0)])
+
+
+class _IntInput:
+    """An integer or boolean input of ``grad(allow_int=True)``, which has no target."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _float0_zeros(x):
+    """The gradient of integer value ``x``: a host array of dtype ``float0`` of its shape."""
+    return _np.zeros(_r.shape(x), dtype=float0)
+
+
+def _holomorphic_input(x, where: str) -> None:
+    dt = _dtype(x)
+    if dt.kind != "c":
+        raise TypeError(f"{where} with holomorphic=True requires inputs with complex dtype, "
+                        f"but got {dt}; make the input complex (x + 0j) or drop holomorphic")
+
+
+def _holomorphic_output(out, where: str) -> None:
+    dt = _dtype(out)
+    if dt.kind != "c":
+        raise TypeError(f"{where} with holomorphic=True requires outputs with complex dtype, "
+                        f"but got {dt}")
+
+
+def _conj(x):
+    """``conj(x)``, recorded when ``x`` is a Tensor."""
+    if isinstance(x, Tensor):
+        from .numpy import conj
+
+        return conj(x)
+    xp = _r._xp(x)
+    return xp.asarray(xp.conj(x))  # a 0-d array stays an array
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+                   has_aux: bool = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable:
     """``f``'s value and its gradient with respect to the ``argnums`` arguments.
 
     ``f`` must return one real scalar (or, with ``has_aux=True``, a pair ``(scalar, aux)``).
     The value, the gradient and the aux come back as backend arrays, keeping no tape alive,
     unless an enclosing transform differentiates them.
+
+    ``holomorphic=True`` (as in JAX): ``f`` maps complex inputs to a complex scalar and the
+    result is its complex derivative ``f'(z)``. ``allow_int=True``: integer and boolean
+    arguments get a gradient of zeros of dtype :data:`float0` (as ``jax.grad``) instead of
+    an error.
 
     Example::
 
@@ -435,7 +499,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         local.grad_enabled = True
         start = next(_state.seq) if not prev else 0
         try:
-            new_args, nums, trees = _prepare(args, argnums, "grad")
+            new_args, nums, trees = _prepare(args, argnums, "grad", allow_int, holomorphic)
             out = f(*new_args, **kwargs)
             aux = None
             if has_aux:
@@ -446,7 +510,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                     )
                 out, aux = out
             d = out._data if out.__class__ is Tensor and out._bat is None else None
-            if d is None or d.dtype.kind != "f" or d.size != 1:  # else a real scalar: fine
+            if holomorphic:
+                _holomorphic_output(out, "grad")
+                if _r.ndim(out) != 0 and _size(_r.shape(out)) != 1:
+                    _check_loss(out, "grad", has_aux)  # the error for a non-scalar output
+            elif d is None or d.dtype.kind != "f" or d.size != 1:  # else a real scalar: fine
                 _check_loss(out, "grad", has_aux)
             out = current(out)
             seed = None
@@ -456,6 +524,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                     seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
             g = _gradients([out], [seed], trees, nums, "grad", memo, record=prev)
+            if holomorphic:  # the vjp of cotangent 1 is conj(f'(z)) (docs/semantics.md)
+                g = [_tree_conj(x) for x in g]
             g = g[0] if single else tuple(g)
             private = _private(trees, nums)
             value = _result(out, private, memo)
@@ -474,24 +544,31 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
     return wrapped
 
 
+def _tree_conj(tree):
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [x if _dtype(x) == float0 else _conj(x) for x in leaves])
+
+
 def _tree_result(tree, private=None, memo=None):
     leaves, tdef = tree_flatten(tree)
     return tree_unflatten(tdef, [_result(current(x), private, memo) for x in leaves])
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     ``f`` must return one real scalar; a function returning a tuple, list, dict or None is an
     error (pass ``has_aux=True`` when it returns ``(loss, aux)``). A constant output (an array
-    that does not depend on the inputs) has a zero gradient.
+    that does not depend on the inputs) has a zero gradient. ``holomorphic`` and
+    ``allow_int`` as in :func:`value_and_grad`.
 
     Example::
 
         df = gpuad.grad(lambda x: gnp.sin(x) * x)
         df(1.0)  # cos(1) + sin(1)
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
@@ -617,6 +694,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
                     f"real variable has real tangents (make the primal complex to vary it "
                     f"off the real line)"
                 )
+            _tangent_dtype_check(pl, tl, i)
             dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
         args.append(tree_unflatten(p_def, dual))
     _ACTIVE_LEVELS.add(level)
@@ -641,11 +719,25 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     # this call's level is finished: _result drops it from the primals and the tangents
     prim = [_result(o) for o in o_leaves]
     tans = [_result(t) for t in tans]
+    tans = [_np.asarray(t) if isinstance(t, _np.generic) else t for t in tans]  # 0-d
     prim = _unshared_tree(tree_unflatten(o_def, prim), (primals, tangents), {})
     if has_aux:
         return prim, tree_unflatten(o_def, tans), _unshared_tree(_tree_result(aux),
                                                                  (primals, tangents), {})
     return prim, tree_unflatten(o_def, tans)
+
+
+def _tangent_dtype_check(p, t, i: int) -> None:
+    """An array tangent is floating point like its primal (JAX and torch refuse an integer
+    or boolean one); another float precision is taken in the primal's. A Python number is
+    taken as it is."""
+    if isinstance(t, float | int) or not hasattr(t, "dtype"):
+        return
+    td = _dtype(t)
+    if td.kind not in "fc":
+        raise TypeError(
+            f"jvp: primal {i} has dtype {_dtype(p)} but its tangent has dtype {td}; a tangent "
+            f"must be floating point like its primal (cast it with .astype({_dtype(p)}))")
 
 
 def _with_tangent(p, t, level):
@@ -765,27 +857,33 @@ def _concat_rows(parts):
 
 
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, holomorphic: bool = False) -> Callable:
     """Jacobian by reverse mode: the vjp, vmapped over the rows of the identity (one batched
     sweep; ``chunk_size`` rows at a time bounds the memory, as in torch.func).
 
     For array input and output the result has shape ``out.shape + x.shape``; with pytrees it is
     the output's structure holding, per leaf, the inputs' structure (as ``jax.jacrev``). With
     ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(jacobian, aux)``.
+    Keyword arguments are passed to ``f`` and not differentiated. ``holomorphic=True`` (as in
+    JAX): complex inputs and outputs, and the result holds the complex derivatives.
 
     Example: ``gpuad.jacrev(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
         nums = _argnums(argnums, len(args), "jacrev")
         fixed = list(args)
+        if holomorphic:
+            for k in nums:
+                for x in tree_flatten(args[k])[0]:
+                    _holomorphic_input(_asarray(x, "jacrev"), "jacrev")
 
         def g(*xs):
             a = list(fixed)
             for k, x in zip(nums, xs, strict=True):
                 a[k] = x
-            return f(*a)
+            return f(*a, **kwargs)
 
         if has_aux:
             out, back, aux = vjp(g, *[args[k] for k in nums], has_aux=True)
@@ -795,7 +893,11 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
         _check_outputs(o_leaves, "jacrev", floating=True)
         # a Python number returned by f is a constant array (its Jacobian is zero)
         o_leaves = [o if hasattr(o, "dtype") else get_backend().xp.asarray(o) for o in o_leaves]
-        _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
+        if holomorphic:
+            for o in o_leaves:
+                _holomorphic_output(o, "jacrev")
+        else:
+            _no_complex("jacrev", [x for k in nums for x in tree_flatten(args[k])[0]] + o_leaves)
         in_leaves = [tree_flatten(args[k]) for k in nums]
         xp = _r._xp(o_leaves[0]) if o_leaves else get_backend().xp
         per_out = []
@@ -812,7 +914,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                 for k, gk in enumerate(rows):
                     for li, leaf in enumerate(tree_flatten(gk)[0]):
                         blocks[k][li].append(leaf)
-            per_out.append([[_jac_block(b, oshape, _r.shape(x), dt, xp)
+            per_out.append([[_jac_block(b, oshape, _r.shape(x), dt, xp, conj=holomorphic)
                              for b, x in zip(blocks[k], leaves, strict=True)]
                             for k, (leaves, _) in enumerate(in_leaves)])
         jac = _assemble(o_def, per_out, argnums, [d for _, d in in_leaves])
@@ -821,13 +923,16 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     return wrapped
 
 
-def _jac_block(parts, out_shape, in_shape, dtype, xp, columns=False):
+def _jac_block(parts, out_shape, in_shape, dtype, xp, columns=False, conj=False):
     """One Jacobian block of shape ``out_shape + in_shape`` from chunks of rows (each
-    ``(rows, *in_shape)``) or of columns (each ``(cols, *out_shape)``)."""
+    ``(rows, *in_shape)``) or of columns (each ``(cols, *out_shape)``); ``conj``: of the
+    rows' conjugates (holomorphic: a vjp of a real basis vector is conj(f'(z)) there)."""
     full = tuple(out_shape) + tuple(in_shape)
     if not parts or _size(full) == 0:
         return xp.zeros(full, dtype=dtype)
     j = _concat_rows(parts)
+    if conj:
+        j = _conj(j)
     if columns:  # (n_in, *out) -> (*out, n_in)
         nd = len(out_shape)
         j = _r.transpose(j, tuple(range(1, nd + 1)) + (0,)) if nd else j
@@ -835,18 +940,21 @@ def _jac_block(parts, out_shape, in_shape, dtype, xp, columns=False):
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable:
+           chunk_size: int | None = None, holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: the jvp, vmapped over the columns of the identity (one
     batched sweep; ``chunk_size`` columns at a time bounds the memory).
 
     For array input and output the result has shape ``out.shape + x.shape``; pytrees and
-    ``has_aux`` as in :func:`jacrev`.
+    ``has_aux``, keyword arguments and ``holomorphic`` as in :func:`jacrev`.
 
     Example: ``gpuad.jacfwd(lambda x: gnp.sin(x) * x[0])(np.ones(3))`` has shape (3, 3).
     """
 
     @functools.wraps(f)
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
+        if kwargs:
+            return jacfwd(functools.partial(f, **kwargs), argnums, has_aux, chunk_size,
+                          holomorphic)(*args)
         if has_aux:
             box: list = []
 
@@ -859,7 +967,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                 box[:] = [pair[1]]
                 return pair[0]
 
-            jac = jacfwd(main, argnums, chunk_size=chunk_size)(*args)
+            jac = jacfwd(main, argnums, chunk_size=chunk_size, holomorphic=holomorphic)(*args)
             if not box:  # no input elements: f was not called by a jvp
                 main(*args)
             return jac, _tree_result(box[0])
@@ -870,7 +978,10 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
             leaves = [_asarray(x, "jacfwd") for x in leaves]
             for x in leaves:
                 _float_check(x, "jacfwd", k)
-            _no_complex("jacfwd", leaves)
+                if holomorphic:
+                    _holomorphic_input(x, "jacfwd")
+            if not holomorphic:
+                _no_complex("jacfwd", leaves)
             in_defs.append(tdef)
             in_leaves.append(leaves)
         o_def = None
@@ -898,6 +1009,9 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                         out_axes=(None, 0))
                     y_leaves, o_def = tree_flatten(y)
                     _check_outputs(y_leaves, "jacfwd", floating=True)
+                    if holomorphic:
+                        for v in y_leaves:
+                            _holomorphic_output(v, "jacfwd")
                     o_shapes = [(_r.shape(v), _dtype(v)) for v in y_leaves]
                     found.append(tree_flatten(t)[0])
                 per_leaf.append(found)
@@ -923,14 +1037,16 @@ jacobian = jacrev
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-            chunk_size: int | None = None) -> Callable:
+            chunk_size: int | None = None, holomorphic: bool = False) -> Callable:
     """Hessian of scalar ``f``: forward-over-reverse, ``jacfwd(jacrev(f))``. With several
     ``argnums`` or pytree arguments the blocks are nested as in ``jax.hessian``; with
     ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(hessian, aux)``.
+    Keyword arguments and ``holomorphic`` as in :func:`jacrev`.
 
     Example: ``gpuad.hessian(lambda x: gnp.sum(x ** 3))(x)`` is ``diag(6 x)``.
     """
-    return jacfwd(jacrev(f, argnums, has_aux, chunk_size), argnums, has_aux, chunk_size)
+    return jacfwd(jacrev(f, argnums, has_aux, chunk_size, holomorphic), argnums, has_aux,
+                  chunk_size, holomorphic)
 
 
 def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
@@ -946,21 +1062,24 @@ def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     return value, (hv[0] if len(primals) == 1 else tuple(hv))
 
 
-def linearize(f: Callable, *primals: Any):
+def linearize(f: Callable, *primals: Any, has_aux: bool = False):
     """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian of ``f`` at
-    ``primals`` applied to the tangents (each call runs one forward-mode sweep).
+    ``primals`` applied to the tangents (each call runs one forward-mode sweep). With
+    ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is ``(out, f_jvp, aux)``.
 
     Example: ``y, f_jvp = gpuad.linearize(gnp.sin, x); f_jvp(v)``  # cos(x) * v
     """
-    out = jvp(f, primals, tuple(_zeros_like_primal(p) for p in primals))[0]
+    zeros = tuple(_zeros_like_primal(p) for p in primals)
+    res = jvp(f, primals, zeros, has_aux=has_aux)
+    body = (lambda *a: f(*a)[0]) if has_aux else f
 
     def f_jvp(*tangents):
         if len(tangents) != len(primals):
             raise TypeError(f"linearize: f_jvp takes {len(primals)} tangents, got "
                             f"{len(tangents)}")
-        return jvp(f, primals, tangents)[1]
+        return jvp(body, primals, tangents)[1]
 
-    return out, f_jvp
+    return (res[0], f_jvp, res[2]) if has_aux else (res[0], f_jvp)
 
 
 def _zeros_like_primal(p):
@@ -973,5 +1092,5 @@ def _zeros_like_primal(p):
 
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
-           "hvp", "linearize",
+           "hvp", "linearize", "float0",
            "GradError"]

@@ -23,6 +23,7 @@ from .derivatives import (
     make_hvp,
     make_jvp,
     make_vjp,
+    multigrad_dict,
     tensor_jacobian_product,
     vector_jacobian_product,
 )
@@ -31,4 +32,4 @@ from .flatten import flatten
 __all__ = ["flatten", "elementwise_grad", "hessian_vector_product", "hessian_tensor_product",
            "make_vjp", "make_jvp", "make_hvp", "make_ggnvp", "tensor_jacobian_product",
            "vector_jacobian_product", "grad_named", "grad_and_aux", "deriv", "holomorphic_grad",
-           "optimizers"]
+           "multigrad_dict", "optimizers"]

@@ -1,11 +1,12 @@
 """Derivative operators with HIPS autograd's names: ``elementwise_grad``,
 ``hessian_vector_product`` (``hessian_tensor_product``), ``make_vjp``, ``make_jvp``,
 ``make_hvp``, ``make_ggnvp``, ``tensor_jacobian_product`` (``vector_jacobian_product``),
-``grad_named``, ``grad_and_aux``, ``deriv`` and ``holomorphic_grad``."""
+``grad_named``, ``grad_and_aux``, ``deriv``, ``holomorphic_grad`` and ``multigrad_dict``."""
 
 from __future__ import annotations
 
 import inspect
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -209,6 +210,43 @@ def grad_named(f: Callable, argname: str) -> Callable:
         raise TypeError(f"grad_named: {getattr(f, '__name__', 'f')} has no positional "
                         f"parameter {argname!r} (it has {names})")
     return grad(f, names.index(argname))
+
+
+def multigrad_dict(f: Callable) -> Callable:
+    """The gradient of scalar ``f`` with respect to every argument at once, as an ordered dict
+    from parameter name to gradient (defaults included; ``*args`` gives a tuple, ``**kwargs``
+    a dict), as HIPS autograd's ``multigrad_dict``.
+
+    Example: ``multigrad_dict(lambda x, y=2.0: x * y)(3.0)`` is ``{"x": 2.0, "y": 3.0}``.
+    """
+    sig = inspect.signature(f)
+    kinds = {p.name: p.kind for p in sig.parameters.values()}
+
+    def call(values: dict) -> Any:
+        args, kwargs = [], {}
+        for name, v in values.items():
+            kind = kinds[name]
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                args.extend(v)
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                kwargs.update(v)
+            elif kind is inspect.Parameter.KEYWORD_ONLY:
+                kwargs[name] = v
+            else:
+                args.append(v)
+        return f(*args, **kwargs)
+
+    def wrapped(*args: Any, **kwargs: Any) -> OrderedDict:
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"multigrad_dict: {e}") from None
+        bound.apply_defaults()
+        values = OrderedDict(bound.arguments)
+        g = grad(call)(values)
+        return OrderedDict((name, g[name]) for name in values)
+
+    return wrapped
 
 
 def grad_and_aux(f: Callable, argnum: int = 0) -> Callable:
