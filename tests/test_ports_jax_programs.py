@@ -1,0 +1,614 @@
+"""Programs written for JAX (its ``examples/`` directory and the programs of the "Autodiff
+Cookbook", "Custom derivative rules", "Advanced autodiff" and "JAX 101" documents), run
+through gpuad.
+
+Each program is written once against a namespace ``L`` holding the array module (``L.np``)
+and the transformations (``L.grad``, ``L.vmap``, ``L.jit``, ...), and run with gpuad's. Its
+gradients are checked against float64 central differences, its jitted form against the eager
+one, and, where JAX is installed, the same program run by JAX (in float64) must give the same
+values. Random draws of the originals (``jax.random``) are drawn up front with NumPy and
+passed in, so that both libraries see the same numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import numpy as onp
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+import gpuad.scipy.linalg as gsl
+import gpuad.scipy.special as gss
+import gpuad.scipy.stats as gst
+from gpuad.testing import check_grads
+
+G = types.SimpleNamespace(
+    np=gnp, grad=ad.grad, value_and_grad=ad.value_and_grad, vmap=ad.vmap, jit=ad.jit,
+    jvp=ad.jvp, vjp=ad.vjp, linearize=ad.linearize, jacfwd=ad.jacfwd, jacrev=ad.jacrev,
+    hessian=ad.hessian, stop_gradient=ad.stop_gradient, custom_jvp=ad.custom_jvp,
+    custom_vjp=ad.custom_vjp, tree_map=ad.tree_map, tree_flatten=ad.tree_flatten,
+    tree_unflatten=ad.tree_unflatten, logsumexp=gss.logsumexp, norm=gst.norm,
+    cholesky=gsl.cholesky, solve_triangular=gsl.solve_triangular, name="gpuad",
+)
+
+
+@functools.cache
+def _jax_namespace():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import jax.scipy.linalg as jsl
+    import jax.scipy.special as jss
+    import jax.scipy.stats as jst
+
+    tu = jax.tree_util
+    return types.SimpleNamespace(
+        np=jnp, grad=jax.grad, value_and_grad=jax.value_and_grad, vmap=jax.vmap, jit=jax.jit,
+        jvp=jax.jvp, vjp=jax.vjp, linearize=jax.linearize, jacfwd=jax.jacfwd,
+        jacrev=jax.jacrev, hessian=jax.hessian, stop_gradient=jax.lax.stop_gradient,
+        custom_jvp=jax.custom_jvp, custom_vjp=jax.custom_vjp, tree_map=tu.tree_map,
+        tree_flatten=tu.tree_flatten, tree_unflatten=tu.tree_unflatten,
+        logsumexp=jss.logsumexp, norm=jst.norm, cholesky=jsl.cholesky,
+        solve_triangular=jsl.solve_triangular, name="jax",
+    )
+
+
+def jax_ns():
+    return _jax_namespace()
+
+
+def _host_leaves(tree):
+    leaves = ad.tree_flatten(tree)[0] if not _is_jax_tree(tree) else _jax_leaves(tree)
+    out = []
+    for x in leaves:
+        assert not isinstance(x, ad.Tensor), f"a transform returned a Tensor: {x!r}"
+        out.append(onp.asarray(to_numpy(x) if not hasattr(x, "block_until_ready") else x))
+    return out
+
+
+def _is_jax_tree(tree):
+    return any(hasattr(x, "block_until_ready") for x in ad.tree_flatten(tree)[0])
+
+
+def _jax_leaves(tree):
+    return jax_ns().tree_flatten(tree)[0]
+
+
+def same(got, want, rtol=1e-9, atol=1e-11):
+    """Leaf by leaf, the same structure and values (host float64/complex128)."""
+    g, w = _host_leaves(got), _host_leaves(want)
+    assert len(g) == len(w), (len(g), len(w))
+    for a, b in zip(g, w, strict=True):
+        assert a.shape == b.shape, (a.shape, b.shape)
+        onp.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def on(L, tree):
+    """Host arrays of a pytree moved to ``L``'s array module."""
+    return ad.tree_map(lambda a: L.np.asarray(a) if isinstance(a, onp.ndarray) else a, tree)
+
+
+# ---- examples/differentially_private_sgd.py: per-example clipped gradients plus noise ---------
+
+def dp_predict(L, params, inputs):
+    x = inputs
+    for w, b in params[:-1]:
+        x = L.np.maximum(L.np.dot(x, w) + b, 0.0)  # stax.Dense, stax.Relu
+    w, b = params[-1]
+    logits = L.np.dot(x, w) + b
+    return logits - L.logsumexp(logits, axis=-1, keepdims=True)  # stax.logsoftmax
+
+
+def dp_loss(L, params, batch):
+    inputs, targets = batch
+    logits = dp_predict(L, params, inputs)
+    return -L.np.mean(L.np.sum(logits * targets, 1))
+
+
+def private_grad(L, params, batch, noise, l2_norm_clip, noise_multiplier, batch_size):
+    np = L.np
+
+    def clipped_grad(params, single_example_batch):
+        grads = L.grad(functools.partial(dp_loss, L))(params, single_example_batch)
+        nonempty_grads, tree_def = L.tree_flatten(grads)
+        norms = [np.linalg.norm(g.ravel()) for g in nonempty_grads]
+        if L.name == "gpuad":  # the example's own spelling: a list and a tuple into NumPy
+            total = np.linalg.norm(norms)
+            divisor = L.stop_gradient(np.amax((total / l2_norm_clip, 1.0)))
+        else:  # jax.numpy now refuses lists: the same values through stack
+            total = np.linalg.norm(np.stack(norms))
+            divisor = L.stop_gradient(np.amax(np.stack([total / l2_norm_clip, 1.0])))
+        return L.tree_unflatten(tree_def, [g / divisor for g in nonempty_grads])
+
+    per_example = L.vmap(functools.partial(clipped_grad, params))(batch)
+    std_dev = l2_norm_clip * noise_multiplier
+    summed = L.tree_map(lambda n: np.sum(n, 0), per_example)
+    noised = L.tree_map(lambda n, z: n + std_dev * z, summed, noise)
+    return L.tree_map(lambda n: n / float(batch_size), noised)
+
+
+def _dp_setup():
+    r = onp.random.default_rng(0)
+    sizes = [(6, 5), (5, 3)]
+    params = [(0.5 * r.standard_normal(s), 0.1 * r.standard_normal(s[1])) for s in sizes]
+    inputs = r.standard_normal((4, 1, 6))  # shape_as_image(dummy_dim=True): one row each
+    targets = onp.eye(3)[[0, 2, 1, 2]]
+    noise = [(r.standard_normal(s), r.standard_normal(s[1])) for s in sizes]
+    return params, (inputs, targets), noise
+
+
+def test_dpsgd_per_example_clipped_gradients(backend):
+    params, batch, noise = _dp_setup()
+    P, B, Z = on(G, params), on(G, batch), on(G, noise)
+    clip = 0.4
+    got = private_grad(G, P, B, Z, clip, 1.1, 4)
+    # the same clipping, one example at a time, on the host
+    want = [[onp.zeros_like(a) for a in layer] for layer in params]
+    for i in range(4):
+        one = (B[0][i], B[1][i])
+        gi = [[onp.asarray(to_numpy(a)) for a in layer]
+              for layer in ad.grad(functools.partial(dp_loss, G))(P, one)]
+        total = onp.sqrt(sum(onp.sum(a * a) for layer in gi for a in layer))
+        for layer, glayer in zip(want, gi, strict=True):
+            for a, ga in zip(layer, glayer, strict=True):
+                a += ga / max(total / clip, 1.0)
+    want = [tuple((a + 1.1 * clip * z) / 4 for a, z in zip(layer, zl, strict=True))
+            for layer, zl in zip(want, noise, strict=True)]
+    same(got, want)
+    assert isinstance(got, list) and isinstance(got[0], tuple)
+    # at least one example is clipped and one is not
+    check_grads(functools.partial(dp_loss, G), (params, batch), order=2)
+    jitted = ad.jit(lambda p, b, z: private_grad(G, p, b, z, clip, 1.1, 4))
+    same(jitted(P, B, Z), got)
+    same(jitted(P, B, Z), got)  # replayed
+
+
+def test_dpsgd_matches_jax(backend):
+    J = jax_ns()
+    params, batch, noise = _dp_setup()
+    got = private_grad(G, on(G, params), on(G, batch), on(G, noise), 0.4, 1.1, 4)
+    want = private_grad(J, on(J, params), on(J, batch), on(J, noise), 0.4, 1.1, 4)
+    same(got, want)
+
+
+# ---- examples/kernel_lsq.py: a Gram matrix by nested vmap, kernel least squares ------------
+
+def gram(L, kernel, xs):
+    return L.vmap(lambda x: L.vmap(lambda y: kernel(x, y))(xs))(xs)
+
+
+def kernel_train(L, kernel, xs, ys, num_steps=15, step_size=0.02, mass=0.9,
+                 regularization=0.01, jit=True):
+    np = L.np
+    gram_ = L.jit(functools.partial(gram, L, kernel)) if jit else functools.partial(
+        gram, L, kernel)
+    gram_mat = gram_(xs)
+    n = xs.shape[0]
+
+    def objective(v):
+        risk = 0.5 * np.sum((np.dot(gram_mat, v) - ys) ** 2.0)
+        reg = regularization * np.sum(v ** 2.0)
+        return risk + reg
+
+    def update(state):  # minmax.momentum
+        x, velocity = state
+        velocity = mass * velocity + L.grad(objective)(x)
+        return x - step_size * velocity, velocity
+
+    update = L.jit(update) if jit else update
+    state = (np.zeros(n), np.zeros(n))
+    for _ in range(num_steps):
+        state = update(state)
+    v = state[0]
+
+    def predict(x):
+        prods = L.vmap(lambda x_: kernel(x, x_))(xs)
+        return np.sum(v * prods)
+
+    predict = L.jit(L.vmap(predict)) if jit else L.vmap(predict)
+    return v, predict, objective
+
+
+def _lsq_data():
+    r = onp.random.default_rng(1)
+    xs = r.standard_normal((6, 3))
+    return xs, xs @ r.standard_normal(3)
+
+
+def linear_kernel(L):
+    return lambda x, y: L.np.dot(x, y)
+
+
+def rbf_kernel(L):
+    return lambda x, y: L.np.exp(-L.np.sum((x - y) ** 2))
+
+
+def test_kernel_lsq(backend):
+    xs, ys = _lsq_data()
+    X, Y = gnp.asarray(xs), gnp.asarray(ys)
+    same(gram(G, linear_kernel(G), X), xs @ xs.T)
+    d2 = ((xs[:, None] - xs[None]) ** 2).sum(-1)
+    same(gram(G, rbf_kernel(G), X), onp.exp(-d2))
+    # derivatives through the nested vmap, with respect to the data points
+    check_grads(lambda x: gram(G, rbf_kernel(G), x), (xs,), order=2)
+    v, predict, objective = kernel_train(G, linear_kernel(G), X, Y)
+    check_grads(objective, (onp.linspace(-1, 1, 6),), order=2)
+    v_e, predict_e, _ = kernel_train(G, linear_kernel(G), X, Y, jit=False)
+    same(v, v_e)
+    same(predict(X), predict_e(X))
+    k = xs @ xs.T
+    onp.testing.assert_allclose(to_numpy(predict(X)), k @ to_numpy(v), rtol=1e-12)
+
+
+def test_kernel_lsq_matches_jax(backend):
+    J = jax_ns()
+    xs, ys = _lsq_data()
+    for kern in (linear_kernel, rbf_kernel):
+        v, predict, objective = kernel_train(G, kern(G), gnp.asarray(xs), gnp.asarray(ys))
+        vj, predict_j, objective_j = kernel_train(J, kern(J), J.np.asarray(xs),
+                                                  J.np.asarray(ys))
+        same(v, vj)
+        same(predict(gnp.asarray(xs)), predict_j(J.np.asarray(xs)))
+        same(ad.grad(objective)(gnp.asarray(ys)), J.grad(objective_j)(J.np.asarray(ys)))
+    g = ad.jacrev(lambda x: gram(G, rbf_kernel(G), x))(gnp.asarray(xs))
+    same(g, J.jacrev(lambda x: gram(J, rbf_kernel(J), x))(J.np.asarray(xs)))
+
+
+# ---- examples/advi.py: a Monte Carlo ELBO with a reparameterised sample --------------------
+
+def diag_gaussian_sample(L, eps, mean, log_std):
+    return mean + L.np.exp(log_std) * eps
+
+
+def diag_gaussian_logpdf(L, x, mean, log_std):
+    return L.np.sum(L.vmap(L.norm.logpdf)(x, mean, L.np.exp(log_std)))
+
+
+def advi_elbo(L, logprob, eps, params):
+    mean, log_std = params
+    sample = diag_gaussian_sample(L, eps, mean, log_std)
+    return logprob(sample) - diag_gaussian_logpdf(L, sample, mean, log_std)
+
+
+def batch_elbo(L, logprob, eps, params):
+    vectorized_elbo = L.vmap(functools.partial(advi_elbo, L, logprob), in_axes=(0, None))
+    return L.np.mean(vectorized_elbo(eps, params))
+
+
+def funnel_log_density(L):
+    def f(params):
+        return (L.norm.logpdf(params[0], 0, L.np.exp(params[1]))
+                + L.norm.logpdf(params[1], 0, 1.35))
+    return f
+
+
+def mesh_eval(L, func, x_limits, y_limits, params, num_ticks=5):
+    np = L.np
+    x = np.linspace(*x_limits, num=num_ticks)
+    y = np.linspace(*y_limits, num=num_ticks)
+    X, Y = np.meshgrid(x, y)
+    xy_vec = np.stack([X.ravel(), Y.ravel()]).T
+    zs = L.vmap(func, in_axes=(0, None))(xy_vec, params)
+    return X, Y, zs.reshape(X.shape)
+
+
+def advi_run(L, eps, steps=4, jit=True):
+    def objective(params, t):
+        return -batch_elbo(L, funnel_log_density(L), eps[t], params)
+
+    def update(t, state):  # minmax.momentum(step_size=0.1, mass=0.9)
+        params, velocity = state
+        g = L.grad(objective)(params, t)
+        velocity = L.tree_map(lambda v, gi: 0.9 * v + gi, velocity, g)
+        params = L.tree_map(lambda p, v: p - 0.1 * v, params, velocity)
+        return params, velocity
+
+    if jit:
+        update = L.jit(update, static_argnums=0)
+    zeros = (L.np.zeros(2), L.np.zeros(2))
+    state = (zeros, zeros)
+    values = []
+    for t in range(steps):
+        state = update(t, state)
+        values.append(objective(state[0], t))
+    params = state[0]
+    approx = mesh_eval(L, lambda x, p: L.np.exp(diag_gaussian_logpdf(L, x, *p)),
+                       [-2, 2], [-4, 2], params)
+    return params, values, approx
+
+
+def _advi_eps():
+    return onp.random.default_rng(2).standard_normal((4, 6, 2))
+
+
+def test_advi(backend):
+    eps = _advi_eps()
+    E = gnp.asarray(eps)
+    params = (onp.array([0.3, -0.2]), onp.array([0.1, -0.4]))
+    check_grads(lambda p: batch_elbo(G, funnel_log_density(G), E[0], p), (params,), order=2)
+    # the ELBO against a loop over the samples written with NumPy and the normal log density
+    mean, log_std = params
+    s = mean + onp.exp(log_std) * eps[0]
+
+    def logn(x, m, sd):
+        return -0.5 * ((x - m) / sd) ** 2 - onp.log(sd) - 0.5 * onp.log(2 * onp.pi)
+
+    want = onp.mean(logn(s[:, 0], 0, onp.exp(s[:, 1])) + logn(s[:, 1], 0, 1.35)
+                    - logn(s, mean, onp.exp(log_std)).sum(1))
+    got = batch_elbo(G, funnel_log_density(G), E[0], on(G, params))
+    onp.testing.assert_allclose(float(to_numpy(got)), want, rtol=1e-12)
+    p_jit, v_jit, mesh_jit = advi_run(G, E)
+    p_eager, v_eager, mesh_eager = advi_run(G, E, jit=False)
+    same(p_jit, p_eager)
+    same(v_jit, v_eager)
+    same(mesh_jit, mesh_eager)
+
+
+def test_advi_matches_jax(backend):
+    J = jax_ns()
+    eps = _advi_eps()
+    same(advi_run(G, gnp.asarray(eps)), advi_run(J, J.np.asarray(eps)))
+
+
+# ---- examples/gaussian_process_regression.py: Cholesky, triangular solves, dict params -----
+
+def gp(L, numpts, params, x, y, xtest=None, compute_marginal_likelihood=False):
+    np = L.np
+    eye = np.eye(numpts)
+
+    def cov_map(cov_func, xs, xs2=None):
+        if xs2 is None:
+            return L.vmap(lambda x: L.vmap(lambda y: cov_func(x, y))(xs))(xs)
+        return L.vmap(lambda x: L.vmap(lambda y: cov_func(x, y))(xs))(xs2).T
+
+    def softplus(x):
+        return np.logaddexp(x, 0.0)
+
+    def exp_quadratic(x1, x2):
+        return np.exp(-np.sum((x1 - x2) ** 2))
+
+    noise = softplus(params["noise"])
+    amp = softplus(params["amplitude"])
+    ls = softplus(params["lengthscale"])
+    ymean = np.mean(y)
+    y = y - ymean
+    x = x / ls
+    train_cov = amp * cov_map(exp_quadratic, x) + eye * (noise + 1e-6)
+    chol = L.cholesky(train_cov, lower=True)
+    kinvy = L.solve_triangular(chol.T, L.solve_triangular(chol, y, lower=True))
+    if compute_marginal_likelihood:
+        log2pi = np.log(2.0 * 3.1415)
+        ml = np.sum(-0.5 * np.dot(y.T, kinvy) - np.sum(np.log(np.diag(chol)))
+                    - (numpts / 2.0) * log2pi)
+        ml -= np.sum(-0.5 * np.log(2 * 3.1415) - np.log(amp) ** 2)  # lognormal prior
+        return -ml
+    xtest = xtest / ls
+    cross_cov = amp * cov_map(exp_quadratic, x, xtest)
+    mu = np.dot(cross_cov.T, kinvy) + ymean
+    v = L.solve_triangular(chol, cross_cov, lower=True)
+    var = amp * cov_map(exp_quadratic, xtest) - np.dot(v.T, v)
+    return mu, var
+
+
+def gp_train(L, x, y, xtest, steps=3):
+    np = L.np
+    ml = functools.partial(gp, L, x.shape[0], compute_marginal_likelihood=True)
+    grad_fun = L.jit(L.grad(ml))
+    params = {"amplitude": np.zeros((1, 1)), "noise": np.zeros((1, 1)) - 5.0,
+              "lengthscale": np.zeros((1, 1))}
+    momentums = {k: p * 0.0 for k, p in params.items()}
+    scales = {k: p * 0.0 + 1.0 for k, p in params.items()}
+    lr = 0.01
+    for _ in range(steps):
+        grads = grad_fun(params, x, y)
+        for k in params:
+            momentums[k] = 0.9 * momentums[k] + 0.1 * grads[k][0]
+            scales[k] = 0.9 * scales[k] + 0.1 * grads[k][0] ** 2
+            params[k] -= lr * momentums[k] / np.sqrt(scales[k] + 1e-5)
+    return params, ml(params, x, y), gp(L, x.shape[0], params, x, y, xtest)
+
+
+def _gp_data():
+    r = onp.random.default_rng(3)
+    x = r.uniform(size=(7, 1)) * 4.0 + 1
+    y = onp.sin(x) + 0.1 * r.standard_normal((7, 1))
+    return x, y, onp.linspace(0, 6.0, 5)[:, None]
+
+
+def test_gaussian_process_regression(backend):
+    x, y, xtest = _gp_data()
+    X, Y = gnp.asarray(x), gnp.asarray(y)
+    params = {"amplitude": onp.full((1, 1), 0.3), "noise": onp.full((1, 1), -1.0),
+              "lengthscale": onp.full((1, 1), 0.2)}
+    ml = functools.partial(gp, G, 7, x=X, y=Y, compute_marginal_likelihood=True)
+    check_grads(ml, (params,), order=2)
+    same(ad.jit(ad.grad(ml))(on(G, params)), ad.grad(ml)(on(G, params)))
+    trained, value, (mu, var) = gp_train(G, X, Y, gnp.asarray(xtest))
+    assert set(trained) == {"amplitude", "noise", "lengthscale"}
+    assert mu.shape == (5, 1) and var.shape == (5, 5)
+    # the predictive variance is symmetric and its diagonal non-negative
+    v = to_numpy(var)
+    onp.testing.assert_allclose(v, v.T, atol=1e-12)
+    assert (onp.diag(v) > -1e-9).all()
+
+
+def test_gaussian_process_regression_matches_jax(backend):
+    J = jax_ns()
+    x, y, xtest = _gp_data()
+    same(gp_train(G, gnp.asarray(x), gnp.asarray(y), gnp.asarray(xtest)),
+         gp_train(J, J.np.asarray(x), J.np.asarray(y), J.np.asarray(xtest)), rtol=1e-8)
+
+
+# ---- examples/mnist_classifier_fromscratch.py: a tanh MLP trained by jitted SGD -----------
+
+def init_random_params(scale, layer_sizes, seed=0):
+    r = onp.random.RandomState(seed)
+    return [(scale * r.randn(m, n), scale * r.randn(n))
+            for m, n in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)]
+
+
+def mlp_predict(L, params, inputs):
+    activations = inputs
+    for w, b in params[:-1]:
+        outputs = L.np.dot(activations, w) + b
+        activations = L.np.tanh(outputs)
+    final_w, final_b = params[-1]
+    logits = L.np.dot(activations, final_w) + final_b
+    return logits - L.logsumexp(logits, axis=1, keepdims=True)
+
+
+def mlp_loss(L, params, batch):
+    inputs, targets = batch
+    preds = mlp_predict(L, params, inputs)
+    return -L.np.mean(L.np.sum(preds * targets, axis=1))
+
+
+def mlp_accuracy(L, params, batch):
+    inputs, targets = batch
+    target_class = L.np.argmax(targets, axis=1)
+    predicted_class = L.np.argmax(mlp_predict(L, params, inputs), axis=1)
+    return L.np.mean(predicted_class == target_class)
+
+
+def mlp_train(L, params, batches, step_size=0.5, jit=True):
+    def update(params, batch):
+        grads = L.grad(functools.partial(mlp_loss, L))(params, batch)
+        return [(w - step_size * dw, b - step_size * db)
+                for (w, b), (dw, db) in zip(params, grads, strict=True)]
+
+    update = L.jit(update) if jit else update
+    losses = []
+    for batch in batches:
+        params = update(params, batch)
+        losses.append(mlp_loss(L, params, batch))
+    return params, losses, float(mlp_accuracy(L, params, batches[0]))
+
+
+def _mnist_data(n_batches=3, d=8, k=4, size=5):
+    r = onp.random.default_rng(4)
+    return [(r.standard_normal((size, d)), onp.eye(k)[r.integers(0, k, size)])
+            for _ in range(n_batches)]
+
+
+def test_mnist_classifier_fromscratch(backend):
+    params = init_random_params(0.3, [8, 6, 4])
+    data = _mnist_data()
+    check_grads(functools.partial(mlp_loss, G), (params, data[0]), order=2)
+    P, D = on(G, params), on(G, data)
+    got = mlp_train(G, P, D)
+    same(got, mlp_train(G, P, D, jit=False))
+    assert float(to_numpy(got[1][-1])) < float(to_numpy(mlp_loss(G, P, D[-1])))
+
+
+def test_mnist_classifier_fromscratch_matches_jax(backend):
+    J = jax_ns()
+    params, data = init_random_params(0.3, [8, 6, 4]), _mnist_data()
+    got, want = mlp_train(G, on(G, params), on(G, data)), mlp_train(J, on(J, params), on(J, data))
+    same(got[:2], want[:2])
+    assert got[2] == pytest.approx(want[2], rel=1e-6)  # JAX's mean of booleans is float32
+
+
+# ---- examples/mnist_vae.py with its stax layers written out ----------------------------------
+
+def dense(L, p, x):
+    w, b = p
+    return L.np.dot(x, w) + b
+
+
+def encode(L, params, x):
+    h1, h2, (pm, ps) = params
+    h = L.np.maximum(dense(L, h1, x), 0.0)  # Dense, Relu
+    h = L.np.maximum(dense(L, h2, h), 0.0)
+    # FanOut(2), parallel(Dense(10), serial(Dense(10), Softplus))
+    return dense(L, pm, h), L.np.logaddexp(dense(L, ps, h), 0.0)
+
+
+def decode(L, params, z):
+    h1, h2, out = params
+    h = L.np.maximum(dense(L, h1, z), 0.0)
+    h = L.np.maximum(dense(L, h2, h), 0.0)
+    return dense(L, out, h)
+
+
+def gaussian_kl(L, mu, sigmasq):
+    return -0.5 * L.np.sum(1.0 + L.np.log(sigmasq) - mu ** 2.0 - sigmasq)
+
+
+def bernoulli_logpdf(L, logits, x):
+    return -L.np.sum(L.np.logaddexp(0.0, L.np.where(x, -1.0, 1.0) * logits))
+
+
+def vae_elbo(L, eps, params, images):
+    enc_params, dec_params = params
+    mu_z, sigmasq_z = encode(L, enc_params, images)
+    logits_x = decode(L, dec_params, mu_z + L.np.sqrt(sigmasq_z) * eps)
+    return bernoulli_logpdf(L, logits_x, images) - gaussian_kl(L, mu_z, sigmasq_z)
+
+
+def image_grid(L, nrow, ncol, imagevecs, imshape):
+    images = iter(imagevecs.reshape((-1,) + imshape))
+    return L.np.vstack([L.np.hstack([next(images).T for _ in range(ncol)][::-1])
+                        for _ in range(nrow)]).T
+
+
+def _vae_setup(batch=3, pixels=6, hidden=5, latent=2):
+    r = onp.random.default_rng(5)
+
+    def layer(m, n):
+        return 0.4 * r.standard_normal((m, n)), 0.1 * r.standard_normal(n)
+
+    enc = (layer(pixels, hidden), layer(hidden, hidden),
+           (layer(hidden, latent), layer(hidden, latent)))
+    dec = (layer(latent, hidden), layer(hidden, hidden), layer(hidden, pixels))
+    images = r.uniform(size=(batch, pixels)) > 0.5
+    return (enc, dec), images, r.standard_normal((batch, latent))
+
+
+def vae_program(L, params, images, eps, jit=True):
+    def loss(params):
+        return -vae_elbo(L, eps, params, images) / images.shape[0]
+
+    g = (L.jit(L.grad(loss)) if jit else L.grad(loss))(params)
+    logits = decode(L, params[1], eps)
+    sampled = L.np.logaddexp(0.0, logits)
+    return loss(params), g, image_grid(L, 1, 3, sampled, (2, 3))
+
+
+def test_mnist_vae(backend):
+    params, images, eps = _vae_setup()
+    Im, E = gnp.asarray(images), gnp.asarray(eps)
+    check_grads(lambda p: vae_elbo(G, E, p, Im), (params,), order=2)
+    P = on(G, params)
+    same(vae_program(G, P, Im, E), vae_program(G, P, Im, E, jit=False))
+
+
+def test_mnist_vae_matches_jax(backend):
+    J = jax_ns()
+    params, images, eps = _vae_setup()
+    same(vae_program(G, on(G, params), gnp.asarray(images), gnp.asarray(eps)),
+         vae_program(J, on(J, params), J.np.asarray(images), J.np.asarray(eps)))
+
+
+# ---- regressions found by these ports --------------------------------------------------------
+
+@pytest.mark.parametrize("check", [True, False])
+def test_jit_argument_also_read_from_a_closure(backend, check):
+    """kernel_lsq's ``jit(vmap(predict))(xs)`` where ``predict`` also reads ``xs`` from its
+    closure: the closure's reads stay reads of the closed-over array (they were taken for reads
+    of the argument: the check raised, and without it a call with other values was wrong)."""
+    r = onp.random.default_rng(6)
+    xs, other = gnp.asarray(r.standard_normal((4, 3))), gnp.asarray(r.standard_normal((4, 3)))
+
+    def f(q):
+        return gnp.sum(xs * q) + gnp.sum(ad.vmap(lambda x: gnp.dot(xs, x))(q))
+
+    jf = ad.jit(f, check=check)
+    for arg in (xs, other, xs):
+        same(jf(arg), f(arg))
+    jg = ad.jit(lambda a, b: gnp.sum(a * b * xs), check=check)  # one array passed twice
+    same(jg(xs, xs), gnp.sum(xs ** 3))
+    same(jg(other, other), gnp.sum(other ** 2 * xs))
