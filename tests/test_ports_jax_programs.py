@@ -33,7 +33,16 @@ G = types.SimpleNamespace(
     custom_vjp=ad.custom_vjp, tree_map=ad.tree_map, tree_flatten=ad.tree_flatten,
     tree_unflatten=ad.tree_unflatten, logsumexp=gss.logsumexp, norm=gst.norm,
     cholesky=gsl.cholesky, solve_triangular=gsl.solve_triangular, name="gpuad",
+    while_loop=lambda cond, body, carry: _while_loop(cond, body, carry),
 )
+
+
+def _while_loop(cond_fun, body_fun, carry):
+    """``jax.lax.while_loop`` as the Python loop it stands for (eager: the condition is a
+    value)."""
+    while bool(cond_fun(carry)):
+        carry = body_fun(carry)
+    return carry
 
 
 @functools.cache
@@ -53,7 +62,7 @@ def _jax_namespace():
         custom_jvp=jax.custom_jvp, custom_vjp=jax.custom_vjp, tree_map=tu.tree_map,
         tree_flatten=tu.tree_flatten, tree_unflatten=tu.tree_unflatten,
         logsumexp=jss.logsumexp, norm=jst.norm, cholesky=jsl.cholesky,
-        solve_triangular=jsl.solve_triangular, name="jax",
+        solve_triangular=jsl.solve_triangular, name="jax", while_loop=jax.lax.while_loop,
     )
 
 
@@ -591,6 +600,505 @@ def test_mnist_vae_matches_jax(backend):
     params, images, eps = _vae_setup()
     same(vae_program(G, on(G, params), gnp.asarray(images), gnp.asarray(eps)),
          vae_program(J, on(J, params), J.np.asarray(images), J.np.asarray(eps)))
+
+
+# ---- Autodiff Cookbook: a logistic model, its Jacobians and Hessians, hvp's, jvp/vjp batches --
+
+def cookbook_data():
+    r = onp.random.default_rng(7)
+    inputs = r.standard_normal((4, 3))
+    targets = onp.array([True, True, False, True])
+    return inputs, targets, r.standard_normal(3), r.standard_normal(())
+
+
+def cb_sigmoid(L, x):
+    return 0.5 * (L.np.tanh(x / 2) + 1)
+
+
+def cb_predict(L, W, b, inputs):
+    return cb_sigmoid(L, L.np.dot(inputs, W) + b)
+
+
+def cb_loss(L, W, b, inputs, targets):
+    preds = cb_predict(L, W, b, inputs)
+    label_probs = preds * targets + (1 - preds) * (1 - targets)
+    return -L.np.sum(L.np.log(label_probs))
+
+
+def cookbook_program(L, inputs, targets, W, b):
+    np = L.np
+    loss = functools.partial(cb_loss, L, inputs=inputs, targets=targets)
+    out = {"W_grad": L.grad(loss, argnums=0)(W, b),
+           "Wb_grad": L.grad(loss, (0, 1))(W, b)}
+    f = functools.partial(cb_predict, L, b=b, inputs=inputs)
+    out["jacfwd"], out["jacrev"] = L.jacfwd(f)(W), L.jacrev(f)(W)
+    out["hessian"] = L.hessian(f)(W)
+    out["jacfwd(jacrev)"] = L.jacfwd(L.jacrev(f))(W)
+
+    def predict_dict(params, inputs):
+        return cb_predict(L, params["W"], params["b"], inputs)
+
+    out["jacrev_dict"] = L.jacrev(predict_dict)({"W": W, "b": b}, inputs)
+
+    # hessian-vector products: reverse over reverse, forward over reverse, reverse over forward
+    def g(X):
+        return np.sum(np.tanh(X) ** 2)
+
+    X, V = inputs, np.cos(inputs)
+    out["hvp_rr"] = L.grad(lambda x: np.vdot(L.grad(g)(x), V))(X)
+    out["hvp_fr"] = L.jvp(L.grad(g), (X,), (V,))[1]
+    out["hvp_rf"] = L.grad(lambda x: L.jvp(g, (x,), (V,))[1])(X)
+    out["hvp_hessian"] = np.tensordot(L.hessian(g)(X), V, 2)
+
+    # matrix-Jacobian and Jacobian-matrix products by vmap over vjp and jvp
+    y, vjp_fun = L.vjp(f, W)
+    M = np.stack([np.linspace(-1.0, 1.0, 4), np.linspace(2.0, 0.5, 4)])
+    out["vmap_mjp"] = L.vmap(vjp_fun)(M)[0]
+    S = np.stack([np.linspace(0.0, 1.0, 3), np.linspace(1.0, -1.0, 3)], axis=1)
+    pushfwd = functools.partial(L.jvp, f, (W,))
+    y2, out["vmap_jmp"] = L.vmap(pushfwd, in_axes=1, out_axes=(None, 1))((S,))
+
+    def our_jacfwd(f):  # the cookbook's Jacobians from vmap over jvp and vjp
+        def jacfun(x):
+            Jt = L.vmap(lambda s: L.jvp(f, (x,), (s,))[1], in_axes=1)(np.eye(len(x)))
+            return np.transpose(Jt)
+        return jacfun
+
+    def our_jacrev(f):
+        def jacfun(x):
+            y, vjp_fun = L.vjp(f, x)
+            (J,) = L.vmap(vjp_fun, in_axes=0)(np.eye(len(y)))
+            return J
+        return jacfun
+
+    out["our_jacfwd"], out["our_jacrev"] = our_jacfwd(f)(W), our_jacrev(f)(W)
+    out["y"], out["y2"] = y, y2
+    y3, f_jvp = L.linearize(f, W)
+    out["linearize"] = (y3, f_jvp(S[:, 0]))
+
+    # per-example gradients
+    def loss1(W, x, t):
+        p = cb_predict(L, W, b, x)
+        return -np.log(p * t + (1 - p) * (1 - t))
+
+    perex = L.vmap(L.grad(loss1), in_axes=(None, 0, 0))
+    out["perex"], out["perex_jit"] = perex(W, inputs, targets), L.jit(perex)(W, inputs, targets)
+    return out
+
+
+def test_autodiff_cookbook(backend):
+    inputs, targets, W, b = cookbook_data()
+    I, T = gnp.asarray(inputs), gnp.asarray(targets)
+    out = cookbook_program(G, I, T, gnp.asarray(W), gnp.asarray(b))
+    loss = functools.partial(cb_loss, G, inputs=I, targets=T)
+    check_grads(loss, (W, b), order=2)
+    same(out["jacfwd"], out["jacrev"])
+    same(out["hessian"], out["jacfwd(jacrev)"])
+    same(out["our_jacfwd"], out["jacfwd"])
+    same(out["our_jacrev"], out["jacfwd"])
+    assert out["hessian"].shape == (4, 3, 3)
+    assert set(out["jacrev_dict"]) == {"W", "b"}
+    assert out["jacrev_dict"]["W"].shape == (4, 3) and out["jacrev_dict"]["b"].shape == (4,)
+    for k in ("hvp_fr", "hvp_rf", "hvp_hessian"):
+        same(out[k], out["hvp_rr"])
+    J = to_numpy(out["jacrev"])
+    Mh = onp.stack([onp.linspace(-1.0, 1.0, 4), onp.linspace(2.0, 0.5, 4)])
+    same(out["vmap_mjp"], Mh @ J)
+    Sh = onp.stack([onp.linspace(0.0, 1.0, 3), onp.linspace(1.0, -1.0, 3)], axis=1)
+    same(out["vmap_jmp"], J @ Sh)
+    same(out["y2"], out["y"])
+    same(out["linearize"], (out["y"], J @ Sh[:, 0]))
+    same(out["perex_jit"], out["perex"])
+    same(onp.sum(to_numpy(out["perex"]), 0), out["W_grad"])
+
+
+def test_autodiff_cookbook_matches_jax(backend):
+    J = jax_ns()
+    inputs, targets, W, b = cookbook_data()
+    got = cookbook_program(G, *on(G, (inputs, targets, W, b)))
+    want = cookbook_program(J, *on(J, (inputs, targets, W, b)))
+    assert set(got) == set(want)
+    for k in got:
+        same(got[k], want[k])
+
+
+def complex_program(L, z, A):
+    np = L.np
+
+    def f(z):  # the cookbook's C -> R function
+        x, y = np.real(z), np.imag(z)
+        return x ** 2 + y ** 2
+
+    def g(A):
+        return np.sum(np.abs(np.sin(A) @ A) ** 2)
+
+    def chol(X):  # the cookbook's last example, along a Hermitian direction
+        Lc = np.linalg.cholesky(X)
+        return np.sum((Lc - np.sin(Lc)) ** 2)
+
+    H = np.array([[5.0, 2.0 + 3j, 5j], [2.0 - 3j, 7.0, 1.0 + 7j], [-5j, 1.0 - 7j, 12.0]])
+    V = np.array([[1.0, 1j, 0.0], [-1j, 2.0, 0.5], [0.0, 0.5, 0.3]])
+    return {"grad": L.grad(f)(z), "jvp_sin": L.jvp(np.sin, (z,), (1.0 + 0j,)),
+            "jvp_chol": L.jvp(chol, (H,), (V,)),
+            "grad_matrix": L.grad(g)(A), "vjp_exp": L.vjp(np.exp, A)[1](np.conj(A))[0]}
+
+
+def _complex_data():
+    r = onp.random.default_rng(8)
+    return 3.0 + 4j, r.standard_normal((3, 3)) + 1j * r.standard_normal((3, 3))
+
+
+def test_cookbook_complex(backend):
+    z, A = _complex_data()
+    out = complex_program(G, z, gnp.asarray(A))
+    # gpuad's convention (docs/semantics.md): the gradient of a real loss is dL/dx + i dL/dy
+    same(out["grad"], 2 * z)
+    same(out["jvp_sin"], (onp.sin(z), onp.cos(z)))
+    check_grads(lambda a: gnp.sum(gnp.abs(gnp.sin(a) @ a) ** 2), (A,), order=2)
+    same(out["vjp_exp"], onp.conj(A) * onp.conj(onp.exp(A)))
+    H = onp.array([[5.0, 2.0 + 3j, 5j], [2.0 - 3j, 7.0, 1.0 + 7j], [-5j, 1.0 - 7j, 12.0]])
+    check_grads(lambda X: gnp.sum(gnp.abs(gnp.linalg.cholesky(X)) ** 2), (H,), order=1)
+
+
+def test_cookbook_complex_matches_jax(backend):
+    """JAX's gradient of a real function of complex inputs is the conjugate of gpuad's; its
+    vjp of a holomorphic function is the unconjugated product, gpuad's the conjugated one;
+    jvp's agree."""
+    J = jax_ns()
+    z, A = _complex_data()
+    got, want = complex_program(G, z, gnp.asarray(A)), complex_program(J, z, J.np.asarray(A))
+    same(got["grad"], onp.conj(want["grad"]))
+    same(got["grad_matrix"], onp.conj(want["grad_matrix"]))
+    same(got["jvp_sin"], want["jvp_sin"])
+    same(got["jvp_chol"], want["jvp_chol"])
+    same(got["vjp_exp"], onp.conj(onp.asarray(
+        J.vjp(J.np.exp, J.np.asarray(A))[1](J.np.asarray(A))[0])))
+
+
+# ---- Custom derivative rules ---------------------------------------------------------------
+
+def custom_rules(L):
+    np = L.np
+    rules = types.SimpleNamespace()
+
+    @L.custom_jvp
+    def log1pexp(x):
+        return np.log(1.0 + np.exp(x))
+
+    @log1pexp.defjvp
+    def log1pexp_jvp(primals, tangents):
+        (x,), (x_dot,) = primals, tangents
+        return log1pexp(x), x_dot * (1 - 1 / (1 + np.exp(x)))
+
+    @L.custom_jvp
+    def f_convention(x):  # x / (1 + sqrt(x)), with derivative 1 at 0
+        return x / (1 + np.sqrt(x))
+
+    @f_convention.defjvp
+    def f_convention_jvp(primals, tangents):
+        (x,), (x_dot,) = primals, tangents
+        return f_convention(x), ((np.sqrt(x) + 2) / (2 * (np.sqrt(x) + 1) ** 2)) * x_dot
+
+    @L.custom_jvp
+    def f2(x, y):
+        return x ** 2 * y
+
+    f2.defjvps(lambda x_dot, ans, x, y: 2 * x * y * x_dot,
+               lambda y_dot, ans, x, y: x ** 2 * y_dot)
+
+    @functools.partial(L.custom_jvp, nondiff_argnums=(0,))
+    def app(f, x):
+        return f(x)
+
+    @app.defjvp
+    def app_jvp(f, primals, tangents):
+        (x,), (x_dot,) = primals, tangents
+        return f(x), 2.0 * x_dot
+
+    @functools.partial(L.custom_jvp, nondiff_argnums=(0, 2))
+    def app2(f, x, g):
+        return f(g(x))
+
+    @app2.defjvp
+    def app2_jvp(f, g, primals, tangents):
+        (x,), (x_dot,) = primals, tangents
+        return f(g(x)), 3.0 * x_dot
+
+    @L.custom_vjp
+    def clip_gradient(lo, hi, x):
+        return x
+
+    def clip_gradient_fwd(lo, hi, x):
+        return x, (lo, hi)
+
+    def clip_gradient_bwd(res, g):
+        lo, hi = res
+        return (None, None, np.clip(g, lo, hi))
+
+    clip_gradient.defvjp(clip_gradient_fwd, clip_gradient_bwd)
+
+    @L.custom_vjp
+    def sin_xy(x, y):
+        return np.sin(x) * y
+
+    sin_xy.defvjp(lambda x, y: (sin_xy(x, y), (np.cos(x), np.sin(x), y)),
+                  lambda res, g: (res[0] * g * res[2], res[1] * g))
+
+    @functools.partial(L.custom_vjp, nondiff_argnums=(0,))
+    def fixed_point(f, a, x_guess):
+        def cond_fun(carry):
+            x_prev, x = carry
+            return np.abs(x_prev - x) > 1e-10
+
+        def body_fun(carry):
+            _, x = carry
+            return x, f(a, x)
+
+        _, x_star = L.while_loop(cond_fun, body_fun, (x_guess, f(a, x_guess)))
+        return x_star
+
+    def fixed_point_fwd(f, a, x_init):
+        x_star = fixed_point(f, a, x_init)
+        return x_star, (a, x_star)
+
+    def fixed_point_rev(f, res, x_star_bar):
+        a, x_star = res
+        _, vjp_a = L.vjp(lambda a: f(a, x_star), a)
+        (a_bar,) = vjp_a(fixed_point(functools.partial(rev_iter, f), (a, x_star, x_star_bar),
+                                     x_star_bar))
+        return a_bar, np.zeros_like(x_star)
+
+    def rev_iter(f, packed, u):
+        a, x_star, x_star_bar = packed
+        _, vjp_x = L.vjp(lambda x: f(a, x), x_star)
+        return x_star_bar + vjp_x(u)[0]
+
+    fixed_point.defvjp(fixed_point_fwd, fixed_point_rev)
+
+    def newton_sqrt(a):
+        return fixed_point(lambda a, x: 0.5 * (x + a / x), a, a)
+
+    @L.custom_jvp
+    def safe_norm(x):
+        return np.sqrt(np.sum(x * x))
+
+    @safe_norm.defjvp
+    def safe_norm_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        y = safe_norm(x)
+        nonzero = y > 0
+        return y, np.where(nonzero, np.sum(x * t) / np.where(nonzero, y, 1.0), 0.0)
+
+    def safe_log(x):  # the double-where of JAX's FAQ: a finite gradient where x <= 0
+        return np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), 0.0)
+
+    for name, fn in list(locals().items()):
+        if name not in {"np", "rules", "L"} and callable(fn) and not name.endswith(
+                ("_jvp", "_fwd", "_bwd", "_rev", "_fun")):
+            setattr(rules, name, fn)
+    return rules
+
+
+def custom_program(L):
+    np, R = L.np, custom_rules(L)
+    xs = np.array([0.0, -10.0, 10.0, 20.0, 100.0])
+    t = np.linspace(0, 10, 7)
+    return {
+        "log1pexp": L.vmap(L.jit(L.grad(R.log1pexp)))(xs),
+        "log1pexp_hess": L.hessian(R.log1pexp)(3.0),
+        "log1pexp_jvp": L.jvp(R.log1pexp, (xs,), (np.ones_like(xs),)),
+        "convention": (L.grad(R.f_convention)(0.0), L.grad(R.f_convention)(4.0)),
+        "defjvps": (L.grad(R.f2, (0, 1))(2.0, 3.0), L.jacfwd(R.f2)(2.0, 3.0)),
+        "app": (L.grad(lambda x: R.app(np.sin, x))(1.0),
+                L.jvp(lambda x: R.app(np.sin, x), (1.0,), (1.0,))),
+        "app2": L.grad(lambda x: R.app2(np.sin, x, np.cos))(1.0),
+        "clip": L.vmap(L.grad(lambda x: np.sin(R.clip_gradient(-0.75, 0.75, x))))(t),
+        "sin_xy": L.grad(R.sin_xy, (0, 1))(0.7, 2.0),
+        "newton_sqrt": (R.newton_sqrt(2.0), L.grad(R.newton_sqrt)(2.0),
+                        L.grad(L.grad(R.newton_sqrt))(2.0)),
+        "safe_norm": (L.grad(R.safe_norm)(np.zeros(3)), L.grad(R.safe_norm)(np.array(
+            [3.0, 4.0, 0.0]))),
+        "safe_log": L.grad(lambda x: np.sum(R.safe_log(x)))(np.array([-1.0, 0.0, 2.0])),
+    }
+
+
+def test_custom_derivative_rules(backend):
+    out = custom_program(G)
+    xs = onp.array([0.0, -10.0, 10.0, 20.0, 100.0])
+    sig = 1 / (1 + onp.exp(-xs))
+    same(out["log1pexp"], sig)  # finite at 100, where the plain formula's gradient is nan
+    same(out["log1pexp_jvp"][1], sig)
+    s3 = 1 / (1 + onp.exp(-3.0))
+    same(out["log1pexp_hess"], s3 * (1 - s3))
+    same(out["convention"], (1.0, (2 + 2) / (2 * 9.0)))
+    same(out["defjvps"], ((12.0, 4.0), 12.0))
+    same(out["app"], (2.0, (onp.sin(1.0), 2.0)))
+    same(out["app2"], 3.0)
+    t = onp.linspace(0, 10, 7)
+    same(out["clip"], onp.clip(onp.cos(t), -0.75, 0.75))
+    same(out["sin_xy"], (onp.cos(0.7) * 2.0, onp.sin(0.7)))
+    same(out["newton_sqrt"], (onp.sqrt(2.0), 0.5 / onp.sqrt(2.0), -0.25 * 2.0 ** -1.5),
+         rtol=1e-8)
+    same(out["safe_norm"], (onp.zeros(3), onp.array([0.6, 0.8, 0.0])))
+    same(out["safe_log"], onp.array([0.0, 0.0, 0.5]))
+    R = custom_rules(G)
+    check_grads(R.log1pexp, (onp.array([-2.0, 0.5, 3.0]),), order=2)
+    check_grads(R.sin_xy, (onp.array([0.3, -1.2]), onp.array([2.0, 0.5])), order=1,
+                modes=("rev",))
+    check_grads(R.newton_sqrt, (onp.array(2.0),), order=2, modes=("rev",), rtol=1e-5)
+
+
+def test_custom_rules_outside_what_gpuad_runs_raise(backend):
+    """The fixed point's ``while_loop`` is a Python loop here: vmap and jit of it raise (JAX
+    batches and compiles ``lax.while_loop``), and forward mode of a custom_vjp raises (as in
+    JAX)."""
+    R = custom_rules(G)
+    with pytest.raises(TypeError, match="differs from example to example"):
+        ad.vmap(R.newton_sqrt)(onp.array([2.0, 3.0]))
+    with pytest.raises(ad.jit.TracerError, match="bool"):
+        ad.jit(ad.grad(R.newton_sqrt))(onp.array(2.0))
+    with pytest.raises(ad.GradError, match="custom_vjp fixed_point: forward mode"):
+        ad.jacfwd(R.newton_sqrt)(onp.array(2.0))
+
+
+def test_custom_derivative_rules_matches_jax(backend):
+    J = jax_ns()
+    got, want = custom_program(G), custom_program(J)
+    for k in got:
+        same(got[k], want[k], rtol=1e-8)
+
+
+# ---- JAX 101 and Advanced autodiff: training loops on pytrees, TD learning, straight-through --
+
+def linear_regression(L, xs, ys, steps=20, jit=True):
+    def model(theta, x):
+        w, b = theta
+        return w * x + b
+
+    def loss_fn(theta, x, y):
+        return L.np.mean((model(theta, x) - y) ** 2)
+
+    def update(theta, x, y, lr=0.1):
+        return theta - lr * L.grad(loss_fn)(theta, x, y)
+
+    update = L.jit(update) if jit else update
+    theta = L.np.array([1.0, 1.0])
+    for _ in range(steps):
+        theta = update(theta, xs, ys)
+    return theta
+
+
+def init_mlp_params(layer_widths, seed=9):
+    r = onp.random.default_rng(seed)
+    return [{"weights": r.standard_normal((n_in, n_out)) * onp.sqrt(2 / n_in),
+             "biases": onp.ones(n_out)}
+            for n_in, n_out in zip(layer_widths[:-1], layer_widths[1:], strict=True)]
+
+
+def mlp_forward(L, params, x):
+    *hidden, last = params
+    for layer in hidden:
+        x = L.np.maximum(0.0, x @ layer["weights"] + layer["biases"])  # jax.nn.relu
+    return x @ last["weights"] + last["biases"]
+
+
+def pytree_mlp(L, params, xs, ys, steps=5, jit=True):
+    def loss_fn(params, x, y):
+        return L.np.mean((mlp_forward(L, params, x) - y) ** 2)
+
+    def update(params, x, y):
+        grads = L.grad(loss_fn)(params, x, y)
+        return L.tree_map(lambda p, g: p - 0.01 * g, params, grads)
+
+    update = L.jit(update) if jit else update
+    for _ in range(steps):
+        params = update(params, xs, ys)
+    return params, loss_fn(params, xs, ys)
+
+
+def td_program(L, theta, s_tm1, r_t, s_t):
+    def value_fn(theta, state):
+        return L.np.dot(theta, state)
+
+    def td_loss(theta, s_tm1, r_t, s_t):
+        v_tm1 = value_fn(theta, s_tm1)
+        target = r_t + value_fn(theta, s_t)
+        return -0.5 * ((L.stop_gradient(target) - v_tm1) ** 2)
+
+    td_update = L.grad(td_loss)
+    batched = L.vmap(td_update, in_axes=(None, 0, 0, 0))
+    return td_update(theta, s_tm1[0], r_t[0], s_t[0]), batched(theta, s_tm1, r_t, s_t), \
+        L.jit(batched)(theta, s_tm1, r_t, s_t)
+
+
+def straight_through(L, x):
+    def f(x):
+        return L.np.round(x)
+
+    def straight_through_f(x):
+        zero = x - L.stop_gradient(x)
+        return zero + L.stop_gradient(f(x))
+
+    return (straight_through_f(x), L.jacfwd(f)(x), L.jacfwd(straight_through_f)(x),
+            L.jit(L.grad(lambda x: L.np.sum(straight_through_f(x) ** 2)))(x))
+
+
+def _jax101_data():
+    r = onp.random.default_rng(10)
+    xs = r.standard_normal(20)
+    ys = xs * 3 - 1 + 0.1 * r.standard_normal(20)
+    mx = r.standard_normal((16, 1))
+    td = (onp.array([0.1, -0.1, 0.0]), onp.array([[1.0, 2.0, -1.0], [0.5, 0.0, 1.0]]),
+          onp.array([1.0, -0.5]), onp.array([[2.0, 1.0, 0.0], [1.0, 1.0, 1.0]]))
+    return (xs, ys), (mx, mx ** 2), td, onp.array([0.2, 1.6, -2.7, 3.4])
+
+
+def test_jax101_programs(backend):
+    (xs, ys), (mx, my), td, st = _jax101_data()
+    X, Y = gnp.asarray(xs), gnp.asarray(ys)
+    theta = linear_regression(G, X, Y)
+    same(theta, linear_regression(G, X, Y, jit=False))
+    # gradient descent on the mean squared error, with NumPy
+    th = onp.array([1.0, 1.0])
+    for _ in range(20):
+        err = th[0] * xs + th[1] - ys
+        th = th - 0.1 * onp.array([2 * onp.mean(err * xs), 2 * onp.mean(err)])
+    same(theta, th)
+    params = init_mlp_params([1, 8, 8, 1])
+    check_grads(lambda p: gnp.mean((mlp_forward(G, p, gnp.asarray(mx)) - gnp.asarray(my)) ** 2),
+                (params,),
+                order=2)
+    P = on(G, params)
+    trained = pytree_mlp(G, P, gnp.asarray(mx), gnp.asarray(my))
+    same(trained, pytree_mlp(G, P, gnp.asarray(mx), gnp.asarray(my), jit=False))
+    assert isinstance(trained[0], list) and set(trained[0][0]) == {"weights", "biases"}
+    one, batched, batched_jit = td_program(G, *on(G, td))
+    theta0, s_tm1, r_t, s_t = td
+    delta = (r_t + s_t @ theta0 - s_tm1 @ theta0)[:, None] * s_tm1  # the semi-gradient
+    same(one, delta[0])
+    same(batched, delta)
+    same(batched_jit, delta)
+    value, jf, jst, g = straight_through(G, gnp.asarray(st))
+    same(value, onp.round(st))
+    same(jf, onp.zeros((4, 4)))
+    same(jst, onp.eye(4))
+    same(g, 2 * onp.round(st))
+
+
+def test_jax101_programs_match_jax(backend):
+    J = jax_ns()
+    (xs, ys), (mx, my), td, st = _jax101_data()
+    params = init_mlp_params([1, 8, 8, 1])
+    same(linear_regression(G, *on(G, (xs, ys))), linear_regression(J, *on(J, (xs, ys))))
+    same(pytree_mlp(G, on(G, params), *on(G, (mx, my))),
+         pytree_mlp(J, on(J, params), *on(J, (mx, my))))
+    same(td_program(G, *on(G, td)), td_program(J, *on(J, td)))
+    same(straight_through(G, gnp.asarray(st)), straight_through(J, J.np.asarray(st)))
+    # the Jacobian of a function of a pytree, as a pytree of pytrees
+    jacs = [L.jacrev(lambda p, L=L: {"out": mlp_forward(L, p, mx[:3])})(on(L, params))
+            for L in (G, J)]
+    assert ad.tree_flatten(jacs[0])[1] == ad.tree_flatten(jacs[1])[1]
+    same(*jacs)
 
 
 # ---- regressions found by these ports --------------------------------------------------------
