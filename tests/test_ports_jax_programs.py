@@ -12,6 +12,7 @@ passed in, so that both libraries see the same numbers.
 
 from __future__ import annotations
 
+import collections
 import functools
 import types
 
@@ -1099,6 +1100,139 @@ def test_jax101_programs_matches_jax(backend):
             for L in (G, J)]
     assert ad.tree_flatten(jacs[0])[1] == ad.tree_flatten(jacs[1])[1]
     same(*jacs)
+
+
+# ---- examples/control.py: iLQR and MPC (with Python loops and stacking for fori_loop/.at) -----
+
+ControlSpec = collections.namedtuple("ControlSpec", "cost dynamics horizon state_dim control_dim")
+LqrSpec = collections.namedtuple("LqrSpec", "Q q R r M A B")
+
+
+def control_lib(L):
+    """control.py with ``lax.fori_loop`` as a Python loop and ``X.at[t].set(x)`` as a list of
+    rows stacked at the end (gpuad has no ``.at``; a write into an array that a saved value
+    views raises there)."""
+    np = L.np
+
+    def trajectory(dynamics, U, x0):
+        X = [x0]
+        for t in range(U.shape[0]):
+            X.append(dynamics(t, X[t], U[t]))
+        return np.stack(X)
+
+    def make_lqr_approx(p):
+        T = p.horizon
+
+        def approx_timestep(t, x, u):
+            M = L.jacfwd(L.grad(p.cost, argnums=2), argnums=1)(t, x, u).T
+            Q = L.jacfwd(L.grad(p.cost, argnums=1), argnums=1)(t, x, u)
+            R = L.jacfwd(L.grad(p.cost, argnums=2), argnums=2)(t, x, u)
+            q, r = L.grad(p.cost, argnums=(1, 2))(t, x, u)
+            A, B = L.jacrev(p.dynamics, argnums=(1, 2))(t, x, u)
+            return Q, q, R, r, M, A, B
+
+        _approx = L.vmap(approx_timestep)
+
+        def approx(X, U):
+            U_pad = np.vstack((U, np.zeros((1,) + U.shape[1:])))
+            Q, q, R, r, M, A, B = _approx(np.arange(T + 1), X, U_pad)
+            return LqrSpec(Q, q, R[:T], r[:T], M[:T], A[:T], B[:T])
+
+        return approx
+
+    def lqr_solve(spec):
+        EPS = 1e-7
+        T = spec.R.shape[0]
+        P, p = spec.Q[T], spec.q[T]
+        K, k = [None] * T, [None] * T
+        for t in reversed(range(T)):
+            Q, q, R, r, M = spec.Q[t], spec.q[t], spec.R[t], spec.r[t], spec.M[t]
+            A, B = spec.A[t], spec.B[t]
+            AtP, BtP = A.T @ P, B.T @ P
+            Gm = R + BtP @ B
+            H = BtP @ A + M.T
+            h = r + B.T @ p
+            K_ = -np.linalg.solve(Gm + EPS * np.eye(Gm.shape[0]), H)
+            k_ = -np.linalg.solve(Gm + EPS * np.eye(Gm.shape[0]), h)
+            P = Q + AtP @ A + K_.T @ H
+            p = q + A.T @ p + K_.T @ h
+            K[t], k[t] = K_, k_
+        return np.stack(K), np.stack(k)
+
+    def lqr_predict(spec, x0):
+        K, k = lqr_solve(spec)
+        X, U = [x0], []
+        for t in range(spec.R.shape[0]):
+            u = K[t] @ X[t] + k[t]
+            X.append(spec.A[t] @ X[t] + spec.B[t] @ u)
+            U.append(u)
+        return np.stack(X), np.stack(U)
+
+    def ilqr(iterations, p, x0, U):
+        lqr_approx = make_lqr_approx(p)
+        X = trajectory(p.dynamics, U, x0)
+        for _ in range(iterations):
+            p_lqr = lqr_approx(X, U)
+            dX, dU = lqr_predict(p_lqr, np.zeros_like(x0))
+            U = U + dU
+            X = trajectory(p.dynamics, U, X[0] + dX[0])
+        return X, U
+
+    return types.SimpleNamespace(trajectory=trajectory, lqr_solve=lqr_solve,
+                                 lqr_predict=lqr_predict, ilqr=ilqr)
+
+
+def nonlinear_problem(L, T=10):
+    def cost(t, x, u):
+        return (x[0] ** 2.0 + 1e-3 * u[0] ** 2.0) / (t + 1).astype(x.dtype)
+
+    def dynamics(t, x, u):
+        return (x ** 2.0 - u ** 2.0) / (t + 1).astype(x.dtype)
+
+    def as_array(f):  # t comes as a Python int from the loops, as an array from vmap
+        return lambda t, x, u: f(L.np.asarray(t), x, u)
+
+    return ControlSpec(as_array(cost), as_array(dynamics), T, 1, 1)
+
+
+def one_step_control(L, dim, T):
+    return ControlSpec(lambda t, x, u: L.np.dot(x, x), lambda t, x, u: x + u, T, dim, dim)
+
+
+def control_program(L, x0, iterations=7):
+    lib = control_lib(L)
+    p = nonlinear_problem(L)
+    X, U = lib.ilqr(iterations, p, x0, 1e-5 * L.np.ones((p.horizon, 1)))
+    q = one_step_control(L, 2, 4)
+    x2 = L.np.array([0.3, -0.7])
+    return (X, U), lib.ilqr(2, q, x2, L.np.zeros((4, 2)))
+
+
+def test_control_ilqr(backend):
+    x0 = gnp.asarray(onp.array([0.2]))
+    (X, U), (X2, U2) = control_program(G, x0)
+    X, U = to_numpy(X), to_numpy(U)
+    # control_test.py's expectations
+    onp.testing.assert_allclose(X[0], [0.2])
+    onp.testing.assert_allclose(U[0] ** 2, [0.04], atol=1e-2)
+    onp.testing.assert_allclose(X[1:], 0, atol=1e-2)
+    onp.testing.assert_allclose(U[1:], 0, atol=1e-2)
+    onp.testing.assert_allclose(to_numpy(U2)[0], [-0.3, 0.7], atol=1e-12)
+    onp.testing.assert_allclose(to_numpy(X2)[1:], 0, atol=1e-12)
+    # the cost of a trajectory, differentiated through the dynamics
+    lib, p = control_lib(G), nonlinear_problem(G)
+
+    def total_cost(x0, U):
+        X = lib.trajectory(p.dynamics, U, x0)
+        return sum(p.cost(t, X[t], U[t]) for t in range(p.horizon))
+
+    check_grads(total_cost, (onp.array([0.2]), 0.1 * onp.ones((10, 1))), order=2)
+
+
+def test_control_ilqr_matches_jax(backend):
+    J = jax_ns()
+    same(control_program(G, gnp.asarray(onp.array([0.2]))),
+         control_program(J, J.np.asarray(onp.array([0.2]))))
 
 
 # ---- regressions found by these ports --------------------------------------------------------
