@@ -11,7 +11,7 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
-from .engine import GradError, Node, edge_of, run_backward
+from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
 from .rules import Primitive
@@ -308,6 +308,42 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
     return wrapped
 
 
+def _reaches_leaf(leaves, stop) -> bool:
+    """Whether the tape behind ``leaves`` reaches a live leaf that requires grad without
+    passing through a node of ``stop``."""
+    from .transforms import _FINISHED as finished  # (targets of a finished transform)
+
+    stack = [x._node for x in leaves if isinstance(x, Tensor) and x._node is not None
+             and x._node not in stop]
+    seen = set(stack)
+    while stack:
+        n = stack.pop()
+        if n.__class__ is LeafNode:
+            if n.ref() is not None and n not in finished:
+                return True
+            continue
+        for e in n.edges:
+            if e is not None and e not in seen and e not in stop:
+                seen.add(e)
+                stack.append(e)
+    return False
+
+
+def _closure_dependency(leaves, stop, kind: str, fun) -> None:
+    """Raise when outputs ``leaves`` depend on a differentiated value other than through the
+    nodes in ``stop`` (the arguments): a Tensor the function reads from a closure or a global.
+    The custom rule gives no derivative for it, and dropping it would be a silently wrong
+    derivative (JAX raises as well)."""
+    if not _reaches_leaf(leaves, stop) and not any(
+            isinstance(x, Tensor) and x._tan for x in leaves):
+        return
+    raise GradError(
+        f"{kind} {getattr(fun, '__name__', 'f')}: its output depends on a value being "
+        f"differentiated that is not one of its arguments (a Tensor it reads from a closure "
+        f"or a global); its rule gives no derivative for that value. Pass the value as an "
+        f"argument (with its derivative in the rule), or stop_gradient it if it is a constant")
+
+
 # ---- custom_vjp -------------------------------------------------------------------------------
 
 def _cvjp_vjp(g, ans, inputs, params, need):
@@ -498,6 +534,7 @@ class custom_vjp:
             return out
         arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
         edges = [edge_of(flat[i]) for i in arr_pos]
+        _closure_dependency(leaves, set(edges), "custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
@@ -628,8 +665,8 @@ class custom_jvp:
         if not tangents and not tracked:
             return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
-        with _state.no_grad():
-            out = self.fun(*tree_unflatten(adef, _primal_args(flat)))
+        out = self.fun(*tree_unflatten(adef, _primal_args(flat)))  # (raw arguments)
+        _closure_dependency(tree_flatten(out)[0], (), "custom_jvp", self.fun)
         leaves, odef = tree_flatten(tree_map(_raw, out))
         diff = _float_leaves(leaves)
         if not diff:

@@ -1285,3 +1285,43 @@ def test_jit_unchecked_tensor_argument_also_read_from_a_closure(backend):
     jf = ad.jit(f, check=False)
     jf(xs)
     assert float(jf(other)) == float(f(other)) == 15.0
+
+
+def _closing_over(kind, w):
+    """A custom-rule function reading ``w`` from its closure; its rule knows only ``x``."""
+    if kind == "vjp":
+        @ad.custom_vjp
+        def f(x):
+            return gnp.sin(x) * w
+
+        f.defvjp(lambda x: (f(x), x), lambda x, g: (gnp.cos(x) * w * g,))
+    else:
+        @ad.custom_jvp
+        def f(x):
+            return gnp.sin(x) * w
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            return f(primals[0]), gnp.cos(primals[0]) * w * tangents[0]
+    return f
+
+
+@pytest.mark.parametrize("kind", ["vjp", "jvp"])
+def test_custom_rule_closing_over_a_differentiated_value_raises(backend, kind):
+    """The Custom derivative rules document's functions take every differentiated value as an
+    argument; one that reads it from a closure and is also given an argument being
+    differentiated lost the closure's share of the derivative (JAX raises)."""
+    def loss(w):
+        return gnp.sum(_closing_over(kind, w)(w * 2.0))
+
+    with pytest.raises(ad.GradError, match=f"custom_{kind} f: its output depends on a value"):
+        ad.grad(loss)(1.5)
+    if kind == "jvp":
+        with pytest.raises(ad.GradError, match="not one of its arguments"):
+            ad.jvp(loss, (1.5,), (1.0,))
+    # a constant read from the closure, or a closure without differentiated arguments: exact
+    x0 = gnp.asarray(onp.array([0.3, 0.4]))
+    check_grads(lambda w: gnp.sum(_closing_over(kind, w)(x0)), (1.5,), order=1,
+                modes=("rev",))
+    check_grads(lambda x: gnp.sum(_closing_over(kind, 1.5)(x)), (onp.array([0.3, 0.4]),),
+                order=2, modes=("rev",))
