@@ -1228,6 +1228,20 @@ def test_control_ilqr(backend):
 
     check_grads(total_cost, (onp.array([0.2]), 0.1 * onp.ones((10, 1))), order=2)
 
+    def trajectory_by_writes(dynamics, U, x0):  # docs/porting.md's substitute for X.at[t].set
+        X = ad.tensor(gnp.zeros((U.shape[0] + 1,) + x0.shape))
+        X[0] = x0
+        for t in range(U.shape[0]):
+            x = dynamics(t, X[t], U[t])
+            X = gnp.copy(X)
+            X[t + 1] = x
+        return X
+
+    args = (onp.array([0.2]), 0.1 * onp.ones((10, 1)))
+    check_grads(lambda x0, U: trajectory_by_writes(p.dynamics, U, x0), args, order=2)
+    same(ad.jacrev(lambda U: trajectory_by_writes(p.dynamics, U, args[0]))(args[1]),
+         ad.jacrev(lambda U: lib.trajectory(p.dynamics, U, args[0]))(args[1]))
+
 
 def test_control_ilqr_matches_jax(backend):
     J = jax_ns()
