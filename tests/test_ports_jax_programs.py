@@ -97,6 +97,12 @@ def same(got, want, rtol=1e-9, atol=1e-11):
         onp.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
+def order(backend, n):
+    """Derivative orders checked: all on the NumPy backend; the CuPy stand-in, whose
+    arithmetic is NumPy's, runs the CuPy code paths at first order."""
+    return n if backend == "numpy" else 1
+
+
 def on(L, tree):
     """Host arrays of a pytree moved to ``L``'s array module."""
     return ad.tree_map(lambda a: L.np.asarray(a) if isinstance(a, onp.ndarray) else a, tree)
@@ -244,7 +250,7 @@ def test_kernel_lsq(backend):
     d2 = ((xs[:, None] - xs[None]) ** 2).sum(-1)
     same(gram(G, rbf_kernel(G), X), onp.exp(-d2))
     # derivatives through the nested vmap, with respect to the data points
-    check_grads(lambda x: gram(G, rbf_kernel(G), x), (xs,), order=2)
+    check_grads(lambda x: gram(G, rbf_kernel(G), x), (xs,), order=order(backend, 2))
     v, predict, objective = kernel_train(G, linear_kernel(G), X, Y)
     check_grads(objective, (onp.linspace(-1, 1, 6),), order=2)
     v_e, predict_e, _ = kernel_train(G, linear_kernel(G), X, Y, jit=False)
@@ -339,7 +345,8 @@ def test_advi(backend):
     eps = _advi_eps()
     E = gnp.asarray(eps)
     params = (onp.array([0.3, -0.2]), onp.array([0.1, -0.4]))
-    check_grads(lambda p: batch_elbo(G, funnel_log_density(G), E[0], p), (params,), order=2)
+    check_grads(lambda p: batch_elbo(G, funnel_log_density(G), E[0], p), (params,),
+                order=order(backend, 2))
     # the ELBO against a loop over the samples written with NumPy and the normal log density
     mean, log_std = params
     s = mean + onp.exp(log_std) * eps[0]
@@ -435,7 +442,7 @@ def test_gaussian_process_regression(backend):
     params = {"amplitude": onp.full((1, 1), 0.3), "noise": onp.full((1, 1), -1.0),
               "lengthscale": onp.full((1, 1), 0.2)}
     ml = functools.partial(gp, G, 7, x=X, y=Y, compute_marginal_likelihood=True)
-    check_grads(ml, (params,), order=2)
+    check_grads(ml, (params,), order=order(backend, 2))
     same(ad.jit(ad.grad(ml))(on(G, params)), ad.grad(ml)(on(G, params)))
     trained, value, (mu, var) = gp_train(G, X, Y, gnp.asarray(xtest))
     assert set(trained) == {"amplitude", "noise", "lengthscale"}
@@ -591,7 +598,7 @@ def vae_program(L, params, images, eps, jit=True):
 def test_mnist_vae(backend):
     params, images, eps = _vae_setup()
     Im, E = gnp.asarray(images), gnp.asarray(eps)
-    check_grads(lambda p: vae_elbo(G, E, p, Im), (params,), order=2)
+    check_grads(lambda p: vae_elbo(G, E, p, Im), (params,), order=order(backend, 2))
     P = on(G, params)
     same(vae_program(G, P, Im, E), vae_program(G, P, Im, E, jit=False))
 
@@ -1226,7 +1233,8 @@ def test_control_ilqr(backend):
         X = lib.trajectory(p.dynamics, U, x0)
         return sum(p.cost(t, X[t], U[t]) for t in range(p.horizon))
 
-    check_grads(total_cost, (onp.array([0.2]), 0.1 * onp.ones((10, 1))), order=2)
+    check_grads(total_cost, (onp.array([0.2]), 0.1 * onp.ones((10, 1))),
+                order=order(backend, 2))
 
     def trajectory_by_writes(dynamics, U, x0):  # docs/porting.md's substitute for X.at[t].set
         X = ad.tensor(gnp.zeros((U.shape[0] + 1,) + x0.shape))
@@ -1238,7 +1246,8 @@ def test_control_ilqr(backend):
         return X
 
     args = (onp.array([0.2]), 0.1 * onp.ones((10, 1)))
-    check_grads(lambda x0, U: trajectory_by_writes(p.dynamics, U, x0), args, order=2)
+    check_grads(lambda x0, U: trajectory_by_writes(p.dynamics, U, x0), args,
+                order=order(backend, 2))
     same(ad.jacrev(lambda U: trajectory_by_writes(p.dynamics, U, args[0]))(args[1]),
          ad.jacrev(lambda U: lib.trajectory(p.dynamics, U, args[0]))(args[1]))
 
@@ -1247,6 +1256,150 @@ def test_control_ilqr_matches_jax(backend):
     J = jax_ns()
     same(control_program(G, gnp.asarray(onp.array([0.2]))),
          control_program(J, J.np.asarray(onp.array([0.2]))))
+
+
+# ---- examples/newton_method.py: Newton's method with a Wolfe line search -----------------------
+
+def newton_g(x):
+    return ((-13 + x[0] + ((5 - x[1]) * x[1] - 2) * x[1]) ** 2
+            + (-29 + x[0] + ((x[1] + 1) * x[1] - 14) * x[1]) ** 2
+            + (-13 + x[2] + ((5 - x[3]) * x[3] - 2) * x[3]) ** 2
+            + (-29 + x[2] + ((x[3] + 1) * x[3] - 14) * x[3]) ** 2)
+
+
+def newton_program(L, fun, x_0, epsilon=1e-6, max_steps=60):
+    np = L.np
+
+    def wolfe(res0, x_0, dk, c1=0.3, c2=0.5, alphas=0.0, alphae=2.0, eps=1e-3):
+        alpha = 1
+        f0 = fun(x_0)
+        while alphas < alphae:
+            x = x_0 + (alpha * dk)[0]
+            f1 = fun(x)
+            if f1 <= f0 + c1 * alpha * res0.dot(dk.T):
+                res1 = L.grad(fun)(x)
+                if res1.dot(dk.T) >= c2 * res0.dot(dk.T):
+                    break
+                alphas = alpha
+                alpha = 0.5 * (alphas + alphae)
+            else:
+                alphae = alpha
+                alpha = 0.5 * (alphas + alphae)
+            if np.abs(alphas - alphae) < eps:
+                break
+        return alpha
+
+    x_0 = np.array(x_0)
+    for steps in range(max_steps):  # noqa: B007  (the original loops until the step is small)
+        gradient = L.grad(fun)(x_0)
+        hessian = L.hessian(fun)(x_0)
+        dk = -np.linalg.inv(hessian).dot(gradient.T).reshape(1, -1)
+        if np.linalg.norm(dk) < epsilon:
+            break
+        x_0 = x_0 + wolfe(gradient, x_0, dk) * dk[0]
+    return x_0, fun(x_0), steps
+
+
+def test_newton_method(backend):
+    x, value, steps = newton_program(G, newton_g, [1.0, -1.0, 1.0, -1.0])
+    assert 0 < steps < 60
+    gx = ad.grad(newton_g)(x)
+    onp.testing.assert_allclose(to_numpy(gx), 0, atol=1e-8)
+    # the stationary point reached has a positive definite Hessian: a local minimum
+    assert onp.linalg.eigvalsh(to_numpy(ad.hessian(newton_g)(x))).min() > 0
+    check_grads(newton_g, (onp.array([1.0, -1.0, 2.0, 0.5]),), order=order(backend, 3))
+
+
+def test_newton_method_matches_jax(backend):
+    J = jax_ns()
+    same(newton_program(G, newton_g, [1.0, -1.0, 1.0, -1.0]),
+         newton_program(J, newton_g, [1.0, -1.0, 1.0, -1.0]), rtol=1e-8)
+
+
+# ---- examples/physical_optimization.py: a ball bouncing off a board, Python control flow -----
+
+def backboard(L, N=8):
+    np = L.np
+    H_step, H_0, g, hoop_x, hoop_y = 0.4, 10, -9.8, 10, 8
+
+    def build_surface(board):
+        ret = []
+        for i, (a, b) in enumerate(zip(board, board[1:], strict=False)):
+            y_0, x_0 = -i * H_step + H_0, a + 10
+            y_1, x_1 = -(i + 1) * H_step + H_0, b + 10
+            slope = (y_1 - y_0) / (x_1 - x_0)
+            intercept = y_1 - x_1 * slope
+            ret.append([slope, intercept])
+        return ret
+
+    def solve_t(k, l, x_0, y_0, v_x0, v_y0):
+        c = y_0 - k * x_0 - l
+        b = v_y0 - k * v_x0
+        a = 0.5 * g
+        d = (b ** 2) - (4 * a * c)
+        sol1 = (-b - np.sqrt(d)) / (2 * a)
+        sol2 = (-b + np.sqrt(d)) / (2 * a)
+        y_1 = y_0 + v_y0 * sol1 + 0.5 * g * sol1 ** 2
+        y_2 = y_0 + v_y0 * sol2 + 0.5 * g * sol2 ** 2
+        return sol1, sol2, y_1, y_2
+
+    def dist_from_hoop(t, y_f, x_0, v_x0, v_y0):
+        x_f = x_0 + v_x0 * t
+        v_xb, v_yb = -0.81 * v_x0, -0.81 * (v_y0 + g * t)
+        t = 0.1
+        x_b = x_f + v_xb * t
+        y_b = y_f + v_yb * t + 0.5 * g * t ** 2
+        return np.sqrt((x_b - hoop_x) ** 2 + (y_b - hoop_y) ** 2)
+
+    build_j, solve_j, dist_j = L.jit(build_surface), L.jit(solve_t), L.jit(dist_from_hoop)
+
+    def bounce(board, x_0, y_0, v_x0, v_y0):
+        for i, (k, l) in enumerate(build_j(board)):
+            sol1, sol2, y_1, y_2 = solve_j(k, l, x_0, y_0, v_x0, v_y0)
+            if sol1 > 0 and -(i + 1) * H_step + H_0 < y_1 < -i * H_step + H_0:
+                t, y_f = sol1, y_1
+            elif sol2 > 0 and -(i + 1) * H_step + H_0 < y_2 < -i * H_step + H_0:
+                t, y_f = sol2, y_2
+            else:
+                continue
+            return dist_j(t, y_f, x_0, v_x0, v_y0)
+        return 0.0
+
+    return bounce, build_surface
+
+
+def backboard_program(L, board, throws):
+    bounce, _ = backboard(L)
+    grads = []
+    for vx, vy in throws:
+        board_grad = L.grad(bounce, 0)(board, 0, 5, vx, vy)
+        grads.append(board_grad)
+        board = board - board_grad * 0.1
+    return board, grads
+
+
+_THROWS = [(9.0, 9.5), (7.5, 7.0)]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")  # a line missed
+def test_physical_optimization(backend):
+    board = onp.random.default_rng(12).uniform(size=8) * 0.3
+    new, grads = backboard_program(G, gnp.asarray(board), _THROWS)
+    assert any(onp.abs(to_numpy(g)).sum() > 0 for g in grads)  # some throws hit the board
+    assert any(onp.abs(to_numpy(g)).sum() == 0 for g in grads)  # and some miss: zeros
+    bounce, build_surface = backboard(G)
+    hit = next(t for t, g in zip(_THROWS, grads, strict=True) if onp.abs(to_numpy(g)).sum())
+    check_grads(lambda b: bounce(b, 0, 5, *hit), (board,), order=1, modes=("rev",))
+    check_grads(lambda b: gnp.stack([gnp.stack(r) for r in build_surface(b)]), (board,),
+                order=2)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")
+def test_physical_optimization_matches_jax(backend):
+    J = jax_ns()
+    board = onp.random.default_rng(12).uniform(size=8) * 0.3
+    same(backboard_program(G, gnp.asarray(board), _THROWS),
+         backboard_program(J, J.np.asarray(board), _THROWS))
 
 
 # ---- regressions found by these ports --------------------------------------------------------
