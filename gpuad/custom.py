@@ -308,33 +308,35 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
     return wrapped
 
 
-def _reaches_leaf(leaves, stop) -> bool:
-    """Whether the tape behind ``leaves`` reaches a live leaf that requires grad without
-    passing through a node of ``stop``."""
+def _reaches_leaf(leaves, stop, start: int) -> bool:
+    """Whether ``leaves`` depend on a live leaf that requires grad other than through the
+    nodes in ``stop``: nodes recorded since ``start`` (a ``_state.seq`` number) lead to the
+    nodes in ``stop``; a node recorded before (a value from outside the call), and everything
+    behind it, the nodes in ``stop`` included, is a dependence of its own."""
     from .transforms import _FINISHED as finished  # (targets of a finished transform)
 
-    stack = [x._node for x in leaves if isinstance(x, Tensor) and x._node is not None
-             and x._node not in stop]
-    seen = set(stack)
+    stack = [(x._node, False) for x in leaves if isinstance(x, Tensor) and x._node is not None]
+    seen = set()
     while stack:
-        n = stack.pop()
+        n, outside = stack.pop()
+        if (n, outside) in seen or (not outside and n in stop):
+            continue
+        seen.add((n, outside))
         if n.__class__ is LeafNode:
             if n.ref() is not None and n not in finished:
                 return True
             continue
-        for e in n.edges:
-            if e is not None and e not in seen and e not in stop:
-                seen.add(e)
-                stack.append(e)
+        outside = outside or n.seq < start
+        stack.extend((e, outside) for e in n.edges if e is not None)
     return False
 
 
-def _closure_dependency(leaves, stop, kind: str, fun) -> None:
+def _closure_dependency(leaves, stop, start: int, kind: str, fun) -> None:
     """Raise when outputs ``leaves`` depend on a differentiated value other than through the
     nodes in ``stop`` (the arguments): a Tensor the function reads from a closure or a global.
     The custom rule gives no derivative for it, and dropping it would be a silently wrong
     derivative (JAX raises as well)."""
-    if not _reaches_leaf(leaves, stop) and not any(
+    if not _reaches_leaf(leaves, stop, start) and not any(
             isinstance(x, Tensor) and x._tan for x in leaves):
         return
     raise GradError(
@@ -432,6 +434,7 @@ def _static_split(obj, args):
         raise TypeError(f"{getattr(obj.fun, '__name__', 'f')}: nondiff_argnums {nums} for a "
                         f"call with {len(args)} arguments")
     pos = [i for i in range(len(args)) if i not in nums]
+    args = [tree_map(_constant, a) if i in nums else a for i, a in enumerate(args)]
 
     def merge(rest):
         full = list(args)
@@ -440,6 +443,13 @@ def _static_split(obj, args):
         return full
 
     return [args[i] for i in nums], [args[i] for i in pos], merge
+
+
+def _constant(a):
+    """A Tensor as a constant (no tape, no tangents): a ``nondiff_argnums`` argument."""
+    if isinstance(a, Tensor) and (a.requires_grad or a._tan):
+        return Tensor(a._data, _ver=a._ver, _bat=a._bat)
+    return a
 
 
 def _named(fn, like):
@@ -519,6 +529,7 @@ class custom_vjp:
         if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
         self._local.busy = True  # f called inside its own fwd is the plain function
+        start = next(_state.seq)
         try:
             pair = self.fwd(*args)
         finally:
@@ -534,7 +545,7 @@ class custom_vjp:
             return out
         arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
         edges = [edge_of(flat[i]) for i in arr_pos]
-        _closure_dependency(leaves, set(edges), "custom_vjp", self.fun)
+        _closure_dependency(leaves, set(edges), start, "custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
@@ -665,8 +676,9 @@ class custom_jvp:
         if not tangents and not tracked:
             return self.fun(*args)
         flat = [_on_backend(a) for a in flat]
+        start = next(_state.seq)
         out = self.fun(*tree_unflatten(adef, _primal_args(flat)))  # (raw arguments)
-        _closure_dependency(tree_flatten(out)[0], (), "custom_jvp", self.fun)
+        _closure_dependency(tree_flatten(out)[0], (), start, "custom_jvp", self.fun)
         leaves, odef = tree_flatten(tree_map(_raw, out))
         diff = _float_leaves(leaves)
         if not diff:

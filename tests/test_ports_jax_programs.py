@@ -1481,8 +1481,12 @@ def test_custom_rule_closing_over_a_differentiated_value_raises(backend, kind):
     def loss(w):
         return gnp.sum(_closing_over(kind, w)(w * 2.0))
 
-    with pytest.raises(ad.GradError, match=f"custom_{kind} f: its output depends on a value"):
-        ad.grad(loss)(1.5)
+    def loss_derived(w):  # the closed-over value is computed from the argument itself
+        return gnp.sum(_closing_over(kind, w * 2.0)(w))
+
+    for f in (loss, loss_derived):
+        with pytest.raises(ad.GradError, match=f"custom_{kind} f: its output depends on a"):
+            ad.grad(f)(1.5)
     if kind == "jvp":
         with pytest.raises(ad.GradError, match="not one of its arguments"):
             ad.jvp(loss, (1.5,), (1.0,))
@@ -1492,3 +1496,23 @@ def test_custom_rule_closing_over_a_differentiated_value_raises(backend, kind):
                 modes=("rev",))
     check_grads(lambda x: gnp.sum(_closing_over(kind, 1.5)(x)), (onp.array([0.3, 0.4]),),
                 order=2, modes=("rev",))
+
+
+@pytest.mark.parametrize("kind", ["vjp", "jvp"])
+def test_nondiff_argument_depending_on_a_differentiated_value_is_a_constant(backend, kind):
+    """docs/semantics.md: ``nondiff_argnums`` arguments are constants for the rule even when
+    they depend on the differentiated inputs (the closure check must not take them for a
+    closure)."""
+    if kind == "vjp":
+        @functools.partial(ad.custom_vjp, nondiff_argnums=(0,))
+        def scale(s, x):
+            return s * x
+
+        scale.defvjp(lambda s, x: (s * x, None), lambda s, res, g: (s * g,))
+    else:
+        @functools.partial(ad.custom_jvp, nondiff_argnums=(0,))
+        def scale(s, x):
+            return s * x
+
+        scale.defjvp(lambda s, p, t: (s * p[0], s * t[0]))
+    same(ad.grad(lambda w: scale(w * 2.0, w))(1.5), 3.0)
