@@ -1051,6 +1051,25 @@ def straight_through(L, x):
             L.jit(L.grad(lambda x: L.np.sum(straight_through_f(x) ** 2)))(x))
 
 
+def convolve(L, x, w):  # JAX 101, "Automatic vectorization"
+    output = []
+    for i in range(1, len(x) - 1):
+        output.append(L.np.dot(x[i - 1:i + 2], w))
+    return L.np.array(output)
+
+
+def vectorization_program(L, xs, ws):
+    def poly(x):
+        return x ** 3 + 2 * x ** 2 - 3 * x + 1
+
+    d3 = L.grad(L.grad(L.grad(poly)))
+    return (L.vmap(functools.partial(convolve, L))(xs, ws),
+            L.vmap(functools.partial(convolve, L), in_axes=[0, None])(xs, ws[0]),
+            L.jit(L.vmap(functools.partial(convolve, L)))(xs, ws),
+            L.jacrev(lambda w: L.vmap(lambda x: convolve(L, x, w))(xs))(ws[1]),
+            L.grad(L.grad(poly))(1.0), d3(1.0), L.grad(d3)(1.0))
+
+
 def _jax101_data():
     r = onp.random.default_rng(10)
     xs = r.standard_normal(20)
@@ -1086,6 +1105,16 @@ def test_jax101_programs(backend):
     same(one, delta[0])
     same(batched, delta)
     same(batched_jit, delta)
+    xs = onp.stack([onp.arange(5.0), onp.arange(5.0) * 2 + 1])
+    ws = onp.array([[2.0, 3.0, 4.0], [1.0, -1.0, 0.5]])
+    conv, conv_shared, conv_jit, jac, d2, d3, d4 = vectorization_program(G, *on(G, (xs, ws)))
+    want = onp.stack([[x[i - 1:i + 2] @ w for i in range(1, 4)] for x, w in zip(xs, ws,
+                                                                               strict=True)])
+    same(conv, want)
+    same(conv_jit, want)
+    same(conv_shared, onp.stack([[x[i - 1:i + 2] @ ws[0] for i in range(1, 4)] for x in xs]))
+    same(jac, onp.stack([[x[i - 1:i + 2] for i in range(1, 4)] for x in xs]))
+    same((d2, d3, d4), (10.0, 6.0, 0.0))
     value, jf, jst, g = straight_through(G, gnp.asarray(st))
     same(value, onp.round(st))
     same(jf, onp.zeros((4, 4)))
@@ -1102,6 +1131,9 @@ def test_jax101_programs_matches_jax(backend):
          pytree_mlp(J, on(J, params), *on(J, (mx, my))))
     same(td_program(G, *on(G, td)), td_program(J, *on(J, td)))
     same(straight_through(G, gnp.asarray(st)), straight_through(J, J.np.asarray(st)))
+    xs = onp.stack([onp.arange(5.0), onp.arange(5.0) * 2 + 1])
+    ws = onp.array([[2.0, 3.0, 4.0], [1.0, -1.0, 0.5]])
+    same(vectorization_program(G, *on(G, (xs, ws))), vectorization_program(J, *on(J, (xs, ws))))
     # the Jacobian of a function of a pytree, as a pytree of pytrees
     jacs = [L.jacrev(lambda p, L=L: {"out": mlp_forward(L, p, mx[:3])})(on(L, params))
             for L in (G, J)]
