@@ -11,7 +11,7 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
-from .engine import GradError, Node, edge_of, run_backward
+from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
 from .rules import Primitive
@@ -328,7 +328,6 @@ def _allowed_nodes(values) -> set:
 def _reads_closure(roots, allowed: set, start: int) -> bool:
     """Whether the steps recorded since ``start`` behind ``roots`` read a tracked value other
     than the ``allowed`` nodes (the arguments)."""
-    from .engine import LeafNode
     from .transforms import _FINISHED
 
     stack = [edge_of(r) for r in roots if isinstance(r, Tensor) and r.requires_grad]
@@ -505,6 +504,7 @@ def _static_split(obj, args):
         raise TypeError(f"{getattr(obj.fun, '__name__', 'f')}: nondiff_argnums {nums} for a "
                         f"call with {len(args)} arguments")
     pos = [i for i in range(len(args)) if i not in nums]
+    args = [tree_map(_constant, a) if i in nums else a for i, a in enumerate(args)]
 
     def merge(rest):
         full = list(args)
@@ -513,6 +513,13 @@ def _static_split(obj, args):
         return full
 
     return [args[i] for i in nums], [args[i] for i in pos], merge
+
+
+def _constant(a):
+    """A Tensor as a constant (no tape, no tangents): a ``nondiff_argnums`` argument."""
+    if isinstance(a, Tensor) and (a.requires_grad or a._tan):
+        return Tensor(a._data, _ver=a._ver, _bat=a._bat)
+    return a
 
 
 def _named(fn, like):

@@ -638,8 +638,10 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
                 f"argument values of the same signature: part of the result was computed "
                 f"outside gpuad's operations (NumPy or CuPy calls on raw arrays taken from "
                 f"traced values, or Python state), and the program would replay it as a "
-                f"constant. Compute it with gpuad.numpy operations; jit(..., check=False) "
-                f"skips this check")
+                f"constant; or a Tensor passed as an argument is also read through a closure "
+                f"or global, and those reads were taken as reads of the argument. Compute it "
+                f"with gpuad.numpy operations, and pass such a Tensor only one way (or its "
+                f"array: tensor.data); jit(..., check=False) skips this check")
 
 
 def _largest(leaves, be) -> float:

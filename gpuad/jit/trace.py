@@ -679,6 +679,15 @@ def _may_share(a, b) -> bool:
         return False
 
 
+def _own_view(arr):
+    """A new array object over a raw array argument's memory, handed to the traced function.
+    The tracer knows arrays by identity: were ``f`` given the caller's own object, the same
+    array read from a closure (``jit(vmap(predict))(xs)`` where ``predict`` also reads ``xs``)
+    would be taken for the argument, and a later call with other values would replay the
+    closure's reads as reads of the new argument."""
+    return arr.view()
+
+
 def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object]:
     """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
     (its Tensors detached, as a replay returns them)."""
@@ -694,7 +703,12 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         # operators and functions included) goes through gpuad and is recorded
         tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
         leaves = list(leaves)
+        views: dict[int, object] = {}
         for k, leaf in enumerate(leaves):
+            if tr.is_array(leaf):  # see _own_view
+                if id(leaf) not in views:
+                    views[id(leaf)] = _own_view(leaf)
+                leaf = views[id(leaf)]
             tr.prog.inputs.append(tr.input(k, leaf))
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)

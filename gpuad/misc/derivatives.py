@@ -10,6 +10,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import numpy as _np
+
 from .. import rules as _r
 from ..backends import get_backend
 from ..transforms import grad, jacrev, jvp, vjp
@@ -67,12 +69,23 @@ def hessian_vector_product(f: Callable, argnum: int = 0) -> Callable:
         def g(x):
             return df(*args[:argnum], x, *args[argnum + 1:], **kwargs)
 
-        return jvp(g, (args[argnum],), (vector,))[1]
+        return jvp(g, (args[argnum],), (_tangent(vector, args[argnum]),))[1]
 
     return wrapped
 
 
 hessian_tensor_product = hessian_vector_product
+
+
+def _tangent(v: Any, x: Any) -> Any:
+    """An integer or boolean vector as a tangent of floating-point ``x`` (autograd multiplies
+    it in; SciPy's LinearOperator probes a product with an int8 vector)."""
+    vd, xd = getattr(v, "dtype", None), getattr(x, "dtype", None)
+    if vd is None or xd is None or _np.dtype(vd).kind not in "biu":
+        return v
+    if _np.dtype(xd).kind not in "fc":
+        return v
+    return _r.astype(v, xd) if hasattr(v, "_data") else v.astype(xd)
 
 
 def _with_arg(f: Callable, args: tuple, kwargs: dict, argnum: int) -> Callable:
@@ -117,7 +130,7 @@ def make_jvp(f: Callable, argnum: int = 0) -> Callable:
         g = _with_arg(f, args, kwargs, argnum)
 
         def jvp_fn(v: Any) -> tuple[Any, Any]:
-            return jvp(g, (args[argnum],), (v,))
+            return jvp(g, (args[argnum],), (_tangent(v, args[argnum]),))
 
         return jvp_fn
 
@@ -161,7 +174,7 @@ def make_ggnvp(f: Callable, g: Callable | None = None, f_argnum: int = 0) -> Cal
         g_hvp = hessian_vector_product(g)
 
         def ggnvp(v: Any) -> Any:
-            jv = jvp(fx, (x,), (v,))[1]
+            jv = jvp(fx, (x,), (_tangent(v, x),))[1]
             return f_vjp(g_hvp(y, jv))[0]
 
         return ggnvp
