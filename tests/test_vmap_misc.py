@@ -150,3 +150,22 @@ def test_custom_op_kernels_see_one_example(backend):
     cube = ad.custom_op(fwd, vjp, jvp=jvp, name="cube_vmap_test")
     check_vmap(lambda x: cube(x) * x, (X[:, :, 0],), 0, loop_ok=("cube_vmap_test",))
     check_vmap(lambda x: cube(x), (X[:, :, 0],), 1, loop_ok=("cube_vmap_test",))
+
+
+def test_nan_reductions_batch_on_every_backend(backend):
+    # their NaN masks were computed with the backend's own functions on the batched Tensor,
+    # which CuPy refuses ("Unsupported type"), where NumPy's defer to it
+    y = X.copy()
+    y[0, 1, 0] = y[2, 3, 1] = np.nan
+    for f in (lambda x: gnp.nanmax(x, axis=0), lambda x: gnp.nanstd(x),
+              lambda x: gnp.nanmin(x, axis=-1, keepdims=True), lambda x: gnp.nanvar(x, axis=0)):
+        check_vmap(f, (y,), 0, diff=(), nested=True)
+        check_vmap(f, (y,), 2, diff=())
+
+
+def test_asarray_chkfinite_checks_every_example(backend):
+    check_vmap(lambda x: gnp.asarray_chkfinite(x) * 2.0, (X,), 1)
+    y = X.copy()
+    y[1, 2, 0] = np.inf
+    with pytest.raises(ValueError, match="infs or NaNs"):
+        ad.vmap(gnp.asarray_chkfinite)(ad.get_backend().xp.asarray(y))

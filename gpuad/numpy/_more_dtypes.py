@@ -208,16 +208,15 @@ def require(a: Any, dtype: Any = None, requirements: Any = None, *, like=None):
 
 def asarray_chkfinite(a: Any, dtype: Any = None, order: str | None = None):
     """``asarray`` that raises ``ValueError`` when any value is infinite or NaN (the values
-    are read on the host: under ``gpuad.jit`` this raises ``TracerError``).
+    are read on the host: under ``gpuad.jit`` this raises ``TracerError``; under ``gpuad.vmap``
+    it raises when any example has one).
 
     Example: ``gnp.asarray_chkfinite(x)``"""
     r = _as(a, dtype)
     d = data(r)
     if d.dtype.kind in "fc":
         if isinstance(r, Tensor) and r._bat is not None:
-            raise TypeError("asarray_chkfinite: the check reads values, which a Tensor "
-                            "batched by gpuad.vmap does not have one by one; check outside "
-                            "the vmapped function")
+            d = r._data  # under vmap: every example's values (a loop raises at a bad one)
         _vc.host_read("asarray_chkfinite: checking for infs and NaNs", d)
         if not builtins_bool(_r._xp(d).isfinite(d).all()):
             raise ValueError("array must not contain infs or NaNs")

@@ -37,6 +37,10 @@ def _arr(a):
 
 def _xpd(a):
     d = data(a)
+    if isinstance(d, Tensor):  # a value batched by vmap: gpuad's functions batch it (CuPy's
+        from .. import numpy as gnp  # refuse a Tensor, where NumPy's defer to it)
+
+        return gnp, d
     return _r._xp(d), d
 
 
