@@ -15,9 +15,12 @@ import pytest
 from conftest import to_numpy
 
 import gpuad as ad
-from gpuad import optim
+import gpuad.numpy as gnp
+from gpuad import nn, optim
 from gpuad.jit import TracerError
+from gpuad.nn import functional as F
 from gpuad.optim import lr_scheduler as S
+from gpuad.testing import check_grads
 
 W0 = np.array([0.5, -1.0, 2.0])
 B0 = np.array([1.5, -0.25])
@@ -370,3 +373,135 @@ def test_load_state_dict_refuses_mismatched_groups(backend):
     one_group = optim.SGD([p, q], lr=0.1)
     with pytest.raises(ValueError, match="2 parameter groups, the optimizer 1"):
         one_group.load_state_dict(ckpt)
+
+
+# ---- pooling with a stride, padding, dilation and ceil_mode (torch's test_pooling.py) ----------
+
+# (kernel_size, stride, padding, dilation, ceil_mode) on (2, 2, 6, 7) inputs
+POOLS = [
+    (2, None, 0, 1, False),  # the windows tile the input
+    (3, 1, 1, 1, False),  # overlapping, padded ("same" size)
+    (3, 2, 1, 1, False),
+    (3, 2, 0, 1, True),  # a last window past the input's edge
+    ((3, 2), (2, 3), (1, 1), 1, True),
+    ((2, 3), 1, (1, 0), (2, 1), False),  # dilated (max only)
+    (2, (1, 2), 0, 1, True),
+]
+
+
+def _distinct_image(rng, shape=(2, 2, 6, 7)):
+    """Values far apart, so a small step never changes a window's maximum."""
+    n = int(np.prod(shape))
+    return rng.permutation(n).reshape(shape) * 0.1 + rng.uniform(-0.02, 0.02, shape)
+
+
+def _torch_pool(kind, x, k, s, p, d, ceil, **kw):
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x, requires_grad=True)
+    tf = torch.nn.functional
+    if kind == "max":
+        y, idx = tf.max_pool2d(t, k, s, p, d, ceil, return_indices=True)
+    else:
+        y, idx = tf.avg_pool2d(t, k, s, p, ceil, **kw), None
+    return t, y, idx
+
+
+def _pool(kind, k, s, p, d, ceil, **kw):
+    if kind == "max":
+        return lambda x: F.max_pool2d(x, k, s, p, d, ceil)
+    return lambda x: F.avg_pool2d(x, k, s, p, ceil, **kw)
+
+
+@pytest.mark.parametrize("k,s,p,d,ceil", POOLS)
+@pytest.mark.parametrize("kind,kw", [("max", {}), ("avg", {}),
+                                     ("avg", {"count_include_pad": False}),
+                                     ("avg", {"divisor_override": 3})])
+def test_pool_matches_torch(backend, kind, kw, k, s, p, d, ceil):
+    """Values and gradients (a random cotangent) equal torch's; max pool's indices too."""
+    if kind == "avg" and d != 1:
+        pytest.skip("avg_pool2d has no dilation (as torch)")
+    rng = np.random.default_rng(5)
+    x = _distinct_image(rng)
+    t, ty, tidx = _torch_pool(kind, x, k, s, p, d, ceil, **kw)
+    xt = ad.tensor(_xp().asarray(x), requires_grad=True)
+    y = _pool(kind, k, s, p, d, ceil, **kw)(xt)
+    assert tuple(y.shape) == tuple(ty.shape)
+    _close(to_numpy(y), ty.detach().numpy(), "value")
+    u = rng.standard_normal(tuple(ty.shape))
+    (y * _xp().asarray(u)).sum().backward()
+    ty.backward(__import__("torch").tensor(u))
+    _close(to_numpy(xt.grad), t.grad.numpy(), "gradient")
+    if kind == "max":
+        _, idx = F.max_pool2d(_xp().asarray(x), k, s, p, d, ceil,
+                                             return_indices=True)
+        np.testing.assert_array_equal(to_numpy(idx), tidx.numpy())
+
+
+@pytest.mark.parametrize("k,s,p,d,ceil", [POOLS[1], POOLS[3], POOLS[5]])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_grads_finite_differences(backend, kind, k, s, p, d, ceil):
+    if kind == "avg" and d != 1:
+        d = 1
+    x = _distinct_image(np.random.default_rng(6), (1, 2, 5, 6))
+    kw = {"count_include_pad": False} if kind == "avg" else {}
+    check_grads(_pool(kind, k, s, p, d, ceil, **kw), (x,), order=2)
+
+
+def test_max_pool_ties_go_to_the_first(backend):
+    """Overlapping windows over equal values: each output's adjoint goes to the first
+    largest element of its window (row-major), accumulated where windows share it; a
+    window of NaNs gives its last NaN, and an input of -inf beats the padding, as torch."""
+    x = np.array([[[[1.0, 1.0, 0.0, 2.0],
+                    [1.0, 1.0, 2.0, 2.0],
+                    [-np.inf, -np.inf, np.nan, 0.0],
+                    [-np.inf, -np.inf, np.nan, 3.0]]]])
+    xt = ad.tensor(_xp().asarray(x), requires_grad=True)
+    y = F.max_pool2d(xt, 2, 1, 1)
+    gnp.sum(y * _xp().asarray(np.arange(1.0, 26.0).reshape(1, 1, 5, 5))).backward()
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(t, 2, 1, 1)
+    (ty * torch.arange(1.0, 26.0, dtype=torch.float64).reshape(1, 1, 5, 5)).sum().backward()
+    want = t.grad.numpy()
+    np.testing.assert_array_equal(to_numpy(xt.grad), want)
+    np.testing.assert_array_equal(to_numpy(y), ty.detach().numpy())
+
+
+def test_max_pool_ties_by_hand(backend):
+    """The same rule without a peer: a (1, 3) row of equal values pooled by overlapping
+    (1, 2) windows gives the first element both adjoints of the windows it leads."""
+    xt = ad.tensor(_xp().asarray(np.array([[[[5.0, 5.0, 5.0]]]])), requires_grad=True)
+    y = F.max_pool2d(xt, (1, 2), 1)
+    gnp.sum(y * _xp().asarray(np.array([[[[10.0, 1.0]]]]))).backward()
+    np.testing.assert_array_equal(to_numpy(xt.grad), [[[[10.0, 1.0, 0.0]]]])
+
+
+def test_pool_in_a_compiled_step_and_modules(backend):
+    """A compiled function recomputes each window's argmax per call (values changed between
+    calls move the adjoint), and the modules take torch's arguments."""
+    pool = nn.MaxPool2d(3, stride=2, padding=1)
+    avg = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+
+    def loss(x):
+        return gnp.sum(pool(x) * 2.0) + gnp.sum(avg(x) ** 2)
+
+    g = ad.jit(ad.grad(loss))
+    rng = np.random.default_rng(8)
+    for _ in range(2):
+        x = _xp().asarray(_distinct_image(rng, (1, 1, 5, 5)))
+        np.testing.assert_allclose(to_numpy(g(x)), to_numpy(ad.grad(loss)(x)), rtol=1e-13)
+    assert "padding=1" in repr(pool)
+
+
+def test_pool_bad_arguments_raise(backend):
+    x = _xp().asarray(np.ones((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="at most half"):
+        F.max_pool2d(x, 2, 1, 2)
+    with pytest.raises(ValueError, match="does not fit"):
+        F.avg_pool2d(x, 5)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        F.max_pool2d(x, 2, 0)
+    with pytest.raises(ValueError, match=r"\(C, H, W\) or \(N, C, H, W\)"):
+        F.max_pool2d(_xp().asarray(np.ones((4, 4))), 2)
+    with pytest.raises(ValueError, match="divisor_override"):
+        F.avg_pool2d(x, 2, divisor_override=0)
