@@ -505,3 +505,13 @@ def test_pool_bad_arguments_raise(backend):
         F.max_pool2d(_xp().asarray(np.ones((4, 4))), 2)
     with pytest.raises(ValueError, match="divisor_override"):
         F.avg_pool2d(x, 2, divisor_override=0)
+
+
+def test_pool_under_vmap(backend):
+    """Per-example overlapping, padded pooling under vmap equals a loop (values and
+    derivatives), the windows' argmax batched with them."""
+    from vmap_loop import check_vmap
+
+    imgs = _distinct_image(np.random.default_rng(9), (3, 1, 2, 5, 5))
+    check_vmap(lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), (imgs,), 0)
+    check_vmap(lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False), (imgs,), 0)
