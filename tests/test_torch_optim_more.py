@@ -486,10 +486,13 @@ def test_pool_in_a_compiled_step_and_modules(backend):
         return gnp.sum(pool(x) * 2.0) + gnp.sum(avg(x) ** 2)
 
     g = ad.jit(ad.grad(loss))
+    idx = ad.jit(lambda x: F.max_pool2d(x, 3, 2, 1, return_indices=True)[1])
     rng = np.random.default_rng(8)
     for _ in range(2):
         x = _xp().asarray(_distinct_image(rng, (1, 1, 5, 5)))
         np.testing.assert_allclose(to_numpy(g(x)), to_numpy(ad.grad(loss)(x)), rtol=1e-13)
+        np.testing.assert_array_equal(to_numpy(idx(x)),
+                                      to_numpy(F.max_pool2d(x, 3, 2, 1, return_indices=True)[1]))
     assert "padding=1" in repr(pool)
 
 
