@@ -14,10 +14,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
-from .._raw import data  # named data: gpuad.jit redirects it here while tracing
+from .._raw import (
+    _xp,
+    data,  # named data: gpuad.jit redirects it here while tracing
+)
 from .._softmax import log_softmax, logsumexp, softmax, softplus
 from ..tensor import Tensor
 
@@ -186,33 +191,147 @@ def conv2d(x: Array, weight: Array, bias: Array | None = None,
     return y
 
 
-def _windows(x: Array, kernel_size: int | tuple[int, int],
-             stride: int | tuple[int, int] | None) -> Array:
+def _pool_dim(op: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """The number of windows along one dim, by torch's rule (with ``ceil_mode`` a last,
+    partial window that starts inside the input or its left padding)."""
+    span = d * (k - 1) + 1
+    out = (n + 2 * p - span + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_windows(op: str, x: Array, kernel_size, stride, padding, dilation, ceil_mode: bool,
+                  fill: float) -> tuple[Array, tuple, bool]:
+    """``x`` (..., H, W) as its windows (..., Ho, Wo, kh*kw), a window's elements in row-major
+    order, the padding (and, with ``ceil_mode``, what a last window reaches past it) filled
+    with ``fill``; the geometry ``(kh, kw, sh, sw, ph, pw, dh, dw, h, w, ho, wo)``; and
+    whether any window reaches the padding."""
     kh, kw = _pair(kernel_size)
-    if stride is not None and _pair(stride) != (kh, kw):
-        raise NotImplementedError("pooling: only stride == kernel_size is supported")
-    *lead, h, w = _r.shape(x)
-    ho, wo = h // kh, w // kw
-    if (ho * kh, wo * kw) != (h, w):
-        x = gnp.getitem(x, (Ellipsis, slice(0, ho * kh), slice(0, wo * kw)))
-    return gnp.reshape(x, tuple(lead) + (ho, kh, wo, kw))
+    sh, sw = (kh, kw) if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _pair(stride)
+    ph, pw = _pair(padding)
+    dh, dw = _pair(dilation)
+    shape = tuple(_r.shape(x))
+    if len(shape) < 3:
+        raise ValueError(f"{op}: expected an input (C, H, W) or (N, C, H, W), got shape {shape}")
+    h, w = shape[-2:]
+    for name, vals, low in (("kernel_size", (kh, kw), 1), ("stride", (sh, sw), 1),
+                            ("dilation", (dh, dw), 1), ("padding", (ph, pw), 0)):
+        if min(vals) < low:
+            raise ValueError(f"{op}: {name} must be >= {low}, got {vals}")
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{op}: padding {(ph, pw)} must be at most half the kernel size "
+                         f"{(kh, kw)}")
+    ho = _pool_dim(op, h, kh, sh, ph, dh, ceil_mode)
+    wo = _pool_dim(op, w, kw, sw, pw, dw, ceil_mode)
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"{op}: the kernel {(kh, kw)} (dilation {(dh, dw)}) does not fit the "
+                         f"input of shape {shape} padded by {(ph, pw)}: the output would be "
+                         f"{(ho, wo)}")
+    # the right/bottom padding a last window reaches (beyond `padding` only with ceil_mode)
+    rh = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - h - ph)
+    rw = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - w - pw)
+    padded = bool(ph or pw or rh or rw)
+    if padded:
+        lead = ((0, 0),) * (len(shape) - 2)
+        x = gnp.pad(x, lead + ((ph, rh), (pw, rw)), constant_values=fill)
+    cols = [gnp.getitem(x, (Ellipsis, slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+                            slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)))
+            for i in range(kh) for j in range(kw)]
+    win = gnp.stack(cols, axis=-1) if len(cols) > 1 else gnp.expand_dims(cols[0], -1)
+    return win, (kh, kw, sh, sw, ph, pw, dh, dw, h, w, ho, wo), padded
+
+
+def _in_input(xp: Any, g: tuple) -> Any:
+    """(Ho, Wo, kh*kw) booleans: which window elements lie in the input (not the padding)."""
+    kh, kw, sh, sw, ph, pw, dh, dw, h, w, ho, wo = g
+    rows = (xp.arange(ho) * sh - ph)[:, None] + xp.arange(kh) * dh  # (Ho, kh)
+    cols = (xp.arange(wo) * sw - pw)[:, None] + xp.arange(kw) * dw  # (Wo, kw)
+    rin, cin = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+    return (rin[:, None, :, None] & cin[None, :, None, :]).reshape(ho, wo, kh * kw)
 
 
 def max_pool2d(x: Array, kernel_size: int | tuple[int, int],
-               stride: int | tuple[int, int] | None = None) -> Array:
-    """Max over non-overlapping windows (stride = kernel size); ties share the adjoint.
+               stride: int | tuple[int, int] | None = None, padding: int | tuple[int, int] = 0,
+               dilation: int | tuple[int, int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Array | tuple[Array, Any]:
+    """Max over (kh, kw) windows moved by ``stride`` (default: the window) over the input
+    padded by ``padding`` (at most half the window), with ``dilation`` and ``ceil_mode``, as
+    ``torch.nn.functional.max_pool2d``; input (C, H, W) or (N, C, H, W). Windows may
+    overlap. The adjoint of each output goes to the first largest element of its window (in
+    row-major order, as torch; to the last NaN of a window holding NaNs), accumulated where
+    windows overlap. ``return_indices=True`` also returns, for each output, the flat index
+    ``row * W + col`` of that element in its (H, W) plane (an integer array).
 
-    Example: ``max_pool2d(x, 2)`` halves H and W.
+    Example: ``max_pool2d(x, 3, stride=2, padding=1)``
     """
-    nd = _r.ndim(x)
-    return gnp.max(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
+    xd = _raw(x)
+    kind = xd.dtype.kind
+    if kind not in "fiu":
+        raise TypeError(f"max_pool2d: expected a real input, got dtype {xd.dtype}")
+    fill = -math.inf if kind == "f" else int(gnp.iinfo(xd.dtype).min)
+    win, g, padded = _pool_windows("max_pool2d", x, kernel_size, stride, padding, dilation,
+                                   ceil_mode, fill)
+    v = _raw(win)
+    k = g[0] * g[1]
+    xp = _xp(xd)
+    if padded:  # an element of the input wins a tie with the padding
+        inside = _in_input(xp, g)
+        top = gnp.max(gnp.where(inside, v, fill), axis=-1, keepdims=True)
+        idx = gnp.argmax(gnp.logical_and(v == top, inside), axis=-1)
+    else:
+        idx = gnp.argmax(v, axis=-1)  # the first largest (or the first NaN)
+    if kind == "f":  # torch takes the last NaN of a window
+        nan = gnp.isnan(v)
+        last = (k - 1) - gnp.argmax(gnp.getitem(nan, (Ellipsis, slice(None, None, -1))), axis=-1)
+        idx = gnp.where(gnp.any(nan, axis=-1), last, idx)
+    y = gnp.take_along_axis(win, gnp.expand_dims(idx, -1), -1)
+    y = gnp.reshape(y, _r.shape(y)[:-1])
+    if not return_indices:
+        return y
+    kh, kw, sh, sw, ph, pw, dh, dw, h, w, ho, wo = g
+    i, j = idx // kw, idx % kw
+    rows = (xp.arange(ho) * sh - ph)[:, None] + i * dh
+    cols = (xp.arange(wo) * sw - pw)[None, :] + j * dw
+    return y, gnp.asarray(rows * w + cols).astype(xp.int64)
 
 
 def avg_pool2d(x: Array, kernel_size: int | tuple[int, int],
-               stride: int | tuple[int, int] | None = None) -> Array:
-    """Mean over non-overlapping windows (stride = kernel size). Example: ``avg_pool2d(x, 2)``"""
-    nd = _r.ndim(x)
-    return gnp.mean(_windows(x, kernel_size, stride), axis=(nd - 1, nd + 1))
+               stride: int | tuple[int, int] | None = None, padding: int | tuple[int, int] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Array:
+    """Mean over (kh, kw) windows moved by ``stride`` (default: the window) over the input
+    zero-padded by ``padding`` (at most half the window), as ``torch.nn.functional.
+    avg_pool2d``: the sum of a window divided by ``divisor_override``, else by its size
+    (``count_include_pad``, the padding counted; with ``ceil_mode`` a last window is cut at
+    the padded input's edge) or by the number of input elements it covers. Input (C, H, W) or
+    (N, C, H, W); windows may overlap.
+
+    Example: ``avg_pool2d(x, 3, stride=1, padding=1)``
+    """
+    if divisor_override is not None and (isinstance(divisor_override, bool)
+                                         or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a nonzero number, got "
+                         f"{divisor_override!r}")
+    xd = _raw(x)
+    if xd.dtype.kind != "f":
+        raise TypeError(f"avg_pool2d: expected a floating input, got dtype {xd.dtype}")
+    win, g, _ = _pool_windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode, 0.0)
+    total = gnp.sum(win, axis=-1)
+    if divisor_override is not None:
+        return total / divisor_override
+    kh, kw, sh, sw, ph, pw, _, _, h, w, ho, wo = g
+    sizes = []
+    for n, k, s, p, o in ((h, kh, sh, ph, ho), (w, kw, sw, pw, wo)):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        sizes.append(end - start if count_include_pad
+                     else np.minimum(end, n) - np.maximum(start, 0))
+    div = np.outer(sizes[0], sizes[1]).astype(xd.dtype)
+    if (div == kh * kw).all():
+        return total / float(kh * kw)
+    return total / _xp(xd).asarray(div)
 
 
 def flatten(x: Array, start_dim: int = 1, end_dim: int = -1) -> Array:

@@ -342,24 +342,45 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max pooling over non-overlapping windows. Example: ``nn.MaxPool2d(2)``"""
+    """Max pooling (``F.max_pool2d``) with torch's arguments: windows may overlap
+    (``stride``), reach into ``padding``, be dilated, and cover a partial last window
+    (``ceil_mode``). Example: ``nn.MaxPool2d(3, stride=2, padding=1)``"""
 
     def __init__(self, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] | None = None) -> None:
-        self.kernel_size, self.stride = kernel_size, stride
+                 stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
-        return F.max_pool2d(x, self.kernel_size, self.stride)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, " \
+               f"padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
-class AvgPool2d(MaxPool2d):
-    """Average pooling over non-overlapping windows. Example: ``nn.AvgPool2d(2)``"""
+class AvgPool2d(Module):
+    """Average pooling (``F.avg_pool2d``) with torch's arguments (``stride``, ``padding``,
+    ``ceil_mode``, ``count_include_pad``, ``divisor_override``).
+    Example: ``nn.AvgPool2d(3, stride=1, padding=1)``"""
+
+    def __init__(self, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Any:
-        return F.avg_pool2d(x, self.kernel_size, self.stride)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class Flatten(Module):

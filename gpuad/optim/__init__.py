@@ -1,5 +1,5 @@
 """Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad,
-Adadelta.
+Adadelta; learning-rate schedulers in :mod:`gpuad.optim.lr_scheduler`.
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
 (backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape). Each
@@ -59,6 +59,7 @@ Example::
 
 from __future__ import annotations
 
+from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -68,4 +69,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
-           "Adagrad", "Adadelta"]
+           "Adagrad", "Adadelta", "lr_scheduler"]

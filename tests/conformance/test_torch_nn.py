@@ -177,9 +177,11 @@ def test_layer_shape_errors(backend):
         F.conv2d(ad.tensor(IM), ad.tensor(KER[:, :2]))
     with pytest.raises(ValueError, match="conv2d: kernel"):
         F.conv2d(ad.tensor(IM[:, :, :2, :2]), ad.tensor(KER))
-    # pooling with a stride other than the window is not implemented, and says so
-    with pytest.raises(NotImplementedError, match="stride == kernel_size"):
-        F.max_pool2d(ad.tensor(IM), 2, 1)
+    # as torch: a padding larger than half the window, and a window larger than the input
+    with pytest.raises(ValueError, match="max_pool2d: padding"):
+        F.max_pool2d(ad.tensor(IM), 2, 1, 2)
+    with pytest.raises(ValueError, match="avg_pool2d: the kernel"):
+        F.avg_pool2d(ad.tensor(IM), 50)
 
 
 def test_dropout(backend):
