@@ -192,6 +192,11 @@ def test_gradients_against_finite_differences(backend):
     check_grads(lambda x: piecewise(G, 2, -x), (XS[0],), order=1)
     check_grads(lambda x: lax.select(x > 0, gnp.sin(x), x ** 3), (XS[1],), order=2)
     check_grads(lambda xs: lax.map(lambda r: gnp.prod(r), xs), (XS,), order=1)
+    # checkpointed: the scan runs again in backward, with the same gradient
+    loss = lambda W, xs: rnn(G, W, gnp.asarray(U), gnp.asarray(B), gnp.asarray(H0), xs)  # noqa: E731
+    g_ck = ad.grad(ad.checkpoint(loss), argnums=(0, 1))(W, XS)
+    for a_, b_ in zip(g_ck, ad.grad(loss, argnums=(0, 1))(W, XS), strict=True):
+        close(a_, to_numpy(b_))
     # the custom rule of fixed_point, and differentiating the iterations themselves
     sqrt = make_fixed_point(G)
     close(ad.grad(sqrt)(gnp.asarray(2.0)), 0.5 / onp.sqrt(2.0), rtol=1e-8)
