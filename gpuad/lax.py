@@ -193,11 +193,6 @@ def _bound(b, what: str):
         raise TypeError(f"fori_loop: {what} must be an integer, got a bool")
     if isinstance(b, int | _np.integer):
         return int(b)
-    if _batched(b):
-        if _shape(b) != () or b.dtype.kind not in "iu":
-            raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
-                            f"{b.dtype}{list(_shape(b))}")
-        return b
     if _traced(b):
         from .jit.trace import TracerError, user_line
 
@@ -206,6 +201,11 @@ def _bound(b, what: str):
             f"function's arguments, so its trip count is not known when the function is "
             f"compiled. Pass the bound as a Python int (a static argument, static_argnums), "
             f"or loop to a fixed maximum and freeze the state with gnp.where")
+    if _batched(b):
+        if _shape(b) != () or b.dtype.kind not in "iu":
+            raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
+                            f"{b.dtype}{list(_shape(b))}")
+        return b
     dt = getattr(b, "dtype", None)
     if dt is None or _np.dtype(dt).kind not in "iu" or _shape(b) != ():
         raise TypeError(f"fori_loop: {what} must be a scalar integer, got "

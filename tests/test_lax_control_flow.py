@@ -295,6 +295,9 @@ def test_jit_refuses_a_traced_trip_count(backend):
     with pytest.raises(TracerError, match=r"fori_loop .* upper bound .* Python int"):
         ad.jit(lambda n, x: lax.fori_loop(0, n, lambda i, s: s * x, x))(gnp.asarray(3),
                                                                         gnp.asarray(2.0))
+    with pytest.raises(TracerError, match=r"fori_loop .* upper bound"):
+        ad.jit(ad.vmap(lambda n: lax.fori_loop(0, n, lambda i, s: s + 1.0, 0.0)))(
+            gnp.asarray([1, 3]))
     # a trip count from Python numbers compiles
     jf = ad.jit(lambda x: lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * x),
                                          (0, x))[1])
