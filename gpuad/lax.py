@@ -151,7 +151,8 @@ def _compatible(ref: tuple, out: tuple) -> bool:
 
 
 def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
-                name: str = "carry") -> None:
+                name: str = "carry", sides: tuple[str, str] = ("the output", "the input")
+                ) -> None:
     """``out`` has ``ref``'s pytree structure and per leaf its shape and dtype, or TypeError."""
     rl, rdef = tree_flatten(ref)
     ol, odef = tree_flatten(out)
@@ -168,9 +169,13 @@ def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
             why = "shapes" if ra[0] != oa[0] else "dtypes"
             raise TypeError(
                 f"{fn}: {what_out} and {what_in} must have equal types, but the leaf {path} "
-                f"has type {_fmt(oa)} in the output and {_fmt(ra)} in the input (the {why} "
-                f"differ). A loop carry keeps its shapes and dtypes from step to step: cast "
-                f"the output (x.astype(...)) or start from a carry of the final shape")
+                f"has type {_fmt(oa)} in {sides[0]} and {_fmt(ra)} in {sides[1]} (the {why} "
+                f"differ). " + (
+                    "A loop carry keeps its shapes and dtypes from step to step: cast the "
+                    "output (x.astype(...)) or start from a carry of the final shape"
+                    if name == "carry" else
+                    "Every branch runs here and the results are selected per example: make "
+                    "the branches return the same shapes and dtypes"))
 
 
 def _structure(t: Any) -> str:
@@ -420,7 +425,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
         a = true_fun(*operands)
         b = false_fun(*operands)
         _check_same("cond", "the output of false_fun", "the output of true_fun", b, a,
-                    name="output")
+                    name="output", sides=("true_fun's", "false_fun's"))
         return _where_tree(_as_bool(p), a, b)
     return true_fun(*operands) if p else false_fun(*operands)
 
@@ -449,7 +454,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
         outs = [b(*operands) for b in branches]
         for k in range(1, n):
             _check_same("switch", "the output of branch 0", f"the output of branch {k}",
-                        outs[0], outs[k], name="output")
+                        outs[0], outs[k], name="output", sides=(f"branch {k}'s", "branch 0's"))
         k_ = clip(idx, 0, n - 1)
         res = outs[-1]
         for k in range(n - 2, -1, -1):
