@@ -65,6 +65,7 @@ from .tree import (  # noqa: E402
 restore_numpy_row_stack()
 
 from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
+from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 
 __version__ = "0.1.0"
 
@@ -127,5 +128,5 @@ __all__ = [
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
     "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
-    "register_pytree_node_class", "register_dataclass", "float0",
+    "register_pytree_node_class", "register_dataclass", "float0", "lax",
 ]

@@ -1,0 +1,490 @@
+"""Structured control flow with ``jax.lax``'s names: loops and branches over pytrees.
+
+gpuad runs eagerly, so each function here means its Python loop or ``if``: the body runs as
+ordinary gpuad code, its operations are recorded one by one, and ``grad``, ``jvp``, ``vmap``
+and ``checkpoint`` differentiate through it exactly (``while_loop`` included, which JAX can
+only differentiate in forward mode). What the functions add over a bare Python loop is JAX's
+contract, so that a ported program keeps its meaning:
+
+- a loop carry keeps its pytree structure, shapes and dtypes from one step to the next: a body
+  that changes them raises ``TypeError`` naming the leaf and both types (a Python number in the
+  initial carry adopts the dtype of the body's output, as JAX's weakly typed values do);
+- inside ``gpuad.vmap`` a predicate that differs from example to example is handled as JAX's
+  batched rules do: ``cond`` and ``switch`` run every branch and select per example;
+  ``while_loop`` runs until every example is done, freezing the carries of the finished ones;
+- inside ``gpuad.jit`` loops with Python-int trip counts are traced (unrolled); ``cond`` and
+  ``switch`` on a traced predicate run every branch and select, so a branch must be safe on
+  inputs meant for the other one, as with ``gnp.where``; a ``while_loop`` whose predicate
+  depends on the arguments cannot be compiled and raises ``TracerError``.
+
+Example::
+
+    from gpuad import lax
+    import gpuad.numpy as gnp
+
+    def rnn(h, xs, W, U):
+        step = lambda h, x: (gnp.tanh(W @ h + U @ x),) * 2
+        return lax.scan(step, h, xs)          # (last state, all states stacked)
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as _np
+
+from ._raw import shape as _shape
+from .tensor import Tensor
+from .tree import _REGISTRY, _custom, tree_flatten, tree_unflatten
+
+__all__ = ["fori_loop", "while_loop", "scan", "cond", "switch", "select", "map"]
+
+_PY_SCALARS = (bool, int, float, complex)
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+# ---- predicates: batched (vmap), traced (jit) or a plain value -------------------------------
+
+def _batched(x) -> bool:
+    return isinstance(x, Tensor) and x._bat is not None
+
+
+def _traced(x) -> bool:
+    """True for a value ``gpuad.jit`` is tracing whose value depends on the arguments."""
+    from .jit import trace
+
+    tr = trace.active()
+    if tr is None:
+        return False
+    d = x._data if isinstance(x, Tensor) else x
+    return tr.is_array(d) and tr.dyn(d)
+
+
+def _scalar_pred(p, fn: str, what: str):
+    """``p`` checked to be a scalar predicate (a Python number or a 0-d array)."""
+    if isinstance(p, _PY_SCALARS) or isinstance(p, _np.generic):
+        return p
+    if not hasattr(p, "dtype"):
+        raise TypeError(f"{fn}: {what} must be a bool or a 0-d array, got {type(p).__name__}")
+    if _shape(p) != ():
+        raise TypeError(f"{fn}: {what} must be a scalar (shape ()), got shape {_shape(p)}; "
+                        f"reduce it (gnp.all, gnp.any) or use gnp.where for an elementwise "
+                        f"choice")
+    if p.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: {what} must be boolean or a real number, got dtype {p.dtype}")
+    return p
+
+
+def _as_bool(p):
+    """A traced or batched predicate as a boolean array (``p != 0`` for a number)."""
+    if getattr(p, "dtype", None) is not None and p.dtype.kind == "b":
+        return p
+    return p != 0
+
+
+def _jit_while_error(fn: str):
+    from .jit.trace import TracerError, user_line
+
+    return TracerError(
+        f"jit: {fn} at {user_line()} has a predicate that depends on the function's arguments, "
+        f"so its number of steps is not known when the function is compiled. Bound the loop "
+        f"with gpuad.lax.fori_loop(0, max_steps, ...) and freeze the finished state with "
+        f"gnp.where(done, state, new_state), pass the values deciding the trip count as static "
+        f"arguments (static_argnums), or run the loop outside the jitted function")
+
+
+# ---- carry checks ------------------------------------------------------------------------------
+
+def _paths(tree: Any, prefix: str, out: list) -> None:
+    """Names of ``tree``'s leaves (``carry[0]['h']``), in ``tree_flatten``'s order."""
+    if isinstance(tree, tuple | list):
+        for i, c in enumerate(tree):
+            _paths(c, f"{prefix}[{i}]", out)
+    elif isinstance(tree, dict):
+        keys = list(tree) if isinstance(tree, OrderedDict) else sorted(tree)
+        for k in keys:
+            _paths(tree[k], f"{prefix}[{k!r}]", out)
+    elif tree is None:
+        return
+    elif _REGISTRY and tree.__class__ in _REGISTRY:
+        _, kids = _custom(tree)
+        for i, c in enumerate(kids):
+            _paths(c, f"{prefix}.<{tree.__class__.__name__} child {i}>", out)
+    else:
+        out.append(prefix)
+
+
+def _aval(x) -> tuple:
+    """(shape, dtype or None, weak kind or None) of one leaf: a Python number is weakly typed."""
+    if isinstance(x, _PY_SCALARS):
+        kind = "b" if isinstance(x, bool) else "i" if isinstance(x, int) else \
+            "f" if isinstance(x, float) else "c"
+        return (), None, kind
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        raise TypeError(f"a loop carry holds a {type(x).__name__}: its leaves must be arrays, "
+                        f"Tensors or Python numbers")
+    return _shape(x), _np.dtype(dt), None
+
+
+def _fmt(av: tuple) -> str:
+    shp, dt, weak = av
+    dims = ",".join(str(d) for d in shp)
+    if weak is not None:
+        name = {"b": "bool", "i": "int", "f": "float", "c": "complex"}[weak]
+        return f"Python {name} (weakly typed)[{dims}]"
+    return f"{dt}[{dims}]"
+
+
+def _compatible(ref: tuple, out: tuple) -> bool:
+    if ref[0] != out[0]:
+        return False
+    if ref[2] is None and out[2] is None:
+        return ref[1] == out[1]
+    # a Python number (weak) takes the dtype of the other side where that does not narrow it
+    if ref[2] is not None:
+        return _KIND_ORDER[ref[2]] <= _KIND_ORDER[out[1].kind if out[2] is None else out[2]]
+    return _KIND_ORDER[out[2]] <= _KIND_ORDER[ref[1].kind]
+
+
+def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
+                name: str = "carry", sides: tuple[str, str] = ("the output", "the input")
+                ) -> None:
+    """``out`` has ``ref``'s pytree structure and per leaf its shape and dtype, or TypeError."""
+    rl, rdef = tree_flatten(ref)
+    ol, odef = tree_flatten(out)
+    if rdef != odef:
+        raise TypeError(
+            f"{fn}: {what_out} has another pytree structure than {what_in}: "
+            f"{_structure(out)} where it was {_structure(ref)}. Return the same containers "
+            f"(tuples stay tuples, the same dict keys, the same number of entries)")
+    paths: list = []
+    _paths(ref, name, paths)
+    for path, a, b in zip(paths, rl, ol, strict=True):
+        ra, oa = _aval(a), _aval(b)
+        if not _compatible(ra, oa):
+            why = "shapes" if ra[0] != oa[0] else "dtypes"
+            raise TypeError(
+                f"{fn}: {what_out} and {what_in} must have equal types, but the leaf {path} "
+                f"has type {_fmt(oa)} in {sides[0]} and {_fmt(ra)} in {sides[1]} (the {why} "
+                f"differ). " + (
+                    "A loop carry keeps its shapes and dtypes from step to step: cast the "
+                    "output (x.astype(...)) or start from a carry of the final shape"
+                    if name == "carry" else
+                    "Every branch runs here and the results are selected per example: make "
+                    "the branches return the same shapes and dtypes"))
+
+
+def _structure(t: Any) -> str:
+    return repr(tree_unflatten(tree_flatten(t)[1], ["*"] * len(tree_flatten(t)[0])))
+
+
+def _where_tree(p, on_true: Any, on_false: Any) -> Any:
+    from .numpy import where
+
+    tl, tdef = tree_flatten(on_true)
+    fl, _ = tree_flatten(on_false)
+    return tree_unflatten(tdef, [where(p, a, b) for a, b in zip(tl, fl, strict=True)])
+
+
+# ---- loops -------------------------------------------------------------------------------------
+
+def _bound(b, what: str):
+    """A fori_loop bound as a Python int, or the Tensor itself when it is batched."""
+    if isinstance(b, bool):
+        raise TypeError(f"fori_loop: {what} must be an integer, got a bool")
+    if isinstance(b, int | _np.integer):
+        return int(b)
+    if _traced(b):
+        from .jit.trace import TracerError, user_line
+
+        raise TracerError(
+            f"jit: fori_loop at {user_line()} has a {what} bound that depends on the "
+            f"function's arguments, so its trip count is not known when the function is "
+            f"compiled. Pass the bound as a Python int (a static argument, static_argnums), "
+            f"or loop to a fixed maximum and freeze the state with gnp.where")
+    if _batched(b):
+        if _shape(b) != () or b.dtype.kind not in "iu":
+            raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
+                            f"{b.dtype}{list(_shape(b))}")
+        return b
+    dt = getattr(b, "dtype", None)
+    if dt is None or _np.dtype(dt).kind not in "iu" or _shape(b) != ():
+        raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
+                        f"{getattr(b, 'dtype', type(b).__name__)}{list(_shape(b))}")
+    return int(b)
+
+
+def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_val: Any,
+              *, unroll: int | bool | None = None) -> Any:
+    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
+
+    ``i`` is a Python int (a batched integer Tensor when a bound differs from example to
+    example inside ``vmap``: the loop then runs as a batched ``while_loop``). ``unroll`` is
+    accepted for JAX compatibility; gpuad runs (and ``jit`` traces) every step anyway.
+
+    Example: ``fori_loop(0, n, lambda i, s: s + x[i], 0.0)`` is ``sum(x[:n])``.
+    """
+    lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        from .numpy import asarray
+
+        i0 = asarray(lo) if isinstance(lo, Tensor) else asarray(lo, dtype=hi.dtype)
+
+        def body(c):
+            i, v = c
+            out = body_fun(i, v)
+            _check_same("fori_loop", "the carry it received", "the carry body_fun returned",
+                        v, out)
+            return i + 1, out
+
+        return while_loop(lambda c: c[0] < hi, body, (i0, init_val))[1]
+    val = init_val
+    for i in range(lo, hi):
+        out = body_fun(i, val)
+        _check_same("fori_loop", "the carry it received", "the carry body_fun returned",
+                    val, out)
+        val = out
+    return val
+
+
+def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
+               init_val: Any) -> Any:
+    """``while cond_fun(val): val = body_fun(val)``; returns ``val``.
+
+    Inside ``vmap``, when ``cond_fun`` differs from example to example, the body runs until
+    every example is done and a finished example's carry stays as it was (it takes no part in
+    later steps, nor in their gradients). Inside ``jit`` a predicate that depends on the
+    arguments raises ``TracerError``: bound the loop with :func:`fori_loop` instead.
+
+    Example: ``while_loop(lambda c: c[1] > 1e-12, newton_step, (x0, 1.0))``
+    """
+    val = init_val
+    while True:
+        p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
+        if _traced(p):
+            raise _jit_while_error("while_loop")
+        if _batched(p):
+            p = _as_bool(p)
+            if not bool(p._data.any()):  # every example done (all vmap levels)
+                return val
+            out = body_fun(val)
+            _check_same("while_loop", "the carry it received", "the carry body_fun returned",
+                        val, out)
+            val = _where_tree(p, out, val)
+            continue
+        if not p:
+            return val
+        out = body_fun(val)
+        _check_same("while_loop", "the carry it received", "the carry body_fun returned",
+                    val, out)
+        val = out
+
+
+def _stack_leaves(ys: list, fn: str) -> Any:
+    from .numpy import stack
+
+    first_l, tdef = tree_flatten(ys[0])
+    cols: list[list] = [[] for _ in first_l]
+    for k, y in enumerate(ys):
+        leaves, d = tree_flatten(y)
+        if d != tdef:
+            raise TypeError(f"{fn}: the per-step output at step {k} has another pytree "
+                            f"structure ({_structure(y)}) than at step 0 "
+                            f"({_structure(ys[0])})")
+        for c, leaf in zip(cols, leaves, strict=True):
+            c.append(leaf)
+    return tree_unflatten(tdef, [stack(c) for c in cols])
+
+
+def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
+         length: int | None = None, reverse: bool = False, unroll: int | bool = 1,
+         _split_transpose: bool = False) -> tuple[Any, Any]:
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
+    carry and the ``y``s stacked along a new leading axis (pytrees of both allowed).
+
+    ``xs=None`` with ``length=n`` runs ``n`` steps with ``x=None``. ``reverse=True`` runs from
+    the last slice to the first, keeping ``ys[i]`` paired with ``xs[i]``. ``unroll`` is
+    accepted for JAX compatibility (every step runs, and ``jit`` traces each). With zero steps
+    ``f`` runs once, without recording, on zeros of one slice's shape to learn the shapes of
+    the (empty) outputs.
+
+    Example::
+
+        total, cumsum = scan(lambda c, x: (c + x, c + x), 0.0, xs)
+    """
+    if isinstance(unroll, bool):
+        pass
+    elif not isinstance(unroll, int) or unroll < 0:
+        raise ValueError(f"scan: unroll must be a non-negative int or a bool, got {unroll!r}")
+    leaves, xdef = tree_flatten(xs)
+    n = length
+    for k, leaf in enumerate(leaves):
+        s = _shape(leaf)
+        if not s:
+            raise ValueError(f"scan: xs leaf {k} has shape (): every leaf of xs needs a "
+                             f"leading axis to scan over")
+        if n is None:
+            n = s[0]
+        elif s[0] != n:
+            what = f"length={length}" if length is not None else "the other leaves"
+            raise ValueError(f"scan: xs leaf {k} has {s[0]} entries along its leading axis "
+                             f"(shape {s}) but {what} say {n}")
+    if n is None:
+        raise ValueError("scan: with xs=None (or xs without leaves) pass length= to say how "
+                         "many steps to run")
+    if isinstance(n, bool) or not isinstance(n, int | _np.integer) or n < 0:
+        raise ValueError(f"scan: length must be a non-negative int, got {n!r}")
+    n = int(n)
+    if n == 0:
+        return init, _empty_outputs(f, init, leaves, xdef)
+    carry = init
+    ys: list = [None] * n
+    for i in (range(n - 1, -1, -1) if reverse else range(n)):
+        x = tree_unflatten(xdef, [leaf[i] for leaf in leaves])
+        out = f(carry, x)
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise TypeError(f"scan: f must return a pair (carry, y), got "
+                            f"{type(out).__name__}"
+                            + (f" of length {len(out)}" if isinstance(out, tuple | list)
+                               else ""))
+        new, ys[i] = out
+        _check_same("scan", "the carry it received", "the carry f returned", carry, new)
+        carry = new
+    return carry, _stack_leaves(ys, "scan")
+
+
+def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> Any:
+    from . import _state
+    from .numpy import zeros
+
+    x = tree_unflatten(xdef, [zeros(_shape(leaf)[1:], dtype=leaf.dtype) for leaf in leaves])
+    with _state.no_grad(), _np.errstate(all="ignore"):
+        out = f(init, x)
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}")
+    yl, ydef = tree_flatten(out[1])
+    empty = []
+    for y in yl:
+        av = _aval(y)
+        dt = av[1] if av[2] is None else {"b": bool, "i": int, "f": float, "c": complex}[av[2]]
+        empty.append(zeros((0,) + tuple(av[0]), dtype=dt))
+    return tree_unflatten(ydef, empty)
+
+
+def map(f: Callable[[Any], Any], xs: Any, *, batch_size: int | None = None) -> Any:  # noqa: A001
+    """``f`` applied to each slice of ``xs`` along its leading axis, the results stacked:
+    ``scan`` without a carry. ``batch_size`` runs ``gpuad.vmap(f)`` on that many slices at a
+    time (the remainder last), as JAX does.
+
+    Example: ``map(lambda r: gnp.linalg.norm(r), rows)``
+    """
+    if batch_size is None:
+        return scan(lambda c, x: (c, f(x)), (), xs)[1]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"map: batch_size must be a positive int, got {batch_size!r}")
+    from .batching.api import vmap
+    from .numpy import concatenate
+
+    leaves, xdef = tree_flatten(xs)
+    if not leaves:
+        raise ValueError("map: xs has no leaves to map over")
+    n = _shape(leaves[0])[0]
+    parts = []
+    vf = vmap(f)
+    for lo in range(0, n, batch_size):
+        parts.append(vf(tree_unflatten(xdef, [leaf[lo:lo + batch_size] for leaf in leaves])))
+    if len(parts) == 1:
+        return parts[0]
+    pl = [tree_flatten(p) for p in parts]
+    return tree_unflatten(pl[0][1], [concatenate(list(col)) for col in
+                                     zip(*(p[0] for p in pl), strict=True)])
+
+
+# ---- branches ----------------------------------------------------------------------------------
+
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
+    """``true_fun(*operands) if pred else false_fun(*operands)``.
+
+    Eagerly only the chosen branch runs. Inside ``vmap`` with a predicate that differs from
+    example to example, and inside ``jit`` with a traced one, both branches run and the result
+    is selected per example with ``gnp.where``: both must return the same pytree, shapes and
+    dtypes, and each must be safe on the other's inputs (a NaN or inf it computes there does
+    not reach the value, but can reach the gradient, as with ``gnp.where``).
+
+    Example: ``cond(x.sum() > 0, lambda x: x, lambda x: -x, x)``
+    """
+    if not callable(true_fun) or not callable(false_fun):
+        raise TypeError("cond: call as cond(pred, true_fun, false_fun, *operands) with two "
+                        "callables")
+    p = _scalar_pred(pred, "cond", "pred")
+    if _batched(p) or _traced(p):
+        a = true_fun(*operands)
+        b = false_fun(*operands)
+        _check_same("cond", "the output of false_fun", "the output of true_fun", b, a,
+                    name="output", sides=("true_fun's", "false_fun's"))
+        return _where_tree(_as_bool(p), a, b)
+    return true_fun(*operands) if p else false_fun(*operands)
+
+
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """``branches[index](*operands)``, ``index`` clamped to ``[0, len(branches) - 1]`` as JAX
+    clamps it. A batched (``vmap``) or traced (``jit``) index runs every branch and selects
+    per example, as :func:`cond` does.
+
+    Example: ``switch(k, [jnp_sin, jnp_cos, jnp_tanh], x)``
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch: branches is empty; give at least one callable")
+    if not builtins.all(callable(b) for b in branches):
+        raise TypeError("switch: every entry of branches must be callable")
+    if isinstance(index, float) or (hasattr(index, "dtype")
+                                    and _np.dtype(index.dtype).kind not in "iub"):
+        raise TypeError(f"switch: index must be a scalar integer, got "
+                        f"{getattr(index, 'dtype', type(index).__name__)}")
+    idx = _scalar_pred(index, "switch", "index")
+    n = len(branches)
+    if _batched(idx) or _traced(idx):
+        from .numpy import clip
+
+        outs = [b(*operands) for b in branches]
+        for k in range(1, n):
+            _check_same("switch", "the output of branch 0", f"the output of branch {k}",
+                        outs[0], outs[k], name="output", sides=(f"branch {k}'s", "branch 0's"))
+        k_ = clip(idx, 0, n - 1)
+        res = outs[-1]
+        for k in range(n - 2, -1, -1):
+            res = _where_tree(k_ == k, outs[k], res)
+        return res
+    return branches[builtins.min(builtins.max(int(idx), 0), n - 1)](*operands)
+
+
+def select(pred: Any, on_true: Any, on_false: Any) -> Any:
+    """``on_true`` where ``pred`` holds, else ``on_false``, elementwise (JAX's ``lax.select``:
+    ``pred`` is boolean, scalar or of the operands' shape; the operands have equal shapes and
+    dtypes, without broadcasting). Differentiable in both operands.
+
+    Example: ``select(x > 0, x, 0.01 * x)``
+    """
+    from .numpy import where
+
+    pd = getattr(pred, "dtype", None)
+    if not (isinstance(pred, bool) or (pd is not None and _np.dtype(pd).kind == "b")):
+        raise TypeError(f"select: pred must be boolean, got "
+                        f"{pd if pd is not None else type(pred).__name__}")
+    ta, fa = _aval(on_true), _aval(on_false)
+    if ta[0] != fa[0]:
+        raise TypeError(f"select: on_true and on_false must have the same shape, got "
+                        f"{ta[0]} and {fa[0]}")
+    if not _compatible(ta, fa):
+        raise TypeError(f"select: on_true and on_false must have the same dtype, got "
+                        f"{_fmt(ta)} and {_fmt(fa)}")
+    ps = _shape(pred)
+    if ps != () and ps != ta[0]:
+        raise TypeError(f"select: pred must be a scalar or have the operands' shape "
+                        f"{ta[0]}, got shape {ps}")
+    return where(pred, on_true, on_false)
