@@ -275,6 +275,7 @@ class _Selection:
             else:
                 out.append(self._int(int(e), d, ax))
             ax += 1
+        out.extend(slice(0, d) for d in self.shape[ax:])  # (the table has one more per axis)
         return tuple(out), new_arrays
 
     def _out_of_range(self, i, d: int, ax: int) -> IndexError:
