@@ -250,6 +250,7 @@ class _Selection:
         from .prims.dynindex import Slot, split_index
 
         template, arrays = split_index(index, len(self.shape), f"x.at[...].{self.op}")
+        self.index_arrays = arrays
         dims = [e for e in template if e is not None]
         if len(dims) > len(self.shape):
             raise IndexError(f"{self.where()}: too many indices ({len(dims)}) for an array "
@@ -356,15 +357,19 @@ class _Selection:
         raw = pid._data if isinstance(pid, Tensor) else pid
         bat = pid._bat if isinstance(pid, Tensor) else None
         n = self.n
-        rank = vc.computed("at_occurrence", lambda p: _occurrence(_xp(p), p, n), raw)
         if unique:
+            rank = vc.computed("at_occurrence", lambda p: _occurrence(_xp(p), p, n), raw)
             vc.run(vc.Check("at_unique_indices", lambda xp, r: r > 0, lambda count, first:
                             ValueError(f"{self.where()}: unique_indices=True was passed but "
                                        f"{count} updates repeat a position")), rank)
             return None
         if vc.tracing():
-            vc.host_read(f"{self.where()}: the number of times an index repeats (pass "
-                         f"unique_indices=True when the indices are unique)", rank)
+            # the rounds follow the index's values: under gpuad.jit the program keeps them
+            # (an index computed from the arguments raises TracerError here)
+            vc.host_read(f"{self.where()}: the index, whose repeats set the number of rounds "
+                         f"(pass unique_indices=True when the indices are unique)",
+                         *(a._data if isinstance(a, Tensor) else a for a in self.index_arrays))
+        rank = _occurrence(_xp(raw), raw, n)
         rounds = int(rank.max()) + 1 if rank.size else 1
         if rounds == 1:
             return None

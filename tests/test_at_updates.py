@@ -10,6 +10,7 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.jit import TracerError
 from gpuad.testing import check_grads
 
 # repeated (2 twice, 0 and -4 name the same row), negative, unsorted
@@ -194,6 +195,26 @@ def test_jit_compiled_equals_eager(backend):
     with pytest.raises(IndexError, match=r"x\.at\[\.\.\.\]\.add .* index 9 is out of bounds"):
         cf(xp.asarray(X0), xp.asarray([0, 9, 0]), xp.asarray([1.0, 2.0, 3.0]))
         ad._value_checks.poll()  # (on a CUDA graph the check is read after the launch)
+    # the ops applied once per occurrence read how often an index repeats: a constant index
+    # is kept by the program (traced again when it changes), one from the arguments raises
+    # unless unique_indices=True, which is checked on every call
+    I = xp.asarray([0, 2, 0])
+
+    def m(x, v):
+        return (ad.at(x)[I].multiply(v) ** 2).sum()
+
+    cm, v = ad.jit(m), xp.asarray([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(to_numpy(cm(xp.asarray(X0), v)), to_numpy(m(xp.asarray(X0), v)))
+    I[...] = xp.asarray([1, 1, 3])
+    np.testing.assert_allclose(to_numpy(cm(xp.asarray(X0), v)), to_numpy(m(xp.asarray(X0), v)))
+    with pytest.raises(TracerError, match="pass unique_indices=True"):
+        ad.jit(lambda x, i, v: ad.at(x)[i].multiply(v))(xp.asarray(X0), I, v)
+    cu = ad.jit(lambda x, i, v: ad.at(x)[i].multiply(v, unique_indices=True))
+    np.testing.assert_allclose(to_numpy(cu(xp.asarray(X0), xp.asarray([3, 0, 1]), v)),
+                               X0 * [2.0, 3.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="unique_indices=True was passed"):
+        cu(xp.asarray(X0), xp.asarray([3, 0, 3]), v)
+        ad._value_checks.poll()
 
 
 def test_matches_jax(backend):
