@@ -7,9 +7,12 @@ whose index arrays are arguments, ``gpuad/prims/dynindex.py``), so reverse and f
 higher orders, ``vmap`` (over the array, the values or the indices) and ``gpuad.jit`` see
 ordinary operations.
 
-How it works: the selected positions are numbered by their flat position in ``x`` (a gather
-from a table of positions; an index dropped by ``mode="drop"`` names one extra slot past the
-end, discarded at the end), so every method works on ``x`` flattened plus that slot.
+How it works: the index is checked and made non-negative, then ``get``, ``set`` and ``add``
+are one gather, index update or scatter-add on ``x``. With ``mode="drop"``, and for the ops
+applied once per occurrence with an index array, the selected positions are numbered by their
+flat position in ``x`` (a gather from a table of positions; a dropped update names one extra
+slot past the end, discarded at the end) and the method works on ``x`` flattened plus that
+slot.
 
 - ``add``/``subtract``: one scatter-add; every occurrence of a repeated index adds.
 - ``set``: one index update; of repeated indices the last (in the index's C order) is kept,
@@ -81,18 +84,11 @@ class AtRef:
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
             mode: str | None = None, fill_value: Any = None):
         """``x[index]``; ``mode="fill"`` returns ``fill_value`` at out-of-range indices."""
-        if mode in (None, "promise_in_bounds"):
-            s = _Selection(self._x, self._index, "get", mode)  # (raises when out of range)
-            from . import numpy as gnp
-
-            return gnp.reshape(_take(s.flat(), s.pid), s.sel)
-        s = _Selection(self._x, self._index, "get", mode)
-        if mode == "clip" or s.nodrop:
-            from . import numpy as gnp
-
-            return gnp.reshape(_take(s.flat(), s.pid), s.sel)
         from . import numpy as gnp
 
+        s = _Selection(self._x, self._index, "get", mode)
+        if s.nodrop:
+            return s.take(s.x)
         return gnp.reshape(_take(s.flat(_fill(self._x.dtype, fill_value)), s.pid), s.sel)
 
     def set(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
@@ -101,6 +97,9 @@ class AtRef:
         from .prims.dynindex import Slot, update_index
 
         s = _Selection(self._x, self._index, "set", mode)
+        if s.nodrop:
+            return update_index(s.x, s.values(values, flat=False), *s.arrays,
+                                template=s.template)
         out = update_index(s.flat(), s.values(values), s.pid, template=(Slot(0),))
         return s.unflat(out)
 
@@ -166,17 +165,24 @@ class AtRef:
         from .prims.dynindex import Slot, scatter_index
 
         s = _Selection(self._x, self._index, op, mode)
-        v = s.values(values)
+        v = s.values(values, flat=not s.nodrop)
         if negate:
             v = gnp.negative(v)
+        if s.nodrop:
+            delta = scatter_index(v, *s.arrays, template=s.template, shape=s.shape)
+            return s.cast(gnp.add(s.x, delta))
         delta = scatter_index(v, s.pid, template=(Slot(0),), shape=(s.n + 1,))
-        return s.unflat(gnp.add(s.flat(), delta))
+        return s.cast(s.unflat(gnp.add(s.flat(), delta)))
 
     def _rounds(self, values, fn, op: str, mode, unique: bool):
         from . import numpy as gnp
         from .prims.dynindex import Slot, take_index, update_index
 
         s = _Selection(self._x, self._index, op, mode)
+        if s.nodrop and not s.arrays:  # slices and integers: no position repeats
+            v = None if values is None else s.values(values, flat=False)
+            new = s.cast(fn(s.take(s.x), v))
+            return update_index(s.x, new, template=s.template)
         v = None if values is None else s.values(values)
         out = s.flat(1)  # the extra slot: 1, where every op is defined
         ranks = s.ranks(unique)
@@ -188,9 +194,7 @@ class AtRef:
                 # an update sent to the extra slot computes with 1, not its value: a value
                 # outside the op's domain there (a division by 0) would make its gradient NaN
                 vr = gnp.where(pid != s.n, v, _np.ones((), dtype=self._x.dtype))
-            new = fn(cur, vr)
-            if getattr(new, "dtype", None) != self._x.dtype:
-                new = gnp.astype(new, self._x.dtype)
+            new = s.cast(fn(cur, vr))
             out = update_index(out, new, pid, template=(Slot(0),))
         return s.unflat(out)
 
@@ -226,21 +230,49 @@ class _Selection:
             x = Tensor(_xp(x).asarray(x))
         self.x, self.op = x, op
         self.shape = shp = shape(x)
-        self.n = n = int(_np.prod(shp, dtype=_np.int64))
+        self.n = int(_np.prod(shp, dtype=_np.int64))
         self.mode = "drop" if mode == "fill" else mode
         self.nodrop = True
-        self.has_arrays = False
-        template, arrays = self._normalize(index)
-        xp = _xp(x)
-        table = xp.full(tuple(d + 1 for d in shp), n, dtype=_np.intp)
-        table[tuple(slice(0, d) for d in shp)] = xp.arange(n, dtype=_np.intp).reshape(shp)
+        self.template, self.arrays = self._normalize(index)
+        self._pid = None
+
+    @property
+    def pid(self):
+        """The flat positions selected (raveled; ``sel`` is their shape), from a table of
+        positions with one more entry per axis, where dropped indices land."""
+        if self._pid is None:
+            from . import numpy as gnp
+            from .prims.dynindex import take_index
+
+            shp, n = self.shape, self.n
+            xp = _xp(self.x)
+            table = xp.full(tuple(d + 1 for d in shp), n, dtype=_np.intp)
+            table[tuple(slice(0, d) for d in shp)] = xp.arange(n, dtype=_np.intp).reshape(shp)
+            self._pid = gnp.reshape(take_index(table, *self.arrays, template=self.template,
+                                               shape=table.shape), (-1,))
+        return self._pid
+
+    @property
+    def sel(self) -> tuple:
+        """The shape of ``x[index]`` (of one example inside vmap)."""
+        from .prims.dynindex import fill
+
+        probe = [_np.zeros(shape(a), dtype=_np.intp) for a in self.arrays]
+        padded = tuple(d + 1 for d in self.shape)  # (a dropped integer index is the pad)
+        return _np.empty(padded, dtype=bool)[fill(self.template, probe)].shape
+
+    def take(self, x):
+        """``x[index]`` with the index checked (within ``x``'s shape) and made non-negative."""
         from .prims.dynindex import take_index
 
-        self.pid = take_index(table, *arrays, template=template, shape=table.shape)
-        self.sel = shape(self.pid)
-        from . import numpy as gnp
+        if not self.arrays:
+            from . import numpy as gnp
 
-        self.pid = gnp.reshape(self.pid, (-1,))
+            return gnp.getitem(x, self.template)
+        return take_index(x, *self.arrays, template=self.template, shape=self.shape)
+
+    def cast(self, y):
+        return y if getattr(y, "dtype", None) == self.x.dtype else _astype(y, self.x.dtype)
 
     def where(self) -> str:
         return f"x.at[...].{self.op} on an array of shape {self.shape}"
@@ -270,7 +302,6 @@ class _Selection:
                     start = max(start, 0)
                 out.append(slice(start, stop, step))
             elif isinstance(e, Slot):
-                self.has_arrays = True
                 new_arrays[e.k] = self._array(arrays[e.k], d, ax)
                 out.append(e)
             else:
@@ -302,17 +333,23 @@ class _Selection:
         if kind not in "iu":
             raise IndexError(f"{self.where()}: index arrays must be integers or booleans, "
                              f"not {a.dtype}")
+        if self.mode in (None, "promise_in_bounds") and not isinstance(a, Tensor) and \
+                not vc.tracing():  # (a constant index array: the checks without recording)
+            bad = (a < -d) | (a >= d)
+            if bad.any():
+                raise self._out_of_range(a[bad].ravel()[0], d, ax)
+            return _xp(a).where(a < 0, a + d, a) if (a < 0).any() else a
         if self.mode in (None, "promise_in_bounds"):
             vc.run(vc.Check("at_index_range", lambda xp, a: (a < -d) | (a >= d),
                             lambda count, first: self._out_of_range(first, d, ax),
                             values=lambda xp, a: a), a)
         wrapped = gnp.where(a < 0, a + d, a)
-        if self.mode == "clip":
+        if self.mode != "drop":
+            # (also after the check: on a CUDA graph it is read after the launch, and the
+            # kernels must not meet an index out of range before)
             return gnp.clip(wrapped, 0, max(d - 1, 0))
-        if self.mode == "drop":
-            self.nodrop = False
-            return gnp.where((a < -d) | (a >= d), d, wrapped)
-        return wrapped
+        self.nodrop = False
+        return gnp.where((a < -d) | (a >= d), d, wrapped)
 
     # ---- values and results ---------------------------------------------------------------
     def flat(self, pad: Any = 0):
@@ -328,8 +365,8 @@ class _Selection:
 
         return gnp.reshape(flat[: self.n], self.shape)
 
-    def values(self, v):
-        """``v`` in ``x``'s dtype, broadcast to the selection and flattened."""
+    def values(self, v, flat: bool = True):
+        """``v`` in ``x``'s dtype, broadcast to the selection (and flattened)."""
         from . import numpy as gnp
 
         dt = self.x.dtype
@@ -337,18 +374,19 @@ class _Selection:
             v = _xp(self.x).asarray(v, dtype=dt) if getattr(v, "dtype", None) is None else v
         if _np.dtype(getattr(v, "dtype", dt)) != dt:
             v = gnp.astype(v, dt)
+        sel = self.sel
         try:
-            v = gnp.broadcast_to(v, self.sel)
+            v = gnp.broadcast_to(v, sel)
         except ValueError as e:
             raise ValueError(f"{self.where()}: values of shape {shape(v)} do not broadcast to "
-                             f"the selection's shape {self.sel}") from e
-        return gnp.reshape(v, (-1,))
+                             f"the selection's shape {sel}") from e
+        return gnp.reshape(v, (-1,)) if flat else v
 
     def ranks(self, unique: bool) -> list | None:
         """For the ops applied once per occurrence: per round ``r``, the flat positions with
         every update but the ``r``-th occurrence of its position sent to the extra slot.
         None when no position can repeat (no index array) or ``unique`` is promised."""
-        if not self.has_arrays:
+        if not self.arrays:
             return None
         from . import _value_checks as vc
         from . import numpy as gnp
@@ -394,3 +432,9 @@ def _occurrence(xp, p, n: int):
     rank = xp.take_along_axis(rank_sorted, xp.argsort(order, axis=-1), axis=-1)
     rank[rows == n] = 0
     return rank.reshape(p.shape)
+
+
+def _astype(y, dtype):
+    from . import numpy as gnp
+
+    return gnp.astype(y, dtype)
