@@ -329,10 +329,11 @@ class _Selection:
         from . import _value_checks as vc
         from . import numpy as gnp
 
-        kind = _np.dtype(a.dtype).kind
-        if kind not in "iu":
-            raise IndexError(f"{self.where()}: index arrays must be integers or booleans, "
-                             f"not {a.dtype}")
+        dt = getattr(a, "dtype", None)
+        if dt is None or _np.dtype(dt).kind not in "iu":
+            raise IndexError(f"{self.where()}: indices must be integers, slices, None, "
+                             f"Ellipsis, or integer or boolean arrays, not "
+                             f"{dt or type(a).__name__}")
         if self.mode in (None, "promise_in_bounds") and not isinstance(a, Tensor) and \
                 not vc.tracing():  # (a constant index array: the checks without recording)
             bad = (a < -d) | (a >= d)

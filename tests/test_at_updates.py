@@ -110,6 +110,11 @@ def test_out_of_range_raises_unless_a_mode_says_otherwise(backend):
             getattr(x.at[bad], op)(*args)
     with pytest.raises(IndexError, match="index -5 is out of bounds"):
         x.at[-5].set(1.0)
+    with pytest.raises(IndexError, match="indices must be integers"):
+        x.at[1.0].set(1.0)
+    with pytest.raises(ValueError, match=r"values of shape \(3,\) do not broadcast to the "
+                                         r"selection's shape \(2,\)"):
+        x.at[xp.asarray([0, 1])].set(xp.ones(3))
     with pytest.raises(ValueError, match="mode must be one of"):
         x.at[0].set(1.0, mode="wrap")
     np.testing.assert_array_equal(to_numpy(x), X0)
@@ -165,6 +170,12 @@ def test_vmap_over_array_values_and_indices(backend):
         got = ad.vmap(f, in_axes=axes)(*(xp.asarray(a if ax == 0 else a[0])
                                          for a, ax in zip((Xs, Is, Vs), axes, strict=True)))
         np.testing.assert_allclose(to_numpy(got), loop(axes), rtol=1e-13)
+    # batched indices with mode="drop": each example drops its own
+    Id = xp.asarray([[0, 5], [2, 2]])
+    np.testing.assert_array_equal(
+        to_numpy(ad.vmap(lambda x, i: ad.at(x)[i].multiply(2.0, mode="drop"))(xp.ones((2, 3)),
+                                                                             Id)),
+        [[2, 1, 1], [1, 1, 4]])
     # per-example gradients through batched indices
     g = ad.vmap(ad.grad(lambda x, i, v: (ad.at(x)[i].multiply(v) ** 2).sum(), argnums=(0, 2)))(
         xp.asarray(Xs), xp.asarray(Is), xp.asarray(Vs))
