@@ -27,6 +27,7 @@ from . import _numpy_protocol  # noqa: E402
 _links.provide("protocol", _numpy_protocol)
 _numpy_protocol.install()  # lists of Tensors in gpuad.numpy; provides "ops" again, unwrapped
 
+from ._at import at  # noqa: E402
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
@@ -128,5 +129,5 @@ __all__ = [
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
     "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
-    "register_pytree_node_class", "register_dataclass", "float0", "lax",
+    "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
 ]

@@ -440,6 +440,14 @@ class Tensor:
                                                         "basic": True})
         return _R.getitem(self, index)
 
+    @property
+    def at(self):
+        """JAX's functional updates: ``x.at[i].set(v)``, ``.add(v)``, ``.get()``, ... return a
+        new array and leave ``x`` as it is (gpuad/_at.py)."""
+        from ._at import AtIndexer
+
+        return AtIndexer(self)
+
     def __setitem__(self, index, value) -> None:
         from .engine import assign_inplace
 
