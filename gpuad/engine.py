@@ -58,6 +58,9 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
+# Tensor.register_hook / retain_grad: node -> TensorHooks; the sweep looks here only while
+# the table is not empty (gpuad/tensor_hooks.py)
+_node_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class GradError(RuntimeError):
@@ -930,6 +933,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     heappop, heappush = heapq.heappop, heapq.heappush
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
+    hooked = _node_hooks if _node_hooks else None
+    retained: list = []  # (tensor, adjoint) of retain_grad() tensors, written with the leaves
     try:
         while heap:
             node = heappop(heap)[2]
@@ -937,6 +942,10 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 watch.before(node.seq, grads)
             g = grads.pop(node)
             own = owned.pop(node)
+            if hooked is not None and node in hooked:
+                from .tensor_hooks import run_hooks
+
+                g, own = run_hooks(hooked[node], node, g, own, create_graph, retained)
             if on_step is not None:
                 on_step(node, g)
             if target_set is not None and node in target_set:
@@ -1027,6 +1036,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
+        for t, g in retained:
+            _accumulate_leaf_into(t, g, create_graph)
         if watch is not None:
             watch.finish()
     except BaseException:

@@ -1,0 +1,350 @@
+"""PyTorch autograd API pieces: ``Tensor.register_hook``, ``retain_grad``/``retains_grad`` and
+``detach_``.
+
+Each behaviour is checked on its own terms (a hook that only looks sees the float64 central
+difference derivative; one that replaces the gradient changes what flows on by exactly its
+factor), then against the same program under PyTorch (float64) where torch is installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+X0 = np.array([0.3, -1.2, 0.7])
+
+
+def _x(requires_grad=True):
+    return ad.tensor(ad.get_backend().xp.asarray(X0.copy()), requires_grad=requires_grad)
+
+
+def _close(got, want, rtol=1e-12, atol=1e-12):
+    if hasattr(want, "detach"):
+        want = want.detach().numpy()
+    np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=rtol, atol=atol)
+
+
+def _fd(f, x, eps=1e-6):
+    """Central differences of scalar ``f`` (NumPy in, float out) at ``x``."""
+    out = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = eps
+        out.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return out
+
+
+def _loss_of_y(y):
+    return float(np.sum(np.sin(y) * y ** 2))
+
+
+# ---- register_hook -------------------------------------------------------------------------
+
+def test_hook_sees_the_gradient_and_replaces_it(backend):
+    x = _x()
+    y = x * 2.0
+    seen = []
+    y.register_hook(lambda g: seen.append(to_numpy(g).copy()))  # looks only: None keeps it
+    y.register_hook(lambda g: g * 3.0)
+    y.register_hook(lambda g: seen.append(to_numpy(g).copy()))  # runs after the replacement
+    (gnp.sin(y) * y ** 2).sum().backward()
+    dy = _fd(_loss_of_y, 2 * X0)
+    _close(seen[0], dy, rtol=1e-7, atol=1e-8)
+    _close(seen[1], 3 * seen[0])
+    _close(x.grad, 2 * 3 * seen[0])  # the replaced gradient is what reaches x
+
+
+def test_hook_order_removal_and_leaf_accumulation(backend):
+    x = _x()
+    calls = []
+    h1 = x.register_hook(lambda g: calls.append("a") or g + 1.0)
+    x.register_hook(lambda g: calls.append("b") or g * 2.0)
+    (x * x).sum().backward()
+    assert calls == ["a", "b"]
+    _close(x.grad, (2 * X0 + 1) * 2)  # before accumulation, in registration order
+    h1.remove()
+    h1.remove()  # twice is harmless
+    (x * x).sum().backward()
+    _close(x.grad, (2 * X0 + 1) * 2 + 2 * (2 * X0))
+    assert calls == ["a", "b", "b"]
+
+
+def test_hook_called_once_with_the_summed_gradient(backend):
+    x = _x()
+    seen = []
+    x.register_hook(lambda g: seen.append(to_numpy(g).copy()))
+    (x * x + x).sum().backward()
+    assert len(seen) == 1
+    _close(seen[0], 2 * X0 + 1)
+    _close(x.grad, 2 * X0 + 1)
+
+
+def test_hook_keeping_the_gradient_does_not_alias_grad(backend):
+    x = _x()
+    kept = []
+    x.register_hook(lambda g: kept.append(g))
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    _close(kept[0], 2 * X0)  # not changed by the second accumulation
+    _close(x.grad, 4 * X0)
+
+
+def test_hook_runs_on_every_backward_with_retain_graph(backend):
+    x = _x()
+    y = gnp.exp(x)
+    n = []
+    y.register_hook(lambda g: n.append(1))
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    assert len(n) == 2
+    _close(x.grad, 2 * 2 * np.exp(2 * X0))
+
+
+def test_hook_on_the_output_itself(backend):
+    x = _x()
+    z = (x * x).sum()
+    z.register_hook(lambda g: g * 5.0)
+    z.backward()
+    _close(x.grad, 10 * X0)
+
+
+def test_hook_with_create_graph_is_differentiated(backend):
+    x = _x()
+    y = x ** 2
+    types = []
+
+    def hook(g):
+        types.append((type(g), g.requires_grad))
+        return g * y  # depends on x: a second derivative goes through it
+
+    y.register_hook(hook)
+    y.sum().backward(create_graph=True)
+    assert types == [(ad.Tensor, False)]  # the seed is a constant; what it returns is recorded
+    _close(x.grad, 2 * X0 ** 3)
+    g1 = x.grad
+    assert g1.requires_grad
+    x.grad = None
+    g1.sum().backward()
+    # g1 = 2x * y; the sweep passes y again and its hook multiplies that adjoint (2x) by y too:
+    # 2x * y * dy/dx + 2y = 4x^4 + 2x^2 (torch agrees: test_hooks_match_torch)
+    _close(x.grad, 4 * X0 ** 4 + 2 * X0 ** 2)
+
+
+def test_hook_under_grad_vjp_and_jacrev(backend):
+    def f(x):
+        y = gnp.sin(x)
+        y.register_hook(lambda g: g * 2.0)
+        x.register_hook(lambda g: g + 1.0)  # on the input: what grad returns, as torch
+        return (y * x).sum()
+
+    x = ad.get_backend().xp.asarray(X0)
+    want = 2 * np.cos(X0) * X0 + np.sin(X0) + 1
+    _close(ad.grad(f)(x), want)
+    out, pull = ad.vjp(f, x)
+    _close(pull(ad.get_backend().xp.asarray(1.0))[0], want)
+
+    def h(x):
+        y = gnp.sin(x)
+        y.register_hook(lambda g: g * 2.0)
+        return y * x
+
+    _close(ad.jacrev(h)(x), np.diag(2 * np.cos(X0) * X0 + np.sin(X0)))
+
+
+def test_hook_errors(backend):
+    x = _x()
+    with pytest.raises(ad.GradError, match="does not require grad"):
+        _x(requires_grad=False).register_hook(lambda g: g)
+    with pytest.raises(TypeError, match="expected a function"):
+        x.register_hook(3)
+    y = x * 2.0
+    y.register_hook(lambda g: g.sum())
+    with pytest.raises(ad.GradError, match=r"changed the gradient from shape \(3,\)"):
+        y.sum().backward()
+    assert x.grad is None  # nothing accumulated
+    y = x * 2.0
+    y.register_hook(lambda g: "no")
+    with pytest.raises(TypeError, match="returned a str"):
+        y.sum().backward()
+
+
+def test_hook_under_jit_is_refused_not_dropped():
+    w = ad.tensor(X0.copy(), requires_grad=True)
+
+    @ad.jit
+    def step(x):
+        w.grad = None
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    x = np.array([3.0, 4.0, 5.0])
+    step(x)
+    step(x)
+    _close(w.grad, x)
+    h = w.register_hook(lambda g: g * 10.0)  # after the trace: the replay must not skip it
+    with pytest.raises(ad.jit.TracerError, match="tensor hook"):
+        step(x)
+    h.remove()
+    step(x)
+    _close(w.grad, x)
+
+    def f(x):
+        y = x * 2.0
+        y.register_hook(lambda g: g * 3.0)
+        return (y * y).sum()
+
+    _close(ad.grad(f)(X0), 24 * X0)
+    with pytest.raises(ad.jit.TracerError, match="register_hook cannot be compiled"):
+        ad.jit(ad.grad(f))(X0)
+
+
+@pytest.mark.filterwarnings("ignore:Using backward.. with create_graph")
+def test_hooks_match_torch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+
+    def run(lib, x):
+        y = x * 2.0
+        y.register_hook(lambda g: seen.setdefault(lib, []).append(g.detach().numpy().copy()))
+        y.register_hook(lambda g: g * 3.0)
+        x.register_hook(lambda g: g + 1.0)
+        z = y ** 3
+        z.register_hook(lambda g: g - 0.5)
+        z.sum().backward()
+        return x.grad
+
+    got = run("ad", ad.tensor(X0.copy(), requires_grad=True))
+    want = run("torch", torch.tensor(X0.copy(), requires_grad=True))
+    _close(got, want)
+    _close(seen["ad"][0], seen["torch"][0])
+
+    def second(lib, x):
+        y = x ** 2
+        y.register_hook(lambda g: g * y)
+        y.sum().backward(create_graph=True)
+        g1 = x.grad
+        x.grad = None
+        (g1 * g1).sum().backward()
+        return g1, x.grad
+
+    for a, b in zip(second("ad", ad.tensor(X0.copy(), requires_grad=True)),
+                    second("torch", torch.tensor(X0.copy(), requires_grad=True)), strict=True):
+        _close(a, b)
+
+    def f(x, sin):
+        y = sin(x)
+        y.register_hook(lambda g: g * 2.0)
+        x.register_hook(lambda g: g + 1.0)
+        return (y * x).sum()
+
+    xt = torch.tensor(X0.copy(), requires_grad=True)
+    want = torch.autograd.grad(f(xt, torch.sin), xt)[0]  # runs tensor hooks, the input's too
+    _close(ad.grad(lambda x: f(x, gnp.sin))(X0), want)
+
+
+# ---- retain_grad ---------------------------------------------------------------------------
+
+def test_retain_grad_fills_and_accumulates(backend):
+    x = _x()
+    y = x * 2.0
+    assert not y.retains_grad
+    y.retain_grad()
+    assert y.retains_grad and not x.retains_grad
+    z = (gnp.sin(y) * y ** 2).sum()
+    z.backward(retain_graph=True)
+    dy = _fd(_loss_of_y, 2 * X0)
+    _close(y.grad, dy, rtol=1e-7, atol=1e-8)
+    z.backward()
+    _close(y.grad, 2 * dy, rtol=1e-7, atol=1e-8)
+    _close(x.grad, 2 * 2 * dy, rtol=1e-7, atol=1e-8)
+
+
+def test_retain_grad_after_hooks_and_on_leaf(backend):
+    x = _x()
+    x.retain_grad()  # a leaf: no-op
+    assert not x.retains_grad
+    y = x * 2.0
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10.0)  # registered later, still runs first (as torch)
+    y.sum().backward()
+    _close(y.grad, np.full(3, 10.0))
+    _close(x.grad, np.full(3, 20.0))
+    with pytest.raises(ad.GradError, match="does not require grad"):
+        _x(requires_grad=False).retain_grad()
+
+
+def test_retain_grad_with_inputs_and_create_graph(backend):
+    x = _x()
+    y = x ** 2
+    y.retain_grad()
+    (y * y).sum().backward(inputs=[x], retain_graph=True)
+    _close(y.grad, 2 * X0 ** 2)  # torch fills it in backward(inputs=...) and autograd.grad too
+    y.grad = None
+    (y * x).sum().backward(create_graph=True)
+    assert y.grad.requires_grad
+    _close(y.grad, X0)
+    with pytest.raises(ad.jit.TracerError, match="retain_grad cannot be compiled"):
+        ad.jit(ad.grad(lambda a: (_retained(a * 2.0) ** 2).sum()))(X0)
+
+
+def _retained(t):
+    t.retain_grad()
+    return t
+
+
+def test_retain_grad_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(x):
+        y = x * 2.0
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10.0)
+        z = (y ** 3).sum()
+        z.backward(retain_graph=True)
+        z.backward(inputs=[x])
+        return y.grad, x.grad, y.retains_grad, x.retains_grad
+
+    got = run(ad.tensor(X0.copy(), requires_grad=True))
+    want = run(torch.tensor(X0.copy(), requires_grad=True))
+    _close(got[0], want[0])
+    _close(got[1], want[1])
+    assert got[2:] == want[2:]
+
+
+# ---- detach_ -------------------------------------------------------------------------------
+
+def test_detach_in_place(backend):
+    x = _x()
+    y = x * 2.0
+    assert y.detach_() is y
+    assert y.is_leaf and not y.requires_grad and y.grad_fn is None
+    z = (y * x).sum()
+    z.backward()
+    _close(x.grad, 2 * X0)  # y is a constant now
+    assert y.grad is None
+    w = _x()
+    w.detach_()
+    assert not w.requires_grad
+    with pytest.raises(RuntimeError, match="view of another"):
+        _x()[:2].detach_()
+    v = (x * 2.0)[1:]
+    with pytest.raises(RuntimeError, match="use t = t.detach"):
+        v.detach_()
+    assert v.requires_grad  # left as it was
+
+
+def test_detach_in_place_matches_torch():
+    torch = pytest.importorskip("torch")
+    for lib, x in (("ad", ad.tensor(X0.copy(), requires_grad=True)),
+                   ("torch", torch.tensor(X0.copy(), requires_grad=True))):
+        y = x * 2.0
+        y.detach_()
+        assert (y.requires_grad, y.is_leaf) == (False, True), lib
+        with pytest.raises(RuntimeError, match="view"):
+            (x * 2.0)[1:].detach_()
