@@ -348,3 +348,144 @@ def test_detach_in_place_matches_torch():
         assert (y.requires_grad, y.is_leaf) == (False, True), lib
         with pytest.raises(RuntimeError, match="view"):
             (x * 2.0)[1:].detach_()
+
+
+# ---- cross_entropy and nll_loss options ----------------------------------------------------
+
+R = np.random.default_rng(7)
+Z2 = R.standard_normal((5, 4))
+Z4 = R.standard_normal((3, 4, 2, 3))
+W4 = R.uniform(0.5, 2.0, 4)
+
+
+def _labels(shape, ignore=-100):
+    lab = R.integers(0, 4, shape)
+    lab.flat[0] = ignore
+    lab.flat[-1] = 2
+    return lab
+
+
+def _probs(shape):
+    p = R.dirichlet(np.ones(4), size=int(np.prod(shape[:1] + shape[2:])))
+    return np.moveaxis(p.reshape(shape[:1] + shape[2:] + (4,)), -1, 1)
+
+
+L2, L4 = _labels((5,)), _labels((3, 2, 3), ignore=1)
+P2, P4 = _probs((5, 4)), _probs((3, 4, 2, 3))
+_CASES = [  # (logits, labels, keyword arguments)
+    (Z2, L2, {}),
+    (Z2, L2, {"weight": W4}),
+    (Z2, L2, {"weight": W4, "label_smoothing": 0.2}),
+    (Z4, L4, {"ignore_index": 1}),
+    (Z4, L4, {"ignore_index": 1, "weight": W4, "label_smoothing": 0.3}),
+    (Z2, P2, {"weight": W4}),
+    (Z4, P4, {"label_smoothing": 0.1}),
+    (Z2[0], np.int64(3), {"label_smoothing": 0.1}),
+    (Z2[0], P2[0], {}),
+]
+
+
+def _xp_args(z, lab, kw):
+    xp = ad.get_backend().xp
+    kw = {k: xp.asarray(v) if k == "weight" else v for k, v in kw.items()}
+    return xp.asarray(z), xp.asarray(lab), kw
+
+
+@pytest.mark.parametrize("case", range(len(_CASES)))
+def test_cross_entropy_options_gradients(backend, case):
+    from gpuad.nn import functional as F
+    from gpuad.testing import check_grads
+
+    z, lab, kw = _xp_args(*_CASES[case])
+    for red in ("mean", "sum", "none"):
+        check_grads(lambda z, red=red: F.cross_entropy(z, lab, reduction=red, **kw), (z,),
+                    order=2, modes=("fwd", "rev"))
+    if "weight" in kw and lab.dtype.kind == "i":  # the weights are differentiated too
+        w = kw.pop("weight")
+        check_grads(lambda w: F.cross_entropy(z, lab, weight=w, **kw), (w,), order=1)
+
+
+def test_cross_entropy_options_match_torch():
+    torch = pytest.importorskip("torch")
+    from gpuad.nn import functional as F
+
+    tF = torch.nn.functional
+    for z, lab, kw in _CASES:
+        tkw = {k: torch.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        for red in ("mean", "sum", "none"):
+            x = ad.tensor(z.copy(), requires_grad=True)
+            got = F.cross_entropy(x, lab, reduction=red, **kw)
+            tx = torch.tensor(z.copy(), requires_grad=True)
+            want = tF.cross_entropy(tx, torch.tensor(lab), reduction=red, **tkw)
+            _close(got, want)
+            assert got.shape == tuple(want.shape)
+            seed = R.standard_normal(got.shape)
+            got.backward(seed)
+            want.backward(torch.tensor(seed))
+            _close(x.grad, tx.grad)
+        if lab.dtype.kind == "i" and "label_smoothing" not in kw:
+            for red in ("mean", "sum", "none"):
+                lp = tF.log_softmax(torch.tensor(z), dim=0 if z.ndim == 1 else 1)
+                got = F.nll_loss(lp.numpy(), lab, reduction=red, **kw)
+                _close(got, tF.nll_loss(lp, torch.tensor(lab), reduction=red, **tkw))
+    # every target ignored: the mean is 0/0 = NaN in both; the sum is 0
+    lab = np.full(5, -100)
+    for red in ("mean", "sum"):
+        _close(F.cross_entropy(Z2, lab, reduction=red),
+               tF.cross_entropy(torch.tensor(Z2), torch.tensor(lab), reduction=red))
+
+
+def test_cross_entropy_default_ignores_minus_100(backend):
+    from gpuad.nn import functional as F
+
+    xp = ad.get_backend().xp
+    lab = np.array([1, -100, 3, 0, -100])
+    keep = lab != -100
+    got = F.cross_entropy(xp.asarray(Z2), xp.asarray(lab), reduction="none")
+    want = F.cross_entropy(xp.asarray(Z2[keep]), xp.asarray(lab[keep]), reduction="none")
+    _close(to_numpy(got)[keep], want)
+    assert np.all(to_numpy(got)[~keep] == 0)
+    _close(F.cross_entropy(xp.asarray(Z2), xp.asarray(lab)), to_numpy(want).mean())
+    x = ad.tensor(xp.asarray(Z2), requires_grad=True)
+    F.cross_entropy(x, xp.asarray(lab)).backward()
+    assert np.all(to_numpy(x.grad)[~keep] == 0)  # exact zeros for the ignored rows
+
+
+def test_cross_entropy_options_errors(backend):
+    from gpuad import nn
+    from gpuad.nn import functional as F
+
+    xp = ad.get_backend().xp
+    z, lab = xp.asarray(Z2), xp.asarray(np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ValueError, match=r"weight must have shape \(4,\).*\(3,\)"):
+        F.cross_entropy(z, lab, weight=xp.ones(3))
+    with pytest.raises(ValueError, match="label_smoothing must lie in"):
+        F.cross_entropy(z, lab, label_smoothing=1.5)
+    with pytest.raises(ValueError, match="ignore_index is not supported for probability"):
+        F.cross_entropy(z, xp.asarray(P2), ignore_index=0)
+    with pytest.raises(IndexError, match=r"or equal ignore_index=1\).*first being -100"):
+        F.cross_entropy(z, xp.asarray(np.array([0, -100, 1, 1, 2])), ignore_index=1)
+    with pytest.raises(IndexError, match="nll_loss: labels must lie in"):
+        F.nll_loss(z, xp.asarray(np.array([0, 4, 1, 1, 2])), weight=xp.ones(4))
+    with pytest.raises(TypeError, match="or, as torch's positional order has it, weight"):
+        F.cross_entropy(z, lab, 3)
+    # torch's positional weight, and the module with torch's arguments
+    _close(F.cross_entropy(z, lab, xp.asarray(W4)), F.cross_entropy(z, lab, weight=xp.asarray(W4)))
+    loss = nn.CrossEntropyLoss(weight=xp.asarray(W4), ignore_index=0, label_smoothing=0.1)
+    _close(loss(z, lab), F.cross_entropy(z, lab, weight=xp.asarray(W4), ignore_index=0,
+                                         label_smoothing=0.1))
+    _close(nn.CrossEntropyLoss("sum")(z, lab), F.cross_entropy(z, lab, reduction="sum"))
+
+
+def test_cross_entropy_ignore_under_jit_and_vmap():
+    from gpuad.nn import functional as F
+
+    f = ad.jit(ad.grad(lambda z, lab: F.cross_entropy(z, lab, weight=W4)))
+    g = ad.jit(ad.grad(lambda z, lab: F.cross_entropy(z, lab)))
+    for lab in (np.array([0, 1, 2, 3, 0]), np.array([0, -100, 2, 3, -100]),
+                np.array([1, 1, 2, 3, 0])):
+        _close(f(Z2, lab), ad.grad(lambda z: F.cross_entropy(z, lab, weight=W4))(Z2))
+        _close(g(Z2, lab), ad.grad(lambda z: F.cross_entropy(z, lab))(Z2))
+    labs = np.array([[0, -100, 2, 3, 1], [1, 1, 2, 3, 0]])
+    per = ad.vmap(lambda lab: F.cross_entropy(Z2, lab, reduction="sum"))(labs)
+    _close(per, [float(to_numpy(F.cross_entropy(Z2, lab, reduction="sum"))) for lab in labs])
