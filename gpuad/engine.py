@@ -1459,9 +1459,14 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
 def _set_history(t: Tensor, new: Tensor) -> None:
     """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history."""
     t._seen = t._ver[0]
+    old = t._node
     t._node = new._node
     t.requires_grad = new._node is not None
     t._tan = new._tan
+    if _node_hooks and old is not None and old in _node_hooks:
+        from .tensor_hooks import follow_write
+
+        follow_write(t, old)  # retain_grad() follows the tensor to its new value, as in torch
 
 
 def _has_history(t: Tensor) -> bool:

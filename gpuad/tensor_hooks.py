@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from . import engine
+from . import _state, engine
 from .tensor import Tensor
 
 _ids = itertools.count()
@@ -50,11 +50,11 @@ class RemovableHandle:
     __slots__ = ("_node", "_id")
 
     def __init__(self, node: Any, hid: int) -> None:
-        self._node = weakref.ref(node)
+        self._node = weakref.ref(node) if node is not None else None
         self._id = hid
 
     def remove(self) -> None:
-        node = self._node()
+        node = self._node() if self._node is not None else None
         h = engine._node_hooks.get(node) if node is not None else None
         if h is None:
             return
@@ -82,9 +82,17 @@ def _refuse_in_trace(what: str) -> None:
             f"change to the gradient as gpuad operations in the function itself")
 
 
-def _entry(t: Tensor, what: str) -> TensorHooks:
+def _in_checkpoint_forward() -> bool:
+    """gpuad.checkpoint's first run of its block (no graph kept: backward runs the block
+    again, with grad, and that run registers the hooks that fire)."""
+    return _state.local.__dict__.get("collect") is not None and not _state.local.grad_enabled
+
+
+def _entry(t: Tensor, what: str) -> TensorHooks | None:
     _refuse_in_trace(what)
     if not t.requires_grad:
+        if what == "register_hook" and _in_checkpoint_forward():
+            return None
         raise engine.GradError(
             f"{what}: the tensor (shape {t.shape}) does not require grad, so no gradient will "
             f"reach it; call requires_grad_() on it (a leaf) or compute it from one that does")
@@ -102,6 +110,8 @@ def register_hook(t: Tensor, fn: Callable) -> RemovableHandle:
                         f"{type(fn).__name__}")
     h = _entry(t, "register_hook")
     hid = next(_ids)
+    if h is None:  # inside gpuad.checkpoint's forward: the recomputation registers it
+        return RemovableHandle(None, hid)
     h.fns[hid] = fn
     return RemovableHandle(engine.edge_of(t), hid)
 
@@ -109,6 +119,11 @@ def register_hook(t: Tensor, fn: Callable) -> RemovableHandle:
 def retain_grad(t: Tensor) -> None:
     """``t.retain_grad()``: backward fills ``t.grad`` of a non-leaf (accumulating); a no-op on
     a leaf."""
+    if not t.requires_grad and _in_checkpoint_forward():
+        raise engine.GradError(
+            "retain_grad inside gpuad.checkpoint: the block's values are not kept (backward "
+            "computes them again), so no .grad can be filled on this tensor; return it from "
+            "the block and call retain_grad() on it outside")
     if t.is_leaf:
         if not t.requires_grad:
             raise engine.GradError(
@@ -117,6 +132,19 @@ def retain_grad(t: Tensor) -> None:
         return
     h = _entry(t, "retain_grad")
     h.retain = weakref.ref(t)
+
+
+def follow_write(t: Tensor, old: Any) -> None:
+    """An in-place write gave ``t`` a new step: its retain_grad() moves there (its hooks stay
+    with the value they were registered on, as in torch)."""
+    h = engine._node_hooks.get(old)
+    if h is None or h.retain is None or h.retain() is not t:
+        return
+    h.retain = None
+    if not h.fns:
+        del engine._node_hooks[old]
+    if t._node is not None and t._node.rule is not None:
+        _entry(t, "retain_grad").retain = weakref.ref(t)
 
 
 def retains_grad(t: Tensor) -> bool:

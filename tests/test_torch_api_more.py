@@ -489,3 +489,70 @@ def test_cross_entropy_ignore_under_jit_and_vmap():
     labs = np.array([[0, -100, 2, 3, 1], [1, 1, 2, 3, 0]])
     per = ad.vmap(lambda lab: F.cross_entropy(Z2, lab, reduction="sum"))(labs)
     _close(per, [float(to_numpy(F.cross_entropy(Z2, lab, reduction="sum"))) for lab in labs])
+
+
+# ---- hooks with in-place writes, views, inputs= and checkpoint (torch's behaviour) ----------
+
+def _hook_programs(lib, x, sin):
+    out = {}
+    y = x * 2.0
+    y.register_hook(lambda g: g * 10.0)  # sees the gradient of the value before the write
+    y += 1.0
+    y.register_hook(lambda g: g * 3.0)
+    (y * y).sum().backward()
+    out["inplace"] = x.grad
+    x.grad = None
+    y = x * 2.0
+    y.retain_grad()
+    y *= 3.0  # retain_grad follows the tensor to its new value
+    (y * y).sum().backward()
+    out["retain_inplace"], out["retain_inplace_x"] = y.grad, x.grad
+    x.grad = None
+    y = x * 2.0
+    v = y[0:2]
+    v.register_hook(lambda g: g * 10.0)
+    (v.sum() + y.sum()).backward()
+    out["view"] = x.grad
+    x.grad = None
+    h = x.register_hook(lambda g: g * 10.0)
+    (x * x).sum().backward(inputs=[x])
+    out["inputs"] = x.grad
+    h.remove()
+    x.grad = None
+    n = []
+
+    def block(x):
+        y = sin(x)
+        y.register_hook(lambda g: n.append(1) or g * 2.0)
+        return y * y
+
+    if lib == "ad":
+        z = ad.checkpoint(block)(x)
+    else:
+        from torch.utils.checkpoint import checkpoint
+
+        z = checkpoint(block, x, use_reentrant=False)
+    z.sum().backward()
+    out["checkpoint"], out["checkpoint_calls"] = x.grad, np.array(float(len(n)))
+    return out
+
+
+def test_hooks_with_writes_views_inputs_and_checkpoint(backend):
+    got = _hook_programs("ad", _x(), gnp.sin)
+    _close(got["inplace"], 2 * 10 * 3 * 2 * (2 * X0 + 1))
+    _close(got["retain_inplace"], 2 * 6 * X0)
+    _close(got["retain_inplace_x"], 6 * 2 * 6 * X0)
+    _close(got["view"], 2 * np.array([11.0, 11.0, 1.0]))
+    _close(got["inputs"], 10 * 2 * X0)
+    _close(got["checkpoint"], 2 * 2 * np.sin(X0) * np.cos(X0))
+    assert float(got["checkpoint_calls"]) == 1
+    with pytest.raises(ad.GradError, match="retain_grad inside gpuad.checkpoint"):
+        ad.checkpoint(lambda x: _retained(gnp.sin(x)))(_x())
+
+
+def test_hooks_with_writes_views_inputs_and_checkpoint_match_torch():
+    torch = pytest.importorskip("torch")
+    got = _hook_programs("ad", ad.tensor(X0.copy(), requires_grad=True), gnp.sin)
+    want = _hook_programs("torch", torch.tensor(X0.copy(), requires_grad=True), torch.sin)
+    for k in want:
+        _close(got[k], want[k])
