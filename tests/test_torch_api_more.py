@@ -339,6 +339,30 @@ def test_detach_in_place(backend):
     assert v.requires_grad  # left as it was
 
 
+def test_detach_in_place_under_grad_and_jit():
+    def f(x):
+        y = x * 2.0
+        y.detach_()  # a constant from here on: d/dx sum(2x * x * x) with 2x held
+        return gnp.sum(y * x * x)
+
+    g = ad.jit(ad.grad(f))
+    for x in (X0, X0 + 1.0):
+        _close(ad.grad(f)(x), 4 * x * x)
+        _close(g(x), 4 * x * x)
+    w = ad.tensor(X0.copy(), requires_grad=True)
+
+    @ad.jit
+    def step(a):
+        y = w * a
+        y.detach_()
+        return y
+
+    for _ in range(2):
+        out = step(X0)
+        assert not out.requires_grad and out.is_leaf
+        _close(out, X0 * X0)
+
+
 def test_detach_in_place_matches_torch():
     torch = pytest.importorskip("torch")
     for lib, x in (("ad", ad.tensor(X0.copy(), requires_grad=True)),
