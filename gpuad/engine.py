@@ -58,9 +58,9 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
-# Tensor.register_hook / retain_grad: node -> TensorHooks; the sweep looks here only while
-# the table is not empty (gpuad/tensor_hooks.py)
-_node_hooks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Tensor.register_hook / retain_grad: the nodes whose ``hooks`` slot holds hooks; the sweep
+# looks here only while the set is not empty (gpuad/tensor_hooks.py)
+_hooked: weakref.WeakSet = weakref.WeakSet()
 
 
 class GradError(RuntimeError):
@@ -71,7 +71,8 @@ class Node:
     """One step of the tape: ``out = rule(*inputs, **params)``."""
 
     __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "rebuild", "tan",
-                 "where", "bat", "bats", "__weakref__")
+                 "where", "bat", "bats", "hooks", "__weakref__")
+    # ``hooks`` is set only on nodes in ``_hooked`` (never read elsewhere)
     # inside vmap: ``bat`` the output's vmap levels, ``bats`` those of each saved slot (and
     # ``shape`` is one example's); such a step's formulas always run on (batched) Tensors
 
@@ -112,7 +113,7 @@ class Node:
 class LeafNode:
     """The accumulation point of a leaf tensor that requires grad."""
 
-    __slots__ = ("ref", "seq", "shape", "dtype", "bat", "__weakref__")
+    __slots__ = ("ref", "seq", "shape", "dtype", "bat", "hooks", "__weakref__")
     rule = None
     edges = ()
     bats = None
@@ -933,7 +934,7 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     heappop, heappush = heapq.heappop, heapq.heappush
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
-    hooked = _node_hooks if _node_hooks else None
+    hooked = _hooked if _hooked else None
     retained: list = []  # (tensor, adjoint) of retain_grad() tensors, written with the leaves
     try:
         while heap:
@@ -945,7 +946,7 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
             if hooked is not None and node in hooked:
                 from .tensor_hooks import run_hooks
 
-                g, own = run_hooks(hooked[node], node, g, own, create_graph, retained)
+                g, own = run_hooks(node.hooks, node, g, own, create_graph, retained)
             if on_step is not None:
                 on_step(node, g)
             if target_set is not None and node in target_set:
@@ -1463,7 +1464,7 @@ def _set_history(t: Tensor, new: Tensor) -> None:
     t._node = new._node
     t.requires_grad = new._node is not None
     t._tan = new._tan
-    if _node_hooks and old is not None and old in _node_hooks:
+    if _hooked and old is not None and old in _hooked:
         from .tensor_hooks import follow_write
 
         follow_write(t, old)  # retain_grad() follows the tensor to its new value, as in torch

@@ -55,18 +55,29 @@ class RemovableHandle:
 
     def remove(self) -> None:
         node = self._node() if self._node is not None else None
-        h = engine._node_hooks.get(node) if node is not None else None
+        h = _hooks_of(node) if node is not None else None
         if h is None:
             return
         h.fns.pop(self._id, None)
-        if not h.fns and h.retain is None:
-            del engine._node_hooks[node]
+        _drop_if_empty(node, h)
 
     def __enter__(self) -> RemovableHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.remove()
+
+
+def _hooks_of(node: Any) -> TensorHooks | None:
+    """The hooks of ``node`` (kept on the node itself, so that a hook whose closure refers
+    to its own tensor is collected with the graph)."""
+    return node.hooks if node in engine._hooked else None
+
+
+def _drop_if_empty(node: Any, h: TensorHooks) -> None:
+    if not h.fns and h.retain is None:
+        engine._hooked.discard(node)
+        node.hooks = None
 
 
 def _refuse_in_trace(what: str) -> None:
@@ -97,9 +108,10 @@ def _entry(t: Tensor, what: str) -> TensorHooks | None:
             f"{what}: the tensor (shape {t.shape}) does not require grad, so no gradient will "
             f"reach it; call requires_grad_() on it (a leaf) or compute it from one that does")
     node = engine.edge_of(t)
-    h = engine._node_hooks.get(node)
+    h = _hooks_of(node)
     if h is None:
-        h = engine._node_hooks[node] = TensorHooks()
+        h = node.hooks = TensorHooks()
+        engine._hooked.add(node)
     return h
 
 
@@ -137,20 +149,17 @@ def retain_grad(t: Tensor) -> None:
 def follow_write(t: Tensor, old: Any) -> None:
     """An in-place write gave ``t`` a new step: its retain_grad() moves there (its hooks stay
     with the value they were registered on, as in torch)."""
-    h = engine._node_hooks.get(old)
+    h = _hooks_of(old)
     if h is None or h.retain is None or h.retain() is not t:
         return
     h.retain = None
-    if not h.fns:
-        del engine._node_hooks[old]
+    _drop_if_empty(old, h)
     if t._node is not None and t._node.rule is not None:
         _entry(t, "retain_grad").retain = weakref.ref(t)
 
 
 def retains_grad(t: Tensor) -> bool:
-    if not engine._node_hooks or t._node is None:
-        return False
-    h = engine._node_hooks.get(t._node)
+    h = _hooks_of(t._node) if t._node is not None else None
     return h is not None and h.retain is not None and h.retain() is t
 
 

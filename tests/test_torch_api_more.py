@@ -580,3 +580,20 @@ def test_hooks_with_writes_views_inputs_and_checkpoint_match_torch():
     want = _hook_programs("torch", torch.tensor(X0.copy(), requires_grad=True), torch.sin)
     for k in want:
         _close(got[k], want[k])
+
+
+def test_a_hook_referring_to_its_tensor_is_collected_with_the_graph():
+    import gc
+    import weakref
+
+    from gpuad import engine
+
+    def hooked(x):
+        y = gnp.sin(x)
+        y.register_hook(lambda g: g * y)  # a cycle: node -> hook -> y -> node
+        return weakref.ref(y._node)
+
+    node = hooked(ad.tensor(X0.copy(), requires_grad=True))
+    gc.collect()
+    assert node() is None
+    assert not any(n.rule is not None for n in engine._hooked)

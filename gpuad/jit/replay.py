@@ -51,7 +51,7 @@ class Compiled:
         self.prog = prog
         self.xp = xp
         self.ns: dict[str, Any] = {"_Tensor": Tensor, "_Stale": StaleCaptureError,
-                                   "_Retrace": Retrace, "_H": _engine._node_hooks}
+                                   "_Retrace": Retrace, "_H": _engine._hooked}
         self.lines: list[str] = []
         self._names: dict[int, str] = {}
         self._build()
