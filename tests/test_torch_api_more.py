@@ -400,6 +400,7 @@ _CASES = [  # (logits, labels, keyword arguments)
     (Z2, L2, {}),
     (Z2, L2, {"weight": W4}),
     (Z2, L2, {"weight": W4, "label_smoothing": 0.2}),
+    (Z4, np.where(L4 == 1, 3, L4), {}),  # (N, C, d...) on the fused path (no label ignored)
     (Z4, L4, {"ignore_index": 1}),
     (Z4, L4, {"ignore_index": 1, "weight": W4, "label_smoothing": 0.3}),
     (Z2, P2, {"weight": W4}),
@@ -487,8 +488,11 @@ def test_cross_entropy_options_errors(backend):
         F.cross_entropy(z, lab, label_smoothing=1.5)
     with pytest.raises(ValueError, match="ignore_index is not supported for probability"):
         F.cross_entropy(z, xp.asarray(P2), ignore_index=0)
-    with pytest.raises(IndexError, match=r"or equal ignore_index=1\).*first being -100"):
+    with pytest.raises(IndexError, match=r"labels must lie in \[0, 4\).*first being -100"):
         F.cross_entropy(z, xp.asarray(np.array([0, -100, 1, 1, 2])), ignore_index=1)
+    with pytest.raises(IndexError, match=r"or equal ignore_index=1\).*first being -100"):
+        F.cross_entropy(z, xp.asarray(np.array([0, -100, 1, 1, 2])), ignore_index=1,
+                        label_smoothing=0.1)
     with pytest.raises(IndexError, match="nll_loss: labels must lie in"):
         F.nll_loss(z, xp.asarray(np.array([0, 4, 1, 1, 2])), weight=xp.ones(4))
     with pytest.raises(TypeError, match="or, as torch's positional order has it, weight"):

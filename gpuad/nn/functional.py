@@ -272,12 +272,12 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
     - The third positional argument is ``reduction`` ("mean", "sum", "none"); an array
       there is taken as torch's positional ``weight``.
 
-    With integer labels and no weight or smoothing, (N, C) logits take one fused primitive
+    With integer labels and no weight or smoothing, the logits take one fused primitive
     (``logsumexp(logits) - logits[label]`` per row, adjoint ``softmax - onehot``; on the GPU
-    single Numba kernels). A label outside ``[0, C)`` other than ``ignore_index`` (``-1``
-    included) raises ``IndexError``; the check is one reduction, and on the GPU reading its
-    answer waits for the queued work (in a ``gpuad.jit`` CUDA graph it is read after the
-    launch: docs/jit.md, "Value checks").
+    single Numba kernels); ignored rows are then set to zero. A label outside ``[0, C)``
+    other than ``ignore_index`` (``-1`` included) raises ``IndexError``; the check is one
+    reduction, and on the GPU reading its answer waits for the queued work (in a
+    ``gpuad.jit`` CUDA graph it is read after the launch: docs/jit.md, "Value checks").
 
     Example: ``loss = cross_entropy(model(x), y, label_smoothing=0.1)``
     """
@@ -304,23 +304,27 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
     if _r.shape(lab) != s[:1] + s[2:]:
         raise ValueError(f"cross_entropy: expected labels of shape {s[:1] + s[2:]} for logits "
                          f"{s} (or probabilities of shape {s}), got {_r.shape(lab)}")
-    if weight is None and label_smoothing == 0.0 and not _any_equal(lab, ignore_index):
-        c = s[1]
-        if len(s) > 2:  # the class axis last, one row per position
-            z = gnp.reshape(gnp.moveaxis(logits, 1, -1), (-1, c))
-            out = gnp.reshape(_r.softmax_cross_entropy(z, gnp.reshape(lab, (-1,))),
-                              s[:1] + s[2:])
-        else:
-            out = _r.softmax_cross_entropy(logits, lab)
-    else:
+    if weight is not None or label_smoothing:
         _check_labels("cross_entropy", lab, s[1], ignore_index)
         out = _nll(log_softmax(logits, axis=1), lab, weight, ignore_index, reduction,
                    label_smoothing)
-        if reduction != "none":
-            return out
-    if unbatched and reduction == "none":
-        return gnp.reshape(out, ())
-    return _reduce(out, reduction)
+        return gnp.reshape(out, ()) if unbatched and reduction == "none" else out
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    c = s[1]
+    if len(s) > 2:  # the class axis last, one row per position
+        logits, lab = gnp.reshape(gnp.moveaxis(logits, 1, -1), (-1, c)), gnp.reshape(lab, (-1,))
+    # the fused step on every row (an ignored one reads class 0), ignored rows then zeroed:
+    # no branch on the labels' values, so no host read and nothing for gpuad.jit to keep
+    keep = _raw(lab) != ignore_index
+    out = gnp.where(keep, _r.softmax_cross_entropy(logits, gnp.where(keep, lab, 0)), 0.0)
+    if reduction == "none":
+        return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
+    total = gnp.sum(out)
+    if reduction == "sum":
+        return total
+    with _np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as torch
+        return total / gnp.sum(keep).astype(gnp.result_type(out))
 
 
 def _reduction_or_weight(op: str, reduction: Any, weight: Any) -> tuple[str, Any]:
@@ -332,19 +336,6 @@ def _reduction_or_weight(op: str, reduction: Any, weight: Any) -> tuple[str, Any
     raise TypeError(f"{op}: the third argument is reduction ('mean', 'sum' or 'none') or, as "
                     f"torch's positional order has it, weight (an array); got "
                     f"{type(reduction).__name__}. Pass weight= and reduction= by keyword")
-
-
-def _any_equal(lab: Any, value: int) -> bool:
-    """Whether some label equals ``value`` (a branch a compiled program keeps and checks)."""
-    raw = _raw(lab)
-    if isinstance(raw, Tensor):  # batched by vmap: every example's labels at once
-        raw = raw._data
-    if not raw.size:
-        return False
-    hit = bool((raw == value).any())
-    _vc.keep_branch("cross_entropy: some label equals ignore_index", hit,
-                    lambda xp, i: (i == value).any(), lab)
-    return hit
 
 
 def _check_labels(op: str, lab: Any, k: int, ignore_index: int) -> None:
