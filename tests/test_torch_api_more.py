@@ -424,7 +424,8 @@ def test_cross_entropy_options_gradients(backend, case):
     z, lab, kw = _xp_args(*_CASES[case])
     for red in ("mean", "sum", "none"):
         check_grads(lambda z, red=red: F.cross_entropy(z, lab, reduction=red, **kw), (z,),
-                    order=2 if red == "mean" else 1, modes=("fwd", "rev"))
+                    order=2 if red == "mean" else 1,
+                    modes=("fwd", "rev") if red == "mean" else ("rev",))
     if "weight" in kw and lab.dtype.kind == "i":  # the weights are differentiated too
         w = kw.pop("weight")
         check_grads(lambda w: F.cross_entropy(z, lab, weight=w, **kw), (w,), order=1)
