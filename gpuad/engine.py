@@ -58,6 +58,9 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
+# Tensor.register_hook / retain_grad: the nodes whose ``hooks`` slot holds hooks; the sweep
+# looks here only while the set is not empty (gpuad/tensor_hooks.py)
+_hooked: weakref.WeakSet = weakref.WeakSet()
 
 
 class GradError(RuntimeError):
@@ -68,7 +71,8 @@ class Node:
     """One step of the tape: ``out = rule(*inputs, **params)``."""
 
     __slots__ = ("rule", "seq", "edges", "saved", "params", "shape", "dtype", "rebuild", "tan",
-                 "where", "bat", "bats", "__weakref__")
+                 "where", "bat", "bats", "hooks", "__weakref__")
+    # ``hooks`` is set only on nodes in ``_hooked`` (never read elsewhere)
     # inside vmap: ``bat`` the output's vmap levels, ``bats`` those of each saved slot (and
     # ``shape`` is one example's); such a step's formulas always run on (batched) Tensors
 
@@ -109,7 +113,7 @@ class Node:
 class LeafNode:
     """The accumulation point of a leaf tensor that requires grad."""
 
-    __slots__ = ("ref", "seq", "shape", "dtype", "bat", "__weakref__")
+    __slots__ = ("ref", "seq", "shape", "dtype", "bat", "hooks", "__weakref__")
     rule = None
     edges = ()
     bats = None
@@ -930,6 +934,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     heappop, heappush = heapq.heappop, heapq.heappush
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
+    hooked = _hooked if _hooked else None
+    retained: list = []  # (tensor, adjoint) of retain_grad() tensors, written with the leaves
     try:
         while heap:
             node = heappop(heap)[2]
@@ -937,6 +943,10 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 watch.before(node.seq, grads)
             g = grads.pop(node)
             own = owned.pop(node)
+            if hooked is not None and node in hooked:
+                from .tensor_hooks import run_hooks
+
+                g, own = run_hooks(node.hooks, node, g, own, create_graph, retained)
             if on_step is not None:
                 on_step(node, g)
             if target_set is not None and node in target_set:
@@ -1027,6 +1037,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 node.saved = None  # a step that saved no array can be passed again, as in torch
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
+        for t, g in retained:
+            _accumulate_leaf_into(t, g, create_graph)
         if watch is not None:
             watch.finish()
     except BaseException:
@@ -1448,9 +1460,14 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
 def _set_history(t: Tensor, new: Tensor) -> None:
     """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history."""
     t._seen = t._ver[0]
+    old = t._node
     t._node = new._node
     t.requires_grad = new._node is not None
     t._tan = new._tan
+    if _hooked and old is not None and old in _hooked:
+        from .tensor_hooks import follow_write
+
+        follow_write(t, old)  # retain_grad() follows the tensor to its new value, as in torch
 
 
 def _has_history(t: Tensor) -> bool:

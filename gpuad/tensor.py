@@ -184,6 +184,42 @@ class Tensor:
         """A tensor sharing the data, cut from the tape and from forward-mode tangents."""
         return Tensor(self._data, _ver=self._ver, _base=self._base, _bat=self._bat)
 
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the tape in place (it becomes a leaf that does not require
+        grad), as ``torch.Tensor.detach_``; a view refuses, as in torch: use ``detach()``."""
+        if self._base is not None:
+            raise RuntimeError(
+                f"detach_(): this tensor (shape {self.shape}) is a view of another and shares "
+                f"its memory and history; a view cannot be detached in place (torch refuses "
+                f"too): use t = t.detach()")
+        self._node = None
+        self._tan = None
+        self.requires_grad = False
+        return self
+
+    def register_hook(self, fn: Any) -> Any:
+        """Call ``fn(grad)`` when backward computes this tensor's gradient; a returned Tensor
+        replaces it. Returns a handle with ``.remove()``.
+
+        Example: ``h = y.register_hook(lambda g: g.clip(-1, 1))``
+        """
+        from .tensor_hooks import register_hook
+
+        return register_hook(self, fn)
+
+    def retain_grad(self) -> None:
+        """Have backward fill ``.grad`` of this non-leaf tensor too (a no-op on a leaf)."""
+        from .tensor_hooks import retain_grad
+
+        retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()`` on a non-leaf."""
+        from .tensor_hooks import retains_grad
+
+        return retains_grad(self)
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.

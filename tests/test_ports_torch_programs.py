@@ -480,8 +480,6 @@ def test_mechanics_retain_graph(backend):
     _close(x.grad, tx.grad, rtol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="Tensor.register_hook (gradient hooks on tensors) is not implemented")
 def test_mechanics_tensor_hooks(backend):
     x = ad.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3

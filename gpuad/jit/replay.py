@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as _np
 
+from .. import engine as _engine
 from ..tensor import Tensor
 from . import anomaly_mode, failures
 from .program import Program, Ref
@@ -50,7 +51,7 @@ class Compiled:
         self.prog = prog
         self.xp = xp
         self.ns: dict[str, Any] = {"_Tensor": Tensor, "_Stale": StaleCaptureError,
-                                   "_Retrace": Retrace}
+                                   "_Retrace": Retrace, "_H": _engine._hooked}
         self.lines: list[str] = []
         self._names: dict[int, str] = {}
         self._build()
@@ -97,6 +98,9 @@ class Compiled:
         for target, expected in prog.guards:
             obj = f"_args[{target[1]}]" if target[0] == "arg" else self._const(target[1])
             guard.append(f"    if {obj}.grad is not {self._expr(expected)}:")
+            guard.append("        raise _Retrace")
+            # a hook registered since the trace: trace again (where hooks are refused)
+            guard.append(f"    if _H and {obj}._node in _H:")
             guard.append("        raise _Retrace")
         for v in prog.vars:  # a closed-over tensor that starts or stops requiring grad:
             owner = v.owner() if v.kind == "cap" and v.owner is not None else None

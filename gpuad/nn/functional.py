@@ -373,25 +373,167 @@ def mse_loss(input: Array, target: Array, reduction: str = "mean") -> Array:
     return _reduce(d * d, reduction)
 
 
-def cross_entropy(logits: Array, labels: Any, reduction: str = "mean") -> Array:
-    """Softmax cross-entropy of (N, K) ``logits`` against integer ``labels`` (N,) in [0, K).
+def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
+                  weight: Array | None = None, ignore_index: int = -100,
+                  label_smoothing: float = 0.0) -> Array:
+    """Softmax cross-entropy, as ``torch.nn.functional.cross_entropy``: ``logits`` (N, C),
+    (N, C, d1, ...) or (C,), against integer ``labels`` (N,), (N, d1, ...) or () in
+    ``[0, C)``, or against class probabilities of the logits' shape (float ``labels``).
 
-    One fused primitive (``logsumexp(logits) - logits[label]`` per row, adjoint
-    ``softmax - onehot``); on the GPU both passes are single Numba kernels. The mean is over
-    the batch. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``; the check
-    is one reduction, and on the GPU reading its answer waits for the queued work (in a
+    - ``weight`` (C,): a weight per class; a weighted mean divides by the sum of the weights
+      of the targets that count.
+    - ``ignore_index`` (-100, as torch): labels equal to it contribute nothing and are left
+      out of the mean (all ignored: the mean is NaN, as torch's); not allowed with
+      probabilities.
+    - ``label_smoothing`` in [0, 1]: the target is ``(1 - e) * onehot + e / C``.
+    - The third positional argument is ``reduction`` ("mean", "sum", "none"); an array
+      there is taken as torch's positional ``weight``.
+
+    With integer labels and no weight or smoothing, the logits take one fused primitive
+    (``logsumexp(logits) - logits[label]`` per row, adjoint ``softmax - onehot``; on the GPU
+    single Numba kernels); ignored rows are then set to zero. A label outside ``[0, C)``
+    other than ``ignore_index`` (``-1`` included) raises ``IndexError``; the check is one
+    reduction, and on the GPU reading its answer waits for the queued work (in a
     ``gpuad.jit`` CUDA graph it is read after the launch: docs/jit.md, "Value checks").
 
-    Example: ``loss = cross_entropy(model(x), y)``
+    Example: ``loss = cross_entropy(model(x), y, label_smoothing=0.1)``
     """
+    reduction, weight = _reduction_or_weight("cross_entropy", reduction, weight)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got "
+                         f"{label_smoothing}")
     lab = gnp.asarray(_raw(labels))
-    if lab.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: labels must be integers, got dtype {lab.dtype}")
     s = _r.shape(logits)
-    if len(s) != 2 or _r.shape(lab) != s[:1]:
-        raise ValueError(f"cross_entropy: expected logits (N, K) and labels (N,), got "
-                         f"{s} and {_r.shape(lab)}")
-    return _reduce(_r.softmax_cross_entropy(logits, lab), reduction)
+    if len(s) == 0:
+        raise ValueError("cross_entropy: logits must have a class axis; got a 0-d array")
+    if lab.dtype.kind == "f" and _r.shape(lab) == s:
+        if ignore_index >= 0:
+            raise ValueError("cross_entropy: ignore_index is not supported for probability "
+                             "targets (float labels), as in torch")
+        return _xent_probs(logits, labels, weight, reduction, label_smoothing)
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: labels must be integers (class indices), or floats "
+                        f"of the logits' shape {s} (probabilities); got dtype {lab.dtype} and "
+                        f"shape {_r.shape(lab)}")
+    unbatched = len(s) == 1
+    if unbatched:
+        logits, lab, s = gnp.reshape(logits, (1,) + s), gnp.reshape(lab, (1,)), (1,) + s
+    if _r.shape(lab) != s[:1] + s[2:]:
+        raise ValueError(f"cross_entropy: expected labels of shape {s[:1] + s[2:]} for logits "
+                         f"{s} (or probabilities of shape {s}), got {_r.shape(lab)}")
+    if weight is not None or label_smoothing:
+        _check_labels("cross_entropy", lab, s[1], ignore_index)
+        out = _nll(log_softmax(logits, axis=1), lab, weight, ignore_index, reduction,
+                   label_smoothing)
+        return gnp.reshape(out, ()) if unbatched and reduction == "none" else out
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    c = s[1]
+    if len(s) > 2:  # the class axis last, one row per position
+        logits, lab = gnp.reshape(gnp.moveaxis(logits, 1, -1), (-1, c)), gnp.reshape(lab, (-1,))
+    # the fused step on every row (an ignored one reads class 0), ignored rows then zeroed:
+    # no branch on the labels' values, so no host read and nothing for gpuad.jit to keep
+    keep = _raw(lab) != ignore_index
+    out = gnp.where(keep, _r.softmax_cross_entropy(logits, gnp.where(keep, lab, 0)), 0.0)
+    if reduction == "none":
+        return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
+    total = gnp.sum(out)
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as torch
+        return total / gnp.sum(keep).astype(gnp.result_type(out))
+
+
+def _reduction_or_weight(op: str, reduction: Any, weight: Any) -> tuple[str, Any]:
+    """torch's third positional argument is ``weight``; gpuad's is ``reduction``."""
+    if isinstance(reduction, str):
+        return reduction, weight
+    if hasattr(reduction, "shape") and weight is None:
+        return "mean", reduction
+    raise TypeError(f"{op}: the third argument is reduction ('mean', 'sum' or 'none') or, as "
+                    f"torch's positional order has it, weight (an array); got "
+                    f"{type(reduction).__name__}. Pass weight= and reduction= by keyword")
+
+
+def _check_labels(op: str, lab: Any, k: int, ignore_index: int) -> None:
+    raw = _raw(lab)
+    if isinstance(raw, Tensor):  # batched by vmap: every example's labels, checked at once
+        raw = raw._data
+    if raw.size:  # -1 is not the last class; checked on every call of a compiled function
+        _vc.run(_vc.Check(f"{op}_labels",
+                          lambda xp, i: ((i < 0) | (i >= k)) & (i != ignore_index),
+                          lambda count, first: IndexError(
+                              f"{op}: labels must lie in [0, {k}) for {k} classes (or equal "
+                              f"ignore_index={ignore_index}); got {count} outside it, the "
+                              f"first being {first}"),
+                          values=lambda xp, i: i), lab)
+
+
+def _class_weight(op: str, weight: Any, c: int, ndim: int) -> Any:
+    """``weight`` (C,) checked, and shaped to broadcast along axis 1 of an ``ndim`` array."""
+    w = weight if isinstance(weight, Tensor) else gnp.asarray(weight)
+    if _r.shape(w) != (c,):
+        raise ValueError(f"{op}: weight must have shape ({c},), one per class, got "
+                         f"{_r.shape(w)}")
+    return gnp.reshape(w, (c,) + (1,) * (ndim - 2))
+
+
+def _nll(logp: Array, lab: Any, weight: Any, ignore_index: int, reduction: str,
+         smoothing: float = 0.0, op: str = "cross_entropy") -> Array:
+    """torch's weighted, masked negative log-likelihood of (N, C, ...) log-probabilities
+    (with ``smoothing``: its label-smoothed cross-entropy), reduced."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    s = _r.shape(logp)
+    c = s[1]
+    keep = _raw(lab) != ignore_index  # a constant mask (inside vmap: a batched one)
+    safe = gnp.where(keep, lab, 0)
+    picked = gnp.squeeze(gnp.take_along_axis(logp, gnp.expand_dims(safe, 1), 1), 1)
+    dt = gnp.result_type(logp)
+    if weight is None:
+        wt = gnp.asarray(keep).astype(dt)
+        loss = gnp.where(keep, -picked, 0.0)
+    else:
+        wb = _class_weight(op, weight, c, len(s))
+        wt = gnp.where(keep, gnp.take(gnp.reshape(wb, (c,)), safe), 0.0)
+        loss = gnp.where(keep, -picked * wt, 0.0)
+    if smoothing:
+        smooth = -gnp.sum(logp if weight is None else logp * wb, axis=1)
+        smooth = gnp.where(keep, smooth, 0.0)
+    if reduction == "none":
+        return loss if not smoothing else (1 - smoothing) * loss + (smoothing / c) * smooth
+    total = gnp.sum(loss)
+    if smoothing:
+        total = (1 - smoothing) * total + (smoothing / c) * gnp.sum(smooth)
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / gnp.sum(wt)  # all ignored (or zero weight): NaN, as torch
+
+
+def _xent_probs(logits: Array, probs: Array, weight: Any, reduction: str,
+                smoothing: float) -> Array:
+    """Cross-entropy against class probabilities (torch's float targets)."""
+    s = _r.shape(logits)
+    if _r.shape(probs) != s:
+        raise ValueError(f"cross_entropy: probability targets must have the logits' shape "
+                         f"{s}, got {_r.shape(probs)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    axis = 0 if len(s) == 1 else 1
+    c = s[axis]
+    if smoothing:
+        probs = probs * (1 - smoothing) + smoothing / c
+    prod = log_softmax(logits, axis=axis) * probs
+    if weight is not None:
+        prod = prod * (_class_weight("cross_entropy", weight, c, len(s)) if axis else
+                       gnp.reshape(_class_weight("cross_entropy", weight, c, 2), (c,)))
+    if reduction == "none":
+        return -gnp.sum(prod, axis=axis)
+    total = -gnp.sum(prod)
+    if reduction == "sum":
+        return total
+    return total / (math.prod(s) // c if c else 0)
 
 
 def binary_cross_entropy_with_logits(logits: Array, targets: Array,
@@ -405,31 +547,32 @@ def binary_cross_entropy_with_logits(logits: Array, targets: Array,
     return _reduce(softplus(logits) - logits * targets, reduction)
 
 
-def nll_loss(log_probs: Array, labels: Any, reduction: str = "mean") -> Array:
-    """Negative log-likelihood of (N, K) ``log_probs`` (e.g. ``log_softmax(z, axis=1)``) at
-    integer ``labels`` (N,) in [0, K): ``-log_probs[n, labels[n]]``, as ``torch.nn.functional.
-    nll_loss``. A label outside ``[0, K)`` (``-1`` included) raises ``IndexError``.
+def nll_loss(log_probs: Array, labels: Any, reduction: Any = "mean", *,
+             weight: Array | None = None, ignore_index: int = -100) -> Array:
+    """Negative log-likelihood of (N, C), (N, C, d1, ...) or (C,) ``log_probs`` (e.g.
+    ``log_softmax(z, axis=1)``) at integer ``labels`` (N,), (N, d1, ...) or () in [0, C):
+    ``-weight[label] * log_probs[n, label]``, as ``torch.nn.functional.nll_loss``. Labels
+    equal to ``ignore_index`` (-100) count for nothing; the mean divides by the summed weight
+    of the others (NaN when none is left, as torch). Another label outside ``[0, C)``
+    (``-1`` included) raises ``IndexError``. An array as the third positional argument is
+    torch's ``weight``.
 
     Example: ``loss = nll_loss(log_softmax(model(x), axis=1), y)``
     """
+    reduction, weight = _reduction_or_weight("nll_loss", reduction, weight)
     lab = gnp.asarray(_raw(labels))
     if lab.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: labels must be integers, got dtype {lab.dtype}")
     s = _r.shape(log_probs)
-    if len(s) != 2 or _r.shape(lab) != s[:1]:
-        raise ValueError(f"nll_loss: expected log_probs (N, K) and labels (N,), got "
+    unbatched = len(s) == 1
+    if unbatched:
+        log_probs, lab, s = gnp.reshape(log_probs, (1,) + s), gnp.reshape(lab, (1,)), (1,) + s
+    if len(s) < 2 or _r.shape(lab) != s[:1] + s[2:]:
+        raise ValueError(f"nll_loss: expected log_probs (N, C, ...) and labels (N, ...), got "
                          f"{s} and {_r.shape(lab)}")
-    raw, k = _raw(lab), s[1]
-    if isinstance(raw, Tensor):  # batched by vmap: every example's labels, checked at once
-        raw = raw._data
-    if raw.size:  # -1 is not the last class; checked on every call of a compiled function
-        _vc.run(_vc.Check("nll_loss_labels", lambda xp, i: (i < 0) | (i >= k),
-                          lambda count, first: IndexError(
-                              f"nll_loss: labels must lie in [0, {k}) for {k} classes; got "
-                              f"{count} outside it, the first being {first}"),
-                          values=lambda xp, i: i), lab)
-    picked = gnp.take_along_axis(log_probs, gnp.reshape(lab, (-1, 1)), 1)
-    return _reduce(-gnp.reshape(picked, (-1,)), reduction)
+    _check_labels("nll_loss", lab, s[1], ignore_index)
+    out = _nll(log_probs, lab, weight, ignore_index, reduction, op="nll_loss")
+    return gnp.reshape(out, ()) if unbatched and reduction == "none" else out
 
 
 def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",

@@ -430,10 +430,29 @@ class MSELoss(Module):
 
 
 class CrossEntropyLoss(MSELoss):
-    """``cross_entropy`` as a module. Example: ``nn.CrossEntropyLoss()(logits, labels)``"""
+    """``cross_entropy`` as a module, with torch's arguments (``size_average`` and ``reduce``,
+    deprecated in torch, are refused; a string first argument is the reduction).
+
+    Example: ``nn.CrossEntropyLoss(weight=w, ignore_index=0, label_smoothing=0.1)(z, y)``
+    """
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        if isinstance(weight, str):
+            weight, reduction = None, weight
+        if size_average is not None or reduce is not None:
+            raise TypeError("CrossEntropyLoss: size_average and reduce are deprecated in torch "
+                            "and not supported; pass reduction='mean', 'sum' or 'none'")
+        self.weight = weight
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
 
     def forward(self, input: Any, target: Any) -> Any:
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.reduction, weight=self.weight,
+                               ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
 
 
 class BCEWithLogitsLoss(MSELoss):

@@ -84,11 +84,21 @@ SPECS: list[Spec] = [
     Spec(N + "cross_entropy", lambda z: F.cross_entropy(z, _labels()), _u(3, 4, lo=-2, hi=2)),
     Spec(N + "cross_entropy", lambda z: F.cross_entropy(z, _labels(), reduction="sum"),
          _u(3, 4, lo=-2, hi=2)),
+    Spec(N + "cross_entropy",  # torch's options: the masked, weighted, smoothed path
+         lambda z, w: F.cross_entropy(z, gnp.asarray(np.array([[2, -100], [0, 1], [1, 1]])),
+                                      weight=w, label_smoothing=0.2),
+         lambda r: (r.uniform(-2, 2, (3, 4, 2)), r.uniform(0.5, 2, 4))),
+    Spec(N + "cross_entropy",  # probability targets
+         lambda z, p: F.cross_entropy(z, p, reduction="none"),
+         lambda r: (r.uniform(-2, 2, (3, 4)), r.dirichlet(np.ones(4), 3))),
     Spec(N + "binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
          lambda r: (r.uniform(-3, 3, (3, 4)), r.uniform(0, 1, (3, 4)))),
     Spec(N + "nll_loss", lambda z: F.nll_loss(F.log_softmax(z, axis=1), _labels()),
          _u(3, 4, lo=-2, hi=2)),
     Spec(N + "nll_loss", lambda z: F.nll_loss(z, _labels(), reduction="none"), _u(3, 4)),
+    Spec(N + "nll_loss", lambda z: F.nll_loss(z, gnp.asarray(np.array([2, -100, 1])),
+                                              weight=gnp.asarray(np.array([0.5, 2.0, 1.5, 1.0]))),
+         _u(3, 4)),
     Spec(N + "smooth_l1_loss", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5),
          lambda r: _smooth_l1_args(r)),
 ]
