@@ -434,6 +434,12 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
     # the fused step on every row (an ignored one reads class 0), ignored rows then zeroed:
     # no branch on the labels' values, so no host read and nothing for gpuad.jit to keep
     keep = _raw(lab) != ignore_index
+    if type(keep) is np.ndarray and not _vc.tracing() and keep.all():
+        # host labels, none ignored: the fused step alone (reading them here waits for nothing)
+        out = _r.softmax_cross_entropy(logits, lab)
+        if reduction == "none":
+            return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
+        return _reduce(out, reduction)
     out = gnp.where(keep, _r.softmax_cross_entropy(logits, gnp.where(keep, lab, 0)), 0.0)
     if reduction == "none":
         return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
