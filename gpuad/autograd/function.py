@@ -289,6 +289,7 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
         "cls": cls,
         "ctx": ctx,
         "nargs": len(args),
+        "tensor_args": [isinstance(a, Tensor) for a in args],
         "tracked": tracked,
         "kinds": [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs],
         "diff": diff,
@@ -410,15 +411,10 @@ def _function_vjp(g, ans, inputs, params, need):
         )
     tracked = params["tracked"]
     for i, r in enumerate(res[:nargs]):
-        if (
-            r is not None
-            and i not in tracked
-            and not isinstance(r, Tensor | _np.ndarray)
-            and not hasattr(r, "shape")
-        ):
+        if r is not None and not params["tensor_args"][i]:
             raise GradError(
-                f"function {name}Backward returned a {type(r).__name__} at "
-                f"position {i}; a gradient is a Tensor or None"
+                f"function {name}Backward returned a gradient different than None at position "
+                f"{i}, but the corresponding forward input was not a Tensor (return None there)"
             )
     out = []
     for k, i in enumerate(tracked):

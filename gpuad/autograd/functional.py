@@ -51,8 +51,8 @@ def _tensor(a: Any) -> Tensor:
 
 
 def _outputs(x: Any, where: str) -> tuple[bool, tuple]:
-    is_tuple = isinstance(x, tuple | list)
-    items = tuple(x) if is_tuple else (x,)
+    is_tuple = isinstance(x, tuple)
+    items = x if is_tuple else (x,)
     for i, a in enumerate(items):
         if not isinstance(a, Tensor):
             raise TypeError(

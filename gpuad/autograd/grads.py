@@ -37,9 +37,9 @@ def _roots(outputs: Any, where: str) -> list[Tensor]:
             )
         if not o.requires_grad:
             raise GradError(
-                f"{where}: element {i} of tensors (shape {o.shape}) does not require grad and "
-                f"does not have a grad_fn (no input of its computation had requires_grad=True, "
-                f"or it ran under no_grad)"
+                f"{where}: element {i} of tensors does not require grad and does not have a "
+                f"grad_fn (shape {o.shape}: no input of its computation had "
+                f"requires_grad=True, or it ran under no_grad)"
             )
     return outs
 
