@@ -363,10 +363,13 @@ def _saved_values(params: dict, ans: Any, inputs: list, plain: bool) -> tuple:
 
 
 def _read_only(g: Any) -> Any:
+    """The sweep's own adjoint, which may be shared with other steps, as backward's argument:
+    read-only on NumPy; a copy where arrays have no such flag (CuPy)."""
     if isinstance(g, _np.ndarray):
         g = g.view()
-        g.flags.writeable = False  # the sweep's own adjoint: not the user's to write into
-    return g
+        g.flags.writeable = False
+        return g
+    return g.copy()
 
 
 def _output_grads(g: Any, params: dict, plain: bool) -> list:
@@ -399,6 +402,14 @@ def _function_vjp(g, ans, inputs, params, need):
                 res = cls.backward(ctx, *grads)
         else:
             res = cls.backward(ctx, *grads)
+    except ValueError as e:
+        if "read-only" not in str(e):
+            raise
+        raise ValueError(
+            f"{name}.backward wrote into its incoming gradient in place ({e}); that array "
+            f"belongs to the backward sweep: write into a copy (g = g.copy()), as torch's "
+            f"grad_output.clone()"
+        ) from e
     finally:
         ctx._saved = None
     res = tuple(res) if isinstance(res, tuple | list) else (res,)

@@ -496,6 +496,26 @@ def test_function_errors(backend):
     with pytest.raises(TypeError, match="returned a list of Tensors"):
         ListOut.apply(x)
 
+    class WritesGrad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            g[0] = 0.0
+            return g
+
+    shared = x * 1.0  # its adjoint reaches WritesGrad and x unchanged through add
+    y = WritesGrad.apply(shared) + shared
+    if ad.get_backend().name == "numpy":
+        with pytest.raises(ValueError, match=r"WritesGrad.backward wrote into its incoming "
+                                             r"gradient in place.*g.copy\(\)"):
+            gnp.sum(y).backward()
+    else:  # no read-only arrays: backward gets a copy, so the sweep's adjoint is intact
+        gnp.sum(y).backward()
+        _close(x.grad, [3.0, 4.0, 4.0])
+
 
 def test_function_saved_tensor_versions(backend):
     x = _leaf([0.5, 1.0])
