@@ -345,7 +345,7 @@ def _save_slots(ctx: FunctionCtx, outs: list, diff: list, args: tuple) -> tuple[
     return saved, spec
 
 
-def _saved_values(params: dict, ans: Any, inputs: list, plain: bool) -> tuple:
+def _saved_values(params: dict, ans: Any, inputs: list) -> tuple:
     pieces = None
     vals = []
     for s in params["spec"]:
@@ -394,7 +394,7 @@ def _function_vjp(g, ans, inputs, params, need):
     cls, ctx = params["cls"], params["ctx"]
     name = cls.__qualname__
     plain = not isinstance(g, Tensor)
-    ctx._saved = _saved_values(params, ans, inputs, plain)
+    ctx._saved = _saved_values(params, ans, inputs)
     grads = _output_grads(g, params, plain)
     try:
         if plain:

@@ -509,8 +509,11 @@ def test_function_errors(backend):
     shared = x * 1.0  # its adjoint reaches WritesGrad and x unchanged through add
     y = WritesGrad.apply(shared) + shared
     if ad.get_backend().name == "numpy":
-        with pytest.raises(ValueError, match=r"WritesGrad.backward wrote into its incoming "
-                                             r"gradient in place.*g.copy\(\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"WritesGrad.backward wrote into its incoming "
+            r"gradient in place.*g.copy\(\)",
+        ):
             gnp.sum(y).backward()
     else:  # no read-only arrays: backward gets a copy, so the sweep's adjoint is intact
         gnp.sum(y).backward()
