@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -33,11 +34,12 @@ _KINDS = ("forward_pre", "forward", "backward_pre", "backward")
 class ModuleHooks:
     """The hooks of one module, per kind a list of ``(id, fn, with_kwargs)`` in call order."""
 
-    __slots__ = _KINDS
+    __slots__ = (*_KINDS, "always")
 
     def __init__(self) -> None:
         for k in _KINDS:
             setattr(self, k, [])
+        self.always: set[int] = set()  # forward hooks also called when forward raises
 
     def empty(self) -> bool:
         return not any(getattr(self, k) for k in _KINDS)
@@ -59,6 +61,7 @@ class RemovableHandle:
             return
         lst = getattr(hooks, self._kind)
         lst[:] = [e for e in lst if e[0] != self.id]
+        hooks.always.discard(self.id)
         if hooks.empty():
             del m.__dict__["_hooks"]  # back to the call without hooks
 
@@ -70,7 +73,7 @@ class RemovableHandle:
 
 
 def _register(
-    module: Any, kind: str, hook: Callable, prepend: bool, with_kwargs: bool
+    module: Any, kind: str, hook: Callable, prepend: bool, with_kwargs: bool, always=False
 ) -> RemovableHandle:
     if not callable(hook):
         raise TypeError(f"register_{kind}_hook: expected a function, got {type(hook).__name__}")
@@ -84,6 +87,8 @@ def _register(
         lst.insert(0, entry)
     else:
         lst.append(entry)
+    if always:
+        hooks.always.add(hid)
     return RemovableHandle(module, kind, hid)
 
 
@@ -112,11 +117,12 @@ class HookMethods:
         always_call: bool = False,
     ) -> RemovableHandle:
         """``hook(module, args, output)`` (``with_kwargs``: ``hook(module, args, kwargs,
-        output)``) after each ``forward``; a returned value replaces the output.
+        output)``) after each ``forward``; a returned value replaces the output. With
+        ``always_call`` it is also called (with output None) when ``forward`` raises.
 
         Example: ``m.register_forward_hook(lambda m, args, out: out.clip(0, None))``
         """
-        return _register(self, "forward", hook, prepend, with_kwargs)
+        return _register(self, "forward", hook, prepend, with_kwargs, always_call)
 
     def register_full_backward_pre_hook(
         self, hook: Callable, *, prepend: bool = False
@@ -165,7 +171,11 @@ def call(module: Any, args: tuple, kwargs: dict) -> Any:
     if (hooks.backward or hooks.backward_pre) and _state.local.grad_enabled:
         state = _BackwardState(module, hooks, len(args))
         args = state.wrap_inputs(args)
-    result = module.forward(*args, **kwargs)
+    try:
+        result = module.forward(*args, **kwargs)
+    except Exception:
+        _call_always(module, hooks, args, kwargs)
+        raise
     for _, fn, with_kwargs in list(hooks.forward):
         r = fn(module, args, kwargs, result) if with_kwargs else fn(module, args, result)
         if r is not None:
@@ -173,6 +183,20 @@ def call(module: Any, args: tuple, kwargs: dict) -> Any:
     if state is not None:
         result = state.wrap_outputs(result)
     return result
+
+
+def _call_always(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> None:
+    for hid, fn, with_kwargs in list(hooks.forward):
+        if hid not in hooks.always:
+            continue
+        try:
+            fn(module, args, kwargs, None) if with_kwargs else fn(module, args, None)
+        except Exception as e:
+            warnings.warn(
+                f"forward hook {_name(fn)!r} with always_call=True raised an exception that "
+                f"was silenced as another error was raised in forward: {e}",
+                stacklevel=3,
+            )
 
 
 class _BackwardState:

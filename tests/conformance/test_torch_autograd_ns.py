@@ -773,6 +773,32 @@ def test_forward_hooks(backend):
     _close(s(x), _np(x) * 3.0)
     assert seen == [3.0]
 
+    class Fails(nn.Module):
+        def forward(self, x):
+            raise ValueError("bad input")
+
+    f = Fails()
+    called = []
+    f.register_forward_hook(lambda mod, args, out: called.append(out), always_call=True)
+    f.register_forward_hook(lambda mod, args, out: called.append("never"))
+    with pytest.raises(ValueError, match="bad input"):
+        f(x)
+    assert called == [None]
+
+    class Pair(nn.Module):
+        def forward(self, x):
+            return x * 2.0, gnp.sin(x)
+
+    p = Pair()
+    grads = []
+    p.register_full_backward_hook(lambda mod, gin, gout: grads.append(gout))
+    xl = _leaf([0.5, 1.0])
+    a, b = p(xl)
+    gnp.sum(a * b).backward()
+    _close(grads[0][0], np.sin([0.5, 1.0]))
+    _close(grads[0][1], [1.0, 2.0])
+    _close(xl.grad, 2 * np.sin([0.5, 1.0]) + 2 * np.array([0.5, 1.0]) * np.cos([0.5, 1.0]))
+
 
 def test_full_backward_hooks_against_torch(backend):
     torch = _torch()
