@@ -69,8 +69,8 @@ class FunctionCtx:
         self._nondiff.update(id(o) for o in outputs)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """With False, backward receives None (not zeros) for outputs that cannot carry a
-        gradient (non-differentiable and non-Tensor outputs)."""
+        """With False, backward receives None (not zeros) for outputs that no gradient
+        reached (unused, non-differentiable and non-Tensor outputs)."""
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *args: Any) -> None:
@@ -310,7 +310,19 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
     pieces = _pieces(res, params)
     for k, p in zip(diff, pieces, strict=True):
         outs[k] = p
+    if not ctx.materialize_grads and len(pieces) > 1:
+        # which outputs a sweep reaches, so that backward gets None for the others (torch's
+        # undefined gradients); hooks only here, where they were asked for
+        from ..tensor_hooks import register_hook
+
+        ctx._reached = set()
+        for j, p in enumerate(pieces):
+            register_hook(p, functools.partial(_reach, ctx._reached, j))
     return tuple(outs) if is_tuple else outs[0]
+
+
+def _reach(reached: set, j: int, g: Any) -> None:
+    reached.add(j)
 
 
 def _pieces(flat: Any, params: dict) -> list:
@@ -375,18 +387,27 @@ def _read_only(g: Any) -> Any:
 def _output_grads(g: Any, params: dict, plain: bool) -> list:
     """One gradient per output of forward: the packed adjoint's pieces, zeros for the other
     Tensor outputs (None when ctx.set_materialize_grads(False)), None for non-Tensors."""
-    materialize = params["ctx"].materialize_grads
+    ctx = params["ctx"]
+    materialize = ctx.materialize_grads
+    reached = ctx.__dict__.get("_reached")
     it = iter(_pieces(g, params))
     grads: list = []
+    j = -1
     for k, kind in enumerate(params["kinds"]):
         if k in params["diff"]:
             p = next(it)
-            grads.append(Tensor(_read_only(p)) if plain else p)
+            j += 1
+            if reached is not None and j not in reached:
+                grads.append(None)  # no gradient reached this output in this sweep
+            else:
+                grads.append(Tensor(_read_only(p)) if plain else p)
         elif kind is not None and materialize:
             xp = engine._rules._xp(g._data if isinstance(g, Tensor) else g)
             grads.append(Tensor(xp.zeros(kind[0], kind[1])))
         else:
             grads.append(None)
+    if reached is not None:
+        reached.clear()
     return grads
 
 

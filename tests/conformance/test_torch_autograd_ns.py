@@ -310,6 +310,32 @@ def test_function_multiple_outputs_and_materialize(backend):
     assert seen[-1] == (False, False)
     assert ad.autograd.gradcheck(lambda a: SinCos.apply(a), (x,))
 
+    class SinCosNone(SinCos):  # torch's test_set_materialize_grads: None where nothing flows
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            ctx.save_for_backward(x)
+            return gnp.sin(x), gnp.cos(x)
+
+        @staticmethod
+        def backward(ctx, gs, gc):
+            seen.append((gs is None, gc is None))
+            (x,) = ctx.saved_tensors
+            out = 0.0
+            if gs is not None:
+                out = out + gs * gnp.cos(x)
+            if gc is not None:
+                out = out - gc * gnp.sin(x)
+            return out
+
+    s, c = SinCosNone.apply(x)
+    (g,) = ad.autograd.grad(gnp.sum(c), x, retain_graph=True)
+    assert seen[-1] == (True, False)
+    _close(g, -np.sin(x0))
+    (g,) = ad.autograd.grad(gnp.sum(s * c), x)
+    assert seen[-1] == (False, False)
+    _close(g, np.cos(2 * x0))
+
 
 def test_function_setup_context_and_non_tensor_outputs(backend):
     # test_custom_function_setup_context_multi_output / _multi_input
