@@ -578,6 +578,60 @@ def test_function_under_transforms(backend):
     assert x.grad is None
 
 
+def test_polynomial_custom_function_tutorial(backend):
+    # PyTorch's tutorial polynomial_custom_function.py, its Function class unchanged but for
+    # the namespace: y = a + b P3(c + d x), trained by hand for a few steps, against torch
+    torch = _torch()
+
+    def make(base):
+        class LegendrePolynomial3(base):
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return 0.5 * (5 * input**3 - 3 * input)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (input,) = ctx.saved_tensors
+                return grad_output * 1.5 * (5 * input**2 - 1)
+
+        return LegendrePolynomial3
+
+    def train(P3, x, y, params, no_grad):
+        a, b, c, d = params
+        losses = []
+        for _ in range(8):
+            y_pred = a + b * P3.apply(c + d * x)
+            loss = ((y_pred - y) ** 2).sum()
+            losses.append(loss.item())
+            loss.backward()
+            with no_grad():
+                for p in params:
+                    p -= 2e-4 * p.grad
+                    p.grad = None
+        return losses
+
+    xs = np.linspace(-np.pi, np.pi, 50)
+    ys = np.sin(xs)
+    init = (0.0, -1.0, 0.0, 0.3)
+    got = train(
+        make(Function),
+        ad.tensor(xs),
+        ad.tensor(ys),
+        [ad.tensor(np.array(v), requires_grad=True) for v in init],
+        ad.no_grad,
+    )
+    want = train(
+        make(torch.autograd.Function),
+        torch.tensor(xs),
+        torch.tensor(ys),
+        [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in init],
+        torch.no_grad,
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[-1] < got[0]
+
+
 # ---- functional ----------------------------------------------------------------------------------
 
 
