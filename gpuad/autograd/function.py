@@ -259,12 +259,13 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
     _check_outputs(cls, out)
     tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n]
     is_tuple = isinstance(out, tuple)
-    outs = [_as_tensor(o) for o in (out if is_tuple else (out,))]
+    given = out if is_tuple else (out,)
+    outs = [_as_tensor(o) for o in given]
     diff = (
         [
             k
             for k, o in enumerate(outs)
-            if isinstance(o, Tensor) and id(o) not in ctx._nondiff and o.dtype.kind in "fc"
+            if isinstance(o, Tensor) and id(given[k]) not in ctx._nondiff and o.dtype.kind in "fc"
         ]
         if tracked
         else []
