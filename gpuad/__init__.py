@@ -68,6 +68,10 @@ restore_numpy_row_stack()
 from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
 from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 
+# PyTorch's torch.autograd namespace and grad-mode switches
+from . import autograd  # noqa: E402
+from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled  # noqa: E402
+
 __version__ = "0.1.0"
 
 
@@ -131,3 +135,4 @@ __all__ = [
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
     "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
 ]
+__all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled"]

@@ -10,6 +10,7 @@ from .. import numpy as gnp
 from .._state import no_grad
 from ..tensor import Tensor
 from . import functional as F
+from . import hooks as _hooks
 from . import init
 
 __all__ = [
@@ -42,7 +43,7 @@ def _is_parameter(v: Any) -> bool:
     return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.requires_grad and v.is_leaf)
 
 
-class Module:
+class Module(_hooks.HookMethods):
     """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
     every attribute name (leading underscores included): Parameters and leaf Tensors that
     require grad, in Modules, and in lists, tuples and dicts (nested) of them.
@@ -61,7 +62,9 @@ class Module:
     training: bool = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if self._hooks is None:  # hooks: gpuad/nn/hooks.py
+            return self.forward(*args, **kwargs)
+        return _hooks.call(self, args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined")

@@ -1,0 +1,256 @@
+"""``torch.autograd.gradcheck`` and ``gradgradcheck``: the Jacobians that backward gives,
+compared entry by entry with central differences of the function itself."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _state, engine
+from ..tensor import Tensor
+from .grads import grad
+
+
+class GradcheckError(RuntimeError):
+    """A Jacobian from backward differs from the finite-difference one."""
+
+
+def _host(a: Any) -> np.ndarray:
+    a = a._data if isinstance(a, Tensor) else a
+    return np.asarray(a.get() if hasattr(a, "get") else a)
+
+
+def _tupled(x: Any) -> tuple:
+    return tuple(x) if isinstance(x, tuple | list) else (x,)
+
+
+def _unsupported(**flags: bool) -> None:
+    for name, on in flags.items():
+        if on:
+            raise NotImplementedError(
+                f"gradcheck: {name}=True is not supported (only the "
+                f"reverse-mode Jacobian is checked); leave it False"
+            )
+
+
+def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarray]:
+    """The outputs of ``func`` with input ``i``'s values replaced by ``data`` (each input a
+    fresh Tensor with the original's requires_grad), as float64 host arrays."""
+    args = []
+    for k, a in enumerate(inputs):
+        if isinstance(a, Tensor):
+            t = Tensor(data if k == i else a._data)
+            if a.requires_grad:
+                t.requires_grad_(True)
+            args.append(t)
+        else:
+            args.append(a)
+    with _state.enable_grad():
+        outs = _tupled(func(*args))
+    return [_host(o).astype(np.float64) for o in outs if isinstance(o, Tensor)]
+
+
+def _numerical(func: Callable, inputs: tuple, i: int, eps: float) -> list[np.ndarray]:
+    """Per output, the central-difference Jacobian ``(out.size, inputs[i].size)``."""
+    x = inputs[i]
+    xp = engine._rules._xp(x._data)
+    base = xp.ascontiguousarray(x._data)
+    cols: list[list[np.ndarray]] = []
+    for k in range(x.size):
+        plus = base.copy()
+        minus = base.copy()
+        plus.reshape(-1)[k] += eps
+        minus.reshape(-1)[k] -= eps
+        fp = _evaluate(func, inputs, i, plus)
+        fm = _evaluate(func, inputs, i, minus)
+        for j, (a, b) in enumerate(zip(fp, fm, strict=True)):
+            if len(cols) <= j:
+                cols.append([])
+            cols[j].append(((a - b) / (2 * eps)).reshape(-1))
+    if not cols:  # an input with no elements
+        outs = _evaluate(func, inputs, i, base)
+        return [np.zeros((o.size, 0)) for o in outs]
+    return [np.stack(c, axis=1) for c in cols]
+
+
+def _analytical(out: Tensor, diff: list[Tensor]) -> list[np.ndarray]:
+    """Per input, the Jacobian ``(out.size, input.size)`` of ``out`` from backward, one sweep
+    per output element."""
+    rows: list[list[np.ndarray]] = [[] for _ in diff]
+    xp = engine._rules._xp(out._data)
+    for k in range(out.size):
+        e = xp.zeros(out.size, out.dtype)
+        e[k] = 1
+        gs = grad(out, diff, e.reshape(out._data.shape), retain_graph=True, allow_unused=True)
+        for j, (g, x) in enumerate(zip(gs, diff, strict=True)):
+            rows[j].append(
+                np.zeros(x.size) if g is None else _host(g).astype(np.float64).reshape(-1)
+            )
+    return [np.stack(r) if r else np.zeros((0, x.size)) for r, x in zip(rows, diff, strict=True)]
+
+
+def _fail(msg: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def gradcheck(
+    func: Callable,
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked: bool | None = None,
+) -> bool:
+    """Check the gradients of ``func`` at ``inputs`` against central differences, as
+    ``torch.autograd.gradcheck``: every Jacobian entry must satisfy
+    ``|analytical - numerical| <= atol + rtol * |numerical|``. Returns True, or raises
+    :class:`GradcheckError` naming the output and input (False with
+    ``raise_exception=False``). Use float64 inputs.
+
+    Example::
+
+        x = gpuad.tensor(np.random.rand(3), requires_grad=True)
+        gpuad.autograd.gradcheck(lambda x: gnp.sin(x) * x, (x,))
+    """
+    _unsupported(
+        check_batched_grad=check_batched_grad,
+        check_forward_ad=check_forward_ad,
+        check_batched_forward_grad=check_batched_forward_grad,
+    )
+    inputs = _tupled(inputs)
+    diff_idx = [i for i, a in enumerate(inputs) if isinstance(a, Tensor) and a.requires_grad]
+    if not diff_idx:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but "
+            "none of them have requires_grad=True"
+        )
+    for i in diff_idx:
+        x = inputs[i]
+        if x.dtype.kind == "c":
+            raise NotImplementedError(
+                f"gradcheck: input {i} is complex ({x.dtype}); complex "
+                f"gradients are checked by gpuad.testing.check_grads"
+            )
+        if x.dtype != np.float64:
+            warnings.warn(
+                f"Input #{i} requires gradient and is not a double precision floating "
+                f"point ({x.dtype}); the check is likely to fail from rounding",
+                stacklevel=2,
+            )
+    if not check_backward_ad:
+        return True
+    with _state.enable_grad():
+        outs = _tupled(func(*inputs))
+    tensors = [(j, o) for j, o in enumerate(o for o in outs if isinstance(o, Tensor))]
+    diff = [inputs[i] for i in diff_idx]
+    numerical = {i: _numerical(func, inputs, i, eps) for i in diff_idx}
+    for j, o in tensors:
+        if o.dtype.kind == "c":
+            raise NotImplementedError(
+                f"gradcheck: output {j} is complex ({o.dtype}); complex "
+                f"gradients are checked by gpuad.testing.check_grads"
+            )
+        if o.requires_grad:
+            analytical = _analytical(o, diff)
+        else:
+            analytical = [np.zeros((o.size, x.size)) for x in diff]
+        for k, i in enumerate(diff_idx):
+            n, a = numerical[i][j], analytical[k]
+            if not np.allclose(a, n, rtol=rtol, atol=atol):
+                what = (
+                    "Jacobian mismatch"
+                    if o.requires_grad
+                    else "Numerical gradient for a function expected to be zero (its output "
+                    "does not require grad) is not zero"
+                )
+                return _fail(
+                    f"{what} for output {j} with respect to input {i},\n"
+                    f"numerical:{n}\nanalytical:{a}\n",
+                    raise_exception,
+                )
+    return True
+
+
+def gradgradcheck(
+    func: Callable,
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
+) -> bool:
+    """Check second derivatives as ``torch.autograd.gradgradcheck``: :func:`gradcheck` of
+    ``(inputs, grad_outputs) -> grad(func(inputs), inputs, grad_outputs, create_graph=True)``.
+    ``grad_outputs`` default to fixed random values.
+
+    Example: ``gpuad.autograd.gradgradcheck(lambda x: gnp.sin(x) * x, (x,))``
+    """
+    _unsupported(check_fwd_over_rev=check_fwd_over_rev)
+    inputs = _tupled(inputs)
+    with _state.enable_grad():
+        outs = [o for o in _tupled(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor(
+                engine._rules._xp(o._data).asarray(rng.standard_normal(o.shape)).astype(o.dtype),
+                requires_grad=True,
+            )
+            for o in outs
+        )
+    grad_outputs = _tupled(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(
+            f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outs)} "
+            f"differentiable outputs"
+        )
+    n = len(grad_outputs)
+    diff_idx = [i for i, a in enumerate(inputs) if isinstance(a, Tensor) and a.requires_grad]
+    if not check_rev_over_rev:
+        return True
+
+    def first_derivative(*args: Any) -> tuple:
+        xs, gos = args[: len(args) - n], args[len(args) - n :]
+        ys = [o for o in _tupled(func(*xs)) if isinstance(o, Tensor) and o.requires_grad]
+        gs = grad(ys, [xs[i] for i in diff_idx], list(gos), create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(
+        first_derivative,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        nondet_tol=nondet_tol,
+        check_undefined_grad=check_undefined_grad,
+        check_grad_dtypes=check_grad_dtypes,
+        fast_mode=fast_mode,
+        masked=masked,
+    )

@@ -1,0 +1,317 @@
+"""Module hooks as PyTorch's: forward pre-hooks, forward hooks, and full backward (pre-)hooks.
+
+A module without hooks is called as before (``Module.__call__`` tests one attribute). Backward
+hooks work as torch's ``BackwardHook``: the module's Tensor arguments that require grad and
+its Tensor outputs pass through identity steps (``gpuad.autograd.Function``); the outputs'
+step runs the backward pre-hooks and records ``grad_output``, the arguments' step runs the
+full backward hooks with ``grad_input`` (one entry per positional argument, None where it is
+not a Tensor that requires grad) and ``grad_output``.
+
+Example::
+
+    h = model.register_full_backward_hook(lambda m, gin, gout: print(gout[0].shape))
+    model(x).sum().backward()
+    h.remove()
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from .. import _state
+from ..autograd.function import Function
+from ..engine import GradError
+from ..tensor import Tensor
+
+_ids = itertools.count()
+_KINDS = ("forward_pre", "forward", "backward_pre", "backward")
+
+
+class ModuleHooks:
+    """The hooks of one module, per kind a list of ``(id, fn, with_kwargs)`` in call order."""
+
+    __slots__ = (*_KINDS, "always")
+
+    def __init__(self) -> None:
+        for k in _KINDS:
+            setattr(self, k, [])
+        self.always: set[int] = set()  # forward hooks also called when forward raises
+
+    def empty(self) -> bool:
+        return not any(getattr(self, k) for k in _KINDS)
+
+
+class RemovableHandle:
+    """What a ``register_*_hook`` returns: ``remove()`` unregisters the hook (twice is
+    harmless); also a context manager that removes it on exit."""
+
+    def __init__(self, module: Any, kind: str, hid: int) -> None:
+        self._module = weakref.ref(module)
+        self._kind = kind
+        self.id = hid
+
+    def remove(self) -> None:
+        m = self._module()
+        hooks = None if m is None else m.__dict__.get("_hooks")
+        if hooks is None:
+            return
+        lst = getattr(hooks, self._kind)
+        lst[:] = [e for e in lst if e[0] != self.id]
+        hooks.always.discard(self.id)
+        if hooks.empty():
+            del m.__dict__["_hooks"]  # back to the call without hooks
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _register(
+    module: Any, kind: str, hook: Callable, prepend: bool, with_kwargs: bool, always=False
+) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"register_{kind}_hook: expected a function, got {type(hook).__name__}")
+    hooks = module.__dict__.get("_hooks")
+    if hooks is None:
+        hooks = module.__dict__["_hooks"] = ModuleHooks()
+    hid = next(_ids)
+    lst = getattr(hooks, kind)
+    entry = (hid, hook, with_kwargs)
+    if prepend:
+        lst.insert(0, entry)
+    else:
+        lst.append(entry)
+    if always:
+        hooks.always.add(hid)
+    return RemovableHandle(module, kind, hid)
+
+
+class HookMethods:
+    """The ``register_*_hook`` methods of ``nn.Module``."""
+
+    _hooks: ModuleHooks | None = None
+
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, args)`` (``with_kwargs``: ``hook(module, args, kwargs)``) before
+        each ``forward``; a returned value replaces the arguments (a tuple, or one argument;
+        with kwargs a pair ``(args, kwargs)``).
+
+        Example: ``m.register_forward_pre_hook(lambda m, args: (args[0] * 2,))``
+        """
+        return _register(self, "forward_pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """``hook(module, args, output)`` (``with_kwargs``: ``hook(module, args, kwargs,
+        output)``) after each ``forward``; a returned value replaces the output. With
+        ``always_call`` it is also called (with output None) when ``forward`` raises.
+
+        Example: ``m.register_forward_hook(lambda m, args, out: out.clip(0, None))``
+        """
+        return _register(self, "forward", hook, prepend, with_kwargs, always_call)
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_output)`` when the gradients of the outputs are known; a
+        returned tuple replaces ``grad_output``.
+
+        Example: ``m.register_full_backward_pre_hook(lambda m, go: (go[0] * 0.5,))``
+        """
+        return _register(self, "backward_pre", hook, prepend, False)
+
+    def register_full_backward_hook(
+        self, hook: Callable, *, prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the gradients of the module's
+        positional arguments are known; a returned tuple replaces ``grad_input``.
+
+        Example: ``m.register_full_backward_hook(lambda m, gi, go: print(gi[0].shape))``
+        """
+        return _register(self, "backward", hook, prepend, False)
+
+
+def _name(fn: Callable) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def call(module: Any, args: tuple, kwargs: dict) -> Any:
+    """``module(*args, **kwargs)`` with its hooks."""
+    hooks: ModuleHooks = module._hooks
+    for _, fn, with_kwargs in list(hooks.forward_pre):
+        if with_kwargs:
+            r = fn(module, args, kwargs)
+            if r is not None:
+                if not (isinstance(r, tuple) and len(r) == 2):
+                    raise RuntimeError(
+                        f"forward pre-hook {_name(fn)!r} must return None or a "
+                        f"tuple of (new_args, new_kwargs), got {r!r}"
+                    )
+                args, kwargs = r
+                args = args if isinstance(args, tuple) else (args,)
+        else:
+            r = fn(module, args)
+            if r is not None:
+                args = r if isinstance(r, tuple) else (r,)
+    state = None
+    if (hooks.backward or hooks.backward_pre) and _state.local.grad_enabled:
+        state = _BackwardState(module, hooks, len(args))
+        args = state.wrap_inputs(args)
+    try:
+        result = module.forward(*args, **kwargs)
+    except Exception:
+        _call_always(module, hooks, args, kwargs)
+        raise
+    for _, fn, with_kwargs in list(hooks.forward):
+        r = fn(module, args, kwargs, result) if with_kwargs else fn(module, args, result)
+        if r is not None:
+            result = r
+    if state is not None:
+        result = state.wrap_outputs(result)
+    return result
+
+
+def _call_always(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> None:
+    for hid, fn, with_kwargs in list(hooks.forward):
+        if hid not in hooks.always:
+            continue
+        try:
+            fn(module, args, kwargs, None) if with_kwargs else fn(module, args, None)
+        except Exception as e:
+            warnings.warn(
+                f"forward hook {_name(fn)!r} with always_call=True raised an exception that "
+                f"was silenced as another error was raised in forward: {e}",
+                stacklevel=3,
+            )
+
+
+class _BackwardState:
+    """One call's backward hooks: where the arguments were, and ``grad_output`` once the
+    outputs' identity step has run."""
+
+    def __init__(self, module: Any, hooks: ModuleHooks, nargs: int) -> None:
+        self.module = module
+        self.hooks = hooks
+        self.nargs = nargs
+        self.positions: list[int] = []  # the arguments that pass through the identity step
+        self.grad_output: tuple | None = None
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        self.positions = [
+            i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad
+        ]
+        if not self.positions:
+            return args
+        ts = _InputHook.apply(self, *(args[i] for i in self.positions))
+        ts = ts if isinstance(ts, tuple) else (ts,)
+        out = list(args)
+        for i, t in zip(self.positions, ts, strict=True):
+            out[i] = t
+        return tuple(out)
+
+    def wrap_outputs(self, result: Any) -> Any:
+        items = result if isinstance(result, tuple | list) else (result,)
+        pos = [k for k, o in enumerate(items) if isinstance(o, Tensor) and o.requires_grad]
+        if not pos:
+            return result
+        ts = _OutputHook.apply(self, *(items[k] for k in pos))
+        ts = ts if isinstance(ts, tuple) else (ts,)
+        out = list(items)
+        for k, t in zip(pos, ts, strict=True):
+            out[k] = t
+        if isinstance(result, tuple | list):
+            return type(result)(out)
+        return out[0]
+
+    def run_pre_hooks(self, grads: tuple) -> tuple:
+        for _, fn, _ in list(self.hooks.backward_pre):
+            r = fn(self.module, grads)
+            if r is not None:
+                r = r if isinstance(r, tuple | list) else (r,)
+                if len(r) != len(grads):
+                    raise GradError(
+                        f"backward pre-hook {_name(fn)!r} returned {len(r)} gradients for "
+                        f"{len(grads)} outputs; return a tuple like grad_output (or None)"
+                    )
+                grads = _checked(fn, tuple(r), grads, "grad_output")
+        self.grad_output = grads
+        if not self.positions:  # nothing reaches the arguments: the full hooks run now
+            gin = (None,) * self.nargs
+            for _, fn, _ in list(self.hooks.backward):
+                r = fn(self.module, gin, grads)
+                if r is not None and not (
+                    isinstance(r, tuple | list) and all(x is None for x in r)
+                ):
+                    raise GradError(
+                        f"backward hook {_name(fn)!r}: no argument of this module requires "
+                        f"grad, so the hook may only return None (or Nones)"
+                    )
+        return grads
+
+    def run_hooks(self, grads: tuple) -> tuple:
+        gin = [None] * self.nargs
+        for i, g in zip(self.positions, grads, strict=True):
+            gin[i] = g
+        gin_t = tuple(gin)
+        gout = self.grad_output if self.grad_output is not None else ()
+        for _, fn, _ in list(self.hooks.backward):
+            r = fn(self.module, gin_t, gout)
+            if r is None:
+                continue
+            r = tuple(r) if isinstance(r, tuple | list) else (r,)
+            if len(r) != self.nargs:
+                raise GradError(
+                    f"backward hook {_name(fn)!r} returned an invalid number of grad_input, "
+                    f"got {len(r)}, but expected {self.nargs} (one per positional argument)"
+                )
+            gin_t = _checked(fn, r, gin_t, "grad_input")
+        return tuple(gin_t[i] for i in self.positions)
+
+
+def _checked(fn: Callable, new: tuple, old: tuple, what: str) -> tuple:
+    for i, (a, b) in enumerate(zip(new, old, strict=True)):
+        if a is None or b is None:
+            continue
+        if tuple(getattr(a, "shape", ())) != tuple(b.shape):
+            raise GradError(
+                f"backward hook {_name(fn)!r} returned {what}[{i}] of shape "
+                f"{tuple(getattr(a, 'shape', ()))} for a gradient of shape {tuple(b.shape)}; "
+                f"a replacement has the shape of the gradient it replaces"
+            )
+    return new
+
+
+class _InputHook(Function):
+    @staticmethod
+    def forward(ctx: Any, state: _BackwardState, *tensors: Tensor) -> Any:
+        ctx.state = state
+        return tuple(t.copy() for t in tensors) if len(tensors) > 1 else tensors[0].copy()
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        return (None,) + ctx.state.run_hooks(grads)
+
+
+class _OutputHook(Function):
+    @staticmethod
+    def forward(ctx: Any, state: _BackwardState, *tensors: Tensor) -> Any:
+        ctx.state = state
+        return tuple(t.copy() for t in tensors) if len(tensors) > 1 else tensors[0].copy()
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        return (None,) + ctx.state.run_pre_hooks(grads)
