@@ -140,7 +140,7 @@ DEFAULTS = {
 }
 
 # (optimizer, keywords of both groups, keywords of the second group); RAdam with betas[1] = 0.8
-# takes its rectified step from step 7 on, ASGD with t0 = 3 averages from step 5 on
+# takes its rectified step from step 7 on, ASGD with t0 = 3 averages from step 6 on
 CONFIGS = [
     ("Adamax", {"lr": 0.1}, {"lr": 0.05}),
     (
