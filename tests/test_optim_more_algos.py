@@ -417,6 +417,7 @@ LBFGS_CONFIGS = [
     {"lr": 0.5, "max_iter": 7, "history_size": 2, "line_search_fn": "strong_wolfe"},
     {"lr": 1, "line_search_fn": "strong_wolfe"},
     {"lr": 0.3, "max_iter": 3, "max_eval": 4},
+    {"tolerance_grad": 0.5, "tolerance_change": 1e-3, "line_search_fn": "strong_wolfe"},
 ]
 
 
