@@ -11,8 +11,8 @@ run on every call before the recorded kernels: it checks that the optimizer is i
 program was recorded in (the same parameter groups holding the same parameters and state, the
 same branches: else the function is traced again), advances the counters (``step_count``,
 Adam's ``t``), computes this call's numbers with ``_scalars`` from each parameter's group in
-Python, as an eager step does, and copies them into the slots (one host-to-device copy per
-dtype, outside any CUDA graph).
+Python, as an eager step does (then ``_after_step``), and copies them into the slots (one
+host-to-device copy per dtype, outside any CUDA graph).
 
 Example::
 
@@ -347,6 +347,9 @@ class OptHost:
             if keys and others:
                 same.append((g[0], others, keys))
         self._same = tuple(same)
+        from ..optim import Optimizer
+
+        self._after = type(self.opt)._after_step is not Optimizer._after_step
 
     def check(self) -> bool:
         """Whether the optimizer is still in the state the program was recorded in."""
@@ -397,7 +400,13 @@ class OptHost:
             tick(st)
         groups = opt.param_groups
         scalars = opt._scalars
-        self._write_values([scalars(g[0], groups[g[5]]) for g in self.groups], stream)
+        values = [scalars(g[0], groups[g[5]]) for g in self.groups]
+        if self._after:
+            after = opt._after_step
+            for g in self.groups:
+                for st in g[1]:
+                    after(st, groups[g[5]])
+        self._write_values(values, stream)
 
     def _write_values(self, values: list, stream) -> None:
         writers = getattr(self, "_writers", None)
@@ -474,6 +483,7 @@ def record(tr, opt) -> None:
             tr.paused -= 1
         opt._tick(st)
         entries.append((i, p, st, pr.dtype, opt._scalars(st, group), group_of[i]))
+        opt._after_step(st, group)
         prepared.append((i, p, gd, st, group))
     slot_sets = host.slots(entries)
     rxp = RecXP(tr, xp)

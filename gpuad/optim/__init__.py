@@ -1,5 +1,6 @@
 """Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad,
-Adadelta; learning-rate schedulers in :mod:`gpuad.optim.lr_scheduler`.
+Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS; learning-rate schedulers in
+:mod:`gpuad.optim.lr_scheduler`.
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
 (backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape). Each
@@ -35,7 +36,9 @@ count), ``_scalars(st, group)`` gives every number the update uses (learning rat
 corrections, betas, ...) as Python floats, and ``_apply(xp, p, g, st, s, group)`` does the
 array work, taking each such number from ``s`` (a compiled step passes 0-d device arrays
 there, refreshed before each replay) and its branches from ``group``. ``_flags(group)`` names
-the branches ``_apply`` takes (a compiled step traces again when they change). So a
+the branches ``_apply`` takes (a compiled step traces again when they change). ``_after_step(st,
+group)`` advances the numbers of the state that depend on the step's hyperparameters (NAdam's
+momentum product, ASGD's ``eta`` and ``mu``), after ``_scalars``. So a
 hyperparameter changed between calls of a compiled step (``opt.lr``, a group's ``"lr"``,
 ``betas``, ``weight_decay``, ``momentum``) is used by the next replay, a changed branch
 (``nesterov``, ``amsgrad``, a weight decay set to or from zero), a loaded state or an added group
@@ -63,10 +66,18 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
 from .optimizer import MissingStateError, Optimizer, ParamGroup
 from .optimizer import _real_views as _real_views  # used by gpuad.jit
+from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
            "Adagrad", "Adadelta", "lr_scheduler"]
+# torch.optim's other algorithms
+__all__ += ["Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS"]

@@ -762,3 +762,9 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+# the cyclic schedules live in their own module
+from .lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402
+
+__all__ += ["CyclicLR", "CosineAnnealingWarmRestarts"]

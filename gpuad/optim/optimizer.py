@@ -307,7 +307,9 @@ class Optimizer:
             group = self._group_of(st)
         self._init_state(xp, p, st, group)
         self._tick(st)
-        self._apply(xp, p, g, st, self._scalars(st, group), group)
+        s = self._scalars(st, group)
+        self._after_step(st, group)
+        self._apply(xp, p, g, st, s, group)
 
     def _group_of(self, st: dict) -> dict:
         i = next(k for k, s in enumerate(self.state) if s is st)
@@ -352,6 +354,10 @@ class Optimizer:
     def _scalars(self, st: dict[str, Any], group: dict) -> dict[str, float]:
         """Every number ``_apply`` uses this step (hyperparameters, bias corrections)."""
         raise NotImplementedError
+
+    def _after_step(self, st: dict[str, Any], group: dict) -> None:
+        """Advance the per-parameter numbers that depend on this step's hyperparameters
+        (NAdam's momentum product, ASGD's ``eta`` and ``mu``), right after ``_scalars``."""
 
     def _apply(self, xp: Any, p: Any, g: Any, st: dict[str, Any], s: dict[str, Any],
                group: dict) -> None:
