@@ -46,7 +46,6 @@ from .modules import (  # noqa: F401
     MLP,
     AvgPool2d,
     BCEWithLogitsLoss,
-    Conv2d,
     CrossEntropyLoss,
     Dropout,
     Embedding,
@@ -66,3 +65,22 @@ from .modules import (  # noqa: F401
     Tanh,
 )
 from .stateless import functional_call, stack_module_state  # noqa: F401
+
+# isort: split
+# convolutions of 1-3 dims and their transposes, pooling, normalisation, recurrent layers and
+# attention
+from .conv_layers import (  # noqa: F401
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
+from .functional import (  # noqa: F401
+    conv1d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)

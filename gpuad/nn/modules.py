@@ -14,7 +14,7 @@ from . import init
 
 __all__ = [
     "Parameter", "Module", "Linear", "Sequential", "MLP", "Embedding", "LayerNorm", "Dropout",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "GELU", "SiLU", "Tanh",
+    "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "GELU", "SiLU", "Tanh",
     "Sigmoid", "Softplus", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
 ]
 
@@ -314,31 +314,6 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
-
-
-class Conv2d(Module):
-    """2-D convolution (NCHW) with square or rectangular kernels, stride and zero padding.
-
-    Example: ``nn.Conv2d(1, 8, 3, padding=1)(gnp.zeros((2, 1, 12, 12)))`` is (2, 8, 12, 12).
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 bias: bool = True, dtype: Any = float) -> None:
-        kh, kw = F._pair(kernel_size)
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
-        shape = (out_channels, in_channels, kh, kw)
-        self.weight = Parameter(init.kaiming_uniform(shape, dtype=dtype))
-        b = 1.0 / math.sqrt(max(in_channels * kh * kw, 1))
-        self.bias = Parameter(init.uniform((out_channels,), -b, b, dtype)) if bias else None
-
-    def forward(self, x: Any) -> Any:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
-               f"stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(Module):
