@@ -569,3 +569,25 @@ def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",
     if beta == 0:
         return _reduce(ad_, reduction)
     return _reduce(gnp.where(_raw(ad_) < beta, 0.5 * d * d / beta, ad_ - 0.5 * beta), reduction)
+
+
+# pooling over 1 and 3 dims and adaptive pooling; normalisation; attention
+from .pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool3d,
+)
+
+__all__ += [
+    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool3d", "avg_pool1d", "avg_pool3d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+]
