@@ -86,13 +86,25 @@ from .functional import (  # noqa: F401
     adaptive_max_pool3d,
     avg_pool1d,
     avg_pool3d,
+    batch_norm,
     conv1d,
     conv3d,
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
+    group_norm,
+    instance_norm,
     max_pool1d,
     max_pool3d,
+)
+from .normalization_layers import (  # noqa: F401
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
 )
 from .pooling_layers import (  # noqa: F401
     AdaptiveAvgPool1d,

@@ -591,3 +591,6 @@ __all__ += [
     "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "adaptive_max_pool3d",
 ]
+from .normalization import batch_norm, group_norm, instance_norm  # noqa: E402
+
+__all__ += ["batch_norm", "group_norm", "instance_norm"]

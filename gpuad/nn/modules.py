@@ -125,9 +125,45 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def register_buffer(self, name: str, tensor: Any) -> None:
+        """Hold ``tensor`` as state that is saved and loaded but not trained (BatchNorm's
+        running statistics): a Tensor that requires no grad, listed by ``named_buffers`` and
+        ``state_dict``; ``None`` registers the name without a value.
+
+        Example: ``self.register_buffer("running_mean", gnp.zeros((4,)))``
+        """
+        t = None if tensor is None else tensor if isinstance(tensor, Tensor) else Tensor(
+            gnp.asarray(tensor))
+        setattr(self, name, t)
+        names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for every registered buffer here and in submodules.
+
+        Example: ``dict(model.named_buffers())["bn.running_mean"]``
+        """
+        visited: set[int] = set()
+        for path, m in self._named_modules(prefix, visited):
+            for name in m.__dict__.get("_buffer_names", ()):
+                b = getattr(m, name, None)
+                if b is not None:
+                    yield path + name, b
+
+    def _named_modules(self, prefix: str, visited: set[int]) -> Iterator[tuple[str, Module]]:
+        visited.add(id(self))
+        yield prefix, self
+        for name, v in self._members():
+            if isinstance(v, Module) and id(v) not in visited:
+                yield from v._named_modules(prefix + name + ".", visited)
+
     def state_dict(self) -> dict[str, Any]:
-        """{name: backend array} of the parameters (shared, not copied)."""
-        return {n: p.data for n, p in self.named_parameters()}
+        """{name: backend array} of the parameters and buffers (shared, not copied)."""
+        return {n: p.data for n, p in self._state_items()}
+
+    def _state_items(self) -> list[tuple[str, Tensor]]:
+        return list(self.named_parameters()) + list(self.named_buffers())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy arrays into the parameters in place (names and shapes must match).
@@ -138,7 +174,7 @@ class Module:
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
-        params = dict(self.named_parameters())
+        params = dict(self._state_items())
         missing = set(params) - set(state)
         if missing:
             raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
