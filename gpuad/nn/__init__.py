@@ -118,3 +118,4 @@ from .pooling_layers import (  # noqa: F401
     MaxPool1d,
     MaxPool3d,
 )
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
