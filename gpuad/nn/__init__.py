@@ -69,6 +69,7 @@ from .stateless import functional_call, stack_module_state  # noqa: F401
 # isort: split
 # convolutions of 1-3 dims and their transposes, pooling, normalisation, recurrent layers and
 # attention
+from .attention_layers import MultiheadAttention  # noqa: F401
 from .conv_layers import (  # noqa: F401
     Conv1d,
     Conv2d,
@@ -96,6 +97,7 @@ from .functional import (  # noqa: F401
     instance_norm,
     max_pool1d,
     max_pool3d,
+    scaled_dot_product_attention,  # noqa: F401
 )
 from .normalization_layers import (  # noqa: F401
     BatchNorm1d,

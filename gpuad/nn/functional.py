@@ -594,3 +594,6 @@ __all__ += [
 from .normalization import batch_norm, group_norm, instance_norm  # noqa: E402
 
 __all__ += ["batch_norm", "group_norm", "instance_norm"]
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]
