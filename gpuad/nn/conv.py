@@ -110,7 +110,7 @@ def _conv(
     out = [(f - di * (ki - 1) - 1) // si + 1 for f, ki, di, si in zip(full, k, d, s, strict=True)]
     if min(out, default=1) <= 0:
         raise ValueError(
-            f"{op}: the kernel {k} (dilation {d}) is larger than the padded input {tuple(full)}"
+            f"{op}: kernel {k} (dilation {d}) is larger than the padded input {tuple(full)}"
         )
     if any(a or b for a, b in pads):
         x = gnp.pad(x, ((0, 0), (0, 0)) + tuple(pads))
