@@ -527,3 +527,23 @@ def test_attention_finite_differences_and_errors(backend, rng):
         F.scaled_dot_product_attention(xp_(q), xp_(k), xp_(v), attn_mask=mask, is_causal=True)
     with pytest.raises(ValueError, match="multiple of num_heads"):
         nn.MultiheadAttention(5, 2)
+
+
+def test_compiled_pooling_indices_and_attention_follow_each_call(backend, rng):
+    """Indices and masks are steps of a compiled program, not values frozen at tracing."""
+    fns = [
+        lambda x: F.max_pool1d(x[0], 2, 1, 1, return_indices=True),
+        lambda x: F.max_pool3d(x[None], 2, padding=1, return_indices=True),
+        lambda x: F.adaptive_max_pool2d(x, (2, 4), return_indices=True),
+        lambda x: F.scaled_dot_product_attention(
+            x, x, x, attn_mask=gnp.matmul(x, gnp.swapaxes(x, -1, -2)) > 0.5
+        ),
+    ]
+    xs = rng.standard_normal((3, 1, 2, 6))
+    xs[1:, 0, 0, :2] = np.nan  # NaN wins its window, as in torch
+    for f in fns:
+        jf = ad.jit(f)
+        for x in xs:
+            for a, b in zip(_flat(jf(xp_(x))), _flat(f(xp_(x))), strict=True):
+                np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
+        assert jf.cache_info()["hits"] == 2

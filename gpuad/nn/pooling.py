@@ -166,7 +166,8 @@ def _max_of_windows(
         return y
     n_out = math.prod(flat.shape[:-1])
     loc = xp.asarray(np.arange(n_out).reshape(flat.shape[:-1]) * k)
-    return y, gnp.asarray(gnp.take(xp.asarray(flat.reshape(-1)), loc + idx)).astype(xp.int64)
+    # gnp functions, not array operators or methods: a compiled program repeats them
+    return y, gnp.take(xp.asarray(flat.reshape(-1)), gnp.add(loc, idx))  # int64, as torch
 
 
 def _max_pool(
