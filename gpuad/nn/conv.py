@@ -114,17 +114,13 @@ def _conv(
         )
     if any(a or b for a, b in pads):
         x = gnp.pad(x, ((0, 0), (0, 0)) + tuple(pads))
-    cols = [
-        gnp.getitem(
-            x,
-            (slice(None), slice(None))
-            + tuple(
-                slice(j * di, j * di + si * (m - 1) + 1, si)
-                for j, di, si, m in zip(off, d, s, out, strict=True)
-            ),
-        )
-        for off in itertools.product(*(range(ki) for ki in k))
+    # one strided slice per kernel offset, per dim; their product picks every patch element
+    per_dim = [
+        [slice(j * di, j * di + si * (m - 1) + 1, si) for j in range(ki)]
+        for ki, di, si, m in zip(k, d, s, out, strict=True)
     ]
+    whole = (slice(None), slice(None))
+    cols = [gnp.getitem(x, whole + sl) for sl in itertools.product(*per_dim)]
     patches = gnp.stack(cols, axis=2) if len(cols) > 1 else gnp.expand_dims(cols[0], 2)
     kk, L = math.prod(k), math.prod(out)
     if groups == 1:
