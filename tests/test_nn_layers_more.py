@@ -307,6 +307,12 @@ def test_batch_norm_function_and_errors(backend, rng):
         F.batch_norm(xp_(np.zeros((2, 2))), xp_(np.zeros(3)), xp_(np.ones(2)))
     with pytest.raises(ValueError, match="num_groups=3 must divide the 4 channels"):
         F.group_norm(xp_(np.zeros((2, 4))), 3)
+    bn = nn.BatchNorm1d(2)
+    for bad, msg in ((np.zeros((1, 2)), "more than 1 value"), (np.zeros((3, 3)), "2 channels")):
+        with pytest.raises(ValueError, match=msg):
+            bn(xp_(bad))
+    assert int(to_numpy(bn.num_batches_tracked)) == 0  # a refused input is not counted
+    np.testing.assert_array_equal(to_numpy(bn.running_mean), np.zeros(2))
 
 
 def test_norm_finite_differences(backend, rng):

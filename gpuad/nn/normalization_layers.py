@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,26 @@ class _Norm(Module):
                 f"{type(self).__name__}: expected an input of "
                 f"{' or '.join(map(str, self._ranks))} dims, got shape "
                 f"{tuple(x.shape)}"
+            )
+        shape = tuple(x.shape)
+        c = (
+            shape[0]
+            if len(shape) == self._ranks[0] and isinstance(self, _InstanceNorm)
+            else shape[1]
+        )
+        if c != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}: expected {self.num_features} channels, got an input "
+                f"of shape {shape}"
+            )
+        # checked before the batch is counted, so a refused input changes no buffer
+        per_channel = math.prod(shape) // max(c, 1)
+        if isinstance(self, _InstanceNorm):
+            per_channel = math.prod(shape[-(self._ranks[-1] - 2) :])
+        if self.training and per_channel <= 1:
+            raise ValueError(
+                f"{type(self).__name__}: expected more than 1 value per channel when "
+                f"training, got input shape {shape}"
             )
 
     def _factor(self) -> Any:
