@@ -46,7 +46,6 @@ from .modules import (  # noqa: F401
     MLP,
     AvgPool2d,
     BCEWithLogitsLoss,
-    Conv2d,
     CrossEntropyLoss,
     Dropout,
     Embedding,
@@ -66,3 +65,59 @@ from .modules import (  # noqa: F401
     Tanh,
 )
 from .stateless import functional_call, stack_module_state  # noqa: F401
+
+# isort: split
+# convolutions of 1-3 dims and their transposes, pooling, normalisation, recurrent layers and
+# attention
+from .attention_layers import MultiheadAttention  # noqa: F401
+from .conv_layers import (  # noqa: F401
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
+from .functional import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool3d,
+    batch_norm,
+    conv1d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    group_norm,
+    instance_norm,
+    max_pool1d,
+    max_pool3d,
+    scaled_dot_product_attention,  # noqa: F401
+)
+from .normalization_layers import (  # noqa: F401
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+)
+from .pooling_layers import (  # noqa: F401
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+    AvgPool1d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool3d,
+)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401

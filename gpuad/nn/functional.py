@@ -25,6 +25,14 @@ from .._raw import (
 )
 from .._softmax import log_softmax, logsumexp, softmax, softplus
 from ..tensor import Tensor
+from .conv import (  # noqa: F401  (convolutions of 1-3 dims and their transposes)
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 
 __all__ = [
     "relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
@@ -153,42 +161,6 @@ def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None
 
 def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
-def conv2d(x: Array, weight: Array, bias: Array | None = None,
-           stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> Array:
-    """2-D cross-correlation in NCHW layout, as ``torch.nn.functional.conv2d``.
-
-    ``x``: (N, C, H, W); ``weight``: (O, C, kh, kw); result: (N, O, Ho, Wo). Built as im2col
-    (one strided slice per kernel offset) followed by one matmul, so it is differentiable to
-    any order and vectorised over pixels.
-
-    Example: ``y = conv2d(images, w, b, stride=1, padding=1)``
-    """
-    sh, sw = _pair(stride)
-    ph, pw = _pair(padding)
-    n, c, h, w = _r.shape(x)
-    o, c2, kh, kw = _r.shape(weight)
-    if c != c2:
-        raise ValueError(f"conv2d: input has {c} channels (shape {_r.shape(x)}) but weight "
-                         f"expects {c2} (shape {_r.shape(weight)})")
-    if ph or pw:
-        x = gnp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        h, w = h + 2 * ph, w + 2 * pw
-    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
-    if ho <= 0 or wo <= 0:
-        raise ValueError(f"conv2d: kernel {(kh, kw)} is larger than the padded input {(h, w)}")
-    cols = [gnp.getitem(x, (slice(None), slice(None),
-                            slice(i, i + sh * (ho - 1) + 1, sh),
-                            slice(j, j + sw * (wo - 1) + 1, sw)))
-            for i in range(kh) for j in range(kw)]
-    patches = gnp.stack(cols, axis=2) if len(cols) > 1 else gnp.expand_dims(cols[0], 2)
-    patches = gnp.reshape(patches, (n, c * kh * kw, ho * wo))  # (N, C*kh*kw, Ho*Wo)
-    y = gnp.matmul(gnp.reshape(weight, (o, c * kh * kw)), patches)  # (N, O, Ho*Wo)
-    y = gnp.reshape(y, (n, o, ho, wo))
-    if bias is not None:
-        y = y + gnp.reshape(bias, (o, 1, 1))
-    return y
 
 
 def _pool_dim(op: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -597,3 +569,31 @@ def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",
     if beta == 0:
         return _reduce(ad_, reduction)
     return _reduce(gnp.where(_raw(ad_) < beta, 0.5 * d * d / beta, ad_ - 0.5 * beta), reduction)
+
+
+# pooling over 1 and 3 dims and adaptive pooling; normalisation; attention
+from .pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool3d,
+)
+
+__all__ += [
+    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool3d", "avg_pool1d", "avg_pool3d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+]
+from .normalization import batch_norm, group_norm, instance_norm  # noqa: E402
+
+__all__ += ["batch_norm", "group_norm", "instance_norm"]
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]

@@ -15,7 +15,7 @@ from . import init
 
 __all__ = [
     "Parameter", "Module", "Linear", "Sequential", "MLP", "Embedding", "LayerNorm", "Dropout",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "GELU", "SiLU", "Tanh",
+    "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "GELU", "SiLU", "Tanh",
     "Sigmoid", "Softplus", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
 ]
 
@@ -128,9 +128,45 @@ class Module(_hooks.HookMethods):
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def register_buffer(self, name: str, tensor: Any) -> None:
+        """Hold ``tensor`` as state that is saved and loaded but not trained (BatchNorm's
+        running statistics): a Tensor that requires no grad, listed by ``named_buffers`` and
+        ``state_dict``; ``None`` registers the name without a value.
+
+        Example: ``self.register_buffer("running_mean", gnp.zeros((4,)))``
+        """
+        t = None if tensor is None else tensor if isinstance(tensor, Tensor) else Tensor(
+            gnp.asarray(tensor))
+        setattr(self, name, t)
+        names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for every registered buffer here and in submodules.
+
+        Example: ``dict(model.named_buffers())["bn.running_mean"]``
+        """
+        visited: set[int] = set()
+        for path, m in self._named_modules(prefix, visited):
+            for name in m.__dict__.get("_buffer_names", ()):
+                b = getattr(m, name, None)
+                if b is not None:
+                    yield path + name, b
+
+    def _named_modules(self, prefix: str, visited: set[int]) -> Iterator[tuple[str, Module]]:
+        visited.add(id(self))
+        yield prefix, self
+        for name, v in self._members():
+            if isinstance(v, Module) and id(v) not in visited:
+                yield from v._named_modules(prefix + name + ".", visited)
+
     def state_dict(self) -> dict[str, Any]:
-        """{name: backend array} of the parameters (shared, not copied)."""
-        return {n: p.data for n, p in self.named_parameters()}
+        """{name: backend array} of the parameters and buffers (shared, not copied)."""
+        return {n: p.data for n, p in self._state_items()}
+
+    def _state_items(self) -> list[tuple[str, Tensor]]:
+        return list(self.named_parameters()) + list(self.named_buffers())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy arrays into the parameters in place (names and shapes must match).
@@ -141,7 +177,7 @@ class Module(_hooks.HookMethods):
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
-        params = dict(self.named_parameters())
+        params = dict(self._state_items())
         missing = set(params) - set(state)
         if missing:
             raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
@@ -317,31 +353,6 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
-
-
-class Conv2d(Module):
-    """2-D convolution (NCHW) with square or rectangular kernels, stride and zero padding.
-
-    Example: ``nn.Conv2d(1, 8, 3, padding=1)(gnp.zeros((2, 1, 12, 12)))`` is (2, 8, 12, 12).
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 bias: bool = True, dtype: Any = float) -> None:
-        kh, kw = F._pair(kernel_size)
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
-        shape = (out_channels, in_channels, kh, kw)
-        self.weight = Parameter(init.kaiming_uniform(shape, dtype=dtype))
-        b = 1.0 / math.sqrt(max(in_channels * kh * kw, 1))
-        self.bias = Parameter(init.uniform((out_channels,), -b, b, dtype)) if bias else None
-
-    def forward(self, x: Any) -> Any:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
-               f"stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(Module):
