@@ -388,3 +388,25 @@ def test_reverse_over_forward_with_an_in_place_write_under_jit(backend):
         v, g = vg(x)
         np.testing.assert_allclose(to_numpy(g), 2 * to_numpy(x))
         np.testing.assert_allclose(to_numpy(v), np.sum(to_numpy(x) ** 2))
+
+
+@pytest.mark.parametrize("then", ["astype", "add", "mul_arg"])
+def test_lookup_of_a_constant_at_a_traced_index_stays_recorded(backend, then):
+    # gnp.take of a constant table at a traced argmax has no Tensor argument (the index is a
+    # parameter); its result must stay a Tensor while tracing, or a NumPy operator on it
+    # (.astype, + 0) is computed once and replayed frozen on every later call
+    xp = ad.get_backend().xp
+    table = xp.arange(10) * 1.5
+
+    def f(x):
+        t = gnp.take(table, gnp.argmax(x, -1))
+        if then == "astype":
+            return t.astype(np.int32)
+        if then == "add":
+            return t + 0.0
+        return (x * t).sum()
+
+    j = ad.jit(f)
+    for seed in range(4):
+        x = xp.asarray(np.random.default_rng(seed).standard_normal(10))
+        _same(j(x), f(x))
