@@ -68,6 +68,9 @@ restore_numpy_row_stack()
 from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
 from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 
+# PyTorch's Tensor methods (x.sum(dim=1), x.view(2, -1), x.add_(y), ...) on Tensor
+from . import _torch_methods  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 
