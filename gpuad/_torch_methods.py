@@ -163,7 +163,7 @@ def _values_indices(name: str, x, dim, keepdim):
         _axis(name, dim, 0)
         return (_max if name == "max" else _min)(x, _R.zeros_like(x, dtype=_np.int64))
     dim = _axis(name, dim, x.ndim)
-    idx = (_R.argmax if name == "max" else _R.argmin)(x, dim)
+    idx = (_R.argmax if name == "max" else _R.argmin)(x, axis=dim)
     kept = _R.expand_dims(idx, dim)
     vals = _R.take_along_axis(x, kept, dim)
     if keepdim:
@@ -251,7 +251,7 @@ def _arg_extreme(name: str, self, axis, out, keepdims, dim, keepdim):
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
         axis, keepdims = _torch_dim(name, axis, keepdims, kw)
-    r = fn(self, axis)
+    r = fn(self, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
     if keepdims:
         r = _R.reshape(r, (1,) * self.ndim) if axis is None else _R.expand_dims(r, axis)
     if out is None:
@@ -272,7 +272,7 @@ def _logical(name: str, self, axis, out, keepdims, dim, keepdim):
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
         axis, keepdims = _torch_dim(name, axis, keepdims, kw)
-    r = getattr(_R, name)(self, axis, keepdims=keepdims)
+    r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
     if out is None:
         return r
     out[...] = r
@@ -987,17 +987,17 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     if self.ndim == 0:
         return _sort(self, _R.zeros_like(self, dtype=_np.int64))
     d = _axis("sort", dim, self.ndim)
-    idx = _order(self, d, bool(descending), stable)
+    idx = _order(self, d, descending is not _NO and bool(descending), stable)
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
 
 def argsort(self, axis=-1, *, dim=_NO, descending: bool = False, stable: bool = False, **kw):
     if dim is _NO and not descending and not stable and not kw:
-        return _R.argsort(self, axis)
+        return _R.argsort(self, axis=axis)
     if dim is not _NO:
         axis = _cum_dim("argsort", None if axis == -1 else axis, dim)
     if kw:
-        return _R.argsort(self, axis, **kw)
+        return _R.argsort(self, axis=axis, **kw)
     return _order(self, _axis("argsort", axis, self.ndim), descending, stable)
 
 
