@@ -113,28 +113,45 @@ def _kind(x: Any) -> str:
 
 
 # ---- reductions: NumPy's positional meaning, torch's with dim=/keepdim= ----------------------
-# (each keeps the NumPy method's fast path as its first line)
+# (each keeps the NumPy method's fast path as its first line). A bool where NumPy takes a
+# dtype or an ``out`` array is torch's positional keepdim (``x.sum(1, True)``) or unbiased
+# (``x.std(1, False)``): NumPy refuses those values.
+def _torch_reduce(name: str, axis, dtype, keepdims, kw) -> tuple:
+    """``(axis, dtype, keepdims)`` of ``sum``/``mean``/``prod`` called as torch's."""
+    if dtype.__class__ is bool:
+        _once(kw, "keepdim", dtype, name)
+        dtype = None
+    axis, keepdims = _torch_dim(name, axis, keepdims, kw)
+    return axis, None if dtype is None else _dtype(dtype), keepdims
+
+
+def _once(kw: dict, key: str, value, name: str) -> None:
+    if key in kw:
+        raise TypeError(f"Tensor.{name}: {key} was given twice, by position and by name")
+    kw[key] = value
+
+
 def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # noqa: A001
     if dtype is None and out is None and not kw:
         return _R.sum(self, axis, keepdims=keepdims)
-    if "dim" in kw or "keepdim" in kw:
-        axis, keepdims = _torch_dim("sum", axis, keepdims, kw)
+    if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
+        axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw)
     return _full("sum")(self, axis, dtype, out, keepdims, **kw)
 
 
 def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.mean(self, axis, keepdims=keepdims)
-    if "dim" in kw or "keepdim" in kw:
-        axis, keepdims = _torch_dim("mean", axis, keepdims, kw)
+    if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
+        axis, dtype, keepdims = _torch_reduce("mean", axis, dtype, keepdims, kw)
     return _full("mean")(self, axis, dtype, out, keepdims, **kw)
 
 
 def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.prod(self, axis, keepdims=keepdims)
-    if "dim" in kw or "keepdim" in kw:
-        axis, keepdims = _torch_dim("prod", axis, keepdims, kw)
+    if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
+        axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw)
     return _full("prod")(self, axis, dtype, out, keepdims, **kw)
 
 
@@ -143,6 +160,9 @@ def _extreme(name: str, self, axis, out, keepdims, kw):
     ``x.max(dim=d)`` (values and indices), else NumPy's."""
     if axis.__class__ is Tensor and out is None and not kw:
         return (_R.maximum if name == "max" else _R.minimum)(self, axis)
+    if out.__class__ is bool:  # x.max(1, True)
+        _once(kw, "keepdim", out, name)
+        out = None
     if "dim" in kw or "keepdim" in kw:
         dim, keepdim = _torch_dim(name, axis, keepdims, kw)
         if dim is None:
@@ -191,6 +211,12 @@ _TORCH_VAR = ("dim", "keepdim", "unbiased")
 def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
     """``var``/``std`` with torch's keywords: ``correction`` 1 unless ``unbiased=False`` or
     ``correction=`` says otherwise."""
+    if dtype.__class__ is bool:  # x.std(1, False): torch's (dim, unbiased, keepdim)
+        _once(kw, "unbiased", dtype, name)
+        dtype = None
+    if out.__class__ is bool:
+        _once(kw, "keepdim", out, name)
+        out = None
     unbiased = kw.pop("unbiased", _NO)
     correction = kw.pop("correction", _NO)
     if ddof != 0:
@@ -205,13 +231,13 @@ def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
         else (int(bool(unbiased)) if correction is _NO else correction)
     )
     axis, keepdims = _torch_dim(name, axis, keepdims, kw)
-    return _full(name)(self, axis, dtype, out, ddof, keepdims)
+    return _full(name)(self, axis, None if dtype is None else _dtype(dtype), out, ddof, keepdims)
 
 
 def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
-    if _b.any(k in kw for k in _TORCH_VAR):
+    if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
         return _torch_var("var", self, axis, dtype, out, ddof, keepdims, kw)
     return _full("var")(self, axis, dtype, out, ddof, keepdims, **kw)
 
@@ -219,7 +245,7 @@ def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
-    if _b.any(k in kw for k in _TORCH_VAR):
+    if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
         return _torch_var("std", self, axis, dtype, out, ddof, keepdims, kw)
     return _full("std")(self, axis, dtype, out, ddof, keepdims, **kw)
 
@@ -248,6 +274,8 @@ def _cum_dim(name: str, axis, dim):
 
 def _arg_extreme(name: str, self, axis, out, keepdims, dim, keepdim):
     fn = _R.argmax if name == "argmax" else _R.argmin
+    if out.__class__ is bool:  # x.argmax(1, True)
+        keepdim, out = out, None
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
         axis, keepdims = _torch_dim(name, axis, keepdims, kw)
@@ -269,6 +297,8 @@ def argmin(self, axis=None, out=None, *, keepdims=False, dim=_NO, keepdim=_NO):
 
 
 def _logical(name: str, self, axis, out, keepdims, dim, keepdim):
+    if out.__class__ is bool:  # x.all(1, True)
+        keepdim, out = out, None
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
         axis, keepdims = _torch_dim(name, axis, keepdims, kw)
