@@ -481,7 +481,7 @@ def squeeze(self, axis=None, *, dim=_NO):
     return _R.squeeze(self, ones) if ones else self
 
 
-def flatten(self, start_dim=0, end_dim=-1, order=None):
+def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     """NumPy's ``x.flatten()`` / ``x.flatten('F')`` (a copy), or torch's
     ``x.flatten(start_dim, end_dim)`` when a dim is given (a view where one is possible).
 
@@ -489,8 +489,10 @@ def flatten(self, start_dim=0, end_dim=-1, order=None):
     """
     if isinstance(start_dim, str) or order is not None:
         return _R.copy(_R.ravel(self, start_dim if isinstance(start_dim, str) else order))
-    if start_dim == 0 and end_dim == -1:
+    if start_dim is _NO and end_dim is _NO:
         return _R.copy(_R.ravel(self))
+    start_dim = 0 if start_dim is _NO else start_dim
+    end_dim = -1 if end_dim is _NO else end_dim
     n = self.ndim
     if n == 0:
         return self.reshape(1)

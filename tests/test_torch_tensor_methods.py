@@ -491,8 +491,8 @@ def test_positional_calls_keep_numpys_meaning(backend):
     np.testing.assert_allclose(to_numpy(x.repeat(2)), data.repeat(2))
     np.testing.assert_allclose(to_numpy(x.transpose(1, 0)), data.T)
     np.testing.assert_allclose(to_numpy(x.transpose((0, 1))), data)
-    f = x.flatten()
-    assert f._base is None  # NumPy's copy
+    assert x.flatten()._base is None  # NumPy's copy
+    assert (x * 1.0).flatten(0)._base is not None  # torch's: a view where one is possible
     assert isinstance(x.size, int) and x.size == 6
     assert x.max(dim=1).values.shape == (2,) and x.max(dim=1).indices.dtype == np.int64
 
