@@ -28,6 +28,8 @@ def _check_viewable(t: Tensor, shape: tuple) -> None:
     if t._bat is not None:
         return
     data = t._data
+    if _b.any(st < 0 for st in data.strides):
+        return  # reversed (x.flip(0)): a copy in torch, whose own view writes no further
     probe = _np.lib.stride_tricks.as_strided(
         _np.zeros(1, data.dtype), shape=data.shape, strides=data.strides
     )

@@ -84,6 +84,7 @@ CASES = [
     case("dist", lambda x, y, L: x.dist(y), (2, 3), (2, 3)),
     # shapes
     case("view", lambda x, L: x.view(3, -1).view_as(x.t()), (2, 3)),
+    case("view_of_flip", lambda x, L: x.flip(0).view(-1), (2, 3)),
     case("reshape_as", lambda x, y, L: x.reshape_as(y) * y, (2, 3), (3, 2)),
     case("expand", lambda x, L: x.expand(4, -1, 3), (2, 1)),
     case("expand_as", lambda x, y, L: x.expand_as(y) * y, (3,), (2, 3)),
