@@ -1,5 +1,5 @@
-"""PyTorch's indexing along a dim on Tensor: ``gather``, ``scatter``, ``index_add``,
-``masked_fill``, ``sort``, ``topk``, ...
+"""PyTorch's indexing along a dim on Tensor: ``gather``, ``scatter``, ``index_select``,
+``index_add``, ``index_copy``, ``index_fill``, ``sort``, ``argsort``, ``topk``.
 
 Writes are functional ``x.at[...]`` updates (the in-place forms ``scatter_`` and so on write
 the result back). Example: ``x.gather(1, idx)``, ``v, i = x.topk(2)``
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
+from . import _value_checks as _vc
 from ._torch_args import _NO, _axis, _pick, _xp
 from ._torch_reductions import _cum_dim
 from .tensor import Tensor
@@ -26,11 +27,36 @@ _topk = namedtuple("topk", ["values", "indices"])
 
 
 # ---- indexing along a dim -------------------------------------------------------------------
+def _index(name: str, self, index, d: int):
+    """``index`` as an integer array or Tensor, every entry in ``[0, n)`` for the length ``n``
+    of dim ``d``, as torch requires (NumPy would read -1 as the last entry, and CuPy wraps
+    any index): checked on every call, also of a compiled function."""
+    index = _pick(self, index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"Tensor.{name}: the index must hold integers, got dtype {index.dtype}")
+    n = self.shape[d] if self.ndim else 1
+    raw = index._data if isinstance(index, Tensor) else index  # vmap: every example's
+    if raw.size:
+        _vc.run(
+            _vc.Check(
+                f"{name}_index",
+                lambda xp, i: (i < 0) | (i >= n),
+                lambda count, first: IndexError(
+                    f"Tensor.{name}: index {first} is out of range for dim {d} of length {n} "
+                    f"(shape {self.shape}); {count} entries lie outside [0, {n})"
+                ),
+                values=lambda xp, i: i,
+            ),
+            index,
+        )
+    return index
+
+
 def gather(self, dim: int, index) -> Tensor:
     """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (torch's gather; ``index`` may be
     smaller than ``self`` in the other dims). Example: ``x.gather(1, idx)``"""
     d = _axis("gather", dim, self.ndim)
-    index = _pick(self, index)
+    index = _index("gather", self, index, d)
     if index.ndim != self.ndim:
         raise ValueError(
             f"Tensor.gather: index of shape {tuple(index.shape)} must have as "
@@ -57,7 +83,7 @@ def _scatter_at(self, dim, index):
     """``self.at[...]`` addressing the targets of torch's scatter: ``index`` along ``dim``,
     its own position in the other dims."""
     d = _axis("scatter", dim, self.ndim)
-    index = _pick(self, index)
+    index = _index("scatter", self, index, d)
     if index.ndim != self.ndim:
         raise ValueError(
             f"Tensor.scatter: index of shape {tuple(index.shape)} must have as "
@@ -105,9 +131,9 @@ def scatter_add(self, dim: int, index, src) -> Tensor:
     return ref.add(_source(src, shape))
 
 
-def _along(self, dim, index):
-    d = _axis("index", dim, self.ndim)
-    index = _pick(self, index)
+def _along(name: str, self, dim, index):
+    d = _axis(name, dim, self.ndim)
+    index = _index(name, self, index, d)
     if index.ndim != 1:
         index = _R.reshape(index, (-1,))
     return self.at[(slice(None),) * d + (index,)]
@@ -115,28 +141,25 @@ def _along(self, dim, index):
 
 def index_select(self, dim: int, index) -> Tensor:
     """The entries ``index`` (1-D) along ``dim``. Example: ``x.index_select(0, rows)``"""
-    index = _pick(self, index)
-    return _R.take(
-        self,
-        _R.reshape(index, (-1,)) if index.ndim != 1 else index,
-        axis=_axis("index_select", dim, self.ndim),
-    )
+    d = _axis("index_select", dim, self.ndim)
+    index = _index("index_select", self, index, d)
+    return _R.take(self, _R.reshape(index, (-1,)) if index.ndim != 1 else index, axis=d)
 
 
 def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
     """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``acc.index_add(0, rows, vals)``"""
-    return _along(self, dim, index).add(source if alpha == 1 else alpha * source)
+    return _along("index_add", self, dim, index).add(source if alpha == 1 else alpha * source)
 
 
 def index_copy(self, dim: int, index, source) -> Tensor:
     """``source`` written at ``index`` along ``dim``. Example: ``x.index_copy(0, rows, v)``"""
-    return _along(self, dim, index).set(source)
+    return _along("index_copy", self, dim, index).set(source)
 
 
 def index_fill(self, dim: int, index, value) -> Tensor:
     """``value`` written at ``index`` along ``dim``. Example: ``x.index_fill(1, cols, 0.0)``"""
-    return _along(self, dim, index).set(value)
+    return _along("index_fill", self, dim, index).set(value)
 
 
 def _order(x, dim, descending, stable):

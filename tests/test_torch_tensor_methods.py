@@ -559,3 +559,25 @@ def test_vmap_and_jit(backend):
     v, _ = tx.max(dim=-1, keepdim=True)
     (tx.softmax(dim=-1) * v).sum(dim=0).unsqueeze(0).clamp(min=-0.5).norm().backward()
     np.testing.assert_allclose(to_numpy(g), tx.grad.numpy(), rtol=1e-10)
+
+
+def test_indices_outside_the_dim_raise(backend):
+    # torch's rule: [0, n) only (NumPy would read -1 as the last entry; CuPy wraps any index)
+    x = ad.tensor(ad.get_backend().xp.asarray(np.arange(8.0).reshape(2, 4)), requires_grad=True)
+    calls = {
+        "gather": lambda i: x.gather(1, np.array([[i], [0]])),
+        "scatter": lambda i: x.scatter(1, np.array([[i], [0]]), 1.0),
+        "index_select": lambda i: x.index_select(1, np.array([i])),
+        "index_add": lambda i: x.index_add(1, np.array([i]), ad.tensor(np.ones((2, 1)))),
+        "index_fill": lambda i: x.index_fill(1, np.array([i]), 0.0),
+    }
+    for name, call in calls.items():
+        for i in (4, -1):
+            with pytest.raises(IndexError, match=f"{name}: index {i} is out of range"):
+                call(i)
+    with pytest.raises(TypeError, match="integers"):
+        x.gather(1, np.array([[0.0], [1.0]]))
+    f = ad.jit(lambda x, i: x.gather(1, i).sum())
+    f(to_numpy(x), np.array([[3], [0]]))
+    with pytest.raises(IndexError, match="out of range"):  # checked again on each replay
+        f(to_numpy(x), np.array([[4], [0]]))
