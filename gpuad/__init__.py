@@ -71,6 +71,8 @@ from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 # PyTorch's torch.autograd namespace and grad-mode switches
 from . import autograd  # noqa: E402
 from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled  # noqa: E402
+# PyTorch's Tensor methods (x.sum(dim=1), x.view(2, -1), x.add_(y), ...) on Tensor
+from . import _torch_methods  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -497,6 +497,7 @@ class Tensor:
 
     # ---- methods mirroring ndarray ------------------------------------------------------
     # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so
+    # (gpuad/_torch_methods.py replaces several with the same NumPy path plus torch's dim=)
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if dtype is None and out is None and not kw:
             return _R.sum(self, axis, keepdims=keepdims)

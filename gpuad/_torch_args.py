@@ -1,0 +1,108 @@
+"""Arguments of PyTorch's Tensor methods read as gpuad's: dims, sizes, indices, dtypes.
+
+Helpers of gpuad/_torch_methods.py and the modules it gathers. Example: ``_dims([0, 1])``
+is ``(0, 1)``, torch's ``dim=()`` is None (every dim).
+"""
+
+from __future__ import annotations
+
+import builtins as _b
+from typing import Any
+
+import numpy as _np
+
+from .backends import backend_of_type
+from .tensor import Tensor
+
+_NO: Any = object()  # an argument not given
+
+
+def _dims(dim: Any) -> Any:
+    """torch's ``dim`` as NumPy's ``axis``: a list becomes a tuple, and an empty one (torch:
+    every dimension) becomes None."""
+    if isinstance(dim, list | tuple):
+        return tuple(dim) or None
+    return dim
+
+
+def _torch_dim(name: str, axis: Any, keepdims: Any, kw: dict) -> tuple:
+    """``(axis, keepdims)`` of a reduction called with torch's ``dim=``/``keepdim=``."""
+    dim = kw.pop("dim", _NO)
+    if dim is _NO:
+        dim = axis
+    elif axis is not None:
+        raise TypeError(
+            f"Tensor.{name}: the axis was given twice, positionally ({axis!r}) and as dim={dim!r}"
+        )
+    keepdim = kw.pop("keepdim", keepdims)
+    if kw:
+        raise TypeError(
+            f"Tensor.{name} with torch's dim=/keepdim= got unexpected keyword "
+            f"arguments {sorted(kw)}"
+        )
+    return _dims(dim), bool(keepdim)
+
+
+def _shape_args(name: str, args: tuple) -> tuple:
+    """torch's ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` as one tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        args = tuple(args[0])
+    for a in args:
+        if not isinstance(a, int | _np.integer):
+            raise TypeError(f"Tensor.{name} takes integer sizes or dims, got {a!r}")
+    return tuple(int(a) for a in args)
+
+
+def _axis(name: str, dim: int, ndim: int) -> int:
+    """``dim`` in ``[0, ndim)``, or an IndexError naming the method."""
+    d = int(dim)
+    if not -_b.max(ndim, 1) <= d < _b.max(ndim, 1):
+        raise IndexError(
+            f"Tensor.{name}: dim {dim} is out of range for a tensor of {ndim} dimensions"
+        )
+    return d % _b.max(ndim, 1)
+
+
+def _xp(t: Tensor) -> Any:
+    return backend_of_type(type(t._data)).xp
+
+
+def _kind(x: Any) -> str:
+    """The dtype kind of an array or a Python number."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt.kind
+    return "b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f"
+
+
+def _once(kw: dict, key: str, value, name: str) -> None:
+    if key in kw:
+        raise TypeError(f"Tensor.{name}: {key} was given twice, by position and by name")
+    kw[key] = value
+
+
+def _pick(x, index):
+    """An index given as a Tensor, an array or a Python sequence, as a backend array or Tensor
+    (integers, no derivative)."""
+    if isinstance(index, Tensor):
+        return index
+    return _xp(x).asarray(index)
+
+
+def _dtype(dtype) -> _np.dtype:
+    """A NumPy dtype from one (or a type, a name, or a torch dtype such as torch.float32)."""
+    s = str(dtype)
+    if s.startswith("torch."):
+        s = s[6:]
+        s = {
+            "half": "float16",
+            "float": "float32",
+            "double": "float64",
+            "long": "int64",
+            "int": "int32",
+            "short": "int16",
+            "cfloat": "complex64",
+            "cdouble": "complex128",
+        }.get(s, s)
+        return _np.dtype(s)
+    return _np.dtype(dtype)

@@ -1,0 +1,221 @@
+"""PyTorch's indexing along a dim on Tensor: ``gather``, ``scatter``, ``index_select``,
+``index_add``, ``index_copy``, ``index_fill``, ``sort``, ``argsort``, ``topk``.
+
+Writes are functional ``x.at[...]`` updates (the in-place forms ``scatter_`` and so on write
+the result back). Example: ``x.gather(1, idx)``, ``v, i = x.topk(2)``
+"""
+
+from __future__ import annotations
+
+import builtins as _b
+from collections import namedtuple
+from typing import Any
+
+import numpy as _np
+
+from . import _links
+from . import _value_checks as _vc
+from ._torch_args import _NO, _axis, _pick, _xp
+from ._torch_reductions import _cum_dim
+from .tensor import Tensor
+
+_R: Any = None  # the op namespace, as Tensor's own methods use it
+_links.need("ops", globals(), "_R")
+
+_sort = namedtuple("sort", ["values", "indices"])
+_topk = namedtuple("topk", ["values", "indices"])
+
+
+# ---- indexing along a dim -------------------------------------------------------------------
+def _index(name: str, self, index, d: int):
+    """``index`` as an integer array or Tensor, every entry in ``[0, n)`` for the length ``n``
+    of dim ``d``, as torch requires (NumPy would read -1 as the last entry, and CuPy wraps
+    any index): checked on every call, also of a compiled function."""
+    index = _pick(self, index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"Tensor.{name}: the index must hold integers, got dtype {index.dtype}")
+    n = self.shape[d] if self.ndim else 1
+    raw = index._data if isinstance(index, Tensor) else index  # vmap: every example's
+    if raw.size:
+        _vc.run(
+            _vc.Check(
+                f"{name}_index",
+                lambda xp, i: (i < 0) | (i >= n),
+                lambda count, first: IndexError(
+                    f"Tensor.{name}: index {first} is out of range for dim {d} of length {n} "
+                    f"(shape {self.shape}); {count} entries lie outside [0, {n})"
+                ),
+                values=lambda xp, i: i,
+            ),
+            index,
+        )
+    return index
+
+
+def gather(self, dim: int, index) -> Tensor:
+    """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (torch's gather; ``index`` may be
+    smaller than ``self`` in the other dims). Example: ``x.gather(1, idx)``"""
+    d = _axis("gather", dim, self.ndim)
+    index = _index("gather", self, index, d)
+    if index.ndim != self.ndim:
+        raise ValueError(
+            f"Tensor.gather: index of shape {tuple(index.shape)} must have as "
+            f"many dims as the tensor (shape {self.shape})"
+        )
+    x = _fit(self, index.shape, d)
+    return _R.take_along_axis(x, index, d)
+
+
+def _fit(x, shape, d):
+    """``x`` cut to ``shape`` in every dim but ``d`` (torch's scatter/gather sizes)."""
+    if _b.all(s == n for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)) if i != d):
+        return x
+    for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)):
+        if i != d and s > n:
+            raise ValueError(
+                f"gather/scatter: the index (shape {tuple(shape)}) is larger "
+                f"than the tensor (shape {x.shape}) in dim {i}"
+            )
+    return x[tuple(slice(None) if i == d else slice(0, s) for i, s in enumerate(shape))]
+
+
+def _scatter_at(self, dim, index):
+    """``self.at[...]`` addressing the targets of torch's scatter: ``index`` along ``dim``,
+    its own position in the other dims."""
+    d = _axis("scatter", dim, self.ndim)
+    index = _index("scatter", self, index, d)
+    if index.ndim != self.ndim:
+        raise ValueError(
+            f"Tensor.scatter: index of shape {tuple(index.shape)} must have as "
+            f"many dims as the tensor (shape {self.shape})"
+        )
+    xp = _xp(self)
+    n = index.ndim
+    grids = tuple(
+        index if i == d else xp.arange(s).reshape((-1,) + (1,) * (n - 1 - i))
+        for i, s in enumerate(index.shape)
+    )
+    return self.at[grids], index.shape
+
+
+def _source(src, shape):
+    """torch's scatter source cut to the index's shape (a number stays a number)."""
+    if isinstance(src, int | float | bool | complex) or getattr(src, "ndim", 0) == 0:
+        return src
+    return _fit(src, tuple(shape), -1)
+
+
+def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor:
+    """torch's out-of-place ``scatter``: a copy with ``src`` (or ``value``) written at
+    ``index`` along ``dim``; ``reduce="add"``/``"multiply"`` combines instead (repeats
+    accumulate). Without ``reduce`` the last of repeated targets is kept (torch leaves it
+    unspecified). Example: ``x.scatter(1, idx, 0.0)``"""
+    src = value if src is _NO else src
+    if src is _NO:
+        raise TypeError("Tensor.scatter: give the source (src or value)")
+    ref, shape = _scatter_at(self, dim, index)
+    src = _source(src, shape)
+    if reduce is None:
+        return ref.set(src)
+    if reduce == "add":
+        return ref.add(src)
+    if reduce == "multiply":
+        return ref.multiply(src)
+    raise ValueError(f"Tensor.scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+
+
+def scatter_add(self, dim: int, index, src) -> Tensor:
+    """torch's ``scatter_add``: ``src`` added at ``index`` along ``dim`` (repeats add up).
+    Example: ``zeros.scatter_add(0, idx, w)``"""
+    ref, shape = _scatter_at(self, dim, index)
+    return ref.add(_source(src, shape))
+
+
+def _along(name: str, self, dim, index):
+    d = _axis(name, dim, self.ndim)
+    index = _index(name, self, index, d)
+    if index.ndim != 1:
+        index = _R.reshape(index, (-1,))
+    return self.at[(slice(None),) * d + (index,)]
+
+
+def index_select(self, dim: int, index) -> Tensor:
+    """The entries ``index`` (1-D) along ``dim``. Example: ``x.index_select(0, rows)``"""
+    d = _axis("index_select", dim, self.ndim)
+    index = _index("index_select", self, index, d)
+    return _R.take(self, _R.reshape(index, (-1,)) if index.ndim != 1 else index, axis=d)
+
+
+def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
+    """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
+    Example: ``acc.index_add(0, rows, vals)``"""
+    return _along("index_add", self, dim, index).add(source if alpha == 1 else alpha * source)
+
+
+def index_copy(self, dim: int, index, source) -> Tensor:
+    """``source`` written at ``index`` along ``dim``. Example: ``x.index_copy(0, rows, v)``"""
+    return _along("index_copy", self, dim, index).set(source)
+
+
+def index_fill(self, dim: int, index, value) -> Tensor:
+    """``value`` written at ``index`` along ``dim``. Example: ``x.index_fill(1, cols, 0.0)``"""
+    return _along("index_fill", self, dim, index).set(value)
+
+
+def _order(x, dim, descending, stable):
+    """Indices sorting ``x`` along ``dim``; ``descending`` keeps equal values in their
+    order (and NaNs first), as torch's stable descending sort."""
+    if not descending:
+        return _R.argsort(x, axis=dim, stable=True if stable else None)
+    n = x.shape[dim] if x.ndim else 1
+    rev = _R.argsort(_R.flip(x, dim), axis=dim, stable=True)
+    return (n - 1) - _R.flip(rev, dim)
+
+
+def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
+    """torch's ``sort`` (``dim=`` or ``descending=`` given): ``(values, indices)``.
+
+    NumPy's ``ndarray.sort()`` sorts in place and returns None; without torch's keywords the
+    call is ambiguous and raises. Example: ``v, i = x.sort(dim=-1, descending=True)``
+    """
+    if dim is _NO and descending is _NO:
+        raise TypeError(
+            "Tensor.sort() is ambiguous: NumPy's ndarray.sort sorts in place and returns None, "
+            "torch's returns (values, indices). Write x.sort(dim=-1) (torch's), "
+            "gnp.sort(x) (a sorted copy) or x[...] = gnp.sort(x) (NumPy's in-place sort)"
+        )
+    if args or kw:
+        raise TypeError(
+            f"Tensor.sort with torch's keywords takes dim=, descending= and "
+            f"stable= only, got {args} {sorted(kw)}"
+        )
+    dim = -1 if dim is _NO else dim
+    if self.ndim == 0:
+        return _sort(self, _R.zeros_like(self, dtype=_np.int64))
+    d = _axis("sort", dim, self.ndim)
+    idx = _order(self, d, descending is not _NO and bool(descending), stable)
+    return _sort(_R.take_along_axis(self, idx, d), idx)
+
+
+def argsort(self, axis=-1, *, dim=_NO, descending: bool = False, stable: bool = False, **kw):
+    if dim is _NO and not descending and not stable and not kw:
+        return _R.argsort(self, axis=axis)
+    if dim is not _NO:
+        axis = _cum_dim("argsort", None if axis == -1 else axis, dim)
+    if kw:
+        return _R.argsort(self, axis=axis, **kw)
+    return _order(self, _axis("argsort", axis, self.ndim), descending, stable)
+
+
+def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """The ``k`` largest (or smallest) entries along ``dim`` and their indices, largest
+    first. Example: ``v, i = scores.topk(5)``"""
+    d = _axis("topk", dim, self.ndim)
+    n = self.shape[d] if self.ndim else 1
+    if not 0 <= k <= n:
+        raise ValueError(f"Tensor.topk: k={k} is out of range for a dim of length {n}")
+    if self.ndim == 0:
+        return _topk(self, _R.zeros_like(self, dtype=_np.int64))
+    idx = _order(self, d, largest, True)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    return _topk(_R.take_along_axis(self, idx, d), idx)

@@ -1,0 +1,506 @@
+"""PyTorch's Tensor methods on gpuad's Tensor, each composed of differentiable gpuad.numpy ops.
+
+A Tensor follows NumPy's ``ndarray``; this module adds the methods a PyTorch program calls
+(``x.sum(dim=1, keepdim=True)``, ``x.view(2, -1)``, ``x.unsqueeze(0)``, ``x.clamp(min=0)``,
+``x.masked_fill(m, 0)``, ``x.add_(y, alpha=2)``, ...). Every method is a short composition of
+recorded ops, so gradients, forward mode, ``vmap``, ``jit`` and both backends work as they do
+for the ops themselves. In-place methods (``add_``, ``zero_``, ``copy_``, ...) write through the
+same recorded path as ``x[...] = v`` and ``x += v``: versions are bumped and a step that saved the
+old values refuses to backward.
+
+Where a PyTorch name already has NumPy's meaning on a Tensor, NumPy's stays, and PyTorch's is
+taken only when the call cannot be NumPy's: a ``dim=``/``keepdim=`` keyword (NumPy has
+neither), ``x.flatten(1)``, ``x.transpose(0, 2)`` on a 3-D tensor, ``x.max(other_tensor)``.
+Calls that mean different things in the two and would differ silently either raise
+(``x.sort()``, ``x.transpose(0, 1)`` on a 2-D tensor, ``x.view`` where torch refuses to view)
+or are listed in docs/porting.md (``x.max(1)``, ``x.std(0)``, ``x.repeat(2)``).
+
+The methods live in gpuad/_torch_reductions.py, _torch_shapes.py, _torch_indexing.py and here
+(elementwise ops, conversions, in-place forms); :func:`install` attaches them all at import.
+
+Example::
+
+    x = gpuad.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    v, i = x.max(dim=1)                          # torch's (values, indices)
+    y = x.unsqueeze(0).clamp(min=1.0).sum(dim=-1, keepdim=True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from . import _links, _torch_indexing, _torch_reductions, _torch_shapes
+from . import rules as _r
+from ._softmax import log_softmax as _log_softmax
+from ._softmax import softmax as _softmax
+from ._state import seq as _seq
+from ._torch_args import _dtype, _kind, _shape_args, _xp
+from .backends import backend_of_type
+from .engine import assign_inplace
+from .tensor import Tensor
+
+_R: Any = None  # the op namespace, as Tensor's own methods use it
+_links.need("ops", globals(), "_R")
+
+
+# ---- elementwise --------------------------------------------------------------------------
+def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002
+    """torch's ``clamp``: NumPy's ``clip`` (either bound may be None or a tensor).
+    Example: ``x.clamp(min=0)``"""
+    if min is None and max is None:
+        raise ValueError("Tensor.clamp: give min=, max= or both")
+    return _R.clip(self, min, max)
+
+
+def clamp_min(self, min) -> Tensor:  # noqa: A002
+    """``clamp(min=min)``. Example: ``x.clamp_min(1e-6)``"""
+    return _R.clip(self, min, None)
+
+
+def clamp_max(self, max) -> Tensor:  # noqa: A002
+    """``clamp(max=max)``. Example: ``x.clamp_max(1.0)``"""
+    return _R.clip(self, None, max)
+
+
+def pow(self, exponent) -> Tensor:  # noqa: A001
+    """``self ** exponent``. Example: ``x.pow(3)``"""
+    return self**exponent
+
+
+def rsqrt(self) -> Tensor:
+    """``1 / sqrt(x)``. Example: ``v.rsqrt()``"""
+    return _R.reciprocal(_R.sqrt(self))
+
+
+def relu(self) -> Tensor:
+    """``max(x, 0)``; the derivative at 0 is 0, as in torch. Example: ``x.relu()``"""
+    return _r.relu(self)
+
+
+def sigmoid(self) -> Tensor:
+    """The logistic sigmoid. Example: ``x.sigmoid()``"""
+    return _r.sigmoid(self)
+
+
+def softmax(self, dim: int, dtype=None) -> Tensor:
+    """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
+    return _softmax(self if dtype is None else _R.astype(self, dtype), dim)
+
+
+def log_softmax(self, dim: int, dtype=None) -> Tensor:
+    """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
+    return _log_softmax(self if dtype is None else _R.astype(self, dtype), dim)
+
+
+def frac(self) -> Tensor:
+    """``x - trunc(x)`` (derivative 1). Example: ``x.frac()``"""
+    return self - _R.trunc(self)
+
+
+def add(self, other, *, alpha=1) -> Tensor:
+    """``self + alpha * other``. Example: ``x.add(y, alpha=-0.1)``"""
+    return self + (other if alpha == 1 else alpha * other)
+
+
+def sub(self, other, *, alpha=1) -> Tensor:
+    """``self - alpha * other``. Example: ``x.sub(y)``"""
+    return self - (other if alpha == 1 else alpha * other)
+
+
+def rsub(self, other, *, alpha=1) -> Tensor:
+    """``other - alpha * self``. Example: ``x.rsub(1.0)``"""
+    return other - (self if alpha == 1 else alpha * self)
+
+
+def mul(self, other) -> Tensor:
+    """``self * other``. Example: ``x.mul(2)``"""
+    return self * other
+
+
+def div(self, other, *, rounding_mode=None) -> Tensor:
+    """``self / other``; ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient (no
+    derivative: the result is piecewise constant). Example: ``x.div(y, rounding_mode="floor")``
+    """
+    if rounding_mode is None:
+        return self / other
+    if rounding_mode == "floor":
+        return _R.floor_divide(self, other)
+    if rounding_mode == "trunc":
+        if _kind(self) in "biu" and _kind(other) in "biu":
+            q = _R.floor_divide(self, other)
+            inexact = _R.not_equal(_R.mod(self, other), 0)
+            signs = _R.not_equal(_R.less(self, 0), _R.less(other, 0))
+            return q + _R.astype(_R.logical_and(inexact, signs), q.dtype)
+        return _R.trunc(self / other)
+    raise ValueError(
+        f"Tensor.div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
+    )
+
+
+def lerp(self, end, weight) -> Tensor:
+    """``self + weight * (end - self)``. Example: ``a.lerp(b, 0.25)``"""
+    return self + weight * (end - self)
+
+
+def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """``self + value * tensor1 * tensor2``. Example: ``x.addcmul(a, b, value=0.5)``"""
+    return self + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
+
+
+def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """``self + value * tensor1 / tensor2``. Example: ``p.addcdiv(m, v.sqrt() + eps)``"""
+    return self + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
+
+
+def nan_to_num(self, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN and infinities replaced by numbers. Example: ``x.nan_to_num(posinf=1e9)``"""
+    return _R.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def allclose(
+    self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (a Python bool).
+    Example: ``x.allclose(y)``"""
+    a, b = _plain(self), _plain(other)
+    return bool(_xp(self).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(
+    self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise closeness (boolean). Example: ``x.isclose(y)``"""
+    a, b = _plain(self), _plain(other)
+    return Tensor(_xp(self).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(self, other) -> bool:
+    """Whether both have the same shape and elements (a Python bool). Example: ``x.equal(y)``"""
+    a, b = _plain(self), _plain(other)
+    return bool(a.shape == b.shape and _xp(self).array_equal(a, b))
+
+
+def _plain(x):
+    """The values of a Tensor (or array, or number) for a comparison without derivative."""
+    if isinstance(x, Tensor):
+        return x.detach()._data if x._bat is None else x.data  # (vmap raises clearly)
+    return x
+
+
+def masked_fill(self, mask, value) -> Tensor:
+    """``value`` where ``mask`` is true (the mask broadcast to this shape), else ``self``.
+    Example: ``scores.masked_fill(~keep, -1e9)``"""
+    m = mask if _kind(mask) == "b" else None
+    if m is None:
+        raise TypeError(
+            f"Tensor.masked_fill: the mask must be boolean, got dtype "
+            f"{getattr(mask, 'dtype', type(mask).__name__)}"
+        )
+    m = _R.broadcast_to(m, self.shape)
+    r = _R.where(m, value, self)
+    return r if r.dtype == self.dtype else _R.astype(r, self.dtype)
+
+
+def where(self, condition, y) -> Tensor:
+    """torch's ``x.where(cond, y)``: ``self`` where ``condition``, else ``y``.
+    Example: ``x.where(x > 0, 0.0)``"""
+    return _R.where(condition, self, y)
+
+
+def masked_select(self, mask) -> Tensor:
+    """The entries where ``mask`` is true, as a 1-D tensor (both broadcast).
+    Example: ``x.masked_select(x > 0)``"""
+    shp = _np.broadcast_shapes(self.shape, tuple(getattr(mask, "shape", ())))
+    return _R.broadcast_to(self, shp)[_R.broadcast_to(mask, shp)]
+
+
+# ---- information, copies, conversions ----------------------------------------------------
+def numel(self) -> int:
+    """The number of elements (``x.size``). Example: ``x.numel()``"""
+    return self.size
+
+
+def dim(self) -> int:
+    """The number of dims (``x.ndim``). Example: ``x.dim()``"""
+    return self.ndim
+
+
+def element_size(self) -> int:
+    """Bytes per element. Example: ``x.element_size()``"""
+    return self.dtype.itemsize
+
+
+def is_floating_point(self) -> bool:
+    return self.dtype.kind == "f"
+
+
+def is_complex(self) -> bool:
+    return self.dtype.kind == "c"
+
+
+def clone(self, *, memory_format=None) -> Tensor:
+    """A copy, recorded (gradients flow through it). Example: ``y = x.clone()``"""
+    return _R.copy(self)
+
+
+def is_contiguous(self, memory_format=None) -> bool:
+    """Whether the data is C-contiguous. Example: ``x.t().is_contiguous()``"""
+    return bool(self._data.flags.c_contiguous)
+
+
+def contiguous(self, memory_format=None) -> Tensor:
+    """``self`` if C-contiguous, else a recorded contiguous copy. Example: ``x.t().contiguous()``"""
+    if self._bat is None and self._data.flags.c_contiguous:
+        return self
+    return _R.reshape(_R.ravel(self), self.shape)  # ravel copies into C order
+
+
+def _size_args(args: tuple) -> tuple:
+    return _shape_args("new_*", args)
+
+
+def _new(self, fill, size, dtype, requires_grad):
+    xp = _xp(self)
+    dt = self.dtype if dtype is None else _dtype(dtype)
+    data = xp.empty(size, dt) if fill is None else xp.full(size, fill, dt)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros of ``size``, this tensor's dtype and backend (a constant unless
+    ``requires_grad``). Example: ``x.new_zeros(2, 3)``"""
+    return _new(self, 0, _size_args(size), dtype, requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Ones of ``size``. Example: ``x.new_ones(x.shape)``"""
+    return _new(self, 1, _size_args(size), dtype, requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uninitialised values of ``size``. Example: ``x.new_empty(4)``"""
+    return _new(self, None, _size_args(size), dtype, requires_grad)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``fill_value`` everywhere. Example: ``x.new_full((2, 2), -1.0)``"""
+    return _new(self, fill_value, _size_args((size,)), dtype, requires_grad)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new constant tensor holding a copy of ``data``, in this tensor's dtype unless
+    ``dtype`` is given. Example: ``x.new_tensor([1.0, 2.0])``"""
+    if isinstance(data, Tensor):
+        data = data.detach()._data
+    xp = _xp(self)
+    dt = self.dtype if dtype is None else _dtype(dtype)
+    return Tensor(xp.array(data, dtype=dt, copy=True), requires_grad=requires_grad)
+
+
+def _cast(dtype):
+    def convert(self) -> Tensor:
+        return self if self.dtype == dtype else _R.astype(self, dtype)
+
+    return convert
+
+
+def _device_of(self) -> str:
+    return "cpu" if backend_of_type(type(self._data)).name == "numpy" else "cuda"
+
+
+def _device(self, device, what: str) -> None:
+    """Refuse a move to another device: a Tensor stays on its backend's."""
+    want = str(getattr(device, "type", device)).split(":")[0]
+    have = _device_of(self)
+    if want != have:
+        raise RuntimeError(
+            f"Tensor.{what}: this tensor lives on the {'numpy' if have == 'cpu' else 'cupy'} "
+            f"backend ({have}); gpuad does not move recorded tensors between devices. Pick "
+            f"the backend with gpuad.use_backend(...), or take a host copy with .numpy()"
+        )
+
+
+def _is_device(a) -> bool:
+    if hasattr(a, "type") and a.__class__.__name__ == "device":
+        return True
+    return isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "meta", "mps")
+
+
+def to(self, *args, **kw) -> Tensor:
+    """torch's ``to``: ``to(dtype)``, ``to(other)`` (its dtype), ``to(device)`` (this
+    tensor's device only), ``copy=True`` for a copy. Example: ``x.to(gnp.float32)``"""
+    dtype = kw.pop("dtype", None)
+    device = kw.pop("device", None)
+    copy = kw.pop("copy", False)
+    kw.pop("non_blocking", None)
+    kw.pop("memory_format", None)
+    if kw:
+        raise TypeError(f"Tensor.to got unexpected keyword arguments {sorted(kw)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif _is_device(a):
+            device = a
+        elif isinstance(a, bool):  # to(dtype, non_blocking, copy)
+            continue
+        else:
+            dtype = a
+    if device is not None:
+        _device(self, device, "to")
+    r = self
+    if dtype is not None and _dtype(dtype) != self.dtype:
+        r = _R.astype(self, _dtype(dtype))
+    elif copy:
+        r = _R.copy(self)
+    return r
+
+
+def type_as(self, other) -> Tensor:
+    """This tensor in ``other``'s dtype. Example: ``mask.type_as(x)``"""
+    return self if self.dtype == other.dtype else _R.astype(self, other.dtype)
+
+
+def cpu(self) -> Tensor:
+    """``self`` on the NumPy backend; a CuPy-backend tensor raises (use ``.numpy()``)."""
+    _device(self, "cpu", "cpu()")
+    return self
+
+
+def cuda(self, device=None) -> Tensor:
+    """``self`` on the CuPy backend; a NumPy-backend tensor raises."""
+    _device(self, "cuda", "cuda()")
+    return self
+
+
+# ---- in place ----------------------------------------------------------------------------
+def _write(self, fn, args, kw, name: str) -> Tensor:
+    """``self[...] = fn(self, ...)``, recorded as ``x += v`` is: versions are bumped, values
+    the step saved from ``self`` are kept, a leaf that requires grad refuses."""
+    since = next(_seq)
+    r = fn(self, *args, **kw)
+    shp = tuple(getattr(r, "shape", ()))
+    if shp != self.shape:
+        raise RuntimeError(
+            f"Tensor.{name}: the result has shape {shp}, the tensor "
+            f"{self.shape}; an in-place op cannot change the shape"
+        )
+    dt = getattr(r, "dtype", None)
+    if dt is not None and dt != self.dtype and not _np.can_cast(dt, self.dtype, "same_kind"):
+        raise TypeError(
+            f"Tensor.{name}: the result (dtype {dt}) cannot be cast to the "
+            f"tensor's dtype {self.dtype}; use {name[:-1]}(...) for a new tensor"
+        )
+    assign_inplace(self, r, None, since)
+    return self
+
+
+def _in_place(name: str, fn):
+    def method(self, *args, **kw) -> Tensor:
+        return _write(self, fn, args, kw, name)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name[:-1]}`` written into this tensor (recorded, versions bumped)."
+    return method
+
+
+def zero_(self) -> Tensor:
+    """Set every entry to zero, in place. Example: ``x.grad.zero_()``"""
+    self[...] = 0
+    return self
+
+
+def fill_(self, value) -> Tensor:
+    """Set every entry to ``value`` (a number or a 0-d tensor), in place."""
+    self[...] = value
+    return self
+
+
+def copy_(self, src, non_blocking: bool = False) -> Tensor:
+    """Write ``src`` (broadcast, converted to this dtype) into this tensor."""
+    self[...] = src
+    return self
+
+
+# the methods defined above, attached under their own names
+_DEFINED = """
+    sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
+    nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
+    flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow movedim mm
+    bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
+    sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
+    allclose isclose equal masked_fill where masked_select gather scatter scatter_add
+    index_select index_add index_copy index_fill sort argsort topk numel dim element_size
+    is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
+    new_full new_tensor to type_as cpu cuda zero_ fill_ copy_
+""".split()
+_SAME = {"moveaxis": "movedim", "ger": "outer", "nelement": "numel", "ndimension": "dim"}
+# plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
+_UNARY = """
+    exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal square sin cos tan sinh cosh
+    tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
+    isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
+    asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
+""".split()
+_BINARY = """
+    maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
+    logical_and logical_or logical_xor multiply subtract divide true_divide=divide
+    floor_divide float_power eq=equal ne=not_equal lt=less le=less_equal gt=greater
+    ge=greater_equal not_equal greater greater_equal less less_equal
+""".split()
+_CASTS = """
+    float=float32 double=float64 half=float16 long=int64 int=int32 short=int16 char=int8
+    byte=uint8 bool=bool cfloat=complex64 cdouble=complex128
+""".split()
+# in-place forms: torch's name_ for these out-of-place methods
+_IN_PLACE = """
+    add sub mul div pow clamp clamp_min clamp_max exp exp2 expm1 log log2 log10 log1p sqrt
+    rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh tanh asin
+    acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul addcdiv fmod
+    remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill index_add
+    index_copy index_fill scatter scatter_add multiply subtract divide true_divide floor_divide
+    float_power logaddexp
+""".split()
+
+
+def _unary(fname: str):
+    def method(self) -> Tensor:
+        return getattr(_R, fname)(self)
+
+    return method
+
+
+def _binary(fname: str):
+    def method(self, other) -> Tensor:
+        return getattr(_R, fname)(self, other)
+
+    return method
+
+
+def _pairs(names: list) -> list:
+    return [tuple(n.split("=")) if "=" in n else (n, n) for n in names]
+
+
+_HERE = {**vars(_torch_reductions), **vars(_torch_shapes), **vars(_torch_indexing), **globals()}
+_METHODS = {n: _HERE[n] for n in _DEFINED}
+_METHODS.update({n: _HERE[f] for n, f in _SAME.items()})
+_METHODS.update({n: _unary(f) for n, f in _pairs(_UNARY)})
+_METHODS.update({n: _binary(f) for n, f in _pairs(_BINARY)})
+_METHODS.update({n: _cast(_np.dtype(d)) for n, d in _pairs(_CASTS)})
+_METHODS.update({n + "_": _in_place(n + "_", _METHODS[n]) for n in _IN_PLACE})
+_METHODS["clip"] = Tensor.clip
+_METHODS["clip_"] = _in_place("clip_", Tensor.clip)
+_METHODS["round_"] = _in_place("round_", Tensor.round)
+
+
+def install() -> None:
+    """Attach the methods to :class:`~gpuad.tensor.Tensor` (done when gpuad is imported)."""
+    for name, fn in _METHODS.items():
+        if fn.__name__ in ("method", "convert"):
+            fn.__name__ = name
+        fn.__qualname__ = f"Tensor.{name}"
+        setattr(Tensor, name, fn)
+
+
+install()

@@ -1,0 +1,341 @@
+"""PyTorch's shape and matrix methods on Tensor: ``view``, ``expand``, ``permute``,
+``unsqueeze``, ``flatten(1)``, ``transpose(0, 2)``, ``chunk``, ``split``, ``mm``, ``bmm``, ...
+
+``view`` shares memory or raises as torch does; ``transpose(0, 1)`` of a 2-D tensor, identity
+in NumPy and a swap in torch, raises. Example: ``x.view(2, -1).permute(1, 0)``
+"""
+
+from __future__ import annotations
+
+import builtins as _b
+import math
+from typing import Any
+
+import numpy as _np
+
+from . import _links
+from ._torch_args import _NO, _axis, _shape_args
+from .tensor import Tensor
+
+_R: Any = None  # the op namespace, as Tensor's own methods use it
+_links.need("ops", globals(), "_R")
+
+
+# ---- shapes -----------------------------------------------------------------------------
+def _check_viewable(t: Tensor, shape: tuple) -> None:
+    """Raise as torch's ``view`` does when the new shape needs a copy of the data (a
+    ``reshape`` would copy, so writes through the result would not reach ``t``)."""
+    if t._bat is not None:
+        return
+    data = t._data
+    if _b.any(st < 0 for st in data.strides):
+        return  # reversed (x.flip(0)): a copy in torch, whose own view writes no further
+    probe = _np.lib.stride_tricks.as_strided(
+        _np.zeros(1, data.dtype), shape=data.shape, strides=data.strides
+    )
+    try:
+        _np.reshape(probe, shape, copy=False)  # the strides only: no element is read
+    except ValueError:
+        n = math.prod(data.shape)
+        known = math.prod(s for s in shape if s != -1)
+        fits = n == known if -1 not in shape else (known and n % known == 0)
+        if fits:
+            raise RuntimeError(
+                f"Tensor.view: a tensor of shape {t.shape} with strides {data.strides} (not "
+                f"contiguous) cannot be viewed as shape {shape} without a copy, as in torch; "
+                f"use .reshape(...) (a copy here) or .contiguous().view(...)"
+            ) from None
+
+
+def view(self, *shape) -> Tensor:
+    """torch's ``view``: the same data in another shape; raises where that needs a copy.
+
+    Example: ``x.view(2, -1)``
+    """
+    if len(shape) == 1 and not isinstance(shape[0], tuple | list | int | _np.integer):
+        raise TypeError(
+            f"Tensor.view({shape[0]!r}): reinterpreting the bytes as another dtype "
+            f"is not supported; use .astype(dtype) for a conversion"
+        )
+    shape = _shape_args("view", shape)
+    _check_viewable(self, shape)
+    return self.reshape(shape)
+
+
+def view_as(self, other) -> Tensor:
+    """``self.view(other.shape)``. Example: ``g.view_as(x)``"""
+    return view(self, tuple(other.shape))
+
+
+def reshape_as(self, other) -> Tensor:
+    """``self.reshape(other.shape)``. Example: ``g.reshape_as(x)``"""
+    return self.reshape(tuple(other.shape))
+
+
+def expand(self, *sizes) -> Tensor:
+    """torch's ``expand``: broadcast to ``sizes`` (-1 keeps a dim; new dims go in front).
+
+    Example: ``x.expand(4, -1)``
+    """
+    sizes = _shape_args("expand", sizes)
+    new = len(sizes) - self.ndim
+    if new < 0:
+        raise ValueError(
+            f"Tensor.expand: {len(sizes)} sizes for a tensor of "
+            f"{self.ndim} dimensions (shape {self.shape}); give at least as many"
+        )
+    if _b.any(s == -1 for s in sizes[:new]):
+        raise ValueError(f"Tensor.expand{sizes}: -1 is not allowed for a new leading dim")
+    target = tuple(self.shape[i - new] if s == -1 and i >= new else s for i, s in enumerate(sizes))
+    return _R.broadcast_to(self, target)
+
+
+def expand_as(self, other) -> Tensor:
+    """``self.expand(other.shape)``. Example: ``b.expand_as(x)``"""
+    return _R.broadcast_to(self, tuple(other.shape))
+
+
+def permute(self, *dims) -> Tensor:
+    """torch's ``permute``: NumPy's ``transpose(dims)``. Example: ``x.permute(2, 0, 1)``"""
+    return _R.transpose(self, _shape_args("permute", dims))
+
+
+def unsqueeze(self, dim: int) -> Tensor:
+    """A new length-1 dim at ``dim``. Example: ``x.unsqueeze(0)``"""
+    return _R.expand_dims(self, dim)
+
+
+def squeeze(self, axis=None, *, dim=_NO):
+    if dim is _NO:
+        try:
+            return _R.squeeze(self, axis)
+        except ValueError as e:
+            raise ValueError(
+                f"{e} (NumPy's squeeze(axis) refuses a length other than 1; "
+                f"torch's squeeze(dim=...) leaves such a dim as it is)"
+            ) from None
+    if axis is not None:
+        raise TypeError(f"Tensor.squeeze: the axis was given twice ({axis!r} and dim={dim!r})")
+    if dim is None:
+        return _R.squeeze(self)
+    dims = dim if isinstance(dim, tuple | list) else (dim,)
+    ones = tuple(
+        d
+        for d in (_axis("squeeze", d, self.ndim) for d in dims)
+        if self.ndim and self.shape[d] == 1
+    )
+    return _R.squeeze(self, ones) if ones else self
+
+
+def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
+    """NumPy's ``x.flatten()`` / ``x.flatten('F')`` (a copy), or torch's
+    ``x.flatten(start_dim, end_dim)`` when a dim is given (a view where one is possible).
+
+    Example: ``x.flatten(1)``
+    """
+    if isinstance(start_dim, str) or order is not None:
+        return _R.copy(_R.ravel(self, start_dim if isinstance(start_dim, str) else order))
+    if start_dim is _NO and end_dim is _NO:
+        return _R.copy(_R.ravel(self))
+    start_dim = 0 if start_dim is _NO else start_dim
+    end_dim = -1 if end_dim is _NO else end_dim
+    n = self.ndim
+    if n == 0:
+        return self.reshape(1)
+    a, b = _axis("flatten", start_dim, n), _axis("flatten", end_dim, n)
+    if a > b:
+        raise ValueError(f"Tensor.flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shp = self.shape
+    return self.reshape(shp[:a] + (-1 if 0 not in shp else 0,) + shp[b + 1 :])
+
+
+def unflatten(self, dim: int, sizes) -> Tensor:
+    """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
+    d = _axis("unflatten", dim, self.ndim)
+    return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+
+
+def transpose(self, *axes):
+    if len(axes) == 2 and axes[0].__class__ is int and axes[1].__class__ is int:
+        n = self.ndim
+        if n != 2:  # NumPy would refuse two axes here: torch's swap of two dims
+            return _R.swapaxes(self, axes[0], axes[1])
+        a, b = _axis("transpose", axes[0], 2), _axis("transpose", axes[1], 2)
+        if a == b:
+            return _R.swapaxes(self, a, b)
+        if a == 0:
+            raise ValueError(
+                f"Tensor.transpose{axes} on a 2-D tensor is ambiguous: NumPy reads it as the "
+                f"identity permutation, torch as swapping the two dims; write x.T or "
+                f"x.swapaxes(0, 1) (torch's), or x.transpose((0, 1)) (NumPy's)"
+            )
+    if len(axes) == 1 and isinstance(axes[0], tuple | list):
+        axes = tuple(axes[0])
+    return _R.transpose(self, axes or None)
+
+
+def t(self) -> Tensor:
+    """torch's ``t``: the transpose of a tensor of at most 2 dims. Example: ``w.t()``"""
+    if self.ndim > 2:
+        raise ValueError(
+            f"Tensor.t() takes a tensor of at most 2 dims, got shape {self.shape}; "
+            f"use x.transpose(a, b) or x.mT"
+        )
+    return _R.transpose(self) if self.ndim == 2 else self
+
+
+def repeat(self, repeats, axis=None, *more):
+    if more or (
+        axis is not None
+        and isinstance(axis, int)
+        and not (-self.ndim <= axis < self.ndim if self.ndim else axis in (0, -1))
+    ):
+        sizes = (repeats, axis, *more)
+        raise TypeError(
+            f"Tensor.repeat{sizes}: Tensor.repeat is NumPy's (each element repeated along an "
+            f"axis); torch's x.repeat{sizes} (the tensor tiled) is x.tile({sizes})"
+        )
+    return _R.repeat(self, repeats, axis)
+
+
+def tile(self, *dims) -> Tensor:
+    """torch's ``tile`` (and ``repeat``): the tensor tiled ``dims`` times.
+    Example: ``x.tile(2, 1)``"""
+    return _R.tile(self, _shape_args("tile", dims))
+
+
+def chunk(self, chunks: int, dim: int = 0) -> tuple:
+    """torch's ``chunk``: pieces of ``ceil(n / chunks)`` along ``dim`` (possibly fewer).
+    Example: ``a, b = x.chunk(2, dim=-1)``"""
+    d = _axis("chunk", dim, self.ndim)
+    n = self.shape[d]
+    if chunks <= 0:
+        raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
+    step = -(-n // chunks) if n else 1
+    return tuple(_R.split(self, list(range(step, n, step)), axis=d)) if n else (self,)
+
+
+def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+    """torch's ``split``: pieces of ``size`` along ``dim`` (the last may be shorter), or of
+    the listed sizes. Example: ``a, b = x.split([2, 3], dim=1)``"""
+    d = _axis("split", dim, self.ndim)
+    n = self.shape[d]
+    s = split_size_or_sections
+    if isinstance(s, int | _np.integer):
+        if s <= 0:
+            raise ValueError(f"Tensor.split: split_size must be positive, got {s}")
+        points = list(range(int(s), n, int(s)))
+    else:
+        sizes = [int(v) for v in s]
+        if _b.sum(sizes) != n:
+            raise ValueError(
+                f"Tensor.split: sizes {sizes} do not add up to {n}, the length of dim {dim}"
+            )
+        points = list(_np.cumsum(sizes)[:-1])
+    return tuple(_R.split(self, [int(p) for p in points], axis=d))
+
+
+def unbind(self, dim: int = 0) -> tuple:
+    """The slices along ``dim``. Example: ``rows = x.unbind(0)``"""
+    return tuple(_R.unstack(self, axis=_axis("unbind", dim, self.ndim)))
+
+
+def flip(self, *dims) -> Tensor:
+    """Reverse the order along ``dims``. Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
+    return _R.flip(self, _shape_args("flip", dims))
+
+
+def roll(self, shifts, dims=None) -> Tensor:
+    """Rotate along ``dims`` (the flattened tensor when None). Example: ``x.roll(1, 0)``"""
+    return _R.roll(self, shifts, dims)
+
+
+def narrow(self, dim: int, start: int, length: int) -> Tensor:
+    """``length`` entries from ``start`` along ``dim``, a view. Example: ``x.narrow(1, 0, 2)``"""
+    d = _axis("narrow", dim, self.ndim)
+    s = int(start) % self.shape[d] if start < 0 else int(start)
+    if s + length > self.shape[d] or length < 0:
+        raise IndexError(
+            f"Tensor.narrow: start {start} + length {length} exceeds the length "
+            f"{self.shape[d]} of dim {dim}"
+        )
+    return self[(slice(None),) * d + (slice(s, s + length),)]
+
+
+def movedim(self, source, destination) -> Tensor:
+    """NumPy's ``moveaxis``. Example: ``x.movedim(0, -1)``"""
+    return _R.moveaxis(self, source, destination)
+
+
+# ---- linear algebra ----------------------------------------------------------------------
+def mm(self, mat2) -> Tensor:
+    """Matrix product of two 2-D tensors. Example: ``a.mm(b)``"""
+    if self.ndim != 2 or getattr(mat2, "ndim", 0) != 2:
+        raise ValueError(
+            f"Tensor.mm takes two 2-D tensors, got shapes {self.shape} and "
+            f"{getattr(mat2, 'shape', ())}; use matmul for others"
+        )
+    return _R.matmul(self, mat2)
+
+
+def bmm(self, mat2) -> Tensor:
+    """Batched matrix product of two 3-D tensors. Example: ``a.bmm(b)``"""
+    if self.ndim != 3 or getattr(mat2, "ndim", 0) != 3:
+        raise ValueError(
+            f"Tensor.bmm takes two 3-D tensors, got shapes {self.shape} and "
+            f"{getattr(mat2, 'shape', ())}; use matmul for others"
+        )
+    return _R.matmul(self, mat2)
+
+
+def mv(self, vec) -> Tensor:
+    """Matrix-vector product. Example: ``a.mv(v)``"""
+    if self.ndim != 2 or getattr(vec, "ndim", 0) != 1:
+        raise ValueError(
+            f"Tensor.mv takes a 2-D and a 1-D tensor, got shapes {self.shape} "
+            f"and {getattr(vec, 'shape', ())}"
+        )
+    return _R.matmul(self, vec)
+
+
+def matmul(self, other) -> Tensor:
+    """``self @ other``. Example: ``a.matmul(b)``"""
+    return _R.matmul(self, other)
+
+
+def outer(self, vec2) -> Tensor:
+    """Outer product of two 1-D tensors. Example: ``u.outer(v)``"""
+    return _R.outer(self, vec2)
+
+
+def cross(self, other, dim=None) -> Tensor:
+    """Cross product along ``dim`` (None: the first dim of length 3, as torch.cross).
+    Example: ``a.cross(b, dim=-1)``"""
+    if dim is None:
+        shp = _np.broadcast_shapes(self.shape, tuple(getattr(other, "shape", ())))
+        dim = next((i for i, s in enumerate(shp) if s == 3), None)
+        if dim is None:
+            raise ValueError(f"Tensor.cross: no dim of length 3 in shape {shp}")
+    return _R.cross(self, other, axis=dim)
+
+
+def diag(self, diagonal: int = 0) -> Tensor:
+    """A diagonal of a 2-D tensor, or a matrix with a 1-D tensor on a diagonal.
+    Example: ``x.diag()``"""
+    return _R.diag(self, diagonal)
+
+
+def tril(self, diagonal: int = 0) -> Tensor:
+    """Zero above ``diagonal`` (over the last two dims). Example: ``x.tril()``"""
+    return _R.tril(self, diagonal)
+
+
+def triu(self, diagonal: int = 0) -> Tensor:
+    """Zero below ``diagonal`` (over the last two dims). Example: ``x.triu(1)``"""
+    return _R.triu(self, diagonal)
+
+
+def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """``n``-th differences along ``dim``. Example: ``x.diff(dim=0)``"""
+    kw = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+    return _R.diff(self, n, dim, **kw)
