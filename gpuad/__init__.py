@@ -70,6 +70,7 @@ from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 
 # more of JAX's API: linear_transpose, eval_shape, random keys, callbacks (docs/porting.md)
 from .linearity import NonLinearError, linear_transpose  # noqa: E402
+from . import random  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -134,4 +135,4 @@ __all__ = [
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
     "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
 ]
-__all__ += ["linear_transpose", "NonLinearError"]
+__all__ += ["linear_transpose", "NonLinearError", "random"]
