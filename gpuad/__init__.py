@@ -71,6 +71,10 @@ from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
 # more of JAX's API: linear_transpose, eval_shape, random keys, callbacks (docs/porting.md)
 from .linearity import NonLinearError, linear_transpose  # noqa: E402
 from . import random  # noqa: E402
+from . import debug  # noqa: E402
+from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
+from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
+from .remat import remat  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -135,4 +139,6 @@ __all__ = [
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
     "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
 ]
-__all__ += ["linear_transpose", "NonLinearError", "random"]
+__all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
+            "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
+            "remat"]

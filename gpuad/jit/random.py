@@ -50,8 +50,9 @@ def _per_key(xp, k, draw):
 
 
 def _split_fwd(xp, k, num=2):
-    return _per_key(xp, k, lambda g: g.integers(0, 2**63, size=(num, 2), dtype=_np.uint64,
-                                                endpoint=False))
+    return _per_key(
+        xp, k, lambda g: g.integers(0, 2**63, size=(num, 2), dtype=_np.uint64, endpoint=False)
+    )
 
 
 def _normal_fwd(xp, k, shape=(), dtype="float64"):
