@@ -75,6 +75,7 @@ from . import debug  # noqa: E402
 from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
 from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
 from .remat import remat  # noqa: E402
+from .jaxpr import make_jaxpr  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -141,4 +142,4 @@ __all__ = [
 ]
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
-            "remat"]
+            "remat", "make_jaxpr"]

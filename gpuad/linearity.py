@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as _np
 
-from . import _state
 from .backends import get_backend
 from .prims import linearity as _flags
 from .prims.core import RULES
@@ -110,21 +109,16 @@ def _vjp_at_zero(call: Callable, specs: list):
 def _check_linear(call: Callable, inputs: list) -> None:
     """Trace ``call(*inputs)`` and raise :class:`NonLinearError` unless every step that
     depends on the inputs is linear in them."""
-    from . import engine
+    from .jaxpr import trace_program
     from .jit import trace as _trace
 
-    outer, hook = _trace._current, engine._trace
-    _trace._current = engine._trace = None  # inside gpuad.jit: this trace is not the program's
     try:
-        with _state.no_grad():
-            prog, _ = _trace.trace(call, list(inputs), lambda lv: lv, get_backend())
+        prog = trace_program(call, inputs)
     except _trace.TracerError as e:
         raise NonLinearError(
             f"linear_transpose: fun is not linear in its inputs: it reads their values "
             f"({str(e).split(' Its value depends')[0]})"
         ) from e
-    finally:
-        _trace._current, engine._trace = outer, hook
     _check_program(prog)
 
 
