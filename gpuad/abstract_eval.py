@@ -27,6 +27,8 @@ class ShapeDtypeStruct:
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape: Any, dtype: Any, **_ignored: Any):
+        if dtype is None:
+            raise ValueError("ShapeDtypeStruct: dtype must be specified")
         self.shape = tuple(int(s) for s in shape)
         self.dtype = _np.dtype(dtype)
 
@@ -50,7 +52,7 @@ class ShapeDtypeStruct:
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TypeError("len() of a 0-d ShapeDtypeStruct")
+            raise TypeError("len() of unsized object (a 0-d ShapeDtypeStruct)")
         return self.shape[0]
 
     def __repr__(self) -> str:

@@ -131,7 +131,10 @@ def _check_program(prog) -> None:
     def varies(a) -> bool:
         return type(a) is Ref and (a.v in dep or prog.root(a.v) in dep_roots)
 
-    for step in prog.steps:
+    live = _live_steps(prog)
+    for k, step in enumerate(prog.steps):
+        if k not in live:
+            continue
         flags = [varies(a) for a in step.args]
         if not any(flags) and not (step.dyn and _refs_vary(step.params, varies)):
             continue
@@ -170,6 +173,25 @@ def _check_program(prog) -> None:
                 f"inputs into dtype {out.dtype}, which is not linear"
             )
         dep.add(step.out)
+
+
+def _live_steps(prog) -> set[int]:
+    """Indices of the steps the outputs depend on (a comparison whose result nothing reads is
+    not part of the function)."""
+    live: set[int] = set()
+    for o in prog.outputs:
+        if o[0] == "var":
+            live.update((o[1], prog.root(o[1])))
+    steps: set[int] = set()
+    for k in range(len(prog.steps) - 1, -1, -1):
+        step = prog.steps[k]
+        hit = step.out is not None and (step.out in live or prog.root(step.out) in live)
+        hit = hit or any(w in live for w in step.writes)
+        if hit:
+            steps.add(k)
+            for v in step.refs():
+                live.update((v, prog.root(v)))
+    return steps
 
 
 def _refs_vary(obj, varies) -> bool:
