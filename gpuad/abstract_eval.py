@@ -95,7 +95,7 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     if tr is not None:  # inside gpuad.jit: nothing of this run belongs to the program
         tr.paused += 1
     try:
-        with _state.no_grad():
+        with _state.no_grad(), _np.errstate(all="ignore"):  # zeros stand for the values
             a, kw = tree_unflatten(tdef, [_stand_in(x) for x in leaves])
             out = fun(*a, **kw)
     finally:

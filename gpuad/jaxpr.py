@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as _np
+
 from . import _state
 from .backends import get_backend
 from .tensor import Tensor
@@ -22,7 +24,7 @@ def trace_program(call: Callable, leaves: list):
     outer, hook = _trace._current, engine._trace
     _trace._current = engine._trace = None
     try:
-        with _state.no_grad():
+        with _state.no_grad(), _np.errstate(all="ignore"):
             prog, _ = _trace.trace(call, list(leaves), lambda lv: lv, get_backend())
     finally:
         _trace._current, engine._trace = outer, hook

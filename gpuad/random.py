@@ -235,7 +235,7 @@ def bernoulli(k, p=0.5, shape=None) -> Any:
     Example: ``mask = gpuad.random.bernoulli(key, 0.9, (4,))``"""
     if shape is None:
         shape = _np.shape(p)
-    return uniform(k, shape) < p
+    return _gnp().less(uniform(k, shape), p)
 
 
 def randint(k, shape, minval, maxval, dtype=int) -> Any:
@@ -294,11 +294,14 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
     n = int(a) if isinstance(a, int | _np.integer) else a.shape[axis]
     shape = _shape(shape)
     size = math.prod(shape)
+    if p is not None:
+        with _np.errstate(divide="ignore"):  # a zero probability: log 0 = -inf, never drawn
+            logp = gnp.log(p)
     if replace:
         if p is None:
             idx = randint(k, shape, 0, n)
         else:
-            idx = categorical(k, gnp.log(p), shape=shape)
+            idx = categorical(k, logp, shape=shape)
     else:
         if size > n:
             raise ValueError(
@@ -308,7 +311,7 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
         if p is None:
             idx = permutation(k, n)[:size].reshape(shape)
         else:
-            idx = gnp.argsort(-(gnp.log(p) + gumbel(k, (n,))))[:size].reshape(shape)
+            idx = gnp.argsort(-(logp + gumbel(k, (n,))))[:size].reshape(shape)
     if isinstance(a, int | _np.integer):
         return idx
     return gnp.take(a, idx, axis=axis)
