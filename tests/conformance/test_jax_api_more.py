@@ -468,13 +468,17 @@ def test_random_discrete_distributions(backend):
 
 
 def test_random_samples_are_differentiable_in_their_parameters(backend):
-    """Reparameterised draws carry gradients to their parameters (uniform's bounds), checked
-    against central differences."""
+    """Reparameterised draws carry gradients to their parameters (uniform's bounds,
+    truncated_normal's limits), checked against central differences."""
     k = jr.PRNGKey(5)
 
     def f(lo):
         return gnp.sum(jr.uniform(k, (3,), minval=lo, maxval=lo + 2.0) ** 2)
 
+    def t(lo):
+        return gnp.sum(jr.truncated_normal(k, lo, 1.5, (3,)))
+
     h = 1e-6
-    fd = (float(f(0.3 + h)) - float(f(0.3 - h))) / (2 * h)
-    assert abs(float(ad.grad(f)(0.3)) - fd) < 1e-6
+    for fn in (f, t):
+        fd = (float(fn(-0.3 + h)) - float(fn(-0.3 - h))) / (2 * h)
+        assert abs(float(ad.grad(fn)(-0.3)) - fd) < 1e-6
