@@ -135,7 +135,7 @@ def _check_program(prog) -> None:
     for k, step in enumerate(prog.steps):
         if k not in live:
             continue
-        flags = [varies(a) for a in step.args]
+        flags = [_refs_vary(a, varies) for a in step.args]
         if not any(flags) and not (step.dyn and _refs_vary(step.params, varies)):
             continue
         where = f" at {step.where}" if step.where else ""
@@ -148,12 +148,14 @@ def _check_program(prog) -> None:
             dep_roots.add(prog.root(step.args[0].v))
             continue
         rule = RULES.get(step.op)
-        how = rule.linear if rule is not None and step.kind in ("pure", "view") else None
+        how = rule.linear if rule is not None else _flags.NAMESPACE_LINEAR.get(step.op)
+        how = how if step.kind in ("pure", "view") else None
         pos = [i for i, f in enumerate(flags) if f]
         if how is None:
             raise NonLinearError(
                 f"linear_transpose: fun applies {step.op}{where} to a value that depends on "
-                f"its inputs; {step.op} is not linear, so fun has no transpose"
+                f"its inputs; {step.op} is not linear (or not known to be: "
+                f"gpuad/prims/linearity.py), so fun has no transpose"
             )
         if how == "one" and len(pos) > 1:
             raise NonLinearError(

@@ -60,3 +60,26 @@ def install() -> None:
         rule = RULES.get(name)
         if rule is not None:
             rule.linear = how
+
+
+#: functions of the array namespace that ``gpuad.jit``'s tracer records as steps of their own
+#: (vmap's moves of the batch axis, for one) and that only move or copy entries
+NAMESPACE_LINEAR: dict[str, str] = dict.fromkeys(
+    (
+        "moveaxis",
+        "swapaxes",
+        "transpose",
+        "reshape",
+        "ravel",
+        "expand_dims",
+        "squeeze",
+        "broadcast_to",
+        "stack",
+        "concatenate",
+        "ascontiguousarray",
+        "copy",
+        "asarray",
+        "array",
+    ),
+    "all",
+)

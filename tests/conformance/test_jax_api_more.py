@@ -43,6 +43,7 @@ LINEAR = {
         lambda x: gnp.where(np.arange(4) % 2 == 0, x, 0.0) + gnp.cumsum(x) - gnp.mean(x),
         [(4,)],
     ),
+    "vmap_inside": (lambda x: ad.vmap(lambda r: gnp.sum(r) * W[:, 0])(gnp.stack([x, -x])), [(4,)]),
     "pytree": (
         lambda d: {"a": d["u"] * 3.0 + d["v"][0], "b": d["v"].T},
         [{"u": (2,), "v": (2, 2)}],
@@ -106,6 +107,7 @@ NONLINEAR = {
     "python_branch": (lambda x: x if float(x.sum()) > 0 else -x, "reads their values"),
     "product_of_views": (lambda x: x[:2] @ x[2:], "matmul"),
     "max": (lambda x: gnp.max(x) * 1.0, "max"),
+    "vmap_square": (lambda x: ad.vmap(lambda r: r * r)(gnp.stack([x, x])), "multiply"),
 }
 
 
