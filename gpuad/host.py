@@ -91,7 +91,8 @@ def pure_callback(
 
     A host function has no derivative: called on a value being differentiated (``grad``,
     ``jvp``, a tensor that requires grad) it raises. Give it one with ``gpuad.custom_vjp`` or
-    ``gpuad.custom_jvp``, whose forward calls ``pure_callback``. Under ``vmap`` it raises.
+    ``gpuad.custom_jvp``, whose forward calls ``pure_callback``. Under ``vmap`` it needs
+    ``vmap_method="sequential"`` (one call per example; other methods raise).
 
     Example::
 
@@ -99,12 +100,21 @@ def pure_callback(
     """
     name = getattr(callback, "__name__", type(callback).__name__)
     leaves, tdef = tree_flatten((args, kwargs))
-    for i, a in enumerate(leaves):
-        if isinstance(a, Tensor) and a._bat is not None:
+    batched = [i for i, a in enumerate(leaves) if isinstance(a, Tensor) and a._bat is not None]
+    if batched:
+        if vmap_method not in ("sequential", "sequential_unrolled"):
             raise NotImplementedError(
-                f"pure_callback({name}): argument leaf {i} is batched by gpuad.vmap; a host "
-                f"callback is not vectorised. Call it outside vmap, or loop over the examples"
+                f"pure_callback({name}): argument leaf {batched[0]} is batched by gpuad.vmap, "
+                f"and vmap_method={vmap_method!r}; pass vmap_method='sequential' to call the "
+                f"callback once per example (the vectorised methods are not supported)"
             )
+        from .batching.rules_misc import per_example
+
+        def one(*values):
+            a, kw = tree_unflatten(tdef, list(values))
+            return tree_flatten(pure_callback(callback, result_shape_dtypes, *a, **kw))[0]
+
+        return tree_unflatten(tree_flatten(result_shape_dtypes)[1], per_example(one, leaves))
     expected, edef = tree_flatten(result_shape_dtypes)
     specs = [(tuple(s.shape), _np.dtype(s.dtype)) for s in expected]
     be = get_backend()

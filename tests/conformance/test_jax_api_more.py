@@ -296,6 +296,23 @@ def test_pure_callback_eager_and_jit(backend):
     _close(f(x + 1), 2 * np.sin(x + 1))  # run at every call, not frozen
 
 
+def test_pure_callback_under_vmap(backend):
+    """vmap_method='sequential' calls the callback once per example; without it, an error."""
+    xs = np.array([[3.0, 1.0, 2.0], [0.0, -1.0, 5.0]])
+    calls = []
+
+    def host_sort(a, scale):
+        calls.append(a.shape)
+        return np.sort(a) * scale
+
+    spec = S((3,), xs.dtype)
+    out = ad.vmap(lambda r: ad.pure_callback(host_sort, spec, r, 2.0, vmap_method="sequential"))(xs)
+    _close(out, 2 * np.sort(xs, axis=1))
+    assert calls == [(3,), (3,)]
+    with pytest.raises(NotImplementedError, match="vmap_method"):
+        ad.vmap(lambda r: ad.pure_callback(host_sort, spec, r, 2.0))(xs)
+
+
 def test_pure_callback_wrong_result_raises(backend):
     x = np.ones(3)
     with pytest.raises(TypeError, match=r"shape \(2,\)"):
