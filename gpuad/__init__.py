@@ -74,7 +74,7 @@ from . import random  # noqa: E402
 from . import debug  # noqa: E402
 from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
 from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
-from .remat import remat  # noqa: E402
+from .remat import checkpoint_policies, remat  # noqa: E402
 from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 
@@ -143,4 +143,4 @@ __all__ = [
 ]
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
-            "remat", "make_jaxpr", "flatten_util"]
+            "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]

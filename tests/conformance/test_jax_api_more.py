@@ -248,8 +248,12 @@ def test_make_jaxpr_prints_the_program(backend):
 def test_remat_takes_jax_options(backend, rng):
     w = rng.standard_normal((3, 3))
     x = rng.standard_normal(3)
-    blk = ad.remat(lambda h: gnp.tanh(h @ w), prevent_cse=False, policy=object())
-    dec = ad.remat(policy=None)(lambda h: gnp.tanh(h @ w))
+    blk = ad.remat(
+        lambda h: gnp.tanh(h @ w), prevent_cse=False, policy=ad.checkpoint_policies.dots_saveable
+    )
+    dec = ad.remat(policy=ad.checkpoint_policies.save_only_these_names("a"))(
+        lambda h: gnp.tanh(h @ w)
+    )
     want = ad.grad(lambda h: gnp.sum(gnp.tanh(gnp.tanh(h @ w) @ w)))(x)
     _close(ad.grad(lambda h: gnp.sum(blk(blk(h))))(x), want)
     _close(ad.grad(lambda h: gnp.sum(dec(dec(h))))(x), want)
