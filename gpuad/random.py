@@ -44,6 +44,8 @@ __all__ = [
     "truncated_normal",
     "gumbel",
     "exponential",
+    "multivariate_normal",
+    "rademacher",
     "laplace",
     "logistic",
 ]
@@ -138,10 +140,14 @@ def key_data(k) -> Any:
     return k
 
 
-def split(k, num: int = 2) -> Any:
-    """``num`` new keys, a ``(num, 2)`` array. Example: ``key, sub = gpuad.random.split(key)``"""
+def split(k, num: int | tuple[int, ...] = 2) -> Any:
+    """``num`` new keys, a ``(num, 2)`` array (``num`` may be a shape: ``(*num, 2)``).
+    Example: ``key, sub = gpuad.random.split(key)``"""
     _check_key(k, "split")
-    return _jr.split(k, num)
+    if isinstance(num, int | _np.integer):
+        return _jr.split(k, num)
+    shape = _shape(num)
+    return _gnp().reshape(_jr.split(k, math.prod(shape)), (*shape, 2))
 
 
 def fold_in(k, data: int) -> Any:
@@ -225,6 +231,36 @@ def truncated_normal(k, lower, upper, shape=None, dtype=None) -> Any:
     lo = gnp.nextafter(gnp.asarray(lower, dtype=dt), gnp.asarray(_np.inf, dtype=dt))
     hi = gnp.nextafter(gnp.asarray(upper, dtype=dt), gnp.asarray(-_np.inf, dtype=dt))
     return gnp.clip(out, lo, hi)
+
+
+def multivariate_normal(k, mean, cov, shape=None, dtype=None, method: str = "cholesky") -> Any:
+    """Samples of ``N(mean, cov)`` (``mean + L @ z`` with ``cov = L L^T``), of shape
+    ``shape + mean.shape[-1:]``; ``shape`` defaults to the broadcast of the batch shapes of
+    ``mean`` and ``cov``. Differentiable in ``mean`` and ``cov``.
+    Example: ``gpuad.random.multivariate_normal(key, m, c, (100,))``"""
+    gnp = _gnp()
+    if method != "cholesky":
+        raise NotImplementedError(
+            f"gpuad.random.multivariate_normal: method={method!r}; only 'cholesky' is supported"
+        )
+    mean = mean if isinstance(mean, Tensor) else gnp.asarray(mean, dtype=_float(dtype))
+    cov = cov if isinstance(cov, Tensor) else gnp.asarray(cov, dtype=_float(dtype))
+    n = mean.shape[-1]
+    if tuple(cov.shape[-2:]) != (n, n):
+        raise ValueError(
+            f"gpuad.random.multivariate_normal: mean has shape {mean.shape} "
+            f"and cov {cov.shape}; cov must end in ({n}, {n})"
+        )
+    if shape is None:
+        shape = _np.broadcast_shapes(tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
+    z = normal(k, (*_shape(shape), n), dtype)
+    chol = gnp.linalg.cholesky(cov)
+    return mean + gnp.einsum("...ij,...j->...i", chol, z)
+
+
+def rademacher(k, shape=(), dtype=int) -> Any:
+    """-1 or +1 with equal probability. Example: ``gpuad.random.rademacher(key, (5,))``"""
+    return (2 * bernoulli(k, 0.5, shape).astype(_np.int64) - 1).astype(_np.dtype(dtype))
 
 
 # ---- discrete distributions -----------------------------------------------------------------

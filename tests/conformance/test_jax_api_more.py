@@ -454,6 +454,11 @@ def test_random_continuous_distributions(backend):
         assert _ks(x, cdf) < 0.044, i
     t = to_numpy(cases[-1][0])
     assert t.min() > a and t.max() < b
+    m, c = np.array([1.0, -1.0]), np.array([[2.0, 0.5], [0.5, 1.0]])
+    mv = to_numpy(jr.multivariate_normal(k, m, c, (n,)))
+    assert mv.shape == (n, 2) and np.abs(mv.mean(0) - m).max() < 0.1
+    np.testing.assert_allclose(np.cov(mv.T), c, atol=0.15)
+    assert jr.split(k, (2, 3)).shape == (2, 3, 2)
     u32 = to_numpy(jr.uniform(k, (5,), dtype=np.float32))
     assert u32.dtype == np.float32 and (0 <= u32).all() and (u32 < 1).all()
 
@@ -484,6 +489,8 @@ def test_random_discrete_distributions(backend):
     assert len(set(ch.tolist())) == 5 and ch.max() < 10
     chp = to_numpy(jr.choice(k, 3, (n,), p=p))
     assert np.abs(np.bincount(chp, minlength=3) / n - p).max() < 0.03
+    rad = to_numpy(jr.rademacher(k, (n,)))
+    assert set(np.unique(rad)) == {-1, 1} and abs(rad.mean()) < 0.05
     rows = to_numpy(jr.choice(k, x, (2,), replace=False, p=np.array([0.0, 0.5, 0.5, 0.0])))
     assert {tuple(r) for r in rows} == {tuple(x[1]), tuple(x[2])}
     with pytest.raises(ValueError, match="without replacement"):
@@ -502,6 +509,13 @@ def test_random_samples_are_differentiable_in_their_parameters(backend):
         return gnp.sum(jr.truncated_normal(k, lo, 1.5, (3,)))
 
     h = 1e-6
-    for fn in (f, t):
+
+    def mvn(m0):
+        mean = gnp.stack([m0, -m0])
+        return gnp.sum(
+            jr.multivariate_normal(k, mean, np.array([[2.0, 0.5], [0.5, 1.0]]), (3,)) ** 2
+        )
+
+    for fn in (f, t, mvn):
         fd = (float(fn(-0.3 + h)) - float(fn(-0.3 - h))) / (2 * h)
         assert abs(float(ad.grad(fn)(-0.3)) - fd) < 1e-6
