@@ -21,6 +21,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as _np
+
 from .. import numpy as gnp
 from .. import random as _random
 from ..nn import functional as _F
@@ -171,6 +173,223 @@ def _flatten_apply(params, inputs, **kwargs):
 
 Flatten = (_flatten_init, _flatten_apply)
 Identity = (lambda rng, input_shape: (input_shape, ()), lambda params, inputs, **kwargs: inputs)
+
+
+def _perm(src: str, dst: str) -> tuple[int, ...]:
+    return tuple(src.index(c) for c in dst)
+
+
+def _same_pads(size: int, k: int, s: int) -> tuple[int, int]:
+    """XLA's 'SAME' padding of one dimension: the output has ceil(size / s) entries, the
+    extra half (rounded down) before."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pads(
+    padding: Any, spatial: tuple[int, ...], window: tuple[int, ...], strides: tuple[int, ...]
+) -> list[tuple[int, int]]:
+    if isinstance(padding, str):
+        if padding.upper() == "VALID":
+            return [(0, 0)] * len(spatial)
+        if padding.upper() == "SAME":
+            return [_same_pads(n, k, s) for n, k, s in zip(spatial, window, strides, strict=True)]
+        raise ValueError(f"stax: padding must be 'VALID', 'SAME' or pairs, got {padding!r}")
+    return [(int(lo), int(hi)) for lo, hi in padding]
+
+
+def GeneralConv(
+    dimension_numbers: tuple[str, str, str],
+    out_chan: int,  # noqa: N802
+    filter_shape: tuple[int, int],
+    strides: tuple[int, int] | None = None,
+    padding: Any = "VALID",
+    W_init: Initializer | None = None,  # noqa: N803
+    b_init: Initializer | None = None,
+) -> tuple[Callable, Callable]:
+    """A 2-D convolution (cross-correlation) with the layouts of ``dimension_numbers``
+    (``lhs_spec``, ``rhs_spec``, ``out_spec``, e.g. ``("NHWC", "HWIO", "NHWC")``), padding
+    ``"VALID"``, ``"SAME"`` or ``((lo, hi), (lo, hi))``."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    if (
+        len(filter_shape) != 2
+        or sorted(lhs_spec) != sorted("NCHW")
+        or sorted(rhs_spec) != sorted("OIHW")
+        or sorted(out_spec) != sorted("NCHW")
+    ):
+        raise NotImplementedError(
+            "stax.GeneralConv: 2-D convolutions only (specs made of N, C, H, W and O, I, H, W)"
+        )
+    strides = tuple(strides) if strides is not None else (1, 1)
+    W_init = (
+        glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))  # noqa: N806
+        if W_init is None
+        else W_init
+    )
+    b_init = normal(1e-6) if b_init is None else b_init
+
+    def geometry(input_shape):
+        hw = tuple(input_shape[lhs_spec.index(c)] for c in "HW")
+        pads = _pads(padding, hw, tuple(filter_shape), strides)
+        out_hw = [
+            (n + lo + hi - k) // s + 1
+            for n, (lo, hi), k, s in zip(hw, pads, filter_shape, strides, strict=True)
+        ]
+        return pads, out_hw
+
+    def init_fun(rng, input_shape):
+        _, out_hw = geometry(input_shape)
+        sizes = {
+            "N": input_shape[lhs_spec.index("N")],
+            "C": out_chan,
+            "H": out_hw[0],
+            "W": out_hw[1],
+        }
+        kernel = {
+            "O": out_chan,
+            "I": input_shape[lhs_spec.index("C")],
+            "H": filter_shape[0],
+            "W": filter_shape[1],
+        }
+        k1, k2 = _random.split(rng)
+        W = W_init(k1, tuple(kernel[c] for c in rhs_spec))  # noqa: N806
+        b = b_init(k2, tuple(out_chan if c == "C" else 1 for c in out_spec))
+        return tuple(sizes[c] for c in out_spec), (W, b)
+
+    def apply_fun(params, inputs, **kwargs):
+        W, b = params  # noqa: N806
+        pads, _ = geometry(inputs.shape)
+        x = gnp.transpose(inputs, _perm(lhs_spec, "NCHW"))
+        if any(lo or hi for lo, hi in pads):
+            x = gnp.pad(x, ((0, 0), (0, 0), *pads))
+        y = _F.conv2d(x, gnp.transpose(W, _perm(rhs_spec, "OIHW")), stride=strides)
+        return gnp.transpose(y, _perm("NCHW", out_spec)) + b
+
+    return init_fun, apply_fun
+
+
+def Conv(
+    out_chan: int,
+    filter_shape: tuple[int, int],  # noqa: N802
+    strides: tuple[int, int] | None = None,
+    padding: Any = "VALID",
+    W_init: Initializer | None = None,  # noqa: N803
+    b_init: Initializer | None = None,
+) -> tuple[Callable, Callable]:
+    """:func:`GeneralConv` with JAX's default layouts ``("NHWC", "HWIO", "NHWC")``."""
+    return GeneralConv(
+        ("NHWC", "HWIO", "NHWC"), out_chan, filter_shape, strides, padding, W_init, b_init
+    )
+
+
+def _pooling(kind: str):
+    def layer(
+        window_shape: tuple[int, ...],
+        strides: tuple[int, ...] | None = None,
+        padding: str = "VALID",
+        spec: str | None = None,
+    ) -> tuple[Callable, Callable]:
+        window = tuple(window_shape)
+        step = tuple(strides) if strides is not None else (1,) * len(window)
+        if spec is not None:
+            axes = [spec.index(c) for c in spec if c not in "NC"]
+        else:  # JAX's default: every axis but the first (batch) and the last (channels)
+            axes = None
+
+        def spatial_axes(ndim):
+            return axes if axes is not None else list(range(1, ndim - 1))
+
+        def geometry(shape):
+            ax = spatial_axes(len(shape))
+            pads = _pads(padding, tuple(shape[a] for a in ax), window, step)
+            out = list(shape)
+            for a, (lo, hi), k, s in zip(ax, pads, window, step, strict=True):
+                out[a] = (shape[a] + lo + hi - k) // s + 1
+            return ax, pads, tuple(out)
+
+        def init_fun(rng, input_shape):
+            return geometry(input_shape)[2], ()
+
+        def pool(x, ax, pads, fill):
+            width = [(0, 0)] * x.ndim
+            for a, p in zip(ax, pads, strict=True):
+                width[a] = p
+            if any(lo or hi for lo, hi in pads):
+                x = gnp.pad(x, width, constant_values=fill)
+            parts = []
+            for offset in _np.ndindex(*window):
+                index = [slice(None)] * x.ndim
+                for a, o, k, s in zip(ax, offset, window, step, strict=True):
+                    n = (x.shape[a] - k) // s + 1
+                    index[a] = slice(o, o + s * (n - 1) + 1, s)
+                parts.append(x[tuple(index)])
+            stacked = gnp.stack(parts, axis=0)
+            return gnp.max(stacked, axis=0) if kind == "max" else gnp.sum(stacked, axis=0)
+
+        def apply_fun(params, inputs, **kwargs):
+            ax, pads, _ = geometry(inputs.shape)
+            if kind == "max":
+                return pool(inputs, ax, pads, -_np.inf)
+            out = pool(inputs, ax, pads, 0.0)
+            if kind == "sum":
+                return out
+            if not any(lo or hi for lo, hi in pads):
+                return out / math.prod(window)
+            ones = gnp.ones(tuple(inputs.shape[a] if a in ax else 1 for a in range(inputs.ndim)))
+            return out / pool(ones, ax, pads, 0.0)  # the window's entries inside the input
+
+        return init_fun, apply_fun
+
+    layer.__name__ = {"max": "MaxPool", "sum": "SumPool", "avg": "AvgPool"}[kind]
+    layer.__doc__ = (
+        f"{kind} pooling over ``window_shape`` windows moved by ``strides`` "
+        f"(default 1), padding ``'VALID'`` or ``'SAME'``; the pooled axes are those "
+        f"of ``spec`` other than N and C, by default all but the first and last."
+    )
+    return layer
+
+
+MaxPool = _pooling("max")
+SumPool = _pooling("sum")
+AvgPool = _pooling("avg")
+
+
+def BatchNorm(
+    axis: Any = (0, 1, 2),
+    epsilon: float = 1e-5,
+    center: bool = True,  # noqa: N802
+    scale: bool = True,
+    beta_init: Callable = zeros,
+    gamma_init: Callable = ones,
+) -> tuple[Callable, Callable]:
+    """Normalise over ``axis`` with the batch's own mean and variance, then scale by
+    ``gamma`` and shift by ``beta`` (parameters over the other axes), as JAX's (no running
+    averages)."""
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+
+    def init_fun(rng, input_shape):
+        ax = [a % len(input_shape) for a in axes]
+        shape = tuple(d for i, d in enumerate(input_shape) if i not in ax)
+        k1, k2 = _random.split(rng)
+        beta = beta_init(k1, shape) if center else ()
+        gamma = gamma_init(k2, shape) if scale else ()
+        return input_shape, (beta, gamma)
+
+    def apply_fun(params, x, **kwargs):
+        beta, gamma = params
+        ax = tuple(a % x.ndim for a in axes)
+        mean = gnp.mean(x, axis=ax, keepdims=True)
+        var = gnp.mean(x * x, axis=ax, keepdims=True) - mean * mean
+        z = (x - mean) / gnp.sqrt(var + epsilon)
+        keep = tuple(d if i not in ax else 1 for i, d in enumerate(x.shape))
+        if scale:
+            z = z * gnp.reshape(gamma, keep)
+        if center:
+            z = z + gnp.reshape(beta, keep)
+        return z
+
+    return init_fun, apply_fun
 
 
 def Dropout(rate: float, mode: str = "train") -> tuple[Callable, Callable]:  # noqa: N802

@@ -149,6 +149,56 @@ def test_stax_layers(backend, rng):
     np.testing.assert_allclose(to_numpy(apply(params, x)), want, rtol=1e-12, atol=1e-14)
 
 
+def _conv_net(lib):
+    return lib.serial(
+        lib.Conv(4, (3, 3), padding="SAME"),
+        lib.Relu,
+        lib.MaxPool((2, 2), strides=(2, 2), padding="SAME"),
+        lib.GeneralConv(("NHWC", "OIHW", "NHWC"), 3, (2, 2), strides=(1, 2)),
+        lib.BatchNorm(),
+        lib.AvgPool((2, 2), padding="SAME"),
+        lib.SumPool((2, 1)),
+        lib.Flatten,
+        lib.Dense(5),
+    )
+
+
+def test_stax_conv_pool_batchnorm(backend, rng):
+    """Conv/GeneralConv ('SAME', strides, other layouts), MaxPool, AvgPool ('SAME' divides by
+    the entries inside the input), SumPool and BatchNorm: shapes and parameters as JAX's,
+    outputs equal to JAX's for the same parameters (on the NumPy backend), and a directional
+    derivative against central differences."""
+    init, apply = _conv_net(stax)
+    shape, params = init(ad.random.PRNGKey(0), (2, 7, 9, 3))
+    assert shape == (2, 5)
+    x = rng.standard_normal((2, 7, 9, 3))
+    out = to_numpy(apply(params, x))
+    v = ad.device_put(ad.tree_map(lambda p: rng.standard_normal(p.shape), params))
+    loss = lambda p: gnp.sum(apply(p, x) ** 2)  # noqa: E731
+    h = 1e-6
+    shifted = [ad.tree_map(lambda p, d, s=s: p + s * h * d, params, v) for s in (1, -1)]
+    fd = (float(loss(shifted[0])) - float(loss(shifted[1]))) / (2 * h)
+    g = ad.grad(loss)(params)
+    ad_dir = sum(
+        float(np.vdot(to_numpy(a), to_numpy(b)))
+        for a, b in zip(ad.tree_leaves(g), ad.tree_leaves(v), strict=True)
+    )
+    assert abs(ad_dir - fd) < 1e-6 * (1 + abs(fd))
+    if backend != "numpy":
+        return
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    from jax.example_libraries import stax as jstax
+
+    jinit, japply = _conv_net(jstax)
+    # (traced, not run: JAX's initializers would compile op by op)
+    jparams = jax.eval_shape(lambda k: jinit(k, (2, 7, 9, 3))[1], jax.random.PRNGKey(0))
+    assert jax.tree_util.tree_map(lambda p: p.shape, jparams) == ad.tree_map(
+        lambda p: tuple(p.shape), params
+    )
+    np.testing.assert_allclose(out, np.asarray(jax.jit(japply)(params, x)), rtol=1e-12, atol=1e-13)
+
+
 def test_stax_initializers_and_dropout(backend):
     """Dense's default W init is a truncated normal of variance 2 / (fan_in + fan_out), as
     JAX's glorot_normal; Dropout keeps values with probability ``rate`` (scaled by 1 / rate)
