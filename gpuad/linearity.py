@@ -106,6 +106,15 @@ def _vjp_at_zero(call: Callable, specs: list):
     return vjp(call, *_zeros(specs))
 
 
+# what the tracer's errors say when the function reads a value that depends on its arguments
+_VALUE_READS = (
+    "of a traced value",
+    "read into Python",
+    ".data of a traced tensor",
+    "depends on the function's arguments",
+)
+
+
 def _check_linear(call: Callable, inputs: list) -> None:
     """Trace ``call(*inputs)`` and raise :class:`NonLinearError` unless every step that
     depends on the inputs is linear in them."""
@@ -115,9 +124,15 @@ def _check_linear(call: Callable, inputs: list) -> None:
     try:
         prog = trace_program(call, inputs)
     except _trace.TracerError as e:
-        raise NonLinearError(
-            f"linear_transpose: fun is not linear in its inputs: it reads their values "
-            f"({str(e).split(' Its value depends')[0]})"
+        msg = str(e)
+        if any(m in msg for m in _VALUE_READS):
+            raise NonLinearError(
+                f"linear_transpose: fun is not linear in its inputs: it reads their values "
+                f"({msg.split(' Its value depends')[0]})"
+            ) from e
+        raise TypeError(
+            f"linear_transpose: fun could not be traced to check that it is linear, so it is "
+            f"not transposed ({msg})"
         ) from e
     _check_program(prog)
 
