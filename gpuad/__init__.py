@@ -73,6 +73,15 @@ from . import autograd  # noqa: E402
 from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled  # noqa: E402
 # PyTorch's Tensor methods (x.sum(dim=1), x.view(2, -1), x.add_(y), ...) on Tensor
 from . import _torch_methods  # noqa: E402,F401
+# more of JAX's API: linear_transpose, eval_shape, random keys, callbacks (docs/porting.md)
+from .linearity import NonLinearError, linear_transpose  # noqa: E402
+from . import random  # noqa: E402
+from . import debug  # noqa: E402
+from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
+from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
+from .remat import checkpoint_policies, remat  # noqa: E402
+from .jaxpr import make_jaxpr  # noqa: E402
+from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 
 __version__ = "0.1.0"
 
@@ -138,3 +147,6 @@ __all__ = [
     "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
 ]
 __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
+__all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
+            "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
+            "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]

@@ -35,17 +35,32 @@ def _gen(k) -> _np.random.Generator:
     return _np.random.Generator(_np.random.Philox(key=host))
 
 
+def _per_key(xp, k, draw):
+    """``draw(generator)`` for key ``k``; for keys with leading axes (``(..., 2)``, as vmap
+    passes them), one draw per key, stacked in front."""
+    host = _np.asarray(k.get() if hasattr(k, "get") else k, dtype=_np.uint64)
+    if host.ndim == 1:
+        return xp.asarray(draw(_gen(host)))
+    flat = host.reshape(-1, 2)
+    if not len(flat):
+        one = _np.asarray(draw(_gen(_np.zeros(2, _np.uint64))))
+        return xp.asarray(_np.zeros(host.shape[:-1] + one.shape, one.dtype))
+    outs = [_np.asarray(draw(_gen(row))) for row in flat]
+    return xp.asarray(_np.stack(outs).reshape(host.shape[:-1] + outs[0].shape))
+
+
 def _split_fwd(xp, k, num=2):
-    new = _gen(k).integers(0, 2**63, size=(num, 2), dtype=_np.uint64, endpoint=False)
-    return xp.asarray(new)
+    return _per_key(
+        xp, k, lambda g: g.integers(0, 2**63, size=(num, 2), dtype=_np.uint64, endpoint=False)
+    )
 
 
 def _normal_fwd(xp, k, shape=(), dtype="float64"):
-    return xp.asarray(_gen(k).standard_normal(shape, dtype=_np.dtype(dtype)))
+    return _per_key(xp, k, lambda g: g.standard_normal(shape, dtype=_np.dtype(dtype)))
 
 
 def _uniform_fwd(xp, k, shape=(), dtype="float64"):
-    return xp.asarray(_gen(k).random(shape, dtype=_np.dtype(dtype)))
+    return _per_key(xp, k, lambda g: g.random(shape, dtype=_np.dtype(dtype)))
 
 
 _split = prim("random_split", _split_fwd, nondiff=True)

@@ -97,6 +97,10 @@ class Primitive:
     # parameters passed as the dict itself (a keyword call costs as much as a small op); set
     # after prim() by the ops that have one, dropped whenever ``impl`` changes
     np_params_fn: Callable | None = None
+    # linearity (gpuad/prims/linearity.py): "all" jointly linear in every input, "one" linear
+    # while at most one input varies (a product), a tuple: linear in those positions only;
+    # None: not linear (gpuad.linear_transpose refuses it)
+    linear: str | tuple[int, ...] | None = None
 
     def __setattr__(self, name: str, value) -> None:
         object.__setattr__(self, name, value)

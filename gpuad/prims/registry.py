@@ -23,6 +23,8 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.numpy._more_hist",
     "gpuad.numpy.fft",
     "gpuad.jit.random",
+    "gpuad.random",
+    "gpuad.host",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (

@@ -1,0 +1,353 @@
+"""Random numbers with explicit keys, under ``jax.random``'s names and signatures.
+
+A key is a ``(2,)`` uint64 array (JAX's is ``(2,)`` uint32); every draw is a pure function of
+its key, the same on the NumPy and the CuPy backend (drawn with NumPy's Philox generator on the
+host, then moved to the device). The values are not JAX's bits: the same key gives different
+numbers in JAX and in gpuad, with the same distributions. Keys work inside ``gpuad.jit`` (a
+compiled function that receives a key draws anew for each key) and under ``gpuad.vmap``
+(``vmap(f)(split(key, n))`` draws once per key). Floating-point results default to float64.
+
+Example::
+
+    key = gpuad.random.PRNGKey(0)
+    key, sub = gpuad.random.split(key)
+    w = gpuad.random.normal(sub, (3, 4))
+    idx = gpuad.random.randint(key, (5,), 0, 10)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as _np
+
+from .batching import register
+from .engine import apply
+from .jit import random as _jr
+from .prims.core import prim
+from .tensor import Tensor
+
+__all__ = [
+    "PRNGKey",
+    "key",
+    "split",
+    "fold_in",
+    "key_data",
+    "normal",
+    "uniform",
+    "bernoulli",
+    "categorical",
+    "randint",
+    "permutation",
+    "choice",
+    "truncated_normal",
+    "gumbel",
+    "exponential",
+    "multivariate_normal",
+    "rademacher",
+    "laplace",
+    "logistic",
+]
+
+
+def _gnp():
+    from . import numpy as gnp
+
+    return gnp
+
+
+def _fold_in_fwd(xp, k, data):
+    host = _np.asarray(k.get() if hasattr(k, "get") else k, dtype=_np.uint64)
+    d = _np.asarray(data.get() if hasattr(data, "get") else data).astype(_np.int64)
+    lead = _np.broadcast_shapes(host.shape[:-1], d.shape)
+    keys = _np.broadcast_to(host, lead + (2,)).reshape(-1, 2)
+    ds = _np.broadcast_to(d, lead).reshape(-1).astype(_np.uint64)
+    out = _np.empty((len(keys), 2), _np.uint64)
+    for i, (row, v) in enumerate(zip(keys, ds, strict=True)):
+        # a counter no split reaches (its draws start at counter 0)
+        gen = _np.random.Generator(_np.random.Philox(key=row, counter=[v, 0, 0, 1]))
+        out[i] = gen.integers(0, 2**63, size=2, dtype=_np.uint64)
+    return xp.asarray(out.reshape(lead + (2,)))
+
+
+_fold_in = prim("random_fold_in", _fold_in_fwd, nondiff=True)
+
+
+def _front(a, d):
+    return a if d is None or d == 0 else _gnp().moveaxis(a, d, 0)
+
+
+def _key_rule(rule):
+    """Batching: the primitive draws once per key for keys with leading axes."""
+
+    def batch(args, dims, params):
+        if all(d is None for d in dims):
+            return apply(rule, tuple(args), params), None
+        size = next(a.shape[d] for a, d in zip(args, dims, strict=True) if d is not None)
+        moved = []
+        for a, d in zip(args, dims, strict=True):
+            if d is None:  # an unbatched key (..., 2) or datum: the same for every example
+                a = _gnp().broadcast_to(a, (size, *_np.shape(a)))
+            moved.append(_front(a, d))
+        return apply(rule, tuple(moved), params), 0
+
+    return batch
+
+
+for _op in (_jr._split, _jr._normal, _jr._uniform, _fold_in):
+    register(_op.rule.name, _key_rule(_op.rule))
+
+
+def _shape(shape) -> tuple[int, ...]:
+    if shape is None:
+        return ()
+    return (int(shape),) if isinstance(shape, int | _np.integer) else tuple(int(s) for s in shape)
+
+
+def _float(dtype) -> str:
+    dt = _np.dtype(float if dtype is None else dtype)
+    if dt.kind != "f":
+        raise TypeError(f"gpuad.random: dtype must be a floating-point type, got {dt}")
+    return str(dt)
+
+
+def _check_key(k, where: str) -> None:
+    shape = tuple(k.shape) if hasattr(k, "shape") else None
+    if shape != (2,):  # (under vmap, a Tensor's shape is one example's)
+        raise TypeError(
+            f"gpuad.random.{where}: expected one key (a (2,) uint64 array from "
+            f"gpuad.random.PRNGKey or split), got {type(k).__name__} of shape {shape}; to "
+            f"draw for many keys, use gpuad.vmap over them"
+        )
+
+
+# ---- keys -----------------------------------------------------------------------------------
+
+
+def PRNGKey(seed: int) -> Any:  # noqa: N802  (JAX's name)
+    """A key from an integer seed. Example: ``key = gpuad.random.PRNGKey(0)``"""
+    return _jr.key(int(seed))
+
+
+def key(seed: int) -> Any:
+    """A key from an integer seed (as :func:`PRNGKey`). Example: ``k = gpuad.random.key(1)``"""
+    return _jr.key(int(seed))
+
+
+def key_data(k) -> Any:
+    """The key's raw words (a key already is its (2,) uint64 array)."""
+    return k
+
+
+def split(k, num: int | tuple[int, ...] = 2) -> Any:
+    """``num`` new keys, a ``(num, 2)`` array (``num`` may be a shape: ``(*num, 2)``).
+    Example: ``key, sub = gpuad.random.split(key)``"""
+    _check_key(k, "split")
+    if isinstance(num, int | _np.integer):
+        return _jr.split(k, num)
+    shape = _shape(num)
+    return _gnp().reshape(_jr.split(k, math.prod(shape)), (*shape, 2))
+
+
+def fold_in(k, data: int) -> Any:
+    """A new key from ``k`` and an integer (a step number, a device index).
+    Example: ``k_step = gpuad.random.fold_in(key, step)``"""
+    _check_key(k, "fold_in")
+    return _fold_in(k, data)
+
+
+# ---- continuous distributions ---------------------------------------------------------------
+
+
+def normal(k, shape=(), dtype=None) -> Any:
+    """Standard normal samples. Example: ``gpuad.random.normal(key, (3,))``"""
+    _check_key(k, "normal")
+    return _jr._normal(k, shape=_shape(shape), dtype=_float(dtype))
+
+
+def uniform(k, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Any:
+    """Uniform samples in ``[minval, maxval)``.
+    Example: ``gpuad.random.uniform(key, (3,), minval=-1.0, maxval=1.0)``"""
+    _check_key(k, "uniform")
+    u = _jr._uniform(k, shape=_shape(shape), dtype=_float(dtype))
+    if _is_number(minval, 0.0) and _is_number(maxval, 1.0):
+        return u
+    gnp = _gnp()
+    lo = gnp.asarray(minval, dtype=u.dtype) if not isinstance(minval, Tensor) else minval
+    hi = gnp.asarray(maxval, dtype=u.dtype) if not isinstance(maxval, Tensor) else maxval
+    return gnp.maximum(lo, u * (hi - lo) + lo)
+
+
+def _is_number(v, value: float) -> bool:
+    return isinstance(v, int | float) and v == value
+
+
+def _open_uniform(k, shape, dtype):
+    """Uniform samples in the open interval (0, 1)."""
+    tiny = float(_np.finfo(_np.dtype(_float(dtype))).tiny)
+    return uniform(k, shape, dtype, minval=tiny, maxval=1.0)
+
+
+def gumbel(k, shape=(), dtype=None) -> Any:
+    """Standard Gumbel samples. Example: ``gpuad.random.gumbel(key, (3,))``"""
+    gnp = _gnp()
+    return -gnp.log(-gnp.log(_open_uniform(k, shape, dtype)))
+
+
+def exponential(k, shape=(), dtype=None) -> Any:
+    """Standard exponential samples. Example: ``gpuad.random.exponential(key, (3,))``"""
+    return -_gnp().log1p(-uniform(k, shape, dtype))
+
+
+def laplace(k, shape=(), dtype=None) -> Any:
+    """Standard Laplace samples. Example: ``gpuad.random.laplace(key, (3,))``"""
+    gnp = _gnp()
+    u = uniform(k, shape, dtype, minval=-1.0 + float(_np.finfo(_float(dtype)).epsneg))
+    return -gnp.sign(u) * gnp.log1p(-gnp.abs(u))
+
+
+def logistic(k, shape=(), dtype=None) -> Any:
+    """Standard logistic samples. Example: ``gpuad.random.logistic(key, (3,))``"""
+    gnp = _gnp()
+    u = _open_uniform(k, shape, dtype)
+    return gnp.log(u) - gnp.log1p(-u)
+
+
+def truncated_normal(k, lower, upper, shape=None, dtype=None) -> Any:
+    """Standard normal samples conditioned on ``lower < x < upper`` (inverse CDF, like JAX).
+    Example: ``gpuad.random.truncated_normal(key, -2.0, 2.0, (5,))``"""
+    from .scipy import special
+
+    gnp = _gnp()
+    dt = _float(dtype)
+    if shape is None:
+        shape = _np.broadcast_shapes(_np.shape(lower), _np.shape(upper))
+    sqrt2 = math.sqrt(2.0)
+    a = special.erf(gnp.asarray(lower, dtype=dt) / sqrt2)
+    b = special.erf(gnp.asarray(upper, dtype=dt) / sqrt2)
+    u = uniform(k, shape, dt, minval=a, maxval=b)
+    out = sqrt2 * special.erfinv(u)
+    lo = gnp.nextafter(gnp.asarray(lower, dtype=dt), gnp.asarray(_np.inf, dtype=dt))
+    hi = gnp.nextafter(gnp.asarray(upper, dtype=dt), gnp.asarray(-_np.inf, dtype=dt))
+    return gnp.clip(out, lo, hi)
+
+
+def multivariate_normal(k, mean, cov, shape=None, dtype=None, method: str = "cholesky") -> Any:
+    """Samples of ``N(mean, cov)`` (``mean + L @ z`` with ``cov = L L^T``), of shape
+    ``shape + mean.shape[-1:]``; ``shape`` defaults to the broadcast of the batch shapes of
+    ``mean`` and ``cov``. Differentiable in ``mean`` and ``cov``.
+    Example: ``gpuad.random.multivariate_normal(key, m, c, (100,))``"""
+    gnp = _gnp()
+    if method != "cholesky":
+        raise NotImplementedError(
+            f"gpuad.random.multivariate_normal: method={method!r}; only 'cholesky' is supported"
+        )
+    mean = mean if isinstance(mean, Tensor) else gnp.asarray(mean, dtype=_float(dtype))
+    cov = cov if isinstance(cov, Tensor) else gnp.asarray(cov, dtype=_float(dtype))
+    n = mean.shape[-1]
+    if tuple(cov.shape[-2:]) != (n, n):
+        raise ValueError(
+            f"gpuad.random.multivariate_normal: mean has shape {mean.shape} "
+            f"and cov {cov.shape}; cov must end in ({n}, {n})"
+        )
+    if shape is None:
+        shape = _np.broadcast_shapes(tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
+    z = normal(k, (*_shape(shape), n), dtype)
+    chol = gnp.linalg.cholesky(cov)
+    return mean + gnp.einsum("...ij,...j->...i", chol, z)
+
+
+def rademacher(k, shape=(), dtype=int) -> Any:
+    """-1 or +1 with equal probability. Example: ``gpuad.random.rademacher(key, (5,))``"""
+    return (2 * bernoulli(k, 0.5, shape).astype(_np.int64) - 1).astype(_np.dtype(dtype))
+
+
+# ---- discrete distributions -----------------------------------------------------------------
+
+
+def bernoulli(k, p=0.5, shape=None) -> Any:
+    """Booleans that are True with probability ``p``; ``shape`` defaults to ``p``'s.
+    Example: ``mask = gpuad.random.bernoulli(key, 0.9, (4,))``"""
+    if shape is None:
+        shape = _np.shape(p)
+    return _gnp().less(uniform(k, shape), p)
+
+
+def randint(k, shape, minval, maxval, dtype=int) -> Any:
+    """Integers in ``[minval, maxval)``. Example: ``gpuad.random.randint(key, (3,), 0, 10)``"""
+    gnp = _gnp()
+    dt = _np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"gpuad.random.randint: dtype must be an integer type, got {dt}")
+    lo = gnp.asarray(minval).astype(_np.float64)
+    hi = gnp.asarray(maxval).astype(_np.float64)
+    u = uniform(k, shape)
+    r = gnp.floor(lo + u * (hi - lo))
+    return gnp.minimum(r, hi - 1).astype(dt)
+
+
+def categorical(k, logits, axis: int = -1, shape=None) -> Any:
+    """Samples of the categories along ``axis`` with log-probabilities ``logits``
+    (Gumbel-max). Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
+    gnp = _gnp()
+    logits = gnp.moveaxis(
+        gnp.asarray(logits) if not isinstance(logits, Tensor) else logits, axis, -1
+    )
+    batch = tuple(logits.shape[:-1])
+    shape = batch if shape is None else _shape(shape)
+    if tuple(shape[len(shape) - len(batch) :]) != batch:
+        raise ValueError(
+            f"gpuad.random.categorical: shape {shape} must end with the logits' "
+            f"batch shape {batch} (logits.shape without axis {axis})"
+        )
+    g = gumbel(
+        k,
+        (*shape, logits.shape[-1]),
+        str(logits.dtype) if _np.dtype(logits.dtype).kind == "f" else None,
+    )
+    return gnp.argmax(logits + g, axis=-1)
+
+
+def permutation(k, x, axis: int = 0, independent: bool = False) -> Any:
+    """A random permutation of ``range(x)`` for an integer, else of ``x`` along ``axis``
+    (each slice on its own with ``independent=True``).
+    Example: ``gpuad.random.permutation(key, 5)``"""
+    gnp = _gnp()
+    if isinstance(x, int | _np.integer):
+        return gnp.argsort(uniform(k, (int(x),)))
+    if independent:
+        order = gnp.argsort(uniform(k, x.shape), axis=axis)
+        return gnp.take_along_axis(x, order, axis=axis)
+    return gnp.take(x, gnp.argsort(uniform(k, (x.shape[axis],))), axis=axis)
+
+
+def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
+    """Samples from ``a`` (an array along ``axis``, or ``range(a)`` for an integer), with or
+    without replacement, uniformly or with probabilities ``p``.
+    Example: ``gpuad.random.choice(key, 10, (3,), replace=False)``"""
+    gnp = _gnp()
+    n = int(a) if isinstance(a, int | _np.integer) else a.shape[axis]
+    shape = _shape(shape)
+    size = math.prod(shape)
+    if p is not None:
+        with _np.errstate(divide="ignore"):  # a zero probability: log 0 = -inf, never drawn
+            logp = gnp.log(p)
+    if replace:
+        if p is None:
+            idx = randint(k, shape, 0, n)
+        else:
+            idx = categorical(k, logp, shape=shape)
+    else:
+        if size > n:
+            raise ValueError(
+                f"gpuad.random.choice: cannot take {size} samples from {n} "
+                f"without replacement; pass replace=True or a smaller shape"
+            )
+        if p is None:
+            idx = permutation(k, n)[:size].reshape(shape)
+        else:
+            idx = gnp.argsort(-(logp + gumbel(k, (n,))))[:size].reshape(shape)
+    if isinstance(a, int | _np.integer):
+        return idx
+    return gnp.take(a, idx, axis=axis)
