@@ -1,0 +1,778 @@
+"""Training programs of pytorch/examples and pytorch/tutorials, written once against a
+``torch``-like namespace ``T`` and run twice: with PyTorch itself and with gpuad (``T`` then
+maps the few torch functions a model calls, ``cat``, ``zeros``, ``bmm``, ..., onto
+``gpuad.numpy``; modules, functional, optimizers and Tensor methods are gpuad's own).
+
+Every program starts from torch's initial weights (its ``state_dict`` loaded by name), takes
+two or three training steps on the same data in float64, and must give torch's losses,
+gradients, parameters and buffers to 1e-9; the gpuad half also runs as one compiled training
+step (``gpuad.jit``) and must equal its eager run. Sizes are toys.
+
+Where a port differs from its original (a gpuad choice documented in docs/porting.md), the
+line says so: ``x.shape[0]`` for ``x.size(0)`` (``size`` is NumPy's int), dropout off (the two
+libraries draw different masks), the noise of the VAE passed in rather than drawn, and
+``p.add_(..)`` under ``no_grad`` for ``p.data.add_(..)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import types
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad import nn, optim
+from gpuad.nn import functional as F
+
+R = np.random.default_rng(31)
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _bce_stand_in(reduction="mean"):
+    """``nn.BCELoss`` where this build of gpuad.nn does not have it: torch's formula, with
+    each log clamped at -100."""
+
+    def loss(p, y):
+        lp = gnp.maximum(gnp.log(p), -100.0)
+        lq = gnp.maximum(gnp.log(1.0 - p), -100.0)
+        out = -(y * lp + (1.0 - y) * lq)
+        return out.sum() if reduction == "sum" else out.mean()
+
+    return loss
+
+
+def gpuad_T():
+    """The torch names the ports call, for gpuad."""
+    xp = _xp()
+    T = types.SimpleNamespace(
+        nn=types.SimpleNamespace(**{k: getattr(nn, k) for k in dir(nn) if k[0] != "_"}),
+        F=F,
+        optim=optim,
+        no_grad=ad.no_grad,
+        Tensor=ad.Tensor,
+        tensor=lambda a: ad.tensor(xp.asarray(a)),
+        cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
+        zeros=lambda *s: ad.tensor(xp.zeros(s)),
+        full=lambda s, v: ad.tensor(xp.full(s, float(v))),
+        arange=lambda *a: ad.tensor(xp.arange(*a, dtype=float)),
+        ones=lambda *s: ad.tensor(xp.ones(s)),
+        triu=lambda x, diagonal=0: x.triu(diagonal),
+        tanh=gnp.tanh,
+        sigmoid=lambda x: x.sigmoid(),
+        exp=gnp.exp,
+        sin=gnp.sin,
+        cos=gnp.cos,
+        sum=gnp.sum,
+        bmm=lambda a, b: a.bmm(b),
+        long=np.int64,
+        mark="gpuad",
+    )
+    # losses of torch.nn that gpuad.nn may not have (a parallel addition): stand-ins here
+    T.nn.NLLLoss = getattr(nn, "NLLLoss", lambda: F.nll_loss)
+    T.nn.BCELoss = getattr(nn, "BCELoss", _bce_stand_in)
+    if hasattr(nn, "binary_cross_entropy"):
+        T.binary_cross_entropy = F.binary_cross_entropy
+    else:
+        T.binary_cross_entropy = lambda p, y, reduction="mean": _bce_stand_in(reduction)(p, y)
+    return T
+
+
+def torch_T(torch):
+    T = types.SimpleNamespace(**{k: getattr(torch, k) for k in (
+        "nn", "optim", "no_grad", "Tensor", "cat", "zeros", "full", "arange", "ones", "triu",
+        "tanh", "sigmoid", "exp", "sin", "cos", "sum", "bmm", "long")})
+    T.F = torch.nn.functional
+    T.tensor = torch.tensor
+    T.binary_cross_entropy = torch.nn.functional.binary_cross_entropy
+    T.mark = "torch"
+    return T
+
+
+@contextlib.contextmanager
+def _torch64():
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield torch
+    finally:
+        torch.set_default_dtype(old)
+
+
+def _load(gmodel, tmodel):
+    """torch's weights and buffers, by name, into the gpuad model."""
+    xp = _xp()
+    gmodel.load_state_dict({k: xp.asarray(v.detach().numpy())
+                            for k, v in tmodel.state_dict().items()})
+
+
+def _arr(t):
+    if hasattr(t, "detach") and not isinstance(t, ad.Tensor):
+        return t.detach().numpy()
+    return to_numpy(t)
+
+
+def _close(a, b, rtol):
+    np.testing.assert_allclose(_arr(a), _arr(b), rtol=rtol, atol=rtol * 1e-3)
+
+
+def _same_models(g, t, rtol=1e-9):
+    """Parameters, their gradients and the buffers of two models, by name."""
+    gp, tp = dict(g.named_parameters()), dict(t.named_parameters())
+    assert sorted(gp) == sorted(tp)
+    for k, p in gp.items():
+        _close(p, tp[k], rtol)
+        assert (p.grad is None) == (tp[k].grad is None), k
+        if p.grad is not None:
+            _close(p.grad, tp[k].grad, rtol)
+    gb, tb = dict(g.named_buffers()), dict(t.named_buffers())
+    assert sorted(gb) == sorted(tb)
+    for k, b in gb.items():
+        _close(b, tb[k], rtol)
+
+
+def _losses(xs):
+    return np.array([x.item() for x in xs])
+
+
+def _twin(build, T, tmodel, *args):
+    g = build(T)(*args)
+    _load(g, tmodel)
+    return g
+
+
+# ---- examples/mnist: Conv2d, max_pool2d, log_softmax, nll_loss, Adadelta + StepLR ------------
+
+def mnist_net(T):
+    nn, F = T.nn, T.F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 2, 3, 1)
+            self.conv2 = nn.Conv2d(2, 3, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(12, 6)
+            self.fc2 = nn.Linear(6, 4)
+
+        def forward(self, x):
+            x = self.conv1(x)
+            x = F.relu(x)
+            x = self.conv2(x)
+            x = F.relu(x)
+            x = F.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = x.flatten(1)  # torch.flatten(x, 1)
+            x = self.fc1(x)
+            x = F.relu(x)
+            x = self.dropout2(x)
+            x = self.fc2(x)
+            return x.log_softmax(dim=1)
+
+    return Net
+
+
+def mnist_train(T, model, optimizer, batches, step):
+    """main.py's train() over ``batches`` (one epoch each), StepLR(step_size=1, gamma=0.7)
+    after every epoch; dropout off (eval) so both libraries compute the same function."""
+    scheduler = T.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    losses = []
+    for data, target in batches:
+        losses.append(step(model, optimizer, T.tensor(data), T.tensor(target)))
+        scheduler.step()
+    return losses
+
+
+def mnist_step(T):
+    def step(model, optimizer, data, target):
+        optimizer.zero_grad()
+        output = model(data)
+        loss = T.F.nll_loss(output, target)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def test_mnist(backend):
+    batches = [(R.standard_normal((3, 1, 8, 8)), R.integers(0, 4, 3)) for _ in range(3)]
+    with _torch64() as torch:
+        torch.manual_seed(1)
+        T = torch_T(torch)
+        tm = mnist_net(T)().eval()
+        w0 = {k: v.clone() for k, v in tm.state_dict().items()}
+        topt = torch.optim.Adadelta(tm.parameters(), lr=1.0)
+        tl = mnist_train(T, tm, topt, batches, mnist_step(T))
+        tm0 = mnist_net(T)()
+        tm0.load_state_dict(w0)
+    G = gpuad_T()
+    runs = []
+    for step in (mnist_step(G), ad.jit(mnist_step(G))):
+        g = _twin(mnist_net, G, tm0).eval()
+        opt = optim.Adadelta(g.parameters(), lr=1.0)
+        runs.append((mnist_train(G, g, opt, batches, step), g))
+    (gl, g), (jl, j) = runs
+    np.testing.assert_allclose(_losses(gl), _losses(tl), rtol=1e-9)
+    _same_models(g, tm)
+    np.testing.assert_allclose(_losses(jl), _losses(gl), rtol=1e-12)
+    _same_models(j, g, rtol=1e-12)
+
+
+# ---- examples/word_language_model: Embedding, LSTM/GRU, tied weights, clipping --------------
+
+def rnn_model(T):
+    nn, F = T.nn, T.F
+
+    class RNNModel(nn.Module):
+        def __init__(self, rnn_type, ntoken, ninp, nhid, nlayers, dropout=0.5,
+                     tie_weights=False):
+            super().__init__()
+            self.ntoken = ntoken
+            self.drop = nn.Dropout(dropout)
+            self.encoder = nn.Embedding(ntoken, ninp)
+            self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=dropout)
+            self.decoder = nn.Linear(nhid, ntoken)
+            if tie_weights:
+                self.decoder.weight = self.encoder.weight
+            self.rnn_type, self.nhid, self.nlayers = rnn_type, nhid, nlayers
+
+        def forward(self, input, hidden):
+            emb = self.drop(self.encoder(input))
+            output, hidden = self.rnn(emb, hidden)
+            output = self.drop(output)
+            decoded = self.decoder(output)
+            decoded = decoded.view(-1, self.ntoken)
+            return decoded.log_softmax(dim=1), hidden  # F.log_softmax(decoded, dim=1)
+
+        def init_hidden(self, bsz):
+            weight = next(self.parameters())
+            if self.rnn_type == "LSTM":
+                return (weight.new_zeros((self.nlayers, bsz, self.nhid)),
+                        weight.new_zeros((self.nlayers, bsz, self.nhid)))
+            return weight.new_zeros((self.nlayers, bsz, self.nhid))
+
+    return RNNModel
+
+
+def init_weights(torch, model):
+    """RNNModel.init_weights (run on the torch side: gpuad loads the result)."""
+    torch.nn.init.uniform_(model.encoder.weight, -0.1, 0.1)
+    torch.nn.init.zeros_(model.decoder.bias)
+    torch.nn.init.uniform_(model.decoder.weight, -0.1, 0.1)
+
+
+def repackage_hidden(T, h):
+    if isinstance(h, T.Tensor):
+        return h.detach()
+    return tuple(repackage_hidden(T, v) for v in h)
+
+
+def lm_step(T, clip, lr):
+    def step(model, hidden, data, targets):
+        model.zero_grad()
+        hidden = repackage_hidden(T, hidden)
+        output, hidden = model(data, hidden)
+        loss = T.F.nll_loss(output, targets)
+        loss.backward()
+        T.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        with T.no_grad():  # p.data.add_(p.grad, alpha=-lr)
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)
+        return loss, hidden
+
+    return step
+
+
+def lm_train(T, model, step, data, bptt):
+    hidden, losses = model.init_hidden(data.shape[1]), []
+    for i in range(0, data.shape[0] - 1, bptt):
+        seq_len = min(bptt, len(data) - 1 - i)
+        d, t = T.tensor(data[i:i + seq_len]), T.tensor(data[i + 1:i + 1 + seq_len].reshape(-1))
+        loss, hidden = step(model, hidden, d, t)
+        losses.append(loss)
+    return losses
+
+
+@pytest.mark.parametrize("rnn_type,tie", [("LSTM", True), ("GRU", False)])
+def test_word_language_model(backend, rnn_type, tie):
+    args = (rnn_type, 7, 4, 4, 2, 0.2, tie)
+    data = R.integers(0, 7, (7, 2))  # batchify: (steps, batch) token ids
+    with _torch64() as torch:
+        torch.manual_seed(2)
+        T = torch_T(torch)
+        tm = rnn_model(T)(*args)
+        init_weights(torch, tm)
+        tm.eval()  # dropout off
+        w0 = {k: v.clone() for k, v in tm.state_dict().items()}
+        tl = lm_train(T, tm, lm_step(T, 0.25, 20.0), data, 3)
+        tm0 = rnn_model(T)(*args)
+        tm0.load_state_dict(w0)
+    G = gpuad_T()
+    runs = []
+    for compiled in (False, True):
+        g = _twin(rnn_model, G, tm0, *args).eval()
+        assert (g.decoder.weight is g.encoder.weight) == tie
+        step = lm_step(G, 0.25, 20.0)
+        runs.append((lm_train(G, g, ad.jit(step) if compiled else step, data, 3), g))
+    (gl, g), (jl, j) = runs
+    np.testing.assert_allclose(_losses(gl), _losses(tl), rtol=1e-9)
+    _same_models(g, tm)
+    np.testing.assert_allclose(_losses(jl), _losses(gl), rtol=1e-12)
+    _same_models(j, g, rtol=1e-12)
+
+
+# ---- examples/dcgan: ConvTranspose2d, BatchNorm2d (buffers), LeakyReLU, BCELoss, Adam ------
+
+NZ, NGF, NDF, NC = 3, 2, 2, 1
+
+
+def dcgan_nets(T):
+    nn = T.nn
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(NZ, NGF * 2, 4, 1, 0, bias=False),  # 4x4
+                nn.BatchNorm2d(NGF * 2),
+                nn.ReLU(),  # nn.ReLU(True)
+                nn.ConvTranspose2d(NGF * 2, NGF, 4, 2, 1, bias=False),  # 8x8
+                nn.BatchNorm2d(NGF),
+                nn.ReLU(),
+                nn.ConvTranspose2d(NGF, NC, 4, 2, 1, bias=False),  # 16x16
+                nn.Tanh(),
+            )
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(NC, NDF, 4, 2, 1, bias=False),  # 8x8
+                nn.LeakyReLU(0.2),  # inplace=True
+                nn.Conv2d(NDF, NDF * 2, 4, 2, 1, bias=False),  # 4x4
+                nn.BatchNorm2d(NDF * 2),
+                nn.LeakyReLU(0.2),
+                nn.Conv2d(NDF * 2, 1, 4, 1, 0, bias=False),  # 1x1
+                nn.Sigmoid(),
+            )
+
+        def forward(self, input):
+            output = self.main(input)
+            return output.view(-1, 1).squeeze(1)
+
+    return Generator, Discriminator
+
+
+def weights_init(m):
+    """main.py's weights_init (run on the torch side: gpuad loads the result)."""
+    classname = m.__class__.__name__
+    if classname.find("Conv") != -1:
+        m.weight.data.normal_(0.0, 0.02)
+    elif classname.find("BatchNorm") != -1:
+        m.weight.data.normal_(1.0, 0.02)
+        m.bias.data.fill_(0)
+
+
+def dcgan_step(T):
+    criterion = T.nn.BCELoss()
+    real_label, fake_label = 1.0, 0.0
+
+    def step(netD, netG, optimizerD, optimizerG, real_cpu, noise):
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        netD.zero_grad()
+        batch_size = real_cpu.shape[0]  # real_cpu.size(0)
+        label = T.full((batch_size,), real_label)
+        output = netD(real_cpu)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        D_x = output.mean()
+        fake = netG(noise)
+        label.fill_(fake_label)
+        output = netD(fake.detach())
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        D_G_z1 = output.mean()
+        errD = errD_real + errD_fake
+        optimizerD.step()
+        # (2) Update G network: maximize log(D(G(z)))
+        netG.zero_grad()
+        label.fill_(real_label)  # fake labels are real for generator cost
+        output = netD(fake)
+        errG = criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean()
+        optimizerG.step()
+        return errD, errG, D_x, D_G_z1, D_G_z2
+
+    return step
+
+
+def dcgan_train(T, nets, step, data):
+    netG, netD = nets
+    optimizerD = T.optim.Adam(netD.parameters(), lr=0.05, betas=(0.5, 0.999))
+    optimizerG = T.optim.Adam(netG.parameters(), lr=0.05, betas=(0.5, 0.999))
+    return [step(netD, netG, optimizerD, optimizerG, T.tensor(x), T.tensor(z))
+            for x, z in data]
+
+
+def test_dcgan(backend):
+    data = [(R.uniform(-1, 1, (3, NC, 16, 16)), R.standard_normal((3, NZ, 1, 1)))
+            for _ in range(2)]
+    with _torch64() as torch:
+        torch.manual_seed(3)
+        T = torch_T(torch)
+        tG, tD = (net() for net in dcgan_nets(T))
+        tG.apply(weights_init)
+        tD.apply(weights_init)
+        w0 = [{k: v.clone() for k, v in n.state_dict().items()} for n in (tG, tD)]
+        tl = dcgan_train(T, (tG, tD), dcgan_step(T), data)
+        t0 = [net() for net in dcgan_nets(T)]
+        for n, w in zip(t0, w0, strict=True):
+            n.load_state_dict(w)
+    G = gpuad_T()
+    runs = []
+    for compiled in (False, True):
+        nets = [net() for net in dcgan_nets(G)]
+        for n, t in zip(nets, t0, strict=True):
+            _load(n, t)
+        step = dcgan_step(G)
+        runs.append((dcgan_train(G, nets, ad.jit(step) if compiled else step, data), nets))
+    (gl, g), (jl, j) = runs
+    for a, b in zip(gl, tl, strict=True):
+        np.testing.assert_allclose(_losses(a), _losses(b), rtol=1e-9)
+    for a, b in zip(jl, gl, strict=True):
+        np.testing.assert_allclose(_losses(a), _losses(b), rtol=1e-12)
+    for a, b, c in zip(g, (tG, tD), j, strict=True):
+        _same_models(a, b)
+        _same_models(c, a, rtol=1e-12)
+    assert int(g[1].main[3].num_batches_tracked.item()) == 3 * len(data)
+
+
+# ---- examples/vae: Linear, relu, sigmoid, reparameterisation, BCE(sum) + KLD, Adam -----------
+
+def vae_model(T):
+    nn, F = T.nn, T.F
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(16, 6)
+            self.fc21 = nn.Linear(6, 2)
+            self.fc22 = nn.Linear(6, 2)
+            self.fc3 = nn.Linear(2, 6)
+            self.fc4 = nn.Linear(6, 16)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def reparameterize(self, mu, logvar, eps):
+            std = T.exp(0.5 * logvar)
+            return mu + eps * std  # eps = torch.randn_like(std): drawn once, passed to both
+
+        def decode(self, z):
+            h3 = F.relu(self.fc3(z))
+            return T.sigmoid(self.fc4(h3))
+
+        def forward(self, x, eps):
+            mu, logvar = self.encode(x.view(-1, 16))
+            z = self.reparameterize(mu, logvar, eps)
+            return self.decode(z), mu, logvar
+
+    return VAE
+
+
+def vae_step(T):
+    def loss_function(recon_x, x, mu, logvar):
+        BCE = T.binary_cross_entropy(recon_x, x.view(-1, 16), reduction="sum")
+        KLD = -0.5 * T.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return BCE + KLD
+
+    def step(model, optimizer, data, eps):
+        optimizer.zero_grad()
+        recon_batch, mu, logvar = model(data, eps)
+        loss = loss_function(recon_batch, data, mu, logvar)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def vae_train(T, model, step, batches):
+    model.train()
+    optimizer = T.optim.Adam(model.parameters(), lr=1e-2)
+    return [step(model, optimizer, T.tensor(x), T.tensor(e)) for x, e in batches]
+
+
+def test_vae(backend):
+    batches = [(R.uniform(0, 1, (3, 1, 4, 4)), R.standard_normal((3, 2))) for _ in range(3)]
+    with _torch64() as torch:
+        torch.manual_seed(4)
+        T = torch_T(torch)
+        tm = vae_model(T)()
+        w0 = {k: v.clone() for k, v in tm.state_dict().items()}
+        tl = vae_train(T, tm, vae_step(T), batches)
+        tm0 = vae_model(T)()
+        tm0.load_state_dict(w0)
+    G = gpuad_T()
+    runs = []
+    for compiled in (False, True):
+        g = _twin(vae_model, G, tm0)
+        runs.append((vae_train(G, g, ad.jit(vae_step(G)) if compiled else vae_step(G),
+                               batches), g))
+    (gl, g), (jl, j) = runs
+    np.testing.assert_allclose(_losses(gl), _losses(tl), rtol=1e-9)
+    _same_models(g, tm)
+    np.testing.assert_allclose(_losses(jl), _losses(gl), rtol=1e-12)
+    _same_models(j, g, rtol=1e-12)
+
+
+# ---- examples/time_sequence_prediction: two LSTMCells, Linear, MSELoss, LBFGS ----------------
+
+HID = 5
+
+
+def sequence_model(T):
+    nn = T.nn
+
+    class Sequence(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm1 = nn.LSTMCell(1, HID)
+            self.lstm2 = nn.LSTMCell(HID, HID)
+            self.linear = nn.Linear(HID, 1)
+
+        def forward(self, input, future=0):
+            outputs = []
+            n = input.shape[0]  # input.size(0)
+            h_t, c_t = T.zeros(n, HID), T.zeros(n, HID)
+            h_t2, c_t2 = T.zeros(n, HID), T.zeros(n, HID)
+            for input_t in input.split(1, dim=1):
+                h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+                output = self.linear(h_t2)
+                outputs += [output]
+            for _ in range(future):  # if we should predict the future
+                h_t, c_t = self.lstm1(output, (h_t, c_t))
+                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+                output = self.linear(h_t2)
+                outputs += [output]
+            return T.cat(outputs, dim=1)
+
+    return Sequence
+
+
+def sequence_train(T, seq, input, target, test_input, jit=None):
+    criterion = T.nn.MSELoss()
+    optimizer = T.optim.LBFGS(seq.parameters(), lr=0.8, max_iter=4)
+
+    def closure():
+        optimizer.zero_grad()
+        out = seq(input)
+        loss = criterion(out, target)
+        loss.backward()
+        return loss
+
+    step = jit(closure) if jit else closure
+    losses, preds = [], []
+    for _ in range(2):
+        losses.append(optimizer.step(step))
+        with T.no_grad():
+            pred = seq(test_input, future=2)
+            preds.append(criterion(pred[:, :-2], target[:1]))
+    return losses, preds
+
+
+def test_time_sequence_prediction(backend):
+    t = np.arange(8) + R.integers(-4, 4, (3, 1))
+    data = np.sin(t / 3.0)
+    parts = data[1:, :-1], data[1:, 1:], data[:1, :-1]
+    with _torch64() as torch:
+        torch.manual_seed(5)
+        T = torch_T(torch)
+        tm = sequence_model(T)()
+        w0 = {k: v.clone() for k, v in tm.state_dict().items()}
+        tl, tp = sequence_train(T, tm, *(torch.tensor(a) for a in parts))
+        tm0 = sequence_model(T)()
+        tm0.load_state_dict(w0)
+    G = gpuad_T()
+    runs = []
+    for jit in (None, ad.jit):
+        g = _twin(sequence_model, G, tm0)
+        runs.append((*sequence_train(G, g, *(G.tensor(a) for a in parts), jit=jit), g))
+    (gl, gp, g), (jl, jp, j) = runs
+    np.testing.assert_allclose(_losses(gl + gp), _losses(tl + tp), rtol=1e-9)
+    _same_models(g, tm)
+    np.testing.assert_allclose(_losses(jl + jp), _losses(gl + gp), rtol=1e-12)
+    _same_models(j, g, rtol=1e-12)
+
+
+# ---- tutorials: transformer language model (MultiheadAttention, causal float mask,
+# PositionalEncoding buffer, LayerNorm) and the SDPA tutorial's CausalSelfAttention ---------
+
+def transformer_model(T):
+    nn, F = T.nn, T.F
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, d_model, dropout=0.1, max_len=16):
+            super().__init__()
+            self.dropout = nn.Dropout(p=dropout)
+            position = T.arange(max_len).unsqueeze(1)
+            div_term = T.exp(T.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+            pe = T.zeros(max_len, 1, d_model)
+            with T.no_grad():
+                pe[:, 0, 0::2] = T.sin(position * div_term)
+                pe[:, 0, 1::2] = T.cos(position * div_term)
+            self.register_buffer("pe", pe)
+
+        def forward(self, x):
+            x = x + self.pe[:x.shape[0]]  # self.pe[:x.size(0)]
+            return self.dropout(x)
+
+    class EncoderLayer(nn.Module):
+        """nn.TransformerEncoderLayer (post-norm, relu), written out; the test checks it
+        against torch's own."""
+
+        def __init__(self, d_model, nhead, d_hid, dropout):
+            super().__init__()
+            self.self_attn = nn.MultiheadAttention(d_model, nhead, dropout=dropout)
+            self.linear1 = nn.Linear(d_model, d_hid)
+            self.dropout = nn.Dropout(dropout)
+            self.linear2 = nn.Linear(d_hid, d_model)
+            self.norm1 = nn.LayerNorm(d_model)
+            self.norm2 = nn.LayerNorm(d_model)
+            self.dropout1 = nn.Dropout(dropout)
+            self.dropout2 = nn.Dropout(dropout)
+
+        def forward(self, src, src_mask):
+            x = src
+            sa = self.self_attn(x, x, x, attn_mask=src_mask, need_weights=False)[0]
+            x = self.norm1(x + self.dropout1(sa))
+            ff = self.linear2(self.dropout(F.relu(self.linear1(x))))
+            return self.norm2(x + self.dropout2(ff))
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self, num_heads, embed_dimension, bias=False, is_causal=False,
+                     dropout=0.0):
+            super().__init__()
+            assert embed_dimension % num_heads == 0
+            self.c_attn = nn.Linear(embed_dimension, 3 * embed_dimension, bias=bias)
+            self.c_proj = nn.Linear(embed_dimension, embed_dimension, bias=bias)
+            self.dropout = dropout
+            self.resid_dropout = nn.Dropout(dropout)
+            self.num_heads = num_heads
+            self.embed_dimension = embed_dimension
+            self.is_causal = is_causal
+
+        def forward(self, x):
+            query_projected = self.c_attn(x)
+            batch_size = query_projected.shape[0]  # .size(0)
+            embed_dim = query_projected.shape[2]
+            head_dim = embed_dim // (self.num_heads * 3)
+            query, key, value = query_projected.chunk(3, -1)
+            query = query.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            key = key.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            value = value.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            dropout, is_causal = (self.dropout, self.is_causal) if self.training else (0.0,
+                                                                                      False)
+            y = F.scaled_dot_product_attention(query, key, value, attn_mask=None,
+                                               dropout_p=dropout, is_causal=is_causal)
+            y = y.transpose(1, 2).contiguous().view(batch_size, -1,
+                                                    self.num_heads * head_dim)
+            return self.resid_dropout(self.c_proj(y))
+
+    class TransformerModel(nn.Module):
+        def __init__(self, ntoken, d_model, nhead, d_hid, dropout=0.0):
+            super().__init__()
+            self.pos_encoder = PositionalEncoding(d_model, dropout)
+            self.layer = EncoderLayer(d_model, nhead, d_hid, dropout)
+            self.embedding = nn.Embedding(ntoken, d_model)
+            self.causal = CausalSelfAttention(nhead, d_model, is_causal=True)
+            self.d_model = d_model
+            self.linear = nn.Linear(d_model, ntoken)
+
+        def forward(self, src, src_mask):
+            src = self.embedding(src) * math.sqrt(self.d_model)
+            src = self.pos_encoder(src)
+            output = self.layer(src, src_mask)  # (seq, batch, d_model)
+            output = output + self.causal(output.transpose(0, 1)).transpose(0, 1)
+            return self.linear(output)
+
+    return TransformerModel
+
+
+def square_subsequent_mask(T, sz):
+    """nn.Transformer.generate_square_subsequent_mask: -inf above the diagonal."""
+    return T.triu(T.full((sz, sz), float("-inf")), diagonal=1)
+
+
+def transformer_step(T, ntokens):
+    criterion = T.nn.CrossEntropyLoss()
+
+    def step(model, optimizer, data, targets, src_mask):
+        output = model(data, src_mask)
+        output_flat = output.view(-1, ntokens)
+        loss = criterion(output_flat, targets)
+        optimizer.zero_grad()
+        loss.backward()
+        T.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def transformer_train(T, model, step, batches):
+    model.train()
+    optimizer = T.optim.SGD(model.parameters(), lr=5.0)
+    scheduler = T.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.95)
+    src_mask = square_subsequent_mask(T, batches[0][0].shape[0])
+    losses = []
+    for data, targets in batches:
+        losses.append(step(model, optimizer, T.tensor(data), T.tensor(targets), src_mask))
+        scheduler.step()
+    return losses
+
+
+def test_transformer_language_model(backend):
+    ntokens, args = 7, (7, 4, 2, 6)
+    src = R.integers(0, ntokens, (7, 2))
+    batches = [(src[i:i + 3], src[i + 1:i + 4].reshape(-1)) for i in (0, 3)]
+    with _torch64() as torch:
+        torch.manual_seed(6)
+        T = torch_T(torch)
+        tm = transformer_model(T)(*args)
+        # the written-out layer is torch's TransformerEncoderLayer
+        ref = torch.nn.TransformerEncoderLayer(4, 2, 6, 0.0)
+        ref.load_state_dict(tm.layer.state_dict())
+        x, mask = torch.randn(3, 2, 4), square_subsequent_mask(T, 3)
+        torch.testing.assert_close(tm.layer(x, mask), ref(x, mask, is_causal=True))
+        w0 = {k: v.clone() for k, v in tm.state_dict().items()}
+        tl = transformer_train(T, tm, transformer_step(T, ntokens), batches)
+        tm0 = transformer_model(T)(*args)
+        tm0.load_state_dict(w0)
+    G = gpuad_T()
+    runs = []
+    for compiled in (False, True):
+        g = _twin(transformer_model, G, tm0, *args)
+        step = transformer_step(G, ntokens)
+        runs.append((transformer_train(G, g, ad.jit(step) if compiled else step, batches), g))
+    (gl, g), (jl, j) = runs
+    np.testing.assert_allclose(_losses(gl), _losses(tl), rtol=1e-9)
+    _same_models(g, tm)
+    np.testing.assert_allclose(_losses(jl), _losses(gl), rtol=1e-12)
+    _same_models(j, g, rtol=1e-12)
