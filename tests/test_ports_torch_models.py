@@ -1114,3 +1114,43 @@ def test_wgan_gp(backend):
         step = wgan_step(G)
         runs.append((wgan_train(G, *nets, ad.jit(step) if compiled else step, batches), nets))
     _agree(runs, tl, [tG, tD])
+
+
+# ---- what the ports rely on: torch's state_dict names ---------------------------------------
+
+
+def tied_net(T):
+    nn = T.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Embedding(5, 3)
+            self.body = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 3)))
+            self.decoder = nn.Linear(3, 5)
+            self.decoder.weight = self.encoder.weight
+            self.norm = nn.BatchNorm1d(3)
+            self.shared_norm = self.norm  # a module reachable under two names
+
+    return Net
+
+
+def test_state_dict_names_are_torch_names(backend):
+    with _torch64() as torch:
+        torch.manual_seed(9)
+        t = tied_net(torch_T(torch))()
+        tkeys = list(t.state_dict())
+        tnames = [k for k, _ in t.named_parameters()]
+        tall = [k for k, _ in t.named_parameters(remove_duplicate=False)]
+    g = tied_net(gpuad_T())()
+    assert sorted(g.state_dict()) == sorted(tkeys)
+    assert [k for k, _ in g.named_parameters()] == tnames
+    assert sorted(k for k, _ in g.named_parameters(remove_duplicate=False)) == sorted(tall)
+    _load(g, t)  # every key, the tied weight's twice
+    assert g.decoder.weight is g.encoder.weight and g.shared_norm is g.norm
+    _same_models(g, t, rtol=0)
+    params = g.parameters()
+    assert next(params) is g.encoder.weight and next(params) is params[1]
+    assert len(params) == len(tnames) and list(params) == [p for _, p in g.named_parameters()]
+    assert isinstance(g.body[2], nn.Sequential) and len(g.body.layers) == 3
+    assert "(0): Linear" in repr(g.body)
