@@ -3,7 +3,8 @@
 Each is a composition of gpuad primitives, so it differentiates to any order, under ``vmap``
 and ``gpuad.jit``, on every backend. At a kink the derivative is the one torch's backward
 takes (``hardtanh`` passes nothing at its bounds, ``elu`` takes the left branch at 0, ...);
-the masks are constants (``data(x)``), so no derivative flows through the choice.
+the masks are constants (``data(x)``, which under ``gpuad.jit`` is the traced value itself:
+fine for a comparison, while a value that must carry no derivative is ``stop_gradient(x)``).
 
 ``inplace=True`` is refused: write ``x = F.elu(x)`` instead (gpuad records every write, and
 an activation that overwrote its input would invalidate the values its backward saved).
@@ -23,6 +24,7 @@ from typing import Any
 from .. import _softmax
 from .. import numpy as gnp
 from .. import rules as _r
+from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
 from .modules import Module, Parameter
 
@@ -131,7 +133,7 @@ def hardtanh(
         raise ValueError(f"hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})")
     raw = data(input)
     inside = (raw > min_val) & (raw < max_val)
-    return gnp.where(inside, input, gnp.clip(raw, min_val, max_val))
+    return gnp.where(inside, input, gnp.clip(stop_gradient(input), min_val, max_val))
 
 
 def relu6(input: Array, inplace: bool = False) -> Array:
@@ -180,7 +182,9 @@ def hardsigmoid(input: Array, inplace: bool = False) -> Array:
     _no_inplace("hardsigmoid", inplace)
     raw = data(input)
     inside = (raw > -3.0) & (raw < 3.0)
-    return gnp.where(inside, input * (1.0 / 6.0) + 0.5, gnp.clip(raw / 6.0 + 0.5, 0.0, 1.0))
+    return gnp.where(
+        inside, input * (1.0 / 6.0) + 0.5, gnp.clip(stop_gradient(input) / 6.0 + 0.5, 0.0, 1.0)
+    )
 
 
 def logsigmoid(input: Array) -> Array:

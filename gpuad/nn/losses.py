@@ -26,6 +26,7 @@ from .. import _softmax
 from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
+from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
 from ..scipy import special as _special
 from ..tensor import Tensor
@@ -265,8 +266,8 @@ def gaussian_nll_loss(
                 f"shape {s}: give it the input's shape, or drop or set to 1 one "
                 f"axis"
             )
-    raw = data(var)
-    var = var + (gnp.maximum(raw, eps) - raw)  # the clamp passes the derivative, as torch's
+    const = stop_gradient(var)
+    var = var + (gnp.maximum(const, eps) - const)  # the clamp passes the derivative, as torch's
     d = input - target
     loss = 0.5 * (gnp.log(var) + d * d / var)
     if full:

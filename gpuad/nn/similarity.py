@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import numpy as gnp
 from .. import rules as _r
+from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
 from .modules import Module
 
@@ -74,8 +75,8 @@ def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8) -> 
     parts = []
     for x in (x1, x2):
         n = gnp.linalg.norm(x, axis=dim, keepdims=True)
-        raw = data(n)
-        parts.append(x / (n + (gnp.maximum(raw, eps) - raw)))
+        const = stop_gradient(n)
+        parts.append(x / (n + (gnp.maximum(const, eps) - const)))
     return gnp.sum(parts[0] * parts[1], axis=dim)
 
 
