@@ -397,6 +397,29 @@ def test_vmap_and_jit_follow_each_example(backend):
     np.testing.assert_allclose(rows[2], t.grad.numpy(), rtol=1e-14)
 
 
+LOSSES_PER_EXAMPLE = {  # one example (4, 5) each; the labels and targets are constants
+    "multi_margin": lambda x: F.multi_margin_loss(x, np.array([0, 4, 2, 1]), p=2),
+    "gaussian_nll": lambda x: F.gaussian_nll_loss(x, x * 0.3, x * x + 1e-8),
+    "triplet_swap": lambda x: F.triplet_margin_loss(x, x * 0.5, x[::-1], swap=True),
+    "bce_cosine_pad": lambda x: (
+        F.binary_cross_entropy(F.sigmoid(x), F.sigmoid(x[::-1]))
+        + gnp.sum(F.cosine_similarity(x, x[::-1] + 1, dim=1))
+        + gnp.sum(F.pad(x[None], (1, 2), "reflect") ** 2)
+    ),
+}
+
+
+def test_losses_under_vmap_and_jit_equal_a_loop(backend):
+    xs = R.standard_normal((3, 4, 5))
+    for name, f in LOSSES_PER_EXAMPLE.items():
+        g = ad.grad(f)
+        rows = np.stack([to_numpy(g(xp_(x))) for x in xs])
+        np.testing.assert_allclose(to_numpy(ad.vmap(g)(xp_(xs))), rows, rtol=1e-12, err_msg=name)
+        compiled = ad.jit(g)
+        for x, want in zip(xs, rows, strict=True):
+            np.testing.assert_allclose(to_numpy(compiled(xp_(x))), want, rtol=1e-12, err_msg=name)
+
+
 # ---- errors -----------------------------------------------------------------------------------
 
 
