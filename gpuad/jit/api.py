@@ -485,11 +485,12 @@ class Jitted:
             return trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
         from .. import engine
 
-        engine._weak = weak.cast_args
-        try:
-            return trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
-        finally:
-            engine._weak = None
+        with trace._LOCK:  # (one trace at a time: the hook is the engine's, not the thread's)
+            engine._weak = weak.cast_args
+            try:
+                return trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+            finally:
+                engine._weak = None
 
     def _weak_fallback(self, err: BaseException, weak_in, changed: bool | None = None):
         """A trace with traced Python numbers failed: from now on their values are part of

@@ -716,6 +716,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
         tr = Tracer(backend, levels)
+        _failed.changed = True  # (until the function's run says otherwise)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
         tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
