@@ -58,6 +58,7 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
+_weak = None  # gpuad.jit.weak.cast_args while a traced function holds traced Python numbers
 # Tensor.register_hook / retain_grad: the nodes whose ``hooks`` slot holds hooks; the sweep
 # looks here only while the set is not empty (gpuad/tensor_hooks.py)
 _hooked: weakref.WeakSet = weakref.WeakSet()
@@ -492,6 +493,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
 def _apply_any(rule, args: tuple, params: dict):
     """:func:`apply`'s general path: any backend, vmap, forward-mode tangents, containers of
     Tensors, the trace hook."""
+    if _weak is not None:
+        args, params = _weak(rule, args, params)
     datas = list(args)
     has_tensor = False
     track = False

@@ -84,6 +84,13 @@ def user_line() -> str:
 
 
 _current: Tracer | None = None
+_failed = threading.local()  # changed: whether the last failed trace had changed state
+
+
+def last_failure_changed_state() -> bool:
+    """Whether the last trace that raised in this thread had changed state first (see
+    :meth:`Tracer.changed_state`)."""
+    return getattr(_failed, "changed", True)
 
 
 def active() -> Tracer | None:
@@ -449,6 +456,16 @@ class Tracer:
         return any(s is not None and s.kind == "effect" and getattr(s.fn, "check", None) is None
                    for s in self.prog.steps)
 
+    def changed_state(self) -> bool:
+        """Whether the run so far set a ``.grad``, stepped an optimizer or wrote into an array
+        it did not make (an argument, a parameter)."""
+        if self.backward_ran():
+            return True
+        vars_ = self.prog.vars
+        return any(s is not None and s.kind in ("write", "effect")
+                   and any(vars_[w].kind in ("in", "cap") for w in s.writes)
+                   for s in self.prog.steps)
+
     def closure_grad(self) -> bool:
         """Whether a tensor the function read without receiving it requires grad."""
         for v in self.prog.vars:
@@ -699,6 +716,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
         tr = Tracer(backend, levels)
+        _failed.changed = True  # (until the function's run says otherwise)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
         tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
@@ -719,7 +737,12 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             hooks.install(undo)
             anomaly_mode.install(undo, tr)  # (also for a detect_anomaly() entered inside f)
             engine._trace = tr.on_apply
-            out = f(*rebuild(leaves))
+            try:
+                out = f(*rebuild(leaves))
+            except BaseException:
+                tr.paused += 1
+                _failed.changed = tr.changed_state()
+                raise
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
             try:
@@ -728,6 +751,9 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
                 from ..tree import tree_unflatten
 
                 e.result = tree_unflatten(out_def, out_leaves)
+                raise
+            except BaseException:
+                _failed.changed = tr.changed_state()
                 raise
         finally:
             engine._trace = None
