@@ -1,0 +1,450 @@
+"""More programs written for JAX, run through gpuad: the "Autobatching log-densities" notebook,
+JAX 101's "Stateful computations", "Pseudorandom numbers", "Working with pytrees" and
+"Convolutions", the cases of "Custom derivative rules" that need ``lax`` loops under ``vmap``
+and ``jit``, implicit differentiation of a Newton root, and kernel programs built on
+``linear_transpose``.
+
+As in ``test_ports_jax_programs.py``, each program is written once against a namespace ``L``
+and run with gpuad's and JAX's (float64); the data are drawn with NumPy and passed to both.
+Programs that draw with ``gpuad.random`` are checked on what a draw must satisfy (the same key
+gives the same numbers, eager and jitted; distinct keys give distinct numbers; moments), since
+gpuad's generator is not JAX's bit for bit. Each jitted gpuad program is compared with its
+eager run.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import numpy as onp
+import pytest
+from conftest import to_numpy
+from test_ports_jax_programs import G as _G
+from test_ports_jax_programs import jax_ns as _jax_ns
+from test_ports_jax_programs import on, same
+
+import gpuad as ad
+import gpuad.nn.functional as F
+import gpuad.numpy as gnp
+from gpuad import lax as glax
+from gpuad import random as grandom
+from gpuad.testing import check_grads
+
+G = types.SimpleNamespace(
+    **{
+        **vars(_G),
+        "lax": glax,
+        "random": grandom,
+        "linear_transpose": ad.linear_transpose,
+        "tree_transpose": ad.tree_transpose,
+        "tree_structure": ad.tree_structure,
+        "register_pytree_node": ad.register_pytree_node,
+    }
+)
+
+
+def _conv_nhwc(x, k, strides, padding, rhs_dilation):
+    """``lax.conv_general_dilated`` with ("NHWC", "HWIO", "NHWC") on gpuad's NCHW conv2d."""
+    out = F.conv2d(
+        gnp.transpose(x, (0, 3, 1, 2)),
+        gnp.transpose(k, (3, 2, 0, 1)),
+        stride=strides,
+        padding=tuple(p[0] for p in padding),
+        dilation=rhs_dilation,
+    )
+    return gnp.transpose(out, (0, 2, 3, 1))
+
+
+def _conv_transpose_nhwc(x, k, strides, padding):
+    """``lax.conv_transpose`` (transpose_kernel=True) with symmetric explicit padding."""
+    out = F.conv_transpose2d(
+        gnp.transpose(x, (0, 3, 1, 2)),
+        gnp.transpose(k, (3, 2, 0, 1)),
+        stride=strides,
+        padding=padding,
+    )
+    return gnp.transpose(out, (0, 2, 3, 1))
+
+
+G.conv_nhwc, G.conv_transpose_nhwc = _conv_nhwc, _conv_transpose_nhwc
+
+
+@functools.cache
+def jax_ns():
+    J = _jax_ns()
+    import jax
+
+    dn = ("NHWC", "HWIO", "NHWC")
+
+    def conv_nhwc(x, k, strides, padding, rhs_dilation):
+        return jax.lax.conv_general_dilated(x, k, strides, padding, (1, 1), rhs_dilation, dn)
+
+    def conv_transpose_nhwc(x, k, strides, padding):
+        # torch's padding p of a kernel of size s is lax's explicit (s - 1 - p) on each side
+        pads = [(k.shape[i] - 1 - padding, k.shape[i] - 1 - padding) for i in (0, 1)]
+        return jax.lax.conv_transpose(
+            x, k, strides, pads, dimension_numbers=dn, transpose_kernel=True
+        )
+
+    tu = jax.tree_util
+    return types.SimpleNamespace(
+        **{
+            **vars(J),
+            "lax": jax.lax,
+            "random": jax.random,
+            "linear_transpose": jax.linear_transpose,
+            "tree_transpose": tu.tree_transpose,
+            "tree_structure": tu.tree_structure,
+            "register_pytree_node": tu.register_pytree_node,
+            "conv_nhwc": conv_nhwc,
+            "conv_transpose_nhwc": conv_transpose_nhwc,
+        }
+    )
+
+
+def by_jax(program, *data):
+    """``program`` run by JAX on ``data``, compiled whole (one XLA compilation, not one per
+    ``jit`` or primitive inside it)."""
+    import jax
+
+    J = jax_ns()
+    return jax.jit(functools.partial(program, J))(*on(J, data))
+
+
+def eager(L):
+    """``L`` with ``jit`` left out: the reference a compiled gpuad program must equal."""
+    return types.SimpleNamespace(**{**vars(L), "jit": lambda f, **kw: f})
+
+
+# ---- "Autobatching log-densities": a Bayesian logistic regression, vmap and an ELBO ----------
+
+
+def log_density_data():
+    r = onp.random.default_rng(10009)
+    num_features, num_points = 4, 12
+    true_beta = r.standard_normal(num_features)
+    all_x = r.standard_normal((num_points, num_features))
+    y = (r.random(num_points) < 1 / (1 + onp.exp(-all_x @ true_beta))).astype(onp.int64)
+    return all_x, y, r.standard_normal((5, num_features)), r.standard_normal((3, 6, num_features))
+
+
+def log_density_program(L, all_x, y, test_betas, epsilons):
+    np = L.np
+
+    def log_joint(beta):
+        result = 0.0
+        result = result + np.sum(L.norm.logpdf(beta, loc=0.0, scale=10.0))
+        result = result + np.sum(-np.log(1 + np.exp(-(2 * y - 1) * np.dot(all_x, beta))))
+        return result
+
+    def batched_log_joint_by_hand(beta):
+        result = 0.0
+        result = result + np.sum(L.norm.logpdf(beta, loc=0.0, scale=10.0), axis=-1)
+        return result + np.sum(-np.log(1 + np.exp(-(2 * y - 1) * np.dot(all_x, beta.T).T)), axis=-1)
+
+    batched_log_joint = L.jit(L.vmap(L.jit(log_joint)))
+
+    def elbo(beta_loc, beta_log_scale, epsilon):
+        beta_sample = beta_loc + np.exp(beta_log_scale) * epsilon
+        return np.mean(batched_log_joint(beta_sample), 0) + np.sum(
+            beta_log_scale - 0.5 * onp.log(2 * onp.pi)
+        )
+
+    elbo_val_and_grad = L.jit(L.value_and_grad(L.jit(elbo), argnums=(0, 1)))
+    beta_loc = np.zeros(all_x.shape[1])
+    beta_log_scale = np.zeros(all_x.shape[1])
+    trace = []
+    for epsilon in epsilons:
+        elbo_val, (loc_grad, log_scale_grad) = elbo_val_and_grad(beta_loc, beta_log_scale, epsilon)
+        beta_loc = beta_loc + 0.01 * loc_grad
+        beta_log_scale = beta_log_scale + 0.01 * log_scale_grad
+        trace.append(elbo_val)
+    return {
+        "one": log_joint(test_betas[0]),
+        "by_hand": batched_log_joint_by_hand(test_betas),
+        "vmap": L.vmap(log_joint)(test_betas),
+        "jit_vmap": batched_log_joint(test_betas),
+        "trace": trace,
+        "fit": (beta_loc, beta_log_scale),
+    }
+
+
+def test_log_densities(backend):
+    data = log_density_data()
+    out = log_density_program(G, *on(G, data))
+    same(out, log_density_program(eager(G), *on(G, data)))
+    same(out["vmap"], out["by_hand"])
+    same(out["jit_vmap"], out["by_hand"])
+    all_x, y, betas, _ = data
+    z = -(2 * y - 1) * (all_x @ betas.T).T
+    want = (
+        -0.5 * onp.sum((betas / 10) ** 2, -1)
+        - betas.shape[1] * onp.log(10 * onp.sqrt(2 * onp.pi))
+        - onp.sum(onp.log1p(onp.exp(z)), -1)
+    )
+    same(out["by_hand"], want)
+
+
+def test_log_densities_matches_jax(backend):
+    data = log_density_data()
+    same(log_density_program(G, *on(G, data)), by_jax(log_density_program, *data))
+
+
+def vi_with_keys(L, all_x, y, seed=10003, steps=4, batch=16):
+    """The notebook's SGD loop as written, its noise drawn from threaded keys."""
+    np = L.np
+
+    def log_joint(beta):
+        return np.sum(L.norm.logpdf(beta, 0.0, 10.0)) + np.sum(
+            -np.log(1 + np.exp(-(2 * y - 1) * np.dot(all_x, beta)))
+        )
+
+    def elbo(beta_loc, beta_log_scale, epsilon):
+        sample = beta_loc + np.exp(beta_log_scale) * epsilon
+        return np.mean(L.vmap(log_joint)(sample), 0) + np.sum(beta_log_scale)
+
+    def normal_sample(key, shape):
+        new_key, sub_key = L.random.split(key)
+        return new_key, L.random.normal(sub_key, shape)
+
+    normal_sample = L.jit(normal_sample, static_argnums=(1,))
+    step = L.jit(L.value_and_grad(elbo, argnums=(0, 1)))
+    key = L.random.PRNGKey(seed)
+    loc, log_scale = np.zeros(all_x.shape[1]), np.zeros(all_x.shape[1])
+    keys, epsilons = [], []
+    for _ in range(steps):
+        key, epsilon = normal_sample(key, (batch, all_x.shape[1]))
+        _, (g_loc, g_scale) = step(loc, log_scale, epsilon)
+        loc, log_scale = loc + 0.01 * g_loc, log_scale + 0.01 * g_scale
+        keys.append(key)
+        epsilons.append(epsilon)
+    return keys, epsilons, (loc, log_scale)
+
+
+@pytest.mark.filterwarnings("ignore:gpuad.jit. the program could not be captured")  # host draws
+def test_log_densities_with_keys(backend):
+    all_x, y, *_ = log_density_data()
+    keys, eps, fit = vi_with_keys(G, *on(G, (all_x, y)))
+    keys_e, eps_e, fit_e = vi_with_keys(eager(G), *on(G, (all_x, y)))
+    same((keys, eps, fit), (keys_e, eps_e, fit_e), rtol=0, atol=0)
+    ks = {tuple(to_numpy(k)) for k in keys}
+    assert len(ks) == len(keys)  # each step threads a fresh key
+    e = onp.stack([to_numpy(x) for x in eps])
+    assert not any(onp.array_equal(e[i], e[j]) for i in range(len(e)) for j in range(i))
+    assert abs(e.mean()) < 0.25 and abs(e.std() - 1) < 0.15  # 256 standard normal draws
+
+
+# ---- JAX 101 "Stateful computations" and "Pseudorandom numbers": state threaded through jit --
+
+
+def momentum_program(L, xs, ys, steps=40):
+    def loss_fn(params, batch):
+        x, y = batch
+        return L.np.mean((params["w"] * x + params["b"] - y) ** 2)
+
+    def optimizer_step(params, grads, opt_state, lr=0.1, decay=0.9):
+        new_opt_state = L.tree_map(lambda m, g: decay * m + g, opt_state, grads)
+        new_params = L.tree_map(lambda p, m: p - lr * m, params, new_opt_state)
+        return new_params, new_opt_state
+
+    @L.jit
+    def update(params, opt_state, batch):
+        grads = L.grad(loss_fn)(params, batch)
+        return optimizer_step(params, grads, opt_state)
+
+    class CounterV2:
+        def count(self, n):
+            return n + 1, n + 1
+
+        def reset(self):
+            return 0
+
+    counter = CounterV2()
+    state, counts = L.np.asarray(counter.reset()), []
+    count = L.jit(counter.count)
+    for _ in range(3):
+        value, state = count(state)
+        counts.append(value)
+    params = {"w": L.np.asarray(1.0), "b": L.np.asarray(0.0)}
+    opt_state = L.tree_map(L.np.zeros_like, params)
+    for _ in range(steps):
+        params, opt_state = update(params, opt_state, (xs, ys))
+    return counts, params, opt_state
+
+
+def test_stateful_computations(backend):
+    xs, ys = onp.array([1.0, 2.0, 3.0]), onp.array([3.0, 5.0, 7.0])
+    out = momentum_program(G, *on(G, (xs, ys)))
+    same(out, momentum_program(eager(G), *on(G, (xs, ys))))
+    same(out[0], [1, 2, 3])
+    p, m = onp.array([1.0, 0.0]), onp.zeros(2)  # (w, b), heavy-ball with NumPy
+    for _ in range(40):
+        r = p[0] * xs + p[1] - ys
+        m = 0.9 * m + onp.array([2 * onp.mean(r * xs), 2 * onp.mean(r)])
+        p = p - 0.1 * m
+    same(out[1], {"b": p[1], "w": p[0]})
+    same(out[2], {"b": m[1], "w": m[0]})
+
+
+def test_stateful_computations_matches_jax(backend):
+    xs, ys = onp.array([1.0, 2.0, 3.0]), onp.array([3.0, 5.0, 7.0])
+    same(momentum_program(G, *on(G, (xs, ys))), by_jax(momentum_program, xs, ys))
+
+
+def random_walk(L, key, x0, steps=6):
+    """A key threaded through a jitted step, as JAX 101 teaches (split, use one half, carry the
+    other), then the same walk batched over keys by vmap."""
+
+    @L.jit
+    def step(key, x):
+        key, subkey = L.random.split(key)
+        return key, x + 0.1 * L.random.normal(subkey, x.shape)
+
+    def walk(key, x):
+        path = []
+        for _ in range(steps):
+            key, x = step(key, x)
+            path.append(x)
+        return key, L.np.stack(path)
+
+    return walk(key, x0), L.vmap(walk, in_axes=(0, None))(L.random.split(key, 3), x0)
+
+
+@pytest.mark.filterwarnings("ignore:gpuad.jit. the program could not be captured")  # host draws
+def test_prng_state_through_jit(backend):
+    key, x0 = grandom.PRNGKey(42), gnp.zeros(2)
+    (k, path), (ks, paths) = random_walk(G, key, x0)
+    (k_e, path_e), (ks_e, paths_e) = random_walk(eager(G), key, x0)
+    same((k, path, ks, paths), (k_e, path_e, ks_e, paths_e), rtol=0, atol=0)
+    p = to_numpy(path)
+    assert len({tuple(r) for r in onp.diff(p, axis=0, prepend=0)}) == len(p)  # fresh draws
+    for i, k_i in enumerate(grandom.split(key, 3)):  # vmap over keys is the loop over them
+        same(random_walk(G, k_i, x0)[0], (ks[i], paths[i]), rtol=0, atol=0)
+    assert len({to_numpy(q).tobytes() for q in paths}) == 3
+    # the same key in again: the same walk (no hidden state in gpuad.random or jit)
+    same(random_walk(G, key, x0)[0], (k, path), rtol=0, atol=0)
+
+
+# ---- "Custom derivative rules": lax loops under vmap and jit, implicit differentiation -------
+
+
+def fixed_point_rules(L):
+    np = L.np
+
+    @functools.partial(L.custom_vjp, nondiff_argnums=(0,))
+    def fixed_point(f, a, x_guess):
+        def cond_fun(carry):
+            x_prev, x = carry
+            return np.abs(x_prev - x) > 1e-10
+
+        def body_fun(carry):
+            _, x = carry
+            return x, f(a, x)
+
+        _, x_star = L.lax.while_loop(cond_fun, body_fun, (x_guess, f(a, x_guess)))
+        return x_star
+
+    def fixed_point_fwd(f, a, x_init):
+        x_star = fixed_point(f, a, x_init)
+        return x_star, (a, x_star)
+
+    def rev_iter(f, packed, u):
+        a, x_star, x_star_bar = packed
+        _, vjp_x = L.vjp(lambda x: f(a, x), x_star)
+        return x_star_bar + vjp_x(u)[0]
+
+    def fixed_point_rev(f, res, x_star_bar):
+        a, x_star = res
+        _, vjp_a = L.vjp(lambda a: f(a, x_star), a)
+        (a_bar,) = vjp_a(
+            fixed_point(functools.partial(rev_iter, f), (a, x_star, x_star_bar), x_star_bar)
+        )
+        return a_bar, np.zeros_like(x_star)
+
+    fixed_point.defvjp(fixed_point_fwd, fixed_point_rev)
+
+    def newton_sqrt(a):
+        return fixed_point(lambda a, x: 0.5 * (x + a / x), a, a)
+
+    @functools.partial(L.custom_vjp, nondiff_argnums=(0,))
+    def app(f, x):
+        return f(x)
+
+    app.defvjp(lambda f, x: (f(x), x), lambda f, x, g: (5 * g * x,))
+
+    @L.custom_vjp
+    def clip_gradient(lo, hi, x):
+        return x
+
+    clip_gradient.defvjp(
+        lambda lo, hi, x: (x, (lo, hi)), lambda res, g: (None, None, np.clip(g, *res))
+    )
+
+    @L.custom_vjp
+    def cube_root(b):
+        """The real root of x**3 + x = b, by Newton's method in a fori_loop; its derivative
+        from the implicit function theorem: dx/db = 1 / (3 x**2 + 1)."""
+        return L.lax.fori_loop(
+            0, 30, lambda i, x: x - (x**3 + x - b) / (3 * x**2 + 1), np.zeros_like(b)
+        )
+
+    def cube_root_fwd(b):
+        x = cube_root(b)
+        return x, x
+
+    cube_root.defvjp(cube_root_fwd, lambda x, g: (g / (3 * x**2 + 1),))
+    return types.SimpleNamespace(
+        newton_sqrt=newton_sqrt, app=app, clip_gradient=clip_gradient, cube_root=cube_root
+    )
+
+
+def fixed_point_program(L, a, t, b):
+    np, R = L.np, fixed_point_rules(L)
+    clip = L.grad(lambda x: np.sin(R.clip_gradient(-0.75, 0.75, x)) ** 2)
+    root_loss = L.grad(lambda b: np.sum(R.cube_root(b) ** 2))
+    return {
+        "sqrt": L.vmap(R.newton_sqrt)(a),
+        "d_sqrt": L.vmap(L.grad(R.newton_sqrt))(a),
+        "jacrev_sqrt": L.jacrev(lambda a: L.vmap(R.newton_sqrt)(a))(a),
+        "app": (
+            L.vmap(L.grad(lambda x: R.app(np.sin, x)))(t),
+            L.jit(L.grad(lambda x: np.sum(R.app(np.cos, x) ** 2)))(t),
+        ),
+        "clip": (L.vmap(clip)(t), L.jit(L.vmap(clip))(t)),
+        "cube_root": (
+            L.jit(R.cube_root)(b),
+            L.jit(root_loss)(b),
+            root_loss(b),
+            L.vmap(L.grad(R.cube_root))(b),
+        ),
+    }
+
+
+def _fixed_point_data():
+    return onp.array([2.0, 0.5, 9.0]), onp.linspace(0.0, 4.0, 5), onp.array([-3.0, 0.1, 10.0])
+
+
+def test_fixed_point_in_lax_loops(backend):
+    a, t, b = _fixed_point_data()
+    out = fixed_point_program(G, *on(G, (a, t, b)))
+    same(out["sqrt"], onp.sqrt(a), rtol=1e-10)
+    same(out["d_sqrt"], 0.5 / onp.sqrt(a), rtol=1e-8)
+    same(out["jacrev_sqrt"], onp.diag(0.5 / onp.sqrt(a)), rtol=1e-8)
+    same(out["app"], (5 * t, 10 * onp.cos(t) * t))
+    g = 2 * onp.sin(t) * onp.cos(t)
+    same(out["clip"], (onp.clip(g, -0.75, 0.75), onp.clip(g, -0.75, 0.75)))
+    x = to_numpy(out["cube_root"][0])
+    same(x**3 + x, b)
+    same(out["cube_root"][1:], (2 * x / (3 * x**2 + 1), 2 * x / (3 * x**2 + 1), 1 / (3 * x**2 + 1)))
+    R = fixed_point_rules(G)
+    check_grads(R.cube_root, (b,), order=1, modes=("rev",))
+    with pytest.raises(ad.jit.TracerError, match="while_loop"):
+        ad.jit(R.newton_sqrt)(onp.array(2.0))  # its trip count depends on the argument
+
+
+def test_fixed_point_in_lax_loops_matches_jax(backend):
+    data = _fixed_point_data()
+    got, want = fixed_point_program(G, *on(G, data)), by_jax(fixed_point_program, *data)
+    for k in got:
+        same(got[k], want[k], rtol=1e-8)
