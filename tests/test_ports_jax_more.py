@@ -448,3 +448,150 @@ def test_fixed_point_in_lax_loops_matches_jax(backend):
     got, want = fixed_point_program(G, *on(G, data)), by_jax(fixed_point_program, *data)
     for k in got:
         same(got[k], want[k], rtol=1e-8)
+
+
+# ---- JAX 101 "Convolutions": lax.conv_general_dilated in NHWC/HWIO, strided, dilated, ------
+# ---- transposed (gpuad's conv2d/conv_transpose2d take NCHW/OIHW: the port transposes) -------
+
+
+def conv_data():
+    r = onp.random.default_rng(5)
+    kernel = onp.zeros((3, 3, 3, 2))  # HWIO
+    kernel += onp.array([[1, 1, 0], [1, 0, -1], [0, -1, -1]])[:, :, None, None]
+    kernel[..., 1] *= onp.array([1.0, -0.5, 2.0])
+    img = 0.1 * r.standard_normal((1, 9, 8, 3))  # NHWC
+    for k in range(3):
+        img[0, 1 + 2 * k : 4 + 2 * k, 1 + 2 * k : 3 + 2 * k, k] += 1.0
+    return img, kernel
+
+
+def conv_program(L, img, kernel):
+    np = L.np
+    pad = ((1, 1), (1, 1))
+
+    def net(img, kernel):
+        h = np.tanh(L.conv_nhwc(img, kernel, (2, 2), pad, (1, 1)))  # (1, 5, 4, 2)
+        up = L.conv_transpose_nhwc(h, kernel, (2, 2), 1)  # back to (1, 9, 7, 3)
+        return np.sum(up**2) + np.sum(L.conv_nhwc(img, kernel, (1, 1), pad, (2, 2)) ** 3)
+
+    return {
+        "same": L.conv_nhwc(img, kernel, (1, 1), pad, (1, 1)),
+        "strided": L.conv_nhwc(img, kernel, (2, 2), pad, (1, 1)),
+        "dilated": L.conv_nhwc(img, kernel, (1, 1), ((0, 0), (0, 0)), (3, 3)),
+        "transposed": L.conv_transpose_nhwc(img[..., :2], kernel, (2, 2), 1),
+        "grads": L.grad(net, (0, 1))(img, kernel),
+        "grads_jit": L.jit(L.grad(net, (0, 1)))(img, kernel),
+    }
+
+
+def _correlate_nhwc(img, kernel, stride, pad, dil):
+    """The convolution of a deep-learning layer, written out with NumPy loops."""
+    x = onp.pad(img, ((0, 0), pad[0], pad[1], (0, 0)))
+    kh, kw = (kernel.shape[0] - 1) * dil + 1, (kernel.shape[1] - 1) * dil + 1
+    ho, wo = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = onp.zeros((1, ho, wo, kernel.shape[3]))
+    for i in range(ho):
+        for j in range(wo):
+            win = x[0, i * stride : i * stride + kh : dil, j * stride : j * stride + kw : dil]
+            out[0, i, j] = onp.einsum("hwi,hwio->o", win, kernel)
+    return out
+
+
+def test_convolutions(backend):
+    img, kernel = conv_data()
+    out = conv_program(G, *on(G, (img, kernel)))
+    same(out["same"], _correlate_nhwc(img, kernel, 1, ((1, 1), (1, 1)), 1))
+    same(out["strided"], _correlate_nhwc(img, kernel, 2, ((1, 1), (1, 1)), 1))
+    same(out["dilated"], _correlate_nhwc(img, kernel, 1, ((0, 0), (0, 0)), 3))
+    assert out["transposed"].shape == (1, 17, 15, 3)
+    same(out["grads_jit"], out["grads"])
+    # a transposed convolution is the adjoint of the strided one: <conv(x), y> = <x, convT(y)>
+    # (convT(y) is 7 wide: the 8th column of x, which only one output reads, is set to zero)
+    y = onp.random.default_rng(6).standard_normal((1, 5, 4, 2))
+    x = img.copy()
+    x[:, :, 7] = 0.0
+    k = gnp.asarray(kernel)
+    lhs = gnp.sum(G.conv_nhwc(gnp.asarray(x), k, (2, 2), ((1, 1), (1, 1)), (1, 1)) * y)
+    rhs = gnp.sum(G.conv_transpose_nhwc(gnp.asarray(y), k, (2, 2), 1) * x[:, :, :7])
+    same(lhs, rhs)
+
+
+def test_convolutions_match_jax(backend):
+    data = conv_data()
+    same(conv_program(G, *on(G, data)), by_jax(conv_program, *data))
+
+
+# ---- linear_transpose in kernel programs: the adjoint of a filter and of a Gram matrix -------
+
+
+def kernel_data():
+    r = onp.random.default_rng(11)
+    return (
+        r.standard_normal(8),
+        onp.array([0.25, 0.5, -0.25]),
+        r.standard_normal((6, 2)),
+        r.standard_normal(6),
+    )
+
+
+def kernel_program(L, signal, filt, xs, b, iters=4, lam=0.5, jit=True):
+    np = L.np
+
+    def blur(w):  # a linear map R^8 -> R^6
+        return np.convolve(w, filt, mode="valid")
+
+    (blur_t_of_ones,) = L.linear_transpose(blur, signal)(np.ones(6))
+
+    def rbf(x, y):
+        return np.exp(-0.5 * np.sum((x - y) ** 2))
+
+    K = L.vmap(lambda x: L.vmap(lambda y: rbf(x, y))(xs))(xs)
+
+    def cg_solve(b):
+        """(B^T B + lam K) w = B^T b by conjugate gradients, B^T from linear_transpose."""
+        blur_t = L.linear_transpose(blur, signal)
+
+        def op(w):
+            return blur_t(blur(w))[0] + lam * np.concatenate([K @ w[:6], w[6:]])
+
+        rhs = blur_t(b)[0]
+
+        def body(i, carry):
+            w, r, p, rs = carry
+            Ap = op(p)
+            alpha = rs / np.dot(p, Ap)
+            w, r = w + alpha * p, r - alpha * Ap
+            rs_new = np.dot(r, r)
+            return w, r, r + (rs_new / rs) * p, rs_new
+
+        w0 = np.zeros_like(rhs)
+        return L.lax.fori_loop(0, iters, body, (w0, rhs, rhs, np.dot(rhs, rhs)))[0]
+
+    def loss(b):
+        return np.sum(cg_solve(b) ** 2)
+
+    out = {"blur_t": blur_t_of_ones, "gram": K, "cg": cg_solve(b)}
+    if jit:  # (not under check_grads, whose outer derivative keeps jit eager)
+        out["cg_grad"], out["cg_jit"] = L.grad(loss)(b), L.jit(L.value_and_grad(loss))(b)
+    return out
+
+
+def test_kernel_programs_with_linear_transpose(backend):
+    signal, filt, xs, b = kernel_data()
+    out = kernel_program(G, *on(G, (signal, filt, xs, b)))
+    B = onp.stack([onp.convolve(e, filt, mode="valid") for e in onp.eye(8)], axis=1)
+    same(out["blur_t"], B.T @ onp.ones(6))
+    d2 = ((xs[:, None] - xs[None]) ** 2).sum(-1)
+    same(out["gram"], onp.exp(-0.5 * d2))
+    same(out["cg_jit"], (gnp.sum(out["cg"] ** 2), out["cg_grad"]))
+    check_grads(
+        lambda b: kernel_program(G, signal, filt, xs, b, jit=False)["cg"],
+        (b,),
+        order=1,
+        modes=("rev",),
+    )
+
+
+def test_kernel_programs_match_jax(backend):
+    data = kernel_data()
+    same(kernel_program(G, *on(G, data)), by_jax(kernel_program, *data))
