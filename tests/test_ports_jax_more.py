@@ -14,6 +14,7 @@ eager run.
 
 from __future__ import annotations
 
+import collections
 import functools
 import types
 
@@ -23,6 +24,7 @@ from conftest import to_numpy
 from test_ports_jax_programs import G as _G
 from test_ports_jax_programs import jax_ns as _jax_ns
 from test_ports_jax_programs import on, same
+from test_ports_jax_programs import order as order_of
 
 import gpuad as ad
 import gpuad.nn.functional as F
@@ -88,6 +90,7 @@ def jax_ns():
         )
 
     tu = jax.tree_util
+    tu.register_pytree_node(MyContainer, _flatten_container, _unflatten_container)
     return types.SimpleNamespace(
         **{
             **vars(J),
@@ -103,13 +106,14 @@ def jax_ns():
     )
 
 
-def by_jax(program, *data):
+def by_jax(program, *data, whole=True):
     """``program`` run by JAX on ``data``, compiled whole (one XLA compilation, not one per
-    ``jit`` or primitive inside it)."""
+    ``jit`` or primitive inside it) unless its Python loop is long."""
     import jax
 
     J = jax_ns()
-    return jax.jit(functools.partial(program, J))(*on(J, data))
+    run = functools.partial(program, J)
+    return (jax.jit(run) if whole else run)(*on(J, data))
 
 
 def eager(L):
@@ -289,7 +293,7 @@ def test_stateful_computations(backend):
 
 def test_stateful_computations_matches_jax(backend):
     xs, ys = onp.array([1.0, 2.0, 3.0]), onp.array([3.0, 5.0, 7.0])
-    same(momentum_program(G, *on(G, (xs, ys))), by_jax(momentum_program, xs, ys))
+    same(momentum_program(G, *on(G, (xs, ys))), by_jax(momentum_program, xs, ys, whole=False))
 
 
 def random_walk(L, key, x0, steps=6):
@@ -511,8 +515,8 @@ def test_convolutions(backend):
     x = img.copy()
     x[:, :, 7] = 0.0
     k = gnp.asarray(kernel)
-    lhs = gnp.sum(G.conv_nhwc(gnp.asarray(x), k, (2, 2), ((1, 1), (1, 1)), (1, 1)) * y)
-    rhs = gnp.sum(G.conv_transpose_nhwc(gnp.asarray(y), k, (2, 2), 1) * x[:, :, :7])
+    lhs = gnp.sum(G.conv_nhwc(gnp.asarray(x), k, (2, 2), ((1, 1), (1, 1)), (1, 1)) * gnp.asarray(y))
+    rhs = gnp.sum(G.conv_transpose_nhwc(gnp.asarray(y), k, (2, 2), 1) * gnp.asarray(x[:, :, :7]))
     same(lhs, rhs)
 
 
@@ -595,3 +599,190 @@ def test_kernel_programs_with_linear_transpose(backend):
 def test_kernel_programs_match_jax(backend):
     data = kernel_data()
     same(kernel_program(G, *on(G, data)), by_jax(kernel_program, *data))
+
+
+# ---- JAX 101 "Working with pytrees": custom nodes, None, namedtuples, transposes, gotchas ----
+
+
+class MyContainer:
+    """A custom pytree node of the tutorial: ``name`` is static, ``a``, ``b``, ``c`` leaves."""
+
+    def __init__(self, name, a, b, c):
+        self.name, self.a, self.b, self.c = name, a, b, c
+
+
+def _flatten_container(x):
+    return (x.a, x.b, x.c), x.name
+
+
+def _unflatten_container(name, children):
+    return MyContainer(name, *children)
+
+
+G.register_pytree_node(MyContainer, _flatten_container, _unflatten_container)
+Point = collections.namedtuple("Point", ["x", "y"])
+
+
+def pytree_program(L, a, b, c):
+    np = L.np
+    tree = [MyContainer("Alice", a, b, c), MyContainer("Bob", c, a, b)]
+    mixed = {"pts": [Point(a, b), Point(b, c)], "none": None, "pair": (a, (c,))}
+
+    def energy(tree, mixed):
+        leaves = L.tree_flatten((tree, mixed))[0]
+        total = sum(np.sum(np.sin(x) * x) for x in leaves)
+        return total + np.sum(tree[0].a * mixed["pts"][1].y) + np.sum(tree[1].c ** 3)
+
+    doubled = L.tree_map(lambda x: x * 2, tree)
+    episode = [{"obs": a, "t": b}, {"obs": c, "t": a}]
+    outer, inner = L.tree_structure([0, 0]), L.tree_structure({"obs": 0, "t": 0})
+    batch = MyContainer("batch", np.stack([a, b]), np.stack([b, c]), np.stack([c, a]))
+    return {
+        "leaves": len(L.tree_flatten((tree, mixed, [None, None]))[0]),
+        "grad": L.grad(energy, (0, 1))(tree, mixed),
+        "grad_jit": L.jit(L.grad(energy, (0, 1)))(tree, mixed),
+        "map2": L.tree_map(lambda x, y: x + y, tree, doubled),
+        "transposed": L.tree_transpose(outer, inner, episode),
+        "vmap": L.vmap(lambda m: MyContainer(m.name, m.a * m.b + m.c, m.b, np.sum(m.c)))(batch),
+        "shapes_are_leaves": L.tree_map(lambda s: np.ones(s), [(2, 3), (3, 4)]),
+    }
+
+
+def _pytree_data():
+    r = onp.random.default_rng(12)
+    return r.standard_normal(3), r.standard_normal(3), r.standard_normal(3)
+
+
+def test_pytrees(backend):
+    a, b, c = _pytree_data()
+    out = pytree_program(G, *on(G, (a, b, c)))
+    assert out["leaves"] == 12  # None is an empty subtree, not a leaf
+    (g_tree, g_mixed) = out["grad"]
+    assert [t.name for t in g_tree] == ["Alice", "Bob"] and isinstance(g_mixed["pts"][0], Point)
+    assert g_mixed["none"] is None
+    same(out["grad_jit"], out["grad"])
+    d = lambda x: onp.sin(x) + x * onp.cos(x)  # noqa: E731
+    same(g_tree[0].a, d(a) + c)
+    same(g_tree[1].c, d(b) + 3 * b**2)
+    same(g_mixed["pts"][1].y, d(c) + a)
+    same(out["transposed"], {"obs": [a, c], "t": [b, a]})
+    v = out["vmap"]
+    assert v.name == "batch"
+    same((v.a, v.c), (onp.stack([a * b + c, b * c + a]), onp.stack([c.sum(), a.sum()])))
+    same(out["shapes_are_leaves"], [(onp.ones(2), onp.ones(3)), (onp.ones(3), onp.ones(4))])
+    check_grads(
+        lambda t: pytree_program(G, t.a, t.b, t.c)["grad"][0][1].a,
+        (MyContainer("x", a, b, c),),
+        order=1,
+        modes=("rev",),
+    )
+
+
+def test_pytrees_match_jax(backend):
+    data = _pytree_data()
+    got, want = pytree_program(G, *on(G, data)), by_jax(pytree_program, *data)
+    assert got["leaves"] == int(want["leaves"])
+    del got["leaves"], want["leaves"]
+    same(got, want)
+
+
+# ---- "Training a simple neural network": vmap'd per-example predict, one_hot, jitted SGD -----
+
+
+def init_network_params(sizes, scale=0.3, seed=13):
+    r = onp.random.default_rng(seed)
+    return [
+        (scale * r.standard_normal((n, m)), scale * r.standard_normal(n))
+        for m, n in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def simple_nn_program(L, params, images, labels, steps=3, step_size=0.5):
+    np = L.np
+
+    def predict(params, image):  # one example; vmap batches it
+        activations = image
+        for w, b in params[:-1]:
+            activations = np.maximum(0, np.dot(w, activations) + b)
+        final_w, final_b = params[-1]
+        logits = np.dot(final_w, activations) + final_b
+        return logits - L.logsumexp(logits)
+
+    batched_predict = L.vmap(predict, in_axes=(None, 0))
+
+    def one_hot(x, k, dtype=np.float64):
+        return np.array(x[:, None] == np.arange(k), dtype)
+
+    def loss(params, images, targets):
+        return -np.mean(batched_predict(params, images) * targets)
+
+    @L.jit
+    def update(params, x, y):
+        grads = L.grad(loss)(params, x, y)
+        return [
+            (w - step_size * dw, b - step_size * db)
+            for (w, b), (dw, db) in zip(params, grads, strict=True)
+        ]
+
+    targets = one_hot(labels, 3)
+    for _ in range(steps):
+        params = update(params, images, targets)
+    return (
+        params,
+        loss(params, images, targets),
+        predict(params, images[0]),
+        np.argmax(batched_predict(params, images), axis=1),
+    )
+
+
+def _simple_nn_data():
+    r = onp.random.default_rng(14)
+    labels = r.integers(0, 3, 10)
+    images = r.standard_normal((10, 5)) + onp.eye(3, 5)[labels]
+    return init_network_params([5, 6, 3]), images, labels
+
+
+def test_simple_neural_network(backend):
+    params, images, labels = _simple_nn_data()
+    out = simple_nn_program(G, *on(G, (params, images, labels)))
+    same(out, simple_nn_program(eager(G), *on(G, (params, images, labels))))
+    w1, b1 = params[0]
+    logits = onp.maximum(0, images[0] @ w1.T + b1) @ params[1][0].T + params[1][1]
+    first = simple_nn_program(G, *on(G, (params, images, labels)), steps=0)
+    same(first[2], logits - onp.log(onp.sum(onp.exp(logits))))
+    assert float(out[1]) < float(first[1])
+
+    def loss_of(p):
+        return simple_nn_program(G, p, *on(G, (images, labels)), steps=0)[1]
+
+    check_grads(loss_of, (params,), order=order_of(backend, 2), modes=("rev",))
+
+
+def test_simple_neural_network_matches_jax(backend):
+    data = _simple_nn_data()
+    same(simple_nn_program(G, *on(G, data)), by_jax(simple_nn_program, *data))
+
+
+@pytest.mark.filterwarnings("ignore:gpuad.jit. the program could not be captured")  # host draws
+def test_simple_neural_network_random_init(backend):
+    """The tutorial's initialisation with keys: one split per layer, then one per w and b."""
+
+    def random_layer_params(m, n, key, scale=1e-2):
+        w_key, b_key = grandom.split(key)
+        return scale * grandom.normal(w_key, (n, m)), scale * grandom.normal(b_key, (n,))
+
+    def init(sizes, key):
+        keys = grandom.split(key, len(sizes))
+        return [
+            random_layer_params(m, n, k)
+            for m, n, k in zip(sizes[:-1], sizes[1:], keys, strict=False)
+        ]
+
+    params = init([40, 30, 10], grandom.PRNGKey(0))
+    assert [(w.shape, b.shape) for w, b in params] == [((30, 40), (30,)), ((10, 30), (10,))]
+    same(params, init([40, 30, 10], grandom.PRNGKey(0)), rtol=0, atol=0)
+    jitted = ad.jit(lambda k: init([40, 30, 10], k))(grandom.PRNGKey(0))
+    same(jitted, params, rtol=0, atol=0)
+    w = to_numpy(params[0][0])
+    assert abs(w.std() - 1e-2) < 1e-3 and abs(w.mean()) < 1e-3  # 1200 draws
+    assert not onp.array_equal(to_numpy(params[0][0])[:10, :10], to_numpy(params[1][0])[:, :10])
