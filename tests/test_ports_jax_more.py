@@ -22,8 +22,8 @@ import numpy as onp
 import pytest
 from conftest import to_numpy
 from test_ports_jax_programs import G as _G
+from test_ports_jax_programs import _dp_setup, on, private_grad, same
 from test_ports_jax_programs import jax_ns as _jax_ns
-from test_ports_jax_programs import on, same
 from test_ports_jax_programs import order as order_of
 
 import gpuad as ad
@@ -845,3 +845,48 @@ def test_simple_neural_network_random_init(backend):
     w = to_numpy(params[0][0])
     assert abs(w.std() - 1e-2) < 1e-3 and abs(w.mean()) < 1e-3  # 1200 draws
     assert not onp.array_equal(to_numpy(params[0][0])[:10, :10], to_numpy(params[1][0])[:, :10])
+
+
+# ---- examples/differentially_private_sgd.py with its noise drawn from keys -----------------
+
+
+def dp_noise(L, rng, like):
+    """The example's noise: one key per leaf of the summed gradient, split from ``rng``."""
+    leaves, tdef = L.tree_flatten(like)
+    rngs = L.random.split(rng, len(leaves))
+    return L.tree_unflatten(
+        tdef, [L.random.normal(r, g.shape) for r, g in zip(rngs, leaves, strict=True)]
+    )
+
+
+def dp_train(L, params, batch, rng, steps=3, clip=0.4, sigma=1.1, lr=0.5):
+    @L.jit
+    def private_update(params, batch, step_rng):
+        noise = dp_noise(L, step_rng, params)
+        grads = private_grad(L, params, batch, noise, clip, sigma, batch[0].shape[0])
+        return L.tree_map(lambda p, g: p - lr * g, params, grads), noise
+
+    noises = []
+    for i in range(steps):
+        params, noise = private_update(params, batch, L.random.fold_in(rng, i))
+        noises.append(noise)
+    return params, noises
+
+
+@pytest.mark.filterwarnings("ignore:gpuad.jit. the program could not be captured")  # host draws
+def test_dpsgd_noise_from_keys(backend):
+    params, batch, _ = _dp_setup()
+    P, B, rng = on(G, params), on(G, batch), grandom.PRNGKey(1)
+    trained, noises = dp_train(G, P, B, rng)
+    same((trained, noises), dp_train(eager(G), P, B, rng), rtol=0, atol=0)
+    # each step draws fresh noise of the parameters' structure, from fold_in(rng, step)
+    assert ad.tree_structure(noises[0]) == ad.tree_structure(P)
+    first = [to_numpy(z).ravel() for z in ad.tree_leaves(noises[0])]
+    second = [to_numpy(z).ravel() for z in ad.tree_leaves(noises[1])]
+    assert not any(onp.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    same(noises[1], dp_noise(G, grandom.fold_in(rng, 1), P), rtol=0, atol=0)
+    z = onp.concatenate(first + second)
+    assert abs(z.mean()) < 0.35 and abs(z.std() - 1) < 0.3  # 2 x 53 standard normal draws
+    # one step by hand with the same noise: the example's update
+    p1 = ad.tree_map(lambda p, g: p - 0.5 * g, P, private_grad(G, P, B, noises[0], 0.4, 1.1, 4))
+    same(dp_train(G, P, B, rng, steps=1)[0], p1)
