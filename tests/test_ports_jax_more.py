@@ -890,3 +890,22 @@ def test_dpsgd_noise_from_keys(backend):
     # one step by hand with the same noise: the example's update
     p1 = ad.tree_map(lambda p, g: p - 0.5 * g, P, private_grad(G, P, B, noises[0], 0.4, 1.1, 4))
     same(dp_train(G, P, B, rng, steps=1)[0], p1)
+
+
+# ---- regressions found by these ports --------------------------------------------------------
+
+
+def test_gradient_of_a_0d_argument_used_twice_is_an_array(backend):
+    """Two contributions to the gradient of a 0-d argument summed by NumPy make a NumPy
+    scalar; the gradient is a 0-d array of the backend, as its jitted form returns (and as
+    JAX returns), so that ``g[...] = 0`` and in-place updates work on it."""
+    x = gnp.asarray(-0.2)
+
+    def f(b):
+        return gnp.exp(b) * 3.0 + b
+
+    eager_g, jitted_g = ad.grad(f)(x), ad.jit(ad.grad(f))(x)
+    assert not isinstance(eager_g, onp.generic) and type(eager_g) is type(jitted_g)
+    assert not isinstance(ad.vjp(f, x)[1](gnp.asarray(1.0))[0], onp.generic)
+    same(eager_g, 3.0 * onp.exp(-0.2) + 1.0)
+    same(jitted_g, eager_g)
