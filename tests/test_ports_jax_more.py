@@ -113,8 +113,12 @@ def by_jax(program, *data, whole=True):
     import jax
 
     J = jax_ns()
-    run = functools.partial(program, J)
-    return (jax.jit(run) if whole else run)(*on(J, data))
+    run, args = functools.partial(program, J), on(J, data)
+    if not whole:
+        return run(*args)
+    # XLA's slow optimisation passes buy nothing on programs this small (they change no value)
+    fast = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+    return jax.jit(run).lower(*args).compile(fast)(*args)
 
 
 def compiled(L, fn):
