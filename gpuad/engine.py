@@ -1238,8 +1238,11 @@ def _add_grad(grads, owned, heap, e, c, fresh):
             grads[e] = c
             owned[e] = True
         else:
-            grads[e] = acc + c
-            owned[e] = not isinstance(grads[e], _np.generic)
+            s = acc + c
+            if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
+                s = _np.asarray(s)
+            grads[e] = s
+            owned[e] = True
     else:
         grads[e] = c
         owned[e] = fresh
