@@ -224,6 +224,11 @@ def _accumulate_leaf_w(tr, orig, node, g, own, create_graph):
     return _accumulate(tr, t, g)
 
 
+def _raw_of(x):
+    # (a primitive of traced raw arrays returns a Tensor while tracing: engine._apply_any)
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _grad_read(tr, t) -> None:
     """The program depends on ``t.grad`` as it was when the call began: replays check it is
     still that object (or None), and trace again otherwise."""
@@ -243,13 +248,13 @@ def _accumulate(tr, t, g, own=False):
     gd = g._data if isinstance(g, Tensor) else g
     if isinstance(gd, _np.generic):
         gd = _np.array(gd)
-    new = gd if own else R.copy(gd)  # recorded: the grad owns its buffer
+    new = gd if own else _raw_of(R.copy(gd))  # recorded: the grad owns its buffer
     if t.grad is None:
         t.grad = Tensor(new)
     else:
         tr.register(t.grad)
         tr.var(t.grad._data, t.grad)  # read through the grad tensor on every call
-        t.grad.data = R.add(t.grad._data, new)
+        t.grad.data = _raw_of(R.add(t.grad._data, new))
 
 
 def _accumulate_leaf_into_w(tr, orig, t, g, create_graph):
@@ -494,6 +499,19 @@ def _plain_w(tr, orig, x, *a, **k):
         tr.plain.add(tr.ids[id(r)])  # returned by the function, it is an array, as eagerly
         return t
     return r
+
+
+def _result(x):
+    # a public function's result computed with the array namespace (_value_checks.result):
+    # one that depends on the call is a Tensor, as apply makes a primitive's
+    tr = _t.active()
+    if tr is None:
+        return x
+    if type(x) in (tuple, list):
+        return type(x)(_result(o) for o in x)
+    if tr.is_array(x) and tr.from_args(x):
+        return Tensor(x)
+    return x
 
 
 def _tensor_w(tr, orig, data, *a, **k):
@@ -784,6 +802,7 @@ def install(undo: list) -> None:
     put(_value_checks, "record", _record_check)
     put(_value_checks, "record_call", _record_call)
     put(_value_checks, "host_read_hook", _host_read)
+    put(_value_checks, "result_hook", _result)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     from ..nn import modules as _modules
