@@ -631,6 +631,10 @@ def _xp_func_w(name):
             # a Python value computed from traced arrays (allclose, array_equal): frozen
             _host_read(f"{name}() (a Python {type(out).__name__}: its value)", found)
         elif type(out) in (tuple, list):  # several arrays (broadcast_arrays, meshgrid):
+            if any(isinstance(o, _np.generic) for o in out) and any(tr.dyn(a) for a in found):
+                # NumPy scalars (unravel_index of a 0-d index): 0-d arrays, as above
+                out = type(out)(_np.asarray(o) if isinstance(o, _np.generic) else o
+                                for o in out)
             for i, o in enumerate(out):  # one step each, or they would be frozen
                 if tr.is_array(o) and id(o) not in tr.ids:
                     tr.add_step(f"{name}[{i}]", functools.partial(_item_of, orig, i), args,

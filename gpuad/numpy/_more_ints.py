@@ -4,7 +4,8 @@ functions (``hamming``, ``hanning``, ``bartlett``, ``blackman``, ``kaiser``).
 
 The helpers compute on the values and return backend arrays (no derivative); Tensors are
 accepted as inputs. While ``gpuad.jit`` traces, a result that depends on the traced call is a
-Tensor (``_value_checks.result``), so what is computed from it is recorded. ``kaiser`` is differentiable in a Tensor ``beta``.
+Tensor (``_value_checks.result``), so what is computed from it is recorded. ``kaiser`` is
+differentiable in a Tensor ``beta``.
 """
 
 from __future__ import annotations
