@@ -534,25 +534,15 @@ def _apply_any(rule, args: tuple, params: dict):
         out = _np.asarray(out)
     if _trace is not None:
         _trace(rule, be, args, datas, params, out)
-        if not has_tensor and _param_dyn(_trace.__self__, out, params):
-            # raw arguments, a traced index or mask among the parameters (take of a constant
-            # table at a traced argmax): a Tensor, so what is done with it next is recorded
-            # too rather than frozen by a NumPy operator
+        if not has_tensor and _trace.__self__.from_args(out):
+            # raw arguments computed from the traced call's (a mask gnp.where unwrapped), or a
+            # traced index or mask among the parameters (take of a constant table at a traced
+            # argmax): a Tensor, so what is done with it next is recorded too rather than
+            # frozen by a NumPy operator
             return Tensor(out)
     if not has_tensor:
         return out
     return _finish(rule, args, params, out, datas, track, tan)
-
-
-def _param_dyn(tr, out, params) -> bool:
-    """``out`` depends on the traced arguments through a parameter (an index array)."""
-    if not tr.dyn(out):
-        return False
-    for v in params.values():
-        for p in v if type(v) is tuple else (v,):
-            if tr.is_array(p) and tr.dyn(p):
-                return True
-    return False
 
 
 def _failure(rule, args, e, be):

@@ -239,6 +239,7 @@ class Tracer:
         # the variables that are arrays eagerly: array arguments handed to f as Tensors,
         # transform results, and what steps compute from those alone
         self.plain: set[int] = set()
+        self.argdep: set[int] = set()  # the variables computed from the arguments
         self.made: set[int] = set()  # ids of Tensors f made of such arrays (gpuad.tensor)
         self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
@@ -284,6 +285,12 @@ class Tracer:
         vid = self.ids.get(id(arr))
         return vid is not None and self.prog.vars[vid].dyn
 
+    def from_args(self, arr) -> bool:
+        """Whether ``arr`` was computed from the call's arguments (not only from arrays the
+        function reads without receiving them)."""
+        vid = self.ids.get(id(arr))
+        return vid is not None and vid in self.argdep
+
     def input(self, k: int, leaf) -> int | None:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         if not self.is_array(arr):
@@ -293,6 +300,7 @@ class Tracer:
             return vid
         v = self.prog.new_var(arr, "in")
         self.ids[id(arr)] = v.id
+        self.argdep.add(v.id)
         self.keep.append(arr)
         self.arrays[v.id] = arr
         self.hashes[v.id] = _checksum(arr)
@@ -366,9 +374,13 @@ class Tracer:
             step.ufunc = ufunc
             step.inplace_ok = entrywise
         vid = self.out(out, step, dyn, base)
+        refs = step.refs()
+        argdep = self.argdep
+        if any(r in argdep for r in refs):
+            argdep.add(vid)
         plain, vars_ = self.plain, self.prog.vars
         if dyn and plain and all(r in plain or vars_[r].kind == "cap" and vars_[r].owner is None
-                                 for r in step.refs() if vars_[r].dyn):
+                                 for r in refs if vars_[r].dyn):
             plain.add(vid)  # (an array read from outside is an array eagerly too)
         return vid
 
@@ -432,6 +444,8 @@ class Tracer:
             step.ctx = failures.write(vdata, t.shape)
         step.dyn = bool(penc)
         self.prog.steps.append(step)
+        if any(r in self.argdep for r in step.refs()):
+            self.argdep.update((vid, root))  # (written with values from the arguments)
         self.rehash(root)
 
     def before_write(self, arr, owner=None) -> None:
