@@ -32,6 +32,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links, _torch_indexing, _torch_reductions, _torch_shapes
+from . import _value_checks as _vc
 from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
 from ._softmax import softmax as _softmax
@@ -165,6 +166,7 @@ def allclose(
     """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (a Python bool).
     Example: ``x.allclose(y)``"""
     a, b = _plain(self), _plain(other)
+    _vc.host_read("Tensor.allclose() (a Python bool: its value)", a, b)  # (CuPy: a 0-d array)
     return bool(_xp(self).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -179,7 +181,10 @@ def isclose(
 def equal(self, other) -> bool:
     """Whether both have the same shape and elements (a Python bool). Example: ``x.equal(y)``"""
     a, b = _plain(self), _plain(other)
-    return bool(a.shape == b.shape and _xp(self).array_equal(a, b))
+    if a.shape != b.shape:
+        return False
+    _vc.host_read("Tensor.equal() (a Python bool: its value)", a, b)  # (CuPy: a 0-d array)
+    return bool(_xp(self).array_equal(a, b))
 
 
 def _plain(x):

@@ -187,6 +187,24 @@ def computed(name: str, fn: Callable[..., Any], *arrays) -> Any:
     return fn(*arrays)
 
 
+#: set by ``gpuad.jit`` while it traces: ``result_hook(x)`` turns what :func:`result` is given
+#: into Tensors where it depends on the traced call
+result_hook: Callable[[Any], Any] | None = None
+
+
+def result(x: Any) -> Any:
+    """What a public function computed with the array namespace on raw arrays hands back
+    (an array, or a tuple of them): ``x`` itself, except while ``gpuad.jit`` traces, where an
+    array that depends on the traced call is a Tensor, so that what the caller does with it
+    next (``r + 1``, ``r.astype(...)``, NumPy functions) is recorded too, where NumPy's own
+    operators on the raw array would compute it once and every replay would return that.
+
+    Example: ``return result(xp.digitize(x, bins))``
+    """
+    h = result_hook
+    return x if h is None else h(x)
+
+
 def tracing() -> bool:
     """Whether ``gpuad.jit`` is tracing (in any thread): a branch on values taken by Python
     would be frozen into the program, so code that can take the branch that is exact for

@@ -58,6 +58,7 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
+_weak = None  # gpuad.jit.weak.cast_args while a traced function holds traced Python numbers
 # Tensor.register_hook / retain_grad: the nodes whose ``hooks`` slot holds hooks; the sweep
 # looks here only while the set is not empty (gpuad/tensor_hooks.py)
 _hooked: weakref.WeakSet = weakref.WeakSet()
@@ -492,6 +493,8 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
 def _apply_any(rule, args: tuple, params: dict):
     """:func:`apply`'s general path: any backend, vmap, forward-mode tangents, containers of
     Tensors, the trace hook."""
+    if _weak is not None:
+        args, params = _weak(rule, args, params)
     datas = list(args)
     has_tensor = False
     track = False
@@ -531,25 +534,15 @@ def _apply_any(rule, args: tuple, params: dict):
         out = _np.asarray(out)
     if _trace is not None:
         _trace(rule, be, args, datas, params, out)
-        if not has_tensor and _param_dyn(_trace.__self__, out, params):
-            # raw arguments, a traced index or mask among the parameters (take of a constant
-            # table at a traced argmax): a Tensor, so what is done with it next is recorded
-            # too rather than frozen by a NumPy operator
+        if not has_tensor and _trace.__self__.from_args(out):
+            # raw arguments computed from the traced call's (a mask gnp.where unwrapped), or a
+            # traced index or mask among the parameters (take of a constant table at a traced
+            # argmax): a Tensor, so what is done with it next is recorded too rather than
+            # frozen by a NumPy operator
             return Tensor(out)
     if not has_tensor:
         return out
     return _finish(rule, args, params, out, datas, track, tan)
-
-
-def _param_dyn(tr, out, params) -> bool:
-    """``out`` depends on the traced arguments through a parameter (an index array)."""
-    if not tr.dyn(out):
-        return False
-    for v in params.values():
-        for p in v if type(v) is tuple else (v,):
-            if tr.is_array(p) and tr.dyn(p):
-                return True
-    return False
 
 
 def _failure(rule, args, e, be):
@@ -1235,8 +1228,11 @@ def _add_grad(grads, owned, heap, e, c, fresh):
             grads[e] = c
             owned[e] = True
         else:
-            grads[e] = acc + c
-            owned[e] = not isinstance(grads[e], _np.generic)
+            s = acc + c
+            if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
+                s = _np.asarray(s)
+            grads[e] = s
+            owned[e] = True
     else:
         grads[e] = c
         owned[e] = fresh

@@ -95,15 +95,21 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 2,
            seed, 1)
 
 
+def _tensors(xs) -> list:
+    """``xs`` as ``f`` sees them under ``grad``: Tensors (so that ``f`` may combine them with
+    NumPy arrays it closes over on a GPU backend, which raw CuPy arrays refuse)."""
+    return [x if isinstance(x, Tensor) else Tensor(x) for x in xs]
+
+
 def _check(f, args, order, modes, atol, rtol, eps, seed, level):
     xp = get_backend().xp
     rng = np.random.default_rng(seed)
     vs = [xp.asarray(_draw(rng, _host(a))) for a in args]
 
     def shifted(s):
-        return _flat_out(f(*[a + s * v for a, v in zip(args, vs, strict=True)]))
+        return _flat_out(f(*_tensors([a + s * v for a, v in zip(args, vs, strict=True)])))
 
-    out = f(*args)
+    out = f(*_tensors(args))
     o_leaves, o_def = tree_flatten(out)
     us = [_draw(rng, _host(o)) for o in o_leaves]
     fd = (_inner(us, shifted(eps)) - _inner(us, shifted(-eps))) / (2 * eps)

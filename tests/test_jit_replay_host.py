@@ -17,10 +17,11 @@ def _f(x, unused, scale):
 
 
 def test_graph_replay_copies_what_it_reads_and_hands_out_copies(backend, rng):
-    """Later calls take the fast key (no flattening) on the GPU backend too; only the array
-    the program reads is copied into the graph's buffers (not the unused one, not the
-    number); results are fresh arrays each call, and a call with a host (NumPy) array, which
-    the traced program never saw, takes the full path and gives the right values."""
+    """Later calls take the fast key (no flattening) on the GPU backend too; only what the
+    program reads is copied into the graph's buffers (the array, and the Python float, a
+    traced input; not the unused array); results are fresh arrays each call, and a call with
+    a host (NumPy) array, which the traced program never saw, takes the full path and gives
+    the right values."""
     if backend != "cupy":
         pytest.skip("the graph replay of the cupy backend")
     xp = ad.get_backend().xp
@@ -31,8 +32,8 @@ def test_graph_replay_copies_what_it_reads_and_hands_out_copies(backend, rng):
     (entry,) = j._cache.values()
     runner = entry.runner
     assert isinstance(runner, replay.GraphReplay) and runner.info()["graph"] == "captured"
-    assert [k for k, _ in runner.copied] == [0]
-    assert runner.inputs[1] is None and runner.inputs[2] is None
+    assert [k for k, _ in runner.copied] == [0, 2]
+    assert runner.inputs[1] is None and runner.inputs[2] is not None
     assert len(j._fast) == 1
     for x, (s, t) in zip(xs, outs, strict=True):  # each call's results are its own
         want_s, want_t = _f(x, unused, 0.5)

@@ -1,5 +1,6 @@
-"""Python numbers are part of a compiled function's signature (docs/jit.md): after 8 traces
-that differ only in such numbers, jit warns once (RetraceWarning) and says what to do."""
+"""Python ints and bools are part of a compiled function's signature (docs/jit.md): after 8
+traces that differ only in such numbers, jit warns once (RetraceWarning) and says what to do.
+Python floats are traced values (tests/test_jit_float_args.py): no retrace, no warning."""
 
 from __future__ import annotations
 
@@ -26,12 +27,19 @@ def _calls(f, values, *, x):
 def test_warns_once_after_the_limit(backend):
     x = ad.get_backend().xp.asarray(np.ones(3))
     f = ad.jit(lambda x, lr: x * lr)
-    assert not _calls(f, [0.1 * k for k in range(1, LIMIT)], x=x)
-    got = _calls(f, [0.1 * k for k in range(LIMIT, 3 * LIMIT)], x=x)
+    assert not _calls(f, list(range(1, LIMIT)), x=x)
+    got = _calls(f, list(range(LIMIT, 3 * LIMIT)), x=x)
     assert len(got) == 1
     msg = str(got[0].message)
     assert "<lambda>" in msg and "position(s) [1]" in msg and "gnp.asarray" in msg
     assert got[0].filename == __file__  # points at the caller's line
+
+
+def test_floats_are_traced_and_never_warn(backend):
+    x = ad.get_backend().xp.asarray(np.ones(3))
+    f = ad.jit(lambda x, lr: x * lr)
+    assert not _calls(f, [0.1 * k for k in range(3 * LIMIT)], x=x)
+    assert f.cache_info()["misses"] == 1
 
 
 def test_a_0d_array_replays_for_every_value(backend):

@@ -1,7 +1,9 @@
 """Checks that read array values (index ranges, domains, branches on values) raise on jit
 replays as they do eagerly, instead of being frozen at the traced call's values; and
 cross-entropy's label check under CUDA-graph capture (cupy backend: the stand-in), where the
-check is read after the launch and the bad call's loss is NaN."""
+check is read after the launch and the bad call's loss is NaN, unless the program writes
+parameters after it (a training step): then the graphs are cut and the call raises at once,
+its parameters intact."""
 
 from __future__ import annotations
 
@@ -166,25 +168,92 @@ def test_xent_step_cpu_raises_at_once(backend):
         step(x, bad)
 
 
+def _state(model, opt):
+    params = [to_numpy(p).copy() for p in model.parameters()]
+    states = opt.state.values() if isinstance(opt.state, dict) else opt.state
+    moments = [to_numpy(v).copy() for st in states for v in st.values() if hasattr(v, "shape")]
+    return params, moments, opt.step_count
+
+
+def test_xent_training_step_leaves_parameters_intact(backend):
+    """A bad label in a compiled training step raises at that call (on the CUDA-graph path
+    too: the graphs are cut before the update), with the parameters, Adam's moments and its
+    step counter as they were; later steps equal an eager twin's."""
+    r = np.random.default_rng(0)
+    xp = _xp()
+
+    def make():
+        model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 4))
+        return model, optim.Adam(model.parameters(), lr=0.05)
+
+    model, opt = make()
+    twin, twin_opt = make()
+    for a, b in zip(twin.parameters(), model.parameters(), strict=True):
+        a.data = b.data.copy()
+
+    def step(x, y, model=model, opt=opt):
+        opt.zero_grad()
+        loss = nn.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    j = ad.jit(step)
+    x = xp.asarray(r.standard_normal((5, 6)))
+    good, bad = xp.asarray(np.array([0, 1, 2, 3, 0])), xp.asarray(np.array([0, 1, 4, 3, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not be captured" warning
+        for _ in range(3):
+            j(x, good)
+            step(x, good, twin, twin_opt)
+    before = _state(model, opt)
+    with pytest.raises(IndexError, match="first being 4"):
+        j(x, bad)
+    after = _state(model, opt)
+    assert after[2] == before[2]
+    for a, b in zip(after[0] + after[1], before[0] + before[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    for _ in range(2):
+        j(x, good)
+        step(x, good, twin, twin_opt)
+    for a, b in zip(model.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-12, atol=1e-14)
+    if backend == "cupy":
+        info = j.cache_info()["entries"][0]
+        assert info["graph"] == "captured" and info["check_cuts"] == 1, info
+
+
+def _grad_step(seed=0):
+    """A compiled loss and gradient (it writes nothing the caller sees: its label check is
+    read after the launch)."""
+    r = np.random.default_rng(seed)
+    xp = _xp()
+    w = ad.tensor(xp.asarray(r.standard_normal((6, 4))))  # (results are Tensors)
+    step = ad.jit(ad.value_and_grad(lambda w, x, y: nn.cross_entropy(gnp.tanh(x @ w), y)))
+    x = xp.asarray(r.standard_normal((5, 6)))
+    good = xp.asarray(np.array([0, 1, 2, 3, 0]))
+    bad = xp.asarray(np.array([0, 1, -1, 3, 0]))
+    return step, w, x, good, bad
+
+
 def test_xent_step_is_captured_and_reports_next_call(backend):
     if backend != "cupy":
         pytest.skip("CUDA-graph capture: the cupy backend")
-    model, step, x, good, bad = _train()
+    step, w, x, good, bad = _grad_step()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "could not be captured" warning
-        losses = [float(step(x, good)) for _ in range(4)]
+        losses = [float(step(w, x, good)[0]) for _ in range(4)]
     info = step.cache_info()["entries"][0]
     assert info["graph"] == "captured" and info["launches"] == 2, info
-    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
-    loss = step(x, bad)  # no error yet: nothing was read on the host
-    assert np.isnan(loss.data.get())  # the bad row's loss is NaN, so is the mean
-    grads = [p.grad.data.get() for p in model.parameters()]
-    assert all(np.isnan(g).any() for g in grads)  # and the gradients: never finite and wrong
+    assert all(np.isfinite(losses)) and info["check_cuts"] == 0
+    loss, grad = step(w, x, bad)  # no error yet: nothing was read on the host
+    assert np.isnan(to_numpy(loss))  # the bad row's loss is NaN, so is the mean
+    assert np.isnan(to_numpy(grad)).any()  # and the gradient: never finite and wrong
     with pytest.raises(IndexError, match=r"for 4 classes; got 1 outside it, the first being -1"
                        r".*earlier call.*launch 3") as e:
-        step(x, good)
+        step(w, x, good)
     assert "labels must lie in [0, 4)" in str(e.value)
-    step(x, good)  # reported once; the graph runs on
+    step(w, x, good)  # reported once; the graph runs on
     info = step.cache_info()["entries"][0]
     # (captured once more only when the labels, read in place, became another array)
     assert info["captures"] == 1 + info["input_switches"] == 2
@@ -193,10 +262,11 @@ def test_xent_step_is_captured_and_reports_next_call(backend):
 def test_xent_step_reports_on_host_read(backend):
     if backend != "cupy":
         pytest.skip("CUDA-graph capture: the cupy backend")
-    _, step, x, good, bad = _train()
+    _, w, x, good, bad = _grad_step()
+    step = ad.jit(lambda w, x, y: nn.cross_entropy(gnp.tanh(x @ w), y))  # a Tensor loss
     for _ in range(3):
-        step(x, good)
-    loss = step(x, bad)
+        step(w, x, good)
+    loss = step(w, x, bad)
     with pytest.raises(IndexError, match="first being -1"):
         float(loss)
 
@@ -210,17 +280,17 @@ def test_xent_step_check_kept_until_launch_completes(backend, monkeypatch):
 
     if not getattr(cupy, "STANDIN", False):
         pytest.skip("patches the stand-in's Event.done (CuPy's Event is an extension type)")
-    _, step, x, good, bad = _train()
+    step, w, x, good, bad = _grad_step()
     for _ in range(3):
-        step(x, good)
+        step(w, x, good)
     monkeypatch.setattr(cupy.cuda.Event, "done", property(lambda self: False))
-    step(x, bad)
-    step(x, good)  # launch 1 still "running": not read, nothing waits
-    step(x, good)
+    step(w, x, bad)
+    step(w, x, good)  # launch 1 still "running": not read, nothing waits
+    step(w, x, good)
     monkeypatch.setattr(cupy.cuda.Event, "done", property(lambda self: True))
     # (launch 1 was read when the other labels array made the graph capture again)
     with pytest.raises(IndexError, match=r"first being -1.*launches 2 to 4"):
-        step(x, good)
+        step(w, x, good)
 
 
 def test_xent_eager_cupy_raises_at_once(backend):

@@ -135,3 +135,17 @@ def test_second_order_varies_the_cotangent(backend):
     check_grads(double, (X,), order=1, modes=("rev",))
     with pytest.raises(AssertionError, match="reverse mode, order 2"):
         check_grads(double, (X,), order=2, modes=("rev",))
+
+
+def test_f_closing_over_numpy_arrays_is_called_as_grad_calls_it(backend):
+    """``f`` receives Tensors, as under ``grad``: one that multiplies by a NumPy array it
+    closes over works on the cupy backend too (raw CuPy arrays refuse NumPy operands); a
+    wrong rule on such an ``f`` still fails."""
+    w = np.random.default_rng(0).standard_normal((3, 2))
+
+    def f(x):
+        return gnp.sum(gnp.sin(x @ w) * w[0])
+
+    check_grads(f, (X,), order=2)
+    with pytest.raises(AssertionError, match="reverse mode, order 1"):
+        check_grads(lambda x: _cube(scale=1.01)(x) * w[:, 0], (X,), order=1, modes=("rev",))

@@ -57,8 +57,12 @@ def _outside(labels: Any, n_classes: int) -> Any:
 
 
 def label_error(n_classes: int, count: int, first: int) -> IndexError:
+    """The error for ``count`` labels outside ``[0, n_classes)``, ``first`` the first of them
+    (cross_entropy skips its ``ignore_index`` before this check: the message says so)."""
     return IndexError(f"labels must lie in [0, {n_classes}) for {n_classes} classes; got "
-                      f"{count} outside it, the first being {first}")
+                      f"{count} outside it, the first being {first} (cross_entropy skips the "
+                      f"labels equal to its ignore_index, -100 unless given, and checks the "
+                      f"others)")
 
 
 def label_check(n_classes: int):

@@ -18,7 +18,7 @@ from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import aliasing, guards, outer, passes, replay, scalar_retrace, signature, trace
+from . import aliasing, guards, outer, passes, replay, scalar_retrace, signature, trace, weak
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -45,9 +45,17 @@ def _host_rng_states() -> tuple:
     return random.getstate(), (name, key.tobytes(), pos, has_gauss, cached)
 
 
+class _WeakRetry(Exception):
+    """A trace with traced Python numbers failed before changing any state: trace again with
+    their values in the signature (gpuad.jit.weak)."""
+
+
+_WEAK_TYPES = (float, complex)
+
+
 class _Entry:
     __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock",
-                 "branches", "undo", "variants")
+                 "branches", "undo", "variants", "weak")
 
     def __init__(self, program, compiled, runner, keep, signature):
         self.lock = threading.Lock()  # one replay at a time: the buffers are shared
@@ -62,6 +70,7 @@ class _Entry:
         self.undo = (guards.snapshot(program) if any(v is None for v in self.branches.values())
                      else None)
         self.variants = [self]  # the programs of this signature, most recently used first
+        self.weak = tuple(program.weak_in)  # the leaves that are traced Python numbers
 
 
 class Jitted:
@@ -119,6 +128,9 @@ class Jitted:
         self.hits = self.misses = self.evictions = self.retraces = 0
         self._outer: dict = {}  # signatures differentiated from outside -> how they run
         self._scalars = scalar_retrace.Tracker()
+        # Python floats and complex numbers are traced values (gpuad.jit.weak) until a trace
+        # of this function shows it needs their values; then they are part of the signature
+        self._weak_off = False
         # name, doc and attributes of f, but none that would replace this object's own (f
         # may be another Jitted, or a wrapper that copied one's attributes)
         functools.update_wrapper(self, f, updated=())
@@ -200,6 +212,8 @@ class Jitted:
                     leaf = leaves[i] = be.asarray(leaf)
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
                              first.setdefault(id(leaf), i)))
+            elif type(leaf) in _WEAK_TYPES and not self._weak_off:
+                keys.append(("W", type(leaf)))
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))
             else:
@@ -246,7 +260,10 @@ class Jitted:
                 key.append((t, a.shape, a.dtype))
                 arrays += 1
             elif t is float:
-                key.append((t, a) if a else (t, a, str(a)))  # the sign of a zero too
+                if self._weak_off:
+                    key.append((t, a) if a else (t, a, str(a)))  # the sign of a zero too
+                else:
+                    key.append(t)
             elif t is int or t is bool:
                 key.append((t, a))
             else:
@@ -331,6 +348,9 @@ class Jitted:
         self._scalars.note_trace(self.f, key)
         try:
             _, result = self._compile(key, leaves, rebuild, be)
+        except _WeakRetry:
+            key, leaves, rebuild, be = self._split(*rebuild(list(leaves)))
+            return self._traced(key, leaves, rebuild, be)
         except trace.Differentiated as e:  # the traced run's result keeps its history
             how = self._outer[key] = "vjp" if e.from_args else "eager"
             if how == "eager":
@@ -350,6 +370,10 @@ class Jitted:
 
     def _replay(self, key, entry, leaves, rebuild, be):
         inputs = [leaf._data if type(leaf) is Tensor else leaf for leaf in leaves]
+        if entry.weak:  # traced Python numbers: 0-d arrays, as traced
+            asarray = entry.compiled.xp.asarray
+            for k in entry.weak:
+                inputs[k] = asarray(inputs[k])
         restore = None
         try:
             with entry.lock:
@@ -372,19 +396,45 @@ class Jitted:
 
     def _compile(self, key, leaves, rebuild, be):
         readonly: list = []
+        weak_in = () if self._weak_off else tuple(
+            k for k, leaf in enumerate(leaves) if type(leaf) in _WEAK_TYPES)
+        numbers = {k: leaves[k] for k in weak_in}
+        weak_out: dict = {}
+        if weak_in:  # traced as 0-d arrays, which f receives as WeakScalars
+            leaves = list(leaves)
+            for k in weak_in:
+                leaves[k] = be.asarray(leaves[k])
 
         def call(*lv):
+            if numbers:
+                lv = list(lv)
+                for k, v in numbers.items():
+                    if isinstance(lv[k], Tensor):  # (a Python number when run to check)
+                        lv[k] = weak.make(lv[k], v)
             a, kw = rebuild(list(lv))
             before = _containers((a, kw))
             out = self.f(*a, **kw)
             _check_containers(before, self.f)
             if not readonly:  # (the traced run's: which outputs are read-only)
-                readonly.append(aliasing.readonly_of(tree_flatten(out)[0]))
+                out_leaves = tree_flatten(out)[0]
+                readonly.append(aliasing.readonly_of(out_leaves))
+                weak_out.update({i: type(x._py) for i, x in enumerate(out_leaves)
+                                 if type(x) is weak.WeakScalar})
             return out
 
         before = self._python_state(leaves)
         drawn = _host_rng_states()
-        prog, result = trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+        try:
+            prog, result = self._trace_weak(call, leaves, be, weak_in)
+        except (_WeakRetry, trace.Differentiated):
+            raise
+        except Exception as e:
+            if not weak_in:
+                raise
+            self._weak_fallback(e, weak_in)
+        prog.weak_in, prog.weak_out = {k: type(v) for k, v in numbers.items()}, weak_out
+        if weak_out:
+            result = _python_numbers(prog, result)
         drew = _host_rng_states() != drawn  # run again to check, it would draw once more
         prog.aliases = aliasing.plan(prog, readonly[0] if readonly else None)
         eager_roots = aliasing.roots(prog)
@@ -396,7 +446,12 @@ class Jitted:
         # is not run again to check it: that would change them once more
         if (self.check and _pure(prog) and not drew
                 and self._python_state(leaves) == before):
-            _verify(call, compiled, prog, leaves, be)
+            try:
+                _verify(call, compiled, prog, leaves, be)
+            except trace.TracerError as e:
+                if not weak_in:
+                    raise
+                self._weak_fallback(e, weak_in, changed=False)
         runner = compiled.run
         use_graph = self.graph if self.graph is not None else be.name != "numpy"
         if (use_graph and be.name != "numpy" and replay.graph_capturable(prog)
@@ -422,6 +477,38 @@ class Jitted:
         else:
             aliasing.none()
         return entry, result
+
+    def _trace_weak(self, call, leaves, be, weak_in):
+        """Trace ``call``, with the engine casting traced Python numbers where they meet
+        arrays (gpuad.jit.weak) when there are any."""
+        if not weak_in:
+            return trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+        from .. import engine
+
+        with trace._LOCK:  # (one trace at a time: the hook is the engine's, not the thread's)
+            engine._weak = weak.cast_args
+            try:
+                return trace.trace(call, leaves, lambda lv: lv, be, _arg_levels(leaves))
+            finally:
+                engine._weak = None
+
+    def _weak_fallback(self, err: BaseException, weak_in, changed: bool | None = None):
+        """A trace with traced Python numbers failed: from now on their values are part of
+        this function's signature, and the call traces again, unless the failed trace had
+        already changed state (a second trace would change it again)."""
+        if changed is None:
+            changed = trace.last_failure_changed_state()
+        if changed:
+            name = getattr(self.f, "__name__", "the function")
+            raise trace.TracerError(
+                f"jit: {name} uses its Python number argument(s) (flattened position(s) "
+                f"{list(weak_in)}) in a way a compiled program cannot follow for other values "
+                f"({type(err).__name__}: {err}), after it had changed state (gradients, "
+                f"parameters or arrays it writes), so it cannot be traced again with their "
+                f"values in the signature; pass them as static arguments (static_argnums)"
+            ) from err
+        self._weak_off = True
+        raise _WeakRetry() from err
 
     def _use_variant(self, key, entry) -> None:
         """Make ``entry``, one of the programs of ``key``'s signature, the one tried first."""
@@ -458,7 +545,10 @@ class Jitted:
         key, leaves, rebuild, be = self._split(args, kwargs)
         entry = self._cache.get(key)
         if entry is None:
-            entry, _ = self._compile(key, leaves, rebuild, be)
+            try:
+                entry, _ = self._compile(key, leaves, rebuild, be)
+            except _WeakRetry:
+                return self.lower(*args, **kwargs)
         return entry.program
 
     def cache_info(self) -> dict[str, Any]:
@@ -572,6 +662,7 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     pert = []
     changed = False
     same: dict[int, Any] = {}  # an array passed twice stays one array, as traced
+    weak_in = prog.weak_in
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         # a NumPy scalar is a static argument (its value is in the signature), as a float is
@@ -592,9 +683,12 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
             pert.append(leaf)
     if not changed:
         return
-    # f sees array arguments as Tensors, as when it was traced
+    # f sees array arguments as Tensors, as when it was traced, and its traced Python numbers
+    # as Python numbers
     called = [Tensor(a) if (type(a) in _by_array_type or isinstance(a, _np.ndarray)) else a
               for a in pert]
+    for k, kind in weak_in.items():
+        called[k] = kind(pert[k].item())
     try:
         with _np.errstate(all="ignore"):
             ref = call(*called)
@@ -632,7 +726,8 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
             g = be.to_host(g)
             r = be.to_host(r) if hasattr(r, "dtype") else _np.asarray(r)
             xp = _np
-        if g.shape != r.shape or not _close(g, r, low, xp, floor):
+        if g.shape != r.shape or not _close(g, r, low, xp, floor) or (
+                weak_in and g.dtype != r.dtype):
             raise trace.TracerError(
                 f"jit: output {k} of the compiled program differs from the function's on other "
                 f"argument values of the same signature: part of the result was computed "
@@ -708,6 +803,8 @@ def _describe(key) -> str:
             parts.append(f"{'Tensor' if k[0] == 'T' else 'array'}{list(k[2])}:{k[3]}")
         elif k[0] == "S":
             parts.append(repr(k[1][1]))
+        elif k[0] == "W":
+            parts.append(k[1].__name__)
         else:
             parts.append("object")
     stat = "".join(f", static {kv[0]}={kv[1]!r}" for kv in key[2])
@@ -745,7 +842,23 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
     p = getattr(prog, "aliases", None)  # views of the arguments, as eagerly (aliasing.py)
     if p is not None:
         leaves = aliasing.finish(p, leaves, arg_leaves)
+    if prog.weak_out:
+        _numbers_out(prog.weak_out, leaves)
     return tree_unflatten(prog.out_def, leaves)
+
+
+def _numbers_out(weak_out: dict, leaves: list) -> None:
+    """The outputs that are traced Python numbers (gpuad.jit.weak): Python numbers, as
+    eagerly."""
+    for i, kind in weak_out.items():
+        x = leaves[i]
+        leaves[i] = kind((x._data if isinstance(x, Tensor) else x).item())
+
+
+def _python_numbers(prog: Program, result):
+    leaves, tdef = tree_flatten(result)
+    _numbers_out(prog.weak_out, leaves)
+    return tree_unflatten(tdef, leaves)
 
 
 def _nums(nums, what: str) -> tuple[int, ...] | None:

@@ -224,6 +224,11 @@ def _accumulate_leaf_w(tr, orig, node, g, own, create_graph):
     return _accumulate(tr, t, g)
 
 
+def _raw_of(x):
+    # (a primitive of traced raw arrays returns a Tensor while tracing: engine._apply_any)
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _grad_read(tr, t) -> None:
     """The program depends on ``t.grad`` as it was when the call began: replays check it is
     still that object (or None), and trace again otherwise."""
@@ -243,13 +248,13 @@ def _accumulate(tr, t, g, own=False):
     gd = g._data if isinstance(g, Tensor) else g
     if isinstance(gd, _np.generic):
         gd = _np.array(gd)
-    new = gd if own else R.copy(gd)  # recorded: the grad owns its buffer
+    new = gd if own else _raw_of(R.copy(gd))  # recorded: the grad owns its buffer
     if t.grad is None:
         t.grad = Tensor(new)
     else:
         tr.register(t.grad)
         tr.var(t.grad._data, t.grad)  # read through the grad tensor on every call
-        t.grad.data = R.add(t.grad._data, new)
+        t.grad.data = _raw_of(R.add(t.grad._data, new))
 
 
 def _accumulate_leaf_into_w(tr, orig, t, g, create_graph):
@@ -496,6 +501,19 @@ def _plain_w(tr, orig, x, *a, **k):
     return r
 
 
+def _result(x):
+    # a public function's result computed with the array namespace (_value_checks.result):
+    # one that depends on the call is a Tensor, as apply makes a primitive's
+    tr = _t.active()
+    if tr is None:
+        return x
+    if type(x) in (tuple, list):
+        return type(x)(_result(o) for o in x)
+    if tr.is_array(x) and tr.from_args(x):
+        return Tensor(x)
+    return x
+
+
 def _tensor_w(tr, orig, data, *a, **k):
     # gpuad.tensor of an array: a Tensor eagerly, also where the array is one the trace
     # hands to f as a Tensor (an array argument, a transform's result)
@@ -613,6 +631,10 @@ def _xp_func_w(name):
             # a Python value computed from traced arrays (allclose, array_equal): frozen
             _host_read(f"{name}() (a Python {type(out).__name__}: its value)", found)
         elif type(out) in (tuple, list):  # several arrays (broadcast_arrays, meshgrid):
+            if any(isinstance(o, _np.generic) for o in out) and any(tr.dyn(a) for a in found):
+                # NumPy scalars (unravel_index of a 0-d index): 0-d arrays, as above
+                out = type(out)(_np.asarray(o) if isinstance(o, _np.generic) else o
+                                for o in out)
             for i, o in enumerate(out):  # one step each, or they would be frozen
                 if tr.is_array(o) and id(o) not in tr.ids:
                     tr.add_step(f"{name}[{i}]", functools.partial(_item_of, orig, i), args,
@@ -784,6 +806,7 @@ def install(undo: list) -> None:
     put(_value_checks, "record", _record_check)
     put(_value_checks, "record_call", _record_call)
     put(_value_checks, "host_read_hook", _host_read)
+    put(_value_checks, "result_hook", _result)
     put(optim.Optimizer, "step", _traced(optim.Optimizer.step)(_opt_step_w))
     put(optim.Optimizer, "zero_grad", _traced(optim.Optimizer.zero_grad)(_zero_grad_w))
     from ..nn import modules as _modules

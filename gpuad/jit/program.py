@@ -148,6 +148,8 @@ class Program:
         # the per-call numbers its recorded steps read): check() -> bool, advance(stream)
         self.prelude: list = []
         self.plan = None  # set by passes.plan_memory
+        self.weak_in: dict = {}  # leaf -> float or complex: traced Python numbers (weak.py)
+        self.weak_out: dict = {}  # output leaf -> float or complex: returned as Python numbers
         self.backend = "numpy"
         self.stats: dict[str, int] = {}
 

@@ -435,7 +435,8 @@ def _into(dst, src) -> None:
                         f"cannot be written in place; call jit(f, graph=False)")
 
 
-def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, held: list):
+def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, held: list,
+                   writes: frozenset = frozenset()):
     """Capture ``compiled``'s body as a sequence of CUDA graphs cut at the steps CuPy refuses
     to capture (each found by the refusal: the capture so far is ended as one graph, unless
     nothing ran in it, the step is given the array of its result, and a new capture begins
@@ -452,11 +453,17 @@ def capture_pieces(compiled: Compiled, inputs: list, args: list, xp, stream, hel
     into the array the capture gave it, which later graphs read. Only a step that makes a
     fresh result may be left out of the graphs (one that writes into an existing array would
     write garbage now): any other refusal is raised, as is anything else CuPy raises.
+
+    ``writes``: the ids of the steps that write what the caller sees (a parameter, an
+    optimizer's state, an argument). Before the first of them that follows a value check
+    (a label out of range), the graphs are cut too, by an ``again`` that waits for the
+    launches so far and raises that check's error where it failed (:class:`_CheckFailed`),
+    so that a failing call, as eagerly, leaves them unwritten.
     """
     blocks = compiled.pieces()
     gemm = _graph_matmul(compiled, inputs, args, xp, stream, held) if compiled.direct else None
     pieces, env, result = _capture_blocks(compiled, blocks, inputs, args, xp, stream, held,
-                                          gemm)
+                                          gemm, writes)
     compiled.matmuls_in_graph = 0 if gemm is None else gemm.done()
     if gemm is not None and gemm.pending:  # a layout met for the first time: for later captures
         gemm.check_pending()
@@ -488,16 +495,31 @@ def _graph_matmul(compiled: Compiled, inputs: list, args: list, xp, stream, held
 
 
 def _capture_blocks(compiled: Compiled, blocks: list, inputs: list, args: list, xp, stream,
-                    held: list, gemm):
+                    held: list, gemm, writes: frozenset = frozenset()):
     """:func:`capture_pieces`'s capture: ``(pieces, env, result)``."""
+    from .._value_checks import Branch, deferred
+
     env: dict = {}
     pieces: list = []
     direct = compiled.direct if gemm is not None else {}
+    found = getattr(deferred.collect, "found", None) if writes else None
+    read = 0  # the checks found so far that a cut reads
     with stream, _holding(xp, held):
         stream.begin_capture()
         capturing, ran = True, 0
         try:
             for k, (step, first, again, dry) in enumerate(blocks[:-1]):
+                if found is not None and step is not None and id(step) in writes:
+                    new = [(c, keep) for c, keep in found[read:] if not isinstance(c, Branch)]
+                    read = len(found)
+                    if new:  # a write the caller sees after value checks: read them first
+                        capturing = False
+                        graph = stream.end_capture()
+                        if ran:
+                            pieces.append((graph, None))
+                        pieces.append((None, _cut(xp, new)))
+                        stream.begin_capture()
+                        capturing, ran = True, 0
                 go = direct.get(k)
                 if go is not None and go(inputs, args, env, gemm):  # recorded in the graph
                     ran += 1
@@ -525,6 +547,28 @@ def _capture_blocks(compiled: Compiled, blocks: list, inputs: list, args: list, 
                 if ran:
                     pieces.append((graph, None))
     return pieces, env, blocks[-1][1](env)
+
+
+class _CheckFailed(Exception):
+    """A value check read at a cut of the graphs (see :func:`capture_pieces`) failed."""
+
+    def __init__(self, check, found):
+        super().__init__(check)
+        self.check, self.found = check, found
+
+
+def _cut(xp, checks: list):
+    """The ``again`` of a cut: wait for the launches so far and read ``checks``'s buffers;
+    raise :class:`_CheckFailed` for the first that failed (every buffer cleared)."""
+    def read(_in, _args, _e):
+        for check, keep in checks:
+            found = xp.asnumpy(keep)  # (a synchronisation)
+            if found[0]:
+                for _, k in checks:
+                    k.fill(0)
+                raise _CheckFailed(check, found)
+    read.cut = True
+    return read
 
 
 class GraphReplay:
@@ -573,6 +617,13 @@ class GraphReplay:
     second capture allocated otherwise than the first), the results are copied again once
     the first set is free, and a call that finds it held runs without the graph
     (``double`` says why).
+
+    A value check that fails is read after the launch, as above, unless the program writes
+    what the caller sees after it (a training step whose loss checks its labels): there the
+    graphs are cut before that write, and each call waits at the cut and reads the checks
+    made so far (``check_cuts``: one synchronisation per call), so that a failing call
+    raises the check's error with the parameters, the optimizer's state and counters and
+    the arguments as eager leaves them.
     """
 
     def __init__(self, compiled: Compiled, xp):
@@ -613,6 +664,11 @@ class GraphReplay:
         self.double: str | None = None  # why a second set could not be made
         self.piecewise = False
         self.handed = self.copies = self.held_calls = self.plain = 0
+        self.writes: frozenset | None = None  # the steps that write what the caller sees
+        self.check_cuts = 0  # cuts of the graphs where the checks so far are read
+        from . import guards
+
+        self.undo = guards.snapshot(compiled.prog)  # the optimizer counters, put back at a cut
 
     def __call__(self, inputs: list, args: list):
         c = self.c
@@ -656,6 +712,7 @@ class GraphReplay:
         copyto = xp.copyto  # (a memcpy where CuPy can: no kernel, no indexing machinery)
         for k, dst in self.copied:
             copyto(dst, inputs[k])
+        restore = self.undo() if self.undo is not None and self.check_cuts else None
         c.advance(cur)
         try:
             env = s.env
@@ -664,6 +721,11 @@ class GraphReplay:
                     graph.launch(cur)
                 else:  # a step CuPy would not capture, between two graphs, on the same stream
                     again(self.inputs, args, env)
+        except _CheckFailed as e:  # at a cut: nothing the caller sees is written yet
+            if restore is not None:
+                restore()
+            self.launches += 1
+            raise self._eager(e.check, e.check.from_info(e.found)) from None
         except Exception:
             if self.branches:  # a step on another branch's values: the check that says so
                 self._read_branches()
@@ -782,6 +844,7 @@ class GraphReplay:
                        if not isinstance(check, _value_checks.Branch)]
         self.found = found
         self.graph, self.env, self.effect_values = s.pieces, s.env, evs
+        self.check_cuts = sum(getattr(a, "cut", False) for _, a in s.pieces)
         self.outs = s.outs
         # the outputs in blocks of the capture's own (not a .grad's: it stays one buffer)
         mine = {id(m.mem): i for i, m in enumerate(s.held) if getattr(m, "mem", None)
@@ -807,7 +870,9 @@ class GraphReplay:
                 try:
                     graph, (outs, evs) = capture_graph(self.c.body, self.inputs, args, xp,
                                                        self.stream, held)
-                    return _Set([(graph, None)], {}, outs, held), evs
+                    if not self._cut_for(collect.found):
+                        return _Set([(graph, None)], {}, outs, held), evs
+                    # a value check before a write the caller sees: graphs cut before it
                 except Exception as e:
                     if not _refused(e):
                         raise
@@ -816,10 +881,27 @@ class GraphReplay:
                 held = held.again()
                 del collect.found[:]
             pieces, env, (outs, evs) = capture_pieces(self.c, self.inputs, args, xp,
-                                                      self.stream, held)
+                                                      self.stream, held, self._user_writes())
             return _Set(pieces, env, outs, held), evs
         finally:
             vc.deferred.collect = None
+
+    def _user_writes(self) -> frozenset:
+        """The ids of the live steps that write what the caller sees (gpuad.jit.guards)."""
+        if self.writes is None:
+            from . import guards
+
+            prog = self.c.prog
+            self.writes = frozenset(id(s) for i, s in prog.live_steps()
+                                    if guards._first_write(prog, i, s) is not None)
+        return self.writes
+
+    def _cut_for(self, found: list) -> bool:
+        """Whether a capture that collected the value checks ``found`` must be cut (see
+        :func:`capture_pieces`): one of them may come before a write the caller sees."""
+        from .._value_checks import Branch
+
+        return any(not isinstance(c, Branch) for c, _ in found) and bool(self._user_writes())
 
     def _another(self, args: list, hands: bool):
         """Another set of output buffers: the body captured again with the first set's blocks
@@ -914,7 +996,7 @@ class GraphReplay:
                 "uncaptured": sum(g is None for g, _ in self.graph or ()),
                 # arguments read in place / copied in each call, and switched to copies
                 "inputs_in_place": len(self.direct), "inputs_copied": len(self.copied),
-                "input_switches": self.switches,
+                "input_switches": self.switches, "check_cuts": self.check_cuts,
                 # results: handed out without a copy / copied out (counted per output), calls
                 # that found both sets of output buffers held, calls run without the graph
                 "output_sets": len(self.sets) + (self.spare is not None),

@@ -1,8 +1,9 @@
 """A warning when a compiled function keeps tracing for new values of its Python numbers.
 
-Python numbers passed to a jitted function are part of its signature (docs/jit.md): each new
-value traces and compiles the function again. A learning rate that changes every step, or a
-loop counter passed as an argument, then compiles on every call and the cache churns. After
+Python ints and bools passed to a jitted function are part of its signature (docs/jit.md;
+floats too, for a function that needs their values: gpuad.jit.weak): each new value traces and
+compiles the function again. A loop counter passed as an argument then compiles on every call
+and the cache churns. After
 :data:`LIMIT` traces that differ only in such values, :func:`note_trace` warns once per
 function and argument structure, naming the arguments whose values changed and what to do.
 """

@@ -84,6 +84,13 @@ def user_line() -> str:
 
 
 _current: Tracer | None = None
+_failed = threading.local()  # changed: whether the last failed trace had changed state
+
+
+def last_failure_changed_state() -> bool:
+    """Whether the last trace that raised in this thread had changed state first (see
+    :meth:`Tracer.changed_state`)."""
+    return getattr(_failed, "changed", True)
 
 
 def active() -> Tracer | None:
@@ -232,6 +239,7 @@ class Tracer:
         # the variables that are arrays eagerly: array arguments handed to f as Tensors,
         # transform results, and what steps compute from those alone
         self.plain: set[int] = set()
+        self.argdep: set[int] = set()  # the variables computed from the arguments
         self.made: set[int] = set()  # ids of Tensors f made of such arrays (gpuad.tensor)
         self.arg_grad = False
         self.arr_types = tuple(_by_array_type) + (_ndarray,)
@@ -277,6 +285,12 @@ class Tracer:
         vid = self.ids.get(id(arr))
         return vid is not None and self.prog.vars[vid].dyn
 
+    def from_args(self, arr) -> bool:
+        """Whether ``arr`` was computed from the call's arguments (not only from arrays the
+        function reads without receiving them)."""
+        vid = self.ids.get(id(arr))
+        return vid is not None and vid in self.argdep
+
     def input(self, k: int, leaf) -> int | None:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         if not self.is_array(arr):
@@ -286,6 +300,7 @@ class Tracer:
             return vid
         v = self.prog.new_var(arr, "in")
         self.ids[id(arr)] = v.id
+        self.argdep.add(v.id)
         self.keep.append(arr)
         self.arrays[v.id] = arr
         self.hashes[v.id] = _checksum(arr)
@@ -359,9 +374,13 @@ class Tracer:
             step.ufunc = ufunc
             step.inplace_ok = entrywise
         vid = self.out(out, step, dyn, base)
+        refs = step.refs()
+        argdep = self.argdep
+        if any(r in argdep for r in refs):
+            argdep.add(vid)
         plain, vars_ = self.plain, self.prog.vars
         if dyn and plain and all(r in plain or vars_[r].kind == "cap" and vars_[r].owner is None
-                                 for r in step.refs() if vars_[r].dyn):
+                                 for r in refs if vars_[r].dyn):
             plain.add(vid)  # (an array read from outside is an array eagerly too)
         return vid
 
@@ -425,6 +444,8 @@ class Tracer:
             step.ctx = failures.write(vdata, t.shape)
         step.dyn = bool(penc)
         self.prog.steps.append(step)
+        if any(r in self.argdep for r in step.refs()):
+            self.argdep.update((vid, root))  # (written with values from the arguments)
         self.rehash(root)
 
     def before_write(self, arr, owner=None) -> None:
@@ -447,6 +468,16 @@ class Tracer:
                 return True
         # (a value check step, anomaly mode's included, writes nothing)
         return any(s is not None and s.kind == "effect" and getattr(s.fn, "check", None) is None
+                   for s in self.prog.steps)
+
+    def changed_state(self) -> bool:
+        """Whether the run so far set a ``.grad``, stepped an optimizer or wrote into an array
+        it did not make (an argument, a parameter)."""
+        if self.backward_ran():
+            return True
+        vars_ = self.prog.vars
+        return any(s is not None and s.kind in ("write", "effect")
+                   and any(vars_[w].kind in ("in", "cap") for w in s.writes)
                    for s in self.prog.steps)
 
     def closure_grad(self) -> bool:
@@ -699,6 +730,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
         tr = Tracer(backend, levels)
+        _failed.changed = True  # (until the function's run says otherwise)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded
         tr.arg_grad = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
@@ -719,7 +751,12 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
             hooks.install(undo)
             anomaly_mode.install(undo, tr)  # (also for a detect_anomaly() entered inside f)
             engine._trace = tr.on_apply
-            out = f(*rebuild(leaves))
+            try:
+                out = f(*rebuild(leaves))
+            except BaseException:
+                tr.paused += 1
+                _failed.changed = tr.changed_state()
+                raise
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
             try:
@@ -728,6 +765,9 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
                 from ..tree import tree_unflatten
 
                 e.result = tree_unflatten(out_def, out_leaves)
+                raise
+            except BaseException:
+                _failed.changed = tr.changed_state()
                 raise
         finally:
             engine._trace = None

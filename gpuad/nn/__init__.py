@@ -121,3 +121,83 @@ from .pooling_layers import (  # noqa: F401
     MaxPool3d,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: F401
+
+# isort: split
+# more of torch.nn: activations, losses, containers, padding, shuffles, distances, dropout
+# variants (the functions are in gpuad.nn.functional)
+from . import init_inplace, param_vector  # noqa: E402, F401
+from .activations import (  # noqa: E402, F401
+    CELU,
+    ELU,
+    GELU,  # noqa: F811 (torch's approximate= argument)
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmax,
+    Softmin,
+    Softplus,  # noqa: F811 (torch's beta and threshold)
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
+from .bilinear import Bilinear  # noqa: E402, F401
+from .containers import (  # noqa: E402, F401
+    Identity,
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+)
+from .dropouts import (  # noqa: E402, F401
+    AlphaDropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+from .layout import (  # noqa: E402, F401
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    PixelShuffle,
+    PixelUnshuffle,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from .losses import (  # noqa: E402, F401
+    BCELoss,
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    NLLLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+from .similarity import CosineSimilarity, PairwiseDistance  # noqa: E402, F401

@@ -24,6 +24,7 @@ from .._raw import (
     data,  # named data: gpuad.jit redirects it here while tracing
 )
 from .._softmax import log_softmax, logsumexp, softmax, softplus
+from .._softmax import softplus as _softplus_plain  # no threshold: exact for large logits
 from ..tensor import Tensor
 from .conv import (  # noqa: F401  (convolutions of 1-3 dims and their transposes)
     conv1d,
@@ -522,7 +523,7 @@ def binary_cross_entropy_with_logits(logits: Array, targets: Array,
     Example: ``binary_cross_entropy_with_logits(z, y)`` with ``y`` in [0, 1].
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
-    return _reduce(softplus(logits) - logits * targets, reduction)
+    return _reduce(_softplus_plain(logits) - logits * targets, reduction)
 
 
 def nll_loss(log_probs: Array, labels: Any, reduction: Any = "mean", *,
@@ -597,3 +598,66 @@ __all__ += ["batch_norm", "group_norm", "instance_norm"]
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+# isort: split
+# more of torch.nn.functional: activations (with torch's dim=, beta/threshold, approximate=
+# arguments), losses, padding and shuffles, distances, dropout variants
+from .activations import (  # noqa: E402, F401
+    celu,
+    elu,
+    gelu,  # noqa: F811 (approximate=)
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    log_softmax,  # noqa: F811 (dim=, dtype=)
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softmax,  # noqa: F811 (dim=, dtype=)
+    softmin,
+    softplus,  # noqa: F811 (beta, threshold)
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from .bilinear import bilinear  # noqa: E402, F401
+from .dropouts import (  # noqa: E402, F401
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from .layout import one_hot, pad, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
+from .losses import (  # noqa: E402, F401
+    binary_cross_entropy,
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .similarity import cosine_similarity, normalize, pairwise_distance  # noqa: E402, F401
+
+__all__ += [
+    "celu", "elu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid",
+    "mish", "prelu", "relu6", "selu", "softmin", "softshrink", "softsign", "tanhshrink",
+    "threshold", "bilinear", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
+    "feature_alpha_dropout", "one_hot", "pad", "pixel_shuffle", "pixel_unshuffle",
+    "binary_cross_entropy", "cosine_embedding_loss", "gaussian_nll_loss",
+    "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+    "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
+    "pairwise_distance",
+]

@@ -71,3 +71,25 @@ def zeros(shape: tuple[int, ...], dtype: Any = float) -> Any:
 def ones(shape: tuple[int, ...], dtype: Any = float) -> Any:
     """All ones. Example: ``ones((3,))``"""
     return gnp.ones(tuple(shape), dtype=dtype)
+
+
+# torch's in-place initialisers (kaiming_uniform_(w), ...): they write into the weight given
+from .init_inplace import (  # noqa: E402, F401
+    calculate_gain,
+    constant_,
+    eye_,
+    kaiming_normal_,
+    kaiming_uniform_,
+    normal_,
+    ones_,
+    orthogonal_,
+    trunc_normal_,
+    uniform_,
+    xavier_normal_,
+    xavier_uniform_,
+    zeros_,
+)
+
+__all__ += ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
+            "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
+            "xavier_uniform_", "zeros_"]

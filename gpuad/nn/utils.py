@@ -60,3 +60,9 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     with no_grad():
         for g in _grads(parameters):
             g[...] = gnp.clip(g, -clip_value, clip_value)
+
+
+# all weights as one flat vector and back
+from .param_vector import parameters_to_vector, vector_to_parameters  # noqa: E402, F401
+
+__all__ += ["parameters_to_vector", "vector_to_parameters"]

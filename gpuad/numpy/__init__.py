@@ -724,7 +724,7 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
 
     Example: ``gnp.isclose(a, b)``
     """
-    return _r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol)
+    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol))
 
 
 def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:

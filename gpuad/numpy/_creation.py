@@ -51,10 +51,16 @@ def asarray(obj: Any, dtype: Any = None):
     if isinstance(obj, Tensor):
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
             return _r.astype(obj, dtype)
+        if obj.__class__ is not Tensor:  # a traced Python float (gpuad.jit.weak): an array
+            return getattr(obj, "as_array", _same)(obj)
         return obj
     if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
         return array(obj, dtype=dtype)
     return get_backend().asarray(obj, dtype=dtype)
+
+
+def _same(obj):
+    return obj
 
 
 def _batched(*vals) -> bool:

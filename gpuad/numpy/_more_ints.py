@@ -3,7 +3,9 @@
 functions (``hamming``, ``hanning``, ``bartlett``, ``blackman``, ``kaiser``).
 
 The helpers compute on the values and return backend arrays (no derivative); Tensors are
-accepted as inputs. ``kaiser`` is differentiable in a Tensor ``beta``.
+accepted as inputs. While ``gpuad.jit`` traces, a result that depends on the traced call is a
+Tensor (``_value_checks.result``), so what is computed from it is recorded. ``kaiser`` is
+differentiable in a Tensor ``beta``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
+from .._value_checks import result as _result
 from ..tensor import Tensor
 from . import _xp_fallbacks as _fb
 
@@ -50,7 +53,7 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     Example: ``gnp.digitize(x, [0.0, 1.0, 2.0])``"""
     x, bins = _vals(x, "digitize"), _vals(bins, "digitize")
     xp = _xp(x, bins)
-    return xp.digitize(_arr(xp, x), _arr(xp, bins), right=right)
+    return _result(xp.digitize(_arr(xp, x), _arr(xp, bins), right=right))
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
@@ -61,8 +64,8 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
     element, test = _vals(element, "isin"), _vals(test_elements, "isin")
     xp = _xp(element, test)
     kw = {} if kind is None else {"kind": kind}
-    return xp.isin(_arr(xp, element), _arr(xp, test), assume_unique=assume_unique,
-                   invert=invert, **kw)
+    return _result(xp.isin(_arr(xp, element), _arr(xp, test), assume_unique=assume_unique,
+                           invert=invert, **kw))
 
 
 def lexsort(keys: Any, axis: int = -1) -> Any:
@@ -75,11 +78,11 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
         keys = xp.stack([_arr(xp, k) for k in keys])
     keys = _arr(xp, keys)
     if xp is _np:
-        return _np.lexsort(keys, axis=axis)
+        return _result(_np.lexsort(keys, axis=axis))
     if keys.ndim != 2 or axis not in (-1, 1):
         raise NotImplementedError(f"lexsort on the {xp.__name__} backend: only 1-D keys "
                                   f"along axis -1 (keys of shape {keys.shape} given)")
-    return xp.lexsort(keys)
+    return _result(xp.lexsort(keys))
 
 
 def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
@@ -88,8 +91,8 @@ def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
     Example: ``gnp.unravel_index(gnp.argmax(x), x.shape)``"""
     indices = _vals(indices, "unravel_index")
     xp = _xp(indices)
-    return xp.unravel_index(_arr(xp, indices), tuple(_np.atleast_1d(shape).tolist())
-                            if not isinstance(shape, int) else shape, order=order)
+    return _result(xp.unravel_index(_arr(xp, indices), tuple(_np.atleast_1d(shape).tolist())
+                                    if not isinstance(shape, int) else shape, order=order))
 
 
 def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise",
@@ -99,8 +102,8 @@ def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise",
     Example: ``gnp.ravel_multi_index((i, j), (3, 4))``"""
     mi = _vals(list(multi_index), "ravel_multi_index")
     xp = _xp(mi)
-    return xp.ravel_multi_index(tuple(_arr(xp, m) for m in mi), tuple(dims), mode=mode,
-                                order=order)
+    return _result(xp.ravel_multi_index(tuple(_arr(xp, m) for m in mi), tuple(dims), mode=mode,
+                                        order=order))
 
 
 def packbits(a: Any, /, axis: int | None = None, bitorder: str = "big") -> Any:
@@ -110,8 +113,8 @@ def packbits(a: Any, /, axis: int | None = None, bitorder: str = "big") -> Any:
     a = _vals(a, "packbits")
     xp = _xp(a)
     if axis is None or xp is _np:
-        return xp.packbits(_arr(xp, a), axis=axis, bitorder=bitorder)
-    return _fb.packbits(xp, _arr(xp, a), axis, bitorder)  # CuPy's packbits has no axis
+        return _result(xp.packbits(_arr(xp, a), axis=axis, bitorder=bitorder))
+    return _result(_fb.packbits(xp, _arr(xp, a), axis, bitorder))  # CuPy's packbits has no axis
 
 
 def unpackbits(a: Any, /, axis: int | None = None, count: int | None = None,
@@ -122,10 +125,10 @@ def unpackbits(a: Any, /, axis: int | None = None, count: int | None = None,
     a = _vals(a, "unpackbits")
     xp = _xp(a)
     if xp is _np:
-        return xp.unpackbits(_arr(xp, a), axis=axis, count=count, bitorder=bitorder)
+        return _result(xp.unpackbits(_arr(xp, a), axis=axis, count=count, bitorder=bitorder))
     if axis is None and count is None:
-        return xp.unpackbits(_arr(xp, a), bitorder=bitorder)
-    return _fb.unpackbits(xp, _arr(xp, a), axis, count, bitorder)  # CuPy's: no axis, count
+        return _result(xp.unpackbits(_arr(xp, a), bitorder=bitorder))
+    return _result(_fb.unpackbits(xp, _arr(xp, a), axis, count, bitorder))  # CuPy's: no axis, count
 
 
 # ---- windows -----------------------------------------------------------------------------------
