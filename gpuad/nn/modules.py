@@ -445,15 +445,22 @@ class Flatten(Module):
         return F.flatten(x, self.start_dim, self.end_dim)
 
 
-def _activation(name: str, fn: Callable, doc: str) -> type:
-    cls = type(name, (Module,), {"forward": lambda self, x: fn(x), "__doc__": doc})
+def _activation(name: str, fn: Callable, doc: str, inplace: bool = False) -> type:
+    body: dict[str, Any] = {"forward": lambda self, x: fn(x), "__doc__": doc}
+    if inplace:  # torch's inplace argument, refused when True (nn.ReLU(True))
+
+        def __init__(self: Module, inplace: bool = False) -> None:
+            F._refuse_inplace(name, inplace)
+
+        body["__init__"] = __init__
+    cls = type(name, (Module,), body)
     cls.__module__ = __name__
     return cls
 
 
-ReLU = _activation("ReLU", F.relu, "``relu`` as a module. Example: ``nn.ReLU()``")
+ReLU = _activation("ReLU", F.relu, "``relu`` as a module. Example: ``nn.ReLU()``", True)
 GELU = _activation("GELU", F.gelu, "Exact (erf) ``gelu`` as a module. Example: ``nn.GELU()``")
-SiLU = _activation("SiLU", F.silu, "``silu`` as a module. Example: ``nn.SiLU()``")
+SiLU = _activation("SiLU", F.silu, "``silu`` as a module. Example: ``nn.SiLU()``", True)
 Tanh = _activation("Tanh", F.tanh, "``tanh`` as a module. Example: ``nn.Tanh()``")
 Sigmoid = _activation("Sigmoid", F.sigmoid, "``sigmoid`` as a module. Example: ``nn.Sigmoid()``")
 Softplus = _activation("Softplus", F.softplus,
@@ -463,7 +470,8 @@ Softplus = _activation("Softplus", F.softplus,
 class LeakyReLU(Module):
     """``leaky_relu`` as a module. Example: ``nn.LeakyReLU(0.2)``"""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        F._refuse_inplace("LeakyReLU", inplace)
         self.negative_slope = negative_slope
 
     def forward(self, x: Any) -> Any:
