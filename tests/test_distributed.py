@@ -82,7 +82,7 @@ def test_mpi_data_parallel_equals_one_process(tmp_path, n, bucket_mb):
         assert f"rank {r}: all checks passed" in res.stdout, out
     # the checkpoint rank 0 wrote reads in this one process
     with np.load(tmp_path / "ckpt.npz") as f:
-        assert "param/layers.0.weight" in f.files and "optim_step" in f.files
+        assert "param/0.weight" in f.files and "optim_step" in f.files
         assert int(f["optim_step"]) == 3
 
 

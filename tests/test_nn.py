@@ -232,7 +232,7 @@ def test_linear_mlp_shapes_and_init(backend):
     mlp = nn.MLP([2, 8, 8, 3], activation="tanh")
     assert len(mlp.parameters()) == 6
     assert mlp(xp_(np.ones((4, 2)))).shape == (4, 3)
-    assert [n for n, _ in mlp.named_parameters()][:2] == ["layers.0.weight", "layers.0.bias"]
+    assert [n for n, _ in mlp.named_parameters()][:2] == ["0.weight", "0.bias"]
     a = nn.init.xavier_uniform((10, 20))
     assert np.abs(to_numpy(a)).max() <= np.sqrt(6 / 30)
     assert nn.init.calculate_fan((16, 3, 3, 3)) == (27, 144)

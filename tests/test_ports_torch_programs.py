@@ -1268,7 +1268,7 @@ def test_functional_call_swaps_and_restores(backend):
         nn.functional_call(m, {"fc1.weight": gnp.zeros((3, 3))}, (x,))
     assert m.fc1.weight is own
     seq = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
-    got = nn.functional_call(seq, {"layers.0.bias": gnp.ones(3) * 10}, (x,))
+    got = nn.functional_call(seq, {"0.bias": gnp.ones(3) * 10}, (x,))
     _close(got, np.maximum(to_numpy(x) @ to_numpy(seq[0].weight).T + 10, 0))
     with pytest.raises(ValueError, match="module 1 has parameters"):
         nn.stack_module_state([m, seq])

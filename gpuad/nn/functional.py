@@ -63,13 +63,24 @@ def _reduce(x: Array, reduction: str) -> Array:
 
 # ---- activations ------------------------------------------------------------------------------
 
-def relu(x: Array) -> Array:
+def _refuse_inplace(op: str, inplace: bool) -> None:
+    if inplace:  # torch's spelling (nn.ReLU(True)) meets the refusal of every activation
+        from .activations import _no_inplace
+
+        _no_inplace(op, inplace)
+
+
+def relu(x: Array, inplace: bool = False) -> Array:
     """``max(x, 0)``; the derivative at 0 is taken to be 0. Example: ``relu(x @ w)``"""
+    if inplace:
+        _refuse_inplace("relu", inplace)
     return _r.relu(x)
 
 
-def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
+def leaky_relu(x: Array, negative_slope: float = 0.01, inplace: bool = False) -> Array:
     """``x`` where ``x > 0``, else ``negative_slope * x``. Example: ``leaky_relu(x, 0.2)``"""
+    if inplace:
+        _refuse_inplace("leaky_relu", inplace)
     return gnp.where(_raw(x) > 0, x, x * negative_slope)
 
 
@@ -83,8 +94,10 @@ def sigmoid(x: Array) -> Array:
     return _r.sigmoid(x)
 
 
-def silu(x: Array) -> Array:
+def silu(x: Array, inplace: bool = False) -> Array:
     """SiLU / swish, ``x * sigmoid(x)``. Example: ``silu(x)``"""
+    if inplace:
+        _refuse_inplace("silu", inplace)
     return x * _r.sigmoid(x)
 
 

@@ -74,12 +74,21 @@ class Module(_hooks.HookMethods):
         for name, v in vars(self).items():
             yield from _walk(name, v)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) for every parameter, each once, in definition order.
+    def named_parameters(self, prefix: str = "",
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for every parameter, each once, in definition order;
+        ``remove_duplicate=False`` lists a shared (tied) parameter under each of its names,
+        as ``state_dict`` does (torch's).
 
-        Example: ``dict(model.named_parameters())["layers.0.weight"]``
+        Example: ``dict(model.named_parameters())["0.weight"]``
         """
-        yield from self._named_parameters(prefix, set(), set())
+        if remove_duplicate:
+            yield from self._named_parameters(prefix, set(), set())
+            return
+        for path, m in self._named_modules(prefix, None):
+            for name, v in m._members():
+                if not isinstance(v, Module):
+                    yield path + name, v
 
     def _named_parameters(self, prefix: str, visited: set[int],
                           seen: set[int]) -> Iterator[tuple[str, Tensor]]:
@@ -93,11 +102,12 @@ class Module(_hooks.HookMethods):
                 yield prefix + name, v
 
     def parameters(self) -> list[Tensor]:
-        """Every Tensor requiring grad held by this module or its submodules.
+        """Every Tensor requiring grad held by this module or its submodules: a list that
+        ``next()`` also steps through, as torch's generator (``next(model.parameters())``).
 
         Example: ``opt = gpuad.optim.Adam(model.parameters(), lr=1e-3)``
         """
-        return [p for _, p in self.named_parameters()]
+        return _Parameters(p for _, p in self.named_parameters())
 
     def modules(self) -> Iterator[Module]:
         """This module and every submodule, depth first, each once.
@@ -142,31 +152,39 @@ class Module(_hooks.HookMethods):
         if name not in names:
             names.append(name)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) for every registered buffer here and in submodules.
+    def named_buffers(self, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, Tensor) for every registered buffer here and in submodules (those of
+        a shared submodule under each of its names with ``remove_duplicate=False``).
 
         Example: ``dict(model.named_buffers())["bn.running_mean"]``
         """
-        visited: set[int] = set()
-        for path, m in self._named_modules(prefix, visited):
+        for path, m in self._named_modules(prefix, set() if remove_duplicate else None):
             for name in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, name, None)
                 if b is not None:
                     yield path + name, b
 
-    def _named_modules(self, prefix: str, visited: set[int]) -> Iterator[tuple[str, Module]]:
-        visited.add(id(self))
+    def _named_modules(self, prefix: str, visited: set[int] | None,
+                       path: tuple[int, ...] = ()) -> Iterator[tuple[str, Module]]:
+        """Each submodule once (``visited``), or under each of its names (``visited=None``;
+        ``path`` stops a cycle)."""
+        if visited is not None:
+            visited.add(id(self))
         yield prefix, self
+        path = (*path, id(self))
         for name, v in self._members():
-            if isinstance(v, Module) and id(v) not in visited:
-                yield from v._named_modules(prefix + name + ".", visited)
+            if isinstance(v, Module) and id(v) not in (path if visited is None else visited):
+                yield from v._named_modules(prefix + name + ".", visited, path)
 
     def state_dict(self) -> dict[str, Any]:
         """{name: backend array} of the parameters and buffers (shared, not copied)."""
         return {n: p.data for n, p in self._state_items()}
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
-        return list(self.named_parameters()) + list(self.named_buffers())
+        # a tied parameter under each of its names, as torch's state_dict
+        return list(self.named_parameters(remove_duplicate=False)) + list(
+            self.named_buffers(remove_duplicate=False))
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Copy arrays into the parameters in place (names and shapes must match).
@@ -211,6 +229,15 @@ class Module(_hooks.HookMethods):
         return head + body + "\n)"
 
 
+class _Parameters(list):
+    """``Module.parameters()``: a list (indexing, ``len``, iterating again) that ``next()``
+    steps through too, as code written for torch's generator does."""
+
+    def __next__(self) -> Tensor:
+        it = self.__dict__.setdefault("_it", iter(self))
+        return next(it)
+
+
 def _walk(name: str, v: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(v, Module) or _is_parameter(v):
         yield name, v
@@ -252,13 +279,23 @@ class Linear(Module):
 
 
 class Sequential(Module):
-    """Apply modules (or plain functions) in order.
+    """Apply modules (or plain functions) in order. Each is the attribute ``"0"``, ``"1"``,
+    ..., so parameters are named ``0.weight``, ``2.bias``, ... as in torch (a torch
+    ``state_dict`` loads as it is); ``seq.layers`` lists them.
 
     Example: ``nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``
     """
 
     def __init__(self, *layers: Module | Callable) -> None:
-        self.layers = list(layers)
+        for i, layer in enumerate(layers):
+            setattr(self, str(i), layer)
+
+    @property
+    def layers(self) -> list[Module | Callable]:
+        d, out = vars(self), []
+        while str(len(out)) in d:
+            out.append(d[str(len(out))])
+        return out
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
@@ -408,15 +445,22 @@ class Flatten(Module):
         return F.flatten(x, self.start_dim, self.end_dim)
 
 
-def _activation(name: str, fn: Callable, doc: str) -> type:
-    cls = type(name, (Module,), {"forward": lambda self, x: fn(x), "__doc__": doc})
+def _activation(name: str, fn: Callable, doc: str, inplace: bool = False) -> type:
+    body: dict[str, Any] = {"forward": lambda self, x: fn(x), "__doc__": doc}
+    if inplace:  # torch's inplace argument, refused when True (nn.ReLU(True))
+
+        def __init__(self: Module, inplace: bool = False) -> None:
+            F._refuse_inplace(name, inplace)
+
+        body["__init__"] = __init__
+    cls = type(name, (Module,), body)
     cls.__module__ = __name__
     return cls
 
 
-ReLU = _activation("ReLU", F.relu, "``relu`` as a module. Example: ``nn.ReLU()``")
+ReLU = _activation("ReLU", F.relu, "``relu`` as a module. Example: ``nn.ReLU()``", True)
 GELU = _activation("GELU", F.gelu, "Exact (erf) ``gelu`` as a module. Example: ``nn.GELU()``")
-SiLU = _activation("SiLU", F.silu, "``silu`` as a module. Example: ``nn.SiLU()``")
+SiLU = _activation("SiLU", F.silu, "``silu`` as a module. Example: ``nn.SiLU()``", True)
 Tanh = _activation("Tanh", F.tanh, "``tanh`` as a module. Example: ``nn.Tanh()``")
 Sigmoid = _activation("Sigmoid", F.sigmoid, "``sigmoid`` as a module. Example: ``nn.Sigmoid()``")
 Softplus = _activation("Softplus", F.softplus,
@@ -426,7 +470,8 @@ Softplus = _activation("Softplus", F.softplus,
 class LeakyReLU(Module):
     """``leaky_relu`` as a module. Example: ``nn.LeakyReLU(0.2)``"""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        F._refuse_inplace("LeakyReLU", inplace)
         self.negative_slope = negative_slope
 
     def forward(self, x: Any) -> Any:

@@ -275,6 +275,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        if isinstance(step_size, float) and step_size.is_integer():
+            step_size = int(step_size)  # the transformer tutorial's StepLR(opt, 1.0, ...)
         _positive_int("StepLR", "step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma

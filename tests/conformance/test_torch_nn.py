@@ -282,7 +282,7 @@ def _model():
 def test_parameters_and_state_dict(backend):
     m = _model()
     names = [n for n, _ in m.named_parameters()]
-    assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert [p.shape for p in m.parameters()] == [(4, 3), (4,), (2, 4), (2,)]
     sd = m.state_dict()
     assert list(sd) == names

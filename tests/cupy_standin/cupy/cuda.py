@@ -122,20 +122,28 @@ class Stream:
         pass
 
     def use(self):
+        global _used
+        _used = self
         return self
 
     def __enter__(self):
+        _entered.append(self)
         return self
 
     def __exit__(self, *exc):
+        _entered.pop()
         return False
 
 
 Stream.null = Stream(null=True)
+_used = Stream.null
+_entered: list = []  # the streams of the enclosing ``with stream:`` blocks
 
 
 def get_current_stream(device_id=None):
-    return Stream.null
+    """The innermost ``with stream:``, else the last ``stream.use()``, else the null stream
+    (as CuPy's: code asking whether the current stream captures sees the capture)."""
+    return _entered[-1] if _entered else _used
 
 
 class Event:
