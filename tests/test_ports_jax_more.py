@@ -81,7 +81,7 @@ G.conv_nhwc, G.conv_transpose_nhwc = _conv_nhwc, _conv_transpose_nhwc
 @functools.cache
 def jax_ns():
     J = _jax_ns()
-    import jax
+    jax = pytest.importorskip("jax")
 
     dn = ("NHWC", "HWIO", "NHWC")
 
@@ -115,7 +115,7 @@ def jax_ns():
 def by_jax(program, *data, whole=True):
     """``program`` run by JAX on ``data``, compiled whole (one XLA compilation, not one per
     ``jit`` or primitive inside it) unless its Python loop is long."""
-    import jax
+    jax = pytest.importorskip("jax")
 
     J = jax_ns()
     run, args = functools.partial(program, J), on(J, data)

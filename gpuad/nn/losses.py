@@ -28,7 +28,6 @@ from .. import numpy as gnp
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
-from ..scipy import special as _special
 from ..tensor import Tensor
 from .functional import _reduce, _same_shape, nll_loss, smooth_l1_loss
 from .modules import Module
@@ -143,7 +142,9 @@ def kl_div(input: Array, target: Array, reduction: str = "mean", log_target: boo
     if log_target:
         loss = gnp.exp(target) * (target - input)
     else:
-        loss = _special.xlogy(target, target) - target * input
+        from ..scipy.special import xlogy  # on first use: it loads SciPy
+
+        loss = xlogy(target, target) - target * input
     if reduction != "batchmean":
         return _reduce(loss, reduction)
     s = _r.shape(input)
