@@ -259,6 +259,7 @@ INT_CASES = [
     case("clip_const", lambda x: gnp.clip(gnp.asarray(TABLE), x[0], x[0] + 2.0), _v),
     case("interp_const", lambda x: gnp.interp(x, gnp.asarray(SORTED), gnp.asarray(SORTED**3)), _v),
     case("embedding_const", lambda i: ad.nn.functional.embedding(i % 4, gnp.asarray(CM.T)), _i),
+    case("gpuad.nn.functional.one_hot", lambda i: ad.nn.functional.one_hot(i, 6), _i),
     case("masked_fill_const", lambda x: ad.tensor(gnp.asarray(TABLE)).masked_fill(x > 0, 0.0), _v),
     case("index_select_const", lambda i: ad.tensor(gnp.asarray(TABLE)).index_select(0, i), _i),
     case("gather_const", lambda i: ad.tensor(gnp.asarray(CM)).gather(1, (i[:3] % 4)[:, None]), _i),
