@@ -56,20 +56,6 @@ def _full(name: str):
     return getattr(gnp, name)
 
 
-def _into(out: Any, r: Any, shape: tuple, axis: Any, keepdims: bool) -> Any:
-    """An index method's result ``r`` over an array of ``shape`` (``axis`` kept as length one
-    where asked), written into ``out`` when one is given (an ndarray method's ``out=``)."""
-    if keepdims:
-        from . import numpy as gnp
-
-        r = (gnp.reshape(r, (1,) * len(shape)) if axis is None
-             else gnp.expand_dims(r, axis))
-    if out is None:
-        return r
-    out[...] = r
-    return out
-
-
 def _batched_data_error():
     raise BatchedValueError(
         "inside gpuad.vmap a value differs from example to example, so it has no single array, "
@@ -496,64 +482,18 @@ class Tensor:
     def __ipow__(self, o): return _inplace(self, _power_op, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
-    # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so
-    # (gpuad/_torch_methods.py replaces several with the same NumPy path plus torch's dim=)
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        if dtype is None and out is None and not kw:
-            return _R.sum(self, axis, keepdims=keepdims)
-        return _full("sum")(self, axis, dtype, out, keepdims, **kw)
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        if dtype is None and out is None and not kw:
-            return _R.mean(self, axis, keepdims=keepdims)
-        return _full("mean")(self, axis, dtype, out, keepdims, **kw)
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        if dtype is None and out is None and not kw:
-            return _R.prod(self, axis, keepdims=keepdims)
-        return _full("prod")(self, axis, dtype, out, keepdims, **kw)
-    def max(self, axis=None, out=None, keepdims=False, **kw):
-        if out is None and not kw:
-            return _R.max(self, axis, keepdims=keepdims)
-        return _full("max")(self, axis, out, keepdims, **kw)
-    def min(self, axis=None, out=None, keepdims=False, **kw):
-        if out is None and not kw:
-            return _R.min(self, axis, keepdims=keepdims)
-        return _full("min")(self, axis, out, keepdims, **kw)
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        if dtype is None and out is None and not kw:
-            return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
-        return _full("var")(self, axis, dtype, out, ddof, keepdims, **kw)
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-        if dtype is None and out is None and not kw:
-            return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
-        return _full("std")(self, axis, dtype, out, ddof, keepdims, **kw)
-    def cumsum(self, axis=None, dtype=None, out=None):
-        if dtype is None and out is None:
-            return _R.cumsum(self, axis)
-        return _full("cumsum")(self, axis, dtype, out)
-    def cumprod(self, axis=None, dtype=None, out=None):
-        if dtype is None and out is None:
-            return _R.cumprod(self, axis)
-        return _full("cumprod")(self, axis, dtype, out)
-    def argmax(self, axis=None, out=None, *, keepdims=False):
-        return _into(out, _R.argmax(self, axis), self.shape, axis, keepdims)
-    def argmin(self, axis=None, out=None, *, keepdims=False):
-        return _into(out, _R.argmin(self, axis), self.shape, axis, keepdims)
+    # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so.
+    # The reductions (sum, mean, prod, max, min, var, std, cumsum, cumprod, argmax, argmin,
+    # all, any), squeeze, flatten, transpose, repeat and argsort are in gpuad/_torch_methods.py:
+    # NumPy's path first, and torch's dim=/keepdim= where the call can only be torch's
     def dot(self, o): return _R.dot(self, o)
     def clip(self, min=None, max=None, **kw):  # ndarray.clip's names; a_min/a_max still work
         return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
     def astype(self, dtype): return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
-    def flatten(self, order="C"): return _R.copy(_R.ravel(self, order))  # a copy, as NumPy
-    def repeat(self, repeats, axis=None): return _R.repeat(self, repeats, axis)
     def round(self, decimals=0): return _R.round(self, decimals)
-    def all(self, axis=None, out=None, keepdims=False):
-        return _into(out, _R.all(self, axis, keepdims=keepdims), (), None, False)
-    def any(self, axis=None, out=None, keepdims=False):
-        return _into(out, _R.any(self, axis, keepdims=keepdims), (), None, False)
     def take(self, indices, axis=None): return _R.take(self, indices, axis)
-    def argsort(self, axis=-1): return _R.argsort(self, axis)
     def nonzero(self): return _R.nonzero(self)
-    def squeeze(self, axis=None): return _R.squeeze(self, axis)
     def trace(self, offset=0, axis1=0, axis2=1): return _R.trace(self, offset, axis1, axis2)
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _R.diagonal(self, offset, axis1, axis2)
@@ -564,10 +504,6 @@ class Tensor:
             shape = tuple(shape[0])
         return _prims.reshape(self, shape)  # gnp.reshape's C order, without its other options
 
-    def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
-        return _R.transpose(self, axes or None)
 
     def swapaxes(self, a, b): return _R.swapaxes(self, a, b)
 
