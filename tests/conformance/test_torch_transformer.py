@@ -257,7 +257,7 @@ def lm_model(m):
             self.embedding = m.Embedding(NTOK, D)
             layer = m.TransformerEncoderLayer(D, H, FF, 0.0, batch_first=True, norm_first=True)
             self.encoder = m.TransformerEncoder(
-                layer, 2, m.LayerNorm(D), enable_nested_tensor=False
+                layer, 1, m.LayerNorm(D), enable_nested_tensor=False
             )
             self.head = m.Linear(D, NTOK)
 
