@@ -7,6 +7,8 @@ Parameters carry torch's names (``layers.0.self_attn.in_proj_weight``, ``linear1
 stacks hold deep copies of the layer they are given, as torch's. Masks are torch's: ``*_mask``
 (L, S) or (N * nhead, L, S), ``*_key_padding_mask`` (N, S); boolean (True: not allowed) or
 floating (added). ``*is_causal`` is a hint, as in torch: the mask must be passed too.
+``dtype`` (float64 by default) sets the weights' dtype; ``device`` is accepted for torch's
+signature, the weights live on the active backend.
 
 Example::
 
@@ -77,7 +79,8 @@ def _dtype(dtype: Any) -> Any:
 
 
 class _Layer(Module):
-    """What the encoder and decoder layers share: the feed-forward block and its norms."""
+    """What the encoder and decoder layers share: attention, the feed-forward block, the
+    norms and dropouts."""
 
     def _init_common(
         self,
