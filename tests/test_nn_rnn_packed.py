@@ -30,7 +30,9 @@ def test_packed_gru_on_backend(backend, rng):
 
     check_grads(f, (x, rng.standard_normal((2, 3, 2))), order=1, modes=("rev",))
     p = R.pack_sequence([xp_(x[0, :2]), xp_(x[1]), xp_(x[2, :1])], enforce_sorted=False)
-    assert type(p.sorted_indices) is type(xp_(x))
+    assert type(p.sorted_indices) is type(p.unsorted_indices) is type(xp_(x))
+    again = R.PackedSequence(p.data, p.batch_sizes, p.sorted_indices)
+    np.testing.assert_array_equal(to_numpy(again.unsorted_indices), [1, 0, 2])
     np.testing.assert_array_equal(p.batch_sizes, [3, 2, 1])
     y, lengths = R.pad_packed_sequence(gru(p)[0], batch_first=True)
     np.testing.assert_array_equal(lengths, [2, 3, 1])

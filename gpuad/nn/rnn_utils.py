@@ -27,6 +27,7 @@ import numpy as np
 from .. import numpy as gnp
 from .._raw import _xp, shape
 from ..host import device_get
+from ..tensor import Tensor
 
 __all__ = [
     "PackedSequence",
@@ -59,6 +60,16 @@ def _index(like: Array, idx: np.ndarray) -> Array:
     return _xp(like).asarray(idx)
 
 
+def _permutation(like: Array, idx: Any, what: str) -> Array:
+    """``idx`` as an int64 array (n,) on ``like``'s backend, with no copy if it is one."""
+    a = _xp(like).asarray(idx._data if isinstance(idx, Tensor) else idx)
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise ValueError(
+            f"PackedSequence: {what} must be integers of shape (n,), got {a.dtype} {a.shape}"
+        )
+    return a.astype(np.int64, copy=False)
+
+
 def invert_permutation(permutation: Array | None) -> Array | None:
     """The inverse of a permutation of ``0..n-1`` (None stays None), as torch's.
 
@@ -66,10 +77,11 @@ def invert_permutation(permutation: Array | None) -> Array | None:
     """
     if permutation is None:
         return None
-    p = _host_ints(permutation, "the permutation", "invert_permutation")
-    inv = np.empty_like(p)
-    inv[p] = np.arange(p.size)
-    return _index(permutation, inv)
+    p = _permutation(permutation, permutation, "the permutation")
+    xp = _xp(p)
+    inv = xp.empty_like(p)
+    inv[p] = xp.arange(p.shape[0], dtype=p.dtype)
+    return inv
 
 
 class _Fields(NamedTuple):
@@ -103,15 +115,11 @@ class PackedSequence(_Fields):
             )
         sizes = _host_ints(batch_sizes, "batch_sizes", "PackedSequence")
         if sorted_indices is not None:
-            sorted_indices = _index(
-                data, _host_ints(sorted_indices, "sorted_indices", "PackedSequence")
-            )
+            sorted_indices = _permutation(data, sorted_indices, "sorted_indices")
             if unsorted_indices is None:
                 unsorted_indices = invert_permutation(sorted_indices)
             else:
-                unsorted_indices = _index(
-                    data, _host_ints(unsorted_indices, "unsorted_indices", "PackedSequence")
-                )
+                unsorted_indices = _permutation(data, unsorted_indices, "unsorted_indices")
         return super().__new__(cls, data, sizes, sorted_indices, unsorted_indices)
 
 
@@ -214,7 +222,7 @@ def pack_padded_sequence(
     data = gnp.take(rows, _index(rows, flat), axis=0)
     if order is None:
         return PackedSequence(data, batch_sizes)
-    return PackedSequence(data, batch_sizes, _index(rows, order))
+    return PackedSequence(data, batch_sizes, _index(rows, order), _index(rows, np.argsort(order)))
 
 
 def pad_packed_sequence(

@@ -102,7 +102,10 @@ def test_pack_and_pad_against_torch(rng, batch_first):
     _compare(run(TR), run(R), [x], rng)
     p = R.pack_padded_sequence(x, lens, batch_first, enforce_sorted=False)
     assert isinstance(p, tuple) and p._fields == TR.PackedSequence._fields
-    assert p.sorted_indices is not None and R.PackedSequence(*p[:3]).unsorted_indices is not None
+    rebuilt = R.PackedSequence(p.data * 2.0, p.batch_sizes, list(p.sorted_indices))
+    want = TR.invert_permutation(torch.tensor(p.sorted_indices)).numpy()
+    np.testing.assert_array_equal(rebuilt.unsorted_indices, want)
+    np.testing.assert_array_equal(R.invert_permutation(p.sorted_indices), want)
 
 
 def test_pack_sequence_unpack_unpad_against_torch(rng):
