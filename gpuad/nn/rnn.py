@@ -438,6 +438,11 @@ class _RNNBase(Module):
                 f"of shape {s}"
             )
         sizes = [int(b) for b in batch_sizes]
+        if s[0] != sum(sizes):
+            raise ValueError(
+                f"{name}: the PackedSequence's data has {s[0]} rows but its batch_sizes "
+                f"{sizes} count {sum(sizes)} steps"
+            )
         n = sizes[0]
         if hx is not None and sorted_indices is not None:
             hx = (

@@ -52,7 +52,7 @@ def _host_ints(values: Any, what: str, op: str) -> np.ndarray:
         a = a.astype(np.int64)
     if a.size and a.dtype.kind not in "iu":
         raise TypeError(f"{op}: {what} must be integers, got {a.dtype} values {a.tolist()}")
-    return a.astype(np.int64)
+    return a.astype(np.int64, copy=False)
 
 
 def _index(like: Array, idx: np.ndarray) -> Array:
@@ -60,13 +60,11 @@ def _index(like: Array, idx: np.ndarray) -> Array:
     return _xp(like).asarray(idx)
 
 
-def _permutation(like: Array, idx: Any, what: str) -> Array:
+def _permutation(like: Array, idx: Any, what: str, op: str = "PackedSequence") -> Array:
     """``idx`` as an int64 array (n,) on ``like``'s backend, with no copy if it is one."""
     a = _xp(like).asarray(idx._data if isinstance(idx, Tensor) else idx)
     if a.ndim != 1 or a.dtype.kind not in "iu":
-        raise ValueError(
-            f"PackedSequence: {what} must be integers of shape (n,), got {a.dtype} {a.shape}"
-        )
+        raise ValueError(f"{op}: {what} must be integers of shape (n,), got {a.dtype} {a.shape}")
     return a.astype(np.int64, copy=False)
 
 
@@ -77,7 +75,7 @@ def invert_permutation(permutation: Array | None) -> Array | None:
     """
     if permutation is None:
         return None
-    p = _permutation(permutation, permutation, "the permutation")
+    p = _permutation(permutation, permutation, "the permutation", "invert_permutation")
     xp = _xp(p)
     inv = xp.empty_like(p)
     inv[p] = xp.arange(p.shape[0], dtype=p.dtype)
@@ -114,6 +112,11 @@ class PackedSequence(_Fields):
                 "pack_padded_sequence or pack_sequence"
             )
         sizes = _host_ints(batch_sizes, "batch_sizes", "PackedSequence")
+        if not sizes.size or sizes[-1] < 1 or np.any(sizes[1:] > sizes[:-1]):
+            raise ValueError(
+                "PackedSequence: batch_sizes must be positive and non-increasing (the number "
+                f"of sequences still running at each step), got {sizes.tolist()}"
+            )
         if sorted_indices is not None:
             sorted_indices = _permutation(data, sorted_indices, "sorted_indices")
             if unsorted_indices is None:

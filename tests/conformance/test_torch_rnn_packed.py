@@ -152,6 +152,10 @@ def test_utility_errors():
         lstm(p, (np.zeros((1, 3, 3)), np.zeros((1, 3, 3))))
     with pytest.raises(ValueError, match=r"PackedSequence with data \(T, 2\)"):
         nn.GRU(2, 2)(p)
+    with pytest.raises(ValueError, match=r"data has 6 rows but its batch_sizes \[3, 2, 1, 1\]"):
+        nn.GRU(1, 2)(R.PackedSequence(np.zeros((6, 1)), [3, 2, 1, 1]))
+    with pytest.raises(ValueError, match="batch_sizes must be positive and non-increasing"):
+        R.PackedSequence(np.zeros((6, 1)), [2, 3, 1])
     with pytest.raises(ValueError, match="proj_size should be a positive integer"):
         nn.LSTM(1, 3, proj_size=-1)
 
