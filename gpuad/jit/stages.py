@@ -114,13 +114,18 @@ class _Signature:
                         " (a Python int, bool, str or NumPy scalar argument is part of the "
                         "signature by its value: pass a 0-d array to vary it)"
                     )
+                elif was[0][0] == "A" and now[0][0] == "T" and now[0][3]:
+                    hint = (
+                        " (differentiated from outside: differentiate the jitted "
+                        "function instead, which compiles its own programs for that)"
+                    )
                 elif {was[0][0], now[0][0]} == {"T", "A"}:
                     hint = (
                         " (a Tensor and an array are two signatures: the outputs' types "
                         "follow the arguments')"
                     )
                 bad.append(
-                    f"Argument {name!r} compiled with {was[1]} and called with {now[1]}{hint}"
+                    f"Argument '{name}' compiled with {was[1]} and called with {now[1]}{hint}"
                 )
         if bad:
             raise TypeError(
@@ -341,12 +346,16 @@ class Compiled(_Stage):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         sig, j = self._sig, self._jitted
         leaves = sig.check_tree(args, kwargs)
-        sig.check_values(j, leaves)
         full, kw = sig.full(args, kwargs)
         if trace.active() is not None or _state.local.collect is not None:
             return j.f(*full, **kw)  # inside another trace: inlined, as the jitted call
-        how = outer.mode(full, kw)
-        if how is not None:  # differentiated from outside: as the jitted function does
+        if any(isinstance(x, Tensor) and x._bat is not None for x in leaves):
+            raise TypeError(
+                "Compiled: a function compiled for one signature cannot be vmapped (its "
+                "arguments are batched); vmap the jitted function instead"
+            )
+        sig.check_values(j, leaves)
+        if outer.mode(full, kw) is not None:  # differentiated from outside: as jit(f) does
             return j(*full, **kw)
         key, leaves, rebuild, be = j._split(full, kw)
         if key != self._key:
