@@ -56,6 +56,8 @@ def test_lower_compile_replays_the_lowered_signature(backend):
     assert m.argument_size_in_bytes == 2 * x["a"].nbytes + 8  # y: a traced 0-d float64
     assert m.output_size_in_bytes == x["a"].nbytes + x["a"].itemsize
     assert m.temp_size_in_bytes == low.peak_bytes["after"]
+    with pytest.raises(NotImplementedError, match="flop"):
+        c.cost_analysis()
 
 
 def test_compiled_refuses_another_signature_naming_the_argument(backend):
@@ -83,6 +85,8 @@ def test_compiled_refuses_another_signature_naming_the_argument(backend):
         g(x["a"], 3)
     with pytest.raises(TypeError, match="'x' compiled with float64.*Tensor .* requiring grad"):
         ad.grad(lambda x: gnp.sum(g(x, 2)))(x["a"])
+    with pytest.raises(ad.jit.TracerError, match="lower it with arguments that do not"):
+        ad.jit(lambda x: x * 2).lower(ad.tensor(x["a"], requires_grad=True))
     with pytest.raises(TypeError, match="cannot be vmapped"):
         ad.vmap(lambda r: g(r, 2))(_arr(np.ones((2, 3))))
     assert j.cache_info()["misses"] == 1  # nothing traced again

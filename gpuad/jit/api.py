@@ -579,6 +579,11 @@ class Jitted:
                 entry, _ = self._compile(key, leaves, rebuild, be)
             except _WeakRetry:
                 return self.lower(*args, **kwargs)
+            except trace.Differentiated as e:
+                raise trace.TracerError(
+                    f"{e}: lower() compiles the function of plain values; lower it with "
+                    f"arguments that do not require grad (t.detach()), and differentiate "
+                    f"the jitted function itself (docs/jit.md)") from None
         return stages.lowered(self, key, entry, leaves, rebuild)
 
     def trace(self, *args, **kwargs) -> stages.Traced:

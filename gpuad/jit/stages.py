@@ -287,6 +287,12 @@ class _Stage:
         """The optimised program, one step per line (``str`` of the :class:`Program`)."""
         return str(self._program)
 
+    def cost_analysis(self) -> None:
+        raise NotImplementedError(
+            "cost_analysis: gpuad's op table declares no flop counts, so there is no "
+            "honest estimate; Compiled.memory_analysis() gives the program's bytes"
+        )
+
 
 class Lowered(_Stage):
     """``jit(f).lower(*args)``: the optimised program for those arguments' signature
@@ -303,12 +309,6 @@ class Lowered(_Stage):
     def compile(self) -> Compiled:
         """A callable that replays this program on arguments of the same signature."""
         return Compiled(self._jitted, self._key, self._entry, self._sig)
-
-    def cost_analysis(self) -> None:
-        raise NotImplementedError(
-            "Lowered.cost_analysis: gpuad's op table declares no flop counts, so there is no "
-            "honest estimate; compile().memory_analysis() gives the program's bytes"
-        )
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "_program":
