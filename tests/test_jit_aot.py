@@ -149,6 +149,19 @@ def test_compiled_training_step_matches_eager(backend):
     _same(wc.grad, we.grad)
 
 
+def test_compiled_keeps_its_traced_float_when_the_function_stops_tracing_floats(backend):
+    def g(x, s):  # needs the value of s for three elements: floats then join the signature
+        return x * s if x.shape[0] < 3 or s > 0 else -x
+
+    j = ad.jit(g)
+    c = j.lower(_arr([1.0, 2.0]), 2.0).compile()
+    x3 = _arr([1.0, 2.0, 3.0])
+    _same(j(x3, -1.0), -x3)
+    _same(c(_arr([3.0, 4.0]), -0.5), _arr([-1.5, -2.0]))  # still one program for every s
+    with pytest.raises(TypeError, match="'s' compiled with float 2.0 and called with float"):
+        j.lower(_arr([1.0, 2.0]), 2.0).compile()(_arr([1.0, 2.0]), 3.0)
+
+
 def test_trace_gives_the_unoptimised_program_and_lowers(backend):
     x = _arr([0.5, 1.5])
     j = ad.jit(lambda x, k: gnp.exp(x) * k + gnp.exp(x), static_argnames="k", fuse=False)

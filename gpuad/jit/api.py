@@ -174,7 +174,11 @@ class Jitted:
                      and not isinstance(x, _SCALARS))
         return self._watch_key(), objs
 
-    def _split(self, args: tuple, kwargs: dict):
+    def _split(self, args: tuple, kwargs: dict, weak_off: bool | None = None):
+        # (weak_off: whether Python floats are in the signature by value; default: this
+        # function's setting now, a compiled stage passes the one it was lowered with)
+        if weak_off is None:
+            weak_off = self._weak_off
         n = len(args)
         static = []
         for k in self.static_argnums:
@@ -232,7 +236,7 @@ class Jitted:
                     leaf = leaves[i] = be.asarray(leaf)
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
                              first.setdefault(id(leaf), i)))
-            elif type(leaf) in _WEAK_TYPES and not self._weak_off:
+            elif type(leaf) in _WEAK_TYPES and not weak_off:
                 keys.append(("W", type(leaf)))
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))

@@ -62,7 +62,8 @@ class _Signature:
 
     def __init__(self, jitted, leaves: list, rebuild):
         self.tdef, self.svals, self.skw, self.dyn_pos = rebuild.parts
-        self.avals = [_aval(x, jitted._weak_off) for x in leaves]
+        self.weak_off = jitted._weak_off  # (Python floats in the signature by value)
+        self.avals = [_aval(x, self.weak_off) for x in leaves]
         args, kwargs = tree_unflatten(self.tdef, list(range(len(leaves))))
         self.arg_names = _arg_names(jitted, self.dyn_pos)
         self.kw_names = sorted(kwargs)
@@ -103,16 +104,17 @@ class _Signature:
             f"jitted function (which traces each new signature)"
         )
 
-    def check_values(self, jitted, leaves: list) -> None:
+    def check_values(self, leaves: list) -> None:
         bad = []
         for name, was, x in zip(self.names, self.avals, leaves, strict=True):
-            now = _aval(x, jitted._weak_off)
+            now = _aval(x, self.weak_off)
             if now[0] != was[0]:
                 hint = ""
                 if was[0][0] == "value" and now[0][0] == "value":
                     hint = (
-                        " (a Python int, bool, str or NumPy scalar argument is part of the "
-                        "signature by its value: pass a 0-d array to vary it)"
+                        " (a Python int, bool, str or NumPy scalar argument, or a float "
+                        "the function needs the value of, is part of the signature by its "
+                        "value: pass a 0-d array to vary it)"
                     )
                 elif was[0][0] == "A" and now[0][0] == "T" and now[0][3]:
                     hint = (
@@ -354,10 +356,10 @@ class Compiled(_Stage):
                 "Compiled: a function compiled for one signature cannot be vmapped (its "
                 "arguments are batched); vmap the jitted function instead"
             )
-        sig.check_values(j, leaves)
+        sig.check_values(leaves)
         if outer.mode(full, kw) is not None:  # differentiated from outside: as jit(f) does
             return j(*full, **kw)
-        key, leaves, rebuild, be = j._split(full, kw)
+        key, leaves, rebuild, be = j._split(full, kw, sig.weak_off)
         if key != self._key:
             raise TypeError(
                 f"Compiled: {sig.explain(self._key, key)}; lower and compile "
