@@ -5,6 +5,7 @@ tests/conformance/test_jit_aot_jax.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import weakref
@@ -90,6 +91,28 @@ def test_compiled_refuses_another_signature_naming_the_argument(backend):
     with pytest.raises(TypeError, match="cannot be vmapped"):
         ad.vmap(lambda r: g(r, 2))(_arr(np.ones((2, 3))))
     assert j.cache_info()["misses"] == 1  # nothing traced again
+
+
+@ad.register_dataclass
+@dataclasses.dataclass
+class _Affine:
+    w: object
+    b: object
+
+    def __post_init__(self):  # (refuses placeholders: names come from the call itself)
+        assert hasattr(self.w, "shape")
+
+
+def test_compiled_names_the_leaves_of_registered_containers(backend):
+    p, x = _Affine(_arr(np.eye(2)), _arr([1.0, 2.0])), _arr([3.0, 4.0])
+    c = ad.jit(lambda p, x: x @ p.w + p.b).lower(p, x).compile()
+    _same(c(_Affine(p.w * 2, p.b), x), x * 2 + p.b)
+    with pytest.raises(TypeError, match=r"'p\[0\]' compiled with float64\[2,2\]"):
+        c(_Affine(_arr(np.eye(3)), p.b), x)
+    with pytest.raises(
+        TypeError, match="p was lowered as a _Affine of 2 children and is given a tuple"
+    ):
+        c((p.w, p.b), x)
 
 
 SCALE = 2.0

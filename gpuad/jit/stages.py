@@ -25,6 +25,7 @@ from typing import Any
 import numpy as _np
 
 from .. import _state
+from .. import tree as _tree
 from ..abstract_eval import ShapeDtypeStruct, _struct
 from ..backends import _by_array_type
 from ..tensor import Tensor
@@ -64,10 +65,8 @@ class _Signature:
         self.tdef, self.svals, self.skw, self.dyn_pos = rebuild.parts
         self.weak_off = jitted._weak_off  # (Python floats in the signature by value)
         self.avals = [_aval(x, self.weak_off) for x in leaves]
-        args, kwargs = tree_unflatten(self.tdef, list(range(len(leaves))))
         self.arg_names = _arg_names(jitted, self.dyn_pos)
-        self.kw_names = sorted(kwargs)
-        self.names = _leaf_names(args, kwargs, self.arg_names)
+        self.kw_names = list(self.tdef[1][1][1])  # (the keys of the kwargs dict's node)
 
     def full(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         """The whole call: the static arguments put back in."""
@@ -88,11 +87,11 @@ class _Signature:
         called = f"{len(args)} positional argument(s) and keyword argument(s) {sorted(kwargs)}"
         what = f"it was lowered with {lowered}, and is called with {called}"
         if len(args) == len(self.dyn_pos) and sorted(kwargs) == self.kw_names:
-            was = tree_unflatten(self.tdef, [0] * len(self.avals))
-            for name, a, b in [
-                *zip(self.arg_names, was[0], args, strict=True),
-                *((k, was[1][k], kwargs[k]) for k in self.kw_names),
-            ]:
+            was_args, was_kw = self.tdef[1][0][1], dict(zip(*self.tdef[1][1][1:3], strict=True))
+            now_args, now_kw = tdef[1][0][1], dict(zip(*tdef[1][1][1:3], strict=True))
+            pairs = [*zip(self.arg_names, was_args, now_args, strict=True)]
+            pairs += [(k, was_kw[k], now_kw[k]) for k in self.kw_names]
+            for name, a, b in pairs:
                 diff = _first_diff(a, b, name)
                 if diff is not None:
                     what = f"{diff[0]} was lowered as {diff[1]} and is given {diff[2]}"
@@ -104,11 +103,15 @@ class _Signature:
             f"jitted function (which traces each new signature)"
         )
 
-    def check_values(self, leaves: list) -> None:
+    def check_values(self, args: tuple, kwargs: dict, leaves: list) -> None:
         bad = []
-        for name, was, x in zip(self.names, self.avals, leaves, strict=True):
+        names = None
+        for i, (was, x) in enumerate(zip(self.avals, leaves, strict=True)):
             now = _aval(x, self.weak_off)
             if now[0] != was[0]:
+                if names is None:
+                    names = _leaf_names(args, kwargs, self.arg_names)
+                name = names[i]
                 hint = ""
                 if was[0][0] == "value" and now[0][0] == "value":
                     hint = (
@@ -163,34 +166,38 @@ class _Signature:
         return "the call's signature differs from the lowered one"
 
 
-def _node(t) -> str:
-    if isinstance(t, tuple | list):
-        return f"a {type(t).__name__} of length {len(t)}"
-    if isinstance(t, dict):
-        return f"a dict with keys {sorted(t, key=repr)}"
-    if t is None:
+def _node(d) -> str:
+    """A tree definition's top node, in words (``gpuad.tree``'s descriptions)."""
+    if d == ():
+        return "a leaf"
+    if d[0] is None:
         return "None"
-    return "a leaf" if tree_structure(t) == () else f"a {type(t).__name__}"
+    if d[0] is dict:
+        return f"a dict with keys {list(d[1])}"
+    if d[0] in (tuple, list):
+        return f"a {d[0].__name__} of length {len(d[1])}"
+    return f"a {getattr(d[0], '__name__', d[0])} of {len(d[1])} children"
 
 
 def _first_diff(a, b, path: str):
-    """(path, a's node, b's node) where the structures of ``a`` and ``b`` first differ."""
-    if tree_structure(a) == tree_structure(b):
+    """(path, a's node, b's node) where tree definitions ``a`` and ``b`` first differ."""
+    if a == b:
         return None
-    na, nb = _node(a), _node(b)
-    if na != nb or type(a) is not type(b):
-        return path, na, f"{nb} ({type(b).__name__})" if na == nb else nb
-    if isinstance(a, tuple | list):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            d = _first_diff(x, y, f"{path}[{i}]")
-            if d is not None:
-                return d
-    if isinstance(a, dict):
-        for k in a:
-            d = _first_diff(a[k], b[k], f"{path}[{k!r}]")
-            if d is not None:
-                return d
-    return path, na, nb
+    if a == () or b == () or a[0] is None or b[0] is None or a[0] != b[0]:
+        return path, _node(a), _node(b)
+    if a[0] is dict:
+        if list(a[1]) != list(b[1]):
+            return path, _node(a), _node(b)
+        kids = [(f"{path}[{k!r}]", x, y) for k, x, y in zip(a[1], a[2], b[2], strict=True)]
+    elif len(a[1]) != len(b[1]):
+        return path, _node(a), _node(b)
+    else:
+        kids = [(f"{path}[{i}]", x, y) for i, (x, y) in enumerate(zip(a[1], b[1], strict=True))]
+    for p, x, y in kids:
+        d = _first_diff(x, y, p)
+        if d is not None:
+            return d
+    return path, _node(a), _node(b)
 
 
 def _aval(x, weak_off: bool) -> tuple:
@@ -227,28 +234,30 @@ def _arg_names(jitted, positions: list[int]) -> list[str]:
     return [pos[k] if k < len(pos) else f"{rest}[{k - len(pos)}]" for k in positions]
 
 
-def _leaf_names(args, kwargs, arg_names) -> list[str]:
-    """A name per leaf of ``(args, kwargs)`` (whose leaves are their flat positions)."""
-    names: dict[int, str] = {}
+def _leaf_names(args: tuple, kwargs: dict, arg_names: list[str]) -> list[str]:
+    """A name per leaf of a call's dynamic ``(args, kwargs)``, in ``tree_flatten``'s order."""
+    names: list[str] = []
 
     def walk(t, path):
-        if isinstance(t, int) and not isinstance(t, bool):
-            names[t] = path
-        elif isinstance(t, tuple | list):
+        if isinstance(t, tuple | list):
             for i, c in enumerate(t):
                 walk(c, f"{path}[{i}]")
         elif isinstance(t, dict):
             for k in list(t) if isinstance(t, OrderedDict) else sorted(t):
                 walk(t[k], f"{path}[{k!r}]")
-        else:  # a registered node: its leaves by order
-            for i, c in enumerate(tree_flatten(t)[0]):
-                walk(c, f"{path}[leaf {i}]")
+        elif t is None:
+            pass
+        elif tree_structure(t) == ():
+            names.append(path)
+        else:  # a registered container: its children by position
+            for i, c in enumerate(_tree._custom(t)[1]):
+                walk(c, f"{path}[{i}]")
 
     for name, a in zip(arg_names, args, strict=True):
         walk(a, name)
     for k in sorted(kwargs):
         walk(kwargs[k], k)
-    return [names.get(i, f"leaf {i}") for i in range(len(names))]
+    return names
 
 
 @dataclass(frozen=True)
@@ -356,7 +365,7 @@ class Compiled(_Stage):
                 "Compiled: a function compiled for one signature cannot be vmapped (its "
                 "arguments are batched); vmap the jitted function instead"
             )
-        sig.check_values(leaves)
+        sig.check_values(args, kwargs, leaves)
         if outer.mode(full, kw) is not None:  # differentiated from outside: as jit(f) does
             return j(*full, **kw)
         key, leaves, rebuild, be = j._split(full, kw, sig.weak_off)
