@@ -88,7 +88,9 @@ class _Entry:
 
 class Jitted:
     """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
-    program; ``cache_info()`` the cache; ``clear_cache()`` empties it."""
+    program (``.compile()``: a callable for that one signature), ``trace(*args)`` the program
+    before the passes, ``eval_shape(*args)`` the outputs' shapes (gpuad.jit.stages);
+    ``cache_info()`` the cache; ``clear_cache()`` empties it."""
 
     def __init__(self, f: Callable, static_argnums: int | Sequence[int] | None = None,
                  donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
