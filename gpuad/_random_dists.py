@@ -166,7 +166,11 @@ def _out_shape(where: str, shape, *params) -> tuple[int, ...]:
     if shape is None:
         return pshape
     shape = _shape(shape)
-    if _np.broadcast_shapes(shape, pshape) != shape:
+    try:
+        fits = _np.broadcast_shapes(shape, pshape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(
             f"gpuad.random.{where}: shape {shape} does not fit the parameters' broadcast "
             f"shape {pshape} (they must broadcast to shape)"
@@ -263,7 +267,7 @@ def generalized_normal(k, p, shape=(), dtype=None) -> Any:
     _check_key(k, "generalized_normal")
     dt = _float(dtype)
     p = _param(p, dt)
-    shape = _out_shape("generalized_normal", shape, p)
+    shape = _np.broadcast_shapes(_shape(shape), tuple(p.shape))
     kg, ks = split(k)
     g = gamma(kg, 1.0 / p, shape, dt)
     return rademacher(ks, shape, dt) * g ** (1.0 / p)
@@ -488,7 +492,9 @@ def wrap_key_data(key_bits, *, impl=None) -> Any:
         )
     if isinstance(key_bits, Tensor):
         return key_bits.astype(_np.uint64)
-    return _gnp().asarray(_np.asarray(key_bits).astype(_np.uint64))
+    from .backends import get_backend
+
+    return get_backend().xp.asarray(key_bits).astype(_np.uint64)
 
 
 def clone(k) -> Any:

@@ -352,6 +352,7 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
         return idx
     return gnp.take(a, idx, axis=axis)
 
+
 # gamma and its family, the discrete samplers and the remaining transformations
 from ._random_dists import *  # noqa: E402, F403
 from ._random_dists import __all__ as _more  # noqa: E402
