@@ -22,6 +22,7 @@ from .batching import register
 from .prims.core import MissingRuleError, prim
 from .random import (
     _check_key,
+    _constant,
     _float,
     _gnp,
     _key_rule,
@@ -288,22 +289,6 @@ def ball(k, d: int, p: float = 2, shape=(), dtype=None) -> Any:
 
 
 # ---- discrete distributions -----------------------------------------------------------------
-
-
-_INTEGERS = "the samples are integers, with no reparameterised derivative"
-
-
-def _constant(where: str, why: str = _INTEGERS, **params) -> None:
-    from .numpy.random import _tracked
-
-    for name, v in params.items():
-        if _tracked(v):
-            raise MissingRuleError(
-                f"gpuad.random.{where}: cannot differentiate with respect to {name!r}: "
-                f"{why}. Pass it as a "
-                f"constant (gpuad.stop_gradient({name})), or use a score-function estimator "
-                f"(the log-probability of the samples, from gpuad.scipy.stats, is differentiable)"
-            )
 
 
 def _draw_poisson(gen, lam):

@@ -25,6 +25,7 @@ import numpy as _np
 from .batching import register
 from .engine import apply
 from .jit import random as _jr
+from .prims.core import MissingRuleError as _MissingRuleError
 from .prims.core import prim
 from .tensor import Tensor
 
@@ -120,6 +121,23 @@ def _check_key(k, where: str) -> None:
             f"gpuad.random.PRNGKey or split), got {type(k).__name__} of shape {shape}; to "
             f"draw for many keys, use gpuad.vmap over them"
         )
+
+
+_INTEGERS = "the samples are discrete (integers or booleans), with no reparameterised derivative"
+_CHOSEN = "which entries are chosen is discrete, with no reparameterised derivative"
+
+
+def _constant(where: str, why: str = _INTEGERS, **params) -> None:
+    from .numpy.random import _tracked
+
+    for name, v in params.items():
+        if _tracked(v):
+            raise _MissingRuleError(
+                f"gpuad.random.{where}: cannot differentiate with respect to {name!r}: "
+                f"{why}. Pass it as a constant (gpuad.stop_gradient({name})), or use a "
+                f"score-function estimator "
+                f"(the log-probability of the samples, from gpuad.scipy.stats, is differentiable)"
+            )
 
 
 # ---- keys -----------------------------------------------------------------------------------
@@ -269,6 +287,7 @@ def rademacher(k, shape=(), dtype=int) -> Any:
 def bernoulli(k, p=0.5, shape=None) -> Any:
     """Booleans that are True with probability ``p``; ``shape`` defaults to ``p``'s.
     Example: ``mask = gpuad.random.bernoulli(key, 0.9, (4,))``"""
+    _constant("bernoulli", p=p)
     if shape is None:
         shape = _np.shape(p)
     return _gnp().less(uniform(k, shape), p)
@@ -280,6 +299,7 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
     dt = _np.dtype(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"gpuad.random.randint: dtype must be an integer type, got {dt}")
+    _constant("randint", minval=minval, maxval=maxval)
     lo = gnp.asarray(minval).astype(_np.float64)
     hi = gnp.asarray(maxval).astype(_np.float64)
     u = uniform(k, shape)
@@ -290,6 +310,7 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
 def categorical(k, logits, axis: int = -1, shape=None) -> Any:
     """Samples of the categories along ``axis`` with log-probabilities ``logits``
     (Gumbel-max). Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
+    _constant("categorical", logits=logits)
     gnp = _gnp()
     logits = gnp.moveaxis(
         gnp.asarray(logits) if not isinstance(logits, Tensor) else logits, axis, -1
@@ -327,6 +348,7 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
     without replacement, uniformly or with probabilities ``p``.
     Example: ``gpuad.random.choice(key, 10, (3,), replace=False)``"""
     gnp = _gnp()
+    _constant("choice", _CHOSEN, p=p)
     n = int(a) if isinstance(a, int | _np.integer) else a.shape[axis]
     shape = _shape(shape)
     size = math.prod(shape)

@@ -197,6 +197,10 @@ def test_parameters_without_a_derivative_raise(backend):
         "binomial": lambda p: jr.binomial(k, 5, p / 4, (3,)),
         "geometric": lambda p: jr.geometric(k, p / 4, (3,)) * 1.0,
         "wald": lambda p: jr.wald(k, p, (3,)),
+        "bernoulli": lambda p: gnp.where(jr.bernoulli(k, p / 4, (3,)), p, 0.0),
+        "categorical": lambda p: jr.categorical(k, gnp.stack([p, -p]), shape=(3,)) * p,
+        "randint": lambda p: jr.randint(k, (3,), 0, p * 2) * 1.0,
+        "choice": lambda p: jr.choice(k, gnp.stack([p, 2 * p]), (3,), p=gnp.stack([p, p]) / 4),
     }
     for name, fn in cases.items():
         with pytest.raises(ad.MissingRuleError, match=f"random.{name}: cannot differentiate"):
