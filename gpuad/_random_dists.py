@@ -102,8 +102,9 @@ def _keyed(draw):
 
 
 def _draw_gamma(gen, a, dtype="float64", log=False):
-    bad = ~(a > 0)
-    a = _np.where(bad, 1.0, a.astype(_np.float64))
+    a = a.astype(_np.float64)
+    zero, bad = a == 0, ~(a >= 0)  # a = 0: the point mass at 0; a < 0 or nan: nan (as JAX)
+    a = _np.where(zero | bad, 1.0, a)
     small = a < 1
     if gen is None:
         return _np.zeros(a.shape, dtype)
@@ -113,6 +114,7 @@ def _draw_gamma(gen, a, dtype="float64", log=False):
     with _np.errstate(divide="ignore"):
         logx = _np.log(g) + _np.where(small, _np.log(u) / a, 0.0)
     out = logx if log else _np.where(small, _np.exp(logx), g)
+    out = _np.where(zero, -_np.inf if log else 0.0, out)
     return _np.where(bad, _np.nan, out).astype(dtype)
 
 
