@@ -29,8 +29,8 @@ _MAX_TERMS = 200_000
 
 def dlogx_da(a, logx) -> np.ndarray:
     """``d(log x)/da`` for gamma samples ``x = exp(logx)`` of shape ``a`` (float64 arrays that
-    broadcast). ``a <= 0`` or nan gives nan; ``x = 0`` gives the limit ``-1/a ... `` as the
-    series does; ``x = inf`` gives nan. Example: ``dlogx_da(2.0, np.log(1.5))``"""
+    broadcast). ``a <= 0``, nan or ``x = inf`` give nan; ``x = 0`` gives inf (its limit).
+    Example: ``dlogx_da(2.0, np.log(1.5))``"""
     a, logx = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(logx, np.float64))
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (logx < np.inf) & ~np.isnan(logx)
@@ -62,8 +62,8 @@ def _by_series(a, logx):
             break
     else:
         _not_converged("series", a[live], logx[live])
-    # log x - digamma(a + 1), written as a sum where the two nearly cancel (x near a) is no
-    # better: the difference of two rounded numbers of size log a, with no other cancellation
+    # log x - digamma(a + 1) may cancel (x near a), but its absolute error, a few eps * log a,
+    # stays small beside dS/da, which has the same sign
     return -(s * (logx - digamma(a + 1.0)) + ds) / a
 
 
