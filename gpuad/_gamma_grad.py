@@ -21,7 +21,6 @@ draws do.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma
 
 _TOL = 1e-17
 _MAX_TERMS = 200_000
@@ -31,19 +30,26 @@ def dlogx_da(a, logx) -> np.ndarray:
     """``d(log x)/da`` for gamma samples ``x = exp(logx)`` of shape ``a`` (float64 arrays that
     broadcast). ``a <= 0``, nan or ``x = inf`` give nan; ``x = 0`` gives inf (its limit).
     Example: ``dlogx_da(2.0, np.log(1.5))``"""
+    try:
+        from scipy.special import digamma
+    except ImportError as e:  # pragma: no cover - SciPy is an optional dependency
+        raise ImportError(
+            "gpuad.random: the derivative of gamma samples in their shape parameter needs "
+            "SciPy (pip install scipy); drawing them does not"
+        ) from e
     a, logx = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(logx, np.float64))
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (logx < np.inf) & ~np.isnan(logx)
     series = ok & (logx <= digamma(a + 1.0))
     frac = ok & ~series
     if series.any():
-        out[series] = _by_series(a[series], logx[series])
+        out[series] = _by_series(a[series], logx[series], digamma)
     if frac.any():
-        out[frac] = _by_fraction(a[frac], logx[frac])
+        out[frac] = _by_fraction(a[frac], logx[frac], digamma)
     return out
 
 
-def _by_series(a, logx):
+def _by_series(a, logx, digamma):
     x = np.exp(logx)
     term = np.ones_like(a)  # x^n / ((a+1)...(a+n))
     dterm = np.zeros_like(a)  # its a-derivative: -term * sum_k 1/(a+k)
@@ -67,7 +73,7 @@ def _by_series(a, logx):
     return -(s * (logx - digamma(a + 1.0)) + ds) / a
 
 
-def _by_fraction(a, logx):
+def _by_fraction(a, logx, digamma):
     x = np.exp(logx)
     # C = K(a_n / b_n), a_1 = 1, b_1 = x + 1 - a, a_n = -(n-1)(n-1-a), b_n = x + 2n - 1 - a
     # A_n = b_n A_{n-1} + a_n A_{n-2} (likewise B), with their a-derivatives dA, dB
