@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 _TOL = 1e-17
+_CF_TOL = 4e-16  # a few units of rounding: the fraction's last digits wobble once converged
 _MAX_TERMS = 200_000
 
 
@@ -50,69 +51,82 @@ def dlogx_da(a, logx) -> np.ndarray:
 
 
 def _by_series(a, logx, digamma):
-    x = np.exp(logx)
-    term = np.ones_like(a)  # x^n / ((a+1)...(a+n))
-    dterm = np.zeros_like(a)  # its a-derivative: -term * sum_k 1/(a+k)
-    s, ds = term.copy(), dterm.copy()
-    live = np.arange(a.size)
+    s, ds = np.empty_like(a), np.empty_like(a)
+    # the live elements' state, one row each, compacted as they finish: a, x,
+    # term = x^n / ((a+1)...(a+n)), its a-derivative -term * sum_k 1/(a+k), S, dS/da, index
+    one, zero = np.ones_like(a), np.zeros_like(a)
+    st = np.stack([a, np.exp(logx), one, zero, one, zero, np.arange(a.size, dtype=np.float64)])
     for n in range(1, _MAX_TERMS):
-        an = a[live] + n
-        r = x[live] / an
-        dterm[live] = r * (dterm[live] - term[live] / an)
-        term[live] *= r
-        s[live] += term[live]
-        ds[live] += dterm[live]
-        done = (term[live] <= _TOL * s[live]) & (np.abs(dterm[live]) <= _TOL * np.abs(ds[live]))
-        live = live[~done]
-        if not live.size:
-            break
+        al, xl, term, dterm, sm, dsm, _ = st
+        an = al + n
+        r = xl / an
+        dterm[:] = r * (dterm - term / an)
+        term *= r
+        sm += term
+        dsm += dterm
+        done = (term <= _TOL * sm) & (np.abs(dterm) <= _TOL * np.abs(dsm))
+        if done.any():
+            idx = st[6, done].astype(np.intp)
+            s[idx], ds[idx] = st[4, done], st[5, done]
+            st = st[:, ~done]
+            if not st.shape[1]:
+                break
     else:
-        _not_converged("series", a[live], logx[live])
+        _not_converged("series", st[0], np.log(st[1]))
     # log x - digamma(a + 1) may cancel (x near a), but its absolute error, a few eps * log a,
     # stays small beside dS/da, which has the same sign
     return -(s * (logx - digamma(a + 1.0)) + ds) / a
 
 
 def _by_fraction(a, logx, digamma):
-    x = np.exp(logx)
-    # C = K(a_n / b_n), a_1 = 1, b_1 = x + 1 - a, a_n = -(n-1)(n-1-a), b_n = x + 2n - 1 - a
-    # A_n = b_n A_{n-1} + a_n A_{n-2} (likewise B), with their a-derivatives dA, dB
-    a_prev, a_cur = np.ones_like(a), np.zeros_like(a)
-    b_prev, b_cur = np.zeros_like(a), np.ones_like(a)
-    da_prev, da_cur = np.zeros_like(a), np.zeros_like(a)
-    db_prev, db_cur = np.zeros_like(a), np.zeros_like(a)
-    c = np.zeros_like(a)
-    dc = np.zeros_like(a)
-    live = np.arange(a.size)
+    c, dc = np.empty_like(a), np.empty_like(a)
+    # C = K(a_n / b_n), a_1 = 1, b_1 = x + 1 - a, a_n = -(n-1)(n-1-a), b_n = x + 2n - 1 - a,
+    # by A_n = b_n A_{n-1} + a_n A_{n-2} (likewise B), carried with the a-derivatives dA, dB
+    # and scaled so that B_n = 1. State rows: a, x, A_{n-1}, A_n, B_{n-1}, dA_{n-1}, dA_n,
+    # dB_{n-1}, dB_n, C_n, dC_n/da, index
+    z = np.zeros_like(a)
+    st = np.stack(
+        [
+            a,
+            np.exp(logx),
+            np.ones_like(a),
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            np.arange(a.size, dtype=np.float64),
+        ]
+    )
     for n in range(1, _MAX_TERMS):
-        al, xl = a[live], x[live]
+        al, xl, ap, ac, bp, dap, dac, dbp, dbc, c_old, dc_old, _ = st
         bn = xl + (2 * n - 1) - al  # d/da: -1
-        if n == 1:
-            an, dan = np.ones_like(al), np.zeros_like(al)
-        else:
-            an, dan = -(n - 1) * (n - 1 - al), np.full_like(al, n - 1.0)
-        ap, ac, bp, bc = a_prev[live], a_cur[live], b_prev[live], b_cur[live]
-        dap, dac, dbp, dbc = da_prev[live], da_cur[live], db_prev[live], db_cur[live]
+        an, dan = (1.0, 0.0) if n == 1 else (-(n - 1) * (n - 1 - al), n - 1.0)
         a_new = bn * ac + an * ap
-        b_new = bn * bc + an * bp
+        b_new = bn + an * bp
         da_new = -ac + bn * dac + dan * ap + an * dap
-        db_new = -bc + bn * dbc + dan * bp + an * dbp
-        scale = 1.0 / b_new  # keeps B_n = 1: no overflow
-        a_prev[live], a_cur[live] = ac * scale, a_new * scale
-        b_prev[live], b_cur[live] = bc * scale, np.ones_like(al)
-        da_prev[live], da_cur[live] = dac * scale, da_new * scale
-        db_prev[live], db_cur[live] = dbc * scale, db_new * scale
-        c_new = a_cur[live]
-        dc_new = da_cur[live] - c_new * db_cur[live]  # (dA B - A dB) / B^2 with B = 1
-        done = (np.abs(c_new - c[live]) <= _TOL * np.abs(c_new)) & (
-            np.abs(dc_new - dc[live]) <= _TOL * np.abs(dc_new)
+        db_new = -1.0 + bn * dbc + dan * bp + an * dbp
+        scale = 1.0 / b_new
+        c_new = a_new * scale
+        dc_new = (da_new - c_new * db_new) * scale  # (dA B - A dB) / B^2
+        done = (np.abs(c_new - c_old) <= _CF_TOL * np.abs(c_new)) & (
+            np.abs(dc_new - dc_old) <= _CF_TOL * np.abs(dc_new)
         )
-        c[live], dc[live] = c_new, dc_new
-        live = live[~done]
-        if not live.size:
-            break
+        st[2], st[3], st[4] = ac * scale, c_new, scale
+        st[5], st[6] = dac * scale, da_new * scale
+        st[7], st[8] = dbc * scale, db_new * scale
+        st[9], st[10] = c_new, dc_new
+        if done.any():
+            idx = st[11, done].astype(np.intp)
+            c[idx], dc[idx] = st[9, done], st[10, done]
+            st = st[:, ~done]
+            if not st.shape[1]:
+                break
     else:
-        _not_converged("continued fraction", a[live], logx[live])
+        _not_converged("continued fraction", st[0], np.log(st[1]))
     return c * (logx - digamma(a)) + dc
 
 

@@ -272,8 +272,8 @@ def generalized_normal(k, p, shape=(), dtype=None) -> Any:
     p = _param(p, dt)
     shape = _np.broadcast_shapes(_shape(shape), tuple(p.shape))
     kg, ks = split(k)
-    g = gamma(kg, 1.0 / p, shape, dt)
-    return rademacher(ks, shape, dt) * g ** (1.0 / p)
+    # exp(log g / p) rather than g**(1/p): g underflows to 0 for large p, log g does not
+    return rademacher(ks, shape, dt) * _gnp().exp(loggamma(kg, 1.0 / p, shape, dt) / p)
 
 
 def ball(k, d: int, p: float = 2, shape=(), dtype=None) -> Any:
