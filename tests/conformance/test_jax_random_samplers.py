@@ -40,11 +40,28 @@ def _grid():
     return a[keep], x[keep]
 
 
+def _scattered():
+    """Random (a, x) with a log-uniform in [0.01, 100], and points at the switch between the
+    series and the continued fraction (log x = digamma(a + 1)), where each is at its slowest;
+    (0.3, 0.9077...) once made the continued fraction wobble at its last digit for ever."""
+    from scipy.special import digamma
+
+    r = np.random.default_rng(1)
+    a = np.exp(r.uniform(np.log(0.01), np.log(100), 40))
+    x = gammaincinv(a, r.uniform(0, 1, 40))
+    a2 = np.exp(r.uniform(np.log(0.01), np.log(100), 20))
+    x2 = np.exp(digamma(a2 + 1)) * r.uniform(0.98, 1.02, 20)
+    a, x = np.r_[a, a2, 0.3], np.r_[x, x2, 0.90767471]
+    keep = x > 1e-300
+    return a[keep], x[keep]
+
+
 def test_gamma_shape_derivative_against_mpmath():
     """dx/da = -(dP/da) / p at x = the q-quantile of Gamma(a), a in [0.05, 50], q in
-    [1e-6, 1 - 1e-7]: relative error below 1e-12 against mpmath at 30 digits."""
+    [1e-6, 1 - 1e-7], and at scattered points: relative error below 1e-12 against mpmath at
+    30 digits."""
     mp = pytest.importorskip("mpmath")
-    a, x = _grid()
+    a, x = (np.r_[u, v] for u, v in zip(_grid(), _scattered(), strict=True))
     got = x * dlogx_da(a, np.log(x))
     with mp.workdps(30):
         ref = []
