@@ -293,6 +293,13 @@ def ball(k, d: int, p: float = 2, shape=(), dtype=None) -> Any:
 # ---- discrete distributions -----------------------------------------------------------------
 
 
+def _int(dtype, where: str) -> _np.dtype:
+    dt = _np.dtype(int if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"gpuad.random.{where}: dtype must be an integer type, got {dt}")
+    return dt
+
+
 def _draw_poisson(gen, lam):
     if gen is None:
         return _np.zeros(lam.shape, _np.int64)
@@ -315,14 +322,14 @@ for _p in (_poisson_p, _binomial_p):
     register(_p.rule.name, _key_rule(_p.rule))
 
 
-def poisson(k, lam, shape=None, dtype=int) -> Any:
+def poisson(k, lam, shape=None, dtype=None) -> Any:
     """Poisson(lam) counts (-1 where ``lam`` is negative or nan); no derivative in ``lam``.
     Example: ``gpuad.random.poisson(key, 3.5, (4,))``"""
     _check_key(k, "poisson")
     _constant("poisson", lam=lam)
     lam = _param(stop_gradient(lam), "float64")
     out = _poisson_p(k, lam, shape=_out_shape("poisson", shape, lam))
-    return out.astype(_np.dtype(dtype))
+    return out.astype(_int(dtype, "poisson"))
 
 
 def binomial(k, n, p, shape=None, dtype=None) -> Any:
@@ -336,7 +343,7 @@ def binomial(k, n, p, shape=None, dtype=None) -> Any:
     return out.astype(dt)
 
 
-def geometric(k, p, shape=None, dtype=int) -> Any:
+def geometric(k, p, shape=None, dtype=None) -> Any:
     """The number of Bernoulli(p) trials up to the first success (1, 2, ...); no derivative in
     ``p``. Example: ``gpuad.random.geometric(key, 0.3, (4,))``"""
     _check_key(k, "geometric")
@@ -344,7 +351,7 @@ def geometric(k, p, shape=None, dtype=int) -> Any:
     gnp = _gnp()
     p = _param(stop_gradient(p), "float64")
     u = _open_uniform(k, _out_shape("geometric", shape, p), "float64")
-    return (gnp.floor(gnp.log(u) / gnp.log1p(-p)) + 1).astype(_np.dtype(dtype))
+    return (gnp.floor(gnp.log(u) / gnp.log1p(-p)) + 1).astype(_int(dtype, "geometric"))
 
 
 def wald(k, mean, shape=None, dtype=None) -> Any:

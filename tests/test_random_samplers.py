@@ -278,6 +278,10 @@ def test_vmap_over_keys_and_parameters_with_gradients(backend):
         np.testing.assert_allclose(
             grads[i], to_numpy(ad.grad(f, argnums=1)(keys[i], a[i])), rtol=1e-12
         )
+    compiled, grad_compiled = ad.jit(f), ad.jit(ad.grad(f, argnums=1))
+    for i in range(2):  # a new parameter and a new key: new draws, as eagerly
+        np.testing.assert_allclose(to_numpy(compiled(keys[i], a[i])), vals[i], rtol=1e-13)
+        np.testing.assert_allclose(to_numpy(grad_compiled(keys[i], a[i])), grads[i], rtol=1e-12)
     shared = to_numpy(ad.vmap(lambda a: jr.gamma(keys[0], a, (2,)))(a))
     for i in range(3):
         np.testing.assert_allclose(shared[i], to_numpy(jr.gamma(keys[0], a[i], (2,))), rtol=1e-13)
@@ -291,6 +295,9 @@ def test_dtypes_shapes_and_keys(backend):
     g64 = ad.grad(lambda a: gnp.sum(jr.gamma(k, a, (4,))))(2.0)
     np.testing.assert_allclose(float(g32), float(g64), rtol=1e-5)
     assert to_numpy(jr.poisson(k, 2.0, (3,), dtype=np.int32)).dtype == np.int32
+    assert to_numpy(jr.geometric(k, 0.5, (3,), dtype=None)).dtype == np.int64
+    with pytest.raises(TypeError, match="integer type"):
+        jr.poisson(k, 2.0, dtype=np.float32)
     assert jr.dirichlet(k, np.ones((2, 4))).shape == (2, 4)
     assert jr.t(k, np.ones(3)).shape == (3,) and jr.gamma(k, 1.0, ()).shape == ()
     with pytest.raises(ValueError, match=r"shape \(2,\) does not fit"):
