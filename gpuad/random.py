@@ -7,6 +7,11 @@ numbers in JAX and in gpuad, with the same distributions. Keys work inside ``gpu
 compiled function that receives a key draws anew for each key) and under ``gpuad.vmap``
 (``vmap(f)(split(key, n))`` draws once per key). Floating-point results default to float64.
 
+Location and scale parameters are differentiable (reparameterised draws); gamma samples are
+differentiable in their shape parameter by implicit reparameterisation, as in JAX, and so are
+beta, dirichlet, chisquare, t and f (gpuad/_random_dists.py). The parameters of the discrete
+samplers have no derivative: differentiating them raises.
+
 Example::
 
     key = gpuad.random.PRNGKey(0)
