@@ -80,8 +80,8 @@ def _keyed(draw):
         ps = []
         for p in params:
             p = _host(p)
-            own = p.shape[len(lead) :] if p.ndim >= len(lead) else p.shape
-            if p.ndim >= len(lead) and lead:
+            if lead:  # (lead, *own): own broadcasts against shape from the right
+                own = p.shape[len(lead) :]
                 p = p.reshape(lead + (1,) * (len(shape) - len(own)) + own)
             ps.append(_np.broadcast_to(p, full).reshape((-1, *shape)))
         rows = keys.reshape(-1, 2)
