@@ -5,8 +5,8 @@ Gamma samples are differentiable in their shape parameter by implicit reparamete
 in JAX: a sample is differentiated as the quantile of its uniform draw,
 ``dx/da = -(dP/da)(a, x) / p(a, x)`` (:mod:`gpuad._gamma_grad`), and ``beta``, ``dirichlet``,
 ``chisquare``, ``t``, ``f``, ``loggamma`` and ``generalized_normal`` inherit it. Second
-derivatives in a shape parameter raise. The discrete samplers (``poisson``, ``binomial``,
-``geometric``) have no derivative in their parameters and raise when one is asked for.
+derivatives in a shape parameter raise. The discrete samplers' results (``poisson``, ``binomial``,
+``geometric``) are constants, piecewise constant in their parameters, as in JAX.
 """
 
 from __future__ import annotations
@@ -323,10 +323,9 @@ for _p in (_poisson_p, _binomial_p):
 
 
 def poisson(k, lam, shape=None, dtype=None) -> Any:
-    """Poisson(lam) counts (-1 where ``lam`` is negative or nan); no derivative in ``lam``.
+    """Poisson(lam) counts (-1 where ``lam`` is negative or nan), constant in ``lam``.
     Example: ``gpuad.random.poisson(key, 3.5, (4,))``"""
     _check_key(k, "poisson")
-    _constant("poisson", lam=lam)
     lam = _param(stop_gradient(lam), "float64")
     out = _poisson_p(k, lam, shape=_out_shape("poisson", shape, lam))
     return out.astype(_int(dtype, "poisson"))
@@ -336,7 +335,6 @@ def binomial(k, n, p, shape=None, dtype=None) -> Any:
     """Binomial(n, p) counts, as floats (nan for invalid parameters); no derivative in ``n`` or
     ``p``. Example: ``gpuad.random.binomial(key, 10, 0.3, (4,))``"""
     _check_key(k, "binomial")
-    _constant("binomial", n=n, p=p)
     dt = _float(dtype)
     n, p = _param(stop_gradient(n), "float64"), _param(stop_gradient(p), "float64")
     out = _binomial_p(k, n, p, shape=_out_shape("binomial", shape, n, p))
@@ -347,7 +345,6 @@ def geometric(k, p, shape=None, dtype=None) -> Any:
     """The number of Bernoulli(p) trials up to the first success (1, 2, ...); no derivative in
     ``p``. Example: ``gpuad.random.geometric(key, 0.3, (4,))``"""
     _check_key(k, "geometric")
-    _constant("geometric", p=p)
     gnp = _gnp()
     p = _param(stop_gradient(p), "float64")
     u = _open_uniform(k, _out_shape("geometric", shape, p), "float64")

@@ -9,8 +9,9 @@ compiled function that receives a key draws anew for each key) and under ``gpuad
 
 Location and scale parameters are differentiable (reparameterised draws); gamma samples are
 differentiable in their shape parameter by implicit reparameterisation, as in JAX, and so are
-beta, dirichlet, chisquare, t and f (gpuad/_random_dists.py). The parameters of the discrete
-samplers have no derivative: differentiating them raises.
+beta, dirichlet, chisquare, t and f (gpuad/_random_dists.py). The discrete samplers' results
+are constants (piecewise constant in their parameters, as in JAX), so a score-function loss
+``log_prob(sample, theta)`` differentiates in ``theta`` with the sample held fixed.
 
 Example::
 
@@ -128,11 +129,7 @@ def _check_key(k, where: str) -> None:
         )
 
 
-_INTEGERS = "the samples are discrete (integers or booleans), with no reparameterised derivative"
-_CHOSEN = "which entries are chosen is discrete, with no reparameterised derivative"
-
-
-def _constant(where: str, why: str = _INTEGERS, **params) -> None:
+def _constant(where: str, why: str, **params) -> None:
     from .numpy.random import _tracked
 
     for name, v in params.items():
@@ -292,7 +289,6 @@ def rademacher(k, shape=(), dtype=int) -> Any:
 def bernoulli(k, p=0.5, shape=None) -> Any:
     """Booleans that are True with probability ``p``; ``shape`` defaults to ``p``'s.
     Example: ``mask = gpuad.random.bernoulli(key, 0.9, (4,))``"""
-    _constant("bernoulli", p=p)
     if shape is None:
         shape = _np.shape(p)
     return _gnp().less(uniform(k, shape), p)
@@ -304,7 +300,6 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
     dt = _np.dtype(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"gpuad.random.randint: dtype must be an integer type, got {dt}")
-    _constant("randint", minval=minval, maxval=maxval)
     lo = gnp.asarray(minval).astype(_np.float64)
     hi = gnp.asarray(maxval).astype(_np.float64)
     u = uniform(k, shape)
@@ -315,7 +310,6 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
 def categorical(k, logits, axis: int = -1, shape=None) -> Any:
     """Samples of the categories along ``axis`` with log-probabilities ``logits``
     (Gumbel-max). Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
-    _constant("categorical", logits=logits)
     gnp = _gnp()
     logits = gnp.moveaxis(
         gnp.asarray(logits) if not isinstance(logits, Tensor) else logits, axis, -1
@@ -353,7 +347,6 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
     without replacement, uniformly or with probabilities ``p``.
     Example: ``gpuad.random.choice(key, 10, (3,), replace=False)``"""
     gnp = _gnp()
-    _constant("choice", _CHOSEN, p=p)
     n = int(a) if isinstance(a, int | _np.integer) else a.shape[axis]
     shape = _shape(shape)
     size = math.prod(shape)

@@ -19,6 +19,7 @@ import scipy.stats as st
 import gpuad as ad
 import gpuad.numpy as gnp
 from gpuad import random as jr
+from gpuad.nn.functional import log_softmax
 from tests.conftest import to_numpy
 
 N = 3000
@@ -191,22 +192,51 @@ def test_reparameterised_gradients_are_unbiased(name):
     assert abs(mean - expected) < 5 * se + 1e-3, (mean, expected, se)
 
 
-def test_parameters_without_a_derivative_raise(backend):
+def test_discrete_samples_are_constants_in_a_score_function_loss(backend):
+    # REINFORCE: the sample is held fixed and log_prob is differentiated in the parameters
     k = jr.PRNGKey(0)
     cases = {
-        "poisson": lambda p: jr.poisson(k, p, (3,)) * 1.0,
-        "binomial": lambda p: jr.binomial(k, 5, p / 4, (3,)),
-        "geometric": lambda p: jr.geometric(k, p / 4, (3,)) * 1.0,
-        "wald": lambda p: jr.wald(k, p, (3,)),
-        "bernoulli": lambda p: gnp.where(jr.bernoulli(k, p / 4, (3,)), p, 0.0),
-        "categorical": lambda p: jr.categorical(k, gnp.stack([p, -p]), shape=(3,)) * p,
-        "randint": lambda p: jr.randint(k, (3,), 0, p * 2) * 1.0,
-        "choice": lambda p: jr.choice(k, gnp.stack([p, 2 * p]), (3,), p=gnp.stack([p, p]) / 4),
+        "categorical": (
+            lambda th: jr.categorical(k, gnp.stack([th, -th]), shape=(3,)),
+            lambda s, th: gnp.sum(log_softmax(gnp.stack([th, -th]), dim=0)[s]),
+        ),
+        "bernoulli": (
+            lambda th: jr.bernoulli(k, th / 4, (3,)),
+            lambda s, th: gnp.sum(gnp.where(s, gnp.log(th / 4), gnp.log1p(-th / 4))),
+        ),
+        "poisson": (
+            lambda th: jr.poisson(k, th, (3,)),
+            lambda s, th: gnp.sum(s * gnp.log(th) - th),
+        ),
+        "binomial": (
+            lambda th: jr.binomial(k, 5, th / 4, (3,)),
+            lambda s, th: gnp.sum(s * gnp.log(th / 4) + (5 - s) * gnp.log1p(-th / 4)),
+        ),
+        "geometric": (
+            lambda th: jr.geometric(k, th / 4, (3,)),
+            lambda s, th: gnp.sum((s - 1) * gnp.log1p(-th / 4) + gnp.log(th / 4)),
+        ),
+        "randint": (lambda th: jr.randint(k, (3,), 0, th * 2), lambda s, th: gnp.sum(s * th)),
+        "choice": (
+            lambda th: jr.choice(k, 2, (3,), p=gnp.stack([th, 4 - th]) / 4),
+            lambda s, th: gnp.sum(gnp.log(gnp.stack([th, 4 - th])[s] / 4)),
+        ),
     }
-    for name, fn in cases.items():
-        with pytest.raises(ad.MissingRuleError, match=f"random.{name}: cannot differentiate"):
-            ad.grad(lambda p: gnp.sum(fn(p)))(2.0)
-        fn(2.0)  # constants are fine
+    for name, (draw, logp) in cases.items():
+        fixed = draw(2.0)
+        got = ad.grad(lambda th: logp(draw(th), th))(2.0)
+        want = ad.grad(lambda th: logp(fixed, th))(2.0)
+        assert np.allclose(float(got), float(want), rtol=1e-12), name
+        eps = 1e-6
+        fd = (float(logp(fixed, 2.0 + eps)) - float(logp(fixed, 2.0 - eps))) / (2 * eps)
+        assert abs(float(got) - fd) < 1e-5 * max(1.0, abs(fd)), name
+
+
+def test_wald_mean_and_second_gamma_derivative_raise(backend):
+    k = jr.PRNGKey(0)
+    with pytest.raises(ad.MissingRuleError, match="random.wald: cannot differentiate"):
+        ad.grad(lambda p: gnp.sum(jr.wald(k, p, (3,))))(2.0)
+    jr.wald(k, 2.0, (3,))  # a constant mean is fine
     with pytest.raises(ad.MissingRuleError, match="second derivative of gamma samples"):
         ad.grad(ad.grad(lambda a: gnp.sum(jr.gamma(k, a, (3,)))))(2.0)
 
