@@ -97,10 +97,11 @@ def _jax_table(cases: dict, grads: Iterable[str] | None = None) -> dict:
     }
 
 
-def _check(cases, table, name):
-    """gpuad's value and vjp against JAX's; where JAX's vjp was not computed, the vjp of
-    a function linear in each argument (a convolution) checked exactly: for a random
-    direction ``v`` of argument ``i``, ``<ct, f(.., v, ..)> == <vjp_i(ct), v>``."""
+def _check(cases, table, name, linear=True):
+    """gpuad's value and vjp against JAX's. Where JAX's vjp was not computed: for a function
+    ``linear`` in each argument (a convolution) exactly, ``<ct, f(.., v, ..)> ==
+    <vjp_i(ct), v>`` for a random direction ``v`` of argument ``i``; else by central
+    differences."""
     program, args = cases[name]
     f = program(G)
     want, want_grads = table[name]
@@ -115,6 +116,9 @@ def _check(cases, table, name):
             np.testing.assert_allclose(
                 to_numpy(a), b, rtol=1e-10, atol=1e-12, err_msg=f"{name}: argument {i}"
             )
+        return
+    if not linear:
+        check_grads(f, args, order=1, modes=("rev",))
         return
     rng = np.random.default_rng(7)
     for i, g in enumerate(grads):
@@ -205,10 +209,6 @@ CONV = {
         _normal(10, (1, 2, 4, 3, 5), (2, 2, 2, 2, 2)),
     ),
     "0d": (_cgd(window_strides=(), padding="VALID"), _normal(11, (3, 4), (5, 4))),
-    "conv": (
-        lambda L: lambda a, b: L.lax.conv(a, b, (2, 1), "SAME"),
-        _normal(12, (2, 3, 6, 5), (4, 3, 3, 2)),
-    ),
     "conv_with_general_padding": (
         lambda L: (
             lambda a, b: L.lax.conv_with_general_padding(
@@ -251,13 +251,7 @@ CONV = {
 
 # JAX's vjp for these (compiling every case's would take seconds); the others' vjps are
 # checked by linearity in each argument
-CONV_JAX_GRADS = [
-    "1d_groups_neg_pad",
-    "1d_batch_groups",
-    "2d_lhs_rhs_dil",
-    "2d_odd_layout_groups",
-    "transpose_kernel",
-]
+CONV_JAX_GRADS = ["1d_batch_groups", "2d_lhs_rhs_dil", "2d_odd_layout_groups"]
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +337,7 @@ def _rw(kind, kw):
 
 REDUCE = {
     f"{kind}_{i}": (_rw(kind, WINDOWS[i]), _normal(30 + i, (5, 6)))
-    for kind, i in [("add", 1), ("add", 3), ("max", 0), ("max", 1), ("max", 3), ("min", 2)]
+    for kind, i in [("add", 3), ("max", 0), ("max", 1), ("max", 3), ("min", 2)]
 }
 REDUCE["add_negative_padding"] = (
     _rw("add", dict(window_dimensions=(1, 3), padding=NEGATIVE)),
@@ -453,32 +447,34 @@ def _affine_scan(reverse, axis):
 
 
 SCAN = {
-    "matmul_7": (
-        lambda L: lambda m: L.lax.associative_scan(L.np.matmul, m),
+    "matmul_7_reverse": (
+        lambda L: lambda m: L.lax.associative_scan(L.np.matmul, m, reverse=True),
         _normal(50, (7, 2, 2)),
     ),
-    "matmul_8_reverse": (
-        lambda L: lambda m: L.lax.associative_scan(L.np.matmul, m, reverse=True),
-        _normal(51, (8, 2, 2)),
-    ),
-    "matmul_1": (
-        lambda L: lambda m: L.lax.associative_scan(L.np.matmul, m),
-        _normal(52, (1, 2, 2)),
-    ),
-    "affine_5": (_affine_scan(False, -1), _normal(53, (3, 5), (3, 5))),
-    # (JAX's reverse refuses a negative axis)
-    "affine_6_reverse": (_affine_scan(True, 1), _normal(54, (3, 6), (3, 6))),
+    "affine_6": (_affine_scan(False, -1), _normal(53, (3, 6), (3, 6))),
 }
 
 
 @pytest.fixture(scope="module")
 def scan_table():
-    return _jax_table(SCAN)
+    return _jax_table(SCAN, ["matmul_7_reverse"])
 
 
 @pytest.mark.parametrize("name", list(SCAN))
 def test_associative_scan_matches_jax(scan_table, backend, name):
-    _check(SCAN, scan_table, name)
+    _check(SCAN, scan_table, name, linear=False)
+
+
+def test_associative_scan_short_and_wrappers():
+    """One element is returned as it is; ``lax.conv`` is ``conv_general_dilated`` with its
+    defaults."""
+    m = _normal(55, (1, 2, 2))[0]
+    np.testing.assert_array_equal(to_numpy(lax.associative_scan(gnp.matmul, m)), m)
+    x, w = _normal(56, (2, 3, 6, 5), (4, 3, 3, 2))
+    np.testing.assert_array_equal(
+        to_numpy(lax.conv(x, w, (2, 1), "SAME")),
+        to_numpy(lax.conv_general_dilated(x, w, (2, 1), "SAME")),
+    )
 
 
 def test_associative_scan_errors():
@@ -525,8 +521,8 @@ def cnn_step(L, params, images, labels, lr=0.5):
 def test_cnn_program_matches_jax(backend):
     """Three SGD steps: the losses step by step and the final parameters agree."""
     rng = np.random.default_rng(61)
-    images = rng.normal(size=(5, 8, 8, 1))
-    labels = np.eye(3)[rng.integers(0, 3, size=5)]
+    images = rng.normal(size=(4, 6, 6, 1))
+    labels = np.eye(3)[rng.integers(0, 3, size=4)]
     J = _jax()
     jax_step = J.jit(lambda p: cnn_step(J, p, images, labels))
     params = want = cnn_init()
