@@ -525,10 +525,12 @@ def test_cnn_program_matches_jax(backend):
     labels = np.eye(3)[rng.integers(0, 3, size=4)]
     J = _jax()
     jax_step = J.jit(lambda p: cnn_step(J, p, images, labels))
-    params = want = cnn_init()
+    want = cnn_init()
+    params = ad.tree_map(gnp.asarray, want)  # on the backend's device
+    x, y = gnp.asarray(images), gnp.asarray(labels)
     losses = []
     for _ in range(3):
-        loss, params = cnn_step(G, params, images, labels)
+        loss, params = cnn_step(G, params, x, y)
         want_loss, want = jax_step(want)
         np.testing.assert_allclose(float(loss), float(want_loss), rtol=1e-10)
         losses.append(float(loss))
