@@ -283,6 +283,11 @@ def conv_general_dilated(
         )
     dn = conv_dimension_numbers(ls, rs, dimension_numbers)
     nd = len(ls) - 2
+    if any(sorted(spec) != list(range(nd + 2)) for spec in dn):
+        raise ValueError(
+            f"{op}: dimension_numbers {tuple(dn)} are not permutations of the "
+            f"{nd + 2} axes of lhs and rhs (shapes {ls} and {rs})"
+        )
     strides = _ints(op, "window_strides", window_strides, nd)
     ldil = _ints(op, "lhs_dilation", lhs_dilation, nd)
     rdil = _ints(op, "rhs_dilation", rhs_dilation, nd)
@@ -321,6 +326,22 @@ def conv_general_dilated(
         pads = padtype_to_pads(sp, eff, strides, padding)
     else:
         pads = _pairs(op, padding, nd)
+    # every check before the first operation, so that bad arguments record nothing
+    full = [
+        (m - 1) * d + 1 + lo + hi if m else lo + hi
+        for m, d, (lo, hi) in zip(sp, ldil, pads, strict=True)
+    ]
+    if min(full, default=0) < 0:
+        raise ValueError(
+            f"{op}: padding {tuple(pads)} crops more than the whole (dilated) "
+            f"input {sp} (lhs shape {ls})"
+        )
+    if any(f < (kk - 1) * d + 1 for f, kk, d in zip(full, k, rdil, strict=True)):
+        raise ValueError(
+            f"{op}: the kernel (shape {rs}, rhs_dilation {rdil}) is larger than "
+            f"the dilated, padded input {tuple(full)} (lhs shape {ls}, padding "
+            f"{tuple(pads)}): the output would be empty"
+        )
 
     x = lhs if dn.lhs_spec == tuple(range(nd + 2)) else gnp.transpose(lhs, dn.lhs_spec)
     w = rhs if dn.rhs_spec == tuple(range(nd + 2)) else gnp.transpose(rhs, dn.rhs_spec)
@@ -334,14 +355,6 @@ def conv_general_dilated(
     for ax, d in enumerate(ldil, start=2):
         x = _dilate(x, ax, d)
     x = _pad(op, x, pads, 2)
-    full = _shape(x)[2:]
-    for f, kk, d in zip(full, _shape(w)[2:], rdil, strict=True):
-        if f < (kk - 1) * d + 1:
-            raise ValueError(
-                f"{op}: the kernel (shape {rs}, rhs_dilation {rdil}) is larger than "
-                f"the dilated, padded input {full} (lhs shape {ls}, padding "
-                f"{tuple(pads)}): the output would be empty"
-            )
     from .nn.conv import _conv
 
     y = _conv(op, max(nd, 1), x, w, None, strides, 0, rdil, fg * bg)
@@ -464,6 +477,14 @@ def conv_transpose(
     strides = _ints(op, "strides", strides, nd)
     rdil = _ints(op, "rhs_dilation", rhs_dilation, nd)
     k = [(rs[a] - 1) * d + 1 for a, d in zip(dn.rhs_spec[2:], rdil, strict=True)]
+    if (
+        isinstance(padding, str)
+        and padding not in ("SAME", "VALID")
+        and max(strides, default=1) > 1
+    ):
+        raise ValueError(
+            f"{op}: padding must be 'SAME', 'VALID' or (low, high) pairs, got {padding!r}"
+        )
     if use_consistent_padding or padding in ("SAME", "VALID"):
         each = [padding] * nd if isinstance(padding, str) else _pairs(op, padding, nd)
         pads = [_transpose_pads(kk, s, p) for kk, s, p in zip(k, strides, each, strict=True)]

@@ -465,6 +465,17 @@ def test_associative_scan_matches_jax(scan_table, backend, name):
     _check(SCAN, scan_table, name, linear=False)
 
 
+def test_conv_transpose_and_layout_errors():
+    x, w = np.ones((1, 4, 2)), np.ones((2, 2, 3))
+    with pytest.raises(ValueError, match="'SAME', 'VALID' or"):
+        lax.conv_transpose(x, w, (2,), "SAME_LOWER")
+    bad = lax.ConvDimensionNumbers((0, 1, 2, 3), (0, 1, 2), (0, 1, 2))
+    with pytest.raises(ValueError, match="not permutations"):
+        lax.conv_general_dilated(
+            np.ones((1, 2, 3)), np.ones((1, 2, 2)), (1,), "VALID", dimension_numbers=bad
+        )
+
+
 def test_associative_scan_short_and_wrappers():
     """One element is returned as it is; ``lax.conv`` is ``conv_general_dilated`` with its
     defaults."""
