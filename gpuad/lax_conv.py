@@ -7,16 +7,18 @@ dilation, layouts as strings (``('NHWC', 'HWIO', 'NHWC')``) or ``ConvDimensionNu
 feature or batch groups. Each one moves its operands to the (N, C, *spatial) layout, spreads
 and pads the input, and runs gpuad's convolution (``gpuad.nn.functional.conv2d``'s im2col and
 batched matmul), so every backend computes it and differentiates it to any order.
-``reduce_window`` reduces windows with ``lax.add``, ``lax.max``, ``lax.min`` or ``lax.mul``
-(a max or min sends its adjoint to the first extreme element of each window, as JAX), and
+``reduce_window`` reduces windows with ``lax.add``, ``lax.max``, ``lax.min`` or ``lax.mul`` (or
+``gnp.add``, ``gnp.maximum``, ``gnp.minimum``, ``gnp.multiply``; a max or min sends its adjoint
+to the first extreme element of each window, as JAX), and
 ``associative_scan`` runs JAX's parallel-prefix recursion over a pytree.
 
 Example::
 
+    import gpuad.numpy as gnp
     from gpuad import lax
     y = lax.conv_general_dilated(x, w, (1, 1), "SAME",
                                  dimension_numbers=("NHWC", "HWIO", "NHWC"))
-    pooled = lax.reduce_window(y, -gnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    pooled = lax.reduce_window(y, -gnp.inf, gnp.maximum, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
 """
 
 from __future__ import annotations
@@ -269,7 +271,7 @@ def conv_general_dilated(
     """N-d cross-correlation with strides, padding, dilations, layouts and groups, as
     ``jax.lax.conv_general_dilated``. ``lhs_dilation`` > 1 makes a transposed convolution
     (string padding is then refused, as in JAX); ``precision`` changes nothing here and
-    ``preferred_element_type`` casts the result.
+    ``preferred_element_type`` is the type computed in and returned.
 
     Example: ``conv_general_dilated(x, w, (2, 2), [(1, 1), (0, -1)], rhs_dilation=(1, 2))``
     """
@@ -343,6 +345,10 @@ def conv_general_dilated(
             f"{tuple(pads)}): the output would be empty"
         )
 
+    if preferred_element_type is not None:  # compute (accumulate) in that type
+        pt = np.dtype(preferred_element_type)
+        lhs = lhs if np.dtype(lhs.dtype) == pt else gnp.astype(lhs, pt)
+        rhs = rhs if np.dtype(rhs.dtype) == pt else gnp.astype(rhs, pt)
     x = lhs if dn.lhs_spec == tuple(range(nd + 2)) else gnp.transpose(lhs, dn.lhs_spec)
     w = rhs if dn.rhs_spec == tuple(range(nd + 2)) else gnp.transpose(rhs, dn.rhs_spec)
     if nd == 0:  # a matrix product: give both a spatial axis of length 1
@@ -362,8 +368,6 @@ def conv_general_dilated(
         y = gnp.squeeze(y, 2)
     if dn.out_spec != tuple(range(nd + 2)):
         y = gnp.transpose(y, tuple(int(a) for a in np.argsort(dn.out_spec)))
-    if preferred_element_type is not None:
-        y = gnp.astype(y, preferred_element_type)
     return y
 
 
@@ -580,7 +584,7 @@ def reduce_window(
     (a max or min sends its adjoint to the first extreme element of a window, as JAX) and in
     ``init_value``.
 
-    Example: ``reduce_window(x, -gnp.inf, lax.max, (1, 3, 3, 1), (1, 2, 2, 1), "SAME")``
+    Example: ``reduce_window(x, -gnp.inf, gnp.maximum, (1, 3, 3, 1), (1, 2, 2, 1), "SAME")``
     """
     op = "reduce_window"
     if isinstance(operand, tuple | list | dict):

@@ -478,7 +478,7 @@ def test_conv_transpose_and_layout_errors():
 
 def test_associative_scan_short_and_wrappers():
     """One element is returned as it is; ``lax.conv`` is ``conv_general_dilated`` with its
-    defaults."""
+    defaults; ``preferred_element_type`` is the type computed in."""
     m = _normal(55, (1, 2, 2))[0]
     np.testing.assert_array_equal(to_numpy(lax.associative_scan(gnp.matmul, m)), m)
     x, w = _normal(56, (2, 3, 6, 5), (4, 3, 3, 2))
@@ -486,6 +486,12 @@ def test_associative_scan_short_and_wrappers():
         to_numpy(lax.conv(x, w, (2, 1), "SAME")),
         to_numpy(lax.conv_general_dilated(x, w, (2, 1), "SAME")),
     )
+    # float32 operands computed and returned in float64, as JAX's preferred_element_type
+    x32, w32 = gnp.asarray(x.astype(np.float32)), gnp.asarray(w.astype(np.float32))
+    y = lax.conv(x32, w32, (1, 1), "VALID", preferred_element_type=np.float64)
+    assert y.dtype == np.float64
+    want = lax.conv(x.astype(np.float32).astype(np.float64), w.astype(np.float32), (1, 1), "VALID")
+    np.testing.assert_allclose(to_numpy(y), to_numpy(want), rtol=1e-14)
 
 
 def test_associative_scan_errors():
