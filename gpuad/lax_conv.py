@@ -361,7 +361,7 @@ def conv_general_dilated(
     for ax, d in enumerate(ldil, start=2):
         x = _dilate(x, ax, d)
     x = _pad(op, x, pads, 2)
-    from .nn.conv import _conv
+    from .nn.conv import _conv  # gpuad.nn loads on first use, not with gpuad
 
     y = _conv(op, max(nd, 1), x, w, None, strides, 0, rdil, fg * bg)
     if nd == 0:
