@@ -62,3 +62,84 @@ def test_device_and_is_cuda():
     assert x.device == np.zeros(3).device == "cpu" and x.is_cuda is False
     assert str(x.device) == str(_t(np.zeros(3)).device)
     assert x.to(x.device).device == "cpu"
+
+
+# ---- Module.apply, the module tree and casts ------------------------------------------------
+def _pair():
+    """The same model in torch and gpuad: nesting, a shared submodule, a ModuleList and a
+    BatchNorm with an integer buffer."""
+    import gpuad.nn as gnn
+
+    def build(nn):
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+                self.blocks = nn.ModuleList([nn.Linear(3, 3), nn.BatchNorm1d(3)])
+                self.shared = self.enc  # the same module under two names
+                self.head = nn.Linear(3, 1)
+
+            def forward(self, x):
+                return self.head(self.blocks[1](self.blocks[0](self.enc(x))))
+
+        return Net()
+
+    class GModule(gnn.Module):  # torch's Module.__init__ takes no part in gpuad's
+        def __init__(self):
+            pass
+
+    class G:
+        Module = GModule
+        Sequential, Linear, Tanh = gnn.Sequential, gnn.Linear, gnn.Tanh
+        ModuleList, BatchNorm1d = gnn.ModuleList, gnn.BatchNorm1d
+
+    return build(torch.nn), build(G)
+
+
+def test_module_tree_matches_torch():
+    tm, gm = _pair()
+    for kw in ({}, {"remove_duplicate": False}, {"prefix": "net"}):
+        assert [n for n, _ in gm.named_modules(**kw)] == [n for n, _ in tm.named_modules(**kw)]
+    assert [n for n, _ in gm.named_children()] == [n for n, _ in tm.named_children()]
+    assert len(list(gm.children())) == len(list(tm.children()))
+    assert len(list(gm.modules())) == len(list(tm.modules()))
+
+    def order(model):
+        names = {id(m): n for n, m in model.named_modules()}
+        seen = []
+        assert model.apply(lambda m: seen.append(names[id(m)])) is model
+        return seen
+
+    assert order(gm) == order(tm)  # children first, the shared module visited once per parent
+
+
+def test_module_casts_match_torch():
+    tm, gm = _pair()
+    gm.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    w = gm.head.weight
+    opt = ad.optim.SGD(gm.parameters(), lr=0.1)
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    loss = gm(ad.tensor(x)).sum()
+    loss.backward()
+    for cast in ("float", "double", "half", "double"):
+        assert getattr(gm, cast)() is gm
+        getattr(tm, cast)()
+        gs, ts = gm.state_dict(), tm.state_dict()
+        assert sorted(gs) == sorted(ts)
+        for k in ts:
+            assert np.dtype(gs[k].dtype) == np.dtype(str(ts[k].dtype).split(".")[1]), k
+    assert gm.head.weight is w and isinstance(w, ad.nn.Parameter)  # kept, not replaced
+    assert w.grad.dtype == np.float64
+    opt.step()  # the optimiser steps the same (cast) parameter
+    assert gm.to(np.float32) is gm and w.dtype == np.float32
+    assert gm.to("cpu", dtype=torch.float64) is gm and w.dtype == np.float64
+    assert gm.to(ad.tensor(np.zeros(1, np.float32))) is gm and w.dtype == np.float32
+    assert gm.blocks[1].num_batches_tracked.dtype.kind == "i"  # integer buffers kept
+    with pytest.raises(TypeError, match="floating-point"):
+        gm.to(np.int64)
+    with pytest.raises(RuntimeError, match="backend"):
+        gm.to("cuda")
+    loss2 = gm(ad.tensor(x.astype(np.float32))).sum()
+    gm.double()  # a version bump: the graph recorded before refuses to backward
+    with pytest.raises(ad.GradError):
+        loss2.backward()
