@@ -150,3 +150,8 @@ __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
             "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
+
+# torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
+from . import func  # noqa: E402
+
+__all__ += ["func"]

@@ -93,7 +93,7 @@ def _pair():
         Sequential, Linear, Tanh = gnn.Sequential, gnn.Linear, gnn.Tanh
         ModuleList, BatchNorm1d = gnn.ModuleList, gnn.BatchNorm1d
 
-    return build(torch.nn), build(G)
+    return build(torch.nn).double(), build(G)
 
 
 def test_module_tree_matches_torch():
@@ -143,3 +143,199 @@ def test_module_casts_match_torch():
     gm.double()  # a version bump: the graph recorded before refuses to backward
     with pytest.raises(ad.GradError):
         loss2.backward()
+
+
+# ---- gpuad.func: torch.func's conventions ---------------------------------------------------
+def _same(a, b, tol=1e-10):
+    """Same structure (tuples, lists and dicts kept apart) and the same numbers: a gpuad
+    result (backend arrays, never Tensors) against a torch.func one."""
+    assert type(a) is type(b) or not isinstance(a, tuple | list | dict), (type(a), type(b))
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b)
+        for k in a:
+            _same(a[k], b[k], tol)
+    elif isinstance(a, tuple | list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same(x, y, tol)
+    else:
+        assert not isinstance(a, ad.Tensor)
+        b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(np.asarray(a), b, rtol=tol, atol=tol)
+
+
+def _args(*shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    a = [rng.standard_normal(s) for s in shapes]
+    return [ad.tensor(v) for v in a], [_t(v) for v in a]
+
+
+def _f(x, y):  # written once, run on torch tensors and gpuad Tensors alike
+    return ((x * y).sin() * x).sum()
+
+
+def _aux(x, y):
+    return _f(x, y), {"sq": x * x}
+
+
+def test_func_grad_and_grad_and_value():
+    import gpuad.func as gf
+    import torch.func as tf
+
+    (x, y), (tx, ty) = _args((3,), (3,))
+    for kw in ({}, {"argnums": 1}, {"argnums": (0, 1)}):
+        _same(gf.grad(_f, **kw)(x, y), tf.grad(_f, **kw)(tx, ty))
+        _same(gf.grad_and_value(_f, **kw)(x, y), tf.grad_and_value(_f, **kw)(tx, ty))
+        _same(gf.grad(_aux, has_aux=True, **kw)(x, y), tf.grad(_aux, has_aux=True, **kw)(tx, ty))
+        _same(
+            gf.grad_and_value(_aux, has_aux=True, **kw)(x, y),  # (grad, (value, aux))
+            tf.grad_and_value(_aux, has_aux=True, **kw)(tx, ty),
+        )
+    scale = lambda x, s: (x * x).sum() * s  # noqa: E731  (keywords: passed, not differentiated)
+    _same(gf.grad(scale)(x, s=3.0), tf.grad(scale)(tx, s=3.0))
+
+
+def test_func_vjp_jvp_linearize():
+    import gpuad.func as gf
+    import torch.func as tf
+
+    (x, y, u), (tx, ty, tu) = _args((3,), (3,), (3,))
+    one = lambda x: x.sin() * x  # noqa: E731
+    out, fn = gf.vjp(one, x)
+    tout, tfn = tf.vjp(one, tx)
+    _same((out, fn(u)), (tout, tfn(tu)))  # a 1-tuple for one primal
+    two = lambda x, y: {"a": x * y, "b": (x + y).exp()}  # noqa: E731
+    out, fn, aux = gf.vjp(lambda x, y: (two(x, y), x.cos()), x, y, has_aux=True)
+    tout, tfn, taux = tf.vjp(lambda x, y: (two(x, y), x.cos()), tx, ty, has_aux=True)
+    _same((out, aux, fn({"a": u, "b": u * 2})), (tout, taux, tfn({"a": tu, "b": tu * 2})))
+    _same(gf.jvp(_f, (x, y), (u, u)), tf.jvp(_f, (tx, ty), (tu, tu)))
+    _same(
+        gf.jvp(_aux, (x, y), (u, u), has_aux=True), tf.jvp(_aux, (tx, ty), (tu, tu), has_aux=True)
+    )
+    for bad in ([x, y], x):
+        with pytest.raises(RuntimeError, match="tuple"):
+            gf.jvp(_f, bad, (u, u))
+    out, fn = gf.linearize(one, x)
+    tout, tfn = tf.linearize(one, tx)
+    _same((out, fn(u)), (tout, tfn(tu)))
+
+
+def test_func_jacobians():
+    import gpuad.func as gf
+    import torch.func as tf
+
+    (x, y), (tx, ty) = _args((3,), (2,))
+    f = lambda x, y: {"p": x[:2] * y.exp(), "q": (x * x).sum()}  # noqa: E731
+    for kw in ({}, {"argnums": 1}, {"argnums": (0, 1)}):
+        _same(gf.jacrev(f, **kw)(x, y), tf.jacrev(f, **kw)(tx, ty))
+        _same(gf.jacfwd(f, **kw)(x, y), tf.jacfwd(f, **kw)(tx, ty))
+        h = lambda x, y: (x.sin() * x).sum() * (y * y).sum()  # noqa: E731
+        _same(gf.hessian(h, **kw)(x, y), tf.hessian(h, **kw)(tx, ty))
+    g = lambda x: (x.sin(), x * 2)  # noqa: E731
+    _same(gf.jacrev(g, has_aux=True, chunk_size=1)(x), tf.jacrev(g, has_aux=True, chunk_size=1)(tx))
+    _same(gf.jacfwd(g, has_aux=True)(x), tf.jacfwd(g, has_aux=True)(tx))
+    with pytest.raises(ValueError, match="randomness"):
+        gf.jacfwd(g, randomness="different")
+
+
+def test_func_vmap():
+    import gpuad.func as gf
+    import torch.func as tf
+
+    (xs, w, s), (txs, tw, ts) = _args((4, 3), (3,), (3,))
+    f = lambda x, w, s=1.0: (x * w).sin() * s  # noqa: E731
+    for kw in ({"in_dims": (0, None)}, {"in_dims": (1, None), "out_dims": 1}):
+        a = xs if kw["in_dims"][0] == 0 else xs.T.copy()
+        ta = txs if kw["in_dims"][0] == 0 else txs.T.contiguous()
+        _same(gf.vmap(f, **kw)(a, w, s=s), tf.vmap(f, **kw)(ta, tw, s=ts))  # s unbatched
+    nested = lambda d: d["x"] * d["w"]  # noqa: E731
+    _same(
+        gf.vmap(nested, in_dims=({"x": 0, "w": None},), chunk_size=3)({"x": xs, "w": w}),
+        tf.vmap(nested, in_dims=({"x": 0, "w": None},), chunk_size=3)({"x": txs, "w": tw}),
+    )
+    per_example = gf.vmap(gf.grad(_f), in_dims=(0, None))(xs, w)
+    _same(per_example, tf.vmap(tf.grad(_f), in_dims=(0, None))(txs, tw))
+    with pytest.raises(ValueError, match="different"):
+        gf.vmap(f, randomness="different")
+
+
+def test_func_functional_call_and_stack_module_state():
+    import gpuad.func as gf
+    import gpuad.nn as gnn
+    import torch.func as tf
+
+    def tied(nn, module):
+        class Tied(module):
+            def __init__(self):
+                super().__init__()
+                self.enc, self.dec = nn.Linear(3, 3), nn.Linear(3, 3)
+                self.dec.weight = self.enc.weight  # one Parameter under two names
+                self.bn = nn.BatchNorm1d(3)
+
+            def forward(self, x, shift=0.0):
+                return self.dec(self.bn(self.enc(x).tanh())) + shift
+
+        return Tied().eval()
+
+    class GModule(gnn.Module):
+        def __init__(self):
+            pass
+
+    def fresh():
+        tm, gm = tied(torch.nn, torch.nn.Module).double(), tied(gnn, GModule)
+        gm.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+        return tm, gm
+
+    (x,), (tx,) = _args((5, 3))
+    tm, gm = fresh()
+    new = {k: v.detach() * 0.5 + 0.1 for k, v in tm.named_parameters()}
+    bufs = {"bn.running_mean": torch.full((3,), 0.3, dtype=torch.float64)}
+    gnew = {k: v.numpy() for k, v in new.items()}
+    gbufs = {k: v.numpy() for k, v in bufs.items()}
+    for targs, gargs in (
+        (((new, bufs), tx), ((gnew, gbufs), x)),  # a tuple of dicts, args not a tuple
+        ((new, (tx,), {"shift": 1.0}), (gnew, (x,), {"shift": 1.0})),
+        ((new, None, {"x": tx}), (gnew, None, {"x": x})),
+    ):
+        _same(gf.functional_call(gm, *gargs).numpy(), tf.functional_call(tm, *targs))
+    # a tied weight given under one name is used under all (tie_weights=True), or not
+    for tie in (True, False):
+        tm, gm = fresh()
+        one, gone = {"enc.weight": new["enc.weight"]}, {"enc.weight": gnew["enc.weight"]}
+        _same(
+            gf.functional_call(gm, gone, x, tie_weights=tie).numpy(),
+            tf.functional_call(tm, one, tx, tie_weights=tie),
+        )
+    both = {"enc.weight": gnew["enc.weight"], "dec.weight": gnew["enc.weight"] + 1}
+    with pytest.raises(ValueError, match="tied"):
+        gf.functional_call(gm, both, x)
+    with pytest.raises(RuntimeError, match="missing"):
+        gf.functional_call(gm, gone, x, strict=True)
+    with pytest.raises(KeyError, match="unexpected"):
+        gf.functional_call(gm, {"nope": x}, x)
+    assert gm.dec.weight is gm.enc.weight and isinstance(gm.enc.weight, gnn.Parameter)
+    _same(gm(x).numpy(), tm(tx))  # its own weights again
+
+    # an ensemble: stacked states, vmapped functional_call
+    torch.manual_seed(0)
+    tms = [torch.nn.Linear(3, 2).double() for _ in range(3)]
+    gms = [gnn.Linear(3, 2) for _ in range(3)]
+    for g, t in zip(gms, tms, strict=True):
+        g.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    p, b = gf.stack_module_state(gms)
+    tp_, tb = tf.stack_module_state(tms)
+    assert b == tb == {} and list(p) == list(tp_)
+    assert all(v.requires_grad and v.is_leaf for v in p.values())
+    call = lambda m: lambda p, x: gf.functional_call(m, p, (x,))  # noqa: E731
+    tcall = lambda m: lambda p, x: tf.functional_call(m, p, (x,))  # noqa: E731
+    out = gf.vmap(call(gms[0]), in_dims=(0, None))(p, x)
+    tout = tf.vmap(tcall(tms[0]), in_dims=(0, None))(tp_, tx)
+    _same(out.detach().numpy(), tout)
+    (out * out).sum().backward()  # the stacked parameters are leaves, as torch's
+    (tout * tout).sum().backward()
+    _same({k: v.grad.numpy() for k, v in p.items()}, {k: v.grad for k, v in tp_.items()})
+    bn = [gnn.BatchNorm1d(3) for _ in range(2)]
+    assert list(gf.stack_module_state(bn)[1]) == list(
+        tf.stack_module_state([torch.nn.BatchNorm1d(3) for _ in range(2)])[1]
+    )
