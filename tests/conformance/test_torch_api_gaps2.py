@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import gpuad as ad
+import gpuad.numpy as gnp
 
 torch = pytest.importorskip("torch")
 
@@ -180,8 +181,9 @@ def _aux(x, y):
 
 
 def test_func_grad_and_grad_and_value():
-    import gpuad.func as gf
     import torch.func as tf
+
+    import gpuad.func as gf
 
     (x, y), (tx, ty) = _args((3,), (3,))
     for kw in ({}, {"argnums": 1}, {"argnums": (0, 1)}):
@@ -197,8 +199,9 @@ def test_func_grad_and_grad_and_value():
 
 
 def test_func_vjp_jvp_linearize():
-    import gpuad.func as gf
     import torch.func as tf
+
+    import gpuad.func as gf
 
     (x, y, u), (tx, ty, tu) = _args((3,), (3,), (3,))
     one = lambda x: x.sin() * x  # noqa: E731
@@ -222,8 +225,9 @@ def test_func_vjp_jvp_linearize():
 
 
 def test_func_jacobians():
-    import gpuad.func as gf
     import torch.func as tf
+
+    import gpuad.func as gf
 
     (x, y), (tx, ty) = _args((3,), (2,))
     f = lambda x, y: {"p": x[:2] * y.exp(), "q": (x * x).sum()}  # noqa: E731
@@ -240,8 +244,9 @@ def test_func_jacobians():
 
 
 def test_func_vmap():
-    import gpuad.func as gf
     import torch.func as tf
+
+    import gpuad.func as gf
 
     (xs, w, s), (txs, tw, ts) = _args((4, 3), (3,), (3,))
     f = lambda x, w, s=1.0: (x * w).sin() * s  # noqa: E731
@@ -261,9 +266,10 @@ def test_func_vmap():
 
 
 def test_func_functional_call_and_stack_module_state():
+    import torch.func as tf
+
     import gpuad.func as gf
     import gpuad.nn as gnn
-    import torch.func as tf
 
     def tied(nn, module):
         class Tied(module):
@@ -339,3 +345,120 @@ def test_func_functional_call_and_stack_module_state():
     assert list(gf.stack_module_state(bn)[1]) == list(
         tf.stack_module_state([torch.nn.BatchNorm1d(3) for _ in range(2)])[1]
     )
+
+
+# ---- scatter_reduce -------------------------------------------------------------------------
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _scatter_case(seed=0):
+    """Integer-valued data: ties among the scattered values (amax/amin split the gradient among
+    them), zeros (prod), repeated targets; ``self`` off the integers (never equal to a value
+    scattered into it: see test_scatter_reduce_excluded_self_equal_to_result)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-2, 3, (3, 5)) + 0.5
+    src = rng.integers(-1, 2, (3, 3)).astype(float)
+    idx = rng.integers(0, 5, (3, 3))
+    return a, src, idx
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_values_and_grads_match_torch(include_self):
+    a, src, idx = _scatter_case()
+    w = np.random.default_rng(1).standard_normal(a.shape)
+    for red in _REDUCES:
+        x, v = ad.tensor(a, requires_grad=True), ad.tensor(src, requires_grad=True)
+        tx, tv = _t(a, True), _t(src, True)
+        out = x.scatter_reduce(1, idx, v, red, include_self=include_self)
+        tout = tx.scatter_reduce(1, torch.tensor(idx), tv, red, include_self=include_self)
+        np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+        (out * w).sum().backward()
+        (tout * _t(w)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12, err_msg=red)
+        np.testing.assert_allclose(v.grad.numpy(), tv.grad.numpy(), atol=1e-12, err_msg=red)
+        # the in-place form, on a non-leaf
+        y = x * 1.0
+        assert y.scatter_reduce_(1, idx, v, red, include_self=include_self) is y
+        np.testing.assert_allclose(y.numpy(), out.numpy())
+        # a src larger than the index is cut to it (values only: torch's backward refuses)
+        big = np.concatenate([src, src[:, :1] + 9], axis=1)
+        np.testing.assert_allclose(
+            x.scatter_reduce(1, idx, ad.tensor(big), red, include_self=include_self).numpy(),
+            tout.detach().numpy(),
+        )
+
+
+def test_scatter_reduce_prod_with_zeros_and_integer_mean():
+    # several zeros reaching one target, a zero in self, a single zero: the product rule
+    a = np.array([0.0, 2.0, 3.0])
+    src = np.array([0.0, 0.0, 5.0, 0.0, 4.0, 7.0])
+    idx = np.array([0, 0, 1, 1, 2, 2])
+    for inc in (True, False):
+        x, v = ad.tensor(a, requires_grad=True), ad.tensor(src, requires_grad=True)
+        tx, tv = _t(a, True), _t(src, True)
+        x.scatter_reduce(0, idx, v, "prod", include_self=inc).sum().backward()
+        tx.scatter_reduce(0, torch.tensor(idx), tv, "prod", include_self=inc).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+        np.testing.assert_allclose(v.grad.numpy(), tv.grad.numpy())
+    ai, si = np.array([7, -3, 4]), np.array([2, -5, 1, 1])
+    ii = np.array([0, 1, 1, 2])
+    for inc in (True, False):
+        got = ad.tensor(ai).scatter_reduce(0, ii, ad.tensor(si), "mean", include_self=inc)
+        want = torch.tensor(ai).scatter_reduce(
+            0, torch.tensor(ii), torch.tensor(si), "mean", include_self=inc
+        )
+        assert got.dtype == np.int64 and got.numpy().tolist() == want.tolist()
+
+
+def test_scatter_reduce_excluded_self_equal_to_result():
+    # out[0] = max(src[0], src[1]) = src[0], a unique maximum: d out[0] / d src[0] = 1. torch
+    # counts the excluded self (equal to the result by chance) among the ties and passes 0.5
+    s, src, idx = np.array([3.0, 5.0]), np.array([3.0, 1.0]), np.array([0, 0])
+    for red, sign in (("amax", 1), ("amin", -1)):
+        f = lambda x, v: gnp.sum(x.scatter_reduce(0, idx, v, red, include_self=False))  # noqa: E731,B023
+        gx, gv = ad.grad(f, argnums=(0, 1))(sign * s, sign * src)
+        np.testing.assert_allclose(gv, [1.0, 0.0])
+        np.testing.assert_allclose(gx, [0.0, 1.0])
+
+
+def test_scatter_reduce_finite_differences_and_transforms():
+    from gpuad.testing import check_grads
+
+    rng = np.random.default_rng(2)
+    a, src = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
+    idx = rng.integers(0, 2, (3, 3))
+    for red in _REDUCES:
+        for inc in (True, False):
+
+            def f(x, v, red=red, inc=inc):
+                return (
+                    ad.tensor(x).scatter_reduce(0, idx, v, red, include_self=inc)
+                    if not (isinstance(x, ad.Tensor))
+                    else x.scatter_reduce(0, idx, v, red, include_self=inc)
+                )
+
+            check_grads(f, (a, src), order=2 if red == "prod" else 1)
+            ref = f(a, src).numpy()
+            np.testing.assert_allclose(ad.jit(f)(a, src), ref)
+            batched = ad.vmap(f, in_axes=(None, 0))(a, np.stack([src, 2 * src]))
+            np.testing.assert_allclose(batched[0], ref)
+            np.testing.assert_allclose(batched[1], f(a, 2 * src).numpy())
+    g = lambda x, v, i: ad.tensor(x).scatter_reduce(0, i, v, "amax")  # noqa: E731
+    with pytest.raises(ad.jit.TracerError, match="unique_indices"):
+        ad.jit(g)(a, src, idx)  # an index from the arguments: its repeats are read on the host
+    per_index = ad.vmap(g, in_axes=(None, None, 0))(a, src, np.stack([idx, idx[::-1]]))
+    np.testing.assert_allclose(per_index[1], g(a, src, idx[::-1]).numpy())
+
+
+def test_scatter_reduce_errors():
+    x = ad.tensor(np.zeros((2, 3)))
+    v = ad.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        x.scatter_reduce(1, np.zeros((2, 3), int), v, "max")
+    with pytest.raises(IndexError, match="out of range"):
+        x.scatter_reduce(1, np.full((2, 3), 3), v, "sum")
+    with pytest.raises(TypeError, match="dtype"):
+        x.scatter_reduce(1, np.zeros((2, 3), int), ad.tensor(np.ones((2, 3), np.float32)), "sum")
+    leaf = ad.tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(Exception, match="leaf"):
+        leaf.scatter_reduce_(0, np.array([0]), ad.tensor(np.ones(1)), "sum")
