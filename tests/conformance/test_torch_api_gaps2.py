@@ -44,6 +44,13 @@ def test_size_is_numpys_int_and_torchs_call():
     assert json.dumps({"n": x.size}) == '{"n": 6}'
     assert np.zeros(x.size).shape == (6,) and list(range(x.size)) == list(range(6))
     assert type(a.size) is int  # raw arrays untouched
+    # a Python int to NumPy's promotion (an int subclass would count as int64)
+    f32 = np.ones(3, np.float32)
+    for r in (f32 / x.size, x.size * f32, np.float32(2) * x.size, ad.tensor(f32) / x.size):
+        assert r.dtype == np.float32
+    assert np.int64(6) == x.size and x.size == np.int64(6) and not (x.size != np.int64(6))
+    with pytest.raises(TypeError, match="ufunc"):
+        np.sqrt(x.size)  # documented: write math.sqrt(x.size)
 
 
 def test_size_inside_transforms():
