@@ -48,8 +48,13 @@ class Size(int):
         return shape[d]
 
     # NumPy 2 takes an int subclass for an int64 array, not a weak Python int (float32 / size
-    # would become float64): NumPy defers to the operators below, which use the plain int
-    __array_ufunc__ = None
+    # would become float64): NumPy's ufuncs and operators hand it over here, and it goes back
+    # in as the plain int. (CuPy's operators call it only when this is None; its ufuncs refuse
+    # an int subclass, so on CuPy a raw array combined with `t.size` raises TypeError.)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(int(a) if a.__class__ is Size else a for a in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
     __hash__ = int.__hash__
 
     # a plain int outside: copies, pickles and repr carry no shape
