@@ -153,3 +153,8 @@ __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtype
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
             "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
 __all__ += ["clear_caches"]
+
+# torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
+from . import func  # noqa: E402
+
+__all__ += ["func"]
