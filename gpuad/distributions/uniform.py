@@ -1,0 +1,69 @@
+"""``Uniform(low, high)`` on ``[low, high)``, reparameterised: ``rsample`` is
+``low + (high - low) * u`` with ``u`` a uniform draw.
+
+Example: ``D.Uniform(a, b).rsample((3,))``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import numpy as gnp
+from . import constraints
+from ._util import broadcast_all, raw, uniform01
+from .distribution import Distribution
+
+
+class Uniform(Distribution):
+    """The uniform distribution on ``[low, high)``. Example: ``D.Uniform(0.0, 2.0).mean``"""
+
+    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
+                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    has_rsample = True
+
+    def __init__(self, low: Any, high: Any, validate_args: bool | None = None):
+        self.low, self.high = broadcast_all(low, high)
+        super().__init__(gnp.shape(self.low), validate_args=validate_args)
+        if self._validate_args and not bool((raw(self.low) < raw(self.high)).all()):
+            raise ValueError("Uniform: expected parameter low to be less than high, but "
+                             "found low >= high; pass validate_args=False to skip this check")
+
+    @property
+    def support(self) -> constraints.Constraint:
+        return constraints.interval(self.low, self.high)
+
+    @property
+    def mean(self) -> Any:
+        return (self.high + self.low) / 2
+
+    @property
+    def mode(self) -> Any:
+        return gnp.nan * self.high
+
+    @property
+    def stddev(self) -> Any:
+        return (self.high - self.low) / 12**0.5
+
+    @property
+    def variance(self) -> Any:
+        return (self.high - self.low) ** 2 / 12
+
+    def rsample(self, sample_shape: Any = ()) -> Any:
+        u = uniform01(self._extended_shape(sample_shape))
+        return self.low + u * (self.high - self.low)
+
+    def log_prob(self, value: Any) -> Any:
+        self._check(value)
+        v = raw(value)
+        inside = (raw(self.low) <= v) & (raw(self.high) > v)
+        return gnp.log(gnp.where(inside, 1.0, 0.0)) - gnp.log(self.high - self.low)
+
+    def cdf(self, value: Any) -> Any:
+        self._check(value, "cdf")
+        return gnp.clip((value - self.low) / (self.high - self.low), 0, 1)
+
+    def icdf(self, value: Any) -> Any:
+        return value * (self.high - self.low) + self.low
+
+    def entropy(self) -> Any:
+        return gnp.log(self.high - self.low)
