@@ -14,7 +14,8 @@ Example::
     import gpuad.distributions as D
     q = D.Normal(mu, gnp.exp(log_sigma))
     z = q.rsample()
-    loss = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum() - D.Bernoulli(logits=dec(z)).log_prob(x).sum()
+    kl = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum()
+    loss = kl - D.Bernoulli(logits=dec(z)).log_prob(x).sum()
 """
 
 from __future__ import annotations
@@ -41,8 +42,26 @@ from .student_t import StudentT
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution",
-    "Exponential", "Gamma", "Gumbel", "Independent", "Laplace", "LogNormal",
-    "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
-    "constraints", "kl_divergence", "register_kl",
+    "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Categorical",
+    "Cauchy",
+    "Dirichlet",
+    "Distribution",
+    "Exponential",
+    "Gamma",
+    "Gumbel",
+    "Independent",
+    "Laplace",
+    "LogNormal",
+    "MultivariateNormal",
+    "Normal",
+    "OneHotCategorical",
+    "Poisson",
+    "StudentT",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
 ]

@@ -7,8 +7,8 @@ from typing import Any
 from .. import numpy as gnp
 from .._numpy_protocol import stop_gradient
 from .._raw import data, shape
-from ..backends import get_backend
 from .._state import no_grad
+from ..backends import get_backend
 from ..tensor import Tensor
 
 

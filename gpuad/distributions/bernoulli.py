@@ -30,8 +30,7 @@ class Bernoulli(Distribution):
     support = constraints.boolean
     has_enumerate_support = True
 
-    def __init__(self, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None):
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None):
         _one_of("Bernoulli", probs, logits)
         if probs is not None:
             self.probs = as_param(probs)

@@ -20,14 +20,14 @@ from .gamma import standard_gamma
 class Beta(Distribution):
     """The beta distribution. Example: ``D.Beta(2.0, 3.0).mean``"""
 
-    arg_constraints = {"concentration1": constraints.positive,
-                       "concentration0": constraints.positive}
+    arg_constraints = {
+        "concentration1": constraints.positive,
+        "concentration0": constraints.positive,
+    }
     support = constraints.unit_interval
 
-    def __init__(self, concentration1: Any, concentration0: Any,
-                 validate_args: bool | None = None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1,
-                                                                 concentration0)
+    def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
         super().__init__(gnp.shape(self.concentration1), validate_args=validate_args)
 
     @property
@@ -60,11 +60,22 @@ class Beta(Distribution):
     def log_prob(self, value: Any) -> Any:
         self._check(value)
         a, b = self.concentration1, self.concentration0
-        return (sps.xlogy(a - 1.0, value) + sps.xlog1py(b - 1.0, -value)
-                + sps.gammaln(a + b) - sps.gammaln(a) - sps.gammaln(b))
+        return (
+            sps.xlogy(a - 1.0, value)
+            + sps.xlog1py(b - 1.0, -value)
+            + sps.gammaln(a + b)
+            - sps.gammaln(a)
+            - sps.gammaln(b)
+        )
 
     def entropy(self) -> Any:
         a, b = self.concentration1, self.concentration0
         t = a + b
-        return (sps.gammaln(a) + sps.gammaln(b) - sps.gammaln(t) - (a - 1) * sps.digamma(a)
-                - (b - 1) * sps.digamma(b) + (t - 2) * sps.digamma(t))
+        return (
+            sps.gammaln(a)
+            + sps.gammaln(b)
+            - sps.gammaln(t)
+            - (a - 1) * sps.digamma(a)
+            - (b - 1) * sps.digamma(b)
+            + (t - 2) * sps.digamma(t)
+        )

@@ -23,12 +23,20 @@ from .distribution import Distribution
 class Binomial(Distribution):
     """The binomial distribution. Example: ``D.Binomial(5, probs=0.3).mean``"""
 
-    arg_constraints = {"total_count": constraints.nonnegative_integer,
-                       "probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints = {
+        "total_count": constraints.nonnegative_integer,
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
     has_enumerate_support = True
 
-    def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None):
+    def __init__(
+        self,
+        total_count: Any = 1,
+        probs: Any = None,
+        logits: Any = None,
+        validate_args: bool | None = None,
+    ):
         _one_of("Binomial", probs, logits)
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
@@ -87,15 +95,18 @@ class Binomial(Distribution):
     def log_prob(self, value: Any) -> Any:
         self._check(value)
         n, lg = self.total_count, self.logits
-        log_norm = (n * (lg + gnp.abs(lg)) / 2 + n * gnp.log1p(gnp.exp(-gnp.abs(lg)))
-                    - sps.gammaln(n + 1))
+        log_norm = (
+            n * (lg + gnp.abs(lg)) / 2 + n * gnp.log1p(gnp.exp(-gnp.abs(lg))) - sps.gammaln(n + 1)
+        )
         return value * lg - sps.gammaln(value + 1) - sps.gammaln(n - value + 1) - log_norm
 
     def entropy(self) -> Any:
         n = raw(self.total_count)
         if n.size and not bool((n == n.max()).all()):
-            raise NotImplementedError("Binomial.entropy: needs one total_count for the whole "
-                                      "batch (the sum runs over 0..total_count)")
+            raise NotImplementedError(
+                "Binomial.entropy: needs one total_count for the whole "
+                "batch (the sum runs over 0..total_count)"
+            )
         k = self.enumerate_support(expand=False)
         lp = self.log_prob(k)
         return -gnp.sum(gnp.exp(lp) * lp, axis=0)
@@ -105,9 +116,9 @@ class Binomial(Distribution):
         n = raw(self.total_count)
         top = int(n.max()) if n.size else 0
         if n.size and not bool((n == top).all()):
-            raise NotImplementedError("Binomial.enumerate_support: needs one total_count for "
-                                      "the whole batch")
+            raise NotImplementedError(
+                "Binomial.enumerate_support: needs one total_count for the whole batch"
+            )
         v = xp.arange(top + 1, dtype=raw(self._param).dtype)
         v = v.reshape((-1,) + (1,) * len(self._batch_shape))
         return xp.broadcast_to(v, (top + 1,) + self._batch_shape) if expand else v
-

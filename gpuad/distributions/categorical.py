@@ -24,18 +24,21 @@ from .distribution import Distribution
 class Categorical(Distribution):
     """The categorical distribution. Example: ``D.Categorical(probs=[0.2, 0.8]).sample((3,))``"""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(
-        constraints.real, 1)}
+    arg_constraints = {
+        "probs": constraints.simplex,
+        "logits": constraints.independent(constraints.real, 1),
+    }
     has_enumerate_support = True
     _event_ndims = {"probs": 1, "logits": 1}
 
-    def __init__(self, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None):
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None):
         _one_of(type(self).__name__, probs, logits)
         param = as_param(probs if probs is not None else logits)
         if len(shape(param)) < 1:
-            raise ValueError(f"{type(self).__name__}: probs or logits must have at least one "
-                             f"axis (the categories), got shape {shape(param)}")
+            raise ValueError(
+                f"{type(self).__name__}: probs or logits must have at least one "
+                f"axis (the categories), got shape {shape(param)}"
+            )
         if probs is not None:
             self.probs = param / gnp.sum(param, axis=-1, keepdims=True)
         else:
@@ -131,11 +134,13 @@ class OneHotCategorical(Distribution):
     has_enumerate_support = True
     _event_ndims = {"probs": 1, "logits": 1}
 
-    def __init__(self, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None):
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None):
         self._categorical = Categorical(probs, logits, validate_args=validate_args)
-        super().__init__(self._categorical.batch_shape, (self._categorical._num_events,),
-                         validate_args=validate_args)
+        super().__init__(
+            self._categorical.batch_shape,
+            (self._categorical._num_events,),
+            validate_args=validate_args,
+        )
 
     def _init_params(self) -> dict[str, Any]:
         return self._categorical._init_params()

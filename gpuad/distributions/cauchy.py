@@ -49,8 +49,11 @@ class Cauchy(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         self._check(value)
-        return (-math.log(math.pi) - gnp.log(self.scale)
-                - gnp.log1p(((value - self.loc) / self.scale) ** 2))
+        return (
+            -math.log(math.pi)
+            - gnp.log(self.scale)
+            - gnp.log1p(((value - self.loc) / self.scale) ** 2)
+        )
 
     def cdf(self, value: Any) -> Any:
         self._check(value, "cdf")

@@ -1,5 +1,5 @@
-"""The sets a distribution's parameters and values live in, with ``torch.distributions.constraints``'
-names: ``real``, ``positive``, ``unit_interval``, ``simplex``, ``interval(a, b)``, ...
+"""The sets parameters and values live in, with ``torch.distributions.constraints``' names:
+(``real``, ``positive``, ``unit_interval``, ``simplex``, ``interval(a, b)``, ...).
 
 ``c.check(value)`` returns a boolean backend array over the batch (the event axes reduced); it
 reads raw values and records nothing. Example: ``constraints.positive.check(x).all()``
@@ -232,8 +232,25 @@ def independent(base: Constraint, reinterpreted_batch_ndims: int) -> Constraint:
 
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-    "is_dependent", "lower_cholesky", "nonnegative", "nonnegative_integer", "positive",
-    "positive_definite", "positive_integer", "real", "real_vector", "simplex", "unit_interval",
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "lower_cholesky",
+    "nonnegative",
+    "nonnegative_integer",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "real",
+    "real_vector",
+    "simplex",
+    "unit_interval",
 ]

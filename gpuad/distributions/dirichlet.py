@@ -31,8 +31,7 @@ class Dirichlet(Distribution):
         self.concentration = as_param(concentration)
         s = shape(self.concentration)
         if len(s) < 1:
-            raise ValueError("Dirichlet: concentration must have at least one axis, got a "
-                             "scalar")
+            raise ValueError("Dirichlet: concentration must have at least one axis, got a scalar")
         super().__init__(s[:-1], s[-1:], validate_args=validate_args)
 
     @property
@@ -71,12 +70,19 @@ class Dirichlet(Distribution):
     def log_prob(self, value: Any) -> Any:
         self._check(value)
         c = self.concentration
-        return (gnp.sum(sps.xlogy(c - 1.0, value), axis=-1)
-                + sps.gammaln(gnp.sum(c, axis=-1)) - gnp.sum(sps.gammaln(c), axis=-1))
+        return (
+            gnp.sum(sps.xlogy(c - 1.0, value), axis=-1)
+            + sps.gammaln(gnp.sum(c, axis=-1))
+            - gnp.sum(sps.gammaln(c), axis=-1)
+        )
 
     def entropy(self) -> Any:
         c = self.concentration
         k = shape(c)[-1]
         a0 = gnp.sum(c, axis=-1)
-        return (gnp.sum(sps.gammaln(c), axis=-1) - sps.gammaln(a0)
-                - (k - a0) * sps.digamma(a0) - gnp.sum((c - 1.0) * sps.digamma(c), axis=-1))
+        return (
+            gnp.sum(sps.gammaln(c), axis=-1)
+            - sps.gammaln(a0)
+            - (k - a0) * sps.digamma(a0)
+            - gnp.sum((c - 1.0) * sps.digamma(c), axis=-1)
+        )

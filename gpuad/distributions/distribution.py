@@ -57,8 +57,9 @@ class Distribution:
             raise ValueError("set_default_validate_args expects True or False")
         Distribution._validate_args = value
 
-    def __init__(self, batch_shape: Any = (), event_shape: Any = (),
-                 validate_args: bool | None = None):
+    def __init__(
+        self, batch_shape: Any = (), event_shape: Any = (), validate_args: bool | None = None
+    ):
         self._batch_shape = _as_shape(batch_shape)
         self._event_shape = _as_shape(event_shape)
         if validate_args is not None:
@@ -71,8 +72,7 @@ class Distribution:
         for name, constraint in self.arg_constraints.items():
             if constraints.is_dependent(constraint):
                 continue
-            if isinstance(getattr(cls, name, None), cached_property) and \
-                    name not in self.__dict__:
+            if isinstance(getattr(cls, name, None), cached_property) and name not in self.__dict__:
                 continue  # the other parameterisation was given (probs or logits)
             value = getattr(self, name)
             if isinstance(data(value), Tensor):
@@ -81,7 +81,8 @@ class Distribution:
                 raise ValueError(
                     f"{cls.__name__}: expected parameter {name} (of shape {shape(value)}) to "
                     f"satisfy the constraint {constraint!r}, but found invalid values; fix "
-                    f"the parameter, or pass validate_args=False to skip this check")
+                    f"the parameter, or pass validate_args=False to skip this check"
+                )
 
     # ---- shapes
     @property
@@ -107,7 +108,7 @@ class Distribution:
         for name, value in self._init_params().items():
             nd = self._event_ndims.get(name, 0)
             if value is not None and (name in self.arg_constraints or name in self._event_ndims):
-                ev = shape(value)[len(shape(value)) - nd:] if nd else ()
+                ev = shape(value)[len(shape(value)) - nd :] if nd else ()
                 value = expand_to(value, batch_shape + ev)
             kwargs[name] = value
         return type(self)(**kwargs, validate_args=False)
@@ -147,7 +148,8 @@ class Distribution:
         raise NotImplementedError(
             f"{type(self).__name__}.rsample: this distribution has no reparameterised "
             f"sampler; use sample() (no gradient) with a score-function estimator "
-            f"(log_prob of the sample)")
+            f"(log_prob of the sample)"
+        )
 
     def sample(self, sample_shape: Any = ()) -> Any:
         """A sample of shape ``sample_shape + batch_shape + event_shape``, without gradient.
@@ -192,16 +194,17 @@ class Distribution:
         name = type(self).__name__
         vshape = shape(value)
         ev = self._event_shape
-        if len(vshape) < len(ev) or (ev and tuple(vshape[len(vshape) - len(ev):]) != ev):
+        if len(vshape) < len(ev) or (ev and tuple(vshape[len(vshape) - len(ev) :]) != ev):
             raise ValueError(
-                f"{name}.{method}: the value's shape {vshape} must end with the event shape "
-                f"{ev}")
+                f"{name}.{method}: the value's shape {vshape} must end with the event shape {ev}"
+            )
         expected = self._batch_shape + ev
         for i, j in zip(reversed(vshape), reversed(expected), strict=False):
             if i != 1 and j != 1 and i != j:
                 raise ValueError(
                     f"{name}.{method}: the value's shape {vshape} does not broadcast with the "
-                    f"batch and event shape {expected}")
+                    f"batch and event shape {expected}"
+                )
         support = self.support
         if support is None or isinstance(data(value), Tensor):
             return
@@ -209,7 +212,8 @@ class Distribution:
             raise ValueError(
                 f"{name}.{method}: expected the value argument (of shape {vshape}) to be "
                 f"within the support {support!r} of the distribution, but found invalid "
-                f"values; pass validate_args=False to skip this check")
+                f"values; pass validate_args=False to skip this check"
+            )
 
     def _check(self, value: Any, method: str = "log_prob") -> None:
         if self._validate_args:
@@ -219,7 +223,8 @@ class Distribution:
         parts = []
         for name in self.arg_constraints:
             if name in self.__dict__ or not isinstance(
-                    getattr(type(self), name, None), cached_property):
+                getattr(type(self), name, None), cached_property
+            ):
                 v = getattr(self, name, None)
                 if v is None:
                     continue

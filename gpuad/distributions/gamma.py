@@ -55,8 +55,7 @@ class Gamma(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        return detached(lambda c, r: standard_gamma(c, shp) / raw(r), self.concentration,
-                        self.rate)
+        return detached(lambda c, r: standard_gamma(c, shp) / raw(r), self.concentration, self.rate)
 
     def log_prob(self, value: Any) -> Any:
         self._check(value)

@@ -21,19 +21,26 @@ class Independent(Distribution):
 
     arg_constraints: dict[str, constraints.Constraint] = {}
 
-    def __init__(self, base_distribution: Distribution, reinterpreted_batch_ndims: int,
-                 validate_args: bool | None = None):
+    def __init__(
+        self,
+        base_distribution: Distribution,
+        reinterpreted_batch_ndims: int,
+        validate_args: bool | None = None,
+    ):
         n = int(reinterpreted_batch_ndims)
         bs = base_distribution.batch_shape
         if n > len(bs):
-            raise ValueError(f"Independent: reinterpreted_batch_ndims ({n}) must be at most "
-                             f"the base distribution's number of batch axes ({len(bs)}, "
-                             f"batch_shape {bs})")
+            raise ValueError(
+                f"Independent: reinterpreted_batch_ndims ({n}) must be at most "
+                f"the base distribution's number of batch axes ({len(bs)}, "
+                f"batch_shape {bs})"
+            )
         self.base_dist = base_distribution
         self.reinterpreted_batch_ndims = n
         split = len(bs) - n
-        super().__init__(bs[:split], bs[split:] + base_distribution.event_shape,
-                         validate_args=validate_args)
+        super().__init__(
+            bs[:split], bs[split:] + base_distribution.event_shape, validate_args=validate_args
+        )
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
@@ -80,8 +87,10 @@ class Independent(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Any:
         if self.reinterpreted_batch_ndims:
-            raise NotImplementedError("Independent.enumerate_support: not implemented for "
-                                      "reinterpreted_batch_ndims > 0 (as torch)")
+            raise NotImplementedError(
+                "Independent.enumerate_support: not implemented for "
+                "reinterpreted_batch_ndims > 0 (as torch)"
+            )
         return self.base_dist.enumerate_support(expand)
 
     def __repr__(self) -> str:

@@ -66,9 +66,11 @@ def kl_divergence(p: Distribution, q: Distribution) -> Any:
     """``KL(p || q)`` over the batch. Example: ``D.kl_divergence(p, q).sum()``"""
     fn = _dispatch(type(p), type(q))
     if fn is None:
-        raise NotImplementedError(f"kl_divergence: no KL(p || q) is registered for p of type "
-                                  f"{type(p).__name__} and q of type {type(q).__name__}; "
-                                  f"register one with gpuad.distributions.register_kl")
+        raise NotImplementedError(
+            f"kl_divergence: no KL(p || q) is registered for p of type "
+            f"{type(p).__name__} and q of type {type(q).__name__}; "
+            f"register one with gpuad.distributions.register_kl"
+        )
     return fn(p, q)
 
 
@@ -110,16 +112,19 @@ def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical) -> Any:
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Any:
     if p.event_shape != q.event_shape:
-        raise ValueError(f"kl_divergence: the two MultivariateNormals have different event "
-                         f"shapes ({p.event_shape} and {q.event_shape})")
+        raise ValueError(
+            f"kl_divergence: the two MultivariateNormals have different event "
+            f"shapes ({p.event_shape} and {q.event_shape})"
+        )
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_t1 = gnp.sum(gnp.log(_diag(Lq)), axis=-1) - gnp.sum(gnp.log(_diag(Lp)), axis=-1)
     n = p.event_shape[0]
     batch = gnp.broadcast_shapes(gnp.shape(Lq)[:-2], gnp.shape(Lp)[:-2])
     from ..scipy import linalg as sla
 
-    m = sla.solve_triangular(expand_to(Lq, batch + (n, n)), expand_to(Lp, batch + (n, n)),
-                             lower=True)
+    m = sla.solve_triangular(
+        expand_to(Lq, batch + (n, n)), expand_to(Lp, batch + (n, n)), lower=True
+    )
     t2 = gnp.sum(m**2, axis=(-2, -1))
     t3 = gnp.sum(_tril_solve(Lq, q.loc - p.loc) ** 2, axis=-1)
     return half_t1 + 0.5 * (t2 + t3 - n)
@@ -137,8 +142,13 @@ def _kl_beta_beta(p: Beta, q: Beta) -> Any:
     s1, s2 = a1 + b1, a2 + b2
     t1 = sps.gammaln(a2) + sps.gammaln(b2) + sps.gammaln(s1)
     t2 = sps.gammaln(a1) + sps.gammaln(b1) + sps.gammaln(s2)
-    return (t1 - t2 + (a1 - a2) * sps.digamma(a1) + (b1 - b2) * sps.digamma(b1)
-            + (s2 - s1) * sps.digamma(s1))
+    return (
+        t1
+        - t2
+        + (a1 - a2) * sps.digamma(a1)
+        + (b1 - b2) * sps.digamma(b1)
+        + (s2 - s1) * sps.digamma(s1)
+    )
 
 
 @register_kl(Gamma, Gamma)
@@ -176,6 +186,7 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Any:
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p: Independent, q: Independent) -> Any:
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
-        raise NotImplementedError("kl_divergence: Independent distributions with different "
-                                  "reinterpreted_batch_ndims")
+        raise NotImplementedError(
+            "kl_divergence: Independent distributions with different reinterpreted_batch_ndims"
+        )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

@@ -5,7 +5,6 @@ Example: ``D.LogNormal(mu, sigma).rsample((3,))``
 
 from __future__ import annotations
 
-
 from typing import Any
 
 from .. import numpy as gnp
@@ -59,4 +58,3 @@ class LogNormal(Distribution):
 
     def entropy(self) -> Any:
         return self.base_dist.entropy() + self.loc
-

@@ -43,33 +43,53 @@ class MultivariateNormal(Distribution):
     Example: ``D.MultivariateNormal(np.zeros(2), covariance_matrix=np.eye(2)).log_prob(x)``
     """
 
-    arg_constraints = {"loc": constraints.real_vector,
-                       "covariance_matrix": constraints.positive_definite,
-                       "precision_matrix": constraints.positive_definite,
-                       "scale_tril": constraints.lower_cholesky}
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
     support = constraints.real_vector
     has_rsample = True
     _event_ndims = {"loc": 1, "covariance_matrix": 2, "precision_matrix": 2, "scale_tril": 2}
 
-    def __init__(self, loc: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
-                 scale_tril: Any = None, validate_args: bool | None = None):
+    def __init__(
+        self,
+        loc: Any,
+        covariance_matrix: Any = None,
+        precision_matrix: Any = None,
+        scale_tril: Any = None,
+        validate_args: bool | None = None,
+    ):
         given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
         if sum(given) != 1:
-            raise ValueError("MultivariateNormal: exactly one of covariance_matrix, "
-                             "precision_matrix or scale_tril must be given")
+            raise ValueError(
+                "MultivariateNormal: exactly one of covariance_matrix, "
+                "precision_matrix or scale_tril must be given"
+            )
         loc = as_param(loc)
         if len(shape(loc)) < 1:
             raise ValueError("MultivariateNormal: loc must be at least one-dimensional")
-        name, m = [(n, as_param(v)) for n, v in zip(
-            ("covariance_matrix", "precision_matrix", "scale_tril"),
-            (covariance_matrix, precision_matrix, scale_tril), strict=True) if v is not None][0]
+        name, m = [
+            (n, as_param(v))
+            for n, v in zip(
+                ("covariance_matrix", "precision_matrix", "scale_tril"),
+                (covariance_matrix, precision_matrix, scale_tril),
+                strict=True,
+            )
+            if v is not None
+        ][0]
         ms = shape(m)
         if len(ms) < 2 or ms[-1] != ms[-2]:
-            raise ValueError(f"MultivariateNormal: {name} must be at least two-dimensional, "
-                             f"with square last two axes, got shape {ms}")
+            raise ValueError(
+                f"MultivariateNormal: {name} must be at least two-dimensional, "
+                f"with square last two axes, got shape {ms}"
+            )
         if ms[-1] != shape(loc)[-1]:
-            raise ValueError(f"MultivariateNormal: loc of shape {shape(loc)} and {name} of "
-                             f"shape {ms} disagree on the event size")
+            raise ValueError(
+                f"MultivariateNormal: loc of shape {shape(loc)} and {name} of "
+                f"shape {ms} disagree on the event size"
+            )
         batch = gnp.broadcast_shapes(ms[:-2], shape(loc)[:-1])
         n = ms[-1]
         self._given = name
@@ -99,8 +119,9 @@ class MultivariateNormal(Distribution):
 
     @cached_property
     def precision_matrix(self) -> Any:
-        return expand_to(gnp.linalg.inv(self.covariance_matrix),
-                         self._batch_shape + self._event_shape * 2)
+        return expand_to(
+            gnp.linalg.inv(self.covariance_matrix), self._batch_shape + self._event_shape * 2
+        )
 
     @property
     def mean(self) -> Any:

@@ -51,8 +51,11 @@ class Normal(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         self._check(value)
-        return (-((value - self.loc) ** 2) / (2 * self.scale**2) - gnp.log(self.scale)
-                - math.log(math.sqrt(2 * math.pi)))
+        return (
+            -((value - self.loc) ** 2) / (2 * self.scale**2)
+            - gnp.log(self.scale)
+            - math.log(math.sqrt(2 * math.pi))
+        )
 
     def cdf(self, value: Any) -> Any:
         self._check(value, "cdf")

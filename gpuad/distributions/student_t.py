@@ -25,12 +25,16 @@ class StudentT(Distribution):
     Example: ``D.StudentT(4.0).variance``
     """
 
-    arg_constraints = {"df": constraints.positive, "loc": constraints.real,
-                       "scale": constraints.positive}
+    arg_constraints = {
+        "df": constraints.positive,
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
     support = constraints.real
 
-    def __init__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0,
-                 validate_args: bool | None = None):
+    def __init__(
+        self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: bool | None = None
+    ):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
         super().__init__(gnp.shape(self.df), validate_args=validate_args)
 
@@ -65,13 +69,21 @@ class StudentT(Distribution):
         self._check(value)
         df = self.df
         y = (value - self.loc) / self.scale
-        z = (gnp.log(self.scale) + 0.5 * gnp.log(df) + 0.5 * math.log(math.pi)
-             + sps.gammaln(0.5 * df) - sps.gammaln(0.5 * (df + 1.0)))
+        z = (
+            gnp.log(self.scale)
+            + 0.5 * gnp.log(df)
+            + 0.5 * math.log(math.pi)
+            + sps.gammaln(0.5 * df)
+            - sps.gammaln(0.5 * (df + 1.0))
+        )
         return -0.5 * (df + 1.0) * gnp.log1p(y**2 / df) - z
 
     def entropy(self) -> Any:
         df = self.df
         lbeta = sps.gammaln(0.5 * df) + math.lgamma(0.5) - sps.gammaln(0.5 * (df + 1))
-        return (gnp.log(self.scale) + 0.5 * (df + 1)
-                * (sps.digamma(0.5 * (df + 1)) - sps.digamma(0.5 * df))
-                + 0.5 * gnp.log(df) + lbeta)
+        return (
+            gnp.log(self.scale)
+            + 0.5 * (df + 1) * (sps.digamma(0.5 * (df + 1)) - sps.digamma(0.5 * df))
+            + 0.5 * gnp.log(df)
+            + lbeta
+        )

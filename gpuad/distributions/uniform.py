@@ -17,16 +17,20 @@ from .distribution import Distribution
 class Uniform(Distribution):
     """The uniform distribution on ``[low, high)``. Example: ``D.Uniform(0.0, 2.0).mean``"""
 
-    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
-                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    arg_constraints = {
+        "low": constraints.dependent(is_discrete=False, event_dim=0),
+        "high": constraints.dependent(is_discrete=False, event_dim=0),
+    }
     has_rsample = True
 
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(gnp.shape(self.low), validate_args=validate_args)
         if self._validate_args and not bool((raw(self.low) < raw(self.high)).all()):
-            raise ValueError("Uniform: expected parameter low to be less than high, but "
-                             "found low >= high; pass validate_args=False to skip this check")
+            raise ValueError(
+                "Uniform: expected parameter low to be less than high, but "
+                "found low >= high; pass validate_args=False to skip this check"
+            )
 
     @property
     def support(self) -> constraints.Constraint:
