@@ -79,7 +79,7 @@ class Bernoulli(Distribution):
         return detached(draw, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return value * self.logits - sps.softplus(self.logits)
 
     def entropy(self) -> Any:

@@ -58,7 +58,7 @@ class Beta(Distribution):
         return detached(draw, self.concentration1, self.concentration0)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         a, b = self.concentration1, self.concentration0
         return (
             sps.xlogy(a - 1.0, value)

@@ -93,7 +93,7 @@ class Binomial(Distribution):
         return detached(draw, self.total_count, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         n, lg = self.total_count, self.logits
         log_norm = (
             n * (lg + gnp.abs(lg)) / 2 + n * gnp.log1p(gnp.exp(-gnp.abs(lg))) - sps.gammaln(n + 1)

@@ -92,7 +92,7 @@ class Categorical(Distribution):
         return detached(draw, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         xp = get_backend().xp
         v = xp.asarray(data(value)).astype(xp.int64)
         shp = gnp.broadcast_shapes(v.shape, self._batch_shape)
@@ -182,7 +182,7 @@ class OneHotCategorical(Distribution):
         return detached(lambda p: out, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return self._categorical.log_prob(get_backend().xp.argmax(raw(value), axis=-1))
 
     def entropy(self) -> Any:

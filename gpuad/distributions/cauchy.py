@@ -48,7 +48,7 @@ class Cauchy(Distribution):
         return self.loc + self.scale * c
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return (
             -math.log(math.pi)
             - gnp.log(self.scale)
@@ -56,10 +56,11 @@ class Cauchy(Distribution):
         )
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return gnp.arctan((value - self.loc) / self.scale) / math.pi + 0.5
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return gnp.tan(math.pi * (value - 0.5)) * self.scale + self.loc
 
     def entropy(self) -> Any:

@@ -68,7 +68,7 @@ class Dirichlet(Distribution):
         return detached(draw, self.concentration)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         c = self.concentration
         return (
             gnp.sum(sps.xlogy(c - 1.0, value), axis=-1)

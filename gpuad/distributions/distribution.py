@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from .._raw import data, shape
+from ..backends import get_backend
 from ..tensor import Tensor
 from . import constraints
 from ._util import detached, expand_to, raw
@@ -171,6 +172,7 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no cdf")
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         """The inverse cumulative distribution function. Example: ``d.icdf(0.5)``"""
         raise NotImplementedError(f"{type(self).__name__} has no icdf")
 
@@ -215,9 +217,16 @@ class Distribution:
                 f"values; pass validate_args=False to skip this check"
             )
 
-    def _check(self, value: Any, method: str = "log_prob") -> None:
+    @staticmethod
+    def _as_value(value: Any) -> Any:
+        return value if isinstance(value, Tensor) else get_backend().xp.asarray(value)
+
+    def _check(self, value: Any, method: str = "log_prob") -> Any:
+        """``value`` as an array (a Tensor stays), validated unless validation is off."""
+        value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value, method)
+        return value
 
     def __repr__(self) -> str:
         parts = []

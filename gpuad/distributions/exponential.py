@@ -48,14 +48,15 @@ class Exponential(Distribution):
         return e / self.rate
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return gnp.log(self.rate) - self.rate * value
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return 1 - gnp.exp(-self.rate * value)
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return -gnp.log1p(-value) / self.rate
 
     def entropy(self) -> Any:

@@ -58,12 +58,12 @@ class Gamma(Distribution):
         return detached(lambda c, r: standard_gamma(c, shp) / raw(r), self.concentration, self.rate)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         a, b = self.concentration, self.rate
         return sps.xlogy(a, b) + sps.xlogy(a - 1, value) - b * value - sps.gammaln(a)
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return sps.gammainc(self.concentration, self.rate * value)
 
     def entropy(self) -> Any:

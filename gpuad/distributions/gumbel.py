@@ -51,15 +51,16 @@ class Gumbel(Distribution):
         return self.loc + self.scale * g
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         z = (self.loc - value) / self.scale
         return -gnp.log(self.scale) + z - gnp.exp(z)
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return gnp.exp(-gnp.exp((self.loc - value) / self.scale))
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return self.loc - self.scale * gnp.log(-gnp.log(value))
 
     def entropy(self) -> Any:

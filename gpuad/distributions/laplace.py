@@ -49,15 +49,16 @@ class Laplace(Distribution):
         return self.loc + self.scale * e
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return -gnp.log(2 * self.scale) - gnp.abs(value - self.loc) / self.scale
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         d = value - self.loc
         return 0.5 - 0.5 * gnp.sign(d) * gnp.expm1(-gnp.abs(d) / self.scale)
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         t = value - 0.5
         return self.loc - self.scale * gnp.sign(t) * gnp.log1p(-2 * gnp.abs(t))
 

@@ -45,15 +45,16 @@ class LogNormal(Distribution):
         return gnp.exp(self.base_dist.rsample(sample_shape))
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         y = gnp.log(value)
         return self.base_dist.log_prob(y) - y
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return self.base_dist.cdf(gnp.log(value))
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return gnp.exp(self.base_dist.icdf(value))
 
     def entropy(self) -> Any:

@@ -144,7 +144,7 @@ class MultivariateNormal(Distribution):
         return gnp.sum(gnp.log(_diag(self._unbroadcasted_scale_tril)), axis=-1)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         m = batch_mahalanobis(self._unbroadcasted_scale_tril, value - self.loc)
         n = self._event_shape[0]
         return -0.5 * (n * math.log(2 * math.pi) + m) - self._half_log_det()

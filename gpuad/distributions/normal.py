@@ -50,7 +50,7 @@ class Normal(Distribution):
         return self.loc + self.scale * standard_normal(self._extended_shape(sample_shape))
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return (
             -((value - self.loc) ** 2) / (2 * self.scale**2)
             - gnp.log(self.scale)
@@ -58,10 +58,11 @@ class Normal(Distribution):
         )
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return 0.5 * (1 + sps.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return self.loc + self.scale * sps.erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self) -> Any:

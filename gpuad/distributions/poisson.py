@@ -49,5 +49,5 @@ class Poisson(Distribution):
         return detached(draw, self.rate)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         return sps.xlogy(value, self.rate) - self.rate - sps.gammaln(value + 1)

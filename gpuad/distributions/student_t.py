@@ -66,7 +66,7 @@ class StudentT(Distribution):
         return detached(draw, self.df, self.loc, self.scale)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         df = self.df
         y = (value - self.loc) / self.scale
         z = (

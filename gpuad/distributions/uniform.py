@@ -57,16 +57,17 @@ class Uniform(Distribution):
         return self.low + u * (self.high - self.low)
 
     def log_prob(self, value: Any) -> Any:
-        self._check(value)
+        value = self._check(value)
         v = raw(value)
         inside = (raw(self.low) <= v) & (raw(self.high) > v)
         return gnp.log(gnp.where(inside, 1.0, 0.0)) - gnp.log(self.high - self.low)
 
     def cdf(self, value: Any) -> Any:
-        self._check(value, "cdf")
+        value = self._check(value, "cdf")
         return gnp.clip((value - self.low) / (self.high - self.low), 0, 1)
 
     def icdf(self, value: Any) -> Any:
+        value = self._as_value(value)
         return value * (self.high - self.low) + self.low
 
     def entropy(self) -> Any:
