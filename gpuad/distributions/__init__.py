@@ -38,6 +38,7 @@ from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .student_t import StudentT
 from .uniform import Uniform
 
@@ -59,6 +60,8 @@ __all__ = [
     "Normal",
     "OneHotCategorical",
     "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "StudentT",
     "Uniform",
     "constraints",

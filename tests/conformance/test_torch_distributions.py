@@ -267,6 +267,33 @@ CASES = [
         _tril,
         True,
     ),
+    (
+        "RelaxedBernoulli",
+        {"temperature": 0.7, "logits": [-0.4, 1.3]},
+        [0.3, 0.9],
+        (LOG_PROB,),
+        (),
+        None,
+        True,
+    ),
+    (
+        "RelaxedBernoulli",
+        {"temperature": 1.7, "probs": [0.2, 0.7]},
+        [0.3, 0.9],
+        (LOG_PROB,),
+        (),
+        None,
+        True,
+    ),
+    (
+        "RelaxedOneHotCategorical",
+        {"temperature": 0.6, "logits": [[0.2, -1.5, 0.3], [0, 1, 2]]},
+        [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]],
+        (LOG_PROB,),
+        (),
+        None,
+        True,
+    ),
 ]
 
 
@@ -439,7 +466,7 @@ def _pathwise(lib, cls, params, shape, eps):
 
 
 @pytest.mark.parametrize(
-    "cls,params,module",
+    "cls,params,noise",
     [
         ("Normal", {"loc": LOC2, "scale": SCALE2}, "normal"),
         (
@@ -447,18 +474,30 @@ def _pathwise(lib, cls, params, shape, eps):
             {"loc": [0.1, -0.5, 0.8], "scale_tril": np.tril(_A) + 2 * np.eye(3)},
             "multivariate_normal",
         ),
+        ("Uniform", {"low": [0.0, -1.0], "high": [1.5, 2.0]}, "rand"),
+        ("RelaxedBernoulli", {"temperature": 0.7, "logits": [-0.4, 1.3]}, "rand"),
+        ("RelaxedOneHotCategorical", {"temperature": 0.6, "probs": [[0.2, 0.5, 0.3]] * 2}, "rand"),
     ],
 )
-def test_rsample_same_noise_as_torch(cls, params, module, monkeypatch):
-    """torch fed the standard-normal draws gpuad takes from the seeded generator."""
+def test_rsample_same_noise_as_torch(cls, params, noise, monkeypatch):
+    """torch fed the standard-normal (or uniform) draws gpuad takes from its seeded generator."""
     shape = (4,)
-    batch_event = (3,) if cls == "MultivariateNormal" else (2,)
-    eps = np.random.RandomState(5).standard_normal(shape + batch_event)
-    monkeypatch.setattr(
-        getattr(TD, module),
-        "_standard_normal",
-        lambda shp, dtype, device: torch.tensor(eps.reshape(shp), dtype=dtype),
-    )
+    dist = getattr(D, cls)(**{k: _arr(v) for k, v in params.items()})
+    full = shape + dist.batch_shape + dist.event_shape
+    if noise == "rand":
+        eps = np.random.RandomState(5).uniform(0.0, 1.0, full)
+        monkeypatch.setattr(
+            torch,
+            "rand",
+            lambda shp, dtype=None, device=None: torch.tensor(eps.reshape(tuple(shp)), dtype=dtype),
+        )
+    else:
+        eps = np.random.RandomState(5).standard_normal(full)
+        monkeypatch.setattr(
+            getattr(TD, noise),
+            "_standard_normal",
+            lambda shp, dtype, device: torch.tensor(eps.reshape(shp), dtype=dtype),
+        )
     x, g = _pathwise("gpuad", cls, params, shape, eps)
     tx, tg = _pathwise("torch", cls, params, shape, eps)
     np.testing.assert_allclose(x, tx, **TOL)
