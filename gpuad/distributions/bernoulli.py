@@ -61,10 +61,8 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self) -> Any:
-        p = raw(self.probs)
-        m = (p >= 0.5).astype(p.dtype)
-        m[p == 0.5] = float("nan")
-        return m
+        p = self.probs
+        return gnp.where(p == 0.5, gnp.nan, gnp.where(p >= 0.5, 1.0, 0.0))
 
     @property
     def variance(self) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .._raw import shape
 from ..backends import get_backend
@@ -73,9 +74,8 @@ class Binomial(Distribution):
 
     @property
     def mode(self) -> Any:
-        xp = get_backend().xp
-        n = raw(self.total_count)
-        return xp.minimum(xp.floor((n + 1) * raw(self.probs)), n)
+        n = self.total_count
+        return gnp.minimum(gnp.floor((n + 1) * self.probs), n)
 
     @property
     def variance(self) -> Any:
@@ -101,6 +101,7 @@ class Binomial(Distribution):
         return value * lg - sps.gammaln(value + 1) - sps.gammaln(n - value + 1) - log_norm
 
     def entropy(self) -> Any:
+        _vc.host_read("Binomial.entropy: total_count", self.total_count)
         n = raw(self.total_count)
         if n.size and not bool((n == n.max()).all()):
             raise NotImplementedError(
@@ -113,6 +114,7 @@ class Binomial(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Any:
         xp = get_backend().xp
+        _vc.host_read("Binomial.enumerate_support: total_count", self.total_count)
         n = raw(self.total_count)
         top = int(n.max()) if n.size else 0
         if n.size and not bool((n == top).all()):

@@ -72,7 +72,7 @@ class Categorical(Distribution):
 
     @property
     def mode(self) -> Any:
-        return get_backend().xp.argmax(raw(self.probs), axis=-1)
+        return gnp.argmax(self.probs, axis=-1)
 
     @property
     def variance(self) -> Any:
@@ -93,11 +93,9 @@ class Categorical(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
-        xp = get_backend().xp
-        v = xp.asarray(data(value)).astype(xp.int64)
-        shp = gnp.broadcast_shapes(v.shape, self._batch_shape)
+        shp = gnp.broadcast_shapes(gnp.shape(value), self._batch_shape)
         logits = gnp.broadcast_to(self.logits, shp + (self._num_events,))
-        idx = xp.broadcast_to(v, shp)[..., None]
+        idx = gnp.broadcast_to(gnp.astype(value, gnp.int64), shp)[..., None]
         return gnp.take_along_axis(logits, idx, axis=-1)[..., 0]
 
     def entropy(self) -> Any:
@@ -115,8 +113,7 @@ class _OneHot(constraints.Constraint):
     is_discrete = True
     event_dim = 1
 
-    def check(self, value):
-        v = raw(value)
+    def _ok(self, xp, v):
         return ((v == 0) | (v == 1)).all(-1) & (v.sum(-1) == 1)
 
     def __repr__(self) -> str:
@@ -166,9 +163,8 @@ class OneHotCategorical(Distribution):
 
     @property
     def mode(self) -> Any:
-        xp = get_backend().xp
         idx = self._categorical.mode
-        return (xp.arange(self._event_shape[0]) == idx[..., None]).astype(raw(self.probs).dtype)
+        return gnp.where(gnp.arange(self._event_shape[0]) == idx[..., None], 1.0, 0.0)
 
     @property
     def variance(self) -> Any:
@@ -183,7 +179,7 @@ class OneHotCategorical(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
-        return self._categorical.log_prob(get_backend().xp.argmax(raw(value), axis=-1))
+        return self._categorical.log_prob(gnp.argmax(value, axis=-1))
 
     def entropy(self) -> Any:
         return self._categorical.entropy()

@@ -24,8 +24,16 @@ class Constraint:
     is_discrete = False
     event_dim = 0
 
-    def check(self, value: Any) -> Any:
+    def params(self) -> tuple:
+        """The arrays the set depends on (bounds), passed to ``_ok`` after the value."""
+        return ()
+
+    def _ok(self, xp: Any, value: Any, *params: Any) -> Any:
         raise NotImplementedError
+
+    def check(self, value: Any) -> Any:
+        v = _arr(value)
+        return self._ok(_xp(v), v, *(_arr(p) for p in self.params()))
 
     def __repr__(self) -> str:
         return type(self).__name__.lstrip("_") + "()"
@@ -42,7 +50,7 @@ class _Dependent(Constraint):
     def __call__(self, *args, is_discrete: bool = False, event_dim: int = 0) -> _Dependent:
         return _Dependent(is_discrete, event_dim)
 
-    def check(self, value):
+    def _ok(self, xp, value, *params):
         raise ValueError("cannot determine validity of a dependent constraint")
 
 
@@ -53,16 +61,14 @@ def is_dependent(constraint: Constraint) -> bool:
 
 
 class _Real(Constraint):
-    def check(self, value):
-        v = _arr(value)
+    def _ok(self, xp, v):
         return v == v  # not NaN
 
 
 class _Boolean(Constraint):
     is_discrete = True
 
-    def check(self, value):
-        v = _arr(value)
+    def _ok(self, xp, v):
         return (v == 0) | (v == 1)
 
 
@@ -71,8 +77,10 @@ class _GreaterThan(Constraint):
         self.lower_bound = lower_bound
         self.strict = strict
 
-    def check(self, value):
-        v, lb = _arr(value), _arr(self.lower_bound)
+    def params(self):
+        return (self.lower_bound,)
+
+    def _ok(self, xp, v, lb):
         return v > lb if self.strict else v >= lb
 
     def __repr__(self):
@@ -86,9 +94,10 @@ class _Interval(Constraint):
         self.upper_bound = upper_bound
         self.half_open = half_open
 
-    def check(self, value):
-        v = _arr(value)
-        lo, hi = _arr(self.lower_bound), _arr(self.upper_bound)
+    def params(self):
+        return (self.lower_bound, self.upper_bound)
+
+    def _ok(self, xp, v, lo, hi):
         return (lo <= v) & ((v < hi) if self.half_open else (v <= hi))
 
     def __repr__(self):
@@ -103,9 +112,10 @@ class _IntegerInterval(Constraint):
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
 
-    def check(self, value):
-        v = _arr(value)
-        lo, hi = _arr(self.lower_bound), _arr(self.upper_bound)
+    def params(self):
+        return (self.lower_bound, self.upper_bound)
+
+    def _ok(self, xp, v, lo, hi):
         return (v % 1 == 0) & (lo <= v) & (v <= hi)
 
     def __repr__(self):
@@ -118,8 +128,7 @@ class _IntegerGreaterThan(Constraint):
     def __init__(self, lower_bound: int):
         self.lower_bound = lower_bound
 
-    def check(self, value):
-        v = _arr(value)
+    def _ok(self, xp, v):
         return (v % 1 == 0) & (v >= self.lower_bound)
 
     def __repr__(self):
@@ -135,8 +144,11 @@ class _Independent(Constraint):
         self.is_discrete = base.is_discrete
         self.event_dim = base.event_dim + reinterpreted_batch_ndims
 
-    def check(self, value):
-        ok = self.base_constraint.check(value)
+    def params(self):
+        return self.base_constraint.params()
+
+    def _ok(self, xp, value, *params):
+        ok = self.base_constraint._ok(xp, value, *params)
         n = self.reinterpreted_batch_ndims
         if n:
             ok = ok.reshape(ok.shape[: ok.ndim - n] + (-1,)).all(-1)
@@ -149,18 +161,14 @@ class _Independent(Constraint):
 class _Simplex(Constraint):
     event_dim = 1
 
-    def check(self, value):
-        v = _arr(value)
-        xp = _xp(v)
+    def _ok(self, xp, v):
         return (v >= 0).all(-1) & (xp.abs(v.sum(-1) - 1) < 1e-6)
 
 
 class _LowerCholesky(Constraint):
     event_dim = 2
 
-    def check(self, value):
-        v = _arr(value)
-        xp = _xp(v)
+    def _ok(self, xp, v):
         lower = (xp.tril(v) == v).reshape(v.shape[:-2] + (-1,)).all(-1)
         return lower & (xp.diagonal(v, axis1=-2, axis2=-1) > 0).all(-1)
 
@@ -168,14 +176,12 @@ class _LowerCholesky(Constraint):
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
-    def check(self, value):
-        v = _arr(value)
-        xp = _xp(v)
+    def _ok(self, xp, v):
         sym = xp.abs(v - xp.swapaxes(v, -1, -2)) <= 1e-8 * (1 + xp.abs(v))
         sym = sym.reshape(v.shape[:-2] + (-1,)).all(-1)
-        if not bool(xp.all(sym)):
-            return sym
-        return sym & (xp.linalg.eigvalsh(v) > 0).all(-1)
+        # the eigenvalues of the symmetric part: the test of a symmetric matrix
+        vs = (v + xp.swapaxes(v, -1, -2)) / 2
+        return sym & (xp.linalg.eigvalsh(vs) > 0).all(-1)
 
 
 class _RealVector(_Independent):

@@ -11,11 +11,10 @@ from typing import Any
 
 from .. import numpy as gnp
 from .._raw import shape
-from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
 from ._implicit import no_implicit_rsample
-from ._util import as_param, detached, raw
+from ._util import as_param, detached
 from .distribution import Distribution
 from .gamma import standard_gamma
 
@@ -41,13 +40,12 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self) -> Any:
-        xp = get_backend().xp
-        c = raw(self.concentration)
-        m = xp.clip(c - 1, 0, None)
-        m = m / m.sum(-1, keepdims=True)
-        mask = (c < 1).all(-1)
-        one_hot = (xp.arange(c.shape[-1]) == xp.argmax(c, -1)[..., None]).astype(c.dtype)
-        return xp.where(mask[..., None], one_hot, m)
+        c = self.concentration
+        m = gnp.clip(c - 1, 0, None)
+        m = m / gnp.sum(m, axis=-1, keepdims=True)
+        mask = gnp.all(c < 1, axis=-1)
+        one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
+        return gnp.where(mask[..., None], one_hot, m)
 
     @property
     def variance(self) -> Any:

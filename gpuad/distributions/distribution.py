@@ -19,13 +19,27 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from .._raw import data, shape
+from .. import _value_checks as _vc
+from .._raw import shape
 from ..backends import get_backend
 from ..tensor import Tensor
 from . import constraints
 from ._util import detached, expand_to, raw
 
 Shape = tuple[int, ...]
+
+
+def fail_unless(constraint: constraints.Constraint, value: Any, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``value`` satisfies ``constraint``: a check kept
+    on every replay under ``gpuad.jit`` (``gpuad._value_checks``)."""
+    params = [p if isinstance(p, Tensor) else raw(p) for p in constraint.params()]
+    _vc.fail_if(
+        "distribution_constraint",
+        lambda xp, v, *ps: ~constraint._ok(xp, v, *ps),
+        lambda: ValueError(message),
+        value,
+        *params,
+    )
 
 
 def _as_shape(s: Any) -> Shape:
@@ -76,14 +90,13 @@ class Distribution:
             if isinstance(getattr(cls, name, None), cached_property) and name not in self.__dict__:
                 continue  # the other parameterisation was given (probs or logits)
             value = getattr(self, name)
-            if isinstance(data(value), Tensor):
-                continue  # batched inside vmap: no single array to check
-            if not bool(raw(constraint.check(value)).all()):
-                raise ValueError(
-                    f"{cls.__name__}: expected parameter {name} (of shape {shape(value)}) to "
-                    f"satisfy the constraint {constraint!r}, but found invalid values; fix "
-                    f"the parameter, or pass validate_args=False to skip this check"
-                )
+            fail_unless(
+                constraint,
+                value,
+                f"{cls.__name__}: expected parameter {name} (of shape {shape(value)}) to "
+                f"satisfy the constraint {constraint!r}, but found invalid values; fix the "
+                f"parameter, or pass validate_args=False to skip this check",
+            )
 
     # ---- shapes
     @property
@@ -207,14 +220,13 @@ class Distribution:
                     f"{name}.{method}: the value's shape {vshape} does not broadcast with the "
                     f"batch and event shape {expected}"
                 )
-        support = self.support
-        if support is None or isinstance(data(value), Tensor):
-            return
-        if not bool(raw(support.check(value)).all()):
-            raise ValueError(
+        if self.support is not None:
+            fail_unless(
+                self.support,
+                value,
                 f"{name}.{method}: expected the value argument (of shape {vshape}) to be "
-                f"within the support {support!r} of the distribution, but found invalid "
-                f"values; pass validate_args=False to skip this check"
+                f"within the support {self.support!r} of the distribution, but found invalid "
+                f"values; pass validate_args=False to skip this check",
             )
 
     @staticmethod

@@ -16,9 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
 from ..scipy import special as sps
-from ._util import expand_to, raw, sum_rightmost
+from ._util import expand_to, sum_rightmost
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical, OneHotCategorical
@@ -87,20 +86,18 @@ def _kl_normal_normal(p: Normal, q: Normal) -> Any:
 
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Any:
-    pp, qp = raw(p.probs), raw(q.probs)
     t1 = p.probs * (sps.softplus(-q.logits) - sps.softplus(-p.logits))
-    t1 = gnp.where(pp == 0, 0.0, _infinite_where(t1, qp == 0))
+    t1 = gnp.where(p.probs == 0, 0.0, _infinite_where(t1, q.probs == 0))
     t2 = (1 - p.probs) * (sps.softplus(q.logits) - sps.softplus(p.logits))
-    t2 = gnp.where(pp == 1, 0.0, _infinite_where(t2, qp == 1))
+    t2 = gnp.where(p.probs == 1, 0.0, _infinite_where(t2, q.probs == 1))
     return t1 + t2
 
 
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Any:
     t = p.probs * (p.logits - q.logits)
-    shp = gnp.shape(t)
-    t = _infinite_where(t, get_backend().xp.broadcast_to(raw(q.probs) == 0, shp))
-    t = gnp.where(get_backend().xp.broadcast_to(raw(p.probs) == 0, shp), 0.0, t)
+    t = _infinite_where(t, q.probs == 0)
+    t = gnp.where(p.probs == 0, 0.0, t)
     return gnp.sum(t, axis=-1)
 
 
@@ -133,7 +130,7 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Any:
 @register_kl(Uniform, Uniform)
 def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Any:
     out = gnp.log((q.high - q.low) / (p.high - p.low))
-    return _infinite_where(out, (raw(q.low) > raw(p.low)) | (raw(q.high) < raw(p.high)))
+    return _infinite_where(out, gnp.logical_or(q.low > p.low, q.high < p.high))
 
 
 @register_kl(Beta, Beta)

@@ -32,7 +32,7 @@ class Poisson(Distribution):
 
     @property
     def mode(self) -> Any:
-        return get_backend().xp.floor(raw(self.rate))
+        return gnp.floor(self.rate)
 
     @property
     def variance(self) -> Any:

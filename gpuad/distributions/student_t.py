@@ -40,7 +40,7 @@ class StudentT(Distribution):
 
     @property
     def mean(self) -> Any:
-        return gnp.where(raw(self.df) > 1, self.loc, gnp.nan)
+        return gnp.where(self.df > 1, self.loc, gnp.nan)
 
     @property
     def mode(self) -> Any:
@@ -48,8 +48,8 @@ class StudentT(Distribution):
 
     @property
     def variance(self) -> Any:
-        df = raw(self.df)
-        v = self.scale**2 * self.df / gnp.where(df > 2, self.df - 2, 1.0)
+        df = self.df
+        v = self.scale**2 * df / gnp.where(df > 2, df - 2, 1.0)
         return gnp.where(df > 2, v, gnp.where(df > 1, gnp.inf, gnp.nan))
 
     def rsample(self, sample_shape: Any = ()) -> Any:

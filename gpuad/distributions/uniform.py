@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from . import constraints
-from ._util import broadcast_all, raw, uniform01
+from ._util import broadcast_all, uniform01
 from .distribution import Distribution
 
 
@@ -26,10 +27,16 @@ class Uniform(Distribution):
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(gnp.shape(self.low), validate_args=validate_args)
-        if self._validate_args and not bool((raw(self.low) < raw(self.high)).all()):
-            raise ValueError(
-                "Uniform: expected parameter low to be less than high, but "
-                "found low >= high; pass validate_args=False to skip this check"
+        if self._validate_args:
+            _vc.fail_if(
+                "uniform_low_high",
+                lambda xp, lo, hi: ~(lo < hi),
+                lambda: ValueError(
+                    "Uniform: expected parameter low to be less than high, but found low >= "
+                    "high; pass validate_args=False to skip this check"
+                ),
+                self.low,
+                self.high,
             )
 
     @property
@@ -58,8 +65,7 @@ class Uniform(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
-        v = raw(value)
-        inside = (raw(self.low) <= v) & (raw(self.high) > v)
+        inside = gnp.logical_and(self.low <= value, self.high > value)
         return gnp.log(gnp.where(inside, 1.0, 0.0)) - gnp.log(self.high - self.low)
 
     def cdf(self, value: Any) -> Any:
