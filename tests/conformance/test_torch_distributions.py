@@ -762,3 +762,34 @@ def test_vae_port_matches_torch(monkeypatch):
     for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(_np(p), t.detach().numpy(), **TOL)
     assert losses[-1] < losses[0]
+
+
+def test_reinforce_port_matches_torch():
+    """REINFORCE on a three-armed bandit with a Categorical policy and an entropy bonus; the
+    actions gpuad samples are the ones torch's policy is scored on."""
+    reward = np.array([1.0, 0.2, -0.5])
+    theta = ad.tensor(np.zeros(3), requires_grad=True)
+    ttheta = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    gnp.random.seed(2)
+    for _ in range(6):
+        pi = D.Categorical(logits=theta)
+        a = pi.sample((8,))
+        assert not a.requires_grad
+        r = reward[_np(a)]
+        adv = r - r.mean()
+        loss = -(pi.log_prob(a) * adv).mean() - 0.01 * pi.entropy()
+        loss.backward()
+        tpi = TD.Categorical(logits=ttheta)
+        tloss = -(tpi.log_prob(torch.tensor(_np(a))) * torch.tensor(adv)).mean()
+        tloss = tloss - 0.01 * tpi.entropy()
+        tloss.backward()
+        np.testing.assert_allclose(float(loss.item()), tloss.item(), **TOL)
+        np.testing.assert_allclose(_np(theta.grad), ttheta.grad.numpy(), **TOL)
+        with ad.no_grad():
+            theta -= 0.5 * theta.grad
+        with torch.no_grad():
+            ttheta -= 0.5 * ttheta.grad
+        theta.grad = None
+        ttheta.grad = None
+    probs = _np(D.Categorical(logits=theta).probs)
+    assert probs[0] > 1 / 3  # the best arm gained
