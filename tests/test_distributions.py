@@ -98,3 +98,16 @@ def test_validation_under_jit(backend):
     with pytest.raises(ValueError, match="Categorical.*support"):
         cat(_dev(C), _dev(np.array([0, 3])))
         cat(_dev(C), _dev(np.array([0, 2])))  # a CUDA graph's checks: read by the next call
+
+
+def test_float32_parameters_stay_float32(backend):
+    f32 = np.float32
+    for d in (
+        D.Normal(_dev(V.astype(f32)), f32(1.0)),
+        D.Uniform(f32(0.0), _dev(S.astype(f32))),
+        D.Exponential(_dev(S.astype(f32))),
+        D.Gumbel(f32(0.0), _dev(S.astype(f32))),
+        D.MultivariateNormal(_dev(V.astype(f32)), scale_tril=_dev(np.diag(S).astype(f32))),
+    ):
+        x = d.rsample((2,))
+        assert x.dtype == f32 and d.log_prob(x).dtype == f32, type(d).__name__

@@ -38,16 +38,20 @@ def sum_rightmost(x: Any, n: int) -> Any:
     return gnp.sum(x, axis=tuple(range(-n, 0))) if n > 0 else x
 
 
-def xp_of(*params: Any) -> Any:
-    return get_backend().xp
+def draw(name: str, shp: tuple[int, ...], like: Any = None, *args: Any) -> Any:
+    """``gnp.random.<name>(*args, size=shp)`` as a backend array in ``like``'s float dtype (so
+    float32 parameters get float32 noise, as torch's samplers)."""
+    a = get_backend().xp.asarray(getattr(gnp.random, name)(*args, size=tuple(shp)))
+    dt = getattr(data(like), "dtype", None)
+    return a.astype(dt) if dt is not None and dt.kind == "f" and dt != a.dtype else a
 
 
-def standard_normal(shp: tuple[int, ...]) -> Any:
-    return get_backend().xp.asarray(gnp.random.standard_normal(size=tuple(shp)))
+def standard_normal(shp: tuple[int, ...], like: Any = None) -> Any:
+    return draw("standard_normal", shp, like)
 
 
-def uniform01(shp: tuple[int, ...], low: float = 0.0, high: float = 1.0) -> Any:
-    return get_backend().xp.asarray(gnp.random.uniform(low, high, size=tuple(shp)))
+def uniform01(shp: tuple[int, ...], like: Any = None) -> Any:
+    return draw("uniform", shp, like, 0.0, 1.0)
 
 
 def eps_of(x: Any) -> float:

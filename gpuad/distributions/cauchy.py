@@ -10,9 +10,8 @@ import math
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
 from . import constraints
-from ._util import broadcast_all
+from ._util import broadcast_all, draw
 from .distribution import Distribution
 
 
@@ -44,7 +43,7 @@ class Cauchy(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        c = get_backend().xp.asarray(gnp.random.standard_cauchy(size=shp))
+        c = draw("standard_cauchy", shp, self.loc)
         return self.loc + self.scale * c
 
     def log_prob(self, value: Any) -> Any:

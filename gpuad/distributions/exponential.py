@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
 from . import constraints
-from ._util import as_param
+from ._util import as_param, draw
 from .distribution import Distribution
 
 
@@ -32,7 +31,7 @@ class Exponential(Distribution):
 
     @property
     def mode(self) -> Any:
-        return gnp.zeros_like(self.rate * 0.0)
+        return gnp.zeros_like(self.rate)
 
     @property
     def stddev(self) -> Any:
@@ -44,7 +43,7 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        e = get_backend().xp.asarray(gnp.random.standard_exponential(size=shp))
+        e = draw("standard_exponential", shp, self.rate)
         return e / self.rate
 
     def log_prob(self, value: Any) -> Any:

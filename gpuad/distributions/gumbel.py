@@ -10,9 +10,8 @@ import math
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
 from . import constraints
-from ._util import broadcast_all
+from ._util import broadcast_all, draw
 from .distribution import Distribution
 
 _EULER = 0.57721566490153286060
@@ -47,7 +46,7 @@ class Gumbel(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        g = get_backend().xp.asarray(gnp.random.gumbel(0.0, 1.0, size=shp))
+        g = draw("gumbel", shp, self.loc, 0.0, 1.0)
         return self.loc + self.scale * g
 
     def log_prob(self, value: Any) -> Any:

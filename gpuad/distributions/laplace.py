@@ -10,9 +10,8 @@ import math
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
 from . import constraints
-from ._util import broadcast_all
+from ._util import broadcast_all, draw
 from .distribution import Distribution
 
 
@@ -45,7 +44,7 @@ class Laplace(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        e = get_backend().xp.asarray(gnp.random.laplace(0.0, 1.0, size=shp))
+        e = draw("laplace", shp, self.loc, 0.0, 1.0)
         return self.loc + self.scale * e
 
     def log_prob(self, value: Any) -> Any:

@@ -137,7 +137,7 @@ class MultivariateNormal(Distribution):
         return expand_to(v, self._batch_shape + self._event_shape)
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        z = standard_normal(self._extended_shape(sample_shape))
+        z = standard_normal(self._extended_shape(sample_shape), self.loc)
         return self.loc + gnp.matmul(self._unbroadcasted_scale_tril, z[..., None])[..., 0]
 
     def _half_log_det(self) -> Any:

@@ -47,7 +47,7 @@ class Normal(Distribution):
         return self.scale**2
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        return self.loc + self.scale * standard_normal(self._extended_shape(sample_shape))
+        return self.loc + self.scale * standard_normal(self._extended_shape(sample_shape), self.loc)
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

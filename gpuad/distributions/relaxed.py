@@ -56,7 +56,7 @@ class RelaxedBernoulli(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
         p = clamp_probs(gnp.broadcast_to(self.probs, shp))
-        u = clamp_probs(uniform01(shp))
+        u = clamp_probs(uniform01(shp, self.logits))
         x = (gnp.log(u) - gnp.log1p(-u) + gnp.log(p) - gnp.log1p(-p)) / self.temperature
         return gnp.clip(sps.expit(x), tiny_of(x), 1 - eps_of(x))
 
@@ -111,7 +111,7 @@ class RelaxedOneHotCategorical(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         shp = self._extended_shape(sample_shape)
-        u = clamp_probs(uniform01(shp))
+        u = clamp_probs(uniform01(shp, self.logits))
         gumbels = -gnp.log(-gnp.log(u))
         scores = (self.logits + gumbels) / self.temperature
         return gnp.exp(scores - sps.logsumexp(scores, axis=-1, keepdims=True))

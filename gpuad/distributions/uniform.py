@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import _value_checks as _vc
 from .. import numpy as gnp
+from .._raw import data
 from . import constraints
 from ._util import broadcast_all, uniform01
 from .distribution import Distribution
@@ -60,13 +61,14 @@ class Uniform(Distribution):
         return (self.high - self.low) ** 2 / 12
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        u = uniform01(self._extended_shape(sample_shape))
+        u = uniform01(self._extended_shape(sample_shape), self.low)
         return self.low + u * (self.high - self.low)
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
         inside = gnp.logical_and(self.low <= value, self.high > value)
-        return gnp.log(gnp.where(inside, 1.0, 0.0)) - gnp.log(self.high - self.low)
+        outside = gnp.astype(gnp.where(inside, 0.0, -gnp.inf), data(self.low).dtype)
+        return outside - gnp.log(self.high - self.low)
 
     def cdf(self, value: Any) -> Any:
         value = self._check(value, "cdf")
