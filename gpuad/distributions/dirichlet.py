@@ -42,7 +42,8 @@ class Dirichlet(Distribution):
     def mode(self) -> Any:
         c = self.concentration
         m = gnp.clip(c - 1, 0, None)
-        m = m / gnp.sum(m, axis=-1, keepdims=True)
+        total = gnp.sum(m, axis=-1, keepdims=True)
+        m = m / gnp.where(total > 0, total, 1.0)
         mask = gnp.all(c < 1, axis=-1)
         one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
         return gnp.where(mask[..., None], one_hot, m)
