@@ -793,3 +793,35 @@ def test_reinforce_port_matches_torch():
         ttheta.grad = None
     probs = _np(D.Categorical(logits=theta).probs)
     assert probs[0] > 1 / 3  # the best arm gained
+
+
+MODE_CASES = [
+    ("Bernoulli", {"probs": [0.2, 0.5, 0.7]}),
+    ("Categorical", {"probs": [[0.2, 0.5, 0.3]]}),
+    ("OneHotCategorical", {"probs": [[0.2, 0.5, 0.3]]}),
+    ("Binomial", {"total_count": [5.0, 5.0], "probs": [0.2, 0.7]}),
+    ("Poisson", {"rate": [0.5, 3.2]}),
+    ("Gamma", {"concentration": [0.7, 2.5], "rate": [1.3, 0.4]}),
+    ("Beta", {"concentration1": [1.7, 2.5], "concentration0": [1.3, 3.4]}),
+    ("Dirichlet", {"concentration": [[0.7, 0.5, 0.1], [3.0, 1.3, 2.4]]}),
+    ("StudentT", {"df": [0.5, 1.5, 2.5]}),
+    ("Exponential", {"rate": [0.5]}),
+    ("Uniform", {"low": [0.0], "high": [1.0]}),
+    ("Cauchy", {"loc": [0.0], "scale": [1.0]}),
+    ("LogNormal", {"loc": [0.3], "scale": [0.5]}),
+    ("Gumbel", {"loc": [0.3], "scale": [0.5]}),
+]
+
+
+@pytest.mark.parametrize("cls,params", MODE_CASES, ids=[c[0] for c in MODE_CASES])
+def test_modes_moments_and_sample_types_match_torch(cls, params):
+    """mode, mean and variance (NaN and infinity where torch has them) and the shape and
+    dtype of samples."""
+    d = getattr(D, cls)(**{k: _arr(v) for k, v in params.items()})
+    td = getattr(TD, cls)(**{k: torch.tensor(_arr(v)) for k, v in params.items()})
+    for attr in ("mode", "mean", "variance"):
+        ours, ref = _np(getattr(d, attr)), getattr(td, attr).numpy()
+        assert ours.shape == ref.shape, attr
+        np.testing.assert_allclose(ours, ref, rtol=1e-13, equal_nan=True, err_msg=attr)
+    s, ts = _np(d.sample((2,))), td.sample((2,)).numpy()
+    assert s.shape == ts.shape and s.dtype == ts.dtype
