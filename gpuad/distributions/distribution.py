@@ -4,7 +4,8 @@ Parameters are checked against ``arg_constraints`` when a distribution is made, 
 against ``support`` in ``log_prob``/``cdf``, unless validation is off (``validate_args=False``
 or ``Distribution.set_default_validate_args(False)``); an invalid one raises ``ValueError``
 naming the distribution and the argument. The checks read the values on the host (one
-synchronisation on a GPU); turn them off in a hot loop once a program is known to be right.
+synchronisation on a GPU) and run again on every ``gpuad.jit`` replay (a captured CUDA graph
+reports by the next call); turn them off in a hot loop once a program is known to be right.
 
 Example::
 
