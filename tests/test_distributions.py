@@ -11,6 +11,7 @@ from conftest import to_numpy
 import gpuad as ad
 import gpuad.distributions as D
 import gpuad.numpy as gnp
+from gpuad._gamma_grad import dlogx_da
 from gpuad.testing import check_grads
 
 V = np.array([0.3, 1.4])
@@ -79,6 +80,16 @@ def test_samples_on_the_backend(backend):
     gnp.random.seed(1)
     z = to_numpy(gnp.random.standard_normal((2, 2)))
     np.testing.assert_allclose(to_numpy(g), np.cos(V + 2.0 * z).sum(0), rtol=1e-12)
+    # gamma draws (gpuad.random, keyed from gnp.random) differentiate on the backend: x = G/2,
+    # dx/da = x dlogG/da
+    a = ad.tensor(_dev(S), requires_grad=True)
+    gnp.random.seed(2)
+    x = D.Gamma(a, 2.0).rsample((2,))
+    gnp.sum(x).backward()
+    assert type(a.grad.data) is arr
+    xv = to_numpy(x)
+    expected = (xv * dlogx_da(S, np.log(2 * xv))).sum(0)
+    np.testing.assert_allclose(to_numpy(a.grad), expected, rtol=1e-12)
 
 
 def test_validation_under_jit(backend):
@@ -108,6 +119,11 @@ def test_float32_parameters_stay_float32(backend):
         D.Exponential(_dev(S.astype(f32))),
         D.Gumbel(f32(0.0), _dev(S.astype(f32))),
         D.MultivariateNormal(_dev(V.astype(f32)), scale_tril=_dev(np.diag(S).astype(f32))),
+        D.Gamma(_dev(S.astype(f32)), f32(2.0)),
+        D.Chi2(_dev(S.astype(f32))),
+        D.Beta(_dev(S.astype(f32)), f32(0.5)),
+        D.Dirichlet(_dev(C.astype(f32))),
+        D.StudentT(_dev(S.astype(f32)), f32(0.0), f32(1.0)),
     ):
         x = d.rsample((2,))
         assert x.dtype == f32 and d.log_prob(x).dtype == f32, type(d).__name__

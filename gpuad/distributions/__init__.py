@@ -4,9 +4,9 @@
 Random draws come from ``gpuad.numpy.random`` (seed with ``gpuad.numpy.random.seed``).
 ``rsample`` is reparameterised (differentiable in the parameters) for Normal, Uniform,
 Exponential, Laplace, Cauchy, Gumbel, LogNormal, MultivariateNormal, RelaxedBernoulli,
-RelaxedOneHotCategorical and Independent of those; Gamma, Beta, Dirichlet and StudentT
-``rsample`` raise (implicit reparameterisation is not in gpuad yet): their ``sample`` draws
-without gradient. Discrete samples carry no gradient. Parameters and values are validated
+RelaxedOneHotCategorical, Gamma, Chi2, Beta, Dirichlet, StudentT (implicit reparameterisation
+of gamma draws, through ``gpuad.random`` with a key drawn from ``gpuad.numpy.random``) and
+Independent of those. Discrete samples carry no gradient. Parameters and values are validated
 (``ValueError``) unless ``validate_args=False``.
 
 Example::
@@ -29,7 +29,7 @@ from .cauchy import Cauchy
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
-from .gamma import Gamma
+from .gamma import Chi2, Gamma
 from .gumbel import Gumbel
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -48,6 +48,7 @@ __all__ = [
     "Binomial",
     "Categorical",
     "Cauchy",
+    "Chi2",
     "Dirichlet",
     "Distribution",
     "Exponential",

@@ -1,7 +1,8 @@
-"""``Beta(concentration1, concentration0)`` on ``[0, 1]``. ``sample`` draws (through two
-gammas) without gradient; ``rsample`` raises (implicit reparameterisation, not in gpuad yet).
+"""``Beta(concentration1, concentration0)`` on ``[0, 1]``. ``rsample`` is
+``gpuad.random.beta`` (two gamma draws, normalised), differentiable in both concentrations by
+implicit reparameterisation.
 
-Example: ``D.Beta(a, b).log_prob(x)``
+Example: ``D.Beta(a, b).rsample((3,))``
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import numpy as gnp
+from .. import random as _random
 from ..scipy import special as sps
 from . import constraints
-from ._implicit import no_implicit_rsample
-from ._util import broadcast_all, detached
+from ._keyed import draw_key, float_dtype
+from ._util import broadcast_all
 from .distribution import Distribution
-from .gamma import standard_gamma
 
 
 class Beta(Distribution):
@@ -25,6 +26,7 @@ class Beta(Distribution):
         "concentration0": constraints.positive,
     }
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool | None = None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
@@ -46,16 +48,9 @@ class Beta(Distribution):
         return a * b / (t**2 * (t + 1))
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        raise no_implicit_rsample("Beta", "concentration1 and concentration0")
-
-    def sample(self, sample_shape: Any = ()) -> Any:
+        a, b = self.concentration1, self.concentration0
         shp = self._extended_shape(sample_shape)
-
-        def draw(a, b):
-            x, y = standard_gamma(a, shp), standard_gamma(b, shp)
-            return x / (x + y)
-
-        return detached(draw, self.concentration1, self.concentration0)
+        return _random.beta(draw_key(), a, b, shp, float_dtype(a, b))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

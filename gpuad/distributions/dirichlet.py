@@ -1,8 +1,8 @@
-"""``Dirichlet(concentration)`` on the simplex (the last axis is the event). ``sample`` draws
-normalised gammas without gradient; ``rsample`` raises (implicit reparameterisation, not in
-gpuad yet).
+"""``Dirichlet(concentration)`` on the simplex (the last axis is the event). ``rsample`` is
+``gpuad.random.dirichlet`` (normalised gamma draws), differentiable in the concentration by
+implicit reparameterisation.
 
-Example: ``D.Dirichlet(alpha).log_prob(p)``
+Example: ``D.Dirichlet(alpha).rsample((3,))``
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import numpy as gnp
+from .. import random as _random
 from .._raw import shape
 from ..scipy import special as sps
 from . import constraints
-from ._implicit import no_implicit_rsample
-from ._util import as_param, detached
+from ._keyed import draw_key, float_dtype
+from ._util import as_param
 from .distribution import Distribution
-from .gamma import standard_gamma
 
 
 class Dirichlet(Distribution):
@@ -24,6 +24,7 @@ class Dirichlet(Distribution):
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
     _event_ndims = {"concentration": 1}
 
     def __init__(self, concentration: Any, validate_args: bool | None = None):
@@ -55,16 +56,9 @@ class Dirichlet(Distribution):
         return c * (c0 - c) / (c0**2 * (c0 + 1))
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        raise no_implicit_rsample("Dirichlet", "concentration")
-
-    def sample(self, sample_shape: Any = ()) -> Any:
-        shp = self._extended_shape(sample_shape)
-
-        def draw(c):
-            g = standard_gamma(c, shp)
-            return g / g.sum(-1, keepdims=True)
-
-        return detached(draw, self.concentration)
+        c = self.concentration
+        shp = self._extended_shape(sample_shape)[:-1]
+        return _random.dirichlet(draw_key(), c, shp, float_dtype(c))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

@@ -1,8 +1,8 @@
-"""``Gamma(concentration, rate)``. ``sample`` draws from ``gpuad.numpy.random`` without
-gradient; ``rsample`` raises (the derivative with respect to the concentration needs implicit
-reparameterisation, not in gpuad yet), so ``has_rsample`` is False.
+"""``Gamma(concentration, rate)`` and ``Chi2(df)``. ``rsample`` is ``gpuad.random.gamma(key,
+concentration) / rate``, differentiable in both parameters (implicit reparameterisation in the
+concentration); the key is drawn from ``gpuad.numpy.random``.
 
-Example: ``D.Gamma(a, b).log_prob(x)``
+Example: ``D.Gamma(a, b).rsample((3,))``
 """
 
 from __future__ import annotations
@@ -10,19 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
+from .. import random as _random
 from ..scipy import special as sps
 from . import constraints
-from ._implicit import no_implicit_rsample
-from ._util import broadcast_all, detached, expand_to, raw, tiny_of
+from ._keyed import draw_key, float_dtype
+from ._util import as_param, broadcast_all, tiny_of
 from .distribution import Distribution
-
-
-def standard_gamma(conc: Any, shp: tuple[int, ...]) -> Any:
-    """Raw standard gamma draws of shape ``shp`` for the raw concentrations ``conc``."""
-    c = raw(conc)
-    g = get_backend().xp.asarray(gnp.random.standard_gamma(expand_to(c, shp), size=shp))
-    return get_backend().xp.maximum(g.astype(c.dtype), tiny_of(c))
 
 
 class Gamma(Distribution):
@@ -33,6 +26,7 @@ class Gamma(Distribution):
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -51,11 +45,11 @@ class Gamma(Distribution):
         return self.concentration / self.rate**2
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        raise no_implicit_rsample("Gamma", "concentration")
-
-    def sample(self, sample_shape: Any = ()) -> Any:
-        shp = self._extended_shape(sample_shape)
-        return detached(lambda c, r: standard_gamma(c, shp) / raw(r), self.concentration, self.rate)
+        c, r = self.concentration, self.rate
+        dt = float_dtype(c, r)
+        x = _random.gamma(draw_key(), c, self._extended_shape(sample_shape), dt) / r
+        # as torch: a draw that underflows becomes the smallest normal number (log_prob finite)
+        return gnp.maximum(x, tiny_of(x))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
@@ -69,3 +63,17 @@ class Gamma(Distribution):
     def entropy(self) -> Any:
         a = self.concentration
         return a - gnp.log(self.rate) + sps.gammaln(a) + (1.0 - a) * sps.digamma(a)
+
+
+class Chi2(Gamma):
+    """The chi-square distribution with ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)``.
+
+    Example: ``D.Chi2(3.0).rsample((4,))``
+    """
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df: Any, validate_args: bool | None = None):
+        self.df = as_param(df)
+        half = gnp.asarray(0.5, dtype=float_dtype(self.df))
+        super().__init__(0.5 * self.df, half, validate_args=validate_args)

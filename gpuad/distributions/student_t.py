@@ -1,7 +1,7 @@
-"""``StudentT(df, loc=0, scale=1)``. ``sample`` draws without gradient; ``rsample`` raises
-(the chi-square draw's derivative in ``df`` needs implicit reparameterisation).
+"""``StudentT(df, loc=0, scale=1)``. ``rsample`` is ``loc + scale * gpuad.random.t(key, df)``,
+differentiable in all three (in ``df`` by implicit reparameterisation of its gamma draw).
 
-Example: ``D.StudentT(3.0, mu, s).log_prob(x)``
+Example: ``D.StudentT(3.0, mu, s).rsample((3,))``
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ import math
 from typing import Any
 
 from .. import numpy as gnp
-from ..backends import get_backend
+from .. import random as _random
 from ..scipy import special as sps
 from . import constraints
-from ._implicit import no_implicit_rsample
-from ._util import broadcast_all, detached, raw, standard_normal
+from ._keyed import draw_key, float_dtype
+from ._util import broadcast_all
 from .distribution import Distribution
-from .gamma import standard_gamma
 
 
 class StudentT(Distribution):
@@ -31,6 +30,7 @@ class StudentT(Distribution):
         "scale": constraints.positive,
     }
     support = constraints.real
+    has_rsample = True
 
     def __init__(
         self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: bool | None = None
@@ -53,17 +53,9 @@ class StudentT(Distribution):
         return gnp.where(df > 2, v, gnp.where(df > 1, gnp.inf, gnp.nan))
 
     def rsample(self, sample_shape: Any = ()) -> Any:
-        raise no_implicit_rsample("StudentT", "df")
-
-    def sample(self, sample_shape: Any = ()) -> Any:
+        df, loc, scale = self.df, self.loc, self.scale
         shp = self._extended_shape(sample_shape)
-
-        def draw(df, loc, scale):
-            chi2 = 2 * standard_gamma(0.5 * raw(df), shp)
-            y = standard_normal(shp) * get_backend().xp.sqrt(raw(df) / chi2)
-            return raw(loc) + raw(scale) * y
-
-        return detached(draw, self.df, self.loc, self.scale)
+        return loc + scale * _random.t(draw_key(), df, shp, float_dtype(df, loc, scale))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

@@ -23,7 +23,7 @@ TD = torch.distributions
 TOL = dict(rtol=1e-10, atol=1e-10)
 # torch's float64 trigamma (polygamma(1, x)) is accurate to about 1e-9 (see
 # test_trigamma_gradients_exact): gradients through digamma are compared at this tolerance
-TRIGAMMA = {"Gamma", "Beta", "Dirichlet", "StudentT"}
+TRIGAMMA = {"Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"}
 TRIGAMMA_TOL = dict(rtol=1e-8, atol=1e-9)
 
 
@@ -294,6 +294,8 @@ CASES = [
         None,
         True,
     ),
+    ("Chi2", {"df": [0.7, 5.0]}, [0.4, 3.0], MOMENTS, (), None, True),
+    ("Chi2", {"df": [0.7, 5.0]}, [0.4, 3.0], (CDF,), ("df",), None, True),
 ]
 
 
@@ -543,25 +545,6 @@ def test_rsample_gradient_central_differences(cls, params):
     assert any(np.abs(_np(g)).max() > 1e-3 for g in grads)
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda t: D.Gamma(t, 1.0),
-        lambda t: D.Beta(t, 2.0),
-        lambda t: D.Dirichlet(t),
-        lambda t: D.StudentT(t),
-    ],
-)
-def test_no_implicit_rsample(make):
-    t = ad.tensor([1.5, 2.5], requires_grad=True)
-    d = make(t)
-    with pytest.raises(NotImplementedError, match="implicit reparameterisation"):
-        d.rsample()
-    assert not d.has_rsample
-    s = d.sample((3,))
-    assert not s.requires_grad and s.shape == (3,) + d.batch_shape + d.event_shape
-
-
 def test_discrete_samples_carry_no_gradient():
     p = ad.tensor([0.2, 0.9], requires_grad=True)
     for d in (
@@ -678,6 +661,7 @@ N = 4000
         D.Gamma(2.5, 1.5),
         D.Beta(2.0, 3.0),
         D.StudentT(5.0, 1.0, 2.0),
+        D.Chi2(3.0),
         D.Bernoulli(0.3),
         D.Binomial(6, probs=0.4),
         D.Poisson(2.5),
@@ -804,6 +788,7 @@ MODE_CASES = [
     ("Beta", {"concentration1": [1.7, 2.5], "concentration0": [1.3, 3.4]}),
     ("Dirichlet", {"concentration": [[0.7, 0.5, 0.1], [3.0, 1.3, 2.4]]}),
     ("StudentT", {"df": [0.5, 1.5, 2.5]}),
+    ("Chi2", {"df": [0.5, 3.0]}),
     ("Exponential", {"rate": [0.5]}),
     ("Uniform", {"low": [0.0], "high": [1.0]}),
     ("Cauchy", {"loc": [0.0], "scale": [1.0]}),
