@@ -3,8 +3,9 @@
 Each is a composition of gpuad primitives, so it differentiates to any order, under ``vmap``
 and ``gpuad.jit``, on every backend. Where JAX fixes a derivative at a kink, so do these:
 ``relu'(0) = 0``, ``relu6'`` is 0 at 0 and 6 (so ``hard_sigmoid`` at -3 and 3),
-``hard_tanh'(+-1) = 1``, ``leaky_relu'(0) = 1``, ``elu'(0) = alpha``, and a ``maximum`` or
-``minimum`` tie shares the derivative equally (``sparse_sigmoid'(+-1) = 1/4``).
+``hard_tanh'(+-1) = 1``, ``leaky_relu'(0) = 1``, ``elu'(0) = alpha``, ``|x|'(0) = 1`` (in
+``soft_sign``), and a ``maximum`` or ``minimum`` tie shares the derivative equally
+(``sparse_sigmoid'(+-1) = 1/4``).
 
 Example::
 
@@ -102,9 +103,15 @@ def sparse_sigmoid(x: Array) -> Array:
     return 0.5 * gnp.minimum(gnp.maximum(x + 1.0, 0.0), 2.0)
 
 
+def _abs(x: Array) -> Array:
+    """``|x|`` with JAX's derivative at 0 (1, the right side's; ``gnp.abs`` takes 0)."""
+    return gnp.where(data(x) >= 0, x, -x)
+
+
 def soft_sign(x: Array) -> Array:
-    """``x / (|x| + 1)``. Example: ``jnn.soft_sign(x)``"""
-    return x / (gnp.abs(x) + 1.0)
+    """``x / (|x| + 1)``; ``|x|``'s derivative at 0 is 1, as JAX's (so ``soft_sign''(0)``
+    is -2). Example: ``jnn.soft_sign(x)``"""
+    return x / (_abs(x) + 1.0)
 
 
 def silu(x: Array) -> Array:
