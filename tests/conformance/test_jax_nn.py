@@ -33,6 +33,20 @@ def jax():
     jax.config.update("jax_disable_most_optimizations", before[1])
 
 
+def _compile(jax, f, *args):
+    """``jax.jit(f)`` compiled for ``args``, without XLA's CPU fusion emitters where that
+    option exists (it makes compiling, most of the time these comparisons take, 4x faster)."""
+    lowered = jax.jit(f).lower(*args)
+    try:
+        return lowered.compile(compiler_options={"xla_cpu_use_fusion_emitters": False})
+    except Exception:  # an XLA without the option
+        return lowered.compile()
+
+
+def _run_jax(jax, f, *args):
+    return _compile(jax, f, *args)(*args)
+
+
 def _close(a, b, rtol=1e-12, atol=1e-13, what=""):
     np.testing.assert_allclose(to_numpy(a), np.asarray(b), rtol=rtol, atol=atol, err_msg=what)
 
@@ -130,7 +144,7 @@ def jax_activations(jax):
     rng = np.random.default_rng(1)
     p, u = np.abs(rng.standard_normal(4)) + 0.5, rng.standard_normal((4, 4))
     with np.errstate(all="ignore"):
-        return jax.jit(refs)(X, X_POS, p, u), p, u
+        return _run_jax(jax, refs, X, X_POS, p, u), p, u
 
 
 @pytest.mark.parametrize("case", ACTIVATIONS, ids=[_id(c) for c in ACTIVATIONS])
@@ -270,7 +284,7 @@ def jax_reductions(jax):
         return out
 
     with np.errstate(all="ignore"):
-        return jax.jit(refs)(*_reduction_inputs())
+        return _run_jax(jax, refs, *_reduction_inputs())
 
 
 LOGMEANEXP_CASES = ({}, {"axis": 0, "keepdims": True})
@@ -323,12 +337,14 @@ def test_logsumexp(jax_reductions, i):
 
 
 def test_standardize_and_logmeanexp(jax_reductions):
-    """standardize (both algorithms, given mean and variance, where) and logmeanexp."""
+    """standardize (both algorithms, given mean and variance, where: a column with nothing
+    selected has no mean, NaN as in JAX) and logmeanexp."""
     x, where, _, u = _reduction_inputs()
     x2, where, u = _standardize_inputs(x, where, u)
     for case, ((_, jy), jg) in zip(STANDARDIZE_CASES, jax_reductions["standardize"], strict=True):
         loss = functools.partial(_standardize_loss, gnp, jnn.standardize)
-        (_, y), g = ad.value_and_grad(loss, has_aux=True)(x2, case, where, u)
+        with np.errstate(invalid="ignore"):
+            (_, y), g = ad.value_and_grad(loss, has_aux=True)(x2, case, where, u)
         _close(y, jy, what=str(case))
         _close(g, jg, rtol=1e-10, atol=1e-12, what=str(case))
     for kw, ref in zip(LOGMEANEXP_CASES, jax_reductions["logmeanexp"], strict=True):
@@ -408,7 +424,7 @@ def jax_attention(jax):
     def run(arrays):
         return refs([(*a[:4], c[4], a[4]) for a, c in zip(arrays, cases, strict=True)])
 
-    return jax.jit(run)(arrays)
+    return _run_jax(jax, run, arrays)
 
 
 @pytest.mark.parametrize(
@@ -458,12 +474,12 @@ INITS = [
 ]
 SHAPE = (3, 4, 40, 50)
 SCALING = [
-    (mode, dist, dt)
+    (mode, dist, np.float64)
     for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
     for dist in ("truncated_normal", "normal", "uniform")
-    for dt in (np.float64, np.complex128)
 ]
-SCALING_SHAPE = (30, 60, 4)
+SCALING += [("fan_avg", dist, np.complex128) for dist in ("truncated_normal", "normal", "uniform")]
+SCALING_SHAPE = (20, 50, 4)
 
 
 # the definitions: (scale, mode) of each named initializer
@@ -520,18 +536,25 @@ def test_initializer_variances_and_bounds(jax_fans):
             assert 1.95 * std / 0.87962566103423978 < top < 2 * std / 0.87962566103423978
 
 
+def _truncated_normal_moments(a, b):
+    """Mean and standard deviation of N(0, 1) conditioned on (a, b)."""
+    pdf = lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda t: 0.5 * (1 + math.erf(t / math.sqrt(2)))  # noqa: E731
+    z = cdf(b) - cdf(a)
+    mean = (pdf(a) - pdf(b)) / z
+    return mean, math.sqrt(1 + (a * pdf(a) - b * pdf(b)) / z - mean**2)
+
+
 def test_variance_scaling_modes_and_simple_initializers(jax_fans):
     """Every mode, distribution and complex dtypes of variance_scaling; zeros, ones,
     constant, uniform, normal, truncated_normal; JAX's error for a 1-d shape."""
-    from scipy import stats
-
     key = ad.random.PRNGKey(3)
     for mode, dist, dt in SCALING:
         init = jnn.initializers.variance_scaling(2.0, mode, dist, 0, 1, dtype=dt)
         w = to_numpy(init(key, SCALING_SHAPE))
         assert w.dtype == dt and w.shape == SCALING_SHAPE
         var = _variance(jax_fans, SCALING_SHAPE, 2.0, mode, in_axis=0, out_axis=1)
-        assert abs(np.mean(np.abs(w) ** 2) / var - 1) < 0.06, (mode, dist, dt)
+        assert abs(np.mean(np.abs(w) ** 2) / var - 1) < 0.08, (mode, dist, dt)
     z = jnn.initializers
     np.testing.assert_array_equal(to_numpy(z.zeros(key, (2, 3))), np.zeros((2, 3)))
     np.testing.assert_array_equal(to_numpy(z.ones(key, (2,), np.float32)), np.ones(2, np.float32))
@@ -541,9 +564,11 @@ def test_variance_scaling_modes_and_simple_initializers(jax_fans):
     n = to_numpy(z.normal(0.5)(key, (4000,)))
     assert abs(n.std() - 0.5) < 0.03
     t = to_numpy(z.truncated_normal(0.5, lower=-1.0, upper=2.0)(key, (4000,)))
-    cut = stats.truncnorm(-1.0, 2.0)  # no variance correction here (JAX's documented choice)
+    # the rescaling of variance_scaling: the standard deviation of N(0, 1) cut at +-2
+    assert math.isclose(jnn.initializers._TRUNC_STD, _truncated_normal_moments(-2.0, 2.0)[1])
+    mean, std = _truncated_normal_moments(-1.0, 2.0)  # no variance correction (as JAX)
     assert -0.5 < t.min() < -0.49 and 0.99 < t.max() < 1.0
-    assert abs(t.mean() - 0.5 * cut.mean()) < 0.02 and abs(t.std() / (0.5 * cut.std()) - 1) < 0.05
+    assert abs(t.mean() - 0.5 * mean) < 0.02 and abs(t.std() / (0.5 * std) - 1) < 0.05
     with pytest.raises(ValueError, match="in_axis"):
         z.glorot_normal()(key, (5,))
 
@@ -597,17 +622,17 @@ def test_mlp_program_matches_jax_step_by_step(jax):
 
     jinit, jupdate, jget = jopt.adam(0.05)
 
-    @jax.jit
-    def jax_step(i, state):
+    def step(i, state):
         loss, g = jax.value_and_grad(_mlp_loss, argnums=2)(jax.numpy, jax.nn, jget(state), x, y)
         return loss, jupdate(i, g, state)
 
     init, update, get = optimizers.adam(0.05)
     state, jstate = init(params), jinit({k: np.asarray(to_numpy(v)) for k, v in params.items()})
+    jax_step = _compile(jax, step, np.int64(0), jstate)
     losses = []
     for i in range(steps):
         loss, g = ad.value_and_grad(_mlp_loss, argnums=2)(gnp, jnn, get(state), x, y)
-        jloss, jstate = jax_step(i, jstate)
+        jloss, jstate = jax_step(np.int64(i), jstate)
         np.testing.assert_allclose(float(loss), float(jloss), rtol=1e-10, err_msg=f"step {i}")
         state, losses = update(i, g, state), losses + [float(loss)]
     assert losses[-1] < losses[0]
