@@ -23,7 +23,6 @@ from .. import numpy as gnp
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient
 from .._raw import data
-from ..scipy.special import erfc
 
 __all__ = [
     "identity",
@@ -186,6 +185,8 @@ def gelu(x: Array, approximate: bool = True) -> Array:
     if approximate:
         cdf = 0.5 * (1.0 + gnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
         return x * cdf
+    from ..scipy.special import erfc  # on first use: gpuad.scipy is slow to import
+
     return 0.5 * x * erfc(-x * math.sqrt(0.5))
 
 

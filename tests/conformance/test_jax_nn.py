@@ -348,7 +348,8 @@ def test_standardize_and_logmeanexp(jax_reductions):
         _close(y, jy, what=str(case))
         _close(g, jg, rtol=1e-10, atol=1e-12, what=str(case))
     for kw, ref in zip(LOGMEANEXP_CASES, jax_reductions["logmeanexp"], strict=True):
-        _close(jnn.logmeanexp(x2, **kw, where=where), ref, what=str(kw))
+        with np.errstate(divide="ignore", invalid="ignore"):  # again a column with nothing
+            _close(jnn.logmeanexp(x2, **kw, where=where), ref, what=str(kw))
     with pytest.raises(ValueError, match="algorithm"):
         jnn.standardize(x2, algorithm="two-pass")
 
