@@ -65,7 +65,7 @@ def identity(x: Array) -> Array:
 
 def relu(x: Array) -> Array:
     """``max(x, 0)`` with derivative 0 at 0 (JAX's). Example: ``jnn.relu(x)``"""
-    return gnp.where(data(x) <= 0, 0.0, x)  # NaN stays NaN
+    return gnp.where(data(x) <= 0, 0, x)  # NaN stays NaN; integers stay integers
 
 
 def relu6(x: Array) -> Array:
