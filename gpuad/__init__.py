@@ -84,6 +84,8 @@ from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 # jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
 from .jit.caches import clear_caches  # noqa: E402
+# jax.nn's functions and initializers with JAX's conventions (gpuad.nn follows torch's)
+from . import jax_nn  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -158,3 +160,4 @@ __all__ += ["clear_caches"]
 from . import func  # noqa: E402
 
 __all__ += ["func"]
+__all__ += ["jax_nn"]

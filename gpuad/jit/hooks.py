@@ -726,7 +726,7 @@ def _known(tr, obj, found: list) -> None:
 
 # where adjoint and tangent formulas live: their data(x) masks stay Tensors while tracing
 _FORMULA_MODULES = ("gpuad.prims", "gpuad.linalg_rules", "gpuad.complex_rules",
-                    "gpuad.scipy", "gpuad.nn", "gpuad.numpy._more_math")
+                    "gpuad.scipy", "gpuad.nn", "gpuad.numpy._more_math", "gpuad.jax_nn")
 _ORIG: dict = {}
 _ENGINE_HOOKS = {
     "_step": _step_w, "_saved_tensors": _saved_tensors_w,
