@@ -488,3 +488,10 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
         raise TypeError(f"select: pred must be a scalar or have the operands' shape "
                         f"{ta[0]}, got shape {ps}")
     return where(pred, on_true, on_false)
+
+
+# jax.lax's operations (elementwise, shapes, slices, reductions, sort, dot_general)
+from .lax_ops import *  # noqa: E402,F403
+from .lax_ops import __all__ as _ops_all  # noqa: E402
+
+__all__ += [n for n in _ops_all if n not in __all__]
