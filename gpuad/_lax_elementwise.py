@@ -415,18 +415,12 @@ def _bitwise(op: str, fn):
 bitwise_and = _bitwise("bitwise_and", gnp.bitwise_and)
 bitwise_or = _bitwise("bitwise_or", gnp.bitwise_or)
 bitwise_xor = _bitwise("bitwise_xor", gnp.bitwise_xor)
-and_ = _bitwise("and_", gnp.bitwise_and)
-or_ = _bitwise("or_", gnp.bitwise_or)
-xor_ = _bitwise("xor_", gnp.bitwise_xor)
 
 
 def bitwise_not(x: Any) -> Any:
     """Bitwise not of integers, logical not of booleans. Example: ``lax.bitwise_not(mask)``"""
     _unary("bitwise_not", x, _BITS)
     return gnp.invert(_data(x))
-
-
-not_ = bitwise_not
 
 
 def _shift(op: str, x, y):
@@ -555,15 +549,15 @@ def polygamma(m: Any, x: Any) -> Any:
     return _sp.polygamma(_data(m), x)
 
 
-def regularized_incomplete_beta(a: Any, b: Any, x: Any) -> Any:
+def betainc(a: Any, b: Any, x: Any) -> Any:
     """``I_x(a, b)`` (SciPy's ``betainc``); all three of one dtype.
 
-    Example: ``lax.regularized_incomplete_beta(a, b, x)``
+    Example: ``lax.betainc(a, b, x)``
     """
     for i, v in enumerate((a, b, x)):
-        _check_kind("regularized_incomplete_beta", v, _FLOAT, i)
-    _same_dtype("regularized_incomplete_beta", a, b, x)
-    _same_shape("regularized_incomplete_beta", a, b, x)
+        _check_kind("betainc", v, _FLOAT, i)
+    _same_dtype("betainc", a, b, x)
+    _same_shape("betainc", a, b, x)
     return _sp.betainc(a, b, x)
 
 

@@ -58,23 +58,27 @@ def _extreme(dt, high: bool):
     return info.max if high else info.min
 
 
+def _keep_dtype(y, operand):
+    """``y`` in ``operand``'s dtype (NumPy widens small integer sums; lax does not)."""
+    dt = _dtype(operand)
+    return y if _np.dtype(y.dtype) == dt else gnp.astype(y, dt)
+
+
 # ---- reductions -------------------------------------------------------------------------------
 
 
 def reduce_sum(operand: Any, axes: Sequence[int]) -> Any:
     """The sum over ``axes``, in the operand's dtype. Example: ``lax.reduce_sum(x, (0,))``"""
     _check_kind("reduce_sum", operand, "iufc")
-    return gnp.sum(
-        operand, axis=_axes("reduce_sum", axes, len(_shape(operand))), dtype=_dtype(operand)
-    )
+    ax = _axes("reduce_sum", axes, len(_shape(operand)))
+    return _keep_dtype(gnp.sum(operand, axis=ax), operand)
 
 
 def reduce_prod(operand: Any, axes: Sequence[int]) -> Any:
     """The product over ``axes``, in the operand's dtype. Example: ``lax.reduce_prod(x, (1,))``"""
     _check_kind("reduce_prod", operand, "iufc")
-    return gnp.prod(
-        operand, axis=_axes("reduce_prod", axes, len(_shape(operand))), dtype=_dtype(operand)
-    )
+    ax = _axes("reduce_prod", axes, len(_shape(operand)))
+    return _keep_dtype(gnp.prod(operand, axis=ax), operand)
 
 
 def _chooser(op: str, fn, high: bool):
@@ -289,7 +293,7 @@ def cumsum(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: gnp.cumsum(x, axis=a, dtype=_dtype(operand)),
+        lambda x, a: _keep_dtype(gnp.cumsum(x, axis=a), operand),
     )
 
 
@@ -301,7 +305,7 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: gnp.cumprod(x, axis=a, dtype=_dtype(operand)),
+        lambda x, a: _keep_dtype(gnp.cumprod(x, axis=a), operand),
     )
 
 

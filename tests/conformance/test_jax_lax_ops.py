@@ -1,0 +1,620 @@
+"""``gpuad.lax``'s operations against ``jax.lax`` itself (float64): values and dtypes, and
+vector-Jacobian products (real ops) or Jacobian-vector products (complex ops) along random
+directions; a few central-difference checks; and the errors lax raises for operands of
+mismatched dtypes or shapes.
+
+Each case is ``(id, fn, args, diff)``: ``fn(L, *args)`` runs with ``L`` = ``gpuad.lax`` and
+``jax.lax``, and ``diff`` lists the arguments differentiated.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+from gpuad import lax
+from gpuad.testing import check_grads
+
+
+@functools.cache
+def _jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _rng(tag: str):
+    return np.random.default_rng(zlib.crc32(tag.encode()))
+
+
+def _normal(tag, *shape):
+    return _rng(tag).standard_normal(shape)
+
+
+def _uniform(tag, lo, hi, *shape):
+    return _rng(tag).uniform(lo, hi, shape)
+
+
+def _away(tag, *shape, gap=0.5):
+    x = _normal(tag, *shape)
+    return x + np.where(x >= 0, gap, -gap)
+
+
+def _cplx(tag, *shape):
+    return _normal(tag, *shape) + 1j * _normal(tag + "i", *shape)
+
+
+def _leaves(t):
+    return ad.tree_flatten(t)[0]
+
+
+def _host(x):
+    return np.asarray(to_numpy(x))
+
+
+def _check_values(out, ref, tol):
+    got, want = _leaves(out), _leaves(ref)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        g, w = _host(g), np.asarray(w)
+        assert g.shape == w.shape, (g.shape, w.shape)
+        assert g.dtype == w.dtype, (g.dtype, w.dtype)
+        if w.dtype.kind in "biu":
+            np.testing.assert_array_equal(g, w)
+        else:
+            np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+
+
+# Every comparison is registered here, (fn, args, diff, mode, tol), and JAX's side of all of
+# them runs as ONE jitted program (JAX compiles each primitive it runs eagerly, which would
+# cost seconds over these tables; one compilation costs a fraction of that).
+CASES: dict = {}
+
+
+def _case(tag, fn, args, diff=(), mode="vjp", tol=1e-10):
+    assert tag not in CASES, tag
+    CASES[tag] = (fn, tuple(args), tuple(diff), mode, tol)
+    return tag
+
+
+def _directions(tag, kind, shapes_dtypes):
+    out = []
+    for i, (shape, dt) in enumerate(shapes_dtypes):
+        d = _normal(f"{tag}{kind}{i}", *shape)
+        if np.dtype(dt).kind == "c":
+            d = d + 1j * _normal(f"{tag}{kind}i{i}", *shape)
+        out.append(d.astype(dt))
+    return out
+
+
+def _run(tag, L, jvp, vjp, args):
+    """(values, derivatives) of case ``tag`` with the lax module ``L`` and its transforms."""
+    fn, _, diff, mode, _ = CASES[tag]
+
+    def restrict(*dargs):
+        full = list(args)
+        for i, a in zip(diff, dargs, strict=True):
+            full[i] = a
+        return fn(L, *full)
+
+    values = fn(L, *args)
+    if not diff:
+        return values, None
+    primals = [args[i] for i in diff]
+    if mode == "jvp":
+        tangents = _directions(tag, "t", [(p.shape, p.dtype) for p in primals])
+        return values, jvp(restrict, primals, tangents)[1]
+    leaves, tdef = ad.tree_flatten(values)
+    cts = _directions(tag, "u", [(v.shape, np.float64) for v in leaves])
+    _, pull = vjp(restrict, *primals)
+    return values, pull(ad.tree_unflatten(tdef, cts))
+
+
+@functools.cache
+def _jax_refs():
+    """JAX's values and derivatives of every registered case, from one jitted program."""
+    jax = _jax()
+    arrays = {t: [a for a in c[1] if isinstance(a, np.ndarray)] for t, c in CASES.items()}
+
+    def rebuild(tag, arrs):
+        it = iter(arrs)
+        return [next(it) if isinstance(a, np.ndarray) else a for a in CASES[tag][1]]
+
+    def jvp(f, primals, tangents):
+        return jax.jvp(f, tuple(primals), tuple(tangents))
+
+    def everything(arrs):
+        return {t: _run(t, jax.lax, jvp, jax.vjp, rebuild(t, a)) for t, a in arrs.items()}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        out = jax.jit(everything)(arrays)
+    return jax.tree_util.tree_map(np.asarray, out)
+
+
+def _compare(tag):
+    """gpuad's values and derivatives of case ``tag`` against JAX's."""
+    _, args, _, _, tol = CASES[tag]
+    refs = _jax_refs()[tag]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        values, derivs = _run(tag, lax, ad.jvp, ad.vjp, list(args))
+    _check_values(values, refs[0], tol)
+    if derivs is not None:
+        _check_values(derivs, refs[1], tol)
+
+
+# ---- elementwise ------------------------------------------------------------------------------
+
+
+def _un(name):
+    return lambda L, x: getattr(L, name)(x)
+
+
+def _bin(name):
+    return lambda L, x, y: getattr(L, name)(x, y)
+
+
+def _pos(tag, *shape):
+    return _uniform(tag, 0.5, 2.5, *shape)
+
+
+def _in(lo, hi):
+    return lambda tag, *shape: _uniform(tag, lo, hi, *shape)
+
+
+UNARY_REAL = [  # (name, input sampler, differentiable)
+    ("neg", _normal, 1),
+    ("exp", _normal, 1),
+    ("exp2", _normal, 1),
+    ("log", _pos, 1),
+    ("log1p", _pos, 1),
+    ("expm1", _normal, 1),
+    ("sqrt", _pos, 1),
+    ("rsqrt", _pos, 1),
+    ("cbrt", _away, 1),
+    ("tanh", _normal, 1),
+    ("logistic", _normal, 1),
+    ("sin", _normal, 1),
+    ("cos", _normal, 1),
+    ("tan", _in(-1.3, 1.3), 1),
+    ("asin", _in(-0.9, 0.9), 1),
+    ("acos", _in(-0.9, 0.9), 1),
+    ("atan", _normal, 1),
+    ("sinh", _normal, 1),
+    ("cosh", _normal, 1),
+    ("asinh", _normal, 1),
+    ("acosh", _in(1.2, 3.0), 1),
+    ("atanh", _in(-0.9, 0.9), 1),
+    ("erf", _normal, 1),
+    ("erfc", _normal, 1),
+    ("erf_inv", _in(-0.9, 0.9), 1),
+    ("lgamma", _pos, 1),
+    ("digamma", _pos, 1),
+    ("bessel_i0e", _normal, 1),
+    ("bessel_i1e", _normal, 1),
+    ("square", _normal, 1),
+    ("abs", _away, 1),
+    ("sign", _away, 1),
+    ("floor", _away, 1),
+    ("ceil", _away, 1),
+    ("round", _away, 1),
+    ("is_finite", _normal, 0),
+]
+ELEMENTWISE = [_case(n, _un(n), (s(n, 2, 3),), (0,) if d else ()) for n, s, d in UNARY_REAL]
+# JAX's jvp of sign is 0 for complex z too; gpuad differentiates z / |z|: values only there
+ELEMENTWISE += [
+    _case(f"c_{n}", _un(n), (_cplx(n, 4),), () if n == "sign" else (0,), "jvp")
+    for n in (
+        "neg",
+        "exp",
+        "log",
+        "sqrt",
+        "sin",
+        "tanh",
+        "square",
+        "real",
+        "imag",
+        "conj",
+        "abs",
+        "sign",
+    )
+]
+BINARY_REAL = [  # (name, x sampler, y sampler, differentiated arguments)
+    ("add", _normal, _normal, (0, 1)),
+    ("sub", _normal, _normal, (0, 1)),
+    ("mul", _normal, _normal, (0, 1)),
+    ("div", _normal, _away, (0, 1)),
+    ("rem", _normal, _away, (0, 1)),
+    ("pow", _pos, _normal, (0, 1)),
+    ("max", _normal, _normal, (0, 1)),
+    ("min", _normal, _normal, (0, 1)),
+    ("atan2", _normal, _normal, (0, 1)),
+    ("nextafter", _normal, _normal, ()),
+    ("igamma", _pos, _pos, (1,)),
+    ("igammac", _pos, _pos, (1,)),
+    ("eq", _normal, _normal, ()),
+    ("lt", _normal, _normal, ()),
+]
+ELEMENTWISE += [
+    _case(n, _bin(n), (sx(n + "x", 2, 3), sy(n + "y", 2, 3)), d) for n, sx, sy, d in BINARY_REAL
+]
+_A, _B = _cplx("ca", 3), _cplx("cb", 3)
+ELEMENTWISE += [
+    _case(f"c_{n}", _bin(n), (_A, _B), (0, 1), "jvp") for n in ("add", "mul", "div", "pow")
+]
+_ROW, _COL = np.array([[1.0, 2.0, 3.0]]), np.array([[2.0], [1.0]])
+_INTS = (np.array([-7, 7, -7, 7, 5, 0, -9], np.int32), np.array([2, -2, -2, 2, 0, 3, 4], np.int32))
+_UINTS = (np.array([7, 3, 0], np.uint8), np.array([2, 0, 5], np.uint8))
+_I8 = (np.array([-8, 5, 1, 127, -128], np.int8), np.array([1, 2, 9, 7, -1], np.int8))
+_BOOL = np.array([True, False, True])
+_RND = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.49999999999999994])
+_CL = np.array([-1.0, 0.0, 0.25, 1.0, 2.0])
+_S3 = [_normal(f"s{i}", 4) for i in range(3)]
+ELEMENTWISE += [
+    _case("complex", _bin("complex"), (_normal("re", 3), _normal("im", 3)), (0, 1), "jvp"),
+    # ties share the gradient as in lax; size-1 and 0-d operands broadcast; weak scalars
+    _case("max_ties", _bin("max"), (_ROW, _COL), (0, 1)),
+    _case("mul_size1", _bin("mul"), (_ROW, _COL), (0, 1)),
+    _case("sub_0d", _bin("sub"), (np.array(0.5), _ROW), (0, 1)),
+    _case("weak", lambda L, x: L.add(L.mul(2.0, x), 1.5), (_ROW,), (0,)),
+    *[
+        _case(f"i_{n}", _bin(n), _INTS)
+        for n in ("div", "rem", "add", "sub", "mul", "max", "min", "eq", "ne", "ge")
+    ],
+    _case("u_div", _bin("div"), _UINTS),
+    _case("u_rem", _bin("rem"), _UINTS),
+    *[
+        _case(n, _bin(n), _I8)
+        for n in (
+            "shift_left",
+            "shift_right_logical",
+            "shift_right_arithmetic",
+            "bitwise_and",
+            "bitwise_or",
+            "bitwise_xor",
+        )
+    ],
+    _case("bitwise_not", _un("bitwise_not"), (_I8[0],)),
+    _case("population_count", _un("population_count"), (np.array([7, -1, 0], np.int64),)),
+    _case("b_and", _bin("bitwise_and"), (_BOOL, _BOOL[::-1].copy())),
+    _case("b_not", _un("bitwise_not"), (_BOOL,)),
+    _case("integer_pow", lambda L, x: L.integer_pow(x, 3), (_normal("ip", 4),), (0,)),
+    _case("integer_pow_neg", lambda L, x: L.integer_pow(x, -2), (_away("ipn", 4),), (0,)),
+    _case("integer_pow_0", lambda L, x: L.integer_pow(x, 0), (np.array([0.0, 2.0]),), (0,)),
+    _case("pow_int", lambda L, x: L.pow(x, np.array([2, -1, 3])), (_away("pi", 3),), (0,)),
+    _case("round_even", lambda L, x: L.round(x, L.RoundingMethod.TO_NEAREST_EVEN), (_RND,)),
+    _case("round_away", lambda L, x: L.round(x), (_RND,)),
+    _case("polygamma", _bin("polygamma"), (np.array([1.0, 2.0]), _pos("pg", 2))),
+    _case("zeta", _bin("zeta"), (np.array([2.0, 3.5]), _pos("ze", 2))),
+    _case(
+        "betainc",
+        lambda L, a, b, x: L.betainc(a, b, x),
+        (_pos("ba", 3), _pos("bb", 3), _uniform("bx", 0.1, 0.9, 3)),
+        (2,),
+    ),
+    # lax's argument order, and lax's derivative at the bounds (none there)
+    _case(
+        "clamp",
+        lambda L, lo, x, hi: L.clamp(lo, x, hi),
+        (np.array(0.0), _CL, np.array(1.0)),
+        (1,),
+    ),
+    _case(
+        "clamp_arrays",
+        lambda L, lo, x, hi: L.clamp(lo, x, hi),
+        (np.array([0.5, 0.5, -1.0, 2.0, 3.0]), _CL, np.full(5, 2.5)),
+        (0, 1, 2),
+    ),
+    _case("abs_at_0", _un("abs"), (np.array([0.0, -0.0, 1.0]),), (0,)),  # lax: 1 at 0
+    _case(
+        "select_bool",
+        lambda L, a, b: L.select_n(np.array([True, False, False, True]), a, b),
+        _S3[:2],
+        (0, 1),
+    ),
+    _case(
+        "select_int",
+        lambda L, a, b, c: L.select_n(np.array([2, 0, 1, 2], np.int32), a, b, c),
+        _S3,
+        (0, 1, 2),
+    ),
+]
+_F = np.array([-1.7, 2.5, np.nan, 1e30, -1e30, np.inf])
+ELEMENTWISE += [
+    *[
+        _case(f"conv_{np.dtype(dt)}", lambda L, x, dt=dt: L.convert_element_type(x, dt), (_F,))
+        for dt in (np.int32, np.int64, np.uint8, np.bool_)
+    ],
+    _case("conv_f32", lambda L, x: L.convert_element_type(x, np.float32), (_normal("f32", 3),)),
+    _case(
+        "conv_f2c",
+        lambda L, x: L.convert_element_type(x, np.complex128),
+        (_normal("fc", 3),),
+        (0,),
+        "jvp",
+    ),
+    _case(
+        "conv_c2f",
+        lambda L, z: L.convert_element_type(z, np.float64),
+        (_cplx("cf", 3),),
+        (0,),
+        "jvp",
+    ),
+    _case(
+        "conv_i2f",
+        lambda L, x: L.convert_element_type(x, np.float64),
+        (np.array([1, -2], np.int32),),
+    ),
+    _case("bitcast_same", lambda L, x: L.bitcast_convert_type(x, np.int64), (_F,)),
+    _case("bitcast_split", lambda L, x: L.bitcast_convert_type(x, np.int32), (_F,)),
+    _case(
+        "bitcast_join",
+        lambda L, x: L.bitcast_convert_type(x, np.float64),
+        (np.arange(6, dtype=np.int32).reshape(3, 2),),
+    ),
+]
+
+
+@pytest.mark.parametrize("tag", ELEMENTWISE)
+def test_elementwise(tag):
+    _compare(tag)
+
+
+def test_gpuad_only_extras():
+    # lax refuses int32 * Python int under x64 (the int is int64); gpuad's weak int adopts int32
+    out = lax.mul(np.array([2, -3], np.int32), 3)
+    assert _host(out).dtype == np.int32 and _host(out).tolist() == [6, -9]
+    # the bits carry no derivative, as in lax
+    x = np.ones(2)
+    g = ad.grad(lambda x: lax.bitcast_convert_type(x, np.float64).sum() + x.sum())(x)
+    assert _host(g).tolist() == [1.0, 1.0]
+    z = lax.zeros_like_array(np.ones((2, 2), np.int8))  # no longer in jax.lax
+    assert _host(z).dtype == np.int8 and not _host(z).any()
+
+
+# ---- shapes, slices, padding, updates ---------------------------------------------------------
+
+X23 = _normal("x23", 2, 3)
+X45 = _normal("x45", 4, 5)
+PADS = [
+    [(1, 2, 0), (0, 0, 0)],
+    [(-1, 2, 1), (2, -3, 2)],
+    [(0, 0, 3), (-2, -1, 0)],
+    [(-4, 1, 1), (1, 1, 1)],
+]
+STRUCTURAL = [
+    _case("broadcast", lambda L, x: L.broadcast(x, (2,)), (X23,), (0,)),
+    _case("broadcast_in_dim", lambda L, x: L.broadcast_in_dim(x, (2, 4, 3), (0, 2)), (X23,), (0,)),
+    _case(
+        "broadcast_in_dim_1",
+        lambda L, x: L.broadcast_in_dim(x, (3, 2, 4), (1, 2)),
+        (_normal("b1", 2, 1),),
+        (0,),
+    ),
+    _case("broadcast_to_rank", lambda L, x: L.broadcast_to_rank(x, 4), (X23,), (0,)),
+    _case("reshape", lambda L, x: L.reshape(x, (3, 2)), (X23,), (0,)),
+    _case("reshape_dims", lambda L, x: L.reshape(x, (6,), (1, 0)), (X23,), (0,)),
+    _case("collapse", lambda L, x: L.collapse(x, 0, 2), (_normal("co", 2, 3, 2),), (0,)),
+    _case("squeeze", lambda L, x: L.squeeze(x, (0, 2)), (_normal("sq", 1, 3, 1),), (0,)),
+    _case("expand_dims", lambda L, x: L.expand_dims(x, (0, 2)), (X23,), (0,)),
+    _case("transpose", lambda L, x: L.transpose(x, (2, 0, 1)), (_normal("tr", 2, 3, 4),), (0,)),
+    _case("rev", lambda L, x: L.rev(x, (0, 1)), (X23,), (0,)),
+    _case(
+        "concatenate",
+        lambda L, a, b: L.concatenate([a, b, a], 1),
+        (X23, _normal("c2", 2, 2)),
+        (0, 1),
+    ),
+    _case("slice", lambda L, x: L.slice(x, (1, 0), (4, 5), (2, 2)), (X45,), (0,)),
+    _case("slice_in_dim", lambda L, x: L.slice_in_dim(x, -3, None, axis=1), (X45,), (0,)),
+    _case("index_in_dim", lambda L, x: L.index_in_dim(x, -1, 0, False), (X45,), (0,)),
+    _case("dynamic_slice", lambda L, x: L.dynamic_slice(x, (3, -2), (2, 2)), (X45,), (0,)),
+    _case(
+        "dynamic_slice_np",
+        lambda L, x: L.dynamic_slice(x, (np.int32(-9), np.int32(1)), (1, 3)),
+        (X45,),
+        (0,),
+    ),
+    _case(
+        "dynamic_update_slice",
+        lambda L, x, u: L.dynamic_update_slice(x, u, (3, -1)),
+        (X45, _normal("du", 2, 2)),
+        (0, 1),
+    ),
+    _case("dynamic_slice_in_dim", lambda L, x: L.dynamic_slice_in_dim(x, 3, 2, 1), (X45,), (0,)),
+    _case(
+        "dynamic_index_in_dim", lambda L, x: L.dynamic_index_in_dim(x, 7, 0, False), (X45,), (0,)
+    ),
+    _case(
+        "dynamic_update_slice_in_dim",
+        lambda L, x, u: L.dynamic_update_slice_in_dim(x, u, 4, 1),
+        (X45, _normal("dd", 4, 2)),
+        (0, 1),
+    ),
+    _case(
+        "dynamic_update_index_in_dim",
+        lambda L, x, u: L.dynamic_update_index_in_dim(x, u, 2, 0),
+        (X45, _normal("di", 5)),
+        (0, 1),
+    ),
+    *[
+        _case(f"pad{i}", lambda L, x, p, c=c: L.pad(x, p, c), (X23, np.array(0.5)), (0, 1))
+        for i, c in enumerate(PADS)
+    ],
+    _case("iota", lambda L: L.iota(np.int32, 4), ()),
+    _case("broadcasted_iota", lambda L: L.broadcasted_iota(np.float64, (2, 3), 1), ()),
+    _case("full", lambda L: L.full((2, 3), 1.5, np.float32), ()),
+    _case("full_like", lambda L: L.full_like(np.ones(2, np.int32), 3), ()),
+    _case("full_like_shape", lambda L: L.full_like(np.ones(2), 2.0, np.float32, (3,)), ()),
+    _case("pad_empty", lambda L: L.pad(np.zeros(0), 1.0, [(1, 1, 3)]), ()),
+]
+
+
+@pytest.mark.parametrize("tag", STRUCTURAL)
+def test_structural(tag):
+    _compare(tag)
+
+
+# ---- reductions, scans, sorting, contractions -------------------------------------------------
+
+XT = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, -1.0, 2.0, 2.0], [4.0, 4.0, 4.0, 0.0]])
+_I = np.array([[3, 5, -2], [7, 7, 1]], np.int32)
+_B = np.array([[True, False, True], [True, True, True]])
+REDUCTIONS = [
+    _case("reduce_sum", lambda L, x: L.reduce_sum(x, (0,)), (XT,), (0,)),
+    _case("reduce_prod", lambda L, x: L.reduce_prod(x, (1,)), (XT,), (0,)),
+    _case("reduce_max_ties", lambda L, x: L.reduce_max(x, (1,)), (XT,), (0,)),
+    _case("reduce_min_all", lambda L, x: L.reduce_min(x, (0, 1)), (XT,), (0,)),
+    _case("reduce_add", lambda L, x: L.reduce(x, 0.0, L.add, (0,)), (XT,), (0,)),
+    _case("reduce_lambda", lambda L, x: L.reduce(x, 0.0, lambda a, b: a + b, (1,)), (XT,), (0,)),
+    _case("reduce_mul_op", lambda L, x: L.reduce(x, 1.0, operator.mul, (1,)), (XT,), (0,)),
+    _case("reduce_max", lambda L, x: L.reduce(x, -np.inf, L.max, (0,)), (XT,), (0,)),
+    _case("reduce_init", lambda L, x: L.reduce(x, 2.0, L.add, (1,)), (XT,), (0,)),
+    _case("cumsum", lambda L, x: L.cumsum(x, 1), (XT,), (0,)),
+    _case("cumsum_rev", lambda L, x: L.cumsum(x, 0, reverse=True), (XT,), (0,)),
+    _case("cumprod", lambda L, x: L.cumprod(x, 1, reverse=True), (XT,), (0,)),
+    _case("cummax", lambda L, x: L.cummax(x, 1), (X45,), (0,)),
+    _case("cummin_rev", lambda L, x: L.cummin(x, 0, reverse=True), (X45,), (0,)),
+    _case("cumlogsumexp", lambda L, x: L.cumlogsumexp(x, 1), (X45 * 30,), (0,)),
+    _case("sort", lambda L, x: L.sort(x, dimension=0), (X45,), (0,)),
+    _case(
+        "sort_multi",
+        lambda L, k, v: L.sort((k, v), dimension=1, num_keys=2),
+        (np.array([[2.0, 1.0, 2.0, 1.0]]), X45[:1, :4]),
+        (0, 1),
+    ),
+    _case("sort_key_val", lambda L, k, v: L.sort_key_val(k, v), (XT, X45[:3, :4]), (0, 1)),
+    _case("top_k", lambda L, x: L.top_k(x, 3), (XT,), (0,)),
+    _case("dot_mv", lambda L, a, v: L.dot(a, v), (X45, _normal("v", 5)), (0, 1)),
+    _case("dot_mm", lambda L, a, b: L.dot(a, b), (X45, _normal("m", 5, 2)), (0, 1)),
+    _case(
+        "dot_general",
+        lambda L, a, b: L.dot_general(a, b, (((2,), (1,)), ((0,), (0,)))),
+        (_normal("ga", 2, 3, 4), _normal("gb", 2, 4, 5)),
+        (0, 1),
+    ),
+    _case(
+        "dot_general_mixed",
+        lambda L, a, b: L.dot_general(a, b, (((0, 2), (3, 0)), ((1,), (2,)))),
+        (_normal("ma", 2, 3, 4), _normal("mb", 4, 5, 3, 2)),
+        (0, 1),
+    ),
+    _case(
+        "batch_matmul",
+        lambda L, a, b: L.batch_matmul(a, b),
+        (_normal("bma", 2, 3, 4), _normal("bmb", 2, 4, 2)),
+        (0, 1),
+    ),
+    _case("sum_i32", lambda L, x: L.reduce_sum(x, (1,)), (_I,)),
+    _case("max_i32", lambda L, x: L.reduce_max(x, (0,)), (_I,)),
+    _case("and_int", lambda L, x: L.reduce_and(x, (1,)), (_I,)),
+    _case("or_int", lambda L, x: L.reduce_or(x, (0,)), (_I,)),
+    _case("xor_int", lambda L, x: L.reduce_xor(x, (1,)), (_I,)),
+    _case("and_bool", lambda L, x: L.reduce_and(x, (1,)), (_B,)),
+    _case("or_bool", lambda L, x: L.reduce_or(x, (0, 1)), (_B,)),
+    _case("argmax", lambda L, x: L.argmax(x, 1, np.int32), (XT,)),
+    _case("argmin", lambda L, x: L.argmin(x, 0, np.int64), (XT,)),
+    _case("argmax_nan", lambda L, x: L.argmax(x, 0, np.int32), (np.array([1.0, np.nan, 5.0]),)),
+    _case("cumsum_i32", lambda L, x: L.cumsum(x, 1), (_I,)),
+    _case("cummax_i32", lambda L, x: L.cummax(x, 1), (_I,)),
+    _case("max_empty", lambda L, x: L.reduce_max(x, (0,)), (np.zeros((0, 2)),)),
+    _case("sort_nan", lambda L, x: L.sort(x), (np.array([1.0, np.nan, -np.inf, 0.0, 3.0]),)),
+    _case("top_k_nan", lambda L, x: L.top_k(x, 2), (np.array([1.0, np.nan, 3.0, 3.0]),)),
+    _case("top_k_int", lambda L, x: L.top_k(x, 3), (np.array([1, 3, 3, -128], np.int8),)),
+    _case(
+        "dot_i8",
+        lambda L, a, b: L.dot(a, b, preferred_element_type=np.int32),
+        (np.array([[100, 100]], np.int8), np.array([[2], [1]], np.int8)),
+    ),
+]
+
+
+@pytest.mark.parametrize("tag", REDUCTIONS)
+def test_reductions_scans_sorting_contractions(tag):
+    _compare(tag)
+
+
+# ---- finite differences, second order ---------------------------------------------------------
+
+
+def test_central_differences_second_order():
+    x = _normal("fd", 2, 3)
+    check_grads(lambda x, p: lax.pad(x * x, p, [(1, -1, 1), (-1, 2, 0)]), (x, 0.3), order=2)
+    check_grads(lambda x: lax.cumlogsumexp(x, 1, reverse=True), (x,), order=2)
+    check_grads(lambda a, b: lax.dot_general(a, b, (((1,), (1,)), ((), ()))), (x, x + 1), order=2)
+    check_grads(lambda x, u: lax.dynamic_update_slice(x, u * u, (1, 2)), (x, x[:1, :2]), order=2)
+    check_grads(lambda x: lax.clamp(-0.5, x, 0.5) * lax.logistic(x), (x,), order=2)
+    check_grads(lambda x: lax.rem(x, 0.7) + lax.integer_pow(x, 3), (x,), order=2)
+
+
+# ---- errors -----------------------------------------------------------------------------------
+
+F64, F32, I32 = np.ones(3), np.ones(3, np.float32), np.ones(3, np.int32)
+ERRORS = [  # (call, exception, words the message names)
+    (lambda: lax.add(F64, F32), TypeError, ["lax.add", "float64[3]", "float32[3]"]),
+    (lambda: lax.add(F64, np.ones(2)), TypeError, ["lax.add", "[3]", "[2]"]),
+    (lambda: lax.mul(np.ones((2, 3)), F64), TypeError, ["lax.mul", "number of dimensions"]),
+    (lambda: lax.add(F64, 1), TypeError, ["lax.add", "Python int"]),
+    (lambda: lax.add(I32, 1.5), TypeError, ["lax.add", "int32"]),
+    (lambda: lax.sin(I32), TypeError, ["lax.sin", "int32"]),
+    (lambda: lax.add(np.ones(2, bool), np.ones(2, bool)), TypeError, ["lax.add", "bool"]),
+    (lambda: lax.clamp(np.zeros(2), F64, 1.0), TypeError, ["lax.clamp", "(2,)", "(3,)"]),
+    (lambda: lax.concatenate([F64, F32], 0), TypeError, ["lax.concatenate", "float32"]),
+    (lambda: lax.concatenate([F64, np.ones((1, 3))], 0), TypeError, ["lax.concatenate"]),
+    (lambda: lax.pad(F64, 0, [(1, 1, 0)]), TypeError, ["lax.pad", "Python int"]),
+    (lambda: lax.pad(F64, 0.0, [(-3, -1, 0)]), ValueError, ["lax.pad", "size -1"]),
+    (lambda: lax.pad(F64, 0.0, [(0, 0, 0), (0, 0, 0)]), TypeError, ["padding_config"]),
+    (lambda: lax.broadcast_in_dim(np.ones(2), (3, 2), (0,)), TypeError, ["broadcast_in_dim"]),
+    (lambda: lax.transpose(np.ones((2, 3)), (0, 0)), TypeError, ["permutation"]),
+    (lambda: lax.reshape(F64, (2, 2)), TypeError, ["lax.reshape", "(2, 2)"]),
+    (lambda: lax.squeeze(np.ones((1, 2)), (1,)), ValueError, ["squeeze", "(1, 2)"]),
+    (lambda: lax.slice(F64, (1,), (4,)), TypeError, ["lax.slice", "(3,)"]),
+    (lambda: lax.dynamic_slice(F64, (0,), (4,)), TypeError, ["dynamic_slice", "(4,)"]),
+    (lambda: lax.dynamic_update_slice(F64, F32[:2], (0,)), TypeError, ["float32"]),
+    (
+        lambda: lax.dot_general(np.ones((2, 3)), np.ones((2, 3)), (((1,), (0,)), ((), ()))),
+        TypeError,
+        ["contracting", "(2, 3)"],
+    ),
+    (lambda: lax.dot(np.ones((2, 2, 2)), np.ones(2)), TypeError, ["lax.dot", "dot_general"]),
+    (
+        lambda: lax.reduce(F64, 0.0, lambda a, b: a * b + 1, (0,)),
+        NotImplementedError,
+        ["lax.reduce", "monoid"],
+    ),
+    (
+        lambda: lax.reduce((F64, F64), (0.0, 0.0), lax.add, (0,)),
+        NotImplementedError,
+        ["2 operands"],
+    ),
+    (lambda: lax.reduce_sum(F64, (0, 0)), ValueError, ["duplicate"]),
+    (
+        lambda: lax.sort(
+            (F64, np.ones(2)),
+        ),
+        TypeError,
+        ["lax.sort", "one shape"],
+    ),
+    (lambda: lax.top_k(F64, 4), ValueError, ["top_k", "k=4"]),
+    (lambda: lax.select_n(np.array([0, 1]), F64[:2], F32[:2]), TypeError, ["select_n"]),
+    (lambda: lax.bitcast_convert_type(F64, np.complex128), TypeError, ["bitcast"]),
+    (lambda: lax.integer_pow(F64, 1.5), TypeError, ["integer_pow", "1.5"]),
+]
+
+
+@pytest.mark.parametrize("call,exc,words", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
+def test_errors_name_the_op_and_the_operands(call, exc, words):
+    x = F64.copy()
+    with pytest.raises(exc) as info:
+        call()
+    for w in words:
+        assert w in str(info.value), (w, str(info.value))
+    np.testing.assert_array_equal(F64, x)
