@@ -2,9 +2,8 @@
 
 Each checks its arguments as lax does (an error names the op, the shapes and the offending
 argument) and is built from ``gpuad.numpy`` operations, so every result differentiates in
-its array arguments (``pad`` in its padding value too). Dynamic start indices are read as
-Python ints (clamped into range as in lax), so they cannot be traced by ``gpuad.jit`` or
-batched by ``gpuad.vmap``.
+its array arguments (``pad`` in its padding value too). Dynamic start indices are clamped into
+range as in lax; batched by ``gpuad.vmap`` or traced by ``gpuad.jit`` they become a gather.
 
 Example: ``lax.pad(x, 0.0, [(1, -1, 2)])`` pads 1 in front, 2 between elements, drops the last.
 """
@@ -308,9 +307,23 @@ def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True)
 # ---- dynamic slices and updates ---------------------------------------------------------------
 
 
-def _starts(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple[int, ...]:
-    """Start indices as lax clamps them: a negative one counts from the end, then each is
-    clamped so that the window of ``sizes`` fits."""
+def _dynamic(i) -> bool:
+    """True for an index batched by ``vmap`` or computed from ``jit``'s traced arguments."""
+    if isinstance(i, Tensor) and i._bat is not None:
+        return True
+    from .jit import trace
+
+    tr = trace.active()
+    if tr is None:
+        return False
+    d = i._data if isinstance(i, Tensor) else i
+    return tr.is_array(d) and tr.dyn(d)
+
+
+def _window(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple:
+    """The index of the window of ``sizes`` at ``start_indices``, clamped as lax clamps: a
+    negative start counts from the end, then each is moved so that the window fits. Static
+    starts give slices; a batched or traced start gives index arrays (a gather)."""
     if hasattr(start_indices, "dtype") and _shape(start_indices) != ():
         start_indices = [start_indices[i] for i in range(_shape(start_indices)[0])]
     idx = list(start_indices)
@@ -319,21 +332,22 @@ def _starts(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple[int, ...]:
             f"lax.{op}: {len(idx)} start indices given for an operand of rank "
             f"{len(xs)} (shape {xs})"
         )
-    out = []
-    for i, n, s in zip(idx, xs, sizes, strict=True):
+    for i in idx:
         k = getattr(i, "dtype", None)
         if isinstance(i, bool) or (k is not None and _np.dtype(k).kind not in "iu"):
             raise TypeError(f"lax.{op}: start indices must be integers, got {_fmt(i)}")
-        try:
-            v = int(i)
-        except Exception as e:
-            raise TypeError(
-                f"lax.{op}: start indices are read as Python ints here, which "
-                f"failed ({e}); gpuad cannot trace or batch a dynamic start "
-                f"index"
-            ) from None
-        v = v + n if v < 0 else v
-        out.append(builtins.min(builtins.max(v, 0), n - s))
+    if not any(_dynamic(i) for i in idx):
+        starts = []
+        for i, n, s in zip(idx, xs, sizes, strict=True):
+            v = operator.index(i) if type(i) is int else int(i)
+            v = v + n if v < 0 else v
+            starts.append(builtins.min(builtins.max(v, 0), n - s))
+        return tuple(_S(a, a + s) for a, s in zip(starts, sizes, strict=True))
+    out = []
+    for d, (i, n, s) in enumerate(zip(idx, xs, sizes, strict=True)):
+        start = gnp.clip(gnp.where(i < 0, i + n, i), 0, n - s)
+        span = (1,) * d + (s,) + (1,) * (len(xs) - d - 1)
+        out.append(gnp.reshape(start + gnp.arange(s), span))
     return tuple(out)
 
 
@@ -350,8 +364,8 @@ def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) 
             f"lax.dynamic_slice: slice_sizes {sizes} must have one entry per "
             f"dimension, each between 0 and the operand's size {xs}"
         )
-    st = _starts("dynamic_slice", start_indices, xs, sizes)
-    return operand[tuple(_S(a, a + s) for a, s in zip(st, sizes, strict=True))]
+    w = _window("dynamic_slice", start_indices, xs, sizes)
+    return operand[w] if all(type(i) is _S for i in w) else _at_fn(operand)[w].get()
 
 
 def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
@@ -365,9 +379,7 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
             f"lax.dynamic_update_slice: update shape {us} must have the operand's "
             f"rank and fit inside its shape {xs}"
         )
-    st = _starts("dynamic_update_slice", start_indices, xs, us)
-    window = tuple(_S(a, a + u) for a, u in zip(st, us, strict=True))
-    out = _at_fn(operand)[window].set(update)
+    out = _at_fn(operand)[_window("dynamic_update_slice", start_indices, xs, us)].set(update)
     return out if isinstance(operand, Tensor) or isinstance(update, Tensor) else _data(out)
 
 

@@ -568,6 +568,32 @@ def test_structural(tag):
     _compare(tag, STRUCTURAL)
 
 
+def test_dynamic_starts_batched_by_vmap_and_traced_by_jit():
+    """A start index that differs per example (vmap) or per call (jit) is clamped as a static
+    one is: the same windows and gradients as the example-by-example loop."""
+    idx = np.array([3, -1, 0, 7])
+    ups = _normal("ups", 4, 2)
+
+    def window(x, i):
+        return lax.dynamic_slice(x, (i, i), (2, 2))
+
+    def update(x, u, i):
+        return lax.dynamic_update_slice_in_dim(x, u[None], i, 0)
+
+    batched = ad.vmap(window, in_axes=(None, 0))(X45, idx)
+    loop = [window(X45, int(i)) for i in idx]
+    _check_values(batched, np.stack([_host(w) for w in loop]))
+    g = ad.grad(lambda x: (ad.vmap(window, in_axes=(None, 0))(x, idx) ** 2).sum())(X45)
+    g_loop = sum(_host(ad.grad(lambda x, i=i: (window(x, int(i)) ** 2).sum())(X45)) for i in idx)
+    _check_values(g, g_loop)
+    xs = np.stack([X45[:, :2]] * 4)
+    upd = ad.vmap(update)(xs, ups, idx)
+    _check_values(upd, np.stack([_host(update(xs[k], ups[k], int(idx[k]))) for k in range(4)]))
+    jitted = ad.jit(window)
+    for i in idx:
+        _check_values(jitted(X45, i), window(X45, int(i)))
+
+
 # ---- reductions, scans, sorting, contractions -------------------------------------------------
 
 XT = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, -1.0, 2.0, 2.0], [4.0, 4.0, 4.0, 0.0]])
