@@ -370,6 +370,14 @@ def conj(x: Any) -> Any:
     return gnp.conj(x)
 
 
+def logistic(x: Any) -> Any:
+    """``1 / (1 + exp(-x))``, also for complex ``x``. Example: ``lax.logistic(x)``"""
+    _unary("logistic", x, _INEXACT)
+    if _kind(x) == "c":
+        return gnp.reciprocal(1.0 + gnp.exp(gnp.negative(x)))
+    return _sp.expit(x)
+
+
 def rsqrt(x: Any) -> Any:
     """``1 / sqrt(x)``. Example: ``lax.rsqrt(x)``"""
     _unary("rsqrt", x, _INEXACT)
@@ -489,7 +497,6 @@ _UNARY = [  # (lax name, gpuad function, accepted kinds)
     ("sqrt", gnp.sqrt, _INEXACT),
     ("cbrt", gnp.cbrt, _FLOAT),
     ("tanh", gnp.tanh, _INEXACT),
-    ("logistic", _sp.expit, _INEXACT),
     ("sin", gnp.sin, _INEXACT),
     ("cos", gnp.cos, _INEXACT),
     ("tan", gnp.tan, _INEXACT),
@@ -622,7 +629,8 @@ def convert_element_type(operand: Any, new_dtype: Any) -> Any:
     dt = _np.dtype(new_dtype)
     src = _dtype(operand)
     if src is None:
-        return gnp.asarray(operand, dtype=dt)
+        operand = gnp.asarray(operand)
+        src = _np.dtype(operand.dtype)
     if src == dt:
         return operand
     x = operand
@@ -659,7 +667,7 @@ def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
         raise NotImplementedError("lax.bitcast_convert_type is not supported inside vmap")
     shp = _shape(operand)
     if dt.itemsize == src.itemsize:
-        return xd.view(dt)
+        return xd.view(dt).copy()
     if dt.itemsize < src.itemsize:
         r = src.itemsize // dt.itemsize
         return _xp(xd).ascontiguousarray(xd).reshape(shp + (1,)).view(dt).reshape(shp + (r,))

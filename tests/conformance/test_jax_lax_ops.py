@@ -238,6 +238,7 @@ ELEMENTWISE += [
         ("imag", np.imag),
         ("conj", np.conj),
         ("sin", np.sin),
+        ("logistic", lambda z: 1 / (1 + np.exp(-z))),
     ]
 ]
 BINARY = [  # (lax name, x sampler, y sampler, reference, differentiated arguments)
@@ -402,6 +403,7 @@ def test_gpuad_only_extras():
     x = np.ones(2)
     g = ad.grad(lambda x: lax.bitcast_convert_type(x, np.float64).sum() + x.sum())(x)
     assert _host(g).tolist() == [1.0, 1.0]
+    assert _host(lax.convert_element_type(float("nan"), np.int32)) == 0  # as lax: NaN -> 0
     z = lax.zeros_like_array(np.ones((2, 2), np.int8))  # no longer in jax.lax
     assert _host(z).dtype == np.int8 and not _host(z).any()
 
