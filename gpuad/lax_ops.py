@@ -1,6 +1,6 @@
 """``jax.lax``'s operations with lax's semantics, built on ``gpuad.numpy`` (re-exported by
 ``gpuad.lax``): elementwise arithmetic and functions, conversions, shapes, slices, padding,
-dynamic updates, reductions, cumulative scans, sorting and ``dot_general``.
+dynamic updates, gather and scatter, reductions, cumulative scans, sorting and ``dot_general``.
 
 lax is stricter than NumPy and these functions keep its rules: binary operations take one
 dtype and equal shapes (size-1 dimensions and 0-d operands broadcast; ranks do not), a
@@ -97,6 +97,17 @@ from ._lax_elementwise import (
     tanh,
     zeta,
 )
+from ._lax_gather import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
+    gather,
+    scatter,
+    scatter_add,
+    scatter_max,
+    scatter_min,
+    scatter_mul,
+)
 from ._lax_reductions import (
     _KNOWN,
     argmax,
@@ -166,6 +177,15 @@ _KNOWN.update(
 )
 
 __all__ = [
+    "GatherDimensionNumbers",
+    "GatherScatterMode",
+    "ScatterDimensionNumbers",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "scatter_max",
+    "scatter_min",
+    "scatter_mul",
     "RoundingMethod",
     "abs",
     "acos",

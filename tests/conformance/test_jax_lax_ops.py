@@ -415,6 +415,24 @@ X45 = _normal("x45", 4, 5)
 _U = _normal("du", 4, 2)
 
 
+_GI = np.array([[2], [0], [5], [-1]])
+_GI2 = np.array([[[1, 2]], [[3, 4]]])
+_SI = np.array([[2], [0], [2], [7]])
+_SU = _normal("su", 4, 3)
+
+
+def _gdn(L, offset, collapsed, start_map):
+    return L.GatherDimensionNumbers(
+        offset_dims=offset, collapsed_slice_dims=collapsed, start_index_map=start_map
+    )
+
+
+def _sdn(L):
+    return L.ScatterDimensionNumbers(
+        update_window_dims=(1,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)
+    )
+
+
 def _np_update(x, u, window):
     y = x.copy()
     y[window] = u
@@ -460,6 +478,49 @@ STRUCTURAL = [
         for i, c in enumerate([[(-1, 2, 1), (2, -3, 2)], [(-4, 1, 1), (1, 1, 0)]])
     ],
     _case("pad_empty", lambda L: L.pad(np.zeros(0), 1.0, [(1, 1, 3)]), ()),
+    # lax's default mode promises in-bounds indices (JAX then clamps the value but drops the
+    # gradient of a clamped window); "clip" clamps both, as gpuad always does
+    _case(
+        "gather_rows",
+        lambda L, x: L.gather(x, _GI[:2], _gdn(L, (1,), (0,), (0,)), (1, 3)),
+        (X45,),
+        (0,),
+    ),
+    _case(
+        "gather_clip",
+        lambda L, x: L.gather(x, _GI, _gdn(L, (1,), (0,), (0,)), (1, 3), mode="clip"),
+        (X45,),
+        (0,),
+    ),
+    _case(
+        "gather_fill",
+        lambda L, x: L.gather(x, _GI, _gdn(L, (1,), (0,), (0,)), (1, 3), mode="fill"),
+        (X45,),
+        (0,),
+    ),
+    _case(
+        "gather_2d",
+        lambda L, x: L.gather(x, _GI2, _gdn(L, (0, 3), (), (1, 0)), (2, 2), mode="clip"),
+        (X45,),
+        (0,),
+    ),
+    _case("scatter_add", lambda L, x, u: L.scatter_add(x, _SI, u, _sdn(L)), (X45, _SU), (0, 1)),
+    _case(
+        "scatter_add_clip",
+        lambda L, x, u: L.scatter_add(x, _SI, u, _sdn(L), mode="clip"),
+        (X45, _SU),
+        (0, 1),
+    ),
+    _case(
+        "scatter",
+        lambda L, x, u: L.scatter(x, _SI[1:3], u[1:3], _sdn(L), unique_indices=True),
+        (X45, _SU),
+        (0, 1),
+    ),
+    *[
+        _case(n, lambda L, x, u, n=n: getattr(L, n)(x, _SI, u, _sdn(L)), (X45, _SU))
+        for n in ("scatter_mul", "scatter_min", "scatter_max")
+    ],
     _case("full_like", lambda L: L.full_like(np.ones(2, np.int32), 3), ()),
     # against NumPy
     _case(
@@ -808,6 +869,22 @@ ERRORS = [  # (call, exception, words the message names)
     (lambda: lax.select_n(np.array([0, 1]), F64[:2], F32[:2]), TypeError, ["select_n"]),
     (lambda: lax.bitcast_convert_type(F64, np.complex128), TypeError, ["bitcast"]),
     (lambda: lax.integer_pow(F64, 1.5), TypeError, ["integer_pow", "1.5"]),
+    (
+        lambda: lax.gather(X45, np.array([[0.5]]), _gdn(lax, (1,), (0,), (0,)), (1, 3)),
+        TypeError,
+        ["lax.gather", "integer"],
+    ),
+    (
+        lambda: lax.gather(X45, _GI, _gdn(lax, (1,), (0,), (0,)), (2, 3)),
+        TypeError,
+        ["collapsed_slice_dims", "(2, 3)"],
+    ),
+    (lambda: lax.scatter_add(X45, _SI, _SU[:, :2].T, _sdn(lax)), TypeError, ["scatter_add"]),
+    (
+        lambda: lax.gather(X45, _GI, _gdn(lax, (1,), (0,), (0,)), (1, 3), mode="wrap"),
+        ValueError,
+        ["mode", "'wrap'"],
+    ),
 ]
 
 
