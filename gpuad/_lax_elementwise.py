@@ -22,7 +22,6 @@ from . import numpy as gnp
 from ._raw import _xp
 from ._raw import data as _data
 from ._raw import shape as _shape
-from .scipy import special as _sp
 
 _PY = {bool: "b", int: "i", float: "f", complex: "c"}
 _KIND_NAMES = {
@@ -32,6 +31,18 @@ _KIND_NAMES = {
     "f": "floating",
     "c": "complex",
 }
+
+
+def _special(name: str):
+    """``gpuad.scipy.special.<name>``, loaded on first use (SciPy is optional)."""
+
+    def call(*args):
+        from .scipy import special
+
+        return getattr(special, name)(*args)
+
+    call.__name__ = name
+    return call
 
 
 class RoundingMethod(enum.IntEnum):
@@ -375,7 +386,7 @@ def logistic(x: Any) -> Any:
     _unary("logistic", x, _INEXACT)
     if _kind(x) == "c":
         return gnp.reciprocal(1.0 + gnp.exp(gnp.negative(x)))
-    return _sp.expit(x)
+    return _special("expit")(x)
 
 
 def rsqrt(x: Any) -> Any:
@@ -510,13 +521,13 @@ _UNARY = [  # (lax name, gpuad function, accepted kinds)
     ("atanh", gnp.arctanh, _INEXACT),
     ("floor", gnp.floor, _FLOAT),
     ("ceil", gnp.ceil, _FLOAT),
-    ("erf", _sp.erf, _FLOAT),
-    ("erfc", _sp.erfc, _FLOAT),
-    ("erf_inv", _sp.erfinv, _FLOAT),
-    ("lgamma", _sp.gammaln, _FLOAT),
-    ("digamma", _sp.digamma, _FLOAT),
-    ("bessel_i0e", _sp.i0e, _FLOAT),
-    ("bessel_i1e", _sp.i1e, _FLOAT),
+    ("erf", _special("erf"), _FLOAT),
+    ("erfc", _special("erfc"), _FLOAT),
+    ("erf_inv", _special("erfinv"), _FLOAT),
+    ("lgamma", _special("gammaln"), _FLOAT),
+    ("digamma", _special("digamma"), _FLOAT),
+    ("bessel_i0e", _special("i0e"), _FLOAT),
+    ("bessel_i1e", _special("i1e"), _FLOAT),
 ]
 
 _BINARY = [
@@ -524,9 +535,9 @@ _BINARY = [
     ("sub", gnp.subtract, _NUM),
     ("mul", gnp.multiply, _NUM),
     ("atan2", gnp.arctan2, _FLOAT),
-    ("igamma", _sp.gammainc, _FLOAT),
-    ("igammac", _sp.gammaincc, _FLOAT),
-    ("zeta", _sp.zeta, _FLOAT),
+    ("igamma", _special("gammainc"), _FLOAT),
+    ("igammac", _special("gammaincc"), _FLOAT),
+    ("zeta", _special("zeta"), _FLOAT),
 ]
 
 for _name, _fn, _kinds in _UNARY:
@@ -553,7 +564,7 @@ def polygamma(m: Any, x: Any) -> Any:
     Example: ``lax.polygamma(1.0, x)``
     """
     _binary("polygamma", m, x, _FLOAT)
-    return _sp.polygamma(_data(m), x)
+    return _special("polygamma")(_data(m), x)
 
 
 def betainc(a: Any, b: Any, x: Any) -> Any:
@@ -565,7 +576,7 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
         _check_kind("betainc", v, _FLOAT, i)
     _same_dtype("betainc", a, b, x)
     _same_shape("betainc", a, b, x)
-    return _sp.betainc(a, b, x)
+    return _special("betainc")(a, b, x)
 
 
 def select_n(which: Any, *cases: Any) -> Any:
