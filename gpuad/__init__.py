@@ -82,6 +82,8 @@ from .host import block_until_ready, device_get, device_put, pure_callback  # no
 from .remat import checkpoint_policies, remat  # noqa: E402
 from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
+# jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
+from .jit.caches import clear_caches  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -150,3 +152,9 @@ __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
             "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
+__all__ += ["clear_caches"]
+
+# torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
+from . import func  # noqa: E402
+
+__all__ += ["func"]

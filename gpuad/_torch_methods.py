@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as _np
 
-from . import _links, _torch_indexing, _torch_reductions, _torch_shapes
+from . import _links, _torch_indexing, _torch_reductions, _torch_scatter_reduce, _torch_shapes
 from . import _value_checks as _vc
 from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
@@ -509,3 +509,10 @@ def install() -> None:
 
 
 install()
+
+# torch's scatter_reduce (gpuad/_torch_scatter_reduce.py), out of place and in place
+_SCATTER_REDUCE = {"scatter_reduce": _torch_scatter_reduce.scatter_reduce}
+_SCATTER_REDUCE["scatter_reduce_"] = _in_place("scatter_reduce_", _SCATTER_REDUCE["scatter_reduce"])
+for _name, _fn in _SCATTER_REDUCE.items():
+    _fn.__qualname__ = f"Tensor.{_name}"
+    setattr(Tensor, _name, _fn)

@@ -25,6 +25,8 @@ import numpy as _np
 
 from . import _links, _state
 from ._raw import _xp
+from ._torch_size import Size as _Size
+from ._torch_size import plain as _plain
 from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor, _constant, _of_step
 
@@ -502,7 +504,7 @@ def _apply_any(rule, args: tuple, params: dict):
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if a._bat is not None:
-                return _B.apply_batched(rule, args, params)
+                return _B.apply_batched(rule, _plain(args), params)
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True
@@ -513,6 +515,8 @@ def _apply_any(rule, args: tuple, params: dict):
                 tan = True
         elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
             return apply(rule, _C.convert_args(args), params)  # a list of Tensors: stacked
+        elif a.__class__ is _Size:  # Tensor.size: a Python int for NumPy's promotion
+            return _apply_any(rule, _plain(args), params)
     be = get_backend()
     if be.name != "numpy" or len(_by_array_type) > 1:
         # only a lone numpy backend may skip this: raw NumPy inputs must move to a GPU backend,

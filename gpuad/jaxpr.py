@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,18 +14,19 @@ from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
 
 
-def trace_program(call: Callable, leaves: list):
+def trace_program(call: Callable, leaves: list, keep_grad_mode: bool = False):
     """The program of ``call(*leaves)`` as traced (before any pass): one step per primitive,
     the piecewise constant ones included; reading a value that depends on ``leaves`` into
     Python raises ``gpuad.jit.TracerError``. Inside ``gpuad.jit`` this trace is not part of the
-    outer program."""
+    outer program. It runs under ``no_grad`` unless ``keep_grad_mode`` (as ``jit`` traces)."""
     from . import engine
     from .jit import trace as _trace
 
     outer, hook = _trace._current, engine._trace
     _trace._current = engine._trace = None
     try:
-        with _state.no_grad(), _np.errstate(all="ignore"):
+        mode = contextlib.nullcontext() if keep_grad_mode else _state.no_grad()
+        with mode, _np.errstate(all="ignore"):
             prog, _ = _trace.trace(call, list(leaves), lambda lv: lv, get_backend())
     finally:
         _trace._current, engine._trace = outer, hook

@@ -490,6 +490,25 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     return where(pred, on_true, on_false)
 
 
+# convolutions, windowed reductions and associative scans (gpuad/lax_conv.py)
+from .lax_conv import (  # noqa: E402, F401
+    ConvDimensionNumbers,
+    associative_scan,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_general_permutations,
+    conv_transpose,
+    conv_with_general_padding,
+    padtype_to_pads,
+    reduce_window,
+)
+
+__all__ += ["ConvDimensionNumbers", "associative_scan", "conv", "conv_dimension_numbers",
+            "conv_general_dilated", "conv_general_permutations", "conv_transpose",
+            "conv_with_general_padding", "padtype_to_pads", "reduce_window"]
+
+
 # jax.lax's operations (elementwise, shapes, slices, reductions, sort, dot_general)
 from .lax_ops import *  # noqa: E402,F403
 from .lax_ops import __all__ as _ops_all  # noqa: E402

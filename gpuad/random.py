@@ -7,6 +7,12 @@ numbers in JAX and in gpuad, with the same distributions. Keys work inside ``gpu
 compiled function that receives a key draws anew for each key) and under ``gpuad.vmap``
 (``vmap(f)(split(key, n))`` draws once per key). Floating-point results default to float64.
 
+Location and scale parameters are differentiable (reparameterised draws); gamma samples are
+differentiable in their shape parameter by implicit reparameterisation, as in JAX, and so are
+beta, dirichlet, chisquare, t and f (gpuad/_random_dists.py). The discrete samplers' results
+are constants (piecewise constant in their parameters, as in JAX), so a score-function loss
+``log_prob(sample, theta)`` differentiates in ``theta`` with the sample held fixed.
+
 Example::
 
     key = gpuad.random.PRNGKey(0)
@@ -25,6 +31,7 @@ import numpy as _np
 from .batching import register
 from .engine import apply
 from .jit import random as _jr
+from .prims.core import MissingRuleError as _MissingRuleError
 from .prims.core import prim
 from .tensor import Tensor
 
@@ -120,6 +127,19 @@ def _check_key(k, where: str) -> None:
             f"gpuad.random.PRNGKey or split), got {type(k).__name__} of shape {shape}; to "
             f"draw for many keys, use gpuad.vmap over them"
         )
+
+
+def _constant(where: str, why: str, **params) -> None:
+    from .numpy.random import _tracked
+
+    for name, v in params.items():
+        if _tracked(v):
+            raise _MissingRuleError(
+                f"gpuad.random.{where}: cannot differentiate with respect to {name!r}: "
+                f"{why}. Pass it as a constant (gpuad.stop_gradient({name})), or use a "
+                f"score-function estimator "
+                f"(the log-probability of the samples, from gpuad.scipy.stats, is differentiable)"
+            )
 
 
 # ---- keys -----------------------------------------------------------------------------------
@@ -351,3 +371,10 @@ def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
     if isinstance(a, int | _np.integer):
         return idx
     return gnp.take(a, idx, axis=axis)
+
+
+# gamma and its family, the discrete samplers and the remaining transformations
+from ._random_dists import *  # noqa: E402, F403
+from ._random_dists import __all__ as _more  # noqa: E402
+
+__all__ += _more

@@ -8,6 +8,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
+from ._torch_size import Size as _Size
 
 _R: Any = None  # the op namespace (gpuad.numpy's functions), a late-bound link
 _prims: Any = None  # gpuad.rules (the primitives themselves), a late-bound link
@@ -240,12 +241,20 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        if self._bat is None:
-            return int(self._data.size)
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        """The number of elements (inside ``vmap``: one example's), an int that is also
+        torch's ``size()``/``size(dim)`` (gpuad/_torch_size.py). Example: ``x.size(0)``"""
+        return _Size(self.shape)
+
+    @property
+    def device(self) -> Any:
+        """The backend array's device: ``"cpu"`` on the NumPy backend, a ``cupy.cuda.Device``
+        on the CuPy backend. Example: ``x.device``"""
+        return getattr(self._data, "device", "cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the tensor lives on the GPU (the CuPy backend). Example: ``x.is_cuda``"""
+        return hasattr(self._data, "__cuda_array_interface__")
 
     @property
     def nbytes(self) -> int:

@@ -412,12 +412,12 @@ def test_rnn_finite_differences_and_errors(backend, rng):
         return out, h
 
     check_grads(f, (x,) + tuple(to_numpy(params[k]) for k in keys), order=1, modes=("rev",))
-    with pytest.raises(ValueError, match="initial states must have shape"):
+    with pytest.raises(ValueError, match=r"initial state must have shape \(2, 1, 2\)"):
         gru(xp_(x), xp_(np.zeros((1, 1, 2))))
     with pytest.raises(ValueError, match=r"expected an input \(L, N, 2\)"):
         lstm(xp_(np.zeros((3, 1, 4))))
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(2, 2, proj_size=1)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(2, 2, proj_size=2)
     d = nn.LSTM(2, 2, num_layers=2, dropout=0.5)
     d.eval()  # dropout between layers only while training
     assert np.isfinite(to_numpy(d(xp_(x))[0])).all()

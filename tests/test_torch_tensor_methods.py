@@ -494,7 +494,7 @@ def test_positional_calls_keep_numpys_meaning(backend):
     np.testing.assert_allclose(to_numpy(x.transpose((0, 1))), data)
     assert x.flatten()._base is None  # NumPy's copy
     assert (x * 1.0).flatten(0)._base is not None  # torch's: a view where one is possible
-    assert type(x.size) is int and x.size == 6  # not callable: see docs/porting.md
+    assert isinstance(x.size, int) and x.size == 6 and x.size(0) == 2  # both: docs/porting.md
     assert x.max(dim=1).values.shape == (2,) and x.max(dim=1).indices.dtype == np.int64
 
 

@@ -21,14 +21,18 @@ import types as _types
 
 from . import random
 from .api import Jitted, jit
+from .caches import clear_caches
 from .outer import JitFallbackWarning
 from .program import Program
 from .replay import StaleCaptureError
 from .scalar_retrace import RetraceWarning
+from .stages import Compiled, Lowered, Traced
 from .trace import TracerError
 
 __all__ = ["jit", "Jitted", "Program", "TracerError", "StaleCaptureError", "JitFallbackWarning",
            "RetraceWarning", "random"]
+# ahead-of-time stages and cache control, with JAX's names (jax.stages, jax.clear_caches)
+__all__ += ["clear_caches", "Lowered", "Compiled", "Traced"]
 
 
 class _CallableModule(_types.ModuleType):

@@ -18,7 +18,19 @@ from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import aliasing, guards, outer, passes, replay, scalar_retrace, signature, trace, weak
+from . import (
+    aliasing,
+    caches,
+    guards,
+    outer,
+    passes,
+    replay,
+    scalar_retrace,
+    signature,
+    stages,
+    trace,
+    weak,
+)
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
@@ -55,7 +67,7 @@ _WEAK_TYPES = (float, complex)
 
 class _Entry:
     __slots__ = ("program", "compiled", "runner", "keep", "calls", "signature", "lock",
-                 "branches", "undo", "variants", "weak")
+                 "branches", "undo", "variants", "weak", "lowered")
 
     def __init__(self, program, compiled, runner, keep, signature):
         self.lock = threading.Lock()  # one replay at a time: the buffers are shared
@@ -71,17 +83,22 @@ class _Entry:
                      else None)
         self.variants = [self]  # the programs of this signature, most recently used first
         self.weak = tuple(program.weak_in)  # the leaves that are traced Python numbers
+        self.lowered = None  # weakref to its gpuad.jit.stages.Lowered, while one is held
 
 
 class Jitted:
     """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
-    program; ``cache_info()`` the cache; ``clear_cache()`` empties it."""
+    program (``.compile()``: a callable for that one signature), ``trace(*args)`` the program
+    before the passes, ``eval_shape(*args)`` the outputs' shapes (gpuad.jit.stages);
+    ``cache_info()`` the cache; ``clear_cache()`` empties it."""
 
     def __init__(self, f: Callable, static_argnums: int | Sequence[int] | None = None,
                  donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
                  graph: bool | None = None, check: bool = True, fuse: Any = True,
                  static_argnames: str | Sequence[str] | None = None,
-                 donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8):
+                 donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
+                 keep_unused: bool = False, inline: bool = False, device: Any = None,
+                 backend: str | None = None, abstracted_axes: Any = None):
         if isinstance(f, staticmethod | classmethod):
             raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
                             f"@{type(f).__name__} (to the function itself)")
@@ -94,6 +111,10 @@ class Jitted:
                             f"after the call, so it cannot be traced")
         self.f = f
         self.fuse = fuse
+        # JAX's other keywords: keep_unused and inline change nothing here (unused inputs
+        # cost nothing; a jitted call inside another trace is always inlined)
+        self.keep_unused, self.inline = keep_unused, inline
+        self._backend = _requested_backend(device, backend, abstracted_axes)
         self.check = check
         self._statics = signature.Statics(
             f, _nums(static_argnums, "static_argnums"),
@@ -138,6 +159,7 @@ class Jitted:
         for k, v in getattr(f, "__dict__", {}).items():
             if k not in own:
                 self.__dict__[k] = v
+        caches.register(self)  # (gpuad.clear_caches)
 
     # ---- the signature -----------------------------------------------------------------
     def _watch_key(self) -> tuple:
@@ -154,7 +176,11 @@ class Jitted:
                      and not isinstance(x, _SCALARS))
         return self._watch_key(), objs
 
-    def _split(self, args: tuple, kwargs: dict):
+    def _split(self, args: tuple, kwargs: dict, weak_off: bool | None = None):
+        # (weak_off: whether Python floats are in the signature by value; default: this
+        # function's setting now, a compiled stage passes the one it was lowered with)
+        if weak_off is None:
+            weak_off = self._weak_off
         n = len(args)
         static = []
         for k in self.static_argnums:
@@ -212,7 +238,7 @@ class Jitted:
                     leaf = leaves[i] = be.asarray(leaf)
                 keys.append(("A", type(leaf), tuple(leaf.shape), leaf.dtype,
                              first.setdefault(id(leaf), i)))
-            elif type(leaf) in _WEAK_TYPES and not self._weak_off:
+            elif type(leaf) in _WEAK_TYPES and not weak_off:
                 keys.append(("W", type(leaf)))
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))
@@ -235,6 +261,8 @@ class Jitted:
                 kw2 = {**kw2, **skw}
             return tuple(full), kw2
 
+        # (what gpuad.jit.stages needs: the dynamic arguments' structure, the static ones)
+        rebuild.parts = (tdef, svals, skw, [i for i in range(n) if i not in static])
         return key, leaves, rebuild, be
 
     # ---- calling -------------------------------------------------------------------------
@@ -395,6 +423,11 @@ class Jitted:
         return _outputs(entry.program, outs, leaves)
 
     def _compile(self, key, leaves, rebuild, be):
+        if self._backend is not None and be.name != self._backend:
+            raise ValueError(f"jit: {getattr(self.f, '__name__', 'the function')} was jitted "
+                             f"for the {self._backend!r} backend (device=/backend=) and is "
+                             f"called on the {be.name!r} backend; switch with "
+                             f"gpuad.use_backend({self._backend!r}), or jit without it")
         readonly: list = []
         weak_in = () if self._weak_off else tuple(
             k for k, leaf in enumerate(leaves) if type(leaf) in _WEAK_TYPES)
@@ -538,18 +571,41 @@ class Jitted:
                 out.add(v)
         return out
 
-    # ---- inspection ----------------------------------------------------------------------
-    def lower(self, *args, **kwargs) -> Program:
+    # ---- inspection and ahead-of-time stages (gpuad.jit.stages) ------------------------
+    def lower(self, *args, **kwargs) -> stages.Lowered:
         """The optimised program for these arguments' signature (compiled, and cached, if it
-        was not yet: tracing runs the function once, with its side effects)."""
-        key, leaves, rebuild, be = self._split(args, kwargs)
+        was not yet: tracing runs the function once, with its side effects), as a
+        :class:`gpuad.jit.stages.Lowered`: printed, the Wengert list; ``compile()`` gives a
+        callable for this signature. A :class:`gpuad.ShapeDtypeStruct` stands for an array
+        (the function runs once on zeros)."""
+        key, leaves, rebuild, be = stages.stand_ins(self, args, kwargs)
         entry = self._cache.get(key)
         if entry is None:
             try:
                 entry, _ = self._compile(key, leaves, rebuild, be)
             except _WeakRetry:
                 return self.lower(*args, **kwargs)
-        return entry.program
+            except trace.Differentiated as e:
+                raise trace.TracerError(
+                    f"{e}: lower() compiles the function of plain values; lower it with "
+                    f"arguments that do not require grad (t.detach()), and differentiate "
+                    f"the jitted function itself (docs/jit.md)") from None
+        return stages.lowered(self, key, entry, leaves, rebuild)
+
+    def trace(self, *args, **kwargs) -> stages.Traced:
+        """The program the function traces to, before any pass (``.jaxpr``), and
+        ``.lower()``: :class:`gpuad.jit.stages.Traced`. Runs the function once."""
+        return stages.traced(self, args, kwargs)
+
+    def eval_shape(self, *args, **kwargs) -> Any:
+        """The outputs' shapes and dtypes, as :func:`gpuad.eval_shape` of the function."""
+        from ..abstract_eval import eval_shape
+
+        return eval_shape(self.f, *args, **kwargs)
+
+    def _cache_size(self) -> int:
+        """The number of compiled signatures held (JAX's private name, used by tests)."""
+        return len(self._cache)
 
     def cache_info(self) -> dict[str, Any]:
         """Hits, misses (traces), evictions, the bound, and one line per cached signature
@@ -861,6 +917,27 @@ def _python_numbers(prog: Program, result):
     return tree_unflatten(tdef, leaves)
 
 
+def _requested_backend(device, backend, abstracted_axes) -> str | None:
+    """The backend name ``jit``'s ``device=``/``backend=`` ask for (None: any)."""
+    if abstracted_axes is not None:
+        raise NotImplementedError(
+            "jit: abstracted_axes (shape polymorphism) is not supported: gpuad compiles one "
+            "program per shape; call the jitted function with each shape (each traces once)")
+    if device is not None and backend is not None:
+        raise ValueError("jit: pass at most one of device= and backend=")
+    want = device if device is not None else backend
+    if want is None:
+        return None
+    from ..host import _DEVICES
+
+    name = _DEVICES.get(str(getattr(want, "platform", want)).lower())
+    if name is None:
+        raise ValueError(f"jit: unknown {'device' if device is not None else 'backend'} "
+                         f"{want!r}; gpuad runs on 'cpu' (the numpy backend) or 'gpu' (cupy), "
+                         f"or pass None for the active backend")
+    return name
+
+
 def _nums(nums, what: str) -> tuple[int, ...] | None:
     if nums is None:
         return None
@@ -877,7 +954,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         donate_argnums: int | Sequence[int] | None = None, cache_size: int = 64,
         graph: bool | None = None, check: bool = True, fuse: Any = True,
         static_argnames: str | Sequence[str] | None = None,
-        donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8) -> Any:
+        donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
+        keep_unused: bool = False, inline: bool = False, device: Any = None,
+        backend: str | None = None, abstracted_axes: Any = None) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -903,6 +982,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     ``max_variants``: programs kept per signature for the branches gpuad's own code takes
     on values (e.g. a derivative at a repeated eigenvalue): a call whose values take
     another branch traces again (see docs/jit.md, "Kept branches").
+    JAX's ``keep_unused`` and ``inline`` are accepted (they change nothing here);
+    ``device``/``backend``: None, or the active backend's name (``"cpu"``, ``"gpu"``);
+    ``abstracted_axes`` raises ``NotImplementedError``.
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -919,5 +1001,6 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     """
     def wrap(fn):
         return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
-                      static_argnames, donate_argnames, max_variants)
+                      static_argnames, donate_argnames, max_variants, keep_unused, inline,
+                      device, backend, abstracted_axes)
     return wrap if f is None else wrap(f)

@@ -201,3 +201,13 @@ from .losses import (  # noqa: E402, F401
     TripletMarginLoss,
 )
 from .similarity import CosineSimilarity, PairwiseDistance  # noqa: E402, F401
+
+# isort: split
+# torch.nn's Transformer layers and stacks
+from .transformer import (  # noqa: E402, F401
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

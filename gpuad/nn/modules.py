@@ -12,6 +12,7 @@ from ..tensor import Tensor
 from . import functional as F
 from . import hooks as _hooks
 from . import init
+from .module_methods import ModuleMethods  # children, apply, to, double, ... (torch)
 
 __all__ = [
     "Parameter", "Module", "Linear", "Sequential", "MLP", "Embedding", "LayerNorm", "Dropout",
@@ -43,7 +44,7 @@ def _is_parameter(v: Any) -> bool:
     return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.requires_grad and v.is_leaf)
 
 
-class Module(_hooks.HookMethods):
+class Module(_hooks.HookMethods, ModuleMethods):
     """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
     every attribute name (leading underscores included): Parameters and leaf Tensors that
     require grad, in Modules, and in lists, tuples and dicts (nested) of them.

@@ -1,11 +1,14 @@
 """Recurrent layers as torch's: ``RNN``, ``LSTM``, ``GRU`` (``num_layers``, ``batch_first``,
-``bidirectional``, ``dropout`` between layers, initial states) and the single steps
-``RNNCell``, ``LSTMCell``, ``GRUCell``. Parameter names (``weight_ih_l0``,
-``weight_hh_l0_reverse``, ``bias_ih_l1``, ...), shapes and gate orders (LSTM: input, forget,
-cell, output; GRU: reset, update, new) are torch's, so a torch ``state_dict`` loads.
+``bidirectional``, ``dropout`` between layers, initial states, LSTM's ``proj_size``, packed
+sequences) and the single steps ``RNNCell``, ``LSTMCell``, ``GRUCell``. Parameter names
+(``weight_ih_l0``, ``weight_hh_l0_reverse``, ``bias_ih_l1``, ``weight_hr_l0``, ...), shapes
+and gate orders (LSTM: input, forget, cell, output; GRU: reset, update, new) are torch's, so a
+torch ``state_dict`` loads.
 
 The time loop is a Python loop of differentiable steps, with the input projections of all
-steps of a layer done in one matmul.
+steps of a layer done in one matmul. A ``PackedSequence`` input (``gpuad.nn.utils.rnn``) runs
+the first ``batch_sizes[t]`` sequences at step ``t``: each sequence's final state is the one
+after its own last step, and the reverse direction starts at each sequence's own end.
 
 Example::
 
@@ -16,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -24,6 +28,7 @@ from .. import rules as _r
 from . import functional as F
 from . import init
 from .modules import Module, Parameter
+from .rnn_utils import PackedSequence
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
 
@@ -46,15 +51,20 @@ def _rnn_step(act: Any, gi: Array, h: Array, w_hh: Array, b_hh: Array | None) ->
 
 
 def _lstm_step(
-    gi: Array, state: tuple[Array, Array], w_hh: Array, b_hh: Array | None
+    gi: Array,
+    state: tuple[Array, Array],
+    w_hh: Array,
+    b_hh: Array | None,
+    w_hr: Array | None = None,
 ) -> tuple[Array, Array]:
     h, c = state
     g = gi + _matT(h, w_hh)
     if b_hh is not None:
         g = g + b_hh
-    i, f, gg, o = _gates(g, 4, _r.shape(h)[-1])
+    i, f, gg, o = _gates(g, 4, _r.shape(c)[-1])
     c2 = F.sigmoid(f) * c + F.sigmoid(i) * gnp.tanh(gg)
-    return F.sigmoid(o) * gnp.tanh(c2), c2
+    h2 = F.sigmoid(o) * gnp.tanh(c2)
+    return (h2 if w_hr is None else _matT(h2, w_hr)), c2
 
 
 def _gru_step(gi: Array, h: Array, w_hh: Array, b_hh: Array | None) -> Array:
@@ -209,6 +219,50 @@ class GRUCell(_Cell):
 # ---- sequence layers --------------------------------------------------------------------------
 
 
+def _rows(a: Array, start: int, stop: int) -> Array:
+    return gnp.getitem(a, slice(start, stop))
+
+
+def _scan(
+    step: Any, g_at: Any, init: tuple[Array, ...], sizes: list[int], reverse: bool
+) -> tuple[list[Array], tuple[Array, ...]]:
+    """One direction of one layer: ``state = step(g_at(t), state)`` over the time steps, where
+    the first ``sizes[t]`` sequences (the longest first, as a PackedSequence orders them) take
+    part in step ``t``. ``init`` holds every sequence's initial state. Returns each step's
+    output and each sequence's state after its own last step: the forward direction leaves a
+    sequence when it ends, the reverse one takes it up at its own end."""
+    n = len(sizes)
+    hs: list[Array] = [None] * n  # type: ignore[list-item]
+    if reverse:
+        b = sizes[-1]
+        state = init if b == _r.shape(init[0])[0] else tuple(_rows(s, 0, b) for s in init)
+        for t in range(n - 1, -1, -1):
+            if sizes[t] > b:
+                state = tuple(
+                    gnp.concatenate([s, _rows(s0, b, sizes[t])], axis=0)
+                    for s, s0 in zip(state, init, strict=True)
+                )
+                b = sizes[t]
+            state = step(g_at(t), state)
+            hs[t] = state[0]
+        return hs, state
+    done: list[tuple[Array, ...]] = []  # the states of the sequences that ended, by step
+    state, b = init, _r.shape(init[0])[0]
+    for t in range(n):
+        if sizes[t] < b:
+            done.append(tuple(_rows(s, sizes[t], b) for s in state))
+            state = tuple(_rows(s, 0, sizes[t]) for s in state)
+            b = sizes[t]
+        state = step(g_at(t), state)
+        hs[t] = state[0]
+    if done:  # the shortest sequences (the last rows) ended first
+        state = tuple(
+            gnp.concatenate([s, *parts[::-1]], axis=0)
+            for s, parts in zip(state, zip(*done, strict=True), strict=True)
+        )
+    return hs, state
+
+
 class _RNNBase(Module):
     def __init__(
         self,
@@ -221,6 +275,7 @@ class _RNNBase(Module):
         dropout: float,
         bidirectional: bool,
         dtype: Any,
+        proj_size: int = 0,
     ) -> None:
         name = type(self).__name__
         if not isinstance(num_layers, int) or num_layers < 1:
@@ -229,60 +284,77 @@ class _RNNBase(Module):
             raise ValueError(f"{name}: dropout must lie in [0, 1], got {dropout}")
         if hidden_size < 1:
             raise ValueError(f"{name}: hidden_size must be positive, got {hidden_size}")
+        if not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(
+                f"{name}: proj_size should be a positive integer or zero to disable "
+                f"projections, got {proj_size!r}"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"{name}: proj_size has to be smaller than hidden_size, got proj_size="
+                f"{proj_size} and hidden_size={hidden_size}"
+            )
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         g = _GATES[mode] * hidden_size
+        h_out = proj_size or hidden_size
         d = 2 if bidirectional else 1
         for layer in range(num_layers):
-            n_in = input_size if layer == 0 else hidden_size * d
+            n_in = input_size if layer == 0 else h_out * d
             for sfx in ("", "_reverse")[:d]:
                 setattr(self, f"weight_ih_l{layer}{sfx}", _uniform((g, n_in), hidden_size, dtype))
-                setattr(
-                    self, f"weight_hh_l{layer}{sfx}", _uniform((g, hidden_size), hidden_size, dtype)
-                )
+                setattr(self, f"weight_hh_l{layer}{sfx}", _uniform((g, h_out), hidden_size, dtype))
                 if bias:
                     setattr(self, f"bias_ih_l{layer}{sfx}", _uniform((g,), hidden_size, dtype))
                     setattr(self, f"bias_hh_l{layer}{sfx}", _uniform((g,), hidden_size, dtype))
+                if proj_size:
+                    shape = (proj_size, hidden_size)
+                    setattr(self, f"weight_hr_l{layer}{sfx}", _uniform(shape, hidden_size, dtype))
 
-    def _weights(self, layer: int, sfx: str) -> tuple[Any, Any, Any, Any]:
+    def _step(self, layer: int, sfx: str) -> Any:
+        """The step function of one layer and direction: (gate inputs, states) -> states."""
         get = self.__dict__.get
-        return (
-            get(f"weight_ih_l{layer}{sfx}"),
-            get(f"weight_hh_l{layer}{sfx}"),
-            get(f"bias_ih_l{layer}{sfx}"),
-            get(f"bias_hh_l{layer}{sfx}"),
-        )
-
-    def _run(self, x: Array, hx: Any) -> tuple[Array, list[list[Array]]]:
-        """``x`` (L, N, in) and initial states (one list per state kind, each layer*D
-        arrays (N, H)) -> output (L, N, D*H) and the final states, in that layout."""
-        lstm = self.mode == "LSTM"
+        w_hh, b_hh = get(f"weight_hh_l{layer}{sfx}"), get(f"bias_hh_l{layer}{sfx}")
+        if self.mode == "LSTM":
+            w_hr = get(f"weight_hr_l{layer}{sfx}")
+            return lambda g, st: _lstm_step(g, st, w_hh, b_hh, w_hr)
+        if self.mode == "GRU":
+            return lambda g, st: (_gru_step(g, st[0], w_hh, b_hh),)
         act = _act(self.mode)
+        return lambda g, st: (_rnn_step(act, g, st[0], w_hh, b_hh),)
+
+    def _run(
+        self, x: Array, hx: list[list[Array]], sizes: list[int] | None = None
+    ) -> tuple[Array, list[list[Array]]]:
+        """``x`` (L, N, in), or packed data (T, in) with its batch sizes ``sizes``, and the
+        initial states (one list per state kind, each layer*D arrays (N, *)) -> the output in
+        the layout of ``x`` with D*H features, and the final states in that of ``hx``."""
         d = 2 if self.bidirectional else 1
-        length = _r.shape(x)[0]
+        if sizes is None:
+            sizes = [_r.shape(hx[0][0])[0]] * _r.shape(x)[0]
+            g_at, join = gnp.getitem, lambda hs: gnp.stack(hs, axis=0)
+        else:
+            starts = list(itertools.accumulate(sizes, initial=0))
+            join = lambda hs: gnp.concatenate(hs, axis=0)
+
+            def g_at(gi: Array, t: int) -> Array:
+                return _rows(gi, starts[t], starts[t + 1])
+
         finals: list[list[Array]] = [[] for _ in hx]
         for layer in range(self.num_layers):
             outs = []
             for k, sfx in enumerate(("", "_reverse")[:d]):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, sfx)
-                gi = _matT(x, w_ih)  # every step's input projection at once: (L, N, G*H)
+                gi = _matT(x, self.__dict__[f"weight_ih_l{layer}{sfx}"])  # every step at once
+                b_ih = self.__dict__.get(f"bias_ih_l{layer}{sfx}")
                 if b_ih is not None:
                     gi = gi + b_ih
-                state = tuple(s[layer * d + k] for s in hx)
-                steps = range(length - 1, -1, -1) if k else range(length)
-                hs: list[Array] = [None] * length  # type: ignore[list-item]
-                for t in steps:
-                    g_t = gnp.getitem(gi, t)
-                    if lstm:
-                        state = _lstm_step(g_t, state, w_hh, b_hh)
-                    elif self.mode == "GRU":
-                        state = (_gru_step(g_t, state[0], w_hh, b_hh),)
-                    else:
-                        state = (_rnn_step(act, g_t, state[0], w_hh, b_hh),)
-                    hs[t] = state[0]
-                if length:
-                    outs.append(gnp.stack(hs, axis=0))
+                init = tuple(s[layer * d + k] for s in hx)
+                hs, state = _scan(
+                    self._step(layer, sfx), lambda t: g_at(gi, t), init, sizes, bool(k)
+                )
+                outs.append(join(hs))
                 for f, s in zip(finals, state, strict=True):
                     f.append(s)
             x = outs[0] if d == 1 else gnp.concatenate(outs, axis=-1)
@@ -290,7 +362,41 @@ class _RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, finals
 
-    def _forward(self, input: Array, hx: Any, n_states: int) -> tuple[Array, Any]:
+    def _initial_states(
+        self, hx: Any, n: int, x: Array, n_states: int, unbatched: bool, shown: str
+    ) -> list[list[Array]]:
+        """``hx`` checked against the batch size ``n`` (zeros where None), split by layer."""
+        name = type(self).__name__
+        d = 2 if self.bidirectional else 1
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:n_states]
+        wants = [(self.num_layers * d, n, h) for h in sizes]
+        if hx is None:
+            dt = gnp.result_type(x, self.weight_ih_l0)
+            states = [gnp.zeros(w, dtype=dt) for w in wants]
+        else:
+            states = list(hx) if n_states > 1 else [hx]
+            if len(states) != n_states:
+                raise ValueError(f"{name}: hx must be a tuple (h_0, c_0), got {len(states)} arrays")
+            states = [gnp.expand_dims(h, 1) if unbatched else h for h in states]
+            for i, (h, want) in enumerate(zip(states, wants, strict=True)):
+                if tuple(_r.shape(h)) != want:
+                    which = ("h_0", "c_0")[i] if n_states > 1 else "the initial state"
+                    got = tuple(_r.shape(h))
+                    if unbatched:
+                        want, got = want[:1] + want[2:], got[:1] + got[2:]
+                    raise ValueError(
+                        f"{name}: {which} must have shape {want} "
+                        f"(num_layers * num_directions, [N,] "
+                        f"{'proj_size' if i == 0 and self.proj_size else 'hidden_size'}) "
+                        f"for {shown}, got {got}"
+                    )
+        return [
+            [gnp.getitem(h, i) for i in range(w[0])] for h, w in zip(states, wants, strict=True)
+        ]
+
+    def _forward(self, input: Array, hx: Any, n_states: int) -> tuple[Any, Any]:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, n_states)
         name = type(self).__name__
         s = tuple(_r.shape(input))
         if len(s) not in (2, 3) or s[-1] != self.input_size:
@@ -308,26 +414,7 @@ class _RNNBase(Module):
             else (gnp.swapaxes(input, 0, 1) if self.batch_first else input)
         )
         n = _r.shape(x)[1]
-        d = 2 if self.bidirectional else 1
-        want = (self.num_layers * d, n, self.hidden_size)
-        w = self.weight_ih_l0
-        if hx is None:
-            zero = gnp.zeros(want, dtype=gnp.result_type(x, w))
-            states = [zero] * n_states
-        else:
-            states = list(hx) if n_states > 1 else [hx]
-            if len(states) != n_states:
-                raise ValueError(f"{name}: hx must be a tuple (h_0, c_0), got {len(states)} arrays")
-            states = [gnp.expand_dims(h, 1) if unbatched else h for h in states]
-            for h in states:
-                if tuple(_r.shape(h)) != want:
-                    shown = want[:1] + want[2:] if unbatched else want
-                    raise ValueError(
-                        f"{name}: initial states must have shape {shown} "
-                        f"(num_layers * num_directions, [N,] hidden_size) for "
-                        f"an input of shape {s}"
-                    )
-        per_layer = [[gnp.getitem(h, i) for i in range(want[0])] for h in states]
+        per_layer = self._initial_states(hx, n, x, n_states, unbatched, f"an input of shape {s}")
         out, finals = self._run(x, per_layer)
         finals = [gnp.stack(f, axis=0) for f in finals]
         if unbatched:
@@ -337,8 +424,45 @@ class _RNNBase(Module):
             out = gnp.swapaxes(out, 0, 1)
         return out, (tuple(finals) if n_states > 1 else finals[0])
 
+    def _forward_packed(
+        self, input: PackedSequence, hx: Any, n_states: int
+    ) -> tuple[PackedSequence, Any]:
+        """As torch: the states follow the sequences' sorted order inside, hx and the final
+        states are in the batch's own order outside."""
+        name = type(self).__name__
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        s = tuple(_r.shape(data))
+        if len(s) != 2 or s[-1] != self.input_size:
+            raise ValueError(
+                f"{name}: expected a PackedSequence with data (T, {self.input_size}), got data "
+                f"of shape {s}"
+            )
+        sizes = [int(b) for b in batch_sizes]
+        if s[0] != sum(sizes):
+            raise ValueError(
+                f"{name}: the PackedSequence's data has {s[0]} rows but its batch_sizes "
+                f"{sizes} count {sum(sizes)} steps"
+            )
+        n = sizes[0]
+        if hx is not None and sorted_indices is not None:
+            hx = (
+                tuple(gnp.take(h, sorted_indices, axis=1) for h in hx)
+                if n_states > 1
+                else gnp.take(hx, sorted_indices, axis=1)
+            )
+        shown = f"a PackedSequence of batch size {n}"
+        per_layer = self._initial_states(hx, n, data, n_states, False, shown)
+        out, finals = self._run(data, per_layer, sizes)
+        finals = [gnp.stack(f, axis=0) for f in finals]
+        if unsorted_indices is not None:
+            finals = [gnp.take(f, unsorted_indices, axis=1) for f in finals]
+        packed = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        return packed, (tuple(finals) if n_states > 1 else finals[0])
+
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.batch_first:
@@ -352,8 +476,8 @@ class _RNNBase(Module):
 
 class RNN(_RNNBase):
     """Elman RNN over a sequence, as ``torch.nn.RNN``: input (L, N, in), (N, L, in) with
-    ``batch_first``, or (L, in); ``h_0`` (num_layers * directions, N, hidden) defaults to
-    zeros; returns ``(output, h_n)``.
+    ``batch_first``, or (L, in), or a PackedSequence (then ``output`` is one too); ``h_0``
+    (num_layers * directions, N, hidden) defaults to zeros; returns ``(output, h_n)``.
 
     Example: ``out, h = nn.RNN(3, 5, num_layers=2, bidirectional=True)(x)``
     """
@@ -383,15 +507,18 @@ class RNN(_RNNBase):
             dtype,
         )
 
-    def forward(self, input: Array, hx: Array | None = None) -> tuple[Array, Array]:
+    def forward(self, input: Array | PackedSequence, hx: Array | None = None) -> tuple[Any, Array]:
         return self._forward(input, hx, 1)
 
 
 class LSTM(_RNNBase):
-    """LSTM over a sequence, as ``torch.nn.LSTM`` (no ``proj_size``): returns
-    ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` defaults to zeros.
+    """LSTM over a sequence, as ``torch.nn.LSTM``: returns ``(output, (h_n, c_n))``;
+    ``hx = (h_0, c_0)`` defaults to zeros. ``proj_size=p`` projects each ``h`` to ``p``
+    features with ``weight_hr_l{k}`` (p, hidden_size): ``output`` and ``h_n`` have ``p``
+    features, ``c_n`` keeps ``hidden_size``. A PackedSequence input gives a PackedSequence
+    output.
 
-    Example: ``out, (h, c) = nn.LSTM(3, 5, batch_first=True)(x)``
+    Example: ``out, (h, c) = nn.LSTM(3, 5, batch_first=True, proj_size=2)(x)``
     """
 
     def __init__(
@@ -406,10 +533,6 @@ class LSTM(_RNNBase):
         proj_size: int = 0,
         dtype: Any = float,
     ) -> None:
-        if proj_size:
-            raise NotImplementedError(
-                "LSTM: proj_size is not supported; use proj_size=0 and a Linear layer on the output"
-            )
         super().__init__(
             "LSTM",
             input_size,
@@ -420,16 +543,18 @@ class LSTM(_RNNBase):
             dropout,
             bidirectional,
             dtype,
+            proj_size,
         )
 
     def forward(
-        self, input: Array, hx: tuple[Array, Array] | None = None
-    ) -> tuple[Array, tuple[Array, Array]]:
+        self, input: Array | PackedSequence, hx: tuple[Array, Array] | None = None
+    ) -> tuple[Any, tuple[Array, Array]]:
         return self._forward(input, hx, 2)
 
 
 class GRU(_RNNBase):
-    """GRU over a sequence, as ``torch.nn.GRU``: returns ``(output, h_n)``.
+    """GRU over a sequence (or a PackedSequence), as ``torch.nn.GRU``: returns
+    ``(output, h_n)``.
 
     Example: ``out, h = nn.GRU(3, 5, num_layers=2, dropout=0.1)(x)``
     """
@@ -457,5 +582,5 @@ class GRU(_RNNBase):
             dtype,
         )
 
-    def forward(self, input: Array, hx: Array | None = None) -> tuple[Array, Array]:
+    def forward(self, input: Array | PackedSequence, hx: Array | None = None) -> tuple[Any, Array]:
         return self._forward(input, hx, 1)

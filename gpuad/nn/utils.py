@@ -66,3 +66,10 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
 from .param_vector import parameters_to_vector, vector_to_parameters  # noqa: E402, F401
 
 __all__ += ["parameters_to_vector", "vector_to_parameters"]
+
+# packed and padded sequences: gpuad.nn.utils.rnn, importable by that name as os.path is
+import sys as _sys  # noqa: E402
+
+from . import rnn_utils as rnn  # noqa: E402
+
+_sys.modules[__name__ + ".rnn"] = rnn

@@ -25,6 +25,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.jit.random",
     "gpuad.random",
     "gpuad.host",
+    "gpuad._random_dists",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (

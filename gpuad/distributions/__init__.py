@@ -1,0 +1,70 @@
+"""Probability distributions with ``torch.distributions``' names and semantics, built on
+``gpuad.numpy`` and ``gpuad.scipy.special`` (so every derivative comes from their rules).
+
+Random draws come from ``gpuad.numpy.random`` (seed with ``gpuad.numpy.random.seed``).
+``rsample`` is reparameterised (differentiable in the parameters) for Normal, Uniform,
+Exponential, Laplace, Cauchy, Gumbel, LogNormal, MultivariateNormal, RelaxedBernoulli,
+RelaxedOneHotCategorical and Independent of those; Gamma, Beta, Dirichlet and StudentT
+``rsample`` raise (implicit reparameterisation is not in gpuad yet): their ``sample`` draws
+without gradient. Discrete samples carry no gradient. Parameters and values are validated
+(``ValueError``) unless ``validate_args=False``.
+
+Example::
+
+    import gpuad.distributions as D
+    q = D.Normal(mu, gnp.exp(log_sigma))
+    z = q.rsample()
+    kl = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum()
+    loss = kl - D.Bernoulli(logits=dec(z)).log_prob(x).sum()
+"""
+
+from __future__ import annotations
+
+from . import constraints
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
+from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
+from .dirichlet import Dirichlet
+from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
+from .gumbel import Gumbel
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .poisson import Poisson
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .student_t import StudentT
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Categorical",
+    "Cauchy",
+    "Dirichlet",
+    "Distribution",
+    "Exponential",
+    "Gamma",
+    "Gumbel",
+    "Independent",
+    "Laplace",
+    "LogNormal",
+    "MultivariateNormal",
+    "Normal",
+    "OneHotCategorical",
+    "Poisson",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    "StudentT",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]

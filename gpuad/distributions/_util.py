@@ -1,0 +1,84 @@
+"""Helpers shared by the distributions: parameters as arrays, broadcasting, standard draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import numpy as gnp
+from .._numpy_protocol import stop_gradient
+from .._raw import data, shape
+from .._state import no_grad
+from ..backends import get_backend
+from ..tensor import Tensor
+
+
+def as_param(x: Any) -> Any:
+    """A Tensor stays as it is (it may be differentiated); anything else becomes a float
+    backend array (Python numbers and integer arrays as float64)."""
+    if isinstance(x, Tensor):
+        return x
+    xp = get_backend().xp
+    a = xp.asarray(x)
+    return a if a.dtype.kind in "fc" else a.astype(xp.float64)
+
+
+def broadcast_all(*values: Any) -> list[Any]:
+    """The parameters as arrays broadcast to one shape (differentiably)."""
+    vals = [as_param(v) for v in values]
+    shp = gnp.broadcast_shapes(*(shape(v) for v in vals))
+    return [v if shape(v) == shp else gnp.broadcast_to(v, shp) for v in vals]
+
+
+def expand_to(x: Any, shp: tuple[int, ...]) -> Any:
+    return x if shape(x) == tuple(shp) else gnp.broadcast_to(x, tuple(shp))
+
+
+def sum_rightmost(x: Any, n: int) -> Any:
+    """``x`` summed over its last ``n`` axes."""
+    return gnp.sum(x, axis=tuple(range(-n, 0))) if n > 0 else x
+
+
+def draw(name: str, shp: tuple[int, ...], like: Any = None, *args: Any) -> Any:
+    """``gnp.random.<name>(*args, size=shp)`` as a backend array in ``like``'s float dtype (so
+    float32 parameters get float32 noise, as torch's samplers)."""
+    a = get_backend().xp.asarray(getattr(gnp.random, name)(*args, size=tuple(shp)))
+    dt = getattr(data(like), "dtype", None)
+    return a.astype(dt) if dt is not None and dt.kind == "f" and dt != a.dtype else a
+
+
+def standard_normal(shp: tuple[int, ...], like: Any = None) -> Any:
+    return draw("standard_normal", shp, like)
+
+
+def uniform01(shp: tuple[int, ...], like: Any = None) -> Any:
+    return draw("uniform", shp, like, 0.0, 1.0)
+
+
+def eps_of(x: Any) -> float:
+    return float(gnp.finfo(data(x).dtype).eps)
+
+
+def tiny_of(x: Any) -> float:
+    return float(gnp.finfo(data(x).dtype).tiny)
+
+
+def clamp_probs(p: Any) -> Any:
+    """``p`` clipped to ``[eps, 1 - eps]`` (as torch does before taking logs)."""
+    eps = eps_of(p)
+    return gnp.clip(p, eps, 1 - eps)
+
+
+def detached(f, *args: Any) -> Any:
+    """``f(*args)`` computed without recording, as a constant (a Tensor without gradient when
+    a parameter is a Tensor, else a backend array)."""
+    with no_grad():
+        out = f(*args)
+    out = stop_gradient(out)
+    if not isinstance(out, Tensor) and any(isinstance(a, Tensor) for a in args):
+        out = Tensor(get_backend().xp.asarray(out))
+    return out
+
+
+def raw(x: Any) -> Any:
+    """The backend array of ``x`` (a Tensor's data, an array, or a number as an array)."""
+    return get_backend().xp.asarray(data(x))

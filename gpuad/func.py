@@ -1,0 +1,332 @@
+"""``torch.func``'s transforms with torch.func's calling conventions, built on gpuad's own.
+
+Where torch.func and JAX differ, this module follows torch.func: ``grad_and_value`` returns
+``(grad, value)`` (``((grad), (value, aux))`` with ``has_aux``), ``vmap`` takes ``in_dims``/
+``out_dims`` and passes keyword arguments unbatched, ``functional_call`` takes buffers too and
+ties shared weights, ``stack_module_state`` returns ``(params, buffers)``. Results are backend
+arrays, as for the rest of gpuad's transforms.
+
+Example::
+
+    from gpuad.func import grad_and_value, vmap, functional_call
+    g, loss = grad_and_value(lambda w, x: (x @ w).sum())(w, x)
+    per_example = vmap(grad(loss_fn), in_dims=(None, 0, 0))(params, xs, ys)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import numpy as _gnp
+from . import transforms as _tr
+from .batching.api import vmap as _vmap
+from .tensor import Tensor
+
+__all__ = [
+    "grad",
+    "grad_and_value",
+    "vjp",
+    "jvp",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "vmap",
+    "functional_call",
+    "stack_module_state",
+    "linearize",
+]
+
+
+def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of scalar ``func`` in the arguments ``argnums`` (a tuple of gradients for
+    a tuple); with ``has_aux``, ``func`` returns ``(output, aux)`` and the result is
+    ``(grad, aux)``. Keyword arguments are passed on, not differentiated.
+
+    Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
+    """
+    return _tr.grad(func, argnums=argnums, has_aux=has_aux)
+
+
+def grad_and_value(
+    func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False
+) -> Callable:
+    """``(grad, value)`` (gradient first, unlike JAX's ``value_and_grad``); with ``has_aux``,
+    ``(grad, (value, aux))``.
+
+    Example: ``g, v = grad_and_value(f)(x)``
+    """
+    vg = _tr.value_and_grad(func, argnums=argnums, has_aux=has_aux)
+
+    def wrapper(*args: Any, **kwargs: Any) -> tuple:
+        value, g = vg(*args, **kwargs)
+        return g, value
+
+    return _named(wrapper, func)
+
+
+def vjp(func: Callable, *primals: Any, has_aux: bool = False):
+    """``(output, vjp_fn)`` (``(output, vjp_fn, aux)`` with ``has_aux``); ``vjp_fn(cotangents)``
+    returns a tuple with one cotangent per primal, also for one primal. ``retain_graph`` and
+    ``create_graph`` of torch's ``vjp_fn`` are taken and change nothing (it can be called again
+    and is differentiated where an outer transform differentiates it).
+
+    Example: ``out, vjp_fn = vjp(torch_like_f, x); (gx,) = vjp_fn(ones)``
+    """
+    res = _tr.vjp(func, *primals, has_aux=has_aux)
+    inner = res[1]
+
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: Any = None) -> tuple:
+        return tuple(inner(cotangents))
+
+    return (res[0], vjp_fn, res[2]) if has_aux else (res[0], vjp_fn)
+
+
+def jvp(
+    func: Callable, primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False
+):
+    """``(output, jvp_out)`` (``(output, jvp_out, aux)`` with ``has_aux``): ``func`` and its
+    directional derivative at ``primals`` (a tuple) along ``tangents`` (a tuple).
+    ``strict=True`` is not supported (raises).
+
+    Example: ``y, dy = jvp(torch.sin_like, (x,), (v,))``
+    """
+    if strict:
+        raise NotImplementedError(
+            "gpuad.func.jvp(strict=True): gpuad cannot tell an output that does not depend "
+            "on the inputs from one whose tangent is zero; call it with strict=False"
+        )
+    for what, v in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(v, tuple):
+            raise RuntimeError(
+                f"gpuad.func.jvp(f, primals, tangents): expected {what} to be a tuple (as "
+                f"torch.func), got {type(v).__name__}; it should be valid to call f(*primals)"
+            )
+    return _tr.jvp(func, primals, tangents, has_aux=has_aux)
+
+
+def jacrev(
+    func: Callable,
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    has_aux: bool = False,
+    chunk_size: int | None = None,
+    _preallocate_and_copy: bool = False,
+) -> Callable:
+    """The Jacobian by reverse mode (blocks of shape ``out.shape + in.shape``; a tuple of
+    them for a tuple ``argnums``); with ``has_aux``, ``(jacobian, aux)``.
+
+    Example: ``jacrev(f, argnums=(0, 1))(x, y)``
+    """
+    return _tr.jacrev(func, argnums=argnums, has_aux=has_aux, chunk_size=chunk_size)
+
+
+def jacfwd(
+    func: Callable,
+    argnums: int | tuple[int, ...] = 0,
+    has_aux: bool = False,
+    *,
+    randomness: str = "error",
+) -> Callable:
+    """The Jacobian by forward mode, laid out as :func:`jacrev`'s. ``randomness`` other than
+    ``"error"`` raises (a random draw inside ``func`` raises as under ``vmap``).
+
+    Example: ``jacfwd(f)(x)``
+    """
+    _randomness("jacfwd", randomness, ("error",))
+    return _tr.jacfwd(func, argnums=argnums, has_aux=has_aux)
+
+
+def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
+    """``jacfwd(jacrev(func, argnums), argnums)``, as torch.func's.
+
+    Example: ``hessian(lambda x: (x ** 3).sum())(x)``  # diag(6 x)
+    """
+    return _tr.hessian(func, argnums=argnums)
+
+
+def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """``(output, jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian at ``primals`` applied to
+    the tangents.
+
+    Example: ``y, jvp_fn = linearize(f, x); jvp_fn(v)``
+    """
+    return _tr.linearize(func, *primals)
+
+
+def vmap(
+    func: Callable,
+    in_dims: Any = 0,
+    out_dims: Any = 0,
+    randomness: str = "error",
+    *,
+    chunk_size: int | None = None,
+) -> Callable:
+    """``func`` mapped over the dims ``in_dims`` of its positional arguments (an int, None, or
+    a tuple/pytree of them, one per argument), the results stacked along ``out_dims``.
+    Keyword arguments are passed to every call unbatched, as torch.func's. ``randomness``:
+    ``"error"`` (a random draw raises) or ``"same"`` (one draw for every example);
+    ``"different"`` raises (draw the noise outside and pass it batched). ``chunk_size`` maps
+    that many examples at a time.
+
+    Example: ``vmap(torch_dot_like, in_dims=(0, None))(xs, w)``
+    """
+    _randomness("vmap", randomness, ("error", "same"))
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs:
+            return _vmap(func, in_dims, out_dims, randomness=randomness, chunk_size=chunk_size)(
+                *args
+            )
+        return _vmap(
+            lambda *a: func(*a, **kwargs),
+            in_dims,
+            out_dims,
+            randomness=randomness,
+            chunk_size=chunk_size,
+        )(*args)
+
+    return _named(wrapper, func)
+
+
+def functional_call(
+    module: Any,
+    parameter_and_buffer_dicts: Any,
+    args: Any = None,
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    tie_weights: bool = True,
+    strict: bool = False,
+) -> Any:
+    """``module(*args, **kwargs)`` with the parameters and buffers named in
+    ``parameter_and_buffer_dicts`` (a dict, or a sequence of dicts with distinct keys) in
+    place of the module's own, as ``torch.func.functional_call``. With ``tie_weights`` a
+    value given for one name of a shared (tied) parameter is used under all of its names;
+    ``strict=True`` requires exactly the module's names. The module holds its own tensors
+    again when the call returns (or raises).
+
+    Example: ``functional_call(model, {"weight": w}, (x,))``
+    """
+    from .nn.stateless import _get, _put, _slots
+
+    if isinstance(parameter_and_buffer_dicts, Mapping):
+        given = dict(parameter_and_buffer_dicts)
+    elif isinstance(parameter_and_buffer_dicts, Sequence) and all(
+        isinstance(d, Mapping) for d in parameter_and_buffer_dicts
+    ):
+        given = {}
+        for d in parameter_and_buffer_dicts:
+            for k, v in d.items():
+                if k in given:
+                    raise ValueError(
+                        f"functional_call: {[k]} appeared in multiple "
+                        f"dictionaries; behavior of functional call is ambiguous"
+                    )
+                given[k] = v
+    else:
+        raise ValueError(
+            f"functional_call: expected parameter_and_buffer_dicts to be a dict, or a "
+            f"list/tuple of dicts, but got {type(parameter_and_buffer_dicts).__name__}"
+        )
+    slots = {name: (holder, key) for name, holder, key in _slots(module, "", set())}
+    for path, m in module.named_modules(remove_duplicate=False):
+        for b in m.__dict__.get("_buffer_names", ()):
+            slots[f"{path}.{b}" if path else b] = (m, b)
+    unexpected = sorted(set(given) - set(slots))
+    if unexpected:
+        raise KeyError(
+            f"functional_call: unexpected keys {unexpected}: not parameters or "
+            f"buffers of {type(module).__name__} (those are {sorted(slots)})"
+        )
+    if strict:
+        missing = sorted(set(slots) - set(given))
+        if missing:
+            raise RuntimeError(f"functional_call(strict=True): missing keys {missing}")
+    todo = dict(given)
+    if tie_weights:
+        todo = _tied(slots, given, _get)
+    old = {k: _get(*slots[k]) for k in todo}
+    try:
+        for k, v in todo.items():
+            _put(*slots[k], v)
+        if args is None:
+            args = ()
+        elif not isinstance(args, tuple):
+            args = (args,)
+        return module(*args, **(kwargs or {}))
+    finally:
+        for k, v in old.items():
+            _put(*slots[k], v)
+
+
+def _tied(slots: dict, given: dict, get: Callable) -> dict:
+    """``given`` extended to every other name of a tensor it names (tied weights)."""
+    names_of: dict[int, list[str]] = {}
+    for name, slot in slots.items():
+        v = get(*slot)
+        if v is not None:
+            names_of.setdefault(id(v), []).append(name)
+    out = dict(given)
+    for k in given:
+        v = get(*slots[k])
+        for other in names_of.get(id(v), ()) if v is not None else ():
+            if other in given and given[other] is not given[k]:
+                raise ValueError(
+                    f"functional_call got multiple values for keys {sorted([k, other])}, "
+                    f"which are tied; give one of them, or pass tie_weights=False"
+                )
+            out[other] = given[k]
+    return out
+
+
+def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(params, buffers)``: each parameter and buffer of models of one class stacked along a
+    new first axis, parameters as leaf Tensors that require grad, as torch.func's. With
+    ``functional_call`` and ``vmap`` over dim 0 this runs an ensemble.
+
+    Example: ``params, buffers = stack_module_state([Net() for _ in range(5)])``
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({bool(m.training) for m in models}) > 1:
+        raise RuntimeError(
+            "stack_module_state: Expected all models to have the same training/eval mode."
+        )
+    if len({type(m) for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(named: list[dict], grad: bool) -> dict:
+        for i, d in enumerate(named[1:], 1):
+            if list(d) != list(named[0]):
+                raise ValueError(
+                    f"stack_module_state: model {i} has {list(d)} but model 0 has {list(named[0])}"
+                )
+        out = {}
+        for k in named[0]:
+            s = _gnp.stack([d[k].detach() for d in named])
+            out[k] = Tensor(s._data if isinstance(s, Tensor) else s, requires_grad=grad)
+        return out
+
+    params = stacked([dict(m.named_parameters()) for m in models], True)
+    buffers = stacked([dict(m.named_buffers()) for m in models], False)
+    return params, buffers
+
+
+def _randomness(where: str, value: str, allowed: tuple) -> None:
+    if value not in ("error", "same", "different"):
+        raise ValueError(
+            f"{where}: randomness must be 'error', 'same' or 'different', got {value!r}"
+        )
+    if value not in allowed:
+        raise ValueError(
+            f"{where}(randomness={value!r}) is not supported: gpuad draws no per-example "
+            f"random numbers inside a transform; draw them outside and pass them batched"
+            + (", or use randomness='same'" if "same" in allowed else "")
+        )
+
+
+def _named(wrapper: Callable, like: Callable) -> Callable:
+    import functools
+
+    return functools.wraps(like)(wrapper)

@@ -1,0 +1,161 @@
+"""More of ``torch.nn.Module``'s methods on :class:`gpuad.nn.Module`: the tree (``children``,
+``named_children``, ``named_modules``, ``apply``) and the dtype casts (``to``, ``float``,
+``double``, ``half``, ``cpu``, ``cuda``), with torch's names, orders and results.
+
+Example::
+
+    model.apply(init_weights)          # children first, then the model; returns the model
+    model.double()                     # every floating parameter and buffer to float64
+    [n for n, _ in model.named_modules()]   # ['', '0', '1', '1.0', ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as _np
+
+from .._state import no_grad
+from ..tensor import Tensor
+
+
+class ModuleMethods:
+    """The methods below, mixed into :class:`gpuad.nn.Module`."""
+
+    def named_children(self) -> Iterator[tuple[str, Any]]:
+        """(name, module) for each direct submodule, each once, in definition order.
+
+        Example: ``dict(model.named_children())["encoder"]``
+        """
+        seen: set[int] = set()
+        for name, v in self._members():
+            if _is_module(v) and id(v) not in seen:
+                seen.add(id(v))
+                yield name, v
+
+    def children(self) -> Iterator[Any]:
+        """Each direct submodule once. Example: ``list(model.children())``"""
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
+        """(dotted name, module) for this module (named ``prefix``, ``""`` by default) and
+        every submodule, depth first; a shared module once (or under each of its names with
+        ``remove_duplicate=False``), as torch's.
+
+        Example: ``[n for n, _ in model.named_modules()]``
+        """
+        visited = (set() if memo is None else memo) if remove_duplicate else None
+        if visited is not None and id(self) in visited:
+            return
+        start = prefix + "." if prefix else ""
+        for name, m in self._named_modules(start, visited):
+            yield name[:-1] if name else prefix, m
+
+    def apply(self, fn: Callable[[Any], Any]) -> Any:
+        """Call ``fn`` on every submodule (children first, each subtree in order) and then on
+        this module, as torch's ``apply``; returns this module.
+
+        Example::
+
+            def init(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+            model.apply(init)
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- casts ---------------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        """torch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``:
+        floating-point and complex parameters and buffers cast to ``dtype`` in place (each
+        keeps its identity, so an optimiser holding it still steps it; its version is bumped
+        and its ``.grad`` cast too); integer buffers are kept. The device must be the
+        tensors' own (a Tensor stays on its backend). Returns this module.
+
+        Example: ``model.to(torch.float64)``, ``model.to("cpu", gnp.float32)``
+        """
+        from .._torch_args import _dtype
+        from .._torch_methods import _device, _is_device
+
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"Module.to got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif _is_device(a):
+                device = a
+            elif not isinstance(a, bool):  # to(device, dtype, non_blocking)
+                dtype = a
+        if device is not None:
+            for t in self._tensors():
+                _device(t, device, "to (in Module.to)")
+        if dtype is None:
+            return self
+        dt = _np.dtype(_dtype(dtype))
+        if dt.kind not in "fc":
+            raise TypeError(
+                f"Module.to only takes floating-point or complex dtypes, got {dt}; integer "
+                f"parameters cannot be trained"
+            )
+        return self._cast(dt, "fc")
+
+    def float(self) -> Any:
+        """Floating-point parameters and buffers to float32 (in place). Example:
+        ``model.float()``"""
+        return self._cast(_np.dtype(_np.float32), "f")
+
+    def double(self) -> Any:
+        """Floating-point parameters and buffers to float64 (in place). Example:
+        ``model.double()``"""
+        return self._cast(_np.dtype(_np.float64), "f")
+
+    def half(self) -> Any:
+        """Floating-point parameters and buffers to float16 (in place). Example:
+        ``model.half()``"""
+        return self._cast(_np.dtype(_np.float16), "f")
+
+    def cpu(self) -> Any:
+        """This module, whose tensors are on the CPU (NumPy backend); others raise."""
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Any:
+        """This module, whose tensors are on the GPU (CuPy backend); others raise."""
+        return self.to("cuda")
+
+    def _tensors(self) -> list:
+        """Each parameter and buffer once (a tied one once)."""
+        out, seen = [], set()
+        for _, t in (*self.named_parameters(), *self.named_buffers()):
+            if id(t) not in seen:
+                seen.add(id(t))
+                out.append(t)
+        return out
+
+    def _cast(self, dt, kinds: str) -> Any:
+        """Every parameter and buffer of a kind in ``kinds`` cast to ``dt`` through ``.data``
+        (a version bump: a graph recorded before refuses to backward); ``.grad`` too."""
+        with no_grad():
+            for t in self._tensors():
+                if t.dtype.kind in kinds and t.dtype != dt:
+                    t.data = t.data.astype(dt)
+                    g = t.grad
+                    if isinstance(g, Tensor) and g.dtype != dt:
+                        g.data = g.data.astype(dt)
+        return self
+
+
+def _is_module(v: Any) -> bool:
+    from .modules import Module
+
+    return isinstance(v, Module)
