@@ -185,12 +185,13 @@ def _int_div_parts(x, y, dt):
     """(quotient rounded toward zero, divisor-is-zero mask, safe divisor) for integers."""
     xd = gnp.asarray(_data(x), dtype=dt)
     yd = gnp.asarray(_data(y), dtype=dt)
-    zero = yd == 0
+    zero = gnp.equal(yd, 0)
     ys = gnp.where(zero, gnp.ones_like(yd), yd)
     q = gnp.floor_divide(xd, ys)
     if dt.kind == "i":
         inexact = gnp.not_equal(gnp.multiply(q, ys), xd)
-        q = gnp.where(inexact & ((xd < 0) != (ys < 0)), q + gnp.ones_like(q), q)
+        away = gnp.not_equal(gnp.less(xd, 0), gnp.less(ys, 0))
+        q = gnp.where(gnp.logical_and(inexact, away), gnp.add(q, gnp.ones_like(q)), q)
     return xd, q, zero, ys
 
 
@@ -267,7 +268,7 @@ def abs(x: Any) -> Any:  # noqa: A001
     _unary("abs", x, _NUM)
     if _kind(x) != "f":
         return gnp.abs(x)
-    return gnp.where(_data(x) >= 0, x, gnp.negative(x)) + 0.0
+    return gnp.where(gnp.greater_equal(_data(x), 0), x, gnp.negative(x)) + 0.0
 
 
 def sign(x: Any) -> Any:
@@ -314,9 +315,9 @@ def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002
     _same_dtype("clamp", min, x, max)
     xd, lo, hi = _data(x), _data(min), _data(max)
     value = gnp.minimum(gnp.maximum(xd, lo), hi)
-    inside = (xd > lo) & (xd < hi)
-    out = gnp.where(hi < xd, max, value)
-    out = gnp.where((lo > xd) & (lo < hi), min, out)
+    inside = gnp.logical_and(gnp.greater(xd, lo), gnp.less(xd, hi))
+    out = gnp.where(gnp.less(hi, xd), max, value)
+    out = gnp.where(gnp.logical_and(gnp.greater(lo, xd), gnp.less(lo, hi)), min, out)
     return gnp.where(inside, x, out)
 
 
@@ -332,7 +333,8 @@ def _round(x: Any, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO) -> Any:
         )
     t = gnp.trunc(x)
     xd, td = _data(x), _data(t)
-    return gnp.where(gnp.abs(xd - td) >= 0.5, t + gnp.sign(xd), t)
+    tie_or_more = gnp.greater_equal(gnp.abs(gnp.subtract(xd, td)), 0.5)
+    return gnp.where(tie_or_more, t + gnp.sign(xd), t)
 
 
 def round(x: Any, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO) -> Any:  # noqa: A001
@@ -412,7 +414,7 @@ def population_count(x: Any) -> Any:
     u = gnp.astype(xd, _np.dtype(f"u{dt.itemsize}"))
     count = gnp.zeros_like(u)
     for k in range(8 * dt.itemsize):
-        count = count + ((u >> k) & 1)
+        count = gnp.add(count, gnp.bitwise_and(gnp.right_shift(u, k), 1))
     return gnp.astype(count, dt)
 
 
@@ -447,7 +449,7 @@ def _shift(op: str, x, y):
     dt = _dtype(x) or _dtype(y) or _np.dtype(_np.int64)
     bits = 8 * dt.itemsize
     xd, yd = _data(x), _data(y)
-    out_of_range = (yd < 0) | (yd >= bits)
+    out_of_range = gnp.logical_or(gnp.less(yd, 0), gnp.greater_equal(yd, bits))
     n = gnp.where(out_of_range, 0, yd)
     if op == "shift_left":
         r = gnp.left_shift(xd, n)
@@ -612,7 +614,7 @@ def select_n(which: Any, *cases: Any) -> Any:
         return gnp.where(w, cases[1], cases[0])
     out = cases[0]
     for i, c in enumerate(cases[1:], start=1):
-        out = gnp.where(w == i, c, out)
+        out = gnp.where(gnp.equal(w, i), c, out)
     return out
 
 
@@ -624,9 +626,9 @@ def _float_to_int(xd, dt):
     info = _np.iinfo(dt)
     t = gnp.trunc(xd)
     bad = gnp.isnan(xd)
-    hi = t >= float(2.0 ** (8 * dt.itemsize - (1 if dt.kind == "i" else 0)))
-    lo = t < (float(info.min) if dt.kind == "i" else 0.0)
-    safe = gnp.astype(gnp.where(bad | hi | lo, 0, t), dt)
+    hi = gnp.greater_equal(t, float(2.0 ** (8 * dt.itemsize - (1 if dt.kind == "i" else 0))))
+    lo = gnp.less(t, float(info.min) if dt.kind == "i" else 0.0)
+    safe = gnp.astype(gnp.where(gnp.logical_or(bad, gnp.logical_or(hi, lo)), 0, t), dt)
     return gnp.astype(gnp.where(hi, info.max, gnp.where(lo, info.min, safe)), dt)
 
 

@@ -106,17 +106,19 @@ def _window_index(op: str, starts, mapping, xs, sizes, window_dims, batch_shape,
     idx, bad = [], None
     for d, (n, s) in enumerate(zip(xs, sizes, strict=True)):
         if d in mapping:
-            st = starts[..., mapping.index(d)]
+            st = gnp.take(starts, mapping.index(d), axis=-1)
             if mode == "fill":
-                out = (st < 0) | (st > n - s)
-                bad = out if bad is None else bad | out
+                out = gnp.logical_or(gnp.less(st, 0), gnp.greater(st, n - s))
+                bad = out if bad is None else gnp.logical_or(bad, out)
             st = gnp.clip(st, 0, n - s)
             st = gnp.reshape(st, tuple(batch_shape) + (1,) * nw)
         else:
             st = gnp.zeros((1,) * (nb + nw), dtype=_np.int64)
         if d in window_dims:
             w = window_dims.index(d)
-            st = st + gnp.reshape(gnp.arange(s), (1,) * (nb + w) + (s,) + (1,) * (nw - w - 1))
+            st = gnp.add(
+                st, gnp.reshape(gnp.arange(s), (1,) * (nb + w) + (s,) + (1,) * (nw - w - 1))
+            )
         idx.append(gnp.broadcast_to(st, full))
     if bad is not None:
         bad = gnp.reshape(bad, tuple(batch_shape) + (1,) * nw)

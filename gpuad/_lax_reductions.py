@@ -113,15 +113,16 @@ def _bits_reduce(op: str, operand, axes, kind: str):
             return gnp.all(b, axis=ax)
         if kind == "or":
             return gnp.any(b, axis=ax)
-        return gnp.sum(gnp.astype(b, _np.int64), axis=ax) % 2 == 1
+        return gnp.equal(gnp.remainder(gnp.sum(gnp.astype(b, _np.int64), axis=ax), 2), 1)
 
     if dt.kind == "b":
         return red(x)
     u = gnp.astype(x, _np.dtype(f"u{dt.itemsize}"))
     out = None
     for k in range(8 * dt.itemsize):
-        bit = gnp.astype(red(gnp.not_equal((u >> k) & 1, 0)), u.dtype) << k
-        out = bit if out is None else out | bit
+        set_k = gnp.not_equal(gnp.bitwise_and(gnp.right_shift(u, k), 1), 0)
+        bit = gnp.left_shift(gnp.astype(red(set_k), u.dtype), k)
+        out = bit if out is None else gnp.bitwise_or(out, bit)
     return gnp.astype(out, dt)
 
 
@@ -398,7 +399,8 @@ def top_k(operand: Any, k: int) -> tuple:
     kind = _dtype(operand).kind
     if kind == "f":
         perm = _stable_argsort(gnp.negative(x), -1)
-        nan_first = _stable_argsort(~gnp.isnan(gnp.take_along_axis(x, perm, -1)), -1)
+        is_num = gnp.logical_not(gnp.isnan(gnp.take_along_axis(x, perm, -1)))
+        nan_first = _stable_argsort(is_num, -1)
         perm = gnp.take_along_axis(perm, nan_first, -1)
     else:
         perm = _stable_argsort(gnp.invert(x), -1)

@@ -345,9 +345,9 @@ def _window(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple:
         return tuple(_S(a, a + s) for a, s in zip(starts, sizes, strict=True))
     out = []
     for d, (i, n, s) in enumerate(zip(idx, xs, sizes, strict=True)):
-        start = gnp.clip(gnp.where(i < 0, i + n, i), 0, n - s)
+        start = gnp.clip(gnp.where(gnp.less(i, 0), gnp.add(i, n), i), 0, n - s)
         span = (1,) * d + (s,) + (1,) * (len(xs) - d - 1)
-        out.append(gnp.reshape(start + gnp.arange(s), span))
+        out.append(gnp.reshape(gnp.add(start, gnp.arange(s)), span))
     return tuple(out)
 
 

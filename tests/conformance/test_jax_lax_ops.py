@@ -657,6 +657,43 @@ def test_dynamic_starts_batched_by_vmap_and_traced_by_jit():
         _check_values(jitted(X45, i), window(X45, int(i)))
 
 
+_M = np.arange(12.0).reshape(3, 4)
+_I3 = np.full((3, 4), 3, np.int32)
+JIT_CASES = {  # masks and integer arithmetic computed from the arguments must be traced
+    "abs": lambda a: lax.abs(a),
+    "abs_grad": ad.grad(lambda a: (lax.abs(a) * _M).sum()),
+    "clamp_grad": ad.grad(lambda a: (lax.clamp(-0.3, a, 0.4) * _M).sum()),
+    "round": lambda a: lax.round(a * 3),
+    "div_rem": lambda a: lax.rem(lax.div(lax.convert_element_type(a * 10, np.int32), _I3), -_I3),
+    "convert": lambda a: lax.convert_element_type(a * 1e10, np.int32),
+    "select_n": lambda a: lax.select_n(lax.convert_element_type(a > 0, np.int32), a, -a),
+    "shift": lambda a: lax.shift_right_logical(lax.convert_element_type(a * 99, np.int32), _I3),
+    "bits": lambda a: lax.reduce_xor(
+        lax.population_count(lax.convert_element_type(a * 99, np.int32)), (1,)
+    ),
+    "top_k": lambda a: lax.top_k(a, 2)[1],
+    "gather_fill": lambda a: lax.gather(
+        a,
+        lax.convert_element_type(a[:, :1] * 3, np.int32),
+        _gdn(lax, (1,), (0,), (0,)),
+        (1, 4),
+        mode="fill",
+    ),
+    "dynamic_slice": lambda a: lax.dynamic_slice(
+        a, (lax.convert_element_type(a[0, 0] * 3, np.int32), 0), (1, 4)
+    ),
+}
+
+
+@pytest.mark.parametrize("tag", list(JIT_CASES))
+def test_jit_replays_on_new_values(tag):
+    f = JIT_CASES[tag]
+    jf = ad.jit(f)
+    for k in range(3):
+        x = _normal(f"jit{tag}{k}", 3, 4)
+        _check_values(jf(x), f(x))
+
+
 # ---- reductions, scans, sorting, contractions -------------------------------------------------
 
 XT = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, -1.0, 2.0, 2.0], [4.0, 4.0, 4.0, 0.0]])
