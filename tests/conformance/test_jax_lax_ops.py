@@ -706,8 +706,6 @@ REDUCTIONS = [
     _case("reduce_lambda", lambda L, x: L.reduce(x, 0.0, lambda a, b: a + b, (1,)), (XT,), (0,)),
     _case("reduce_init", lambda L, x: L.reduce(x, 2.0, L.max, (0,)), (XT,), (0,)),
     _case("cumsum_rev", lambda L, x: L.cumsum(x, 0, reverse=True), (XT,), (0,)),
-    _case("cummax", lambda L, x: L.cummax(x, 1), (X45,), (0,)),
-    _case("cumlogsumexp", lambda L, x: L.cumlogsumexp(x, 1), (X45 * 30,), (0,)),
     _case(
         "sort_multi",
         lambda L, k, v: L.sort((k, v), dimension=1, num_keys=2),
@@ -722,6 +720,21 @@ REDUCTIONS = [
         lambda L, a, b: L.dot_general(a, b, (((0, 2), (3, 0)), ((1,), (2,)))),
         (_normal("ma", 2, 3, 4), _normal("mb", 4, 5, 3, 2)),
         (0, 1),
+        ref=lambda a, b: np.einsum("abc,cdba->bd", a, b),
+    ),
+    _case(
+        "cummax",
+        lambda L, x: L.cummax(x, 1),
+        (X45,),
+        (0,),
+        ref=lambda x: np.maximum.accumulate(x, 1),
+    ),
+    _case(
+        "cumlogsumexp",
+        lambda L, x: L.cumlogsumexp(x, 1),
+        (X45 * 30,),
+        (0,),
+        ref=lambda x: np.logaddexp.accumulate(x, 1),
     ),
     _case(
         "dot_i8",
