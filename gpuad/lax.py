@@ -507,3 +507,10 @@ from .lax_conv import (  # noqa: E402, F401
 __all__ += ["ConvDimensionNumbers", "associative_scan", "conv", "conv_dimension_numbers",
             "conv_general_dilated", "conv_general_permutations", "conv_transpose",
             "conv_with_general_padding", "padtype_to_pads", "reduce_window"]
+
+
+# jax.lax's operations (elementwise, shapes, slices, reductions, sort, dot_general)
+from .lax_ops import *  # noqa: E402,F403
+from .lax_ops import __all__ as _ops_all  # noqa: E402
+
+__all__ += [n for n in _ops_all if n not in __all__]
