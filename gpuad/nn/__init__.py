@@ -211,3 +211,8 @@ from .transformer import (  # noqa: E402, F401
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+
+# isort: split
+# more of torch.nn: embeddings with torch's arguments and embedding bags, resampling,
+# fold/unfold, RMSNorm and smaller layers
+from .embeddings import Embedding, EmbeddingBag  # noqa: E402, F401, F811

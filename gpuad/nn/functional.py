@@ -674,3 +674,9 @@ __all__ += [
     "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
     "pairwise_distance",
 ]
+# isort: split
+# more of torch.nn.functional: embeddings with torch's arguments and embedding bags,
+# resampling, fold/unfold, rms_norm and smaller ops
+from .embeddings import embedding, embedding_bag  # noqa: E402, F401, F811
+
+__all__ += ["embedding_bag"]
