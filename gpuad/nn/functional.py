@@ -680,3 +680,11 @@ __all__ += [
 from .embeddings import embedding, embedding_bag  # noqa: E402, F401, F811
 
 __all__ += ["embedding_bag"]
+from .resample import (  # noqa: E402, F401
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+
+__all__ += ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]

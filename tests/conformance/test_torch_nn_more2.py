@@ -150,3 +150,56 @@ def test_embedding_bag_2d_weights_freq_and_max_ties():
     ]:
         with pytest.raises(ValueError, match=msg):
             bad()
+
+
+# ---- interpolate ------------------------------------------------------------------------------
+
+INTERP = [
+    ((1, 2, 5), dict(size=8, mode="linear")),
+    ((1, 2, 5), dict(scale_factor=1.7, mode="linear", align_corners=True)),
+    ((1, 1, 3), dict(scale_factor=1.2, mode="linear")),  # same size, another scale: a copy
+    ((1, 2, 5), dict(scale_factor=1.7)),
+    ((2, 1, 4, 5), dict(size=(3, 7))),
+    ((1, 2, 4, 5), dict(scale_factor=(1.5, 0.75), mode="nearest-exact")),
+    ((1, 1, 2, 3, 2), dict(scale_factor=2)),
+    ((1, 2, 4, 5), dict(scale_factor=1.5, mode="bilinear")),
+    ((1, 1, 4, 5), dict(size=(3, 7), mode="bilinear", align_corners=True)),
+    ((1, 1, 5, 4), dict(scale_factor=0.7, mode="bilinear", recompute_scale_factor=True)),
+    ((1, 1, 4, 5), dict(size=(6, 3), mode="bicubic")),
+    ((1, 1, 3, 4), dict(scale_factor=1.6, mode="bicubic", align_corners=True)),
+    ((1, 1, 3, 4, 2), dict(scale_factor=(1.5, 0.5, 2.0), mode="trilinear")),
+    ((1, 2, 5, 6), dict(size=(3, 4), mode="area")),
+]
+
+
+@pytest.mark.parametrize("shape,kw", INTERP, ids=[f"{s}-{k}" for s, k in INTERP])
+def test_interpolate(shape, kw):
+    _cmp(
+        lambda x: F.interpolate(x, **kw),
+        lambda x: TF.interpolate(x, **kw),
+        [RNG.normal(size=shape)],
+    )
+
+
+def test_upsample_modules_and_errors():
+    x = RNG.normal(size=(1, 2, 3, 4))
+    for g, t in [
+        (
+            nn.Upsample(scale_factor=2, mode="bilinear"),
+            torch.nn.Upsample(scale_factor=2, mode="bilinear"),
+        ),
+        (nn.UpsamplingNearest2d(size=(5, 3)), torch.nn.UpsamplingNearest2d((5, 3))),
+        (
+            nn.UpsamplingBilinear2d(scale_factor=1.5),
+            torch.nn.UpsamplingBilinear2d(scale_factor=1.5),
+        ),
+    ]:
+        _cmp(g, t, [x])
+    for kw, msg in [
+        (dict(size=3, mode="bilinear"), "bilinear"),
+        (dict(size=3, mode="nearest", align_corners=True), "align_corners"),
+        (dict(size=3, scale_factor=2), "exactly one"),
+        (dict(size=3, mode="cubic"), "mode"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            F.interpolate(gnp.asarray(x[0, 0, 0][None, None]), **kw)

@@ -1,0 +1,260 @@
+"""Resampling as ``torch.nn.functional.interpolate``: modes ``nearest``, ``nearest-exact``,
+``linear``, ``bilinear``, ``bicubic``, ``trilinear`` and ``area``, by ``size`` or
+``scale_factor`` (with ``recompute_scale_factor``) and ``align_corners``; the modules
+``Upsample``, ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``; ``upsample*`` aliases.
+
+Each spatial axis is resampled in turn: the source positions and weights of an axis are
+computed on the host with torch's formulas (nearest in float32, as torch), then the input is
+gathered along that axis (``take``, whose adjoint scatter-adds) and the taps are weighed and
+summed. So every mode differentiates to any order, and a nearest output passes its gradient
+to the one element it copies, as torch.
+
+Example::
+
+    import gpuad.nn.functional as F
+    y = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import numpy as gnp
+from .. import rules as _r
+from .._raw import _xp, data
+from .modules import Module
+
+__all__ = [
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+]
+
+Array = Any
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_MODES = ("nearest", "nearest-exact", "area", *_DIMS)
+
+
+def _nearest(n: int, m: int, scale: float | None, exact: bool) -> np.ndarray:
+    """torch's source index of each of ``m`` outputs along an axis of ``n`` (float32 maths)."""
+    if not exact and m == n:
+        return np.arange(m)
+    if not exact and m == 2 * n:
+        return np.arange(m) >> 1
+    s = np.float32(1.0 / scale) if scale else np.float32(n) / np.float32(m)
+    i = np.arange(m, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
+    return np.minimum(np.floor(i * s).astype(np.int64), n - 1)
+
+
+def _ratio(n: int, m: int, scale: float | None, align_corners: bool) -> float:
+    if align_corners:
+        return (n - 1) / (m - 1) if m > 1 else 0.0
+    return 1.0 / scale if scale else n / m
+
+
+def _source(
+    n: int, m: int, scale: float | None, align_corners: bool, cubic: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The floor of each output's source position (at most ``n - 1``) and its fraction."""
+    r, i = _ratio(n, m, scale, align_corners), np.arange(m, dtype=np.float64)
+    src = r * i if align_corners else r * (i + 0.5) - 0.5
+    if not cubic and not align_corners:
+        src = np.maximum(src, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    return i0, np.clip(src - i0, 0.0, 1.0)
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    a = -0.75  # torch's (Keys') cubic convolution
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)]
+
+
+def _along(x: Array, axis: int, taps: list[tuple[np.ndarray, np.ndarray | None]]) -> Array:
+    """``sum_k take(x, idx_k, axis) * w_k`` (w along ``axis``); a tap without weights is
+    the take alone."""
+    xp, dt = _xp(data(x)), data(x).dtype
+    nd = len(_r.shape(x))
+    out = None
+    for idx, w in taps:
+        t = gnp.take(x, xp.asarray(idx), axis=axis)
+        if w is not None:
+            t = t * xp.asarray(w.astype(dt).reshape((-1,) + (1,) * (nd - axis - 1)))
+        out = t if out is None else out + t
+    return out
+
+
+def _resample_axis(
+    x: Array, axis: int, n: int, m: int, scale: float | None, mode: str, align_corners: bool
+) -> Array:
+    if mode in ("nearest", "nearest-exact"):
+        return _along(x, axis, [(_nearest(n, m, scale, mode == "nearest-exact"), None)])
+    if mode == "bicubic":
+        i0, t = _source(n, m, scale, align_corners, cubic=True)
+        ws = _cubic_weights(t)
+        return _along(x, axis, [(np.clip(i0 - 1 + k, 0, n - 1), ws[k]) for k in range(4)])
+    if m == n:  # torch copies when the size does not change, whatever the scale
+        return x
+    i0, lam = _source(n, m, scale, align_corners, cubic=False)
+    i1 = np.where(i0 < n - 1, i0 + 1, i0)
+    return _along(x, axis, [(i0, 1.0 - lam), (i1, lam)])
+
+
+def _per_axis(op: str, name: str, v: Any, nd: int) -> list:
+    if isinstance(v, list | tuple):
+        if len(v) != nd:
+            raise ValueError(
+                f"{op}: {name} must be one value or {nd} values for an input "
+                f"with {nd} spatial dims, got {v!r}"
+            )
+        return list(v)
+    return [v] * nd
+
+
+def interpolate(
+    input: Array,
+    size: int | tuple[int, ...] | None = None,
+    scale_factor: float | tuple[float, ...] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Array:
+    """Resample the spatial dims of ``input`` (N, C, *spatial) to ``size`` or by
+    ``scale_factor``, as ``torch.nn.functional.interpolate``.
+
+    Example: ``F.interpolate(x, size=(8, 8), mode="bicubic", align_corners=True)``
+    """
+    op = "interpolate"
+    s = tuple(_r.shape(input))
+    nd = len(s) - 2
+    if mode not in _MODES:
+        raise ValueError(f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    if not 1 <= nd <= 3:
+        raise ValueError(f"{op}: expected an input (N, C, *spatial) of 3 to 5 dims, got shape {s}")
+    if mode in _DIMS and _DIMS[mode] != nd:
+        raise ValueError(
+            f"{op}: mode {mode!r} needs an input of {_DIMS[mode] + 2} dims "
+            f"(N, C{', *spatial' if _DIMS[mode] > 1 else ', W'}), got shape {s}"
+        )
+    if align_corners is not None and mode not in _DIMS:
+        raise ValueError(
+            f"{op}: align_corners can only be set with the interpolating modes "
+            f"linear, bilinear, bicubic and trilinear, got mode {mode!r}"
+        )
+    if antialias:
+        raise NotImplementedError(
+            f"{op}: antialias=True is not supported; resample without "
+            f"it (or smooth with avg_pool first)"
+        )
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    n_in = s[2:]
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{op}: recompute_scale_factor needs scale_factor, not size")
+        out = [int(v) for v in _per_axis(op, "size", size, nd)]
+        scales: list = [None] * nd
+    else:
+        sf = [float(v) for v in _per_axis(op, "scale_factor", scale_factor, nd)]
+        out = [int(math.floor(float(n) * f)) for n, f in zip(n_in, sf, strict=True)]
+        scales = [None] * nd if recompute_scale_factor else sf
+    if min(out) <= 0 or min(n_in) <= 0:
+        raise ValueError(
+            f"{op}: input spatial size {n_in} and output size {tuple(out)} must be positive"
+        )
+    if mode == "area":
+        from . import pooling
+
+        pool = (
+            pooling.adaptive_avg_pool1d,
+            pooling.adaptive_avg_pool2d,
+            pooling.adaptive_avg_pool3d,
+        )[nd - 1]
+        return pool(input, tuple(out))
+    y = input
+    for k in range(nd):
+        y = _resample_axis(y, 2 + k, n_in[k], out[k], scales[k], mode, bool(align_corners))
+    return y
+
+
+def upsample(
+    input: Array,
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Array:
+    """torch's older name of :func:`interpolate`. Example: ``F.upsample(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    """``interpolate(..., mode="nearest")``. Example: ``F.upsample_nearest(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    """``interpolate(..., mode="bilinear", align_corners=True)``.
+    Example: ``F.upsample_bilinear(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, "bilinear", True)
+
+
+class Upsample(Module):
+    """:func:`interpolate` as a module, with torch's arguments.
+
+    Example: ``nn.Upsample(scale_factor=2, mode="nearest")(x)``
+    """
+
+    def __init__(
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, input: Array) -> Array:
+        return interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Nearest 2-d upsampling. Example: ``nn.UpsamplingNearest2d(scale_factor=2)(x)``"""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear 2-d upsampling with ``align_corners=True``.
+    Example: ``nn.UpsamplingBilinear2d(size=(8, 8))(x)``"""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "bilinear", True)
