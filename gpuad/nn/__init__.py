@@ -216,4 +216,5 @@ from .transformer import (  # noqa: E402, F401
 # more of torch.nn: embeddings with torch's arguments and embedding bags, resampling,
 # fold/unfold, RMSNorm and smaller layers
 from .embeddings import Embedding, EmbeddingBag  # noqa: E402, F401, F811
+from .fold import Fold, Unfold  # noqa: E402, F401
 from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402, F401

@@ -688,3 +688,6 @@ from .resample import (  # noqa: E402, F401
 )
 
 __all__ += ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]
+from .fold import fold, unfold  # noqa: E402, F401
+
+__all__ += ["fold", "unfold"]

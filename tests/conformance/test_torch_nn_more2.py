@@ -203,3 +203,29 @@ def test_upsample_modules_and_errors():
     ]:
         with pytest.raises(ValueError, match=msg):
             F.interpolate(gnp.asarray(x[0, 0, 0][None, None]), **kw)
+
+
+# ---- unfold / fold ----------------------------------------------------------------------------
+
+FOLDS = [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))]
+
+
+@pytest.mark.parametrize("kw", FOLDS)
+def test_unfold_fold(kw):
+    x = RNG.normal(size=(2, 2, 4, 5))
+    _cmp(lambda a: F.unfold(a, **kw), lambda a: TF.unfold(a, **kw), [x])
+    _cmp(lambda a: nn.Unfold(**kw)(a), lambda a: torch.nn.Unfold(**kw)(a), [x[0]])
+    cols = TF.unfold(torch.tensor(x), **kw).numpy()
+    _cmp(lambda a: F.fold(a, (4, 5), **kw), lambda a: TF.fold(a, (4, 5), **kw), [cols])
+    _cmp(lambda a: nn.Fold((4, 5), **kw)(a), lambda a: torch.nn.Fold((4, 5), **kw)(a), [cols[0]])
+
+
+def test_fold_errors():
+    with pytest.raises(ValueError, match=r"fold: the input has 5 blocks"):
+        F.fold(gnp.zeros((1, 4, 5)), (3, 3), 2)
+    with pytest.raises(ValueError, match=r"fold: the input's dim 1 \(3"):
+        F.fold(gnp.zeros((1, 3, 4)), (3, 3), 2)
+    with pytest.raises(ValueError, match=r"unfold: expected an input"):
+        F.unfold(gnp.zeros((4, 5)), 2)
+    with pytest.raises(ValueError, match=r"unfold: the kernel"):
+        F.unfold(gnp.zeros((1, 1, 2, 2)), 3)
