@@ -229,3 +229,176 @@ def test_fold_errors():
         F.unfold(gnp.zeros((4, 5)), 2)
     with pytest.raises(ValueError, match=r"unfold: the kernel"):
         F.unfold(gnp.zeros((1, 1, 2, 2)), 3)
+
+
+# ---- smaller layers ---------------------------------------------------------------------------
+
+X4 = RNG.normal(size=(2, 4, 3, 2))
+
+
+def test_rms_norm_and_module():
+    w = RNG.normal(size=(3, 2))
+    _cmp(lambda x, g: F.rms_norm(x, (3, 2), g), lambda x, g: TF.rms_norm(x, (3, 2), g), [X4, w])
+    _cmp(lambda x: F.rms_norm(x, 2, eps=0.1), lambda x: TF.rms_norm(x, (2,), eps=0.1), [X4])
+    m, mt = nn.RMSNorm([3, 2]), torch.nn.RMSNorm([3, 2], dtype=torch.float64)
+    _cmp(lambda x: m(x), lambda x: mt(x), [X4])
+    gnp.sum(m(gnp.asarray(X4)) ** 2).backward()
+    (mt(torch.tensor(X4)) ** 2).sum().backward()
+    np.testing.assert_allclose(_np(m.weight.grad), mt.weight.grad.numpy(), **TOL)
+    assert nn.RMSNorm(2, elementwise_affine=False).weight is None
+    with pytest.raises(ValueError, match=r"rms_norm: normalized_shape \(3,\)"):
+        F.rms_norm(gnp.asarray(X4), 3)
+
+
+def test_shape_layers():
+    _cmp(nn.Unflatten(1, (2, -1)), torch.nn.Unflatten(1, (2, -1)), [X4])
+    _cmp(nn.Softmax2d(), torch.nn.Softmax2d(), [X4])
+    _cmp(nn.ChannelShuffle(2), torch.nn.ChannelShuffle(2), [X4])
+    _cmp(lambda x: F.channel_shuffle(x, 4), lambda x: TF.channel_shuffle(x, 4), [X4])
+    for bad, msg in [
+        (lambda: nn.Unflatten(1, (3, 2))(gnp.asarray(X4)), "Unflatten"),
+        (lambda: F.channel_shuffle(gnp.asarray(X4), 3), "channel_shuffle"),
+        (lambda: nn.Softmax2d()(gnp.zeros((2, 3))), "Softmax2d"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            bad()
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.5, 3.0, np.inf, 0.0])
+def test_pdist(p):
+    x = RNG.normal(size=(4, 3))
+    x[2] = x[0]  # a zero distance
+    x[3, 1] = x[1, 1]  # a zero difference
+    x[3, 2] = x[1, 2] + (x[3, 0] - x[1, 0])  # tied largest differences
+    _cmp(lambda a: F.pdist(a, p), lambda a: TF.pdist(a, p), [x])
+
+
+def test_local_response_norm():
+    _cmp(
+        lambda x: F.local_response_norm(x, 3, alpha=0.1, beta=0.6, k=2.0),
+        lambda x: TF.local_response_norm(x, 3, alpha=0.1, beta=0.6, k=2.0),
+        [X4],
+    )
+    _cmp(nn.LocalResponseNorm(2), torch.nn.LocalResponseNorm(2), [X4[:, :, 0]])
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_with_the_same_noise(hard):
+    logits = RNG.normal(size=(3, 4))
+    with gnp.random.seeded(3):
+        g = F.gumbel_softmax(ad.tensor(logits, requires_grad=True), tau=0.7, hard=hard, dim=0)
+    with gnp.random.seeded(3):
+        noise = _np(gnp.random.exponential(1.0, (3, 4)))
+
+    def torch_gumbel(t):  # torch's formula with this noise
+        y = ((t - torch.tensor(noise).log()) / 0.7).softmax(0)
+        if not hard:
+            return y
+        onehot = torch.zeros_like(y).scatter_(0, y.argmax(0, keepdim=True), 1.0)
+        return onehot - y.detach() + y
+
+    def gumbel(t):
+        with gnp.random.seeded(3):
+            return F.gumbel_softmax(t, tau=0.7, hard=hard, dim=0)
+
+    _cmp(gumbel, torch_gumbel, [logits])
+    assert np.allclose(_np(gnp.sum(g, axis=0)), 1.0)
+
+
+def test_lp_pool_and_max_unpool():
+    x = np.abs(RNG.normal(size=(1, 2, 5, 4))) + 0.1
+    _cmp(
+        lambda a: F.lp_pool2d(a, 2, (2, 3), stride=1), lambda a: TF.lp_pool2d(a, 2, (2, 3), 1), [x]
+    )
+    _cmp(nn.LPPool1d(3, 2, ceil_mode=True), torch.nn.LPPool1d(3, 2, ceil_mode=True), [x[0]])
+    # overlapping windows pick some elements twice: torch keeps one value and passes every
+    # pooled element its index's gradient
+    y, idx = TF.max_pool2d(torch.tensor(x), 2, stride=1, return_indices=True)
+    _cmp(
+        lambda a: F.max_unpool2d(a, idx.numpy(), 2, stride=1),
+        lambda a: TF.max_unpool2d(a, idx, 2, stride=1),
+        [y.numpy()],
+    )
+    y1, i1 = TF.max_pool1d(torch.tensor(x[0]), 2, return_indices=True)
+    _cmp(
+        lambda a: nn.MaxUnpool1d(2)(a, i1.numpy(), output_size=(4,)),
+        lambda a: torch.nn.MaxUnpool1d(2)(a, i1, output_size=(4,)),
+        [y1.numpy()],
+    )
+    with pytest.raises(ValueError, match="max_unpool2d"):
+        F.max_unpool2d(gnp.asarray(y.numpy()), idx.numpy()[..., :1], 2)
+    with pytest.raises(IndexError, match="max_unpool1d"):
+        F.max_unpool1d(gnp.asarray(y1.numpy()), i1.numpy() + 9, 2)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_multilabel_margin_loss(reduction):
+    x = RNG.normal(size=(3, 4))
+    t = np.array([[3, 0, -1, 1], [1, 2, 3, 0], [-1, 1, 2, 2]])
+    _cmp(
+        lambda a: F.multilabel_margin_loss(a, t, reduction=reduction),
+        lambda a: TF.multilabel_margin_loss(a, torch.tensor(t), reduction=reduction),
+        [x],
+    )
+    _cmp(
+        lambda a: nn.MultiLabelMarginLoss()(a, t[0]),
+        lambda a: torch.nn.MultiLabelMarginLoss()(a, torch.tensor(t[0])),
+        [x[0]],
+    )
+    with pytest.raises(ValueError, match="multilabel_margin_loss"):
+        F.multilabel_margin_loss(gnp.asarray(x), t[:, :2])
+
+
+def test_triplet_margin_with_distance_loss():
+    a, p, n = (RNG.normal(size=(3, 4)) for _ in range(3))
+
+    def cos(u, v):
+        return 1.0 - F.cosine_similarity(u, v)
+
+    def tcos(u, v):
+        return 1.0 - TF.cosine_similarity(u, v)
+
+    _cmp(
+        lambda *t: F.triplet_margin_with_distance_loss(*t, margin=2.0),
+        lambda *t: TF.triplet_margin_with_distance_loss(*t, margin=2.0),
+        [a, p, n],
+    )
+    _cmp(
+        nn.TripletMarginWithDistanceLoss(distance_function=cos, swap=True, reduction="sum"),
+        torch.nn.TripletMarginWithDistanceLoss(distance_function=tcos, swap=True, reduction="sum"),
+        [a, p, n],
+    )
+    with pytest.raises(ValueError, match="margin"):
+        nn.TripletMarginWithDistanceLoss(margin=0.0)
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("relu_", ()),
+        ("elu_", (0.5,)),
+        ("leaky_relu_", (0.2,)),
+        ("hardtanh_", (-0.5, 0.7)),
+        ("selu_", ()),
+        ("celu_", (1.5,)),
+        ("threshold_", (0.1, -2.0)),
+    ],
+)
+def test_inplace_activations(name, args):
+    x = RNG.normal(size=(3, 4))
+
+    def version(h):
+        return h._ver[0] if isinstance(h, ad.Tensor) else h._version
+
+    def run(fn, t):
+        h = t * 2.0
+        before = version(h)
+        assert fn(h, *args) is h and version(h) > before
+        return h * h
+
+    _cmp(lambda t: run(getattr(F, name), t), lambda t: run(getattr(TF, name), t), [x])
+    raw = x.copy()
+    getattr(F, name)(raw, *args)
+    np.testing.assert_allclose(raw, getattr(TF, name)(torch.tensor(x), *args).numpy(), **TOL)
+    with pytest.raises(Exception, match="leaf"):
+        getattr(F, name)(ad.tensor(x, requires_grad=True), *args)
