@@ -704,6 +704,8 @@ from .misc_layers import (  # noqa: E402, F401
     triplet_margin_with_distance_loss,
 )
 from .resample import (  # noqa: E402, F401
+    affine_grid,
+    grid_sample,
     interpolate,
     upsample,
     upsample_bilinear,
@@ -711,9 +713,10 @@ from .resample import (  # noqa: E402, F401
 )
 
 __all__ += [
-    "embedding_bag", "fold", "unfold", "interpolate", "upsample", "upsample_bilinear",
-    "upsample_nearest", "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_",
-    "threshold_", "channel_shuffle", "gumbel_softmax", "local_response_norm", "lp_pool1d",
-    "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
-    "multilabel_margin_loss", "pdist", "rms_norm", "triplet_margin_with_distance_loss",
+    "embedding_bag", "affine_grid", "grid_sample", "fold", "unfold", "interpolate",
+    "upsample", "upsample_bilinear", "upsample_nearest", "celu_", "elu_", "hardtanh_",
+    "leaky_relu_", "relu_", "selu_", "threshold_", "channel_shuffle", "gumbel_softmax",
+    "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d", "multilabel_margin_loss", "pdist", "rms_norm",
+    "triplet_margin_with_distance_loss",
 ]

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import numpy as gnp
 from .. import rules as _r
+from .._numpy_protocol import stop_gradient
 from .._raw import _xp, data
 from .modules import Module
 
@@ -35,6 +36,8 @@ __all__ = [
     "Upsample",
     "UpsamplingNearest2d",
     "UpsamplingBilinear2d",
+    "affine_grid",
+    "grid_sample",
 ]
 
 Array = Any
@@ -258,3 +261,144 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
         super().__init__(size, scale_factor, "bilinear", True)
+
+
+# ---- sampling grids ---------------------------------------------------------------------------
+
+
+def _base_coords(xp: Any, n: int, align_corners: bool, dtype: Any) -> Any:
+    """torch's normalised pixel positions along an axis of ``n``: -1..1 (corners) or the
+    pixel centres."""
+    if n <= 1:
+        return xp.zeros(max(n, 0), dtype)
+    c = np.linspace(-1.0, 1.0, n)
+    return xp.asarray(c if align_corners else c * (n - 1) / n, dtype=dtype)
+
+
+def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None = None) -> Array:
+    """The sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta``
+    (N, 2, 3) (or (N, 3, 4)) for an output of ``size`` (N, C, H, W) (or (N, C, D, H, W)), as
+    ``torch.nn.functional.affine_grid``.
+
+    Example: ``grid = F.affine_grid(theta, (1, 3, 8, 8), align_corners=False)``
+    """
+    size = tuple(int(v) for v in size)
+    ts = tuple(_r.shape(theta))
+    nd = len(size) - 2
+    if nd not in (2, 3) or ts != (size[0], nd, nd + 1):
+        raise ValueError(
+            f"affine_grid: expected theta (N, 2, 3) with a size (N, C, H, W), or "
+            f"theta (N, 3, 4) with a size (N, C, D, H, W); got theta {ts} and "
+            f"size {size}"
+        )
+    raw = data(theta)
+    if raw.dtype.kind != "f":
+        raise TypeError(f"affine_grid: theta must be floating, got dtype {raw.dtype}")
+    xp = _xp(raw)
+    axes = [_base_coords(xp, n, bool(align_corners), raw.dtype) for n in size[2:]]
+    mesh = xp.meshgrid(*axes, indexing="ij")  # (D,) H, W
+    cols = [mesh[k] for k in range(nd - 1, -1, -1)]  # x (width) first, as torch
+    base = xp.stack(cols + [xp.ones_like(mesh[0])], axis=-1).reshape(1, -1, nd + 1)
+    grid = gnp.matmul(base, gnp.swapaxes(theta, 1, 2))
+    return gnp.reshape(grid, (size[0],) + size[2:] + (nd,))
+
+
+def _unnormalise(g: Array, n: int, align_corners: bool) -> Array:
+    if align_corners:
+        return (g + 1) / 2 * (n - 1)
+    return ((g + 1) * n - 1) / 2
+
+
+def _clip_coords(c: Array, n: int) -> Array:
+    """``clip(c, 0, n - 1)`` with torch's gradient: 0 at and beyond the bounds."""
+    raw = data(c)
+    inside = (raw > 0) & (raw < n - 1)
+    return gnp.where(inside, c, gnp.clip(stop_gradient(c), 0, n - 1))
+
+
+def _reflect_coords(c: Array, n: int, align_corners: bool) -> Array:
+    lo2, hi2 = (0, 2 * (n - 1)) if align_corners else (-1, 2 * n - 1)
+    if lo2 == hi2:
+        return c * 0.0
+    low, span = lo2 / 2, (hi2 - lo2) / 2
+    a = gnp.abs(c - low)
+    flips = _xp(data(a)).floor(data(a) / span)
+    extra = a - flips * span  # fmod(a, span), a >= 0
+    even = (flips % 2) == 0
+    return gnp.where(even, extra + low, span - extra + low)
+
+
+def grid_sample(
+    input: Array,
+    grid: Array,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Array:
+    """Sample ``input`` (N, C, H, W) at the normalised positions ``grid`` (N, Ho, Wo, 2)
+    (x, y in [-1, 1]), as ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' or
+    'nearest' (round half to even; no gradient to the grid), ``padding_mode`` 'zeros',
+    'border' or 'reflection'. Gradients flow to the input and (bilinear) the grid.
+
+    Example: ``F.grid_sample(img, F.affine_grid(theta, img.shape), align_corners=False)``
+    """
+    op = "grid_sample"
+    s, gs = tuple(_r.shape(input)), tuple(_r.shape(grid))
+    if len(s) == 5:
+        raise NotImplementedError(
+            f"{op}: 5-d (volumetric) inputs are not supported, got "
+            f"shape {s}; sample each depth slice with a 4-d input"
+        )
+    if len(s) != 4 or len(gs) != 4 or gs[0] != s[0] or gs[3] != 2:
+        raise ValueError(
+            f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), got {s} and {gs}"
+        )
+    if mode == "bicubic":
+        raise NotImplementedError(
+            f"{op}: mode 'bicubic' is not supported; use 'bilinear' or 'nearest'"
+        )
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
+        )
+    ac = bool(align_corners)
+    n, c, h, w = s
+    coords = []
+    for k, size in ((0, w), (1, h)):
+        v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac)
+        if padding_mode == "reflection":
+            v = _clip_coords(_reflect_coords(v, size, ac), size)
+        elif padding_mode == "border":
+            v = _clip_coords(v, size)
+        coords.append(v)
+    ix, iy = coords
+    xp = _xp(data(input))
+    flat = gnp.reshape(input, (n, c, h * w))
+    length = gs[1] * gs[2]
+
+    def corner(cx: Any, cy: Any) -> Array:
+        """input at integer positions (cx, cy) (N, Ho, Wo), 0 outside: (N, C, Ho, Wo)."""
+        ok = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
+        at_ = (xp.clip(cy, 0, h - 1) * w + xp.clip(cx, 0, w - 1)).astype(np.int64)
+        idx = xp.broadcast_to(at_.reshape(n, 1, length), (n, c, length))
+        v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + gs[1:3])
+        return gnp.where(ok[:, None], v, 0.0)
+
+    rx, ry = data(ix), data(iy)
+    if mode == "nearest":
+        return corner(xp.rint(rx), xp.rint(ry))
+    x0, y0 = xp.floor(rx), xp.floor(ry)
+    wx1, wy1 = ix - x0, iy - y0  # the weights of the right and lower neighbours
+    wx0, wy0 = (x0 + 1) - ix, (y0 + 1) - iy
+    out = None
+    for cx, cy, wt in (
+        (x0, y0, wx0 * wy0),
+        (x0 + 1, y0, wx1 * wy0),
+        (x0, y0 + 1, wx0 * wy1),
+        (x0 + 1, y0 + 1, wx1 * wy1),
+    ):
+        term = corner(cx, cy) * gnp.expand_dims(wt, 1)
+        out = term if out is None else out + term
+    return out

@@ -402,3 +402,44 @@ def test_inplace_activations(name, args):
     np.testing.assert_allclose(raw, getattr(TF, name)(torch.tensor(x), *args).numpy(), **TOL)
     with pytest.raises(Exception, match="leaf"):
         getattr(F, name)(ad.tensor(x, requires_grad=True), *args)
+
+
+# ---- affine_grid / grid_sample ----------------------------------------------------------------
+
+THETA = np.array([[[0.9, -0.3, 0.1], [0.2, 1.1, -0.2]], [[1.3, 0.4, 0.3], [-0.1, 0.8, 0.5]]])
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid(align_corners):
+    _cmp(
+        lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=align_corners),
+        lambda t: TF.affine_grid(t, [2, 1, 3, 4], align_corners=align_corners),
+        [THETA],
+    )
+    theta3 = RNG.normal(size=(1, 3, 4))
+    _cmp(
+        lambda t: F.affine_grid(t, (1, 1, 2, 3, 2), align_corners=align_corners),
+        lambda t: TF.affine_grid(t, [1, 1, 2, 3, 2], align_corners=align_corners),
+        [theta3],
+    )
+    with pytest.raises(ValueError, match="affine_grid"):
+        F.affine_grid(gnp.asarray(THETA), (2, 1, 3, 4, 5))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample(mode, padding_mode, align_corners):
+    x = RNG.normal(size=(2, 2, 3, 4))
+    grid = np.random.default_rng(5).uniform(-1.4, 1.4, size=(2, 3, 2, 2))
+    kw = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    _cmp(lambda a, g: F.grid_sample(a, g, **kw), lambda a, g: TF.grid_sample(a, g, **kw), [x, grid])
+
+
+def test_grid_sample_errors():
+    with pytest.raises(ValueError, match=r"grid_sample: expected .* got \(1, 1, 3, 4\)"):
+        F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 3)))
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 2)), mode="bicubic")
+    with pytest.raises(ValueError, match="padding_mode"):
+        F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 2)), padding_mode="wrap")
