@@ -1,0 +1,103 @@
+"""The host-computed indices, masks and in-place writes of embeddings with torch's arguments,
+embedding bags, interpolate, fold, max_unpool, grid_sample and the in-place activations, on
+every backend: values and gradients against the NumPy backend's, and there first-order
+gradients against central differences on tiny inputs (comparisons with torch are in
+tests/conformance)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.nn as nn
+import gpuad.nn.functional as F
+from gpuad.testing import check_grads
+
+RNG = np.random.default_rng(3)
+TABLE = RNG.normal(size=(5, 2))
+X = RNG.normal(size=(1, 2, 3, 4))
+
+
+def xp_(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+CASES = {
+    "embedding": (
+        lambda w: F.embedding(
+            xp_(np.array([[1, 0], [4, 4]])), w, padding_idx=0, scale_grad_by_freq=True
+        ),
+        [TABLE],
+    ),
+    "embedding_bag_max": (
+        lambda w: F.embedding_bag(
+            xp_(np.array([1, 3, 3, 0, 2])), w, xp_(np.array([0, 2, 2])), mode="max", padding_idx=2
+        ),
+        [TABLE],
+    ),
+    "embedding_bag_weights": (
+        lambda w, p: F.embedding_bag(
+            xp_(np.array([[1, 3], [4, 1]])), w, mode="sum", per_sample_weights=p
+        ),
+        [TABLE, RNG.normal(size=(2, 2))],
+    ),
+    "bicubic": (lambda x: F.interpolate(x, size=(4, 3), mode="bicubic"), [X]),
+    "nearest": (lambda x: F.interpolate(x, scale_factor=1.5), [X]),
+    "fold": (
+        lambda x: F.fold(
+            F.unfold(x, 2, padding=1, stride=(1, 2)), (3, 4), 2, padding=1, stride=(1, 2)
+        ),
+        [X],
+    ),
+    "max_unpool": (
+        lambda x: F.max_unpool2d(x, xp_(np.array([[[[1, 5], [4, 8]]] * 2])), 2, stride=1),
+        [RNG.normal(size=(1, 2, 2, 2))],
+    ),
+    "grid_sample": (
+        lambda x, g: F.grid_sample(x, g, padding_mode="reflection"),
+        [X, RNG.uniform(-1.3, 1.3, size=(1, 2, 2, 2))],
+    ),
+    "pdist": (lambda x: F.pdist(x, 3.0), [RNG.normal(size=(3, 2))]),
+    "multilabel_margin": (
+        lambda x: F.multilabel_margin_loss(x, xp_(np.array([[2, 0, -1], [1, -1, 0]]))),
+        [RNG.normal(size=(2, 3))],
+    ),
+}
+
+
+def _value_and_grads(fn, args, xp):
+    ts = [ad.tensor(xp(a), requires_grad=True) for a in args]
+    y = fn(*ts)
+    u = np.random.default_rng(1).normal(size=y.shape)
+    (y * ad.tensor(xp(u))).sum().backward()
+    return [to_numpy(y)] + [to_numpy(t.grad) for t in ts]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_gradients_match_numpy(backend, name):
+    fn, args = CASES[name]
+    # padding_idx and scale_grad_by_freq change the gradient of the embedding on purpose
+    if backend == "numpy" and name != "embedding":
+        check_grads(fn, args, order=1, modes=("rev",))
+    got = _value_and_grads(fn, args, xp_)
+    with ad.use_backend("numpy"):
+        ref = _value_and_grads(fn, args, np.asarray)
+    for a, b in zip(got, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_max_norm_and_inplace_writes(backend):
+    emb = nn.Embedding.from_pretrained(ad.tensor(xp_(TABLE * 3)), max_norm=1.0)
+    emb(xp_(np.array([0, 2])))
+    norms = np.linalg.norm(to_numpy(emb.weight), axis=1)
+    assert np.all(norms[[0, 2]] <= 1.0) and np.all(norms[[1, 3, 4]] > 1.0)
+    x = ad.tensor(xp_(TABLE), requires_grad=True)
+    h = x * 1.0
+    F.leaky_relu_(h, 0.3)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), 2 * TABLE * np.where(TABLE > 0, 1, 0.09))
+    raw = xp_(TABLE.copy())
+    F.relu_(raw)
+    np.testing.assert_array_equal(to_numpy(raw), np.maximum(TABLE, 0))
