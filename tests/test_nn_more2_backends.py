@@ -101,3 +101,23 @@ def test_max_norm_and_inplace_writes(backend):
     raw = xp_(TABLE.copy())
     F.relu_(raw)
     np.testing.assert_array_equal(to_numpy(raw), np.maximum(TABLE, 0))
+
+
+def test_under_jit_values_are_read_each_call_or_refused(backend):
+    x = xp_(RNG.normal(size=(2, 3)))
+    loss = ad.jit(lambda a, t: F.multilabel_margin_loss(a, t))
+    unpool = ad.jit(lambda a, i: F.max_unpool1d(a, i, 2))
+    for t, i in [([[0, -1, 1], [1, 2, -1]], [[[0, 2]]]), ([[2, 1, -1], [0, -1, 1]], [[[1, 3]]])]:
+        t, i = xp_(np.array(t)), xp_(np.array(i))
+        np.testing.assert_allclose(to_numpy(loss(x, t)), to_numpy(F.multilabel_margin_loss(x, t)))
+        ones = xp_(np.ones((1, 1, 2)))
+        np.testing.assert_array_equal(
+            to_numpy(unpool(ones, i)), to_numpy(F.max_unpool1d(ones, i, 2))
+        )
+    # a fresh function: on a GPU a replayed CUDA graph reports a bad index after a later launch
+    fresh = ad.jit(lambda a, i: F.max_unpool1d(a, i, 2))
+    with pytest.raises(IndexError, match="max_unpool1d"):
+        fresh(xp_(np.ones((1, 1, 2))), xp_(np.array([[[0, 4]]])))
+    bag = ad.jit(lambda w, off: F.embedding_bag(xp_(np.array([1, 3, 0])), w, off))
+    with pytest.raises(Exception, match="traced"):
+        bag(xp_(TABLE), xp_(np.array([0, 1])))

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
 from .. import rules as _r
 from .._at import at
@@ -394,11 +395,19 @@ def _max_unpool(
     r = xp.arange(rows)[:, None]
     zeros = gnp.zeros((rows, math.prod(out)), data(input).dtype)
     n_out = math.prod(out)
-    raw_i = data(flat_i)
-    if raw_i.size and bool(((raw_i < 0) | (raw_i >= n_out)).any()):
-        raise IndexError(
-            f"{op}: indices must lie in [0, {n_out}) for an output of spatial size "
-            f"{out}, got values outside it"
+    if data(flat_i).size:
+        _vc.run(
+            _vc.Check(
+                f"{op}_indices",
+                lambda xp, i: (i < 0) | (i >= n_out),
+                lambda count, first: IndexError(
+                    f"{op}: indices must lie in [0, {n_out}) for an output of "
+                    f"spatial size {out}; got {count} outside it, the first being "
+                    f"{first}"
+                ),
+                values=lambda xp, i: i,
+            ),
+            flat_i,
         )
     # the value written is the last of repeated indices (torch's forward); the gradient of
     # every input element is the output's gradient at its index (torch's backward)
@@ -495,17 +504,29 @@ def multilabel_margin_loss(
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
     x = input if len(s) == 2 else gnp.expand_dims(input, 0)
-    tr = data(t).reshape(_r.shape(x))
+    tr = gnp.reshape(data(t), _r.shape(x))  # (traced by gpuad.jit: masks are recorded)
     c = s[-1]
-    xp = _xp(tr)
-    valid = xp.cumprod(tr >= 0, axis=1).astype(bool)  # the labels before the first -1
-    if bool((valid & (tr >= c)).any()):
-        raise IndexError(f"{op}: target labels must lie in [0, {c}) (or -1 to end the list)")
-    lab = xp.where(valid, tr, 0)
-    is_target = ((lab[:, :, None] == xp.arange(c)) & valid[:, :, None]).any(axis=1)
-    xy = gnp.take_along_axis(x, xp.asarray(lab), 1)  # (N, C): x at each listed label
+    valid = gnp.cumprod(tr >= 0, axis=1) > 0  # the labels before the first -1
+    if math.prod(s):
+        _vc.run(
+            _vc.Check(
+                f"{op}_target",
+                lambda xp, t: t >= c,
+                lambda count, first: IndexError(
+                    f"{op}: target labels must lie in [0, {c}) or be -1 (the end of "
+                    f"a sample's list); got {count} at or above {c}, the first "
+                    f"being {first}"
+                ),
+                values=lambda xp, t: t,
+            ),
+            tr,
+        )
+    lab = gnp.where(valid, tr, 0)
+    classes = _xp(data(x)).arange(c)
+    is_target = gnp.any((gnp.expand_dims(lab, 2) == classes) & gnp.expand_dims(valid, 2), axis=1)
+    xy = gnp.take_along_axis(x, lab, 1)  # (N, C): x at each listed label
     margin = 1.0 - gnp.expand_dims(xy, 2) + gnp.expand_dims(x, 1)  # (N, label pos, class)
-    use = valid[:, :, None] & ~is_target[:, None, :]
+    use = gnp.expand_dims(valid, 2) & ~gnp.expand_dims(is_target, 1)
     hinge = gnp.where(use & (data(margin) > 0), margin, 0.0)
     loss = gnp.sum(hinge, axis=(1, 2)) / c
     return _reduce(loss if len(s) == 2 else loss[0], reduction)
