@@ -322,7 +322,7 @@ def _reflect_coords(c: Array, n: int, align_corners: bool) -> Array:
         return c * 0.0
     low, span = lo2 / 2, (hi2 - lo2) / 2
     a = gnp.abs(c - low)
-    flips = _xp(data(a)).floor(data(a) / span)
+    flips = gnp.floor(data(a) / span)
     extra = a - flips * span  # fmod(a, span), a >= 0
     even = (flips % 2) == 0
     return gnp.where(even, extra + low, span - extra + low)
@@ -374,22 +374,21 @@ def grid_sample(
             v = _clip_coords(v, size)
         coords.append(v)
     ix, iy = coords
-    xp = _xp(data(input))
     flat = gnp.reshape(input, (n, c, h * w))
     length = gs[1] * gs[2]
 
     def corner(cx: Any, cy: Any) -> Array:
         """input at integer positions (cx, cy) (N, Ho, Wo), 0 outside: (N, C, Ho, Wo)."""
         ok = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-        at_ = (xp.clip(cy, 0, h - 1) * w + xp.clip(cx, 0, w - 1)).astype(np.int64)
-        idx = xp.broadcast_to(at_.reshape(n, 1, length), (n, c, length))
+        at_ = (gnp.clip(cy, 0, h - 1) * w + gnp.clip(cx, 0, w - 1)).astype(np.int64)
+        idx = gnp.broadcast_to(gnp.reshape(at_, (n, 1, length)), (n, c, length))
         v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + gs[1:3])
-        return gnp.where(ok[:, None], v, 0.0)
+        return gnp.where(gnp.expand_dims(ok, 1), v, 0.0)
 
     rx, ry = data(ix), data(iy)
     if mode == "nearest":
-        return corner(xp.rint(rx), xp.rint(ry))
-    x0, y0 = xp.floor(rx), xp.floor(ry)
+        return corner(gnp.rint(rx), gnp.rint(ry))
+    x0, y0 = gnp.floor(rx), gnp.floor(ry)
     wx1, wy1 = ix - x0, iy - y0  # the weights of the right and lower neighbours
     wx0, wy0 = (x0 + 1) - ix, (y0 + 1) - iy
     out = None
