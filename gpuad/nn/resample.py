@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -336,7 +337,8 @@ def grid_sample(
     align_corners: bool | None = None,
 ) -> Array:
     """Sample ``input`` (N, C, H, W) at the normalised positions ``grid`` (N, Ho, Wo, 2)
-    (x, y in [-1, 1]), as ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' or
+    (x, y in [-1, 1]), or (N, C, D, H, W) at (N, Do, Ho, Wo, 3) (x, y, z), as
+    ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' (trilinear for 5-d inputs) or
     'nearest' (round half to even; no gradient to the grid), ``padding_mode`` 'zeros',
     'border' or 'reflection'. Gradients flow to the input and (bilinear) the grid.
 
@@ -344,14 +346,11 @@ def grid_sample(
     """
     op = "grid_sample"
     s, gs = tuple(_r.shape(input)), tuple(_r.shape(grid))
-    if len(s) == 5:
-        raise NotImplementedError(
-            f"{op}: 5-d (volumetric) inputs are not supported, got "
-            f"shape {s}; sample each depth slice with a 4-d input"
-        )
-    if len(s) != 4 or len(gs) != 4 or gs[0] != s[0] or gs[3] != 2:
+    nd = len(s) - 2
+    if nd not in (2, 3) or len(gs) != nd + 2 or gs[0] != s[0] or gs[-1] != nd:
         raise ValueError(
-            f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), got {s} and {gs}"
+            f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), or an input "
+            f"(N, C, D, H, W) and a grid (N, Do, Ho, Wo, 3); got {s} and {gs}"
         )
     if mode == "bicubic":
         raise NotImplementedError(
@@ -364,40 +363,45 @@ def grid_sample(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
         )
     ac = bool(align_corners)
-    n, c, h, w = s
+    n, c = s[:2]
+    sizes = s[:1:-1]  # along x, y (, z): the last spatial dim first
     coords = []
-    for k, size in ((0, w), (1, h)):
+    for k, size in enumerate(sizes):
         v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac)
         if padding_mode == "reflection":
             v = _clip_coords(_reflect_coords(v, size, ac), size)
         elif padding_mode == "border":
             v = _clip_coords(v, size)
         coords.append(v)
-    ix, iy = coords
-    flat = gnp.reshape(input, (n, c, h * w))
-    length = gs[1] * gs[2]
+    flat = gnp.reshape(input, (n, c, math.prod(s[2:])))
+    out_sp = gs[1:-1]
+    length = math.prod(out_sp)
+    strides = [math.prod(sizes[:k]) for k in range(nd)]  # x varies fastest
 
-    def corner(cx: Any, cy: Any) -> Array:
-        """input at integer positions (cx, cy) (N, Ho, Wo), 0 outside: (N, C, Ho, Wo)."""
-        ok = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-        at_ = (gnp.clip(cy, 0, h - 1) * w + gnp.clip(cx, 0, w - 1)).astype(np.int64)
-        idx = gnp.broadcast_to(gnp.reshape(at_, (n, 1, length)), (n, c, length))
-        v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + gs[1:3])
+    def corner(pos: list) -> Array:
+        """input at the integer positions ``pos`` (x, y(, z)), 0 outside: (N, C, *out)."""
+        ok, lin = None, 0
+        for p, size, stride in zip(pos, sizes, strides, strict=True):
+            inside = (p >= 0) & (p < size)
+            ok = inside if ok is None else ok & inside
+            lin = lin + gnp.clip(p, 0, size - 1) * stride
+        idx = gnp.broadcast_to(gnp.reshape(lin.astype(np.int64), (n, 1, length)), (n, c, length))
+        v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + out_sp)
         return gnp.where(gnp.expand_dims(ok, 1), v, 0.0)
 
-    rx, ry = data(ix), data(iy)
+    raws = [data(v) for v in coords]
     if mode == "nearest":
-        return corner(gnp.rint(rx), gnp.rint(ry))
-    x0, y0 = gnp.floor(rx), gnp.floor(ry)
-    wx1, wy1 = ix - x0, iy - y0  # the weights of the right and lower neighbours
-    wx0, wy0 = (x0 + 1) - ix, (y0 + 1) - iy
+        return corner([gnp.rint(r) for r in raws])
+    lows = [gnp.floor(r) for r in raws]
+    near = [(lo + 1) - v for lo, v in zip(lows, coords, strict=True)]  # weights of the lows
+    far = [v - lo for lo, v in zip(lows, coords, strict=True)]
     out = None
-    for cx, cy, wt in (
-        (x0, y0, wx0 * wy0),
-        (x0 + 1, y0, wx1 * wy0),
-        (x0, y0 + 1, wx0 * wy1),
-        (x0 + 1, y0 + 1, wx1 * wy1),
-    ):
-        term = corner(cx, cy) * gnp.expand_dims(wt, 1)
+    for bits in itertools.product((0, 1), repeat=nd):  # (z,) y, x: x varies fastest, as torch
+        bits = bits[::-1]
+        wt = None
+        for k, b in enumerate(bits):
+            f = far[k] if b else near[k]
+            wt = f if wt is None else wt * f
+        term = corner([lo + b for lo, b in zip(lows, bits, strict=True)]) * gnp.expand_dims(wt, 1)
         out = term if out is None else out + term
     return out

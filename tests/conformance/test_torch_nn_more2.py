@@ -434,6 +434,14 @@ def test_grid_sample(mode, padding_mode, align_corners):
     grid = np.random.default_rng(5).uniform(-1.4, 1.4, size=(2, 3, 2, 2))
     kw = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
     _cmp(lambda a, g: F.grid_sample(a, g, **kw), lambda a, g: TF.grid_sample(a, g, **kw), [x, grid])
+    if padding_mode != "border":  # 5-d: volumes sampled at (x, y, z)
+        x3 = RNG.normal(size=(1, 2, 2, 3, 2))
+        grid3 = np.random.default_rng(6).uniform(-1.4, 1.4, size=(1, 2, 1, 2, 3))
+        _cmp(
+            lambda a, g: F.grid_sample(a, g, **kw),
+            lambda a, g: TF.grid_sample(a, g, **kw),
+            [x3, grid3],
+        )
 
 
 def test_grid_sample_errors():
