@@ -121,3 +121,5 @@ def test_under_jit_values_are_read_each_call_or_refused(backend):
     bag = ad.jit(lambda w, off: F.embedding_bag(xp_(np.array([1, 3, 0])), w, off))
     with pytest.raises(Exception, match="traced"):
         bag(xp_(TABLE), xp_(np.array([0, 1])))
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        ad.jit(lambda w: F.embedding(xp_(np.array([0, 1])), w, max_norm=1.0))(xp_(TABLE))

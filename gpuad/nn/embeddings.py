@@ -97,6 +97,11 @@ def _renorm(op: str, weight: Array, idx: Any, max_norm: float, norm_type: float)
     """torch's ``embedding_renorm_``: each row named by ``idx`` whose ``norm_type``-norm exceeds
     ``max_norm`` is scaled by ``max_norm / (norm + 1e-7)``, in place and off the tape."""
     raw = _host_only(op, "max_norm", idx)
+    if _vc.tracing():  # the write would run once, when traced, and not when replayed
+        raise NotImplementedError(
+            f"{op}: max_norm rewrites rows of the table in place and is not supported inside "
+            f"gpuad.jit; renormalise outside the compiled function, or leave max_norm out"
+        )
     if raw.size == 0:
         return
     xp = _xp(raw)
