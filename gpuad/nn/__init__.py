@@ -211,3 +211,25 @@ from .transformer import (  # noqa: E402, F401
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+
+# isort: split
+# more of torch.nn: embeddings with torch's arguments and embedding bags, resampling,
+# fold/unfold, RMSNorm and smaller layers
+from .embeddings import Embedding, EmbeddingBag  # noqa: E402, F401, F811
+from .fold import Fold, Unfold  # noqa: E402, F401
+from .misc_layers import (  # noqa: E402, F401
+    ChannelShuffle,
+    LocalResponseNorm,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+    MultiLabelMarginLoss,
+    RMSNorm,
+    Softmax2d,
+    TripletMarginWithDistanceLoss,
+    Unflatten,
+)
+from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402, F401

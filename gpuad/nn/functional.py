@@ -674,3 +674,49 @@ __all__ += [
     "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
     "pairwise_distance",
 ]
+# isort: split
+# more of torch.nn.functional: embeddings with torch's arguments and embedding bags,
+# resampling, fold/unfold, rms_norm, smaller layers and losses, in-place activations
+from .embeddings import embedding, embedding_bag  # noqa: E402, F401, F811
+from .fold import fold, unfold  # noqa: E402, F401
+from .inplace_activations import (  # noqa: E402, F401
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    selu_,
+    threshold_,
+)
+from .misc_layers import (  # noqa: E402, F401
+    channel_shuffle,
+    gumbel_softmax,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+    multilabel_margin_loss,
+    pdist,
+    rms_norm,
+    triplet_margin_with_distance_loss,
+)
+from .resample import (  # noqa: E402, F401
+    affine_grid,
+    grid_sample,
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+
+__all__ += [
+    "embedding_bag", "affine_grid", "grid_sample", "fold", "unfold", "interpolate",
+    "upsample", "upsample_bilinear", "upsample_nearest", "celu_", "elu_", "hardtanh_",
+    "leaky_relu_", "relu_", "selu_", "threshold_", "channel_shuffle", "gumbel_softmax",
+    "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d", "multilabel_margin_loss", "pdist", "rms_norm",
+    "triplet_margin_with_distance_loss",
+]

@@ -1,0 +1,407 @@
+"""Resampling as ``torch.nn.functional.interpolate``: modes ``nearest``, ``nearest-exact``,
+``linear``, ``bilinear``, ``bicubic``, ``trilinear`` and ``area``, by ``size`` or
+``scale_factor`` (with ``recompute_scale_factor``) and ``align_corners``; the modules
+``Upsample``, ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``; ``upsample*`` aliases.
+
+Each spatial axis is resampled in turn: the source positions and weights of an axis are
+computed on the host with torch's formulas (nearest in float32, as torch), then the input is
+gathered along that axis (``take``, whose adjoint scatter-adds) and the taps are weighed and
+summed. So every mode differentiates to any order, and a nearest output passes its gradient
+to the one element it copies, as torch.
+
+Example::
+
+    import gpuad.nn.functional as F
+    y = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import numpy as gnp
+from .. import rules as _r
+from .._numpy_protocol import stop_gradient
+from .._raw import _xp, data
+from .modules import Module
+
+__all__ = [
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "affine_grid",
+    "grid_sample",
+]
+
+Array = Any
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_MODES = ("nearest", "nearest-exact", "area", *_DIMS)
+
+
+def _nearest(n: int, m: int, scale: float | None, exact: bool) -> np.ndarray:
+    """torch's source index of each of ``m`` outputs along an axis of ``n`` (float32 maths)."""
+    if not exact and m == n:
+        return np.arange(m)
+    if not exact and m == 2 * n:
+        return np.arange(m) >> 1
+    s = np.float32(1.0 / scale) if scale else np.float32(n) / np.float32(m)
+    i = np.arange(m, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
+    return np.minimum(np.floor(i * s).astype(np.int64), n - 1)
+
+
+def _ratio(n: int, m: int, scale: float | None, align_corners: bool) -> float:
+    if align_corners:
+        return (n - 1) / (m - 1) if m > 1 else 0.0
+    return 1.0 / scale if scale else n / m
+
+
+def _source(
+    n: int, m: int, scale: float | None, align_corners: bool, cubic: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The floor of each output's source position (at most ``n - 1``) and its fraction."""
+    r, i = _ratio(n, m, scale, align_corners), np.arange(m, dtype=np.float64)
+    src = r * i if align_corners else r * (i + 0.5) - 0.5
+    if not cubic and not align_corners:
+        src = np.maximum(src, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    return i0, np.clip(src - i0, 0.0, 1.0)
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    a = -0.75  # torch's (Keys') cubic convolution
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)]
+
+
+def _along(x: Array, axis: int, taps: list[tuple[np.ndarray, np.ndarray | None]]) -> Array:
+    """``sum_k take(x, idx_k, axis) * w_k`` (w along ``axis``); a tap without weights is
+    the take alone."""
+    xp, dt = _xp(data(x)), data(x).dtype
+    nd = len(_r.shape(x))
+    out = None
+    for idx, w in taps:
+        t = gnp.take(x, xp.asarray(idx), axis=axis)
+        if w is not None:
+            t = t * xp.asarray(w.astype(dt).reshape((-1,) + (1,) * (nd - axis - 1)))
+        out = t if out is None else out + t
+    return out
+
+
+def _resample_axis(
+    x: Array, axis: int, n: int, m: int, scale: float | None, mode: str, align_corners: bool
+) -> Array:
+    if mode in ("nearest", "nearest-exact"):
+        return _along(x, axis, [(_nearest(n, m, scale, mode == "nearest-exact"), None)])
+    if mode == "bicubic":
+        i0, t = _source(n, m, scale, align_corners, cubic=True)
+        ws = _cubic_weights(t)
+        return _along(x, axis, [(np.clip(i0 - 1 + k, 0, n - 1), ws[k]) for k in range(4)])
+    if m == n:  # torch copies when the size does not change, whatever the scale
+        return x
+    i0, lam = _source(n, m, scale, align_corners, cubic=False)
+    i1 = np.where(i0 < n - 1, i0 + 1, i0)
+    return _along(x, axis, [(i0, 1.0 - lam), (i1, lam)])
+
+
+def _per_axis(op: str, name: str, v: Any, nd: int) -> list:
+    if isinstance(v, list | tuple):
+        if len(v) != nd:
+            raise ValueError(
+                f"{op}: {name} must be one value or {nd} values for an input "
+                f"with {nd} spatial dims, got {v!r}"
+            )
+        return list(v)
+    return [v] * nd
+
+
+def interpolate(
+    input: Array,
+    size: int | tuple[int, ...] | None = None,
+    scale_factor: float | tuple[float, ...] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Array:
+    """Resample the spatial dims of ``input`` (N, C, *spatial) to ``size`` or by
+    ``scale_factor``, as ``torch.nn.functional.interpolate``.
+
+    Example: ``F.interpolate(x, size=(8, 8), mode="bicubic", align_corners=True)``
+    """
+    op = "interpolate"
+    s = tuple(_r.shape(input))
+    nd = len(s) - 2
+    if mode not in _MODES:
+        raise ValueError(f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    if not 1 <= nd <= 3:
+        raise ValueError(f"{op}: expected an input (N, C, *spatial) of 3 to 5 dims, got shape {s}")
+    if mode in _DIMS and _DIMS[mode] != nd:
+        raise ValueError(
+            f"{op}: mode {mode!r} needs an input of {_DIMS[mode] + 2} dims "
+            f"(N, C{', *spatial' if _DIMS[mode] > 1 else ', W'}), got shape {s}"
+        )
+    if align_corners is not None and mode not in _DIMS:
+        raise ValueError(
+            f"{op}: align_corners can only be set with the interpolating modes "
+            f"linear, bilinear, bicubic and trilinear, got mode {mode!r}"
+        )
+    if antialias:
+        raise NotImplementedError(
+            f"{op}: antialias=True is not supported; resample without "
+            f"it (or smooth with avg_pool first)"
+        )
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    n_in = s[2:]
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{op}: recompute_scale_factor needs scale_factor, not size")
+        out = [int(v) for v in _per_axis(op, "size", size, nd)]
+        scales: list = [None] * nd
+    else:
+        sf = [float(v) for v in _per_axis(op, "scale_factor", scale_factor, nd)]
+        out = [int(math.floor(float(n) * f)) for n, f in zip(n_in, sf, strict=True)]
+        scales = [None] * nd if recompute_scale_factor else sf
+    if min(out) <= 0 or min(n_in) <= 0:
+        raise ValueError(
+            f"{op}: input spatial size {n_in} and output size {tuple(out)} must be positive"
+        )
+    if mode == "area":
+        from . import pooling
+
+        pool = (
+            pooling.adaptive_avg_pool1d,
+            pooling.adaptive_avg_pool2d,
+            pooling.adaptive_avg_pool3d,
+        )[nd - 1]
+        return pool(input, tuple(out))
+    y = input
+    for k in range(nd):
+        y = _resample_axis(y, 2 + k, n_in[k], out[k], scales[k], mode, bool(align_corners))
+    return y
+
+
+def upsample(
+    input: Array,
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Array:
+    """torch's older name of :func:`interpolate`. Example: ``F.upsample(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    """``interpolate(..., mode="nearest")``. Example: ``F.upsample_nearest(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    """``interpolate(..., mode="bilinear", align_corners=True)``.
+    Example: ``F.upsample_bilinear(x, scale_factor=2)``"""
+    return interpolate(input, size, scale_factor, "bilinear", True)
+
+
+class Upsample(Module):
+    """:func:`interpolate` as a module, with torch's arguments.
+
+    Example: ``nn.Upsample(scale_factor=2, mode="nearest")(x)``
+    """
+
+    def __init__(
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, input: Array) -> Array:
+        return interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Nearest 2-d upsampling. Example: ``nn.UpsamplingNearest2d(scale_factor=2)(x)``"""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear 2-d upsampling with ``align_corners=True``.
+    Example: ``nn.UpsamplingBilinear2d(size=(8, 8))(x)``"""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "bilinear", True)
+
+
+# ---- sampling grids ---------------------------------------------------------------------------
+
+
+def _base_coords(xp: Any, n: int, align_corners: bool, dtype: Any) -> Any:
+    """torch's normalised pixel positions along an axis of ``n``: -1..1 (corners) or the
+    pixel centres."""
+    if n <= 1:
+        return xp.zeros(max(n, 0), dtype)
+    c = np.linspace(-1.0, 1.0, n)
+    return xp.asarray(c if align_corners else c * (n - 1) / n, dtype=dtype)
+
+
+def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None = None) -> Array:
+    """The sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta``
+    (N, 2, 3) (or (N, 3, 4)) for an output of ``size`` (N, C, H, W) (or (N, C, D, H, W)), as
+    ``torch.nn.functional.affine_grid``.
+
+    Example: ``grid = F.affine_grid(theta, (1, 3, 8, 8), align_corners=False)``
+    """
+    size = tuple(int(v) for v in size)
+    ts = tuple(_r.shape(theta))
+    nd = len(size) - 2
+    if nd not in (2, 3) or ts != (size[0], nd, nd + 1):
+        raise ValueError(
+            f"affine_grid: expected theta (N, 2, 3) with a size (N, C, H, W), or "
+            f"theta (N, 3, 4) with a size (N, C, D, H, W); got theta {ts} and "
+            f"size {size}"
+        )
+    raw = data(theta)
+    if raw.dtype.kind != "f":
+        raise TypeError(f"affine_grid: theta must be floating, got dtype {raw.dtype}")
+    xp = _xp(raw)
+    axes = [_base_coords(xp, n, bool(align_corners), raw.dtype) for n in size[2:]]
+    mesh = xp.meshgrid(*axes, indexing="ij")  # (D,) H, W
+    cols = [mesh[k] for k in range(nd - 1, -1, -1)]  # x (width) first, as torch
+    base = xp.stack(cols + [xp.ones_like(mesh[0])], axis=-1).reshape(1, -1, nd + 1)
+    grid = gnp.matmul(base, gnp.swapaxes(theta, 1, 2))
+    return gnp.reshape(grid, (size[0],) + size[2:] + (nd,))
+
+
+def _unnormalise(g: Array, n: int, align_corners: bool) -> Array:
+    if align_corners:
+        return (g + 1) / 2 * (n - 1)
+    return ((g + 1) * n - 1) / 2
+
+
+def _clip_coords(c: Array, n: int) -> Array:
+    """``clip(c, 0, n - 1)`` with torch's gradient: 0 at and beyond the bounds."""
+    raw = data(c)
+    inside = (raw > 0) & (raw < n - 1)
+    return gnp.where(inside, c, gnp.clip(stop_gradient(c), 0, n - 1))
+
+
+def _reflect_coords(c: Array, n: int, align_corners: bool) -> Array:
+    lo2, hi2 = (0, 2 * (n - 1)) if align_corners else (-1, 2 * n - 1)
+    if lo2 == hi2:
+        return c * 0.0
+    low, span = lo2 / 2, (hi2 - lo2) / 2
+    a = gnp.abs(c - low)
+    flips = gnp.floor(data(a) / span)
+    extra = a - flips * span  # fmod(a, span), a >= 0
+    even = (flips % 2) == 0
+    return gnp.where(even, extra + low, span - extra + low)
+
+
+def grid_sample(
+    input: Array,
+    grid: Array,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Array:
+    """Sample ``input`` (N, C, H, W) at the normalised positions ``grid`` (N, Ho, Wo, 2)
+    (x, y in [-1, 1]), or (N, C, D, H, W) at (N, Do, Ho, Wo, 3) (x, y, z), as
+    ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' (trilinear for 5-d inputs) or
+    'nearest' (round half to even; no gradient to the grid), ``padding_mode`` 'zeros',
+    'border' or 'reflection'. Gradients flow to the input and (bilinear) the grid.
+
+    Example: ``F.grid_sample(img, F.affine_grid(theta, img.shape), align_corners=False)``
+    """
+    op = "grid_sample"
+    s, gs = tuple(_r.shape(input)), tuple(_r.shape(grid))
+    nd = len(s) - 2
+    if nd not in (2, 3) or len(gs) != nd + 2 or gs[0] != s[0] or gs[-1] != nd:
+        raise ValueError(
+            f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), or an input "
+            f"(N, C, D, H, W) and a grid (N, Do, Ho, Wo, 3); got {s} and {gs}"
+        )
+    if mode == "bicubic":
+        raise NotImplementedError(
+            f"{op}: mode 'bicubic' is not supported; use 'bilinear' or 'nearest'"
+        )
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
+        )
+    ac = bool(align_corners)
+    n, c = s[:2]
+    sizes = s[:1:-1]  # along x, y (, z): the last spatial dim first
+    coords = []
+    for k, size in enumerate(sizes):
+        v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac)
+        if padding_mode == "reflection":
+            v = _clip_coords(_reflect_coords(v, size, ac), size)
+        elif padding_mode == "border":
+            v = _clip_coords(v, size)
+        coords.append(v)
+    flat = gnp.reshape(input, (n, c, math.prod(s[2:])))
+    out_sp = gs[1:-1]
+    length = math.prod(out_sp)
+    strides = [math.prod(sizes[:k]) for k in range(nd)]  # x varies fastest
+
+    def corner(pos: list) -> Array:
+        """input at the integer positions ``pos`` (x, y(, z)), 0 outside: (N, C, *out)."""
+        ok, lin = None, 0
+        for p, size, stride in zip(pos, sizes, strides, strict=True):
+            inside = (p >= 0) & (p < size)
+            ok = inside if ok is None else ok & inside
+            lin = lin + gnp.clip(p, 0, size - 1) * stride
+        idx = gnp.broadcast_to(gnp.reshape(lin.astype(np.int64), (n, 1, length)), (n, c, length))
+        v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + out_sp)
+        return gnp.where(gnp.expand_dims(ok, 1), v, 0.0)
+
+    raws = [data(v) for v in coords]
+    if mode == "nearest":
+        return corner([gnp.rint(r) for r in raws])
+    lows = [gnp.floor(r) for r in raws]
+    near = [(lo + 1) - v for lo, v in zip(lows, coords, strict=True)]  # weights of the lows
+    far = [v - lo for lo, v in zip(lows, coords, strict=True)]
+    out = None
+    for bits in itertools.product((0, 1), repeat=nd):  # (z,) y, x: x varies fastest, as torch
+        bits = bits[::-1]
+        wt = None
+        for k, b in enumerate(bits):
+            f = far[k] if b else near[k]
+            wt = f if wt is None else wt * f
+        term = corner([lo + b for lo, b in zip(lows, bits, strict=True)]) * gnp.expand_dims(wt, 1)
+        out = term if out is None else out + term
+    return out
