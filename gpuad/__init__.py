@@ -158,3 +158,9 @@ __all__ += ["clear_caches"]
 from . import func  # noqa: E402
 
 __all__ += ["func"]
+
+# torch.save/torch.load and torch.utils.data (docs/porting.md)
+from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
+
+__all__ += ["utils", "save", "load"]
