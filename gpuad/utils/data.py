@@ -572,7 +572,7 @@ def default_convert(data: Any) -> Any:
 
 # ---- DataLoader ------------------------------------------------------------------------------
 
-_FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset")
+_FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
 class DataLoader:
