@@ -161,3 +161,9 @@ from . import func  # noqa: E402
 
 __all__ += ["func"]
 __all__ += ["jax_nn"]
+
+# torch.save/torch.load and torch.utils.data (docs/porting.md)
+from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
+
+__all__ += ["utils", "save", "load"]
