@@ -120,7 +120,8 @@ JIT_SKIP: dict[str, str] = {
     **{s.name: _DRAWS for s in SPECS if s.name.startswith("gpuad.numpy.random.")},
     "gpuad.nn.functional.dropout": _DRAWS,
     **{f"gpuad.nn.functional.{k}": _DRAWS for k in (  # the dropout variants
-        "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")},
+        "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+        "gumbel_softmax")},
     "gpuad.numpy.asarray_chkfinite": "reads the values to check them, which jit refuses with "
                                      "a TracerError (tests/test_numpy_names.py)",
 }
