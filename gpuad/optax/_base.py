@@ -4,12 +4,15 @@ transformations share. States are NamedTuples of arrays, so they are pytrees."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as _np
 
 from .. import numpy as gnp
+from ..backends import get_backend
+from ..tensor import Tensor
 from ..tree import tree_leaves, tree_map
 
 Params = Any
@@ -70,6 +73,26 @@ def _moment(updates: Any, moments: Any, decay: Any, order: int) -> Any:
         return (1 - d) * (g if order == 1 else g * g) + d * m
 
     return tree_map(leaf, updates, moments)
+
+
+def _on_device(tree: Any) -> Any:
+    """``tree`` with its host leaves (NumPy arrays, numbers) on the active backend, as JAX
+    puts them on its device; Tensors and the backend's arrays as they are."""
+    be = get_backend()
+    if be.name == "numpy" or tree is None:
+        return tree
+    kinds = (Tensor, be.array_type)
+    return tree_map(lambda x: x if isinstance(x, kinds) else be.asarray(x), tree)
+
+
+def _device_update(update: Callable) -> Callable:
+    """An ``update(updates, state, params)`` that first puts host leaves on the device."""
+
+    @functools.wraps(update)
+    def run(updates: Updates, state: OptState, params: Params = None):
+        return update(_on_device(updates), state, _on_device(params))
+
+    return run
 
 
 def _zeros_like(tree: Any) -> Any:
@@ -138,7 +161,7 @@ def apply_updates(params: Params, updates: Updates) -> Params:
         dtype = getattr(p, "dtype", None)
         return out.astype(dtype) if dtype is not None and out.dtype != dtype else out
 
-    return tree_map(add, params, updates)
+    return tree_map(add, _on_device(params), _on_device(updates))
 
 
 def global_norm(updates: Updates) -> Any:
@@ -148,7 +171,7 @@ def global_norm(updates: Updates) -> Any:
 
         global_norm({"a": np.array([3.0]), "b": np.array([4.0])})  # 5.0
     """
-    leaves = tree_leaves(updates)
+    leaves = tree_leaves(_on_device(updates))
     if not leaves:
         return gnp.zeros(())
     return gnp.sqrt(sum(gnp.sum(_abs2(x)) for x in leaves))

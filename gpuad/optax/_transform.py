@@ -15,6 +15,7 @@ from ._base import (
     _bias_correction,
     _cast,
     _count0,
+    _device_update,
     _moment,
     _need_params,
     _safe_increment,
@@ -79,7 +80,8 @@ class EmaState(NamedTuple):
 
 def _stateless(fn) -> GradientTransformation:
     """A transformation with no state: ``fn(updates, params)`` gives the new updates."""
-    return GradientTransformation(lambda params: EmptyState(), lambda u, s, p=None: (fn(u, p), s))
+    update = _device_update(lambda u, s, p=None: (fn(u, p), s))
+    return GradientTransformation(lambda params: EmptyState(), update)
 
 
 def scale(step_size: float) -> GradientTransformation:
@@ -100,6 +102,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
         opt = scale_by_schedule(linear_schedule(1.0, 0.0, 100))
     """
 
+    @_device_update
     def update(updates, state, params=None):
         step = step_size_fn(state.count)
         updates = tree_map(lambda g: _cast(step, g.dtype) * g, updates)
@@ -145,6 +148,7 @@ def scale_by_adam(
         mu = tree_map(lambda p: gnp.zeros_like(p, dtype=mu_dtype), params)
         return ScaleByAdamState(_count0(), mu, _zeros_like(params))
 
+    @_device_update
     def update(updates, state, params=None):
         mu = _moment(updates, state.mu, b1, 1)
         nu = _moment(updates, state.nu, b2, 2)
@@ -179,6 +183,7 @@ def scale_by_adamax(
     def init(params):
         return ScaleByAdamState(_count0(), _zeros_like(params), _zeros_like(params))
 
+    @_device_update
     def update(updates, state, params=None):
         count = _safe_increment(state.count)
         mu = _moment(updates, state.mu, b1, 1)
@@ -216,6 +221,7 @@ def scale_by_rms(
         nu = _full_like(params, initial_scale)
         return ScaleByRmsWithCountState(_count0(), nu) if bias_correction else ScaleByRmsState(nu)
 
+    @_device_update
     def update(updates, state, params=None):
         nu = _moment(updates, state.nu, decay, 2)
         if bias_correction:
@@ -250,6 +256,7 @@ def scale_by_stddev(
             return ScaleByRStdDevWithCountState(_count0(), mu, nu)
         return ScaleByRStdDevState(mu, nu)
 
+    @_device_update
     def update(updates, state, params=None):
         mu = _moment(updates, state.mu, decay, 1)
         nu = _moment(updates, state.nu, decay, 2)
@@ -282,6 +289,7 @@ def scale_by_rss(
     def init(params):
         return ScaleByRssState(_full_like(params, initial_accumulator_value))
 
+    @_device_update
     def update(updates, state, params=None):
         s = tree_map(lambda g, a: g * g + a, updates, state.sum_of_squares)
 
@@ -337,6 +345,7 @@ def scale_by_lion(
         mu = tree_map(lambda p: gnp.zeros_like(p, dtype=mu_dtype), params)
         return ScaleByLionState(_count0(), mu)
 
+    @_device_update
     def update(updates, state, params=None):
         out = tree_map(lambda g, m: gnp.sign((1 - b1) * g + b1 * m), updates, state.mu)
         mu = _moment(updates, state.mu, b2, 1)
@@ -409,6 +418,7 @@ def trace(
     def init(params):
         return TraceState(tree_map(lambda p: gnp.zeros_like(p, dtype=accumulator_dtype), params))
 
+    @_device_update
     def update(updates, state, params=None):
         new = tree_map(lambda g, t: g + decay * t, updates, state.trace)
         out = tree_map(lambda g, t: g + decay * t, updates, new) if nesterov else new
@@ -432,6 +442,7 @@ def ema(decay: float, debias: bool = True, accumulator_dtype: Any = None) -> Gra
         zeros = tree_map(lambda p: gnp.zeros_like(p, dtype=accumulator_dtype), params)
         return EmaState(_count0(), zeros)
 
+    @_device_update
     def update(updates, state, params=None):
         new = _moment(updates, state.ema, decay, 1)
         count = _safe_increment(state.count)
