@@ -54,7 +54,7 @@ def _safe_increment(count: Any) -> Any:
 
 def _cast(x: Any, dtype: Any) -> Any:
     """A Python number as it is (it takes the other operand's dtype); an array cast."""
-    if isinstance(x, int | float):
+    if type(x) in (int, float):  # not NumPy's float64, a subclass of float
         return x
     return x.astype(dtype) if hasattr(x, "astype") else gnp.asarray(x, dtype=dtype)
 

@@ -101,6 +101,15 @@ def multi_transform(
     return GradientTransformation(init, update)
 
 
+def _float_dtype(tree: Any) -> Any:
+    """The dtype of the first floating-point leaf of ``tree`` (float64 if none)."""
+    for x in tree_leaves(tree):
+        dtype = _np.dtype(getattr(x, "dtype", _np.float64))
+        if dtype.kind == "f":
+            return dtype
+    return _np.dtype(_np.float64)
+
+
 def inject_hyperparams(
     inner_factory: Callable[..., GradientTransformation],
     static_args: str | tuple = (),
@@ -119,11 +128,12 @@ def inject_hyperparams(
     static = {static_args} if isinstance(static_args, str) else set(static_args)
     signature = inspect.signature(inner_factory)
 
-    def as_array(v: Any) -> Any:
-        dtype = hyperparam_dtype
-        if dtype is None and isinstance(v, float):
-            dtype = _np.float64
-        return gnp.asarray(v, dtype=dtype) if dtype is not None else gnp.asarray(v)
+    def as_array(v: Any, tree: Any) -> Any:
+        """A hyperparameter as an array; a float one in the leaves' float dtype."""
+        a = gnp.asarray(v)
+        if _np.dtype(a.dtype).kind != "f":
+            return a
+        return a.astype(hyperparam_dtype or _float_dtype(tree))
 
     @functools.wraps(inner_factory)
     def factory(*args: Any, **kwargs: Any) -> GradientTransformation:
@@ -141,17 +151,19 @@ def inject_hyperparams(
             else:
                 other[name] = value
 
-        def evaluated(count: Any) -> dict:
-            return {k: as_array(f(count)) for k, f in schedules.items()}
+        def evaluated(count: Any, tree: Any) -> dict:
+            return {k: as_array(f(count), tree) for k, f in schedules.items()}
 
         def init(params):
             count = _count0()
-            hyper = {k: as_array(v) for k, v in numeric.items()} | evaluated(count)
+            hyper = {k: as_array(v, params) for k, v in numeric.items()}
+            hyper |= evaluated(count, params)
             inner = inner_factory(**other, **hyper)
             return InjectHyperparamsState(count, hyper, inner.init(params))
 
         def update(updates, state, params=None):
-            hyper = dict(state.hyperparams) | evaluated(state.count)
+            hyper = {k: as_array(v, updates) for k, v in state.hyperparams.items()}
+            hyper |= evaluated(state.count, updates)
             inner = inner_factory(**other, **hyper)
             updates, inner_state = inner.update(updates, state.inner_state, params)
             return updates, InjectHyperparamsState(_safe_increment(state.count), hyper, inner_state)

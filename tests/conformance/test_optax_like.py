@@ -504,3 +504,28 @@ def test_mlp_regression_matches_hand_written_loop():
     np.testing.assert_allclose(curve, ref, rtol=1e-10)
     assert curve[-1] < 0.5 * curve[0]
     assert train_step.cache_info()["misses"] == 1
+
+
+def test_float32_parameters_stay_float32():
+    """Schedules, bias corrections and injected hyperparameters (float64 on the host) are
+    cast to the leaves' dtype: float32 parameters give float32 updates and states, close to
+    the float64 run."""
+    params, grads = _problem()
+    p32 = [p.astype(np.float32) for p in params]
+    sched = optax.warmup_cosine_decay_schedule(0.0, 0.1, 1, 4)
+    makers = [make for _, make, _, _ in CASES] + [
+        lambda: optax.adamw(sched),
+        lambda: optax.chain(optax.ema(0.9), optax.clip_by_global_norm(0.5), optax.scale(-0.1)),
+        lambda: optax.inject_hyperparams(optax.rmsprop)(0.1, 0.8, 1e-3, momentum=0.5),
+        lambda: optax.inject_hyperparams(optax.adamw)(learning_rate=sched, b1=0.8),
+    ]
+    for make in makers:
+        opt = make()
+        s32, s64 = opt.init(p32), opt.init(params)
+        for g in grads:
+            u32, s32 = opt.update([x.astype(np.float32) for x in g], s32, p32)
+            u64, s64 = opt.update(g, s64, params)
+        floats = [x for x in ad.tree_leaves((u32, s32)) if np.dtype(x.dtype).kind == "f"]
+        assert all(x.dtype == np.float32 for x in floats), [x.dtype for x in floats]
+        for a, b in zip(u32, u64, strict=True):
+            np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=2e-4, atol=1e-6)
