@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from .. import numpy as gnp
 from ._base import Schedule
+
+_log = logging.getLogger(__name__)  # optax logs these fallbacks, it does not warn
 
 
 def constant_schedule(value: float) -> Schedule:
@@ -37,13 +39,12 @@ def polynomial_schedule(
         polynomial_schedule(1.0, 0.0, power=2, transition_steps=10)(5)  # 0.25
     """
     if transition_steps <= 0:
-        warnings.warn(
-            "polynomial_schedule: transition_steps <= 0 gives a constant schedule at init_value",
-            stacklevel=2,
+        _log.info(
+            "polynomial_schedule: transition_steps <= 0 gives a constant schedule at init_value"
         )
         return constant_schedule(init_value)
     if transition_begin < 0:
-        warnings.warn("polynomial_schedule: transition_begin < 0 is taken as 0", stacklevel=2)
+        _log.info("polynomial_schedule: transition_begin < 0 is taken as 0")
         transition_begin = 0
 
     def schedule(count: Any) -> Any:
@@ -103,19 +104,15 @@ def exponential_decay(
         exponential_decay(1.0, transition_steps=10, decay_rate=0.5)(20)  # 0.25
     """
     if transition_steps <= 0:
-        warnings.warn(
-            "exponential_decay: transition_steps <= 0 gives a constant schedule at init_value",
-            stacklevel=2,
+        _log.info(
+            "exponential_decay: transition_steps <= 0 gives a constant schedule at init_value"
         )
         return constant_schedule(init_value)
     if decay_rate == 0:
-        warnings.warn(
-            "exponential_decay: decay_rate 0 gives a constant schedule at init_value",
-            stacklevel=2,
-        )
+        _log.info("exponential_decay: decay_rate 0 gives a constant schedule at init_value")
         return constant_schedule(init_value)
     if transition_begin < 0:
-        warnings.warn("exponential_decay: transition_begin < 0 is taken as 0", stacklevel=2)
+        _log.info("exponential_decay: transition_begin < 0 is taken as 0")
         transition_begin = 0
 
     def schedule(count: Any) -> Any:
