@@ -3,6 +3,7 @@ a NamedTuple of arrays (a pytree), with optax's names, arguments and formulas.""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, NamedTuple
 
 from .. import numpy as gnp
@@ -84,6 +85,10 @@ def _stateless(fn) -> GradientTransformation:
     return GradientTransformation(lambda params: EmptyState(), update)
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) or (hasattr(x, "dtype") and hasattr(x, "ndim"))
+
+
 def scale(step_size: float) -> GradientTransformation:
     """Multiply every update by ``step_size``.
 
@@ -91,6 +96,8 @@ def scale(step_size: float) -> GradientTransformation:
 
         scale(-0.1).update(grads, EmptyState())[0]  # -0.1 * grads
     """
+    if not _is_number(step_size):
+        raise TypeError(f"scale: step_size must be a number, got {type(step_size).__name__}")
     return _stateless(lambda u, p: tree_map(lambda g: _cast(step_size, g.dtype) * g, u))
 
 
@@ -122,6 +129,11 @@ def scale_by_learning_rate(
         opt = chain(scale_by_adam(), scale_by_learning_rate(1e-3))
     """
     sign = -1 if flip_sign else 1
+    if not (callable(learning_rate) or _is_number(learning_rate)):
+        raise TypeError(
+            f"learning_rate must be a number, a 0-d array or a schedule (a function of the "
+            f"step count), got {type(learning_rate).__name__}"
+        )
     if callable(learning_rate):
         return scale_by_schedule(lambda count: sign * learning_rate(count))
     return scale(sign * learning_rate)

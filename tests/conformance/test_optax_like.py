@@ -525,3 +525,35 @@ def test_float32_parameters_stay_float32():
         assert all(x.dtype == np.float32 for x in floats), [x.dtype for x in floats]
         for a, b in zip(u32, u64, strict=True):
             np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=2e-4, atol=1e-6)
+
+
+def test_gradient_through_optimizer_steps():
+    """The loss after three steps, differentiated in the learning rate (through the inner
+    gradients, the moments and the clipping) equals central differences; a learning rate that
+    is neither a number nor a schedule is refused."""
+    rng = np.random.default_rng(0)
+    w0, x, y = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5)
+
+    def loss(w):
+        return gnp.mean((x @ w - y) ** 2)
+
+    def after(lr, make):
+        opt = make(lr)
+        w, s = w0, opt.init(w0)
+        for _ in range(3):
+            u, s = opt.update(ad.grad(loss)(w), s, w)
+            w = optax.apply_updates(w, u)
+        return loss(w)
+
+    makers = [
+        lambda lr: optax.sgd(lr, 0.9),
+        lambda lr: optax.chain(optax.clip_by_global_norm(0.5), optax.adamw(lr, weight_decay=0.1)),
+    ]
+    for make in makers:
+        got = float(ad.grad(lambda lr, make=make: after(lr, make))(0.05))
+        h = 1e-6
+        fd = (float(after(0.05 + h, make)) - float(after(0.05 - h, make))) / (2 * h)
+        assert got == pytest.approx(fd, rel=1e-7)
+    for bad in ("0.1", None, [0.1]):
+        with pytest.raises(TypeError, match="learning_rate must be"):
+            optax.adam(bad)
