@@ -2,9 +2,10 @@
 ``hardtanh_``, ``selu_``, ``celu_``, ``threshold_``.
 
 Each writes the activation of a Tensor into that Tensor the way ``Tensor.relu_()`` and
-``x += y`` do: the write is recorded, the Tensor's version is bumped, values that earlier steps
-saved from it are kept for their backward pass, and a leaf that requires grad refuses. A plain
-array is overwritten. ``F.relu(h, inplace=True)`` and ``nn.ReLU(inplace=True)`` take the same
+``x += y`` do: the write is recorded, the Tensor's version is bumped, values the activation's
+own steps saved from it are kept for their backward pass (a value an earlier op saved makes
+that op's backward raise, as in torch), and a leaf that requires grad refuses. A plain array
+is overwritten. ``F.relu(h, inplace=True)`` and ``nn.ReLU(inplace=True)`` take the same
 path (gpuad/nn/inplace_write.py).
 
 Example::

@@ -1,12 +1,15 @@
 """How an activation or dropout writes its result into its input: torch's ``inplace=True``
 and the ``*_`` functions (``F.relu_``) share it.
 
-A Tensor is written as ``Tensor.relu_()`` and ``x += y`` are: the write is recorded, the
-version bumped, values that earlier steps saved from the Tensor are kept for their backward
-pass, and a leaf that requires grad refuses (naming the op). A plain array is overwritten.
+A Tensor is written as ``Tensor.relu_()`` and ``x += y`` are: the write is recorded and the
+version bumped; what the activation's own steps saved from the Tensor (silu's backward needs
+its input) is kept, while a value an earlier op saved from it (sigmoid's output) makes that
+op's backward raise, naming both versions, as in torch. A leaf that requires grad refuses,
+naming the op. A plain array is overwritten.
 
 Example::
 
+    import gpuad.nn.functional as F
     from gpuad.nn.inplace_write import write_into
     h = x @ w
     write_into("relu_", F.relu, h)     # h now holds relu(x @ w), the same object
@@ -21,7 +24,7 @@ from .._torch_methods import _write
 from ..engine import GradError
 from ..tensor import Tensor
 
-__all__ = ["write_into"]
+__all__ = ["write_into", "inplace_arg"]
 
 
 def write_into(name: str, fn: Any, x: Any, *args: Any, label: str | None = None) -> Any:
