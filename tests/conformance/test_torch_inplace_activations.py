@@ -288,3 +288,29 @@ def test_residual_block_trains_as_torch():
     gs = gb.state_dict()
     for k, v in tb.state_dict().items():
         np.testing.assert_allclose(_np(gs[k]), v.numpy(), rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+def test_higher_order_and_forward_mode():
+    x0 = X[0]
+
+    def f(x):
+        h = x * 1.5
+        F.elu(h[1:], 0.7, inplace=True)
+        F.silu(h, inplace=True)
+        return gnp.sum(h * h * h)
+
+    def ft(x):  # torch's out-of-place program (torch's hessian of the in-place one refuses)
+        h = x * 1.5
+        return (TF.silu(torch.cat([h[:1], TF.elu(h[1:], 0.7)])) ** 3).sum()
+
+    ht = torch.autograd.functional.hessian(ft, torch.tensor(x0)).numpy()
+    np.testing.assert_allclose(_np(ad.hessian(f)(x0)), ht, **TOL)
+    v = U[0]
+    _, tan = ad.jvp(f, (x0,), (v,))
+    np.testing.assert_allclose(_np(tan), _grad_t(ft, x0) @ v, **TOL)
+
+
+def _grad_t(ft, x0):
+    x = torch.tensor(x0, requires_grad=True)
+    ft(x).backward()
+    return x.grad.numpy()
