@@ -10,10 +10,10 @@ step (``gpuad.jit``) and must equal its eager run to 1e-12 (on the slow CuPy sta
 compiled run is made, and compared with torch). Sizes are toys.
 
 Where a port differs from its original (a gpuad choice documented in docs/porting.md), the
-line says so: ``x.shape[0]`` for ``x.size(0)`` (``size`` is NumPy's int), no
-``inplace=True`` activations, dropout off (the two libraries draw different masks), the noise
-of the VAE passed in rather than drawn, ``p.add_(..)`` under ``no_grad`` for
-``p.data.add_(..)``, and an ``autograd.Function`` is not compiled (gpuad.jit refuses it).
+line says so: ``x.shape[0]`` for ``x.size(0)`` (``size`` is NumPy's int), dropout off (the
+two libraries draw different masks), the noise of the VAE passed in rather than drawn,
+``p.add_(..)`` under ``no_grad`` for ``p.data.add_(..)``, and an ``autograd.Function`` is
+not compiled (gpuad.jit refuses it).
 """
 
 from __future__ import annotations
@@ -375,7 +375,7 @@ def dcgan_nets(T):
             self.main = nn.Sequential(
                 nn.ConvTranspose2d(NZ, NGF, 4, 1, 0, bias=False),  # 4x4
                 nn.BatchNorm2d(NGF),
-                nn.ReLU(),  # nn.ReLU(True): gpuad refuses inplace=True (porting.md)
+                nn.ReLU(True),
                 nn.ConvTranspose2d(NGF, NC, 4, 2, 1, bias=False),  # 8x8
                 nn.Tanh(),
             )
@@ -388,10 +388,10 @@ def dcgan_nets(T):
             super().__init__()
             self.main = nn.Sequential(
                 nn.Conv2d(NC, NDF, 4, 2, 1, bias=False),  # 4x4
-                nn.LeakyReLU(0.2),  # inplace=True, refused by gpuad
+                nn.LeakyReLU(0.2, inplace=True),
                 nn.Conv2d(NDF, NDF * 2, 4, 2, 1, bias=False),  # 2x2
                 nn.BatchNorm2d(NDF * 2),
-                nn.LeakyReLU(0.2),
+                nn.LeakyReLU(0.2, inplace=True),
                 nn.Conv2d(NDF * 2, 1, 2, 1, 0, bias=False),  # 1x1
                 nn.Sigmoid(),
             )
@@ -1135,7 +1135,5 @@ def test_state_dict_names_are_torch_names(backend):
     assert len(params) == len(tnames) and list(params) == [p for _, p in g.named_parameters()]
     assert isinstance(g.body[2], nn.Sequential) and len(g.body.layers) == 3
     assert "(0): Linear" in repr(g.body)
-    with pytest.raises(NotImplementedError, match="inplace=True"):
-        nn.ReLU(True)  # dcgan's spelling: refused by name, as every in-place activation
-    with pytest.raises(NotImplementedError, match="inplace=True"):
-        nn.LeakyReLU(0.2, inplace=True)
+    assert repr(nn.ReLU(True)) == "ReLU(inplace=True)"  # dcgan's spelling, as torch shows it
+    assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"

@@ -6,8 +6,9 @@ takes (``hardtanh`` passes nothing at its bounds, ``elu`` takes the left branch 
 the masks are constants (``data(x)``, which under ``gpuad.jit`` is the traced value itself:
 fine for a comparison, while a value that must carry no derivative is ``stop_gradient(x)``).
 
-``inplace=True`` is refused: write ``x = F.elu(x)`` instead (gpuad records every write, and
-an activation that overwrote its input would invalidate the values its backward saved).
+``inplace=True`` writes the result into the input Tensor and returns it, as torch: the write
+is recorded (gpuad/nn/inplace_write.py), so values earlier steps saved from the input are kept
+for their backward pass, and a leaf that requires grad refuses.
 
 Example::
 
@@ -26,6 +27,7 @@ from .. import numpy as gnp
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
+from .inplace_write import inplace_arg
 from .modules import Module, Parameter
 
 __all__ = [
@@ -79,14 +81,6 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _no_inplace(op: str, inplace: bool) -> None:
-    if inplace:
-        raise NotImplementedError(
-            f"{op}: inplace=True is not supported; write x = {op}(x) (an in-place activation "
-            f"would overwrite values that the backward pass of earlier ops still needs)"
-        )
-
-
 def _neg_part(x: Array, raw: Any) -> Array:
     """``x`` where ``x <= 0``, else 0: the input of a branch that must not see large values
     (``exp`` of them would overflow, and 0 * inf in its adjoint would be NaN)."""
@@ -101,14 +95,16 @@ def elu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
 
     Example: ``F.elu(x, alpha=0.5)``
     """
-    _no_inplace("elu", inplace)
+    if inplace:
+        return inplace_arg("elu", elu, input, alpha)
     raw = data(input)
     return gnp.where(raw > 0, input, alpha * gnp.expm1(_neg_part(input, raw)))
 
 
 def selu(input: Array, inplace: bool = False) -> Array:
     """``scale * elu(x, alpha)`` with the self-normalising constants. Example: ``F.selu(x)``"""
-    _no_inplace("selu", inplace)
+    if inplace:
+        return inplace_arg("selu", selu, input)
     raw = data(input)
     neg = (_SELU_SCALE * _SELU_ALPHA) * gnp.expm1(_neg_part(input, raw))
     return gnp.where(raw > 0, _SELU_SCALE * input, neg)
@@ -116,7 +112,8 @@ def selu(input: Array, inplace: bool = False) -> Array:
 
 def celu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
     """``x`` where ``x > 0``, else ``alpha * (exp(x / alpha) - 1)``. Example: ``F.celu(x, 2.0)``"""
-    _no_inplace("celu", inplace)
+    if inplace:
+        return inplace_arg("celu", celu, input, alpha)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides the input)")
     raw = data(input)
@@ -128,7 +125,8 @@ def hardtanh(
 ) -> Array:
     """``clip(x, min_val, max_val)``; the derivative is 1 strictly inside, 0 at the bounds and
     outside (torch's). Example: ``F.hardtanh(x, -2.0, 2.0)``"""
-    _no_inplace("hardtanh", inplace)
+    if inplace:
+        return inplace_arg("hardtanh", hardtanh, input, min_val, max_val)
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})")
     raw = data(input)
@@ -138,7 +136,8 @@ def hardtanh(
 
 def relu6(input: Array, inplace: bool = False) -> Array:
     """``hardtanh(x, 0, 6)`` (derivative 0 at 0 and 6). Example: ``F.relu6(x)``"""
-    _no_inplace("relu6", inplace)
+    if inplace:
+        return inplace_arg("relu6", relu6, input)
     return hardtanh(input, 0.0, 6.0)
 
 
@@ -163,14 +162,16 @@ def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
 
 def mish(input: Array, inplace: bool = False) -> Array:
     """``x * tanh(softplus(x))``. Example: ``F.mish(x)``"""
-    _no_inplace("mish", inplace)
+    if inplace:
+        return inplace_arg("mish", mish, input)
     return input * gnp.tanh(_softmax.softplus(input))
 
 
 def hardswish(input: Array, inplace: bool = False) -> Array:
     """``x * relu6(x + 3) / 6``; derivative ``x/3 + 1/2`` strictly inside (-3, 3), 0 up to
     -3 and 1 from 3 on (torch's choice at the bounds). Example: ``F.hardswish(x)``"""
-    _no_inplace("hardswish", inplace)
+    if inplace:
+        return inplace_arg("hardswish", hardswish, input)
     raw = data(input)
     mid = input * (input + 3.0) * (1.0 / 6.0)
     return gnp.where(raw <= -3.0, 0.0, gnp.where(raw >= 3.0, input, mid))
@@ -179,7 +180,8 @@ def hardswish(input: Array, inplace: bool = False) -> Array:
 def hardsigmoid(input: Array, inplace: bool = False) -> Array:
     """``relu6(x + 3) / 6``; derivative 1/6 strictly inside (-3, 3), else 0 (torch).
     Example: ``F.hardsigmoid(x)``"""
-    _no_inplace("hardsigmoid", inplace)
+    if inplace:
+        return inplace_arg("hardsigmoid", hardsigmoid, input)
     raw = data(input)
     inside = (raw > -3.0) & (raw < 3.0)
     return gnp.where(
@@ -269,7 +271,12 @@ def softmin(
 
 def threshold(input: Array, threshold: float, value: float, inplace: bool = False) -> Array:
     """``x`` where ``x > threshold``, else ``value``. Example: ``F.threshold(x, 0.1, 0.0)``"""
-    _no_inplace("threshold", inplace)
+    if inplace:
+        return inplace_arg("threshold", _threshold, input, threshold, value)
+    return _threshold(input, threshold, value)
+
+
+def _threshold(input: Array, threshold: float, value: float) -> Array:
     return gnp.where(data(input) > threshold, input, value)
 
 
@@ -348,12 +355,20 @@ class _Elementwise(Module):
 
     _fn: Any = None
     _keys: tuple[str, ...] = ()
+    inplace: bool = False  # torch's argument: the result written into the input
+    _shows_inplace = True  # torch's Hardswish and Hardsigmoid keep it out of their repr
 
     def forward(self, input: Array) -> Array:
-        return type(self)._fn(input, *(getattr(self, k) for k in self._keys))
+        args = (getattr(self, k) for k in self._keys)
+        if self.inplace:
+            return type(self)._fn(input, *args, inplace=True)
+        return type(self)._fn(input, *args)
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{k}={getattr(self, k)!r}" for k in self._keys)
+        shown = [f"{k}={getattr(self, k)!r}" for k in self._keys]
+        if self.inplace and self._shows_inplace:
+            shown.append("inplace=True")
+        return ", ".join(shown)
 
 
 class ELU(_Elementwise):
@@ -362,7 +377,7 @@ class ELU(_Elementwise):
     _fn, _keys = elu, ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        _no_inplace("ELU", inplace)
+        self.inplace = inplace
         self.alpha = alpha
 
 
@@ -372,7 +387,7 @@ class SELU(_Elementwise):
     _fn = selu
 
     def __init__(self, inplace: bool = False) -> None:
-        _no_inplace("SELU", inplace)
+        self.inplace = inplace
 
 
 class CELU(_Elementwise):
@@ -381,7 +396,7 @@ class CELU(_Elementwise):
     _fn, _keys = celu, ("alpha",)
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        _no_inplace("CELU", inplace)
+        self.inplace = inplace
         self.alpha = alpha
 
 
@@ -391,7 +406,7 @@ class Hardtanh(_Elementwise):
     _fn, _keys = hardtanh, ("min_val", "max_val")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
-        _no_inplace("Hardtanh", inplace)
+        self.inplace = inplace
         if max_val < min_val:
             raise ValueError(
                 f"Hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})"
@@ -405,7 +420,7 @@ class ReLU6(_Elementwise):
     _fn = relu6
 
     def __init__(self, inplace: bool = False) -> None:
-        _no_inplace("ReLU6", inplace)
+        self.inplace = inplace
 
 
 class Softsign(_Elementwise):
@@ -429,19 +444,21 @@ class Mish(_Elementwise):
     _fn = mish
 
     def __init__(self, inplace: bool = False) -> None:
-        _no_inplace("Mish", inplace)
+        self.inplace = inplace
 
 
 class Hardswish(Mish):
     """``hardswish`` as a module. Example: ``nn.Hardswish()``"""
 
     _fn = hardswish
+    _shows_inplace = False
 
 
 class Hardsigmoid(Mish):
     """``hardsigmoid`` as a module. Example: ``nn.Hardsigmoid()``"""
 
     _fn = hardsigmoid
+    _shows_inplace = False
 
 
 class LogSigmoid(_Elementwise):
@@ -471,7 +488,7 @@ class Threshold(_Elementwise):
     _fn, _keys = threshold, ("threshold", "value")
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
-        _no_inplace("Threshold", inplace)
+        self.inplace = inplace
         self.threshold, self.value = threshold, value
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from .. import numpy as gnp
 from .. import rules as _r
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
-from .activations import _SELU_ALPHA, _SELU_SCALE, _no_inplace
+from .activations import _SELU_ALPHA, _SELU_SCALE
+from .inplace_write import inplace_arg
 from .modules import Module
 
 __all__ = [
@@ -62,11 +63,12 @@ def _feature_shape(op: str, x: Array, k: int) -> tuple[int, ...]:
 
 
 def _channel_dropout(op: str, x: Array, p: float, training: bool, inplace: bool, k: int) -> Array:
-    _no_inplace(op, inplace)
     _check_p(op, p)
     shape = _feature_shape(op, x, k)
     if not training or p == 0.0:
         return x
+    if inplace:
+        return inplace_arg(op, lambda v: _channel_dropout(op, v, p, True, False, k), x)
     if p == 1.0:
         return x * 0.0
     return x * (_keep(x, shape, p) * (1.0 / (1.0 - p)))
@@ -93,10 +95,11 @@ def dropout3d(input: Array, p: float = 0.5, training: bool = True, inplace: bool
 def _alpha(
     op: str, x: Array, shape: tuple[int, ...], p: float, training: bool, inplace: bool
 ) -> Array:
-    _no_inplace(op, inplace)
     _check_p(op, p)
     if not training or p == 0.0:
         return x
+    if inplace:
+        return inplace_arg(op, lambda v: _alpha(op, v, shape, p, True, False), x)
     if p == 1.0:
         return x * 0.0
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
@@ -128,15 +131,14 @@ class _DropoutModule(Module):
     _fn: Any = None
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        _no_inplace(type(self).__name__, inplace)
         _check_p(type(self).__name__, p)
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, input: Array) -> Array:
-        return type(self)._fn(input, self.p, self.training)
+        return type(self)._fn(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutModule):

@@ -34,6 +34,7 @@ from .conv import (  # noqa: F401  (convolutions of 1-3 dims and their transpose
     conv_transpose2d,
     conv_transpose3d,
 )
+from .inplace_write import inplace_arg  # inplace=True: the result written into the input
 
 __all__ = [
     "relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid", "softplus", "softmax",
@@ -63,24 +64,18 @@ def _reduce(x: Array, reduction: str) -> Array:
 
 # ---- activations ------------------------------------------------------------------------------
 
-def _refuse_inplace(op: str, inplace: bool) -> None:
-    if inplace:  # torch's spelling (nn.ReLU(True)) meets the refusal of every activation
-        from .activations import _no_inplace
-
-        _no_inplace(op, inplace)
-
-
 def relu(x: Array, inplace: bool = False) -> Array:
-    """``max(x, 0)``; the derivative at 0 is taken to be 0. Example: ``relu(x @ w)``"""
+    """``max(x, 0)``; the derivative at 0 is taken to be 0. ``inplace=True`` writes the result
+    into ``x`` (recorded, as ``relu_``) and returns ``x``. Example: ``relu(x @ w)``"""
     if inplace:
-        _refuse_inplace("relu", inplace)
+        return inplace_arg("relu", _r.relu, x)
     return _r.relu(x)
 
 
 def leaky_relu(x: Array, negative_slope: float = 0.01, inplace: bool = False) -> Array:
     """``x`` where ``x > 0``, else ``negative_slope * x``. Example: ``leaky_relu(x, 0.2)``"""
     if inplace:
-        _refuse_inplace("leaky_relu", inplace)
+        return inplace_arg("leaky_relu", leaky_relu, x, negative_slope)
     return gnp.where(_raw(x) > 0, x, x * negative_slope)
 
 
@@ -97,7 +92,7 @@ def sigmoid(x: Array) -> Array:
 def silu(x: Array, inplace: bool = False) -> Array:
     """SiLU / swish, ``x * sigmoid(x)``. Example: ``silu(x)``"""
     if inplace:
-        _refuse_inplace("silu", inplace)
+        return inplace_arg("silu", silu, x)
     return x * _r.sigmoid(x)
 
 
@@ -117,8 +112,9 @@ def linear(x: Array, weight: Array, bias: Array | None = None) -> Array:
     return y if bias is None else y + bias
 
 
-def dropout(x: Array, p: float = 0.5, training: bool = True) -> Array:
-    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``.
+def dropout(x: Array, p: float = 0.5, training: bool = True, inplace: bool = False) -> Array:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``;
+    ``inplace=True`` writes the result into ``x`` (recorded) and returns ``x``.
 
     The mask is drawn from ``gpuad.numpy.random``, so ``gpuad.checkpoint`` replays exactly the
     same mask when it recomputes a block. Example: ``h = dropout(h, 0.1, training=True)``
@@ -127,6 +123,8 @@ def dropout(x: Array, p: float = 0.5, training: bool = True) -> Array:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    if inplace:
+        return inplace_arg("dropout", dropout, x, p, training)
     if p == 1.0:
         return x * 0.0
     keep = gnp.random.random(_r.shape(x)) >= p

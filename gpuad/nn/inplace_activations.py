@@ -2,10 +2,11 @@
 ``hardtanh_``, ``selu_``, ``celu_``, ``threshold_``.
 
 Each writes the activation of a Tensor into that Tensor the way ``Tensor.relu_()`` and
-``x += y`` do: the write is recorded, the Tensor's version is bumped, values that earlier steps
-saved from it are kept for their backward pass, and a leaf that requires grad refuses. A plain
-array is overwritten. (``inplace=True`` arguments of the activations stay refused: write
-``x = F.relu(x)``, or call these functions explicitly.)
+``x += y`` do: the write is recorded, the Tensor's version is bumped, values the activation's
+own steps saved from it are kept for their backward pass (a value an earlier op saved makes
+that op's backward raise, as in torch), and a leaf that requires grad refuses. A plain array
+is overwritten. ``F.relu(h, inplace=True)`` and ``nn.ReLU(inplace=True)`` take the same
+path (gpuad/nn/inplace_write.py).
 
 Example::
 
@@ -18,20 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._raw import data
-from .._torch_methods import _write
-from ..tensor import Tensor
 from . import activations as _a
 from . import functional as _f
+from .inplace_write import write_into
 
 __all__ = ["relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_"]
 
 
 def _in_place(name: str, fn: Any, x: Any, *args: Any) -> Any:
-    if isinstance(x, Tensor):
-        return _write(x, fn, args, {}, name)
-    x[...] = data(fn(x, *args))
-    return x
+    return write_into(name, fn, x, *args)
 
 
 def relu_(input: Any) -> Any:

@@ -383,14 +383,14 @@ class Dropout(Module):
     Example: ``nn.Dropout(0.1)``
     """
 
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = p
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        self.p, self.inplace = p, inplace
 
     def forward(self, x: Any) -> Any:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class MaxPool2d(Module):
@@ -448,12 +448,14 @@ class Flatten(Module):
 
 def _activation(name: str, fn: Callable, doc: str, inplace: bool = False) -> type:
     body: dict[str, Any] = {"forward": lambda self, x: fn(x), "__doc__": doc}
-    if inplace:  # torch's inplace argument, refused when True (nn.ReLU(True))
+    if inplace:  # torch's inplace argument (nn.ReLU(True)): the result written into x
 
         def __init__(self: Module, inplace: bool = False) -> None:
-            F._refuse_inplace(name, inplace)
+            self.inplace = inplace
 
         body["__init__"] = __init__
+        body["forward"] = lambda self, x: fn(x, True) if self.inplace else fn(x)
+        body["extra_repr"] = lambda self: "inplace=True" if self.inplace else ""
     cls = type(name, (Module,), body)
     cls.__module__ = __name__
     return cls
@@ -472,11 +474,13 @@ class LeakyReLU(Module):
     """``leaky_relu`` as a module. Example: ``nn.LeakyReLU(0.2)``"""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        F._refuse_inplace("LeakyReLU", inplace)
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Any) -> Any:
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class MSELoss(Module):
