@@ -137,3 +137,15 @@ def test_closure_that_starts_requiring_grad_after_compiling(backend, rng):
         (j(w) + j(x)).backward()
     np.testing.assert_allclose(_np(w.grad), 2 * np.arange(3.0), rtol=1e-13)
     np.testing.assert_allclose(_np(v.grad), 2 * np.arange(3.0) ** 2, rtol=1e-13)
+
+
+def test_each_new_jitted_function_warns_of_its_own_fallback():
+    # the warnings given were once keyed by id(): a collected function's id, reused by the
+    # next one, silenced the next one's warning
+    from gpuad.jit import outer
+
+    for _ in range(4):
+        jitted = ad.jit(lambda x: x)
+        with pytest.warns(ad.jit.JitFallbackWarning, match="forward mode"):
+            outer.warn_eager(jitted, outer.EAGER_WHY["tangents"])
+        del jitted

@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Any
 
 from .. import _state
@@ -56,14 +57,16 @@ def mode(args: tuple, kwargs: dict) -> str | None:
     return "vjp" if _state.local.grad_enabled else "detach"
 
 
-_WARNED: set = set()
+# which warnings each jitted function has given (keyed by the object, not its id: an id is
+# reused once the function is collected, which silenced a new function's warning)
+_WARNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def warn_eager(jitted, why: str) -> None:
-    key = (id(jitted), why)
-    if key in _WARNED:
+    given = _WARNED.setdefault(jitted, set())
+    if why in given:
         return
-    _WARNED.add(key)
+    given.add(why)
     warnings.warn(
         f"gpuad.jit: {getattr(jitted.f, '__name__', 'the function')} runs eagerly (not "
         f"compiled) for this signature: {why}", JitFallbackWarning, stacklevel=3)
