@@ -146,7 +146,7 @@ def test_never_more_bytes_than_greedy_and_within_bound(rng, functions):
     better = 0
     with ad.use_backend("numpy"):
         for name, fn, args in _programs(rng):
-            for remat in (0.25, 0.5, 1.0):
+            for remat in (0.25, 1.0):
                 for weight in (4.0, 16.0):
                     kw = {"functions": functions, "remat": remat, "function_weight": weight}
                     greedy, cut = _both(fn, args, **kw)
