@@ -84,8 +84,6 @@ from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 # jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
 from .jit.caches import clear_caches  # noqa: E402
-# jax.nn's functions and initializers with JAX's conventions (gpuad.nn follows torch's)
-from . import jax_nn  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -163,7 +161,19 @@ __all__ += ["func"]
 __all__ += ["jax_nn"]
 
 # torch.save/torch.load and torch.utils.data (docs/porting.md)
-from . import utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
+
+# imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
+# initializers with JAX's conventions; gpuad.nn follows torch's) and gpuad.utils
+# (torch.utils.data)
+_ON_DEMAND = ("jax_nn", "utils")
+
+
+def __getattr__(name: str):
+    if name in _ON_DEMAND:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ += ["utils", "save", "load"]
