@@ -96,8 +96,8 @@ def _triu(x, k=0):
 
 
 def _unit_lower(x):
-    n = _r.shape(x)[-1]
-    return _tril(x, -1) + _np.eye(n, dtype=_r.data(x).dtype)
+    d = _r.data(x)
+    return _tril(x, -1) + _r._xp(d).eye(_r.shape(x)[-1], dtype=d.dtype)
 
 
 def _lu_vjp(g, ans, a):
