@@ -2,10 +2,11 @@
 
 ``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
-``cholesky_ex``, ``solve_ex`` (with an ``info`` result) and ``vander`` (increasing powers), next
-to the functions whose meaning is NumPy's too (``inv``, ``det``, ``slogdet``, ``cholesky``,
-``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``qr``, ``matrix_power``, ``multi_dot``). The
-pivots are constants chosen on the values; everything else is differentiable. Example::
+``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
+``householder_product``, next to the functions whose meaning is NumPy's too (``inv``, ``det``,
+``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``qr``,
+``matrix_power``, ``multi_dot``). The pivots are constants chosen on the values; everything
+else is differentiable. Example::
 
     import gpuad.linalg as LA
     LU, pivots = LA.lu_factor(A)
@@ -42,6 +43,7 @@ __all__ = [
     "det",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lu",
@@ -254,3 +256,32 @@ def vander(x, *, N: int | None = None):
         return ones
     reps = gnp.broadcast_to(gnp.expand_dims(x, -1), _r.shape(x) + (N - 1,))
     return gnp.concatenate([ones, gnp.cumprod(reps, axis=-1)], axis=-1)
+
+
+def householder_product(A, tau):
+    """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` and ``v_i``
+    column ``i`` of ``A`` below the diagonal (1 on it), as ``torch.linalg.householder_product``
+    (LAPACK's ``orgqr``); differentiable in ``A`` and ``tau``. Real matrices, stacked too.
+
+    Example: ``Q = householder_product(A, tau)``
+    """
+    gnp = _gnp()
+    A, tau = _nla._float_input(_nla._arr(A)), _nla._float_input(_nla._arr(tau))
+    _lx._real(A, "householder_product")
+    m, n = _r.shape(A)[-2:]
+    k = _r.shape(tau)[-1] if _r.ndim(tau) else 0
+    if _r.ndim(A) < 2 or m < n or k > n or _r.shape(tau)[:-1] != _r.shape(A)[:-2]:
+        raise ValueError(
+            f"householder_product: need A of shape (..., m, n) with m >= n and tau "
+            f"of shape (..., k) with k <= n; got {_r.shape(A)} and "
+            f"{_r.shape(tau)}"
+        )
+    xp = _r._xp(_r.data(A))
+    dt = _r.data(A).dtype
+    q = xp.broadcast_to(xp.eye(m, n, dtype=dt), _r.shape(A)[:-2] + (m, n))
+    for i in range(k - 1, -1, -1):  # H_i (H_{i+1} ... Q0), applied from the last reflector
+        below = (xp.arange(m) > i).astype(dt)
+        v = A[..., :, i] * below + (xp.arange(m) == i).astype(dt)
+        w = gnp.einsum("...m,...mn->...n", v, q)
+        q = q - gnp.expand_dims(tau[..., i], (-1, -2)) * (v[..., :, None] * w[..., None, :])
+    return q

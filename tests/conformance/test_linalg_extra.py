@@ -195,3 +195,22 @@ def test_torch_ex_functions_report_info():
     assert torch.linalg.inv_ex(torch.tensor(sing)).info.tolist() == [2, 0]
     with pytest.raises(np.linalg.LinAlgError, match=r"inv_ex: .*\[2, 0\]"):
         LA.inv_ex(sing)
+
+
+def test_householder_product_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, tau, w = (
+        RNG.standard_normal((2, 4, 3)),
+        RNG.standard_normal((2, 2)),
+        RNG.standard_normal((2, 4, 3)),
+    )
+    ta, tt = (torch.tensor(v, requires_grad=True) for v in (a, tau))
+    want = torch.linalg.householder_product(ta, tt)
+    (want * torch.tensor(w)).sum().backward()
+    _close(LA.householder_product(a, tau), want.detach().numpy())
+    ga, gt = ad.grad(lambda a, t: (LA.householder_product(a, t) * w).sum(), argnums=(0, 1))(a, tau)
+    _close(ga, ta.grad.numpy(), 1e-10)
+    _close(gt, tt.grad.numpy(), 1e-10)
+    assert ad.linalg is LA  # gpuad.linalg is reached as an attribute too, as torch.linalg
+    with pytest.raises(ValueError, match="householder_product: need A"):
+        LA.householder_product(a[:, :2], tau[:, :1].repeat(3, 1))
