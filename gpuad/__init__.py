@@ -177,3 +177,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ += ["utils", "save", "load"]
+
+# torch.linalg's conventions (1-based LU pivots, keyword-only solve_triangular, the _ex
+# functions), imported on first use as gpuad.linalg
+_ON_DEMAND += ("linalg",)

@@ -71,6 +71,7 @@ CANNOT_BATCH = {
     "gpuad.numpy.random.exponential": _SAMPLER,
     "gpuad.numpy.random.rayleigh": _SAMPLER,
     "gpuad.numpy.random.gamma": _SAMPLER,
+    "gpuad.nn.functional.gumbel_softmax": _SAMPLER,
 }
 #: specs whose forward batches but whose derivative inside vmap raises (clearly)
 DERIVATIVE_RAISES = {

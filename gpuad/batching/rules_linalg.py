@@ -136,6 +136,10 @@ def install() -> None:
     for name in ("eigh", "eig", "svd", "qr", "pinv", "expm", "adjugate", "sign_det"):
         register(name, _stacked(name))
     register("sqrtm", _each_example("sqrtm"))
+    # the LU factorisation of already pivoted rows (gpuad/linalg_extra.py)
+    from .. import linalg_extra  # noqa: F401
+
+    register("lu_nopivot", _stacked("lu_nopivot"))
     register("solve", _solve)
     register("solve_triangular", _solve_triangular)
     register("solve_sylvester", _aligned("solve_sylvester"))

@@ -26,6 +26,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.random",
     "gpuad.host",
     "gpuad._random_dists",
+    "gpuad.linalg_extra",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (

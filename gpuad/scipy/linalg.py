@@ -336,3 +336,19 @@ def lstsq(a, b, cond=None, overwrite_a: bool = False, overwrite_b: bool = False,
     x, res, rank, s = _nla.lstsq(a, b, rcond=cond)
     return x, res, rank, s
 
+
+# LU factorisations, structured matrices, polar and expm_frechet (gpuad/linalg_extra.py)
+from ..linalg_extra import (  # noqa: E402
+    block_diag,
+    circulant,
+    expm_frechet,
+    hankel,
+    lu,
+    lu_factor,
+    lu_solve,
+    polar,
+    toeplitz,
+)
+
+__all__ += ["block_diag", "circulant", "expm_frechet", "hankel", "lu", "lu_factor", "lu_solve",
+            "polar", "toeplitz"]
