@@ -1,0 +1,152 @@
+"""Small torch programs, written once against a torch-like namespace ``L`` and run with PyTorch
+and with gpuad in float64 from torch's initial weights, on the same data and the same noise:
+losses step by step and final weights must agree to 1e-9.
+
+They use the torch APIs gpuad gained late: transformers with a causal mask, DataLoader over a
+TensorDataset, gpuad.distributions, packed sequences through a bidirectional LSTM with
+``proj_size``, Embedding(padding_idx), BatchNorm with ``ReLU(inplace=True)`` and bilinear
+``interpolate``, and per-example gradients with ``gpuad.func``.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad import nn, optim
+from gpuad.nn import functional as F
+
+torch = pytest.importorskip("torch")
+
+R = np.random.default_rng(7)
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _np(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, ad.Tensor):
+        x = x.data
+    xp = _xp()
+    return xp.asnumpy(x) if hasattr(xp, "asnumpy") else np.asarray(x)
+
+
+def gpuad_L():
+    import gpuad.distributions as D
+    import gpuad.func as func
+    from gpuad.utils import data
+
+    xp = _xp()
+    return types.SimpleNamespace(
+        nn=nn,
+        F=F,
+        optim=optim,
+        D=D,
+        func=func,
+        data=data,
+        cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
+        tensor=lambda a: ad.tensor(xp.asarray(a)),
+        no_grad=ad.no_grad,
+    )
+
+
+def torch_L():
+    return types.SimpleNamespace(
+        nn=torch.nn,
+        F=torch.nn.functional,
+        optim=torch.optim,
+        D=torch.distributions,
+        func=torch.func,
+        data=torch.utils.data,
+        cat=torch.cat,
+        tensor=torch.tensor,
+        no_grad=torch.no_grad,
+    )
+
+
+@pytest.fixture
+def t64():
+    old, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(old)
+        torch.set_num_threads(threads)
+
+
+def _load(gmodel, tmodel):
+    xp = _xp()
+    gmodel.load_state_dict({k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()})
+
+
+def _same_weights(g, t, tol=1e-9):
+    gs, ts = g.state_dict(), t.state_dict()
+    assert sorted(gs) == sorted(ts)
+    for k in ts:
+        np.testing.assert_allclose(_np(gs[k]), _np(ts[k]), rtol=tol, atol=tol, err_msg=k)
+
+
+def _run_both(build, train, *args):
+    """Build with torch, copy its weights into gpuad's twin, train both; returns the losses."""
+    torch.manual_seed(0)
+    tl, gl = torch_L(), gpuad_L()
+    tmodel, gmodel = build(tl), build(gl)
+    _load(gmodel, tmodel)
+    tlosses = train(tl, tmodel, *args)
+    glosses = train(gl, gmodel, *args)
+    np.testing.assert_allclose(np.array(glosses), np.array(tlosses), rtol=1e-9, atol=1e-12)
+    _same_weights(gmodel, tmodel)
+    return tmodel, gmodel
+
+
+# ---- (1) a word-level language model: Embedding -> causal TransformerEncoder -> Linear ------
+
+
+def lm_model(L, ntoken=11, d=8, nhead=2):
+    class LM(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = L.nn.Embedding(ntoken, d)
+            layer = L.nn.TransformerEncoderLayer(d, nhead, dim_feedforward=16, dropout=0.0)
+            self.enc = L.nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+            self.out = L.nn.Linear(d, ntoken)
+
+        def forward(self, src):  # src: (seq, batch) of ints
+            n = src.shape[0]
+            mask = L.nn.Transformer.generate_square_subsequent_mask(n)
+            h = self.emb(src) * d**0.5
+            return self.out(self.enc(h, mask=mask, is_causal=True))
+
+    return LM()
+
+
+def lm_train(L, model, tokens, targets):
+    loader = L.data.DataLoader(
+        L.data.TensorDataset(L.tensor(tokens), L.tensor(targets)), batch_size=3, shuffle=False
+    )
+    opt = L.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for x, y in loader:  # x: (batch, seq) -> (seq, batch)
+        opt.zero_grad()
+        logits = model(x.T)
+        loss = L.F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.T.reshape(-1))
+        loss.backward()
+        L.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_transformer_lm(t64):
+    tokens = R.integers(0, 11, (7, 5))
+    targets = np.roll(tokens, -1, axis=1)
+    _run_both(lm_model, lm_train, tokens, targets)
