@@ -150,3 +150,61 @@ def test_transformer_lm(t64):
     tokens = R.integers(0, 11, (7, 5))
     targets = np.roll(tokens, -1, axis=1)
     _run_both(lm_model, lm_train, tokens, targets)
+
+
+# ---- (2) a VAE on binary data: Normal.rsample, Bernoulli(logits).log_prob, kl_divergence ----
+
+
+def vae_model(L, n=6, h=5, z=2):
+    class VAE(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = L.nn.Sequential(L.nn.Linear(n, h), L.nn.Tanh())
+            self.mu, self.logvar = L.nn.Linear(h, z), L.nn.Linear(h, z)
+            self.dec = L.nn.Sequential(L.nn.Linear(z, h), L.nn.ReLU(), L.nn.Linear(h, n))
+
+        def forward(self, x):
+            e = self.enc(x)
+            return self.mu(e), self.logvar(e)
+
+    return VAE()
+
+
+def vae_train(L, model, xs):
+    opt = L.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for x in xs:
+        x = L.tensor(x)
+        opt.zero_grad()
+        mu, logvar = model(x)
+        q = L.D.Normal(mu, (0.5 * logvar).exp())
+        zs = q.rsample()  # its noise is ``e`` in both libraries (see the test)
+        px = L.D.Bernoulli(logits=model.dec(zs))
+        prior = L.D.Normal(L.tensor(np.zeros(2)), L.tensor(np.ones(2)))
+        kl = L.D.kl_divergence(q, prior).sum(-1)
+        loss = -(px.log_prob(x).sum(-1) - kl).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_vae_distributions(t64, monkeypatch):
+    import gpuad.distributions.normal as gnormal
+
+    xs = (R.random((3, 4, 6)) < 0.4).astype(float)
+    eps = R.standard_normal((3, 4, 2))
+    teps, geps = iter(eps), iter(eps)
+
+    def tdraw(shape, dtype, device):
+        assert tuple(shape) == (4, 2)
+        return torch.tensor(next(teps), dtype=dtype)
+
+    def gdraw(shape, like=None):
+        assert tuple(shape) == (4, 2)
+        return _xp().asarray(next(geps))
+
+    monkeypatch.setattr(torch.distributions.normal, "_standard_normal", tdraw)
+    monkeypatch.setattr(gnormal, "standard_normal", gdraw)
+    _run_both(vae_model, vae_train, xs)
+    assert next(teps, None) is None and next(geps, None) is None
