@@ -208,3 +208,52 @@ def test_vae_distributions(t64, monkeypatch):
     monkeypatch.setattr(gnormal, "standard_normal", gdraw)
     _run_both(vae_model, vae_train, xs)
     assert next(teps, None) is None and next(geps, None) is None
+
+
+# ---- (3) a variable-length sequence classifier: packed sequences, bidirectional LSTM(proj) ---
+
+
+def seqcls_model(L, vocab=9, d=4, h=5, proj=3, classes=3):
+    class Classifier(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = L.nn.Embedding(vocab, d, padding_idx=0)
+            self.lstm = L.nn.LSTM(
+                d, h, num_layers=2, batch_first=True, bidirectional=True, proj_size=proj
+            )
+            self.fc = L.nn.Linear(2 * proj, classes)
+
+        def forward(self, x, lengths):
+            packed = L.nn.utils.rnn.pack_padded_sequence(
+                self.emb(x), lengths, batch_first=True, enforce_sorted=False
+            )
+            out, (hn, cn) = self.lstm(packed)
+            padded, lens = L.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+            assert list(lens) == list(lengths)
+            # the last layer's final states, both directions: (batch, 2 * proj)
+            last = L.cat([hn[-2], hn[-1]], dim=1)
+            return self.fc(last) + 0.1 * padded.sum(1)[:, : self.fc.out_features]
+
+    return Classifier()
+
+
+def seqcls_train(L, model, x, lengths, y):
+    opt = L.optim.RMSprop(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = L.F.cross_entropy(model(L.tensor(x), lengths), L.tensor(y))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_packed_bidirectional_lstm_proj(t64):
+    lengths = [3, 5, 1, 4]
+    x = np.zeros((4, 5), dtype=np.int64)
+    for i, n in enumerate(lengths):
+        x[i, :n] = R.integers(1, 9, n)
+    y = np.array([0, 2, 1, 2])
+    _, gmodel = _run_both(seqcls_model, seqcls_train, x, lengths, y)
+    assert not np.any(_np(gmodel.emb.weight)[0])  # the padding row stays zero
