@@ -257,3 +257,53 @@ def test_packed_bidirectional_lstm_proj(t64):
     y = np.array([0, 2, 1, 2])
     _, gmodel = _run_both(seqcls_model, seqcls_train, x, lengths, y)
     assert not np.any(_np(gmodel.emb.weight)[0])  # the padding row stays zero
+
+
+# ---- (4) a small U-Net block: Conv2d, BatchNorm2d, ReLU(inplace=True), bilinear upsampling ---
+
+
+def unet_model(L, c=2, f=3):
+    def block(cin, cout):
+        return L.nn.Sequential(
+            L.nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+            L.nn.BatchNorm2d(cout),
+            L.nn.ReLU(inplace=True),
+        )
+
+    class UNet(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = block(c, f)
+            self.pool = L.nn.MaxPool2d(2)
+            self.mid = block(f, 2 * f)
+            self.up = block(3 * f, f)
+            self.head = L.nn.Conv2d(f, 1, 1)
+
+        def forward(self, x):
+            d = self.down(x)
+            m = self.mid(self.pool(d))
+            u = L.F.interpolate(m, scale_factor=2, mode="bilinear", align_corners=False)
+            return self.head(self.up(L.cat([u, d], dim=1)))
+
+    return UNet()
+
+
+def unet_train(L, model, x, y):
+    opt = L.optim.AdamW(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = L.F.binary_cross_entropy_with_logits(model(L.tensor(x)), L.tensor(y))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    with L.no_grad():
+        losses.append(model(L.tensor(x)).sum().item())
+    return losses
+
+
+def test_unet_block(t64):
+    x = R.standard_normal((2, 2, 6, 6))
+    y = (R.random((2, 1, 6, 6)) < 0.5).astype(float)
+    _run_both(unet_model, unet_train, x, y)
