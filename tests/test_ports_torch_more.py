@@ -85,7 +85,9 @@ def t64():
 
 def _load(gmodel, tmodel):
     xp = _xp()
-    gmodel.load_state_dict({k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()})
+    gmodel.load_state_dict(
+        {k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()}
+    )
 
 
 def _same_weights(g, t, tol=1e-9):
@@ -307,3 +309,69 @@ def test_unet_block(t64):
     x = R.standard_normal((2, 2, 6, 6))
     y = (R.random((2, 1, 6, 6)) < 0.5).astype(float)
     _run_both(unet_model, unet_train, x, y)
+
+
+# ---- (5) per-example gradients and model ensembling with torch.func's conventions -----------
+
+
+def small_cnn(L):
+    """The class (stack_module_state wants models of one class)."""
+
+    class Net(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = L.nn.Conv2d(1, 3, 3)
+            self.norm = L.nn.LayerNorm(12)
+            self.fc = L.nn.Linear(12, 4)
+
+        def forward(self, x):
+            h = L.F.max_pool2d(L.F.relu(self.conv(x)), 2)
+            return self.fc(L.F.gelu(self.norm(h.flatten(1))))
+
+    return Net
+
+
+def per_example_grads(L, model, x, y):
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def loss_of(params, buffers, sample, target):
+        out = L.func.functional_call(model, (params, buffers), (sample[None],))
+        return L.F.cross_entropy(out, target[None])
+
+    grads = L.func.vmap(L.func.grad(loss_of), in_dims=(None, None, 0, 0))(
+        params, buffers, L.tensor(x), L.tensor(y)
+    )
+    g_w, value = L.func.grad_and_value(
+        lambda w: loss_of({**params, "fc.weight": w}, buffers, L.tensor(x[0]), L.tensor(y[0]))
+    )(params["fc.weight"])
+    return {**grads, "value": value, "fc.weight.0": g_w}
+
+
+def ensemble(L, models, x):
+    params, buffers = L.func.stack_module_state(models)
+    base = models[0]
+
+    def run(p, b, x):
+        return L.func.functional_call(base, (p, b), (x,))
+
+    return L.func.vmap(run, in_dims=(0, 0, None))(params, buffers, L.tensor(x))
+
+
+def test_per_example_grads_and_ensembles(t64):
+    torch.manual_seed(0)
+    tl, gl = torch_L(), gpuad_L()
+    tnet, gnet = small_cnn(tl), small_cnn(gl)
+    tms, gms = [tnet() for _ in range(3)], [gnet() for _ in range(3)]
+    for g, t in zip(gms, tms, strict=True):
+        _load(g, t)
+    x = R.standard_normal((5, 1, 6, 6))
+    y = R.integers(0, 4, 5)
+    want, got = per_example_grads(tl, tms[0], x, y), per_example_grads(gl, gms[0], x, y)
+    assert sorted(want) == sorted(got)
+    for k in want:
+        assert tuple(np.shape(_np(got[k]))) == tuple(want[k].shape), k
+        np.testing.assert_allclose(_np(got[k]), _np(want[k]), rtol=1e-9, atol=1e-12, err_msg=k)
+    np.testing.assert_allclose(
+        _np(ensemble(gl, gms, x)), _np(ensemble(tl, tms, x)), rtol=1e-9, atol=1e-12
+    )
