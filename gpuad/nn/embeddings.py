@@ -201,7 +201,9 @@ def _bags(op: str, idx: Any, offsets: Any, include_last_offset: bool) -> tuple[A
         if include_last_offset:
             if off.size == 0:
                 raise ValueError(f"{op}: include_last_offset=True needs at least one offset")
-            starts, ends = off[:-1], off[1:]
+            # as torch's kernels (CPU and CUDA): the last bag runs to the input's end, whatever
+            # offsets[-1] says (the documented value is the input's length)
+            starts, ends = off[:-1], np.append(off[1:-1], total)[: off.size - 1]
         else:
             starts, ends = off, np.append(off[1:], total)
         if np.any(ends < starts) or (off.size and off[-1] > total):
