@@ -375,3 +375,51 @@ def test_per_example_grads_and_ensembles(t64):
     np.testing.assert_allclose(
         _np(ensemble(gl, gms, x)), _np(ensemble(tl, tms, x)), rtol=1e-9, atol=1e-12
     )
+
+
+# ---- (6) the text classification tutorial: EmbeddingBag over offsets, StepLR, clipping -------
+
+
+def textcls_model(L, vocab=12, d=4, classes=3):
+    class TextClassificationModel(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = L.nn.EmbeddingBag(vocab, d, max_norm=0.6)
+            self.fc = L.nn.Linear(d, classes)
+            self.init_weights()
+
+        def init_weights(self):  # the tutorial writes ``weight.data.uniform_``: ``.data`` is
+            # gpuad's backend array (docs/porting.md); nn.init does the same under no_grad
+            L.nn.init.uniform_(self.embedding.weight, -0.5, 0.5)
+            L.nn.init.uniform_(self.fc.weight, -0.5, 0.5)
+            L.nn.init.zeros_(self.fc.bias)
+
+        def forward(self, text, offsets):
+            return self.fc(self.embedding(text, offsets))
+
+    return TextClassificationModel()
+
+
+def textcls_train(L, model, batches):
+    opt = L.optim.SGD(model.parameters(), lr=5.0)
+    sched = L.optim.lr_scheduler.StepLR(opt, 1, gamma=0.1)
+    losses = []
+    for labels, text, offsets in batches:
+        opt.zero_grad()
+        loss = L.F.cross_entropy(model(L.tensor(text), L.tensor(offsets)), L.tensor(labels))
+        loss.backward()
+        L.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_text_classification_embedding_bag(t64):
+    batches = []
+    for _ in range(3):
+        lens = R.integers(1, 5, 4)
+        text = R.integers(0, 12, int(lens.sum()))
+        offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        batches.append((R.integers(0, 3, 4), text, offsets))
+    _run_both(textcls_model, textcls_train, batches)
