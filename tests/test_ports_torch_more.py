@@ -423,3 +423,58 @@ def test_text_classification_embedding_bag(t64):
         offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])
         batches.append((R.integers(0, 3, 4), text, offsets))
     _run_both(textcls_model, textcls_train, batches)
+
+
+# ---- (7) checkpointing: save model and optimizer mid-training, resume in fresh objects --------
+
+
+def ckpt_model(L):
+    return L.nn.Sequential(
+        L.nn.Linear(4, 6), L.nn.LayerNorm(6), L.nn.ReLU(inplace=True), L.nn.Linear(6, 2)
+    )
+
+
+def ckpt_train(L, model, xs, ys, path):
+    save, load = (torch.save, torch.load) if L.nn is torch.nn else (ad.save, ad.load)
+    opt = L.optim.Adam(model.parameters(), lr=1e-2, amsgrad=True)
+    sched = L.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    losses = []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if i == 2:  # checkpoint, then resume in fresh objects
+            save(
+                {
+                    "model": model.state_dict(),
+                    "opt": opt.state_dict(),
+                    "sched": sched.state_dict(),
+                    "step": i,
+                },
+                path,
+            )
+            state = load(path)
+            with L.no_grad():
+                for p in model.parameters():
+                    p.mul_(0.0)  # the fresh model's weights are the checkpoint's, not these
+            model.load_state_dict(state["model"])
+            opt = L.optim.Adam(model.parameters(), lr=1.0, amsgrad=True)
+            opt.load_state_dict(state["opt"])
+            sched = L.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+            sched.load_state_dict(state["sched"])
+        opt.zero_grad()
+        loss = L.F.mse_loss(model(L.tensor(x)), L.tensor(y))
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_checkpoint_and_resume(t64, tmp_path):
+    xs, ys = R.standard_normal((4, 5, 4)), R.standard_normal((4, 5, 2))
+    torch.manual_seed(0)
+    tl, gl = torch_L(), gpuad_L()
+    tmodel, gmodel = ckpt_model(tl), ckpt_model(gl)
+    _load(gmodel, tmodel)
+    want = ckpt_train(tl, tmodel, xs, ys, tmp_path / "t.pt")
+    got = ckpt_train(gl, gmodel, xs, ys, tmp_path / "g.pt")
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    _same_weights(gmodel, tmodel)
