@@ -245,7 +245,8 @@ def embedding_bag(
     ``torch.nn.functional.embedding_bag``: bags are the rows of a 2-d ``input``, or the runs
     of a 1-d ``input`` that start at ``offsets``. ``per_sample_weights`` (``mode='sum'``)
     weigh each row; ``padding_idx`` entries are left out of their bag (an empty bag is 0);
-    ``max`` passes each output's gradient to the first largest row of its bag.
+    ``max`` passes each output's gradient to the first largest row of its bag. With
+    ``include_last_offset`` the last bag runs to the end of ``input``, as in torch.
 
     Example: ``F.embedding_bag(ids, table, offsets, mode="sum")`` is (len(offsets), dim).
     """
