@@ -92,6 +92,15 @@ def test_max_norm_and_inplace_writes(backend):
     np.testing.assert_array_equal(to_numpy(raw), np.maximum(TABLE, 0))
 
 
+def test_embedding_bag_last_offset_ends_at_the_input_end(backend):
+    # torch's kernels read include_last_offset's final offset as the input's length
+    idx, w = xp_(np.array([1, 2, 4, 0, 3])), xp_(TABLE)
+    for off in ([0, 2, 3], [0, 2, 5]):
+        got = F.embedding_bag(idx, w, xp_(np.array(off)), mode="sum", include_last_offset=True)
+        want = [TABLE[[1, 2]].sum(0), TABLE[[4, 0, 3]].sum(0)]
+        np.testing.assert_allclose(to_numpy(got), np.array(want), rtol=1e-14)
+
+
 def test_under_jit_values_are_read_each_call_or_refused(backend):
     x = xp_(RNG.normal(size=(2, 3)))
     loss = ad.jit(lambda a, t: F.multilabel_margin_loss(a, t))

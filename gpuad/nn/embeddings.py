@@ -201,7 +201,9 @@ def _bags(op: str, idx: Any, offsets: Any, include_last_offset: bool) -> tuple[A
         if include_last_offset:
             if off.size == 0:
                 raise ValueError(f"{op}: include_last_offset=True needs at least one offset")
-            starts, ends = off[:-1], off[1:]
+            # as torch's kernels (CPU and CUDA): the last bag runs to the input's end, whatever
+            # offsets[-1] says (the documented value is the input's length)
+            starts, ends = off[:-1], np.append(off[1:-1], total)[: off.size - 1]
         else:
             starts, ends = off, np.append(off[1:], total)
         if np.any(ends < starts) or (off.size and off[-1] > total):
@@ -243,7 +245,8 @@ def embedding_bag(
     ``torch.nn.functional.embedding_bag``: bags are the rows of a 2-d ``input``, or the runs
     of a 1-d ``input`` that start at ``offsets``. ``per_sample_weights`` (``mode='sum'``)
     weigh each row; ``padding_idx`` entries are left out of their bag (an empty bag is 0);
-    ``max`` passes each output's gradient to the first largest row of its bag.
+    ``max`` passes each output's gradient to the first largest row of its bag. With
+    ``include_last_offset`` the last bag runs to the end of ``input``, as in torch.
 
     Example: ``F.embedding_bag(ids, table, offsets, mode="sum")`` is (len(offsets), dim).
     """
