@@ -564,7 +564,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
 
 def _tri_zero(x):
     """The fill of tril/triu: False for a boolean array (NumPy keeps its dtype), else 0."""
-    return False if getattr(x, "dtype", None) == bool else 0
+    return False if getattr(x, "dtype", None) == _np.bool_ else 0
 
 
 def triu(x, k: int = 0):
