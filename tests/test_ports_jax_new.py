@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as onp
 import pytest
+from conftest import to_numpy
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -38,14 +39,14 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 
 def _np(a):
-    return onp.asarray(a.numpy() if hasattr(a, "numpy") else a)
+    return onp.asarray(to_numpy(a))
 
 
 def _close(a, b, tol=1e-10):
     la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
     assert len(la) == len(lb)
     for x, y in zip(la, lb, strict=True):
-        onp.testing.assert_allclose(_np(x), onp.asarray(y), rtol=tol, atol=tol)
+        onp.testing.assert_allclose(_np(x), _np(y), rtol=tol, atol=tol)
 
 
 def _g(tree):
