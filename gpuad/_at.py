@@ -311,9 +311,10 @@ class _Selection:
         return tuple(out), new_arrays
 
     def _out_of_range(self, i, d: int, ax: int) -> IndexError:
+        fix = ("mode='fill' to read fill_value (NaN by default) there" if self.op == "get"
+               else "mode='drop' to leave such updates out")
         return IndexError(f"{self.where()}: index {i} is out of bounds for axis {ax} with size "
-                          f"{d}; pass mode='drop' to leave such updates out or mode='clip' to "
-                          f"clamp them")
+                          f"{d}; pass {fix} or mode='clip' to clamp them")
 
     def _int(self, i: int, d: int, ax: int) -> int:
         if -d <= i < d:

@@ -3,8 +3,9 @@
 Reductions keep the operand's dtype (``reduce_sum`` of int32 is int32) and give the monoid's
 identity over an empty axis. ``reduce_max``/``reduce_min`` share the gradient among tied
 maxima, as lax does; ``cummax``/``cummin``/``cumlogsumexp`` are log-depth scans of
-``maximum``/``minimum``/``logaddexp``, so they differentiate through those rules (ties in
-``cummax`` may share the gradient differently from JAX's scan). ``sort`` and ``top_k`` compute
+``maximum``/``minimum``/``logaddexp``, so they differentiate through those rules; ``cummax``
+and ``cummin`` use JAX's parallel-prefix recursion, so tied maxima share the gradient exactly as
+in JAX. ``sort`` and ``top_k`` compute
 the permutation on the values (a constant) and gather every operand with it.
 
 Example: ``lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,))))`` is a batched matmul.
@@ -285,6 +286,14 @@ def _log_depth_scan(x, a: int, combine):
     return x
 
 
+def _prefix_scan(x, a: int, combine):
+    """Inclusive scan with JAX's associative_scan recursion: the order in which ``combine``
+    meets tied values, and hence how their gradient is shared, is JAX's."""
+    from .lax_conv import associative_scan
+
+    return associative_scan(combine, x, axis=a)
+
+
 def cumsum(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running sums along ``axis`` (from the end with ``reverse=True``), in the operand's
     dtype. Example: ``lax.cumsum(x, 1, reverse=True)``"""
@@ -313,14 +322,14 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
 def cummax(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running maxima along ``axis``. Example: ``lax.cummax(x)``"""
     return _cumulative(
-        "cummax", operand, axis, reverse, "iuf", lambda x, a: _log_depth_scan(x, a, gnp.maximum)
+        "cummax", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.maximum)
     )
 
 
 def cummin(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running minima along ``axis``. Example: ``lax.cummin(x)``"""
     return _cumulative(
-        "cummin", operand, axis, reverse, "iuf", lambda x, a: _log_depth_scan(x, a, gnp.minimum)
+        "cummin", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.minimum)
     )
 
 

@@ -307,9 +307,11 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
     return gnp.minimum(r, hi - 1).astype(dt)
 
 
-def categorical(k, logits, axis: int = -1, shape=None) -> Any:
+def categorical(k, logits, axis: int = -1, shape=None, replace: bool = True) -> Any:
     """Samples of the categories along ``axis`` with log-probabilities ``logits``
-    (Gumbel-max). Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
+    (Gumbel-max); ``replace=False`` draws the ``prod(shape[:-len(batch)])`` leading samples
+    without replacement (Gumbel-top-k), as JAX does.
+    Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
     gnp = _gnp()
     logits = gnp.moveaxis(
         gnp.asarray(logits) if not isinstance(logits, Tensor) else logits, axis, -1
@@ -321,11 +323,17 @@ def categorical(k, logits, axis: int = -1, shape=None) -> Any:
             f"gpuad.random.categorical: shape {shape} must end with the logits' "
             f"batch shape {batch} (logits.shape without axis {axis})"
         )
-    g = gumbel(
-        k,
-        (*shape, logits.shape[-1]),
-        str(logits.dtype) if _np.dtype(logits.dtype).kind == "f" else None,
-    )
+    dtype = str(logits.dtype) if _np.dtype(logits.dtype).kind == "f" else None
+    if not replace:
+        n = math.prod(shape[: len(shape) - len(batch)])
+        if n > logits.shape[-1]:
+            raise ValueError(
+                f"gpuad.random.categorical: {n} samples without replacement (shape {shape}) "
+                f"cannot exceed the {logits.shape[-1]} categories"
+            )
+        top = gnp.argsort(-(logits + gumbel(k, tuple(logits.shape), dtype)), axis=-1)
+        return gnp.reshape(gnp.moveaxis(top[..., :n], -1, 0), shape)
+    g = gumbel(k, (*shape, logits.shape[-1]), dtype)
     return gnp.argmax(logits + g, axis=-1)
 
 

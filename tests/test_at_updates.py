@@ -110,6 +110,8 @@ def test_out_of_range_raises_unless_a_mode_says_otherwise(backend):
             getattr(x.at[bad], op)(*args)
     with pytest.raises(IndexError, match="index -5 is out of bounds"):
         x.at[-5].set(1.0)
+    with pytest.raises(IndexError, match=r"pass mode='fill' to read fill_value"):
+        x.at[bad].get()
     with pytest.raises(IndexError, match="indices must be integers"):
         x.at[1.0].set(1.0)
     with pytest.raises(ValueError, match=r"values of shape \(3,\) do not broadcast to the "

@@ -143,6 +143,15 @@ def test_concatenate_with_empty_part(backend):
     check_op(lambda m, a, b: m.concatenate([a, b, a]), [a, b])
 
 
+def test_tril_triu_keep_integer_and_boolean_dtypes(backend):
+    for dt in (bool, np.int8, np.float32):
+        x = np.ones((3, 4), dtype=dt)
+        for name, k in (("tril", 0), ("triu", 1)):
+            out = getattr(gnp, name)(gnp.asarray(x), k)
+            assert out.dtype == np.dtype(dt), (name, dt)
+            np.testing.assert_array_equal(to_numpy(out), getattr(np, name)(x, k))
+
+
 def test_broadcast_to_adjoint_sums(backend):
     g = ad.grad(lambda x: gnp.sum(gnp.broadcast_to(x, (4, 2, 3))))(gnp.ones((2, 1)))
     np.testing.assert_array_equal(to_numpy(g), np.full((2, 1), 12.0))

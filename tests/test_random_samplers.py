@@ -107,6 +107,22 @@ def test_discrete_distributions():
     assert np.isnan(g[:2]).all() and g[2] == 0  # as JAX: nan, and the point mass at 0
 
 
+def test_categorical_without_replacement():
+    p = np.array([0.5, 0.3, 0.15, 0.05])
+    logits = np.broadcast_to(np.log(p), (N, 4))
+    x = to_numpy(jr.categorical(jr.PRNGKey(KEY), logits, shape=(2, N), replace=False))
+    assert x.shape == (2, N) and (x[0] != x[1]).all()
+    # the second draw: P(j) = sum over i != j of p_i p_j / (1 - p_i)
+    second = np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(4) if i != j) for j in range(4)])
+    for freq, want in (
+        (np.bincount(x[0], minlength=4) / N, p),
+        (np.bincount(x[1], minlength=4) / N, second),
+    ):
+        assert np.all(np.abs(freq - want) < 5 * np.sqrt(want / N)), (freq, want)
+    with pytest.raises(ValueError, match="3 samples without replacement"):
+        jr.categorical(jr.PRNGKey(KEY), np.zeros(2), shape=(3,), replace=False)
+
+
 def test_orthogonal_and_ball():
     k = jr.PRNGKey(KEY)
     for n, m in [(3, None), (4, 2), (2, 5)]:

@@ -5,8 +5,9 @@ As JAX's XLA implementation: a boolean ``mask`` (True: may attend), ``is_causal`
 ``local_window_size`` and the sequence lengths set the excluded logits to a large negative
 number (``-0.7`` times float32's largest), so a query row with no key left attends to all of
 them evenly (not zeros, as torch's); a query row past ``query_seq_lengths`` outputs zeros.
-One difference: JAX takes the softmax in float32 even for float64 inputs, gpuad in the
-inputs' dtype.
+Half-precision inputs take their logits and softmax in float32, the probabilities cast back
+before they weight the values, as in JAX. One difference: JAX takes the softmax in float32 even
+for float64 inputs, gpuad in float64.
 
 Example::
 
@@ -153,6 +154,9 @@ def dot_product_attention(
     if n != kh:  # query head i*G + g uses key and value head i
         k, v = gnp.repeat(k, n // kh, axis=2), gnp.repeat(v, n // kh, axis=2)
     scale = 1.0 / math.sqrt(h) if scale is None else scale
+    half = np.dtype(k.dtype).kind == "f" and np.dtype(k.dtype).itemsize < 4
+    if half:  # JAX's logits are at least float32
+        q, k = q.astype(np.float32), k.astype(np.float32)
     logits = gnp.matmul(gnp.transpose(q, (0, 2, 1, 3)), gnp.transpose(k, (0, 2, 3, 1))) * scale
     if bias is not None:
         logits = logits + bias
@@ -160,6 +164,8 @@ def dot_product_attention(
     if keep is not None:
         logits = gnp.where(keep, logits, _large_negative(logits.dtype))
     probs = softmax(logits, axis=-1)
+    if half:
+        probs = probs.astype(v.dtype)
     out = gnp.transpose(gnp.matmul(probs, gnp.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
     if lens[0] is not None:
         rows = gnp.reshape(gnp.arange(t), (1, t, 1, 1)) < lens[0][:, None, None, None]
@@ -167,5 +173,5 @@ def dot_product_attention(
     out = gnp.reshape(out, out_shape)
     if not return_residual:
         return out
-    lse = gnp.transpose(stop_gradient(logsumexp(logits, axis=-1)), (0, 2, 1))
+    lse = gnp.transpose(stop_gradient(logsumexp(logits, axis=-1)).astype(v.dtype), (0, 2, 1))
     return out, gnp.reshape(lse, out_shape[:-1])

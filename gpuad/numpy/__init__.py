@@ -562,18 +562,23 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0):
     return x
 
 
+def _tri_zero(x):
+    """The fill of tril/triu: False for a boolean array (NumPy keeps its dtype), else 0."""
+    return False if getattr(x, "dtype", None) == _np.bool_ else 0
+
+
 def triu(x, k: int = 0):
     """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, 0)
+    return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
 def tril(x, k: int = 0):
     """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
     n, m = shape(x)[-2:]
-    return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, 0)
+    return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):

@@ -854,6 +854,20 @@ def test_reductions_scans_sorting_contractions(tag):
     _compare(tag, REDUCTIONS)
 
 
+def test_cummax_ties_share_the_gradient_as_jax_does():
+    # lax's associative_scan makes y = [x0, m01, max(m01, x2), max(m01, m23)] (mij = max(xi,
+    # xj)), and a tied max sends half its cotangent to each side: with all x equal and
+    # cotangent w = [1, 2, 4, 8], x gets [1 + 1 + 1 + 2, 1 + 1 + 2, 2 + 2, 2].
+    w = np.array([1.0, 2.0, 4.0, 8.0])
+    for op in (lax.cummax, lax.cummin):
+        g = ad.grad(lambda x, op=op: ad.numpy.sum(op(x) * w))(ad.numpy.full(4, 3.0))
+        np.testing.assert_array_equal(to_numpy(g), [5.0, 4.0, 4.0, 2.0])
+        g = ad.grad(lambda x, op=op: ad.numpy.sum(op(x, reverse=True) * w[::-1]))(
+            ad.numpy.full(4, 3.0)
+        )
+        np.testing.assert_array_equal(to_numpy(g), [2.0, 4.0, 4.0, 5.0])
+
+
 # ---- finite differences, second order ---------------------------------------------------------
 
 

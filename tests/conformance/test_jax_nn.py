@@ -447,6 +447,22 @@ def test_dot_product_attention(jax_attention, i):
     check_grads(lambda *a: out(*a, bias=bias), (q, k, v), order=1, modes=("rev",))
 
 
+def test_dot_product_attention_half_precision_takes_float32_logits(backend):
+    """As JAX: float16 logits and softmax in float32, the probabilities cast back to float16
+    before they weight the values (a float16 softmax is several ulps off)."""
+    rng = np.random.default_rng(11)
+    q, k = (rng.standard_normal((2, 16, 2, 8)).astype(np.float16) * 2 for _ in range(2))
+    v = (rng.standard_normal((2, 16, 2, 8)) * 0.3).astype(np.float16)
+    logits = np.einsum("btnh,bsnh->bnts", q.astype(np.float32), k.astype(np.float32))
+    logits = logits / np.float32(math.sqrt(8))
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    probs = (e / e.sum(-1, keepdims=True)).astype(np.float16)
+    want = np.einsum("bnts,bsnh->btnh", probs.astype(np.float64), v.astype(np.float64))
+    out, lse = jnn.dot_product_attention(*map(gnp.asarray, (q, k, v)), return_residual=True)
+    assert out.dtype == np.float16 and lse.dtype == np.float16
+    np.testing.assert_allclose(to_numpy(out).astype(np.float64), want, atol=5e-4)
+
+
 def test_dot_product_attention_errors():
     q, k, v, *_ = _attention_case(1)
     with pytest.raises(ValueError, match="multiple"):
