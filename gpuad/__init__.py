@@ -157,16 +157,16 @@ __all__ += ["clear_caches"]
 # torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
 from . import func  # noqa: E402
 
-__all__ += ["func"]
-__all__ += ["jax_nn"]
+__all__ += ["func", "jax_nn", "utils", "save", "load"]
 
-# torch.save/torch.load and torch.utils.data (docs/porting.md)
+# torch.save/torch.load (docs/porting.md)
 from .serialization import load, save  # noqa: E402
 
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
-# initializers with JAX's conventions; gpuad.nn follows torch's) and gpuad.utils
-# (torch.utils.data)
-_ON_DEMAND = ("jax_nn", "utils")
+# initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
+# (torch.utils.data) and gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
+# keyword-only solve_triangular, the _ex functions)
+_ON_DEMAND = ("jax_nn", "utils", "linalg")
 
 
 def __getattr__(name: str):
@@ -175,9 +175,3 @@ def __getattr__(name: str):
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-__all__ += ["utils", "save", "load"]
-
-# torch.linalg's conventions (1-based LU pivots, keyword-only solve_triangular, the _ex
-# functions), imported on first use as gpuad.linalg
-_ON_DEMAND += ("linalg",)
