@@ -108,3 +108,33 @@ def test_groups_differing_in_a_number_or_a_dtype_do_not_share(rng, monkeypatch):
     assert len({id(fns[i]) for i in (0, 1, 3)}) == 3
     assert fns[4] is not fns[5]
     assert len(codegen_numba._COMPILED) == 5
+
+
+def test_the_cache_directory_keeps_a_bounded_number_of_sources(tmp_path, monkeypatch):
+    """Past the bound, the oldest written sources go, with Numba's machine code of them; the
+    newest stay, and a pruned kernel is written and compiled again when asked for."""
+    import os
+
+    d = tmp_path / "fused"
+    (d / "__pycache__").mkdir(parents=True)
+    for k in range(6):
+        src = d / f"gpuad_fused_{k:024x}.py"
+        src.write_text("x = 1\n")
+        os.utime(src, (1000 + k, 1000 + k))
+        (d / "__pycache__" / f"gpuad_fused_{k:024x}.kernel-3.py312.nbi").write_text("")
+    (d / "unrelated.txt").write_text("")
+    assert codegen_numba.prune(str(d), 4) == 2
+    left = sorted(p.name for p in d.iterdir() if p.suffix == ".py")
+    assert left == [f"gpuad_fused_{k:024x}.py" for k in range(2, 6)]
+    machine = sorted(p.name.split(".")[0] for p in (d / "__pycache__").iterdir())
+    assert machine == [f"gpuad_fused_{k:024x}" for k in range(2, 6)]
+    assert (d / "unrelated.txt").exists()
+    assert codegen_numba.prune(str(d), 4) == 0
+
+    monkeypatch.setenv("GPUAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("GPUAD_CACHE_MAX_KERNELS", "1")
+    monkeypatch.setattr(codegen_numba, "_PRUNED", False)
+    fn = codegen_numba.compile_source("def kernel():\n    return 7\n# bounded-cache test\n")
+    assert fn() == 7
+    left = [p for p in d.iterdir() if p.suffix == ".py"]
+    assert len(left) == 1 and "bounded-cache test" in left[0].read_text()

@@ -9,7 +9,9 @@ registers, and each stored value written once.
 
 The source is written to the kernel cache directory (``$GPUAD_CACHE_DIR``, else
 ``~/.cache/gpuad/fused``) under the hash of its text, so Numba's own on-disk cache (next to
-it) serves later processes; kernels are also kept per process by hash. The text is
+it) serves later processes; kernels are also kept per process by hash. The directory keeps
+at most :data:`MAX_SOURCES` sources (``$GPUAD_CACHE_MAX_KERNELS``): the first new source a
+process writes past that bound deletes the oldest, with Numba's machine code of them. The text is
 canonical: statements are named by their position in the group and loads by their position
 among its loads, so groups doing the same computation (the steps of an unrolled RNN) share
 one function, compiled once; the numbers among the operands are literals and the dtypes of
@@ -330,6 +332,50 @@ def reduce_source(spec: Spec, parallel: bool = True) -> str:
 #: Numba), ``reused`` requests that found theirs already made in this process
 STATS = {"built": 0, "reused": 0}
 
+#: generated sources the cache directory keeps (``$GPUAD_CACHE_MAX_KERNELS`` overrides)
+MAX_SOURCES = 4096
+_PRUNED = False
+
+
+def prune(d: str, keep: int) -> int:
+    """Delete the oldest generated sources in ``d``, and Numba's cached machine code of them
+    (``__pycache__/<name>.*``), until ``keep`` remain; returns how many were deleted. Age is
+    the time a source was written: touching it would make Numba's cache of it stale."""
+    try:
+        names = [n for n in os.listdir(d) if n.startswith("gpuad_fused_") and n.endswith(".py")]
+    except OSError:
+        return 0
+    if len(names) <= keep:
+        return 0
+
+    def written(n: str) -> float:
+        try:
+            return os.stat(os.path.join(d, n)).st_mtime
+        except OSError:
+            return 0.0
+
+    old = {n[:-3] for n in sorted(names, key=written)[:len(names) - keep]}
+    pyc = os.path.join(d, "__pycache__")
+    try:
+        machine = [c for c in os.listdir(pyc) if c.split(".", 1)[0] in old]
+    except OSError:
+        machine = []
+    for path in ([os.path.join(d, n + ".py") for n in old]
+                 + [os.path.join(pyc, c) for c in machine]):
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+    return len(old)
+
+
+def _prune_once(d: str) -> None:
+    global _PRUNED
+    if not _PRUNED:
+        _PRUNED = True
+        bound = int(os.environ.get("GPUAD_CACHE_MAX_KERNELS") or MAX_SOURCES)
+        prune(d, max(bound - 1, 0))  # (room for the source about to be written)
+
 
 def compile_source(src: str):
     """The ``kernel`` of module text ``src``, loaded from the cache directory by its hash
@@ -341,16 +387,24 @@ def compile_source(src: str):
         if fn is not None:
             return fn
         name = f"gpuad_fused_{h}"
-        path = os.path.join(cache_dir(), name + ".py")
-        if not os.path.exists(path):
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w") as f:
-                f.write(src)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
+        d = cache_dir()
+        path = os.path.join(d, name + ".py")
+        for last in (False, True):
+            if not os.path.exists(path):
+                _prune_once(d)
+                tmp = f"{path}.{os.getpid()}.tmp"
+                with open(tmp, "w") as f:
+                    f.write(src)
+                os.replace(tmp, path)
+            spec = importlib.util.spec_from_file_location(name, path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mod
+            try:
+                spec.loader.exec_module(mod)
+                break
+            except FileNotFoundError:  # another process pruned it just now: write it again
+                if last:
+                    raise
         fn = _COMPILED[h] = mod.kernel
         return fn
 
