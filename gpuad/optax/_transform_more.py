@@ -372,16 +372,18 @@ def scale_by_factored_rms(
         leaves, tdef = tree_flatten(updates)
         rows, cols, vs = (tree_flatten(t)[0] for t in (state.v_row, state.v_col, state.v))
         out, new_rows, new_cols, new_vs = [], [], [], []
-        for g, v_row, v_col, v in zip(leaves, rows, cols, vs, strict=True):
+        ps = tree_flatten(params)[0]
+        for g, v_row, v_col, v, p in zip(leaves, rows, cols, vs, ps, strict=True):
             sq = _abs2(g) + epsilon
-            dims = _factored_dims(tuple(g.shape), factored, min_dim_size_to_factor)
+            dims = _factored_dims(tuple(p.shape), factored, min_dim_size_to_factor)
             if dims is None:
-                v = decay * v + (1.0 - decay) * sq
+                v = (decay * v + (1.0 - decay) * sq).astype(p.dtype)
                 out.append(g * v**-0.5)
             else:
                 d1, d0 = dims
                 v_row = decay * v_row + (1.0 - decay) * gnp.mean(sq, axis=d0)
                 v_col = decay * v_col + (1.0 - decay) * gnp.mean(sq, axis=d1)
+                v_row, v_col = v_row.astype(p.dtype), v_col.astype(p.dtype)
                 reduced = d1 - 1 if d1 > d0 else d1
                 row_mean = gnp.mean(v_row, axis=reduced, keepdims=True)
                 row_factor = (v_row / row_mean) ** -0.5

@@ -110,3 +110,44 @@ def test_grid_sample_bicubic_float32_matches_torch():
     want = TF.grid_sample(torch.tensor(x), torch.tensor(g), "bicubic", "reflection", False)
     assert got.dtype == np.float32
     np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=2e-5, atol=2e-6)
+
+
+def _inplace_run(lib, op, x0, u):
+    tensor = ad.tensor if lib == "gpuad" else torch.tensor
+    x = tensor(x0.copy(), requires_grad=True)
+    h = x * 2.0
+    assert op(h) is h
+    (h * tensor(u)).sum().backward()
+    if lib == "gpuad":
+        return np.asarray(h.detach().numpy()), np.asarray(x.grad.numpy())
+    return h.detach().numpy(), x.grad.numpy()
+
+
+def test_rrelu_inplace_paths_match_torch_in_eval():
+    x, u = RNG.normal(size=(3, 5)), RNG.normal(size=(3, 5))
+    pairs = [
+        (
+            lambda h: F.rrelu(h, 0.2, 0.4, inplace=True),
+            lambda h: TF.rrelu(h, 0.2, 0.4, inplace=True),
+        ),
+        (lambda h: F.rrelu_(h, 0.2, 0.4), lambda h: TF.rrelu_(h, 0.2, 0.4)),
+        (nn.RReLU(0.2, 0.4, True).eval(), torch.nn.RReLU(0.2, 0.4, True).eval()),
+    ]
+    for ours, theirs in pairs:
+        _close(_inplace_run("gpuad", ours, x, u), _inplace_run("torch", theirs, x, u))
+    leaf = ad.tensor(x.copy(), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"rrelu\(inplace=True\).*leaf"):
+        F.rrelu(leaf, inplace=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        TF.rrelu(torch.tensor(x, requires_grad=True), inplace=True)
+
+
+def test_rrelu_inplace_training_uses_its_own_draws_in_the_gradient():
+    x, u = RNG.normal(size=(4, 6)), RNG.normal(size=(4, 6))
+    with gnp.random.seeded(9):
+        h, g = _inplace_run("gpuad", lambda t: F.rrelu_(t, 0.1, 0.3, True), x, u)
+    with gnp.random.seeded(9):
+        slope = 0.1 + 0.2 * np.asarray(gnp.random.random(x.shape))
+    noise = np.where(2 * x <= 0, slope, 1.0)
+    np.testing.assert_allclose(h, 2 * x * noise, rtol=1e-14)
+    np.testing.assert_allclose(g, 2 * u * noise, rtol=1e-14)
