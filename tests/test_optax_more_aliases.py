@@ -1,7 +1,8 @@
-"""``gpuad.optax``'s AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, NovoGrad and noisy
-SGD on every backend, over several steps against float64 NumPy loops written from the papers'
-(and optax's documented) formulas, a jitted step against the eager one, and
-``GradientTransformationExtraArgs`` through ``chain``."""
+"""``gpuad.optax``'s AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, NovoGrad, noisy SGD,
+optimistic gradient descent, signSGD, Fromage and LARS on every backend, over several steps
+against float64 NumPy loops written from the papers' (and optax's documented) formulas, a
+jitted step against the eager one, and ``GradientTransformationExtraArgs`` through
+``chain``."""
 
 from __future__ import annotations
 
@@ -136,7 +137,46 @@ def _adafactor(lr, min_dim=128, clip=1.0, eps=1e-30):
     return step, lambda p: (0.0, 0.0, np.zeros_like(p))
 
 
+def _optimistic(lr, a=1.0, b=1.0):
+    def step(t, g, p, prev):
+        prev = g if t == 1 else prev
+        return -lr * ((a + b) * g - b * prev), g
+
+    return step, lambda p: None
+
+
+def _sign_sgd(lr):
+    return (lambda t, g, p, s: (-lr * np.sign(g), s)), lambda p: None
+
+
+def _fromage(lr, min_norm=1e-6):
+    mult = 1 / np.sqrt(1 + lr * lr)
+
+    def step(t, g, p, s):
+        ratio = max(np.linalg.norm(p), min_norm) / max(np.linalg.norm(g), min_norm)
+        return -lr * mult * ratio * g + (mult - 1) * p, s
+
+    return step, lambda p: None
+
+
+def _lars(lr, wd=0.0, tc=0.001, momentum=0.9):
+    def step(t, g, p, trace):
+        u = g + wd * p
+        u = -lr * u * tc * np.linalg.norm(p) / np.linalg.norm(u)
+        trace = u + momentum * trace
+        return trace, trace
+
+    return step, np.zeros_like
+
+
 CASES = {
+    "optimistic": (
+        lambda: optax.optimistic_gradient_descent(0.1, 0.7, 0.4),
+        _optimistic(0.1, 0.7, 0.4),
+    ),
+    "sign_sgd": (lambda: optax.sign_sgd(0.1), _sign_sgd(0.1)),
+    "fromage": (lambda: optax.fromage(0.1), _fromage(0.1)),
+    "lars": (lambda: optax.lars(0.1, weight_decay=0.2), _lars(0.1, wd=0.2)),
     "amsgrad": (lambda: optax.amsgrad(0.1), _amsgrad(0.1)),
     "adabelief": (lambda: optax.adabelief(0.1), _adabelief(0.1)),
     "yogi": (lambda: optax.yogi(0.1), _yogi(0.1)),

@@ -1,9 +1,10 @@
 """More of optax's optimizers, each a :func:`chain` of transformations with optax's
-arguments and defaults: AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, noisy SGD and
-NovoGrad."""
+arguments and defaults: AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, noisy SGD,
+NovoGrad, optimistic gradient descent, signSGD, Fromage and LARS."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as _np
@@ -15,6 +16,8 @@ from ._transform import (
     scale,
     scale_by_adamax,
     scale_by_learning_rate,
+    scale_by_trust_ratio,
+    trace,
 )
 from ._transform_more import (
     add_noise,
@@ -23,10 +26,13 @@ from ._transform_more import (
     scale_by_belief,
     scale_by_factored_rms,
     scale_by_novograd,
+    scale_by_optimistic_gradient,
     scale_by_param_block_rms,
     scale_by_radam,
+    scale_by_sign,
     scale_by_yogi,
 )
+from ._wrappers import masked
 
 
 def adabelief(
@@ -197,3 +203,68 @@ def adafactor(
         tx.append(add_decayed_weights(weight_decay_rate, mask=weight_decay_mask))
     tx.append(scale(-1))
     return chain(*tx)
+
+
+def optimistic_gradient_descent(
+    learning_rate: ScalarOrSchedule, alpha: float = 1.0, beta: float = 1.0
+) -> GradientTransformation:
+    """Optimistic gradient descent: ``-lr * ((alpha + beta) * g - beta * g_prev)``.
+
+    Example::
+
+        opt = optimistic_gradient_descent(1e-2)
+    """
+    return chain(scale_by_optimistic_gradient(alpha, beta), scale_by_learning_rate(learning_rate))
+
+
+def sign_sgd(learning_rate: ScalarOrSchedule) -> GradientTransformation:
+    """signSGD: ``-lr * sign(g)``.
+
+    Example::
+
+        opt = sign_sgd(1e-3)
+    """
+    return chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
+
+
+def fromage(learning_rate: float, min_norm: float = 1e-6) -> GradientTransformation:
+    """Fromage (Bernstein et al.): the trust-ratio-scaled update times
+    ``lr / sqrt(1 + lr**2)``, and the parameters shrunk by ``1 / sqrt(1 + lr**2)``.
+
+    Example::
+
+        opt = fromage(1e-2)
+    """
+    mult = 1 / math.sqrt(1 + learning_rate**2)
+    return chain(
+        scale_by_trust_ratio(min_norm),
+        scale_by_learning_rate(learning_rate * mult),
+        add_decayed_weights(mult - 1),
+    )
+
+
+def lars(
+    learning_rate: ScalarOrSchedule,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any = True,
+    trust_coefficient: float = 0.001,
+    eps: float = 0.0,
+    trust_ratio_mask: Any = True,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """LARS (You et al.): weight decay, the layer-wise trust ratio, the learning rate, then
+    momentum, each mask a pytree of bools (or a function of the params giving one).
+
+    Example::
+
+        opt = lars(0.1, weight_decay=1e-4)
+    """
+    return chain(
+        add_decayed_weights(weight_decay, mask=weight_decay_mask),
+        masked(
+            scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps), trust_ratio_mask
+        ),
+        scale_by_learning_rate(learning_rate),
+        trace(momentum, nesterov),
+    )

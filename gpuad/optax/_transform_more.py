@@ -445,3 +445,44 @@ def scale_by_param_block_rms(min_scale: float = 1e-3) -> GradientTransformation:
         return tree_map(lambda u, p: u * gnp.maximum(_rms(p), min_scale), updates, params)
 
     return _stateless(fn)
+
+
+class ScaleByOptimisticGradientState(NamedTuple):
+    is_initial_step: Any
+    previous_gradient: Any
+
+
+def scale_by_optimistic_gradient(alpha: float = 1.0, beta: float = 1.0) -> GradientTransformation:
+    """Optimistic gradients ``(alpha + beta) * g - beta * g_prev`` (Mokhtari et al.), with
+    ``g_prev = g`` on the first step, as optax's.
+
+    Example::
+
+        opt = chain(scale_by_optimistic_gradient(), scale(-1e-2))
+    """
+
+    def init(params):
+        return ScaleByOptimisticGradientState(gnp.asarray(True), _zeros_like(params))
+
+    @_device_update
+    def update(updates, state, params=None):
+        first = state.is_initial_step
+
+        def leaf(g, prev):
+            prev = gnp.where(first, g, prev)
+            return (alpha + beta) * g - beta * prev
+
+        out = tree_map(leaf, updates, state.previous_gradient)
+        return out, ScaleByOptimisticGradientState(gnp.asarray(False), updates)
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_sign() -> GradientTransformation:
+    """The sign of each update entry (signSGD's direction).
+
+    Example::
+
+        opt = chain(scale_by_sign(), scale(-1e-3))
+    """
+    return _stateless(lambda u, p: tree_map(gnp.sign, u))
