@@ -239,7 +239,7 @@ def reduce(
     flat_ops, op_tree = tree_flatten(operands)
     flat_inits, init_tree = tree_flatten(init_values)
     if op_tree != init_tree or not flat_ops:
-        raise TypeError(
+        raise ValueError(
             f"lax.reduce: operands and init_values must be pytrees of one structure with at "
             f"least one array, got {op_tree} and {init_tree}"
         )
@@ -251,7 +251,7 @@ def reduce(
                 f"operand {_fmt(x)}"
             )
     if len({_shape(x) for x in flat_ops}) != 1:
-        raise TypeError(
+        raise ValueError(
             f"lax.reduce: the operands must have one shape, got "
             f"{', '.join(_fmt(x) for x in flat_ops)}"
         )
@@ -306,14 +306,14 @@ def _fold(xs: list, inits: list, tree, computation: Callable, dimensions):
         got = computation(tree_unflatten(tree, a), tree_unflatten(tree, b))
         leaves, out_tree = tree_flatten(got)
         if out_tree != tree:
-            raise TypeError(
+            raise ValueError(
                 f"lax.reduce: computation must return the structure of init_values "
                 f"({tree}), got {out_tree}"
             )
         want = _shape(a[0])
         for k, (v, dt) in enumerate(zip(leaves, dts, strict=True)):
             if _dtype(v) != dt or _shape(v) != want:
-                raise TypeError(
+                raise ValueError(
                     f"lax.reduce: computation returned {_fmt(v)} as output {k} for "
                     f"operands of shape {want} and dtype {dt}; it must keep the dtype and "
                     f"act elementwise (gpuad calls it on whole arrays)"

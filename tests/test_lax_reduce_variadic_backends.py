@@ -100,9 +100,11 @@ def test_non_monoid_empty_axes_jit_and_vmap(backend):
 
 def test_reduce_errors_name_the_problem(backend):
     x = xp_(X)
-    with pytest.raises(TypeError, match="structure"):
+    with pytest.raises(ValueError, match="structure"):
         lax.reduce((x, x), (0.0, 0.0), lambda a, b: a[0] + b[0], (0,))
-    with pytest.raises(TypeError, match="one shape"):
+    with pytest.raises(ValueError, match="structure"):
+        lax.reduce((x, x), [0.0, 0.0], lambda a, b: a, (0,))
+    with pytest.raises(ValueError, match="one shape"):
         lax.reduce((x, x[0]), (0.0, 0.0), lambda a, b: a, (0,))
     with pytest.raises(TypeError, match="same dtype"):
         lax.reduce((x, x), (0.0, np.int32(0)), lambda a, b: a, (0,))
