@@ -1,5 +1,5 @@
 """``gpuad.optax``'s AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, NovoGrad, noisy SGD,
-optimistic gradient descent, signSGD, Fromage and LARS on every backend, over several steps
+optimistic gradient descent, signSGD, Fromage, LARS and SM3 on every backend, over several steps
 against float64 NumPy loops written from the papers' (and optax's documented) formulas, a
 jitted step against the eager one, and ``GradientTransformationExtraArgs`` through
 ``chain``."""
@@ -169,7 +169,23 @@ def _lars(lr, wd=0.0, tc=0.001, momentum=0.9):
     return step, np.zeros_like
 
 
+def _sm3(lr, momentum=0.9, eps=1e-8):
+    def step(t, g, p, s):
+        vs, nu = s
+        if g.ndim == 1:
+            prior = vs[0]
+        else:  # (4, 6): the row and the column accumulators
+            prior = np.minimum(vs[0][:, None], vs[1][None, :])
+        acc = g * g + prior
+        nu = (1 - momentum) * g / np.sqrt(acc + eps) + momentum * nu
+        vs = [acc] if g.ndim == 1 else [acc.max(1), acc.max(0)]
+        return -lr * nu, (vs, nu)
+
+    return step, lambda p: ([np.zeros(n) for n in p.shape], np.zeros_like(p))
+
+
 CASES = {
+    "sm3": (lambda: optax.sm3(0.1), _sm3(0.1)),
     "optimistic": (
         lambda: optax.optimistic_gradient_descent(0.1, 0.7, 0.4),
         _optimistic(0.1, 0.7, 0.4),
@@ -277,3 +293,20 @@ def test_extra_args_pass_through_chain(backend):
     assert plain.update(g, plain.init(g), value=1.0)[0][0] is not None
     with pytest.raises(TypeError, match="extra arguments"):
         optax.sgd(0.1).update(g, optax.sgd(0.1).init(g), g, value=1.0)
+
+
+def test_sm3_keeps_one_vector_per_axis(backend):
+    xp = ad.get_backend().xp
+    params = {"w": xp.asarray(RNG.standard_normal((2, 3, 4))), "b": xp.asarray(np.ones(3))}
+    opt = optax.sm3(0.1)
+    state = opt.init(params)
+    assert [to_numpy(v).shape for v in state[0].mu["w"]] == [(2,), (3,), (4,)]
+    g = {"w": xp.asarray(RNG.standard_normal((2, 3, 4))), "b": xp.asarray(np.full(3, 2.0))}
+    step = ad.jit(lambda p, s, g: opt.update(g, s, p))
+    u, state = step(params, state, g)
+    acc = to_numpy(g["w"]) ** 2  # the first step's accumulator: the accumulators start at 0
+    want = -0.1 * 0.1 * to_numpy(g["w"]) / np.sqrt(acc + 1e-8)
+    np.testing.assert_allclose(to_numpy(u["w"]), want, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(state[0].mu["w"][1]), acc.max((0, 2)), rtol=1e-15)
+    with pytest.raises(ValueError, match="scale_by_sm3"):
+        opt.init({"s": xp.asarray(1.0)})

@@ -26,6 +26,7 @@ from ._alias_more import (
     optimistic_gradient_descent,
     radam,
     sign_sgd,
+    sm3,
     yogi,
 )
 from ._base import (
@@ -100,6 +101,7 @@ from ._transform_more import (
     ScaleByBeliefState,
     ScaleByNovogradState,
     ScaleByOptimisticGradientState,
+    ScaleBySM3State,
     add_noise,
     clip_by_block_rms,
     scale_by_amsgrad,
@@ -111,6 +113,7 @@ from ._transform_more import (
     scale_by_param_block_rms,
     scale_by_radam,
     scale_by_sign,
+    scale_by_sm3,
     scale_by_yogi,
 )
 from ._wrappers import (
@@ -151,6 +154,7 @@ __all__ = [
     "ScaleByRmsState",
     "ScaleByRmsWithCountState",
     "ScaleByRssState",
+    "ScaleBySM3State",
     "ScaleByScheduleState",
     "ScaleByTrustRatioState",
     "ScaleState",
@@ -214,12 +218,14 @@ __all__ = [
     "scale_by_rss",
     "scale_by_schedule",
     "scale_by_sign",
+    "scale_by_sm3",
     "scale_by_stddev",
     "scale_by_trust_ratio",
     "scale_by_yogi",
     "sgd",
     "sigmoid_binary_cross_entropy",
     "sign_sgd",
+    "sm3",
     "softmax_cross_entropy",
     "softmax_cross_entropy_with_integer_labels",
     "squared_error",

@@ -1,6 +1,6 @@
 """More of optax's optimizers, each a :func:`chain` of transformations with optax's
 arguments and defaults: AdaBelief, Adafactor, AMSGrad, RAdam, Yogi, AdamaxW, noisy SGD,
-NovoGrad, optimistic gradient descent, signSGD, Fromage and LARS."""
+NovoGrad, optimistic gradient descent, signSGD, Fromage, LARS and SM3."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from ._transform_more import (
     scale_by_param_block_rms,
     scale_by_radam,
     scale_by_sign,
+    scale_by_sm3,
     scale_by_yogi,
 )
 from ._wrappers import masked
@@ -268,3 +269,14 @@ def lars(
         scale_by_learning_rate(learning_rate),
         trace(momentum, nesterov),
     )
+
+
+def sm3(learning_rate: float, momentum: float = 0.9) -> GradientTransformation:
+    """SM3 (Anil et al.): memory-efficient adaptive steps, ``scale(-learning_rate)`` of
+    :func:`scale_by_sm3` with ``b1=momentum`` (a number, not a schedule, as optax).
+
+    Example::
+
+        opt = sm3(0.1)
+    """
+    return chain(scale_by_sm3(momentum), scale(-learning_rate))

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as _np
 
 from .. import numpy as gnp
-from ..tree import tree_flatten, tree_map, tree_unflatten
+from ..tree import _up_to, tree_flatten, tree_map, tree_unflatten
 from ._base import (
     GradientTransformation,
     _abs2,
@@ -486,3 +486,71 @@ def scale_by_sign() -> GradientTransformation:
         opt = chain(scale_by_sign(), scale(-1e-3))
     """
     return _stateless(lambda u, p: tree_map(gnp.sign, u))
+
+
+class ScaleBySM3State(NamedTuple):
+    mu: Any
+    nu: Any
+
+
+def scale_by_sm3(b1: float = 0.9, b2: float = 1.0, eps: float = 1e-8) -> GradientTransformation:
+    """SM3's direction (Anil et al.): one accumulator vector per axis of each leaf (the whole
+    leaf for a vector); the entry-wise accumulator ``g**2 + min over axes`` (weighted
+    ``1 - b2``, ``b2`` when ``b2 != 1``) divides ``g`` by its root (0 where it is 0), then a
+    momentum ``b1``; each axis keeps the maximum of the accumulator over the other axes.
+
+    Example::
+
+        opt = chain(scale_by_sm3(), scale(-0.1))
+    """
+    c_new, c_old = (1.0 - b2) if b2 != 1.0 else 1.0, b2
+
+    def check(p):
+        if _np.dtype(p.dtype).kind == "c" or not p.shape:
+            raise ValueError(
+                f"scale_by_sm3: takes real parameters of one or more axes, got a leaf of shape "
+                f"{tuple(p.shape)} and dtype {p.dtype} (as optax)"
+            )
+
+    def init(params):
+        def per_axis(p):
+            check(p)
+            return [gnp.zeros((n,), dtype=p.dtype) for n in p.shape]
+
+        return ScaleBySM3State(tree_map(per_axis, params), _zeros_like(params))
+
+    @_device_update
+    def update(updates, state, params=None):
+        leaves, tdef = tree_flatten(updates)
+        mus: list = []
+        _up_to(tdef, state.mu, mus, 1)  # each leaf's list of per-axis vectors
+        nus = tree_flatten(state.nu)[0]
+        outs, new_mu, new_nu = [], [], []
+        for g, vs, nu in zip(leaves, mus, nus, strict=True):
+            check(g)
+            nd = len(g.shape)
+            if nd < 2:
+                prior = vs[0]
+            else:
+                shaped = [
+                    gnp.reshape(v, (1,) * i + (-1,) + (1,) * (nd - i - 1)) for i, v in enumerate(vs)
+                ]
+                prior = shaped[0]
+                for v in shaped[1:]:
+                    prior = gnp.minimum(prior, v)
+            acc = c_new * g * g + c_old * prior
+            positive = acc > 0
+            inv = gnp.where(positive, 1.0 / gnp.sqrt(gnp.where(positive, acc, 1.0) + eps), 0.0)
+            nu = (1 - b1) * (g * inv) + b1 * nu
+            outs.append(nu)
+            new_nu.append(nu)
+            if nd < 2:
+                new_mu.append([acc])
+            else:
+                others = [tuple(j for j in range(nd) if j != i) for i in range(nd)]
+                new_mu.append([gnp.max(acc, axis=ax) for ax in others])
+        nu_tree = tree_unflatten(tdef, new_nu)
+        mu_tree = tree_unflatten(tdef, new_mu)
+        return tree_unflatten(tdef, outs), ScaleBySM3State(mu_tree, nu_tree)
+
+    return GradientTransformation(init, update)
