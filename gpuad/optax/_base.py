@@ -41,7 +41,7 @@ class GradientTransformation(NamedTuple):
 class GradientTransformationExtraArgs(GradientTransformation):
     """A :class:`GradientTransformation` whose ``update`` takes extra keyword arguments
     (``update(updates, state, params=None, **extra_args)``, such as a loss ``value``);
-    :func:`chain` passes them to each member that takes them.
+    :func:`chain` returns one and passes them to each member that takes them.
 
     Example::
 
@@ -167,8 +167,9 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
     def init(params: Params) -> tuple:
         return tuple(t.init(params) for t in transforms)
 
-    extra = any(isinstance(t, GradientTransformationExtraArgs) for t in transforms)
-    members = [with_extra_args_support(t) for t in transforms] if extra else transforms
+    # as optax's: always a GradientTransformationExtraArgs, whose extra arguments reach the
+    # members that take them
+    members = [with_extra_args_support(t) for t in transforms]
 
     def update(updates: Updates, state: tuple, params: Params = None, **extra_args: Any):
         if len(state) != len(transforms):
@@ -176,19 +177,13 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
                 f"chain: the state holds {len(state)} states for {len(transforms)} "
                 f"transformations; pass the state this chain's init returned"
             )
-        if extra_args and not extra:
-            raise TypeError(
-                f"chain: update got extra arguments {sorted(extra_args)} but no member "
-                f"takes them (wrap one with with_extra_args_support, or build it as a "
-                f"GradientTransformationExtraArgs)"
-            )
         new = []
         for t, s in zip(members, state, strict=True):
             updates, s = t.update(updates, s, params, **extra_args)
             new.append(s)
         return updates, tuple(new)
 
-    return (GradientTransformationExtraArgs if extra else GradientTransformation)(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 def apply_updates(params: Params, updates: Updates) -> Params:
