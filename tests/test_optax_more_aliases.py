@@ -315,3 +315,25 @@ def test_sm3_keeps_one_vector_per_axis(backend):
     np.testing.assert_allclose(to_numpy(state[0].mu["w"][1]), acc.max((0, 2)), rtol=1e-15)
     with pytest.raises(ValueError, match="scale_by_sm3"):
         opt.init({"s": xp.asarray(1.0)})
+
+
+def test_extra_args_pass_through_the_wrappers(backend):
+    def scale_by_value(updates, state, params=None, *, value, **extra):
+        return ad.tree_map(lambda g: g * value, updates), state
+
+    def by_value():
+        return optax.GradientTransformationExtraArgs(lambda p: optax.EmptyState(), scale_by_value)
+
+    def factory(learning_rate):
+        return optax.chain(by_value(), optax.scale(-learning_rate))
+
+    xp = ad.get_backend().xp
+    g = {"a": xp.ones(2), "b": xp.ones(3)}
+    for opt in (
+        optax.masked(by_value(), {"a": True, "b": False}),
+        optax.multi_transform({"v": by_value(), "s": optax.sgd(1.0)}, {"a": "v", "b": "s"}),
+        optax.inject_hyperparams(factory)(learning_rate=-1.0),
+    ):
+        assert isinstance(opt, optax.GradientTransformationExtraArgs)
+        u, _ = opt.update(g, opt.init(g), g, value=4.0)
+        np.testing.assert_array_equal(to_numpy(u["a"]), [4.0, 4.0])
