@@ -14,6 +14,7 @@ Example: ``lax.div(x, y)`` on integers rounds toward zero; ``lax.rem`` is C's ``
 from __future__ import annotations
 
 import enum
+from operator import index as _operator_index
 from typing import Any
 
 import numpy as _np
@@ -22,6 +23,7 @@ from . import numpy as gnp
 from ._raw import _xp
 from ._raw import data as _data
 from ._raw import shape as _shape
+from .prims.core import prim as _prim
 
 _PY = {bool: "b", int: "i", float: "f", complex: "c"}
 _KIND_NAMES = {
@@ -344,6 +346,76 @@ def round(x: Any, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO) -> Any: 
     Example: ``lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)``
     """
     return _round(x, rounding_method)
+
+
+def _reduce_precision_fwd(
+    xp, x, exponent_bits: int | None = None, mantissa_bits: int | None = None
+):
+    """XLA's ReducePrecision on the bits: round the mantissa to nearest even, then send
+    exponents out of the smaller range to signed infinity or zero; NaN passes unchanged.
+    A format not given is the dtype's own."""
+    dt = _np.dtype(x.dtype)
+    info = _np.finfo(dt)
+    nexp, nmant, nbits = info.nexp, info.nmant, 8 * dt.itemsize
+    exponent_bits = nexp if exponent_bits is None else exponent_bits
+    mantissa_bits = nmant if mantissa_bits is None else mantissa_bits
+    ut = _np.dtype(f"uint{nbits}")
+    u = ut.type
+    b = xp.ascontiguousarray(x).view(ut)
+    if mantissa_bits < nmant:
+        shift = nmant - mantissa_bits
+        last = 1 << shift
+        odd = (b & u(last)) >> u(shift)
+        keep = u(((1 << nbits) - 1) ^ (last - 1))
+        b = (b + odd + u((last >> 1) - 1)) & keep
+    if exponent_bits < nexp:
+        exp_mask = u(((1 << nexp) - 1) << nmant)
+        bias, small_bias = (1 << (nexp - 1)) - 1, (1 << (exponent_bits - 1)) - 1
+        e = b & exp_mask
+        signed_zero = b & u(1 << (nbits - 1))
+        b = xp.where(e > u((bias + small_bias) << nmant), signed_zero | exp_mask, b)
+        b = xp.where(e <= u((bias - small_bias) << nmant), signed_zero, b)
+    out = b.view(dt)
+    return xp.where(xp.isnan(x), x, out).reshape(x.shape)
+
+
+# linear in x, as in lax: the cotangent and the tangent are rounded the same way
+_reduce_precision_p = _prim(
+    "reduce_precision",
+    _reduce_precision_fwd,
+    vjp=[
+        lambda g, ans, x, exponent_bits, mantissa_bits: _reduce_precision_p(
+            g, exponent_bits=exponent_bits, mantissa_bits=mantissa_bits
+        )
+    ],
+    jvp="vjp",
+    guard=True,
+)
+
+
+def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> Any:
+    """``operand`` rounded to a float format with ``exponent_bits`` and ``mantissa_bits``,
+    kept in its dtype (bit for bit as XLA: mantissa rounded to nearest even, values beyond
+    the range to signed infinity, below the smallest normal to signed zero, NaN kept). Linear,
+    as in lax: its derivative rounds the tangent (or cotangent) the same way.
+
+    Example: ``lax.reduce_precision(x, exponent_bits=8, mantissa_bits=7)`` rounds to bfloat16
+    """
+    try:
+        e, m = _operator_index(exponent_bits), _operator_index(mantissa_bits)
+    except TypeError:
+        raise TypeError(
+            f"lax.reduce_precision: exponent_bits and mantissa_bits must be integers, got "
+            f"{exponent_bits!r} and {mantissa_bits!r}"
+        ) from None
+    if e < 1:
+        raise ValueError(f"lax.reduce_precision: exponent_bits must be positive; got {e}")
+    if m < 0:
+        raise ValueError(f"lax.reduce_precision: mantissa_bits must be non-negative; got {m}")
+    if type(operand) in _PY:
+        operand = gnp.asarray(operand)
+    _unary("reduce_precision", operand, _FLOAT)
+    return _reduce_precision_p(operand, exponent_bits=e, mantissa_bits=m)
 
 
 def nextafter(x1: Any, x2: Any) -> Any:

@@ -214,31 +214,56 @@ def reduce(
     computation: Callable,  # noqa: A001
     dimensions: Sequence[int],
 ) -> Any:
-    """``computation`` folded over ``dimensions``, starting from ``init_values``, for the
-    monoids lax itself recognises: addition, multiplication, maximum and minimum (and/or of
-    booleans), however written (``lax.add``, ``operator.add``, ``lambda a, b: a + b``). The
-    initial value is combined once with each result (exact when it is the identity).
+    """``computation`` folded over ``dimensions``, starting from ``init_values``.
 
-    Example: ``lax.reduce(x, 0.0, lax.add, (0,))``
+    One operand with a monoid lax recognises (addition, multiplication, maximum, minimum;
+    and/or of booleans; however written: ``lax.add``, ``operator.add``, ``lambda a, b: a + b``)
+    is the matching ``reduce_*`` with the initial value combined once. Otherwise, and for
+    several operands (pytrees of arrays, one shape; ``computation((a1, a2), (b1, b2))``
+    returns the combined pair), the reduced axes are folded in halves as JAX's derivative of
+    ``reduce`` does, ``computation`` called on whole arrays (write it with elementwise
+    operations: ``lax.select``, ``lax.gt``, arithmetic), and the initial values combined
+    once, first. Every step is recorded, so it differentiates, also in the initial values.
+
+    Example: the largest value and its index along axis 1::
+
+        def pick(a, b):
+            take = lax.gt(a[0], b[0]) | (lax.eq(a[0], b[0]) & lax.lt(a[1], b[1]))
+            return lax.select(take, a[0], b[0]), lax.select(take, a[1], b[1])
+
+        vals, idx = lax.reduce((x, lax.broadcasted_iota(np.int32, x.shape, 1)),
+                               (-np.inf, np.int32(0)), pick, (1,))
     """
-    single = not isinstance(operands, list | tuple)
-    ops = [operands] if single else list(operands)
-    inits = [init_values] if single else list(init_values)
-    if len(ops) != 1 or len(inits) != 1:
-        raise NotImplementedError(
-            f"lax.reduce over {len(ops)} operands (a variadic reduction) "
-            f"is not supported; reduce each operand on its own, or use "
-            f"lax.argmax/argmin for an index"
+    from .tree import tree_flatten, tree_unflatten
+
+    flat_ops, op_tree = tree_flatten(operands)
+    flat_inits, init_tree = tree_flatten(init_values)
+    if op_tree != init_tree or not flat_ops:
+        raise ValueError(
+            f"lax.reduce: operands and init_values must be pytrees of one structure with at "
+            f"least one array, got {op_tree} and {init_tree}"
         )
-    x, init = ops[0], inits[0]
-    _same_dtype("reduce", x, init)
-    name = _monoid(computation, _dtype(x))
-    if name is None:
-        raise NotImplementedError(
-            f"lax.reduce: computation {getattr(computation, '__name__', computation)!r} is not "
-            f"one of the monoids gpuad recognises (add, mul, max, min; and/or of booleans); "
-            f"write the reduction with lax.reduce_sum/reduce_max/... or a lax.scan"
+    for x, init in zip(flat_ops, flat_inits, strict=True):
+        _same_dtype("reduce", x, init)
+        if _dtype(init) is not None and _shape(init) != ():
+            raise TypeError(
+                f"lax.reduce: init_values must be scalars, got {_fmt(init)} for the "
+                f"operand {_fmt(x)}"
+            )
+    if len({_shape(x) for x in flat_ops}) != 1:
+        raise ValueError(
+            f"lax.reduce: the operands must have one shape, got "
+            f"{', '.join(_fmt(x) for x in flat_ops)}"
         )
+    if len(flat_ops) == 1:
+        name = _monoid(computation, _dtype(flat_ops[0]))
+        if name is not None:
+            out = _monoid_reduce(name, flat_ops[0], flat_inits[0], dimensions)
+            return tree_unflatten(op_tree, [out])
+    return _fold(flat_ops, flat_inits, init_tree, computation, dimensions)
+
+
+def _monoid_reduce(name: str, x, init, dimensions):
     red = {
         "add": reduce_sum,
         "mul": reduce_prod,
@@ -255,8 +280,57 @@ def reduce(
         "and": gnp.logical_and,
         "or": gnp.logical_or,
     }[name]
-    out = comb(red, init)
-    return out if single else (out,)
+    return comb(red, init)
+
+
+def _fold(xs: list, inits: list, tree, computation: Callable, dimensions):
+    """The general ``reduce``: the reduced axes moved to the front and flattened, then
+    ``x[:h] (+) x[h:]`` halving (the middle element of an odd length carried), as JAX's
+    ``_reduce_tree``, and finally ``init (+) result``."""
+    from .tree import tree_flatten, tree_unflatten
+
+    shape = _shape(xs[0])
+    ax = _axes("reduce", dimensions, len(shape))
+    rest = tuple(i for i in range(len(shape)) if i not in ax)
+    out_shape = tuple(shape[i] for i in rest)
+    n = 1
+    for a in ax:
+        n *= shape[a]
+    dts = [_dtype(x) for x in xs]
+    inits = [
+        gnp.broadcast_to(gnp.asarray(v, dtype=dt) if _dtype(v) is None else v, out_shape)
+        for v, dt in zip(inits, dts, strict=True)
+    ]
+
+    def combine(a: list, b: list) -> list:
+        got = computation(tree_unflatten(tree, a), tree_unflatten(tree, b))
+        leaves, out_tree = tree_flatten(got)
+        if out_tree != tree:
+            raise ValueError(
+                f"lax.reduce: computation must return the structure of init_values "
+                f"({tree}), got {out_tree}"
+            )
+        want = _shape(a[0])
+        for k, (v, dt) in enumerate(zip(leaves, dts, strict=True)):
+            if _dtype(v) != dt or _shape(v) != want:
+                raise ValueError(
+                    f"lax.reduce: computation returned {_fmt(v)} as output {k} for "
+                    f"operands of shape {want} and dtype {dt}; it must keep the dtype and "
+                    f"act elementwise (gpuad calls it on whole arrays)"
+                )
+        return leaves
+
+    if n == 0:
+        return tree_unflatten(tree, inits)
+    perm = ax + rest
+    cur = [gnp.reshape(gnp.transpose(x, perm), (n,) + out_shape) for x in xs]
+    while n > 1:
+        h = n // 2  # pairs (i, n - h + i); an odd length keeps its middle element
+        pairs = combine([x[:h] for x in cur], [x[n - h :] for x in cur])
+        if n % 2:
+            pairs = [gnp.concatenate([p, x[h : h + 1]]) for p, x in zip(pairs, cur, strict=True)]
+        cur, n = pairs, (n + 1) // 2
+    return tree_unflatten(tree, combine(inits, [x[0] for x in cur]))
 
 
 # ---- cumulative -------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ JIT_SKIP: dict[str, str] = {
     "gpuad.nn.functional.dropout": _DRAWS,
     **{f"gpuad.nn.functional.{k}": _DRAWS for k in (  # the dropout variants
         "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-        "gumbel_softmax")},
+        "gumbel_softmax", "rrelu_")},
     "gpuad.numpy.asarray_chkfinite": "reads the values to check them, which jit refuses with "
                                      "a TracerError (tests/test_numpy_names.py)",
 }

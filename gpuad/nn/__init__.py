@@ -141,6 +141,7 @@ from .activations import (  # noqa: E402, F401
     Mish,
     PReLU,
     ReLU6,
+    RReLU,
     Softmax,
     Softmin,
     Softplus,  # noqa: F811 (torch's beta and threshold)

@@ -52,6 +52,7 @@ __all__ = [
     "hardshrink",
     "gelu",
     "prelu",
+    "rrelu",
     "ELU",
     "SELU",
     "CELU",
@@ -73,6 +74,7 @@ __all__ = [
     "Hardshrink",
     "GELU",
     "PReLU",
+    "RReLU",
 ]
 
 Array = Any  # a Tensor or a backend array
@@ -338,6 +340,38 @@ def prelu(input: Array, weight: Array) -> Array:
     return gnp.where(data(input) > 0, input, weight * input)
 
 
+def _check_rrelu_bounds(op: str, lower: float, upper: float) -> None:
+    if not lower <= upper:
+        raise ValueError(f"{op}: lower ({lower}) must be less than or equal to upper ({upper})")
+
+
+def rrelu(
+    input: Array,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Array:
+    """Randomised leaky ReLU: ``x`` where ``x > 0``, else ``a * x``. While ``training``, each
+    element draws its own slope ``a`` uniformly from ``[lower, upper]`` (from
+    ``gpuad.numpy.random``: seed it with ``gnp.random.seed``; the draws differ from torch's)
+    and its derivative there is that slope; otherwise ``a = (lower + upper) / 2``, as torch
+    (note ``training=False`` by default, as there). At 0 the derivative is ``a``.
+
+    Example: ``F.rrelu(x, 0.1, 0.3, training=True)``
+    """
+    _check_rrelu_bounds("rrelu", lower, upper)
+    if inplace:
+        return inplace_arg("rrelu", rrelu, input, lower, upper, training)
+    raw = data(input)
+    if training:
+        u = gnp.random.random(_r.shape(input)).astype(raw.dtype)
+        slope = u * (upper - lower) + lower
+    else:
+        slope = (lower + upper) / 2
+    return gnp.where(raw > 0, input, input * slope)
+
+
 # ---- modules --------------------------------------------------------------------------------
 
 
@@ -563,3 +597,23 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(_Elementwise):
+    """``rrelu`` as a module: random slopes in ``train()`` mode (the default), the mean slope
+    in ``eval()``. Example: ``nn.RReLU(0.1, 0.3)``"""
+
+    def __init__(
+        self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False
+    ) -> None:
+        _check_rrelu_bounds("RReLU", lower, upper)
+        self.inplace = inplace
+        self.lower, self.upper = lower, upper
+
+    def forward(self, input: Array) -> Array:
+        return rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )

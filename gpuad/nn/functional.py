@@ -626,6 +626,7 @@ from .activations import (  # noqa: E402, F401
     mish,
     prelu,
     relu6,
+    rrelu,
     selu,
     softmax,  # noqa: F811 (dim=, dtype=)
     softmin,
@@ -663,7 +664,7 @@ from .similarity import cosine_similarity, normalize, pairwise_distance  # noqa:
 
 __all__ += [
     "celu", "elu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid",
-    "mish", "prelu", "relu6", "selu", "softmin", "softshrink", "softsign", "tanhshrink",
+    "mish", "prelu", "relu6", "rrelu", "selu", "softmin", "softshrink", "softsign", "tanhshrink",
     "threshold", "bilinear", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
     "feature_alpha_dropout", "one_hot", "pad", "pixel_shuffle", "pixel_unshuffle",
     "binary_cross_entropy", "cosine_embedding_loss", "gaussian_nll_loss",
@@ -683,6 +684,7 @@ from .inplace_activations import (  # noqa: E402, F401
     hardtanh_,
     leaky_relu_,
     relu_,
+    rrelu_,
     selu_,
     threshold_,
 )
@@ -713,7 +715,7 @@ from .resample import (  # noqa: E402, F401
 __all__ += [
     "embedding_bag", "affine_grid", "grid_sample", "fold", "unfold", "interpolate",
     "upsample", "upsample_bilinear", "upsample_nearest", "celu_", "elu_", "hardtanh_",
-    "leaky_relu_", "relu_", "selu_", "threshold_", "channel_shuffle", "gumbel_softmax",
+    "leaky_relu_", "relu_", "rrelu_", "selu_", "threshold_", "channel_shuffle", "gumbel_softmax",
     "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
     "max_unpool2d", "max_unpool3d", "multilabel_margin_loss", "pdist", "rms_norm",
     "triplet_margin_with_distance_loss",

@@ -1,5 +1,5 @@
 """torch's in-place activation functions: ``relu_``, ``elu_``, ``leaky_relu_``,
-``hardtanh_``, ``selu_``, ``celu_``, ``threshold_``.
+``hardtanh_``, ``selu_``, ``celu_``, ``threshold_``, ``rrelu_``.
 
 Each writes the activation of a Tensor into that Tensor the way ``Tensor.relu_()`` and
 ``x += y`` do: the write is recorded, the Tensor's version is bumped, values the activation's
@@ -23,7 +23,7 @@ from . import activations as _a
 from . import functional as _f
 from .inplace_write import write_into
 
-__all__ = ["relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_"]
+__all__ = ["relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_", "rrelu_"]
 
 
 def _in_place(name: str, fn: Any, x: Any, *args: Any) -> Any:
@@ -63,3 +63,11 @@ def celu_(input: Any, alpha: float = 1.0) -> Any:
 def threshold_(input: Any, threshold: float, value: float) -> Any:
     """``threshold`` written into ``input``. Example: ``F.threshold_(h, 0.1, 0.0)``"""
     return _in_place("threshold_", _a.threshold, input, threshold, value)
+
+
+def rrelu_(
+    input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Any:
+    """``rrelu`` written into ``input``. Example: ``F.rrelu_(h, 0.1, 0.3, training=True)``"""
+    _a._check_rrelu_bounds("rrelu_", lower, upper)
+    return _in_place("rrelu_", _a.rrelu, input, lower, upper, training)

@@ -338,9 +338,11 @@ def grid_sample(
 ) -> Array:
     """Sample ``input`` (N, C, H, W) at the normalised positions ``grid`` (N, Ho, Wo, 2)
     (x, y in [-1, 1]), or (N, C, D, H, W) at (N, Do, Ho, Wo, 3) (x, y, z), as
-    ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' (trilinear for 5-d inputs) or
-    'nearest' (round half to even; no gradient to the grid), ``padding_mode`` 'zeros',
-    'border' or 'reflection'. Gradients flow to the input and (bilinear) the grid.
+    ``torch.nn.functional.grid_sample``: ``mode`` 'bilinear' (trilinear for 5-d inputs),
+    'nearest' (round half to even; no gradient to the grid) or 'bicubic' (4-d inputs;
+    torch's cubic convolution with ``A = -0.75`` over a 4 x 4 neighbourhood, each tap's
+    position padded on its own), ``padding_mode`` 'zeros', 'border' or 'reflection'.
+    Gradients flow to the input and (bilinear, bicubic) the grid.
 
     Example: ``F.grid_sample(img, F.affine_grid(theta, img.shape), align_corners=False)``
     """
@@ -352,12 +354,10 @@ def grid_sample(
             f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), or an input "
             f"(N, C, D, H, W) and a grid (N, Do, Ho, Wo, 3); got {s} and {gs}"
         )
-    if mode == "bicubic":
-        raise NotImplementedError(
-            f"{op}: mode 'bicubic' is not supported; use 'bilinear' or 'nearest'"
-        )
-    if mode not in ("bilinear", "nearest"):
-        raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
+    if mode == "bicubic" and nd != 2:
+        raise ValueError(f"{op}: mode 'bicubic' needs a 4-d input (N, C, H, W), got shape {s}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
@@ -368,7 +368,9 @@ def grid_sample(
     coords = []
     for k, size in enumerate(sizes):
         v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac)
-        if padding_mode == "reflection":
+        if mode == "bicubic":  # the padding applies to each tap's integer position
+            pass
+        elif padding_mode == "reflection":
             v = _clip_coords(_reflect_coords(v, size, ac), size)
         elif padding_mode == "border":
             v = _clip_coords(v, size)
@@ -390,6 +392,8 @@ def grid_sample(
         return gnp.where(gnp.expand_dims(ok, 1), v, 0.0)
 
     raws = [data(v) for v in coords]
+    if mode == "bicubic":
+        return _bicubic_taps(corner, coords, raws, sizes, padding_mode, ac)
     if mode == "nearest":
         return corner([gnp.rint(r) for r in raws])
     lows = [gnp.floor(r) for r in raws]
@@ -403,5 +407,35 @@ def grid_sample(
             f = far[k] if b else near[k]
             wt = f if wt is None else wt * f
         term = corner([lo + b for lo, b in zip(lows, bits, strict=True)]) * gnp.expand_dims(wt, 1)
+        out = term if out is None else out + term
+    return out
+
+
+def _padded_index(p: Any, n: int, padding_mode: str, align_corners: bool) -> Any:
+    """torch's integer tap position ``p`` (a float array, no derivative) after padding: kept
+    for 'zeros' (read as 0 outside), clipped for 'border', reflected then clipped."""
+    if padding_mode == "zeros":
+        return p
+    if padding_mode == "reflection":
+        p = _reflect_coords(p, n, align_corners)
+    return gnp.clip(p, 0, n - 1)
+
+
+def _bicubic_taps(
+    corner: Any, coords: list, raws: list, sizes: tuple, padding_mode: str, ac: bool
+) -> Array:
+    """``sum_ij wy_i wx_j input[y0 - 1 + i, x0 - 1 + j]`` with Keys' weights of the fractions
+    (differentiable in the grid), torch's bicubic ``grid_sample``."""
+    lows = [gnp.floor(r) for r in raws]
+    wx, wy = (_cubic_weights(v - lo) for v, lo in zip(coords, lows, strict=True))
+    xs = [_padded_index(lows[0] + (j - 1), sizes[0], padding_mode, ac) for j in range(4)]
+    ys = [_padded_index(lows[1] + (i - 1), sizes[1], padding_mode, ac) for i in range(4)]
+    out = None
+    for i in range(4):
+        row = None
+        for j in range(4):
+            term = corner([xs[j], ys[i]]) * gnp.expand_dims(wx[j], 1)
+            row = term if row is None else row + term
+        term = row * gnp.expand_dims(wy[i], 1)
         out = term if out is None else out + term
     return out

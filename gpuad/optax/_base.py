@@ -38,6 +38,40 @@ class GradientTransformation(NamedTuple):
     update: Callable[..., tuple[Updates, OptState]]
 
 
+class GradientTransformationExtraArgs(GradientTransformation):
+    """A :class:`GradientTransformation` whose ``update`` takes extra keyword arguments
+    (``update(updates, state, params=None, **extra_args)``, such as a loss ``value``);
+    :func:`chain` returns one and passes them to each member that takes them.
+
+    Example::
+
+        def update(updates, state, params=None, *, value, **extra_args):
+            return tree_map(lambda g: g * value, updates), state
+
+        tx = GradientTransformationExtraArgs(lambda params: EmptyState(), update)
+        opt = chain(tx, scale(-0.1))
+        opt.update(grads, opt.init(params), params, value=loss)
+    """
+
+
+def with_extra_args_support(tx: GradientTransformation) -> GradientTransformationExtraArgs:
+    """``tx`` with an ``update`` that accepts (and ignores) extra keyword arguments; a
+    :class:`GradientTransformationExtraArgs` as it is.
+
+    Example::
+
+        opt = with_extra_args_support(scale(-0.1))
+        opt.update(grads, opt.init(params), params, value=loss)
+    """
+    if isinstance(tx, GradientTransformationExtraArgs):
+        return tx
+
+    def update(updates: Updates, state: OptState, params: Params = None, **extra_args: Any):
+        return tx.update(updates, state, params)
+
+    return GradientTransformationExtraArgs(tx.init, update)
+
+
 class EmptyState(NamedTuple):
     """The state of a transformation that keeps none."""
 
@@ -133,19 +167,23 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
     def init(params: Params) -> tuple:
         return tuple(t.init(params) for t in transforms)
 
-    def update(updates: Updates, state: tuple, params: Params = None):
+    # as optax's: always a GradientTransformationExtraArgs, whose extra arguments reach the
+    # members that take them
+    members = [with_extra_args_support(t) for t in transforms]
+
+    def update(updates: Updates, state: tuple, params: Params = None, **extra_args: Any):
         if len(state) != len(transforms):
             raise ValueError(
                 f"chain: the state holds {len(state)} states for {len(transforms)} "
                 f"transformations; pass the state this chain's init returned"
             )
         new = []
-        for t, s in zip(transforms, state, strict=True):
-            updates, s = t.update(updates, s, params)
+        for t, s in zip(members, state, strict=True):
+            updates, s = t.update(updates, s, params, **extra_args)
             new.append(s)
         return updates, tuple(new)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 def apply_updates(params: Params, updates: Updates) -> Params:

@@ -12,7 +12,13 @@ import numpy as _np
 
 from .. import numpy as gnp
 from ..tree import tree_leaves, tree_map
-from ._base import GradientTransformation, _count0, _safe_increment
+from ._base import (
+    GradientTransformation,
+    GradientTransformationExtraArgs,
+    _count0,
+    _safe_increment,
+    with_extra_args_support,
+)
 
 
 class MaskedNode(NamedTuple):
@@ -51,17 +57,21 @@ def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
     def mask_of(tree: Any) -> Any:
         return mask(tree) if callable(mask) else mask
 
+    inner = with_extra_args_support(inner)
+
     def init(params):
         return MaskedState(inner.init(_mask_out(mask_of(params), params)))
 
-    def update(updates, state, params=None):
+    def update(updates, state, params=None, **extra_args):
         m = mask_of(updates if params is None else params)
         inner_params = None if params is None else _mask_out(m, params)
-        new, inner_state = inner.update(_mask_out(m, updates), state.inner_state, inner_params)
+        new, inner_state = inner.update(
+            _mask_out(m, updates), state.inner_state, inner_params, **extra_args
+        )
         out = tree_map(lambda keep, n, old: n if keep else old, m, new, updates)
         return out, MaskedState(inner_state)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 def multi_transform(
@@ -91,14 +101,16 @@ def multi_transform(
         m = masks(params)
         return MultiTransformState({k: masked(t, m[k]).init(params) for k, t in transforms.items()})
 
-    def update(updates, state, params=None):
+    def update(updates, state, params=None, **extra_args):
         m = masks(updates if params is None else params)
         new = {}
         for k, t in transforms.items():
-            updates, new[k] = masked(t, m[k]).update(updates, state.inner_states[k], params)
+            updates, new[k] = masked(t, m[k]).update(
+                updates, state.inner_states[k], params, **extra_args
+            )
         return updates, MultiTransformState(new)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 def _float_dtype(tree: Any) -> Any:
@@ -161,13 +173,13 @@ def inject_hyperparams(
             inner = inner_factory(**other, **hyper)
             return InjectHyperparamsState(count, hyper, inner.init(params))
 
-        def update(updates, state, params=None):
+        def update(updates, state, params=None, **extra_args):
             hyper = {k: as_array(v, updates) for k, v in state.hyperparams.items()}
             hyper |= evaluated(state.count, updates)
-            inner = inner_factory(**other, **hyper)
-            updates, inner_state = inner.update(updates, state.inner_state, params)
+            inner = with_extra_args_support(inner_factory(**other, **hyper))
+            updates, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
             return updates, InjectHyperparamsState(_safe_increment(state.count), hyper, inner_state)
 
-        return GradientTransformation(init, update)
+        return GradientTransformationExtraArgs(init, update)
 
     return factory

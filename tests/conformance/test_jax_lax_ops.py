@@ -912,14 +912,14 @@ ERRORS = [  # (call, exception, words the message names)
     ),
     (lambda: lax.dot(np.ones((2, 2, 2)), np.ones(2)), TypeError, ["lax.dot", "dot_general"]),
     (
-        lambda: lax.reduce(F64, 0.0, lambda a, b: a * b + 1, (0,)),
-        NotImplementedError,
-        ["lax.reduce", "monoid"],
+        lambda: lax.reduce(F64, 0.0, lambda a, b: lax.reduce_sum(a, (0,)), (0,)),
+        ValueError,
+        ["lax.reduce", "elementwise"],
     ),
     (
-        lambda: lax.reduce((F64, F64), (0.0, 0.0), lax.add, (0,)),
-        NotImplementedError,
-        ["2 operands"],
+        lambda: lax.reduce((F64, F64), (0.0,), lax.add, (0,)),
+        ValueError,
+        ["lax.reduce", "structure"],
     ),
     (lambda: lax.reduce_sum(F64, (0, 0)), ValueError, ["duplicate"]),
     (

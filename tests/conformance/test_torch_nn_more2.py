@@ -447,7 +447,7 @@ def test_grid_sample(mode, padding_mode, align_corners):
 def test_grid_sample_errors():
     with pytest.raises(ValueError, match=r"grid_sample: expected .* got \(1, 1, 3, 4\)"):
         F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 3)))
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 2)), mode="bicubic")
+    with pytest.raises(ValueError, match="bicubic"):
+        F.grid_sample(gnp.zeros((1, 1, 2, 3, 4)), gnp.zeros((1, 2, 2, 2, 3)), mode="bicubic")
     with pytest.raises(ValueError, match="padding_mode"):
         F.grid_sample(gnp.zeros((1, 1, 3, 4)), gnp.zeros((1, 2, 2, 2)), padding_mode="wrap")

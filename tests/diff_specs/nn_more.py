@@ -73,6 +73,9 @@ SPECS: list[Spec] = [
     _first(N + "tanhshrink", F.tanhshrink, _away(-2, 2, 3, 4, kinks=())),
     _first(N + "softshrink", F.softshrink, _away(-2, 2, 3, 4, kinks=(-0.5, 0.5))),
     _first(N + "hardshrink", F.hardshrink, _away(-2, 2, 3, 4, kinks=(-0.5, 0.5))),
+    # rrelu's training draws: the rrelu_ spec (tests/diff_specs/nn_more2.py), which gpuad.jit
+    # refuses as it refuses dropout's
+    _first(N + "rrelu", lambda x: F.rrelu(x, 0.1, 0.4), _away(-2, 2, 3, 4)),
     _first(N + "prelu", F.prelu, lambda r: (_away(-2, 2, 2, 3, 4)(r)[0], r.uniform(0, 1, 3))),
     _first(
         N + "l1_loss",

@@ -57,6 +57,11 @@ SPECS: list[Spec] = [
     _spec("upsample_bilinear", lambda x: F.upsample_bilinear(x, size=(2, 5)), _u(IMG)),
     _spec("affine_grid", lambda t: F.affine_grid(t, (1, 1, 2, 3)), _u((1, 2, 3))),
     _spec("grid_sample", lambda x, g: F.grid_sample(x, g), _u(IMG, (1, 2, 2, 2))),
+    _spec(
+        "grid_sample",
+        lambda x, g: F.grid_sample(x, g, "bicubic", "reflection", align_corners=False),
+        _u(IMG, (1, 2, 2, 2), lo=-1.3, hi=1.3),
+    ),
     _spec("unfold", lambda x: F.unfold(x, 2, padding=1, stride=2), _u(IMG)),
     _spec("fold", lambda x: F.fold(x, (3, 3), 2), _u((1, 4, 4))),
     _spec("rms_norm", lambda x, w: F.rms_norm(x, (4,), w), _u(IMG, (4,))),
@@ -91,4 +96,5 @@ SPECS: list[Spec] = [
     _spec("selu_", lambda x: F.selu_(x * 1.0), _away(2, 3)),
     _spec("celu_", lambda x: F.celu_(x * 1.0, 1.5), _away(2, 3)),
     _spec("threshold_", lambda x: F.threshold_(x * 1.0, 0.05, -1.0), _away(2, 3)),
+    _spec("rrelu_", _seeded(lambda x: F.rrelu_(x * 1.0, 0.1, 0.4, training=True)), _away(2, 3)),
 ]
