@@ -112,7 +112,7 @@ def _fmt(d) -> str:
     if d[0] is list:
         return f"[{kids}]"
     if isinstance(d[0], _Custom):
-        return f"CustomNode({d[0].cls.__name__}[{d[0].aux!r}], [{kids}])"
+        return f"CustomNode({d[0].cls.__name__}[{d[0].aux}], [{kids}])"
     return f"CustomNode(namedtuple[{d[0].__name__}], [{kids}])"
 
 
