@@ -73,6 +73,16 @@ def test_disable_jit_nests_and_restores_after_exceptions(backend):
         f(x)
 
 
+def test_disable_jit_donates_nothing(backend):
+    f = ad.jit(lambda x: x * 2, donate_argnums=0)
+    x = gnp.asarray([1.0, 2.0])
+    with ad.disable_jit():
+        f(x)
+    f(x)  # x was not donated in the block; it is now
+    with pytest.raises(RuntimeError, match="donated"):
+        f(x)
+
+
 def test_disable_jit_is_per_thread(backend):
     f = ad.jit(lambda x: x * 2 if gnp.sum(x) > 0 else x)
     x = gnp.asarray([1.0])
@@ -245,6 +255,9 @@ def test_partial_and_paths_under_jit_and_grad(backend):
     n = len(calls)
     out = apply(tu.Partial(gnp.multiply, gnp.asarray(5.0)), x)
     assert len(calls) == n and np.allclose(np.asarray(ad.device_get(out)), [5.0, 10.0])
+    p = tu.Partial(gnp.multiply, gnp.asarray([1.0, 2.0, 3.0]))  # its bound value batched
+    out = ad.vmap(lambda p, x: p(x))(p, gnp.asarray([1.0, 1.0, 2.0]))
+    assert np.allclose(np.asarray(ad.device_get(out)), [1.0, 2.0, 6.0])
 
     def loss(p):
         scaled = tu.tree_map_with_path(
