@@ -545,7 +545,10 @@ def tree_transpose(outer: TreeDef, inner: TreeDef | None, tree: Any) -> Any:
     ``([1, 3], [2, 4])``
     """
     subtrees: list = []
-    _up_to(outer, tree, subtrees, 1, "tree_transpose")
+    try:
+        _up_to(outer, tree, subtrees, 1, "tree_transpose")
+    except ValueError as e:  # (a TypeError, as JAX raises)
+        raise TypeError(f"{e} (mismatch with the outer structure)") from None
     if inner is None:  # the first subtree's structure (as JAX)
         if not subtrees:
             raise ValueError("tree_transpose: inner=None needs an outer structure with leaves")
@@ -555,8 +558,8 @@ def tree_transpose(outer: TreeDef, inner: TreeDef | None, tree: Any) -> Any:
     for sub in subtrees:
         leaves, d = tree_flatten(sub)
         if d != inner:
-            raise ValueError(f"tree_transpose: a subtree has structure {PyTreeDef(d)}, not the "
-                             f"inner structure {PyTreeDef(inner)}")
+            raise TypeError(f"tree_transpose: mismatch: a subtree has structure {PyTreeDef(d)}, "
+                            f"not the inner structure {PyTreeDef(inner)}")
         rows.append(leaves)
     cols = [tree_unflatten(outer, [r[j] for r in rows]) for j in range(n)]
     return tree_unflatten(inner, cols)

@@ -199,3 +199,25 @@ def test_closure_convert_outputs_and_argument_checks_match_jax():
     jv, jg = run(jax, jnp, w_j)
     np.testing.assert_allclose(float(gv), float(jv))
     np.testing.assert_allclose(np.asarray(gg), np.asarray(jg))
+
+
+def test_disable_jit_effects_count_as_in_jax_api_test():
+    """JAX's api_test test_disable_jit: two calls in the block run the body twice, two calls
+    after it run it once more (one trace, then the cached program)."""
+    counts = []
+    for lib in (ad, jax):
+        effects = []
+
+        @lib.jit
+        def f(x, effects=effects):
+            effects.append(1)
+            return x
+
+        with lib.disable_jit():
+            f(2)
+            f(2)
+        inside = len(effects)
+        f(2)
+        f(2)
+        counts.append((inside, len(effects)))
+    assert counts[0] == counts[1] == (2, 3)

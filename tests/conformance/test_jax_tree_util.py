@@ -419,3 +419,24 @@ def test_tree_map_with_path_inside_grad_and_jit_as_jax(backend):
         assert str(gtu.tree_structure(g)) == str(jtu.tree_structure(j))
         for a, b in zip(gtu.tree_leaves(g), jtu.tree_leaves(j), strict=True):
             np.testing.assert_allclose(float(a), float(b), rtol=1e-6)
+
+
+@pytest.mark.parametrize("tree, outer, inner", [
+    ({"a": [1, 2], "b": [3, 4]}, {"a": 1, "b": 2, "c": 3}, [1, 2]),
+    ({"a": [1, 2], "b": [3, 4]}, {"a": 1, "b": 2}, [1, 2, 3]),
+])
+def test_transpose_mismatch_is_a_type_error_as_jax(tree, outer, inner):
+    for tu in (jtu, gtu):
+        with pytest.raises(TypeError, match="(?i)mismatch"):
+            tu.tree_transpose(tu.tree_structure(outer), tu.tree_structure(inner), tree)
+
+
+@pytest.mark.parametrize("tree, inner", [([[1, 2], [3, 4], [5, 6]], ("*", "*")),
+                                         ([(1, 2), (3, 4), (5, 6)], ["*", "*"])])
+def test_transpose_container_type_mismatch_raises(tree, inner):
+    """Subtrees that are lists where the inner structure has tuples (or the reverse): the
+    installed JAX rebuilds them as the inner type; gpuad refuses them (a TypeError, as JAX's
+    own tests ask of it), since the subtrees do not have the structure given."""
+    with pytest.raises(TypeError, match="mismatch"):
+        gtu.tree_transpose(gtu.tree_structure(["*", "*", "*"]), gtu.tree_structure(inner),
+                           tree)
