@@ -1,4 +1,8 @@
-"""Pytrees: nested tuples, lists and dicts of arrays, flattened to a list of leaves."""
+"""Pytrees: nested tuples, lists and dicts of arrays, flattened to a list of leaves.
+
+The module is also ``jax.tree``'s namespace: ``gpuad.tree.map``, ``gpuad.tree.leaves``, ...
+(key paths live in :mod:`gpuad.tree_paths`; :mod:`gpuad.tree_util` has jax.tree_util's names).
+"""
 
 from __future__ import annotations
 
