@@ -440,3 +440,33 @@ def test_transpose_container_type_mismatch_raises(tree, inner):
     with pytest.raises(TypeError, match="mismatch"):
         gtu.tree_transpose(gtu.tree_structure(["*", "*", "*"]), gtu.tree_structure(inner),
                            tree)
+
+
+@pytest.mark.parametrize("y1, y2, traces", [(2, 2, 1), (2, 4, 2)])
+def test_register_static_values_key_the_jit_cache_as_jax(y1, y2, traces):
+    counts = {}
+    for name, lib, cls in (("g", ad, G["StaticInt"]), ("j", jax, J["StaticInt"])):
+        seen = []
+
+        def fn(x, static_y, seen=seen):
+            seen.append(1)
+            return x + int(static_y)
+
+        f = lib.jit(fn)
+        first = f(1.0, cls(y1))
+        n = len(seen)
+        second = f(3.0, cls(y2))
+        assert float(first) == 1.0 + y1 and float(second) == 3.0 + y2
+        counts[name] = (len(seen) - n, n)
+    # the second call traces again only where the static value changed (a gpuad trace may
+    # run the body more than once: whether it ran is compared, not how often)
+    assert bool(counts["g"][0]) == bool(counts["j"][0]) == (traces == 2)
+
+
+def test_bad_flatten_functions_raise_value_errors_as_jax():
+    for tu, suffix in ((jtu, "J"), (gtu, "G")):
+        for bad in (lambda o: "hello", lambda o: (2, 3, 4), lambda o: (7, 7)):
+            cls = type(f"Bad{suffix}", (), {})
+            tu.register_pytree_node(cls, bad, lambda aux, kids: None)
+            with pytest.raises(ValueError):
+                tu.tree_flatten(cls())
