@@ -172,3 +172,36 @@ def tree_map_with_path(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | N
         others.append(sub)
     return _tree.tree_unflatten(tdef, [f(p, x, *xs) for (p, x), *xs in
                                        zip(pairs, *others, strict=True)])
+
+
+def flatten_one_level_with_keys(tree: Any) -> tuple[list[tuple[Any, Any]], Any]:
+    """``([(key, child), ...], metadata)`` of the top node of ``tree``: its children with their
+    path entries, and what the structure keeps of the node (dict keys, a named tuple's class,
+    a registered type's aux data); ``ValueError`` for a leaf.
+
+    Example: ``flatten_one_level_with_keys({'b': 1, 'a': 2})`` is
+    ``([(DictKey('a'), 2), (DictKey('b'), 1)], ('a', 'b'))``
+    """
+    node, kids = _children_with_keys(tree)
+    if kids is None:
+        raise ValueError(f"can't tree-flatten type: {type(tree)}")
+    if isinstance(node, _tree._Custom):
+        meta = node.aux
+    elif isinstance(node, tuple):  # a dict
+        meta = tuple(node[1])
+    elif node in (tuple, list, None):
+        meta = None
+    else:  # a named tuple
+        meta = node
+    return kids, meta
+
+
+def flatten_one_level(tree: Any) -> tuple[list, Any]:
+    """``(children, metadata)`` of the top node of ``tree`` (as
+    :func:`flatten_one_level_with_keys`, without the keys), as
+    ``jax.tree_util.flatten_one_level``.
+
+    Example: ``flatten_one_level((1, [2]))`` is ``([1, [2]], None)``
+    """
+    kids, meta = flatten_one_level_with_keys(tree)
+    return [c for _, c in kids], meta

@@ -40,6 +40,8 @@ from .tree_paths import (
     KeyEntry,
     KeyPath,
     SequenceKey,
+    flatten_one_level,
+    flatten_one_level_with_keys,
     keystr,
     tree_flatten_with_path,
     tree_leaves_with_path,
@@ -53,5 +55,6 @@ __all__ = [
     "tree_flatten", "tree_leaves", "tree_map", "tree_reduce", "tree_structure",
     "tree_transpose", "tree_unflatten", "treedef_children", "treedef_is_leaf", "treedef_tuple",
     "DictKey", "FlattenedIndexKey", "GetAttrKey", "KeyEntry", "KeyPath", "SequenceKey",
-    "keystr", "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
+    "keystr", "flatten_one_level", "flatten_one_level_with_keys",
+    "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path",
 ]

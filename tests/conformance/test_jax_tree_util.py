@@ -470,3 +470,24 @@ def test_bad_flatten_functions_raise_value_errors_as_jax():
             tu.register_pytree_node(cls, bad, lambda aux, kids: None)
             with pytest.raises(ValueError):
                 tu.tree_flatten(cls())
+
+
+def test_flatten_one_level_matches_jax():
+    Empty = collections.namedtuple("Empty", ())
+    for jt, gt in [((1, [2]), (1, [2])), ({"b": 1, "a": 2}, {"b": 1, "a": 2}),
+                   (ATuple(foo=(), bar=[None]), ATuple(foo=(), bar=[None])), (None, None),
+                   (collections.OrderedDict(b=1, a=2), collections.OrderedDict(b=1, a=2)),
+                   (J["AnObject2"](x=Empty(), y=0, z="c"), G["AnObject2"](x=Empty(), y=0,
+                                                                          z="c"))]:
+        jk, jm = jtu.flatten_one_level(jt)
+        gk, gm = gtu.flatten_one_level(gt)
+        assert gk == list(jk) and gm == jm
+        jp = jtu.flatten_one_level_with_keys(jt)[0]
+        gp = gtu.flatten_one_level_with_keys(gt)[0]
+        if not isinstance(jt, ATuple):  # (the installed JAX names both fields 'x' there)
+            assert [(_keys([k]), c) for k, c in gp] == [(_keys([k]), c) for k, c in jp]
+    for leaf in (1, np.arange(2)):
+        with pytest.raises(ValueError, match="can't tree-flatten"):
+            jtu.flatten_one_level(leaf)
+        with pytest.raises(ValueError, match="can't tree-flatten"):
+            gtu.flatten_one_level(leaf)
