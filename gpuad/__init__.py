@@ -16,7 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import _links, numpy  # noqa: I001  (numpy first: the op namespace Tensor methods use)
-from ._state import enable_grad, is_deterministic, is_grad_enabled, no_grad, set_deterministic
+from ._state import (
+    disable_jit,
+    enable_grad,
+    is_deterministic,
+    is_grad_enabled,
+    no_grad,
+    set_deterministic,
+)
 from .backends import Backend, get_backend, set_backend, use_backend
 from .engine import GradError
 from .tensor import Tensor
@@ -84,6 +91,9 @@ from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 # jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
 from .jit.caches import clear_caches  # noqa: E402
+# jax.disable_jit, named_call, ensure_compile_time_eval, closure_convert (docs/porting.md)
+from .staging import ensure_compile_time_eval, named_call  # noqa: E402
+from .closure import closure_convert  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -152,7 +162,8 @@ __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
             "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
-__all__ += ["clear_caches"]
+__all__ += ["clear_caches", "disable_jit", "named_call", "ensure_compile_time_eval",
+            "closure_convert", "tree", "tree_util"]
 
 # torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
 from . import func  # noqa: E402
@@ -164,9 +175,9 @@ from .serialization import load, save  # noqa: E402
 
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
-# (torch.utils.data) and gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
-# keyword-only solve_triangular, the _ex functions)
-_ON_DEMAND = ("jax_nn", "utils", "linalg")
+# (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
+# keyword-only solve_triangular, the _ex functions) and gpuad.tree_util (jax.tree_util's names)
+_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util")
 
 
 def __getattr__(name: str):

@@ -13,6 +13,7 @@ class _Local(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.collect: dict | None = None  # checkpoint: tracked inputs met under no_grad
+        self.jit_disabled = False
 
 
 local = _Local()
@@ -26,6 +27,9 @@ flags = {"anomaly": False, "deterministic": False}
 #: about as much as the rest of a recording check)
 nograd = [0]
 _nograd_lock = threading.Lock()
+#: how many disable_jit blocks are open, in all threads (while none is, jitted calls skip
+#: reading the per-thread flag)
+nojit = [0]
 
 
 @contextlib.contextmanager
@@ -77,3 +81,28 @@ def set_deterministic(on: bool = True) -> None:
 def is_deterministic() -> bool:
     """True after ``set_deterministic(True)``. Example: ``gpuad.is_deterministic()``"""
     return flags["deterministic"]
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Run ``gpuad.jit``-wrapped functions as plain Python inside the block (in this thread),
+    as ``jax.disable_jit``: Python control flow on array values works and side effects run
+    on every call. Compiled programs are neither made nor used there, and jit is back as it
+    was after the block (nested blocks and exceptions included); ``disable_jit(False)``
+    turns it on again inside a block.
+
+    Example::
+
+        with gpuad.disable_jit():
+            step(params, batch)  # runs eagerly; print() inside it prints every call
+    """
+    prev = local.jit_disabled
+    with _nograd_lock:
+        nojit[0] += 1
+    local.jit_disabled = bool(disable)
+    try:
+        yield
+    finally:
+        local.jit_disabled = prev
+        with _nograd_lock:
+            nojit[0] -= 1

@@ -334,6 +334,8 @@ class Jitted:
                     signature.consume(d, name)
 
     def __call__(self, *args, **kwargs):
+        if _state.nojit[0] and _state.local.jit_disabled:  # gpuad.disable_jit()
+            return self.f(*args, **kwargs)
         if trace.active() is not None:  # inside another trace: inlined (donation ignored)
             return self.f(*args, **kwargs)
         if _state.local.collect is not None:
@@ -638,6 +640,8 @@ class _Donating(Jitted):
 
     def __call__(self, *args, **kwargs):
         out = Jitted.__call__(self, *args, **kwargs)
+        if _state.nojit[0] and _state.local.jit_disabled:
+            return out  # (run as plain Python: nothing donated, as JAX)
         if trace.active() is None and not any(
                 isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
                 for x in tree_flatten((args, kwargs))[0]):

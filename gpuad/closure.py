@@ -1,0 +1,188 @@
+"""closure_convert: a function's closed-over differentiated values made explicit arguments."""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+from .tensor import Tensor
+from .tree import tree_flatten, tree_structure, tree_unflatten
+
+
+def _perturbed(x: Any) -> bool:
+    """Whether ``x`` is being differentiated (reverse or forward mode)."""
+    return isinstance(x, Tensor) and (x.requires_grad or bool(x._tan))
+
+
+class _Finder:
+    """Walks the Python objects a function can reach (its closure cells, default values, the
+    globals its code names, the functions and ``functools.partial`` objects among those, and
+    pytrees of them) and collects the differentiated Tensors it finds."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, Tensor] = {}
+        self.seen: set[int] = set()
+
+    def value(self, v: Any) -> None:
+        if id(v) in self.seen:
+            return
+        self.seen.add(id(v))
+        if _perturbed(v):
+            self.found.setdefault(id(v), v)
+        elif isinstance(v, types.FunctionType):
+            self.function(v)
+        elif isinstance(v, functools.partial):
+            self.value(v.func)
+            for a in (*v.args, *v.keywords.values()):
+                self.value(a)
+        elif isinstance(v, types.MethodType):
+            self.value(v.__func__)
+        elif not isinstance(v, Tensor | types.ModuleType | type):
+            leaves, tdef = _flat(v)
+            if tdef != ():
+                for leaf in leaves:
+                    self.value(leaf)
+
+    def function(self, f: types.FunctionType) -> None:
+        for cell in f.__closure__ or ():
+            try:
+                self.value(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        for d in (*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()):
+            self.value(d)
+        g = f.__globals__
+        for name in _global_names(f.__code__):
+            if name in g:
+                self.value(g[name])
+
+
+def _flat(v: Any) -> tuple[list, Any]:
+    """``tree_flatten(v)``, or ``v`` as one leaf where it cannot be flattened (a dict with
+    keys of mixed types, a registered type whose flatten function fails)."""
+    try:
+        return tree_flatten(v)
+    except Exception:
+        return [v], ()
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for c in code.co_consts:  # nested functions and comprehensions
+        if isinstance(c, types.CodeType):
+            names |= _global_names(c)
+    return names
+
+
+class _Rebuilder:
+    """Copies of the reached functions, partials and pytrees with the hoisted Tensors swapped
+    for new values (the originals are left as they are)."""
+
+    def __init__(self, swap: dict[int, Any]) -> None:
+        self.swap = swap
+        self.memo: dict[int, Any] = {}
+
+    def value(self, v: Any) -> Any:
+        k = id(v)
+        if k in self.swap:
+            return self.swap[k]
+        if k in self.memo:
+            return self.memo[k]
+        self.memo[k] = v  # (a cycle sees the original)
+        out = v
+        if isinstance(v, types.FunctionType):
+            out = self.function(v)
+        elif isinstance(v, functools.partial):
+            func = self.value(v.func)
+            args = [self.value(a) for a in v.args]
+            kw = {n: self.value(a) for n, a in v.keywords.items()}
+            if func is not v.func or any(a is not b for a, b in zip(args, v.args, strict=True)
+                                         ) or any(kw[n] is not v.keywords[n] for n in kw):
+                out = type(v)(func, *args, **kw)
+        elif isinstance(v, types.MethodType):
+            func = self.value(v.__func__)
+            if func is not v.__func__:
+                out = types.MethodType(func, v.__self__)
+        elif not isinstance(v, Tensor | types.ModuleType | type):
+            leaves, tdef = _flat(v)
+            if tdef != ():
+                new = [self.value(x) for x in leaves]
+                if any(a is not b for a, b in zip(new, leaves, strict=True)):
+                    out = tree_unflatten(tdef, new)
+        self.memo[k] = out
+        return out
+
+    def function(self, f: types.FunctionType) -> types.FunctionType:
+        cells = []
+        changed = False
+        for cell in f.__closure__ or ():
+            try:
+                old = cell.cell_contents
+            except ValueError:
+                cells.append(cell)
+                continue
+            new = self.value(old)
+            changed |= new is not old
+            cells.append(types.CellType(new) if new is not old else cell)
+        g = f.__globals__
+        updates = {}
+        for name in _global_names(f.__code__):
+            if name in g:
+                new = self.value(g[name])
+                if new is not g[name]:
+                    updates[name] = new
+        defaults = tuple(self.value(d) for d in f.__defaults__ or ())
+        kwdefaults = {n: self.value(d) for n, d in (f.__kwdefaults__ or {}).items()}
+        if not (changed or updates or any(a is not b for a, b in zip(
+                defaults, f.__defaults__ or (), strict=True)) or any(
+                kwdefaults[n] is not f.__kwdefaults__[n] for n in kwdefaults)):
+            return f
+        h = types.FunctionType(f.__code__, {**g, **updates} if updates else g, f.__name__,
+                               defaults or None, tuple(cells) or None)
+        h.__kwdefaults__ = kwdefaults or None
+        h.__dict__.update(f.__dict__)
+        h.__qualname__, h.__doc__ = f.__qualname__, f.__doc__
+        return h
+
+
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list[Tensor]]:
+    """``(converted, consts)``: ``converted(*args, *consts)`` computes ``fun(*args)`` and
+    ``consts`` are the differentiated Tensors ``fun`` reads without receiving them (closed-over
+    values, found through its closure cells, default values, the globals it names and the
+    functions and partials among those, as ``jax.closure_convert``). Passing them explicitly
+    lets a ``custom_vjp`` rule return their cotangents. Outside any differentiation ``consts``
+    is empty. ``example_args`` fix the structure of the arguments ``converted`` takes.
+
+    Example::
+
+        def solve(a, x0):
+            f = lambda x: gnp.cos(a * x)          # closes over a
+            g, consts = gpuad.closure_convert(f, x0)
+            return fixed_point(g, x0, *consts)    # a custom_vjp taking g's values
+    """
+    finder = _Finder()
+    finder.value(fun)
+    consts = list(finder.found.values())
+    in_tree = tree_structure(example_args)
+    n = len(consts)
+
+    def converted(*args_and_consts: Any) -> Any:
+        if len(args_and_consts) < n:
+            raise TypeError(f"closure_convert: the converted function takes its arguments "
+                            f"followed by the {n} hoisted values, got {len(args_and_consts)} "
+                            f"arguments")
+        args = args_and_consts[:len(args_and_consts) - n]
+        if tree_structure(args) != in_tree:
+            raise TypeError(f"closure_convert: the converted function's arguments must have "
+                            f"the structure of the example arguments, {in_tree}; got "
+                            f"{tree_structure(args)}")
+        if not n:
+            return fun(*args)
+        new = args_and_consts[len(args):]
+        swap = {id(c): v for c, v in zip(consts, new, strict=True)}
+        return _Rebuilder(swap).value(fun)(*args)
+
+    converted.__name__ = getattr(fun, "__name__", "converted")
+    return converted, consts
