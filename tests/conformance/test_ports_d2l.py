@@ -316,3 +316,220 @@ def test_dropout_scratch_module_train_eval():
     gnet.eval()
     with torch.no_grad(), ad.no_grad():
         _close(gnet(gX), tnet(tX))
+
+
+# ---- 7.2 corr2d by loops, 7.4 channels, 7.5 pooling ------------------------------------
+def corr2d(X, K, zeros):
+    h, w = K.shape
+    Y = zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+def corr2d_multi_in(X, K, zeros):
+    return sum(corr2d(x, k, zeros) for x, k in zip(X, K))
+
+
+def corr2d_multi_in_out(X, K, zeros, stack):
+    return stack([corr2d_multi_in(X, k, zeros) for k in K], 0)
+
+
+def pool2d(X, pool_size, mode, zeros):
+    p_h, p_w = pool_size
+    Y = zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            if mode == "max":
+                Y[i, j] = X[i: i + p_h, j: j + p_w].max()
+            else:
+                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
+    return Y
+
+
+def _gzeros(shape):
+    # the port of torch.zeros: a Tensor, whose element writes are recorded
+    return ad.tensor(gnp.zeros(shape))
+
+
+def test_corr2d_loops_differentiate_through_writes():
+    rng = np.random.default_rng(5)
+    Xn, Kn, Un = rng.normal(size=(5, 6)), rng.normal(size=(2, 3)), rng.normal(size=(4, 4))
+    (gX, tX), (gK, tK) = _both(Xn, True), _both(Kn, True)
+    tY = corr2d(tX, tK, torch.zeros)
+    gY = corr2d(gX, gK, _gzeros)
+    _close(gY, tY)
+    (tY * torch.tensor(Un)).sum().backward()
+    (gY * ad.tensor(Un)).sum().backward()
+    _close(gX.grad, tX.grad)
+    _close(gK.grad, tK.grad)
+    # the same against the library conv (cross-correlation)
+    _close(gY, F.conv2d(ad.tensor(Xn)[None, None], ad.tensor(Kn)[None, None])[0, 0])
+    # writing a recorded Tensor into a plain backend array raises, naming the fix
+    with pytest.raises((TypeError, ValueError)) as info:
+        corr2d(gX, gK, gnp.zeros)
+    assert "gpuad.tensor(gnp.zeros" in str(info.value) + str(info.value.__cause__)
+
+
+def test_learn_edge_kernel_with_conv2d_module():
+    # 7.2.4: learn K from X, Y with nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)
+    X = np.ones((6, 8))
+    X[:, 2:6] = 0
+    Y = corr2d(X, np.array([[1.0, -1.0]]), np.zeros)
+    w0 = np.random.default_rng(6).normal(size=(1, 1, 1, 2))
+    tconv = tnn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)
+    gconv = nn.Conv2d(1, 1, kernel_size=(1, 2), bias=False)
+    tconv.weight.data.copy_(torch.tensor(w0))
+    gconv.load_state_dict({"weight": w0})
+    tX, tY = torch.tensor(X).reshape((1, 1, 6, 8)), torch.tensor(Y).reshape((1, 1, 6, 7))
+    gX, gY = ad.tensor(X).reshape((1, 1, 6, 8)), ad.tensor(Y).reshape((1, 1, 6, 7))
+    lr = 3e-2
+    for _ in range(6):
+        tl = (tconv(tX) - tY) ** 2
+        tconv.zero_grad()
+        tl.sum().backward()
+        tconv.weight.data[:] -= lr * tconv.weight.grad
+        gl = (gconv(gX) - gY) ** 2
+        gconv.zero_grad()
+        gl.sum().backward()
+        _close(gconv.weight.grad, tconv.weight.grad)
+        # the book's tconv.weight.data[:] -= ...: in gpuad a write through the Tensor
+        with ad.no_grad():
+            gconv.weight[:] -= lr * gconv.weight.grad
+        _close(gl.sum(), tl.sum())
+        _close(gconv.weight, tconv.weight)
+
+
+def test_multi_channel_corr2d_and_1x1_conv():
+    rng = np.random.default_rng(7)
+    Xn, Kn = rng.normal(size=(2, 4, 4)), rng.normal(size=(3, 2, 2, 2))
+    Un = rng.normal(size=(3, 3, 3))
+    (gX, tX), (gK, tK) = _both(Xn, True), _both(Kn, True)
+    tY = corr2d_multi_in_out(tX, tK, torch.zeros, torch.stack)
+    gY = corr2d_multi_in_out(gX, gK, _gzeros, gnp.stack)
+    _close(gY, tY)
+    (tY * torch.tensor(Un)).sum().backward()
+    (gY * ad.tensor(Un)).sum().backward()
+    _close(gX.grad, tX.grad)
+    _close(gK.grad, tK.grad)
+
+    def corr2d_multi_in_out_1x1(X, K, matmul):
+        c_i, h, w = X.shape
+        c_o = K.shape[0]
+        X = X.reshape((c_i, h * w))
+        K = K.reshape((c_o, c_i))
+        return matmul(K, X).reshape((c_o, h, w))
+
+    K1 = rng.normal(size=(3, 2, 1, 1))
+    (gK1, tK1) = _both(K1, True)
+    g1 = corr2d_multi_in_out_1x1(gX, gK1, gnp.matmul)
+    t1 = corr2d_multi_in_out_1x1(tX, tK1, torch.matmul)
+    _close(g1, t1)
+    _close(g1, corr2d_multi_in_out(gX, gK1, _gzeros, gnp.stack))
+    t1.pow(2).sum().backward()
+    g1.pow(2).sum().backward()
+    _close(gK1.grad, tK1.grad)
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pool2d_scratch(mode):
+    rng = np.random.default_rng(8)
+    Xn, Un = rng.normal(size=(4, 5)), rng.normal(size=(3, 3))
+    (gX, tX) = _both(Xn, True)
+    tY = pool2d(tX, (2, 3), mode, torch.zeros)
+    gY = pool2d(gX, (2, 3), mode, _gzeros)
+    _close(gY, tY)
+    (tY * torch.tensor(Un)).sum().backward()
+    (gY * ad.tensor(Un)).sum().backward()
+    _close(gX.grad, tX.grad)
+    # and the library pools, with padding and stride as in 7.5.2
+    X4 = rng.normal(size=(1, 2, 4, 4))
+    (g4, t4) = _both(X4, True)
+    for gp, tp in ((nn.MaxPool2d(3, padding=1, stride=2), tnn.MaxPool2d(3, padding=1, stride=2)),
+                   (nn.AvgPool2d((2, 3), padding=(0, 1), stride=(2, 3)),
+                    tnn.AvgPool2d((2, 3), padding=(0, 1), stride=(2, 3)))):
+        _close(gp(g4), tp(t4))
+        gp(g4).sum().backward()
+        tp(t4).sum().backward()
+        _close(g4.grad, t4.grad)
+
+
+# ---- 8.5 batch normalization from scratch ----------------------------------------------
+def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum, grad_enabled, no_grad):
+    if not grad_enabled():
+        X_hat = (X - moving_mean) / (moving_var + eps).sqrt()
+    else:
+        assert len(X.shape) in (2, 4)
+        if len(X.shape) == 2:
+            mean = X.mean(dim=0)
+            var = ((X - mean) ** 2).mean(dim=0)
+        else:
+            mean = X.mean(dim=(0, 2, 3), keepdim=True)
+            var = ((X - mean) ** 2).mean(dim=(0, 2, 3), keepdim=True)
+        X_hat = (X - mean) / (var + eps).sqrt()
+        with no_grad():
+            moving_mean = (1.0 - momentum) * moving_mean + momentum * mean
+            moving_var = (1.0 - momentum) * moving_var + momentum * var
+    Y = gamma * X_hat + beta
+    return Y, moving_mean.detach(), moving_var.detach()
+
+
+def _bn_class(nn_, lib, grad_enabled, no_grad, tensor):
+    class BatchNorm(nn_.Module):
+        def __init__(self, num_features, num_dims):
+            super().__init__()
+            shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+            self.gamma = nn_.Parameter(tensor(np.ones(shape)))
+            self.beta = nn_.Parameter(tensor(np.zeros(shape)))
+            self.moving_mean = tensor(np.zeros(shape))
+            self.moving_var = tensor(np.ones(shape))
+
+        def forward(self, X):
+            Y, self.moving_mean, self.moving_var = batch_norm(
+                X, self.gamma, self.beta, self.moving_mean, self.moving_var, eps=1e-5,
+                momentum=0.1, grad_enabled=grad_enabled, no_grad=no_grad)
+            return Y
+
+    return BatchNorm
+
+
+def test_batch_norm_scratch_in_small_lenet():
+    rng = np.random.default_rng(9)
+    Xn, yn = rng.normal(size=(6, 1, 8, 8)), rng.integers(0, 3, 6)
+
+    def make(nn_, lib, grad_enabled, no_grad, tensor):
+        BN = _bn_class(nn_, lib, grad_enabled, no_grad, tensor)
+        return nn_.Sequential(
+            nn_.Conv2d(1, 2, kernel_size=3), BN(2, num_dims=4), nn_.Sigmoid(),
+            nn_.AvgPool2d(kernel_size=2, stride=2), nn_.Flatten(),
+            nn_.Linear(18, 5), BN(5, num_dims=2), nn_.Sigmoid(), nn_.Linear(5, 3))
+
+    tnet = make(tnn, torch, torch.is_grad_enabled, torch.no_grad, torch.tensor)
+    gnet = make(nn, gnp, ad.is_grad_enabled, ad.no_grad, ad.tensor)
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.5)
+    gopt = optim.SGD(gnet.parameters(), lr=0.5)
+    assert len(list(gnet.parameters())) == len(list(tnet.parameters())) == 10
+    tX, ty, gX, gy = torch.tensor(Xn), torch.tensor(yn), ad.tensor(Xn), ad.tensor(yn)
+    for step in range(3):
+        idx = [0, 1, 2] if step % 2 == 0 else [3, 4, 5]
+        tl = TF.cross_entropy(tnet(tX[idx]), ty[idx])
+        gl = F.cross_entropy(gnet(gX[idx]), gy[idx])
+        _close(gl, tl)
+        topt.zero_grad()
+        tl.backward()
+        topt.step()
+        gopt.zero_grad()
+        gl.backward()
+        gopt.step()
+        for (k, gv), (_, tv) in zip(gnet.named_parameters(), tnet.named_parameters(),
+                                    strict=True):
+            _close(gv.grad, tv.grad, atol=1e-11)
+            _close(gv, tv)
+        for i in (1, 6):
+            _close(gnet[i].moving_mean, tnet[i].moving_mean)
+            _close(gnet[i].moving_var, tnet[i].moving_var)
+            assert not gnet[i].moving_mean.requires_grad
+    with torch.no_grad(), ad.no_grad():
+        _close(gnet(gX), tnet(tX))
