@@ -371,6 +371,18 @@ def type(self, dtype=None, non_blocking: bool = False) -> Any:  # noqa: A001
     return to(self, dtype)
 
 
+def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> Tensor:
+    """torch's ``repeat_interleave``: each element ``repeats`` times along ``dim`` (the
+    flattened tensor when None), NumPy's ``repeat``. Example: ``lens.repeat_interleave(3)``"""
+    if isinstance(repeats, Tensor):
+        repeats = repeats.detach()._data
+    out = _R.repeat(self, repeats, axis=dim)
+    if output_size is not None and _R.shape(out)[0 if dim is None else dim] != output_size:
+        raise ValueError(f"Tensor.repeat_interleave: output_size={output_size} does not match "
+                         f"the result's shape {_R.shape(out)}")
+    return out
+
+
 def type_as(self, other) -> Tensor:
     """This tensor in ``other``'s dtype. Example: ``mask.type_as(x)``"""
     return self if self.dtype == other.dtype else _R.astype(self, other.dtype)
@@ -447,7 +459,7 @@ _DEFINED = """
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to type type_as cpu cuda zero_ fill_ copy_
+    new_full new_tensor to type repeat_interleave type_as cpu cuda zero_ fill_ copy_
 """.split()
 _SAME = {"moveaxis": "movedim", "ger": "outer", "nelement": "numel", "ndimension": "dim"}
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"

@@ -116,8 +116,7 @@ def test_linear_regression_scratch():
             ttrain = squared_loss(linreg(tX, tw, tb), ty)
         assert math.isclose(float(gtrain.mean()), float(ttrain.mean()), rel_tol=1e-10)
         assert gtrain.mean().item() == pytest.approx(ttrain.mean().item(), rel=1e-10)
-    assert gw.is_leaf and gw.requires_grad and gw.grad_fn is None if hasattr(gw, "grad_fn") \
-        else gw.requires_grad
+    assert gw.is_leaf and gw.requires_grad
 
 
 def test_linear_regression_concise_sequential():
@@ -329,7 +328,7 @@ def corr2d(X, K, zeros):
 
 
 def corr2d_multi_in(X, K, zeros):
-    return sum(corr2d(x, k, zeros) for x, k in zip(X, K))
+    return sum(corr2d(x, k, zeros) for x, k in zip(X, K, strict=True))
 
 
 def corr2d_multi_in_out(X, K, zeros, stack):
@@ -523,7 +522,7 @@ def test_batch_norm_scratch_in_small_lenet():
         gopt.zero_grad()
         gl.backward()
         gopt.step()
-        for (k, gv), (_, tv) in zip(gnet.named_parameters(), tnet.named_parameters(),
+        for (_, gv), (_, tv) in zip(gnet.named_parameters(), tnet.named_parameters(),
                                     strict=True):
             _close(gv.grad, tv.grad, atol=1e-11)
             _close(gv, tv)
@@ -533,3 +532,184 @@ def test_batch_norm_scratch_in_small_lenet():
             assert not gnet[i].moving_mean.requires_grad
     with torch.no_grad(), ad.no_grad():
         _close(gnet(gX), tnet(tX))
+
+
+# ---- 9.5 RNN from scratch, 10.1 GRU, 10.2 LSTM -----------------------------------------
+def _rnn_programs(lib, tensor, one_hot, no_grad, sqrt):
+    """The book's scratch recurrent nets over ``lib`` (torch or gpuad.numpy)."""
+
+    def rnn(inputs, state, params):
+        W_xh, W_hh, b_h, W_hq, b_q = params
+        H, = state
+        outputs = []
+        for X in inputs:
+            H = lib.tanh(lib.matmul(X, W_xh) + lib.matmul(H, W_hh) + b_h)
+            outputs.append(lib.matmul(H, W_hq) + b_q)
+        return lib.cat(outputs, dim=0) if lib is torch else lib.concatenate(outputs, axis=0), (H,)
+
+    def gru(inputs, state, params):
+        W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+        H, = state
+        outputs = []
+        for X in inputs:
+            Z = lib.sigmoid((X @ W_xz) + (H @ W_hz) + b_z) if lib is torch else \
+                1 / (1 + lib.exp(-((X @ W_xz) + (H @ W_hz) + b_z)))
+            R = (X @ W_xr + H @ W_hr + b_r).sigmoid()
+            H_tilda = lib.tanh((X @ W_xh) + ((R * H) @ W_hh) + b_h)
+            H = Z * H + (1 - Z) * H_tilda
+            outputs.append(H @ W_hq + b_q)
+        return (torch.cat(outputs, dim=0) if lib is torch else gnp.concatenate(outputs)), (H,)
+
+    def lstm(inputs, state, params):
+        (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q) = params
+        (H, C) = state
+        outputs = []
+        for X in inputs:
+            I_ = (X @ W_xi + H @ W_hi + b_i).sigmoid()
+            F_ = (X @ W_xf + H @ W_hf + b_f).sigmoid()
+            O = (X @ W_xo + H @ W_ho + b_o).sigmoid()
+            C_tilda = (X @ W_xc + H @ W_hc + b_c).tanh()
+            C = F_ * C + I_ * C_tilda
+            H = O * C.tanh()
+            outputs.append((H @ W_hq) + b_q)
+        return (torch.cat(outputs, dim=0) if lib is torch else gnp.concatenate(outputs)), (H, C)
+
+    def grad_clipping(params, theta):
+        norm = sqrt(sum(lib.sum(p.grad ** 2) for p in params))
+        if norm > theta:
+            for param in params:
+                param.grad[:] *= theta / norm
+        return norm
+
+    def forward(fn, X, state, params, vocab):
+        return fn(one_hot(X.T, vocab).type(lib.float64), state, params)
+
+    return {"rnn": rnn, "gru": gru, "lstm": lstm}, grad_clipping, forward
+
+
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_recurrent_scratch_with_clipping(kind):
+    rng = np.random.default_rng(10)
+    vocab, nh, bs, T = 7, 5, 3, 4
+    init = []
+    for _ in range(_GATES[kind]):
+        init += [rng.normal(size=(vocab, nh)) * 0.3, rng.normal(size=(nh, nh)) * 0.3,
+                 np.zeros(nh)]
+    init += [rng.normal(size=(nh, vocab)) * 0.3, np.zeros(vocab)]
+    batches = [(rng.integers(0, vocab, (bs, T)), rng.integers(0, vocab, (bs, T)))
+               for _ in range(3)]
+
+    def run(lib, tensor, one_hot, no_grad, sqrt, loss):
+        fns, clip, forward = _rnn_programs(lib, tensor, one_hot, no_grad, sqrt)
+        params = [tensor(p.copy()) for p in init]
+        for p in params:
+            p.requires_grad_(True)
+        out = []
+        state = None
+        for Xn, Yn in batches:
+            X, Y = tensor(Xn), tensor(Yn)
+            if state is None:
+                state = tuple(tensor(np.zeros((bs, nh))) for _ in range(1 + (kind == "lstm")))
+            else:
+                for s in state:
+                    s.detach_()
+            y = Y.T.reshape(-1)
+            y_hat, state = forward(fns[kind], X, state, params, vocab)
+            l = loss(y_hat, y.long()).mean()
+            for p in params:
+                p.grad = None
+            l.backward()
+            norm = clip(params, 0.1)
+            out.append([l.detach(), float(norm)] + [p.grad.clone() for p in params])
+            with no_grad():
+                for p in params:
+                    p -= 1.0 * p.grad
+        return out, params
+
+    tout, tp = run(torch, torch.tensor, TF.one_hot, torch.no_grad, torch.sqrt,
+                   tnn.CrossEntropyLoss())
+    gout, gp = run(gnp, ad.tensor, F.one_hot, ad.no_grad, gnp.sqrt, nn.CrossEntropyLoss())
+    for g, t in zip(gout, tout, strict=True):
+        assert g[1] == pytest.approx(t[1], rel=1e-12)
+        for a, b in [(g[0], t[0])] + list(zip(g[2:], t[2:], strict=True)):
+            _close(a, b)
+    assert any(g[1] > 0.1 for g in gout)  # clipping ran
+    for a, b in zip(gp, tp, strict=True):
+        _close(a, b)
+
+
+# ---- 11.3 attention scoring functions ---------------------------------------------------
+def _masked_softmax(lib, sm, X, valid_lens):
+    if valid_lens is None:
+        return sm(X, dim=-1)
+    shape = X.shape
+    if valid_lens.dim() == 1:
+        valid_lens = valid_lens.repeat_interleave(shape[1])
+    else:
+        valid_lens = valid_lens.reshape(-1)
+    X = X.reshape(-1, shape[-1])
+    maxlen = X.size(1)
+    mask = lib.arange(maxlen, dtype=lib.float64)[None, :] < valid_lens[:, None]
+    X[~mask] = -1e6
+    return sm(X.reshape(shape), dim=-1)
+
+
+def _attention_classes(nn_, lib, sm, bmm):
+    class AdditiveAttention(nn_.Module):
+        def __init__(self, key_size, query_size, num_hiddens):
+            super().__init__()
+            self.W_k = nn_.Linear(key_size, num_hiddens, bias=False)
+            self.W_q = nn_.Linear(query_size, num_hiddens, bias=False)
+            self.w_v = nn_.Linear(num_hiddens, 1, bias=False)
+
+        def forward(self, queries, keys, values, valid_lens):
+            queries, keys = self.W_q(queries), self.W_k(keys)
+            features = queries.unsqueeze(2) + keys.unsqueeze(1)
+            features = lib.tanh(features)
+            scores = self.w_v(features).squeeze(-1)
+            self.attention_weights = _masked_softmax(lib, sm, scores, valid_lens)
+            return bmm(self.attention_weights, values)
+
+    class DotProductAttention(nn_.Module):
+        def forward(self, queries, keys, values, valid_lens=None):
+            d = queries.shape[-1]
+            scores = bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+            self.attention_weights = _masked_softmax(lib, sm, scores, valid_lens)
+            return bmm(self.attention_weights, values)
+
+    return AdditiveAttention, DotProductAttention
+
+
+def test_attention_scoring_masked_softmax():
+    rng = np.random.default_rng(11)
+    qn, kn, vn = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 6)), rng.normal(size=(2, 5, 4))
+    Un = rng.normal(size=(2, 3, 4))
+    tAdd, tDot = _attention_classes(tnn, torch, TF.softmax, torch.bmm)
+    gAdd, gDot = _attention_classes(nn, gnp, F.softmax, gnp.matmul)
+    tadd, gadd = tAdd(6, 4, 8), gAdd(6, 4, 8)
+    gadd.load_state_dict({k: v.detach().numpy() for k, v in tadd.state_dict().items()})
+    for lens in (np.array([2.0, 4.0]), np.array([[1.0, 3, 5], [2, 2, 4]])):
+        (gq, tq), (gk, tk), (gv, tv) = _both(qn, True), _both(kn, True), _both(vn, True)
+        gl, tl = _both(lens)
+        tout = tadd(tq, tk, tv, tl)
+        gout = gadd(gq, gk, gv, gl)
+        _close(gout, tout)
+        _close(gadd.attention_weights, tadd.attention_weights)
+        (tout * torch.tensor(Un)).sum().backward()
+        (gout * ad.tensor(Un)).sum().backward()
+        for a, b in ((gq, tq), (gk, tk), (gv, tv)):
+            _close(a.grad, b.grad)
+        for (_, a), (_, b) in zip(gadd.named_parameters(), tadd.named_parameters(), strict=True):
+            _close(a.grad, b.grad)
+        kd = rng.normal(size=(2, 5, 4))
+        (gq, tq), (gk, tk), (gv, tv) = _both(qn, True), _both(kd, True), _both(vn, True)
+        tout = tDot()(tq, tk, tv, tl)
+        gout = gDot()(gq, gk, gv, gl)
+        _close(gout, tout)
+        (tout * torch.tensor(Un)).sum().backward()
+        (gout * ad.tensor(Un)).sum().backward()
+        for a, b in ((gq, tq), (gk, tk), (gv, tv)):
+            _close(a.grad, b.grad)
