@@ -368,7 +368,7 @@ def test_corr2d_loops_differentiate_through_writes():
     # writing a recorded Tensor into a plain backend array raises, naming the fix
     with pytest.raises((TypeError, ValueError)) as info:
         corr2d(gX, gK, gnp.zeros)
-    assert "gpuad.tensor(gnp.zeros" in str(info.value) + str(info.value.__cause__)
+    assert "gpuad.tensor(" in str(info.value) + str(info.value.__cause__)
 
 
 def test_learn_edge_kernel_with_conv2d_module():

@@ -1,0 +1,223 @@
+"""Programs in the "from scratch" style of Dive into Deep Learning, ported to gpuad and checked
+on every backend against float64 central differences and NumPy references (the side-by-side
+runs with torch are in tests/conformance/test_ports_d2l.py).
+
+The idioms: parameters updated under ``no_grad`` with ``p -= lr * p.grad / n`` and
+``p.grad.zero_()``, cross-entropy by ``y_hat[range(n), y]``, element writes ``Y[i, j] = ...``
+into a zeros Tensor, masked softmax by ``X[~mask] = -1e6`` on a reshaped copy, one-hot RNN
+inputs with ``.type(dtype)``, gradient clipping by ``p.grad[:] *= theta / norm``, and batch
+norm with moving averages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.nn import functional as F
+from gpuad.testing import check_grads
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _a(a):
+    return _xp().asarray(np.asarray(a))
+
+
+def _close(got, want, rtol=1e-10, atol=1e-12):
+    got = to_numpy(got.detach() if isinstance(got, ad.Tensor) else got)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+# ---- linear and softmax regression with hand-written SGD ---------------------------------
+def test_linear_regression_sgd_loop_matches_numpy(backend):
+    rng = np.random.default_rng(0)
+    Xn = rng.normal(size=(20, 2))
+    yn = (Xn @ np.array([2.0, -3.4]) + 4.2).reshape(-1, 1)
+    w0 = rng.normal(0, 0.01, (2, 1))
+    w = ad.tensor(_a(w0), requires_grad=True)
+    b = ad.tensor(gnp.zeros(1), requires_grad=True)
+    X, y = ad.tensor(_a(Xn)), ad.tensor(_a(yn))
+    wn, bn = w0.copy(), np.zeros(1)
+    lr, bs = 0.03, 5
+    for i in (list(range(0, 20, bs)) * 2):
+        idx = ad.tensor(_a(np.arange(i, i + bs)))
+        l = (X[idx] @ w + b - y[idx].reshape((-1, 1))) ** 2 / 2
+        l.sum().backward()
+        with ad.no_grad():
+            for p in (w, b):
+                p -= lr * p.grad / bs
+                p.grad.zero_()
+        r = Xn[i:i + bs] @ wn + bn - yn[i:i + bs]
+        wn, bn = wn - lr * Xn[i:i + bs].T @ r / bs, bn - lr * r.sum(0) / bs
+        _close(w, wn)
+        _close(b, bn)
+        assert float(w.grad.abs().sum()) == 0.0 and w.is_leaf
+
+
+def _softmax_ce(W, b, X, y):
+    X_exp = gnp.exp(gnp.matmul(X.reshape((-1, W.shape[0])), W) + b)
+    y_hat = X_exp / X_exp.sum(1, keepdim=True)
+    return -gnp.log(y_hat[range(len(y_hat)), y]).sum()
+
+
+def test_softmax_regression_fancy_cross_entropy(backend):
+    rng = np.random.default_rng(1)
+    Xn, yn = rng.random((6, 2, 3)), rng.integers(0, 4, 6)
+    W, b = rng.normal(size=(6, 4)), rng.normal(size=4)
+    X, y = _a(Xn), ad.tensor(_a(yn))
+    check_grads(lambda W, b: _softmax_ce(W, b, X, y), (_a(W), _a(b)), order=1, modes=("rev",))
+    z = Xn.reshape(6, -1) @ W + b
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    gz = p - np.eye(4)[yn]
+    gW, gb = ad.grad(lambda W, b: _softmax_ce(W, b, X, y), argnums=(0, 1))(_a(W), _a(b))
+    _close(gW, Xn.reshape(6, -1).T @ gz)
+    _close(gb, gz.sum(0))
+    # d2l's accuracy: argmax, .type(y.dtype), comparison, float(sum)
+    yh = ad.tensor(_a(p)).argmax(axis=1)
+    assert float((yh.type(y.dtype) == y).type(y.dtype).sum()) == (p.argmax(1) == yn).sum()
+
+
+# ---- corr2d by loops into a zeros Tensor, masked softmax ---------------------------------
+def _corr2d(X, K):
+    h, w = K.shape
+    Y = ad.tensor(gnp.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1)))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+def test_corr2d_loops_writes_differentiate(backend):
+    rng = np.random.default_rng(2)
+    Xn, Kn = rng.normal(size=(4, 5)), rng.normal(size=(2, 3))
+    check_grads(lambda X, K: gnp.sum(_corr2d(X, K) ** 2), (_a(Xn), _a(Kn)), order=1,
+                modes=("rev",))
+    want = np.array([[(Xn[i:i + 2, j:j + 3] * Kn).sum() for j in range(3)] for i in range(3)])
+    _close(_corr2d(ad.tensor(_a(Xn)), ad.tensor(_a(Kn))), want)
+    # into a plain backend array a recorded write raises, naming the fix
+    with pytest.raises((TypeError, ValueError)) as info:
+        Y = gnp.zeros((3, 3))
+        Y[0, 0] = (ad.tensor(_a(Xn), requires_grad=True)[:2, :3] * _a(Kn)).sum()
+    assert "gpuad.tensor(" in str(info.value) + str(info.value.__cause__)
+
+
+def _masked_softmax(X, valid_lens):
+    shape = X.shape
+    valid_lens = valid_lens.repeat_interleave(shape[1])
+    X = X.reshape(-1, shape[-1])
+    mask = gnp.arange(shape[-1])[None, :] < valid_lens[:, None]
+    X[~mask] = -1e6
+    return F.softmax(X.reshape(shape), dim=-1)
+
+
+def test_masked_softmax_write_on_reshaped_copy(backend):
+    rng = np.random.default_rng(3)
+    S = rng.normal(size=(2, 3, 4))
+    lens = ad.tensor(_a(np.array([2, 3])))
+    check_grads(lambda s: gnp.sum(_masked_softmax(s * 1.0, lens) * gnp.cos(s)), (_a(S),),
+                order=1, modes=("rev",))
+    got = to_numpy(_masked_softmax(ad.tensor(_a(S)), lens))
+    for bi, n in enumerate((2, 3)):
+        e = np.exp(S[bi, :, :n] - S[bi, :, :n].max(-1, keepdims=True))
+        np.testing.assert_allclose(got[bi, :, :n], e / e.sum(-1, keepdims=True), rtol=1e-12)
+        np.testing.assert_array_equal(got[bi, :, n:], 0.0)
+
+
+# ---- RNN from scratch: one-hot inputs, hand-written clipping -----------------------------
+def _rnn_loss(W_xh, W_hh, b_h, W_hq, b_q, tokens, targets, vocab):
+    inputs = F.one_hot(tokens.T, vocab).type(gnp.float64)
+    H = gnp.zeros((tokens.shape[0], W_hh.shape[0]))
+    outs = []
+    for X in inputs:
+        H = gnp.tanh(gnp.matmul(X, W_xh) + gnp.matmul(H, W_hh) + b_h)
+        outs.append(gnp.matmul(H, W_hq) + b_q)
+    return F.cross_entropy(gnp.concatenate(outs, axis=0), targets.T.reshape(-1))
+
+
+def test_rnn_scratch_one_hot_and_clipping(backend):
+    rng = np.random.default_rng(4)
+    vocab, nh = 5, 4
+    shapes = [(vocab, nh), (nh, nh), (nh,), (nh, vocab), (vocab,)]
+    init = [rng.normal(size=s) * 0.5 for s in shapes]
+    tokens, targets = ad.tensor(_a(rng.integers(0, vocab, (2, 3)))), \
+        ad.tensor(_a(rng.integers(0, vocab, (2, 3))))
+    oh = F.one_hot(tokens.T, vocab)
+    assert isinstance(oh, ad.Tensor) and oh.dtype == np.int64 and oh.shape == (3, 2, vocab)
+    assert oh.type(np.float32).dtype == np.float32 and oh.type() == "int64"
+    check_grads(lambda *p: _rnn_loss(*p, tokens, targets, vocab), tuple(_a(p) for p in init),
+                order=1, modes=("rev",))
+    params = [ad.tensor(_a(p), requires_grad=True) for p in init]
+    _rnn_loss(*params, tokens, targets, vocab).backward()
+    raw = [to_numpy(p.grad) for p in params]
+    norm = gnp.sqrt(sum(gnp.sum(p.grad ** 2) for p in params))
+    theta = 0.5 * float(norm)
+    for p in params:
+        p.grad[:] *= theta / norm
+    for p, g in zip(params, raw, strict=True):
+        _close(p.grad, g * theta / np.sqrt(sum((r ** 2).sum() for r in raw)))
+
+
+# ---- batch norm from scratch -------------------------------------------------------------
+def _batch_norm(X, gamma, beta, moving_mean, moving_var, eps=1e-5, momentum=0.1):
+    if not ad.is_grad_enabled():
+        return gamma * (X - moving_mean) / (moving_var + eps).sqrt() + beta, moving_mean, \
+            moving_var
+    mean = X.mean(dim=(0, 2, 3), keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=(0, 2, 3), keepdim=True)
+    X_hat = (X - mean) / (var + eps).sqrt()
+    with ad.no_grad():
+        moving_mean = (1.0 - momentum) * moving_mean + momentum * mean
+        moving_var = (1.0 - momentum) * moving_var + momentum * var
+    return gamma * X_hat + beta, moving_mean.detach(), moving_var.detach()
+
+
+def test_batch_norm_scratch(backend):
+    rng = np.random.default_rng(5)
+    Xn, g, b = rng.normal(size=(3, 2, 2, 3)), rng.normal(size=(1, 2, 1, 1)), \
+        rng.normal(size=(1, 2, 1, 1))
+    mm, mv = ad.tensor(gnp.zeros((1, 2, 1, 1))), ad.tensor(gnp.ones((1, 2, 1, 1)))
+    check_grads(lambda X, g, b: gnp.sum(gnp.sin(_batch_norm(X, g, b, mm, mv)[0])),
+                (_a(Xn), _a(g), _a(b)), order=1, modes=("rev",))
+    X = ad.tensor(_a(Xn), requires_grad=True)
+    Y, mm2, mv2 = _batch_norm(X, ad.tensor(_a(g)), ad.tensor(_a(b)), mm, mv)
+    assert Y.requires_grad and not mm2.requires_grad and not mv2.requires_grad
+    m, v = Xn.mean((0, 2, 3), keepdims=True), Xn.var((0, 2, 3), keepdims=True)
+    _close(mm2, 0.1 * m)
+    _close(mv2, 0.9 + 0.1 * v)
+    with ad.no_grad():
+        Ye = _batch_norm(X, ad.tensor(_a(g)), ad.tensor(_a(b)), mm2, mv2)[0]
+    _close(Ye, g * (Xn - 0.1 * m) / np.sqrt(0.9 + 0.1 * v + 1e-5) + b)
+
+
+# ---- torch calls a port meets -------------------------------------------------------------
+def test_repeat_interleave(backend):
+    x = ad.tensor(_a(np.arange(6.0).reshape(2, 3)), requires_grad=True)
+    _close(x.repeat_interleave(2), np.repeat(np.arange(6.0), 2))
+    r = x.repeat_interleave(ad.tensor(_a(np.array([1, 2]))), dim=0)
+    _close(r, np.arange(6.0).reshape(2, 3)[[0, 1, 1]])
+    r.sum().backward()
+    _close(x.grad, np.array([[1.0] * 3, [2.0] * 3]))
+    with pytest.raises(ValueError, match="output_size"):
+        x.repeat_interleave(2, dim=1, output_size=5)
+
+
+def test_torch_max_of_two_arrays_is_refused_clearly(backend):
+    # torch.max(zeros_like(X), X) ported as gnp.max reads X as an axis
+    X = ad.tensor(_a(np.array([[-1.0, 2.0], [3.0, -4.0]])), requires_grad=True)
+    for call in (lambda: gnp.max(gnp.zeros_like(X), X), lambda: X.max(_a(np.zeros((2, 2))))):
+        with pytest.raises(TypeError, match="gnp.maximum"):
+            call()
+    _close(gnp.maximum(gnp.zeros_like(X), X), np.array([[0.0, 2.0], [3.0, 0.0]]))
+    # a float axis is refused, as NumPy refuses it (it was truncated to an int)
+    for call in (lambda: gnp.sum(X, (0, 1.5)), lambda: gnp.max(X, (1.7,)),
+                 lambda: gnp.mean(X, 1.0), lambda: gnp.sum(X, ad.tensor(_a(np.array(1.0))))):
+        with pytest.raises(TypeError, match="axis must be an int"):
+            call()
+    assert gnp.sum(X, np.int64(1)).shape == (2,)
+    assert gnp.sum(X, ad.tensor(_a(np.array(1)))).shape == (2,)
