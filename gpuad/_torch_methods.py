@@ -362,7 +362,7 @@ def to(self, *args, **kw) -> Tensor:
     return r
 
 
-def type(self, dtype=None, non_blocking: bool = False) -> Any:  # noqa: A001
+def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     """torch's ``type``: ``x.type(dtype)`` is ``x.to(dtype)`` (a torch dtype, a NumPy one or
     its name); ``x.type()`` names the dtype (``"float64"``).
     Example: ``(y_hat.argmax(axis=1).type(y.dtype) == y)``"""
@@ -459,9 +459,12 @@ _DEFINED = """
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to type repeat_interleave type_as cpu cuda zero_ fill_ copy_
+    new_full new_tensor to repeat_interleave type_as cpu cuda zero_ fill_ copy_
 """.split()
-_SAME = {"moveaxis": "movedim", "ger": "outer", "nelement": "numel", "ndimension": "dim"}
+_SAME = {
+    "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
+    "ndimension": "dim",
+}
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
     exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal square sin cos tan sinh cosh
