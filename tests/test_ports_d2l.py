@@ -1,6 +1,6 @@
 """Programs in the "from scratch" style of Dive into Deep Learning, ported to gpuad and checked
 on every backend against float64 central differences and NumPy references (the side-by-side
-runs with torch are in tests/conformance/test_ports_d2l.py).
+runs with torch are in tests/conformance/test_ports_d2l_torch.py).
 
 The idioms: parameters updated under ``no_grad`` with ``p -= lr * p.grad / n`` and
 ``p.grad.zero_()``, cross-entropy by ``y_hat[range(n), y]``, element writes ``Y[i, j] = ...``
