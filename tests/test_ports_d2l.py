@@ -221,3 +221,12 @@ def test_torch_max_of_two_arrays_is_refused_clearly(backend):
             call()
     assert gnp.sum(X, np.int64(1)).shape == (2,)
     assert gnp.sum(X, ad.tensor(_a(np.array(1)))).shape == (2,)
+
+
+def test_one_element_tensor_to_python_number(backend):
+    # d2l's predict_ch8: outputs.append(int(y.argmax(dim=1).reshape(1)))
+    y = ad.tensor(_a(np.array([[0.1, 0.7, 0.2]])), requires_grad=True)
+    assert int(y.argmax(dim=1).reshape(1)) == 1
+    assert float(y[:, 1:2] * 2) == pytest.approx(1.4) and complex(y[0, :1]) == 0.1
+    with pytest.raises(TypeError, match="only one-element"):
+        int(y.argmax(dim=0))

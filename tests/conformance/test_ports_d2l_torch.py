@@ -713,3 +713,101 @@ def test_attention_scoring_masked_softmax():
         (gout * ad.tensor(Un)).sum().backward()
         for a, b in ((gq, tq), (gk, tk), (gv, tv)):
             _close(a.grad, b.grad)
+
+
+# ---- 9.5 prediction, 3.7 weight decay (concise), 5.6 dropout (concise) ------------------
+def test_rnn_predict_greedy_tokens():
+    rng = np.random.default_rng(12)
+    vocab, nh = 6, 5
+    init = [rng.normal(size=(vocab, nh)), rng.normal(size=(nh, nh)) * 0.5, np.zeros(nh),
+            rng.normal(size=(nh, vocab)), np.zeros(vocab)]
+
+    def predict(lib, tensor, one_hot, prefix, num_preds):
+        fns, _, forward = _rnn_programs(lib, tensor, one_hot, None, None)
+        params = [tensor(p) for p in init]
+        state = (tensor(np.zeros((1, nh))),)
+        outputs = [prefix[0]]
+
+        def get_input():
+            return tensor([outputs[-1]]).reshape((1, 1))
+
+        for y in prefix[1:]:
+            _, state = forward(fns["rnn"], get_input(), state, params, vocab)
+            outputs.append(y)
+        for _ in range(num_preds):
+            y, state = forward(fns["rnn"], get_input(), state, params, vocab)
+            outputs.append(int(y.argmax(dim=1).reshape(1)))
+        return outputs
+
+    t = predict(torch, torch.tensor, TF.one_hot, [1, 4, 2], 8)
+    g = predict(gnp, ad.tensor, F.one_hot, [1, 4, 2], 8)
+    assert g == t and len(set(g)) > 1
+
+
+def test_weight_decay_concise_param_groups():
+    rng = np.random.default_rng(13)
+    Xn, yn = rng.normal(size=(20, 8)), rng.normal(size=(20, 1))
+    tnet, gnet = tnn.Sequential(tnn.Linear(8, 1)), nn.Sequential(nn.Linear(8, 1))
+
+    def init_weights(nn_, init):
+        def f(m):
+            if type(m) is nn_.Linear:
+                init.normal_(m.weight, std=1.0)
+                init.zeros_(m.bias)
+        return f
+
+    tnet.apply(init_weights(tnn, tnn.init))
+    gnet.apply(init_weights(nn, nn.init))
+    assert abs(float(gnet[0].bias.abs().sum())) == 0.0 and float(gnet[0].weight.std()) > 0.3
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    wd = 3.0
+    topt = torch.optim.SGD([{"params": tnet[0].weight, "weight_decay": wd},
+                            {"params": tnet[0].bias}], lr=0.01)
+    gopt = optim.SGD([{"params": gnet[0].weight, "weight_decay": wd},
+                      {"params": gnet[0].bias}], lr=0.01)
+    tloss, gloss = tnn.MSELoss(reduction="none"), nn.MSELoss(reduction="none")
+    tX, ty, gX, gy = torch.tensor(Xn), torch.tensor(yn), ad.tensor(Xn), ad.tensor(yn)
+    for epoch in range(2):
+        for idx in data_iter(5, 20, epoch):
+            topt.zero_grad()
+            tl = tloss(tnet(tX[idx]), ty[idx])
+            tl.mean().backward()
+            topt.step()
+            gopt.zero_grad()
+            gl = gloss(gnet(gX[idx]), gy[idx])
+            gl.mean().backward()
+            gopt.step()
+            _close(gl, tl)
+            _close(gnet[0].weight, tnet[0].weight)
+            _close(gnet[0].bias, tnet[0].bias)
+    assert float(gnet[0].weight.norm()) == pytest.approx(float(tnet[0].weight.detach().norm()),
+                                                          rel=1e-12)
+
+
+def test_dropout_concise_eval_and_train_scaling():
+    rng = np.random.default_rng(14)
+    Xn = rng.normal(size=(4, 1, 3, 3))
+
+    def make(nn_):
+        return nn_.Sequential(nn_.Flatten(), nn_.Linear(9, 16), nn_.ReLU(), nn_.Dropout(0.5),
+                              nn_.Linear(16, 16), nn_.ReLU(), nn_.Dropout(0.25),
+                              nn_.Linear(16, 3))
+
+    tnet, gnet = make(tnn), make(nn)
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    tX, gX = torch.tensor(Xn), ad.tensor(Xn)
+    tnet.eval()
+    gnet.eval()
+    _close(gnet(gX), tnet(tX))
+    assert not gnet.training and not gnet[3].training
+    gnet.train()
+    assert gnet[3].training
+    h = gnet[2](gnet[1](gnet[0](gX)))
+    d = gnet[3](h)
+    kept = to_numpy(d.detach()) != 0
+    np.testing.assert_allclose(to_numpy(d.detach())[kept], 2 * to_numpy(h.detach())[kept])
+    # with dropout the gradient flows through the kept units only, scaled by 1 / (1 - p)
+    hh = ad.tensor(1.0 + rng.random((4, 16)), requires_grad=True)
+    out = gnet[3](hh)
+    out.sum().backward()
+    np.testing.assert_allclose(to_numpy(hh.grad), 2.0 * (to_numpy(out.detach()) != 0))
