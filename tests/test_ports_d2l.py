@@ -230,3 +230,44 @@ def test_one_element_tensor_to_python_number(backend):
     assert float(y[:, 1:2] * 2) == pytest.approx(1.4) and complex(y[0, :1]) == 0.1
     with pytest.raises(TypeError, match="only one-element"):
         int(y.argmax(dim=0))
+
+
+# ---- lazy layers (d2l 1.0 builds every model with them) ----------------------------------
+def test_lazy_layers_fill_their_placeholders(backend):
+    from gpuad import nn, optim
+
+    rng = np.random.default_rng(6)
+    net = nn.Sequential(nn.LazyConv2d(2, 3, padding=1, bias=False), nn.LazyBatchNorm2d(),
+                        nn.Flatten(), nn.LazyLinear(3))
+    held = net.parameters()
+    assert [p.shape for p in held] == [(0,)] * 5 and "uninitialized" in repr(net)
+    opt = optim.SGD(held, lr=0.1)
+    net.eval()  # kept through the first call
+    x = _a(rng.normal(size=(2, 1, 4, 4)))
+    with ad.no_grad():
+        net(x)
+    assert [type(m).__name__ for m in net.layers] == ["Conv2d", "BatchNorm2d", "Flatten",
+                                                      "Linear"]
+    assert not net[1].training and net[0].bias is None
+    now = net.parameters()
+    assert all(a is b for a, b in zip(now, held, strict=True))
+    assert [p.shape for p in now] == [(2, 1, 3, 3), (2,), (2,), (3, 32), (3,)]
+
+    def loss(w, b):
+        h = F.conv2d(x, net[0].weight.detach(), None, 1, 1)
+        h = (h - net[1].running_mean[:, None, None]) / gnp.sqrt(
+            net[1].running_var[:, None, None] + 1e-5)
+        return gnp.sum(gnp.sin(h.reshape(2, -1) @ w.T + b))
+
+    w, b = np.array(to_numpy(net[3].weight)), np.array(to_numpy(net[3].bias))
+    check_grads(loss, (_a(w), _a(b)), order=1, modes=("rev",))
+    gw, gb = ad.grad(loss, argnums=(0, 1))(_a(w), _a(b))
+    gnp.sum(gnp.sin(net(x))).backward()
+    _close(net[3].weight.grad, to_numpy(gw))
+    opt.step()
+    _close(net[3].weight, w - 0.1 * to_numpy(gw))
+    _close(net[3].bias, b - 0.1 * to_numpy(gb))
+    # unbatched (C, H, W) input to a lazy convolution; an empty input size raises
+    assert nn.LazyConv2d(4, 3)(_a(np.zeros((5, 6, 6)))).shape == (4, 4, 4)
+    with pytest.raises(ValueError, match="LazyLinear: cannot infer"):
+        nn.LazyLinear(3)(_a(np.zeros((2, 0))))

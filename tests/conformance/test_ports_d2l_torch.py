@@ -811,3 +811,56 @@ def test_dropout_concise_eval_and_train_scaling():
     out = gnet[3](hh)
     out.sum().backward()
     np.testing.assert_allclose(to_numpy(hh.grad), 2.0 * (to_numpy(out.detach()) != 0))
+
+
+# ---- d2l 1.0's LeNet with lazy layers (7.6, 8.5) -----------------------------------------
+def test_lenet_lazy_layers_optimizer_built_before_first_call():
+    rng = np.random.default_rng(15)
+    Xn, yn = rng.normal(size=(4, 1, 12, 12)), rng.integers(0, 5, 4)
+
+    def make(nn_):
+        return nn_.Sequential(
+            nn_.LazyConv2d(3, kernel_size=5, padding=2), nn_.LazyBatchNorm2d(), nn_.Sigmoid(),
+            nn_.AvgPool2d(kernel_size=2, stride=2), nn_.LazyConv2d(4, kernel_size=3),
+            nn_.Sigmoid(), nn_.AvgPool2d(kernel_size=2, stride=2), nn_.Flatten(),
+            nn_.LazyLinear(12), nn_.LazyBatchNorm1d(), nn_.Sigmoid(), nn_.LazyLinear(5))
+
+    tnet, gnet = make(tnn), make(nn)
+    # the optimisers hold the placeholders; the first call fills them in place
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.3, momentum=0.9)
+    gopt = optim.SGD(gnet.parameters(), lr=0.3, momentum=0.9)
+    tX, ty, gX, gy = torch.tensor(Xn), torch.tensor(yn), ad.tensor(Xn), ad.tensor(yn)
+    with torch.no_grad():
+        tnet(tX[:1].clone().repeat(2, 1, 1, 1))
+    with ad.no_grad():
+        gnet(gX[:2])
+
+    def init_cnn(nn_):
+        def f(module):
+            if type(module) in (nn_.Linear, nn_.Conv2d):
+                nn_.init.xavier_uniform_(module.weight)
+        return f
+
+    tnet.apply(init_cnn(tnn))
+    gnet.apply(init_cnn(nn))
+    assert [type(m).__name__ for m in gnet.layers] == [type(m).__name__ for m in tnet]
+    assert [tuple(p.shape) for p in gnet.parameters()] == \
+        [tuple(p.shape) for p in tnet.parameters()]
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    for _ in range(3):
+        tl = TF.cross_entropy(tnet(tX), ty)
+        gl = F.cross_entropy(gnet(gX), gy)
+        _close(gl, tl)
+        topt.zero_grad()
+        tl.backward()
+        topt.step()
+        gopt.zero_grad()
+        gl.backward()
+        gopt.step()
+        for (k, gv), (k2, tv) in zip(gnet.named_parameters(), tnet.named_parameters(),
+                                     strict=True):
+            assert k == k2
+            _close(gv.grad, tv.grad, atol=1e-11)
+            _close(gv, tv)
+    for k, v in tnet.state_dict().items():
+        _close(gnet.state_dict()[k], v)
