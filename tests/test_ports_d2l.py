@@ -242,6 +242,10 @@ def test_lazy_layers_fill_their_placeholders(backend):
     held = net.parameters()
     assert [p.shape for p in held] == [(0,)] * 5 and "uninitialized" in repr(net)
     opt = optim.SGD(held, lr=0.1)
+    # initialising before the first call would be overwritten by it: refused, as in torch
+    for init in (lambda m: nn.init.normal_(m.weight, std=0.01), lambda m: m.weight.zero_()):
+        with pytest.raises(ValueError, match="before the layer has seen an input"):
+            init(net[3])
     net.eval()  # kept through the first call
     x = _a(rng.normal(size=(2, 1, 4, 4)))
     with ad.no_grad():

@@ -107,6 +107,7 @@ from .lazy import (  # noqa: F401
     LazyConv2d,
     LazyConv3d,
     LazyLinear,
+    UninitializedParameter,
 )
 from .normalization_layers import (  # noqa: F401
     BatchNorm1d,

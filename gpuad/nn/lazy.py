@@ -24,6 +24,26 @@ from .normalization_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d
 _LAZY_STATE = ("_lazy_args", "_lazy_kwargs")
 
 
+class UninitializedParameter(Parameter):
+    """The empty placeholder a lazy layer holds until its first call; writing into it (an
+    ``nn.init`` function, ``fill_``, ``p[...] = v``, ``p += v``) raises, as torch's does,
+    since the first call would silently replace what was written."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(
+            "a lazy layer's parameter is written before the layer has seen an input, so its "
+            "shape is not known yet and the first call would replace the values: call the "
+            "model once on an input (net(X)) first, then initialise (net.apply(init))"
+        )
+
+
+for _name in ("__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__",
+              "add_", "sub_", "mul_", "div_", "copy_", "clamp_"):
+    setattr(UninitializedParameter, _name, UninitializedParameter._refuse)
+
+
 class _LazyMixin(Module):
     _become: type = Module
 
@@ -31,7 +51,7 @@ class _LazyMixin(Module):
         self._lazy_args, self._lazy_kwargs = args, kwargs
         dtype = kwargs.get("dtype", float)
         for name in placeholders:
-            setattr(self, name, Parameter(gnp.zeros((0,), dtype=dtype)))
+            setattr(self, name, UninitializedParameter(gnp.zeros((0,), dtype=dtype)))
 
     def _in_size(self, x: Any) -> int:
         raise NotImplementedError
@@ -57,6 +77,7 @@ class _LazyMixin(Module):
             held = mine.get(k)
             if isinstance(v, Parameter) and isinstance(held, Parameter):
                 held.data = v.data  # the same object: an optimiser holding it sees the weights
+                held.__class__ = Parameter
                 v = held
             new[k] = v
         for k, v in mine.items():
