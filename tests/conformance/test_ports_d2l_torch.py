@@ -864,3 +864,211 @@ def test_lenet_lazy_layers_optimizer_built_before_first_call():
             _close(gv, tv)
     for k, v in tnet.state_dict().items():
         _close(gnet.state_dict()[k], v)
+
+
+# ---- 8.x modern CNNs: residual (Y += X), dense (cat), inception, NiN ---------------------
+def _modern_cnn_blocks(nn_, F_, cat):
+    class Residual(nn_.Module):
+        def __init__(self, num_channels, use_1x1conv=False, strides=1):
+            super().__init__()
+            self.conv1 = nn_.LazyConv2d(num_channels, kernel_size=3, padding=1, stride=strides)
+            self.conv2 = nn_.LazyConv2d(num_channels, kernel_size=3, padding=1)
+            self.conv3 = nn_.LazyConv2d(num_channels, kernel_size=1, stride=strides) \
+                if use_1x1conv else None
+            self.bn1 = nn_.LazyBatchNorm2d()
+            self.bn2 = nn_.LazyBatchNorm2d()
+
+        def forward(self, X):
+            Y = F_.relu(self.bn1(self.conv1(X)))
+            Y = self.bn2(self.conv2(Y))
+            if self.conv3:
+                X = self.conv3(X)
+            Y += X
+            return F_.relu(Y)
+
+    def conv_block(num_channels):
+        return nn_.Sequential(nn_.LazyBatchNorm2d(), nn_.ReLU(),
+                              nn_.LazyConv2d(num_channels, kernel_size=3, padding=1))
+
+    class DenseBlock(nn_.Module):
+        def __init__(self, num_convs, num_channels):
+            super().__init__()
+            self.net = nn_.Sequential(*[conv_block(num_channels) for _ in range(num_convs)])
+
+        def forward(self, X):
+            for blk in self.net:
+                Y = blk(X)
+                X = cat((X, Y), 1)
+            return X
+
+    class Inception(nn_.Module):
+        def __init__(self, c1, c2, c3, c4):
+            super().__init__()
+            self.b1_1 = nn_.LazyConv2d(c1, kernel_size=1)
+            self.b2_1 = nn_.LazyConv2d(c2[0], kernel_size=1)
+            self.b2_2 = nn_.LazyConv2d(c2[1], kernel_size=3, padding=1)
+            self.b3_1 = nn_.LazyConv2d(c3[0], kernel_size=1)
+            self.b3_2 = nn_.LazyConv2d(c3[1], kernel_size=5, padding=2)
+            self.b4_1 = nn_.MaxPool2d(kernel_size=3, stride=1, padding=1)
+            self.b4_2 = nn_.LazyConv2d(c4, kernel_size=1)
+
+        def forward(self, x):
+            b1 = F_.relu(self.b1_1(x))
+            b2 = F_.relu(self.b2_2(F_.relu(self.b2_1(x))))
+            b3 = F_.relu(self.b3_2(F_.relu(self.b3_1(x))))
+            b4 = F_.relu(self.b4_2(self.b4_1(x)))
+            return cat((b1, b2, b3, b4), 1)
+
+    def nin_block(out_channels, kernel_size, strides, padding):
+        return nn_.Sequential(
+            nn_.LazyConv2d(out_channels, kernel_size, strides, padding), nn_.ReLU(),
+            nn_.LazyConv2d(out_channels, kernel_size=1), nn_.ReLU(),
+            nn_.LazyConv2d(out_channels, kernel_size=1), nn_.ReLU())
+
+    return nn_.Sequential(
+        nin_block(4, kernel_size=3, strides=1, padding=1),
+        Residual(4), Residual(6, use_1x1conv=True, strides=2),
+        DenseBlock(2, 3), Inception(2, (2, 3), (1, 2), 2),
+        nn_.AdaptiveAvgPool2d((1, 1)), nn_.Flatten(), nn_.LazyLinear(3))
+
+
+def test_modern_cnn_blocks_train_steps():
+    rng = np.random.default_rng(16)
+    Xn, yn = rng.normal(size=(3, 2, 6, 6)), rng.integers(0, 3, 3)
+    tnet = _modern_cnn_blocks(tnn, TF, torch.cat)
+    gnet = _modern_cnn_blocks(nn, F, gnp.concatenate)
+    tX, ty, gX, gy = torch.tensor(Xn), torch.tensor(yn), ad.tensor(Xn), ad.tensor(yn)
+    tnet(tX)
+    gnet(gX)
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.05, weight_decay=1e-4)
+    gopt = optim.SGD(gnet.parameters(), lr=0.05, weight_decay=1e-4)
+    for _ in range(2):
+        tl = TF.cross_entropy(tnet(tX), ty)
+        gl = F.cross_entropy(gnet(gX), gy)
+        _close(gl, tl)
+        topt.zero_grad()
+        tl.backward()
+        topt.step()
+        gopt.zero_grad()
+        gl.backward()
+        gopt.step()
+        for (k, gv), (k2, tv) in zip(gnet.named_parameters(), tnet.named_parameters(),
+                                     strict=True):
+            assert k == k2
+            _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-11)
+            _close(gv, tv)
+    tnet.eval()
+    gnet.eval()
+    with torch.no_grad(), ad.no_grad():
+        _close(gnet(gX), tnet(tX))
+
+
+# ---- 10.7 seq2seq with a masked loss, 11.4 Bahdanau attention decoder -------------------
+def _sequence_mask(lib, X, valid_len, value=0):
+    maxlen = X.size(1)
+    mask = lib.arange(maxlen, dtype=lib.float64)[None, :] < valid_len[:, None]
+    X[~mask] = value
+    return X
+
+
+def _seq2seq(nn_, lib, cat, tile):
+    class Seq2SeqEncoder(nn_.Module):
+        def __init__(self, vocab_size, embed_size, num_hiddens, num_layers):
+            super().__init__()
+            self.embedding = nn_.Embedding(vocab_size, embed_size)
+            self.rnn = nn_.GRU(embed_size, num_hiddens, num_layers)
+
+        def forward(self, X):
+            embs = self.embedding(X.t().long())
+            outputs, state = self.rnn(embs)
+            return outputs, state
+
+    class AttentionDecoder(nn_.Module):
+        def __init__(self, vocab_size, embed_size, num_hiddens, num_layers):
+            super().__init__()
+            self.attention = _attention_classes(nn_, lib, nn_.functional.softmax,
+                                                lib.matmul if lib is not torch else torch.bmm
+                                                )[0](num_hiddens, num_hiddens, num_hiddens)
+            self.embedding = nn_.Embedding(vocab_size, embed_size)
+            self.rnn = nn_.GRU(embed_size + num_hiddens, num_hiddens, num_layers)
+            self.dense = nn_.LazyLinear(vocab_size)
+
+        def init_state(self, enc_outputs, enc_valid_lens):
+            outputs, hidden_state = enc_outputs
+            return (outputs.permute(1, 0, 2), hidden_state, enc_valid_lens)
+
+        def forward(self, X, state):
+            enc_outputs, hidden_state, enc_valid_lens = state
+            embs = self.embedding(X).permute(1, 0, 2)
+            outputs = []
+            for x in embs:
+                query = hidden_state[-1].unsqueeze(1)
+                context = self.attention(query, enc_outputs, enc_outputs, enc_valid_lens)
+                x = cat((context, x.unsqueeze(1)), -1)
+                out, hidden_state = self.rnn(x.permute(1, 0, 2), hidden_state)
+                outputs.append(out)
+            outputs = self.dense(cat(outputs, 0))
+            return outputs.permute(1, 0, 2), [enc_outputs, hidden_state, enc_valid_lens]
+
+    class MaskedSoftmaxCELoss(nn_.CrossEntropyLoss):
+        def forward(self, pred, label, valid_len, ones_like):
+            weights = ones_like(label)
+            weights = _sequence_mask(lib, weights, valid_len)
+            self.reduction = "none"
+            unweighted_loss = super().forward(pred.permute(0, 2, 1), label)
+            return (unweighted_loss * weights).mean(dim=1)
+
+    return Seq2SeqEncoder, AttentionDecoder, MaskedSoftmaxCELoss
+
+
+def test_seq2seq_attention_masked_loss():
+    rng = np.random.default_rng(17)
+    V, E, H, L, bs, T = 7, 4, 5, 2, 3, 4
+    src, tgt = rng.integers(0, V, (bs, T)), rng.integers(0, V, (bs, T))
+    src_len, tgt_len = np.array([4.0, 2.0, 3.0]), np.array([3.0, 4.0, 1.0])
+
+    def make(nn_, lib, cat):
+        Enc, Dec, Loss = _seq2seq(nn_, lib, cat, None)
+        return Enc(V, E, H, L), Dec(V, E, H, L), Loss()
+
+    tenc, tdec, tloss = make(tnn, torch, torch.cat)
+    genc, gdec, gloss = make(nn, gnp, gnp.concatenate)
+    tX, tY, tXl, tYl = (torch.tensor(a) for a in (src, tgt, src_len, tgt_len))
+    gX, gY, gXl, gYl = (ad.tensor(a) for a in (src, tgt, src_len, tgt_len))
+    bos = np.full((bs, 1), 1)
+
+    def step(enc, dec, loss, X, Y, Xl, Yl, tensor, cat, ones_like):
+        dec_input = cat([tensor(bos), Y[:, :-1]], 1)
+        Y_hat, _ = dec(dec_input, dec.init_state(enc(X), Xl))
+        return loss(Y_hat, Y, Yl, ones_like)
+
+    with torch.no_grad():
+        step(tenc, tdec, tloss, tX, tY, tXl, tYl, torch.tensor, torch.cat, torch.ones_like)
+    with ad.no_grad():
+        step(genc, gdec, gloss, gX, gY, gXl, gYl, ad.tensor, gnp.concatenate,
+             lambda a: ad.tensor(gnp.ones_like(a)))
+    for g, t in ((genc, tenc), (gdec, tdec)):
+        g.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    tparams = list(tenc.parameters()) + list(tdec.parameters())
+    gparams = list(genc.parameters()) + list(gdec.parameters())
+    topt, gopt = torch.optim.Adam(tparams, lr=0.01), optim.Adam(gparams, lr=0.01)
+    for _ in range(3):
+        tl = step(tenc, tdec, tloss, tX, tY, tXl, tYl, torch.tensor, torch.cat,
+                  torch.ones_like)
+        # torch.ones_like(label) is a tensor; gnp.ones_like a backend array: wrap it so the
+        # masking write X[~mask] = 0 and X.size(1) act on a Tensor
+        gl = step(genc, gdec, gloss, gX, gY, gXl, gYl, ad.tensor, gnp.concatenate,
+                  lambda a: ad.tensor(gnp.ones_like(a)))
+        _close(gl, tl)
+        topt.zero_grad()
+        tl.sum().backward()
+        tnn.utils.clip_grad_norm_(tparams, 1.0)
+        topt.step()
+        gopt.zero_grad()
+        gl.sum().backward()
+        nn.utils.clip_grad_norm_(gparams, 1.0)
+        gopt.step()
+        for gv, tv in zip(gparams, tparams, strict=True):
+            _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-11)
+            _close(gv, tv, rtol=1e-9)
