@@ -275,3 +275,23 @@ def test_lazy_layers_fill_their_placeholders(backend):
     assert nn.LazyConv2d(4, 3)(_a(np.zeros((5, 6, 6)))).shape == (4, 4, 4)
     with pytest.raises(ValueError, match="LazyLinear: cannot infer"):
         nn.LazyLinear(3)(_a(np.zeros((2, 0))))
+
+
+def test_sequential_runs_modules_added_by_name(backend):
+    # d2l's transformer: blks = nn.Sequential(); blks.add_module("block0", ...); for blk in blks
+    from gpuad import nn
+
+    rng = np.random.default_rng(7)
+    s = nn.Sequential(nn.Linear(2, 3), gnp.tanh)
+    s.add_module("head", nn.Linear(3, 1))
+    assert len(s) == 3 and [type(m).__name__ for m in s][2] == "Linear"
+    x = _a(rng.normal(size=(4, 2)))
+    w0, b0, w1, b1 = (np.array(to_numpy(p)) for p in s.parameters())
+    _close(s(x), np.tanh(to_numpy(x) @ w0.T + b0) @ w1.T + b1)
+    empty = nn.Sequential()
+    empty.register_module("b0", nn.Linear(2, 2))
+    assert len(empty) == 1 and "(b0): Linear" in repr(empty)
+    with pytest.raises(KeyError):
+        empty.add_module("a.b", nn.Linear(2, 2))
+    with pytest.raises(TypeError):
+        empty.add_module("f", gnp.tanh)

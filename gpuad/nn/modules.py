@@ -139,6 +139,23 @@ class Module(_hooks.HookMethods, ModuleMethods):
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Hold ``module`` under ``name``, as ``setattr(self, name, module)`` (torch's); in a
+        ``Sequential`` it runs after the layers added before it.
+
+        Example: ``blks.add_module("block0", EncoderBlock(...))``
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        if name in vars(self) and not isinstance(vars(self)[name], Module | None):
+            raise KeyError(f"add_module: attribute {name!r} already exists")
+        setattr(self, name, module)
+
+    register_module = add_module
+
     def register_buffer(self, name: str, tensor: Any) -> None:
         """Hold ``tensor`` as state that is saved and loaded but not trained (BatchNorm's
         running statistics): a Tensor that requires no grad, listed by ``named_buffers`` and
@@ -281,7 +298,7 @@ class Linear(Module):
 
 class Sequential(Module):
     """Apply modules (or plain functions) in order. Each is the attribute ``"0"``, ``"1"``,
-    ..., so parameters are named ``0.weight``, ``2.bias``, ... as in torch (a torch
+    ... (a Module added later under another name runs after them), so parameters are named ``0.weight``, ``2.bias``, ... as in torch (a torch
     ``state_dict`` loads as it is); ``seq.layers`` lists them.
 
     Example: ``nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``
@@ -293,10 +310,10 @@ class Sequential(Module):
 
     @property
     def layers(self) -> list[Module | Callable]:
-        d, out = vars(self), []
-        while str(len(out)) in d:
-            out.append(d[str(len(out))])
-        return out
+        """The layers in the order they were added: those given to the constructor and every
+        Module set later under any name (``seq.add_module("block0", m)``, ``seq.head = m``),
+        as torch's ``Sequential`` runs every submodule it holds."""
+        return [v for k, v in vars(self).items() if k.isdigit() or isinstance(v, Module)]
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:

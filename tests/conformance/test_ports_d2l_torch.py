@@ -1072,3 +1072,137 @@ def test_seq2seq_attention_masked_loss():
         for gv, tv in zip(gparams, tparams, strict=True):
             _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-11)
             _close(gv, tv, rtol=1e-9)
+
+
+# ---- 11.5-11.7 multi-head attention, positional encoding, a transformer encoder block ---
+def _transformer(nn_, lib, repeat_interleave, zeros, bmm, tensor):
+    _, DotProductAttention = _attention_classes(nn_, lib, nn_.functional.softmax, bmm)
+
+    def transpose_qkv(X, num_heads):
+        X = X.reshape(X.shape[0], X.shape[1], num_heads, -1)
+        X = X.permute(0, 2, 1, 3)
+        return X.reshape(-1, X.shape[2], X.shape[3])
+
+    def transpose_output(X, num_heads):
+        X = X.reshape(-1, num_heads, X.shape[1], X.shape[2])
+        X = X.permute(0, 2, 1, 3)
+        return X.reshape(X.shape[0], X.shape[1], -1)
+
+    class MultiHeadAttention(nn_.Module):
+        def __init__(self, num_hiddens, num_heads, bias=False):
+            super().__init__()
+            self.num_heads = num_heads
+            self.attention = DotProductAttention()
+            self.W_q = nn_.LazyLinear(num_hiddens, bias=bias)
+            self.W_k = nn_.LazyLinear(num_hiddens, bias=bias)
+            self.W_v = nn_.LazyLinear(num_hiddens, bias=bias)
+            self.W_o = nn_.LazyLinear(num_hiddens, bias=bias)
+
+        def forward(self, queries, keys, values, valid_lens):
+            queries = transpose_qkv(self.W_q(queries), self.num_heads)
+            keys = transpose_qkv(self.W_k(keys), self.num_heads)
+            values = transpose_qkv(self.W_v(values), self.num_heads)
+            if valid_lens is not None:
+                valid_lens = repeat_interleave(valid_lens, self.num_heads, 0)
+            output = self.attention(queries, keys, values, valid_lens)
+            return self.W_o(transpose_output(output, self.num_heads))
+
+    class PositionalEncoding(nn_.Module):
+        def __init__(self, num_hiddens, max_len=50):
+            super().__init__()
+            self.P = zeros((1, max_len, num_hiddens))
+            X = lib.arange(max_len, dtype=lib.float64).reshape(-1, 1) / lib.pow(
+                tensor(10000.0), lib.arange(0, num_hiddens, 2, dtype=lib.float64) / num_hiddens)
+            self.P[:, :, 0::2] = lib.sin(X)
+            self.P[:, :, 1::2] = lib.cos(X)
+
+        def forward(self, X):
+            return X + self.P[:, :X.shape[1], :]
+
+    class PositionWiseFFN(nn_.Module):
+        def __init__(self, ffn_num_hiddens, ffn_num_outputs):
+            super().__init__()
+            self.dense1 = nn_.LazyLinear(ffn_num_hiddens)
+            self.relu = nn_.ReLU()
+            self.dense2 = nn_.LazyLinear(ffn_num_outputs)
+
+        def forward(self, X):
+            return self.dense2(self.relu(self.dense1(X)))
+
+    class AddNorm(nn_.Module):
+        def __init__(self, norm_shape):
+            super().__init__()
+            self.ln = nn_.LayerNorm(norm_shape)
+
+        def forward(self, X, Y):
+            return self.ln(Y + X)
+
+    class EncoderBlock(nn_.Module):
+        def __init__(self, num_hiddens, ffn_num_hiddens, num_heads):
+            super().__init__()
+            self.attention = MultiHeadAttention(num_hiddens, num_heads)
+            self.addnorm1 = AddNorm(num_hiddens)
+            self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+            self.addnorm2 = AddNorm(num_hiddens)
+
+        def forward(self, X, valid_lens):
+            Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+            return self.addnorm2(Y, self.ffn(Y))
+
+    class Encoder(nn_.Module):
+        def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks):
+            super().__init__()
+            self.num_hiddens = num_hiddens
+            self.embedding = nn_.Embedding(vocab_size, num_hiddens)
+            self.pos_encoding = PositionalEncoding(num_hiddens)
+            self.blks = nn_.Sequential()
+            for i in range(num_blks):
+                self.blks.add_module("block" + str(i),
+                                     EncoderBlock(num_hiddens, ffn_num_hiddens, num_heads))
+
+        def forward(self, X, valid_lens):
+            X = self.pos_encoding(self.embedding(X) * math.sqrt(self.num_hiddens))
+            for blk in self.blks:
+                X = blk(X, valid_lens)
+            return X
+
+    return Encoder
+
+
+def test_transformer_encoder_scratch():
+    rng = np.random.default_rng(18)
+    V, H, bs, T = 9, 8, 2, 5
+    tokens, lens = rng.integers(0, V, (bs, T)), np.array([3.0, 5.0])
+    Un = rng.normal(size=(bs, T, H))
+    tEnc = _transformer(tnn, torch, torch.repeat_interleave, torch.zeros, torch.bmm,
+                        torch.tensor)
+    # torch.repeat_interleave(x, r, dim) is gnp.repeat(x, r, axis); torch.zeros a Tensor
+    gEnc = _transformer(nn, gnp, gnp.repeat, lambda s: ad.tensor(gnp.zeros(s)), gnp.matmul,
+                        ad.tensor)
+    tenc, genc = tEnc(V, H, 12, 2, 2), gEnc(V, H, 12, 2, 2)
+    _close(genc.pos_encoding.P, tenc.pos_encoding.P)
+    (gX, tX), (gl, tl) = _both(tokens), _both(lens)
+    with torch.no_grad():
+        tenc(tX, tl)
+    with ad.no_grad():
+        genc(gX, gl)
+    genc.load_state_dict({k: v.detach().numpy() for k, v in tenc.state_dict().items()})
+    topt = torch.optim.AdamW(tenc.parameters(), lr=0.01)
+    gopt = optim.AdamW(genc.parameters(), lr=0.01)
+    for _ in range(2):
+        tout, gout = tenc(tX, tl), genc(gX, gl)
+        _close(gout, tout)
+        topt.zero_grad()
+        (tout * torch.tensor(Un)).sum().backward()
+        topt.step()
+        gopt.zero_grad()
+        (gout * ad.tensor(Un)).sum().backward()
+        gopt.step()
+        for (k, gv), (k2, tv) in zip(genc.named_parameters(), tenc.named_parameters(),
+                                     strict=True):
+            assert k == k2
+            _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-11)
+            _close(gv, tv, rtol=1e-9)
+    w = genc.blks.block0.attention.attention.attention_weights
+    assert w.shape == (bs * 2, T, T)
+    np.testing.assert_array_equal(to_numpy(w.detach())[:2, :, 3:], 0.0)
