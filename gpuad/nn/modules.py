@@ -298,8 +298,9 @@ class Linear(Module):
 
 class Sequential(Module):
     """Apply modules (or plain functions) in order. Each is the attribute ``"0"``, ``"1"``,
-    ... (a Module added later under another name runs after them), so parameters are named ``0.weight``, ``2.bias``, ... as in torch (a torch
-    ``state_dict`` loads as it is); ``seq.layers`` lists them.
+    ... (a Module added later under another name runs after them), so parameters are named
+    ``0.weight``, ``2.bias``, ... as in torch (a torch ``state_dict`` loads as it is);
+    ``seq.layers`` lists them.
 
     Example: ``nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``
     """
