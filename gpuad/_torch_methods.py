@@ -431,6 +431,38 @@ def _in_place(name: str, fn):
     return method
 
 
+def _draw(name: str, shape: tuple, generator) -> Any:
+    if generator is not None:
+        raise TypeError(f"Tensor.{name}: generator= is not taken; seed gpuad.numpy.random "
+                        f"(gnp.random.seed(0))")
+    from .numpy import random as _random
+
+    return _random
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std^2) from ``gpuad.numpy.random``, in place (a
+    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch).
+    Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
+    self[...] = _draw("normal_", self.shape, generator).normal(mean, std, self.shape)
+    return self
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from U(a, b), in place. Example: ``w.uniform_(-0.1, 0.1)``"""
+    self[...] = _draw("uniform_", self.shape, generator).uniform(a, b, self.shape)
+    return self
+
+
+def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
+    """Fill with 0/1 draws that are 1 with probability ``p``, in place (a constant).
+    Example: ``mask = x.new_empty(x.shape).bernoulli_(0.8)``"""
+    if not 0 <= float(p) <= 1:
+        raise ValueError(f"Tensor.bernoulli_: p must lie in [0, 1], got {p}")
+    self[...] = _draw("bernoulli_", self.shape, generator).uniform(0, 1, self.shape) < p
+    return self
+
+
 def zero_(self) -> Tensor:
     """Set every entry to zero, in place. Example: ``x.grad.zero_()``"""
     self[...] = 0
@@ -459,7 +491,8 @@ _DEFINED = """
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to repeat_interleave type_as cpu cuda zero_ fill_ copy_
+    new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu cuda zero_
+    fill_ copy_
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",

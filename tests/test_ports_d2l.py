@@ -295,3 +295,26 @@ def test_sequential_runs_modules_added_by_name(backend):
         empty.add_module("a.b", nn.Linear(2, 2))
     with pytest.raises(TypeError):
         empty.add_module("f", gnp.tanh)
+
+
+def test_random_in_place_fills(backend):
+    # d2l: net[0].weight.data.normal_(0, 0.01); in gpuad under no_grad on the Parameter
+    from gpuad import nn
+
+    net = nn.Sequential(nn.Linear(100, 200))
+    before = net[0].weight._ver[0]
+    with ad.no_grad():
+        w = net[0].weight.normal_(0, 0.01)
+        net[0].bias.uniform_(-0.5, 0.5)
+    assert w is net[0].weight and w._ver[0] > before and w.requires_grad
+    v = to_numpy(w)
+    assert abs(v.std() - 0.01) < 1e-3 and abs(v.mean()) < 1e-3
+    b = to_numpy(net[0].bias)
+    assert b.min() >= -0.5 and b.max() < 0.5 and b.std() > 0.2
+    with pytest.raises(ad.GradError, match="leaf"):
+        net[0].weight.normal_()
+    m = ad.tensor(gnp.zeros(4000, dtype=np.float32)).bernoulli_(0.25)
+    assert m.dtype == np.float32 and set(np.unique(to_numpy(m))) <= {0.0, 1.0}
+    assert abs(float(m.mean()) - 0.25) < 0.05
+    with pytest.raises(ValueError, match="bernoulli_"):
+        m.bernoulli_(1.5)
