@@ -1206,3 +1206,82 @@ def test_transformer_encoder_scratch():
     w = genc.blks.block0.attention.attention.attention_weights
     assert w.shape == (bs * 2, T, T)
     np.testing.assert_array_equal(to_numpy(w.detach())[:2, :, 3:], 0.0)
+
+
+# ---- 12.x optimisers from scratch: state tensors written with v[:] = ... ------------------
+def _scratch_optimizers(lib):
+    def sgd_momentum(params, states, hp):
+        for p, v in zip(params, states, strict=True):
+            v[:] = hp["momentum"] * v + p.grad
+            p[:] -= hp["lr"] * v
+
+    def adagrad(params, states, hp):
+        eps = 1e-6
+        for p, s in zip(params, states, strict=True):
+            s[:] += lib.square(p.grad)
+            p[:] -= hp["lr"] * p.grad / lib.sqrt(s + eps)
+
+    def rmsprop(params, states, hp):
+        gamma, eps = hp["gamma"], 1e-6
+        for p, s in zip(params, states, strict=True):
+            s[:] = gamma * s + (1 - gamma) * lib.square(p.grad)
+            p[:] -= hp["lr"] * p.grad / lib.sqrt(s + eps)
+
+    def adadelta(params, states, hp):
+        rho, eps = hp["rho"], 1e-5
+        for p, (s, delta) in zip(params, states, strict=True):
+            s[:] = rho * s + (1 - rho) * lib.square(p.grad)
+            g = (lib.sqrt(delta + eps) / lib.sqrt(s + eps)) * p.grad
+            p[:] -= g
+            delta[:] = rho * delta + (1 - rho) * g * g
+
+    def adam(params, states, hp):
+        beta1, beta2, eps = 0.9, 0.999, 1e-6
+        for p, (v, s) in zip(params, states, strict=True):
+            v[:] = beta1 * v + (1 - beta1) * p.grad
+            s[:] = beta2 * s + (1 - beta2) * lib.square(p.grad)
+            v_bias_corr = v / (1 - beta1 ** hp["t"])
+            s_bias_corr = s / (1 - beta2 ** hp["t"])
+            p[:] -= hp["lr"] * v_bias_corr / (lib.sqrt(s_bias_corr) + eps)
+        hp["t"] += 1
+
+    return {"momentum": (sgd_momentum, 1, {"lr": 0.02, "momentum": 0.5}),
+            "adagrad": (adagrad, 1, {"lr": 0.1}),
+            "rmsprop": (rmsprop, 1, {"lr": 0.01, "gamma": 0.9}),
+            "adadelta": (adadelta, 2, {"rho": 0.9}),
+            "adam": (adam, 2, {"lr": 0.01, "t": 1})}
+
+
+@pytest.mark.parametrize("name", ["momentum", "adagrad", "rmsprop", "adadelta", "adam"])
+def test_optimizers_from_scratch(name):
+    rng = np.random.default_rng(19)
+    Xn, yn = rng.normal(size=(30, 5)), rng.normal(size=(30, 1))
+    w0 = rng.normal(0, 0.01, (5, 1))
+
+    def train(lib, tensor, zeros, no_grad):
+        trainer, nstate, hp = _scratch_optimizers(lib)[name]
+        hp = dict(hp)
+        w, b = tensor(w0.copy(), requires_grad=True), tensor(np.zeros(1), requires_grad=True)
+        states = [tuple(zeros(s) for _ in range(nstate)) if nstate > 1 else zeros(s)
+                  for s in ((5, 1), (1,))]
+        X, y = tensor(Xn), tensor(yn)
+        out = []
+        for i in range(0, 30, 6):
+            l = ((X[i:i + 6] @ w + b - y[i:i + 6]) ** 2 / 2).mean()
+            l.backward()
+            out.append(l.item())
+            with no_grad():
+                trainer([w, b], states, hp)
+            for p in (w, b):
+                p.grad.zero_()  # the book's p.grad.data.zero_(): .data is the raw array here
+        return out, (w, b), states
+
+    tl, tp, ts = train(torch, torch.tensor, torch.zeros, torch.no_grad)
+    gl, gp, gs = train(gnp, ad.tensor, lambda s: ad.tensor(gnp.zeros(s)), ad.no_grad)
+    np.testing.assert_allclose(gl, tl, rtol=1e-12)
+    for a, b in zip(gp, tp, strict=True):
+        _close(a, b)
+    for a, b in zip(ad.tree_flatten(gs)[0], [t for s in ts for t in
+                                             (s if isinstance(s, tuple) else (s,))],
+                    strict=True):
+        _close(a, b)
