@@ -368,7 +368,19 @@ def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     Example: ``(y_hat.argmax(axis=1).type(y.dtype) == y)``"""
     if dtype is None:
         return str(self.dtype)
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):  # x.type("torch.DoubleTensor")
+        name = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
+        if name not in _TENSOR_TYPES:
+            raise TypeError(f"Tensor.type: unknown tensor type {dtype!r}")
+        _device(self, "cuda" if ".cuda." in dtype else "cpu", "type")
+        dtype = _TENSOR_TYPES[name]
     return to(self, dtype)
+
+
+_TENSOR_TYPES = {
+    "Double": "float64", "Float": "float32", "Half": "float16", "Long": "int64",
+    "Int": "int32", "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool",
+}
 
 
 def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> Tensor:

@@ -318,3 +318,21 @@ def test_random_in_place_fills(backend):
     assert abs(float(m.mean()) - 0.25) < 0.05
     with pytest.raises(ValueError, match="bernoulli_"):
         m.bernoulli_(1.5)
+
+
+def test_tensor_type(backend):
+    x = ad.tensor(_a(np.array([1.5, -2.0])), requires_grad=True)
+    assert x.type() == "float64" and x.type(np.float32).dtype == np.float32
+    assert x.type(np.int64).tolist() == [1, -2] and x.type(x.dtype) is x
+    device = "cpu" if backend == "numpy" else "cuda"
+    other = "cuda" if backend == "numpy" else "cpu"
+    prefix = "torch." if device == "cpu" else "torch.cuda."
+    assert x.type(prefix + "FloatTensor").dtype == np.float32
+    assert x.type(prefix + "LongTensor").dtype == np.int64
+    with pytest.raises(RuntimeError, match="Tensor.type"):
+        x.type(("torch." if other == "cpu" else "torch.cuda.") + "FloatTensor")
+    with pytest.raises(TypeError, match="unknown tensor type"):
+        x.type("torch.FooTensor")
+    y = x.type(np.float32)
+    (y * y).sum().backward()
+    _close(x.grad, np.array([3.0, -4.0]))
