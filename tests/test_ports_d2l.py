@@ -336,3 +336,21 @@ def test_tensor_type(backend):
     y = x.type(np.float32)
     (y * y).sum().backward()
     _close(x.grad, np.array([3.0, -4.0]))
+
+
+def test_module_requires_grad_freezes_a_part(backend):
+    # fine-tuning: a frozen backbone gets no gradient and no update, the head trains
+    from gpuad import nn, optim
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    assert net[0].requires_grad_(False) is net[0]
+    assert [p.requires_grad for p in net.parameters()] == [False, False, True, True]
+    opt = optim.SGD(net.parameters(), lr=0.1)
+    w0 = np.array(to_numpy(net[0].weight))
+    h0 = np.array(to_numpy(net[2].weight))
+    net(_a(np.ones((4, 2)))).sum().backward()
+    opt.step()
+    assert net[0].weight.grad is None and net[2].weight.grad is not None
+    _close(net[0].weight, w0)
+    assert not np.allclose(to_numpy(net[2].weight), h0)
+    assert net.requires_grad_() is net and all(p.requires_grad for p in net.parameters())

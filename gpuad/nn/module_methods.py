@@ -71,6 +71,16 @@ class ModuleMethods:
         fn(self)
         return self
 
+    def requires_grad_(self, requires_grad: bool = True) -> Any:
+        """Set ``requires_grad`` of every parameter (a frozen one is skipped by optimisers
+        while it has no gradient), as torch's; returns this module.
+
+        Example: ``backbone.requires_grad_(False)``
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     # ---- casts ---------------------------------------------------------------------------
     def to(self, *args: Any, **kwargs: Any) -> Any:
         """torch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``:
