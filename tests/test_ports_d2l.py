@@ -354,3 +354,22 @@ def test_module_requires_grad_freezes_a_part(backend):
     _close(net[0].weight, w0)
     assert not np.allclose(to_numpy(net[2].weight), h0)
     assert net.requires_grad_() is net and all(p.requires_grad for p in net.parameters())
+
+
+def test_bce_with_logits_weight_pos_weight(backend):
+    # word2vec's masked loss: binary_cross_entropy_with_logits(pred, label, weight=mask)
+    rng = np.random.default_rng(8)
+    z, y = rng.normal(size=(3, 4)) * 2, (rng.random((3, 4)) > 0.5).astype(float)
+    w, pw = rng.random((3, 4)), rng.random(4) * 2
+
+    def ref(z):
+        p = 1 / (1 + np.exp(-z))
+        return -w * (pw * y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    def f(z):
+        return F.binary_cross_entropy_with_logits(z, _a(y), weight=_a(w), pos_weight=_a(pw),
+                                                  reduction="none")
+
+    _close(f(_a(z)), ref(z))
+    check_grads(lambda z: gnp.sum(gnp.sin(f(z))), (_a(z),), order=2, modes=("rev",))
+    _close(F.binary_cross_entropy_with_logits(_a(z), _a(y), _a(w)), (ref(z) / pw ** y).mean())

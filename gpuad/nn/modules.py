@@ -538,7 +538,16 @@ class CrossEntropyLoss(MSELoss):
 
 
 class BCEWithLogitsLoss(MSELoss):
-    """``binary_cross_entropy_with_logits`` as a module. Example: ``nn.BCEWithLogitsLoss()``"""
+    """``binary_cross_entropy_with_logits`` as a module, with torch's ``weight``,
+    ``reduction`` and ``pos_weight``. Example: ``nn.BCEWithLogitsLoss(pos_weight=p)``"""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", *,
+                 pos_weight: Any = None) -> None:
+        if isinstance(weight, str):  # BCEWithLogitsLoss("sum"), gpuad's first argument
+            weight, reduction = None, weight
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
 
     def forward(self, input: Any, target: Any) -> Any:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                  weight=self.weight,
+                                                  pos_weight=self.pos_weight)

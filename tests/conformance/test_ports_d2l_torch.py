@@ -1285,3 +1285,84 @@ def test_optimizers_from_scratch(name):
                                              (s if isinstance(s, tuple) else (s,))],
                     strict=True):
         _close(a, b)
+
+
+# ---- 15.4 skip-gram with negative sampling, 15.8 BERT's masked-LM gather -----------------
+def test_skip_gram_masked_bce_and_mlm_gather():
+    rng = np.random.default_rng(20)
+    V, E, bs, C = 10, 4, 3, 5
+    center = rng.integers(0, V, (bs, 1))
+    ctx_neg = rng.integers(0, V, (bs, C))
+    mask = (rng.random((bs, C)) > 0.3).astype(float)
+    label = (rng.random((bs, C)) > 0.5).astype(float)
+    emb0 = [rng.normal(size=(V, E)), rng.normal(size=(V, E))]
+
+    def run(nn_, F_, lib, tensor, bmm):
+        embed_v, embed_u = nn_.Embedding(V, E), nn_.Embedding(V, E)
+        embed_v.load_state_dict({"weight": tensor(emb0[0])} if lib is torch
+                                else {"weight": emb0[0]})
+        embed_u.load_state_dict({"weight": tensor(emb0[1])} if lib is torch
+                                else {"weight": emb0[1]})
+
+        def skip_gram(c, cn):
+            v = embed_v(c)
+            u = embed_u(cn)
+            return bmm(v, u.permute(0, 2, 1))
+
+        pred = skip_gram(tensor(center), tensor(ctx_neg))
+        m = tensor(mask)
+        l = F_.binary_cross_entropy_with_logits(pred.reshape(label.shape), tensor(label),
+                                                weight=m, reduction="none")
+        l = l.mean(dim=1) * m.shape[1] / m.sum(axis=1)
+        l.sum().backward()
+        return l, embed_v.weight.grad, embed_u.weight.grad
+
+    tl, tgv, tgu = run(tnn, TF, torch, torch.tensor, torch.bmm)
+    gl, ggv, ggu = run(nn, F, gnp, ad.tensor, gnp.matmul)
+    for a, b in ((gl, tl), (ggv, tgv), (ggu, tgu)):
+        _close(a, b)
+
+    # MaskLM: gather the predicted positions with an arange repeated per position
+    Xn, pos = rng.normal(size=(bs, 6, E)), rng.integers(0, 6, (bs, 2))
+    (gX, tX) = _both(Xn, True)
+
+    def gather(X, pred_positions, lib, rep):
+        num_pred_positions = pred_positions.shape[1]
+        pred_positions = pred_positions.reshape(-1)
+        batch_size = X.shape[0]
+        batch_idx = lib.arange(0, batch_size)
+        batch_idx = rep(batch_idx, num_pred_positions)
+        masked_X = X[batch_idx, pred_positions]
+        return masked_X.reshape((batch_size, num_pred_positions, -1))
+
+    tm = gather(tX, torch.tensor(pos), torch, torch.repeat_interleave)
+    gm = gather(gX, ad.tensor(pos), gnp, gnp.repeat)
+    _close(gm, tm)
+    U = rng.normal(size=tm.shape)
+    (tm * torch.tensor(U)).sum().backward()
+    (gm * ad.tensor(U)).sum().backward()
+    _close(gX.grad, tX.grad)
+
+
+def test_bce_with_logits_weight_and_pos_weight():
+    rng = np.random.default_rng(21)
+    z, y = rng.normal(size=(4, 3)) * 3, (rng.random((4, 3)) > 0.5).astype(float)
+    w, pw = rng.random((4, 3)), rng.random(3) * 3
+    for kw in ({}, {"weight": w}, {"pos_weight": pw}, {"weight": w[0], "pos_weight": pw}):
+        for red in ("mean", "sum", "none"):
+            (gz, tz) = _both(z, True)
+            gkw = {k: ad.tensor(v) for k, v in kw.items()}
+            tkw = {k: torch.tensor(v) for k, v in kw.items()}
+            gl = F.binary_cross_entropy_with_logits(gz, ad.tensor(y), reduction=red, **gkw)
+            tl = TF.binary_cross_entropy_with_logits(tz, torch.tensor(y), reduction=red, **tkw)
+            _close(gl, tl)
+            gl.sum().backward()
+            tl.sum().backward()
+            _close(gz.grad, tz.grad)
+            gm = nn.BCEWithLogitsLoss(gkw.get("weight"), red, pos_weight=gkw.get("pos_weight"))
+            tm = tnn.BCEWithLogitsLoss(tkw.get("weight"), reduction=red,
+                                       pos_weight=tkw.get("pos_weight"))
+            _close(gm(ad.tensor(z), ad.tensor(y)), tm(torch.tensor(z), torch.tensor(y)))
+    # torch's positional order: (input, target, weight)
+    _close(F.binary_cross_entropy_with_logits(ad.tensor(z), ad.tensor(y), ad.tensor(w)),
+           TF.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y), torch.tensor(w)))
