@@ -1366,3 +1366,69 @@ def test_bce_with_logits_weight_and_pos_weight():
     # torch's positional order: (input, target, weight)
     _close(F.binary_cross_entropy_with_logits(ad.tensor(z), ad.tensor(y), ad.tensor(w)),
            TF.binary_cross_entropy_with_logits(torch.tensor(z), torch.tensor(y), torch.tensor(w)))
+
+
+# ---- 20.1 a GAN: two optimisers, the generator's output detached for the discriminator ---
+def test_gan_steps():
+    rng = np.random.default_rng(22)
+    Xn = rng.normal(size=(8, 2)) @ np.array([[1, 2], [-0.1, 0.5]]) + np.array([1, 2])
+    Zs = [rng.normal(size=(8, 2)) for _ in range(3)]
+
+    def make(nn_, optim_):
+        net_G = nn_.Sequential(nn_.Linear(2, 2))
+        net_D = nn_.Sequential(nn_.Linear(2, 5), nn_.Tanh(), nn_.Linear(5, 3), nn_.Tanh(),
+                               nn_.Linear(3, 1))
+        return net_G, net_D
+
+    tG, tD = make(tnn, torch.optim)
+    gG, gD = make(nn, optim)
+    for g, t in ((gG, tG), (gD, tD)):
+        g.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+
+    def update_D(X, Z, net_D, net_G, loss, trainer_D, ones, zeros):
+        batch_size = X.shape[0]
+        o, z = ones((batch_size,)), zeros((batch_size,))
+        trainer_D.zero_grad()
+        real_Y = net_D(X)
+        fake_X = net_G(Z)
+        fake_Y = net_D(fake_X.detach())
+        loss_D = (loss(real_Y, o.reshape(real_Y.shape)) +
+                  loss(fake_Y, z.reshape(fake_Y.shape))) / 2
+        loss_D.backward()
+        trainer_D.step()
+        return loss_D
+
+    def update_G(Z, net_D, net_G, loss, trainer_G, ones):
+        batch_size = Z.shape[0]
+        o = ones((batch_size,))
+        trainer_G.zero_grad()
+        fake_X = net_G(Z)
+        fake_Y = net_D(fake_X)
+        loss_G = loss(fake_Y, o.reshape(fake_Y.shape))
+        loss_G.backward()
+        trainer_G.step()
+        return loss_G
+
+    tloss, gloss = tnn.BCEWithLogitsLoss(reduction="sum"), nn.BCEWithLogitsLoss(reduction="sum")
+    tD_opt = torch.optim.Adam(tD.parameters(), lr=0.05)
+    tG_opt = torch.optim.Adam(tG.parameters(), lr=0.005)
+    gD_opt = optim.Adam(gD.parameters(), lr=0.05)
+    gG_opt = optim.Adam(gG.parameters(), lr=0.005)
+    tX, gX = torch.tensor(Xn), ad.tensor(Xn)
+    gones = lambda s: ad.tensor(gnp.ones(s))  # noqa: E731
+    gzeros = lambda s: ad.tensor(gnp.zeros(s))  # noqa: E731
+    for Zn in Zs:
+        before = [None if p.grad is None else _np(p.grad).copy() for p in gG.parameters()]
+        tlD = update_D(tX, torch.tensor(Zn), tD, tG, tloss, tD_opt, torch.ones, torch.zeros)
+        glD = update_D(gX, ad.tensor(Zn), gD, gG, gloss, gD_opt, gones, gzeros)
+        _close(glD, tlD)
+        for p, b in zip(gG.parameters(), before, strict=True):  # detached: G gets nothing
+            assert (p.grad is None) if b is None else np.array_equal(_np(p.grad), b)
+        tlG = update_G(torch.tensor(Zn), tD, tG, tloss, tG_opt, torch.ones)
+        glG = update_G(ad.tensor(Zn), gD, gG, gloss, gG_opt, gones)
+        _close(glG, tlG)
+        for g, t in ((gG, tG), (gD, tD)):
+            for (k, gv), (_, tv) in zip(g.named_parameters(), t.named_parameters(),
+                                        strict=True):
+                _close(gv, tv, rtol=1e-9)
+                _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-12)
