@@ -1428,7 +1428,7 @@ def test_gan_steps():
         glG = update_G(ad.tensor(Zn), gD, gG, gloss, gG_opt, gones)
         _close(glG, tlG)
         for g, t in ((gG, tG), (gD, tD)):
-            for (k, gv), (_, tv) in zip(g.named_parameters(), t.named_parameters(),
+            for (_, gv), (_, tv) in zip(g.named_parameters(), t.named_parameters(),
                                         strict=True):
                 _close(gv, tv, rtol=1e-9)
                 _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-12)
