@@ -373,3 +373,15 @@ def test_bce_with_logits_weight_pos_weight(backend):
     _close(f(_a(z)), ref(z))
     check_grads(lambda z: gnp.sum(gnp.sin(f(z))), (_a(z),), order=2, modes=("rev",))
     _close(F.binary_cross_entropy_with_logits(_a(z), _a(y), _a(w)), (ref(z) / pw ** y).mean())
+
+
+def test_sequential_slice_and_append(backend):
+    from gpuad import nn
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.Tanh())
+    x = _a(np.random.default_rng(9).normal(size=(5, 2)))
+    head, tail = net[:2], net[2:]
+    assert isinstance(head, nn.Sequential) and len(tail) == 2
+    assert [n for n, _ in tail.named_parameters()] == ["2.weight", "2.bias"]
+    _close(tail(head(x)), to_numpy(net(x)))
+    assert net.append(nn.Linear(4, 1)) is net and len(net) == 5 and net(x).shape == (5, 1)

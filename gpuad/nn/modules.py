@@ -309,19 +309,34 @@ class Sequential(Module):
         for i, layer in enumerate(layers):
             setattr(self, str(i), layer)
 
+    def _items(self) -> list[tuple[str, Module | Callable]]:
+        return [(k, v) for k, v in vars(self).items() if k.isdigit() or isinstance(v, Module)]
+
     @property
     def layers(self) -> list[Module | Callable]:
         """The layers in the order they were added: those given to the constructor and every
         Module set later under any name (``seq.add_module("block0", m)``, ``seq.head = m``),
         as torch's ``Sequential`` runs every submodule it holds."""
-        return [v for k, v in vars(self).items() if k.isdigit() or isinstance(v, Module)]
+        return [v for _, v in self._items()]
+
+    def append(self, layer: Module | Callable) -> Sequential:
+        """Add ``layer`` at the end (named by its position, as torch). Returns this module."""
+        setattr(self, str(len(self._items())), layer)
+        return self
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
             x = layer(x)
         return x
 
-    def __getitem__(self, i: int) -> Module | Callable:
+    def __getitem__(self, i: int | slice) -> Any:
+        """A layer, or for a slice a ``Sequential`` of those layers under their names (torch's:
+        ``net[:2](x)`` runs the first two)."""
+        if isinstance(i, slice):
+            out = Sequential()
+            for k, v in self._items()[i]:
+                setattr(out, k, v)
+            return out
         return self.layers[i]
 
     def __len__(self) -> int:
