@@ -1432,3 +1432,80 @@ def test_gan_steps():
                                         strict=True):
                 _close(gv, tv, rtol=1e-9)
                 _close(gv.grad, tv.grad, rtol=1e-9, atol=1e-12)
+
+
+# ---- d2l 1.0's Module/Trainer style: scratch model and SGD classes, a tensor data loader --
+def test_d2l_v1_trainer_style_scratch_regression():
+    from gpuad.utils import data as gdata
+
+    rng = np.random.default_rng(23)
+    Xn = rng.normal(size=(24, 3))
+    yn = Xn @ np.array([[2.0], [-3.4], [0.5]]) + 4.2 + rng.normal(0, 0.01, (24, 1))
+    w0 = rng.normal(0, 0.01, (3, 1))
+
+    def build(nn_, lib, tensor, data_mod):
+        class LinearRegressionScratch(nn_.Module):
+            def __init__(self, lr):
+                super().__init__()
+                self.lr = lr
+                self.w = tensor(w0.copy(), requires_grad=True)
+                self.b = tensor(np.zeros(1), requires_grad=True)
+
+            def forward(self, X):
+                return lib.matmul(X, self.w) + self.b
+
+            def loss(self, y_hat, y):
+                l = (y_hat - y) ** 2 / 2
+                return l.mean()
+
+            def configure_optimizers(self):
+                return SGD([self.w, self.b], self.lr)
+
+        class SGD:
+            def __init__(self, params, lr):
+                self.params, self.lr = params, lr
+
+            def step(self):
+                for param in self.params:
+                    param -= self.lr * param.grad
+
+            def zero_grad(self):
+                for param in self.params:
+                    if param.grad is not None:
+                        param.grad.zero_()
+
+        def loader(train, indices):
+            tensors = tuple(a[indices] for a in (tensor(Xn), tensor(yn)))
+            dataset = data_mod.TensorDataset(*tensors)
+            return data_mod.DataLoader(dataset, 5, shuffle=False)
+
+        return LinearRegressionScratch(0.03), loader
+
+    def fit(model, loader, no_grad):
+        optim_ = model.configure_optimizers()
+        out = []
+        for _ in range(3):
+            model.train()
+            for batch in loader(True, slice(0, 16)):
+                loss = model.loss(model(*batch[:-1]), batch[-1])
+                optim_.zero_grad()
+                with ad.enable_grad() if no_grad is ad.no_grad else torch.enable_grad():
+                    loss.backward()
+                with no_grad():
+                    optim_.step()
+                out.append(loss.item())
+            model.eval()
+            with no_grad():
+                out.append(sum(model.loss(model(*b[:-1]), b[-1]).item()
+                               for b in loader(False, slice(16, None))))
+        return out
+
+    tm, tload = build(tnn, torch, torch.tensor, torch.utils.data)
+    gm, gload = build(nn, gnp, ad.tensor, gdata)
+    # gpuad lists leaf tensors that require grad as parameters; torch only nn.Parameters
+    assert [n for n, _ in gm.named_parameters()] == ["w", "b"]
+    assert list(tm.named_parameters()) == []
+    np.testing.assert_allclose(fit(gm, gload, ad.no_grad), fit(tm, tload, torch.no_grad),
+                               rtol=1e-11)
+    _close(gm.w, tm.w)
+    _close(gm.b, tm.b)
