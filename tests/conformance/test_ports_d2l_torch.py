@@ -1509,3 +1509,92 @@ def test_d2l_v1_trainer_style_scratch_regression():
                                rtol=1e-11)
     _close(gm.w, tm.w)
     _close(gm.b, tm.b)
+
+
+# ---- 2.5 automatic differentiation, 6.x builders' guide ---------------------------------
+def test_autograd_chapter():
+    def run(lib, tensor, arange, dot, randn_value):
+        out = []
+        x = tensor(arange(4.0))
+        x.requires_grad_(True)
+        assert x.grad is None
+        y = 2 * dot(x, x)
+        y.backward()
+        out.append(x.grad.clone())
+        x.grad.zero_()
+        y = x.sum()
+        y.backward()
+        out.append(x.grad.clone())
+        x.grad.zero_()
+        y = x * x
+        y.backward(gradient=tensor(np.ones(len(y))))
+        out.append(x.grad.clone())
+        x.grad.zero_()
+        y = x * x
+        u = y.detach()
+        z = u * x
+        z.sum().backward()
+        out.append(x.grad.clone())
+        x.grad.zero_()
+        y.sum().backward()
+        out.append(x.grad.clone())
+
+        def f(a):
+            b = a * 2
+            while b.norm() < 1000:
+                b = b * 2
+            c = b if b.sum() > 0 else 100 * b
+            return c
+
+        a = tensor(randn_value, requires_grad=True)
+        d = f(a)
+        d.backward()
+        out.append(a.grad.clone())
+        out.append(d / a)
+        return out
+
+    for v in (0.37, -1.3):
+        t = run(torch, torch.tensor, lambda n: torch.arange(n).numpy(), torch.dot, v)
+        g = run(gnp, ad.tensor, lambda n: gnp.arange(n), gnp.dot, v)
+        for a, b in zip(g, t, strict=True):
+            _close(a, b)
+
+
+def test_builders_guide_tied_lazy_init_save_load(tmp_path):
+    rng = np.random.default_rng(24)
+    Xn = rng.normal(size=(2, 4))
+
+    def make(nn_):
+        shared = nn_.LazyLinear(8)
+        return nn_.Sequential(nn_.LazyLinear(8), nn_.ReLU(), shared, nn_.ReLU(), shared,
+                              nn_.ReLU(), nn_.LazyLinear(1))
+
+    tnet, gnet = make(tnn), make(nn)
+    tX, gX = torch.tensor(Xn), ad.tensor(Xn)
+    tnet(tX)
+    gnet(gX)
+    assert gnet[2].weight is gnet[4].weight
+    assert list(gnet.state_dict()) == list(tnet.state_dict())
+    assert len(gnet.parameters()) == len(list(tnet.parameters())) == 6
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    tnet(tX).sum().backward()
+    gnet(gX).sum().backward()
+    for (k, gv), (k2, tv) in zip(gnet.named_parameters(), tnet.named_parameters(), strict=True):
+        assert k == k2
+        _close(gv.grad, tv.grad)  # the shared layer's gradient sums both uses
+    # custom init: uniform(-10, 10), then keep only |w| >= 5 (the book writes through .data)
+    with torch.no_grad():
+        tnet[0].weight.uniform_(-10, 10)
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    tnet[0].weight.data *= tnet[0].weight.data.abs() >= 5
+    with ad.no_grad():
+        gnet[0].weight *= gnet[0].weight.abs() >= 5
+    _close(gnet[0].weight, tnet[0].weight)
+    # parameter files
+    ad.save(gnet.state_dict(), tmp_path / "mlp.params")
+    clone = make(nn)
+    clone(gX)
+    clone.load_state_dict(ad.load(tmp_path / "mlp.params"))
+    clone.eval()
+    with ad.no_grad():
+        _close(clone(gX), gnet(gX))
