@@ -385,3 +385,27 @@ def test_sequential_slice_and_append(backend):
     assert [n for n, _ in tail.named_parameters()] == ["2.weight", "2.bias"]
     _close(tail(head(x)), to_numpy(net(x)))
     assert net.append(nn.Linear(4, 1)) is net and len(net) == 5 and net(x).shape == (5, 1)
+
+
+def test_init_seq2seq_through_torch_internals(backend):
+    # d2l's init_seq2seq loops over module._flat_weights_names and module._parameters
+    from gpuad import nn
+
+    def init_seq2seq(module):
+        if type(module) is nn.Linear:
+            nn.init.xavier_uniform_(module.weight)
+        if type(module) is nn.GRU:
+            for param in module._flat_weights_names:
+                if "weight" in param:
+                    nn.init.constant_(module._parameters[param], 0.5)
+
+    net = nn.Sequential(nn.GRU(3, 4, num_layers=2), nn.Linear(4, 2))
+    assert net[0]._flat_weights_names == [n for n, _ in net[0].named_parameters()]
+    assert net[0]._flat_weights_names[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                              "bias_hh_l0"]
+    net.apply(init_seq2seq)
+    for n, p in net[0].named_parameters():
+        assert (np.all(to_numpy(p) == 0.5)) == ("weight" in n)
+    assert list(net[1]._parameters) == ["weight", "bias"]
+    with pytest.raises(TypeError):
+        net[1]._parameters["weight"] = None

@@ -1598,3 +1598,11 @@ def test_builders_guide_tied_lazy_init_save_load(tmp_path):
     clone.eval()
     with ad.no_grad():
         _close(clone(gX), gnet(gX))
+
+
+def test_rnn_flat_weights_names_match_torch():
+    for cls, kw in (("GRU", {}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
+                    ("LSTM", {"proj_size": 2}), ("RNN", {"bias": False})):
+        g, t = getattr(nn, cls)(5, 4, **kw), getattr(tnn, cls)(5, 4, **kw)
+        assert g._flat_weights_names == t._flat_weights_names
+        assert list(g._parameters) == list(t._parameters)
