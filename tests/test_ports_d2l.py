@@ -45,16 +45,19 @@ def test_linear_regression_sgd_loop_matches_numpy(backend):
     X, y = ad.tensor(_a(Xn)), ad.tensor(_a(yn))
     wn, bn = w0.copy(), np.zeros(1)
     lr, bs = 0.03, 5
+    perm = rng.permutation(20)  # the book's torch.randperm / shuffled indices
+    indices = ad.tensor(_a(perm))
     for i in (list(range(0, 20, bs)) * 2):
-        idx = ad.tensor(_a(np.arange(i, i + bs)))
+        idx = indices[i:i + bs]
+        sel = perm[i:i + bs]
         l = (X[idx] @ w + b - y[idx].reshape((-1, 1))) ** 2 / 2
         l.sum().backward()
         with ad.no_grad():
             for p in (w, b):
                 p -= lr * p.grad / bs
                 p.grad.zero_()
-        r = Xn[i:i + bs] @ wn + bn - yn[i:i + bs]
-        wn, bn = wn - lr * Xn[i:i + bs].T @ r / bs, bn - lr * r.sum(0) / bs
+        r = Xn[sel] @ wn + bn - yn[sel]
+        wn, bn = wn - lr * Xn[sel].T @ r / bs, bn - lr * r.sum(0) / bs
         _close(w, wn)
         _close(b, bn)
         assert float(w.grad.abs().sum()) == 0.0 and w.is_leaf
