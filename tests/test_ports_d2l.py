@@ -412,3 +412,14 @@ def test_init_seq2seq_through_torch_internals(backend):
     assert list(net[1]._parameters) == ["weight", "bias"]
     with pytest.raises(TypeError):
         net[1]._parameters["weight"] = None
+
+
+def test_lazy_layers_load_a_state_dict_before_a_call(backend):
+    from gpuad import nn
+
+    src = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    dst = nn.Sequential(nn.LazyLinear(4), nn.LazyLinear(2))
+    dst.load_state_dict(src.state_dict())
+    assert [type(m).__name__ for m in dst] == ["Linear", "Linear"]
+    x = _a(np.random.default_rng(10).normal(size=(5, 3)))
+    _close(dst(x), to_numpy(src(x)))

@@ -70,6 +70,18 @@ class _LazyMixin(Module):
         if not size:
             raise ValueError(f"{type(self).__name__}: cannot infer the input size from an "
                              f"input of shape {shape}")
+        self._materialize(size)
+
+    def _size_from_state(self, state: Any, prefix: str) -> int | None:
+        """The input size a state dict's weights fix (``load_state_dict`` before any call)."""
+        w = state.get(prefix + "weight")
+        shape = tuple(getattr(w, "shape", ()))
+        return self._size_of_weight(shape) if shape else None
+
+    def _size_of_weight(self, shape: tuple) -> int | None:
+        return shape[1] if len(shape) > 1 else None
+
+    def _materialize(self, size: int) -> None:
         real = self._become(size, *self._lazy_args, **self._lazy_kwargs)
         mine = vars(self)
         new: dict[str, Any] = {}
@@ -131,6 +143,10 @@ class _LazyConv(_LazyMixin):
     def _in_size(self, x: Any) -> int:
         return int(x.shape[1] if len(x.shape) == self._nd + 2 else x.shape[0])
 
+    def _size_of_weight(self, shape: tuple) -> int | None:
+        groups = self._lazy_args[5]  # out_channels, kernel_size, stride, padding, dilation
+        return shape[1] * groups if len(shape) == self._nd + 2 else None
+
 
 class LazyConv1d(_LazyConv):
     """``nn.Conv1d`` whose ``in_channels`` comes from the first input."""
@@ -161,6 +177,13 @@ class _LazyBatchNorm(_LazyMixin):
 
     def _in_size(self, x: Any) -> int:
         return int(x.shape[1])
+
+    def _size_from_state(self, state: Any, prefix: str) -> int | None:
+        for name in ("weight", "running_mean"):
+            shape = tuple(getattr(state.get(prefix + name), "shape", ()))
+            if len(shape) == 1 and shape[0]:
+                return shape[0]
+        return None
 
 
 class LazyBatchNorm1d(_LazyBatchNorm):

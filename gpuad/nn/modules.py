@@ -209,10 +209,17 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Each parameter's version is bumped, so a backward through a graph recorded before the
         load raises instead of mixing old and new weights. Nothing is written unless every
-        name and shape fits.
+        name and shape fits, except that lazy layers not yet called take their sizes from the
+        state first (as torch's), so a model of ``LazyLinear`` layers loads without a call.
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
+        for path, m in list(self.named_modules()):
+            size_of = getattr(m, "_size_from_state", None)
+            if size_of is not None:
+                size = size_of(state, path + "." if path else "")
+                if size:
+                    m._materialize(size)
         params = dict(self._state_items())
         missing = set(params) - set(state)
         if missing:

@@ -1606,3 +1606,21 @@ def test_rnn_flat_weights_names_match_torch():
         g, t = getattr(nn, cls)(5, 4, **kw), getattr(tnn, cls)(5, 4, **kw)
         assert g._flat_weights_names == t._flat_weights_names
         assert list(g._parameters) == list(t._parameters)
+
+
+def test_lazy_model_loads_a_state_dict_without_a_call(tmp_path):
+    # 6.6: clone = MLP(); clone.load_state_dict(torch.load("mlp.params")) with lazy layers
+    def make(nn_):
+        return nn_.Sequential(nn_.LazyConv2d(4, 3, groups=2), nn_.LazyBatchNorm2d(),
+                              nn_.Flatten(), nn_.LazyLinear(3),
+                              nn_.LazyBatchNorm1d(affine=False))
+
+    x = np.random.default_rng(25).normal(size=(2, 2, 5, 5))
+    tnet = make(tnn)
+    tnet(torch.tensor(x))
+    gnet = make(nn)
+    gnet.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+    assert [type(m).__name__ for m in gnet] == [type(m).__name__ for m in tnet]
+    tnet.eval()
+    gnet.eval()
+    _close(gnet(ad.tensor(x)), tnet(torch.tensor(x)))
