@@ -362,6 +362,39 @@ def to(self, *args, **kw) -> Tensor:
     return r
 
 
+def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
+    """torch's ``type``: ``x.type(dtype)`` is ``x.to(dtype)`` (a torch dtype, a NumPy one or
+    its name); ``x.type()`` names the dtype (``"float64"``).
+    Example: ``(y_hat.argmax(axis=1).type(y.dtype) == y)``"""
+    if dtype is None:
+        return str(self.dtype)
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):  # x.type("torch.DoubleTensor")
+        name = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
+        if name not in _TENSOR_TYPES:
+            raise TypeError(f"Tensor.type: unknown tensor type {dtype!r}")
+        _device(self, "cuda" if ".cuda." in dtype else "cpu", "type")
+        dtype = _TENSOR_TYPES[name]
+    return to(self, dtype)
+
+
+_TENSOR_TYPES = {
+    "Double": "float64", "Float": "float32", "Half": "float16", "Long": "int64",
+    "Int": "int32", "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool",
+}
+
+
+def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> Tensor:
+    """torch's ``repeat_interleave``: each element ``repeats`` times along ``dim`` (the
+    flattened tensor when None), NumPy's ``repeat``. Example: ``lens.repeat_interleave(3)``"""
+    if isinstance(repeats, Tensor):
+        repeats = repeats.detach()._data
+    out = _R.repeat(self, repeats, axis=dim)
+    if output_size is not None and _R.shape(out)[0 if dim is None else dim] != output_size:
+        raise ValueError(f"Tensor.repeat_interleave: output_size={output_size} does not match "
+                         f"the result's shape {_R.shape(out)}")
+    return out
+
+
 def type_as(self, other) -> Tensor:
     """This tensor in ``other``'s dtype. Example: ``mask.type_as(x)``"""
     return self if self.dtype == other.dtype else _R.astype(self, other.dtype)
@@ -410,6 +443,38 @@ def _in_place(name: str, fn):
     return method
 
 
+def _draw(name: str, shape: tuple, generator) -> Any:
+    if generator is not None:
+        raise TypeError(f"Tensor.{name}: generator= is not taken; seed gpuad.numpy.random "
+                        f"(gnp.random.seed(0))")
+    from .numpy import random as _random
+
+    return _random
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std^2) from ``gpuad.numpy.random``, in place (a
+    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch).
+    Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
+    self[...] = _draw("normal_", self.shape, generator).normal(mean, std, self.shape)
+    return self
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from U(a, b), in place. Example: ``w.uniform_(-0.1, 0.1)``"""
+    self[...] = _draw("uniform_", self.shape, generator).uniform(a, b, self.shape)
+    return self
+
+
+def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
+    """Fill with 0/1 draws that are 1 with probability ``p``, in place (a constant).
+    Example: ``mask = x.new_empty(x.shape).bernoulli_(0.8)``"""
+    if not 0 <= float(p) <= 1:
+        raise ValueError(f"Tensor.bernoulli_: p must lie in [0, 1], got {p}")
+    self[...] = _draw("bernoulli_", self.shape, generator).uniform(0, 1, self.shape) < p
+    return self
+
+
 def zero_(self) -> Tensor:
     """Set every entry to zero, in place. Example: ``x.grad.zero_()``"""
     self[...] = 0
@@ -438,9 +503,13 @@ _DEFINED = """
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to type_as cpu cuda zero_ fill_ copy_
+    new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu cuda zero_
+    fill_ copy_
 """.split()
-_SAME = {"moveaxis": "movedim", "ger": "outer", "nelement": "numel", "ndimension": "dim"}
+_SAME = {
+    "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
+    "ndimension": "dim",
+}
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
     exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal square sin cos tan sinh cosh

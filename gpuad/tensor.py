@@ -368,7 +368,7 @@ class Tensor:
     def __float__(self) -> float:
         if self.requires_grad or self._tan:
             _P.check_scalar_write(self)  # float(t) detaches; out[i] = t into an ndarray raises
-        out = float(self.data)
+        out = float(self._one("float"))
         if _vc.pending:  # a compiled step's value checks, readable now (gpuad.jit)
             _vc.poll()
         return out
@@ -376,7 +376,7 @@ class Tensor:
     def __complex__(self) -> complex:
         if self.requires_grad or self._tan:
             _P.check_scalar_write(self)  # complex(t) detaches; cmath.exp(t) raises
-        out = complex(self.data)
+        out = complex(self._one("complex"))
         if _vc.pending:
             _vc.poll()
         return out
@@ -392,7 +392,19 @@ class Tensor:
         return format(self.item(), spec)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._one("int"))
+
+    def _one(self, what: str) -> Any:
+        """The data of a one-element Tensor as a 0-d array: ``int(t)`` and ``float(t)`` take
+        any one-element Tensor, as torch's (``int(y.argmax(dim=1).reshape(1))``), where NumPy
+        2 takes only 0-d arrays."""
+        d = self.data
+        if d.ndim == 0:
+            return d
+        if d.size != 1:
+            raise TypeError(f"{what}() of a Tensor of shape {tuple(d.shape)}: only one-element "
+                            f"tensors can be converted to Python scalars")
+        return d.reshape(())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu":  # as NumPy: a float 0.5 is no size or index

@@ -99,6 +99,16 @@ from .functional import (  # noqa: F401
     max_pool3d,
     scaled_dot_product_attention,  # noqa: F401
 )
+from .lazy import (  # noqa: F401
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyLinear,
+    UninitializedParameter,
+)
 from .normalization_layers import (  # noqa: F401
     BatchNorm1d,
     BatchNorm2d,

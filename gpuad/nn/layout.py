@@ -169,7 +169,9 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Any:
             checked,
         )
     classes = gnp.arange(num_classes)
-    return (gnp.expand_dims(lab, -1) == classes).astype(np.int64)
+    out = (gnp.expand_dims(lab, -1) == classes).astype(np.int64)
+    # a Tensor of labels gives a Tensor, as torch's (``F.one_hot(X.T, n).float()``)
+    return Tensor(out) if isinstance(tensor, Tensor) and not isinstance(out, Tensor) else out
 
 
 def pixel_shuffle(input: Array, upscale_factor: int) -> Array:

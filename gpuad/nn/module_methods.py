@@ -11,7 +11,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as _np
@@ -33,6 +34,12 @@ class ModuleMethods:
             if _is_module(v) and id(v) not in seen:
                 seen.add(id(v))
                 yield name, v
+
+    @property
+    def _parameters(self) -> Mapping[str, Any]:
+        """This module's own parameters by name (torch's internal dict, which ported code
+        reads: ``module._parameters["weight"]``); read-only, assign the attribute instead."""
+        return MappingProxyType({n: v for n, v in self._members() if not _is_module(v)})
 
     def children(self) -> Iterator[Any]:
         """Each direct submodule once. Example: ``list(model.children())``"""
@@ -69,6 +76,16 @@ class ModuleMethods:
         for m in self.children():
             m.apply(fn)
         fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Any:
+        """Set ``requires_grad`` of every parameter (a frozen one is skipped by optimisers
+        while it has no gradient), as torch's; returns this module.
+
+        Example: ``backbone.requires_grad_(False)``
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
         return self
 
     # ---- casts ---------------------------------------------------------------------------

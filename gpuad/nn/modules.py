@@ -139,6 +139,23 @@ class Module(_hooks.HookMethods, ModuleMethods):
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Hold ``module`` under ``name``, as ``setattr(self, name, module)`` (torch's); in a
+        ``Sequential`` it runs after the layers added before it.
+
+        Example: ``blks.add_module("block0", EncoderBlock(...))``
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        if name in vars(self) and not isinstance(vars(self)[name], Module | None):
+            raise KeyError(f"add_module: attribute {name!r} already exists")
+        setattr(self, name, module)
+
+    register_module = add_module
+
     def register_buffer(self, name: str, tensor: Any) -> None:
         """Hold ``tensor`` as state that is saved and loaded but not trained (BatchNorm's
         running statistics): a Tensor that requires no grad, listed by ``named_buffers`` and
@@ -192,10 +209,17 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Each parameter's version is bumped, so a backward through a graph recorded before the
         load raises instead of mixing old and new weights. Nothing is written unless every
-        name and shape fits.
+        name and shape fits, except that lazy layers not yet called take their sizes from the
+        state first (as torch's), so a model of ``LazyLinear`` layers loads without a call.
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
+        for path, m in list(self.named_modules()):
+            size_of = getattr(m, "_size_from_state", None)
+            if size_of is not None:
+                size = size_of(state, path + "." if path else "")
+                if size:
+                    m._materialize(size)
         params = dict(self._state_items())
         missing = set(params) - set(state)
         if missing:
@@ -281,8 +305,9 @@ class Linear(Module):
 
 class Sequential(Module):
     """Apply modules (or plain functions) in order. Each is the attribute ``"0"``, ``"1"``,
-    ..., so parameters are named ``0.weight``, ``2.bias``, ... as in torch (a torch
-    ``state_dict`` loads as it is); ``seq.layers`` lists them.
+    ... (a Module added later under another name runs after them), so parameters are named
+    ``0.weight``, ``2.bias``, ... as in torch (a torch ``state_dict`` loads as it is);
+    ``seq.layers`` lists them.
 
     Example: ``nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))``
     """
@@ -291,19 +316,34 @@ class Sequential(Module):
         for i, layer in enumerate(layers):
             setattr(self, str(i), layer)
 
+    def _items(self) -> list[tuple[str, Module | Callable]]:
+        return [(k, v) for k, v in vars(self).items() if k.isdigit() or isinstance(v, Module)]
+
     @property
     def layers(self) -> list[Module | Callable]:
-        d, out = vars(self), []
-        while str(len(out)) in d:
-            out.append(d[str(len(out))])
-        return out
+        """The layers in the order they were added: those given to the constructor and every
+        Module set later under any name (``seq.add_module("block0", m)``, ``seq.head = m``),
+        as torch's ``Sequential`` runs every submodule it holds."""
+        return [v for _, v in self._items()]
+
+    def append(self, layer: Module | Callable) -> Sequential:
+        """Add ``layer`` at the end (named by its position, as torch). Returns this module."""
+        setattr(self, str(len(self._items())), layer)
+        return self
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
             x = layer(x)
         return x
 
-    def __getitem__(self, i: int) -> Module | Callable:
+    def __getitem__(self, i: int | slice) -> Any:
+        """A layer, or for a slice a ``Sequential`` of those layers under their names (torch's:
+        ``net[:2](x)`` runs the first two)."""
+        if isinstance(i, slice):
+            out = Sequential()
+            for k, v in self._items()[i]:
+                setattr(out, k, v)
+            return out
         return self.layers[i]
 
     def __len__(self) -> int:
@@ -520,7 +560,16 @@ class CrossEntropyLoss(MSELoss):
 
 
 class BCEWithLogitsLoss(MSELoss):
-    """``binary_cross_entropy_with_logits`` as a module. Example: ``nn.BCEWithLogitsLoss()``"""
+    """``binary_cross_entropy_with_logits`` as a module, with torch's ``weight``,
+    ``reduction`` and ``pos_weight``. Example: ``nn.BCEWithLogitsLoss(pos_weight=p)``"""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", *,
+                 pos_weight: Any = None) -> None:
+        if isinstance(weight, str):  # BCEWithLogitsLoss("sum"), gpuad's first argument
+            weight, reduction = None, weight
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
 
     def forward(self, input: Any, target: Any) -> Any:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                  weight=self.weight,
+                                                  pos_weight=self.pos_weight)

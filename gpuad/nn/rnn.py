@@ -313,6 +313,12 @@ class _RNNBase(Module):
                     shape = (proj_size, hidden_size)
                     setattr(self, f"weight_hr_l{layer}{sfx}", _uniform(shape, hidden_size, dtype))
 
+    @property
+    def _flat_weights_names(self) -> list[str]:
+        """The weights' names in torch's order (``weight_ih_l0``, ``weight_hh_l0``, ...), as
+        torch's internal list that initialisation code loops over."""
+        return [n for n, _ in self.named_parameters()]
+
     def _step(self, layer: int, sfx: str) -> Any:
         """The step function of one layer and direction: (gate inputs, states) -> states."""
         get = self.__dict__.get

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import math
+import operator as _operator
 
 import numpy as _np
 
@@ -19,14 +20,31 @@ def _const(mask, like):
     return mask.astype(dt)
 
 
+def _bad_axis(axis):
+    what = (f"an array of shape {tuple(axis.shape)} and dtype {getattr(axis, 'dtype', '?')}"
+            if hasattr(axis, "shape") else f"{type(axis).__name__} {axis!r}")
+    raise TypeError(
+        f"axis must be an int or a tuple of ints, got {what}. An array as the second argument "
+        f"of max/min/sum is NumPy's axis: for torch.max(a, b), the elementwise maximum of two "
+        f"arrays, write gnp.maximum(a, b) (gnp.minimum for torch.min)"
+    )
+
+
 def norm_axis(axis, nd: int):
     if axis is None:
         return None
     if isinstance(axis, int | _np.integer):
         axis = (int(axis),)
+    elif hasattr(axis, "shape"):
+        axis = (axis,) if len(axis.shape) == 0 else _bad_axis(axis)
+    elif not hasattr(axis, "__iter__"):
+        axis = (axis,)
     out = []
     for a in axis:
-        a = int(a)
+        try:
+            a = _operator.index(a)
+        except TypeError:
+            _bad_axis(a)
         if not -nd <= a < builtins_max(nd, 1):
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {nd}")
         out.append(a % nd if nd else 0)
