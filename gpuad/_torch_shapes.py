@@ -211,8 +211,10 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple:
     n = self.shape[d]
     if chunks <= 0:
         raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
-    step = -(-n // chunks) if n else 1
-    return tuple(_R.split(self, list(range(step, n, step)), axis=d)) if n else (self,)
+    if not n:  # torch: `chunks` empty pieces
+        return tuple(_R.split(self, [0] * (chunks - 1), axis=d))
+    step = -(-n // chunks)
+    return tuple(_R.split(self, list(range(step, n, step)), axis=d))
 
 
 def split(self, split_size_or_sections, dim: int = 0) -> tuple:
@@ -241,8 +243,9 @@ def unbind(self, dim: int = 0) -> tuple:
 
 
 def flip(self, *dims) -> Tensor:
-    """Reverse the order along ``dims``. Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
-    return _R.flip(self, _shape_args("flip", dims))
+    """Reverse the order along ``dims``: a copy, as torch's (``gnp.flip`` is NumPy's view).
+    Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
+    return _R.copy(_R.flip(self, _shape_args("flip", dims)))
 
 
 def roll(self, shifts, dims=None) -> Tensor:
@@ -260,6 +263,18 @@ def narrow(self, dim: int, start: int, length: int) -> Tensor:
             f"{self.shape[d]} of dim {dim}"
         )
     return self[(slice(None),) * d + (slice(s, s + length),)]
+
+
+def select(self, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim`` (that dim removed), a view.
+    Example: ``x.select(1, -1)``"""
+    d = _axis("select", dim, self.ndim)
+    n = self.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"Tensor.select: index {index} is out of range for dim {dim} of "
+                         f"length {n}")
+    # Ellipsis keeps a 0-d result a view (a bare element index is NumPy's scalar, a copy)
+    return self[(slice(None),) * d + (int(index), Ellipsis)]
 
 
 def movedim(self, source, destination) -> Tensor:

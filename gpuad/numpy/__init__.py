@@ -592,7 +592,17 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     else:
         k = builtins.max(0, builtins.min(n + offset, m))
         rows, cols = xp.arange(k) - offset, xp.arange(k)
-    return getitem(x, (Ellipsis, rows, cols))
+    d = getitem(x, (Ellipsis, rows, cols))
+    if isinstance(d, Tensor):
+        # a copy: a write into it could not reach x (NumPy's diagonal is a read-only view,
+        # torch's a writable one), so it refuses writes as NumPy's does
+        from .._readonly import mark
+
+        mark(d, "diagonal of a Tensor, a copy, so a write into it could not reach the "
+                "Tensor (torch's diagonal is a view). Write through an index instead: "
+                "x[..., i, i + offset] = v with i = gnp.arange(k), or add a diagonal "
+                "matrix out of place (x + gnp.diag(v))")
+    return d
 
 
 def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
