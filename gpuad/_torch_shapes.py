@@ -146,13 +146,20 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     if a > b:
         raise ValueError(f"Tensor.flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shp = self.shape
-    return self.reshape(shp[:a] + (-1 if 0 not in shp else 0,) + shp[b + 1 :])
+    return self.reshape(shp[:a] + (math.prod(shp[a : b + 1]),) + shp[b + 1 :])
 
 
 def unflatten(self, dim: int, sizes) -> Tensor:
     """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
     d = _axis("unflatten", dim, self.ndim)
-    return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+    sizes = tuple(int(v) for v in sizes)
+    if -1 in sizes:  # inferred from this dim alone (NumPy's -1 is ambiguous for empty tensors)
+        known = math.prod(v for v in sizes if v != -1)
+        sizes = tuple(self.shape[d] // known if known and v == -1 else v for v in sizes)
+    if math.prod(sizes) != self.shape[d]:
+        raise ValueError(f"Tensor.unflatten: sizes {sizes} do not multiply to the length "
+                         f"{self.shape[d]} of dim {dim}")
+    return self.reshape(self.shape[:d] + sizes + self.shape[d + 1 :])
 
 
 def transpose(self, *axes):
@@ -238,8 +245,10 @@ def split(self, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def unbind(self, dim: int = 0) -> tuple:
-    """The slices along ``dim``. Example: ``rows = x.unbind(0)``"""
-    return tuple(_R.unstack(self, axis=_axis("unbind", dim, self.ndim)))
+    """The slices along ``dim``, views (0-d ones too, as torch's).
+    Example: ``rows = x.unbind(0)``"""
+    d = _axis("unbind", dim, self.ndim)
+    return tuple(self[(slice(None),) * d + (i, Ellipsis)] for i in range(self.shape[d]))
 
 
 def flip(self, *dims) -> Tensor:

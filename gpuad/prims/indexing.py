@@ -87,13 +87,21 @@ scatter = prim("scatter", _scatter_fwd,
                                                                     basic=basic)],
                jvp=[lambda t, ans, v, index, shape, basic: scatter(t, index=index, shape=shape,
                                                                    basic=basic)])
-getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
+def _take(x, index, basic):
+    """``x[index]``; an advanced index's result in C order, as torch lays it out (NumPy may
+    give strides in another order, and a later reshape of it would then copy where torch's
+    reshape is a view that a write goes through)."""
+    r = x[index]
+    return r if basic or r.flags.c_contiguous else r.copy()
+
+
+getitem_ = prim("getitem", lambda xp, x, index, shape, basic: _take(x, index, basic),
                 vjp=[lambda g, ans, x, index, shape, basic: scatter(g, index=index, shape=shape,
                                                                     basic=basic)],
                 jvp=[lambda t, ans, x, index, shape, basic: getitem_(t, index=index, shape=shape,
                                                                      basic=basic)],
                 view=True)  # with a basic index (engine._view_of decides)
-getitem_.rule.np_params_fn = lambda x, p: x[p["index"]]
+getitem_.rule.np_params_fn = lambda x, p: _take(x, p["index"], p["basic"])
 
 
 def _batched_index(index) -> bool:
