@@ -1,0 +1,166 @@
+"""Regressions found by differential fuzzing of gpuad's torch-style API against PyTorch.
+
+Each test is a program that once ran without error in gpuad and gave another value or
+gradient than PyTorch (float64) or than the mathematics; the expected numbers are written out
+from the program itself (no torch needed), and gradients are also checked against central
+differences of the same program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _fd(f, x, eps=1e-6):
+    """Central differences of the scalar ``f`` (a function of a NumPy array)."""
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        p, m = x.copy(), x.copy()
+        p[i] += eps
+        m[i] -= eps
+        g[i] = (f(p) - f(m)) / (2 * eps)
+    return g
+
+
+def _grad(prog, x):
+    """``prog``'s value and the gradient of it at the host array ``x`` (through ``backward``),
+    and the same gradient by central differences of ``prog`` run without recording."""
+    t = ad.tensor(x, requires_grad=True)
+    loss = prog(t)
+    loss.backward()
+
+    def f(a):
+        with ad.no_grad():
+            return float(prog(ad.tensor(a)))
+
+    return float(loss), to_numpy(t.grad), _fd(f, x)
+
+
+def test_flip_method_is_a_copy_as_torch(backend):
+    # was: Tensor.flip returned NumPy's view, so y.flip(0).mul_(-1) also negated y, and the
+    # gradient of sum(y * w) + sum(f * f) at x was w * -1 + 2x instead of w + 2x
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+
+    def prog(t):
+        y = t * 1.0
+        f = y.flip(0)
+        f.mul_(-1.0)
+        return (y * ad.tensor(w)).sum() + (f * f).sum()
+
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (x * w).sum() + (x * x).sum(), rtol=1e-12)
+    np.testing.assert_allclose(g, w + 2 * x, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    y = ad.tensor(x)
+    y.flip((0, 1))[0, 0] = 5.0
+    np.testing.assert_array_equal(to_numpy(y), x)  # and without gradients too
+
+
+@pytest.mark.parametrize("how", ["method", "gnp"])
+def test_a_write_into_a_diagonal_raises(backend, how):
+    # was: the diagonal is a copy, and x.diagonal().add_(1) (torch: a write into x) silently
+    # changed nothing
+    x = ad.tensor(np.arange(9.0).reshape(3, 3)) * 1.0
+    d = x.diagonal() if how == "method" else gnp.diagonal(x)
+    with pytest.raises(ValueError, match="read-only.*diagonal"):
+        d.add_(1.0) if how == "method" else d.__setitem__(0, 1.0)
+    with pytest.raises(ValueError, match="read-only"):
+        d[1:].mul_(2.0)  # through a view of it too
+    np.testing.assert_array_equal(to_numpy(x), np.arange(9.0).reshape(3, 3))
+    np.testing.assert_array_equal(to_numpy(d), [0.0, 4.0, 8.0])
+    e = d * 2.0  # what is computed from it is an ordinary tensor
+    e.add_(1.0)
+    np.testing.assert_array_equal(to_numpy(e), [1.0, 9.0, 17.0])
+
+
+def test_select_is_a_view_also_when_0d(backend):
+    # was: no Tensor.select; x[..., i] with one element left is NumPy's scalar, a copy
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3))
+
+    def prog(t):
+        y = t * 1.0
+        y.select(1, -1).mul_(10.0)  # a column
+        y[0].select(0, 1).mul_(-3.0)  # one element: torch's 0-d view
+        return (y * y).sum()
+
+    want = x.copy()
+    want[:, -1] *= 10.0
+    want[0, 1] *= -3.0
+    scale = np.ones_like(x)
+    scale[:, -1] = 10.0
+    scale[0, 1] = -3.0
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (want * want).sum(), rtol=1e-12)
+    np.testing.assert_allclose(g, 2 * want * scale, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    with pytest.raises(IndexError, match="select"):
+        ad.tensor(x).select(0, 2)
+
+
+def test_unbind_pieces_are_views_also_when_0d(backend):
+    # was: the 0-d pieces of a 1-D tensor were copies: after y.mul_(2), p[1] still held the
+    # old value, and the gradient of 3 * p[1] at x was [0, 3, 0] instead of [0, 6, 0]
+    x = np.array([0.5, -1.5, 2.0])
+
+    def prog(t):
+        y = t * 1.0
+        p = y.unbind(0)
+        y.mul_(2.0)
+        return p[1] * 3.0 + (p[2] * p[0])
+
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, 6 * x[1] + 4 * x[2] * x[0], rtol=1e-12)
+    np.testing.assert_allclose(g, [4 * x[2], 6.0, 4 * x[0]], rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    rows = (ad.tensor(np.ones((2, 3))) * 1.0).unbind(1)
+    assert [r.shape for r in rows] == [(2,)] * 3
+
+
+def test_shapes_of_empty_tensors(backend):
+    # was: chunk of an empty dim gave one piece (torch: `chunks` pieces), flatten(1) of a
+    # (0, 2, 3) tensor gave (0, 0) (torch: (0, 6)), unflatten(1, (2, -1)) of (0, 2) gave
+    # (0, 2, 0) (torch: (0, 2, 1))
+    x = ad.tensor(np.zeros((0, 2, 3)), requires_grad=True)
+    assert [c.shape for c in x.chunk(3, 0)] == [(0, 2, 3)] * 3
+    assert [c.shape for c in x.chunk(2, 1)] == [(0, 1, 3)] * 2
+    assert x.flatten(1).shape == (0, 6)
+    assert x.flatten(0, 1).shape == (0, 3)
+    assert ad.tensor(np.zeros((2, 3, 0))).flatten(0, 1).shape == (6, 0)
+    assert ad.tensor(np.zeros((0, 2))).unflatten(1, (2, -1)).shape == (0, 2, 1)
+    assert ad.tensor(np.zeros((3, 4))).unflatten(1, (-1, 2)).shape == (3, 2, 2)
+    with pytest.raises(ValueError, match="unflatten"):
+        ad.tensor(np.zeros((3, 4))).unflatten(1, (3, 2))
+    loss = sum(c.sum() for c in x.chunk(2, 0)) + x.flatten(1).sum()
+    loss.backward()
+    assert to_numpy(x.grad).shape == (0, 2, 3)
+
+
+def test_reshape_of_an_advanced_index_result_is_a_view(backend):
+    # was: NumPy laid out y = x[:, [1, 1, 2]] in column order, so y.reshape(3, 2) copied and
+    # a write into it did not reach y (torch: a view); the gradient then missed the write
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+    def prog(t):
+        y = t[:, [1, 1, 2]]
+        z = y.reshape(3, 2)
+        z[0] = 0.0
+        return (y * y * gnp.arange(1.0, 7.0).reshape(2, 3)).sum()
+
+    y = x[:, [1, 1, 2]].copy()
+    y.reshape(3, 2)[0] = 0.0
+    c = np.arange(1.0, 7.0).reshape(2, 3)
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (y * y * c).sum(), rtol=1e-12)
+    want = np.zeros_like(x)
+    for r, col, k in [(0, 2, 2), (1, 1, 0), (1, 1, 1), (1, 2, 2)]:  # entries not overwritten
+        want[r, col] += 2 * y[r, k] * c[r, k]
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    assert ad.tensor(np.zeros((2, 3, 4)))[:, :, [3, 0]].is_contiguous()
