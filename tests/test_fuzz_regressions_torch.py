@@ -164,3 +164,33 @@ def test_reshape_of_an_advanced_index_result_is_a_view(backend):
     np.testing.assert_allclose(g, want, rtol=1e-12)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
     assert ad.tensor(np.zeros((2, 3, 4)))[:, :, [3, 0]].is_contiguous()
+
+
+@pytest.mark.parametrize("pads, mode", [((0, 0), "constant"), ((-1, 0), "constant"),
+                                        ((0, 0, -1, 0), "constant"), ((0, 0), "reflect")])
+def test_pad_returns_a_new_tensor(backend, pads, mode):
+    # was: F.pad with no widths returned its input (and with only negative ones a view of it),
+    # so a later write into the input also changed the padded result (torch: a new tensor),
+    # and the gradient went to the overwritten values
+    import gpuad.nn.functional as F
+
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+    def prog(t):
+        y = t * 1.0
+        p = F.pad(y[None] if mode == "reflect" else y, pads, mode=mode)
+        y.mul_(3.0)
+        return (p * p).sum() + y.sum()
+
+    cut = x[:, 1:] if pads[0] < 0 else x[1:] if pads[2:] == (-1, 0) else x
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (cut * cut).sum() + 3 * x.sum(), rtol=1e-12)
+    want = np.full_like(x, 3.0)
+    if pads[0] < 0:
+        want[:, 1:] += 2 * x[:, 1:]
+    elif pads[2:] == (-1, 0):
+        want[1:] += 2 * x[1:]
+    else:
+        want += 2 * x
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
