@@ -592,17 +592,40 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     else:
         k = builtins.max(0, builtins.min(n + offset, m))
         rows, cols = xp.arange(k) - offset, xp.arange(k)
-    d = getitem(x, (Ellipsis, rows, cols))
-    if isinstance(d, Tensor):
-        # a copy: a write into it could not reach x (NumPy's diagonal is a read-only view,
-        # torch's a writable one), so it refuses writes as NumPy's does
+    index = (Ellipsis, rows, cols)
+    d = getitem(x, index)
+    if isinstance(d, Tensor) and isinstance(x, Tensor):
+        _diagonal_view(x, d, index, offset)
+    return d
+
+
+def _diagonal_view(x, d, index, offset: int) -> None:
+    """Make ``d``, the recorded ``x[..., rows, cols]`` (a copy), a view of ``x``'s memory as
+    NumPy's and torch's diagonals are: it sees later writes into ``x``, a write into it
+    reaches ``x``, and its history is rebuilt from ``x``'s after a write (as any view's).
+    Inside ``gpuad.jit`` and ``vmap`` it stays a copy, and refuses writes instead."""
+    from .. import engine
+    from ..prims.indexing import getitem_
+
+    data = x._data
+    if x._bat is not None or d._bat is not None or engine._trace is not None \
+            or type(data) is not type(d._data):
         from .._readonly import mark
 
-        mark(d, "diagonal of a Tensor, a copy, so a write into it could not reach the "
-                "Tensor (torch's diagonal is a view). Write through an index instead: "
-                "x[..., i, i + offset] = v with i = gnp.arange(k), or add a diagonal "
-                "matrix out of place (x + gnp.diag(v))")
-    return d
+        mark(d, "diagonal of a Tensor inside gpuad.jit or vmap, a copy, so a write into it "
+                "could not reach the Tensor. Write through an index instead: "
+                "x[..., i, i + offset] = v with i = gnp.arange(k), or add a diagonal matrix "
+                "out of place (x + gnp.diag(v))")
+        return
+    view = _r._xp(data).diagonal(data, offset, -2, -1)
+    if type(view) is _np.ndarray and not view.flags.writeable:
+        try:  # NumPy's diagonal is read-only, its memory is not (CuPy's is writable)
+            view.flags.writeable = True
+        except ValueError:
+            pass
+    d._data = view
+    params = {"index": normalize_index(index), "shape": tuple(data.shape), "basic": False}
+    engine._link_view(d, x, getitem_.rule, params, view)
 
 
 def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
