@@ -228,3 +228,24 @@ def test_pad_returns_a_new_tensor(backend, pads, mode):
         want += 2 * x
     np.testing.assert_allclose(g, want, rtol=1e-12)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("spec", ["ii->i", "ij->ji", "...ii->...i"])
+def test_einsum_that_sums_nothing_is_a_view(backend, spec):
+    # was: a copy, so a write into gnp.einsum("ii->i", y) (NumPy and torch: a view of y) was
+    # silently dropped, and the gradient missed it
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 3) if "..." in spec else (3, 3))
+
+    def prog(t):
+        y = t * 1.0
+        gnp.einsum(spec, y).mul_(-2.0)
+        return (y * y * y).sum()
+
+    y = x.copy()
+    np.einsum(spec, y)[...] *= -2.0  # NumPy's einsum is a view too
+    scale = np.where(y == x, 1.0, -2.0)
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (y**3).sum(), rtol=1e-12)
+    np.testing.assert_allclose(g, 3 * y * y * scale, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
