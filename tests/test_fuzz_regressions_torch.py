@@ -57,7 +57,7 @@ def test_flip_method_is_a_copy_as_torch(backend):
     np.testing.assert_allclose(val, (x * w).sum() + (x * x).sum(), rtol=1e-12)
     np.testing.assert_allclose(g, w + 2 * x, rtol=1e-12)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
-    y = ad.tensor(x)
+    y = ad.tensor(x.copy())
     y.flip((0, 1))[0, 0] = 5.0
     np.testing.assert_array_equal(to_numpy(y), x)  # and without gradients too
 
@@ -91,7 +91,7 @@ def test_diagonal_is_a_view_as_torch(backend, how):
                                + y.sum(), rtol=1e-12)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
     with ad.no_grad():
-        z = ad.tensor(x)
+        z = ad.tensor(x.copy())
         dz = diag(z)
         dz.zero_()
         z[0, 0, 0] = 7.0
@@ -249,3 +249,29 @@ def test_einsum_that_sums_nothing_is_a_view(backend, spec):
     np.testing.assert_allclose(val, (y**3).sum(), rtol=1e-12)
     np.testing.assert_allclose(g, 3 * y * y * scale, rtol=1e-12)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_a_write_through_an_expand_that_adds_unit_dims(backend):
+    # was: refused ("cannot be mapped back one to one") where torch writes through, since
+    # x.expand(1, *x.shape) copies no element twice; a real broadcast still refuses
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+    def prog(t):
+        y = t * 1.0
+        e = y.T.unsqueeze(1).expand(3, 1, 2).unsqueeze(0)
+        e.mul_(3.0)
+        e[0, 0, 0, 0] = 0.0  # y[0, 0]
+        return (y * y).sum()
+
+    want = 3 * x
+    want[0, 0] = 0.0
+    val, g, fd = _grad(prog, x)
+    np.testing.assert_allclose(val, (want * want).sum(), rtol=1e-12)
+    np.testing.assert_allclose(g, 6 * want, rtol=1e-12)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    with ad.no_grad():
+        z = ad.tensor(x.copy())
+        z.expand(1, 2, 3).mul_(2.0)
+    np.testing.assert_array_equal(to_numpy(z), 2 * x)
+    with pytest.raises(ad.GradError, match="broadcast_to"):
+        (ad.tensor(x, requires_grad=True) * 1.0)[:1].expand(2, 3).mul_(2.0)
