@@ -582,50 +582,18 @@ def tril(x, k: int = 0):
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    """The diagonal of the (axis1, axis2) planes, moved to the last axis."""
+    """The diagonal of the (axis1, axis2) planes, moved to the last axis: of a Tensor, a view
+    (writes through it reach ``x``, as torch's; NumPy's is read-only)."""
     x = moveaxis(x, (axis1, axis2), (-2, -1))
+    if isinstance(x, Tensor) and x._bat is None:
+        from ..prims.indexing import diagonal_
+
+        return diagonal_(x, offset=int(offset), shape=tuple(x.shape))
+    from ..prims.indexing import diagonal_rows_cols
+
     n, m = shape(x)[-2:]
-    xp = _r._xp(x)
-    if offset >= 0:
-        k = builtins.max(0, builtins.min(n, m - offset))
-        rows, cols = xp.arange(k), xp.arange(k) + offset
-    else:
-        k = builtins.max(0, builtins.min(n + offset, m))
-        rows, cols = xp.arange(k) - offset, xp.arange(k)
-    index = (Ellipsis, rows, cols)
-    d = getitem(x, index)
-    if isinstance(d, Tensor) and isinstance(x, Tensor):
-        _diagonal_view(x, d, index, offset)
-    return d
-
-
-def _diagonal_view(x, d, index, offset: int) -> None:
-    """Make ``d``, the recorded ``x[..., rows, cols]`` (a copy), a view of ``x``'s memory as
-    NumPy's and torch's diagonals are: it sees later writes into ``x``, a write into it
-    reaches ``x``, and its history is rebuilt from ``x``'s after a write (as any view's).
-    Inside ``gpuad.jit`` and ``vmap`` it stays a copy, and refuses writes instead."""
-    from .. import engine
-    from ..prims.indexing import getitem_
-
-    data = x._data
-    if x._bat is not None or d._bat is not None or engine._trace is not None \
-            or type(data) is not type(d._data):
-        from .._readonly import mark
-
-        mark(d, "diagonal of a Tensor inside gpuad.jit or vmap, a copy, so a write into it "
-                "could not reach the Tensor. Write through an index instead: "
-                "x[..., i, i + offset] = v with i = gnp.arange(k), or add a diagonal matrix "
-                "out of place (x + gnp.diag(v))")
-        return
-    view = _r._xp(data).diagonal(data, offset, -2, -1)
-    if type(view) is _np.ndarray and not view.flags.writeable:
-        try:  # NumPy's diagonal is read-only, its memory is not (CuPy's is writable)
-            view.flags.writeable = True
-        except ValueError:
-            pass
-    d._data = view
-    params = {"index": normalize_index(index), "shape": tuple(data.shape), "basic": False}
-    engine._link_view(d, x, getitem_.rule, params, view)
+    rows, cols = diagonal_rows_cols(_r._xp(x), n, m, offset)
+    return getitem(x, (Ellipsis, rows, cols))
 
 
 def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
