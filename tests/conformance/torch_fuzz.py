@@ -263,9 +263,7 @@ class Gen:
             "div": lambda L, x, y: x / (y * y + 1),
             "maximum": lambda L, x, y: x.maximum(y),
             "minimum": lambda L, x, y: x.minimum(y),
-            "atan2": lambda L, x, y: (
-                x.atan2(y + 0.5) if y.dtype.is_floating_point else x.atan2(y * 1.0 + 0.5)
-            ),
+            "atan2": lambda L, x, y: x.atan2(y * 1.0 + 0.5),
             "pow": lambda L, x, y: (x.abs() + 0.5) ** (y * 0.5),
             "add_alpha": lambda L, x, y: x.add(y, alpha=-1.5),
             "hypot": lambda L, x, y: x.hypot(y * 1.0 + 0.25),
