@@ -1,8 +1,7 @@
 """Read-only Tensors: NumPy's ``writeable=False`` on every backend.
 
 NumPy's ``imag`` of a real array is a new array of zeros that refuses writes (a write through
-it could not reach the real array it came from); so does a diagonal, which gpuad copies where
-NumPy returns a read-only view (and torch a writable one). A Tensor made like that carries a
+it could not reach the real array it came from). A Tensor made like that carries a
 :class:`ReadOnlyVersion` as its version counter; its views share the counter, so they refuse
 writes too (a view of a read-only NumPy array is read-only), while copies get a counter of
 their own. CuPy has no read-only arrays: the flag lives on the Tensor so both backends refuse.
@@ -36,11 +35,6 @@ def mark(t: Any, why: str) -> Any:
 
 def refuse_write(t: Any) -> None:
     """Raise for an in-place write into the read-only Tensor ``t`` (as NumPy does)."""
-    if not t._ver.why.startswith("imaginary"):
-        raise ValueError(
-            f"assignment destination is read-only: this Tensor of shape {t.shape} is (a view "
-            f"of) the {t._ver.why}"
-        )
     raise ValueError(
         f"assignment destination is read-only: this Tensor of shape {t.shape} is (a view of) "
         f"the {t._ver.why}, a new array of zeros as in NumPy, not a view of the real Tensor, "
