@@ -121,7 +121,13 @@ class Gen:
 
     # helpers over the torch side of the pool
     def pick(self, pool, kind="f", pred=None):
-        c = [i for i, e in enumerate(pool) if kind_of(e) == kind and (pred is None or pred(e))]
+        def ok(e):
+            try:  # (torch refuses even to describe some views whose base was written)
+                return pred is None or pred(e)
+            except RuntimeError:
+                return False
+
+        c = [i for i, e in enumerate(pool) if kind_of(e) == kind and ok(e)]
         if not c:
             raise Skip
         # prefer recent entries
