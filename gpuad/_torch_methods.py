@@ -497,7 +497,7 @@ def copy_(self, src, non_blocking: bool = False) -> Tensor:
 _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
-    flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow movedim mm
+    flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow select movedim mm
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add

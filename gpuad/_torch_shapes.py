@@ -146,13 +146,20 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     if a > b:
         raise ValueError(f"Tensor.flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shp = self.shape
-    return self.reshape(shp[:a] + (-1 if 0 not in shp else 0,) + shp[b + 1 :])
+    return self.reshape(shp[:a] + (math.prod(shp[a : b + 1]),) + shp[b + 1 :])
 
 
 def unflatten(self, dim: int, sizes) -> Tensor:
     """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
     d = _axis("unflatten", dim, self.ndim)
-    return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+    sizes = tuple(int(v) for v in sizes)
+    if -1 in sizes:  # inferred from this dim alone (NumPy's -1 is ambiguous for empty tensors)
+        known = math.prod(v for v in sizes if v != -1)
+        sizes = tuple(self.shape[d] // known if known and v == -1 else v for v in sizes)
+    if math.prod(sizes) != self.shape[d]:
+        raise ValueError(f"Tensor.unflatten: sizes {sizes} do not multiply to the length "
+                         f"{self.shape[d]} of dim {dim}")
+    return self.reshape(self.shape[:d] + sizes + self.shape[d + 1 :])
 
 
 def transpose(self, *axes):
@@ -211,8 +218,10 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple:
     n = self.shape[d]
     if chunks <= 0:
         raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
-    step = -(-n // chunks) if n else 1
-    return tuple(_R.split(self, list(range(step, n, step)), axis=d)) if n else (self,)
+    if not n:  # torch: `chunks` empty pieces
+        return tuple(_R.split(self, [0] * (chunks - 1), axis=d))
+    step = -(-n // chunks)
+    return tuple(_R.split(self, list(range(step, n, step)), axis=d))
 
 
 def split(self, split_size_or_sections, dim: int = 0) -> tuple:
@@ -236,13 +245,16 @@ def split(self, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def unbind(self, dim: int = 0) -> tuple:
-    """The slices along ``dim``. Example: ``rows = x.unbind(0)``"""
-    return tuple(_R.unstack(self, axis=_axis("unbind", dim, self.ndim)))
+    """The slices along ``dim``, views (0-d ones too, as torch's).
+    Example: ``rows = x.unbind(0)``"""
+    d = _axis("unbind", dim, self.ndim)
+    return tuple(self[(slice(None),) * d + (i, Ellipsis)] for i in range(self.shape[d]))
 
 
 def flip(self, *dims) -> Tensor:
-    """Reverse the order along ``dims``. Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
-    return _R.flip(self, _shape_args("flip", dims))
+    """Reverse the order along ``dims``: a copy, as torch's (``gnp.flip`` is NumPy's view).
+    Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
+    return _R.copy(_R.flip(self, _shape_args("flip", dims)))
 
 
 def roll(self, shifts, dims=None) -> Tensor:
@@ -260,6 +272,18 @@ def narrow(self, dim: int, start: int, length: int) -> Tensor:
             f"{self.shape[d]} of dim {dim}"
         )
     return self[(slice(None),) * d + (slice(s, s + length),)]
+
+
+def select(self, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim`` (that dim removed), a view.
+    Example: ``x.select(1, -1)``"""
+    d = _axis("select", dim, self.ndim)
+    n = self.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"Tensor.select: index {index} is out of range for dim {dim} of "
+                         f"length {n}")
+    # Ellipsis keeps a 0-d result a view (a bare element index is NumPy's scalar, a copy)
+    return self[(slice(None),) * d + (int(index), Ellipsis)]
 
 
 def movedim(self, source, destination) -> Tensor:

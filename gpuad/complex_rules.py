@@ -212,7 +212,7 @@ def _power_vjp_y(g, ans, x, y):
 #: linear in their differentiated inputs with real coefficients: the formulas hold as written
 OWN: frozenset[str] = frozenset({
     "add", "subtract", "negative", "where", "copy", "identity", "sum", "cumsum", "reshape",
-    "transpose", "broadcast_to", "concatenate", "getitem", "scatter", "index_update",
+    "transpose", "broadcast_to", "concatenate", "getitem", "scatter", "index_update", "diagonal",
 })
 
 #: holomorphic: vjp conj(formula(conj(g))), jvp formula(t)

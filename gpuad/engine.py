@@ -1507,6 +1507,15 @@ def _unview(rule, params, part, new):
                 return new
             return _rules.add(new, _rules.multiply(imag(part), 1j))
         return _rules.add(real(part), _rules.multiply(new, 1j))
+    if name == "diagonal":  # part with its diagonal replaced by new
+        from .prims.indexing import diagonal_rows_cols
+
+        n, m = part.shape[-2:]
+        rows, cols = diagonal_rows_cols(_xp(part.data), n, m, params["offset"])
+        return _rules.index_update_(part, new, index=(Ellipsis, rows, cols))
+    if name == "broadcast_to" and _np.prod(part.shape) == _np.prod(new.shape):
+        # new dims of length 1 only (torch's x.expand(1, *x.shape)): one to one, a reshape
+        return _rules.reshape_(new, newshape=tuple(part.shape), oldshape=tuple(new.shape))
     if name == "identity":  # the differentiation target a transform made of its argument
         raise GradError(
             "in-place write to an argument of a function being differentiated (or to a view "

@@ -15,7 +15,7 @@ import gpuad.numpy as gnp
 from gpuad import rules
 from gpuad.prims import core
 from gpuad.prims.expr import input_names
-from gpuad.prims.indexing import _is_basic, normalize_index, scatter
+from gpuad.prims.indexing import _is_basic, diagonal_, normalize_index, scatter
 from gpuad.prims.registry import load_all
 
 RULES = load_all()
@@ -177,6 +177,8 @@ def _drive(rng):
         idx = normalize_index(index)
         scatter(np.asarray(r), index=idx, shape=z.shape, basic=_is_basic(idx))
         rules.index_update(z, index, _array(rng, np.asarray(r).shape[1:], _dtype(rng)))
+    for offset in (0, 2, -3, 6):  # a Tensor's diagonal (a view)
+        diagonal_(z, offset=offset, shape=z.shape)
     rules.astype(x, _dtype(rng))
 
 

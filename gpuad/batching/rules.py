@@ -235,6 +235,17 @@ def _getitem_rule(args, dims, params):
 register("getitem", _getitem_rule)
 
 
+def _diagonal(args, dims, params):
+    from ..prims.indexing import diagonal_
+
+    (x,), (d,) = args, dims
+    x = _front(x, d)
+    return diagonal_(x, offset=params["offset"], shape=tuple(_R.shape(x))), 0
+
+
+register("diagonal", _diagonal)
+
+
 # ---- products --------------------------------------------------------------------------------
 
 def _matmul_one_gemm(a, b, da, db):

@@ -108,7 +108,7 @@ def pad(
         if mode == "replicate" and n == 0 and before + after:
             raise ValueError(f"pad: 'replicate' cannot pad axis {ax} of size 0")
     if not any(b or a for b, a in widths):
-        return input
+        return gnp.copy(input)  # a new tensor, as torch's (a later write must not reach it)
     return gnp.pad(input, widths, mode=_NP_MODE[mode])
 
 
@@ -127,7 +127,7 @@ def _pad_constant(x: Array, widths: list[tuple[int, int]], value: float) -> Arra
         x = gnp.getitem(x, tuple(crop))
     grow = [(max(b, 0), max(a, 0)) for b, a in widths]
     if not any(b or a for b, a in grow):
-        return x
+        return gnp.copy(x)  # a new tensor, not the input or a view of it, as torch's
     return gnp.pad(x, grow, mode="constant", constant_values=value)
 
 

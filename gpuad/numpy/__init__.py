@@ -582,16 +582,17 @@ def tril(x, k: int = 0):
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    """The diagonal of the (axis1, axis2) planes, moved to the last axis."""
+    """The diagonal of the (axis1, axis2) planes, moved to the last axis: of a Tensor, a view
+    (writes through it reach ``x``, as torch's; NumPy's is read-only)."""
     x = moveaxis(x, (axis1, axis2), (-2, -1))
+    if isinstance(x, Tensor) and x._bat is None:
+        from ..prims.indexing import diagonal_
+
+        return diagonal_(x, offset=int(offset), shape=tuple(x.shape))
+    from ..prims.indexing import diagonal_rows_cols
+
     n, m = shape(x)[-2:]
-    xp = _r._xp(x)
-    if offset >= 0:
-        k = builtins.max(0, builtins.min(n, m - offset))
-        rows, cols = xp.arange(k), xp.arange(k) + offset
-    else:
-        k = builtins.max(0, builtins.min(n + offset, m))
-        rows, cols = xp.arange(k) - offset, xp.arange(k)
+    rows, cols = diagonal_rows_cols(_r._xp(x), n, m, offset)
     return getitem(x, (Ellipsis, rows, cols))
 
 

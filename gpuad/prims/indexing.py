@@ -87,13 +87,59 @@ scatter = prim("scatter", _scatter_fwd,
                                                                     basic=basic)],
                jvp=[lambda t, ans, v, index, shape, basic: scatter(t, index=index, shape=shape,
                                                                    basic=basic)])
-getitem_ = prim("getitem", lambda xp, x, index, shape, basic: x[index],
+def _take(x, index, basic):
+    """``x[index]``; an advanced index's result in C order, as torch lays it out (NumPy may
+    give strides in another order, and a later reshape of it would then copy where torch's
+    reshape is a view that a write goes through)."""
+    r = x[index]
+    return r if basic or r.flags.c_contiguous else r.copy()
+
+
+getitem_ = prim("getitem", lambda xp, x, index, shape, basic: _take(x, index, basic),
                 vjp=[lambda g, ans, x, index, shape, basic: scatter(g, index=index, shape=shape,
                                                                     basic=basic)],
                 jvp=[lambda t, ans, x, index, shape, basic: getitem_(t, index=index, shape=shape,
                                                                      basic=basic)],
                 view=True)  # with a basic index (engine._view_of decides)
-getitem_.rule.np_params_fn = lambda x, p: x[p["index"]]
+getitem_.rule.np_params_fn = lambda x, p: _take(x, p["index"], p["basic"])
+
+
+def diagonal_rows_cols(xp, n: int, m: int, offset: int):
+    """The row and column indices of diagonal ``offset`` of an (n, m) matrix."""
+    if offset >= 0:
+        k = _builtins.max(0, _builtins.min(n, m - offset))
+        return xp.arange(k), xp.arange(k) + offset
+    k = _builtins.max(0, _builtins.min(n + offset, m))
+    return xp.arange(k) - offset, xp.arange(k)
+
+
+def _diagonal_fwd(xp, x, offset, shape):
+    v = xp.diagonal(x, offset, -2, -1)
+    if type(v) is _np.ndarray and not v.flags.writeable:
+        try:  # NumPy's diagonal is read-only, its memory is not (CuPy's is writable)
+            v.flags.writeable = True
+        except ValueError:
+            pass
+    return v
+
+
+def _diagonal_vjp(g, ans, x, offset, shape):
+    rows, cols = diagonal_rows_cols(_xp(g), shape[-2], shape[-1], offset)
+    return scatter(g, index=(Ellipsis, rows, cols), shape=shape, basic=False)
+
+
+# diagonal ``offset`` of the matrices on the last two axes: a view of x's memory, as NumPy's
+# (made writable) and torch's, so writes through it reach x (engine._unview rebuilds x)
+diagonal_ = prim("diagonal", _diagonal_fwd, vjp=[_diagonal_vjp],
+                 jvp=[lambda t, ans, x, offset, shape: diagonal_(t, offset=offset, shape=shape)],
+                 view=True)
+
+
+def _diagonal_shape(s, offset, shape, **params):
+    n, m = s[-2:]
+    k = _builtins.max(0, _builtins.min(n, m - offset) if offset >= 0
+                      else _builtins.min(n + offset, m))
+    return tuple(s[:-2]) + (k,)
 
 
 def _batched_index(index) -> bool:
@@ -203,5 +249,6 @@ from ._helpers import _builtins, builtins_prod  # noqa: E402
 
 # abstract evaluation (gpuad/prims/abstract.py)
 _A.set_slots(getitem_, _A.index_shape, _A.first_dtype)
+_A.set_slots(diagonal_, _diagonal_shape, _A.first_dtype)
 _A.set_slots(scatter, _A.scatter_shape, _A.first_dtype)
 _A.set_slots(index_update_, _A.same_shape, _A.update_dtype)

@@ -6,6 +6,7 @@ import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
 from ..engine import GradError
+from ..tensor import Tensor
 from . import abstract as _A
 from .core import prim
 
@@ -141,8 +142,27 @@ einsum_ = prim("einsum", lambda xp, *ops, spec, ins, out: xp.einsum(spec, *ops),
 def einsum(subscripts: str, *operands):
     """Einstein summation, as ``numpy.einsum`` (explicit or implicit output, ellipsis)."""
     ins, out = _parse_einsum(subscripts, [shape(o) for o in operands])
+    if len(operands) == 1 and isinstance(operands[0], Tensor) and len(out) == len(set(out)) \
+            and set(out) == set(ins[0]):
+        return _einsum_view(operands[0], ins[0], out)
     spec = ",".join(ins) + "->" + out
     return einsum_(*operands, spec=spec, ins=ins, out=out)
+
+
+def _einsum_view(x, sub: str, out: str):
+    """``einsum(sub -> out, x)`` that sums nothing ('ii->i', 'ij->ji', 'iij->ji'): diagonals
+    and a transpose, a view as NumPy's and torch's (a write into it reaches ``x``)."""
+    from ..numpy import diagonal, transpose
+
+    letters = list(sub)
+    while len(letters) != len(set(letters)):
+        c = next(c for c in letters if letters.count(c) > 1)
+        i = letters.index(c)
+        j = letters.index(c, i + 1)
+        x = diagonal(x, 0, i, j)  # the merged axis goes last
+        letters = [d for k, d in enumerate(letters) if k not in (i, j)] + [c]
+    perm = tuple(letters.index(c) for c in out)
+    return x if perm == tuple(range(len(perm))) else transpose(x, perm)
 
 
 def _inv_fwd(xp, a):

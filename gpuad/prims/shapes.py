@@ -72,7 +72,18 @@ def transpose(x, axes=None):
     return transpose_(x, axes=axes)
 
 
-broadcast_to_ = prim("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
+def _broadcast_fwd(xp, x, shape):
+    n = getattr(x, "size", 0)
+    if n and n == _np.prod(shape) and hasattr(x, "reshape"):
+        # new dims of length 1 only: a writable view, as torch's expand (NumPy's
+        # broadcast_to is read-only)
+        r = x.reshape(shape)
+        if xp.may_share_memory(r, x):
+            return r
+    return xp.broadcast_to(x, shape)
+
+
+broadcast_to_ = prim("broadcast_to", _broadcast_fwd,
                      vjp=[lambda g, ans, x, shape: g],
                      jvp=[lambda t, ans, x, shape: broadcast_to(t, shape)], view=True)
 
