@@ -38,7 +38,7 @@ from .prims import linalg as _linalg
 from .prims import reductions as _reductions
 from .prims import shapes as _shapes
 from .prims.indexing import host_slice
-from .tensor import Tensor
+from .tensor import Tensor, mark_element
 
 _R = None  # the op namespace (Tensor's own link): the general indexing
 _links.need("ops", globals(), "_R")
@@ -179,9 +179,12 @@ def tensor_getitem(self, index):
                         t._base = self._base
                         t._view = self._view + ((rule, params),) if self._view is not None \
                             else None
+                elif out.ndim == 0:
+                    t._elem = True  # (tensor.mark_element)
                 return t
-        return apply1(GETITEM, self, {"index": (index,), "shape": d.shape, "basic": True})
-    return _R.getitem(self, index)
+        return mark_element(apply1(GETITEM, self, {"index": (index,), "shape": d.shape,
+                                                   "basic": True}), index)
+    return mark_element(_R.getitem(self, index), index)
 
 
 def tensor_reshape(self, *shape):

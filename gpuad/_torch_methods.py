@@ -413,9 +413,17 @@ def cuda(self, device=None) -> Tensor:
 
 
 # ---- in place ----------------------------------------------------------------------------
+def _writable(self, name: str) -> None:
+    if getattr(self, "_elem", False):
+        from .tensor import refuse_element_write
+
+        refuse_element_write(f"Tensor.{name}")
+
+
 def _write(self, fn, args, kw, name: str) -> Tensor:
     """``self[...] = fn(self, ...)``, recorded as ``x += v`` is: versions are bumped, values
     the step saved from ``self`` are kept, a leaf that requires grad refuses."""
+    _writable(self, name)
     since = next(_seq)
     r = fn(self, *args, **kw)
     shp = tuple(getattr(r, "shape", ()))
@@ -456,12 +464,14 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
     """Fill with draws from N(mean, std^2) from ``gpuad.numpy.random``, in place (a
     versioned write: under ``no_grad`` for a leaf that requires grad, as in torch).
     Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
+    _writable(self, "normal_")
     self[...] = _draw("normal_", self.shape, generator).normal(mean, std, self.shape)
     return self
 
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     """Fill with draws from U(a, b), in place. Example: ``w.uniform_(-0.1, 0.1)``"""
+    _writable(self, "uniform_")
     self[...] = _draw("uniform_", self.shape, generator).uniform(a, b, self.shape)
     return self
 
@@ -471,24 +481,28 @@ def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
     Example: ``mask = x.new_empty(x.shape).bernoulli_(0.8)``"""
     if not 0 <= float(p) <= 1:
         raise ValueError(f"Tensor.bernoulli_: p must lie in [0, 1], got {p}")
+    _writable(self, "bernoulli_")
     self[...] = _draw("bernoulli_", self.shape, generator).uniform(0, 1, self.shape) < p
     return self
 
 
 def zero_(self) -> Tensor:
     """Set every entry to zero, in place. Example: ``x.grad.zero_()``"""
+    _writable(self, "zero_")
     self[...] = 0
     return self
 
 
 def fill_(self, value) -> Tensor:
     """Set every entry to ``value`` (a number or a 0-d tensor), in place."""
+    _writable(self, "fill_")
     self[...] = value
     return self
 
 
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Write ``src`` (broadcast, converted to this dtype) into this tensor."""
+    _writable(self, "copy_")
     self[...] = src
     return self
 

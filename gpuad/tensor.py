@@ -81,7 +81,7 @@ class Tensor:
 
     __slots__ = (
         "_data", "requires_grad", "grad", "_node", "_ver", "_seen", "_tan", "_base", "_view",
-        "_bat", "name", "__weakref__",
+        "_bat", "name", "_elem", "__weakref__",
     )
     __array_priority__ = 1000.0
 
@@ -478,10 +478,12 @@ class Tensor:
     def __getitem__(self, index):
         c = index.__class__
         if (c is int or c is slice) and self._bat is None:  # (indexing.getitem's common case)
-            return _apply1(_prims.getitem_.rule, self, {"index": (index,),
-                                                        "shape": self._data.shape,
-                                                        "basic": True})
-        return _R.getitem(self, index)
+            r = _apply1(_prims.getitem_.rule, self, {"index": (index,),
+                                                     "shape": self._data.shape,
+                                                     "basic": True})
+        else:
+            r = _R.getitem(self, index)
+        return mark_element(r, index)
 
     @property
     def at(self):
@@ -493,6 +495,9 @@ class Tensor:
 
     def __setitem__(self, index, value) -> None:
         from .engine import assign_inplace
+
+        if getattr(self, "_elem", False):
+            refuse_element_write("t[...] = v" if index is Ellipsis else f"t[{index!r}] = v")
 
         assign_inplace(self, value, index)
 
@@ -615,6 +620,27 @@ def _constant(data: Any) -> Tensor:
     t.name = None
     t.requires_grad = False
     return t
+
+
+def mark_element(r, index):
+    """``r = x[index]``, marked when it is a copy of one element made by integer indices
+    (writes into it are refused: :func:`refuse_element_write`)."""
+    if r.__class__ is Tensor and r._base is None and r._bat is None and r._data.ndim == 0:
+        c = index.__class__
+        if c is int or c is tuple and all(i.__class__ is int for i in index):
+            r._elem = True
+    return r
+
+
+def refuse_element_write(what: str) -> None:
+    """Raise for a write into a 0-d Tensor made by ``x[i]`` with integer indices: NumPy's
+    ``x[i]`` is a copy (a scalar), PyTorch's a view, so the write would reach ``x`` in one and
+    not in the other. ``y = x[i]; y += v`` keeps NumPy's meaning (``y`` alone changes)."""
+    raise RuntimeError(
+        f"{what}: this 0-d tensor is a copy of one element, made by x[i] with integer indices "
+        f"(a copy, as NumPy's scalar; in PyTorch it is a view), so the write would not reach x. "
+        f"Write into x itself (x[i] = v, x[i] += v) or take a view of the element with "
+        f"x[i, ...] and write into that")
 
 
 def _inplace(t: Tensor, op, other) -> Tensor:

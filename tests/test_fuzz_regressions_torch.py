@@ -295,3 +295,42 @@ def test_a_write_through_an_expand_that_adds_unit_dims(backend):
     np.testing.assert_array_equal(to_numpy(z), 2 * x)
     with pytest.raises(ad.GradError, match="broadcast_to"):
         (ad.tensor(x, requires_grad=True) * 1.0)[:1].expand(2, 3).mul_(2.0)
+
+
+@pytest.mark.parametrize("write", [
+    lambda y: y.add_(1.0), lambda y: y.mul_(2.0), lambda y: y.fill_(3.0), lambda y: y.zero_(),
+    lambda y: y.copy_(ad.tensor(5.0)), lambda y: y.clamp_(0.0, 0.5),
+    lambda y: y.__setitem__(Ellipsis, 4.0), lambda y: y.__setitem__((), 4.0)])
+@pytest.mark.parametrize("index", [1, (0, 1)])
+def test_torch_writes_into_a_copied_element_raise(write, index):
+    """``x[i]`` with integer indices is a 0-d copy (NumPy's scalar); PyTorch's is a view, so
+    ``x[0].add_(1)`` changes ``x`` there. It used to change the copy alone, silently."""
+    x = ad.tensor(np.arange(6.0).reshape(2, 3) if isinstance(index, tuple)
+                  else np.arange(3.0), requires_grad=True)
+    before = to_numpy(x.data).copy()
+    with ad.no_grad():
+        y = x[index]
+        with pytest.raises(RuntimeError, match="copy of one element.*x\\[i, \\.\\.\\.\\]"):
+            write(y)
+    np.testing.assert_array_equal(to_numpy(x.data), before)
+
+
+def test_element_views_write_through_and_numpy_augmented_assignment_stays():
+    """``x[i, ...]`` is a 0-d view that torch-style writes reach ``x`` through, with the
+    gradient of the written program; ``y = x[i]; y += v`` keeps NumPy's meaning."""
+    def prog(t):
+        u = t * 1.0
+        u[1, ...].mul_(u[0])  # u[1] <- u[1] * u[0]
+        return gnp.sum(u * u)
+
+    a = np.array([0.7, -1.3, 2.0])
+    val, g, fd = _grad(prog, a)
+    assert val == pytest.approx(0.7 ** 2 + (0.7 * 1.3) ** 2 + 4.0)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    x = ad.tensor(np.arange(3.0))
+    y = x[2]
+    y += 1.0
+    assert float(y) == 3.0
+    np.testing.assert_array_equal(to_numpy(x.data), [0.0, 1.0, 2.0])
+    x[2] += 1.0
+    np.testing.assert_array_equal(to_numpy(x.data), [0.0, 1.0, 3.0])
