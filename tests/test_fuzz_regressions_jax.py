@@ -1,0 +1,78 @@
+"""Compositions of transformations that once gave wrong results, found by differential testing
+against JAX (tests/conformance/test_jax_transform_fuzz.py). Each test compares with a reference
+computed without the composition (NumPy itself, eager gpuad, central differences), so it runs
+without JAX."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from tests.conftest import to_numpy
+
+KNOTS = np.array([-1.0, 0.0, 1.0])
+VALUES = np.array([0.0, 2.0, -1.0])
+X = np.array([[0.5, -0.5, 1.5], [-0.2, 2.0, 3.0]])
+Y = np.array([[-0.5, 0.5, 0.7], [0.2, -0.3, -3.0]])
+
+
+def _interp_ref(x):
+    return np.interp(x, KNOTS, VALUES)
+
+
+def _interp_grad_ref(x):
+    # the slope of the piece each point lies in (one-sided from the right at the knots)
+    j = np.clip(np.searchsorted(KNOTS, x, side="right") - 1, 0, len(KNOTS) - 2)
+    slope = (VALUES[j + 1] - VALUES[j]) / (KNOTS[j + 1] - KNOTS[j])
+    return np.where((x < KNOTS[0]) | (x > KNOTS[-1]), 0.0, slope)
+
+
+def test_jit_vmap_interp_follows_new_arguments(backend):
+    # jit(vmap(interp)) replayed the interval of each point found at the traced call:
+    # on Y it returned [[3.5, 3.0, -0.1], [2.4, 2.9, 0.0]] instead of
+    # [[1.0, 0.5, -0.1], [1.4, 1.4, 0.0]]. interp reads the knots (a host NumPy array)
+    # before it looks the points up with numpy.searchsorted on a batched value; the jit hook
+    # of searchsorted then ran gpuad's batched searchsorted unrecorded.
+    f = lambda x: gnp.interp(x, KNOTS, VALUES)  # noqa: E731
+    g = ad.jit(ad.vmap(f))
+    dg = ad.jit(ad.vmap(ad.grad(lambda x: gnp.sum(f(x)))))
+    for a in (X, Y, -X):
+        np.testing.assert_allclose(to_numpy(g(gnp.asarray(a))), _interp_ref(a), atol=1e-12)
+        np.testing.assert_allclose(to_numpy(dg(gnp.asarray(a))), _interp_grad_ref(a),
+                                   atol=1e-12)
+
+
+def test_jit_vmap_searchsorted_after_reading_the_sorted_array(backend):
+    # the smallest form: reading kn (kn[0]) makes it known to the trace, and numpy's
+    # searchsorted(kn, batched) then ran unrecorded: the first call's positions came back
+    knots = gnp.asarray(KNOTS)
+
+    def f(x):
+        _ = gnp.take(knots, 0)
+        return np.searchsorted(knots, x, side="right")
+
+    g = ad.jit(ad.vmap(f))
+    for a in (X, Y):
+        np.testing.assert_array_equal(to_numpy(g(gnp.asarray(a))),
+                                      np.searchsorted(KNOTS, a, side="right"))
+
+
+@pytest.mark.parametrize("transform", ["grad", "jacrev", "jacfwd"])
+@pytest.mark.parametrize("in_axes", [(1, None), (0, None)])
+def test_vmap_jit_derivative_of_an_unused_input(backend, transform, in_axes):
+    # vmap(jit(jacrev(f))) with f not reading its first argument returned shape (2, 2, 3)
+    # instead of (2, 3) (an extra batch axis on its zero Jacobian); vmap(jit(grad(f)))
+    # raised TracerError ("reads a value batched by an enclosing vmap ... a closure").
+    fn = getattr(ad, transform)
+    f = fn(lambda a, b: gnp.sin(b) * 2.0, argnums=0)
+    a = gnp.asarray(np.random.default_rng(0).standard_normal((3, 2)))
+    want = to_numpy(ad.vmap(f, in_axes=in_axes)(a, 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jacfwd under jit may fall back to eager
+        got = to_numpy(ad.vmap(ad.jit(f), in_axes=in_axes)(a, 0.5))
+    assert got.shape == want.shape == ((2, 3) if in_axes[0] == 1 else (3, 2))
+    np.testing.assert_array_equal(got, np.zeros_like(got))
