@@ -76,3 +76,24 @@ def test_vmap_jit_derivative_of_an_unused_input(backend, transform, in_axes):
         got = to_numpy(ad.vmap(ad.jit(f), in_axes=in_axes)(a, 0.5))
     assert got.shape == want.shape == ((2, 3) if in_axes[0] == 1 else (3, 2))
     np.testing.assert_array_equal(got, np.zeros_like(got))
+
+
+@pytest.mark.parametrize("name", ["nanargmax", "nanargmin"])
+def test_vmap_nanargmax(backend, name):
+    # vmap(gnp.nanargmax) recursed without end (RecursionError): on a batched value the
+    # function handed the call to itself. An all-NaN slice gives -1, as JAX's.
+    a = np.array([[[0.5, np.nan, 1.5], [np.nan, np.nan, np.nan]],
+                  [[np.nan, 2.0, -1.0], [4.0, np.nan, 3.0]]])
+    f = getattr(gnp, name)
+    ref = getattr(np, name)
+
+    def want(x, **kw):
+        rows = [ref(r, **kw) if not np.all(np.isnan(r)) else -1 for r in x]
+        return np.array(rows)
+
+    for g in (ad.vmap(f), ad.jit(ad.vmap(f))):
+        np.testing.assert_array_equal(to_numpy(g(gnp.asarray(a))), [ref(x) for x in a])
+    got = to_numpy(ad.vmap(lambda x: f(x, axis=1))(gnp.asarray(a)))
+    np.testing.assert_array_equal(got, np.stack([want(x) for x in a]))
+    got = to_numpy(ad.vmap(lambda x: f(x, axis=-1, keepdims=True))(gnp.asarray(a)))
+    np.testing.assert_array_equal(got, np.stack([want(x)[:, None] for x in a]))
