@@ -214,8 +214,11 @@ def _ckpt_vjp(g, ans, inputs, params, need):
         g = kept[0] if len(kept) == 1 else _r.concatenate(kept)
         if len(kept) == 1 and len(_r.shape(leaves[0])) != 1:
             g = _r.reshape(g, _r.shape(leaves[0]))
-    flat = leaves[0] if len(leaves) == 1 else _r.concatenate([_r.reshape(x, (-1,))
-                                                              for x in leaves])
+    if len(leaves) == 1:
+        flat = leaves[0]
+    else:
+        with _state.enable_grad():  # recorded (a first-order step inside vmap runs in no_grad)
+            flat = _r.concatenate([_r.reshape(x, (-1,)) for x in leaves])
     targets = [e for e, n in zip(edges, need, strict=True) if n]
     res = run_backward([flat], [g], targets=targets, retain_graph=diff, create_graph=diff)
     return [res.get(e) for e in edges]
