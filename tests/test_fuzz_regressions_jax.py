@@ -117,3 +117,22 @@ def test_jacrev_of_checkpoint_with_several_outputs(backend):
     _, back = ad.vjp(f, gnp.asarray(x))
     rows = ad.vmap(back)((gnp.asarray(np.eye(3)), {"b": gnp.asarray(np.eye(3))}))[0]
     np.testing.assert_allclose(to_numpy(rows), to_numpy(ja) + 2.0 * np.eye(3), atol=1e-12)
+
+
+def test_vmap_grad_of_checkpoint_with_several_outputs(backend):
+    # vmap(grad(f)) through a checkpointed block with two outputs gave zeros; once that was
+    # right, jit(vmap(grad(f))) raised TracerError: the batched outputs were packed by an
+    # array method that the trace did not record, so they replayed as constants
+    blk = ad.checkpoint(lambda x: (gnp.sin(x), gnp.sum(x * x)))
+    f = lambda x: gnp.sum(blk(x)[0] ** 2) + blk(x)[1] ** 2  # noqa: E731
+
+    def want(x):  # d/dx of sum(sin(x)^2) + (sum x^2)^2, per row
+        return 2 * np.sin(x) * np.cos(x) + 4 * np.sum(x * x, -1, keepdims=True) * x
+
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    np.testing.assert_allclose(to_numpy(ad.vmap(ad.grad(f))(gnp.asarray(a))), want(a),
+                               rtol=1e-12)
+    g = ad.jit(ad.vmap(ad.grad(f)))
+    for x in (a, b):
+        np.testing.assert_allclose(to_numpy(g(gnp.asarray(x))), want(x), rtol=1e-12)
