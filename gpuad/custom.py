@@ -287,6 +287,12 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
         if prev is not None:
             prev.update(found)
         leaves, odef = tree_flatten(out)
+        for x in leaves:
+            if isinstance(x, Tensor) and x.requires_grad:
+                # returned as it came (run without recording, the block makes nothing
+                # tracked): no operation read it, yet the output depends on it
+                n = edge_of(x)
+                found[n] = n
         diff = [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
         if not found or not diff:
             return out

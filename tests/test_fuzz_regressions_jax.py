@@ -136,3 +136,21 @@ def test_vmap_grad_of_checkpoint_with_several_outputs(backend):
     g = ad.jit(ad.vmap(ad.grad(f)))
     for x in (a, b):
         np.testing.assert_allclose(to_numpy(g(gnp.asarray(x))), want(x), rtol=1e-12)
+
+
+def test_checkpoint_returning_an_input_unchanged(backend):
+    # checkpoint(lambda x, y: (x, y ** 3)) differentiated in both arguments gave x a zero
+    # gradient: no operation of the block read x, so the block's step had no edge to it
+    x, y = np.array([0.3, -0.5, 1.2]), np.array([1.0, 0.4, -0.8])
+    blk = ad.checkpoint(lambda x, y: (x, y ** 3))
+
+    def s(x, y):
+        a, b = blk(x, y)
+        return gnp.sum(gnp.sin(a)) + gnp.sum(gnp.sin(b))
+
+    gx, gy = ad.grad(s, argnums=(0, 1))(gnp.asarray(x), gnp.asarray(y))
+    np.testing.assert_allclose(to_numpy(gx), np.cos(x), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(gy), np.cos(y ** 3) * 3 * y ** 2, rtol=1e-12)
+    # the value of an inner value_and_grad (in y), differentiated in x from outside
+    gv = ad.grad(lambda x: ad.value_and_grad(s, argnums=1)(x, gnp.asarray(y))[0])
+    np.testing.assert_allclose(to_numpy(gv(gnp.asarray(x))), np.cos(x), rtol=1e-12)
