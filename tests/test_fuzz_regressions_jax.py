@@ -154,3 +154,14 @@ def test_checkpoint_returning_an_input_unchanged(backend):
     # the value of an inner value_and_grad (in y), differentiated in x from outside
     gv = ad.grad(lambda x: ad.value_and_grad(s, argnums=1)(x, gnp.asarray(y))[0])
     np.testing.assert_allclose(to_numpy(gv(gnp.asarray(x))), np.cos(x), rtol=1e-12)
+
+
+def test_vmap_isclose(backend):
+    # gnp.isclose inside vmap raised BatchedValueError (it read each example's values on the
+    # host); it now follows NumPy's rule by primitives, infinities and NaN included
+    a = np.array([[1.0, np.inf, np.nan, 2.0], [1.0, -np.inf, 3.0, np.inf]])
+    b = np.array([[1.0 + 1e-9, np.inf, np.nan, 2.1], [np.inf, np.inf, 3.0 + 1e-6, 5.0]])
+    ga, gb = gnp.asarray(a), gnp.asarray(b)
+    np.testing.assert_array_equal(to_numpy(ad.vmap(gnp.isclose)(ga, gb)), np.isclose(a, b))
+    f = ad.jit(ad.vmap(lambda x, y: gnp.isclose(x, y, atol=0.2), in_axes=(0, None)))
+    np.testing.assert_array_equal(to_numpy(f(ga, gb[0])), np.isclose(a, b[0], atol=0.2))
