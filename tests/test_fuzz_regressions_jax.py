@@ -165,3 +165,17 @@ def test_vmap_isclose(backend):
     np.testing.assert_array_equal(to_numpy(ad.vmap(gnp.isclose)(ga, gb)), np.isclose(a, b))
     f = ad.jit(ad.vmap(lambda x, y: gnp.isclose(x, y, atol=0.2), in_axes=(0, None)))
     np.testing.assert_array_equal(to_numpy(f(ga, gb[0])), np.isclose(a, b[0], atol=0.2))
+
+
+@pytest.mark.parametrize("bins", [[-0.5, 0.0, 0.5], [0.5, 0.0, -0.5]])
+@pytest.mark.parametrize("right", [False, True])
+def test_vmap_digitize(backend, bins, right):
+    # gnp.digitize inside vmap raised TypeError where jax.numpy.digitize batches; with fixed
+    # bins it is now a search in them, also compiled (new values, new bins found)
+    x = np.array([[-1.0, -0.5, 0.2, 0.5], [0.0, 0.7, -0.5, 3.0]])
+    f = ad.vmap(lambda v: gnp.digitize(v, np.array(bins), right=right))
+    g = ad.jit(f)
+    for a in (x, x[::-1] * 0.9):
+        want = np.digitize(a, bins, right=right)
+        np.testing.assert_array_equal(to_numpy(f(gnp.asarray(a))), want)
+        np.testing.assert_array_equal(to_numpy(g(gnp.asarray(a))), want)
