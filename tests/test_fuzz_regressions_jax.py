@@ -179,3 +179,20 @@ def test_vmap_digitize(backend, bins, right):
         want = np.digitize(a, bins, right=right)
         np.testing.assert_array_equal(to_numpy(f(gnp.asarray(a))), want)
         np.testing.assert_array_equal(to_numpy(g(gnp.asarray(a))), want)
+
+
+def test_jacrev_jacrev_of_jit_with_a_scalar_input(backend):
+    # jacrev(jacrev(jit(f))) of f(a) = sin(a) * x (scalar a) returned the second derivative
+    # of sum(f) in every entry, [-0.644, -0.644, -0.644] instead of -sin(a) * x: the
+    # compiled pullback, differentiated after the vmap over cotangents had returned, read
+    # each cotangent as the first example's
+    a, x = 0.7, np.array([0.3, -0.5, 1.2])
+    gx = gnp.asarray(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fn = ad.jit(lambda a: gnp.sin(a) * gx)
+        np.testing.assert_allclose(to_numpy(ad.jacrev(ad.jacrev(fn))(a)), -np.sin(a) * x,
+                                   rtol=1e-12)
+        h = ad.jit(lambda a, y: gnp.hypot(a, y + 2.0))
+        want = (x + 2.0) ** 2 / (a * a + (x + 2.0) ** 2) ** 1.5
+        np.testing.assert_allclose(to_numpy(ad.jacrev(ad.jacrev(h))(a, gx)), want, rtol=1e-12)
