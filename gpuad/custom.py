@@ -104,7 +104,8 @@ def _pack(leaves):
     if any(isinstance(x, Tensor) and x._bat is not None for x in map(_raw, leaves)):
         datas, levels = _common_levels([_raw(x) for x in leaves])
         xp = _r._xp(datas[0][0])
-        flat = xp.concatenate([d.reshape(d.shape[:k] + (-1,)) for d, k in datas], axis=-1) \
+        # xp.reshape, not the method: gpuad.jit records namespace calls, not array methods
+        flat = xp.concatenate([xp.reshape(d, d.shape[:k] + (-1,)) for d, k in datas], axis=-1) \
             if len(datas) > 1 else xp.asarray(datas[0][0])
         return Tensor(flat, _bat=levels)
     xp = _r._xp(leaves[0])
@@ -201,23 +202,22 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
-    if len(leaves) < len(floats):
-        # an output that depends on no input (a constant) has a piece of g but no graph:
-        # keep the pieces of the outputs that do
-        # (operations of the op table on raw arrays too: gpuad.jit records them)
-        kept, off = [], 0
-        for x in floats:
-            n = int(_np.prod(_r.shape(x)))
-            if isinstance(x, Tensor) and x.requires_grad:
-                kept.append(_r.getitem(g, slice(off, off + n)))
-            off += n
-        g = kept[0] if len(kept) == 1 else _r.concatenate(kept)
-        if len(kept) == 1 and len(_r.shape(leaves[0])) != 1:
-            g = _r.reshape(g, _r.shape(leaves[0]))
-    flat = leaves[0] if len(leaves) == 1 else _r.concatenate([_r.reshape(x, (-1,))
-                                                              for x in leaves])
+    # the cotangent of each output, cut from g by operations on g alone: joining the
+    # recomputed outputs instead would need grad mode (a first-order step inside vmap runs in
+    # no_grad); an output that depends on no input (a constant) has a piece but no graph
+    # (operations of the op table on raw arrays too: gpuad.jit records them)
+    pieces, off = [], 0
+    for x in floats:
+        shp = _r.shape(x)
+        n = int(_np.prod(shp))
+        pieces.append(g if len(floats) == 1 else
+                      _r.reshape(_r.getitem(g, slice(off, off + n)), shp))
+        off += n
+    pairs = [(x, p) for x, p in zip(floats, pieces, strict=True)
+             if isinstance(x, Tensor) and x.requires_grad]
     targets = [e for e, n in zip(edges, need, strict=True) if n]
-    res = run_backward([flat], [g], targets=targets, retain_graph=diff, create_graph=diff)
+    res = run_backward([x for x, _ in pairs], [p for _, p in pairs], targets=targets,
+                       retain_graph=diff, create_graph=diff)
     return [res.get(e) for e in edges]
 
 
@@ -287,6 +287,12 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
         if prev is not None:
             prev.update(found)
         leaves, odef = tree_flatten(out)
+        for x in leaves:
+            if isinstance(x, Tensor) and x.requires_grad:
+                # returned as it came (run without recording, the block makes nothing
+                # tracked): no operation read it, yet the output depends on it
+                n = edge_of(x)
+                found[n] = n
         diff = [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
         if not found or not diff:
             return out

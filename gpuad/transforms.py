@@ -305,8 +305,10 @@ def _argnums(argnums, nargs: int, where: str) -> tuple:
 
 
 def _zeros_for(t: Tensor):
-    z = _r._xp(t).zeros(t._data.shape, t._data.dtype)
-    return z if t._bat is None else Tensor(z, _bat=t._bat)
+    # one example's zeros, the same for every example: a value made here, not batched over the
+    # enclosing vmap levels (a jit inside vmap would read a batched one as a closure)
+    d = t._data if t._bat is None else t._data[(0,) * len(t._bat)]
+    return _r._xp(t).zeros(d.shape, d.dtype)
 
 
 def _gradients(out_leaves, cots, trees, nums, where, memo=None, record=True):

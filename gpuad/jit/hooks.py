@@ -611,7 +611,10 @@ def _xp_func_w(name):
     def w(tr, orig, *args, **kwargs):
         found: list = []
         _known(tr, (args, kwargs), found)
-        if not found or tr.writing or _in_impl():
+        if not found or tr.writing or _in_impl() or _holds_tensor((args, kwargs)):
+            # a Tensor among the arguments: NumPy hands the call to gpuad's own function
+            # (__array_function__), whose primitives are recorded; run paused, they would not
+            # be, and the result (a batched value inside vmap) would replay as a constant
             return orig(*args, **kwargs)
         if name in _VALUE_SHAPED and any(tr.dyn(a) for a in found):
             _t.refuse_value_shape(f"{name}()")
@@ -709,6 +712,16 @@ def _in_impl() -> bool:
             return child.f_code in codes
         child = f
         f = f.f_back
+    return False
+
+
+def _holds_tensor(obj) -> bool:
+    if isinstance(obj, Tensor):
+        return True
+    if isinstance(obj, tuple | list):
+        return any(_holds_tensor(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(_holds_tensor(o) for o in obj.values())
     return False
 
 

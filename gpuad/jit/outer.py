@@ -137,10 +137,18 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
 
     def bwd(res, ct):
         _check_versions(jitted, at)
+        ct_leaves, ct_def = tree_flatten(ct)
         if not _state.local.grad_enabled:  # first order (inside vmap the rule sees Tensors)
             res = [_detached(r) for r in res]
-            ct_leaves, ct_def = tree_flatten(ct)
             ct = tree_unflatten(ct_def, [_detached(c) for c in ct_leaves])
+        elif any(isinstance(c, Tensor) and c._bat is not None for c in ct_leaves):
+            # a derivative of this backward taken later (jacrev(jacrev(jit(f)))): its
+            # cotangents are batched by a vmap that will have returned by then, which a
+            # compiled pullback differentiated afterwards cannot hold; the backward runs
+            # eagerly, recorded now, as for a function that is not compiled
+            from ..transforms import vjp
+
+            return tuple(vjp(fun, *res)[1](ct))
         return tuple(pull(list(res), rest, tdef_key(tdef, pos), ct))
 
     from ..custom import custom_vjp

@@ -730,6 +730,14 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
 
     Example: ``gnp.isclose(a, b)``
     """
+    if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+        # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
+        a, b = stop_gradient(a), stop_gradient(b)
+        finite = _r.logical_and(_r.isfinite(a), _r.isfinite(b))
+        fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
+        near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),
+                             _r.add(atol, _r.multiply(rtol, _r.abs(fb))))
+        return _where3(finite, near, _r.equal(a, b))
     return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol))
 
 

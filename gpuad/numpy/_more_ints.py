@@ -51,6 +51,17 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     """The index of the bin of ``bins`` (monotonic) holding each value of ``x``.
 
     Example: ``gnp.digitize(x, [0.0, 1.0, 2.0])``"""
+    if isinstance(x, Tensor) and x._bat is not None and not isinstance(bins, Tensor):
+        # batched by vmap, fixed bins: a search in the bins, by primitives
+        from . import searchsorted
+
+        b = _np.asarray(bins.get() if hasattr(bins, "get") else bins)
+        if b.ndim != 1:
+            raise ValueError("digitize: bins must be one-dimensional")
+        xb = _xp(x).asarray(b)
+        if b.size < 2 or b[0] <= b[-1]:  # increasing
+            return searchsorted(xb, x, side="left" if right else "right")
+        return b.size - searchsorted(xb[::-1], x, side="left" if right else "right")
     x, bins = _vals(x, "digitize"), _vals(bins, "digitize")
     xp = _xp(x, bins)
     return _result(xp.digitize(_arr(xp, x), _arr(xp, bins), right=right))

@@ -200,9 +200,23 @@ def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=N
     return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
 
 
+def _nan_arg(pick, fill, d, axis, keepdims):
+    """``pick`` (argmax/argmin) with NaN left out, by primitives (for a value batched by
+    vmap); where a slice is all NaN, -1 (JAX's answer, as no example can raise alone)."""
+    nan = _r.isnan(d)
+    r = where(_r.all(nan, axis=axis), -1, pick(where(nan, fill, d), axis=axis))
+    if not keepdims:
+        return r
+    kept = [1 if axis is None or k == axis % ndim(d) else n for k, n in enumerate(shape(d))]
+    return reshape(r, tuple(kept))
+
+
 def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the maximum ignoring NaN (integer valued). Example: ``gnp.nanargmax(x)``"""
     xp, d = _xpd(a)
+    if xp is not _r._xp(d):  # batched by vmap (gnp's own would call this again)
+        _no_out(out, "nanargmax")
+        return _nan_arg(_r.argmax, -_np.inf, d, axis, keepdims)
     r = xp.nanargmax(d, axis=axis, keepdims=keepdims)
     if out is not None:
         out[...] = r
@@ -213,6 +227,9 @@ def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
 def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the minimum ignoring NaN (integer valued). Example: ``gnp.nanargmin(x)``"""
     xp, d = _xpd(a)
+    if xp is not _r._xp(d):  # batched by vmap (gnp's own would call this again)
+        _no_out(out, "nanargmin")
+        return _nan_arg(_r.argmin, _np.inf, d, axis, keepdims)
     r = xp.nanargmin(d, axis=axis, keepdims=keepdims)
     if out is not None:
         out[...] = r
