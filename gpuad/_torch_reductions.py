@@ -144,6 +144,9 @@ def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
 
 
 def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    if axis.__class__ is bool:  # torch's x.var(unbiased); NumPy refuses a bool axis
+        _once(kw, "unbiased", axis, "var")
+        return _torch_var("var", self, None, dtype, out, ddof, keepdims, kw)
     if dtype is None and out is None and not kw:
         return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
     if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
@@ -152,6 +155,9 @@ def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    if axis.__class__ is bool:  # torch's x.std(unbiased); NumPy refuses a bool axis
+        _once(kw, "unbiased", axis, "std")
+        return _torch_var("std", self, None, dtype, out, ddof, keepdims, kw)
     if dtype is None and out is None and not kw:
         return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
     if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
@@ -161,7 +167,7 @@ def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 def cumsum(self, axis=None, dtype=None, out=None, *, dim=_NO):
     if dim is not _NO:
-        axis = _cum_dim("cumsum", axis, dim)
+        return _torch_cum("cumsum", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumsum(self, axis)
     return _full("cumsum")(self, axis, dtype, out)
@@ -169,7 +175,7 @@ def cumsum(self, axis=None, dtype=None, out=None, *, dim=_NO):
 
 def cumprod(self, axis=None, dtype=None, out=None, *, dim=_NO):
     if dim is not _NO:
-        axis = _cum_dim("cumprod", axis, dim)
+        return _torch_cum("cumprod", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumprod(self, axis)
     return _full("cumprod")(self, axis, dtype, out)
@@ -181,6 +187,21 @@ def _cum_dim(name: str, axis, dim):
     return dim
 
 
+def _torch_cum(name: str, self, axis, dtype, out, dim):
+    """``cumsum``/``cumprod`` with torch's ``dim=``; of a 0-d tensor a 0-d result, as torch
+    (NumPy's ``axis=0`` there gives one element in one dim)."""
+    dim = _cum_dim(name, axis, dim)
+    if self.ndim == 0:
+        _axis(name, dim, 0)
+        r = _full(name)(_R.reshape(self, (1,)), 0, dtype)
+        r = _R.reshape(r, ())
+        if out is None:
+            return r
+        out[...] = r
+        return out
+    return _full(name)(self, dim, dtype, out)
+
+
 def _arg_extreme(name: str, self, axis, out, keepdims, dim, keepdim):
     fn = _R.argmax if name == "argmax" else _R.argmin
     if out.__class__ is bool:  # x.argmax(1, True)
@@ -189,7 +210,7 @@ def _arg_extreme(name: str, self, axis, out, keepdims, dim, keepdim):
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
         axis, keepdims = _torch_dim(name, axis, keepdims, kw)
     r = fn(self, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
-    if keepdims:
+    if keepdims and self.ndim:  # a 0-d tensor's kept dim 0 is no dim at all (torch)
         r = _R.reshape(r, (1,) * self.ndim) if axis is None else _R.expand_dims(r, axis)
     if out is None:
         return r
