@@ -195,16 +195,21 @@ def _plain(x):
 
 
 def masked_fill(self, mask, value) -> Tensor:
-    """``value`` where ``mask`` is true (the mask broadcast to this shape), else ``self``.
-    Example: ``scores.masked_fill(~keep, -1e9)``"""
+    """``value`` where ``mask`` is true, else ``self``; both broadcast together, as torch's
+    out-of-place ``masked_fill``. Example: ``scores.masked_fill(~keep, -1e9)``"""
     m = mask if _kind(mask) == "b" else None
     if m is None:
         raise TypeError(
             f"Tensor.masked_fill: the mask must be boolean, got dtype "
             f"{getattr(mask, 'dtype', type(mask).__name__)}"
         )
-    m = _R.broadcast_to(m, self.shape)
-    r = _R.where(m, value, self)
+    try:
+        shp = _np.broadcast_shapes(self.shape, tuple(m.shape))
+    except ValueError:
+        raise ValueError(
+            f"Tensor.masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with "
+            f"the tensor of shape {self.shape}") from None
+    r = _R.where(_R.broadcast_to(m, shp), value, self)
     return r if r.dtype == self.dtype else _R.astype(r, self.dtype)
 
 

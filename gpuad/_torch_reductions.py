@@ -128,6 +128,8 @@ def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
         out = None
     unbiased = kw.pop("unbiased", _NO)
     correction = kw.pop("correction", _NO)
+    if correction is None:  # torch's default, as if not given
+        correction = _NO
     if ddof != 0:
         raise TypeError(
             f"Tensor.{name}: give NumPy's ddof= or torch's dim=/unbiased=/correction=, not both"
