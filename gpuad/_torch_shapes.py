@@ -106,6 +106,10 @@ def unsqueeze(self, dim: int) -> Tensor:
 
 
 def squeeze(self, axis=None, *, dim=_NO):
+    if self.ndim == 0 and axis is not None and dim is _NO:  # NumPy refuses; torch's no-op
+        for d in axis if isinstance(axis, tuple | list) else (axis,):
+            _axis("squeeze", d, 0)
+        return _R.reshape(self, ())
     if dim is _NO:
         try:
             return _R.squeeze(self, axis)
@@ -158,6 +162,9 @@ def unflatten(self, dim: int, sizes) -> Tensor:
 def transpose(self, *axes):
     if len(axes) == 2 and axes[0].__class__ is int and axes[1].__class__ is int:
         n = self.ndim
+        if n == 0:  # torch's dims 0 and -1 of a 0-d tensor: nothing to swap
+            _axis("transpose", axes[0], 0), _axis("transpose", axes[1], 0)
+            return _R.reshape(self, ())
         if n != 2:  # NumPy would refuse two axes here: torch's swap of two dims
             return _R.swapaxes(self, axes[0], axes[1])
         a, b = _axis("transpose", axes[0], 2), _axis("transpose", axes[1], 2)

@@ -1,0 +1,202 @@
+"""Wrong values and gradients that PyTorch's OpInfo samples found (tests/conformance/
+test_torch_opinfo.py), each checked here without torch: against central differences or a
+NumPy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+from op_harness import check_op
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def _crossing_bounds(r, shape):
+    """x, lo, hi with lo > hi in about half of the entries and no ties."""
+    x = r.standard_normal(shape)
+    lo = r.standard_normal(shape)
+    hi = r.standard_normal(shape)
+    return x, lo, hi
+
+
+# ---- clip / clamp with lo > hi: the result is hi, and only hi gets the gradient -------------
+def test_clip_crossing_bounds_gradients(backend):
+    x, lo, hi = _crossing_bounds(_rng(0), (4, 5))
+    assert (lo > hi).any() and (lo < hi).any()
+    check_op(lambda m, x, lo, hi: m.clip(x, lo, hi), [x, lo, hi])
+
+
+def test_clamp_crossing_bounds_exact_adjoints(backend):
+    x, lo, hi = _crossing_bounds(_rng(1), (12,))
+    ts = [ad.tensor(a, requires_grad=True) for a in (x, lo, hi)]
+    out = ts[0].clamp(ts[1], ts[2])
+    np.testing.assert_array_equal(to_numpy(out), np.minimum(np.maximum(x, lo), hi))
+    gx, glo, ghi = ad.autograd.grad(out.sum(), ts)
+    picked_lo = (x < lo) & (lo < hi)
+    picked_hi = (x > hi) | (hi < lo)
+    np.testing.assert_array_equal(to_numpy(gx), ~picked_lo & ~picked_hi)
+    np.testing.assert_array_equal(to_numpy(glo), picked_lo)
+    np.testing.assert_array_equal(to_numpy(ghi), picked_hi)
+    # every element's adjoint goes to exactly one of the three
+    np.testing.assert_array_equal(to_numpy(gx) + to_numpy(glo) + to_numpy(ghi), 1.0)
+
+
+def test_clip_crossing_bounds_one_sided_and_broadcast(backend):
+    r = _rng(2)
+    x = r.standard_normal((3, 4))
+    lo = r.standard_normal((4,))
+    hi = lo - 0.5  # lo > hi everywhere: the result is hi
+    check_op(lambda m, x, lo, hi: m.clip(x, lo, hi), [x, lo, hi])
+    check_op(lambda m, x, lo: m.clip(x, lo, None), [x, lo])
+    check_op(lambda m, x, hi: m.clip(x, None, hi), [x, hi])
+
+
+# ---- torch's x.std(unbiased) / x.var(unbiased) ----------------------------------------------
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("unbiased", [True, False])
+def test_std_var_bool_positional_is_unbiased(backend, name, unbiased):
+    a = _rng(3).standard_normal((5, 4))
+    x = ad.tensor(a, requires_grad=True)
+    out = getattr(x, name)(unbiased)
+    ref = getattr(np, name)(a, ddof=int(unbiased))
+    assert out.shape == ()
+    np.testing.assert_allclose(to_numpy(out), ref, rtol=1e-12)
+
+    def fn(m, v):
+        if m is np:
+            return getattr(np, name)(v, ddof=int(unbiased))
+        return getattr(v if isinstance(v, ad.Tensor) else ad.tensor(v), name)(unbiased)
+
+    check_op(fn, [a])
+
+
+def test_std_bool_twice_raises(backend):
+    x = ad.tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="unbiased was given twice"):
+        x.std(True, unbiased=False)
+
+
+# ---- 0-d tensors with torch's dim=0 ---------------------------------------------------------
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_extreme_0d_keepdim(backend, name):
+    x = ad.tensor(np.array(1.5))
+    for dim in (0, -1):
+        r = getattr(x, name)(dim=dim, keepdim=True)
+        assert r.shape == () and int(to_numpy(r)) == 0
+    assert getattr(ad.tensor(np.ones((2, 3))), name)(dim=1, keepdim=True).shape == (2, 1)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumulative_0d_dim(backend, name):
+    x = ad.tensor(np.array(1.5), requires_grad=True)
+    for dim in (0, -1):
+        r = getattr(x, name)(dim=dim)
+        assert r.shape == ()
+        np.testing.assert_allclose(to_numpy(r), 1.5)
+    (g,) = ad.autograd.grad(getattr(x, name)(dim=0) * 3.0, x)
+    np.testing.assert_allclose(to_numpy(g), 3.0)
+    with pytest.raises(IndexError, match="out of range"):
+        getattr(x, name)(dim=1)
+    # other shapes unchanged
+    a = _rng(4).standard_normal((3, 4))
+    np.testing.assert_allclose(to_numpy(getattr(ad.tensor(a), name)(dim=1)),
+                               getattr(np, name)(a, axis=1), rtol=1e-12)
+
+
+# ---- argument forms torch accepts -----------------------------------------------------------
+@pytest.mark.parametrize("name", ["std", "var"])
+def test_std_var_correction_none_is_default(backend, name):
+    a = _rng(5).standard_normal((3, 4))
+    x = ad.tensor(a)
+    np.testing.assert_allclose(to_numpy(getattr(x, name)(dim=1, correction=None)),
+                               getattr(np, name)(a, axis=1, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(getattr(x, name)(dim=None, correction=None)),
+                               getattr(np, name)(a, ddof=1), rtol=1e-12)
+
+
+def test_masked_fill_broadcasts_self_with_mask(backend):
+    r = _rng(6)
+    a = r.standard_normal((4,))
+    mask = r.random((3, 4)) > 0.5
+
+    def fn(m, v):
+        if m is np:
+            return np.where(mask, 2.5, np.broadcast_to(v, (3, 4)))
+        v = v if isinstance(v, ad.Tensor) else ad.tensor(v)
+        return v.masked_fill(ad.tensor(mask), 2.5)
+
+    check_op(fn, [a])
+    with pytest.raises(ValueError, match="does not broadcast"):
+        ad.tensor(np.ones((3, 3))).masked_fill(ad.tensor(mask), 0.0)
+    with pytest.raises(RuntimeError, match="cannot change the shape"):
+        ad.tensor(a).masked_fill_(ad.tensor(mask), 0.0)
+
+
+def _avg_pool_ref(a, k, p):
+    """(N, C, H, W) average pooling with stride 1, zero padding counted."""
+    ap = np.pad(a, ((0, 0), (0, 0), (p, p), (p, p)))
+    ho, wo = ap.shape[2] - k + 1, ap.shape[3] - k + 1
+    out = np.zeros(a.shape[:2] + (ho, wo))
+    for i in range(k):
+        for j in range(k):
+            out += ap[:, :, i:i + ho, j:j + wo]
+    return out / (k * k)
+
+
+def test_pool2d_one_element_size_tuples(backend):
+    import gpuad.nn.functional as F
+
+    a = _rng(7).standard_normal((1, 2, 5, 5))
+    check_op(lambda m, v: _avg_pool_ref(v, 3, 1) if m is np
+             else F.avg_pool2d(v, (3,), (1,), (1,)), [a])
+    with pytest.raises(ValueError, match="avg_pool2d: kernel_size must be an int or two ints"):
+        F.avg_pool2d(ad.tensor(a), (2, 2, 2))
+
+
+# ---- torch's dim 0 of a 0-d tensor: one entry, the result 0-d --------------------------------
+def _zero_d_cases():
+    one = np.array([0])
+    return [
+        ("gather", lambda x: x.gather(0, ad.tensor(one)), (1,), 1.0),
+        ("gather_0d_index", lambda x: x.gather(-1, ad.tensor(np.array(0))), (), 1.0),
+        ("index_select", lambda x: x.index_select(0, ad.tensor(one)), (), 1.0),
+        ("transpose", lambda x: x.transpose(0, -1), (), 1.0),
+        ("squeeze", lambda x: x.squeeze(0), (), 1.0),
+        ("index_fill", lambda x: x.index_fill(0, ad.tensor(one), 2.0), (), 0.0),
+        ("index_add", lambda x: x.index_add(0, ad.tensor(one), ad.tensor(np.array(2.0))), (), 1.0),
+        ("index_copy", lambda x: x.index_copy(0, ad.tensor(one), ad.tensor(np.array([2.0]))),
+         (), 0.0),
+        ("index_fill_none", lambda x: x.index_fill(0, ad.tensor(one[:0]), 2.0), (), 1.0),
+    ]
+
+
+@pytest.mark.parametrize("name,fn,shape,slope", _zero_d_cases(),
+                         ids=[c[0] for c in _zero_d_cases()])
+def test_zero_d_dim_ops(backend, name, fn, shape, slope):
+    x = ad.tensor(np.array(1.5), requires_grad=True)
+    r = fn(x)
+    assert r.shape == shape
+    expected = {"index_fill": 2.0, "index_add": 3.5, "index_copy": 2.0}.get(name, 1.5)
+    np.testing.assert_allclose(to_numpy(r), np.full(shape, expected))
+    (g,) = ad.autograd.grad(r.sum() * 3.0, x, allow_unused=True, materialize_grads=True)
+    np.testing.assert_allclose(to_numpy(g), 3.0 * slope)
+
+
+def test_zero_d_dim_ops_refuse_other_dims(backend):
+    x = ad.tensor(np.array(1.5))
+    with pytest.raises(IndexError, match="out of range"):
+        x.index_select(1, ad.tensor(np.array([0])))
+    with pytest.raises(IndexError, match="out of range"):
+        x.transpose(0, 1)
+    with pytest.raises(IndexError, match="out of range"):
+        x.squeeze(1)
+    with pytest.raises(IndexError, match="index 1 is out of range"):
+        x.index_fill(0, ad.tensor(np.array([1])), 0.0)
+    with pytest.raises(ValueError, match="0-d array"):
+        gnp.squeeze(gnp.asarray(np.array(1.5)), axis=0)
