@@ -200,3 +200,43 @@ def test_zero_d_dim_ops_refuse_other_dims(backend):
         x.index_fill(0, ad.tensor(np.array([1])), 0.0)
     with pytest.raises(ValueError, match="0-d array"):
         gnp.squeeze(gnp.asarray(np.array(1.5)), axis=0)
+
+
+# ---- binary_cross_entropy_with_logits: torch's weight and pos_weight ------------------------
+def _bce_logits_ref(z, y, w=None, p=None):
+    log_sig, log_one_minus = -np.logaddexp(0, -z), -np.logaddexp(0, z)
+    loss = -((1.0 if p is None else p) * y * log_sig + (1 - y) * log_one_minus)
+    return loss * (1.0 if w is None else w)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_bce_with_logits_weight_and_pos_weight(backend, reduction):
+    import gpuad.nn.functional as F
+
+    r = _rng(8)
+    z = r.standard_normal((4, 3)) * 3
+    y = r.random((4, 3))
+    w = r.random((3,)) + 0.5
+    p = r.random((3,)) + 0.5
+    red = {"none": lambda a: a, "mean": np.mean, "sum": np.sum}[reduction]
+
+    def fn(m, z, w, p):
+        if m is np:
+            return red(_bce_logits_ref(z, y, w, p))
+        return F.binary_cross_entropy_with_logits(z, gnp.asarray(y), reduction,
+                                                  weight=w, pos_weight=p)
+
+    check_op(fn, [z, w, p])
+    # torch's positional weight
+    got = F.binary_cross_entropy_with_logits(gnp.asarray(z), gnp.asarray(y), gnp.asarray(w))
+    np.testing.assert_allclose(to_numpy(got), np.mean(_bce_logits_ref(z, y, w)), rtol=1e-12)
+
+
+def test_bce_with_logits_loss_module_pos_weight(backend):
+    import gpuad.nn as nn
+
+    r = _rng(9)
+    z, y, p = r.standard_normal((5, 2)), r.random((5, 2)), np.array([2.0, 0.5])
+    loss = nn.BCEWithLogitsLoss(pos_weight=gnp.asarray(p), reduction="sum")
+    np.testing.assert_allclose(to_numpy(loss(gnp.asarray(z), gnp.asarray(y))),
+                               np.sum(_bce_logits_ref(z, y, None, p)), rtol=1e-12)

@@ -534,15 +534,29 @@ def _xent_probs(logits: Array, probs: Array, weight: Any, reduction: str,
     return total / (math.prod(s) // c if c else 0)
 
 
-def binary_cross_entropy_with_logits(logits: Array, targets: Array,
-                                     reduction: str = "mean") -> Array:
-    """``-[y log sigmoid(z) + (1-y) log(1 - sigmoid(z))]`` as ``softplus(z) - y z`` (stable);
-    ``logits`` and ``targets`` must have the same shape.
+def binary_cross_entropy_with_logits(logits: Array, targets: Array, reduction: Any = "mean",
+                                     *, weight: Array | None = None,
+                                     pos_weight: Array | None = None) -> Array:
+    """``-w [p y log sigmoid(z) + (1-y) log(1 - sigmoid(z))]`` as
+    ``w [p y softplus(-z) + (1-y) softplus(z)]`` (stable), as
+    ``torch.nn.functional.binary_cross_entropy_with_logits``: ``weight`` ``w`` broadcasts
+    against the loss, ``pos_weight`` ``p`` (one per class, the last dim) scales the positive
+    term. ``logits`` and ``targets`` must have the same shape. An array as the third positional
+    argument is torch's ``weight``.
 
-    Example: ``binary_cross_entropy_with_logits(z, y)`` with ``y`` in [0, 1].
+    Example: ``binary_cross_entropy_with_logits(z, y, pos_weight=p)`` with ``y`` in [0, 1].
     """
+    reduction, weight = _reduction_or_weight("binary_cross_entropy_with_logits", reduction,
+                                             weight)
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
-    return _reduce(_softplus_plain(logits) - logits * targets, reduction)
+    if pos_weight is None:
+        loss = _softplus_plain(logits) - logits * targets
+    else:
+        loss = pos_weight * targets * _softplus_plain(-logits) \
+            + (1 - targets) * _softplus_plain(logits)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
 
 
 def nll_loss(log_probs: Array, labels: Any, reduction: Any = "mean", *,
