@@ -212,7 +212,9 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     NumPy's ``ndarray.sort()`` sorts in place and returns None; without torch's keywords the
     call is ambiguous and raises. Example: ``v, i = x.sort(dim=-1, descending=True)``
     """
-    if dim is _NO and descending is _NO:
+    if len(args) == 2 and args[1].__class__ is bool and dim is _NO and descending is _NO:
+        (dim, descending), args = args, ()  # torch's x.sort(dim, descending): NumPy's kind
+    if dim is _NO and descending is _NO:  # is a string
         raise TypeError(
             "Tensor.sort() is ambiguous: NumPy's ndarray.sort sorts in place and returns None, "
             "torch's returns (values, indices). Write x.sort(dim=-1) (torch's), "
@@ -231,7 +233,15 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
 
-def argsort(self, axis=-1, *, dim=_NO, descending: bool = False, stable: bool = False, **kw):
+def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: bool = False,
+            **kw):
+    if args and args[0].__class__ is bool:  # torch's x.argsort(dim, descending): NumPy's kind
+        if len(args) > 1 or dim is not _NO:  # is a string
+            raise TypeError(f"Tensor.argsort: torch's positional (dim, descending) takes two, "
+                            f"got {(axis, *args)} and dim={dim!r}")
+        axis, dim, descending, args = None, axis, args[0], ()
+    if args:
+        kw.update(zip(("kind", "order"), args, strict=False))
     if dim is _NO and not descending and not stable and not kw:
         return _R.argsort(self, axis=axis)
     if dim is not _NO:

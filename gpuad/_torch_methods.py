@@ -310,7 +310,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def _cast(dtype):
-    def convert(self) -> Tensor:
+    def convert(self, memory_format=None) -> Tensor:  # a layout only: the values are the same
         return self if self.dtype == dtype else _R.astype(self, dtype)
 
     return convert
@@ -438,6 +438,7 @@ _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow movedim mm
+    diagonal nonzero
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add

@@ -247,9 +247,30 @@ def unbind(self, dim: int = 0) -> tuple:
     return tuple(_R.unstack(self, axis=_axis("unbind", dim, self.ndim)))
 
 
-def flip(self, *dims) -> Tensor:
-    """Reverse the order along ``dims``. Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
+def flip(self, *dims, **kw) -> Tensor:
+    """Reverse the order along ``dims``. Example: ``x.flip(0)``, ``x.flip(dims=(0, 1))``"""
+    if kw:
+        if dims or set(kw) != {"dims"}:
+            raise TypeError(f"Tensor.flip takes dims, by position or as dims=, got {dims} and "
+                            f"keywords {sorted(kw)}")
+        dims = (kw["dims"],)
     return _R.flip(self, _shape_args("flip", dims))
+
+
+def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO, dim2=_NO):
+    """The diagonal over two dims: NumPy's ``axis1``/``axis2`` or torch's ``dim1``/``dim2``
+    (the same places). Example: ``x.diagonal(0, dim1=-2, dim2=-1)``"""
+    axis1 = axis1 if dim1 is _NO else dim1
+    axis2 = axis2 if dim2 is _NO else dim2
+    return _R.diagonal(self, offset, axis1, axis2)
+
+
+def nonzero(self, *, as_tuple=_NO):
+    """NumPy's tuple of index arrays (also torch's ``as_tuple=True``), or with
+    ``as_tuple=False`` torch's (count, ndim) index tensor. Example: ``x.nonzero(as_tuple=False)``"""
+    if as_tuple is _NO or as_tuple:
+        return _R.nonzero(self)
+    return _R.argwhere(self)
 
 
 def roll(self, shifts, dims=None) -> Tensor:

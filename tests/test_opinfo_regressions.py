@@ -240,3 +240,50 @@ def test_bce_with_logits_loss_module_pos_weight(backend):
     loss = nn.BCEWithLogitsLoss(pos_weight=gnp.asarray(p), reduction="sum")
     np.testing.assert_allclose(to_numpy(loss(gnp.asarray(z), gnp.asarray(y))),
                                np.sum(_bce_logits_ref(z, y, None, p)), rtol=1e-12)
+
+
+# ---- torch's keywords and positional forms of Tensor methods ---------------------------------
+def test_flip_dims_keyword(backend):
+    a = _rng(10).standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(to_numpy(ad.tensor(a).flip(dims=(0, 2))), a[::-1, :, ::-1])
+    np.testing.assert_array_equal(to_numpy(ad.tensor(a).flip(dims=[1])), a[:, ::-1])
+    check_op(lambda m, v: v[:, ::-1] if m is np else
+             (v if isinstance(v, ad.Tensor) else ad.tensor(v)).flip(dims=[1]), [a])
+    with pytest.raises(TypeError, match="Tensor.flip takes dims"):
+        ad.tensor(a).flip(0, dims=1)
+
+
+def test_diagonal_dim1_dim2(backend):
+    a = _rng(11).standard_normal((3, 4, 5))
+    for off, d1, d2 in ((0, 1, 2), (1, -1, 0), (-1, 2, 1)):
+        check_op(lambda m, v, off=off, d1=d1, d2=d2: np.diagonal(v, off, d1, d2) if m is np
+                 else (v if isinstance(v, ad.Tensor) else ad.tensor(v)).diagonal(
+                     off, dim1=d1, dim2=d2), [a], order=1)
+
+
+def test_nonzero_as_tuple(backend):
+    a = _rng(12).standard_normal((3, 4)) > 0
+    x = ad.tensor(a)
+    np.testing.assert_array_equal(to_numpy(x.nonzero(as_tuple=False)), np.argwhere(a))
+    for got, want in zip(x.nonzero(as_tuple=True), np.nonzero(a), strict=True):
+        np.testing.assert_array_equal(to_numpy(got), want)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_sort_argsort_positional_descending(backend, descending):
+    a = _rng(13).standard_normal((4, 5))
+    order = np.argsort(-a if descending else a, axis=0, kind="stable")
+    x = ad.tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(to_numpy(x.argsort(0, descending)), order)
+    values, idx = x.sort(0, descending)
+    np.testing.assert_array_equal(to_numpy(idx), order)
+    np.testing.assert_array_equal(to_numpy(values), np.take_along_axis(a, order, 0))
+    # NumPy's kind string stays NumPy's
+    np.testing.assert_array_equal(to_numpy(ad.tensor(a).argsort(1, "stable")),
+                                  np.argsort(a, 1, kind="stable"))
+
+
+def test_casts_take_memory_format(backend):
+    x = ad.tensor(np.arange(3.0))
+    assert x.double(memory_format=None) is x
+    assert x.float(memory_format=None).dtype == np.float32
