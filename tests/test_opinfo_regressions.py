@@ -287,3 +287,20 @@ def test_casts_take_memory_format(backend):
     x = ad.tensor(np.arange(3.0))
     assert x.double(memory_format=None) is x
     assert x.float(memory_format=None).dtype == np.float32
+
+
+# ---- diff: n=0 is the input itself (prepend/append not joined), as NumPy and torch -----------
+def test_diff_order_zero_ignores_prepend_append(backend):
+    r = _rng(14)
+    a, pre, app = r.standard_normal((3, 4)), r.standard_normal((1, 4)), r.standard_normal((2, 4))
+    for n in (1, 2):
+        check_op(lambda m, v, p, q, n=n: m.diff(v, n, 0, prepend=p, append=q), [a, pre, app],
+                 order=1)
+    check_op(lambda m, v: m.diff(v, 0, 0, prepend=pre, append=app), [a], order=1)
+    x = ad.tensor(a)
+    got = x.diff(0, 0, ad.tensor(pre), ad.tensor(app))
+    np.testing.assert_array_equal(to_numpy(got), np.diff(a, 0, 0, pre, app))
+    with pytest.raises(ValueError, match="non-negative"):
+        gnp.diff(gnp.asarray(a), -1)
+    with pytest.raises(ValueError, match="at least one dimensional"):
+        gnp.diff(gnp.asarray(np.array(1.0)))
