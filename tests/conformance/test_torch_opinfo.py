@@ -33,7 +33,7 @@ import gpuad.numpy as gnp  # noqa: E402
 
 gspecial = importlib.import_module("gpuad.scipy.special")
 
-MAX_SAMPLES = 8
+MAX_SAMPLES = 16
 VALUE_RTOL = 1e-10
 GRAD_RTOL = 1e-8
 
@@ -51,11 +51,15 @@ def _training(s) -> bool:
     return bool(s.kwargs.get("training", False))
 
 
+def _training_by_default(s) -> bool:  # F.dropout, dropout2d, dropout3d
+    return bool(s.kwargs.get("training", True))
+
+
 # op name (with its variant) -> (which samples, why gpuad differs from torch there)
 KNOWN = {
-    "nn.functional.dropout": (_training, "random: gpuad's mask is not torch's"),
-    "nn.functional.dropout2d": (_training, "random: gpuad's mask is not torch's"),
-    "nn.functional.dropout3d": (_training, "random: gpuad's mask is not torch's"),
+    "nn.functional.dropout": (_training_by_default, "random: gpuad's mask is not torch's"),
+    "nn.functional.dropout2d": (_training_by_default, "random: gpuad's mask is not torch's"),
+    "nn.functional.dropout3d": (_training_by_default, "random: gpuad's mask is not torch's"),
     "nn.functional.alpha_dropout": (_training, "random: gpuad's mask is not torch's"),
     "nn.functional.feature_alpha_dropout.with_train": (
         _training, "random: gpuad's mask is not torch's"),
@@ -85,6 +89,13 @@ KNOWN = {
     "cumprod": (lambda s: s.input.ndim == 0 and not s.kwargs,
                 "x.cumprod(0) of a 0-d tensor is NumPy's (1-d), docs/porting.md"),
     "repeat": (lambda s: True, "x.repeat is NumPy's (x.tile is torch's repeat), docs/porting.md"),
+    "argsort": (lambda s: s.input.ndim == 0 and not s.kwargs and len(s.args) < 2,
+                "x.argsort() of a 0-d tensor is NumPy's (1-d)"),
+    "linalg.svd": (lambda s: True, "singular vectors are unique only up to sign"),
+    "linalg.solve": (
+        lambda s: s.args[0].ndim == s.input.ndim - 1 and s.args[0].ndim > 1,
+        "gpuad.numpy.linalg.solve is NumPy's: a b of more than one dim is a stack of "
+        "matrices, where torch reads b of A's shape less one dim as vectors"),
 }
 
 # errors that name nothing: raising one of these is a failure too
