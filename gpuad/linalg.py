@@ -172,6 +172,8 @@ def _first_zero(d):
     """torch's ``info``: 1 + the index of the first zero in the last axis of ``d``, or 0."""
     xp = _r._xp(d)
     bad = (d == 0) | ~xp.isfinite(d)
+    if bad.shape[-1] == 0:  # an empty matrix: nothing failed
+        return xp.zeros(bad.shape[:-1], dtype=xp.int32)
     return xp.where(bad.any(axis=-1), bad.argmax(axis=-1) + 1, 0).astype(xp.int32)
 
 

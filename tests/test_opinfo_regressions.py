@@ -304,3 +304,24 @@ def test_diff_order_zero_ignores_prepend_append(backend):
         gnp.diff(gnp.asarray(a), -1)
     with pytest.raises(ValueError, match="at least one dimensional"):
         gnp.diff(gnp.asarray(np.array(1.0)))
+
+
+# ---- empty matrices in the torch.linalg functions (reshape / reduction errors before) --------
+@pytest.mark.parametrize("lead", [(), (2,), (0,)], ids=str)
+def test_linalg_empty_matrices(backend, lead):
+    import gpuad.linalg as LA
+
+    e = gnp.asarray(np.zeros(lead + (0, 0)))
+    for name, res in (("inv_ex", "inverse"), ("cholesky_ex", "L")):
+        out = getattr(LA, name)(e)
+        assert getattr(out, res).shape == lead + (0, 0)
+        np.testing.assert_array_equal(to_numpy(out.info), np.zeros(lead, np.int32))
+    sol = LA.solve_ex(e, gnp.asarray(np.zeros(lead + (0, 3))))
+    assert sol.result.shape == lead + (0, 3)
+    lu, piv = LA.lu_factor(e)
+    assert lu.shape == lead + (0, 0) and piv.shape == lead + (0,)
+    assert all(f.shape == lead + (0, 0) for f in LA.lu(e))
+    rank = gnp.linalg.matrix_rank(e, hermitian=True)
+    np.testing.assert_array_equal(to_numpy(rank), np.linalg.matrix_rank(np.zeros(lead + (0, 0))))
+    wide = gnp.asarray(np.zeros((2, 0, 3)))
+    np.testing.assert_array_equal(to_numpy(gnp.linalg.matrix_rank(wide)), [0, 0])
