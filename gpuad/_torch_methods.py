@@ -37,7 +37,7 @@ from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
 from ._softmax import softmax as _softmax
 from ._state import seq as _seq
-from ._torch_args import _dtype, _kind, _shape_args, _xp
+from ._torch_args import _axis, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
 from .tensor import Tensor
@@ -85,14 +85,23 @@ def sigmoid(self) -> Tensor:
     return _r.sigmoid(self)
 
 
+def _along_0d(fn, name: str, x, dim):
+    """``fn(x, dim)``; on a 0-d tensor (dims 0 and -1, as torch) that of its one-entry form."""
+    if x.ndim:
+        return fn(x, dim)
+    _axis(name, dim, 0)
+    return _R.reshape(fn(_R.reshape(x, (1,)), 0), ())
+
+
 def softmax(self, dim: int, dtype=None) -> Tensor:
     """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
-    return _softmax(self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_softmax, "softmax", self if dtype is None else _R.astype(self, dtype), dim)
 
 
 def log_softmax(self, dim: int, dtype=None) -> Tensor:
     """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
-    return _log_softmax(self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_log_softmax, "log_softmax",
+                     self if dtype is None else _R.astype(self, dtype), dim)
 
 
 def frac(self) -> Tensor:

@@ -325,3 +325,33 @@ def test_linalg_empty_matrices(backend, lead):
     np.testing.assert_array_equal(to_numpy(rank), np.linalg.matrix_rank(np.zeros(lead + (0, 0))))
     wide = gnp.asarray(np.zeros((2, 0, 3)))
     np.testing.assert_array_equal(to_numpy(gnp.linalg.matrix_rank(wide)), [0, 0])
+
+
+# ---- reductions of a 0-d tensor over torch's dim 0 / -1: the entry itself ---------------------
+_ZERO_D_REDUCTIONS = {
+    "sum": (lambda x, d: x.sum(dim=d, keepdim=True), lambda v: v, 1.0),
+    "mean": (lambda x, d: x.mean(dim=d), lambda v: v, 1.0),
+    "prod": (lambda x, d: x.prod(dim=d), lambda v: v, 1.0),
+    "amax": (lambda x, d: x.amax(d, True), lambda v: v, 1.0),
+    "amin": (lambda x, d: x.amin(dim=(d,)), lambda v: v, 1.0),
+    "nansum": (lambda x, d: x.nansum(dim=d), lambda v: v, 1.0),
+    "nanmean": (lambda x, d: x.nanmean(dim=d, keepdim=True), lambda v: v, 1.0),
+    "logsumexp": (lambda x, d: x.logsumexp(d), lambda v: v, 1.0),
+    "softmax": (lambda x, d: x.softmax(d), lambda v: 1.0, 0.0),
+    "log_softmax": (lambda x, d: x.log_softmax(dim=d), lambda v: 0.0, 0.0),
+    "var": (lambda x, d: x.var(dim=d, unbiased=False), lambda v: 0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ZERO_D_REDUCTIONS))
+def test_zero_d_reductions_over_dim_0(backend, name):
+    fn, value, slope = _ZERO_D_REDUCTIONS[name]
+    for d in (0, -1):
+        x = ad.tensor(np.array(0.7), requires_grad=True)
+        r = fn(x, d)
+        assert r.shape == ()
+        np.testing.assert_allclose(to_numpy(r), value(0.7), atol=1e-15)
+        (g,) = ad.autograd.grad(r * 2.0, x, allow_unused=True, materialize_grads=True)
+        np.testing.assert_allclose(to_numpy(g), 2.0 * slope, atol=1e-15)
+    with pytest.raises(IndexError, match="out of range"):
+        fn(ad.tensor(np.array(0.7)), 1)
