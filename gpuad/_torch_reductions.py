@@ -17,7 +17,7 @@ import numpy as _np
 from . import _links
 from . import numpy as gnp
 from . import rules as _r
-from ._torch_args import _NO, _axis, _dims, _dims_of, _dtype, _once, _torch_dim
+from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim
 from .tensor import Tensor, _full
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -284,7 +284,7 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
     Example: ``x.norm()``, ``x.norm(1, dim=0)``, ``x.norm(dim=(0, 1), keepdim=True)``
     """
     x = self if dtype is None else _R.astype(self, dtype)
-    dim = _dims(dim)
+    dim = _dims_of("norm", dim, x.ndim)
     if p == "nuc":
         return gnp.linalg.norm(x, "nuc", axis=(0, 1) if dim is None else dim, keepdims=keepdim)
     if p == "fro":

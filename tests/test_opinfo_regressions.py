@@ -355,3 +355,13 @@ def test_zero_d_reductions_over_dim_0(backend, name):
         np.testing.assert_allclose(to_numpy(g), 2.0 * slope, atol=1e-15)
     with pytest.raises(IndexError, match="out of range"):
         fn(ad.tensor(np.array(0.7)), 1)
+
+
+def test_norm_of_0d_over_dim_0(backend):
+    x = ad.tensor(np.array(-0.7), requires_grad=True)
+    for p in (1, 2, 3.5):
+        r = x.norm(p, dim=0)
+        assert r.shape == ()
+        np.testing.assert_allclose(to_numpy(r), 0.7)
+        (g,) = ad.autograd.grad(r, x)
+        np.testing.assert_allclose(to_numpy(g), -1.0)

@@ -106,6 +106,9 @@ UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameE
 def _resolve(op):
     """The gpuad callable for an OpInfo, taking ``(input, *args, **kwargs)``, or None."""
     name = op.name
+    if name in ("nn.functional.embedding", "nn.functional.embedding_bag"):  # op(weight, idx)
+        f = getattr(F, name[len("nn.functional."):])
+        return lambda w, idx, *a, **k: f(idx, w, *a, **k)
     if name.startswith("nn.functional."):
         return getattr(F, name[len("nn.functional."):], None)
     if name.startswith("linalg."):
