@@ -447,7 +447,7 @@ _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow movedim mm
-    diagonal nonzero
+    diagonal nonzero rot90 count_nonzero
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -462,12 +462,17 @@ _UNARY = """
     tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
     isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
     asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
+    erf i0 sinc deg2rad rad2deg positive isreal angle fliplr flipud
 """.split()
+# torch.special's functions that torch Tensors carry as methods (gpuad.scipy.special's)
+_SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
+_SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
     logical_and logical_or logical_xor multiply subtract divide true_divide=divide
     floor_divide float_power eq=equal ne=not_equal lt=less le=less_equal gt=greater
-    ge=greater_equal not_equal greater greater_equal less less_equal
+    ge=greater_equal not_equal greater greater_equal less less_equal heaviside nextafter
+    logaddexp2
 """.split()
 _CASTS = """
     float=float32 double=float64 half=float16 long=int64 int=int32 short=int16 char=int8
@@ -498,6 +503,29 @@ def _binary(fname: str):
     return method
 
 
+def _special(fname: str, binary: bool):
+    def method(self, *other) -> Tensor:
+        from .scipy import special
+
+        if len(other) != int(binary):
+            raise TypeError(f"Tensor.{fname} takes {int(binary)} argument(s), got {len(other)}")
+        return getattr(special, fname)(self, *other)
+
+    return method
+
+
+def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by ``k`` quarter turns in the plane of ``dims``. Example: ``x.rot90(1, [0, 1])``"""
+    return _R.rot90(self, k, tuple(dims))
+
+
+def count_nonzero(self, dim=None) -> Tensor:
+    """The number of non-zero entries (over ``dim``). Example: ``m.count_nonzero(dim=0)``"""
+    from ._torch_args import _dims_of
+
+    return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+
+
 def _pairs(names: list) -> list:
     return [tuple(n.split("=")) if "=" in n else (n, n) for n in names]
 
@@ -507,6 +535,8 @@ _METHODS = {n: _HERE[n] for n in _DEFINED}
 _METHODS.update({n: _HERE[f] for n, f in _SAME.items()})
 _METHODS.update({n: _unary(f) for n, f in _pairs(_UNARY)})
 _METHODS.update({n: _binary(f) for n, f in _pairs(_BINARY)})
+_METHODS.update({n: _special(f, False) for n, f in _pairs(_SPECIAL_UNARY)})
+_METHODS.update({n: _special(f, True) for n, f in _pairs(_SPECIAL_BINARY)})
 _METHODS.update({n: _cast(_np.dtype(d)) for n, d in _pairs(_CASTS)})
 _METHODS.update({n + "_": _in_place(n + "_", _METHODS[n]) for n in _IN_PLACE})
 _METHODS["clip"] = Tensor.clip

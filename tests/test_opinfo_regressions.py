@@ -365,3 +365,46 @@ def test_norm_of_0d_over_dim_0(backend):
         np.testing.assert_allclose(to_numpy(r), 0.7)
         (g,) = ad.autograd.grad(r, x)
         np.testing.assert_allclose(to_numpy(g), -1.0)
+
+
+# ---- torch Tensor methods that OpInfo lists and gpuad now carries -----------------------------
+def _method(name, *args, **kw):
+    def fn(m, v, *more):
+        if m is np:
+            return None
+        v = v if isinstance(v, ad.Tensor) else ad.tensor(v)
+        return getattr(v, name)(*more, *args, **kw)
+
+    return fn
+
+
+@pytest.mark.parametrize("name,ref", [
+    ("erf", "scipy.special.erf"), ("erfc", "scipy.special.erfc"),
+    ("lgamma", "scipy.special.gammaln"), ("digamma", "scipy.special.digamma"),
+    ("erfinv", "scipy.special.erfinv"), ("i0", "numpy.i0"), ("sinc", "numpy.sinc"),
+    ("deg2rad", "numpy.deg2rad"), ("rad2deg", "numpy.rad2deg"), ("fliplr", "numpy.fliplr"),
+    ("flipud", "numpy.flipud"), ("positive", "numpy.positive"),
+])
+def test_new_unary_methods(backend, name, ref):
+    mod, fname = ref.rsplit(".", 1)
+    f = getattr(pytest.importorskip(mod), fname)
+    a = _rng(15).uniform(0.2, 0.9, (3, 4))
+    check_op(lambda m, v: f(v) if m is np else _method(name)(m, v), [a], order=1)
+
+
+def test_new_binary_and_shape_methods(backend):
+    special = pytest.importorskip("scipy.special")
+    r = _rng(16)
+    a, b = r.uniform(0.2, 0.9, (3, 4)), r.uniform(0.2, 0.9, (3, 4))
+    check_op(lambda m, v, w: special.xlogy(v, w) if m is np else _method("xlogy")(m, v, w),
+             [a, b], order=1)
+    check_op(lambda m, v, w: np.logaddexp2(v, w) if m is np
+             else _method("logaddexp2")(m, v, w), [a, b], order=1)
+    c = r.standard_normal((2, 3, 4))
+    check_op(lambda m, v: np.rot90(v, 1, (0, 2)) if m is np
+             else _method("rot90", 1, [0, 2])(m, v), [c], order=1)
+    x = ad.tensor(np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0]]))
+    np.testing.assert_array_equal(to_numpy(x.count_nonzero(dim=0)), [1, 1])
+    assert int(to_numpy(x.count_nonzero())) == 2
+    np.testing.assert_array_equal(to_numpy(ad.tensor(a - 0.5).heaviside(ad.tensor(0.5))),
+                                  np.heaviside(a - 0.5, 0.5))
