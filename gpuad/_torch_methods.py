@@ -447,7 +447,7 @@ _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow movedim mm
-    diagonal nonzero rot90 count_nonzero
+    diagonal nonzero rot90 count_nonzero addmm addmv addr baddbmm addbmm logit logdet
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -524,6 +524,54 @@ def count_nonzero(self, dim=None) -> Tensor:
     from ._torch_args import _dims_of
 
     return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+
+
+def _scaled_sum(self, product, beta, alpha) -> Tensor:
+    """torch's ``beta * self + alpha * product``; ``beta=0`` ignores ``self`` (NaN there too)."""
+    r = product if alpha == 1 else alpha * product
+    if beta == 0:
+        return _R.broadcast_to(r, _np.broadcast_shapes(self.shape, r.shape))
+    return (self if beta == 1 else beta * self) + r
+
+
+def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * (mat1 @ mat2)``. Example: ``b.addmm(x, w)``"""
+    return _scaled_sum(self, _torch_shapes.mm(mat1, mat2), beta, alpha)
+
+
+def addmv(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * (mat @ vec)``. Example: ``b.addmv(A, v)``"""
+    return _scaled_sum(self, _torch_shapes.mv(mat, vec), beta, alpha)
+
+
+def addr(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * outer(vec1, vec2)``. Example: ``m.addr(u, v)``"""
+    return _scaled_sum(self, _R.outer(vec1, vec2), beta, alpha)
+
+
+def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * bmm(batch1, batch2)``. Example: ``c.baddbmm(a, b)``"""
+    return _scaled_sum(self, _torch_shapes.bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * sum_i batch1[i] @ batch2[i]``. Example: ``c.addbmm(a, b)``"""
+    return _scaled_sum(self, _R.sum(_torch_shapes.bmm(batch1, batch2), axis=0), beta,
+                       alpha)
+
+
+def logit(self, eps=None) -> Tensor:
+    """``log(x / (1 - x))``, ``x`` clamped to ``[eps, 1 - eps]`` first when ``eps`` is given
+    (no gradient outside, as torch). Example: ``p.logit(eps=1e-6)``"""
+    x = self if eps is None else _R.clip(self, eps, 1 - eps)
+    return _R.log(x) - _R.log1p(-x)
+
+
+def logdet(self) -> Tensor:
+    """``log(det(x))``: NaN where the determinant is negative, as torch. Example: ``a.logdet()``"""
+    sign, logabs = _R.linalg.slogdet(self)
+    with _np.errstate(divide="ignore", invalid="ignore"):  # log(-1): NaN, log(0): -inf
+        return logabs + _xp(self).log(_r.data(sign))
 
 
 def _pairs(names: list) -> list:

@@ -408,3 +408,41 @@ def test_new_binary_and_shape_methods(backend):
     assert int(to_numpy(x.count_nonzero())) == 2
     np.testing.assert_array_equal(to_numpy(ad.tensor(a - 0.5).heaviside(ad.tensor(0.5))),
                                   np.heaviside(a - 0.5, 0.5))
+
+
+def _t(v):
+    return v if isinstance(v, ad.Tensor) else ad.tensor(v)
+
+
+def test_add_matrix_products(backend):
+    r = _rng(17)
+    b, x, w = r.standard_normal((3,)), r.standard_normal((2, 4)), r.standard_normal((4, 3))
+    check_op(lambda m, b, x, w: 0.5 * b + 2.0 * (x @ w) if m is np
+             else _t(b).addmm(x, w, beta=0.5, alpha=2.0), [b, x, w], order=1)
+    v = r.standard_normal((3,))
+    check_op(lambda m, b, a, v: b + a @ v if m is np else _t(b).addmv(a, v),
+             [r.standard_normal((4,)), w, v], order=1)
+    check_op(lambda m, c, u, v: c - np.outer(u, v) if m is np else _t(c).addr(u, v, alpha=-1),
+             [r.standard_normal((4, 3)), r.standard_normal(4), v], order=1)
+    p, q = r.standard_normal((2, 3, 4)), r.standard_normal((2, 4, 5))
+    check_op(lambda m, c, p, q: c + p @ q if m is np else _t(c).baddbmm(p, q),
+             [r.standard_normal((3, 5)), p, q], order=1)
+    check_op(lambda m, c, p, q: c + (p @ q).sum(0) if m is np else _t(c).addbmm(p, q),
+             [r.standard_normal((3, 5)), p, q], order=1)
+    # beta=0 ignores self, NaN included
+    out = ad.tensor(np.full((2, 3), np.nan)).addmm(ad.tensor(x), ad.tensor(w), beta=0)
+    np.testing.assert_allclose(to_numpy(out), x @ w, rtol=1e-12)
+
+
+def test_logit_and_logdet(backend):
+    r = _rng(18)
+    p = r.uniform(0.05, 0.95, (5,))
+    check_op(lambda m, v: np.log(v / (1 - v)) if m is np else _t(v).logit(), [p], order=1)
+    edge = np.array([0.001, 0.3, 0.999])
+    check_op(lambda m, v: np.log(np.clip(v, 0.01, 0.99) / (1 - np.clip(v, 0.01, 0.99)))
+             if m is np else _t(v).logit(eps=0.01), [edge], order=1)
+    a = r.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    check_op(lambda m, v: np.log(np.linalg.det(v)) if m is np else _t(v).logdet(), [a],
+             order=1)
+    neg = np.diag([1.0, -2.0, 3.0])
+    assert np.isnan(to_numpy(ad.tensor(neg).logdet()))
