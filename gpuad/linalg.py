@@ -281,6 +281,8 @@ def householder_product(A, tau):
     xp = _r._xp(_r.data(A))
     dt = _r.data(A).dtype
     q = xp.broadcast_to(xp.eye(m, n, dtype=dt), _r.shape(A)[:-2] + (m, n))
+    if k == 0:  # no reflector: the identity's columns, a result of A with a zero gradient
+        return gnp.where(xp.ones((), dtype=bool), q, A)
     for i in range(k - 1, -1, -1):  # H_i (H_{i+1} ... Q0), applied from the last reflector
         below = (xp.arange(m) > i).astype(dt)
         v = A[..., :, i] * below + (xp.arange(m) == i).astype(dt)

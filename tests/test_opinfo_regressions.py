@@ -446,3 +446,16 @@ def test_logit_and_logdet(backend):
              order=1)
     neg = np.diag([1.0, -2.0, 3.0])
     assert np.isnan(to_numpy(ad.tensor(neg).logdet()))
+
+
+def test_householder_product_without_reflectors(backend):
+    import gpuad.linalg as LA
+
+    a = _rng(19).standard_normal((2, 4, 3))
+    A = ad.tensor(a, requires_grad=True)
+    q = LA.householder_product(A, ad.tensor(np.zeros((2, 0))))
+    assert isinstance(q, ad.Tensor)
+    np.testing.assert_array_equal(to_numpy(q), np.broadcast_to(np.eye(4, 3), (2, 4, 3)))
+    (g,) = ad.autograd.grad((q * 3.0).sum(), A)
+    np.testing.assert_array_equal(to_numpy(g), np.zeros_like(a))
+    q[0, 0, 0] = 5.0  # a fresh array, not a read-only broadcast view

@@ -73,9 +73,6 @@ KNOWN = {
         lambda s: True,
         "the samples are not Hermitian and torch's gradient assumes they are; gpuad's is the "
         "derivative of the one-triangle function (central differences agree)"),
-    "linalg.householder_product": (
-        lambda s: s.args[0].shape[-1] == 0,
-        "with no reflector the result is a constant array, not a Tensor"),
     "max.reduction_with_dim": (
         lambda s: not s.kwargs and len(s.args) == 1,
         "x.max(1) is NumPy's (values only), docs/porting.md"),
