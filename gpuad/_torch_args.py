@@ -25,8 +25,20 @@ def _dims(dim: Any) -> Any:
     return dim
 
 
-def _torch_dim(name: str, axis: Any, keepdims: Any, kw: dict) -> tuple:
-    """``(axis, keepdims)`` of a reduction called with torch's ``dim=``/``keepdim=``."""
+def _dims_of(name: str, dim: Any, ndim: int) -> Any:
+    """torch's ``dim`` as NumPy's ``axis`` for a tensor of ``ndim`` dims: a 0-d tensor's dims 0
+    and -1 are no dims at all (torch reduces its one entry to itself)."""
+    axis = _dims(dim)
+    if ndim == 0 and axis is not None:
+        for d in axis if isinstance(axis, tuple) else (axis,):
+            _axis(name, d, 0)
+        return None
+    return axis
+
+
+def _torch_dim(name: str, axis: Any, keepdims: Any, kw: dict, ndim: int | None = None) -> tuple:
+    """``(axis, keepdims)`` of a reduction called with torch's ``dim=``/``keepdim=`` (on a
+    tensor of ``ndim`` dims, when given)."""
     dim = kw.pop("dim", _NO)
     if dim is _NO:
         dim = axis
@@ -40,7 +52,7 @@ def _torch_dim(name: str, axis: Any, keepdims: Any, kw: dict) -> tuple:
             f"Tensor.{name} with torch's dim=/keepdim= got unexpected keyword "
             f"arguments {sorted(kw)}"
         )
-    return _dims(dim), bool(keepdim)
+    return (_dims(dim) if ndim is None else _dims_of(name, dim, ndim)), bool(keepdim)
 
 
 def _shape_args(name: str, args: tuple) -> tuple:

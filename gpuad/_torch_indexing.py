@@ -57,6 +57,9 @@ def gather(self, dim: int, index) -> Tensor:
     smaller than ``self`` in the other dims). Example: ``x.gather(1, idx)``"""
     d = _axis("gather", dim, self.ndim)
     index = _index("gather", self, index, d)
+    if self.ndim == 0 and index.ndim <= 1:  # torch: a 0-d tensor is one entry along dim 0
+        return _R.reshape(gather(_R.reshape(self, (1,)), 0, _R.reshape(index, (-1,))),
+                          index.shape)
     if index.ndim != self.ndim:
         raise ValueError(
             f"Tensor.gather: index of shape {tuple(index.shape)} must have as "
@@ -143,22 +146,53 @@ def index_select(self, dim: int, index) -> Tensor:
     """The entries ``index`` (1-D) along ``dim``. Example: ``x.index_select(0, rows)``"""
     d = _axis("index_select", dim, self.ndim)
     index = _index("index_select", self, index, d)
+    if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0, and stays 0-d
+        _one_entry("index_select", index)
+        return _R.reshape(_R.take(_R.reshape(self, (1,)), _R.reshape(index, (-1,)), axis=0), ())
     return _R.take(self, _R.reshape(index, (-1,)) if index.ndim != 1 else index, axis=d)
+
+
+def _one_entry(name: str, index) -> None:
+    if index.size != 1:
+        raise IndexError(f"Tensor.{name} of a 0-d tensor takes one index, got shape "
+                         f"{tuple(index.shape)}")
+
+
+def _on_0d(name: str, self, dim, index, source):
+    """torch's ``index_*`` of a 0-d tensor: the same on its one-entry 1-d form."""
+    _axis(name, dim, 0)
+    if _np.ndim(source) > 1 or (_np.ndim(source) == 1 and _np.shape(source)[0] != 1):
+        raise ValueError(f"Tensor.{name} of a 0-d tensor takes a 0-d or one-entry source, "
+                         f"got shape {_np.shape(source)}")
+    one = _R.reshape(self, (1,))
+    if _np.ndim(source) == 0 and not isinstance(source, int | float | bool | complex):
+        source = _R.reshape(source, (1,))
+    index = _R.reshape(_index(name, self, index, 0), (-1,))
+    return one, index, source
 
 
 def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
     """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``acc.index_add(0, rows, vals)``"""
+    if self.ndim == 0:
+        one, index, source = _on_0d("index_add", self, dim, index, source)
+        return _R.reshape(index_add(one, 0, index, source, alpha=alpha), ())
     return _along("index_add", self, dim, index).add(source if alpha == 1 else alpha * source)
 
 
 def index_copy(self, dim: int, index, source) -> Tensor:
     """``source`` written at ``index`` along ``dim``. Example: ``x.index_copy(0, rows, v)``"""
+    if self.ndim == 0:
+        one, index, source = _on_0d("index_copy", self, dim, index, source)
+        return _R.reshape(index_copy(one, 0, index, source), ())
     return _along("index_copy", self, dim, index).set(source)
 
 
 def index_fill(self, dim: int, index, value) -> Tensor:
     """``value`` written at ``index`` along ``dim``. Example: ``x.index_fill(1, cols, 0.0)``"""
+    if self.ndim == 0:
+        one, index, value = _on_0d("index_fill", self, dim, index, value)
+        return _R.reshape(index_fill(one, 0, index, value), ())
     return _along("index_fill", self, dim, index).set(value)
 
 
@@ -178,7 +212,9 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     NumPy's ``ndarray.sort()`` sorts in place and returns None; without torch's keywords the
     call is ambiguous and raises. Example: ``v, i = x.sort(dim=-1, descending=True)``
     """
-    if dim is _NO and descending is _NO:
+    if len(args) == 2 and args[1].__class__ is bool and dim is _NO and descending is _NO:
+        (dim, descending), args = args, ()  # torch's x.sort(dim, descending): NumPy's kind
+    if dim is _NO and descending is _NO:  # is a string
         raise TypeError(
             "Tensor.sort() is ambiguous: NumPy's ndarray.sort sorts in place and returns None, "
             "torch's returns (values, indices). Write x.sort(dim=-1) (torch's), "
@@ -197,7 +233,15 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
 
-def argsort(self, axis=-1, *, dim=_NO, descending: bool = False, stable: bool = False, **kw):
+def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: bool = False,
+            **kw):
+    if args and args[0].__class__ is bool:  # torch's x.argsort(dim, descending): NumPy's kind
+        if len(args) > 1 or dim is not _NO:  # is a string
+            raise TypeError(f"Tensor.argsort: torch's positional (dim, descending) takes two, "
+                            f"got {(axis, *args)} and dim={dim!r}")
+        axis, dim, descending, args = None, axis, args[0], ()
+    if args:
+        kw.update(zip(("kind", "order"), args, strict=False))
     if dim is _NO and not descending and not stable and not kw:
         return _R.argsort(self, axis=axis)
     if dim is not _NO:

@@ -37,7 +37,7 @@ from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
 from ._softmax import softmax as _softmax
 from ._state import seq as _seq
-from ._torch_args import _dtype, _kind, _shape_args, _xp
+from ._torch_args import _axis, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
 from .tensor import Tensor
@@ -85,14 +85,23 @@ def sigmoid(self) -> Tensor:
     return _r.sigmoid(self)
 
 
+def _along_0d(fn, name: str, x, dim):
+    """``fn(x, dim)``; on a 0-d tensor (dims 0 and -1, as torch) that of its one-entry form."""
+    if x.ndim:
+        return fn(x, dim)
+    _axis(name, dim, 0)
+    return _R.reshape(fn(_R.reshape(x, (1,)), 0), ())
+
+
 def softmax(self, dim: int, dtype=None) -> Tensor:
     """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
-    return _softmax(self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_softmax, "softmax", self if dtype is None else _R.astype(self, dtype), dim)
 
 
 def log_softmax(self, dim: int, dtype=None) -> Tensor:
     """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
-    return _log_softmax(self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_log_softmax, "log_softmax",
+                     self if dtype is None else _R.astype(self, dtype), dim)
 
 
 def frac(self) -> Tensor:
@@ -195,16 +204,21 @@ def _plain(x):
 
 
 def masked_fill(self, mask, value) -> Tensor:
-    """``value`` where ``mask`` is true (the mask broadcast to this shape), else ``self``.
-    Example: ``scores.masked_fill(~keep, -1e9)``"""
+    """``value`` where ``mask`` is true, else ``self``; both broadcast together, as torch's
+    out-of-place ``masked_fill``. Example: ``scores.masked_fill(~keep, -1e9)``"""
     m = mask if _kind(mask) == "b" else None
     if m is None:
         raise TypeError(
             f"Tensor.masked_fill: the mask must be boolean, got dtype "
             f"{getattr(mask, 'dtype', type(mask).__name__)}"
         )
-    m = _R.broadcast_to(m, self.shape)
-    r = _R.where(m, value, self)
+    try:
+        shp = _np.broadcast_shapes(self.shape, tuple(m.shape))
+    except ValueError:
+        raise ValueError(
+            f"Tensor.masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with "
+            f"the tensor of shape {self.shape}") from None
+    r = _R.where(_R.broadcast_to(m, shp), value, self)
     return r if r.dtype == self.dtype else _R.astype(r, self.dtype)
 
 
@@ -305,7 +319,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def _cast(dtype):
-    def convert(self) -> Tensor:
+    def convert(self, memory_format=None) -> Tensor:  # a layout only: the values are the same
         return self if self.dtype == dtype else _R.astype(self, dtype)
 
     return convert
@@ -512,6 +526,7 @@ _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow select movedim mm
+    diagonal nonzero rot90 count_nonzero addmm addmv addr baddbmm addbmm logit logdet
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -530,12 +545,17 @@ _UNARY = """
     tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
     isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
     asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
+    erf i0 sinc deg2rad rad2deg positive isreal angle fliplr flipud
 """.split()
+# torch.special's functions that torch Tensors carry as methods (gpuad.scipy.special's)
+_SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
+_SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
     logical_and logical_or logical_xor multiply subtract divide true_divide=divide
     floor_divide float_power eq=equal ne=not_equal lt=less le=less_equal gt=greater
-    ge=greater_equal not_equal greater greater_equal less less_equal
+    ge=greater_equal not_equal greater greater_equal less less_equal heaviside nextafter
+    logaddexp2
 """.split()
 _CASTS = """
     float=float32 double=float64 half=float16 long=int64 int=int32 short=int16 char=int8
@@ -566,6 +586,77 @@ def _binary(fname: str):
     return method
 
 
+def _special(fname: str, binary: bool):
+    def method(self, *other) -> Tensor:
+        from .scipy import special
+
+        if len(other) != int(binary):
+            raise TypeError(f"Tensor.{fname} takes {int(binary)} argument(s), got {len(other)}")
+        return getattr(special, fname)(self, *other)
+
+    return method
+
+
+def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by ``k`` quarter turns in the plane of ``dims``. Example: ``x.rot90(1, [0, 1])``"""
+    return _R.rot90(self, k, tuple(dims))
+
+
+def count_nonzero(self, dim=None) -> Tensor:
+    """The number of non-zero entries (over ``dim``). Example: ``m.count_nonzero(dim=0)``"""
+    from ._torch_args import _dims_of
+
+    return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+
+
+def _scaled_sum(self, product, beta, alpha) -> Tensor:
+    """torch's ``beta * self + alpha * product``; ``beta=0`` ignores ``self`` (NaN there too)."""
+    r = product if alpha == 1 else alpha * product
+    if beta == 0:
+        return _R.broadcast_to(r, _np.broadcast_shapes(self.shape, r.shape))
+    return (self if beta == 1 else beta * self) + r
+
+
+def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * (mat1 @ mat2)``. Example: ``b.addmm(x, w)``"""
+    return _scaled_sum(self, _torch_shapes.mm(mat1, mat2), beta, alpha)
+
+
+def addmv(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * (mat @ vec)``. Example: ``b.addmv(A, v)``"""
+    return _scaled_sum(self, _torch_shapes.mv(mat, vec), beta, alpha)
+
+
+def addr(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * outer(vec1, vec2)``. Example: ``m.addr(u, v)``"""
+    return _scaled_sum(self, _R.outer(vec1, vec2), beta, alpha)
+
+
+def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * bmm(batch1, batch2)``. Example: ``c.baddbmm(a, b)``"""
+    return _scaled_sum(self, _torch_shapes.bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * self + alpha * sum_i batch1[i] @ batch2[i]``. Example: ``c.addbmm(a, b)``"""
+    return _scaled_sum(self, _R.sum(_torch_shapes.bmm(batch1, batch2), axis=0), beta,
+                       alpha)
+
+
+def logit(self, eps=None) -> Tensor:
+    """``log(x / (1 - x))``, ``x`` clamped to ``[eps, 1 - eps]`` first when ``eps`` is given
+    (no gradient outside, as torch). Example: ``p.logit(eps=1e-6)``"""
+    x = self if eps is None else _R.clip(self, eps, 1 - eps)
+    return _R.log(x) - _R.log1p(-x)
+
+
+def logdet(self) -> Tensor:
+    """``log(det(x))``: NaN where the determinant is negative, as torch. Example: ``a.logdet()``"""
+    sign, logabs = _R.linalg.slogdet(self)
+    with _np.errstate(divide="ignore", invalid="ignore"):  # log(-1): NaN, log(0): -inf
+        return logabs + _xp(self).log(_r.data(sign))
+
+
 def _pairs(names: list) -> list:
     return [tuple(n.split("=")) if "=" in n else (n, n) for n in names]
 
@@ -575,6 +666,8 @@ _METHODS = {n: _HERE[n] for n in _DEFINED}
 _METHODS.update({n: _HERE[f] for n, f in _SAME.items()})
 _METHODS.update({n: _unary(f) for n, f in _pairs(_UNARY)})
 _METHODS.update({n: _binary(f) for n, f in _pairs(_BINARY)})
+_METHODS.update({n: _special(f, False) for n, f in _pairs(_SPECIAL_UNARY)})
+_METHODS.update({n: _special(f, True) for n, f in _pairs(_SPECIAL_BINARY)})
 _METHODS.update({n: _cast(_np.dtype(d)) for n, d in _pairs(_CASTS)})
 _METHODS.update({n + "_": _in_place(n + "_", _METHODS[n]) for n in _IN_PLACE})
 _METHODS["clip"] = Tensor.clip

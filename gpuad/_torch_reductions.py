@@ -17,7 +17,7 @@ import numpy as _np
 from . import _links
 from . import numpy as gnp
 from . import rules as _r
-from ._torch_args import _NO, _axis, _dims, _dtype, _once, _torch_dim
+from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim
 from .tensor import Tensor, _full
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -31,12 +31,12 @@ _min = namedtuple("min", ["values", "indices"])
 # (each keeps the NumPy method's fast path as its first line). A bool where NumPy takes a
 # dtype or an ``out`` array is torch's positional keepdim (``x.sum(1, True)``) or unbiased
 # (``x.std(1, False)``): NumPy refuses those values.
-def _torch_reduce(name: str, axis, dtype, keepdims, kw) -> tuple:
+def _torch_reduce(name: str, axis, dtype, keepdims, kw, ndim: int) -> tuple:
     """``(axis, dtype, keepdims)`` of ``sum``/``mean``/``prod`` called as torch's."""
     if dtype.__class__ is bool:
         _once(kw, "keepdim", dtype, name)
         dtype = None
-    axis, keepdims = _torch_dim(name, axis, keepdims, kw)
+    axis, keepdims = _torch_dim(name, axis, keepdims, kw, ndim)
     return axis, None if dtype is None else _dtype(dtype), keepdims
 
 
@@ -44,7 +44,7 @@ def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # noqa: A
     if dtype is None and out is None and not kw:
         return _R.sum(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
-        axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw)
+        axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw, self.ndim)
     return _full("sum")(self, axis, dtype, out, keepdims, **kw)
 
 
@@ -52,7 +52,7 @@ def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.mean(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
-        axis, dtype, keepdims = _torch_reduce("mean", axis, dtype, keepdims, kw)
+        axis, dtype, keepdims = _torch_reduce("mean", axis, dtype, keepdims, kw, self.ndim)
     return _full("mean")(self, axis, dtype, out, keepdims, **kw)
 
 
@@ -60,7 +60,7 @@ def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.prod(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
-        axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw)
+        axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw, self.ndim)
     return _full("prod")(self, axis, dtype, out, keepdims, **kw)
 
 
@@ -128,6 +128,8 @@ def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
         out = None
     unbiased = kw.pop("unbiased", _NO)
     correction = kw.pop("correction", _NO)
+    if correction is None:  # torch's default, as if not given
+        correction = _NO
     if ddof != 0:
         raise TypeError(
             f"Tensor.{name}: give NumPy's ddof= or torch's dim=/unbiased=/correction=, not both"
@@ -139,11 +141,14 @@ def _torch_var(name: str, self, axis, dtype, out, ddof, keepdims, kw):
         if correction is _NO and unbiased is _NO
         else (int(bool(unbiased)) if correction is _NO else correction)
     )
-    axis, keepdims = _torch_dim(name, axis, keepdims, kw)
+    axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
     return _full(name)(self, axis, None if dtype is None else _dtype(dtype), out, ddof, keepdims)
 
 
 def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    if axis.__class__ is bool:  # torch's x.var(unbiased); NumPy refuses a bool axis
+        _once(kw, "unbiased", axis, "var")
+        return _torch_var("var", self, None, dtype, out, ddof, keepdims, kw)
     if dtype is None and out is None and not kw:
         return _R.var(self, axis, ddof=ddof, keepdims=keepdims)
     if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
@@ -152,6 +157,9 @@ def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    if axis.__class__ is bool:  # torch's x.std(unbiased); NumPy refuses a bool axis
+        _once(kw, "unbiased", axis, "std")
+        return _torch_var("std", self, None, dtype, out, ddof, keepdims, kw)
     if dtype is None and out is None and not kw:
         return _R.std(self, axis, ddof=ddof, keepdims=keepdims)
     if dtype.__class__ is bool or out.__class__ is bool or _b.any(k in kw for k in _TORCH_VAR):
@@ -161,7 +169,7 @@ def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 def cumsum(self, axis=None, dtype=None, out=None, *, dim=_NO):
     if dim is not _NO:
-        axis = _cum_dim("cumsum", axis, dim)
+        return _torch_cum("cumsum", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumsum(self, axis)
     return _full("cumsum")(self, axis, dtype, out)
@@ -169,7 +177,7 @@ def cumsum(self, axis=None, dtype=None, out=None, *, dim=_NO):
 
 def cumprod(self, axis=None, dtype=None, out=None, *, dim=_NO):
     if dim is not _NO:
-        axis = _cum_dim("cumprod", axis, dim)
+        return _torch_cum("cumprod", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumprod(self, axis)
     return _full("cumprod")(self, axis, dtype, out)
@@ -181,15 +189,30 @@ def _cum_dim(name: str, axis, dim):
     return dim
 
 
+def _torch_cum(name: str, self, axis, dtype, out, dim):
+    """``cumsum``/``cumprod`` with torch's ``dim=``; of a 0-d tensor a 0-d result, as torch
+    (NumPy's ``axis=0`` there gives one element in one dim)."""
+    dim = _cum_dim(name, axis, dim)
+    if self.ndim == 0:
+        _axis(name, dim, 0)
+        r = _full(name)(_R.reshape(self, (1,)), 0, dtype)
+        r = _R.reshape(r, ())
+        if out is None:
+            return r
+        out[...] = r
+        return out
+    return _full(name)(self, dim, dtype, out)
+
+
 def _arg_extreme(name: str, self, axis, out, keepdims, dim, keepdim):
     fn = _R.argmax if name == "argmax" else _R.argmin
     if out.__class__ is bool:  # x.argmax(1, True)
         keepdim, out = out, None
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
-        axis, keepdims = _torch_dim(name, axis, keepdims, kw)
+        axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
     r = fn(self, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
-    if keepdims:
+    if keepdims and self.ndim:  # a 0-d tensor's kept dim 0 is no dim at all (torch)
         r = _R.reshape(r, (1,) * self.ndim) if axis is None else _R.expand_dims(r, axis)
     if out is None:
         return r
@@ -210,7 +233,7 @@ def _logical(name: str, self, axis, out, keepdims, dim, keepdim):
         keepdim, out = out, None
     if dim is not _NO or keepdim is not _NO:
         kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
-        axis, keepdims = _torch_dim(name, axis, keepdims, kw)
+        axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
     r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
     if out is None:
         return r
@@ -229,27 +252,28 @@ def any(self, axis=None, out=None, keepdims=False, *, dim=_NO, keepdim=_NO):  # 
 def amax(self, dim=(), keepdim: bool = False) -> Tensor:
     """torch's ``amax``: the largest values over ``dim`` (all by default); ties share the
     gradient equally. Example: ``x.amax(dim=-1)``"""
-    return _R.max(self, _dims(dim), keepdims=keepdim)
+    return _R.max(self, _dims_of("amax", dim, self.ndim), keepdims=keepdim)
 
 
 def amin(self, dim=(), keepdim: bool = False) -> Tensor:
     """torch's ``amin``. Example: ``x.amin(dim=-1)``"""
-    return _R.min(self, _dims(dim), keepdims=keepdim)
+    return _R.min(self, _dims_of("amin", dim, self.ndim), keepdims=keepdim)
 
 
 def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x), dim))``, stable. Example: ``x.logsumexp(dim=1)``"""
-    return _r.logsumexp(self, axis=_dims(dim), keepdims=keepdim)
+    return _r.logsumexp(self, axis=_dims_of("logsumexp", dim, self.ndim), keepdims=keepdim)
 
 
 def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero. Example: ``x.nansum(dim=0)``"""
-    return gnp.nansum(self, _dims(dim), dtype=dtype, keepdims=keepdim)
+    return gnp.nansum(self, _dims_of("nansum", dim, self.ndim), dtype=dtype, keepdims=keepdim)
 
 
 def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN entries. Example: ``x.nanmean(dim=0)``"""
-    return gnp.nanmean(self, _dims(dim), dtype=dtype, keepdims=keepdim)
+    return gnp.nanmean(self, _dims_of("nanmean", dim, self.ndim), dtype=dtype,
+                       keepdims=keepdim)
 
 
 def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None):
@@ -260,7 +284,7 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
     Example: ``x.norm()``, ``x.norm(1, dim=0)``, ``x.norm(dim=(0, 1), keepdim=True)``
     """
     x = self if dtype is None else _R.astype(self, dtype)
-    dim = _dims(dim)
+    dim = _dims_of("norm", dim, x.ndim)
     if p == "nuc":
         return gnp.linalg.norm(x, "nuc", axis=(0, 1) if dim is None else dim, keepdims=keepdim)
     if p == "fro":

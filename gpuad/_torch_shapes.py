@@ -106,6 +106,10 @@ def unsqueeze(self, dim: int) -> Tensor:
 
 
 def squeeze(self, axis=None, *, dim=_NO):
+    if self.ndim == 0 and axis is not None and dim is _NO:  # NumPy refuses; torch's no-op
+        for d in axis if isinstance(axis, tuple | list) else (axis,):
+            _axis("squeeze", d, 0)
+        return _R.reshape(self, ())
     if dim is _NO:
         try:
             return _R.squeeze(self, axis)
@@ -165,6 +169,9 @@ def unflatten(self, dim: int, sizes) -> Tensor:
 def transpose(self, *axes):
     if len(axes) == 2 and axes[0].__class__ is int and axes[1].__class__ is int:
         n = self.ndim
+        if n == 0:  # torch's dims 0 and -1 of a 0-d tensor: nothing to swap
+            _axis("transpose", axes[0], 0), _axis("transpose", axes[1], 0)
+            return _R.reshape(self, ())
         if n != 2:  # NumPy would refuse two axes here: torch's swap of two dims
             return _R.swapaxes(self, axes[0], axes[1])
         a, b = _axis("transpose", axes[0], 2), _axis("transpose", axes[1], 2)
@@ -251,10 +258,31 @@ def unbind(self, dim: int = 0) -> tuple:
     return tuple(self[(slice(None),) * d + (i, Ellipsis)] for i in range(self.shape[d]))
 
 
-def flip(self, *dims) -> Tensor:
+def flip(self, *dims, **kw) -> Tensor:
     """Reverse the order along ``dims``: a copy, as torch's (``gnp.flip`` is NumPy's view).
-    Example: ``x.flip(0)``, ``x.flip((0, 1))``"""
+    Example: ``x.flip(0)``, ``x.flip(dims=(0, 1))``"""
+    if kw:
+        if dims or set(kw) != {"dims"}:
+            raise TypeError(f"Tensor.flip takes dims, by position or as dims=, got {dims} and "
+                            f"keywords {sorted(kw)}")
+        dims = (kw["dims"],)
     return _R.copy(_R.flip(self, _shape_args("flip", dims)))
+
+
+def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO, dim2=_NO):
+    """The diagonal over two dims: NumPy's ``axis1``/``axis2`` or torch's ``dim1``/``dim2``
+    (the same places). Example: ``x.diagonal(0, dim1=-2, dim2=-1)``"""
+    axis1 = axis1 if dim1 is _NO else dim1
+    axis2 = axis2 if dim2 is _NO else dim2
+    return _R.diagonal(self, offset, axis1, axis2)
+
+
+def nonzero(self, *, as_tuple=_NO):
+    """NumPy's tuple of index arrays (also torch's ``as_tuple=True``), or with
+    ``as_tuple=False`` torch's (count, ndim) index tensor. Example: ``x.nonzero(as_tuple=False)``"""
+    if as_tuple is _NO or as_tuple:
+        return _R.nonzero(self)
+    return _R.argwhere(self)
 
 
 def roll(self, shifts, dims=None) -> Tensor:

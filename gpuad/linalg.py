@@ -172,6 +172,8 @@ def _first_zero(d):
     """torch's ``info``: 1 + the index of the first zero in the last axis of ``d``, or 0."""
     xp = _r._xp(d)
     bad = (d == 0) | ~xp.isfinite(d)
+    if bad.shape[-1] == 0:  # an empty matrix: nothing failed
+        return xp.zeros(bad.shape[:-1], dtype=xp.int32)
     return xp.where(bad.any(axis=-1), bad.argmax(axis=-1) + 1, 0).astype(xp.int32)
 
 
@@ -279,6 +281,8 @@ def householder_product(A, tau):
     xp = _r._xp(_r.data(A))
     dt = _r.data(A).dtype
     q = xp.broadcast_to(xp.eye(m, n, dtype=dt), _r.shape(A)[:-2] + (m, n))
+    if k == 0:  # no reflector: the identity's columns, a result of A with a zero gradient
+        return gnp.where(xp.ones((), dtype=bool), q, A)
     for i in range(k - 1, -1, -1):  # H_i (H_{i+1} ... Q0), applied from the last reflector
         below = (xp.arange(m) > i).astype(dt)
         v = A[..., :, i] * below + (xp.arange(m) == i).astype(dt)

@@ -14,6 +14,7 @@ solves, so derivatives of any order follow. Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as _np
@@ -50,8 +51,8 @@ def _eliminate(xp, a, pivot: bool):
     partial pivoting (or none). A zero pivot leaves its column, as LAPACK's ``getrf`` does."""
     a = a.astype(_np.result_type(a.dtype, _np.float32), copy=True)
     lead, n = a.shape[:-2], a.shape[-1]
-    a = a.reshape((-1, n, n))
-    m = a.shape[0]
+    m = math.prod(lead)  # (not -1: ambiguous for 0 x 0 matrices)
+    a = a.reshape((m, n, n))
     rows = xp.arange(m)
     piv = xp.zeros((m, n), dtype=xp.int32)
     for k in range(n):
@@ -72,7 +73,7 @@ def _eliminate(xp, a, pivot: bool):
 def _perm_from_piv(xp, piv):
     """The row order ``perm`` (``a[perm] = l @ u``) that LAPACK's swaps ``piv`` make."""
     lead, n = piv.shape[:-1], piv.shape[-1]
-    piv = piv.reshape((-1, n))
+    piv = piv.reshape((math.prod(lead), n))
     rows = xp.arange(piv.shape[0])
     perm = xp.broadcast_to(xp.arange(n), piv.shape).copy()
     for k in range(n):

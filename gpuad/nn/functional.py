@@ -171,8 +171,16 @@ def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None
     return y
 
 
-def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+def _pair(v: int | tuple[int, int], op: str, name: str) -> tuple[int, int]:
+    """An int or one or two ints as two, as torch reads a 2-d window's sizes."""
+    if isinstance(v, int):
+        return (v, v)
+    t = tuple(int(u) for u in v)
+    if len(t) == 1:
+        return (t[0], t[0])
+    if len(t) != 2:
+        raise ValueError(f"{op}: {name} must be an int or two ints, got {v!r}")
+    return t
 
 
 def _pool_dim(op: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -191,11 +199,11 @@ def _pool_windows(op: str, x: Array, kernel_size, stride, padding, dilation, cei
     order, the padding (and, with ``ceil_mode``, what a last window reaches past it) filled
     with ``fill``; the geometry ``(kh, kw, sh, sw, ph, pw, dh, dw, h, w, ho, wo)``; and
     whether any window reaches the padding."""
-    kh, kw = _pair(kernel_size)
+    kh, kw = _pair(kernel_size, op, "kernel_size")
     sh, sw = (kh, kw) if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
-        else _pair(stride)
-    ph, pw = _pair(padding)
-    dh, dw = _pair(dilation)
+        else _pair(stride, op, "stride")
+    ph, pw = _pair(padding, op, "padding")
+    dh, dw = _pair(dilation, op, "dilation")
     shape = tuple(_r.shape(x))
     if len(shape) < 3:
         raise ValueError(f"{op}: expected an input (C, H, W) or (N, C, H, W), got shape {shape}")

@@ -560,16 +560,18 @@ class CrossEntropyLoss(MSELoss):
 
 
 class BCEWithLogitsLoss(MSELoss):
-    """``binary_cross_entropy_with_logits`` as a module, with torch's ``weight``,
-    ``reduction`` and ``pos_weight``. Example: ``nn.BCEWithLogitsLoss(pos_weight=p)``"""
+    """``binary_cross_entropy_with_logits`` as a module, with torch's ``weight`` and
+    ``pos_weight``. Example: ``nn.BCEWithLogitsLoss(pos_weight=p)``"""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", *,
-                 pos_weight: Any = None) -> None:
-        if isinstance(weight, str):  # BCEWithLogitsLoss("sum"), gpuad's first argument
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Any = None) -> None:
+        if isinstance(weight, str):
             weight, reduction = None, weight
-        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+        if size_average is not None or reduce is not None:
+            raise TypeError("BCEWithLogitsLoss: size_average and reduce are deprecated in torch "
+                            "and not supported; pass reduction='mean', 'sum' or 'none'")
+        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction,
-                                                  weight=self.weight,
-                                                  pos_weight=self.pos_weight)
+                                                  weight=self.weight, pos_weight=self.pos_weight)

@@ -371,6 +371,8 @@ def squeeze(x, axis=None):
     else:
         axes = _r.norm_axis(axis, len(s))
         for a in axes:
+            if not s:
+                raise ValueError(f"squeeze: axis {axis} is out of bounds for a 0-d array")
             if s[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {s} has size {s[a]}, not 1")
         keep = tuple(n for i, n in enumerate(s) if i not in axes)

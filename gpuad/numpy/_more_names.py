@@ -219,6 +219,12 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 def diff(a, n: int = 1, axis: int = -1, prepend=_NoValue, append=_NoValue):
     """Discrete difference along ``axis``, ``n`` times, after joining ``prepend`` and
     ``append`` (broadcast along the axis). Example: ``gnp.diff(x, prepend=0.0)``"""
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative but got {n!r}")
+    if ndim(a) == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    if n == 0:  # NumPy's (and torch's): the input as it is, prepend and append not joined
+        return a
     if prepend is _NoValue and append is _NoValue:
         return _diff0(a, n, axis)
     nd = ndim(a)

@@ -492,6 +492,8 @@ def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
             s = xp.abs(xp.linalg.eigvalsh(d))
         else:
             s = xp.linalg.svd(d, compute_uv=False)
+        if s.shape[-1] == 0:  # empty matrices have rank 0 (max() of nothing has no value)
+            return xp.zeros(s.shape[:-1], dtype=int)
         if tol is None:
             if rtol is None:
                 r = max(d.shape[-2:]) * _np.finfo(s.dtype).eps

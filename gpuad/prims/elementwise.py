@@ -125,12 +125,17 @@ def _inside(x, lo, hi):
     return _const(_xp(x).ones(_shape(x), dtype=bool) if m is None else m, x)
 
 
-def _below(x, b):
-    return _const(less(data(x), data(b)), x)
+def _below(x, lo, hi):
+    """Where clip's result is ``lo``: x below it, and ``lo`` not above ``hi`` (NumPy's clip
+    is ``minimum(maximum(x, lo), hi)``: where ``lo > hi`` the result is ``hi``)."""
+    m = less(data(x), data(lo))
+    return _const(m if hi is None else m & less_equal(data(lo), data(hi)), x)
 
 
-def _above(x, b):
-    return _const(greater(data(x), data(b)), x)
+def _above(x, lo, hi):
+    """Where clip's result is ``hi``: x above it, or ``hi`` below ``lo``."""
+    m = greater(data(x), data(hi))
+    return _const(m if lo is None else m | less(data(hi), data(lo)), x)
 
 
 def _clip_fwd(xp, x, lo, hi):
@@ -147,8 +152,8 @@ def _clip_fwd(xp, x, lo, hi):
 
 clip = prim("clip", _clip_fwd,
             vjp=[lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
-                 lambda g, ans, x, lo, hi: g * _below(x, lo),
-                 lambda g, ans, x, lo, hi: g * _above(x, hi)], jvp="vjp")
+                 lambda g, ans, x, lo, hi: g * _below(x, lo, hi),
+                 lambda g, ans, x, lo, hi: g * _above(x, lo, hi)], jvp="vjp")
 
 where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else xp.asarray(c),
                                                   x, y),
@@ -202,7 +207,7 @@ del _op
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
 from ._helpers import SQRT_PI, _const  # noqa: E402
-from .nondiff import greater, less, sign  # noqa: E402
+from .nondiff import greater, less, less_equal, sign  # noqa: E402
 
 bind({"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "sinh": sinh,
       "cosh": cosh, "erf": erf, "sigmoid": sigmoid, "sign": sign, "where": where})

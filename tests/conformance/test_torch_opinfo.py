@@ -1,0 +1,298 @@
+"""PyTorch's OpInfo database as an oracle for gpuad's torch-style API.
+
+Every OpInfo whose name gpuad provides is run on a few of its own float64 samples: ``x.name``
+(a Tensor method) for plain ops, ``gpuad.nn.functional.name`` for ``nn.functional.name``,
+``gpuad.linalg`` (else ``gpuad.numpy.linalg``) for ``linalg.name``, ``gpuad.scipy.special``
+for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``. Torch tensors in the sample
+become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Each sample
+either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
+cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
+kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
+in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
+file runs in about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("expecttest")
+try:
+    from torch.testing._internal.common_methods_invocations import op_db
+except Exception as e:  # noqa: BLE001  (torch's internals move between releases)
+    pytest.skip(f"torch's OpInfo database is not importable: {e}", allow_module_level=True)
+
+import gpuad as ad  # noqa: E402
+import gpuad.linalg as glinalg  # noqa: E402
+import gpuad.nn.functional as F  # noqa: E402
+import gpuad.numpy as gnp  # noqa: E402
+
+gspecial = importlib.import_module("gpuad.scipy.special")
+
+MAX_SAMPLES = 16
+VALUE_RTOL = 1e-10
+GRAD_RTOL = 1e-8
+
+_TORCH2NP = {torch.float64: np.float64, torch.float32: np.float32, torch.float16: np.float16,
+             torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
+             torch.int8: np.int8, torch.uint8: np.uint8, torch.bool: np.bool_,
+             torch.complex128: np.complex128, torch.complex64: np.complex64}
+
+# Ops that read one triangle of a symmetric input: gpuad's gradient lives on that triangle,
+# torch's is symmetrised (docs/semantics.md, "Which triangle"); their symmetric parts agree.
+HERMITIAN = {"linalg.cholesky", "linalg.cholesky_ex", "linalg.eigh", "linalg.eigvalsh",
+             "linalg.pinv"}
+
+
+def _symmetrised(s):
+    """The sample with a symmetric input: linalg.pinv(hermitian=True)'s OpInfo samples are not,
+    and torch's gradient there assumes they are (gpuad's is the derivative of the function
+    of one triangle, which central differences confirm)."""
+    a = s.input.detach()
+    s.input = ((a + a.mT) / 2).requires_grad_(s.input.requires_grad)
+    return s
+
+
+PREPARE = {"linalg.pinv.hermitian": _symmetrised}
+
+
+def _training(s) -> bool:
+    return bool(s.kwargs.get("training", False))
+
+
+def _training_by_default(s) -> bool:  # F.dropout, dropout2d, dropout3d
+    return bool(s.kwargs.get("training", True))
+
+
+# op name (with its variant) -> (which samples, why gpuad differs from torch there)
+KNOWN = {
+    "nn.functional.dropout": (_training_by_default, "random: gpuad's mask is not torch's"),
+    "nn.functional.dropout2d": (_training_by_default, "random: gpuad's mask is not torch's"),
+    "nn.functional.dropout3d": (_training_by_default, "random: gpuad's mask is not torch's"),
+    "nn.functional.alpha_dropout": (_training, "random: gpuad's mask is not torch's"),
+    "nn.functional.feature_alpha_dropout.with_train": (
+        _training, "random: gpuad's mask is not torch's"),
+    "nn.functional.rrelu": (_training, "random slopes while training"),
+    "nn.functional.scaled_dot_product_attention": (
+        lambda s: s.kwargs.get("dropout_p", 0.0) > 0, "random: attention dropout"),
+    "new_empty": (lambda s: True, "uninitialised values"),
+    "linalg.eig": (lambda s: True, "eigenvectors are unique only up to a complex phase"),
+    "linalg.eigh": (lambda s: True, "eigenvectors are unique only up to sign"),
+    "max.reduction_with_dim": (
+        lambda s: not s.kwargs and len(s.args) == 1,
+        "x.max(1) is NumPy's (values only), docs/porting.md"),
+    "min.reduction_with_dim": (
+        lambda s: not s.kwargs and len(s.args) == 1,
+        "x.min(1) is NumPy's (values only), docs/porting.md"),
+    "std": (lambda s: not s.args and not s.kwargs, "x.std() is NumPy's ddof=0, docs/porting.md"),
+    "var": (lambda s: not s.args and not s.kwargs, "x.var() is NumPy's ddof=0, docs/porting.md"),
+    "cumsum": (lambda s: s.input.ndim == 0 and not s.kwargs,
+               "x.cumsum(0) of a 0-d tensor is NumPy's (1-d), docs/porting.md"),
+    "cumprod": (lambda s: s.input.ndim == 0 and not s.kwargs,
+                "x.cumprod(0) of a 0-d tensor is NumPy's (1-d), docs/porting.md"),
+    "repeat": (lambda s: True, "x.repeat is NumPy's (x.tile is torch's repeat), docs/porting.md"),
+    "argsort": (lambda s: s.input.ndim == 0 and not s.kwargs and len(s.args) < 2,
+                "x.argsort() of a 0-d tensor is NumPy's (1-d)"),
+    "linalg.svd": (lambda s: True, "singular vectors are unique only up to sign"),
+    "linalg.solve": (
+        lambda s: s.args[0].ndim == s.input.ndim - 1 and s.args[0].ndim > 1,
+        "gpuad.numpy.linalg.solve is NumPy's: a b of more than one dim is a stack of "
+        "matrices, where torch reads b of A's shape less one dim as vectors"),
+}
+
+# errors that name nothing: raising one of these is a failure too
+UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameError,
+           AssertionError, RecursionError)
+
+
+def _resolve(op):
+    """The gpuad callable for an OpInfo, taking ``(input, *args, **kwargs)``, or None."""
+    name = op.name
+    if name in ("nn.functional.embedding", "nn.functional.embedding_bag"):  # op(weight, idx)
+        f = getattr(F, name[len("nn.functional."):])
+        return lambda w, idx, *a, **k: f(idx, w, *a, **k)
+    if name.startswith("nn.functional."):
+        return getattr(F, name[len("nn.functional."):], None)
+    if name.startswith("linalg."):
+        return getattr(glinalg, name[7:], None) or getattr(gnp.linalg, name[7:], None)
+    if name == "special.polygamma":  # the OpInfo calls op(x, n)
+        return lambda x, n, **k: gspecial.polygamma(n, x, **k)
+    if name.startswith("special."):
+        return getattr(gspecial, name[8:], None)
+    if name.startswith("fft."):
+        return getattr(gnp.fft, name[4:], None)
+    if "." in name or op.method_variant is None or not hasattr(ad.Tensor, name):
+        return None
+    return lambda x, *a, **k: getattr(x, name)(*a, **k)
+
+
+def _full(op) -> str:
+    return op.name + ("." + op.variant_test_name if op.variant_test_name else "")
+
+
+def _collected(op) -> bool:
+    if torch.float64 not in op.supported_dtypes("cpu") or _resolve(op) is None:
+        return False
+    # linalg.pinv's plain and "singular" OpInfos call compositions (a @ b.mT) through a lambda:
+    # their samples are not pinv's arguments
+    return op.name != "linalg.pinv" or op.variant_test_name == "hermitian"
+
+
+OPS = [op for op in op_db if _collected(op)]
+
+
+def _to_gpuad(v, pairs):
+    if isinstance(v, torch.Tensor):
+        a = v.detach().resolve_conj().numpy().copy()
+        if v.requires_grad and v.dtype.is_floating_point:
+            t = ad.tensor(a, requires_grad=True)
+            pairs.append((v, t))
+            return t
+        return ad.tensor(a)
+    if isinstance(v, torch.dtype):
+        return _TORCH2NP[v]
+    if isinstance(v, torch.Size):
+        return tuple(v)
+    if isinstance(v, list):
+        return [_to_gpuad(x, pairs) for x in v]
+    if isinstance(v, tuple) and not hasattr(v, "_fields"):
+        return tuple(_to_gpuad(x, pairs) for x in v)
+    if isinstance(v, dict):
+        return {k: _to_gpuad(x, pairs) for k, x in v.items()}
+    return v
+
+
+def _flat(o):
+    if isinstance(o, tuple | list):
+        return [y for x in o for y in _flat(x)]
+    return [o]
+
+
+def _host(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().resolve_conj().resolve_neg().numpy()
+    if isinstance(x, ad.Tensor):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def _differs(g, t, rtol):
+    """None when ``g`` equals torch's ``t`` (NaNs and infinities in the same places, finite
+    entries within ``rtol`` of the largest), else what differs."""
+    g, t = _host(g), _host(t)
+    if g.shape != t.shape:
+        return f"shape {g.shape}, torch's {t.shape}"
+    if t.dtype == np.bool_ or g.dtype == np.bool_:
+        return None if np.array_equal(g.astype(bool), t.astype(bool)) else "booleans differ"
+    if t.size == 0:
+        return None
+    tc, gc = t.astype(np.complex128), g.astype(np.complex128)
+    fin = np.isfinite(tc)
+    if not np.array_equal(fin, np.isfinite(gc)):
+        return "NaN/inf in other places"
+    if not np.array_equal(tc[~fin], gc[~fin]) and not (
+            np.isnan(tc[~fin]) & np.isnan(gc[~fin])).all():
+        return "other infinities"
+    if not fin.any():
+        return None
+    scale = max(1.0, float(np.abs(tc[fin]).max()))
+    err = np.abs(gc[fin] - tc[fin])
+    if not np.all(err <= rtol * (np.abs(tc[fin]) + scale)):
+        return f"max abs error {err.max():.3g} (largest entry {scale:.3g})"
+    return None
+
+
+def _sym(a):
+    return (a + np.swapaxes(a, -1, -2)) / 2 if a.ndim >= 2 else a
+
+
+def run_sample(op, fn, s, rng) -> tuple[str, str]:
+    """``("match" | "raised" | "mismatch", detail)`` for one OpInfo sample."""
+    pairs: list = []
+    gin = _to_gpuad(s.input, pairs)
+    gargs = _to_gpuad(tuple(s.args), pairs)
+    gkw = _to_gpuad(dict(s.kwargs), pairs)
+    tout = op(s.input, *s.args, **s.kwargs)
+    try:
+        gout = fn(gin, *gargs, **gkw)
+    except UNCLEAR:
+        raise
+    except Exception as e:  # noqa: BLE001
+        return "raised", f"{type(e).__name__}: {e}"
+    tl, gl = _flat(tout), _flat(gout)
+    if len(tl) != len(gl):
+        return "mismatch", f"{len(gl)} outputs, torch {len(tl)}"
+    for i, (t, g) in enumerate(zip(tl, gl, strict=True)):
+        if isinstance(t, torch.Tensor) or isinstance(g, ad.Tensor):
+            d = _differs(g, t, VALUE_RTOL)
+            if d:
+                return "mismatch", f"output {i}: {d}"
+        elif not (t == g or (isinstance(t, float) and np.isclose(t, g, rtol=VALUE_RTOL))):
+            return "mismatch", f"output {i}: {g!r}, torch {t!r}"
+    if not pairs or not op.supports_autograd:
+        return "match", ""
+    outs = [(t, g) for t, g in zip(tl, gl, strict=True)
+            if isinstance(t, torch.Tensor) and t.requires_grad and t.dtype.is_floating_point]
+    if not outs:
+        return "match", ""
+    tloss, gloss = 0, 0
+    for t, g in outs:
+        if not isinstance(g, ad.Tensor):
+            return "mismatch", "gpuad's output is a constant, torch's requires grad"
+        c = rng.standard_normal(tuple(t.shape))
+        tloss = tloss + (t * torch.from_numpy(c)).sum()
+        gloss = gloss + (g * ad.tensor(c)).sum()
+    tg = torch.autograd.grad(tloss, [t for t, _ in pairs], allow_unused=True)
+    try:
+        gg = ad.autograd.grad(gloss, [g for _, g in pairs], allow_unused=True)
+    except UNCLEAR:
+        raise
+    except Exception as e:  # noqa: BLE001
+        if all(x is None or not (x != 0).any() for x in tg):
+            return "match", f"backward raised where torch's gradient is zero: {e}"
+        return "raised", f"backward {type(e).__name__}: {e}"
+    for i, (a, b) in enumerate(zip(gg, tg, strict=True)):
+        b = np.zeros(tuple(pairs[i][0].shape)) if b is None else _host(b)
+        a = np.zeros(b.shape) if a is None else _host(a)
+        if op.name in HERMITIAN:
+            a, b = _sym(a), _sym(b)
+        d = _differs(a, b, GRAD_RTOL)
+        if d:
+            return "mismatch", f"gradient of input {i} {b.shape}: {d}"
+    return "match", ""
+
+
+@pytest.mark.parametrize("op", OPS, ids=[_full(op) for op in OPS])
+def test_opinfo_samples_match_torch(op):
+    fn = _resolve(op)
+    known = KNOWN.get(_full(op))
+    rng = np.random.default_rng(0)
+    bad, ran = [], 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        samples = op.sample_inputs("cpu", torch.float64, requires_grad=op.supports_autograd)
+        for s in samples:
+            if ran == MAX_SAMPLES:
+                break
+            ran += 1
+            if known is not None and known[0](s):
+                continue
+            if _full(op) in PREPARE:
+                s = PREPARE[_full(op)](s)
+            status, detail = run_sample(op, fn, s, rng)
+            if status == "mismatch":
+                shapes = [tuple(a.shape) for a in (s.input, *s.args)
+                          if isinstance(a, torch.Tensor)]
+                bad.append(f"{detail} (tensor shapes {shapes}, kwargs {s.kwargs})")
+    assert not bad, f"{_full(op)} differs from torch:\n" + "\n".join(bad)
+
+
+def test_known_entries_name_collected_ops():
+    """Every KNOWN entry names an OpInfo this file runs (a renamed one would go unnoticed)."""
+    names = {_full(op) for op in OPS}
+    assert set(KNOWN) <= names, sorted(set(KNOWN) - names)
