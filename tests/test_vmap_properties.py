@@ -55,7 +55,8 @@ CANNOT_BATCH = {
     "gpuad.numpy.random.uniform": _SAMPLER,
     "gpuad.nn.functional.dropout": _SAMPLER,
     **{"gpuad.nn.functional." + k: _SAMPLER
-       for k in ("dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")},
+       for k in ("dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+                 "rrelu_")},
     "gpuad.numpy.piecewise": _COMPOSITE,
     **{"gpuad.numpy." + k: "reads the values that decide the result's shape (which entries "
                            "are kept), different from example to example"
