@@ -167,6 +167,7 @@ def _fixed_point_lib(lib, lib_np):
 def test_closure_convert_with_custom_vjp_matches_jax():
     gsolve, gh = _fixed_point_lib(ad, gnp)
     jsolve, jh = _fixed_point_lib(jax, jnp)
+    x64 = jax.config.jax_enable_x64  # (other modules in this process set it at import)
     jax.config.update("jax_enable_x64", True)
     try:
         for a in (2.0, 9.0):
@@ -177,7 +178,7 @@ def test_closure_convert_with_custom_vjp_matches_jax():
                                        rtol=1e-10)
             np.testing.assert_allclose(float(gg[0]), 0.5 / np.sqrt(a), rtol=1e-10)
     finally:
-        jax.config.update("jax_enable_x64", False)
+        jax.config.update("jax_enable_x64", x64)
     # outside differentiation nothing is hoisted; under grad, a and b (both closed over)
     assert gh == jh and gh[0] == 0 and gh[1] == 2
 
