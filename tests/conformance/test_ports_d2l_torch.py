@@ -1359,7 +1359,8 @@ def test_bce_with_logits_weight_and_pos_weight():
             gl.sum().backward()
             tl.sum().backward()
             _close(gz.grad, tz.grad)
-            gm = nn.BCEWithLogitsLoss(gkw.get("weight"), reduction=red, pos_weight=gkw.get("pos_weight"))
+            gm = nn.BCEWithLogitsLoss(gkw.get("weight"), reduction=red,
+                                      pos_weight=gkw.get("pos_weight"))
             tm = tnn.BCEWithLogitsLoss(tkw.get("weight"), reduction=red,
                                        pos_weight=tkw.get("pos_weight"))
             _close(gm(ad.tensor(z), ad.tensor(y)), tm(torch.tensor(z), torch.tensor(y)))
