@@ -263,3 +263,24 @@ def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True)
     idx = _order(self, d, largest, True)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _topk(_R.take_along_axis(self, idx, d), idx)
+
+
+def take_along_dim(self, indices, dim=None) -> Tensor:
+    """torch's ``take_along_dim``: NumPy's ``take_along_axis``, the flattened tensor when
+    ``dim`` is None; the tensor and ``indices`` broadcast in the other dims.
+    Example: ``x.take_along_dim(x.argmax(dim=1, keepdim=True), dim=1)``"""
+    if dim is None:
+        flat = _R.reshape(self, (-1,))
+        return gather(flat, 0, _R.reshape(_pick(self, indices), (-1,)))
+    indices = _pick(self, indices)
+    if indices.ndim != self.ndim:
+        raise ValueError(f"Tensor.take_along_dim: indices of shape {tuple(indices.shape)} must "
+                         f"have as many dims as the tensor (shape {self.shape})")
+    d = _axis("take_along_dim", dim, self.ndim)
+    indices = _index("take_along_dim", self, indices, d)
+    common = list(_np.broadcast_shapes(
+        tuple(1 if i == d else s for i, s in enumerate(self.shape)),
+        tuple(1 if i == d else s for i, s in enumerate(indices.shape))))
+    x = _R.broadcast_to(self, tuple(common[:d] + [self.shape[d]] + common[d + 1:]))
+    indices = _R.broadcast_to(indices, tuple(common[:d] + [indices.shape[d]] + common[d + 1:]))
+    return _R.take_along_axis(x, indices, d)
