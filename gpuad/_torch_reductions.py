@@ -353,6 +353,8 @@ def _cum_extreme(name: str, self, dim):
     cand = (x == run) | _R.isnan(x) if x.dtype.kind in "fc" else x == run
     pos = _R.where(cand, _positions(x, d), 0)
     idx = _scan(pos, d, _R.maximum)
+    if not isinstance(idx, Tensor):  # (ops on constants give arrays; torch gives a tensor)
+        idx = Tensor(idx)
     vals = _R.take_along_axis(self, idx, d)
     return (_cummax if name == "cummax" else _cummin)(vals, idx)
 
@@ -378,7 +380,7 @@ def logcumsumexp(self, dim: int) -> Tensor:
     return _scan(self, _axis("logcumsumexp", dim, self.ndim), _R.logaddexp)
 
 
-def _sorted_pick(name: str, x, d: int, pos, keepdim: bool):
+def _sorted_pick(x, d: int, pos):
     """The values and indices at sorted position ``pos`` (an int or an index tensor with a
     kept dim ``d``) along ``d``: NaN sorts last, equal values keep their order."""
     order = _R.argsort(x.detach(), axis=d, stable=True)
@@ -415,7 +417,7 @@ def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= x.shape[d]:
         raise IndexError(f"Tensor.kthvalue: k={k} is out of range for dim {dim} of length "
                          f"{x.shape[d]} (shape {self.shape}); give 1 <= k <= {x.shape[d]}")
-    r = _finish(_kthvalue, x, _sorted_pick("kthvalue", x, d, k - 1, keepdim), d,
+    r = _finish(_kthvalue, x, _sorted_pick(x, d, k - 1), d,
                 keepdim and not scalar)
     return _kthvalue(*(_R.reshape(t, ()) for t in r)) if scalar else r
 
@@ -442,9 +444,9 @@ def _median_of(name: str, self, dim, keepdim: bool):
     nan = _R.isnan(x.detach()) if x.dtype.kind in "fc" else _R.zeros_like(x, dtype=bool)
     if skip_nan:
         count = _R.sum(~nan, axis=d, keepdims=True)
-        idx = _sorted_pick(name, x, d, _R.maximum((count - 1) // 2, 0), keepdim)
+        idx = _sorted_pick(x, d, _R.maximum((count - 1) // 2, 0))
     else:
-        idx = _sorted_pick(name, x, d, (x.shape[d] - 1) // 2, keepdim)
+        idx = _sorted_pick(x, d, (x.shape[d] - 1) // 2)
         idx = _R.where(_R.any(nan, axis=d, keepdims=True),
                        _R.expand_dims(_R.argmax(nan, axis=d), d), idx)
     r = _finish(kind, x, idx, d, keepdim and not scalar)
