@@ -340,7 +340,14 @@ def _positions(x, d: int):
     return _R.reshape(_R.arange(x.shape[d], dtype=_np.int64), tuple(shape))
 
 
+def _real_only(name: str, x) -> None:
+    if x.dtype.kind == "c":
+        raise TypeError(f"Tensor.{name}: complex tensors (dtype {x.dtype}, shape {x.shape}) "
+                        f"have no order, as in torch; use x.real or abs(x)")
+
+
 def _cum_extreme(name: str, self, dim):
+    _real_only(name, self)
     if self.ndim == 0:
         _axis(name, dim, 0)
         return _cummax(self, _R.zeros_like(self, dtype=_np.int64)) if name == "cummax" else \
@@ -374,6 +381,9 @@ def cummin(self, dim: int):
 def logcumsumexp(self, dim: int) -> Tensor:
     """``log(cumsum(exp(x), dim))`` without overflow or underflow (a scan of ``logaddexp``).
     Example: ``x.logcumsumexp(dim=-1)``"""
+    if self.dtype.kind == "c":
+        raise TypeError(f"Tensor.logcumsumexp: complex tensors (shape {self.shape}) are not "
+                        f"supported here; compute with the real and imaginary parts")
     if self.ndim == 0:
         _axis("logcumsumexp", dim, 0)
         return self * 1
@@ -400,6 +410,7 @@ def _finish(kind, x, idx, d: int, keepdim: bool):
 
 def _one_dim(name: str, x, dim):
     """``(x, d)``: a 0-d tensor as one entry along dim 0 (torch), an empty dim refused."""
+    _real_only(name, x)
     if x.ndim == 0:
         _axis(name, dim, 0)
         return _R.reshape(x, (1,)), 0, True
