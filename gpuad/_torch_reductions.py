@@ -387,7 +387,8 @@ def logcumsumexp(self, dim: int) -> Tensor:
     if self.ndim == 0:
         _axis("logcumsumexp", dim, 0)
         return self * 1
-    return _scan(self, _axis("logcumsumexp", dim, self.ndim), _R.logaddexp)
+    d = _axis("logcumsumexp", dim, self.ndim)
+    return _scan(self, d, _R.logaddexp) if self.shape[d] > 1 else self * 1  # a new tensor
 
 
 def _sorted_pick(x, d: int, pos):
@@ -445,6 +446,8 @@ def _evenly(x, v) -> Tensor:
 def _median_of(name: str, self, dim, keepdim: bool):
     skip_nan = name == "nanmedian"
     if dim is None:
+        if self.size == 0 and self.dtype.kind == "f":  # torch: NaN
+            return _R.sum(self) * _np.nan
         if self.size == 0:
             raise IndexError(f"Tensor.{name}() of an empty tensor (shape {self.shape}) has no "
                              f"median")

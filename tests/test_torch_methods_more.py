@@ -186,3 +186,14 @@ def test_unfold(backend):
         u[0, 0, 0] = 1.0
     with pytest.raises(ValueError, match="size=8"):
         _t(x).unfold(1, 8, 1)
+
+
+def test_empty_and_single_entries(backend):
+    assert np.isnan(float(to_numpy(_t(np.zeros(0)).median())))
+    assert np.isnan(float(to_numpy(_t(np.zeros((2, 0))).nanmedian())))
+    with pytest.raises(IndexError, match="median: dim 0 of shape"):
+        _t(np.zeros((0, 3))).median(0)
+    x = _t(np.ones((1, 3)))
+    y = x.logcumsumexp(0)
+    y += 1.0  # a new tensor: x stays as it was
+    np.testing.assert_array_equal(to_numpy(x), np.ones((1, 3)))
