@@ -16,25 +16,30 @@ class ReadOnlyVersion(list):
     """The version counter of a buffer that may not be written; ``why`` says where it came
     from, for the error."""
 
-    __slots__ = ("why",)
+    __slots__ = ("why", "advice")
 
-    def __init__(self, ver: list, why: str):
+    def __init__(self, ver: list, why: str, advice: str | None = None):
         super().__init__(ver)
         self.why = why
+        self.advice = advice
 
 
-def mark(t: Any, why: str) -> Any:
+def mark(t: Any, why: str, advice: str | None = None) -> Any:
     """Make the Tensor ``t`` (just made, no views yet) refuse in-place writes; returns ``t``.
 
+    ``advice``, when given, is the whole explanation in the error (else the imaginary part's).
     Example: ``mark(result, "imag of a real Tensor")``
     """
-    t._ver = ReadOnlyVersion(t._ver, why)
+    t._ver = ReadOnlyVersion(t._ver, why, advice)
     t._seen = t._ver[0]
     return t
 
 
 def refuse_write(t: Any) -> None:
     """Raise for an in-place write into the read-only Tensor ``t`` (as NumPy does)."""
+    if t._ver.advice is not None:
+        raise ValueError(f"assignment destination is read-only: this Tensor of shape {t.shape} "
+                         f"is (a view of) the {t._ver.why}; {t._ver.advice}")
     raise ValueError(
         f"assignment destination is read-only: this Tensor of shape {t.shape} is (a view of) "
         f"the {t._ver.why}, a new array of zeros as in NumPy, not a view of the real Tensor, "

@@ -27,23 +27,25 @@ _topk = namedtuple("topk", ["values", "indices"])
 
 
 # ---- indexing along a dim -------------------------------------------------------------------
-def _index(name: str, self, index, d: int):
+def _index(name: str, self, index, d: int, wrap: bool = False):
     """``index`` as an integer array or Tensor, every entry in ``[0, n)`` for the length ``n``
     of dim ``d``, as torch requires (NumPy would read -1 as the last entry, and CuPy wraps
-    any index): checked on every call, also of a compiled function."""
+    any index): checked on every call, also of a compiled function. ``wrap`` allows
+    ``[-n, n)`` instead."""
     index = _pick(self, index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"Tensor.{name}: the index must hold integers, got dtype {index.dtype}")
     n = self.shape[d] if self.ndim else 1
+    lo = -n if wrap else 0
     raw = index._data if isinstance(index, Tensor) else index  # vmap: every example's
     if raw.size:
         _vc.run(
             _vc.Check(
                 f"{name}_index",
-                lambda xp, i: (i < 0) | (i >= n),
+                lambda xp, i: (i < lo) | (i >= n),
                 lambda count, first: IndexError(
                     f"Tensor.{name}: index {first} is out of range for dim {d} of length {n} "
-                    f"(shape {self.shape}); {count} entries lie outside [0, {n})"
+                    f"(shape {self.shape}); {count} entries lie outside [{lo}, {n})"
                 ),
                 values=lambda xp, i: i,
             ),
@@ -263,3 +265,29 @@ def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True)
     idx = _order(self, d, largest, True)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _topk(_R.take_along_axis(self, idx, d), idx)
+
+
+def take_along_dim(self, indices, dim=None) -> Tensor:
+    """torch's ``take_along_dim``: NumPy's ``take_along_axis``, the flattened tensor when
+    ``dim`` is None; the tensor and ``indices`` broadcast in the other dims, and an index
+    ``-n <= i < 0`` counts from the end (as in torch; others raise).
+    Example: ``x.take_along_dim(x.argmax(dim=1, keepdim=True), dim=1)``"""
+    indices = _pick(self, indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"Tensor.take_along_dim: the indices must hold integers, got dtype "
+                        f"{indices.dtype}")
+    if dim is None:
+        flat = _R.reshape(self, (-1,))
+        return take_along_dim(flat, _R.reshape(indices, (-1,)), 0)
+    if indices.ndim != self.ndim:
+        raise ValueError(f"Tensor.take_along_dim: indices of shape {tuple(indices.shape)} must "
+                         f"have as many dims as the tensor (shape {self.shape})")
+    d = _axis("take_along_dim", dim, self.ndim)
+    indices = _index("take_along_dim", self, indices, d, wrap=True)
+    indices = _R.where(indices < 0, indices + self.shape[d], indices)
+    common = list(_np.broadcast_shapes(
+        tuple(1 if i == d else s for i, s in enumerate(self.shape)),
+        tuple(1 if i == d else s for i, s in enumerate(indices.shape))))
+    x = _R.broadcast_to(self, tuple(common[:d] + [self.shape[d]] + common[d + 1:]))
+    indices = _R.broadcast_to(indices, tuple(common[:d] + [indices.shape[d]] + common[d + 1:]))
+    return _R.take_along_axis(x, indices, d)

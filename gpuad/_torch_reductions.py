@@ -308,3 +308,181 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
 def dist(self, other, p: Any = 2) -> Tensor:
     """The ``p``-norm of ``self - other``. Example: ``x.dist(y)``"""
     return norm(self - other, p)
+
+
+# ---- running extremes, order statistics -----------------------------------------------------
+_cummax = namedtuple("cummax", ["values", "indices"])
+_cummin = namedtuple("cummin", ["values", "indices"])
+_kthvalue = namedtuple("kthvalue", ["values", "indices"])
+_median = namedtuple("median", ["values", "indices"])
+_nanmedian = namedtuple("nanmedian", ["values", "indices"])
+_aminmax = namedtuple("aminmax", ["min", "max"])
+
+
+def _at(d: int, start, stop) -> tuple:
+    return (slice(None),) * d + (slice(start, stop),)
+
+
+def _scan(x, d: int, f):
+    """The inclusive prefix scan of the associative ``f`` along ``d``, in ``log2(n)`` steps of
+    whole-tensor ops (each step combines every entry with the one ``s`` places before it)."""
+    n, s = x.shape[d], 1
+    while s < n:
+        x = _R.concatenate([x[_at(d, 0, s)], f(x[_at(d, s, n)], x[_at(d, 0, n - s)])], axis=d)
+        s *= 2
+    return x
+
+
+def _positions(x, d: int):
+    """``0, 1, ..., n-1`` along dim ``d``, shaped to broadcast against ``x``."""
+    shape = [1] * x.ndim
+    shape[d] = x.shape[d]
+    return _R.reshape(_R.arange(x.shape[d], dtype=_np.int64), tuple(shape))
+
+
+def _real_only(name: str, x) -> None:
+    if x.dtype.kind == "c":
+        raise TypeError(f"Tensor.{name}: complex tensors (dtype {x.dtype}, shape {x.shape}) "
+                        f"have no order, as in torch; use x.real or abs(x)")
+
+
+def _cum_extreme(name: str, self, dim):
+    _real_only(name, self)
+    if self.ndim == 0:
+        _axis(name, dim, 0)
+        return _cummax(self, _R.zeros_like(self, dtype=_np.int64)) if name == "cummax" else \
+            _cummin(self, _R.zeros_like(self, dtype=_np.int64))
+    d = _axis(name, dim, self.ndim)
+    x = self.detach()
+    run = _scan(x, d, _R.maximum if name == "cummax" else _R.minimum)  # NaN propagates
+    # the index of the running extreme is the last position holding it (torch), or the
+    # last NaN once one was seen
+    cand = (x == run) | _R.isnan(x) if x.dtype.kind in "fc" else x == run
+    pos = _R.where(cand, _positions(x, d), 0)
+    idx = _scan(pos, d, _R.maximum)
+    if not isinstance(idx, Tensor):  # (ops on constants give arrays; torch gives a tensor)
+        idx = Tensor(idx)
+    vals = _R.take_along_axis(self, idx, d)
+    return (_cummax if name == "cummax" else _cummin)(vals, idx)
+
+
+def cummax(self, dim: int):
+    """torch's ``cummax``: the running maximum along ``dim`` and where it is (the last index
+    among equal values; NaN propagates); the gradient goes to that entry.
+    Example: ``v, i = x.cummax(dim=0)``"""
+    return _cum_extreme("cummax", self, dim)
+
+
+def cummin(self, dim: int):
+    """torch's ``cummin`` (as :func:`cummax`). Example: ``v, i = x.cummin(dim=0)``"""
+    return _cum_extreme("cummin", self, dim)
+
+
+def logcumsumexp(self, dim: int) -> Tensor:
+    """``log(cumsum(exp(x), dim))`` without overflow or underflow (a scan of ``logaddexp``).
+    Example: ``x.logcumsumexp(dim=-1)``"""
+    if self.dtype.kind == "c":
+        raise TypeError(f"Tensor.logcumsumexp: complex tensors (shape {self.shape}) are not "
+                        f"supported here; compute with the real and imaginary parts")
+    if self.ndim == 0:
+        _axis("logcumsumexp", dim, 0)
+        return self * 1
+    d = _axis("logcumsumexp", dim, self.ndim)
+    return _scan(self, d, _R.logaddexp) if self.shape[d] > 1 else self * 1  # a new tensor
+
+
+def _sorted_pick(x, d: int, pos):
+    """The values and indices at sorted position ``pos`` (an int or an index tensor with a
+    kept dim ``d``) along ``d``: NaN sorts last, equal values keep their order."""
+    order = _R.argsort(x.detach(), axis=d, stable=True)
+    if isinstance(pos, int):
+        idx = order[_at(d, pos, pos + 1)]
+    else:
+        idx = _R.take_along_axis(order, pos, d)
+    return idx
+
+
+def _finish(kind, x, idx, d: int, keepdim: bool):
+    vals = _R.take_along_axis(x, idx, d)
+    if not keepdim:
+        vals, idx = _R.squeeze(vals, d), _R.squeeze(idx, d)
+    return kind(vals, idx)
+
+
+def _one_dim(name: str, x, dim):
+    """``(x, d)``: a 0-d tensor as one entry along dim 0 (torch), an empty dim refused."""
+    _real_only(name, x)
+    if x.ndim == 0:
+        _axis(name, dim, 0)
+        return _R.reshape(x, (1,)), 0, True
+    d = _axis(name, dim, x.ndim)
+    if x.shape[d] == 0:
+        raise IndexError(f"Tensor.{name}: dim {dim} of shape {x.shape} is empty; "
+                         f"there is no entry to pick")
+    return x, d, False
+
+
+def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
+    """The ``k``-th smallest entry (1-based) along ``dim`` and its index; NaN counts as the
+    largest. Example: ``v, i = x.kthvalue(2, dim=1)``"""
+    x, d, scalar = _one_dim("kthvalue", self, dim)
+    if not 1 <= k <= x.shape[d]:
+        raise IndexError(f"Tensor.kthvalue: k={k} is out of range for dim {dim} of length "
+                         f"{x.shape[d]} (shape {self.shape}); give 1 <= k <= {x.shape[d]}")
+    r = _finish(_kthvalue, x, _sorted_pick(x, d, k - 1), d,
+                keepdim and not scalar)
+    return _kthvalue(*(_R.reshape(t, ()) for t in r)) if scalar else r
+
+
+def _evenly(x, v) -> Tensor:
+    """``v`` (a value of ``x``) with its gradient shared evenly by the entries equal to it
+    (the NaNs when it is NaN), as torch's reductions to one value."""
+    xd, vd = x.detach(), v.detach()
+    mask = (xd == vd) | (_R.isnan(xd) & _R.isnan(vd)) if x.dtype.kind in "fc" else xd == vd
+    share = _R.sum(_R.where(mask, x - xd, 0)) / _R.sum(mask)
+    return vd + _R.astype(share, x.dtype)
+
+
+def _median_of(name: str, self, dim, keepdim: bool):
+    skip_nan = name == "nanmedian"
+    if dim is None:
+        if self.size == 0 and self.dtype.kind == "f":  # torch: NaN
+            return _R.sum(self) * _np.nan
+        if self.size == 0:
+            raise IndexError(f"Tensor.{name}() of an empty tensor (shape {self.shape}) has no "
+                             f"median")
+        flat = _R.reshape(self, (-1,))
+        return _evenly(flat, _median_of(name, flat, 0, False)[0])
+    kind = _nanmedian if skip_nan else _median
+    x, d, scalar = _one_dim(name, self, dim)
+    nan = _R.isnan(x.detach()) if x.dtype.kind in "fc" else _R.zeros_like(x, dtype=bool)
+    if skip_nan:
+        count = _R.sum(~nan, axis=d, keepdims=True)
+        idx = _sorted_pick(x, d, _R.maximum((count - 1) // 2, 0))
+    else:
+        idx = _sorted_pick(x, d, (x.shape[d] - 1) // 2)
+        idx = _R.where(_R.any(nan, axis=d, keepdims=True),
+                       _R.expand_dims(_R.argmax(nan, axis=d), d), idx)
+    r = _finish(kind, x, idx, d, keepdim and not scalar)
+    return kind(*(_R.reshape(t, ()) for t in r)) if scalar else r
+
+
+def median(self, dim=None, keepdim: bool = False):
+    """torch's ``median``: the lower of the two middle values (NaN if there is one). Without
+    ``dim`` the value only (its gradient shared by equal entries); with ``dim`` the values
+    and their indices (the gradient to that entry). Example: ``v, i = x.median(dim=1)``"""
+    return _median_of("median", self, dim, keepdim)
+
+
+def nanmedian(self, dim=None, keepdim: bool = False):
+    """:func:`median` of the non-NaN entries (NaN where all are). Example: ``x.nanmedian()``"""
+    return _median_of("nanmedian", self, dim, keepdim)
+
+
+def aminmax(self, *, dim=None, keepdim: bool = False):
+    """``(amin, amax)`` over ``dim`` (all dims by default); ties share the gradient equally.
+    Example: ``lo, hi = x.aminmax(dim=0)``"""
+    d = None if dim is None else _axis("aminmax", dim, _b.max(self.ndim, 1))
+    if self.ndim == 0:
+        d = None
+    return _aminmax(_R.min(self, d, keepdims=keepdim), _R.max(self, d, keepdims=keepdim))

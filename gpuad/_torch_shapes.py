@@ -391,3 +391,50 @@ def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """``n``-th differences along ``dim``. Example: ``x.diff(dim=0)``"""
     kw = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
     return _R.diff(self, n, dim, **kw)
+
+
+def tensor_split(self, indices_or_sections, dim: int = 0) -> tuple:
+    """torch's ``tensor_split``: ``n`` nearly equal parts (the first ``len % n`` one longer)
+    or the parts between the given indices (Python's slice rules), as NumPy's
+    ``array_split``. Example: ``a, b, c = x.tensor_split(3, dim=1)``"""
+    d = _axis("tensor_split", dim, self.ndim)
+    n = self.shape[d]
+    cut = indices_or_sections
+    if isinstance(cut, Tensor) or hasattr(cut, "ndim"):
+        if cut.dtype.kind not in "iu" or cut.ndim > 1:
+            raise TypeError(f"Tensor.tensor_split: a tensor of sections or indices must be "
+                            f"0-d or 1-d and hold integers, got {cut.dtype} of shape {cut.shape}")
+        cut = int(cut) if cut.ndim == 0 else [int(i) for i in cut.tolist()]
+    if isinstance(cut, int | _np.integer):
+        if cut <= 0:
+            raise ValueError(f"Tensor.tensor_split: {cut} sections; give at least one")
+        size, extra = divmod(n, int(cut))
+        ends = [size * i + _b.min(i, extra) for i in range(int(cut) + 1)]
+        bounds = list(zip(ends[:-1], ends[1:], strict=True))
+    else:
+        cut = [int(i) for i in cut]
+        bounds = list(zip([0, *cut], [*cut, None], strict=True))
+    return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in bounds)
+
+
+def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+    """torch's ``Tensor.unfold``: every window of ``size`` entries along ``dimension``,
+    ``step`` apart, in a new last dim. A copy here (torch's is a view), so it refuses writes.
+    Example: ``x.unfold(0, 3, 1)`` (shape ``(n - 2, 3)`` for a 1-d ``x``)"""
+    from ._readonly import mark
+
+    x = _R.reshape(self, (1,)) if self.ndim == 0 else self
+    d = _axis("unfold", dimension, x.ndim)
+    n = x.shape[d]
+    if step <= 0 or size < 0 or size > n:
+        raise ValueError(f"Tensor.unfold: size={size}, step={step} for dim {dimension} of "
+                         f"length {n} (shape {self.shape}); give 0 <= size <= {n} and step > 0")
+    count = (n - size) // step + 1
+    windows = (_np.arange(count)[:, None] * step + _np.arange(size)[None, :]).astype(_np.int64)
+    r = _R.take(x, windows, axis=d)
+    r = _R.moveaxis(r, d + 1, -1)
+    if self.ndim == 0:
+        r = _R.reshape(r, (size,))
+    return mark(r, "windows of Tensor.unfold", "gpuad's unfold is a copy, not torch's view, "
+                "so a write into it would not reach the tensor; write into r = "
+                "x.unfold(...).clone() or build the result functionally")

@@ -110,9 +110,16 @@ UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameE
            AssertionError, RecursionError)
 
 
+# torch functions without a Tensor method whose samples a gpuad Tensor method takes as they are
+# (gpuad's unfold is a copy, as torch's unfold_copy)
+METHOD_FOR = {"unfold_copy": "unfold"}
+
+
 def _resolve(op):
     """The gpuad callable for an OpInfo, taking ``(input, *args, **kwargs)``, or None."""
     name = op.name
+    if name in METHOD_FOR:
+        return lambda x, *a, **k: getattr(x, METHOD_FOR[name])(*a, **k)
     if name in ("nn.functional.embedding", "nn.functional.embedding_bag"):  # op(weight, idx)
         f = getattr(F, name[len("nn.functional."):])
         return lambda w, idx, *a, **k: f(idx, w, *a, **k)
