@@ -80,7 +80,8 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
     Example: ``gnp.isin(x, [1.0, 2.0])``"""
     if _batched(element) or _batched(test_elements):
         # batched by vmap: every value against every test value, by primitives
-        from . import any as _any, asarray, logical_not, ravel
+        from . import any as _any
+        from . import asarray, logical_not, ravel
 
         e = element if isinstance(element, Tensor) else asarray(element)
         t = ravel(test_elements if isinstance(test_elements, Tensor)
