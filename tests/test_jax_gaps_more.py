@@ -1,8 +1,7 @@
 """Where gpuad raised and JAX works: vmap of ``gnp.lexsort`` / ``gnp.isin``, ``linear_transpose``
 of a function closing over a value batched by an enclosing vmap, and forward mode through a
 ``custom_vjp`` function whose output does not reach the result (JAX: under jit or linearize),
-each against NumPy references
-or central differences."""
+each against NumPy references or central differences."""
 
 from __future__ import annotations
 
