@@ -36,6 +36,8 @@ def test_vmap_lexsort(backend, jit):
     # keys stacked in one array batched along its last axis; 2-D keys along axis 0
     got = ad.vmap(gnp.lexsort, in_axes=2)(np.stack([B, A]).transpose(0, 2, 1))
     np.testing.assert_array_equal(to_numpy(got), ref)
+    got = ad.vmap(gnp.lexsort)(B)  # a 1-D array: 0-d keys, index 0 as NumPy's
+    np.testing.assert_array_equal(to_numpy(got), _loop(np.lexsort, B))
     a3, b3 = A.reshape(2, 2, 6), B.reshape(2, 2, 6)
     got = ad.vmap(lambda a, b: gnp.lexsort((b, a), axis=0))(a3, b3)
     np.testing.assert_array_equal(to_numpy(got), _loop(lambda a, b: np.lexsort((b, a), axis=0),

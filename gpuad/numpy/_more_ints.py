@@ -116,13 +116,15 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
 
 def _lexsort_by_argsort(keys: Any, axis: int) -> Any:
     # batched by vmap: stable argsorts from the first key to the last (the primary one)
-    from . import argsort, asarray, take_along_axis
+    from . import argsort, asarray, take_along_axis, zeros_like
 
     if isinstance(keys, Tensor):
         keys = [keys[i] for i in range(keys.shape[0])]
     keys = [k if isinstance(k, Tensor) else asarray(k) for k in keys]
     if not keys:
         raise TypeError("lexsort: need at least one key")
+    if keys[0].ndim == 0:  # 0-d keys (a 1-D array of them): NumPy's 0, for each example
+        return zeros_like(keys[0], dtype=_np.intp)
     order = argsort(keys[0], axis=axis, kind="stable")
     for k in keys[1:]:
         if k.shape != keys[0].shape:

@@ -37,6 +37,8 @@ def test_vmap_lexsort_isin_as_jax(backend, jax):
         (lambda np_, b: np_.lexsort((b, C)), (B,), 0),
         (lambda np_, a: np_.lexsort((C, a)), (A.T,), 1),
         (lambda np_, a, b: np_.lexsort((b, a)), (A, B.T), (0, 1)),
+        (lambda np_, b: np_.lexsort(b), (B,), 0),
+        (lambda np_, k: np_.lexsort(k), (np.stack([B, A]),), 2),
         (lambda np_, a: np_.isin(a, np.array([0.0, 2.0])), (A,), 0),
         (lambda np_, a, t: np_.isin(a, t, invert=True), (A, A[:, :3]), 0),
         (lambda np_, t: np_.isin(C, t), (A[:, :3].T,), 1),
