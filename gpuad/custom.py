@@ -11,6 +11,7 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
+from ._no_tangent import NoTangent
 from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
@@ -582,6 +583,36 @@ class custom_vjp:
         _no_symbolic_zeros(self.fun, symbolic_zeros or optimize_remat)
         self.fwd, self.bwd = fwd, bwd
 
+    def _without_tangents(self, args: tuple, flat: list, adef) -> Any:
+        """Under forward mode: the output of the arguments without their tangents, each float
+        output leaf carrying a :class:`NoTangent` for those levels (an error once read)."""
+        from .engine import _strip
+
+        if _tracked(flat):
+            # a reverse transform would differentiate the rule's residuals without their
+            # tangents: a silently wrong second derivative
+            raise GradError(
+                f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) over a reverse-mode "
+                f"derivative of a function with only a custom vjp is not available; use "
+                f"custom_jvp instead, or reverse mode over reverse mode (jacrev of grad)")
+        levels = {k for a in flat if isinstance(a, Tensor) and a._tan for k in a._tan}
+        low = min(levels)
+        out = self(*tree_unflatten(adef, [_strip(a, low) for a in flat]))
+        leaves, odef = tree_flatten(out)
+        for i in _float_leaves(leaves):
+            x = leaves[i]
+            tan = dict(x._tan) if isinstance(x, Tensor) and x._tan else {}
+            bat = x._bat if isinstance(x, Tensor) else None
+            shape = tuple(x.shape)
+            dtype = (x._data if isinstance(x, Tensor) else _raw(x)).dtype
+            for k in levels:
+                tan.setdefault(k, NoTangent(self.fun.__name__, shape, dtype))
+            grad = isinstance(x, Tensor) and x.requires_grad
+            leaves[i] = Tensor(x._data if isinstance(x, Tensor) else x,
+                               _node=edge_of(x) if grad else None, _tan=tan,
+                               _ver=x._ver if isinstance(x, Tensor) else None, _bat=bat)
+        return tree_unflatten(odef, leaves)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fwd is None:
             raise GradError(f"custom_vjp {self.fun.__name__}: call defvjp(fwd, bwd) first")
@@ -602,10 +633,7 @@ class custom_vjp:
             return inner(*rest)
         flat, adef = tree_flatten(args)
         if _has_tangents(flat):
-            raise GradError(
-                f"custom_vjp {self.fun.__name__}: forward mode (jvp/jacfwd) is not available "
-                f"for a function with only a custom vjp; use custom_jvp instead"
-            )
+            return self._without_tangents(args, flat, adef)
         if not _tracked(flat) or getattr(self._local, "busy", False):
             return self.fun(*args)
         arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
@@ -852,6 +880,8 @@ class custom_jvp:
                 tans = []
                 for a, lo in zip(flat, low, strict=True):
                     t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
+                    if isinstance(t, NoTangent):
+                        raise t.error(f"custom_jvp {self.fun.__name__}")
                     if t is None and _is_array(lo):
                         t = _r._xp(lo).zeros(_r.shape(lo), dtype=_raw(lo).dtype)
                     tans.append(_const_tangent(lo) if t is None else t)

@@ -24,6 +24,7 @@ import weakref
 import numpy as _np
 
 from . import _links, _state
+from ._no_tangent import NoTangent
 from ._raw import _xp
 from ._torch_size import Size as _Size
 from ._torch_size import plain as _plain
@@ -756,24 +757,42 @@ def _tangents(rule, args, params, out, node, bat=None):
             ans = Tensor(out, _node=node, _tan=low or None, _bat=bat)
         else:
             ans = out
-        total = None
+        total = missing = None
         for i, a in enumerate(args):
             if not isinstance(a, Tensor) or not a._tan:
                 continue
             t = a._tan.get(level)
             if t is None:
                 continue
-            c = rule.jvp(i, t, ans, prim, params)
+            if isinstance(t, NoTangent):
+                try:  # a rule that does not read this tangent (a zero contribution) is fine
+                    c = rule.jvp(i, t, ans, prim, params)
+                except Exception:
+                    missing = t  # the output's tangent is missing too (an error once read)
+                    continue
+                if isinstance(c, NoTangent):  # passed through as it is (add, identity)
+                    missing = t
+                    continue
+            else:
+                c = rule.jvp(i, t, ans, prim, params)
             if c is None:
                 continue
             total = c if total is None else _R.add(total, c)
-        if total is not None:
+        if missing is not None:
+            if _np.dtype(out.dtype).kind in "fc":
+                shape = out.shape if bat is None else out.shape[len(bat):]
+                out_tan[level] = NoTangent(missing.name, shape, out.dtype)
+        elif total is not None:
             if rule.elementwise:
-                total = _guard_zero(total, [a._tan.get(level) if isinstance(a, Tensor) and a._tan
-                                            else None for a in args])
+                total = _guard_zero(total, [_real_tangent(a, level) for a in args])
             total = _fit(total, out.shape if bat is None else out.shape[len(bat):], out.dtype)
             out_tan[level] = total
     return out_tan or None
+
+
+def _real_tangent(a, level):
+    t = a._tan.get(level) if isinstance(a, Tensor) and a._tan else None
+    return None if isinstance(t, NoTangent) else t
 
 
 def _describe_failure(rule, args, err) -> str:

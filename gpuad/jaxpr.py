@@ -14,11 +14,14 @@ from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
 
 
-def trace_program(call: Callable, leaves: list, keep_grad_mode: bool = False):
+def trace_program(call: Callable, leaves: list, keep_grad_mode: bool = False,
+                  inspect_only: bool = False):
     """The program of ``call(*leaves)`` as traced (before any pass): one step per primitive,
     the piecewise constant ones included; reading a value that depends on ``leaves`` into
     Python raises ``gpuad.jit.TracerError``. Inside ``gpuad.jit`` this trace is not part of the
-    outer program. It runs under ``no_grad`` unless ``keep_grad_mode`` (as ``jit`` traces)."""
+    outer program. It runs under ``no_grad`` unless ``keep_grad_mode`` (as ``jit`` traces).
+    An ``inspect_only`` program is only read (never run): it may close over values batched by
+    an enclosing vmap."""
     from . import engine
     from .jit import trace as _trace
 
@@ -27,7 +30,8 @@ def trace_program(call: Callable, leaves: list, keep_grad_mode: bool = False):
     try:
         mode = contextlib.nullcontext() if keep_grad_mode else _state.no_grad()
         with mode, _np.errstate(all="ignore"):
-            prog, _ = _trace.trace(call, list(leaves), lambda lv: lv, get_backend())
+            prog, _ = _trace.trace(call, list(leaves), lambda lv: lv, get_backend(),
+                                    inspect_only=inspect_only)
     finally:
         _trace._current, engine._trace = outer, hook
     return prog

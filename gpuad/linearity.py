@@ -122,7 +122,7 @@ def _check_linear(call: Callable, inputs: list) -> None:
     from .jit import trace as _trace
 
     try:
-        prog = trace_program(call, inputs)
+        prog = trace_program(call, inputs, inspect_only=True)
     except _trace.TracerError as e:
         msg = str(e)
         if any(m in msg for m in _VALUE_READS):

@@ -20,6 +20,7 @@ import numpy as _np
 
 from . import _state
 from . import rules as _r
+from ._no_tangent import NoTangent
 from .backends import _by_array_type, get_backend
 from .complex_rules import is_complex
 from .engine import GradError, LeafNode, check_cotangent, current, edge_of, run_backward
@@ -714,6 +715,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
         tans = []
         for o in o_leaves:
             t = o._tan.get(level) if isinstance(o, Tensor) and o._tan else None
+            if isinstance(t, NoTangent):
+                raise t.error("jvp's output")
             tans.append(t if t is not None else
                         _r._xp(o).zeros(_r.shape(o), dtype=_dtype(o)))
     finally:

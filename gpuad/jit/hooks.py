@@ -16,6 +16,7 @@ import numpy as _np
 
 from .. import _raw, engine
 from .. import _value_checks as _vc
+from .._no_tangent import NoTangent
 from ..tensor import Tensor
 from . import failures
 from . import trace as _t
@@ -37,7 +38,7 @@ def _traced(orig):
 
 
 def _as_tensor(x):
-    if isinstance(x, Tensor) or x is None:
+    if isinstance(x, Tensor | NoTangent) or x is None:
         return x
     if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, _np.generic):
         return Tensor(x)

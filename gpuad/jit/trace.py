@@ -526,6 +526,8 @@ class Tracer:
         """``t``'s vmap levels as positions among the arguments' levels."""
         if t._bat is None:
             return None
+        if getattr(self, "inspect_only", False):
+            return tuple(self.levels.index(b) for b in t._bat if b in self.levels)
         if not set(t._bat) <= set(self.levels):
             raise TracerError(
                 f"jit: an output (shape {t.shape}) is batched over a vmap level that none of "
@@ -719,9 +721,11 @@ def _own_view(arr):
     return arr.view()
 
 
-def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object]:
+def trace(f, leaves: list, rebuild, backend, levels=(),
+          inspect_only: bool = False) -> tuple[Program, object]:
     """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
-    (its Tensors detached, as a replay returns them)."""
+    (its Tensors detached, as a replay returns them). A program traced ``inspect_only`` is
+    read, never replayed: its outputs may be batched by an enclosing vmap."""
     global _current
     from ..tree import tree_flatten
     from . import anomaly_mode, hooks
@@ -730,6 +734,7 @@ def trace(f, leaves: list, rebuild, backend, levels=()) -> tuple[Program, object
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
         tr = Tracer(backend, levels)
+        tr.inspect_only = inspect_only
         _failed.changed = True  # (until the function's run says otherwise)
         # raw array arguments are handed to f as Tensors, so that arithmetic on them (NumPy
         # operators and functions included) goes through gpuad and is recorded

@@ -32,6 +32,12 @@ def _vals(a: Any, what: str) -> Any:
     return a
 
 
+def _batched(a: Any) -> bool:
+    if isinstance(a, Tensor):
+        return a._bat is not None
+    return isinstance(a, list | tuple) and any(_batched(v) for v in a)
+
+
 def _xp(*arrays: Any) -> Any:
     for a in arrays:
         if hasattr(a, "dtype") and hasattr(a, "shape"):
@@ -72,6 +78,16 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
     """Whether each value of ``element`` is in ``test_elements`` (a boolean array).
 
     Example: ``gnp.isin(x, [1.0, 2.0])``"""
+    if _batched(element) or _batched(test_elements):
+        # batched by vmap: every value against every test value, by primitives
+        from . import any as _any
+        from . import asarray, logical_not, ravel
+
+        e = element if isinstance(element, Tensor) else asarray(element)
+        t = ravel(test_elements if isinstance(test_elements, Tensor)
+                  else asarray(test_elements))
+        found = _any(e[..., None] == t, axis=-1)
+        return logical_not(found) if invert else found
     element, test = _vals(element, "isin"), _vals(test_elements, "isin")
     xp = _xp(element, test)
     kw = {} if kind is None else {"kind": kind}
@@ -83,6 +99,8 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
     """The indices that sort by the last key, then the one before, ... (integers).
 
     Example: ``gnp.lexsort((b, a))`` sorts by ``a``, then ``b``"""
+    if _batched(keys):
+        return _lexsort_by_argsort(keys, axis)
     keys = _vals(keys, "lexsort")
     xp = _xp(keys)
     if isinstance(keys, list | tuple):
@@ -94,6 +112,27 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
         raise NotImplementedError(f"lexsort on the {xp.__name__} backend: only 1-D keys "
                                   f"along axis -1 (keys of shape {keys.shape} given)")
     return _result(xp.lexsort(keys))
+
+
+def _lexsort_by_argsort(keys: Any, axis: int) -> Any:
+    # batched by vmap: stable argsorts from the first key to the last (the primary one)
+    from . import argsort, asarray, take_along_axis, zeros_like
+
+    if isinstance(keys, Tensor):
+        keys = [keys[i] for i in range(keys.shape[0])]
+    keys = [k if isinstance(k, Tensor) else asarray(k) for k in keys]
+    if not keys:
+        raise TypeError("lexsort: need at least one key")
+    if keys[0].ndim == 0:  # 0-d keys (a 1-D array of them): NumPy's 0, for each example
+        return zeros_like(keys[0], dtype=_np.intp)
+    order = argsort(keys[0], axis=axis, kind="stable")
+    for k in keys[1:]:
+        if k.shape != keys[0].shape:
+            raise ValueError(f"lexsort: all keys must have the same shape "
+                             f"(got {keys[0].shape} and {k.shape})")
+        step = argsort(take_along_axis(k, order, axis=axis), axis=axis, kind="stable")
+        order = take_along_axis(order, step, axis=axis)
+    return order
 
 
 def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
