@@ -428,9 +428,9 @@ def cuda(self, device=None) -> Tensor:
 
 # ---- in place ----------------------------------------------------------------------------
 def _writable(self, name: str) -> None:
-    if getattr(self, "_elem", False):
-        from .tensor import refuse_element_write
+    from .tensor import copied_element, refuse_element_write
 
+    if copied_element(self):
         refuse_element_write(f"Tensor.{name}")
 
 

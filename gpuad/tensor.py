@@ -169,7 +169,10 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing the data, cut from the tape and from forward-mode tangents."""
-        return Tensor(self._data, _ver=self._ver, _base=self._base, _bat=self._bat)
+        r = Tensor(self._data, _ver=self._ver, _base=self._base, _bat=self._bat)
+        if getattr(self, "_elem", False):
+            r._elem = True  # (x[i].detach() is still a copy of x's element)
+        return r
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the tape in place (it becomes a leaf that does not require
@@ -496,7 +499,7 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         from .engine import assign_inplace
 
-        if getattr(self, "_elem", False):
+        if copied_element(self):
             refuse_element_write("t[...] = v" if index is Ellipsis else f"t[{index!r}] = v")
 
         assign_inplace(self, value, index)
@@ -630,6 +633,12 @@ def mark_element(r, index):
         if c is int or c is tuple and all(i.__class__ is int for i in index):
             r._elem = True
     return r
+
+
+def copied_element(t: Tensor) -> bool:
+    """Whether ``t`` is, or is a view of, a copy marked by :func:`mark_element`."""
+    return getattr(t, "_elem", False) or (t._base is not None
+                                          and getattr(t._base, "_elem", False))
 
 
 def refuse_element_write(what: str) -> None:

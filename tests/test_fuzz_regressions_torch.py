@@ -315,6 +315,17 @@ def test_torch_writes_into_a_copied_element_raise(write, index):
     np.testing.assert_array_equal(to_numpy(x.data), before)
 
 
+@pytest.mark.parametrize("view", [lambda y: y.detach(), lambda y: y[...], lambda y: y[None],
+                                  lambda y: y.reshape(1), lambda y: y.view(1)])
+def test_torch_writes_into_a_view_of_a_copied_element_raise(view):
+    """The same through a view or detach of the copy: torch's ``x[0].detach().add_(1)``
+    changes ``x``; here it used to change the copy alone."""
+    x = ad.tensor(np.arange(3.0))
+    with pytest.raises(RuntimeError, match="copy of one element"):
+        view(x[1]).add_(1.0)
+    np.testing.assert_array_equal(to_numpy(x.data), [0.0, 1.0, 2.0])
+
+
 def test_element_views_write_through_and_numpy_augmented_assignment_stays():
     """``x[i, ...]`` is a 0-d view that torch-style writes reach ``x`` through, with the
     gradient of the written program; ``y = x[i]; y += v`` keeps NumPy's meaning."""
