@@ -693,3 +693,26 @@ _SCATTER_REDUCE["scatter_reduce_"] = _in_place("scatter_reduce_", _SCATTER_REDUC
 for _name, _fn in _SCATTER_REDUCE.items():
     _fn.__qualname__ = f"Tensor.{_name}"
     setattr(Tensor, _name, _fn)
+
+# more of torch's methods, each module's METHODS (gpuad/_torch_statistics.py, _torch_scatters.py,
+# _torch_more_shapes.py, _torch_numeric.py, _torch_linalg_methods.py)
+from . import (  # noqa: E402
+    _torch_linalg_methods,
+    _torch_more_shapes,
+    _torch_numeric,
+    _torch_scatters,
+    _torch_statistics,
+)
+
+_MORE: dict = {}
+for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_numeric,
+                _torch_linalg_methods):
+    _MORE.update(_module.METHODS)
+_MORE.update({n + "_": _in_place(n + "_", _MORE[n]) for n in _torch_scatters.IN_PLACE})
+for _name, _fn in _MORE.items():
+    if _fn.__name__ == "method":
+        _fn.__name__ = _name
+    _fn.__qualname__ = f"Tensor.{_name}"
+    setattr(Tensor, _name, _fn)
+for _name, _fn in _torch_more_shapes.PROPERTIES.items():
+    setattr(Tensor, _name, property(_fn, doc=_fn.__doc__))
