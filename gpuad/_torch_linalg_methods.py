@@ -12,6 +12,7 @@ from collections import namedtuple
 from typing import Any
 
 from . import _links
+from ._torch_args import _xp
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -51,7 +52,8 @@ def cholesky_inverse(self, upper: bool = False) -> Tensor:
     """The inverse of ``A`` from its Cholesky factor ``self``. Example: ``L.cholesky_inverse()``
     """
     _matrices("cholesky_inverse", self)
-    eye = Tensor(_R.broadcast_to(_R.eye(self.shape[-1], dtype=self.dtype), self.shape).data)
+    xp = _xp(self)
+    eye = Tensor(xp.broadcast_to(xp.eye(self.shape[-1], dtype=self.dtype), self.shape).copy())
     return cholesky_solve(eye, self, upper)
 
 
