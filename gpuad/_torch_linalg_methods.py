@@ -19,6 +19,8 @@ _R: Any = None  # the op namespace, as Tensor's own methods use it
 _links.need("ops", globals(), "_R")
 
 _triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+_qr = namedtuple("qr", ["Q", "R"])
+_svd = namedtuple("svd", ["U", "S", "V"])
 
 
 def _la():
@@ -94,6 +96,43 @@ def matrix_exp(self) -> Tensor:
     return _la().matrix_exp(self)
 
 
+def cholesky(self, upper: bool = False) -> Tensor:
+    """torch's ``Tensor.cholesky``: the lower factor ``L`` (``upper=True``: ``U = L^H``),
+    reading the lower triangle. Example: ``L = A.cholesky()``"""
+    _matrices("cholesky", self)
+    return _la().cholesky(self, upper=upper)
+
+
+def qr(self, some: bool = True):
+    """torch's ``Tensor.qr``: ``(Q, R)``, reduced unless ``some=False``.
+    Example: ``Q, R = A.qr()``"""
+    _matrices("qr", self)
+    return _qr(*_R.linalg.qr(self, mode="reduced" if some else "complete"))
+
+
+def svd(self, some: bool = True, compute_uv: bool = True):
+    """torch's ``Tensor.svd``: ``(U, S, V)`` with ``self = U diag(S) V^H`` (``V``, not
+    ``V^H``); ``compute_uv=False`` gives zero ``U`` and ``V`` as torch.
+    Example: ``U, S, V = A.svd()``"""
+    _matrices("svd", self)
+    m, n = self.shape[-2:]
+    if not compute_uv:
+        xp = _xp(self)
+        s = _R.linalg.svd(self, compute_uv=False)
+        return _svd(Tensor(xp.zeros(self.shape[:-2] + (m, m), self.dtype)), s,
+                    Tensor(xp.zeros(self.shape[:-2] + (n, n), self.dtype)))
+    u, s, vh = _R.linalg.svd(self, full_matrices=not some)
+    return _svd(u, s, _conj_t(vh))
+
+
+def pinverse(self, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values below ``rcond`` times the largest dropped.
+    Example: ``A.pinverse()``"""
+    _matrices("pinverse", self)
+    return _R.linalg.pinv(self, rcond=rcond)
+
+
 METHODS = {n: globals()[n] for n in """
-    cholesky_solve cholesky_inverse triangular_solve lu lu_solve matrix_exp
+    cholesky_solve cholesky_inverse triangular_solve lu lu_solve matrix_exp cholesky qr svd
+    pinverse
 """.split()}

@@ -1,5 +1,6 @@
 """PyTorch's out-of-place writes on Tensor: ``select_scatter``, ``slice_scatter``,
-``diagonal_scatter``, ``diag_embed``, ``diagflat``, ``index_put``, ``masked_scatter``, ``put``.
+``diagonal_scatter``, ``diag_embed``, ``diagflat``, ``index_put``, ``masked_scatter``, ``put``,
+``index_reduce``.
 
 Each is a functional ``x.at[...]`` update (or a ``where``), so the gradient reaches both the
 tensor (zero where it was overwritten) and the values written; the in-place forms
@@ -177,8 +178,34 @@ def put(self, index, source, accumulate: bool = False) -> Tensor:
     return _R.reshape(ref.add(src) if accumulate else ref.set(src), self.shape)
 
 
+def index_reduce(self, dim: int, index, source, reduce: str, *, include_self: bool = True):
+    """torch's ``index_reduce``: slice ``i`` of ``source`` along ``dim`` combined into slice
+    ``index[i]`` of a copy of ``self`` by ``reduce`` (``"prod"``, ``"mean"``, ``"amax"``,
+    ``"amin"``), as ``scatter_reduce`` with the index spread over the other dims.
+    Example: ``x.index_reduce(0, idx, src, "amax")``"""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise ValueError(f"Tensor.index_reduce: reduce must be 'prod', 'mean', 'amax' or "
+                         f"'amin', got {reduce!r}")
+    index = _pick(self, index)
+    if index.ndim > 1 or index.dtype.kind not in "iu":
+        raise TypeError(f"Tensor.index_reduce: the index must be a 0-d or 1-d tensor of "
+                        f"integers, got {index.dtype} of shape {tuple(index.shape)}")
+    nd = max(self.ndim, 1)
+    d = _axis("index_reduce", dim, nd)
+    src_shape = tuple(getattr(source, "shape", ())) or (1,) * nd
+    if len(src_shape) != nd or index.size != src_shape[d]:
+        raise ValueError(f"Tensor.index_reduce: source of shape {src_shape} does not fit "
+                         f"an index of {index.size} entries along dim {dim} of {self.shape}")
+    x = _R.reshape(self, (1,)) if self.ndim == 0 else self
+    src = _R.reshape(source, src_shape)
+    spread = _R.reshape(index, tuple(-1 if k == d else 1 for k in range(nd)))
+    r = x.scatter_reduce(d, _R.broadcast_to(spread, src_shape), src, reduce,
+                         include_self=include_self)
+    return _R.reshape(r, ()) if self.ndim == 0 else r
+
+
 METHODS = {n: globals()[n] for n in """
     select_scatter slice_scatter diagonal_scatter diag_embed diagflat index_put masked_scatter
-    put
+    put index_reduce
 """.split()}
-IN_PLACE = ("index_put", "masked_scatter", "put")
+IN_PLACE = ("index_put", "masked_scatter", "put", "index_reduce")

@@ -1,6 +1,6 @@
 """PyTorch's statistics methods on Tensor: ``quantile``, ``nanquantile``, ``mode``, ``msort``,
-``cov``, ``corrcoef``, ``histc``, ``bincount``, ``argwhere``, ``unique``,
-``unique_consecutive``.
+``cov``, ``corrcoef``, ``histc``, ``histogram``, ``bincount``, ``argwhere``,
+``nonzero_static``, ``unique``, ``unique_consecutive``.
 
 Values are compositions of ``gpuad.numpy`` ops (differentiable where torch's are); counts,
 indices and bins are constants. Example: ``v, i = x.mode(dim=1)``, ``x.quantile(0.9, dim=0)``
@@ -21,6 +21,7 @@ _R: Any = None  # the op namespace, as Tensor's own methods use it
 _links.need("ops", globals(), "_R")
 
 _mode = namedtuple("mode", ["values", "indices"])
+_histogram = namedtuple("histogram", ["hist", "bin_edges"])
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
@@ -163,6 +164,31 @@ def argwhere(self) -> Tensor:
     return Tensor(_xp(self).argwhere(_raw(self)))
 
 
+def nonzero_static(self, *, size: int, fill_value: int = -1) -> Tensor:
+    """The first ``size`` rows of ``argwhere()``, padded with ``fill_value`` rows when there
+    are fewer (a fixed shape ``(size, ndim)``). Example: ``m.nonzero_static(size=4)``"""
+    if size < 0:
+        raise ValueError(f"Tensor.nonzero_static: size must be non-negative, got {size}")
+    xp = _xp(self)
+    idx = xp.argwhere(_raw(self))[:size]
+    out = xp.full((size, self.ndim), fill_value, _np.int64)
+    out[:idx.shape[0]] = idx
+    return Tensor(out)
+
+
+def histogram(self, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A002
+    """torch's ``histogram``: ``(hist, bin_edges)``, NumPy's ``histogram`` (``bins`` a count
+    or a tensor of edges, ``weight`` NumPy's ``weights``); constants.
+    Example: ``h, edges = x.histogram(10, range=(0.0, 1.0))``"""
+    if self.dtype.kind != "f":
+        raise TypeError(f"Tensor.histogram: the tensor must hold floating-point numbers, got "
+                        f"{self.dtype}")
+    xp = _xp(self)
+    h, e = xp.histogram(_raw(self).ravel(), _raw(bins), range=range, density=density,
+                        weights=None if weight is None else _raw(weight).ravel())
+    return _histogram(Tensor(h.astype(self.dtype)), Tensor(e.astype(self.dtype)))
+
+
 def _along(self, dim):
     """``(xp, 2-D raw array, d)``: the entries along ``dim`` (all, flattened, when None) as
     rows, the other dims flattened into columns."""
@@ -221,6 +247,6 @@ def unique_consecutive(self, return_inverse: bool = False, return_counts: bool =
 
 
 METHODS = {n: globals()[n] for n in """
-    quantile nanquantile msort mode cov corrcoef histc bincount argwhere unique
-    unique_consecutive
+    quantile nanquantile msort mode cov corrcoef histc histogram bincount argwhere nonzero_static
+    unique unique_consecutive
 """.split()}

@@ -48,6 +48,7 @@ __all__ = [
     "inv_ex",
     "lu",
     "lu_factor",
+    "lu_factor_ex",
     "lu_solve",
     "matrix_exp",
     "matrix_power",
@@ -65,6 +66,12 @@ __all__ = [
 class LUFactor(NamedTuple):
     LU: Any
     pivots: Any
+
+
+class LUFactorEx(NamedTuple):
+    LU: Any
+    pivots: Any
+    info: Any
 
 
 class LU(NamedTuple):
@@ -121,6 +128,18 @@ def lu_factor(A, *, pivot: bool = True) -> LUFactor:
     """
     packed, piv, _ = _factor(A, pivot, "lu_factor")
     return LUFactor(packed, piv)
+
+
+def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False) -> LUFactorEx:
+    """``(LU, pivots, info)`` as ``torch.linalg.lu_factor_ex``: :func:`lu_factor` and ``info``,
+    0 where ``U`` has no zero on its diagonal, else the 1-based index of the first zero (a
+    singular matrix; ``check_errors=True`` raises for it).
+    Example: ``LU, pivots, info = gpuad.linalg.lu_factor_ex(A)``"""
+    packed, piv, _ = _factor(A, pivot, "lu_factor_ex")
+    info = _nla._on_stacks(lambda d: _first_zero(d.diagonal(axis1=-2, axis2=-1)), packed)
+    if check_errors:
+        _raise_if(info, "lu_factor_ex", "the matrix is singular")
+    return LUFactorEx(packed, piv, info)
 
 
 def lu(A, *, pivot: bool = True) -> LU:

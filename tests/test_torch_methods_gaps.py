@@ -171,3 +171,24 @@ def test_cov_is_differentiable_in_aweights(backend):
     np.testing.assert_allclose(to_numpy(_t(X).cov(correction=0, aweights=_t(w, grad=True))),
                                np.cov(X, ddof=0, aweights=w))
     _check_grad(lambda a: gnp.cov(_t(X), aweights=a, fweights=np.array([1, 2, 1, 3])), w)
+
+
+def test_index_reduce_nonzero_static_svd_lu_factor_ex(backend):
+    import gpuad.linalg as LA
+
+    x = _t(np.zeros((3, 2)))
+    src = np.array([[1.0, 5], [4, 2], [3, 3]])
+    r = to_numpy(x.index_reduce(0, _t(np.array([0, 2, 0])), _t(src), "amax",
+                                include_self=False))
+    np.testing.assert_array_equal(r, [[3, 5], [0, 0], [4, 2]])  # row 1: self kept
+    _check_grad(lambda s: x.index_reduce(0, _t(np.array([0, 2, 0])), s, "prod"), src)
+    nz = to_numpy(_t(np.array([0.0, 2, 0, 3])).nonzero_static(size=3))
+    np.testing.assert_array_equal(nz, [[1], [3], [-1]])
+    A = RNG.standard_normal((4, 3))
+    U, S, V = _t(A).svd()
+    np.testing.assert_allclose(to_numpy(U) * to_numpy(S) @ to_numpy(V).T, A, atol=1e-12)
+    sing = np.array([[1.0, 2], [2, 4]])
+    LU, piv, info = LA.lu_factor_ex(_t(sing))
+    assert int(to_numpy(info)) == 2
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        LA.lu_factor_ex(_t(sing), check_errors=True)
