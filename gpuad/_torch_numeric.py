@@ -12,6 +12,7 @@ from collections import namedtuple
 from typing import Any
 
 from . import _links
+from . import _value_checks as _vc
 from ._torch_args import _kind
 from .tensor import Tensor
 
@@ -73,10 +74,8 @@ def mvlgamma(self, p: int) -> Tensor:
     every entry must exceed ``(p - 1) / 2``. Example: ``x.mvlgamma(p=2)``"""
     if p < 1:
         raise ValueError(f"Tensor.mvlgamma: p must be at least 1, got {p}")
-    bad = self.detach()._data <= (p - 1) / 2
-    if bool(bad.any()):
-        raise ValueError(f"Tensor.mvlgamma: every entry must be larger than (p - 1) / 2 = "
-                         f"{(p - 1) / 2}")
+    _vc.fail_if("mvlgamma_domain", lambda xp, a: a <= (p - 1) / 2, lambda: ValueError(
+        f"Tensor.mvlgamma: every entry must be larger than (p - 1) / 2 = {(p - 1) / 2}"), self)
     return _special().multigammaln(self, p)
 
 

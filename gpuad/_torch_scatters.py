@@ -147,17 +147,26 @@ def masked_scatter(self, mask, source) -> Tensor:
     except ValueError:
         raise ValueError(f"Tensor.masked_scatter: the mask of shape {m.shape} does not "
                          f"broadcast with the tensor of shape {self.shape}") from None
+    for t in (self, mask, source):
+        if isinstance(t, Tensor) and t._bat is not None:
+            raise NotImplementedError(
+                "Tensor.masked_scatter under vmap: the positions are computed on the raw mask "
+                "outside gpuad's recorded ops; call it on each example instead")
     xp = _xp(self)
-    flat = xp.broadcast_to(m, shp).ravel()
-    need = int(flat.sum())
     size = int(_np.prod(getattr(source, "shape", ())))
-    if need > size:
-        raise ValueError(f"Tensor.masked_scatter: the mask selects {need} entries, the source "
-                         f"of shape {tuple(source.shape)} holds only {size}")
-    pos = xp.maximum(xp.cumsum(flat) - 1, 0).reshape(shp)
-    picked = _R.take(_R.reshape(source, (-1,)), Tensor(pos)) if size else (
+    _vc.run(_vc.Check(
+        "masked_scatter_source", lambda xp, a: xp.count_nonzero(xp.broadcast_to(a, shp)) > size,
+        lambda count, first: ValueError(
+            f"Tensor.masked_scatter: the mask selects more entries than the source of shape "
+            f"{tuple(source.shape)} holds ({size})")), m)
+
+    def positions(a):  # where each true place reads the source: its rank among them
+        return xp.maximum(xp.cumsum(xp.broadcast_to(a, shp).ravel()) - 1, 0).reshape(shp)
+
+    pos = Tensor(_vc.computed("masked_scatter_positions", positions, m))
+    picked = _R.take(_R.reshape(source, (-1,)), pos) if size else (
         Tensor(xp.zeros(shp, self.dtype)))
-    return _R.where(Tensor(xp.broadcast_to(m, shp)), picked, self)
+    return _R.where(_R.broadcast_to(Tensor(m), shp), picked, self)
 
 
 def put(self, index, source, accumulate: bool = False) -> Tensor:

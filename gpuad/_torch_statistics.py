@@ -3,7 +3,10 @@
 ``nonzero_static``, ``unique``, ``unique_consecutive``.
 
 Values are compositions of ``gpuad.numpy`` ops (differentiable where torch's are); counts,
-indices and bins are constants. Example: ``v, i = x.mode(dim=1)``, ``x.quantile(0.9, dim=0)``
+indices and bins are constants, computed on the raw arrays: one recorded step under
+``gpuad.jit`` (``_value_checks.computed``), or, where the result's shape depends on the values
+(``unique``, ``argwhere``), a ``TracerError`` there; under ``vmap`` those raise.
+Example: ``v, i = x.mode(dim=1)``, ``x.quantile(0.9, dim=0)``
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
+from . import _value_checks as _vc
 from ._torch_args import _axis, _dims_of, _xp
 from .tensor import Tensor
 
@@ -29,6 +33,22 @@ def _raw(x):
     return x.detach()._data if isinstance(x, Tensor) else x
 
 
+def _unbatched(name: str, *xs) -> None:
+    """Refuse vmap: these methods compute on the raw values, one example at a time."""
+    for x in xs:
+        if isinstance(x, Tensor) and x._bat is not None:
+            raise NotImplementedError(
+                f"Tensor.{name} under vmap: it computes on the raw values outside gpuad's "
+                f"recorded ops; call it on each example (a Python loop) instead")
+
+
+def _values_read(name: str, *xs) -> None:
+    """The result's shape depends on the values: refused while gpuad.jit traces."""
+    _unbatched(name, *xs)
+    _vc.host_read(f"Tensor.{name}() (a result whose shape depends on the values)",
+                  *(x for x in xs if isinstance(x, Tensor)))
+
+
 def _quantile(name: str, self, q, dim, keepdim: bool, interpolation: str):
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"Tensor.{name}: interpolation must be one of {_INTERPOLATIONS}, "
@@ -36,6 +56,8 @@ def _quantile(name: str, self, q, dim, keepdim: bool, interpolation: str):
     if self.dtype.kind != "f":
         raise TypeError(f"Tensor.{name}: the tensor must hold floating-point numbers, got "
                         f"{self.dtype}")
+    if isinstance(q, Tensor):
+        _vc.host_read(f"Tensor.{name}: q", q)
     qs = _raw(q)
     qa = _np.asarray(qs.get() if hasattr(qs, "get") else qs, dtype=_np.float64)
     if qa.ndim > 1 or ((qa < 0) | (qa > 1)).any():
@@ -85,8 +107,20 @@ def mode(self, dim: int = -1, keepdim: bool = False):
     d = _axis("mode", dim, x.ndim)
     if x.shape[d] == 0:
         raise IndexError(f"Tensor.mode: dim {dim} of shape {self.shape} is empty")
-    xp = _xp(self)
-    v = xp.moveaxis(_raw(x), d, -1)
+    _unbatched("mode", self)
+    idx = Tensor(_vc.computed("mode_index", lambda a: _mode_index(_xp(self), a, d), _raw(x)))
+    vals = _R.take_along_axis(x, idx, d)
+    if not keepdim or self.ndim == 0:
+        vals, idx = _R.squeeze(vals, d), _R.squeeze(idx, d)
+    if self.ndim == 0:
+        vals, idx = _R.reshape(vals, ()), _R.reshape(idx, ())
+    return _mode(vals, idx)
+
+
+def _mode_index(xp, a, d: int):
+    """The index (a kept dim ``d``) of the last occurrence of the smallest most frequent
+    value along ``d`` of the raw array ``a``."""
+    v = xp.moveaxis(a, d, -1)
     n = v.shape[-1]
     rows = v.reshape(-1, n)
     s = xp.sort(rows, axis=-1)
@@ -96,15 +130,8 @@ def mode(self, dim: int = -1, keepdim: bool = False):
     lengths = xp.bincount(run.ravel(), minlength=rows.size).reshape(rows.shape)
     count = xp.take_along_axis(lengths, run - run[:, :1], axis=-1)
     best = xp.take_along_axis(s, xp.argmax(count, axis=-1)[:, None], axis=-1)
-    hit = rows == best
-    last = n - 1 - xp.argmax(hit[:, ::-1], axis=-1)
-    idx = xp.moveaxis(last.reshape(v.shape[:-1] + (1,)), -1, d).astype(_np.int64)
-    vals = _R.take_along_axis(x, Tensor(idx), d)
-    if not keepdim or self.ndim == 0:
-        vals, idx = _R.squeeze(vals, d), xp.squeeze(idx, d)
-    if self.ndim == 0:
-        vals, idx = _R.reshape(vals, ()), idx.reshape(())
-    return _mode(vals, Tensor(idx))
+    last = n - 1 - xp.argmax((rows == best)[:, ::-1], axis=-1)
+    return xp.moveaxis(last.reshape(v.shape[:-1] + (1,)), -1, d).astype(_np.int64)
 
 
 def cov(self, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
@@ -135,18 +162,23 @@ def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # n
                         f"{self.dtype}")
     if bins <= 0:
         raise ValueError(f"Tensor.histc: bins must be positive, got {bins}")
-    xp, a = _xp(self), _raw(self).ravel()
-    lo, hi = float(min), float(max)
+    if float(min) > float(max):
+        raise ValueError(f"Tensor.histc: min {min} is larger than max {max}")
+    _unbatched("histc", self)
+    xp = _xp(self)
+    return Tensor(_vc.computed("histc", lambda a: _histc(xp, a.ravel(), int(bins), float(min),
+                                                         float(max)).astype(self.dtype),
+                               _raw(self)))
+
+
+def _histc(xp, a, bins: int, lo: float, hi: float):
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    if lo > hi:
-        raise ValueError(f"Tensor.histc: min {min} is larger than max {max}")
     inside = a[(a >= lo) & (a <= hi)]
     pos = ((inside - lo) * bins / (hi - lo)).astype(_np.int64)
-    pos = xp.minimum(pos, bins - 1)
-    return Tensor(xp.bincount(pos, minlength=bins).astype(self.dtype))
+    return xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)
 
 
 def bincount(self, weights=None, minlength: int = 0) -> Tensor:
@@ -161,6 +193,7 @@ def bincount(self, weights=None, minlength: int = 0) -> Tensor:
 def argwhere(self) -> Tensor:
     """The indices of the non-zero entries, one row each (torch's ``argwhere``, NumPy's).
     Example: ``x.argwhere()``"""
+    _values_read("argwhere", self)
     return Tensor(_xp(self).argwhere(_raw(self)))
 
 
@@ -169,11 +202,16 @@ def nonzero_static(self, *, size: int, fill_value: int = -1) -> Tensor:
     are fewer (a fixed shape ``(size, ndim)``). Example: ``m.nonzero_static(size=4)``"""
     if size < 0:
         raise ValueError(f"Tensor.nonzero_static: size must be non-negative, got {size}")
+    _unbatched("nonzero_static", self)
     xp = _xp(self)
-    idx = xp.argwhere(_raw(self))[:size]
-    out = xp.full((size, self.ndim), fill_value, _np.int64)
-    out[:idx.shape[0]] = idx
-    return Tensor(out)
+
+    def first(a):
+        idx = xp.argwhere(a)[:size]
+        out = xp.full((size, a.ndim), fill_value, _np.int64)
+        out[:idx.shape[0]] = idx
+        return out
+
+    return Tensor(_vc.computed("nonzero_static", first, _raw(self)))
 
 
 def histogram(self, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A002
@@ -183,10 +221,16 @@ def histogram(self, bins=100, *, range=None, weight=None, density: bool = False)
     if self.dtype.kind != "f":
         raise TypeError(f"Tensor.histogram: the tensor must hold floating-point numbers, got "
                         f"{self.dtype}")
+    _unbatched("histogram", self, bins, weight)
     xp = _xp(self)
-    h, e = xp.histogram(_raw(self).ravel(), _raw(bins), range=range, density=density,
-                        weights=None if weight is None else _raw(weight).ravel())
-    return _histogram(Tensor(h.astype(self.dtype)), Tensor(e.astype(self.dtype)))
+
+    def hist(a, b, w):
+        h, e = xp.histogram(a.ravel(), b, range=range, density=density,
+                            weights=None if w is None else w.ravel())
+        return h.astype(self.dtype), e.astype(self.dtype)
+
+    h, e = _vc.computed("histogram", hist, _raw(self), _raw(bins), _raw(weight))
+    return _histogram(Tensor(h), Tensor(e))
 
 
 def _along(self, dim):
@@ -222,6 +266,7 @@ def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A00
     """torch's ``unique``: the distinct entries (or slices along ``dim``) in increasing order,
     and optionally the inverse (where each entry went) and the counts; constants.
     Example: ``vals, inv = labels.unique(return_inverse=True)``"""
+    _values_read("unique", self)
     xp, rows, d = _along(self, dim)
     if rows.shape[0] == 0:
         vals, inv, cnt = rows, xp.zeros(0, _np.int64), xp.zeros(0, _np.int64)
@@ -235,6 +280,7 @@ def unique_consecutive(self, return_inverse: bool = False, return_counts: bool =
     """torch's ``unique_consecutive``: each run of equal entries (or slices along ``dim``)
     once, and optionally the inverse and the run lengths; constants.
     Example: ``x.unique_consecutive(return_counts=True)``"""
+    _values_read("unique_consecutive", self)
     xp, rows, d = _along(self, dim)
     n = rows.shape[0]
     start = xp.ones(n, bool)
