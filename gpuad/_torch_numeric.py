@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+import numpy as _np
+
 from . import _links
 from . import _value_checks as _vc
 from ._torch_args import _kind
+from ._torch_args import _xp as _xp_of
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -42,8 +45,12 @@ def frexp(self):
 def ldexp(self, other) -> Tensor:
     """``self * 2**other`` (``other`` may be fractional, and is differentiable, as torch's).
     Example: ``m.ldexp(e)``"""
-    two = _R.exp2(other if _kind(other) in "fc" else _R.astype(other, self.dtype if
-                                                           self.dtype.kind in "fc" else "float64"))
+    dt = self.dtype if self.dtype.kind in "fc" else _np.dtype(_np.float64)
+    if isinstance(other, Tensor):
+        e = other if other.dtype.kind in "fc" else _R.astype(other, dt)
+    else:
+        e = _xp_of(self).asarray(other, dtype=dt)
+    two = _R.exp2(e)
     return self * two
 
 
