@@ -212,3 +212,14 @@ def test_raw_value_methods_under_jit_and_vmap(backend):
     g(a, _t(np.ones(12)))
     with pytest.raises(ValueError, match="more entries"):
         g(a, _t(np.ones(1)))
+
+
+def test_cumulative_trapezoid(backend):
+    from gpuad.scipy.integrate import cumulative_trapezoid
+
+    x = np.cumsum(RNG.uniform(0.1, 1.0, 4))
+    r = to_numpy(cumulative_trapezoid(_t(X), _t(x[:4]), axis=1, initial=0))
+    ref = np.concatenate([np.zeros((3, 1)), np.cumsum(np.diff(x) * (X[:, 1:] + X[:, :-1]) / 2,
+                                                      axis=1)], axis=1)
+    np.testing.assert_allclose(r, ref)
+    _check_grad(lambda t: cumulative_trapezoid(_t(X), t, axis=1), x)

@@ -133,6 +133,7 @@ UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameE
 # (gpuad's unfold is a copy, as torch's unfold_copy)
 METHOD_FOR = {"unfold_copy": "unfold", "rsub": "rsub", "narrow_copy": "narrow_copy"}
 gslinalg = importlib.import_module("gpuad.scipy.linalg")
+gintegrate = importlib.import_module("gpuad.scipy.integrate")
 
 
 def _axis_kw(f, **renamed):
@@ -187,7 +188,17 @@ CALL = {
     "cartesian_prod": lambda *xs: xs[0] if len(xs) == 1 else gnp.stack(
         [g.reshape(-1) for g in gnp.meshgrid(*xs, indexing="ij")], -1),
     "special.spherical_bessel_j0": lambda x: gnp.sinc(x / np.pi),
+    "cumulative_trapezoid": lambda y, x=None, *, dx=None, dim=-1: gintegrate.cumulative_trapezoid(
+        y, x, dx=1.0 if dx is None else dx, axis=dim),
+    "gradient": lambda x, *, spacing=None, dim=None, edge_order=1: _tuple(gnp.gradient(
+        x, *(() if spacing is None else spacing if isinstance(spacing, list | tuple)
+             else (spacing,)), axis=dim, edge_order=edge_order)),
+    "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, "constant", value),
 }
+
+
+def _tuple(r):
+    return tuple(r) if isinstance(r, list | tuple) else (r,)
 
 
 def _each(f, x):
