@@ -3,13 +3,16 @@
 Every OpInfo whose name gpuad provides is run on a few of its own float64 samples: ``x.name``
 (a Tensor method) for plain ops, ``gpuad.nn.functional.name`` for ``nn.functional.name``,
 ``gpuad.linalg`` (else ``gpuad.numpy.linalg``) for ``linalg.name``, ``gpuad.scipy.special``
-for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``. Torch tensors in the sample
+for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``; ``CALL`` spells the others
+gpuad has (attributes such as ``x.mT``, torch functions that ``gpuad.numpy`` takes with torch's
+arguments, and torch functions without a Tensor method as docs/porting.md writes them), and
+``NOT_RUN`` says why the ones left out are. Torch tensors in the sample
 become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Each sample
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
 cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
 in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
-file runs in about a minute on two cores.
+file runs in about two minutes on two cores.
 """
 
 from __future__ import annotations
