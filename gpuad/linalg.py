@@ -1,6 +1,7 @@
 """``torch.linalg``'s names with torch's conventions, where they differ from NumPy's.
 
-``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``solve_triangular``
+``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``lu_unpack``
+(torch's top-level function), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
 ``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
 ``householder_product``, next to the functions whose meaning is NumPy's too (``inv``, ``det``,
@@ -50,6 +51,7 @@ __all__ = [
     "lu_factor",
     "lu_factor_ex",
     "lu_solve",
+    "lu_unpack",
     "matrix_exp",
     "matrix_power",
     "multi_dot",
@@ -147,6 +149,24 @@ def lu(A, *, pivot: bool = True) -> LU:
     ``P, L, U = gpuad.linalg.lu(A)``"""
     packed, _, perm = _factor(A, pivot, "lu")
     p = _lx._perm_matrix(perm, _r.data(packed).dtype)
+    return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True) -> LU:
+    """``(P, L, U)`` with ``A = P @ L @ U`` from ``lu_factor(A)``'s ``(LU, pivots)``, as
+    ``torch.lu_unpack`` (a torch function outside ``torch.linalg``); square matrices. ``L`` and
+    ``U`` are differentiable in ``LU_data``; a part not unpacked is an empty tensor, as torch's.
+    Example: ``P, L, U = gpuad.linalg.lu_unpack(*gpuad.linalg.lu_factor(A))``"""
+    packed = _nla._float_input(_nla._arr(LU_data))
+    _lx._square(packed, "lu_unpack")
+    dt = _r.data(packed).dtype
+    empty = _nla._like(packed, _r.data(packed)[..., :0, :0].reshape(0))
+    p = empty
+    if unpack_pivots:
+        perm = _lx._order(_nla._on_stacks(lambda q: q - 1, _nla._arr(LU_pivots)))
+        p = _lx._perm_matrix(perm, dt)
+    if not unpack_data:
+        return LU(p, empty, empty)
     return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
 
 

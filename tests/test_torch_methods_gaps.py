@@ -187,6 +187,10 @@ def test_index_reduce_nonzero_static_svd_lu_factor_ex(backend):
     A = RNG.standard_normal((4, 3))
     U, S, V = _t(A).svd()
     np.testing.assert_allclose(to_numpy(U) * to_numpy(S) @ to_numpy(V).T, A, atol=1e-12)
+    sq = RNG.standard_normal((3, 3))
+    P, L_, U_ = LA.lu_unpack(*LA.lu_factor(_t(sq)))
+    np.testing.assert_allclose(to_numpy(P) @ to_numpy(L_) @ to_numpy(U_), sq, atol=1e-12)
+    _check_grad(lambda lu: LA.lu_unpack(lu, _t(np.array([3, 2, 3], np.int32)))[1], sq)
     sing = np.array([[1.0, 2], [2, 4]])
     LU, piv, info = LA.lu_factor_ex(_t(sing))
     assert int(to_numpy(info)) == 2

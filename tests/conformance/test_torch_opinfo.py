@@ -197,6 +197,7 @@ CALL = {
         x, *(() if spacing is None else spacing if isinstance(spacing, list | tuple)
              else (spacing,)), axis=dim, edge_order=edge_order)),
     "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, "constant", value),
+    "lu_unpack": glinalg.lu_unpack,
 }
 
 
