@@ -15,8 +15,10 @@ Calls that mean different things in the two and would differ silently either rai
 (``x.sort()``, ``x.transpose(0, 1)`` on a 2-D tensor, ``x.view`` where torch refuses to view)
 or are listed in docs/porting.md (``x.max(1)``, ``x.std(0)``, ``x.repeat(2)``).
 
-The methods live in gpuad/_torch_reductions.py, _torch_shapes.py, _torch_indexing.py and here
-(elementwise ops, conversions, in-place forms); :func:`install` attaches them all at import.
+The methods live in gpuad/_torch_reductions.py, _torch_shapes.py, _torch_indexing.py,
+_torch_statistics.py, _torch_scatters.py, _torch_more_shapes.py, _torch_numeric.py,
+_torch_linalg_methods.py and here (elementwise ops, conversions, in-place forms); they are
+attached to Tensor at import.
 
 Example::
 
