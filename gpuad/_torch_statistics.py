@@ -57,6 +57,9 @@ def _quantile(name: str, self, q, dim, keepdim: bool, interpolation: str):
         raise TypeError(f"Tensor.{name}: the tensor must hold floating-point numbers, got "
                         f"{self.dtype}")
     if isinstance(q, Tensor):
+        if q.requires_grad or q._tan:
+            raise NotImplementedError(f"Tensor.{name}: differentiating with respect to q is "
+                                      f"not supported (nor in torch); pass q.detach()")
         _vc.host_read(f"Tensor.{name}: q", q)
     qs = _raw(q)
     qa = _np.asarray(qs.get() if hasattr(qs, "get") else qs, dtype=_np.float64)
@@ -141,8 +144,9 @@ def cov(self, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
         raise ValueError(f"Tensor.cov takes a tensor of at most 2 dims, got shape {self.shape}")
     if int(correction) != correction:
         raise TypeError(f"Tensor.cov: correction must be an integer, got {correction!r}")
-    fw = _raw(fweights)
-    return _R.cov(self, ddof=int(correction), fweights=fw, aweights=aweights)
+    if fweights is not None and getattr(fweights, "dtype", _np.dtype(int)).kind not in "iu":
+        raise TypeError(f"Tensor.cov: fweights must hold integers, got {fweights.dtype}")
+    return _R.cov(self, ddof=int(correction), fweights=_raw(fweights), aweights=aweights)
 
 
 def corrcoef(self) -> Tensor:
@@ -222,6 +226,10 @@ def histogram(self, bins=100, *, range=None, weight=None, density: bool = False)
         raise TypeError(f"Tensor.histogram: the tensor must hold floating-point numbers, got "
                         f"{self.dtype}")
     _unbatched("histogram", self, bins, weight)
+    if isinstance(weight, Tensor) and (weight.requires_grad or weight._tan):
+        raise NotImplementedError("Tensor.histogram: its counts are constants, not "
+                                  "differentiable in weight (nor in torch); pass "
+                                  "weight.detach(), or use bincount (differentiable in weights)")
     xp = _xp(self)
 
     def hist(a, b, w):

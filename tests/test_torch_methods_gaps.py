@@ -47,6 +47,8 @@ def test_quantile_mode_msort_values_and_gradients(backend):
     np.testing.assert_allclose(to_numpy(x.quantile([0.2, 0.9], dim=0, keepdim=True)),
                                np.quantile(X, [0.2, 0.9], axis=0, keepdims=True))
     _check_grad(lambda t: t.quantile(0.3, dim=1), X)
+    with pytest.raises(NotImplementedError, match="q"):
+        x.quantile(_t(np.array([0.5]), grad=True))
     m = np.array([[1.0, 3, 3, 1, 2], [5, 5, 4, 4, 4]])
     v, i = _t(m).mode(dim=1)
     np.testing.assert_array_equal(to_numpy(v), [1.0, 4.0])  # ties: the smallest value
