@@ -15,8 +15,10 @@ Calls that mean different things in the two and would differ silently either rai
 (``x.sort()``, ``x.transpose(0, 1)`` on a 2-D tensor, ``x.view`` where torch refuses to view)
 or are listed in docs/porting.md (``x.max(1)``, ``x.std(0)``, ``x.repeat(2)``).
 
-The methods live in gpuad/_torch_reductions.py, _torch_shapes.py, _torch_indexing.py and here
-(elementwise ops, conversions, in-place forms); :func:`install` attaches them all at import.
+The methods live in gpuad/_torch_reductions.py, _torch_shapes.py, _torch_indexing.py,
+_torch_statistics.py, _torch_scatters.py, _torch_more_shapes.py, _torch_numeric.py,
+_torch_linalg_methods.py and here (elementwise ops, conversions, in-place forms); they are
+attached to Tensor at import.
 
 Example::
 
@@ -693,3 +695,26 @@ _SCATTER_REDUCE["scatter_reduce_"] = _in_place("scatter_reduce_", _SCATTER_REDUC
 for _name, _fn in _SCATTER_REDUCE.items():
     _fn.__qualname__ = f"Tensor.{_name}"
     setattr(Tensor, _name, _fn)
+
+# more of torch's methods, each module's METHODS (gpuad/_torch_statistics.py, _torch_scatters.py,
+# _torch_more_shapes.py, _torch_numeric.py, _torch_linalg_methods.py)
+from . import (  # noqa: E402
+    _torch_linalg_methods,
+    _torch_more_shapes,
+    _torch_numeric,
+    _torch_scatters,
+    _torch_statistics,
+)
+
+_MORE: dict = {}
+for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_numeric,
+                _torch_linalg_methods):
+    _MORE.update(_module.METHODS)
+_MORE.update({n + "_": _in_place(n + "_", _MORE[n]) for n in _torch_scatters.IN_PLACE})
+for _name, _fn in _MORE.items():
+    if _fn.__name__ == "method":
+        _fn.__name__ = _name
+    _fn.__qualname__ = f"Tensor.{_name}"
+    setattr(Tensor, _name, _fn)
+for _name, _fn in _torch_more_shapes.PROPERTIES.items():
+    setattr(Tensor, _name, property(_fn, doc=_fn.__doc__))

@@ -1,6 +1,7 @@
 """``torch.linalg``'s names with torch's conventions, where they differ from NumPy's.
 
-``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``solve_triangular``
+``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``lu_unpack``
+(torch's top-level function), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
 ``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
 ``householder_product``, next to the functions whose meaning is NumPy's too (``inv``, ``det``,
@@ -48,7 +49,9 @@ __all__ = [
     "inv_ex",
     "lu",
     "lu_factor",
+    "lu_factor_ex",
     "lu_solve",
+    "lu_unpack",
     "matrix_exp",
     "matrix_power",
     "multi_dot",
@@ -65,6 +68,12 @@ __all__ = [
 class LUFactor(NamedTuple):
     LU: Any
     pivots: Any
+
+
+class LUFactorEx(NamedTuple):
+    LU: Any
+    pivots: Any
+    info: Any
 
 
 class LU(NamedTuple):
@@ -123,11 +132,41 @@ def lu_factor(A, *, pivot: bool = True) -> LUFactor:
     return LUFactor(packed, piv)
 
 
+def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False) -> LUFactorEx:
+    """``(LU, pivots, info)`` as ``torch.linalg.lu_factor_ex``: :func:`lu_factor` and ``info``,
+    0 where ``U`` has no zero on its diagonal, else the 1-based index of the first zero (a
+    singular matrix; ``check_errors=True`` raises for it).
+    Example: ``LU, pivots, info = gpuad.linalg.lu_factor_ex(A)``"""
+    packed, piv, _ = _factor(A, pivot, "lu_factor_ex")
+    info = _nla._on_stacks(lambda d: _first_zero(d.diagonal(axis1=-2, axis2=-1)), packed)
+    if check_errors:
+        _raise_if(info, "lu_factor_ex", "the matrix is singular")
+    return LUFactorEx(packed, piv, info)
+
+
 def lu(A, *, pivot: bool = True) -> LU:
     """``(P, L, U)`` with ``A = P @ L @ U``, as ``torch.linalg.lu``. Example:
     ``P, L, U = gpuad.linalg.lu(A)``"""
     packed, _, perm = _factor(A, pivot, "lu")
     p = _lx._perm_matrix(perm, _r.data(packed).dtype)
+    return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True) -> LU:
+    """``(P, L, U)`` with ``A = P @ L @ U`` from ``lu_factor(A)``'s ``(LU, pivots)``, as
+    ``torch.lu_unpack`` (a torch function outside ``torch.linalg``); square matrices. ``L`` and
+    ``U`` are differentiable in ``LU_data``; a part not unpacked is an empty tensor, as torch's.
+    Example: ``P, L, U = gpuad.linalg.lu_unpack(*gpuad.linalg.lu_factor(A))``"""
+    packed = _nla._float_input(_nla._arr(LU_data))
+    _lx._square(packed, "lu_unpack")
+    dt = _r.data(packed).dtype
+    empty = _nla._like(packed, _r.data(packed)[..., :0, :0].reshape(0))
+    p = empty
+    if unpack_pivots:
+        perm = _lx._order(_nla._on_stacks(lambda q: q - 1, _nla._arr(LU_pivots)))
+        p = _lx._perm_matrix(perm, dt)
+    if not unpack_data:
+        return LU(p, empty, empty)
     return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
 
 

@@ -511,10 +511,26 @@ def _ndmin2(a, dtype):
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
 
 
+def _cov_in_aweights(x, ddof, fweights, aweights):
+    """``cov`` differentiable in ``aweights`` too (a Tensor that requires grad)."""
+    dt = data(x).dtype
+    aw = _r.astype(aweights, dt)
+    w = aw if fweights is None else aw * _r._xp(data(x)).asarray(data(fweights), dtype=dt)
+    w_sum = _r.sum(w)
+    f = w_sum if ddof == 0 else w_sum - ddof * _r.sum(w * aw) / w_sum
+    avg = _r.sum(x * w, 1) / w_sum
+    xc = x - getitem(avg, (slice(None), None))
+    c = _r.matmul(xc * w, _r.transpose(xc))
+    from . import squeeze
+
+    return squeeze(c / where(f > 0, f, 0.0))
+
+
 def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
         aweights=None, *, dtype=None):
     """Covariance matrix of the variables in the rows (``rowvar``) or columns of ``m``
-    (and ``y``), with NumPy's ``ddof``, ``fweights`` and ``aweights`` (constants).
+    (and ``y``), with NumPy's ``ddof``, ``fweights`` (constants) and ``aweights``
+    (differentiable when a Tensor that requires grad).
 
     Example: ``gnp.cov(x, rowvar=False)``
     """
@@ -528,6 +544,8 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         x = concatenate([x, yy], 0)
     if ddof is None:
         ddof = 0 if bias else 1
+    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
+        return _cov_in_aweights(x, ddof, fweights, aweights)
     xp = _r._xp(data(x))
     w = None
     if fweights is not None:

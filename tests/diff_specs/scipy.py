@@ -166,6 +166,11 @@ add("gpuad.scipy.signal.convolve", lambda a, b: signal.convolve(a, b, mode="same
     lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
 
 
+add("gpuad.scipy.integrate.cumulative_trapezoid",
+    lambda y, x: integrate.cumulative_trapezoid(y, x, axis=0, initial=0),
+    lambda rng: (rng.standard_normal((4, 3)), np.cumsum(rng.uniform(0.1, 1.0, 4))))
+
+
 def _forced_decay(y, t, k):
     return -k * y + gnp.sin(t)
 

@@ -1,0 +1,167 @@
+"""More of PyTorch's shape and product methods on Tensor: ``split_with_sizes``,
+``unsafe_split``, ``unsafe_chunk``, ``hsplit``, ``vsplit``, ``dsplit``, ``narrow_copy``,
+``sum_to_size``, ``broadcast_to``, ``renorm``, ``kron``, ``inner``, ``vdot``, ``mH``, ``H``,
+``conj_physical``, ``resolve_conj``, ``resolve_neg``.
+
+Compositions of ``gpuad.numpy`` ops, differentiable as those are. Example:
+``a, b = x.split_with_sizes([2, 3], dim=1)``, ``g.sum_to_size(1, 4)``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _links, _torch_shapes
+from ._torch_args import _axis, _shape_args
+from .tensor import Tensor
+
+_R: Any = None  # the op namespace, as Tensor's own methods use it
+_links.need("ops", globals(), "_R")
+
+
+def split_with_sizes(self, split_sizes, dim: int = 0) -> tuple:
+    """Pieces of the listed sizes along ``dim`` (torch's ``split`` with a list).
+    Example: ``a, b = x.split_with_sizes([1, 4])``"""
+    return _torch_shapes.split(self, list(split_sizes), dim)
+
+
+def unsafe_split(self, split_size, dim: int = 0) -> tuple:
+    """torch's ``unsafe_split``: ``split`` (the pieces here are checked views, as ``split``'s).
+    Example: ``x.unsafe_split(2)``"""
+    return _torch_shapes.split(self, split_size, dim)
+
+
+def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple:
+    """torch's ``unsafe_chunk``: ``chunk``. Example: ``x.unsafe_chunk(3, dim=1)``"""
+    return _torch_shapes.chunk(self, chunks, dim)
+
+
+def _split_at(name: str, self, d: int, sections) -> tuple:
+    if self.ndim <= d:
+        raise ValueError(f"Tensor.{name} needs a tensor of at least {d + 1} dims, got shape "
+                         f"{self.shape}")
+    if isinstance(sections, int) and self.shape[d] % sections:
+        raise ValueError(f"Tensor.{name}: dim {d} of length {self.shape[d]} does not split "
+                         f"into {sections} equal parts")
+    return tuple(_R.array_split(self, sections if isinstance(sections, int) else
+                                list(sections), axis=d))
+
+
+def hsplit(self, sections) -> tuple:
+    """Split along dim 1 (dim 0 of a 1-D tensor) into ``sections`` equal parts or at the
+    given indices. Example: ``l, r = x.hsplit(2)``"""
+    return _split_at("hsplit", self, 0 if self.ndim == 1 else 1, sections)
+
+
+def vsplit(self, sections) -> tuple:
+    """Split along dim 0. Example: ``top, bottom = x.vsplit([3])``"""
+    return _split_at("vsplit", self, 0, sections)
+
+
+def dsplit(self, sections) -> tuple:
+    """Split along dim 2. Example: ``x.dsplit(2)``"""
+    return _split_at("dsplit", self, 2, sections)
+
+
+def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
+    """``narrow``, copied (writes into it leave ``self`` alone). Example: ``x.narrow_copy(0, 1, 2)``
+    """
+    return _R.copy(_torch_shapes.narrow(self, dim, start, length))
+
+
+def sum_to_size(self, *size) -> Tensor:
+    """The sum of ``self`` down to ``size``, a shape ``self`` broadcasts from (the sum a
+    broadcast's gradient needs). Example: ``g.sum_to_size(1, 3)``"""
+    size = _shape_args("sum_to_size", size)
+    lead = self.ndim - len(size)
+    ok = lead >= 0 and all(s in (1, t) for s, t in zip(size, self.shape[lead:], strict=True))
+    if not ok:
+        raise ValueError(f"Tensor.sum_to_size: shape {self.shape} does not broadcast from "
+                         f"{size}")
+    r = _R.sum(self, axis=tuple(range(lead))) if lead else self
+    keep = tuple(i for i, s in enumerate(size) if s == 1 and r.shape[i] != 1)
+    return _R.sum(r, axis=keep, keepdims=True) if keep else (r if lead else _R.copy(r))
+
+
+def broadcast_to(self, *size) -> Tensor:
+    """``self`` broadcast to ``size`` (-1 keeps a dim), a read-only view as NumPy's.
+    Example: ``b.broadcast_to(4, 3)``"""
+    size = _shape_args("broadcast_to", size)
+    lead = len(size) - self.ndim
+    if lead < 0:
+        raise ValueError(f"Tensor.broadcast_to: shape {self.shape} has more dims than {size}")
+    shp = tuple(self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(size))
+    return _R.broadcast_to(self, shp)
+
+
+def renorm(self, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to it (by
+    ``maxnorm / (norm + 1e-7)``, as torch). Example: ``w.renorm(2, 0, 1.0)``"""
+    if self.ndim == 0:
+        raise ValueError("Tensor.renorm needs a tensor of at least one dim")
+    if float(p) <= 0:
+        raise ValueError(f"Tensor.renorm: p must be positive, got {p}")
+    d = _axis("renorm", dim, self.ndim)
+    rest = tuple(i for i in range(self.ndim) if i != d)
+    norm = _R.linalg.vector_norm(self, ord=float(p), axis=rest, keepdims=True)
+    nd = norm.detach()
+    over = nd > maxnorm
+    factor = _R.where(over, maxnorm / (_R.where(over, norm, 1.0) + 1e-7), 1.0)
+    return self * _R.astype(factor, self.dtype)
+
+
+def kron(self, other) -> Tensor:
+    """Kronecker product (NumPy's). Example: ``a.kron(b)``"""
+    return _R.kron(self, other)
+
+
+def inner(self, other) -> Tensor:
+    """Sum of products over the last dims (NumPy's ``inner``). Example: ``a.inner(b)``"""
+    return _R.inner(self, other)
+
+
+def vdot(self, other) -> Tensor:
+    """``sum(conj(self) * other)`` of two 1-D tensors. Example: ``u.vdot(v)``"""
+    if self.ndim != 1 or getattr(other, "ndim", 0) != 1:
+        raise ValueError(f"Tensor.vdot takes two 1-D tensors, got shapes {self.shape} and "
+                         f"{tuple(getattr(other, 'shape', ()))}")
+    return _R.vdot(self, other)
+
+
+def conj_physical(self) -> Tensor:
+    """The complex conjugate (a new tensor; a real tensor's own values).
+    Example: ``z.conj_physical()``"""
+    return _R.conj(self) if self.dtype.kind == "c" else _R.copy(self)
+
+
+def resolve_conj(self) -> Tensor:
+    """``self``: gpuad has no lazy conjugate bit, so there is nothing to resolve."""
+    return self
+
+
+def resolve_neg(self) -> Tensor:
+    """``self``: gpuad has no lazy negation bit, so there is nothing to resolve."""
+    return self
+
+
+def _mh(self) -> Tensor:
+    """The conjugate transpose of the last two dims (torch's ``mH``). Example: ``a.mH``"""
+    t = self.mT
+    return _R.conj(t) if self.dtype.kind == "c" else t
+
+
+def _h(self) -> Tensor:
+    """The conjugate transpose of a matrix (torch's ``H``; a 0-d or 1-D tensor as ``T``).
+    Example: ``a.H``"""
+    if self.ndim > 2:
+        raise ValueError(f"Tensor.H is for tensors of at most 2 dims, got shape {self.shape}; "
+                         f"use .mH for a batch of matrices")
+    t = self.T
+    return _R.conj(t) if self.dtype.kind == "c" else t
+
+
+METHODS = {n: globals()[n] for n in """
+    split_with_sizes unsafe_split unsafe_chunk hsplit vsplit dsplit narrow_copy sum_to_size
+    broadcast_to renorm kron inner vdot conj_physical resolve_conj resolve_neg
+""".split()}
+PROPERTIES = {"mH": _mh, "H": _h}
