@@ -290,6 +290,24 @@ def slice_in_dim(
     return operand[_at(len(xs), a, _S(lo, hi, stride))]
 
 
+def split(operand: Any, sizes: Sequence[int], axis: int = 0) -> list:
+    """``operand`` cut along ``axis`` into consecutive pieces of ``sizes`` (summing to its
+    length there). Example: ``a, b = lax.split(x, (2, 3), axis=1)``"""
+    xs = _shape(operand)
+    a = _axis("split", axis, len(xs), "axis")
+    sz = _ints("split", sizes, "sizes")
+    if any(n < 0 for n in sz) or sum(sz) != xs[a]:
+        raise ValueError(
+            f"lax.split: sizes {sz} must be non-negative and sum to the size {xs[a]} of "
+            f"axis {axis} of the operand's shape {xs}"
+        )
+    out, start = [], 0
+    for n in sz:
+        out.append(operand[_at(len(xs), a, _S(start, start + n))])
+        start += n
+    return out
+
+
 def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True) -> Any:
     """Element ``index`` along ``axis`` (negative counts from the end), kept as a size-1
     dimension unless ``keepdims=False``. Example: ``lax.index_in_dim(x, -1, 0, False)``"""

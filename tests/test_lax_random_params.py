@@ -50,3 +50,19 @@ def test_scatter_add_with_operand_batching_dims(backend):
         want[:, b, i[b, 0]] += u[b]
     np.testing.assert_allclose(to_numpy(f(_dev(x), _dev(u))), want, rtol=1e-14)
     check_grads(f, (_dev(x), _dev(u)), order=1)
+
+
+def test_split_and_top_k_along_an_axis(backend):
+    r = np.random.default_rng(2)
+    x = _dev(r.standard_normal((3, 5, 2)))
+    pieces = lax.split(x, (2, 0, 3), axis=-2)
+    want = np.split(to_numpy(x), [2, 2], axis=1)
+    assert [to_numpy(p).shape for p in pieces] == [w.shape for w in want]
+    for p, w in zip(pieces, want, strict=True):
+        np.testing.assert_array_equal(to_numpy(p), w)
+    vals, idx = lax.top_k(x, 2, axis=1)
+    order = np.argsort(-to_numpy(x), axis=1, kind="stable")[:, :2]
+    np.testing.assert_array_equal(to_numpy(idx), order)
+    np.testing.assert_array_equal(to_numpy(vals), np.take_along_axis(to_numpy(x), order, 1))
+    check_grads(lambda x: lax.top_k(x, 2, axis=0)[0] * lax.split(x, (1, 4), 1)[1].sum(), (x,),
+                order=1)

@@ -654,15 +654,16 @@ def gen_sort(r):
 def gen_top_k(r):
     xs = _shape(r, 1, 5)
     ints = _maybe(r, 0.3)
-    k = int(r.integers(0, xs[-1] + 1))
+    axis = _pick(r, [None, int(r.integers(-len(xs), len(xs)))])
+    k = int(r.integers(0, xs[-1 if axis is None else axis] + 1))
 
     def fn(L, x):
-        return L.lax.top_k(x, k)
+        return L.lax.top_k(x, k) if axis is None else L.lax.top_k(x, k, axis=axis)
 
     def sample(r):
         return [_ints(r, xs, -2, 3) if ints else _floats(r, xs)]
 
-    return Case("top_k", f"x{xs} k={k} ints={ints}", fn, sample, () if ints else (0,))
+    return Case("top_k", f"x{xs} k={k} axis={axis} ints={ints}", fn, sample, () if ints else (0,))
 
 
 def gen_cumulative(r):
