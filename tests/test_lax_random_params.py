@@ -66,3 +66,13 @@ def test_split_and_top_k_along_an_axis(backend):
     np.testing.assert_array_equal(to_numpy(vals), np.take_along_axis(to_numpy(x), order, 1))
     check_grads(lambda x: lax.top_k(x, 2, axis=0)[0] * lax.split(x, (1, 4), 1)[1].sum(), (x,),
                 order=1)
+
+
+def test_clamp_with_crossed_bounds_differentiates_in_max(backend):
+    # min(max(x, lo), hi) is hi wherever lo > hi, whatever x: d/dhi = 1 there (JAX: 0)
+    lo = _dev(np.array([0.5, 0.5, -1.0, 0.3]))
+    x = _dev(np.array([-1.0, 0.9, 0.0, 2.0]))
+    hi = _dev(np.array([0.2, 0.2, 1.0, 1.0]))
+    np.testing.assert_array_equal(to_numpy(lax.clamp(lo, x, hi)), [0.2, 0.2, 0.0, 1.0])
+    check_grads(lax.clamp, (lo, x, hi), order=1)
+    check_grads(lambda x, hi: lax.clamp(0.5, x, hi), (x, _dev(np.array(0.2))), order=1)
