@@ -14,6 +14,7 @@ Example: ``lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,))))`` is a batched ma
 from __future__ import annotations
 
 import builtins
+import enum
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -499,6 +500,16 @@ def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple:
 # ---- contractions -----------------------------------------------------------------------------
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Precision(enum.Enum):
+    """lax's ``precision`` names, accepted by ``dot_general`` and the convolutions; every
+    backend computes in the operands' (or ``preferred_element_type``'s) own precision, so the
+    choice changes nothing. Example: ``lax.dot(a, b, precision=lax.Precision.HIGHEST)``"""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
 
 
 def dot_general(

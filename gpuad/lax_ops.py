@@ -111,6 +111,7 @@ from ._lax_gather import (
 )
 from ._lax_reductions import (
     _KNOWN,
+    Precision,
     argmax,
     argmin,
     batch_matmul,
@@ -188,6 +189,7 @@ __all__ = [
     "scatter_max",
     "scatter_min",
     "scatter_mul",
+    "Precision",
     "RoundingMethod",
     "abs",
     "acos",

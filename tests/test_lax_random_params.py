@@ -76,3 +76,9 @@ def test_clamp_with_crossed_bounds_differentiates_in_max(backend):
     np.testing.assert_array_equal(to_numpy(lax.clamp(lo, x, hi)), [0.2, 0.2, 0.0, 1.0])
     check_grads(lax.clamp, (lo, x, hi), order=1)
     check_grads(lambda x, hi: lax.clamp(0.5, x, hi), (x, _dev(np.array(0.2))), order=1)
+
+
+def test_precision_names_are_accepted_and_change_nothing(backend):
+    a, b = _dev(np.arange(6.0).reshape(2, 3)), _dev(np.arange(3.0))
+    for p in (lax.Precision.HIGHEST, lax.Precision.DEFAULT, "highest", None):
+        np.testing.assert_array_equal(to_numpy(lax.dot(a, b, precision=p)), [5.0, 14.0])

@@ -87,6 +87,7 @@ class Case:
     hvp: bool = False
     smooth: bool = True  # central differences are valid at the drawn point
     jax_derivative: bool = True  # False: JAX's is known wrong here, central differences instead
+    finite_ref: bool = True  # a non-finite JAX derivative means JAX has none (else compare it)
     args: list = field(default_factory=list)
     vmap_axes: tuple | None = None
     vmap_args: list | None = None
@@ -163,7 +164,11 @@ def _place(shape_by_role, perm):
 
 
 def _precision(r):
-    return _pick(r, [None, None, "highest", "default", ("highest", "high")])
+    return _pick(r, [None, None, "highest", "default", ("highest", "high"), "HIGHEST"])
+
+
+def _prec_for(L, p):
+    return L.lax.Precision.HIGHEST if p == "HIGHEST" else p
 
 
 def gen_conv(r):
@@ -213,7 +218,8 @@ def gen_conv(r):
     dt = np.float32 if f32 else np.float64
 
     def fn(L, a, b):
-        return L.lax.conv_general_dilated(a, b, dimension_numbers=_dn_for(L, dn), **kw)
+        return L.lax.conv_general_dilated(a, b, dimension_numbers=_dn_for(L, dn),
+                                          **dict(kw, precision=_prec_for(L, kw["precision"])))
 
     def sample(r):
         return [_floats(r, ls).astype(dt), _floats(r, rs).astype(dt)]
@@ -303,7 +309,7 @@ def gen_dot_general(r):
         kw["preferred_element_type"] = np.float64
 
     def fn(L, a, b):
-        return L.lax.dot_general(a, b, dn, **kw)
+        return L.lax.dot_general(a, b, dn, **dict(kw, precision=_prec_for(L, kw["precision"])))
 
     def sample(r):
         if dt == np.int32:
@@ -402,8 +408,10 @@ def gen_gather(r):
         i = _starts(r, xs, sizes, smap, batch_shape, in_bounds, unique, sorted_)
         return [_floats(r, tuple(xs)), i.astype(idt)]
 
+    # an empty start_index_map: JAX's gradient of the vmapped gather is wrong (it reads the
+    # batch index as an operand index), so central differences judge the derivatives
     return Case("gather", f"x{tuple(xs)} batch{tuple(batch_shape)} {dn_kw} sizes={sizes} "
-                f"mode={mode} {kw}", fn, sample, (0,))
+                f"mode={mode} {kw}", fn, sample, (0,), jax_derivative=bool(smap))
 
 
 _SCATTERS = ["scatter", "scatter_add", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"]
@@ -415,6 +423,9 @@ def gen_scatter(r):
     xs = [int(r.integers(1, 5)) for _ in range(nd)]
     batching = _maybe(r, 0.25)
     obd, sibd, smap, inserted, batch_shape = _index_layout(r, xs, batching)
+    rest = [d for d in range(nd) if d not in obd]
+    if not smap and rest:  # XLA combines colliding windows wrongly with an empty index vector
+        smap = [_pick(r, rest)]
     window = [d for d in range(nd) if d not in inserted and d not in obd]
     sizes = [1] * nd
     for d in window:
@@ -470,7 +481,9 @@ def gen_reduce_window(r):
     init_kind = _pick(r, ["ident", "ident", "value", "array"])
     init = dt(ident) if init_kind == "ident" else dt(r.integers(-2, 3) if ints else
                                                       r.standard_normal())
-    x_kind = _maybe(r, 0.5)  # windows with ties (a max or min picks the first)
+    # windows with ties (a max or min picks the first; JAX's path for another init_value
+    # picks differently, so ties only with the identity)
+    x_kind = init_kind == "ident" and _maybe(r, 0.5)
 
     def fn(L, x, *a):
         comp = {"add": L.lax.add, "max": L.lax.max, "min": L.lax.min, "mul": L.lax.mul}[kind]
@@ -731,7 +744,7 @@ def gen_reduce_precision(r):
         return [x.astype(np.float32) if f32 else x]
 
     return Case("reduce_precision", f"x{xs} eb={eb} mb={mb} f32={f32} scale={scale:.3g}", fn,
-                sample, (0,))
+                sample, (0,), smooth=False, finite_ref=False)
 
 
 def gen_clamp(r):
@@ -966,7 +979,7 @@ def _compare(case, stage, got, want):
             np.testing.assert_array_equal(g, w, err_msg=where)
         else:
             t = _tol(w.dtype, stage)
-            scale = max(1.0, float(np.nanmax(np.abs(w), initial=0.0)))
+            scale = max(1.0, float(np.max(np.abs(w[np.isfinite(w)]), initial=0.0)))
             np.testing.assert_allclose(g, w, rtol=t, atol=t * scale, err_msg=where)
 
 
@@ -990,6 +1003,8 @@ def _fd(case, stage, got):
             full[i] = a[i] + t * d
         return [y for y in _host_leaves(f(*full)) if _is_float(y.dtype)]
 
+    if not all(np.isfinite(y).all() for y in at(0.0)):
+        return  # an infinite value (an empty max) has no difference quotient
     h = 1e-6
     fd = [(p - m) / (2 * h) for p, m in zip(at(h), at(-h), strict=True)]
     if stage == "jvp":
@@ -1045,7 +1060,8 @@ def test_random_lax_case(k):
         if stage not in ("value", "vmap") and (
             isinstance(want, Exception)
             or not case.jax_derivative
-            or not all(np.isfinite(w).all() for w in want if w.dtype.kind in "fc")
+            or case.finite_ref
+            and not all(np.isfinite(w).all() for w in want if w.dtype.kind in "fc")
         ):
             if stage != "hvp" and case.smooth:
                 _fd(case, stage, got)
