@@ -226,7 +226,8 @@ def gather(
     return gnp.transpose(out, perm) if perm != list(range(rank)) else out
 
 
-def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode):
+def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode,
+             unique_indices: bool = False):
     dn = dimension_numbers
     _same_dtype(op, operand, updates)
     uwd = _ints(dn.update_window_dims)
@@ -271,7 +272,11 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
         else updates
     )
     ref = _at_fn(operand)[tuple(idx)]
-    return getattr(ref, method)(u, mode="drop" if m == "fill" else None)
+    # the promise of unique windows lets gpuad.jit trace a multiply/min/max by indices computed
+    # from its arguments (it is checked: a repeat raises)
+    return getattr(ref, method)(
+        u, mode="drop" if m == "fill" else None, unique_indices=bool(unique_indices)
+    )
 
 
 def _make_scatter(op: str, method: str, what: str):
@@ -285,7 +290,9 @@ def _make_scatter(op: str, method: str, what: str):
         unique_indices: bool = False,
         mode: Any = None,
     ) -> Any:
-        out = _scatter(op, method, operand, scatter_indices, updates, dimension_numbers, mode)
+        out = _scatter(
+            op, method, operand, scatter_indices, updates, dimension_numbers, mode, unique_indices
+        )
         if not any(hasattr(a, "_data") for a in (operand, updates)):
             return _data(out)
         return out

@@ -82,3 +82,24 @@ def test_precision_names_are_accepted_and_change_nothing(backend):
     a, b = _dev(np.arange(6.0).reshape(2, 3)), _dev(np.arange(3.0))
     for p in (lax.Precision.HIGHEST, lax.Precision.DEFAULT, "highest", None):
         np.testing.assert_array_equal(to_numpy(lax.dot(a, b, precision=p)), [5.0, 14.0])
+
+
+def test_scatter_max_promised_unique_traces_under_jit(backend):
+    # unique_indices=True reaches the update: gpuad.jit then traces indices that are arguments
+    # (it raised TracerError, asking for the promise the caller had made)
+    import gpuad as ad
+
+    dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    x, u = _dev(np.arange(5.0)), _dev(np.array([2.0, 3.0, -1.0]))
+
+    def f(x, u, i):
+        return lax.scatter_max(x, i, u, dn, unique_indices=True)
+
+    jf = ad.jit(f)
+    for i in ([[1], [3], [4]], [[0], [9], [2]], [[4], [-1], [2]]):
+        i = _dev(np.array(i))
+        want = np.arange(5.0)
+        for k, v in zip(np.asarray(to_numpy(i))[:, 0], (2.0, 3.0, -1.0), strict=True):
+            if 0 <= k < 5:
+                want[k] = max(want[k], v)
+        np.testing.assert_array_equal(to_numpy(jf(x, u, i)), want)

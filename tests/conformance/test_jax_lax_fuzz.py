@@ -9,13 +9,15 @@ with out-of-range starts, sorting with several keys, the cumulative ops, ``top_k
 ``reduce_precision``, ``clamp``, ``select_n``, ``iota``, ``collapse``, ``split`` and the shape
 ops. Every case is compared, leaf by leaf, in up to six ways: its value; the gradient of
 ``sum(out * c)`` (``jax.grad``); a Jacobian-vector product (``jax.jvp``); ``vmap`` over random
-axes of a random subset of the arguments; the gradient through that ``vmap``; for windowed
-max/min reductions the JVP of the gradient (select_and_scatter_add's derivative).
+axes of a random subset of the arguments; in some cases the gradient through that ``vmap``; for
+windowed max/min reductions the JVP of the gradient (select_and_scatter_add's derivative).
+``gpuad.jit`` of the value and of the gradient, traced on one draw and replayed on another,
+must give the eager numbers.
 
 A stage that JAX refuses (a derivative it does not define) is compared with central
 differences instead; a case whose parameters JAX refuses is dropped. gpuad must give the same
 numbers or raise an error that ``KNOWN_REFUSALS`` lists. JAX computes a chunk of cases in one
-compiled call. ``GPUAD_LAX_FUZZ_CASES`` (default 150) and ``GPUAD_LAX_FUZZ_SEED`` run a deeper
+compiled call. ``GPUAD_LAX_FUZZ_CASES`` (default 120) and ``GPUAD_LAX_FUZZ_SEED`` run a deeper
 or a different search.
 """
 
@@ -39,7 +41,7 @@ from gpuad import lax
 
 jax = pytest.importorskip("jax")
 
-N_CASES = int(os.environ.get("GPUAD_LAX_FUZZ_CASES", "150"))
+N_CASES = int(os.environ.get("GPUAD_LAX_FUZZ_CASES", "120"))
 SEED = int(os.environ.get("GPUAD_LAX_FUZZ_SEED", "0"))
 CHUNK = 24  # cases JAX compiles in one call
 
@@ -70,6 +72,9 @@ KNOWN_REFUSALS: list[tuple[str, str]] = [
     # stride; gpuad refuses every convolution with an empty output
     ("conv_general_dilated", r"the output would be empty"),
     ("conv_transpose", r"the output would be empty"),
+    # gpuad.jit of a multiply/min/max scatter by traced indices needs unique_indices=True
+    *[(op, r"TracerError: .*whose repeats set the number of rounds")
+      for op in ("scatter_mul", "scatter_min", "scatter_max")],
 ]
 
 
@@ -91,6 +96,8 @@ class Case:
     args: list = field(default_factory=list)
     vmap_axes: tuple | None = None
     vmap_args: list | None = None
+    args2: list | None = None  # a second draw, for gpuad.jit's replay
+    vmap_vjp: bool = False  # also the gradient through vmap (JAX's costliest compile)
 
 
 # ---- drawing helpers ----------------------------------------------------------------------------
@@ -842,6 +849,8 @@ def _draw(k: int) -> Case:
             axes.append(ax)
             vargs.append(np.stack([a] + [m[i] for m in more], axis=ax))
         case.vmap_axes, case.vmap_args = tuple(axes), vargs
+        case.args2 = more[0]
+        case.vmap_vjp = _maybe(r, 0.4)
     return case
 
 
@@ -920,7 +929,7 @@ def _stages(M, case: Case) -> dict[str, Callable]:
     if case.vmap_axes is not None:
         vf = M.vmap(f, in_axes=case.vmap_axes)
         out["vmap"] = lambda a, v: _flat(vf(*v))
-        if case.diff:
+        if case.diff and case.vmap_vjp:
             out["vmap_vjp"] = lambda a, v: list(M.grad(_loss(M, vf), argnums=case.diff)(*v))
     return out
 
@@ -928,20 +937,19 @@ def _stages(M, case: Case) -> dict[str, Callable]:
 # ---- JAX's side: a chunk of cases in one compiled call ------------------------------------------
 
 
-@functools.cache
-def _jax_chunk(start: int) -> dict:
-    """{case index: {stage: leaves or the exception JAX raised}}."""
+def _jax_run(idx: list, only: str | None = None) -> dict:
+    """{case index: {stage: leaves or the exception JAX raised}} in one compiled call."""
     J = _J()
-    idx = list(range(start, min(start + CHUNK, len(CASES))))
     refused: dict = {}
 
     def program(all_args):
         res = {}
         for k in idx:
-            case = CASES[k]
             a, v = all_args[k]
             res[k] = {}
-            for name, thunk in _stages(J, case).items():
+            for name, thunk in _stages(J, CASES[k]).items():
+                if only is not None and name != only:
+                    continue
                 try:
                     res[k][name] = thunk(a, v)
                 except Exception as e:  # noqa: BLE001 - JAX's refusal, kept for the report
@@ -956,6 +964,31 @@ def _jax_chunk(start: int) -> dict:
     out = jax.tree_util.tree_map(np.asarray, out)
     for (k, name), e in refused.items():
         out[k][name] = e
+    return out
+
+
+@functools.cache
+def _jax_chunk(start: int) -> dict:
+    """JAX's stages of CHUNK cases from ``start``; where JAX fails only when compiling (an
+    error in a transposition), case by case and then stage by stage."""
+    idx = list(range(start, min(start + CHUNK, len(CASES))))
+    try:
+        return _jax_run(idx)
+    except Exception:  # noqa: BLE001
+        pass
+    out = {}
+    for k in idx:
+        try:
+            out.update(_jax_run([k]))
+            continue
+        except Exception:  # noqa: BLE001
+            pass
+        out[k] = {}
+        for name in _stages(_J(), CASES[k]):
+            try:
+                out[k].update(_jax_run([k], name)[k])
+            except Exception as e:  # noqa: BLE001
+                out[k][name] = e
     return out
 
 
@@ -974,7 +1007,7 @@ def _compare(case, stage, got, want):
     for j, (g, w) in enumerate(zip(got, want, strict=True)):
         where = f"{case.op} {stage} leaf {j}: {case.desc}"
         assert g.shape == w.shape, f"{where}: shape {g.shape} != JAX's {w.shape}"
-        if stage in ("value", "vmap"):
+        if stage in ("value", "vmap") or stage.startswith("jit"):
             assert g.dtype == w.dtype, f"{where}: dtype {g.dtype} != JAX's {w.dtype}"
         if w.dtype.kind in "biu":
             np.testing.assert_array_equal(g, w, err_msg=where)
@@ -1087,3 +1120,33 @@ def test_random_lax_case(k):
                 REPORT["fd"] += 1
             continue
         _compare(case, stage, got, want)
+    _check_jit(case)
+
+
+def _check_jit(case):
+    """gpuad.jit of the value and of the gradient, traced on one draw and replayed on
+    another: the eager numbers (compared with JAX's above) on both."""
+    f = functools.partial(case.fn, G)
+    runs = [("jit", lambda *a: _flat(f(*a)))]
+    if case.diff:
+        runs.append(("jit_vjp", lambda *a: list(G.grad(_loss(G, f), argnums=case.diff)(*a))))
+    draws = [case.args] + ([case.args2] if case.args2 is not None else [])
+    for stage, g in runs:
+        try:
+            wants = [[np.asarray(to_numpy(y)) for y in g(*a)] for a in draws]
+        except Exception:  # noqa: BLE001 - refused eagerly too (checked above)
+            continue
+        jf = ad.jit(g)
+        for k, (a, want) in enumerate(zip(draws, wants, strict=True)):
+            try:
+                got = jf(*a)
+            except Exception as e:  # noqa: BLE001
+                if not _refusal_ok(case, e):
+                    raise AssertionError(
+                        f"{case.op} {stage}: gpuad.jit raised {type(e).__name__}: {e} where "
+                        f"the eager call computes it: {case.desc}"
+                    ) from e
+                key = (case.op, stage)
+                REPORT["gpuad_refused"][key] = REPORT["gpuad_refused"].get(key, 0) + 1
+                break
+            _compare(case, stage + (" replay" if k else ""), got, want)
