@@ -5,6 +5,7 @@ differences, on every backend."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import to_numpy
 
 from gpuad import lax
@@ -103,3 +104,22 @@ def test_scatter_max_promised_unique_traces_under_jit(backend):
             if 0 <= k < 5:
                 want[k] = max(want[k], v)
         np.testing.assert_array_equal(to_numpy(jf(x, u, i)), want)
+
+
+def test_dynamic_slices_without_negative_indices(backend):
+    # allow_negative_indices=False (jax.lax's keyword): an array start below 0 clamps to 0
+    # instead of counting from the end; a negative Python or NumPy integer raises
+    import gpuad as ad
+
+    x = _dev(np.arange(5.0))
+    i = _dev(np.array(-1, np.int32))
+    np.testing.assert_array_equal(
+        to_numpy(lax.dynamic_slice(x, (i,), (2,), allow_negative_indices=False)), [0.0, 1.0])
+    np.testing.assert_array_equal(to_numpy(lax.dynamic_slice(x, (i,), (2,))), [3.0, 4.0])
+    f = ad.jit(lambda x, u, i: lax.dynamic_update_slice(x, u, (i,), allow_negative_indices=[False]))
+    np.testing.assert_array_equal(to_numpy(f(x, _dev(np.ones(2)), i)), [1, 1, 2, 3, 4])
+    np.testing.assert_array_equal(
+        to_numpy(lax.dynamic_index_in_dim(x, i, keepdims=False, allow_negative_indices=False)),
+        0.0)
+    with pytest.raises(ValueError, match="allow_negative_indices=False"):
+        lax.dynamic_slice_in_dim(x, -2, 2, allow_negative_indices=False)

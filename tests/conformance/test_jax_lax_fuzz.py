@@ -565,15 +565,19 @@ def gen_dynamic_slice(r):
     as_args = _maybe(r)
     starts = [int(r.integers(-n - 3, n + 3)) for n in xs]
     idt = _pick(r, [np.int32, np.int64])
+    # without negative indices a negative array start clamps to 0 (a negative int raises)
+    neg = {} if _maybe(r, 0.7) or not as_args else {
+        "allow_negative_indices": _pick(r, [False, [_maybe(r) for _ in xs]])}
 
     def fn(L, x, *s):
-        return L.lax.dynamic_slice(x, list(s) if as_args else starts, sizes)
+        return L.lax.dynamic_slice(x, list(s) if as_args else starts, sizes, **neg)
 
     def sample(r):
         st = [idt(r.integers(-n - 3, n + 3)) for n in xs]
         return [_floats(r, xs)] + ([np.asarray(s) for s in st] if as_args else [])
 
-    return Case("dynamic_slice", f"x{xs} sizes={sizes} starts={starts if not as_args else 'args'}",
+    return Case("dynamic_slice",
+                f"x{xs} sizes={sizes} starts={starts if not as_args else 'args'} {neg}",
                 fn, sample, (0,))
 
 
@@ -582,15 +586,18 @@ def gen_dynamic_update_slice(r):
     us = tuple(int(r.integers(0, n + 1)) for n in xs)
     as_args = _maybe(r)
     starts = [int(r.integers(-n - 3, n + 3)) for n in xs]
+    neg = {} if _maybe(r, 0.7) or not as_args else {
+        "allow_negative_indices": _pick(r, [False, [_maybe(r) for _ in xs]])}
 
     def fn(L, x, u, *s):
-        return L.lax.dynamic_update_slice(x, u, list(s) if as_args else starts)
+        return L.lax.dynamic_update_slice(x, u, list(s) if as_args else starts, **neg)
 
     def sample(r):
         st = [np.int32(r.integers(-n - 3, n + 3)) for n in xs]
         return [_floats(r, xs), _floats(r, us)] + ([np.asarray(s) for s in st] if as_args else [])
 
-    return Case("dynamic_update_slice", f"x{xs} u{us} starts={starts if not as_args else 'args'}",
+    return Case("dynamic_update_slice",
+                f"x{xs} u{us} starts={starts if not as_args else 'args'} {neg}",
                 fn, sample, (0, 1))
 
 
