@@ -123,3 +123,25 @@ def test_dynamic_slices_without_negative_indices(backend):
         0.0)
     with pytest.raises(ValueError, match="allow_negative_indices=False"):
         lax.dynamic_slice_in_dim(x, -2, 2, allow_negative_indices=False)
+
+
+def test_jit_replays_index_wrapping_and_dropping_on_new_indices(backend):
+    # the wrap of negative indices and the drop of out-of-range ones ran on the raw index
+    # array, outside the program: a replay kept the traced call's answers (x[-1] read x[0], an
+    # update dropped at trace time stayed dropped)
+    import gpuad as ad
+
+    x, u = np.arange(4.0), np.array([1.0, 2.0])
+    get = ad.jit(lambda x, i: ad.at(x)[i].get(mode="clip"))
+    dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    scatter = ad.jit(lambda x, i, u: lax.scatter_add(x, i, u, dn, mode="fill"))
+    for i in ([0, 0], [-1, 1], [9, -3], [2, -9]):
+        i = np.array(i)
+        want_get = x[np.clip(np.where(i < 0, i + 4, i), 0, 3)]
+        np.testing.assert_array_equal(to_numpy(get(_dev(x), _dev(i))), want_get)
+        want = x.copy()
+        for k, v in zip(i, u, strict=True):
+            if 0 <= k < 4:
+                want[k] += v
+        np.testing.assert_array_equal(
+            to_numpy(scatter(_dev(x), _dev(i[:, None]), _dev(u))), want)
