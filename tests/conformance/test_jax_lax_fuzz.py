@@ -373,8 +373,8 @@ def _starts(r, xs, sizes, smap, batch_shape, in_bounds, unique, sorted_):
         hi = xs[d] - sizes[d]
         lo, top = (0, hi) if in_bounds else (-2, hi + 2)
         cols.append((lo, top))
-    if not cols:
-        return np.zeros((*batch_shape, 0), np.int32)
+    if not cols:  # every window at the same start: unique only if there is one
+        return None if unique and nb > 1 else np.zeros((*batch_shape, 0), np.int32)
     if unique:  # distinct start tuples (as many as there are windows, if they fit)
         space = [np.arange(lo, top + 1) for lo, top in cols]
         grid = np.stack(np.meshgrid(*space, indexing="ij"), -1).reshape(-1, len(cols))
