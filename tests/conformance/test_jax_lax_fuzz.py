@@ -533,14 +533,13 @@ def _shape(r, lo=1, hi=4, rank=None):
     return tuple(int(r.integers(lo, hi + 1)) for _ in range(rank))
 
 
-def _float_case(op, desc, call, shapes, diff=None, r=None, **kw):
-    def fn(L, *a):
-        return call(L, *a)
+def _float_case(op, desc, call, shapes):
+    """A case of float arguments of ``shapes``, all differentiated."""
 
     def sample(r):
         return [_floats(r, s) for s in shapes]
 
-    return Case(op, desc, fn, sample, tuple(range(len(shapes))) if diff is None else diff, **kw)
+    return Case(op, desc, call, sample, tuple(range(len(shapes))))
 
 
 def gen_pad(r):
