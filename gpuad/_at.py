@@ -345,13 +345,16 @@ class _Selection:
             vc.run(vc.Check("at_index_range", lambda xp, a: (a < -d) | (a >= d),
                             lambda count, first: self._out_of_range(first, d, ax),
                             values=lambda xp, a: a), a)
-        wrapped = gnp.where(a < 0, a + d, a)
+        # gnp's functions, not the array's operators: under gpuad.jit an index array that is
+        # an argument must be wrapped and dropped by the program (an operator on the raw
+        # array would freeze the traced call's answers into it)
+        wrapped = gnp.where(gnp.less(a, 0), gnp.add(a, d), a)
         if self.mode != "drop":
             # (also after the check: on a CUDA graph it is read after the launch, and the
             # kernels must not meet an index out of range before)
             return gnp.clip(wrapped, 0, max(d - 1, 0))
         self.nodrop = False
-        return gnp.where((a < -d) | (a >= d), d, wrapped)
+        return gnp.where(gnp.logical_or(gnp.less(a, -d), gnp.greater_equal(a, d)), d, wrapped)
 
     # ---- values and results ---------------------------------------------------------------
     def flat(self, pad: Any = 0):

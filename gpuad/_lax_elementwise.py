@@ -299,7 +299,8 @@ min = _minmax("min", gnp.minimum)  # noqa: A001
 def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002
     """``x`` clipped to ``[min, max]`` (lax's argument order: the bounds around ``x``). The
     bounds are scalars or of ``x``'s shape and dtype. The derivative is lax's: ``x`` gets the
-    gradient strictly inside the bounds, a bound where it is strictly active.
+    gradient strictly inside the bounds, a bound where it is strictly active. With crossed
+    bounds (``min > max``) the value is ``max``, and ``max`` gets the gradient (JAX: nothing).
 
     Example: ``lax.clamp(0.0, x, 1.0)``
     """
@@ -318,7 +319,7 @@ def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002
     xd, lo, hi = _data(x), _data(min), _data(max)
     value = gnp.minimum(gnp.maximum(xd, lo), hi)
     inside = gnp.logical_and(gnp.greater(xd, lo), gnp.less(xd, hi))
-    out = gnp.where(gnp.less(hi, xd), max, value)
+    out = gnp.where(gnp.less(hi, gnp.maximum(xd, lo)), max, value)
     out = gnp.where(gnp.logical_and(gnp.greater(lo, xd), gnp.less(lo, hi)), min, out)
     return gnp.where(inside, x, out)
 

@@ -6,8 +6,9 @@ one ``.add``/``.set``/``.multiply``/``.min``/``.max``: derivatives, ``vmap`` and
 come from those. Modes as XLA computes them: ``"clip"`` moves a window into range, ``"fill"``
 (JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather window with
 ``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"`` (gather's
-default) clamps a gather window and drops a scatter window, as XLA does. Batching dimensions
-(``operand_batching_dims``) are not supported.
+default) clamps a gather window and drops a scatter window, as XLA does. An operand batching
+dimension (``operand_batching_dims``) is read or written at the position along the index batch
+dimension it pairs with, as a gather/scatter under ``vmap``.
 
 Example::
 
@@ -89,23 +90,41 @@ def _ints(v) -> tuple[int, ...]:
     return tuple(operator.index(i) for i in v)
 
 
-def _no_batching(op: str, dn, fields) -> None:
-    for f in fields:
-        if tuple(getattr(dn, f, ()) or ()):
-            raise NotImplementedError(
-                f"lax.{op}: {f} (batching dimensions) is not supported; "
-                f"vmap the gather/scatter over the batch instead"
-            )
+def _batching(op: str, dn, ifield: str, xs, ishape, sizes) -> tuple[tuple, tuple]:
+    """``operand_batching_dims`` and the index batch dims they pair with, checked."""
+    obd = _ints(getattr(dn, "operand_batching_dims", ()) or ())
+    ibd = _ints(getattr(dn, ifield, ()) or ())
+    nb = len(ishape) - 1
+    if (
+        len(obd) != len(ibd)
+        or len(set(obd)) != len(obd)
+        or len(set(ibd)) != len(ibd)
+        or any(not 0 <= d < len(xs) for d in obd)
+        or any(not 0 <= d < nb for d in ibd)
+        or any(xs[d] != ishape[i] or sizes[d] != 1 for d, i in zip(obd, ibd, strict=True))
+    ):
+        raise TypeError(
+            f"lax.{op}: operand_batching_dims {obd} and {ifield} {ibd} must pair distinct "
+            f"operand dimensions (window size 1) with index batch dimensions of the same size; "
+            f"operand {tuple(xs)}, indices {tuple(ishape)} (the last one indexes), window "
+            f"{tuple(sizes)}"
+        )
+    return obd, ibd
 
 
-def _window_index(op: str, starts, mapping, xs, sizes, window_dims, batch_shape, mode):
+def _window_index(op, starts, mapping, xs, sizes, window_dims, batch_shape, mode, batching):
     """Per operand dimension, the index array of every window element (batch dims first, then
-    the window dims in ``window_dims`` order), and the mask of out-of-range windows."""
+    the window dims in ``window_dims`` order), and the mask of out-of-range windows. An
+    operand batching dimension is indexed by the position along its index batch dimension."""
     nb, nw = len(batch_shape), len(window_dims)
+    obd, ibd = batching
     full = tuple(batch_shape) + tuple(sizes[d] for d in window_dims)
     idx, bad = [], None
     for d, (n, s) in enumerate(zip(xs, sizes, strict=True)):
-        if d in mapping:
+        if d in obd:
+            k = ibd[obd.index(d)]
+            st = gnp.reshape(gnp.arange(n), (1,) * k + (n,) + (1,) * (nb - k - 1 + nw))
+        elif d in mapping:
             st = gnp.take(starts, mapping.index(d), axis=-1)
             if mode == "fill":
                 out = gnp.logical_or(gnp.less(st, 0), gnp.greater(st, n - s))
@@ -152,7 +171,6 @@ def gather(
     Example: ``lax.gather(x, i[:, None], GatherDimensionNumbers((1,), (0,), (0,)), (1, 3))``
     """
     dn = dimension_numbers
-    _no_batching("gather", dn, ("operand_batching_dims", "start_indices_batching_dims"))
     offset_dims = _ints(dn.offset_dims)
     collapsed = _ints(dn.collapsed_slice_dims)
     mapping = _ints(dn.start_index_map)
@@ -179,16 +197,17 @@ def gather(
             f"lax.gather: collapsed_slice_dims {collapsed} must have slice size 1, "
             f"got slice_sizes {sizes}"
         )
-    window_dims = [d for d in range(len(xs)) if d not in collapsed]
+    batching = _batching("gather", dn, "start_indices_batching_dims", xs, ishape, sizes)
+    window_dims = [d for d in range(len(xs)) if d not in collapsed and d not in batching[0]]
     batch_shape = ishape[:-1]
     if len(offset_dims) != len(window_dims):
         raise TypeError(
             f"lax.gather: offset_dims {offset_dims} must have one entry per "
-            f"operand dimension not collapsed ({len(window_dims)})"
+            f"operand dimension neither collapsed nor batching ({len(window_dims)})"
         )
     m = _mode("gather", mode)
     idx, bad, _ = _window_index(
-        "gather", start_indices, mapping, xs, sizes, window_dims, batch_shape, m
+        "gather", start_indices, mapping, xs, sizes, window_dims, batch_shape, m, batching
     )
     out = _at_fn(operand)[tuple(idx)].get()
     if not any(hasattr(a, "_data") for a in (operand, start_indices)):
@@ -207,9 +226,9 @@ def gather(
     return gnp.transpose(out, perm) if perm != list(range(rank)) else out
 
 
-def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode):
+def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode,
+             unique_indices: bool = False):
     dn = dimension_numbers
-    _no_batching(op, dn, ("operand_batching_dims", "scatter_indices_batching_dims"))
     _same_dtype(op, operand, updates)
     uwd = _ints(dn.update_window_dims)
     inserted = _ints(dn.inserted_window_dims)
@@ -226,7 +245,8 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
             f"lax.{op}: the last dimension of scatter_indices {ishape} must have "
             f"one entry per scatter_dims_to_operand_dims {mapping}"
         )
-    window_dims = [d for d in range(len(xs)) if d not in inserted]
+    obd = _ints(getattr(dn, "operand_batching_dims", ()) or ())
+    window_dims = [d for d in range(len(xs)) if d not in inserted and d not in obd]
     scatter_dims = [i for i in range(len(us)) if i not in uwd]
     batch_shape = ishape[:-1]
     if len(uwd) != len(window_dims) or tuple(us[i] for i in scatter_dims) != batch_shape:
@@ -239,9 +259,10 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
         sizes[d] = us[uwd[j]]
     if any(s > n for s, n in zip(sizes, xs, strict=True)):
         raise TypeError(f"lax.{op}: update windows {tuple(sizes)} exceed the operand's shape {xs}")
+    batching = _batching(op, dn, "scatter_indices_batching_dims", xs, ishape, sizes)
     m = _mode(op, mode)
     idx, bad, full = _window_index(
-        op, scatter_indices, mapping, xs, tuple(sizes), window_dims, batch_shape, m
+        op, scatter_indices, mapping, xs, tuple(sizes), window_dims, batch_shape, m, batching
     )
     if bad is not None and xs:
         idx[0] = gnp.where(gnp.broadcast_to(bad, full), xs[0], idx[0])
@@ -251,7 +272,11 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
         else updates
     )
     ref = _at_fn(operand)[tuple(idx)]
-    return getattr(ref, method)(u, mode="drop" if m == "fill" else None)
+    # the promise of unique windows lets gpuad.jit trace a multiply/min/max by indices computed
+    # from its arguments (it is checked: a repeat raises)
+    return getattr(ref, method)(
+        u, mode="drop" if m == "fill" else None, unique_indices=bool(unique_indices)
+    )
 
 
 def _make_scatter(op: str, method: str, what: str):
@@ -265,7 +290,9 @@ def _make_scatter(op: str, method: str, what: str):
         unique_indices: bool = False,
         mode: Any = None,
     ) -> Any:
-        out = _scatter(op, method, operand, scatter_indices, updates, dimension_numbers, mode)
+        out = _scatter(
+            op, method, operand, scatter_indices, updates, dimension_numbers, mode, unique_indices
+        )
         if not any(hasattr(a, "_data") for a in (operand, updates)):
             return _data(out)
         return out

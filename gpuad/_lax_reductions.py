@@ -14,6 +14,7 @@ Example: ``lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,))))`` is a batched ma
 from __future__ import annotations
 
 import builtins
+import enum
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -465,18 +466,23 @@ def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = 
     return sort((keys, values), dimension, is_stable, 1)
 
 
-def top_k(operand: Any, k: int) -> tuple:
-    """The ``k`` largest entries along the last axis, in descending order (ties in index
-    order, NaN the largest), with their int32 indices. Differentiable in the values.
+def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple:
+    """The ``k`` largest entries along ``axis`` (the last by default), in descending order
+    (ties in index order, NaN the largest), with their int32 indices. Differentiable in the
+    values.
 
     Example: ``vals, idx = lax.top_k(scores, 3)``
     """
     _check_kind("top_k", operand, "biuf")
     shp = _shape(operand)
     k = operator.index(k)
+    a = _axes("top_k", (axis,), len(shp))[0] if shp else -1
+    if shp and a != len(shp) - 1:
+        vals, idx = top_k(gnp.moveaxis(operand, a, -1), k)
+        return gnp.moveaxis(vals, -1, a), gnp.moveaxis(idx, -1, a)
     if not shp or not 0 <= k <= shp[-1]:
         raise ValueError(
-            f"lax.top_k: k={k} must be between 0 and the last dimension of shape {shp}"
+            f"lax.top_k: k={k} must be between 0 and the size of axis {axis} of shape {shp}"
         )
     x = _data(operand)
     kind = _dtype(operand).kind
@@ -494,6 +500,16 @@ def top_k(operand: Any, k: int) -> tuple:
 # ---- contractions -----------------------------------------------------------------------------
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Precision(enum.Enum):
+    """lax's ``precision`` names, accepted by ``dot_general`` and the convolutions; every
+    backend computes in the operands' (or ``preferred_element_type``'s) own precision, so the
+    choice changes nothing. Example: ``lax.dot(a, b, precision=lax.Precision.HIGHEST)``"""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
 
 
 def dot_general(

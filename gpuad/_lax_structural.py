@@ -290,6 +290,24 @@ def slice_in_dim(
     return operand[_at(len(xs), a, _S(lo, hi, stride))]
 
 
+def split(operand: Any, sizes: Sequence[int], axis: int = 0) -> list:
+    """``operand`` cut along ``axis`` into consecutive pieces of ``sizes`` (summing to its
+    length there). Example: ``a, b = lax.split(x, (2, 3), axis=1)``"""
+    xs = _shape(operand)
+    a = _axis("split", axis, len(xs), "axis")
+    sz = _ints("split", sizes, "sizes")
+    if any(n < 0 for n in sz) or sum(sz) != xs[a]:
+        raise ValueError(
+            f"lax.split: sizes {sz} must be non-negative and sum to the size {xs[a]} of "
+            f"axis {axis} of the operand's shape {xs}"
+        )
+    out, start = [], 0
+    for n in sz:
+        out.append(operand[_at(len(xs), a, _S(start, start + n))])
+        start += n
+    return out
+
+
 def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True) -> Any:
     """Element ``index`` along ``axis`` (negative counts from the end), kept as a size-1
     dimension unless ``keepdims=False``. Example: ``lax.index_in_dim(x, -1, 0, False)``"""
@@ -320,10 +338,23 @@ def _dynamic(i) -> bool:
     return tr.is_array(d) and tr.dyn(d)
 
 
-def _window(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple:
+def _wrap(op: str, allow_negative_indices, nd: int) -> tuple[bool, ...]:
+    if isinstance(allow_negative_indices, bool | _np.bool_):
+        return (bool(allow_negative_indices),) * nd
+    w = tuple(bool(b) for b in allow_negative_indices)
+    if len(w) != nd:
+        raise TypeError(
+            f"lax.{op}: allow_negative_indices needs one entry per dimension ({nd}), got {w}"
+        )
+    return w
+
+
+def _window(op: str, start_indices, xs: tuple, sizes: tuple, allow_negative=True) -> tuple:
     """The index of the window of ``sizes`` at ``start_indices``, clamped as lax clamps: a
-    negative start counts from the end, then each is moved so that the window fits. Static
-    starts give slices; a batched or traced start gives index arrays (a gather)."""
+    negative start counts from the end (with ``allow_negative_indices``; else a negative
+    Python or NumPy integer raises and an array one clamps to 0), then each is moved so that
+    the window fits. Static starts give slices; a batched or traced start gives index arrays
+    (a gather)."""
     if hasattr(start_indices, "dtype") and _shape(start_indices) != ():
         start_indices = [start_indices[i] for i in range(_shape(start_indices)[0])]
     idx = list(start_indices)
@@ -336,22 +367,34 @@ def _window(op: str, start_indices, xs: tuple, sizes: tuple) -> tuple:
         k = getattr(i, "dtype", None)
         if isinstance(i, bool) or (k is not None and _np.dtype(k).kind not in "iu"):
             raise TypeError(f"lax.{op}: start indices must be integers, got {_fmt(i)}")
+    wrap = _wrap(op, allow_negative, len(xs))
     if not any(_dynamic(i) for i in idx):
         starts = []
-        for i, n, s in zip(idx, xs, sizes, strict=True):
+        for i, n, s, w in zip(idx, xs, sizes, wrap, strict=True):
             v = operator.index(i) if type(i) is int else int(i)
-            v = v + n if v < 0 else v
+            if v < 0 and not w and isinstance(i, int | _np.integer):
+                raise ValueError(
+                    f"lax.{op}: start index {v} is out of bounds for a dimension of size {n} "
+                    f"with allow_negative_indices=False (operand shape {xs})"
+                )
+            v = v + n if v < 0 and w else v
             starts.append(builtins.min(builtins.max(v, 0), n - s))
         return tuple(_S(a, a + s) for a, s in zip(starts, sizes, strict=True))
     out = []
-    for d, (i, n, s) in enumerate(zip(idx, xs, sizes, strict=True)):
-        start = gnp.clip(gnp.where(gnp.less(i, 0), gnp.add(i, n), i), 0, n - s)
+    for d, (i, n, s, w) in enumerate(zip(idx, xs, sizes, wrap, strict=True)):
+        start = gnp.clip(gnp.where(gnp.less(i, 0), gnp.add(i, n), i) if w else i, 0, n - s)
         span = (1,) * d + (s,) + (1,) * (len(xs) - d - 1)
         out.append(gnp.reshape(gnp.add(start, gnp.arange(s)), span))
     return tuple(out)
 
 
-def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) -> Any:
+def dynamic_slice(
+    operand: Any,
+    start_indices: Any,
+    slice_sizes: Sequence[int],
+    *,
+    allow_negative_indices: bool | Sequence[bool] = True,
+) -> Any:
     """The window of ``slice_sizes`` at ``start_indices``, the starts clamped so that the
     window fits (lax's rule: an out-of-range start never fails).
 
@@ -364,11 +407,17 @@ def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) 
             f"lax.dynamic_slice: slice_sizes {sizes} must have one entry per "
             f"dimension, each between 0 and the operand's size {xs}"
         )
-    w = _window("dynamic_slice", start_indices, xs, sizes)
+    w = _window("dynamic_slice", start_indices, xs, sizes, allow_negative_indices)
     return operand[w] if all(type(i) is _S for i in w) else _at_fn(operand)[w].get()
 
 
-def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
+def dynamic_update_slice(
+    operand: Any,
+    update: Any,
+    start_indices: Any,
+    *,
+    allow_negative_indices: bool | Sequence[bool] = True,
+) -> Any:
     """A copy of ``operand`` with ``update`` written at ``start_indices`` (clamped so that
     it fits). Differentiable in both arrays. Example:
     ``lax.dynamic_update_slice(x, row[None], (i, 0))``"""
@@ -379,11 +428,19 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
             f"lax.dynamic_update_slice: update shape {us} must have the operand's "
             f"rank and fit inside its shape {xs}"
         )
-    out = _at_fn(operand)[_window("dynamic_update_slice", start_indices, xs, us)].set(update)
+    w = _window("dynamic_update_slice", start_indices, xs, us, allow_negative_indices)
+    out = _at_fn(operand)[w].set(update)
     return out if isinstance(operand, Tensor) or isinstance(update, Tensor) else _data(out)
 
 
-def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: int = 0) -> Any:
+def dynamic_slice_in_dim(
+    operand: Any,
+    start_index: Any,
+    slice_size: int,
+    axis: int = 0,
+    *,
+    allow_negative_indices: bool = True,
+) -> Any:
     """``dynamic_slice`` along one axis. Example: ``lax.dynamic_slice_in_dim(x, i, 2, 1)``"""
     xs = _shape(operand)
     a = _axis("dynamic_slice_in_dim", axis, len(xs), "axis")
@@ -391,25 +448,43 @@ def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: 
     starts[a] = start_index
     sizes = list(xs)
     sizes[a] = slice_size
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool = True) -> Any:
+def dynamic_index_in_dim(
+    operand: Any,
+    index: Any,
+    axis: int = 0,
+    keepdims: bool = True,
+    *,
+    allow_negative_indices: bool = True,
+) -> Any:
     """Element ``index`` (clamped) along ``axis``. Example: ``lax.dynamic_index_in_dim(x, i)``"""
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    out = dynamic_slice_in_dim(
+        operand, index, 1, axis, allow_negative_indices=allow_negative_indices
+    )
     if keepdims:
         return out
     return squeeze(out, (_axis("dynamic_index_in_dim", axis, len(_shape(operand)), "axis"),))
 
 
-def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axis: int) -> Any:
+def dynamic_update_slice_in_dim(
+    operand: Any,
+    update: Any,
+    start_index: Any,
+    axis: int,
+    *,
+    allow_negative_indices: bool = True,
+) -> Any:
     """``dynamic_update_slice`` at ``start_index`` along ``axis`` (0 along the others).
     Example: ``lax.dynamic_update_slice_in_dim(x, rows, i, 0)``"""
     xs = _shape(operand)
     a = _axis("dynamic_update_slice_in_dim", axis, len(xs), "axis")
     starts = [0] * len(xs)
     starts[a] = start_index
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(
+        operand, update, starts, allow_negative_indices=allow_negative_indices
+    )
 
 
 def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int) -> Any:

@@ -111,6 +111,7 @@ from ._lax_gather import (
 )
 from ._lax_reductions import (
     _KNOWN,
+    Precision,
     argmax,
     argmin,
     batch_matmul,
@@ -156,6 +157,7 @@ from ._lax_structural import (
     rev,
     slice,
     slice_in_dim,
+    split,
     squeeze,
     transpose,
     zeros_like_array,
@@ -187,6 +189,7 @@ __all__ = [
     "scatter_max",
     "scatter_min",
     "scatter_mul",
+    "Precision",
     "RoundingMethod",
     "abs",
     "acos",
@@ -299,6 +302,7 @@ __all__ = [
     "slice_in_dim",
     "sort",
     "sort_key_val",
+    "split",
     "sqrt",
     "square",
     "squeeze",

@@ -182,3 +182,12 @@ def test_transform_result_inside_a_backward_step(backend, how):
         np.testing.assert_allclose(to_numpy(f(_a(v))), want, rtol=1e-14)
         np.testing.assert_allclose(to_numpy(j(_a(v))), want, rtol=1e-14)
     assert j.cache_info()["hits"] == 1
+
+
+def test_nanmax_initial_compares_on_every_replay(backend):
+    # the comparison with initial= ran on the raw result, outside the program: a replay kept
+    # the traced call's choice (nanmax([-1, 0.2], initial=0.5) gave 0.2)
+    for red, want in ((gnp.nanmax, [2.0, 0.5]), (gnp.nanmin, [0.5, -1.0])):
+        f = ad.jit(lambda x, red=red: red(x, initial=0.5))
+        got = [float(to_numpy(f(gnp.asarray(np.array(v))))) for v in ([1.0, 2.0], [-1.0, 0.2])]
+        assert got == want, (red.__name__, got)

@@ -177,8 +177,10 @@ def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     f, nan = _filled(a, fill)
     r = red(f, axis, keepdims=keepdims)
     if initial is not None:
+        from . import greater, less  # recorded under gpuad.jit (an operator on rd is not)
+
         rd = data(r)
-        r = where((rd < initial) if larger else (rd > initial), initial, r)
+        r = where(less(rd, initial) if larger else greater(rd, initial), initial, r)
         return r
     if nan is None:
         return r

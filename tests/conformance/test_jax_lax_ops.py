@@ -286,7 +286,9 @@ ELEMENTWISE += [
     _case(
         "clamp_arrays",
         lambda L, lo, x, hi: L.clamp(lo, x, hi),
-        (np.array([0.5, 0.5, -1.0, 2.0, 3.0]), _CL, np.full(5, 2.5)),
+        # bounds not crossed: with min > max JAX gives max no gradient where it is the value
+        # (gpuad does; tests/test_lax_random_params.py checks it by central differences)
+        (np.array([0.5, 0.5, -1.0, 2.0, 2.2]), _CL, np.full(5, 2.5)),
         (0, 1, 2),
     ),
     _case("abs_at_0", _un("abs"), (np.array([0.0, -0.0, 1.0]),), (0,)),  # lax: 1 at 0
