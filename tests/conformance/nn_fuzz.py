@@ -62,6 +62,15 @@ class K:
 
 
 @dataclass
+class M:
+    """A module argument (a Transformer stack's layer, its final norm), built in each library."""
+
+    name: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
 class Call:
     args: tuple
     kwargs: dict = field(default_factory=dict)
@@ -76,10 +85,14 @@ class Case:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     calls: list = field(default_factory=list)
-    int_outputs_compared: bool = True
+    # the differentiable inputs enter as ``x * 1.0`` (not leaves), so an in-place module
+    # (``inplace=True``) may write them; they are compared after the calls
+    through_copy: bool = False
 
     def text(self) -> str:
         def short(v):
+            if isinstance(v, M):
+                return f"{v.name}{short(v.args)}{short(v.kwargs)}"
             if isinstance(v, D | K):
                 dt = "" if v.a.dtype == np.float64 else v.a.dtype
                 return f"{type(v).__name__}{tuple(v.a.shape)}{dt}"
@@ -96,36 +109,37 @@ class Case:
         return f"[{self.family}] {head}\n    calls: {calls}"
 
 
-def _to_torch(v, pairs):
+def _convert(v, leaf, const, leaves, consts):
+    if isinstance(v, M):
+        lib = torch.nn if leaf is _torch_leaf else gnn
+        return getattr(lib, v.name)(*v.args, **v.kwargs)
     if isinstance(v, D):
-        t = torch.tensor(v.a.copy(), requires_grad=True)
-        pairs.append(t)
+        t = leaf(v.a.copy())
+        leaves.append(t)
         return t
     if isinstance(v, K):
-        return torch.tensor(v.a.copy())
-    if isinstance(v, tuple):
-        return tuple(_to_torch(x, pairs) for x in v)
-    if isinstance(v, list):
-        return [_to_torch(x, pairs) for x in v]
+        t = const(v.a.copy())
+        consts.append(t)
+        return t
+    if isinstance(v, tuple | list):
+        return type(v)(_convert(x, leaf, const, leaves, consts) for x in v)
     if isinstance(v, dict):
-        return {k: _to_torch(x, pairs) for k, x in v.items()}
+        return {k: _convert(x, leaf, const, leaves, consts) for k, x in v.items()}
     return v
 
 
-def _to_gpuad(v, pairs):
-    if isinstance(v, D):
-        t = ad.tensor(v.a.copy(), requires_grad=True)
-        pairs.append(t)
-        return t
-    if isinstance(v, K):
-        return ad.tensor(v.a.copy())
-    if isinstance(v, tuple):
-        return tuple(_to_gpuad(x, pairs) for x in v)
-    if isinstance(v, list):
-        return [_to_gpuad(x, pairs) for x in v]
-    if isinstance(v, dict):
-        return {k: _to_gpuad(x, pairs) for k, x in v.items()}
-    return v
+def _torch_leaf(a):
+    return torch.tensor(a, requires_grad=True)
+
+
+def _to_torch(v, leaves, consts=None):
+    """``v`` with D as torch leaves (appended to ``leaves``) and K as torch tensors."""
+    return _convert(v, _torch_leaf, torch.tensor, leaves, [] if consts is None else consts)
+
+
+def _to_gpuad(v, leaves, consts=None):
+    return _convert(v, lambda a: ad.tensor(a, requires_grad=True), ad.tensor, leaves,
+                    [] if consts is None else consts)
 
 
 def _flat(o):
@@ -445,6 +459,9 @@ def g_mha(g: Gen) -> Case:
         if not two_d:
             m = np.stack([_mask_keys(g, L, S) for _ in range(N * heads)])
         ckw["attn_mask"] = K(m) if g.b(0.5) else K(g.r.standard_normal(m.shape))
+        if L == S and two_d and g.b(0.4):
+            ckw["attn_mask"] = K(np.triu(np.ones((L, S), bool), 1))
+            ckw["is_causal"] = True
         if ckw.get("key_padding_mask") is not None:
             # torch wants both masks of one kind
             kp = ckw["key_padding_mask"].a
@@ -473,6 +490,42 @@ def g_transformer(g: Gen) -> Case:
         return (N, n, d) if kw["batch_first"] else (n, N, d)
 
     ckw: dict = {}
+    stack = g.c([None, None, "encoder", "decoder", "transformer"])
+    if stack == "transformer":
+        S = g.i(1, 4)
+        tkw = dict(kw, num_encoder_layers=g.i(1, 2), num_decoder_layers=g.i(1, 2))
+        if g.b(0.4):
+            ckw["src_mask"] = K(_mask_keys(g, S, S))
+        if g.b(0.4):
+            ckw["tgt_mask"] = K(np.triu(np.ones((L, L), bool), 1))
+            ckw["tgt_is_causal"] = g.b(0.5)
+        if g.b(0.4) and batched:
+            ckw["src_key_padding_mask"] = K(_mask_keys(g, N, S))
+            ckw["memory_key_padding_mask"] = K(_mask_keys(g, N, S))
+        return Case("transformer", "module", "Transformer", (),
+                    dict(tkw, d_model=d, nhead=heads), [Call((g.x(*seq(S)), g.x(*seq(L))), ckw)])
+    if stack is not None:
+        layer = "TransformerEncoderLayer" if stack == "encoder" else "TransformerDecoderLayer"
+        skw: dict = dict(num_layers=g.i(1, 3))
+        if g.b(0.5):
+            skw["norm"] = M("LayerNorm", (d,), dict(eps=g.c([1e-5, 0.1])))
+        if stack == "encoder":
+            skw["enable_nested_tensor"] = False
+            if g.b(0.4):
+                ckw["mask"] = K(np.triu(np.ones((L, L), bool), 1))
+                ckw["is_causal"] = g.b(0.5)
+            if g.b(0.4) and batched:
+                ckw["src_key_padding_mask"] = K(_mask_keys(g, N, L))
+            return Case("transformer", "module", "TransformerEncoder",
+                        (M(layer, (d, heads), kw),), skw, [Call((g.x(*seq(L)),), ckw)])
+        S = g.i(1, 4)
+        if g.b(0.4):
+            ckw["tgt_mask"] = K(np.triu(np.ones((L, L), bool), 1))
+            ckw["tgt_is_causal"] = g.b(0.5)
+        if g.b(0.3):
+            ckw["memory_mask"] = K(g.r.standard_normal((L, S)))
+        return Case("transformer", "module", "TransformerDecoder",
+                    (M(layer, (d, heads), kw),), skw, [Call((g.x(*seq(L)), g.x(*seq(S))), ckw)])
     if dec:
         S = g.i(1, 4)
         args: tuple = (g.x(*seq(L)), g.x(*seq(S)))
@@ -706,7 +759,190 @@ def g_activation(g: Gen) -> Case:
     else:
         shape = tuple(g.i(1, 4) for _ in range(g.i(2, 3)))
     train = name != "RReLU"  # RReLU draws random slopes while training
-    return Case("activation", "module", name, (), kw, [Call((g.x(*shape),), train=train)])
+    through = False
+    if name in INPLACE_ACTIVATIONS and g.b(0.3):
+        kw["inplace"] = through = True
+    return Case("activation", "module", name, (), kw, [Call((g.x(*shape),), train=train)],
+                through_copy=through)
+
+
+INPLACE_ACTIVATIONS = {"ReLU", "ReLU6", "ELU", "CELU", "SELU", "LeakyReLU", "Hardtanh", "RReLU",
+                       "Threshold", "Hardsigmoid", "Hardswish", "SiLU", "Mish"}
+
+
+def g_pad(g: Gen) -> Case:
+    nd = g.i(1, 3)
+    mode = g.c(["constant", "zeros", "reflect", "replicate", "circular"])
+    lead = ((g.i(1, 2),) if g.b(0.7) else ()) + (g.i(1, 2),)
+    sizes = [g.i(2, 4) for _ in range(nd)]
+    if g.b(0.5):  # a module
+        name = {"constant": "ConstantPad", "zeros": "ZeroPad", "reflect": "ReflectionPad",
+                "replicate": "ReplicationPad", "circular": "CircularPad"}[mode] + f"{nd}d"
+        most = min(sizes) - 1 if mode == "reflect" else min(sizes)
+        pad = g.i(0, most) if g.b(0.4) else tuple(g.i(0, most) for _ in range(2 * nd))
+        args = (pad, g.c([0.0, 1.5, -2.0])) if mode == "constant" else (pad,)
+        return Case("pad", "module", name, args, {}, [Call((g.x(*lead, *sizes),))])
+    k = g.i(1, nd)
+    widths = []
+    for n in reversed(sizes[-k:]):
+        for _ in range(2):
+            lo = -(n // 2) if mode in ("constant", "zeros", "circular") else 0
+            hi = n - 1 if mode == "reflect" else n
+            widths.append(g.i(lo, hi))
+    kw = dict(mode="constant" if mode == "zeros" else mode)
+    if mode == "constant" and g.b(0.5):
+        kw["value"] = g.c([1.5, -2.0])
+    return Case("pad", "functional", "pad", (tuple(widths),), kw,
+                [Call((g.x(*lead, *sizes),))])
+
+
+def g_misc(g: Gen) -> Case:
+    kind = g.c(["linear", "bilinear", "cos", "pdist", "lrn", "flatten", "unflatten",
+                "channel_shuffle", "softmax2d", "embedding_bag", "identity", "dropout"])
+    n = g.i(1, 3)
+    if kind == "linear":
+        i, o = g.i(1, 4), g.i(1, 4)
+        lead = tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
+        return Case("misc", "module", "Linear", (i, o), dict(bias=g.b(0.7)),
+                    [Call((g.x(*lead, i),))])
+    if kind == "bilinear":
+        a, b, o = g.i(1, 3), g.i(1, 3), g.i(1, 3)
+        lead = (n,) if g.b(0.8) else ()
+        return Case("misc", "module", "Bilinear", (a, b, o), dict(bias=g.b(0.7)),
+                    [Call((g.x(*lead, a), g.x(*lead, b)))])
+    if kind == "cos":
+        shape = (n, g.i(1, 4), g.i(1, 3))
+        other = shape if g.b(0.7) else (1,) + shape[1:]
+        return Case("misc", "module", "CosineSimilarity", (),
+                    dict(dim=g.c([1, -1, 0]), eps=g.c([1e-8, 0.5])),
+                    [Call((g.x(*shape), g.x(*other)))])
+    if kind == "pdist":
+        d = g.i(1, 4)
+        shape = (n, d) if g.b(0.8) else (d,)
+        return Case("misc", "module", "PairwiseDistance", (),
+                    dict(p=g.c([2.0, 1.0, 3.0, 0.5]), eps=g.c([1e-6, 0.1]),
+                         keepdim=g.b(0.5)), [Call((g.x(*shape), g.x(*shape)))])
+    if kind == "lrn":
+        shape = (n, g.i(1, 5)) + tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
+        return Case("misc", "module", "LocalResponseNorm", (g.i(1, 4),),
+                    dict(alpha=g.c([1e-4, 0.3]), beta=g.c([0.75, 0.5]), k=g.c([1.0, 2.0])),
+                    [Call((g.x(*shape),))])
+    if kind == "flatten":
+        shape = tuple(g.i(1, 3) for _ in range(g.i(1, 4)))
+        nd = len(shape)
+        a = g.i(-nd, nd - 1)
+        b = g.i(a % nd, nd - 1)
+        return Case("misc", "module", "Flatten", (a, b), {}, [Call((g.x(*shape),))])
+    if kind == "unflatten":
+        c = g.c([4, 6, 1])
+        sizes = {4: [(2, 2), (4, 1), (-1, 2)], 6: [(2, 3), (3, -1), (1, 6)], 1: [(1, 1)]}[c]
+        return Case("misc", "module", "Unflatten", (1, g.c(sizes)), {},
+                    [Call((g.x(n, c, 2),))])
+    if kind == "channel_shuffle":
+        gr = g.i(1, 3)
+        return Case("misc", "module", "ChannelShuffle", (gr,), {},
+                    [Call((g.x(n, gr * g.i(1, 2), g.i(1, 3)),))])
+    if kind == "softmax2d":
+        return Case("misc", "module", "Softmax2d", (), {},
+                    [Call((g.x(*((n,) if g.b(0.7) else ()), g.i(1, 3), 2, g.i(1, 3)),))])
+    if kind == "identity":
+        return Case("misc", "module", "Identity", (3, 4), dict(unused=1), [Call((g.x(2, 3),))])
+    if kind == "dropout":
+        name = g.c(["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                    "FeatureAlphaDropout"])
+        nd = {"Dropout1d": 3, "Dropout2d": 4, "Dropout3d": 5}.get(name, g.i(1, 4))
+        train = g.b(0.3)
+        p = 0.0 if train else g.c([0.0, 0.3, 0.9])
+        return Case("misc", "module", name, (p,), {},
+                    [Call((g.x(*(g.i(1, 3) for _ in range(nd))),), train=train)])
+    rows, dim = g.i(2, 6), g.i(1, 3)
+    mode = g.c(["sum", "mean", "max"])
+    kw: dict = dict(mode=mode)
+    if g.b(0.4):
+        kw["padding_idx"] = g.i(-rows, rows - 1)
+    if g.b(0.3):
+        kw["max_norm"] = g.c([0.5, 1.0])
+    if g.b(0.3) and mode != "max":
+        kw["scale_grad_by_freq"] = True
+    if g.b(0.5):
+        idx = g.r.integers(0, rows, size=(n, g.i(1, 4)))
+        args: tuple = (K(idx),)
+        ckw: dict = {}
+        if mode == "sum" and g.b(0.4):
+            ckw["per_sample_weights"] = g.x(*idx.shape)
+        return Case("misc", "module", "EmbeddingBag", (rows, dim), kw, [Call(args, ckw)])
+    m = g.i(0, 8)
+    idx = g.r.integers(0, rows, size=m)
+    cuts = np.sort(g.r.integers(0, m + 1, size=g.i(1, 3)))
+    cuts[0] = 0
+    last = g.b(0.3)
+    if last:
+        kw["include_last_offset"] = True
+        cuts = np.append(cuts, m)
+    ckw = {}
+    if mode == "sum" and g.b(0.4):
+        ckw["per_sample_weights"] = g.x(m)
+    return Case("misc", "module", "EmbeddingBag", (rows, dim), kw,
+                [Call((K(idx), K(cuts)), ckw)])
+
+
+def g_functional(g: Gen) -> Case:
+    kind = g.c(["batch_norm", "instance_norm", "normalize", "conv", "embedding"])
+    if kind == "batch_norm":
+        c = g.i(1, 3)
+        shape = (g.i(2, 3), c) + tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
+        training = g.b(0.6)
+        stats = g.b(0.8) or not training
+        rm = K(g.r.standard_normal(c)) if stats else None
+        rv = K(g.r.uniform(0.5, 2.0, c)) if stats else None
+        w = g.x(c) if g.b(0.5) else None
+        b = g.x(c) if g.b(0.5) else None
+        calls = [Call((g.x(*shape), rm, rv), dict(weight=w, bias=b))]
+        return Case("functional", "functional", "batch_norm", (),
+                    dict(training=training, momentum=g.c([0.1, 0.5, 1.0]),
+                         eps=g.c([1e-5, 0.1])), calls)
+    if kind == "instance_norm":
+        c = g.i(1, 3)
+        shape = (g.i(1, 3), c) + tuple(g.i(2, 3) for _ in range(g.i(1, 2)))
+        use = g.b(0.7)
+        stats = g.b(0.6) or not use
+        rm = K(g.r.standard_normal(c)) if stats else None
+        rv = K(g.r.uniform(0.5, 2.0, c)) if stats else None
+        return Case("functional", "functional", "instance_norm", (),
+                    dict(use_input_stats=use, momentum=g.c([0.1, 0.5]), eps=g.c([1e-5, 0.1])),
+                    [Call((g.x(*shape),), dict(running_mean=rm, running_var=rv,
+                                               weight=g.x(c) if g.b(0.5) else None,
+                                               bias=g.x(c) if g.b(0.5) else None))])
+    if kind == "normalize":
+        shape = tuple(g.i(1, 4) for _ in range(g.i(1, 3)))
+        return Case("functional", "functional", "normalize", (),
+                    dict(p=g.c([2.0, 1.0, 3.0, float("inf")]),
+                         dim=g.i(-len(shape), len(shape) - 1), eps=g.c([1e-12, 0.5])),
+                    [Call((g.x(*shape),))])
+    if kind == "embedding":
+        n, dim = g.i(2, 6), g.i(1, 3)
+        idx = g.r.integers(0, n, size=(g.i(1, 3), g.i(1, 3)))
+        kw: dict = dict(max_norm=g.c([None, 0.5, 1.0]))
+        if g.b(0.5):
+            kw["padding_idx"] = g.i(-n, n - 1)
+        if g.b(0.4):
+            kw["scale_grad_by_freq"] = True
+        return Case("functional", "functional", "embedding", (), kw,
+                    [Call((K(idx), g.x(n, dim)))])
+    nd = g.i(1, 3)
+    groups = g.c([1, 2])
+    cin, cout = groups * g.i(1, 2), groups * g.i(1, 2)
+    k = [g.i(1, 3) for _ in range(nd)]
+    dil = g.tup(nd, 1, 2) if g.b(0.4) else 1
+    dd = Gen.per(dil, nd)
+    padding = g.c(["same", "valid", g.i(0, 2)])
+    stride = 1 if padding == "same" else g.tup(nd, 1, 2)
+    sizes = [d * (kq - 1) + 1 + g.i(0, 2) for kq, d in zip(k, dd, strict=True)]
+    fn = f"conv{nd}d"
+    return Case("functional", "functional", fn, (),
+                dict(stride=stride, padding=padding, dilation=dil, groups=groups),
+                [Call((g.x(g.i(1, 2), cin, *sizes), g.x(cout, cin // groups, *k),
+                       g.x(cout) if g.b(0.6) else None))])
 
 
 FAMILIES = {
@@ -725,6 +961,9 @@ FAMILIES = {
     "fold": g_shuffle_fold,
     "loss": g_loss,
     "activation": g_activation,
+    "pad": g_pad,
+    "misc": g_misc,
+    "functional": g_functional,
 }
 
 
@@ -758,17 +997,51 @@ def _a_query_sees_no_key(case: Case) -> bool:
     return bool((kp | am).all(-1).any())
 
 
+def _causal_hint_with_added_keys(case: Case) -> bool:
+    kw = case.calls[0].kwargs
+    return bool(kw.get("is_causal") and not kw.get("need_weights", True)
+                and kw.get("key_padding_mask") is None
+                and (case.kwargs.get("add_bias_kv") or case.kwargs.get("add_zero_attn")))
+
+
+def _bicubic_by_scale(case: Case) -> bool:
+    kw = case.kwargs
+    return (kw.get("mode") == "bicubic" and kw.get("scale_factor") is not None
+            and not kw.get("recompute_scale_factor"))
+
+
+def _bag_freq_with_repeats(case: Case) -> bool:
+    if case.name != "EmbeddingBag" or not case.kwargs.get("scale_grad_by_freq"):
+        return False
+    idx = case.calls[0].args[0].a.ravel()
+    return len(np.unique(idx)) < len(idx)
+
+
 KNOWN.update({
     "interpolate": [(
         _nearest_by_scale_in_1d_or_3d,
         "torch's CPU backward of 1-d and 3-d 'nearest' by a scale_factor copies an axis whose "
         "size is kept and halves the index of a doubled one, while its forward takes "
         "floor(i / scale): gpuad's gradient is that of the forward (checked here by central "
+        "differences)", "fd"), (
+        _bicubic_by_scale,
+        "torch's CPU backward of 'bicubic' by a scale_factor that keeps a size is not that "
+        "of its forward (torch's gradcheck fails): gpuad's is (checked here by central "
         "differences)", "fd")],
+    "misc": [(
+        _bag_freq_with_repeats,
+        "torch's CPU embedding_bag with scale_grad_by_freq divides some rows by another "
+        "row's count once an index repeats; gpuad uses each row's own count, as torch's "
+        "embedding (docs/porting.md)", "skip")],
     "mha": [(
         _a_query_sees_no_key,
         "a query whose keys are all masked gets zero weights and output (torch's are NaN), "
-        "docs/porting.md", "skip")],
+        "docs/porting.md", "skip"), (
+        _causal_hint_with_added_keys,
+        "with is_causal=True, need_weights=False and no key_padding_mask torch drops attn_mask "
+        "and masks causally over the keys add_bias_kv/add_zero_attn appended, hiding them "
+        "(with need_weights=True it keeps the mask and shows them): gpuad always applies "
+        "attn_mask, padded for the added keys", "skip")],
 })
 
 
@@ -928,9 +1201,19 @@ def _run(case: Case, seed: int, fd: bool = False) -> None:
     rng = np.random.default_rng(seed + 7)
     tloss, gloss = 0, 0
     tleaves, gleaves, cs = [], [], []
+    tconsts, gconsts, tcopies, gcopies = [], [], [], []
     for ci, call in enumerate(case.calls):
-        targs, tkw = _to_torch(call.args, tleaves), _to_torch(call.kwargs, tleaves)
-        gargs, gkw = _to_gpuad(call.args, gleaves), _to_gpuad(call.kwargs, gleaves)
+        targs = _to_torch(call.args, tleaves, tconsts)
+        tkw = _to_torch(call.kwargs, tleaves, tconsts)
+        gargs = _to_gpuad(call.args, gleaves, gconsts)
+        gkw = _to_gpuad(call.kwargs, gleaves, gconsts)
+        if case.through_copy:
+            targs = tuple(a * 1.0 if isinstance(a, torch.Tensor) and a.requires_grad else a
+                          for a in targs)
+            gargs = tuple(a * 1.0 if isinstance(a, ad.Tensor) and _requires_grad(a) else a
+                          for a in gargs)
+            tcopies += [a for a in targs if isinstance(a, torch.Tensor) and a.requires_grad]
+            gcopies += [a for a in gargs if isinstance(a, ad.Tensor) and _requires_grad(a)]
         if tm is not None:
             tm.train(call.train)
             gm.train(call.train)
@@ -965,8 +1248,11 @@ def _run(case: Case, seed: int, fd: bool = False) -> None:
     names = sorted(tparams)
     labels = [f"input {i}" for i in range(len(tleaves))] + [f"parameter {n}" for n in names]
     if isinstance(tloss, torch.Tensor):
-        tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
-                                 allow_unused=True)
+        try:
+            tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
+                                     allow_unused=True)
+        except RuntimeError as e:  # torch's own limits (in-place leaky_relu of slope < 0)
+            raise _Refused(f"torch's backward: {e}") from e
         gg = _gpuad_call("backward", ad.autograd.grad, gloss,
                          gleaves + [gparams[n] for n in names], allow_unused=True)
         shapes = [tuple(t.shape) for t in tleaves] + [tuple(tparams[n].shape) for n in names]
@@ -987,6 +1273,14 @@ def _run(case: Case, seed: int, fd: bool = False) -> None:
             d = differs(gsd[k], v, VALUE_RTOL)
             if d:
                 raise _Bug(f"state {k} after the calls: {d}")
+    # arrays the calls may write in place: running statistics passed to a function, inputs
+    # of an in-place module
+    for what, ts, gs in (("constant", tconsts, gconsts), ("input", tcopies, gcopies),
+                         ("leaf", tleaves, gleaves)):
+        for i, (t, g) in enumerate(zip(ts, gs, strict=True)):
+            d = differs(g, t, VALUE_RTOL)
+            if d:
+                raise _Bug(f"{what} {i} after the calls: {d}")
 
 
 def _requires_grad(o) -> bool:
