@@ -78,3 +78,15 @@ def test_layer_norm_without_bias(backend):
     mu = x.mean((1, 2), keepdims=True)
     want = (x - mu) / np.sqrt(((x - mu) ** 2).mean((1, 2), keepdims=True) + 1e-5) * g
     np.testing.assert_allclose(to_numpy(m(ad.tensor(xp_(x)))), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_of_empty_bags_depends_on_the_table(backend, mode):
+    # every bag empty: zeros, as torch's, but a Tensor on the tape (it was a raw array, so
+    # backward through it failed)
+    w = ad.tensor(xp_(RNG.normal(size=(4, 3))), requires_grad=True)
+    y = F.embedding_bag(xp_(np.zeros(0, np.int64)), w, xp_(np.array([0, 0])), mode=mode)
+    assert isinstance(y, ad.Tensor) and y.requires_grad
+    np.testing.assert_array_equal(to_numpy(y), np.zeros((2, 3)))
+    (y * 2.0).sum().backward()
+    np.testing.assert_array_equal(to_numpy(w.grad), np.zeros((4, 3)))

@@ -384,7 +384,23 @@ def g_embedding(g: Gen) -> Case:
     return Case("embedding", "module", "Embedding", (n, dim), kw, [Call((K(idx),))])
 
 
+def g_cell(g: Gen) -> Case:
+    name = g.c(["RNNCell", "LSTMCell", "GRUCell"])
+    inp, hid = g.i(1, 4), g.i(1, 4)
+    kw: dict = dict(bias=g.b(0.8))
+    if name == "RNNCell":
+        kw["nonlinearity"] = g.c(["tanh", "relu"])
+    lead = (g.i(1, 3),) if g.b(0.8) else ()
+    args: tuple = (g.x(*lead, inp),)
+    if g.b(0.6):
+        h = g.x(*lead, hid)
+        args += ((h, g.x(*lead, hid)) if name == "LSTMCell" else h,)
+    return Case("rnn", "module", name, (inp, hid), kw, [Call(args)])
+
+
 def g_rnn(g: Gen) -> Case:
+    if g.b(0.25):
+        return g_cell(g)
     name = g.c(["RNN", "LSTM", "GRU"])
     inp, hid = g.i(1, 4), g.i(1, 4)
     layers = g.i(1, 3)
@@ -629,6 +645,8 @@ def g_loss(g: Gen) -> Case:
         if kind == "ce" and g.b(0.4):
             kw["label_smoothing"] = g.c([0.1, 0.3])
         if probs:
+            if g.b(0.3):
+                kw["ignore_index"] = g.c([0, 1])  # torch ignores it for probabilities
             t = g.r.random(xshape)
             t = t / t.sum(axis=1 if batched else 0, keepdims=True)
             target = K(t) if g.b(0.5) else g.x(*xshape, lo=0.0, hi=1.0)
@@ -731,9 +749,9 @@ ACTIVATIONS = {
     "Softshrink": lambda g: dict(lambd=g.c([0.5, 0.1, 1.0])),
     "Hardshrink": lambda g: dict(lambd=g.c([0.5, 0.1, 1.0])),
     "Threshold": lambda g: dict(threshold=g.c([0.1, -0.5]), value=g.c([0.0, -2.0, 3.0])),
-    "Softmax": lambda g: dict(dim=g.c([0, 1, -1])),
-    "LogSoftmax": lambda g: dict(dim=g.c([0, 1, -1])),
-    "Softmin": lambda g: dict(dim=g.c([0, 1, -1])),
+    "Softmax": lambda g: dict(dim=g.c([0, 1, -1, None])),
+    "LogSoftmax": lambda g: dict(dim=g.c([0, 1, -1, None])),
+    "Softmin": lambda g: dict(dim=g.c([0, 1, -1, None])),
     "GLU": lambda g: dict(dim=g.c([0, 1, -1])),
     "Hardsigmoid": lambda g: {},
     "Hardswish": lambda g: {},
@@ -887,7 +905,38 @@ def g_misc(g: Gen) -> Case:
 
 
 def g_functional(g: Gen) -> Case:
-    kind = g.c(["batch_norm", "instance_norm", "normalize", "conv", "embedding"])
+    kind = g.c(["batch_norm", "instance_norm", "normalize", "conv", "embedding", "sdpa",
+                "layer_norm", "group_norm"])
+    if kind == "sdpa":
+        hq = g.i(1, 4)
+        gqa = g.b(0.25)
+        hk = g.c([h for h in range(1, hq + 1) if hq % h == 0]) if gqa else hq
+        n, L, S, E, Ev = g.i(1, 2), g.i(1, 4), g.i(1, 4), g.i(1, 3), g.i(1, 3)
+        lead = g.c([(n, hq), (hq,), ()]) if not gqa else (n, hq)
+        klead = lead[:-1] + (hk,) if gqa else lead
+        kw: dict = dict(scale=g.c([None, 0.3, 2.0]))
+        if gqa:
+            kw["enable_gqa"] = True
+        ckw: dict = {}
+        if g.b(0.3):
+            kw["is_causal"] = True
+        elif g.b(0.5):
+            m = _mask_keys(g, L, S)
+            ckw["attn_mask"] = K(~m) if g.b(0.5) else K(g.r.standard_normal((L, S)))
+        return Case("functional", "functional", "scaled_dot_product_attention", (), kw,
+                    [Call((g.x(*lead, L, E), g.x(*klead, S, E), g.x(*klead, S, Ev)), ckw)])
+    if kind in ("layer_norm", "group_norm"):
+        shape = (g.i(1, 3), g.c([1, 2, 4])) + tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
+        if kind == "layer_norm":
+            ns = shape[-g.i(1, len(shape)):]
+            args = (ns,)
+            wshape = ns
+        else:
+            args = (g.c([gq for gq in (1, 2, 4) if shape[1] % gq == 0]),)
+            wshape = (shape[1],)
+        return Case("functional", "functional", kind, args, dict(eps=g.c([1e-5, 0.1])),
+                    [Call((g.x(*shape),), dict(weight=g.x(*wshape) if g.b(0.5) else None,
+                                               bias=g.x(*wshape) if g.b(0.5) else None))])
     if kind == "batch_norm":
         c = g.i(1, 3)
         shape = (g.i(2, 3), c) + tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
