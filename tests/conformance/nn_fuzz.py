@@ -150,7 +150,7 @@ def _flat(o):
 
 def _host(x):
     if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
+        return (x.to_dense() if x.is_sparse else x).detach().numpy()
     if isinstance(x, ad.Tensor):
         return np.asarray(x.numpy())
     return np.asarray(x)
@@ -379,6 +379,8 @@ def g_embedding(g: Gen) -> Case:
         kw["norm_type"] = g.c([2.0, 1.0, 3.0, float("inf")])
     if g.b(0.4):
         kw["scale_grad_by_freq"] = True
+    if g.b(0.2):
+        kw["sparse"] = True  # torch's gradient is a sparse tensor, gpuad's dense
     shape = tuple(g.i(1, 4) for _ in range(g.i(1, 2)))
     idx = g.r.integers(0, n, size=shape)
     return Case("embedding", "module", "Embedding", (n, dim), kw, [Call((K(idx),))])
@@ -412,8 +414,10 @@ def g_rnn(g: Gen) -> Case:
     if name == "LSTM" and g.b(0.4) and hid > 1:
         proj = g.i(1, hid - 1)
         kw["proj_size"] = proj
+    train = True
     if layers > 1 and g.b(0.3):
-        kw["dropout"] = 0.0
+        kw["dropout"] = g.c([0.0, 0.5])
+        train = kw["dropout"] == 0.0  # dropout is off in evaluation
     L, N = g.i(1, 4), g.i(1, 3)
     batched = g.b(0.8)
     if batched:
@@ -426,7 +430,7 @@ def g_rnn(g: Gen) -> Case:
     if g.b(0.5):
         h0 = g.x(*hshape, proj or hid)
         args = args + ((h0, g.x(*hshape, hid)) if name == "LSTM" else h0,)
-    return Case("rnn", "module", name, (inp, hid), kw, [Call(args)])
+    return Case("rnn", "module", name, (inp, hid), kw, [Call(args, train=train)])
 
 
 def _mask_keys(g: Gen, n, s):
@@ -486,15 +490,28 @@ def g_mha(g: Gen) -> Case:
                 km = km if batched else km[0]
                 ckw["key_padding_mask"] = K(km if kp.dtype != bool else
                                             np.where(kp, -np.inf, 0.0))
-    # the same leaf passed three times is one pair per argument position in the harness
-    return Case("mha", "module", "MultiheadAttention", (e, heads), kw, [Call(args, ckw)])
+    train = True
+    if g.b(0.2):  # dropout is off in evaluation
+        kw["dropout"], train = 0.4, False
+    return Case("mha", "module", "MultiheadAttention", (e, heads), kw,
+                [Call(args, ckw, train=train)])
 
 
 def g_transformer(g: Gen) -> Case:
+    case = _g_transformer(g)
+    if case.kwargs.get("dropout") or any(
+            isinstance(a, M) and a.kwargs.get("dropout") for a in case.args):
+        for c in case.calls:  # dropout is off in evaluation
+            c.train = False
+    return case
+
+
+def _g_transformer(g: Gen) -> Case:
     heads = g.i(1, 2)
     d = heads * g.i(1, 3)
     dec = g.b(0.3)
-    kw: dict = dict(dim_feedforward=g.i(1, 6), dropout=0.0, activation=g.c(["relu", "gelu"]),
+    kw: dict = dict(dim_feedforward=g.i(1, 6), dropout=g.c([0.0, 0.0, 0.0, 0.5]),
+                    activation=g.c(["relu", "gelu"]),
                     layer_norm_eps=g.c([1e-5, 0.1]), batch_first=g.b(0.5),
                     norm_first=g.b(0.5), bias=g.b(0.8))
     L, N = g.i(1, 4), g.i(1, 2)
