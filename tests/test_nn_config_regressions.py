@@ -90,3 +90,20 @@ def test_embedding_bag_of_empty_bags_depends_on_the_table(backend, mode):
     np.testing.assert_array_equal(to_numpy(y), np.zeros((2, 3)))
     (y * 2.0).sum().backward()
     np.testing.assert_array_equal(to_numpy(w.grad), np.zeros((4, 3)))
+
+
+def test_norm_layers_without_bias(backend):
+    # torch's BatchNorm/InstanceNorm/GroupNorm(bias=False): a scale and no shift
+    import gpuad.nn as nn
+
+    x = RNG.normal(size=(3, 2, 4))
+    g = np.array([1.5, -0.5])
+    for m, axes in [(nn.BatchNorm1d(2, bias=False), (0, 2)),
+                    (nn.InstanceNorm1d(2, affine=True, bias=False), (2,)),
+                    (nn.GroupNorm(2, 2, bias=False), (2,))]:
+        assert [n for n, _ in m.named_parameters()] == ["weight"], type(m).__name__
+        m.load_state_dict({**m.state_dict(), "weight": xp_(g)})
+        mu = x.mean(axes, keepdims=True)
+        want = (x - mu) / np.sqrt(x.var(axes, keepdims=True) + 1e-5) * g[:, None]
+        np.testing.assert_allclose(to_numpy(m(ad.tensor(xp_(x)))), want, rtol=1e-12,
+                                   err_msg=type(m).__name__)

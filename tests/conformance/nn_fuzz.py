@@ -321,6 +321,8 @@ def g_batchnorm(g: Gen) -> Case:
     c = g.i(1, 3)
     kw = dict(eps=g.c([1e-5, 1e-3, 0.1]), momentum=g.c([0.1, None, 0.3]), affine=g.b(0.7),
               track_running_stats=g.b(0.7))
+    if g.b(0.2):
+        kw["bias"] = False
     n = g.i(2, 3)
     if nd == 1:
         shape = (n, c) if g.b(0.4) else (n, c, g.i(1, 4))
@@ -337,6 +339,8 @@ def g_instancenorm(g: Gen) -> Case:
     c = g.i(1, 3)
     kw = dict(eps=g.c([1e-5, 1e-3, 0.1]), momentum=g.c([0.1, None, 0.3]), affine=g.b(0.5),
               track_running_stats=g.b(0.5))
+    if g.b(0.2):
+        kw["bias"] = False
     batched = g.b(0.8)
     shape = ((g.i(1, 3),) if batched else ()) + (c,) + tuple(g.i(2, 4) for _ in range(nd))
     calls = [Call((g.x(*shape),)) for _ in range(g.i(1, 3))]
@@ -350,6 +354,8 @@ def g_groupnorm(g: Gen) -> Case:
     c = ng * g.i(1, 3)
     shape = (g.i(1, 3), c) + tuple(g.i(1, 3) for _ in range(g.i(0, 2)))
     kw = dict(eps=g.c([1e-5, 0.1]), affine=g.b(0.7))
+    if g.b(0.2):
+        kw["bias"] = False
     return Case("groupnorm", "module", "GroupNorm", (ng, c), kw, [Call((g.x(*shape),))])
 
 
@@ -1232,7 +1238,11 @@ def _gpuad_loss(case: Case, gfn, cs: list) -> float:
     total = 0.0
     it = iter(cs)
     for call in case.calls:
-        out = gfn(*_to_gpuad(call.args, []), **_to_gpuad(call.kwargs, []))
+        args = _to_gpuad(call.args, [])
+        if case.through_copy:  # an in-place module writes its input
+            args = tuple(a * 1.0 if isinstance(a, ad.Tensor) and _requires_grad(a) else a
+                         for a in args)
+        out = gfn(*args, **_to_gpuad(call.kwargs, []))
         for o in _flat(out):
             if isinstance(o, ad.Tensor) and o.dtype.kind == "f":
                 total += float((_host(o) * next(it)).sum())
@@ -1255,7 +1265,7 @@ def _fd_check(case: Case, gfn, cs: list, grads: list) -> None:
             calls.append(Call(args, _map_d(c.kwargs, lambda a: a + sign * h * next(it)),
                               c.train))
         return _gpuad_loss(Case(case.family, case.kind, case.name, case.args, case.kwargs,
-                                calls), gfn, cs)
+                                calls, case.through_copy), gfn, cs)
 
     fd = (shifted(1) - shifted(-1)) / (2 * h)
     an = sum(float((g * v).sum()) for g, v in zip(grads, vs, strict=True))
