@@ -42,8 +42,11 @@ GRAD_RTOL = 1e-8
 # the errors a refusal may raise; any other (KeyError, AttributeError, ...) names nothing
 CLEAR = (ValueError, TypeError, NotImplementedError, IndexError, RuntimeError)
 
-# (family, predicate on the case) -> why gpuad differs from torch there, deliberately
-KNOWN: dict[str, list[tuple[Any, str, str]]] = {}  # filled in below the generators
+# family -> [(predicate on the case, why gpuad differs from torch there, action)]: action
+# "skip" leaves the case out, "fd" compares values with torch and checks the input gradients
+# by central differences instead (where torch's own gradient is not that of its forward).
+# Filled in below the generators.
+KNOWN: dict[str, list[tuple[Any, str, str]]] = {}
 
 
 # ------------------------------------------------------------------------------- placeholders
