@@ -932,7 +932,46 @@ def g_misc(g: Gen) -> Case:
 
 def g_functional(g: Gen) -> Case:
     kind = g.c(["batch_norm", "instance_norm", "normalize", "conv", "embedding", "sdpa",
-                "layer_norm", "group_norm"])
+                "layer_norm", "group_norm", "pool", "conv_transpose", "unpool"])
+    if kind in ("pool", "conv_transpose"):
+        # the module's configuration, through the function
+        case = g_pool(g) if kind == "pool" else g_conv_transpose(g)
+        if kind == "pool" and case.name.startswith("LP"):
+            nd = int(case.name[-2])
+            kw = dict(case.kwargs)
+            fn = f"lp_pool{nd}d"
+            return Case("functional", "functional", fn, (kw.pop("norm_type"),), kw, case.calls)
+        if kind == "pool":
+            name = case.name
+            fn = ("adaptive_" if name.startswith("Adaptive") else "") + (
+                "max" if "Max" in name else "avg") + f"_pool{name[-2]}d"
+            return Case("functional", "functional", fn, case.args, case.kwargs, case.calls)
+        nd = int(case.name[-2])
+        cin, cout, k = case.args
+        kk = Gen.per(k, nd)
+        groups = case.kwargs["groups"]
+        x = case.calls[0].args[0]
+        if x.a.ndim == nd + 1:
+            x = D(x.a[None])
+        w = g.x(cin, cout // groups, *kk)
+        b = g.x(cout) if case.kwargs["bias"] else None
+        kw = {k2: v for k2, v in case.kwargs.items() if k2 != "bias"}
+        return Case("functional", "functional", f"conv_transpose{nd}d", (), kw,
+                    [Call((x, w, b))])
+    if kind == "unpool":
+        nd = g.i(1, 3)
+        k = g.i(1, 3)
+        stride = g.c([None, 1, 2, 3])
+        sizes = [k + g.i(0, 3) for _ in range(nd)]
+        x = g.r.standard_normal((g.i(1, 2), g.i(1, 2), *sizes))
+        pool = getattr(torch.nn.functional, f"max_pool{nd}d")
+        y, idx = pool(torch.tensor(x), k, stride, return_indices=True)
+        kw: dict = dict(kernel_size=k, stride=stride)
+        ckw: dict = {}
+        if g.b(0.4):
+            ckw["output_size"] = list(sizes)
+        return Case("functional", "module", f"MaxUnpool{nd}d", (), kw,
+                    [Call((D(y.numpy()), K(idx.numpy())), ckw)])
     if kind == "sdpa":
         hq = g.i(1, 4)
         gqa = g.b(0.25)
