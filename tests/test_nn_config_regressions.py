@@ -1,7 +1,7 @@
-"""Module and function configurations of gpuad.nn that once gave values or gradients unlike
-torch's (found by tests/conformance/nn_fuzz.py): each is checked here against a NumPy
-reference written from torch's documented rule, and its gradient against central
-differences."""
+"""Module and function configurations of gpuad.nn that once gave values, gradients or
+state dicts unlike torch's, or refused torch's options (found by
+tests/conformance/nn_fuzz.py): each is checked here against a NumPy reference written from
+torch's documented rule, and its gradient against central differences."""
 
 from __future__ import annotations
 
