@@ -275,8 +275,8 @@ def embedding_bag(
     if pad is not None:
         valid = valid & (data(bag_idx) != pad)
     b, L = pos.shape
-    if L == 0:
-        return gnp.zeros((b, dim), data(weight).dtype)
+    if L == 0:  # every bag empty: zeros that still depend on the table, as torch's
+        return gnp.zeros((b, dim), data(weight).dtype) + gnp.sum(weight[:0], axis=0)
     rows = gnp.getitem(weight, bag_idx)  # (B, L, dim)
     if scale_grad_by_freq:
         rows = _scaled_by_freq(op, rows, idx, data(bag_idx), n)

@@ -541,7 +541,7 @@ class BCELoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+        self.register_buffer("weight", weight)  # in state_dict, as torch's
 
     def forward(self, input: Array, target: Array) -> Array:
         return binary_cross_entropy(input, target, self.weight, self.reduction)
@@ -669,7 +669,8 @@ class MultiMarginLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p}")
-        self.p, self.margin, self.weight = p, margin, weight
+        self.p, self.margin = p, margin
+        self.register_buffer("weight", weight)
 
     def forward(self, input: Array, target: Any) -> Array:
         return multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
@@ -686,7 +687,7 @@ class MultiLabelSoftMarginLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+        self.register_buffer("weight", weight)  # in state_dict, as torch's
 
     def forward(self, input: Array, target: Array) -> Array:
         return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
@@ -704,7 +705,8 @@ class NLLLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self.ignore_index = ignore_index
+        self.register_buffer("weight", weight)
 
     def forward(self, input: Array, target: Any) -> Array:
         return nll_loss(

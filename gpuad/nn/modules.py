@@ -398,17 +398,19 @@ class Embedding(Module):
 
 
 class LayerNorm(Module):
-    """Normalise the trailing ``normalized_shape`` dims, with learnable scale and shift.
+    """Normalise the trailing ``normalized_shape`` dims, with learnable scale and shift
+    (``bias=False``: the scale alone, as torch's).
 
     Example: ``nn.LayerNorm(16)(h)``
     """
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
-                 elementwise_affine: bool = True, dtype: Any = float) -> None:
+                 elementwise_affine: bool = True, bias: bool = True,
+                 dtype: Any = float) -> None:
         s = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = s, eps
         self.weight = Parameter(init.ones(s, dtype)) if elementwise_affine else None
-        self.bias = Parameter(init.zeros(s, dtype)) if elementwise_affine else None
+        self.bias = Parameter(init.zeros(s, dtype)) if elementwise_affine and bias else None
 
     def forward(self, x: Any) -> Any:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -548,7 +550,7 @@ class CrossEntropyLoss(MSELoss):
         if size_average is not None or reduce is not None:
             raise TypeError("CrossEntropyLoss: size_average and reduce are deprecated in torch "
                             "and not supported; pass reduction='mean', 'sum' or 'none'")
-        self.weight = weight
+        self.register_buffer("weight", weight)  # in state_dict, as torch's
         self.ignore_index = ignore_index
         self.reduction = reduction
         self.label_smoothing = label_smoothing
@@ -570,7 +572,9 @@ class BCEWithLogitsLoss(MSELoss):
         if size_average is not None or reduce is not None:
             raise TypeError("BCEWithLogitsLoss: size_average and reduce are deprecated in torch "
                             "and not supported; pass reduction='mean', 'sum' or 'none'")
-        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
+        self.reduction = reduction
+        self.register_buffer("weight", weight)  # in state_dict, as torch's
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction,

@@ -46,12 +46,13 @@ class _Norm(Module):
         affine: bool,
         track_running_stats: bool,
         dtype: Any,
+        bias: bool = True,
     ) -> None:
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         c = (num_features,)
         self.weight = Parameter(init.ones(c, dtype)) if affine else None
-        self.bias = Parameter(init.zeros(c, dtype)) if affine else None
+        self.bias = Parameter(init.zeros(c, dtype)) if affine and bias else None
         self.register_buffer("running_mean", init.zeros(c, dtype) if track_running_stats else None)
         self.register_buffer("running_var", init.ones(c, dtype) if track_running_stats else None)
         self.register_buffer(
@@ -119,8 +120,10 @@ class _BatchNorm(_Norm):
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: Any = float,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def forward(self, x: Any) -> Any:
         self._check(x)
@@ -175,8 +178,10 @@ class _InstanceNorm(_Norm):
         affine: bool = False,
         track_running_stats: bool = False,
         dtype: Any = float,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def forward(self, x: Any) -> Any:
         self._check(x)
@@ -242,6 +247,8 @@ class GroupNorm(Module):
         eps: float = 1e-5,
         affine: bool = True,
         dtype: Any = float,
+        *,
+        bias: bool = True,
     ) -> None:
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
@@ -255,7 +262,7 @@ class GroupNorm(Module):
         )
         c = (num_channels,)
         self.weight = Parameter(init.ones(c, dtype)) if affine else None
-        self.bias = Parameter(init.zeros(c, dtype)) if affine else None
+        self.bias = Parameter(init.zeros(c, dtype)) if affine and bias else None
 
     def forward(self, x: Any) -> Any:
         return N.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)

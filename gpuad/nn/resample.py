@@ -46,11 +46,14 @@ _DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "area", *_DIMS)
 
 
-def _nearest(n: int, m: int, scale: float | None, exact: bool) -> np.ndarray:
-    """torch's source index of each of ``m`` outputs along an axis of ``n`` (float32 maths)."""
-    if not exact and m == n:
+def _nearest(n: int, m: int, scale: float | None, exact: bool, nd: int) -> np.ndarray:
+    """torch's source index of each of ``m`` outputs along an axis of ``n`` (float32 maths).
+    torch's CPU kernel of 2-d 'nearest' alone copies an axis whose size is kept and halves the
+    index of one whose size doubles, whatever the scale (``scale_factor=1.3`` on 3 rows picks
+    rows 0, 1, 2 in 2-d, rows 0, 0, 1 in 1-d and 3-d)."""
+    if not exact and nd == 2 and m == n:
         return np.arange(m)
-    if not exact and m == 2 * n:
+    if not exact and nd == 2 and m == 2 * n:
         return np.arange(m) >> 1
     s = np.float32(1.0 / scale) if scale else np.float32(n) / np.float32(m)
     i = np.arange(m, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
@@ -105,7 +108,8 @@ def _resample_axis(
     x: Array, axis: int, n: int, m: int, scale: float | None, mode: str, align_corners: bool
 ) -> Array:
     if mode in ("nearest", "nearest-exact"):
-        return _along(x, axis, [(_nearest(n, m, scale, mode == "nearest-exact"), None)])
+        nd = len(_r.shape(x)) - 2
+        return _along(x, axis, [(_nearest(n, m, scale, mode == "nearest-exact", nd), None)])
     if mode == "bicubic":
         i0, t = _source(n, m, scale, align_corners, cubic=True)
         ws = _cubic_weights(t)

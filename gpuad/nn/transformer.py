@@ -60,10 +60,7 @@ def _activation(op: str, activation: str | Callable) -> Callable:
 
 
 def _norm(d_model: int, eps: float, bias: bool, dtype: Any) -> LayerNorm:
-    norm = LayerNorm(d_model, eps=eps, dtype=dtype)
-    if not bias:
-        norm.bias = None
-    return norm
+    return LayerNorm(d_model, eps=eps, bias=bias, dtype=dtype)
 
 
 def _check_hint(op: str, is_causal: Any, mask: Any, flag: str, name: str) -> None:
