@@ -9,7 +9,14 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .lr_scheduler import _TRANSIENT, LRScheduler, _check_optimizer, _lrs, _per_group
+from .lr_scheduler import (
+    _TRANSIENT,
+    LRScheduler,
+    _check_optimizer,
+    _lrs,
+    _per_group,
+    _set_lr,
+)
 from .optimizer import Optimizer
 
 _MODES = ("triangular", "triangular2", "exp_range")
@@ -50,7 +57,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group(who, "base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, g in zip(base_lrs, optimizer.param_groups, strict=True):
-                g["lr"] = lr
+                _set_lr(g, lr)
         self.max_lrs = _per_group(who, "max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -225,5 +232,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             del self._in_step
         for g, lr in zip(self.optimizer.param_groups, values, strict=True):
-            g["lr"] = lr
+            _set_lr(g, lr)
         self._last_lr = _lrs(self.optimizer)

@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._state import no_grad
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = [
@@ -60,8 +62,24 @@ def _per_group(who: str, name: str, optimizer: Optimizer, value: Any) -> list:
     return [value] * n
 
 
+def _copy(value: Any) -> Any:
+    """``value``, a Tensor copied (a rate kept aside must not follow later writes)."""
+    return value.detach().clone() if isinstance(value, Tensor) else value
+
+
 def _lrs(optimizer: Optimizer) -> list[float]:
-    return [g["lr"] for g in optimizer.param_groups]
+    return [_copy(g["lr"]) for g in optimizer.param_groups]
+
+
+def _set_lr(group: dict, value: Any) -> None:
+    """``group["lr"] = value``; a Tensor rate is written in place (torch ``fill_``s it), so a
+    user holding the tensor passed as ``lr=`` sees the schedule."""
+    cur = group["lr"]
+    if isinstance(cur, Tensor):
+        with no_grad():
+            cur.fill_(float(value))
+    else:
+        group["lr"] = value
 
 
 class LRScheduler:
@@ -85,7 +103,7 @@ class LRScheduler:
         if last_epoch == -1:
             for g in optimizer.param_groups:
                 if "initial_lr" not in g:
-                    g["initial_lr"] = g["lr"]
+                    g["initial_lr"] = _copy(g["lr"])
         else:
             for i, g in enumerate(optimizer.param_groups):
                 if "initial_lr" not in g:
@@ -93,7 +111,7 @@ class LRScheduler:
                         f"{who}: param_groups[{i}] has no 'initial_lr', needed to resume a "
                         f"schedule at last_epoch={last_epoch}: load the optimizer's "
                         f"state_dict saved with the schedule first, or start at last_epoch=-1")
-        self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
+        self.base_lrs: list[float] = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._opt_steps_at_start = optimizer.step_count
         self._initial_step()
@@ -155,7 +173,7 @@ class LRScheduler:
                              f"{len(groups)} parameter groups (a group added after the "
                              f"scheduler was made? make the scheduler again)")
         for g, lr in zip(groups, values, strict=True):
-            g["lr"] = lr
+            _set_lr(g, lr)
         self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self) -> dict[str, Any]:
@@ -515,8 +533,8 @@ class SequentialLR(_Composite):
         self._step_count = 0
         self._opt_steps_at_start = optimizer.step_count
         for g in optimizer.param_groups:  # undo what the schedulers did when they were made
-            g["lr"] = g["initial_lr"]
-        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+            _set_lr(g, g["initial_lr"])
+        self.base_lrs = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self._undo(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()
@@ -759,7 +777,7 @@ class ReduceLROnPlateau(LRScheduler):
             old = float(g["lr"])
             new = max(old * self.factor, lo)
             if old - new > self.eps:
-                g["lr"] = new
+                _set_lr(g, new)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
