@@ -134,3 +134,32 @@ def test_asgd_tensor_learning_rate_state_round_trip(backend):
         assert isinstance(opt.state[0]["eta"], float)
     np.testing.assert_allclose(to_numpy(p), x, rtol=1e-14)
     np.testing.assert_allclose(to_numpy(opt.state[0]["ax"]), ax, rtol=1e-14)
+
+
+def test_tensor_learning_rate_in_a_compiled_step(backend):
+    # the update's numbers were computed from the Tensor lr while tracing, and reading them
+    # raised TracerError; a schedule writing the tensor is read by the next replay
+    lr = ad.tensor(_xp().asarray(0.1))
+    p = _t([1.0, -2.0])
+    opt = optim.Adam([p], lr=lr, betas=(0.8, 0.9))
+    sched = S.ExponentialLR(opt, gamma=0.5)
+
+    def step(c):
+        opt.zero_grad()
+        loss = ((p - c) ** 2).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = ad.jit(step)
+    x, m, v = np.array([1.0, -2.0]), np.zeros(2), np.zeros(2)
+    for k in range(1, 5):
+        f(_xp().asarray(0.5))
+        sched.step()
+        g = 2 * (x - 0.5)
+        m = 0.8 * m + 0.2 * g
+        v = 0.9 * v + 0.1 * g * g
+        step_lr = 0.1 * 0.5 ** (k - 1)
+        x = x - step_lr / (1 - 0.8 ** k) * m / (np.sqrt(v) / np.sqrt(1 - 0.9 ** k) + 1e-8)
+    np.testing.assert_allclose(to_numpy(p), x, rtol=1e-13)
+    assert f.cache_info()["misses"] == 1

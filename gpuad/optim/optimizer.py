@@ -107,6 +107,16 @@ def coupled_gradient(g: Any, p: Any, s: dict[str, Any], group: dict) -> Any:
     return g
 
 
+def host_numbers(group: dict) -> dict:
+    """``group`` as ``_scalars`` and ``_after_step`` read it: a Tensor learning rate as a
+    Python float, its value now (the update's numbers are host values; schedulers write such
+    a tensor in place, and the next step reads the new value)."""
+    lr = group.get("lr")
+    if isinstance(lr, Tensor):
+        return {**group, "lr": float(lr.detach().numpy())}
+    return group
+
+
 def _state_layout(p: Tensor) -> tuple[tuple[int, ...], Any]:
     """Shape and dtype of a parameter's state arrays (a complex one's: its (re, im) pairs)."""
     d = p.data
@@ -307,8 +317,9 @@ class Optimizer:
             group = self._group_of(st)
         self._init_state(xp, p, st, group)
         self._tick(st)
-        s = self._scalars(st, group)
-        self._after_step(st, group)
+        numbers = host_numbers(group)
+        s = self._scalars(st, numbers)
+        self._after_step(st, numbers)
         self._apply(xp, p, g, st, s, group)
 
     def _group_of(self, st: dict) -> dict:
