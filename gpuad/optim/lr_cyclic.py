@@ -15,7 +15,7 @@ from .lr_scheduler import (
     _check_optimizer,
     _lrs,
     _per_group,
-    _set_lr,
+    _set_lrs,
 )
 from .optimizer import Optimizer
 
@@ -56,8 +56,7 @@ class CyclicLR(LRScheduler):
         self.optimizer = optimizer
         base_lrs = _per_group(who, "base_lr", optimizer, base_lr)
         if last_epoch == -1:
-            for lr, g in zip(base_lrs, optimizer.param_groups, strict=True):
-                _set_lr(g, lr)
+            _set_lrs(who, optimizer.param_groups, base_lrs)
         self.max_lrs = _per_group(who, "max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -231,6 +230,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             del self._in_step
-        for g, lr in zip(self.optimizer.param_groups, values, strict=True):
-            _set_lr(g, lr)
+        _set_lrs(type(self).__name__, self.optimizer.param_groups, values)
         self._last_lr = _lrs(self.optimizer)

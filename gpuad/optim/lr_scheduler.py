@@ -82,6 +82,35 @@ def _set_lr(group: dict, value: Any) -> None:
         group["lr"] = value
 
 
+def _shared_lr(who: str, groups: Sequence[dict], values: Sequence[Any] | None) -> None:
+    """Raise where parameter groups share one Tensor ``lr`` (a Tensor given to the
+    constructor is every group's default) and would get different rates (``values``; None:
+    any write), which torch writes into the one tensor one after another, so that each group
+    silently runs at the last group's rate."""
+    first: dict[int, int] = {}
+    for i, g in enumerate(groups):
+        cur = g["lr"]
+        if not isinstance(cur, Tensor):
+            continue
+        j = first.setdefault(id(cur), i)
+        if j == i or (values is not None and float(values[i]) == float(values[j])):
+            continue
+        what = (f"rates {float(values[j])!r} and {float(values[i])!r}" if values is not None
+                else "a reduction each")
+        raise ValueError(
+            f"{who}: parameter groups {j} and {i} share one Tensor lr, and the schedule gives "
+            f"them {what}; torch writes them into that one tensor in turn, so every group "
+            f"sharing it runs at the last rate. Give each group its own lr (a float, or its "
+            f"own tensor: {{'params': ..., 'lr': torch_like_tensor.clone()}})")
+
+
+def _set_lrs(who: str, groups: Sequence[dict], values: Sequence[Any]) -> None:
+    """Each group's rate (see :func:`_set_lr`), after :func:`_shared_lr`'s check."""
+    _shared_lr(who, groups, values)
+    for g, lr in zip(groups, values, strict=True):
+        _set_lr(g, lr)
+
+
 class LRScheduler:
     """Base class: subclasses define :meth:`get_lr` (the rates of the next epoch, from the
     groups' current ``lr`` or from ``base_lrs``) and may define ``_closed_form_lr``.
@@ -172,8 +201,7 @@ class LRScheduler:
             raise ValueError(f"{type(self).__name__}.step: {len(values)} rates for "
                              f"{len(groups)} parameter groups (a group added after the "
                              f"scheduler was made? make the scheduler again)")
-        for g, lr in zip(groups, values, strict=True):
-            _set_lr(g, lr)
+        _set_lrs(type(self).__name__, groups, values)
         self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self) -> dict[str, Any]:
@@ -773,10 +801,15 @@ class ReduceLROnPlateau(LRScheduler):
                                    f"parameter groups, {len(self.min_lrs)} when the scheduler "
                                    f"was made (one min_lr each); set sched.min_lrs to match")
             self.min_lrs = [self.default_min_lr] * len(groups)
+        news = []
         for g, lo in zip(groups, self.min_lrs, strict=True):
             old = float(g["lr"])
             new = max(old * self.factor, lo)
-            if old - new > self.eps:
+            news.append(new if old - new > self.eps else None)
+        if any(n is not None for n in news):  # torch reduces a shared tensor once per group
+            _shared_lr("ReduceLROnPlateau", groups, None)
+        for g, new in zip(groups, news, strict=True):
+            if new is not None:
                 _set_lr(g, new)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
