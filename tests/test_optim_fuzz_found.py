@@ -163,3 +163,38 @@ def test_tensor_learning_rate_in_a_compiled_step(backend):
         x = x - step_lr / (1 - 0.8 ** k) * m / (np.sqrt(v) / np.sqrt(1 - 0.9 ** k) + 1e-8)
     np.testing.assert_allclose(to_numpy(p), x, rtol=1e-13)
     assert f.cache_info()["misses"] == 1
+
+
+def test_groups_sharing_a_tensor_learning_rate(backend):
+    # a Tensor lr given to the constructor is every group's default: one tensor, which torch
+    # fills with each group's rate in turn (every group then runs at the last one's); a
+    # schedule that gives such groups different rates (or ReduceLROnPlateau, which torch
+    # reduces once per group) raises, equal rates are written once
+    lr = ad.tensor(_xp().asarray(0.1))
+    a, b = _t([1.0]), _t([2.0])
+    opt = optim.SGD([{"params": [a]}, {"params": [b]}], lr=lr)
+    assert opt.param_groups[0]["lr"] is opt.param_groups[1]["lr"] is lr
+    lam = S.LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 0.9 ** e])  # epoch 0: equal rates
+    opt.step()
+    with pytest.raises(ValueError, match="groups 0 and 1 share one Tensor lr"):
+        lam.step()
+    opt = optim.SGD([{"params": [a]}, {"params": [b]}], lr=lr)
+    sched = S.StepLR(opt, step_size=1, gamma=0.5)
+    xa, xb = 1.0, 2.0
+    for k in range(3):
+        opt.zero_grad()
+        (a * a + b * b).sum().backward()
+        opt.step()
+        sched.step()
+        xa, xb = xa - 0.1 * 0.5 ** k * 2 * xa, xb - 0.1 * 0.5 ** k * 2 * xb
+    np.testing.assert_allclose([to_numpy(a)[0], to_numpy(b)[0]], [xa, xb], rtol=1e-14)
+    assert float(to_numpy(lr)) == 0.1 * 0.5 ** 3
+    # a state_dict round trip keeps the groups sharing one tensor, as torch's deepcopy does
+    opt2 = optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.3)
+    opt2.load_state_dict(opt.state_dict())
+    g0, g1 = opt2.param_groups
+    assert isinstance(g0["lr"], ad.Tensor) and g0["lr"] is g1["lr"] and g0["lr"] is not lr
+    plateau = S.ReduceLROnPlateau(opt2, patience=0)
+    plateau.step(1.0)
+    with pytest.raises(ValueError, match="share one Tensor lr"):
+        plateau.step(2.0)
