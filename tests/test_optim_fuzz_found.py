@@ -198,3 +198,24 @@ def test_groups_sharing_a_tensor_learning_rate(backend):
     plateau.step(1.0)
     with pytest.raises(ValueError, match="share one Tensor lr"):
         plateau.step(2.0)
+
+
+def test_lbfgs_tensor_learning_rate(backend):
+    # the first step length min(1, 1/|g|_1) * lr became a Tensor, which the CuPy backend's
+    # in-place update refused
+    w = _t([1.0, -2.0])
+    opt = optim.LBFGS([w], lr=ad.tensor(_xp().asarray(0.5)), max_iter=2, max_eval=5)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    x = np.array([1.0, -2.0])
+    g = 2 * x
+    x = x - min(1.0, 1.0 / np.abs(g).sum()) * 0.5 * g
+    # on x.x the curvature pair gives the exact inverse Hessian I/2: the second step is
+    # lr times Newton's, x -> x (1 - lr)
+    np.testing.assert_allclose(to_numpy(w), x * 0.5, rtol=1e-13)
