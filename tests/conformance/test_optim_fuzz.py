@@ -297,8 +297,9 @@ def _compare(case, gs, ts, where):
             np.testing.assert_allclose(np.array(gv, float), np.array(tv, float), rtol=RTOL,
                                        err_msg=f"{where}: group {key}")
     if gs.sched is not None:
-        np.testing.assert_allclose(gs.sched.get_last_lr(), ts.sched.get_last_lr(), rtol=RTOL,
-                                   atol=0, err_msg=f"{where}: get_last_lr")
+        np.testing.assert_allclose(_plain(gs.sched.get_last_lr()),
+                                   _plain(ts.sched.get_last_lr()), rtol=RTOL, atol=0,
+                                   err_msg=f"{where}: get_last_lr")
     _compare_state(case["name"], gs, ts, where, tol)
 
 
