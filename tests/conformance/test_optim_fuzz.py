@@ -120,7 +120,7 @@ def _options(rng, name):
               "alpha": _pick(rng, 0.75, 0.5), "t0": _pick(rng, 1e6, 5.0, 0.0),
               "weight_decay": wd, "maximize": maximize}
     elif name == "LBFGS":
-        kw = {"lr": _pick(rng, 1.0, 0.5), "max_iter": _pick(rng, 1, 3, 20),
+        kw = {"lr": _pick(rng, 1.0, 0.5), "max_iter": _pick(rng, 1, 3, 8),
               "history_size": _pick(rng, 2, 5, 100),
               "line_search_fn": _pick(rng, None, "strong_wolfe"),
               "tolerance_grad": _pick(rng, 1e-7, 1e-10),
@@ -318,7 +318,10 @@ def _make_case(seed, with_sched=False):
     layout = [([int(i) for i in ix], {} if j == 0 else _group_override(rng, name, kw))
               for j, ix in enumerate(idx)]
     add_at = int(rng.integers(2, 10)) if len(layout) > 1 and _coin(rng, 0.4) else None
-    steps = int(rng.integers(20, 51)) if not lbfgs else int(rng.integers(3, 8))
+    # L-BFGS: a few steps, as near the minimum its line search branches on differences of
+    # losses at the rounding level (a cubic's discriminant of +-1e-22), where the last bits
+    # of the two libraries' sums pick different branches
+    steps = int(rng.integers(20, 51)) if not lbfgs else int(rng.integers(2, 5))
     # parameters left out of the loss at some steps (their grad stays None or zeros)
     skip = {k: [i for i in range(n) if _coin(rng, 0.15)] for k in range(steps)}
     never = int(rng.integers(n)) if _coin(rng, 0.15) else None
