@@ -1280,7 +1280,10 @@ def _accumulate_leaf(node, g, own, create_graph):
     elif create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
     else:
-        t.grad.data = t.grad.data + g.data
+        s = t.grad.data + g.data
+        if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
+            s = _np.asarray(s)
+        t.grad.data = s
 
 
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):

@@ -400,12 +400,15 @@ class OptHost:
             tick(st)
         groups = opt.param_groups
         scalars = opt._scalars
-        values = [scalars(g[0], groups[g[5]]) for g in self.groups]
+        from ..optim.optimizer import host_numbers
+
+        numbers = [host_numbers(g) for g in groups]
+        values = [scalars(g[0], numbers[g[5]]) for g in self.groups]
         if self._after:
             after = opt._after_step
             for g in self.groups:
                 for st in g[1]:
-                    after(st, groups[g[5]])
+                    after(st, numbers[g[5]])
         self._write_values(values, stream)
 
     def _write_values(self, values: list, stream) -> None:
@@ -453,6 +456,7 @@ def _flags(opt) -> tuple:
 def record(tr, opt) -> None:
     """Trace ``opt.step()``: run it, recording its array work (see the module docstring)."""
     from ..optim import _real_views
+    from ..optim.optimizer import host_numbers
     from .hooks import _grad_read
 
     opt._sync()
@@ -482,8 +486,9 @@ def record(tr, opt) -> None:
         finally:
             tr.paused -= 1
         opt._tick(st)
-        entries.append((i, p, st, pr.dtype, opt._scalars(st, group), group_of[i]))
-        opt._after_step(st, group)
+        numbers = host_numbers(group)
+        entries.append((i, p, st, pr.dtype, opt._scalars(st, numbers), group_of[i]))
+        opt._after_step(st, numbers)
         prepared.append((i, p, gd, st, group))
     slot_sets = host.slots(entries)
     rxp = RecXP(tr, xp)

@@ -77,7 +77,7 @@ class ASGD(Optimizer):
         }
 
     def _after_step(self, st: dict[str, Any], group: dict) -> None:
-        lr, t = group["lr"], st["t"]
+        lr, t = float(group["lr"]), st["t"]  # (a Tensor lr: the state keeps numbers)
         st["eta"] = lr / (1.0 + group["lambd"] * lr * t) ** group["alpha"]
         st["mu"] = 1.0 / max(1.0, t - group["t0"])
 

@@ -11,7 +11,7 @@ from .._raw import _xp
 from .._state import enable_grad, no_grad
 from ..backends import get_backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, _real_views, check_range
+from .optimizer import Optimizer, _real_views, check_range, host_numbers
 
 _KEYS = frozenset(
     {
@@ -288,7 +288,8 @@ class LBFGS(Optimizer):
 
     def _minimise(self, closure: Callable[[], Any]) -> Any:
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr = host_numbers(group)["lr"]  # a Tensor lr as a number (torch: _to_scalar)
+        max_iter, max_eval = group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history = group["history_size"]
         state = self.state[0]

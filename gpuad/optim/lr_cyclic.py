@@ -9,7 +9,14 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .lr_scheduler import _TRANSIENT, LRScheduler, _check_optimizer, _lrs, _per_group
+from .lr_scheduler import (
+    _TRANSIENT,
+    LRScheduler,
+    _check_optimizer,
+    _lrs,
+    _per_group,
+    _set_lrs,
+)
 from .optimizer import Optimizer
 
 _MODES = ("triangular", "triangular2", "exp_range")
@@ -49,8 +56,7 @@ class CyclicLR(LRScheduler):
         self.optimizer = optimizer
         base_lrs = _per_group(who, "base_lr", optimizer, base_lr)
         if last_epoch == -1:
-            for lr, g in zip(base_lrs, optimizer.param_groups, strict=True):
-                g["lr"] = lr
+            _set_lrs(who, optimizer.param_groups, base_lrs)
         self.max_lrs = _per_group(who, "max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -224,6 +230,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             del self._in_step
-        for g, lr in zip(self.optimizer.param_groups, values, strict=True):
-            g["lr"] = lr
+        _set_lrs(type(self).__name__, self.optimizer.param_groups, values)
         self._last_lr = _lrs(self.optimizer)

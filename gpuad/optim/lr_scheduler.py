@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._state import no_grad
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = [
@@ -60,8 +62,53 @@ def _per_group(who: str, name: str, optimizer: Optimizer, value: Any) -> list:
     return [value] * n
 
 
+def _copy(value: Any) -> Any:
+    """``value``, a Tensor copied (a rate kept aside must not follow later writes)."""
+    return value.detach().clone() if isinstance(value, Tensor) else value
+
+
 def _lrs(optimizer: Optimizer) -> list[float]:
-    return [g["lr"] for g in optimizer.param_groups]
+    return [_copy(g["lr"]) for g in optimizer.param_groups]
+
+
+def _set_lr(group: dict, value: Any) -> None:
+    """``group["lr"] = value``; a Tensor rate is written in place (torch ``fill_``s it), so a
+    user holding the tensor passed as ``lr=`` sees the schedule."""
+    cur = group["lr"]
+    if isinstance(cur, Tensor):
+        with no_grad():
+            cur.fill_(float(value))
+    else:
+        group["lr"] = value
+
+
+def _shared_lr(who: str, groups: Sequence[dict], values: Sequence[Any] | None) -> None:
+    """Raise where parameter groups share one Tensor ``lr`` (a Tensor given to the
+    constructor is every group's default) and would get different rates (``values``; None:
+    any write), which torch writes into the one tensor one after another, so that each group
+    silently runs at the last group's rate."""
+    first: dict[int, int] = {}
+    for i, g in enumerate(groups):
+        cur = g["lr"]
+        if not isinstance(cur, Tensor):
+            continue
+        j = first.setdefault(id(cur), i)
+        if j == i or (values is not None and float(values[i]) == float(values[j])):
+            continue
+        what = (f"rates {float(values[j])!r} and {float(values[i])!r}" if values is not None
+                else "a reduction each")
+        raise ValueError(
+            f"{who}: parameter groups {j} and {i} share one Tensor lr, and the schedule gives "
+            f"them {what}; torch writes them into that one tensor in turn, so every group "
+            f"sharing it runs at the last rate. Give each group its own lr (a float, or its "
+            f"own tensor: {{'params': ..., 'lr': torch_like_tensor.clone()}})")
+
+
+def _set_lrs(who: str, groups: Sequence[dict], values: Sequence[Any]) -> None:
+    """Each group's rate (see :func:`_set_lr`), after :func:`_shared_lr`'s check."""
+    _shared_lr(who, groups, values)
+    for g, lr in zip(groups, values, strict=True):
+        _set_lr(g, lr)
 
 
 class LRScheduler:
@@ -85,7 +132,7 @@ class LRScheduler:
         if last_epoch == -1:
             for g in optimizer.param_groups:
                 if "initial_lr" not in g:
-                    g["initial_lr"] = g["lr"]
+                    g["initial_lr"] = _copy(g["lr"])
         else:
             for i, g in enumerate(optimizer.param_groups):
                 if "initial_lr" not in g:
@@ -93,7 +140,7 @@ class LRScheduler:
                         f"{who}: param_groups[{i}] has no 'initial_lr', needed to resume a "
                         f"schedule at last_epoch={last_epoch}: load the optimizer's "
                         f"state_dict saved with the schedule first, or start at last_epoch=-1")
-        self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
+        self.base_lrs: list[float] = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._opt_steps_at_start = optimizer.step_count
         self._initial_step()
@@ -154,8 +201,7 @@ class LRScheduler:
             raise ValueError(f"{type(self).__name__}.step: {len(values)} rates for "
                              f"{len(groups)} parameter groups (a group added after the "
                              f"scheduler was made? make the scheduler again)")
-        for g, lr in zip(groups, values, strict=True):
-            g["lr"] = lr
+        _set_lrs(type(self).__name__, groups, values)
         self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self) -> dict[str, Any]:
@@ -515,8 +561,8 @@ class SequentialLR(_Composite):
         self._step_count = 0
         self._opt_steps_at_start = optimizer.step_count
         for g in optimizer.param_groups:  # undo what the schedulers did when they were made
-            g["lr"] = g["initial_lr"]
-        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+            _set_lr(g, g["initial_lr"])
+        self.base_lrs = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self._undo(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()
@@ -755,11 +801,16 @@ class ReduceLROnPlateau(LRScheduler):
                                    f"parameter groups, {len(self.min_lrs)} when the scheduler "
                                    f"was made (one min_lr each); set sched.min_lrs to match")
             self.min_lrs = [self.default_min_lr] * len(groups)
+        news = []
         for g, lo in zip(groups, self.min_lrs, strict=True):
             old = float(g["lr"])
             new = max(old * self.factor, lo)
-            if old - new > self.eps:
-                g["lr"] = new
+            news.append(new if old - new > self.eps else None)
+        if any(n is not None for n in news):  # torch reduces a shared tensor once per group
+            _shared_lr("ReduceLROnPlateau", groups, None)
+        for g, new in zip(groups, news, strict=True):
+            if new is not None:
+                _set_lr(g, new)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)

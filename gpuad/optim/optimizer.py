@@ -107,6 +107,16 @@ def coupled_gradient(g: Any, p: Any, s: dict[str, Any], group: dict) -> Any:
     return g
 
 
+def host_numbers(group: dict) -> dict:
+    """``group`` as ``_scalars`` and ``_after_step`` read it: a Tensor learning rate as a
+    Python float, its value now (the update's numbers are host values; schedulers write such
+    a tensor in place, and the next step reads the new value)."""
+    lr = group.get("lr")
+    if isinstance(lr, Tensor):
+        return {**group, "lr": float(lr.detach().numpy())}
+    return group
+
+
 def _state_layout(p: Tensor) -> tuple[tuple[int, ...], Any]:
     """Shape and dtype of a parameter's state arrays (a complex one's: its (re, im) pairs)."""
     d = p.data
@@ -307,8 +317,9 @@ class Optimizer:
             group = self._group_of(st)
         self._init_state(xp, p, st, group)
         self._tick(st)
-        s = self._scalars(st, group)
-        self._after_step(st, group)
+        numbers = host_numbers(group)
+        s = self._scalars(st, numbers)
+        self._after_step(st, numbers)
         self._apply(xp, p, g, st, s, group)
 
     def _group_of(self, st: dict) -> dict:
@@ -380,12 +391,13 @@ class Optimizer:
         """
         _tracing("state_dict()")
         self._sync()
-        groups, start = [], 0
-        for g in self.param_groups:
-            packed = {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+        # one deepcopy for all groups: a value they share (a Tensor lr) stays shared
+        groups = copy.deepcopy([{k: v for k, v in g.items() if k != "params"}
+                                for g in self.param_groups])
+        start = 0
+        for packed, g in zip(groups, self.param_groups, strict=True):
             packed["params"] = list(range(start, start + len(g["params"])))
             start += len(g["params"])
-            groups.append(packed)
         state = {i: {k: (v.copy() if hasattr(v, "shape") else v) for k, v in st.items()}
                  for i, st in enumerate(self.state) if st}
         return {"state": state, "param_groups": groups, "step_count": self.step_count}
@@ -411,6 +423,8 @@ class Optimizer:
                              f"optimizer {len(self.param_groups)}")
         ids: dict = {}
         groups = []
+        copies = copy.deepcopy([{k: v for k, v in sg.items() if k != "params"}
+                                for sg in saved_groups])  # shared values stay shared
         for gi, (g, sg) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
             if len(sg["params"]) != len(g["params"]):
                 raise ValueError(f"{who}: group {gi} holds {len(sg['params'])} parameters in "
@@ -421,7 +435,7 @@ class Optimizer:
                                  f"another kind of optimizer?)")
             for pid in sg["params"]:
                 ids[pid] = len(ids)
-            new = ParamGroup({k: copy.deepcopy(v) for k, v in sg.items() if k != "params"})
+            new = ParamGroup(copies[gi])
             new["params"] = g["params"]
             if "param_names" in g and "param_names" not in sg:
                 new["param_names"] = g["param_names"]
