@@ -219,3 +219,30 @@ def test_lbfgs_tensor_learning_rate(backend):
     # on x.x the curvature pair gives the exact inverse Hessian I/2: the second step is
     # lr times Newton's, x -> x (1 - lr)
     np.testing.assert_allclose(to_numpy(w), x * 0.5, rtol=1e-13)
+
+
+def test_step_takes_a_closure_and_returns_its_loss(backend):
+    # torch's optimizers all take step(closure); it raised TypeError for every one but LBFGS
+    p = _t([1.0, -2.0])
+    opt = optim.Adam([p], lr=0.1)
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p * p).sum()
+        loss.backward()
+        calls.append(ad.is_grad_enabled())
+        return loss
+
+    ref, m, v = np.array([1.0, -2.0]), 0.0, 0.0
+    with ad.no_grad():  # the closure records its gradient all the same, as torch's
+        for k in range(1, 4):
+            loss = opt.step(closure)
+            assert float(loss) == pytest.approx(float((ref ** 3).sum()))
+            g = 3 * ref ** 2
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g * g
+            ref = ref - 0.1 * (m / (1 - 0.9 ** k)) / (np.sqrt(v / (1 - 0.999 ** k)) + 1e-8)
+            np.testing.assert_allclose(to_numpy(p.data), ref, rtol=1e-12)
+    assert calls == [True] * 3
+    assert opt.step() is None

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._state import no_grad
+from .._state import enable_grad, no_grad
 from ..backends import get_backend
 from ..tensor import Tensor
 
@@ -283,8 +283,23 @@ class Optimizer:
                 else:
                     engine.assign_inplace(g, 0.0, None)
 
-    def step(self) -> None:
-        """Apply one update to every parameter that has a gradient."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter that has a gradient.
+
+        ``closure``, as torch's, recomputes the loss (and its gradients) with gradient
+        recording on; its result is returned. Example::
+
+            def closure():
+                opt.zero_grad()
+                loss = model(x).sum()
+                loss.backward()
+                return loss
+            loss = opt.step(closure)
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         self._sync()
         self._check_states()
         self.step_count += 1
@@ -308,6 +323,7 @@ class Optimizer:
                         self._update(xp, pr, gr, st, group)
                     p._ver[0] += 1  # the write is in place: steps that saved p are now stale
                     p._seen = p._ver[0]
+        return loss
 
     def _update(self, xp: Any, p: Any, g: Any, st: dict[str, Any],
                 group: dict | None = None) -> None:
