@@ -514,7 +514,7 @@ def _ndmin2(a, dtype):
 def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
         aweights=None, *, dtype=None):
     """Covariance matrix of the variables in the rows (``rowvar``) or columns of ``m``
-    (and ``y``), with NumPy's ``ddof``, ``fweights`` and ``aweights`` (constants).
+    (and ``y``), with NumPy's ``ddof``, ``fweights`` (constants) and ``aweights``.
 
     Example: ``gnp.cov(x, rowvar=False)``
     """
@@ -532,13 +532,17 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     w = None
     if fweights is not None:
         w = xp.asarray(data(fweights), dtype=_np.float64)
-    if aweights is not None:
+    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
+        w, w_sum, inv_fact = _differentiated_weights(aweights, w, ddof)
+    elif aweights is not None:
         aw = xp.asarray(data(aweights), dtype=_np.float64)
         w = aw if w is None else w * aw
     nobs = shape(x)[1]
     if w is None:
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
+    elif isinstance(w, Tensor):
+        avg = _r.sum(x * w, 1) / w_sum
     else:
         def sums(w, aw):  # on raw arrays: one step under gpuad.jit, computed on each call
             w_sum = xp.sum(w)
@@ -565,6 +569,22 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     from . import squeeze
 
     return squeeze(c)
+
+
+def _differentiated_weights(aweights, fw, ddof):
+    """cov's weights, their sum and 1 / (degrees of freedom), recorded: ``aweights`` is being
+    differentiated (the normalisation depends on it as NumPy's formula says)."""
+    from .. import numpy as gnp
+
+    aw = gnp.asarray(aweights, dtype=_np.float64)
+    w = aw if fw is None else aw * fw
+    w_sum = gnp.sum(w)
+    if ddof == 0:
+        f = w_sum
+    else:
+        f = w_sum - ddof * gnp.sum(w * aw) / w_sum
+    pos = f > 0
+    return w, w_sum, gnp.where(pos, 1.0 / gnp.where(pos, f, 1.0), _np.inf)
 
 
 def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
