@@ -87,9 +87,23 @@ def _cast(a, dtype):
     return _r._xp(data(a)).asarray(data(a), dtype=dtype)
 
 
+def _xp_of(a):
+    """The array namespace for ``a``'s results: the active backend's for host input."""
+    d = data(a)
+    if isinstance(d, _np.ndarray | _np.generic) or not hasattr(d, "dtype"):
+        from ..backends import get_backend
+
+        return get_backend().xp
+    return _r._xp(d)
+
+
+def _on_backend(a):
+    return a if isinstance(a, Tensor) else _xp_of(a).asarray(a)
+
+
 def _mask(where, a):
     w = data(where)
-    return _r._xp(data(a)).asarray(w, dtype=bool)
+    return _xp_of(a).asarray(w, dtype=bool)
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
@@ -222,7 +236,7 @@ amax, amin = max, min
 
 
 def _where_count(w, a, axis, keepdims):
-    xp = _r._xp(data(a))
+    xp = _xp_of(a)
     shp = shape(a)
 
     def count(m):
@@ -239,7 +253,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     """Arithmetic mean over ``axis``, as ``numpy.mean``. Example: ``gnp.mean(x, axis=1)``"""
     if where is None:
         return _to_out(_mean0(a, axis, keepdims=keepdims, dtype=dtype), out, "mean")
-    a = _cast(a, dtype)
+    a = _on_backend(_cast(a, dtype))
     w = _mask(where, a)
     ax = _r.norm_axis(axis, ndim(a))
     r = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims) / _where_count(w, a, ax, keepdims)
@@ -261,12 +275,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         ddof = correction
     if where is None and mean is None:
         return _to_out(_var0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "var")
-    a = _cast(a, dtype)
+    a = _on_backend(_cast(a, dtype))
     ax = _r.norm_axis(axis, ndim(a))
     w = None if where is None else _mask(where, a)
     if mean is None:
         mean = _mean(a, axis, keepdims=True, where=where)
-    d = a - mean
+    d = a - _on_backend(mean)
     if w is not None:
         d = _r.where(w, d, 0)
         n = _where_count(w, a, ax, keepdims)
@@ -274,7 +288,14 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         n = 1
         for i in (range(ndim(a)) if ax is None else ax):
             n *= shape(a)[i]
-    r = _sum0(d * d, ax, keepdims=keepdims) / (n - ddof)
+    if data(d).dtype.kind == "c":  # |d|**2: a complex variance is real
+        from ..complex_rules import conj, real
+
+        sq = real(d * conj(d))
+    else:
+        sq = d * d
+    dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
+    r = _sum0(sq, ax, keepdims=keepdims) / dof
     return _to_out(r, out, "var")
 
 
