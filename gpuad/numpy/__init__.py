@@ -691,24 +691,33 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def exp2(x):
     """``2 ** x``. Example: ``gnp.exp2(x)``"""
-    return power(2.0, x)
+    from ._more_math import ufunc_float
+
+    return power(2.0, ufunc_float(x))
 
 
 def cbrt(x):
     """Real cube root (negative inputs give negative roots)."""
     if getattr(_r.data(x), "dtype", None) is not None and _r.data(x).dtype.kind == "c":
         raise TypeError("cbrt: complex input is not supported (as in NumPy)")
+    from ._more_math import ufunc_float
+
+    x = ufunc_float(x)
     return sign(x) * power(abs(x), 1.0 / 3.0)
 
 
 def deg2rad(x):
     """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
-    return x * (pi / 180.0)
+    from ._more_math import ufunc_float
+
+    return ufunc_float(x) * (pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
-    return x * (180.0 / pi)
+    from ._more_math import ufunc_float
+
+    return ufunc_float(x) * (180.0 / pi)
 
 
 def sinc(x):

@@ -151,10 +151,18 @@ def fabs(x, /):
     kind = kind.kind if kind is not None else ("c" if isinstance(x, complex) else "f")
     if kind == "c":
         raise TypeError("fabs: complex input is not supported (as numpy.fabs); use gnp.abs")
-    if kind in "biu":
-        x = _r.astype(x, "float64") if isinstance(x, Tensor) else _r._xp(x).asarray(
-            data(x), dtype="float64")
-    return _r.abs(x)
+    return _r.abs(ufunc_float(x))
+
+
+def ufunc_float(x):
+    """``x`` as the floating type NumPy's float-only ufunc loops use for it: a bool or integer
+    array as float16 (bool, int8, uint8), float32 (int16, uint16) or float64; anything else
+    unchanged. Example: ``gnp.deg2rad(ufunc_float(mask))`` is float16 as in NumPy."""
+    dt = getattr(data(x), "dtype", None)
+    if dt is None or dt.kind not in "biu":
+        return x
+    to = _np.promote_types(dt, _np.float16)
+    return _r.astype(x, to) if isinstance(x, Tensor) else _r._xp(x).asarray(data(x), dtype=to)
 
 
 def _as_float64(a):
