@@ -1,0 +1,76 @@
+"""Calls with keyword arguments that once gave wrong values or gradients, found by the
+differential fuzzer of gpuad.numpy against jax.numpy
+(tests/conformance/test_jax_numpy_kwargs_fuzz.py). Each is checked against NumPy or float64
+central differences, so it runs without JAX."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads
+from tests.conftest import to_numpy
+
+R = np.random.default_rng(3)
+M = R.standard_normal((2, 5))
+AW = R.uniform(0.5, 2.0, 5)
+FW = np.array([1, 2, 1, 3, 1])
+Z = R.standard_normal((2, 3)) + 1j * R.standard_normal((2, 3))
+MASK = np.array([True, False, True])
+
+
+@pytest.mark.parametrize("kw", [{}, {"fweights": FW}, {"ddof": 0}, {"bias": True, "rowvar": True}])
+def test_cov_differentiates_aweights(backend, kw):
+    # the gradient with respect to aweights was silently zero (the weights were read as
+    # constants): for cov(M, aweights=AW) it gave [0, 0, 0, 0, 0]
+    np.testing.assert_allclose(to_numpy(gnp.cov(M, aweights=AW, **kw)),
+                               np.cov(M, aweights=AW, **kw), rtol=1e-12)
+    check_grads(lambda m, w: gnp.cov(m, aweights=w, **kw), (M, AW), order=1)
+
+
+@pytest.mark.parametrize("fn", ["var", "std"])
+@pytest.mark.parametrize("ddof", [0, 1, 2])
+def test_var_std_of_complex_with_where_or_mean(backend, fn, ddof):
+    # with where= (or mean=) the squared deviations were d * d, not |d|**2: complex results
+    # (var(Z, where=MASK, axis=1) gave complex128 values with nonzero imaginary parts), and
+    # a count below ddof divided by a negative number (-0.0 where NumPy gives NaN)
+    f, n = getattr(gnp, fn), getattr(np, fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for kw in ({"where": MASK, "axis": 1}, {"where": MASK, "axis": 0},
+                   {"mean": Z.mean(0, keepdims=True), "axis": 0}):
+            if fn == "std" and "mean" in kw:
+                continue
+            want = n(Z, ddof=ddof, **kw)
+            got = to_numpy(f(Z, ddof=ddof, **kw))
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+            if "mean" in kw:
+                kw["mean"] = Z.real.mean(0, keepdims=True)
+            got = to_numpy(f(Z.real, ddof=ddof, **kw))
+            np.testing.assert_allclose(got, n(Z.real, ddof=ddof, **kw), rtol=1e-12,
+                                       equal_nan=True)
+    check_grads(lambda z: f(z, axis=1, where=MASK, ddof=1), (Z,), order=1)
+
+
+@pytest.mark.parametrize("fn", ["deg2rad", "rad2deg", "radians", "degrees", "fabs", "exp2",
+                                "cbrt"])
+@pytest.mark.parametrize("dt", [np.bool_, np.int8, np.int16, np.int64])
+def test_float_ufuncs_of_bool_and_int_take_numpys_dtype(backend, fn, dt):
+    # bool and small integer inputs gave float64 (NumPy: float16/float32); cbrt of a bool
+    # array raised a TypeError from building the error message itself
+    x = np.array([0, 1, 3, 1]).astype(dt)
+    want = getattr(np, fn)(x)
+    got = to_numpy(getattr(gnp, fn)(x))
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-3)
+
+
+def test_failure_message_of_a_numpy_error_needing_more_arguments(backend):
+    # NumPy's _UFuncNoLoopError takes (ufunc, dtypes): rebuilding it with gpuad's message
+    # raised "TypeError: __init__() missing 1 required positional argument"
+    with pytest.raises(TypeError, match="sign: invalid inputs"):
+        gnp.sign(np.array([True, False]))
