@@ -74,3 +74,17 @@ def test_failure_message_of_a_numpy_error_needing_more_arguments(backend):
     # raised "TypeError: __init__() missing 1 required positional argument"
     with pytest.raises(TypeError, match="sign: invalid inputs"):
         gnp.sign(np.array([True, False]))
+
+
+@pytest.mark.parametrize("equal_nan", [False, True])
+def test_isclose_allclose_take_equal_nan(backend, equal_nan):
+    # equal_nan (NumPy's and jax.numpy's keyword) was refused with a TypeError
+    import gpuad as ad
+
+    a = np.array([np.nan, 1.0, np.inf, 2.0])
+    b = np.array([np.nan, 1.0 + 1e-9, np.inf, np.nan])
+    want = np.isclose(a, b, equal_nan=equal_nan)
+    np.testing.assert_array_equal(to_numpy(gnp.isclose(a, b, equal_nan=equal_nan)), want)
+    assert gnp.allclose(a, a, equal_nan=equal_nan) == np.allclose(a, a, equal_nan=equal_nan)
+    got = ad.vmap(lambda x: gnp.isclose(x, b, equal_nan=equal_nan))(np.stack([a, b]))
+    np.testing.assert_array_equal(to_numpy(got)[0], want)

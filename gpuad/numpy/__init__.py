@@ -736,10 +736,9 @@ def sinc(x):
     return where(small, poly, sin(pi * safe) / (pi * safe))
 
 
-def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
-    """Elementwise closeness of ``a`` and ``b`` (not differentiable).
-
-    Example: ``gnp.isclose(a, b)``
+def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
+    """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
+    two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
     if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
         # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
@@ -748,18 +747,22 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
         fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
         near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),
                              _r.add(atol, _r.multiply(rtol, _r.abs(fb))))
-        return _where3(finite, near, _r.equal(a, b))
-    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol))
+        out = _where3(finite, near, _r.equal(a, b))
+        if equal_nan:
+            out = _r.logical_or(out, _r.logical_and(_r.isnan(a), _r.isnan(b)))
+        return out
+    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol,
+                                        equal_nan=equal_nan))
 
 
-def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
     """True when ``a`` and ``b`` agree within tolerances (not differentiable).
 
     Example: ``gnp.allclose(a, b)``
     """
     # CuPy answers a 0-d array: its value is read into Python, refused for traced values
     _vc.host_read("allclose() (a Python bool: its value)", a, b)
-    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol)
+    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 
