@@ -88,3 +88,10 @@ def test_isclose_allclose_take_equal_nan(backend, equal_nan):
     assert gnp.allclose(a, a, equal_nan=equal_nan) == np.allclose(a, a, equal_nan=equal_nan)
     got = ad.vmap(lambda x: gnp.isclose(x, b, equal_nan=equal_nan))(np.stack([a, b]))
     np.testing.assert_array_equal(to_numpy(got)[0], want)
+
+
+def test_positive_of_bool_raises_as_numpy(backend):
+    # gnp.positive of a bool array gave int64 (NumPy raises, jax.numpy returns bool)
+    with pytest.raises(TypeError, match="positive"):
+        gnp.positive(np.array([True, False]))
+    np.testing.assert_array_equal(to_numpy(gnp.positive(np.array([1, -2]))), [1, -2])
