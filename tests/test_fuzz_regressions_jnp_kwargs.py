@@ -95,3 +95,8 @@ def test_positive_of_bool_raises_as_numpy(backend):
     with pytest.raises(TypeError, match="positive"):
         gnp.positive(np.array([True, False]))
     np.testing.assert_array_equal(to_numpy(gnp.positive(np.array([1, -2]))), [1, -2])
+
+
+def test_eye_takes_numpys_keyword_names(backend):
+    # eye(3, M=4) was refused: the parameters were named n and m
+    np.testing.assert_array_equal(to_numpy(gnp.eye(N=3, M=4, k=1)), np.eye(3, M=4, k=1))

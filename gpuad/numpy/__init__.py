@@ -269,9 +269,9 @@ def full_like(a, fill_value, dtype=None):
     return _make_like(a, "full", dtype, fill_value)
 
 
-def eye(n, m=None, k=0, dtype=float):
-    """Identity-like backend array. Example: ``gnp.eye(3)``"""
-    return _xp().eye(n, m, k, dtype=dtype)
+def eye(N, M=None, k=0, dtype=float):
+    """Identity-like backend array, NumPy's argument names. Example: ``gnp.eye(3, M=4, k=1)``"""
+    return _xp().eye(N, M, k, dtype=dtype)
 
 
 def identity(n, dtype=float):

@@ -1580,3 +1580,56 @@ def _(d):
 def _(d):
     s = d.shape(1, 3)
     return (d.f(s),), ({"axes": d.axis(len(s))} if d.coin(0.6) else {})
+
+
+# ---------------------------------------------------------------- creation
+
+@spec("arange")
+def _(d):
+    r = d.r.random()
+    if r < 0.3:
+        args = (d.r.randint(0, 6),)
+    elif r < 0.6:
+        args = (d.r.randint(-3, 3), d.r.randint(-3, 6))
+    else:
+        args = (d.pick([-2.5, 0.0, 1.0]), d.pick([3.0, 4.5]), d.pick([0.5, 1.5, 1.0]))
+    kw = {"dtype": d.pick([np.float64, np.int64, np.complex128])} if d.coin(0.3) else {}
+    return args, kw
+
+
+@spec("full")
+def _(d):
+    s = d.shape(0, 3)
+    fill = d.f(tuple(s[len(s) - d.r.randint(0, len(s)):])) if d.coin(0.6) else d.pick([1.5, 2])
+    kw = {"dtype": d.pick([np.float64, np.complex128])} if d.coin(0.3) else {}
+    return (s, fill), kw
+
+
+@spec("full_like")
+def _(d):
+    s = d.shape(0, 3)
+    fill = d.f(()) if d.coin(0.5) else d.pick([1.5, 2])
+    kw = {}
+    if d.coin(0.3):
+        kw["dtype"] = d.pick([np.float64, np.complex128, np.int64])
+    if d.coin(0.3):
+        kw["shape"] = d.shape(0, 2)
+    return (d.x(s, "fi"), fill), kw
+
+
+@spec("zeros_like", "ones_like")
+def _(d):
+    kw = {}
+    if d.coin(0.3):
+        kw["dtype"] = d.pick([np.float64, np.complex128, np.int64, np.bool_])
+    return (d.x(d.shape(0, 3), "ffcib"),), kw
+
+
+@spec("identity")
+def _(d):
+    return (d.r.randint(0, 4),), ({"dtype": d.pick([np.int64, np.bool_])} if d.coin() else {})
+
+
+@spec("copy")
+def _(d):
+    return (d.x(d.shape(0, 3), "ffcib"),), {}

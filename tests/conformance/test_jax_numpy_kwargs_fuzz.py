@@ -14,12 +14,14 @@ functions) three things are compared:
 
 gpuad either matches or raises an error of a documented kind; a different result fails.
 Where JAX raises and NumPy has the function, NumPy's value is the reference. ``KNOWN`` lists
-the deliberate differences with their reasons. ``GPUAD_JNP_FUZZ_CASES`` (default 2) sets the
-number of random cases per function; ``GPUAD_JNP_FUZZ_SEED`` shifts the seeds.
+the deliberate differences with their reasons. By default one case runs for each of a fixed
+third of the functions; ``GPUAD_JNP_FUZZ_CASES=N`` runs N random cases for every function,
+and ``GPUAD_JNP_FUZZ_SEED`` shifts the seeds (and the third).
 """
 
 from __future__ import annotations
 
+import builtins
 import os
 import warnings
 import zlib
@@ -36,8 +38,12 @@ import gpuad.numpy as gnp  # noqa: E402
 from gpuad.backends import get_backend  # noqa: E402
 from tests.conftest import to_numpy  # noqa: E402
 
-CASES = int(os.environ.get("GPUAD_JNP_FUZZ_CASES", "2"))
+# XLA compiles every new shape (about 0.4 s a case): by default one case each for a fixed
+# third of the functions (under a minute); GPUAD_JNP_FUZZ_CASES=N runs N for every function
+QUICK = "GPUAD_JNP_FUZZ_CASES" not in os.environ
+CASES = int(os.environ.get("GPUAD_JNP_FUZZ_CASES", "1"))
 SEED = int(os.environ.get("GPUAD_JNP_FUZZ_SEED", "0"))
+NAMES = [n for n in sorted(SPECS) if not QUICK or zlib.crc32(f"{n}:{SEED}".encode()) % 3 == 0]
 # the errors by which gpuad may refuse a case (an AttributeError, KeyError or the like is a bug)
 REFUSALS = (TypeError, ValueError, IndexError, NotImplementedError, ad.GradError,
             np.linalg.LinAlgError)
@@ -46,7 +52,38 @@ RTOL, GRAD_RTOL = 1e-10, 1e-8
 # (function, what) -> (reason, applies(args, kwargs)): deliberate differences from jax.numpy.
 # ``what`` is "value" (NumPy's value is the reference instead of JAX's), "grad" or "vmap"
 # (not compared).
-KNOWN: dict = {}
+def _complex_input(args, kwargs):
+    return any(a.dtype.kind == "c" for a in map(lambda s: _get(args, kwargs, s),
+                                                _slots(args, kwargs)))
+
+
+def _zero_d_keepdims(args, kwargs):
+    return np.ndim(args[0]) == 0 and kwargs.get("keepdims", False)
+
+
+_UNIQUE = ("jax.numpy's unique functions return a zero gradient; gpuad's unique values are "
+           "the sorted input values and pass their cotangent to one occurrence each (the "
+           "derivative where the values are distinct, checked by finite differences)")
+_KEEP0 = ("a 0-d input with keepdims=True: JAX returns shape (1,), NumPy (and gpuad) shape ()")
+KNOWN: dict = {
+    ("unique", "grad"): (_UNIQUE, lambda a, k: True),
+    ("unique_values", "grad"): (_UNIQUE, lambda a, k: True),
+    ("unique_counts", "grad"): (_UNIQUE, lambda a, k: True),
+    ("unique_inverse", "grad"): (_UNIQUE, lambda a, k: True),
+    ("unique_all", "grad"): (_UNIQUE, lambda a, k: True),
+    ("sign", "grad"): ("JAX's derivative of sign is zero, also for complex z where sign(z) = "
+                       "z/|z| is smooth away from 0; gpuad differentiates z/|z|",
+                       _complex_input),
+    ("median", "value"): (_KEEP0, _zero_d_keepdims),
+    ("nanmedian", "value"): (_KEEP0, _zero_d_keepdims),
+    ("quantile", "value"): (_KEEP0, _zero_d_keepdims),
+    ("percentile", "value"): (_KEEP0, _zero_d_keepdims),
+    ("nanquantile", "value"): (_KEEP0, _zero_d_keepdims),
+    ("nanpercentile", "value"): (_KEEP0, _zero_d_keepdims),
+}
+# JAX's gradient is NaN where gpuad's is finite and right: std at zero variance (a single
+# element per group: the deviations are identically 0, so is the derivative)
+FINITE_ONLY = {"std", "nanstd", "nanstd#ddof"}
 
 
 def _known(name, what, args, kwargs):
@@ -271,7 +308,7 @@ def _check_grads(name, args, kwargs, want_leaves, seed, log):
         return
     for s, g, w in zip(slots, got, want, strict=True):
         w = np.conj(np.asarray(w))
-        if name in SPECIAL_INPUTS:  # NaN/inf inputs: compare where both are finite
+        if name in SPECIAL_INPUTS or name in FINITE_ONLY:  # compare where both are finite
             g = _host(g)
             ok = np.isfinite(w) & np.isfinite(g)
             g, w = np.where(ok, g, 0), np.where(ok, w, 0)
@@ -315,7 +352,12 @@ def _check_vmap(name, args, kwargs, d, log):
     gl, wl = _leaves(got), _leaves(want)
     assert len(gl) == len(wl), f"{name} vmap: {len(gl)} outputs, jax {len(wl)}"
     for k, (g, w) in enumerate(zip(gl, wl, strict=True)):
-        _close(_host(g), np.asarray(w), RTOL, f"vmap in_axes={ax} of {slot}, output {k}", name)
+        g, w = _host(g), np.asarray(w)
+        tol = RTOL
+        if g.dtype != w.dtype:  # NumPy's float16/float32 (or float64) where JAX's differs
+            tol = builtins.max((4 * float(np.finfo(t).eps) for t in (g.dtype, w.dtype)
+                                if t.kind in "fc"), default=RTOL)
+        _close(g, w, tol, f"vmap in_axes={ax} of {slot}, output {k}", name)
 
 
 def run_case(name: str, seed: int, log: list) -> None:
@@ -351,7 +393,7 @@ def _seed(name, k):
     return zlib.crc32(f"{name}:{k + SEED * 1000}".encode())
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("name", NAMES)
 def test_random_kwargs_against_jax(backend, name):
     log: list = []
     for k in range(CASES):
