@@ -100,3 +100,26 @@ def test_positive_of_bool_raises_as_numpy(backend):
 def test_eye_takes_numpys_keyword_names(backend):
     # eye(3, M=4) was refused: the parameters were named n and m
     np.testing.assert_array_equal(to_numpy(gnp.eye(N=3, M=4, k=1)), np.eye(3, M=4, k=1))
+
+
+@pytest.mark.parametrize("fn", ["argmax", "argmin"])
+def test_argmax_argmin_keepdims(backend, fn):
+    # keepdims= (NumPy's and jax.numpy's keyword) was refused with a TypeError
+    for axis in (None, 0, -1):
+        want = getattr(np, fn)(M, axis=axis, keepdims=True)
+        got = to_numpy(getattr(gnp, fn)(M, axis=axis, keepdims=True))
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("fn", ["all", "any"])
+def test_all_any_where(backend, fn):
+    # where= was refused with a TypeError
+    x = M > 0
+    for where in (np.array([[True], [False]]), M[:1] > -0.5):
+        for axis in (None, 1):
+            want = getattr(np, fn)(x, axis=axis, where=where, keepdims=True)
+            got = to_numpy(getattr(gnp, fn)(x, axis=axis, where=where, keepdims=True))
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(to_numpy(getattr(gnp, fn)(M, axis=axis, where=where)),
+                                          getattr(np, fn)(M, axis=axis, where=where))

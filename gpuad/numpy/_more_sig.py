@@ -87,6 +87,48 @@ def _cast(a, dtype):
     return _r._xp(data(a)).asarray(data(a), dtype=dtype)
 
 
+def _arg_extreme(prim, a, axis, out, keepdims, name):
+    r = prim(a, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
+    if keepdims and ndim(a):
+        from . import expand_dims
+
+        r = _r.reshape(r, (1,) * ndim(a)) if axis is None else expand_dims(r, axis)
+    return _to_out(r, out, name)
+
+
+def argmax(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the largest element along ``axis`` (of the flattened array when None), as
+    ``numpy.argmax``. Example: ``gnp.argmax(x, axis=1, keepdims=True)``"""
+    return _arg_extreme(_r.argmax, a, axis, out, keepdims, "argmax")
+
+
+def argmin(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the smallest element along ``axis``, as ``numpy.argmin``.
+
+    Example: ``gnp.argmin(x, axis=0)``"""
+    return _arg_extreme(_r.argmin, a, axis, out, keepdims, "argmin")
+
+
+def _truth(prim, a, axis, out, keepdims, where, name, empty):
+    if where is not None:  # the elements left out count as True for all, False for any
+        a = _r.where(_mask(where, a), _r.not_equal(_on_backend(a), 0), empty)
+    return _to_out(prim(a, axis=axis, keepdims=keepdims), out, name)
+
+
+def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether every element along ``axis`` (where ``where``) is true, as ``numpy.all``.
+
+    Example: ``gnp.all(x > 0, axis=1)``"""
+    return _truth(_r.all, a, axis, out, keepdims, where, "all", True)
+
+
+def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether some element along ``axis`` (where ``where``) is true, as ``numpy.any``.
+
+    Example: ``gnp.any(x > 0)``"""
+    return _truth(_r.any, a, axis, out, keepdims, where, "any", False)
+
+
 def _xp_of(a):
     """The array namespace for ``a``'s results: the active backend's for host input."""
     d = data(a)
@@ -541,4 +583,4 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 __all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
            "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
-           "trace"]
+           "trace", "argmax", "argmin", "all", "any"]
