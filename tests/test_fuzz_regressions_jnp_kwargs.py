@@ -123,3 +123,10 @@ def test_all_any_where(backend, fn):
             np.testing.assert_array_equal(got, want)
             np.testing.assert_array_equal(to_numpy(getattr(gnp, fn)(M, axis=axis, where=where)),
                                           getattr(np, fn)(M, axis=axis, where=where))
+
+
+def test_array_equal_equal_nan(backend):
+    # equal_nan= was refused with a TypeError
+    a = np.array([1.0, np.nan])
+    assert gnp.array_equal(a, a, equal_nan=True) is True
+    assert gnp.array_equal(a, a) is False

@@ -324,21 +324,21 @@ for _name, _doc in _INT_BOOL.items():
     globals()[_name] = _on_data(_name, _doc)
 
 
-def _python_bool(name: str, a, b) -> bool:
-    """NumPy's ``name(a, b)`` as a Python bool on every backend (CuPy answers a 0-d array):
-    its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
+def _python_bool(name: str, a, b, **kw) -> bool:
+    """NumPy's ``name(a, b, **kw)`` as a Python bool on every backend (CuPy answers a 0-d
+    array): its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
     if _batched_any((a, b), {}):
-        return _on_batched(name, (a, b), {})  # (raises: a truth value per example)
+        return _on_batched(name, (a, b), kw)  # (raises: a truth value per example)
     _vc.host_read(f"{name}() (a Python bool: its value)", a, b)
     a, b = _raw.data(a), _raw.data(b)
     xp = _r._xp(a if hasattr(a, "dtype") else b)
-    return True if getattr(xp, name)(a, b) else False
+    return True if getattr(xp, name)(a, b, **kw) else False
 
 
-def array_equal(a1, a2) -> bool:
-    """Whether ``a1`` and ``a2`` have the same shape and elements (boolean valued: not
-    differentiated). Example: ``gnp.array_equal(x, y)``"""
-    return _python_bool("array_equal", a1, a2)
+def array_equal(a1, a2, equal_nan: bool = False) -> bool:
+    """Whether ``a1`` and ``a2`` have the same shape and elements, NaNs equal with
+    ``equal_nan`` (boolean valued: not differentiated). Example: ``gnp.array_equal(x, y)``"""
+    return _python_bool("array_equal", a1, a2, **({"equal_nan": True} if equal_nan else {}))
 
 
 def array_equiv(a1, a2) -> bool:
