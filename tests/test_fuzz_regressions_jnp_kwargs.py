@@ -130,3 +130,14 @@ def test_array_equal_equal_nan(backend):
     a = np.array([1.0, np.nan])
     assert gnp.array_equal(a, a, equal_nan=True) is True
     assert gnp.array_equal(a, a) is False
+
+
+def test_sort_of_a_0d_array_raises_an_axis_error(backend):
+    # sort of a 0-d array raised ZeroDivisionError (integer modulo by zero); NumPy and
+    # jax.numpy raise that axis -1 is out of bounds
+    for x in (np.array(3), np.array(2.5)):
+        with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+            gnp.sort(x)
+        with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+            gnp.take_along_axis(x, np.array(0), 0)
+    np.testing.assert_array_equal(to_numpy(gnp.sort(np.array([3, 1]), axis=-1)), [1, 3])

@@ -470,6 +470,8 @@ def take_along_axis(x, indices, axis: int):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _r.data(indices)  # inside vmap, a batched constant
+    if not -ndim(x) <= axis < ndim(x):  # (a 0-d x: sort(0-d array) too, as NumPy)
+        raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
     grids = []
     for d in range(ndim(x)):
