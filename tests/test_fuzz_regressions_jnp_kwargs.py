@@ -141,3 +141,14 @@ def test_sort_of_a_0d_array_raises_an_axis_error(backend):
         with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
             gnp.take_along_axis(x, np.array(0), 0)
     np.testing.assert_array_equal(to_numpy(gnp.sort(np.array([3, 1]), axis=-1)), [1, 3])
+
+
+@pytest.mark.parametrize("axis", [2, -3, 5])
+def test_take_and_take_along_axis_refuse_an_axis_out_of_bounds(backend, axis):
+    # an axis out of bounds wrapped around (take(x, [0], axis=2) of a 2-d x gave the axis-0
+    # result); NumPy raises
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(np.exceptions.AxisError):
+        gnp.take(x, np.array([0]), axis=axis)
+    with pytest.raises(np.exceptions.AxisError):
+        gnp.take_along_axis(x, np.zeros((2, 3), int), axis=axis)

@@ -462,6 +462,8 @@ def take(x, indices, axis=None):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     if axis is None:
         return getitem(ravel(x), indices)
+    if not -ndim(x) <= axis < ndim(x):
+        raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
     return getitem(x, (slice(None),) * axis + (indices,))
 
