@@ -74,13 +74,9 @@ KNOWN: dict = {
     ("sign", "grad"): ("JAX's derivative of sign is zero, also for complex z where sign(z) = "
                        "z/|z| is smooth away from 0; gpuad differentiates z/|z|",
                        _complex_input),
-    ("median", "value"): (_KEEP0, _zero_d_keepdims),
-    ("nanmedian", "value"): (_KEEP0, _zero_d_keepdims),
-    ("quantile", "value"): (_KEEP0, _zero_d_keepdims),
-    ("percentile", "value"): (_KEEP0, _zero_d_keepdims),
-    ("nanquantile", "value"): (_KEEP0, _zero_d_keepdims),
-    ("nanpercentile", "value"): (_KEEP0, _zero_d_keepdims),
 }
+for _n in ("median", "nanmedian", "quantile", "percentile", "nanquantile", "nanpercentile"):
+    KNOWN[(_n, "value")] = KNOWN[(_n, "vmap")] = (_KEEP0, _zero_d_keepdims)
 # JAX's gradient is NaN where gpuad's is finite and right: std at zero variance (a single
 # element per group: the deviations are identically 0, so is the derivative)
 FINITE_ONLY = {"std", "nanstd", "nanstd#ddof"}
