@@ -49,12 +49,9 @@ REFUSALS = (TypeError, ValueError, IndexError, NotImplementedError, ad.GradError
             np.linalg.LinAlgError)
 RTOL, GRAD_RTOL = 1e-10, 1e-8
 
-# (function, what) -> (reason, applies(args, kwargs)): deliberate differences from jax.numpy.
-# ``what`` is "value" (NumPy's value is the reference instead of JAX's), "grad" or "vmap"
-# (not compared).
+
 def _complex_input(args, kwargs):
-    return any(a.dtype.kind == "c" for a in map(lambda s: _get(args, kwargs, s),
-                                                _slots(args, kwargs)))
+    return any(_get(args, kwargs, s).dtype.kind == "c" for s in _slots(args, kwargs))
 
 
 def _zero_d_keepdims(args, kwargs):
@@ -65,6 +62,9 @@ _UNIQUE = ("jax.numpy's unique functions return a zero gradient; gpuad's unique 
            "the sorted input values and pass their cotangent to one occurrence each (the "
            "derivative where the values are distinct, checked by finite differences)")
 _KEEP0 = ("a 0-d input with keepdims=True: JAX returns shape (1,), NumPy (and gpuad) shape ()")
+# (function, what) -> (reason, applies(args, kwargs)): deliberate differences from jax.numpy.
+# ``what`` is "value" (NumPy's value is the reference instead of JAX's), "grad" or "vmap"
+# (not compared).
 KNOWN: dict = {
     ("unique", "grad"): (_UNIQUE, lambda a, k: True),
     ("unique_values", "grad"): (_UNIQUE, lambda a, k: True),
