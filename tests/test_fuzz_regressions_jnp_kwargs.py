@@ -152,3 +152,19 @@ def test_take_and_take_along_axis_refuse_an_axis_out_of_bounds(backend, axis):
         gnp.take(x, np.array([0]), axis=axis)
     with pytest.raises(np.exceptions.AxisError):
         gnp.take_along_axis(x, np.zeros((2, 3), int), axis=axis)
+
+
+@pytest.mark.parametrize("fn", ["max", "min"])
+def test_max_min_of_an_empty_reduction_with_initial(backend, fn):
+    # an empty reduction raised "zero-size array to reduction operation ... has no identity"
+    # although initial= gives it its value (NumPy and jax.numpy return initial)
+    f, n = getattr(gnp, fn), getattr(np, fn)
+    x = np.ones((2, 0))
+    for axis in (None, 1, (0, 1)):
+        for kw in ({"initial": 0.5}, {"initial": 0.5, "where": np.ones((2, 0), bool)}):
+            want = n(x, axis=axis, keepdims=True, **kw)
+            got = to_numpy(f(x, axis=axis, keepdims=True, **kw))
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+    y = np.array([[0.3, 2.0], [1.5, -1.0]])
+    check_grads(lambda v: f(v, axis=0, initial=0.7), (y,), order=1, modes=("rev",))

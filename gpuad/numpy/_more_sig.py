@@ -251,6 +251,13 @@ def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
                              f"identity)")
         a = _r.where(_mask(where, a), a, initial)
+    if initial is not None and 0 in shape(a):  # an empty reduction gives initial, as NumPy
+        red = range(ndim(a)) if axis is None else _r.norm_axis(axis, ndim(a))
+        widths = [(0, 1) if i in red and k == 0 else (0, 0) for i, k in enumerate(shape(a))]
+        if builtins.any(w != (0, 0) for w in widths):
+            from . import pad
+
+            a = pad(a, widths, constant_values=initial)
     r = base(a, axis, keepdims=keepdims)
     if initial is not None:  # the comparison by a primitive: gpuad.jit records it
         rd = data(r)
