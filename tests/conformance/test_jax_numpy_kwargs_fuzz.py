@@ -276,9 +276,12 @@ def _loss(m, fn, cs):
     return loss
 
 
-def _check_grads(name, args, kwargs, want_leaves, seed, log):
-    slots = [s for s in _slots(args, kwargs)
-             if _get(args, kwargs, s).dtype.kind in "fc" and _get(args, kwargs, s).size]
+def _check_grads(name, args, kwargs, want_leaves, seed, log, slots=None):
+    """The gradient with respect to every floating input in ``slots`` (all of them by
+    default); where gpuad refuses one of several (q of quantile), each alone."""
+    if slots is None:
+        slots = [s for s in _slots(args, kwargs)
+                 if _get(args, kwargs, s).dtype.kind in "fc" and _get(args, kwargs, s).size]
     cs = _cotangents(want_leaves, np.random.default_rng(seed + 7))
     if not slots or all(c is None for c in cs) or _known(name, "grad", args, kwargs):
         return
@@ -301,6 +304,9 @@ def _check_grads(name, args, kwargs, want_leaves, seed, log):
             range(len(prim))))(*[_for_backend(p) for p in prim]))
     except _Refused as e:
         log.append(f"grad refused: {e}")
+        if len(slots) > 1:
+            for s in slots:
+                _check_grads(name, args, kwargs, want_leaves, seed, log, [s])
         return
     for s, g, w in zip(slots, got, want, strict=True):
         w = np.conj(np.asarray(w))
