@@ -559,7 +559,13 @@ def _failure(rule, args, e, be):
             f"or wrap blocks in gpuad.checkpoint so backward "
             f"recomputes activations instead of keeping them"
         )
-    return type(e)(_describe_failure(rule, args, e))
+    msg = _describe_failure(rule, args, e)
+    for cls in type(e).__mro__:  # NumPy's _UFuncNoLoopError takes more than a message
+        try:
+            return cls(msg)
+        except TypeError:
+            continue
+    return RuntimeError(msg)
 
 
 def _finish(rule, args, params, out, datas, track, tan):

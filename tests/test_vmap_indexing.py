@@ -44,7 +44,7 @@ def test_argmax_index(backend):
 def test_take_and_take_along_axis(backend):
     check_vmap(lambda x, i: gnp.take(x, i[0, 0], axis=0), (X, IDX), 0)
     check_vmap(lambda x, i: gnp.take(x, i), (X, IDX), 0)
-    check_vmap(lambda x, i: gnp.take_along_axis(x, i % 3, axis=2), (X, IDX[:, :, None, :]
+    check_vmap(lambda x, i: gnp.take_along_axis(x, i % 3, axis=0), (X, IDX[:, :, None, :]
                                                                .repeat(5, 2)[:, 0]), 0)
     check_vmap(lambda x: gnp.take_along_axis(x, gnp.argsort(x, axis=0), axis=0), (X,), 0)
 

@@ -269,9 +269,9 @@ def full_like(a, fill_value, dtype=None):
     return _make_like(a, "full", dtype, fill_value)
 
 
-def eye(n, m=None, k=0, dtype=float):
-    """Identity-like backend array. Example: ``gnp.eye(3)``"""
-    return _xp().eye(n, m, k, dtype=dtype)
+def eye(N, M=None, k=0, dtype=float):
+    """Identity-like backend array, NumPy's argument names. Example: ``gnp.eye(3, M=4, k=1)``"""
+    return _xp().eye(N, M, k, dtype=dtype)
 
 
 def identity(n, dtype=float):
@@ -462,6 +462,8 @@ def take(x, indices, axis=None):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     if axis is None:
         return getitem(ravel(x), indices)
+    if not -ndim(x) <= axis < ndim(x):
+        raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
     return getitem(x, (slice(None),) * axis + (indices,))
 
@@ -470,6 +472,8 @@ def take_along_axis(x, indices, axis: int):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _r.data(indices)  # inside vmap, a batched constant
+    if not -ndim(x) <= axis < ndim(x):  # (a 0-d x: sort(0-d array) too, as NumPy)
+        raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
     grids = []
     for d in range(ndim(x)):
@@ -691,24 +695,33 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def exp2(x):
     """``2 ** x``. Example: ``gnp.exp2(x)``"""
-    return power(2.0, x)
+    from ._more_math import ufunc_float
+
+    return power(2.0, ufunc_float(x))
 
 
 def cbrt(x):
     """Real cube root (negative inputs give negative roots)."""
     if getattr(_r.data(x), "dtype", None) is not None and _r.data(x).dtype.kind == "c":
         raise TypeError("cbrt: complex input is not supported (as in NumPy)")
+    from ._more_math import ufunc_float
+
+    x = ufunc_float(x)
     return sign(x) * power(abs(x), 1.0 / 3.0)
 
 
 def deg2rad(x):
     """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
-    return x * (pi / 180.0)
+    from ._more_math import ufunc_float
+
+    return ufunc_float(x) * (pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
-    return x * (180.0 / pi)
+    from ._more_math import ufunc_float
+
+    return ufunc_float(x) * (180.0 / pi)
 
 
 def sinc(x):
@@ -727,10 +740,9 @@ def sinc(x):
     return where(small, poly, sin(pi * safe) / (pi * safe))
 
 
-def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
-    """Elementwise closeness of ``a`` and ``b`` (not differentiable).
-
-    Example: ``gnp.isclose(a, b)``
+def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
+    """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
+    two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
     if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
         # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
@@ -739,18 +751,22 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8):
         fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
         near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),
                              _r.add(atol, _r.multiply(rtol, _r.abs(fb))))
-        return _where3(finite, near, _r.equal(a, b))
-    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol))
+        out = _where3(finite, near, _r.equal(a, b))
+        if equal_nan:
+            out = _r.logical_or(out, _r.logical_and(_r.isnan(a), _r.isnan(b)))
+        return out
+    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol,
+                                        equal_nan=equal_nan))
 
 
-def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
     """True when ``a`` and ``b`` agree within tolerances (not differentiable).
 
     Example: ``gnp.allclose(a, b)``
     """
     # CuPy answers a 0-d array: its value is read into Python, refused for traced values
     _vc.host_read("allclose() (a Python bool: its value)", a, b)
-    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol)
+    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 

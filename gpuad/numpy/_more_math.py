@@ -151,10 +151,18 @@ def fabs(x, /):
     kind = kind.kind if kind is not None else ("c" if isinstance(x, complex) else "f")
     if kind == "c":
         raise TypeError("fabs: complex input is not supported (as numpy.fabs); use gnp.abs")
-    if kind in "biu":
-        x = _r.astype(x, "float64") if isinstance(x, Tensor) else _r._xp(x).asarray(
-            data(x), dtype="float64")
-    return _r.abs(x)
+    return _r.abs(ufunc_float(x))
+
+
+def ufunc_float(x):
+    """``x`` as the floating type NumPy's float-only ufunc loops use for it: a bool or integer
+    array as float16 (bool, int8, uint8), float32 (int16, uint16) or float64; anything else
+    unchanged. Example: ``gnp.deg2rad(ufunc_float(mask))`` is float16 as in NumPy."""
+    dt = getattr(data(x), "dtype", None)
+    if dt is None or dt.kind not in "biu":
+        return x
+    to = _np.promote_types(dt, _np.float16)
+    return _r.astype(x, to) if isinstance(x, Tensor) else _r._xp(x).asarray(data(x), dtype=to)
 
 
 def _as_float64(a):
@@ -316,21 +324,21 @@ for _name, _doc in _INT_BOOL.items():
     globals()[_name] = _on_data(_name, _doc)
 
 
-def _python_bool(name: str, a, b) -> bool:
-    """NumPy's ``name(a, b)`` as a Python bool on every backend (CuPy answers a 0-d array):
-    its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
+def _python_bool(name: str, a, b, **kw) -> bool:
+    """NumPy's ``name(a, b, **kw)`` as a Python bool on every backend (CuPy answers a 0-d
+    array): its value is read into Python, which ``gpuad.jit`` refuses for traced values."""
     if _batched_any((a, b), {}):
-        return _on_batched(name, (a, b), {})  # (raises: a truth value per example)
+        return _on_batched(name, (a, b), kw)  # (raises: a truth value per example)
     _vc.host_read(f"{name}() (a Python bool: its value)", a, b)
     a, b = _raw.data(a), _raw.data(b)
     xp = _r._xp(a if hasattr(a, "dtype") else b)
-    return True if getattr(xp, name)(a, b) else False
+    return True if getattr(xp, name)(a, b, **kw) else False
 
 
-def array_equal(a1, a2) -> bool:
-    """Whether ``a1`` and ``a2`` have the same shape and elements (boolean valued: not
-    differentiated). Example: ``gnp.array_equal(x, y)``"""
-    return _python_bool("array_equal", a1, a2)
+def array_equal(a1, a2, equal_nan: bool = False) -> bool:
+    """Whether ``a1`` and ``a2`` have the same shape and elements, NaNs equal with
+    ``equal_nan`` (boolean valued: not differentiated). Example: ``gnp.array_equal(x, y)``"""
+    return _python_bool("array_equal", a1, a2, **({"equal_nan": True} if equal_nan else {}))
 
 
 def array_equiv(a1, a2) -> bool:

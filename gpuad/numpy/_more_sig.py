@@ -87,9 +87,65 @@ def _cast(a, dtype):
     return _r._xp(data(a)).asarray(data(a), dtype=dtype)
 
 
+def _arg_extreme(prim, a, axis, out, keepdims, name):
+    r = prim(a, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
+    if keepdims and ndim(a):
+        from . import expand_dims
+
+        r = _r.reshape(r, (1,) * ndim(a)) if axis is None else expand_dims(r, axis)
+    return _to_out(r, out, name)
+
+
+def argmax(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the largest element along ``axis`` (of the flattened array when None), as
+    ``numpy.argmax``. Example: ``gnp.argmax(x, axis=1, keepdims=True)``"""
+    return _arg_extreme(_r.argmax, a, axis, out, keepdims, "argmax")
+
+
+def argmin(a, axis=None, out=None, *, keepdims: bool = False):
+    """Index of the smallest element along ``axis``, as ``numpy.argmin``.
+
+    Example: ``gnp.argmin(x, axis=0)``"""
+    return _arg_extreme(_r.argmin, a, axis, out, keepdims, "argmin")
+
+
+def _truth(prim, a, axis, out, keepdims, where, name, empty):
+    if where is not None:  # the elements left out count as True for all, False for any
+        a = _r.where(_mask(where, a), _r.not_equal(_on_backend(a), 0), empty)
+    return _to_out(prim(a, axis=axis, keepdims=keepdims), out, name)
+
+
+def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether every element along ``axis`` (where ``where``) is true, as ``numpy.all``.
+
+    Example: ``gnp.all(x > 0, axis=1)``"""
+    return _truth(_r.all, a, axis, out, keepdims, where, "all", True)
+
+
+def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether some element along ``axis`` (where ``where``) is true, as ``numpy.any``.
+
+    Example: ``gnp.any(x > 0)``"""
+    return _truth(_r.any, a, axis, out, keepdims, where, "any", False)
+
+
+def _xp_of(a):
+    """The array namespace for ``a``'s results: the active backend's for host input."""
+    d = data(a)
+    if isinstance(d, _np.ndarray | _np.generic) or not hasattr(d, "dtype"):
+        from ..backends import get_backend
+
+        return get_backend().xp
+    return _r._xp(d)
+
+
+def _on_backend(a):
+    return a if isinstance(a, Tensor) else _xp_of(a).asarray(a)
+
+
 def _mask(where, a):
     w = data(where)
-    return _r._xp(data(a)).asarray(w, dtype=bool)
+    return _xp_of(a).asarray(w, dtype=bool)
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
@@ -195,6 +251,13 @@ def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
                              f"identity)")
         a = _r.where(_mask(where, a), a, initial)
+    if initial is not None and 0 in shape(a):  # an empty reduction gives initial, as NumPy
+        red = range(ndim(a)) if axis is None else _r.norm_axis(axis, ndim(a))
+        widths = [(0, 1) if i in red and k == 0 else (0, 0) for i, k in enumerate(shape(a))]
+        if builtins.any(w != (0, 0) for w in widths):
+            from . import pad
+
+            a = pad(a, widths, constant_values=initial)
     r = base(a, axis, keepdims=keepdims)
     if initial is not None:  # the comparison by a primitive: gpuad.jit records it
         rd = data(r)
@@ -222,7 +285,7 @@ amax, amin = max, min
 
 
 def _where_count(w, a, axis, keepdims):
-    xp = _r._xp(data(a))
+    xp = _xp_of(a)
     shp = shape(a)
 
     def count(m):
@@ -239,7 +302,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     """Arithmetic mean over ``axis``, as ``numpy.mean``. Example: ``gnp.mean(x, axis=1)``"""
     if where is None:
         return _to_out(_mean0(a, axis, keepdims=keepdims, dtype=dtype), out, "mean")
-    a = _cast(a, dtype)
+    a = _on_backend(_cast(a, dtype))
     w = _mask(where, a)
     ax = _r.norm_axis(axis, ndim(a))
     r = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims) / _where_count(w, a, ax, keepdims)
@@ -261,12 +324,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         ddof = correction
     if where is None and mean is None:
         return _to_out(_var0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "var")
-    a = _cast(a, dtype)
+    a = _on_backend(_cast(a, dtype))
     ax = _r.norm_axis(axis, ndim(a))
     w = None if where is None else _mask(where, a)
     if mean is None:
         mean = _mean(a, axis, keepdims=True, where=where)
-    d = a - mean
+    d = a - _on_backend(mean)
     if w is not None:
         d = _r.where(w, d, 0)
         n = _where_count(w, a, ax, keepdims)
@@ -274,7 +337,14 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         n = 1
         for i in (range(ndim(a)) if ax is None else ax):
             n *= shape(a)[i]
-    r = _sum0(d * d, ax, keepdims=keepdims) / (n - ddof)
+    if data(d).dtype.kind == "c":  # |d|**2: a complex variance is real
+        from ..complex_rules import conj, real
+
+        sq = real(d * conj(d))
+    else:
+        sq = d * d
+    dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
+    r = _sum0(sq, ax, keepdims=keepdims) / dof
     return _to_out(r, out, "var")
 
 
@@ -520,4 +590,4 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 __all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
            "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
-           "trace"]
+           "trace", "argmax", "argmin", "all", "any"]

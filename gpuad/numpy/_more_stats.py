@@ -513,21 +513,6 @@ def _ndmin2(a, dtype):
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
 
 
-def _cov_in_aweights(x, ddof, fweights, aweights):
-    """``cov`` differentiable in ``aweights`` too (a Tensor that requires grad)."""
-    dt = data(x).dtype
-    aw = _r.astype(aweights, dt)
-    w = aw if fweights is None else aw * _r._xp(data(x)).asarray(data(fweights), dtype=dt)
-    w_sum = _r.sum(w)
-    f = w_sum if ddof == 0 else w_sum - ddof * _r.sum(w * aw) / w_sum
-    avg = _r.sum(x * w, 1) / w_sum
-    xc = x - getitem(avg, (slice(None), None))
-    c = _r.matmul(xc * w, _r.transpose(xc))
-    from . import squeeze
-
-    return squeeze(c / where(f > 0, f, 0.0))
-
-
 def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
         aweights=None, *, dtype=None):
     """Covariance matrix of the variables in the rows (``rowvar``) or columns of ``m``
@@ -546,19 +531,21 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         x = concatenate([x, yy], 0)
     if ddof is None:
         ddof = 0 if bias else 1
-    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
-        return _cov_in_aweights(x, ddof, fweights, aweights)
     xp = _r._xp(data(x))
     w = None
     if fweights is not None:
         w = xp.asarray(data(fweights), dtype=_np.float64)
-    if aweights is not None:
+    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
+        w, w_sum, inv_fact = _differentiated_weights(aweights, w, ddof)
+    elif aweights is not None:
         aw = xp.asarray(data(aweights), dtype=_np.float64)
         w = aw if w is None else w * aw
     nobs = shape(x)[1]
     if w is None:
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
+    elif isinstance(w, Tensor):
+        avg = _r.sum(x * w, 1) / w_sum
     else:
         def sums(w, aw):  # on raw arrays: one step under gpuad.jit, computed on each call
             w_sum = xp.sum(w)
@@ -585,6 +572,22 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     from . import squeeze
 
     return squeeze(c)
+
+
+def _differentiated_weights(aweights, fw, ddof):
+    """cov's weights, their sum and 1 / (degrees of freedom), recorded: ``aweights`` is being
+    differentiated (the normalisation depends on it as NumPy's formula says)."""
+    from .. import numpy as gnp
+
+    aw = gnp.asarray(aweights, dtype=_np.float64)
+    w = aw if fw is None else aw * fw
+    w_sum = gnp.sum(w)
+    if ddof == 0:
+        f = w_sum
+    else:
+        f = w_sum - ddof * gnp.sum(w * aw) / w_sum
+    pos = f > 0
+    return w, w_sum, gnp.where(pos, 1.0 / gnp.where(pos, f, 1.0), _np.inf)
 
 
 def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
