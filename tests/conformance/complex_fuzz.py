@@ -778,7 +778,24 @@ def check_program(libs, prog, rng, with_vmap=True):
     if with_vmap:
         fails += _check_vmap(libs, prog, rng, fg)
         fails += _check_hvp(libs, prog, fg, dzs[0], drs[0])
+        fails += _check_jit(libs, prog, fg, gz, gr)
     return fails
+
+
+def _check_jit(libs, prog, fg, gz, gr):
+    """The compiled gradient equals the eager one, on the traced arguments and on others."""
+    ad, n2 = libs.ad, libs.np_
+    z2, r2 = prog.z * 0.9 + 0.05j, prog.r * 1.1 - 0.02
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e2 = [n2(a) for a in ad.grad(fg, argnums=(0, 1))(z2, r2)]
+        step = ad.jit(ad.grad(fg, argnums=(0, 1)))
+        c1 = [n2(a) for a in step(prog.z, prog.r)]
+        c2 = [n2(a) for a in step(z2, r2)]
+    if not all(_close(a, b) and a.dtype == b.dtype for a, b in zip(c1 + c2, [gz, gr] + e2,
+                                                                     strict=True)):
+        return ["jit(grad) differs from eager grad"]
+    return []
 
 
 def _check_hvp(libs, prog, fg, vz, vr):

@@ -11,7 +11,8 @@ one ``r``. gpuad follows torch's convention (docs/semantics.md, "Complex numbers
 - ``vjp(g)`` = ``torch.autograd.grad(y, z, g)`` = ``conj(jax_vjp(conj(g)))``;
 - ``jvp`` = ``jax.jvp`` (the directional derivative);
 - ``jacfwd``/``jacrev``/``grad`` with ``holomorphic=True`` = JAX's (holomorphic programs);
-- ``vmap(grad)`` = the loop over examples;
+- ``vmap(grad)`` = the loop over examples, ``jit(grad)`` = eager ``grad`` (also on arguments
+  other than the traced ones), the second derivative = torch's double backward;
 - a cast of complex values to a real dtype warns, as NumPy and torch do;
 - complex parameters trained by ``gpuad.optim`` follow ``torch.optim`` (as ``view_as_real``).
 
