@@ -575,7 +575,8 @@ def _complex_after(step, was_complex):
                      "real_to_cplx_pow", "pow_cplx", "times_i", "matmul", "einsum", "solve",
                      "solve_rhs", "inv", "fft", "ifft", "rfft", "view_as_real", "where",
                      "to_complex", "mix_other_add", "cbase_pow", "rdiv_c", "vdot", "diag",
-                     "concat", "where_data", "logsumexp", "expm1_log1p", "angle_exp"):
+                     "concat", "where_data", "expm1_log1p", "angle_exp", "reciprocal",
+                     "times_i", "fft2"):
         return True
     return was_complex
 
