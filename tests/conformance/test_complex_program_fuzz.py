@@ -16,7 +16,9 @@ one ``r``. gpuad follows torch's convention (docs/semantics.md, "Complex numbers
 - a cast of complex values to a real dtype warns, as NumPy and torch do;
 - complex parameters trained by ``gpuad.optim`` follow ``torch.optim`` (as ``view_as_real``).
 
-A program gpuad refuses must raise an error listed in ``KNOWN`` (a documented limit).
+A program gpuad refuses must raise an error listed in ``KNOWN`` (a documented limit). Where JAX
+differs from torch on purpose (``complex_fuzz.JAX_DIFFERS``: the derivative of ``sign``), torch
+and central differences are the reference.
 ``GPUAD_COMPLEX_FUZZ=2000`` runs more programs than the default.
 """
 
