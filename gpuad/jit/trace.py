@@ -31,6 +31,7 @@ tracer did not see (raw NumPy on ``.data``) is an error, never a silently stale 
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -369,6 +370,8 @@ class Tracer:
                     base = e.v
                     break
         step.kind = "view" if base is not None else "pure"
+        if base is None and op in _MAY_VIEW and self.is_array(out):
+            step.fn = functools.partial(_own_memory, fn)
         step.key = key
         if ufunc is not None and step.kind == "pure" and not params:
             step.ufunc = ufunc
@@ -699,6 +702,20 @@ def _refs_of(obj) -> list:
 
     out: list = []
     _collect(obj, out)
+    return out
+
+
+# Ops whose result is a view or a copy depending on the input's layout (NumPy's reshape of a
+# transposed array copies; of the C-ordered buffer the replay holds, it views): a step traced
+# as a copy must stay one, or the memory plan, which gave it memory of its own, lets a later
+# step overwrite the array it would alias.
+_MAY_VIEW = frozenset(("reshape", "ravel", "ascontiguousarray", "asfortranarray"))
+
+
+def _own_memory(fn, *args, **kw):
+    out = fn(*args, **kw)
+    if any(hasattr(a, "shape") and _may_share(out, a) for a in args):
+        return out.copy()
     return out
 
 
