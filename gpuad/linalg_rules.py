@@ -606,7 +606,8 @@ def _pinv_fwd(xp, a, rcond):
     cut = xp.asarray(rcond, dtype=s.dtype)[..., None] * xp.max(s, axis=-1, keepdims=True) \
         if s.shape[-1] else s
     sinv = xp.where(s > cut, 1 / xp.where(s > cut, s, 1), 0)
-    return xp.matmul(xp.swapaxes(vh, -1, -2) * sinv[..., None, :], xp.swapaxes(u, -1, -2))
+    return xp.matmul(xp.conj(xp.swapaxes(vh, -1, -2)) * sinv[..., None, :],
+                     xp.conj(xp.swapaxes(u, -1, -2)))
 
 
 def _pinv_vjp(g, ans, a, rcond):
@@ -614,9 +615,9 @@ def _pinv_vjp(g, ans, a, rcond):
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(_T(p), matmul(g, _T(p)))
-            + matmul(ap, matmul(_T(g), matmul(p, _T(p))))
-            + matmul(matmul(_T(p), p), matmul(_T(g), pa)))
+    return (-matmul(_H(p), matmul(g, _H(p)))
+            + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
+            + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
 
 
 def _pinv_jvp(t, ans, a, rcond):
@@ -624,11 +625,12 @@ def _pinv_jvp(t, ans, a, rcond):
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _T(p)), matmul(_T(t), ap))
-            + matmul(pa, matmul(_T(t), matmul(_T(p), p))))
+    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
+            + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
 
 
-pinv_ = prim("pinv", _pinv_fwd, vjp=[_pinv_vjp], jvp=[_pinv_jvp])
+# complex matrices: the rules above, with conjugate transposes ("own" formulas)
+pinv_ = prim("pinv", _pinv_fwd, vjp=[_pinv_vjp], jvp=[_pinv_jvp], cplx="own")
 
 
 # ---- triangular solve -------------------------------------------------------------------------

@@ -470,11 +470,11 @@ def lstsq(a, b, rcond=None):
     x = _r.matmul(_pinv(a, rcond=rcond), b)
     if full and m > n:
         r = b - _r.matmul(a, x)
-        resid = _r.sum(r * r, 0)
+        resid = _r.sum(_r.abs(r) ** 2 if _raw(r).dtype.kind == "c" else r * r, 0)
         if _r.ndim(b) == 1:
             resid = _r.reshape(resid, (1,))
     else:
-        resid = _like(x, xp.empty((0,), dtype=dt))
+        resid = _like(x, xp.empty((0,), dtype=_np.empty(0, dt).real.dtype))
     return x, resid, rank, s
 
 
