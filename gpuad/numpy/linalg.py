@@ -25,7 +25,7 @@ import numpy as _np
 
 from .. import _value_checks
 from .. import rules as _r
-from ..linalg_rules import DegenerateError, _H, _sym_from, _unpack
+from ..linalg_rules import _H, DegenerateError, _sym_from, _unpack
 from ..linalg_rules import eig_ as _eig
 from ..linalg_rules import eigh_ as _eigh
 from ..linalg_rules import pinv_ as _pinv
