@@ -120,13 +120,13 @@ def test_grad_and_jvp_match_torch_and_jax(backend, name, shape):
     r = np.random.default_rng(7)
     a = _c(r, shape)
     b = _c(r, (shape[-2], 2))
-    ref = _parts(_Gpuad, name, a, b)
+    xp = ad.get_backend().xp
+    ref = _parts(_Gpuad, name, xp.asarray(a), xp.asarray(b))
     ws = [_c(r, np.shape(to_numpy(p))) for p in ref]
     # the peers decompose as gpuad does (LAPACK's conventions): the same results
     for lib, conv in ((_Torch, lambda x: torch.from_numpy(x)), (_Jax, jnp.asarray)):
         for p, q in zip(ref, _parts(lib, name, conv(a), conv(b)), strict=True):
             np.testing.assert_allclose(np.asarray(q), to_numpy(p), rtol=1e-9, atol=1e-11)
-    xp = ad.get_backend().xp
     wsx = [xp.asarray(w) for w in ws]
     ga, gb = ad.grad(lambda u, v: _loss(_Gpuad, name, u, v, wsx), argnums=(0, 1))(
         xp.asarray(a), xp.asarray(b))
