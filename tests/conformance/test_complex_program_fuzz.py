@@ -51,12 +51,7 @@ N_HOLO = max(6, N // 4)
 CHUNK = 8
 
 # Documented differences: a step -> (the error gpuad raises for a complex state, why).
-KNOWN = {
-    "qr_recon": (ComplexError, "qr is differentiated for real input only (docs/porting.md, "
-                               "'Complex linear algebra'); torch and JAX differentiate complex QR"),
-    "pinv": (ComplexError, "pinv is differentiated for real input only (docs/porting.md, "
-                           "'Complex linear algebra'); torch and JAX differentiate it"),
-}
+KNOWN: dict[str, tuple[type, str]] = {}  # none left: complex qr and pinv are differentiated
 
 
 @pytest.fixture(scope="module")
