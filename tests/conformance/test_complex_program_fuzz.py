@@ -42,7 +42,6 @@ import complex_fuzz as cf  # noqa: E402
 import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 import gpuad.optim as optim  # noqa: E402
-from gpuad.complex_rules import ComplexError  # noqa: E402
 from gpuad.linalg_rules import DegenerateError  # noqa: E402
 from tests.conftest import to_numpy  # noqa: E402
 
