@@ -25,7 +25,7 @@ import numpy as _np
 
 from .. import _value_checks
 from .. import rules as _r
-from ..linalg_rules import _H, DegenerateError, _sym_from, _unpack
+from ..linalg_rules import _H, DegenerateError, _conj, _re, _sym_from, _unpack
 from ..linalg_rules import eig_ as _eig
 from ..linalg_rules import eigh_ as _eigh
 from ..linalg_rules import pinv_ as _pinv
@@ -470,7 +470,8 @@ def lstsq(a, b, rcond=None):
     x = _r.matmul(_pinv(a, rcond=rcond), b)
     if full and m > n:
         r = b - _r.matmul(a, x)
-        resid = _r.sum(_r.abs(r) ** 2 if _raw(r).dtype.kind == "c" else r * r, 0)
+        rr = r * _conj(r) if _raw(r).dtype.kind == "c" else r * r
+        resid = _r.sum(_re(rr), 0)
         if _r.ndim(b) == 1:
             resid = _r.reshape(resid, (1,))
     else:
