@@ -560,10 +560,12 @@ def _qr_vjp(g, ans, a, complete, mn):
         r = getitem(r, (Ellipsis, slice(0, n), _ALL))
         gr = getitem(gr, (Ellipsis, slice(0, n), _ALL))
     _check_full_rank("qr", r)
-    mm = matmul(r, _T(gr)) - matmul(_T(gq), q)
+    # complex input: LAPACK's R has a real diagonal, so Q^H dQ has an imaginary diagonal and
+    # only the real part of the diagonal of R gR^H - gQ^H Q reaches A
+    mm = matmul(r, _H(gr)) - matmul(_H(gq), q)
     low = mm * _tri_mask(n, mm, True, -1)
-    sym = low + _T(low) + mm * _eye(n, mm)
-    return _T(solve_tri_(r, _T(gq + matmul(q, sym)), lower=False, trans=0, unit=False))
+    sym = low + _H(low) + _re(mm) * _eye(n, mm)
+    return _H(solve_tri_(r, _H(gq + matmul(q, sym)), lower=False, trans=0, unit=False))
 
 
 def _qr_jvp(t, ans, a, complete, mn):
@@ -576,19 +578,22 @@ def _qr_jvp(t, ans, a, complete, mn):
         r = getitem(r, (Ellipsis, slice(0, n), _ALL))
     _check_full_rank("qr", r)
     dx_rinv = _solve_r_right(t, r)
-    c = matmul(_T(q), dx_rinv)
+    c = matmul(_H(q), dx_rinv)
     low = c * _tri_mask(n, c, True, -1)
-    om = low - _T(low)
+    om = low - _H(low)
+    if _is_c(c):  # Q^H dQ is skew-Hermitian: the imaginary part of c's diagonal (R's is real)
+        om = om + (c - _re(c)) * _eye(n, c)
     dq = matmul(q, om - c) + dx_rinv
     dr = matmul(c - om, r)
     if q2 is not None:
-        dq = _r.concatenate([dq, -matmul(q, matmul(_T(dq), q2))], -1)
+        dq = _r.concatenate([dq, -matmul(q, matmul(_H(dq), q2))], -1)
         zeros = _r._xp(data(dr)).zeros(shape(dr)[:-2] + (m - n, n), dtype=data(dr).dtype)
         dr = _r.concatenate([dr, zeros], -2)
     return _pack(shape(a)[:-2], [dq, dr])
 
 
-qr_ = prim("qr", _qr_fwd, vjp=[_qr_vjp], jvp=[_qr_jvp])
+# complex matrices: the rules above, with conjugate transposes ("own" formulas)
+qr_ = prim("qr", _qr_fwd, vjp=[_qr_vjp], jvp=[_qr_jvp], cplx="own")
 
 
 # ---- pinv -------------------------------------------------------------------------------------
@@ -601,7 +606,8 @@ def _pinv_fwd(xp, a, rcond):
     cut = xp.asarray(rcond, dtype=s.dtype)[..., None] * xp.max(s, axis=-1, keepdims=True) \
         if s.shape[-1] else s
     sinv = xp.where(s > cut, 1 / xp.where(s > cut, s, 1), 0)
-    return xp.matmul(xp.swapaxes(vh, -1, -2) * sinv[..., None, :], xp.swapaxes(u, -1, -2))
+    return xp.matmul(xp.conj(xp.swapaxes(vh, -1, -2)) * sinv[..., None, :],
+                     xp.conj(xp.swapaxes(u, -1, -2)))
 
 
 def _pinv_vjp(g, ans, a, rcond):
@@ -609,9 +615,9 @@ def _pinv_vjp(g, ans, a, rcond):
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(_T(p), matmul(g, _T(p)))
-            + matmul(ap, matmul(_T(g), matmul(p, _T(p))))
-            + matmul(matmul(_T(p), p), matmul(_T(g), pa)))
+    return (-matmul(_H(p), matmul(g, _H(p)))
+            + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
+            + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
 
 
 def _pinv_jvp(t, ans, a, rcond):
@@ -619,11 +625,12 @@ def _pinv_jvp(t, ans, a, rcond):
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _T(p)), matmul(_T(t), ap))
-            + matmul(pa, matmul(_T(t), matmul(_T(p), p))))
+    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
+            + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
 
 
-pinv_ = prim("pinv", _pinv_fwd, vjp=[_pinv_vjp], jvp=[_pinv_jvp])
+# complex matrices: the rules above, with conjugate transposes ("own" formulas)
+pinv_ = prim("pinv", _pinv_fwd, vjp=[_pinv_vjp], jvp=[_pinv_jvp], cplx="own")
 
 
 # ---- triangular solve -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import numpy as _np
 
 from .. import _value_checks
 from .. import rules as _r
-from ..linalg_rules import DegenerateError, _sym_from, _unpack
+from ..linalg_rules import _H, DegenerateError, _conj, _re, _sym_from, _unpack
 from ..linalg_rules import eig_ as _eig
 from ..linalg_rules import eigh_ as _eigh
 from ..linalg_rules import pinv_ as _pinv
@@ -410,11 +410,11 @@ def qr(a, mode: str = "reduced"):
         complete = mode == "complete" and m > n
         q, r = _unpack(_qr(a, complete=complete, mn=(m, n)),
                        [(m, m if complete else n), (m if complete else n, n)])
-    else:  # A = [X | Y] with X square: Q R1 = X, R = [R1 | Q^T Y]
+    else:  # A = [X | Y] with X square: Q R1 = X, R = [R1 | Q^H Y]
         x = _r.getitem(a, (Ellipsis, slice(None), slice(0, m)))
         y = _r.getitem(a, (Ellipsis, slice(None), slice(m, n)))
         q, r1 = _unpack(_qr(x, complete=False, mn=(m, m)), [(m, m), (m, m)])
-        r = _r.concatenate([r1, _r.matmul(_r.swapaxes(q, -1, -2), y)], _r.ndim(a) - 1)
+        r = _r.concatenate([r1, _r.matmul(_H(q), y)], _r.ndim(a) - 1)
     if mode == "r":
         return r
     return _QRResult(q, r)
@@ -470,11 +470,12 @@ def lstsq(a, b, rcond=None):
     x = _r.matmul(_pinv(a, rcond=rcond), b)
     if full and m > n:
         r = b - _r.matmul(a, x)
-        resid = _r.sum(r * r, 0)
+        rr = r * _conj(r) if _raw(r).dtype.kind == "c" else r * r
+        resid = _r.sum(_re(rr), 0)
         if _r.ndim(b) == 1:
             resid = _r.reshape(resid, (1,))
     else:
-        resid = _like(x, xp.empty((0,), dtype=dt))
+        resid = _like(x, xp.empty((0,), dtype=_np.empty(0, dt).real.dtype))
     return x, resid, rank, s
 
 

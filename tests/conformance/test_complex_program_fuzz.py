@@ -42,7 +42,6 @@ import complex_fuzz as cf  # noqa: E402
 import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 import gpuad.optim as optim  # noqa: E402
-from gpuad.complex_rules import ComplexError  # noqa: E402
 from gpuad.linalg_rules import DegenerateError  # noqa: E402
 from tests.conftest import to_numpy  # noqa: E402
 
@@ -51,12 +50,7 @@ N_HOLO = max(6, N // 4)
 CHUNK = 8
 
 # Documented differences: a step -> (the error gpuad raises for a complex state, why).
-KNOWN = {
-    "qr_recon": (ComplexError, "qr is differentiated for real input only (docs/porting.md, "
-                               "'Complex linear algebra'); torch and JAX differentiate complex QR"),
-    "pinv": (ComplexError, "pinv is differentiated for real input only (docs/porting.md, "
-                           "'Complex linear algebra'); torch and JAX differentiate it"),
-}
+KNOWN: dict[str, tuple[type, str]] = {}  # none left: complex qr and pinv are differentiated
 
 
 @pytest.fixture(scope="module")
