@@ -1124,6 +1124,34 @@ def _bicubic_by_scale(case: Case) -> bool:
             and not kw.get("recompute_scale_factor"))
 
 
+def _antialias_sizes(case: Case) -> tuple[int, int, int, int] | None:
+    """(h, w, out h, out w) of an antialiased case, else None."""
+    kw = case.kwargs
+    if not kw.get("antialias"):
+        return None
+    h, w = case.calls[0].args[0].a.shape[2:]
+    if kw.get("size") is not None:
+        sz = kw["size"]
+        oh, ow = (sz, sz) if isinstance(sz, int) else sz
+    else:
+        sf = kw["scale_factor"]
+        fh, fw = (sf, sf) if isinstance(sf, float | int) else sf
+        oh, ow = int(np.floor(h * fh)), int(np.floor(w * fw))
+    return h, w, oh, ow
+
+
+def _antialias_to_one_column(case: Case) -> bool:
+    s = _antialias_sizes(case)
+    return s is not None and s[3] == 1 and s[2] != s[0]
+
+
+def _antialias_keeps_a_size_by_scale(case: Case) -> bool:
+    s = _antialias_sizes(case)
+    kw = case.kwargs
+    return (s is not None and kw.get("scale_factor") is not None
+            and not kw.get("recompute_scale_factor") and (s[0] == s[2] or s[1] == s[3]))
+
+
 def _bag_freq_with_repeats(case: Case) -> bool:
     if case.name != "EmbeddingBag" or not case.kwargs.get("scale_grad_by_freq"):
         return False
@@ -1141,7 +1169,15 @@ KNOWN.update({
         _bicubic_by_scale,
         "torch's CPU backward of 'bicubic' by a scale_factor that keeps a size is not that "
         "of its forward (torch's gradcheck fails): gpuad's is (checked here by central "
-        "differences)", "fd")],
+        "differences)", "fd"), (
+        _antialias_to_one_column,
+        "torch's CPU antialiased resampling to an output width of 1 gives every output row "
+        "the weights of the first row when the height changes (gpuad weighs each row by "
+        "its own window, as torch does for any other width)", "skip"), (
+        _antialias_keeps_a_size_by_scale,
+        "torch's CPU antialiased forward copies an axis whose size is kept, but its "
+        "backward resamples it by the scale_factor (torch's gradcheck fails): gpuad's "
+        "gradient is that of the forward (checked here by central differences)", "fd")],
     "activation": [(
         lambda case: case.name == "Hardsigmoid",
         "torch's CPU hardsigmoid backward multiplies by 1/6 rounded to float32 (a relative "
