@@ -1152,6 +1152,19 @@ def _antialias_keeps_a_size_by_scale(case: Case) -> bool:
             and not kw.get("recompute_scale_factor") and (s[0] == s[2] or s[1] == s[3]))
 
 
+def _circular_wraps_past_a_crop(case: Case) -> bool:
+    """A 'circular' pad with a width beyond what a negative width leaves of its axis."""
+    if case.name != "pad" or case.kwargs.get("mode") != "circular":
+        return False
+    pad, shape = case.args[0], case.calls[0].args[0].a.shape
+    for i in range(len(pad) // 2):
+        before, after, n = pad[2 * i], pad[2 * i + 1], shape[-1 - i]
+        left = n + min(before, 0) + min(after, 0)
+        if min(before, after) < 0 and max(before, after) > left:
+            return True
+    return False
+
+
 def _bag_freq_with_repeats(case: Case) -> bool:
     if case.name != "EmbeddingBag" or not case.kwargs.get("scale_grad_by_freq"):
         return False
@@ -1183,6 +1196,12 @@ KNOWN.update({
         "torch's CPU hardsigmoid backward multiplies by 1/6 rounded to float32 (a relative "
         "error near 3e-8 in float64): gpuad's gradient is checked by central differences",
         "fd")],
+    "pad": [(
+        _circular_wraps_past_a_crop,
+        "torch's 'circular' pad with a negative width, where the other width exceeds what "
+        "the crop leaves, reads memory outside the input (a 'before' width) or copies what "
+        "it has just written (an 'after' width), and its backward refuses: gpuad refuses "
+        "(docs/porting.md)", "skip")],
     "misc": [(
         _bag_freq_with_repeats,
         "torch's CPU embedding_bag with scale_grad_by_freq divides some rows by another "
