@@ -220,9 +220,10 @@ def interpolate(
         sf = [float(v) for v in _per_axis(op, "scale_factor", scale_factor, nd)]
         out = [int(math.floor(float(n) * f)) for n, f in zip(n_in, sf, strict=True)]
         scales = [None] * nd if recompute_scale_factor else sf
-    if min(out) <= 0 or min(n_in) <= 0:
+    if min(out) < (0 if mode == "area" else 1) or min(n_in) <= 0:
         raise ValueError(
             f"{op}: input spatial size {n_in} and output size {tuple(out)} must be positive"
+            f" (an output size of 0 only with mode 'area')"
         )
     if mode == "area":
         from . import pooling

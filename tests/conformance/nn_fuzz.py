@@ -1124,6 +1124,17 @@ def _bicubic_by_scale(case: Case) -> bool:
             and not kw.get("recompute_scale_factor"))
 
 
+def _area_to_nothing(case: Case) -> bool:
+    kw = case.kwargs
+    if kw.get("mode") != "area":
+        return False
+    shape = case.calls[0].args[0].a.shape[2:]
+    if kw.get("size") is not None:
+        return 0 in np.atleast_1d(kw["size"])
+    sf = np.broadcast_to(kw["scale_factor"], (len(shape),))
+    return any(int(np.floor(n * f)) == 0 for n, f in zip(shape, sf, strict=True))
+
+
 def _antialias_sizes(case: Case) -> tuple[int, int, int, int] | None:
     """(h, w, out h, out w) of an antialiased case, else None."""
     kw = case.kwargs
@@ -1183,6 +1194,9 @@ KNOWN.update({
         "torch's CPU backward of 'bicubic' by a scale_factor that keeps a size is not that "
         "of its forward (torch's gradcheck fails): gpuad's is (checked here by central "
         "differences)", "fd"), (
+        _area_to_nothing,
+        "torch's backward of 'area' to an output size of 0 refuses (its forward gives the "
+        "empty result): gpuad's zero gradient is checked by central differences", "fd"), (
         _antialias_to_one_column,
         "torch's CPU antialiased resampling to an output width of 1 gives every output row "
         "the weights of the first row when the height changes (gpuad weighs each row by "
@@ -1426,21 +1440,24 @@ def _run(case: Case, seed: int, fd: bool = False) -> None:
     names = sorted(tparams)
     labels = [f"input {i}" for i in range(len(tleaves))] + [f"parameter {n}" for n in names]
     if isinstance(tloss, torch.Tensor):
-        try:
-            tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
-                                     allow_unused=True)
-        except RuntimeError as e:  # torch's own limits (in-place leaky_relu of slope < 0)
-            raise _Refused(f"torch's backward: {e}") from e
+        tg = None
+        if not fd:  # where torch's gradient is known to be wrong (or refused), it is not asked
+            try:
+                tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
+                                         allow_unused=True)
+            except RuntimeError as e:  # torch's own limits
+                raise _Refused(f"torch's backward: {e}") from e
         gg = _gpuad_call("backward", ad.autograd.grad, gloss,
                          gleaves + [gparams[n] for n in names], allow_unused=True)
         shapes = [tuple(t.shape) for t in tleaves] + [tuple(tparams[n].shape) for n in names]
         gg = [np.zeros(sh) if a is None else _host(a) for a, sh in zip(gg, shapes, strict=True)]
-        tg = [np.zeros(sh) if b is None else _host(b) for b, sh in zip(tg, shapes, strict=True)]
         if fd:  # torch's gradient is known to be wrong here: central differences instead
             if tparams:
                 raise _Bug("harness: central differences need a function without parameters")
             _fd_check(case, gfn, cs, gg[:len(tleaves)])
         else:
+            tg = [np.zeros(sh) if b is None else _host(b)
+                  for b, sh in zip(tg, shapes, strict=True)]
             for lab, a, b in zip(labels, gg, tg, strict=True):
                 d = differs(a, b, GRAD_RTOL)
                 if d:
