@@ -762,12 +762,20 @@ def g_loss(g: Gen) -> Case:
                 [Call((g.x(N, C), g.x(N, C), g.x(N, C)))])
 
 
+def _hardtanh_kwargs(g: Gen) -> dict:
+    kw = dict(min_val=g.c([-1.0, -0.5, -2.0]), max_val=g.c([1.0, 0.3, 2.0]))
+    for old in ("min_val", "max_val"):  # torch's deprecated spellings override
+        if g.b(0.25):
+            kw[old.replace("val", "value")] = kw.pop(old) if g.b(0.5) else -kw[old] / 2
+    return kw
+
+
 ACTIVATIONS = {
     "ELU": lambda g: dict(alpha=g.c([1.0, 0.5, 2.0])),
     "CELU": lambda g: dict(alpha=g.c([1.0, 0.5, 2.0])),
     "SELU": lambda g: {},
     "GELU": lambda g: dict(approximate=g.c(["none", "tanh"])),
-    "Hardtanh": lambda g: dict(min_val=g.c([-1.0, -0.5, -2.0]), max_val=g.c([1.0, 0.3, 2.0])),
+    "Hardtanh": lambda g: _hardtanh_kwargs(g),
     "LeakyReLU": lambda g: dict(negative_slope=g.c([0.01, 0.2, -0.3, 1.5])),
     "ReLU6": lambda g: {},
     "RReLU": lambda g: dict(lower=g.c([0.1, 0.125]), upper=g.c([0.3, 1 / 3])),
@@ -1209,7 +1217,16 @@ KNOWN.update({
         lambda case: case.name == "Hardsigmoid",
         "torch's CPU hardsigmoid backward multiplies by 1/6 rounded to float32 (a relative "
         "error near 3e-8 in float64): gpuad's gradient is checked by central differences",
-        "fd")],
+        "fd"), (
+        lambda case: (case.name == "LeakyReLU" and case.kwargs.get("inplace")
+                      and case.kwargs["negative_slope"] < 0),
+        "torch's backward of an in-place leaky_relu with a negative slope refuses (the sign "
+        "of the input is lost): gpuad keeps it; checked by central differences", "fd")],
+    "functional": [(
+        lambda case: (case.name == "group_norm" and case.calls[0].kwargs["weight"] is None
+                      and case.calls[0].kwargs["bias"] is not None),
+        "torch's CPU backward of group_norm with a bias but no weight fails ('tensor does "
+        "not have a device'): gpuad's gradient is checked by central differences", "fd")],
     "pad": [(
         _circular_wraps_past_a_crop,
         "torch's 'circular' pad with a negative width, where the other width exceeds what "
