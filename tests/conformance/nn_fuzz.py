@@ -44,7 +44,8 @@ CLEAR = (ValueError, TypeError, NotImplementedError, IndexError, RuntimeError)
 
 # family -> [(predicate on the case, why gpuad differs from torch there, action)]: action
 # "skip" leaves the case out, "fd" compares values with torch and checks the input gradients
-# by central differences instead (where torch's own gradient is not that of its forward).
+# by central differences instead, without asking torch's (where torch's own gradient is not
+# that of its forward, or its backward refuses).
 # Filled in below the generators.
 KNOWN: dict[str, list[tuple[Any, str, str]]] = {}
 
