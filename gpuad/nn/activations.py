@@ -435,12 +435,29 @@ class CELU(_Elementwise):
 
 
 class Hardtanh(_Elementwise):
-    """``hardtanh`` as a module. Example: ``nn.Hardtanh(-2.0, 2.0)``"""
+    """``hardtanh`` as a module (torch's deprecated ``min_value``/``max_value`` keywords
+    override ``min_val``/``max_val``, with a FutureWarning). Example: ``nn.Hardtanh(-2.0, 2.0)``"""
 
     _fn, _keys = hardtanh, ("min_val", "max_val")
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+    ) -> None:
         self.inplace = inplace
+        renamed = (("min_value", "min_val", min_value), ("max_value", "max_val", max_value))
+        for old, new, v in renamed:
+            if v is not None:
+                warnings.warn(
+                    f"Hardtanh: keyword argument {old!r} is deprecated, use {new!r}",
+                    FutureWarning, stacklevel=2,
+                )
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
         if max_val < min_val:
             raise ValueError(
                 f"Hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})"

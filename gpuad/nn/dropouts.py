@@ -119,12 +119,15 @@ def alpha_dropout(
 def feature_alpha_dropout(
     input: Array, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Array:
-    """``alpha_dropout`` of whole channels (axis 1) of an (N, C, ...) input.
+    """``alpha_dropout`` of whole channels (axis 1) of an (N, C, ...) input (any input
+    where nothing is drawn: ``eval()``, ``p`` 0 or 1, as torch).
     Example: ``F.feature_alpha_dropout(x, 0.1, training=True)``"""
     s = _r.shape(input)
-    if len(s) < 2:
+    draws = training and 0.0 < p < 1.0 and math.prod(s) > 0  # torch checks the dims then only
+    if len(s) < 2 and draws:
         raise ValueError(f"feature_alpha_dropout: expected an input (N, C, ...), got shape {s}")
-    return _alpha("feature_alpha_dropout", input, s[:2] + (1,) * (len(s) - 2), p, training, inplace)
+    return _alpha("feature_alpha_dropout", input, s[:2] + (1,) * max(len(s) - 2, 0), p, training,
+                  inplace)
 
 
 class _DropoutModule(Module):

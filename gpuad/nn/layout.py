@@ -59,7 +59,8 @@ def pad(
     starting from the LAST axis, ``(left, right, top, bottom, ...)``. ``mode``: 'constant'
     (fill with ``value``, default 0; a negative width crops), 'reflect' (mirror without the
     edge; each width below that axis's size), 'replicate' (repeat the edge) or 'circular'
-    (wrap around; each width at most the axis's size). The last three pad 1 to 3 trailing
+    (wrap around; each width at most the axis's size; a negative width crops first, then
+    the other wraps around what is left, at most its size). The last three pad 1 to 3 trailing
     axes of an input with one or two more axes (batch and channels), as torch.
 
     Example: ``F.pad(images, (1, 1, 1, 1), mode="replicate")`` pads H and W by one.
@@ -88,6 +89,8 @@ def pad(
             f"with one or two more axes (batch, channels); got {k} pairs "
             f"for an input of shape {shape}"
         )
+    if mode == "circular" and any(min(w) < 0 for w in widths):
+        return _pad_circular_cropping(input, widths)
     for ax in range(nd - k, nd):
         before, after, n = *widths[ax], shape[ax]
         if min(before, after) < 0:
@@ -102,8 +105,8 @@ def pad(
         if mode == "circular" and max(before, after) > n:
             raise ValueError(
                 f"pad: 'circular' needs each width at most the size of its axis "
-                f"(it would wrap around more than once); got {(before, after)} "
-                f"for axis {ax} of size {n}"
+                f"(it would wrap around more than once), after the negative widths "
+                f"crop it; got {(before, after)} for axis {ax} of size {n}"
             )
         if mode == "replicate" and n == 0 and before + after:
             raise ValueError(f"pad: 'replicate' cannot pad axis {ax} of size 0")
@@ -112,7 +115,8 @@ def pad(
     return gnp.pad(input, widths, mode=_NP_MODE[mode])
 
 
-def _pad_constant(x: Array, widths: list[tuple[int, int]], value: float) -> Array:
+def _crop(x: Array, widths: list[tuple[int, int]]) -> Array:
+    """``x`` less the negative widths (``x`` itself where there are none)."""
     shape = _r.shape(x)
     crop = []
     for ax, (before, after) in enumerate(widths):
@@ -125,6 +129,31 @@ def _pad_constant(x: Array, widths: list[tuple[int, int]], value: float) -> Arra
         crop.append(slice(max(-before, 0), shape[ax] - max(-after, 0)))
     if any(b < 0 or a < 0 for b, a in widths):
         x = gnp.getitem(x, tuple(crop))
+    return x
+
+
+def _pad_circular_cropping(x: Array, widths: list[tuple[int, int]]) -> Array:
+    """torch's 'circular' pad with negative widths: crop first, then wrap around what is
+    left. A width beyond what is left is refused (torch's forward reads memory outside the
+    input or copies what it has just written, and its backward refuses)."""
+    shape = _r.shape(x)
+    for ax, (before, after) in enumerate(widths):
+        n, left = shape[ax], shape[ax] + min(before, 0) + min(after, 0)
+        if left >= 0 and max(before, after) > left:
+            raise ValueError(
+                f"pad: 'circular' with a negative width crops first, then needs each "
+                f"positive width at most the size left; got {(before, after)} for axis "
+                f"{ax} of size {n}, which leaves {left}"
+            )
+    y = _crop(x, widths)
+    grow = [(max(b, 0), max(a, 0)) for b, a in widths]
+    if not any(b or a for b, a in grow):
+        return gnp.copy(y)
+    return gnp.pad(y, grow, mode="wrap")
+
+
+def _pad_constant(x: Array, widths: list[tuple[int, int]], value: float) -> Array:
+    x = _crop(x, widths)
     grow = [(max(b, 0), max(a, 0)) for b, a in widths]
     if not any(b or a for b, a in grow):
         return gnp.copy(x)  # a new tensor, not the input or a view of it, as torch's

@@ -1,6 +1,7 @@
 """Resampling as ``torch.nn.functional.interpolate``: modes ``nearest``, ``nearest-exact``,
 ``linear``, ``bilinear``, ``bicubic``, ``trilinear`` and ``area``, by ``size`` or
-``scale_factor`` (with ``recompute_scale_factor``) and ``align_corners``; the modules
+``scale_factor`` (with ``recompute_scale_factor``), ``align_corners`` and ``antialias``
+(bilinear, bicubic); the modules
 ``Upsample``, ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``; ``upsample*`` aliases.
 
 Each spatial axis is resampled in turn: the source positions and weights of an axis are
@@ -90,6 +91,40 @@ def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
     return [far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)]
 
 
+def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
+    """The antialias kernels: the triangle, or Keys' cubic with ``a = -0.5`` (not the
+    ``-0.75`` of plain bicubic)."""
+    t = np.abs(x)
+    if not cubic:
+        return np.maximum(0.0, 1.0 - t)
+    a = -0.5
+    near = ((a + 2) * t - (a + 3)) * t * t + 1
+    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return np.where(t < 1, near, np.where(t < 2, far, 0.0))
+
+
+def _aa_taps(
+    n: int, m: int, scale: float | None, align_corners: bool, cubic: bool
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """torch's antialiased resampling of an axis of ``n`` to ``m`` as taps: output ``i``
+    averages the inputs within ``support`` of its centre ``r * (i + 0.5)`` (the kernel's
+    half width, widened by the downscale ratio ``r`` when ``r > 1``), weighted by the kernel
+    at ``(j + 0.5 - centre) / max(r, 1)`` and normalised to sum to 1."""
+    r = _ratio(n, m, scale, align_corners)
+    half = 2.0 if cubic else 1.0
+    support, stretch = (half * r, r) if r >= 1.0 else (half, 1.0)
+    centre = r * (np.arange(m, dtype=np.float64) + 0.5)
+    lo = np.maximum((centre - support + 0.5).astype(np.int64), 0)  # truncation, as torch
+    hi = np.minimum((centre + support + 0.5).astype(np.int64), n)
+    width = int(max(int((hi - lo).max()), 1))
+    j = lo[:, None] + np.arange(width)[None, :]
+    w = np.where(j < hi[:, None], _aa_filter((j + 0.5 - centre[:, None]) / stretch, cubic), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = w / np.where(total != 0, total, 1.0)
+    idx = np.minimum(j, n - 1)
+    return [(idx[:, k], w[:, k]) for k in range(width)]
+
+
 def _along(x: Array, axis: int, taps: list[tuple[np.ndarray, np.ndarray | None]]) -> Array:
     """``sum_k take(x, idx_k, axis) * w_k`` (w along ``axis``); a tap without weights is
     the take alone."""
@@ -105,8 +140,13 @@ def _along(x: Array, axis: int, taps: list[tuple[np.ndarray, np.ndarray | None]]
 
 
 def _resample_axis(
-    x: Array, axis: int, n: int, m: int, scale: float | None, mode: str, align_corners: bool
+    x: Array, axis: int, n: int, m: int, scale: float | None, mode: str, align_corners: bool,
+    antialias: bool = False,
 ) -> Array:
+    if antialias:
+        if m == n:  # torch copies an axis whose size is kept
+            return x
+        return _along(x, axis, _aa_taps(n, m, scale, align_corners, mode == "bicubic"))
     if mode in ("nearest", "nearest-exact"):
         nd = len(_r.shape(x)) - 2
         return _along(x, axis, [(_nearest(n, m, scale, mode == "nearest-exact", nd), None)])
@@ -163,10 +203,10 @@ def interpolate(
             f"{op}: align_corners can only be set with the interpolating modes "
             f"linear, bilinear, bicubic and trilinear, got mode {mode!r}"
         )
-    if antialias:
-        raise NotImplementedError(
-            f"{op}: antialias=True is not supported; resample without "
-            f"it (or smooth with avg_pool first)"
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(
+            f"{op}: antialias=True needs mode 'bilinear' or 'bicubic' (a 4-d input), "
+            f"got mode {mode!r} and shape {s}"
         )
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
@@ -180,9 +220,10 @@ def interpolate(
         sf = [float(v) for v in _per_axis(op, "scale_factor", scale_factor, nd)]
         out = [int(math.floor(float(n) * f)) for n, f in zip(n_in, sf, strict=True)]
         scales = [None] * nd if recompute_scale_factor else sf
-    if min(out) <= 0 or min(n_in) <= 0:
+    if min(out) < (0 if mode == "area" else 1) or min(n_in) <= 0:
         raise ValueError(
             f"{op}: input spatial size {n_in} and output size {tuple(out)} must be positive"
+            f" (an output size of 0 only with mode 'area')"
         )
     if mode == "area":
         from . import pooling
@@ -195,7 +236,9 @@ def interpolate(
         return pool(input, tuple(out))
     y = input
     for k in range(nd):
-        y = _resample_axis(y, 2 + k, n_in[k], out[k], scales[k], mode, bool(align_corners))
+        y = _resample_axis(
+            y, 2 + k, n_in[k], out[k], scales[k], mode, bool(align_corners), bool(antialias)
+        )
     return y
 
 

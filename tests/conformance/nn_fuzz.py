@@ -44,7 +44,8 @@ CLEAR = (ValueError, TypeError, NotImplementedError, IndexError, RuntimeError)
 
 # family -> [(predicate on the case, why gpuad differs from torch there, action)]: action
 # "skip" leaves the case out, "fd" compares values with torch and checks the input gradients
-# by central differences instead (where torch's own gradient is not that of its forward).
+# by central differences instead, without asking torch's (where torch's own gradient is not
+# that of its forward, or its backward refuses).
 # Filled in below the generators.
 KNOWN: dict[str, list[tuple[Any, str, str]]] = {}
 
@@ -762,12 +763,20 @@ def g_loss(g: Gen) -> Case:
                 [Call((g.x(N, C), g.x(N, C), g.x(N, C)))])
 
 
+def _hardtanh_kwargs(g: Gen) -> dict:
+    kw = dict(min_val=g.c([-1.0, -0.5, -2.0]), max_val=g.c([1.0, 0.3, 2.0]))
+    for old in ("min_val", "max_val"):  # torch's deprecated spellings override
+        if g.b(0.25):
+            kw[old.replace("val", "value")] = kw.pop(old) if g.b(0.5) else -kw[old] / 2
+    return kw
+
+
 ACTIVATIONS = {
     "ELU": lambda g: dict(alpha=g.c([1.0, 0.5, 2.0])),
     "CELU": lambda g: dict(alpha=g.c([1.0, 0.5, 2.0])),
     "SELU": lambda g: {},
     "GELU": lambda g: dict(approximate=g.c(["none", "tanh"])),
-    "Hardtanh": lambda g: dict(min_val=g.c([-1.0, -0.5, -2.0]), max_val=g.c([1.0, 0.3, 2.0])),
+    "Hardtanh": lambda g: _hardtanh_kwargs(g),
     "LeakyReLU": lambda g: dict(negative_slope=g.c([0.01, 0.2, -0.3, 1.5])),
     "ReLU6": lambda g: {},
     "RReLU": lambda g: dict(lower=g.c([0.1, 0.125]), upper=g.c([0.3, 1 / 3])),
@@ -1124,6 +1133,58 @@ def _bicubic_by_scale(case: Case) -> bool:
             and not kw.get("recompute_scale_factor"))
 
 
+def _area_to_nothing(case: Case) -> bool:
+    kw = case.kwargs
+    if kw.get("mode") != "area":
+        return False
+    shape = case.calls[0].args[0].a.shape[2:]
+    if kw.get("size") is not None:
+        return 0 in np.atleast_1d(kw["size"])
+    sf = np.broadcast_to(kw["scale_factor"], (len(shape),))
+    return any(int(np.floor(n * f)) == 0 for n, f in zip(shape, sf, strict=True))
+
+
+def _antialias_sizes(case: Case) -> tuple[int, int, int, int] | None:
+    """(h, w, out h, out w) of an antialiased case, else None."""
+    kw = case.kwargs
+    if not kw.get("antialias"):
+        return None
+    h, w = case.calls[0].args[0].a.shape[2:]
+    if kw.get("size") is not None:
+        sz = kw["size"]
+        oh, ow = (sz, sz) if isinstance(sz, int) else sz
+    else:
+        sf = kw["scale_factor"]
+        fh, fw = (sf, sf) if isinstance(sf, float | int) else sf
+        oh, ow = int(np.floor(h * fh)), int(np.floor(w * fw))
+    return h, w, oh, ow
+
+
+def _antialias_to_one_column(case: Case) -> bool:
+    s = _antialias_sizes(case)
+    return s is not None and s[3] == 1 and s[2] != s[0]
+
+
+def _antialias_keeps_a_size_by_scale(case: Case) -> bool:
+    s = _antialias_sizes(case)
+    kw = case.kwargs
+    return (s is not None and kw.get("scale_factor") is not None
+            and not kw.get("recompute_scale_factor") and (s[0] == s[2] or s[1] == s[3]))
+
+
+def _circular_wraps_past_a_crop(case: Case) -> bool:
+    """A 'circular' pad with a width beyond what a negative width leaves of its axis."""
+    if case.name != "pad" or case.kwargs.get("mode") != "circular":
+        return False
+    pad, shape = case.args[0], case.calls[0].args[0].a.shape
+    for i in range(len(pad) // 2):
+        before, after, n = pad[2 * i], pad[2 * i + 1], shape[-1 - i]
+        left = n + min(before, 0) + min(after, 0)
+        if min(before, after) < 0 and max(before, after) > left:
+            return True
+    return False
+
+
 def _bag_freq_with_repeats(case: Case) -> bool:
     if case.name != "EmbeddingBag" or not case.kwargs.get("scale_grad_by_freq"):
         return False
@@ -1141,12 +1202,38 @@ KNOWN.update({
         _bicubic_by_scale,
         "torch's CPU backward of 'bicubic' by a scale_factor that keeps a size is not that "
         "of its forward (torch's gradcheck fails): gpuad's is (checked here by central "
-        "differences)", "fd")],
+        "differences)", "fd"), (
+        _area_to_nothing,
+        "torch's backward of 'area' to an output size of 0 refuses (its forward gives the "
+        "empty result): gpuad's zero gradient is checked by central differences", "fd"), (
+        _antialias_to_one_column,
+        "torch's CPU antialiased resampling to an output width of 1 gives every output row "
+        "the weights of the first row when the height changes (gpuad weighs each row by "
+        "its own window, as torch does for any other width)", "skip"), (
+        _antialias_keeps_a_size_by_scale,
+        "torch's CPU antialiased forward copies an axis whose size is kept, but its "
+        "backward resamples it by the scale_factor (torch's gradcheck fails): gpuad's "
+        "gradient is that of the forward (checked here by central differences)", "fd")],
     "activation": [(
         lambda case: case.name == "Hardsigmoid",
         "torch's CPU hardsigmoid backward multiplies by 1/6 rounded to float32 (a relative "
         "error near 3e-8 in float64): gpuad's gradient is checked by central differences",
-        "fd")],
+        "fd"), (
+        lambda case: (case.name == "LeakyReLU" and case.kwargs.get("inplace")
+                      and case.kwargs["negative_slope"] < 0),
+        "torch's backward of an in-place leaky_relu with a negative slope refuses (the sign "
+        "of the input is lost): gpuad keeps it; checked by central differences", "fd")],
+    "functional": [(
+        lambda case: (case.name == "group_norm" and case.calls[0].kwargs["weight"] is None
+                      and case.calls[0].kwargs["bias"] is not None),
+        "torch's CPU backward of group_norm with a bias but no weight fails ('tensor does "
+        "not have a device'): gpuad's gradient is checked by central differences", "fd")],
+    "pad": [(
+        _circular_wraps_past_a_crop,
+        "torch's 'circular' pad with a negative width, where the other width exceeds what "
+        "the crop leaves, reads memory outside the input (a 'before' width) or copies what "
+        "it has just written (an 'after' width), and its backward refuses: gpuad refuses "
+        "(docs/porting.md)", "skip")],
     "misc": [(
         _bag_freq_with_repeats,
         "torch's CPU embedding_bag with scale_grad_by_freq divides some rows by another "
@@ -1371,21 +1458,24 @@ def _run(case: Case, seed: int, fd: bool = False) -> None:
     names = sorted(tparams)
     labels = [f"input {i}" for i in range(len(tleaves))] + [f"parameter {n}" for n in names]
     if isinstance(tloss, torch.Tensor):
-        try:
-            tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
-                                     allow_unused=True)
-        except RuntimeError as e:  # torch's own limits (in-place leaky_relu of slope < 0)
-            raise _Refused(f"torch's backward: {e}") from e
+        tg = None
+        if not fd:  # where torch's gradient is known to be wrong (or refused), it is not asked
+            try:
+                tg = torch.autograd.grad(tloss, tleaves + [tparams[n] for n in names],
+                                         allow_unused=True)
+            except RuntimeError as e:  # torch's own limits
+                raise _Refused(f"torch's backward: {e}") from e
         gg = _gpuad_call("backward", ad.autograd.grad, gloss,
                          gleaves + [gparams[n] for n in names], allow_unused=True)
         shapes = [tuple(t.shape) for t in tleaves] + [tuple(tparams[n].shape) for n in names]
         gg = [np.zeros(sh) if a is None else _host(a) for a, sh in zip(gg, shapes, strict=True)]
-        tg = [np.zeros(sh) if b is None else _host(b) for b, sh in zip(tg, shapes, strict=True)]
         if fd:  # torch's gradient is known to be wrong here: central differences instead
             if tparams:
                 raise _Bug("harness: central differences need a function without parameters")
             _fd_check(case, gfn, cs, gg[:len(tleaves)])
         else:
+            tg = [np.zeros(sh) if b is None else _host(b)
+                  for b, sh in zip(tg, shapes, strict=True)]
             for lab, a, b in zip(labels, gg, tg, strict=True):
                 d = differs(a, b, GRAD_RTOL)
                 if d:
