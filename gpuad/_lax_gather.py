@@ -279,7 +279,7 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
         if func is not None:
             return ref.apply(func, **kw)
         return getattr(ref, method)(u, **kw)
-    except (TypeError, ValueError, IndexError) as e:
+    except (TypeError, ValueError, IndexError, RuntimeError) as e:
         new = _renamed(e, method, op)
         if new is None:
             raise
@@ -288,6 +288,10 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
 
 def _renamed(e: Exception, method: str, op: str) -> Exception | None:
     """The error of the ``x.at[...]`` method a scatter is made of, naming the lax function."""
+    from .jit.trace import TracerError
+
+    if type(e) not in (TypeError, ValueError, IndexError, TracerError) or vars(e):
+        return None  # an exception that carries more than its message passes unchanged
     msg = str(e).replace(f"x.at[...].{method}", f"lax.{op}")
     if f"lax.{op}" not in msg:
         msg = f"lax.{op}: {msg}"
