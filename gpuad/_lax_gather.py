@@ -2,7 +2,8 @@
 
 Each window is addressed by index arrays (its start, clamped or checked, plus an ``arange``
 along each window dimension), so a gather is one recorded ``x.at[idx].get()`` and a scatter
-one ``.add``/``.set``/``.multiply``/``.min``/``.max``: derivatives, ``vmap`` and ``jit``
+one ``.add``/``.subtract``/``.set``/``.multiply``/``.min``/``.max``/``.apply``: derivatives,
+``vmap`` and ``jit``
 come from those. Modes as XLA computes them: ``"clip"`` moves a window into range, ``"fill"``
 (JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather window with
 ``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"`` (gather's
