@@ -1,15 +1,14 @@
 """``jax.lax.gather`` and the ``scatter`` family, over gpuad's functional index updates.
 
 Each window is addressed by index arrays (its start, clamped or checked, plus an ``arange``
-along each window dimension), so a gather is one recorded ``x.at[idx].get()`` and a scatter
-one ``.add``/``.subtract``/``.set``/``.multiply``/``.min``/``.max``/``.apply``: derivatives,
-``vmap`` and ``jit``
-come from those. Modes as XLA computes them: ``"clip"`` moves a window into range, ``"fill"``
-(JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather window with
-``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"`` (gather's
-default) clamps a gather window and drops a scatter window, as XLA does. An operand batching
-dimension (``operand_batching_dims``) is read or written at the position along the index batch
-dimension it pairs with, as a gather/scatter under ``vmap``.
+along each window dimension), so a gather is one recorded ``x.at[idx].get()`` and a scatter one
+``.add``/``.subtract``/``.set``/``.multiply``/``.min``/``.max``/``.apply``: derivatives,
+``vmap`` and ``jit`` come from those. Modes as XLA computes them: ``"clip"`` moves a window into
+range, ``"fill"`` (JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather
+window with ``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"``
+(gather's default) clamps a gather window and drops a scatter window, as XLA does. An operand
+batching dimension (``operand_batching_dims``) is read or written at the position along the
+index batch dimension it pairs with, as a gather/scatter under ``vmap``.
 
 Example::
 
