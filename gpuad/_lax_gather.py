@@ -1,14 +1,14 @@
 """``jax.lax.gather`` and the ``scatter`` family, over gpuad's functional index updates.
 
 Each window is addressed by index arrays (its start, clamped or checked, plus an ``arange``
-along each window dimension), so a gather is one recorded ``x.at[idx].get()`` and a scatter
-one ``.add``/``.set``/``.multiply``/``.min``/``.max``: derivatives, ``vmap`` and ``jit``
-come from those. Modes as XLA computes them: ``"clip"`` moves a window into range, ``"fill"``
-(JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather window with
-``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"`` (gather's
-default) clamps a gather window and drops a scatter window, as XLA does. An operand batching
-dimension (``operand_batching_dims``) is read or written at the position along the index batch
-dimension it pairs with, as a gather/scatter under ``vmap``.
+along each window dimension), so a gather is one recorded ``x.at[idx].get()`` and a scatter one
+``.add``/``.subtract``/``.set``/``.multiply``/``.min``/``.max``/``.apply``: derivatives,
+``vmap`` and ``jit`` come from those. Modes as XLA computes them: ``"clip"`` moves a window into
+range, ``"fill"`` (JAX's ``FILL_OR_DROP``, the scatters' default) fills an out-of-range gather
+window with ``fill_value`` and drops an out-of-range scatter window; ``"promise_in_bounds"``
+(gather's default) clamps a gather window and drops a scatter window, as XLA does. An operand
+batching dimension (``operand_batching_dims``) is read or written at the position along the
+index batch dimension it pairs with, as a gather/scatter under ``vmap``.
 
 Example::
 
@@ -227,7 +227,7 @@ def gather(
 
 
 def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode,
-             unique_indices: bool = False):
+             unique_indices: bool = False, func=None):
     dn = dimension_numbers
     _same_dtype(op, operand, updates)
     uwd = _ints(dn.update_window_dims)
@@ -274,9 +274,31 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
     ref = _at_fn(operand)[tuple(idx)]
     # the promise of unique windows lets gpuad.jit trace a multiply/min/max by indices computed
     # from its arguments (it is checked: a repeat raises)
-    return getattr(ref, method)(
-        u, mode="drop" if m == "fill" else None, unique_indices=bool(unique_indices)
-    )
+    kw = dict(mode="drop" if m == "fill" else None, unique_indices=bool(unique_indices))
+    try:
+        if func is not None:
+            return ref.apply(func, **kw)
+        return getattr(ref, method)(u, **kw)
+    except (TypeError, ValueError, IndexError, RuntimeError) as e:
+        new = _renamed(e, method, op)
+        if new is None:
+            raise
+        raise new from e
+
+
+def _renamed(e: Exception, method: str, op: str) -> Exception | None:
+    """The error of the ``x.at[...]`` method a scatter is made of, naming the lax function."""
+    from .jit.trace import TracerError
+
+    if type(e) not in (TypeError, ValueError, IndexError, TracerError) or vars(e):
+        return None  # an exception that carries more than its message passes unchanged
+    msg = str(e).replace(f"x.at[...].{method}", f"lax.{op}")
+    if f"lax.{op}" not in msg:
+        msg = f"lax.{op}: {msg}"
+    try:
+        return type(e)(msg)
+    except TypeError:
+        return None
 
 
 def _make_scatter(op: str, method: str, what: str):
@@ -308,7 +330,39 @@ def _make_scatter(op: str, method: str, what: str):
 
 
 scatter_add = _make_scatter("scatter_add", "add", "added (every repeat adds)")
+scatter_sub = _make_scatter("scatter_sub", "subtract", "subtracted (every repeat subtracts)")
 scatter = _make_scatter("scatter", "set", "written (of repeated indices the last wins)")
 scatter_mul = _make_scatter("scatter_mul", "multiply", "multiplied in")
 scatter_min = _make_scatter("scatter_min", "min", "combined by minimum")
 scatter_max = _make_scatter("scatter_max", "max", "combined by maximum")
+
+
+def scatter_apply(
+    operand: Any,
+    scatter_indices: Any,
+    func: Any,
+    dimension_numbers: Any,
+    *,
+    update_shape: Any = (),
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+    mode: Any = None,
+) -> Any:
+    """A copy of ``operand`` with the elementwise ``func`` applied at every position of the
+    windows (of shape ``update_shape``, laid out as the updates of ``scatter`` would be) at
+    ``scatter_indices``, once per occurrence of a position. Differentiable in ``operand``
+    (JAX defines no derivative here).
+
+    Example: ``lax.scatter_apply(x, i[:, None], gnp.sin, ScatterDimensionNumbers((), (0,),
+    (0,)), update_shape=(len(i),))``
+    """
+    if not callable(func):
+        raise TypeError(f"lax.scatter_apply: func must be an elementwise function such as "
+                        f"gnp.sin, got {type(func).__name__}")
+    shp = tuple(operator.index(d) for d in update_shape)
+    unused = _np.zeros(shp, dtype=_dtype(operand))
+    out = _scatter("scatter_apply", "apply", operand, scatter_indices, unused,
+                   dimension_numbers, mode, unique_indices, func=func)
+    if not hasattr(operand, "_data"):
+        return _data(out)
+    return out

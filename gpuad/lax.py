@@ -497,6 +497,7 @@ from .lax_conv import (  # noqa: E402, F401
     conv,
     conv_dimension_numbers,
     conv_general_dilated,
+    conv_general_dilated_patches,
     conv_general_permutations,
     conv_transpose,
     conv_with_general_padding,
@@ -505,7 +506,8 @@ from .lax_conv import (  # noqa: E402, F401
 )
 
 __all__ += ["ConvDimensionNumbers", "associative_scan", "conv", "conv_dimension_numbers",
-            "conv_general_dilated", "conv_general_permutations", "conv_transpose",
+            "conv_general_dilated", "conv_general_dilated_patches", "conv_general_permutations",
+            "conv_transpose",
             "conv_with_general_padding", "padtype_to_pads", "reduce_window"]
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "conv_general_permutations",
     "padtype_to_pads",
     "conv_general_dilated",
+    "conv_general_dilated_patches",
     "conv",
     "conv_with_general_padding",
     "conv_transpose",
@@ -338,12 +339,11 @@ def conv_general_dilated(
             f"{op}: padding {tuple(pads)} crops more than the whole (dilated) "
             f"input {sp} (lhs shape {ls})"
         )
-    if any(f < (kk - 1) * d + 1 for f, kk, d in zip(full, k, rdil, strict=True)):
-        raise ValueError(
-            f"{op}: the kernel (shape {rs}, rhs_dilation {rdil}) is larger than "
-            f"the dilated, padded input {tuple(full)} (lhs shape {ls}, padding "
-            f"{tuple(pads)}): the output would be empty"
-        )
+    # a kernel larger than the padded input gives an empty output dimension (as in JAX): the
+    # input is padded to one window there and the output sliced to length 0, so that the
+    # result stays a recorded function of lhs and rhs (zero derivatives, vmap, jit)
+    short = [max((kk - 1) * d + 1 - f, 0) for f, kk, d in zip(full, k, rdil, strict=True)]
+    pads = [(lo, hi + e) for (lo, hi), e in zip(pads, short, strict=True)]
 
     if preferred_element_type is not None:  # compute (accumulate) in that type
         pt = np.dtype(preferred_element_type)
@@ -366,9 +366,52 @@ def conv_general_dilated(
     y = _conv(op, max(nd, 1), x, w, None, strides, 0, rdil, fg * bg)
     if nd == 0:
         y = gnp.squeeze(y, 2)
+    if any(short):
+        y = y[(slice(None),) * 2 + tuple(slice(0, 0 if e else None) for e in short)]
     if dn.out_spec != tuple(range(nd + 2)):
         y = gnp.transpose(y, tuple(int(a) for a in np.argsort(dn.out_spec)))
     return y
+
+
+def conv_general_dilated_patches(
+    lhs: Array,
+    filter_shape: Sequence[int],
+    window_strides: Sequence[int],
+    padding: Padding,
+    lhs_dilation: Sequence[int] | None = None,
+    rhs_dilation: Sequence[int] | None = None,
+    dimension_numbers: Any = None,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+) -> Array:
+    """The patches ``conv_general_dilated`` would multiply by its kernel, as
+    ``jax.lax.conv_general_dilated_patches``: the output's feature dimension holds each
+    patch flattened, input feature major, then the spatial positions of ``filter_shape`` (in
+    the rhs layout's spatial order). It is a convolution with an identity kernel, one feature
+    group per input feature.
+
+    Example: ``conv_general_dilated_patches(x, (3, 3), (1, 1), "SAME")`` (NCHW: ``C*9`` features)
+    """
+    op = "conv_general_dilated_patches"
+    lhs = _array(lhs)
+    ls = _shape(lhs)
+    fs = tuple(operator.index(f) for f in filter_shape)
+    if len(fs) != len(ls) - 2:
+        raise ValueError(
+            f"{op}: filter_shape {fs} must have one size per spatial dimension of lhs "
+            f"(shape {ls})"
+        )
+    dn = conv_dimension_numbers(ls, (1, 1) + fs, dimension_numbers)
+    c = ls[dn.lhs_spec[1]]
+    size = int(np.prod(fs, dtype=np.int64))
+    eye = np.broadcast_to(np.eye(size, dtype=np.dtype(lhs.dtype)), (c, size, size))
+    rhs = np.moveaxis(eye.reshape((c * size, 1) + fs), (0, 1), dn.rhs_spec[:2])
+    return conv_general_dilated(
+        lhs, gnp.asarray(np.ascontiguousarray(rhs)), window_strides, padding, lhs_dilation,
+        rhs_dilation, dn,
+        feature_group_count=c, precision=precision,
+        preferred_element_type=preferred_element_type,
+    )
 
 
 def conv(

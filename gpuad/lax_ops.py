@@ -105,9 +105,11 @@ from ._lax_gather import (
     gather,
     scatter,
     scatter_add,
+    scatter_apply,
     scatter_max,
     scatter_min,
     scatter_mul,
+    scatter_sub,
 )
 from ._lax_reductions import (
     _KNOWN,
@@ -186,9 +188,11 @@ __all__ = [
     "gather",
     "scatter",
     "scatter_add",
+    "scatter_apply",
     "scatter_max",
     "scatter_min",
     "scatter_mul",
+    "scatter_sub",
     "Precision",
     "RoundingMethod",
     "abs",
