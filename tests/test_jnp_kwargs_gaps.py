@@ -1,0 +1,35 @@
+"""Calls that gpuad.numpy once refused where NumPy and jax.numpy compute (found by
+tests/conformance/test_jax_numpy_kwargs_fuzz.py), checked against NumPy's values and float64
+central differences, so they run without JAX."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads
+from tests.conftest import to_numpy
+
+R = np.random.default_rng(11)
+X2 = R.standard_normal((3, 2))
+
+
+@pytest.mark.parametrize("mode, kw", [("linear_ramp", {}),
+                                      ("linear_ramp", {"end_values": ((0.5, -1.0), (2.0, 0.0))}),
+                                      ("reflect", {"reflect_type": "odd"}),
+                                      ("symmetric", {"reflect_type": "odd"})])
+def test_pad_linear_ramp_and_odd_reflections(backend, mode, kw):
+    pw = ((1, 5), (2, 0))  # wider than the axis: NumPy reflects repeatedly
+    np.testing.assert_allclose(to_numpy(gnp.pad(X2, pw, mode, **kw)),
+                               np.pad(X2, pw, mode, **kw), rtol=1e-13, atol=1e-13)
+    xi = np.arange(6).reshape(3, 2) * 3
+    got = to_numpy(gnp.pad(gnp.asarray(xi), pw, mode, **kw))
+    assert got.dtype == xi.dtype
+    np.testing.assert_array_equal(got, np.pad(xi, pw, mode, **kw))
+    check_grads(lambda x: gnp.pad(x, pw, mode, **kw), (X2,), order=1)
+    kw = {k: 1.5 for k in kw} if mode == "linear_ramp" else kw
+    vm = ad.vmap(lambda x: gnp.pad(x, 2, mode, **kw))(gnp.asarray(X2))
+    np.testing.assert_allclose(to_numpy(vm), [np.pad(r, 2, mode, **kw) for r in X2],
+                               rtol=1e-13, atol=1e-13)
