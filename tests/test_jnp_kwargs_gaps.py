@@ -33,3 +33,16 @@ def test_pad_linear_ramp_and_odd_reflections(backend, mode, kw):
     vm = ad.vmap(lambda x: gnp.pad(x, 2, mode, **kw))(gnp.asarray(X2))
     np.testing.assert_allclose(to_numpy(vm), [np.pad(r, 2, mode, **kw) for r in X2],
                                rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_complex_convolve_and_correlate(backend, fn, mode):
+    # correlate conjugates its second sequence, also when it is the longer one
+    a = R.standard_normal(4) + 1j * R.standard_normal(4)
+    v = R.standard_normal(2) + 1j * R.standard_normal(2)
+    f, nf = getattr(gnp, fn), getattr(np, fn)
+    for x, y in ((a, v), (v, a), (a, v.real), (a.real, v)):
+        np.testing.assert_allclose(to_numpy(f(x, y, mode)), nf(x, y, mode), rtol=1e-13)
+    check_grads(lambda x, y: f(x, y, mode), (a, v), order=1)
+    check_grads(lambda x, y: f(x, y, mode), (v, a.real), order=1)

@@ -722,19 +722,20 @@ def _vec(a, name):
         raise ValueError(f"{name}: object too deep for desired array (inputs must be 1-D)")
     if shape(a)[0] == 0:
         raise ValueError(f"{name}: inputs cannot be empty")
-    if data(a).dtype.kind == "c":
-        raise NotImplementedError(f"{name}: complex inputs are not supported")
     return a
 
 
 def correlate(a, v, mode: str = "valid"):
-    """Cross-correlation of two 1-D sequences, as ``numpy.correlate`` (real inputs).
+    """Cross-correlation of two 1-D sequences, as ``numpy.correlate``:
+    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated).
 
     Example: ``gnp.correlate(x, k, mode="same")``
     """
-    from . import flip
+    from . import conj, flip
 
     a, v = _vec(a, "correlate"), _vec(v, "correlate")
+    if data(v).dtype.kind == "c":
+        v = conj(v)
     if shape(a)[0] < shape(v)[0]:
         return flip(_correlate_long_short(v, a, mode), 0)
     return _correlate_long_short(a, v, mode)

@@ -1410,7 +1410,8 @@ def _(d):
 @spec("convolve", "correlate")
 def _(d):
     k = d.pick("ffc")
-    a, v = d.x((d.r.randint(1, 6),), k), d.x((d.r.randint(1, 4),), k)
+    kv = k if d.coin(0.6) else d.pick("fc")  # a real and a complex sequence too
+    a, v = d.x((d.r.randint(1, 6),), k), d.x((d.r.randint(1, 4),), kv)
     return (a, v), ({"mode": d.pick(["full", "same", "valid"])} if d.coin(0.7) else {})
 
 
