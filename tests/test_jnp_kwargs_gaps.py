@@ -46,3 +46,30 @@ def test_complex_convolve_and_correlate(backend, fn, mode):
         np.testing.assert_allclose(to_numpy(f(x, y, mode)), nf(x, y, mode), rtol=1e-13)
     check_grads(lambda x, y: f(x, y, mode), (a, v), order=1)
     check_grads(lambda x, y: f(x, y, mode), (v, a.real), order=1)
+
+
+@pytest.mark.parametrize("fn", ["quantile", "percentile", "nanquantile", "nanpercentile"])
+@pytest.mark.parametrize("method", ["linear", "hazen", "nearest"])
+def test_quantile_differentiates_q(backend, fn, method):
+    # linear (and the continuous methods) are the slope between the neighbouring order
+    # statistics; q = 1 takes the slope from below, the end of q's domain
+    x = R.standard_normal((2, 5))
+    x[0, 3] = np.nan if fn.startswith("nan") else x[0, 3]
+    scale = 100.0 if "percentile" in fn else 1.0
+    q = np.array([0.13, 0.62, 1.0]) * scale
+    f = getattr(gnp, fn)
+    w = gnp.asarray(W)
+    got = to_numpy(ad.grad(lambda q: gnp.sum(f(x, q, axis=1, method=method) * w))(q))
+    fd = np.zeros(3)
+    for i in range(3):
+        h = np.zeros(3)
+        h[i] = 1e-6 * scale
+        up, dn = np.minimum(q + h, scale), q - h
+        fd[i] = (np.sum(getattr(np, fn)(x, up, axis=1, method=method) * W)
+                 - np.sum(getattr(np, fn)(x, dn, axis=1, method=method) * W)) / (up - dn)[i]
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-9)
+    if method == "linear":
+        check_grads(lambda x, q: f(x, q, axis=1), (x[1:], q[:2]), order=1)
+
+
+W = R.standard_normal((3, 2))

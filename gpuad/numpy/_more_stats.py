@@ -343,9 +343,11 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
-    if isinstance(q, Tensor) and (q.requires_grad or q._tan):
-        raise NotImplementedError(f"{name}: differentiating with respect to q is not supported; "
-                                  f"pass q as a constant")
+    # linear and the continuous methods are affine in q between order statistics: their
+    # derivative in q is the slope there (the right one at a kink); the other methods are
+    # piecewise constant in q (derivative zero), as in JAX
+    q_diff = (isinstance(q, Tensor) and (q.requires_grad or bool(q._tan))
+              and (method == "linear" or method in _CONTINUOUS))
     if weak is None:  # a Python number: NumPy's weak promotion for the result type
         weak = type(q) in (int, float)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
@@ -394,7 +396,14 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     else:
         hi = _gather(srt, nxt, rest, qshape)
         diff = hi - lo
+        if q_diff and not integer:  # the same arithmetic as positions(), on the Tensor q
+            nb = xp.asarray(n).astype(qarr.dtype)
+            vi = _virtual_index(xp, nb, reshape(q, qshape + (1,) * nr), method)
+            t = vi - xp.asarray(prev, dtype=qarr.dtype)
+            t1 = 1 - t
         res = where(upper, hi - diff * t1, lo + diff * t)
+        if q_diff and not integer:
+            res = _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp)
     bad = (n == 0) if ignore_nan else has_nan
     bad = xp.broadcast_to(bad, qshape + tuple(rest))
     if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
@@ -402,6 +411,20 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if keepdims:
         res = reshape(res, tuple(qshape) + _r._kept_shape(shape(a), ax))
     return res
+
+
+def _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp):
+    """At q = 1 (the last order statistic exactly) the slope from below: q's domain ends
+    there, so the one-sided derivative is the left one. ``vi - (n - 1)`` is exactly 0 there:
+    the value stays the last order statistic (left as it was where the slope is not finite)."""
+    vd = data(vi)
+    top = (vd == nb - 1) & (nb >= 2)
+    if not (_vc.tracing() or bool(xp.any(top))):
+        return res
+    below = xp.broadcast_to(xp.maximum(nb - 2, 0), qshape + tuple(rest)).astype(_np.intp)
+    slope = hi - _gather(srt, below, rest, qshape)
+    top = top & xp.isfinite(data(slope))
+    return where(top, hi + where(top, slope, 0) * (vi - (nb - 1)), res)
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
@@ -423,7 +446,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method:
     _no_out(out, "percentile")
     if weights is not None:
         raise NotImplementedError("percentile: weights= is not supported")
-    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+    return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, False, "percentile", type(q) in (int, float))
 
 
@@ -444,17 +467,16 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     _no_out(out, "nanpercentile")
     if weights is not None:
         raise NotImplementedError("nanpercentile: weights= is not supported")
-    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+    return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, True, "nanpercentile", type(q) in (int, float))
 
 
-def _to_host(q):
+def _percent(q):
     if isinstance(q, Tensor):
-        if q.requires_grad or q._tan:
-            raise NotImplementedError("percentile: differentiating with respect to q is not "
-                                      "supported; pass q as a constant")
+        if q.requires_grad or q._tan:  # differentiated: divided as a Tensor
+            return q / 100
         q = q.data
-    return q.get() if hasattr(q, "get") else _np.asarray(q)
+    return _np.true_divide(q.get() if hasattr(q, "get") else _np.asarray(q), 100)
 
 
 def _median(a, axis, keepdims, ignore_nan):
