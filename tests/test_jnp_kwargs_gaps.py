@@ -73,3 +73,26 @@ def test_quantile_differentiates_q(backend, fn, method):
 
 
 W = R.standard_normal((3, 2))
+
+
+def test_vmap_of_integer_helpers(backend):
+    # each example as NumPy computes it alone (these raised TypeError inside vmap)
+    x = np.array([[0.5, np.nan, 3.0, -1.0], [2.0, 2.5, 0.0, 1.0]])
+    b = np.array([[0.0, 1.0, 2.0], [3.0, 2.0, 0.0]])
+    for right in (False, True):
+        got = ad.vmap(lambda u, v: gnp.digitize(u, v, right=right))(x, b)
+        np.testing.assert_array_equal(
+            to_numpy(got), [np.digitize(u, v, right=right) for u, v in zip(x, b)])
+    with pytest.raises(ValueError, match="monotonically"):
+        ad.vmap(lambda v: gnp.digitize(x[0], v))(np.array([[0.0, 1.0, 0.0], [1.0, 2.0, 3.0]]))
+    idx = np.array([[0, 5, 7], [3, 11, 2]])
+    got = ad.vmap(lambda i: gnp.unravel_index(i, (3, 4), order="F"))(gnp.asarray(idx))
+    for k, i in enumerate(idx):
+        for g, w in zip(got, np.unravel_index(i, (3, 4), order="F")):
+            np.testing.assert_array_equal(to_numpy(g)[k], w)
+    rows, cols = np.array([[0, 2, 5], [1, 1, -1]]), np.array([1, 3, 0])
+    got = ad.vmap(lambda r: gnp.ravel_multi_index((r, gnp.asarray(cols)), (3, 4),
+                                                  mode="clip"))(gnp.asarray(rows))
+    np.testing.assert_array_equal(
+        to_numpy(got), [np.ravel_multi_index((r, cols), (3, 4), mode="clip") for r in rows])
+    np.testing.assert_array_equal(to_numpy(ad.vmap(gnp.spacing)(x)), np.spacing(x))
