@@ -96,3 +96,25 @@ def test_vmap_of_integer_helpers(backend):
     np.testing.assert_array_equal(
         to_numpy(got), [np.ravel_multi_index((r, cols), (3, 4), mode="clip") for r in rows])
     np.testing.assert_array_equal(to_numpy(ad.vmap(gnp.spacing)(x)), np.spacing(x))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_complex_cov_corrcoef_nan_to_num(backend):
+    # cov conjugates the second factor; corrcoef divides by the real standard deviations and
+    # clips both parts; nan_to_num treats the parts separately (all raised before)
+    z = R.standard_normal((2, 4)) + 1j * R.standard_normal((2, 4))
+    aw = np.array([0.5, 1.0, 2.0, 1.5])
+    for fn, kw in (("cov", {}), ("cov", {"aweights": aw, "ddof": 0}), ("corrcoef", {})):
+        f = getattr(gnp, fn)
+        np.testing.assert_allclose(to_numpy(f(z, **kw)), getattr(np, fn)(z, **kw), rtol=1e-12)
+        check_grads(lambda z: f(z, **kw), (z,), order=1)
+    check_grads(lambda z, y: gnp.cov(z, y), (z[:1], z[1:].real), order=1)
+    w = np.array([complex(np.nan, 1), complex(2, np.inf), complex(-np.inf, np.nan), 0.5 - 2j])
+    for kw in ({}, {"nan": 1.5, "posinf": 9.0, "neginf": -7.0}):
+        got = gnp.nan_to_num(ad.tensor(w), **kw)
+        np.testing.assert_array_equal(to_numpy(got), np.nan_to_num(w, **kw))
+    fin = np.array([1.0 + 1j, complex(2, np.inf), 0.5 - 2j])
+    g = ad.grad(lambda v: gnp.sum(gnp.real(gnp.nan_to_num(v) * np.array([1j, 2.0, 3.0]))))(fin)
+    # d/dx and d/dy of the finite parts pass through (as dL/dx + i dL/dy); the infinite
+    # imaginary part of the second entry is a constant
+    np.testing.assert_array_equal(to_numpy(g), [-1j, 2.0, 3.0])

@@ -528,8 +528,6 @@ def _ndmin2(a, dtype):
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     elif data(a).dtype.kind not in "fc":
         a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
-    if data(a).dtype.kind == "c":
-        raise NotImplementedError("cov: complex inputs are not supported")
     if ndim(a) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
@@ -578,7 +576,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
             else:
                 f = w_sum - ddof * xp.sum(w * aw) / w_sum
             inv = xp.where(f > 0, 1.0 / xp.where(f > 0, f, 1.0), _np.inf)  # 1 / max(f, 0)
-            dt = data(x).dtype  # a Python float's weight: the data's precision
+            dt = _np.finfo(data(x).dtype).dtype  # a Python float's: the data's precision
             return w_sum.astype(dt), inv.astype(dt)
 
         w_sum, inv_fact = _vc.computed("cov_weights", sums, w,
@@ -589,6 +587,10 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         inv_fact = _np.inf if fact == 0 else 1.0 / fact
     xc = x - getitem(avg, (slice(None), None))
     xt = _r.transpose(xc * w if w is not None else xc)
+    if data(xt).dtype.kind == "c":  # NumPy's: the second factor conjugated
+        from . import conj
+
+        xt = conj(xt)
     with _np.errstate(divide="ignore"):
         c = _r.matmul(xc, xt) * inv_fact
     from . import squeeze
@@ -622,6 +624,13 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
         return c / c
     from . import diag
 
+    if data(c).dtype.kind == "c":  # NumPy's: the real diagonal; each part clipped
+        from . import imag, real
+
+        sd = _r.sqrt(real(diag(c)))
+        c = c / getitem(sd, (slice(None), None))
+        c = c / getitem(sd, (None, slice(None)))
+        return _r.clip(real(c), -1, 1) + 1j * _r.clip(imag(c), -1, 1)
     sd = _r.sqrt(diag(c))
     c = c / getitem(sd, (slice(None), None))
     c = c / getitem(sd, (None, slice(None)))
