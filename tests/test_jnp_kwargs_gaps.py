@@ -82,13 +82,13 @@ def test_vmap_of_integer_helpers(backend):
     for right in (False, True):
         got = ad.vmap(lambda u, v: gnp.digitize(u, v, right=right))(x, b)
         np.testing.assert_array_equal(
-            to_numpy(got), [np.digitize(u, v, right=right) for u, v in zip(x, b)])
+            to_numpy(got), [np.digitize(u, v, right=right) for u, v in zip(x, b, strict=True)])
     with pytest.raises(ValueError, match="monotonically"):
         ad.vmap(lambda v: gnp.digitize(x[0], v))(np.array([[0.0, 1.0, 0.0], [1.0, 2.0, 3.0]]))
     idx = np.array([[0, 5, 7], [3, 11, 2]])
     got = ad.vmap(lambda i: gnp.unravel_index(i, (3, 4), order="F"))(gnp.asarray(idx))
     for k, i in enumerate(idx):
-        for g, w in zip(got, np.unravel_index(i, (3, 4), order="F")):
+        for g, w in zip(got, np.unravel_index(i, (3, 4), order="F"), strict=True):
             np.testing.assert_array_equal(to_numpy(g)[k], w)
     rows, cols = np.array([[0, 2, 5], [1, 1, -1]]), np.array([1, 3, 0])
     got = ad.vmap(lambda r: gnp.ravel_multi_index((r, gnp.asarray(cols)), (3, 4),
