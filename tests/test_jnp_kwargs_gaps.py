@@ -118,3 +118,13 @@ def test_complex_cov_corrcoef_nan_to_num(backend):
     # d/dx and d/dy of the finite parts pass through (as dL/dx + i dL/dy); the infinite
     # imaginary part of the second entry is a constant
     np.testing.assert_array_equal(to_numpy(g), [-1j, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("fn", ["quantile", "nanpercentile"])
+def test_vmap_of_quantile_over_q(backend, fn):
+    x = R.standard_normal((2, 5))
+    scale = 100.0 if "percentile" in fn else 1.0
+    qs = np.array([[0.1, 0.9], [0.5, 0.25], [1.0, 0.0]]) * scale
+    got = ad.vmap(lambda q: getattr(gnp, fn)(x, q, axis=1, keepdims=True))(gnp.asarray(qs))
+    np.testing.assert_allclose(
+        to_numpy(got), [getattr(np, fn)(x, q, axis=1, keepdims=True) for q in qs], rtol=1e-13)

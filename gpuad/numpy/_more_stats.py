@@ -333,9 +333,13 @@ def _virtual_index(xp, n, q, method):
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     from ..batching.composites import batched, over_levels, shift_axes
 
+    if batched(q) and not batched(a):  # vmap over q: its levels lead q's shape and the result
+        return over_levels(lambda u, k: _quantile(a, u, axis, method, keepdims, ignore_nan,
+                                                  name, weak), [q], name)
     if batched(a):  # vmap: the levels become leading axes of one call
         if batched(q):
-            raise TypeError(f"{name} inside gpuad.vmap: q must be the same for every example")
+            raise TypeError(f"{name} inside gpuad.vmap: q and the data cannot both differ "
+                            f"from example to example; vmap over one of them")
         nd = ndim(a)
         return over_levels(lambda u, k: _quantile(u, q, shift_axes(axis, nd, k), method,
                                                   keepdims, ignore_nan, name, weak),
@@ -472,10 +476,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
 
 
 def _percent(q):
-    if isinstance(q, Tensor):
-        if q.requires_grad or q._tan:  # differentiated: divided as a Tensor
-            return q / 100
-        q = q.data
+    if isinstance(q, Tensor):  # (differentiated or batched by vmap) divided as a Tensor
+        return q / 100
     return _np.true_divide(q.get() if hasattr(q, "get") else _np.asarray(q), 100)
 
 
