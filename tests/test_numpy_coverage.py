@@ -485,17 +485,15 @@ def test_integer_and_boolean_helpers_match_numpy(backend):
 
 
 def test_pad_refuses_modes_it_cannot_differentiate(backend):
-    for mode in ("mean", "maximum", "linear_ramp", "median"):
+    for mode in ("mean", "maximum", "median"):
         with pytest.raises(NotImplementedError, match="pad: mode"):
             gnp.pad(gnp.asarray(V), 1, mode=mode)
-    with pytest.raises(NotImplementedError, match="reflect_type"):
-        gnp.pad(gnp.asarray(V), 1, mode="reflect", reflect_type="odd")
+    with pytest.raises(ValueError, match="reflect_type"):
+        gnp.pad(gnp.asarray(V), 1, mode="reflect", reflect_type="sideways")
 
 
 def test_errors_are_clear(backend):
     x = ad.tensor(np.array([0.2, 0.5]), requires_grad=True)
-    with pytest.raises(NotImplementedError, match="respect to q"):
-        gnp.quantile(np.arange(4.0), x)
     with pytest.raises(ValueError, match=r"range \[0, 1\]"):
         gnp.quantile(np.arange(4.0), 1.5)
     with pytest.raises(NotImplementedError, match="method"):

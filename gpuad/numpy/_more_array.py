@@ -196,6 +196,10 @@ def i0(x):
 def spacing(x, out=None, **kwargs):
     """Distance to the next representable number (piecewise constant: an array, no
     gradient). Example: ``gnp.spacing(x)``"""
+    from ..batching.composites import batched, over_levels
+
+    if batched(x) and out is None:  # elementwise: one call on all the examples
+        return over_levels(lambda u, k: spacing(u, **kwargs), [x], "spacing")
     xp = _xp(x)
     if not _fb.lacks(xp, "spacing"):
         return xp.spacing(_values(x, "spacing"), out=out, **kwargs)

@@ -57,20 +57,39 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     """The index of the bin of ``bins`` (monotonic) holding each value of ``x``.
 
     Example: ``gnp.digitize(x, [0.0, 1.0, 2.0])``"""
-    if isinstance(x, Tensor) and x._bat is not None and not isinstance(bins, Tensor):
-        # batched by vmap, fixed bins: a search in the bins, by primitives
-        from . import searchsorted
-
-        b = _np.asarray(bins.get() if hasattr(bins, "get") else bins)
-        if b.ndim != 1:
-            raise ValueError("digitize: bins must be one-dimensional")
-        xb = _xp(x).asarray(b)
-        if b.size < 2 or b[0] <= b[-1]:  # increasing
-            return searchsorted(xb, x, side="left" if right else "right")
-        return b.size - searchsorted(xb[::-1], x, side="left" if right else "right")
+    if _batched(x) or _batched(bins):
+        return _digitize_by_counts(x, bins, right)
     x, bins = _vals(x, "digitize"), _vals(bins, "digitize")
     xp = _xp(x, bins)
     return _result(xp.digitize(_arr(xp, x), _arr(xp, bins), right=right))
+
+
+def _digitize_by_counts(x: Any, bins: Any, right: bool) -> Any:
+    """``digitize`` batched by vmap: the number of bins on the near side of each value (its
+    bin for monotonic bins), the direction read from each example's first and last bin; NaN
+    values go past the last bin, as NumPy's search puts them."""
+    from .. import _value_checks as _vc
+    from . import asarray, isnan, ndim, shape, sum, where, zeros_like
+
+    x = x if isinstance(x, Tensor) else asarray(x)
+    bins = bins if isinstance(bins, Tensor) else asarray(bins)
+    if ndim(bins) != 1:
+        raise ValueError("digitize: bins must be one-dimensional")
+    n = shape(bins)[0]
+    if n == 0:
+        return zeros_like(x, dtype=_np.intp)
+    # every example's bins (the raw batched array: examples on the leading axes)
+    raw = bins._data if isinstance(bins, Tensor) else bins
+    _vc.fail_if("digitize_bins", lambda xp, b: xp.any(b[..., 1:] < b[..., :-1], axis=-1)
+                & xp.any(b[..., 1:] > b[..., :-1], axis=-1), lambda: ValueError(
+                    "digitize: bins must be monotonically increasing or decreasing"), raw)
+    xe = x[..., None]
+    up = sum(bins < xe if right else bins <= xe, axis=-1)
+    down = sum(bins >= xe if right else bins > xe, axis=-1)
+    if x.dtype.kind in "fc":
+        nan = isnan(x)
+        up, down = where(nan, n, up), where(nan, 0, down)
+    return where(bins[0] <= bins[-1], up, down)
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
@@ -139,6 +158,11 @@ def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
     """Flat indices as a tuple of coordinate arrays into ``shape``.
 
     Example: ``gnp.unravel_index(gnp.argmax(x), x.shape)``"""
+    if _batched(indices):
+        from ..batching.composites import over_levels
+
+        return over_levels(lambda u, k: unravel_index(u, shape, order), [indices],
+                           "unravel_index")
     indices = _vals(indices, "unravel_index")
     xp = _xp(indices)
     return _result(xp.unravel_index(_arr(xp, indices), tuple(_np.atleast_1d(shape).tolist())
@@ -150,6 +174,11 @@ def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise",
     """Coordinate arrays into ``dims`` as flat indices (``mode``: raise, wrap or clip).
 
     Example: ``gnp.ravel_multi_index((i, j), (3, 4))``"""
+    if _batched(multi_index):
+        from ..batching.composites import over_levels
+
+        return over_levels(lambda *us: ravel_multi_index(us[:-1], dims, mode, order),
+                           list(multi_index), "ravel_multi_index")
     mi = _vals(list(multi_index), "ravel_multi_index")
     xp = _xp(mi)
     return _result(xp.ravel_multi_index(tuple(_arr(xp, m) for m in mi), tuple(dims), mode=mode,

@@ -191,9 +191,13 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
         return xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     if d.dtype.kind not in "fc":
         return x
-    if d.dtype.kind == "c":
-        raise TypeError("nan_to_num: complex Tensors are not supported; convert the real and "
-                        "imaginary parts separately")
+    if d.dtype.kind == "c":  # NumPy's: the real and imaginary parts separately
+        from . import imag, real
+
+        def part(p):
+            return nan_to_num(p, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+
+        return part(real(x)) + 1j * part(imag(x))
     if isinstance(d, Tensor):  # batched by vmap: entrywise, so on the whole batch at once
         repl = Tensor(xp.nan_to_num(d._data, copy=True, nan=nan, posinf=posinf,
                                     neginf=neginf), _bat=d._bat)

@@ -190,30 +190,79 @@ def take_along_axis(arr, indices, axis=-1):
     return _take_along_axis0(arr, indices, axis)
 
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "empty")
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp", "empty")
 
 
 def pad(array, pad_width, mode: str = "constant", **kwargs):
-    """``numpy.pad`` with modes constant, edge, reflect, symmetric, wrap (and empty, filled
-    with zeros); a Tensor ``constant_values`` is differentiated.
+    """``numpy.pad`` with modes constant, edge, reflect and symmetric (``reflect_type``
+    'even' or 'odd'), wrap, linear_ramp (``end_values``) and empty (filled with zeros); a
+    Tensor ``constant_values`` is differentiated.
 
-    Example: ``gnp.pad(x, 1, mode="reflect")``
+    Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
     if callable(mode) or mode not in _PAD_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
                                   f"{', '.join(_PAD_MODES)}")
     cv = kwargs.pop("constant_values", 0)
-    if kwargs.pop("reflect_type", "even") != "even":
-        raise NotImplementedError("pad: reflect_type='odd' is not supported")
+    rt = kwargs.pop("reflect_type", "even")
+    if rt not in ("even", "odd"):
+        raise ValueError(f"pad: reflect_type must be 'even' or 'odd', got {rt!r}")
+    ev = kwargs.pop("end_values", 0) if mode == "linear_ramp" else 0
     if kwargs:
         raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
                         f"{', '.join(kwargs)}")
     if mode == "empty":
         mode = "constant"
+    if mode == "linear_ramp" or (rt == "odd" and mode in ("reflect", "symmetric")):
+        return _pad_affine(array, pad_width, mode, rt, ev)
     if mode == "constant" and not isinstance(cv, Tensor) and _np.ndim(data(cv)) > 0:
         raise NotImplementedError("pad: per-axis constant_values are not supported; pad one "
                                   "axis at a time with a scalar")
     return _pad0(array, pad_width, mode, cv)
+
+
+def _pad_affine(x, pad_width, mode, rt, ev):
+    """linear_ramp and odd reflections: along each axis in turn, the padded array is a fixed
+    matrix (NumPy's padding of the identity) times the array, plus for linear_ramp the ramps
+    from the end values (NumPy's padding of zeros): both linear, so exact to rounding."""
+    from . import asarray, tensordot
+
+    if isinstance(ev, Tensor):
+        raise NotImplementedError("pad: a Tensor end_values is not differentiated; pass "
+                                  "numbers (or call gnp.pad on a constant array)")
+    if not isinstance(x, Tensor):
+        x = asarray(x)
+    nd = ndim(x)
+    pw = _np.broadcast_to(_np.asarray(pad_width, dtype=_np.int64), (nd, 2))
+    if (pw < 0).any():
+        raise ValueError(f"pad: negative pad_width {pad_width!r}")
+    evs = _np.broadcast_to(_np.asarray(data(ev), dtype=_np.float64), (nd, 2))
+    dt = _np.dtype(data(x).dtype)
+    if dt.kind not in "fc" and mode == "linear_ramp":
+        if isinstance(x, Tensor) and x._bat is not None:
+            raise NotImplementedError("pad: linear_ramp of an integer array under vmap is not "
+                                      "supported; pad a float array and round")
+        # NumPy's integer ramps are floored linspaces: computed by the array library itself
+        return _r._xp(data(x)).pad(data(x), pw.tolist(), mode, end_values=evs.tolist())
+    work = dt if dt.kind in "fc" else _np.dtype(_np.float64)
+    y = _cast(x, work) if work != dt else x
+    xp = _r._xp(data(x))
+    kw = {"end_values": 0} if mode == "linear_ramp" else {"reflect_type": rt}
+    for a in range(nd):
+        before, after = int(pw[a, 0]), int(pw[a, 1])
+        if before == after == 0:
+            continue
+        n = shape(y)[a]
+        m = _np.pad(_np.eye(n), ((before, after), (0, 0)), mode, **kw)
+        y = _moveaxis0(tensordot(xp.asarray(m, dtype=work), y, ([1], [a])), 0, a)
+        if mode == "linear_ramp" and evs[a].any():
+            ramp = _np.pad(_np.zeros(n), (before, after), mode, end_values=tuple(evs[a]))
+            s = [1] * nd
+            s[a] = ramp.size
+            y = y + xp.asarray(ramp.reshape(s), dtype=work)
+    if work != dt:  # odd reflections of integers: sums of integers, exact in float64
+        y = _cast(y, dt)
+    return y
 
 
 def diff(a, n: int = 1, axis: int = -1, prepend=_NoValue, append=_NoValue):

@@ -333,9 +333,13 @@ def _virtual_index(xp, n, q, method):
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     from ..batching.composites import batched, over_levels, shift_axes
 
+    if batched(q) and not batched(a):  # vmap over q: its levels lead q's shape and the result
+        return over_levels(lambda u, k: _quantile(a, u, axis, method, keepdims, ignore_nan,
+                                                  name, weak), [q], name)
     if batched(a):  # vmap: the levels become leading axes of one call
         if batched(q):
-            raise TypeError(f"{name} inside gpuad.vmap: q must be the same for every example")
+            raise TypeError(f"{name} inside gpuad.vmap: q and the data cannot both differ "
+                            f"from example to example; vmap over one of them")
         nd = ndim(a)
         return over_levels(lambda u, k: _quantile(u, q, shift_axes(axis, nd, k), method,
                                                   keepdims, ignore_nan, name, weak),
@@ -343,9 +347,11 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
-    if isinstance(q, Tensor) and (q.requires_grad or q._tan):
-        raise NotImplementedError(f"{name}: differentiating with respect to q is not supported; "
-                                  f"pass q as a constant")
+    # linear and the continuous methods are affine in q between order statistics: their
+    # derivative in q is the slope there (the right one at a kink); the other methods are
+    # piecewise constant in q (derivative zero), as in JAX
+    q_diff = (isinstance(q, Tensor) and (q.requires_grad or bool(q._tan))
+              and (method == "linear" or method in _CONTINUOUS))
     if weak is None:  # a Python number: NumPy's weak promotion for the result type
         weak = type(q) in (int, float)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
@@ -394,7 +400,14 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     else:
         hi = _gather(srt, nxt, rest, qshape)
         diff = hi - lo
+        if q_diff and not integer:  # the same arithmetic as positions(), on the Tensor q
+            nb = xp.asarray(n).astype(qarr.dtype)
+            vi = _virtual_index(xp, nb, reshape(q, qshape + (1,) * nr), method)
+            t = vi - xp.asarray(prev, dtype=qarr.dtype)
+            t1 = 1 - t
         res = where(upper, hi - diff * t1, lo + diff * t)
+        if q_diff and not integer:
+            res = _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp)
     bad = (n == 0) if ignore_nan else has_nan
     bad = xp.broadcast_to(bad, qshape + tuple(rest))
     if _vc.tracing() or bool(xp.any(bad)):  # compiled: for every value, not the traced
@@ -402,6 +415,20 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if keepdims:
         res = reshape(res, tuple(qshape) + _r._kept_shape(shape(a), ax))
     return res
+
+
+def _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp):
+    """At q = 1 (the last order statistic exactly) the slope from below: q's domain ends
+    there, so the one-sided derivative is the left one. ``vi - (n - 1)`` is exactly 0 there:
+    the value stays the last order statistic (left as it was where the slope is not finite)."""
+    vd = data(vi)
+    top = (vd == nb - 1) & (nb >= 2)
+    if not (_vc.tracing() or bool(xp.any(top))):
+        return res
+    below = xp.broadcast_to(xp.maximum(nb - 2, 0), qshape + tuple(rest)).astype(_np.intp)
+    slope = hi - _gather(srt, below, rest, qshape)
+    top = top & xp.isfinite(data(slope))
+    return where(top, hi + where(top, slope, 0) * (vi - (nb - 1)), res)
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
@@ -423,7 +450,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method:
     _no_out(out, "percentile")
     if weights is not None:
         raise NotImplementedError("percentile: weights= is not supported")
-    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+    return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, False, "percentile", type(q) in (int, float))
 
 
@@ -444,17 +471,14 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
     _no_out(out, "nanpercentile")
     if weights is not None:
         raise NotImplementedError("nanpercentile: weights= is not supported")
-    return _quantile(a, _np.true_divide(_to_host(q), 100), axis, interpolation or method,
+    return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, True, "nanpercentile", type(q) in (int, float))
 
 
-def _to_host(q):
-    if isinstance(q, Tensor):
-        if q.requires_grad or q._tan:
-            raise NotImplementedError("percentile: differentiating with respect to q is not "
-                                      "supported; pass q as a constant")
-        q = q.data
-    return q.get() if hasattr(q, "get") else _np.asarray(q)
+def _percent(q):
+    if isinstance(q, Tensor):  # (differentiated or batched by vmap) divided as a Tensor
+        return q / 100
+    return _np.true_divide(q.get() if hasattr(q, "get") else _np.asarray(q), 100)
 
 
 def _median(a, axis, keepdims, ignore_nan):
@@ -506,8 +530,6 @@ def _ndmin2(a, dtype):
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     elif data(a).dtype.kind not in "fc":
         a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
-    if data(a).dtype.kind == "c":
-        raise NotImplementedError("cov: complex inputs are not supported")
     if ndim(a) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
@@ -556,7 +578,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
             else:
                 f = w_sum - ddof * xp.sum(w * aw) / w_sum
             inv = xp.where(f > 0, 1.0 / xp.where(f > 0, f, 1.0), _np.inf)  # 1 / max(f, 0)
-            dt = data(x).dtype  # a Python float's weight: the data's precision
+            dt = _np.finfo(data(x).dtype).dtype  # a Python float's: the data's precision
             return w_sum.astype(dt), inv.astype(dt)
 
         w_sum, inv_fact = _vc.computed("cov_weights", sums, w,
@@ -567,6 +589,10 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         inv_fact = _np.inf if fact == 0 else 1.0 / fact
     xc = x - getitem(avg, (slice(None), None))
     xt = _r.transpose(xc * w if w is not None else xc)
+    if data(xt).dtype.kind == "c":  # NumPy's: the second factor conjugated
+        from . import conj
+
+        xt = conj(xt)
     with _np.errstate(divide="ignore"):
         c = _r.matmul(xc, xt) * inv_fact
     from . import squeeze
@@ -600,6 +626,13 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
         return c / c
     from . import diag
 
+    if data(c).dtype.kind == "c":  # NumPy's: the real diagonal; each part clipped
+        from . import imag, real
+
+        sd = _r.sqrt(real(diag(c)))
+        c = c / getitem(sd, (slice(None), None))
+        c = c / getitem(sd, (None, slice(None)))
+        return _r.clip(real(c), -1, 1) + 1j * _r.clip(imag(c), -1, 1)
     sd = _r.sqrt(diag(c))
     c = c / getitem(sd, (slice(None), None))
     c = c / getitem(sd, (None, slice(None)))
@@ -722,19 +755,20 @@ def _vec(a, name):
         raise ValueError(f"{name}: object too deep for desired array (inputs must be 1-D)")
     if shape(a)[0] == 0:
         raise ValueError(f"{name}: inputs cannot be empty")
-    if data(a).dtype.kind == "c":
-        raise NotImplementedError(f"{name}: complex inputs are not supported")
     return a
 
 
 def correlate(a, v, mode: str = "valid"):
-    """Cross-correlation of two 1-D sequences, as ``numpy.correlate`` (real inputs).
+    """Cross-correlation of two 1-D sequences, as ``numpy.correlate``:
+    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated).
 
     Example: ``gnp.correlate(x, k, mode="same")``
     """
-    from . import flip
+    from . import conj, flip
 
     a, v = _vec(a, "correlate"), _vec(v, "correlate")
+    if data(v).dtype.kind == "c":
+        v = conj(v)
     if shape(a)[0] < shape(v)[0]:
         return flip(_correlate_long_short(v, a, mode), 0)
     return _correlate_long_short(a, v, mode)

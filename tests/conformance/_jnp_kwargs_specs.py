@@ -1410,7 +1410,8 @@ def _(d):
 @spec("convolve", "correlate")
 def _(d):
     k = d.pick("ffc")
-    a, v = d.x((d.r.randint(1, 6),), k), d.x((d.r.randint(1, 4),), k)
+    kv = k if d.coin(0.6) else d.pick("fc")  # a real and a complex sequence too
+    a, v = d.x((d.r.randint(1, 6),), k), d.x((d.r.randint(1, 4),), kv)
     return (a, v), ({"mode": d.pick(["full", "same", "valid"])} if d.coin(0.7) else {})
 
 
@@ -1477,9 +1478,9 @@ def _(d):
     rowvar = d.coin(0.7)
     if not rowvar:
         kw["rowvar"] = False
-    x = d.f((nv, no) if rowvar else (no, nv))
+    x = d.x((nv, no) if rowvar else (no, nv), "ffc")
     if d.coin(0.3):
-        kw["y"] = d.f((1, no) if rowvar else (no, 1))
+        kw["y"] = d.x((1, no) if rowvar else (no, 1), "ffc")
     if d.coin(0.3):
         kw["bias"] = d.coin()
     elif d.coin(0.3):
@@ -1495,7 +1496,8 @@ def _(d):
 def _(d):
     nv, no = d.r.randint(2, 3), d.r.randint(3, 5)
     rowvar = d.coin(0.7)
-    return (d.f((nv, no) if rowvar else (no, nv)),), ({} if rowvar else {"rowvar": False})
+    x = d.x((nv, no) if rowvar else (no, nv), "ffc")
+    return (x,), ({} if rowvar else {"rowvar": False})
 
 
 @spec("unwrap")
