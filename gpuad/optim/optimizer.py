@@ -229,7 +229,11 @@ class Optimizer:
 
     def _validate(self, group: dict) -> None:
         """Check a group's hyperparameters (raise ``ValueError`` naming the bad one)."""
-        check_range(type(self).__name__, "learning rate", group["lr"], 0.0)
+        lr = group["lr"]
+        if isinstance(lr, Tensor) and lr.data.size != 1:
+            raise ValueError(f"{type(self).__name__}: Tensor lr must be 1-element, got shape "
+                             f"{tuple(lr.shape)}")
+        check_range(type(self).__name__, "learning rate", lr, 0.0)
 
     def _init_group(self, group: dict) -> None:
         """State made when a group is added (torch's Adagrad makes its sums then)."""
@@ -490,15 +494,22 @@ class Optimizer:
             if not hasattr(v, "shape"):
                 out[k] = v
                 continue
-            if tuple(v.shape) != shape:
+            need = self._state_shape(k, shape)
+            if tuple(v.shape) != need:
                 raise ValueError(f"{who}: state {k!r} of parameter {i} has shape "
-                                 f"{tuple(v.shape)}, the parameter's state needs {shape}")
+                                 f"{tuple(v.shape)}, the parameter's state needs {need}")
             if getattr(v.dtype, "kind", "f") == "c" and dtype.kind != "c":
                 raise TypeError(f"{who}: state {k!r} of parameter {i} is complex; the "
                                 f"parameter's state is {dtype}")
             host = v.get() if hasattr(v, "get") and not isinstance(v, type(p.data)) else v
             out[k] = xp.array(host, dtype=dtype, copy=True)
         return out
+
+
+    def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of state array ``key`` of a parameter whose state arrays have ``shape``
+        (that shape, except for Adafactor's row and column factors)."""
+        return shape
 
 
 def _check_params(who: str, before: list, ps: list, gi: int) -> None:
