@@ -179,7 +179,7 @@ def bfloat16(xp: Any, x: Any) -> Any:
     """The float32 array ``x`` rounded to bfloat16 (to nearest, ties to even, as torch's
     ``.bfloat16()``), held in float32; NaN stays NaN.
 
-    Example: ``bfloat16(np, np.float32([1.00390625]))`` is ``[1.0078125]``
+    Example: ``bfloat16(np, np.float32([1.01171875]))`` is ``[1.015625]`` (a tie: to even)
     """
     bits = x.view(np.uint32)
     odd = xp.bitwise_and(xp.right_shift(bits, 16), _ONE)

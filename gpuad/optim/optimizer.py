@@ -216,6 +216,12 @@ class Optimizer:
             ps = [p for _, p in ps]
         elif any(isinstance(p, tuple) for p in ps):
             raise ValueError(f"{who}: either every parameter of a group is named or none is")
+        if self.param_groups and ("param_names" in group) != (
+                "param_names" in self.param_groups[0]):
+            how = "with names" if "param_names" in group else "without names"
+            raise ValueError(f"{who}: all optimizer param groups should be with/without names. "
+                             f"cannot add param group {how} to the optimizer (pass "
+                             f"named_parameters() to every group, or to none)")
         group["params"] = ps
         for k, v in self.defaults.items():
             group.setdefault(k, v)
