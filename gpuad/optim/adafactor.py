@@ -129,9 +129,10 @@ class Adafactor(Optimizer):
         else:
             eps1, eps1sq = s["eps1"], s["eps1sq"]
         root_n = math.sqrt(p.size)
-        # torch takes the norms to the host as Python floats: float64 here
+        # torch takes the norms to the host as Python floats: float64 here, with the numbers
+        # in the parameter's dtype (as a compiled step holds them)
         rms = _norm(xp, p).astype(np.float64) / root_n
-        alpha = xp.maximum(s["eps2"], rms) * s["rho"]
+        alpha = xp.maximum(in_dtype(s["eps2"], p), rms) * in_dtype(s["rho"], p)
         if group["weight_decay"] != 0:
             p *= s["decay"]
         if p.ndim > 1:
@@ -146,8 +147,14 @@ class Adafactor(Optimizer):
             v = var.copy()
         u = 1.0 / xp.sqrt(xp.maximum(v, eps1sq))
         u *= g
-        clip = xp.maximum(1.0, _norm(xp, u).astype(np.float64) / (root_n * s["d"]))
+        clip = xp.maximum(1.0, _norm(xp, u).astype(np.float64) / (root_n * in_dtype(s["d"], p)))
         p += (-alpha / clip).astype(p.dtype) * u
+
+
+def in_dtype(v: Any, a: Any) -> Any:
+    """A number of ``s`` in the dtype of the array ``a``: eagerly a Python float, rounded
+    as a compiled step's 0-d array of that dtype holds it."""
+    return np.dtype(a.dtype).type(v) if isinstance(v, float | int) else v
 
 
 def _pair(eps: Any) -> Any:

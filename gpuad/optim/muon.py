@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adafactor import _refuse_complex
+from .adafactor import _refuse_complex, in_dtype
 from .lerp import lerp, lerp_coefficient, lerp_small
 from .optimizer import Hyper, Optimizer, check_range
 
@@ -123,7 +123,7 @@ class Muon(Optimizer):
         ratio = _lr_ratio(group["adjust_lr_fn"], tuple(p.shape))
         if group["weight_decay"] != 0:  # torch multiplies by 1 - lr * wd = 1.0 otherwise
             p *= s["decay"]
-        p -= (s["lr"] * ratio) * o.astype(p.dtype)
+        p -= (in_dtype(s["lr"], p) * ratio) * o.astype(p.dtype)
 
 
 def _lr_ratio(fn: str | None, shape: tuple[int, int]) -> float:
