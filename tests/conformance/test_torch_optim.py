@@ -8,8 +8,10 @@ hyperparameter errors; the usual zero_grad/backward/step loop; parameter groups 
 learning rate and weight decay, a learning rate changed between steps, state_dict round trips
 and their errors. Each configuration runs on the Rosenbrock function and on a least-squares
 problem; the iterates are compared with a NumPy transcription of the update rules torch
-documents and, where torch is installed, with torch.optim itself. (The same under gpuad.jit:
-tests/test_optim_jit.py.)
+documents and, where torch is installed, with torch.optim itself. Adafactor and Muon run
+torch's own OptimizerInfo configurations and error inputs (common_optimizers.optim_db) in both
+libraries, compared after every step. (The same under gpuad.jit: tests/test_optim_jit.py and
+tests/test_optim_adafactor_muon.py.)
 """
 
 from __future__ import annotations
