@@ -372,3 +372,20 @@ def test_bfloat16_rounding():
     assert got[8] == np.inf and got[9] == -np.inf and np.isnan(got[10])
     y = (R.normal(size=1000) * 10.0 ** R.integers(-30, 30, 1000)).astype(np.float32)
     np.testing.assert_array_equal(bfloat16(np, y), _bf16(y))
+
+
+@pytest.mark.parametrize("name", ["Adafactor", "Muon", "Adam", "ASGD"])
+def test_one_element_tensor_lr_of_any_shape(backend, name):
+    # torch takes lr=torch.tensor([0.05]) (it squeezes a 1-element tensor); more elements raise
+    xp = _xp()
+    runs = []
+    for lr in (0.05, ad.tensor(xp.asarray([0.05])), ad.tensor(xp.asarray([[0.05]]))):
+        p = ad.tensor(xp.asarray(X0["Muon"][0].copy()), requires_grad=True)
+        opt = getattr(optim, name)([p], lr=lr)
+        for k in range(2):
+            opt.zero_grad()
+            _loss([p], COEF["Muon"][:1], _scale(k)).backward()
+            opt.step()
+        runs.append(to_numpy(p))
+    np.testing.assert_array_equal(runs[1], runs[0])
+    np.testing.assert_array_equal(runs[2], runs[0])

@@ -113,8 +113,16 @@ def host_numbers(group: dict) -> dict:
     a tensor in place, and the next step reads the new value)."""
     lr = group.get("lr")
     if isinstance(lr, Tensor):
-        return {**group, "lr": float(lr.detach().numpy())}
+        return {**group, "lr": number(lr)}
     return group
+
+
+def number(v: Any) -> Any:
+    """A hyperparameter as a Python float: a Tensor of one element (of any shape, as torch
+    takes ``lr=torch.tensor([0.1])``) as its value now, anything else as it is."""
+    if isinstance(v, Tensor):
+        return float(v.detach().numpy().reshape(()))
+    return v
 
 
 def _state_layout(p: Tensor) -> tuple[tuple[int, ...], Any]:
@@ -510,7 +518,6 @@ class Optimizer:
             host = v.get() if hasattr(v, "get") and not isinstance(v, type(p.data)) else v
             out[k] = xp.array(host, dtype=dtype, copy=True)
         return out
-
 
     def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
         """The shape of state array ``key`` of a parameter whose state arrays have ``shape``
