@@ -70,7 +70,7 @@ class Adafactor(Optimizer):
                                  f"ZeroDivisionError at the step); leave it out")
 
     def _check_states(self) -> None:
-        _refuse_complex("Adafactor", self.param_groups)
+        refuse_complex("Adafactor", self.param_groups)
         super()._check_states()
 
     def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -161,7 +161,7 @@ def _pair(eps: Any) -> Any:
     return tuple(eps) if isinstance(eps, list) else eps
 
 
-def _refuse_complex(who: str, groups: list) -> None:
+def refuse_complex(who: str, groups: list) -> None:
     """torch's ``RuntimeError`` for a complex parameter with a gradient, before any update."""
     i = 0
     for g in groups:

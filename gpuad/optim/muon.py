@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adafactor import _refuse_complex, in_dtype
+from .adafactor import in_dtype, refuse_complex
 from .lerp import lerp, lerp_coefficient, lerp_small
 from .optimizer import Hyper, Optimizer, check_range
 
@@ -91,7 +91,7 @@ class Muon(Optimizer):
                     f"optimizer (AdamW)")
 
     def _check_states(self) -> None:
-        _refuse_complex("Muon", self.param_groups)
+        refuse_complex("Muon", self.param_groups)
         super()._check_states()
 
     def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
