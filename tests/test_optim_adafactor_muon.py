@@ -171,7 +171,8 @@ def test_eager_and_compiled_steps_follow_torchs_rule(backend, name, kw, compiled
 def test_float32_compiled_step_equals_eager(backend, name):
     # a compiled step holds its numbers in the parameters' dtype: the eager step rounds them
     # alike (Adafactor's float64 norms, Muon's lr times its shape ratio)
-    kw = {"lr": 0.3, "weight_decay": 0.1} if name == "Adafactor" else {"lr": 0.05}
+    kw = {"lr": 0.3, "weight_decay": 0.1} if name == "Adafactor" else {"lr": 0.05,
+                                                                       "ns_steps": 2}
     eager, opt, _ = _train(name, kw, 3, dtype=np.float32)
     comp, _, _ = _train(name, kw, 3, compiled=True, dtype=np.float32)
     for a, b in zip(eager, comp, strict=True):
@@ -181,8 +182,7 @@ def test_float32_compiled_step_equals_eager(backend, name):
 
 
 def test_compiled_step_reads_changed_numbers_and_retraces_on_branches(backend):
-    kw = {"lr": 0.05}
-    runs = [_Pair("Adafactor", kw), _Pair("Muon", kw)]
+    runs = [_Pair("Adafactor", {"lr": 0.05}), _Pair("Muon", {"lr": 0.05, "ns_steps": 2})]
     for k in range(4):
         if k == 2:
             for r in runs:
