@@ -1,6 +1,7 @@
 """Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad,
-Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS; learning-rate schedulers in
-:mod:`gpuad.optim.lr_scheduler`.
+Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS, Adafactor and Muon; learning-rate
+schedulers in :mod:`gpuad.optim.lr_scheduler`. (``SparseAdam`` is not provided: gpuad's
+gradients are dense; see ``gpuad.optim.SparseAdam``'s error.)
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
 (backend in-place operations under ``gpuad.no_grad()``; nothing is recorded on the tape). Each
@@ -64,11 +65,13 @@ from __future__ import annotations
 
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
 from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import MissingStateError, Optimizer, ParamGroup
 from .optimizer import _real_views as _real_views  # used by gpuad.jit
@@ -80,4 +83,16 @@ from .sgd import SGD
 __all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
            "Adagrad", "Adadelta", "lr_scheduler"]
 # torch.optim's other algorithms
-__all__ += ["Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS"]
+__all__ += ["Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon"]
+
+
+def __getattr__(name: str):
+    if name == "SparseAdam":
+        raise AttributeError(
+            "gpuad.optim has no SparseAdam: torch's SparseAdam takes only sparse gradients "
+            "(nn.Embedding(sparse=True)) and updates only the rows they hold, and gpuad's "
+            "gradients are dense (an Embedding's sparse=True gives the same values densely). "
+            "Use gpuad.optim.Adam (or AdamW): its update equals SparseAdam's while every row "
+            "has a gradient at every step; a row left out of a step keeps its moments and "
+            "value under SparseAdam, while Adam decays its moments and keeps moving it")
+    raise AttributeError(f"module 'gpuad.optim' has no attribute {name!r}")

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Hyper, Optimizer, check_range, coupled_gradient, implementation_options
+from .optimizer import (
+    Hyper,
+    Optimizer,
+    check_range,
+    coupled_gradient,
+    implementation_options,
+    number,
+)
 
 
 class ASGD(Optimizer):
@@ -60,7 +67,7 @@ class ASGD(Optimizer):
 
     def _init_state(self, xp: Any, p: Any, st: dict[str, Any], group: dict) -> None:
         if "ax" not in st:
-            st["t"], st["eta"], st["mu"] = 0, float(group["lr"]), 1.0
+            st["t"], st["eta"], st["mu"] = 0, float(number(group["lr"])), 1.0
             st["ax"] = xp.zeros_like(p)
 
     def _tick(self, st: dict[str, Any]) -> None:

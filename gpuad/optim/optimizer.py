@@ -113,8 +113,16 @@ def host_numbers(group: dict) -> dict:
     a tensor in place, and the next step reads the new value)."""
     lr = group.get("lr")
     if isinstance(lr, Tensor):
-        return {**group, "lr": float(lr.detach().numpy())}
+        return {**group, "lr": number(lr)}
     return group
+
+
+def number(v: Any) -> Any:
+    """A hyperparameter as a Python float: a Tensor of one element (of any shape, as torch
+    takes ``lr=torch.tensor([0.1])``) as its value now, anything else as it is."""
+    if isinstance(v, Tensor):
+        return float(v.detach().numpy().reshape(()))
+    return v
 
 
 def _state_layout(p: Tensor) -> tuple[tuple[int, ...], Any]:
@@ -216,6 +224,12 @@ class Optimizer:
             ps = [p for _, p in ps]
         elif any(isinstance(p, tuple) for p in ps):
             raise ValueError(f"{who}: either every parameter of a group is named or none is")
+        if self.param_groups and ("param_names" in group) != (
+                "param_names" in self.param_groups[0]):
+            how = "with names" if "param_names" in group else "without names"
+            raise ValueError(f"{who}: all optimizer param groups should be with/without names. "
+                             f"cannot add param group {how} to the optimizer (pass "
+                             f"named_parameters() to every group, or to none)")
         group["params"] = ps
         for k, v in self.defaults.items():
             group.setdefault(k, v)
@@ -229,7 +243,11 @@ class Optimizer:
 
     def _validate(self, group: dict) -> None:
         """Check a group's hyperparameters (raise ``ValueError`` naming the bad one)."""
-        check_range(type(self).__name__, "learning rate", group["lr"], 0.0)
+        lr = group["lr"]
+        if isinstance(lr, Tensor) and lr.data.size != 1:
+            raise ValueError(f"{type(self).__name__}: Tensor lr must be 1-element, got shape "
+                             f"{tuple(lr.shape)}")
+        check_range(type(self).__name__, "learning rate", lr, 0.0)
 
     def _init_group(self, group: dict) -> None:
         """State made when a group is added (torch's Adagrad makes its sums then)."""
@@ -490,15 +508,21 @@ class Optimizer:
             if not hasattr(v, "shape"):
                 out[k] = v
                 continue
-            if tuple(v.shape) != shape:
+            need = self._state_shape(k, shape)
+            if tuple(v.shape) != need:
                 raise ValueError(f"{who}: state {k!r} of parameter {i} has shape "
-                                 f"{tuple(v.shape)}, the parameter's state needs {shape}")
+                                 f"{tuple(v.shape)}, the parameter's state needs {need}")
             if getattr(v.dtype, "kind", "f") == "c" and dtype.kind != "c":
                 raise TypeError(f"{who}: state {k!r} of parameter {i} is complex; the "
                                 f"parameter's state is {dtype}")
             host = v.get() if hasattr(v, "get") and not isinstance(v, type(p.data)) else v
             out[k] = xp.array(host, dtype=dtype, copy=True)
         return out
+
+    def _state_shape(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of state array ``key`` of a parameter whose state arrays have ``shape``
+        (that shape, except for Adafactor's row and column factors)."""
+        return shape
 
 
 def _check_params(who: str, before: list, ps: list, gi: int) -> None:

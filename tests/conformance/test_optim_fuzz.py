@@ -33,7 +33,7 @@ N = int(os.environ.get("GPUAD_OPTIM_FUZZ_CASES", "40"))
 RTOL, ATOL = 1e-12, 1e-14
 
 NAMES = ["SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Rprop", "NAdam",
-         "RAdam", "ASGD", "LBFGS"]
+         "RAdam", "ASGD", "LBFGS", "Adafactor", "Muon"]
 # gpuad's state names where they differ from torch's
 RENAME = {"t": "step", "m": "exp_avg", "v": "exp_avg_sq", "vmax": "max_exp_avg_sq"}
 RENAME_SGD = {"momentum": "momentum_buffer"}
@@ -119,6 +119,16 @@ def _options(rng, name):
         kw = {"lr": _pick(rng, 0.01, 0.05), "lambd": _pick(rng, 1e-4, 0.05),
               "alpha": _pick(rng, 0.75, 0.5), "t0": _pick(rng, 1e6, 5.0, 0.0),
               "weight_decay": wd, "maximize": maximize}
+    elif name == "Adafactor":
+        kw = {"lr": _pick(rng, 0.01, 0.05, 0.3), "beta2_decay": _pick(rng, -0.8, -1.0, -0.3, 0.0),
+              "eps": _pick(rng, (None, 1e-3), (1e-30, 1e-3), (1e-2, 0.1)),
+              "d": _pick(rng, 1.0, 1.5, 100.0), "weight_decay": wd, "maximize": maximize}
+    elif name == "Muon":
+        kw = {"lr": _pick(rng, 0.02, 0.05), "weight_decay": _pick(rng, 0.0, 0.1),
+              "momentum": _pick(rng, 0.95, 0.5, 0.3, 0.0), "nesterov": _coin(rng),
+              "ns_coefficients": _pick(rng, (3.4445, -4.7750, 2.0315), (3.4, -4.7, 2.0)),
+              "eps": _pick(rng, 1e-7, 1e-2), "ns_steps": _pick(rng, 5, 2, 0),
+              "adjust_lr_fn": _pick(rng, None, "original", "match_rms_adamw")}
     elif name == "LBFGS":
         kw = {"lr": _pick(rng, 1.0, 0.5), "max_iter": _pick(rng, 1, 3, 8),
               "history_size": _pick(rng, 2, 5, 100),
@@ -146,13 +156,19 @@ def _group_override(rng, name, base):
 # ---- parameters and the objective ----------------------------------------------------------
 
 SHAPES = [(3,), (2, 3), (), (4,), (1, 2)]
+# Adafactor factors the last two axes of a parameter of 2 or more; Muon takes matrices only
+# (up to 4 by 4: its float32 sums add at most 4 terms, in the order of torch's)
+SHAPES_OF = {"Adafactor": SHAPES + [(2, 2, 3), (3, 1)],
+             "Muon": [(2, 3), (3, 2), (1, 2), (4, 4), (3, 1), (1, 1)]}
+# torch raises at the step for a complex parameter of these
+REAL_ONLY = ("LBFGS", "Adafactor", "Muon")
 
 
-def _param_specs(rng, complex_ok=True):
+def _param_specs(rng, complex_ok=True, shapes=SHAPES):
     """[(initial value, loss coefficients)] of 1-4 parameters."""
     specs = []
     for _ in range(int(rng.integers(1, 5))):
-        shape = SHAPES[int(rng.integers(len(SHAPES)))]
+        shape = shapes[int(rng.integers(len(shapes)))]
         cplx = complex_ok and _coin(rng, 0.25)
         full = (*shape, 2) if cplx else shape
         x0 = rng.normal(size=full)
@@ -307,7 +323,8 @@ def _make_case(seed, with_sched=False):
     rng = np.random.default_rng(seed)
     name = NAMES[int(rng.integers(len(NAMES)))]
     lbfgs = name == "LBFGS"
-    specs = _param_specs(rng, complex_ok=not lbfgs)
+    specs = _param_specs(rng, complex_ok=name not in REAL_ONLY,
+                         shapes=SHAPES_OF.get(name, SHAPES))
     n = len(specs)
     kw = _options(rng, name)
     order = list(rng.permutation(n))
@@ -555,8 +572,8 @@ def _described(desc, fn):
 
 def _leaf_scheduler(rng, name, steps, allow_momentum=True):
     """A random scheduler other than the composites, as ``(description, make(mod, opt))``."""
-    has_mom = name in ("SGD", "RMSprop") or name in ("Adam", "AdamW", "NAdam", "RAdam",
-                                                     "Adamax")
+    has_mom = name in ("SGD", "RMSprop", "Muon") or name in ("Adam", "AdamW", "NAdam",
+                                                             "RAdam", "Adamax")
     kinds = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
              "CosineAnnealingWarmRestarts", "LinearLR", "ConstantLR", "PolynomialLR",
              "LambdaLR", "MultiplicativeLR", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau"]

@@ -8,8 +8,10 @@ hyperparameter errors; the usual zero_grad/backward/step loop; parameter groups 
 learning rate and weight decay, a learning rate changed between steps, state_dict round trips
 and their errors. Each configuration runs on the Rosenbrock function and on a least-squares
 problem; the iterates are compared with a NumPy transcription of the update rules torch
-documents and, where torch is installed, with torch.optim itself. (The same under gpuad.jit:
-tests/test_optim_jit.py.)
+documents and, where torch is installed, with torch.optim itself. Adafactor and Muon run
+torch's own OptimizerInfo configurations and error inputs (common_optimizers.optim_db) in both
+libraries, compared after every step. (The same under gpuad.jit: tests/test_optim_jit.py and
+tests/test_optim_adafactor_muon.py.)
 """
 
 from __future__ import annotations
@@ -671,3 +673,195 @@ def test_state_dict_round_trip_of_a_complex_parameter(backend, name):
     sd["state"][0][key] = np.zeros(3, complex)  # the param's shape: not the (re, im) layout
     with pytest.raises(ValueError, match=r"shape \(3,\).*needs \(6,\)"):
         opts[1].load_state_dict(sd)
+
+
+# ---- Adafactor and Muon: torch's OptimizerInfo configurations (common_optimizers.optim_db) ----
+
+def _optim_db_info(name):
+    try:
+        from torch.testing._internal.common_optimizers import optim_db
+    except ImportError:
+        return None
+    return next(i for i in optim_db if i.optim_cls.__name__ == name)
+
+
+def _db_cases(name, errors=False):
+    """``(name, torch's OptimizerInput or ErrorOptimizerInput)`` of optim_db's ``name``."""
+    info = _optim_db_info(name)
+    if info is None:
+        return []
+    import torch
+
+    func = info.optim_error_inputs_func if errors else info.optim_inputs_func
+    old = torch.get_default_dtype()
+    # a Tensor lr in float64, as gpuad's numbers: torch computes with a float32 one in float32
+    # (Muon's 1 - lr * weight_decay), 6e-8 off
+    torch.set_default_dtype(torch.float64)
+    try:
+        return [(name, x) for x in func(device="cpu", dtype=torch.float64)]
+    finally:
+        torch.set_default_dtype(old)
+
+
+def _case_id(case):
+    x = case[1]
+    return f"{case[0]}-{getattr(x, 'desc', None) or x.optimizer_error_input.desc}"
+
+
+# the parameters each optimizer is tried on: Adafactor factors the last two axes of a
+# parameter of 2 dimensions or more (a 3-d one is a batch of matrices), Muon takes matrices
+DB_SHAPES = {"Adafactor": [(3, 4), (3,), (2, 3, 2), (), (1, 5)],
+             "Muon": [(3, 4), (5, 2), (2, 2), (1, 3)]}
+DB_RENAME = {"t": "step"}
+
+
+def _to_gpuad(v, memo=None):
+    """A torch value of an OptimizerInput as gpuad's (Tensors become gpuad Tensors; one
+    torch tensor listed twice becomes one gpuad Tensor listed twice)."""
+    import torch
+
+    memo = {} if memo is None else memo
+    if isinstance(v, torch.Tensor):
+        if id(v) not in memo:
+            t = ad.tensor(v.detach().numpy().copy(), requires_grad=v.requires_grad)
+            if v.grad is not None:
+                t.grad = ad.tensor(v.grad.numpy().copy())
+            memo[id(v)] = t
+        return memo[id(v)]
+    if isinstance(v, dict):
+        return {k: _to_gpuad(x, memo) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return type(v)(_to_gpuad(x, memo) for x in v)
+    return v
+
+
+def _db_run(torch, name, kwargs, dtype, steps=12):
+    """Both libraries on the same parameters (two groups, the second at half the rate),
+    compared after every step: parameters and each state entry (torch's names)."""
+    rng = np.random.default_rng(5)
+    shapes = DB_SHAPES[name]
+    x0 = [rng.normal(size=s).astype(dtype) for s in shapes]
+    coef = [rng.normal(size=s).astype(dtype) for s in shapes]
+    tp = [torch.tensor(x.copy(), requires_grad=True) for x in x0]
+    gp = [ad.tensor(x.copy(), requires_grad=True) for x in x0]
+    lr = kwargs.get("lr", getattr(torch.optim, name)([tp[0]]).defaults["lr"])
+    half = {"lr": float(lr) * 0.5}
+    topt = getattr(torch.optim, name)([{"params": tp[:2]}, {"params": tp[2:], **half}],
+                                      **kwargs)
+    gopt = getattr(optim, name)([{"params": gp[:2]}, {"params": gp[2:], **half}],
+                                **_to_gpuad(kwargs))
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    for k in range(steps):
+        scale = 1.0 + 0.3 * math.sin(k)
+        topt.zero_grad()
+        gopt.zero_grad()
+        sum((torch.sin(p) * torch.tensor(c) + 0.5 * p * p).sum() * scale
+            for p, c in zip(tp, coef, strict=True)).backward()
+        sum((gnp.sin(p) * gnp.asarray(c) + 0.5 * p * p).sum() * scale
+            for p, c in zip(gp, coef, strict=True)).backward()
+        topt.step()
+        gopt.step()
+        for i, (t, g) in enumerate(zip(tp, gp, strict=True)):
+            want = t.detach().numpy()
+            np.testing.assert_allclose(_np(g), want, rtol=rtol, atol=rtol,
+                                       err_msg=f"step {k}: parameter {i}")
+            assert _np(g).dtype == dtype
+            tst = topt.state[t]
+            gst = {DB_RENAME.get(key, key): v for key, v in gopt.state[i].items()}
+            assert sorted(gst) == sorted(tst), f"step {k}: state keys of parameter {i}"
+            for key, tv in tst.items():
+                tv = tv.detach().numpy()
+                gv = np.asarray(_np(gst[key]) if hasattr(gst[key], "shape") else gst[key])
+                assert gv.shape == tv.shape, f"step {k}: state {key!r} of parameter {i}"
+                np.testing.assert_allclose(gv, tv, rtol=rtol, atol=rtol * max(1.0, np.abs(
+                    tv).max(initial=0.0)), err_msg=f"step {k}: state {key!r} of parameter {i}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("case", _db_cases("Adafactor") + _db_cases("Muon"), ids=_case_id)
+def test_optim_db_configs_match_torch_every_step(backend, case, dtype):
+    torch = pytest.importorskip("torch")
+    name, oi = case
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # the scalars torch keeps in tensors (its step)
+    try:
+        _db_run(torch, name, oi.kwargs, dtype)
+    finally:
+        torch.set_default_dtype(old)
+
+
+# generic checks of every optimizer, where gpuad's message is its own (or, for a parameter
+# listed twice in a group, where torch warns and gpuad raises ValueError)
+_GENERIC = {"invalid param type", "a param group cannot have duplicate parameters",
+            "duplicate parameters should not occur across param groups either",
+            "all optimizer params should be with/without names",
+            "all optimizer param groups should be with/without names."}
+
+
+@pytest.mark.parametrize("case", _db_cases("Adafactor", True) + _db_cases("Muon", True),
+                         ids=_case_id)
+def test_optim_db_error_inputs_raise_as_torch(backend, case):
+    torch = pytest.importorskip("torch")
+    name, e = case
+    oi = e.optimizer_error_input
+    params = oi.params
+    if params is None:
+        params = [torch.randn(2, 3, dtype=torch.float64, requires_grad=True)]
+    gparams = _to_gpuad(params)
+    if isinstance(gparams, ad.Tensor):
+        gparams.requires_grad_(True)
+    elif isinstance(gparams, list):
+        for p in gparams:
+            if isinstance(p, ad.Tensor) and not p.requires_grad:
+                p.requires_grad_(True)
+    kwargs = _to_gpuad(oi.kwargs)
+    want = e.error_type
+    if issubclass(want, Warning):  # torch warns; gpuad refuses
+        want = ValueError
+    with pytest.raises(want) as info:
+        opt = getattr(optim, name)(gparams, **kwargs)
+        assert e.error_on.name == "STEP_ERROR", f"{oi.desc}: gpuad made the optimizer"
+        for p in opt.params:
+            if p.grad is None:
+                p.grad = ad.tensor(gnp.ones_like(p).numpy())
+        opt.step()
+    if oi.desc not in _GENERIC:
+        import re
+
+        assert re.search(e.error_regex, str(info.value)), (oi.desc, str(info.value))
+
+
+@pytest.mark.parametrize("name,kw", [("Adafactor", {}), ("Adafactor", {"eps": (None, 0.1)}),
+                                     ("Muon", {}), ("Muon", {"nesterov": False})])
+def test_state_dict_round_trip_adafactor_muon(backend, name, kw):
+    # checkpoint mid-training into a new optimizer over copies of the parameters: the same
+    # iterates as the uninterrupted run, and torch's own from the start
+    shapes = DB_SHAPES[name]
+    rng = np.random.default_rng(2)
+    x0 = [rng.normal(size=s) for s in shapes]
+    ps = [ad.tensor(x.copy(), requires_grad=True) for x in x0]
+    opt = getattr(optim, name)(ps, **kw)
+
+    def train(opt, ps, n):
+        for _ in range(n):
+            opt.zero_grad()
+            sum((gnp.sin(p) + p * p).sum() for p in ps).backward()
+            opt.step()
+    train(opt, ps, 3)
+    copies = [ad.tensor(_np(p).copy(), requires_grad=True) for p in ps]
+    opt2 = getattr(optim, name)(copies, lr=0.5)
+    opt2.load_state_dict(opt.state_dict())
+    train(opt, ps, 4)
+    train(opt2, copies, 4)
+    for a, b in zip(ps, copies, strict=True):
+        np.testing.assert_array_equal(_np(b), _np(a))
+    torch = _torch_or_none()
+    if torch is not None:
+        tp = [torch.tensor(x.copy(), requires_grad=True) for x in x0]
+        topt = getattr(torch.optim, name)(tp, **kw)
+        for _ in range(7):
+            topt.zero_grad()
+            sum((torch.sin(p) + p * p).sum() for p in tp).backward()
+            topt.step()
+        for a, t in zip(ps, tp, strict=True):
+            np.testing.assert_allclose(_np(a), t.detach().numpy(), rtol=1e-12, atol=1e-13)
