@@ -1,0 +1,706 @@
+"""``gpuad.autograd.Function`` against ``torch.autograd.Function`` under every transform.
+
+The cases are those of PyTorch's ``torch.testing._internal.autograd_function_db`` (a cube that
+also returns its derivative, a product with broadcasting, an in-place exponential marked dirty,
+a sort and a take whose integer outputs are non-differentiable, a select, the
+``generate_vmap_rule=True`` versions, a gradient scaler, a function whose backward returns
+too-large zero gradients, a forward with a default argument, a ``once_differentiable`` cube),
+written here once against a namespace: each Function is built twice, from ``torch`` and from
+``gpuad``, and the two are run through the same calls (the outputs; ``backward`` and a double
+backward; ``func.grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``vmap`` and their
+compositions). Where torch succeeds gpuad must give the same values; where torch raises gpuad
+must raise too. Known differences are listed in ``GAPS`` with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import gpuad as ad  # noqa: E402
+import gpuad.numpy as gnp  # noqa: E402
+
+RNG = np.random.default_rng(20260)
+
+
+# ---- the two namespaces ---------------------------------------------------------------------
+
+
+class _TorchNS:
+    name = "torch"
+    Function = torch.autograd.Function
+    once_differentiable = staticmethod(torch.autograd.function.once_differentiable)
+    func = torch.func
+    autograd = torch.autograd
+
+    @staticmethod
+    def host(t):
+        return t.detach().cpu().numpy()
+
+    @staticmethod
+    def new(a, like=None):
+        return torch.tensor(np.asarray(a))
+
+    @staticmethod
+    def take_along_dim(x, ind, dim):
+        return torch.take_along_dim(x, ind, dim)
+
+    @staticmethod
+    def argsort(x, dim):
+        return torch.argsort(x, dim=dim)
+
+    @staticmethod
+    def zeros(shape, like):
+        return torch.zeros(shape, dtype=like.dtype)
+
+    @staticmethod
+    def leaf(a, rg=True):
+        return torch.tensor(np.asarray(a), requires_grad=rg)
+
+
+class _GpuadNS:
+    name = "gpuad"
+    Function = ad.autograd.Function
+    once_differentiable = staticmethod(ad.autograd.once_differentiable)
+    func = ad.func
+    autograd = ad.autograd
+
+    @staticmethod
+    def host(t):
+        return np.asarray(t.numpy())
+
+    @staticmethod
+    def new(a, like=None):
+        return ad.tensor(np.asarray(a))
+
+    @staticmethod
+    def take_along_dim(x, ind, dim):
+        return gnp.take_along_axis(x, ind, axis=dim)
+
+    @staticmethod
+    def argsort(x, dim):
+        return gnp.argsort(x, axis=dim)
+
+    @staticmethod
+    def zeros(shape, like):
+        return gnp.zeros(shape, dtype=like.dtype)
+
+    @staticmethod
+    def leaf(a, rg=True):
+        return ad.tensor(np.asarray(a), requires_grad=rg)
+
+
+NAMESPACES = {"torch": _TorchNS, "gpuad": _GpuadNS}
+
+
+# ---- the Functions, written once against a namespace ----------------------------------------
+
+
+def build(ns):
+    """The database's Functions for namespace ``ns`` (our own wording of each case)."""
+    F = ns.Function
+    fns = {}
+
+    class NumpyMul(F):
+        @staticmethod
+        def forward(x, y):
+            return ns.new(ns.host(x) * ns.host(y))
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+            ctx.save_for_forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            gx = NumpyMul.apply(g, y) if ctx.needs_input_grad[0] else None
+            gy = NumpyMul.apply(g, x) if ctx.needs_input_grad[1] else None
+            return gx, gy
+
+        @staticmethod
+        def vmap(info, in_dims, x, y):
+            xd, yd = in_dims
+            x = x.movedim(xd, -1) if xd is not None else x.unsqueeze(-1)
+            y = y.movedim(yd, -1) if yd is not None else y.unsqueeze(-1)
+            return NumpyMul.apply(x, y).movedim(-1, 0), 0
+
+        @staticmethod
+        def jvp(ctx, tx, ty):
+            x, y = ctx.saved_tensors
+            return tx * y + ty * x
+
+    class NumpyCube(F):
+        @staticmethod
+        def forward(x):
+            a = ns.host(x)
+            return ns.new(a**3), ns.new(3 * a**2)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0], output[1])
+            ctx.save_for_forward(inputs[0], output[1])
+
+        @staticmethod
+        def backward(ctx, g, g_d):
+            x, d = ctx.saved_tensors
+            return NumpyMul.apply(g, d) + 6 * NumpyMul.apply(g_d, x)
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            return NumpyCube.apply(x), (in_dims[0], in_dims[0])
+
+        @staticmethod
+        def jvp(ctx, t):
+            x, d = ctx.saved_tensors
+            return NumpyMul.apply(t, d), 6 * NumpyMul.apply(t, x)
+
+    class MulGenVmap(F):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, y):
+            return x * y
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            ctx.save_for_backward(*inputs)
+            ctx.save_for_forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            gx = MulGenVmap.apply(g, y) if ctx.needs_input_grad[0] else None
+            gy = MulGenVmap.apply(g, x) if ctx.needs_input_grad[1] else None
+            return gx, gy
+
+        @staticmethod
+        def jvp(ctx, tx, ty):
+            x, y = ctx.saved_tensors
+            return tx * y + ty * x
+
+    class CubeGenVmap(F):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            return x**3, 3 * x**2
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            ctx.save_for_backward(inputs[0], outputs[1])
+            ctx.save_for_forward(inputs[0], outputs[1])
+
+        @staticmethod
+        def backward(ctx, g, g_d):
+            _, d = ctx.saved_tensors
+            return g * d + 6 * d  # as in the database: not the derivative of forward
+
+        @staticmethod
+        def jvp(ctx, t):
+            x, d = ctx.saved_tensors
+            return MulGenVmap.apply(t, d), 6 * NumpyMul.apply(t, x)
+
+    class NumpyCubeNotComposable(F):
+        @staticmethod
+        def forward(x):
+            a = ns.host(x)
+            return ns.new(a**3), a
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.a = output[1]
+
+        @staticmethod
+        @ns.once_differentiable
+        def backward(ctx, g, _):
+            return ns.new(3 * ctx.a**2) * g
+
+    class NumpyExp_(F):
+        @staticmethod
+        def forward(x):
+            a = ns.host(x)
+            np.exp(a, out=a)  # writes through the host view: the input changes
+            if ns.name == "gpuad" and not np.shares_memory(a, x.data):
+                x.data[...] = a  # a device array: write the host result back
+            return x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_dirty(inputs[0])
+            ctx.save_for_backward(output)
+            ctx.save_for_forward(output)
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return NumpyMul.apply(g, y)
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            NumpyExp_.apply(x)
+            return x, in_dims[0]
+
+        @staticmethod
+        def jvp(ctx, t):
+            (y,) = ctx.saved_tensors
+            t.mul_(y)
+            return t
+
+    class NumpyTake(F):
+        @staticmethod
+        def forward(x, ind, ind_inv, dim):
+            return ns.new(np.take_along_axis(ns.host(x), ns.host(ind), dim))
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            _, ind, ind_inv, dim = inputs
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.save_for_forward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, g):
+            ind, ind_inv = ctx.saved_tensors
+            return NumpyTake.apply(g, ind_inv, ind, ctx.dim), None, None, None
+
+        @staticmethod
+        def vmap(info, in_dims, x, ind, ind_inv, dim):
+            xd, idd, iid, _ = in_dims
+            logical = x.dim() if xd is None else x.dim() - 1
+            dim = dim if dim >= 0 else dim + logical
+
+            def front(v, d):
+                return v.expand(info.batch_size, *v.shape) if d is None else v.movedim(d, 0)
+
+            return NumpyTake.apply(front(x, xd), front(ind, idd), front(ind_inv, iid), dim + 1), 0
+
+        @staticmethod
+        def jvp(ctx, tx, t_ind, t_inv, _):
+            assert t_ind is None and t_inv is None
+            ind, ind_inv = ctx.saved_tensors
+            return NumpyTake.apply(tx, ind, ind_inv, ctx.dim)
+
+    class NumpySort(F):
+        @staticmethod
+        def forward(x, dim):
+            a = ns.host(x)
+            ind = np.argsort(a, axis=dim)
+            return ns.new(a), ns.new(ind), ns.new(np.argsort(ind, axis=dim))
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            _, dim = inputs
+            _, ind, ind_inv = output
+            ctx.mark_non_differentiable(ind, ind_inv)
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.save_for_forward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, g, _0, _1):
+            ind, ind_inv = ctx.saved_tensors
+            return NumpyTake.apply(g, ind_inv, ind, ctx.dim), None
+
+        @staticmethod
+        def vmap(info, in_dims, x, dim):
+            x = x.movedim(in_dims[0], 0)
+            dim = dim if dim >= 0 else dim + x.dim() - 1
+            return NumpySort.apply(x, dim + 1), (0, 0, 0)
+
+        @staticmethod
+        def jvp(ctx, tx, _):
+            ind, ind_inv = ctx.saved_tensors
+            return NumpyTake.apply(tx, ind, ind_inv, ctx.dim), None, None
+
+    class TakeGenVmap(F):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, ind, ind_inv, dim):
+            return ns.take_along_dim(x, ind, dim)
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            _, ind, ind_inv, dim = inputs
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.save_for_forward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, g):
+            ind, ind_inv = ctx.saved_tensors
+            return TakeGenVmap.apply(g, ind_inv, ind, ctx.dim), None, None, None
+
+        @staticmethod
+        def jvp(ctx, tx, t_ind, t_inv, _):
+            ind, ind_inv = ctx.saved_tensors
+            return TakeGenVmap.apply(tx, ind, ind_inv, ctx.dim)
+
+    class SortGenVmap(F):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, dim):
+            ind = ns.argsort(x, dim)
+            ind_inv = ns.argsort(ind, dim)
+            return ns.take_along_dim(x, ind, dim), ind, ind_inv
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            _, dim = inputs
+            _, ind, ind_inv = outputs
+            ctx.mark_non_differentiable(ind, ind_inv)
+            ctx.save_for_backward(ind, ind_inv)
+            ctx.save_for_forward(ind, ind_inv)
+            ctx.dim = dim
+
+        @staticmethod
+        def backward(ctx, g, _0, _1):
+            ind, ind_inv = ctx.saved_tensors
+            return TakeGenVmap.apply(g, ind_inv, ind, ctx.dim), None
+
+        @staticmethod
+        def jvp(ctx, tx, _):
+            ind, ind_inv = ctx.saved_tensors
+            return TakeGenVmap.apply(tx, ind, ind_inv, ctx.dim), None, None
+
+    def select_methods(cls_name, with_vmap):
+        def forward(x, idx):
+            return x[idx]
+
+        def setup_context(ctx, inputs, output):
+            x, idx = inputs
+            ctx.x_shape = x.shape
+            ctx.idx = idx
+
+        def backward(ctx, g):
+            out = g.new_zeros(ctx.x_shape)
+            out[ctx.idx] = g
+            return out, None
+
+        def vmap(info, in_dims, x, idx):
+            return fns[cls_name].apply(x.movedim(in_dims[0], 1), idx), 0
+
+        def jvp(ctx, tx, _):
+            return fns[cls_name].apply(tx, ctx.idx)
+
+        body = {
+            "forward": staticmethod(forward),
+            "setup_context": staticmethod(setup_context),
+            "backward": staticmethod(backward),
+            "jvp": staticmethod(jvp),
+        }
+        if with_vmap:
+            body["vmap"] = staticmethod(vmap)
+        else:
+            body["generate_vmap_rule"] = True
+        return type(cls_name, (F,), body)
+
+    Select = select_methods("Select", True)
+    SelectGenVmap = select_methods("SelectGenVmap", False)
+
+    class ForwardHasDefaultArgs(F):
+        @staticmethod
+        def forward(x, idx=(2,)):
+            return x[idx]
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, idx = inputs  # the default is among the inputs
+            ctx.x_shape = x.shape
+            ctx.idx = idx
+
+        @staticmethod
+        def backward(ctx, g):
+            out = g.new_zeros(ctx.x_shape)
+            out[ctx.idx] = g
+            return out, None
+
+        @staticmethod
+        def vmap(info, in_dims, x, idx):
+            return ForwardHasDefaultArgs.apply(x.movedim(in_dims[0], 1), idx), 0
+
+        @staticmethod
+        def jvp(ctx, tx, _):
+            return ForwardHasDefaultArgs.apply(tx, ctx.idx)
+
+    class ScaleGradGenVmap(F):
+        generate_vmap_rule = True
+        scale = 3.14
+
+        @staticmethod
+        def forward(x):
+            return x.clone()
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ScaleGradGenVmap.scale
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * ScaleGradGenVmap.scale
+
+    class ZeroGradientsGenVmap(F):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, y):
+            return x.clone(), y.clone()
+
+        @staticmethod
+        def setup_context(ctx, inputs, outputs):
+            pass
+
+        @staticmethod
+        def backward(ctx, gx, gy):
+            # zeros, not None; the first one broadcast too large (summed back)
+            return ns.zeros((3, 4, *gx.shape), gx), ns.zeros(tuple(gy.shape), gy)
+
+        @staticmethod
+        def jvp(ctx, tx, ty):
+            return ns.zeros(tuple(tx.shape), tx), ns.zeros(tuple(ty.shape), ty)
+
+    for c in (NumpyMul, NumpyCube, MulGenVmap, CubeGenVmap, NumpyCubeNotComposable, NumpyExp_,
+              NumpyTake, NumpySort, TakeGenVmap, SortGenVmap, ForwardHasDefaultArgs,
+              ScaleGradGenVmap, ZeroGradientsGenVmap):
+        fns[c.__name__] = c
+    fns["Select"], fns["SelectGenVmap"] = Select, SelectGenVmap
+    return fns
+
+
+_BUILT: dict = {}
+
+
+def fns_of(ns):
+    if ns.name not in _BUILT:
+        _BUILT[ns.name] = build(ns)
+    return _BUILT[ns.name]
+
+
+# ---- the cases: how each Function is called, on which sample ---------------------------------
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    call: Callable  # call(fns, *tensor_args) -> a Tensor or a tuple of float Tensors
+    make: Callable  # make(rng) -> list of host arrays (float ones differentiated)
+    clones: bool = False  # the call writes into its argument (called on a copy)
+    jvp: bool = True  # torch's database: supports_forward_ad
+    second: bool = True  # a backward that is itself differentiable
+
+
+def _u(rng, *shape, lo=0.8, hi=2.0):
+    return rng.uniform(lo, hi, shape)
+
+
+def _sort_sample(rng):
+    x = rng.standard_normal((3, 5))
+    ind = np.argsort(x, axis=1)
+    return [x, ind, np.argsort(ind, axis=1)]
+
+
+CASES = [
+    Case("NumpyCube", lambda f, x: f["NumpyCube"].apply(x), lambda r: [_u(r, 3)]),
+    Case("NumpyExp_", lambda f, x: f["NumpyExp_"].apply(x.clone()), lambda r: [_u(r, 3)],
+         clones=True),
+    Case("NumpyMul", lambda f, x, y: f["NumpyMul"].apply(x, y), lambda r: [_u(r, 4), _u(r, 3, 4)]),
+    Case("NumpyCubeNotComposable", lambda f, x: f["NumpyCubeNotComposable"].apply(x)[0],
+         lambda r: [_u(r, 3)], jvp=False, second=False),
+    Case("NumpySort", lambda f, x: f["NumpySort"].apply(x, 1)[0],
+         lambda r: [r.standard_normal((3, 5))], jvp=False),
+    Case("NumpyTake", lambda f, x, i, j: f["NumpyTake"].apply(x, i, j, 1), _sort_sample, jvp=False),
+    Case("Select", lambda f, x: f["Select"].apply(x, 2), lambda r: [r.standard_normal((3, 5))]),
+    Case("CubeGenVmap", lambda f, x: f["CubeGenVmap"].apply(x), lambda r: [_u(r, 3)]),
+    Case("MulGenVmap", lambda f, x, y: f["MulGenVmap"].apply(x, y),
+         lambda r: [_u(r, 4), _u(r, 3, 4)]),
+    Case("SortGenVmap", lambda f, x: f["SortGenVmap"].apply(x, 1)[0],
+         lambda r: [r.standard_normal((3, 5))]),
+    Case("SelectGenVmap", lambda f, x: f["SelectGenVmap"].apply(x, 2),
+         lambda r: [r.standard_normal((3, 5))]),
+    Case("ScaleGradGenVmap", lambda f, x: f["ScaleGradGenVmap"].apply(x), lambda r: [_u(r, 3)]),
+    Case("ZeroGradientsGenVmap", lambda f, x, y: f["ZeroGradientsGenVmap"].apply(x, y),
+         lambda r: [_u(r, 4), _u(r, 3, 4)]),
+    Case("ForwardHasDefaultArgs", lambda f, x: f["ForwardHasDefaultArgs"].apply(x),
+         lambda r: [r.standard_normal((3, 5))]),
+]
+
+
+# ---- the transforms ---------------------------------------------------------------------------
+
+
+def _flat(v):
+    if isinstance(v, tuple | list):
+        return [a for x in v for a in _flat(x)]
+    if v is None:
+        return [None]
+    if hasattr(v, "detach"):
+        return [v.detach().cpu().numpy()]
+    if isinstance(v, ad.Tensor):
+        v = v.data
+    return [np.asarray(v.get() if hasattr(v, "get") else v)]
+
+
+def _floats(sample):
+    return [i for i, a in enumerate(sample) if a.dtype.kind == "f"]
+
+
+def _batched(case, k=2):
+    """``k`` samples stacked along a new axis 0."""
+    rng = np.random.default_rng(3)
+    samples = [case.make(rng) for _ in range(k)]
+    return [np.stack(parts) for parts in zip(*samples, strict=True)]
+
+
+def _outputs(y):
+    return y if isinstance(y, tuple) else (y,)
+
+
+def _weights(y, seed=5):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(tuple(o.shape)) for o in _outputs(y)]
+
+
+def run(ns, case, mode):
+    """The values of ``mode`` for ``case`` in namespace ``ns`` (host arrays, flattened)."""
+    fns = fns_of(ns)
+    rng = np.random.default_rng(11)
+    sample = case.make(rng)
+    fl = _floats(sample)
+
+    def f(*args):
+        return case.call(fns, *args)
+
+    def f_float(*fargs):  # the function of the float arguments, the others fixed
+        args = [ns.new(a) for a in sample]
+        for i, a in zip(fl, fargs, strict=True):
+            args[i] = a
+        return f(*args)
+
+    def loss(y, ws, m):
+        total = 0
+        for o, w in zip(_outputs(y), ws, strict=True):
+            total = total + (o * m.new(w)).sum()
+        return total
+
+    fargs = [ns.new(sample[i]) for i in fl]
+    ws = _weights(f_float(*[ns.new(sample[i]) for i in fl]))
+    if mode == "call":
+        return _flat(f(*[ns.new(a) for a in sample]))
+    if mode in ("backward", "double_backward"):
+        leaves = [ns.leaf(sample[i]) for i in fl]
+        y = f_float(*leaves)
+        gs = ns.autograd.grad(loss(y, ws, ns), leaves, create_graph=mode == "double_backward")
+        if mode == "backward":
+            return _flat(gs)
+        vs = [np.random.default_rng(8 + i).standard_normal(g.shape) for i, g in enumerate(gs)]
+        s = sum((g * ns.new(v)).sum() for g, v in zip(gs, vs, strict=True))
+        return _flat(ns.autograd.grad(s, leaves, allow_unused=True))
+    argnums = tuple(range(len(fl)))
+    func = ns.func
+    tangents = tuple(ns.new(np.random.default_rng(9 + i).standard_normal(sample[k].shape))
+                     for i, k in enumerate(fl))
+    if mode == "grad":
+        return _flat(func.grad(lambda *a: loss(f_float(*a), ws, ns), argnums=argnums)(*fargs))
+    if mode == "vjp":
+        out, back = func.vjp(f_float, *fargs)
+        cts = tuple(ns.new(w) for w in ws)
+        return _flat(out) + _flat(back(cts if isinstance(out, tuple) else cts[0]))
+    if mode == "jvp":
+        return _flat(func.jvp(f_float, tuple(fargs), tangents))
+    if mode == "jacrev":
+        return _flat(func.jacrev(f_float, argnums=argnums)(*fargs))
+    if mode == "jacfwd":
+        return _flat(func.jacfwd(f_float, argnums=argnums)(*fargs))
+    if mode == "hessian_rr":
+        return _flat(func.jacrev(func.jacrev(f_float, argnums=argnums), argnums=argnums)(*fargs))
+    if mode == "hessian_fr":
+        return _flat(func.jacfwd(func.jacrev(f_float, argnums=argnums), argnums=argnums)(*fargs))
+    if mode == "hessian_rf":
+        return _flat(func.jacrev(func.jacfwd(f_float, argnums=argnums), argnums=argnums)(*fargs))
+    batch = _batched(case)
+    bf = [ns.new(batch[i]) for i in fl]
+    if mode == "vmap":
+        return _flat(func.vmap(f)(*[ns.new(a) for a in batch]))
+    if mode == "vmap_unbatched_rest":  # only the first float argument batched
+        return _flat(func.vmap(f_float, in_dims=(0,) + (None,) * (len(fl) - 1))(
+            bf[0], *fargs[1:]))
+    if mode == "vmap_vmap":
+        batch2 = [np.stack([a, a * 0.5 + 0.1 if a.dtype.kind == "f" else a]) for a in batch]
+        return _flat(func.vmap(func.vmap(f))(*[ns.new(a) for a in batch2]))
+    if mode == "vmap_grad":
+        return _flat(func.vmap(func.grad(lambda *a: loss(f_float(*a), ws, ns),
+                                         argnums=argnums))(*bf))
+    if mode == "vmap_jacrev":
+        return _flat(func.vmap(func.jacrev(f_float, argnums=argnums))(*bf))
+    if mode == "vmap_jacfwd":
+        return _flat(func.vmap(func.jacfwd(f_float, argnums=argnums))(*bf))
+    if mode == "vmap_jvp":
+        bt = tuple(ns.new(np.stack([t.detach().numpy() if ns.name == "torch" else
+                                    _flat(t)[0]] * 2)) for t in tangents)
+        return _flat(func.vmap(lambda *a: func.jvp(f_float, a[:len(fl)], a[len(fl):]))(
+            *bf, *bt))
+    if mode == "grad_vmap":
+        wb = [np.stack([w, 2 * w]) for w in ws]
+
+        def batched_loss(*a):
+            return loss(func.vmap(f_float)(*a), wb, ns)
+
+        return _flat(func.grad(batched_loss, argnums=argnums)(*bf))
+    if mode == "jvp_vmap":
+        bt = tuple(ns.new(np.random.default_rng(4 + i).standard_normal(batch[k].shape))
+                   for i, k in enumerate(fl))
+        return _flat(func.jvp(func.vmap(f_float), tuple(bf), bt))
+    raise AssertionError(mode)
+
+
+MODES = ["call", "backward", "double_backward", "grad", "vjp", "jvp", "jacrev", "jacfwd",
+         "hessian_rr", "hessian_fr", "hessian_rf", "vmap", "vmap_unbatched_rest", "vmap_vmap",
+         "vmap_grad", "vmap_jacrev", "vmap_jacfwd", "vmap_jvp", "grad_vmap", "jvp_vmap"]
+
+#: (case, mode) -> (what gpuad raises, why): where torch succeeds and gpuad raises a clear error
+GAPS: dict = {}
+
+
+def _outcome(ns, case, mode):
+    try:
+        return True, run(ns, case, mode)
+    except Exception as e:  # noqa: BLE001 - the outcome is compared, not hidden
+        return False, e
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_function_db(case, mode):
+    ok_t, want = _outcome(_TorchNS, case, mode)
+    ok_g, got = _outcome(_GpuadNS, case, mode)
+    gap = GAPS.get((case.name, mode))
+    if not ok_t:
+        assert not ok_g, f"torch raises ({type(want).__name__}: {want}) but gpuad gives {got}"
+        # a clear error, not an accident of the implementation
+        assert isinstance(got, RuntimeError | TypeError | ValueError | IndexError), repr(got)
+        assert not isinstance(got, AssertionError), repr(got)
+        return
+    if gap is not None:
+        assert not ok_g, f"listed in GAPS but gpuad now succeeds: {gap}"
+        assert gap[0] in str(got), got
+        return
+    if not ok_g:
+        raise got
+    assert len(got) == len(want), (len(got), len(want))
+    for g, w in zip(got, want, strict=True):
+        if w is None:
+            assert g is None or not np.any(g)
+            continue
+        assert g is not None
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)
