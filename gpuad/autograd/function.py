@@ -346,15 +346,14 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
     ctx = FunctionCtx()
     ctx._fn = cls.__qualname__
     grad_on = _state.local.grad_enabled
-    ctx.needs_input_grad = tuple(
-        grad_on and isinstance(a, Tensor) and a.requires_grad for a in args
-    )
+    # as torch: whether each input requires grad, also under no_grad (nothing is recorded then)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     out = _run_forward(cls, ctx, args, kwargs, new_style)
     _check_outputs(cls, out)
     is_tuple = isinstance(out, tuple)
     given = out if is_tuple else (out,)
     dirty = _dirty_outputs(cls, ctx, args, given)
-    tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n]
+    tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n and grad_on]
     outs = [_as_tensor(o) for o in given]
     diffable = [
         k

@@ -75,7 +75,9 @@ _LOCAL = threading.local()
 
 def _frames() -> list:
     """The forward-mode levels being handled by a jvp staticmethod in this thread, innermost
-    last: ``[cls, level, pending]`` (pending: the tape steps recorded meanwhile)."""
+    last: ``[cls, level, pending, unbatched]`` (pending: the tape steps recorded meanwhile;
+    unbatched: the outputs of a vmap staticmethod met meanwhile, with the values they were
+    made from)."""
     fr = _LOCAL.__dict__.get("frames")
     if fr is None:
         fr = _LOCAL.frames = []
@@ -209,7 +211,11 @@ def _vmap_level(cls: type, args: tuple, level: int) -> Any:
             raise GradError(
                 f"{name}.vmap: output {k} of shape {tuple(o.shape)} has out_dim {d}, which is "
                 f"not a dimension of size {size} (the batch size)")
-        wrapped.append(to_batch(o, level, d % nd))
+        w = to_batch(o, level, d % nd)
+        for f in _frames():
+            if f[0] is cls:  # how a pending jvp level finds this output's tangent (_settle)
+                f[3].append((w, o, level, d % nd, int(size)))
+        wrapped.append(w)
     return tuple(wrapped) if is_tuple else wrapped[0]
 
 
@@ -247,7 +253,7 @@ def _jvp_level(cls: type, args: tuple, level: int, base: Callable) -> Any:
     # for forward mode over its backward); its outputs then have a history that the jvp
     # staticmethod's tangents carry on (reverse mode over forward mode)
     given = [a._tan.get(level) if isinstance(a, Tensor) and a._tan else None for a in args]
-    frame = [cls, level, []]
+    frame = [cls, level, [], []]
     _frames().append(frame)
     try:
         out = apply_levels(cls, args, base)
@@ -285,23 +291,42 @@ def _jvp_level(cls: type, args: tuple, level: int, base: Callable) -> Any:
     # an input that forward wrote into and returned (mark_dirty) stays that object
     dirty = [a for a, lo in zip(args, low, strict=True) if id(lo) in ctx._dirty]
     res = _attach(name, out, t_out, ctx, level, dirty)
-    _settle(frame[2], out, res, level)
+    _settle(frame, out, res, level)
     return res
 
 
-def _settle(pending: list, out: Any, res: Any, level: int) -> None:
-    """Give the tape steps recorded below this level the tangents of their saved outputs
-    (a step recorded behind a vmap staticmethod is marked: its outputs are not these)."""
+def _settle(frame: list, out: Any, res: Any, level: int) -> None:
+    """Give the tape steps recorded below this level the tangents of their saved outputs: an
+    output of this level's, or one a vmap staticmethod batched into one (its tangent is cut
+    from that one's); a step whose outputs are neither is marked (its backward raises under
+    forward mode)."""
+    from ..batching import from_batch
     from .function import pack_tangent
 
     outs = out if isinstance(out, tuple) else (out,)
     done = res if isinstance(res, tuple) else (res,)
-    for node, params, step_outs in pending:
-        pos = [next((k for k, o in enumerate(outs) if o is s), None) for s in step_outs]
-        if any(p is None for p in pos):
+
+    def tangent_of(s: Any) -> Any:
+        k = next((k for k, o in enumerate(outs) if o is s), None)
+        if k is not None:
+            return done[k]
+        for w, inner, vlevel, dim, size in frame[3]:
+            if inner is s:
+                outer = tangent_of(w)
+                if outer is None:
+                    return None
+                t = (outer._tan or {}).get(level)
+                if t is not None and not isinstance(t, NoTangent):
+                    t = from_batch(t if isinstance(t, Tensor) else Tensor(t), vlevel, dim, size)
+                return Tensor(s._data, _tan=None if t is None else {level: t}, _bat=s._bat)
+        return None
+
+    for node, params, step_outs in frame[2]:
+        found = [tangent_of(s) for s in step_outs]
+        if any(f is None for f in found):
             params.setdefault("lost", set()).add(level)
             continue
-        t = pack_tangent([done[p] for p in pos], level)
+        t = pack_tangent(found, level)
         if t is not None:
             tan = dict(params.get("tan") or {})
             tan[level] = t

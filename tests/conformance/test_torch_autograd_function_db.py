@@ -630,6 +630,9 @@ def run(ns, case, mode):
         return _flat(func.jacrev(func.jacfwd(f_float, argnums=argnums), argnums=argnums)(*fargs))
     batch = _batched(case)
     bf = [ns.new(batch[i]) for i in fl]
+    if mode == "vmap_hessian_fr":
+        return _flat(func.vmap(func.jacfwd(func.jacrev(f_float, argnums=argnums),
+                                           argnums=argnums))(*bf))
     if mode == "vmap":
         return _flat(func.vmap(f)(*[ns.new(a) for a in batch]))
     if mode == "vmap_unbatched_rest":  # only the first float argument batched
@@ -666,7 +669,8 @@ def run(ns, case, mode):
 
 MODES = ["call", "backward", "double_backward", "grad", "vjp", "jvp", "jacrev", "jacfwd",
          "hessian_rr", "hessian_fr", "hessian_rf", "vmap", "vmap_unbatched_rest", "vmap_vmap",
-         "vmap_grad", "vmap_jacrev", "vmap_jacfwd", "vmap_jvp", "grad_vmap", "jvp_vmap"]
+         "vmap_grad", "vmap_jacrev", "vmap_jacfwd", "vmap_jvp", "grad_vmap", "jvp_vmap",
+         "vmap_hessian_fr"]
 
 #: (case, mode) -> (what gpuad raises, why): where torch succeeds and gpuad raises a clear error
 GAPS: dict = {}
@@ -704,3 +708,639 @@ def test_function_db(case, mode):
             continue
         assert g is not None
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)
+
+
+# ---- the Function behaviours of test_autograd.py, each run in both namespaces ----------------
+#
+# Each behaviour is a function of the namespace returning a list of values (arrays, flags,
+# None) that must agree; one that raises in torch must raise in gpuad.
+
+
+def _sq(ns, style="setup"):
+    """x ** 2 with a hand-written backward, in the two styles of writing a Function."""
+    if style == "ctx":
+
+        class SqCtx(ns.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+
+        return SqCtx
+
+    class SqSetup(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    return SqSetup
+
+
+def _x(ns, shape=(3,), seed=1):
+    return ns.leaf(np.random.default_rng(seed).uniform(0.5, 1.5, shape))
+
+
+def b_styles_agree(ns):
+    out = []
+    for style in ("ctx", "setup"):
+        x = _x(ns)
+        y = _sq(ns, style).apply(x)
+        (g,) = ns.autograd.grad(y.sum(), x, create_graph=True)
+        (h,) = ns.autograd.grad((g * g).sum(), x)
+        out += [y, g, h]
+    return out
+
+
+def b_returns_input(ns):
+    class Ident(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    out = []
+    for shape in ((1,), ()):
+        v = ns.leaf(np.ones(shape))
+        Ident.apply(v).sum().backward()
+        out.append(v.grad)
+        w = ns.leaf(np.ones(shape))
+        Ident.apply(w.clone()).sum().backward()
+        out.append(w.grad)
+    return out
+
+
+def b_returns_none_grad(ns):
+    class NoGrad(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    x = ns.leaf(np.ones(1))
+    NoGrad.apply(x).sum().backward()
+    (a,) = ns.autograd.grad(NoGrad.apply(x).sum(), x, allow_unused=True)
+    return [x.grad is None, a is None]
+
+
+def b_materialize(ns):
+    seen = []
+
+    def make(materialize):
+        class Two(ns.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x * 1.0, x * 2.0
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                seen.append(None if gb is None else ns.host(gb))
+                return ga * 1.0 if gb is None else ga + 2 * gb
+
+        return Two
+
+    out = []
+    for m in (True, False):
+        x = _x(ns)
+        a, _ = make(m).apply(x)
+        (g,) = ns.autograd.grad(a.sum(), x)
+        out.append(g)
+    return out + seen
+
+
+def b_saved_kinds(ns):
+    # an input, an output, an intermediate and None saved; the scalar kept on ctx
+    class Mix(ns.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            mid = x * k
+            y = mid * mid
+            ctx.k = k
+            ctx.save_for_backward(x, y, mid, None)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y, mid, none = ctx.saved_tensors
+            assert none is None
+            return g * 2 * mid * ctx.k, None
+
+    x = _x(ns)
+    y = Mix.apply(x, 1.5)
+    (g,) = ns.autograd.grad(y.sum(), x, create_graph=True)
+    # the intermediate has no history: the result of backward depends on x only through
+    # the saved input, which the backward does not use
+    return [y, g, g.requires_grad]
+
+
+def b_save_non_tensor(ns):
+    class Bad(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return [Bad.apply(_x(ns))]
+
+
+def b_needs_input_grad(ns):
+    flags = []
+
+    class Mul(ns.Function):
+        @staticmethod
+        def forward(ctx, x, y, k):
+            flags.append(tuple(ctx.needs_input_grad))
+            return x * y * k
+
+        @staticmethod
+        def backward(ctx, g):
+            flags.append(tuple(ctx.needs_input_grad))
+            return g, g, None
+
+    x, y = _x(ns), ns.new(np.ones(3))
+    Mul.apply(x, y, 2.0).sum().backward()
+    with ns.autograd.grad_mode.no_grad() if ns.name == "torch" else ad.no_grad():
+        z = Mul.apply(x, y, 2.0)
+    return [flags, z.requires_grad]
+
+
+def b_non_differentiable(ns):
+    class ArgMax(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            m = ns.argsort(x, 0)
+            y = x * 3
+            ctx.mark_non_differentiable(m)
+            return y, m
+
+        @staticmethod
+        def backward(ctx, g, gm):
+            assert gm is None or not np.any(ns.host(gm))
+            return g * 3
+
+    x = _x(ns)
+    y, m = ArgMax.apply(x)
+    y.sum().backward()
+    return [m.requires_grad, y.requires_grad, x.grad]
+
+
+def b_mark_dirty(ns):
+    class AddOne_(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = _x(ns)
+    h = x * 3
+    out = AddOne_.apply(h)
+    (g,) = ns.autograd.grad((out * out).sum(), x)
+    return [out is h, out, g]
+
+
+def b_mark_dirty_leaf(ns):
+    class AddOne_(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return [AddOne_.apply(_x(ns))]
+
+
+def b_mark_dirty_not_returned(ns):
+    class Hidden(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    return [Hidden.apply(_x(ns) * 1)]
+
+
+def b_mark_dirty_view(ns):
+    class AddOne_(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = _x(ns, (4,))
+    base = x * 1
+    AddOne_.apply(base[:2])
+    (g,) = ns.autograd.grad((base * base).sum(), x)
+    return [base, g]
+
+
+def b_saved_modified(ns):
+    x = _x(ns)
+    h = x * 1
+    y = _sq(ns).apply(h)
+    with torch.no_grad() if ns.name == "torch" else ad.no_grad():
+        h.mul_(2)
+    return [ns.autograd.grad(y.sum(), x)]
+
+
+def b_backward_twice(ns):
+    x = _x(ns)
+    y = _sq(ns).apply(x).sum()
+    y.backward()
+    y.backward()
+    return [x.grad]
+
+
+def b_wrong_count(ns):
+    class Two(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    return [Two.apply(_x(ns)).sum().backward()]
+
+
+def b_wrong_shape(ns):
+    class Shape(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return ns.new(np.ones(5))
+
+    return [Shape.apply(_x(ns)).sum().backward()]
+
+
+def b_grad_for_non_tensor(ns):
+    class Scale(ns.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, g
+
+    return [Scale.apply(_x(ns), 2.0).sum().backward()]
+
+
+def b_expanded_grad(ns):
+    class Wide(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return ns.new(np.ones((2, 3)))
+
+    x = _x(ns)
+    Wide.apply(x).sum().backward()
+    return [x.grad]
+
+
+def b_grad_dtype(ns):
+    # a float64 gradient for a float32 input: cast to the input's dtype
+    class Half(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return ns.new(np.full(3, 2.0))
+
+    x = ns.leaf(np.ones(3, np.float32))
+    Half.apply(x).sum().backward()
+    return [x.grad, str(x.grad.dtype).replace("torch.", "")]
+
+
+def b_once_differentiable_twice(ns):
+    class Sq(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @ns.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = _x(ns)
+    (g,) = ns.autograd.grad((Sq.apply(x) ** 2).sum(), x, create_graph=True)
+    return [ns.autograd.grad(g.sum(), x)]
+
+
+def b_no_grad_call(ns):
+    x = _x(ns)
+    with torch.no_grad() if ns.name == "torch" else ad.no_grad():
+        y = _sq(ns).apply(x)
+    return [y, y.requires_grad]
+
+
+def b_non_tensor_outputs(ns):
+    class Info(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 7, "label"
+
+        @staticmethod
+        def backward(ctx, g, _a, _b):
+            return g * 2
+
+    x = _x(ns)
+    y, n, s = Info.apply(x)
+    y.sum().backward()
+    return [n, s, x.grad]
+
+
+def b_no_tensor_inputs(ns):
+    class Make(ns.Function):
+        @staticmethod
+        def forward(ctx, k):
+            return ns.new(np.full(2, float(k)))
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    y = Make.apply(3)
+    return [y, y.requires_grad]
+
+
+def b_duplicate_output(ns):
+    class Dup(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x * 2
+            return y, y
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return 2 * g1 + 2 * g2
+
+    x = _x(ns)
+    a, b = Dup.apply(x)
+    (a * 3 + b).sum().backward()
+    return [x.grad]
+
+
+def b_view_of_input(ns):
+    class Head(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.n = x.shape[0]
+            return x[:2]
+
+        @staticmethod
+        def backward(ctx, g):
+            r = g.new_zeros((ctx.n,))
+            r[:2] = g
+            return r
+
+    x = _x(ns, (4,))
+    y = Head.apply(x * 1)
+    (g,) = ns.autograd.grad((y * y).sum(), x)
+    return [y, g]
+
+
+def b_jvp_wrong_shape(ns):
+    class Bad(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+        @staticmethod
+        def jvp(ctx, t):
+            return ns.new(np.ones(5))
+
+    x = ns.new(np.ones(3))
+    return [ns.func.jvp(Bad.apply, (x,), (x,))]
+
+
+def b_jvp_missing(ns):
+    x = ns.new(np.ones(3))
+    return [ns.func.jvp(_sq(ns).apply, (x,), (x,))]
+
+
+def b_vmap_missing(ns):
+    return [ns.func.vmap(_sq(ns).apply)(ns.new(np.ones((2, 3))))]
+
+
+def b_old_style_vmap(ns):
+    return [ns.func.vmap(_sq(ns, "ctx").apply)(ns.new(np.ones((2, 3))))]
+
+
+def b_vmap_both_rules(ns):
+    class Both(ns.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            return x * 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            return x * 2, in_dims[0]
+
+    return [ns.func.vmap(Both.apply)(ns.new(np.ones((2, 3))))]
+
+
+def b_vmap_bad_out_dims(ns):
+    class Bad(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g * 2 + h * 3
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            return Bad.apply(x), (0, 0, 0)
+
+    return [ns.func.vmap(Bad.apply)(ns.new(np.ones((2, 3))))]
+
+
+def b_vmap_info(ns):
+    got = []
+
+    class Scale(ns.Function):
+        @staticmethod
+        def forward(x, y):
+            return x * y
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return g * y, g * x
+
+        @staticmethod
+        def vmap(info, in_dims, x, y):
+            got.append((info.batch_size, tuple(in_dims)))
+            x = x.movedim(in_dims[0], 0) if in_dims[0] is not None else x
+            y = y.movedim(in_dims[1], 0) if in_dims[1] is not None else y
+            return Scale.apply(x, y), 0
+
+    xs = ns.new(np.arange(6.0).reshape(3, 2))
+    y = ns.new(np.array([1.0, -2.0]))
+    r = ns.func.vmap(Scale.apply, in_dims=(0, None))(xs, y)
+    r2 = ns.func.vmap(Scale.apply, in_dims=(1, None))(ns.new(np.arange(6.0).reshape(2, 3)), y)
+    # gpuad hands the vmap staticmethod each batched argument with its batch dimension first
+    # (in_dims 0; torch gives the dimension where it lies): the same values either way
+    return [r, r2, [(n, tuple(d is None for d in dims)) for n, dims in got]]
+
+
+def b_jvp_non_dual_input(ns):
+    class Mul(ns.Function):
+        @staticmethod
+        def forward(x, y):
+            return x * y
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            raise AssertionError
+
+        @staticmethod
+        def jvp(ctx, tx, ty):
+            x, y = ctx.saved_tensors
+            return tx * y + ty * x
+
+    y = ns.new(np.array([2.0, 3.0]))
+    return list(ns.func.jvp(lambda a: Mul.apply(a, y), (ns.new(np.ones(2)),),
+                            (ns.new(np.array([1.0, -1.0])),)))
+
+
+BEHAVIOURS = [b for n, b in sorted(globals().items()) if n.startswith("b_")]
+
+#: behaviours where gpuad differs from torch on purpose: name -> (what gpuad does, why)
+DIFFERENCES: dict = {
+    "returns_none_grad": (
+        "succeeds",
+        "a backward returning None for an input that is reached: gpuad.autograd.grad gives "
+        "zeros (the gradient the backward declared), torch None; x.grad stays None in both",
+    ),
+    "mark_dirty_view": (
+        "mark_dirty of an input that is a view",
+        "torch rebases the history of the view's base; gpuad raises, naming the fix (pass a "
+        "copy and write the result back)",
+    ),
+}
+
+
+@pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=lambda b: b.__name__[2:])
+def test_function_behaviour(behaviour):
+    ok_t, want = _outcome_of(behaviour, _TorchNS)
+    ok_g, got = _outcome_of(behaviour, _GpuadNS)
+    name = behaviour.__name__[2:]
+    if name in DIFFERENCES:
+        expect, _why = DIFFERENCES[name]
+        assert (ok_g and expect == "succeeds") or (not ok_g and expect in str(got)), got
+        return
+    if not ok_t:
+        assert not ok_g, f"torch raises ({type(want).__name__}: {want}) but gpuad gives {got}"
+        assert isinstance(got, RuntimeError | TypeError | ValueError), repr(got)
+        return
+    if not ok_g:
+        raise got
+    _same(got, want)
+
+
+def _outcome_of(behaviour, ns):
+    try:
+        return True, behaviour(ns)
+    except Exception as e:  # noqa: BLE001 - the outcome is compared, not hidden
+        return False, e
+
+
+def _same(got, want):
+    if isinstance(want, list | tuple):
+        assert isinstance(got, list | tuple) and len(got) == len(want), (got, want)
+        for g, w in zip(got, want, strict=True):
+            _same(g, w)
+        return
+    if hasattr(want, "detach") or isinstance(want, np.ndarray):
+        np.testing.assert_allclose(_flat(got)[0], _flat(want)[0], rtol=1e-6, atol=1e-9)
+        return
+    if isinstance(got, ad.Tensor):
+        got = _flat(got)[0]
+    assert got == want, (got, want)
