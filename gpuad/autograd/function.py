@@ -234,15 +234,20 @@ def _refuse_jit(cls: type) -> None:
 def _bind(cls: type, args: tuple, kwargs: dict) -> tuple:
     """``forward``'s arguments by position, keywords bound and defaults filled in, as torch
     hands them to ``forward`` and ``setup_context`` (``inputs``)."""
-    sig = cls.__dict__.get("_gpuad_sig")
-    if sig is None:
+    found = cls.__dict__.get("_gpuad_sig")
+    if found is None:
         import inspect
 
         try:
             sig = inspect.signature(cls.forward)
+            npos = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                       for p in sig.parameters.values())
         except (TypeError, ValueError):
-            sig = False
-        cls._gpuad_sig = sig
+            sig, npos = False, 0
+        found = cls._gpuad_sig = (sig, npos)
+    sig, npos = found
+    if not kwargs and len(args) == npos:
+        return args  # every parameter given by position: nothing to bind
     if sig is False:
         if kwargs:
             raise TypeError(f"{cls.__qualname__}.apply: keyword arguments need a forward "
