@@ -236,3 +236,32 @@ def test_needs_input_grad_under_no_grad(backend):
     with ad.no_grad():
         z = Probe.apply(x, ad.tensor(X0))
     assert seen == [(True, False)] and not z.requires_grad
+
+
+def test_once_differentiable_through_saved_input(backend):
+    # grad of grad: the incoming gradient is a constant, the saved input requires grad; the
+    # second derivative was a silent 0 (what torch gives too)
+    class Sin(ad.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return gnp.sin(x)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        @ad.autograd.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * gnp.cos(x)
+
+    x0 = np.array([0.3, 1.0])
+    _close(ad.func.grad(lambda a: gnp.sum(Sin.apply(a)))(gnp.asarray(x0)), np.cos(x0))
+    with pytest.raises(RuntimeError, match="differentiate twice.*once_differentiable"):
+        ad.func.grad(ad.func.grad(lambda a: gnp.sum(Sin.apply(a))))(gnp.asarray(0.3))
+    x = ad.tensor(x0, requires_grad=True)
+    (g,) = ad.autograd.grad(gnp.sum(Sin.apply(x)), x, create_graph=True)
+    _close(g, np.cos(x0))
+    with pytest.raises(RuntimeError, match="differentiate twice.*once_differentiable"):
+        ad.autograd.grad(gnp.sum(g), x)

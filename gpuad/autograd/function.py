@@ -113,14 +113,24 @@ def once_differentiable(fn: Callable) -> Callable:
             out = fn(ctx, *grads)
         if not _state.local.grad_enabled:
             return out
-        tracked = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        # what the result depends on: the incoming gradients, and the saved tensors and ctx
+        # attributes (differentiating through those alone would otherwise give a silent zero)
+        tracked = {}
+        for v in (*grads, *(ctx.__dict__.get("_saved") or ()), *_attr_tensors(ctx)):
+            if isinstance(v, Tensor) and v.requires_grad:
+                n = edge_of(v)
+                tracked[id(n)] = n
         if not tracked:
             return out
-        edges = tuple(edge_of(g) for g in tracked)
+        edges = tuple(tracked.values())
         params = {"fn": ctx._fn}
 
         def guard(r: Any) -> Any:
-            return _guarded(r._data, edges, params) if isinstance(r, Tensor) else r
+            if isinstance(r, Tensor):
+                return _guarded(r._data, edges, params)
+            if hasattr(r, "shape") and hasattr(r, "dtype"):
+                return _guarded(r, edges, params)
+            return r
 
         if isinstance(out, tuple):
             return tuple(guard(r) for r in out)
@@ -128,6 +138,19 @@ def once_differentiable(fn: Callable) -> Callable:
 
     wrapper._once_differentiable = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def _attr_tensors(ctx: Any) -> list:
+    """The Tensors among the attributes a Function set on its ``ctx`` (``ctx.x = x``)."""
+    out = []
+    for k, v in ctx.__dict__.items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, Tensor):
+            out.append(v)
+        elif isinstance(v, tuple | list):
+            out.extend(t for t in v if isinstance(t, Tensor))
+    return out
 
 
 def _once_vjp(g, ans, inputs, params, need):

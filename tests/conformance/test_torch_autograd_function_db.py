@@ -1081,6 +1081,29 @@ def b_once_differentiable_twice(ns):
     return [ns.autograd.grad(g.sum(), x)]
 
 
+def b_once_differentiable_saved_input(ns):
+    # the second derivative comes through the saved input alone (the incoming gradient is a
+    # constant): torch returns a silent 0 there, gpuad raises
+    class Sin(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x.sin()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        @ns.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.cos()
+
+    x = ns.new(np.array([0.3, 1.0]))
+    g = ns.func.grad(lambda a: Sin.apply(a).sum())(x)
+    return [g, ns.func.grad(ns.func.grad(lambda a: Sin.apply(a).sum()))(ns.new(np.array(0.3)))]
+
+
 def b_no_grad_call(ns):
     x = _x(ns)
     with torch.no_grad() if ns.name == "torch" else ad.no_grad():
@@ -1298,6 +1321,11 @@ DIFFERENCES: dict = {
         "succeeds",
         "a backward returning None for an input that is reached: gpuad.autograd.grad gives "
         "zeros (the gradient the backward declared), torch None; x.grad stays None in both",
+    ),
+    "once_differentiable_saved_input": (
+        "trying to differentiate twice a function that was marked with @once_differentiable",
+        "torch gives a second derivative of 0 when only the saved input (not the incoming "
+        "gradient) requires grad; gpuad raises rather than return a silent zero",
     ),
     "mark_dirty_view": (
         "mark_dirty of an input that is a view",
