@@ -1,7 +1,8 @@
 """``gpuad.autograd.Function`` under the transforms: a ``jvp`` staticmethod with
 ``save_for_forward``, a ``vmap`` staticmethod, ``generate_vmap_rule``, ``mark_dirty``, forward
-defaults in ``setup_context``'s inputs, and ``needs_input_grad`` under ``no_grad``. Values are
-checked against central differences and per-example loops."""
+defaults in ``setup_context``'s inputs, ``needs_input_grad`` under ``no_grad``,
+``once_differentiable`` through saved inputs, integer gradients, and writes into an output that
+is an input. Values are checked against central differences and per-example loops."""
 
 from __future__ import annotations
 
@@ -265,3 +266,45 @@ def test_once_differentiable_through_saved_input(backend):
     _close(g, np.cos(x0))
     with pytest.raises(RuntimeError, match="differentiate twice.*once_differentiable"):
         ad.autograd.grad(gnp.sum(g), x)
+
+
+def test_integer_gradient_is_cast(backend):
+    class Twice(ad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return gnp.full(3, 2, dtype=np.int64)  # exact values: cast, as torch does
+
+    x = ad.tensor(X0, requires_grad=True)
+    gnp.sum(Twice.apply(x)).backward()
+    _close(x.grad, np.full(3, 2.0))
+    assert x.grad.dtype == np.float64
+
+
+def test_output_that_is_an_input_refuses_writes(backend):
+    class Head(ad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[:2]  # a view of the input
+
+        @staticmethod
+        def backward(ctx, g):
+            r = g.new_zeros((3,))
+            r[:2] = g
+            return r
+
+    x = ad.tensor(X0, requires_grad=True)
+    h = x * 1.0
+    y = Head.apply(h)
+    for write in (lambda: y.mul_(3.0), lambda: y.__setitem__(0, 1.0), lambda: y[:1].add_(1.0)):
+        with pytest.raises(RuntimeError, match="Head: an output of this autograd.Function is"):
+            write()
+    _close(h, X0)  # untouched
+    (g,) = ad.autograd.grad(gnp.sum(y * y), x)
+    _close(g, [2 * X0[0], 2 * X0[1], 0.0])
+    y = y.clone()
+    y.mul_(3.0)  # a copy may be written
+    _close(y, 3 * X0[:2])

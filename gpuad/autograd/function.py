@@ -402,13 +402,18 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
         return tuple(outs) if is_tuple else outs[0]
     leaves = [outs[k] for k in diff]
     raws = [o._data if o._bat is None else Tensor(o._data, _bat=o._bat) for o in leaves]
-    if len(raws) == 1 and diff[0] not in dirty and any(
-        isinstance(a, Tensor)
-        and a._data is not None
-        and engine._rules._xp(a._data).may_share_memory(a._data, leaves[0]._data)
-        for a in args
-        if hasattr(a, "_data")
-    ):
+    aliases = [
+        k
+        for k in diff
+        if k not in dirty
+        and any(
+            isinstance(a, Tensor)
+            and a._data is not None
+            and engine._rules._xp(a._data).may_share_memory(a._data, outs[k]._data)
+            for a in args
+        )
+    ]
+    if len(raws) == 1 and aliases:
         # forward returned (a view of) an input: its own memory
         o = leaves[0]
         raws = [o._data.copy() if o._bat is None else Tensor(o._data.copy(), _bat=o._bat)]
@@ -433,6 +438,8 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
     pieces = _pieces(res, params)
     for k, p in zip(diff, pieces, strict=True):
         outs[k] = p
+        if k in aliases:
+            p._elem = cls.__qualname__  # in-place writes refused (engine.assign_inplace)
     for k, a in dirty.items():
         _take_over(a, outs[k], True, handled(cls))
         outs[k] = a
@@ -686,6 +693,11 @@ def _check_grad(name: str, i: int, r: Any, shape: tuple, dtype: Any, plain: bool
                 f"shape of input {i})"
             )
     kind = r.dtype.kind
+    if kind in "biu":
+        # an integer or boolean gradient holds exact values: cast to the input's dtype, as
+        # torch does (it has no history to keep)
+        r = Tensor(r._data.astype(dtype))
+        kind = r.dtype.kind
     if kind not in "fc" or (kind == "c" and dtype.kind != "c"):
         raise GradError(
             f"Function {name}Backward returned a gradient of dtype {r.dtype} at index {i} for "

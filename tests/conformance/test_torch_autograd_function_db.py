@@ -1104,6 +1104,102 @@ def b_once_differentiable_saved_input(ns):
     return [g, ns.func.grad(ns.func.grad(lambda a: Sin.apply(a).sum()))(ns.new(np.array(0.3)))]
 
 
+def _mul(ns):
+    class Mul(ns.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return g * y.conj(), g * x.conj()
+
+    return Mul
+
+
+def b_complex(ns):
+    # torch's convention for complex gradients, written by hand, against the built-in one
+    w = np.array([0.3 - 0.2j, 1 + 0.5j])
+    out = []
+    for use_fn in (True, False):
+        x = ns.leaf(np.array([1 + 2j, 0.5 - 1j]))
+        y = ns.leaf(np.array([2 - 1j, 1 + 1j]))
+        z = _mul(ns).apply(x, y) if use_fn else x * y
+        (z * ns.new(w)).real.sum().backward()
+        out += [x.grad, y.grad]
+    return out
+
+
+def b_retain_graph_twice(ns):
+    x, y = ns.leaf(np.array([1.0, 2.0])), ns.leaf(np.array([3.0, 4.0]))
+    z = _mul(ns).apply(x, y).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    return [x.grad, y.grad]
+
+
+def b_same_input_twice(ns):
+    x = ns.leaf(np.array([1.0, 2.0]))
+    o = _mul(ns).apply(x, x)
+    (o + o).sum().backward()
+    return [x.grad]
+
+
+def b_int_grad(ns):
+    class F(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return ns.new(np.full(3, 2, dtype=np.int64))
+
+    x = ns.leaf(np.ones(3))
+    F.apply(x).sum().backward()
+    return [x.grad]
+
+
+def _returns_view(ns, whole):
+    class F(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x if whole else x[:2]
+
+        @staticmethod
+        def backward(ctx, g):
+            if whole:
+                return g * 2
+            r = g.new_zeros((3,))
+            r[:2] = g
+            return r
+
+    return F
+
+
+def b_output_is_input_written(ns):
+    h = ns.leaf(np.ones(3)) * 1
+    y = _returns_view(ns, True).apply(h)
+    y.mul_(3)
+    return [h]
+
+
+def b_output_view_written(ns):
+    h = ns.leaf(np.ones(3)) * 1
+    y = _returns_view(ns, False).apply(h)
+    y += 1
+    return [h]
+
+
+def b_output_view_read(ns):
+    x = ns.leaf(np.array([1.0, 2.0, 3.0]))
+    y = _returns_view(ns, False).apply(x * 1)
+    (y * y).sum().backward()
+    return [y, x.grad]
+
+
 def b_no_grad_call(ns):
     x = _x(ns)
     with torch.no_grad() if ns.name == "torch" else ad.no_grad():
