@@ -6,7 +6,8 @@ one flat array and handed out as recorded slices of it (custom.py's ``_pack``/``
 for ``custom_vjp``). The tensors given to ``ctx.save_for_backward`` are the step's saved slots,
 so backward checks their versions and frees them as it does for built-in steps; an input saved
 that requires grad keeps its history, which makes a backward written with gpuad operations
-differentiable again (``create_graph=True``).
+differentiable again (``create_graph=True``). Under forward mode and ``vmap`` the levels are
+taken by function_transforms.py before the step is recorded here.
 """
 
 from __future__ import annotations
@@ -176,7 +177,11 @@ class Function:
     ``forward(ctx, *args)`` computes the outputs (without recording); ``backward(ctx,
     *grads)`` gets one gradient per output and returns one per argument (None for
     non-Tensor arguments or where there is none). Call it with ``MyFn.apply(*args)``. The
-    newer form, ``forward(*args)`` with ``setup_context(ctx, inputs, output)``, works too.
+    newer form, ``forward(*args)`` with ``setup_context(ctx, inputs, output)``, works too, and
+    is the one ``jvp`` and ``vmap`` take: a staticmethod ``jvp(ctx, *tangents)`` (with
+    ``ctx.save_for_forward``) gives forward mode, and a staticmethod ``vmap(info, in_dims,
+    *args) -> (outputs, out_dims)`` or ``generate_vmap_rule = True`` gives ``vmap``
+    (function_transforms.py).
 
     Example::
 

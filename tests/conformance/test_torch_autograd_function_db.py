@@ -1200,6 +1200,35 @@ def b_output_view_read(ns):
     return [y, x.grad]
 
 
+def b_old_style_under_func_grad(ns):
+    x = ns.new(np.array([0.5, 2.0]))
+    return [ns.func.grad(lambda a: _sq(ns, "ctx").apply(a).sum())(x)]
+
+
+def b_jacfwd_without_vmap_rule(ns):
+    class Sq(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.save_for_forward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return 2 * x * t
+
+    return [ns.func.jacfwd(Sq.apply)(ns.new(np.array([0.5, 2.0])))]
+
+
 def b_no_grad_call(ns):
     x = _x(ns)
     with torch.no_grad() if ns.name == "torch" else ad.no_grad():
@@ -1423,11 +1452,29 @@ DIFFERENCES: dict = {
         "torch gives a second derivative of 0 when only the saved input (not the incoming "
         "gradient) requires grad; gpuad raises rather than return a silent zero",
     ),
+    "old_style_under_func_grad": (
+        "succeeds",
+        "forward(ctx, ...) without setup_context: torch's func transforms refuse it; gpuad's "
+        "reverse-mode transforms differentiate it (vmap and forward mode refuse it, as torch)",
+    ),
+    "jacfwd_without_vmap_rule": (
+        "succeeds",
+        "torch's jacfwd vmaps the Function over the basis tangents, so it needs a vmap rule; "
+        "gpuad's batches only the tangents, which the jvp staticmethod's operations take",
+    ),
     "mark_dirty_view": (
         "mark_dirty of an input that is a view",
         "torch rebases the history of the view's base; gpuad raises, naming the fix (pass a "
         "copy and write the result back)",
     ),
+}
+
+
+#: the values gpuad gives where it succeeds and torch does not (or gives another value)
+SUCCEEDS_WITH = {
+    "returns_none_grad": [True, False],
+    "old_style_under_func_grad": [np.array([1.0, 4.0])],  # 2 x
+    "jacfwd_without_vmap_rule": [np.diag([1.0, 4.0])],
 }
 
 
@@ -1439,6 +1486,8 @@ def test_function_behaviour(behaviour):
     if name in DIFFERENCES:
         expect, _why = DIFFERENCES[name]
         assert (ok_g and expect == "succeeds") or (not ok_g and expect in str(got)), got
+        if ok_g:
+            _same(got, SUCCEEDS_WITH[name])
         return
     if not ok_t:
         assert not ok_g, f"torch raises ({type(want).__name__}: {want}) but gpuad gives {got}"
