@@ -258,7 +258,8 @@ def _jvp_level(cls: type, args: tuple, level: int, base: Callable) -> Any:
     try:
         out = apply_levels(cls, args, base)
     finally:
-        _frames().remove(frame)
+        frames = _frames()
+        del frames[next(i for i, f in enumerate(frames) if f is frame)]
     low = tuple(_without(a, level) for a in args)
     ctx = FunctionCtx()
     ctx._fn = name

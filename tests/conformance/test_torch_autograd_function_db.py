@@ -635,6 +635,8 @@ def run(ns, case, mode):
                                            argnums=argnums))(*bf))
     if mode == "vmap":
         return _flat(func.vmap(f)(*[ns.new(a) for a in batch]))
+    if mode == "vmap_chunked":
+        return _flat(func.vmap(f, chunk_size=1)(*[ns.new(a) for a in batch]))
     if mode == "vmap_unbatched_rest":  # only the first float argument batched
         return _flat(func.vmap(f_float, in_dims=(0,) + (None,) * (len(fl) - 1))(
             bf[0], *fargs[1:]))
@@ -670,7 +672,7 @@ def run(ns, case, mode):
 MODES = ["call", "backward", "double_backward", "grad", "vjp", "jvp", "jacrev", "jacfwd",
          "hessian_rr", "hessian_fr", "hessian_rf", "vmap", "vmap_unbatched_rest", "vmap_vmap",
          "vmap_grad", "vmap_jacrev", "vmap_jacfwd", "vmap_jvp", "grad_vmap", "jvp_vmap",
-         "vmap_hessian_fr"]
+         "vmap_hessian_fr", "vmap_chunked"]
 
 #: (case, mode) -> (what gpuad raises, why): where torch succeeds and gpuad raises a clear error
 GAPS: dict = {}
@@ -1412,6 +1414,32 @@ def b_vmap_info(ns):
     # gpuad hands the vmap staticmethod each batched argument with its batch dimension first
     # (in_dims 0; torch gives the dimension where it lies): the same values either way
     return [r, r2, [(n, tuple(d is None for d in dims)) for n, dims in got]]
+
+
+def b_vmap_randomness(ns):
+    seen = []
+
+    class Id(ns.Function):
+        @staticmethod
+        def forward(x):
+            return x * 1
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+        @staticmethod
+        def vmap(info, in_dims, x):
+            seen.append(info.randomness)
+            return Id.apply(x), in_dims[0]
+
+    for r in ("error", "same"):
+        ns.func.vmap(Id.apply, randomness=r)(ns.new(np.ones((2, 3))))
+    return seen
 
 
 def b_jvp_non_dual_input(ns):
