@@ -1416,6 +1416,62 @@ def b_vmap_info(ns):
     return [r, r2, [(n, tuple(d is None for d in dims)) for n, dims in got]]
 
 
+def b_keyword_arguments(ns):
+    class Scale(ns.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, scale=1.0):
+            return x * scale
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.scale = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.scale, None
+
+        @staticmethod
+        def jvp(ctx, t, _):
+            return t * ctx.scale
+
+    x = ns.new(np.array([1.0, -2.0, 0.5]))
+    f = lambda a: Scale.apply(a, scale=3.0)  # noqa: E731
+    return [ns.func.vmap(f)(ns.new(np.ones((2, 3)))), ns.func.grad(lambda a: f(a).sum())(x),
+            ns.func.jvp(f, (x,), (x,))[1], Scale.apply(x)]
+
+
+def b_non_differentiable_under_transforms(ns):
+    class SortVals(ns.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            ind = ns.argsort(x, 0)
+            return ns.take_along_dim(x, ind, 0), ind
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_non_differentiable(output[1])
+            ctx.save_for_backward(output[1])
+            ctx.n = inputs[0].shape[0]
+
+        @staticmethod
+        def backward(ctx, g, _):
+            (ind,) = ctx.saved_tensors
+            r = g.new_zeros((ctx.n,))
+            r[ind] = g
+            return r
+
+    x = ns.new(np.array([3.0, -1.0, 2.0]))
+    w = ns.new(np.array([1.0, 10.0, 100.0]))
+    xs = ns.new(np.array([[3.0, -1.0, 2.0], [0.0, 5.0, -4.0]]))
+    return [ns.func.grad(lambda a: (SortVals.apply(a)[0] * w).sum())(x),
+            ns.func.vmap(lambda a: SortVals.apply(a)[1])(xs),
+            ns.func.vmap(ns.func.grad(lambda a: (SortVals.apply(a)[0] * w).sum()))(xs)]
+
+
 def b_vmap_randomness(ns):
     seen = []
 
