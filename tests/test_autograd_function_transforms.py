@@ -308,3 +308,15 @@ def test_output_that_is_an_input_refuses_writes(backend):
     y = y.clone()
     y.mul_(3.0)  # a copy may be written
     _close(y, 3 * X0[:2])
+
+
+def test_mark_dirty_of_a_view_rebases_its_base(backend):
+    x = ad.tensor(X0, requires_grad=True)
+    base = x * 1.0
+    out = Double_.apply(base[:2])
+    _close(base, [2 * X0[0], 2 * X0[1], X0[2]])
+    _close(out, 2 * X0[:2])
+    (g,) = ad.autograd.grad(gnp.sum(base * base), x)  # base = [2 x0, 2 x1, x2]
+    _close(g, [8 * X0[0], 8 * X0[1], 2 * X0[2]])
+    with pytest.raises(RuntimeError, match=r"view \(shape \(2,\)\) of a leaf tensor"):
+        Double_.apply(ad.tensor(X0, requires_grad=True)[:2])

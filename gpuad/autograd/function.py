@@ -92,7 +92,8 @@ class FunctionCtx:
 
     def mark_dirty(self, *args: Any) -> None:
         """Inputs that forward wrote into in place and returns: they take the Function's
-        history (their version is bumped, so values saved from them earlier raise)."""
+        history (their version is bumped, so values saved from them earlier raise; the base of
+        a view is rebased through the write)."""
         self._dirty.update(id(a) for a in args)
 
 
@@ -346,11 +347,17 @@ def _dirty_outputs(cls: type, ctx: FunctionCtx, args: tuple, given: tuple) -> di
                 f"operation (mark_dirty of an input of shape {list(a.shape)}); pass a copy "
                 f"(x.clone()) or call it under gpuad.no_grad()"
             )
-        if a._base is not None or a._bat is not None:
+        if a._bat is not None:
             raise GradError(
-                f"{name}: mark_dirty of an input that is a view of another tensor (or is "
-                f"batched by vmap) is not supported; pass a copy (x.clone()) to the Function "
-                f"and write the result back yourself"
+                f"{name}: mark_dirty of an input batched by vmap is not supported; pass a copy "
+                f"(x.clone()) to the Function and write the result back yourself"
+            )
+        if a._base is not None and len(given) > 1:
+            raise GradError(
+                f"{name}: if your Function modifies inplace an input that is a view of another "
+                f"Tensor, your Function cannot return more than one Tensor (as in torch); pass "
+                f"a copy (x.clone()), or split it into two Functions, one doing the in-place "
+                f"write and returning a single Tensor"
             )
         found[k] = a
     if len(ctx._dirty) > len(found):
@@ -418,7 +425,7 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
             for a in args
         )
     ]
-    if len(raws) == 1 and aliases:
+    if len(raws) == 1 and (aliases or (diff[0] in dirty and dirty[diff[0]]._base is not None)):
         # forward returned (a view of) an input: its own memory
         o = leaves[0]
         raws = [o._data.copy() if o._bat is None else Tensor(o._data.copy(), _bat=o._bat)]
@@ -446,7 +453,10 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
         if k in aliases:
             p._elem = cls.__qualname__  # in-place writes refused (engine.assign_inplace)
     for k, a in dirty.items():
-        _take_over(a, outs[k], True, handled(cls))
+        if a._base is not None:
+            _write_view(a, outs[k])
+        else:
+            _take_over(a, outs[k], True, handled(cls))
         outs[k] = a
     if new_style and saved[0] is not None and handled(cls):
         register_step(cls, res._node, params, [outs[k] for k in diff])
@@ -509,6 +519,15 @@ def pack_tangent(leaves: list, level: int) -> Any:
     if len(parts) == 1:
         return parts[0]
     return gnp.concatenate([gnp.reshape(t, (-1,)) for t in parts])
+
+
+def _write_view(a: Tensor, out: Tensor) -> None:
+    """Input ``a``, a view that forward wrote into (``mark_dirty``), takes output ``out``:
+    the write is recorded as ``a[...] = out``, so its base's history is rebased through it (the
+    forward's own write, unrecorded, held the same values)."""
+    root = a._base
+    root._seen = root._ver[0]
+    engine.assign_inplace(a, out, None, next(_state.seq))
 
 
 def _take_over(a: Tensor, out: Tensor, record: bool, handled_levels: set) -> None:

@@ -978,6 +978,39 @@ def b_mark_dirty_view(ns):
     return [base, g]
 
 
+def b_mark_dirty_view_two_outputs(ns):
+    class AddOne_(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x, x * 2
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g + 2 * h
+
+    x = _x(ns, (4,))
+    base = x * 1
+    return list(AddOne_.apply(base[:2]))
+
+
+def b_mark_dirty_view_of_leaf(ns):
+    class AddOne_(ns.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.add_(1)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = _x(ns, (4,))
+    return [AddOne_.apply(x[:2])]
+
+
 def b_saved_modified(ns):
     x = _x(ns)
     h = x * 1
@@ -1545,11 +1578,6 @@ DIFFERENCES: dict = {
         "succeeds",
         "torch's jacfwd vmaps the Function over the basis tangents, so it needs a vmap rule; "
         "gpuad's batches only the tangents, which the jvp staticmethod's operations take",
-    ),
-    "mark_dirty_view": (
-        "mark_dirty of an input that is a view",
-        "torch rebases the history of the view's base; gpuad raises, naming the fix (pass a "
-        "copy and write the result back)",
     ),
 }
 
