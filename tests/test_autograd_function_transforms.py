@@ -320,3 +320,29 @@ def test_mark_dirty_of_a_view_rebases_its_base(backend):
     _close(g, [8 * X0[0], 8 * X0[1], 2 * X0[2]])
     with pytest.raises(RuntimeError, match=r"view \(shape \(2,\)\) of a leaf tensor"):
         Double_.apply(ad.tensor(X0, requires_grad=True)[:2])
+
+
+def test_mark_dirty_inside_vmap_with_generated_rule(backend):
+    class Triple_(ad.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            x.mul_(3.0)
+            return x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_dirty(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3.0
+
+    xs = np.array([[0.1, 0.2], [0.3, -0.4]])
+
+    def f(a):
+        return Triple_.apply(a * a) * a  # 3 a^3
+
+    _close(ad.func.vmap(f)(gnp.asarray(xs)), 3 * xs**3)
+    _close(ad.func.vmap(ad.func.grad(lambda a: gnp.sum(f(a))))(gnp.asarray(xs)), 9 * xs**2)

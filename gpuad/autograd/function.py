@@ -347,9 +347,9 @@ def _dirty_outputs(cls: type, ctx: FunctionCtx, args: tuple, given: tuple) -> di
                 f"operation (mark_dirty of an input of shape {list(a.shape)}); pass a copy "
                 f"(x.clone()) or call it under gpuad.no_grad()"
             )
-        if a._bat is not None:
+        if a._bat is not None and a._base is not None:
             raise GradError(
-                f"{name}: mark_dirty of an input batched by vmap is not supported; pass a copy "
+                f"{name}: mark_dirty of a view batched by vmap is not supported; pass a copy "
                 f"(x.clone()) to the Function and write the result back yourself"
             )
         if a._base is not None and len(given) > 1:

@@ -1011,6 +1011,39 @@ def b_mark_dirty_view_of_leaf(ns):
     return [AddOne_.apply(x[:2])]
 
 
+_XS = np.array([[0.1, 0.2], [0.3, -0.4]])
+
+
+def b_mark_dirty_generated_vmap(ns):
+    class Triple_(ns.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            x.mul_(3.0)
+            return x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.mark_dirty(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3.0
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 3.0
+
+    xs = ns.new(_XS)
+
+    def f(a):
+        return Triple_.apply(a * a) * a
+
+    return [ns.func.vmap(f)(xs), ns.func.vmap(ns.func.grad(lambda a: f(a).sum()))(xs),
+            ns.func.vmap(ns.func.jacfwd(f))(xs), ns.func.jacrev(ns.func.vmap(f))(xs)]
+
+
 def b_saved_modified(ns):
     x = _x(ns)
     h = x * 1
@@ -1574,6 +1607,11 @@ DIFFERENCES: dict = {
         "forward(ctx, ...) without setup_context: torch's func transforms refuse it; gpuad's "
         "reverse-mode transforms differentiate it (vmap and forward mode refuse it, as torch)",
     ),
+    "mark_dirty_generated_vmap": (
+        "succeeds",
+        "torch's generated vmap rule does not take mark_dirty (it reports the dirty input as "
+        "not returned); gpuad's batches the in-place forward as any other",
+    ),
     "jacfwd_without_vmap_rule": (
         "succeeds",
         "torch's jacfwd vmaps the Function over the basis tangents, so it needs a vmap rule; "
@@ -1587,6 +1625,12 @@ SUCCEEDS_WITH = {
     "returns_none_grad": [True, False],
     "old_style_under_func_grad": [np.array([1.0, 4.0])],  # 2 x
     "jacfwd_without_vmap_rule": [np.diag([1.0, 4.0])],
+    "mark_dirty_generated_vmap": [  # 3 x^3 per element, its derivative 9 x^2
+        3 * _XS**3,
+        9 * _XS**2,
+        np.stack([np.diag(9 * r**2) for r in _XS]),
+        np.einsum("ij,ik,jl->ijkl", 9 * _XS**2, np.eye(2), np.eye(2)),
+    ],
 }
 
 
