@@ -63,14 +63,21 @@ class VmapInfo(NamedTuple):
     randomness: str
 
 
-def overrides(cls: type, name: str) -> bool:
-    """Whether ``cls`` defines staticmethod ``name`` itself (not the base class's)."""
-    from .function import Function
+_BASE: list = []  # gpuad.autograd.Function, once function.py is imported
 
-    return getattr(cls, name) is not getattr(Function, name)
+
+def overrides(cls: type, name: str) -> bool:
+    """Whether ``cls`` (or a class between it and ``Function``) defines staticmethod ``name``
+    instead of inheriting the base class's."""
+    if not _BASE:
+        from .function import Function
+
+        _BASE.append(Function)
+    return getattr(cls, name) is not getattr(_BASE[0], name)
 
 
 _LOCAL = threading.local()
+_NONE: frozenset = frozenset()
 
 
 def _frames() -> list:
@@ -87,7 +94,8 @@ def _frames() -> list:
 def handled(cls: type) -> set:
     """The forward-mode levels whose tangents ``cls``'s jvp staticmethod is computing: the
     forward and the tape step below ignore them."""
-    return {f[1] for f in _frames() if f[0] is cls}
+    frames = _LOCAL.__dict__.get("frames")
+    return {f[1] for f in frames if f[0] is cls} if frames else _NONE
 
 
 def levels(args: tuple, skip: set | frozenset = frozenset()) -> tuple[int, int]:
