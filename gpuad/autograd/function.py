@@ -720,7 +720,7 @@ def _check_grad(name: str, i: int, r: Any, shape: tuple, dtype: Any, plain: bool
     if kind in "biu":
         # an integer or boolean gradient holds exact values: cast to the input's dtype, as
         # torch does (it has no history to keep)
-        r = Tensor(r._data.astype(dtype))
+        r = Tensor(r._data.astype(dtype), _bat=r._bat)
         kind = r.dtype.kind
     if kind not in "fc" or (kind == "c" and dtype.kind != "c"):
         raise GradError(
