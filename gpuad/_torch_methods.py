@@ -285,8 +285,15 @@ def _size_args(args: tuple) -> tuple:
 def _new(self, fill, size, dtype, requires_grad):
     xp = _xp(self)
     dt = self.dtype if dtype is None else _dtype(dtype)
+    bat = self._bat
+    if bat is not None and not requires_grad:
+        # inside vmap, batched as ``self`` is (as torch's batching rule makes it): a backward
+        # written ``r = g.new_zeros(shape); r[idx] = g`` then takes one value per example
+        size = tuple(self._data.shape[: len(bat)]) + tuple(size)
+    else:
+        bat = None
     data = xp.empty(size, dt) if fill is None else xp.full(size, fill, dt)
-    return Tensor(data, requires_grad=requires_grad)
+    return Tensor(data, requires_grad=requires_grad, _bat=bat)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -1417,6 +1417,14 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
         from ._readonly import refuse_write
 
         refuse_write(t)
+    fn = getattr(t, "_elem", None)
+    if fn is None and t._base is not None:
+        fn = getattr(t._base, "_elem", None)
+    if fn.__class__ is str:  # an autograd.Function's output that was (a view of) an input
+        raise GradError(
+            f"{fn}: an output of this autograd.Function is (a view of) one of its inputs and "
+            f"is being modified in place (shape {t.shape}); as in torch this is forbidden: the "
+            f"write would bypass the Function's backward. Write into a copy (y = y.clone())")
     if t._bat is not None or (isinstance(value, Tensor) and value._bat is not None):
         from .batching.inplace import assign  # inside vmap
 

@@ -637,8 +637,8 @@ def mark_element(r, index):
 
 def copied_element(t: Tensor) -> bool:
     """Whether ``t`` is, or is a view of, a copy marked by :func:`mark_element`."""
-    return getattr(t, "_elem", False) or (t._base is not None
-                                          and getattr(t._base, "_elem", False))
+    return getattr(t, "_elem", False) is True or (
+        t._base is not None and getattr(t._base, "_elem", False) is True)
 
 
 def refuse_element_write(what: str) -> None:

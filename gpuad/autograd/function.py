@@ -6,7 +6,8 @@ one flat array and handed out as recorded slices of it (custom.py's ``_pack``/``
 for ``custom_vjp``). The tensors given to ``ctx.save_for_backward`` are the step's saved slots,
 so backward checks their versions and frees them as it does for built-in steps; an input saved
 that requires grad keeps its history, which makes a backward written with gpuad operations
-differentiable again (``create_graph=True``).
+differentiable again (``create_graph=True``). Under forward mode and ``vmap`` the levels are
+taken by function_transforms.py before the step is recorded here.
 """
 
 from __future__ import annotations
@@ -18,10 +19,19 @@ from typing import Any
 import numpy as _np
 
 from .. import _state, engine
+from .._no_tangent import NoTangent
 from ..custom import _pack, _saved_entry, _split
 from ..engine import GradError, edge_of
 from ..rules import Primitive
 from ..tensor import Tensor
+from .function_transforms import (
+    apply_levels,
+    handled,
+    overrides,
+    refuse_old_style,
+    register_step,
+    strip_handled,
+)
 
 
 class FunctionCtx:
@@ -34,6 +44,8 @@ class FunctionCtx:
         self._to_save: tuple = ()
         self._nondiff: set[int] = set()
         self._saved: tuple | None = None
+        self._fwd_saved: tuple = ()
+        self._dirty: set[int] = set()
         self._fn = "Function"
 
     def save_for_backward(self, *tensors: Any) -> None:
@@ -49,10 +61,15 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors: Any) -> None:
-        raise NotImplementedError(
-            f"{self._fn}: forward mode through an autograd.Function "
-            f"(save_for_forward, jvp) is not supported"
-        )
+        """Keep ``tensors`` for ``jvp`` (forward mode), where ``ctx.saved_tensors`` gives
+        them."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{self._fn}: save_for_forward takes Tensors (or None); argument {i} is a "
+                    f"{type(t).__name__} (keep other values as ctx attributes: ctx.k = k)"
+                )
+        self._fwd_saved = tensors
 
     @property
     def saved_tensors(self) -> tuple:
@@ -74,10 +91,10 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *args: Any) -> None:
-        raise NotImplementedError(
-            f"{self._fn}: mark_dirty (an in-place forward) is not supported; return a new "
-            f"tensor from forward instead of writing into an input"
-        )
+        """Inputs that forward wrote into in place and returns: they take the Function's
+        history (their version is bumped, so values saved from them earlier raise; the base of
+        a view is rebased through the write)."""
+        self._dirty.update(id(a) for a in args)
 
 
 def once_differentiable(fn: Callable) -> Callable:
@@ -98,14 +115,24 @@ def once_differentiable(fn: Callable) -> Callable:
             out = fn(ctx, *grads)
         if not _state.local.grad_enabled:
             return out
-        tracked = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        # what the result depends on: the incoming gradients, and the saved tensors and ctx
+        # attributes (differentiating through those alone would otherwise give a silent zero)
+        tracked = {}
+        for v in (*grads, *(ctx.__dict__.get("_saved") or ()), *_attr_tensors(ctx)):
+            if isinstance(v, Tensor) and v.requires_grad:
+                n = edge_of(v)
+                tracked[id(n)] = n
         if not tracked:
             return out
-        edges = tuple(edge_of(g) for g in tracked)
+        edges = tuple(tracked.values())
         params = {"fn": ctx._fn}
 
         def guard(r: Any) -> Any:
-            return _guarded(r._data, edges, params) if isinstance(r, Tensor) else r
+            if isinstance(r, Tensor):
+                return _guarded(r._data, edges, params)
+            if hasattr(r, "shape") and hasattr(r, "dtype"):
+                return _guarded(r, edges, params)
+            return r
 
         if isinstance(out, tuple):
             return tuple(guard(r) for r in out)
@@ -113,6 +140,19 @@ def once_differentiable(fn: Callable) -> Callable:
 
     wrapper._once_differentiable = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def _attr_tensors(ctx: Any) -> list:
+    """The Tensors among the attributes a Function set on its ``ctx`` (``ctx.x = x``)."""
+    out = []
+    for k, v in ctx.__dict__.items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, Tensor):
+            out.append(v)
+        elif isinstance(v, tuple | list):
+            out.extend(t for t in v if isinstance(t, Tensor))
+    return out
 
 
 def _once_vjp(g, ans, inputs, params, need):
@@ -138,7 +178,11 @@ class Function:
     ``forward(ctx, *args)`` computes the outputs (without recording); ``backward(ctx,
     *grads)`` gets one gradient per output and returns one per argument (None for
     non-Tensor arguments or where there is none). Call it with ``MyFn.apply(*args)``. The
-    newer form, ``forward(*args)`` with ``setup_context(ctx, inputs, output)``, works too.
+    newer form, ``forward(*args)`` with ``setup_context(ctx, inputs, output)``, works too, and
+    is the one ``jvp`` and ``vmap`` take: a staticmethod ``jvp(ctx, *tangents)`` (with
+    ``ctx.save_for_forward``) gives forward mode, and a staticmethod ``vmap(info, in_dims,
+    *args) -> (outputs, out_dims)`` or ``generate_vmap_rule = True`` gives ``vmap``
+    (function_transforms.py).
 
     Example::
 
@@ -157,6 +201,8 @@ class Function:
         Exp.apply(x).sum().backward()
     """
 
+    generate_vmap_rule = False
+
     @staticmethod
     def forward(*args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a Function subclass must define a static forward(ctx, ...)")
@@ -173,7 +219,16 @@ class Function:
 
     @staticmethod
     def jvp(ctx: Any, *tangents: Any) -> Any:
-        raise NotImplementedError("forward mode through an autograd.Function is not supported")
+        raise NotImplementedError(
+            f"{ctx._fn}: jvp is not defined; define a static jvp(ctx, *tangents) for forward mode"
+        )
+
+    @staticmethod
+    def vmap(info: Any, in_dims: tuple, *args: Any) -> Any:
+        raise NotImplementedError(
+            "vmap is not defined; define a static vmap(info, in_dims, *args) or set "
+            "generate_vmap_rule = True"
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError(
@@ -194,20 +249,7 @@ def _rule_of(cls: type) -> Primitive:
     return rule
 
 
-def _refuse(cls: type, args: tuple) -> None:
-    for a in args:
-        if isinstance(a, Tensor) and a._bat is not None:
-            raise GradError(
-                f"{cls.__qualname__}.apply inside vmap: an autograd.Function has "
-                f"no batching rule; write it with gpuad.custom_vjp, or call it "
-                f"outside vmap"
-            )
-        if isinstance(a, Tensor) and a._tan:
-            raise GradError(
-                f"{cls.__qualname__}.apply under forward mode (jvp, jacfwd): an "
-                f"autograd.Function has a reverse-mode rule only; use "
-                f"gpuad.custom_jvp, or reverse mode (jacrev)"
-            )
+def _refuse_jit(cls: type) -> None:
     if engine._trace is not None:
         from ..jit import trace as _jt
 
@@ -218,11 +260,45 @@ def _refuse(cls: type, args: tuple) -> None:
             )
 
 
-def _run_forward(cls: type, ctx: FunctionCtx, args: tuple, kwargs: dict) -> Any:
-    new_style = cls.setup_context is not Function.setup_context
+def _bind(cls: type, args: tuple, kwargs: dict) -> tuple:
+    """``forward``'s arguments by position, keywords bound and defaults filled in, as torch
+    hands them to ``forward`` and ``setup_context`` (``inputs``)."""
+    found = cls.__dict__.get("_gpuad_sig")
+    if found is None:
+        import inspect
+
+        try:
+            sig = inspect.signature(cls.forward)
+            npos = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                       for p in sig.parameters.values())
+        except (TypeError, ValueError):
+            sig, npos = False, 0
+        found = cls._gpuad_sig = (sig, npos)
+    sig, npos = found
+    if not kwargs and len(args) == npos:
+        return args  # every parameter given by position: nothing to bind
+    if sig is False:
+        if kwargs:
+            raise TypeError(f"{cls.__qualname__}.apply: keyword arguments need a forward "
+                            f"with a signature")
+        return args
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{cls.__qualname__}.apply: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"{cls.__qualname__}.apply: forward's keyword arguments {sorted(bound.kwargs)} have "
+            f"no position; with setup_context, forward's arguments are positional (no **kwargs)"
+        )
+    return tuple(bound.args)
+
+
+def _run_forward(cls: type, ctx: FunctionCtx, args: tuple, kwargs: dict, new_style: bool) -> Any:
     with _state.no_grad():
         if new_style:
-            out = cls.forward(*args, **kwargs)
+            out = cls.forward(*strip_handled(cls, args))
             cls.setup_context(ctx, args, out)
         else:
             out = cls.forward(ctx, *args, **kwargs)
@@ -247,45 +323,114 @@ def _check_outputs(cls: type, out: Any) -> None:
             )
 
 
+def _dirty_outputs(cls: type, ctx: FunctionCtx, args: tuple, given: tuple) -> dict:
+    """``{output position: input}`` for the inputs ``mark_dirty`` named, checked as torch
+    checks them."""
+    if not ctx._dirty:
+        return {}
+    name = cls.__qualname__
+    found = {}
+    for a in args:
+        if id(a) not in ctx._dirty or not isinstance(a, Tensor):
+            continue
+        k = next((k for k, o in enumerate(given) if o is a or (
+            isinstance(o, Tensor) and o._data is a._data)), None)
+        if k is None:
+            raise GradError(
+                f"{name}: some elements marked as dirty during the forward method were not "
+                f"returned as output. The inputs that are modified inplace must all be outputs "
+                f"of the Function"
+            )
+        if a.requires_grad and a.is_leaf and _state.local.grad_enabled:
+            raise GradError(
+                f"{name}: a leaf Variable that requires grad has been used in an in-place "
+                f"operation (mark_dirty of an input of shape {list(a.shape)}); pass a copy "
+                f"(x.clone()) or call it under gpuad.no_grad()"
+            )
+        if a._bat is not None and a._base is not None:
+            raise GradError(
+                f"{name}: mark_dirty of a view batched by vmap is not supported; pass a copy "
+                f"(x.clone()) to the Function and write the result back yourself"
+            )
+        if a._base is not None and len(given) > 1:
+            raise GradError(
+                f"{name}: if your Function modifies inplace an input that is a view of another "
+                f"Tensor, your Function cannot return more than one Tensor (as in torch); pass "
+                f"a copy (x.clone()), or split it into two Functions, one doing the in-place "
+                f"write and returning a single Tensor"
+            )
+        found[k] = a
+    if len(ctx._dirty) > len(found):
+        raise GradError(
+            f"{name}: mark_dirty takes the inputs that forward modified in place; "
+            f"{len(ctx._dirty) - len(found)} of the tensors given are not inputs of the Function"
+        )
+    return found
+
+
 def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
-    _refuse(cls, args)
+    _refuse_jit(cls)
+    if overrides(cls, "setup_context"):
+        return apply_levels(cls, _bind(cls, args, kwargs), _apply_new)
+    refuse_old_style(cls, args)
+    return _apply_once(cls, args, kwargs, False)
+
+
+def _apply_new(cls: type, args: tuple) -> Any:
+    return _apply_once(cls, args, {}, True)
+
+
+def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
+    """The forward (no transform level left but vmap levels the forward batches itself) and
+    the tape step."""
     ctx = FunctionCtx()
     ctx._fn = cls.__qualname__
     grad_on = _state.local.grad_enabled
-    ctx.needs_input_grad = tuple(
-        grad_on and isinstance(a, Tensor) and a.requires_grad for a in args
-    )
-    out = _run_forward(cls, ctx, args, kwargs)
+    # as torch: whether each input requires grad, also under no_grad (nothing is recorded then)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    out = _run_forward(cls, ctx, args, kwargs, new_style)
     _check_outputs(cls, out)
-    tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n]
     is_tuple = isinstance(out, tuple)
     given = out if is_tuple else (out,)
+    dirty = _dirty_outputs(cls, ctx, args, given)
+    tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n and grad_on]
     outs = [_as_tensor(o) for o in given]
-    diff = (
-        [
-            k
-            for k, o in enumerate(outs)
-            if isinstance(o, Tensor) and id(given[k]) not in ctx._nondiff and o.dtype.kind in "fc"
-        ]
-        if tracked
-        else []
-    )
+    diffable = [
+        k
+        for k, o in enumerate(outs)
+        if isinstance(o, Tensor) and id(given[k]) not in ctx._nondiff and o.dtype.kind in "fc"
+    ]
     for k, o in enumerate(outs):
-        if isinstance(o, Tensor) and k not in diff and (o.requires_grad or o._node is not None):
-            outs[k] = Tensor(o._data, _ver=o._ver)  # no history: a non-differentiable output
+        if isinstance(o, Tensor) and k not in diffable and (
+            o.requires_grad or o._node is not None or o._tan
+        ):
+            # no history, no tangent: a non-differentiable output
+            outs[k] = Tensor(o._data, _ver=o._ver, _bat=o._bat)
+    diff = diffable if tracked else []
     if not diff:
+        for k, a in dirty.items():
+            _take_over(a, outs[k], False, handled(cls))
+            outs[k] = a
         return tuple(outs) if is_tuple else outs[0]
-    datas = [outs[k]._data for k in diff]
-    if len(datas) == 1 and any(
-        isinstance(a, Tensor)
-        and a._data is not None
-        and engine._rules._xp(a._data).may_share_memory(a._data, datas[0])
-        for a in args
-        if hasattr(a, "_data")
-    ):
-        datas = [datas[0].copy()]  # forward returned (a view of) an input: its own memory
+    leaves = [outs[k] for k in diff]
+    raws = [o._data if o._bat is None else Tensor(o._data, _bat=o._bat) for o in leaves]
+    aliases = [
+        k
+        for k in diff
+        if k not in dirty
+        and any(
+            isinstance(a, Tensor)
+            and a._data is not None
+            and engine._rules._xp(a._data).may_share_memory(a._data, outs[k]._data)
+            for a in args
+        )
+    ]
+    if len(raws) == 1 and (aliases or (diff[0] in dirty and dirty[diff[0]]._base is not None)):
+        # forward returned (a view of) an input: its own memory
+        o = leaves[0]
+        raws = [o._data.copy() if o._bat is None else Tensor(o._data.copy(), _bat=o._bat)]
     edges = [edge_of(args[i]) for i in tracked]
-    saved, spec = _save_slots(ctx, outs, diff, args)
+    saved, spec, kept = _save_slots(ctx, outs, diff, args)
     params = {
         "cls": cls,
         "ctx": ctx,
@@ -294,23 +439,27 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
         "tracked": tracked,
         "kinds": [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs],
         "diff": diff,
-        "shapes": [tuple(d.shape) for d in datas],
-        "dtypes": [d.dtype for d in datas],
+        "shapes": [tuple(o.shape) for o in leaves],
+        "dtypes": [o.dtype for o in leaves],
         "arg_shapes": [args[i].shape for i in tracked],
         "arg_dtypes": [args[i].dtype for i in tracked],
         "spec": spec,
     }
     ctx._to_save = ()
-    packed = _pack(datas)
-    node = engine.Node(
-        _rule_of(cls), tuple(edges), saved, params, packed.shape, packed.dtype, tan=False
-    )
-    res = Tensor(packed, _node=node)
-    if spec and saved[0] is not None:
-        saved[0] = (packed, res._ver, res._ver[0], None, None, False)
+    res = _record(cls, edges, saved, params, _pack(raws), kept, _packed_tangents(leaves))
     pieces = _pieces(res, params)
     for k, p in zip(diff, pieces, strict=True):
         outs[k] = p
+        if k in aliases:
+            p._elem = cls.__qualname__  # in-place writes refused (engine.assign_inplace)
+    for k, a in dirty.items():
+        if a._base is not None:
+            _write_view(a, outs[k])
+        else:
+            _take_over(a, outs[k], True, handled(cls))
+        outs[k] = a
+    if new_style and saved[0] is not None and handled(cls):
+        register_step(cls, res._node, params, [outs[k] for k in diff])
     if not ctx.materialize_grads and len(pieces) > 1:
         # which outputs a sweep reaches, so that backward gets None for the others (torch's
         # undefined gradients); hooks only here, where they were asked for
@@ -320,6 +469,81 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
         for j, p in enumerate(pieces):
             register_hook(p, functools.partial(_reach, ctx._reached, j))
     return tuple(outs) if is_tuple else outs[0]
+
+
+def _record(cls, edges, saved, params, packed, kept, tan) -> Tensor:
+    """The Function's tape step, its output the packed differentiable outputs (a batched
+    Tensor inside vmap, with the tangents ``tan`` under forward mode)."""
+    batched = isinstance(packed, Tensor)
+    data = packed._data if batched else packed
+    bat = packed._bat if batched else None
+    has_tan = bool(tan) or any(
+        s is not None and s is not True and len(s) > 1 and bool(s[4]) for s in saved
+    )
+    shape = packed.shape if batched else data.shape
+    node = engine.Node(_rule_of(cls), tuple(edges), saved, params, shape, data.dtype, tan=has_tan)
+    if bat is not None or any(isinstance(t, Tensor) and t._bat is not None for t in kept):
+        node.bat = bat
+        node.bats = (bat,) + tuple(t._bat if isinstance(t, Tensor) else None for t in kept)
+    res = Tensor(data, _node=node, _bat=bat)
+    if tan:
+        res._tan = tan
+        params["tan"] = tan
+    if saved[0] is not None:
+        saved[0] = (data, res._ver, res._ver[0], None, None, False)
+    return res
+
+
+def _packed_tangents(leaves: list) -> dict | None:
+    """Per forward-mode level, the tangents of the differentiable outputs ``leaves`` packed as
+    their values are."""
+    levels = sorted({k for o in leaves if o._tan for k in o._tan if k in _state.jvp_levels})
+    tan = {level: pack_tangent(leaves, level) for level in levels}
+    return tan or None
+
+
+def pack_tangent(leaves: list, level: int) -> Any:
+    """The tangents at ``level`` of ``leaves`` (zeros where one has none) packed as their
+    values are; None when none has one."""
+    from .. import numpy as gnp
+
+    if not any(o._tan and level in o._tan for o in leaves):
+        return None
+    parts = []
+    for o in leaves:
+        t = o._tan.get(level) if o._tan else None
+        if isinstance(t, NoTangent):
+            size = sum(int(_np.prod(x.shape)) for x in leaves)
+            return NoTangent(t.name, (size,) if len(leaves) > 1 else tuple(o.shape), o.dtype)
+        parts.append(gnp.zeros(o.shape, o.dtype) if t is None else t)
+    if len(parts) == 1:
+        return parts[0]
+    return gnp.concatenate([gnp.reshape(t, (-1,)) for t in parts])
+
+
+def _write_view(a: Tensor, out: Tensor) -> None:
+    """Input ``a``, a view that forward wrote into (``mark_dirty``), takes output ``out``:
+    the write is recorded as ``a[...] = out``, so its base's history is rebased through it (the
+    forward's own write, unrecorded, held the same values)."""
+    root = a._base
+    root._seen = root._ver[0]
+    engine.assign_inplace(a, out, None, next(_state.seq))
+
+
+def _take_over(a: Tensor, out: Tensor, record: bool, handled_levels: set) -> None:
+    """Input ``a``, which forward wrote into (``mark_dirty``), becomes output ``out``: its
+    values, history and tangents; its version is bumped."""
+    if out is not a and out._data is not a._data:
+        a._data[...] = out._data
+    if record:
+        a._node = out._node
+        a.requires_grad = out.requires_grad
+    # the tangents of the levels a jvp staticmethod computes are set there; the others are
+    # the output's
+    keep = {k: v for k, v in (a._tan or {}).items() if k in handled_levels}
+    a._tan = {**(out._tan or {}), **keep} or None
+    a._ver[0] += 1
+    a._seen = a._ver[0]
 
 
 def _reach(reached: set, j: int, g: Any) -> None:
@@ -338,12 +562,13 @@ def _pieces(flat: Any, params: dict) -> list:
     return out
 
 
-def _save_slots(ctx: FunctionCtx, outs: list, diff: list, args: tuple) -> tuple[list, list]:
+def _save_slots(ctx: FunctionCtx, outs: list, diff: list, args: tuple) -> tuple:
     """The step's saved slots (0: the packed output, when an output is saved; then one per
-    other saved tensor) and, per saved tensor, where it is found: ("out", j), ("slot", i) or
-    None."""
+    other saved tensor), per saved tensor where it is found (("out", j), ("slot", i) or None),
+    and the tensors of the other slots."""
     saved: list = [None]
     spec = []
+    kept = []
     for t in ctx._to_save:
         if t is None:
             spec.append(None)
@@ -354,8 +579,9 @@ def _save_slots(ctx: FunctionCtx, outs: list, diff: list, args: tuple) -> tuple[
             spec.append(("out", j))
             continue
         saved.append(_saved_entry(t))
+        kept.append(t)
         spec.append(("slot", len(saved) - 1))
-    return saved, spec
+    return saved, spec, kept
 
 
 def _saved_values(params: dict, ans: Any, inputs: list) -> tuple:
@@ -366,6 +592,9 @@ def _saved_values(params: dict, ans: Any, inputs: list) -> tuple:
             vals.append(None)
         elif s[0] == "out":
             if pieces is None:
+                if isinstance(ans, Tensor) and params.get("tan"):
+                    # forward over reverse: the saved output with its tangents
+                    ans = Tensor(ans._data, _node=ans._node, _tan=params["tan"], _bat=ans._bat)
                 pieces = _pieces(ans, params)
             p = pieces[s[1]]
             vals.append(Tensor(p) if not isinstance(p, Tensor) else p)
@@ -416,6 +645,14 @@ def _function_vjp(g, ans, inputs, params, need):
     cls, ctx = params["cls"], params["ctx"]
     name = cls.__qualname__
     plain = not isinstance(g, Tensor)
+    lost = params.get("lost")
+    if lost and not plain and lost & _state.jvp_levels:
+        raise GradError(
+            f"{name}: forward mode over its backward (jacfwd of jacrev, jvp of grad) needs the "
+            f"tangents of the outputs it saved for backward, and these were computed through "
+            f"its vmap staticmethod, which gpuad cannot follow here; set generate_vmap_rule = "
+            f"True instead of the vmap staticmethod, or use reverse mode over reverse mode"
+        )
     ctx._saved = _saved_values(params, ans, inputs)
     grads = _output_grads(g, params, plain)
     try:
@@ -480,6 +717,11 @@ def _check_grad(name: str, i: int, r: Any, shape: tuple, dtype: Any, plain: bool
                 f"shape of input {i})"
             )
     kind = r.dtype.kind
+    if kind in "biu":
+        # an integer or boolean gradient holds exact values: cast to the input's dtype, as
+        # torch does (it has no history to keep)
+        r = Tensor(r._data.astype(dtype), _bat=r._bat)
+        kind = r.dtype.kind
     if kind not in "fc" or (kind == "c" and dtype.kind != "c"):
         raise GradError(
             f"Function {name}Backward returned a gradient of dtype {r.dtype} at index {i} for "

@@ -568,9 +568,10 @@ def test_function_saved_tensor_versions(backend):
 
 def test_function_under_transforms(backend):
     x = _leaf([0.5, 1.0])
-    with pytest.raises(RuntimeError, match="Exp.apply inside vmap"):
+    old_style = "Exp: .*must override the setup_context staticmethod"
+    with pytest.raises(RuntimeError, match=old_style + ".*inside vmap"):
         ad.vmap(lambda r: Exp.apply(r))(gnp.ones((2, 2)))
-    with pytest.raises(RuntimeError, match="Exp.apply under forward mode"):
+    with pytest.raises(RuntimeError, match=old_style + ".*forward mode"):
         ad.jvp(lambda r: Exp.apply(r), (np.ones(2),), (np.ones(2),))
     # reverse-mode transforms see it as any step
     g = ad.grad(lambda r: gnp.sum(Exp.apply(r) * r))(np.array([0.5, 1.0]))
