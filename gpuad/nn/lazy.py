@@ -100,8 +100,9 @@ class _LazyMixin(Module):
         self.__class__ = self._become
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args:
-            self.initialize_parameters(args[0])
+        first = args[0] if args else kwargs.get("input")
+        if first is not None:
+            self.initialize_parameters(first)
         return Module.__call__(self, *args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # reached only through a hook path

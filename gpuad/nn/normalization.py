@@ -93,11 +93,13 @@ def batch_norm(
         _check_vec("batch_norm", name, v, c)
     if training:
         n = math.prod(shape) // c if c else 0
-        if n <= 1:
+        if n == 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when "
                 f"training, got input shape {shape}"
             )
+        if n == 0:  # an empty batch: an empty output, no statistics to blend (as torch)
+            return _affine(input * 1.0, weight, bias, nd)
         axes = (0,) + tuple(range(2, nd))
         mean = gnp.mean(input, axis=axes, keepdims=True)
         d = input - mean
