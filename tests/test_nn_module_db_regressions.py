@@ -1,0 +1,75 @@
+"""gpuad.nn behaviours that once differed from torch's (found by
+tests/conformance/test_torch_module_db.py, PyTorch's own module test database): each checked
+against hand-computed values and central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.nn as nn
+import gpuad.nn.functional as F
+from gpuad.testing import check_grads
+
+RNG = np.random.default_rng(11)
+
+
+def xp_(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 4), (2, 3, 0)])
+def test_batch_norm_of_an_empty_batch_is_empty_and_keeps_the_statistics(backend, shape):
+    m = nn.BatchNorm1d(3)
+    m.running_mean[...] = xp_(np.array([0.5, -1.0, 2.0]))
+    before = to_numpy(m.running_mean).copy(), to_numpy(m.running_var).copy()
+    x = ad.tensor(xp_(np.zeros(shape)), requires_grad=True)
+    y = m(x)
+    assert tuple(y.shape) == shape
+    np.testing.assert_array_equal(to_numpy(m.running_mean), before[0])
+    np.testing.assert_array_equal(to_numpy(m.running_var), before[1])
+    assert int(to_numpy(m.num_batches_tracked)) == 1  # the call is counted, as torch's
+    gx, gw = ad.autograd.grad((y * 2.0).sum() + (m.weight * m.bias).sum(), [x, m.weight])
+    assert tuple(gx.shape) == shape
+    np.testing.assert_array_equal(to_numpy(gw), to_numpy(m.bias))  # only the added term
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        m(ad.tensor(xp_(np.zeros((1, 3)))))
+
+
+def test_functional_batch_norm_of_an_empty_batch(backend):
+    w, b = RNG.normal(size=2), RNG.normal(size=2)
+    y = F.batch_norm(ad.tensor(xp_(np.zeros((0, 2, 5)))), None, None, ad.tensor(xp_(w)),
+                     ad.tensor(xp_(b)), training=True)
+    assert tuple(y.shape) == (0, 2, 5)
+
+
+@pytest.mark.parametrize("fn,value", [(F.softmax, 1.0), (F.log_softmax, 0.0),
+                                      (F.softmin, 1.0)])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_softmax_family_of_a_0d_input_is_over_its_one_entry(backend, fn, value, dim):
+    x = ad.tensor(xp_(np.array(0.7)), requires_grad=True)
+    y = fn(x, dim)
+    assert tuple(y.shape) == ()
+    np.testing.assert_allclose(to_numpy(y), value)
+    (g,) = ad.autograd.grad(y * 3.0, [x])
+    np.testing.assert_allclose(to_numpy(g), 0.0)  # constant in x
+    check_grads(lambda v: fn(v, dim), (np.array(-1.3),), order=1, modes=("rev",))
+    with pytest.raises((ValueError, IndexError)):
+        fn(x, 1)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda: nn.Linear(3, 2), (4, 3)),
+    (lambda: nn.LayerNorm(3), (4, 3)),
+    (lambda: nn.Conv1d(2, 2, 1), (1, 2, 3)),
+    (lambda: nn.BatchNorm1d(3), (4, 3)),
+    (lambda: nn.AvgPool1d(2), (1, 2, 4)),
+    (lambda: nn.LazyLinear(2), (4, 3)),
+])
+def test_module_forward_takes_torchs_input_keyword(backend, make, shape):
+    x = RNG.normal(size=shape)
+    m = make()
+    y = m(input=ad.tensor(xp_(x)))
+    np.testing.assert_allclose(to_numpy(m(ad.tensor(xp_(x)))), to_numpy(y), rtol=0, atol=1e-12)
