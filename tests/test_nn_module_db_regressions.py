@@ -73,3 +73,50 @@ def test_module_forward_takes_torchs_input_keyword(backend, make, shape):
     m = make()
     y = m(input=ad.tensor(xp_(x)))
     np.testing.assert_allclose(to_numpy(m(ad.tensor(xp_(x)))), to_numpy(y), rtol=0, atol=1e-12)
+
+
+def test_lazy_conv_transpose_takes_its_in_channels_from_the_first_input(backend):
+    x = RNG.normal(size=(1, 6, 3, 3))
+    m = nn.LazyConvTranspose2d(4, 3, stride=2, groups=2)
+    y = m(ad.tensor(xp_(x)))
+    assert type(m) is nn.ConvTranspose2d and tuple(m.weight.shape) == (6, 2, 3, 3)
+    ref = F.conv_transpose2d(ad.tensor(xp_(x)), m.weight, m.bias, stride=2, groups=2)
+    np.testing.assert_allclose(to_numpy(y), to_numpy(ref), rtol=0, atol=1e-12)
+    # sized by a state dict before any call: in_channels is the weight's first size
+    fresh = nn.LazyConvTranspose1d(4, 2, groups=2)
+    fresh.load_state_dict({"weight": RNG.normal(size=(6, 2, 2)), "bias": RNG.normal(size=4)})
+    assert tuple(fresh(ad.tensor(xp_(RNG.normal(size=(1, 6, 5))))).shape) == (1, 4, 6)
+
+
+def _log_softmax_np(z, axis):
+    z = z - z.max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
+@pytest.mark.parametrize("out_features", [(), (2,)])
+def test_linear_cross_entropy_is_cross_entropy_of_the_linear_logits(backend, out_features):
+    n, d, c = 4, 3, 5
+    x, w = RNG.normal(size=(n, d)), RNG.normal(size=(c, *out_features, d))
+    b = RNG.normal(size=(c, *out_features))
+    y = RNG.integers(0, c, size=(n, *out_features))
+    y[0] = 2  # ignored below
+    cw = RNG.uniform(0.5, 2.0, size=c)
+    z = np.tensordot(x, w, axes=([-1], [-1])) + b  # (n, c, *out)
+    lp = np.take_along_axis(_log_softmax_np(z, 1), y[:, None], 1)[:, 0]
+    keep = y != 2
+    want = -(cw[y] * lp * keep).sum() / (cw[y] * keep).sum()
+    got = F.linear_cross_entropy(ad.tensor(xp_(x)), ad.tensor(xp_(w)), ad.tensor(xp_(y)),
+                                 linear_bias=ad.tensor(xp_(b)), weight=ad.tensor(xp_(cw)),
+                                 ignore_index=2)
+    np.testing.assert_allclose(float(to_numpy(got)), want, rtol=1e-12)
+    check_grads(lambda a, v, u: F.linear_cross_entropy(
+        a, v, ad.tensor(xp_(y)), linear_bias=u, weight=ad.tensor(xp_(cw)), ignore_index=2,
+        label_smoothing=0.2), (x, w, b), order=1, modes=("rev",))
+    # the module holds the weight flat in .linear, as torch's state dict
+    m = nn.LinearCrossEntropyLoss(d, c, out_features=out_features, bias=True, weight=xp_(cw),
+                                  ignore_index=2)
+    assert tuple(m.linear.weight.shape) == (c * int(np.prod(out_features)), d)
+    m.load_state_dict({"linear.weight": w.reshape(-1, d), "linear.bias": b.reshape(-1),
+                       "weight": cw})
+    np.testing.assert_allclose(float(to_numpy(m(ad.tensor(xp_(x)), ad.tensor(xp_(y))))), want,
+                               rtol=1e-12)

@@ -106,6 +106,9 @@ from .lazy import (  # noqa: F401
     LazyConv1d,
     LazyConv2d,
     LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
     LazyLinear,
     UninitializedParameter,
 )
@@ -194,6 +197,7 @@ from .layout import (  # noqa: E402, F401
     ZeroPad2d,
     ZeroPad3d,
 )
+from .linear_losses import LinearCrossEntropyLoss  # noqa: E402, F401
 from .losses import (  # noqa: E402, F401
     BCELoss,
     CosineEmbeddingLoss,

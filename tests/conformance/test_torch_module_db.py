@@ -30,6 +30,7 @@ fails too. Runs in well under a minute on one core.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 import warnings
@@ -50,6 +51,10 @@ import gpuad.nn.functional as GF  # noqa: E402
 
 VALUE_RTOL = 1e-10
 GRAD_RTOL = 1e-8
+# an input whose configuration (constructor arguments, shapes and dtypes of the forward
+# inputs) repeats one already compared in the same mode differs only in its random values and
+# is left out, unless GPUAD_MODULE_DB_EVERY=1
+EVERY_INPUT = os.environ.get("GPUAD_MODULE_DB_EVERY") == "1"
 CLEAR = (ValueError, TypeError, NotImplementedError, IndexError, RuntimeError)
 
 _TORCH2NP = {torch.float64: np.float64, torch.float32: np.float32, torch.float16: np.float16,
@@ -207,7 +212,6 @@ def run_input(info, mi, training: bool, seed: int) -> None:
         raise _Refusal(f"gpuad.nn has no {info.module_cls.__name__}")
     cargs, ckw = mi.constructor_input.args, mi.constructor_input.kwargs
     fargs, fkw = mi.forward_input.args, mi.forward_input.kwargs
-    torch.manual_seed(seed)
     tm = info.module_cls(*cargs, **ckw).to(torch.float64)
     tm.train(training)
     gm = _gpuad_call("constructor", lambda: cls(*_to_gpuad(cargs), **_to_gpuad(ckw)))
@@ -297,7 +301,7 @@ def _short(v):
 
 def run_info(info):
     """``{"match": n, "refused": [(desc, why)], "mismatch": [text]}`` over both modes."""
-    out = {"match": 0, "refused": [], "mismatch": []}
+    out = {"match": 0, "refused": [], "mismatch": [], "repeat": 0}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # these tensors are tiny: threads only contend for the cores
     try:
@@ -307,10 +311,38 @@ def run_info(info):
     return out
 
 
+def _signature(v):
+    """What of a constructor or forward argument decides which code runs: tensors by shape,
+    dtype and whether they require grad, torch layers by their repr; torch's
+    LinearCrossEntropyOptions (a chunking strategy for memory, whose value is the unchunked
+    one gpuad computes) not at all."""
+    if isinstance(v, torch.Tensor):
+        return ("T", tuple(v.shape), str(v.dtype), v.requires_grad)
+    if isinstance(v, list | tuple):
+        return (type(v).__name__,) + tuple(_signature(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _signature(x)) for k, x in v.items() if k != "options"))
+    if isinstance(v, torch.nn.Module):  # its options, which its repr leaves out
+        return tuple((type(m).__name__, tuple(n for n, _ in m.named_parameters(recurse=False)),
+                      tuple(sorted(
+            (k, repr(x)) for k, x in vars(m).items()
+            if isinstance(x, bool | int | float | str) or callable(x) and not k.startswith("_"))))
+            for m in v.modules())
+    return repr(v)
+
+
 def _run_modes(info, out):
+    torch.manual_seed(0)  # the inputs are drawn from torch's global generator
     for training in (False, True):
+        seen = set()
         for k, mi in enumerate(_inputs(info, training)):
             mode = "train" if training else "eval"
+            sig = _signature((mi.constructor_input.args, mi.constructor_input.kwargs,
+                              mi.forward_input.args, mi.forward_input.kwargs))
+            if sig in seen and not EVERY_INPUT:
+                out["repeat"] += 1
+                continue
+            seen.add(sig)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -352,7 +384,7 @@ def test_refused_entries_name_module_infos():
 
 
 if __name__ == "__main__":
-    tot = {"match": 0, "refused": 0, "mismatch": 0}
+    tot = {"match": 0, "refused": 0, "mismatch": 0, "repeat": 0}
     t0 = time.time()
     for info in module_db:
         t1 = time.time()
@@ -360,7 +392,9 @@ if __name__ == "__main__":
         tot["match"] += r["match"]
         tot["refused"] += len(r["refused"])
         tot["mismatch"] += len(r["mismatch"])
-        print(f"{info.name:30s} match {r['match']:4d} refused {len(r['refused']):4d} "
+        tot["repeat"] += r["repeat"]
+        print(f"{info.name:30s} match {r['match']:4d} repeat {r['repeat']:4d} "
+              f"refused {len(r['refused']):4d} "
               f"mismatch {len(r['mismatch']):3d}  {time.time() - t1:.2f}s")
         for m in r["mismatch"][:3]:
             print("   MISMATCH", m[:600])
