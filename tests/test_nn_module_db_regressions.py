@@ -120,3 +120,41 @@ def test_linear_cross_entropy_is_cross_entropy_of_the_linear_logits(backend, out
                        "weight": cw})
     np.testing.assert_allclose(float(to_numpy(m(ad.tensor(xp_(x)), ad.tensor(xp_(y))))), want,
                                rtol=1e-12)
+
+
+def _fractional_reference(x, k, out, u):
+    """Loop form of fractional max pooling of one (H, W) plane: window i along an axis starts
+    at floor((i + u) * alpha) - floor(u * alpha), alpha = (size - k) / (out - 1), the last at
+    size - k; u[0] places the columns, u[1] the rows."""
+    def starts(size, o, kk, s):
+        a = (size - kk) / (o - 1)
+        return [int(np.floor((i + s) * a) - np.floor(s * a)) for i in range(o - 1)] + [size - kk]
+
+    rows, cols = starts(x.shape[0], out[0], k[0], u[1]), starts(x.shape[1], out[1], k[1], u[0])
+    y, idx = np.empty(out), np.empty(out, dtype=np.int64)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            win = x[r:r + k[0], c:c + k[1]]
+            a, b = np.unravel_index(np.argmax(win), win.shape)
+            y[i, j], idx[i, j] = win[a, b], (r + a) * x.shape[1] + c + b
+    return y, idx
+
+
+def test_fractional_max_pool2d_places_its_windows_by_the_samples(backend):
+    x = RNG.permutation(35).reshape(1, 1, 5, 7).astype(float)  # distinct: no ties
+    u = np.array([[[0.37, 0.81]]])
+    m = nn.FractionalMaxPool2d((2, 3), output_size=(3, 3), return_indices=True,
+                               _random_samples=xp_(u))
+    y, idx = m(ad.tensor(xp_(x)))
+    want, want_idx = _fractional_reference(x[0, 0], (2, 3), (3, 3), u[0, 0])
+    np.testing.assert_array_equal(to_numpy(y)[0, 0], want)
+    np.testing.assert_array_equal(to_numpy(idx)[0, 0], want_idx)
+    assert "_random_samples" in m.state_dict()
+    check_grads(lambda v: F.fractional_max_pool2d(v, 2, output_ratio=0.5,
+                                                  _random_samples=xp_(u)),
+                (x + 0.01 * RNG.normal(size=x.shape),), order=1, modes=("rev",))
+    y3 = F.fractional_max_pool3d(ad.tensor(xp_(RNG.normal(size=(2, 4, 4, 5)))), 2,
+                                 output_size=(2, 3, 3), _random_samples=xp_(RNG.random((1, 2, 3))))
+    assert tuple(y3.shape) == (2, 2, 3, 3)
+    with pytest.raises(ValueError, match="does not fit"):
+        F.fractional_max_pool2d(ad.tensor(xp_(x)), 3, output_size=(4, 4))

@@ -178,6 +178,7 @@ from .dropouts import (  # noqa: E402, F401
     Dropout3d,
     FeatureAlphaDropout,
 )
+from .fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402, F401
 from .layout import (  # noqa: E402, F401
     CircularPad1d,
     CircularPad2d,

@@ -665,6 +665,10 @@ from .dropouts import (  # noqa: E402, F401
     dropout3d,
     feature_alpha_dropout,
 )
+from .fractional_pooling import (  # noqa: E402, F401
+    fractional_max_pool2d,
+    fractional_max_pool3d,
+)
 from .layout import one_hot, pad, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
 from .linear_losses import linear_cross_entropy  # noqa: E402, F401
 from .losses import (  # noqa: E402, F401
@@ -693,7 +697,8 @@ __all__ += [
     "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
     "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
     "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
-    "pairwise_distance", "linear_cross_entropy",
+    "pairwise_distance", "linear_cross_entropy", "fractional_max_pool2d",
+    "fractional_max_pool3d",
 ]
 # isort: split
 # more of torch.nn.functional: embeddings with torch's arguments and embedding bags,
