@@ -158,3 +158,40 @@ def test_fractional_max_pool2d_places_its_windows_by_the_samples(backend):
     assert tuple(y3.shape) == (2, 2, 3, 3)
     with pytest.raises(ValueError, match="does not fit"):
         F.fractional_max_pool2d(ad.tensor(xp_(x)), 3, output_size=(4, 4))
+
+
+def _ctc_brute(lp, target, blank):
+    """-log of the summed probability of every path over the frames of ``lp`` (T, C) that
+    collapses (repeats merged, then blanks dropped) to ``target``."""
+    import itertools
+
+    total = 0.0
+    for path in itertools.product(range(lp.shape[1]), repeat=lp.shape[0]):
+        merged = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
+        if [k for k in merged if k != blank] == list(target):
+            total += np.exp(sum(lp[t, k] for t, k in enumerate(path)))
+    return -np.log(total) if total > 0 else np.inf
+
+
+def test_ctc_loss_sums_every_alignment(backend):
+    t, c = 4, 3
+    z = RNG.normal(size=(t, 2, c))
+    lp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    targets = np.array([[1, 1, 0], [2, 0, 0]])  # a repeat (needs a blank between), one label
+    in_len, tg_len = (4, 3), (2, 1)
+    want = [_ctc_brute(lp[:in_len[b], b], targets[b, :tg_len[b]], 0) for b in range(2)]
+    got = F.ctc_loss(ad.tensor(xp_(lp)), xp_(targets), in_len, tg_len, reduction="none")
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12)
+    mean = F.ctc_loss(ad.tensor(xp_(lp)), xp_(np.array([1, 1, 2])), in_len, tg_len)
+    np.testing.assert_allclose(float(to_numpy(mean)), (want[0] / 2 + want[1]) / 2, rtol=1e-12)
+    check_grads(lambda v: F.ctc_loss(v, xp_(targets), in_len, tg_len, blank=0,
+                                     reduction="sum"), (lp,), order=2, modes=("rev",))
+    # blank as the last class, and an alignment that cannot exist (3 labels in 2 frames)
+    m = nn.CTCLoss(blank=2, reduction="none", zero_infinity=False)
+    lp2 = ad.tensor(xp_(lp[:2]), requires_grad=True)
+    out = m(lp2, xp_(np.array([[0, 1, 0], [1, 0, 0]])), (2, 2), (3, 1))
+    assert np.isinf(to_numpy(out)[0])
+    np.testing.assert_allclose(to_numpy(out)[1], _ctc_brute(lp[:2, 1], [1], 2), rtol=1e-12)
+    (g,) = ad.autograd.grad(nn.CTCLoss(blank=2, zero_infinity=True, reduction="sum")(
+        lp2, xp_(np.array([[0, 1, 0], [1, 0, 0]])), (2, 2), (3, 1)), [lp2])
+    assert np.isfinite(to_numpy(g)).all() and not to_numpy(g)[:, 0].any()

@@ -171,6 +171,7 @@ from .containers import (  # noqa: E402, F401
     ParameterDict,
     ParameterList,
 )
+from .ctc import CTCLoss  # noqa: E402, F401
 from .dropouts import (  # noqa: E402, F401
     AlphaDropout,
     Dropout1d,

@@ -658,6 +658,7 @@ from .activations import (  # noqa: E402, F401
     threshold,
 )
 from .bilinear import bilinear  # noqa: E402, F401
+from .ctc import ctc_loss  # noqa: E402, F401
 from .dropouts import (  # noqa: E402, F401
     alpha_dropout,
     dropout1d,
@@ -698,7 +699,7 @@ __all__ += [
     "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
     "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
     "pairwise_distance", "linear_cross_entropy", "fractional_max_pool2d",
-    "fractional_max_pool3d",
+    "fractional_max_pool3d", "ctc_loss",
 ]
 # isort: split
 # more of torch.nn.functional: embeddings with torch's arguments and embedding bags,

@@ -66,20 +66,32 @@ ALL = "*"  # every desc of a ModuleInfo
 REFUSED: dict[tuple[str, str], str] = {}
 
 
-def _lp_pool_uncovered(tm, x, tgrad):
+def _lp_pool_uncovered(tm, x, tgrad, ggrad):
     """torch's LPPool takes ``x ** p`` of every element before pooling, so an element no
     window reads (the tail past the last whole window) gets the gradient ``0 * nan`` where it
     is negative; the output does not depend on it, and gpuad's gradient there is 0. torch's
     NaNs at such elements become 0; every other entry is compared as it is."""
     probe = x.detach().abs().add(1.0).requires_grad_(True)
     (read,) = torch.autograd.grad(tm(probe).sum(), probe)
-    return torch.where((read == 0) & tgrad.isnan(), torch.zeros_like(tgrad), tgrad)
+    return torch.where((read == 0) & tgrad.isnan(), torch.zeros_like(tgrad), tgrad), ggrad
 
 
-# ModuleInfo name -> how torch's gradient of the first input is adjusted before the comparison
-# (torch's own gradient is not the derivative of its forward there; the docstring says why)
-TORCH_GRAD_FIX = {"nn.LPPool1d": _lp_pool_uncovered, "nn.LPPool2d": _lp_pool_uncovered,
-                  "nn.LPPool3d": _lp_pool_uncovered}
+def _through_log_softmax(tm, x, tgrad, ggrad):
+    """torch's CTC backward returns ``exp(log_probs) * dL/dloss - posterior``, the gradient
+    with respect to the logits beneath a ``log_softmax`` (its documented use), not the
+    derivative in ``log_probs`` (``-posterior``, which gpuad gives and central differences
+    confirm). Both are carried back through that ``log_softmax`` (``g - exp(log_probs) *
+    sum_c g``), where they must agree."""
+    p = torch.exp(x.detach())
+    gg = torch.from_numpy(np.ascontiguousarray(ggrad))
+    return (tgrad - p * tgrad.sum(-1, keepdim=True),
+            (gg - p * gg.sum(-1, keepdim=True)).numpy())
+
+
+# ModuleInfo name -> how the gradients (torch's, gpuad's) of the first input are adjusted
+# before the comparison (torch's own gradient is not the derivative of its forward there)
+GRAD_FIX = {"nn.LPPool1d": _lp_pool_uncovered, "nn.LPPool2d": _lp_pool_uncovered,
+            "nn.LPPool3d": _lp_pool_uncovered, "nn.CTCLoss": _through_log_softmax}
 
 
 class _Mismatch(Exception):
@@ -259,17 +271,18 @@ def run_input(info, mi, training: bool, seed: int) -> None:
         labels = [f"input {i}" for i in range(len(leaves))] + [f"parameter {n}" for n in names]
         tg = torch.autograd.grad(tloss, [t for t, _ in leaves] + [tparams[n] for n in names],
                                  allow_unused=True)
-        fix = TORCH_GRAD_FIX.get(info.name)
-        if fix is not None and leaves and tg[0] is not None:
-            tg = (fix(tm, leaves[0][0], tg[0]),) + tuple(tg[1:])
         gg = _gpuad_call("backward", ad.autograd.grad, gloss,
                          [g for _, g in leaves] + [gparams[n] for n in names],
                          allow_unused=True)
         for lab, a, b, ref in zip(labels, gg, tg,
                                   [t for t, _ in leaves] + [tparams[n] for n in names],
                                   strict=True):
-            b = np.zeros(tuple(ref.shape)) if b is None else _host(b)
-            a = np.zeros(b.shape) if a is None else _host(a)
+            b = torch.zeros(tuple(ref.shape), dtype=ref.dtype) if b is None else b
+            a = np.zeros(tuple(b.shape)) if a is None else _host(a)
+            fix = GRAD_FIX.get(info.name)
+            if fix is not None and leaves and ref is leaves[0][0]:
+                b, a = fix(tm, ref, b, a)
+            b = _host(b)
             d = _differs(a, b, GRAD_RTOL)
             if d:
                 raise _Mismatch(f"gradient of {lab} {b.shape}: {d}")
@@ -313,11 +326,13 @@ def run_info(info):
 
 def _signature(v):
     """What of a constructor or forward argument decides which code runs: tensors by shape,
-    dtype and whether they require grad, torch layers by their repr; torch's
+    dtype and whether they require grad (integer tensors, indices and lengths that gpuad reads
+    as int64, by shape only), torch layers by their options; torch's
     LinearCrossEntropyOptions (a chunking strategy for memory, whose value is the unchunked
     one gpuad computes) not at all."""
     if isinstance(v, torch.Tensor):
-        return ("T", tuple(v.shape), str(v.dtype), v.requires_grad)
+        kind = "int" if not v.dtype.is_floating_point and v.dtype != torch.bool else v.dtype
+        return ("T", tuple(v.shape), str(kind), v.requires_grad)
     if isinstance(v, list | tuple):
         return (type(v).__name__,) + tuple(_signature(x) for x in v)
     if isinstance(v, dict):
