@@ -195,3 +195,36 @@ def test_ctc_loss_sums_every_alignment(backend):
     (g,) = ad.autograd.grad(nn.CTCLoss(blank=2, zero_infinity=True, reduction="sum")(
         lp2, xp_(np.array([[0, 1, 0], [1, 0, 0]])), (2, 2), (3, 1)), [lp2])
     assert np.isfinite(to_numpy(g)).all() and not to_numpy(g)[:, 0].any()
+
+
+@pytest.mark.parametrize("cls", [nn.RNN, nn.GRU, nn.LSTM])
+@pytest.mark.parametrize("kwargs,error", [
+    (dict(batch_first="False"), TypeError),  # truthy: it would have been batch-first
+    (dict(bias=1), TypeError),
+    (dict(input_size=0), ValueError),
+    (dict(input_size=2.0), TypeError),
+    (dict(hidden_size=3.0), TypeError),
+])
+def test_recurrent_layers_refuse_torchs_bad_options(backend, cls, kwargs, error):
+    args = dict(input_size=2, hidden_size=3) | kwargs
+    with pytest.raises(error):
+        cls(**args)
+    m = cls(2, 3, bias=np.bool_(False), batch_first=True)  # NumPy booleans are booleans
+    assert tuple(m(ad.tensor(xp_(np.zeros((4, 5, 2)))))[0].shape) == (4, 5, 3)
+
+
+def test_batch_norm_refuses_an_eps_that_is_not_positive(backend):
+    x = ad.tensor(xp_(RNG.normal(size=(4, 3))))
+    for eps in (0.0, -1.0):
+        m = nn.BatchNorm1d(3, eps=eps)
+        for training in (True, False):
+            m.train(training)
+            with pytest.raises(ValueError, match="eps must be positive"):
+                m(x)
+
+
+def test_huber_loss_refuses_a_complex_delta(backend):
+    with pytest.raises(TypeError, match="delta"):
+        nn.HuberLoss(delta=1 + 2j)
+    assert float(to_numpy(nn.HuberLoss(delta=np.float64(0.5))(
+        ad.tensor(xp_(np.array([2.0]))), ad.tensor(xp_(np.array([0.0])))))) == 0.5 * (2 - 0.25)

@@ -83,6 +83,8 @@ def batch_norm(
     shape = tuple(_r.shape(input))
     if len(shape) < 2:
         raise ValueError(f"batch_norm: expected an input (N, C, ...), got shape {shape}")
+    if not eps > 0:  # as torch: a zero or negative eps divides by zero or takes sqrt(< 0)
+        raise ValueError(f"batch_norm: eps must be positive, got {eps}")
     c, nd = shape[1], len(shape)
     for name, v in (
         ("running_mean", running_mean),

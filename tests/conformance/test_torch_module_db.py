@@ -405,6 +405,69 @@ def test_module_db_inputs_match_torch(backend, info):
     assert not problems, f"{info.name} differs from torch:\n" + "\n".join(problems)
 
 
+# (ModuleInfo name, torch's error message pattern) of ModuleErrorInputs where gpuad computes
+# where torch raises -> why that is no silent wrong value
+COMPUTES_WHERE_TORCH_RAISES = {
+    ("nn.MaxPool2d", r"non-empty 3D or 4D \(batch mode\) tensor expected for input"):
+        "gpuad pools the last two axes of any (..., C, H, W) input (docs: max_pool2d); "
+        "the 2-D input torch refuses here is refused by gpuad too, the 5-D one is pooled",
+    ("nn.NLLLoss", r"expected scalar type \w+ but found \w+"):
+        "torch refuses an empty batch with empty class weights over the weights' dtype; "
+        "gpuad, one dtype throughout, gives the empty batch's loss",
+}
+
+
+def _error_inputs(info):
+    if info.module_error_inputs_func is None:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [(tr, e) for tr in (False, True) for e in info.module_error_inputs_func(
+            info, device="cpu", dtype=torch.float64, requires_grad=False, training=tr)]
+
+
+ERROR_INFOS = [m for m in module_db if m.module_error_inputs_func is not None]
+
+
+@pytest.mark.parametrize("info", ERROR_INFOS, ids=[m.name for m in ERROR_INFOS])
+def test_module_db_error_inputs_raise_in_gpuad_too(backend, info):
+    """Every ModuleErrorInput (torch raises while building the module or calling it) raises a
+    clear error in gpuad as well, or is listed in COMPUTES_WHERE_TORCH_RAISES."""
+    if backend != "numpy":
+        pytest.skip("compared on the host")
+    from torch.testing._internal.common_modules import ModuleErrorEnum
+
+    cls = getattr(gnn, info.module_cls.__name__)
+    problems, used = [], set()
+    for training, e in _error_inputs(info):
+        mi = e.module_error_input
+        key = (info.name, e.error_regex)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                gm = cls(*_to_gpuad(mi.constructor_input.args),
+                         **_to_gpuad(mi.constructor_input.kwargs))
+                gm.train(training)
+                if e.error_on == ModuleErrorEnum.CONSTRUCTION_ERROR:
+                    raise _Mismatch("built")
+                gm(*_to_gpuad(mi.forward_input.args), **_to_gpuad(mi.forward_input.kwargs))
+            raise _Mismatch("computed")
+        except CLEAR:
+            continue
+        except _Mismatch as m:
+            if key in COMPUTES_WHERE_TORCH_RAISES:
+                used.add(key)
+                continue
+            problems.append(f"{m} where torch raises {e.error_type.__name__} "
+                            f"{e.error_regex!r} ({'train' if training else 'eval'})")
+        except Exception as ex:  # noqa: BLE001
+            problems.append(f"unclear {type(ex).__name__}: {ex} where torch raises "
+                            f"{e.error_regex!r}")
+    stale = [k for k in COMPUTES_WHERE_TORCH_RAISES if k[0] == info.name and k not in used]
+    problems += [f"COMPUTES_WHERE_TORCH_RAISES entry {k} raises now" for k in stale]
+    assert not problems, f"{info.name}:\n" + "\n".join(problems)
+
+
 def test_refused_entries_name_module_infos():
     names = {m.name for m in module_db}
     assert {n for n, _ in REFUSED} <= names
