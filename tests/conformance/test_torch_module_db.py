@@ -12,7 +12,9 @@ are every output leaf (RNN hidden states and cell states, attention weights, poo
 to 1e-10 relative to the largest entry, the gradients of ``sum(out_i * c_i)`` over the floating
 outputs for fixed random cotangents ``c_i`` with respect to every floating input and every
 parameter to 1e-8, and the state_dict after the call (running statistics,
-``num_batches_tracked``).
+``num_batches_tracked``). For the first ``SECOND`` inputs of each ModuleInfo and mode, the
+gradients of ``sum(grad_i * w_i)`` (random ``w_i``) with respect to the same inputs and
+parameters are compared too (1e-7), as torch's gradgradcheck would.
 
 Lazy modules are called once on the input in both libraries (which fixes their sizes), then
 the torch weights are moved and loaded as above, and the second call is compared.
@@ -67,6 +69,9 @@ GRAD_RTOL = 1e-8
 # inputs) repeats one already compared in the same mode differs only in its random values and
 # is left out, unless GPUAD_MODULE_DB_EVERY=1
 EVERY_INPUT = os.environ.get("GPUAD_MODULE_DB_EVERY") == "1"
+# the first SECOND distinct inputs of each ModuleInfo and mode compare second-order gradients
+# too (every input does: all agree, at three times the cost)
+SECOND = 2
 CLEAR = (ValueError, TypeError, NotImplementedError, IndexError, RuntimeError)
 
 _TORCH2NP = {torch.float64: np.float64, torch.float32: np.float32, torch.float16: np.float16,
@@ -174,7 +179,7 @@ def _flat(o):
 
 def _host(x):
     if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
+        return x.detach().numpy(force=True)
     if isinstance(x, ad.Tensor):
         return np.asarray(x.numpy())
     return np.asarray(x)
@@ -229,8 +234,9 @@ def _gpuad_call(what, fn, *a, **k):
 
 
 # ------------------------------------------------------------------------------ one input
-def run_input(info, mi, training: bool, seed: int) -> None:
-    """Raises _Mismatch where gpuad differs from torch, _Refusal where it raises clearly."""
+def run_input(info, mi, training: bool, seed: int, second_order: bool = False) -> None:
+    """Raises _Mismatch where gpuad differs from torch, _Refusal where it raises clearly.
+    ``second_order``: the gradients of ``sum(grad_i * w_i)`` (random ``w_i``) as well."""
     cls = getattr(gnn, info.module_cls.__name__, None)
     if cls is None:
         raise _Refusal(f"gpuad.nn has no {info.module_cls.__name__}")
@@ -281,11 +287,13 @@ def run_input(info, mi, training: bool, seed: int) -> None:
     if isinstance(tloss, torch.Tensor):
         names = sorted(tparams)
         labels = [f"input {i}" for i in range(len(leaves))] + [f"parameter {n}" for n in names]
-        tg = torch.autograd.grad(tloss, [t for t, _ in leaves] + [tparams[n] for n in names],
-                                 allow_unused=True)
-        gg = _gpuad_call("backward", ad.autograd.grad, gloss,
-                         [g for _, g in leaves] + [gparams[n] for n in names],
-                         allow_unused=True)
+        twrt = [t for t, _ in leaves] + [tparams[n] for n in names]
+        gwrt = [g for _, g in leaves] + [gparams[n] for n in names]
+        tg = torch.autograd.grad(tloss, twrt, allow_unused=True, create_graph=second_order)
+        gg = _gpuad_call("backward", ad.autograd.grad, gloss, gwrt, allow_unused=True,
+                         create_graph=second_order)
+        if second_order:
+            _compare_second_order(tg, gg, twrt, gwrt, labels, rng)
         for lab, a, b, ref in zip(labels, gg, tg,
                                   [t for t, _ in leaves] + [tparams[n] for n in names],
                                   strict=True):
@@ -303,6 +311,32 @@ def run_input(info, mi, training: bool, seed: int) -> None:
         d = _differs(gsd[k], v, VALUE_RTOL)
         if d:
             raise _Mismatch(f"state {k} after forward: {d}")
+
+
+def _compare_second_order(tg, gg, twrt, gwrt, labels, rng) -> None:
+    """The gradients of ``sum(grad_i * w_i)``; a first-order gradient that gpuad returns as a
+    constant (torch's graph may still hold it) has a second-order gradient of zero."""
+    tsum, gsum = 0, 0
+    for t, g in zip(tg, gg, strict=True):
+        if t is not None and t.requires_grad:
+            w = rng.standard_normal(tuple(t.shape))
+            tsum = tsum + (t * torch.from_numpy(w)).sum()
+            if getattr(g, "requires_grad", False):
+                gsum = gsum + (g * ad.tensor(w)).sum()
+    if not isinstance(tsum, torch.Tensor):
+        return  # linear in everything: nothing of second order
+    try:
+        t2 = torch.autograd.grad(tsum, twrt, allow_unused=True)
+    except RuntimeError:
+        return  # torch's double backward is not implemented there
+    g2 = [None] * len(gwrt) if not isinstance(gsum, ad.Tensor) else _gpuad_call(
+        "second-order backward", ad.autograd.grad, gsum, gwrt, allow_unused=True)
+    for lab, a, b, ref in zip(labels, g2, t2, twrt, strict=True):
+        b = np.zeros(tuple(ref.shape)) if b is None else _host(b)
+        a = np.zeros(b.shape) if a is None else _host(a)
+        d = _differs(a, b, 10 * GRAD_RTOL)
+        if d:
+            raise _Mismatch(f"second-order gradient of {lab} {b.shape}: {d}")
 
 
 def _inputs(info, training):
@@ -373,7 +407,8 @@ def _run_modes(info, out):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    run_input(info, mi, training, seed=k)
+                    run_input(info, mi, training, seed=k, second_order=len(seen) <= SECOND
+                              and info.name not in GRAD_FIX)
             except _Refusal as e:
                 out["refused"].append((mi.desc, str(e)))
             except _Mismatch as e:
