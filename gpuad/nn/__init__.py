@@ -106,6 +106,9 @@ from .lazy import (  # noqa: F401
     LazyConv1d,
     LazyConv2d,
     LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
     LazyLinear,
     UninitializedParameter,
 )
@@ -168,6 +171,7 @@ from .containers import (  # noqa: E402, F401
     ParameterDict,
     ParameterList,
 )
+from .ctc import CTCLoss  # noqa: E402, F401
 from .dropouts import (  # noqa: E402, F401
     AlphaDropout,
     Dropout1d,
@@ -175,6 +179,7 @@ from .dropouts import (  # noqa: E402, F401
     Dropout3d,
     FeatureAlphaDropout,
 )
+from .fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402, F401
 from .layout import (  # noqa: E402, F401
     CircularPad1d,
     CircularPad2d,
@@ -194,6 +199,7 @@ from .layout import (  # noqa: E402, F401
     ZeroPad2d,
     ZeroPad3d,
 )
+from .linear_losses import LinearCrossEntropyLoss  # noqa: E402, F401
 from .losses import (  # noqa: E402, F401
     BCELoss,
     CosineEmbeddingLoss,

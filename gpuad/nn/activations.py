@@ -220,6 +220,13 @@ def _axis(op: str, input: Array, dim: int | None, axis: int | None) -> int:
     return -1 if a is None else a
 
 
+def _normalised(fn: Any, input: Array, axis: int) -> Array:
+    """``fn(input, axis)``; a 0-d input along axis 0 or -1 is one entry, as in torch."""
+    if axis in (0, -1) and len(_r.shape(input)) == 0:
+        return gnp.reshape(fn(gnp.reshape(input, (1,)), 0), ())
+    return fn(input, axis)
+
+
 def _cast(input: Array, dtype: Any) -> Array:
     return input if dtype is None else gnp.asarray(input).astype(dtype)
 
@@ -238,7 +245,7 @@ def softmax(
 
     Example: ``F.softmax(z, dim=1)``
     """
-    return _softmax.softmax(_cast(input, dtype), _axis("softmax", input, dim, axis))
+    return _normalised(_softmax.softmax, _cast(input, dtype), _axis("softmax", input, dim, axis))
 
 
 def log_softmax(
@@ -253,7 +260,8 @@ def log_softmax(
 
     Example: ``F.log_softmax(z, dim=1)``
     """
-    return _softmax.log_softmax(_cast(input, dtype), _axis("log_softmax", input, dim, axis))
+    return _normalised(_softmax.log_softmax, _cast(input, dtype),
+                       _axis("log_softmax", input, dim, axis))
 
 
 def softmin(
@@ -268,7 +276,7 @@ def softmin(
 
     Example: ``F.softmin(d, dim=-1)``
     """
-    return _softmax.softmax(-_cast(input, dtype), _axis("softmin", input, dim, axis))
+    return _normalised(_softmax.softmax, -_cast(input, dtype), _axis("softmin", input, dim, axis))
 
 
 def threshold(input: Array, threshold: float, value: float, inplace: bool = False) -> Array:

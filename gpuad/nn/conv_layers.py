@@ -137,10 +137,10 @@ class _Conv(_ConvNd):
             dtype,
         )
 
-    def forward(self, x: Any) -> Any:
-        x, padding = self._padded(x)
+    def forward(self, input: Any) -> Any:
+        input, padding = self._padded(input)
         return type(self)._fn(
-            x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
         )
 
 
@@ -209,12 +209,12 @@ class _ConvTranspose(_ConvNd):
             dtype,
         )
 
-    def forward(self, x: Any, output_size: Any = None) -> Any:
+    def forward(self, input: Any, output_size: Any = None) -> Any:
         op = self.output_padding
         if output_size is not None:  # torch's way to pick the output padding
             nd = self._nd
             want = tuple(output_size)[-nd:]
-            sp = tuple(x.shape)[-nd:]
+            sp = tuple(input.shape)[-nd:]
             base = [
                 (L - 1) * s - 2 * p + d * (k - 1) + 1
                 for L, s, p, d, k in zip(
@@ -232,7 +232,7 @@ class _ConvTranspose(_ConvNd):
                     f"{tuple(base)} and grow by less than the stride"
                 )
         return type(self)._fn(
-            x, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
         )
 
 

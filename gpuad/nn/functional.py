@@ -658,6 +658,7 @@ from .activations import (  # noqa: E402, F401
     threshold,
 )
 from .bilinear import bilinear  # noqa: E402, F401
+from .ctc import ctc_loss  # noqa: E402, F401
 from .dropouts import (  # noqa: E402, F401
     alpha_dropout,
     dropout1d,
@@ -665,7 +666,12 @@ from .dropouts import (  # noqa: E402, F401
     dropout3d,
     feature_alpha_dropout,
 )
+from .fractional_pooling import (  # noqa: E402, F401
+    fractional_max_pool2d,
+    fractional_max_pool3d,
+)
 from .layout import one_hot, pad, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
+from .linear_losses import linear_cross_entropy  # noqa: E402, F401
 from .losses import (  # noqa: E402, F401
     binary_cross_entropy,
     cosine_embedding_loss,
@@ -692,7 +698,8 @@ __all__ += [
     "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
     "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
     "soft_margin_loss", "triplet_margin_loss", "cosine_similarity", "normalize",
-    "pairwise_distance",
+    "pairwise_distance", "linear_cross_entropy", "fractional_max_pool2d",
+    "fractional_max_pool3d", "ctc_loss",
 ]
 # isort: split
 # more of torch.nn.functional: embeddings with torch's arguments and embedding bags,

@@ -1,5 +1,5 @@
-"""torch's lazy layers: ``LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyBatchNorm1d/2d/3d``, whose
-input size is read from the first input they see.
+"""torch's lazy layers: ``LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d/3d``,
+``LazyBatchNorm1d/2d/3d``, whose input size is read from the first input they see.
 
 Until that first call the weights are empty placeholder Parameters (shape ``(0,)``), so an
 optimiser built before it holds them; the first call fills them in place (their version is
@@ -17,7 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import numpy as gnp
-from .conv_layers import Conv1d, Conv2d, Conv3d
+from .conv_layers import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from .modules import Linear, Module, Parameter
 from .normalization_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d
 
@@ -100,8 +107,9 @@ class _LazyMixin(Module):
         self.__class__ = self._become
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args:
-            self.initialize_parameters(args[0])
+        first = args[0] if args else kwargs.get("input")
+        if first is not None:
+            self.initialize_parameters(first)
         return Module.__call__(self, *args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # reached only through a hook path
@@ -165,6 +173,39 @@ class LazyConv3d(_LazyConv):
     """``nn.Conv3d`` whose ``in_channels`` comes from the first input."""
 
     _become, _nd = Conv3d, 3
+
+
+class _LazyConvTranspose(_LazyConv):
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = float) -> None:
+        _LazyMixin.__init__(self, ("weight", "bias") if bias else ("weight",), out_channels,
+                            kernel_size, stride, padding, output_padding, groups, bias,
+                            dilation, padding_mode, dtype=dtype)
+        if not bias:
+            self.bias = None
+
+    def _size_of_weight(self, shape: tuple) -> int | None:
+        return shape[0] if len(shape) == self._nd + 2 else None  # (in, out / groups, *k)
+
+
+class LazyConvTranspose1d(_LazyConvTranspose):
+    """``nn.ConvTranspose1d`` whose ``in_channels`` comes from the first input."""
+
+    _become, _nd = ConvTranspose1d, 1
+
+
+class LazyConvTranspose2d(_LazyConvTranspose):
+    """``nn.ConvTranspose2d`` whose ``in_channels`` comes from the first input.
+    Example: ``nn.LazyConvTranspose2d(4, kernel_size=3, stride=2)``"""
+
+    _become, _nd = ConvTranspose2d, 2
+
+
+class LazyConvTranspose3d(_LazyConvTranspose):
+    """``nn.ConvTranspose3d`` whose ``in_channels`` comes from the first input."""
+
+    _become, _nd = ConvTranspose3d, 3
 
 
 class _LazyBatchNorm(_LazyMixin):

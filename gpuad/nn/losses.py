@@ -490,6 +490,8 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
+        if not isinstance(delta, int | float | np.integer | np.floating):
+            raise TypeError(f"HuberLoss: delta must be a real number, got {type(delta).__name__}")
         self.delta = delta
 
     def forward(self, input: Array, target: Array) -> Array:

@@ -107,8 +107,8 @@ class RMSNorm(Module):
             Parameter(init.ones(self.normalized_shape, dtype)) if elementwise_affine else None
         )
 
-    def forward(self, x: Array) -> Array:
-        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+    def forward(self, input: Array) -> Array:
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return (

@@ -295,8 +295,8 @@ class Linear(Module):
         b = 1.0 / math.sqrt(max(in_features, 1))
         self.bias = Parameter(init.uniform((out_features,), -b, b, dtype)) if bias else None
 
-    def forward(self, x: Any) -> Any:
-        return F.linear(x, self.weight, self.bias)
+    def forward(self, input: Any) -> Any:
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, " \
@@ -331,10 +331,10 @@ class Sequential(Module):
         setattr(self, str(len(self._items())), layer)
         return self
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         for layer in self.layers:
-            x = layer(x)
-        return x
+            input = layer(input)
+        return input
 
     def __getitem__(self, i: int | slice) -> Any:
         """A layer, or for a slice a ``Sequential`` of those layers under their names (torch's:
@@ -412,8 +412,8 @@ class LayerNorm(Module):
         self.weight = Parameter(init.ones(s, dtype)) if elementwise_affine else None
         self.bias = Parameter(init.zeros(s, dtype)) if elementwise_affine and bias else None
 
-    def forward(self, x: Any) -> Any:
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+    def forward(self, input: Any) -> Any:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}"
@@ -428,8 +428,8 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         self.p, self.inplace = p, inplace
 
-    def forward(self, x: Any) -> Any:
-        return F.dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Any) -> Any:
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -447,8 +447,8 @@ class MaxPool2d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
-    def forward(self, x: Any) -> Any:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+    def forward(self, input: Any) -> Any:
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
@@ -469,8 +469,8 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, x: Any) -> Any:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+    def forward(self, input: Any) -> Any:
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
@@ -484,8 +484,8 @@ class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x: Any) -> Any:
-        return F.flatten(x, self.start_dim, self.end_dim)
+    def forward(self, input: Any) -> Any:
+        return F.flatten(input, self.start_dim, self.end_dim)
 
 
 def _activation(name: str, fn: Callable, doc: str, inplace: bool = False) -> type:
@@ -518,8 +518,8 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         self.negative_slope, self.inplace = negative_slope, inplace
 
-    def forward(self, x: Any) -> Any:
-        return F.leaky_relu(x, self.negative_slope, self.inplace)
+    def forward(self, input: Any) -> Any:
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

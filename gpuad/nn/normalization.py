@@ -83,6 +83,8 @@ def batch_norm(
     shape = tuple(_r.shape(input))
     if len(shape) < 2:
         raise ValueError(f"batch_norm: expected an input (N, C, ...), got shape {shape}")
+    if not eps > 0:  # as torch: a zero or negative eps divides by zero or takes sqrt(< 0)
+        raise ValueError(f"batch_norm: eps must be positive, got {eps}")
     c, nd = shape[1], len(shape)
     for name, v in (
         ("running_mean", running_mean),
@@ -93,11 +95,13 @@ def batch_norm(
         _check_vec("batch_norm", name, v, c)
     if training:
         n = math.prod(shape) // c if c else 0
-        if n <= 1:
+        if n == 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when "
                 f"training, got input shape {shape}"
             )
+        if n == 0:  # an empty batch: an empty output, no statistics to blend (as torch)
+            return _affine(input * 1.0, weight, bias, nd)
         axes = (0,) + tuple(range(2, nd))
         mean = gnp.mean(input, axis=axes, keepdims=True)
         d = input - mean

@@ -81,7 +81,9 @@ class _Norm(Module):
         per_channel = math.prod(shape) // max(c, 1)
         if isinstance(self, _InstanceNorm):
             per_channel = math.prod(shape[-(self._ranks[-1] - 2) :])
-        if self.training and per_channel <= 1:
+        # an empty batch normalises to an empty output, as torch's (statistics unchanged)
+        if self.training and (per_channel == 1 or (per_channel == 0
+                                                   and isinstance(self, _InstanceNorm))):
             raise ValueError(
                 f"{type(self).__name__}: expected more than 1 value per channel when "
                 f"training, got input shape {shape}"
@@ -125,13 +127,13 @@ class _BatchNorm(_Norm):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
-    def forward(self, x: Any) -> Any:
-        self._check(x)
+    def forward(self, input: Any) -> Any:
+        self._check(input)
         factor = self._factor()
         # batch statistics while training, or in evaluation when none are tracked
         use_batch = self.training or self.running_mean is None
         return N.batch_norm(
-            x,
+            input,
             self.running_mean,
             self.running_var,
             self.weight,
@@ -183,16 +185,16 @@ class _InstanceNorm(_Norm):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
-    def forward(self, x: Any) -> Any:
-        self._check(x)
-        unbatched = len(x.shape) == self._ranks[0]
+    def forward(self, input: Any) -> Any:
+        self._check(input)
+        unbatched = len(input.shape) == self._ranks[0]
         if unbatched:
-            x = gnp.expand_dims(x, 0)
+            input = gnp.expand_dims(input, 0)
         # as torch: no batch counted, and momentum=None means no update
         factor = 0.0 if self.momentum is None else self.momentum
         use_input = self.training or not self.track_running_stats
         y = N.instance_norm(
-            x,
+            input,
             self.running_mean,
             self.running_var,
             self.weight,
@@ -264,8 +266,8 @@ class GroupNorm(Module):
         self.weight = Parameter(init.ones(c, dtype)) if affine else None
         self.bias = Parameter(init.zeros(c, dtype)) if affine and bias else None
 
-    def forward(self, x: Any) -> Any:
-        return N.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+    def forward(self, input: Any) -> Any:
+        return N.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -43,9 +43,9 @@ class _MaxPool(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         return type(self)._fn(
-            x,
+            input,
             self.kernel_size,
             self.stride,
             self.padding,
@@ -87,9 +87,10 @@ class AvgPool1d(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         return P.avg_pool1d(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+            self.count_include_pad,
         )
 
     def extra_repr(self) -> str:
@@ -111,9 +112,9 @@ class AvgPool3d(AvgPool1d):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         return P.avg_pool3d(
-            x,
+            input,
             self.kernel_size,
             self.stride,
             self.padding,
@@ -129,8 +130,8 @@ class _AdaptiveAvg(Module):
     def __init__(self, output_size: Any) -> None:
         self.output_size = output_size
 
-    def forward(self, x: Any) -> Any:
-        return type(self)._fn(x, self.output_size)
+    def forward(self, input: Any) -> Any:
+        return type(self)._fn(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -158,8 +159,8 @@ class _AdaptiveMax(_AdaptiveAvg):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         self.output_size, self.return_indices = output_size, return_indices
 
-    def forward(self, x: Any) -> Any:
-        return type(self)._fn(x, self.output_size, self.return_indices)
+    def forward(self, input: Any) -> Any:
+        return type(self)._fn(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptiveMax):

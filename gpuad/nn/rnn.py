@@ -23,6 +23,8 @@ import itertools
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import numpy as gnp
 from .. import rules as _r
 from . import functional as F
@@ -278,6 +280,14 @@ class _RNNBase(Module):
         proj_size: int = 0,
     ) -> None:
         name = type(self).__name__
+        for what, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(v, int | np.integer) or isinstance(v, bool):
+                raise TypeError(f"{name}: {what} should be an int, got {type(v).__name__}")
+        if input_size < 1:
+            raise ValueError(f"{name}: input_size must be positive, got {input_size}")
+        for what, v in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(v, bool | np.bool_):  # a string such as "False" is truthy
+                raise TypeError(f"{name}: {what} should be a bool, got {type(v).__name__}")
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
         if not 0.0 <= dropout <= 1.0:
