@@ -16,7 +16,10 @@ after the call, and the gradients of a random weighted sum of those first gradie
 Hessian-vector product; torch's SDPA runs its math kernel, which has one; where torch has no
 second derivative, gpuad's is checked by central differences of its first; a gpuad refusal
 there is allowed where the entry says ``check_gradgrad=False``). The functional losses with
-``reduction='none'`` also run with ``'sum'`` and ``'mean'`` in its place. The criterion
+``reduction='none'`` also run with ``'sum'`` and ``'mean'`` in its place. Last, as torch's
+tables do, both modules are cast with ``.float()`` and run on float32 inputs: the dtypes of the
+outputs and gradients must be torch's (except where an integer target enters the arithmetic:
+gpuad promotes as NumPy, to float64), the values agree to float32 precision. The criterion
 tables' constructors read the loop variable ``reduction`` late (every one would build
 ``'sum'``); here each gets the reduction its name says.
 
@@ -43,7 +46,7 @@ cnn = pytest.importorskip("torch.testing._internal.common_nn")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nn_fuzz  # noqa: E402
-from nn_fuzz import CLEAR, _flat, _host, differs  # noqa: E402
+from nn_fuzz import CLEAR, _flat, differs  # noqa: E402
 from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 
 import gpuad as ad  # noqa: E402
@@ -318,8 +321,17 @@ def _g(stage, fn, *a, **k):
         raise Refusal(stage, err) from err
 
 
+def _host(x):
+    """A NumPy copy of a torch tensor (dense), gpuad Tensor or backend array."""
+    if isinstance(x, torch.Tensor):
+        return (x.to_dense() if x.is_sparse else x).detach().numpy()
+    if isinstance(x, ad.Tensor):
+        x = x.numpy()
+    return x.get() if hasattr(x, "get") else np.asarray(x)
+
+
 def _check(what, g, t, rtol):
-    d = differs(g, t, rtol)
+    d = differs(_host(g), _host(t), rtol)
     if d:
         raise Mismatch(f"{what}: {d}")
 
@@ -390,7 +402,55 @@ def _run(name, kind, e, seed):
         note = _compare_call(name, e, tm, gm, inputs, seed, "train" if train else "eval")
         if note:
             notes.append(note)
+    _float32_call(tm, gm, inputs, seed)
     return "; ".join(notes) or "match"
+
+
+def _float32_call(tm, gm, inputs, seed):
+    """After ``module.float()`` (as torch's tables do): the outputs' and gradients' dtypes
+    and values to float32 precision."""
+    tm.float()
+    _g("float32 build", gm.float)
+    single = [x.to(torch.complex64) if x.is_complex() else
+              x.float() if x.is_floating_point() else x for x in inputs]
+    tleaves = [x.clone().requires_grad_(_differentiable(x)) for x in single]
+    gleaves = [ad.tensor(x.numpy().copy(), requires_grad=_differentiable(x)) for x in single]
+    try:
+        tout = tm(*tleaves)
+    except Exception as err:  # noqa: BLE001
+        raise TorchRefuses(f"float32 call: {type(err).__name__}: {err}") from err
+    gout = _g("float32 call", gm, *gleaves)
+    rng = np.random.default_rng(seed + 4)
+    # gpuad promotes float32 with an integer array to float64, as NumPy (torch keeps float32)
+    integer_input = any(not _differentiable(x) and x.dtype != torch.bool for x in single)
+    touts, gouts, cs = [], [], []
+    for i, (t, g) in enumerate(zip(_flat(tout), _flat(gout), strict=True)):
+        if not isinstance(t, torch.Tensor):
+            continue
+        gd, td = _host(g).dtype, _host(t).dtype
+        if gd != td and not (gd == np.float64 and td == np.float32 and integer_input):
+            raise Mismatch(f"float32 output {i}: dtype {gd}, torch's {t.dtype}")
+        _check(f"float32 output {i}", g, t, 1e-4)
+        if t.requires_grad:
+            touts.append(t)
+            gouts.append(g)
+            cs.append(_rand_like(rng, tuple(t.shape), t.is_complex()).astype(
+                np.complex64 if t.is_complex() else np.float32))
+    if not touts:
+        return
+    tparams, gparams = dict(tm.named_parameters()), dict(gm.named_parameters())
+    names = sorted(tparams)
+    idx = [i for i, x in enumerate(tleaves) if x.requires_grad]
+    twrt = [tleaves[i] for i in idx] + [tparams[n] for n in names]
+    gwrt = [gleaves[i] for i in idx] + [gparams[n] for n in names]
+    tg = _grads("torch", _weighted_sum(touts, cs, "torch"), twrt)
+    gg = _g("float32 grad", _grads, "gpuad", _weighted_sum(gouts, cs, "gpuad"), gwrt)
+    for k, (a, b) in enumerate(zip(gg, tg, strict=True)):
+        if a is None or b is None or b._is_zerotensor():
+            continue
+        if _host(a).dtype != _host(b).dtype:
+            raise Mismatch(f"float32 gradient {k}: dtype {_host(a).dtype}, torch's {b.dtype}")
+        _check(f"float32 gradient {k}", a, b, 1e-3)
 
 
 def _compare_call(name, e, tm, gm, inputs, seed, mode):
@@ -547,8 +607,6 @@ def _random_train_call(tm, gm, inputs, seed):
 # ---------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_common_nn_entry_agrees_with_torch(backend, name):
-    if backend != "numpy":
-        pytest.skip("compared with torch's CPU tensors on the host")
     if name in REFUSED:
         stage, etype, pattern, _ = REFUSED[name]
         with pytest.raises(Refusal) as info:
@@ -586,10 +644,10 @@ def main(argv):
             import traceback
 
             status = "CRASH"
-            detail = f"{type(err).__name__}: {err}\n{traceback.format_exc()[-1500:]}"
+            detail = f"{type(err).__name__}: {err}\n{traceback.format_exc()[-3000:]}"
         counts[status] = counts.get(status, 0) + 1
         if status != "match":
-            print(f"{status:13s} {name} (seed {seed}): {detail[:600]}", flush=True)
+            print(f"{status:13s} {name} (seed {seed}): {detail[-2500:]}", flush=True)
     print(counts)
 
 
