@@ -15,7 +15,10 @@ sum of the outputs with respect to every input, floating target and parameter, t
 after the call, and the gradients of a random weighted sum of those first gradients (a
 Hessian-vector product; torch's SDPA runs its math kernel, which has one; where torch has no
 second derivative, gpuad's is checked by central differences of its first; a gpuad refusal
-there is allowed where the entry says ``check_gradgrad=False``). The functional losses with
+there is allowed where the entry says ``check_gradgrad=False``). In eval mode also: ``vmap``
+of gpuad's ``vjp`` over a batch of cotangents against torch's gradients row by row (the
+tables' ``check_batched_grad``) and gpuad's ``jvp`` against torch's reverse mode
+(``<c, J v> = <J^T c, v>``, the tables' forward-AD check). The functional losses with
 ``reduction='none'`` also run with ``'sum'`` and ``'mean'`` in its place. Last, as torch's
 tables do, both modules are cast with ``.float()`` and run on float32 inputs: the dtypes of the
 outputs and gradients must be torch's (except where an integer target enters the arithmetic:
@@ -25,9 +28,11 @@ tables' constructors read the loop variable ``reduction`` late (every one would 
 
 ``REFUSED`` lists the entries gpuad refuses, each with the clear error it must raise;
 ``TORCH_GRADIENT_WRONG`` those whose gradient is checked by central differences instead of
-torch's; ``RANDOM_IN_TRAIN`` the modules whose training forward draws random numbers (their
-values and gradients are checked against their definition there). Run as a script for a
-summary: ``python tests/conformance/test_torch_common_nn.py [NAME...] [--seed=K...]``.
+torch's; ``TORCH_GRADIENT_ROUNDED`` those where torch's float64 gradient is rounded more;
+``RANDOM_IN_TRAIN`` the modules whose training forward draws random numbers (their values and
+gradients are checked against their definition there). Run as a script for a summary:
+``python tests/conformance/test_torch_common_nn.py [NAME...] [--seed=K...]``. On the CuPy
+backend the float32, batched and forward-mode checks are left to the NumPy run.
 """
 
 from __future__ import annotations
@@ -409,8 +414,15 @@ def _run(name, kind, e, seed):
         note = _compare_call(name, e, tm, gm, inputs, seed, "train" if train else "eval")
         if note:
             notes.append(note)
-    _float32_call(tm, gm, inputs, seed)
+    if _full_checks():
+        _float32_call(tm, gm, inputs, seed)
     return "; ".join(notes) or "match"
+
+
+def _full_checks() -> bool:
+    """float32, batched gradients and forward mode on the NumPy backend (the CuPy half runs
+    the rest, within the time one run of this file may take)."""
+    return ad.get_backend().name == "numpy"
 
 
 def _float32_call(tm, gm, inputs, seed):
@@ -514,9 +526,10 @@ def _compare_call(name, e, tm, gm, inputs, seed, mode):
                          _zeros_where_none(tg, shapes), strict=True):
         _check(f"{mode} gradient of {lab}", a, b, grad_rtol)
     notes = []
-    if mode == "eval":
-        notes.append(_compare_batched_vjp(tm, gm, tleaves, gleaves, idx, pnames, touts, rng,
-                                          grad_rtol))
+    if mode == "eval" and _full_checks():
+        f, primals = _functional(tm, gm, tleaves, gleaves, idx, pnames)
+        notes.append(_compare_batched_vjp(f, primals, twrt, touts, rng, grad_rtol))
+        notes.append(_compare_jvp(f, primals, tg, cs, rng, grad_rtol))
     try:
         notes.append(_compare_second_order(tg, gg, twrt, gwrt, labels, shapes, rng, mode,
                                      lambda ds, ggg: _fd_second_order(
@@ -531,15 +544,9 @@ def _compare_call(name, e, tm, gm, inputs, seed, mode):
 BATCH = 3
 
 
-def _compare_batched_vjp(tm, gm, tleaves, gleaves, idx, pnames, touts, rng, grad_rtol):
-    """``vmap`` of gpuad's ``vjp`` over a batch of cotangents (torch's tables check batched
-    gradients) against torch's gradients row by row."""
-    cbs = [_rand_like(rng, (BATCH,) + tuple(t.shape), t.is_complex()) for t in touts]
-    twrt = [tleaves[i] for i in idx] + [dict(tm.named_parameters())[n] for n in pnames]
-    rows = [_grads("torch", _weighted_sum(touts, [c[k] for c in cbs], "torch"), twrt,
-                   create_graph=True) for k in range(BATCH)]
-    want = [np.stack([np.zeros(tuple(t.shape)) if r[j] is None else _host(r[j])
-                      for r in rows]) for j, t in enumerate(twrt)]
+def _functional(tm, gm, tleaves, gleaves, idx, pnames):
+    """gpuad's module as a function of its differentiable inputs and parameters (for
+    gpuad.func), returning the outputs that require grad in torch, and its primals."""
     consts = [ad.tensor(_host(x)) if not x.requires_grad else None for x in gleaves]
     params = dict(gm.named_parameters())
     wanted = [bool(getattr(o, "requires_grad", False)) for o in _flat(tm(*tleaves))]
@@ -552,7 +559,17 @@ def _compare_batched_vjp(tm, gm, tleaves, gleaves, idx, pnames, touts, rng, grad
         outs = _flat(gfunc.functional_call(gm, ps, tuple(xs)))
         return tuple(o for o, w in zip(outs, wanted, strict=True) if w)
 
-    primals = [_host(gleaves[i]) for i in idx] + [_host(params[n]) for n in pnames]
+    return f, [_host(gleaves[i]) for i in idx] + [_host(params[n]) for n in pnames]
+
+
+def _compare_batched_vjp(f, primals, twrt, touts, rng, grad_rtol):
+    """``vmap`` of gpuad's ``vjp`` over a batch of cotangents (torch's tables check batched
+    gradients) against torch's gradients row by row."""
+    cbs = [_rand_like(rng, (BATCH,) + tuple(t.shape), t.is_complex()) for t in touts]
+    rows = [_grads("torch", _weighted_sum(touts, [c[k] for c in cbs], "torch"), twrt,
+                   create_graph=True) for k in range(BATCH)]
+    want = [np.stack([np.zeros(tuple(t.shape)) if r[j] is None else _host(r[j])
+                      for r in rows]) for j, t in enumerate(twrt)]
     try:
         _, vjp_fn = gfunc.vjp(f, *primals)
         got = gfunc.vmap(vjp_fn)(tuple(ad.tensor(c) for c in cbs))
@@ -560,6 +577,24 @@ def _compare_batched_vjp(tm, gm, tleaves, gleaves, idx, pnames, touts, rng, grad
         return f"eval: vmap of vjp refuses ({type(err).__name__}: {str(err)[:100]})"
     for j, (a, b) in enumerate(zip(got, want, strict=True)):
         _check(f"eval batched gradient {j}", a, b, grad_rtol)
+    return ""
+
+
+def _compare_jvp(f, primals, tg, cs, rng, grad_rtol):
+    """gpuad's forward mode (``gpuad.func.jvp``) against torch's reverse mode:
+    ``<c, J v>`` must equal ``<J^T c, v>`` for torch's gradient ``J^T c``."""
+    vs = [_rand_like(rng, p.shape, np.iscomplexobj(p)) for p in primals]
+    try:
+        _, touts = gfunc.jvp(f, tuple(primals), tuple(vs))
+    except CLEAR as err:
+        return f"eval: jvp refuses ({type(err).__name__}: {str(err)[:100]})"
+    fwd = sum(float(np.real(_host(t) * c).sum()) for t, c in zip(touts, cs, strict=True))
+    rev = sum(float(np.real(np.conj(_host(g)) * v).sum()) for g, v in zip(tg, vs, strict=True)
+              if g is not None and not g._is_zerotensor())
+    scale = sum(float(np.abs(_host(g)).sum() * np.abs(v).max(initial=0))
+                for g, v in zip(tg, vs, strict=True) if g is not None and not g._is_zerotensor())
+    if not abs(fwd - rev) <= grad_rtol * max(1.0, scale):
+        raise Mismatch(f"eval jvp: <c, J v> = {fwd!r}, torch's <J^T c, v> = {rev!r}")
     return ""
 
 
