@@ -159,9 +159,10 @@ class CrossMapLRN2d(Module):
     with ``s`` the sum of ``x**2`` over channels ``c - h .. c + h`` (none beyond the ends),
     ``h = (size - 1) // 2``, as ``torch.nn.CrossMapLRN2d`` defines it. For an odd ``size`` it is
     ``LocalResponseNorm(size, alpha, beta, k)``. Torch's Python port computes this where every
-    channel's window reaches channel 0 (C at most ``h + 1``); beyond that its forward keeps
-    channel 0 in every sum and its backward shifts the window by one channel (so it is not the
-    gradient of its forward even there); gpuad differentiates the definition.
+    channel's window reaches channel 0 (C at most ``h + 1``); beyond that its forward also adds
+    channel 0 into the sums of channels ``h + 1`` and later. Its backward shifts the window by
+    one channel (so it is not the gradient of its forward even for small C); gpuad
+    differentiates the definition.
 
     Example: ``nn.CrossMapLRN2d(5, alpha=1e-4, beta=0.75, k=2)(x)``
     """
