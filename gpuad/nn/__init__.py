@@ -236,6 +236,7 @@ from .embeddings import Embedding, EmbeddingBag  # noqa: E402, F401, F811
 from .fold import Fold, Unfold  # noqa: E402, F401
 from .misc_layers import (  # noqa: E402, F401
     ChannelShuffle,
+    CrossMapLRN2d,
     LocalResponseNorm,
     LPPool1d,
     LPPool2d,

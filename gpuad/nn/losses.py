@@ -407,7 +407,9 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Array:
     """Multi-class hinge loss: per row, ``sum_{i != y} max(0, margin - x[y] + x[i])**p / C``
-    (times ``weight[y]``), input (N, C) or (C,) and integer targets (N,) or ().
+    (times ``weight[y]``), input (N, C), (C,) or () (one class) and integer targets holding
+    one label per row, (N,), (1,) or (); with ``reduction='none'`` the loss has the target's
+    shape, as torch.
 
     Example: ``F.multi_margin_loss(scores, labels)``
     """
@@ -418,15 +420,19 @@ def multi_margin_loss(
     lab = gnp.asarray(data(target))
     if lab.dtype.kind not in "iu":
         raise TypeError(f"multi_margin_loss: targets must be integers, got dtype {lab.dtype}")
-    if len(s) not in (1, 2) or _r.shape(lab) != s[:-1]:
+    ls = _r.shape(lab)
+    rows = s[0] if len(s) == 2 else 1
+    if len(s) > 2 or len(ls) > 1 or math.prod(ls) != rows:
         raise ValueError(
-            f"multi_margin_loss: expected input (N, C) with targets (N,), or (C,) "
-            f"with a 0-d target; got {s} and {_r.shape(lab)}"
+            f"multi_margin_loss: expected input (N, C) with targets (N,), or (C,) or () "
+            f"with a target () or (1,); got {s} and {ls}"
         )
-    c = s[-1]
+    c = s[-1] if s else 1
+    x = gnp.reshape(input, (rows, c))
+    lab = gnp.reshape(lab, (rows,))
     _check_classes("multi_margin_loss", lab, c)
     li = gnp.expand_dims(lab, -1)
-    z = margin - gnp.take_along_axis(input, li, -1) + input
+    z = margin - gnp.take_along_axis(x, li, -1) + x
     others = li != gnp.arange(c)
     h = gnp.where(others & (data(z) > 0), z, 0.0)  # torch's backward tests z > 0
     if p == 2:
@@ -435,7 +441,7 @@ def multi_margin_loss(
         if len(_r.shape(weight)) != 1:
             raise ValueError(f"multi_margin_loss: weight must be 1-d, got {_r.shape(weight)}")
         h = h * gnp.take(weight, li)
-    return _reduce(gnp.sum(h, axis=-1) / c, reduction)
+    return _reduce(gnp.reshape(gnp.sum(h, axis=-1) / c, ls), reduction)
 
 
 def multilabel_soft_margin_loss(

@@ -1,7 +1,7 @@
 """Smaller pieces of ``torch.nn`` with torch's arguments: ``rms_norm``/``RMSNorm``,
 ``Unflatten``, ``Softmax2d``, ``channel_shuffle``/``ChannelShuffle``, ``pdist``,
-``local_response_norm``/``LocalResponseNorm``, ``gumbel_softmax``, ``lp_pool1d/2d/3d`` and
-``LPPool1d/2d/3d``, ``max_unpool1d/2d/3d`` and ``MaxUnpool1d/2d/3d``,
+``local_response_norm``/``LocalResponseNorm``, ``CrossMapLRN2d``, ``gumbel_softmax``,
+``lp_pool1d/2d/3d`` and ``LPPool1d/2d/3d``, ``max_unpool1d/2d/3d`` and ``MaxUnpool1d/2d/3d``,
 ``multilabel_margin_loss``/``MultiLabelMarginLoss`` and
 ``triplet_margin_with_distance_loss``/``TripletMarginWithDistanceLoss``.
 
@@ -37,7 +37,8 @@ from .modules import Module, Parameter
 
 __all__ = [
     "rms_norm", "RMSNorm", "Unflatten", "Softmax2d", "channel_shuffle", "ChannelShuffle",
-    "pdist", "local_response_norm", "LocalResponseNorm", "gumbel_softmax", "lp_pool1d",
+    "pdist", "local_response_norm", "LocalResponseNorm", "CrossMapLRN2d", "gumbel_softmax",
+    "lp_pool1d",
     "lp_pool2d", "lp_pool3d", "LPPool1d", "LPPool2d", "LPPool3d", "max_unpool1d",
     "max_unpool2d", "max_unpool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "multilabel_margin_loss", "MultiLabelMarginLoss", "triplet_margin_with_distance_loss",
@@ -148,6 +149,40 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Array) -> Array:
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Lua Torch's cross-channel LRN on (N, C, H, W): ``x / (k + alpha / size * s) ** beta``
+    with ``s`` the sum of ``x**2`` over channels ``c - h .. c + h`` (none beyond the ends),
+    ``h = (size - 1) // 2``, as ``torch.nn.CrossMapLRN2d`` defines it. For an odd ``size`` it is
+    ``LocalResponseNorm(size, alpha, beta, k)``. Torch's Python port computes this where every
+    channel's window reaches channel 0 (C at most ``h + 1``); beyond that its forward also adds
+    channel 0 into the sums of channels ``h + 1`` and later. Its backward shifts the window by
+    one channel (so it is not the gradient of its forward even for small C); gpuad
+    differentiates the definition.
+
+    Example: ``nn.CrossMapLRN2d(5, alpha=1e-4, beta=0.75, k=2)(x)``
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        if size < 1:
+            raise ValueError(f"CrossMapLRN2d: size must be >= 1, got {size}")
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Array) -> Array:
+        s = tuple(_r.shape(input))
+        if len(s) != 4:
+            raise ValueError(f"CrossMapLRN2d: expected a 4-d input (N, C, H, W), got shape {s}")
+        h, c = (self.size - 1) // 2, s[1]
+        sq = gnp.pad(input * input, ((0, 0), (h, h), (0, 0), (0, 0)))
+        total = None
+        for j in range(2 * h + 1):
+            part = gnp.getitem(sq, (slice(None), slice(j, j + c)))
+            total = part if total is None else total + part
+        return input / (total * (self.alpha / self.size) + self.k) ** self.beta
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
@@ -485,8 +520,8 @@ def multilabel_margin_loss(
     input: Array, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
 ) -> Array:
     """``sum over target classes j and other classes i of max(0, 1 - (x[j] - x[i])) / C``;
-    ``target`` (same shape as ``input``, (C,) or (N, C)) lists class indices ended by -1, as
-    ``torch.nn.functional.multilabel_margin_loss``.
+    ``target`` (the shape of an input (N, C); C entries for an input (C,) or (), one class)
+    lists class indices ended by -1, as ``torch.nn.functional.multilabel_margin_loss``.
 
     Example: ``F.multilabel_margin_loss(x, gnp.asarray([[3, 0, -1, 1]]))``
     """
@@ -496,16 +531,18 @@ def multilabel_margin_loss(
     _check_reduction(reduction)
     s = tuple(_r.shape(input))
     t = gnp.asarray(data(target))
-    if len(s) not in (1, 2) or tuple(_r.shape(t)) != s:
+    ts = tuple(_r.shape(t))
+    c = s[-1] if s else 1
+    fits = ts == s if len(s) == 2 else len(ts) <= 1 and math.prod(ts) == c
+    if len(s) > 2 or not fits:
         raise ValueError(
-            f"{op}: expected an input (C,) or (N, C) and a target of the same "
-            f"shape, got {s} and {tuple(_r.shape(t))}"
+            f"{op}: expected an input (N, C) and a target of the same shape, or an input "
+            f"(C,) or () (one class) and a target of C entries; got {s} and {ts}"
         )
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
-    x = input if len(s) == 2 else gnp.expand_dims(input, 0)
+    x = input if len(s) == 2 else gnp.reshape(input, (1, c))
     tr = gnp.reshape(data(t), _r.shape(x))  # (traced by gpuad.jit: masks are recorded)
-    c = s[-1]
     valid = gnp.cumprod(tr >= 0, axis=1) > 0  # the labels before the first -1
     if math.prod(s):
         _vc.run(
