@@ -33,3 +33,88 @@ def test_jit_follows_a_closure_mask_in_at_updates(backend):
         want = a.copy()
         want[hm] += 2 * a[hm]
         np.testing.assert_array_equal(to_numpy(g(x)), want)
+
+
+def test_setitem_with_none_index(backend):
+    """``x[None] = v`` with ``v`` of the selection's shape ``(1, *x.shape)``: read as the
+    whole-tensor write of ``x += v`` it raised "result of shape (1, 2, 3) does not fit"."""
+    xp = _xp()
+    a = np.arange(6.0).reshape(2, 3)
+    x = ad.tensor(xp.asarray(a.copy()))
+    x[None] = xp.asarray(-a[None])
+    np.testing.assert_array_equal(to_numpy(x), -a)
+    b = ad.tensor(xp.asarray(a), requires_grad=True) * 1.0
+    w = ad.tensor(xp.asarray(a[None] + 1.0), requires_grad=True)
+    b[None] = w * 2.0
+    (b * b).sum().backward()
+    np.testing.assert_allclose(to_numpy(w.grad), 8.0 * (a[None] + 1.0))
+
+
+def test_empty_list_index_is_an_integer_index(backend):
+    """``x[[]]`` and ``x[[], []]`` select nothing (NumPy and torch); the empty list became a
+    float64 array and raised "arrays used as indices must be of integer type"."""
+    xp = _xp()
+    a = np.arange(12.0).reshape(4, 3)
+    x = ad.tensor(xp.asarray(a))
+    assert to_numpy(x[[]]).shape == a[[]].shape == (0, 3)
+    assert to_numpy(x[[], []]).shape == a[[], []].shape == (0,)
+    y = ad.tensor(xp.asarray(a.copy()))
+    y[[]] = -1.0
+    np.testing.assert_array_equal(to_numpy(y), a)
+    np.testing.assert_array_equal(to_numpy(x.at[[]].add(1.0)), a)
+
+
+def test_list_index_holding_sequences_is_refused(backend):
+    """``x[[[0, 1], [1, 0]]]`` is ``x[[0, 1], [1, 0]]`` to torch and one index array to NumPy:
+    gpuad silently gave NumPy's (4, 2, 4) result where torch gives 2 entries. It now raises
+    and names both spellings; a tuple, an array, or a list of ints are unchanged."""
+    import pytest
+
+    xp = _xp()
+    a = np.arange(16.0).reshape(4, 4)
+    x = ad.tensor(xp.asarray(a))
+    for idx in ([[0, 1], [1, 0]], [(0, 1), (1, 0)], [ad.tensor(xp.asarray(1)), 2],
+                [slice(None), [0, 1]]):
+        with pytest.raises(IndexError, match="tuple"):
+            x[idx]
+        with pytest.raises(IndexError, match="tuple"):
+            x[idx] = 0.0
+        with pytest.raises(IndexError, match="tuple"):
+            x.at[idx].get()
+    np.testing.assert_array_equal(to_numpy(x[([0, 1], [1, 0])]), a[[0, 1], [1, 0]])
+    np.testing.assert_array_equal(to_numpy(x[xp.asarray([[0, 1], [1, 0]])]),
+                                  a[np.array([[0, 1], [1, 0]])])
+    np.testing.assert_array_equal(to_numpy(x[[3, 0, 3]]), a[[3, 0, 3]])
+    long = [[i % 4, 3] for i in range(32)]  # 32 entries or more: an index array in both
+    np.testing.assert_array_equal(to_numpy(x[long]), a[np.array(long)])
+
+
+def test_index_put_without_indices_raises(backend):
+    """``t.index_put((), v, accumulate=True)`` added ``v`` to every entry (torch raises)."""
+    import pytest
+
+    x = ad.tensor(_xp().asarray(np.zeros((2, 2))))
+    with pytest.raises(IndexError, match="at least one index"):
+        x.index_put((), ad.tensor(_xp().asarray(np.ones(1))), accumulate=True)
+
+
+def test_bool_scalar_write_drops_leading_ones(backend):
+    """``x[True] = v`` on a 0-d tensor with ``v`` of shape (1, 1): NumPy's boolean write
+    raised TypeError; torch (and NumPy's other writes) drop the extra leading ones."""
+    xp = _xp()
+    for shape in ((), (2, 3)):
+        x = ad.tensor(xp.asarray(np.zeros(shape)))
+        x[True] = xp.asarray(-np.ones((1, 1) + shape))
+        np.testing.assert_array_equal(to_numpy(x), -np.ones(shape))
+        x[xp.asarray(True)] = xp.asarray(2 * np.ones((1, 1) + shape))
+        np.testing.assert_array_equal(to_numpy(x), 2 * np.ones(shape))
+        x[False] = xp.asarray(5 * np.ones((1, 1) + shape))
+        np.testing.assert_array_equal(to_numpy(x), 2 * np.ones(shape))
+
+
+def test_delitem_says_what_to_do(backend):
+    import pytest
+
+    x = ad.tensor(_xp().asarray(np.zeros(3)))
+    with pytest.raises(TypeError, match="delete"):
+        del x[0]

@@ -12,9 +12,36 @@ from .core import prim
 
 # ---- indexing ---------------------------------------------------------------------------------
 
+def check_list_index(index, where: str = "getitem") -> None:
+    """Refuse an index that PyTorch and NumPy read differently: a list shorter than 32 that
+    holds sequences, arrays, Tensors, slices, ``None`` or ``...`` is a tuple of indices to
+    torch (``x[[[0, 1], [1, 0]]]`` is ``x[[0, 1], [1, 0]]``) and one index array to NumPy;
+    a list of plain integers or bools means the same in both and passes.
+
+    Example: ``check_list_index([[0, 1], [1, 0]])`` raises; write ``x[tuple(seq)]``.
+    """
+    if index.__class__ is not list or len(index) >= 32:
+        return
+    for i in index:
+        if i is None or i is Ellipsis or isinstance(i, list | tuple | slice | Tensor) or (
+                getattr(i, "ndim", None) is not None and not isinstance(i, _np.generic)):
+            raise IndexError(
+                f"{where}: an index that is a list holding {type(i).__name__} entries means "
+                f"two things: torch reads it as a tuple of indices, NumPy as one index array. "
+                f"Write x[tuple(seq)] for torch's meaning or x[numpy.array(seq)] for NumPy's")
+
+
+def _as_index_array(lst):
+    """A list in an index as a backend array; an empty list is an empty integer index (as
+    NumPy and torch read it), not float64."""
+    xp = _xp(None)
+    return xp.asarray(lst) if lst else xp.asarray(lst, dtype=xp.intp)
+
+
 def normalize_index(index):
     """Replace Tensors and lists inside an index by backend arrays (hashable-free, raw), and
     slice bounds held in arrays by Python ints (:func:`host_slice`)."""
+    check_list_index(index)
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -22,7 +49,7 @@ def normalize_index(index):
         if isinstance(i, Tensor):
             i = i.data
         elif isinstance(i, list):
-            i = _xp(None).asarray(i)
+            i = _as_index_array(i)
         elif i.__class__ is slice:
             i = host_slice(i)
         out.append(i)
