@@ -118,3 +118,43 @@ def test_delitem_says_what_to_do(backend):
     x = ad.tensor(_xp().asarray(np.zeros(3)))
     with pytest.raises(TypeError, match="delete"):
         del x[0]
+
+
+def test_out_of_range_index_arrays_raise_on_every_backend(backend):
+    """CuPy wraps an out-of-range entry of an index array around: ``x[[10]]`` of 10 entries
+    returned ``x[0]`` and ``x[idx] = v`` wrote there, silently, on the cupy backend."""
+    import pytest
+
+    xp = _xp()
+    x = ad.tensor(xp.arange(10.0))
+    for idx in ([10], [-11], xp.asarray([1] * 19 + [10]), (xp.asarray([0, 12]),)):
+        with pytest.raises(IndexError, match="out of bounds"):
+            x[idx]
+        y = ad.tensor(xp.zeros(10))
+        with pytest.raises(IndexError, match="out of bounds"):
+            y[idx] = 1.0
+        np.testing.assert_array_equal(to_numpy(y), np.zeros(10))
+        w = ad.tensor(xp.zeros(10), requires_grad=True) * 1.0
+        with pytest.raises(IndexError, match="out of bounds"):
+            w[idx] = ad.tensor(xp.asarray(1.0), requires_grad=True)
+    m = ad.tensor(xp.zeros((2, 5)))
+    with pytest.raises(IndexError, match="axis 1"):
+        m[:, xp.asarray([5])]
+    with pytest.raises(IndexError, match="axis 1"):
+        m[..., xp.asarray([-6])]
+    np.testing.assert_array_equal(to_numpy(x[xp.asarray([-10, 9])]), [0.0, 9.0])
+
+
+def test_written_values_may_carry_leading_ones(backend):
+    """``x[range(4), range(4)] = v`` with ``v`` of shape (1, 4) (torch's and NumPy's
+    test_truncate_leading_1s): CuPy refused the extra leading dim."""
+    xp = _xp()
+    v = np.arange(1.0, 5.0)[None]
+    x = ad.tensor(xp.zeros((4, 4)))
+    x[range(4), range(4)] = xp.asarray(v)
+    np.testing.assert_array_equal(to_numpy(x), np.diag(v[0]))
+    b = ad.tensor(xp.zeros((4, 4)), requires_grad=True) * 1.0
+    w = ad.tensor(xp.asarray(v), requires_grad=True)
+    b[[0, 1, 2, 3], [3, 2, 1, 0]] = w * 3.0
+    (b * b).sum().backward()
+    np.testing.assert_allclose(to_numpy(w.grad), 18.0 * v)

@@ -90,6 +90,54 @@ def _host_bound(b):
     return v
 
 
+def check_bounds(index, shape_: tuple, where: str = "getitem") -> None:
+    """Raise ``IndexError`` for an integer index array with an entry outside ``[-n, n)`` of
+    the dim it reads, on a backend that does not check (CuPy wraps such entries around); on
+    NumPy arrays, NumPy raises itself. ``index`` is normalized (a tuple of raw parts)."""
+    arrays = [i for i in index if getattr(i, "ndim", 0) and not isinstance(i, _np.ndarray)
+              and getattr(i.dtype, "kind", "") in "iu" and i.size]
+    arrays += [i for i in index if getattr(i, "ndim", None) == 0 and not isinstance(
+        i, _np.ndarray | _np.generic) and getattr(i.dtype, "kind", "") in "iu"]
+    if not arrays:
+        return
+    from .. import _value_checks as _vc
+
+    used = _builtins.sum(
+        len(i.shape) if getattr(getattr(i, "dtype", None), "kind", "") == "b" else 1
+        for i in index if i is not None and i is not Ellipsis)
+    d = 0
+    for i in index:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            d += len(shape_) - used
+            continue
+        kind = getattr(getattr(i, "dtype", None), "kind", "")
+        if kind == "b":
+            d += len(i.shape)
+            continue
+        if _builtins.any(i is a for a in arrays) and d < len(shape_):
+            n = shape_[d]
+            _vc.run(_vc.Check(
+                "getitem_index", lambda xp, v, n=n: (v < -n) | (v >= n),
+                lambda count, first, n=n, d=d: IndexError(
+                    f"{where}: index {first} is out of bounds for axis {d} with size {n} "
+                    f"(array of shape {tuple(shape_)}); {count} entries lie outside "
+                    f"[{-n}, {n})"),
+                values=lambda xp, v: v), i)
+        d += 1
+
+
+def drop_leading_ones(v):
+    """A value to write without its leading length-1 dims (broadcasting puts them back):
+    NumPy and torch drop them where they exceed the selection's dims; CuPy refuses them."""
+    shape_ = getattr(v, "shape", ())
+    k = 0
+    while k < len(shape_) and shape_[k] == 1:
+        k += 1
+    return v.reshape(shape_[k:]) if k else v
+
+
 def _is_basic(index) -> bool:
     for i in index:
         if not (i is None or i is Ellipsis or isinstance(i, slice | int | _np.integer)):
@@ -192,7 +240,10 @@ def getitem(x, index):
         template, arrays = split_index(index, len(shape(x)), "getitem")
         return take_index(x, *arrays, template=template, shape=shape(x))
     index = normalize_index(index)
-    return getitem_(x, index=index, shape=shape(x), basic=_is_basic(index))
+    basic = _is_basic(index)
+    if not basic and not isinstance(data(x), _np.ndarray):
+        check_bounds(index, shape(x))
+    return getitem_(x, index=index, shape=shape(x), basic=basic)
 
 
 def _may_repeat(index):
@@ -222,6 +273,8 @@ def _write_owner(xp, index, shape_):
 
 def _update_fwd(xp, x, v, index):
     out = xp.array(x, copy=True)
+    if xp is not _np:
+        v = drop_leading_ones(v)
     if xp is _np or not _may_repeat(index):
         out[index] = v
         return out
@@ -267,7 +320,10 @@ def index_update(x, index, value):
 
         template, arrays = split_index(index, len(shape(x)), "index_update")
         return update_index(x, value, *arrays, template=template)
-    return index_update_(x, value, index=normalize_index(index))
+    index = normalize_index(index)
+    if not _is_basic(index) and not isinstance(data(x), _np.ndarray):
+        check_bounds(index, shape(x), "setitem")
+    return index_update_(x, value, index=index)
 
 
 # names of the other families, which the formulas call (imported last: the families
