@@ -158,3 +158,20 @@ def test_written_values_may_carry_leading_ones(backend):
     b[[0, 1, 2, 3], [3, 2, 1, 0]] = w * 3.0
     (b * b).sum().backward()
     np.testing.assert_allclose(to_numpy(w.grad), 18.0 * v)
+
+
+def test_unique_indices_promise_is_checked_by_set_and_add(backend):
+    """``unique_indices=True`` with a repeated index: ``multiply`` and the other ops applied
+    per occurrence raised ValueError, as documented, but ``set``, ``add`` and ``subtract``
+    silently went on (JAX's result is then unspecified)."""
+    import pytest
+
+    xp = _xp()
+    x = ad.tensor(xp.zeros(4))
+    for op in ("set", "add", "subtract", "multiply"):
+        with pytest.raises(ValueError, match="unique_indices"):
+            getattr(x.at[xp.asarray([1, 2, 1])], op)(2.0, unique_indices=True)
+        r = getattr(x.at[xp.asarray([1, 2, 0])], op)(2.0, unique_indices=True)
+        assert to_numpy(r).shape == (4,)
+    r = x.at[xp.asarray([1, 5, 5])].add(1.0, mode="drop", unique_indices=True)
+    np.testing.assert_array_equal(to_numpy(r), [0.0, 1.0, 0.0, 0.0])

@@ -700,6 +700,8 @@ REFUSALS = [
     ("x.at[oob].*(mode='promise_in_bounds')", "unspecified (in practice clamp or drop)",
      "a broken promise would give an unspecified value: checked instead"),
     ("x[oob] (plain indexing)", "clamps the index", "NumPy's IndexError"),
+    ("x.at[repeats].*(unique_indices=True)", "unspecified result",
+     "the promise is checked: ValueError"),
 ]
 
 
@@ -719,7 +721,9 @@ def test_refusals_are_clear_errors(backend, op, mode):
     assert "7" in msg and "5" in msg, msg
     with pytest.raises(IndexError, match="7"):
         x[idx]
-    assert len(REFUSALS) == 4
+    if op != "get":
+        with pytest.raises(ValueError, match="unique_indices"):
+            getattr(x.at[xp.asarray([1, 1])], op)(2.0, unique_indices=True)
 
 
 # ---- vmap of updates with a batched index -------------------------------------------------------
