@@ -127,7 +127,8 @@ def test_out_of_range_index_arrays_raise_on_every_backend(backend):
 
     xp = _xp()
     x = ad.tensor(xp.arange(10.0))
-    for idx in ([10], [-11], xp.asarray([1] * 19 + [10]), (xp.asarray([0, 12]),)):
+    for idx in ([10], [-11], xp.asarray([1] * 19 + [10]), (xp.asarray([0, 12]),),
+                np.array([3, 10]), np.array(10)):
         with pytest.raises(IndexError, match="out of bounds"):
             x[idx]
         y = ad.tensor(xp.zeros(10))

@@ -92,12 +92,11 @@ def _host_bound(b):
 
 def check_bounds(index, shape_: tuple, where: str = "getitem") -> None:
     """Raise ``IndexError`` for an integer index array with an entry outside ``[-n, n)`` of
-    the dim it reads, on a backend that does not check (CuPy wraps such entries around); on
-    NumPy arrays, NumPy raises itself. ``index`` is normalized (a tuple of raw parts)."""
-    arrays = [i for i in index if getattr(i, "ndim", 0) and not isinstance(i, _np.ndarray)
-              and getattr(i.dtype, "kind", "") in "iu" and i.size]
-    arrays += [i for i in index if getattr(i, "ndim", None) == 0 and not isinstance(
-        i, _np.ndarray | _np.generic) and getattr(i.dtype, "kind", "") in "iu"]
+    the dim it reads, for an array on a backend that does not check (CuPy wraps such entries
+    around, host index arrays included); NumPy raises itself. ``index`` is normalized (a
+    tuple of raw parts)."""
+    arrays = [i for i in index if getattr(i, "ndim", None) is not None and not isinstance(
+        i, _np.generic) and getattr(i.dtype, "kind", "") in "iu" and i.size]
     if not arrays:
         return
     from .. import _value_checks as _vc
