@@ -696,3 +696,62 @@ def test_ambiguous_list_indices_raise(backend, k):
     # a list of 32 or more entries is one index array in both
     long = [[i % 4, (i + 1) % 4] for i in range(32)]
     _same(_gt(x)[long], _tt(x)[long], "a list of 32 lists")
+
+
+# ---- take_along_dim, index_select, index_copy, index_fill (the rest of test_indexing.py) -----
+def test_take_along_dim_and_index_ops(backend):
+    xp = _xp()
+    rng = np.random.default_rng(0)
+    for shape in ((3, 2), (2, 3, 5), (2, 4, 0), (2, 3, 1, 4)):
+        x = rng.standard_normal(shape)
+        t, g = _tt(x, True), _gt(x, True)
+        for d in [*range(len(shape)), None]:
+            ti = torch.argsort(t.reshape(-1)) if d is None else torch.argsort(t, dim=d)
+            gi = ad.tensor(xp.asarray(ti.numpy()))
+            tr = torch.take_along_dim(t, ti) if d is None else torch.take_along_dim(t, ti, d)
+            gr = g.take_along_dim(gi) if d is None else g.take_along_dim(gi, dim=d)
+            _same(gr, tr, f"take_along_dim {shape} dim={d}")
+            go = rng.standard_normal(tuple(tr.shape))
+            t.grad = g.grad = None
+            tr.backward(torch.tensor(go))
+            gr.backward(xp.asarray(go))
+            _same(g.grad, t.grad, f"take_along_dim {shape} dim={d}: gradient")
+    ones = np.ones((3, 4, 1))
+    bi = np.ones((1, 2, 5), np.int64)
+    _same(_gt(ones).take_along_dim(ad.tensor(xp.asarray(bi)), dim=1),
+          torch.take_along_dim(_tt(ones), torch.tensor(bi), 1), "broadcast indices")
+    x = rng.standard_normal((2, 3, 1, 4))
+    for bad in (lambda T, i: T(x).take_along_dim(i[0], dim=0),
+                lambda T, i: T(x).take_along_dim(T(np.zeros(x.shape)), dim=0),
+                lambda T, i: T(x).take_along_dim(i, dim=7),
+                lambda T, i: T(x).take_along_dim(i, dim=-7)):
+        _raises(lambda b=bad: b(_tt, torch.zeros(x.shape, dtype=torch.long)),
+                lambda b=bad: b(_gt, ad.tensor(xp.zeros(x.shape, np.int64))), "take_along_dim")
+    # index_select with int32 and int64 indices, and its 0-d cases
+    src = rng.standard_normal((3, 3, 2))
+    for dt in (np.int32, np.int64):
+        ix = np.array([0, 2, 1, 1, 0], dt)
+        _same(_gt(src).index_select(1, ad.tensor(xp.asarray(ix))),
+              _tt(src).index_select(1, torch.tensor(ix)), f"index_select {dt}")
+    for s_shape, i_shape in (((), ()), ((), (1,)), ((1,), ()), ((1,), (1,))):
+        s = rng.standard_normal(s_shape)
+        _same(_gt(s).index_select(0, ad.tensor(xp.zeros(i_shape, np.int64))),
+              _tt(s).index_select(0, torch.zeros(i_shape, dtype=torch.long)),
+              f"index_select {s_shape} {i_shape}")
+    # index_copy: values, and out-of-range indices (test_errors_index_copy)
+    dest, srcc = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    idx = np.array([4, 0, 2])
+    t = _tt(dest).index_copy(1, torch.tensor(idx), _tt(srcc))
+    _same(_gt(dest).index_copy(1, ad.tensor(xp.asarray(idx)), _gt(srcc)), t, "index_copy")
+    for v in (5, -1, -6):
+        _raises(lambda v=v: _tt(np.zeros((3, 5))).index_copy_(1, torch.full((8,), v),
+                                                             torch.zeros(3, 8,
+                                                                         dtype=torch.float64)),
+                lambda v=v: _gt(np.zeros((3, 5))).index_copy_(
+                    1, ad.tensor(xp.full(8, v)), _gt(np.zeros((3, 8)))), f"index_copy {v}")
+    # index_fill keeps a 0-d tensor 0-d
+    one = _gt(1.0)
+    assert one.index_fill(0, ad.tensor(xp.asarray([0])), -1).ndim == 0
+    x = np.array([[1.0, 2], [4, 5]])
+    _same(_gt(x).index_fill(1, ad.tensor(xp.asarray([0])), 0),
+          _tt(x).index_fill(1, torch.tensor([0]), 0), "index_fill")
