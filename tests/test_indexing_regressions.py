@@ -176,3 +176,23 @@ def test_unique_indices_promise_is_checked_by_set_and_add(backend):
         assert to_numpy(r).shape == (4,)
     r = x.at[xp.asarray([1, 5, 5])].add(1.0, mode="drop", unique_indices=True)
     np.testing.assert_array_equal(to_numpy(r), [0.0, 1.0, 0.0, 0.0])
+
+
+def test_integer_and_bool_scatter_add(backend):
+    """``x.at[idx].add(y)`` and the gradient scatter of integer and boolean arrays: on the
+    cupy backend the scatter kernels took floats only and raised TypeError."""
+    xp = _xp()
+    rng = np.random.default_rng(0)
+    idx = np.array([[0, 2], [2, 2], [1, 0]])
+    for dt in (np.int32, np.int64, np.uint8):
+        x = rng.integers(0, 50, (3, 4)).astype(dt)
+        y = rng.integers(0, 50, (3, 2, 4)).astype(dt)
+        want = x.copy()
+        np.add.at(want, idx, y)
+        got = ad.tensor(xp.asarray(x)).at[xp.asarray(idx)].add(xp.asarray(y))
+        assert to_numpy(got).dtype == dt
+        np.testing.assert_array_equal(to_numpy(got), want)
+    m = np.zeros(4, bool)
+    got = ad.tensor(xp.asarray(m)).at[xp.asarray([1, 1, 3])].add(xp.asarray([True, False,
+                                                                            False]))
+    np.testing.assert_array_equal(to_numpy(got), [False, True, False, False])
