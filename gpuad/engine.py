@@ -1489,7 +1489,7 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 f"{t.shape}"
             )
     else:
-        new = _R.index_update(t, index, value)
+        new = _R.index_update(t, index, value, checked=True)
     if root is None:
         _snapshot_since(new, since, t._ver, t.data)
         if new.data is not t.data:

@@ -485,7 +485,7 @@ class Tensor:
                                                      "shape": self._data.shape,
                                                      "basic": True})
         else:
-            r = _R.getitem(self, index)
+            r = _R.getitem(self, index, checked=True)
         return mark_element(r, index)
 
     @property

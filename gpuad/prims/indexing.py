@@ -127,6 +127,12 @@ def check_bounds(index, shape_: tuple, where: str = "getitem") -> None:
         d += 1
 
 
+def _unchecked_backend(x) -> bool:
+    """Whether ``x`` lives on a backend whose indexing wraps out-of-range entries (CuPy)."""
+    raw = x._data if isinstance(x, Tensor) else x
+    return not isinstance(raw, _np.ndarray | _np.generic | int | float | complex | bool)
+
+
 def drop_leading_ones(v):
     """A value to write without its leading length-1 dims (broadcasting puts them back):
     NumPy and torch drop them where they exceed the selection's dims; CuPy refuses them."""
@@ -223,8 +229,10 @@ def _batched_index(index) -> bool:
     return isinstance(index, Tensor) and index._bat is not None
 
 
-def getitem(x, index):
-    """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
+def getitem(x, index, *, checked: bool = False):
+    """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds. ``checked``
+    (what ``Tensor.__getitem__`` passes): index arrays out of range raise ``IndexError`` on
+    CuPy too, which wraps them around (library code indexes in range by construction)."""
     c = index.__class__
     if c is slice:
         index = host_slice(index)
@@ -240,7 +248,7 @@ def getitem(x, index):
         return take_index(x, *arrays, template=template, shape=shape(x))
     index = normalize_index(index)
     basic = _is_basic(index)
-    if not basic and not isinstance(data(x), _np.ndarray):
+    if checked and not basic and _unchecked_backend(x):
         check_bounds(index, shape(x))
     return getitem_(x, index=index, shape=shape(x), basic=basic)
 
@@ -312,15 +320,16 @@ index_update_ = prim("index_update", _update_fwd,
                               index=index)])
 
 
-def index_update(x, index, value):
-    """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records)."""
+def index_update(x, index, value, *, checked: bool = False):
+    """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records);
+    ``checked``: as for :func:`getitem`."""
     if _batched_index(index):
         from .dynindex import split_index, update_index
 
         template, arrays = split_index(index, len(shape(x)), "index_update")
         return update_index(x, value, *arrays, template=template)
     index = normalize_index(index)
-    if not _is_basic(index) and not isinstance(data(x), _np.ndarray):
+    if checked and not _is_basic(index) and _unchecked_backend(x):
         check_bounds(index, shape(x), "setitem")
     return index_update_(x, value, index=index)
 
