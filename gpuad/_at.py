@@ -97,6 +97,8 @@ class AtRef:
         from .prims.dynindex import Slot, update_index
 
         s = _Selection(self._x, self._index, "set", mode)
+        if unique_indices:
+            s.ranks(True)  # the promise checked: a repeat raises ValueError
         if s.nodrop:
             return update_index(s.x, s.values(values, flat=False), *s.arrays,
                                 template=s.template)
@@ -106,12 +108,12 @@ class AtRef:
     def add(self, values, *, indices_are_sorted: bool = False, unique_indices: bool = False,
             mode: str | None = None):
         """``x`` with ``values`` added at ``index``; a repeated index adds every occurrence."""
-        return self._add(values, mode, "add", False)
+        return self._add(values, mode, "add", False, unique_indices)
 
     def subtract(self, values, *, indices_are_sorted: bool = False,
                  unique_indices: bool = False, mode: str | None = None):
         """``x`` with ``values`` subtracted at ``index`` (every occurrence)."""
-        return self._add(values, mode, "subtract", True)
+        return self._add(values, mode, "subtract", True, unique_indices)
 
     def multiply(self, values, *, indices_are_sorted: bool = False,
                  unique_indices: bool = False, mode: str | None = None):
@@ -160,11 +162,13 @@ class AtRef:
         return self._rounds(None, lambda cur, _: func(cur), "apply", mode, unique_indices)
 
     # ---- the two ways updates are made --------------------------------------------------
-    def _add(self, values, mode, op: str, negate: bool):
+    def _add(self, values, mode, op: str, negate: bool, unique: bool = False):
         from . import numpy as gnp
         from .prims.dynindex import Slot, scatter_index
 
         s = _Selection(self._x, self._index, op, mode)
+        if unique:
+            s.ranks(True)  # the promise checked: a repeat raises ValueError
         v = s.values(values, flat=not s.nodrop)
         if negate:
             v = gnp.negative(v)

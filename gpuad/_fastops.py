@@ -184,7 +184,7 @@ def tensor_getitem(self, index):
                 return t
         return mark_element(apply1(GETITEM, self, {"index": (index,), "shape": d.shape,
                                                    "basic": True}), index)
-    return mark_element(_R.getitem(self, index), index)
+    return mark_element(_R.getitem(self, index, checked=True), index)
 
 
 def tensor_reshape(self, *shape):

@@ -126,6 +126,9 @@ def index_put(self, indices, values, accumulate: bool = False) -> Tensor:
     if not isinstance(indices, tuple | list):
         raise TypeError(f"Tensor.index_put: indices must be a tuple of tensors, got "
                         f"{type(indices).__name__}")
+    if not indices:  # torch raises too; x.at[()] would write the whole tensor
+        raise IndexError(f"Tensor.index_put: at least one index must be given (tensor of "
+                         f"shape {self.shape})")
     at, d = [], 0
     for i in indices:
         at.append(_index_entry(self, i, d))

@@ -1452,6 +1452,11 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 idx = _R.normalize_index(index)
                 from . import rules
 
+                if type(t.data) is not _ndarray:  # CuPy: wraps bad indices, keeps no 1s
+                    from .prims.indexing import check_bounds, drop_leading_ones
+
+                    check_bounds(idx, t.shape, "setitem")
+                    vdata = drop_leading_ones(vdata)
                 if type(t.data) is not _ndarray and rules._may_repeat(idx):
                     # a GPU keeps any one of repeated writes; keep NumPy's (the last), as the
                     # recorded index_update does
@@ -1492,7 +1497,7 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 f"{t.shape}"
             )
     else:
-        new = _R.index_update(t, index, value)
+        new = _R.index_update(t, index, value, checked=True)
     if root is None:
         _snapshot_since(new, since, t._ver, t.data)
         if new.data is not t.data:

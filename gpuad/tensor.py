@@ -485,7 +485,7 @@ class Tensor:
                                                      "shape": self._data.shape,
                                                      "basic": True})
         else:
-            r = _R.getitem(self, index)
+            r = _R.getitem(self, index, checked=True)
         return mark_element(r, index)
 
     @property
@@ -502,7 +502,15 @@ class Tensor:
         if copied_element(self):
             refuse_element_write("t[...] = v" if index is Ellipsis else f"t[{index!r}] = v")
 
-        assign_inplace(self, value, index)
+        if index.__class__ is bool or getattr(getattr(index, "dtype", None), "kind",
+                                              "") == "b" and not getattr(index, "shape", (0,)):
+            value = _drop_leading_ones(value, self.ndim + 1)  # x[True] = v: torch's, NumPy's
+        # (None,): x[None] = v is an index (a new axis), not assign_inplace's whole-tensor write
+        assign_inplace(self, value, (None,) if index is None else index)
+
+    def __delitem__(self, index) -> None:
+        raise TypeError(f"del t[{index!r}]: a Tensor's elements cannot be deleted (shape "
+                        f"{self.shape}); gnp.delete(t, index, axis) returns a copy without them")
 
     def __iadd__(self, o): return _inplace(self, _R.add, o)
     def __isub__(self, o): return _inplace(self, _R.subtract, o)
@@ -687,3 +695,15 @@ _power_op.__name__ = "power"
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}
 
+
+def _drop_leading_ones(value, ndim: int):
+    """``value`` without the leading length-1 dims that take it past ``ndim`` dims (the
+    selection's), as a write reads them: NumPy's boolean write of ``x[True] = v`` refuses
+    them, torch and NumPy's other writes drop them."""
+    shape = tuple(getattr(value, "shape", ()))
+    k = 0
+    while len(shape) - k > ndim and shape[k] == 1:
+        k += 1
+    if not k:
+        return value
+    return value.reshape(shape[k:])

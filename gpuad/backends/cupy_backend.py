@@ -388,6 +388,9 @@ class CupyBackend(Backend):
         det = is_deterministic()
         if values.size == 0 or out.size == 0:
             return
+        if out.dtype.kind in "iub":  # the scatter kernels add floats only
+            self._index_add_exact(out, index, values)
+            return
         if out.dtype.kind == "c":
             # the scatter kernels add real numbers: scatter the real and imaginary parts apart
             for part, take in ((1, cp.real), (1j, cp.imag)):
@@ -419,6 +422,28 @@ class CupyBackend(Backend):
         lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
         vals = cp.ascontiguousarray(cp.broadcast_to(values, lin.shape)).ravel()
         numba_kernels.scatter_add_flat(out.reshape(-1), lin.ravel(), vals, deterministic=det)
+
+    def _index_add_exact(self, out: Any, index: Any, values: Any) -> None:
+        """``out[index] += values`` for integer and boolean ``out`` (``or`` for booleans, as
+        ``numpy.add.at``): the positions sorted, each run of equal ones summed by a cumulative
+        sum in ``out``'s dtype (exact, wrapping as repeated ``+=`` does)."""
+        cp = self.cp
+        lin = cp.arange(out.size, dtype=cp.int64).reshape(out.shape)[index]
+        vals = cp.broadcast_to(cp.asarray(values), lin.shape).ravel()
+        lin = lin.ravel()
+        flat = out.reshape(-1)
+        if out.dtype.kind == "b":
+            flat[lin[vals.astype(bool)]] = True
+            return
+        order = cp.argsort(lin)
+        sl = lin[order]
+        cs = cp.cumsum(vals[order].astype(out.dtype), dtype=out.dtype)
+        last = cp.ones(sl.size, dtype=bool)
+        last[:-1] = sl[1:] != sl[:-1]
+        ends = cs[last]
+        seg = ends.copy()
+        seg[1:] -= ends[:-1]
+        flat[sl[last]] += seg
 
     def softmax_xent_forward(self, logits: Any, labels: Any) -> Any:
         """Per-row softmax cross-entropy of (R, C) logits: the fused Numba kernel, or CuPy

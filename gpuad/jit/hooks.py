@@ -612,6 +612,11 @@ def _xp_func_w(name):
     def w(tr, orig, *args, **kwargs):
         found: list = []
         _known(tr, (args, kwargs), found)
+        if name in _VALUE_SHAPED and not (tr.writing or _in_impl() or _holds_tensor(
+                (args, kwargs))):
+            read = _value_shaped_read(tr, orig, name, args, kwargs)
+            if read is not None:
+                return read
         if not found or tr.writing or _in_impl() or _holds_tensor((args, kwargs)):
             # a Tensor among the arguments: NumPy hands the call to gpuad's own function
             # (__array_function__), whose primitives are recorded; run paused, they would not
@@ -645,6 +650,36 @@ def _xp_func_w(name):
                                 kwargs, o)
         return out
     return w
+
+
+def _value_shaped_read(tr, orig, name, args, kwargs):
+    """``nonzero()`` (or another function whose result's shape follows the values) of arrays
+    the function reads without receiving them (a closure's boolean mask): the result is a
+    constant of the program, with a check at every call that the arrays still hold the
+    values read (a call where they do not traces again, as JAX's concrete closure values
+    would be read again). None where an argument is traced: the caller refuses or records."""
+    arrays: list = []
+    _arrays_in(tr, (args, kwargs), arrays)
+    if not arrays or not all(_captured(tr, a) for a in arrays):
+        return None
+    _host_read(f"{name}() of an array read at every call (its result's shape follows its "
+               f"values)", arrays)
+    tr.paused += 1
+    try:
+        return orig(*args, **kwargs)
+    finally:
+        tr.paused -= 1
+
+
+def _arrays_in(tr, obj, out: list) -> None:
+    if tr.is_array(obj):
+        out.append(obj)
+    elif isinstance(obj, tuple | list):
+        for o in obj:
+            _arrays_in(tr, o, out)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _arrays_in(tr, o, out)
 
 
 def _chain(w, inner):

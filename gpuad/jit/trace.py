@@ -410,10 +410,20 @@ class Tracer:
     def check_mask_index(self, index) -> None:
         """Selecting with a boolean mask that depends on the arguments gives a result whose
         shape depends on the values: the program cannot replay it (a replay would reuse the
-        traced shape, broadcasting into it or failing)."""
+        traced shape, broadcasting into it or failing). A mask the function reads without
+        receiving it (a closure's) is read at every call: the program keeps its values and
+        traces again where a call finds others."""
+        from .. import _value_checks as _vc
+
         for part in index if isinstance(index, tuple) else (index,):
             d = part._data if isinstance(part, Tensor) else part
-            if self.is_array(d) and d.dtype == bool and self.dyn(d):
+            if not (self.is_array(d) and d.dtype == bool):
+                continue
+            vid = self.ids.get(id(d))
+            if vid is None or self.prog.vars[vid].kind == "cap":
+                _vc.host_read(f"indexing with a boolean mask (shape {d.shape}) read at every "
+                              f"call", d)
+            elif self.dyn(d):
                 refuse_value_shape(f"indexing with a boolean mask (shape {d.shape})")
 
     def record_write(self, t: Tensor, value, index) -> None:

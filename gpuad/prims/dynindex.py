@@ -132,6 +132,9 @@ def split_index(index, nd: int, where: str):
     lists and unbatched Tensors become arrays, the Ellipsis is spelled out, and a boolean mask
     becomes its integer arrays (``nonzero``), which needs one that is the same for every
     example: a batched mask selects a number of elements that depends on the data."""
+    from .indexing import _as_index_array, check_list_index
+
+    check_list_index(index, where)
     if not isinstance(index, tuple):
         index = (index,)
     used = 0
@@ -156,7 +159,7 @@ def split_index(index, nd: int, where: str):
             template.append(int(i))
             continue
         if isinstance(i, list):
-            i = _xp(None).asarray(i)
+            i = _as_index_array(i)
         if isinstance(i, Tensor):
             if i._bat is None:
                 i = i._data

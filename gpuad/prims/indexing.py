@@ -12,9 +12,36 @@ from .core import prim
 
 # ---- indexing ---------------------------------------------------------------------------------
 
+def check_list_index(index, where: str = "getitem") -> None:
+    """Refuse an index that PyTorch and NumPy read differently: a list shorter than 32 that
+    holds sequences, arrays, Tensors, slices, ``None`` or ``...`` is a tuple of indices to
+    torch (``x[[[0, 1], [1, 0]]]`` is ``x[[0, 1], [1, 0]]``) and one index array to NumPy;
+    a list of plain integers or bools means the same in both and passes.
+
+    Example: ``check_list_index([[0, 1], [1, 0]])`` raises; write ``x[tuple(seq)]``.
+    """
+    if index.__class__ is not list or len(index) >= 32:
+        return
+    for i in index:
+        if i is None or i is Ellipsis or isinstance(i, list | tuple | slice | Tensor) or (
+                getattr(i, "ndim", None) is not None and not isinstance(i, _np.generic)):
+            raise IndexError(
+                f"{where}: an index that is a list holding {type(i).__name__} entries means "
+                f"two things: torch reads it as a tuple of indices, NumPy as one index array. "
+                f"Write x[tuple(seq)] for torch's meaning or x[numpy.array(seq)] for NumPy's")
+
+
+def _as_index_array(lst):
+    """A list in an index as a backend array; an empty list is an empty integer index (as
+    NumPy and torch read it), not float64."""
+    xp = _xp(None)
+    return xp.asarray(lst) if lst else xp.asarray(lst, dtype=xp.intp)
+
+
 def normalize_index(index):
     """Replace Tensors and lists inside an index by backend arrays (hashable-free, raw), and
     slice bounds held in arrays by Python ints (:func:`host_slice`)."""
+    check_list_index(index)
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -22,7 +49,7 @@ def normalize_index(index):
         if isinstance(i, Tensor):
             i = i.data
         elif isinstance(i, list):
-            i = _xp(None).asarray(i)
+            i = _as_index_array(i)
         elif i.__class__ is slice:
             i = host_slice(i)
         out.append(i)
@@ -61,6 +88,59 @@ def _host_bound(b):
     v = int(raw)
     _vc.keep_value(f"{what} (it held {v})", v, b)
     return v
+
+
+def check_bounds(index, shape_: tuple, where: str = "getitem") -> None:
+    """Raise ``IndexError`` for an integer index array with an entry outside ``[-n, n)`` of
+    the dim it reads, for an array on a backend that does not check (CuPy wraps such entries
+    around, host index arrays included); NumPy raises itself. ``index`` is normalized (a
+    tuple of raw parts)."""
+    arrays = [i for i in index if getattr(i, "ndim", None) is not None and not isinstance(
+        i, _np.generic) and getattr(i.dtype, "kind", "") in "iu" and i.size]
+    if not arrays:
+        return
+    from .. import _value_checks as _vc
+
+    used = _builtins.sum(
+        len(i.shape) if getattr(getattr(i, "dtype", None), "kind", "") == "b" else 1
+        for i in index if i is not None and i is not Ellipsis)
+    d = 0
+    for i in index:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            d += len(shape_) - used
+            continue
+        kind = getattr(getattr(i, "dtype", None), "kind", "")
+        if kind == "b":
+            d += len(i.shape)
+            continue
+        if _builtins.any(i is a for a in arrays) and d < len(shape_):
+            n = shape_[d]
+            _vc.run(_vc.Check(
+                "getitem_index", lambda xp, v, n=n: (v < -n) | (v >= n),
+                lambda count, first, n=n, d=d: IndexError(
+                    f"{where}: index {first} is out of bounds for axis {d} with size {n} "
+                    f"(array of shape {tuple(shape_)}); {count} entries lie outside "
+                    f"[{-n}, {n})"),
+                values=lambda xp, v: v), i)
+        d += 1
+
+
+def _unchecked_backend(x) -> bool:
+    """Whether ``x`` lives on a backend whose indexing wraps out-of-range entries (CuPy)."""
+    raw = x._data if isinstance(x, Tensor) else x
+    return not isinstance(raw, _np.ndarray | _np.generic | int | float | complex | bool)
+
+
+def drop_leading_ones(v):
+    """A value to write without its leading length-1 dims (broadcasting puts them back):
+    NumPy and torch drop them where they exceed the selection's dims; CuPy refuses them."""
+    shape_ = getattr(v, "shape", ())
+    k = 0
+    while k < len(shape_) and shape_[k] == 1:
+        k += 1
+    return v.reshape(shape_[k:]) if k else v
 
 
 def _is_basic(index) -> bool:
@@ -149,8 +229,10 @@ def _batched_index(index) -> bool:
     return isinstance(index, Tensor) and index._bat is not None
 
 
-def getitem(x, index):
-    """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds."""
+def getitem(x, index, *, checked: bool = False):
+    """``x[index]`` with basic and advanced indexing; the adjoint scatter-adds. ``checked``
+    (what ``Tensor.__getitem__`` passes): index arrays out of range raise ``IndexError`` on
+    CuPy too, which wraps them around (library code indexes in range by construction)."""
     c = index.__class__
     if c is slice:
         index = host_slice(index)
@@ -165,7 +247,10 @@ def getitem(x, index):
         template, arrays = split_index(index, len(shape(x)), "getitem")
         return take_index(x, *arrays, template=template, shape=shape(x))
     index = normalize_index(index)
-    return getitem_(x, index=index, shape=shape(x), basic=_is_basic(index))
+    basic = _is_basic(index)
+    if checked and not basic and _unchecked_backend(x):
+        check_bounds(index, shape(x))
+    return getitem_(x, index=index, shape=shape(x), basic=basic)
 
 
 def _may_repeat(index):
@@ -195,6 +280,8 @@ def _write_owner(xp, index, shape_):
 
 def _update_fwd(xp, x, v, index):
     out = xp.array(x, copy=True)
+    if xp is not _np:
+        v = drop_leading_ones(v)
     if xp is _np or not _may_repeat(index):
         out[index] = v
         return out
@@ -233,14 +320,18 @@ index_update_ = prim("index_update", _update_fwd,
                               index=index)])
 
 
-def index_update(x, index, value):
-    """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records)."""
+def index_update(x, index, value, *, checked: bool = False):
+    """A copy of ``x`` with ``x[index] = value`` (functional; what ``x[index] = v`` records);
+    ``checked``: as for :func:`getitem`."""
     if _batched_index(index):
         from .dynindex import split_index, update_index
 
         template, arrays = split_index(index, len(shape(x)), "index_update")
         return update_index(x, value, *arrays, template=template)
-    return index_update_(x, value, index=normalize_index(index))
+    index = normalize_index(index)
+    if checked and not _is_basic(index) and _unchecked_backend(x):
+        check_bounds(index, shape(x), "setitem")
+    return index_update_(x, value, index=index)
 
 
 # names of the other families, which the formulas call (imported last: the families
