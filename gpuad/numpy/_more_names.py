@@ -41,6 +41,7 @@ from . import tril as _tril0
 from . import triu as _triu0
 from . import vstack as _vstack0
 from ._more_sig import _cast, _to_out
+from ._pad_stats import STAT_MODES, pad_stat
 
 _NoValue = object()
 _ndarray = _np.ndarray
@@ -195,14 +196,21 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp",
 
 def pad(array, pad_width, mode: str = "constant", **kwargs):
     """``numpy.pad`` with modes constant, edge, reflect and symmetric (``reflect_type``
-    'even' or 'odd'), wrap, linear_ramp (``end_values``) and empty (filled with zeros); a
-    Tensor ``constant_values`` is differentiated.
+    'even' or 'odd'), wrap, linear_ramp (``end_values``), maximum, minimum, mean and median
+    (``stat_length``) and empty (filled with zeros); a Tensor ``constant_values`` is
+    differentiated.
 
     Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
-    if callable(mode) or mode not in _PAD_MODES:
+    if callable(mode) or mode not in _PAD_MODES + STAT_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
-                                  f"{', '.join(_PAD_MODES)}")
+                                  f"{', '.join(_PAD_MODES + STAT_MODES)}")
+    if mode in STAT_MODES:
+        stat_length = kwargs.pop("stat_length", None)
+        if kwargs:
+            raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                            f"{', '.join(kwargs)}")
+        return pad_stat(array, pad_width, mode, stat_length)
     cv = kwargs.pop("constant_values", 0)
     rt = kwargs.pop("reflect_type", "even")
     if rt not in ("even", "odd"):
