@@ -273,8 +273,8 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False) -> Choles
     def info(d):
         xp = _r._xp(d)
         low = xp.tril(d)
-        sym = low + xp.swapaxes(xp.tril(d, -1), -1, -2)
-        pivots = _lx._eliminate(xp, sym, pivot=False)[0].diagonal(axis1=-2, axis2=-1)
+        sym = low + xp.conj(xp.swapaxes(xp.tril(d, -1), -1, -2))  # Hermitian for complex
+        pivots = _lx._eliminate(xp, sym, pivot=False)[0].diagonal(axis1=-2, axis2=-1).real
         return _first_zero(xp.where(pivots > 0, pivots, 0))
 
     code = _nla._on_stacks(info, A)

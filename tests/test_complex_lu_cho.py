@@ -73,3 +73,20 @@ def test_cho_solve_derivatives_and_values(backend, lower):
     np.testing.assert_allclose(
         to_numpy(gsl.solve_triangular(xp.asarray(c), xp.asarray(b), trans="C", lower=lower)),
         np.linalg.solve(c.conj().T, b), rtol=1e-10)
+
+
+def test_cholesky_ex_info_of_complex_hermitian_matrices(backend):
+    """``info`` is the order of the first leading minor that is not positive definite (it was
+    read from a complex symmetric, not Hermitian, matrix before)."""
+    xp = ad.get_backend().xp
+    rng = np.random.default_rng(8)
+    for shift in (1.0, -1.5, -3.0):
+        m = _c(rng, 4, 4)
+        h = m @ m.conj().T + shift * np.eye(4)
+        minors = [np.linalg.eigvalsh(h[:k, :k]).min() > 0 for k in range(1, 5)]
+        want = 0 if all(minors) else minors.index(False) + 1
+        if want == 0:
+            assert int(to_numpy(LA.cholesky_ex(xp.asarray(h)).info)) == 0
+        else:
+            with pytest.raises(np.linalg.LinAlgError, match=f"info = {want}"):
+                LA.cholesky_ex(xp.asarray(h))
