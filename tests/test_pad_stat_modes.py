@@ -1,6 +1,7 @@
-"""``gnp.pad`` modes maximum, minimum, mean and median with ``stat_length``: values against
-NumPy and derivatives (both modes, second order) against float64 central differences, on both
-backends (tests/conformance/test_jax_pad_stat_modes.py compares jax.numpy's gradients at ties).
+"""``gnp.pad`` modes maximum, minimum, mean and median with ``stat_length``, and per-axis
+constant values: values against NumPy and derivatives (both modes, second order) against
+float64 central differences, on both backends (tests/conformance/test_jax_pad_stat_modes.py
+compares jax.numpy's gradients at ties).
 """
 
 from __future__ import annotations
@@ -53,3 +54,19 @@ def test_stat_length_zero_and_bad_arguments_raise(backend):
     with pytest.raises(TypeError, match="pad: unsupported keyword.*reflect_type"):
         gnp.pad(x, 1, "minimum", reflect_type="odd")
     assert np.isnan(to_numpy(gnp.pad(x, 1, "mean", stat_length=0))[[0, -1]]).all()
+
+
+def test_per_axis_constant_values(backend):
+    """constant mode with a (before, after) value per axis: NumPy's values (corners take the
+    later axis's value), differentiable in the array and in the values."""
+    xp = ad.get_backend().xp
+    x = np.arange(6.0).reshape(2, 3)
+    for cv in ((1.5, -1.0), ((1, 2), (3, 4)), [[1], [2]]):
+        for width in (1, ((1, 0), (2, 1))):
+            np.testing.assert_array_equal(
+                to_numpy(gnp.pad(xp.asarray(x), width, constant_values=cv)),
+                np.pad(x, width, constant_values=cv))
+    check_grads(lambda v, c: gnp.pad(v, ((1, 2), (2, 1)), constant_values=c),
+                (x, np.array([[1.0, 2.0], [3.0, 4.0]])), order=1)
+    with pytest.raises(ValueError, match="pad: constant_values of shape"):
+        gnp.pad(xp.asarray(x), 1, constant_values=[1.0, 2.0, 3.0])

@@ -223,10 +223,30 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
         mode = "constant"
     if mode == "linear_ramp" or (rt == "odd" and mode in ("reflect", "symmetric")):
         return _pad_affine(array, pad_width, mode, rt, ev)
-    if mode == "constant" and not isinstance(cv, Tensor) and _np.ndim(data(cv)) > 0:
-        raise NotImplementedError("pad: per-axis constant_values are not supported; pad one "
-                                  "axis at a time with a scalar")
+    if mode == "constant" and (ndim(cv) if isinstance(cv, Tensor) else _np.ndim(data(cv))):
+        return _pad_constants(array, pad_width, cv)
     return _pad0(array, pad_width, mode, cv)
+
+
+def _pad_constants(x, pad_width, cv):
+    """Constant padding with a (before, after) value per axis, axis by axis: the corners take
+    the later axis's values, as NumPy's."""
+    nd = ndim(x)
+    pw = _np.broadcast_to(_np.asarray(pad_width, dtype=_np.int64), (nd, 2))
+    if not isinstance(cv, Tensor):
+        cv = _np.asarray(data(cv))
+    try:
+        pairs = _broadcast_to0(cv, (nd, 2))
+    except ValueError as e:
+        raise ValueError(f"pad: constant_values of shape {shape(cv)} do not give a (before, "
+                         f"after) pair for each of the {nd} axes") from e
+    for a in range(nd):
+        for side in (0, 1):
+            if pw[a, side]:
+                widths = [[0, 0]] * nd
+                widths[a] = [int(pw[a, side]), 0] if side == 0 else [0, int(pw[a, side])]
+                x = _pad0(x, widths, "constant", pairs[a, side])
+    return x
 
 
 def _pad_affine(x, pad_width, mode, rt, ev):
