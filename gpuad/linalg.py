@@ -22,7 +22,7 @@ import numpy as _np
 
 from . import linalg_extra as _lx
 from . import rules as _r
-from .linalg_rules import _T, solve_tri_
+from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .numpy.linalg import (  # noqa: F401
     cholesky,
@@ -106,7 +106,6 @@ def _gnp():
 def _factor(A, pivot: bool, name: str):
     A = _nla._float_input(_nla._arr(A))
     _lx._square(A, name)
-    _lx._real(A, name)
     if pivot:
         packed, piv, perm = _lx._factor(A, name)
         return packed, _nla._on_stacks(lambda p: p + 1, piv), perm
@@ -171,7 +170,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
 
 
 def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
-    """Solve ``A X = B`` (``left=False``: ``X A = B``; ``adjoint``: with ``A^T``) given
+    """Solve ``A X = B`` (``left=False``: ``X A = B``; ``adjoint``: with ``A^H``) given
     ``lu_factor(A)``, as ``torch.linalg.lu_solve``. Example: ``X = lu_solve(LU, pivots, B)``"""
     if _r.ndim(B) < 2:
         raise ValueError(
@@ -179,9 +178,11 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
         )
     piv0 = _nla._on_stacks(lambda p: p - 1, _nla._arr(pivots))
     if left:
-        return _lx.lu_solve((LU, piv0), B, trans=1 if adjoint else 0)
+        return _lx.lu_solve((LU, piv0), B, trans=2 if adjoint else 0)
+    if adjoint:  # X A^H = B  <=>  A X^H = B^H
+        return _H(_lx.lu_solve((LU, piv0), _H(B), trans=0))
     # X A = B  <=>  A^T X^T = B^T
-    return _T(_lx.lu_solve((LU, piv0), _T(B), trans=0 if adjoint else 1))
+    return _T(_lx.lu_solve((LU, piv0), _T(B), trans=1))
 
 
 def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: bool = False):
@@ -272,8 +273,8 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False) -> Choles
     def info(d):
         xp = _r._xp(d)
         low = xp.tril(d)
-        sym = low + xp.swapaxes(xp.tril(d, -1), -1, -2)
-        pivots = _lx._eliminate(xp, sym, pivot=False)[0].diagonal(axis1=-2, axis2=-1)
+        sym = low + xp.conj(xp.swapaxes(xp.tril(d, -1), -1, -2))  # Hermitian for complex
+        pivots = _lx._eliminate(xp, sym, pivot=False)[0].diagonal(axis1=-2, axis2=-1).real
         return _first_zero(xp.where(pivots > 0, pivots, 0))
 
     code = _nla._on_stacks(info, A)

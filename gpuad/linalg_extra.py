@@ -48,7 +48,8 @@ def _gnp():
 
 def _eliminate(xp, a, pivot: bool):
     """``(packed LU, LAPACK pivots)`` of a stack of square matrices: Gaussian elimination with
-    partial pivoting (or none). A zero pivot leaves its column, as LAPACK's ``getrf`` does."""
+    partial pivoting (or none). A zero pivot leaves its column, as LAPACK's ``getrf`` does;
+    complex pivots are chosen on ``|re| + |im|``, as there."""
     a = a.astype(_np.result_type(a.dtype, _np.float32), copy=True)
     lead, n = a.shape[:-2], a.shape[-1]
     m = math.prod(lead)  # (not -1: ambiguous for 0 x 0 matrices)
@@ -57,7 +58,9 @@ def _eliminate(xp, a, pivot: bool):
     piv = xp.zeros((m, n), dtype=xp.int32)
     for k in range(n):
         if pivot:
-            p = k + xp.argmax(xp.abs(a[:, k:, k]), axis=-1)
+            col = a[:, k:, k]
+            size = xp.abs(col.real) + xp.abs(col.imag) if col.dtype.kind == "c" else xp.abs(col)
+            p = k + xp.argmax(size, axis=-1)  # LAPACK's i?amax: |re| + |im| for complex
             piv[:, k] = p
             top = a[rows, k].copy()
             a[rows, k] = a[rows, p]
@@ -115,7 +118,8 @@ def _lu_jvp(t, ans, a):
     return matmul(_unit_lower(ans), _tril(f, -1)) + matmul(_triu(f), _triu(ans))
 
 
-_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_lu_vjp], jvp=[_lu_jvp])
+# complex matrices: the factorisation is holomorphic, and so the real formulas hold
+_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_lu_vjp], jvp=[_lu_jvp], cplx="holo")
 
 
 def _square(a, name: str):
@@ -154,7 +158,6 @@ def _order(piv):
 def _factor(a, name: str):
     a = _nla._float_input(_nla._arr(a))
     _square(a, name)
-    _real(a, name)
     piv = _pivots(a)
     perm = _order(piv)
     return _lu_nopivot(_rows(a, perm)), piv, perm
@@ -172,13 +175,12 @@ def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
 
 
 def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False, check_finite: bool = True):
-    """Solve ``a x = b`` (``trans`` 1 or 2: ``a^T x = b``) given ``lu_factor(a)``,
-    differentiable in ``lu`` and ``b``. Example: ``x = lu_solve(lu_factor(a), b)``"""
+    """Solve ``a x = b`` (``trans`` 1: ``a^T x = b``, 2: ``a^H x = b``) given
+    ``lu_factor(a)``, differentiable in ``lu`` and ``b``. Example:
+    ``x = lu_solve(lu_factor(a), b)``"""
     packed, piv = lu_and_piv
     packed, b = _nla._arr(packed), _nla._float_input(_nla._arr(b))
     _square(packed, "lu_solve")
-    _real(packed, "lu_solve")
-    _real(b, "lu_solve")
     n = _r.shape(packed)[-1]
     bs = _r.shape(b)
     if not bs or bs[0 if len(bs) == 1 else -2] != n:
@@ -189,6 +191,10 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False, check_fin
     if trans == 0:  # l u x = b[perm]
         y = solve_tri_(packed, _rows(b, perm), lower=True, trans=0, unit=True)
         return solve_tri_(packed, y, lower=False, trans=0, unit=False)
+    if trans == 2 and _r.data(packed).dtype.kind == "c":  # a^H = (conj a)^T
+        from .complex_rules import conj
+
+        packed = conj(packed)
     y = solve_tri_(packed, b, lower=False, trans=1, unit=False)  # u^T l^T x[perm] = b
     y = solve_tri_(packed, y, lower=True, trans=1, unit=True)
     inverse = _nla._on_stacks(lambda p: _r._xp(p).argsort(p, axis=-1), perm)
@@ -226,7 +232,8 @@ def lu(
         if permute_l:
             return _rows(lo, inverse), up
         return inverse, lo, up
-    return _perm_matrix(perm, _r.data(packed).dtype), lo, up
+    real = _np.empty(0, _r.data(packed).dtype).real.dtype  # SciPy's p is real for complex a
+    return _perm_matrix(perm, real), lo, up
 
 
 # ---- structured matrices ----------------------------------------------------------------------

@@ -704,6 +704,7 @@ __all__ += [
 # isort: split
 # more of torch.nn.functional: embeddings with torch's arguments and embedding bags,
 # resampling, fold/unfold, rms_norm, smaller layers and losses, in-place activations
+from .distances import cdist  # noqa: E402, F401
 from .embeddings import embedding, embedding_bag  # noqa: E402, F401, F811
 from .fold import fold, unfold  # noqa: E402, F401
 from .inplace_activations import (  # noqa: E402, F401
@@ -741,7 +742,7 @@ from .resample import (  # noqa: E402, F401
 )
 
 __all__ += [
-    "embedding_bag", "affine_grid", "grid_sample", "fold", "unfold", "interpolate",
+    "cdist", "embedding_bag", "affine_grid", "grid_sample", "fold", "unfold", "interpolate",
     "upsample", "upsample_bilinear", "upsample_nearest", "celu_", "elu_", "hardtanh_",
     "leaky_relu_", "relu_", "rrelu_", "selu_", "threshold_", "channel_shuffle", "gumbel_softmax",
     "local_response_norm", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",

@@ -32,6 +32,7 @@ from .._numpy_protocol import stop_gradient
 from .._raw import _xp, data
 from . import init
 from .activations import softmax
+from .distances import lp_of_differences
 from .losses import _check_reduction, _Loss
 from .modules import Module, Parameter
 
@@ -279,22 +280,7 @@ def pdist(input: Array, p: float = 2.0) -> Array:
     i, j = np.triu_indices(s[0], 1)
     xp = _xp(data(input))
     diff = gnp.take(input, xp.asarray(i), axis=0) - gnp.take(input, xp.asarray(j), axis=0)
-    a = gnp.abs(diff)
-    raw = data(a)
-    if p == 0:
-        return gnp.sum(gnp.where(raw != 0, 1.0, a * 0.0), axis=1)  # no gradient, as torch
-    if p == math.inf:
-        top = gnp.max(raw, axis=1, keepdims=True)
-        ties = gnp.where(raw == top, a - stop_gradient(a), 0.0)
-        return top[:, 0] + gnp.sum(ties, axis=1)
-    pos = raw > 0
-    safe = gnp.where(pos, a, 1.0)
-    powered = gnp.where(pos, safe if p == 1 else safe**p, 0.0)
-    total = gnp.sum(powered, axis=1)
-    if p == 1:
-        return total
-    nz = data(total) > 0
-    return gnp.where(nz, gnp.where(nz, total, 1.0) ** (1.0 / p), 0.0)
+    return lp_of_differences(diff, p)
 
 
 # ---- random -----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from . import tril as _tril0
 from . import triu as _triu0
 from . import vstack as _vstack0
 from ._more_sig import _cast, _to_out
+from ._pad_stats import STAT_MODES, pad_stat
 
 _NoValue = object()
 _ndarray = _np.ndarray
@@ -195,14 +196,21 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp",
 
 def pad(array, pad_width, mode: str = "constant", **kwargs):
     """``numpy.pad`` with modes constant, edge, reflect and symmetric (``reflect_type``
-    'even' or 'odd'), wrap, linear_ramp (``end_values``) and empty (filled with zeros); a
-    Tensor ``constant_values`` is differentiated.
+    'even' or 'odd'), wrap, linear_ramp (``end_values``), maximum, minimum, mean and median
+    (``stat_length``) and empty (filled with zeros); a Tensor ``constant_values`` is
+    differentiated.
 
     Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
-    if callable(mode) or mode not in _PAD_MODES:
+    if callable(mode) or mode not in _PAD_MODES + STAT_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
-                                  f"{', '.join(_PAD_MODES)}")
+                                  f"{', '.join(_PAD_MODES + STAT_MODES)}")
+    if mode in STAT_MODES:
+        stat_length = kwargs.pop("stat_length", None)
+        if kwargs:
+            raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                            f"{', '.join(kwargs)}")
+        return pad_stat(array, pad_width, mode, stat_length)
     cv = kwargs.pop("constant_values", 0)
     rt = kwargs.pop("reflect_type", "even")
     if rt not in ("even", "odd"):
@@ -215,10 +223,30 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
         mode = "constant"
     if mode == "linear_ramp" or (rt == "odd" and mode in ("reflect", "symmetric")):
         return _pad_affine(array, pad_width, mode, rt, ev)
-    if mode == "constant" and not isinstance(cv, Tensor) and _np.ndim(data(cv)) > 0:
-        raise NotImplementedError("pad: per-axis constant_values are not supported; pad one "
-                                  "axis at a time with a scalar")
+    if mode == "constant" and (ndim(cv) if isinstance(cv, Tensor) else _np.ndim(data(cv))):
+        return _pad_constants(array, pad_width, cv)
     return _pad0(array, pad_width, mode, cv)
+
+
+def _pad_constants(x, pad_width, cv):
+    """Constant padding with a (before, after) value per axis, axis by axis: the corners take
+    the later axis's values, as NumPy's."""
+    nd = ndim(x)
+    pw = _np.broadcast_to(_np.asarray(pad_width, dtype=_np.int64), (nd, 2))
+    if not isinstance(cv, Tensor):
+        cv = _np.asarray(data(cv))
+    try:
+        pairs = _broadcast_to0(cv, (nd, 2))
+    except ValueError as e:
+        raise ValueError(f"pad: constant_values of shape {shape(cv)} do not give a (before, "
+                         f"after) pair for each of the {nd} axes") from e
+    for a in range(nd):
+        for side in (0, 1):
+            if pw[a, side]:
+                widths = [[0, 0]] * nd
+                widths[a] = [int(pw[a, side]), 0] if side == 0 else [0, int(pw[a, side])]
+                x = _pad0(x, widths, "constant", pairs[a, side])
+    return x
 
 
 def _pad_affine(x, pad_width, mode, rt, ev):

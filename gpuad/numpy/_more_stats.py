@@ -263,7 +263,7 @@ def _sorted_last(a, axis, ignore_nan):
     ax = norm_axis(axis, nd)
     flat, _, s = _r._to_last(a, tuple(range(nd)) if ax is None else ax)
     xp, d = _xpd(flat)
-    order = xp.argsort(d, axis=-1)
+    order = xp.argsort(d, axis=-1, kind="stable")  # ties in order, as jax.numpy
     srt = take_along_axis(flat, order, -1)
     k = shape(flat)[-1]
     rest = shape(flat)[:-1]

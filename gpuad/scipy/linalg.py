@@ -52,8 +52,9 @@ def _is_complex(*xs) -> bool:
 
 def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = False,
                      overwrite_b: bool = False, check_finite: bool = True):
-    """Solve ``a x = b`` (``trans=1``/'T': ``a^T x = b``) reading one triangle of ``a`` only
-    (``lower``), with an implicit unit diagonal when ``unit_diagonal``. Stacked matrices too.
+    """Solve ``a x = b`` (``trans=1``/'T': ``a^T x = b``, ``trans=2``/'C': ``a^H x = b``)
+    reading one triangle of ``a`` only (``lower``), with an implicit unit diagonal when
+    ``unit_diagonal``. Stacked matrices too.
 
     Example: ``x = solve_triangular(L, b, lower=True)``
     """
@@ -65,9 +66,10 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
         raise ValueError(f"solve_triangular: shapes of a {_r.shape(a)} and b {bs} are "
                          f"incompatible")
     code = _trans_code(trans)
-    if trans in (2, "C", "c") and _is_complex(a):
-        raise NotImplementedError("solve_triangular: trans='C' with complex a is not "
-                                  "supported yet")
+    if trans in (2, "C", "c") and _is_complex(a):  # a^H = (conj a)^T
+        from ..complex_rules import conj
+
+        a = conj(a)
     return _solve_tri(_nla._float_input(a), _nla._float_input(b), lower=bool(lower),
                       trans=code, unit=bool(unit_diagonal))
 
@@ -85,14 +87,13 @@ def cho_factor(a, lower: bool = False, overwrite_a: bool = False, check_finite: 
 
 
 def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = True):
-    """Solve ``a x = b`` given ``cho_factor(a)``; only the factor's triangle is read."""
+    """Solve ``a x = b`` given ``cho_factor(a)`` (``a = L L^H`` or ``U^H U``); only the
+    factor's triangle is read. Example: ``x = cho_solve(cho_factor(a), b)``"""
     c, lower = c_and_lower
-    if _is_complex(c, b):
-        raise NotImplementedError("cho_solve: complex factors are not supported yet")
-    if lower:  # L L^T x = b
+    if lower:  # L L^H x = b
         y = solve_triangular(c, b, lower=True)
-        return solve_triangular(c, y, trans=1, lower=True)
-    y = solve_triangular(c, b, trans=1, lower=False)  # U^T U x = b
+        return solve_triangular(c, y, trans=2, lower=True)
+    y = solve_triangular(c, b, trans=2, lower=False)  # U^H U x = b
     return solve_triangular(c, y, lower=False)
 
 

@@ -209,6 +209,7 @@ CALL = {
              else (spacing,)), axis=dim, edge_order=edge_order)),
     "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, "constant", value),
     "lu_unpack": glinalg.lu_unpack,
+    "cdist": F.cdist,
 }
 
 

@@ -1,8 +1,8 @@
 """Derivative specs for the embeddings with torch's arguments, resampling, fold/unfold,
 rms_norm, the smaller layers and losses, and the in-place activations of
 ``gpuad.nn.functional`` (gpuad/nn/embeddings.py, resample.py, fold.py, misc_layers.py,
-inplace_activations.py). First order: the compositions' second derivatives are their
-primitives', checked on their own."""
+inplace_activations.py, distances.py). First order (cdist: second): the compositions' second
+derivatives are their primitives', checked on their own."""
 
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ SPECS: list[Spec] = [
     _spec("rms_norm", lambda x, w: F.rms_norm(x, (4,), w), _u(IMG, (4,))),
     _spec("channel_shuffle", lambda x: F.channel_shuffle(x, 2), _u(IMG)),
     _spec("pdist", F.pdist, _u((3, 2))),
+    Spec(N + "cdist", lambda a, b: F.cdist(a, b, 3.0), _u((2, 3, 2), (4, 2))),
     _spec("local_response_norm", lambda x: F.local_response_norm(x, 2), _u(IMG)),
     _spec("gumbel_softmax", _seeded(lambda x: F.gumbel_softmax(x, tau=0.5)), _u((2, 3))),
     _spec("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 2), _u((1, 2, 4), lo=0.2)),
