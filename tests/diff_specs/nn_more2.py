@@ -1,7 +1,8 @@
 """Derivative specs for the embeddings with torch's arguments, resampling, fold/unfold,
 rms_norm, the smaller layers and losses, and the in-place activations of
 ``gpuad.nn.functional`` (gpuad/nn/embeddings.py, resample.py, fold.py, misc_layers.py,
-inplace_activations.py, distances.py). First order (cdist: second): the compositions' second
+inplace_activations.py, distances.py, ctc.py, fractional_pooling.py,
+linear_losses.py). First order (cdist: second): the compositions' second
 derivatives are their primitives', checked on their own."""
 
 from __future__ import annotations
@@ -68,6 +69,34 @@ SPECS: list[Spec] = [
     _spec("channel_shuffle", lambda x: F.channel_shuffle(x, 2), _u(IMG)),
     _spec("pdist", F.pdist, _u((3, 2))),
     Spec(N + "cdist", lambda a, b: F.cdist(a, b, 3.0), _u((2, 3, 2), (4, 2))),
+    _spec(
+        "ctc_loss",
+        lambda x: F.ctc_loss(
+            F.log_softmax(x, -1), np.array([[1, 2], [2, 2]]), (5, 4), (2, 2), reduction="sum"
+        ),
+        _u((5, 2, 3)),
+    ),
+    _spec(
+        "fractional_max_pool2d",
+        lambda x: F.fractional_max_pool2d(
+            x, 2, output_size=(2, 2), _random_samples=np.array([[[0.3, 0.7], [0.6, 0.1]]])
+        ),
+        _u((1, 2, 4, 5)),
+    ),
+    _spec(
+        "fractional_max_pool3d",
+        lambda x: F.fractional_max_pool3d(
+            x, 2, output_size=(2, 2, 2), _random_samples=np.array([[[0.3, 0.7, 0.5]]])
+        ),
+        _u((1, 1, 4, 4, 5)),
+    ),
+    _spec(
+        "linear_cross_entropy",
+        lambda x, w, b: F.linear_cross_entropy(
+            x, w, np.array([0, 2, 1]), linear_bias=b, label_smoothing=0.1
+        ),
+        _u((3, 4), (3, 4), (3,)),
+    ),
     _spec("local_response_norm", lambda x: F.local_response_norm(x, 2), _u(IMG)),
     _spec("gumbel_softmax", _seeded(lambda x: F.gumbel_softmax(x, tau=0.5)), _u((2, 3))),
     _spec("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 2), _u((1, 2, 4), lo=0.2)),
