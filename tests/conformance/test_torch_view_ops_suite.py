@@ -1206,6 +1206,10 @@ def test_view_programs_match_torch(backend, name):
 def test_writes_through_views_reach_the_base_as_in_torch(backend, name):
     f = PLAIN[name]
     want = _np_of(f(T))
+    if name == "expand_write_broadcast" and ad.get_backend().name != "numpy":
+        # CuPy's broadcast arrays are writable views: an unrecorded write lands as torch's
+        np.testing.assert_array_equal(_np_of(f(G)), want)
+        return
     if name in COPY_REFUSES:
         with pytest.raises((RuntimeError, ValueError), match=COPY_REFUSES[name]):
             f(G)

@@ -1,0 +1,75 @@
+"""Results that are views in torch but copies in gpuad refuse writes instead of silently
+missing the tensor they came from (``z.H``/``z.mH`` of a complex ``z``, an index by a NumPy
+integer or a 0-d integer array or Tensor), and ``x.diag()`` of a matrix is torch's copy."""
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+
+
+def _t(a, rg=False):
+    return ad.tensor(ad.get_backend().asarray(np.asarray(a)), requires_grad=rg)
+
+
+Z = np.arange(9.0).reshape(3, 3) + 1j * np.cos(np.arange(9.0)).reshape(3, 3)
+
+
+@pytest.mark.parametrize("name", ["H", "mH"])
+def test_conjugate_transpose_of_complex_refuses_writes(backend, name):
+    z = _t(Z)
+    v = getattr(z, name)
+    np.testing.assert_array_equal(to_numpy(v), Z.conj().T)
+    with pytest.raises(ValueError, match=f"Tensor.{name}"):
+        v[0, 1] = 9.0
+    with pytest.raises(ValueError, match=f"Tensor.{name}"):
+        v.add_(1.0)
+    np.testing.assert_array_equal(to_numpy(z), Z)  # untouched
+    w = getattr(z, name).clone()
+    w[0, 1] = 9.0  # a copy is writable
+    assert complex(to_numpy(w)[0, 1]) == 9.0
+
+
+def test_conjugate_transpose_still_differentiates(backend):
+    x = _t(np.arange(4.0).reshape(2, 2) + 0.5, True)
+    w = np.array([[1.0, 2.0], [3.0, 5.0]])
+    z = x * (1 + 2j)
+    (z.mH * _t(w)).real.sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), w.T, rtol=1e-12)  # Re(conj(1+2j) x^T w)
+
+
+@pytest.mark.parametrize("kind", ["numpy_int", "array0d", "tensor0d"])
+def test_integer_scalar_index_copies_refuse_torch_writes(backend, kind):
+    i = {"numpy_int": np.int64(1), "array0d": np.array(1),
+         "tensor0d": ad.tensor(np.array(1))}[kind]
+    t = _t(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="x\\[i, \\.\\.\\.\\]"):
+        t[i, 2].fill_(-1.0)
+    if kind != "numpy_int":  # a row by a 0-d array: NumPy's advanced indexing copies
+        with pytest.raises(RuntimeError, match="0-d integer"):
+            t[i].mul_(2.0)
+        with pytest.raises(RuntimeError, match="0-d integer"):
+            t[i][0] = 5.0
+    np.testing.assert_array_equal(to_numpy(t), np.arange(6.0).reshape(2, 3))
+    s = t[i, 2]
+    s += 1.0  # NumPy's meaning: the copy alone changes
+    assert float(to_numpy(s)) == 6.0 and float(to_numpy(t)[1, 2]) == 5.0
+    t[int(i), ...].mul_(2.0)  # the view torch's t[i] is
+    np.testing.assert_array_equal(to_numpy(t)[1], [6.0, 8.0, 10.0])
+
+
+def test_numpy_integer_row_index_stays_a_view(backend):
+    t = _t(np.arange(6.0).reshape(2, 3))
+    t[np.int64(1)].fill_(-1.0)
+    np.testing.assert_array_equal(to_numpy(t), [[0.0, 1.0, 2.0], [-1.0, -1.0, -1.0]])
+
+
+def test_diag_of_a_matrix_is_a_copy(backend):
+    a = np.arange(9.0).reshape(3, 3) + 1
+    t = _t(a, True)
+    d = t.diag(1)
+    d[0] = -1.0  # torch's diag is a copy: t keeps its values
+    np.testing.assert_array_equal(to_numpy(t), a)
+    (t.diag() * _t(np.array([1.0, 2.0, 3.0]))).sum().backward()
+    np.testing.assert_array_equal(to_numpy(t.grad), np.diag([1.0, 2.0, 3.0]))
