@@ -713,6 +713,130 @@ def write_base_then_view_sum(M, x):
     return [a.sum() * 1.0]
 
 
+
+# ---- test_autograd.py's test_inplace_on_view_* ------------------------------------------------
+@_case
+def ta_backprop_base(M, x):
+    root = x[:4].view(2, 2)
+    y = root.clone()
+    y.narrow(0, 0, 1).mul_(2)
+    return [y.sum() * 1.0]
+
+
+@_case
+def ta_backprop_view_of_view(M, x):
+    y = x[:4].view(2, 2).clone()
+    v1 = y.narrow(0, 0, 1)
+    v2 = y.narrow(0, 0, 1)
+    v1.mul_(2)
+    return [v2.sum() * 1.0]
+
+
+@_case
+def ta_of_view(M, x):
+    y = x[:4].view(2, 2).clone()
+    y.narrow(0, 0, 1).narrow(1, 1, 1).mul_(2)
+    return [y]
+
+
+@_case
+def ta_then_no_grad(M, x):
+    b = x[:3].view(3, 1) * 2
+    c = b.view_as(b)
+    c[0][0] = 3
+    with M.no_grad():
+        c.sum()
+    return [c, b]
+
+
+@_case
+def ta_gradcheck_two_writes(M, x):
+    root, b = x[:16].view(4, 4), x[16:20].view(2, 2)
+    y = root.clone()
+    y.narrow(1, 2, 2).narrow(0, 1, 2).mul_(b)
+    y.narrow(1, 0, 2).narrow(0, 1, 2).mul_(b)
+    return [y]
+
+
+@_case
+def ta_makes_base_require_grad(M, x):
+    root = M.tensor(np.arange(16.0).reshape(4, 4) / 7)
+    y = root.clone()
+    y.narrow(1, 2, 2).mul_(x[:8].view(4, 2))
+    return [y]
+
+
+@_case
+def ta_backprop_view(M, x):
+    a = M.tensor([2.0, 5.0])
+    res = a.narrow(0, 1, 1).mul_(x[3:4])
+    return [res, a]
+
+
+@_case
+def ta_modify_base(M, x):
+    y = M.zeros(5) + 1.0
+    v = y.select(0, 1)
+    y.add_(x[2])
+    return [v * 1.0]
+
+
+@_case
+def ta_non_contig_leaf(M, x):
+    r = x[:12].view(2, 3, 2).select(2, 1).t()
+    y = r.clone()
+    y.narrow(0, 0, 1).narrow(1, 1, 1).mul_(2)
+    return [y.sum() * 1.0, y]
+
+
+@_case
+def ta_multi_output_unsafe(M, x):
+    b = x[:9].view(3, 3) + x[:9].view(3, 3)
+    s1, s2, s3 = b.unsafe_split(1)
+    s1.mul_(s2)
+    return [s1]
+
+
+@_case
+def ta_multi_output_safe_split(M, x):
+    b = x[:9].view(3, 3) + x[:9].view(3, 3)
+    s1, s2, s3 = b.split(1)
+    s1.mul_(s2)
+    return [s1, b]
+
+
+@_case
+def ta_multi_output_view_of_unbind(M, x):
+    a = x[:10].clone()
+    c = a.unbind(0)[0].view_as(a[0])
+    c.mul_(2)
+    return [a]
+
+
+@_case
+def ta_multi_output_chunk(M, x):
+    b = x[:9].view(3, 3) * 2
+    s1, s2, s3 = b.chunk(3)
+    s3.add_(s1)
+    return [b]
+
+
+
+@_case
+def nograd_view_of_leaf_written_with_grad(M, x):
+    with M.no_grad():
+        v = x[1:4]
+    v.mul_(2.0)
+    return [x * 1.0]
+
+
+@_case
+def data_write_after_exp(M, x):
+    y = x.exp()
+    y.data[0] = 5.0  # .data: not recorded, not versioned (torch's gradient reads the new value)
+    return [y]
+
+
 # ---- PLAIN: f(M) -> the base after a write through a view (or a copy) ------------------------
 def mk(M, shape, cplx=False):
     a = np.arange(float(np.prod(shape))).reshape(shape) + 1
@@ -1120,7 +1244,8 @@ def int_tensor_index_row_write(M):
 # torch refuses these writes (a saved view overwritten by a function of itself; a piece of a
 # multi-output view); gpuad keeps what the steps saved and differentiates exactly
 TORCH_REFUSES = {"view_as_write", "narrow_write", "unbind_write", "unbind_dim1_write",
-                 "step_slice_2d", "double_write_same_view"}
+                 "step_slice_2d", "double_write_same_view", "ta_multi_output_safe_split",
+                 "ta_multi_output_view_of_unbind", "ta_multi_output_chunk"}
 # an unrecorded write (detach(), no_grad) into a recorded history: torch's gradient ignores it,
 # gpuad raises
 GPUAD_STRICTER = {"detach_write_visible_in_base", "nograd_write_through_view"}

@@ -1,6 +1,8 @@
-"""Results that are views in torch but copies in gpuad refuse writes instead of silently
-missing the tensor they came from (``z.H``/``z.mH`` of a complex ``z``, an index by a NumPy
-integer or a 0-d integer array or Tensor), and ``x.diag()`` of a matrix is torch's copy."""
+"""Views as torch has them: results that are views in torch but copies in gpuad refuse
+writes instead of silently missing the tensor they came from (``z.H``/``z.mH`` of a complex
+``z``, an index by a NumPy integer or a 0-d integer array or Tensor), ``x.diag()`` of a
+matrix is torch's copy, and a view of a leaf made under ``no_grad`` refuses a write with grad
+enabled."""
 
 import numpy as np
 import pytest
@@ -73,3 +75,19 @@ def test_diag_of_a_matrix_is_a_copy(backend):
     np.testing.assert_array_equal(to_numpy(t), a)
     (t.diag() * _t(np.array([1.0, 2.0, 3.0]))).sum().backward()
     np.testing.assert_array_equal(to_numpy(t.grad), np.diag([1.0, 2.0, 3.0]))
+
+
+def test_view_of_a_leaf_made_under_no_grad_refuses_a_write_with_grad_on(backend):
+    x = _t(np.arange(6.0), True)
+    with ad.no_grad():
+        v = x[1:4]
+    with pytest.raises(ad.GradError, match="made under no_grad"):
+        v.mul_(2.0)
+    np.testing.assert_array_equal(to_numpy(x), np.arange(6.0))  # untouched
+    with ad.no_grad():
+        v.mul_(2.0)  # an optimiser-style write stays allowed
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), 2 * np.array([0, 2, 4, 6, 4, 5.0]))
+    d = x.detach()[0:2]  # a detached alias is not a view of the leaf
+    d.add_(1.0)
+    np.testing.assert_array_equal(to_numpy(x)[:2], [1.0, 3.0])
