@@ -32,15 +32,17 @@ import gpuad.numpy as gnp
 torch = pytest.importorskip("torch")
 
 
-def _g_tensor(a, rg=False):
+def _f64(a):
     a = np.asarray(a)
-    return ad.tensor(ad.get_backend().asarray(a.astype(np.result_type(a, np.float64))),
-                     requires_grad=rg)
+    return a.astype(np.float64) if a.dtype.kind in "iuf" else a  # bool and complex kept
+
+
+def _g_tensor(a, rg=False):
+    return ad.tensor(ad.get_backend().asarray(_f64(a)), requires_grad=rg)
 
 
 def _t_tensor(a, rg=False):
-    a = np.asarray(a)
-    return torch.tensor(a.astype(np.result_type(a, np.float64)), requires_grad=rg)
+    return torch.tensor(_f64(a), requires_grad=rg)
 
 
 G = types.SimpleNamespace(
@@ -837,6 +839,137 @@ def data_write_after_exp(M, x):
     return [y]
 
 
+
+# ---- more writes through views: complex parts, steps, masks, overlaps, in-place methods ----
+@_case
+def expand_nonleaf_inplace(M, x):
+    y = x[:3] * 1.0
+    e = y.view(3, 1).expand(3, 4)
+    e.mul_(2.0)
+    return [y]
+
+
+@_case
+def complex_real_write(M, x):
+    z = x[:6] * (1 + 2j)
+    z.real[1:3] = x[6:8]
+    return [z.real * 1, z.imag * 1, z.abs()]
+
+
+@_case
+def complex_imag_T_write(M, x):
+    z = (x[:6] * (1 - 0.5j)).view(2, 3)
+    z.T.imag[0].mul_(x[8:10])
+    return [z.real * 1, z.imag * 1]
+
+
+@_case
+def view_noncontig_error(M, x):
+    y = (x * 1.0).view(4, 6).t()
+    return [y.view(24)]
+
+
+@_case
+def step_index_2d_write(M, x):
+    y = (x * 1.0).view(4, 6)
+    y[::2, ::3] = x[:4].view(2, 2) ** 2
+    y[1:-1:2, -3:] *= 2.0
+    return [y]
+
+
+@_case
+def mask_write_through_view(M, x):
+    y = (x * 1.0).view(4, 6)
+    v = y[:, 1:3]
+    v[M.tensor(np.array([[1, 0], [0, 1], [1, 1], [0, 0]], bool))] = x[:4] * 3
+    return [y]
+
+
+@_case
+def masked_fill_view(M, x):
+    y = (x * 1.0).view(4, 6)
+    y[1].masked_fill_(M.tensor(np.arange(6) % 2 == 0), 0.5)
+    return [y]
+
+
+@_case
+def clamp_relu_on_view(M, x):
+    y = x * 1.0
+    y[2:10].clamp_(-0.5, 0.7)
+    y.view(4, 6)[3].relu_()
+    return [y.exp()]
+
+
+@_case
+def index_add_on_view(M, x):
+    y = (x * 1.0).view(4, 6)
+    idx = torch.tensor([0, 2]) if M is T else ad.tensor(np.array([0, 2]))
+    y.t()[1:4].index_add_(1, idx, x[:6].view(3, 2))
+    return [y]
+
+
+@_case
+def overlap_copy_(M, x, ref=False):
+    y = x * 1.0
+    src = y[2:7]
+    y[0:5].copy_(src.clone() if ref else src)
+    return [y]
+
+
+@_case
+def overlap_iadd(M, x, ref=False):
+    y = x * 1.0
+    src = y[0:3]
+    y[1:4] += src.clone() if ref else src
+    return [y]
+
+
+@_case
+def broadcast_value_add_(M, x):
+    y = (x * 1.0).view(4, 6)
+    y[:, 2:4].add_(x[:1])
+    return [y]
+
+
+@_case
+def setitem_view_with_view(M, x):
+    y = (x * 1.0).view(4, 6)
+    y[0] = y[1] * 2
+    y[:, 0] = y[:, 1]
+    return [y]
+
+
+@_case
+def lerp_addcmul_on_view(M, x):
+    y = x * 1.0
+    v = y[3:9]
+    v.lerp_(x[:6], 0.3)
+    v.addcmul_(x[6:12], x[12:18], value=0.5)
+    return [y]
+
+
+@_case
+def write_then_view_of_old_view(M, x):
+    y = x * 1.0
+    b = y.view(4, 6)[1:3]
+    y[7:9] = x[:2] * 4
+    return [b.t() * 1.0]
+
+
+@_case
+def squeeze_all_and_write(M, x):
+    y = (x * 1.0).view(1, 4, 1, 6)
+    y.squeeze()[2, 1:4].mul_(x[:3])
+    return [y]
+
+
+@_case
+def unflatten_neg1_write(M, x):
+    y = x * 1.0
+    y.unflatten(0, (-1, 4))[:, 0].div_(x[:6] + 3.0)
+    return [y]
+
+
 # ---- PLAIN: f(M) -> the base after a write through a view (or a copy) ------------------------
 def mk(M, shape, cplx=False):
     a = np.arange(float(np.prod(shape))).reshape(shape) + 1
@@ -1242,10 +1375,13 @@ def int_tensor_index_row_write(M):
 
 # ---- the expected differences ----------------------------------------------------------------
 # torch refuses these writes (a saved view overwritten by a function of itself; a piece of a
-# multi-output view); gpuad keeps what the steps saved and differentiates exactly
+# multi-output view; a source overlapping the target, which torch's program reads from a
+# clone, ``ref=True``, as NumPy does); gpuad keeps what the steps saved and differentiates
+# exactly
 TORCH_REFUSES = {"view_as_write", "narrow_write", "unbind_write", "unbind_dim1_write",
                  "step_slice_2d", "double_write_same_view", "ta_multi_output_safe_split",
-                 "ta_multi_output_view_of_unbind", "ta_multi_output_chunk"}
+                 "ta_multi_output_view_of_unbind", "ta_multi_output_chunk",
+                 "overlap_copy_", "overlap_iadd"}
 # an unrecorded write (detach(), no_grad) into a recorded history: torch's gradient ignores it,
 # gpuad raises
 GPUAD_STRICTER = {"detach_write_visible_in_base", "nograd_write_through_view"}
@@ -1264,9 +1400,9 @@ def _np_of(t):
     return t.detach().numpy() if isinstance(t, torch.Tensor) else np.array(to_numpy(t))
 
 
-def _run_grad(M, f, x_np=X, grad=True):
+def _run_grad(M, f, x_np=X, grad=True, **kw):
     x = M.tensor(x_np, grad)
-    outs = f(M, x)
+    outs = f(M, x, **kw)
     vals = [_np_of(o) for o in outs]
     if not grad:
         return vals, None
@@ -1280,9 +1416,13 @@ def _run_grad(M, f, x_np=X, grad=True):
     return vals, None if x.grad is None else _np_of(x.grad)
 
 
+def _ref_kw(f):
+    return {"ref": True} if "ref" in f.__code__.co_varnames else {}
+
+
 def _torch_loss_no_grad(f, x_np):
     with torch.no_grad():
-        vals, _ = _run_grad(T, f, x_np, grad=False)
+        vals, _ = _run_grad(T, f, x_np, grad=False, **_ref_kw(f))
     rng = np.random.default_rng(0)
     return sum(float((v * rng.standard_normal(v.shape)).sum()) for v in vals)
 
@@ -1299,7 +1439,7 @@ def test_view_programs_match_torch(backend, name):
         with pytest.raises(RuntimeError):
             _run_grad(T, f)
         with torch.no_grad():
-            tv, _ = _run_grad(T, f, grad=False)
+            tv, _ = _run_grad(T, f, grad=False, **_ref_kw(f))
         gv, gg = _run_grad(G, f)
         h = 1e-6
         fd = np.array([(_torch_loss_no_grad(f, X + h * e) - _torch_loss_no_grad(f, X - h * e))
