@@ -715,7 +715,6 @@ def write_base_then_view_sum(M, x):
     return [a.sum() * 1.0]
 
 
-
 # ---- test_autograd.py's test_inplace_on_view_* ------------------------------------------------
 @_case
 def ta_backprop_base(M, x):
@@ -823,7 +822,6 @@ def ta_multi_output_chunk(M, x):
     return [b]
 
 
-
 @_case
 def nograd_view_of_leaf_written_with_grad(M, x):
     with M.no_grad():
@@ -837,7 +835,6 @@ def data_write_after_exp(M, x):
     y = x.exp()
     y.data[0] = 5.0  # .data: not recorded, not versioned (torch's gradient reads the new value)
     return [y]
-
 
 
 # ---- more writes through views: complex parts, steps, masks, overlaps, in-place methods ----
@@ -1373,6 +1370,182 @@ def int_tensor_index_row_write(M):
     return t
 
 
+@_plain
+def reshape_viewable_noncontig(M):
+    t = mk(M, (4, 6))
+    v = t[:, :3].reshape(2, 2, 3)
+    v[1, 0, 2] = -1
+    return t
+
+
+@_plain
+def reshape_needs_copy(M):
+    t = mk(M, (4, 6))
+    v = t[:, :3].reshape(12)
+    v[5] = -1
+    return t
+
+
+@_plain
+def t_of_1d(M):
+    t = mk(M, (4,))
+    t.t()[1] = -1
+    return t
+
+
+@_plain
+def diag_of_1d_t(M):
+    t = mk(M, (4,))
+    t.t()[2] = -1
+    return t
+
+
+@_plain
+def diag_neg_offset_nonsquare(M):
+    t = mk(M, (3, 5))
+    t.diagonal(-1).fill_(0)
+    t.diagonal(2).mul_(-1)
+    return t
+
+
+@_plain
+def permute_neg(M):
+    t = mk(M, (2, 3, 4))
+    t.permute(-1, 0, -2)[3, 1, 2] = -1
+    return t
+
+
+@_plain
+def movedim_tuple(M):
+    t = mk(M, (2, 3, 4))
+    t.movedim((0, 1), (2, 0))[1, 3, 0] = -1
+    return t
+
+
+@_plain
+def swapaxes_neg(M):
+    t = mk(M, (2, 3, 4))
+    t.swapaxes(-1, 0)[3, 1, 0] = -1
+    return t
+
+
+@_plain
+def unsqueeze_neg(M):
+    t = mk(M, (2, 3))
+    t.unsqueeze(-2)[1, 0, 2] = -1
+    return t
+
+
+@_plain
+def view_0d(M):
+    t = mk(M, ())
+    t.view(1, 1)[0, 0] = -1
+    return t
+
+
+@_plain
+def view_to_0d(M):
+    t = mk(M, (1,))
+    t.view(()).fill_(-3)
+    return t
+
+
+@_plain
+def select_neg_nonlast(M):
+    t = mk(M, (3, 4))
+    t.select(0, -1)[1] = -1
+    return t
+
+
+@_plain
+def narrow_tensor_split_tensor(M):
+    t = mk(M, (3, 6))
+    ps = t.tensor_split(torch.tensor([2, 4]) if M is T else ad.tensor(np.array([2, 4])), 1)
+    ps[2][1, 0] = -1
+    return t
+
+
+@_plain
+def expand_new_dim_write_len1(M):
+    t = mk(M, (3,))
+    t.expand(1, 1, 3)[0, 0, 2] = -1
+    return t
+
+
+@_plain
+def view_as_of_other(M):
+    t = mk(M, (6,))
+    t.view_as(mk(M, (2, 3)))[1, 1] = -1
+    return t
+
+
+@_plain
+def flatten_single_dim(M):
+    t = mk(M, (2, 3))
+    t.flatten(1, 1)[1, 2] = -1
+    return t
+
+
+@_plain
+def flatten_0d(M):
+    t = mk(M, ())
+    t.flatten(0)[0] = -1
+    return t
+
+
+@_plain
+def chunk_uneven(M):
+    t = mk(M, (7,))
+    ps = t.chunk(3)
+    ps[2][0] = -1
+    return t
+
+
+@_plain
+def split_list_dim1(M):
+    t = mk(M, (2, 5))
+    ps = t.split([1, 4], 1)
+    ps[1][1, 3] = -1
+    return t
+
+
+@_plain
+def ellipsis_view(M):
+    t = mk(M, (2, 3, 4))
+    t[..., 1][1, 2] = -1
+    t[1, ...][0, 0] = -2
+    return t
+
+
+@_plain
+def newaxis_view(M):
+    t = mk(M, (3,))
+    t[None][0, 1] = -1
+    t[:, None][2, 0] = -2
+    return t
+
+
+@_plain
+def neg_index_slice(M):
+    t = mk(M, (5,))
+    t[-3:-1][1] = -1
+    return t
+
+
+@_plain
+def step_view_of_step(M):
+    t = mk(M, (12,))
+    t[1::2][::3][1] = -1
+    return t
+
+
+@_plain
+def mT_of_3d(M):
+    t = mk(M, (2, 2, 3))
+    t.mT[1, 2, 0] = -1
+    return t
+
+
 # ---- the expected differences ----------------------------------------------------------------
 # torch refuses these writes (a saved view overwritten by a function of itself; a piece of a
 # multi-output view; a source overlapping the target, which torch's program reads from a
@@ -1487,3 +1660,25 @@ def test_writes_through_views_reach_the_base_as_in_torch(backend, name):
         return
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=0)
+
+
+def test_versions_count_as_torch(backend):
+    seqs = {}
+    for M in (T, G):
+        x = M.tensor(X[:12], True)
+        y = x * 1.0
+        v = y.view(3, 4)
+        w = v.t()
+        seq = [y._version]
+        v[0, 0] = 1.0
+        seq.append((y._version, v._version, w._version))
+        w.add_(1.0)
+        seq.append((y._version, v._version, w._version))
+        y += 1
+        seq.append((y._version, v._version, w._version))
+        seq.append((y._version, y.detach()._version, y.clone()._version))
+        y.view(12)[0:2].sub_(1.0)
+        y.real.mul_(1.0)
+        seq.append((y._version, w._version))
+        seqs[M.name] = seq
+    assert seqs["gpuad"] == seqs["torch"]
