@@ -967,6 +967,49 @@ def unflatten_neg1_write(M, x):
     return [y]
 
 
+
+# ---- a leaf written under no_grad (an optimiser step) with views taken before ------------------
+@_case
+def leaf_step_then_old_view(M, x):
+    v = x[1:4]
+    with M.no_grad():
+        x.mul_(0.5)
+    return [v * v]
+
+
+@_case
+def leaf_step_then_old_transposed_view(M, x):
+    v = x[:6].view(2, 3).t()
+    with M.no_grad():
+        x[2] = 7.0
+    return [v.exp() * v]
+
+
+@_case
+def leaf_step_through_view(M, x):
+    with M.no_grad():
+        x.view(4, 6)[1].mul_(2.0)
+    return [x * x]
+
+
+@_case
+def requires_grad_on_a_view_of_a_constant(M, x):
+    a = M.tensor(np.zeros(5))
+    v = a[1:3]
+    v.requires_grad_()
+    return [v * v * x[0]]
+
+
+@_case
+def out_into_a_view(M, x):
+    y = x * 1.0
+    if M is T:
+        torch.mul(x[:3], 2.0, out=y[2:5])
+    else:
+        gnp.multiply(x[:3], 2.0, out=y[2:5])
+    return [y]
+
+
 # ---- PLAIN: f(M) -> the base after a write through a view (or a copy) ------------------------
 def mk(M, shape, cplx=False):
     a = np.arange(float(np.prod(shape))).reshape(shape) + 1
@@ -1549,12 +1592,12 @@ def mT_of_3d(M):
 # ---- the expected differences ----------------------------------------------------------------
 # torch refuses these writes (a saved view overwritten by a function of itself; a piece of a
 # multi-output view; a source overlapping the target, which torch's program reads from a
-# clone, ``ref=True``, as NumPy does); gpuad keeps what the steps saved and differentiates
-# exactly
+# clone, ``ref=True``, as NumPy does; ``out=`` while recording); gpuad keeps what the steps
+# saved and differentiates exactly
 TORCH_REFUSES = {"view_as_write", "narrow_write", "unbind_write", "unbind_dim1_write",
                  "step_slice_2d", "double_write_same_view", "ta_multi_output_safe_split",
                  "ta_multi_output_view_of_unbind", "ta_multi_output_chunk",
-                 "overlap_copy_", "overlap_iadd"}
+                 "overlap_copy_", "overlap_iadd", "out_into_a_view"}
 # an unrecorded write (detach(), no_grad) into a recorded history: torch's gradient ignores it,
 # gpuad raises
 GPUAD_STRICTER = {"detach_write_visible_in_base", "nograd_write_through_view"}
