@@ -437,10 +437,16 @@ def cuda(self, device=None) -> Tensor:
 
 # ---- in place ----------------------------------------------------------------------------
 def _writable(self, name: str) -> None:
-    from .tensor import copied_element, refuse_element_write
+    from .tensor import copied_element, refuse_element_write, torch_view_copy
 
     if copied_element(self):
         refuse_element_write(f"Tensor.{name}")
+    m = torch_view_copy(self)
+    if m is not None:
+        raise RuntimeError(
+            f"Tensor.{name}: this tensor is (a view of) {m.what}, a copy as in NumPy (a view "
+            f"in torch), so the write would not reach the tensor it came from; {m.advice}, or "
+            f"write into an explicit copy (.clone())")
 
 
 def _write(self, fn, args, kw, name: str) -> Tensor:

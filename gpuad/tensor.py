@@ -554,8 +554,8 @@ class Tensor:
                             f"first (z = t.astype(complex))")
         _R.imag(self)[...] = value
 
-    def conj(self) -> Tensor: return _R.conj(self)
-    def conjugate(self) -> Tensor: return _R.conj(self)
+    def conj(self) -> Tensor: return _conj_method(self)
+    def conjugate(self) -> Tensor: return _conj_method(self)
 
     def copy(self) -> Tensor:
         return _R.copy(self)
@@ -652,6 +652,32 @@ def mark_element(r, index):
                 s or i.__class__ in basic for i, s in zip(parts, scalar, strict=True)):
             r._elem = True
     return r
+
+
+class TorchViewCopy:
+    """The ``_elem`` mark of a copy where torch's result is a view (``z.conj()``): NumPy's
+    writes into it stay (``c[0] = v``, ``c += v``), torch's in-place methods raise."""
+
+    __slots__ = ("what", "advice")
+
+    def __init__(self, what: str, advice: str):
+        self.what, self.advice = what, advice
+
+
+def _conj_method(t: Tensor) -> Tensor:
+    r = _R.conj(t)
+    if r is not t and r.__class__ is Tensor and r._base is None and r._bat is None:
+        r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())")
+    return r
+
+
+def torch_view_copy(t: Tensor) -> TorchViewCopy | None:
+    """The :class:`TorchViewCopy` mark of ``t`` or of its base, if any."""
+    for u in (t, t._base):
+        m = getattr(u, "_elem", None) if u is not None else None
+        if m.__class__ is TorchViewCopy:
+            return m
+    return None
 
 
 def copied_element(t: Tensor) -> bool:

@@ -91,3 +91,22 @@ def test_view_of_a_leaf_made_under_no_grad_refuses_a_write_with_grad_on(backend)
     d = x.detach()[0:2]  # a detached alias is not a view of the leaf
     d.add_(1.0)
     np.testing.assert_array_equal(to_numpy(x)[:2], [1.0, 3.0])
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.float64])
+def test_torch_inplace_methods_on_conj_raise(backend, dtype):
+    a = np.array([1 + 2j, 3 - 1j]).astype(dtype) if dtype is np.complex128 else np.array([1.0, 3.0])
+    z = _t(a)
+    with pytest.raises(RuntimeError, match="z.conj\\(\\)"):
+        z.conj().add_(1.0)  # torch's conj is a view: z would change
+    with pytest.raises(RuntimeError, match="z.conj\\(\\)"):
+        z.conj()[1:].fill_(0.0)
+    np.testing.assert_array_equal(to_numpy(z), a)
+    c = z.conj()
+    c[0] = 5.0  # NumPy's meaning stays: the copy alone changes
+    c += 1.0
+    np.testing.assert_array_equal(to_numpy(c), [6.0, np.conj(a[1]) + 1.0])
+    np.testing.assert_array_equal(to_numpy(z), a)
+    w = z.conj().clone()
+    w.zero_()
+    assert not np.any(to_numpy(w))

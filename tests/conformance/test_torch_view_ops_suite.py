@@ -1589,6 +1589,14 @@ def mT_of_3d(M):
     return t
 
 
+
+@_plain
+def real_conj_mul_(M):
+    t = mk(M, (3,))
+    t.conj().mul_(2.0)
+    return t
+
+
 # ---- the expected differences ----------------------------------------------------------------
 # torch refuses these writes (a saved view overwritten by a function of itself; a piece of a
 # multi-output view; a source overlapping the target, which torch's program reads from a
@@ -1606,10 +1614,12 @@ COPY_REFUSES = {
     "H_write": "Tensor.H", "mH_write": "Tensor.mH", "unfold_write": "unfold",
     "getitem_int_add_": "copy of one element", "indexing_tensor_int": "0-d integer",
     "int_index_elem_write": "copy of one element", "int_tensor_index_row_write": "0-d integer",
-    "expand_write_broadcast": "read-only",
+    "expand_write_broadcast": "read-only", "conj_add_": "z.conj\\(\\)",
+    "real_conj_mul_": "z.conj\\(\\)",
 }
-# NumPy's meaning kept (docs/porting.md, the silent traps): conj() is a copy
-NUMPY_MEANING = {"conj_write", "conj_add_"}
+# NumPy's meaning kept (docs/porting.md, the silent traps): conj() is a copy that NumPy's
+# writes may change (torch's in-place methods on it raise: COPY_REFUSES)
+NUMPY_MEANING = {"conj_write"}
 
 
 def _np_of(t):
