@@ -9,6 +9,7 @@ import pytest
 from conftest import to_numpy
 
 import gpuad as ad
+import gpuad.numpy as gnp
 
 
 def _t(a, rg=False):
@@ -110,3 +111,27 @@ def test_torch_inplace_methods_on_conj_raise(backend, dtype):
     w = z.conj().clone()
     w.zero_()
     assert not np.any(to_numpy(w))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.unsqueeze(3),                       # torch's range for 2-d is [-3, 2]
+    lambda x: x.unsqueeze(-4),
+    lambda x: gnp.expand_dims(x, (0, 0)),
+    lambda x: x[None].movedim((0, 1), (2, 2)),      # a repeated destination
+    lambda x: x.movedim(0, 2),
+    lambda x: gnp.moveaxis(x, (0, 1), (1,)),
+], ids=["unsqueeze_3", "unsqueeze_-4", "expand_dims_repeat", "movedim_repeat", "movedim_oob",
+        "moveaxis_lengths"])
+def test_out_of_range_or_repeated_axes_raise(backend, call):
+    x = _t(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(ValueError, match="out of bounds|repeated|same number"):
+        call(x)
+
+
+def test_in_range_axes_still_work(backend):
+    x = _t(np.arange(6.0).reshape(2, 3))
+    assert x.unsqueeze(2).shape == (2, 3, 1) and x.unsqueeze(-3).shape == (1, 2, 3)
+    assert gnp.expand_dims(x, (0, 3)).shape == (1, 2, 3, 1)
+    y = x[None].movedim((0, -1), (-1, 0))
+    np.testing.assert_array_equal(to_numpy(y), np.moveaxis(np.arange(6.0).reshape(1, 2, 3),
+                                                           (0, -1), (-1, 0)))

@@ -1772,3 +1772,56 @@ def test_versions_count_as_torch(backend):
         seq.append((y._version, w._version))
         seqs[M.name] = seq
     assert seqs["gpuad"] == seqs["torch"]
+
+
+# ---- calls torch refuses: gpuad raises too (never a silent result) -----------------------------
+ERRORS = {
+ "view_numel": lambda M: mk(M, (2, 3)).view(4, 2),
+ "view_two_neg1": lambda M: mk(M, (2, 3)).view(-1, -1),
+ "narrow_oob": lambda M: mk(M, (2, 3)).narrow(1, 2, 2),
+ "narrow_neg_len": lambda M: mk(M, (2, 3)).narrow(1, 0, -1),
+ "select_oob": lambda M: mk(M, (2, 3)).select(1, 3),
+ "select_dim_oob": lambda M: mk(M, (2, 3)).select(2, 0),
+ "unflatten_bad": lambda M: mk(M, (2, 6)).unflatten(1, (4, 2)),
+ "expand_bad": lambda M: mk(M, (2, 3)).expand(3, 3),
+ "expand_fewer": lambda M: mk(M, (2, 3)).expand(3),
+ "permute_dup": lambda M: mk(M, (2, 3)).permute(0, 0),
+ "permute_short": lambda M: mk(M, (2, 3, 4)).permute(0, 1),
+ "movedim_dup": lambda M: mk(M, (2, 3, 4)).movedim((0, 1), (2, 2)),
+ "diagonal_same": lambda M: mk(M, (2, 3)).diagonal(0, 1, 1),
+ "split_zero": lambda M: mk(M, (6,)).split(0),
+ "chunk_zero": lambda M: mk(M, (6,)).chunk(0),
+ "transpose_oob": lambda M: mk(M, (2, 3, 4)).transpose(0, 3),
+ "squeeze_oob": lambda M: mk(M, (2, 1)).squeeze(dim=2),
+ "unsqueeze_oob": lambda M: mk(M, (2, 3)).unsqueeze(3),
+ "unbind_0d": lambda M: mk(M, ()).unbind(),
+ "view_as_bad": lambda M: mk(M, (2, 3)).view_as(mk(M, (4,))),
+ "mT_1d": lambda M: mk(M, (3,)).mT,
+ "t_3d": lambda M: mk(M, (2, 2, 2)).t(),
+ "unfold_big": lambda M: mk(M, (4,)).unfold(0, 5, 1),
+ "unfold_step0": lambda M: mk(M, (4,)).unfold(0, 2, 0),
+ "tensor_split_0": lambda M: mk(M, (4,)).tensor_split(0),
+ "split_sizes_bad": lambda M: mk(M, (4,)).split([1, 2]),
+ "flatten_bad": lambda M: mk(M, (2, 3, 4)).flatten(2, 1),
+ "H_3d": lambda M: mk(M, (2, 2, 2)).H,
+ "reshape_bad": lambda M: mk(M, (2, 3)).reshape(4, -1),
+ "squeeze_tuple_oob": lambda M: mk(M, (2, 1)).squeeze(dim=(1, 5)),
+ "expand_neg1_new": lambda M: mk(M, (3,)).expand(-1, 3),
+ "narrow_dim_oob": lambda M: mk(M, (3,)).narrow(1, 0, 1),
+ "swapaxes_oob": lambda M: mk(M, (3, 2)).swapaxes(0, 2),
+ "diag_3d": lambda M: mk(M, (2, 2, 2)).diag(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_view_op_errors_as_torch(backend, name):
+    with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
+        ERRORS[name](T)
+    with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
+        ERRORS[name](G)
+
+
+def test_view_as_another_dtype_raises(backend):
+    mk(T, (2, 4)).view(torch.float32)  # torch reinterprets the bytes; gpuad refuses
+    with pytest.raises(TypeError, match="reinterpreting"):
+        mk(G, (2, 4)).view(np.float32)
