@@ -1041,6 +1041,29 @@ def detach_then_write_makes_saved_stale(M, x):
     return [y]
 
 
+
+@_case
+def complex_imag_mul_then_abs(M, x):
+    w = (x[:6] + 1j * x[6:12]) * (2 - 1j)
+    w.imag.mul_(3.0)
+    return [w.abs() ** 2]
+
+
+@_case
+def complex_real_view_after_base_write(M, x):
+    w = (x[:6] + 1j * x[6:12]) * 1.0
+    r = w.real
+    w.mul_(1j)
+    return [r * r]
+
+
+@_case
+def complex_transposed_parts_add_(M, x):
+    w = (x[:6] + 1j * x[6:12]).view(2, 3) * 1.0
+    w.T.real.add_(w.T.imag)
+    return [w.real * w.imag]
+
+
 # ---- PLAIN: f(M) -> the base after a write through a view (or a copy) ------------------------
 def mk(M, shape, cplx=False):
     a = np.arange(float(np.prod(shape))).reshape(shape) + 1
