@@ -71,7 +71,8 @@ def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
 
 def sum_to_size(self, *size) -> Tensor:
     """The sum of ``self`` down to ``size``, a shape ``self`` broadcasts from (the sum a
-    broadcast's gradient needs). Example: ``g.sum_to_size(1, 3)``"""
+    broadcast's gradient needs); ``self`` itself for its own size, as torch's.
+    Example: ``g.sum_to_size(1, 3)``"""
     size = _shape_args("sum_to_size", size)
     lead = self.ndim - len(size)
     ok = lead >= 0 and all(s in (1, t) for s, t in zip(size, self.shape[lead:], strict=True))
@@ -80,7 +81,7 @@ def sum_to_size(self, *size) -> Tensor:
                          f"{size}")
     r = _R.sum(self, axis=tuple(range(lead))) if lead else self
     keep = tuple(i for i, s in enumerate(size) if s == 1 and r.shape[i] != 1)
-    return _R.sum(r, axis=keep, keepdims=True) if keep else (r if lead else _R.copy(r))
+    return _R.sum(r, axis=keep, keepdims=True) if keep else r  # self for its own size, as torch
 
 
 def broadcast_to(self, *size) -> Tensor:

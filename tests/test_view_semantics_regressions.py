@@ -135,3 +135,24 @@ def test_in_range_axes_still_work(backend):
     y = x[None].movedim((0, -1), (-1, 0))
     np.testing.assert_array_equal(to_numpy(y), np.moveaxis(np.arange(6.0).reshape(1, 2, 3),
                                                            (0, -1), (-1, 0)))
+
+
+@pytest.mark.parametrize("name,call,reaches", [
+    ("positive", lambda t: t.positive(), True),          # torch's alias
+    ("sum_to_size", lambda t: t.sum_to_size(2, 3), True),  # its own size: self
+    ("fliplr", lambda t: t.fliplr(), False),             # torch's copies (NumPy's views)
+    ("flipud", lambda t: t.flipud(), False),
+    ("rot90", lambda t: t.rot90(), False),
+])
+def test_alias_or_copy_as_torch(backend, name, call, reaches):
+    a = np.arange(6.0).reshape(2, 3)
+    t = _t(a.copy())
+    call(t).add_(100.0)
+    np.testing.assert_array_equal(to_numpy(t), a + 100.0 if reaches else a)
+    x = _t(a, True)
+    w = np.arange(1.0, 7.0).reshape(2, 3)
+    y = call(x * 1.0)
+    (y * _t(w if y.shape == (2, 3) else w.T)).sum().backward()
+    want = {"positive": w, "sum_to_size": w, "fliplr": w[:, ::-1], "flipud": w[::-1],
+            "rot90": np.rot90(w.T, -1)}[name]
+    np.testing.assert_array_equal(to_numpy(x.grad), want)

@@ -1848,3 +1848,62 @@ def test_view_as_another_dtype_raises(backend):
     mk(T, (2, 4)).view(torch.float32)  # torch reinterprets the bytes; gpuad refuses
     with pytest.raises(TypeError, match="reinterpreting"):
         mk(G, (2, 4)).view(np.float32)
+
+
+# ---- results torch aliases or copies: an in-place method on them reaches the tensor or not ----
+ALIASES = {
+ "positive": lambda t: t.positive(),
+ "expand_as_self": lambda t: t.expand_as(t),
+ "expand_same": lambda t: t.expand(2, 3),
+ "expand_neg1": lambda t: t.expand(-1, -1),
+ "broadcast_to_same": lambda t: t.broadcast_to((2, 3)),
+ "reshape_same": lambda t: t.reshape(2, 3),
+ "squeeze_noop": lambda t: t.squeeze(dim=0),
+ "flatten_start_end_same": lambda t: t.flatten(1, 1),
+ "resolve_conj": lambda t: t.resolve_conj(),
+ "resolve_neg": lambda t: t.resolve_neg(),
+ "requires_grad_": lambda t: t.requires_grad_(False),
+ "to_same": lambda t: t.to(torch.float64 if isinstance(t, torch.Tensor) else np.float64),
+ "cpu": lambda t: t.cpu(),
+ "contiguous": lambda t: t.contiguous(),
+ "view_as_self": lambda t: t.view_as(t),
+ "movedim_same": lambda t: t.movedim(0, 0),
+ "permute_id": lambda t: t.permute(0, 1),
+ "narrow_all": lambda t: t.narrow(0, 0, 2),
+ "split_whole": lambda t: t.split(2)[0],
+ "chunk_1": lambda t: t.chunk(1)[0],
+ "tensor_split_1": lambda t: t.tensor_split(1)[0],
+ "unflatten_same": lambda t: t.unflatten(1, (3,)),
+ "diagonal_of_expanded": lambda t: t.unsqueeze(0).diagonal(0, 0, 1),
+ "sum_to_size_same": lambda t: t.sum_to_size(2, 3),
+ "ravel": lambda t: t.ravel(),
+ "view_neg": lambda t: t.view(-1, 3),
+ "squeeze_all_noop": lambda t: t.squeeze(),
+ "T_T": lambda t: t.T.T,
+ "real": lambda t: t.real,
+ "abs_of_pos": lambda t: t.abs(),
+ "type_as": lambda t: t.type_as(t),
+ "swapaxes_same": lambda t: t.swapaxes(1, 1),
+ "transpose_same": lambda t: t.transpose(1, 1),
+ "hsplit": lambda t: t.hsplit(3)[1],
+ "vsplit": lambda t: t.vsplit(2)[1],
+ "unsafe_split": lambda t: t.unsafe_split(1)[1],
+ "unsafe_chunk": lambda t: t.unsafe_chunk(2)[1],
+ "split_with_sizes": lambda t: t.split_with_sizes([1, 1])[1],
+ "fliplr_copy": lambda t: t.fliplr(),
+ "atleast_2d": lambda t: torch.atleast_2d(t) if isinstance(t, torch.Tensor) else gnp.atleast_2d(t),
+ "rot90_copy": lambda t: t.rot90(),
+ "flipud_copy": lambda t: t.flipud(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIASES))
+def test_aliases_and_copies_as_torch(backend, name):
+    if name == "cpu" and ad.get_backend().name != "numpy":
+        pytest.skip("cpu() of a CuPy tensor raises (gpuad does not move tensors)")
+    got = {}
+    for M in (T, G):
+        t = mk(M, (2, 3))
+        ALIASES[name](t).add_(100.0)
+        got[M.name] = _np_of(t)
+    np.testing.assert_array_equal(got["gpuad"], got["torch"])
