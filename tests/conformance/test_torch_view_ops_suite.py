@@ -1907,3 +1907,21 @@ def test_aliases_and_copies_as_torch(backend, name):
         ALIASES[name](t).add_(100.0)
         got[M.name] = _np_of(t)
     np.testing.assert_array_equal(got["gpuad"], got["torch"])
+
+
+def test_second_order_through_an_inplace_threshold_on_a_view(backend):
+    """test_autograd's test_inplace_on_view_backward: the gradient of a gradient through
+    ``threshold(..., inplace=True)`` of a ``view_as``."""
+    import gpuad.nn.functional as gF
+
+    a = np.linspace(-1.2, 1.3, 12).reshape(1, 3, 2, 2)
+    x = torch.tensor(a, requires_grad=True)
+    p = torch.nn.functional.threshold((x * 1.5 + 0.1).view_as(x), 0.0, 0.0, True).sigmoid()
+    (g,) = torch.autograd.grad(p, x, torch.ones_like(p), create_graph=True)
+    (g * g).sum().backward()
+    y = G.tensor(a, True)
+    q = gF.threshold((y * 1.5 + 0.1).view_as(y), 0.0, 0.0, True).sigmoid()
+    (h,) = ad.autograd.grad(q, y, gnp.ones_like(q), create_graph=True)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(_np_of(h), _np_of(g), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(_np_of(y.grad), _np_of(x.grad), rtol=1e-10, atol=1e-14)
