@@ -1925,3 +1925,42 @@ def test_second_order_through_an_inplace_threshold_on_a_view(backend):
     (h * h).sum().backward()
     np.testing.assert_allclose(_np_of(h), _np_of(g), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(_np_of(y.grad), _np_of(x.grad), rtol=1e-10, atol=1e-14)
+
+
+# ---- edge cases of the splitting and reshaping view ops: the same pieces as torch's ----------
+EDGES = {
+ "ts_beyond": lambda t: t.tensor_split([1, 10], 1),
+ "ts_decreasing": lambda t: t.tensor_split([4, 2], 1),
+ "ts_neg": lambda t: t.tensor_split([-2], 1),
+ "ts_many": lambda t: t.tensor_split(7, 1),
+ "chunk_many": lambda t: t.chunk(8, 1),
+ "chunk_5of6": lambda t: t.chunk(5, 1),
+ "split_big": lambda t: t.split(10, 1),
+ "split_zero_piece": lambda t: t.split([0, 6], 1),
+ "narrow_len0": lambda t: (t.narrow(1, 6, 0),),
+ "narrow_neg": lambda t: (t.narrow(-1, -3, 2),),
+ "unbind_neg": lambda t: t.unbind(-1),
+ "diag_big_off": lambda t: (t.diagonal(7),),
+ "diag_neg_big": lambda t: (t.diagonal(-3),),
+ "unfold_full": lambda t: (t.unfold(1, 6, 1),),
+ "unfold_step_big": lambda t: (t.unfold(1, 2, 5),),
+ "movedim_lists": lambda t: (t.unsqueeze(0).movedim([0, 2], [2, 0]),),
+ "flatten_neg": lambda t: (t.unsqueeze(0).flatten(-2, -1),),
+ "unflatten_neg_dim": lambda t: (t.unflatten(-1, (2, -1)),),
+ "squeeze_multi": lambda t: (t[:, None, :, None].squeeze(dim=(1, -1)),),
+ "expand_lead": lambda t: (t.expand(2, -1, -1),),
+ "select_neg_dim": lambda t: (t.select(-1, -2),),
+ "hsplit_list": lambda t: t.hsplit([1, 3]),
+ "vsplit_list": lambda t: t.vsplit([1]),
+ "mT_2d": lambda t: (t.mT,),
+ "diag_embed_like": lambda t: (t.diagonal(0, -1, -2),),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_view_op_edge_cases_as_torch(backend, name):
+    want = [_np_of(p) for p in EDGES[name](mk(T, (2, 6)))]
+    got = [_np_of(p) for p in EDGES[name](mk(G, (2, 6)))]
+    assert [g.shape for g in got] == [w.shape for w in want]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
