@@ -374,8 +374,7 @@ def cross(self, other, dim=None) -> Tensor:
 def diag(self, diagonal: int = 0) -> Tensor:
     """A diagonal of a 2-D tensor (a copy, as torch's), or a matrix with a 1-D tensor on a
     diagonal. Example: ``x.diag()``"""
-    r = _R.diag(self, diagonal)
-    return _R.copy(r) if self.ndim == 2 else r
+    return _R.diag(self, diagonal)
 
 
 def tril(self, diagonal: int = 0) -> Tensor:

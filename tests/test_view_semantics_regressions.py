@@ -73,6 +73,7 @@ def test_diag_of_a_matrix_is_a_copy(backend):
     t = _t(a, True)
     d = t.diag(1)
     d[0] = -1.0  # torch's diag is a copy: t keeps its values
+    gnp.diag(t)[1] = -2.0  # (NumPy's is a read-only view)
     np.testing.assert_array_equal(to_numpy(t), a)
     (t.diag() * _t(np.array([1.0, 2.0, 3.0]))).sum().backward()
     np.testing.assert_array_equal(to_numpy(t.grad), np.diag([1.0, 2.0, 3.0]))

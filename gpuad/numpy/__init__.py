@@ -628,9 +628,10 @@ def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def diag(v, k: int = 0):
-    """A diagonal matrix from a 1-D array, or the diagonal of a 2-D array."""
+    """A diagonal matrix from a 1-D array, or the diagonal of a 2-D array (a copy, as torch's
+    ``diag``; NumPy's is a read-only view). Example: ``gnp.diag(m)``"""
     if ndim(v) == 2:
-        return diagonal(v, k)
+        return copy(diagonal(v, k))
     if ndim(v) != 1:
         raise ValueError(f"diag: input must be 1-D or 2-D, got shape {shape(v)}")
     m = shape(v)[0]
