@@ -437,10 +437,16 @@ def cuda(self, device=None) -> Tensor:
 
 # ---- in place ----------------------------------------------------------------------------
 def _writable(self, name: str) -> None:
-    from .tensor import copied_element, refuse_element_write
+    from .tensor import copied_element, refuse_element_write, torch_view_copy
 
     if copied_element(self):
         refuse_element_write(f"Tensor.{name}")
+    m = torch_view_copy(self)
+    if m is not None:
+        raise RuntimeError(
+            f"Tensor.{name}: this tensor is (a view of) {m.what}, a copy as in NumPy (a view "
+            f"in torch), so the write would not reach the tensor it came from; {m.advice}, or "
+            f"write into an explicit copy (.clone())")
 
 
 def _write(self, fn, args, kw, name: str) -> Tensor:
@@ -535,7 +541,8 @@ _DEFINED = """
     sum mean prod max min var std cumsum cumprod argmax argmin all any amax amin logsumexp
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow select movedim mm
-    diagonal nonzero rot90 count_nonzero addmm addmv addr baddbmm addbmm logit logdet
+    diagonal nonzero rot90 fliplr flipud positive count_nonzero addmm addmv addr baddbmm addbmm
+    logit logdet
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -555,7 +562,7 @@ _UNARY = """
     tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
     isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
     asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
-    erf i0 sinc deg2rad rad2deg positive isreal angle fliplr flipud
+    erf i0 sinc deg2rad rad2deg isreal angle
 """.split()
 # torch.special's functions that torch Tensors carry as methods (gpuad.scipy.special's)
 _SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
@@ -608,8 +615,27 @@ def _special(fname: str, binary: bool):
 
 
 def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
-    """Rotate by ``k`` quarter turns in the plane of ``dims``. Example: ``x.rot90(1, [0, 1])``"""
-    return _R.rot90(self, k, tuple(dims))
+    """Rotate by ``k`` quarter turns in the plane of ``dims``: a copy, as torch's (NumPy's
+    is a view). Example: ``x.rot90(1, [0, 1])``"""
+    return _R.copy(_R.rot90(self, k, tuple(dims)))
+
+
+def fliplr(self) -> Tensor:
+    """Reverse the order along dim 1: a copy, as torch's. Example: ``x.fliplr()``"""
+    return _R.copy(_R.fliplr(self))
+
+
+def flipud(self) -> Tensor:
+    """Reverse the order along dim 0: a copy, as torch's. Example: ``x.flipud()``"""
+    return _R.copy(_R.flipud(self))
+
+
+def positive(self) -> Tensor:
+    """``self`` itself, as torch's ``positive`` (an alias: writes reach ``self``).
+    Example: ``x.positive()``"""
+    if self.dtype == _np.bool_:
+        raise TypeError("Tensor.positive of a bool tensor is not supported, as in torch")
+    return self
 
 
 def count_nonzero(self, dim=None) -> Tensor:

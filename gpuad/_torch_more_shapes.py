@@ -71,7 +71,8 @@ def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
 
 def sum_to_size(self, *size) -> Tensor:
     """The sum of ``self`` down to ``size``, a shape ``self`` broadcasts from (the sum a
-    broadcast's gradient needs). Example: ``g.sum_to_size(1, 3)``"""
+    broadcast's gradient needs); ``self`` itself for its own size, as torch's.
+    Example: ``g.sum_to_size(1, 3)``"""
     size = _shape_args("sum_to_size", size)
     lead = self.ndim - len(size)
     ok = lead >= 0 and all(s in (1, t) for s, t in zip(size, self.shape[lead:], strict=True))
@@ -80,7 +81,7 @@ def sum_to_size(self, *size) -> Tensor:
                          f"{size}")
     r = _R.sum(self, axis=tuple(range(lead))) if lead else self
     keep = tuple(i for i, s in enumerate(size) if s == 1 and r.shape[i] != 1)
-    return _R.sum(r, axis=keep, keepdims=True) if keep else (r if lead else _R.copy(r))
+    return _R.sum(r, axis=keep, keepdims=True) if keep else r  # self for its own size, as torch
 
 
 def broadcast_to(self, *size) -> Tensor:
@@ -144,10 +145,23 @@ def resolve_neg(self) -> Tensor:
     return self
 
 
+def _conj_copy(t: Tensor, name: str) -> Tensor:
+    """The conjugate of ``t``, a copy that refuses writes: torch's ``H``/``mH`` of a complex
+    tensor is a view, so a write into gpuad's copy would silently miss the tensor."""
+    from ._readonly import mark
+
+    return mark(_R.conj(t), f"conjugate copy of Tensor.{name}",
+                f"gpuad's {name} of a complex tensor is a copy (torch's is a view), so a write "
+                f"into it would not reach the tensor; write into the tensor through "
+                f".{'mT' if name == 'mH' else 'T'} with conjugated values, or into "
+                f"x.{name}.clone()")
+
+
 def _mh(self) -> Tensor:
-    """The conjugate transpose of the last two dims (torch's ``mH``). Example: ``a.mH``"""
+    """The conjugate transpose of the last two dims (torch's ``mH``; a copy that refuses
+    writes for a complex tensor, a view otherwise). Example: ``a.mH``"""
     t = self.mT
-    return _R.conj(t) if self.dtype.kind == "c" else t
+    return _conj_copy(t, "mH") if self.dtype.kind == "c" else t
 
 
 def _h(self) -> Tensor:
@@ -157,7 +171,7 @@ def _h(self) -> Tensor:
         raise ValueError(f"Tensor.H is for tensors of at most 2 dims, got shape {self.shape}; "
                          f"use .mH for a batch of matrices")
     t = self.T
-    return _R.conj(t) if self.dtype.kind == "c" else t
+    return _conj_copy(t, "H") if self.dtype.kind == "c" else t
 
 
 METHODS = {n: globals()[n] for n in """

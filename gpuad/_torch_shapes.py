@@ -372,8 +372,8 @@ def cross(self, other, dim=None) -> Tensor:
 
 
 def diag(self, diagonal: int = 0) -> Tensor:
-    """A diagonal of a 2-D tensor, or a matrix with a 1-D tensor on a diagonal.
-    Example: ``x.diag()``"""
+    """A diagonal of a 2-D tensor (a copy, as torch's), or a matrix with a 1-D tensor on a
+    diagonal. Example: ``x.diag()``"""
     return _R.diag(self, diagonal)
 
 

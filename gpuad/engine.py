@@ -1439,6 +1439,13 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     track = (_local.grad_enabled and (t.requires_grad or tracked_value)) or bool(t._tan) or (
         isinstance(value, Tensor) and bool(value._tan))
     if not track:
+        base = t._base
+        if _local.grad_enabled and base is not None and base.requires_grad and base.is_leaf:
+            raise GradError(
+                f"in-place write to a view (shape {t.shape}) of a leaf tensor of shape "
+                f"{base.shape} that requires grad; the view was made under no_grad, and the "
+                f"write happens with grad enabled (torch refuses it too). Write under "
+                f"gpuad.no_grad() as well, or into a copy")
         vdata = value.data if isinstance(value, Tensor) else value
         if isinstance(vdata, _ndarray | list | tuple) and type(vdata) is not type(t.data):
             be = _by_array_type.get(type(t.data))

@@ -562,8 +562,8 @@ class Tensor:
                             f"first (z = t.astype(complex))")
         _R.imag(self)[...] = value
 
-    def conj(self) -> Tensor: return _R.conj(self)
-    def conjugate(self) -> Tensor: return _R.conj(self)
+    def conj(self) -> Tensor: return _conj_method(self)
+    def conjugate(self) -> Tensor: return _conj_method(self)
 
     def copy(self) -> Tensor:
         return _R.copy(self)
@@ -633,14 +633,59 @@ def _constant(data: Any) -> Tensor:
     return t
 
 
+def _int_scalar_index(i) -> bool:
+    """An index torch reads as an integer (a view) where NumPy may copy: a NumPy integer or
+    a 0-d integer array or Tensor."""
+    if isinstance(i, _np.integer):
+        return True
+    d = i._data if i.__class__ is Tensor and i._bat is None else i
+    return getattr(d, "ndim", None) == 0 and getattr(d, "dtype", None) is not None \
+        and _np.dtype(d.dtype).kind in "iu"
+
+
 def mark_element(r, index):
-    """``r = x[index]``, marked when it is a copy of one element made by integer indices
-    (writes into it are refused: :func:`refuse_element_write`)."""
-    if r.__class__ is Tensor and r._base is None and r._bat is None and r._data.ndim == 0:
-        c = index.__class__
-        if c is int or c is tuple and all(i.__class__ is int for i in index):
+    """``r = x[index]``, marked when it is a copy where torch's is a view: one element taken
+    by integer indices, or any result of a 0-d integer array or Tensor index (NumPy's
+    advanced indexing). Writes into it are refused: :func:`refuse_element_write`."""
+    if r.__class__ is not Tensor or r._base is not None or r._bat is not None:
+        return r
+    c = index.__class__
+    if r._data.ndim == 0 and (c is int or c is tuple and all(i.__class__ is int for i in index)):
+        r._elem = True
+    elif c is not int and c is not slice:
+        parts = index if c is tuple else (index,)
+        basic = (int, slice, type(None), type(Ellipsis))
+        scalar = [_int_scalar_index(i) for i in parts]
+        if any(scalar) and all(
+                s or i.__class__ in basic for i, s in zip(parts, scalar, strict=True)):
             r._elem = True
     return r
+
+
+class TorchViewCopy:
+    """The ``_elem`` mark of a copy where torch's result is a view (``z.conj()``): NumPy's
+    writes into it stay (``c[0] = v``, ``c += v``), torch's in-place methods raise."""
+
+    __slots__ = ("what", "advice")
+
+    def __init__(self, what: str, advice: str):
+        self.what, self.advice = what, advice
+
+
+def _conj_method(t: Tensor) -> Tensor:
+    r = _R.conj(t)
+    if r is not t and r.__class__ is Tensor and r._base is None and r._bat is None:
+        r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())")
+    return r
+
+
+def torch_view_copy(t: Tensor) -> TorchViewCopy | None:
+    """The :class:`TorchViewCopy` mark of ``t`` or of its base, if any."""
+    for u in (t, t._base):
+        m = getattr(u, "_elem", None) if u is not None else None
+        if m.__class__ is TorchViewCopy:
+            return m
+    return None
 
 
 def copied_element(t: Tensor) -> bool:
@@ -654,10 +699,11 @@ def refuse_element_write(what: str) -> None:
     ``x[i]`` is a copy (a scalar), PyTorch's a view, so the write would reach ``x`` in one and
     not in the other. ``y = x[i]; y += v`` keeps NumPy's meaning (``y`` alone changes)."""
     raise RuntimeError(
-        f"{what}: this 0-d tensor is a copy of one element, made by x[i] with integer indices "
-        f"(a copy, as NumPy's scalar; in PyTorch it is a view), so the write would not reach x. "
-        f"Write into x itself (x[i] = v, x[i] += v) or take a view of the element with "
-        f"x[i, ...] and write into that")
+        f"{what}: this tensor is a copy of one element made by x[i] with integer indices "
+        f"(NumPy's scalar), or a copy made by a NumPy integer or 0-d integer array or Tensor "
+        f"index (NumPy's advanced indexing); in PyTorch it is a view, so the write would not "
+        f"reach x. Write into x itself (x[i] = v, x[i] += v) or take a view with Python ints "
+        f"and Ellipsis, x[i, ...] (i = int(i)), and write into that")
 
 
 def _inplace(t: Tensor, op, other) -> Tensor:

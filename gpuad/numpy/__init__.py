@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import operator as _operator
 
 import numpy as _np
 
@@ -353,12 +354,28 @@ def ravel(x):
     return reshape(x, (-1,))
 
 
+_AxisError = getattr(getattr(_np, "exceptions", _np), "AxisError", None) or _np.AxisError
+
+
+def _check_axes(fn: str, what: str, axes, nd: int) -> list:
+    """``axes`` in ``[0, nd)``; one out of range or repeated raises, as NumPy's."""
+    out = []
+    for a in axes:
+        a = _operator.index(a)
+        if not -nd <= a < nd:
+            raise _AxisError(f"{fn}: {what} {a} is out of bounds for an array of dimension {nd}")
+        out.append(a % nd)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fn}: repeated axis in {what} {tuple(axes)}")
+    return out
+
+
 def expand_dims(x, axis):
     """Insert a length-1 axis at ``axis``. Example: ``gnp.expand_dims(x, 0)``"""
     s = list(shape(x))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
     nd = len(s) + len(axes)
-    for a in sorted(a % nd for a in axes):
+    for a in sorted(_check_axes("expand_dims", "axis", axes, nd)):
         s.insert(a, 1)
     return reshape(x, tuple(s))
 
@@ -382,10 +399,13 @@ def squeeze(x, axis=None):
 def moveaxis(x, source, destination):
     """Move axes to new positions. Example: ``gnp.moveaxis(x, 0, -1)``"""
     nd = ndim(x)
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
-    src = [s % nd for s in src]
-    dst = [d % nd for d in dst]
+    src = [source] if isinstance(source, int | _np.integer) else list(source)
+    dst = [destination] if isinstance(destination, int | _np.integer) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: `source` {source} and `destination` {destination} must "
+                         f"have the same number of elements")
+    src = _check_axes("moveaxis", "`source`", src, nd)
+    dst = _check_axes("moveaxis", "`destination`", dst, nd)
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
@@ -608,9 +628,10 @@ def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def diag(v, k: int = 0):
-    """A diagonal matrix from a 1-D array, or the diagonal of a 2-D array."""
+    """A diagonal matrix from a 1-D array, or the diagonal of a 2-D array (a copy, as torch's
+    ``diag``; NumPy's is a read-only view). Example: ``gnp.diag(m)``"""
     if ndim(v) == 2:
-        return diagonal(v, k)
+        return copy(diagonal(v, k))
     if ndim(v) != 1:
         raise ValueError(f"diag: input must be 1-D or 2-D, got shape {shape(v)}")
     m = shape(v)[0]
