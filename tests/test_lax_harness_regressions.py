@@ -33,3 +33,18 @@ def test_gather_of_complex_values_differentiates(backend):
     np.testing.assert_allclose(_host(pull(ct)[0]), want, rtol=1e-14)
     t = rng.standard_normal(6) + 1j * rng.standard_normal(6)
     np.testing.assert_allclose(_host(ad.jvp(f, (x,), (t,))[1]), t[[3, 1, 3]], rtol=1e-14)
+
+
+def test_vmap_of_bitcast_convert_type(backend):
+    # vmap raised TypeError (Tensor.view) instead of batching the bit reinterpretation
+    x = np.random.default_rng(1).standard_normal((3, 2)).astype(np.float32)
+    for dt, axis in ((np.int32, 1), (np.uint8, 1), (np.uint16, 0)):
+        got = _host(ad.vmap(lambda v, dt=dt: lax.bitcast_convert_type(v, dt), in_axes=axis)(x))
+        want = np.stack([np.ascontiguousarray(np.take(x, i, axis)).view(dt).reshape(
+            np.take(x, i, axis).shape + (-1,)).squeeze(-1) if np.dtype(dt).itemsize == 4
+            else np.ascontiguousarray(np.take(x, i, axis))[..., None].view(dt)
+            for i in range(x.shape[axis])])
+        np.testing.assert_array_equal(got, want)
+    y = np.arange(8, dtype=np.int32).reshape(2, 2, 2)
+    got = _host(ad.vmap(lambda v: lax.bitcast_convert_type(v, np.int64))(y))
+    np.testing.assert_array_equal(got, y.view(np.int64)[..., 0])
