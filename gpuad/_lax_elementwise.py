@@ -20,7 +20,6 @@ from typing import Any
 import numpy as _np
 
 from . import numpy as gnp
-from ._raw import _xp
 from ._raw import data as _data
 from ._raw import shape as _shape
 from .prims.core import prim as _prim

@@ -52,7 +52,7 @@ def _identity_fill(x, ax, value):
 
 
 def _extreme(dt, high: bool):
-    if dt.kind == "f":
+    if dt.kind in "fc":  # complex: +-inf + 0j, as lax
         return _np.inf if high else -_np.inf
     if dt.kind == "b":
         return high
@@ -85,7 +85,7 @@ def reduce_prod(operand: Any, axes: Sequence[int]) -> Any:
 
 def _chooser(op: str, fn, high: bool):
     def f(operand, axes):
-        _check_kind(op, operand, "biuf")
+        _check_kind(op, operand, "biufc")  # complex values in lexicographic order
         ax = _axes(op, axes, len(_shape(operand)))
         if _empty_reduction(operand, ax):
             return _identity_fill(operand, ax, _extreme(_dtype(operand), not high))
@@ -172,12 +172,14 @@ _PROBE_A = {
     "i": [3, -2, 5, 0],
     "u": [3, 2, 5, 0],
     "b": [True, True, False, False],
+    "c": [1.5 + 1j, -2.25 - 0.5j, 3.0 + 2j, 0.5 + 0j],
 }
 _PROBE_B = {
     "f": [0.5, 4.0, -1.0, 0.5],
     "i": [2, 4, -1, 6],
     "u": [2, 4, 1, 6],
     "b": [True, False, True, False],
+    "c": [0.5 + 3j, 4.0 + 0.5j, -1.0 - 1j, 0.5 + 1j],
 }
 
 
@@ -397,14 +399,14 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
 def cummax(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running maxima along ``axis``. Example: ``lax.cummax(x)``"""
     return _cumulative(
-        "cummax", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.maximum)
+        "cummax", operand, axis, reverse, "iufc", lambda x, a: _prefix_scan(x, a, gnp.maximum)
     )
 
 
 def cummin(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running minima along ``axis``. Example: ``lax.cummin(x)``"""
     return _cumulative(
-        "cummin", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.minimum)
+        "cummin", operand, axis, reverse, "iufc", lambda x, a: _prefix_scan(x, a, gnp.minimum)
     )
 
 

@@ -4,10 +4,12 @@ numerically (closed forms or central differences), without JAX."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import to_numpy
 
 import gpuad as ad
 from gpuad import lax
+from gpuad.complex_rules import ComplexError
 
 
 def _host(x):
@@ -48,3 +50,37 @@ def test_vmap_of_bitcast_convert_type(backend):
     y = np.arange(8, dtype=np.int32).reshape(2, 2, 2)
     got = _host(ad.vmap(lambda v: lax.bitcast_convert_type(v, np.int64))(y))
     np.testing.assert_array_equal(got, y.view(np.int64)[..., 0])
+
+
+def _lex_max(a, b):
+    return np.where((a.real > b.real) | ((a.real == b.real) & (a.imag >= b.imag)), a, b)
+
+
+def test_complex_max_min_reductions_take_complex_values(backend):
+    # reduce_max/min, cummax/cummin and reduce_window max/min refused complex operands, which
+    # lax orders lexicographically; their derivative in complex values raises, as
+    # gnp.maximum's (a clear ComplexError)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    x[1, 2] = x[1, 0].real + 1j * (x[1, 0].imag + 1)  # a tie of the real parts
+    k = np.lexsort((x.imag, x.real), axis=1)  # each row in lexicographic order
+    np.testing.assert_array_equal(_host(lax.reduce_max(x, (1,))), x[np.arange(3), k[:, -1]])
+    np.testing.assert_array_equal(_host(lax.reduce_min(x, (1,))), x[np.arange(3), k[:, 0]])
+    cm = x.copy()  # the row-wise running maximum
+    for j in range(1, 4):
+        cm[:, j] = _lex_max(cm[:, j - 1], x[:, j])
+    np.testing.assert_array_equal(_host(lax.cummax(x, 1)), cm)
+    w = lax.reduce_window(x, np.complex128(-np.inf), lax.max, (1, 2), (1, 1), "VALID")
+    np.testing.assert_array_equal(_host(w), _lex_max(x[:, :-1], x[:, 1:]))
+    with pytest.raises(ComplexError, match="real values only"):
+        ad.vjp(lambda a: lax.reduce_max(a, (1,)), x)[1](np.ones(3, complex))
+
+
+def test_reduce_window_recognises_a_written_out_computation(backend):
+    # reduce_window took only lax.add/max/min/mul themselves and raised for a lambda
+    x = np.arange(12.0).reshape(3, 4)
+    got = lax.reduce_window(x, 0.0, lambda a, b: a + b, (2, 2), (1, 1), "VALID")
+    want = x[:-1, :-1] + x[1:, :-1] + x[:-1, 1:] + x[1:, 1:]
+    np.testing.assert_array_equal(_host(got), want)
+    got = lax.reduce_window(x, -np.inf, lambda a, b: lax.max(a, b), (1, 3), (1, 1), "VALID")
+    np.testing.assert_array_equal(_host(got), x[:, 2:])
