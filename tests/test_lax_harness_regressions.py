@@ -84,3 +84,30 @@ def test_reduce_window_recognises_a_written_out_computation(backend):
     np.testing.assert_array_equal(_host(got), want)
     got = lax.reduce_window(x, -np.inf, lambda a, b: lax.max(a, b), (1, 3), (1, 1), "VALID")
     np.testing.assert_array_equal(_host(got), x[:, 2:])
+
+
+def test_dot_general_of_two_dtypes_computes_in_the_more_precise(backend):
+    # without preferred_element_type gpuad returned NumPy's promotion (int32 x float32 gave
+    # float64, int32 x uint32 int64); lax multiplies in the more precise operand type
+    a = np.arange(6, dtype=np.int32).reshape(2, 3) - 2
+    dn = (((1,), (0,)), ((), ()))
+    cases = [(np.float32, np.float32), (np.uint32, np.int32), (np.uint64, np.uint64),
+             (np.int8, np.int32), (np.float64, np.float64)]
+    for dt, want in cases:
+        b = (np.arange(6).reshape(3, 2) + 1).astype(dt)
+        out = _host(lax.dot_general(a, b, dn))
+        assert out.dtype == want, (dt, out.dtype)
+        np.testing.assert_array_equal(out, (a.astype(np.int64) @ b.astype(np.int64)).astype(want))
+    c = (np.arange(6).reshape(3, 2) * (1 + 1j)).astype(np.complex64)
+    out = _host(lax.dot_general(a.astype(np.float64), c, dn))
+    assert out.dtype == np.complex64
+    np.testing.assert_allclose(out, a @ c.astype(np.complex128), rtol=1e-6)
+
+
+def test_top_k_puts_a_negative_nan_last(backend):
+    # lax's total order: -NaN below -inf; gpuad put every NaN first
+    x = np.array([2.0, np.nan, -np.nan, np.inf, -np.inf], np.float32)
+    vals, idx = lax.top_k(x, 5)
+    np.testing.assert_array_equal(_host(idx), [1, 3, 0, 4, 2])
+    v = _host(vals)
+    assert np.isnan(v[0]) and not np.signbit(v[0]) and np.isnan(v[4]) and np.signbit(v[4])
