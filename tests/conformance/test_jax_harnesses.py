@@ -19,7 +19,8 @@ Each harness (JAX's CPU-unimplemented ones dropped, as JAX's own tests drop them
 in up to four ways, on the arguments JAX's ``dyn_args_maker`` draws:
 
 - ``value``: every output, dtype and shape equal, integers and booleans bit for bit, floats
-  within a tolerance of their dtype (``TOL``), NaN where JAX has NaN;
+  bit for bit where the op copies, selects or rounds exactly (``BITWISE_GROUPS``), else within
+  a tolerance of their dtype (``TOL``), NaN where JAX has NaN;
 - ``vjp`` and ``jvp`` for the floating and complex arguments and outputs, with a random
   cotangent/tangent, against ``jax.vjp``/``jax.jvp`` (gpuad's complex cotangents are the
   conjugates of JAX's: ``vjp_gpuad(g) = conj(vjp_jax(conj(g)))``, docs/porting.md);
@@ -300,7 +301,7 @@ def _prepared(i) -> Prepared:
         closed = jax.make_jaxpr(h.dyn_fun)(*args)
     float_out = [_is_float(v.aval.dtype) for v in closed.jaxpr.outvars]
     diff = [k for k, a in enumerate(args) if hasattr(a, "dtype") and _is_float(a.dtype)]
-    if not any(float_out) or h.group_name in NO_DERIVATIVE:
+    if not any(float_out):
         diff = []
     r = np.random.RandomState(5)
     cts = [_random_like(r, np.zeros(v.aval.shape, v.aval.dtype))
@@ -444,9 +445,6 @@ def _jax_chunk(start: int) -> dict:
         out[k].update(stages)
     return out
 
-
-# groups without a derivative to compare, and why
-NO_DERIVATIVE: dict[str, str] = {}
 
 # (group, dtype kind "f"/"c"): why JAX's derivative is wrong there. gpuad's vjp and jvp are
 # checked against central differences of gpuad's own value (in 64 bits) instead.
