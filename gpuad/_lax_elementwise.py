@@ -20,7 +20,6 @@ from typing import Any
 import numpy as _np
 
 from . import numpy as gnp
-from ._raw import _xp
 from ._raw import data as _data
 from ._raw import shape as _shape
 from .prims.core import prim as _prim
@@ -748,19 +747,42 @@ def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
             f"lax.bitcast_convert_type does not convert bool or complex values "
             f"unless the types match, got {src} to {dt}"
         )
-    xd = _data(operand)
-    if not hasattr(xd, "view"):
-        raise NotImplementedError("lax.bitcast_convert_type is not supported inside vmap")
     shp = _shape(operand)
-    if dt.itemsize == src.itemsize:
-        return xd.view(dt).copy()
-    if dt.itemsize < src.itemsize:
-        r = src.itemsize // dt.itemsize
-        return _xp(xd).ascontiguousarray(xd).reshape(shp + (1,)).view(dt).reshape(shp + (r,))
-    r = dt.itemsize // src.itemsize
-    if not shp or shp[-1] != r:
-        raise TypeError(
-            f"lax.bitcast_convert_type from {src} to {dt} needs a last dimension "
-            f"of size {r}, got shape {shp}"
-        )
-    return _xp(xd).ascontiguousarray(xd).view(dt).reshape(shp[:-1])
+    if dt.itemsize > src.itemsize:
+        r = dt.itemsize // src.itemsize
+        if not shp or shp[-1] != r:
+            raise TypeError(
+                f"lax.bitcast_convert_type from {src} to {dt} needs a last dimension "
+                f"of size {r}, got shape {shp}"
+            )
+    return _bitcast_p(_data(operand), new_dtype=dt)
+
+
+def _bitcast_fwd(xp, x, *, new_dtype):
+    dt, shp = new_dtype, tuple(x.shape)
+    if dt.itemsize == x.dtype.itemsize:
+        return xp.ascontiguousarray(x).view(dt).copy()
+    if dt.itemsize < x.dtype.itemsize:
+        r = x.dtype.itemsize // dt.itemsize
+        return xp.ascontiguousarray(x).reshape(shp + (1,)).view(dt).reshape(shp + (r,))
+    return xp.ascontiguousarray(x).view(dt).reshape(shp[:-1])
+
+
+# acts on the last axis only, so vmap runs it on the whole batch (gpuad/batching/rules.py)
+_bitcast_p = _prim("bitcast_convert_type", _bitcast_fwd, nondiff=True)
+
+
+def _bitcast_batch(args, dims, params):
+    (x,), (d,) = args, dims
+    if d != 0:
+        x = gnp.moveaxis(x, d, 0)
+    return _bitcast_p(x, **params), 0
+
+
+def _register_batching() -> None:
+    from .batching import register
+
+    register("bitcast_convert_type", _bitcast_batch)
+
+
+_register_batching()

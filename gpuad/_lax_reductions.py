@@ -52,7 +52,7 @@ def _identity_fill(x, ax, value):
 
 
 def _extreme(dt, high: bool):
-    if dt.kind == "f":
+    if dt.kind in "fc":  # complex: +-inf + 0j, as lax
         return _np.inf if high else -_np.inf
     if dt.kind == "b":
         return high
@@ -85,7 +85,7 @@ def reduce_prod(operand: Any, axes: Sequence[int]) -> Any:
 
 def _chooser(op: str, fn, high: bool):
     def f(operand, axes):
-        _check_kind(op, operand, "biuf")
+        _check_kind(op, operand, "biufc")  # complex values in lexicographic order
         ax = _axes(op, axes, len(_shape(operand)))
         if _empty_reduction(operand, ax):
             return _identity_fill(operand, ax, _extreme(_dtype(operand), not high))
@@ -172,12 +172,14 @@ _PROBE_A = {
     "i": [3, -2, 5, 0],
     "u": [3, 2, 5, 0],
     "b": [True, True, False, False],
+    "c": [1.5 + 1j, -2.25 - 0.5j, 3.0 + 2j, 0.5 + 0j],
 }
 _PROBE_B = {
     "f": [0.5, 4.0, -1.0, 0.5],
     "i": [2, 4, -1, 6],
     "u": [2, 4, 1, 6],
     "b": [True, False, True, False],
+    "c": [0.5 + 3j, 4.0 + 0.5j, -1.0 - 1j, 0.5 + 1j],
 }
 
 
@@ -397,14 +399,14 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
 def cummax(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running maxima along ``axis``. Example: ``lax.cummax(x)``"""
     return _cumulative(
-        "cummax", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.maximum)
+        "cummax", operand, axis, reverse, "iufc", lambda x, a: _prefix_scan(x, a, gnp.maximum)
     )
 
 
 def cummin(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     """Running minima along ``axis``. Example: ``lax.cummin(x)``"""
     return _cumulative(
-        "cummin", operand, axis, reverse, "iuf", lambda x, a: _prefix_scan(x, a, gnp.minimum)
+        "cummin", operand, axis, reverse, "iufc", lambda x, a: _prefix_scan(x, a, gnp.minimum)
     )
 
 
@@ -468,7 +470,8 @@ def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = 
 
 def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple:
     """The ``k`` largest entries along ``axis`` (the last by default), in descending order
-    (ties in index order, NaN the largest), with their int32 indices. Differentiable in the
+    (ties in index order; NaN the largest, a negative NaN the smallest, as lax), with their
+    int32 indices. Differentiable in the
     values.
 
     Example: ``vals, idx = lax.top_k(scores, 3)``
@@ -487,8 +490,11 @@ def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple:
     x = _data(operand)
     kind = _dtype(operand).kind
     if kind == "f":
+        # lax's total order: NaN above +inf, a NaN with its sign bit set below -inf (the
+        # argsort puts every NaN last; the positive ones move to the front)
         perm = _stable_argsort(gnp.negative(x), -1)
-        is_num = gnp.logical_not(gnp.isnan(gnp.take_along_axis(x, perm, -1)))
+        xs = gnp.take_along_axis(x, perm, -1)
+        is_num = gnp.logical_not(gnp.logical_and(gnp.isnan(xs), gnp.logical_not(gnp.signbit(xs))))
         nan_first = _stable_argsort(is_num, -1)
         perm = gnp.take_along_axis(perm, nan_first, -1)
     else:
@@ -512,6 +518,22 @@ class Precision(enum.Enum):
     HIGHEST = 2
 
 
+def _higher_precision(a: _np.dtype, b: _np.dtype) -> _np.dtype:
+    """The dtype lax (XLA's HigherPrecisionType) computes a product of ``a`` and ``b`` in:
+    complex first, then the wider exponent, the longer mantissa, more bits, signed."""
+    def rank(dt):
+        real = _np.finfo(dt).dtype if dt.kind == "c" else dt
+        fl = real.kind == "f"
+        return (dt.kind == "c", _np.finfo(real).maxexp if fl else -1,
+                _np.finfo(real).nmant if fl else -1, 8 * real.itemsize if real.kind != "b" else 1,
+                real.kind != "u")
+
+    if rank(a) == rank(b):
+        raise TypeError(f"lax.dot_general: operands of dtypes {a} and {b} have no common "
+                        f"type; convert one with lax.convert_element_type")
+    return a if rank(a) > rank(b) else b
+
+
 def dot_general(
     lhs: Any,
     rhs: Any,
@@ -523,7 +545,9 @@ def dot_general(
     """The contraction of ``lhs`` and ``rhs`` over ``dimension_numbers = ((lhs_contract,
     rhs_contract), (lhs_batch, rhs_batch))``; the result holds the batch dimensions, then
     ``lhs``'s free ones, then ``rhs``'s. ``precision`` changes nothing here;
-    ``preferred_element_type`` is the result's dtype.
+    ``preferred_element_type`` is the result's dtype; without it, operands of two dtypes are
+    multiplied in the more precise one, as lax (``int32`` with ``float32`` is ``float32``,
+    ``float64`` with ``complex64`` is ``complex64``).
 
     Example: ``lax.dot_general(a, b, (((1,), (0,)), ((), ())))`` is ``a @ b``
     """
@@ -563,10 +587,12 @@ def dot_general(
         + [lsub[i] for i in range(len(ls)) if i not in lc + lb]
         + [rsub[i] for i in range(len(rs)) if i not in rc + rb]
     )
-    if preferred_element_type is not None:
+    pt = None if preferred_element_type is None else _np.dtype(preferred_element_type)
+    if pt is None and _dtype(lhs) != _dtype(rhs):
+        pt = _higher_precision(_dtype(lhs), _dtype(rhs))
+    if pt is not None:
         from ._lax_elementwise import convert_element_type
 
-        pt = _np.dtype(preferred_element_type)
         lhs, rhs = convert_element_type(lhs, pt), convert_element_type(rhs, pt)
     return gnp.einsum(f"{''.join(lsub)},{''.join(rsub)}->{''.join(out)}", lhs, rhs)
 

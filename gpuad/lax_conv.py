@@ -556,9 +556,11 @@ def conv_transpose(
 # ---- windowed reductions -----------------------------------------------------------------------
 
 
-def _reducer(fn: Callable) -> str:
-    """Which of add, max, min, mul ``fn`` is (by identity: gpuad's, NumPy's, ``operator``'s
-    and ``lax``'s functions)."""
+def _reducer(fn: Callable, dtype: np.dtype) -> str:
+    """Which of add, max, min, mul ``fn`` is: by identity for gpuad's, NumPy's, ``operator``'s
+    and ``lax``'s functions, else by running it on a few values of ``dtype`` (as
+    ``lax.reduce`` does: ``lambda a, b: a + b`` is addition; of booleans ``and`` is min and
+    ``or`` max)."""
     table: list[tuple[Any, str]] = [
         (gnp.add, "add"),
         (gnp.maximum, "max"),
@@ -578,6 +580,11 @@ def _reducer(fn: Callable) -> str:
     for f, kind in table:
         if f is not None and fn is f:
             return kind
+    from ._lax_reductions import _monoid
+
+    found = _monoid(fn, dtype)
+    if found is not None:
+        return {"and": "min", "or": "max"}.get(found, found)
     name = getattr(fn, "__qualname__", None) or type(fn).__name__
     raise NotImplementedError(
         f"reduce_window: computation {name!r} is not supported; use lax.add, lax.max, lax.min "
@@ -591,7 +598,7 @@ def _identity(kind: str, dtype: np.dtype) -> Any:
         return dtype.type(0)
     if kind == "mul":
         return dtype.type(1)
-    if dtype.kind == "f":
+    if dtype.kind in "fc":  # complex: +-inf + 0j, as lax (values compare lexicographically)
         return dtype.type(-np.inf if kind == "max" else np.inf)
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
@@ -635,10 +642,10 @@ def reduce_window(
             f"{op}: one array operand only (JAX's variadic form with a "
             f"pytree of operands is not supported)"
         )
-    kind = _reducer(computation)
     x = _array(operand)
     sh = _shape(x)
     dtype = np.dtype(x.dtype)
+    kind = _reducer(computation, dtype)
     nd = len(sh)
     window = _ints(op, "window_dimensions", window_dimensions, nd)
     strides = _ints(op, "window_strides", window_strides, nd)

@@ -11,6 +11,9 @@ index arrays as trailing arguments. Their batch rules (gpuad/batching/rules_inde
 Example (what ``x[i]`` records inside ``vmap`` when ``i`` is batched)::
 
     take_index(x, i, template=(Slot(0),), shape=x.shape)
+
+All three are linear with real coefficients in the values they move, so their formulas hold
+for complex values as written (``cplx="own"``).
 """
 
 from __future__ import annotations
@@ -118,13 +121,13 @@ def _arrays_only(first: int):
 take_index = prim("take_index", _take_fwd, vjp_all=_take_vjp,
                   jvp_n=lambda i, t, ans, x, *arrays, template, shape: take_index(
                       t, *arrays, template=template, shape=shape) if i == 0 else None,
-                  saves=_arrays_only(1))
+                  saves=_arrays_only(1), cplx="own")
 scatter_index = prim("scatter_index", _scatter_fwd, vjp_all=_scatter_vjp,
                      jvp_n=lambda i, t, ans, g, *arrays, template, shape: scatter_index(
                          t, *arrays, template=template, shape=shape) if i == 0 else None,
-                     saves=_arrays_only(1))
+                     saves=_arrays_only(1), cplx="own")
 update_index = prim("update_index", _update_fwd, vjp_all=_update_vjp, jvp_n=_update_jvp,
-                    saves=_arrays_only(2))
+                    saves=_arrays_only(2), cplx="own")
 
 
 def split_index(index, nd: int, where: str):
