@@ -118,10 +118,12 @@ def _paths(tree: Any, prefix: str, out: list) -> None:
 
 
 def _aval(x) -> tuple:
-    """(shape, dtype or None, weak kind or None) of one leaf: a Python number is weakly typed."""
+    """(shape, dtype or None, weak kind or None) of one leaf: a Python int, float or complex
+    is weakly typed; a Python bool is not (as in JAX, it is a bool and only a bool)."""
+    if isinstance(x, bool):
+        return (), _np.dtype(bool), None
     if isinstance(x, _PY_SCALARS):
-        kind = "b" if isinstance(x, bool) else "i" if isinstance(x, int) else \
-            "f" if isinstance(x, float) else "c"
+        kind = "i" if isinstance(x, int) else "f" if isinstance(x, float) else "c"
         return (), None, kind
     dt = getattr(x, "dtype", None)
     if dt is None:

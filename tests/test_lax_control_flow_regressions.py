@@ -1,0 +1,25 @@
+"""Regressions found by porting JAX's control-flow tests (tests/conformance/
+test_jax_control_flow_suite.py runs the programs against JAX itself)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gpuad import lax
+
+
+def test_python_bool_in_a_float_carry_is_a_type_error():
+    # A Python bool is not weakly typed: a body returning True where the carry is a float
+    # changed the carry to a bool without a word (while_loop returned (True, 3.0)).
+    f32 = np.float32
+    with pytest.raises(TypeError, match=r"carry\[0\] has type bool\[\]"):
+        lax.while_loop(lambda c: c[1] < 3, lambda c: (True, c[1] + 1), (f32(0), f32(0)))
+    with pytest.raises(TypeError, match="bool"):
+        lax.scan(lambda c, x: (c > 0, x), 0.5, np.arange(3.0))
+    with pytest.raises(TypeError, match="bool"):
+        lax.fori_loop(0, 2, lambda i, c: True, np.float64(1.0))
+    # a bool carry stays a bool carry, a Python bool included
+    out = lax.scan(lambda c, x: (c & (x < 2), x), True, np.arange(3.0))[0]
+    assert bool(np.asarray(out)) is False
+    assert lax.while_loop(lambda c: c[0] < 2, lambda c: (c[0] + 1, False), (0, True)) == (2, False)
