@@ -715,6 +715,65 @@ def _(M):
     return f
 
 
+@case("while_custom_vjp_in_body", (0.3, 0.8), modes=("val", "grad", "vjp", "jacrev"),
+      rev_ref=True)
+def _(M):
+    f = _custom_vjp_fn(M)
+    return lambda x, y: M.lax.while_loop(lambda c: c[0] < 3,
+                                         lambda c: (c[0] + 1, f(c[1], y) * 0.5), (0, x))[1]
+
+
+@case("fori_custom_jvp_checkpoint_body", (_rn(3),), modes=ALL + ("hessian", "jit_grad"))
+def _(M):
+    f = _custom_jvp_fn(M)
+    blk = M.T.checkpoint(lambda c: M.np.cos(f(c)) + c * 0.5)
+    return lambda x: M.lax.fori_loop(0, 3, lambda i, c: blk(c) * (i + 1.0), x)
+
+
+for _p in (0., 0.5, -2., 3):
+    @case(f"cond_numeric_pred_{_p}", (1.3,), modes=("val", "grad", "jvp", "jit"))
+    def _(M, p=_p):
+        return lambda x: M.lax.cond(p, lambda a: M.np.sin(a), lambda a: a * a, x)
+
+
+@case("cond_int_pred_batched", (np.array([0, 2, -1, 0]), np.array([0.5, 1., 1.5, 2.])),
+      modes=("vmap", "vmap_grad"), in_axes=(0, 0))
+def _(M):
+    return lambda k, x: M.lax.cond(k, lambda a: M.np.sin(a), lambda a: a * a, x)
+
+
+@case("switch_batched_negative_index", (np.array([-3, 0, 1, 7]), np.array([0.5, 1., 1.5, 2.])),
+      modes=("vmap", "vmap_grad", "vmap_jvp"), in_axes=(0, 0))
+def _(M):
+    return lambda k, x: M.lax.switch(k, [M.np.sin, M.np.cos, lambda a: a ** 3], x)
+
+
+@case("scan_vmap_reverse_out_axes", (_rn(3, 4), _rn(5, 3, 4)), modes=("vmap_out1",),
+      in_axes=(1, 2))
+def _(M):
+    def f(c, x):
+        return c * M.np.cos(M.np.sum(x)) + 0.1, M.np.sum(c) * x
+    return lambda c, xs: M.lax.scan(f, c, xs, reverse=True, unroll=3)
+
+
+@case("scan_pytree_xs_length_and_none_ys", (_rn(2), {"a": _rn(4, 2), "b": _rn(4)}),
+      modes=ALL + ("hessian",))
+def _(M):
+    def f(c, x):
+        return c * x["b"] + M.np.sin(x["a"]) * c[::-1], None
+    return lambda c, xs: M.lax.scan(f, c, xs, length=4)[0]
+
+
+@case("linearize_scan_while_cond", (_rn(3),), modes=("linearize", "value_and_grad"),
+      rev_ref=True)
+def _(M):
+    def f(x):
+        y = M.lax.scan(lambda c, v: (M.np.sin(c) * v, c), x, M.np.array([1., 2.]))[0]
+        y = M.lax.while_loop(lambda c: c[0] < 2, lambda c: (c[0] + 1, c[1] * c[1]), (0, y))[1]
+        return M.lax.cond(M.np.sum(y) > 0, lambda a: a * 2, lambda a: -a, y)
+    return f
+
+
 # ---- map / associative_scan ------------------------------------------------------------------
 
 @case("map_square_and_batch_size", (_rn(7, 2),), modes=ALL)
@@ -787,10 +846,11 @@ def _tan(M, d):
     return M.tu.map(lambda v: M.np.cos(M.np.asarray(v)) * 0.7 + 0.1, d)
 
 
-def _call(M, c: Case, mode: str):
+def _call(M, c: Case, mode: str, args=None):
     f = c.build(M)
-    args = list(c.args)
-    di = c.diff if c.diff is not None else tuple(k for k, a in enumerate(args) if _is_float(a))
+    args = list(c.args if args is None else args)
+    di = c.diff if c.diff is not None else tuple(k for k, a in enumerate(c.args)
+                                                 if _is_float(a))
 
     nd = [k for k in range(len(args)) if k not in di]
 
@@ -825,6 +885,13 @@ def _call(M, c: Case, mode: str):
         return getattr(T, mode)(g, argnums=tuple(range(len(d))))(*d)
     if mode == "vmap":
         return T.vmap(f, in_axes=c.in_axes)(*args)
+    if mode == "vmap_out1":
+        return T.vmap(f, in_axes=c.in_axes, out_axes=1)(*args)
+    if mode == "linearize":
+        y, lin = T.linearize(g, *d)
+        return y, lin(*[_tan(M, v) for v in d])
+    if mode == "value_and_grad":
+        return T.value_and_grad(lambda *d: _scal(M, g(*d)), argnums=tuple(range(len(d))))(*d)
     if mode == "vmap2":
         ia, ib = c.in_axes
         return T.vmap(T.vmap(f, in_axes=ia), in_axes=ib)(*args)
@@ -869,7 +936,19 @@ def _per_example_grad(c: Case):
     return jax.grad(tot, argnums=tuple(range(len(di))))(*[args[k] for k in di])
 
 
-REVERSE = ("grad", "vjp", "jacrev", "hessian", "jit_grad", "vmap_grad", "grad_of_vmap",
+def _jax_reference(c: Case, mode: str):
+    """JAX's result, compiled as a whole where JAX can (eager JAX runs a scan's body through
+    its compiler at every call, which would cost minutes over the suite)."""
+    if c.rev_ref and mode in REVERSE:
+        return _call(JREF, c, mode)
+    try:
+        return jax.jit(lambda *a: _call(J, c, mode, a))(*c.args)
+    except Exception:  # a program that needs concrete values: run it eagerly
+        return _call(J, c, mode)
+
+
+REVERSE = ("value_and_grad", "grad", "vjp", "jacrev", "hessian", "jit_grad", "vmap_grad",
+           "grad_of_vmap",
            "vmap_of_grad", "vmap_jacrev")
 
 
@@ -885,7 +964,7 @@ def test_control_flow_case(c, mode):
     if c.rev_ref and mode == "vmap_grad":
         want = _per_example_grad(c)
     else:
-        want = _call(JREF if c.rev_ref and mode in REVERSE else J, c, mode)
+        want = _jax_reference(c, mode)
     try:
         got = _call(G, c, mode)
     except Exception as e:  # a clear refusal is allowed only under jit of a dynamic loop
@@ -900,7 +979,7 @@ def test_control_flow_case(c, mode):
     for k, (w, v) in enumerate(zip(wl, gl, strict=False)):
         wv, gv = np.asarray(w), to_numpy(v) if isinstance(v, ad.Tensor) else np.asarray(v)
         assert wv.shape == gv.shape, (k, wv.shape, gv.shape)
-        if mode in ("val", "jit", "vmap", "vmap2"):
+        if mode in ("val", "jit", "vmap", "vmap2", "vmap_out1"):
             assert wv.dtype == gv.dtype, (k, wv.dtype, gv.dtype)
         np.testing.assert_allclose(gv.astype(np.float64) if gv.dtype.kind != "c" else gv,
                                    wv.astype(gv.dtype) if wv.dtype.kind == "b" else wv,
