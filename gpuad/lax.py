@@ -152,6 +152,17 @@ def _compatible(ref: tuple, out: tuple) -> bool:
     return _KIND_ORDER[out[2]] <= _KIND_ORDER[ref[1].kind]
 
 
+_WEAK_DEFAULT = {"i": _np.dtype(_np.int64), "f": _np.dtype(_np.float64),
+                 "c": _np.dtype(_np.complex128)}
+
+
+def _weak_replaces_strong(ref: tuple, out: tuple) -> bool:
+    """A Python number returned where the carry (or the other branch) has a fixed dtype other
+    than the number's own (float64, int64, complex128): JAX refuses it, and taking it would
+    silently change the carry's dtype (a float32 carry becoming a Python float)."""
+    return ref[2] is None and out[2] is not None and ref[1] != _WEAK_DEFAULT[out[2]]
+
+
 def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
                 name: str = "carry", sides: tuple[str, str] = ("the output", "the input")
                 ) -> None:
@@ -167,7 +178,7 @@ def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
     _paths(ref, name, paths)
     for path, a, b in zip(paths, rl, ol, strict=True):
         ra, oa = _aval(a), _aval(b)
-        if not _compatible(ra, oa):
+        if not _compatible(ra, oa) or _weak_replaces_strong(ra, oa):
             why = "shapes" if ra[0] != oa[0] else "dtypes"
             raise TypeError(
                 f"{fn}: {what_out} and {what_in} must have equal types, but the leaf {path} "

@@ -23,3 +23,19 @@ def test_python_bool_in_a_float_carry_is_a_type_error():
     out = lax.scan(lambda c, x: (c & (x < 2), x), True, np.arange(3.0))[0]
     assert bool(np.asarray(out)) is False
     assert lax.while_loop(lambda c: c[0] < 2, lambda c: (c[0] + 1, False), (0, True)) == (2, False)
+
+
+def test_python_number_for_a_float32_carry_is_a_type_error():
+    # A body returning a Python float for a float32 carry turned the carry into a Python float
+    # (fori_loop returned 1.5 as a Python float, no longer float32); JAX refuses it.
+    f32 = np.float32
+    with pytest.raises(TypeError, match=r"Python float .* float32"):
+        lax.fori_loop(0, 2, lambda i, c: 1.5, f32(0))
+    with pytest.raises(TypeError, match="int8"):
+        lax.while_loop(lambda c: c[0] < 2, lambda c: (c[0] + 1, 7), (0, np.int8(1)))
+    with pytest.raises(TypeError, match="float32"):
+        lax.scan(lambda c, x: (2.5, c), f32(1), np.arange(2.0))
+    # a Python number of the carry's own dtype, or a weak carry taking an array's dtype, is fine
+    assert lax.fori_loop(0, 2, lambda i, c: 1.5, np.float64(0)) == 1.5
+    out = lax.fori_loop(0, 3, lambda i, c: c + np.float32(0.5), 0.0)
+    assert np.asarray(out).dtype == np.float32 and float(out) == 1.5

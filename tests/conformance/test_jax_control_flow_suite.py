@@ -353,7 +353,7 @@ def _(M):
 # ---- while_loop / fori_loop ------------------------------------------------------------------
 
 @case("while_jvp_xx", (np.arange(9.).reshape(3, 3) / 4 + 1.1,),
-      modes=ALL + ("hessian",), rev_ref=True)
+      modes=ALL + ("hessian", "jit"), rev_ref=True)
 def _(M):
     return lambda x: M.lax.while_loop(lambda x: x[0, 2] <= 8, lambda x: x * x, x)
 
@@ -401,7 +401,8 @@ for _num in (0, 5, 10, 15):
         return f
 
 
-@case("while_conjunction_sum_first_n", (_rn(10), 7), modes=ALL, diff=(0,), rev_ref=True)
+@case("while_conjunction_sum_first_n", (_rn(10), 7), modes=ALL + ("jit",), diff=(0,),
+      rev_ref=True)
 def _(M):
     def f(arr, num):
         def cond(s):
@@ -1023,6 +1024,12 @@ def _errs(M):
         "scan_carry_shape": lambda: M.lax.scan(lambda c, x: (M.np.ones(3), x), M.np.ones(2), a),
         "scan_no_leading_axis": lambda: M.lax.scan(lambda c, x: (c, x), 0, list(range(5))),
         "scan_length_mismatch": lambda: M.lax.scan(lambda c, x: (c, x), 0, a, length=3),
+        "fori_python_float_for_f32": lambda: M.lax.fori_loop(0, 2, lambda i, c: 1.5, f32(0)),
+        "scan_python_float_for_f32": lambda: M.lax.scan(lambda c, x: (2.5, c), f32(1), a),
+        "while_python_int_for_int8": lambda: M.lax.while_loop(
+            lambda c: c[0] < 2, lambda c: (c[0] + 1, 7), (0, np.int8(1))),
+        "while_python_bool_for_f32": lambda: M.lax.while_loop(
+            lambda c: c[1] < 3, lambda c: (True, c[1] + 1), (f32(0), f32(0))),
         "fori_carry_shape": lambda: M.lax.fori_loop(0, 2, lambda i, c: M.np.ones(3), M.np.ones(2)),
     }
 
