@@ -356,18 +356,50 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
         return init, _empty_outputs(f, init, leaves, xdef)
     carry = init
     ys: list = [None] * n
+    first = True
     for i in (range(n - 1, -1, -1) if reverse else range(n)):
         x = tree_unflatten(xdef, [leaf[i] for leaf in leaves])
-        out = f(carry, x)
-        if not isinstance(out, tuple | list) or len(out) != 2:
-            raise TypeError(f"scan: f must return a pair (carry, y), got "
-                            f"{type(out).__name__}"
-                            + (f" of length {len(out)}" if isinstance(out, tuple | list)
-                               else ""))
-        new, ys[i] = out
+        new, ys[i] = _scan_step(f, carry, x)
+        if first:
+            first = False
+            promoted = _promote_weak(carry, new)
+            if promoted is not None:  # step 0 again, from the carry JAX would start from
+                carry = promoted
+                new, ys[i] = _scan_step(f, carry, x)
         _check_same("scan", "the carry it received", "the carry f returned", carry, new)
         carry = new
     return carry, _stack_leaves(ys, "scan")
+
+
+def _scan_step(f: Callable, carry: Any, x: Any) -> tuple:
+    out = f(carry, x)
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}"
+                        + (f" of length {len(out)}" if isinstance(out, tuple | list) else ""))
+    return out[0], out[1]
+
+
+def _promote_weak(carry: Any, new: Any) -> Any:
+    """``carry`` with each Python number cast to the dtype the body returned for it, as JAX
+    promotes a weakly typed initial carry before the loop runs (so that the per-step outputs
+    of the first step have the loop's dtype: float32, not float64); None when nothing changes.
+    """
+    from .numpy import asarray
+
+    cl, cdef = tree_flatten(carry)
+    nl, ndef = tree_flatten(new)
+    if cdef != ndef:
+        return None
+    changed = False
+    out = []
+    for c, v in zip(cl, nl, strict=True):
+        ca, va = _aval(c), _aval(v)
+        if (ca[2] is not None and va[2] is None and ca[0] == va[0] and _compatible(ca, va)
+                and va[1] != _WEAK_DEFAULT.get(ca[2])):
+            c = asarray(c, dtype=va[1])
+            changed = True
+        out.append(c)
+    return tree_unflatten(cdef, out) if changed else None
 
 
 def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> Any:

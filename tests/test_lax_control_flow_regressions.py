@@ -39,3 +39,25 @@ def test_python_number_for_a_float32_carry_is_a_type_error():
     assert lax.fori_loop(0, 2, lambda i, c: 1.5, np.float64(0)) == 1.5
     out = lax.fori_loop(0, 3, lambda i, c: c + np.float32(0.5), 0.0)
     assert np.asarray(out).dtype == np.float32 and float(out) == 1.5
+
+
+def test_scan_outputs_of_a_weak_initial_carry_keep_the_loop_dtype():
+    # A Python-number initial carry is promoted to the dtype the body returns before the loop
+    # (JAX's rule); the first step's y was computed from the Python number and the stacked ys
+    # came out float64 / int64 for a float32 / int16 loop.
+    import gpuad as ad
+    import gpuad.numpy as gnp
+
+    x32 = np.array([1.0, 2.0, 3.0], np.float32)
+    c, ys = lax.scan(lambda c, x: (c * x, c), 1.0, x32)
+    assert np.asarray(c).dtype == np.float32 and np.asarray(ys).dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(ys), [1.0, 1.0, 2.0])
+    ys = lax.scan(lambda c, x: (c + x, c), 0, np.arange(1, 4, dtype=np.int16))[1]
+    assert np.asarray(ys).dtype == np.int16 and np.asarray(ys).tolist() == [0, 1, 3]
+    # the gradient through the re-run first step, against central differences (float64)
+    x = np.array([0.3, -0.7, 1.1])
+    f = lambda x: gnp.sum(lax.scan(lambda c, v: (gnp.sin(c * v), c * v), 0.5, x)[1] ** 2)  # noqa: E731
+    g = np.asarray(ad.grad(f)(x))
+    h = 1e-6
+    fd = [(float(f(x + h * e)) - float(f(x - h * e))) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)

@@ -830,6 +830,14 @@ def _(M):
     return lambda: tuple(outs)
 
 
+@case("scan_weak_init_per_step_outputs", (), modes=("val", "jit"))
+def _(M):
+    x32 = np.array([1., 2., 3.], np.float32)
+    x16 = np.arange(1, 4, dtype=np.int16)
+    return lambda: (M.lax.scan(lambda c, x: (c * x, c), 1.0, x32),
+                    M.lax.scan(lambda c, x: (c + x, (c, c * 2)), 0, x16, reverse=True))
+
+
 # ---- harness -----------------------------------------------------------------------------------
 
 def _is_float(a):
