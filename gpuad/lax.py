@@ -7,8 +7,10 @@ only differentiate in forward mode). What the functions add over a bare Python l
 contract, so that a ported program keeps its meaning:
 
 - a loop carry keeps its pytree structure, shapes and dtypes from one step to the next: a body
-  that changes them raises ``TypeError`` naming the leaf and both types (a Python number in the
-  initial carry adopts the dtype of the body's output, as JAX's weakly typed values do);
+  that changes them raises ``TypeError`` naming the leaf and both types. A Python int, float or
+  complex in the initial carry adopts the dtype of the body's output, as JAX's weakly typed
+  values do (``scan`` runs its first step from the promoted carry); one the body returns must
+  be of the carry's own dtype (int64, float64, complex128); a Python bool is a bool;
 - inside ``gpuad.vmap`` a predicate that differs from example to example is handled as JAX's
   batched rules do: ``cond`` and ``switch`` run every branch and select per example;
   ``while_loop`` runs until every example is done, freezing the carries of the finished ones;
