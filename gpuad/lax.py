@@ -355,7 +355,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
         raise ValueError(f"scan: length must be a non-negative int, got {n!r}")
     n = int(n)
     if n == 0:
-        return init, _empty_outputs(f, init, leaves, xdef)
+        return _empty_outputs(f, init, leaves, xdef)
     carry = init
     ys: list = [None] * n
     first = True
@@ -404,22 +404,26 @@ def _promote_weak(carry: Any, new: Any) -> Any:
     return tree_unflatten(cdef, out) if changed else None
 
 
-def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> Any:
+def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> tuple[Any, Any]:
+    """The (carry, ys) of a scan of zero steps: ``init`` (its Python numbers promoted to the
+    body's dtypes) and empty ys of the shapes and dtypes one step would give."""
     from . import _state
     from .numpy import zeros
 
     x = tree_unflatten(xdef, [zeros(_shape(leaf)[1:], dtype=leaf.dtype) for leaf in leaves])
     with _state.no_grad(), _np.errstate(all="ignore"):
-        out = f(init, x)
-    if not isinstance(out, tuple | list) or len(out) != 2:
-        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}")
-    yl, ydef = tree_flatten(out[1])
+        new, y = _scan_step(f, init, x)
+        promoted = _promote_weak(init, new)
+        if promoted is not None:
+            init = promoted
+            new, y = _scan_step(f, init, x)
+    yl, ydef = tree_flatten(y)
     empty = []
     for y in yl:
         av = _aval(y)
         dt = av[1] if av[2] is None else {"b": bool, "i": int, "f": float, "c": complex}[av[2]]
         empty.append(zeros((0,) + tuple(av[0]), dtype=dt))
-    return tree_unflatten(ydef, empty)
+    return init, tree_unflatten(ydef, empty)
 
 
 def map(f: Callable[[Any], Any], xs: Any, *, batch_size: int | None = None) -> Any:  # noqa: A001

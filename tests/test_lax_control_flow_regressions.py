@@ -54,6 +54,8 @@ def test_scan_outputs_of_a_weak_initial_carry_keep_the_loop_dtype():
     np.testing.assert_array_equal(np.asarray(ys), [1.0, 1.0, 2.0])
     ys = lax.scan(lambda c, x: (c + x, c), 0, np.arange(1, 4, dtype=np.int16))[1]
     assert np.asarray(ys).dtype == np.int16 and np.asarray(ys).tolist() == [0, 1, 3]
+    c, ys = lax.scan(lambda c, x: (c + x, c), 0, np.zeros(0, np.int16))  # no step at all
+    assert np.asarray(c).dtype == np.int16 and np.asarray(ys).dtype == np.int16
     # the gradient through the re-run first step, against central differences (float64)
     x = np.array([0.3, -0.7, 1.1])
     f = lambda x: gnp.sum(lax.scan(lambda c, v: (gnp.sin(c * v), c * v), 0.5, x)[1] ** 2)  # noqa: E731

@@ -835,7 +835,8 @@ def _(M):
     x32 = np.array([1., 2., 3.], np.float32)
     x16 = np.arange(1, 4, dtype=np.int16)
     return lambda: (M.lax.scan(lambda c, x: (c * x, c), 1.0, x32),
-                    M.lax.scan(lambda c, x: (c + x, (c, c * 2)), 0, x16, reverse=True))
+                    M.lax.scan(lambda c, x: (c + x, (c, c * 2)), 0, x16, reverse=True),
+                    M.lax.scan(lambda c, x: (c + x, c), 0, x16[:0]))
 
 
 # ---- harness -----------------------------------------------------------------------------------
