@@ -7,8 +7,10 @@ only differentiate in forward mode). What the functions add over a bare Python l
 contract, so that a ported program keeps its meaning:
 
 - a loop carry keeps its pytree structure, shapes and dtypes from one step to the next: a body
-  that changes them raises ``TypeError`` naming the leaf and both types (a Python number in the
-  initial carry adopts the dtype of the body's output, as JAX's weakly typed values do);
+  that changes them raises ``TypeError`` naming the leaf and both types. A Python int, float or
+  complex in the initial carry adopts the dtype of the body's output, as JAX's weakly typed
+  values do (``scan`` runs its first step from the promoted carry); one the body returns must
+  be of the carry's own dtype (int64, float64, complex128); a Python bool is a bool;
 - inside ``gpuad.vmap`` a predicate that differs from example to example is handled as JAX's
   batched rules do: ``cond`` and ``switch`` run every branch and select per example;
   ``while_loop`` runs until every example is done, freezing the carries of the finished ones;
@@ -118,10 +120,12 @@ def _paths(tree: Any, prefix: str, out: list) -> None:
 
 
 def _aval(x) -> tuple:
-    """(shape, dtype or None, weak kind or None) of one leaf: a Python number is weakly typed."""
+    """(shape, dtype or None, weak kind or None) of one leaf: a Python int, float or complex
+    is weakly typed; a Python bool is not (as in JAX, it is a bool and only a bool)."""
+    if isinstance(x, bool):
+        return (), _np.dtype(bool), None
     if isinstance(x, _PY_SCALARS):
-        kind = "b" if isinstance(x, bool) else "i" if isinstance(x, int) else \
-            "f" if isinstance(x, float) else "c"
+        kind = "i" if isinstance(x, int) else "f" if isinstance(x, float) else "c"
         return (), None, kind
     dt = getattr(x, "dtype", None)
     if dt is None:
@@ -150,6 +154,17 @@ def _compatible(ref: tuple, out: tuple) -> bool:
     return _KIND_ORDER[out[2]] <= _KIND_ORDER[ref[1].kind]
 
 
+_WEAK_DEFAULT = {"i": _np.dtype(_np.int64), "f": _np.dtype(_np.float64),
+                 "c": _np.dtype(_np.complex128)}
+
+
+def _weak_replaces_strong(ref: tuple, out: tuple) -> bool:
+    """A Python number returned where the carry (or the other branch) has a fixed dtype other
+    than the number's own (float64, int64, complex128): JAX refuses it, and taking it would
+    silently change the carry's dtype (a float32 carry becoming a Python float)."""
+    return ref[2] is None and out[2] is not None and ref[1] != _WEAK_DEFAULT[out[2]]
+
+
 def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
                 name: str = "carry", sides: tuple[str, str] = ("the output", "the input")
                 ) -> None:
@@ -165,7 +180,7 @@ def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
     _paths(ref, name, paths)
     for path, a, b in zip(paths, rl, ol, strict=True):
         ra, oa = _aval(a), _aval(b)
-        if not _compatible(ra, oa):
+        if not _compatible(ra, oa) or _weak_replaces_strong(ra, oa):
             why = "shapes" if ra[0] != oa[0] else "dtypes"
             raise TypeError(
                 f"{fn}: {what_out} and {what_in} must have equal types, but the leaf {path} "
@@ -340,39 +355,75 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
         raise ValueError(f"scan: length must be a non-negative int, got {n!r}")
     n = int(n)
     if n == 0:
-        return init, _empty_outputs(f, init, leaves, xdef)
+        return _empty_outputs(f, init, leaves, xdef)
     carry = init
     ys: list = [None] * n
+    first = True
     for i in (range(n - 1, -1, -1) if reverse else range(n)):
         x = tree_unflatten(xdef, [leaf[i] for leaf in leaves])
-        out = f(carry, x)
-        if not isinstance(out, tuple | list) or len(out) != 2:
-            raise TypeError(f"scan: f must return a pair (carry, y), got "
-                            f"{type(out).__name__}"
-                            + (f" of length {len(out)}" if isinstance(out, tuple | list)
-                               else ""))
-        new, ys[i] = out
+        new, ys[i] = _scan_step(f, carry, x)
+        if first:
+            first = False
+            promoted = _promote_weak(carry, new)
+            if promoted is not None:  # step 0 again, from the carry JAX would start from
+                carry = promoted
+                new, ys[i] = _scan_step(f, carry, x)
         _check_same("scan", "the carry it received", "the carry f returned", carry, new)
         carry = new
     return carry, _stack_leaves(ys, "scan")
 
 
-def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> Any:
+def _scan_step(f: Callable, carry: Any, x: Any) -> tuple:
+    out = f(carry, x)
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}"
+                        + (f" of length {len(out)}" if isinstance(out, tuple | list) else ""))
+    return out[0], out[1]
+
+
+def _promote_weak(carry: Any, new: Any) -> Any:
+    """``carry`` with each Python number cast to the dtype the body returned for it, as JAX
+    promotes a weakly typed initial carry before the loop runs (so that the per-step outputs
+    of the first step have the loop's dtype: float32, not float64); None when nothing changes.
+    """
+    from .numpy import asarray
+
+    cl, cdef = tree_flatten(carry)
+    nl, ndef = tree_flatten(new)
+    if cdef != ndef:
+        return None
+    changed = False
+    out = []
+    for c, v in zip(cl, nl, strict=True):
+        ca, va = _aval(c), _aval(v)
+        if (ca[2] is not None and va[2] is None and ca[0] == va[0] and _compatible(ca, va)
+                and va[1] != _WEAK_DEFAULT.get(ca[2])):
+            c = asarray(c, dtype=va[1])
+            changed = True
+        out.append(c)
+    return tree_unflatten(cdef, out) if changed else None
+
+
+def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> tuple[Any, Any]:
+    """The (carry, ys) of a scan of zero steps: ``init`` (its Python numbers promoted to the
+    body's dtypes) and empty ys of the shapes and dtypes one step would give."""
     from . import _state
     from .numpy import zeros
 
     x = tree_unflatten(xdef, [zeros(_shape(leaf)[1:], dtype=leaf.dtype) for leaf in leaves])
     with _state.no_grad(), _np.errstate(all="ignore"):
-        out = f(init, x)
-    if not isinstance(out, tuple | list) or len(out) != 2:
-        raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}")
-    yl, ydef = tree_flatten(out[1])
+        new, y = _scan_step(f, init, x)
+        promoted = _promote_weak(init, new)
+        if promoted is not None:
+            init = promoted
+            new, y = _scan_step(f, init, x)
+    yl, ydef = tree_flatten(y)
     empty = []
     for y in yl:
         av = _aval(y)
         dt = av[1] if av[2] is None else {"b": bool, "i": int, "f": float, "c": complex}[av[2]]
         empty.append(zeros((0,) + tuple(av[0]), dtype=dt))
-    return tree_unflatten(ydef, empty)
+    return init, tree_unflatten(ydef, empty)
 
 
 def map(f: Callable[[Any], Any], xs: Any, *, batch_size: int | None = None) -> Any:  # noqa: A001
