@@ -246,12 +246,14 @@ def multigammaln(a: Any, d: int) -> Any:
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
+              return_sign: bool = False, where: Any = None) -> Any:
     """``log(sum(b * exp(a)))`` over ``axis``, computed stably, as ``scipy.special.logsumexp``.
 
     With ``b`` the weights (may be negative; then the result is nan unless ``return_sign``);
     with ``return_sign=True`` returns ``(log|sum|, sign)``, the sign not differentiated.
-    Differentiable in ``a`` and ``b``.
+    ``where`` (a boolean mask, as ``jax.scipy.special.logsumexp``) leaves out the elements
+    where it is False; a slice with nothing left (or weights all 0) gives ``-inf`` and
+    derivative 0. Differentiable in ``a`` and ``b``.
 
     Example: ``logsumexp(x, axis=1, b=w)``
     """
@@ -259,6 +261,13 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     a = gnp.asarray(a)
     if b is not None:
         b = gnp.asarray(b)
+    if where is not None:
+        mask = gnp.asarray(where)
+        mdt = _np.dtype(getattr(_r.data(mask), "dtype", bool))
+        if mdt != _np.bool_:
+            raise TypeError(f"logsumexp: where must be a boolean array, got dtype {mdt}")
+        a = gnp.where(mask, a, 0.0)  # the elements left out get weight 0 (and a finite a)
+        b = gnp.where(mask, 1.0 if b is None else b, 0.0)
     from ..batching.composites import batched, over_levels, shift_axes
 
     if batched(a, b) and (b is not None or return_sign):  # vmap: levels as leading axes
@@ -286,13 +295,20 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
         _r._kept_shape(shp, ax))
     m = xp.where(xp.isfinite(m), m, 0)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
-    out = (gnp.log(gnp.abs(s)) if return_sign else gnp.log(s)) + m
+    sd = xp.asarray(_r.data(s))
+    # an empty sum (weights all 0) is -inf whatever a is: derivative 0, not 0/0; a negative
+    # one is nan without return_sign, with derivative 0 as JAX's
+    empty, negative = sd == 0, sd < 0
+    log_abs = gnp.log(gnp.abs(gnp.where(empty, 1.0, s))) + m
+    out = gnp.where(empty, -xp.inf, log_abs)
+    if not return_sign:
+        out = gnp.where(negative, xp.nan, out)
     if not keepdims:
         out = gnp.reshape(out, tuple(n for i, n in enumerate(shp) if ax is not None
                                      and i not in ax))
     if not return_sign:
         return out
-    sgn = xp.sign(_r.data(s))
+    sgn = xp.sign(sd)
     if not keepdims:
         sgn = sgn.reshape(_r.shape(out))
     return out, (Tensor(sgn) if isinstance(out, Tensor) else sgn)
@@ -311,7 +327,14 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
     Example: ``softmax(gpuad.tensor([0.0, 0.0]))`` is ``[0.5, 0.5]``.
     """
-    return gnp.exp(log_softmax(x, axis))
+    # shifted by the (constant) maximum as SciPy and JAX: a slice holding +inf or nan is nan
+    # throughout (exp(log_softmax) would give 0 beside the nan)
+    xd = _r.data(x)
+    xp = _r._xp(xd)
+    xd = xp.asarray(xd)
+    m = xp.max(xd, axis=_r.norm_axis(axis, xd.ndim), keepdims=True) if xd.size else 0.0
+    e = gnp.exp(x - m)
+    return e / gnp.sum(e, axis=axis, keepdims=True)
 
 
 __all__ = [

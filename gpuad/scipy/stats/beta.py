@@ -1,7 +1,8 @@
 """``scipy.stats.beta``, differentiable.
 
-``logpdf``/``pdf`` in ``x``, ``a``, ``b``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf`` in
-``x``, ``loc`` and ``scale`` (derivatives in ``a`` and ``b`` have no closed form and raise).
+``logpdf``/``pdf`` in ``x``, ``a``, ``b``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf``/
+``logsf`` in ``x``, ``loc`` and ``scale`` (derivatives in ``a`` and ``b`` have no closed form
+and raise).
 
 Example: ``beta.logpdf(p, a=2.0, b=5.0).sum()``
 """
@@ -55,4 +56,10 @@ def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return valid_scale(betaincc(a, b, _clipped(x, loc, scale)), scale)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]
+
+def logsf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log sf``. Example: ``beta.logsf(0.3, 2.0, 5.0)``"""
+    return gnp.log(sf(x, a, b, loc, scale))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

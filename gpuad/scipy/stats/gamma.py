@@ -1,7 +1,8 @@
 """``scipy.stats.gamma``, differentiable.
 
-``logpdf``/``pdf`` in ``x``, ``a``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf`` in ``x``,
-``loc`` and ``scale`` (their derivative in the shape ``a`` has no closed form and raises).
+``logpdf``/``pdf`` in ``x``, ``a``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf``/``logsf``
+in ``x``, ``loc`` and ``scale`` (their derivative in the shape ``a`` has no closed form and
+raises).
 
 Example: ``gamma.logpdf(x, a=2.0, scale=theta).sum()``
 """
@@ -50,4 +51,10 @@ def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return valid_scale(gammaincc(a, gnp.where(data(y) >= 0, y, 0.0)), scale)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]
+
+def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log sf``. Example: ``gamma.logsf(1.5, 2.0)``"""
+    return gnp.log(sf(x, a, loc, scale))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
