@@ -116,3 +116,62 @@ def test_expm_accepts_jax_keywords(backend):
         np.testing.assert_allclose(host(gsl.expm(a, **kw)), [[1.0, 1.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match="expm: max_squarings"):
         gsl.expm(a, max_squarings=-1)
+
+
+def _full_correlation(a, b):
+    """sum_{i,j} a[m + i, n + j] conj(b[i, j]) over the overlap, for every shift (m, n)."""
+    k0, k1 = b.shape
+    pad = np.zeros((a.shape[0] + 2 * (k0 - 1), a.shape[1] + 2 * (k1 - 1)), np.result_type(a, b))
+    pad[k0 - 1:k0 - 1 + a.shape[0], k1 - 1:k1 - 1 + a.shape[1]] = a
+    rows, cols = a.shape[0] + k0 - 1, a.shape[1] + k1 - 1
+    return np.array([[np.sum(pad[m:m + k0, n:n + k1] * np.conj(b)) for n in range(cols)]
+                     for m in range(rows)])
+
+
+def _window(full, a, b, mode, start):
+    if mode == "full":
+        return full
+    if mode == "valid":
+        return full[b.shape[0] - 1:a.shape[0], b.shape[1] - 1:a.shape[1]]
+    s0, s1 = start(b.shape[0]), start(b.shape[1])
+    return full[s0:s0 + a.shape[0], s1:s1 + a.shape[1]]
+
+
+def test_correlate_convolve2d_correlate2d_fftconvolve(backend):
+    """Values from the definition (correlate2d's "same" window starts at len(in2)//2 of the
+    full output, correlate's and convolve's at (len(in2)-1)//2, as SciPy) and
+    finite-difference derivatives in both inputs."""
+    import gpuad.scipy.signal as gsig
+
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((5, 4)), rng.standard_normal((2, 2))
+    corr = _full_correlation(a, b)
+    conv = _full_correlation(a, b[::-1, ::-1])
+    early, late = (lambda k: (k - 1) // 2), (lambda k: k // 2)
+    for mode in ("full", "same", "valid"):
+        want = {"correlate": _window(corr, a, b, mode, early),
+                "correlate2d": _window(corr, a, b, mode, late),
+                "convolve2d": _window(conv, a, b, mode, early),
+                "fftconvolve": _window(conv, a, b, mode, early)}
+        for name, w in want.items():
+            got = host(getattr(gsig, name)(dev(a), dev(b), mode))
+            np.testing.assert_allclose(got, w, atol=1e-13, err_msg=f"{name} {mode}")
+    z, w = a[:2] + 1j * a[2:4], b - 0.5j * b[::-1]
+    np.testing.assert_allclose(host(gsig.correlate(dev(z), dev(w))), _full_correlation(z, w),
+                               atol=1e-13)
+    check_grads(lambda x, y: gsig.correlate2d(x, y, "same"), (dev(a[:3]), dev(b)), order=1)
+    with pytest.raises(NotImplementedError, match="convolve2d: only boundary='fill'"):
+        gsig.convolve2d(dev(a), dev(b), boundary="wrap")
+    with pytest.raises(ValueError, match="correlate2d: in1 and in2 must be 2-D"):
+        gsig.correlate2d(dev(a[0]), dev(b[0]))
+    with pytest.raises(NotImplementedError, match="fftconvolve: axes"):
+        gsig.fftconvolve(dev(a), dev(b), axes=[1])
+
+
+def test_integrate_trapezoid(backend):
+    import gpuad.scipy.integrate as gint
+
+    y = dev(np.array([[1.0, 2.0, 4.0], [0.0, 1.0, 0.0]]))
+    np.testing.assert_allclose(host(gint.trapezoid(y, dx=0.5)), [2.25, 0.5])
+    np.testing.assert_allclose(host(gint.trapezoid(y, x=dev(np.array([0.0, 1.0, 3.0])))),
+                               [7.5, 1.5])

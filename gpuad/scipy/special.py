@@ -329,11 +329,12 @@ def softmax(x: Any, axis: Any = None) -> Any:
     """
     # shifted by the (constant) maximum as SciPy and JAX: a slice holding +inf or nan is nan
     # throughout (exp(log_softmax) would give 0 beside the nan)
-    xd = _r.data(x)
-    xp = _r._xp(xd)
-    xd = xp.asarray(xd)
-    m = xp.max(xd, axis=_r.norm_axis(axis, xd.ndim), keepdims=True) if xd.size else 0.0
-    e = gnp.exp(x - m)
+    x = gnp.asarray(x)
+    if 0 in _r.shape(x):
+        return gnp.exp(log_softmax(x, axis))
+    from .._numpy_protocol import stop_gradient
+
+    e = gnp.exp(x - stop_gradient(gnp.max(x, axis=axis, keepdims=True)))
     return e / gnp.sum(e, axis=axis, keepdims=True)
 
 
