@@ -114,16 +114,32 @@ for _f in ("logpmf", "pmf", "cdf"):
 _NPARAMS = {"norm": 0, "beta": 2, "gamma": 1, "chi2": 1, "t": 1}
 
 
-def _scale_not_positive(a, k, name):
-    i = 2 + _NPARAMS[name.split(".")[1]]
-    return bool(np.any(np.asarray(k.get("scale", a[i] if len(a) > i else 1.0)) <= 0))
+def _invalid_params(a, k, name):
+    """A non-positive scale or shape parameter anywhere among the arguments."""
+    n = _NPARAMS[name.split(".")[1]]
+    params = list(a[1:1 + n])
+    params.append(k.get("scale", a[2 + n] if len(a) > 2 + n else 1.0))
+    return any(bool(np.any(np.asarray(p, dtype=float) <= 0)) for p in params)
+
+
+def _outside_support(a, k, name):
+    n = _NPARAMS[name.split(".")[1]]
+    loc = k.get("loc", a[1 + n] if len(a) > 1 + n else 0.0)
+    scale = k.get("scale", a[2 + n] if len(a) > 2 + n else 1.0)
+    with np.errstate(all="ignore"):
+        y = (np.asarray(a[0], float) - loc) / scale
+    return bool(np.any(y < 0) or (name.split(".")[1] == "beta" and np.any(y > 1)))
 
 
 _TRI = ("reads one triangle of the matrix (as LAPACK): gpuad's gradient lives on that "
         "triangle, JAX's is symmetric; the two agree along symmetric directions, where they "
         "are compared (docs/semantics.md)")
-_SCIPY_SCALE = ("a non-positive scale gives nan, as SciPy (docs/semantics.md); JAX's CDFs "
-                "compute on: SciPy's value is the reference")
+_SCIPY_PARAMS = ("a non-positive scale or shape parameter gives nan, as SciPy "
+                 "(docs/semantics.md); JAX computes on in some functions (norm's CDFs with a "
+                 "negative scale, gamma.logpdf at a <= 0): SciPy's value is the reference")
+_WHERE_NAN = ("x outside the support: the log-density is -inf, constant in the parameters; "
+              "JAX's gradient in them is nan there (the nan of the unused where-branch leaks), "
+              "gpuad's that of the finite branch: compared where JAX's is finite")
 # (function, what) -> (reason, applies(args, kwargs)): deliberate differences from JAX.
 # "value": SciPy's value is the reference instead of JAX's; "grad"/"jvp"/"vmap": not
 # compared; "sym": gradients compared along symmetric directions
@@ -145,10 +161,14 @@ KNOWN[("special.zeta", "value")] = (
 KNOWN[("special.hyp1f1", "value")] = (
     "hyp1f1 at a pole (b a non-positive integer): SciPy's inf, JAX's signed or finite value",
     lambda a, k: bool(np.any(_pole(np.asarray(a[1], float), 1))))
-for _d in ("beta", "gamma", "chi2"):
-    for _f in ("cdf", "logcdf", "sf", "logsf"):
+for _d in ("norm", "beta", "gamma", "chi2", "t"):
+    for _f in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
         KNOWN[(f"stats.{_d}.{_f}", "value")] = (
-            _SCIPY_SCALE, lambda a, k, _n=f"stats.{_d}.{_f}": _scale_not_positive(a, k, _n))
+            _SCIPY_PARAMS, lambda a, k, _n=f"stats.{_d}.{_f}": _invalid_params(a, k, _n))
+for _d in ("beta", "gamma", "chi2"):
+    for _f in ("logpdf", "pdf"):
+        KNOWN[(f"stats.{_d}.{_f}", "jaxnan")] = (
+            _WHERE_NAN, lambda a, k, _n=f"stats.{_d}.{_f}": _outside_support(a, k, _n))
 
 
 # (function) -> (reason, skip(values of one input, its position) -> bool mask): in the #edge
@@ -357,9 +377,31 @@ def _compare_grad(name, args, kwargs, slot, g, w):
     if _lookup(KNOWN, name, "sym", args, kwargs):
         g, w = _sym(g), _sym(w)
     if name in EDGE:
-        skip = _edge_mask(name, slot, _get(args, kwargs, slot)) | ~np.isfinite(w)
+        # JAX's finite where gpuad's is not: only at edge points (an input element that is
+        # not finite or that EDGE_SKIP names, or a broadcast input summing over such points)
+        v = _get(args, kwargs, slot)
+        skip = _edge_mask(name, slot, v) | ~np.isfinite(w)
+        if np.shape(v) != _out_shape(args, kwargs) or _edge_elsewhere(name, args, kwargs, slot):
+            skip = skip | ~np.isfinite(g)
         g, w = np.where(skip, 0, g), np.where(skip, 0, w)
+    elif _lookup(KNOWN, name, "jaxnan", args, kwargs):
+        ok = np.isfinite(w)
+        g, w = np.where(ok, g, 0), np.where(ok, w, 0)
     _close(g, w, GRAD_RTOL, f"gradient wrt {slot}", name)
+
+
+def _out_shape(args, kwargs):
+    try:
+        return np.broadcast_shapes(*[np.shape(_get(args, kwargs, s))
+                                     for s in _slots(args, kwargs)])
+    except ValueError:
+        return None
+
+
+def _edge_elsewhere(name, args, kwargs, slot):
+    """Whether another input has an edge point (its derivative may then reach this one)."""
+    return any(_edge_mask(name, s, _get(args, kwargs, s)).any()
+               for s in _slots(args, kwargs) if s != slot)
 
 
 def check_grads(name, args, kwargs, leaves, seed, log, slots=None):
