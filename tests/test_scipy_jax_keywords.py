@@ -194,3 +194,17 @@ def test_stats_non_positive_shape_parameter_is_nan(backend):
     assert np.isnan(host(gst.gamma.cdf(x, 0.0))).all()
     g = host(ad.grad(lambda v: gst.gamma.logpdf(v, a).sum())(x))
     np.testing.assert_allclose(g, [0.0, 0.0, 1 / 0.3 - 1])
+
+
+def test_logsumexp_of_float32_stays_float32(backend):
+    """The shift of an empty reduction was a float64 zero, and return_sign's (or where's)
+    default weight a float64 1.0, both of which made the result float64."""
+    for shape, out_shape in (((2, 3, 0), (2, 0)), ((2, 3, 2), (2, 2))):
+        x = dev(np.zeros(shape, np.float32))
+        for kw in ({}, {"b": 2.0}, {"return_sign": True}, {"where": dev(np.ones(shape, bool))}):
+            out = sps.logsumexp(x, axis=1, **kw)
+            out = out[0] if isinstance(out, tuple) else out
+            assert host(out).dtype == np.float32 and host(out).shape == out_shape, kw
+    x = dev(np.zeros((2, 3, 0), np.float32))
+    assert host(sps.logsumexp(x, axis=2)).dtype == np.float32
+    np.testing.assert_array_equal(host(sps.logsumexp(x, axis=2)), -np.inf)

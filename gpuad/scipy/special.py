@@ -259,6 +259,12 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     """
     # lists and host arrays too: the current backend's arrays (Tensors stay as they are)
     a = gnp.asarray(a)
+    adt = _np.dtype(getattr(_r.data(a), "dtype", _np.float64))
+    fdt = adt if adt.kind in "fc" else _np.dtype(_np.float64)
+    if b is None and (return_sign or where is not None):
+        b = 1.0
+    if type(b) in (int, float):  # a Python weight keeps a float32 a float32 (as JAX)
+        b = _r._xp(_r.data(a)).asarray(b, dtype=fdt)
     if b is not None:
         b = gnp.asarray(b)
     if where is not None:
@@ -267,7 +273,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
         if mdt != _np.bool_:
             raise TypeError(f"logsumexp: where must be a boolean array, got dtype {mdt}")
         a = gnp.where(mask, a, 0.0)  # the elements left out get weight 0 (and a finite a)
-        b = gnp.where(mask, 1.0 if b is None else b, 0.0)
+        b = gnp.where(mask, b, gnp.zeros((), fdt))
     from ..batching.composites import batched, over_levels, shift_axes
 
     if batched(a, b) and (b is not None or return_sign):  # vmap: levels as leading axes
@@ -280,8 +286,6 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
         a = gnp.reshape(a, (1,))  # SciPy reads 0-d input as 1-d: axis 0 exists, keepdims -> (1,)
     if b is None and not return_sign:
         return _r.logsumexp(a, axis=axis, keepdims=keepdims)
-    if b is None:
-        b = 1.0
     shp = tuple(_np.broadcast_shapes(_r.shape(a), _r.shape(b)))
     a = _r.broadcast_to(a, shp) if _r.shape(a) != shp else a
     b = _r.broadcast_to(b, shp) if _r.shape(b) != shp else b
@@ -292,7 +296,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     # the shift m is a constant: the result does not depend on it
     masked = xp.where(xp.asarray(bd) != 0, ad, -xp.inf)
     m = xp.max(masked, axis=ax, keepdims=True) if masked.size else xp.zeros(
-        _r._kept_shape(shp, ax))
+        _r._kept_shape(shp, ax), masked.dtype)
     m = xp.where(xp.isfinite(m), m, 0)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
     sd = xp.asarray(_r.data(s))
