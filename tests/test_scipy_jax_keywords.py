@@ -208,3 +208,21 @@ def test_logsumexp_of_float32_stays_float32(backend):
     x = dev(np.zeros((2, 3, 0), np.float32))
     assert host(sps.logsumexp(x, axis=2)).dtype == np.float32
     np.testing.assert_array_equal(host(sps.logsumexp(x, axis=2)), -np.inf)
+
+
+def test_logsumexp_ignores_a_where_the_weight_is_zero(backend):
+    """SciPy and JAX leave out an element of weight 0 even where a is nan or inf (gpuad gave
+    nan); its derivative in that a is 0."""
+    w = dev(np.array([0.0, 0.0, 0.5]))
+    for bad in (np.nan, np.inf):
+        a = dev(np.array([bad, -0.4, 0.6]))
+        np.testing.assert_allclose(host(sps.logsumexp(a, b=w)), 0.6 + np.log(0.5))
+        val, sgn = sps.logsumexp(a, b=w, return_sign=True)
+        np.testing.assert_allclose(host(val), 0.6 + np.log(0.5))
+    g = host(ad.grad(lambda x: sps.logsumexp(x, b=w))(dev(np.array([np.nan, -0.4, 0.6]))))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+    # the derivative in a zero weight beside a finite a is exp(a - out), not 0
+    a = dev(np.array([np.nan, -0.4, 0.6]))
+    gb = host(ad.grad(lambda v: sps.logsumexp(a, b=v))(w))
+    out = 0.6 + np.log(0.5)
+    np.testing.assert_allclose(gb, [0.0, np.exp(-0.4 - out), np.exp(0.6 - out)])

@@ -298,6 +298,10 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     m = xp.max(masked, axis=ax, keepdims=True) if masked.size else xp.zeros(
         _r._kept_shape(shp, ax), masked.dtype)
     m = xp.where(xp.isfinite(m), m, 0)
+    # an element of weight 0 is left out even where its a is nan or +inf, as SciPy and JAX
+    # (there the derivative in its b is taken as 0; elsewhere it is exp(a - out))
+    dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad))
+    a = gnp.where(dropped, -xp.inf, a)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
     sd = xp.asarray(_r.data(s))
     # an empty sum (weights all 0) is -inf whatever a is: derivative 0, not 0/0; a negative
