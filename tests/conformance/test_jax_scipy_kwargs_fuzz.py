@@ -191,6 +191,10 @@ KNOWN[("linalg.eigh", "value")] = (
 KNOWN[("special.spence", "jaxnan")] = (
     "JAX's derivative of spence is nan for z > 1; gpuad's is log(z)/(1 - z): compared where "
     "JAX's is finite", _always)
+KNOWN[("stats.multivariate_normal.logpdf", "value")] = \
+    KNOWN[("stats.multivariate_normal.pdf", "value")] = (
+        "SciPy's output shape: length-1 axes of the batch squeezed away (JAX keeps them)",
+        lambda a, k: 1 in np.shape(a[0])[:-1])
 KNOWN[("special.expi", "value")] = (
     "expi(-inf): SciPy's limit -0.0, JAX's nan", lambda a, k: bool(np.any(np.isneginf(a[0]))))
 KNOWN[("special.log_softmax", "value")] = (
