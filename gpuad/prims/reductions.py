@@ -195,7 +195,8 @@ def cumprod(x, axis=None):
 
 
 def _lse_fwd(xp, x, axis, keepdims, shape):
-    m = xp.max(x, axis=axis, keepdims=True) if x.size else xp.zeros(_kept_shape(x.shape, axis))
+    m = xp.max(x, axis=axis, keepdims=True) if x.size else xp.zeros(
+        _kept_shape(x.shape, axis), x.dtype)  # an empty float32 input stays float32
     m = xp.where(xp.isfinite(m), m, 0)
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else (out.reshape(

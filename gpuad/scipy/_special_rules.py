@@ -353,7 +353,22 @@ zeta_ = prim("zeta", _zeta_fwd,
                   lambda g, ans, x, q: -g * x * zeta_(x + 1, q)], jvp="vjp", guard=True)
 poch = _elementwise("poch", [lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
                              lambda g, ans, z, m: g * ans * digamma(z + m)])
-spence = _elementwise("spence", [lambda g, ans, z: g * log(z) / (1 - z)])
+
+
+def _spence_dz(g, ans, z):
+    """spence'(z) = log(z) / (1 - z); near z = 1 (0/0 at 1 itself) by its power series in
+    u = 1 - z, -(1 + u/2 + u^2/3 + ...), exact with its derivatives there."""
+    u = 1 - z
+    near = abs(data(u)) < 0.01
+    un = where(near, u, 0.0)
+    series = 0.0
+    for k in range(9, 0, -1):
+        series = 1.0 / k + un * series
+    uf = where(near, 1.0, u)
+    return g * where(near, -series, log(where(near, 1.0, z)) / uf)
+
+
+spence = _elementwise("spence", [_spence_dz])
 hyp1f1 = _elementwise("hyp1f1", [
     no_derivative("hyp1f1", "a", "its derivative in a has no closed form"),
     no_derivative("hyp1f1", "b", "its derivative in b has no closed form"),

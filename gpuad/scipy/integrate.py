@@ -1,5 +1,5 @@
 """``scipy.integrate.odeint``, differentiable in ``y0``, ``t`` and the float arrays in ``args``;
-``cumulative_trapezoid`` (gpuad/scipy/_quadrature.py).
+``cumulative_trapezoid`` (gpuad/scipy/_quadrature.py) and ``trapezoid`` (``gpuad.numpy``'s).
 
 Reverse mode integrates the adjoint system backwards in time between the output times
 (as HIPS autograd's ``odeint`` does; Froehlich et al. 2017, sec. 2.4.2); forward mode integrates
@@ -36,6 +36,8 @@ from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
 from ._quadrature import cumulative_trapezoid  # noqa: F401
+
+trapezoid = gnp.trapezoid
 
 _ADJOINT_OPTIONS = ("rtol", "atol", "h0", "hmax", "hmin", "mxstep", "mxordn", "mxords")
 
@@ -364,4 +366,4 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
     return _odeint(y0, t, *args, func=func, tfirst=bool(tfirst), kw=kw)
 
 
-__all__ = ["cumulative_trapezoid", "odeint"]
+__all__ = ["cumulative_trapezoid", "odeint", "trapezoid"]

@@ -122,9 +122,16 @@ def sqrtm(A, disp: bool = True, blocksize: int = 64):
     return _sqrtm(_nla._float_input(A))
 
 
-def expm(A):
+def expm(A, *, upper_triangular: bool = False, max_squarings: int = 16):
     """The matrix exponential; its derivatives use the Frechet derivative
-    ``expm([[A, E], [0, A]])``. Stacked matrices too. Example: ``expm(a)``"""
+    ``expm([[A, E], [0, A]])``. Stacked matrices too. ``upper_triangular`` and
+    ``max_squarings`` (``jax.scipy.linalg.expm``'s hints) are accepted and change nothing:
+    the result is exact for any matrix, with as many squarings as it needs.
+    Example: ``expm(a)``"""
+    if int(max_squarings) != max_squarings or max_squarings < 0:
+        raise ValueError(f"expm: max_squarings must be a non-negative integer, got "
+                         f"{max_squarings!r}")
+    del upper_triangular
     A = _nla._arr(A)
     _square(A, "expm")
     return _expm(_nla._float_input(A))

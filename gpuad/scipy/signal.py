@@ -1,4 +1,5 @@
-"""``scipy.signal.convolve``, differentiable in both inputs (any order, both modes).
+"""``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
+``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it.
 
 The convolution is computed from sliding windows of the (padded) first input and an einsum with
 the flipped second input, all recorded primitives: its derivatives are again convolutions and
@@ -141,4 +142,73 @@ def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto", *,
     return gnp.einsum(spec, x, y)
 
 
-__all__ = ["convolve"]
+def correlate(in1: Any, in2: Any, mode: str = "full", method: str = "auto") -> Any:
+    """Cross-correlation, as ``scipy.signal.correlate``: ``convolve(in1, in2 reversed along
+    every axis and conjugated, mode)``.
+
+    Example: ``correlate(x, w, mode="valid")``
+    """
+    if ndim(in1) != ndim(in2):
+        raise ValueError(f"correlate: in1 and in2 should have the same dimensionality; got "
+                         f"shapes {shape(in1)} and {shape(in2)}")
+    flipped = gnp.conj(gnp.flip(in2, tuple(range(ndim(in2))))) if ndim(in2) else gnp.conj(in2)
+    return convolve(in1, flipped, mode, method)
+
+
+def _two_d(name: str, in1: Any, in2: Any, boundary: str, fillvalue: Any) -> None:
+    if ndim(in1) != 2 or ndim(in2) != 2:
+        raise ValueError(f"{name}: in1 and in2 must be 2-D; got shapes {shape(in1)} and "
+                         f"{shape(in2)}")
+    if boundary != "fill" or fillvalue != 0:
+        raise NotImplementedError(
+            f"{name}: only boundary='fill' with fillvalue=0 is supported (as "
+            f"jax.scipy.signal); got boundary={boundary!r}, fillvalue={fillvalue!r}: pad the "
+            f"input with gpuad.numpy.pad and use mode='valid'")
+
+
+def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0) -> Any:
+    """2-D convolution, as ``scipy.signal.convolve2d`` with zero padding (``boundary='fill'``,
+    ``fillvalue=0``, the only boundary jax.scipy.signal has too).
+
+    Example: ``convolve2d(image, kernel, mode="same")``
+    """
+    _two_d("convolve2d", in1, in2, boundary, fillvalue)
+    return convolve(in1, in2, mode)
+
+
+def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0) -> Any:
+    """2-D cross-correlation, as ``scipy.signal.correlate2d`` with zero padding. Its "same"
+    window starts at ``len(in2) // 2`` of the full output along each axis (that of
+    ``correlate``, for an even ``in2``, is one earlier).
+
+    Example: ``correlate2d(image, template, mode="valid")``
+    """
+    _two_d("correlate2d", in1, in2, boundary, fillvalue)
+    if mode != "same":
+        return correlate(in1, in2, mode)
+    full = correlate(in1, in2, "full")
+    (n0, n1), (k0, k1) = shape(in1), shape(in2)
+    return getitem(full, (slice(k0 // 2, k0 // 2 + n0), slice(k1 // 2, k1 // 2 + n1)))
+
+
+def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
+    """``scipy.signal.fftconvolve`` over all axes (the same numbers as :func:`convolve`,
+    computed directly). ``axes`` naming a subset of the axes is not supported.
+
+    Example: ``fftconvolve(x, w, mode="same")``
+    """
+    if axes is not None:
+        nd = ndim(in1)
+        ax = sorted({int(a) % nd for a in ((axes,) if isinstance(axes, int) else axes)}) \
+            if nd else []
+        if ax != list(range(nd)):
+            raise NotImplementedError(
+                f"fftconvolve: axes={axes!r} (a subset of the axes, the others broadcast) is "
+                f"not supported; convolve over every axis, or loop over the others with "
+                f"gpuad.vmap")
+    return convolve(in1, in2, mode)
+
+
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve"]

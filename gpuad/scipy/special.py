@@ -246,19 +246,34 @@ def multigammaln(a: Any, d: int) -> Any:
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
+              return_sign: bool = False, where: Any = None) -> Any:
     """``log(sum(b * exp(a)))`` over ``axis``, computed stably, as ``scipy.special.logsumexp``.
 
     With ``b`` the weights (may be negative; then the result is nan unless ``return_sign``);
     with ``return_sign=True`` returns ``(log|sum|, sign)``, the sign not differentiated.
-    Differentiable in ``a`` and ``b``.
+    ``where`` (a boolean mask, as ``jax.scipy.special.logsumexp``) leaves out the elements
+    where it is False; a slice with nothing left (or weights all 0) gives ``-inf`` and
+    derivative 0. Differentiable in ``a`` and ``b``.
 
     Example: ``logsumexp(x, axis=1, b=w)``
     """
     # lists and host arrays too: the current backend's arrays (Tensors stay as they are)
     a = gnp.asarray(a)
+    adt = _np.dtype(getattr(_r.data(a), "dtype", _np.float64))
+    fdt = adt if adt.kind in "fc" else _np.dtype(_np.float64)
+    if b is None and (return_sign or where is not None):
+        b = 1.0
+    if type(b) in (int, float):  # a Python weight keeps a float32 a float32 (as JAX)
+        b = _r._xp(_r.data(a)).asarray(b, dtype=fdt)
     if b is not None:
         b = gnp.asarray(b)
+    if where is not None:
+        mask = gnp.asarray(where)
+        mdt = _np.dtype(getattr(_r.data(mask), "dtype", bool))
+        if mdt != _np.bool_:
+            raise TypeError(f"logsumexp: where must be a boolean array, got dtype {mdt}")
+        a = gnp.where(mask, a, 0.0)  # the elements left out get weight 0 (and a finite a)
+        b = gnp.where(mask, b, gnp.zeros((), fdt))
     from ..batching.composites import batched, over_levels, shift_axes
 
     if batched(a, b) and (b is not None or return_sign):  # vmap: levels as leading axes
@@ -271,8 +286,6 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
         a = gnp.reshape(a, (1,))  # SciPy reads 0-d input as 1-d: axis 0 exists, keepdims -> (1,)
     if b is None and not return_sign:
         return _r.logsumexp(a, axis=axis, keepdims=keepdims)
-    if b is None:
-        b = 1.0
     shp = tuple(_np.broadcast_shapes(_r.shape(a), _r.shape(b)))
     a = _r.broadcast_to(a, shp) if _r.shape(a) != shp else a
     b = _r.broadcast_to(b, shp) if _r.shape(b) != shp else b
@@ -283,16 +296,27 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     # the shift m is a constant: the result does not depend on it
     masked = xp.where(xp.asarray(bd) != 0, ad, -xp.inf)
     m = xp.max(masked, axis=ax, keepdims=True) if masked.size else xp.zeros(
-        _r._kept_shape(shp, ax))
+        _r._kept_shape(shp, ax), masked.dtype)
     m = xp.where(xp.isfinite(m), m, 0)
+    # an element of weight 0 is left out even where its a is nan or +inf, as SciPy and JAX
+    # (there the derivative in its b is taken as 0; elsewhere it is exp(a - out))
+    dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad))
+    a = gnp.where(dropped, -xp.inf, a)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
-    out = (gnp.log(gnp.abs(s)) if return_sign else gnp.log(s)) + m
+    sd = xp.asarray(_r.data(s))
+    # an empty sum (weights all 0) is -inf whatever a is: derivative 0, not 0/0; a negative
+    # one is nan without return_sign, with derivative 0 as JAX's
+    empty, negative = sd == 0, sd < 0
+    log_abs = gnp.log(gnp.abs(gnp.where(empty, 1.0, s))) + m
+    out = gnp.where(empty, -xp.inf, log_abs)
+    if not return_sign:
+        out = gnp.where(negative, xp.nan, out)
     if not keepdims:
         out = gnp.reshape(out, tuple(n for i, n in enumerate(shp) if ax is not None
                                      and i not in ax))
     if not return_sign:
         return out
-    sgn = xp.sign(_r.data(s))
+    sgn = xp.sign(sd)
     if not keepdims:
         sgn = sgn.reshape(_r.shape(out))
     return out, (Tensor(sgn) if isinstance(out, Tensor) else sgn)
@@ -311,7 +335,15 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
     Example: ``softmax(gpuad.tensor([0.0, 0.0]))`` is ``[0.5, 0.5]``.
     """
-    return gnp.exp(log_softmax(x, axis))
+    # shifted by the (constant) maximum as SciPy and JAX: a slice holding +inf or nan is nan
+    # throughout (exp(log_softmax) would give 0 beside the nan)
+    x = gnp.asarray(x)
+    if 0 in _r.shape(x):
+        return gnp.exp(log_softmax(x, axis))
+    from .._numpy_protocol import stop_gradient
+
+    e = gnp.exp(x - stop_gradient(gnp.max(x, axis=axis, keepdims=True)))
+    return e / gnp.sum(e, axis=axis, keepdims=True)
 
 
 __all__ = [

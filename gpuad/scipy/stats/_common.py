@@ -57,6 +57,24 @@ def valid_scale(value: Any, scale: Any) -> Any:
     return gnp.where(data(scale) > 0, value, gnp.nan)
 
 
+def valid_shape(value: Any, *params: Any) -> Any:
+    """``value`` where every shape parameter is positive, nan elsewhere (as SciPy: ``a``,
+    ``b``, ``df`` <= 0 are outside the family)."""
+    for p in params:
+        if isinstance(p, int | float):
+            if not p > 0:
+                value = value * gnp.nan
+        else:
+            value = gnp.where(data(p) > 0, value, gnp.nan)
+    return value
+
+
+def positive_or_one(p: Any) -> Any:
+    """A Python number that is not positive replaced by 1 (its result is made nan by
+    :func:`valid_shape`; this keeps the arithmetic from dividing by a Python zero)."""
+    return p if not isinstance(p, int | float) or p > 0 else 1.0
+
+
 def nan_where(bad: Any, value: Any) -> Any:
     """``value`` with nan where the (raw, boolean) ``bad`` holds."""
     return gnp.where(bad, gnp.nan, value)

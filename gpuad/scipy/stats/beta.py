@@ -1,7 +1,8 @@
 """``scipy.stats.beta``, differentiable.
 
-``logpdf``/``pdf`` in ``x``, ``a``, ``b``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf`` in
-``x``, ``loc`` and ``scale`` (derivatives in ``a`` and ``b`` have no closed form and raise).
+``logpdf``/``pdf`` in ``x``, ``a``, ``b``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf``/
+``logsf`` in ``x``, ``loc`` and ``scale`` (derivatives in ``a`` and ``b`` have no closed form
+and raise).
 
 Example: ``beta.logpdf(p, a=2.0, b=5.0).sum()``
 """
@@ -13,7 +14,7 @@ from typing import Any
 from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import betainc, betaincc, betaln, xlog1py, xlogy
-from ._common import log_scale, standardize, valid_scale
+from ._common import log_scale, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -26,7 +27,7 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     inside = (yd >= 0) & (yd <= 1)
     ys = gnp.where(inside, y, 0.5)
     val = xlogy(a - 1, ys) + xlog1py(b - 1, -ys) - betaln(a, b) - log_scale(scale)
-    return valid_scale(gnp.where(inside, val, -gnp.inf), scale)
+    return valid_shape(valid_scale(gnp.where(inside, val, -gnp.inf), scale), a, b)
 
 
 def pdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -42,7 +43,7 @@ def _clipped(x, loc, scale):
 
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``betainc(a, b, y)`` with ``y`` clipped to [0, 1]. Example: ``beta.cdf(0.3, 2.0, 5.0)``"""
-    return valid_scale(betainc(a, b, _clipped(x, loc, scale)), scale)
+    return valid_shape(valid_scale(betainc(a, b, _clipped(x, loc, scale)), scale), a, b)
 
 
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -52,7 +53,13 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x) = betaincc(a, b, y)``. Example: ``beta.sf(0.3, 2.0, 5.0)``"""
-    return valid_scale(betaincc(a, b, _clipped(x, loc, scale)), scale)
+    return valid_shape(valid_scale(betaincc(a, b, _clipped(x, loc, scale)), scale), a, b)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]
+
+def logsf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log sf``. Example: ``beta.logsf(0.3, 2.0, 5.0)``"""
+    return gnp.log(sf(x, a, b, loc, scale))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

@@ -1,7 +1,8 @@
 """``scipy.stats.chi2``: the gamma distribution with shape ``df/2`` and scale ``2 scale``.
 
 ``logpdf``/``pdf`` are differentiable in ``x``, ``df``, ``loc`` and ``scale``; ``cdf``/``logcdf``/
-``sf`` in ``x``, ``loc`` and ``scale`` (the derivative in ``df`` has no closed form and raises).
+``sf``/``logsf`` in ``x``, ``loc`` and ``scale`` (the derivative in ``df`` has no closed form
+and raises).
 
 Example: ``chi2.logpdf(x, df=3.0).sum()``
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import numpy as gnp
 from . import gamma as _gamma
 
 
@@ -38,4 +40,10 @@ def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return _gamma.sf(x, 0.5 * df, loc, 2 * scale)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]
+
+def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log sf``. Example: ``chi2.logsf(2.0, 3.0)``"""
+    return gnp.log(sf(x, df, loc, scale))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

@@ -1,7 +1,8 @@
 """``scipy.stats.gamma``, differentiable.
 
-``logpdf``/``pdf`` in ``x``, ``a``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf`` in ``x``,
-``loc`` and ``scale`` (their derivative in the shape ``a`` has no closed form and raises).
+``logpdf``/``pdf`` in ``x``, ``a``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf``/``logsf``
+in ``x``, ``loc`` and ``scale`` (their derivative in the shape ``a`` has no closed form and
+raises).
 
 Example: ``gamma.logpdf(x, a=2.0, scale=theta).sum()``
 """
@@ -13,7 +14,7 @@ from typing import Any
 from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import gammainc, gammaincc, gammaln, xlogy
-from ._common import log_scale, standardize, valid_scale
+from ._common import log_scale, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -25,7 +26,7 @@ def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     inside = data(y) >= 0
     ys = gnp.where(inside, y, 1.0)
     val = xlogy(a - 1, ys) - ys - gammaln(a) - log_scale(scale)
-    return valid_scale(gnp.where(inside, val, -gnp.inf), scale)
+    return valid_shape(valid_scale(gnp.where(inside, val, -gnp.inf), scale), a)
 
 
 def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -36,7 +37,7 @@ def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def cdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``gammainc(a, max(y, 0))``. Example: ``gamma.cdf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
-    return valid_scale(gammainc(a, gnp.where(data(y) >= 0, y, 0.0)), scale)
+    return valid_shape(valid_scale(gammainc(a, gnp.where(data(y) >= 0, y, 0.0)), scale), a)
 
 
 def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -47,7 +48,14 @@ def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x) = gammaincc(a, max(y, 0))``. Example: ``gamma.sf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
-    return valid_scale(gammaincc(a, gnp.where(data(y) >= 0, y, 0.0)), scale)
+    return valid_shape(valid_scale(gammaincc(a, gnp.where(data(y) >= 0, y, 0.0)), scale),
+                       a)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "pdf", "sf"]
+
+def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """``log sf``. Example: ``gamma.logsf(1.5, 2.0)``"""
+    return gnp.log(sf(x, a, loc, scale))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from .._special_rules import gammaln, stdtr
-from ._common import log_scale, standardize, valid_scale
+from ._common import log_scale, positive_or_one, standardize, valid_scale, valid_shape
 
 
 def _std_logpdf(z: Any, df: Any) -> Any:
@@ -24,7 +24,8 @@ def _std_logpdf(z: Any, df: Any) -> Any:
 def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """Log density of the t distribution. Example: ``t.logpdf(0.5, 4.0)``"""
     z = standardize(x, loc, scale)
-    return valid_scale(_std_logpdf(z, df) - log_scale(scale), scale)
+    return valid_shape(valid_scale(_std_logpdf(z, positive_or_one(df)) - log_scale(scale), scale),
+                       df)
 
 
 def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
