@@ -28,7 +28,8 @@ EXEMPT: dict[str, str] = {
 # backend, where they are not just its primitive's own name
 _CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma", "psi"),
              "stdtr": ("stdtr", "betainc"), "zeta": ("zeta",), "erf": ("erf",),
-             "gpuad.scipy.stats.beta.sf": ("betaincc",)}
+             "gpuad.scipy.stats.beta.sf": ("betaincc",),
+             "gpuad.scipy.stats.beta.logsf": ("betaincc",)}
 
 
 def cupy_lacks(name: str) -> str | None:
@@ -137,7 +138,7 @@ for fn in ("logpdf", "pdf"):
     add(f"gpuad.scipy.stats.chi2.{fn}", getattr(stats.chi2, fn),
         lambda rng: (rng.uniform(0.3, 4, 4), rng.uniform(1.5, 6, 4)))
 _SHAPE = np.array([0.8, 1.5, 2.5, 4.0])
-for fn in ("cdf", "logcdf", "sf"):
+for fn in ("cdf", "logcdf", "sf", "logsf"):
     add(f"gpuad.scipy.stats.beta.{fn}", lambda x, f=fn: getattr(stats.beta, f)(x, _SHAPE, 2.0),
         unit())
     add(f"gpuad.scipy.stats.gamma.{fn}", lambda x, s, f=fn: getattr(stats.gamma, f)(
@@ -163,6 +164,14 @@ add("gpuad.scipy.stats.multivariate_normal.entropy",
     lambda c: stats.multivariate_normal.entropy(None, c), lambda rng: (_mvn_args(rng)[2],))
 
 add("gpuad.scipy.signal.convolve", lambda a, b: signal.convolve(a, b, mode="same"),
+    lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
+add("gpuad.scipy.signal.correlate", lambda a, b: signal.correlate(a, b, mode="full"),
+    lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((2, 2))))
+add("gpuad.scipy.signal.convolve2d", lambda a, b: signal.convolve2d(a, b, mode="same"),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((2, 3))))
+add("gpuad.scipy.signal.correlate2d", lambda a, b: signal.correlate2d(a, b, mode="valid"),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((2, 3))))
+add("gpuad.scipy.signal.fftconvolve", lambda a, b: signal.fftconvolve(a, b, mode="same"),
     lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
 
 
