@@ -84,7 +84,8 @@ def test_replay_error_is_the_eager_error(backend, name, wrap):
     assert type(got.value) is type(want)
     if wrap == "jit":
         assert str(got.value) == str(want)
-    else:  # the step that fails may be the adjoint of the eager one (its forward is dead)
+    elif str(got.value) != str(want):
+        # the step that fails may be the adjoint of the eager one (its forward is dead)
         msg = str(got.value)
         assert ": invalid inputs with shapes " in msg, msg
         assert str(want).split(": ", 2)[-1] in msg

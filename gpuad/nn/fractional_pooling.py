@@ -97,16 +97,19 @@ def _fractional_max_pool(nd: int, input: Array, kernel_size: Any, output_size: A
     xp = _xp(data(x))
     flat = xp.asarray(flat.reshape(n, c, p * kk))
     vals = gnp.reshape(gnp.take_along_axis(gnp.reshape(x, (n, c, -1)), flat, 2), (n, c, p, kk))
-    raw = data(vals)
-    nan = xp.isnan(raw)
-    last_nan = kk - 1 - xp.argmax(nan[..., ::-1], axis=-1)
-    pick = xp.where(nan.any(axis=-1), last_nan, xp.argmax(raw, axis=-1))[..., None]
+    # the window's largest value, or its last NaN (torch's pick); gnp ops, so vmap batches them
+    nan = gnp.isnan(vals)
+    last_nan = (kk - 1) - gnp.argmax(gnp.flip(nan, -1), axis=-1)
+    pick = gnp.expand_dims(
+        gnp.where(gnp.any(nan, axis=-1), last_nan, gnp.argmax(vals, axis=-1)), -1)
     y = gnp.reshape(gnp.take_along_axis(vals, pick, -1), (n, c) + out)
     if unbatched:
         y = gnp.squeeze(y, 0)
     if not return_indices:
         return y
-    idx = xp.take_along_axis(flat.reshape(n, c, p, kk), pick, -1).reshape((n, c) + out)
+    idx = gnp.reshape(gnp.take_along_axis(gnp.reshape(flat, (n, c, p, kk)), pick, -1),
+                      (n, c) + out)
+    idx = data(idx)
     return y, (idx[0] if unbatched else idx)
 
 
