@@ -504,7 +504,9 @@ class Tensor:
 
         if index.__class__ is bool or getattr(getattr(index, "dtype", None), "kind",
                                               "") == "b" and not getattr(index, "shape", (0,)):
-            value = _drop_leading_ones(value, self.ndim + 1)  # x[True] = v: torch's, NumPy's
+            from .prims.indexing import drop_leading_ones
+
+            value = drop_leading_ones(value, self.ndim + 1)  # x[True] = v: torch's, NumPy's
         # (None,): x[None] = v is an index (a new axis), not assign_inplace's whole-tensor write
         assign_inplace(self, value, (None,) if index is None else index)
 
@@ -740,16 +742,3 @@ _power_op.__name__ = "power"
 
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}
-
-
-def _drop_leading_ones(value, ndim: int):
-    """``value`` without the leading length-1 dims that take it past ``ndim`` dims (the
-    selection's), as a write reads them: NumPy's boolean write of ``x[True] = v`` refuses
-    them, torch and NumPy's other writes drop them."""
-    shape = tuple(getattr(value, "shape", ()))
-    k = 0
-    while len(shape) - k > ndim and shape[k] == 1:
-        k += 1
-    if not k:
-        return value
-    return value.reshape(shape[k:])

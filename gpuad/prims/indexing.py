@@ -133,12 +133,13 @@ def _unchecked_backend(x) -> bool:
     return not isinstance(raw, _np.ndarray | _np.generic | int | float | complex | bool)
 
 
-def drop_leading_ones(v):
-    """A value to write without its leading length-1 dims (broadcasting puts them back):
-    NumPy and torch drop them where they exceed the selection's dims; CuPy refuses them."""
-    shape_ = getattr(v, "shape", ())
+def drop_leading_ones(v, ndim: int = 0):
+    """A value to write without its leading length-1 dims beyond ``ndim`` (broadcasting puts
+    them back): NumPy and torch drop them where they exceed the selection's dims; CuPy, and
+    NumPy's boolean write ``x[True] = v``, refuse them."""
+    shape_ = tuple(getattr(v, "shape", ()))
     k = 0
-    while k < len(shape_) and shape_[k] == 1:
+    while len(shape_) - k > ndim and shape_[k] == 1:
         k += 1
     return v.reshape(shape_[k:]) if k else v
 
