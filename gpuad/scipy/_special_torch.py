@@ -70,4 +70,7 @@ def airy_ai(input: Any) -> Any:
     return _airy_ai(input)
 
 
+airy_ai.rule = _airy_ai.rule  # type: ignore[attr-defined]  # the primitive it applies
+
+
 POLYNOMIALS = list(_WHAT)
