@@ -147,9 +147,9 @@ KNOWN = {
 
 # torch's own values are less accurate here: the tolerance they are compared to (mpmath
 # agrees with gpuad's, which are scipy.special's j0, j1, y0, y1 and airy, to 1e-15; torch's
-# airy_ai is off by up to 7e-7 on (-8.4, 7.4))
+# airy_ai is off by up to 3e-6, near x = -2.09 where its method changes)
 VALUE_RTOL_OF = {"special.bessel_j0": 1e-6, "special.bessel_j1": 1e-6,
-                 "special.bessel_y0": 1e-6, "special.bessel_y1": 1e-6, "special.airy_ai": 1e-6}
+                 "special.bessel_y0": 1e-6, "special.bessel_y1": 1e-6, "special.airy_ai": 5e-6}
 
 # errors that name nothing: raising one of these is a failure too
 UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameError,
