@@ -63,7 +63,8 @@ assert set(FAMILIES) == set(_WHAT)
 
 def airy_ai(input: Any) -> Any:
     """``torch.special.airy_ai(input)`` (``scipy.special.airy(x)[0]``): the Airy function
-    Ai(x), differentiable to any order (Ai' from ``scipy.special.airy``, Ai'' = x Ai).
+    Ai(x), differentiable to any order (Ai' from ``scipy.special.airy``, Ai'' = x Ai); on
+    CuPy, which has no airy, from gpuad/scipy/_airy.py.
 
     Example: ``sps.airy_ai(x)``
     """
