@@ -73,6 +73,10 @@ def test_hermite_above_degree_512_is_nan_as_torch(backend):
     out = to_numpy(sps.hermite_polynomial_he(np.array([0.5, 0.5]), np.array([40.0, 513.0])))
     np.testing.assert_allclose(out[0], ss.eval_hermitenorm(40, 0.5), rtol=1e-12)
     assert np.isnan(out[1])
+    single = to_numpy(sps.hermite_polynomial_h(np.full(2, 0.1, np.float32),
+                                               np.array([20, 129], np.float32)))
+    assert single.dtype == np.float32 and np.isnan(single[1])
+    np.testing.assert_allclose(single[0], ss.eval_hermite(20, np.float32(0.1)), rtol=1e-5)
 
 
 @pytest.mark.parametrize("kind", POLYS)

@@ -7,7 +7,8 @@ normalisation ``norm`` is ``ifft`` with the dual normalisation ("backward" <-> "
 real loss of ``z = x + iy`` the gradient is ``dL/dx + i dL/dy``; a real input gets the real
 part of its adjoint.
 
-Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``; no ``out``).
+Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``; no ``out``);
+``hfftn``, ``ihfftn``, ``hfft2`` and ``ihfft2``, which NumPy lacks, are ``scipy.fft``'s.
 
 Example::
 

@@ -8,7 +8,7 @@ k-th x-derivative of any degree exactly, at every x. The values (k = 0) follow t
 toward zero (0 for a negative, infinite or NaN one), a negative degree gives 0, the Chebyshev
 families use their trigonometric forms inside (-1, 1) above a small degree and their closed
 values at the ends, ``laguerre_polynomial_l(0, n)`` is 1, and the Hermite polynomials of degree
-above 512 are NaN.
+above 512 (128 in float32) are NaN.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ FAMILIES = {
                                     lambda m: 2.0 * m + 1.0, lambda m: float(m),
                                     lambda m: m + 1.0),
 }
-HERMITE_MAX_DEGREE = 512  # torch's limit for float64 (its float32 one is 128)
+HERMITE_MAX_DEGREE = {_np.dtype(_np.float32): 128}  # torch's limits; 512 for the others
 _INT64_LIMIT = 2.0 ** 63
 
 
@@ -164,8 +164,9 @@ def _evaluate(xp, kind: str, x, n, k: int):
     elif k == 0 and kind == "laguerre_polynomial_l":
         out = xp.where(x == 0, 1.0, _recurrence(xp, fam, x, n, k, (n >= 2) & (x != 0)))
     elif kind.startswith("hermite"):
-        out = _recurrence(xp, fam, x, n, k, (n >= 2) & (n <= HERMITE_MAX_DEGREE))
-        out = xp.where(n > HERMITE_MAX_DEGREE, xp.nan, out)
+        top = HERMITE_MAX_DEGREE.get(_np.dtype(dtype), 512)
+        out = _recurrence(xp, fam, x, n, k, (n >= 2) & (n <= top))
+        out = xp.where(n > top, xp.nan, out)
     else:
         out = _recurrence(xp, fam, x, n, k, n >= 2)
     return xp.where(n < 0, zero, out).astype(dtype, copy=False)
