@@ -115,7 +115,7 @@ def test_degree_derivative_raises_and_complex_is_refused(backend):
     with pytest.raises(ad.MissingRuleError, match="chebyshev_polynomial_u: cannot differentiate "
                                                   "with respect to n"):
         ad.grad(lambda n: sps.chebyshev_polynomial_u(0.3, n))(3.0)
-    with pytest.raises(TypeError, match="real arguments"):
+    with pytest.raises(TypeError, match="laguerre_polynomial_l: x and n must be real"):
         sps.laguerre_polynomial_l(np.array([1 + 1j]), 2)
 
 

@@ -70,11 +70,12 @@ HERMITE_MAX_DEGREE = {_np.dtype(_np.float32): 128}  # torch's limits; 512 for th
 _INT64_LIMIT = 2.0 ** 63
 
 
-def result_dtype(x, n):
+def result_dtype(x, n, op: str = "orthopoly"):
     """NumPy's promotion of ``x`` and ``n``, made floating (float64 for integers)."""
     dt = _np.result_type(*(v.dtype if hasattr(v, "dtype") else v for v in (x, n)))
     if dt.kind == "c":
-        raise TypeError(f"the orthogonal polynomials take real arguments, got {dt} values")
+        raise TypeError(f"{op}: x and n must be real (torch's orthogonal polynomials take no "
+                        f"complex values), got {dt}; pass the real part, gnp.real(x)")
     return dt if dt.kind == "f" else _np.dtype(_np.float64)
 
 
@@ -149,7 +150,7 @@ def evaluate(xp, kind: str, x, n, k: int = 0):
 
 def _evaluate(xp, kind: str, x, n, k: int):
     fam = FAMILIES[kind]
-    dtype = result_dtype(x, n)
+    dtype = result_dtype(x, n, kind)
     x = xp.asarray(x, dtype=dtype)
     n = degree(xp, xp.asarray(n))
     x, n = xp.broadcast_arrays(x, n)

@@ -35,7 +35,7 @@ def _data_dtype(v):
 
 def _polynomial(kind: str) -> Callable:
     def f(input: Any, n: Any) -> Any:
-        result_dtype(_data_dtype(input), _data_dtype(n))  # complex arguments raise here
+        result_dtype(_data_dtype(input), _data_dtype(n), kind)  # complex ones raise here
         return _orthopoly(input, n, kind=kind, k=0)
 
     f.__name__ = f.__qualname__ = kind

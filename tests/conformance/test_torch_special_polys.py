@@ -88,3 +88,14 @@ def test_airy_ai_values_and_derivatives_match_mpmath():
     # torch's own values are off by up to 3e-6 (near x = -2.09, where its method changes)
     np.testing.assert_allclose(torch.special.airy_ai(torch.from_numpy(x)).numpy(), ai,
                                atol=5e-6)
+
+
+@pytest.mark.parametrize("kind", POLYS)
+def test_float32_values_match_torch(kind):
+    """In float32 both compute in float32 (the same recurrences and closed forms)."""
+    x, n = np.meshgrid(np.linspace(-1.5, 1.5, 31, dtype=np.float32),
+                       np.arange(-2, 14, dtype=np.float32))
+    want = getattr(torch.special, kind)(torch.from_numpy(x), torch.from_numpy(n)).numpy()
+    got = np.asarray(getattr(sps, kind)(x, n))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max())
