@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as gnp
-from .._raw import data, shape
+from .._raw import _xp, data, shape
 from .._torch_args import _dtype
 from ..tensor import Tensor
 
@@ -71,7 +71,7 @@ def input_mask(op: str, x: Any, mask: Any, what: str = "mask") -> Any:
     or of a shape that does not broadcast to the input's, raises ValueError naming both."""
     if mask is None:
         return None
-    mask = data(as_input(mask))
+    mask = data(mask) if isinstance(mask, Tensor) else _xp(x).asarray(mask)
     ms, xs = shape(mask), shape(x)
     if len(ms) > len(xs):
         raise ValueError(f"masked.{op}: the {what} of shape {ms} has more dimensions than the "
