@@ -29,8 +29,10 @@ def _along(f: Any, x: Any, d: int) -> Any:
 def _cumulative(op: str, input: Any, dim: int, dtype: Any, mask: Any) -> Any:
     x = as_input(input)
     d = one_dim(op, dim, len(shape(x)))
-    xm = cast(filled(op, x, input_mask(op, x, mask)), dtype_or(dtype, x.dtype))
-    return _along(gnp.cumsum if op == "cumsum" else gnp.cumprod, xm, d)
+    dt = dtype_or(dtype, x.dtype)
+    xm = cast(filled(op, x, input_mask(op, x, mask)), dt)
+    f = gnp.cumsum if op == "cumsum" else gnp.cumprod
+    return cast(_along(f, xm, d), dt)  # (gnp's widens small integers; torch's keeps them)
 
 
 def cumsum(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Any:

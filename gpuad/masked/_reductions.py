@@ -251,7 +251,7 @@ def _std_var(op: str, input: Any, dim: Any, unbiased: Any, correction: Any, keep
         count = gnp.reshape(count, shape(total))
     if c != 0:
         count = gnp.maximum(cast(count, _real(out_dtype)) - c, 0)
-    out = total / cast(count, _real(out_dtype))
+    out = cast(total / cast(count, _real(out_dtype)), out_dtype)  # complex stays complex (torch)
     return gnp.sqrt(out) if op == "std" else out
 
 
