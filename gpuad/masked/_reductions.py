@@ -101,7 +101,7 @@ def _arg_extreme(op: str, input: Any, dim: Any, keepdim: bool, dtype: Any, mask:
     nd = len(shape(x))
     if dim is not None:
         dim = one_dim(op, dim, nd)
-    xm = filled(op, data(x), input_mask(op, x, mask))
+    xm = filled(op, x, input_mask(op, x, mask))
     if nd == 0:
         r = gnp.zeros_like(xm, dtype=np.int64)
     else:

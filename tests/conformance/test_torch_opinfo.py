@@ -3,7 +3,8 @@
 Every OpInfo whose name gpuad provides is run on a few of its own float64 samples: ``x.name``
 (a Tensor method) for plain ops, ``gpuad.nn.functional.name`` for ``nn.functional.name``,
 ``gpuad.linalg`` (else ``gpuad.numpy.linalg``) for ``linalg.name``, ``gpuad.scipy.special``
-for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``; ``CALL`` spells the others
+for ``special.name``, ``gpuad.numpy.fft`` for ``fft.name`` and ``gpuad.masked`` for
+``masked.name``; ``CALL`` spells the others
 gpuad has (attributes such as ``x.mT``, torch functions that ``gpuad.numpy`` takes with torch's
 arguments, and torch functions without a Tensor method as docs/porting.md writes them), and
 ``NOT_RUN`` says why the ones left out are. Torch tensors in the sample
