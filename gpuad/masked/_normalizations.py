@@ -15,7 +15,8 @@ from typing import Any
 from .. import _softmax
 from .. import numpy as gnp
 from .._raw import shape
-from ._mask import as_input, cast, dtype_or, filled, input_mask, one_dim
+from ._mask import as_input, cast, dtype_or, filled, one_dim
+from ._mask import input_mask as _mask_of  # (logaddexp has an argument of that name)
 from ._reductions import norm
 
 
@@ -30,7 +31,7 @@ def _cumulative(op: str, input: Any, dim: int, dtype: Any, mask: Any) -> Any:
     x = as_input(input)
     d = one_dim(op, dim, len(shape(x)))
     dt = dtype_or(dtype, x.dtype)
-    xm = cast(filled(op, x, input_mask(op, x, mask)), dt)
+    xm = cast(filled(op, x, _mask_of(op, x, mask)), dt)
     f = gnp.cumsum if op == "cumsum" else gnp.cumprod
     return cast(_along(f, xm, d), dt)  # (gnp's widens small integers; torch's keeps them)
 
@@ -50,7 +51,7 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Any
 def _soft(op: str, input: Any, dim: int, dtype: Any, mask: Any) -> Any:
     x = as_input(input)
     d = one_dim(op, dim, len(shape(x)))
-    xm = filled(op, x, input_mask(op, x, mask))
+    xm = filled(op, x, _mask_of(op, x, mask))
     if dtype is not None:
         xm = cast(xm, dtype_or(dtype, None))
     if op == "softmin":
@@ -86,7 +87,7 @@ def normalize(input: Any, ord: float, dim: int, *, eps: float = 1e-12, dtype: An
     Example: ``masked.normalize(x, 2.0, -1, mask=m)``
     """
     x = as_input(input)
-    m = input_mask("normalize", x, mask)
+    m = _mask_of("normalize", x, mask)
     n = norm(x, ord, dim, keepdim=True, dtype=dtype, mask=m)
     return filled("normalize", x, m) / gnp.maximum(n, eps)
 
@@ -97,10 +98,7 @@ def logaddexp(input: Any, other: Any, *, dtype: Any = None, input_mask: Any = No
     ``-inf`` (``-inf`` where both are). Example:
     ``masked.logaddexp(a, b, input_mask=ma, other_mask=mb)``"""
     x, y = as_input(input), as_input(other)
-    xm = filled("logaddexp", x, _mask_of(x, input_mask, "input_mask"))
-    ym = filled("logaddexp", y, _mask_of(y, other_mask, "other_mask"))
-    return cast(gnp.logaddexp(xm, ym), dtype_or(dtype, x.dtype))
-
-
-def _mask_of(x: Any, mask: Any, what: str) -> Any:
-    return input_mask("logaddexp", x, mask, what)
+    mx = _mask_of("logaddexp", x, input_mask, "input_mask")  # (both checked before any op)
+    my = _mask_of("logaddexp", y, other_mask, "other_mask")
+    return cast(gnp.logaddexp(filled("logaddexp", x, mx), filled("logaddexp", y, my)),
+                dtype_or(dtype, x.dtype))
