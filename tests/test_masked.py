@@ -145,6 +145,27 @@ def test_no_mask_is_the_plain_operation(backend):
     assert to_numpy(M.argmin(x, keepdim=True)).shape == (1, 1)
 
 
+@pytest.mark.parametrize("p", [3.0, 1.5, 0.5, -1.0])
+def test_norm_gives_torchs_zero_subgradient_at_zero_entries(backend, p):
+    """A slice whose elements left are all zero (and, for p < 1, a zero entry) has no
+    derivative; 0 is given there, as torch's (the chain rule of ``sum(|x|^p)^(1/p)`` gives
+    NaN), and the formula's derivative elsewhere, in both modes."""
+    xp = ad.get_backend().xp
+    x = np.array([[0.0, 0.0, 5.0], [3.0, -2.0, 0.0], [0.0, 1.0, 2.0]])
+    m = np.array([[True, True, False], [True, True, True], [True, True, True]])
+    f = lambda v: M.norm(v, p, 1, mask=xp.asarray(m))  # noqa: E731
+    g = to_numpy(ad.grad(lambda v: gnp.sum(f(v)))(xp.asarray(x)))
+    n = np.sum(np.abs(np.where(m & (x != 0), x, 1)) ** p * (m & (x != 0)), 1,
+               keepdims=True) ** (1 / p)
+    with np.errstate(all="ignore"):
+        want = np.where(m & (x != 0), np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1), 0)
+    if p < 0:  # a zero entry makes a negative-order norm 0, constant nearby
+        want[(x == 0).any(1)] = 0
+    np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-14)
+    _, t = ad.jvp(f, (xp.asarray(x),), (xp.ones((3, 3)),))
+    np.testing.assert_allclose(to_numpy(t), want.sum(1), rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("mask_shape", [(3, 4, 1), (4, 3), (3,), (2, 4)])
 def test_a_mask_that_does_not_broadcast_names_the_op_and_both_shapes(backend, mask_shape):
     xp = ad.get_backend().xp
