@@ -57,7 +57,8 @@ SPECS: list[Spec] = [
     _spec("normalize", lambda x: M.normalize(x, 2.0, 1, mask=EMPTY_ROW)),
     _spec("cumsum", lambda x: M.cumsum(x, 1, mask=EMPTY_ROW)),
     _spec("cumprod", lambda x: M.cumprod(x, 0, mask=EMPTY_ROW)),
-    Spec(N + "logaddexp", lambda x, y: M.logaddexp(x, y, input_mask=EMPTY_ROW, other_mask=~EMPTY_ROW),
+    Spec(N + "logaddexp",
+         lambda x, y: M.logaddexp(x, y, input_mask=EMPTY_ROW, other_mask=~EMPTY_ROW),
          lambda r: (r.uniform(-1.0, 1.0, SHAPE), r.uniform(-1.0, 1.0, SHAPE))),
 ]
 
