@@ -67,10 +67,10 @@ def geqrf(A) -> Geqrf:
         alpha = x[..., 0]
         rest = x[..., 1:]
         ss = gnp.sum(rest * rest, axis=-1)
-        flat = _r.data(ss) == 0  # H = I (LAPACK's tau = 0): a constant choice
+        flat = ss == 0  # H = I (LAPACK's tau = 0): a recorded choice, replayed by gpuad.jit
         sq = alpha * alpha + ss
         norm = gnp.sqrt(gnp.where(sq == 0, 1.0, sq))
-        sign = xp.where(_r.data(alpha) >= 0, 1.0, -1.0)
+        sign = gnp.where(alpha >= 0, 1.0, -1.0)
         beta = gnp.where(flat, alpha, -sign * norm)
         safe_beta = gnp.where(flat, 1.0, beta)
         tau = gnp.where(flat, 0.0, (beta - alpha) / safe_beta)

@@ -23,6 +23,8 @@ import numpy as _np
 
 from . import rules as _r
 from .numpy import linalg as _nla
+from .numpy._more_array import _host
+from .tensor import Tensor
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
@@ -46,7 +48,16 @@ def _gnp():
     return gnp
 
 
+def _not_batched(name: str, *xs):
+    if any(isinstance(x, Tensor) and x._bat is not None for x in xs):
+        raise TypeError(f"{name} inside gpuad.vmap: its pivots are chosen on each matrix's "
+                        f"values, one block at a time, which a batched Tensor does not hand "
+                        f"out; call it outside vmap on the stacked matrices (it takes "
+                        f"(..., n, n) batches)")
+
+
 def _check(A, name: str, hermitian: bool):
+    _not_batched(name, A)
     A = _nla._float_input(_nla._arr(A))
     s = _r.shape(A)
     if len(s) < 2 or s[-1] != s[-2]:
@@ -92,7 +103,7 @@ def _swap(S, i: int, j: int):
     return gnp.take(gnp.take(S, order, axis=0), order, axis=1)
 
 
-def _factor_one(A):
+def _factor_one(A, name: str):
     """``(LD, pivots, info)`` of one real matrix (a Tensor or an array): LAPACK ``sytf2``
     (lower), the arithmetic recorded, the choices made on the values."""
     gnp = _gnp()
@@ -105,7 +116,7 @@ def _factor_one(A):
     info = 0
     k = 0
     while k < n:
-        kstep, kp, zero = _choose(_np.asarray(_host(S)))
+        kstep, kp, zero = _choose(_host(S, f"{name}: the pivots"))
         if zero and info == 0:
             info = k + 1
         kk = kstep - 1
@@ -139,11 +150,6 @@ def _factor_one(A):
     return LD, piv, info
 
 
-def _host(S):
-    d = _r.data(S)
-    return d.get() if hasattr(d, "get") else d
-
-
 def _stacked(A, one):
     """``one`` applied to every matrix of the stack ``A``; its results stacked."""
     gnp = _gnp()
@@ -160,7 +166,7 @@ def _factor(A, name: str, hermitian: bool):
     gnp = _gnp()
     n = _r.shape(A)[-1]
     xp = _r._xp(_r.data(A))
-    outs, lead = _stacked(A, _factor_one)
+    outs, lead = _stacked(A, lambda a: _factor_one(a, name))
     if not outs or n == 0:  # no matrix, or empty ones: A itself (a zero gradient)
         piv = xp.broadcast_to(xp.arange(1, n + 1, dtype=xp.int32), lead + (n,)).copy()
         return A + 0.0 * A, piv, xp.zeros(lead, dtype=xp.int32)
@@ -265,9 +271,11 @@ def ldl_solve(LD, pivots, B, *, hermitian: bool = False):
     Example: ``X = gpuad.linalg.ldl_solve(*gpuad.linalg.ldl_factor(A), B)``
     """
     gnp = _gnp()
+    _not_batched("ldl_solve", B, pivots)
     LD = _check(LD, "ldl_solve", hermitian)
     B = _nla._float_input(_nla._arr(B))
-    pv = _host_any(_r.data(pivots) if hasattr(pivots, "shape") else _np.asarray(pivots))
+    pv = _host(pivots, "ldl_solve: the pivots") if hasattr(pivots, "shape") else \
+        _np.asarray(pivots)
     n = _r.shape(LD)[-1]
     if _r.ndim(B) < 2 or _r.shape(B)[-2] != n:
         raise ValueError(f"ldl_solve: B must be (..., n, k) with n = {n} rows, as LD "

@@ -203,3 +203,18 @@ def test_bucketize_and_torch_searchsorted(backend):
         gnp.searchsorted(gnp.asarray(rows), gnp.asarray(x.T), right=False)
     with pytest.raises(ValueError, match="searchsorted: side='left' and right=True disagree"):
         gnp.searchsorted(gnp.asarray(edges), gnp.asarray(x), side="left", right=True)
+
+
+def test_jit_replays_geqrf_choices_and_refuses_ldl_pivots(backend):
+    b1 = _rng(11).standard_normal((3, 3))
+    b2 = b1.copy()
+    b2[1:, 0] = 0.0  # no reflector for the first column: tau 0, chosen again at replay
+    f = ad.jit(lambda A: LA.geqrf(A))
+    f(b1)
+    for got, want in zip(f(b2), LA.geqrf(gnp.asarray(b2)), strict=True):
+        np.testing.assert_allclose(to_numpy(got), to_numpy(want), atol=1e-14)
+    assert float(to_numpy(f(b2)[1])[0]) == 0.0
+    with pytest.raises(Exception, match="ldl_factor: the pivots"):
+        ad.jit(lambda A: LA.ldl_factor(A)[0])(_indefinite(3))
+    with pytest.raises(TypeError, match="ldl_factor inside gpuad.vmap"):
+        ad.vmap(lambda A: LA.ldl_factor(A)[0])(np.stack([_indefinite(3), _indefinite(3, 1)]))
