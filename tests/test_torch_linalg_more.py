@@ -196,6 +196,9 @@ def test_bucketize_and_torch_searchsorted(backend):
                                                             side="right")), 2)
     t = ad.tensor(x, requires_grad=True)
     assert not isinstance(gnp.bucketize(t, gnp.asarray(edges)), ad.Tensor)  # a constant
+    f = ad.jit(lambda v: gnp.bucketize(v, edges, right=True))  # a step of the program
+    f(np.array([0.0, 2.0]))
+    np.testing.assert_array_equal(to_numpy(f(np.array([6.0, 3.0]))), [3, 2])
     with pytest.raises(ValueError, match=r"bucketize: boundaries must be 1-D.*\(1, 3\)"):
         gnp.bucketize(gnp.asarray(x), gnp.asarray(edges[None]))
     with pytest.raises(ValueError, match=r"searchsorted: the sorted sequence must be 1-D or "

@@ -18,10 +18,9 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
-from .._value_checks import result as _result
 from ..tensor import Tensor
 from . import _more_math
-from ._more_ints import _vals, _xp
+from ._more_ints import _vals
 
 __all__ = ["bucketize", "combinations", "searchsorted"]
 
@@ -64,9 +63,16 @@ def _side(name: str, side: str | None, right: bool | None) -> str:
 
 def _search(name: str, seq: Any, values: Any, side: str, sorter: Any, out_int32: bool):
     """torch's search on the values: each row of ``seq`` (``(..., M)``, or one ``(M,)`` row
-    for every value) against the same row of ``values``."""
+    for every value) against the same row of ``values``; one step of the program while
+    ``gpuad.jit`` traces."""
+    from .. import _value_checks as _vc
+    from .. import transforms
+
     seq, values, sorter = (_vals(a, name) for a in (seq, values, sorter))
-    xp = _xp(seq, values)
+    # the namespace of a device array among the arguments, else the active backend's (host
+    # arrays and lists are moved onto it)
+    found = [_r._xp(a) for a in (values, seq, sorter) if hasattr(a, "shape")]
+    xp = next((x for x in found if x is not _np), _r._xp(None))
     seq = xp.asarray(seq)
     scalar = not hasattr(values, "shape") or getattr(values, "ndim", 1) == 0
     v = xp.asarray(values)
@@ -75,26 +81,35 @@ def _search(name: str, seq: Any, values: Any, side: str, sorter: Any, out_int32:
     if scalar and seq.ndim != 1:
         raise ValueError(f"{name}: a scalar value needs a 1-D sorted sequence; got shape "
                          f"{tuple(seq.shape)}")
+    if seq.ndim > 1 and tuple(seq.shape[:-1]) != tuple(v.shape[:-1]):
+        raise ValueError(f"{name}: the sorted sequence must be 1-D or share all but its last "
+                         f"dimension with the values; got shapes {tuple(seq.shape)} and "
+                         f"{tuple(v.shape)}")
+    arrays = [seq, v]
     if sorter is not None:
         sorter = xp.asarray(sorter)
         if tuple(sorter.shape) != tuple(seq.shape):
             raise ValueError(f"{name}: sorter must have the sorted sequence's shape "
                              f"{tuple(seq.shape)}; got {tuple(sorter.shape)}")
-        seq = xp.take_along_axis(seq, sorter.astype(_np.intp), axis=-1)
-    if seq.ndim == 1:
-        out = xp.searchsorted(seq, v, side=side)
-    else:
-        if tuple(seq.shape[:-1]) != tuple(v.shape[:-1]):
-            raise ValueError(f"{name}: the sorted sequence must be 1-D or share all but its "
-                             f"last dimension with the values; got shapes {tuple(seq.shape)} "
-                             f"and {tuple(v.shape)}")
+        arrays.append(sorter)
+    dtype = _np.int32 if out_int32 else _np.int64
+
+    def search(seq, v, sorter=None):
+        if sorter is not None:
+            seq = xp.take_along_axis(seq, sorter.astype(_np.intp), axis=-1)
+        if seq.ndim == 1:
+            return xp.asarray(xp.searchsorted(seq, v, side=side)).astype(dtype)
         rows = seq.reshape(-1, seq.shape[-1])
         vals = v.reshape(-1, v.shape[-1])
-        out = xp.stack([xp.searchsorted(rows[i], vals[i], side=side)
-                        for i in range(rows.shape[0])]).reshape(v.shape) if rows.shape[0] \
-            else xp.zeros(v.shape, dtype=_np.int64)
-    out = xp.asarray(out).astype(_np.int32 if out_int32 else _np.int64)
-    return _result(out)
+        out = xp.zeros(vals.shape, dtype=dtype)
+        for i in range(rows.shape[0]):
+            out[i] = xp.searchsorted(rows[i], vals[i], side=side)
+        return out.reshape(v.shape)
+
+    out = _vc.computed(name, search, *arrays)
+    # a backend array, as eagerly; while jit traces a Tensor, so that what is done with it
+    # next is recorded too
+    return transforms._result(Tensor(out))
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,

@@ -11,7 +11,9 @@ become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Ea
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
 cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
-in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
+in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes;
+randomised ops (``RANDOMISED``) are compared on the part of their result that does not depend
+on the random draw. The whole
 file runs in about two minutes on two cores.
 """
 
