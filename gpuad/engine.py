@@ -30,6 +30,7 @@ from ._torch_size import Size as _Size
 from ._torch_size import plain as _plain
 from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor, _constant, _of_step
+from .tensor import refuse_stale as _refuse_stale
 
 _local = _state.local
 _nograd = _state.nograd  # [open no_grad blocks]: none, grad mode is on in every thread
@@ -204,6 +205,8 @@ def apply1(rule, x, params: dict = _EMPTY):
             d = x._data
             fast = d.__class__ is _ndarray and x._bat is None and not x._tan and \
                 x._seen == x._ver[0]
+            if x._elem is not None:
+                _refuse_stale(x)  # a copy torch reads as a view, its source written since
         else:
             d = x
             fast = c is _ndarray
@@ -264,12 +267,13 @@ def apply1(rule, x, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = seen
             t.requires_grad = True
             if view:  # (_link_base, inline)
+                t._elem = x._elem
                 if x._base is None:
                     t._base = x
                     t._view = ((rule, params),)
@@ -291,6 +295,8 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             da = a._data
             fast = da.__class__ is _ndarray and a._bat is None and not a._tan and \
                 a._seen == a._ver[0]
+            if a._elem is not None:
+                _refuse_stale(a)
             ta = True
         else:
             da = a
@@ -302,6 +308,8 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             db = b._data
             fast = fast and db.__class__ is _ndarray and b._bat is None and not b._tan and \
                 b._seen == b._ver[0]
+            if b._elem is not None:
+                _refuse_stale(b)
             tb = True
         else:
             db = b
@@ -372,7 +380,7 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = 0
@@ -408,7 +416,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                                and isinstance(a, Tensor)):
                 d = a._data
                 if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                        a._seen != a._ver[0]:
+                        a._seen != a._ver[0] or a._elem is not None:
                     break
                 has_tensor = True
                 if a.requires_grad:
@@ -482,7 +490,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = 0
@@ -506,6 +514,8 @@ def _apply_any(rule, args: tuple, params: dict):
         if isinstance(a, Tensor):
             if a._bat is not None:
                 return _B.apply_batched(rule, _plain(args), params)
+            if a._elem is not None:
+                _refuse_stale(a)
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True
@@ -621,6 +631,8 @@ def _link_view(res, base, rule, params, out):
     remembers the steps from the root base (to rebuild its history after a write)."""
     res._ver = base._ver
     res._seen = base._ver[0]
+    if base._elem is not None:
+        res._elem = base._elem  # a view of a marked copy is one too (tensor.TorchViewCopy)
     _link_base(res, base, rule, params)
     n = res._node  # node_saves_output(res), inline
     if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
