@@ -38,7 +38,7 @@ from .prims import linalg as _linalg
 from .prims import reductions as _reductions
 from .prims import shapes as _shapes
 from .prims.indexing import host_slice
-from .tensor import ElementCopy, Tensor, mark_element, refuse_stale
+from .tensor import ElementCopy, Tensor, mark_element
 
 _R = None  # the op namespace (Tensor's own link): the general indexing
 _links.need("ops", globals(), "_R")
