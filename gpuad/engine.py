@@ -202,11 +202,11 @@ def apply1(rule, x, params: dict = _EMPTY):
         # written since its history was recorded), or a NumPy array under the NumPy backend
         c = x.__class__
         if c is Tensor or c is not _ndarray and isinstance(x, Tensor):
+            if x._elem is not None:
+                _refuse_stale(x)  # a copy torch reads as a view, its source written since
             d = x._data
             fast = d.__class__ is _ndarray and x._bat is None and not x._tan and \
                 x._seen == x._ver[0]
-            if x._elem is not None:
-                _refuse_stale(x)  # a copy torch reads as a view, its source written since
         else:
             d = x
             fast = c is _ndarray
@@ -292,11 +292,11 @@ def apply2(rule, a, b, params: dict = _EMPTY):
         c = a.__class__
         if c is Tensor or c is not float and c is not int and c is not _ndarray and \
                 isinstance(a, Tensor):
+            if a._elem is not None:
+                _refuse_stale(a)
             da = a._data
             fast = da.__class__ is _ndarray and a._bat is None and not a._tan and \
                 a._seen == a._ver[0]
-            if a._elem is not None:
-                _refuse_stale(a)
             ta = True
         else:
             da = a
@@ -305,11 +305,13 @@ def apply2(rule, a, b, params: dict = _EMPTY):
         c = b.__class__
         if c is Tensor or c is not float and c is not int and c is not _ndarray and \
                 isinstance(b, Tensor):
+            if b._elem is not None:
+                _refuse_stale(b)
+                if ta and a._seen != a._ver[0]:
+                    fast = False  # (a recomputed copy that a views too)
             db = b._data
             fast = fast and db.__class__ is _ndarray and b._bat is None and not b._tan and \
                 b._seen == b._ver[0]
-            if b._elem is not None:
-                _refuse_stale(b)
             tb = True
         else:
             db = b
@@ -515,7 +517,10 @@ def _apply_any(rule, args: tuple, params: dict):
             if a._bat is not None:
                 return _B.apply_batched(rule, _plain(args), params)
             if a._elem is not None:
-                _refuse_stale(a)
+                _refuse_stale(a)  # (a recomputed copy: the earlier arguments may view it)
+                for p in args[:i]:
+                    if isinstance(p, Tensor) and p._base is not None and p._seen != p._ver[0]:
+                        _refresh_view(p)
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True

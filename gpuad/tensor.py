@@ -686,12 +686,13 @@ class TorchViewCopy:
     written in place (``src``, that tensor's version counter, no longer reads ``at``): NumPy
     would read the old values there, torch the new ones."""
 
-    __slots__ = ("what", "advice", "src", "at")
+    __slots__ = ("what", "advice", "src", "at", "up")
 
     def __init__(self, what: str, advice: str, src: Tensor | None = None):
         self.what, self.advice = what, advice
         self.src = None if src is None else src._ver  # (shared by src's views)
         self.at = None if src is None else src._ver[0]
+        self.up = _mark_of(src)  # src's own mark: a copy of a copy goes stale with it
 
 
 class ReadOnlyCopy(TorchViewCopy):
@@ -734,32 +735,59 @@ class ElementCopy(TorchViewCopy):
     """The mark of ``x[i]``'s one-element copy (NumPy's scalar, torch's 0-d view)."""
 
     __slots__ = ()
+    what = "x[i] with integer indices (or a 0-d integer index)"  # (shared, never set)
+    advice = "write into x itself (x[i] = v)"
 
-    def __init__(self, src: Tensor | None = None):
-        super().__init__("x[i] with integer indices (or a 0-d integer index)",
-                         "write into x itself (x[i] = v)", src)
+    def __init__(self, src: Tensor | None = None):  # (made on every x[i]: kept short)
+        if src is None:
+            self.src = self.at = self.up = None
+        else:
+            v = self.src = src._ver
+            self.at = v[0]
+            self.up = None if src._elem is None else _mark_of(src)
+
+
+def _mark_of(t: Tensor | None) -> TorchViewCopy | None:
+    """``t``'s :class:`TorchViewCopy` mark (of any kind), or None."""
+    if t is None:
+        return None
+    m = t._elem
+    if m is None and t._base is not None:
+        m = t._base._elem
+    return m if isinstance(m, TorchViewCopy) else None
 
 
 def refuse_stale(t: Tensor) -> None:
     """Raise when ``t`` (or the base it is a view of) is a :class:`TorchViewCopy` whose source
-    has been written in place since the copy was made (a :class:`ReadOnlyCopy` is computed
-    again instead); return otherwise. Example: ``y =
-    x.flatten(); x.add_(1); y.sum()`` raises here, where torch's view would read ``x``'s new
-    values and NumPy's copy the old ones."""
+    has been written in place since the copy was made, directly or through a copy it was
+    itself taken from (a :class:`ReadOnlyCopy` is computed again instead); return otherwise.
+    Example: ``y = x.flatten(); x.add_(1); y.sum()`` raises here, where torch's view would
+    read ``x``'s new values and NumPy's copy the old ones."""
+    m = t._elem
+    if m.__class__ is not str and m.up is None and (m.src is None or m.src[0] == m.at):
+        return  # the common case: a copy whose source is as it was
     for u in (t, t._base):
         m = None if u is None else u._elem
-        if m is None or m.__class__ is str or m.src is None or m.src[0] == m.at:
+        if m is None or m.__class__ is str or not _stale(m):
             continue
         if m.__class__ is ReadOnlyCopy:
             m.refresh()
             continue
         raise RuntimeError(
             f"reading a tensor of shape {t.shape} made by {m.what}: a copy in gpuad but a "
-            f"view in torch, and the tensor it was copied from has been written in "
-            f"place since (version {m.at}, now {m.src[0]}), so torch would read the new "
-            f"values where this copy holds the old ones. To keep the old values, copy "
-            f"explicitly when taking it (.clone() or .copy()); to read the new ones, take it "
-            f"again after the write")
+            f"view in torch, and the tensor it was copied from has been written in place "
+            f"since, so torch would read the new values where this copy holds the old ones. "
+            f"To keep the old values, copy explicitly when taking it (.clone() or .copy()); "
+            f"to read the new ones, take it again after the write")
+
+
+def _stale(m: TorchViewCopy) -> bool:
+    up = m.up
+    if up is not None and _stale(up):
+        if up.__class__ is not ReadOnlyCopy:
+            return True  # a copy of a stale copy
+        up.refresh()  # (bumps the version m.src reads)
+    return m.src is not None and m.src[0] != m.at
 
 
 def _conj_method(t: Tensor) -> Tensor:

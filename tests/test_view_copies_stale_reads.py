@@ -131,3 +131,39 @@ def test_recomputed_copy_carries_the_new_history_and_stale_saves_raise(backend):
     np.testing.assert_allclose(to_numpy(a.grad), _fd(f, X), rtol=1e-6, atol=1e-8)
     with pytest.raises(ad.GradError, match="modified in place"):
         early.backward()  # as torch: a saved view whose base was written since
+
+
+def test_view_of_a_recomputed_copy_takes_the_new_history(backend):
+    a = _t(X, True)
+    z = a * (1 + 1j)
+    v = z.mH[1:3]
+    z.mul_(a)  # recorded: z = a * a * (1 + 1j)
+    (v * _t(Z.T[1:3])).real.sum().backward()
+    want = _fd(lambda x: float(((x * x * (1 + 1j)).conj().T[1:3] * Z.T[1:3]).real.sum()), X)
+    np.testing.assert_allclose(to_numpy(a.grad), want, rtol=1e-6, atol=1e-8)
+
+
+def test_two_views_of_one_recomputed_copy_in_one_op(backend):
+    a = _t(X, True)
+    z = a * (1 + 1j)
+    h = z.mH
+    v, u = h[1:3], h[0:2]
+    z.mul_(a)
+    gnp.concatenate([v, u]).real.sum().backward()  # (one op, two views of h)
+    want = _fd(lambda x: float(np.concatenate([(x * x * (1 + 1j)).conj().T[1:3],
+                                               (x * x * (1 + 1j)).conj().T[0:2]]).real.sum()), X)
+    np.testing.assert_allclose(to_numpy(a.grad), want, rtol=1e-6, atol=1e-8)
+
+
+def test_a_copy_of_a_copy_goes_stale_with_it(backend):
+    x = _t(X)
+    e = x.flatten()[3]  # torch: a view of a view of x
+    x.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"made by x\[i\]"):
+        e + 1
+    z = _t(Z)
+    h = z.mH
+    c = h.flatten()  # a NumPy copy of the recomputed copy
+    z.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"made by x\.flatten\(\)"):
+        c.sum()
