@@ -152,8 +152,7 @@ def _conj_copy(t: Tensor, name: str) -> Tensor:
     from .tensor import ReadOnlyCopy
 
     r = _R.conj(t)
-    if r._bat is None:  # read after a write to t, it is computed again (torch's view reads)
-        ReadOnlyCopy.attach(r, f"Tensor.{name}", t, _R.conj)
+    ReadOnlyCopy.attach(r, f"Tensor.{name}", t, _R.conj)  # read after a write to t: redone
     return mark(r, f"conjugate copy of Tensor.{name}",
                 f"gpuad's {name} of a complex tensor is a copy (torch's is a view), so a write "
                 f"into it would not reach the tensor; write into the tensor through "

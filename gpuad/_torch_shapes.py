@@ -137,7 +137,7 @@ def _flat_copy(self, flat):
     from .tensor import TorchViewCopy
 
     r = _R.copy(flat)
-    if r.__class__ is Tensor and r._bat is None:
+    if r.__class__ is Tensor:
         r._elem = TorchViewCopy("x.flatten()", "write into x.flatten(0) or x.view(-1), which "
                                 "are views", self)
     return r
@@ -461,7 +461,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return _R.reshape(w, (size,)) if src.ndim == 0 else w
 
     r = windows(self)
-    if r.__class__ is Tensor and r._bat is None:
+    if r.__class__ is Tensor:
         ReadOnlyCopy.attach(r, "Tensor.unfold (overlapping windows)", self, windows)
     return mark(r, "overlapping windows of Tensor.unfold", "windows that overlap (step < "
                 "size) cannot be written one to one (torch refuses most such writes too); "

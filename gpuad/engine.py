@@ -514,13 +514,13 @@ def _apply_any(rule, args: tuple, params: dict):
     tan = False
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            if a._bat is not None:
-                return _B.apply_batched(rule, _plain(args), params)
             if a._elem is not None:
                 _refuse_stale(a)  # (a recomputed copy: the earlier arguments may view it)
                 for p in args[:i]:
                     if isinstance(p, Tensor) and p._base is not None and p._seen != p._ver[0]:
                         _refresh_view(p)
+            if a._bat is not None:
+                return _B.apply_batched(rule, _plain(args), params)
             if a._base is not None and a._seen != a._ver[0]:
                 _refresh_view(a)
             has_tensor = True

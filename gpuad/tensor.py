@@ -717,10 +717,16 @@ class ReadOnlyCopy(TorchViewCopy):
         """Recompute the copy from its source, into its own buffer (its views see the new
         values), and bump its version: steps that saved the old values refuse to backward,
         as torch's do after a write to a view's base."""
+        from . import engine
         from ._state import enable_grad
-        from .engine import _set_history
 
         r = self.owner()
+        if r is not None and engine._trace is not None:
+            raise RuntimeError(
+                f"{self.what} read inside gpuad.jit after the tensor it was taken from was "
+                f"written in place: gpuad's result is a copy (torch's a view) that is computed "
+                f"again on such a read, which a compiled function cannot replay. Take it again "
+                f"after the write")
         self.at = self.src[0]
         if r is None:
             return
@@ -728,7 +734,7 @@ class ReadOnlyCopy(TorchViewCopy):
             new = self.redo(self.source)
         r._data[...] = new._data
         r._ver[0] += 1
-        _set_history(r, new)
+        engine._set_history(r, new)
 
 
 class ElementCopy(TorchViewCopy):
@@ -792,7 +798,7 @@ def _stale(m: TorchViewCopy) -> bool:
 
 def _conj_method(t: Tensor) -> Tensor:
     r = _R.conj(t)
-    if r is not t and r.__class__ is Tensor and r._base is None and r._bat is None:
+    if r is not t and r.__class__ is Tensor and r._base is None:
         r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())", t)
     return r
 

@@ -167,3 +167,36 @@ def test_a_copy_of_a_copy_goes_stale_with_it(backend):
     z.mul_(2.0)
     with pytest.raises(RuntimeError, match=r"made by x\.flatten\(\)"):
         c.sum()
+
+
+def test_inside_vmap_too(backend):
+    def windows(x):
+        y = x * 1.0
+        u = y.unfold(1, 2, 1)
+        y.mul_(2.0)
+        return (u * 1.0).sum()
+
+    xs = np.stack([X, X + 1.0])
+    got = to_numpy(ad.vmap(windows)(_t(xs)))
+    np.testing.assert_allclose(got, [to_numpy(windows(_t(a))) for a in xs])
+    np.testing.assert_allclose(got, [2 * (a.sum() + a[:, 1:3].sum()) for a in xs])
+
+    def flat(x):
+        y = x * 1.0
+        f = y.flatten()
+        y.mul_(2.0)
+        return f.sum()
+
+    with pytest.raises(RuntimeError, match=r"x\.flatten\(\)"):
+        ad.vmap(flat)(_t(xs))
+
+
+def test_inside_jit_a_recomputed_copy_raises(backend):
+    def f(x):
+        y = x * 1.0
+        u = y.unfold(1, 2, 1)
+        y.mul_(2.0)
+        return u.sum()
+
+    with pytest.raises(RuntimeError, match="inside gpuad.jit"):
+        ad.jit(f)(_t(X))
