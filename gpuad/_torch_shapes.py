@@ -432,10 +432,11 @@ def tensor_split(self, indices_or_sections, dim: int = 0) -> tuple:
 
 def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     """torch's ``Tensor.unfold``: every window of ``size`` entries along ``dimension``,
-    ``step`` apart, in a new last dim. Windows that do not overlap (``step >= size``) are a
-    view that writes go through, as torch's; overlapping ones are a copy that refuses writes
-    (torch refuses most writes into overlapping memory too) and is computed again when read
-    after a write to ``self``, so it reads what torch's view reads.
+    ``step`` apart, in a new last dim. Windows that do not overlap and tile a prefix of the
+    dim (``step >= size``, ``count * step <= n``) are a view that writes go through, as
+    torch's; others are a copy that refuses writes (torch refuses most writes into
+    overlapping memory too) and is computed again when read after a write to ``self``, so it
+    reads what torch's view reads.
     Example: ``x.unfold(0, 3, 1)`` (shape ``(n - 2, 3)`` for a 1-d ``x``)"""
     from ._readonly import mark
     from .tensor import ReadOnlyCopy
@@ -462,8 +463,8 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
 
     r = windows(self)
     if r.__class__ is Tensor:
-        ReadOnlyCopy.attach(r, "Tensor.unfold (overlapping windows)", self, windows)
-    return mark(r, "overlapping windows of Tensor.unfold", "windows that overlap (step < "
-                "size) cannot be written one to one (torch refuses most such writes too); "
-                "write into r = x.unfold(...).clone(), into x itself, or build the result "
-                "functionally")
+        ReadOnlyCopy.attach(r, "Tensor.unfold (a copy of its windows)", self, windows)
+    return mark(r, "windows of Tensor.unfold", "windows that overlap (step < size) cannot be "
+                "written one to one (torch refuses most such writes too), and gpuad's windows "
+                "are a copy unless step >= size and count * step <= n; write into r = "
+                "x.unfold(...).clone(), into x itself, or build the result functionally")

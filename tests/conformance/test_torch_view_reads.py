@@ -263,3 +263,33 @@ def test_copies_refuse_stale_reads_by_name(backend, name):
         v.sum()
     with pytest.raises(RuntimeError, match="copy in gpuad"):
         v.numpy()
+
+
+def test_unfold_any_shape_dim_size_step_against_torch(backend):
+    """Random shapes (transposed too), dims, sizes and steps: reads after a write to the base
+    are torch's; a write through the windows reaches the base as torch's, or raises where
+    gpuad's windows are a copy."""
+    rng = np.random.default_rng(0)
+    writable = 0
+    for _ in range(120):
+        nd = int(rng.integers(0, 4))
+        a = rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, nd)))
+        perm = tuple(int(p) for p in rng.permutation(nd))
+        d = int(rng.integers(-max(nd, 1), max(nd, 1)))
+        n = a.transpose(perm).shape[d] if nd else 1
+        size, step = int(rng.integers(0, n + 1)), int(rng.integers(1, 4))
+        xt = torch.tensor(a).permute(*perm) if nd else torch.tensor(a)
+        xg = _G.tensor(a.copy()).permute(*perm) if nd else _G.tensor(a.copy())
+        ut, ug = xt.unfold(d, size, step), xg.unfold(d, size, step)
+        xt.mul_(2.0)
+        xg.mul_(2.0)
+        np.testing.assert_array_equal(_G.value(ug), ut.numpy())
+        try:
+            ug.mul_(3.0)
+        except ValueError as e:
+            assert "windows that overlap" in str(e)
+            continue
+        writable += 1
+        ut.mul_(3.0)
+        np.testing.assert_array_equal(_G.value(xg), xt.numpy())
+    assert writable > 20
