@@ -1463,6 +1463,11 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 f"{base.shape} that requires grad; the view was made under no_grad, and the "
                 f"write happens with grad enabled (torch refuses it too). Write under "
                 f"gpuad.no_grad() as well, or into a copy")
+        if t._base is not None and _repeats(t._data):
+            raise ValueError(  # (a CuPy array has no read-only flag to refuse it)
+                f"in-place write through a broadcast_to/expand view (shape {t.shape}): "
+                f"several of its elements are one element of the base; NumPy and torch "
+                f"refuse it too. Write to a copy (.clone()) or to the base itself")
         vdata = value.data if isinstance(value, Tensor) else value
         if isinstance(vdata, _ndarray | list | tuple) and type(vdata) is not type(t.data):
             be = _by_array_type.get(type(t.data))
@@ -1536,6 +1541,12 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     if root is not None:
         _set_history(root, new_root)
     _set_history(t, new)
+
+
+def _repeats(a) -> bool:
+    """Whether the array ``a`` (a broadcast view) holds one element at several places."""
+    st = getattr(a, "strides", None)
+    return st is not None and any(s == 0 and n > 1 for s, n in zip(st, a.shape, strict=True))
 
 
 def _set_history(t: Tensor, new: Tensor) -> None:

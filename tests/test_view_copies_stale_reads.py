@@ -200,3 +200,12 @@ def test_inside_jit_a_recomputed_copy_raises(backend):
 
     with pytest.raises(RuntimeError, match="inside gpuad.jit"):
         ad.jit(f)(_t(X))
+
+
+def test_writes_through_a_repeating_expand_raise_on_every_backend(backend):
+    x = _t(X)
+    with pytest.raises(ValueError, match="broadcast_to/expand view"):
+        x.expand(2, 3, 4).add_(1.0)  # (CuPy's broadcast arrays are writable)
+    np.testing.assert_array_equal(to_numpy(x), X)
+    x.expand(1, 3, 4).add_(1.0)  # new dims of length 1: one to one, as torch's
+    np.testing.assert_array_equal(to_numpy(x), X + 1)
