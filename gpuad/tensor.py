@@ -607,6 +607,7 @@ class Tensor:
         if hasattr(self, "__dict__"):
             new.__dict__.update(_copy.deepcopy(self.__dict__, memo))
         new._node = None  # its own leaf node, made when first used (the original's feeds it)
+        new._elem = None  # an independent array: no copy torch views, never stale
         return new
 
 
@@ -693,6 +694,9 @@ class TorchViewCopy:
         self.src = None if src is None else src._ver  # (shared by src's views)
         self.at = None if src is None else src._ver[0]
         self.up = _mark_of(src)  # src's own mark: a copy of a copy goes stale with it
+
+    def __reduce__(self):  # a pickled or deep-copied Tensor is an independent array: no mark
+        return type(None), ()
 
 
 class ReadOnlyCopy(TorchViewCopy):

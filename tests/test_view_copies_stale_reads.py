@@ -209,3 +209,17 @@ def test_writes_through_a_repeating_expand_raise_on_every_backend(backend):
     np.testing.assert_array_equal(to_numpy(x), X)
     x.expand(1, 3, 4).add_(1.0)  # new dims of length 1: one to one, as torch's
     np.testing.assert_array_equal(to_numpy(x), X + 1)
+
+
+def test_deep_copies_and_pickles_of_marked_copies_are_independent(backend):
+    import copy
+    import pickle
+
+    x = _t(X)
+    h = _t(Z).mH
+    e, f = x[1, 2], x.flatten()
+    got = [copy.deepcopy(e), pickle.loads(pickle.dumps(f)), copy.deepcopy(h)]
+    x.add_(1.0)
+    assert float(got[0]) == X[1, 2]
+    np.testing.assert_array_equal(to_numpy(got[1]), X.ravel())
+    np.testing.assert_array_equal(to_numpy(got[2]), Z.conj().T)
