@@ -12,7 +12,9 @@ become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Ea
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
 cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
-in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
+in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes;
+randomised ops (``RANDOMISED``) are compared on the part of their result that does not depend
+on the random draw. The whole
 file runs in about two minutes on two cores.
 """
 
@@ -72,7 +74,17 @@ def _float64_aweights(s):
     return s
 
 
-PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights}
+def _increasing_edges(s):
+    """histogramdd's bin edges in increasing order: its OpInfo draws them at random, where
+    NumPy's histogramdd (gpuad's) requires increasing edges and raises otherwise."""
+    bins = s.args[0]
+    if isinstance(bins, list | tuple) and bins and isinstance(bins[0], torch.Tensor):
+        s.args = ([b.sort().values for b in bins], *s.args[1:])
+    return s
+
+
+PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights,
+           "histogramdd": _increasing_edges}
 
 # torch's CTC backward gives the gradient of the logits beneath a log_softmax (the samples'
 # log_probs are one), not the derivative in log_probs (gpuad's); through that log_softmax,
@@ -129,6 +141,9 @@ KNOWN = {
     "argsort": (lambda s: s.input.ndim == 0 and not s.kwargs and len(s.args) < 2,
                 "x.argsort() of a 0-d tensor is NumPy's (1-d)"),
     "linalg.svd": (lambda s: True, "singular vectors are unique only up to sign"),
+    "svd_lowrank": (lambda s: s.kwargs.get("M") is not None,
+                    "randomised: q is below the rank of A - M, so the result depends on the "
+                    "random draw (gpuad's is not torch's)"),
     "linalg.solve": (
         lambda s: s.args[0].ndim == s.input.ndim - 1 and s.args[0].ndim > 1,
         "gpuad.numpy.linalg.solve is NumPy's: a b of more than one dim is a stack of "
@@ -139,6 +154,10 @@ KNOWN = {
 # agrees with gpuad's, which are scipy.special's j0, j1, y0, y1, to 1e-15)
 VALUE_RTOL_OF = {"special.bessel_j0": 1e-6, "special.bessel_j1": 1e-6,
                  "special.bessel_y0": 1e-6, "special.bessel_y1": 1e-6}
+
+# randomised ops: compared (values and gradients) on the part of the result that does not
+# depend on the random draw, the OpInfo's own ``output_process_fn_grad`` (``(U V^H, S)``)
+RANDOMISED = {"svd_lowrank", "pca_lowrank"}
 
 # errors that name nothing: raising one of these is a failure too
 UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameError,
@@ -212,7 +231,22 @@ CALL = {
     "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, "constant", value),
     "lu_unpack": glinalg.lu_unpack,
     "cdist": F.cdist,
+    "combinations": gnp.combinations, "bucketize": gnp.bucketize,
+    "searchsorted": gnp.searchsorted,
+    "histogramdd": lambda x, bins, **k: _histogramdd(x, bins, **k),
+    # the OpInfos call op(a, b) on a @ b.mT
+    "svd_lowrank": lambda a, b, **k: glinalg.svd_lowrank(a @ b.mT, **k),
+    "pca_lowrank": lambda a, b, **k: glinalg.pca_lowrank(a @ b.mT, **k),
 }
+
+
+def _histogramdd(x, bins, range=None, weight=None, density=False):
+    """torch.histogramdd as docs/porting.md spells it: gnp.histogramdd of the (N, D) points,
+    ``range`` in pairs, ``weights=``."""
+    pairs = None if range is None else [tuple(range[i:i + 2]) for i in np.arange(0, len(range), 2)]
+    w = None if weight is None else weight.reshape(-1)
+    return gnp.histogramdd(x.reshape(-1, x.shape[-1]), bins, range=pairs, weights=w,
+                           density=density)
 
 
 def _tuple(r):
@@ -233,8 +267,6 @@ def _with_mean(which: str, x, *a, **k):
 
 # torch functions gpuad spells otherwise, deliberately: not run here
 NOT_RUN = {
-    "searchsorted": "gnp.searchsorted is NumPy's (side=, no right=/out_int32=)",
-    "bucketize": "gnp.digitize is NumPy's (bins second, right= means the other side)",
     "arange": "factories take NumPy's arguments (gnp.arange, zeros, ones, full, empty, eye, "
               "linspace, logspace); their OpInfo samples hold no tensor to compare",
     "full_like": "torch's full_like(x, v) is gnp.full_like's; its OpInfo passes device=",
@@ -356,6 +388,8 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
     tout = op(s.input, *s.args, **s.kwargs)
     try:
         gout = fn(gin, *gargs, **gkw)
+        if op.name in RANDOMISED:
+            tout, gout = s.output_process_fn_grad(tout), s.output_process_fn_grad(gout)
     except UNCLEAR:
         raise
     except Exception as e:  # noqa: BLE001
