@@ -176,8 +176,9 @@ from .serialization import load, save  # noqa: E402
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
-# keyword-only solve_triangular, the _ex functions) and gpuad.tree_util (jax.tree_util's names)
-_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util")
+# keyword-only solve_triangular, the _ex functions), gpuad.tree_util (jax.tree_util's names)
+# and gpuad.masked (torch.masked's reductions and normalisations)
+_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked")
 
 
 def __getattr__(name: str):

@@ -3,7 +3,8 @@
 Every OpInfo whose name gpuad provides is run on a few of its own float64 samples: ``x.name``
 (a Tensor method) for plain ops, ``gpuad.nn.functional.name`` for ``nn.functional.name``,
 ``gpuad.linalg`` (else ``gpuad.numpy.linalg``) for ``linalg.name``, ``gpuad.scipy.special``
-for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``; ``CALL`` spells the others
+for ``special.name``, ``gpuad.numpy.fft`` for ``fft.name`` and ``gpuad.masked`` for
+``masked.name``; ``CALL`` spells the others
 gpuad has (attributes such as ``x.mT``, torch functions that ``gpuad.numpy`` takes with torch's
 arguments, and torch functions without a Tensor method as docs/porting.md writes them), and
 ``NOT_RUN`` says why the ones left out are. Torch tensors in the sample
@@ -38,6 +39,7 @@ import gpuad.nn.functional as F  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 
 gspecial = importlib.import_module("gpuad.scipy.special")
+gmasked = importlib.import_module("gpuad.masked")
 
 MAX_SAMPLES = 16
 VALUE_RTOL = 1e-10
@@ -291,6 +293,8 @@ def _resolve(op):
         return getattr(gspecial, name[8:], None)
     if name.startswith("fft."):
         return getattr(gnp.fft, name[4:], None)
+    if name.startswith("masked."):
+        return getattr(gmasked, name[7:], None)
     if "." in name or op.method_variant is None or not hasattr(ad.Tensor, name):
         return None
     return lambda x, *a, **k: getattr(x, name)(*a, **k)
@@ -360,8 +364,7 @@ def _differs(g, t, rtol):
     fin = np.isfinite(tc)
     if not np.array_equal(fin, np.isfinite(gc)):
         return "NaN/inf in other places"
-    if not np.array_equal(tc[~fin], gc[~fin]) and not (
-            np.isnan(tc[~fin]) & np.isnan(gc[~fin])).all():
+    if not np.array_equal(tc[~fin], gc[~fin], equal_nan=True):
         return "other infinities"
     if not fin.any():
         return None
