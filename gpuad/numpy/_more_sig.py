@@ -363,12 +363,13 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 
 def cumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum along ``axis`` (flattened when None). Example: ``gnp.cumsum(x, 0)``"""
-    return _to_out(_cumsum0(_cast(a, dtype), axis), out, "cumsum")
+    # NumPy sums small integers in the platform integer unless dtype= says otherwise
+    return _to_out(_cast(_cumsum0(_cast(a, dtype), axis), dtype), out, "cumsum")
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product along ``axis`` (exact with zeros). Example: ``gnp.cumprod(x)``"""
-    return _to_out(_cumprod0(_cast(a, dtype), axis), out, "cumprod")
+    return _to_out(_cast(_cumprod0(_cast(a, dtype), axis), dtype), out, "cumprod")
 
 
 def swapaxes(a, axis1: int, axis2: int):

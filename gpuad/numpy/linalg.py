@@ -641,7 +641,13 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
         out = _vector_norm(flat, ord, (0,), False)
         return _r.reshape(out, (1,) * nd) if keepdims else out
     axes = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
+    for a in axes:
+        if not -nd <= a < nd:
+            raise ValueError(
+                f"vector_norm: axis {a} is out of bounds for an array of dimension {nd}")
     axes = tuple(sorted(int(a) % nd for a in axes))
+    if len(set(axes)) < len(axes):
+        raise ValueError(f"vector_norm: repeated axis in {tuple(axis)}")
     if len(axes) == 1:
         return _vector_norm(x, ord, axes, keepdims)
     gnp = _gnp()
