@@ -74,6 +74,7 @@ restore_numpy_row_stack()
 
 from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
 from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
+from . import ops  # noqa: E402  (jax.ops: segment_sum, segment_prod, segment_max, segment_min)
 
 # PyTorch's torch.autograd namespace and grad-mode switches
 from . import autograd  # noqa: E402
