@@ -111,6 +111,15 @@ class RegularGridInterpolator:
             out_j = (x < g[0]) | (x > g[-1])
             outside = out_j if outside is None else outside | out_j
         tail = (1,) * (self.values.ndim - nd)
+        grid_shape = tuple(self.values.shape[:nd])
+        table = gnp.reshape(self.values, (-1,) + tuple(self.values.shape[nd:]))
+        strides = [int(_np.prod(grid_shape[j + 1:])) for j in range(nd)]
+
+        def at(idx):  # values at grid indices: one gather along the flattened grid axes
+            pos = idx[0] * strides[0]
+            for i, stride in zip(idx[1:], strides[1:], strict=True):
+                pos = pos + i * stride
+            return gnp.take(table, pos, axis=0)
         if method == "linear":
             result = None
             for corner in product((0, 1), repeat=nd):
@@ -118,12 +127,12 @@ class RegularGridInterpolator:
                 for up, y in zip(corner, fracs, strict=True):
                     f = y if up else 1 - y
                     w = f if w is None else w * f
-                term = self.values[tuple(i + up for i, up in zip(cells, corner, strict=True))]
+                term = at([i + up for i, up in zip(cells, corner, strict=True)])
                 term = term * gnp.reshape(w, w.shape + tail)
                 result = term if result is None else result + term
         else:
-            idx = tuple(gnp.where(y <= 0.5, i, i + 1) for i, y in zip(cells, fracs, strict=True))
-            result = self.values[idx]
+            result = at([gnp.where(y <= 0.5, i, i + 1) for i, y in zip(cells, fracs,
+                                                                        strict=True)])
         if self.fill_value is not None:
             result = gnp.where(gnp.reshape(outside, outside.shape + tail), self.fill_value,
                                result)

@@ -117,9 +117,14 @@ def map_coordinates(input: Any, coordinates: Sequence[Any], order: int, mode: st
             i = low.astype(_np.int64)
             nodes = [(i, 1 - upper), (i + 1, upper)]
         per_axis.append([(_fix(mode, i, size), (i >= 0) & (i < size), w) for i, w in nodes])
+    flat = gnp.reshape(x, (-1,))
+    strides = [int(_np.prod(x.shape[j + 1:])) for j in range(x.ndim)]
     total = None
     for corner in product(*per_axis):
-        value = x[tuple(i for i, _, _ in corner)]
+        pos = None  # the flat position: a gather that vmap batches in any of its arguments
+        for (i, _, _), stride in zip(corner, strides, strict=True):
+            pos = i * stride if pos is None else pos + i * stride
+        value = gnp.take(flat, pos)
         if mode == "constant":
             ok = corner[0][1]
             for _, v, _ in corner[1:]:
