@@ -1,8 +1,8 @@
 """The walk over every public function: each is checked against finite differences, or exempt.
 
 Public functions are those of ``gpuad.numpy`` (with ``linalg``, ``fft``, ``random``),
-``gpuad.scipy.*`` and ``gpuad.nn.functional`` (classes and constants are not walked; a function
-reachable under several names is one function). Their derivative specifications live in
+``gpuad.scipy.*``, ``gpuad.nn.functional`` and ``gpuad.ops`` (classes and constants are not
+walked; a function reachable under several names is one function). Their derivative specifications live in
 ``tests/diff_specs/`` (one module per area); ``docs/differentiable.md`` is generated from them.
 """
 
