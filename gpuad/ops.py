@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as _np
@@ -80,7 +81,10 @@ def _num_segments(name: str, ids: Any, num_segments: Any) -> int:
                 f"{tuple(ids.shape)}); pass num_segments as a Python int (JAX raises "
                 f"ConcretizationTypeError here)") from e
     try:
-        n = int(num_segments)
+        n = operator.index(num_segments)
+    except TypeError:
+        raise TypeError(f"{name}: num_segments must be an int or None, got "
+                        f"{num_segments!r}") from None
     except TracerError as e:
         raise TracerError(f"{name}: num_segments must be a Python int under gpuad.jit (it sets "
                           f"the output's shape); mark it static") from e
