@@ -123,8 +123,7 @@ def _prepare(name: str, data: Any, segment_ids: Any, num_segments: Any, bucket_s
     return data, ids, s, k
 
 
-def _finish(out: Any, data: Any, segment_ids: Any, s: int, k: int, kind: str) -> Any:
-    dtype = gnp.asarray(data).dtype if not hasattr(data, "dtype") else data.dtype
+def _finish(out: Any, dtype: Any, args: tuple, s: int, k: int, kind: str) -> Any:
     """The ``k`` segments (``buckets * s`` of them with a bucket size) reduced to ``s``, and a raw
     array where no argument was a Tensor."""
     if k != s:
@@ -133,7 +132,7 @@ def _finish(out: Any, data: Any, segment_ids: Any, s: int, k: int, kind: str) ->
         out = red(out, axis=0) if out.shape[0] else gnp.full(
             out.shape[1:], _identity(kind, dtype), dtype=dtype)
         out = out.astype(dtype)
-    if any(hasattr(a, "_data") for a in (data, segment_ids)):
+    if any(hasattr(a, "_data") for a in args):
         return out
     return _data(out)
 
@@ -201,7 +200,7 @@ def _segment(kind: str, data, segment_ids, num_segments, indices_are_sorted, uni
         out = _scan_reduce(kind, d, ids, k)
     else:
         out = _extreme(kind, d, ids, k)
-    return _finish(out, data, segment_ids, s, k, kind)
+    return _finish(out, d.dtype, (data, segment_ids), s, k, kind)
 
 
 def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None,
