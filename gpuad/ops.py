@@ -168,10 +168,7 @@ def _scan_reduce(kind: str, data: Any, ids: Any, k: int) -> Any:
 
 
 def _extreme(kind: str, data: Any, ids: Any, k: int) -> Any:
-    if data.dtype.kind == "c":
-        raise NotImplementedError(f"segment_{kind}: complex data (shape {tuple(data.shape)}) is "
-                                  f"not supported; take segment_{kind} of a real key instead")
-    if data.dtype.kind != "f":
+    if data.dtype.kind not in "fc":
         return _scan_reduce(kind, data, ids, k)
     ident = _identity(kind, data.dtype)
     fn = custom_jvp(lambda d: _scan_reduce(kind, stop_gradient(d), ids, k))
@@ -235,7 +232,8 @@ def segment_max(data: Any, segment_ids: Any, num_segments: int | None = None,
                 bucket_size: int | None = None, mode: Any = None) -> Any:
     """The maximum of the rows of ``data`` in each segment, as ``jax.ops.segment_max`` (-inf, or
     the integer type's minimum, for an empty segment; arguments as in :func:`segment_sum`).
-    The derivative of a segment's maximum is shared evenly by the rows equal to it, as JAX's.
+    The derivative of a segment's maximum is shared evenly by the rows equal to it, as JAX's;
+    complex values are ordered by real part, then imaginary part (as ``lax.max``).
 
     Example: ``segment_max(gnp.array([2.0, 3.0, 4.0]), gnp.array([0, 0, 1]), 3)`` is
     ``[3, 4, -inf]``

@@ -73,6 +73,9 @@ def test_segment_max_min_ties_and_identities(backend):
     np.testing.assert_allclose(g, [0.0, 0.0, 0.0, 0.0, 1.0])
     out = host(ops.segment_max(data, ids, 5))
     np.testing.assert_array_equal(out, [3.0, -np.inf, 3.0, -np.inf, -np.inf])
+    z = dev(np.array([1 + 2j, 1 + 3j, 5j, 2 - 1j]))  # complex: lexicographic, as lax.max
+    np.testing.assert_array_equal(host(ops.segment_max(z, dev(np.array([0, 0, 1, 1])), 2)),
+                                  [1 + 3j, 2 - 1j])
     ints = dev(np.array([4, -3], dtype=np.int32))
     np.testing.assert_array_equal(host(ops.segment_min(ints, dev(np.array([1, 1])), 3)),
                                   [2**31 - 1, -3, 2**31 - 1])

@@ -128,6 +128,12 @@ def test_segment_defaults_jit_and_errors():
 
     with pytest.raises(TracerError, match="segment_sum: num_segments=None"):
         ad.jit(gops.segment_sum)(data, ids)
+    z = np.array([1 + 2j, 1 + 3j, 5j, 2 - 1j, 2 - 1j, np.inf])  # lexicographic order, ties
+    zi = np.array([0, 0, 0, 1, 1, 3])
+    for kind in ("max", "min"):
+        compare_vjp(lambda d, k=kind: getattr(gops, f"segment_{k}")(d, zi, 4),
+                    lambda d, k=kind: getattr(jax.ops, f"segment_{k}")(d, zi, 4), (z,), rng,
+                    f"complex segment_{kind}")
     ints = np.array([4, -3, 7], dtype=np.int32)
     for kind in ("max", "min"):
         close(getattr(gops, f"segment_{kind}")(ints, np.array([0, 0, 2]), 4),

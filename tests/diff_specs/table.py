@@ -158,14 +158,14 @@ def render() -> str:
         f"Regenerate with `{REGENERATE}`.",
         "",
         "Every public function of `gpuad.numpy` (with `linalg`, `fft`, `random`), `gpuad.scipy`, "
-        "`gpuad.nn.functional` and `gpuad.ops` is listed once; other names for the same function are under "
-        "*also*. *Differentiable* `yes` means first and higher derivatives are checked against "
-        "float64 central differences in the modes given (`rev`: reverse mode, vjp/grad; `fwd`: "
-        "forward mode, jvp) up to the order given, by `tests/test_differentiable_all.py`. `no` "
-        "gives the reason the function has no derivative (integer or boolean results, piecewise "
-        "constant, constants, shape queries); `not yet` marks a derivative known to be missing "
-        "or wrong (its check is expected to fail until it is fixed). *Complex* is what the "
-        "function's primitive declares about complex values: holomorphic (its real formulas "
+        "`gpuad.nn.functional` and `gpuad.ops` is listed once; other names for the same function "
+        "are under *also*. *Differentiable* `yes` means first and higher derivatives are checked "
+        "against float64 central differences in the modes given (`rev`: reverse mode, vjp/grad; "
+        "`fwd`: forward mode, jvp) up to the order given, by `tests/test_differentiable_all.py`. "
+        "`no` gives the reason the function has no derivative (integer or boolean results, "
+        "piecewise constant, constants, shape queries); `not yet` marks a derivative known to be "
+        "missing or wrong (its check is expected to fail until it is fixed). *Complex* is what "
+        "the function's primitive declares about complex values: holomorphic (its real formulas "
         "hold), its own complex rule, or real only (differentiating complex values through it "
         "raises); blank where the function is composed of several primitives.",
         "",
