@@ -1,10 +1,10 @@
 """The walk over every public function: each is checked against finite differences, or exempt.
 
 Public functions are those of ``gpuad.numpy`` (with ``linalg``, ``fft``, ``random``),
-``gpuad.scipy.*``, ``gpuad.nn.functional`` and ``gpuad.linalg`` (classes and constants are not
-walked; a function reachable under several names is one function). Their derivative
-specifications live in ``tests/diff_specs/`` (one module per area); ``docs/differentiable.md`` is
-generated from them.
+``gpuad.scipy.*``, ``gpuad.nn.functional``, ``gpuad.linalg``, ``gpuad.masked`` and ``gpuad.ops``
+(classes and constants are not walked; a function reachable under several names is one
+function). Their derivative specifications live in ``tests/diff_specs/`` (one module per area);
+``docs/differentiable.md`` is generated from them.
 """
 
 from __future__ import annotations
