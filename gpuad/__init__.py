@@ -74,6 +74,7 @@ restore_numpy_row_stack()
 
 from . import jit  # noqa: E402, I001  (a callable module: gpuad.jit(f), gpuad.jit.random)
 from . import lax  # noqa: E402  (loops and branches with jax.lax's names)
+from . import ops  # noqa: E402  (jax.ops: segment_sum, segment_prod, segment_max, segment_min)
 
 # PyTorch's torch.autograd namespace and grad-mode switches
 from . import autograd  # noqa: E402
@@ -156,7 +157,7 @@ __all__ = [
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
     "stop_gradient", "vmap", "hvp", "linearize", "jit", "tree_leaves", "tree_structure",
     "tree_reduce", "tree_all", "tree_transpose", "register_pytree_node",
-    "register_pytree_node_class", "register_dataclass", "float0", "lax", "at",
+    "register_pytree_node_class", "register_dataclass", "float0", "lax", "ops", "at",
 ]
 __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
@@ -176,8 +177,9 @@ from .serialization import load, save  # noqa: E402
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
-# keyword-only solve_triangular, the _ex functions) and gpuad.tree_util (jax.tree_util's names)
-_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util")
+# keyword-only solve_triangular, the _ex functions), gpuad.tree_util (jax.tree_util's names)
+# and gpuad.masked (torch.masked's reductions and normalisations)
+_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked")
 
 
 def __getattr__(name: str):

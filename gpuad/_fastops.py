@@ -38,7 +38,7 @@ from .prims import linalg as _linalg
 from .prims import reductions as _reductions
 from .prims import shapes as _shapes
 from .prims.indexing import host_slice
-from .tensor import Tensor, mark_element
+from .tensor import ElementCopy, Tensor, mark_element
 
 _R = None  # the op namespace (Tensor's own link): the general indexing
 _links.need("ops", globals(), "_R")
@@ -106,7 +106,7 @@ def tensor_getitem(self, index):
             index = host_slice(index)  # bounds held in arrays: read now, and held
         d = self._data
         if _eng._trace is None and d.__class__ is _ndarray and self.requires_grad and \
-                not self._tan and self._seen == self._ver[0] and \
+                not self._tan and self._seen == self._ver[0] and self._elem is None and \
                 (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
                 GETITEM.np_params_fn is GETITEM_NP:
             be = np_backend or numpy_backend()
@@ -166,7 +166,7 @@ def tensor_getitem(self, index):
                 node.seq = _next_seq()
                 t = _new(Tensor)
                 t._data = out
-                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
                 t._node = node
                 t._ver = ver
                 t._seen = seen
@@ -180,11 +180,11 @@ def tensor_getitem(self, index):
                         t._view = self._view + ((rule, params),) if self._view is not None \
                             else None
                 elif out.ndim == 0:
-                    t._elem = True  # (tensor.mark_element)
+                    t._elem = ElementCopy(self)  # (tensor.mark_element)
                 return t
         return mark_element(apply1(GETITEM, self, {"index": (index,), "shape": d.shape,
-                                                   "basic": True}), index)
-    return mark_element(_R.getitem(self, index, checked=True), index)
+                                                   "basic": True}), index, self)
+    return mark_element(_R.getitem(self, index, checked=True), index, self)
 
 
 def tensor_reshape(self, *shape):
@@ -194,6 +194,7 @@ def tensor_reshape(self, *shape):
     d = self._data
     if _eng._trace is None and d.__class__ is _ndarray and self._bat is None and \
             self.requires_grad and not self._tan and self._seen == self._ver[0] and \
+            self._elem is None and \
             (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
             RESHAPE.np_params_fn is RESHAPE_NP:
         be = np_backend or numpy_backend()
@@ -256,7 +257,7 @@ def tensor_reshape(self, *shape):
             node.seq = _next_seq()
             t = _new(Tensor)
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = seen

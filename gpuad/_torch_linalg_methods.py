@@ -1,5 +1,6 @@
 """PyTorch's linear-algebra Tensor methods: ``cholesky_solve``, ``cholesky_inverse``,
-``triangular_solve``, ``lu``, ``lu_solve``, ``matrix_exp``, ``cholesky``.
+``triangular_solve``, ``lu``, ``lu_solve``, ``matrix_exp``, ``cholesky``, ``qr``, ``svd``,
+``pinverse``, ``geqrf``, ``ormqr``.
 
 Each is a call of ``gpuad.linalg`` (torch.linalg's conventions) with the method's argument
 order and defaults; everything but the pivots is differentiable.
@@ -132,7 +133,19 @@ def pinverse(self, rcond: float = 1e-15) -> Tensor:
     return _R.linalg.pinv(self, rcond=rcond)
 
 
+def geqrf(self):
+    """torch's ``Tensor.geqrf``: ``(a, tau)``, LAPACK's Householder form of the QR
+    factorisation (``gpuad.linalg.geqrf``). Example: ``a, tau = A.geqrf()``"""
+    return _la().geqrf(self)
+
+
+def ormqr(self, input2, input3, left: bool = True, transpose: bool = False) -> Tensor:
+    """torch's ``Tensor.ormqr``: ``Q @ input3`` for ``Q`` of ``self``'s reflectors and the
+    scalars ``input2`` (``gpuad.linalg.ormqr``). Example: ``a.ormqr(tau, C)``"""
+    return _la().ormqr(self, input2, input3, left=left, transpose=transpose)
+
+
 METHODS = {n: globals()[n] for n in """
     cholesky_solve cholesky_inverse triangular_solve lu lu_solve matrix_exp cholesky qr svd
-    pinverse
+    pinverse geqrf ormqr
 """.split()}

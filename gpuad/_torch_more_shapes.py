@@ -149,8 +149,11 @@ def _conj_copy(t: Tensor, name: str) -> Tensor:
     """The conjugate of ``t``, a copy that refuses writes: torch's ``H``/``mH`` of a complex
     tensor is a view, so a write into gpuad's copy would silently miss the tensor."""
     from ._readonly import mark
+    from .tensor import ReadOnlyCopy
 
-    return mark(_R.conj(t), f"conjugate copy of Tensor.{name}",
+    r = _R.conj(t)
+    ReadOnlyCopy.attach(r, f"Tensor.{name}", t, _R.conj)  # read after a write to t: redone
+    return mark(r, f"conjugate copy of Tensor.{name}",
                 f"gpuad's {name} of a complex tensor is a copy (torch's is a view), so a write "
                 f"into it would not reach the tensor; write into the tensor through "
                 f".{'mT' if name == 'mH' else 'T'} with conjugated values, or into "

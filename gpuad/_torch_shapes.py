@@ -131,6 +131,18 @@ def squeeze(self, axis=None, *, dim=_NO):
     return _R.squeeze(self, ones) if ones else self
 
 
+def _flat_copy(self, flat):
+    """NumPy's ``x.flatten()``: a copy, marked because torch's is a view (its in-place methods
+    on it raise, and so does reading it after ``x`` has been written in place)."""
+    from .tensor import TorchViewCopy
+
+    r = _R.copy(flat)
+    if r.__class__ is Tensor:
+        r._elem = TorchViewCopy("x.flatten()", "write into x.flatten(0) or x.view(-1), which "
+                                "are views", self)
+    return r
+
+
 def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     """NumPy's ``x.flatten()`` / ``x.flatten('F')`` (a copy), or torch's
     ``x.flatten(start_dim, end_dim)`` when a dim is given (a view where one is possible).
@@ -138,9 +150,10 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     Example: ``x.flatten(1)``
     """
     if isinstance(start_dim, str) or order is not None:
-        return _R.copy(_R.ravel(self, start_dim if isinstance(start_dim, str) else order))
+        return _flat_copy(self, _R.ravel(self, start_dim if isinstance(start_dim, str) else
+                                         order))
     if start_dim is _NO and end_dim is _NO:
-        return _R.copy(_R.ravel(self))
+        return _flat_copy(self, _R.ravel(self))
     start_dim = 0 if start_dim is _NO else start_dim
     end_dim = -1 if end_dim is _NO else end_dim
     n = self.ndim
@@ -419,9 +432,14 @@ def tensor_split(self, indices_or_sections, dim: int = 0) -> tuple:
 
 def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     """torch's ``Tensor.unfold``: every window of ``size`` entries along ``dimension``,
-    ``step`` apart, in a new last dim. A copy here (torch's is a view), so it refuses writes.
+    ``step`` apart, in a new last dim. Windows that do not overlap and tile a prefix of the
+    dim (``step >= size``, ``count * step <= n``) are a view that writes go through, as
+    torch's; others are a copy that refuses writes (torch refuses most writes into
+    overlapping memory too) and is computed again when read after a write to ``self``, so it
+    reads what torch's view reads.
     Example: ``x.unfold(0, 3, 1)`` (shape ``(n - 2, 3)`` for a 1-d ``x``)"""
     from ._readonly import mark
+    from .tensor import ReadOnlyCopy
 
     x = _R.reshape(self, (1,)) if self.ndim == 0 else self
     d = _axis("unfold", dimension, x.ndim)
@@ -430,11 +448,23 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         raise ValueError(f"Tensor.unfold: size={size}, step={step} for dim {dimension} of "
                          f"length {n} (shape {self.shape}); give 0 <= size <= {n} and step > 0")
     count = (n - size) // step + 1
-    windows = (_np.arange(count)[:, None] * step + _np.arange(size)[None, :]).astype(_np.int64)
-    r = _R.take(x, windows, axis=d)
-    r = _R.moveaxis(r, d + 1, -1)
-    if self.ndim == 0:
-        r = _R.reshape(r, (size,))
-    return mark(r, "windows of Tensor.unfold", "gpuad's unfold is a copy, not torch's view, "
-                "so a write into it would not reach the tensor; write into r = "
-                "x.unfold(...).clone() or build the result functionally")
+    if step >= size and count * step <= n:  # slices of a split dim: views (basic indexing)
+        pre = (slice(None),) * d
+        r = x[pre + (slice(0, count * step),)]
+        r = r.reshape(x.shape[:d] + (count, step) + x.shape[d + 1:])
+        r = _R.moveaxis(r[pre + (slice(None), slice(0, size))], d + 1, -1)
+        return r.reshape((size,)) if self.ndim == 0 else r
+
+    def windows(src):
+        y = _R.reshape(src, (1,)) if src.ndim == 0 else src
+        idx = (_np.arange(count)[:, None] * step + _np.arange(size)[None, :]).astype(_np.int64)
+        w = _R.moveaxis(_R.take(y, idx, axis=d), d + 1, -1)
+        return _R.reshape(w, (size,)) if src.ndim == 0 else w
+
+    r = windows(self)
+    if r.__class__ is Tensor:
+        ReadOnlyCopy.attach(r, "Tensor.unfold (a copy of its windows)", self, windows)
+    return mark(r, "windows of Tensor.unfold", "windows that overlap (step < size) cannot be "
+                "written one to one (torch refuses most such writes too), and gpuad's windows "
+                "are a copy unless step >= size and count * step <= n; write into r = "
+                "x.unfold(...).clone(), into x itself, or build the result functionally")

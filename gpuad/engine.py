@@ -30,6 +30,7 @@ from ._torch_size import Size as _Size
 from ._torch_size import plain as _plain
 from .backends import Backend, _by_array_type, get_backend
 from .tensor import Tensor, _constant, _of_step
+from .tensor import refuse_stale as _refuse_stale
 
 _local = _state.local
 _nograd = _state.nograd  # [open no_grad blocks]: none, grad mode is on in every thread
@@ -201,6 +202,8 @@ def apply1(rule, x, params: dict = _EMPTY):
         # written since its history was recorded), or a NumPy array under the NumPy backend
         c = x.__class__
         if c is Tensor or c is not _ndarray and isinstance(x, Tensor):
+            if x._elem is not None:
+                _refuse_stale(x)  # a copy torch reads as a view, its source written since
             d = x._data
             fast = d.__class__ is _ndarray and x._bat is None and not x._tan and \
                 x._seen == x._ver[0]
@@ -264,12 +267,13 @@ def apply1(rule, x, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = seen
             t.requires_grad = True
             if view:  # (_link_base, inline)
+                t._elem = x._elem
                 if x._base is None:
                     t._base = x
                     t._view = ((rule, params),)
@@ -288,6 +292,8 @@ def apply2(rule, a, b, params: dict = _EMPTY):
         c = a.__class__
         if c is Tensor or c is not float and c is not int and c is not _ndarray and \
                 isinstance(a, Tensor):
+            if a._elem is not None:
+                _refuse_stale(a)
             da = a._data
             fast = da.__class__ is _ndarray and a._bat is None and not a._tan and \
                 a._seen == a._ver[0]
@@ -299,6 +305,10 @@ def apply2(rule, a, b, params: dict = _EMPTY):
         c = b.__class__
         if c is Tensor or c is not float and c is not int and c is not _ndarray and \
                 isinstance(b, Tensor):
+            if b._elem is not None:
+                _refuse_stale(b)
+                if ta and a._seen != a._ver[0]:
+                    fast = False  # (a recomputed copy that a views too)
             db = b._data
             fast = fast and db.__class__ is _ndarray and b._bat is None and not b._tan and \
                 b._seen == b._ver[0]
@@ -372,7 +382,7 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = 0
@@ -408,7 +418,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
                                and isinstance(a, Tensor)):
                 d = a._data
                 if d.__class__ is not _ndarray or a._bat is not None or a._tan or \
-                        a._seen != a._ver[0]:
+                        a._seen != a._ver[0] or a._elem is not None:
                     break
                 has_tensor = True
                 if a.requires_grad:
@@ -482,7 +492,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             node.seq = _next_seq()
             t = _new(Tensor)  # _of_step(out, node, ver), inline
             t._data = out
-            t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+            t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
             t._node = node
             t._ver = ver
             t._seen = 0
@@ -504,6 +514,11 @@ def _apply_any(rule, args: tuple, params: dict):
     tan = False
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
+            if a._elem is not None:
+                _refuse_stale(a)  # (a recomputed copy: the earlier arguments may view it)
+                for p in args[:i]:
+                    if isinstance(p, Tensor) and p._base is not None and p._seen != p._ver[0]:
+                        _refresh_view(p)
             if a._bat is not None:
                 return _B.apply_batched(rule, _plain(args), params)
             if a._base is not None and a._seen != a._ver[0]:
@@ -621,6 +636,8 @@ def _link_view(res, base, rule, params, out):
     remembers the steps from the root base (to rebuild its history after a write)."""
     res._ver = base._ver
     res._seen = base._ver[0]
+    if base._elem is not None:
+        res._elem = base._elem  # a view of a marked copy is one too (tensor.TorchViewCopy)
     _link_base(res, base, rule, params)
     n = res._node  # node_saves_output(res), inline
     if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
@@ -1446,6 +1463,11 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
                 f"{base.shape} that requires grad; the view was made under no_grad, and the "
                 f"write happens with grad enabled (torch refuses it too). Write under "
                 f"gpuad.no_grad() as well, or into a copy")
+        if t._base is not None and _repeats(t._data):
+            raise ValueError(  # (a CuPy array has no read-only flag to refuse it)
+                f"in-place write through a broadcast_to/expand view (shape {t.shape}): "
+                f"several of its elements are one element of the base; NumPy and torch "
+                f"refuse it too. Write to a copy (.clone()) or to the base itself")
         vdata = value.data if isinstance(value, Tensor) else value
         if isinstance(vdata, _ndarray | list | tuple) and type(vdata) is not type(t.data):
             be = _by_array_type.get(type(t.data))
@@ -1519,6 +1541,12 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     if root is not None:
         _set_history(root, new_root)
     _set_history(t, new)
+
+
+def _repeats(a) -> bool:
+    """Whether the array ``a`` (a broadcast view) holds one element at several places."""
+    st = getattr(a, "strides", None)
+    return st is not None and any(s == 0 and n > 1 for s, n in zip(st, a.shape, strict=True))
 
 
 def _set_history(t: Tensor, new: Tensor) -> None:

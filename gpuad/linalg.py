@@ -4,10 +4,12 @@
 (torch's top-level function), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
 ``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
-``householder_product``, next to the functions whose meaning is NumPy's too (``inv``, ``det``,
-``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``qr``,
-``matrix_power``, ``multi_dot``). The pivots are constants chosen on the values; everything
-else is differentiable. Example::
+``householder_product``, ``ldl_factor``, ``ldl_factor_ex``, ``ldl_solve``
+(gpuad/linalg_ldl.py), ``geqrf``, ``ormqr``, ``svd_lowrank`` and ``pca_lowrank`` (torch
+functions outside ``torch.linalg``; gpuad/linalg_householder.py), next to the functions
+whose meaning is NumPy's too (``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``,
+``eigvalsh``, ``svd``, ``svdvals``, ``qr``, ``matrix_power``, ``multi_dot``). The pivots
+are constants chosen on the values; everything else is differentiable. Example::
 
     import gpuad.linalg as LA
     LU, pivots = LA.lu_factor(A)
@@ -22,6 +24,8 @@ import numpy as _np
 
 from . import linalg_extra as _lx
 from . import rules as _r
+from .linalg_householder import geqrf, ormqr, pca_lowrank, svd_lowrank  # noqa: F401
+from .linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
 from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .numpy.linalg import (  # noqa: F401
@@ -44,9 +48,13 @@ __all__ = [
     "det",
     "eigh",
     "eigvalsh",
+    "geqrf",
     "householder_product",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lu",
     "lu_factor",
     "lu_factor_ex",
@@ -55,11 +63,14 @@ __all__ = [
     "matrix_exp",
     "matrix_power",
     "multi_dot",
+    "ormqr",
+    "pca_lowrank",
     "qr",
     "slogdet",
     "solve_ex",
     "solve_triangular",
     "svd",
+    "svd_lowrank",
     "svdvals",
     "vander",
 ]

@@ -101,6 +101,7 @@ class Tensor:
         self._base = _base
         self._view = None  # a view: its (rule, params) steps from _base; see engine._refresh_view
         self.name: str | None = None
+        self._elem = None  # a mark: a copy where torch's result is a view (TorchViewCopy), ...
         if _node is not None:
             self.requires_grad = True  # produced by a recorded step: float by construction
         else:
@@ -115,6 +116,8 @@ class Tensor:
         itself (``t.data[...] = a``) cannot be seen: write ``with no_grad(): t[...] = a``."""
         if self._bat is not None:
             _batched_data_error()
+        if self._elem is not None:
+            refuse_stale(self)
         return self._data
 
     @data.setter
@@ -170,8 +173,8 @@ class Tensor:
     def detach(self) -> Tensor:
         """A tensor sharing the data, cut from the tape and from forward-mode tangents."""
         r = Tensor(self._data, _ver=self._ver, _base=self._base, _bat=self._bat)
-        if getattr(self, "_elem", False):
-            r._elem = True  # (x[i].detach() is still a copy of x's element)
+        if self._elem is not None:
+            r._elem = self._elem  # (x[i].detach() is still a copy of x's element)
         return r
 
     def detach_(self) -> Tensor:
@@ -419,8 +422,17 @@ class Tensor:
         if self._bat is not None:
             return (f"BatchedTensor(shape={self.shape}, dtype={self.dtype}, "
                     f"vmap levels={self._bat})")
-        body = repr(self.numpy()).replace("array(", "Tensor(", 1)
         extra = []
+        try:
+            if self._elem is not None:
+                refuse_stale(self)
+        except RuntimeError:  # shown, marked, rather than an error inside a debugger
+            extra.append("stale: a copy torch reads as a view, its source written since")
+        from .backends import backend_of_type
+
+        be = backend_of_type(type(self._data))
+        host = be.to_host(self._data) if be is not None else _np.asarray(self._data)
+        body = repr(host).replace("array(", "Tensor(", 1)
         if self._node is not None and self._node.rule is not None:
             extra.append(f"grad_fn={self._node.rule.name}")
         elif self.requires_grad:
@@ -486,7 +498,7 @@ class Tensor:
                                                      "basic": True})
         else:
             r = _R.getitem(self, index, checked=True)
-        return mark_element(r, index)
+        return mark_element(r, index, self)
 
     @property
     def at(self):
@@ -595,6 +607,7 @@ class Tensor:
         if hasattr(self, "__dict__"):
             new.__dict__.update(_copy.deepcopy(self.__dict__, memo))
         new._node = None  # its own leaf node, made when first used (the original's feeds it)
+        new._elem = None  # an independent array: no copy torch views, never stale
         return new
 
 
@@ -614,6 +627,7 @@ def _of_step(data: Any, node: Any, ver: list) -> Tensor:
     t._base = None
     t._view = None
     t.name = None
+    t._elem = None
     t.requires_grad = True
     return t
 
@@ -631,6 +645,7 @@ def _constant(data: Any) -> Tensor:
     t._base = None
     t._view = None
     t.name = None
+    t._elem = None
     t.requires_grad = False
     return t
 
@@ -645,46 +660,157 @@ def _int_scalar_index(i) -> bool:
         and _np.dtype(d.dtype).kind in "iu"
 
 
-def mark_element(r, index):
-    """``r = x[index]``, marked when it is a copy where torch's is a view: one element taken
+def mark_element(r, index, src: Tensor | None = None):
+    """``r = src[index]``, marked when it is a copy where torch's is a view: one element taken
     by integer indices, or any result of a 0-d integer array or Tensor index (NumPy's
-    advanced indexing). Writes into it are refused: :func:`refuse_element_write`."""
+    advanced indexing). Writes into it are refused (:func:`refuse_element_write`), and so is
+    reading it once ``src`` has been written in place (:func:`refuse_stale`)."""
     if r.__class__ is not Tensor or r._base is not None or r._bat is not None:
         return r
     c = index.__class__
     if r._data.ndim == 0 and (c is int or c is tuple and all(i.__class__ is int for i in index)):
-        r._elem = True
+        r._elem = ElementCopy(src)
     elif c is not int and c is not slice:
         parts = index if c is tuple else (index,)
         basic = (int, slice, type(None), type(Ellipsis))
         scalar = [_int_scalar_index(i) for i in parts]
         if any(scalar) and all(
                 s or i.__class__ in basic for i, s in zip(parts, scalar, strict=True)):
-            r._elem = True
+            r._elem = ElementCopy(src)
     return r
 
 
 class TorchViewCopy:
-    """The ``_elem`` mark of a copy where torch's result is a view (``z.conj()``): NumPy's
-    writes into it stay (``c[0] = v``, ``c += v``), torch's in-place methods raise."""
+    """The ``_elem`` mark of a copy where torch's result is a view (``z.conj()``,
+    ``x.flatten()``): NumPy's writes into it stay (``c[0] = v``, ``c += v``), torch's in-place
+    methods raise, and so does any use of it once the tensor it was copied from has been
+    written in place (``src``, that tensor's version counter, no longer reads ``at``): NumPy
+    would read the old values there, torch the new ones."""
 
-    __slots__ = ("what", "advice")
+    __slots__ = ("what", "advice", "src", "at", "up")
 
-    def __init__(self, what: str, advice: str):
+    def __init__(self, what: str, advice: str, src: Tensor | None = None):
         self.what, self.advice = what, advice
+        self.src = None if src is None else src._ver  # (shared by src's views)
+        self.at = None if src is None else src._ver[0]
+        self.up = _mark_of(src)  # src's own mark: a copy of a copy goes stale with it
+
+    def __reduce__(self):  # a pickled or deep-copied Tensor is an independent array: no mark
+        return type(None), ()
+
+
+class ReadOnlyCopy(TorchViewCopy):
+    """The mark of a copy ``r = redo(src)`` that refuses writes (``_readonly.mark``) where
+    torch's result is a view (``z.mH``, overlapping ``x.unfold``): read after a write to
+    ``src``, it is computed again from ``src`` (values and history), so it reads what
+    torch's view reads. Example: ``ReadOnlyCopy.attach(r, "Tensor.mH", src, redo)``."""
+
+    __slots__ = ("source", "owner", "redo")
+
+    @classmethod
+    def attach(cls, r: Tensor, what: str, src: Tensor, redo: Any) -> Tensor:
+        """Mark ``r`` (just made by ``redo(src)``, no views yet); returns ``r``."""
+        import weakref
+
+        m = cls(what, "", src)
+        m.source, m.owner, m.redo = src, weakref.ref(r), redo
+        r._elem = m
+        return r
+
+    def refresh(self) -> None:
+        """Recompute the copy from its source, into its own buffer (its views see the new
+        values), and bump its version: steps that saved the old values refuse to backward,
+        as torch's do after a write to a view's base."""
+        from . import engine
+        from ._state import enable_grad
+
+        r = self.owner()
+        if r is not None and engine._trace is not None:
+            raise RuntimeError(
+                f"{self.what} read inside gpuad.jit after the tensor it was taken from was "
+                f"written in place: gpuad's result is a copy (torch's a view) that is computed "
+                f"again on such a read, which a compiled function cannot replay. Take it again "
+                f"after the write")
+        self.at = self.src[0]
+        if r is None:
+            return
+        with enable_grad():
+            new = self.redo(self.source)
+        r._data[...] = new._data
+        r._ver[0] += 1
+        engine._set_history(r, new)
+
+
+class ElementCopy(TorchViewCopy):
+    """The mark of ``x[i]``'s one-element copy (NumPy's scalar, torch's 0-d view)."""
+
+    __slots__ = ()
+    what = "x[i] with integer indices (or a 0-d integer index)"  # (shared, never set)
+    advice = "write into x itself (x[i] = v)"
+
+    def __init__(self, src: Tensor | None = None):  # (made on every x[i]: kept short)
+        if src is None:
+            self.src = self.at = self.up = None
+        else:
+            v = self.src = src._ver
+            self.at = v[0]
+            self.up = None if src._elem is None else _mark_of(src)
+
+
+def _mark_of(t: Tensor | None) -> TorchViewCopy | None:
+    """``t``'s :class:`TorchViewCopy` mark (of any kind), or None."""
+    if t is None:
+        return None
+    m = t._elem
+    if m is None and t._base is not None:
+        m = t._base._elem
+    return m if isinstance(m, TorchViewCopy) else None
+
+
+def refuse_stale(t: Tensor) -> None:
+    """Raise when ``t`` (or the base it is a view of) is a :class:`TorchViewCopy` whose source
+    has been written in place since the copy was made, directly or through a copy it was
+    itself taken from (a :class:`ReadOnlyCopy` is computed again instead); return otherwise.
+    Example: ``y = x.flatten(); x.add_(1); y.sum()`` raises here, where torch's view would
+    read ``x``'s new values and NumPy's copy the old ones."""
+    m = t._elem
+    if m.__class__ is not str and m.up is None and (m.src is None or m.src[0] == m.at):
+        return  # the common case: a copy whose source is as it was
+    for u in (t, t._base):
+        m = None if u is None else u._elem
+        if m is None or m.__class__ is str or not _stale(m):
+            continue
+        if m.__class__ is ReadOnlyCopy:
+            m.refresh()
+            continue
+        raise RuntimeError(
+            f"reading a tensor of shape {t.shape} made by {m.what}: a copy in gpuad but a "
+            f"view in torch, and the tensor it was copied from has been written in place "
+            f"since, so torch would read the new values where this copy holds the old ones. "
+            f"To keep the old values, copy explicitly when taking it (.clone() or .copy()); "
+            f"to read the new ones, take it again after the write")
+
+
+def _stale(m: TorchViewCopy) -> bool:
+    up = m.up
+    if up is not None and _stale(up):
+        if up.__class__ is not ReadOnlyCopy:
+            return True  # a copy of a stale copy
+        up.refresh()  # (bumps the version m.src reads)
+    return m.src is not None and m.src[0] != m.at
 
 
 def _conj_method(t: Tensor) -> Tensor:
     r = _R.conj(t)
-    if r is not t and r.__class__ is Tensor and r._base is None and r._bat is None:
-        r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())")
+    if r is not t and r.__class__ is Tensor and r._base is None:
+        r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())", t)
     return r
 
 
 def torch_view_copy(t: Tensor) -> TorchViewCopy | None:
-    """The :class:`TorchViewCopy` mark of ``t`` or of its base, if any."""
+    """The :class:`TorchViewCopy` mark (not an element's) of ``t`` or of its base, if any."""
     for u in (t, t._base):
-        m = getattr(u, "_elem", None) if u is not None else None
+        m = None if u is None else u._elem
         if m.__class__ is TorchViewCopy:
             return m
     return None
@@ -692,8 +818,8 @@ def torch_view_copy(t: Tensor) -> TorchViewCopy | None:
 
 def copied_element(t: Tensor) -> bool:
     """Whether ``t`` is, or is a view of, a copy marked by :func:`mark_element`."""
-    return getattr(t, "_elem", False) is True or (
-        t._base is not None and getattr(t._base, "_elem", False) is True)
+    return t._elem.__class__ is ElementCopy or (
+        t._base is not None and t._base._elem.__class__ is ElementCopy)
 
 
 def refuse_element_write(what: str) -> None:

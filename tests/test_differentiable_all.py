@@ -1,9 +1,10 @@
 """The walk over every public function: each is checked against finite differences, or exempt.
 
 Public functions are those of ``gpuad.numpy`` (with ``linalg``, ``fft``, ``random``),
-``gpuad.scipy.*`` and ``gpuad.nn.functional`` (classes and constants are not walked; a function
-reachable under several names is one function). Their derivative specifications live in
-``tests/diff_specs/`` (one module per area); ``docs/differentiable.md`` is generated from them.
+``gpuad.scipy.*``, ``gpuad.nn.functional``, ``gpuad.linalg``, ``gpuad.masked`` and ``gpuad.ops``
+(classes and constants are not walked; a function reachable under several names is one
+function). Their derivative specifications live in ``tests/diff_specs/`` (one module per area);
+``docs/differentiable.md`` is generated from them.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ JIT_SKIP: dict[str, str] = {
         "gumbel_softmax", "rrelu_")},
     "gpuad.numpy.asarray_chkfinite": "reads the values to check them, which jit refuses with "
                                      "a TracerError (tests/test_numpy_names.py)",
+    "gpuad.linalg.svd_lowrank": _DRAWS,
+    "gpuad.linalg.pca_lowrank": _DRAWS,
+    **{f"gpuad.linalg.{k}": "chooses its pivots on the host, which jit refuses with a "
+                            "TracerError (tests/test_torch_linalg_more.py)"
+       for k in ("ldl_factor", "ldl_factor_ex", "ldl_solve")},
 }
 # ... or refused with a TracerError saying why, which the test checks
 JIT_REFUSES: dict[str, str] = {

@@ -182,7 +182,7 @@ def test_unfold(backend):
     w = np.random.default_rng(7).standard_normal((2, 5, 3))
     _check_grad(lambda t: (t.unfold(1, 3, 1) * _t(w)).sum(), x)  # overlapping windows add
     u = _t(x).unfold(1, 3, 2)
-    with pytest.raises(ValueError, match="unfold is a copy"):
+    with pytest.raises(ValueError, match="windows that overlap"):
         u[0, 0, 0] = 1.0
     with pytest.raises(ValueError, match="size=8"):
         _t(x).unfold(1, 8, 1)

@@ -14,7 +14,8 @@
 - :mod:`._more_hist`: bincount and the histograms;
 - :mod:`._more_dtypes`: dtype names and queries, mgrid/ogrid/s_, printing, array conversions;
 - :mod:`._more_vectorize`: vectorize (over gpuad.vmap), frompyfunc, fromfunction;
-- :mod:`._more_ints`: digitize, isin, lexsort, (un)ravel indices, (un)packbits, windows.
+- :mod:`._more_ints`: digitize, isin, lexsort, (un)ravel indices, (un)packbits, windows;
+- :mod:`._more_torch`: torch's combinations, bucketize, and searchsorted with torch's arguments.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ from ._more_sig import *  # noqa: F403
 from ._more_sig import __all__ as _sig_all
 from ._more_stats import *  # noqa: F403
 from ._more_stats import __all__ as _stats_all
+from ._more_torch import *  # noqa: F403  (after _more_math: its searchsorted wraps that one)
+from ._more_torch import __all__ as _torch_all
 from ._more_vectorize import *  # noqa: F403
 from ._more_vectorize import __all__ as _vectorize_all
 
 __all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
            *_stats_all, *_array_all, *_api_all, *_poly_all, *_select_all, *_hist_all,
-           *_dtypes_all, *_vectorize_all, *_ints_all]
+           *_dtypes_all, *_vectorize_all, *_ints_all,
+           *[n for n in _torch_all if n not in _math_all]]

@@ -428,6 +428,7 @@ def dot(a, b, out=None):
             gb = b.requires_grad
             if _eng._trace is None and (ga or gb) and not a._tan and not b._tan and \
                     a._seen == a._ver[0] and b._seen == b._ver[0] and \
+                    a._elem is None and b._elem is None and \
                     (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
                     _MATMUL.np_fn is _MATMUL_NP:
                 be = _F.np_backend or _F.numpy_backend()
@@ -482,7 +483,7 @@ def dot(a, b, out=None):
                         node.seq = _next_seq()
                         t = _new(Tensor)
                         t._data = r
-                        t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                        t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
                         t._node = node
                         t._ver = ver
                         t._seen = 0

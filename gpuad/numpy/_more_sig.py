@@ -154,7 +154,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
             initial is None and where is None and a._bat is None:  # the whole Tensor
         d = a._data
         if _eng._trace is None and d.__class__ is _ndarray and a.requires_grad and \
-                not a._tan and a._seen == a._ver[0] and \
+                not a._tan and a._seen == a._ver[0] and a._elem is None and \
                 (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
                 _SUM.np_params_fn is _SUM_NP:  # recorded here (see gpuad/_fastops.py)
             be = _F.np_backend or _F.numpy_backend()
@@ -200,7 +200,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
                 node.seq = _next_seq()
                 t = _new(Tensor)
                 t._data = r
-                t._bat = t.grad = t._tan = t._base = t._view = t.name = None
+                t._bat = t.grad = t._tan = t._base = t._view = t.name = t._elem = None
                 t._node = node
                 t._ver = ver
                 t._seen = 0
@@ -363,12 +363,13 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 
 def cumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum along ``axis`` (flattened when None). Example: ``gnp.cumsum(x, 0)``"""
-    return _to_out(_cumsum0(_cast(a, dtype), axis), out, "cumsum")
+    # NumPy sums small integers in the platform integer unless dtype= says otherwise
+    return _to_out(_cast(_cumsum0(_cast(a, dtype), axis), dtype), out, "cumsum")
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product along ``axis`` (exact with zeros). Example: ``gnp.cumprod(x)``"""
-    return _to_out(_cumprod0(_cast(a, dtype), axis), out, "cumprod")
+    return _to_out(_cast(_cumprod0(_cast(a, dtype), axis), dtype), out, "cumprod")
 
 
 def swapaxes(a, axis1: int, axis2: int):

@@ -540,7 +540,16 @@ def _vector_norm(x, ord, axis: tuple, keepdims: bool):
         return _r.sum(_r.astype(_r.not_equal(x, 0), _raw(x).dtype), ax, keepdims=keepdims)
     if ord == 1:
         return _r.sum(_r.abs(x), ax, keepdims=keepdims)
-    return _r.power(_r.sum(_r.power(_r.abs(x), ord), ax, keepdims=keepdims), 1.0 / ord)
+    # where the p-norm has no derivative (a zero vector; a zero entry for p < 1) the
+    # subgradient 0 is given, as for p = 2 and in torch, where the chain rule would give
+    # 0 * inf = NaN: zero entries and vectors are taken apart from the formula
+    z = _r.data(x) == 0
+    zero = _gnp().all(z, axis=ax, keepdims=True)
+    terms = _r.where(z, 0.0 if ord > 0 else _np.inf, _r.power(_r.where(z, 1, _r.abs(x)), ord))
+    out = _r.power(_r.where(zero, 1, _r.sum(terms, ax, keepdims=True)), 1.0 / ord)
+    out = _r.where(zero, 0, out)
+    return out if keepdims else _r.reshape(
+        out, tuple(k for i, k in enumerate(_r.shape(x)) if i not in axis))
 
 
 def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
@@ -587,7 +596,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     0 or any p; matrices 'fro', 'nuc', 1, -1, 2, -2, inf, -inf; ``axis`` an int or a pair.
 
     At points where a vector or entrywise norm is not differentiable a subgradient is returned
-    (0 for the 2-norm at 0, an even share among exactly tied maxima); the spectral norms (2,
+    (0 for a p-norm at 0 and at zero entries, an even share among exactly tied maxima, as
+    torch); the spectral norms (2,
     -2) at a repeated extreme singular value raise DegenerateError. Example:
     ``gnp.linalg.norm(a, "nuc")``
     """
@@ -631,7 +641,13 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
         out = _vector_norm(flat, ord, (0,), False)
         return _r.reshape(out, (1,) * nd) if keepdims else out
     axes = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
+    for a in axes:
+        if not -nd <= a < nd:
+            raise ValueError(
+                f"vector_norm: axis {a} is out of bounds for an array of dimension {nd}")
     axes = tuple(sorted(int(a) % nd for a in axes))
+    if len(set(axes)) < len(axes):
+        raise ValueError(f"vector_norm: repeated axis in {tuple(axis)}")
     if len(axes) == 1:
         return _vector_norm(x, ord, axes, keepdims)
     gnp = _gnp()

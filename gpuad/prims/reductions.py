@@ -197,6 +197,8 @@ def cumprod(x, axis=None):
 def _lse_fwd(xp, x, axis, keepdims, shape):
     m = xp.max(x, axis=axis, keepdims=True) if x.size else xp.zeros(
         _kept_shape(x.shape, axis), x.dtype)  # an empty float32 input stays float32
+    if m.dtype.kind == "c":  # shift by the real part alone: the imaginary part stays the
+        m = m.real           # principal argument, in (-pi, pi], as torch's and SciPy's
     m = xp.where(xp.isfinite(m), m, 0)
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else (out.reshape(

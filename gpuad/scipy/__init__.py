@@ -1,5 +1,6 @@
-"""Differentiable pieces of SciPy: ``special``, ``stats``, ``signal.convolve`` and
-``integrate.odeint``. Needs SciPy (``pip install 'gpuad[scipy]'``).
+"""Differentiable pieces of SciPy: ``special``, ``stats``, ``signal.convolve``,
+``integrate.odeint``, and jax.scipy's ``fft`` (DCT), ``ndimage.map_coordinates`` and
+``interpolate.RegularGridInterpolator``. Needs SciPy (``pip install 'gpuad[scipy]'``).
 
 Example: ``from gpuad.scipy.special import logsumexp``
 """
@@ -11,4 +12,13 @@ except ImportError as _e:  # pragma: no cover - exercised in a subprocess by the
         "gpuad.scipy needs SciPy, which is not installed: pip install 'gpuad[scipy]' "
         "(or pip install scipy)") from _e
 
-from . import integrate, linalg, signal, special, stats  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    fft,
+    integrate,
+    interpolate,
+    linalg,
+    ndimage,
+    signal,
+    special,
+    stats,
+)

@@ -3,17 +3,20 @@
 Every OpInfo whose name gpuad provides is run on a few of its own float64 samples: ``x.name``
 (a Tensor method) for plain ops, ``gpuad.nn.functional.name`` for ``nn.functional.name``,
 ``gpuad.linalg`` (else ``gpuad.numpy.linalg``) for ``linalg.name``, ``gpuad.scipy.special``
-for ``special.name`` and ``gpuad.numpy.fft`` for ``fft.name``; ``CALL`` spells the others
-(``signal.windows.name`` is ``gpuad.scipy.signal.windows.name``, run on all its reference
-samples, which hold no tensor: their values are compared)
+for ``special.name``, ``gpuad.numpy.fft`` for ``fft.name`` and ``gpuad.masked`` for
+``masked.name``; ``CALL`` spells the others
 gpuad has (attributes such as ``x.mT``, torch functions that ``gpuad.numpy`` takes with torch's
 arguments, and torch functions without a Tensor method as docs/porting.md writes them), and
-``NOT_RUN`` says why the ones left out are. Torch tensors in the sample
+``NOT_RUN`` says why the ones left out are (``signal.windows.name``, whose samples hold no
+tensor, is ``gpuad.scipy.signal.windows.name`` run on all its reference samples, values
+compared). Torch tensors in the sample
 become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Each sample
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
 cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
-in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
+in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes;
+randomised ops (``RANDOMISED``) are compared on the part of their result that does not depend
+on the random draw. The whole
 file runs in about two minutes on two cores.
 """
 
@@ -38,6 +41,7 @@ import gpuad.nn.functional as F  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 
 gspecial = importlib.import_module("gpuad.scipy.special")
+gmasked = importlib.import_module("gpuad.masked")
 
 MAX_SAMPLES = 16
 VALUE_RTOL = 1e-10
@@ -79,9 +83,19 @@ def _float64_window(s):
     return s
 
 
+def _increasing_edges(s):
+    """histogramdd's bin edges in increasing order: its OpInfo draws them at random, where
+    NumPy's histogramdd (gpuad's) requires increasing edges and raises otherwise."""
+    bins = s.args[0]
+    if isinstance(bins, list | tuple) and bins and isinstance(bins[0], torch.Tensor):
+        s.args = ([b.sort().values for b in bins], *s.args[1:])
+    return s
+
+
 WINDOWS = ("bartlett", "blackman", "cosine", "exponential", "gaussian", "general_cosine",
            "general_hamming", "hamming", "hann", "kaiser", "nuttall")
 PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights,
+           "histogramdd": _increasing_edges,
            **{f"signal.windows.{w}": _float64_window for w in WINDOWS}}
 
 # torch's CTC backward gives the gradient of the logits beneath a log_softmax (the samples'
@@ -139,6 +153,9 @@ KNOWN = {
     "argsort": (lambda s: s.input.ndim == 0 and not s.kwargs and len(s.args) < 2,
                 "x.argsort() of a 0-d tensor is NumPy's (1-d)"),
     "linalg.svd": (lambda s: True, "singular vectors are unique only up to sign"),
+    "svd_lowrank": (lambda s: s.kwargs.get("M") is not None,
+                    "randomised: q is below the rank of A - M, so the result depends on the "
+                    "random draw (gpuad's is not torch's)"),
     "linalg.solve": (
         lambda s: s.args[0].ndim == s.input.ndim - 1 and s.args[0].ndim > 1,
         "gpuad.numpy.linalg.solve is NumPy's: a b of more than one dim is a stack of "
@@ -150,6 +167,10 @@ KNOWN = {
 # airy_ai is off by up to 3e-6, near x = -2.09 where its method changes)
 VALUE_RTOL_OF = {"special.bessel_j0": 1e-6, "special.bessel_j1": 1e-6,
                  "special.bessel_y0": 1e-6, "special.bessel_y1": 1e-6, "special.airy_ai": 5e-6}
+
+# randomised ops: compared (values and gradients) on the part of the result that does not
+# depend on the random draw, the OpInfo's own ``output_process_fn_grad`` (``(U V^H, S)``)
+RANDOMISED = {"svd_lowrank", "pca_lowrank"}
 
 # errors that name nothing: raising one of these is a failure too
 UNCLEAR = (ZeroDivisionError, KeyError, AttributeError, UnboundLocalError, NameError,
@@ -224,7 +245,22 @@ CALL = {
     "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, "constant", value),
     "lu_unpack": glinalg.lu_unpack,
     "cdist": F.cdist,
+    "combinations": gnp.combinations, "bucketize": gnp.bucketize,
+    "searchsorted": gnp.searchsorted,
+    "histogramdd": lambda x, bins, **k: _histogramdd(x, bins, **k),
+    # the OpInfos call op(a, b) on a @ b.mT
+    "svd_lowrank": lambda a, b, **k: glinalg.svd_lowrank(a @ b.mT, **k),
+    "pca_lowrank": lambda a, b, **k: glinalg.pca_lowrank(a @ b.mT, **k),
 }
+
+
+def _histogramdd(x, bins, range=None, weight=None, density=False):
+    """torch.histogramdd as docs/porting.md spells it: gnp.histogramdd of the (N, D) points,
+    ``range`` in pairs, ``weights=``."""
+    pairs = None if range is None else [tuple(range[i:i + 2]) for i in np.arange(0, len(range), 2)]
+    w = None if weight is None else weight.reshape(-1)
+    return gnp.histogramdd(x.reshape(-1, x.shape[-1]), bins, range=pairs, weights=w,
+                           density=density)
 
 
 def _window(name: str):
@@ -256,8 +292,6 @@ def _with_mean(which: str, x, *a, **k):
 
 # torch functions gpuad spells otherwise, deliberately: not run here
 NOT_RUN = {
-    "searchsorted": "gnp.searchsorted is NumPy's (side=, no right=/out_int32=)",
-    "bucketize": "gnp.digitize is NumPy's (bins second, right= means the other side)",
     "arange": "factories take NumPy's arguments (gnp.arange, zeros, ones, full, empty, eye, "
               "linspace, logspace); their OpInfo samples hold no tensor to compare",
     "full_like": "torch's full_like(x, v) is gnp.full_like's; its OpInfo passes device=",
@@ -284,6 +318,8 @@ def _resolve(op):
         return getattr(gspecial, name[8:], None)
     if name.startswith("fft."):
         return getattr(gnp.fft, name[4:], None)
+    if name.startswith("masked."):
+        return getattr(gmasked, name[7:], None)
     if "." in name or op.method_variant is None or not hasattr(ad.Tensor, name):
         return None
     return lambda x, *a, **k: getattr(x, name)(*a, **k)
@@ -353,8 +389,7 @@ def _differs(g, t, rtol):
     fin = np.isfinite(tc)
     if not np.array_equal(fin, np.isfinite(gc)):
         return "NaN/inf in other places"
-    if not np.array_equal(tc[~fin], gc[~fin]) and not (
-            np.isnan(tc[~fin]) & np.isnan(gc[~fin])).all():
+    if not np.array_equal(tc[~fin], gc[~fin], equal_nan=True):
         return "other infinities"
     if not fin.any():
         return None
@@ -378,6 +413,8 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
     tout = op(s.input, *s.args, **s.kwargs)
     try:
         gout = fn(gin, *gargs, **gkw)
+        if op.name in RANDOMISED:
+            tout, gout = s.output_process_fn_grad(tout), s.output_process_fn_grad(gout)
     except UNCLEAR:
         raise
     except Exception as e:  # noqa: BLE001

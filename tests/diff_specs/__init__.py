@@ -9,7 +9,8 @@ Each module in this package covers one area and defines two names:
   the functions that are not differentiated, each with its reason.
 
 A public function of ``gpuad.numpy``, ``gpuad.numpy.linalg``, ``gpuad.numpy.fft``,
-``gpuad.scipy.*`` or ``gpuad.nn.functional`` found in neither fails the walk.
+``gpuad.scipy.*``, ``gpuad.nn.functional``, ``gpuad.linalg``, ``gpuad.masked`` or ``gpuad.ops``
+found in neither fails the walk.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ if __name__ == "__main__":  # run as a script: this checkout's gpuad and tests/ 
 
 # walked in this order; a function reachable under several names is listed under the first
 PACKAGES = ("gpuad.numpy", "gpuad.scipy")
-MODULES = ("gpuad.nn.functional",)
+MODULES = ("gpuad.nn.functional", "gpuad.linalg", "gpuad.masked", "gpuad.ops")
 REGENERATE = "python tests/diff_specs/table.py > docs/differentiable.md"
 
 
@@ -42,7 +42,8 @@ class Function:
 
 
 def walked_modules() -> list[str]:
-    """``gpuad.numpy`` and its public submodules, ``gpuad.scipy.*``, ``gpuad.nn.functional``."""
+    """``gpuad.numpy`` and its public submodules, ``gpuad.scipy.*``, ``gpuad.nn.functional``,
+    ``gpuad.linalg``, ``gpuad.masked``, ``gpuad.ops``."""
     out: list[str] = []
     for pkg_name in PACKAGES:
         try:
@@ -156,8 +157,9 @@ def render() -> str:
         "Generated from the derivative checks in `tests/diff_specs/`; do not edit by hand. "
         f"Regenerate with `{REGENERATE}`.",
         "",
-        "Every public function of `gpuad.numpy` (with `linalg`, `fft`, `random`), `gpuad.scipy` "
-        "and `gpuad.nn.functional` is listed once; other names for the same function are under "
+        "Every public function of `gpuad.numpy` (with `linalg`, `fft`, `random`), `gpuad.scipy`, "
+        "`gpuad.nn.functional`, `gpuad.linalg` (torch's names), `gpuad.masked` and `gpuad.ops` "
+        "is listed once; other names for the same function are under "
         "*also*. *Differentiable* `yes` means first and higher derivatives are checked against "
         "float64 central differences in the modes given (`rev`: reverse mode, vjp/grad; `fwd`: "
         "forward mode, jvp) up to the order given, by `tests/test_differentiable_all.py`. `no` "
