@@ -7,7 +7,8 @@ normalisation ``norm`` is ``ifft`` with the dual normalisation ("backward" <-> "
 real loss of ``z = x + iy`` the gradient is ``dL/dx + i dL/dy``; a real input gets the real
 part of its adjoint.
 
-Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``; no ``out``).
+Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``; no ``out``);
+``hfftn``, ``ihfftn``, ``hfft2`` and ``ihfft2``, which NumPy lacks, are ``scipy.fft``'s.
 
 Example::
 
@@ -341,6 +342,47 @@ def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1
     return irfftn(a, s, axes, norm)
 
 
+def hfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: str | None = None):
+    """The n-dimensional transform of a Hermitian-symmetric signal given by its half along the
+    last of ``axes`` (a real result, ``2 * (m - 1)`` long there by default), as
+    ``scipy.fft.hfftn`` and ``torch.fft.hfftn``.
+
+    Example: ``gnp.fft.hfftn(z, s=(4, 8))``
+    """
+    a = _arr(a)
+    return irfftn(_conj(a), s, axes, norm=_DUAL[_norm(norm, "hfftn")])
+
+
+def ihfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+           norm: str | None = None):
+    """The inverse of ``hfftn`` for real input: the non-negative frequencies of the last of
+    ``axes``, as ``scipy.fft.ihfftn`` and ``torch.fft.ihfftn``.
+
+    Example: ``gnp.fft.ihfftn(x)``
+    """
+    a = _real_input(_arr(a), "ihfftn")
+    return _conj(rfftn(a, s, axes, norm=_DUAL[_norm(norm, "ihfftn")]))
+
+
+def hfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+          norm: str | None = None):
+    """``hfftn`` over the last two axes, as ``scipy.fft.hfft2``.
+
+    Example: ``gnp.fft.hfft2(z)``
+    """
+    return hfftn(a, s, axes, norm)
+
+
+def ihfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+           norm: str | None = None):
+    """``ihfftn`` over the last two axes, as ``scipy.fft.ihfft2``.
+
+    Example: ``gnp.fft.ihfft2(image)``
+    """
+    return ihfftn(a, s, axes, norm)
+
+
 # ---- shifts and frequencies -----------------------------------------------------------------
 
 def _roll(x, k: int, axis: int):
@@ -408,4 +450,5 @@ def rfftfreq(n: int, d: Any = 1.0, device: Any = None):
 
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "fft2", "ifft2",
-           "rfftn", "irfftn", "rfft2", "irfft2", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
+           "rfftn", "irfftn", "rfft2", "irfft2", "hfftn", "ihfftn", "hfft2", "ihfft2",
+           "fftshift", "ifftshift", "fftfreq", "rfftfreq"]

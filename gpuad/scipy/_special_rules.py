@@ -380,3 +380,43 @@ rel_entr = _elementwise("rel_entr", [lambda g, ans, x, y: g * (log(x) - log(y) +
                                      lambda g, ans, x, y: -g * x / y])
 kl_div = _elementwise("kl_div", [lambda g, ans, x, y: g * (log(x) - log(y)),
                                  lambda g, ans, x, y: g * (1 - x / y)])
+
+# ---- torch.special's orthogonal polynomials and Airy function --------------------------------
+# One primitive for every family: orthopoly(x, n, kind=, k=) is the k-th x-derivative of the
+# polynomial ``kind`` of degree n (gpuad/scipy/_orthopoly.py), so its x-rule is the same
+# primitive with k + 1, to any order; the degree n is an integer and has no derivative.
+
+
+def _orthopoly_fwd(xp, x, n, kind, k):
+    from . import _orthopoly
+
+    return _orthopoly.evaluate(xp, kind, x, n, k)
+
+
+def _no_degree_derivative(g, ans, x, n, kind, k):
+    raise MissingRuleError(
+        f"{kind}: cannot differentiate with respect to n (an integer degree); pass n as a "
+        f"constant (a plain array, or n.detach() of a Tensor n)")
+
+
+orthopoly = prim("orthopoly", _orthopoly_fwd,
+                 vjp=[lambda g, ans, x, n, kind, k: g * orthopoly(x, n, kind=kind, k=k + 1),
+                      _no_degree_derivative], jvp="vjp", guard=True)
+
+
+def _airy_fwd(which: int) -> Callable:
+    def fwd(xp, x):
+        if xp is _np or has_function(xp, "airy"):
+            return scipy_function(xp, "airy")(x)[which]
+        from . import _airy  # CuPy has no airy: asymptotic expansions and Taylor steps
+
+        return _airy.airy(xp, x)[which]
+
+    return fwd
+
+
+# Ai'' = x Ai: the two primitives differentiate each other to any order
+airy_ai = prim("airy_ai", _airy_fwd(0),
+               vjp=[lambda g, ans, x: g * airy_aip(x)], jvp="vjp", guard=True)
+airy_aip = prim("airy_aip", _airy_fwd(1), vjp=[lambda g, ans, x: g * x * airy_ai(x)],
+                jvp="vjp", guard=True)

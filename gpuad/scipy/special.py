@@ -11,6 +11,9 @@
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
   log_softmax.
 - Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
+- torch.special's names: the orthogonal polynomials chebyshev_polynomial_t/u/v/w,
+  shifted_chebyshev_polynomial_t/u/v/w, hermite_polynomial_h/he, laguerre_polynomial_l,
+  legendre_polynomial_p (``f(x, n)``, torch's values, differentiable in x), and airy_ai.
 
 Forwards run ``scipy.special`` (NumPy backend) or ``cupyx.scipy.special`` (CuPy backend). A
 function the installed CuPy lacks raises ``NotImplementedError`` naming it: CuPy 14 has no jn,
@@ -95,6 +98,21 @@ from ._special_rules import (
     yn,
     yv,
     zeta_,
+)
+from ._special_torch import (  # torch.special's names
+    airy_ai,
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
 )
 
 psi = digamma
@@ -354,4 +372,9 @@ __all__ = [
     "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma",
     "psi", "rel_entr", "rgamma", "softmax", "softplus", "spence", "stdtr", "xlog1py", "xlogy",
     "y0", "y1", "yn", "yv", "zeta",
+    # torch.special's names
+    "airy_ai", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+    "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
 ]

@@ -34,6 +34,11 @@ SPECS = [
     Spec("gpuad.numpy.fft.irfft2", lambda x, y: F.irfft2(x + 1j * y, s=(4, 5)), _c(4, 3)),
     Spec("gpuad.numpy.fft.rfftn", lambda x: F.rfftn(x, norm="ortho"), _r(2, 3, 4)),
     Spec("gpuad.numpy.fft.irfftn", lambda x, y: F.irfftn(x + 1j * y), _c(2, 3, 3)),
+    Spec("gpuad.numpy.fft.hfftn", lambda x, y: F.hfftn(x + 1j * y, s=(3, 6), norm="ortho"),
+         _c(2, 3, 4)),
+    Spec("gpuad.numpy.fft.ihfftn", lambda x: F.ihfftn(x, axes=(0, 1)), _r(4, 3)),
+    Spec("gpuad.numpy.fft.hfft2", lambda x, y: F.hfft2(x + 1j * y), _c(3, 4)),
+    Spec("gpuad.numpy.fft.ihfft2", lambda x: F.ihfft2(x, s=(3, 5), norm="forward"), _r(3, 4)),
     Spec("gpuad.numpy.fft.fftshift", lambda x: F.fftshift(x), _r(4, 5)),
     Spec("gpuad.numpy.fft.ifftshift", lambda x: F.ifftshift(x, axes=0), _r(5, 3)),
     # the frequencies are k / (n d): differentiable in the spacing d

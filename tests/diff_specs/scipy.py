@@ -12,6 +12,7 @@ import numpy as np
 import gpuad.numpy as gnp
 import gpuad.scipy.special as sps
 from gpuad.scipy import integrate, signal, stats
+from gpuad.scipy.signal import windows
 
 from . import Spec
 
@@ -32,12 +33,18 @@ _CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma
              "gpuad.scipy.stats.beta.logsf": ("betaincc",)}
 
 
+# computed from array operations where cupyx.scipy.special lacks their function
+_WITHOUT_CUPYX = {"airy_ai"}
+
+
 def cupy_lacks(name: str) -> str | None:
     """The cupyx.scipy.special function that ``name`` (``gpuad.scipy.special.jv`` or ``jv``,
     or a spec name) needs on the cupy backend and this CuPy lacks, or None: then it raises
     NotImplementedError naming that function."""
     name = name.split("#")[0]
     short = name.removeprefix("gpuad.scipy.special.")
+    if short in _WITHOUT_CUPYX:
+        return None
     need = _CUPYX_OF.get(name) or _CUPYX_OF.get(short)
     if need is None and "." not in short:
         rule = getattr(getattr(sps, short, None), "rule", None)
@@ -103,6 +110,13 @@ add(S + "stdtr", lambda x: sps.stdtr(np.array([1.5, 2.0, 4.0, 9.0]), x), real())
 add(S + "xlogy", sps.xlogy, lambda rng: (rng.standard_normal(4), rng.uniform(0.3, 2, 4)))
 add(S + "xlog1py", sps.xlog1py, lambda rng: (rng.standard_normal(4), rng.uniform(-0.5, 2, 4)))
 add(S + "multigammaln", lambda a: sps.multigammaln(a, 3), pos(lo=1.5, hi=4.0))
+for name in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+             "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+             "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+             "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+             "laguerre_polynomial_l", "legendre_polynomial_p"):  # torch's; degrees up to 9
+    add(S + name, lambda x, k=name: getattr(sps, k)(x, np.array([0, 2, 5, 9])), real())
+add(S + "airy_ai", sps.airy_ai, real())
 add(S + "logsumexp", lambda a, b: sps.logsumexp(a, axis=1, b=b),
     lambda rng: (rng.standard_normal((3, 4)), rng.uniform(0.3, 2.0, (3, 4))))
 add(S + "softmax", lambda a: sps.softmax(a, axis=0), lambda rng: (rng.standard_normal((3, 2)),))
@@ -173,6 +187,18 @@ add("gpuad.scipy.signal.correlate2d", lambda a, b: signal.correlate2d(a, b, mode
     lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((2, 3))))
 add("gpuad.scipy.signal.fftconvolve", lambda a, b: signal.fftconvolve(a, b, mode="same"),
     lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
+
+W = "gpuad.scipy.signal.windows."
+add(W + "gaussian", lambda s: windows.gaussian(6, std=s), lambda rng: (rng.uniform(0.8, 3, ()),))
+add(W + "exponential", lambda c, t: windows.exponential(6, c, t, sym=False),
+    lambda rng: (rng.uniform(1.1, 1.9, ()), rng.uniform(0.8, 3, ())))
+add(W + "kaiser", lambda b: windows.kaiser(7, beta=b), lambda rng: (rng.uniform(1, 9, ()),))
+add(W + "general_cosine", lambda a: windows.general_cosine(6, a, sym=False),
+    lambda rng: (rng.uniform(0.1, 0.5, 3),))
+add(W + "general_hamming", lambda a: windows.general_hamming(5, a),
+    lambda rng: (rng.uniform(0.4, 0.7, ()),))
+EXEMPT.update({W + k: "a constant: no array input (a window of M points)" for k in (
+    "bartlett", "blackman", "cosine", "hamming", "hann", "nuttall")})
 
 
 add("gpuad.scipy.integrate.cumulative_trapezoid",

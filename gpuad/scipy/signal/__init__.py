@@ -1,5 +1,6 @@
 """``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
-``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it.
+``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it; the window
+functions are in ``gpuad.scipy.signal.windows``.
 
 The convolution is computed from sliding windows of the (padded) first input and an einsum with
 the flipped second input, all recorded primitives: its derivatives are again convolutions and
@@ -17,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import numpy as gnp
-from ..rules import _xp, data, getitem, ndim, shape
+from ... import numpy as gnp
+from ...rules import _xp, data, getitem, ndim, shape
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -211,4 +212,6 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return convolve(in1, in2, mode)
 
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve"]
+from . import windows  # noqa: E402  (scipy.signal.windows, torch.signal.windows)
+
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve", "windows"]
