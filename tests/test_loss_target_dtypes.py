@@ -116,3 +116,41 @@ def test_bincount_of_float32_weights_is_float32(backend):
     g = ad.grad(lambda v: (lab.bincount(v) * xp.arange(4.0)).sum())(w)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g.get() if hasattr(g, "get") else g, [1.0, 3.0, 1.0])
+
+
+def test_distributions_with_float32_parameters_stay_float32(backend):
+    import gpuad.distributions as D
+
+    xp = ad.get_backend().xp
+    s = ad.tensor(xp.asarray(np.array([1.0, 2.0], np.float32)))
+    p = ad.tensor(xp.asarray(np.array([0.3, 0.6], np.float32)))
+    counts = xp.asarray(np.array([3, 4]))
+    cases = {
+        "Normal(0.0, s) at int64 values": D.Normal(0.0, s).log_prob(counts),
+        "Poisson at int64 counts": D.Poisson(s).log_prob(counts),
+        "Binomial(10, p)": D.Binomial(10, probs=p).log_prob(counts),
+        "Bernoulli at int64 labels": D.Bernoulli(probs=p).log_prob(xp.asarray(np.array([0, 1]))),
+        "Uniform(0, s).sample()": D.Uniform(0, s).sample(),
+        "Categorical.mean": D.Categorical(probs=p).mean,
+    }
+    bad = [f"{k}: {v.dtype}" for k, v in cases.items() if v.dtype != np.float32]
+    assert not bad, "\n".join(bad)
+    # the values are the float64 ones, rounded
+    ref = D.Poisson(s.astype(np.float64)).log_prob(counts)
+    np.testing.assert_allclose(D.Poisson(s).log_prob(counts).numpy(), ref.numpy(), rtol=1e-6)
+    assert D.Categorical(probs=p).log_prob(xp.asarray(np.array(1))).dtype == np.float32
+
+
+def test_optax_losses_with_integer_labels_stay_float32(backend):
+    from gpuad import optax
+
+    xp = ad.get_backend().xp
+    x = ad.tensor(xp.asarray(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)))
+    t = xp.asarray(np.array([[0, 1, 0]] * 4))  # int64, as JAX's lattice promotes to float32
+    for name, out in {
+        "softmax_cross_entropy": optax.softmax_cross_entropy(x, t),
+        "sigmoid_binary_cross_entropy": optax.sigmoid_binary_cross_entropy(x, t),
+        "l2_loss": optax.l2_loss(x, t), "squared_error": optax.squared_error(x, t),
+        "huber_loss": optax.huber_loss(x, t),
+    }.items():
+        assert out.dtype == np.float32, f"{name}: {out.dtype}"

@@ -211,3 +211,55 @@ def test_index_functions_keep_the_float_dtype_as_torch(backend, xdt, idt):
         if (want or np.dtype(xdt).name) != got and not (want is None and name == "one_hot @ w"):
             bad.append(f"{name}: torch {want}, gpuad {got}")
     assert not bad, "\n".join(bad)
+
+
+def _dist_cases(m):
+    """name -> (distribution, value) with float32 parameters mixed with Python numbers and
+    integer values, built from the module ``m`` (torch's or gpuad's distributions)."""
+    def f32(v):
+        a = np.asarray(v, np.float32)
+        return torch.tensor(a) if m is torch.distributions else ad.tensor(a)
+
+    def i64(v):
+        a = np.asarray(v, np.int64)
+        return torch.tensor(a) if m is torch.distributions else ad.tensor(a)
+
+    p, s = f32([0.3, 0.6]), f32([1.0, 2.0])
+    return {
+        "Normal": (m.Normal(0.0, s), f32([0.5, 1.0])),
+        "Normal int value": (m.Normal(0.0, s), i64([0, 1])),
+        "Laplace": (m.Laplace(1, s), f32([0.5, 1.0])),
+        "Cauchy": (m.Cauchy(0.0, s), f32([0.5, 1.0])),
+        "Gumbel": (m.Gumbel(0.0, s), f32([0.5, 1.0])),
+        "Uniform": (m.Uniform(0, s), f32([0.5, 0.7])),
+        "LogNormal": (m.LogNormal(0.0, s), f32([0.5, 1.0])),
+        "StudentT": (m.StudentT(3.0, 0.0, s), f32([0.5, 1.0])),
+        "Gamma": (m.Gamma(2.0, s), f32([0.5, 1.0])),
+        "Beta": (m.Beta(2.0, s), f32([0.5, 0.25])),
+        "Exponential": (m.Exponential(s), f32([0.5, 1.0])),
+        "Bernoulli": (m.Bernoulli(probs=p), i64([0, 1])),
+        "Binomial": (m.Binomial(10, probs=p), i64([3, 4])),
+        "Poisson": (m.Poisson(s), i64([3, 4])),
+        "Categorical": (m.Categorical(probs=p), i64(1)),
+    }
+
+
+def test_distributions_keep_float32_parameters_as_torch(backend):
+    if backend != "numpy":
+        pytest.skip("compared with torch's CPU results on the NumPy backend")
+    import gpuad.distributions as D
+
+    want, got, bad = _dist_cases(torch.distributions), _dist_cases(D), []
+    for name in want:
+        (td, tv), (gd, gv) = want[name], got[name]
+        for what, t, g in (("log_prob", lambda: td.log_prob(tv), lambda: gd.log_prob(gv)),
+                           ("mean", lambda: td.mean, lambda: gd.mean),
+                           ("sample", lambda: td.sample(), lambda: gd.sample())):
+            try:
+                tdt = str(t().dtype)[6:]
+            except (RuntimeError, ValueError, NotImplementedError):
+                continue
+            gdt = str(np.dtype(g().dtype))
+            if tdt != gdt:
+                bad.append(f"{name}.{what}: torch {tdt}, gpuad {gdt}")
+    assert not bad, "\n".join(bad)
