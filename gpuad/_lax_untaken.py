@@ -23,6 +23,7 @@ import numpy as _np
 
 from . import _state
 from ._raw import _xp
+from ._raw import shape as _shape
 from .tensor import Tensor
 from .tree import tree_flatten, tree_unflatten
 
@@ -39,7 +40,9 @@ def _leaf_key(x: Any) -> Any:
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return (tuple(x.shape), str(x.dtype), type(x).__name__)
     code = getattr(x, "__code__", None)
-    return ("code", id(code)) if code is not None else ("obj", id(x))
+    # code objects compare by content; another object by identity (a reused id can at worst
+    # skip a check, never change a result)
+    return ("code", code) if code is not None else ("obj", id(x))
 
 
 def _fn_key(fn: Callable) -> Any:
@@ -48,7 +51,8 @@ def _fn_key(fn: Callable) -> Any:
         return ("obj", id(fn))
     cells = tuple(_leaf_key(c.cell_contents) if c.cell_contents is not None else None
                   for c in (fn.__closure__ or ()))
-    return (id(code), cells, tuple(_leaf_key(d) for d in (fn.__defaults__ or ())),
+    return (code, id(getattr(fn, "__globals__", None)), cells,
+            tuple(_leaf_key(d) for d in (fn.__defaults__ or ())),
             id(getattr(fn, "__self__", None)))
 
 
@@ -77,8 +81,8 @@ def remember(key: Any) -> None:
 
 
 def _stand_in(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return Tensor(_xp(x).zeros(tuple(x._data.shape), x._data.dtype))
+    if isinstance(x, Tensor):  # (inside vmap: one example's shape)
+        return Tensor(_xp(x).zeros(_shape(x), x._data.dtype))
     if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, _np.generic):
         return _xp(x).zeros(tuple(x.shape), _np.dtype(x.dtype))
     return x
@@ -104,9 +108,3 @@ def untaken_output(fn: Callable, *args: Any) -> Any:
     finally:
         if tr is not None:
             tr.paused -= 1
-
-
-def batched_anywhere(*trees: Any) -> bool:
-    """Whether a leaf is a vmap-batched Tensor (its types are per example: not compared)."""
-    return any(isinstance(x, Tensor) and x._bat is not None
-               for t in trees for x in tree_flatten(t)[0])

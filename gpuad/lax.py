@@ -310,13 +310,11 @@ def _check_zero_trip(fn: str, body: Callable, key_fn: Callable, val: Any) -> Any
     the carry with its Python numbers promoted to the body's dtypes, as JAX's."""
     from . import _lax_untaken as _u
 
-    if _u.batched_anywhere(val):
-        return val
     key = _u.check_key((key_fn,), val)
     if _u.passed(key):
         return val
     out = _u.untaken_output(body, val)
-    if out is _u._SKIP or _u.batched_anywhere(out):
+    if out is _u._SKIP:
         return val
     _check_same(fn, "the carry it received", "the carry body_fun returned", val, out)
     promoted = _promote_weak(val, out)
@@ -602,16 +600,14 @@ def _check_untaken(fn: str, fns: tuple, names: tuple, taken: int, operands: tupl
     traces every branch), evaluated without running them for real (gpuad/_lax_untaken.py)."""
     from . import _lax_untaken as _u
 
-    if _u.batched_anywhere(operands, out):
-        return
-    key = _u.check_key(fns, operands, out, taken)
+    key = _u.check_key(fns, operands, out, taken)  # (inside vmap: per-example types)
     if _u.passed(key):
         return
     for k, f in enumerate(fns):
         if k == taken:
             continue
         other = _u.untaken_output(f, *operands)
-        if other is _u._SKIP or _u.batched_anywhere(other):
+        if other is _u._SKIP:
             continue
         first, second = (k, taken) if k < taken else (taken, k)
         ref, res = (other, out) if k < taken else (out, other)

@@ -83,3 +83,14 @@ def test_zero_trip_loops_check_the_body_carry(backend):
     assert isinstance(lax.fori_loop(0, 0, lambda i, c: c * 2.0, 1), float)
     out = lax.fori_loop(0, 0, lambda i, c: c * x[0], 1.0)
     assert out.dtype == np.float32 and float(out) == 1.0
+
+
+def test_untaken_branches_are_checked_inside_vmap_per_example(backend):
+    xs = gnp.asarray(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"switch: .*float64\[1\].*float64\[3\]"):
+        ad.vmap(lambda v: lax.switch(0, [lambda u: u * 2, lambda u: u[:1]], v))(xs)
+    # an untaken branch closing over the batched value: its per-example type is compared
+    with pytest.raises(TypeError, match=r"cond: .*float64\[\].*float64\[3\]"):
+        ad.vmap(lambda v: lax.cond(True, lambda u: u * 2, lambda u: (u * v).sum(), v))(xs)
+    out = ad.vmap(lambda v: lax.cond(False, lambda u: u * v, lambda u: u + 1, v))(xs)
+    np.testing.assert_allclose(out.get() if hasattr(out, "get") else out, np.full((2, 3), 2.0))

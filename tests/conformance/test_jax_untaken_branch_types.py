@@ -15,6 +15,17 @@ import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 from gpuad import lax  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _jax_default_types():
+    """JAX's default 32-bit types, whose weak-type rule gpuad's branches follow (another
+    test may have turned x64 on)."""
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)
+    yield
+    jax.config.update("jax_enable_x64", before)
+
+
 BRANCHES = {  # name -> (branch a, branch b), written once for both libraries (np-like ``m``)
     "same": (lambda m: lambda x: x * 2, lambda m: lambda x: x - 1),
     "shape": (lambda m: lambda x: x, lambda m: lambda x: x[:2]),
