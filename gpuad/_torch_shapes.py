@@ -123,11 +123,12 @@ def squeeze(self, axis=None, *, dim=_NO):
     if dim is None:
         return _R.squeeze(self)
     dims = dim if isinstance(dim, tuple | list) else (dim,)
-    ones = tuple(
-        d
-        for d in (_axis("squeeze", d, self.ndim) for d in dims)
-        if self.ndim and self.shape[d] == 1
-    )
+    named = [_axis("squeeze", d, self.ndim) for d in dims]
+    if len(set(named)) != len(named):  # torch: "dim 1 appears multiple times in the list"
+        from .prims._helpers import repeated_axis
+
+        raise ValueError(f"Tensor.squeeze: {repeated_axis(dims, named)}")
+    ones = tuple(d for d in named if self.ndim and self.shape[d] == 1)
     return _R.squeeze(self, ones) if ones else self
 
 

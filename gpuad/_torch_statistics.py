@@ -187,11 +187,15 @@ def _histc(xp, a, bins: int, lo: float, hi: float):
 
 def bincount(self, weights=None, minlength: int = 0) -> Tensor:
     """torch's ``bincount`` of a 1-D tensor of non-negative integers (NumPy's; the weighted
-    counts are differentiable in ``weights``). Example: ``labels.bincount(minlength=10)``"""
+    counts are differentiable in ``weights``, float32 for float32 weights, else float64, as
+    torch). Example: ``labels.bincount(minlength=10)``"""
     if self.ndim != 1 or self.dtype.kind not in "iu":
         raise TypeError(f"Tensor.bincount takes a 1-D tensor of integers, got dtype "
                         f"{self.dtype} of shape {self.shape}")
-    return _R.bincount(self, weights, minlength=minlength)
+    out = _R.bincount(self, weights, minlength=minlength)
+    if getattr(weights, "dtype", None) == _np.float32:  # torch keeps float32 weights' dtype
+        out = out.astype(_np.float32)                   # (NumPy's counts are float64)
+    return out
 
 
 def argwhere(self) -> Tensor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from .. import numpy as gnp
 from .._numpy_protocol import stop_gradient
 from .._raw import data, shape
@@ -22,9 +24,29 @@ def as_param(x: Any) -> Any:
     return a if a.dtype.kind in "fc" else a.astype(xp.float64)
 
 
+def value_like(value: Any, param: Any) -> Any:
+    """An integer or boolean ``value`` in the float dtype of ``param``, as torch promotes it
+    (a float32 Poisson's ``log_prob`` of int64 counts is float32, not NumPy's float64).
+
+    Example: ``value = value_like(value, self.rate)``
+    """
+    vd, pd = getattr(value, "dtype", None), getattr(param, "dtype", None)
+    if vd is not None and pd is not None and vd.kind in "biu" and pd.kind == "f":
+        return value.astype(pd)
+    return value
+
+
 def broadcast_all(*values: Any) -> list[Any]:
-    """The parameters as arrays broadcast to one shape (differentiably)."""
+    """The parameters as arrays broadcast to one shape (differentiably). A Python number
+    takes the float dtype of the array parameters, as torch's ``broadcast_all`` (``Binomial(
+    10, probs=p32)`` computes in float32); with none, float64."""
     vals = [as_param(v) for v in values]
+    floats = [v.dtype for v, o in zip(vals, values, strict=True)
+              if not isinstance(o, int | float) and v.dtype.kind == "f"]
+    if floats:
+        dt = _np.result_type(*floats)
+        vals = [v.astype(dt) if isinstance(o, int | float) else v
+                for v, o in zip(vals, values, strict=True)]
     shp = gnp.broadcast_shapes(*(shape(v) for v in vals))
     return [v if shape(v) == shp else gnp.broadcast_to(v, shp) for v in vals]
 

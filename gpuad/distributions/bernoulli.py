@@ -14,7 +14,7 @@ from .. import numpy as gnp
 from .._raw import shape
 from ..scipy import special as sps
 from . import constraints
-from ._util import as_param, clamp_probs, detached, expand_to, raw, uniform01
+from ._util import as_param, clamp_probs, detached, expand_to, raw, uniform01, value_like
 from .distribution import Distribution
 
 
@@ -77,7 +77,7 @@ class Bernoulli(Distribution):
         return detached(draw, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        value = self._check(value)
+        value = value_like(self._check(value), self.logits)
         return value * self.logits - sps.softplus(self.logits)
 
     def entropy(self) -> Any:

@@ -16,7 +16,7 @@ from .._raw import shape
 from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
-from ._util import broadcast_all, clamp_probs, detached, expand_to, raw
+from ._util import broadcast_all, clamp_probs, detached, expand_to, raw, value_like
 from .bernoulli import _one_of
 from .distribution import Distribution
 
@@ -93,7 +93,7 @@ class Binomial(Distribution):
         return detached(draw, self.total_count, self.probs)
 
     def log_prob(self, value: Any) -> Any:
-        value = self._check(value)
+        value = value_like(self._check(value), self.logits)
         n, lg = self.total_count, self.logits
         log_norm = (
             n * (lg + gnp.abs(lg)) / 2 + n * gnp.log1p(gnp.exp(-gnp.abs(lg))) - sps.gammaln(n + 1)

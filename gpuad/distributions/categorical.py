@@ -30,6 +30,7 @@ class Categorical(Distribution):
     }
     has_enumerate_support = True
     _event_ndims = {"probs": 1, "logits": 1}
+    _index_values = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None):
         _one_of(type(self).__name__, probs, logits)
@@ -68,7 +69,8 @@ class Categorical(Distribution):
 
     @property
     def mean(self) -> Any:
-        return get_backend().xp.full(self._batch_shape, float("nan"))
+        dt = raw(self._param).dtype
+        return get_backend().xp.full(self._batch_shape, float("nan"), dtype=dt)
 
     @property
     def mode(self) -> Any:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import numpy as _np
+
 from .. import _value_checks as _vc
 from .._raw import shape
 from ..backends import get_backend
@@ -59,6 +61,8 @@ class Distribution:
     has_rsample = False
     has_enumerate_support = False
     arg_constraints: dict[str, constraints.Constraint] = {}
+    #: ``log_prob`` reads integer values as indices (Categorical): they keep their dtype
+    _index_values = False
     support: Any = None
     _validate_args = True
     _event_ndims: dict[str, int] = {}  # event axes of each parameter (expand keeps them)
@@ -239,6 +243,14 @@ class Distribution:
         value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value, method)
+        vd = getattr(value, "dtype", None)
+        if vd is not None and vd.kind in "biu" and not self._index_values:
+            # torch's promotion: integer values take the parameters' float dtype (a float32
+            # Normal's log_prob of int64 values is float32, not NumPy's float64)
+            floats = [p.dtype for p in self._init_params().values()
+                      if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"]
+            if floats:
+                value = value.astype(_np.result_type(*floats))
         return value
 
     def __repr__(self) -> str:

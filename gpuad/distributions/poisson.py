@@ -12,7 +12,7 @@ from .._raw import shape
 from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
-from ._util import as_param, detached, expand_to, raw
+from ._util import as_param, detached, expand_to, raw, value_like
 from .distribution import Distribution
 
 
@@ -49,5 +49,5 @@ class Poisson(Distribution):
         return detached(draw, self.rate)
 
     def log_prob(self, value: Any) -> Any:
-        value = self._check(value)
+        value = value_like(self._check(value), self.rate)
         return sps.xlogy(value, self.rate) - self.rate - sps.gammaln(value + 1)

@@ -108,12 +108,12 @@ def ctc_loss(log_probs: Array, targets: Any, input_lengths: Any, target_lengths:
     # log_probs of each extended label at every frame: (T, N, width)
     lpe = gnp.take_along_axis(lp, xp.broadcast_to(ext_d[None], (t_max, n, width)), 2)
     neg = -np.inf
-    start = np.full((n, width), neg)
+    start = np.full((n, width), neg, dtype=data(lp).dtype)  # not float64: torch's dtype
     start[:, 0] = 0.0
     if width > 1:
         start[s_len > 0, 1] = 0.0
     alpha = xp.asarray(start) + lpe[0] if t_max else xp.asarray(start)
-    pad2 = xp.full((n, 2), neg)
+    pad2 = xp.full((n, 2), neg, dtype=data(lp).dtype)
     skip_d = xp.asarray(skip)
     for t in range(1, int(t_len.max(initial=0))):
         shifted = gnp.concatenate([pad2, alpha], axis=1)  # alpha at s - 2, s - 1
@@ -127,8 +127,8 @@ def ctc_loss(log_probs: Array, targets: Any, input_lengths: Any, target_lengths:
     before = gnp.where(xp.asarray(s_len > 0),
                        gnp.take_along_axis(alpha, xp.maximum(last - 1, 0), 1)[:, 0], neg)
     loss = -_lse(gnp.stack([ends, before]))
-    loss = gnp.where(xp.asarray(t_len == 0), gnp.where(xp.asarray(s_len == 0), 0.0, np.inf),
-                     loss)
+    empty = xp.asarray(np.where(s_len == 0, 0.0, np.inf).astype(data(lp).dtype))
+    loss = gnp.where(xp.asarray(t_len == 0), empty, loss)
     if zero_infinity:
         loss = gnp.where(gnp.isinf(data(loss)), 0.0, loss)
     if reduction == "none":

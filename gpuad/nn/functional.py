@@ -355,12 +355,29 @@ def _same_shape(op: str, input: Array, target: Array) -> None:
         )
 
 
+def _like_input(other: Any, input: Array, floats: bool = False) -> Any:
+    """torch's promotion of a loss's target or weight with its float ``input``: an integer or
+    boolean one takes the input's dtype (float32 scores with int64 targets give a float32
+    loss, where NumPy's promotion gives float64); with ``floats``, a float one of another
+    dtype too (the losses whose torch kernels keep the input's dtype).
+
+    Example: ``target = _like_input(target, input)``
+    """
+    dt, idt = getattr(other, "dtype", None), getattr(input, "dtype", None)
+    if dt is None or idt is None or np.dtype(idt).kind not in "fc" or dt == idt:
+        return other
+    if np.dtype(dt).kind in "biu" or (floats and np.dtype(dt).kind == "f"):
+        return other.astype(idt)
+    return other
+
+
 def mse_loss(input: Array, target: Array, reduction: str = "mean") -> Array:
     """Mean squared error; ``input`` and ``target`` must have the same shape.
 
     Example: ``mse_loss(pred, y)``
     """
     _same_shape("mse_loss", input, target)
+    target = _like_input(target, input)
     d = input - target
     return _reduce(d * d, reduction)
 
@@ -467,9 +484,12 @@ def _check_labels(op: str, lab: Any, k: int, ignore_index: int) -> None:
                           values=lambda xp, i: i), lab)
 
 
-def _class_weight(op: str, weight: Any, c: int, ndim: int) -> Any:
-    """``weight`` (C,) checked, and shaped to broadcast along axis 1 of an ``ndim`` array."""
+def _class_weight(op: str, weight: Any, c: int, ndim: int, like: Array) -> Any:
+    """``weight`` (C,) checked, in the dtype of the scores ``like`` (torch computes in it and
+    refuses a weight of another dtype), and shaped to broadcast along axis 1 of an ``ndim``
+    array."""
     w = weight if isinstance(weight, Tensor) else gnp.asarray(weight)
+    w = _like_input(w, like, floats=True)
     if _r.shape(w) != (c,):
         raise ValueError(f"{op}: weight must have shape ({c},), one per class, got "
                          f"{_r.shape(w)}")
@@ -492,7 +512,7 @@ def _nll(logp: Array, lab: Any, weight: Any, ignore_index: int, reduction: str,
         wt = gnp.asarray(keep).astype(dt)
         loss = gnp.where(keep, -picked, 0.0)
     else:
-        wb = _class_weight(op, weight, c, len(s))
+        wb = _class_weight(op, weight, c, len(s), logp)
         wt = gnp.where(keep, gnp.take(gnp.reshape(wb, (c,)), safe), 0.0)
         loss = gnp.where(keep, -picked * wt, 0.0)
     if smoothing:
@@ -524,8 +544,8 @@ def _xent_probs(logits: Array, probs: Array, weight: Any, reduction: str,
         probs = probs * (1 - smoothing) + smoothing / c
     prod = log_softmax(logits, axis=axis) * probs
     if weight is not None:
-        prod = prod * (_class_weight("cross_entropy", weight, c, len(s)) if axis else
-                       gnp.reshape(_class_weight("cross_entropy", weight, c, 2), (c,)))
+        prod = prod * (_class_weight("cross_entropy", weight, c, len(s), logits) if axis else
+                       gnp.reshape(_class_weight("cross_entropy", weight, c, 2, logits), (c,)))
     if reduction == "none":
         return -gnp.sum(prod, axis=axis)
     total = -gnp.sum(prod)
@@ -548,6 +568,8 @@ def binary_cross_entropy_with_logits(logits: Array, targets: Array, reduction: A
     reduction, weight = _reduction_or_weight("binary_cross_entropy_with_logits", reduction,
                                              weight)
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
+    targets = _like_input(targets, logits)
+    weight, pos_weight = (_like_input(w, logits, floats=True) for w in (weight, pos_weight))
     if pos_weight is None:
         loss = _softplus_plain(logits) - logits * targets
     else:
@@ -595,6 +617,7 @@ def smooth_l1_loss(input: Array, target: Array, reduction: str = "mean",
     Example: ``smooth_l1_loss(fc(x), y)``
     """
     _same_shape("smooth_l1_loss", input, target)
+    target = _like_input(target, input)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     d = input - target

@@ -29,7 +29,7 @@ from .. import rules as _r
 from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
 from ..tensor import Tensor
-from .functional import _reduce, _same_shape, nll_loss, smooth_l1_loss
+from .functional import _like_input, _reduce, _same_shape, nll_loss, smooth_l1_loss
 from .modules import Module
 from .similarity import pairwise_distance
 
@@ -104,6 +104,7 @@ def l1_loss(
     Example: ``F.l1_loss(pred, y)``
     """
     _same_shape("l1_loss", input, target)
+    target, weight = _like_input(target, input), _like_input(weight, input)
     return _weighted("l1_loss", gnp.abs(input - target), weight, reduction, True)
 
 
@@ -120,6 +121,7 @@ def huber_loss(
     Example: ``F.huber_loss(pred, y, delta=0.5)``
     """
     _same_shape("huber_loss", input, target)
+    target, weight = _like_input(target, input), _like_input(weight, input)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     d = input - target
@@ -138,13 +140,15 @@ def kl_div(input: Array, target: Array, reduction: str = "mean", log_target: boo
     Example: ``F.kl_div(F.log_softmax(z, dim=1), p, reduction='batchmean')``
     """
     _same_shape("kl_div", input, target)
+    target = _like_input(target, input)
     _check_reduction(reduction, ("batchmean",))
     if log_target:
         loss = gnp.exp(target) * (target - input)
     else:
         from ..scipy.special import xlogy  # on first use: it loads SciPy
 
-        loss = xlogy(target, target) - target * input
+        ent = xlogy(target, target)  # float64 for float16 targets, as SciPy's
+        loss = ent.astype(gnp.result_type(target)) - target * input
     if reduction != "batchmean":
         return _reduce(loss, reduction)
     s = _r.shape(input)
@@ -187,6 +191,7 @@ def binary_cross_entropy(
     if isinstance(weight, str):
         weight, reduction = None, weight
     _same_shape("binary_cross_entropy", input, target)
+    target, weight = _like_input(target, input), _like_input(weight, input)
     _check_reduction(reduction)
     if math.prod(_r.shape(input)):
         _vc.run(_BCE_RANGE, input)
@@ -211,6 +216,7 @@ def poisson_nll_loss(
     Example: ``F.poisson_nll_loss(log_rate, counts)``
     """
     _same_shape("poisson_nll_loss", input, target)
+    target = _like_input(target, input)
     _check_reduction(reduction)
     if log_input:
         loss = gnp.exp(input) - target * input
@@ -240,6 +246,7 @@ def gaussian_nll_loss(
     Example: ``F.gaussian_nll_loss(mu, y, sigma2)``
     """
     _check_reduction(reduction)
+    target, var = _like_input(target, input), _like_input(var, input)
     s = _r.shape(input)
     if isinstance(var, int | float):
         if var < 0:
@@ -294,6 +301,7 @@ def margin_ranking_loss(
             f"{_r.shape(input2)} and {_r.shape(target)}"
         )
     _check_reduction(reduction)
+    target = _like_input(target, input1)
     return _reduce(_hinge(-target * (input1 - input2) + margin), reduction)
 
 
@@ -317,6 +325,7 @@ def soft_margin_loss(input: Array, target: Array, reduction: str = "mean") -> Ar
     Example: ``F.soft_margin_loss(scores, labels)``
     """
     _same_shape("soft_margin_loss", input, target)
+    target = _like_input(target, input, floats=True)  # torch's result: the input's dtype
     _check_reduction(reduction)
     return _reduce(_softmax.softplus(-target * input), reduction)
 
@@ -372,6 +381,7 @@ def triplet_margin_loss(
             f"{_r.shape(positive)} and {_r.shape(negative)}"
         )
     _check_reduction(reduction)
+    positive, negative = _like_input(positive, anchor), _like_input(negative, anchor)
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -440,7 +450,7 @@ def multi_margin_loss(
     if weight is not None:
         if len(_r.shape(weight)) != 1:
             raise ValueError(f"multi_margin_loss: weight must be 1-d, got {_r.shape(weight)}")
-        h = h * gnp.take(weight, li)
+        h = h * gnp.take(_like_input(weight, input, floats=True), li)
     return _reduce(gnp.reshape(gnp.sum(h, axis=-1) / c, ls), reduction)
 
 
@@ -453,6 +463,7 @@ def multilabel_soft_margin_loss(
     Example: ``F.multilabel_soft_margin_loss(z, multi_hot)``
     """
     _same_shape("multilabel_soft_margin_loss", input, target)
+    target, weight = _like_input(target, input), _like_input(weight, input)
     _check_reduction(reduction)
     if not _r.shape(input):
         raise ValueError("multilabel_soft_margin_loss: expected an input with a class axis")

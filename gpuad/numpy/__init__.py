@@ -434,7 +434,8 @@ def stack(arrays, axis: int = 0):
     """Join arrays along a new axis."""
     arrays = list(arrays)
     nd = ndim(arrays[0]) + 1
-    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis % nd)
+    axis = _r.one_axis(axis, nd, "stack")
+    return concatenate([expand_dims(a, axis) for a in arrays], axis)
 
 
 def vstack(arrays):
@@ -511,7 +512,7 @@ def flip(x, axis=None):
 
     Example: ``gnp.flip(x, 0)``
     """
-    axes = range(ndim(x)) if axis is None else ([axis] if isinstance(axis, int) else axis)
+    axes = range(ndim(x)) if axis is None else _r.norm_axis(axis, ndim(x))
     idx = [slice(None)] * ndim(x)
     for a in axes:
         idx[a] = slice(None, None, -1)
@@ -532,10 +533,20 @@ def roll(x, shift, axis=None):
     """Shift elements cyclically along ``axis``. Example: ``gnp.roll(x, 1)``"""
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape(x))
-    shifts = [shift] if isinstance(shift, int) else list(shift)
-    axes = [axis] if isinstance(axis, int) else list(axis)
+    shifts = [shift] if isinstance(shift, int | _np.integer) else list(shift)
+    axes = [axis] if isinstance(axis, int | _np.integer) else list(axis)
+    if len(shifts) == 1 or len(axes) == 1:  # NumPy broadcasts one against the other
+        n = builtins.max(len(shifts), len(axes))
+        shifts, axes = shifts * (n // len(shifts)), axes * (n // len(axes))
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift {shift} and axis {axis} must be scalars or sequences "
+                         f"of one length")
+    total: dict[int, int] = {}
+    for s, a in zip(shifts, axes, strict=True):  # an axis named twice rolls by the sum
+        a = _r.one_axis(a, ndim(x), "roll")
+        total[a] = total.get(a, 0) + int(s)
     xp = _r._xp(x)
-    for s, a in zip(shifts, axes, strict=True):
+    for a, s in total.items():
         n = shape(x)[a]
         x = take(x, xp.asarray(_np.roll(_np.arange(n), s)), a)
     return x
@@ -707,7 +718,7 @@ def vdot(a, b):
 
 def diff(x, n: int = 1, axis: int = -1):
     """Discrete difference along ``axis``, ``n`` times."""
-    axis = axis % ndim(x)
+    axis = _r.one_axis(axis, ndim(x), "diff")
     for _ in range(n):
         m = shape(x)[axis]
         x = _r._take_axis(x, 1, m, axis) - _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)

@@ -15,7 +15,7 @@ import numpy as _np
 
 from .. import _value_checks as _vc
 from .. import rules as _r
-from ..rules import concatenate, data, getitem, ndim, norm_axis, reshape, shape, where
+from ..rules import concatenate, data, getitem, ndim, norm_axis, one_axis, reshape, shape, where
 from ..tensor import Tensor
 
 
@@ -699,7 +699,7 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
 
     y = _arr(y)
     nd = ndim(y)
-    axis = axis % nd
+    axis = one_axis(axis, nd, "trapezoid")
     if x is None:
         d = dx
     else:
@@ -794,9 +794,9 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
     f = _arr(f)
     nd = ndim(f)
     axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
-        axis, int) else (axis % nd,)
+        axis, int) else (one_axis(axis, nd, "gradient"),)
     if axis is not None and not isinstance(axis, int):
-        axes = tuple(a % nd for a in axis)
+        axes = tuple(a % nd for a in axis)  # in the order given (norm_axis checked them)
     n = len(axes)
     if len(varargs) == 0:
         dxs = [1.0] * n

@@ -8,6 +8,15 @@ from typing import Any
 from .. import numpy as gnp
 
 
+def _like(labels: Any, x: Any) -> Any:
+    """Integer or boolean ``labels`` in the float dtype of ``x``: JAX promotes an integer
+    array with a float32 one to float32 (NumPy's rule would give float64)."""
+    ld, xd = getattr(labels, "dtype", None), getattr(x, "dtype", None)
+    if ld is not None and xd is not None and ld.kind in "biu" and xd.kind in "fc":
+        return labels.astype(xd)
+    return labels
+
+
 def _log_softmax(logits: Any, axis: int) -> Any:
     return logits - gnp.logsumexp(logits, axis=axis, keepdims=True)
 
@@ -23,7 +32,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
 
         softmax_cross_entropy(logits, one_hot_labels).mean()
     """
-    return -gnp.sum(labels * _log_softmax(logits, axis), axis=axis)
+    return -gnp.sum(_like(labels, logits) * _log_softmax(logits, axis), axis=axis)
 
 
 def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any, axis: int = -1) -> Any:
@@ -53,6 +62,7 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> Any:
 
         sigmoid_binary_cross_entropy(logits, targets).mean()
     """
+    labels = _like(labels, logits)
     return -labels * _log_sigmoid(logits) - (1 - labels) * _log_sigmoid(-logits)
 
 
@@ -63,7 +73,7 @@ def squared_error(predictions: Any, targets: Any = None) -> Any:
 
         squared_error(y_hat, y).mean()
     """
-    errors = predictions if targets is None else predictions - targets
+    errors = predictions if targets is None else predictions - _like(targets, predictions)
     return errors * errors
 
 
@@ -84,7 +94,7 @@ def huber_loss(predictions: Any, targets: Any = None, delta: float = 1.0) -> Any
 
         huber_loss(y_hat, y, delta=1.0).mean()
     """
-    errors = predictions if targets is None else predictions - targets
+    errors = predictions if targets is None else predictions - _like(targets, predictions)
     abs_errors = gnp.abs(errors)
     quadratic = gnp.minimum(abs_errors, delta)
     return 0.5 * quadratic * quadratic + delta * (abs_errors - quadratic)

@@ -48,7 +48,30 @@ def norm_axis(axis, nd: int):
         if not -nd <= a < builtins_max(nd, 1):
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {nd}")
         out.append(a % nd if nd else 0)
-    return tuple(sorted(set(out)))
+    if len(set(out)) != len(out):
+        raise ValueError(repeated_axis(axis, out))
+    return tuple(sorted(out))
+
+
+def one_axis(axis, nd: int, op: str = "") -> int:
+    """``axis`` as a position in ``[0, nd)``, or NumPy's ``AxisError`` (a ValueError and an
+    IndexError, as torch's out-of-range dim): never wrapped around silently. A 0-d array
+    takes axis 0 and -1, as NumPy's cumulative functions do.
+
+    Example: ``one_axis(-1, 3) == 2``; ``one_axis(3, 3)`` raises
+    """
+    a = _operator.index(axis)
+    if not -_builtins.max(nd, 1) <= a < _builtins.max(nd, 1):
+        raise _np.exceptions.AxisError(a, nd, op or None)
+    return a % _builtins.max(nd, 1)
+
+
+def repeated_axis(axis, normalised) -> str:
+    """The message for an axis named twice (NumPy's "duplicate value in 'axis'", torch's "dim
+    appears multiple times"): both libraries refuse it, so gpuad does not drop the repeat."""
+    twice = next(a for a in normalised if list(normalised).count(a) > 1)
+    return (f"duplicate value in 'axis': {tuple(axis)} names axis {twice} more than once "
+            f"(negative axes count from the end); name each axis once")
 
 
 def _kept_shape(shape_, axis):

@@ -142,7 +142,7 @@ def cumsum(x, axis=None):
     """Cumulative sum along ``axis`` (None: over the flattened array)."""
     if axis is None:
         return cumsum_(reshape(x, (-1,)), axis=0)
-    return cumsum_(x, axis=int(axis) % builtins_max(ndim(x), 1))
+    return cumsum_(x, axis=one_axis(axis, ndim(x), "cumsum"))
 
 
 def _cumprod_vjp(g, ans, x, axis):
@@ -191,7 +191,7 @@ def cumprod(x, axis=None):
     """Cumulative product along ``axis``; the gradient is exact with zeros present."""
     if axis is None:
         return cumprod_(reshape(x, (-1,)), axis=0)
-    return cumprod_(x, axis=int(axis) % builtins_max(ndim(x), 1))
+    return cumprod_(x, axis=one_axis(axis, ndim(x), "cumprod"))
 
 
 def _lse_fwd(xp, x, axis, keepdims, shape):
@@ -248,8 +248,8 @@ from ._helpers import (  # noqa: E402
     _kept_shape,
     _take_axis,
     _unreduce,
-    builtins_max,
     norm_axis,
+    one_axis,
 )
 from .elementwise import astype, exp, where  # noqa: E402
 from .shapes import concatenate, reshape, transpose  # noqa: E402

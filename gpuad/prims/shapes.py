@@ -130,7 +130,7 @@ def concatenate(arrays, axis: int = 0):
     nd = ndim(arrays[0])
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
-    axis = int(axis) % nd
+    axis = one_axis(axis, nd, "concatenate")
     for a in arrays[1:]:
         if ndim(a) != nd:
             raise ValueError(
@@ -143,7 +143,7 @@ def concatenate(arrays, axis: int = 0):
 
 # names of the other families, which the formulas call (imported last: the families
 # use one another)
-from ._helpers import _take_axis, builtins_sum  # noqa: E402
+from ._helpers import _take_axis, builtins_sum, one_axis  # noqa: E402
 
 # abstract evaluation (gpuad/prims/abstract.py)
 _A.set_slots(reshape_, _A.reshape_shape, _A.first_dtype)
