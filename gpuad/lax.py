@@ -6,9 +6,6 @@ and ``checkpoint`` differentiate through it exactly (``while_loop`` included, wh
 only differentiate in forward mode). What the functions add over a bare Python loop is JAX's
 contract, so that a ported program keeps its meaning:
 
-- the branches of ``cond``/``switch`` return the same pytree, shapes and dtypes, the ones not
-  taken checked without recording them (run once on zeros of the operands); a loop that runs
-  zero times checks its body the same way;
 - a loop carry keeps its pytree structure, shapes and dtypes from one step to the next: a body
   that changes them raises ``TypeError`` naming the leaf and both types. A Python int, float or
   complex in the initial carry adopts the dtype of the body's output, as JAX's weakly typed
@@ -168,26 +165,9 @@ def _weak_replaces_strong(ref: tuple, out: tuple) -> bool:
     return ref[2] is None and out[2] is not None and ref[1] != _WEAK_DEFAULT[out[2]]
 
 
-_EAGER_BRANCH_HINT = (
-    "JAX traces every branch, so their outputs must agree even where one is not taken (gpuad "
-    "evaluates the others on zeros of the operands, recording nothing): make the branches "
-    "return the same shapes and dtypes")
-
-
-def _same_kind(ref: tuple, out: tuple) -> bool:
-    """Branch outputs agree (JAX's rule, symmetric): equal shapes, and equal dtypes, where a
-    Python number matches any dtype of its own kind (a float: float16 to float64)."""
-    if ref[0] != out[0]:
-        return False
-    if ref[2] is None and out[2] is None:
-        return ref[1] == out[1]
-    kinds = [av[2] if av[2] is not None else av[1].kind for av in (ref, out)]
-    return len({k.replace("u", "i") for k in kinds}) == 1
-
-
 def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
-                name: str = "carry", sides: tuple[str, str] = ("the output", "the input"),
-                hint: str | None = None, branches: bool = False) -> None:
+                name: str = "carry", sides: tuple[str, str] = ("the output", "the input")
+                ) -> None:
     """``out`` has ``ref``'s pytree structure and per leaf its shape and dtype, or TypeError."""
     rl, rdef = tree_flatten(ref)
     ol, odef = tree_flatten(out)
@@ -195,20 +175,17 @@ def _check_same(fn: str, what_in: str, what_out: str, ref: Any, out: Any,
         raise TypeError(
             f"{fn}: {what_out} has another pytree structure than {what_in}: "
             f"{_structure(out)} where it was {_structure(ref)}. Return the same containers "
-            f"(tuples stay tuples, the same dict keys, the same number of entries)"
-            + (f". {hint}" if hint is not None else ""))
+            f"(tuples stay tuples, the same dict keys, the same number of entries)")
     paths: list = []
     _paths(ref, name, paths)
     for path, a, b in zip(paths, rl, ol, strict=True):
         ra, oa = _aval(a), _aval(b)
-        if not _same_kind(ra, oa) if branches else (
-                not _compatible(ra, oa) or _weak_replaces_strong(ra, oa)):
+        if not _compatible(ra, oa) or _weak_replaces_strong(ra, oa):
             why = "shapes" if ra[0] != oa[0] else "dtypes"
             raise TypeError(
                 f"{fn}: {what_out} and {what_in} must have equal types, but the leaf {path} "
                 f"has type {_fmt(oa)} in {sides[0]} and {_fmt(ra)} in {sides[1]} (the {why} "
                 f"differ). " + (
-                    hint if hint is not None else
                     "A loop carry keeps its shapes and dtypes from step to step: cast the "
                     "output (x.astype(...)) or start from a carry of the final shape"
                     if name == "carry" else
@@ -281,51 +258,12 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
 
         return while_loop(lambda c: c[0] < hi, body, (i0, init_val))[1]
     val = init_val
-    if lo >= hi:  # JAX traces the body anyway: its carry check holds for zero steps too
-        val = _check_zero_trip("fori_loop", lambda v: body_fun(lo, v), body_fun, val)
     for i in range(lo, hi):
         out = body_fun(i, val)
         _check_same("fori_loop", "the carry it received", "the carry body_fun returned",
                     val, out)
         val = out
     return val
-
-
-def _widen_number(v: Any, o: Any) -> Any:
-    """A Python int carry whose body returns a Python float as that float type (complex
-    alike): JAX's weak types promote among themselves."""
-    b = builtins
-    if isinstance(v, bool) or not isinstance(v, int | b.float) or isinstance(o, bool):
-        return v
-    if isinstance(o, b.complex):
-        return b.complex(v)
-    if isinstance(o, b.float) and isinstance(v, int):
-        return b.float(v)
-    return v
-
-
-def _check_zero_trip(fn: str, body: Callable, key_fn: Callable, val: Any) -> Any:
-    """The carry check of a loop whose body does not run, on the body evaluated without
-    running it for real (gpuad/_lax_untaken.py), as JAX checks the body it traces; returns
-    the carry with its Python numbers promoted to the body's dtypes, as JAX's."""
-    from . import _lax_untaken as _u
-
-    key = _u.check_key((key_fn,), val)
-    if _u.passed(key):
-        return val
-    out = _u.untaken_output(body, val)
-    if out is _u._SKIP:
-        return val
-    _check_same(fn, "the carry it received", "the carry body_fun returned", val, out)
-    promoted = _promote_weak(val, out)
-    vl, vdef = tree_flatten(val if promoted is None else promoted)
-    widened = [_widen_number(v, o) for v, o in zip(vl, tree_flatten(out)[0], strict=True)]
-    if any(w is not v for w, v in zip(widened, vl, strict=True)):
-        promoted = tree_unflatten(vdef, widened)
-    if promoted is None:
-        _u.remember(key)  # a carry to promote is checked (and promoted) on every call
-        return val
-    return promoted
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
@@ -340,7 +278,6 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     Example: ``while_loop(lambda c: c[1] > 1e-12, newton_step, (x0, 1.0))``
     """
     val = init_val
-    first = True
     while True:
         p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
         if _traced(p):
@@ -349,17 +286,13 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
             p = _as_bool(p)
             if not bool(p._data.any()):  # every example done (all vmap levels)
                 return val
-            first = False
             out = body_fun(val)
             _check_same("while_loop", "the carry it received", "the carry body_fun returned",
                         val, out)
             val = _where_tree(p, out, val)
             continue
         if not p:
-            if first:  # JAX traces the body anyway: its carry check holds for zero steps too
-                return _check_zero_trip("while_loop", body_fun, body_fun, val)
             return val
-        first = False
         out = body_fun(val)
         _check_same("while_loop", "the carry it received", "the carry body_fun returned",
                     val, out)
@@ -484,7 +417,6 @@ def _empty_outputs(f: Callable, init: Any, leaves: list, xdef: Any) -> tuple[Any
         if promoted is not None:
             init = promoted
             new, y = _scan_step(f, init, x)
-    _check_same("scan", "the carry it received", "the carry f returned", init, new)
     yl, ydef = tree_flatten(y)
     empty = []
     for y in yl:
@@ -528,10 +460,7 @@ def map(f: Callable[[Any], Any], xs: Any, *, batch_size: int | None = None) -> A
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
     """``true_fun(*operands) if pred else false_fun(*operands)``.
 
-    Eagerly the chosen branch gives the value; the other one runs once per signature on
-    zeros of the operands, recording nothing, to check that its output has the same pytree,
-    shapes and dtypes (JAX traces both; a ``TypeError`` names both branches and types
-    otherwise; gpuad/_lax_untaken.py). Inside ``vmap`` with a predicate that differs from
+    Eagerly only the chosen branch runs. Inside ``vmap`` with a predicate that differs from
     example to example, and inside ``jit`` with a traced one, both branches run and the result
     is selected per example with ``gnp.where``: both must return the same pytree, shapes and
     dtypes, and each must be safe on the other's inputs (a NaN or inf it computes there does
@@ -549,11 +478,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
         _check_same("cond", "the output of false_fun", "the output of true_fun", b, a,
                     name="output", sides=("true_fun's", "false_fun's"))
         return _where_tree(_as_bool(p), a, b)
-    fns, names = (true_fun, false_fun), ("true_fun", "false_fun")
-    taken = 0 if p else 1
-    out = fns[taken](*operands)
-    _check_untaken("cond", fns, names, taken, operands, out)
-    return out
+    return true_fun(*operands) if p else false_fun(*operands)
 
 
 def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
@@ -586,35 +511,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
         for k in range(n - 2, -1, -1):
             res = _where_tree(k_ == k, outs[k], res)
         return res
-    taken = builtins.min(builtins.max(int(idx), 0), n - 1)
-    out = branches[taken](*operands)
-    if n > 1:
-        _check_untaken("switch", tuple(branches), tuple(f"branch {k}" for k in range(n)), taken,
-                       operands, out)
-    return out
-
-
-def _check_untaken(fn: str, fns: tuple, names: tuple, taken: int, operands: tuple,
-                   out: Any) -> None:
-    """The branches not taken return ``out``'s pytree, shapes and dtypes (JAX's check, which
-    traces every branch), evaluated without running them for real (gpuad/_lax_untaken.py)."""
-    from . import _lax_untaken as _u
-
-    key = _u.check_key(fns, operands, out, taken)  # (inside vmap: per-example types)
-    if _u.passed(key):
-        return
-    for k, f in enumerate(fns):
-        if k == taken:
-            continue
-        other = _u.untaken_output(f, *operands)
-        if other is _u._SKIP:
-            continue
-        first, second = (k, taken) if k < taken else (taken, k)
-        ref, res = (other, out) if k < taken else (out, other)
-        _check_same(fn, f"the output of {names[first]}", f"the output of {names[second]}",
-                    ref, res, name="output", sides=(f"{names[second]}'s", f"{names[first]}'s"),
-                    hint=_EAGER_BRANCH_HINT, branches=True)
-    _u.remember(key)
+    return branches[builtins.min(builtins.max(int(idx), 0), n - 1)](*operands)
 
 
 def select(pred: Any, on_true: Any, on_false: Any) -> Any:
