@@ -1,5 +1,6 @@
 """``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
-``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it.
+``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it; the spectral
+functions ``stft``, ``istft``, ``csd``, ``welch`` and ``detrend`` are in ``_spectral.py``.
 
 The convolution is computed from sliding windows of the (padded) first input and an einsum with
 the flipped second input, all recorded primitives: its derivatives are again convolutions and
@@ -211,4 +212,7 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return convolve(in1, in2, mode)
 
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve"]
+from ._spectral import csd, detrend, istft, stft, welch  # noqa: E402
+
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
+           "fftconvolve", "istft", "stft", "welch"]

@@ -70,7 +70,18 @@ def _float64_aweights(s):
     return s
 
 
-PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights}
+def _own_window(s):
+    """The sample with its window as a tensor of its own: the (i)stft samples' windows are
+    views of a longer tensor, and torch's autograd.grad with respect to such a view returns
+    None (central differences and a cloned window give the gradient gpuad returns)."""
+    w = s.kwargs.get("window")
+    if isinstance(w, torch.Tensor):
+        s.kwargs["window"] = w.detach().clone().requires_grad_(w.requires_grad)
+    return s
+
+
+PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights,
+           "stft": _own_window, "istft": _own_window}
 
 # torch's CTC backward gives the gradient of the logits beneath a log_softmax (the samples'
 # log_probs are one), not the derivative in log_probs (gpuad's); through that log_softmax,
@@ -268,8 +279,19 @@ def _full(op) -> str:
     return op.name + ("." + op.variant_test_name if op.variant_test_name else "")
 
 
+# ops whose samples are complex128 (istft takes no real tensor), and ops whose gradients are
+# compared through complex inputs and outputs too (a real loss ``re(sum(out * c))`` for a
+# random complex ``c``)
+COMPLEX_SAMPLES = {"istft"}
+COMPLEX_GRADS = {"stft", "istft"}
+
+
+def _dtype(op):
+    return torch.complex128 if op.name in COMPLEX_SAMPLES else torch.float64
+
+
 def _collected(op) -> bool:
-    if torch.float64 not in op.supported_dtypes("cpu") or _resolve(op) is None:
+    if _dtype(op) not in op.supported_dtypes("cpu") or _resolve(op) is None:
         return False
     # linalg.pinv's plain and "singular" OpInfos call compositions (a @ b.mT) through a lambda:
     # their samples are not pinv's arguments
@@ -279,10 +301,11 @@ def _collected(op) -> bool:
 OPS = [op for op in op_db if _collected(op)]
 
 
-def _to_gpuad(v, pairs):
+def _to_gpuad(v, pairs, complex_grads=False):
     if isinstance(v, torch.Tensor):
         a = v.detach().resolve_conj().numpy().copy()
-        if v.requires_grad and v.dtype.is_floating_point:
+        if v.requires_grad and (v.dtype.is_floating_point
+                                or (complex_grads and v.dtype.is_complex)):
             t = ad.tensor(a, requires_grad=True)
             pairs.append((v, t))
             return t
@@ -292,11 +315,11 @@ def _to_gpuad(v, pairs):
     if isinstance(v, torch.Size):
         return tuple(v)
     if isinstance(v, list):
-        return [_to_gpuad(x, pairs) for x in v]
+        return [_to_gpuad(x, pairs, complex_grads) for x in v]
     if isinstance(v, tuple) and not hasattr(v, "_fields"):
-        return tuple(_to_gpuad(x, pairs) for x in v)
+        return tuple(_to_gpuad(x, pairs, complex_grads) for x in v)
     if isinstance(v, dict):
-        return {k: _to_gpuad(x, pairs) for k, x in v.items()}
+        return {k: _to_gpuad(x, pairs, complex_grads) for k, x in v.items()}
     return v
 
 
@@ -347,9 +370,10 @@ def _sym(a):
 def run_sample(op, fn, s, rng) -> tuple[str, str]:
     """``("match" | "raised" | "mismatch", detail)`` for one OpInfo sample."""
     pairs: list = []
-    gin = _to_gpuad(s.input, pairs)
-    gargs = _to_gpuad(tuple(s.args), pairs)
-    gkw = _to_gpuad(dict(s.kwargs), pairs)
+    cg = op.name in COMPLEX_GRADS
+    gin = _to_gpuad(s.input, pairs, cg)
+    gargs = _to_gpuad(tuple(s.args), pairs, cg)
+    gkw = _to_gpuad(dict(s.kwargs), pairs, cg)
     tout = op(s.input, *s.args, **s.kwargs)
     try:
         gout = fn(gin, *gargs, **gkw)
@@ -370,7 +394,8 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
     if not pairs or not op.supports_autograd:
         return "match", ""
     outs = [(t, g) for t, g in zip(tl, gl, strict=True)
-            if isinstance(t, torch.Tensor) and t.requires_grad and t.dtype.is_floating_point]
+            if isinstance(t, torch.Tensor) and t.requires_grad
+            and (t.dtype.is_floating_point or (cg and t.dtype.is_complex))]
     if not outs:
         return "match", ""
     tloss, gloss = 0, 0
@@ -378,6 +403,11 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
         if not isinstance(g, ad.Tensor):
             return "mismatch", "gpuad's output is a constant, torch's requires grad"
         c = rng.standard_normal(tuple(t.shape))
+        if t.dtype.is_complex:
+            c = c + 1j * rng.standard_normal(tuple(t.shape))
+            tloss = tloss + (t * torch.from_numpy(c)).sum().real
+            gloss = gloss + gnp.real((g * ad.tensor(c)).sum())
+            continue
         tloss = tloss + (t * torch.from_numpy(c)).sum()
         gloss = gloss + (g * ad.tensor(c)).sum()
     tg = torch.autograd.grad(tloss, [t for t, _ in pairs], allow_unused=True)
@@ -414,7 +444,7 @@ def test_opinfo_samples_match_torch(op):
     bad, ran = [], 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        samples = op.sample_inputs("cpu", torch.float64, requires_grad=op.supports_autograd)
+        samples = op.sample_inputs("cpu", _dtype(op), requires_grad=op.supports_autograd)
         for s in samples:
             if ran == MAX_SAMPLES:
                 break
