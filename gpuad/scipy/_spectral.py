@@ -345,9 +345,16 @@ def csd(x: Any, y: Any, fs: Any = 1.0, window: Any = "hann", nperseg: int | None
 
     Example: ``f, Pxy = csd(x, y, nperseg=64)``
     """
+    return _csd("csd", x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
+                scaling, axis, average)
+
+
+def _csd(name: str, x: Any, y: Any, fs: Any, window: Any, nperseg: Any, noverlap: Any,
+         nfft: Any, detrend: Any, return_onesided: bool, scaling: str, axis: Any,
+         average: str) -> tuple[Any, Any]:
     if average not in ("mean", "median"):
-        raise ValueError(f'csd: average must be "median" or "mean", got {average!r}')
-    freqs, _, pxy = _spectral("csd", x, y, fs, window, nperseg, noverlap, nfft, detrend,
+        raise ValueError(f'{name}: average must be "median" or "mean", got {average!r}')
+    freqs, _, pxy = _spectral(name, x, y, fs, window, nperseg, noverlap, nfft, detrend,
                               return_onesided, scaling, axis, "psd")
     if y is not None and data(pxy).dtype.kind != "c":
         pxy = gnp.astype(pxy, _complex_dtype(data(pxy).dtype))
@@ -379,9 +386,8 @@ def welch(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: int | None = Non
 
     Example: ``f, P = welch(x, fs=1e3, nperseg=128)``
     """
-    freqs, pxx = csd(x, None, fs=fs, window=window, nperseg=nperseg, noverlap=noverlap,
-                     nfft=nfft, detrend=detrend, return_onesided=return_onesided,
-                     scaling=scaling, axis=axis, average=average)
+    freqs, pxx = _csd("welch", x, None, fs, window, nperseg, noverlap, nfft, detrend,
+                      return_onesided, scaling, axis, average)
     return freqs, gnp.real(pxx) if data(pxx).dtype.kind == "c" else pxx
 
 
