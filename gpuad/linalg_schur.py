@@ -261,51 +261,49 @@ def _parlett(f: _np.ndarray, t: _np.ndarray) -> _np.ndarray:
     return f
 
 
+def _funm_one(a: _np.ndarray, func: Callable[[Any], Any]) -> tuple[_np.ndarray, float]:
+    """``(func(a), error estimate)`` for one host matrix, as ``jax.scipy.linalg.funm``."""
+    sl = _scipy_linalg("funm")
+    t, z = sl.rsf2csf(*sl.schur(a))
+    fd = func(t.diagonal())
+    fd = _r.data(fd) if isinstance(fd, Tensor) else fd
+    fd = _np.asarray(fd.get() if hasattr(fd, "get") else fd, dtype=t.dtype)
+    out = z @ _parlett(_np.diag(fd), t) @ z.conj().T
+    tol = float(_np.finfo(t.real.dtype).eps)
+    diag = t.diagonal()
+    gaps = _np.abs(diag[None, :] - diag[:, None])[_np.triu_indices(len(diag), 1)]
+    minden = float(min([abs(t[0, 0]), *gaps])) if len(diag) else tol
+    minden = tol if minden == 0 else minden
+    if not _np.isfinite(out).all():
+        return out, _np.inf
+    return out, min(1.0, max(tol, (tol / minden) * _np.abs(_np.triu(t, 1)).sum(0).max()))
+
+
 def funm(A: Any, func: Callable[[Any], Any], disp: bool = True) -> Any:
     """``func`` of the matrix ``A`` through its complex Schur form and Parlett's recurrence
-    (``func`` is applied to the eigenvalues, a 1-D array), complex, as
+    (``func`` is applied to the eigenvalues, a 1-D host array), complex, as
     ``jax.scipy.linalg.funm``. Not differentiable (as in JAX). ``disp=False`` also returns
     the error estimate.
 
-    Example: ``funm(a, gpuad.numpy.exp)``
+    Example: ``funm(a, numpy.exp)``
     """
     A = _arr(A)
     if _r.ndim(A) != 2 or _r.shape(A)[0] != _r.shape(A)[1]:
         raise ValueError(f"funm: expected a square matrix, got shape {_r.shape(A)}")
-    if isinstance(A, Tensor) and A._bat is not None:
-        raise NotImplementedError("funm inside gpuad.vmap is not supported; loop over the "
-                                  "matrices")
-    t, z = schur(A)
-    t, z = rsf2csf(_r.data(t), _r.data(z))
-    xp = _r._xp(_r.data(t))
-    fd = func(xp.diagonal(_r.data(t)))
-    fd = _r.data(fd) if isinstance(fd, Tensor) else fd
-    from .backends import _by_array_type
+    if _r.data(A).dtype.kind not in "fc":
+        A = _gnp().astype(A, _np.float64)
 
-    owner = _by_array_type.get(type(_r.data(t)))
+    def one(m):
+        f, err = _funm_one(m, func)
+        return f, _np.asarray([[err]])
 
-    def host(x):
-        return owner.to_host(x) if owner is not None else _np.asarray(x)
-
-    th, zh = host(_r.data(t)), host(_r.data(z))
-    fdiag = _np.asarray(host(xp.asarray(fd)), dtype=th.dtype)
-    f = _parlett(_np.diag(fdiag), th)
-    out = zh @ f @ zh.conj().T
-    res = owner.asarray(out) if owner is not None else out
-    if isinstance(A, Tensor) or isinstance(fd, Tensor):
-        res = _no_derivative(res, A, name="funm")
+    f, err = _host_results("funm", one, A)
     if disp:
-        return res
-    tol = float(_np.finfo(th.real.dtype).eps)
-    diag = th.diagonal()
-    gaps = _np.abs(diag[None, :] - diag[:, None])[_np.triu_indices(len(diag), 1)]
-    minden = float(min([abs(th[0, 0]), *gaps])) if len(diag) else tol
-    minden = tol if minden == 0 else minden
-    if not _np.isfinite(out).all():
-        err = _np.inf
-    else:
-        err = min(1.0, max(tol, (tol / minden) * _np.abs(_np.triu(th, 1)).sum(0).max()))
-    return res, err
+        return f
+    err = err[..., 0, 0]
+    if not isinstance(err, Tensor):
+        err = float(err) if _np.ndim(err) == 0 and not _vc.tracing() else err
+    return f, err
 
 
 def eigh_tridiagonal(d: Any, e: Any, *, eigvals_only: bool = False, select: str = "a",
