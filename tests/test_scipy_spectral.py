@@ -191,3 +191,13 @@ def test_tensor_stft_errors():
         x.stft(8, hop_length=8, window=ad.tensor(np.r_[0.0, np.ones(7)]),
                return_complex=True).istft(8, hop_length=8, window=ad.tensor(np.r_[0.0,
                                                                                   np.ones(7)]))
+
+
+def test_tensor_stft_under_jit_and_vmap(backend):
+    x = RNG.standard_normal((3, 40))
+    f = ad.jit(lambda a: ad.Tensor.istft(ad.Tensor.stft(a, 8, return_complex=True), 8,
+                                         length=40))
+    close(f(dev(x)), x, tol=1e-10)
+    close(f(dev(2 * x)), 2 * x, tol=1e-10)
+    got = ad.vmap(lambda a: gnp.abs(ad.Tensor.stft(a, 8, return_complex=True)))(dev(x))
+    close(got, np.abs(np.stack([_torch_stft(r, 8, 2, np.ones(8)) for r in x])))
