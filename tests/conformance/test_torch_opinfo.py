@@ -9,7 +9,9 @@ arguments, and torch functions without a Tensor method as docs/porting.md writes
 ``NOT_RUN`` says why the ones left out are. Torch tensors in the sample
 become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Each sample
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
-cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
+cotangent ``c`` to 1e-8, relative to the largest entry; ``COMPLEX_GRADS`` ops also through
+complex inputs and outputs, ``re(sum(out * c))``; ``COMPLEX_SAMPLES`` ops, which take no real
+tensor, on complex128 samples), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
 in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes. The whole
 file runs in about two minutes on two cores.
