@@ -190,6 +190,19 @@ def _pick_root(blocks, roots):
     return owner.asarray(pick) if owner is not None else pick
 
 
+def _on_stacks2(name: str, fn: Callable[..., Any], x: Any, y: Any) -> Any:
+    """``fn`` of the raw stacks of ``x`` and ``y`` (one step under gpuad.jit); inside vmap on
+    their data, whose batch axes lead, the result keeping their vmap levels."""
+    bx = isinstance(x, Tensor) and x._bat is not None
+    by = isinstance(y, Tensor) and y._bat is not None
+    if bx or by:
+        if not (bx and by and x._bat == y._bat):
+            raise NotImplementedError(f"{name}: inside gpuad.vmap both arrays must be batched "
+                                      f"alike")
+        return Tensor(_vc.computed(name, fn, x._data, y._data), _bat=x._bat)
+    return _vc.computed(name, fn, _r.data(x), _r.data(y))
+
+
 def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
     """Convert a real Schur form ``(T, Z)`` to the complex one: ``T`` upper triangular,
     ``Z`` unitary, ``Z @ T @ Z^H`` unchanged. Differentiable (Givens rotations of recorded
@@ -223,7 +236,7 @@ def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
         disc = gnp.sqrt(half * half + b * c)
         roots = gnp.stack([(a + d) / 2 + disc, (a + d) / 2 - disc], axis=-1)
         block = T[..., m - 1:m + 1, m - 1:m + 1]
-        pick = _vc.computed("rsf2csf_root", _pick_root, _r.data(block), _r.data(roots))
+        pick = _on_stacks2("rsf2csf_root", _pick_root, block, roots)
         mu = gnp.where(pick, roots[..., 0], roots[..., 1]) - d
         r = gnp.sqrt(gnp.real(mu * gnp.conj(mu)) + gnp.real(sub * gnp.conj(sub)))
         r = gnp.where(take, r, 1.0)

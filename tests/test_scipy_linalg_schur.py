@@ -173,6 +173,10 @@ def test_under_jit_and_vmap(backend):
     g = ad.jit(lambda m: gl.schur(m)[0])
     close(g(dev(A)), sl.schur(A)[0], 1e-10)
     close(g(dev(A.T)), sl.schur(A.T)[0], 1e-10)
+    pairs = [sl.schur(m) for m in mats]
+    got = ad.vmap(gl.rsf2csf)(dev(np.stack([p[0] for p in pairs])),
+                              dev(np.stack([p[1] for p in pairs])))
+    close(got[0], np.stack([sl.rsf2csf(*p)[0] for p in pairs]), 1e-10)
     got = ad.vmap(lambda v: gl.companion(v))(dev(np.stack([VEC, VEC + 1])))
     close(got, np.stack([sl.companion(VEC), sl.companion(VEC + 1)]))
 
