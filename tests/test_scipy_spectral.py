@@ -201,3 +201,11 @@ def test_tensor_stft_under_jit_and_vmap(backend):
     close(f(dev(2 * x)), 2 * x, tol=1e-10)
     got = ad.vmap(lambda a: gnp.abs(ad.Tensor.stft(a, 8, return_complex=True)))(dev(x))
     close(got, np.abs(np.stack([_torch_stft(r, 8, 2, np.ones(8)) for r in x])))
+
+
+def test_callable_detrend_gets_time_last_segments(backend):
+    x = RNG.standard_normal((40, 3))
+    ref = ssig.welch(x, nperseg=8, axis=0, detrend=lambda d: d - d.mean(axis=0, keepdims=True))
+    got = gs.welch(dev(x), nperseg=8, axis=0,
+                   detrend=lambda d: d - gnp.mean(d, axis=0, keepdims=True))
+    close(got[1], ref[1])

@@ -183,12 +183,10 @@ def _segments(x: Any, win: Any, detrend_func: Callable[[Any], Any], nperseg: int
     return gfft.rfft(gnp.real(frames) if data(frames).dtype.kind == "c" else frames, n=nfft)
 
 
-def _detrend_func(kind: Any, axis: int, nd: int) -> Callable[[Any], Any]:
+def _detrend_func(kind: Any) -> Callable[[Any], Any]:
     if isinstance(kind, str):
         return lambda d: detrend(d, axis=-1, type=kind)
-    if callable(kind):
-        if axis != nd - 1:
-            return lambda d: gnp.moveaxis(kind(gnp.moveaxis(d, -1, axis)), axis, -1)
+    if callable(kind):  # segments with time last, whatever the axis (SciPy's; JAX moves axes)
         return kind
     if not kind:
         return lambda d: d
@@ -279,7 +277,7 @@ def _spectral(name: str, x: Any, y: Any, fs: Any, window: Any, nperseg: Any, nov
         x = _pad_end(x, nadd)
         if y is not None:
             y = _pad_end(y, nadd)
-    detrend_func = _detrend_func(detrend_type, ax, ndim(x))
+    detrend_func = _detrend_func(detrend_type)
 
     if scaling == "density":
         scale = 1.0 / (fs * gnp.sum(win * win))
