@@ -187,9 +187,11 @@ def det(a, overwrite_a: bool = False, check_finite: bool = True):
 
 
 def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
-          check_finite: bool = True, assume_a=None, transposed: bool = False):
+          check_finite: bool = True, assume_a=None, transposed: bool = False, *,
+          debug: bool = False):
     """Solve ``a x = b``. ``assume_a`` 'sym'/'her'/'pos' reads one triangle (``lower``),
     'lower triangular'/'upper triangular' a triangular solve, otherwise a general solve.
+    ``debug`` (``jax.scipy.linalg.solve``'s, deprecated there) is accepted and ignored.
 
     Example: ``solve(a, b, assume_a='pos')``"""
     a, b = _nla._arr(a), _nla._arr(b)
