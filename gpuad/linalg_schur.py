@@ -110,13 +110,15 @@ def _on_host(fn: Callable[..., tuple], name: str, *arrays) -> tuple:
     owner = _by_array_type.get(type(arrays[0]))
     host = [owner.to_host(a) if owner is not None else _np.asarray(a) for a in arrays]
     lead = host[0].shape[:-2]
-    flat = [h.reshape((-1,) + h.shape[-2:]) for h in host]
-    outs = [fn(*(f[i] for f in flat)) for i in range(flat[0].shape[0])]
-    if not outs:
+    if host[0].size == 0:  # no matrix, or 0x0 ones: results of the shapes fn gives for n
+        n = host[0].shape[-1]
         res = fn(*(_np.eye(1, dtype=h.dtype) for h in host))
-        stacked = tuple(_np.zeros(lead + h.shape[-2:], _np.asarray(r).dtype)
-                        for r, h in zip(res, host, strict=False))
+        last = len(res) - 1  # funm's last result is its error estimate, (1, 1) a matrix
+        stacked = tuple(_np.zeros(lead + ((1, 1) if name == "funm" and k == last else (n, n)),
+                                  _np.asarray(r).dtype) for k, r in enumerate(res))
     else:
+        flat = [h.reshape((-1,) + h.shape[-2:]) for h in host]
+        outs = [fn(*(f[i] for f in flat)) for i in range(flat[0].shape[0])]
         stacked = tuple(_np.stack([o[k] for o in outs]).reshape(lead + _np.shape(outs[0][k]))
                         for k in range(len(outs[0])))
     back = (lambda x: owner.asarray(x)) if owner is not None else (lambda x: x)

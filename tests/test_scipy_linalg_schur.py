@@ -200,3 +200,12 @@ def test_errors_name_the_function_and_shapes():
         gl.hadamard(6)
     with pytest.raises(ValueError, match="funm: expected a square matrix"):
         gl.funm(np.ones((2, 3)), gnp.exp)
+
+
+def test_empty_matrices(backend):
+    assert [host(r).shape for r in gl.schur(dev(np.zeros((0, 0))))] == [(0, 0), (0, 0)]
+    assert [host(r).shape for r in gl.hessenberg(dev(np.zeros((0, 0))), calc_q=True)] == \
+        [(0, 0), (0, 0)]
+    t, z = gl.schur(dev(np.zeros((2, 0, 0))), "complex")
+    assert host(t).shape == host(z).shape == (2, 0, 0) and host(t).dtype == np.complex128
+    assert host(gl.hessenberg(dev(np.zeros((0, 3, 3))))).shape == (0, 3, 3)

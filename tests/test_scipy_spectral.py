@@ -209,3 +209,9 @@ def test_callable_detrend_gets_time_last_segments(backend):
     got = gs.welch(dev(x), nperseg=8, axis=0,
                    detrend=lambda d: d - gnp.mean(d, axis=0, keepdims=True))
     close(got[1], ref[1])
+
+
+def test_empty_signals(backend):
+    assert host(gs.detrend(dev(np.zeros(0)))).shape == (0,)
+    assert host(gs.detrend(dev(np.zeros((3, 0))), bp=[0])).shape == (3, 0)
+    assert [host(v).shape for v in gs.welch(dev(np.zeros((2, 0))))] == [(2, 0), (2, 0)]

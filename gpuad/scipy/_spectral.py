@@ -77,6 +77,8 @@ def detrend(data_: Any = None, axis: int = -1, type: str = "linear", bp: Any = 0
     if bps[0] < 0 or bps[-1] > n:
         raise ValueError(f"detrend: breakpoints must lie in [0, {n}] (the length of axis {axis}"
                          f" of shape {shape(x)}); got bp={bp!r}")
+    if len(bps) < 2:  # no data along the axis
+        return x
     pieces = []
     for lo, hi in zip(bps[:-1], bps[1:], strict=True):
         seg = getitem(x, (slice(None),) * ax + (slice(int(lo), int(hi)),))
