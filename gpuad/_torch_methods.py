@@ -730,18 +730,19 @@ for _name, _fn in _SCATTER_REDUCE.items():
     setattr(Tensor, _name, _fn)
 
 # more of torch's methods, each module's METHODS (gpuad/_torch_statistics.py, _torch_scatters.py,
-# _torch_more_shapes.py, _torch_numeric.py, _torch_linalg_methods.py)
+# _torch_more_shapes.py, _torch_numeric.py, _torch_linalg_methods.py, _torch_spectral.py)
 from . import (  # noqa: E402
     _torch_linalg_methods,
     _torch_more_shapes,
     _torch_numeric,
     _torch_scatters,
+    _torch_spectral,
     _torch_statistics,
 )
 
 _MORE: dict = {}
 for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_numeric,
-                _torch_linalg_methods):
+                _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
 _MORE.update({n + "_": _in_place(n + "_", _MORE[n]) for n in _torch_scatters.IN_PLACE})
 for _name, _fn in _MORE.items():

@@ -27,6 +27,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.host",
     "gpuad._random_dists",
     "gpuad.linalg_extra",
+    "gpuad.linalg_schur",
     "gpuad._lax_elementwise",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed

@@ -187,9 +187,11 @@ def det(a, overwrite_a: bool = False, check_finite: bool = True):
 
 
 def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
-          check_finite: bool = True, assume_a=None, transposed: bool = False):
+          check_finite: bool = True, assume_a=None, transposed: bool = False, *,
+          debug: bool = False):
     """Solve ``a x = b``. ``assume_a`` 'sym'/'her'/'pos' reads one triangle (``lower``),
     'lower triangular'/'upper triangular' a triangular solve, otherwise a general solve.
+    ``debug`` (``jax.scipy.linalg.solve``'s, deprecated there) is accepted and ignored.
 
     Example: ``solve(a, b, assume_a='pos')``"""
     a, b = _nla._arr(a), _nla._arr(b)
@@ -360,3 +362,32 @@ from ..linalg_extra import (  # noqa: E402
 
 __all__ += ["block_diag", "circulant", "expm_frechet", "hankel", "lu", "lu_factor", "lu_solve",
             "polar", "toeplitz"]
+
+# the Schur and Hessenberg family, eigh_tridiagonal, qr_multiply (gpuad/linalg_schur.py) and
+# the special matrices (gpuad/linalg_special.py)
+from ..linalg_schur import (  # noqa: E402
+    eigh_tridiagonal,
+    funm,
+    hessenberg,
+    qr_multiply,
+    rsf2csf,
+    schur,
+)
+from ..linalg_special import (  # noqa: E402
+    companion,
+    convolution_matrix,
+    dft,
+    fiedler,
+    fiedler_companion,
+    hadamard,
+    helmert,
+    hilbert,
+    invhilbert,
+    invpascal,
+    leslie,
+    pascal,
+)
+
+__all__ += ["companion", "convolution_matrix", "dft", "eigh_tridiagonal", "fiedler",
+            "fiedler_companion", "funm", "hadamard", "helmert", "hessenberg", "hilbert",
+            "invhilbert", "invpascal", "leslie", "pascal", "qr_multiply", "rsf2csf", "schur"]

@@ -633,3 +633,226 @@ def _(d):
     elif d.coin(0.4):
         kw["dx"] = d.pick([0.5, 2.0, np.float64(1.5)])
     return (y,), kw
+
+
+# ---------------------------------------------------------------- linalg: Schur family and
+# special matrices (gpuad/linalg_schur.py, gpuad/linalg_special.py)
+
+
+@spec("linalg.schur")
+def _(d):
+    n = d.r.randint(1, 4)
+    a = d.f(((2,) if d.coin(0.2) else ()) + (n, n))
+    return (a,), ({"output": d.pick(["real", "complex"])} if d.coin(0.7) else {})
+
+
+@spec("linalg.hessenberg")
+def _(d):
+    n = d.r.randint(1, 4)
+    return (d.f(((2,) if d.coin(0.2) else ()) + (n, n)),), ({"calc_q": d.coin()}
+                                                             if d.coin(0.7) else {})
+
+
+def _rsf2csf_args(d):
+    import scipy.linalg as sl
+
+    n = d.r.randint(1, 4)
+    t, z = sl.schur(d.g.standard_normal((n, n)))
+    return (d.layout(t), d.layout(z)), {}
+
+
+spec("linalg.rsf2csf")(_rsf2csf_args)
+
+
+def _funm_call(m, a, **k):
+    return m.sp.linalg.funm(a, m.np.exp if k.pop("_f", 0) == 0 else m.np.sin, **k)
+
+
+@spec("linalg.funm", call=_funm_call)
+def _(d):
+    kw = {"_f": d.pick([0, 1])}
+    if d.coin(0.3):
+        kw["disp"] = True
+    return (d.f((d.r.randint(1, 4),) * 2),), kw
+
+
+@spec("linalg.eigh_tridiagonal")
+def _(d):
+    n = d.r.randint(1, 5)
+    kw = {"eigvals_only": True}
+    if d.coin(0.3) and n > 1:
+        lo = d.r.randint(0, n - 1)
+        kw.update(select="i", select_range=(lo, d.r.randint(lo, n - 1)))
+    return (d.f((n,)), d.f((n - 1,))), kw
+
+
+@spec("linalg.qr_multiply")
+def _(d):
+    m, n = d.r.randint(1, 4), d.r.randint(1, 4)
+    mode = d.pick(["left", "right"])
+    k = min(m, n)
+    c = d.f((k,) if d.coin(0.3) else (k, d.r.randint(1, 3))) if mode == "left" else \
+        d.f((m,) if d.coin(0.3) else (d.r.randint(1, 3), m))
+    kw = {"mode": mode}
+    if d.coin(0.3):
+        kw["conjugate"] = True
+    return (d.f((m, n)), c), kw
+
+
+@spec("linalg.companion", "linalg.fiedler_companion")
+def _(d):
+    a = d.f(((2,) if d.coin(0.2) else ()) + (d.r.randint(2, 5),))
+    a[..., 0] = np.where(np.abs(a[..., 0]) < 0.3, 1.0, a[..., 0])
+    return (a,), {}
+
+
+@spec("linalg.fiedler")
+def _(d):
+    a = np.arange(float(d.r.randint(1, 5))) + d.f((1,), -0.3, 0.3)
+    return (a,), {}
+
+
+@spec("linalg.leslie")
+def _(d):
+    n = d.r.randint(2, 5)
+    return (d.f((n,)), d.f((n - 1,))), {}
+
+
+@spec("linalg.convolution_matrix")
+def _(d):
+    a = d.f(((2,) if d.coin(0.2) else ()) + (d.r.randint(1, 5),))
+    return (a, d.r.randint(1, 5)), ({"mode": d.pick(["full", "same", "valid"])}
+                                    if d.coin(0.8) else {})
+
+
+def _as_float64(fn):
+    return lambda m, *a, **k: m.np.asarray(getattr(m.sp.linalg, fn)(*a, **k),
+                                           dtype=np.float64)
+
+
+@spec("linalg.pascal", call=_as_float64("pascal"))
+def _(d):
+    return (d.r.randint(1, 7),), ({"kind": d.pick(["symmetric", "lower", "upper"])}
+                                  if d.coin(0.7) else {})
+
+
+@spec("linalg.invpascal", call=_as_float64("invpascal"))
+def _(d):
+    return SPECS["linalg.pascal"](d)
+
+
+@spec("linalg.hilbert", "linalg.invhilbert")
+def _(d):
+    return (d.r.randint(1, 7),), {}
+
+
+@spec("linalg.helmert")
+def _(d):
+    return (d.r.randint(1, 6),), ({"full": d.coin()} if d.coin(0.7) else {})
+
+
+@spec("linalg.hadamard")
+def _(d):
+    return (d.pick([1, 2, 4, 8]),), ({"dtype": d.pick([int, np.float64])} if d.coin(0.5)
+                                     else {})
+
+
+@spec("linalg.dft")
+def _(d):
+    kw = {"scale": d.pick([None, "sqrtn", "n"])} if d.coin(0.7) else {}
+    return (d.r.randint(1, 6),), kw
+
+
+# ---------------------------------------------------------------- signal: spectral analysis
+
+
+@spec("signal.detrend")
+def _(d):
+    shape = d.shape(1, 3, zero=0)
+    ax = d.int_axis(len(shape))
+    kw = {"axis": ax} if d.coin(0.7) else {}
+    n = shape[ax if kw else -1]
+    if d.coin(0.7):
+        kw["type"] = d.pick(["linear", "constant"])
+    if d.coin(0.3) and n > 2:
+        kw["bp"] = sorted({d.r.randint(1, n - 1) for _ in range(d.r.randint(1, 2))})
+    return (d.f(shape),), kw
+
+
+def _spectral_kw(d, n):
+    """nperseg (at most the signal's length n), noverlap, nfft, window and detrend."""
+    kw = {}
+    nper = d.r.randint(1, min(n, 8))
+    if d.coin(0.8):
+        kw["nperseg"] = nper
+    else:
+        nper = min(n, 256)
+    if d.coin(0.4) and nper > 1:
+        kw["noverlap"] = d.r.randint(0, nper - 1)
+    if d.coin(0.3):
+        kw["nfft"] = nper + d.r.randint(0, 3)
+    if d.coin(0.3):
+        kw["window"] = d.pick(["hann", "boxcar", "hamming"])
+    if d.coin(0.3):
+        kw["fs"] = d.pick([2.0, 0.5])
+    return kw
+
+
+def _signal_x(d):
+    n = d.r.randint(4, 20)
+    shape = (d.r.randint(1, 3), n) if d.coin(0.4) else (n,)
+    return d.f(shape), n
+
+
+@spec("signal.stft")
+def _(d):
+    x, n = _signal_x(d)
+    kw = _spectral_kw(d, n)
+    if d.coin(0.4):
+        kw["boundary"] = d.pick(["zeros", "even", "odd", "constant", None])
+    if d.coin(0.3):
+        kw["padded"] = d.coin()
+    if d.coin(0.3):
+        kw["detrend"] = d.pick([False, "constant", "linear"])
+    if d.coin(0.2):
+        kw["return_onesided"] = False
+    return (x,), kw
+
+
+@spec("signal.welch")
+def _(d):
+    x, n = _signal_x(d)
+    kw = _spectral_kw(d, n)
+    if d.coin(0.3):
+        kw["detrend"] = d.pick([False, "constant", "linear"])
+    if d.coin(0.3):
+        kw["scaling"] = d.pick(["density", "spectrum"])
+    if d.coin(0.3):
+        kw["average"] = d.pick(["mean", "median"])
+    if d.coin(0.2):
+        kw["return_onesided"] = False
+    return (x,), kw
+
+
+@spec("signal.csd")
+def _(d):
+    (x,), kw = SPECS["signal.welch"](d)
+    return (x, d.f(x.shape)), kw
+
+
+@spec("signal.istft")
+def _(d):
+    import scipy.signal as ss
+
+    x, n = _signal_x(d)
+    nper = d.r.randint(2, min(n, 8))
+    kw = {"nperseg": nper}
+    if d.coin(0.4):
+        kw["noverlap"] = d.r.randint(1, nper - 1)
+    onesided = d.coin(0.8)
+    _, _, z = ss.stft(x, nperseg=nper, noverlap=kw.get("noverlap"), return_onesided=onesided)
+    if not onesided:
+        kw["input_onesided"] = False
+    if d.coin(0.2):
+        kw["boundary"] = False
+    return (d.layout(z),), kw

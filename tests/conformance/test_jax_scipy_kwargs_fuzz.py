@@ -184,6 +184,13 @@ KNOWN[("linalg.expm", "triu")] = (
     "derivative along lower-triangular directions is not expm's; gpuad's is (the hint "
     "changes nothing): compared along upper-triangular directions",
     lambda a, k: k.get("upper_triangular", False))
+KNOWN[("linalg.eigh_tridiagonal", "jvp")] = (
+    "JAX's forward derivative runs through its bisection's comparisons and is not the "
+    "eigenvalues' (JAX's reverse mode raises); gpuad's is v^T dT v through eigh, checked "
+    "against finite differences (tests/diff_specs/linalg_schur.py)", _always)
+KNOWN[("linalg.pascal", "value")] = (
+    "JAX computes the binomials in float32 through lgamma and exp (approximate); gpuad's and "
+    "SciPy's entries are exact: SciPy's value is the reference", _always)
 KNOWN[("linalg.eigh", "value")] = (
     "a matrix that is not symmetric: JAX symmetrizes it ((a + a^H)/2), SciPy and gpuad read "
     "the triangle `lower` names: SciPy's value is the reference",

@@ -12,7 +12,9 @@ tensor, is ``gpuad.scipy.signal.windows.name`` run on all its reference samples,
 compared). Torch tensors in the sample
 become gpuad Tensors (``requires_grad`` mirrored), torch dtypes NumPy dtypes. Each sample
 either matches (values to 1e-10, and the gradients of ``sum(out * c)`` for a fixed random
-cotangent ``c`` to 1e-8, relative to the largest entry), or gpuad raises an error of a clear
+cotangent ``c`` to 1e-8, relative to the largest entry; ``COMPLEX_GRADS`` ops also through
+complex inputs and outputs, ``re(sum(out * c))``; ``COMPLEX_SAMPLES`` ops, which take no real
+tensor, on complex128 samples), or gpuad raises an error of a clear
 kind; a different value or gradient fails. Samples where gpuad deliberately differs are listed
 in ``KNOWN`` with the reason; ``PREPARE`` adjusts samples an op's contract excludes;
 randomised ops (``RANDOMISED``) are compared on the part of their result that does not depend
@@ -92,10 +94,20 @@ def _increasing_edges(s):
     return s
 
 
+def _own_window(s):
+    """The sample with its window as a tensor of its own: the (i)stft samples' windows are
+    views of a longer tensor, and torch's autograd.grad with respect to such a view returns
+    None (central differences and a cloned window give the gradient gpuad returns)."""
+    w = s.kwargs.get("window")
+    if isinstance(w, torch.Tensor):
+        s.kwargs["window"] = w.detach().clone().requires_grad_(w.requires_grad)
+    return s
+
+
 WINDOWS = ("bartlett", "blackman", "cosine", "exponential", "gaussian", "general_cosine",
            "general_hamming", "hamming", "hann", "kaiser", "nuttall")
 PREPARE = {"linalg.pinv.hermitian": _symmetrised, "cov": _float64_aweights,
-           "histogramdd": _increasing_edges,
+           "histogramdd": _increasing_edges, "stft": _own_window, "istft": _own_window,
            **{f"signal.windows.{w}": _float64_window for w in WINDOWS}}
 
 # torch's CTC backward gives the gradient of the logits beneath a log_softmax (the samples'
@@ -329,8 +341,19 @@ def _full(op) -> str:
     return op.name + ("." + op.variant_test_name if op.variant_test_name else "")
 
 
+# ops whose samples are complex128 (istft takes no real tensor), and ops whose gradients are
+# compared through complex inputs and outputs too (a real loss ``re(sum(out * c))`` for a
+# random complex ``c``)
+COMPLEX_SAMPLES = {"istft"}
+COMPLEX_GRADS = {"stft", "istft"}
+
+
+def _dtype(op):
+    return torch.complex128 if op.name in COMPLEX_SAMPLES else torch.float64
+
+
 def _collected(op) -> bool:
-    if torch.float64 not in op.supported_dtypes("cpu") or _resolve(op) is None:
+    if _dtype(op) not in op.supported_dtypes("cpu") or _resolve(op) is None:
         return False
     # linalg.pinv's plain and "singular" OpInfos call compositions (a @ b.mT) through a lambda:
     # their samples are not pinv's arguments
@@ -340,10 +363,11 @@ def _collected(op) -> bool:
 OPS = [op for op in op_db if _collected(op)]
 
 
-def _to_gpuad(v, pairs):
+def _to_gpuad(v, pairs, complex_grads=False):
     if isinstance(v, torch.Tensor):
         a = v.detach().resolve_conj().numpy().copy()
-        if v.requires_grad and v.dtype.is_floating_point:
+        if v.requires_grad and (v.dtype.is_floating_point
+                                or (complex_grads and v.dtype.is_complex)):
             t = ad.tensor(a, requires_grad=True)
             pairs.append((v, t))
             return t
@@ -353,11 +377,11 @@ def _to_gpuad(v, pairs):
     if isinstance(v, torch.Size):
         return tuple(v)
     if isinstance(v, list):
-        return [_to_gpuad(x, pairs) for x in v]
+        return [_to_gpuad(x, pairs, complex_grads) for x in v]
     if isinstance(v, tuple) and not hasattr(v, "_fields"):
-        return tuple(_to_gpuad(x, pairs) for x in v)
+        return tuple(_to_gpuad(x, pairs, complex_grads) for x in v)
     if isinstance(v, dict):
-        return {k: _to_gpuad(x, pairs) for k, x in v.items()}
+        return {k: _to_gpuad(x, pairs, complex_grads) for k, x in v.items()}
     return v
 
 
@@ -407,9 +431,10 @@ def _sym(a):
 def run_sample(op, fn, s, rng) -> tuple[str, str]:
     """``("match" | "raised" | "mismatch", detail)`` for one OpInfo sample."""
     pairs: list = []
-    gin = _to_gpuad(s.input, pairs)
-    gargs = _to_gpuad(tuple(s.args), pairs)
-    gkw = _to_gpuad(dict(s.kwargs), pairs)
+    cg = op.name in COMPLEX_GRADS
+    gin = _to_gpuad(s.input, pairs, cg)
+    gargs = _to_gpuad(tuple(s.args), pairs, cg)
+    gkw = _to_gpuad(dict(s.kwargs), pairs, cg)
     tout = op(s.input, *s.args, **s.kwargs)
     try:
         gout = fn(gin, *gargs, **gkw)
@@ -432,7 +457,8 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
     if not pairs or not op.supports_autograd:
         return "match", ""
     outs = [(t, g) for t, g in zip(tl, gl, strict=True)
-            if isinstance(t, torch.Tensor) and t.requires_grad and t.dtype.is_floating_point]
+            if isinstance(t, torch.Tensor) and t.requires_grad
+            and (t.dtype.is_floating_point or (cg and t.dtype.is_complex))]
     if not outs:
         return "match", ""
     tloss, gloss = 0, 0
@@ -440,6 +466,11 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
         if not isinstance(g, ad.Tensor):
             return "mismatch", "gpuad's output is a constant, torch's requires grad"
         c = rng.standard_normal(tuple(t.shape))
+        if t.dtype.is_complex:
+            c = c + 1j * rng.standard_normal(tuple(t.shape))
+            tloss = tloss + (t * torch.from_numpy(c)).sum().real
+            gloss = gloss + gnp.real((g * ad.tensor(c)).sum())
+            continue
         tloss = tloss + (t * torch.from_numpy(c)).sum()
         gloss = gloss + (g * ad.tensor(c)).sum()
     tg = torch.autograd.grad(tloss, [t for t, _ in pairs], allow_unused=True)
@@ -480,7 +511,7 @@ def test_opinfo_samples_match_torch(op):
             samples = op.reference_inputs("cpu", torch.float64, requires_grad=False)
             limit = None
         else:
-            samples = op.sample_inputs("cpu", torch.float64, requires_grad=op.supports_autograd)
+            samples = op.sample_inputs("cpu", _dtype(op), requires_grad=op.supports_autograd)
             limit = MAX_SAMPLES
         for s in samples:
             if ran == limit:

@@ -1,6 +1,7 @@
 """``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
 ``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it; the window
-functions are in ``gpuad.scipy.signal.windows``.
+functions are in ``gpuad.scipy.signal.windows``, the spectral functions ``stft``, ``istft``,
+``csd``, ``welch`` and ``detrend`` in ``gpuad/scipy/_spectral.py``.
 
 The convolution is computed from sliding windows of the (padded) first input and an einsum with
 the flipped second input, all recorded primitives: its derivatives are again convolutions and
@@ -212,6 +213,8 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return convolve(in1, in2, mode)
 
 
+from .._spectral import csd, detrend, istft, stft, welch  # noqa: E402
 from . import windows  # noqa: E402  (scipy.signal.windows, torch.signal.windows)
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve", "windows"]
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
+           "fftconvolve", "istft", "stft", "welch", "windows"]
