@@ -1,5 +1,8 @@
-"""``scipy.stats`` distributions, differentiable: norm, t, poisson, beta, gamma, chi2, dirichlet,
-multivariate_normal. Each is a module of functions with SciPy's names and arguments.
+"""``scipy.stats`` distributions, differentiable, with ``jax.scipy.stats``'s names, arguments
+and values outside the support: bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet,
+expon, gamma, gennorm, geom, gumbel_l, gumbel_r, laplace, logistic, multinomial,
+multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises,
+wrapcauchy. Each is a module of functions.
 
 Example::
 
@@ -8,6 +11,36 @@ Example::
     lq = multivariate_normal.logpdf(xs, mean=m, cov=c)
 """
 
-from . import beta, chi2, dirichlet, gamma, multivariate_normal, norm, poisson, t  # noqa: F401
+from . import (  # noqa: F401
+    bernoulli,
+    beta,
+    betabinom,
+    binom,
+    cauchy,
+    chi2,
+    dirichlet,
+    expon,
+    gamma,
+    gennorm,
+    geom,
+    gumbel_l,
+    gumbel_r,
+    laplace,
+    logistic,
+    multinomial,
+    multivariate_normal,
+    nbinom,
+    norm,
+    pareto,
+    poisson,
+    t,
+    truncnorm,
+    uniform,
+    vonmises,
+    wrapcauchy,
+)
 
-__all__ = ["beta", "chi2", "dirichlet", "gamma", "multivariate_normal", "norm", "poisson", "t"]
+__all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
+           "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
+           "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
+           "truncnorm", "uniform", "vonmises", "wrapcauchy"]
