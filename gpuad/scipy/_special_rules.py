@@ -141,8 +141,9 @@ def _gammainc_da_fwd(xp, a, x):
     ``x`` and ``d log q/da`` the sample derivative of :mod:`gpuad._gamma_grad` (sums of terms
     of one sign, nothing cancels). Computed on the host in float64: 0 at ``x = 0``, ``x = inf``
     and where ``x^a e^-x / Gamma(a)`` underflows; nan for ``x < 0``, ``a <= 0`` or nan."""
-    from .. import _gamma_grad
     from scipy.special import gammaln as _gammaln
+
+    from .. import _gamma_grad
 
     dt = _np.result_type(getattr(a, "dtype", _np.float64), getattr(x, "dtype", _np.float64))
     dt = dt if dt.kind == "f" else _np.dtype(_np.float64)

@@ -79,7 +79,7 @@ CASES = [
     # no inf or huge x: there JAX's cdf or sf can round to -1e-17 and their logs be nan (gpuad:
     # 0 and -inf, see test_cauchy_at_infinity)
     ("cauchy", ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"],
-     [_u(-4, 4, [0.0, NAN, 1e-300, 1e8]), LOC, _u(0.3, 3, [1.0, -1.0, 2.0, 0.5, 0.1])],
+     [_u(-4, 4, [0.0, NAN, 1e-300, 50.0]), LOC, _u(0.3, 3, [1.0, -1.0, 2.0, 0.5, 0.1])],
      [0, 1, 2]),
     ("cauchy", ["ppf", "isf"], [Q, LOC, SCALE], [0, 1, 2]),
     ("expon", ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"],

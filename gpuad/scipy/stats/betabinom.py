@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import betaln
-from ._common import constant_args
+from ._common import constant_args, raw
 
 _K = ("betabinom: the count k, the trials n and the shift loc are constants: no derivative "
       "in them")
@@ -25,8 +24,8 @@ def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
 
     Example: ``betabinom.logpmf(3, 10, 2.0, 3.0)``
     """
-    kd, nd, ld = gnp.asarray(data(k)), gnp.asarray(data(n)), data(loc)
-    ad, bd = data(a), data(b)
+    kd, nd, ld = raw(k), raw(n), raw(loc)
+    ad, bd = raw(a), raw(b)
     y = gnp.floor(kd) - ld
     val = (-(gnp.log1p(nd) + betaln(nd - y + 1, y + 1))
            + (betaln(y + a, nd - y + b) - betaln(a, b)))

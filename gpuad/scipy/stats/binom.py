@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import gammaln, xlog1py, xlogy
-from ._common import constant_args
+from ._common import constant_args, raw
 
 _K = "binom: the count k, the trials n and the shift loc are constants: no derivative in them"
 
@@ -22,14 +21,14 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
 
     Example: ``binom.logpmf(3, 10, 0.4)``
     """
-    kd, nd, ld = gnp.asarray(data(k)), gnp.asarray(data(n)), data(loc)
+    kd, nd, ld = raw(k), raw(n), raw(loc)
     y = kd - ld
     comb = gammaln(nd + 1) - (gammaln(y + 1) + gammaln(nd - y + 1))
     linear = xlogy(y, p) + xlog1py(nd - y, -p)
     val = comb + linear
     # a certain outcome is exactly 0 (kept differentiable in p: its derivative is linear's)
-    certain = ((y == 0) & (nd == 0)) | (data(linear) == 0)
-    val = gnp.where(certain, linear - data(linear), val)
+    certain = ((y == 0) & (nd == 0)) | (raw(linear) == 0)
+    val = gnp.where(certain, linear - raw(linear), val)
     val = gnp.where((kd >= ld) & (kd < ld + nd + 1), val, -gnp.inf)
     return constant_args(val, k, n, loc, why=_K)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
+from ._common import raw
 
 
 def _below(x: Any, loc: Any) -> Any:
-    return gnp.asarray(data(x)) < data(loc)
+    return raw(x) < raw(loc)
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -50,7 +50,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc - scale log(1 - q)``; nan outside [0, 1]. Example:
     ``expon.ppf(0.5)``"""
-    qd = gnp.asarray(data(q))
+    qd = raw(q)
     bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
     return gnp.where(bad, gnp.nan, loc - scale * gnp.log1p(-q))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import gammainc, gammaln
+from ._common import raw
 
 
 def logpdf(x: Any, beta: Any) -> Any:
@@ -27,7 +27,7 @@ def pdf(x: Any, beta: Any) -> Any:
 
 def cdf(x: Any, beta: Any) -> Any:
     """``(1 + sign(x) gammainc(1/beta, |x|^beta)) / 2``. Example: ``gennorm.cdf(0.5, 2.0)``"""
-    return 0.5 * (1 + gnp.sign(data(x)) * gammainc(1 / beta, gnp.abs(x) ** beta))
+    return 0.5 * (1 + gnp.sign(raw(x)) * gammainc(1 / beta, gnp.abs(x) ** beta))
 
 
 __all__ = ["cdf", "logpdf", "pdf"]

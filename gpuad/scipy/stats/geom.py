@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import xlog1py
-from ._common import constant_args
+from ._common import constant_args, raw
 
 _K = "geom: the count k and the shift loc are constants: no derivative in them"
 
@@ -21,7 +20,7 @@ def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
 
     Example: ``geom.logpmf(3, 0.25)``
     """
-    y = gnp.asarray(data(k)) - data(loc)
+    y = raw(k) - raw(loc)
     val = xlog1py(y - 1, -p) + gnp.log(p)
     return constant_args(gnp.where(y <= 0, -gnp.inf, val), k, loc, why=_K)
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
-from ._common import standardize
+from ._common import raw, standardize
 from .gumbel_r import _scaled
 
 
@@ -49,7 +48,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 def ppf(p: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale log(-log(1 - p))``; nan outside (0, 1). Example:
     ``gumbel_l.ppf(0.5)``"""
-    pd = gnp.asarray(data(p))
+    pd = raw(p)
     ok = (pd > 0) & (pd < 1)
     ps = gnp.where(ok, p, 0.5)
     return gnp.where(ok, loc + scale * gnp.log(-gnp.log1p(-ps)), gnp.nan)

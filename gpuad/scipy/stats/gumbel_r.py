@@ -10,12 +10,11 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...jax_nn import log1mexp
-from ...rules import data
-from ._common import standardize
+from ._common import raw, standardize
 
 
 def _scaled(value: Any, scale: Any) -> Any:
-    return gnp.where(gnp.asarray(data(scale)) > 0, value, gnp.nan)
+    return gnp.where(raw(scale) > 0, value, gnp.nan)
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -53,7 +52,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 def ppf(p: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc - scale log(-log p)``; nan outside (0, 1). Example:
     ``gumbel_r.ppf(0.5)``"""
-    pd = gnp.asarray(data(p))
+    pd = raw(p)
     ok = (pd > 0) & (pd < 1)
     ps = gnp.where(ok, p, 0.5)
     return gnp.where(ok, loc - scale * gnp.log(-gnp.log(ps)), gnp.nan)

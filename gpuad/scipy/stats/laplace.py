@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
+from ._common import raw
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -26,7 +26,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``exp(z)/2`` for ``z = (x - loc)/scale <= 0``, ``1 - exp(-z)/2`` above. Example:
     ``laplace.cdf(0.5)``"""
     z = (x - loc) / scale
-    left = gnp.asarray(data(z)) <= 0
+    left = raw(z) <= 0
     # each branch sees only its own side (no overflow reaching the other's derivative)
     return gnp.where(left, 0.5 * gnp.exp(gnp.where(left, z, 0.0)),
                      1 - 0.5 * gnp.exp(-gnp.where(left, 0.0, z)))

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as _np
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import gammaln, xlogy
+from ._common import raw
 
 
 def logpmf(x: Any, n: Any, p: Any) -> Any:
@@ -23,11 +23,11 @@ def logpmf(x: Any, n: Any, p: Any) -> Any:
 
     Example: ``multinomial.logpmf(np.array([2, 1, 0]), 3, np.array([0.5, 0.3, 0.2]))``
     """
-    xd, nd = gnp.asarray(data(x)), gnp.asarray(data(n))
+    xd, nd = raw(x), raw(n)
     if xd.dtype.kind not in "iu" or nd.dtype.kind not in "iu":
         raise ValueError(f"multinomial.logpmf: x and n must be of integer type; got "
                          f"x.dtype={xd.dtype}, n.dtype={nd.dtype}")
-    fdt = getattr(data(p), "dtype", _np.dtype(_np.float64))
+    fdt = getattr(raw(p), "dtype", _np.dtype(_np.float64))
     fdt = fdt if _np.dtype(fdt).kind == "f" else _np.float64
     xf, nf = xd.astype(fdt), nd.astype(fdt)
     val = gammaln(nf + 1) + gnp.sum(xlogy(xf, p) - gammaln(xf + 1), axis=-1)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import gammaln, xlogy
-from ._common import constant_args
+from ._common import constant_args, raw
 
 _K = "nbinom: the count k and the shift loc are constants: no derivative in them"
 
@@ -23,7 +22,7 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
 
     Example: ``nbinom.logpmf(4, 2.5, 0.3)``
     """
-    kd, ld = gnp.asarray(data(k)), data(loc)
+    kd, ld = raw(k), raw(loc)
     y = kd - ld
     val = (gammaln(y + n) - gammaln(n) - gammaln(y + 1)) + (xlogy(n, p) + xlogy(y, 1 - p))
     return constant_args(gnp.where(kd < ld, -gnp.inf, val), k, loc, why=_K)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
+from ._common import raw
 
 
 def _inside(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     """(``x >= loc + scale``, ``z = (x - loc)/scale`` made 1 outside: no log of a negative
     number reaches a derivative)."""
-    ok = ~(gnp.asarray(data(x)) < data(loc) + data(scale))
+    ok = ~(raw(x) < raw(loc) + raw(scale))
     return ok, gnp.where(ok, (x - loc) / scale, 1.0)
 
 
@@ -57,7 +57,7 @@ def sf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 def ppf(q: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale (1 - q)^(-1/b)``; nan outside [0, 1]. Example:
     ``pareto.ppf(0.5, 3.0)``"""
-    qd = gnp.asarray(data(q))
+    qd = raw(q)
     bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
     qs = gnp.where(bad, 0.5, q)
     return gnp.where(bad, gnp.nan, loc + scale * (1 - qs) ** (-(1 / b)))

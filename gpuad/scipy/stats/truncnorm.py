@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
 from .._special_rules import HALF_LOG_2PI, log_ndtr, ndtr
 from ..special import logsumexp
-from ._common import standardize
+from ._common import raw, standardize
 
 
 def _log_diff(u: Any, v: Any) -> Any:
     """``log(exp(u) - exp(v))`` (nan where ``v > u``)."""
-    one = gnp.ones_like(data(u))
+    one = gnp.ones_like(raw(u))
     return logsumexp(gnp.stack([u, v + 0 * one]), b=gnp.stack([one, -one]), axis=0)
 
 
@@ -26,7 +25,7 @@ def _log_gauss_mass(a: Any, b: Any) -> Any:
     """``log(ndtr(b) - ndtr(a))``: in the left tail from log_ndtr, the right tail mirrored
     onto it, and the middle as ``log1p(-ndtr(a) - ndtr(-b))`` (no cancellation near 1)."""
     a, b = gnp.broadcast_arrays(gnp.asarray(a), gnp.asarray(b))
-    ad, bd = data(a), data(b)
+    ad, bd = raw(a), raw(b)
     right = ad > 0
     central = ~((bd <= 0) | right)
     lo = gnp.where(right, -b, a)
@@ -36,7 +35,7 @@ def _log_gauss_mass(a: Any, b: Any) -> Any:
 
 
 def _nan_if_empty(val: Any, a: Any, b: Any) -> Any:
-    return gnp.where(gnp.asarray(data(a)) >= data(b), gnp.nan, val)
+    return gnp.where(raw(a) >= raw(b), gnp.nan, val)
 
 
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -44,8 +43,8 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     ``truncnorm.logpdf(0.5, -1.0, 2.0)``"""
     z = standardize(x, loc, scale)
     val = (-0.5 * (z * z) - HALF_LOG_2PI - gnp.log(scale)) - _log_gauss_mass(a, b)
-    zd = gnp.asarray(data(z))
-    val = gnp.where((zd < data(a)) | (zd > data(b)), -gnp.inf, val)
+    zd = raw(z)
+    val = gnp.where((zd < raw(a)) | (zd > raw(b)), -gnp.inf, val)
     return _nan_if_empty(val, a, b)
 
 
@@ -59,14 +58,14 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     Example: ``truncnorm.logcdf(0.5, -1.0, 2.0)``"""
     z = standardize(x, loc, scale)
     z, a, b = gnp.broadcast_arrays(gnp.asarray(z), gnp.asarray(a), gnp.asarray(b))
-    zd, ad, bd = data(z), data(a), data(b)
+    zd, ad, bd = raw(z), raw(a), raw(b)
     inner = (zd > ad) & (zd < bd)
     # outside (a, b) the masses below are not needed: a point inside stands in for z there
     zs = gnp.where(inner, z, 0.5 * (a + b))
     total = _log_gauss_mass(a, b)
     below = _log_gauss_mass(a, zs) - total
     above = _log_gauss_mass(zs, b) - total
-    near_one = data(below) > -0.1
+    near_one = raw(below) > -0.1
     inner_val = gnp.where(near_one, gnp.log1p(-gnp.exp(above)), below)
     val = gnp.where(zd >= bd, 0.0, gnp.where(zd <= ad, -gnp.inf,
                                              gnp.where(inner, inner_val, 0.0)))

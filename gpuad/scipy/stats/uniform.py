@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
+from ._common import raw
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-log scale`` on the support, -inf outside. Example: ``uniform.logpdf(0.5)``"""
-    xd, ld = gnp.asarray(data(x)), data(loc)
-    out = (xd > ld + data(scale)) | (xd < ld)
+    xd, ld = raw(x), raw(loc)
+    out = (xd > ld + raw(scale)) | (xd < ld)
     return gnp.where(out, -gnp.inf, -gnp.log(scale))
 
 
@@ -27,8 +27,8 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``(x - loc)/scale`` on the support, 0 below and 1 above. Example: ``uniform.cdf(0.5)``
     """
-    xd, ld = gnp.asarray(data(x)), data(loc)
-    hi = ld + data(scale)
+    xd, ld = raw(x), raw(loc)
+    hi = ld + raw(scale)
     inside = (xd >= ld) & (xd <= hi)
     return gnp.where(xd < ld, 0.0, gnp.where(xd > hi, 1.0,
                                              gnp.where(inside, (x - loc) / scale, 0.0)))
@@ -36,7 +36,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale q``; nan outside [0, 1]. Example: ``uniform.ppf(0.25)``"""
-    qd = gnp.asarray(data(q))
+    qd = raw(q)
     bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
     return gnp.where(bad, gnp.nan, loc + scale * q)
 

@@ -11,13 +11,13 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from ...rules import data
+from ._common import raw
 
 
 def logpdf(x: Any, c: Any) -> Any:
     """``log(1 - c^2) - log(2 pi) - log(1 + c^2 - 2 c cos x)`` on ``[0, 2 pi]``, -inf outside.
     Example: ``wrapcauchy.logpdf(1.0, 0.4)``"""
-    cd, xd = gnp.asarray(data(c)), gnp.asarray(data(x))
+    cd, xd = raw(c), raw(x)
     ok = (cd > 0) & (cd < 1)
     on = (xd >= 0) & (xd <= 2 * math.pi)
     cs = gnp.where(ok, c, 0.5)
