@@ -18,8 +18,9 @@ jv, yv, iv, ive, kv, kve, hyp1f1, betaincc or spence. Without CuPy's stdtr, stdt
 from its betainc, to round-off for ``df <= 1000`` (a larger finite df raises).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
 the Bessel orders, ``expn``'s n), in ``zeta``'s x and ``hyp1f1``'s a and b, in the shape
-parameters of ``gammainc``/``gammaincc``/``betainc``/``betaincc`` and in ``stdtr``'s ``df``,
-which have no closed form: asking for them raises ``gpuad.MissingRuleError``.
+parameters of ``betainc``/``betaincc`` and in ``stdtr``'s ``df``, which have no closed form:
+asking for them raises ``gpuad.MissingRuleError``. ``gammainc``/``gammaincc`` are
+differentiable once in their shape ``a`` (as ``jax.lax.igamma_grad_a``; computed on the host).
 
 Example::
 
@@ -130,9 +131,9 @@ _DOCS = {
     gammasgn: ("gammasgn(x)", "The sign of gamma(x): piecewise constant, not differentiated.",
                "gammasgn(-0.5)"),
     gammainc: ("gammainc(a, x)", "The regularised lower incomplete gamma function; "
-               "differentiable in x (the derivative in a has no closed form and raises).",
+               "differentiable in x, and once in a (as jax.lax.igamma_grad_a).",
                "gammainc(2.0, x)"),
-    gammaincc: ("gammaincc(a, x)", "``1 - gammainc(a, x)``; differentiable in x.",
+    gammaincc: ("gammaincc(a, x)", "``1 - gammainc(a, x)``; differentiable in x, once in a.",
                 "gammaincc(2.0, x)"),
     beta: ("beta(a, b)", "The beta function ``gamma(a) gamma(b) / gamma(a + b)``.",
            "beta(2.0, 3.0)"),
