@@ -7,7 +7,9 @@
   stdtr (Student's t CDF).
 - Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive, k0, k1, kv,
   k0e, k1e, kve.
-- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x).
+- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x),
+  hyp2f1 (in x), dawsn, sici, fresnel, owens_t, loggamma, factorial, comb, boxcox, boxcox1p,
+  bernoulli (numbers), bessel_jn (as JAX's).
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
   log_softmax.
 - Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
@@ -43,6 +45,20 @@ from .. import rules as _r
 from ..rules import erf as _erf
 from ..rules import sigmoid
 from ..tensor import Tensor
+from ._special_more import (  # noqa: E402
+    bernoulli,
+    bessel_jn,
+    boxcox,
+    boxcox1p,
+    comb,
+    dawsn,
+    factorial,
+    fresnel,
+    hyp2f1,
+    loggamma,
+    owens_t,
+    sici,
+)
 from ._special_rules import (
     beta,
     betainc,
@@ -348,6 +364,8 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
 
 __all__ = [
+    "bernoulli", "bessel_jn", "boxcox", "boxcox1p", "comb", "dawsn", "factorial", "fresnel",
+    "hyp2f1", "loggamma", "owens_t", "sici",
     "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
     "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
     "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn",

@@ -29,7 +29,8 @@ EXEMPT: dict[str, str] = {
 _CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma", "psi"),
              "stdtr": ("stdtr", "betainc"), "zeta": ("zeta",), "erf": ("erf",),
              "gpuad.scipy.stats.beta.sf": ("betaincc",),
-             "gpuad.scipy.stats.beta.logsf": ("betaincc",)}
+             "gpuad.scipy.stats.beta.logsf": ("betaincc",),
+             "sici": ("sici",), "fresnel": ("fresnel",), "bessel_jn": ("jn", "jv")}
 
 
 def cupy_lacks(name: str) -> str | None:
