@@ -125,9 +125,8 @@ def sici(x: Any) -> tuple[Any, Any]:
     """The sine and cosine integrals ``(Si(x), Ci(x))``: ``Si`` odd, ``Ci(x) = Ci(|x|)`` for
     ``x < 0`` (JAX's real part; nan at ``-inf``); d/dx are ``sin x / x`` and ``cos x / x``.
     Example: ``si, ci = sps.sici(x)``"""
-    xa = gnp.abs(x)
-    si = gnp.sign(_raw(x)) * _si(xa)
-    ci = gnp.where(gnp.isneginf(_raw(x)), gnp.nan, _ci(xa))
+    si = _si(x)  # odd: SciPy's takes either sign (and Si'(0) = 1 stays exact)
+    ci = gnp.where(gnp.isneginf(_raw(x)), gnp.nan, _ci(gnp.abs(x)))
     return si, ci
 
 
