@@ -201,3 +201,26 @@ def test_gamma_family_cdfs_in_shape(backend):
                 order=1, modes=("rev", "fwd"))
     check_grads(lambda d: stats.chi2.sf(x, d), (dev(np.array([1.5, 3.0, 6.0])),), order=1,
                 modes=("rev",))
+
+
+def test_gaussian_kde(backend):
+    rng = np.random.default_rng(4)
+    x, w, pts = rng.standard_normal((2, 12)), rng.uniform(0.2, 1, 12), rng.standard_normal((2, 5))
+    for kw in ({}, {"weights": w}, {"bw_method": "silverman"}, {"bw_method": 0.5}):
+        ref = st.gaussian_kde(x, **kw)
+        kde = stats.gaussian_kde(dev(x), **{k: dev(v) for k, v in kw.items()})
+        np.testing.assert_allclose(host(kde.evaluate(dev(pts))), ref.evaluate(pts), rtol=1e-12)
+        np.testing.assert_allclose(host(kde.logpdf(dev(pts))), ref.logpdf(pts), rtol=1e-12)
+        np.testing.assert_allclose(host(kde.integrate_gaussian(dev(np.zeros(2)), dev(np.eye(2)))),
+                                   ref.integrate_gaussian(np.zeros(2), np.eye(2)), rtol=1e-12)
+    one = stats.gaussian_kde(dev(x[0]))
+    np.testing.assert_allclose(host(one.integrate_box_1d(-0.5, 1.0)),
+                               st.gaussian_kde(x[0]).integrate_box_1d(-0.5, 1.0), rtol=1e-12)
+    np.testing.assert_allclose(host(one.integrate_kde(stats.gaussian_kde(dev(pts[0])))),
+                               st.gaussian_kde(x[0]).integrate_kde(st.gaussian_kde(pts[0])),
+                               rtol=1e-12)
+    check_grads(lambda d, p, v: stats.gaussian_kde(d, weights=v).logpdf(p),
+                (dev(x), dev(pts), dev(w)), order=1, modes=("rev",))
+    assert host(one.resample(ad.random.PRNGKey(0), (3,))).shape == (1, 3)
+    with pytest.raises(NotImplementedError, match="integrate_box_1d"):
+        one.integrate_box(0.0, 1.0)

@@ -265,3 +265,32 @@ def test_multinomial_against_jax(backend):
             ok = np.isfinite(jg)
             np.testing.assert_allclose(gg[ok], jg[ok], rtol=1e-9, atol=1e-12)
         _same(_host(gf(_dev(x[0]), 5, _dev(p[0]))), np.asarray(jf(x[0], 5, p[0])), "n off")
+
+
+@pytest.mark.parametrize("kw", [{}, {"weights": True}, {"bw_method": "silverman"},
+                                {"bw_method": 0.4}])
+def test_gaussian_kde_against_jax(backend, kw):
+    rng = np.random.default_rng(9)
+    x, w, pts = rng.standard_normal((2, 20)), rng.uniform(0.1, 1, 20), rng.standard_normal((2, 6))
+    kw = {**kw, "weights": w} if kw.get("weights") else kw
+    jk = jst.gaussian_kde(x, **kw)
+    gk = stats.gaussian_kde(_dev(x), **{k: _dev(v) if isinstance(v, np.ndarray) else v
+                                        for k, v in kw.items()})
+    for fn in ("evaluate", "logpdf"):
+        np.testing.assert_allclose(_host(getattr(gk, fn)(_dev(pts))),
+                                   np.asarray(getattr(jk, fn)(pts)), rtol=1e-10)
+    np.testing.assert_allclose(_host(gk.integrate_gaussian(_dev(np.ones(2)), _dev(np.eye(2)))),
+                               np.asarray(jk.integrate_gaussian(np.ones(2), np.eye(2))), rtol=1e-10)
+    np.testing.assert_allclose(_host(gk.integrate_kde(stats.gaussian_kde(_dev(pts)))),
+                               np.asarray(jk.integrate_kde(jst.gaussian_kde(pts))), rtol=1e-10)
+    for i in range(2):  # gradients in the data and in the points
+        def jf(d, p):
+            return jst.gaussian_kde(d, **kw).logpdf(p).sum()
+
+        def gf(d, p):
+            return stats.gaussian_kde(d, **{k: _dev(v) if isinstance(v, np.ndarray) else v
+                                           for k, v in kw.items()}).logpdf(p).sum()
+
+        jg = np.asarray(jax.grad(jf, argnums=i)(x, pts))
+        gg = _host(ad.grad(gf, argnums=i)(_dev(x), _dev(pts)))
+        np.testing.assert_allclose(gg, jg, rtol=1e-9, atol=1e-12)
