@@ -224,3 +224,16 @@ def test_gaussian_kde(backend):
     assert host(one.resample(ad.random.PRNGKey(0), (3,))).shape == (1, 3)
     with pytest.raises(NotImplementedError, match="integrate_box_1d"):
         one.integrate_box(0.0, 1.0)
+
+
+def test_sem(backend):
+    x = RNG.standard_normal((3, 5))
+    for kw in ({}, {"axis": 1, "ddof": 0}, {"axis": None}, {"axis": 1, "keepdims": True}):
+        np.testing.assert_allclose(host(stats.sem(dev(x), **kw)), st.sem(x, **kw), rtol=1e-12)
+    xn = x.copy()
+    xn[0, 1] = np.nan
+    np.testing.assert_allclose(host(stats.sem(dev(xn), nan_policy="omit")),
+                               st.sem(xn, nan_policy="omit"), rtol=1e-12)
+    with pytest.raises(ValueError, match="raise is not supported"):
+        stats.sem(dev(x), nan_policy="raise")
+    check_grads(lambda a: stats.sem(a, axis=1), (dev(x),), order=2, modes=("rev", "fwd"))

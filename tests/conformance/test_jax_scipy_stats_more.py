@@ -294,3 +294,16 @@ def test_gaussian_kde_against_jax(backend, kw):
         jg = np.asarray(jax.grad(jf, argnums=i)(x, pts))
         gg = _host(ad.grad(gf, argnums=i)(_dev(x), _dev(pts)))
         np.testing.assert_allclose(gg, jg, rtol=1e-9, atol=1e-12)
+
+
+def test_sem_against_jax(backend):
+    x = np.random.default_rng(2).standard_normal((4, 6))
+    xn = x.copy()
+    xn[2, 3] = np.nan
+    for a, kw in [(x, {}), (x, {"axis": 1, "ddof": 0}), (x, {"axis": None}),
+                  (x, {"axis": 1, "keepdims": True}), (xn, {"nan_policy": "omit"})]:
+        np.testing.assert_allclose(_host(stats.sem(_dev(a), **kw)), np.asarray(jst.sem(a, **kw)),
+                                   rtol=1e-10)
+    jg = np.asarray(jax.grad(lambda v: jst.sem(v, axis=1).sum())(x))
+    np.testing.assert_allclose(_host(ad.grad(lambda v: stats.sem(v, axis=1).sum())(_dev(x))), jg,
+                               rtol=1e-10)

@@ -22,7 +22,8 @@ _CTS = {"logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"}
 
 
 def add(dist, fn, f, args, **kw):
-    SPECS.append(Spec(f"gpuad.scipy.stats.{dist}.{fn}", f, args, **kw))
+    SPECS.append(Spec(f"{dist}.{fn}" if dist.startswith("gpuad") else
+                      f"gpuad.scipy.stats.{dist}.{fn}", f, args, **kw))
 
 
 def _xls(rng):
@@ -79,3 +80,5 @@ for fn in ("logpmf", "pmf"):
         np.array([2, 1, 3]), 6, p), lambda rng: (rng.uniform(0.2, 0.5, 3),))
 add("bernoulli", "cdf", lambda p: stats.bernoulli.cdf(np.array([0.0, 0.5, 1.0, -1.0]), p),
     lambda rng: (rng.uniform(0.1, 0.9, 4),))
+add("gpuad.scipy.stats", "sem", lambda a: stats.sem(a, axis=1),
+    lambda rng: (rng.standard_normal((3, 4)),))

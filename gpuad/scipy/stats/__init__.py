@@ -2,7 +2,7 @@
 and values outside the support: bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet,
 expon, gamma, gennorm, geom, gumbel_l, gumbel_r, laplace, logistic, multinomial,
 multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises,
-wrapcauchy (each a module of functions), and the class gaussian_kde.
+wrapcauchy (each a module of functions), the class gaussian_kde and the function sem.
 
 Example::
 
@@ -39,9 +39,10 @@ from . import (  # noqa: F401
     vonmises,
     wrapcauchy,
 )
+from .descriptive import sem
 from .kde import gaussian_kde
 
 __all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
            "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
            "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
-           "truncnorm", "uniform", "vonmises", "wrapcauchy", "gaussian_kde"]
+           "truncnorm", "uniform", "vonmises", "wrapcauchy", "gaussian_kde", "sem"]
