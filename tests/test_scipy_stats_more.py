@@ -237,3 +237,21 @@ def test_sem(backend):
     with pytest.raises(ValueError, match="raise is not supported"):
         stats.sem(dev(x), nan_policy="raise")
     check_grads(lambda a: stats.sem(a, axis=1), (dev(x),), order=2, modes=("rev", "fwd"))
+
+
+def test_mode_and_rankdata(backend):
+    x = np.array([[3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 1.0, 1.0]])
+    for method in ("average", "min", "max", "dense", "ordinal"):
+        np.testing.assert_array_equal(host(stats.rankdata(dev(x), method)),
+                                      st.rankdata(x, method))
+        np.testing.assert_array_equal(host(stats.rankdata(dev(x), method, axis=1)),
+                                      st.rankdata(x, method, axis=1))
+    assert np.isnan(host(stats.rankdata(dev(np.array([1.0, np.nan]))))).all()
+    with pytest.raises(NotImplementedError, match="omit"):
+        stats.rankdata(dev(x), nan_policy="omit")
+    with pytest.raises(ValueError, match="unknown method"):
+        stats.rankdata(dev(x), "mean")
+    r = stats.mode(dev(x), axis=1)
+    assert host(r.mode).tolist() == [3.0, 1.0] and host(r.count).tolist() == [2, 2]
+    r = stats.mode(dev(x), axis=None, keepdims=True)
+    assert host(r.mode).tolist() == [[1.0]] and host(r.count).tolist() == [[3]]

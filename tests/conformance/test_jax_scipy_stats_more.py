@@ -307,3 +307,15 @@ def test_sem_against_jax(backend):
     jg = np.asarray(jax.grad(lambda v: jst.sem(v, axis=1).sum())(x))
     np.testing.assert_allclose(_host(ad.grad(lambda v: stats.sem(v, axis=1).sum())(_dev(x))), jg,
                                rtol=1e-10)
+
+
+def test_mode_and_rankdata_against_jax(backend):
+    x = np.random.default_rng(3).integers(0, 4, (3, 7)).astype(np.float64)
+    for method in ("average", "min", "max", "dense", "ordinal"):
+        for kw in ({}, {"axis": 1}, {"axis": 0}):
+            np.testing.assert_array_equal(_host(stats.rankdata(_dev(x), method, **kw)),
+                                          np.asarray(jst.rankdata(x, method, **kw)))
+    for kw in ({}, {"axis": 1}, {"axis": None}, {"axis": 1, "keepdims": True}):
+        g, j = stats.mode(_dev(x), **kw), jst.mode(x, **kw)
+        np.testing.assert_array_equal(_host(g.mode), np.asarray(j.mode))
+        np.testing.assert_array_equal(_host(g.count), np.asarray(j.count))

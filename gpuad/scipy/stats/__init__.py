@@ -2,7 +2,8 @@
 and values outside the support: bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet,
 expon, gamma, gennorm, geom, gumbel_l, gumbel_r, laplace, logistic, multinomial,
 multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises,
-wrapcauchy (each a module of functions), the class gaussian_kde and the function sem.
+wrapcauchy (each a module of functions), the class gaussian_kde and the functions sem, mode
+and rankdata.
 
 Example::
 
@@ -39,10 +40,11 @@ from . import (  # noqa: F401
     vonmises,
     wrapcauchy,
 )
-from .descriptive import sem
+from .descriptive import ModeResult, mode, rankdata, sem
 from .kde import gaussian_kde
 
 __all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
            "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
            "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
-           "truncnorm", "uniform", "vonmises", "wrapcauchy", "gaussian_kde", "sem"]
+           "truncnorm", "uniform", "vonmises", "wrapcauchy", "gaussian_kde", "ModeResult", "mode",
+           "rankdata", "sem"]
