@@ -255,3 +255,17 @@ def test_mode_and_rankdata(backend):
     assert host(r.mode).tolist() == [3.0, 1.0] and host(r.count).tolist() == [2, 2]
     r = stats.mode(dev(x), axis=None, keepdims=True)
     assert host(r.mode).tolist() == [[1.0]] and host(r.count).tolist() == [[3]]
+
+
+def test_poisson_entropy(backend):
+    mu = np.array([0.0, 1e-3, 0.7, 5.0, 60.0, 900.0, 1500.0, -1.0])
+    got = host(stats.poisson.entropy(dev(mu)))
+    np.testing.assert_allclose(got[:6], st.poisson.entropy(mu[:6]), rtol=1e-12)
+    # the series above 1000 against the sum there (both exact to about 1e-13)
+    lam = 1500.0
+    k = np.arange(3000.0)
+    lp = k * np.log(lam) - lam - ss.gammaln(k + 1)
+    np.testing.assert_allclose(got[6], -np.sum(np.exp(lp) * lp), rtol=1e-12)
+    assert got[0] == 0.0 and np.isnan(got[7])
+    check_grads(stats.poisson.entropy, (dev(np.array([0.3, 4.0, 40.0, 2000.0])),), order=2,
+                modes=("rev", "fwd"))

@@ -84,3 +84,5 @@ add("gpuad.scipy.stats", "sem", lambda a: stats.sem(a, axis=1),
     lambda rng: (rng.standard_normal((3, 4)),))
 EXEMPT["gpuad.scipy.stats.mode"] = "the most frequent value and its count: piecewise constant"
 EXEMPT["gpuad.scipy.stats.rankdata"] = "ranks: piecewise constant"
+add("poisson", "entropy", stats.poisson.entropy,
+    lambda rng: (np.array([0.3, 4.0, 40.0, 2000.0]) * rng.uniform(0.8, 1.2, 4),))
