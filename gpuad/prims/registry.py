@@ -33,6 +33,7 @@ DECLARING_MODULES: tuple[str, ...] = (
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (
     "gpuad.scipy._special_rules",
+    "gpuad.scipy._special_more",
     "gpuad.scipy.stats._common",
     "gpuad.scipy.integrate",
 )

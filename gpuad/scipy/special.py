@@ -7,7 +7,9 @@
   stdtr (Student's t CDF).
 - Bessel functions: j0, j1, jn, jv, y0, y1, yn, yv, i0, i1, iv, i0e, i1e, ive, k0, k1, kv,
   k0e, k1e, kve.
-- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x).
+- Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x),
+  hyp2f1 (in x), dawsn, sici, fresnel, owens_t, loggamma, factorial, comb, boxcox, boxcox1p,
+  bernoulli (numbers), bessel_jn (as JAX's).
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
   log_softmax.
 - Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
@@ -21,8 +23,9 @@ jv, yv, iv, ive, kv, kve, hyp1f1, betaincc or spence. Without CuPy's stdtr, stdt
 from its betainc, to round-off for ``df <= 1000`` (a larger finite df raises).
 Derivatives of every order exist in both modes, except in integer orders (``polygamma``'s n,
 the Bessel orders, ``expn``'s n), in ``zeta``'s x and ``hyp1f1``'s a and b, in the shape
-parameters of ``gammainc``/``gammaincc``/``betainc``/``betaincc`` and in ``stdtr``'s ``df``,
-which have no closed form: asking for them raises ``gpuad.MissingRuleError``.
+parameters of ``betainc``/``betaincc`` and in ``stdtr``'s ``df``, which have no closed form:
+asking for them raises ``gpuad.MissingRuleError``. ``gammainc``/``gammaincc`` are
+differentiable once in their shape ``a`` (as ``jax.lax.igamma_grad_a``; computed on the host).
 
 Example::
 
@@ -45,6 +48,20 @@ from .. import rules as _r
 from ..rules import erf as _erf
 from ..rules import sigmoid
 from ..tensor import Tensor
+from ._special_more import (  # noqa: E402
+    bernoulli,
+    bessel_jn,
+    boxcox,
+    boxcox1p,
+    comb,
+    dawsn,
+    factorial,
+    fresnel,
+    hyp2f1,
+    loggamma,
+    owens_t,
+    sici,
+)
 from ._special_rules import (
     beta,
     betainc,
@@ -148,9 +165,9 @@ _DOCS = {
     gammasgn: ("gammasgn(x)", "The sign of gamma(x): piecewise constant, not differentiated.",
                "gammasgn(-0.5)"),
     gammainc: ("gammainc(a, x)", "The regularised lower incomplete gamma function; "
-               "differentiable in x (the derivative in a has no closed form and raises).",
+               "differentiable in x, and once in a (as jax.lax.igamma_grad_a).",
                "gammainc(2.0, x)"),
-    gammaincc: ("gammaincc(a, x)", "``1 - gammainc(a, x)``; differentiable in x.",
+    gammaincc: ("gammaincc(a, x)", "``1 - gammainc(a, x)``; differentiable in x, once in a.",
                 "gammaincc(2.0, x)"),
     beta: ("beta(a, b)", "The beta function ``gamma(a) gamma(b) / gamma(a + b)``.",
            "beta(2.0, 3.0)"),
@@ -365,6 +382,8 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
 
 __all__ = [
+    "bernoulli", "bessel_jn", "boxcox", "boxcox1p", "comb", "dawsn", "factorial", "fresnel",
+    "hyp2f1", "loggamma", "owens_t", "sici",
     "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
     "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
     "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn",

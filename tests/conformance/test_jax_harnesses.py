@@ -464,13 +464,10 @@ JAX_WRONG: dict[tuple[str, str], str] = {
 _COMPLEX_ORDER = (r"ComplexError: .*real values only",
                   "the derivative of a maximum or minimum of complex values (lax's lexicographic "
                   "order) raises, as gnp.maximum's does (tests/test_complex.py REAL_ONLY)")
-_IGAMMA_A = (r"MissingRuleError: .*cannot differentiate with respect to a",
-             "igamma's derivative in its shape parameter a raises (docs/porting.md)")
 REFUSED_STAGES: dict[tuple[str, str], tuple[str, str]] = {
     **{(g, st): _COMPLEX_ORDER for st in ("vjp", "jvp") for g in (
         "max", "min", "reduce_max", "reduce_min", "cummax", "cummin", "reduce_window_max",
         "reduce_window_min", "scatter_max", "scatter_min", "reduce")},
-    **{(g, st): _IGAMMA_A for st in ("vjp", "jvp") for g in ("igamma", "igammac")},
 }
 
 # harness name pattern: (stages not compared, why)

@@ -30,7 +30,8 @@ EXEMPT: dict[str, str] = {
 _CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma", "psi"),
              "stdtr": ("stdtr", "betainc"), "zeta": ("zeta",), "erf": ("erf",),
              "gpuad.scipy.stats.beta.sf": ("betaincc",),
-             "gpuad.scipy.stats.beta.logsf": ("betaincc",)}
+             "gpuad.scipy.stats.beta.logsf": ("betaincc",),
+             "sici": ("sici",), "fresnel": ("fresnel",), "bessel_jn": ("jn", "jv")}
 
 
 # computed from array operations where cupyx.scipy.special lacks their function

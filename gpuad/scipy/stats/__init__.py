@@ -1,5 +1,9 @@
-"""``scipy.stats`` distributions, differentiable: norm, t, poisson, beta, gamma, chi2, dirichlet,
-multivariate_normal. Each is a module of functions with SciPy's names and arguments.
+"""``scipy.stats`` distributions, differentiable, with ``jax.scipy.stats``'s names, arguments
+and values outside the support: bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet,
+expon, gamma, gennorm, geom, gumbel_l, gumbel_r, laplace, logistic, multinomial,
+multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises,
+wrapcauchy (each a module of functions), the class gaussian_kde and the functions sem, mode
+and rankdata.
 
 Example::
 
@@ -8,6 +12,39 @@ Example::
     lq = multivariate_normal.logpdf(xs, mean=m, cov=c)
 """
 
-from . import beta, chi2, dirichlet, gamma, multivariate_normal, norm, poisson, t  # noqa: F401
+from . import (  # noqa: F401
+    bernoulli,
+    beta,
+    betabinom,
+    binom,
+    cauchy,
+    chi2,
+    dirichlet,
+    expon,
+    gamma,
+    gennorm,
+    geom,
+    gumbel_l,
+    gumbel_r,
+    laplace,
+    logistic,
+    multinomial,
+    multivariate_normal,
+    nbinom,
+    norm,
+    pareto,
+    poisson,
+    t,
+    truncnorm,
+    uniform,
+    vonmises,
+    wrapcauchy,
+)
+from .descriptive import ModeResult, mode, rankdata, sem
+from .kde import gaussian_kde
 
-__all__ = ["beta", "chi2", "dirichlet", "gamma", "multivariate_normal", "norm", "poisson", "t"]
+__all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
+           "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
+           "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
+           "truncnorm", "uniform", "vonmises", "wrapcauchy", "gaussian_kde", "ModeResult", "mode",
+           "rankdata", "sem"]

@@ -78,3 +78,9 @@ def positive_or_one(p: Any) -> Any:
 def nan_where(bad: Any, value: Any) -> Any:
     """``value`` with nan where the (raw, boolean) ``bad`` holds."""
     return gnp.where(bad, gnp.nan, value)
+
+
+def raw(v: Any) -> Any:
+    """The values of ``v`` (a Tensor's data, a host array or number) as a backend array, for
+    comparisons that choose a branch (constants, never differentiated)."""
+    return gnp.asarray(data(v))

@@ -1,8 +1,7 @@
 """``scipy.stats.chi2``: the gamma distribution with shape ``df/2`` and scale ``2 scale``.
 
 ``logpdf``/``pdf`` are differentiable in ``x``, ``df``, ``loc`` and ``scale``; ``cdf``/``logcdf``/
-``sf``/``logsf`` in ``x``, ``loc`` and ``scale`` (the derivative in ``df`` has no closed form
-and raises).
+``sf``/``logsf`` in ``x``, ``loc`` and ``scale``, and once in ``df`` (through ``gammainc``).
 
 Example: ``chi2.logpdf(x, df=3.0).sum()``
 """

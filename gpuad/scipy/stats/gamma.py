@@ -1,8 +1,7 @@
 """``scipy.stats.gamma``, differentiable.
 
 ``logpdf``/``pdf`` in ``x``, ``a``, ``loc`` and ``scale``; ``cdf``/``logcdf``/``sf``/``logsf``
-in ``x``, ``loc`` and ``scale`` (their derivative in the shape ``a`` has no closed form and
-raises).
+in ``x``, ``loc`` and ``scale``, and once in the shape ``a`` (through ``gammainc``).
 
 Example: ``gamma.logpdf(x, a=2.0, scale=theta).sum()``
 """

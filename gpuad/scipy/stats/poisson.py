@@ -6,12 +6,13 @@ Example: ``poisson.logpmf(counts, mu=rate).sum()``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import gammainc, gammaincc, gammaln, xlogy
-from ._common import constant_args
+from ._common import constant_args, raw
 
 _K = "poisson: the count k and the shift loc take integer values: no derivative in them"
 
@@ -58,4 +59,36 @@ def sf(k: Any, mu: Any, loc: Any = 0) -> Any:
     return constant_args(val, k, loc, why=_K)
 
 
-__all__ = ["cdf", "logcdf", "logpmf", "pmf", "sf"]
+# above this mean the entropy is its asymptotic series (terms to 1/mu^3: error below 1e-12)
+_LARGE = 1000.0
+
+
+def entropy(mu: Any, loc: Any = 0) -> Any:
+    """The Shannon entropy ``-sum_k p(k) log p(k)`` (``loc`` changes nothing; 0 at
+    ``mu = 0``, nan below), differentiable in ``mu``: the sum over ``k`` up to
+    ``mu + 15 sqrt(mu) + 40`` for ``mu < 1000``, the asymptotic series
+    ``log(2 pi e mu)/2 - 1/(12 mu) - 1/(24 mu^2) - 19/(360 mu^3)`` above. Exact to about
+    1e-13 (JAX's approximation is within 1e-5 of it).
+
+    Example: ``poisson.entropy(5.0)``
+    """
+    mu = gnp.asarray(mu)
+    md = gnp.asarray(raw(mu))
+    shape = gnp.broadcast_shapes(md.shape, gnp.shape(raw(loc)))
+    mu = gnp.broadcast_to(mu, shape)
+    md = gnp.broadcast_to(md, shape)
+    small = (md > 0) & (md < _LARGE)
+    ms = gnp.where(small, mu, 1.0)
+    top = float(gnp.max(gnp.where(small, md, 1.0))) if md.size else 1.0
+    k = gnp.arange(int(top + 15 * top ** 0.5 + 40) + 1, dtype=md.dtype)
+    lp = xlogy(k, ms[..., None]) - ms[..., None] - gammaln(k + 1)
+    direct = -gnp.sum(gnp.exp(lp) * lp, axis=-1)
+    ml = gnp.where(md >= _LARGE, mu, _LARGE)
+    series = (0.5 * gnp.log(2 * math.pi * math.e * ml) - 1 / (12 * ml) - 1 / (24 * ml * ml)
+              - 19 / (360 * ml * ml * ml))
+    out = gnp.where(small, direct, series)
+    out = gnp.where(md == 0, 0.0, out)
+    return gnp.where(md < 0, gnp.nan, gnp.where(gnp.isnan(md), gnp.nan, out))
+
+
+__all__ = ["cdf", "entropy", "logcdf", "logpmf", "pmf", "sf"]

@@ -1,0 +1,58 @@
+"""``scipy.stats.expon`` as ``jax.scipy.stats.expon``, differentiable in every argument.
+
+Example: ``expon.logpdf(t, scale=1 / rate).sum()``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import numpy as gnp
+from ._common import raw
+
+
+def _below(x: Any, loc: Any) -> Any:
+    return raw(x) < raw(loc)
+
+
+def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """``-(x - loc)/scale - log scale`` for ``x >= loc``, else -inf. Example:
+    ``expon.logpdf(2.0)``"""
+    val = -((x - loc) / scale + gnp.log(scale))
+    return gnp.where(_below(x, loc), -gnp.inf, val)
+
+
+def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The density. Example: ``expon.pdf(2.0)``"""
+    return gnp.exp(logpdf(x, loc, scale))
+
+
+def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """``-(x - loc)/scale`` for ``x >= loc``, else 0. Example: ``expon.logsf(2.0)``"""
+    return gnp.where(_below(x, loc), 0.0, (loc - x) / scale)
+
+
+def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """``P(X > x)``. Example: ``expon.sf(2.0)``"""
+    return gnp.exp(logsf(x, loc, scale))
+
+
+def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """``1 - exp(-(x - loc)/scale)`` for ``x >= loc``, else 0. Example: ``expon.cdf(2.0)``"""
+    return gnp.where(_below(x, loc), 0.0, -gnp.expm1((loc - x) / scale))
+
+
+def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """``log(1 - sf)``. Example: ``expon.logcdf(2.0)``"""
+    return gnp.log1p(-sf(x, loc, scale))
+
+
+def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The quantile ``loc - scale log(1 - q)``; nan outside [0, 1]. Example:
+    ``expon.ppf(0.5)``"""
+    qd = raw(q)
+    bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
+    return gnp.where(bad, gnp.nan, loc - scale * gnp.log1p(-q))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]
