@@ -52,9 +52,14 @@ def _array(rng, shape, dtype):
     return x.astype(dtype)
 
 
+# entrywise primitives whose forward takes keyword parameters: one value of each
+PARAMS = {"orthopoly": {"kind": "chebyshev_polynomial_t", "k": 1}}
+
+
 @pytest.mark.parametrize("name", sorted(ENTRYWISE - {"astype"}))
 def test_entrywise(name):
     p = RULES[name]
+    params = PARAMS.get(name, {})
     # a variadic forward without formulas (gammasgn) is unary
     nargs = len(p.vjps) if p.vjps else (len(input_names(p.impl)) or 1)
     ran = 0
@@ -66,10 +71,10 @@ def test_entrywise(name):
                 arrays = [_array(rng, s, d) for s, d in zip(shapes, dts, strict=True)]
                 try:
                     with np.errstate(all="ignore"):
-                        out = p.impl(np, *arrays)
+                        out = p.impl(np, *arrays, **params)
                 except (TypeError, ValueError):
                     continue  # a dtype the op does not take
-                _check(p, arrays, {}, out)
+                _check(p, arrays, params, out)
                 ran += 1
     assert ran, f"{name}: no sample ran"
 

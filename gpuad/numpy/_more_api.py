@@ -103,7 +103,7 @@ def _cumulative(x, fn, identity, axis, dtype, out, include_initial: bool, what: 
         raise _np.exceptions.AxisError(f"{what}: axis {axis} is out of bounds for array of "
                                        f"dimension {nd}")
     axis %= nd
-    res: Any = fn(x, axis=axis, dtype=_dtype(x) if dtype is None else dtype)
+    res: Any = fn(x, axis=axis, dtype=dtype)  # None: NumPy's (small integers widen)
     if include_initial:
         first = list(shape(x))
         first[axis] = 1
