@@ -1,0 +1,257 @@
+"""Out-of-range and repeated axes, swept over every public function that takes one.
+
+Each public function of ``gpuad.numpy`` (and its ``linalg`` and ``fft``) whose signature
+names an axis parameter is called with an axis one past either end and, where a tuple is
+allowed, with an axis named twice; NumPy's function of the same name gets the same call.
+Where NumPy raises, gpuad must raise; where NumPy accepts, the values must match. The
+torch-style Tensor methods taking ``dim=`` are swept against torch and the ``gpuad.lax``
+functions taking axes or dimensions against ``jax.lax`` in the same way. An axis wrapped
+around (``axis % ndim``) or dropped silently fails here."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+AXIS_PARAMS = ("axis", "axes", "axis1", "axis2", "source", "destination", "dim")
+X = np.random.default_rng(0).standard_normal((2, 3, 4)) + 3.0
+BAD_ONE = [3, -4, 7]
+BAD_TUPLE = [(0, 0), (0, -3), (3,), (-4, 0), (1, 2, 1)]
+
+
+def _host(v):
+    if isinstance(v, list | tuple):
+        return [_host(a) for a in v]
+    if hasattr(v, "numpy") and not isinstance(v, np.ndarray):
+        v = v.numpy()
+    if hasattr(v, "get"):
+        v = v.get()
+    return np.asarray(v)
+
+
+def _outcome(f):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = f()
+    except Exception as e:  # noqa: BLE001 (raising is the outcome compared)
+        return ("raise", f"{type(e).__name__}: {e}"[:160])
+    try:
+        return ("ok", _host(r))
+    except Exception:  # noqa: BLE001 (a result with no array form: compared by kind only)
+        return ("ok", None)
+
+
+def _differ(a, b) -> str | None:
+    if a[0] == "ok" and b[0] == "raise" and b[1].startswith("NotImplementedError"):
+        return None  # a documented limitation (a clear error), not a wrong value
+    if a[0] != b[0]:
+        return f"peer {a[0]}s ({a[1] if a[0] == 'raise' else ''}), gpuad {b[0]}s " \
+               f"({b[1] if b[0] == 'raise' else ''})"
+    if a[0] == "raise" or a[1] is None or b[1] is None:
+        return None
+    return _values_differ(a[1], b[1])
+
+
+def _values_differ(p, q) -> str | None:
+    if isinstance(p, list) != isinstance(q, list):
+        return "result structure differs"
+    if isinstance(p, list):
+        if len(p) != len(q):
+            return f"{len(p)} vs {len(q)} results"
+        return next((w for w in map(_values_differ, p, q) if w), None)
+    if p.shape != q.shape:
+        return f"shape {p.shape} vs {q.shape}"
+    if p.dtype.kind in "biufc" and q.dtype.kind in "biufc" and not np.allclose(
+            p.astype(complex), q.astype(complex), equal_nan=True, rtol=1e-6, atol=1e-9):
+        return "values differ"
+    return None
+
+
+# ---------------------------------------------------------------- gpuad.numpy vs NumPy
+# Per function: how to call it given the module (numpy or gpuad.numpy), the array and the
+# axis keywords under test; functions not listed are called as ``f(x, **kw)``.
+I = np.zeros((1, 1, 1), dtype=np.int64)
+NUMPY_BUILDERS = {
+    "append": lambda m, x, kw: m.append(x, x, **kw),
+    "apply_along_axis": lambda m, x, kw: m.apply_along_axis(np.sum, kw["axis"], x),
+    "apply_over_axes": lambda m, x, kw: m.apply_over_axes(m.sum, x, kw["axes"]),
+    "argpartition": lambda m, x, kw: m.argpartition(x, 0, **kw),
+    "partition": lambda m, x, kw: m.partition(x, 0, **kw),
+    "array_split": lambda m, x, kw: m.array_split(x, 2, **kw),
+    "split": lambda m, x, kw: m.split(x, 1, **kw),
+    "compress": lambda m, x, kw: m.compress([True, False], x, **kw),
+    "cross": lambda m, x, kw: m.cross(x[..., :3], x[..., 1:], **kw),
+    "delete": lambda m, x, kw: m.delete(x, 0, **kw),
+    "expand_dims": lambda m, x, kw: m.expand_dims(x, **kw),
+    "geomspace": lambda m, x, kw: m.geomspace(x, x + 1.0, 3, **kw),
+    "linspace": lambda m, x, kw: m.linspace(x, x + 1.0, 3, **kw),
+    "logspace": lambda m, x, kw: m.logspace(x, x + 1.0, 3, **kw),
+    "insert": lambda m, x, kw: m.insert(x, 0, 0.5, **kw),
+    "moveaxis": lambda m, x, kw: m.moveaxis(x, kw.get("source", 0), kw.get("destination", 0)),
+    "rollaxis": lambda m, x, kw: m.rollaxis(x, **kw),
+    "swapaxes": lambda m, x, kw: m.swapaxes(x, kw.get("axis1", 0), kw.get("axis2", 0)),
+    "nanpercentile": lambda m, x, kw: m.nanpercentile(x, 50.0, **kw),
+    "percentile": lambda m, x, kw: m.percentile(x, 50.0, **kw),
+    "nanquantile": lambda m, x, kw: m.nanquantile(x, 0.5, **kw),
+    "quantile": lambda m, x, kw: m.quantile(x, 0.5, **kw),
+    "packbits": lambda m, x, kw: m.packbits(m.asarray(x) > 3, **kw),
+    "unpackbits": lambda m, x, kw: m.unpackbits(m.asarray(x).astype(np.uint8), **kw),
+    "put_along_axis": None,  # in place: swept below
+    "repeat": lambda m, x, kw: m.repeat(x, 2, **kw),
+    "roll": lambda m, x, kw: m.roll(x, 1, **kw),
+    "take": lambda m, x, kw: m.take(x, [0, 1], **kw),
+    "tensordot": lambda m, x, kw: m.tensordot(x, x, **kw),
+    "vecdot": lambda m, x, kw: m.vecdot(x, x, **kw),
+    "cumulative_sum": lambda m, x, kw: m.cumulative_sum(x, **kw),
+    "cumulative_prod": lambda m, x, kw: m.cumulative_prod(x, **kw),
+    "concatenate": lambda m, x, kw: m.concatenate([x, x], **kw),
+    "stack": lambda m, x, kw: m.stack([x, x], **kw),
+    "unstack": lambda m, x, kw: m.unstack(x, **kw),
+    "average": lambda m, x, kw: m.average(x, **kw),
+    "trim_zeros": lambda m, x, kw: m.trim_zeros(m.asarray(x) * 0 + 1, **kw),
+    "linalg.cross": lambda m, x, kw: m.cross(x[..., :3], x[..., 1:], **kw),
+    "linalg.tensordot": lambda m, x, kw: m.tensordot(x, x, **kw),
+    "linalg.vecdot": lambda m, x, kw: m.vecdot(x, x, **kw),
+    "linalg.tensorsolve": lambda m, x, kw: m.tensorsolve(
+        _top(m).eye(6).reshape(2, 3, 6) + x.reshape(6, 4)[0, 0] * 0, x[:, :, 0], **kw),
+    "matmul": lambda m, x, kw: m.matmul(x, m.swapaxes(x, -1, -2), **kw),
+    "matvec": lambda m, x, kw: m.matvec(m.swapaxes(x, -1, -2), x[..., 0], **kw),
+    "vecmat": lambda m, x, kw: m.vecmat(x[..., 0], x, **kw),
+    "rot90": lambda m, x, kw: m.rot90(x, 1, **kw),
+    "squeeze": lambda m, x, kw: m.squeeze(x[:, :1], **kw),
+    "take_along_axis": lambda m, x, kw: m.take_along_axis(
+        x, _top(m).zeros((2, 3, 4), dtype=np.int64), **kw),
+}
+
+
+# Further calls of some functions, whose other arguments take another code path.
+EXTRA_BUILDERS = {
+    "diff+prepend": lambda m, x, kw: m.diff(x, prepend=0.5, **kw),
+    "diff+append": lambda m, x, kw: m.diff(x, append=x, **kw),
+    "average+weights": lambda m, x, kw: m.average(x, weights=_top(m).ones(4), **kw),
+    "average+returned": lambda m, x, kw: m.average(x, returned=True, **kw),
+    "nanargmax+keepdims": lambda m, x, kw: m.nanargmax(x, keepdims=True, **kw),
+    "nanargmin+keepdims": lambda m, x, kw: m.nanargmin(x, keepdims=True, **kw),
+    "argmax+keepdims": lambda m, x, kw: m.argmax(x, keepdims=True, **kw),
+    "sum+keepdims": lambda m, x, kw: m.sum(x, keepdims=True, **kw),
+    "median+keepdims": lambda m, x, kw: m.median(x, keepdims=True, **kw),
+    "quantile+keepdims": lambda m, x, kw: m.quantile(x, 0.5, keepdims=True, **kw),
+    "take_along_axis+broadcast": lambda m, x, kw: m.take_along_axis(x, I, **kw),
+    "cumsum+1d": lambda m, x, kw: m.cumsum(x[0, 0], **kw),
+    "sort+1d": lambda m, x, kw: m.sort(x[0, 0], **kw),
+    "flip+1d": lambda m, x, kw: m.flip(x[0, 0], **kw),
+    "linalg.norm+ord": lambda m, x, kw: m.linalg.norm(x, ord=1, **kw),
+    "fft.fftn+s": lambda m, x, kw: m.fft.fftn(x, s=(2,), **kw),
+    "vecdot+keepdims": lambda m, x, kw: m.vecdot(x, x, keepdims=True, **kw),
+}
+
+
+def _top(m):
+    return gnp if m.__name__.startswith("gpuad") else np
+
+
+# Per function: the values of its axis parameter tried (besides the single out-of-range
+# ones and, for tuple-taking parameters, BAD_TUPLE); the first one is valid.
+VALUES = {
+    "matmul": [[(-2, -1), (-2, -1), (-2, -1)], [(-2, 3), (-2, -1), (-2, -1)],
+               [(0, 0), (-2, -1), (-2, -1)], [(-2, -1), (-2, -1), (-4, -1)]],
+    "permute_dims": [(2, 1, 0), (0, 1, 3), (0, 0, 1), (-4, 1, 2), (0, -3, 1), (0, 1)],
+    "rot90": [(0, 1), (0, 3), (0, 0), (-4, 1), (0, -3), (1, 2, 0)],
+    "tensordot": [([0], [0]), 3, ([0, 3], [0, 0]), ([0, 0], [0, 0]), ([4], [0]), ([-4], [0])],
+    "linalg.tensorsolve": [None, (3,), (0, 0), (-4,)],
+}
+VALUES["squeeze"] = [1] + BAD_ONE + BAD_TUPLE
+VALUES["transpose"] = VALUES["permute_dims"]
+VALUES["linalg.tensordot"] = VALUES["tensordot"]
+
+
+def _values(param: str, key: str) -> list:
+    if key in VALUES and param in ("axes", "axis"):
+        return VALUES[key]
+    key = key.split("+")[0]
+    if key in ("expand_dims", "stack", "linspace", "logspace", "geomspace"):
+        valid = -1
+    else:
+        valid = (-1,) if param == "axes" else -1
+    tuples = param in ("axis", "axes", "source", "destination")
+    return [valid] + BAD_ONE + (BAD_TUPLE if tuples else [])
+
+
+def _numpy_cases():
+    from gpuad.numpy import fft as gfft
+    from gpuad.numpy import linalg as glinalg
+    for prefix, gm, nm in (("", gnp, np), ("linalg.", glinalg, np.linalg), ("fft.", gfft, np.fft)):
+        for name in sorted(dir(gm)):
+            f, nf = getattr(gm, name), getattr(nm, name, None)
+            if name.startswith("_") or isinstance(f, type) or not callable(f) or not callable(nf):
+                continue
+            try:
+                params = inspect.signature(f).parameters
+            except (TypeError, ValueError):
+                continue
+            if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+                try:
+                    params = {**params, **inspect.signature(nf).parameters}
+                except (TypeError, ValueError):
+                    pass
+            for p in sorted(set(params) & set(AXIS_PARAMS)):
+                key = prefix + name
+                if key in NUMPY_BUILDERS and NUMPY_BUILDERS[key] is None or key == "matmul":
+                    # matmul takes no gufunc axes (a TypeError saying so)
+                    continue
+                yield key, name, gm, nm, p
+
+
+NUMPY_CASES = list(_numpy_cases()) + [
+    (key, key.split("+")[0], gnp, np, "axes" if key.startswith("fft.") else "axis")
+    for key in EXTRA_BUILDERS]
+
+
+def test_sweep_covers_the_axis_taking_functions():
+    names = {c[0] for c in NUMPY_CASES}
+    assert len(names) > 80, sorted(names)
+    for must in ("cumsum", "sum", "moveaxis", "swapaxes", "take_along_axis", "linalg.norm",
+                 "fft.fftn", "tensordot", "unwrap"):
+        assert must in names
+
+
+@pytest.mark.parametrize("case", NUMPY_CASES, ids=[f"{c[0]}-{c[4]}" for c in NUMPY_CASES])
+def test_gnp_axis_bounds_as_numpy(case, backend):
+    key, name, gm, nm, param = case
+
+    def default(m, x, kw):
+        return getattr(m, name)(x, **kw)
+
+    build = NUMPY_BUILDERS.get(key) or EXTRA_BUILDERS.get(key) or default
+    bad = []
+    values = _values(param, key)
+    for value in values:
+        kw = {param: value}
+        want = _outcome(lambda: build(nm, X, kw))
+        if value is values[0] and want[0] == "raise":
+            bad.append(f"{key}({param}={value!r}): the sweep's call is wrong: NumPy {want[1]}")
+        for arg in (gnp.asarray(X), ad.tensor(gnp.asarray(X))):
+            got = _outcome(lambda arg=arg: build(gm, arg, kw))
+            why = _differ(want, got)
+            if why:
+                bad.append(f"{key}({param}={value!r}) on {type(arg).__name__}: {why}")
+    assert not bad, "\n".join(bad)
+
+
+def test_gnp_put_along_axis_axis_bounds_as_numpy(backend):
+    bad = []
+    for axis in BAD_ONE:
+        a = X.copy()
+        want = _outcome(lambda a=a: np.put_along_axis(a, I, 1.0, axis=axis))
+        g = gnp.asarray(X.copy())
+        got = _outcome(lambda g=g: gnp.put_along_axis(g, I, 1.0, axis=axis))
+        if _differ(want, got):
+            bad.append(f"put_along_axis(axis={axis}): {_differ(want, got)}")
+    assert not bad, "\n".join(bad)
