@@ -19,6 +19,8 @@ import pytest
 import gpuad as ad
 import gpuad.numpy as gnp
 
+torch = None  # imported by the torch sweep (skipped without torch)
+
 AXIS_PARAMS = ("axis", "axes", "axis1", "axis2", "source", "destination", "dim")
 X = np.random.default_rng(0).standard_normal((2, 3, 4)) + 3.0
 BAD_ONE = [3, -4, 7]
@@ -254,4 +256,119 @@ def test_gnp_put_along_axis_axis_bounds_as_numpy(backend):
         got = _outcome(lambda g=g: gnp.put_along_axis(g, I, 1.0, axis=axis))
         if _differ(want, got):
             bad.append(f"put_along_axis(axis={axis}): {_differ(want, got)}")
+    assert not bad, "\n".join(bad)
+
+
+# ---------------------------------------------------------------- Tensor methods vs torch
+def _ix(t, a):
+    """An integer index array of the same library as ``t``."""
+    a = np.asarray(a, dtype=np.int64)
+    return torch.tensor(a) if isinstance(t, torch.Tensor) else gnp.asarray(a)
+
+
+def _sel(t, d):
+    return _ix(t, [0, 1])
+
+
+# name: (call(t, d), whether d may be a tuple). d is the dim under test.
+TORCH_CALLS = {
+    "sum": (lambda t, d: t.sum(dim=d), True),
+    "sum_keepdim": (lambda t, d: t.sum(dim=d, keepdim=True), True),
+    "mean": (lambda t, d: t.mean(dim=d), True),
+    "nansum": (lambda t, d: t.nansum(dim=d), True),
+    "nanmean": (lambda t, d: t.nanmean(dim=d), True),
+    "std": (lambda t, d: t.std(dim=d), True),
+    "var": (lambda t, d: t.var(dim=d), True),
+    "var_correction0": (lambda t, d: t.var(dim=d, correction=0), True),
+    "amax": (lambda t, d: t.amax(dim=d), True),
+    "amin": (lambda t, d: t.amin(dim=d), True),
+    "logsumexp": (lambda t, d: t.logsumexp(dim=d), True),
+    "norm": (lambda t, d: t.norm(dim=d), True),
+    "norm_p1": (lambda t, d: t.norm(p=1, dim=d), True),
+    "count_nonzero": (lambda t, d: t.count_nonzero(dim=d), True),
+    "any": (lambda t, d: (t > 3).any(dim=d), True),
+    "all": (lambda t, d: (t > 3).all(dim=d), True),
+    "prod": (lambda t, d: t.prod(dim=d), False),
+    "argmax": (lambda t, d: t.argmax(dim=d), False),
+    "argmin": (lambda t, d: t.argmin(dim=d), False),
+    "argmax_keepdim": (lambda t, d: t.argmax(dim=d, keepdim=True), False),
+    "max": (lambda t, d: t.max(dim=d), False),
+    "min": (lambda t, d: t.min(dim=d), False),
+    "aminmax": (lambda t, d: t.aminmax(dim=d), False),
+    "cumsum": (lambda t, d: t.cumsum(dim=d), False),
+    "cumprod": (lambda t, d: t.cumprod(dim=d), False),
+    "logcumsumexp": (lambda t, d: t.logcumsumexp(dim=d), False),
+    "cummax": (lambda t, d: t.cummax(dim=d), False),
+    "cummin": (lambda t, d: t.cummin(dim=d), False),
+    "softmax": (lambda t, d: t.softmax(dim=d), False),
+    "log_softmax": (lambda t, d: t.log_softmax(dim=d), False),
+    "flip": (lambda t, d: t.flip(d if isinstance(d, tuple) else (d,)), True),
+    "roll": (lambda t, d: t.roll(shifts=(1,) * len(d) if isinstance(d, tuple) else 1, dims=d),
+             True),
+    "movedim_src": (lambda t, d: t.movedim(d, 0 if isinstance(d, int) else tuple(
+        range(len(d)))), True),
+    "movedim_dst": (lambda t, d: t.movedim(0 if isinstance(d, int) else tuple(
+        range(len(d))), d), True),
+    "transpose_0": (lambda t, d: t.transpose(d, 0), False),
+    "transpose_1": (lambda t, d: t.transpose(0, d), False),
+    "squeeze": (lambda t, d: t[:, :1].squeeze(dim=d) if t.ndim == 3 else t.squeeze(dim=d), True),
+    "unsqueeze": (lambda t, d: t.unsqueeze(d), False),
+    "narrow": (lambda t, d: t.narrow(d, 0, 1), False),
+    "select": (lambda t, d: t.select(d, 1), False),
+    "unbind": (lambda t, d: t.unbind(d), False),
+    "split": (lambda t, d: t.split(1, dim=d), False),
+    "chunk": (lambda t, d: t.chunk(2, dim=d), False),
+    "tensor_split": (lambda t, d: t.tensor_split(2, dim=d), False),
+    "gather": (lambda t, d: t.gather(d, _ix(t, np.zeros((1, 1, 1)))), False),
+    "take_along_dim": (lambda t, d: t.take_along_dim(_ix(t, np.zeros((1, 1, 1))), dim=d), False),
+    "scatter": (lambda t, d: t.scatter(d, _ix(t, np.zeros((1, 1, 1))), 0.5), False),
+    "scatter_add": (lambda t, d: t.scatter_add(d, _ix(t, np.zeros((1, 1, 1))), t[:1, :1, :1]),
+                    False),
+    "index_select": (lambda t, d: t.index_select(d, _sel(t, d)), False),
+    "index_fill": (lambda t, d: t.index_fill(d, _sel(t, d), 0.5), False),
+    "index_add": (lambda t, d: t.index_add(d, _ix(t, [0]), t.narrow(-1, 0, 1) * 0 + 1.0
+                                           if d == -1 else t[:1] * 0 + 1.0), False),
+    "sort": (lambda t, d: t.sort(dim=d), False),
+    "argsort": (lambda t, d: t.argsort(dim=d), False),
+    "topk": (lambda t, d: t.topk(1, dim=d), False),
+    "kthvalue": (lambda t, d: t.kthvalue(1, dim=d), False),
+    "median": (lambda t, d: t.median(dim=d), False),
+    "nanmedian": (lambda t, d: t.nanmedian(dim=d), False),
+    "mode": (lambda t, d: t.mode(dim=d), False),
+    "quantile": (lambda t, d: t.quantile(0.5, dim=d), False),
+    "nanquantile": (lambda t, d: t.nanquantile(0.5, dim=d), False),
+    "diff": (lambda t, d: t.diff(dim=d), False),
+    "renorm": (lambda t, d: t.renorm(2, d, 1.0), False),
+    "unflatten": (lambda t, d: t.unflatten(d, (t.shape[d], 1)) if -t.ndim <= d < t.ndim
+                  else t.unflatten(d, (1, 1)), False),
+    "flatten_start": (lambda t, d: t.flatten(d, -1), False),
+    "flatten_end": (lambda t, d: t.flatten(0, d), False),
+    "diagonal_dim1": (lambda t, d: t.diagonal(dim1=d, dim2=1), False),
+    "diagonal_dim2": (lambda t, d: t.diagonal(dim1=0, dim2=d), False),
+    "diag_embed_dim1": (lambda t, d: t.diag_embed(dim1=d, dim2=1), False),
+    "diag_embed_dim2": (lambda t, d: t.diag_embed(dim1=0, dim2=d), False),
+    "repeat_interleave": (lambda t, d: t.repeat_interleave(2, dim=d), False),
+    "cross": (lambda t, d: t[:, :, :3].cross(t[:, :, 1:], dim=d), False),
+    "rot90": (lambda t, d: t.rot90(1, d if isinstance(d, tuple) else (d, 1)), True),
+}
+TORCH_DIMS = [-1, 3, -4, 7]
+TORCH_TUPLES = [(0, -1), (0, 0), (0, -3), (3,), (-4, 0), (1, 2, 1)]
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_CALLS))
+def test_tensor_method_dims_as_torch(name, backend):
+    global torch
+    torch = pytest.importorskip("torch")
+    call, tuples = TORCH_CALLS[name]
+    bad = []
+    for x in (X, X[0, 0, 0]):
+        dims = TORCH_DIMS + (TORCH_TUPLES if tuples else []) if x.ndim else [0, -1, 1, -2]
+        for d in dims:
+            want = _outcome(lambda d=d: call(torch.tensor(x), d))
+            if d == -1 and x.ndim and want[0] == "raise":
+                bad.append(f"{name}(dim=-1): the sweep's call is wrong: torch {want[1]}")
+            got = _outcome(lambda d=d: call(ad.tensor(gnp.asarray(x)), d))
+            why = _differ(want, got)
+            if why:
+                bad.append(f"{name}(dim={d!r}) on a {x.ndim}-d tensor: {why}")
     assert not bad, "\n".join(bad)
