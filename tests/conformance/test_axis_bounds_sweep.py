@@ -372,3 +372,119 @@ def test_tensor_method_dims_as_torch(name, backend):
             if why:
                 bad.append(f"{name}(dim={d!r}) on a {x.ndim}-d tensor: {why}")
     assert not bad, "\n".join(bad)
+
+
+# ---------------------------------------------------------------- gpuad.lax vs jax.lax
+def _lax_calls():
+    import jax.numpy as jnp
+
+    def ix(m, a):
+        return (jnp if m.__name__.startswith("jax") else gnp).asarray(a)
+
+    add = (lambda a, b: a + b)
+    return {
+        "argmax": (lambda m, x, d: m.argmax(x, d, np.int32), False),
+        "argmin": (lambda m, x, d: m.argmin(x, d, np.int32), False),
+        "cumsum": (lambda m, x, d: m.cumsum(x, axis=d), False),
+        "cumsum_reverse": (lambda m, x, d: m.cumsum(x, axis=d, reverse=True), False),
+        "cumprod": (lambda m, x, d: m.cumprod(x, axis=d), False),
+        "cummax": (lambda m, x, d: m.cummax(x, axis=d), False),
+        "cummin": (lambda m, x, d: m.cummin(x, axis=d), False),
+        "cumlogsumexp": (lambda m, x, d: m.cumlogsumexp(x, axis=d), False),
+        "associative_scan": (lambda m, x, d: m.associative_scan(add, x, axis=d), False),
+        "broadcasted_iota": (lambda m, x, d: m.broadcasted_iota(np.int32, (2, 3, 4), d), False),
+        "collapse_start": (lambda m, x, d: m.collapse(x, d, 3 if d != 3 else None), False),
+        "collapse_stop": (lambda m, x, d: m.collapse(x, 0, d), False),
+        "concatenate": (lambda m, x, d: m.concatenate([x, x], d), False),
+        "dynamic_index_in_dim": (lambda m, x, d: m.dynamic_index_in_dim(x, 1, d), False),
+        "dynamic_slice_in_dim": (lambda m, x, d: m.dynamic_slice_in_dim(x, 0, 1, d), False),
+        "dynamic_update_index_in_dim": (lambda m, x, d: m.dynamic_update_index_in_dim(
+            x, m.index_in_dim(x, 0, d if -3 <= d < 3 else 0), 1, d), False),
+        "dynamic_update_slice_in_dim": (lambda m, x, d: m.dynamic_update_slice_in_dim(
+            x, m.slice_in_dim(x, 0, 1, 1, d if -3 <= d < 3 else 0), 0, d), False),
+        "index_in_dim": (lambda m, x, d: m.index_in_dim(x, 1, d), False),
+        "slice_in_dim": (lambda m, x, d: m.slice_in_dim(x, 0, 1, 1, d), False),
+        "split": (lambda m, x, d: m.split(x, (3, 1) if d in (2, -1) else (1, 1), axis=d), False),
+        "top_k": (lambda m, x, d: m.top_k(x, 1, axis=d), False),
+        "sort": (lambda m, x, d: m.sort(x, dimension=d), False),
+        "sort_key_val": (lambda m, x, d: m.sort_key_val(x, -x, dimension=d), False),
+        "expand_dims": (lambda m, x, d: m.expand_dims(x, d if isinstance(d, tuple) else (d,)),
+                        True),
+        "squeeze": (lambda m, x, d: m.squeeze(x[:1, :1, :1], d if isinstance(
+            d, tuple) else (d,)), True),
+        "rev": (lambda m, x, d: m.rev(x, d if isinstance(d, tuple) else (d,)), True),
+        "reduce_sum": (lambda m, x, d: m.reduce_sum(x, d if isinstance(d, tuple) else (d,)),
+                       True),
+        "reduce_max": (lambda m, x, d: m.reduce_max(x, d if isinstance(d, tuple) else (d,)),
+                       True),
+        "reduce_min": (lambda m, x, d: m.reduce_min(x, d if isinstance(d, tuple) else (d,)),
+                       True),
+        "reduce_prod": (lambda m, x, d: m.reduce_prod(x, d if isinstance(d, tuple) else (d,)),
+                        True),
+        "reduce_and": (lambda m, x, d: m.reduce_and(x > 3, d if isinstance(d, tuple) else (d,)),
+                       True),
+        "reduce_or": (lambda m, x, d: m.reduce_or(x > 3, d if isinstance(d, tuple) else (d,)),
+                      True),
+        "reduce_xor": (lambda m, x, d: m.reduce_xor(x > 3, d if isinstance(d, tuple) else (d,)),
+                       True),
+        "reduce": (lambda m, x, d: m.reduce(x, 0.0, add, d if isinstance(d, tuple) else (d,)),
+                   True),
+        "transpose": (lambda m, x, d: m.transpose(x, d if isinstance(d, tuple) and len(d) == 3
+                                                  else (0, 1, d)), True),
+        "reshape_dimensions": (lambda m, x, d: m.reshape(x, (24,), d if isinstance(d, tuple)
+                                                         and len(d) == 3 else (1, 0, d)), True),
+        "broadcast_in_dim": (lambda m, x, d: m.broadcast_in_dim(
+            x[0], (3, 5, 4), (0, d) if isinstance(d, int) else d), True),
+        "dot_general": (lambda m, x, d: m.dot_general(
+            x, x, (((d,) if isinstance(d, int) else d, (2,)), ((), ()))), True),
+        "gather_dims": (lambda m, x, d: m.gather(
+            x, ix(m, np.zeros((1, 1), np.int32)), m.GatherDimensionNumbers(
+                offset_dims=(1, 2), collapsed_slice_dims=(d,) if isinstance(d, int) else d,
+                start_index_map=(0,)), (1, 3, 1), mode="clip"), True),
+    }
+
+
+# 2 is the last axis; -1 names it too in gpuad (NumPy's reading), where JAX's lax mostly
+# refuses negative axes: gpuad must then give JAX's answer for 2.
+LAX_DIMS = [2, -1, 3, -4, 7]
+# JAX takes a negative dimension here; gpuad refuses it with an error saying so (JAX's own
+# documentation asks for dimensions in [0, rank)).
+LAX_REFUSES_NEGATIVE = {"broadcast_in_dim", "gather_dims"}
+LAX_TUPLES = [(0, 0), (0, -3), (3,), (-4,), (1, 2, 1)]
+
+
+def _lax_names():
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return []
+    return sorted(_lax_calls())
+
+
+@pytest.mark.parametrize("name", _lax_names() or ["jax-missing"])
+def test_lax_axes_as_jax(name, backend):
+    jax = pytest.importorskip("jax")
+    import jax.lax as jl
+
+    import gpuad.lax as gl
+
+    call, tuples = _lax_calls()[name]
+    bad = []
+    with jax.enable_x64(True):
+        for d in LAX_DIMS + (LAX_TUPLES if tuples else []):
+            want = _outcome(lambda d=d: call(jl, jax.numpy.asarray(X), d))
+            if d == 2 and want[0] == "raise":
+                bad.append(f"{name}(2): the sweep's call is wrong: JAX {want[1]}")
+            lenient = d == -1 and want[0] == "raise"
+            if lenient:  # gpuad may refuse -1 too, or read it as 2
+                want = _outcome(lambda: call(jl, jax.numpy.asarray(X), 2))
+            elif d == -1 and name in LAX_REFUSES_NEGATIVE:
+                continue
+            for arg in (gnp.asarray(X), ad.tensor(gnp.asarray(X))):
+                got = _outcome(lambda d=d, arg=arg: call(gl, arg, d))
+                if lenient and got[0] == "raise":
+                    continue
+                why = _differ(want, got)
+                if why:
+                    bad.append(f"{name}({d!r}) on {type(arg).__name__}: {why}")
+    assert not bad, "\n".join(bad)
