@@ -54,3 +54,24 @@ def test_take_along_axis_broadcasts_indices_as_numpy(backend):
     np.testing.assert_array_equal(to_numpy(g), want)
     with pytest.raises(ValueError, match="take_along_axis"):
         gnp.take_along_axis(gnp.asarray(x), gnp.asarray(np.zeros((2, 1), np.int64)), axis=1)
+
+
+def test_linalg_vecdot_takes_one_axis_and_equal_lengths(backend):
+    a = gnp.asarray(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError):
+        gnp.linalg.vecdot(a, a, axis=(0, -1))  # NumPy's: an int
+    with pytest.raises(ValueError, match="vecdot.*core dimension"):
+        gnp.linalg.vecdot(a, gnp.asarray(np.ones(1)))  # (n),(n): no broadcast of n
+    with pytest.raises(np.exceptions.AxisError, match="vecdot"):
+        gnp.linalg.vecdot(a, a, axis=2)
+    np.testing.assert_allclose(to_numpy(gnp.linalg.vecdot(a, a, axis=0)),
+                               np.linalg.vecdot(to_numpy(a), to_numpy(a), axis=0))
+
+
+def test_size_takes_numpy_axes(backend):
+    x = gnp.asarray(X)
+    assert gnp.size(x, (0, -1)) == np.size(X, (0, -1)) and gnp.size(x, 1) == np.size(X, 1)
+    with pytest.raises(ValueError, match="size"):
+        gnp.size(x, (0, -3))
+    with pytest.raises(np.exceptions.AxisError, match="size"):
+        gnp.size(x, -4)

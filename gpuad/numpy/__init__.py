@@ -301,8 +301,10 @@ from ._creation import linspace  # noqa: E402,F401
 def size(a, axis=None):
     """Number of elements (along ``axis`` if given). Example: ``gnp.size(x)``"""
     s = shape(a)
-    if axis is not None:
-        return s[axis]
+    if axis is not None:  # an int or (NumPy 2's) a tuple of axes
+        s = [s[d] for d in _r.axes_in_order(axis, len(s), "size")]
+        if isinstance(axis, int | _np.integer):
+            return s[0]
     n = 1
     for k in s:
         n *= k

@@ -24,7 +24,7 @@ torch = None  # imported by the torch sweep (skipped without torch)
 AXIS_PARAMS = ("axis", "axes", "axis1", "axis2", "source", "destination", "dim")
 X = np.random.default_rng(0).standard_normal((2, 3, 4)) + 3.0
 BAD_ONE = [3, -4, 7]
-BAD_TUPLE = [(0, 0), (0, -3), (3,), (-4, 0), (1, 2, 1)]
+BAD_TUPLE = [(0, -1), (0, 0), (0, -3), (3,), (-4, 0), (1, 2, 1)]  # (0, -1): a tuple at all
 
 
 def _host(v):
