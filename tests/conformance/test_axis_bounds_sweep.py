@@ -488,3 +488,88 @@ def test_lax_axes_as_jax(name, backend):
                 if why:
                     bad.append(f"{name}({d!r}) on {type(arg).__name__}: {why}")
     assert not bad, "\n".join(bad)
+
+
+# ------------------------------------------- gpuad.jax_nn vs jax.nn, gpuad.nn.functional vs torch
+NN_VALUES = [-1, 3, -4, 7, (0, 0), (0, -3), (3,), (0, -1)]
+NN_ARGS = {"cosine_similarity": 2, "pairwise_distance": 2}
+
+
+def _nn_cases(module: str, peer: str):
+    import importlib
+
+    try:
+        importlib.import_module(peer)
+    except ImportError:
+        return []
+    gm = importlib.import_module(module)
+    out = []
+    for name in sorted(dir(gm)):
+        f = getattr(gm, name)
+        if name.startswith("_") or isinstance(f, type) or not callable(f):
+            continue
+        try:
+            params = inspect.signature(f).parameters
+        except (TypeError, ValueError):
+            continue
+        out += [(name, p) for p in params if p in ("axis", "axes", "dim")]
+    return out
+
+
+JNN_CASES = _nn_cases("gpuad.jax_nn", "jax")
+
+
+@pytest.mark.parametrize("case", JNN_CASES or [("jax-missing", "")],
+                         ids=[f"{n}-{p}" for n, p in JNN_CASES] or ["jax-missing"])
+def test_jax_nn_axes_as_jax(case, backend):
+    jax = pytest.importorskip("jax")
+    import gpuad.jax_nn as gj
+
+    name, p = case
+    jf = getattr(jax.nn, name, None)
+    if jf is None:
+        pytest.skip(f"jax.nn has no {name}")
+    x = X[:, :, :2] if name == "glu" else X.astype(np.int64) if name == "one_hot" else X
+    extra = (3,) if name == "one_hot" else ()
+    bad = []
+    with jax.enable_x64(True):
+        for v in NN_VALUES:
+            want = _outcome(lambda v=v: jf(jax.numpy.asarray(x), *extra, **{p: v}))
+            got = _outcome(lambda v=v: getattr(gj, name)(gnp.asarray(x), *extra, **{p: v}))
+            why = _differ(want, got)
+            if why:
+                bad.append(f"jax_nn.{name}({p}={v!r}): {why}")
+    assert not bad, "\n".join(bad)
+
+
+TNN_CASES = [c for c in _nn_cases("gpuad.nn.functional", "torch")
+             if c[1] == "dim" and c[0] != "gumbel_softmax"]  # (gumbel_softmax draws noise)
+# gpuad's softmax family and cosine_similarity also take a tuple of dims (as jax.nn's
+# softmax takes axes), where torch wants one int
+TNN_TAKES_TUPLES = {"softmax", "log_softmax", "softmin", "cosine_similarity"}
+
+
+@pytest.mark.parametrize("case", TNN_CASES or [("torch-missing", "")],
+                         ids=[f"{n}-{p}" for n, p in TNN_CASES] or ["torch-missing"])
+def test_nn_functional_dims_as_torch(case, backend):
+    global torch
+    torch = pytest.importorskip("torch")
+    import gpuad.nn.functional as gF
+
+    name, p = case
+    tf = getattr(torch.nn.functional, name, None)
+    if tf is None:
+        pytest.skip(f"torch.nn.functional has no {name}")
+    x = X[:, :, :2] if name == "glu" else X
+    n = NN_ARGS.get(name, 1)
+    bad = []
+    for v in NN_VALUES:
+        if isinstance(v, tuple) and name in TNN_TAKES_TUPLES:
+            continue
+        want = _outcome(lambda v=v: tf(*[torch.tensor(x)] * n, **{p: v}))
+        got = _outcome(lambda v=v: getattr(gF, name)(*[ad.tensor(gnp.asarray(x))] * n,
+                                                       **{p: v}))
+        why = _differ(want, got)
+        if why:
+            bad.append(f"nn.functional.{name}({p}={v!r}): {why}")
+    assert not bad, "\n".join(bad)
