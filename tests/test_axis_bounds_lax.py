@@ -42,3 +42,15 @@ def test_scatter_inserted_dims_checked(backend):
                                      scatter_dims_to_operand_dims=(0,))
     r = lax.scatter_add(x, i, gnp.asarray(np.ones((1, 3))), ok, mode="clip")
     assert float(gnp.sum(r)) == 3.0
+
+
+def test_stax_batchnorm_axis_out_of_range_raises(backend):
+    from gpuad import random
+    from gpuad.example_libraries import stax
+
+    init, apply = stax.BatchNorm(axis=(0, 5))  # axis 5 of a 4-d input was read as axis 1
+    with pytest.raises(np.exceptions.AxisError, match="stax.BatchNorm"):
+        init(random.PRNGKey(0), (2, 3, 4, 5))
+    init, apply = stax.BatchNorm(axis=(0, -4))
+    with pytest.raises(ValueError, match="stax.BatchNorm"):
+        init(random.PRNGKey(0), (2, 3, 4, 5))
