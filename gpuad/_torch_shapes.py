@@ -102,7 +102,10 @@ def permute(self, *dims) -> Tensor:
 
 def unsqueeze(self, dim: int) -> Tensor:
     """A new length-1 dim at ``dim``. Example: ``x.unsqueeze(0)``"""
-    return _R.expand_dims(self, dim)
+    if not isinstance(dim, int | _np.integer) or isinstance(dim, bool):
+        raise TypeError(f"Tensor.unsqueeze takes one int dim (as torch), got {dim!r}; "
+                        f"gnp.expand_dims(x, axes) inserts several")
+    return _R.expand_dims(self, int(dim))
 
 
 def squeeze(self, axis=None, *, dim=_NO):

@@ -33,3 +33,11 @@ def test_zero_d_tensor_takes_dims_0_and_minus_1_only(backend, name):
     for d in (1, -2):
         with pytest.raises(IndexError, match="out of range"):
             CALLS[name](t, d)
+
+
+def test_unsqueeze_takes_one_int_dim(backend):
+    t = ad.tensor(gnp.asarray(np.ones((2, 3))))
+    with pytest.raises(TypeError, match="unsqueeze"):
+        t.unsqueeze((0, -1))  # torch refuses a tuple (it inserted two dims)
+    assert tuple(t.unsqueeze(-1).shape) == (2, 3, 1)
+    assert tuple(t.unsqueeze(np.int64(0)).shape) == (1, 2, 3)

@@ -312,7 +312,7 @@ TORCH_CALLS = {
     "transpose_0": (lambda t, d: t.transpose(d, 0), False),
     "transpose_1": (lambda t, d: t.transpose(0, d), False),
     "squeeze": (lambda t, d: t[:, :1].squeeze(dim=d) if t.ndim == 3 else t.squeeze(dim=d), True),
-    "unsqueeze": (lambda t, d: t.unsqueeze(d), False),
+    "unsqueeze": (lambda t, d: t.unsqueeze(d), True),
     "narrow": (lambda t, d: t.narrow(d, 0, 1), False),
     "select": (lambda t, d: t.select(d, 1), False),
     "unbind": (lambda t, d: t.unbind(d), False),
@@ -350,6 +350,17 @@ TORCH_CALLS = {
     "repeat_interleave": (lambda t, d: t.repeat_interleave(2, dim=d), False),
     "cross": (lambda t, d: t[:, :, :3].cross(t[:, :, 1:], dim=d), False),
     "rot90": (lambda t, d: t.rot90(1, d if isinstance(d, tuple) else (d, 1)), True),
+    "index_copy": (lambda t, d: t.index_copy(d, _ix(t, [0]), t.narrow(d, 0, 1) * 2.0), False),
+    "index_reduce": (lambda t, d: t.index_reduce(d, _ix(t, [0]), t.narrow(d, 0, 1), "amax"),
+                     False),
+    "scatter_reduce": (lambda t, d: t.scatter_reduce(d, _ix(t, np.zeros((1, 1, 1))),
+                                                     t[:1, :1, :1], "sum"), False),
+    "select_scatter": (lambda t, d: t.select_scatter(t.select(d, 0) * 2.0, d, 0), False),
+    "slice_scatter": (lambda t, d: t.slice_scatter(t.narrow(d, 0, 1) * 2.0, d, 0, 1), False),
+    "diagonal_scatter": (lambda t, d: t.diagonal_scatter(t.diagonal(0, d, 1) * 2.0, 0, d, 1),
+                         False),
+    "split_with_sizes": (lambda t, d: t.split_with_sizes((1, t.shape[d] - 1), d), False),
+    "narrow_copy": (lambda t, d: t.narrow_copy(d, 0, 1), False),
 }
 TORCH_DIMS = [-1, 3, -4, 7]
 TORCH_TUPLES = [(0, -1), (0, 0), (0, -3), (3,), (-4, 0), (1, 2, 1)]
