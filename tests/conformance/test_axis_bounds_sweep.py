@@ -266,6 +266,12 @@ def _ix(t, a):
     return torch.tensor(a) if isinstance(t, torch.Tensor) else gnp.asarray(a)
 
 
+def _ok(t, d, other=None):
+    """``d`` where it is a dim of ``t`` (and not ``other``), else a dim that is."""
+    n = max(t.ndim, 1)
+    return d if -n <= d < n and (other is None or d % n != other) else 0
+
+
 def _sel(t, d):
     return _ix(t, [0, 1])
 
@@ -326,8 +332,8 @@ TORCH_CALLS = {
                     False),
     "index_select": (lambda t, d: t.index_select(d, _sel(t, d)), False),
     "index_fill": (lambda t, d: t.index_fill(d, _sel(t, d), 0.5), False),
-    "index_add": (lambda t, d: t.index_add(d, _ix(t, [0]), t.narrow(-1, 0, 1) * 0 + 1.0
-                                           if d == -1 else t[:1] * 0 + 1.0), False),
+    "index_add": (lambda t, d: t.index_add(d, _ix(t, [0]), t.narrow(_ok(t, d), 0, 1) + 1.0),
+                  False),
     "sort": (lambda t, d: t.sort(dim=d), False),
     "argsort": (lambda t, d: t.argsort(dim=d), False),
     "topk": (lambda t, d: t.topk(1, dim=d), False),
@@ -350,16 +356,21 @@ TORCH_CALLS = {
     "repeat_interleave": (lambda t, d: t.repeat_interleave(2, dim=d), False),
     "cross": (lambda t, d: t[:, :, :3].cross(t[:, :, 1:], dim=d), False),
     "rot90": (lambda t, d: t.rot90(1, d if isinstance(d, tuple) else (d, 1)), True),
-    "index_copy": (lambda t, d: t.index_copy(d, _ix(t, [0]), t.narrow(d, 0, 1) * 2.0), False),
-    "index_reduce": (lambda t, d: t.index_reduce(d, _ix(t, [0]), t.narrow(d, 0, 1), "amax"),
-                     False),
+    # (the other arguments are built with an in-range dim, so the method itself is tried)
+    "index_copy": (lambda t, d: t.index_copy(d, _ix(t, [0]), t.narrow(_ok(t, d), 0, 1) * 2.0),
+                   False),
+    "index_reduce": (lambda t, d: t.index_reduce(d, _ix(t, [0]), t.narrow(_ok(t, d), 0, 1),
+                                                 "amax"), False),
     "scatter_reduce": (lambda t, d: t.scatter_reduce(d, _ix(t, np.zeros((1, 1, 1))),
                                                      t[:1, :1, :1], "sum"), False),
-    "select_scatter": (lambda t, d: t.select_scatter(t.select(d, 0) * 2.0, d, 0), False),
-    "slice_scatter": (lambda t, d: t.slice_scatter(t.narrow(d, 0, 1) * 2.0, d, 0, 1), False),
-    "diagonal_scatter": (lambda t, d: t.diagonal_scatter(t.diagonal(0, d, 1) * 2.0, 0, d, 1),
+    "select_scatter": (lambda t, d: t.select_scatter(t.select(_ok(t, d), 0) * 2.0, d, 0),
+                       False),
+    "slice_scatter": (lambda t, d: t.slice_scatter(t.narrow(_ok(t, d), 0, 1) * 2.0, d, 0, 1),
+                      False),
+    "diagonal_scatter": (lambda t, d: t.diagonal_scatter(
+        t.diagonal(0, _ok(t, d, 1), 1) * 2.0, 0, d, 1), False),
+    "split_with_sizes": (lambda t, d: t.split_with_sizes((1, t.shape[_ok(t, d)] - 1), d),
                          False),
-    "split_with_sizes": (lambda t, d: t.split_with_sizes((1, t.shape[d] - 1), d), False),
     "narrow_copy": (lambda t, d: t.narrow_copy(d, 0, 1), False),
 }
 TORCH_DIMS = [-1, 3, -4, 7]
