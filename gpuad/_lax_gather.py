@@ -90,6 +90,17 @@ def _ints(v) -> tuple[int, ...]:
     return tuple(operator.index(i) for i in v)
 
 
+def _check_dims(op: str, what: str, dims: tuple, rank: int, *, in_order: bool) -> None:
+    """JAX's rules for a dimension-number field: each dimension in ``[0, rank)`` and named
+    once (and increasing where JAX asks for sorted ones); never wrapped or merged."""
+    if any(not 0 <= d < rank for d in dims):
+        raise TypeError(f"lax.{op}: {what} {dims} must be dimensions in [0, {rank})")
+    if len(set(dims)) != len(dims):
+        raise TypeError(f"lax.{op}: {what} {dims} must not repeat a dimension")
+    if in_order and list(dims) != sorted(dims):
+        raise TypeError(f"lax.{op}: {what} {dims} must be sorted")
+
+
 def _batching(op: str, dn, ifield: str, xs, ishape, sizes) -> tuple[tuple, tuple]:
     """``operand_batching_dims`` and the index batch dims they pair with, checked."""
     obd = _ints(getattr(dn, "operand_batching_dims", ()) or ())
@@ -192,6 +203,10 @@ def gather(
             f"lax.gather: the last dimension of start_indices {ishape} must have "
             f"one entry per start_index_map {mapping}"
         )
+    _check_dims("gather", "collapsed_slice_dims", collapsed, len(xs), in_order=True)
+    _check_dims("gather", "start_index_map", mapping, len(xs), in_order=False)
+    _check_dims("gather", "offset_dims", offset_dims, len(ishape) - 1 + len(offset_dims),
+                in_order=True)
     if any(sizes[d] != 1 for d in collapsed):
         raise TypeError(
             f"lax.gather: collapsed_slice_dims {collapsed} must have slice size 1, "
@@ -245,6 +260,9 @@ def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_
             f"lax.{op}: the last dimension of scatter_indices {ishape} must have "
             f"one entry per scatter_dims_to_operand_dims {mapping}"
         )
+    _check_dims(op, "update_window_dims", uwd, len(us), in_order=True)
+    _check_dims(op, "inserted_window_dims", inserted, len(xs), in_order=True)
+    _check_dims(op, "scatter_dims_to_operand_dims", mapping, len(xs), in_order=False)
     obd = _ints(getattr(dn, "operand_batching_dims", ()) or ())
     window_dims = [d for d in range(len(xs)) if d not in inserted and d not in obd]
     scatter_dims = [i for i in range(len(us)) if i not in uwd]

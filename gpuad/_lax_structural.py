@@ -131,9 +131,11 @@ def collapse(operand: Any, start_dimension: int, stop_dimension: int | None = No
 def squeeze(array: Any, dimensions: Sequence[int]) -> Any:
     """``array`` without the size-1 ``dimensions``. Example: ``lax.squeeze(x, (0,))``"""
     xs = _shape(array)
-    dims = tuple(
-        sorted({_axis("squeeze", d, len(xs)) for d in _ints("squeeze", dimensions, "dimensions")})
-    )
+    named = [_axis("squeeze", d, len(xs)) for d in _ints("squeeze", dimensions, "dimensions")]
+    if len(set(named)) != len(named):
+        raise ValueError(f"lax.squeeze: dimensions {tuple(dimensions)} name a dimension more "
+                         f"than once (negative ones count from the end); name each once")
+    dims = tuple(sorted(named))
     if any(xs[d] != 1 for d in dims):
         raise ValueError(
             f"lax.squeeze: cannot squeeze out dimensions {tuple(dimensions)} of "

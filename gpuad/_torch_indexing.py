@@ -228,9 +228,9 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
             f"stable= only, got {args} {sorted(kw)}"
         )
     dim = -1 if dim is _NO else dim
+    d = _axis("sort", dim, self.ndim)  # (0 and -1 on a 0-d tensor, as torch)
     if self.ndim == 0:
         return _sort(self, _R.zeros_like(self, dtype=_np.int64))
-    d = _axis("sort", dim, self.ndim)
     idx = _order(self, d, descending is not _NO and bool(descending), stable)
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
@@ -250,7 +250,10 @@ def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: boo
         axis = _cum_dim("argsort", None if axis == -1 else axis, dim)
     if kw:
         return _R.argsort(self, axis=axis, **kw)
-    return _order(self, _axis("argsort", axis, self.ndim), descending, stable)
+    d = _axis("argsort", axis, self.ndim)
+    if self.ndim == 0:  # torch's 0-d indices (NumPy's argsort gives shape (1,))
+        return _R.zeros_like(self, dtype=_np.int64)
+    return _order(self, d, descending, stable)
 
 
 def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002

@@ -102,7 +102,10 @@ def permute(self, *dims) -> Tensor:
 
 def unsqueeze(self, dim: int) -> Tensor:
     """A new length-1 dim at ``dim``. Example: ``x.unsqueeze(0)``"""
-    return _R.expand_dims(self, dim)
+    if not isinstance(dim, int | _np.integer) or isinstance(dim, bool):
+        raise TypeError(f"Tensor.unsqueeze takes one int dim (as torch), got {dim!r}; "
+                        f"gnp.expand_dims(x, axes) inserts several")
+    return _R.expand_dims(self, int(dim))
 
 
 def squeeze(self, axis=None, *, dim=_NO):
@@ -158,9 +161,9 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
     start_dim = 0 if start_dim is _NO else start_dim
     end_dim = -1 if end_dim is _NO else end_dim
     n = self.ndim
-    if n == 0:
-        return self.reshape(1)
     a, b = _axis("flatten", start_dim, n), _axis("flatten", end_dim, n)
+    if n == 0:  # torch's: dims 0 and -1 name the one "dim" of a 0-d tensor
+        return self.reshape(1)
     if a > b:
         raise ValueError(f"Tensor.flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shp = self.shape
@@ -280,7 +283,12 @@ def flip(self, *dims, **kw) -> Tensor:
             raise TypeError(f"Tensor.flip takes dims, by position or as dims=, got {dims} and "
                             f"keywords {sorted(kw)}")
         dims = (kw["dims"],)
-    return _R.copy(_R.flip(self, _shape_args("flip", dims)))
+    dims = _shape_args("flip", dims)
+    if self.ndim == 0:  # torch's: dims 0 and -1 of a 0-d tensor, a copy
+        for d in dims:
+            _axis("flip", d, 0)
+        return _R.copy(self)
+    return _R.copy(_R.flip(self, dims))
 
 
 def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO, dim2=_NO):
@@ -330,7 +338,15 @@ def select(self, dim: int, index: int) -> Tensor:
 
 def movedim(self, source, destination) -> Tensor:
     """NumPy's ``moveaxis``. Example: ``x.movedim(0, -1)``"""
+    if self.ndim == 0:  # torch's: dims 0 and -1 of a 0-d tensor (NumPy refuses them)
+        for d in (*_dims_of(source), *_dims_of(destination)):
+            _axis("movedim", d, 0)
+        return _R.reshape(self, ())
     return _R.moveaxis(self, source, destination)
+
+
+def _dims_of(d) -> tuple:
+    return tuple(d) if isinstance(d, tuple | list) else (d,)
 
 
 # ---- linear algebra ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ import numpy as _np
 from .. import numpy as gnp
 from .. import random as _random
 from ..nn import functional as _F
+from ..prims._helpers import axes_in_order as _axes_in_order
 
 Initializer = Callable[[Any, tuple[int, ...]], Any]
 
@@ -369,7 +370,7 @@ def BatchNorm(
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
 
     def init_fun(rng, input_shape):
-        ax = [a % len(input_shape) for a in axes]
+        ax = _axes_in_order(axes, len(input_shape), "stax.BatchNorm")
         shape = tuple(d for i, d in enumerate(input_shape) if i not in ax)
         k1, k2 = _random.split(rng)
         beta = beta_init(k1, shape) if center else ()
@@ -378,7 +379,7 @@ def BatchNorm(
 
     def apply_fun(params, x, **kwargs):
         beta, gamma = params
-        ax = tuple(a % x.ndim for a in axes)
+        ax = _axes_in_order(axes, x.ndim, "stax.BatchNorm")
         mean = gnp.mean(x, axis=ax, keepdims=True)
         var = gnp.mean(x * x, axis=ax, keepdims=True) - mean * mean
         z = (x - mean) / gnp.sqrt(var + epsilon)

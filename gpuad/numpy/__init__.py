@@ -301,8 +301,10 @@ from ._creation import linspace  # noqa: E402,F401
 def size(a, axis=None):
     """Number of elements (along ``axis`` if given). Example: ``gnp.size(x)``"""
     s = shape(a)
-    if axis is not None:
-        return s[axis]
+    if axis is not None:  # an int or (NumPy 2's) a tuple of axes
+        s = [s[d] for d in _r.axes_in_order(axis, len(s), "size")]
+        if isinstance(axis, int | _np.integer):
+            return s[0]
     n = 1
     for k in s:
         n *= k
@@ -493,17 +495,23 @@ def take_along_axis(x, indices, axis: int):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _r.data(indices)  # inside vmap, a batched constant
-    if not -ndim(x) <= axis < ndim(x):  # (a 0-d x: sort(0-d array) too, as NumPy)
-        raise _np.exceptions.AxisError(axis, ndim(x))
-    axis = axis % ndim(x)
+    axis = _r.one_axis(axis, ndim(x), "take_along_axis")  # (a 0-d x too, as NumPy's sort)
+    if len(idx.shape) != ndim(x):
+        raise ValueError(f"take_along_axis: indices of shape {tuple(idx.shape)} must have as "
+                         f"many dimensions as the array of shape {tuple(shape(x))}")
     grids = []
     for d in range(ndim(x)):
         if d == axis:
             grids.append(idx)
-        else:
-            s = [1] * ndim(x)
-            s[d] = idx.shape[d]
-            grids.append(xp.arange(idx.shape[d]).reshape(s))
+            continue
+        n, m = shape(x)[d], idx.shape[d]
+        if n != m and 1 not in (n, m):
+            raise ValueError(f"take_along_axis: indices of shape {tuple(idx.shape)} do not "
+                             f"broadcast against the array of shape {tuple(shape(x))} "
+                             f"outside axis {axis}")
+        s = [1] * ndim(x)
+        s[d] = builtins.max(n, m)  # the indices broadcast against the array, as NumPy's
+        grids.append((xp.arange(n) if n == s[d] else xp.zeros(s[d], dtype=int)).reshape(s))
     return getitem(x, tuple(grids))
 
 

@@ -57,9 +57,9 @@ def matrix_transpose(x):
 def unstack(x, /, *, axis: int = 0):
     """The slices of ``x`` along ``axis``, as a tuple. Example: ``a, b = gnp.unstack(x)``"""
     nd = ndim(x)
-    if not -nd <= axis < nd:
-        raise ValueError(f"unstack: axis {axis} is out of bounds for shape {shape(x)}")
-    ax = axis % nd
+    if nd == 0:
+        raise ValueError("unstack: the input must be at least 1-d, got a 0-d array")
+    ax = _r.one_axis(axis, nd, "unstack")
     return tuple(getitem(x, (slice(None),) * ax + (i,)) for i in range(shape(x)[ax]))
 
 
@@ -99,7 +99,7 @@ def trim_zeros(filt, trim: str = "fb", axis=None):
     if any(c not in "fb" for c in trim):
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
     nd = vals.ndim
-    axes = range(nd) if axis is None else [a % nd for a in _np.atleast_1d(axis)]
+    axes = range(nd) if axis is None else _r.axes_in_order(axis, nd, "trim_zeros")
     index = [slice(None)] * nd
     nz = _np.nonzero(vals)
     for ax in axes:
@@ -123,7 +123,7 @@ def unwrap(p, discont=None, axis: int = -1, *, period: float = 2 * _np.pi):
         return _xp(p).asarray(_np.unwrap(_host(p, "unwrap of integers"), discont=discont,
                                          axis=axis, period=period))
     nd = ndim(p)
-    ax = axis % nd
+    ax = _r.one_axis(axis, nd, "unwrap")
     dd = diff(stop_gradient(p), axis=ax)
     high = period / 2
     ddmod = mod(dd + high, period) - high

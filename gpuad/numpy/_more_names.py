@@ -305,7 +305,7 @@ def diff(a, n: int = 1, axis: int = -1, prepend=_NoValue, append=_NoValue):
     if prepend is _NoValue and append is _NoValue:
         return _diff0(a, n, axis)
     nd = ndim(a)
-    ax = axis % nd
+    ax = _r.one_axis(axis, nd, "diff")
     parts = []
     for v in (prepend,):
         if v is not _NoValue:

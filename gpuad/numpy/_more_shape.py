@@ -372,15 +372,16 @@ def put_along_axis(arr, indices, values, axis):
     if axis is None:
         raise NotImplementedError("put_along_axis: axis=None is not supported; reshape first")
     nd = len(shape(arr))
+    axis = _r.one_axis(axis, nd, "put_along_axis")
     if isinstance(idx, Tensor):  # batched by vmap: the grids broadcast against it in the index
         if len(shape(idx)) != nd:
             raise ValueError(f"put_along_axis: indices of shape {shape(idx)} must have as many "
                              f"dimensions as the array of shape {tuple(shape(arr))}")
         xp = _r._xp(idx)
-        index = tuple(idx if d == axis % nd else xp.arange(shape(arr)[d]).reshape(
+        index = tuple(idx if d == axis else xp.arange(shape(arr)[d]).reshape(
             tuple(shape(arr)[d] if e == d else 1 for e in range(nd))) for d in range(nd))
     else:
-        index = _along_axis_index(shape(arr), _r._xp(idx).asarray(idx), axis % nd)
+        index = _along_axis_index(shape(arr), _r._xp(idx).asarray(idx), axis)
     if isinstance(arr, Tensor):
         arr[index] = values
         return None

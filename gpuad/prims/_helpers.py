@@ -66,6 +66,21 @@ def one_axis(axis, nd: int, op: str = "") -> int:
     return a % _builtins.max(nd, 1)
 
 
+def axes_in_order(axis, nd: int, op: str = "") -> tuple:
+    """``axis`` (an int or a sequence of them) as positions in ``[0, nd)``, in the order given:
+    one out of range raises NumPy's ``AxisError`` and one named twice a ValueError, both
+    naming ``op``; never wrapped around or merged silently.
+
+    Example: ``axes_in_order((0, -1), 3) == (0, 2)``; ``axes_in_order((0, -3), 3)`` raises
+    """
+    given = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
+    out = tuple(one_axis(a, nd, op) for a in given)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: " + repeated_axis(given, out) if op else
+                         repeated_axis(given, out))
+    return out
+
+
 def repeated_axis(axis, normalised) -> str:
     """The message for an axis named twice (NumPy's "duplicate value in 'axis'", torch's "dim
     appears multiple times"): both libraries refuse it, so gpuad does not drop the repeat."""
