@@ -42,7 +42,10 @@ from diff_specs.scipy import cupy_lacks
 
 import gpuad as ad
 import gpuad.numpy as gnp
+import gpuad.masked as gmasked
+import gpuad.scipy.linalg as gsl
 import gpuad.scipy.special as gsp
+import gpuad.scipy.stats as gstats
 from gpuad.jit import TracerError
 from gpuad.jit import trace as _trace
 from gpuad.tensor import Tensor
@@ -264,6 +267,18 @@ INT_CASES = [
     case("index_select_const", lambda i: ad.tensor(gnp.asarray(TABLE)).index_select(0, i), _i),
     case("gather_const", lambda i: ad.tensor(gnp.asarray(CM)).gather(1, (i[:3] % 4)[:, None]), _i),
     case("mul_const_mask", lambda x: gnp.asarray(TABLE) * (x > 0), _v),
+    case("gpuad.masked.argmax", lambda x: gmasked.argmax(x, 1, mask=x > -0.5), _m),
+    case("gpuad.masked.argmin", lambda x: gmasked.argmin(x, 0, mask=x < 0.5), _m),
+    case(N + "bucketize", lambda x: gnp.bucketize(x, gnp.asarray(SORTED)), _v),
+    case("gpuad.scipy.stats.bernoulli.ppf", lambda x: gstats.bernoulli.ppf(gnp.abs(x) % 1, 0.4),
+         _v),
+    case("gpuad.scipy.stats.rankdata", lambda x: gstats.rankdata(x), _v,
+         refuses="ranks computed on the host"),
+    case("gpuad.scipy.stats.mode", lambda i: gstats.mode(i).mode, _i,
+         refuses="computed on the host"),
+    case("gpuad.scipy.linalg.schur", lambda x: gsl.schur(x[:, :3])[0], _m),
+    case("gpuad.scipy.linalg.hessenberg", lambda x: gsl.hessenberg(x[:, :3]), _m),
+    case("gpuad.scipy.linalg.funm", lambda x: gsl.funm(x[:, :3] + 4 * gnp.eye(3), np.log), _m),
 ]
 
 #: exempt functions without a case: why a traced argument cannot make them escape
@@ -328,6 +343,12 @@ NO_CASE = {
     },
     **{k: _DRAW for k in EXEMPT if k.startswith(N + "random.")},
     "gpuad.scipy.stats.dirichlet.rvs": _DRAW,
+    **{f"gpuad.scipy.linalg.{n}": _CONST for n in (
+        "dft", "hadamard", "helmert", "hilbert", "invhilbert", "invpascal", "pascal")},
+    **{f"gpuad.scipy.signal.windows.{n}": _CONST for n in (
+        "bartlett", "blackman", "cosine", "hamming", "hann", "nuttall")},
+    "gpuad.scipy.special.bernoulli": "Bernoulli numbers of an integer n: "
+                                     "Python numbers in, constants out",
     N + "get_backend": "not an array function",
     N + "assign_inplace": "the engine's recorded write (tests/test_jit.py)",
     N + "normalize_index": "converts an index: not an array function",
