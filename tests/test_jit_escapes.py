@@ -41,8 +41,8 @@ from diff_specs import collect
 from diff_specs.scipy import cupy_lacks
 
 import gpuad as ad
-import gpuad.numpy as gnp
 import gpuad.masked as gmasked
+import gpuad.numpy as gnp
 import gpuad.scipy.linalg as gsl
 import gpuad.scipy.special as gsp
 import gpuad.scipy.stats as gstats
