@@ -495,7 +495,9 @@ def take_along_axis(x, indices, axis: int):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _r.data(indices)  # inside vmap, a batched constant
-    axis = _r.one_axis(axis, ndim(x), "take_along_axis")  # (a 0-d x too, as NumPy's sort)
+    if ndim(x) == 0:  # NumPy's take_along_axis and sort have no axis in a 0-d array
+        raise _np.exceptions.AxisError(axis, 0, "take_along_axis")
+    axis = _r.one_axis(axis, ndim(x), "take_along_axis")
     if len(idx.shape) != ndim(x):
         raise ValueError(f"take_along_axis: indices of shape {tuple(idx.shape)} must have as "
                          f"many dimensions as the array of shape {tuple(shape(x))}")
