@@ -47,11 +47,14 @@ def _raising(n, m) -> Any:
 
 
 def _polar_dtheta(g, ans, n, m, theta):
-    """dY^m/dtheta = (sqrt((n-m)(n+m+1)) Y^{m+1} - sqrt((n+m)(n-m+1)) Y^{m-1}) / 2 at phi = 0:
-    no cot(theta), so exact at the poles too."""
+    """dY^m/dtheta = (sqrt((n-m)(n+m+1)) Y^{m+1} - sqrt((n+m)(n-m+1)) Y^{m-1}) / 2 at phi = 0
+    for theta in (0, pi), with no cot(theta). SciPy's (and JAX's) Y depends on cos(theta) only
+    (it takes |sin(theta)|), so elsewhere the derivative is that at arccos(cos(theta)) times
+    sign(sin(theta)); at the poles, where Y has a kink for odd m, it is 0 (JAX's is nan)."""
     n, m = data(n), data(m)
-    return g * 0.5 * (_raising(n, m) * _polar(n, m + 1, theta)
-                      - _raising(n, -m) * _polar(n, m - 1, theta))
+    turn = gnp.sign(gnp.sin(data(theta)))
+    return g * turn * 0.5 * (_raising(n, m) * _polar(n, m + 1, theta)
+                             - _raising(n, -m) * _polar(n, m - 1, theta))
 
 
 _INTEGER = "an integer degree or order"
