@@ -9,7 +9,7 @@ from typing import Any
 import numpy as _np
 
 from .. import numpy as gnp
-from ..rules import data, prim, where
+from ..rules import data, prim
 from ._special_rules import SQRT_PI, _fwd, has_function, no_derivative, scipy_function
 
 # w'(z) = -2 z w(z) + 2i / sqrt(pi): holomorphic, so complex arguments differentiate through it

@@ -50,6 +50,7 @@ from .. import rules as _r
 from ..rules import erf as _erf
 from ..rules import sigmoid
 from ..tensor import Tensor
+from ._special_complex import sph_harm_y, wofz  # noqa: E402
 from ._special_more import (  # noqa: E402
     bernoulli,
     bessel_jn,
@@ -64,7 +65,6 @@ from ._special_more import (  # noqa: E402
     owens_t,
     sici,
 )
-from ._special_complex import sph_harm_y, wofz  # noqa: E402
 from ._special_rules import (
     beta,
     betainc,
