@@ -10,6 +10,8 @@
 - Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x),
   hyp2f1 (in x), dawsn, sici, fresnel, owens_t, loggamma, factorial, comb, boxcox, boxcox1p,
   bernoulli (numbers), bessel_jn (as JAX's).
+- Complex-valued (as JAX's): wofz (the Faddeeva function, holomorphic), sph_harm_y (spherical
+  harmonics, differentiable in the angles).
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
   log_softmax.
 - Logarithms and entropies: xlogy, xlog1py, entr, rel_entr, kl_div.
@@ -48,6 +50,7 @@ from .. import rules as _r
 from ..rules import erf as _erf
 from ..rules import sigmoid
 from ..tensor import Tensor
+from ._special_complex import sph_harm_y, wofz  # noqa: E402
 from ._special_more import (  # noqa: E402
     bernoulli,
     bessel_jn,
@@ -383,7 +386,7 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
 __all__ = [
     "bernoulli", "bessel_jn", "boxcox", "boxcox1p", "comb", "dawsn", "factorial", "fresnel",
-    "hyp2f1", "loggamma", "owens_t", "sici",
+    "hyp2f1", "loggamma", "owens_t", "sici", "sph_harm_y", "wofz",
     "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
     "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
     "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn",

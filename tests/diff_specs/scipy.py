@@ -31,7 +31,8 @@ _CUPYX_OF = {"jn": ("jn", "jv"), "digamma": ("digamma", "psi"), "psi": ("digamma
              "stdtr": ("stdtr", "betainc"), "zeta": ("zeta",), "erf": ("erf",),
              "gpuad.scipy.stats.beta.sf": ("betaincc",),
              "gpuad.scipy.stats.beta.logsf": ("betaincc",),
-             "sici": ("sici",), "fresnel": ("fresnel",), "bessel_jn": ("jn", "jv")}
+             "sici": ("sici",), "fresnel": ("fresnel",), "bessel_jn": ("jn", "jv"),
+             "sph_harm_y": ("sph_harm_y", "sph_harm")}
 
 
 # computed from array operations where cupyx.scipy.special lacks their function

@@ -49,8 +49,18 @@ def _reducing(name):
     return f
 
 
-_PYTHON = {"polygamma": _polygamma, **{n: _reducing(n) for n in
-                                       ("softmax", "log_softmax", "logsumexp")}}
+class _OldSphHarm:
+    """CuPy 14's ``sph_harm(m, n, theta, phi)``: SciPy's old argument order (azimuth theta,
+    polar phi), which SciPy 1.17 no longer has; computed by its ``sph_harm_y``."""
+
+    @staticmethod
+    def sph_harm(m, n, theta, phi):
+        return _special.sph_harm_y(n, m, phi, theta)
+
+
+_PYTHON = {"polygamma": _polygamma,
+           "sph_harm": _function(_OldSphHarm, "cupyx.scipy.special", "sph_harm"),
+           **{n: _reducing(n) for n in ("softmax", "log_softmax", "logsumexp")}}
 
 
 def __getattr__(name):
