@@ -577,6 +577,10 @@ def repeat(x, repeats, axis=None):
     """Repeat each element ``repeats`` times along ``axis``. Example: ``gnp.repeat(x, 2)``"""
     if axis is None:
         x, axis = ravel(x), 0
+    elif ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
+        x, axis = ravel(x), _r.one_axis(axis, 0, "repeat")
+    else:
+        axis = _r.one_axis(axis, ndim(x), "repeat")
     n = shape(x)[axis]
     if not isinstance(repeats, int):
         _vc.host_read("repeat: counts (they fix the result's shape)", repeats)

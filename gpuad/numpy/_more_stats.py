@@ -15,7 +15,18 @@ import numpy as _np
 
 from .. import _value_checks as _vc
 from .. import rules as _r
-from ..rules import concatenate, data, getitem, ndim, norm_axis, one_axis, reshape, shape, where
+from ..rules import (
+    concatenate,
+    data,
+    getitem,
+    ndim,
+    norm_axis,
+    one_axis,
+    reduce_axis,
+    reshape,
+    shape,
+    where,
+)
 from ..tensor import Tensor
 
 
@@ -134,7 +145,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
         from . import mean
 
         return mean(a, axis, keepdims=keepdims)
-    ax = norm_axis(axis, ndim(a))
+    ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
 
 
@@ -155,7 +166,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
         from . import var
 
         return var(a, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    ax = norm_axis(axis, ndim(a))
+    ax = reduce_axis(axis, ndim(a))
     cnt = _count(nan, ax, True)
     avg = _safe_div(_r.sum(f, ax, keepdims=True), cnt) if mean is None else mean
     dev = _r.where(nan, 0, a - avg)
@@ -185,7 +196,7 @@ def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     if nan is None:
         return r
     xp = _r._xp(nan)
-    ax = norm_axis(axis, ndim(a))
+    ax = reduce_axis(axis, ndim(a))
     allnan = xp.all(nan, axis=ax, keepdims=keepdims)
     return where(allnan, _np.nan, r)
 
