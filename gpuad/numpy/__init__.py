@@ -388,10 +388,8 @@ def squeeze(x, axis=None):
     if axis is None:
         keep = tuple(n for n in s if n != 1)
     else:
-        axes = _r.norm_axis(axis, len(s))
+        axes = _r.reduce_axis(axis, len(s))  # a 0-d array takes a bare 0 or -1, as NumPy's
         for a in axes:
-            if not s:
-                raise ValueError(f"squeeze: axis {axis} is out of bounds for a 0-d array")
             if s[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {s} has size {s[a]}, not 1")
         keep = tuple(n for i, n in enumerate(s) if i not in axes)
@@ -484,6 +482,9 @@ def split(ary, indices_or_sections, axis: int = 0):
 def take(x, indices, axis=None):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     if axis is None:
+        return getitem(ravel(x), indices)
+    if ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
+        _r.one_axis(axis, 0, "take")
         return getitem(ravel(x), indices)
     if not -ndim(x) <= axis < ndim(x):
         raise _np.exceptions.AxisError(axis, ndim(x))
