@@ -132,3 +132,15 @@ def test_nanstd_gradient_of_one_value_slices(backend):
         e[i] = H
         fd[i] = (np.sum(np.nanstd(y + e, axis=1)) - np.sum(np.nanstd(y - e, axis=1))) / (2 * H)
     np.testing.assert_allclose(g, np.where(np.isnan(y), 0.0, fd), rtol=1e-6, atol=1e-8)
+
+
+def test_jax_nn_refuses_an_axis_of_a_0d_array(backend):
+    """jax.nn refuses every axis of a 0-d array (NumPy's max and sum, which it uses, take 0)."""
+    import gpuad.jax_nn as jnn
+
+    x = gnp.asarray(np.array(X0))
+    for f in (jnn.softmax, jnn.log_softmax, jnn.logsumexp):
+        for axis in (0, -1):
+            with pytest.raises(ValueError, match="out of bounds"):
+                f(x, axis=axis)
+        assert to_numpy(f(x, axis=None)).shape == ()

@@ -594,6 +594,13 @@ def test_jax_nn_axes_as_jax(case, backend):
             why = _differ(want, got)
             if why:
                 bad.append(f"jax_nn.{name}({p}={v!r}): {why}")
+        if name not in ("glu", "one_hot"):
+            for v in ZERO_D_VALUES:  # JAX refuses every axis of a 0-d array
+                want = _outcome(lambda v=v: jf(jax.numpy.asarray(X0), **{p: v}))
+                got = _outcome(lambda v=v: getattr(gj, name)(gnp.asarray(X0), **{p: v}))
+                why = _differ(want, got)
+                if why:
+                    bad.append(f"jax_nn.{name}({p}={v!r}) of a 0-d array: {why}")
     assert not bad, "\n".join(bad)
 
 
