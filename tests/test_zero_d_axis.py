@@ -53,6 +53,8 @@ OTHER = {  # integer or boolean results
     "argmin": lambda m, x, ax: m.argmin(x, axis=ax),
     "count_nonzero": lambda m, x, ax: m.count_nonzero(x, axis=ax),
     "nanargmax": lambda m, x, ax: m.nanargmax(x, axis=ax),
+    "packbits": lambda m, x, ax: m.packbits(x > 0, axis=ax),
+    "unpackbits": lambda m, x, ax: m.unpackbits((x * 10).astype(np.uint8), axis=ax),
 }
 REFUSED = {  # NumPy raises for every axis of a 0-d array
     "mean": lambda m, x, ax: m.mean(x, axis=ax),
