@@ -203,8 +203,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
     # the norm's subgradient 0, not sqrt's 0 * inf
     norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
     cnt = _count(nan, ax, keepdims) - ddof
-    xp = _r._xp(cnt)
-    return _safe_div(norm, xp.sqrt(xp.maximum(cnt, 0)))
+    return _safe_div(norm, _r.sqrt(_r.where(cnt > 0, cnt, 0)))
 
 
 def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
