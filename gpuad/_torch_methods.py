@@ -411,6 +411,9 @@ def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> Tensor:
     flattened tensor when None), NumPy's ``repeat``. Example: ``lens.repeat_interleave(3)``"""
     if isinstance(repeats, Tensor):
         repeats = repeats.detach()._data
+    if dim is not None and _R.ndim(self) == 0:  # torch refuses it (NumPy's repeat takes it)
+        raise IndexError(f"Tensor.repeat_interleave: dim={dim} of a 0-d tensor is out of "
+                         f"range in torch; pass dim=None or reshape the tensor to (1,)")
     out = _R.repeat(self, repeats, axis=dim)
     if output_size is not None and _R.shape(out)[0 if dim is None else dim] != output_size:
         raise ValueError(f"Tensor.repeat_interleave: output_size={output_size} does not match "

@@ -191,6 +191,11 @@ def _segment(kind: str, data, segment_ids, num_segments, indices_are_sorted, uni
              bucket_size, mode):
     name = f"segment_{kind}"
     d, ids, s, k = _prepare(name, data, segment_ids, num_segments, bucket_size, mode)
+    if kind in ("sum", "prod") and d.dtype == _np.bool_:
+        logical = "segment_max (logical or)" if kind == "sum" else "segment_min (logical and)"
+        raise TypeError(f"{name}: data of dtype bool (shape {tuple(d.shape)}) is refused, as "
+                        f"jax.ops.{name} refuses it; cast it first, e.g. data.astype(int), or "
+                        f"use {logical}")
     if kind == "sum":
         out = _sum(d, ids, k)
     elif kind == "prod":

@@ -110,6 +110,22 @@ def test_segment_jit_vmap_and_errors(backend):
         ops.segment_sum(data, dev(np.zeros(6)), 4)
 
 
+
+def test_segment_bool_data(backend):
+    """jax.ops.segment_sum and segment_prod refuse bool data (a TypeError), where gpuad gave a
+    logical or / and; segment_max and segment_min take it (or / and, False / True when empty)."""
+    flags, ids = dev(np.array([True, False, True, True, False])), dev(np.array([0, 0, 1, 2, 4]))
+    for kind in ("sum", "prod"):
+        with pytest.raises(TypeError, match=f"segment_{kind}: data of dtype bool"):
+            getattr(ops, f"segment_{kind}")(flags, ids, 5)
+    for kind, want in (("max", [True, True, True, False, False]),
+                       ("min", [False, True, True, True, False])):
+        got = host(getattr(ops, f"segment_{kind}")(flags, ids, 5))
+        assert got.dtype == np.bool_
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(host(ops.segment_sum(flags.astype(np.int64), ids, 3)),
+                                  [1, 1, 1])
+
 # SciPy's names for JAX's modes
 _SCIPY_MODE = {"constant": "grid-constant", "nearest": "nearest", "wrap": "grid-wrap",
                "mirror": "mirror", "reflect": "reflect"}

@@ -45,12 +45,20 @@ def _masked(x: Array, where: Array | None, fill: float) -> Array:
     return x if where is None else gnp.where(where, x, fill)
 
 
+def _no_axis_of_0d(axis: Axis, x: Array) -> None:
+    """JAX refuses any axis of a 0-d array, where NumPy's sum and max take 0 and -1."""
+    if axis is not None and not _r.shape(x):
+        _r.norm_axis(axis, 0)
+
+
 def _sum(x: Array, axis: Axis, where: Array | None) -> Array:
+    _no_axis_of_0d(axis, x)
     return gnp.sum(_masked(x, where, 0.0), axis=axis, keepdims=True)
 
 
 def _max_const(x: Array, axis: Axis, where: Array | None) -> Array:
     """The maximum of the included entries (keepdims), a constant; -inf where none is."""
+    _no_axis_of_0d(axis, x)
     return gnp.max(_masked(stop_gradient(x), where, -np.inf), axis=axis, keepdims=True)
 
 

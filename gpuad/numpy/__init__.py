@@ -388,10 +388,8 @@ def squeeze(x, axis=None):
     if axis is None:
         keep = tuple(n for n in s if n != 1)
     else:
-        axes = _r.norm_axis(axis, len(s))
+        axes = _r.reduce_axis(axis, len(s))  # a 0-d array takes a bare 0 or -1, as NumPy's
         for a in axes:
-            if not s:
-                raise ValueError(f"squeeze: axis {axis} is out of bounds for a 0-d array")
             if s[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {s} has size {s[a]}, not 1")
         keep = tuple(n for i, n in enumerate(s) if i not in axes)
@@ -485,6 +483,9 @@ def take(x, indices, axis=None):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     if axis is None:
         return getitem(ravel(x), indices)
+    if ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
+        _r.one_axis(axis, 0, "take")
+        return getitem(ravel(x), indices)
     if not -ndim(x) <= axis < ndim(x):
         raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
@@ -577,6 +578,10 @@ def repeat(x, repeats, axis=None):
     """Repeat each element ``repeats`` times along ``axis``. Example: ``gnp.repeat(x, 2)``"""
     if axis is None:
         x, axis = ravel(x), 0
+    elif ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
+        x, axis = ravel(x), _r.one_axis(axis, 0, "repeat")
+    else:
+        axis = _r.one_axis(axis, ndim(x), "repeat")
     n = shape(x)[axis]
     if not isinstance(repeats, int):
         _vc.host_read("repeat: counts (they fix the result's shape)", repeats)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import operator as _operator
 from typing import Any
 
 import numpy as _np
@@ -99,6 +100,9 @@ def _cumulative(x, fn, identity, axis, dtype, out, include_initial: bool, what: 
             raise ValueError(f"{what}: for arrays which have more than one dimension ``axis`` "
                              f"argument is required (got shape {shape(x)})")
         axis = 0
+    if isinstance(axis, tuple) and len(axis) == 1:  # NumPy's accumulate takes one in a tuple
+        axis = axis[0]
+    axis = _operator.index(axis)
     if not -nd <= axis < nd:
         raise _np.exceptions.AxisError(f"{what}: axis {axis} is out of bounds for array of "
                                        f"dimension {nd}")

@@ -169,7 +169,7 @@ def take(a, indices, axis=None, out=None, mode: str = "raise"):
     Example: ``gnp.take(x, [0, 2])``
     """
     if mode != "raise":
-        n = shape(a)[axis] if axis is not None else int(_np.prod(shape(a)))
+        n = shape(a)[axis] if axis is not None and ndim(a) else int(_np.prod(shape(a)))
         xp = _r._xp(data(a))
         idx = xp.asarray(data(indices))
         if mode == "wrap":

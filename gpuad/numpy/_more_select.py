@@ -11,6 +11,7 @@ operations), the entry of the first input is the one kept, as in ``jax.numpy``.
 
 from __future__ import annotations
 
+import operator as _operator
 from typing import Any
 
 import numpy as _np
@@ -147,6 +148,9 @@ def compress(condition, a, axis=None, out=None):
     if axis is None:
         a = _ravel(a)
         axis = 0
+    elif ndim(a) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
+        _norm_axis(_operator.index(axis), 1, "compress")
+        a, axis = _ravel(a), 0
     axis = _norm_axis(axis, ndim(a), "compress")
     sel = _np.nonzero(cond)[0]
     n = shape(a)[axis]

@@ -15,7 +15,18 @@ import numpy as _np
 
 from .. import _value_checks as _vc
 from .. import rules as _r
-from ..rules import concatenate, data, getitem, ndim, norm_axis, one_axis, reshape, shape, where
+from ..rules import (
+    concatenate,
+    data,
+    getitem,
+    ndim,
+    norm_axis,
+    one_axis,
+    reduce_axis,
+    reshape,
+    shape,
+    where,
+)
 from ..tensor import Tensor
 
 
@@ -134,8 +145,31 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
         from . import mean
 
         return mean(a, axis, keepdims=keepdims)
-    ax = norm_axis(axis, ndim(a))
+    ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
+
+
+def _nan_dev(a, dtype, axis, where_, mean):
+    """The deviations from the mean of the non-NaN elements (0 at a NaN), the NaN mask and
+    the reduced axes; ``(a, None, None)`` where ``a`` cannot hold NaN."""
+    a = _masked(a, where_)
+    if dtype is not None:
+        a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
+    f, nan = _filled(a, 0)
+    if nan is None:
+        return a, None, None
+    ax = reduce_axis(axis, ndim(a))
+    avg = _safe_div(_r.sum(f, ax, keepdims=True), _count(nan, ax, True)) if mean is None \
+        else mean
+    return _r.where(nan, 0, a - avg), nan, ax
+
+
+def _ddof(ddof, correction, name):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"{name}: ddof and correction can't be provided simultaneously")
+    return correction
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
@@ -143,22 +177,12 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
     _no_out(out, "nanvar")
-    if correction is not None:
-        if ddof != 0:
-            raise ValueError("nanvar: ddof and correction can't be provided simultaneously")
-        ddof = correction
-    a = _masked(a, where)
-    if dtype is not None:
-        a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
-    f, nan = _filled(a, 0)
+    ddof = _ddof(ddof, correction, "nanvar")
+    dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
         from . import var
 
-        return var(a, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    ax = norm_axis(axis, ndim(a))
-    cnt = _count(nan, ax, True)
-    avg = _safe_div(_r.sum(f, ax, keepdims=True), cnt) if mean is None else mean
-    dev = _r.where(nan, 0, a - avg)
+        return var(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
     sq = _r.sum(dev * dev, ax, keepdims=keepdims)
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
 
@@ -166,8 +190,20 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
-    return _r.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
-                          correction=correction))
+    _no_out(out, "nanstd")
+    ddof = _ddof(ddof, correction, "nanstd")
+    dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
+    if nan is None:
+        from . import std
+
+        return std(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
+    if data(dev).dtype.kind == "c":
+        dev = _r.abs(dev)
+    # the 2-norm of the deviations, as std: a slice of one value (or of equal values) gets
+    # the norm's subgradient 0, not sqrt's 0 * inf
+    norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
+    cnt = _count(nan, ax, keepdims) - ddof
+    return _safe_div(norm, _r.sqrt(_r.where(cnt > 0, cnt, 0)))
 
 
 def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
@@ -185,7 +221,7 @@ def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     if nan is None:
         return r
     xp = _r._xp(nan)
-    ax = norm_axis(axis, ndim(a))
+    ax = reduce_axis(axis, ndim(a))
     allnan = xp.all(nan, axis=ax, keepdims=keepdims)
     return where(allnan, _np.nan, r)
 

@@ -83,6 +83,7 @@ def packbits(xp, a, axis: int, bitorder: str):
     the last byte padded with zero bits."""
     if a.dtype.kind not in "biu":
         raise TypeError("Expected an input array of integer or boolean data type")
+    a = a.reshape(1) if a.ndim == 0 else a  # NumPy reads a 0-d array as one of shape (1,)
     axis = _normalize(axis, a.ndim)
     b = (xp.moveaxis(a, axis, -1) != 0).astype(_np.uint8)
     n = b.shape[-1]
@@ -100,8 +101,8 @@ def unpackbits(xp, a, axis: int | None, count: int | None, bitorder: str):
     count drops bits at the end)."""
     if a.dtype != _np.uint8:
         raise TypeError("Expected an input array of unsigned byte data type")
-    if axis is None:
-        a, axis = a.reshape(-1), 0
+    if axis is None or a.ndim == 0:  # NumPy reads a 0-d array as one of shape (1,)
+        a, axis = a.reshape(-1), 0 if axis is None else axis
     axis = _normalize(axis, a.ndim)
     m = xp.moveaxis(a, axis, -1)
     bits = xp.bitwise_and(xp.right_shift(m[..., None], _weights(xp, bitorder)), 1)

@@ -45,12 +45,30 @@ def norm_axis(axis, nd: int):
             a = _operator.index(a)
         except TypeError:
             _bad_axis(a)
-        if not -nd <= a < builtins_max(nd, 1):
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {nd}")
-        out.append(a % nd if nd else 0)
+        if not -nd <= a < nd:
+            raise _np.exceptions.AxisError(
+                f"axis {a} is out of bounds for an array of dimension {nd}")
+        out.append(a % nd)
     if len(set(out)) != len(out):
         raise ValueError(repeated_axis(axis, out))
     return tuple(sorted(out))
+
+
+def reduce_axis(axis, nd: int):
+    """``axis`` of a ufunc-style reduction (sum, prod, max, min), as NumPy reads it: as
+    ``norm_axis``, and a 0-d array also takes a bare 0 or -1, which reduces nothing (``()``).
+    A tuple naming an axis of a 0-d array raises, as in NumPy.
+
+    Example: ``reduce_axis(-1, 0) == ()``; ``reduce_axis((0,), 0)`` raises
+    """
+    if nd == 0 and axis is not None and not isinstance(axis, tuple | list):
+        try:
+            a = _operator.index(axis)
+        except TypeError:
+            return norm_axis(axis, nd)
+        if a in (0, -1):
+            return ()
+    return norm_axis(axis, nd)
 
 
 def one_axis(axis, nd: int, op: str = "") -> int:

@@ -42,7 +42,7 @@ def sum(x, axis=None, keepdims: bool = False, dtype=None):
     if dtype is not None:
         x = astype(x, dtype)
     s = shape(x)
-    return _sum(x, axis=None if axis is None else norm_axis(axis, len(s)), keepdims=keepdims,
+    return _sum(x, axis=None if axis is None else reduce_axis(axis, len(s)), keepdims=keepdims,
                 shape=s)
 
 
@@ -71,13 +71,13 @@ _min = prim("min", lambda xp, x, axis, keepdims, shape: xp.min(x, axis=axis, kee
 def max(x, axis=None, keepdims: bool = False):
     """Maximum over ``axis``; ties share the adjoint evenly."""
     s = shape(x)
-    return _max(x, axis=norm_axis(axis, len(s)), keepdims=keepdims, shape=s)
+    return _max(x, axis=reduce_axis(axis, len(s)), keepdims=keepdims, shape=s)
 
 
 def min(x, axis=None, keepdims: bool = False):
     """Minimum over ``axis``; ties share the adjoint evenly."""
     s = shape(x)
-    return _min(x, axis=norm_axis(axis, len(s)), keepdims=keepdims, shape=s)
+    return _min(x, axis=reduce_axis(axis, len(s)), keepdims=keepdims, shape=s)
 
 
 amax, amin = max, min
@@ -126,7 +126,7 @@ _prod = prim("prod", lambda xp, x, axis, keepdims, shape: xp.prod(x, axis=axis,
 def prod(x, axis=None, keepdims: bool = False):
     """Product over ``axis``; its gradient is exact even when elements are zero."""
     s = shape(x)
-    return _prod(x, axis=norm_axis(axis, len(s)), keepdims=keepdims, shape=s)
+    return _prod(x, axis=reduce_axis(axis, len(s)), keepdims=keepdims, shape=s)
 
 
 def _rev_cumsum(g, axis):
@@ -217,7 +217,7 @@ logsumexp_ = prim(
 def logsumexp(x, axis=None, keepdims: bool = False):
     """log(sum(exp(x))) over ``axis``, computed stably."""
     s = shape(x)
-    return logsumexp_(x, axis=norm_axis(axis, len(s)), keepdims=keepdims, shape=s)
+    return logsumexp_(x, axis=reduce_axis(axis, len(s)), keepdims=keepdims, shape=s)
 
 
 def _unit(ans, x, axis, keepdims, shape):
@@ -248,8 +248,8 @@ from ._helpers import (  # noqa: E402
     _kept_shape,
     _take_axis,
     _unreduce,
-    norm_axis,
     one_axis,
+    reduce_axis,
 )
 from .elementwise import astype, exp, where  # noqa: E402
 from .shapes import concatenate, reshape, transpose  # noqa: E402

@@ -247,6 +247,43 @@ def test_gnp_axis_bounds_as_numpy(case, backend):
     assert not bad, "\n".join(bad)
 
 
+X0 = np.array(3.7)  # a 0-d array: NumPy's reductions take axis 0 and -1 of it, some not
+ZERO_D_VALUES = [0, -1, (0,), (-1,), 1, -2, (0, -1), (0, 0)]
+# indices in range of the one element (an index out of range wraps around in CuPy's indexing,
+# on any axis: not the axis check swept here)
+ZERO_D_BUILDERS = {"take": lambda m, x, kw: m.take(x, [0, -1], **kw)}
+
+
+def _dtype_differs(a, b) -> str | None:
+    if a[0] != "ok" or b[0] != "ok" or not isinstance(a[1], np.ndarray) or \
+            not isinstance(b[1], np.ndarray):
+        return None
+    return None if a[1].dtype == b[1].dtype else f"dtype {a[1].dtype} vs {b[1].dtype}"
+
+
+@pytest.mark.parametrize("case", NUMPY_CASES, ids=[f"{c[0]}-{c[4]}" for c in NUMPY_CASES])
+def test_gnp_zero_d_axis_as_numpy(case, backend):
+    """The same calls on a 0-d array: accepted exactly where NumPy accepts them, with
+    NumPy's value, shape and dtype (a builder indexing its array raises in both)."""
+    key, name, gm, nm, param = case
+
+    def default(m, x, kw):
+        return getattr(m, name)(x, **kw)
+
+    build = ZERO_D_BUILDERS.get(key) or NUMPY_BUILDERS.get(key) or EXTRA_BUILDERS.get(key) \
+        or default
+    bad = []
+    for value in ZERO_D_VALUES:
+        kw = {param: value}
+        want = _outcome(lambda: build(nm, X0, kw))
+        for arg in (gnp.asarray(X0), ad.tensor(gnp.asarray(X0))):
+            got = _outcome(lambda arg=arg: build(gm, arg, kw))
+            why = _differ(want, got) or _dtype_differs(want, got)
+            if why:
+                bad.append(f"{key}({param}={value!r}) on a 0-d {type(arg).__name__}: {why}")
+    assert not bad, "\n".join(bad)
+
+
 def test_gnp_put_along_axis_axis_bounds_as_numpy(backend):
     bad = []
     for axis in BAD_ONE:
@@ -561,6 +598,13 @@ def test_jax_nn_axes_as_jax(case, backend):
             why = _differ(want, got)
             if why:
                 bad.append(f"jax_nn.{name}({p}={v!r}): {why}")
+        if name not in ("glu", "one_hot"):
+            for v in ZERO_D_VALUES:  # JAX refuses every axis of a 0-d array
+                want = _outcome(lambda v=v: jf(jax.numpy.asarray(X0), **{p: v}))
+                got = _outcome(lambda v=v: getattr(gj, name)(gnp.asarray(X0), **{p: v}))
+                why = _differ(want, got)
+                if why:
+                    bad.append(f"jax_nn.{name}({p}={v!r}) of a 0-d array: {why}")
     assert not bad, "\n".join(bad)
 
 

@@ -113,6 +113,22 @@ def test_segment_against_jax(kind):
                     (data[: len(perm)],), rng, what + " unique")
 
 
+def test_segment_bool_data_as_jax():
+    flags, ids = np.array([True, False, True, True, False]), np.array([0, 0, 1, 2, 4])
+    for kind in ("sum", "prod", "max", "min"):
+        gfn, jfn = getattr(gops, f"segment_{kind}"), getattr(jax.ops, f"segment_{kind}")
+        try:
+            want = np.asarray(jfn(jnp.asarray(flags), jnp.asarray(ids), 5))
+        except TypeError:
+            with pytest.raises(TypeError, match=f"segment_{kind}: data of dtype bool"):
+                gfn(flags, ids, 5)
+            continue
+        got = gfn(flags, ids, 5)
+        got = np.asarray(got.get() if hasattr(got, "get") else got)
+        assert got.dtype == want.dtype, kind
+        np.testing.assert_array_equal(got, want, err_msg=kind)
+
+
 def test_segment_defaults_jit_and_errors():
     rng = np.random.default_rng(7)
     data, ids = rng.standard_normal((6, 2)), np.array([3, 0, 0, 5, -1, 3])
