@@ -278,7 +278,7 @@ def max_pool2d(x: Array, kernel_size: int | tuple[int, int],
         nan = gnp.isnan(v)
         last = (k - 1) - gnp.argmax(gnp.getitem(nan, (Ellipsis, slice(None, None, -1))), axis=-1)
         idx = gnp.where(gnp.any(nan, axis=-1), last, idx)
-    y = gnp.take_along_axis(win, gnp.expand_dims(idx, -1), -1)
+    y = gnp._take_along_axis_in_range(win, gnp.expand_dims(idx, -1), -1)  # an argmax
     y = gnp.reshape(y, _r.shape(y)[:-1])
     if not return_indices:
         return y
@@ -506,14 +506,16 @@ def _nll(logp: Array, lab: Any, weight: Any, ignore_index: int, reduction: str,
     c = s[1]
     keep = _raw(lab) != ignore_index  # a constant mask (inside vmap: a batched one)
     safe = gnp.where(keep, lab, 0)
-    picked = gnp.squeeze(gnp.take_along_axis(logp, gnp.expand_dims(safe, 1), 1), 1)
+    # the labels were checked against the classes before (nll_loss, cross_entropy)
+    picked = gnp.squeeze(gnp._take_along_axis_in_range(logp, gnp.expand_dims(safe, 1), 1),
+                         1)
     dt = gnp.result_type(logp)
     if weight is None:
         wt = gnp.asarray(keep).astype(dt)
         loss = gnp.where(keep, -picked, 0.0)
     else:
         wb = _class_weight(op, weight, c, len(s), logp)
-        wt = gnp.where(keep, gnp.take(gnp.reshape(wb, (c,)), safe), 0.0)
+        wt = gnp.where(keep, gnp._take_in_range(gnp.reshape(wb, (c,)), safe), 0.0)
         loss = gnp.where(keep, -picked * wt, 0.0)
     if smoothing:
         smooth = -gnp.sum(logp if weight is None else logp * wb, axis=1)

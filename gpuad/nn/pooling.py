@@ -160,14 +160,14 @@ def _max_of_windows(
         nan = gnp.isnan(v)
         last = (k - 1) - gnp.argmax(gnp.getitem(nan, (Ellipsis, slice(None, None, -1))), axis=-1)
         idx = gnp.where(gnp.any(nan, axis=-1), last, idx)
-    y = gnp.take_along_axis(win, gnp.expand_dims(idx, -1), -1)
+    y = gnp._take_along_axis_in_range(win, gnp.expand_dims(idx, -1), -1)  # an argmax
     y = gnp.reshape(y, _r.shape(y)[:-1])
     if not return_indices:
         return y
     n_out = math.prod(flat.shape[:-1])
     loc = xp.asarray(np.arange(n_out).reshape(flat.shape[:-1]) * k)
     # gnp functions, not array operators or methods: a compiled program repeats them
-    return y, gnp.take(xp.asarray(flat.reshape(-1)), gnp.add(loc, idx))  # int64, as torch
+    return y, gnp._take_in_range(xp.asarray(flat.reshape(-1)), gnp.add(loc, idx))  # int64
 
 
 def _max_pool(
@@ -401,7 +401,7 @@ def _adaptive_max(
         # max nor, as repeats come after the original, which element wins
         idx = np.minimum(lo[:, None] + np.arange(width), hi[:, None] - 1)  # (m, width)
         pos.append(idx)
-        win = gnp.take(win, xp.asarray(idx.reshape(-1)), axis=nlead + ax)
+        win = gnp._take_in_range(win, xp.asarray(idx.reshape(-1)), axis=nlead + ax)
     # (..., m1*w1, m2*w2, ...) -> (..., m1, m2, ..., w1*w2*...)
     lead = tuple(_r.shape(win))[:nlead]
     split = sum(((q.shape[0], q.shape[1]) for q in pos), ())

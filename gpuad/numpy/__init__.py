@@ -479,20 +479,31 @@ def split(ary, indices_or_sections, axis: int = 0):
     return array_split(x, indices_or_sections, axis)
 
 
-def take(x, indices, axis=None):
+def _in_bounds_getitem(x, index, op: str, checked: bool = True):
+    """``x[index]`` for a user's index arrays: entries out of range raise ``IndexError`` naming
+    ``op``, on CuPy too (whose indexing wraps them around silently), as NumPy's. Library code
+    whose indices are in range by construction passes ``checked=False`` (no host read)."""
+    from ..prims import indexing as _ix
+
+    if checked and not _ix._batched_index(index) and _ix._unchecked_backend(x):
+        _ix.check_bounds(_ix.normalize_index(index), shape(x), op)
+    return getitem(x, index)
+
+
+def take(x, indices, axis=None, *, checked: bool = True):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     if axis is None:
-        return getitem(ravel(x), indices)
+        return _in_bounds_getitem(ravel(x), indices, "take", checked)
     if ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
         _r.one_axis(axis, 0, "take")
-        return getitem(ravel(x), indices)
+        return _in_bounds_getitem(ravel(x), indices, "take", checked)
     if not -ndim(x) <= axis < ndim(x):
         raise _np.exceptions.AxisError(axis, ndim(x))
     axis = axis % ndim(x)
-    return getitem(x, (slice(None),) * axis + (indices,))
+    return _in_bounds_getitem(x, (slice(None),) * axis + (indices,), "take", checked)
 
 
-def take_along_axis(x, indices, axis: int):
+def take_along_axis(x, indices, axis: int, *, checked: bool = True):
     """Pick values with an index array along ``axis``. Example: ``gnp.take_along_axis(x, i, 1)``"""
     xp = _r._xp(x)
     idx = _r.data(indices)  # inside vmap, a batched constant
@@ -515,7 +526,21 @@ def take_along_axis(x, indices, axis: int):
         s = [1] * ndim(x)
         s[d] = builtins.max(n, m)  # the indices broadcast against the array, as NumPy's
         grids.append((xp.arange(n) if n == s[d] else xp.zeros(s[d], dtype=int)).reshape(s))
-    return getitem(x, tuple(grids))
+    return _in_bounds_getitem(x, tuple(grids), "take_along_axis", checked)
+
+
+# (the public take and take_along_axis, defined later, wrap these two with NumPy's arguments)
+_take_core, _take_along_axis_core = take, take_along_axis
+
+
+def _take_in_range(x, indices, axis=None):
+    """``take`` for indices in range by construction (library code): no bounds check."""
+    return _take_core(x, indices, axis, checked=False)
+
+
+def _take_along_axis_in_range(x, indices, axis: int):
+    """``take_along_axis`` for indices in range by construction: no bounds check."""
+    return _take_along_axis_core(x, indices, axis, checked=False)
 
 
 def flip(x, axis=None):

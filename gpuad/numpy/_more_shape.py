@@ -390,6 +390,10 @@ def put_along_axis(arr, indices, values, axis):
             "put_along_axis: writing a Tensor that is being differentiated into a plain array "
             "would drop its gradient; make the target a Tensor (gpuad.tensor(arr)) or use "
             "gpuad.numpy.index_update for a functional copy")
+    from ..prims import indexing as _ix
+
+    if _ix._unchecked_backend(arr):  # CuPy would write wrapped-around positions silently
+        _ix.check_bounds(_ix.normalize_index(index), shape(arr), "put_along_axis")
     arr[index] = data(values)
     return None
 
