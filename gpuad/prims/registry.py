@@ -34,6 +34,7 @@ DECLARING_MODULES: tuple[str, ...] = (
 SCIPY_MODULES: tuple[str, ...] = (
     "gpuad.scipy._special_rules",
     "gpuad.scipy._special_more",
+    "gpuad.scipy._special_complex",
     "gpuad.scipy.stats._common",
     "gpuad.scipy.integrate",
 )
