@@ -292,7 +292,7 @@ def _no_out(out, name):
 def _sorted_last(a, axis, ignore_nan):
     """The reduced axes flattened last and sorted (NaN last), the number of values that count
     per slice, which slices hold a NaN, the kept (rest) shape and the normalised axes."""
-    from . import take_along_axis
+    from . import _take_along_axis_in_range as take_along_axis  # an argsort: in range
 
     a = _arr(a)
     nd = ndim(a)
@@ -326,7 +326,7 @@ def _sorted_last(a, axis, ignore_nan):
 
 def _gather(srt, idx, rest, qshape):
     """``srt[..., idx]`` for ``idx`` of shape ``qshape + rest``: result ``qshape + rest``."""
-    from . import take_along_axis
+    from . import _take_along_axis_in_range as take_along_axis  # positions within a slice
 
     xp = _r._xp(idx)
     nq = len(qshape)
@@ -684,7 +684,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
     Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
     """
-    from . import take
+    from . import _take_in_range as take  # sorted positions: in range
 
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     if ndim(xp) != 1 or ndim(fp) != 1:
