@@ -1671,7 +1671,7 @@ COPY_REFUSES = {
     "H_write": "Tensor.H", "mH_write": "Tensor.mH", "unfold_write": "unfold",
     "getitem_int_add_": "copy of one element", "indexing_tensor_int": "0-d integer",
     "int_index_elem_write": "copy of one element", "int_tensor_index_row_write": "0-d integer",
-    "expand_write_broadcast": "read-only", "conj_add_": "z.conj\\(\\)",
+    "expand_write_broadcast": "read-only|broadcast_to/expand view", "conj_add_": "z.conj\\(\\)",
     "real_conj_mul_": "z.conj\\(\\)",
 }
 # NumPy's meaning kept (docs/porting.md, the silent traps): conj() is a copy that NumPy's
