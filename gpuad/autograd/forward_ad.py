@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from .. import _state
 from .._no_tangent import NoTangent
-from ..engine import edge_of
+from ..engine import current, edge_of
 from ..tensor import Tensor
 
 __all__ = [
@@ -148,8 +148,8 @@ def make_dual(tensor: Any, tangent: Any, *, level: int | None = None) -> Tensor:
         raise RuntimeError(
             "Trying to create a dual Tensor for forward AD but no level exists, make sure to "
             "enter_dual_level() first (`with gpuad.autograd.forward_ad.dual_level():`)")
-    p = _as_tensor(tensor, "primal")
-    t = _as_tensor(tangent, "tangent")
+    p = current(_as_tensor(tensor, "primal"))  # a view written through its base: rebased
+    t = current(_as_tensor(tangent, "tangent"))
     for what, v in (("primal", p), ("tangent", t)):
         if v.dtype.kind not in "fc":
             raise ValueError(
@@ -193,6 +193,7 @@ def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:
         if hasattr(tensor, "shape") and hasattr(tensor, "dtype"):
             return UnpackedDualTensor(Tensor(tensor), None)
         raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
+    current(tensor)  # a view whose base was written since: its tangent follows the write
     tans = tensor._tan
     t = tans.get(lvl) if tans and lvl is not None else None
     if isinstance(t, NoTangent):
