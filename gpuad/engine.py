@@ -772,6 +772,11 @@ def _tangents(rule, args, params, out, node, bat=None):
         if isinstance(a, Tensor) and a._tan:
             levels.update(a._tan)
     levels &= _state.jvp_levels  # tangents of a finished jvp are read by nobody
+    if not levels:
+        for a in args:  # nor by anyone later (levels are never reused): let them go, so the
+            if isinstance(a, Tensor) and a._tan:  # next ops on ``a`` take the fast paths
+                a._tan = None
+        return None
     out_tan: dict = {}
     for level in sorted(levels):
         prim = [_strip(a, level) for a in args]

@@ -660,3 +660,12 @@ def test_function_with_ctx_forward_unrecorded_values_refuse_reverse_over_jvp(bac
             ad.autograd.grad(gnp.sum(tan), p)  # its gradient would miss -sin(p) v: refused
         plain = fwAD.unpack_dual(Sin.apply(fwAD.make_dual(p.detach(), v))).tangent
         assert not plain.requires_grad  # nothing to refuse when no reverse mode is on
+
+
+def test_closed_level_tangents_are_let_go(backend):
+    baz = ad.tensor(np.zeros(2))
+    with fwAD.dual_level():
+        baz += fwAD.make_dual(ad.tensor(np.ones(2)), ad.tensor(np.ones(2)))
+        assert fwAD.unpack_dual(baz).tangent is not None
+    y = baz * 2  # the first op after the level dropped baz's dead tangent
+    assert baz._tan is None and y._tan is None
