@@ -669,3 +669,19 @@ def test_closed_level_tangents_are_let_go(backend):
         assert fwAD.unpack_dual(baz).tangent is not None
     y = baz * 2  # the first op after the level dropped baz's dead tangent
     assert baz._tan is None and y._tan is None
+
+
+def test_unpacked_tangents_written_in_place(backend):
+    # a write into the tangent unpack_dual gives reaches that tensor's tangent and its views',
+    # never another tensor's: x + 1 and x.clone() had x's very tangent object before
+    p, bar = _rand(3), ad.tensor(np.arange(3.0))
+    with fwAD.dual_level():
+        x = fwAD.make_dual(p, bar)
+        for f in (lambda z: z + 1, lambda z: z.clone(), lambda z: gnp.concatenate([z])):
+            t = fwAD.unpack_dual(f(x)).tangent
+            t *= 2
+            _close(fwAD.unpack_dual(x).tangent, np.arange(3.0))
+        v = x[:2]
+        tv = fwAD.unpack_dual(v).tangent
+        tv *= 2  # a view's tangent is a view of its base's, as in torch
+        _close(fwAD.unpack_dual(x).tangent, [0.0, 2.0, 2.0])

@@ -68,6 +68,7 @@ def enter_dual_level() -> int:
         level = next(_state.levels)
         _internal.append(level)
         _state.jvp_levels.add(level)
+        _state.dual_levels.add(level)
         _current_level = 0
     return 0
 
@@ -88,7 +89,9 @@ def exit_dual_level(*, level: int | None = None) -> None:
             raise RuntimeError(
                 f"Trying to exit a forward AD level that was not the last one that was "
                 f"created (level {level}; the open one is 0). This is not supported.")
-        _state.jvp_levels.discard(_internal.pop())
+        level = _internal.pop()
+        _state.jvp_levels.discard(level)
+        _state.dual_levels.discard(level)
         _current_level = -1
 
 
