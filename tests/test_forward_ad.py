@@ -441,6 +441,8 @@ def test_make_dual_outside_a_level_and_bad_arguments(backend):
             fwAD.make_dual(x, 1.0)
         d = fwAD.make_dual(x, gnp.ones(2))  # a backend array as tangent
         _close(fwAD.unpack_dual(d * 3).tangent, [3.0, 3.0])
+        d = fwAD.make_dual(x, np.ones(2))  # a host one: on the backend
+        _close(fwAD.unpack_dual(gnp.sin(d) * x).tangent, np.cos(_np(x)) * _np(x))
 
 
 def test_level_closed_when_the_block_raises(backend):

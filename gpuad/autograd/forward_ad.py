@@ -129,7 +129,9 @@ def _as_tensor(x: Any, what: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__len__"):
-        return Tensor(x)
+        from ..backends import get_backend
+
+        return Tensor(get_backend().asarray(x))  # (a host array on a GPU backend: moved)
     raise TypeError(f"make_dual: the {what} must be a Tensor (or a backend array), "
                     f"got {type(x).__name__}")
 
