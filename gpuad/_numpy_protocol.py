@@ -44,12 +44,18 @@ _ndarray = _np.ndarray
 def recording(t: Tensor) -> bool:
     """Whether converting ``t`` to a constant would drop a derivative being computed: also
     inside a checkpointed block's forward (no_grad, but the block's inputs are collected)."""
-    return bool(t._tan) or (t.requires_grad and (_local.grad_enabled or
-                                                 _local.collect is not None))
+    return _live_tangents(t) or (t.requires_grad and (_local.grad_enabled or
+                                                      _local.collect is not None))
+
+
+def _live_tangents(t: Tensor) -> bool:
+    """Whether ``t`` carries a tangent of a forward-mode level still open (those of a finished
+    ``jvp`` or a closed ``dual_level`` are read by nobody)."""
+    return bool(t._tan) and not _state.jvp_levels.isdisjoint(t._tan)
 
 
 def _what(t: Tensor) -> str:
-    return ("carries forward-mode tangents" if t._tan else "requires grad")
+    return ("carries forward-mode tangents" if _live_tangents(t) else "requires grad")
 
 
 def refuse_array(t: Tensor) -> None:
