@@ -21,6 +21,7 @@ import numpy as _np
 from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient  # noqa: F401
+from .._numpy_protocol import with_ufunc_keywords as _with_ufunc_keywords
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
@@ -126,18 +127,9 @@ ndim = _r.ndim
 
 
 def _with_out(fn):
-    def f(*args, out=None):
-        r = fn(*args)
-        if out is None:
-            return r
-        if isinstance(out, Tensor):
-            assign_inplace(out, r, None)
-        else:
-            out[...] = r.data if isinstance(r, Tensor) else r
-        return out
-
-    f.__name__ = fn.__name__
-    f.__doc__ = f"``numpy.{fn.__name__}``, differentiable; ``out=`` writes in place."
+    f = _with_ufunc_keywords(fn, getattr(_np, fn.__name__))
+    f.__doc__ = (f"``numpy.{fn.__name__}``, differentiable; NumPy's ufunc keywords (``out=`` "
+                 f"writes in place, ``dtype=``, ``casting=``, ``where=`` with ``out=``).")
     return f
 
 
@@ -784,16 +776,16 @@ def cbrt(x):
 
 def deg2rad(x):
     """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (pi / 180.0)
+    return real_ufunc_float(x, "deg2rad") * (pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (180.0 / pi)
+    return real_ufunc_float(x, "rad2deg") * (180.0 / pi)
 
 
 def sinc(x):
@@ -843,6 +835,19 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
 
 
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
+
+
+def _take_ufunc_keywords(namespace: dict) -> None:
+    """Every function named after an elementwise NumPy ufunc takes its keywords (out=,
+    dtype=, where=, casting=); the primitives take them already (gpuad/prims/core.py)."""
+    for name, fn in list(namespace.items()):
+        uf = getattr(_np, name, None)
+        if isinstance(uf, _np.ufunc) and uf.signature is None and callable(fn) and not (
+                hasattr(fn, "rule") or getattr(fn, "_ufunc_keywords", False)):
+            namespace[name] = _with_ufunc_keywords(fn, uf)
+
+
+_take_ufunc_keywords(globals())
 
 
 def __getattr__(name: str):
