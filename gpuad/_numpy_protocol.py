@@ -785,7 +785,8 @@ def _check_loop(ufunc, inputs, out, dtype, casting: str, what: str) -> None:
     raise its TypeError where NumPy finds no loop or an input or output cast breaks
     ``casting`` (``add(int8, int16, casting="no")``, ``add(f8, f8, dtype=int32)``)."""
     ins = tuple(_operand_dtype(a) for a in inputs)
-    if any(d is None for d in ins) or (out is None and dtype is None and casting in ("same_kind", "unsafe")):
+    if any(d is None for d in ins) or (
+            out is None and dtype is None and casting in ("same_kind", "unsafe")):
         return  # (promotion alone never breaks same_kind)
     outs = tuple(None if o is None else o.dtype for o in out) if out is not None \
         else (None,) * ufunc.nout

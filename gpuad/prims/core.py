@@ -19,7 +19,7 @@ from .expr import Exprs, formulas
 
 #: ``ufunc_call(ufunc, inputs, kwargs)``: a call with NumPy's ufunc keywords (out=, dtype=,
 #: where=, casting=) or a positional out (gpuad/_numpy_protocol.py)
-_UFUNC_CALL: Callable
+_UFUNC_CALL: Callable = None  # type: ignore[assignment]
 _links.need("ufunc_call", globals(), "_UFUNC_CALL")
 _UFUNC_KEYWORDS = frozenset({"out", "where", "dtype", "casting", "order", "subok"})
 
