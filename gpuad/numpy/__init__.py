@@ -751,9 +751,11 @@ def vdot(a, b):
 def diff(x, n: int = 1, axis: int = -1):
     """Discrete difference along ``axis``, ``n`` times."""
     axis = _r.one_axis(axis, ndim(x), "diff")
+    # booleans differ where they are unequal, as NumPy's (which has no boolean subtract)
+    step = not_equal if _r.data(x).dtype == _np.bool_ else _subtract
     for _ in range(n):
         m = shape(x)[axis]
-        x = _r._take_axis(x, 1, m, axis) - _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
+        x = step(_r._take_axis(x, 1, m, axis), _r._take_axis(x, 0, builtins.max(m - 1, 0), axis))
     return x
 
 
@@ -808,9 +810,14 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
     """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
     two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
-    if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
-        # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
+    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+        # batched by vmap: NumPy's rule by primitives (each example's values stay inside),
+        # in floats as NumPy's (no wrap-around of |a - b| for integers)
         a, b = stop_gradient(a), stop_gradient(b)
+        bd = getattr(b, "dtype", None)
+        to = _np.result_type(bd if bd is not None else b, 1.0)
+        a, b = (astype(v, to) if isinstance(v, Tensor) and v.dtype.kind in "biu" else v
+                for v in (a, b))
         finite = _r.logical_and(_r.isfinite(a), _r.isfinite(b))
         fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
         near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),

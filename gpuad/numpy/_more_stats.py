@@ -851,7 +851,7 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
             raise ValueError("gradient: shape of the array too small to calculate a numerical "
                              "gradient, at least (edge_order + 1) elements are required")
         out.append(_gradient_axis(f, ax, dx, edge_order, m))
-    return out[0] if n == 1 else out
+    return out[0] if n == 1 else tuple(out)  # (a tuple, as NumPy 2)
 
 
 def _gradient_axis(f, ax, dx, edge_order, m):
