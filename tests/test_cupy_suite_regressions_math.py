@@ -118,3 +118,52 @@ def test_isclose_of_integers(backend):
 def test_gradient_returns_a_tuple(backend):
     r = gnp.gradient(_xp().asarray(np.arange(12.0).reshape(3, 4) ** 2))
     assert isinstance(r, tuple) and len(r) == 2  # (a list)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.complex64])
+def test_nan_means_keep_the_precision(backend, dtype):
+    x = np.array([[1, np.nan, 3], [2, 5, np.nan]], dtype)
+    for name in ("nanmean", "nanvar", "nanstd"):
+        want = getattr(np, name)(x, axis=1)
+        got = getattr(gnp, name)(_xp().asarray(x), axis=1)
+        assert got.dtype == want.dtype  # (float64 / complex128)
+        np.testing.assert_allclose(to_numpy(got), want, rtol=1e-3)
+
+
+def test_nanvar_of_complex_values(backend):
+    z = np.array([1 + 2j, np.nan, 3 - 1j, 2j])
+    for name in ("nanvar", "nanstd"):
+        got = to_numpy(getattr(gnp, name)(_xp().asarray(z)))
+        np.testing.assert_allclose(got, getattr(np, name)(z))  # (nanvar: -0.44-3.33j)
+    check_grads(lambda x, y: gnp.nanvar(x + 1j * y), (np.array([1.0, 3.0, 0.5]),
+                                                     np.array([2.0, -1.0, 0.25])), order=2)
+
+
+def test_mean_and_nan_reductions_in_the_dtype_asked_for(backend):
+    a = np.arange(1, 7, dtype=np.int8).reshape(2, 3)
+    assert int(to_numpy(gnp.mean(_xp().asarray(a), dtype=np.int8))) == np.mean(a, dtype=np.int8)
+    for name in ("nansum", "nanprod", "nancumsum", "nancumprod", "nanmean"):
+        r = getattr(gnp, name)(_xp().asarray(a), dtype=np.int16)
+        assert r.dtype == np.int16  # (int64, or float64 for nanmean)
+    o = _xp().zeros(3)
+    x = np.array([[1, np.nan, 2], [3, 4, np.nan]])
+    assert gnp.nansum(_xp().asarray(x), axis=0, out=o) is o  # (NotImplementedError)
+    np.testing.assert_array_equal(to_numpy(o), np.nansum(x, axis=0))
+
+
+def test_fixed_functions_differentiate(backend):
+    x = np.array([[0.3, -1.7, 2.2], [1.1, -0.4, 0.9]])
+    check_grads(lambda x: gnp.modf(x)[0], (x,), order=2)
+    check_grads(gnp.deg2rad, (x,), order=1)
+    check_grads(gnp.rad2deg, (x,), order=1)
+    check_grads(lambda x: gnp.sum(x, axis=1, dtype=np.float64), (x,), order=1)
+    check_grads(lambda x: gnp.prod(x, axis=0, dtype=np.float64), (x,), order=2)
+    check_grads(lambda x: gnp.mean(x, dtype=np.float64), (x,), order=1)
+    check_grads(lambda x: gnp.nanmean(x, axis=0), (x,), order=1)
+    check_grads(lambda x: gnp.gradient(x)[1], (x,), order=1)
+
+    def masked(x):
+        o = x * 2.0  # a recorded out=, written where the mask holds
+        return gnp.sin(x, where=_xp().asarray(np.asarray(x.numpy()) > 0), out=o)
+
+    check_grads(masked, (x,), order=1, modes=("rev",))

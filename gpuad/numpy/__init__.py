@@ -316,9 +316,14 @@ def _count(x, axis):
 
 def mean(x, axis=None, keepdims: bool = False, dtype=None):
     """Arithmetic mean over ``axis``."""
-    if dtype is not None:
-        x = astype(x, dtype)
-    return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    if dtype is None:
+        return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    # NumPy sums and divides in ``dtype`` (an integer one truncates)
+    dtype = _np.dtype(dtype)
+    s = sum(astype(x, dtype), axis, keepdims=keepdims)
+    s = s if _r.data(s).dtype == dtype else astype(s, dtype)
+    r = s / _count(x, axis)
+    return r if _r.data(r).dtype == dtype else astype(r, dtype)
 
 
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):

@@ -45,8 +45,9 @@ REFUSED = {
     "where= without out=": (
         TypeError, "NumPy leaves the unselected entries uninitialised; gpuad asks for out= "
         "or gnp.where(condition, result, other)"),
-    "nansum/nanprod/nancumsum/nancumprod out=": (
-        NotImplementedError, "not supported; the returned value is the result"),
+    "nanmean/nanvar/nanstd/nanmax/... out=": (
+        NotImplementedError, "not supported; the returned value is the result (nansum, "
+        "nanprod, nancumsum and nancumprod take out=)"),
     "out= a plain array for a recorded result": (
         TypeError, "writing into it would drop the gradient; a Tensor out= is recorded"),
 }
@@ -402,8 +403,8 @@ def test_refusals(backend):
     a = xp.asarray(shaped_arange((2, 3), np.float64))
     with pytest.raises(REFUSED["where= without out="][0]):
         gnp.add(a, a, where=a > 2)
-    with pytest.raises(REFUSED["nansum/nanprod/nancumsum/nancumprod out="][0]):
-        gnp.nansum(a, axis=0, out=xp.zeros(3))
+    with pytest.raises(REFUSED["nanmean/nanvar/nanstd/nanmax/... out="][0]):
+        gnp.nanmean(a, axis=0, out=xp.zeros(3))
     x = ad.tensor(a, requires_grad=True)
     with pytest.raises(REFUSED["out= a plain array for a recorded result"][0]):
         gnp.sum(x, axis=0, out=xp.zeros(3))
@@ -511,9 +512,49 @@ def test_sum_prod_out_and_cumulative(backend):
             for axis in (-3, 2):  # AxisError
                 check(np_fn, g_fn, (shaped_arange((4, 5), d),), {"axis": axis},
                       where=f"{name}({_name(d)}, axis={axis})")
-        for name in ("cumsum", "cumprod"):
+        for name in ("cumsum", "cumprod", "nancumsum", "nancumprod"):
             check(_into(getattr(np, name), (5,), d), _into(getattr(gnp, name), (5,), d),
                   (shaped_arange((5,), d),), tensors=False, where=f"{name}({_name(d)}, out=)")
+        if d != np.bool_:  # TestNansumNanprodExtra.test_nansum_out
+            b = a.copy()
+            if b.dtype.kind in "fc":
+                b[:, 1] = np.nan
+            for name in ("nansum", "nanprod"):
+                check(_into(getattr(np, name), (2, 4), d, axis=1),
+                      _into(getattr(gnp, name), (2, 4), d, axis=1), (b,), tensors=False,
+                      where=f"{name}({_name(d)} with nan, axis=1, out=)")
+
+
+def test_means_and_nan_reductions(backend):
+    """TestNansumNanprodLong/Axes, TestNanCumSumProd, and the means and variances beside
+    them: NaNs in every row, ``dtype=`` over castable pairs."""
+    for d in [t for t in ALL if t != np.bool_]:
+        for shape, axis, keepdims in itertools.product(((2, 3, 4),), (None, 0, 1, (0, 2)),
+                                                       (False, True)):
+            a = shaped_arange(shape, d)
+            if a.dtype.kind in "fc":
+                a[:, 1] = np.nan
+            for name in ("nansum", "nanprod", "nanmean", "nanvar", "nanstd", "mean", "var",
+                         "std"):
+                check(getattr(np, name), getattr(gnp, name), (a,),
+                      {"axis": axis, "keepdims": keepdims},
+                      where=f"{name}({_name(d)}, axis={axis}, keepdims={keepdims})")
+        for name in ("nancumsum", "nancumprod"):
+            for axis in (None, 0, 1):
+                a = shaped_random((7, 6), d, scale=1)
+                if a.dtype.kind in "fc":
+                    a = a / np.where(a.real < 0.25, 0, a)  # NaN where a was small
+                check(getattr(np, name), getattr(gnp, name), (a,), {"axis": axis},
+                      where=f"{name}({_name(d)}, axis={axis})")
+    for d1, d2 in itertools.product(ALL, ALL):
+        if not np.can_cast(d1, d2):
+            continue
+        a = shaped_arange((2, 3), d1)
+        if a.dtype.kind in "fc":
+            a[0, 1] = np.nan
+        for name in ("nansum", "nanprod", "nancumsum", "nancumprod", "nanmean", "mean"):
+            check(getattr(np, name), getattr(gnp, name), (a,), {"dtype": d2}, tensors=False,
+                  where=f"{name}({_name(d1)}, dtype={_name(d2)})")
 
 
 def test_diff(backend):
