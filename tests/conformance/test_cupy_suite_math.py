@@ -27,6 +27,9 @@ import gpuad.numpy as gnp
 from gpuad.complex_rules import ComplexError
 from tests.conftest import to_numpy
 
+#: overflow in casts and 0/0 of the inputs are intended (NaNs, wrapped integers)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 BOOL = [np.bool_]
 SIGNED = [np.int8, np.int16, np.int32, np.int64]
 UNSIGNED = [np.uint8, np.uint16, np.uint32, np.uint64]
