@@ -120,6 +120,18 @@ def test_gradient_returns_a_tuple(backend):
     assert isinstance(r, tuple) and len(r) == 2  # (a list)
 
 
+def test_gradient_of_unsigned_and_on_coordinates(backend):
+    u = np.array([8, 0, 5, 2, 9], np.uint8)
+    # (differences wrapped around in uint8: 508 for -4)
+    np.testing.assert_allclose(to_numpy(gnp.gradient(_xp().asarray(u))), np.gradient(u))
+    x = np.array([0.0, 1.0, 3.0, 4.0, 7.0])
+    f = np.array([1.0, 2.0, 0.5, 3.0, 1.0], np.float32)
+    r = gnp.gradient(_xp().asarray(f), x)
+    assert r.dtype == np.float32  # (float64)
+    np.testing.assert_allclose(to_numpy(r), np.gradient(f, x), rtol=1e-6)
+    check_grads(lambda f: gnp.gradient(f, x, edge_order=2), (f.astype(np.float64),), order=1)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.complex64])
 def test_nan_means_keep_the_precision(backend, dtype):
     x = np.array([[1, np.nan, 3], [2, 5, np.nan]], dtype)

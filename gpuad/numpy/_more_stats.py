@@ -836,6 +836,8 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
     ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
     arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
     f = _arr(f)
+    if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
+        f = _r.astype(f, _np.float64)
     nd = ndim(f)
     axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
         axis, int) else (one_axis(axis, nd, "gradient"),)
@@ -920,7 +922,9 @@ def _gradient_axis(f, ax, dx, edge_order, m):
             b1 = -(d2 + d1) / (d1 * d2)
             c1 = (2.0 * d2 + d1) / (d2 * (d1 + d2))
             last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
-    return concatenate([first, inner, last], ax)
+    r = concatenate([first, inner, last], ax)
+    # float64 coordinates leave a float32 (complex64) ``f``'s precision, as NumPy's
+    return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
 
 
 __all__ = ["nansum", "nanprod", "nancumsum", "nancumprod", "nanmean", "nanvar", "nanstd",

@@ -117,18 +117,19 @@ def _tol(dtype):
     return {"e": 1e-3, "f": 1e-6, "F": 1e-6}.get(np.dtype(dtype).char, 1e-7)
 
 
-def _check_one(e, g, where, atol):
+def _check_one(e, g, where, atol, rtol=0.0):
     e, g = np.asarray(e), np.asarray(g)
     assert g.dtype == e.dtype, f"{where}: dtype {g.dtype}, NumPy {e.dtype}"
     assert g.shape == e.shape, f"{where}: shape {g.shape}, NumPy {e.shape}"
     if e.dtype.kind in "fc":
-        np.testing.assert_allclose(g, e, rtol=_tol(e.dtype), atol=atol, equal_nan=True,
+        np.testing.assert_allclose(g, e, rtol=max(rtol, _tol(e.dtype)), atol=atol, equal_nan=True,
                                    err_msg=where)
     else:
         np.testing.assert_array_equal(g, e, err_msg=where)
 
 
-def check(np_fn, g_fn, args, kw=None, where="", atol=1e-5, tensors=True, refused=None):
+def check(np_fn, g_fn, args, kw=None, where="", atol=1e-5, tensors=True, refused=None,
+          rtol=0.0):
     """``g_fn`` on backend arrays and on Tensors of them agrees with ``np_fn`` on NumPy arrays:
     the same dtypes, values (``atol``, per-dtype ``rtol``) and exception class; ``refused``
     (an exception class) where gpuad refuses differentiated inputs on purpose."""
@@ -160,9 +161,9 @@ def check(np_fn, g_fn, args, kw=None, where="", atol=1e-5, tensors=True, refused
         if isinstance(e, tuple):
             assert isinstance(g, tuple) and len(g) == len(e), f"{at}: {g!r} for {e!r}"
             for k, (a, b) in enumerate(zip(e, g, strict=True)):
-                _check_one(a, b, f"{at} [{k}]", atol)
+                _check_one(a, b, f"{at} [{k}]", atol, rtol)
         else:
-            _check_one(e, g, at, atol)
+            _check_one(e, g, at, atol, rtol)
 
 
 def _name(d) -> str:
@@ -573,14 +574,34 @@ def test_diff(backend):
             check(np.diff, gnp.diff, args, kw, where=f"diff({_name(d)}, {kw})")
 
 
+def _spacings(x, kind, axes):
+    """TestGradient's spacings; coordinate arrays as lists (constants, not Tensors)."""
+    if kind == "none":
+        return ()
+    if kind == "scalar":
+        return (1.2,)
+    if kind == "per axis":
+        return tuple((a + 1) / x.ndim for a in axes)
+    if kind == "arrays":
+        sp = [np.arange(x.shape[a]) * (a + 0.5) for a in axes]
+        sp[-1][5:] *= 2.0  # one of them not evenly spaced
+        return tuple(v.tolist() for v in sp)
+    return (np.arange(x.shape[axes[0]]).tolist(),) + (0.5,) * (len(axes) - 1)  # mixed
+
+
 def test_gradient(backend):
-    for d in (np.float32, np.float64, np.complex64, np.complex128):
-        for shape, eo in itertools.product(((33,), (10, 20)), (1, 2)):
-            x = shaped_random(shape, d)
-            check(np.gradient, gnp.gradient, (x,), {"edge_order": eo}, atol=1e-6,
-                  where=f"gradient({_name(d)}{shape}, edge_order={eo})")
-            check(np.gradient, gnp.gradient, (x, 1.2), {"edge_order": eo, "axis": -1},
-                  atol=1e-6, where=f"gradient({_name(d)}{shape}, 1.2, axis=-1)")
+    """TestGradient: spacings of every kind, axes, edge orders; float, complex and int."""
+    for d, shape, kind, eo, axis in itertools.product(
+            (np.float32, np.float64, np.complex64, np.complex128, np.int32, np.uint8),
+            ((33,), (10, 20)), ("none", "scalar", "per axis", "arrays", "mixed"), (1, 2),
+            (None, -1, "tuple")):
+        x = shaped_random(shape, d)
+        ax = ((0,) if x.ndim == 1 else (0, -1)) if axis == "tuple" else axis
+        axes = list(range(x.ndim)) if ax is None else \
+            [a % x.ndim for a in ((ax,) if isinstance(ax, int) else ax)]
+        check(np.gradient, gnp.gradient, (x, *_spacings(x, kind, axes)),
+              {"edge_order": eo, "axis": ax}, atol=1e-6, rtol=1e-5,
+              where=f"gradient({_name(d)}{shape}, {kind}, edge_order={eo}, axis={ax})")
 
 
 # ---- misc, logic, binary -------------------------------------------------------------------------
