@@ -101,6 +101,7 @@ _modf_frac = prim("modf", lambda xp, x: xp.modf(x)[0], vjp=[lambda g, ans, x: g]
 def modf(x, /):
     """``(fractional part, integral part)`` with the sign of ``x``; the fractional part has
     derivative 1, the integral part is piecewise constant. Example: ``f, i = gnp.modf(x)``"""
+    x = ufunc_float(x)  # NumPy's loops are floating: an integer or boolean array gives floats
     return _modf_frac(x), _r.trunc(x)
 
 
@@ -152,6 +153,16 @@ def fabs(x, /):
     if kind == "c":
         raise TypeError("fabs: complex input is not supported (as numpy.fabs); use gnp.abs")
     return _r.abs(ufunc_float(x))
+
+
+def real_ufunc_float(x, name: str):
+    """:func:`ufunc_float` of ``x`` for a ufunc NumPy defines for real values only: complex
+    input raises NumPy's TypeError naming ``name``."""
+    dt = getattr(data(x), "dtype", None)
+    if (dt is not None and dt.kind == "c") or isinstance(x, complex):
+        raise TypeError(f"{name}: complex input is not supported (numpy.{name} has no complex "
+                        f"loop); convert with gnp.real or gnp.abs first")
+    return ufunc_float(x)
 
 
 def ufunc_float(x):
