@@ -169,3 +169,57 @@ def test_training_step_after_a_layer_changed(case):
     got, want = j(x), step(x)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(_value(a), _value(b), rtol=1e-14)
+
+
+def test_configuration_namespaces_and_class_attributes_of_an_argument():
+    import argparse
+
+    conf = types.SimpleNamespace(scale=2.0)
+    args = argparse.Namespace(lr=0.5)
+    _compare(lambda x: x * conf.scale, lambda: setattr(conf, "scale", 3.0))
+    _compare(lambda x: x * args.lr, lambda: setattr(args, "lr", -1.0))
+
+    class Scaler:
+        bias = 0.5
+
+        def __init__(self):
+            self.scale = 2.0
+
+        @ad.jit
+        def __call__(self, x):
+            return x * self.scale + self.bias
+
+    s = Scaler()
+    np.testing.assert_array_equal(s(X), X * 2.0 + 0.5)
+    Scaler.bias = 4.0  # read through self, an argument: a new signature
+    np.testing.assert_array_equal(s(X), X * 2.0 + 4.0)
+
+
+def test_dicts_returned_keep_their_key_order():
+    f = lambda x: {"z": x, "a": [x + 1, {"q": 1, "b": x * 2}]}  # noqa: E731
+    j = ad.jit(f)
+    for _ in range(2):
+        out = j(X)
+        assert list(out) == ["z", "a"] and list(out["a"][1]) == ["q", "b"]
+        z, a = out.values()  # unpacked as eagerly: not swapped
+        np.testing.assert_array_equal(z, X)
+    t = ad.tensor(X, requires_grad=True)  # differentiated from outside
+    for _ in range(2):
+        assert list(j(t)) == ["z", "a"]
+    assert list(j.lower(X).out_info) == ["z", "a"]
+
+
+def test_hook_registered_or_removed_between_calls():
+    lin = nn.Linear(3, 2)
+    for p in lin.parameters():
+        p.requires_grad_(False)
+    j = ad.jit(lambda x: lin(x))
+    x = np.ones((2, 3))
+    j(x)
+    h = lin.register_forward_hook(lambda m, args, out: out * 10)
+    np.testing.assert_allclose(_value(j(x)), _value(lin(x)), rtol=1e-15)
+    h.remove()
+    np.testing.assert_allclose(_value(j(x)), _value(lin(x)), rtol=1e-15)
+    with lin.register_forward_pre_hook(lambda m, args: (args[0] * 0,)):
+        np.testing.assert_allclose(_value(j(x)), _value(lin(x)), rtol=1e-15)
+    assert j.cache_info()["misses"] == 3  # without hooks, with each of the two

@@ -21,6 +21,7 @@ from ..tree import tree_flatten, tree_unflatten
 from . import (
     aliasing,
     caches,
+    dict_order,
     guards,
     outer,
     passes,
@@ -523,7 +524,8 @@ class Jitted:
             self._eager_from_now(key)
         out_leaves, out_def = tree_flatten(result)
         if prog.aliases is not None and len(out_leaves) == len(prog.outputs):
-            result = tree_unflatten(out_def, aliasing.finish(prog.aliases, out_leaves, leaves))
+            result = dict_order.restore(tree_unflatten(
+                out_def, aliasing.finish(prog.aliases, out_leaves, leaves)), prog.out_order)
         else:
             aliasing.none()
         return entry, result
@@ -919,7 +921,7 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
         leaves = aliasing.finish(p, leaves, arg_leaves)
     if prog.weak_out:
         _numbers_out(prog.weak_out, leaves)
-    return tree_unflatten(prog.out_def, leaves)
+    return dict_order.restore(tree_unflatten(prog.out_def, leaves), prog.out_order)
 
 
 def _numbers_out(weak_out: dict, leaves: list) -> None:

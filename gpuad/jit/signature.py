@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import collections
 import inspect
 import math
@@ -132,13 +133,34 @@ def _kind_of(t: type) -> int:
         return 3
     if t in _CONTAINERS:
         return 6
+    if hasattr(t, "_jit_key"):  # a library object that says what of it to compare
+        return 7
     if _user_class(t):
         return 5
     return 4
 
 
+#: library classes whose instances are plain bags of attributes (a configuration)
+_NAMESPACES = frozenset({types.SimpleNamespace, argparse.Namespace})
+
 #: containers keyed by their items (a global list of numbers written between calls)
 _CONTAINERS = frozenset({list, dict, set, collections.OrderedDict, collections.defaultdict})
+
+
+class _Layers(dict):
+    """``type -> bool``: whether instances are ``gpuad.nn.Module`` s (filled on first use)."""
+
+    def __missing__(self, t):
+        from ..nn.modules import Module
+
+        self[t] = r = issubclass(t, Module)
+        return r
+
+    def __contains__(self, t):
+        return self[t]
+
+
+_LAYERS = _Layers()
 
 
 def _user_class(t: type) -> bool:
@@ -151,7 +173,7 @@ def _user_class(t: type) -> bool:
         return False
     from ..nn.modules import Module
 
-    if issubclass(t, Module):
+    if issubclass(t, Module) or t in _NAMESPACES:
         return True
     if (t.__module__ or "").split(".")[0] in _LIBRARIES:
         return False
@@ -192,7 +214,11 @@ def value_key(v, depth: int = 0, sinks: dict | None = None) -> Any:
         return (type(v), repr(v))
     if k == 4 or depth >= _MAX_DEPTH:
         return (None, id(v))
+    if k == 7:
+        return (None, id(v), v._jit_key())
     if k == 3 or k == 6:
+        if k == 6:
+            _VOLATILE[0] = True
         if len(v) > _MAX_ITEMS or sinks and id(v) in sinks:
             return (None, id(v))
         if isinstance(v, dict):
@@ -201,10 +227,67 @@ def value_key(v, depth: int = 0, sinks: dict | None = None) -> Any:
         if isinstance(v, set):
             return (None, id(v), frozenset(value_key(b, depth + 1, sinks) for b in v))
         return (None, id(v), tuple(value_key(b, depth + 1, sinks) for b in v))
+    if type(v) in _LAYERS:
+        return _layer_key(v, depth, sinks)
+    _VOLATILE[0] = True
+    return _object_key(v, depth, sinks)
+
+
+def _object_key(v, depth: int, sinks: dict | None) -> Any:
     d = getattr(v, "__dict__", None)
     if d is None or len(d) > _MAX_ITEMS:
         return (None, id(v))
-    return (None, id(v), tuple((a, value_key(b, depth + 1, sinks)) for a, b in d.items()))
+    data = class_data(type(v))
+    if data:
+        _VOLATILE[0] = True
+    return (None, id(v), tuple((a, value_key(b, depth + 1, sinks)) for a, b in d.items()),
+            tuple((a, value_key(b, depth + 1, sinks)) for a, b in data))
+
+
+#: whether the key being computed holds something that may change without a layer attribute
+#: write (a list's items, a user object's attributes, a class attribute)
+_VOLATILE = [False]
+#: id(layer) -> (layer attribute writes when keyed, weak reference, depth, key)
+_LAYER_KEYS: dict[int, tuple] = {}
+
+
+def _layer_key(v, depth: int, sinks: dict | None) -> Any:
+    """The key of a ``gpuad.nn.Module``, computed again only after an attribute of some layer
+    was written (``Module.__setattr__`` counts them) unless it holds what may change otherwise
+    (lists, dicts, user objects, class attributes of a user subclass)."""
+    from ..nn.modules import EPOCH
+
+    hit = _LAYER_KEYS.get(id(v))
+    if hit is not None and hit[0] == EPOCH[0] and hit[2] == depth and hit[1]() is v:
+        return hit[3]
+    outer, _VOLATILE[0] = _VOLATILE[0], False
+    epoch = EPOCH[0]
+    key = _object_key(v, depth, sinks)
+    if not _VOLATILE[0] and epoch == EPOCH[0]:
+        if len(_LAYER_KEYS) > 4096:
+            _LAYER_KEYS.clear()
+        _LAYER_KEYS[id(v)] = (epoch, weakref.ref(v), depth, key)
+    _VOLATILE[0] = _VOLATILE[0] or outer
+    return key
+
+
+_USER_BASES: dict[type, tuple] = {}
+
+
+def class_data(t: type) -> list:
+    """``(name, value)`` of the data attributes (not functions, properties or other
+    descriptors) that ``t`` and its bases defined outside the libraries hold: an instance
+    reads them as its own (``self.scale`` set on the class)."""
+    out = []
+    bases = _USER_BASES.get(t)
+    if bases is None:
+        bases = _USER_BASES[t] = tuple(c for c in t.__mro__ if c is not object and (
+            c.__module__ or "").split(".")[0] not in _LIBRARIES)
+    for c in bases:
+        for a, b in vars(c).items():
+            if not a.startswith("__") and not callable(b) and not hasattr(b, "__get__"):
+                out.append((a, b))
+    return out if len(out) <= _MAX_ITEMS else []
 
 
 def containers(objs, sinks: dict, depth: int = 0, out: dict | None = None) -> dict:
@@ -213,7 +296,7 @@ def containers(objs, sinks: dict, depth: int = 0, out: dict | None = None) -> di
     out = {} if out is None else out
     for v in objs:
         k = _kind(v)
-        if k in (0, 1, 2, 4) or depth >= _MAX_DEPTH or id(v) in out or id(v) in sinks:
+        if k in (0, 1, 2, 4, 7) or depth >= _MAX_DEPTH or id(v) in out or id(v) in sinks:
             continue
         items = _items(v, k)
         if len(items) > _MAX_ITEMS:
@@ -241,14 +324,16 @@ def without_contents(key, ids) -> Any:
 def _items(v, k: int) -> list:
     if k == 6 and isinstance(v, dict):
         return [*v.keys(), *v.values()]
-    return list(v) if k in (3, 6) else list(getattr(v, "__dict__", {}).values())
+    if k in (3, 6):
+        return list(v)
+    return [*getattr(v, "__dict__", {}).values(), *(b for _, b in class_data(type(v)))]
 
 
 def held(v, depth: int = 0) -> list:
     """The objects :func:`value_key` keys by identity inside ``v`` (to keep alive with a
     cache entry whose key holds their ids)."""
     k = _kind(v)
-    if k in (0, 1, 2, 4) or depth >= _MAX_DEPTH:
+    if k in (0, 1, 2, 4, 7) or depth >= _MAX_DEPTH:
         return []
     items = _items(v, k)
     if len(items) > _MAX_ITEMS:
