@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import enum
 import inspect
 import math
 import operator
@@ -127,8 +128,9 @@ def _kind_of(t: type) -> int:
         return 1
     if t is complex or issubclass(t, _np.complexfloating):
         return 2
-    if issubclass(t, _SCALAR_TYPES):
-        return 0
+    if issubclass(t, _SCALAR_TYPES):  # a user subclass with attributes: by those too
+        return 5 if _user_class(t) and getattr(t, "__dictoffset__", 0) and not issubclass(
+            t, enum.Enum) else 0
     if t is tuple:
         return 3
     if t in _CONTAINERS:
@@ -240,8 +242,11 @@ def _object_key(v, depth: int, sinks: dict | None) -> Any:
     data = class_data(type(v))
     if data:
         _VOLATILE[0] = True
-    return (None, id(v), tuple((a, value_key(b, depth + 1, sinks)) for a, b in d.items()),
-            tuple((a, value_key(b, depth + 1, sinks)) for a, b in data))
+    key = (None, id(v), tuple((a, value_key(b, depth + 1, sinks)) for a, b in d.items()),
+           tuple((a, value_key(b, depth + 1, sinks)) for a, b in data))
+    if isinstance(v, _SCALAR_TYPES):  # (an int subclass: its value too)
+        key += (next(b(v) for b in (int, float, complex, str, bytes) if isinstance(v, b)),)
+    return key
 
 
 #: whether the key being computed holds something that may change without a layer attribute
