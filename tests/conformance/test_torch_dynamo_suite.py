@@ -979,6 +979,17 @@ def _guard_cases():
         lambda x: hooked(x),
         lambda: handle.append(hooked.register_forward_hook(lambda m, a, out: out * 3.0)),
         lambda: handle.pop().remove())
+    flags = {"exit", "other"}
+    cases["global_set_member"] = (lambda x: gnp.sin(x) if "exit" in flags else gnp.cos(x),
+                                  lambda: flags.discard("exit"), lambda: flags.add("exit"))
+
+    class Int(int):
+        def __init__(self, v):
+            self.gain = 2.0
+    level = Int(3)
+    cases["int_subclass_attr"] = (lambda x: x * level.gain + level,
+                                  lambda: setattr(level, "gain", -1.0),
+                                  lambda: setattr(level, "gain", 2.0))
     fn_table = {"act": gnp.sin}
     cases["function_in_dict"] = (lambda x: fn_table["act"](x),
                                  lambda: fn_table.__setitem__("act", gnp.cos),
