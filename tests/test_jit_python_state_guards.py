@@ -250,3 +250,19 @@ def test_attribute_of_an_int_subclass_argument():
     np.testing.assert_array_equal(j(X, i), X * 2 + 2)
     i.x = 5
     np.testing.assert_array_equal(j(X, i), X * 5 + 2)
+
+
+def test_static_argument_object_whose_attribute_changed():
+    class Cfg:
+        def __init__(self):
+            self.scale = 2.0
+
+    c = Cfg()
+    j = ad.jit(lambda x, c: x * c.scale, static_argnums=1)
+    np.testing.assert_array_equal(j(X, c), X * 2.0)
+    c.scale = 3.0  # same object, hashed by identity: its attributes are compared too
+    np.testing.assert_array_equal(j(X, c), X * 3.0)
+    k = ad.jit(lambda x, t: x * t[1][0], static_argnums=1)
+    k(X, (1, (2.0,)))
+    np.testing.assert_array_equal(k(X, (1, (2.0,))), X * 2.0)  # an equal tuple: no new trace
+    assert k.cache_info()["misses"] == 1

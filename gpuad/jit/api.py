@@ -218,7 +218,8 @@ class Jitted:
                 raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
                                 f"hashable; static arguments are part of the cache key") from None
             kv = signature.value_key(v)
-            skeys.append((k, v, kv if kv[0] is not None else type(v)))
+            # (by hash and equality, as JAX's; an object's attributes, a tuple's items too)
+            skeys.append((k, v, kv if kv[0] is not None else (type(v), kv[2:])))
         leaves, tdef = tree_flatten((dyn, kwargs))
         be = get_backend()
         keys = []
