@@ -287,7 +287,8 @@ def threshold(input: Array, threshold: float, value: float, inplace: bool = Fals
 
 
 def _threshold(input: Array, threshold: float, value: float) -> Array:
-    return gnp.where(data(input) > threshold, input, value)
+    # NaN is not <= threshold: it passes through, as in torch
+    return gnp.where(data(input) <= threshold, value, input)
 
 
 def tanhshrink(input: Array) -> Array:
@@ -305,7 +306,8 @@ def softshrink(input: Array, lambd: float = 0.5) -> Array:
     ``+-lambd``). Example: ``F.softshrink(x, 0.1)``"""
     _check_lambd("softshrink", lambd)
     raw = data(input)
-    return gnp.where(raw > lambd, input - lambd, gnp.where(raw < -lambd, input + lambd, 0.0))
+    # NaN fails both tests and reaches input + lambd: it propagates, as in torch
+    return gnp.where(raw > lambd, input - lambd, gnp.where(raw >= -lambd, 0.0, input + lambd))
 
 
 def hardshrink(input: Array, lambd: float = 0.5) -> Array:
@@ -313,7 +315,7 @@ def hardshrink(input: Array, lambd: float = 0.5) -> Array:
     Example: ``F.hardshrink(x, 0.1)``"""
     _check_lambd("hardshrink", lambd)
     raw = data(input)
-    return gnp.where((raw > lambd) | (raw < -lambd), input, 0.0)
+    return gnp.where((raw >= -lambd) & (raw <= lambd), 0.0, input)  # NaN propagates
 
 
 def gelu(input: Array, approximate: str = "none") -> Array:

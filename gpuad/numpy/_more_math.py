@@ -11,7 +11,7 @@ import numpy as _np
 from .. import _raw
 from .. import _value_checks as _vc
 from .. import rules as _r
-from ..rules import LN2, data, exp, prim
+from ..rules import LN2, data, prim
 from ..tensor import Tensor
 
 # ---- two-argument ufuncs with masks ---------------------------------------------------------
@@ -43,9 +43,12 @@ fmin.__doc__ = """Elementwise minimum ignoring NaN (``numpy.fmin``); ties share 
 
 Example: ``gnp.fmin(x, 1.0)``"""
 
+# d/dx = 2**x / (2**x + 2**y) = sigmoid((x - y) ln 2), as logaddexp's: exp((x - ans) ln 2)
+# is inf - inf = NaN at x = inf (where the derivative is 1) and carries the rounding of ans
 logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
-                  vjp=[lambda g, ans, x, y: g * exp((x - ans) * LN2),
-                       lambda g, ans, x, y: g * exp((y - ans) * LN2)], jvp="vjp", guard=True)
+                  vjp=[lambda g, ans, x, y: g * _r.sigmoid((x - y) * LN2),
+                       lambda g, ans, x, y: g * _r.sigmoid((y - x) * LN2)], jvp="vjp",
+                  guard=True)
 
 
 def _same_sign(x, y):
