@@ -109,3 +109,26 @@ def test_gammaln_at_denormals(backend):
     np.testing.assert_allclose(_val(gs.gammaln, x), -np.log(np.abs(x)), rtol=1e-15)
     np.testing.assert_allclose(_val(lambda t: t.lgamma(), x), -np.log(np.abs(x)), rtol=1e-15)
     assert np.isinf(_val(gs.gammaln, np.array([0.0, -0.0]))).all()
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_logsumexp_slopes_sum_to_one_at_huge_magnitudes(backend, dt):
+    # the slopes are softmax(x): [1/2, 1/2, 0] however large the tied maxima. exp(x - ans)
+    # gave [1, 1, 0] once ans had rounded log(2) away (float32: from 1e8; a row masked with
+    # -1e9 is the common case)
+    big = 1e8 if dt == np.float32 else 1e300
+    x = np.array([[big, big, 0.0], [-1e9, -1e9, -1e9], [1.0, 1.0, 1.0]], dtype=dt)
+    w = np.array([[0.5, 0.5, 0.0], [1 / 3] * 3, [1 / 3] * 3], dtype=dt)
+    for f in (lambda z: gs.logsumexp(z, axis=1), lambda z: z.logsumexp(1),
+              lambda z: jnn.logsumexp(z, axis=1)):
+        np.testing.assert_allclose(_grad(f, x), w, rtol=1e-6)
+        np.testing.assert_allclose(_jvp(f, x), [1.0, 1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(_grad(lambda z: gs.logsumexp(z), x[0]), w[0], rtol=1e-6)
+
+
+def test_normalize_keeps_nan_norm(backend):
+    # F.normalize divides by max(norm, eps); a NaN norm was taken for one below eps
+    x = np.array([[np.nan, 0.0, 0.0], [0.0, 0.0, 0.0], [3.0, 0.0, 4.0]])
+    v = _val(lambda z: F.normalize(z, dim=1), x)
+    assert np.isnan(v[0]).all()
+    np.testing.assert_array_equal(v[1:], [[0, 0, 0], [0.6, 0, 0.8]])
