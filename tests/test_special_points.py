@@ -132,3 +132,27 @@ def test_normalize_keeps_nan_norm(backend):
     v = _val(lambda z: F.normalize(z, dim=1), x)
     assert np.isnan(v[0]).all()
     np.testing.assert_array_equal(v[1:], [[0, 0, 0], [0.6, 0, 0.8]])
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_softmax_of_rows_far_from_zero(backend, dt):
+    # a row of three equal values is 1/3 each (log -log 3) at any magnitude; x - logsumexp(x)
+    # gave probabilities 1 (log-probabilities 0) once log 3 fell below the ulp of x: a float32
+    # row masked with -1e9, or [1e8, 1e8, 0] giving [1, 1, 0]
+    big = 1e8 if dt == np.float32 else 1e300
+    x = np.array([[-1e9, -1e9, -1e9], [big, big, 0.0], [0.0, 0.0, 0.0]], dtype=dt)
+    p = np.array([[1 / 3] * 3, [0.5, 0.5, 0.0], [1 / 3] * 3])
+    fs = [lambda z: F.softmax(z, dim=1), lambda z: z.softmax(1), lambda z: gs.softmax(z, axis=1)]
+    for f in fs:
+        np.testing.assert_allclose(_val(f, x), p, rtol=1e-6)
+    logs = [lambda z: F.log_softmax(z, dim=1), lambda z: z.log_softmax(1),
+            lambda z: gs.log_softmax(z, axis=1)]
+    with np.errstate(divide="ignore"):
+        lp = np.log(p)
+    lp[1, 2] = -big
+    for f in logs:
+        np.testing.assert_allclose(_val(f, x), lp, rtol=1e-6)
+        # slope of sum(w * log_softmax): w - softmax * sum(w)
+        w = np.arange(1, 10, dtype=dt).reshape(3, 3)
+        g = to_numpy(ad.grad(lambda z, f=f: gnp.sum(f(z) * w))(ad.tensor(x)))
+        np.testing.assert_allclose(g, w - p * w.sum(1, keepdims=True), rtol=1e-5, atol=1e-5)
