@@ -82,8 +82,8 @@ def test_shrink_and_threshold_propagate_nan(backend, dt):
     # NaN is no number below the threshold: it passes through (torch's values and slopes)
     x = np.array([np.nan, 1.0, 0.5, -0.5, -1.0, 0.2], dtype=dt)
     nan = np.nan
-    cases = [(F.softshrink, [nan, 0.5, 0, 0, -0.5, 0], [1, 1, 0, 0, 1, 0]),
-             (F.hardshrink, [nan, 1, 0, 0, -1, 0], [1, 1, 0, 0, 1, 0]),
+    cases = [(F.softshrink, [nan, 0.5, 0, 0, -0.5, 0], [0, 1, 0, 0, 1, 0]),
+             (F.hardshrink, [nan, 1, 0, 0, -1, 0], [0, 1, 0, 0, 1, 0]),
              (lambda z: F.threshold(z, 0.5, -1.0), [nan, 1, -1, -1, -1, -1], [1, 1, 0, 0, 0, 0])]
     for f, value, slope in cases:
         np.testing.assert_array_equal(_val(f, x), np.array(value, dt))
@@ -156,3 +156,19 @@ def test_softmax_of_rows_far_from_zero(backend, dt):
         w = np.arange(1, 10, dtype=dt).reshape(3, 3)
         g = to_numpy(ad.grad(lambda z, f=f: gnp.sum(f(z) * w))(ad.tensor(x)))
         np.testing.assert_allclose(g, w - p * w.sum(1, keepdims=True), rtol=1e-5, atol=1e-5)
+
+
+def test_copysign_slope_at_signed_zero_is_abs_slope(backend):
+    # d/dx copysign(x, y) = sign(x) sign(y), 0 at x = +-0 as abs'(0); the sign bit of -0 gave -1
+    x = np.array([-0.0, 0.0, -0.0, 2.0, -2.0])
+    y = np.array([1.0, -1.0, -0.0, -3.0, 3.0])
+    g = to_numpy(ad.grad(lambda a: gnp.sum(gnp.copysign(a, y)))(ad.tensor(x)))
+    np.testing.assert_array_equal(g, [0, 0, 0, -1, -1])
+
+
+def test_jax_relu_at_nan(backend):
+    # JAX's relu: NaN stays NaN, with slope 0 (gpuad's jax_nn follows JAX); it gave 1
+    x = np.array([np.nan, 0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(_val(jnn.relu, x), [np.nan, 0, 1, 0])
+    np.testing.assert_array_equal(_grad(jnn.relu, x), [0, 0, 1, 0])
+    np.testing.assert_array_equal(_jvp(jnn.relu, x), [0, 0, 1, 0])

@@ -65,7 +65,9 @@ def identity(x: Array) -> Array:
 
 def relu(x: Array) -> Array:
     """``max(x, 0)`` with derivative 0 at 0 (JAX's). Example: ``jnn.relu(x)``"""
-    return gnp.where(data(x) <= 0, 0, x)  # NaN stays NaN; integers stay integers
+    raw = data(x)
+    # NaN stays NaN with slope 0, as JAX's; integers stay integers
+    return gnp.where(raw > 0, x, gnp.where(raw <= 0, 0, stop_gradient(x)))
 
 
 def relu6(x: Array) -> Array:

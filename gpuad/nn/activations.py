@@ -301,13 +301,19 @@ def _check_lambd(op: str, lambd: float) -> None:
         raise ValueError(f"{op}: lambd must be >= 0, got {lambd}")
 
 
+def _zero_or_nan(input: Array) -> Array:
+    """0 with slope 0, but NaN (slope 0) where ``input`` is NaN: torch's shrinks pass NaN on."""
+    raw = data(input)
+    return gnp.where(raw == raw, 0.0, stop_gradient(input))
+
+
 def softshrink(input: Array, lambd: float = 0.5) -> Array:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (derivative 0 at
     ``+-lambd``). Example: ``F.softshrink(x, 0.1)``"""
     _check_lambd("softshrink", lambd)
     raw = data(input)
-    # NaN fails both tests and reaches input + lambd: it propagates, as in torch
-    return gnp.where(raw > lambd, input - lambd, gnp.where(raw >= -lambd, 0.0, input + lambd))
+    return gnp.where(raw > lambd, input - lambd,
+                     gnp.where(raw < -lambd, input + lambd, _zero_or_nan(input)))
 
 
 def hardshrink(input: Array, lambd: float = 0.5) -> Array:
@@ -315,7 +321,7 @@ def hardshrink(input: Array, lambd: float = 0.5) -> Array:
     Example: ``F.hardshrink(x, 0.1)``"""
     _check_lambd("hardshrink", lambd)
     raw = data(input)
-    return gnp.where((raw >= -lambd) & (raw <= lambd), 0.0, input)  # NaN propagates
+    return gnp.where((raw > lambd) | (raw < -lambd), input, _zero_or_nan(input))
 
 
 def gelu(input: Array, approximate: str = "none") -> Array:
