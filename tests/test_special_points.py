@@ -172,3 +172,20 @@ def test_jax_relu_at_nan(backend):
     np.testing.assert_array_equal(_val(jnn.relu, x), [np.nan, 0, 1, 0])
     np.testing.assert_array_equal(_grad(jnn.relu, x), [0, 0, 1, 0])
     np.testing.assert_array_equal(_jvp(jnn.relu, x), [0, 0, 1, 0])
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_cbrt_slope_is_infinite_at_zero(backend, dt):
+    # d/dx x**(1/3) = 1 / (3 cbrt(x)**2): inf at +-0 (no subgradient is invented, as sqrt);
+    # sign(x) * |x|**(1/3) gave 0 there
+    x = np.array([0.0, -0.0, 8.0, -8.0], dtype=dt)
+    slope = np.array([np.inf, np.inf, 1 / 12, 1 / 12], dtype=dt)
+    np.testing.assert_allclose(_grad(gnp.cbrt, x), slope, rtol=1e-6)
+    np.testing.assert_allclose(_jvp(gnp.cbrt, x), slope, rtol=1e-6)
+    h = ad.grad(lambda z: ad.grad(gnp.cbrt)(z))(ad.tensor(dt(8.0)))
+    np.testing.assert_allclose(float(to_numpy(h)), -2 / 9 * 8 ** (-5 / 3), rtol=1e-6)
+
+
+def test_gammaln_at_minus_infinity(backend):
+    # lgamma(-inf) = +inf (C99, torch, JAX); SciPy's kernel gives -inf
+    np.testing.assert_array_equal(_val(gs.gammaln, np.array([-np.inf, np.inf])), [np.inf] * 2)

@@ -56,6 +56,9 @@ square = prim("square", lambda xp, x: xp.square(x), guard=True,
               exprs=ew("x * x", "g * 2 * x"))
 sqrt = prim("sqrt", lambda xp, x: xp.sqrt(x), guard=True,
             exprs=ew("sqrt(x)", "g / (2 * ans)"))
+# d/dx x**(1/3) = 1 / (3 cbrt(x)**2): inf at +-0 (sign(x) * |x|**(1/3) gave 0 there)
+cbrt = prim("cbrt", lambda xp, x: xp.cbrt(x), vjp=[lambda g, ans, x: g / (3 * (ans * ans))],
+            jvp="vjp", guard=True)
 reciprocal = prim("reciprocal", lambda xp, x: xp.reciprocal(x), guard=True,
                   exprs=ew(None, "-g * (ans * ans)"))
 exp = prim("exp", lambda xp, x: xp.exp(x), guard=True,

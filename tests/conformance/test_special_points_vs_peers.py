@@ -128,8 +128,9 @@ DELIBERATE = {
 DELIBERATE.update({
     ("jnn.celu", "jvp[0]"): (lambda x: _nan(x[0]), "NaN input: slope 0 both ways (JAX's jvp "
                              "NaN, its vjp 0)"),
-    ("jnn.squareplus", "value"): (lambda x: x[0] == -np.inf, "the limit 0 at -inf"),
-    ("jnn.squareplus", "grad[0]"): (lambda x: x[0] == -np.inf, "the limit 0 at -inf"),
+    ("jnn.squareplus", "value"): (lambda x: _huge(x[0]), "about b / 4|x| below -1e154 (JAX's "
+                                  "x * x overflows to inf), 0 at -inf"),
+    ("jnn.squareplus", "grad[0]"): (lambda x: _huge(x[0]), "slopes 1 and 0 at the ends"),
     ("jnn.log1mexp", "*"): (lambda x: x[0] < -700, "outside the domain (value NaN); the zero "
                             "guard's known limit: reverse 0, forward NaN (docs/semantics.md)"),
     ("F.softmax", "value"): (lambda x: True, "a row holding +inf: 0 beside it (the limit)"),
@@ -147,6 +148,8 @@ OWN.update({
     ("fabs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),
     ("T.abs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),
     ("norm_1", "*"): (lambda x: True, "a NaN in the row: NaN slope (sign(NaN))"),
+    ("copysign", "*"): (lambda x: _nan(x[0]), "NaN input: the sign bits' product, +-1"),
+    ("T.copysign", "*"): (lambda x: _nan(x[0]), "NaN input: the sign bits' product, +-1"),
 })
 for _name in ("fmax", "fmin", "T.fmax", "T.fmin"):
     for _q in ("grad[0]", "grad[1]", "jvp[0]", "jvp[1]"):
