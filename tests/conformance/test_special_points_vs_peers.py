@@ -143,6 +143,7 @@ DELIBERATE.update({
 OWN = dict(DELIBERATE)
 OWN.update({
     ("xlogy_xx", "second"): (lambda x: _zero(x[0]), "d2/dx2 x log x = 1/x: +-inf at +-0"),
+    ("cbrt", "second"): (lambda x: _zero(x[0]), "NaN where the one-sided limits are -+inf"),
     ("celu", "second"): (lambda x: _zero(x[0]), "the left branch's exp(x/alpha)/alpha, as elu"),
     ("abs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),
     ("fabs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),
