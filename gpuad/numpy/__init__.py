@@ -777,8 +777,7 @@ def cbrt(x):
         raise TypeError("cbrt: complex input is not supported (as in NumPy)")
     from ._more_math import ufunc_float
 
-    x = ufunc_float(x)
-    return sign(x) * power(abs(x), 1.0 / 3.0)
+    return _r.cbrt(ufunc_float(x))
 
 
 def deg2rad(x):
