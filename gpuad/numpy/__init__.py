@@ -167,6 +167,8 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y should be given")
     if isinstance(condition, Tensor):
         condition = _r.data(condition)  # a constant (batched inside vmap)
     return _where3(condition, x, y)
@@ -751,7 +753,11 @@ def vdot(a, b):
 
     Example: ``gnp.vdot(a, b)``
     """
-    return sum(_multiply(conj(ravel(a)), ravel(b)))
+    a, b = ravel(a), ravel(b)
+    p = _multiply(conj(a), b)
+    dt = _np.result_type(_r.data(a).dtype, _r.data(b).dtype)
+    # NumPy's vdot keeps the inputs' type (int8 stays int8, bool stays bool); sum widens
+    return astype(sum(p), dt) if dt.kind in "iub" else sum(p)
 
 
 # ---- more NumPy names, built from the primitives ------------------------------------------------

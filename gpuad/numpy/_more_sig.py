@@ -301,12 +301,25 @@ def _where_count(w, a, axis, keepdims):
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Arithmetic mean over ``axis``, as ``numpy.mean``. Example: ``gnp.mean(x, axis=1)``"""
     if where is None:
-        return _to_out(_mean0(a, axis, keepdims=keepdims, dtype=dtype), out, "mean")
-    a = _on_backend(_cast(a, dtype))
-    w = _mask(where, a)
-    ax = _r.norm_axis(axis, ndim(a))
-    r = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims) / _where_count(w, a, ax, keepdims)
+        r = _mean0(a, axis, keepdims=keepdims, dtype=dtype)
+    else:
+        a = _on_backend(_cast(a, dtype))
+        w = _mask(where, a)
+        ax = _r.norm_axis(axis, ndim(a))
+        s = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims)
+        r = s / _count_as(_where_count(w, a, ax, keepdims), s)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":  # NumPy casts the mean back
+        r = _cast(r, dtype)
     return _to_out(r, out, "mean")
+
+
+def _count_as(n, s):
+    """The count ``n`` in the precision of the sum ``s`` (float32 data keep float32)."""
+    dt = _np.dtype(data(s).dtype)
+    if dt.kind not in "fc" or isinstance(n, int):
+        return n
+    return _cast(n, _np.finfo(dt).dtype) if isinstance(n, Tensor) else \
+        n.astype(_np.finfo(dt).dtype)
 
 
 _mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
@@ -344,7 +357,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     else:
         sq = d * d
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
-    r = _sum0(sq, ax, keepdims=keepdims) / dof
+    s = _sum0(sq, ax, keepdims=keepdims)
+    r = s / _count_as(dof, s)
     return _to_out(r, out, "var")
 
 

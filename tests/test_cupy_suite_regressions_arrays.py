@@ -1,0 +1,184 @@
+"""Array functions that once gave wrong values, dtypes or errors, found by CuPy's test suite
+ported to gpuad.numpy (tests/conformance/test_cupy_suite_arrays.py and
+test_cupy_suite_numeric.py). Each is compared with NumPy; gradients of the functions that
+changed are checked against float64 central differences."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads
+from tests.conformance._cupy_suite import _compare
+from tests.conformance._cupy_suite import _host as host
+
+R = np.random.default_rng(5)
+X = R.standard_normal((3, 4))
+NANS = np.array([[1.0, np.nan, 3.0, 0.5], [np.nan, np.nan, 6.0, 2.0]])
+ZN = NANS + 1j * np.array([[2.0, 0.0, -1.0, 3.0], [0.0, 0.0, 4.0, -2.0]])
+MASK = np.array([[True, False, True, True]])
+
+
+def same(got, want, rtol=1e-6):
+    problems = _compare(want, got, rtol, 0.0)
+    assert not problems, problems
+
+
+def on(a, tensor):
+    a = ad.get_backend().asarray(a)
+    return ad.Tensor(a, requires_grad=a.dtype.kind in "fc") if tensor else a
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_median_of_small_integers_and_bools(backend, tensor):
+    # the two middle values were added in the data's type: median(int8 [100, 120]) gave -18.0,
+    # median(uint8 [250, 252]) 123.0, and a bool median 0.5 where NumPy gives 1.0
+    for a in (np.int8([100, 120]), np.uint8([250, 252]), np.array([True]),
+              np.array([[True, True, False], [True, False, False]])):
+        same(gnp.median(on(a, tensor)), np.median(a))
+        same(gnp.nanmedian(on(a, tensor), axis=-1), np.nanmedian(a, axis=-1))
+    check_grads(lambda x: gnp.median(x, axis=1), (X,), order=1)
+
+
+def test_median_of_empty_slices_is_nan(backend):
+    # an empty slice raised IndexError from the gather; NumPy gives NaN (and warns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for a, kw in ((np.zeros((0,), np.float32), {}), (np.zeros((0, 3)), {"axis": 0}),
+                      (np.zeros((2, 0), np.int16), {"axis": 1, "keepdims": True})):
+            same(gnp.median(on(a, False), **kw), np.median(a, **kw))
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.complex64])
+def test_nan_reductions_keep_float32(backend, dt):
+    # nanmean/nanvar/nanstd divided by an int64 count: float16 and float32 data gave float64
+    # (complex64: complex128); nanvar of complex data squared the deviations (d * d, a complex
+    # result) instead of |d|**2
+    a = (ZN if np.dtype(dt).kind == "c" else NANS).astype(dt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for f, kw in (("nanmean", {"axis": 1}), ("nanvar", {"axis": 1}),
+                      ("nanstd", {"axis": 0, "ddof": 1}), ("nanvar", {})):
+            rtol = 2e-3 if dt is np.float16 else 1e-5
+            same(getattr(gnp, f)(on(a, True), **kw), getattr(np, f)(a, **kw), rtol)
+
+
+def test_nanvar_of_complex_values(backend):
+    same(gnp.nanvar(ZN, axis=1), np.nanvar(ZN, axis=1), 1e-12)
+    same(gnp.nanvar(ZN, axis=0, ddof=0), np.nanvar(ZN, axis=0), 1e-12)
+    z = np.where(np.isnan(ZN), 0.5, ZN)
+    check_grads(lambda v: gnp.nanvar(gnp.where(np.isnan(ZN), gnp.nan, v), axis=1), (z,),
+                order=1)
+    check_grads(lambda v: gnp.nanmean(gnp.where(np.isnan(NANS), gnp.nan, v), axis=1),
+                (X[:2],), order=1)
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.complex64])
+def test_mean_var_std_with_where_keep_the_dtype(backend, dt):
+    # with where= the count was an int64 array: float32 data gave float64 results
+    a = (X + (1j * X[::-1] if np.dtype(dt).kind == "c" else 0)).astype(dt)
+    rtol = 2e-3 if dt is np.float16 else 1e-5
+    for f in ("mean", "var", "std"):
+        same(getattr(gnp, f)(on(a, True), axis=1, where=MASK),
+             getattr(np, f)(a, axis=1, where=MASK), rtol)
+    same(gnp.var(on(a, True), axis=0, mean=a.mean(0, keepdims=True)),
+         np.var(a, axis=0, mean=a.mean(0, keepdims=True)), rtol)
+    check_grads(lambda x: gnp.var(x, axis=1, where=MASK), (X,), order=1)
+    check_grads(lambda x: gnp.mean(x, axis=1, where=MASK), (X,), order=1)
+
+
+def test_mean_with_an_integer_dtype_is_cast_back(backend):
+    # NumPy computes mean(dtype=int64) in int64 and returns int64; gpuad returned float64
+    a = np.int8([[1, 2, 4], [3, 3, 8]])
+    for kw in ({"dtype": np.int64}, {"dtype": np.int32, "axis": 1},
+               {"dtype": np.int16, "axis": 1, "where": np.array([True, False, True])}):
+        same(gnp.mean(on(a, False), **kw), np.mean(a, **kw))
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.complex64, np.int8])
+def test_cov_and_corrcoef_compute_in_float64(backend, dt):
+    # NumPy's cov and corrcoef work in result_type(data, float64): float32 data gave float32
+    # results (and less accurate ones), float16 float16
+    a = (X * 3 + (1j * X[::-1] if np.dtype(dt).kind == "c" else 0)).astype(dt)
+    w = np.array([1.0, 2.0, 0.5, 1.5])
+    for f, kw in (("cov", {}), ("cov", {"aweights": w}), ("cov", {"rowvar": False}),
+                  ("corrcoef", {})):
+        same(getattr(gnp, f)(on(a, True), **kw), getattr(np, f)(a, **kw), 1e-12)
+    same(gnp.cov(a, dtype=np.float32), np.cov(a, dtype=np.float32), 1e-5)
+    check_grads(lambda x: gnp.cov(x, aweights=w), (X,), order=1)
+    # float32 data are differentiated through the cast to float64
+    g32 = ad.grad(lambda x: gnp.sum(gnp.cov(x, aweights=w) ** 2))(X.astype(np.float32))
+    g64 = ad.grad(lambda x: gnp.sum(gnp.cov(x, aweights=w) ** 2))(X.astype(np.float32)
+                                                                  .astype(np.float64))
+    assert host(g32).dtype == np.float32
+    np.testing.assert_allclose(host(g32), host(g64), rtol=1e-5, atol=1e-6)
+
+
+def test_vdot_keeps_small_integer_and_bool_types(backend):
+    # vdot summed in the platform integer: int8 inputs gave int64, bools an int64 count
+    for dt in (np.bool_, np.int8, np.uint16, np.float32):
+        a, b = np.array([1, 0, 3]).astype(dt), np.array([2, 1, 1]).astype(dt)
+        same(gnp.vdot(on(a, True), on(b, False)), np.vdot(a, b))
+    z = X[0] + 1j * X[1]
+    check_grads(lambda u, v: gnp.vdot(u, v), (z, X[2] - 1j * X[0]), order=1)
+
+
+def test_sort_complex_of_float32_gives_complex128(backend):
+    # NumPy (and CuPy) turn only small integers into complex64: bool, float16 and float32
+    # gave complex64
+    for dt in (np.bool_, np.int8, np.uint16, np.float16, np.float32, np.int64):
+        a = np.array([3, 1, 2]).astype(dt)
+        same(gnp.sort_complex(on(a, True)), np.sort_complex(a))
+    check_grads(gnp.sort_complex, (X[0],), order=1)
+
+
+def test_average_returned_sum_of_weights_has_the_average_type(backend):
+    # the sum of integer weights came back int64 (NumPy: the average's float64)
+    a = X[:2, :3]
+    same(gnp.average(a, axis=0, weights=np.array([1, 2]), returned=True),
+         np.average(a, axis=0, weights=np.array([1, 2]), returned=True), 1e-12)
+    ai = np.int16([[1, 2, 3], [4, 5, 6]])
+    same(gnp.average(ai, axis=1, weights=np.array([1, 0, 2]), returned=True),
+         np.average(ai, axis=1, weights=np.array([1, 0, 2]), returned=True), 1e-12)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda xp: xp.where(np.array([True, False]), np.array([1.0, 2.0])), ValueError),
+    (lambda xp: xp.quantile(np.array([1 + 1j, 2 + 0j]), 0.5), TypeError),
+    (lambda xp: xp.nanpercentile(np.array([1 + 1j, 2 + 0j]), 50), TypeError),
+    (lambda xp: xp.percentile(np.arange(4.0), 50, method="deadbeef"), ValueError),
+    (lambda xp: xp.pad(np.arange(4.0), 1, mode="deadbeef"), ValueError),
+    (lambda xp: xp.pad(np.arange(4.0), 1, mode="edge", constant_values=3), ValueError),
+    (lambda xp: xp.concatenate([np.array([1j]), np.array([2j])], dtype=np.float64), TypeError),
+    (lambda xp: xp.stack([np.array([1j]), np.array([2j])], dtype=np.float32), TypeError),
+])
+def test_errors_are_numpys(backend, call, error):
+    # each returned a value (where with one of x, y; quantile of complex data; a pad keyword
+    # the mode does not take; a cast that is not same_kind) or raised NotImplementedError
+    # (an unknown method or mode) where NumPy raises
+    with pytest.raises(error):
+        call(np)
+    with pytest.raises(error):
+        call(gnp)
+
+
+def test_searchsorted_takes_host_values(backend):
+    # on CuPy, searchsorted(device_array, numpy_array) raised TypeError (Unsupported type)
+    a = np.array([0.0, 1.0, 2.0, 3.0])
+    v = np.array([0.5, 2.5, -1.0])
+    same(gnp.searchsorted(ad.get_backend().asarray(a), v), np.searchsorted(a, v))
+    same(gnp.searchsorted(ad.get_backend().asarray(a), v, side="right",
+                          sorter=np.arange(4)), np.searchsorted(a, v, "right", np.arange(4)))
+
+
+def test_diag_of_float16_vectors(backend):
+    # on CuPy, diag and diagflat of a float16 vector raised TypeError from the scatter kernel
+    v = np.array([1.5, -2.0, 3.25], np.float16)
+    for t in (False, True):
+        same(gnp.diag(on(v, t), 1), np.diag(v, 1))
+        same(gnp.diagflat(on(v, t)), np.diagflat(v))
+    assert host(gnp.diag(ad.Tensor(v.astype(np.float64)))).shape == (3, 3)
