@@ -182,3 +182,61 @@ def test_diag_of_float16_vectors(backend):
         same(gnp.diag(on(v, t), 1), np.diag(v, 1))
         same(gnp.diagflat(on(v, t)), np.diagflat(v))
     assert host(gnp.diag(ad.Tensor(v.astype(np.float64)))).shape == (3, 3)
+
+
+def test_like_functions_take_shape(backend):
+    # zeros_like/ones_like/empty_like(shape=) raised TypeError (an unexpected keyword)
+    a = np.arange(6.0).reshape(2, 3)
+    for t in (False, True):
+        same(gnp.zeros_like(on(a, t), shape=(3, 1)), np.zeros_like(a, shape=(3, 1)))
+        same(gnp.ones_like(on(a, t), dtype=np.int8, shape=4), np.ones_like(a, np.int8, shape=4))
+        assert host(gnp.empty_like(on(a, t), shape=(1, 2))).shape == (1, 2)
+
+
+def test_array_ndmin_and_lists_of_complex_tensors(backend):
+    # array(ndmin=) raised TypeError; a list of complex Tensors raised ComplexError (their
+    # stack is linear with real coefficients)
+    same(gnp.array(np.arange(3), ndmin=3), np.array(np.arange(3), ndmin=3))
+    same(gnp.array(on(np.ones(2), True), ndmin=2), np.array(np.ones(2), ndmin=2))
+    z = X[0, :2] + 1j * X[1, :2]
+    same(gnp.array([on(z, True), on(z[::-1], True)]), np.array([z, z[::-1]]))
+    check_grads(lambda a, b: gnp.array([a, a * b, b]), (z, X[2, :2] - 0.5j), order=2)
+    check_grads(lambda a, b: gnp.array([a, b]), (z, X[2, :2]), order=1)
+
+
+def test_tril_triu_of_vectors(backend):
+    # a 1-D array raised ValueError (NumPy broadcasts it to a square matrix), a 0-d one
+    # ValueError where NumPy raises TypeError
+    v = np.array([1.0, -2.0, 3.0])
+    for t in (False, True):
+        same(gnp.tril(on(v, t)), np.tril(v))
+        same(gnp.triu(on(v, t), 1), np.triu(v, 1))
+    check_grads(lambda x: gnp.tril(x, -1), (v,), order=1)
+    with pytest.raises(TypeError):
+        gnp.triu(np.array(1.0))
+
+
+def test_linspace_of_complex64_tensors_stays_complex64(backend):
+    # the steps were float64: complex64 Tensor end points gave complex128
+    a = np.array([1 + 1j, 2], np.complex64)
+    b = np.array([10, 20j], np.complex64)
+    same(gnp.linspace(on(a, True), on(b, True), 4), np.linspace(a, b, 4), 1e-6)
+    check_grads(lambda s, e: gnp.linspace(s, e, 4, axis=-1),
+                (a.astype(np.complex128), b.astype(np.complex128)), order=1)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda xp: xp.reshape(np.zeros((0, 3)), (-1, 0)), ValueError),
+    (lambda xp: xp.vander(np.arange(3.0), -1), ValueError),
+    (lambda xp: xp.pad(np.arange(3.0), 1.5), TypeError),
+    (lambda xp: xp.einsum("i->", np.ones(2) + 0j, dtype=np.float64), TypeError),
+    (lambda xp: xp.copyto(np.zeros(2, bool), 3), TypeError),
+])
+def test_more_errors_are_numpys(backend, call, error):
+    # each returned a value where NumPy raises: an ambiguous -1 with a 0 in the shape, a
+    # negative N, a float pad width, a cast einsum's casting='safe' forbids, a Python int
+    # written into a bool array
+    with pytest.raises(error):
+        call(np)
+    with pytest.raises(error):
+        call(gnp)

@@ -15,12 +15,22 @@ from ..tensor import Tensor
 from . import _xp_fallbacks as _fb
 
 
-def array(obj: Any, dtype: Any = None, copy: bool | None = True):
+def array(obj: Any, dtype: Any = None, copy: bool | None = True, order: str = "K",
+          subok: bool = False, ndmin: int = 0):
     """``numpy.array``: a Tensor, or a list/tuple holding Tensors, gives a recorded Tensor (a
-    copy, a stack); anything else a backend array (NumPy or CuPy).
+    copy, a stack); anything else a backend array (NumPy or CuPy). ``ndmin`` prepends
+    length-one axes.
 
     Example: ``gnp.array([s, 2 * s, 3.0])`` is differentiable in ``s``.
     """
+    r = _array(obj, dtype, copy)
+    nd = _r.ndim(r)
+    if ndmin > nd:
+        r = _r.reshape(r, (1,) * (ndmin - nd) + tuple(_r.shape(r)))
+    return r
+
+
+def _array(obj: Any, dtype: Any, copy: bool | None):
     if isinstance(obj, Tensor):
         if copy is False:
             if dtype is not None and _np.dtype(dtype) != obj.dtype:

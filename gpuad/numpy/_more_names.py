@@ -202,6 +202,8 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 
     Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
+    if _np.asarray(pad_width).dtype.kind != "i":  # NumPy's TypeError (1.5, or a bool)
+        raise TypeError(f"pad: pad_width must be of integral type, got {pad_width!r}")
     if callable(mode):
         raise NotImplementedError(f"pad: mode given as a function is not supported; use one of "
                                   f"{', '.join(_PAD_MODES + STAT_MODES)}")

@@ -468,6 +468,11 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
         if rest:
             spec += "->" + _sublist(rest[0])
     if dtype is not None:
+        for o in ops:  # NumPy's check of the operands against casting=
+            src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))
+            if not _np.can_cast(src, dtype, casting):
+                raise TypeError(f"einsum: cannot cast an operand from {src} to "
+                                f"{_np.dtype(dtype)} according to the rule {casting!r}")
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
     return _to_out(r, out, "einsum")
@@ -573,7 +578,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     delta = _r.subtract(stop, start)
     nd = ndim(delta)
     xp = _r._xp(data(delta))
-    ar = xp.arange(0, num, dtype=data(delta).dtype if data(delta).dtype.kind == "f"
+    ddt = data(delta).dtype  # the steps in the end points' precision (complex64: float32)
+    ar = xp.arange(0, num, dtype=_np.finfo(ddt).dtype if ddt.kind in "fc"
                    else _np.float64).reshape((-1,) + (1,) * nd)
     if div > 0:
         step = delta / div

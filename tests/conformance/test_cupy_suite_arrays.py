@@ -497,10 +497,6 @@ REFUSED: dict[str, tuple] = {
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
-    "reshape_zero_size": "reshape of a size-0 array to (-1, 0) is not refused (NumPy: "
-                         "ValueError, the -1 is ambiguous)",
-    "copyto_scalar": "copyto(bool_array, 3) is not refused (NumPy: same_kind casting of a "
-                     "Python int into bool raises TypeError)",
     "mask_indices": "gpuad.numpy has no mask_indices (AttributeError naming it)",
     "flat": "a Tensor has no .flat (AttributeError)",
 }

@@ -637,22 +637,9 @@ REFUSED: dict[str, tuple] = {
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
-    "zeros_like_shape": "zeros_like/ones_like take no shape= (TypeError)",
-    "ones_like": "zeros_like/ones_like take no shape= (TypeError)",
-    "array_ndmin": "gnp.array takes no ndmin= (TypeError)",
     "copy_F": "gnp.copy takes no order= (TypeError)",
-    "tril_1d": "tril/triu of a 1-D array (NumPy broadcasts it to a matrix) raise ValueError",
-    "triu_0d": "triu of a 0-d array raises ValueError (NumPy: TypeError)",
-    "vander_neg_N": "vander with a negative N is not refused (NumPy: ValueError)",
-    "pad_float_width": "a float pad_width is not refused (NumPy: TypeError)",
-    "einsum_dtype": "einsum(dtype=) does not check NumPy's 'safe' casting (complex to float64)",
-    "linspace_array": "linspace from complex64 Tensors gives complex128 (NumPy complex64)",
-    "linspace_array_axis": "linspace from complex64 Tensors gives complex128 (NumPy complex64)",
     "var_dtype": "var(complex, dtype=float32) drops the imaginary parts before the deviations "
                  "(NumPy keeps them); float64 data with dtype=float32 round differently",
-    "array_list": "gnp.array of a list of complex Tensors refuses (stack_list is real-only)",
-    "array_list_0d": "gnp.array of a list of complex Tensors refuses (stack_list is real-only)",
-    "array_nested": "gnp.array of a list of complex Tensors refuses (stack_list is real-only)",
 }
 
 
