@@ -166,13 +166,18 @@ def test_errors_are_numpys(backend, call, error):
         call(gnp)
 
 
-def test_searchsorted_takes_host_values(backend):
+def test_searchsorted_and_histogram_take_host_values(backend):
     # on CuPy, searchsorted(device_array, numpy_array) raised TypeError (Unsupported type)
     a = np.array([0.0, 1.0, 2.0, 3.0])
     v = np.array([0.5, 2.5, -1.0])
     same(gnp.searchsorted(ad.get_backend().asarray(a), v), np.searchsorted(a, v))
     same(gnp.searchsorted(ad.get_backend().asarray(a), v, side="right",
                           sorter=np.arange(4)), np.searchsorted(a, v, "right", np.arange(4)))
+    # histogram of host samples with device weights raised TypeError on CuPy the same way
+    w = np.array([1 + 2j, -1 + 1j, 2 + 2j])
+    same(gnp.histogram(v, bins=2, weights=on(w, True)), np.histogram(v, bins=2, weights=w))
+    same(gnp.histogram(on(v, False), bins=np.array([-1.0, 0.0, 3.0])),
+         np.histogram(v, bins=np.array([-1.0, 0.0, 3.0])))
 
 
 def test_diag_of_float16_vectors(backend):
@@ -240,3 +245,12 @@ def test_more_errors_are_numpys(backend, call, error):
         call(np)
     with pytest.raises(error):
         call(gnp)
+
+
+def test_products_of_empty_arrays(backend):
+    # tensordot reshaped to (-1, k): with k = 0 the -1 is ambiguous, which NumPy refuses
+    a, b = np.zeros((2, 0)), np.zeros((3, 0))
+    same(gnp.inner(a, b), np.inner(a, b))
+    same(gnp.tensordot(np.zeros((2, 0, 3)), np.zeros((0, 3, 4)), 2),
+         np.tensordot(np.zeros((2, 0, 3)), np.zeros((0, 3, 4)), 2))
+    check_grads(lambda x, y: gnp.tensordot(x, y, ([0], [1])), (X[:2, :3], X[:3, :2]), order=1)

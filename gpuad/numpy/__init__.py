@@ -734,8 +734,13 @@ def tensordot(a, b, axes=2):
         k *= shape(a)[i]
     sa = [shape(a)[i] for i in free_a]
     sb = [shape(b)[i] for i in free_b]
-    am = reshape(transpose(a, tuple(free_a + ax_a)), (-1, k))
-    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, -1))
+    m = n = 1  # (sizes spelled out: a -1 beside a 0 would be ambiguous)
+    for v in sa:
+        m *= v
+    for v in sb:
+        n *= v
+    am = reshape(transpose(a, tuple(free_a + ax_a)), (m, k))
+    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, n))
     return reshape(matmul(am, bm), tuple(sa + sb))
 
 

@@ -73,6 +73,10 @@ def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
         raise TypeError("reshape() missing required argument 'shape'")
     if isinstance(shape, int | _np.integer):
         shape = (int(shape),)
+    if -1 in tuple(shape) and 0 in tuple(shape):  # the -1 could be anything: NumPy refuses
+        raise ValueError(f"reshape: cannot reshape array of size {_np.prod(_r.shape(a))} "
+                         f"into shape {tuple(shape)} (the -1 is ambiguous with a 0 in the "
+                         f"shape)")
     if order == "F":
         r = _transpose0(_reshape0(_transpose0(a), tuple(shape)[::-1]))
     elif order in ("C", "A", None):

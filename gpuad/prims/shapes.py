@@ -48,10 +48,8 @@ def reshape(x, newshape):
         total = 1
         for n in old:
             total *= n
-        if known == 0:  # the -1 could be anything: NumPy refuses
-            raise ValueError(f"reshape: cannot reshape array of size {total} into shape "
-                             f"{newshape} (the -1 is ambiguous with a 0 in the shape)")
-        newshape = tuple(total // known if n == -1 else n for n in newshape)
+        newshape = tuple(total // known if known and n == -1 else (0 if n == -1 else n)
+                         for n in newshape)
     if newshape == old:
         return x
     if x.__class__ is _Tensor:  # (without the op's own argument packing)
