@@ -154,6 +154,31 @@ CASES = [
     case("nanvar_int", "nanvar", R((2, 3)), ddof=1, dtypes=NO_COMPLEX),
     case("nanstd", "nanstd", V(NANS), axis=None, dtypes=FLOAT),
     case("nanstd_keep", "nanstd", V(NANS), axis=1, keepdims=True, ddof=1, dtypes=FLOAT),
+    case("mean_out", lambda xp, a: (lambda o: (xp.mean(a, axis=1, out=o), o)[1])(
+        xp.zeros(2, a.dtype if a.dtype.kind in "fc" else np.float64)), R((2, 3))),
+    case("var_out", lambda xp, a: (lambda o: (xp.var(a, axis=0, out=o), o)[1])(
+        xp.zeros(3, np.float64)), R((2, 3)), dtypes=NO_COMPLEX, rtol=1e-6),  # (NumPy sums
+    # float32 squares into the float64 out, gpuad in float32)
+    case("mean_bad_axis", "mean", R((2, 3)), axis=2),
+    case("var_bad_axis", "var", R((2, 3)), axis=-3),
+    case("median_repeated_axis", "median", R((2, 3)), axis=(0, 0)),
+    case("quantile_bad_axis", "quantile", R((2, 3)), 0.5, axis=2, dtypes=REAL),
+    case("nanmean_bad_axis", "nanmean", R((2, 3)), axis=2, dtypes=FLOAT),
+    case("average_bad_axis", "average", R((2, 3)), axis=2),
+    case("mean_f16_sum", "mean", V([60000, 60000, -60000]), dtypes=[np.float16]),
+    case("var_ddof_n", "var", R((2, 3)), axis=1, ddof=3, dtypes=FLOAT),
+    case("std_complex", "std", R((2, 3)), axis=0, dtypes=COMPLEX),
+    case("mean_0d", "mean", V(3)),
+    case("var_0d", "var", V(3)),
+    case("median_keep_none", "median", R((2, 3)), axis=None, keepdims=True),
+    case("percentile_int_q", "percentile", R((7,)), 50, method="linear", dtypes=REAL),
+    case("percentile_int_array_q", "percentile", R((7,)), F(np.array([0, 50, 100])),
+         dtypes=REAL),
+    case("quantile_empty", "quantile", A((0,)), 0.5, dtypes=FLOAT),
+    case("nanmedian_empty", "nanmedian", A((0, 2)), axis=0, dtypes=FLOAT),
+    case("ptp_empty", "ptp", A((0, 2)), dtypes=NUMERIC),
+    case("ptp_empty_axis1", "ptp", A((0, 2)), axis=1, dtypes=NUMERIC),
+    case("average_empty", "average", A((0,)), dtypes=FLOAT),
     # statistics_tests/test_histogram.py
     case("histogram", "histogram", R((10,)), dtypes=NUMERIC),
     case("histogram_bins", "histogram", R((10,)), bins=4, dtypes=NUMERIC),
@@ -719,6 +744,11 @@ REFUSED: dict[str, tuple] = {
                          "pad_minimum_len")},
     **{f"{k}_{m}": _DISC for k in ("percentile", "quantile_axis", "quantile_tuple_keep")
        for m in _DISC_METHODS},
+    "mean_out": ({d: TypeError for d in ("float16", "float32", "float64", "complex64",
+                                         "complex128")},
+                 "out= a plain array for a differentiated result would drop its gradient"),
+    "var_out": ({d: TypeError for d in ("float16", "float32", "float64")},
+                "out= a plain array for a differentiated result would drop its gradient"),
     "pad_callable": ({None: NotImplementedError}, "a function as pad mode fills the pads "
                      "in place (NumPy's protocol), which is not recorded"),
     "qr_raw_shapes": ({"float64": MissingRuleError}, "qr(mode='raw') of a Tensor: the "
