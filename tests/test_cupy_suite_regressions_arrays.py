@@ -230,6 +230,15 @@ def test_linspace_of_complex64_tensors_stays_complex64(backend):
                 (a.astype(np.complex128), b.astype(np.complex128)), order=1)
 
 
+def test_pad_width_as_a_dict(backend):
+    # NumPy 2.3's {axis: width} raised (the widths were read as an array)
+    a = np.arange(6.0).reshape(2, 3)
+    for w in ({-1: 2}, {0: (1, 0), 1: 1}):
+        if np.lib.NumpyVersion(np.__version__) >= "2.3.0":
+            same(gnp.pad(on(a, True), w), np.pad(a, w))
+    check_grads(lambda x: gnp.pad(x, {1: (2, 1)}, mode="reflect"), (a,), order=1)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda xp: xp.reshape(np.zeros((0, 3)), (-1, 0)), ValueError),
     (lambda xp: xp.vander(np.arange(3.0), -1), ValueError),

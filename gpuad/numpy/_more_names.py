@@ -206,6 +206,12 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 
     Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
+    if isinstance(pad_width, dict):  # NumPy 2.3's {axis: width or (before, after)}
+        nd = ndim(array)
+        pw = [(0, 0)] * nd
+        for ax, w in pad_width.items():
+            pw[ax % nd] = (w, w) if _np.ndim(w) == 0 else tuple(w)
+        pad_width = tuple(pw)
     if _np.asarray(pad_width).dtype.kind != "i":  # NumPy's TypeError (1.5, or a bool)
         raise TypeError(f"pad: pad_width must be of integral type, got {pad_width!r}")
     if callable(mode):

@@ -40,6 +40,8 @@ METHODS = ["linear", "lower", "higher", "midpoint", "nearest", *_DISC_METHODS,
            "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased", "normal_unbiased"]
 REAL = INT + [np.float32, np.float64]  # CuPy's no_float16, no_bool, no_complex
 NANS = [[1, np.nan, 3], [np.nan, np.nan, 6]]
+SINT_ = [np.int8, np.int16, np.int32, np.int64]
+UINT_ = [np.uint8, np.uint16, np.uint32, np.uint64]
 LA = INT + [np.float32, np.float64] + COMPLEX  # linalg's dtypes (NumPy refuses float16)
 LA_F = [np.float32, np.float64] + COMPLEX
 L32 = 2e-4  # float32 tolerance of factorisations
@@ -436,6 +438,28 @@ CASES = [
     case("pad_mean", "pad", A((3, 4)), 2, mode="mean", dtypes=NO_BOOL),
     case("pad_mean_len", "pad", A((3, 4)), 1, mode="mean", stat_length=2, dtypes=NO_BOOL),
     case("pad_median", "pad", A((3, 4)), 1, mode="median", dtypes=NO_BOOL),
+    case("pad_reflect_wide", "pad", A((2, 3)), ((5, 4), (7, 8)), mode="reflect"),
+    case("pad_symmetric_wide", "pad", A((2, 3)), ((5, 4), (7, 8)), mode="symmetric"),
+    case("pad_wrap_wide", "pad", A((2, 3)), ((5, 4), (7, 8)), mode="wrap"),
+    case("pad_reflect_odd_wide", "pad", A((3,)), (5, 7), mode="reflect", reflect_type="odd",
+         dtypes=NO_BOOL),
+    case("pad_symmetric_odd_wide", "pad", A((3,)), (5, 7), mode="symmetric",
+         reflect_type="odd", dtypes=NO_BOOL),
+    case("pad_stat_len_big", "pad", A((2, 3)), 2, mode="mean", stat_length=10,
+         dtypes=NO_BOOL),
+    case("pad_mean_int_round", "pad", V([1, 2]), 1, mode="mean", dtypes=INT),
+    case("pad_median_int", "pad", V([1, 2, 4, 8]), 1, mode="median", stat_length=2,
+         dtypes=INT),
+    case("pad_constant_float_into_int", "pad", A((3,)), 1, constant_values=2.7,
+         dtypes=INT),
+    case("pad_constant_neg_into_uint", "pad", A((3,)), 1, constant_values=3,
+         dtypes=UINT_),
+    case("pad_linear_ramp_neg_end", "pad", A((3,)), (3, 2), mode="linear_ramp",
+         end_values=(-4, 9), dtypes=SINT_ + FLOAT),
+    case("pad_linear_ramp_uint", "pad", A((3,)), (3, 2), mode="linear_ramp",
+         end_values=(0, 9), dtypes=UINT_),
+    case("pad_edge_0d_width", "pad", A((2, 3)), ((0, 0), (2, 0)), mode="edge"),
+    case("pad_dict_width", "pad", A((2, 3)), {1: (1, 2)}, dtypes=[np.float64]),
     case("pad_empty_mode", lambda xp, a: xp.pad(a, 1, mode="empty")[1:-1, 1:-1], A((2, 3))),
     case("pad_callable", "pad", A((2, 3)), 1, mode=lambda v, w, i, k: None),
     case("pad_neg", "pad", A((2, 3)), -1),
