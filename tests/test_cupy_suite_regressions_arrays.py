@@ -146,6 +146,21 @@ def test_average_returned_sum_of_weights_has_the_average_type(backend):
          np.average(ai, axis=1, weights=np.array([1, 0, 2]), returned=True), 1e-12)
 
 
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.int8, np.complex64])
+def test_average_result_type(backend, dt):
+    # NumPy averages in result_type(a, weights) (at least float64 for integer data): float32
+    # data with int8 weights gave float64, int8 data with float32 weights float32
+    a = (X[:2, :3] * 4).astype(dt)
+    for w in (np.array([1, 2, 3], np.int8), np.array([1.0, 2.0, 0.5], np.float32)):
+        rtol = 2e-3 if dt is np.float16 else 1e-5
+        same(gnp.average(on(a, True), axis=1, weights=w), np.average(a, axis=1, weights=w),
+             rtol)
+        same(gnp.average(on(a, True), axis=1, weights=w, returned=True),
+             np.average(a, axis=1, weights=w, returned=True), rtol)
+    check_grads(lambda x, v: gnp.average(x, axis=1, weights=v), (X[:2, :3], X[2, :3] ** 2),
+                order=1)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda xp: xp.where(np.array([True, False]), np.array([1.0, 2.0])), ValueError),
     (lambda xp: xp.quantile(np.array([1 + 1j, 2 + 0j]), 0.5), TypeError),

@@ -375,11 +375,19 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
             n *= shape(a)[i]
         scl = _r._xp(data(avg)).full(shape(avg), float(n), dtype=data(avg).dtype)
         return avg, scl
-    from . import asarray
+    from . import asarray, astype
 
     if not isinstance(a, Tensor):  # host data on the active backend (CuPy mixes no NumPy)
         a = asarray(a)
     w = weights if isinstance(weights, Tensor) else _r._xp(data(a)).asarray(data(weights))
+    adt, wdt = _np.dtype(data(a).dtype), _np.dtype(data(w).dtype)
+    # NumPy's result type: at least float64 for integer (or bool) data, else the two's type
+    rdt = _np.result_type(adt, wdt, _np.float64) if adt.kind in "iub" else \
+        _np.result_type(adt, wdt)
+    if adt != rdt:
+        a = astype(a, rdt)
+    if wdt != rdt:
+        w = astype(w, rdt)
     if shape(w) != shape(a):
         if axis is None:
             raise TypeError("average: axis must be specified when shapes of a and weights "
@@ -400,8 +408,6 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
         if shape(scl) != shape(avg):
             scl = _r.broadcast_to(scl, shape(avg))
         if data(scl).dtype != data(avg).dtype:  # NumPy sums the weights in avg's type
-            from . import astype
-
             scl = astype(scl, data(avg).dtype)
         return avg, scl
     return avg
