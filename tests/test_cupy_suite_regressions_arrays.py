@@ -254,6 +254,24 @@ def test_pad_width_as_a_dict(backend):
     check_grads(lambda x: gnp.pad(x, {1: (2, 1)}, mode="reflect"), (a,), order=1)
 
 
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64])
+def test_ranges_of_tensors_take_numpys_type(backend, dt):
+    # a Python end point or base was read as float64: linspace(float32 Tensor, 10.0) and
+    # logspace of float32 Tensors gave float64; geomspace of float32 Tensors computed in
+    # float32 (4.00000002 for 4); logspace with an array base raised a broadcast error
+    s, e = np.array(1.5, dt), np.array(8.0, dt)
+    rtol = 2e-3 if dt is np.float16 else 1e-5 if dt is np.float32 else 1e-12
+    same(gnp.linspace(on(s, True), 10.0, 3), np.linspace(s, 10.0, 3), rtol)
+    same(gnp.logspace(on(s, True), on(e, True), 3, base=2.0),
+         np.logspace(s, e, 3, base=2.0), rtol)
+    same(gnp.geomspace(on(s, True), on(e, True), 4), np.geomspace(s, e, 4), 1e-12)
+    b = np.array([2.0, 10.0])
+    same(gnp.logspace(on(s, True), 2.0, 3, base=b), np.logspace(s, 2.0, 3, base=b), rtol)
+    check_grads(lambda a, bb: gnp.logspace(a, 2.0, 3, base=bb, axis=-1),
+                (np.array([0.5, 1.0]), b), order=1)
+    check_grads(lambda a, c: gnp.geomspace(a, c, 4), (np.array(1.5), np.array(8.0)), order=1)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda xp: xp.reshape(np.zeros((0, 3)), (-1, 0)), ValueError),
     (lambda xp: xp.vander(np.arange(3.0), -1), ValueError),

@@ -606,6 +606,11 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         y = moveaxis(y, 0, axis)
     if dtype is not None:
         y = _cast(y, dtype)
+    else:  # NumPy's type: result_type(start, stop, float(num)), Python numbers weak
+        want = _np.result_type(*(getattr(data(v), "dtype", v) for v in (start, stop)),
+                               float(num))
+        if data(y).dtype != want:
+            y = _cast(y, want)
     return (y, step) if retstep else y
 
 

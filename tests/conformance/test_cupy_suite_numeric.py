@@ -343,6 +343,19 @@ CASES = [
     case("linspace_array_axis", "linspace", A((2,)), V([10, 20]), 4, axis=-1,
          dtypes=NO_BOOL),
     case("linspace_complex", lambda xp: xp.linspace(0, 1 + 2j, 5), dtypes=[np.float64]),
+    case("linspace_0d_ends", "linspace", V(1), V(9), 5, dtypes=NO_BOOL),
+    case("linspace_0d_ends_noend", "linspace", V(1), V(9), 4, endpoint=False, retstep=True,
+         dtypes=FLOAT + COMPLEX),
+    case("linspace_one_tensor", "linspace", V(2), 10.0, 3, dtypes=NO_BOOL),
+    case("linspace_dtype_int", "linspace", V(1), V(9), 4, dtype=np.int32, dtypes=NO_BOOL),
+    case("logspace_ends", "logspace", V(0), V(2), 3, dtypes=FLOAT + COMPLEX),
+    case("logspace_base_arr", "logspace", V(0), V(2), 3, base=F(np.array([2.0, 10.0])),
+         dtypes=FLOAT),
+    case("geomspace_ends", "geomspace", V(1), V(8), 4, dtypes=FLOAT + COMPLEX),
+    case("geomspace_neg_ends", "geomspace", V(-1), V(-8), 4, dtypes=FLOAT),
+    case("geomspace_complex_ends", "geomspace", V(1j), V(8j), 4, dtypes=COMPLEX),
+    case("arange_0d", lambda xp, a: xp.arange(a), V(4), dtypes=NUMERIC),
+    case("full_like_0d_value", "full_like", A((2,)), V(3)),
     case("logspace", lambda xp, a: xp.logspace(0, 2, 5, dtype=a.dtype), V(0),
          dtypes=FLOAT + COMPLEX + [np.int64]),
     case("logspace_base", lambda xp: xp.logspace(0, 3, 4, base=2, endpoint=False),
@@ -799,6 +812,15 @@ REFUSED: dict[str, tuple] = {
                  "out= a plain array for a differentiated result would drop its gradient"),
     "var_out": ({d: TypeError for d in ("float16", "float32", "float64")},
                 "out= a plain array for a differentiated result would drop its gradient"),
+    "geomspace_ends": ({"complex64": TypeError, "complex128": TypeError},
+                       "geomspace of complex Tensors: the complex logarithm's branch is not "
+                       "differentiated"),
+    "geomspace_complex_ends": ({"complex64": TypeError, "complex128": TypeError},
+                               "geomspace of complex Tensors: the complex logarithm's branch "
+                               "is not differentiated"),
+    "arange_0d": ({d: TypeError for d in ("float16", "float32", "float64")},
+                  "arange of a Tensor would read it as a number (a silent constant); the "
+                  "error says to write start + step * gnp.arange(n)"),
     "pad_callable": ({None: NotImplementedError}, "a function as pad mode fills the pads "
                      "in place (NumPy's protocol), which is not recorded"),
     "qr_raw_shapes": ({"float64": MissingRuleError}, "qr(mode='raw') of a Tensor: the "
@@ -808,6 +830,8 @@ REFUSED: dict[str, tuple] = {
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
     "copy_F": "gnp.copy takes no order= (TypeError)",
+    "linspace_dtype_int": "linspace(dtype=int) from complex Tensors truncates the real parts "
+                          "(NumPy: TypeError from floor)",
     "var_dtype": "var(complex, dtype=float32) drops the imaginary parts before the deviations "
                  "(NumPy keeps them); float64 data with dtype=float32 round differently",
 }
