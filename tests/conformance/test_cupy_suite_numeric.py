@@ -548,6 +548,25 @@ CASES = [
     case("cross_mixed", "cross", A((3,)), F(np.array([1, 0, 2], np.uint8)), dtypes=NO_BOOL),
     case("solve_mixed", "linalg.solve", V([[3, 1], [1, 2]]),
          F(np.array([1.0, 2.0], np.float32)), dtypes=LA, rtol=1e-5),
+    # Python numbers beside the arrays (NumPy 2 reads them as weak)
+    case("polyadd_py_float", "polyadd", A((3,)), 2.5),
+    case("polymul_py_float", "polymul", A((3,)), 2.5, dtypes=NO_BOOL),
+    case("polyval_py_float", "polyval", A((3,)), 2.5),
+    case("polyval_py_list", "polyval", [1.5, 2], A((3,))),
+    case("kron_py_float", "kron", A((2,)), 2.5),
+    case("dot_py_float", "dot", A((2,)), 2.5),
+    case("inner_py_float", "inner", A((2,)), 2.5),
+    case("outer_py_list", "outer", A((2,)), [1.5, 2]),
+    case("matmul_py_list", "matmul", A((2, 2)), [1.5, 2]),
+    case("einsum_py_list", "einsum", "i,i", A((2,)), [1.5, 2]),
+    case("tensordot_py_list", "tensordot", A((2, 2)), [1.5, 2], 1),
+    case("percentile_py_q", "percentile", R((7,)), 37.5, dtypes=REAL),
+    case("quantile_py_list_q", "quantile", R((7,)), [0.25, 0.75], dtypes=REAL),
+    case("average_py_weights", "average", A((3,)), weights=[1.5, 2, 3]),
+    case("cov_py_y", "cov", A((3,)), [1.5, 2.5, 0.5], dtypes=NO_BOOL),
+    case("pad_py_constant", "pad", A((3,)), 1, constant_values=2.5),
+    case("pad_py_end_values", "pad", A((3,)), 2, mode="linear_ramp", end_values=2.5,
+         dtypes=NO_BOOL),
     # linalg_tests/test_product.py
     case("dot", "dot", A((2, 3)), A((3, 4), True)),
     case("dot_1d", "dot", A((3,)), A((3,), True)),
@@ -830,6 +849,10 @@ REFUSED: dict[str, tuple] = {
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
     "copy_F": "gnp.copy takes no order= (TypeError)",
+    "dot_py_float": "dot(float32, 2.5): NumPy makes the Python number a float64 array, gpuad "
+                    "keeps it weak as its operators do (and gpuad.jit's traced floats)",
+    "inner_py_float": "inner(float32, 2.5): NumPy makes the Python number a float64 array, "
+                      "gpuad keeps it weak as its operators do (and gpuad.jit's traced floats)",
     "linspace_dtype_int": "linspace(dtype=int) from complex Tensors truncates the real parts "
                           "(NumPy: TypeError from floor)",
     "var_dtype": "var(complex, dtype=float32) drops the imaginary parts before the deviations "
