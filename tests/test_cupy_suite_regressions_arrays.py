@@ -110,6 +110,9 @@ def test_cov_and_corrcoef_compute_in_float64(backend, dt):
         same(getattr(gnp, f)(on(a, True), **kw), getattr(np, f)(a, **kw), 1e-12)
     same(gnp.cov(a, dtype=np.float32), np.cov(a, dtype=np.float32), 1e-5)
     check_grads(lambda x: gnp.cov(x, aweights=w), (X,), order=1)
+    if np.dtype(dt).kind in "fc":  # torch's Tensor.cov and corrcoef keep the float type
+        assert host(on(a, True).cov()).dtype == dt
+        assert host(on(a, True).corrcoef()).dtype == dt
     # float32 data are differentiated through the cast to float64
     g32 = ad.grad(lambda x: gnp.sum(gnp.cov(x, aweights=w) ** 2))(X.astype(np.float32))
     g64 = ad.grad(lambda x: gnp.sum(gnp.cov(x, aweights=w) ** 2))(X.astype(np.float32)
