@@ -1065,7 +1065,7 @@ def install() -> None:
     _gnp, _r, _engine = gnp, rules, engine
     if _stack is None:
         _stack = rules.prim("stack_list", lambda xp, *xs: xp.stack(xs, axis=0),
-                            vjp_n=_stack_vjp, jvp_n=_stack_jvp)
+                            vjp_n=_stack_vjp, jvp_n=_stack_jvp, cplx="own")
         from .prims import abstract
 
         abstract.set_slots(_stack, abstract.stack_shape, abstract.stack_dtype)

@@ -159,6 +159,8 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y should be given")
     if isinstance(condition, Tensor):
         condition = _r.data(condition)  # a constant (batched inside vmap)
     return _where3(condition, x, y)
@@ -179,15 +181,18 @@ def _data(a):
     return a.data if isinstance(a, Tensor) else a
 
 
-def _make_like(a, name, dtype, *fill):
+def _make_like(a, name, dtype, *fill, shape=None):
     """``xp.<name>_like(a)`` with ``a``'s own array module; a NumPy array or Python value
-    makes an array of the active backend, as ``gnp.sin`` of one does."""
+    makes an array of the active backend, as ``gnp.sin`` of one does. ``shape`` overrides
+    ``a``'s shape (NumPy's ``shape=``)."""
     xp = get_backend().xp
+    kw = {} if shape is None else {"shape": shape}
     if xp is _np or isinstance(a, Tensor) or not isinstance(
             a, (_np.ndarray, _np.generic, list, tuple, int, float, complex, bool)):
-        return getattr(_r._xp(a), name + "_like")(_like(a), *fill, dtype=dtype)
+        return getattr(_r._xp(a), name + "_like")(_like(a), *fill, dtype=dtype, **kw)
     a = _np.asarray(a)
-    return getattr(xp, name)(a.shape, *fill, dtype=a.dtype if dtype is None else dtype)
+    return getattr(xp, name)(a.shape if shape is None else shape, *fill,
+                             dtype=a.dtype if dtype is None else dtype)
 
 
 def _like(a):
@@ -237,19 +242,21 @@ def full(shape_, fill_value, dtype=None):
     return _xp().full(shape_, fill_value, dtype=dtype)
 
 
-def zeros_like(a, dtype=None):
-    """A backend array of zeros shaped like ``a``. Example: ``gnp.zeros_like(x)``"""
-    return _make_like(a, "zeros", dtype)
+def zeros_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """A backend array of zeros shaped like ``a`` (or ``shape``). Example:
+    ``gnp.zeros_like(x)``"""
+    return _make_like(a, "zeros", dtype, shape=shape)
 
 
-def ones_like(a, dtype=None):
-    """A backend array of ones shaped like ``a``. Example: ``gnp.ones_like(x)``"""
-    return _make_like(a, "ones", dtype)
+def ones_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """A backend array of ones shaped like ``a`` (or ``shape``). Example: ``gnp.ones_like(x)``"""
+    return _make_like(a, "ones", dtype, shape=shape)
 
 
-def empty_like(a, dtype=None):
-    """An uninitialised backend array shaped like ``a``. Example: ``gnp.empty_like(x)``"""
-    return _make_like(a, "empty", dtype)
+def empty_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """An uninitialised backend array shaped like ``a`` (or ``shape``). Example:
+    ``gnp.empty_like(x)``"""
+    return _make_like(a, "empty", dtype, shape=shape)
 
 
 def full_like(a, fill_value, dtype=None):
@@ -641,17 +648,26 @@ def _tri_zero(x):
     return False if getattr(x, "dtype", None) == _np.bool_ else 0
 
 
+def _tri_mask(x, name):
+    """``(n, m)`` of tril/triu's mask; a 1-D ``x`` of length n makes an (n, n) one (its row
+    is broadcast, as NumPy's), a 0-d one is refused with NumPy's TypeError."""
+    s = shape(x)
+    if len(s) == 0:
+        raise TypeError(f"{name}: the array must have at least one dimension (got a 0-d one)")
+    return (s[0], s[0]) if len(s) == 1 else s[-2:]
+
+
 def triu(x, k: int = 0):
     """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
-    n, m = shape(x)[-2:]
+    n, m = _tri_mask(x, "triu")
     return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
 def tril(x, k: int = 0):
     """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
-    n, m = shape(x)[-2:]
+    n, m = _tri_mask(x, "tril")
     return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
@@ -715,8 +731,13 @@ def tensordot(a, b, axes=2):
         k *= shape(a)[i]
     sa = [shape(a)[i] for i in free_a]
     sb = [shape(b)[i] for i in free_b]
-    am = reshape(transpose(a, tuple(free_a + ax_a)), (-1, k))
-    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, -1))
+    m = n = 1  # (sizes spelled out: a -1 beside a 0 would be ambiguous)
+    for v in sa:
+        m *= v
+    for v in sb:
+        n *= v
+    am = reshape(transpose(a, tuple(free_a + ax_a)), (m, k))
+    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, n))
     return reshape(matmul(am, bm), tuple(sa + sb))
 
 
@@ -748,7 +769,11 @@ def vdot(a, b):
 
     Example: ``gnp.vdot(a, b)``
     """
-    return sum(_multiply(conj(ravel(a)), ravel(b)))
+    a, b = ravel(a), ravel(b)
+    p = _multiply(conj(a), b)
+    dt = _np.result_type(_r.data(a).dtype, _r.data(b).dtype)
+    # NumPy's vdot keeps the inputs' type (int8 stays int8, bool stays bool); sum widens
+    return astype(sum(p), dt) if dt.kind in "iub" else sum(p)
 
 
 # ---- more NumPy names, built from the primitives ------------------------------------------------

@@ -149,7 +149,10 @@ def sort_complex(a):
     then_real = argsort(take_along_axis(real(v), by_imag, axis=-1), axis=-1, kind="stable")
     out = take_along_axis(a, take_along_axis(by_imag, then_real, axis=-1), axis=-1)
     dt = _np.dtype(data(a).dtype)
-    return out if dt.kind == "c" else astype(out, _np.result_type(dt, _np.complex64))
+    if dt.kind == "c":
+        return out
+    # NumPy's (and CuPy's): small integers become complex64, everything else complex128
+    return astype(out, _np.complex64 if dt.char in "bhBH" else _np.complex128)
 
 
 def histogram_bin_edges(a, bins: Any = 10, range=None, weights=None):

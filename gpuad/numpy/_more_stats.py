@@ -369,9 +369,14 @@ def _virtual_index(xp, n, q, method):
     if method in _CONTINUOUS:
         alpha, beta = _CONTINUOUS[method]
         return n * q + (alpha + q * (1 - alpha - beta)) - 1
-    raise NotImplementedError(
+    err = NotImplementedError if method in _DISCONTINUOUS else ValueError  # (NumPy's)
+    raise err(
         f"quantile: method {method!r} is not supported; use one of linear, lower, higher, "
         f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
+
+
+# NumPy's methods that gpuad does not have (nor CuPy)
+_DISCONTINUOUS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
 
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
@@ -391,6 +396,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
+    if data(a).dtype.kind == "c":
+        raise TypeError(f"{name}: a must be an array of real numbers (got {data(a).dtype})")
     # linear and the continuous methods are affine in q between order statistics: their
     # derivative in q is the slope there (the right one at a kink); the other methods are
     # piecewise constant in q (derivative zero), as in JAX
@@ -535,6 +542,12 @@ def _median(a, axis, keepdims, ignore_nan):
     a = _arr(a)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)
+    if data(srt).dtype.kind not in "fc":  # the middle two added in float64, as NumPy's mean
+        srt = _r.astype(srt, _np.float64) if isinstance(srt, Tensor) else \
+            data(srt).astype(_np.float64)
+    if shape(srt)[-1] == 0:  # empty slices: NaN (NumPy warns)
+        res = _r.sum(srt, -1) * _np.nan
+        return reshape(res, _r._kept_shape(shape(a), ax)) if keepdims else res
     n = xp.asarray(n)
     lo = xp.maximum((n - 1) // 2, 0)
     hi = xp.maximum(n // 2, 0)
@@ -570,10 +583,10 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 
 def _ndmin2(a, dtype):
     a = _arr(a)
-    if dtype is not None:
+    if dtype is None:  # NumPy's: at least float64 (float32 data too)
+        dtype = _np.result_type(data(a).dtype, _np.float64)
+    if _np.dtype(dtype) != data(a).dtype:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
-    elif data(a).dtype.kind not in "fc":
-        a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
     if ndim(a) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
