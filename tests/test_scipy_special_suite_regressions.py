@@ -101,3 +101,85 @@ def test_boxcox_keeps_float32(backend, fn):
         want = getattr(ss, fn)(*[host(a) if not isinstance(a, float) else a for a in args])
         assert out.dtype == want.dtype == np.float32
         np.testing.assert_allclose(out, want, rtol=1e-6)
+
+
+# ---- gpuad.scipy.stats: tails against scipy.stats ----------------------------------------
+
+def _close(got, want, rtol):
+    got, want = host(got), np.asarray(want)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=0)
+
+
+def test_cauchy_tails(backend):
+    import scipy.stats as st
+
+    from gpuad.scipy.stats import cauchy
+    # logpdf was -inf beyond |z| = 1.3e154 (z^2 overflowed); the cdf family lost digits to
+    # 1/2 + arctan(z)/pi (rel. error 2e-7 at -1e10; logcdf -inf at -1e300)
+    x = np.array([-1e300, -1e200, -1e10, -3.0, 0.0, 0.5, 1e10, 1e300])
+    for fn in ("logpdf", "cdf", "sf", "logcdf", "logsf"):
+        _close(getattr(cauchy, fn)(dev(x), 0.5, 2.0), getattr(st.cauchy, fn)(x, 0.5, 2.0),
+               1e-13)
+    # ppf was -1.6e16 at q = 1e-20 (SciPy -3.2e19) and off by 5e-7 at 1e-10
+    q = np.array([1e-300, 1e-20, 1e-10, 0.3, 0.7, 1 - 1e-10])
+    _close(cauchy.ppf(dev(q), 0.0, 2.0), st.cauchy.ppf(q, 0.0, 2.0), 1e-13)
+    _close(cauchy.isf(dev(q), 0.0, 2.0), st.cauchy.isf(q, 0.0, 2.0), 1e-13)
+    # derivatives: d logpdf/dx = -2 z / (1 + z^2) / scale, d ppf/dq = pi / sin(pi q)^2
+    z = np.array([-1e200, -3.0, 0.5, 1e10])
+    _close(grad1(cauchy.logpdf, z), -2 / (z + 1 / z), 1e-13)
+    q = np.array([1e-20, 1e-10, 0.3, 0.7])
+    _close(grad1(lambda v: cauchy.ppf(v), q), np.pi / np.sin(np.pi * q) ** 2, 1e-12)
+
+
+def test_exponential_family_tails(backend):
+    import scipy.stats as st
+
+    from gpuad.scipy import stats
+    # expon.logcdf was -inf at 1e-300 (log1p(-sf)); gumbel_r.sf was 0 at 40 (1 - exp(-e^-z));
+    # gumbel_l.logcdf was 0 at 5 (log(-expm1(-e^z)); SciPy -3.5e-65)
+    x = np.array([1e-300, 1e-10, 0.5, 40.0])
+    _close(stats.expon.logcdf(dev(x)), st.expon.logcdf(x), 1e-14)
+    x = np.array([-3.0, 0.5, 40.0, 700.0])
+    _close(stats.gumbel_r.sf(dev(x)), st.gumbel_r.sf(x), 1e-14)
+    x = np.array([-3.0, 0.5, 5.0, 6.5])
+    _close(stats.gumbel_l.logcdf(dev(x)), st.gumbel_l.logcdf(x), 1e-14)
+    x = np.array([1e-10, 0.5, 40.0])
+    _close(grad1(stats.expon.logcdf, x), 1 / np.expm1(x), 1e-13)
+
+
+@pytest.mark.parametrize("dist,shape", [("gamma", (2.5,)), ("chi2", (3.0,)),
+                                        ("beta", (2.5, 0.5)), ("t", (3.0,))])
+def test_log_cdf_and_sf_near_one(backend, dist, shape):
+    import scipy.stats as st
+
+    from gpuad.scipy import stats
+    # log(cdf) where cdf ~ 1 (and log(sf) where sf ~ 1) lost the digits of the complement:
+    # gamma.logcdf(40, 2.5) off by 6e-2, gamma.logsf(1e-10, 2.5) 0 for -3e-26
+    if dist == "t" and backend == "cupy" and cupy_lacks("stdtr"):
+        x = np.array([-40.0, -3.0, 0.5, 40.0, 1e3])
+    else:
+        x = {"beta": np.array([1e-10, 0.3, 0.9, 1 - 1e-9]),
+             "t": np.array([-1e10, -40.0, 0.5, 40.0, 1e10])}.get(
+                 dist, np.array([1e-10, 0.5, 3.0, 40.0]))
+    if dist == "beta" and backend == "cupy" and cupy_lacks("betaincc"):
+        pytest.skip("the installed CuPy has no betaincc")
+    g, s = getattr(stats, dist), getattr(st, dist)
+    for fn in ("logcdf", "logsf"):
+        _close(getattr(g, fn)(dev(x), *shape), getattr(s, fn)(x, *shape), 1e-11)
+
+
+@pytest.mark.parametrize("dist,shape", [("gamma", (2.5,)), ("chi2", (3.0,)),
+                                        ("beta", (2.5, 0.5))])
+def test_nan_argument_stays_nan(backend, dist, shape):
+    import scipy.stats as st
+
+    from gpuad.scipy import stats
+    # logpdf/pdf gave -inf/0 and cdf/sf 0/1 at a nan x, where SciPy (and JAX's cdf) give nan
+    if dist == "beta" and backend == "cupy" and cupy_lacks("betaincc"):
+        pytest.skip("the installed CuPy has no betaincc")
+    x = np.array([np.nan, 0.5])
+    for fn in ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf"):
+        want = getattr(getattr(st, dist), fn)(x, *shape)
+        got = host(getattr(getattr(stats, dist), fn)(dev(x), *shape))
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{dist}.{fn}")
