@@ -183,3 +183,16 @@ def test_nan_argument_stays_nan(backend, dist, shape):
         want = getattr(getattr(st, dist), fn)(x, *shape)
         got = host(getattr(getattr(stats, dist), fn)(dev(x), *shape))
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{dist}.{fn}")
+
+
+def test_logit_near_one_half(backend):
+    # log(x) - log1p(-x) cancelled near 1/2: rel. error 1.3e-12 at 0.5 + 1e-6 (SciPy's test
+    # allows 16 eps); the reference log((1/2 + d) / (1/2 - d)) = 2 atanh(2 d) is exact in d
+    d = np.array([-1e-6, -3e-9, 1e-12, 2e-7, 0.1])
+    x = 0.5 + d
+    want = 2 * np.arctanh(2 * (x - 0.5))
+    _close(sps.logit(dev(x)), want, 16 * np.finfo(np.float64).eps)
+    _close(grad1(sps.logit, x), 1 / (x * (1 - x)), 1e-14)
+    out = host(sps.logit(dev(np.array([0.0, 1.0, 0.45, 2.0], np.float32))))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out[[0, 1, 3]], [-np.inf, np.inf, np.nan])
