@@ -64,7 +64,8 @@ def _boxcox(logx: Any, lmbda: Any) -> Any:
     """``expm1(lmbda logx) / lmbda``; where ``|lmbda logx| < 0.1`` (lmbda = 0 included) as
     ``logx * exprel(lmbda logx)`` by its power series, so that the derivative in lmbda, which
     the quotient would give as a difference of nearly equal numbers, keeps its digits (and is
-    ``logx^2 / 2`` at lmbda = 0)."""
+    ``logx^2 / 2`` at lmbda = 0); where ``lmbda logx > 700`` as ``exp(lmbda logx -
+    log|lmbda|)``, finite where the quotient is."""
     ld, td = _raw(logx), _raw(lmbda) * _raw(logx)
     small = abs(td) < 0.1
     lam_s, log_s = gnp.where(small, lmbda, 0.0), gnp.where(small, logx, 0.0)
@@ -72,8 +73,12 @@ def _boxcox(logx: Any, lmbda: Any) -> Any:
     series = _EXPREL[-1]
     for c in reversed(_EXPREL[:-1]):
         series = series * t + c
-    lam_b, log_b = gnp.where(small, 1.0, lmbda), gnp.where(small, 0.0, logx)
-    out = gnp.where(small, log_s * series, gnp.expm1(lam_b * log_b) / lam_b)
+    huge = td > 700  # e^t overflows where e^t / lmbda may not: exp(t - log|lmbda|)
+    lam_b, log_b = gnp.where(small, 1.0, lmbda), gnp.where(small | huge, 0.0, logx)
+    lam_h, log_h = gnp.where(huge, lmbda, 1.0), gnp.where(huge, logx, 0.0)
+    far = gnp.sign(lam_h) * gnp.exp(lam_h * log_h - gnp.log(abs(lam_h))) - 1 / lam_h
+    out = gnp.where(small, log_s * series,
+                    gnp.where(huge, far, gnp.expm1(lam_b * log_b) / lam_b))
     return gnp.where((_raw(lmbda) == 0) & gnp.isinf(ld), logx, out)  # log(0), log(inf)
 
 
