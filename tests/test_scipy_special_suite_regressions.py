@@ -204,3 +204,13 @@ def test_boxcox_near_overflow(backend):
     _close(sps.boxcox(dev(np.array([100.0, 0.01])), dev(np.array([155.0, -155.0]))),
            ss.boxcox([100.0, 0.01], [155.0, -155.0]), 1e-13)
     _close(sps.boxcox1p(dev(np.array([99.0])), 155.0), ss.boxcox1p([99.0], 155.0), 1e-13)
+
+
+def test_riemann_zeta_below_one(backend):
+    # zeta(x) was Hurwitz's zeta(x, 1), nan for x < 1 where Riemann's is finite (SciPy's
+    # test_riemann_zeta_special_cases and test_riemann_zeta_avoid_overflow)
+    x = np.array([-260.00000000001, -2.1, -1.0, 0.0, 0.5, 2.0, 4.0, 50.0])
+    _close(sps.zeta(dev(x)), ss.zeta(x), 5e-14)
+    np.testing.assert_array_equal(host(sps.zeta(dev(np.array([-2.0, -4.0, np.inf])))),
+                                  [0.0, 0.0, 1.0])
+    _close(sps.zeta(dev(np.array([2.0])), 2.0), [np.pi ** 2 / 6 - 1], 1e-12)

@@ -442,13 +442,22 @@ def _expn_dx(g, ans, n, x):
 expn = _elementwise("expn", [no_derivative("expn", "n", "an integer order"), _expn_dx])
 
 
-def _zeta_fwd(xp, x, q):
-    return scipy_function(xp, "zeta")(x, q)
+def _zeta_fwd(xp, x, q, riemann=False):
+    """Hurwitz's zeta(x, q); with ``riemann`` Riemann's zeta(x) (q is then 1 and unused),
+    which differs from zeta(x, 1) below x = 1, where SciPy's Hurwitz function is nan.
+    CuPy has no one-argument zeta: there it is ``1 + zetac(x)``."""
+    if not riemann:
+        return scipy_function(xp, "zeta")(x, q)
+    out = (scipy_function(xp, "zeta")(x) if xp is _np
+           else 1 + scipy_function(xp, "zetac")(x))
+    shape = _np.broadcast_shapes(_np.shape(x), _np.shape(q))  # the shape q would give
+    return out if _np.shape(out) == shape else xp.ascontiguousarray(xp.broadcast_to(out, shape))
 
 
 zeta_ = prim("zeta", _zeta_fwd,
              vjp=[no_derivative("zeta", "x", "its derivative in x has no closed form"),
-                  lambda g, ans, x, q: -g * x * zeta_(x + 1, q)], jvp="vjp", guard=True)
+                  lambda g, ans, x, q, riemann=False: -g * x * zeta_(x + 1, q)], jvp="vjp",
+             guard=True)
 poch = _elementwise("poch", [lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
                              lambda g, ans, z, m: g * ans * digamma(z + m)])
 

@@ -144,7 +144,9 @@ def zeta(x: Any, q: Any = None) -> Any:
 
     Example: ``sps.zeta(2.0, q)``
     """
-    return zeta_(x, 1.0 if q is None else q)
+    if q is None:  # Riemann's: for x < 1 not Hurwitz's zeta(x, 1) (nan there in SciPy)
+        return zeta_(x, 1.0, riemann=True)
+    return zeta_(x, q)
 
 _DOCS = {
     erfc: ("erfc(x)", "``1 - erf(x)``, accurate for large x.", "erfc(3.0)"),
