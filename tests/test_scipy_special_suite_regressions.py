@@ -214,3 +214,18 @@ def test_riemann_zeta_below_one(backend):
     np.testing.assert_array_equal(host(sps.zeta(dev(np.array([-2.0, -4.0, np.inf])))),
                                   [0.0, 0.0, 1.0])
     _close(sps.zeta(dev(np.array([2.0])), 2.0), [np.pi ** 2 / 6 - 1], 1e-12)
+
+
+def test_logsumexp_cases_of_scipys_suite(backend):
+    # gh-18295: log(1 + 4.2e-18) rounded to 0; a weight 0 on a large a gave 0 * inf = nan
+    # (SciPy's test_logsumexp_b_zero); log_softmax refused a list or a Python number
+    _close(sps.logsumexp(dev(np.array([0.0, -40.0]))), np.logaddexp(0.0, -40.0), 1e-15)
+    x = np.array([[0.0, -40.0, 0.0], [-3.0, 1.0, -50.0]], np.float32)
+    out = sps.logsumexp(dev(x), axis=1)
+    assert host(out).dtype == np.float32
+    _close(out, ss.logsumexp(x, axis=1), 1e-6)
+    _close(sps.logsumexp(dev(np.array([1.0, 1e4])), b=dev(np.array([1.0, 0.0]))), 1.0, 1e-15)
+    _close(sps.log_softmax([1000.0, 1.0]), [0.0, -999.0], 1e-13)
+    _close(sps.log_softmax(1.0), 0.0, 1e-13)
+    g = grad1(lambda v: sps.logsumexp(v), np.array([0.0, -40.0, 0.0]))
+    _close(g, ss.softmax([0.0, -40.0, 0.0]), 1e-14)

@@ -346,7 +346,10 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     m = xp.where(xp.isfinite(m), m, 0)
     # an element of weight 0 is left out even where its a is nan or +inf, as SciPy and JAX
     # (there the derivative in its b is taken as 0; elsewhere it is exp(a - out))
-    dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad))
+    # (and where b * exp(a - m) would be 0 * inf: SciPy's logsumexp([1, 1e4], b=[1, 0]) is 1)
+    with _np.errstate(over="ignore"):
+        dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad)
+                                           | xp.isposinf(xp.exp(ad - m)))
     a = gnp.where(dropped, -xp.inf, a)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
     sd = xp.asarray(_r.data(s))
@@ -373,6 +376,7 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
 
     Example: ``gnp.exp(log_softmax(z, axis=-1)).sum(-1)`` is all ones.
     """
+    x = gnp.asarray(x)  # lists and Python numbers too, as SciPy
     return x - _r.logsumexp(x, axis=axis, keepdims=True)
 
 
