@@ -279,6 +279,11 @@ DERIVATIVES = [  # name, gpuad f(x), mpmath f(x), points, rtol
     ("erfcinv", sps.erfcinv, lambda y: mp.erfinv(1 - y), [1e-10, 0.01, 0.5, 1.0, 1.5, 1.99],
      1e-9),
     ("expit", sps.expit, lambda x: 1 / (1 + mp.exp(-x)), X[:-1] + [-700.0, -800.0], 1e-12),
+    pytest.param("expit (saturated)", sps.expit, lambda x: 1 / (1 + mp.exp(-x)), [30.0, 40.0],
+                 1e-12, marks=pytest.mark.xfail(strict=True, reason=(
+                     "the sigmoid primitive's adjoint is ans * (1 - ans), which rounds for "
+                     "large x (rel. error 1.7e-4 at 30, 0 beyond 37 where the derivative is "
+                     "4e-18): it saves the output, not x"))),
     ("log_expit", sps.log_expit, lambda x: -mp.log1p(mp.exp(-x)),
      X + [-700.0, -800.0, 800.0], 1e-12),
     ("softplus", sps.softplus, lambda x: mp.log1p(mp.exp(x)), X + [-700.0, -800.0, 800.0],
@@ -371,7 +376,8 @@ DERIVATIVES = [  # name, gpuad f(x), mpmath f(x), points, rtol
 _DENSITY = {"stdtr(3, t)"}
 
 
-@pytest.mark.parametrize("name,f,ref,points,rtol", DERIVATIVES, ids=[c[0] for c in DERIVATIVES])
+@pytest.mark.parametrize("name,f,ref,points,rtol", DERIVATIVES,
+                         ids=[(c.values if hasattr(c, "values") else c)[0] for c in DERIVATIVES])
 def test_derivative_against_mpmath(name, f, ref, points, rtol):
     bad = []
     for p in points:
