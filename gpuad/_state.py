@@ -20,6 +20,7 @@ local = _Local()
 seq = itertools.count()  # global order of recorded steps (thread-safe under the GIL)
 levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap levels
 jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
+dual_levels: set[int] = set()  # those of them opened by autograd.forward_ad.dual_level
 
 flags = {"anomaly": False, "deterministic": False}
 #: how many grad-disabling blocks are open, in all threads: while none is, grad mode is on

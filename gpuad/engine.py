@@ -772,6 +772,11 @@ def _tangents(rule, args, params, out, node, bat=None):
         if isinstance(a, Tensor) and a._tan:
             levels.update(a._tan)
     levels &= _state.jvp_levels  # tangents of a finished jvp are read by nobody
+    if not levels:
+        for a in args:  # nor by anyone later (levels are never reused): let them go, so the
+            if isinstance(a, Tensor) and a._tan:  # next ops on ``a`` take the fast paths
+                a._tan = None
+        return None
     out_tan: dict = {}
     for level in sorted(levels):
         prim = [_strip(a, level) for a in args]
@@ -809,8 +814,20 @@ def _tangents(rule, args, params, out, node, bat=None):
             if rule.elementwise:
                 total = _guard_zero(total, [_real_tangent(a, level) for a in args])
             total = _fit(total, out.shape if bat is None else out.shape[len(bat):], out.dtype)
+            if not rule.view and level in _state.dual_levels:
+                total = _own_tangent(total, args, level)
             out_tan[level] = total
     return out_tan or None
+
+
+def _own_tangent(total, args, level):
+    """``total``, or a copy where it is an input's tangent itself (``x + 1``, ``clone``):
+    ``forward_ad.unpack_dual`` hands tangents out to be written in place, and a write into
+    one must not reach another tensor's (only a view's tangent is a view of its base's)."""
+    for a in args:
+        if isinstance(a, Tensor) and a._tan and a._tan.get(level) is total:
+            return _R.copy(total)
+    return total
 
 
 def _real_tangent(a, level):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as _np
 
-from . import _links
+from . import _links, _state
 from . import _value_checks as _vc
 from ._torch_size import Size as _Size
 
@@ -437,8 +437,9 @@ class Tensor:
             extra.append(f"grad_fn={self._node.rule.name}")
         elif self.requires_grad:
             extra.append("requires_grad=True")
-        if self._tan:
-            extra.append("tangent levels=" + ",".join(map(str, sorted(self._tan))))
+        live = [k for k in self._tan if k in _state.jvp_levels] if self._tan else ()
+        if live:  # (those of a finished jvp or a closed dual_level are gone)
+            extra.append("tangent levels=" + ",".join(map(str, sorted(live))))
         return body[:-1] + (", " + ", ".join(extra) if extra else "") + ")"
 
     __hash__ = object.__hash__

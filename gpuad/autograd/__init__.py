@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .._state import enable_grad, is_grad_enabled, no_grad
 from ..grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled
-from . import functional
+from . import forward_ad, functional
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -28,6 +28,7 @@ __all__ = [
     "FunctionCtx",
     "once_differentiable",
     "functional",
+    "forward_ad",
     "gradcheck",
     "gradgradcheck",
     "GradcheckError",

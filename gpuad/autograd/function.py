@@ -27,6 +27,8 @@ from ..tensor import Tensor
 from .function_transforms import (
     apply_levels,
     handled,
+    old_style_jvp,
+    old_style_jvp_level,
     overrides,
     refuse_old_style,
     register_step,
@@ -372,6 +374,8 @@ def _apply(cls: type, args: tuple, kwargs: dict) -> Any:
     _refuse_jit(cls)
     if overrides(cls, "setup_context"):
         return apply_levels(cls, _bind(cls, args, kwargs), _apply_new)
+    if old_style_jvp_level(cls, args):
+        return old_style_jvp(cls, args, kwargs, _apply_once)
     refuse_old_style(cls, args)
     return _apply_once(cls, args, kwargs, False)
 
@@ -380,10 +384,13 @@ def _apply_new(cls: type, args: tuple) -> Any:
     return _apply_once(cls, args, {}, True)
 
 
-def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
+def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool,
+                keep: list | None = None) -> Any:
     """The forward (no transform level left but vmap levels the forward batches itself) and
-    the tape step."""
+    the tape step; ``keep`` (a list) receives the ``ctx``."""
     ctx = FunctionCtx()
+    if keep is not None:
+        keep.append(ctx)
     ctx._fn = cls.__qualname__
     grad_on = _state.local.grad_enabled
     # as torch: whether each input requires grad, also under no_grad (nothing is recorded then)
@@ -392,6 +399,8 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool) -> Any:
     _check_outputs(cls, out)
     is_tuple = isinstance(out, tuple)
     given = out if is_tuple else (out,)
+    if keep is not None:
+        keep.append(given)
     dirty = _dirty_outputs(cls, ctx, args, given)
     tracked = [i for i, n in enumerate(ctx.needs_input_grad) if n and grad_on]
     outs = [_as_tensor(o) for o in given]

@@ -121,6 +121,136 @@ def refuse_old_style(cls: type, args: tuple) -> None:
         raise GradError(_MISSING_SETUP.format(name=cls.__qualname__, what=what))
 
 
+def old_style_jvp_level(cls: type, args: tuple) -> bool:
+    """Whether ``cls`` (a Function with ``forward(ctx, ...)``) is called on tangents of one
+    forward-mode level and no vmap level, with a ``jvp`` staticmethod: torch's plain forward
+    mode (``torch.autograd.forward_ad``) takes it there."""
+    if not overrides(cls, "jvp"):
+        return False
+    top_j, top_v = levels(args)
+    return bool(top_j) and not top_v and not levels(
+        tuple(_without(a, top_j) for a in args))[0]
+
+
+def old_style_jvp(cls: type, args: tuple, kwargs: dict, once: Callable) -> Any:
+    """A ``forward(ctx, ...)`` Function's outputs with tangents: the forward runs (and its
+    backward step is recorded) on the arguments without the tangents, then the ``jvp``
+    staticmethod gets that same ``ctx`` (``ctx.saved_tensors``: those of
+    ``save_for_forward``) and one tangent per argument, as in torch."""
+    level = levels(args)[0]
+    name = cls.__qualname__
+    given = [a._tan.get(level) if isinstance(a, Tensor) and a._tan else None for a in args]
+    low = tuple(_without(a, level) for a in args)
+    keep: list = []
+    out = once(cls, low, kwargs, False, keep)
+    ctx, raw = keep
+    unrecorded = _recorded_outputs(ctx, raw, out, args)
+    tangents = _tangents_for(name, args, given, ctx)
+    prev, ctx._saved = ctx._saved, ctx._fwd_saved
+    try:
+        t_out = cls.jvp(ctx, *tangents)
+    finally:
+        ctx._saved = prev
+    if unrecorded and _state.local.grad_enabled and any(
+            isinstance(a, Tensor) and a.requires_grad for a in args):
+        t_out = _guard_tangents(name, t_out, args, unrecorded)
+    dirty = [a for a, lo in zip(args, low, strict=True) if id(lo) in ctx._dirty]
+    return _attach(name, out, t_out, ctx, level, dirty)
+
+
+def _recorded_outputs(ctx: Any, raw: tuple, out: Any, args: tuple) -> list[str]:
+    """Point the ``ctx`` attributes (and ``save_for_forward`` tensors) that hold one of
+    forward's outputs at the recorded output, as torch's are the same objects; return the
+    names of the other values forward computed and kept there (without a history)."""
+    outs = out if isinstance(out, tuple) else (out,)
+    swap = {id(r): o for r, o in zip(raw, outs, strict=True) if isinstance(r, Tensor)}
+    inputs = {id(a._data) for a in args if isinstance(a, Tensor)}
+
+    def fix(v: Any) -> Any:
+        return swap.get(id(v), v)
+
+    ctx._fwd_saved = tuple(fix(v) for v in ctx._fwd_saved)
+    unrecorded = []
+    for k, v in list(ctx.__dict__.items()):
+        if k.startswith("_"):
+            continue
+        if isinstance(v, tuple | list):
+            v = type(v)(fix(x) for x in v)
+        else:
+            v = fix(v)
+        ctx.__dict__[k] = v
+        for x in v if isinstance(v, tuple | list) else (v,):
+            data = x._data if isinstance(x, Tensor) else x
+            if not (hasattr(data, "shape") and hasattr(data, "dtype")) or \
+                    (isinstance(x, Tensor) and (x.requires_grad or x._tan)) or \
+                    id(data) in inputs:
+                continue
+            unrecorded.append(f"ctx.{k}")
+    for i, x in enumerate(ctx._fwd_saved):
+        if isinstance(x, Tensor) and not x.requires_grad and id(x._data) not in inputs:
+            unrecorded.append(f"save_for_forward's tensor {i}")
+    return unrecorded
+
+
+def _refuse_tangent_vjp(g: Any, ans: Any, inputs: Any, params: dict, need: Any) -> Any:
+    raise GradError(
+        f"{params['fn']}.jvp: reverse mode through the tangents of this Function (forward "
+        f"defined with ctx) would treat {', '.join(params['what'])} as constants, but forward "
+        f"computed them from the inputs without recording; define forward(*args) with "
+        f"setup_context(ctx, inputs, output), which gets the recorded inputs and output, or "
+        f"compute them in jvp from ctx.saved_tensors")
+
+
+_TANGENT_GUARD: list = []
+
+
+def _guard_tangents(name: str, t_out: Any, args: tuple, unrecorded: list) -> Any:
+    """The tangents ``t_out`` as values whose backward raises (see
+    :func:`_refuse_tangent_vjp`): a silent zero otherwise."""
+    from .. import engine
+    from ..engine import edge_of
+    from ..rules import Primitive
+
+    if not _TANGENT_GUARD:
+        _TANGENT_GUARD.append(Primitive("function_jvp_tangent", vjp=_refuse_tangent_vjp))
+    edges = tuple(edge_of(a) for a in args if isinstance(a, Tensor) and a.requires_grad)
+    params = {"fn": name, "what": unrecorded}
+
+    def guard(t: Any) -> Any:
+        if t is None:
+            return t
+        data = t._data if isinstance(t, Tensor) else t
+        node = engine.Node(_TANGENT_GUARD[0], edges, [None], params, data.shape, data.dtype)
+        return Tensor(data, _node=node)
+
+    if isinstance(t_out, tuple | list):
+        return type(t_out)(guard(t) for t in t_out)
+    return guard(t_out)
+
+
+def _tangents_for(name: str, args: tuple, given: list, ctx: Any) -> list:
+    """The tangents a ``jvp`` staticmethod receives: each its own copy (it may write into
+    it), zeros for a floating Tensor without one (unless ``set_materialize_grads(False)``)."""
+    from ..numpy import copy
+
+    tangents = []
+    for a, t in zip(args, given, strict=True):
+        if isinstance(t, NoTangent):
+            raise t.error(f"{name}.jvp")
+        if t is None and isinstance(a, Tensor) and a.dtype.kind in "fc" and \
+                ctx.materialize_grads:
+            t = _zeros_like(a)
+        if t is not None:
+            t = t if isinstance(t, Tensor) else Tensor(t)
+            if isinstance(a, Tensor) and a._bat is not None and \
+                    not set(a._bat) <= set(t._bat or ()):
+                t = t + _zeros_like(a)  # batched as its primal is, so it can be written into
+            else:
+                t = copy(t)
+        tangents.append(t)
+    return tangents
+
+
 def apply_levels(cls: type, args: tuple, base: Callable) -> Any:
     """``cls.apply(*args)`` through the innermost transform level among ``args``; ``base``
     (function.py) runs the forward and records the tape step once no level is left."""
@@ -247,7 +377,6 @@ def _zeros_like(a: Tensor) -> Tensor:
 
 
 def _jvp_level(cls: type, args: tuple, level: int, base: Callable) -> Any:
-    from ..numpy import copy
     from .function import FunctionCtx
 
     name = cls.__qualname__
@@ -275,23 +404,7 @@ def _jvp_level(cls: type, args: tuple, level: int, base: Callable) -> Any:
                                  for a in args)
     with _state.no_grad():
         cls.setup_context(ctx, low, out)
-    tangents = []
-    for a, t in zip(args, given, strict=True):
-        if isinstance(t, NoTangent):
-            raise t.error(f"{name}.jvp")
-        if t is None and isinstance(a, Tensor) and a.dtype.kind in "fc" and \
-                ctx.materialize_grads:
-            t = _zeros_like(a)
-        if t is not None:
-            # its own copy: a jvp staticmethod may write into it (t.mul_(y)), and the
-            # tangent given is the caller's (or a vmap argument, under jacfwd)
-            t = t if isinstance(t, Tensor) else Tensor(t)
-            if isinstance(a, Tensor) and a._bat is not None and \
-                    not set(a._bat) <= set(t._bat or ()):
-                t = t + _zeros_like(a)  # batched as its primal is, so it can be written into
-            else:
-                t = copy(t)
-        tangents.append(t)
+    tangents = _tangents_for(name, args, given, ctx)
     ctx._saved = ctx._fwd_saved
     try:
         t_out = cls.jvp(ctx, *tangents)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _state, engine
 from ..tensor import Tensor
+from . import forward_ad
 from .grads import grad
 
 
@@ -27,18 +28,9 @@ def _tupled(x: Any) -> tuple:
     return tuple(x) if isinstance(x, tuple | list) else (x,)
 
 
-def _unsupported(**flags: bool) -> None:
-    for name, on in flags.items():
-        if on:
-            raise NotImplementedError(
-                f"gradcheck: {name}=True is not supported (only the "
-                f"reverse-mode Jacobian is checked); leave it False"
-            )
-
-
-def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarray]:
-    """The outputs of ``func`` with input ``i``'s values replaced by ``data`` (each input a
-    fresh Tensor with the original's requires_grad), as float64 host arrays."""
+def _fresh(inputs: tuple, i: int, data: Any) -> list:
+    """``inputs`` with input ``i``'s values replaced by ``data``: each Tensor a fresh one
+    with the original's requires_grad."""
     args = []
     for k, a in enumerate(inputs):
         if isinstance(a, Tensor):
@@ -48,8 +40,14 @@ def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarr
             args.append(t)
         else:
             args.append(a)
+    return args
+
+
+def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarray]:
+    """The outputs of ``func`` with input ``i``'s values replaced by ``data``, as float64
+    host arrays."""
     with _state.enable_grad():
-        outs = _tupled(func(*args))
+        outs = _tupled(func(*_fresh(inputs, i, data)))
     return [_host(o).astype(np.float64) for o in outs if isinstance(o, Tensor)]
 
 
@@ -98,6 +96,103 @@ def _fail(msg: str, raise_exception: bool) -> bool:
     return False
 
 
+def _forward(func: Callable, inputs: tuple, i: int) -> list[np.ndarray]:
+    """Per output, the Jacobian ``(out.size, inputs[i].size)`` from forward mode: one dual
+    evaluation per input element, its tangent a unit vector (a missing tangent is a zero
+    column, as in torch)."""
+    x = inputs[i]
+    xp = engine._rules._xp(x._data)
+    cols: list[list[np.ndarray]] = []
+    n_out = None
+    for k in range(x.size):
+        e = xp.zeros(x.size, x.dtype)
+        e[k] = 1
+        args = _fresh(inputs, i, x._data)
+        with _state.enable_grad(), forward_ad.dual_level():
+            args[i] = forward_ad.make_dual(args[i], Tensor(e.reshape(x._data.shape)))
+            outs = [o for o in _tupled(func(*args)) if isinstance(o, Tensor)]
+            tans = [forward_ad.unpack_dual(o).tangent for o in outs]
+        n_out = len(outs)
+        for j, (o, t) in enumerate(zip(outs, tans, strict=True)):
+            if len(cols) <= j:
+                cols.append([])
+            cols[j].append(np.zeros(o.size) if t is None
+                           else _host(t).astype(np.float64).reshape(-1))
+    if n_out is None:  # an input with no elements
+        outs = _evaluate(func, inputs, i, x._data)
+        return [np.zeros((o.size, 0)) for o in outs]
+    return [np.stack(c, axis=1) for c in cols]
+
+
+def _batched_forward(func: Callable, inputs: tuple, i: int) -> list[np.ndarray]:
+    """:func:`_forward`'s Jacobians from one ``vmap`` over the unit tangents."""
+    from ..batching.api import vmap
+
+    x = inputs[i]
+    xp = engine._rules._xp(x._data)
+    basis = Tensor(xp.eye(x.size, dtype=x.dtype).reshape((x.size,) + tuple(x.shape)))
+    args = _fresh(inputs, i, x._data)
+
+    def column(tan: Any) -> tuple:
+        a = list(args)
+        a[i] = forward_ad.make_dual(a[i], tan)
+        outs = [o for o in _tupled(func(*a)) if isinstance(o, Tensor)]
+        res = []
+        for o in outs:
+            t = forward_ad.unpack_dual(o).tangent
+            res.append(t if t is not None else xp.zeros(o.shape, o.dtype))
+        return tuple(res)
+
+    with _state.enable_grad(), forward_ad.dual_level():
+        cols = vmap(column)(basis)
+    return [_host(c).astype(np.float64).reshape(x.size, -1).T for c in cols]
+
+
+def _check_batched_grad(func: Callable, inputs: tuple, diff_idx: list, atol: float,
+                        rtol: float, raise_exception: bool) -> bool:
+    """The vector-Jacobian products of a batch of cotangents, taken under ``vmap`` (the
+    adjoints' batching rules), against one backward per cotangent."""
+    from ..batching.api import vmap
+    from ..transforms import vjp
+
+    def f(*xs: Any) -> tuple:
+        a = list(inputs)
+        for k, x in zip(diff_idx, xs, strict=True):
+            a[k] = x
+        outs = [o for o in _tupled(func(*a)) if isinstance(o, Tensor)]
+        return tuple(o for o in outs if o.dtype.kind in "fc")
+
+    with _state.enable_grad():
+        outs, vjp_fn = vjp(f, *[inputs[k]._data for k in diff_idx])
+    if not outs:
+        return True
+    rng = np.random.default_rng(0)
+    xp = engine._rules._xp(inputs[diff_idx[0]]._data)
+    cots = tuple(xp.asarray(rng.standard_normal((2,) + tuple(o.shape))).astype(o.dtype)
+                 for o in outs)
+    try:
+        batched = vmap(vjp_fn)(cots)
+    except Exception as e:
+        return _fail(f"While computing batched gradients (vmap of the vjp), got: {e}",
+                     raise_exception)
+    for r in range(2):
+        looped = vjp_fn(tuple(c[r] for c in cots))
+        for k, (b, g) in enumerate(zip(batched, looped, strict=True)):
+            if not np.allclose(_host(b)[r], _host(g), rtol=rtol, atol=atol):
+                return _fail(
+                    f"Batched grad mismatch for input {diff_idx[k]} (cotangent {r}): vmap "
+                    f"gave\n{_host(b)[r]}\nand one backward\n{_host(g)}\n", raise_exception)
+    return True
+
+
+def _compare(kind: str, j: int, i: int, n: np.ndarray, a: np.ndarray, rtol: float,
+             atol: float, raise_exception: bool) -> bool:
+    if np.allclose(a, n, rtol=rtol, atol=atol):
+        return True
+    return _fail(f"{kind} for output {j} with respect to input {i},\n"
+                 f"numerical:{n}\nanalytical:{a}\n", raise_exception)
+
+
 def gradcheck(
     func: Callable,
     inputs: Any,
@@ -120,18 +215,17 @@ def gradcheck(
     ``torch.autograd.gradcheck``: every Jacobian entry must satisfy
     ``|analytical - numerical| <= atol + rtol * |numerical|``. Returns True, or raises
     :class:`GradcheckError` naming the output and input (False with
-    ``raise_exception=False``). Use float64 inputs.
+    ``raise_exception=False``). Use float64 inputs. ``check_forward_ad=True`` also checks the
+    Jacobian forward mode gives (``forward_ad`` duals, one unit tangent per input element),
+    ``check_batched_forward_grad`` those columns from one ``vmap`` over the tangents, and
+    ``check_batched_grad`` the vector-Jacobian products of a batch of cotangents under
+    ``vmap`` against one backward each; ``check_backward_ad=False`` skips the reverse check.
 
     Example::
 
         x = gpuad.tensor(np.random.rand(3), requires_grad=True)
         gpuad.autograd.gradcheck(lambda x: gnp.sin(x) * x, (x,))
     """
-    _unsupported(
-        check_batched_grad=check_batched_grad,
-        check_forward_ad=check_forward_ad,
-        check_batched_forward_grad=check_batched_forward_grad,
-    )
     inputs = _tupled(inputs)
     diff_idx = [i for i, a in enumerate(inputs) if isinstance(a, Tensor) and a.requires_grad]
     if not diff_idx:
@@ -152,37 +246,55 @@ def gradcheck(
                 f"point ({x.dtype}); the check is likely to fail from rounding",
                 stacklevel=2,
             )
-    if not check_backward_ad:
-        return True
+    if not (check_backward_ad or check_forward_ad):
+        raise ValueError("gradcheck: check_backward_ad and check_forward_ad are both False: "
+                         "nothing to check")
+    if check_batched_forward_grad and not check_forward_ad:
+        raise ValueError("gradcheck: check_batched_forward_grad needs check_forward_ad=True")
     with _state.enable_grad():
         outs = _tupled(func(*inputs))
     tensors = [(j, o) for j, o in enumerate(o for o in outs if isinstance(o, Tensor))]
-    diff = [inputs[i] for i in diff_idx]
-    numerical = {i: _numerical(func, inputs, i, eps) for i in diff_idx}
     for j, o in tensors:
         if o.dtype.kind == "c":
             raise NotImplementedError(
                 f"gradcheck: output {j} is complex ({o.dtype}); complex "
                 f"gradients are checked by gpuad.testing.check_grads"
             )
-        if o.requires_grad:
-            analytical = _analytical(o, diff)
-        else:
-            analytical = [np.zeros((o.size, x.size)) for x in diff]
-        for k, i in enumerate(diff_idx):
-            n, a = numerical[i][j], analytical[k]
-            if not np.allclose(a, n, rtol=rtol, atol=atol):
-                what = (
-                    "Jacobian mismatch"
-                    if o.requires_grad
-                    else "Numerical gradient for a function expected to be zero (its output "
-                    "does not require grad) is not zero"
-                )
-                return _fail(
-                    f"{what} for output {j} with respect to input {i},\n"
-                    f"numerical:{n}\nanalytical:{a}\n",
-                    raise_exception,
-                )
+    diff = [inputs[i] for i in diff_idx]
+    numerical = {i: _numerical(func, inputs, i, eps) for i in diff_idx}
+    if check_backward_ad:
+        for j, o in tensors:
+            if o.requires_grad:
+                analytical = _analytical(o, diff)
+            else:
+                analytical = [np.zeros((o.size, x.size)) for x in diff]
+            for k, i in enumerate(diff_idx):
+                n, a = numerical[i][j], analytical[k]
+                what = ("Jacobian mismatch" if o.requires_grad else
+                        "Numerical gradient for a function expected to be zero (its output "
+                        "does not require grad) is not zero")
+                if not _compare(what, j, i, n, a, rtol, atol, raise_exception):
+                    return False
+        if check_batched_grad and not _check_batched_grad(func, inputs, diff_idx, atol, rtol,
+                                                          raise_exception):
+            return False
+    if check_forward_ad:
+        for i in diff_idx:
+            fwd = _forward(func, inputs, i)
+            for j, _ in tensors:
+                if not _compare("Jacobian computed with forward mode mismatch", j, i,
+                                numerical[i][j], fwd[j], rtol, atol, raise_exception):
+                    return False
+            if check_batched_forward_grad:
+                try:
+                    batched = _batched_forward(func, inputs, i)
+                except Exception as e:
+                    return _fail(f"While computing batched forward gradients (vmap over the "
+                                 f"tangents) for input {i}, got: {e}", raise_exception)
+                for j, _ in tensors:
+                    if not _compare("Batched forward Jacobian mismatch", j, i, fwd[j], batched[j],
+                                    rtol, atol, raise_exception):
+                        return False
     return True
 
 
@@ -207,11 +319,11 @@ def gradgradcheck(
 ) -> bool:
     """Check second derivatives as ``torch.autograd.gradgradcheck``: :func:`gradcheck` of
     ``(inputs, grad_outputs) -> grad(func(inputs), inputs, grad_outputs, create_graph=True)``.
-    ``grad_outputs`` default to fixed random values.
+    ``grad_outputs`` default to fixed random values. ``check_fwd_over_rev=True`` checks
+    forward mode over that first derivative too (``check_rev_over_rev=False``: only it).
 
     Example: ``gpuad.autograd.gradgradcheck(lambda x: gnp.sin(x) * x, (x,))``
     """
-    _unsupported(check_fwd_over_rev=check_fwd_over_rev)
     inputs = _tupled(inputs)
     with _state.enable_grad():
         outs = [o for o in _tupled(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
@@ -232,7 +344,7 @@ def gradgradcheck(
         )
     n = len(grad_outputs)
     diff_idx = [i for i, a in enumerate(inputs) if isinstance(a, Tensor) and a.requires_grad]
-    if not check_rev_over_rev:
+    if not (check_rev_over_rev or check_fwd_over_rev):
         return True
 
     def first_derivative(*args: Any) -> tuple:
@@ -251,6 +363,9 @@ def gradgradcheck(
         nondet_tol=nondet_tol,
         check_undefined_grad=check_undefined_grad,
         check_grad_dtypes=check_grad_dtypes,
+        check_batched_grad=check_batched_grad,
+        check_forward_ad=check_fwd_over_rev,
+        check_backward_ad=check_rev_over_rev,
         fast_mode=fast_mode,
         masked=masked,
     )

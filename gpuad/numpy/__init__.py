@@ -21,6 +21,7 @@ import numpy as _np
 from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient  # noqa: F401
+from .._numpy_protocol import with_ufunc_keywords as _with_ufunc_keywords
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
@@ -126,18 +127,9 @@ ndim = _r.ndim
 
 
 def _with_out(fn):
-    def f(*args, out=None):
-        r = fn(*args)
-        if out is None:
-            return r
-        if isinstance(out, Tensor):
-            assign_inplace(out, r, None)
-        else:
-            out[...] = r.data if isinstance(r, Tensor) else r
-        return out
-
-    f.__name__ = fn.__name__
-    f.__doc__ = f"``numpy.{fn.__name__}``, differentiable; ``out=`` writes in place."
+    f = _with_ufunc_keywords(fn, getattr(_np, fn.__name__))
+    f.__doc__ = (f"``numpy.{fn.__name__}``, differentiable; NumPy's ufunc keywords (``out=`` "
+                 f"writes in place, ``dtype=``, ``casting=``, ``where=`` with ``out=``).")
     return f
 
 
@@ -324,9 +316,14 @@ def _count(x, axis):
 
 def mean(x, axis=None, keepdims: bool = False, dtype=None):
     """Arithmetic mean over ``axis``."""
-    if dtype is not None:
-        x = astype(x, dtype)
-    return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    if dtype is None:
+        return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    # NumPy sums and divides in ``dtype`` (an integer one truncates)
+    dtype = _np.dtype(dtype)
+    s = sum(astype(x, dtype), axis, keepdims=keepdims)
+    s = s if _r.data(s).dtype == dtype else astype(s, dtype)
+    r = s / _count(x, axis)
+    return r if _r.data(r).dtype == dtype else astype(r, dtype)
 
 
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
@@ -759,9 +756,11 @@ def vdot(a, b):
 def diff(x, n: int = 1, axis: int = -1):
     """Discrete difference along ``axis``, ``n`` times."""
     axis = _r.one_axis(axis, ndim(x), "diff")
+    # booleans differ where they are unequal, as NumPy's (which has no boolean subtract)
+    step = not_equal if _r.data(x).dtype == _np.bool_ else _subtract
     for _ in range(n):
         m = shape(x)[axis]
-        x = _r._take_axis(x, 1, m, axis) - _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
+        x = step(_r._take_axis(x, 1, m, axis), _r._take_axis(x, 0, builtins.max(m - 1, 0), axis))
     return x
 
 
@@ -778,22 +777,21 @@ def cbrt(x):
         raise TypeError("cbrt: complex input is not supported (as in NumPy)")
     from ._more_math import ufunc_float
 
-    x = ufunc_float(x)
-    return sign(x) * power(abs(x), 1.0 / 3.0)
+    return _r.cbrt(ufunc_float(x))
 
 
 def deg2rad(x):
     """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (pi / 180.0)
+    return real_ufunc_float(x, "deg2rad") * (pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (180.0 / pi)
+    return real_ufunc_float(x, "rad2deg") * (180.0 / pi)
 
 
 def sinc(x):
@@ -816,9 +814,14 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
     """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
     two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
-    if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
-        # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
+    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+        # batched by vmap: NumPy's rule by primitives (each example's values stay inside),
+        # in floats as NumPy's (no wrap-around of |a - b| for integers)
         a, b = stop_gradient(a), stop_gradient(b)
+        bd = getattr(b, "dtype", None)
+        to = _np.result_type(bd if bd is not None else b, 1.0)
+        a, b = (astype(v, to) if isinstance(v, Tensor) and v.dtype.kind in "biu" else v
+                for v in (a, b))
         finite = _r.logical_and(_r.isfinite(a), _r.isfinite(b))
         fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
         near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),
@@ -843,6 +846,19 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
 
 
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
+
+
+def _take_ufunc_keywords(namespace: dict) -> None:
+    """Every function named after an elementwise NumPy ufunc takes its keywords (out=,
+    dtype=, where=, casting=); the primitives take them already (gpuad/prims/core.py)."""
+    for name, fn in list(namespace.items()):
+        uf = getattr(_np, name, None)
+        if isinstance(uf, _np.ufunc) and uf.signature is None and callable(fn) and not (
+                hasattr(fn, "rule") or getattr(fn, "_ufunc_keywords", False)):
+            namespace[name] = _with_ufunc_keywords(fn, uf)
+
+
+_take_ufunc_keywords(globals())
 
 
 def __getattr__(name: str):

@@ -190,6 +190,9 @@ def i0(x):
     """The modified Bessel function of the first kind, order 0. Example: ``gnp.i0(x)``"""
     from ..scipy import special
 
+    dt = getattr(data(x), "dtype", None)
+    if dt is not None and dt == _np.float16:  # NumPy keeps float16 (SciPy's loop is float32)
+        return _r.astype(special.i0(_r.astype(x, _np.float32)), _np.float16)
     return special.i0(x)
 
 

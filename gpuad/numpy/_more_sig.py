@@ -87,6 +87,15 @@ def _cast(a, dtype):
     return _r._xp(data(a)).asarray(data(a), dtype=dtype)
 
 
+def _result_as(r, dtype):
+    """A sum's or product's result in the ``dtype=`` asked for: NumPy accumulates in it, so
+    ``sum(int8, dtype=int8)`` is int8 (the integer sum computed wider is the same modulo
+    2**8; for booleans nonzero is the same as NumPy's or/and)."""
+    if dtype is None or data(r).dtype == _np.dtype(dtype):
+        return r
+    return _cast(r, dtype)
+
+
 def _arg_extreme(prim, a, axis, out, keepdims, name):
     r = prim(a, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
     if keepdims and ndim(a):
@@ -224,7 +233,7 @@ def _sum_any(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial
     r = _sum0(a, axis, keepdims=keepdims)
     if initial is not None:
         r = r + initial
-    return _to_out(r, out, "sum")
+    return _to_out(_result_as(r, dtype), out, "sum")
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
@@ -240,7 +249,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
     r = _prod0(a, axis, keepdims=keepdims)
     if initial is not None:
         r = r * initial
-    return _to_out(r, out, "prod")
+    return _to_out(_result_as(r, dtype), out, "prod")
 
 
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):

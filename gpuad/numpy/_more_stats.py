@@ -28,6 +28,7 @@ from ..rules import (
     where,
 )
 from ..tensor import Tensor
+from ._more_sig import _result_as, _to_out
 
 
 def _arr(a):
@@ -87,39 +88,35 @@ def _masked(a, where_):
 def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
            where=None):
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
-    _no_out(out, "nansum")
     f, _ = _filled(_masked(a, where), 0)
     r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
-    return r if initial is None else r + initial
+    return _to_out(_result_as(r if initial is None else r + initial, dtype), out, "nansum")
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
             where=None):
     """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
-    _no_out(out, "nanprod")
     f, _ = _filled(_masked(a, where), 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
     r = _r.prod(f, axis, keepdims=keepdims)
-    return r if initial is None else r * initial
+    return _to_out(_result_as(r if initial is None else r * initial, dtype), out, "nanprod")
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum treating NaN as zero. Example: ``gnp.nancumsum(x)``"""
-    _no_out(out, "nancumsum")
     f, _ = _filled(a, 0)
     if dtype is not None:
         f = _r.astype(f, dtype)
-    return _r.cumsum(f, axis)
+    return _to_out(_result_as(_r.cumsum(f, axis), dtype), out, "nancumsum")
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product treating NaN as one. Example: ``gnp.nancumprod(x)``"""
-    _no_out(out, "nancumprod")
     f, _ = _filled(a, 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
-    return _r.cumprod(f, axis)
+    return _to_out(_result_as(_r.cumprod(f, axis), dtype), out, "nancumprod")
 
 
 def _count(nan, axis, keepdims):
@@ -131,7 +128,11 @@ def _safe_div(num, cnt):
     """``num / cnt`` with NaN where ``cnt <= 0`` (no division by zero on either path)."""
     xp = _r._xp(cnt)
     bad = cnt <= 0
-    return where(bad, _np.nan, num / xp.where(bad, 1, cnt))
+    # the count in ``num``'s precision: a float32 mean stays float32, as NumPy's
+    real = _np.finfo(data(num).dtype).dtype if data(num).dtype.kind in "fc" else _np.float64
+    den = xp.where(bad, 1, cnt)  # (inside vmap a batched Tensor)
+    den = _r.astype(den, real) if isinstance(den, Tensor) else xp.asarray(den, dtype=real)
+    return where(bad, _np.nan, num / den)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
@@ -144,7 +145,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     if nan is None:
         from . import mean
 
-        return mean(a, axis, keepdims=keepdims)
+        return mean(a, axis, keepdims=keepdims, dtype=dtype)
     ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
 
@@ -183,8 +184,15 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
         from . import var
 
         return var(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    sq = _r.sum(dev * dev, ax, keepdims=keepdims)
+    sq = _r.sum(_abs2(dev), ax, keepdims=keepdims)
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
+
+
+def _abs2(d):
+    """``|d|**2``, real for complex ``d`` (a variance is real)."""
+    from ..complex_rules import conj, real
+
+    return real(d * conj(d)) if data(d).dtype.kind == "c" else d * d
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
@@ -828,6 +836,8 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
     ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
     arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
     f = _arr(f)
+    if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
+        f = _r.astype(f, _np.float64)
     nd = ndim(f)
     axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
         axis, int) else (one_axis(axis, nd, "gradient"),)
@@ -851,7 +861,7 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
             raise ValueError("gradient: shape of the array too small to calculate a numerical "
                              "gradient, at least (edge_order + 1) elements are required")
         out.append(_gradient_axis(f, ax, dx, edge_order, m))
-    return out[0] if n == 1 else out
+    return out[0] if n == 1 else tuple(out)  # (a tuple, as NumPy 2)
 
 
 def _gradient_axis(f, ax, dx, edge_order, m):
@@ -912,7 +922,9 @@ def _gradient_axis(f, ax, dx, edge_order, m):
             b1 = -(d2 + d1) / (d1 * d2)
             c1 = (2.0 * d2 + d1) / (d2 * (d1 + d2))
             last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
-    return concatenate([first, inner, last], ax)
+    r = concatenate([first, inner, last], ax)
+    # float64 coordinates leave a float32 (complex64) ``f``'s precision, as NumPy's
+    return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
 
 
 __all__ = ["nansum", "nanprod", "nancumsum", "nancumprod", "nanmean", "nanvar", "nanstd",
