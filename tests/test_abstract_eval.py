@@ -53,7 +53,7 @@ def _array(rng, shape, dtype):
 
 
 # entrywise primitives whose forward takes keyword parameters: one value of each
-PARAMS = {"orthopoly": {"kind": "chebyshev_polynomial_t", "k": 1}}
+PARAMS = {"orthopoly": {"kind": "chebyshev_polynomial_t", "k": 1}, "zeta": {"riemann": True}}
 
 
 @pytest.mark.parametrize("name", sorted(ENTRYWISE - {"astype"}))

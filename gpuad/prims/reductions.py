@@ -200,7 +200,16 @@ def _lse_fwd(xp, x, axis, keepdims, shape):
     if m.dtype.kind == "c":  # shift by the real part alone: the imaginary part stays the
         m = m.real           # principal argument, in (-pi, pi], as torch's and SciPy's
     m = xp.where(xp.isfinite(m), m, 0)
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if x.dtype.kind == "f":
+        # log1p of the terms below the maximum (and of its repeats): log of a sum rounded to 1
+        # would drop them (SciPy's gh-18295: logsumexp([0, -40]) is 4.2e-18, not 0)
+        top = x == m
+        rest = xp.sum(xp.where(top, 0, xp.exp(x - m)), axis=axis, keepdims=True)
+        repeats = (xp.sum(top, axis=axis, keepdims=True) - 1).astype(x.dtype)
+        out = xp.where(repeats >= 0, xp.log1p(rest + xp.maximum(repeats, 0)),
+                       xp.log(rest)) + m
+    else:
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else (out.reshape(
         [n for i, n in enumerate(x.shape) if axis is not None and i not in axis]))
 

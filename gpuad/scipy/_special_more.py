@@ -11,10 +11,12 @@ from typing import Any
 import numpy as _np
 
 from .. import numpy as gnp
-from ..rules import cos, data, erf, exp, prim, sin
+from ..rules import cos, data, erf, exp, prim, sin, where
 from ._special_rules import (
+    ASYMPTOTIC_X,
     SQRT_2PI,
     _fwd,
+    _tail,
     gammaln,
     jn,
     no_derivative,
@@ -54,20 +56,56 @@ def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:
     return gnp.where(ok, gnp.exp(gammaln(n_ + 1) - gammaln(k_ + 1) - gammaln(n_ + 1 - k_)), 0.0)
 
 
+# exprel(t) = expm1(t) / t = sum_k t^k / (k + 1)! for |t| < 0.1 (eleven terms reach round-off)
+_EXPREL = [1 / math.factorial(k + 1) for k in range(12)]
+
+
 def _boxcox(logx: Any, lmbda: Any) -> Any:
-    zero = _raw(lmbda) == 0
-    lam = gnp.where(zero, 1.0, lmbda)
-    return gnp.where(zero, logx, gnp.expm1(lam * logx) / lam)
+    """``expm1(lmbda logx) / lmbda``; where ``|lmbda logx| < 0.1`` (lmbda = 0 included) as
+    ``logx * exprel(lmbda logx)`` by its power series, so that the derivative in lmbda, which
+    the quotient would give as a difference of nearly equal numbers, keeps its digits (and is
+    ``logx^2 / 2`` at lmbda = 0); where ``lmbda logx > 700`` as ``exp(lmbda logx -
+    log|lmbda|)``, finite where the quotient is."""
+    ld, td = _raw(logx), _raw(lmbda) * _raw(logx)
+    small = abs(td) < 0.1
+    lam_s, log_s = gnp.where(small, lmbda, 0.0), gnp.where(small, logx, 0.0)
+    t = lam_s * log_s
+    series = _EXPREL[-1]
+    for c in reversed(_EXPREL[:-1]):
+        series = series * t + c
+    huge = td > 700  # e^t overflows where e^t / lmbda may not: exp(t - log|lmbda|)
+    lam_b, log_b = gnp.where(small, 1.0, lmbda), gnp.where(small | huge, 0.0, logx)
+    lam_h, log_h = gnp.where(huge, lmbda, 1.0), gnp.where(huge, logx, 0.0)
+    far = gnp.sign(lam_h) * gnp.exp(lam_h * log_h - gnp.log(abs(lam_h))) - 1 / lam_h
+    out = gnp.where(small, log_s * series,
+                    gnp.where(huge, far, gnp.expm1(lam_b * log_b) / lam_b))
+    return gnp.where((_raw(lmbda) == 0) & gnp.isinf(ld), logx, out)  # log(0), log(inf)
+
+
+def _weakly(x: Any, other: Any) -> tuple[Any, Any]:
+    """``x`` and ``other`` with a Python number among them made an array of the other's float
+    dtype (a Python number does not promote a float32 argument, as in SciPy)."""
+    def dt(v):
+        d = getattr(data(v), "dtype", None)
+        return d if d is not None and d.kind == "f" else None
+
+    if isinstance(x, int | float) and dt(other) is not None:
+        x = gnp.asarray(x, dtype=dt(other))
+    if isinstance(other, int | float) and dt(x) is not None:
+        other = gnp.asarray(other, dtype=dt(x))
+    return x, other
 
 
 def boxcox(x: Any, lmbda: Any) -> Any:
     """The Box-Cox transform ``(x**lmbda - 1) / lmbda``, ``log x`` at ``lmbda = 0``.
     Example: ``sps.boxcox(x, 0.5)``"""
+    x, lmbda = _weakly(x, lmbda)
     return _boxcox(gnp.log(x), lmbda)
 
 
 def boxcox1p(x: Any, lmbda: Any) -> Any:
     """``boxcox(1 + x, lmbda)``, accurate for small ``x``. Example: ``sps.boxcox1p(x, 0.5)``"""
+    x, lmbda = _weakly(x, lmbda)
     return _boxcox(gnp.log1p(x), lmbda)
 
 
@@ -100,8 +138,17 @@ def bessel_jn(z: Any, *, v: int, n_iter: int = 50) -> Any:
 
 # ---- one primitive each --------------------------------------------------------------------
 
-_dawsn = prim("dawsn", _fwd("dawsn"), vjp=[lambda g, ans, x: g * (1 - 2 * x * ans)],
-             jvp="vjp", guard=True)
+
+
+def _dawsn_dx(g, ans, x):
+    """``1 - 2 x dawsn(x)``; for large |x|, where ``2 x dawsn(x)`` is near 1, its asymptotic
+    series ``-sum_k (2k-1)!! / (2 x^2)^k`` (the difference would lose its digits)."""
+    far = abs(data(x)) >= ASYMPTOTIC_X
+    near = 1 - 2 * where(far, 0.0, x) * ans
+    return g * where(far, -_tail(where(far, x, ASYMPTOTIC_X), False), near)
+
+
+_dawsn = prim("dawsn", _fwd("dawsn"), vjp=[_dawsn_dx], jvp="vjp", guard=True)
 
 
 def _part(name: str, k: int):

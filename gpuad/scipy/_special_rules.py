@@ -18,7 +18,7 @@ import numpy as _np
 
 from .. import _value_checks as _vc
 from .._raw import _xp
-from ..rules import MissingRuleError, data, exp, log, log1p, prim, sign, where
+from ..rules import MissingRuleError, cos, data, exp, log, log1p, prim, sign, sin, where
 from ..tensor import Tensor
 
 SQRT_PI = math.sqrt(math.pi)
@@ -142,7 +142,22 @@ def _gammaln_denormal_safe(xp, x):
 _gammaln_denormal_safe.__name__ = "gammaln"
 gammaln = prim("gammaln", _gammaln_denormal_safe, vjp=[lambda g, ans, x: g * digamma(x)],
                jvp="vjp", guard=True)
-rgamma = _elementwise("rgamma", [lambda g, ans, x: -g * ans * digamma(x)])
+
+
+def _rgamma_dx(g, ans, x):
+    """-rgamma(x) digamma(x), which is 0 * nan at the poles of gamma (x = 0, -1, -2, ...);
+    there the reflection ``1/gamma(x) = sin(pi x) gamma(1 - x) / pi`` gives the derivative
+    ``gamma(1 - x) (cos(pi x) - sin(pi x) digamma(1 - x) / pi)`` (``(-1)^n n!`` at ``-n``),
+    each branch fed only its own arguments so that no nan reaches a higher derivative."""
+    xd = data(x)
+    pole = (xd <= 0) & (xd % 1 == 0)
+    xp_ = where(pole, x, 0.5)
+    reflected = gamma(1 - xp_) * (cos(math.pi * xp_)
+                                  - sin(math.pi * xp_) * digamma(1 - xp_) / math.pi)
+    return g * where(pole, reflected, -ans * digamma(where(pole, 0.5, x)))
+
+
+rgamma = _elementwise("rgamma", [_rgamma_dx])
 gammasgn = prim("gammasgn", _fwd("gammasgn"), nondiff=True, guard=True)
 
 
@@ -238,12 +253,48 @@ entr = _elementwise("entr", [lambda g, ans, x: -g * (log(x) + 1)])
 # 1 - erf: holomorphic like erf, so complex arguments differentiate through it
 erfc = prim("erfc", _fwd("erfc"), vjp=[lambda g, ans, x: g * (-2 / SQRT_PI) * exp(-(x * x))],
             jvp="vjp", guard=True, cplx="holo")
-erfcx = _elementwise("erfcx", [lambda g, ans, x: g * (2 * x * ans - 2 / SQRT_PI)])
+# sum_{k=1}^{15} (2k-1)!! u^k, with alternating signs for erfcx: the asymptotic series of
+# erfcx'(x) (2/sqrt(pi) times it) and of 1 - 2 x dawsn(x) in u = 1/(2 x^2), which reach
+# round-off for |x| >= ASYMPTOTIC_X, where the closed forms lose digits to cancellation
+ASYMPTOTIC_X = 10.0
+_DOUBLE_FACTORIALS = [float(math.prod(range(1, 2 * k, 2))) for k in range(1, 16)]
+
+
+def _tail(x, alternating: bool):
+    """``sum_k (+-1)^k (2k-1)!! / (2 x^2)^k`` for k = 1..15, by Horner's rule."""
+    u = 1 / (2 * (x * x))
+    s = 0.0
+    for k in range(len(_DOUBLE_FACTORIALS), 0, -1):
+        c = _DOUBLE_FACTORIALS[k - 1] * (-1.0 if alternating and k % 2 else 1.0)
+        s = (s + c) * u
+    return s
+
+
+def _erfcx_dx(g, ans, x):
+    """``2 x erfcx(x) - 2/sqrt(pi)``; for large x, where both terms are near 2/sqrt(pi) and
+    their difference ~ -1/(sqrt(pi) x^2) would lose all digits, its asymptotic series."""
+    far = data(x) >= ASYMPTOTIC_X
+    near = 2 * where(far, 0.0, x) * ans - 2 / SQRT_PI
+    return g * where(far, (2 / SQRT_PI) * _tail(where(far, x, ASYMPTOTIC_X), True), near)
+
+
+erfcx = _elementwise("erfcx", [_erfcx_dx])
 erfinv = _elementwise("erfinv", [lambda g, ans, x: g * (SQRT_PI / 2) * exp(ans * ans)])
 erfcinv = _elementwise("erfcinv", [lambda g, ans, x: g * (-SQRT_PI / 2) * exp(ans * ans)])
 ndtr = _elementwise("ndtr", [lambda g, ans, x: g * exp(-0.5 * (x * x) - HALF_LOG_2PI)])
-log_ndtr = _elementwise("log_ndtr",
-                        [lambda g, ans, x: g * exp(-0.5 * (x * x) - HALF_LOG_2PI - ans)])
+
+
+def _log_ndtr_dx(g, ans, x):
+    """``pdf(x) / ndtr(x)``: for x < 0 as ``sqrt(2/pi) / erfcx(-x/sqrt(2))`` (the Gaussian
+    factors cancel exactly; ``exp(-x^2/2 - log ndtr(x))`` would take the difference of two
+    numbers of size x^2/2), for x >= 0 as that exponential (no cancellation there)."""
+    neg = data(x) < 0
+    lower = math.sqrt(2 / math.pi) / erfcx(where(neg, x, -1.0) * (-1 / math.sqrt(2)))
+    xu, au = where(neg, 0.0, x), where(neg, 0.0, ans)
+    return g * where(neg, lower, exp(-0.5 * (xu * xu) - HALF_LOG_2PI - au))
+
+
+log_ndtr = _elementwise("log_ndtr", [_log_ndtr_dx])
 ndtri = _elementwise("ndtri", [lambda g, ans, x: g * SQRT_2PI * exp(0.5 * (ans * ans))])
 
 
@@ -411,13 +462,22 @@ def _expn_dx(g, ans, n, x):
 expn = _elementwise("expn", [no_derivative("expn", "n", "an integer order"), _expn_dx])
 
 
-def _zeta_fwd(xp, x, q):
-    return scipy_function(xp, "zeta")(x, q)
+def _zeta_fwd(xp, x, q, riemann=False):
+    """Hurwitz's zeta(x, q); with ``riemann`` Riemann's zeta(x) (q is then 1 and unused),
+    which differs from zeta(x, 1) below x = 1, where SciPy's Hurwitz function is nan.
+    CuPy has no one-argument zeta: there it is ``1 + zetac(x)``."""
+    if not riemann:
+        return scipy_function(xp, "zeta")(x, q)
+    out = (scipy_function(xp, "zeta")(x) if xp is _np
+           else 1 + scipy_function(xp, "zetac")(x))
+    shape = _np.broadcast_shapes(_np.shape(x), _np.shape(q))  # the shape q would give
+    return out if _np.shape(out) == shape else xp.ascontiguousarray(xp.broadcast_to(out, shape))
 
 
 zeta_ = prim("zeta", _zeta_fwd,
              vjp=[no_derivative("zeta", "x", "its derivative in x has no closed form"),
-                  lambda g, ans, x, q: -g * x * zeta_(x + 1, q)], jvp="vjp", guard=True)
+                  lambda g, ans, x, q, riemann=False: -g * x * zeta_(x + 1, q)], jvp="vjp",
+             guard=True)
 poch = _elementwise("poch", [lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
                              lambda g, ans, z, m: g * ans * digamma(z + m)])
 

@@ -144,7 +144,9 @@ def zeta(x: Any, q: Any = None) -> Any:
 
     Example: ``sps.zeta(2.0, q)``
     """
-    return zeta_(x, 1.0 if q is None else q)
+    if q is None:  # Riemann's: for x < 1 not Hurwitz's zeta(x, 1) (nan there in SciPy)
+        return zeta_(x, 1.0, riemann=True)
+    return zeta_(x, q)
 
 _DOCS = {
     erfc: ("erfc(x)", "``1 - erf(x)``, accurate for large x.", "erfc(3.0)"),
@@ -252,7 +254,13 @@ def log_expit(x: Any) -> Any:
 
 def logit(x: Any) -> Any:
     """The inverse of :func:`expit`: ``log(x / (1 - x))``. Example: ``logit(0.5)`` is 0."""
-    return gnp.log(x) - gnp.log1p(-x)
+    # near 1/2 the two logs nearly cancel: there log1p((2x - 1) / (1 - x)), whose parts are
+    # exact (as SciPy's, on 0.3 < x < 0.65)
+    x = gnp.asarray(x)
+    xd = _r.data(x)
+    mid = (xd > 0.3) & (xd < 0.65)
+    xm, xo = gnp.where(mid, x, 0.5), gnp.where(mid, 0.5, x)
+    return gnp.where(mid, gnp.log1p((2 * xm - 1) / (1 - xm)), gnp.log(xo) - gnp.log1p(-xo))
 
 
 def softplus(x: Any) -> Any:
@@ -338,7 +346,10 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     m = xp.where(xp.isfinite(m), m, 0)
     # an element of weight 0 is left out even where its a is nan or +inf, as SciPy and JAX
     # (there the derivative in its b is taken as 0; elsewhere it is exp(a - out))
-    dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad))
+    # (and where b * exp(a - m) would be 0 * inf: SciPy's logsumexp([1, 1e4], b=[1, 0]) is 1)
+    with _np.errstate(over="ignore"):
+        dropped = (xp.asarray(bd) == 0) & (xp.isnan(ad) | xp.isposinf(ad)
+                                           | xp.isposinf(xp.exp(ad - m)))
     a = gnp.where(dropped, -xp.inf, a)
     s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
     sd = xp.asarray(_r.data(s))

@@ -132,6 +132,8 @@ def test_added_functions_against_jax(backend, name, gf, jf, args, diff):
             gg = _host(ad.grad(lambda v, i=i: gnp.sum(gf(*[_dev(a) for a in args[:i]], v, *[
                 _dev(a) for a in args[i + 1:]])))(_dev(args[i])))
         ok = np.isfinite(jg) & (fin if fin.shape == jg.shape else fin.all(axis=0))
+        if name in ("boxcox", "boxcox1p") and i == 1:  # at lmbda = 0 JAX's where gives 0,
+            ok &= args[1] != 0  # gpuad the limit log(x)^2 / 2 (test_scipy_special_suite.py)
         np.testing.assert_allclose(gg[ok], jg[ok], rtol=max(rtol, 1e-8), atol=1e-12,
                                    err_msg=f"{name} d/darg{i}")
 

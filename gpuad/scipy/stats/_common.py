@@ -75,6 +75,13 @@ def positive_or_one(p: Any) -> Any:
     return p if not isinstance(p, int | float) or p > 0 else 1.0
 
 
+def log_prob(p: Any, q: Any) -> Any:
+    """``log p`` for a probability ``p`` with complement ``q = 1 - p`` (both computed
+    accurately): ``log1p(-q)`` where ``p > 1/2``, whose digits ``p`` itself has lost."""
+    big = raw(p) > 0.5
+    return gnp.where(big, gnp.log1p(-gnp.where(big, q, 0.0)), gnp.log(gnp.where(big, 1.0, p)))
+
+
 def nan_where(bad: Any, value: Any) -> Any:
     """``value`` with nan where the (raw, boolean) ``bad`` holds."""
     return gnp.where(bad, gnp.nan, value)

@@ -14,7 +14,7 @@ from typing import Any
 from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import betainc, betaincc, betaln, xlog1py, xlogy
-from ._common import log_scale, standardize, valid_scale, valid_shape
+from ._common import log_prob, log_scale, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -24,10 +24,10 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """
     y = standardize(x, loc, scale)
     yd = data(y)
-    inside = (yd >= 0) & (yd <= 1)
-    ys = gnp.where(inside, y, 0.5)
+    outside = (yd < 0) | (yd > 1)  # a nan x stays nan, as in SciPy
+    ys = gnp.where(outside, 0.5, y)
     val = xlogy(a - 1, ys) + xlog1py(b - 1, -ys) - betaln(a, b) - log_scale(scale)
-    return valid_shape(valid_scale(gnp.where(inside, val, -gnp.inf), scale), a, b)
+    return valid_shape(valid_scale(gnp.where(outside, -gnp.inf, val), scale), a, b)
 
 
 def pdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -48,7 +48,9 @@ def cdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log cdf``. Example: ``beta.logcdf(0.3, 2.0, 5.0)``"""
-    return gnp.log(cdf(x, a, b, loc, scale))
+    # the complement as I_{1-y}(b, a): betainc alone (CuPy has no betaincc), and 1 - y is
+    # exact where it matters (y near 1)
+    return log_prob(cdf(x, a, b, loc, scale), betainc(b, a, 1 - _clipped(x, loc, scale)))
 
 
 def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -59,7 +61,7 @@ def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log sf``. Example: ``beta.logsf(0.3, 2.0, 5.0)``"""
-    return gnp.log(sf(x, a, b, loc, scale))
+    return log_prob(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))
 
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

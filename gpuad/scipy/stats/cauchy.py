@@ -9,14 +9,18 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import standardize
+from ._common import log_prob, raw, standardize
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``-log(pi scale (1 + z^2))`` with ``z = (x - loc) / scale``. Example:
+    """``-log(pi scale (1 + z^2))`` with ``z = (x - loc) / scale`` (for ``|z| > 1`` as
+    ``-log(pi scale) - 2 log|z| - log1p(1/z^2)``: no overflow of ``z^2``). Example:
     ``cauchy.logpdf(0.5)``"""
     z = standardize(x, loc, scale)
-    return -(gnp.log(math.pi * gnp.asarray(scale)) + gnp.log1p(z * z))
+    far = abs(raw(z)) > 1
+    zn, zf = gnp.where(far, 0.0, z), abs(gnp.where(far, z, 1.0))
+    log_1pz2 = gnp.where(far, 2 * gnp.log(zf) + gnp.log1p(1 / (zf * zf)), gnp.log1p(zn * zn))
+    return -(gnp.log(math.pi * gnp.asarray(scale)) + log_1pz2)
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -25,13 +29,15 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``1/2 + arctan(z) / pi``. Example: ``cauchy.cdf(0.5)``"""
-    return 0.5 + gnp.arctan(standardize(x, loc, scale)) / math.pi
+    """``1/2 + arctan(z) / pi``, as ``arctan2(1, -z) / pi`` (no cancellation in the lower
+    tail). Example: ``cauchy.cdf(0.5)``"""
+    z = standardize(x, loc, scale)
+    return gnp.arctan2(gnp.ones_like(raw(z)), -z) / math.pi
 
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``log cdf``. Example: ``cauchy.logcdf(0.5)``"""
-    return gnp.log(cdf(x, loc, scale))
+    """``log cdf`` (from the sf where the cdf is near 1). Example: ``cauchy.logcdf(0.5)``"""
+    return log_prob(cdf(x, loc, scale), sf(x, loc, scale))
 
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -44,14 +50,27 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return logcdf(-x, -loc, scale)
 
 
+def _quantile(q: Any) -> Any:
+    """``tan(pi (q - 1/2))``, inside (0, 1) as ``-1/tan(pi q)`` below 1/2 and
+    ``1/tan(pi (1 - q))`` above (the tails keep their digits); at and beyond 0 and 1 the
+    formula itself, as JAX (-1.6e16 at 0, where SciPy has -inf)."""
+    qd = raw(q)
+    inner = (qd > 0) & (qd < 1)
+    upper = qd > 0.5
+    p = gnp.where(inner, gnp.where(upper, 1 - q, q), 0.25)
+    val = 1 / gnp.tan(math.pi * p)
+    edge = gnp.tan(math.pi * gnp.where(inner, 0.5, q) - math.pi / 2)
+    return gnp.where(inner, gnp.where(upper, val, -val), edge)
+
+
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale tan(pi (q - 1/2))``. Example: ``cauchy.ppf(0.9)``"""
-    return gnp.tan(math.pi * q - math.pi / 2) * scale + loc
+    return _quantile(q) * scale + loc
 
 
 def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The inverse of :func:`sf`. Example: ``cauchy.isf(0.1)``"""
-    return gnp.tan(math.pi / 2 - math.pi * q) * scale + loc
+    return -_quantile(q) * scale + loc
 
 
 __all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import numpy as gnp
 from . import gamma as _gamma
 
 
@@ -42,7 +41,7 @@ def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log sf``. Example: ``chi2.logsf(2.0, 3.0)``"""
-    return gnp.log(sf(x, df, loc, scale))
+    return _gamma.logsf(x, 0.5 * df, loc, 2 * scale)
 
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

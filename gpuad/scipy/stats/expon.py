@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
+from ...jax_nn import log1mexp
 from ._common import raw
 
 
@@ -43,8 +44,10 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``log(1 - sf)``. Example: ``expon.logcdf(2.0)``"""
-    return gnp.log1p(-sf(x, loc, scale))
+    """``log(1 - exp(-(x - loc)/scale))``, accurate near ``loc`` and far above it. Example:
+    ``expon.logcdf(2.0)``"""
+    below = _below(x, loc)
+    return gnp.where(below, -gnp.inf, log1mexp(gnp.where(below, 1.0, (x - loc) / scale)))
 
 
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import gammainc, gammaincc, gammaln, xlogy
-from ._common import log_scale, standardize, valid_scale, valid_shape
+from ._common import log_prob, log_scale, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -22,10 +22,10 @@ def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     Example: ``gamma.logpdf(1.5, 2.0)``
     """
     y = standardize(x, loc, scale)
-    inside = data(y) >= 0
-    ys = gnp.where(inside, y, 1.0)
+    below = data(y) < 0  # a nan x stays nan, as in SciPy
+    ys = gnp.where(below, 1.0, y)
     val = xlogy(a - 1, ys) - ys - gammaln(a) - log_scale(scale)
-    return valid_shape(valid_scale(gnp.where(inside, val, -gnp.inf), scale), a)
+    return valid_shape(valid_scale(gnp.where(below, -gnp.inf, val), scale), a)
 
 
 def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -36,25 +36,25 @@ def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def cdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``gammainc(a, max(y, 0))``. Example: ``gamma.cdf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
-    return valid_shape(valid_scale(gammainc(a, gnp.where(data(y) >= 0, y, 0.0)), scale), a)
+    return valid_shape(valid_scale(gammainc(a, gnp.where(data(y) < 0, 0.0, y)), scale), a)
 
 
 def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log cdf``. Example: ``gamma.logcdf(1.5, 2.0)``"""
-    return gnp.log(cdf(x, a, loc, scale))
+    return log_prob(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
 def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x) = gammaincc(a, max(y, 0))``. Example: ``gamma.sf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
-    return valid_shape(valid_scale(gammaincc(a, gnp.where(data(y) >= 0, y, 0.0)), scale),
+    return valid_shape(valid_scale(gammaincc(a, gnp.where(data(y) < 0, 0.0, y)), scale),
                        a)
 
 
 
 def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log sf``. Example: ``gamma.logsf(1.5, 2.0)``"""
-    return gnp.log(sf(x, a, loc, scale))
+    return log_prob(sf(x, a, loc, scale), cdf(x, a, loc, scale))
 
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

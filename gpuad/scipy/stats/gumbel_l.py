@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
+from ...jax_nn import log1mexp
 from ._common import raw, standardize
 from .gumbel_r import _scaled
 
@@ -27,7 +28,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``log(1 - exp(-exp(z)))``. Example: ``gumbel_l.logcdf(0.5)``"""
-    return _scaled(gnp.log(-gnp.expm1(-gnp.exp(standardize(x, loc, scale)))), scale)
+    return _scaled(log1mexp(gnp.exp(standardize(x, loc, scale))), scale)
 
 
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:

@@ -41,7 +41,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``1 - exp(-exp(-z))``. Example: ``gumbel_r.sf(0.5)``"""
-    return _scaled(1 - gnp.exp(-gnp.exp((loc - x) / scale)), scale)
+    return _scaled(-gnp.expm1(-gnp.exp((loc - x) / scale)), scale)
 
 
 def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:

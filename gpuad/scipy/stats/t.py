@@ -13,7 +13,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from .._special_rules import gammaln, stdtr
-from ._common import log_scale, positive_or_one, standardize, valid_scale, valid_shape
+from ._common import log_prob, log_scale, positive_or_one, standardize, valid_scale, valid_shape
 
 
 def _std_logpdf(z: Any, df: Any) -> Any:
@@ -40,7 +40,7 @@ def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log P(X <= x)``. Example: ``t.logcdf(-2.0, 5.0)``"""
-    return gnp.log(cdf(x, df, loc, scale))
+    return log_prob(cdf(x, df, loc, scale), sf(x, df, loc, scale))
 
 
 def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -50,7 +50,7 @@ def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``log P(X > x)``. Example: ``t.logsf(2.0, 5.0)``"""
-    return gnp.log(sf(x, df, loc, scale))
+    return log_prob(sf(x, df, loc, scale), cdf(x, df, loc, scale))
 
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
