@@ -274,6 +274,19 @@ class Tracer:
                 self.register(owner)
         return vid
 
+    def batched_reads(self, args) -> None:
+        """A batched primitive runs on its arguments' arrays, without the Tensors: a value
+        with a history, batched by a vmap around the trace, that the function reads without
+        receiving it (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument)
+        must be seen here, with its Tensor, to be refused (:meth:`var`) rather than captured
+        as a constant that drops its batching and its derivative."""
+        if self.paused or threading.get_ident() != self.thread or not self.outer:
+            return
+        for a in args:
+            if isinstance(a, Tensor) and a._bat is not None and a.requires_grad \
+                    and id(a._data) not in self.ids and self.outer.intersection(a._bat):
+                self.var(a._data, a)
+
     def literal(self, arr) -> None:
         """Hold ``arr``, made inside the trace from a Python number (a static argument that a
         transform turns into an array), as a constant of the program."""
