@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import itertools
 import warnings
 
 import numpy as np
@@ -276,8 +275,8 @@ def jacobians_with_aux(M):
 
 @case(args=())
 def jacobians_of_empty_arrays(M):
-    return lambda: (M.T.jacrev(lambda x: M.np.sum(x) * np.ones(2))(np.ones(0)),
-                    M.T.jacfwd(lambda x: M.np.sum(x) * np.ones(2))(np.ones(0)),
+    return lambda: (M.T.jacrev(lambda x: M.np.sum(x) * M.np.ones(2))(np.ones(0)),
+                    M.T.jacfwd(lambda x: M.np.sum(x) * M.np.ones(2))(np.ones(0)),
                     M.T.jacrev(lambda x: x[:0])(np.ones(3)),
                     M.T.jacfwd(lambda x: x[:0])(np.ones(3)))
 
@@ -303,13 +302,10 @@ def _nested(order):
     return build
 
 
-# grad innermost (a scalar function), vmap over the first argument somewhere outside it
-for _order in itertools.permutations(["vmap", "jit", "jit2", "jacfwd"]):
-    _o = tuple("jit" if t == "jit2" else t for t in _order) + ("grad",)
-    if _o[0] != "vmap" and "vmap" in _o[:2] or _o.count("jit") > 2:
-        continue
-    case(_nested(_o), args=(np.linspace(0.2, 0.9, 12).reshape(3, 4), np.linspace(0.5, 1.5, 4)))
-for _o in [("vmap", "grad"), ("jit", "vmap", "grad"), ("vmap", "jit", "grad"),
+# grad innermost (a scalar function); vmap over the first argument outside it
+for _o in [("vmap", "jit", "jacfwd", "jit", "grad"), ("jit", "jacfwd", "vmap", "jit", "grad"),
+           ("jacfwd", "jit", "vmap", "jit", "grad"), ("jit", "jit", "vmap", "jacfwd", "grad"),
+           ("vmap", "grad"), ("jit", "vmap", "grad"), ("vmap", "jit", "grad"),
            ("vmap", "jacrev"), ("jit", "vmap", "jacrev", "jit"), ("vmap", "jacrev", "jacfwd"),
            ("jacrev", "jit", "jacfwd")]:
     case(_nested(_o), args=(np.linspace(0.2, 0.9, 12).reshape(3, 4), np.linspace(0.5, 1.5, 4)))
@@ -674,7 +670,7 @@ def custom_vjp_nondiff_argnums(M):
 
 @case(args=(0.5, 2.0))
 def custom_vjp_cotangents(M):
-    T, np_ = M.T, M.np
+    T = M.T
 
     @T.custom_vjp
     def f(x, y):
@@ -730,14 +726,14 @@ def custom_vjp_arguments(M):
         return x * n
 
     times.defvjp(lambda x, n: (x * n, n), lambda n, g: (g * n * 2, None))
-    c = np.array(3.0)
+    c = M.np.asarray(3.0)  # on the device: the bwd rule gets device arrays
 
     @T.custom_vjp
     def closes(x):
         return x * c
 
     closes.defvjp(lambda x: (x * c, None), lambda r, g: (g * c * 2,))
-    ints = np.arange(3)
+    ints = M.np.asarray(np.arange(3))  # on the device: the bwd rule multiplies by it
     return lambda x: (T.grad(lambda x: f(x, y=2.0))(x), T.grad(lambda x: f(y=x, x=2.0))(x),
                       T.grad(lambda x: times(x, 3))(x),
                       T.grad(lambda x: np_.sum(times(x, ints)))(np.ones(3)),
@@ -895,7 +891,7 @@ def remat_nontrivial_env(M):
 
 @case(args=(0.7,))
 def remat_of_custom_rules(M):
-    T, np_ = M.T, M.np
+    T = M.T
     fj, fv = _sin_jvp(M), _sin_vjp(M, 3.0)
     gj = M.remat(lambda x: fj(fj(x)) * x)
     gv = M.remat(lambda x: fv(fv(x)) * x)
@@ -924,3 +920,234 @@ def test_same_results_as_jax(backend, name):
         warnings.simplefilter("ignore")  # gpuad.jit's eager fallbacks say why they run eagerly
         got = build(G)(*args)
     assert_same(got, want, tol)
+
+
+# ---- where both refuse: gpuad's error says what went wrong -----------------------------------
+
+def _cj_no_pair(M):
+    @M.T.custom_jvp
+    def f(x):
+        return x * 2
+
+    f.defjvp(lambda p, t: t[0] * 2)
+    return lambda x: M.T.jvp(f, (x,), (np.ones(3),))
+
+
+def _cv_bwd(M, bwd):
+    @M.T.custom_vjp
+    def f(x, y):
+        return x * y
+
+    f.defvjp(lambda x, y: (x * y, (x, y)), bwd)
+    return lambda x: M.T.grad(lambda x: M.np.sum(f(x, x)))(x)
+
+
+def _cv_fwd_not_pair(M):
+    @M.T.custom_vjp
+    def f(x):
+        return x * 2
+
+    f.defvjp(lambda x: x * 2, lambda r, g: (g * 2,))
+    return lambda x: M.T.grad(lambda x: M.np.sum(f(x)))(x)
+
+
+def _cj_closure(M):
+    def outer(x):
+        @M.T.custom_jvp
+        def f(y):
+            return x * y
+
+        f.defjvps(lambda t, ans, y: x * t)
+        return f(x)
+
+    return lambda x: M.T.jvp(outer, (x[0],), (1.0,))
+
+
+ERRORS = {  # name: (build(M) -> callable of x, x, gpuad's error, a pattern of its message)
+    "grad_tuple_output": (lambda M: M.T.grad(lambda x: (x, x)), 1.0, TypeError, "has_aux=True"),
+    "grad_unit_output": (lambda M: M.T.grad(lambda x: ()), np.zeros(3), TypeError, "scalar"),
+    "grad_nonscalar_output": (lambda M: M.T.grad(lambda x: x), np.zeros(3), TypeError,
+                              "shape \\(3,\\)"),
+    "grad_int_output": (lambda M: M.T.grad(lambda x: 3), 1.0, TypeError, "floating-point"),
+    "grad_str_input": (lambda M: M.T.grad(lambda x: x), "foo", TypeError, "floating-point"),
+    "grad_int_input": (lambda M: M.T.grad(lambda x: x * 2), 3, TypeError, "argument 0.*int"),
+    "grad_complex_output": (lambda M: M.T.grad(lambda x: x * 1j), 1.0, TypeError,
+                            "complex"),
+    "grad_argnums_out_of_range": (lambda M: (lambda x: M.T.grad(lambda x, y: x * y, argnums=2)(
+        x, x)), 2.0, TypeError, "argnums=2"),
+    "grad_argnums_not_int": (lambda M: (lambda x: M.T.grad(lambda x, y: x * y, argnums=1.0)(
+        x, x)), 2.0, TypeError, "argnums"),
+    "grad_without_enough_args": (lambda M: (lambda x: functools.partial(
+        M.T.grad(lambda x, y: x + y), x=x)(y=1.0)), 0.0, TypeError, "argnums=0"),
+    "grad_has_aux_not_pair": (lambda M: M.T.grad(lambda x: (x ** 2, 1.0, 2.0), has_aux=True),
+                              3.0, TypeError, "pair"),
+    "grad_holomorphic_real_input": (lambda M: M.T.grad(lambda z: z ** 2, holomorphic=True), 1.0,
+                                    TypeError, "holomorphic=True requires inputs with complex"),
+    "grad_holomorphic_real_output": (
+        lambda M: M.T.grad(lambda z: M.np.real(z) ** 2, holomorphic=True), 1.0 + 1j, TypeError,
+        "holomorphic=True requires outputs with complex"),
+    "jvp_shape_mismatch": (lambda M: (lambda x: M.T.jvp(lambda x: x * 2.0, (x,), (x[:2],))),
+                           np.ones(3), ValueError, "shape \\(2,\\).*\\(3,\\)"),
+    "jvp_not_tuples": (lambda M: (lambda x: M.T.jvp(lambda x: x, x, x)), np.ones(3),
+                       TypeError, "tuples or lists"),
+    "jvp_primal_count": (lambda M: (lambda x: M.T.jvp(lambda x: x, (x,), (x, x))), np.ones(3),
+                         ValueError, "1 primals but 2 tangents"),
+    "vjp_cotangent_shape": (lambda M: (lambda x: M.T.vjp(lambda x: x * 2, x)[1](x[:2])),
+                            np.ones(3), ValueError, "shape \\(2,\\)"),
+    "vjp_cotangent_structure": (lambda M: (lambda x: M.T.vjp(lambda x: (x * 2, x), x)[1](x)),
+                                np.ones(3), ValueError, "structure"),
+    "linearize_tangent_shape": (lambda M: (lambda x: M.T.linearize(lambda x: x * 2.0, x)[1](
+        x[:2])), np.ones(3), ValueError, "shape"),
+    "jacrev_int_input": (lambda M: M.T.jacrev(lambda x: x * 2), np.arange(3), TypeError,
+                         "int64"),
+    "jacfwd_int_input": (lambda M: M.T.jacfwd(lambda x: x * 2), np.arange(3), TypeError,
+                         "int64"),
+    "jacfwd_complex_input": (lambda M: M.T.jacfwd(lambda x: x * 2.0), np.ones(2) + 1j, TypeError,
+                             "complex"),
+    "jacrev_complex_output": (lambda M: M.T.jacrev(lambda x: x * (1 + 1j)), np.ones(2),
+                              TypeError, "complex"),
+    "jacrev_int_output": (lambda M: M.T.jacrev(lambda x: M.np.argmax(x)), np.arange(3.0),
+                          TypeError, "floating-point outputs"),
+    "jacrev_holomorphic_real": (lambda M: M.T.jacrev(lambda x: x ** 2, holomorphic=True),
+                                np.ones(2), TypeError, "complex dtype"),
+    "jacfwd_holomorphic_real": (lambda M: M.T.jacfwd(lambda x: x ** 2, holomorphic=True),
+                                np.ones(2), TypeError, "complex dtype"),
+    "vmap_inconsistent_sizes": (lambda M: (lambda x: M.T.vmap(lambda a, b: a + b)(x, x[:2])),
+                                np.ones((3, 2)), ValueError, "has 2 along axis 0"),
+    "vmap_in_axes_length": (lambda M: (lambda x: M.T.vmap(lambda a, b: a + b, in_axes=(0,))(
+        x, x)), np.ones((3, 2)), ValueError, "in_axes has 1 entries"),
+    "vmap_in_axes_out_of_range": (lambda M: M.T.vmap(lambda a: a, in_axes=2), np.ones((3, 2)),
+                                  ValueError, "in_axes=2"),
+    "vmap_scalar_mapped": (lambda M: M.T.vmap(lambda a: a), 2.0, ValueError, "shape \\(\\)"),
+    "vmap_out_axes_none_batched": (lambda M: M.T.vmap(lambda a: a * 2, out_axes=None),
+                                   np.ones((3, 2)), ValueError, "out_axes=None"),
+    "vmap_nothing_mapped": (lambda M: M.T.vmap(lambda a: a * 2, in_axes=None), np.ones((3, 2)),
+                            ValueError, "axis_size"),
+    "vmap_keyword_size": (lambda M: (lambda x: M.T.vmap(lambda a, b: a * b)(x, b=x[:2])),
+                          np.ones((3, 2)), ValueError, "keyword argument has 2"),
+    "custom_jvp_rule_not_pair": (_cj_no_pair, np.ones(3), TypeError, "pair"),
+    "custom_jvp_closure_over_tangent": (_cj_closure, np.ones(1) * 0.7, GradError,
+                                        "without receiving it"),
+    "custom_vjp_bwd_count": (lambda M: _cv_bwd(M, lambda r, g: (g * r[1],)), np.ones(3),
+                             GradError, "1 cotangents for 2 arguments"),
+    "custom_vjp_bwd_shape": (lambda M: _cv_bwd(M, lambda r, g: (M.np.sum(g), g)), np.ones(3),
+                             GradError, "shape \\(\\) for an input of shape \\(3,\\)"),
+    "custom_vjp_fwd_not_pair": (_cv_fwd_not_pair, np.ones(3), TypeError, "pair"),
+}
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_refused_where_jax_refuses(backend, name):
+    build, x, err, pattern = ERRORS[name]
+    with pytest.raises(Exception):  # noqa: B017 (JAX's own types vary: TypeError, ValueError,
+        build(J)(x)  # UnexpectedTracerError, AttributeError)
+    with pytest.raises(err, match=pattern):
+        build(G)(x)
+
+
+def test_vjp_of_vmapped_grad_through_a_jitted_batched_closure_is_refused(backend):
+    # JAX traces a jit closing over a vmapped value; gpuad.jit refuses it (docs/jit.md) rather
+    # than compile the closure's values in
+    def f(M):
+        def g(x):
+            return M.T.jit(lambda y: M.np.sin(x) * y)(2.0 * x)
+        return M.T.vmap(M.T.grad(g))
+
+    want = f(J)(V4)
+    np.testing.assert_allclose(want, 2 * np.sin(V4) + 2 * V4 * np.cos(V4), rtol=1e-12)
+    with pytest.raises(TracerError, match="batched by an enclosing vmap"):
+        f(G)(V4)
+
+
+# ---- documented differences (docs/porting.md, "From JAX") ------------------------------------
+
+def test_integer_primals_and_outputs_in_forward_mode(backend):
+    # JAX takes integer primals with float0 tangents and gives an integer output a float0
+    # tangent; gpuad refuses integer primals and gives integer outputs zeros of their dtype
+    t0 = np.zeros((), jax.dtypes.float0)
+    assert jax.jvp(lambda x, i: x * i, (2.0, 3), (1.0, t0))[1] == 3.0
+    with pytest.raises(TypeError, match="argument 1 has dtype int64"):
+        ad.jvp(lambda x, i: x * i, (2.0, 3), (1.0, t0))
+    _, (tv, ti) = jax.jvp(lambda x: (x * 2, jnp.argmax(x)), (V3,), (np.ones(3),))
+    assert ti.dtype == jax.dtypes.float0
+    _, (gv, gi) = ad.jvp(lambda x: (x * 2, gnp.argmax(x)), (V3,), (np.ones(3),))
+    np.testing.assert_allclose(to_numpy(gv), np.asarray(tv))
+    assert to_numpy(gi).dtype == np.int64 and to_numpy(gi) == 0
+    with pytest.raises(TypeError, match="floating-point outputs"):
+        ad.jacfwd(lambda x: gnp.argmax(x))(V3)  # JAX: a float0 Jacobian
+    with pytest.raises(TypeError, match="allow_int"):
+        ad.jacrev(lambda x: x * 2.0, allow_int=True)(np.arange(3))
+
+
+def test_lenient_arguments_jax_refuses(backend):
+    # a one-element output is a loss; tuples and lists are one structure; a tangent or a
+    # cotangent of another float precision is taken in the primal's. JAX raises for each.
+    x = np.ones(3)
+    with pytest.raises(TypeError):
+        jax.grad(lambda x: jnp.sum(x).reshape(1))(x)
+    np.testing.assert_allclose(to_numpy(ad.grad(lambda x: gnp.sum(x * x).reshape(1))(x)), 2 * x)
+    with pytest.raises(TypeError):
+        jax.jvp(lambda t: t[0] * 2.0, ((1.0, 2.0),), ([1.0, 2.0],))
+    assert float(to_numpy(ad.jvp(lambda t: t[0] * 2.0, ((1.0, 2.0),), ([1.0, 2.0],))[1])) == 2.0
+    with pytest.raises(TypeError):
+        jax.jvp(lambda x: x * 2.0, (np.float32(3.0),), (np.float64(1.0),))
+    _, t = ad.jvp(lambda x: x * 2.0, (np.ones(2, np.float32),), (np.ones(2),))
+    assert to_numpy(t).dtype == np.float32
+    with pytest.raises(ValueError):
+        jax.vjp(lambda x: x * 2, x)[1](np.ones(3, np.float32))
+    g = ad.vjp(lambda x: x * 2, x)[1](np.ones(3, np.float32))[0]
+    assert to_numpy(g).dtype == np.float64
+    with pytest.raises(ValueError, match="names an argument twice"):
+        ad.grad(lambda x, y: x * y, argnums=(0, 0))(2.0, 3.0)  # JAX: an unrelated TypeError
+
+
+def test_custom_rules_that_disagree_with_their_function(backend):
+    # jax.jvp returns the primal output of a custom_jvp rule and differentiates a custom_vjp's
+    # fwd body when its primal output reaches an outer derivative; gpuad returns the function's
+    # own output and differentiates it by the rule. Consistent rules agree (cases above).
+    def jvp_case(M):
+        @M.T.custom_jvp
+        def f(x):
+            return x * 2
+
+        f.defjvp(lambda p, t: (p[0] * 3, t[0] * 2))
+        return M.T.jvp(f, (V3,), (np.ones(3),))
+
+    np.testing.assert_allclose(np.asarray(jvp_case(J)[0]), 3 * V3)
+    np.testing.assert_allclose(to_numpy(jvp_case(G)[0]), 2 * V3)
+
+    def vjp_case(M):
+        @M.T.custom_vjp
+        def f(x):
+            return M.np.sin(x)
+
+        f.defvjp(lambda x: (M.np.sin(x), x), lambda x, g: (M.np.cos(x) * g * 2,))
+
+        def g(x):
+            y, back = M.T.vjp(f, x)
+            return back(y)[0]
+
+        return M.T.grad(g)(0.7)
+
+    x = 0.7
+    np.testing.assert_allclose(float(vjp_case(J)), 2 * np.cos(2 * x), rtol=1e-12)
+    np.testing.assert_allclose(float(to_numpy(vjp_case(G))),
+                               -2 * np.sin(x) ** 2 + 4 * np.cos(x) ** 2, rtol=1e-12)
+
+
+def test_forward_mode_over_reverse_of_custom_vjp(backend):
+    # JAX differentiates a custom_vjp's bwd in forward mode; gpuad raises GradError naming
+    # the function (docs/porting.md: use custom_jvp, or reverse over reverse)
+    def f(M):
+        @M.T.custom_vjp
+        def s(x):
+            return M.np.sin(x)
+
+        s.defvjp(lambda x: (M.np.sin(x), x), lambda x, g: (M.np.cos(x) * g,))
+        return s
+
+    np.testing.assert_allclose(float(jax.hessian(f(J))(0.7)), -np.sin(0.7), rtol=1e-12)
+    with pytest.raises(GradError, match="custom_jvp"):
+        ad.hessian(f(G))(0.7)
+    np.testing.assert_allclose(float(to_numpy(ad.jacrev(ad.grad(f(G)))(0.7))), -np.sin(0.7),
+                               rtol=1e-12)
