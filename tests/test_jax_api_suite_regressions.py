@@ -53,6 +53,8 @@ def test_vmap_batches_keyword_arguments_along_axis_0(backend):
         f(gnp.asarray(np.ones(3)), y=gnp.asarray(Y[:2]))
     with pytest.raises(ValueError, match="keyword arguments are batched along axis 0"):
         f(gnp.asarray(np.ones(3)), y=2.0)
+    with pytest.raises(ValueError, match=r"argument 0 of shape \(3,\)$"):
+        ad.vmap(lambda x: x, in_axes=1)(gnp.asarray(np.ones(3)))
     # gpuad.func.vmap keeps torch.func's convention: keywords unbatched
     got = to_numpy(ad.func.vmap(lambda x, y: x * gnp.sum(y))(gnp.asarray(np.ones(3)),
                                                                y=gnp.asarray(Y)))

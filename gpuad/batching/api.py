@@ -117,14 +117,13 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
                     continue
                 leaf = _as_array(leaf)
                 nd = ndim(leaf)
-                what = "a keyword argument" if kwargs and k == len(args) - 1 else \
-                    f"argument {k}"
+                keyword = bool(kwargs) and k == len(args) - 1
+                what = "a keyword argument" if keyword else f"argument {k}"
                 if not -nd <= ax < nd:
                     raise ValueError(f"vmap: in_axes={ax} for {what} of shape {shape(leaf)}"
                                      + (" (keyword arguments are batched along axis 0, as in "
                                         "jax.vmap; pass an unbatched value positionally with "
-                                        "in_axes None, or close over it)" if what[0] == "a"
-                                        else ""))
+                                        "in_axes None, or close over it)" if keyword else ""))
                 ax %= nd
                 n = shape(leaf)[ax]
                 if size is None:
