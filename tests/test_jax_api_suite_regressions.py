@@ -101,3 +101,13 @@ def test_vmap_of_checkpoint_of_grad_returns_arrays(backend):
 
     np.testing.assert_allclose(g, [_fd(lambda a: ref(a, w[1]), w[0]),
                                    _fd(lambda b: ref(w[0], b), w[1])], rtol=1e-7)
+
+
+def test_vmap_refuses_booleans_as_axes(backend):
+    # vmap(f, in_axes=True) mapped axis 1 (True taken as an int) where jax.vmap raises
+    x = gnp.asarray(np.arange(6.0).reshape(3, 2))
+    for kw in ({"in_axes": True}, {"in_axes": (False,)}, {"out_axes": True}):
+        with pytest.raises(TypeError, match="not (True|False)"):
+            ad.vmap(lambda v: v * 2, **kw)(x)
+    np.testing.assert_allclose(to_numpy(ad.vmap(lambda v: v * 2, in_axes=1)(x)),
+                               2 * np.arange(6.0).reshape(3, 2).T)

@@ -21,6 +21,9 @@ _RUNNING: list[tuple[int, str]] = []
 def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
     """One axis (or None) per leaf of ``tree``: ``spec`` is an axis for the whole subtree, or
     a container of the tree's structure (a pytree prefix, as in JAX)."""
+    if isinstance(spec, bool):  # an int to Python, but surely not meant as axis 0 or 1
+        raise TypeError(f"vmap: {what} must be ints, None or containers of them, not "
+                        f"{spec!r}")
     if spec is None or isinstance(spec, int):
         return [spec] * len(tree_flatten(tree)[0])
     if isinstance(spec, tuple | list) and isinstance(tree, tuple | list) \

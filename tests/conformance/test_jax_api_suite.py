@@ -1023,6 +1023,8 @@ ERRORS = {  # name: (build(M) -> callable of x, x, gpuad's error, a pattern of i
                                    np.ones((3, 2)), ValueError, "out_axes=None"),
     "vmap_nothing_mapped": (lambda M: M.T.vmap(lambda a: a * 2, in_axes=None), np.ones((3, 2)),
                             ValueError, "axis_size"),
+    "vmap_boolean_axis": (lambda M: M.T.vmap(lambda a: a * 2, in_axes=True), np.ones((3, 2)),
+                          TypeError, "not True"),
     "vmap_keyword_size": (lambda M: (lambda x: M.T.vmap(lambda a, b: a * b)(x, b=x[:2])),
                           np.ones((3, 2)), ValueError, "keyword argument has 2"),
     "custom_jvp_rule_not_pair": (_cj_no_pair, np.ones(3), TypeError, "pair"),
