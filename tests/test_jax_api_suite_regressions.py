@@ -111,3 +111,29 @@ def test_vmap_refuses_booleans_as_axes(backend):
             ad.vmap(lambda v: v * 2, **kw)(x)
     np.testing.assert_allclose(to_numpy(ad.vmap(lambda v: v * 2, in_axes=1)(x)),
                                2 * np.arange(6.0).reshape(3, 2).T)
+
+
+def test_jitted_vmap_reading_a_parameter_that_requires_grad(backend):
+    # a batched operation inside a jit trace read a closed-over tensor that requires grad
+    # as a constant: grad(lambda w: sum(vmap(lambda x: jit(lambda y: sin(w * y))(x))(xs)))
+    # gave 0.0 instead of sum(xs * cos(w * xs)) = 1.1048, and loss.backward() on a jitted
+    # vmap over a model parameter raised "the output does not require grad"
+    xs = gnp.asarray(np.arange(3.0))
+    want = float(np.sum(np.arange(3.0) * np.cos(0.7 * np.arange(3.0))))
+
+    def inside(w):
+        return gnp.sum(ad.vmap(lambda x: ad.jit(lambda y: gnp.sin(w * y))(x))(xs))
+
+    def around(w):
+        return ad.jit(lambda ys: gnp.sum(ad.vmap(lambda x: gnp.sin(w * x))(ys)))(xs)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the jitted function runs eagerly for this signature
+        for loss in (inside, around):
+            assert float(to_numpy(ad.grad(loss)(0.7))) == pytest.approx(want, rel=1e-12)
+        w = ad.Tensor(gnp.asarray(0.7), requires_grad=True)
+        f = ad.jit(lambda ys: gnp.sum(ad.vmap(lambda x: gnp.sin(w * x))(ys)))
+        for _ in range(2):
+            w.grad = None
+            f(xs).backward()
+            assert float(to_numpy(w.grad)) == pytest.approx(want, rel=1e-12)

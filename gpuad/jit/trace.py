@@ -275,16 +275,17 @@ class Tracer:
         return vid
 
     def batched_reads(self, args) -> None:
-        """A batched primitive runs on its arguments' arrays, without the Tensors: a value
-        with a history, batched by a vmap around the trace, that the function reads without
-        receiving it (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument)
-        must be seen here, with its Tensor, to be refused (:meth:`var`) rather than captured
-        as a constant that drops its batching and its derivative."""
-        if self.paused or threading.get_ident() != self.thread or not self.outer:
+        """A batched primitive runs on its arguments' arrays, without the Tensors: a tensor
+        that requires grad and that the function reads without receiving it must be seen
+        here, with its Tensor, as :meth:`on_apply` sees it, rather than captured as a constant
+        that drops its derivative: a model parameter read inside a vmap is differentiated
+        (the trace ends in :class:`Differentiated`), a value batched by a vmap around the
+        trace (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument) is
+        refused (:meth:`var`)."""
+        if self.paused or threading.get_ident() != self.thread:
             return
         for a in args:
-            if isinstance(a, Tensor) and a._bat is not None and a.requires_grad \
-                    and id(a._data) not in self.ids and self.outer.intersection(a._bat):
+            if isinstance(a, Tensor) and a.requires_grad and id(a._data) not in self.ids:
                 self.var(a._data, a)
 
     def literal(self, arr) -> None:
