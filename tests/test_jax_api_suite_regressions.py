@@ -137,3 +137,20 @@ def test_jitted_vmap_reading_a_parameter_that_requires_grad(backend):
             w.grad = None
             f(xs).backward()
             assert float(to_numpy(w.grad)) == pytest.approx(want, rel=1e-12)
+
+
+def test_forward_mode_through_a_jitted_closure_over_the_primal(backend):
+    # a jitted function reading (not receiving) a value that carries jvp tangents returned
+    # its output without them: jacfwd(lambda w: sum(jit(lambda y: sin(y * w))(xs)))(0.7)
+    # gave 0.0 instead of sum(xs * cos(0.7 xs)) = 1.1048, with or without a vmap inside
+    xs = gnp.asarray(np.arange(3.0))
+    want = float(np.sum(np.arange(3.0) * np.cos(0.7 * np.arange(3.0))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the jitted function runs eagerly for this signature
+        for inner in (lambda w: ad.jit(lambda y: gnp.sin(y * w))(xs),
+                      lambda w: ad.jit(ad.vmap(lambda y: gnp.sin(y * w)))(xs),
+                      lambda w: ad.vmap(ad.jit(lambda y: gnp.sin(y * w)))(xs)):
+            got = ad.jacfwd(lambda w, inner=inner: gnp.sum(inner(w)))(0.7)
+            assert float(to_numpy(got)) == pytest.approx(want, rel=1e-12)
+            _, t = ad.jvp(lambda w, inner=inner: gnp.sum(inner(w)), (0.7,), (2.0,))
+            assert float(to_numpy(t)) == pytest.approx(2 * want, rel=1e-12)

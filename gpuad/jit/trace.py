@@ -520,6 +520,13 @@ class Tracer:
     def finish(self, out_leaves, out_def) -> None:
         prog = self.prog
         self.paused += 1
+        if any(isinstance(x, Tensor) and x._tan for x in out_leaves):
+            # (arguments with tangents never reach the trace: gpuad.jit.outer runs the call
+            # eagerly) a tensor read without being received carries the tangents of a jvp
+            # around the call, which a compiled program would drop
+            self.paused -= 1
+            raise Differentiated("jit: an output carries tangents of a forward-mode transform "
+                                 "around the call", from_args=False)
         if any(isinstance(x, Tensor) and x.requires_grad and not x.is_leaf
                for x in out_leaves):
             # differentiated from outside, unless the function ran its own backward (a
