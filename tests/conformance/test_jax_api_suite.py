@@ -352,6 +352,30 @@ def transforms_of_vjp_and_jvp(M):
                          T.jacrev(T.vmap(lambda x: np_.sin(x) ** 2))(x))
 
 
+@case(args=(0.7,))
+def jitted_closures_over_differentiated_values(M):
+    """A jitted function reading (not receiving) the value being differentiated, in reverse
+    and forward mode, with a vmap inside or around it, through control flow and remat."""
+    T, np_, lax = M.T, M.np, M.lax
+    xs = np.arange(3.0)
+    bodies = [
+        lambda w: (lambda y: lax.scan(lambda c, a: (np_.sin(c * w) + a, c), y,
+                                      np_.arange(2.0))[0]),
+        lambda w: (lambda y: lax.cond(y > 1, lambda: np_.sin(y * w), lambda: np_.cos(y * w))),
+        lambda w: M.remat(lambda y: np_.sin(y * w) * w),
+        lambda w: (lambda y: (np_.stack([w, 2 * w]) * y)[1]),
+    ]
+    outs = []
+    for b in bodies:
+        for wrap in (lambda f: T.vmap(T.jit(f)), lambda f: T.jit(T.vmap(f)),
+                     lambda f: (lambda ys: T.jit(lambda ys: T.vmap(f)(ys))(ys))):
+            loss = lambda w, b=b, wrap=wrap: np_.sum(wrap(b(w))(xs))  # noqa: E731
+            outs += [T.grad(loss), T.jacfwd(loss)]
+    scalar = lambda w: np_.sum(T.jit(lambda y: np_.sin(y * w))(xs))  # noqa: E731
+    outs += [T.grad(scalar), T.jacfwd(scalar)]
+    return lambda w: [o(w) for o in outs]
+
+
 # ---- jit ------------------------------------------------------------------------------------
 
 @case(args=(0.7,))
