@@ -1177,6 +1177,16 @@ def test_lenient_arguments_jax_refuses(backend):
     assert to_numpy(g).dtype == np.float64
     with pytest.raises(ValueError, match="names an argument twice"):
         ad.grad(lambda x, y: x * y, argnums=(0, 0))(2.0, 3.0)  # JAX: an unrelated TypeError
+    # a static argument of jit differentiated or batched: JAX cannot hash the tracer
+    with pytest.raises(ValueError, match="Non-hashable static arguments"):
+        jax.grad(jax.jit(lambda x, s: x * jnp.sin(s), static_argnums=1), argnums=1)(0.5, 2.0)
+    f = ad.jit(lambda x, s: x * gnp.sin(s), static_argnums=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = ad.grad(f, argnums=1)(0.5, 2.0)
+        v = ad.vmap(f)(np.arange(3.0), np.arange(3.0))
+    assert float(to_numpy(g)) == pytest.approx(0.5 * np.cos(2.0), rel=1e-12)
+    np.testing.assert_allclose(to_numpy(v), np.arange(3.0) * np.sin(np.arange(3.0)), rtol=1e-12)
 
 
 def test_custom_rules_that_disagree_with_their_function(backend):
