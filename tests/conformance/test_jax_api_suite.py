@@ -934,6 +934,20 @@ def remat_vmap(M):
                       T.vmap(T.grad(lambda x: np_.sum(g(x))), in_axes=1, out_axes=1)(x))
 
 
+@case(args=(np.array([0.5, 1.5, -0.7]),))
+def remat_of_transforms_under_vmap(M):
+    T, np_ = M.T, M.np
+    x = np.arange(6.0).reshape(2, 3) / 5
+
+    def loss(W):
+        jac = T.vmap(M.remat(T.jacrev(lambda x: np_.sin(x * W) * x[0])))(x)
+        hes = T.vmap(M.remat(T.hessian(lambda x: np_.sum(np_.tanh(x * W) ** 3))))(x)
+        return np_.sum(jac ** 2) + np_.sum(hes)
+
+    return lambda W: (T.vmap(M.remat(T.grad(lambda x: np_.sum(np_.sin(x) ** 3))))(x),
+                      T.grad(loss)(W), T.jacfwd(loss)(W))
+
+
 @case(args=(0.7,))
 def remat_pytrees_keywords_and_integer_outputs(M):
     T, np_ = M.T, M.np
