@@ -765,7 +765,10 @@ def _tangent_leaves(t_out, odef, fun) -> list:
 
 def _zero_target(a):
     """A zero tangent to differentiate the rule in, batched as ``a`` is (so that its adjoint
-    stays per example, not summed over examples whose vmap has returned)."""
+    stays per example, not summed over examples whose vmap has returned). An integer or
+    boolean argument gets constant zeros of its dtype, as in forward mode."""
+    if _raw(a).dtype.kind not in "fc":
+        return _r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype)
     if isinstance(a, Tensor) and a._bat is not None:
         t = Tensor(_r._xp(a).zeros(a._data.shape, dtype=a._data.dtype), _bat=a._bat)
         return t.requires_grad_(True)

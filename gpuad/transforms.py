@@ -9,6 +9,7 @@ for its own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 import warnings
@@ -395,6 +396,23 @@ def _report_reads(roots, private, start: int) -> None:
             stack.extend(n.edges)
 
 
+@contextlib.contextmanager
+def _sweep_reads_untold():
+    """Inside a checkpointed block's unrecorded pass, the tracked values an unrecorded sweep's
+    operations read (this transform's own targets and steps, met by batched vjp rules) are not
+    the block's inputs: :func:`_report_reads` tells the block the ones from outside."""
+    collect = _state.local.collect
+    if collect is None:
+        yield
+        return
+    before = set(collect)
+    try:
+        yield
+    finally:
+        for n in [n for n in collect if n not in before]:
+            del collect[n]
+
+
 def _unshared_tree(tree, args, kwargs):
     """``tree`` with each leaf that views an argument Tensor's memory past its version
     counter copied (see :mod:`gpuad._unshare`)."""
@@ -526,7 +544,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 if out._bat is not None:
                     seed = Tensor(seed, _bat=out._bat)
             memo: dict = {}
-            g = _gradients([out], [seed], trees, nums, "grad", memo, record=prev)
+            with _sweep_reads_untold():
+                g = _gradients([out], [seed], trees, nums, "grad", memo, record=prev)
             if holomorphic:  # the vjp of cotangent 1 is conj(f'(z)) (docs/semantics.md)
                 g = [_tree_conj(x) for x in g]
             g = g[0] if single else tuple(g)
@@ -636,7 +655,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         mine = [n for n in private if n in _FINISHED]
         _FINISHED.difference_update(mine)
         try:
-            with _state.enable_grad():
+            with _state.enable_grad(), _sweep_reads_untold():
                 g = _gradients(out_leaves, cots, trees, nums, "vjp", record=record)
         finally:
             _FINISHED.update(mine)

@@ -73,6 +73,8 @@ def _apply_batched(rule, args: tuple, params: dict):
         elif (a.__class__ is list or a.__class__ is tuple) and _C.holds_tensor(a):
             return _apply_batched(rule, _C.convert_args(args), params)  # lists: stacked
     eng = _E
+    if eng._trace is not None:  # inside gpuad.jit: a closure batched outside is refused
+        eng._trace.__self__.batched_reads(args)
     if len(_by_array_type) > 1:
         args = _on_device(args)
     inner, dims = [], []

@@ -21,6 +21,9 @@ _RUNNING: list[tuple[int, str]] = []
 def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
     """One axis (or None) per leaf of ``tree``: ``spec`` is an axis for the whole subtree, or
     a container of the tree's structure (a pytree prefix, as in JAX)."""
+    if isinstance(spec, bool):  # an int to Python, but surely not meant as axis 0 or 1
+        raise TypeError(f"vmap: {what} must be ints, None or containers of them, not "
+                        f"{spec!r}")
     if spec is None or isinstance(spec, int):
         return [spec] * len(tree_flatten(tree)[0])
     if isinstance(spec, tuple | list) and isinstance(tree, tuple | list) \
@@ -63,7 +66,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
 
     ``in_axes``: the batch axis of each argument (an int, None for an argument shared by every
     example, or per argument a tuple entry, itself a pytree prefix); ``out_axes`` likewise for
-    the outputs. ``axis_size`` is needed only when no argument is batched. It composes with
+    the outputs; keyword arguments are batched along axis 0, as in ``jax.vmap``.
+    ``axis_size`` is needed only when no argument is batched. It composes with
     ``grad``, ``vjp``, ``jvp`` and itself in any order: ``vmap(grad(loss), (None, 0))(w, X)``
     gives per-example gradients. Random functions inside raise unless
     ``randomness="same"`` (one draw shared by all examples). ``chunk_size`` (as in
@@ -100,6 +104,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
         else:
             raise ValueError(f"vmap: in_axes must be an int, None or a tuple, not "
                              f"{type(in_axes).__name__}")
+        if kwargs:  # keyword arguments are batched along axis 0, as in jax.vmap
+            args, specs = (*args, kwargs), [*specs, 0]
         level = next(_state.levels)
         size = axis_size
         found = None
@@ -114,17 +120,21 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
                     continue
                 leaf = _as_array(leaf)
                 nd = ndim(leaf)
+                keyword = bool(kwargs) and k == len(args) - 1
+                what = "a keyword argument" if keyword else f"argument {k}"
                 if not -nd <= ax < nd:
-                    raise ValueError(f"vmap: in_axes={ax} for argument {k} of shape "
-                                     f"{shape(leaf)}")
+                    raise ValueError(f"vmap: in_axes={ax} for {what} of shape {shape(leaf)}"
+                                     + (" (keyword arguments are batched along axis 0, as in "
+                                        "jax.vmap; pass an unbatched value positionally with "
+                                        "in_axes None, or close over it)" if keyword else ""))
                 ax %= nd
                 n = shape(leaf)[ax]
                 if size is None:
-                    size, found = n, (k, shape(leaf), ax)
+                    size, found = n, (what, shape(leaf), ax)
                 elif n != size:
                     where = f"axis_size={size}" if found is None else \
-                        f"argument {found[0]} (shape {found[1]}, axis {found[2]})"
-                    raise ValueError(f"vmap: batch sizes differ: argument {k} has {n} along "
+                        f"{found[0]} (shape {found[1]}, axis {found[2]})"
+                    raise ValueError(f"vmap: batch sizes differ: {what} has {n} along "
                                      f"axis {ax} (shape {shape(leaf)}) but {where} has {size}")
                 new.append(to_batch(leaf, level, ax))
             new_args.append(tree_unflatten(tdef, new))
@@ -133,6 +143,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
                              "axis_size= to say how many examples there are")
         ACTIVE.add(level)
         _RUNNING.append((level, randomness))
+        if kwargs:
+            *new_args, kwargs = new_args
         try:
             out = f(*new_args, **kwargs)
         finally:
@@ -183,6 +195,8 @@ def _chunked(whole: Callable, in_axes: Any, out_axes: Any, chunk_size: int, *arg
     specs = list(in_axes) if isinstance(in_axes, tuple | list) else [in_axes] * len(args)
     if len(specs) != len(args):
         return whole(*args, **kwargs)  # whole raises the error about in_axes
+    if kwargs:  # batched along axis 0 (see vmap), so cut into the chunks too
+        args, specs = (*args, kwargs), [*specs, 0]
     flat = []  # per argument: (leaves, tdef, axes)
     size = None
     for a, spec in zip(args, specs, strict=True):
@@ -209,7 +223,8 @@ def _chunked(whole: Callable, in_axes: Any, out_axes: Any, chunk_size: int, *arg
                     ax = ax % ndim(leaf) if -ndim(leaf) <= ax < ndim(leaf) else ax
                     cut.append(leaf[(slice(None),) * ax + (slice(lo, hi),)])
             chunk_args.append(tree_unflatten(tdef, cut))
-        parts.append(whole(*chunk_args, **kwargs))
+        chunk_kw = chunk_args.pop() if kwargs else {}
+        parts.append(whole(*chunk_args, **chunk_kw))
     out_leaves = [tree_flatten(p)[0] for p in parts]
     tdef = tree_flatten(parts[0])[1]
     axes = _leaf_axes(_out_spec(out_axes, parts[0]), parts[0], "out_axes")

@@ -274,6 +274,20 @@ class Tracer:
                 self.register(owner)
         return vid
 
+    def batched_reads(self, args) -> None:
+        """A batched primitive runs on its arguments' arrays, without the Tensors: a tensor
+        that requires grad and that the function reads without receiving it must be seen
+        here, with its Tensor, as :meth:`on_apply` sees it, rather than captured as a constant
+        that drops its derivative: a model parameter read inside a vmap is differentiated
+        (the trace ends in :class:`Differentiated`), a value batched by a vmap around the
+        trace (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument) is
+        refused (:meth:`var`)."""
+        if self.paused or threading.get_ident() != self.thread:
+            return
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad and id(a._data) not in self.ids:
+                self.var(a._data, a)
+
     def literal(self, arr) -> None:
         """Hold ``arr``, made inside the trace from a Python number (a static argument that a
         transform turns into an array), as a constant of the program."""
@@ -506,6 +520,13 @@ class Tracer:
     def finish(self, out_leaves, out_def) -> None:
         prog = self.prog
         self.paused += 1
+        if any(isinstance(x, Tensor) and x._tan for x in out_leaves):
+            # (arguments with tangents never reach the trace: gpuad.jit.outer runs the call
+            # eagerly) a tensor read without being received carries the tangents of a jvp
+            # around the call, which a compiled program would drop
+            self.paused -= 1
+            raise Differentiated("jit: an output carries tangents of a forward-mode transform "
+                                 "around the call", from_args=False)
         if any(isinstance(x, Tensor) and x.requires_grad and not x.is_leaf
                for x in out_leaves):
             # differentiated from outside, unless the function ran its own backward (a
