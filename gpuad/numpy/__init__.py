@@ -761,7 +761,8 @@ def diff(x, n: int = 1, axis: int = -1):
     axis = _r.one_axis(axis, ndim(x), "diff")
     for _ in range(n):
         m = shape(x)[axis]
-        x = _r._take_axis(x, 1, m, axis) - _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
+        hi, lo = _r._take_axis(x, 1, m, axis), _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
+        x = not_equal(hi, lo) if _r.data(x).dtype == bool else hi - lo  # NumPy's, for bools
     return x
 
 

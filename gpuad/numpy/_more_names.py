@@ -365,15 +365,20 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
         if axis is None:
             raise TypeError("average: axis must be specified when shapes of a and weights "
                             "differ")
-        if ndim(w) != 1 or not isinstance(axis, int):
-            raise TypeError("average: 1D weights expected when shapes of a and weights differ")
-        if shape(w)[0] != shape(a)[axis]:
-            raise ValueError("average: length of weights differs from that of the axis")
-        s = [1] * ndim(a)
-        s[axis % ndim(a)] = shape(w)[0]
-        w = _reshape0(w, tuple(s))
+        _r.norm_axis(axis, ndim(a))  # its checks; NumPy's: weights of a's shape along axis
+        axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple) else (axis,)))
+        if shape(w) != tuple(shape(a)[i] for i in axes):
+            raise ValueError(f"average: shape of weights {shape(w)} must be consistent with "
+                             f"the shape of a {shape(a)} along axis {axis}")
+        if list(axes) != sorted(axes):
+            w = _r.transpose(w, tuple(int(i) for i in _np.argsort(axes)))
+        w = _reshape0(w, tuple(n if i in axes else 1 for i, n in enumerate(shape(a))))
     scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
               keepdims=keepdims)
+    adt, wdt = _np.dtype(data(a).dtype), _np.dtype(data(w).dtype)
+    rdt = _np.result_type(adt, wdt, *(("f8",) if adt.kind in "biu" else ()))
+    if _np.dtype(data(scl).dtype) != rdt:  # NumPy's: the weights summed in the result's dtype
+        scl = _r.astype(scl, rdt) if isinstance(scl, Tensor) else data(scl).astype(rdt)
     _vc.fail_if("average_weights", lambda xp, s: s == 0.0, lambda: ZeroDivisionError(
         "average: weights sum to zero, can't be normalized"), scl)
     avg = sum(a * w, axis, keepdims=keepdims) / scl

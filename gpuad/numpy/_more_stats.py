@@ -10,6 +10,7 @@ interpolation weights are constants of the data, exactly as NumPy computes them.
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as _np
 
@@ -131,7 +132,10 @@ def _safe_div(num, cnt):
     """``num / cnt`` with NaN where ``cnt <= 0`` (no division by zero on either path)."""
     xp = _r._xp(cnt)
     bad = cnt <= 0
-    return where(bad, _np.nan, num / xp.where(bad, 1, cnt))
+    dt = _np.dtype(data(num).dtype)
+    # the count in the sum's real precision: a float32 sum stays float32, as NumPy's
+    rdt = _np.finfo(dt).dtype if dt.kind in "fc" else _np.float64
+    return where(bad, _np.nan, num / xp.where(bad, 1, cnt).astype(rdt))
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
@@ -183,7 +187,13 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
         from . import var
 
         return var(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    sq = _r.sum(dev * dev, ax, keepdims=keepdims)
+    if data(dev).dtype.kind == "c":  # |dev|^2, real, as NumPy's
+        from . import imag, real
+
+        dr, di = real(dev), imag(dev)
+        sq = _r.sum(dr * dr + di * di, ax, keepdims=keepdims)
+    else:
+        sq = _r.sum(dev * dev, ax, keepdims=keepdims)
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
 
 
@@ -525,6 +535,11 @@ def _median(a, axis, keepdims, ignore_nan):
         return over_levels(lambda u, k: _median(u, shift_axes(axis, nd, k), keepdims,
                                                 ignore_nan), [a], "median")
     a = _arr(a)
+    if 0 in shape(a):  # an empty slice: NaN, as NumPy's (nothing to gather)
+        with _np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            host = _np.median(_np.zeros(shape(a), data(a).dtype), axis, keepdims=keepdims)
+        return _r._xp(data(a)).asarray(host)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)
     n = xp.asarray(n)
@@ -587,9 +602,13 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         if not rowvar and shape(yy)[0] != 1:
             yy = _r.transpose(yy)
         x = concatenate([x, yy], 0)
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError(f"cov: ddof must be an integer, got {ddof!r}")
     if ddof is None:
         ddof = 0 if bias else 1
     xp = _r._xp(data(x))
+    _check_weights(fweights, "fweights", shape(x)[1])
+    _check_weights(aweights, "aweights", shape(x)[1])
     w = None
     if fweights is not None:
         w = xp.asarray(data(fweights), dtype=_np.float64)
@@ -634,6 +653,24 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     from . import squeeze
 
     return squeeze(c)
+
+
+def _check_weights(w, name, nobs):
+    """NumPy's checks of cov's weights: 1-D, one per observation, not negative, and integer
+    frequencies (a silent wrong covariance otherwise)."""
+    if w is None:
+        return
+    if ndim(w) > 1:
+        raise RuntimeError(f"cov: cannot handle multidimensional {name} (shape {shape(w)})")
+    if ndim(w) == 0 or shape(w)[0] != nobs:
+        raise RuntimeError(f"cov: incompatible numbers of samples ({nobs}) and {name} "
+                           f"(shape {shape(w)})")
+    w = _r._xp(data(w)).asarray(data(w))
+    if name == "fweights":
+        _vc.fail_if("cov_fweights", lambda xp, v: v != xp.around(v),
+                    lambda: TypeError("cov: fweights must be integer"), w)
+    _vc.fail_if(f"cov_{name}", lambda xp, v: v < 0,
+                lambda: ValueError(f"cov: {name} cannot be negative"), w)
 
 
 def _differentiated_weights(aweights, fw, ddof):
