@@ -149,7 +149,10 @@ def sort_complex(a):
     then_real = argsort(take_along_axis(real(v), by_imag, axis=-1), axis=-1, kind="stable")
     out = take_along_axis(a, take_along_axis(by_imag, then_real, axis=-1), axis=-1)
     dt = _np.dtype(data(a).dtype)
-    return out if dt.kind == "c" else astype(out, _np.result_type(dt, _np.complex64))
+    if dt.kind == "c":
+        return out
+    # NumPy's: complex64 for the small integers only, complex128 for the rest (float32 too)
+    return astype(out, _np.complex64 if dt.char in "bhBH" else _np.complex128)
 
 
 def histogram_bin_edges(a, bins: Any = 10, range=None, weights=None):
@@ -269,19 +272,19 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
 
 def unique_values(x):
     """The unique elements of ``x``. Example: ``gnp.unique_values(x)``"""
-    return unique(x)
+    return unique(x, equal_nan=False)
 
 
 def unique_counts(x):
     """The unique elements and how often each occurs.
     Example: ``values, counts = gnp.unique_counts(x)``"""
-    return UniqueCountsResult(*unique(x, return_counts=True))
+    return UniqueCountsResult(*unique(x, return_counts=True, equal_nan=False))
 
 
 def unique_inverse(x):
     """The unique elements and, for each input entry, the index of its value among them.
     Example: ``values, inv = gnp.unique_inverse(x)``"""
-    v, inv = unique(x, return_inverse=True)
+    v, inv = unique(x, return_inverse=True, equal_nan=False)
     return UniqueInverseResult(v, reshape(inv, shape(x)) if not isinstance(inv, Tensor) and
                                tuple(getattr(inv, "shape", ())) != tuple(shape(x)) else inv)
 
@@ -289,7 +292,8 @@ def unique_inverse(x):
 def unique_all(x):
     """The unique elements, the index of each one's first occurrence, the inverse indices and
     the counts. Example: ``r = gnp.unique_all(x); r.values, r.counts``"""
-    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True)
+    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True,
+                              equal_nan=False)
     if tuple(getattr(inv, "shape", ())) != tuple(shape(x)):
         inv = inv.reshape(shape(x))
     return UniqueAllResult(v, idx, inv, cnt)

@@ -153,14 +153,25 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     return _diagonal0(a, offset, axis1, axis2)
 
 
+def _square_1d(m, name):
+    """NumPy's tril/triu of a 1-D array: the mask of ``tri(n)`` broadcast over it, so the
+    rows of an (n, n) result are copies of ``m``."""
+    if ndim(m) == 0:
+        raise TypeError(f"{name}: expected an array of at least one dimension, got a scalar")
+    if ndim(m) == 1:
+        n = shape(m)[0]
+        m = _r.broadcast_to(m if isinstance(m, Tensor) else _r._xp(data(m)).asarray(m), (n, n))
+    return m
+
+
 def tril(m, k: int = 0):
     """Lower triangle (on and below diagonal ``k``), +0.0 elsewhere. Example: ``gnp.tril(m)``"""
-    return _tril0(m, k)
+    return _tril0(_square_1d(m, "tril"), k)
 
 
 def triu(m, k: int = 0):
     """Upper triangle (on and above diagonal ``k``), +0.0 elsewhere. Example: ``gnp.triu(m)``"""
-    return _triu0(m, k)
+    return _triu0(_square_1d(m, "triu"), k)
 
 
 def take(a, indices, axis=None, out=None, mode: str = "raise"):

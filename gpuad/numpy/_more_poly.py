@@ -249,6 +249,8 @@ def vander(x, N: int | None = None, increasing: bool = False):
     n = shape(x)[0]
     if N is None:
         N = n
+    if N < 0:
+        raise ValueError(f"vander: negative dimensions are not allowed (N={N})")
     dt = _np.promote_types(_dtype(x), int)
     if _dtype(x) != dt:
         x = _r.astype(x, dt)
