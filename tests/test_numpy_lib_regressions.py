@@ -160,3 +160,26 @@ def test_nan_to_num_differentiates_tensor_fill_values(backend):
     _same(got, np.nan_to_num(x, nan=5.0, posinf=7.0, neginf=-2.0))
     check_grads(lambda p, q: gnp.nan_to_num(xb, nan=p, posinf=q, neginf=p * q),
                 (_xp().asarray(5.0), _xp().asarray([1.0, 2, 3, 4, 5])), order=2)
+
+
+def test_insert_with_a_boolean_mask(backend):
+    """A boolean ``obj`` raised ValueError ("NumPy deprecated it"); NumPy 2 reads it as a mask,
+    inserting before each True position."""
+    a, m = np.array([1.0, 2, 3]), np.array([True, False, True])
+    v = np.array([7.0, 8])
+    _same(gnp.insert(_t(a), m, _t(v)), np.insert(a, m, v))
+    check_grads(lambda a, v: gnp.insert(a, m, v), (_xp().asarray(a), _xp().asarray(v)), order=1)
+
+
+def test_quantile_refuses_complex_and_unknown_methods(backend):
+    """percentile/quantile of complex values gave (1.5+0.5j) where NumPy raises TypeError (no
+    order on complex numbers), and an unknown method raised NotImplementedError (NumPy:
+    ValueError)."""
+    z = np.array([1 + 1j, 2])
+    for f, q in (("percentile", 50), ("quantile", 0.5), ("nanquantile", 0.5)):
+        with pytest.raises(TypeError):
+            getattr(np, f)(z, q)
+        with pytest.raises(TypeError, match=f):
+            getattr(gnp, f)(_xp().asarray(z), q)
+        with pytest.raises(ValueError, match="method"):
+            getattr(gnp, f)(_xp().asarray([1.0, 2]), q, method="foo")

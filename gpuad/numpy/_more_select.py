@@ -97,9 +97,8 @@ def insert(arr, obj, values, axis=None):
         indices = _np.arange(*obj.indices(n), dtype=_np.intp)
     else:
         indices = _np.array(obj)
-        if indices.dtype == bool:
-            raise ValueError("insert: a boolean obj is not supported (NumPy deprecated it); "
-                             "use numpy.flatnonzero(obj)")
+        if indices.dtype == bool:  # NumPy 2's: a mask, its True positions the indices
+            indices = _np.flatnonzero(indices)
         if indices.ndim > 1:
             raise ValueError("insert: index array argument obj to insert must be one "
                              "dimensional or scalar")

@@ -371,9 +371,13 @@ def _virtual_index(xp, n, q, method):
     if method in _CONTINUOUS:
         alpha, beta = _CONTINUOUS[method]
         return n * q + (alpha + q * (1 - alpha - beta)) - 1
-    raise NotImplementedError(
+    err = NotImplementedError if method in _DISCONTINUOUS else ValueError  # (NumPy's name?)
+    raise err(
         f"quantile: method {method!r} is not supported; use one of linear, lower, higher, "
         f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
+
+
+_DISCONTINUOUS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
 
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
@@ -393,6 +397,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
+    if _np.dtype(data(a).dtype).kind == "c":  # NumPy's: no order on complex numbers
+        raise TypeError(f"{name}: a must be an array of real numbers, got {data(a).dtype}")
     # linear and the continuous methods are affine in q between order statistics: their
     # derivative in q is the slope there (the right one at a kink); the other methods are
     # piecewise constant in q (derivative zero), as in JAX

@@ -9,10 +9,9 @@ Where gpuad deliberately differs, ``_deviation`` says how and why:
 
 - ``interp`` and ``cov`` keep float32 (NumPy computes in float64; CuPy, JAX and torch keep the
   input's precision, and on the GPU float32 is the point);
-- ``insert`` with a boolean ``obj`` raises ValueError (NumPy 2 reads it as indices 0/1 after a
-  deprecation; the intent is ambiguous);
-- ``nanpercentile``/``nanquantile`` with ``weights=`` or the methods ``inverted_cdf``,
-  ``averaged_inverted_cdf``, ``closest_observation`` raise NotImplementedError;
+- ``percentile``, ``quantile`` and their ``nan`` forms with ``weights=`` or the methods
+  ``inverted_cdf``, ``averaged_inverted_cdf``, ``closest_observation`` raise
+  NotImplementedError;
 - ``copy(order=)`` and ``eye(order=)`` raise TypeError (a memory layout gpuad does not track);
 - ``ediff1d`` of an int8 array with ``to_end=300`` raises OverflowError (NumPy wraps to 44);
 - ``nanmin``/``nanmax`` of complex Tensors being differentiated raise ComplexError (no order
@@ -245,6 +244,8 @@ def _build_cases() -> list:
     chk("insert", A([1.0, 2, 3]), 5, 9)
     chk("insert", A([1.0, 2, 3]), -4, 9)
     chk("insert", A([1.0, 2, 3]), A([True, False, False]), 9)
+    chk("insert", A([1.0, 2, 3]), A([True, False, True]), A([7.0, 8]))
+    chk("insert", A([[1.0, 2], [3, 4]]), A([False, True]), 5.0, axis=1)
     chk("insert", A([1.0, 2, 3]), A([1.0]), 9)
     chk("insert", A(3.0), 0, 1.0)
     chk("insert", A([1.0, 2, 3]), A([[1]]), 9)
@@ -762,6 +763,69 @@ def _build_cases() -> list:
     chk("nan_to_num", 1.5)
     chk("nan_to_num", np.inf)
     chk("nan_to_num", np.nan, nan=5)
+    # percentile, quantile, median (TestPercentile, TestQuantile, TestMedian)
+    x = np.arange(8.0) * 0.5
+    m = np.arange(12.0).reshape(3, 4)[::-1] ** 1.3
+    for f in ["percentile", "quantile"]:
+        s = 1 if f == "percentile" else 0.01
+        for q in [50 * s, [25 * s, 75 * s], 0, 100 * s, A([[10 * s, 90 * s]])]:
+            chk(f, x, q)
+            chk(f, m, q, axis=0)
+            chk(f, m, q, axis=1, keepdims=True)
+            chk(f, m, q, axis=(0, 1))
+            chk(f, A([1, 2, 3, 4]), q)
+            chk(f, A([1.0, np.nan, 3]), q)
+            chk(f, x.astype(np.float32), q)
+        for meth in [
+            "linear",
+            "lower",
+            "higher",
+            "midpoint",
+            "nearest",
+            "inverted_cdf",
+            "averaged_inverted_cdf",
+            "closest_observation",
+            "interpolated_inverted_cdf",
+            "hazen",
+            "weibull",
+            "median_unbiased",
+            "normal_unbiased",
+        ]:
+            chk(f, m, 40 * s, axis=1, method=meth)
+            chk(f, A([1, 2, 3, 4, 5]), 33 * s, method=meth)
+        chk(f, x, 101 * s)
+        chk(f, x, -1 * s)
+        chk(f, A([]), 50 * s)
+        chk(f, x, 50 * s, method="foo")
+        chk(f, A([1.0, 2]), A(50 * s))
+        chk(f, A([True, False]), 50 * s)
+        chk(f, A([1 + 1j, 2]), 50 * s)
+        chk(f, A([np.inf, 1, 2]), 50 * s)
+        chk(f, A([-np.inf, np.inf]), 50 * s)
+        chk(f, A([1.0, 2, 3]), 30 * s, weights=A([1.0, 2, 1]), method="inverted_cdf")
+        chk(f, A([0.1, 0.2], dtype=np.float32), A(50 * s, dtype=np.float64))
+        chk(f, A([0.1, 0.2]), A(0.5 * s, dtype=np.float32))
+        chk(f, A([1, 2], dtype=np.int8), 50 * s, method="lower")
+    for a in [
+        A([1.0, 3, 2]),
+        A([4.0, 1, 3, 2]),
+        m,
+        A([]),
+        A(3.0),
+        A([np.nan, 1, 2]),
+        A([1, 2, 3, 4]),
+        A([np.inf, np.inf]),
+        A([-np.inf, np.inf]),
+        A([1.0], dtype=np.float32),
+        A([True, False]),
+        A([1 + 1j, 2]),
+    ]:
+        chk("median", a)
+        chk("median", a, axis=-1)
+        chk("median", a, keepdims=True)
+    chk("median", m, axis=(0, 1))
+    chk("median", np.arange(24.0).reshape(2, 3, 4), axis=(0, 2), keepdims=True)
+    chk("median", m, axis=2)
     return cases
 
 
@@ -778,15 +842,13 @@ def _deviation(c: Case, tensor: bool):
         and any(a.dtype == np.float32 for a in arrays)
     ):
         return ("dtype", "float32 kept, as CuPy, JAX and torch")
-    if c.name == "insert" and np.asarray(c.args[1]).dtype == bool:
-        return ("refuse", ValueError, "a boolean obj is ambiguous (NumPy deprecated it)")
     if tensor and c.name in ("nanmin", "nanmax") and arrays and arrays[0].dtype.kind == "c":
         return ("refuse", ComplexError, "min and max of complex values are not differentiable")
     if c.name in ("copy", "eye") and "order" in c.kw:
         return ("refuse", TypeError, "no memory layout argument")
     if c.name == "ediff1d" and c.kw.get("to_end") == 300:
         return ("refuse", OverflowError, "300 does not fit int8 (NumPy wraps it)")
-    if c.name in ("nanpercentile", "nanquantile") and (
+    if c.name in ("nanpercentile", "nanquantile", "percentile", "quantile") and (
         "weights" in c.kw
         or c.kw.get("method") in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
     ):
