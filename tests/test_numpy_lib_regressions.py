@@ -117,6 +117,10 @@ def test_average_weights_along_a_tuple_of_axes(backend):
         gnp.average(_xp().asarray(a), axis=(0, 2), weights=_xp().asarray(w))
     check_grads(lambda a, w: gnp.average(a, axis=(2, 0), weights=w),
                 (_xp().asarray(a), _xp().asarray(w)), order=1)
+    batch = np.stack([a, a[::-1] ** 2])  # under vmap the same rule
+    got = ad.vmap(lambda x: gnp.average(x, axis=(2, 0), weights=_xp().asarray(w)))(
+        _xp().asarray(batch))
+    _same(got, np.stack([np.average(x, axis=(2, 0), weights=w) for x in batch]))
     i, wi = np.array([1, 2, 3]), np.array([1, 1, 2])
     for got, want in zip(gnp.average(_xp().asarray(i), weights=_xp().asarray(wi), returned=True),
                          np.average(i, weights=wi, returned=True), strict=True):

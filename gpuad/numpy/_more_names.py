@@ -337,8 +337,23 @@ def _edge(v, a, ax):
     return v
 
 
+def _weights_along(a, w, axis):
+    """NumPy's weights of ``a``'s shape along ``axis`` (in that axis order), reshaped to
+    broadcast against ``a``."""
+    if axis is None:
+        raise TypeError("average: axis must be specified when shapes of a and weights differ")
+    _r.norm_axis(axis, ndim(a))  # its checks
+    axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple) else (axis,)))
+    if shape(w) != tuple(shape(a)[i] for i in axes):
+        raise ValueError(f"average: shape of weights {shape(w)} must be consistent with the "
+                         f"shape of a {shape(a)} along axis {axis}")
+    if list(axes) != sorted(axes):
+        w = _r.transpose(w, tuple(int(i) for i in _np.argsort(axes)))
+    return _reshape0(w, tuple(n if i in axes else 1 for i, n in enumerate(shape(a))))
+
+
 def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
-    """Mean, or weighted mean with ``weights`` (the shape of ``a``, or 1-D along an integer
+    """Mean, or weighted mean with ``weights`` (the shape of ``a``, or of ``a``'s shape along
     ``axis``), over ``axis``; ``returned`` also gives the sum of the weights.
 
     Example: ``gnp.average(x, axis=0, weights=w)``
@@ -348,14 +363,8 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
 
     if batched(a, weights):  # vmap: the levels become leading axes of one call
         nd = ndim(a)
-        if weights is not None and shape(weights) != shape(a):  # 1-D along axis: spelled out
-            if not (isinstance(axis, int) and ndim(weights) == 1
-                    and shape(weights)[0] == shape(a)[axis]):
-                raise TypeError("average: 1D weights along an integer axis expected when "
-                                "shapes of a and weights differ")
-            s = [1] * nd
-            s[axis % nd] = shape(weights)[0]
-            weights = _r.broadcast_to(_reshape0(weights, tuple(s)), shape(a))
+        if weights is not None and shape(weights) != shape(a):  # along axis: spelled out
+            weights = _r.broadcast_to(_weights_along(a, weights, axis), shape(a))
         return over_levels(lambda u, w, k: average(
             u, shift_axes(axis, nd, k), None if w is None else _r.broadcast_to(w, shape(u)),
             returned, keepdims=keepdims),
@@ -373,17 +382,7 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
         return avg, scl
     w = weights if isinstance(weights, Tensor) else _r._xp(data(a)).asarray(data(weights))
     if shape(w) != shape(a):
-        if axis is None:
-            raise TypeError("average: axis must be specified when shapes of a and weights "
-                            "differ")
-        _r.norm_axis(axis, ndim(a))  # its checks; NumPy's: weights of a's shape along axis
-        axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple) else (axis,)))
-        if shape(w) != tuple(shape(a)[i] for i in axes):
-            raise ValueError(f"average: shape of weights {shape(w)} must be consistent with "
-                             f"the shape of a {shape(a)} along axis {axis}")
-        if list(axes) != sorted(axes):
-            w = _r.transpose(w, tuple(int(i) for i in _np.argsort(axes)))
-        w = _reshape0(w, tuple(n if i in axes else 1 for i, n in enumerate(shape(a))))
+        w = _weights_along(a, w, axis)
     scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
               keepdims=keepdims)
     adt, wdt = _np.dtype(data(a).dtype), _np.dtype(data(w).dtype)
