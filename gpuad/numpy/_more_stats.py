@@ -10,6 +10,8 @@ interpolation weights are constants of the data, exactly as NumPy computes them.
 from __future__ import annotations
 
 import builtins
+import functools
+import inspect
 import warnings
 
 import numpy as _np
@@ -29,6 +31,31 @@ from ..rules import (
     where,
 )
 from ..tensor import Tensor
+
+
+def _writes_out(fn):
+    """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
+    Tensor) and ``out`` returned; ``out`` must have the result's shape."""
+    pos = list(inspect.signature(fn).parameters).index("out")
+
+    @functools.wraps(fn)
+    def with_out(*args, **kw):
+        if len(args) > pos:
+            out, args = args[pos], args[:pos] + (None,) + args[pos + 1:]
+        else:
+            out = kw.pop("out", None)
+        r = fn(*args, **kw)
+        if out is None:
+            return r
+        from ._more_sig import _to_out
+
+        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if tuple(shape(target)) != tuple(shape(r)):
+            raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
+                             f"{tuple(shape(r))}")
+        return _to_out(r, out, fn.__name__)
+
+    return with_out
 
 
 def _arr(a):
@@ -85,19 +112,19 @@ def _masked(a, where_):
     return where(xp.asarray(data(where_), dtype=bool), a, _np.nan)
 
 
+@_writes_out
 def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
            where=None):
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
-    _no_out(out, "nansum")
     f, _ = _filled(_masked(a, where), 0)
     r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
     return r if initial is None else r + initial
 
 
+@_writes_out
 def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
             where=None):
     """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
-    _no_out(out, "nanprod")
     f, _ = _filled(_masked(a, where), 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
@@ -105,18 +132,18 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=
     return r if initial is None else r * initial
 
 
+@_writes_out
 def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum treating NaN as zero. Example: ``gnp.nancumsum(x)``"""
-    _no_out(out, "nancumsum")
     f, _ = _filled(a, 0)
     if dtype is not None:
         f = _r.astype(f, dtype)
     return _r.cumsum(f, axis)
 
 
+@_writes_out
 def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product treating NaN as one. Example: ``gnp.nancumprod(x)``"""
-    _no_out(out, "nancumprod")
     f, _ = _filled(a, 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
@@ -138,9 +165,9 @@ def _safe_div(num, cnt):
     return where(bad, _np.nan, num / xp.where(bad, 1, cnt).astype(rdt))
 
 
+@_writes_out
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
-    _no_out(out, "nanmean")
     a = _masked(a, where)
     if dtype is not None:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
@@ -176,11 +203,11 @@ def _ddof(ddof, correction, name):
     return correction
 
 
+@_writes_out
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
-    _no_out(out, "nanvar")
     ddof = _ddof(ddof, correction, "nanvar")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -197,10 +224,10 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
 
 
+@_writes_out
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
-    _no_out(out, "nanstd")
     ddof = _ddof(ddof, correction, "nanstd")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -236,15 +263,15 @@ def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     return where(allnan, _np.nan, r)
 
 
+@_writes_out
 def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmax(x)``"""
-    _no_out(out, "nanmax")
     return _nan_extreme(a, axis, keepdims, -_np.inf, _r.max, initial, where, True)
 
 
+@_writes_out
 def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmin(x)``"""
-    _no_out(out, "nanmin")
     return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
 
 
@@ -285,9 +312,9 @@ def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
     return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
 
 
+@_writes_out
 def ptp(a, axis=None, out=None, keepdims: bool = False):
     """Range (maximum minus minimum) over ``axis``. Example: ``gnp.ptp(x, axis=0)``"""
-    _no_out(out, "ptp")
     return _r.max(a, axis, keepdims=keepdims) - _r.min(a, axis, keepdims=keepdims)
 
 
@@ -483,6 +510,7 @@ def _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp):
     return where(top, hi + where(top, slope, 0) * (vi - (nb - 1)), res)
 
 
+@_writes_out
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
              keepdims: bool = False, *, weights=None, interpolation=None):
     """The ``q``-th quantiles (``q`` in [0, 1]) over ``axis``, NumPy's methods (default
@@ -490,37 +518,36 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: s
 
     Example: ``gnp.quantile(x, [0.25, 0.75], axis=0)``
     """
-    _no_out(out, "quantile")
     if weights is not None:
         raise NotImplementedError("quantile: weights= is not supported")
     return _quantile(a, q, axis, interpolation or method, keepdims, False, "quantile")
 
 
+@_writes_out
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
                keepdims: bool = False, *, weights=None, interpolation=None):
     """The ``q``-th percentiles (``q`` in [0, 100]). Example: ``gnp.percentile(x, 90)``"""
-    _no_out(out, "percentile")
     if weights is not None:
         raise NotImplementedError("percentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, False, "percentile", type(q) in (int, float))
 
 
+@_writes_out
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
                 method: str = "linear", keepdims: bool = False, *, weights=None,
                 interpolation=None):
     """``quantile`` over the non-NaN elements. Example: ``gnp.nanquantile(x, 0.5)``"""
-    _no_out(out, "nanquantile")
     if weights is not None:
         raise NotImplementedError("nanquantile: weights= is not supported")
     return _quantile(a, q, axis, interpolation or method, keepdims, True, "nanquantile")
 
 
+@_writes_out
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                   method: str = "linear", keepdims: bool = False, *, weights=None,
                   interpolation=None):
     """``percentile`` over the non-NaN elements. Example: ``gnp.nanpercentile(x, 50)``"""
-    _no_out(out, "nanpercentile")
     if weights is not None:
         raise NotImplementedError("nanpercentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
@@ -562,19 +589,19 @@ def _median(a, axis, keepdims, ignore_nan):
     return res
 
 
+@_writes_out
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """Median over ``axis`` (int, tuple or None): the middle of the sorted values, the mean
     of the two middle ones for an even count; the adjoint goes to those elements.
 
     Example: ``gnp.median(x, axis=0)``
     """
-    _no_out(out, "median")
     return _median(a, axis, keepdims, False)
 
 
+@_writes_out
 def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """Median of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmedian(x)``"""
-    _no_out(out, "nanmedian")
     return _median(a, axis, keepdims, True)
 
 

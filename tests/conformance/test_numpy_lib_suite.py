@@ -1104,3 +1104,34 @@ def test_all_nan_slices(backend, name):
     gnp.sum(gnp.where(gnp.isnan(got), 0.0, got)).backward()
     g = to_numpy(t.grad)
     assert np.all(g[:, 0] == 0) and np.all(np.isfinite(g)), g
+
+
+_OUT_FUNCS = ["nanmin", "nanmax", "nansum", "nanprod", "nancumsum", "nancumprod", "nanmean",
+              "nanvar", "nanstd", "nanmedian", "nanpercentile", "nanquantile", "median",
+              "percentile", "quantile", "ptp"]
+
+
+@pytest.mark.parametrize("name", _OUT_FUNCS)
+def test_out_argument(backend, name):
+    """NumPy's ``out=``: the result written into ``out`` and ``out`` returned; into a Tensor
+    the write is recorded (the gradient reaches the input through it); a wrong shape raises."""
+    x = np.array([[0.6, np.nan, 0.2, 1.5], [0.5, -0.9, np.nan, 0.25], [0.1, 0.3, 0.7, -2.0]])
+    if name in ("median", "percentile", "quantile", "ptp"):
+        x = np.nan_to_num(x)
+    q = {"nanpercentile": (40,), "percentile": (40,), "nanquantile": (0.4,),
+         "quantile": (0.4,)}.get(name, ())
+    want = getattr(np, name)(x, *q, axis=1)
+    out = _xp().zeros(want.shape)
+    assert getattr(gnp, name)(_xp().asarray(x), *q, axis=1, out=out) is out
+    _assert_same(want, to_numpy(out), True, name)
+    t = ad.tensor(_xp().asarray(x), requires_grad=True)
+    tout = ad.tensor(_xp().zeros(want.shape))
+    assert getattr(gnp, name)(t, *q, axis=1, out=tout) is tout
+    _assert_same(want, to_numpy(tout), True, name)
+    u = np.linspace(1.0, 2.0, want.size).reshape(want.shape)
+    gnp.sum(tout * _xp().asarray(u)).backward()
+    ref = ad.tensor(_xp().asarray(x), requires_grad=True)
+    gnp.sum(getattr(gnp, name)(ref, *q, axis=1) * _xp().asarray(u)).backward()
+    np.testing.assert_allclose(to_numpy(t.grad), to_numpy(ref.grad))
+    with pytest.raises(ValueError, match=name):
+        getattr(gnp, name)(_xp().asarray(x), *q, axis=1, out=_xp().zeros(want.size + 1))
