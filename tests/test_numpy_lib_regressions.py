@@ -72,6 +72,7 @@ def test_median_of_an_empty_slice_is_nan(backend):
     (dict(fweights=[1, 2]), RuntimeError),          # a broadcast error
     (dict(aweights=[[1.0, 2, 3]]), RuntimeError),   # read as 1-D
     (dict(ddof=1.5), ValueError),                   # used as 1.5
+    (dict(aweights=[0.0, 0, 0]), ZeroDivisionError),  # gave NaN
 ])
 def test_cov_checks_its_weights(backend, kw, exc):
     m = np.array([[0.0, 1, 2], [2, 1, 0]])
@@ -203,3 +204,13 @@ def test_nan_statistics_take_out(backend):
     ref = _t(x)
     gnp.sum(gnp.nanvar(ref, axis=1)).backward()
     _same(t.grad, to_numpy(ref.grad))
+
+
+def test_cov_under_jit_follows_traced_aweights(backend):
+    """``gpuad.jit`` of cov in its ``aweights``: the traced weights were read as a raw array
+    (a constant of the program), and the compiled function failed jit's replay check."""
+    m = np.array([[1.0, 2, 3], [0.5, 0.1, 2]])
+    fw = np.array([1, 2, 1])
+    f = ad.jit(lambda aw: gnp.cov(_xp().asarray(m), aweights=aw, fweights=_xp().asarray(fw)))
+    for aw in ([1.0, 2, 3], [0.5, 1, 4]):
+        _same(f(_xp().asarray(aw)), np.cov(m, aweights=np.array(aw), fweights=fw))

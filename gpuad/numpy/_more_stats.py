@@ -645,12 +645,15 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     w = None
     if fweights is not None:
         w = xp.asarray(data(fweights), dtype=_np.float64)
-    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
+    if isinstance(aweights, Tensor):  # recorded (traced by gpuad.jit too)
         w, w_sum, inv_fact = _differentiated_weights(aweights, w, ddof)
     elif aweights is not None:
         aw = xp.asarray(data(aweights), dtype=_np.float64)
         w = aw if w is None else w * aw
     nobs = shape(x)[1]
+    if w is not None:
+        _vc.fail_if("cov_weights_sum", lambda xp, v: xp.sum(v) == 0, lambda: ZeroDivisionError(
+            "cov: the weights sum to zero, can't be normalized"), _r._xp(data(w)).asarray(data(w)))
     if w is None:
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
