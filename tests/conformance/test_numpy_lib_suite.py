@@ -18,6 +18,11 @@ Where gpuad deliberately differs, ``_deviation`` says how and why:
   on complex numbers to differentiate; on arrays they give NumPy's values);
 - the ``nan*`` reductions give NumPy's NaN for an all-NaN slice without its RuntimeWarning
   (finding one would synchronise the device with the host on each call);
+- ``gradient``'s spacings are constants: a spacing Tensor being differentiated raises
+  NotImplementedError (the cases pass them as arrays);
+- not ported: ``interp`` with decreasing ``xp`` (NumPy: "nonsense" results, unchecked), a 1-d
+  ``left``/``right`` (accepted and broadcast, NumPy raises), and ``percentile``'s removed
+  ``interpolation=`` (still read as ``method=``);
 - ``piecewise`` of a 0-d input with one bare condition and two functions raises TypeError
   (NumPy: IndexError).
 """
@@ -828,6 +833,54 @@ def _build_cases() -> list:
     chk("median", m, axis=(0, 1))
     chk("median", np.arange(24.0).reshape(2, 3, 4), axis=(0, 2), keepdims=True)
     chk("median", m, axis=2)
+    # more edge cases of gradient, unwrap, interp, trapezoid, select, bincount, cov
+    chk("gradient", A(3.0))
+    chk("gradient", A([1, 2, 250], dtype=np.uint8))
+    chk("gradient", A([1, 2, 120], dtype=np.int8))
+    chk("gradient", np.arange(6.0).reshape(2, 3), axis=None)
+    chk("gradient", np.arange(6.0).reshape(2, 3), 1.0, axis=(1,))
+    chk("gradient", np.arange(6.0).reshape(2, 3), A([1.0, 2]), axis=0)
+    chk("gradient", np.arange(6.0).reshape(2, 3), A([1.0, 2, 5]), axis=0)
+    chk("gradient", np.arange(6.0).reshape(2, 3), 1.0, 2.0, 3.0)
+    chk("gradient", np.arange(5.0), A([[1.0, 2]]))
+    chk("gradient", np.arange(6.0).reshape(2, 3), axis=(0, 0))
+    chk("gradient", np.arange(6.0).reshape(2, 3), axis=2)
+    chk("gradient", A([1.0, 2, 4, 8]), A([0.0, 1, 1, 2]))
+    chk("gradient", np.arange(5.0), A(0.5))
+    chk("gradient", np.arange(5.0) ** 2, A([0, 1, 3, 4, 7]), edge_order=2)
+    chk("gradient", A([[1.0, 2, 6], [3, 4, 5]]), edge_order=2, axis=0)
+    chk("unwrap", A([0.0, 2.8, 6.1, 9.0]), discont=1.0)
+    chk("unwrap", A([0.0, 2.8, 6.1, 9.0]), discont=5.0)
+    chk("unwrap", A([0.0, 2.8, 6.1, 9.0]), period=5.0, discont=1.0)
+    chk("unwrap", A([]))
+    chk("unwrap", A(1.0))
+    chk("unwrap", A([1.0, np.nan, 7]))
+    chk("interp", A([1.0]), A([0.0, np.nan]), A([0.0, 1]))
+    chk("interp", A([np.inf, -np.inf]), A([0.0, 1]), A([0.0, 1]))
+    chk("interp", A([0.5]), A([0.0, 1]), A([0.0, np.inf]))
+    chk("interp", A([0.0, 1]), A([0.0, 1]), A([1, 2]))
+    chk("trapezoid", np.arange(6.0).reshape(2, 3), dx=A([1.0, 2]))
+    chk("trapezoid", np.arange(6.0).reshape(2, 3), x=A([[1.0, 2, 3]]))
+    chk("trapezoid", A([1.0, 2]), x=A([1.0, 2, 3]))
+    chk("sinc", A([np.inf, np.nan, 1e-300]))
+    chk("i0", A([700.0, -700]))
+    chk("i0", A([np.inf, np.nan]))
+    chk(
+        "select",
+        [A([True, False]), A([False, True])],
+        [A([1.0, 2]), A([3.0, 4])],
+        default=A([9.0, 9, 9]),
+    )
+    chk("select", [A([[True], [False]])], [A([1.0, 2])])
+    chk("bincount", A([1, 2]), weights=A([1.0, 2]).astype(np.float32))
+    chk("bincount", A([1, 2]), minlength=np.int64(4))
+    chk("bincount", A([1, 2]), minlength=None)
+    chk("digitize", A([1.0, 2]), A([1.0, 1, 2]))
+    chk("digitize", A([1.0, 2]), A([2.0, 1, 1]), right=True)
+    chk("cov", A([[1.0, 2, 3]]), fweights=A([1, 0, 2]))
+    chk("cov", A([[1.0, 2, 3]]), aweights=A([0.0, 0, 0]))
+    chk("cov", A([[1.0, 2, 3]]), ddof=5)
+    chk("corrcoef", A([[1.0, 2, 3], [1, 1, 1]]))
     return cases
 
 
@@ -1086,8 +1139,19 @@ def test_trim_zeros_gradient(backend):
     np.testing.assert_array_equal(to_numpy(x.grad), [0, 0, 1, 2, 3, 4, 0, 0])
 
 
-@pytest.mark.parametrize("name", ["nanmin", "nanmax", "nanmean", "nanvar", "nanstd", "nanmedian",
-                                  "nanpercentile", "nanquantile"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nanmin",
+        "nanmax",
+        "nanmean",
+        "nanvar",
+        "nanstd",
+        "nanmedian",
+        "nanpercentile",
+        "nanquantile",
+    ],
+)
 def test_all_nan_slices(backend, name):
     """NumPy's value for an all-NaN column (NaN) with keepdims, on arrays and on Tensors whose
     gradient then is zero there; gpuad does not warn (see the module docstring)."""
@@ -1106,9 +1170,24 @@ def test_all_nan_slices(backend, name):
     assert np.all(g[:, 0] == 0) and np.all(np.isfinite(g)), g
 
 
-_OUT_FUNCS = ["nanmin", "nanmax", "nansum", "nanprod", "nancumsum", "nancumprod", "nanmean",
-              "nanvar", "nanstd", "nanmedian", "nanpercentile", "nanquantile", "median",
-              "percentile", "quantile", "ptp"]
+_OUT_FUNCS = [
+    "nanmin",
+    "nanmax",
+    "nansum",
+    "nanprod",
+    "nancumsum",
+    "nancumprod",
+    "nanmean",
+    "nanvar",
+    "nanstd",
+    "nanmedian",
+    "nanpercentile",
+    "nanquantile",
+    "median",
+    "percentile",
+    "quantile",
+    "ptp",
+]
 
 
 @pytest.mark.parametrize("name", _OUT_FUNCS)
@@ -1118,8 +1197,12 @@ def test_out_argument(backend, name):
     x = np.array([[0.6, np.nan, 0.2, 1.5], [0.5, -0.9, np.nan, 0.25], [0.1, 0.3, 0.7, -2.0]])
     if name in ("median", "percentile", "quantile", "ptp"):
         x = np.nan_to_num(x)
-    q = {"nanpercentile": (40,), "percentile": (40,), "nanquantile": (0.4,),
-         "quantile": (0.4,)}.get(name, ())
+    q = {
+        "nanpercentile": (40,),
+        "percentile": (40,),
+        "nanquantile": (0.4,),
+        "quantile": (0.4,),
+    }.get(name, ())
     want = getattr(np, name)(x, *q, axis=1)
     out = _xp().zeros(want.shape)
     assert getattr(gnp, name)(_xp().asarray(x), *q, axis=1, out=out) is out
