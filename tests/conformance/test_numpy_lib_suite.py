@@ -1218,3 +1218,31 @@ def test_out_argument(backend, name):
     np.testing.assert_allclose(to_numpy(t.grad), to_numpy(ref.grad))
     with pytest.raises(ValueError, match=name):
         getattr(gnp, name)(_xp().asarray(x), *q, axis=1, out=_xp().zeros(want.size + 1))
+
+
+def _filled_diagonal(a, v):
+    a = a * 1.0
+    gnp.fill_diagonal(a, v, wrap=True)
+    return a
+
+
+def _placed(a, v):
+    a = a * 1.0
+    gnp.place(a, np.arange(6).reshape(2, 3) % 2 == 0, v)
+    return a
+
+
+@pytest.mark.parametrize(
+    "f, args",
+    [
+        (_filled_diagonal, (np.arange(21.0).reshape(7, 3), np.array([1.0, 2]))),
+        (_placed, (np.arange(6.0).reshape(2, 3), np.array([10.0, 20]))),
+        (lambda a, b: gnp.r_[a, 0:2, b * 2], (np.array([1.0, 2]), np.array([3.0]))),
+        (lambda a, b: gnp.c_[a, b * 2], (np.array([1.0, 2]), np.array([3.0, 4]))),
+        (lambda a: a[gnp.ix_([0, 1], [1])], (np.array([[1.0, 2], [3, 4]]),)),
+    ],
+    ids=["fill_diagonal", "place", "r_", "c_", "ix_"],
+)
+def test_writes_and_index_tricks_gradients(backend, f, args):
+    """The in-place writers (recorded into a Tensor) and the index tricks, to second order."""
+    check_grads(f, tuple(_xp().asarray(a) for a in args), order=2, modes=("rev", "fwd"))
