@@ -187,10 +187,14 @@ def tensor_getitem(self, index):
     return mark_element(_R.getitem(self, index, checked=True), index, self)
 
 
-def tensor_reshape(self, *shape):
-    """``self.reshape(2, 5)`` or ``self.reshape((2, 5))``: NumPy's C order."""
+def tensor_reshape(self, *shape, order="C"):
+    """``self.reshape(2, 5)`` or ``self.reshape((2, 5))``; ``order="F"`` as ndarray's."""
     if len(shape) == 1 and isinstance(shape[0], tuple | list):
         shape = tuple(shape[0])
+    if order != "C":
+        from .numpy import reshape
+
+        return reshape(self, shape, order=order)
     d = self._data
     if _eng._trace is None and d.__class__ is _ndarray and self._bat is None and \
             self.requires_grad and not self._tan and self._seen == self._ver[0] and \

@@ -720,6 +720,7 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         if kwargs and not (ufunc.signature is not None and fn is not None and _takes(fn, kwargs)):
             raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported on "
                             f"gpuad Tensors")
+        _check_loop(ufunc, inputs, out, dtype, casting, what)
         if fn is None:
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
@@ -773,6 +774,100 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         f"__call__, reduce, accumulate, outer, and add.at/subtract.at); write it with "
         f"gpuad.numpy functions"
     )
+
+
+def _operand_dtype(a):
+    """What NumPy's loop resolution sees of ``a``: its dtype, or the type of a Python number
+    (weakly typed); None where it is neither."""
+    d = getattr(a, "dtype", None)
+    if d is not None:
+        return d
+    if a.__class__ is bool:
+        return _np.dtype(bool)
+    return a.__class__ if a.__class__ in (int, float, complex) else None
+
+
+def _check_loop(ufunc, inputs, out, dtype, casting: str, what: str) -> None:
+    """NumPy's type resolution of ``ufunc(*inputs, out=out, dtype=dtype, casting=casting)``:
+    raise its TypeError where NumPy finds no loop or an input or output cast breaks
+    ``casting`` (``add(int8, int16, casting="no")``, ``add(f8, f8, dtype=int32)``)."""
+    ins = tuple(_operand_dtype(a) for a in inputs)
+    if any(d is None for d in ins) or (
+            out is None and dtype is None and casting in ("same_kind", "unsafe")):
+        return  # (promotion alone never breaks same_kind)
+    outs = tuple(None if o is None else o.dtype for o in out) if out is not None \
+        else (None,) * ufunc.nout
+    sig = {} if dtype is None else \
+        {"signature": (None,) * ufunc.nin + (_np.dtype(dtype),) * ufunc.nout}
+    try:
+        ufunc.resolve_dtypes(ins + outs, casting=casting, **sig)
+    except TypeError as e:
+        raise TypeError(f"{what}: {e} (NumPy raises here too)") from None
+
+
+#: NumPy's keyword arguments of a ufunc call
+UFUNC_KEYWORDS = frozenset({"out", "where", "dtype", "casting", "order", "subok"})
+
+
+def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
+    """``gpuad.numpy.<name>(*inputs, **kwargs)`` for a NumPy ufunc's name, taking NumPy's
+    ufunc keywords (``out=`` also positionally after the inputs, ``where=``, ``dtype=``,
+    ``casting=``) with NumPy's rules, on backend arrays and Tensors alike.
+
+    Example: ``gnp.add(a, b, out=o, casting="same_kind")``
+    """
+    what = f"gpuad.numpy.{ufunc.__name__}"
+    nin, nout = ufunc.nin, ufunc.nout
+    if len(inputs) < nin:
+        raise TypeError(f"{what}: takes {nin} array argument(s), got {len(inputs)}")
+    if len(inputs) > nin:  # out= given positionally
+        if "out" in kwargs:
+            raise TypeError(f"{what}: cannot specify 'out' as both a positional and keyword "
+                            f"argument")
+        kwargs = {**kwargs, "out": inputs[nin:]}
+        inputs = inputs[:nin]
+    bad = sorted(set(kwargs) - UFUNC_KEYWORDS)
+    if bad and ufunc.signature is None:
+        raise TypeError(f"{what}: unexpected keyword argument(s) {bad}")
+    kwargs = dict(kwargs)
+    out = kwargs.pop("out", None)
+    if out is not None:
+        out = out if out.__class__ is tuple else (out,)
+        if len(out) != nout:
+            raise ValueError(f"{what}: out= needs {nout} array(s), got {len(out)}")
+        if all(o is None for o in out):
+            out = None
+        else:
+            kwargs["out"] = out
+    if kwargs.get("where", True) is True:
+        kwargs.pop("where", None)
+    if kwargs.get("dtype") is None:
+        kwargs.pop("dtype", None)
+    casting = kwargs.get("casting", "same_kind")
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{what}: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    kwargs.setdefault("casting", "same_kind")
+    if _batched_among(inputs, kwargs):
+        return _dispatch_batched(ufunc, what, _ufunc_body, (ufunc, "__call__", inputs, kwargs),
+                                 {}, None)
+    return _ufunc_body(ufunc, "__call__", inputs, kwargs)
+
+
+def with_ufunc_keywords(fn: Callable, ufunc) -> Callable:
+    """``fn`` (gpuad.numpy's function of ``ufunc``'s name) also taking NumPy's ufunc keywords
+    (:func:`ufunc_call`); called without them it is ``fn`` itself, one frame deeper."""
+    nin = ufunc.nin
+    inner = fn if hasattr(fn, "rule") else takes_containers(fn)
+
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        if not kwargs and len(args) <= nin:
+            return inner(*args)
+        return ufunc_call(ufunc, args, kwargs)
+
+    f._ufunc_keywords = f._takes_containers = True
+    return f
 
 
 def _add_at(ufunc, name, a, indices, b):
@@ -971,7 +1066,7 @@ def install() -> None:
     _gnp, _r, _engine = gnp, rules, engine
     if _stack is None:
         _stack = rules.prim("stack_list", lambda xp, *xs: xp.stack(xs, axis=0),
-                            vjp_n=_stack_vjp, jvp_n=_stack_jvp)
+                            vjp_n=_stack_vjp, jvp_n=_stack_jvp, cplx="own")
         from .prims import abstract
 
         abstract.set_slots(_stack, abstract.stack_shape, abstract.stack_dtype)
@@ -984,3 +1079,4 @@ def install() -> None:
         if not k.startswith("__"):
             setattr(direct, k, v.__wrapped__ if getattr(v, "_self_only", False) else v)
     _links.provide("ops", direct)
+    _links.provide("ufunc_call", ufunc_call)

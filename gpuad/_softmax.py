@@ -12,12 +12,27 @@ from . import numpy as gnp
 from .rules import logsumexp
 
 
+def shifted(x: Any, axis: Any) -> Any:
+    """``x`` minus its (constant) finite maximum along ``axis``. ``x - logsumexp(x)`` alone
+    loses ``log(n)`` to rounding where it is below the ulp of ``x`` (a float32 row of -1e9,
+    as masks write, gave log-probabilities 0 and probabilities 1); after the shift the
+    logsumexp lies in ``[0, log n]``. Slices holding inf or NaN, and empty arrays, are kept.
+    """
+    from ._numpy_protocol import stop_gradient
+
+    if 0 in gnp.shape(x):
+        return x
+    m = stop_gradient(gnp.max(x, axis=axis, keepdims=True))
+    return x - gnp.where(gnp.isfinite(m), m, 0)
+
+
 def log_softmax(x: Any, axis: Any = -1) -> Any:
     """``x - logsumexp(x, axis)``: log-probabilities along ``axis``, numerically stable.
 
     Example: ``gnp.exp(log_softmax(z)).sum(-1)`` is all ones.
     """
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    z = shifted(x, axis)
+    return z - logsumexp(z, axis=axis, keepdims=True)
 
 
 def softmax(x: Any, axis: Any = -1) -> Any:

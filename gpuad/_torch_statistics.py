@@ -146,7 +146,13 @@ def cov(self, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
         raise TypeError(f"Tensor.cov: correction must be an integer, got {correction!r}")
     if fweights is not None and getattr(fweights, "dtype", _np.dtype(int)).kind not in "iu":
         raise TypeError(f"Tensor.cov: fweights must hold integers, got {fweights.dtype}")
-    return _R.cov(self, ddof=int(correction), fweights=_raw(fweights), aweights=aweights)
+    return _R.cov(self, ddof=int(correction), fweights=_raw(fweights), aweights=aweights,
+                  dtype=_own_float(self))
+
+
+def _own_float(t) -> Any:
+    """torch's cov and corrcoef keep a float tensor's dtype (NumPy's work in float64)."""
+    return t.dtype if _np.dtype(t.dtype).kind in "fc" else None
 
 
 def corrcoef(self) -> Tensor:
@@ -154,7 +160,7 @@ def corrcoef(self) -> Tensor:
     if self.ndim > 2:
         raise ValueError(f"Tensor.corrcoef takes a tensor of at most 2 dims, got shape "
                          f"{self.shape}")
-    return _R.corrcoef(self)
+    return _R.corrcoef(self, dtype=_own_float(self))
 
 
 def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002

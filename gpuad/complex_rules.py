@@ -173,6 +173,10 @@ def _sign_jvp(t, ans, x):
 
 
 def _sign_complex_fwd(xp, x):
+    # NumPy 2's: a value with exactly one infinite part points along that part's axis
+    ire, iim = xp.isinf(x.real), xp.isinf(x.imag)
+    axis = xp.where(ire, xp.sign(x.real), 0) + 1j * xp.where(iim, xp.sign(x.imag), 0)
+    x = xp.where(ire ^ iim, axis.astype(x.dtype), x)
     r = xp.abs(x)
     return xp.where(r == 0, 0, x / xp.where(r == 0, 1, r)).astype(x.dtype)
 

@@ -546,6 +546,9 @@ class Tensor:
     def round(self, decimals=0): return _R.round(self, decimals)
     def take(self, indices, axis=None): return _R.take(self, indices, axis)
     def nonzero(self): return _R.nonzero(self)
+    def compress(self, condition, axis=None): return _R.compress(condition, self, axis)
+    def searchsorted(self, v, side="left", sorter=None):
+        return _R.searchsorted(self, v, side, sorter)
     def trace(self, offset=0, axis1=0, axis2=1): return _R.trace(self, offset, axis1, axis2)
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _R.diagonal(self, offset, axis1, axis2)

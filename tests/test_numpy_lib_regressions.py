@@ -214,3 +214,15 @@ def test_cov_under_jit_follows_traced_aweights(backend):
     f = ad.jit(lambda aw: gnp.cov(_xp().asarray(m), aweights=aw, fweights=_xp().asarray(fw)))
     for aw in ([1.0, 2, 3], [0.5, 1, 4]):
         _same(f(_xp().asarray(aw)), np.cov(m, aweights=np.array(aw), fweights=fw))
+
+
+def test_gradient_of_datetimes_is_timedelta(backend):
+    """gradient of datetime64 data gave datetime64 (differences added back to the epoch);
+    NumPy differentiates datetimes as timedeltas of their unit."""
+    if backend == "cupy":
+        pytest.skip("CuPy has no datetime64")
+    d = np.array([1, 2, 4, 9], dtype="datetime64[D]")
+    for eo in (1, 2):
+        got, want = gnp.gradient(d, edge_order=eo), np.gradient(d, edge_order=eo)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -391,6 +391,11 @@ class CupyBackend(Backend):
         if out.dtype.kind in "iub":  # the scatter kernels add floats only
             self._index_add_exact(out, index, values)
             return
+        if out.dtype == cp.float16:  # the scatter kernels add float32 and float64 only
+            acc = out.astype(cp.float32)
+            self.index_add(acc, index, values.astype(cp.float32))
+            out[...] = acc.astype(cp.float16)
+            return
         if out.dtype.kind == "c":
             # the scatter kernels add real numbers: scatter the real and imaginary parts apart
             for part, take in ((1, cp.real), (1j, cp.imag)):

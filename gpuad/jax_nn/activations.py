@@ -65,7 +65,9 @@ def identity(x: Array) -> Array:
 
 def relu(x: Array) -> Array:
     """``max(x, 0)`` with derivative 0 at 0 (JAX's). Example: ``jnn.relu(x)``"""
-    return gnp.where(data(x) <= 0, 0, x)  # NaN stays NaN; integers stay integers
+    raw = data(x)
+    # NaN stays NaN with slope 0, as JAX's; integers stay integers
+    return gnp.where(raw > 0, x, gnp.where(raw <= 0, 0, stop_gradient(x)))
 
 
 def relu6(x: Array) -> Array:
@@ -172,7 +174,14 @@ hard_swish = hard_silu
 
 def squareplus(x: Array, b: Array = 4) -> Array:
     """``(x + sqrt(x^2 + b)) / 2``. Example: ``jnn.squareplus(x, b=1.0)``"""
-    return (x + gnp.sqrt(gnp.square(x) + b)) / 2
+    # x^2 overflows beyond 1e154 (inf at -1e300, where the value is about b / 4|x|, and an
+    # adjoint of 0 through sqrt(inf) that lost the slope): hypot, and below 0 the form
+    # b / (2 (sqrt(x^2 + b) - x)) without cancellation, each branch on its own side of 0
+    neg = data(x) < 0
+    c = gnp.sqrt(b)
+    xr = gnp.where(neg, 0.0, x)
+    xl = gnp.where(neg, x, 0.0)
+    return gnp.where(neg, b / (2 * (gnp.hypot(xl, c) - xl)), (xr + gnp.hypot(xr, c)) / 2)
 
 
 def gelu(x: Array, approximate: bool = True) -> Array:

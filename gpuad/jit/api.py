@@ -21,6 +21,7 @@ from ..tree import tree_flatten, tree_unflatten
 from . import (
     aliasing,
     caches,
+    dict_order,
     guards,
     outer,
     passes,
@@ -129,6 +130,7 @@ class Jitted:
         if self.donate_argnums or self.donate_argnames:
             self.__class__ = _Donating  # its __call__ marks the donated arrays afterwards
         self._watch: signature.Watch | None = None  # the globals and closure variables f reads
+        self._sinks: dict = {}  # id -> the lists and dicts f fills itself (signature.value_key)
         both = set(self.static_argnums) & set(self.donate_argnums)
         if both:
             raise ValueError(f"jit: argument(s) {sorted(both)} are both static and donated")
@@ -165,16 +167,23 @@ class Jitted:
     def _watch_key(self) -> tuple:
         w = self._watch
         if w is None:
-            w = self._watch = signature.Watch(signature.watch_list(self.f))
+            w = self._watch = signature.Watch(signature.watch_list(self.f), self._sinks)
         return w.read() if w.active else ()
 
     def _python_state(self, leaves) -> tuple:
         """The keys of the globals, closure variables and object arguments the function
         reads (see :mod:`gpuad.jit.signature`)."""
-        objs = tuple(signature.value_key(x) for x in leaves
+        objs = tuple(signature.value_key(x, 0, self._sinks) for x in leaves
                      if not isinstance(x, Tensor | _np.ndarray) and type(x) not in _by_array_type
                      and not isinstance(x, _SCALARS))
         return self._watch_key(), objs
+
+    def _read_objects(self, leaves) -> list:
+        """The Python objects whose contents are in the signature: those the function reads
+        without receiving them, and the object arguments."""
+        objs = self._watch.objects() if self._watch is not None else []
+        return objs + [x for x in leaves if not isinstance(x, Tensor | _np.ndarray)
+                       and type(x) not in _by_array_type and not isinstance(x, _SCALARS)]
 
     def _split(self, args: tuple, kwargs: dict, weak_off: bool | None = None):
         # (weak_off: whether Python floats are in the signature by value; default: this
@@ -209,7 +218,8 @@ class Jitted:
                 raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
                                 f"hashable; static arguments are part of the cache key") from None
             kv = signature.value_key(v)
-            skeys.append((k, v, kv if kv[0] is not None else type(v)))
+            # (by hash and equality, as JAX's; an object's attributes, a tuple's items too)
+            skeys.append((k, v, kv if kv[0] is not None else (type(v), kv[2:])))
         leaves, tdef = tree_flatten((dyn, kwargs))
         be = get_backend()
         keys = []
@@ -243,7 +253,7 @@ class Jitted:
             elif isinstance(leaf, _SCALARS):
                 keys.append(("S", signature.value_key(leaf)))
             else:
-                keys.append(("O", signature.value_key(leaf)))
+                keys.append(("O", signature.value_key(leaf, 0, self._sinks)))
         key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
                _state.flags["anomaly"], _key_parts(), self._watch_key())
@@ -458,6 +468,7 @@ class Jitted:
             return out
 
         before = self._python_state(leaves)
+        snap = signature.containers(self._read_objects(leaves), self._sinks)
         drawn = _host_rng_states()
         try:
             prog, result = self._trace_weak(call, leaves, be, weak_in)
@@ -467,6 +478,12 @@ class Jitted:
             if not weak_in:
                 raise
             self._weak_fallback(e, weak_in)
+        filled = signature.filled(snap, self._sinks) if snap else None
+        if filled:  # lists and dicts f fills itself (a log): their items are not compared
+            self._sinks.update(filled)
+            if self._watch is not None:
+                self._watch.ids = None
+            key = signature.without_contents(key, filled)
         prog.weak_in, prog.weak_out = {k: type(v) for k, v in numbers.items()}, weak_out
         if weak_out:
             result = _python_numbers(prog, result)
@@ -508,7 +525,8 @@ class Jitted:
             self._eager_from_now(key)
         out_leaves, out_def = tree_flatten(result)
         if prog.aliases is not None and len(out_leaves) == len(prog.outputs):
-            result = tree_unflatten(out_def, aliasing.finish(prog.aliases, out_leaves, leaves))
+            result = dict_order.restore(tree_unflatten(
+                out_def, aliasing.finish(prog.aliases, out_leaves, leaves)), prog.out_order)
         else:
             aliasing.none()
         return entry, result
@@ -904,7 +922,7 @@ def _outputs(prog: Program, outs, arg_leaves=()) -> Any:
         leaves = aliasing.finish(p, leaves, arg_leaves)
     if prog.weak_out:
         _numbers_out(prog.weak_out, leaves)
-    return tree_unflatten(prog.out_def, leaves)
+    return dict_order.restore(tree_unflatten(prog.out_def, leaves), prog.out_order)
 
 
 def _numbers_out(weak_out: dict, leaves: list) -> None:

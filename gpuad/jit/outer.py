@@ -32,7 +32,7 @@ from typing import Any
 from .. import _state
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from . import aliasing
+from . import aliasing, dict_order
 
 
 class JitFallbackWarning(UserWarning):
@@ -155,7 +155,8 @@ def call(jitted, how: str, args: tuple, kwargs: dict) -> Any:
 
     rule = custom_vjp(_named(fun, jitted.f))
     rule.defvjp(fwd, bwd)
-    return _relinked(twin, rule(*[leaves[i] for i in pos]), a0, k0, leaves, plan)
+    return dict_order.restore(_relinked(twin, rule(*[leaves[i] for i in pos]), a0, k0, leaves,
+                                        plan), dict_order.orders(out0))
 
 
 def _check_versions(jitted, at) -> None:
@@ -192,7 +193,9 @@ def _relinked(jitted, result, a, k, leaves, plan=_NO_PLAN):
     mine = {id(x._data): x for x in leaves if isinstance(x, Tensor)}
     _, inner, _, _ = jitted._split(a, k)  # the argument leaves as the program numbers them
     args = [mine.get(id(x._data) if isinstance(x, Tensor) else id(x), x) for x in inner]
-    return tree_unflatten(out_def, aliasing.finish(plan, out_leaves, args, outer=True))
+    return dict_order.restore(
+        tree_unflatten(out_def, aliasing.finish(plan, out_leaves, args, outer=True)),
+        dict_order.orders(result))
 
 
 def _undonated(jitted):

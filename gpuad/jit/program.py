@@ -139,6 +139,7 @@ class Program:
         self.inputs: list[int | None] = []  # per argument leaf: its variable (None: not an array)
         self.outputs: list = []  # per output leaf: ("var", id, as_tensor) or ("lit", value)
         self.out_def = None
+        self.out_order = None  # the key order of the dicts returned (see dict_order.py)
         # per output leaf: its vmap levels, as positions among the arguments' levels (a
         # function compiled inside vmap, on batched arguments), or None
         self.out_levels: list = []

@@ -30,7 +30,7 @@ from ..abstract_eval import ShapeDtypeStruct, _struct
 from ..backends import _by_array_type
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_structure, tree_unflatten
-from . import outer, signature, trace
+from . import dict_order, outer, signature, trace
 from .program import Program
 
 
@@ -54,7 +54,7 @@ def _out_info(prog: Program) -> Any:
             leaves.append(ShapeDtypeStruct(v.shape, v.dtype))
         else:
             leaves.append(_struct(o[1]))
-    return tree_unflatten(prog.out_def, leaves)
+    return dict_order.restore(tree_unflatten(prog.out_def, leaves), prog.out_order)
 
 
 class _Signature:

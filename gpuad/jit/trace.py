@@ -44,7 +44,7 @@ import numpy as _np
 from .. import engine
 from ..backends import _by_array_type
 from ..tensor import Tensor
-from . import failures
+from . import dict_order, failures
 from .program import Program, Ref, Step
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -791,12 +791,14 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
                 raise
             out_leaves, out_def = tree_flatten(out)
             out_leaves = [engine.current(x) for x in out_leaves]
+            tr.prog.out_order = dict_order.orders(out)
             try:
                 tr.finish(out_leaves, out_def)
             except Differentiated as e:
                 from ..tree import tree_unflatten
 
-                e.result = tree_unflatten(out_def, out_leaves)
+                e.result = dict_order.restore(tree_unflatten(out_def, out_leaves),
+                                              tr.prog.out_order)
                 raise
             except BaseException:
                 _failed.changed = tr.changed_state()
@@ -820,4 +822,4 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
         prog.stats["traced_steps"] = len(prog)
     from ..tree import tree_unflatten
 
-    return prog, tree_unflatten(prog.out_def, result)
+    return prog, dict_order.restore(tree_unflatten(prog.out_def, result), prog.out_order)

@@ -287,7 +287,8 @@ def threshold(input: Array, threshold: float, value: float, inplace: bool = Fals
 
 
 def _threshold(input: Array, threshold: float, value: float) -> Array:
-    return gnp.where(data(input) > threshold, input, value)
+    # NaN is not <= threshold: it passes through, as in torch
+    return gnp.where(data(input) <= threshold, value, input)
 
 
 def tanhshrink(input: Array) -> Array:
@@ -300,12 +301,19 @@ def _check_lambd(op: str, lambd: float) -> None:
         raise ValueError(f"{op}: lambd must be >= 0, got {lambd}")
 
 
+def _zero_or_nan(input: Array) -> Array:
+    """0 with slope 0, but NaN (slope 0) where ``input`` is NaN: torch's shrinks pass NaN on."""
+    raw = data(input)
+    return gnp.where(raw == raw, 0.0, stop_gradient(input))
+
+
 def softshrink(input: Array, lambd: float = 0.5) -> Array:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (derivative 0 at
     ``+-lambd``). Example: ``F.softshrink(x, 0.1)``"""
     _check_lambd("softshrink", lambd)
     raw = data(input)
-    return gnp.where(raw > lambd, input - lambd, gnp.where(raw < -lambd, input + lambd, 0.0))
+    return gnp.where(raw > lambd, input - lambd,
+                     gnp.where(raw < -lambd, input + lambd, _zero_or_nan(input)))
 
 
 def hardshrink(input: Array, lambd: float = 0.5) -> Array:
@@ -313,7 +321,7 @@ def hardshrink(input: Array, lambd: float = 0.5) -> Array:
     Example: ``F.hardshrink(x, 0.1)``"""
     _check_lambd("hardshrink", lambd)
     raw = data(input)
-    return gnp.where((raw > lambd) | (raw < -lambd), input, 0.0)
+    return gnp.where((raw > lambd) | (raw < -lambd), input, _zero_or_nan(input))
 
 
 def gelu(input: Array, approximate: str = "none") -> Array:

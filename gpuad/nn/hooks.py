@@ -44,6 +44,17 @@ class ModuleHooks:
     def empty(self) -> bool:
         return not any(getattr(self, k) for k in _KINDS)
 
+    def _jit_key(self) -> tuple:
+        """Which hooks are registered (gpuad.jit traces again when that changes)."""
+        return tuple(tuple(e[0] for e in getattr(self, k)) for k in _KINDS), tuple(
+            sorted(self.always))
+
+
+def _changed() -> None:
+    from .modules import EPOCH
+
+    EPOCH[0] += 1
+
 
 class RemovableHandle:
     """What a ``register_*_hook`` returns: ``remove()`` unregisters the hook (twice is
@@ -64,6 +75,7 @@ class RemovableHandle:
         hooks.always.discard(self.id)
         if hooks.empty():
             del m.__dict__["_hooks"]  # back to the call without hooks
+        _changed()
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -89,6 +101,7 @@ def _register(
         lst.append(entry)
     if always:
         hooks.always.add(hid)
+    _changed()
     return RemovableHandle(module, kind, hid)
 
 

@@ -44,6 +44,11 @@ def _is_parameter(v: Any) -> bool:
     return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.requires_grad and v.is_leaf)
 
 
+#: counts attribute writes on every Module (gpuad.jit.signature recomputes a layer's key only
+#: after one)
+EPOCH = [0]
+
+
 class Module(_hooks.HookMethods, ModuleMethods):
     """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
     every attribute name (leading underscores included): Parameters and leaf Tensors that
@@ -61,6 +66,14 @@ class Module(_hooks.HookMethods, ModuleMethods):
     """
 
     training: bool = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        EPOCH[0] += 1  # (gpuad.jit keys a layer by its attributes: unchanged since)
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        EPOCH[0] += 1
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._hooks is None:  # hooks: gpuad/nn/hooks.py

@@ -56,7 +56,7 @@ def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12) ->
     Example: ``F.normalize(emb, dim=-1)`` gives rows of unit length.
     """
     n = _pnorm(input, p, dim, keepdims=True)
-    return input / gnp.where(data(n) >= eps, n, eps)
+    return input / gnp.where(data(n) < eps, eps, n)  # a NaN norm stays NaN, as torch's
 
 
 def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8) -> Array:

@@ -21,6 +21,7 @@ import numpy as _np
 from .. import _value_checks as _vc
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient  # noqa: F401
+from .._numpy_protocol import with_ufunc_keywords as _with_ufunc_keywords
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
 from ..engine import assign_inplace
@@ -126,18 +127,9 @@ ndim = _r.ndim
 
 
 def _with_out(fn):
-    def f(*args, out=None):
-        r = fn(*args)
-        if out is None:
-            return r
-        if isinstance(out, Tensor):
-            assign_inplace(out, r, None)
-        else:
-            out[...] = r.data if isinstance(r, Tensor) else r
-        return out
-
-    f.__name__ = fn.__name__
-    f.__doc__ = f"``numpy.{fn.__name__}``, differentiable; ``out=`` writes in place."
+    f = _with_ufunc_keywords(fn, getattr(_np, fn.__name__))
+    f.__doc__ = (f"``numpy.{fn.__name__}``, differentiable; NumPy's ufunc keywords (``out=`` "
+                 f"writes in place, ``dtype=``, ``casting=``, ``where=`` with ``out=``).")
     return f
 
 
@@ -167,6 +159,8 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y should be given")
     if isinstance(condition, Tensor):
         condition = _r.data(condition)  # a constant (batched inside vmap)
     return _where3(condition, x, y)
@@ -187,15 +181,18 @@ def _data(a):
     return a.data if isinstance(a, Tensor) else a
 
 
-def _make_like(a, name, dtype, *fill):
+def _make_like(a, name, dtype, *fill, shape=None):
     """``xp.<name>_like(a)`` with ``a``'s own array module; a NumPy array or Python value
-    makes an array of the active backend, as ``gnp.sin`` of one does."""
+    makes an array of the active backend, as ``gnp.sin`` of one does. ``shape`` overrides
+    ``a``'s shape (NumPy's ``shape=``)."""
     xp = get_backend().xp
+    kw = {} if shape is None else {"shape": shape}
     if xp is _np or isinstance(a, Tensor) or not isinstance(
             a, (_np.ndarray, _np.generic, list, tuple, int, float, complex, bool)):
-        return getattr(_r._xp(a), name + "_like")(_like(a), *fill, dtype=dtype)
+        return getattr(_r._xp(a), name + "_like")(_like(a), *fill, dtype=dtype, **kw)
     a = _np.asarray(a)
-    return getattr(xp, name)(a.shape, *fill, dtype=a.dtype if dtype is None else dtype)
+    return getattr(xp, name)(a.shape if shape is None else shape, *fill,
+                             dtype=a.dtype if dtype is None else dtype)
 
 
 def _like(a):
@@ -245,19 +242,21 @@ def full(shape_, fill_value, dtype=None):
     return _xp().full(shape_, fill_value, dtype=dtype)
 
 
-def zeros_like(a, dtype=None):
-    """A backend array of zeros shaped like ``a``. Example: ``gnp.zeros_like(x)``"""
-    return _make_like(a, "zeros", dtype)
+def zeros_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """A backend array of zeros shaped like ``a`` (or ``shape``). Example:
+    ``gnp.zeros_like(x)``"""
+    return _make_like(a, "zeros", dtype, shape=shape)
 
 
-def ones_like(a, dtype=None):
-    """A backend array of ones shaped like ``a``. Example: ``gnp.ones_like(x)``"""
-    return _make_like(a, "ones", dtype)
+def ones_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """A backend array of ones shaped like ``a`` (or ``shape``). Example: ``gnp.ones_like(x)``"""
+    return _make_like(a, "ones", dtype, shape=shape)
 
 
-def empty_like(a, dtype=None):
-    """An uninitialised backend array shaped like ``a``. Example: ``gnp.empty_like(x)``"""
-    return _make_like(a, "empty", dtype)
+def empty_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+    """An uninitialised backend array shaped like ``a`` (or ``shape``). Example:
+    ``gnp.empty_like(x)``"""
+    return _make_like(a, "empty", dtype, shape=shape)
 
 
 def full_like(a, fill_value, dtype=None):
@@ -324,9 +323,14 @@ def _count(x, axis):
 
 def mean(x, axis=None, keepdims: bool = False, dtype=None):
     """Arithmetic mean over ``axis``."""
-    if dtype is not None:
-        x = astype(x, dtype)
-    return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    if dtype is None:
+        return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
+    # NumPy sums and divides in ``dtype`` (an integer one truncates)
+    dtype = _np.dtype(dtype)
+    s = sum(astype(x, dtype), axis, keepdims=keepdims)
+    s = s if _r.data(s).dtype == dtype else astype(s, dtype)
+    r = s / _count(x, axis)
+    return r if _r.data(r).dtype == dtype else astype(r, dtype)
 
 
 def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
@@ -644,17 +648,26 @@ def _tri_zero(x):
     return False if getattr(x, "dtype", None) == _np.bool_ else 0
 
 
+def _tri_mask(x, name):
+    """``(n, m)`` of tril/triu's mask; a 1-D ``x`` of length n makes an (n, n) one (its row
+    is broadcast, as NumPy's), a 0-d one is refused with NumPy's TypeError."""
+    s = shape(x)
+    if len(s) == 0:
+        raise TypeError(f"{name}: the array must have at least one dimension (got a 0-d one)")
+    return (s[0], s[0]) if len(s) == 1 else s[-2:]
+
+
 def triu(x, k: int = 0):
     """Upper triangle (above diagonal ``k``), zeros elsewhere. Example: ``gnp.triu(m)``"""
     xp = _r._xp(x)
-    n, m = shape(x)[-2:]
+    n, m = _tri_mask(x, "triu")
     return _where3(xp.triu(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
 def tril(x, k: int = 0):
     """Lower triangle (below diagonal ``k``), zeros elsewhere. Example: ``gnp.tril(m)``"""
     xp = _r._xp(x)
-    n, m = shape(x)[-2:]
+    n, m = _tri_mask(x, "tril")
     return _where3(xp.tril(xp.ones((n, m), dtype=bool), k), x, _tri_zero(x))
 
 
@@ -718,8 +731,13 @@ def tensordot(a, b, axes=2):
         k *= shape(a)[i]
     sa = [shape(a)[i] for i in free_a]
     sb = [shape(b)[i] for i in free_b]
-    am = reshape(transpose(a, tuple(free_a + ax_a)), (-1, k))
-    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, -1))
+    m = n = 1  # (sizes spelled out: a -1 beside a 0 would be ambiguous)
+    for v in sa:
+        m *= v
+    for v in sb:
+        n *= v
+    am = reshape(transpose(a, tuple(free_a + ax_a)), (m, k))
+    bm = reshape(transpose(b, tuple(ax_b + free_b)), (k, n))
     return reshape(matmul(am, bm), tuple(sa + sb))
 
 
@@ -751,7 +769,11 @@ def vdot(a, b):
 
     Example: ``gnp.vdot(a, b)``
     """
-    return sum(_multiply(conj(ravel(a)), ravel(b)))
+    a, b = ravel(a), ravel(b)
+    p = _multiply(conj(a), b)
+    dt = _np.result_type(_r.data(a).dtype, _r.data(b).dtype)
+    # NumPy's vdot keeps the inputs' type (int8 stays int8, bool stays bool); sum widens
+    return astype(sum(p), dt) if dt.kind in "iub" else sum(p)
 
 
 # ---- more NumPy names, built from the primitives ------------------------------------------------
@@ -759,10 +781,11 @@ def vdot(a, b):
 def diff(x, n: int = 1, axis: int = -1):
     """Discrete difference along ``axis``, ``n`` times."""
     axis = _r.one_axis(axis, ndim(x), "diff")
+    # booleans differ where they are unequal, as NumPy's (which has no boolean subtract)
+    step = not_equal if _r.data(x).dtype == _np.bool_ else _subtract
     for _ in range(n):
         m = shape(x)[axis]
-        hi, lo = _r._take_axis(x, 1, m, axis), _r._take_axis(x, 0, builtins.max(m - 1, 0), axis)
-        x = not_equal(hi, lo) if _r.data(x).dtype == bool else hi - lo  # NumPy's, for bools
+        x = step(_r._take_axis(x, 1, m, axis), _r._take_axis(x, 0, builtins.max(m - 1, 0), axis))
     return x
 
 
@@ -779,22 +802,21 @@ def cbrt(x):
         raise TypeError("cbrt: complex input is not supported (as in NumPy)")
     from ._more_math import ufunc_float
 
-    x = ufunc_float(x)
-    return sign(x) * power(abs(x), 1.0 / 3.0)
+    return _r.cbrt(ufunc_float(x))
 
 
 def deg2rad(x):
     """Degrees to radians. Example: ``gnp.deg2rad(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (pi / 180.0)
+    return real_ufunc_float(x, "deg2rad") * (pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees. Example: ``gnp.rad2deg(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import real_ufunc_float
 
-    return ufunc_float(x) * (180.0 / pi)
+    return real_ufunc_float(x, "rad2deg") * (180.0 / pi)
 
 
 def sinc(x):
@@ -817,9 +839,14 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
     """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
     two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
-    if any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
-        # batched by vmap: NumPy's rule by primitives (each example's values stay inside)
+    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+        # batched by vmap: NumPy's rule by primitives (each example's values stay inside),
+        # in floats as NumPy's (no wrap-around of |a - b| for integers)
         a, b = stop_gradient(a), stop_gradient(b)
+        bd = getattr(b, "dtype", None)
+        to = _np.result_type(bd if bd is not None else b, 1.0)
+        a, b = (astype(v, to) if isinstance(v, Tensor) and v.dtype.kind in "biu" else v
+                for v in (a, b))
         finite = _r.logical_and(_r.isfinite(a), _r.isfinite(b))
         fa, fb = _where3(finite, a, 0), _where3(finite, b, 0)  # (no inf - inf)
         near = _r.less_equal(_r.abs(_r.subtract(fa, fb)),
@@ -844,6 +871,19 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
 
 
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
+
+
+def _take_ufunc_keywords(namespace: dict) -> None:
+    """Every function named after an elementwise NumPy ufunc takes its keywords (out=,
+    dtype=, where=, casting=); the primitives take them already (gpuad/prims/core.py)."""
+    for name, fn in list(namespace.items()):
+        uf = getattr(_np, name, None)
+        if isinstance(uf, _np.ufunc) and uf.signature is None and callable(fn) and not (
+                hasattr(fn, "rule") or getattr(fn, "_ufunc_keywords", False)):
+            namespace[name] = _with_ufunc_keywords(fn, uf)
+
+
+_take_ufunc_keywords(globals())
 
 
 def __getattr__(name: str):

@@ -15,12 +15,22 @@ from ..tensor import Tensor
 from . import _xp_fallbacks as _fb
 
 
-def array(obj: Any, dtype: Any = None, copy: bool | None = True):
+def array(obj: Any, dtype: Any = None, copy: bool | None = True, order: str = "K",
+          subok: bool = False, ndmin: int = 0):
     """``numpy.array``: a Tensor, or a list/tuple holding Tensors, gives a recorded Tensor (a
-    copy, a stack); anything else a backend array (NumPy or CuPy).
+    copy, a stack); anything else a backend array (NumPy or CuPy). ``ndmin`` prepends
+    length-one axes.
 
     Example: ``gnp.array([s, 2 * s, 3.0])`` is differentiable in ``s``.
     """
+    r = _array(obj, dtype, copy)
+    nd = _r.ndim(r)
+    if ndmin > nd:
+        r = _r.reshape(r, (1,) * (ndmin - nd) + tuple(_r.shape(r)))
+    return r
+
+
+def _array(obj: Any, dtype: Any, copy: bool | None):
     if isinstance(obj, Tensor):
         if copy is False:
             if dtype is not None and _np.dtype(dtype) != obj.dtype:
@@ -93,7 +103,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     div = (num - 1) if endpoint else num
     like = start if isinstance(start, Tensor) else stop
     xp = _r._xp(like)
-    fdt = _np.result_type(*(getattr(_r.data(v), "dtype", v) for v in (start, stop)), float)
+    # NumPy's type: result_type(start, stop, float(num)), Python numbers weak
+    fdt = _np.result_type(*(getattr(_r.data(v), "dtype", v) for v in (start, stop)),
+                          float(num))
     bshape = _np.broadcast_shapes(_r.shape(start), _r.shape(stop))
     steps = xp.arange(num, dtype=fdt).reshape((num,) + (1,) * len(bshape))
     delta = stop - start
@@ -130,12 +142,21 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype
     if not _tracked(start, stop, base):
         return get_backend().xp.logspace(_r.data(start), _r.data(stop), num, endpoint=endpoint,
                                          base=_r.data(base), dtype=dtype, axis=axis)
+    nd = max(_r.ndim(base), _r.ndim(start), _r.ndim(stop))
+    if _r.ndim(base):  # NumPy's: start and stop get base's leading axes first (ndmin)
+        start, stop = (_r.reshape(v, (1,) * (nd - _r.ndim(v)) + tuple(_r.shape(v)))
+                       if isinstance(v, Tensor) else
+                       _np.reshape(v, (1,) * (nd - _np.ndim(v)) + _np.shape(v))
+                       for v in (start, stop))
     y = linspace(start, stop, num, endpoint=endpoint, axis=axis)
     if _r.ndim(base):
         from . import expand_dims
 
         base = expand_dims(base, axis)
+    want = _np.result_type(getattr(_r.data(base), "dtype", base), _r.data(y).dtype)
     y = _r.power(base, y)
+    if dtype is None and _r.data(y).dtype != want:  # a Python base is weak, as in NumPy
+        y = _r.astype(y, want)
     if dtype is not None and _np.dtype(dtype) != _r.data(y).dtype:
         y = _r.astype(y, dtype)
     return y
@@ -159,6 +180,11 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
     s0, s1 = _r.data(start), _r.data(stop)
     if _np.iscomplexobj(s0) or _np.iscomplexobj(s1):
         raise TypeError("geomspace: complex endpoints are not differentiated; pass real ones")
+    # NumPy's type: result_type(start, stop, float(num), float64): float32 ends give float64
+    dt = _np.result_type(*(getattr(s, "dtype", s) for s in (s0, s1)), float(num), _np.float64)
+    start, stop = (_r.astype(v, dt) if isinstance(v, Tensor) and v.dtype != dt else v
+                   for v in (start, stop))
+    s0, s1 = _r.data(start), _r.data(stop)
     xp = _r._xp(start if isinstance(start, Tensor) else stop)
     if bat:  # vmap: the checks see every example at once; the sign is a batched constant
         s0, s1 = (s if isinstance(s, Tensor) else xp.asarray(s) for s in (s0, s1))

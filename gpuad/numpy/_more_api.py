@@ -448,7 +448,8 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
                             f"{_dtype(dst)} according to the rule {casting!r}")
         src = s
     elif isinstance(src, complex) and _dtype(dst).kind != "c" or \
-            isinstance(src, float) and _dtype(dst).kind in "iub" and casting != "unsafe":
+            isinstance(src, float) and _dtype(dst).kind in "iub" and casting != "unsafe" or \
+            type(src) is int and _dtype(dst).kind == "b" and casting != "unsafe":
         raise TypeError(f"copyto: cannot cast scalar {src!r} to {_dtype(dst)} according to the "
                         f"rule {casting!r}")
     sh = tuple(shape(dst))

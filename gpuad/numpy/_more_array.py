@@ -158,7 +158,7 @@ def sort_complex(a):
     dt = _np.dtype(data(a).dtype)
     if dt.kind == "c":
         return out
-    # NumPy's: complex64 for the small integers only, complex128 for the rest (float32 too)
+    # NumPy's (and CuPy's): small integers become complex64, everything else complex128
     return astype(out, _np.complex64 if dt.char in "bhBH" else _np.complex128)
 
 
@@ -200,6 +200,9 @@ def i0(x):
     """The modified Bessel function of the first kind, order 0. Example: ``gnp.i0(x)``"""
     from ..scipy import special
 
+    dt = getattr(data(x), "dtype", None)
+    if dt is not None and dt == _np.float16:  # NumPy keeps float16 (SciPy's loop is float32)
+        return _r.astype(special.i0(_r.astype(x, _np.float32)), _np.float16)
     return special.i0(x)
 
 

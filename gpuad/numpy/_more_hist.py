@@ -100,11 +100,11 @@ def histogram(a, bins: Any = 10, range=None, density=None, weights=None):
     """The histogram of ``a``: ``(hist, bin_edges)`` as ``numpy.histogram``. ``hist`` is linear
     in ``weights``; with ``density=True`` it also follows the bin widths.
     Example: ``hist, edges = gnp.histogram(x, bins=10, weights=w)``"""
-    from . import diff, sum
+    from . import asarray, diff, sum
 
-    a = _arr(a)
+    a = asarray(_arr(a))  # (host data on the active backend: CuPy mixes no NumPy arrays)
     if weights is not None:
-        w = _arr(weights)
+        w = asarray(_arr(weights))
         if tuple(shape(w)) != tuple(shape(a)):
             raise ValueError(f"histogram: weights should have the same shape as a (got "
                              f"{tuple(shape(w))} and {tuple(shape(a))})")
@@ -119,7 +119,7 @@ def histogram(a, bins: Any = 10, range=None, density=None, weights=None):
     if range is None and _np.ndim(bins) == 0 and not isinstance(bins, str) and shape(a)[0]:
         _vc.run(_FINITE, a)
     if _np.ndim(bins) == 1:  # the edges given (a Tensor stays one: widths differentiate)
-        edges = _arr(bins)
+        edges = asarray(_arr(bins))
         ev = _host(edges, "histogram: whether the bin edges increase")
         if _np.any(ev[:-1] > ev[1:]):
             raise ValueError("histogram: `bins` must increase monotonically, when an array")

@@ -11,7 +11,7 @@ import numpy as _np
 from .. import _raw
 from .. import _value_checks as _vc
 from .. import rules as _r
-from ..rules import LN2, data, exp, prim
+from ..rules import LN2, data, prim
 from ..tensor import Tensor
 
 # ---- two-argument ufuncs with masks ---------------------------------------------------------
@@ -43,18 +43,22 @@ fmin.__doc__ = """Elementwise minimum ignoring NaN (``numpy.fmin``); ties share 
 
 Example: ``gnp.fmin(x, 1.0)``"""
 
+# d/dx = 2**x / (2**x + 2**y) = sigmoid((x - y) ln 2), as logaddexp's: exp((x - ans) ln 2)
+# is inf - inf = NaN at x = inf (where the derivative is 1) and carries the rounding of ans
 logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
-                  vjp=[lambda g, ans, x, y: g * exp((x - ans) * LN2),
-                       lambda g, ans, x, y: g * exp((y - ans) * LN2)], jvp="vjp", guard=True)
+                  vjp=[lambda g, ans, x, y: g * _r.sigmoid((x - y) * LN2),
+                       lambda g, ans, x, y: g * _r.sigmoid((y - x) * LN2)], jvp="vjp",
+                  guard=True)
 
 
 def _same_sign(x, y):
-    """+1 where ``x`` and ``y`` have the same sign bit, else -1 (a product of copysigns, so
-    that it batches inside vmap)."""
+    """+1 where ``x`` and ``y`` have the same sign bit, else -1, and 0 where ``x`` is +-0
+    (``|x|``'s slope there, as ``abs``; the sign bit of -0 gave -1). A product of copysigns
+    and a comparison, so that it batches inside vmap."""
     x, y = data(x), data(y)
     xp = _r._xp(x if hasattr(x, "dtype") else y)
     like = x if isinstance(x, Tensor) else xp.asarray(x)
-    return _r._const(copysign(1.0, x) * copysign(1.0, y), like)
+    return _r._const(copysign(1.0, x) * copysign(1.0, y) * (x != 0), like)
 
 
 def _zero_adjoint(g):
@@ -64,7 +68,8 @@ def _zero_adjoint(g):
 copysign = prim("copysign", lambda xp, x, y: xp.copysign(x, y),
                 vjp=[lambda g, ans, x, y: g * _same_sign(x, y),
                      lambda g, ans, x, y: _zero_adjoint(g)], jvp="vjp")
-copysign.__doc__ = """``|x|`` with the sign of ``y``; piecewise constant (zero derivative) in ``y``.
+copysign.__doc__ = """``|x|`` with the sign of ``y``; piecewise constant (zero derivative) in ``y``,
+and in ``x`` of slope 0 at ``x = +-0`` (as ``abs``).
 
 Example: ``gnp.copysign(x, -1.0)``"""
 
@@ -101,6 +106,7 @@ _modf_frac = prim("modf", lambda xp, x: xp.modf(x)[0], vjp=[lambda g, ans, x: g]
 def modf(x, /):
     """``(fractional part, integral part)`` with the sign of ``x``; the fractional part has
     derivative 1, the integral part is piecewise constant. Example: ``f, i = gnp.modf(x)``"""
+    x = ufunc_float(x)  # NumPy's loops are floating: an integer or boolean array gives floats
     return _modf_frac(x), _r.trunc(x)
 
 
@@ -152,6 +158,16 @@ def fabs(x, /):
     if kind == "c":
         raise TypeError("fabs: complex input is not supported (as numpy.fabs); use gnp.abs")
     return _r.abs(ufunc_float(x))
+
+
+def real_ufunc_float(x, name: str):
+    """:func:`ufunc_float` of ``x`` for a ufunc NumPy defines for real values only: complex
+    input raises NumPy's TypeError naming ``name``."""
+    dt = getattr(data(x), "dtype", None)
+    if (dt is not None and dt.kind == "c") or isinstance(x, complex):
+        raise TypeError(f"{name}: complex input is not supported (numpy.{name} has no complex "
+                        f"loop); convert with gnp.real or gnp.abs first")
+    return ufunc_float(x)
 
 
 def ufunc_float(x):

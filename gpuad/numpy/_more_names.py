@@ -73,6 +73,10 @@ def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
         raise TypeError("reshape() missing required argument 'shape'")
     if isinstance(shape, int | _np.integer):
         shape = (int(shape),)
+    if -1 in tuple(shape) and 0 in tuple(shape):  # the -1 could be anything: NumPy refuses
+        raise ValueError(f"reshape: cannot reshape array of size {_np.prod(_r.shape(a))} "
+                         f"into shape {tuple(shape)} (the -1 is ambiguous with a 0 in the "
+                         f"shape)")
     if order == "F":
         r = _transpose0(_reshape0(_transpose0(a), tuple(shape)[::-1]))
     elif order in ("C", "A", None):
@@ -213,23 +217,34 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 
     Example: ``gnp.pad(x, 1, mode="reflect", reflect_type="odd")``
     """
-    if callable(mode) or mode not in _PAD_MODES + STAT_MODES:
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of "
+    if isinstance(pad_width, dict):  # NumPy 2.3's {axis: width or (before, after)}
+        nd = ndim(array)
+        pw = [(0, 0)] * nd
+        for ax, w in pad_width.items():
+            pw[ax % nd] = (w, w) if _np.ndim(w) == 0 else tuple(w)
+        pad_width = tuple(pw)
+    if _np.asarray(pad_width).dtype.kind != "i":  # NumPy's TypeError (1.5, or a bool)
+        raise TypeError(f"pad: pad_width must be of integral type, got {pad_width!r}")
+    if callable(mode):
+        raise NotImplementedError(f"pad: mode given as a function is not supported; use one of "
                                   f"{', '.join(_PAD_MODES + STAT_MODES)}")
+    if mode not in _PAD_MODES + STAT_MODES:  # NumPy's ValueError
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of "
+                         f"{', '.join(_PAD_MODES + STAT_MODES)}")
+    allowed = {"constant": ("constant_values",), "linear_ramp": ("end_values",),
+               "reflect": ("reflect_type",), "symmetric": ("reflect_type",)}.get(
+        mode, ("stat_length",) if mode in STAT_MODES else ())
+    if set(kwargs) - set(allowed):  # NumPy's ValueError
+        raise ValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                         f"{set(kwargs) - set(allowed)}")
     if mode in STAT_MODES:
         stat_length = kwargs.pop("stat_length", None)
-        if kwargs:
-            raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
-                            f"{', '.join(kwargs)}")
         return pad_stat(array, pad_width, mode, stat_length)
     cv = kwargs.pop("constant_values", 0)
     rt = kwargs.pop("reflect_type", "even")
     if rt not in ("even", "odd"):
         raise ValueError(f"pad: reflect_type must be 'even' or 'odd', got {rt!r}")
     ev = kwargs.pop("end_values", 0) if mode == "linear_ramp" else 0
-    if kwargs:
-        raise TypeError(f"pad: unsupported keyword arguments for mode {mode!r}: "
-                        f"{', '.join(kwargs)}")
     if mode == "empty":
         mode = "constant"
     if mode == "linear_ramp" or (rt == "odd" and mode in ("reflect", "symmetric")):
@@ -380,32 +395,50 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
             n *= shape(a)[i]
         scl = _r._xp(data(avg)).full(shape(avg), float(n), dtype=data(avg).dtype)
         return avg, scl
+    from . import asarray, astype
+
+    if not isinstance(a, Tensor):  # host data on the active backend (CuPy mixes no NumPy)
+        a = asarray(a)
     w = weights if isinstance(weights, Tensor) else _r._xp(data(a)).asarray(data(weights))
+    adt, wdt = _np.dtype(data(a).dtype), _np.dtype(data(w).dtype)
+    # NumPy's result type: at least float64 for integer (or bool) data, else the two's type
+    rdt = _np.result_type(adt, wdt, _np.float64) if adt.kind in "iub" else \
+        _np.result_type(adt, wdt)
+    if adt != rdt:
+        a = astype(a, rdt)
+    if wdt != rdt:
+        w = astype(w, rdt)
     if shape(w) != shape(a):
         w = _weights_along(a, w, axis)
     scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
               keepdims=keepdims)
-    adt, wdt = _np.dtype(data(a).dtype), _np.dtype(data(w).dtype)
-    rdt = _np.result_type(adt, wdt, *(("f8",) if adt.kind in "biu" else ()))
-    if _np.dtype(data(scl).dtype) != rdt:  # NumPy's: the weights summed in the result's dtype
-        scl = _r.astype(scl, rdt) if isinstance(scl, Tensor) else data(scl).astype(rdt)
     _vc.fail_if("average_weights", lambda xp, s: s == 0.0, lambda: ZeroDivisionError(
         "average: weights sum to zero, can't be normalized"), scl)
     avg = sum(a * w, axis, keepdims=keepdims) / scl
     if returned:
         if shape(scl) != shape(avg):
             scl = _r.broadcast_to(scl, shape(avg))
+        if data(scl).dtype != data(avg).dtype:  # NumPy sums the weights in avg's type
+            scl = astype(scl, data(avg).dtype)
         return avg, scl
     return avg
 
 
-def _cast_all(arrays, dtype):
-    return [_cast(x, dtype) for x in arrays] if dtype is not None else list(arrays)
+def _cast_all(arrays, dtype, casting="same_kind", name="concatenate"):
+    if dtype is None:
+        return list(arrays)
+    for x in arrays:  # NumPy's casting check (complex to float64 is not same_kind)
+        d = data(x)
+        src = d.dtype if hasattr(d, "dtype") else _np.asarray(d).dtype
+        if not _np.can_cast(src, dtype, casting):
+            raise TypeError(f"{name}: cannot cast array data from {src} to "
+                            f"{_np.dtype(dtype)} according to the rule {casting!r}")
+    return [_cast(x, dtype) for x in arrays]
 
 
 def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting: str = "same_kind"):
     """Join arrays along ``axis`` (None: flattened first). Example: ``gnp.concatenate([a, b])``"""
-    arrays = _cast_all(arrays, dtype)
+    arrays = _cast_all(arrays, dtype, casting)
     if axis is None:
         arrays, axis = [_reshape0(x, (-1,)) for x in arrays], 0
     return _to_out(_concatenate0(arrays, axis), out, "concatenate")
@@ -413,17 +446,17 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting: str = "same
 
 def stack(arrays, axis: int = 0, out=None, *, dtype=None, casting: str = "same_kind"):
     """Join arrays along a new axis. Example: ``gnp.stack([a, b], axis=1)``"""
-    return _to_out(_stack0(_cast_all(arrays, dtype), axis), out, "stack")
+    return _to_out(_stack0(_cast_all(arrays, dtype, casting, "stack"), axis), out, "stack")
 
 
 def hstack(tup, *, dtype=None, casting: str = "same_kind"):
     """Join along the second axis (the first for 1-D). Example: ``gnp.hstack([a, b])``"""
-    return _hstack0(_cast_all(tup, dtype))
+    return _hstack0(_cast_all(tup, dtype, casting, "hstack"))
 
 
 def vstack(tup, *, dtype=None, casting: str = "same_kind"):
     """Join along the first axis (1-D arrays as rows). Example: ``gnp.vstack([a, b])``"""
-    return _vstack0(_cast_all(tup, dtype))
+    return _vstack0(_cast_all(tup, dtype, casting, "vstack"))
 
 
 def row_stack(tup, *, dtype=None, casting: str = "same_kind"):

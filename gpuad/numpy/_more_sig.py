@@ -87,6 +87,15 @@ def _cast(a, dtype):
     return _r._xp(data(a)).asarray(data(a), dtype=dtype)
 
 
+def _result_as(r, dtype):
+    """A sum's or product's result in the ``dtype=`` asked for: NumPy accumulates in it, so
+    ``sum(int8, dtype=int8)`` is int8 (the integer sum computed wider is the same modulo
+    2**8; for booleans nonzero is the same as NumPy's or/and)."""
+    if dtype is None or data(r).dtype == _np.dtype(dtype):
+        return r
+    return _cast(r, dtype)
+
+
 def _arg_extreme(prim, a, axis, out, keepdims, name):
     r = prim(a, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
     if keepdims and ndim(a):
@@ -224,7 +233,7 @@ def _sum_any(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial
     r = _sum0(a, axis, keepdims=keepdims)
     if initial is not None:
         r = r + initial
-    return _to_out(r, out, "sum")
+    return _to_out(_result_as(r, dtype), out, "sum")
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
@@ -240,7 +249,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
     r = _prod0(a, axis, keepdims=keepdims)
     if initial is not None:
         r = r * initial
-    return _to_out(r, out, "prod")
+    return _to_out(_result_as(r, dtype), out, "prod")
 
 
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
@@ -301,12 +310,25 @@ def _where_count(w, a, axis, keepdims):
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Arithmetic mean over ``axis``, as ``numpy.mean``. Example: ``gnp.mean(x, axis=1)``"""
     if where is None:
-        return _to_out(_mean0(a, axis, keepdims=keepdims, dtype=dtype), out, "mean")
-    a = _on_backend(_cast(a, dtype))
-    w = _mask(where, a)
-    ax = _r.norm_axis(axis, ndim(a))
-    r = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims) / _where_count(w, a, ax, keepdims)
+        r = _mean0(a, axis, keepdims=keepdims, dtype=dtype)
+    else:
+        a = _on_backend(_cast(a, dtype))
+        w = _mask(where, a)
+        ax = _r.norm_axis(axis, ndim(a))
+        s = _sum0(_r.where(w, a, 0), ax, keepdims=keepdims)
+        r = s / _count_as(_where_count(w, a, ax, keepdims), s)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":  # NumPy casts the mean back
+        r = _cast(r, dtype)
     return _to_out(r, out, "mean")
+
+
+def _count_as(n, s):
+    """The count ``n`` in the precision of the sum ``s`` (float32 data keep float32)."""
+    dt = _np.dtype(data(s).dtype)
+    if dt.kind not in "fc" or isinstance(n, int):
+        return n
+    return _cast(n, _np.finfo(dt).dtype) if isinstance(n, Tensor) else \
+        n.astype(_np.finfo(dt).dtype)
 
 
 _mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
@@ -344,7 +366,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     else:
         sq = d * d
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
-    r = _sum0(sq, ax, keepdims=keepdims) / dof
+    s = _sum0(sq, ax, keepdims=keepdims)
+    r = s / _count_as(dof, s)
     return _to_out(r, out, "var")
 
 
@@ -454,6 +477,11 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
         if rest:
             spec += "->" + _sublist(rest[0])
     if dtype is not None:
+        for o in ops:  # NumPy's check of the operands against casting=
+            src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))
+            if not _np.can_cast(src, dtype, casting):
+                raise TypeError(f"einsum: cannot cast an operand from {src} to "
+                                f"{_np.dtype(dtype)} according to the rule {casting!r}")
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
     return _to_out(r, out, "einsum")
@@ -559,7 +587,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     delta = _r.subtract(stop, start)
     nd = ndim(delta)
     xp = _r._xp(data(delta))
-    ar = xp.arange(0, num, dtype=data(delta).dtype if data(delta).dtype.kind == "f"
+    ddt = data(delta).dtype  # the steps in the end points' precision (complex64: float32)
+    ar = xp.arange(0, num, dtype=_np.finfo(ddt).dtype if ddt.kind in "fc"
                    else _np.float64).reshape((-1,) + (1,) * nd)
     if div > 0:
         step = delta / div
@@ -586,6 +615,11 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         y = moveaxis(y, 0, axis)
     if dtype is not None:
         y = _cast(y, dtype)
+    else:  # NumPy's type: result_type(start, stop, float(num)), Python numbers weak
+        want = _np.result_type(*(getattr(data(v), "dtype", v) for v in (start, stop)),
+                               float(num))
+        if data(y).dtype != want:
+            y = _cast(y, want)
     return (y, step) if retstep else y
 
 

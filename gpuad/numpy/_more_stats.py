@@ -12,7 +12,6 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
-import warnings
 
 import numpy as _np
 
@@ -31,6 +30,7 @@ from ..rules import (
     where,
 )
 from ..tensor import Tensor
+from ._more_sig import _result_as, _to_out
 
 
 def _writes_out(fn):
@@ -47,8 +47,6 @@ def _writes_out(fn):
         r = fn(*args, **kw)
         if out is None:
             return r
-        from ._more_sig import _to_out
-
         target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
@@ -118,7 +116,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=N
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
     f, _ = _filled(_masked(a, where), 0)
     r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
-    return r if initial is None else r + initial
+    return _to_out(_result_as(r if initial is None else r + initial, dtype), out, "nansum")
 
 
 @_writes_out
@@ -129,7 +127,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=
     if dtype is not None:
         f = _r.astype(f, dtype)
     r = _r.prod(f, axis, keepdims=keepdims)
-    return r if initial is None else r * initial
+    return _to_out(_result_as(r if initial is None else r * initial, dtype), out, "nanprod")
 
 
 @_writes_out
@@ -138,7 +136,7 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     f, _ = _filled(a, 0)
     if dtype is not None:
         f = _r.astype(f, dtype)
-    return _r.cumsum(f, axis)
+    return _to_out(_result_as(_r.cumsum(f, axis), dtype), out, "nancumsum")
 
 
 @_writes_out
@@ -147,7 +145,7 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     f, _ = _filled(a, 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
-    return _r.cumprod(f, axis)
+    return _to_out(_result_as(_r.cumprod(f, axis), dtype), out, "nancumprod")
 
 
 def _count(nan, axis, keepdims):
@@ -159,10 +157,11 @@ def _safe_div(num, cnt):
     """``num / cnt`` with NaN where ``cnt <= 0`` (no division by zero on either path)."""
     xp = _r._xp(cnt)
     bad = cnt <= 0
-    dt = _np.dtype(data(num).dtype)
-    # the count in the sum's real precision: a float32 sum stays float32, as NumPy's
-    rdt = _np.finfo(dt).dtype if dt.kind in "fc" else _np.float64
-    return where(bad, _np.nan, num / xp.where(bad, 1, cnt).astype(rdt))
+    # the count in ``num``'s precision: a float32 mean stays float32, as NumPy's
+    real = _np.finfo(data(num).dtype).dtype if data(num).dtype.kind in "fc" else _np.float64
+    den = xp.where(bad, 1, cnt)  # (inside vmap a batched Tensor)
+    den = _r.astype(den, real) if isinstance(den, Tensor) else xp.asarray(den, dtype=real)
+    return where(bad, _np.nan, num / den)
 
 
 @_writes_out
@@ -175,7 +174,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     if nan is None:
         from . import mean
 
-        return mean(a, axis, keepdims=keepdims)
+        return mean(a, axis, keepdims=keepdims, dtype=dtype)
     ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
 
@@ -214,14 +213,15 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
         from . import var
 
         return var(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    if data(dev).dtype.kind == "c":  # |dev|^2, real, as NumPy's
-        from . import imag, real
-
-        dr, di = real(dev), imag(dev)
-        sq = _r.sum(dr * dr + di * di, ax, keepdims=keepdims)
-    else:
-        sq = _r.sum(dev * dev, ax, keepdims=keepdims)
+    sq = _r.sum(_abs2(dev), ax, keepdims=keepdims)
     return _safe_div(sq, _count(nan, ax, keepdims) - ddof)
+
+
+def _abs2(d):
+    """``|d|**2``, real for complex ``d`` (a variance is real)."""
+    from ..complex_rules import conj, real
+
+    return real(d * conj(d)) if data(d).dtype.kind == "c" else d * d
 
 
 @_writes_out
@@ -398,12 +398,13 @@ def _virtual_index(xp, n, q, method):
     if method in _CONTINUOUS:
         alpha, beta = _CONTINUOUS[method]
         return n * q + (alpha + q * (1 - alpha - beta)) - 1
-    err = NotImplementedError if method in _DISCONTINUOUS else ValueError  # (NumPy's name?)
+    err = NotImplementedError if method in _DISCONTINUOUS else ValueError  # (NumPy's)
     raise err(
         f"quantile: method {method!r} is not supported; use one of linear, lower, higher, "
         f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
 
 
+# NumPy's methods that gpuad does not have (nor CuPy)
 _DISCONTINUOUS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
 
 
@@ -424,8 +425,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     if method is None:
         method = "linear"
     a = _arr(a)
-    if _np.dtype(data(a).dtype).kind == "c":  # NumPy's: no order on complex numbers
-        raise TypeError(f"{name}: a must be an array of real numbers, got {data(a).dtype}")
+    if data(a).dtype.kind == "c":
+        raise TypeError(f"{name}: a must be an array of real numbers (got {data(a).dtype})")
     # linear and the continuous methods are affine in q between order statistics: their
     # derivative in q is the slope there (the right one at a kink); the other methods are
     # piecewise constant in q (derivative zero), as in JAX
@@ -568,13 +569,14 @@ def _median(a, axis, keepdims, ignore_nan):
         return over_levels(lambda u, k: _median(u, shift_axes(axis, nd, k), keepdims,
                                                 ignore_nan), [a], "median")
     a = _arr(a)
-    if 0 in shape(a):  # an empty slice: NaN, as NumPy's (nothing to gather)
-        with _np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            host = _np.median(_np.zeros(shape(a), data(a).dtype), axis, keepdims=keepdims)
-        return _r._xp(data(a)).asarray(host)
     srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)
+    if data(srt).dtype.kind not in "fc":  # the middle two added in float64, as NumPy's mean
+        srt = _r.astype(srt, _np.float64) if isinstance(srt, Tensor) else \
+            data(srt).astype(_np.float64)
+    if shape(srt)[-1] == 0:  # empty slices: NaN (NumPy warns)
+        res = _r.sum(srt, -1) * _np.nan
+        return reshape(res, _r._kept_shape(shape(a), ax)) if keepdims else res
     n = xp.asarray(n)
     lo = xp.maximum((n - 1) // 2, 0)
     hi = xp.maximum(n // 2, 0)
@@ -610,10 +612,10 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 
 def _ndmin2(a, dtype):
     a = _arr(a)
-    if dtype is not None:
+    if dtype is None:  # NumPy's: at least float64 (float32 data too)
+        dtype = _np.result_type(data(a).dtype, _np.float64)
+    if _np.dtype(dtype) != data(a).dtype:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
-    elif data(a).dtype.kind not in "fc":
-        a = _r._xp(data(a)).asarray(data(a), dtype=_np.float64)
     if ndim(a) > 2:
         raise ValueError("cov: m has more than 2 dimensions")
     return reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a
@@ -901,6 +903,10 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
     ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
     arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
     f = _arr(f)
+    if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
+        f = _r.astype(f, _np.float64)
+    elif data(f).dtype.kind == "M":  # NumPy's: datetimes differ as timedeltas of their unit
+        f = data(f).view(data(f).dtype.name.replace("datetime", "timedelta"))
     nd = ndim(f)
     axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
         axis, int) else (one_axis(axis, nd, "gradient"),)
@@ -924,7 +930,7 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
             raise ValueError("gradient: shape of the array too small to calculate a numerical "
                              "gradient, at least (edge_order + 1) elements are required")
         out.append(_gradient_axis(f, ax, dx, edge_order, m))
-    return out[0] if n == 1 else out
+    return out[0] if n == 1 else tuple(out)  # (a tuple, as NumPy 2)
 
 
 def _gradient_axis(f, ax, dx, edge_order, m):
@@ -985,7 +991,9 @@ def _gradient_axis(f, ax, dx, edge_order, m):
             b1 = -(d2 + d1) / (d1 * d2)
             c1 = (2.0 * d2 + d1) / (d2 * (d1 + d2))
             last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
-    return concatenate([first, inner, last], ax)
+    r = concatenate([first, inner, last], ax)
+    # float64 coordinates leave a float32 (complex64) ``f``'s precision, as NumPy's
+    return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
 
 
 __all__ = ["nansum", "nanprod", "nancumsum", "nancumprod", "nanmean", "nanvar", "nanstd",

@@ -127,6 +127,16 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,
     return _search("bucketize", b, input, "right" if right else "left", None, out_int32)
 
 
+def _on_backend(x: Any) -> Any:
+    """A host NumPy array on the active backend (CuPy refuses to mix them), as ``gnp.add``
+    takes one; anything else as it is."""
+    from ..backends import get_backend
+
+    if isinstance(x, _np.ndarray) and get_backend().xp is not _np:
+        return get_backend().asarray(x)
+    return x
+
+
 def searchsorted(a: Any, v: Any, side: str | None = None, sorter: Any = None, *,
                  right: bool | None = None, out_int32: bool = False) -> Any:
     """Where the values ``v`` go in the sorted ``a`` to keep it sorted: ``numpy.searchsorted``
@@ -136,6 +146,7 @@ def searchsorted(a: Any, v: Any, side: str | None = None, sorter: Any = None, *,
 
     Example: ``gnp.searchsorted(gnp.asarray([[1.0, 3.0], [2.0, 4.0]]), v, right=True)``"""
     if right is None and not out_int32 and getattr(a, "ndim", 1) == 1:
+        a, v, sorter = (_on_backend(x) for x in (a, v, sorter))
         kw = {} if sorter is None else {"sorter": sorter}
         return _numpy_searchsorted(a, v, side=side or "left", **kw)
     return _search("searchsorted", a, v, _side("searchsorted", side, right), sorter, out_int32)

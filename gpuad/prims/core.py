@@ -13,8 +13,15 @@ from typing import Any
 
 import numpy as _np
 
+from .. import _links
 from ..engine import apply, apply1, apply2
 from .expr import Exprs, formulas
+
+#: ``ufunc_call(ufunc, inputs, kwargs)``: a call with NumPy's ufunc keywords (out=, dtype=,
+#: where=, casting=) or a positional out (gpuad/_numpy_protocol.py)
+_UFUNC_CALL: Callable = None  # type: ignore[assignment]
+_links.need("ufunc_call", globals(), "_UFUNC_CALL")
+_UFUNC_KEYWORDS = frozenset({"out", "where", "dtype", "casting", "order", "subok"})
 
 RULES: dict[str, Primitive] = {}
 PRIMITIVES = RULES
@@ -355,7 +362,15 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
         rule.cplx = cplx
         rule.cx_check = False
 
+    public = name.rstrip("_")
+    ufunc = getattr(_np, public, None)
+    ufunc = ufunc if isinstance(ufunc, _np.ufunc) else None
+    nin = ufunc.nin if ufunc is not None else 1 << 30
+
     def op(x, /, *more, **params):  # (one or two arguments, the common cases, unrolled)
+        if (params or len(more) >= nin) and ufunc is not None and (
+                len(more) >= nin or not _UFUNC_KEYWORDS.isdisjoint(params)):
+            return _UFUNC_CALL(ufunc, (x, *more), params)
         if not more:
             return apply1(rule, x, params)
         if len(more) == 1:
@@ -364,7 +379,6 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
 
     op.rule = rule  # type: ignore[attr-defined]
     op.__name__ = name
-    public = name.rstrip("_")
     op.__doc__ = (
         f"``numpy.{public}`` on arrays or Tensors; not differentiable (its result is integer, "
         f"boolean or piecewise constant). Example: ``gnp.{public}(x)``" if nondiff else

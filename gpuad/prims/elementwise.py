@@ -33,12 +33,19 @@ def _log_base(x):
 
 
 def _pow_dx(x, y):
-    """d(x**y)/dx = y * x**(y-1), exactly 0 where x == y == 0 (0 * inf there). Only that
-    point is masked: at y == 0 and x != 0 the formula is 0 already, and its own derivative in
+    """d(x**y)/dx = y * x**(y-1), exactly 0 where y == 0 and x**(y-1) is not finite (x zero,
+    NaN or so small that 1/x overflows: 0 * inf there, while x**0 is 1 all along). Only those
+    points are masked: at y == 0 elsewhere the formula is 0 already, and its own derivative in
     y (1/x, the mixed second derivative) must survive."""
     if isinstance(y, int | float) and y != 0:
         return y * x ** (y - 1)
-    return where((data(y) == 0) & (data(x) == 0), 0, y * x ** (y - 1))
+    xd, yd = data(x), data(y)
+    if not hasattr(xd, "dtype"):
+        xd = _np.float64(xd) if isinstance(xd, int | float) else xd
+    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = 1 / xd
+        blowup = ~((inv - inv) == 0)  # comparisons alone: it batches inside vmap
+    return where((yd == 0) & blowup, 0, y * x ** (y - 1))
 
 
 power = prim("power", lambda xp, x, y: xp.power(x, y),
@@ -49,6 +56,9 @@ square = prim("square", lambda xp, x: xp.square(x), guard=True,
               exprs=ew("x * x", "g * 2 * x"))
 sqrt = prim("sqrt", lambda xp, x: xp.sqrt(x), guard=True,
             exprs=ew("sqrt(x)", "g / (2 * ans)"))
+# d/dx x**(1/3) = 1 / (3 cbrt(x)**2): inf at +-0 (sign(x) * |x|**(1/3) gave 0 there)
+cbrt = prim("cbrt", lambda xp, x: xp.cbrt(x), vjp=[lambda g, ans, x: g / (3 * (ans * ans))],
+            jvp="vjp", guard=True)
 reciprocal = prim("reciprocal", lambda xp, x: xp.reciprocal(x), guard=True,
                   exprs=ew(None, "-g * (ans * ans)"))
 exp = prim("exp", lambda xp, x: xp.exp(x), guard=True,

@@ -205,12 +205,24 @@ def _lse_fwd(xp, x, axis, keepdims, shape):
         [n for i, n in enumerate(x.shape) if axis is not None and i not in axis]))
 
 
+def _lse_weights(ans, x, axis, keepdims, shape):
+    """softmax(x) along the reduced axes, the derivative of logsumexp. exp(x - ans) alone is
+    off by the factor exp(true lse - ans) where ans has rounded the log of the sum away
+    (at x = [1e308, 1e308] it gave weights [1, 1], in float32 already at [1e8, 1e8]): the
+    factor is common to the row, and dividing by the row's sum removes it. A row holding inf
+    or only -inf has a NaN sum: it keeps exp(x - ans) (1 at the inf's, NaN at -inf's)."""
+    e = exp(x - _expand(ans, axis, keepdims, shape))
+    s = _sum(e, axis=axis, keepdims=True, shape=shape)
+    sd = data(s)
+    return e / where((sd - sd) == 0, s, 1)  # comparisons alone: it batches inside vmap
+
+
 logsumexp_ = prim(
     "logsumexp", _lse_fwd,
     vjp=[lambda g, ans, x, axis, keepdims, shape: _expand(g, axis, keepdims, shape)
-         * exp(x - _expand(ans, axis, keepdims, shape))],
+         * _lse_weights(ans, x, axis, keepdims, shape)],
     jvp=[lambda t, ans, x, axis, keepdims, shape: _sum(
-        t * exp(x - _expand(ans, axis, keepdims, shape)), axis=axis, keepdims=keepdims,
+        t * _lse_weights(ans, x, axis, keepdims, shape), axis=axis, keepdims=keepdims,
         shape=shape)])
 
 

@@ -121,7 +121,27 @@ polygamma = _elementwise("polygamma", [no_derivative("polygamma", "n", "an integ
                                        _polygamma_dx])
 digamma = _elementwise("digamma", [lambda g, ans, x: g * polygamma(1, x)], "psi")
 gamma = _elementwise("gamma", [lambda g, ans, x: g * ans * digamma(x)])
-gammaln = _elementwise("gammaln", [lambda g, ans, x: g * digamma(x)])
+_gammaln_fwd = _fwd("gammaln")
+
+
+def _gammaln_denormal_safe(xp, x):
+    """SciPy's and CuPy's gammaln give inf at denormal ``x``, where ``1/x`` overflows; there
+    ``log|gamma(x)| = -log|x|`` to the last bit (the next term, ``-euler_gamma * x``, is far
+    below the rounding of ``-log|x|``). At -inf the result is +inf, as C's lgamma, torch's
+    and JAX's (SciPy gives -inf)."""
+    out = _gammaln_fwd(xp, x)
+    ax = xp.abs(xp.asarray(x))
+    if ax.dtype.kind != "f":
+        return out
+    with _np.errstate(divide="ignore"):
+        tiny = (ax > 0) & (ax < _np.finfo(ax.dtype).tiny)
+        out = xp.where(tiny, -xp.log(xp.where(tiny, ax, 1)), out).astype(out.dtype)
+    return xp.where(xp.isneginf(x), xp.inf, out)  # SciPy's -inf at -inf; C's lgamma: +inf
+
+
+_gammaln_denormal_safe.__name__ = "gammaln"
+gammaln = prim("gammaln", _gammaln_denormal_safe, vjp=[lambda g, ans, x: g * digamma(x)],
+               jvp="vjp", guard=True)
 rgamma = _elementwise("rgamma", [lambda g, ans, x: -g * ans * digamma(x)])
 gammasgn = prim("gammasgn", _fwd("gammasgn"), nondiff=True, guard=True)
 

@@ -365,7 +365,10 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
 
     Example: ``gnp.exp(log_softmax(z, axis=-1)).sum(-1)`` is all ones.
     """
-    return x - _r.logsumexp(x, axis=axis, keepdims=True)
+    from .._softmax import shifted
+
+    z = shifted(gnp.asarray(x), axis)
+    return z - _r.logsumexp(z, axis=axis, keepdims=True)
 
 
 def softmax(x: Any, axis: Any = None) -> Any:
