@@ -474,8 +474,9 @@ def takes_containers(fn: Callable) -> Callable:
     scope: dict = {}
     exec(compile(src, f"<gpuad containers: {fn.__name__}>", "exec"), scope)  # noqa: S102
     wrapper = scope["_gpuad_wrap"](fn, slow, _CONTAINERS, _any_container)
-    wrapper.__defaults__ = fn.__defaults__
-    wrapper.__kwdefaults__ = fn.__kwdefaults__
+    inner = inspect.unwrap(fn)  # the defaults of the parameter list read above
+    wrapper.__defaults__ = inner.__defaults__
+    wrapper.__kwdefaults__ = inner.__kwdefaults__
     functools.update_wrapper(wrapper, fn)
     wrapper._takes_containers = True  # type: ignore[attr-defined]
     # called as a Tensor method the only array argument is the Tensor itself: nothing to convert

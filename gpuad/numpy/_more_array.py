@@ -87,7 +87,14 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 
 def _flat(v, like):
-    v = v if isinstance(v, Tensor) else _xp(like).asarray(v, dtype=_r.data(like).dtype)
+    if not isinstance(v, Tensor):
+        dt = _np.dtype(_r.data(like).dtype)
+        vdt = getattr(v, "dtype", None)
+        vdt = _np.dtype(vdt) if vdt is not None else _np.asarray(v).dtype
+        if not _np.can_cast(vdt, dt, casting="same_kind"):  # NumPy's: 0.5 would become 0
+            raise TypeError(f"ediff1d: dtype of to_begin/to_end ({vdt}) must be compatible "
+                            f"with input ary ({dt}) under the same_kind casting rule")
+        v = _xp(like).asarray(v, dtype=dt)
     return reshape(v, (-1,))
 
 
@@ -275,19 +282,19 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
 
 def unique_values(x):
     """The unique elements of ``x``. Example: ``gnp.unique_values(x)``"""
-    return unique(x)
+    return unique(x, equal_nan=False)
 
 
 def unique_counts(x):
     """The unique elements and how often each occurs.
     Example: ``values, counts = gnp.unique_counts(x)``"""
-    return UniqueCountsResult(*unique(x, return_counts=True))
+    return UniqueCountsResult(*unique(x, return_counts=True, equal_nan=False))
 
 
 def unique_inverse(x):
     """The unique elements and, for each input entry, the index of its value among them.
     Example: ``values, inv = gnp.unique_inverse(x)``"""
-    v, inv = unique(x, return_inverse=True)
+    v, inv = unique(x, return_inverse=True, equal_nan=False)
     return UniqueInverseResult(v, reshape(inv, shape(x)) if not isinstance(inv, Tensor) and
                                tuple(getattr(inv, "shape", ())) != tuple(shape(x)) else inv)
 
@@ -295,7 +302,8 @@ def unique_inverse(x):
 def unique_all(x):
     """The unique elements, the index of each one's first occurrence, the inverse indices and
     the counts. Example: ``r = gnp.unique_all(x); r.values, r.counts``"""
-    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True)
+    v, idx, inv, cnt = unique(x, return_index=True, return_inverse=True, return_counts=True,
+                              equal_nan=False)
     if tuple(getattr(inv, "shape", ())) != tuple(shape(x)):
         inv = inv.reshape(shape(x))
     return UniqueAllResult(v, idx, inv, cnt)

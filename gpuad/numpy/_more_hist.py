@@ -110,6 +110,12 @@ def histogram(a, bins: Any = 10, range=None, density=None, weights=None):
                              f"{tuple(shape(w))} and {tuple(shape(a))})")
         w = reshape(w, (-1,))
     a = reshape(a, (-1,))
+    if _np.ndim(bins) == 0 and not isinstance(bins, str):
+        try:
+            bins.__index__()
+        except (AttributeError, TypeError):  # NumPy's: 2.5 bins is not a count
+            raise TypeError("histogram: `bins` must be an integer, a string, or an array, got "
+                            f"{bins!r}") from None
     if range is None and _np.ndim(bins) == 0 and not isinstance(bins, str) and shape(a)[0]:
         _vc.run(_FINITE, a)
     if _np.ndim(bins) == 1:  # the edges given (a Tensor stays one: widths differentiate)

@@ -203,6 +203,8 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
     derivative), the others pass through. Example: ``gnp.nan_to_num(x)``"""
     d = _raw.data(x)
     xp = _r._xp(d)
+    if any(isinstance(v, Tensor) for v in (nan, posinf, neginf)):
+        return _nan_to_num_recorded(x, nan, posinf, neginf)
     if not isinstance(x, Tensor):
         return xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
     if d.dtype.kind not in "fc":
@@ -220,6 +222,32 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
     else:
         repl = xp.nan_to_num(d, copy=True, nan=nan, posinf=posinf, neginf=neginf)
     return _r.where(_r.isfinite(d), x, repl)
+
+
+def _nan_to_num_recorded(x, nan, posinf, neginf):
+    """nan_to_num with Tensor fill values: each replaced entry is its fill value, recorded, so
+    the gradient reaches ``nan``, ``posinf`` and ``neginf`` (each cast to ``x``'s precision)."""
+    from . import asarray, imag, isnan, isneginf, isposinf, real, where
+
+    x = asarray(x)
+    dt = _np.dtype(_raw.data(x).dtype)
+    if dt.kind not in "fc":
+        return x
+    if dt.kind == "c":  # NumPy's: the real and imaginary parts separately
+        return (_nan_to_num_recorded(real(x), nan, posinf, neginf)
+                + 1j * _nan_to_num_recorded(imag(x), nan, posinf, neginf))
+    big = _np.finfo(dt).max
+
+    def fill(v, default):
+        v = default if v is None else v
+        if isinstance(v, Tensor) and _np.dtype(_raw.data(v).dtype) != dt:
+            return _r.astype(v, dt)
+        return v if isinstance(v, Tensor) else _np.asarray(v, dtype=dt)
+
+    d = _raw.data(x)
+    r = where(isnan(d), fill(nan, 0.0), x)
+    r = where(isposinf(d), fill(posinf, big), r)
+    return where(isneginf(d), fill(neginf, -big), r)
 
 
 # ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------

@@ -157,14 +157,25 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     return _diagonal0(a, offset, axis1, axis2)
 
 
+def _square_1d(m, name):
+    """NumPy's tril/triu of a 1-D array: the mask of ``tri(n)`` broadcast over it, so the
+    rows of an (n, n) result are copies of ``m``."""
+    if ndim(m) == 0:
+        raise TypeError(f"{name}: expected an array of at least one dimension, got a scalar")
+    if ndim(m) == 1:
+        n = shape(m)[0]
+        m = _r.broadcast_to(m if isinstance(m, Tensor) else _r._xp(data(m)).asarray(m), (n, n))
+    return m
+
+
 def tril(m, k: int = 0):
     """Lower triangle (on and below diagonal ``k``), +0.0 elsewhere. Example: ``gnp.tril(m)``"""
-    return _tril0(m, k)
+    return _tril0(_square_1d(m, "tril"), k)
 
 
 def triu(m, k: int = 0):
     """Upper triangle (on and above diagonal ``k``), +0.0 elsewhere. Example: ``gnp.triu(m)``"""
-    return _triu0(m, k)
+    return _triu0(_square_1d(m, "triu"), k)
 
 
 def take(a, indices, axis=None, out=None, mode: str = "raise"):
@@ -341,8 +352,23 @@ def _edge(v, a, ax):
     return v
 
 
+def _weights_along(a, w, axis):
+    """NumPy's weights of ``a``'s shape along ``axis`` (in that axis order), reshaped to
+    broadcast against ``a``."""
+    if axis is None:
+        raise TypeError("average: axis must be specified when shapes of a and weights differ")
+    _r.norm_axis(axis, ndim(a))  # its checks
+    axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple) else (axis,)))
+    if shape(w) != tuple(shape(a)[i] for i in axes):
+        raise ValueError(f"average: shape of weights {shape(w)} must be consistent with the "
+                         f"shape of a {shape(a)} along axis {axis}")
+    if list(axes) != sorted(axes):
+        w = _r.transpose(w, tuple(int(i) for i in _np.argsort(axes)))
+    return _reshape0(w, tuple(n if i in axes else 1 for i, n in enumerate(shape(a))))
+
+
 def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
-    """Mean, or weighted mean with ``weights`` (the shape of ``a``, or 1-D along an integer
+    """Mean, or weighted mean with ``weights`` (the shape of ``a``, or of ``a``'s shape along
     ``axis``), over ``axis``; ``returned`` also gives the sum of the weights.
 
     Example: ``gnp.average(x, axis=0, weights=w)``
@@ -352,14 +378,8 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
 
     if batched(a, weights):  # vmap: the levels become leading axes of one call
         nd = ndim(a)
-        if weights is not None and shape(weights) != shape(a):  # 1-D along axis: spelled out
-            if not (isinstance(axis, int) and ndim(weights) == 1
-                    and shape(weights)[0] == shape(a)[axis]):
-                raise TypeError("average: 1D weights along an integer axis expected when "
-                                "shapes of a and weights differ")
-            s = [1] * nd
-            s[axis % nd] = shape(weights)[0]
-            weights = _r.broadcast_to(_reshape0(weights, tuple(s)), shape(a))
+        if weights is not None and shape(weights) != shape(a):  # along axis: spelled out
+            weights = _r.broadcast_to(_weights_along(a, weights, axis), shape(a))
         return over_levels(lambda u, w, k: average(
             u, shift_axes(axis, nd, k), None if w is None else _r.broadcast_to(w, shape(u)),
             returned, keepdims=keepdims),
@@ -389,16 +409,7 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     if wdt != rdt:
         w = astype(w, rdt)
     if shape(w) != shape(a):
-        if axis is None:
-            raise TypeError("average: axis must be specified when shapes of a and weights "
-                            "differ")
-        if ndim(w) != 1 or not isinstance(axis, int):
-            raise TypeError("average: 1D weights expected when shapes of a and weights differ")
-        if shape(w)[0] != shape(a)[axis]:
-            raise ValueError("average: length of weights differs from that of the axis")
-        s = [1] * ndim(a)
-        s[axis % ndim(a)] = shape(w)[0]
-        w = _reshape0(w, tuple(s))
+        w = _weights_along(a, w, axis)
     scl = sum(_r.broadcast_to(w, shape(a)) if shape(w) != shape(a) else w, axis,
               keepdims=keepdims)
     _vc.fail_if("average_weights", lambda xp, s: s == 0.0, lambda: ZeroDivisionError(

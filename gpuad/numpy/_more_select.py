@@ -88,18 +88,23 @@ def insert(arr, obj, values, axis=None):
     n = shape(arr)[axis]
     obj = _index(obj, "insert: the indices")
     values = _arr(values)
+    if _np.dtype(_dtype(values)).kind == "c" and _np.dtype(_dtype(arr)).kind != "c":
+        raise TypeError(f"insert: complex values into an array of {_np.dtype(_dtype(arr))} "
+                        "would lose their imaginary parts; cast arr to a complex dtype first")
     if _dtype(values) != _dtype(arr):
         values = astype(values, _dtype(arr))
     if isinstance(obj, slice):
         indices = _np.arange(*obj.indices(n), dtype=_np.intp)
     else:
         indices = _np.array(obj)
-        if indices.dtype == bool:
-            raise ValueError("insert: a boolean obj is not supported (NumPy deprecated it); "
-                             "use numpy.flatnonzero(obj)")
+        if indices.dtype == bool:  # NumPy 2's: a mask, its True positions the indices
+            indices = _np.flatnonzero(indices)
         if indices.ndim > 1:
             raise ValueError("insert: index array argument obj to insert must be one "
                              "dimensional or scalar")
+        if indices.size and indices.dtype.kind not in "iu":
+            err = TypeError if indices.size == 1 else IndexError
+            raise err(f"insert: the indices obj must be integers, got {indices.dtype}")
     target = list(shape(arr))
     if indices.size == 1:
         index = int(indices.item())

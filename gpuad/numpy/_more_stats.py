@@ -10,6 +10,8 @@ interpolation weights are constants of the data, exactly as NumPy computes them.
 from __future__ import annotations
 
 import builtins
+import functools
+import inspect
 
 import numpy as _np
 
@@ -29,6 +31,29 @@ from ..rules import (
 )
 from ..tensor import Tensor
 from ._more_sig import _result_as, _to_out
+
+
+def _writes_out(fn):
+    """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
+    Tensor) and ``out`` returned; ``out`` must have the result's shape."""
+    pos = list(inspect.signature(fn).parameters).index("out")
+
+    @functools.wraps(fn)
+    def with_out(*args, **kw):
+        if len(args) > pos:
+            out, args = args[pos], args[:pos] + (None,) + args[pos + 1:]
+        else:
+            out = kw.pop("out", None)
+        r = fn(*args, **kw)
+        if out is None:
+            return r
+        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if tuple(shape(target)) != tuple(shape(r)):
+            raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
+                             f"{tuple(shape(r))}")
+        return _to_out(r, out, fn.__name__)
+
+    return with_out
 
 
 def _arr(a):
@@ -85,6 +110,7 @@ def _masked(a, where_):
     return where(xp.asarray(data(where_), dtype=bool), a, _np.nan)
 
 
+@_writes_out
 def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
            where=None):
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
@@ -93,6 +119,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=N
     return _to_out(_result_as(r if initial is None else r + initial, dtype), out, "nansum")
 
 
+@_writes_out
 def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
             where=None):
     """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
@@ -103,6 +130,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=
     return _to_out(_result_as(r if initial is None else r * initial, dtype), out, "nanprod")
 
 
+@_writes_out
 def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum treating NaN as zero. Example: ``gnp.nancumsum(x)``"""
     f, _ = _filled(a, 0)
@@ -111,6 +139,7 @@ def nancumsum(a, axis=None, dtype=None, out=None):
     return _to_out(_result_as(_r.cumsum(f, axis), dtype), out, "nancumsum")
 
 
+@_writes_out
 def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product treating NaN as one. Example: ``gnp.nancumprod(x)``"""
     f, _ = _filled(a, 1)
@@ -135,9 +164,9 @@ def _safe_div(num, cnt):
     return where(bad, _np.nan, num / den)
 
 
+@_writes_out
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
-    _no_out(out, "nanmean")
     a = _masked(a, where)
     if dtype is not None:
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
@@ -173,11 +202,11 @@ def _ddof(ddof, correction, name):
     return correction
 
 
+@_writes_out
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
-    _no_out(out, "nanvar")
     ddof = _ddof(ddof, correction, "nanvar")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -195,10 +224,10 @@ def _abs2(d):
     return real(d * conj(d)) if data(d).dtype.kind == "c" else d * d
 
 
+@_writes_out
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
-    _no_out(out, "nanstd")
     ddof = _ddof(ddof, correction, "nanstd")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -234,15 +263,15 @@ def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     return where(allnan, _np.nan, r)
 
 
+@_writes_out
 def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmax(x)``"""
-    _no_out(out, "nanmax")
     return _nan_extreme(a, axis, keepdims, -_np.inf, _r.max, initial, where, True)
 
 
+@_writes_out
 def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice). Example: ``gnp.nanmin(x)``"""
-    _no_out(out, "nanmin")
     return _nan_extreme(a, axis, keepdims, _np.inf, _r.min, initial, where, False)
 
 
@@ -283,9 +312,9 @@ def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
     return Tensor(xp.asarray(r)) if isinstance(a, Tensor) else r
 
 
+@_writes_out
 def ptp(a, axis=None, out=None, keepdims: bool = False):
     """Range (maximum minus minimum) over ``axis``. Example: ``gnp.ptp(x, axis=0)``"""
-    _no_out(out, "ptp")
     return _r.max(a, axis, keepdims=keepdims) - _r.min(a, axis, keepdims=keepdims)
 
 
@@ -482,6 +511,7 @@ def _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp):
     return where(top, hi + where(top, slope, 0) * (vi - (nb - 1)), res)
 
 
+@_writes_out
 def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
              keepdims: bool = False, *, weights=None, interpolation=None):
     """The ``q``-th quantiles (``q`` in [0, 1]) over ``axis``, NumPy's methods (default
@@ -489,37 +519,36 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: s
 
     Example: ``gnp.quantile(x, [0.25, 0.75], axis=0)``
     """
-    _no_out(out, "quantile")
     if weights is not None:
         raise NotImplementedError("quantile: weights= is not supported")
     return _quantile(a, q, axis, interpolation or method, keepdims, False, "quantile")
 
 
+@_writes_out
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
                keepdims: bool = False, *, weights=None, interpolation=None):
     """The ``q``-th percentiles (``q`` in [0, 100]). Example: ``gnp.percentile(x, 90)``"""
-    _no_out(out, "percentile")
     if weights is not None:
         raise NotImplementedError("percentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
                      keepdims, False, "percentile", type(q) in (int, float))
 
 
+@_writes_out
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
                 method: str = "linear", keepdims: bool = False, *, weights=None,
                 interpolation=None):
     """``quantile`` over the non-NaN elements. Example: ``gnp.nanquantile(x, 0.5)``"""
-    _no_out(out, "nanquantile")
     if weights is not None:
         raise NotImplementedError("nanquantile: weights= is not supported")
     return _quantile(a, q, axis, interpolation or method, keepdims, True, "nanquantile")
 
 
+@_writes_out
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                   method: str = "linear", keepdims: bool = False, *, weights=None,
                   interpolation=None):
     """``percentile`` over the non-NaN elements. Example: ``gnp.nanpercentile(x, 50)``"""
-    _no_out(out, "nanpercentile")
     if weights is not None:
         raise NotImplementedError("nanpercentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
@@ -562,19 +591,19 @@ def _median(a, axis, keepdims, ignore_nan):
     return res
 
 
+@_writes_out
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """Median over ``axis`` (int, tuple or None): the middle of the sorted values, the mean
     of the two middle ones for an even count; the adjoint goes to those elements.
 
     Example: ``gnp.median(x, axis=0)``
     """
-    _no_out(out, "median")
     return _median(a, axis, keepdims, False)
 
 
+@_writes_out
 def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """Median of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmedian(x)``"""
-    _no_out(out, "nanmedian")
     return _median(a, axis, keepdims, True)
 
 
@@ -608,18 +637,25 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         if not rowvar and shape(yy)[0] != 1:
             yy = _r.transpose(yy)
         x = concatenate([x, yy], 0)
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError(f"cov: ddof must be an integer, got {ddof!r}")
     if ddof is None:
         ddof = 0 if bias else 1
     xp = _r._xp(data(x))
+    _check_weights(fweights, "fweights", shape(x)[1])
+    _check_weights(aweights, "aweights", shape(x)[1])
     w = None
     if fweights is not None:
         w = xp.asarray(data(fweights), dtype=_np.float64)
-    if isinstance(aweights, Tensor) and (aweights.requires_grad or aweights._tan):
+    if isinstance(aweights, Tensor):  # recorded (traced by gpuad.jit too)
         w, w_sum, inv_fact = _differentiated_weights(aweights, w, ddof)
     elif aweights is not None:
         aw = xp.asarray(data(aweights), dtype=_np.float64)
         w = aw if w is None else w * aw
     nobs = shape(x)[1]
+    if w is not None:
+        _vc.fail_if("cov_weights_sum", lambda xp, v: xp.sum(v) == 0, lambda: ZeroDivisionError(
+            "cov: the weights sum to zero, can't be normalized"), _r._xp(data(w)).asarray(data(w)))
     if w is None:
         avg = _r.sum(x, 1) / nobs
         fact = nobs - ddof
@@ -655,6 +691,24 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     from . import squeeze
 
     return squeeze(c)
+
+
+def _check_weights(w, name, nobs):
+    """NumPy's checks of cov's weights: 1-D, one per observation, not negative, and integer
+    frequencies (a silent wrong covariance otherwise)."""
+    if w is None:
+        return
+    if ndim(w) > 1:
+        raise RuntimeError(f"cov: cannot handle multidimensional {name} (shape {shape(w)})")
+    if ndim(w) == 0 or shape(w)[0] != nobs:
+        raise RuntimeError(f"cov: incompatible numbers of samples ({nobs}) and {name} "
+                           f"(shape {shape(w)})")
+    w = _r._xp(data(w)).asarray(data(w))
+    if name == "fweights":
+        _vc.fail_if("cov_fweights", lambda xp, v: v != xp.around(v),
+                    lambda: TypeError("cov: fweights must be integer"), w)
+    _vc.fail_if(f"cov_{name}", lambda xp, v: v < 0,
+                lambda: ValueError(f"cov: {name} cannot be negative"), w)
 
 
 def _differentiated_weights(aweights, fw, ddof):
@@ -851,6 +905,8 @@ def gradient(f, *varargs, axis=None, edge_order: int = 1):
     f = _arr(f)
     if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
         f = _r.astype(f, _np.float64)
+    elif data(f).dtype.kind == "M":  # NumPy's: datetimes differ as timedeltas of their unit
+        f = data(f).view(data(f).dtype.name.replace("datetime", "timedelta"))
     nd = ndim(f)
     axes = tuple(range(nd)) if axis is None else norm_axis(axis, nd) if not isinstance(
         axis, int) else (one_axis(axis, nd, "gradient"),)
