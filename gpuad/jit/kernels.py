@@ -217,12 +217,18 @@ class ArrayKernel:
         return finish(self.spec, self.values(*arrays, out=out))
 
 
-def out_arrays(kernel, xp, out) -> list:
+def out_arrays(kernel, xp, out, loads=()) -> list:
     """The arrays a kernel writes: the memory plan's buffers in ``out`` (one per stored value,
     None where the plan gave none), fresh arrays for the others, and the input of a trailing
     reduction run after the kernel (read by nothing else) in a scratch array the kernel keeps
-    between calls."""
+    between calls. On NumPy, where a loaded array of the group's shape (``loads``) is not
+    C-contiguous, every one is a fresh array laid out as NumPy lays out eager's results of
+    those operands (a reduction adds in the order of its input's layout, so the plan's
+    C-contiguous buffers would change its bits)."""
     spec = kernel.spec
+    like = _strided_loads(xp, tuple(spec.shape), loads)
+    if like is not None:
+        return [_laid_out_as(like, dt) for _, dt in spec.outs]
     res = []
     for k, (_, dt) in enumerate(spec.outs):
         if k < spec.nstores:
@@ -234,6 +240,26 @@ def out_arrays(kernel, xp, out) -> list:
             scratch = kernel._scratch = xp.empty(spec.shape, dt)
         res.append(scratch)
     return res
+
+
+def _strided_loads(xp, shape: tuple, loads) -> list | None:
+    """The loaded arrays of the group's shape when one of them is not C-contiguous (NumPy
+    only, two or more axes), else None."""
+    if xp is not _np or len(shape) < 2:
+        return None
+    full = [a for a in loads if getattr(a, "shape", None) == shape]
+    if all(a.flags.c_contiguous for a in full):
+        return None
+    return full
+
+
+def _laid_out_as(like: list, dtype):
+    """A fresh array of ``like``'s shape in ``dtype``, in the order NumPy's iterator gives a
+    result of the operands ``like`` (a ufunc's ``order='K'``)."""
+    it = _np.nditer([*like, None], flags=["refs_ok", "zerosize_ok"],
+                    op_flags=[["readonly"]] * len(like) + [["writeonly", "allocate"]],
+                    op_dtypes=[None] * len(like) + [_np.dtype(dtype)], order="K")
+    return it.operands[-1]
 
 
 def finish(spec: Spec, outs: list, reduced=None, final: bool = False) -> tuple:

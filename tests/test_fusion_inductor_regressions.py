@@ -1,0 +1,42 @@
+"""Regressions found by the PyTorch Inductor programs of
+tests/conformance/test_torch_inductor_suite.py (compiled against eager on the NumPy backend,
+where a compiled program gives eager's bits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.jit.fusion import Options
+
+CHUNKED = Options(min_size=0, min_steps=1, target="chunked")
+
+
+def _reduce_of_transposed(a, b):
+    c = gnp.exp(a) * b - 1.0
+    return gnp.sum(c, axis=0), c, gnp.max(c, axis=1), gnp.sum(a * 2.0, axis=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("fuse", [True, False, CHUNKED], ids=["defaults", "unfused", "fused"])
+def test_reduction_of_a_result_of_transposed_operands_is_eagers(dtype, fuse):
+    """test_transposed_broadcast_reduce's program: NumPy lays an entrywise result of a
+    transposed operand out transposed, and its ``sum`` then adds along the contiguous axis
+    (pairwise; float16 accumulating in float32). The compiled program wrote the results into
+    the memory plan's (or the fused kernel's) C-contiguous arrays, whose sum adds one row after
+    another: float32 sums off by 1.9e-5, float16 ones by an ulp (-8.56 for -8.555)."""
+    r = np.random.default_rng(0)
+    a = r.standard_normal((100, 64)).astype(dtype).T
+    b = r.standard_normal((64, 1)).astype(dtype)
+    with ad.use_backend("numpy"), np.errstate(all="ignore"):
+        want = _reduce_of_transposed(a, b)
+        j = ad.jit(_reduce_of_transposed, fuse=fuse)
+        j(a * 2, b)
+        for arg in (a, np.ascontiguousarray(a)):  # a later call with another layout
+            want = _reduce_of_transposed(arg, b)
+            got = j(arg, b)
+            for g, w in zip(got, want, strict=True):
+                assert g.dtype == w.dtype
+                np.testing.assert_array_equal(g, w)
