@@ -40,3 +40,27 @@ def test_reduction_of_a_result_of_transposed_operands_is_eagers(dtype, fuse):
             for g, w in zip(got, want, strict=True):
                 assert g.dtype == w.dtype
                 np.testing.assert_array_equal(g, w)
+
+
+def test_reordered_cancelling_sum_passes_the_trace_check():
+    """test_arange4's weighted loss with the sum added inside a Numba kernel in its own order
+    (``reorder_sums=True``, the GPU's default): ``sum((x - arange(512, -512, -1)) * w)``
+    cancels (-3947 from terms of 2.7e5 in all), so the kernel's float32 round-off (0.068,
+    a few ulps of the magnitudes summed, as documented) is 1.7e-5 of the result, and the
+    trace's check against eager on moved arguments (1e-5 of the result) refused the program
+    with a TracerError blaming computations outside gpuad. The check allows that round-off."""
+    pytest.importorskip("numba")
+    opts = Options(min_size=0, min_steps=1, target="numba", reduce_inside=True,
+                   reorder_sums=True)
+    x = np.random.default_rng(1).standard_normal(1024).astype(np.float32)
+    w = np.random.default_rng(100).uniform(0.5, 1.5, 1024).astype(np.float32)
+
+    def loss(x):
+        return gnp.sum((x - gnp.arange(512, -512, -1.0, dtype=np.float32)) * w)
+
+    with ad.use_backend("numpy"):
+        j = ad.jit(loss, fuse=opts)
+        j(x)  # traced and checked
+        got, want = j(x * 1.5), loss(x * 1.5)
+        assert abs(float(got) - float(want)) <= 8 * np.finfo(np.float32).eps * float(
+            np.sum(np.abs((x * 1.5 - np.arange(512, -512, -1.0)) * w)))

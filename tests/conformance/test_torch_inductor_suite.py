@@ -56,6 +56,7 @@ class _GpuadTorch:
     int8, int16, int32, int = np.int8, np.int16, I32, I32
     int64, long = I64, I64
     uint8, bool = U8, BOOL
+    complex64 = np.complex64
     F = F
     inf, nan, pi = math.inf, math.nan, math.pi
 
@@ -119,6 +120,10 @@ class _GpuadTorch:
     @staticmethod
     def fmin(a, b):
         return gnp.fmin(a, b)
+
+    @staticmethod
+    def polar(r, a):
+        return r * gnp.exp(1j * a)
 
     @staticmethod
     def bucketize(x, b, right=False):
@@ -1453,6 +1458,196 @@ def p_mlp_block_remat(t, x, b1, b2):
     h = t.F.gelu(x + b1)
     h = t.F.layer_norm(h * 2 + b2, (32,))
     return ((t.tanh(h) * h).mean(),)
+
+
+
+# pooling, normalisation and models' pieces
+
+@port(randn(2, 4, 16, 16), lowp=True, scatters=True)
+def p_max_pool2d1(t, x):
+    return t.F.max_pool2d(x, [3, 3], [2, 2], return_indices=True)
+
+
+@port(fixed(-np.arange(64.0).reshape(1, 1, 8, 8)), lowp=True, scatters=True)
+def p_max_pool2d3(t, x):
+    return (t.F.max_pool2d(x, [3, 3], [2, 2], [1, 1]), t.F.max_pool2d(x, 3, 2, 1))
+
+
+@port(randn(2, 2, 11, 11), scatters=True)
+def p_max_pool2d4(t, x):
+    return (t.F.max_pool2d(x, [3, 3], [2, 2], [0, 0], [1, 1], True) * 2,)
+
+
+@port(randn(1, 1, 6, 7), scatters=True)
+def p_max_pool2d7(t, x):
+    return (t.F.max_pool2d(x, 1, stride=(2, 2), padding=0, ceil_mode=True) + 1,)
+
+
+@port(randn(2, 4, 16, 16), lowp=True, rtol=1e-5)
+def p_avg_pool2d1(t, x):
+    return (t.F.avg_pool2d(x, [3, 3], [2, 2]),)
+
+
+@port(fixed(-np.arange(64.0).reshape(1, 1, 8, 8)), lowp=True, rtol=1e-5)
+def p_avg_pool2d3(t, x):
+    return (t.F.avg_pool2d(x, [3, 3], [2, 2], [1, 1]), t.F.avg_pool2d(x, 3, 2, 1))
+
+
+@port(randn(2, 2, 11, 11), rtol=1e-5)
+def p_avg_pool2d4(t, x):
+    return (t.F.avg_pool2d(x, [3, 3], [2, 2], [0, 0], True),)
+
+
+@port(fixed(-np.arange(64.0).reshape(1, 1, 8, 8)), rtol=1e-5)
+def p_avg_pool2d5(t, x):
+    return (t.F.avg_pool2d(x, [3, 3], [2, 2], [1, 1], count_include_pad=False),
+            t.F.avg_pool2d(x, [3, 3], [2, 2], [1, 1], divisor_override=3))
+
+
+@port(randn(1, 3, 6, 6), rtol=1e-5)
+def p_avg_pool2d8(t, x):
+    return (t.F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, ceil_mode=True),)
+
+
+@port(randn(8), randn(8, 3, 5, 5), randn(2, 3, 24, 24), rtol=1e-4, scatters=True)
+def p_alexnet_prefix(t, b, w, x):
+    conv = t.F.conv2d(x, w, b, [4, 4], [2, 2])
+    return (t.F.max_pool2d(t.relu(conv), [3, 3], [2, 2]),)
+
+
+@port(randn(16, 16), rtol=1e-5)
+def p_elu_params(t, x):
+    return (t.F.elu(x, 1.6732632423543772) * 1.0507009873554805 + 2, t.F.selu(x + 1))
+
+
+@port(randn(16, 16), lowp=True, rtol=1e-5)
+def p_tan(t, x):
+    return (t.tan(x) + 2, t.tan(x + 1))
+
+
+@port(randn(1, 2, 4, 8), lowp=True)
+def p_repeat_zero(t, x):
+    return (t.tile(x, (0, 1, 1, 1)), t.tile(x, (8, 1, 1, 1)) + 1)
+
+
+@port(randn(1, 2, 4, 8), lowp=True)
+def p_repeat_interleave_dims(t, x):
+    return (x.repeat_interleave(3, dim=0), x.repeat_interleave(4, dim=1) * 2)
+
+
+@port(randn(10, 4), randint(0, 10, (2, 8)), rtol=1e-5, scatters=True)
+def p_embedding_relu(t, w, i):
+    return (t.relu(t.F.embedding(i, w, padding_idx=0)),)
+
+
+@port(randn(2, 8), rtol=1e-4)
+def p_var_correction_real(t, x):
+    return (t.var(x, dim=-1, correction=1.3), t.var(x, dim=-1, correction=3))
+
+
+@port(randn(2, 4, 4, 8), lowp=True, rtol=1e-4)
+def p_std_dims(t, x):
+    return (t.var(x, unbiased=True), t.var(x, unbiased=False), t.var(x, dim=-1, unbiased=True),
+            t.std(x, unbiased=False), t.std(x, dim=[0, 1], unbiased=True),
+            t.std(x, dim=-2, unbiased=True, keepdim=True))
+
+
+@port(randn(2, 10, 8, 8), rtol=1e-4)
+def p_batch_norm_2d_relu(t, x):
+    mean = t.arange(10, dtype=t.float32) * 0.05
+    var = t.arange(10, dtype=t.float32) * 0.1 + 1.0
+    return (t.relu(t.F.batch_norm(x, mean, var, training=False)),)
+
+
+@port(randn(16, 32), lowp=True, rtol=1e-4)
+def p_layer_norm_relu(t, x):
+    return (t.relu(t.F.layer_norm(x, (32,))),)
+
+
+@port(randn(16, 32), randn(32, 16), lowp=True)
+def p_transpose_add_real(t, a, b):
+    return (a.t() + b,)
+
+
+@port(randn(16, 32), lowp=True, rtol=1e-5)
+def p_softmax_one_kernel_persist_real(t, x):
+    x_max = t.amax(x, 1, keepdim=True)
+    unnormalized = t.exp(x - x_max)
+    return (unnormalized / t.sum(unnormalized, 1, keepdim=True),)
+
+
+@port(randn(32), randn(32), rtol=1e-4, fd=False)  # poles: central differences do not hold
+def p_cauchy(t, x, y):
+    return (t.sum(1 / (t.unsqueeze(x, -1) - y)),)
+
+
+@port(randn(16, 32), randint(0, 16, (2, 80)), rtol=1e-5, scatters=True)
+def p_gather_scatter(t, node_feat, edge_index):
+    src = node_feat[edge_index[0]]
+    dst = node_feat[edge_index[1]]
+    edge_feat = src - dst + 1
+    new = t.zeros_like(node_feat)
+    return (new.scatter_add(0, edge_index[1].unsqueeze(-1).expand_as(edge_feat), edge_feat),)
+
+
+@port(*[randn(64) for _ in range(50)], lowp=True)
+def p_no_mega_fusion(t, *args):
+    x = args[0]
+    for a in args:
+        x = t.add(x, a)
+    return (x,)
+
+
+@port(randn(32), torch_dtype=False)
+def p_move_arange(t, x):
+    # int64 + float32: float64 in NumPy
+    return (t.arange(len(x)) + x,)
+
+
+@port(randint(0, 2, (1, 16), BOOL), randn(16, 16), lowp=True)
+def p_masked_fill_broadcast(t, mask, value):
+    return (t.masked_fill(value, mask, -10000.0) + 2,
+            t.masked_fill(value / 2.0, t.logical_not(mask), 667))
+
+
+@port(randint(0, 2, (1, 16), BOOL), randint(0, 16, (16, 16)), grad=False, torch_dtype=False)
+def p_masked_fill_promotion_int(t, mask, value):
+    # torch keeps the int64 input's dtype (3.5 written as 3); NumPy's where gives float64
+    return (t.masked_fill(value, mask, 3.5) * 1,)
+
+
+@port(randn(10, 10), randint(0, 2, (10, 10), BOOL), randn(100), rtol=1e-5)
+def p_masked_scatter(t, value, mask, source):
+    return (t.masked_scatter(value, mask, source) * 2,)
+
+
+@port(randn(16, 16), lowp=True)
+def p_fill_tensor(t, x):
+    tmp = t.ones_like(x)
+    return (tmp, tmp * t.tensor(3.0).to(x.dtype) + x)
+
+
+@port(randn(16, 16), lowp=True, rtol=1e-5)
+def p_pow1_int_exponents(t, x):
+    return tuple(t.pow(x, e) for e in range(-8, 9))
+
+
+@port(rand(), rtol=1e-5)
+def p_pow3(t, x):
+    z = t.tensor(0.123)
+    return (t.pow(z + x, 0.5),)
+
+
+@port(randn(1, 2, 4, 8), rtol=1e-5, fd=False)  # a float64 program casting to complex64
+def p_complex_fallback(t, x):
+    c = x.to(t.complex64) if hasattr(t, "complex64") else x.astype(np.complex64)
+    return ((c * c + 10).real, (x + x + 12).to(t.complex64).imag + x)
+
+
+@port(rand(8, lo=0.5, hi=2.0, dtype=F64), rand(8, lo=-3.0, hi=3.0, dtype=F64))
+def p_polar(t, d, a):
+    z = t.polar(d, a)
+    return (z.real * 2, z.imag + d)
 
 
 # ---- the harness ----------------------------------------------------------------------------
