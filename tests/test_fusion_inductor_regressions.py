@@ -64,3 +64,26 @@ def test_reordered_cancelling_sum_passes_the_trace_check():
         got, want = j(x * 1.5), loss(x * 1.5)
         assert abs(float(got) - float(want)) <= 8 * np.finfo(np.float32).eps * float(
             np.sum(np.abs((x * 1.5 - np.arange(512, -512, -1.0)) * w)))
+
+
+def test_fused_group_of_operands_of_two_layouts_keeps_eagers_layout_per_step():
+    """test_transposed_chain_keepdim's program: ``c = tanh(a * b + 1)`` of a transposed ``a``
+    and a C-ordered ``b`` (4, 1, 4), then ``mean(c * a, (0, 2))``. NumPy lays out ``a * b`` by
+    both operands and ``c * a`` by ``c`` and ``a`` again, which differ; the fused kernel's
+    outputs took the layout of the loads as a whole, so the mean of ``c * a`` added in another
+    order than eager's (0.3925124 for 0.39251238). Each output now has the layout NumPy gives
+    its own step."""
+    r = np.random.default_rng(0)
+    a = r.standard_normal((4, 4, 4)).astype(np.float32).swapaxes(0, 2)
+    b = r.standard_normal((4, 1, 4)).astype(np.float32)
+
+    def f(a, b):
+        c = gnp.tanh(a * b + 1.0)
+        return (gnp.sum(c, axis=1, keepdims=True), gnp.max(c, axis=2),
+                gnp.mean(c * a, axis=(0, 2)), c)
+
+    with ad.use_backend("numpy"):
+        j = ad.jit(f, fuse=CHUNKED)
+        j(a * 2, b)
+        for g, w in zip(j(a, b), f(a, b), strict=True):
+            np.testing.assert_array_equal(g, w)

@@ -222,13 +222,14 @@ def out_arrays(kernel, xp, out, loads=()) -> list:
     None where the plan gave none), fresh arrays for the others, and the input of a trailing
     reduction run after the kernel (read by nothing else) in a scratch array the kernel keeps
     between calls. On NumPy, where a loaded array of the group's shape (``loads``) is not
-    C-contiguous, every one is a fresh array laid out as NumPy lays out eager's results of
-    those operands (a reduction adds in the order of its input's layout, so the plan's
-    C-contiguous buffers would change its bits)."""
+    C-contiguous, every one is a fresh array laid out as NumPy lays out eager's result of its
+    step (a reduction adds in the order of its input's layout, so the plan's C-contiguous
+    buffers would change its bits)."""
     spec = kernel.spec
-    like = _strided_loads(xp, tuple(spec.shape), loads)
-    if like is not None:
-        return [_laid_out_as(like, dt) for _, dt in spec.outs]
+    if _strided_loads(xp, tuple(spec.shape), loads) is not None:
+        layout = _eager_layouts(spec, loads)
+        return [_np.empty_like(layout[v], dtype=dt) if v in layout else _np.empty(spec.shape, dt)
+                for v, dt in spec.outs]
     res = []
     for k, (_, dt) in enumerate(spec.outs):
         if k < spec.nstores:
@@ -253,13 +254,28 @@ def _strided_loads(xp, shape: tuple, loads) -> list | None:
     return full
 
 
-def _laid_out_as(like: list, dtype):
-    """A fresh array of ``like``'s shape in ``dtype``, in the order NumPy's iterator gives a
-    result of the operands ``like`` (a ufunc's ``order='K'``)."""
-    it = _np.nditer([*like, None], flags=["refs_ok", "zerosize_ok"],
-                    op_flags=[["readonly"]] * len(like) + [["writeonly", "allocate"]],
-                    op_dtypes=[None] * len(like) + [_np.dtype(dtype)], order="K")
-    return it.operands[-1]
+def _eager_layouts(spec: Spec, loads) -> dict:
+    """Per statement of the group, a one-byte array laid out as NumPy lays out eager's result
+    of that step (its operands' ``order="K"``, step after step from the loaded arrays)."""
+    from .program import Ref
+
+    shape = tuple(spec.shape)
+    have = {v: a for (v, _), a in zip(spec.loads, loads, strict=True)}
+    out = {}
+    for v, _, node in spec.stmts:
+        ops = [have[a.v] for a in node.args if type(a) is Ref and a.v in have]
+        ops = [a for a in ops if getattr(a, "ndim", 0)]
+        if not ops or all(a.flags.c_contiguous for a in ops):
+            lay = _np.empty(shape, _np.uint8)
+        else:
+            it = _np.nditer([*ops, None], flags=["refs_ok", "zerosize_ok"],
+                            op_flags=[["readonly"]] * len(ops) + [["writeonly", "allocate"]],
+                            op_dtypes=[None] * len(ops) + [_np.dtype(_np.uint8)], order="K")
+            lay = it.operands[-1]
+            if lay.shape != shape:
+                lay = _np.empty(shape, _np.uint8)
+        have[v] = out[v] = lay
+    return out
 
 
 def finish(spec: Spec, outs: list, reduced=None, final: bool = False) -> tuple:

@@ -1650,6 +1650,80 @@ def p_polar(t, d, a):
     return (z.real * 2, z.imag + d)
 
 
+
+# dtype mixing inside elementwise chains (test_cpu_repro.py's dtype programs)
+
+@port(randint(-50, 50, (8, 8), I32), randn(8, 8), torch_dtype=False)
+def p_int_div_into_float_chain(t, i, x):
+    # int32 / int32 is float64 in NumPy, float32 in torch
+    return ((i / 7) * x + 1, t.exp(x * 0.1) * (i // 3), (i % 5) * x)
+
+
+@port(randint(0, 255, (16,), U8), randn(16), torch_dtype=False)
+def p_uint8_arith(t, u, x):
+    # uint8 + int: uint8 in both; uint8 * float32 tensor: float32
+    return (u + 3, u * 2, (u * x + 1).sum(), u.to(t.float32) / 255 * x)
+
+
+@port(randint(-5, 6, (8,), I64), grad=False)
+def p_int_abs_sign_neg(t, i):
+    return (t.abs(i), t.sign(i), t.neg(i) * 2, t.clamp(i, -2, 3), t.clamp(i, min=0) + 1)
+
+
+@port(randn(8, 8), randint(-3, 4, (8, 8), I32), randint(0, 2, (8, 8), BOOL), torch_dtype=False)
+def p_mask_arith_reduce(t, x, i, m):
+    # bool * float and int * float sums; NumPy's int32 + float32 is float64
+    a = (x > 0) * x + m * 0.5
+    b = (i > 0) * x - (i < 0) * x
+    return (a.sum(-1), b.amax(0), (a * b).mean(), (i * m).sum(0))
+
+
+@port(randn(8, 8, dtype=F16), randint(0, 2, (8, 8), BOOL), rtol=1e-2)
+def p_float16_mask_where(t, a, m):
+    return (t.where(m, a, a * 2), (a > 0) * a + 1, t.where(a > 0, a, 0.0).sum(-1),
+            a.masked_fill(m, 1.5))
+
+
+@port(randn(8, 8), randint(-3, 4, (8, 8), I64), torch_dtype=False)
+def p_where_int_scalar(t, x, i):
+    # where(float32, int64) is float64 in NumPy
+    return (t.where(x > 0, i, x), t.where(i > 0, x * 2, 0), t.where(x > 0, 1, 0) + x)
+
+
+@port(randn(8, 8), randint(-3, 4, (8,), I32), torch_dtype=False)
+def p_clamp_int_bounds(t, x, i):
+    return (t.clamp(x, min=-1, max=1), t.maximum(x, i), t.minimum(x * 2, i))
+
+
+@port(randn(8, 8, dtype=F64), randn(8, 8), rtol=1e-6)
+def p_float64_reduce_of_float32(t, a, b):
+    return ((a * b).sum(-1), (b * 2).sum(-1) + a[0], t.exp(b).double().mean(0) * a[1])
+
+
+@port(randint(0, 2, (8, 8), BOOL), randint(0, 2, (8, 8), BOOL), grad=False)
+def p_bool_sum_any_all(t, a, b):
+    return ((a & b).sum(), (a | b).sum(-1), (a ^ b).any(0), (~a).all(1),
+            (a.int() + b.int()).amax())
+
+
+@port(randn(8, 8), grad=False)
+def p_float_to_bool_and_back(t, x):
+    b = x.bool()
+    return (b, b.float() * x, (x * 0).bool(), b.int().sum(0))
+
+
+@port(randn(8, 8, scale=300), grad=False, lowp=True)
+def p_float_to_int_casts(t, x):
+    return ((x / 3).to(t.int32), (x * 0.5).to(t.int64) + 1, (x > 100).to(t.int8),
+            x.clamp(-100, 100).to(t.int8))
+
+
+@port(randn(4, 4, 4, view=lambda a: a.swapaxes(0, 2)), randn(4, 1, 4), lowp=True)
+def p_transposed_chain_keepdim(t, a, b):
+    c = t.tanh(a * b + 1)
+    return (c.sum(1, keepdim=True), c.amax(2), (c * a).mean((0, 2)), c)
+
+
 # ---- the harness ----------------------------------------------------------------------------
 
 def _flat(out):
