@@ -1833,10 +1833,9 @@ def test_program(backend, name, lowp):
         twant = _flat(case.fn(T, *targs))
         _close_to_torch(want, twant, case, f"{name}: gpuad eager against torch",
                         case.torch_dtype)
-        # the CPU's defaults fuse groups of 2^17 elements and more: on these sizes they are
-        # the unfused program (tests/test_fusion_ported.py runs them)
-        configs = (False, fused_options(backend)) if backend == "numpy" else \
-            (True, False, fused_options(backend))
+        # the defaults are the unfused program on the CPU at these sizes (groups of 2^17
+        # elements and more) and the fused one on a GPU (tests/test_fusion_ported.py runs them)
+        configs = (False, fused_options(backend))
         if lowp and backend == "numpy":  # float16 is not fused: the two are one program
             configs = (fused_options(backend),)
         for fuse in configs:
