@@ -203,7 +203,7 @@ class ChunkedKernel:
 
     def __call__(self, *arrays, out=None):
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
-        outs = out_arrays(self, _np, out)
+        outs = out_arrays(self, _np, out, arrs)
         if not self.shape or self.size == 0:
             with _np.errstate(all="ignore"):
                 self._chunk(Ellipsis, *arrs, *outs,

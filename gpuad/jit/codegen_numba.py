@@ -485,14 +485,14 @@ class NumbaKernel:
 
     def _run(self, arrays, out):
         shape, size = self.shape, self.size
-        outs = out_arrays(self, _np, out)
         arrs = [a if type(a) is _np.ndarray else _np.asarray(a) for a in arrays]
+        outs = out_arrays(self, _np, out, arrs)
         if self.spec.inside:
             return self._reduce(arrs, outs)
         given = outs
         if self._apart and out is not None and \
                 any(_np.may_share_memory(a, o) for a in arrs for o in outs):
-            outs = [_np.empty(o.shape, o.dtype) for o in outs]
+            outs = [_np.empty_like(o) for o in outs]
         if all(a.shape == shape and a.flags.c_contiguous for a in arrs):
             if self._flat is None:
                 self._flat = compile_source(self.flat_src)

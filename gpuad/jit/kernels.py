@@ -217,12 +217,19 @@ class ArrayKernel:
         return finish(self.spec, self.values(*arrays, out=out))
 
 
-def out_arrays(kernel, xp, out) -> list:
+def out_arrays(kernel, xp, out, loads=()) -> list:
     """The arrays a kernel writes: the memory plan's buffers in ``out`` (one per stored value,
     None where the plan gave none), fresh arrays for the others, and the input of a trailing
     reduction run after the kernel (read by nothing else) in a scratch array the kernel keeps
-    between calls."""
+    between calls. On NumPy, where a loaded array of the group's shape (``loads``) is not
+    C-contiguous, every one is a fresh array laid out as NumPy lays out eager's result of its
+    step (a reduction adds in the order of its input's layout, so the plan's C-contiguous
+    buffers would change its bits)."""
     spec = kernel.spec
+    if _strided_loads(xp, tuple(spec.shape), loads) is not None:
+        layout = _eager_layouts(spec, loads)
+        return [_np.empty_like(layout[v], dtype=dt) if v in layout else _np.empty(spec.shape, dt)
+                for v, dt in spec.outs]
     res = []
     for k, (_, dt) in enumerate(spec.outs):
         if k < spec.nstores:
@@ -234,6 +241,41 @@ def out_arrays(kernel, xp, out) -> list:
             scratch = kernel._scratch = xp.empty(spec.shape, dt)
         res.append(scratch)
     return res
+
+
+def _strided_loads(xp, shape: tuple, loads) -> list | None:
+    """The loaded arrays of the group's shape when one of them is not C-contiguous (NumPy
+    only, two or more axes), else None."""
+    if xp is not _np or len(shape) < 2:
+        return None
+    full = [a for a in loads if getattr(a, "shape", None) == shape]
+    if all(a.flags.c_contiguous for a in full):
+        return None
+    return full
+
+
+def _eager_layouts(spec: Spec, loads) -> dict:
+    """Per statement of the group, a one-byte array laid out as NumPy lays out eager's result
+    of that step (its operands' ``order="K"``, step after step from the loaded arrays)."""
+    from .program import Ref
+
+    shape = tuple(spec.shape)
+    have = {v: a for (v, _), a in zip(spec.loads, loads, strict=True)}
+    out = {}
+    for v, _, node in spec.stmts:
+        ops = [have[a.v] for a in node.args if type(a) is Ref and a.v in have]
+        ops = [a for a in ops if getattr(a, "ndim", 0)]
+        if not ops or all(a.flags.c_contiguous for a in ops):
+            lay = _np.empty(shape, _np.uint8)
+        else:
+            it = _np.nditer([*ops, None], flags=["refs_ok", "zerosize_ok"],
+                            op_flags=[["readonly"]] * len(ops) + [["writeonly", "allocate"]],
+                            op_dtypes=[None] * len(ops) + [_np.dtype(_np.uint8)], order="K")
+            lay = it.operands[-1]
+            if lay.shape != shape:
+                lay = _np.empty(shape, _np.uint8)
+        have[v] = out[v] = lay
+    return out
 
 
 def finish(spec: Spec, outs: list, reduced=None, final: bool = False) -> tuple:

@@ -182,6 +182,12 @@ class Compiled:
             if car is not None:
                 uf = self._const(s.ufunc)
                 out = f"B{car[1]}" if car[0] == "buf" else f"v{car[1]}"
+                strided = _strided_operands(prog, s)
+                if strided:  # NumPy lays eager's result out as such operands: keep its bits
+                    test = " and ".join(f"v{v}.flags.c_contiguous" for v in strided)
+                    L.append(f"    v{s.out} = {uf}({args}, out={out}) if {test} else "
+                             f"{uf}({args})")
+                    continue
                 L.append(f"    v{s.out} = {uf}({args}, out={out})")
                 continue
             ps = ", ".join(f"{k}={self._expr(p)}" for k, p in s.params.items())
@@ -419,6 +425,24 @@ def capture_graph(body, inputs: list, args: list, xp, stream, held: list):
 def _refused(e: BaseException) -> bool:
     """CuPy's refusal of a library call (cuBLAS, cuSOLVER, cuRAND) on a capturing stream."""
     return isinstance(e, NotImplementedError) and "during stream capture" in str(e)
+
+
+def _strided_operands(prog: Program, step) -> list[int]:
+    """The operands of a planned NumPy step that may not be C-contiguous at a call: arrays of
+    two or more axes. NumPy gives an entrywise result the layout of such operands (a
+    transposed input makes a transposed result) where the plan's buffer is C-contiguous, and
+    a later reduction adds in the order of the layout (pairwise along a contiguous axis, one
+    row after another otherwise; float16 sums in float32 along a contiguous axis only), so
+    the step writes into its buffer only when eager's result would be laid out as it is."""
+    if prog.backend != "numpy" or len(prog.vars[step.out].shape) < 2:
+        return []
+    out = []
+    for a in step.args:
+        if type(a) is Ref and a.v not in out:
+            v = prog.vars[a.v]
+            if len(v.shape) >= 2 and v.nbytes > v.dtype.itemsize:
+                out.append(a.v)
+    return out
 
 
 def _into(dst, src) -> None:
