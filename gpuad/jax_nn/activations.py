@@ -178,7 +178,7 @@ def squareplus(x: Array, b: Array = 4) -> Array:
     # adjoint of 0 through sqrt(inf) that lost the slope): hypot, and below 0 the form
     # b / (2 (sqrt(x^2 + b) - x)) without cancellation, each branch on its own side of 0
     neg = data(x) < 0
-    c = gnp.sqrt(b)
+    c = math.sqrt(b) if isinstance(b, int | float) else gnp.sqrt(b)  # a number stays weak
     xr = gnp.where(neg, 0.0, x)
     xl = gnp.where(neg, x, 0.0)
     return gnp.where(neg, b / (2 * (gnp.hypot(xl, c) - xl)), (xr + gnp.hypot(xr, c)) / 2)

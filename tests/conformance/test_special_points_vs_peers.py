@@ -137,6 +137,12 @@ DELIBERATE.update({
     ("T.softmax", "value"): (lambda x: True, "a row holding +inf: 0 beside it (the limit)"),
     ("where_sqrt", "grad[0]"): (lambda x: True, "the zero guard: an unselected branch adds 0"),
     ("where_log", "grad[0]"): (lambda x: True, "the zero guard: an unselected branch adds 0"),
+    # the tails keep their digits (tests/conformance/test_scipy_special_suite.py, mpmath)
+    ("erfcx", "*"): (lambda x: _huge(x[0]), "erfcx' -> -1/(sqrt(pi) x^2): -0 at max and inf, "
+                     "where torch's 2x erfcx(x) - 2/sqrt(pi) gives inf and NaN"),
+    ("log_ndtr", "*"): (lambda x: _huge(x[0]) or x[0] == -30,
+                        "slope ~ -x in the lower tail: inf at -max and -inf (the peers NaN); "
+                        "30.0332597 at -30 as mpmath (float32: torch 30.0337, JAX 30.0326)"),
 })
 
 # splits of the peers where gpuad gives a third answer: (case, quantity) -> (which, why)
