@@ -770,8 +770,11 @@ def _zero_target(a):
     if _raw(a).dtype.kind not in "fc":
         return _r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype)
     if isinstance(a, Tensor) and a._bat is not None:
-        t = Tensor(_r._xp(a).zeros(a._data.shape, dtype=a._data.dtype), _bat=a._bat)
-        return t.requires_grad_(True)
+        zeros = _r._xp(a).zeros(a._data.shape, dtype=a._data.dtype)
+        from .transforms import _literal_in_trace
+
+        _literal_in_trace(zeros)  # under jit in a vmap: made here, not a batched closure
+        return Tensor(zeros, _bat=a._bat).requires_grad_(True)
     return Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
 
 
