@@ -367,8 +367,8 @@ class CupyBackend(Backend):
                   out: Any) -> Any:
         """Fused Numba adjoint of the per-row softmax cross-entropy (argnum 0: the logits)."""
         logits, labels = inputs
-        if argnum != 0 or logits is None or logits.ndim != 2:
-            return NotImplemented
+        if argnum != 0 or logits is None or logits.ndim != 2 or logits.dtype.char not in "fd":
+            return NotImplemented  # (float16: the formula, as on the NumPy backend)
         from . import numba_kernels
 
         cp = self.cp
@@ -453,7 +453,7 @@ class CupyBackend(Backend):
     def softmax_xent_forward(self, logits: Any, labels: Any) -> Any:
         """Per-row softmax cross-entropy of (R, C) logits: the fused Numba kernel, or CuPy
         reductions, whichever calibration found faster at this size."""
-        if self.route("softmax_xent", logits.size) == "numba":
+        if logits.dtype.char in "fd" and self.route("softmax_xent", logits.size) == "numba":
             from . import numba_kernels
 
             return numba_kernels.softmax_xent_forward(logits, labels)[0]
