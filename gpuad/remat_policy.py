@@ -56,7 +56,7 @@ def checkpoint_name(x: Any, name: str) -> Any:
 
     Example: ``h = gpuad.checkpoint_name(gnp.tanh(x @ w), "h")``"""
     rec = getattr(_local, "recorder", None)
-    if rec is not None and rec.policy(name_p, x, name=name):
+    if rec is not None and _saveable(rec.policy(name_p, x, name=name)):
         rec.save_named(x)
     return x
 
@@ -125,6 +125,7 @@ class _Numbering:
         self.producer: dict[int, tuple] = {}
         self.keep: list = []  # the arrays numbered, alive while the run lasts (ids unique)
         self.outer = None  # the hook this one runs inside of (gpuad.jit's), or None
+        self.installed = self.hook  # (the bound method, made once: compared by identity)
         self.thread = threading.get_ident()  # (the engine's hooks are global: other threads
         # pass through them)
 
@@ -169,6 +170,11 @@ class _Numbering:
             self.outer.__self__.batched_reads(args)
 
 
+def _saveable(answer: Any) -> bool:
+    """A policy's answer: True (or NumPy's True) saves; anything else does not."""
+    return answer is True or type(answer).__name__ == "bool" and bool(answer)
+
+
 class Recorder(_Numbering):
     """The forward run of a block with a policy: keeps a copy of each saveable result, keyed
     by its primitive's name and occurrence, with that primitive's signature."""
@@ -190,7 +196,7 @@ class Recorder(_Numbering):
         if rule.view or not hasattr(out, "shape"):
             return  # (a view costs nothing to make again, and must stay a view)
         self.sigs[key] = sig
-        if self.policy(rule, *datas, **params) is True:
+        if _saveable(self.policy(rule, *datas, **params)):
             self._keep(key, out)
 
     def _keep(self, key, out) -> None:
@@ -220,8 +226,8 @@ class Replayer(_Numbering):
             self.number(rule, out)
 
     def lookup(self, rule, datas, params) -> Any:
-        if threading.get_ident() != self.thread:
-            return NotImplemented
+        if threading.get_ident() != self.thread or engine._trace is not self.installed:
+            return NotImplemented  # (a gpuad.jit trace took the hook over: it computes)
         key = (rule.name, self.count.get(rule.name, 0))
         hit = self.saved.get(key)
         if hit is None or hit[0] != self.signature(rule, datas, params):
@@ -237,7 +243,7 @@ def run_with(obj: _Numbering, fn: Callable, *args: Any) -> Any:
     prev_trace, prev_remat = engine._trace, engine._remat
     prev_rec = getattr(_local, "recorder", None)
     obj.outer = prev_trace
-    engine._trace = obj.hook
+    engine._trace = obj.installed
     engine._remat = obj.lookup if isinstance(obj, Replayer) else None
     _local.recorder = obj if isinstance(obj, Recorder) else None
     try:
