@@ -87,3 +87,28 @@ def test_float16_gradient_on_the_numba_routes(backend, case, deterministic):
         want = _grad(case, np.float16)
     np.testing.assert_allclose(g16.astype(np.float64), want.astype(np.float64),
                                atol=8e-3 * np.abs(g64).max())
+
+
+@pytest.mark.parametrize("out_dt,val_dt", [(np.float32, np.float16), (np.float64, np.float16),
+                                           (np.float32, np.float64), (np.float16, np.float32),
+                                           (np.complex64, np.float64)])
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_index_add_of_values_of_another_dtype(backend, out_dt, val_dt, deterministic):
+    # the CuPy backend's Numba scatter raised "scatter_add_rows: expected float32 or float64
+    # arrays, got float16" (or "arrays must share one dtype") for values of another dtype
+    be = ad.get_backend()
+    xp = be.xp
+    rows, cols = np.array([0, 2, 0, 2, 2]), np.array([1, 1, 1, 0, 1])
+    vals = R.standard_normal((5, 3)).astype(val_dt)
+    was = ad.is_deterministic()
+    ad.set_deterministic(deterministic)
+    try:
+        for index, v in (((rows,), vals), ((rows, cols), vals[:, 0])):
+            out = np.zeros((3, 3), out_dt)
+            got = xp.asarray(out)
+            be.index_add(got, tuple(xp.asarray(i) for i in index), xp.asarray(v))
+            np.add.at(out, index, v.astype(out_dt))
+            assert to_numpy(got).dtype == out_dt
+            np.testing.assert_allclose(to_numpy(got), out, rtol=2e-3, atol=2e-3)
+    finally:
+        ad.set_deterministic(was)

@@ -396,6 +396,16 @@ class CupyBackend(Backend):
             self.index_add(acc, index, values.astype(cp.float32))
             out[...] = acc.astype(cp.float16)
             return
+        if values.dtype != out.dtype and (values.dtype.kind == "f" or out.dtype.kind == "c"):
+            # the scatter kernels take one dtype: a wider one accumulates (rounded once, at
+            # the end), a narrower one is widened to out's
+            if values.dtype.itemsize > out.dtype.itemsize and out.dtype.kind == values.dtype.kind:
+                acc = out.astype(values.dtype)
+                self.index_add(acc, index, values)
+                out[...] = acc.astype(out.dtype)
+                return
+            values = values.astype(cp.result_type(values.dtype, out.dtype)
+                                   if out.dtype.kind == "c" else out.dtype)
         if out.dtype.kind == "c":
             # the scatter kernels add real numbers: scatter the real and imaginary parts apart
             for part, take in ((1, cp.real), (1j, cp.imag)):
