@@ -304,11 +304,11 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         rec = None
         try:
             with _state.no_grad(), _random.seeded(seed):
-                if policy is not None and not _tracing():
-                    from .remat_policy import Recorder, run_with
+                from . import remat_policy as _rp
 
-                    rec = Recorder(policy)
-                    out = run_with(rec, f, *args)
+                if policy is not None and policy is not _rp.nothing_saveable and not _tracing():
+                    rec = _rp.Recorder(policy)
+                    out = _rp.run_with(rec, f, *args)
                 else:
                     out = f(*args)
         finally:
