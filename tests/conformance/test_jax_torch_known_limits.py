@@ -2,9 +2,11 @@
 
 - ``jit`` inside ``vmap`` reading a batched value through a closure (JAX computes it; gpuad
   raised TracerError, now runs that call eagerly): values and derivatives in every order of
-  grad/jacfwd/jacrev/vmap/jit around it;
+  grad/jacfwd/jacrev/vmap/jit around it; asking for that call's program (``lower()``,
+  ``make_jaxpr``) raises TracerError, where JAX lowers it (gpuad cannot follow there);
 - named remat (``jax.checkpoint`` with ``checkpoint_name`` and ``checkpoint_policies``):
-  values, gradients and second derivatives under each policy;
+  values, gradients and second derivatives under each policy (inside ``gpuad.jit`` the policy
+  is not used, where JAX's compiled program follows it: the same values either way);
 - float16 gradients through gathers, pooling and cross-entropy (torch, float16 on the CPU):
   gpuad raised on the CuPy backend.
 """
@@ -70,6 +72,20 @@ def test_jit_in_vmap_with_a_batched_closure(backend, inner, outer):
         got = _host(OUTER[outer](G, INNER[inner](G))(gnp.asarray(XS)))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_lowering_a_jit_with_a_batched_closure_is_refused(backend):
+    # where gpuad cannot follow: JAX lowers (and prints a jaxpr of) a jitted function closing
+    # over a vmapped value, the closure an implicit argument; gpuad's call runs eagerly, and
+    # asking for its program (lower(), make_jaxpr) raises TracerError naming the closure
+    from gpuad.jit import TracerError
+
+    jax.vmap(lambda x: (jax.jit(lambda y: y * x).lower(2.0), x)[1])(XS)
+    jax.vmap(lambda x: (jax.make_jaxpr(lambda y: y * x)(2.0), x)[1])(XS)
+    for ask in (lambda x: ad.jit(lambda y: y * x).lower(2.0),
+                lambda x: ad.make_jaxpr(lambda y: y * x)(2.0)):
+        with pytest.raises(TracerError, match="batched by an enclosing vmap"):
+            ad.vmap(lambda x, ask=ask: (ask(x), x)[1])(gnp.asarray(XS))
 
 
 # ---- named remat ------------------------------------------------------------------------------
