@@ -12,7 +12,9 @@ saved result is used only where the recomputation's primitive has the same name,
 producers for each argument, the same parameters and the same result shape and dtype;
 anywhere else it is computed (a saved value never stands in for another). Each saved result
 is a copy (the block may write into its own arrays afterwards) used once: a second backward
-through the same step, or one taken while ``gpuad.jit`` traces, computes everything again.
+through the same step, or one taken while ``gpuad.jit`` traces, computes everything again. A
+named value written in place since its primitive made it (or a raw array, whose writes are
+not counted) is not saved, nor is a result that is a view or one of its primitive's inputs.
 
 Example::
 
@@ -193,8 +195,9 @@ class Recorder(_Numbering):
             return
         sig = self.signature(rule, datas, params)
         key = self.number(rule, out)
-        if rule.view or not hasattr(out, "shape"):
-            return  # (a view costs nothing to make again, and must stay a view)
+        if rule.view or not hasattr(out, "shape") or getattr(out, "base", None) is not None \
+                or any(out is d for d in datas):
+            return  # (a view costs nothing to make again, and must stay one)
         self.sigs[key] = sig
         if _saveable(self.policy(rule, *datas, **params)):
             self._keep(key, out)
@@ -204,10 +207,13 @@ class Recorder(_Numbering):
             self.saved[key] = (self.sigs[key], tuple(out.shape), out.dtype, out.copy())
 
     def save_named(self, x) -> None:
-        d = x._data if isinstance(x, Tensor) else x
-        key = self.producer.get(id(d))
-        if key is not None and key in self.sigs:  # (an input of the block is kept anyway)
-            self._keep(key, d)
+        # only a Tensor not written since its primitive made it (version 0) holds that
+        # primitive's result (a raw array's writes are not counted: not saved); an input of
+        # the block is kept anyway
+        if isinstance(x, Tensor) and x._ver[0] == 0 and x._base is None:
+            key = self.producer.get(id(x._data))
+            if key is not None and key in self.sigs:
+                self._keep(key, x._data)
 
 
 class Replayer(_Numbering):
