@@ -136,7 +136,7 @@ class _Numbering:
             a = a._data
         if hasattr(a, "shape") and hasattr(a, "dtype"):
             p = self.producer.get(id(a))
-            return p if p is not None else ("in", tuple(a.shape), str(a.dtype))
+            return p if p is not None else ("in", type(a), tuple(a.shape), str(a.dtype))
         t = type(a)
         if t is tuple or t is list:
             return tuple(self._arg(x) for x in a)
