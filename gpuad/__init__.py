@@ -87,7 +87,8 @@ from . import random  # noqa: E402
 from . import debug  # noqa: E402
 from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
 from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
-from .remat import checkpoint_policies, remat  # noqa: E402
+from .remat import checkpoint_name, checkpoint_policies, remat  # noqa: E402
+from . import ad_checkpoint  # noqa: E402  (jax.ad_checkpoint's names)
 from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 # jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
@@ -162,7 +163,8 @@ __all__ = [
 __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
-            "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
+            "remat", "checkpoint_policies", "checkpoint_name", "ad_checkpoint", "make_jaxpr",
+            "flatten_util"]
 __all__ += ["clear_caches", "disable_jit", "named_call", "ensure_compile_time_eval",
             "closure_convert", "tree", "tree_util"]
 

@@ -729,7 +729,7 @@ class ReadOnlyCopy(TorchViewCopy):
         from ._state import enable_grad
 
         r = self.owner()
-        if r is not None and engine._trace is not None:
+        if r is not None and engine._trace is not None and _jit_active():
             raise RuntimeError(
                 f"{self.what} read inside gpuad.jit after the tensor it was taken from was "
                 f"written in place: gpuad's result is a copy (torch's a view) that is computed "
@@ -872,3 +872,9 @@ _power_op.__name__ = "power"
 
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}
+
+
+def _jit_active() -> bool:
+    from .jit import trace as _jt
+
+    return _jt.active() is not None

@@ -307,6 +307,8 @@ NO_CASE = {
             "tril_indices",
             "triu_indices",
             "ix_",
+            "ndindex",
+            "mask_indices",
         )
     },
     **{
@@ -335,6 +337,8 @@ NO_CASE = {
             "isrealobj",
             "isscalar",
             "iterable",
+            "common_type",
+            "mintypecode",
         )
     },
     **{
