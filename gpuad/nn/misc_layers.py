@@ -324,7 +324,11 @@ def _lp_pool(
     k = _tuple(op, "kernel_size", kernel_size, nd)
     pool = {1: pooling.avg_pool1d, 2: avg_pool2d, 3: pooling.avg_pool3d}[nd]
     out = pool(input**norm_type, k, stride, 0, ceil_mode)
-    return (gnp.sign(out) * _r.relu(gnp.abs(out)) * math.prod(k)) ** (1.0 / norm_type)
+    # torch's sign(out) * relu(|out|) is out with a zero derivative where out is 0, where
+    # the root's derivative is infinite: the window's gradient is 0 there, not inf * 0
+    zero = stop_gradient(out) == 0
+    base = gnp.where(zero, 1.0, out * math.prod(k))
+    return gnp.where(zero, 0.0, base ** (1.0 / norm_type))
 
 
 def lp_pool1d(
@@ -433,9 +437,37 @@ def _max_unpool(
     # the value written is the last of repeated indices (torch's forward); the gradient of
     # every input element is the output's gradient at its index (torch's backward)
     put = at(zeros)[r, flat_i].set(stop_gradient(flat_x))
-    added = at(zeros)[r, flat_i].add(flat_x)
-    y = put + (added - stop_gradient(added))
+    y = _unpool_gradient()(put, flat_x, flat_i)
     return gnp.reshape(y, lead + out)
+
+
+def _unpool_composite(put: Array, x: Array, i: Any) -> Array:
+    """``put`` with the gradient of a scatter-add of ``x`` at ``i``: the formula the first
+    derivative is read from beyond first order and in forward mode."""
+    r = _xp(data(i)).arange(_r.shape(i)[0])[:, None]
+    added = at(gnp.zeros_like(stop_gradient(put)))[r, i].add(x)
+    return stop_gradient(put) + (added - stop_gradient(added))
+
+
+def _unpool_vjp(saved: dict, g: Any) -> tuple:
+    i = saved["inputs"][2]
+    r = _xp(i).arange(i.shape[0])[:, None]
+    return None, g[r, i], None
+
+
+_UNPOOL_OP: list = []
+
+
+def _unpool_gradient() -> Callable:
+    """``op(put, x, i)``: the values of ``put``, and for ``x`` the output's gradient at ``i``.
+    Unlike ``put + (added - stop_gradient(added))`` its first derivative never forms
+    ``inf - inf`` from an infinite input (which made the output NaN)."""
+    if not _UNPOOL_OP:
+        from ..custom import custom_op
+
+        _UNPOOL_OP.append(custom_op(lambda put, x, i: put.copy(), _unpool_vjp,
+                                    composite=_unpool_composite, name="max_unpool"))
+    return _UNPOOL_OP[0]
 
 
 def max_unpool1d(
