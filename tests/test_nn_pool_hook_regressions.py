@@ -106,3 +106,25 @@ def test_backward_hook_grad_output_has_an_entry_per_tensor_output(backend):
     o1, o2 = m(a, b)
     o1.sum().backward()
     assert seen[0][1][1] is None and seen[1][2][1] is None
+
+
+def test_state_dict_order_and_non_strict_load(backend):
+    m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Sequential(nn.Linear(3, 1)))
+    # torch's order: each module's parameters, its buffers, then its submodules'
+    assert list(m.state_dict()) == [
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "2.0.weight", "2.0.bias"]
+    lin = nn.Linear(2, 3)
+    bias = to_numpy(lin.bias).copy()
+    res = lin.load_state_dict({"weight": xp_(np.ones((3, 2))), "junk": xp_(np.ones(1))},
+                              strict=False)
+    assert res.missing_keys == ["bias"] and res.unexpected_keys == ["junk"]
+    np.testing.assert_array_equal(to_numpy(lin.weight), np.ones((3, 2)))
+    np.testing.assert_array_equal(to_numpy(lin.bias), bias)
+    assert lin.load_state_dict(lin.state_dict()) == ([], [])
+    with pytest.raises(KeyError, match="missing"):
+        lin.load_state_dict({"weight": xp_(np.ones((3, 2)))})
+    with pytest.raises(ValueError, match="shape"):
+        lin.load_state_dict({"weight": xp_(np.ones((2, 2)))}, strict=False)
+    with pytest.raises(NotImplementedError, match="assign"):
+        lin.load_state_dict(lin.state_dict(), assign=True)
