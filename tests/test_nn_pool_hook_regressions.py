@@ -1,9 +1,9 @@
 """Non-finite inputs of the pools and the layout of a full backward hook's grad_output, on
 every backend: adaptive average pooling keeps an inf or NaN in its own bins, max_unpool
 places an infinite value as it is (its gradient the output's at the index), lp_pool passes a
-zero gradient at an all-zero window, and grad_output has one entry per Tensor output (None
-where no gradient reaches it). Comparisons with torch are in
-tests/conformance/test_torch_nn_suite_more.py."""
+zero gradient at an all-zero window, grad_output has one entry per Tensor output (None
+where no gradient reaches it), and state_dict keeps torch's order and loads non-strictly.
+Comparisons with torch are in tests/conformance/test_torch_nn_suite_more.py."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ def test_max_unpool_places_an_infinite_value_and_passes_its_gradient(backend):
     u = np.arange(16.0).reshape(1, 1, 4, 4) + 1
     out.backward(ad.tensor(xp_(u)))
     np.testing.assert_array_equal(to_numpy(t.grad).reshape(-1), u.reshape(-1)[idx.reshape(-1)])
+    # compiled, with the indices an argument of the program: the same gradient
+    grad = ad.jit(ad.grad(lambda a, i: (F.max_unpool2d(a, i, 2) * ad.tensor(xp_(u))).sum()))
+    fin = xp_(np.array([[[[0.5, 1.0], [2.0, -3.0]]]]))
+    for i in (idx, np.array([[[[1, 2], [2, 14]]]])):
+        want = u.reshape(-1)[i.reshape(-1)].reshape(y.shape)
+        np.testing.assert_array_equal(to_numpy(grad(fin, xp_(i))), want)
     if backend == "numpy":
         check_grads(lambda a: F.max_unpool2d(a, xp_(np.array([[[[0, 5], [10, 15]]]])), 2),
                     [np.random.default_rng(3).normal(size=(1, 1, 2, 2))], order=2)

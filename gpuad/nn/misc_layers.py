@@ -416,9 +416,6 @@ def _max_unpool(
     rows = math.prod(lead)
     flat_x = gnp.reshape(input, (rows, -1))
     flat_i = gnp.reshape(idx, (rows, -1))
-    xp = _xp(data(flat_i))
-    r = xp.arange(rows)[:, None]
-    zeros = gnp.zeros((rows, math.prod(out)), data(input).dtype)
     n_out = math.prod(out)
     if data(flat_i).size:
         _vc.run(
@@ -436,38 +433,40 @@ def _max_unpool(
         )
     # the value written is the last of repeated indices (torch's forward); the gradient of
     # every input element is the output's gradient at its index (torch's backward)
-    put = at(zeros)[r, flat_i].set(stop_gradient(flat_x))
-    y = _unpool_gradient()(put, flat_x, flat_i)
+    y = _unpool_put()(flat_x, flat_i, n_out)
     return gnp.reshape(y, lead + out)
 
 
-def _unpool_composite(put: Array, x: Array, i: Any) -> Array:
-    """``put`` with the gradient of a scatter-add of ``x`` at ``i``: the formula the first
-    derivative is read from beyond first order and in forward mode."""
-    r = _xp(data(i)).arange(_r.shape(i)[0])[:, None]
-    added = at(gnp.zeros_like(stop_gradient(put)))[r, i].add(x)
-    return stop_gradient(put) + (added - stop_gradient(added))
+_UNPOOL_PUT: list = []
 
 
-def _unpool_vjp(saved: dict, g: Any) -> tuple:
-    i = saved["inputs"][2]
-    r = _xp(i).arange(i.shape[0])[:, None]
-    return None, g[r, i], None
+def _unpool_put() -> Callable:
+    """``put(x, i, n)``: each row of ``x`` (rows, m) written at its indices ``i`` into a zero
+    (rows, n) array, the last of repeated indices kept (torch's forward); its tangent is the
+    scatter-add of ``x``'s, so that reverse mode passes every element the output's gradient
+    at its index (torch's backward). As a rule of its own, not ``put + (added -
+    stop_gradient(added))``, whose value was NaN wherever an infinite ``x`` was written."""
+    if not _UNPOOL_PUT:
+        from functools import partial
 
+        from ..custom import custom_jvp
 
-_UNPOOL_OP: list = []
+        def rows(i: Any) -> Any:
+            return _xp(data(i)).arange(_r.shape(i)[0])[:, None]
 
+        @partial(custom_jvp, nondiff_argnums=(2,))
+        def put(x: Array, i: Any, n: int) -> Array:
+            zeros = gnp.zeros((_r.shape(i)[0], n), data(x).dtype)
+            return at(zeros)[rows(i), i].set(stop_gradient(x))
 
-def _unpool_gradient() -> Callable:
-    """``op(put, x, i)``: the values of ``put``, and for ``x`` the output's gradient at ``i``.
-    Unlike ``put + (added - stop_gradient(added))`` its first derivative never forms
-    ``inf - inf`` from an infinite input (which made the output NaN)."""
-    if not _UNPOOL_OP:
-        from ..custom import custom_op
+        @put.defjvp
+        def _put_jvp(n: int, primals: tuple, tangents: tuple) -> tuple:
+            (x, i), (t, _) = primals, tangents
+            zeros = gnp.zeros((_r.shape(i)[0], n), data(t).dtype)
+            return put(x, i, n), at(zeros)[rows(i), i].add(t)
 
-        _UNPOOL_OP.append(custom_op(lambda put, x, i: put.copy(), _unpool_vjp,
-                                    composite=_unpool_composite, name="max_unpool"))
-    return _UNPOOL_OP[0]
+        _UNPOOL_PUT.append(put)
+    return _UNPOOL_PUT[0]
 
 
 def max_unpool1d(
