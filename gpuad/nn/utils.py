@@ -73,3 +73,9 @@ import sys as _sys  # noqa: E402
 from . import rnn_utils as rnn  # noqa: E402
 
 _sys.modules[__name__ + ".rnn"] = rnn
+
+# parametrized tensors: gpuad.nn.utils.parametrize and gpuad.nn.utils.parametrizations
+from . import parametrizations, parametrize  # noqa: E402
+
+_sys.modules[__name__ + ".parametrize"] = parametrize
+_sys.modules[__name__ + ".parametrizations"] = parametrizations

@@ -1,13 +1,15 @@
 """The parts of PyTorch's nn test suites (test/nn/test_pooling.py, test_convolution.py,
 test_embedding.py, test_dropout.py, test_multihead_attention.py, test_init.py,
-test_load_state_dict.py, test_module_hooks.py and test_nn.py's functional losses) that the
-module tables, the fuzzer (nn_fuzz.py) and the other torch nn files here do not reach: inputs
+test_parametrization.py, test_load_state_dict.py, test_module_hooks.py and test_nn.py's
+functional losses) that the module tables, the fuzzer (nn_fuzz.py) and the other torch nn
+files here do not reach: inputs
 holding NaN and infinities, ceil_mode windows that start in the padding, ties, second
 derivatives, 'same' convolutions with even kernels under every padding mode, embedding bags
 with empty bags and padding rows, attention masks of every kind, every loss with every
 reduction and its options (all targets ignored, smoothing with class weights), module hooks
-(arguments, order, grad_output's layout), state_dict order and non-strict loading, init's
-gains and fans, dropout's statistics. Values, dtypes and shapes, and the gradients along a
+(arguments, order, grad_output's layout), state_dict order and non-strict loading,
+parametrizations (weight_norm, spectral_norm, a chain of custom ones), init's gains and fans,
+dropout's statistics. Values, dtypes and shapes, and the gradients along a
 random cotangent, are compared with torch in float64 (torch's weights copied across).
 
 ``KNOWN`` lists where gpuad deliberately differs (each checked for gpuad's own behaviour);
@@ -836,6 +838,111 @@ def test_state_dict_order_and_non_strict_loading():
         gm.load_state_dict(gm.state_dict(), assign=True)
 
 
+# ---- parametrizations (test_parametrization.py) -------------------------------------------
+
+PARAMETRIZED = [("Linear", (3, 4), (2, 3)), ("Conv2d", (2, 3, 3), (1, 2, 5, 5)),
+                ("ConvTranspose2d", (2, 3, 2), (1, 2, 4, 4))]
+
+
+def _both_modules(cls, args):
+    torch.manual_seed(1)
+    tm = getattr(torch.nn, cls)(*args).double()
+    gm = getattr(gnn, cls)(*args)
+    _load(gm, tm)
+    return tm, gm
+
+
+def _same_call(tm, gm, xshape):
+    tm.zero_grad()
+    gm.zero_grad()
+    x = RNG.normal(size=xshape)
+    _cmp(gm, tm, [x])
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(_host(gm.state_dict()[k]), v.numpy(), err_msg=k, **TOL)
+    yg, yt = gm(ad.tensor(x)), tm(torch.tensor(x))
+    c = RNG.normal(size=tuple(yt.shape))
+    gnp.sum(yg * ad.tensor(c)).backward()
+    (yt * torch.tensor(c)).sum().backward()
+    gp = dict(gm.named_parameters())
+    assert sorted(gp) == sorted(n for n, _ in tm.named_parameters())
+    for n, p in tm.named_parameters():
+        np.testing.assert_allclose(_host(gp[n].grad), p.grad.numpy(), err_msg=n, **GTOL)
+
+
+@pytest.mark.parametrize("cls,args,xshape", PARAMETRIZED, ids=[c for c, _, _ in PARAMETRIZED])
+def test_weight_norm_against_torch(cls, args, xshape):
+    from torch.nn.utils.parametrizations import weight_norm as t_weight_norm
+
+    from gpuad.nn.utils.parametrizations import weight_norm
+
+    for dim in (0, 1, None, -1):
+        tm, gm = _both_modules(cls, args)
+        t_weight_norm(tm, dim=dim)
+        weight_norm(gm, dim=dim)
+        assert type(gm).__name__ == type(tm).__name__
+        _same_call(tm, gm, xshape)
+    w = RNG.normal(size=tuple(tm.weight.shape))
+    with torch.no_grad():
+        tm.weight = torch.tensor(w)
+    gm.weight = ad.tensor(w)  # right_inverse: g and v from the new weight
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(_host(gm.state_dict()[k]), v.numpy(), err_msg=k, **TOL)
+    torch.nn.utils.parametrize.remove_parametrizations(tm, "weight")
+    gnn.utils.parametrize.remove_parametrizations(gm, "weight")
+    assert type(gm) is getattr(gnn, cls) and list(gm.state_dict()) == list(tm.state_dict())
+    np.testing.assert_allclose(_host(gm.weight), tm.weight.detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cls,args,xshape", PARAMETRIZED, ids=[c for c, _, _ in PARAMETRIZED])
+def test_spectral_norm_against_torch(cls, args, xshape):
+    from torch.nn.utils.parametrizations import spectral_norm as t_spectral_norm
+
+    from gpuad.nn.utils.parametrizations import spectral_norm
+
+    tm, gm = _both_modules(cls, args)
+    t_spectral_norm(tm, n_power_iterations=2)
+    spectral_norm(gm, n_power_iterations=2)
+    _load(gm, tm)  # torch's starting vectors _u, _v
+    for mode in ("train", "train", "eval", "train"):  # a power step per training call
+        getattr(tm, mode)()
+        getattr(gm, mode)()
+        _same_call(tm, gm, xshape)
+
+
+def test_custom_parametrization_against_torch():
+    class TSym(torch.nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(-1, -2)
+
+    class GSym(gnn.Module):
+        def forward(self, x):
+            return gnp.triu(x) + gnp.swapaxes(gnp.triu(x, 1), -1, -2)
+
+    class TScale(torch.nn.Module):
+        def forward(self, x):
+            return 3 * x
+
+        def right_inverse(self, x):
+            return x / 3
+
+    class GScale(gnn.Module):
+        def forward(self, x):
+            return 3 * x
+
+        def right_inverse(self, x):
+            return x / 3
+
+    tm, gm = _both_modules("Linear", (3, 3))
+    for tp, gp in ((TScale(), GScale()), (TSym(), GSym())):
+        torch.nn.utils.parametrize.register_parametrization(tm, "weight", tp)
+        gnn.utils.parametrize.register_parametrization(gm, "weight", gp)
+    _same_call(tm, gm, (2, 3))
+    torch.nn.utils.parametrize.remove_parametrizations(tm, "weight", leave_parametrized=False)
+    gnn.utils.parametrize.remove_parametrizations(gm, "weight", leave_parametrized=False)
+    np.testing.assert_allclose(_host(gm.weight), tm.weight.detach().numpy(), **TOL)
+
+
 # ---- init (test_init.py) and dropout (test_dropout.py) -------------------------------------
 
 
@@ -906,8 +1013,7 @@ def test_dropout_statistics_and_arguments():
 # ---- what gpuad leaves out ------------------------------------------------------------------
 
 NOT_OFFERED = {
-    "nn.utils.parametrize": lambda: gnn.utils.parametrize,
-    "nn.utils.parametrizations.orthogonal": lambda: gnn.utils.parametrizations,
+    "nn.utils.parametrizations.orthogonal": lambda: gnn.utils.parametrizations.orthogonal,
     "nn.utils.spectral_norm": lambda: gnn.utils.spectral_norm,
     "nn.utils.weight_norm": lambda: gnn.utils.weight_norm,
     "nn.utils.prune": lambda: gnn.utils.prune,
