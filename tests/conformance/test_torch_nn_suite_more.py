@@ -2,15 +2,15 @@
 test_embedding.py, test_dropout.py, test_multihead_attention.py, test_init.py,
 test_parametrization.py, test_load_state_dict.py, test_module_hooks.py and test_nn.py's
 functional losses) that the module tables, the fuzzer (nn_fuzz.py) and the other torch nn
-files here do not reach: inputs
-holding NaN and infinities, ceil_mode windows that start in the padding, ties, second
-derivatives, 'same' convolutions with even kernels under every padding mode, embedding bags
-with empty bags and padding rows, attention masks of every kind, every loss with every
-reduction and its options (all targets ignored, smoothing with class weights), module hooks
-(arguments, order, grad_output's layout), state_dict order and non-strict loading,
-parametrizations (weight_norm, spectral_norm, a chain of custom ones), init's gains and fans,
-dropout's statistics. Values, dtypes and shapes, and the gradients along a
-random cotangent, are compared with torch in float64 (torch's weights copied across).
+files here do not reach: inputs holding NaN and infinities, ceil_mode windows that start in
+the padding, ties, second derivatives, 'same' convolutions with even kernels under every
+padding mode, embedding bags with empty bags and padding rows, attention masks of every
+kind, every loss with every reduction and its options (all targets ignored, smoothing with
+class weights), module hooks (arguments, order, grad_output's layout), state_dict order and
+non-strict loading, parametrizations (weight_norm, spectral_norm, a chain of custom ones),
+init's gains and fans, dropout's statistics. Values, dtypes and shapes, and the gradients
+along a random cotangent, are compared with torch in float64 (torch's weights copied
+across).
 
 ``KNOWN`` lists where gpuad deliberately differs (each checked for gpuad's own behaviour);
 ``NOT_OFFERED`` the torch names gpuad leaves out, which raise AttributeError or TypeError.
