@@ -1,8 +1,9 @@
-"""gpuad.nn.utils.parametrize and parametrizations.weight_norm / spectral_norm on every
-backend: the parametrized value, its gradients in the originals (central differences through
-functional_call), state_dict names, assignment through right_inverse, removal, and spectral
-norm's power iteration (a step per call in training, none in evaluation). Comparisons with
-torch are in tests/conformance/test_torch_nn_suite_more.py."""
+"""gpuad.nn.utils.parametrize and parametrizations.weight_norm / spectral_norm / orthogonal on
+every backend: the parametrized value, its gradients in the originals (central differences
+through functional_call), state_dict names, assignment through right_inverse, removal, and
+spectral norm's power iteration (a step per call in training, none in evaluation),
+orthogonal's maps. Comparisons with torch are in
+tests/conformance/test_torch_nn_suite_more.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import gpuad as ad
 import gpuad.nn as nn
 import gpuad.numpy as gnp
 from gpuad.nn.utils import parametrize
-from gpuad.nn.utils.parametrizations import spectral_norm, weight_norm
+from gpuad.nn.utils.parametrizations import orthogonal, spectral_norm, weight_norm
 from gpuad.testing import check_grads
 
 
@@ -108,3 +109,22 @@ def test_spectral_norm_power_iteration(backend):
     if backend == "numpy":
         check_grads(lambda p: nn.functional_call(m, {"parametrizations.weight.original": p},
                                                  (xp_(x),)), [w], order=1, modes=("rev",))
+
+
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)])
+def test_orthogonal_maps(backend, omap, shape):
+    ad.numpy.random.seed(1)
+    m = orthogonal(nn.Linear(shape[1], shape[0]), orthogonal_map=omap)
+    w = to_numpy(m.weight)
+    gram = w @ w.T if shape[0] <= shape[1] else w.T @ w
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-12)
+    if backend == "numpy":
+        orig = to_numpy(m.parametrizations.weight.original)
+        # householder's diagonal holds signs, read as integers: only the rest is varied
+        free = np.ones(shape) if omap != "householder" else (
+            np.tril(np.ones(shape), -1) if shape[0] >= shape[1] else np.triu(np.ones(shape), 1))
+        move = np.random.default_rng(2).normal(size=shape) * 0.3 * free
+        check_grads(lambda p: nn.functional_call(
+            m, {"parametrizations.weight.original": orig + free * p}, (xp_(np.eye(shape[1])),)),
+            [move], order=1, modes=("rev",))

@@ -1,9 +1,9 @@
-"""The parametrizations of ``torch.nn.utils.parametrizations`` that gpuad offers (also
-``gpuad.nn.utils.parametrizations``): ``weight_norm`` and ``spectral_norm``, written in
-gpuad/nn/parametrize.py. Example: ``lin = parametrizations.weight_norm(nn.Linear(3, 4))``"""
+"""``torch.nn.utils.parametrizations`` (also ``gpuad.nn.utils.parametrizations``):
+``weight_norm``, ``spectral_norm`` and ``orthogonal``, written in gpuad/nn/parametrize.py.
+Example: ``lin = parametrizations.weight_norm(nn.Linear(3, 4))``"""
 
 from __future__ import annotations
 
-from .parametrize import spectral_norm, weight_norm
+from .parametrize import orthogonal, spectral_norm, weight_norm
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]

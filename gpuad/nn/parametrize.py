@@ -25,7 +25,7 @@ from ..tensor import Tensor
 from .modules import Module, Parameter
 
 __all__ = ["ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "weight_norm", "spectral_norm"]
+           "remove_parametrizations", "weight_norm", "spectral_norm", "orthogonal"]
 
 
 class ParametrizationList(Module):
@@ -41,7 +41,10 @@ class ParametrizationList(Module):
             new = original
             for m in reversed(modules):
                 inverse = getattr(m, "right_inverse", None)
-                new = new if inverse is None else inverse(new)
+                try:
+                    new = new if inverse is None else inverse(new)
+                except NotImplementedError:  # the original is kept as it is, as torch
+                    pass
         self.is_tensor = not isinstance(new, tuple | list)
         if self.is_tensor:
             self.original = _as_original(original, new)
@@ -299,3 +302,121 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
         dim = 1 if isinstance(module, ConvTranspose1d | ConvTranspose2d | ConvTranspose3d) else 0
     return register_parametrization(module, name,
                                     _SpectralNorm(weight, n_power_iterations, dim, eps))
+
+
+def _mT(x: Any) -> Any:
+    return gnp.swapaxes(x, -1, -2)
+
+
+def _make_orthogonal(a: Any) -> Any:
+    """The Q of ``a = QR`` (``a`` tall) with a non-negative diagonal of R."""
+    from .. import linalg
+
+    x, tau = linalg.geqrf(a)
+    q = linalg.householder_product(x, tau)
+    d = gnp.diagonal(x, axis1=-2, axis2=-1)
+    return q * gnp.expand_dims(gnp.sign(d), -2)
+
+
+class _Orthogonal(Module):
+    MAPS = ("matrix_exp", "cayley", "householder")
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True):
+        if weight.dtype.kind == "c" and orthogonal_map == "householder":
+            raise ValueError("orthogonal: the householder map does not take complex tensors")
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        self.use_trivialization = use_trivialization
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x: Any) -> Any:
+        from .. import linalg
+
+        n, k = x.shape[-2:]
+        transposed = n < k
+        if transposed:
+            x, n, k = _mT(x), k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            x = gnp.tril(x)
+            if n != k:
+                x = gnp.concatenate([x, gnp.zeros(x.shape[:-2] + (n, n - k), x.dtype)], axis=-1)
+            a = x - gnp.conj(_mT(x))  # skew-symmetric (skew-Hermitian)
+            if self.orthogonal_map == "matrix_exp":
+                q = linalg.matrix_exp(a)
+            else:  # the Cayley map (I + A/2)(I - A/2)^-1, solved as torch's
+                eye = gnp.eye(n, dtype=a.dtype)
+                q = gnp.linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
+            if n != k:
+                q = q[..., :k]
+        else:
+            a = gnp.tril(x, -1)
+            tau = 2.0 / (1.0 + gnp.sum(a * a, axis=-2))
+            q = linalg.householder_product(a, tau)
+            signs = data(gnp.diagonal(x, axis1=-2, axis2=-1)).astype(int)  # not differentiated
+            q = q * gnp.expand_dims(Tensor(signs.astype(data(q).dtype)), -2)
+        if self.use_trivialization:
+            q = gnp.matmul(self.base, q)
+        return _mT(q) if transposed else q
+
+    def right_inverse(self, q: Any) -> Any:
+        from .. import linalg
+
+        with no_grad():
+            q = q if isinstance(q, Tensor) else Tensor(gnp.asarray(q))
+            if tuple(q.shape) != self.shape:
+                raise ValueError(f"orthogonal: expected a matrix or batch of matrices of shape "
+                                 f"{self.shape}, got {tuple(q.shape)}")
+            q_init = q
+            n, k = q.shape[-2:]
+            transpose = n < k
+            if transpose:
+                q, n, k = _mT(q), k, n
+            if not self.use_trivialization:
+                if self.orthogonal_map != "householder":
+                    raise NotImplementedError(
+                        "orthogonal: assigning to the matrix_exp or cayley map needs "
+                        "use_trivialization=True")
+                a, tau = linalg.geqrf(q)
+                d = gnp.sign(gnp.diagonal(a, axis1=-2, axis2=-1))
+                d = gnp.where(tau == 0, -d, d)
+                eye = gnp.eye(n, k, dtype=bool)
+                a = gnp.where(eye, gnp.expand_dims(d, -2), a)
+                return _mT(a) if transpose else a
+            if n == k:
+                eps = 10.0 * n * float(gnp.finfo(q.dtype).eps)
+                gram = gnp.matmul(gnp.conj(_mT(q)), q)
+                ortho = bool(gnp.allclose(gram, gnp.eye(k, dtype=q.dtype), atol=eps))
+                q = Tensor(data(q).copy()) if ortho else _make_orthogonal(q)
+            else:  # completed to a square orthogonal matrix with random columns, as torch
+                extra = gnp.random.normal(size=tuple(q.shape[:-2]) + (n, n - k))
+                q = _make_orthogonal(gnp.concatenate([q, extra.astype(q.dtype)], axis=-1))
+            self.register_buffer("base", data(q))
+            neg_eye = -gnp.eye(*q_init.shape[-2:], dtype=q_init.dtype)
+            return Tensor(data(gnp.broadcast_to(neg_eye, q_init.shape)).copy())
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
+               use_trivialization: bool = True) -> Module:
+    """An orthogonal (unitary) ``module.<name>`` (orthonormal columns if it is tall, rows if
+    wide; a batch of matrices for more dims) by ``matrix_exp``, ``cayley`` or
+    ``householder`` (the default: matrix_exp for square or complex matrices), with the base
+    matrix of torch's dynamic trivialization (``parametrizations.<name>.0.base``), as
+    ``torch.nn.utils.parametrizations.orthogonal``; a wide or tall weight is completed with
+    columns drawn from ``gpuad.numpy.random`` (load torch's ``base`` for its numbers).
+    Example: ``orthogonal(nn.Linear(20, 40))``"""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"orthogonal: module {type(module).__name__} has no parameter or "
+                         f"buffer {name!r}")
+    if weight.ndim < 2:
+        raise ValueError(f"orthogonal: expected a matrix or batch of matrices, got a tensor of "
+                         f"{weight.ndim} dimensions")
+    if orthogonal_map is None:
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.dtype.kind == "c" else "householder"
+    if orthogonal_map not in _Orthogonal.MAPS:
+        raise ValueError(f'orthogonal: orthogonal_map must be one of "matrix_exp", "cayley", '
+                         f'"householder", got {orthogonal_map!r}')
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    return register_parametrization(module, name, orth, unsafe=True)

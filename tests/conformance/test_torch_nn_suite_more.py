@@ -7,10 +7,10 @@ the padding, ties, second derivatives, 'same' convolutions with even kernels und
 padding mode, embedding bags with empty bags and padding rows, attention masks of every
 kind, every loss with every reduction and its options (all targets ignored, smoothing with
 class weights), module hooks (arguments, order, grad_output's layout), state_dict order and
-non-strict loading, parametrizations (weight_norm, spectral_norm, a chain of custom ones),
-init's gains and fans, dropout's statistics. Values, dtypes and shapes, and the gradients
-along a random cotangent, are compared with torch in float64 (torch's weights copied
-across).
+non-strict loading, parametrizations (weight_norm, spectral_norm, orthogonal, a chain of
+custom ones), init's gains and fans, dropout's statistics. Values, dtypes and shapes, and
+the gradients along a random cotangent, are compared with torch in float64 (torch's weights
+copied across).
 
 ``KNOWN`` lists where gpuad deliberately differs (each checked for gpuad's own behaviour);
 ``NOT_OFFERED`` the torch names gpuad leaves out, which raise AttributeError or TypeError.
@@ -910,6 +910,45 @@ def test_spectral_norm_against_torch(cls, args, xshape):
         _same_call(tm, gm, xshape)
 
 
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley", "householder"])
+def test_orthogonal_against_torch(shape, omap):
+    from torch.nn.utils.parametrizations import orthogonal as t_orthogonal
+
+    from gpuad.nn.utils.parametrizations import orthogonal
+
+    for triv in (True, False):
+        tm, gm = _both_modules("Linear", (shape[1], shape[0]))
+        t_orthogonal(tm, orthogonal_map=omap, use_trivialization=triv)
+        orthogonal(gm, orthogonal_map=omap, use_trivialization=triv)
+        assert list(gm.state_dict()) == list(tm.state_dict())
+        if shape[0] == shape[1] or not triv:  # else the base's completion is random
+            for k, v in tm.state_dict().items():
+                np.testing.assert_allclose(_host(gm.state_dict()[k]), v.numpy(), err_msg=k,
+                                           rtol=1e-10, atol=1e-10)
+        with torch.no_grad():  # off the start (householder: below the diagonal, which holds signs)
+            move = RNG.normal(size=shape) * 0.3
+            if omap == "householder":
+                move = np.tril(move, -1) if shape[0] >= shape[1] else np.triu(move, 1)
+            tm.parametrizations.weight.original.add_(torch.tensor(move))
+        _load(gm, tm)
+        _same_call(tm, gm, (2, shape[1]))
+        w = _host(gm.weight)
+        gram = w @ w.T if shape[0] <= shape[1] else w.T @ w
+        np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-12)
+    q = np.linalg.qr(RNG.normal(size=(4, 4)))[0]
+    if omap != "householder":
+        tm, gm = _both_modules("Linear", (4, 4))
+        t_orthogonal(tm, orthogonal_map=omap)
+        orthogonal(gm, orthogonal_map=omap)
+        with torch.no_grad():
+            tm.weight = torch.tensor(q)
+        gm.weight = ad.tensor(q)  # right_inverse: the base becomes q
+        for k, v in tm.state_dict().items():
+            np.testing.assert_allclose(_host(gm.state_dict()[k]), v.numpy(), err_msg=k, **TOL)
+        np.testing.assert_allclose(_host(gm.weight), q, atol=1e-12)
+
+
 def test_custom_parametrization_against_torch():
     class TSym(torch.nn.Module):
         def forward(self, x):
@@ -1013,7 +1052,6 @@ def test_dropout_statistics_and_arguments():
 # ---- what gpuad leaves out ------------------------------------------------------------------
 
 NOT_OFFERED = {
-    "nn.utils.parametrizations.orthogonal": lambda: gnn.utils.parametrizations.orthogonal,
     "nn.utils.spectral_norm": lambda: gnn.utils.spectral_norm,
     "nn.utils.weight_norm": lambda: gnn.utils.weight_norm,
     "nn.utils.prune": lambda: gnn.utils.prune,
