@@ -74,8 +74,9 @@ from . import rnn_utils as rnn  # noqa: E402
 
 _sys.modules[__name__ + ".rnn"] = rnn
 
-# parametrized tensors: gpuad.nn.utils.parametrize and gpuad.nn.utils.parametrizations
-from . import parametrizations, parametrize  # noqa: E402
+# parametrized and pruned tensors: gpuad.nn.utils.parametrize, .parametrizations, .prune
+from . import parametrizations, parametrize, prune  # noqa: E402
 
 _sys.modules[__name__ + ".parametrize"] = parametrize
 _sys.modules[__name__ + ".parametrizations"] = parametrizations
+_sys.modules[__name__ + ".prune"] = prune

@@ -1,16 +1,17 @@
 """The parts of PyTorch's nn test suites (test/nn/test_pooling.py, test_convolution.py,
 test_embedding.py, test_dropout.py, test_multihead_attention.py, test_init.py,
-test_parametrization.py, test_load_state_dict.py, test_module_hooks.py and test_nn.py's
-functional losses) that the module tables, the fuzzer (nn_fuzz.py) and the other torch nn
-files here do not reach: inputs holding NaN and infinities, ceil_mode windows that start in
-the padding, ties, second derivatives, 'same' convolutions with even kernels under every
-padding mode, embedding bags with empty bags and padding rows, attention masks of every
-kind, every loss with every reduction and its options (all targets ignored, smoothing with
-class weights), module hooks (arguments, order, grad_output's layout), state_dict order and
-non-strict loading, parametrizations (weight_norm, spectral_norm, orthogonal, a chain of
-custom ones), init's gains and fans, dropout's statistics. Values, dtypes and shapes, and
-the gradients along a random cotangent, are compared with torch in float64 (torch's weights
-copied across).
+test_parametrization.py, test_pruning.py, test_load_state_dict.py, test_module_hooks.py and
+test_nn.py's functional losses) that the module tables, the fuzzer (nn_fuzz.py) and the
+other torch nn files here do not reach: inputs holding NaN and infinities, ceil_mode windows
+that start in the padding, ties, second derivatives, 'same' convolutions with even kernels
+under every padding mode, embedding bags with empty bags and padding rows, attention masks
+of every kind, every loss with every reduction and its options (all targets ignored,
+smoothing with class weights), module hooks (arguments, order, grad_output's layout),
+state_dict order and non-strict loading, parametrizations (weight_norm, spectral_norm,
+orthogonal, a chain of custom ones), pruning (every method, repeated, global, removed),
+init's gains and fans, dropout's statistics. Values, dtypes and shapes, and the gradients
+along a random cotangent, are compared with torch in float64 (torch's weights copied
+across).
 
 ``KNOWN`` lists where gpuad deliberately differs (each checked for gpuad's own behaviour);
 ``NOT_OFFERED`` the torch names gpuad leaves out, which raise AttributeError or TypeError.
@@ -982,6 +983,66 @@ def test_custom_parametrization_against_torch():
     np.testing.assert_allclose(_host(gm.weight), tm.weight.detach().numpy(), **TOL)
 
 
+# ---- pruning (test_pruning.py) --------------------------------------------------------------
+
+
+def _pruned_pair(cls, *args):
+    import torch.nn.utils.prune as t_prune
+
+    from gpuad.nn.utils import prune
+
+    tm, gm = _both_modules(cls, args)
+    return tm, gm, t_prune, prune
+
+
+def test_pruning_against_torch():
+    tm, gm, TP, GP = _pruned_pair("Linear", 5, 4)
+    steps = [("l1_unstructured", ("weight", 0.3), {}), ("l1_unstructured", ("weight", 4), {}),
+             ("ln_structured", ("weight", 1), dict(n=2, dim=0)), ("identity", ("bias",), {})]
+    for fn, args, kw in steps:  # a second pruning chooses among the entries still kept
+        getattr(TP, fn)(tm, *args, **kw)
+        getattr(GP, fn)(gm, *args, **kw)
+        _same_call(tm, gm, (2, 5))
+    assert GP.is_pruned(gm) and TP.is_pruned(tm)
+    for name in ("weight", "bias"):
+        TP.remove(tm, name)
+        GP.remove(gm, name)
+        _same_call(tm, gm, (2, 5))
+    assert not GP.is_pruned(gm)
+    with pytest.raises(ValueError, match="pruned before"):
+        GP.remove(gm, "weight")
+    for n in (1, 2, 3, math.inf):
+        tm, gm, TP, GP = _pruned_pair("Conv2d", 3, 4, 2)
+        for amount, dim in ((0.5, 1), (1, 0)):  # the second scored on the masked weight
+            TP.ln_structured(tm, "weight", amount, n=n, dim=dim)
+            GP.ln_structured(gm, "weight", amount, n=n, dim=dim)
+            _same_call(tm, gm, (1, 3, 4, 4))
+    tm, gm, TP, GP = _pruned_pair("Linear", 5, 4)
+    s, m = RNG.normal(size=(4, 5)), (RNG.random(4) < 0.5).astype(float)
+    TP.l1_unstructured(tm, "weight", 7, importance_scores=torch.tensor(s))
+    GP.l1_unstructured(gm, "weight", 7, importance_scores=ad.tensor(s))
+    TP.custom_from_mask(tm, "bias", torch.tensor(m))
+    GP.custom_from_mask(gm, "bias", ad.tensor(m))
+    _same_call(tm, gm, (2, 5))
+    (t1, g1, _, _), (t2, g2, _, _) = _pruned_pair("Linear", 5, 4), _pruned_pair("Linear", 4, 3)
+    TP.l1_unstructured(t1, "weight", 3)
+    GP.l1_unstructured(g1, "weight", 3)
+    TP.global_unstructured([(t1, "weight"), (t2, "weight"), (t2, "bias")], TP.L1Unstructured,
+                           amount=0.4)
+    GP.global_unstructured([(g1, "weight"), (g2, "weight"), (g2, "bias")], GP.L1Unstructured,
+                           amount=0.4)
+    _same_call(t1, g1, (2, 5))
+    _same_call(t2, g2, (2, 4))
+    for bad in (-1, 1.5, "x", 200):
+        _both_raise(lambda b=bad: GP.l1_unstructured(gnn.Linear(3, 3), "weight", b),
+                    lambda b=bad: TP.l1_unstructured(torch.nn.Linear(3, 3), "weight", b))
+    gm = gnn.Linear(10, 10)  # random choices: the counts (the draws are gpuad's own)
+    GP.random_unstructured(gm, "weight", 0.37)
+    assert (_host(gm.weight_mask) == 0).sum() == 37
+    GP.random_structured(gm, "weight", 3, dim=1)
+    assert (_host(gm.weight_mask).sum(0) == 0).sum() == 3
+
+
 # ---- init (test_init.py) and dropout (test_dropout.py) -------------------------------------
 
 
@@ -1054,7 +1115,6 @@ def test_dropout_statistics_and_arguments():
 NOT_OFFERED = {
     "nn.utils.spectral_norm": lambda: gnn.utils.spectral_norm,
     "nn.utils.weight_norm": lambda: gnn.utils.weight_norm,
-    "nn.utils.prune": lambda: gnn.utils.prune,
     "Module.register_state_dict_pre_hook": lambda: gnn.Linear(2, 2).register_state_dict_pre_hook,
     "Module.register_load_state_dict_post_hook":
         lambda: gnn.Linear(2, 2).register_load_state_dict_post_hook,
