@@ -621,7 +621,8 @@ class PReLU(Module):
     """``prelu`` with a learnable slope: one (``num_parameters=1``) or one per channel (axis 1),
     all starting at ``init``. Example: ``nn.PReLU(num_parameters=16)``"""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = float) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = float) -> None:
         self.num_parameters = num_parameters
         self.weight = Parameter(gnp.full((num_parameters,), init, dtype=dtype))
 
