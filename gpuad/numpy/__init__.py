@@ -600,7 +600,9 @@ def tile(x, reps):
     reps = (1,) * (d - len(reps)) + reps
     x = reshape(x, tuple(v for n in s for v in (1, n)))
     x = broadcast_to(x, tuple(v for r, n in zip(reps, s, strict=True) for v in (r, n)))
-    return reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True)))
+    # a copy, as NumPy's and torch's: the reshape of the broadcast is often still a view of
+    # ``x``, which a later write to ``x`` would change
+    return copy(reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True))))
 
 
 def repeat(x, repeats, axis=None):

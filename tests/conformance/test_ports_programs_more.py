@@ -123,15 +123,30 @@ def _load(gmodel, tmodel):
     )
 
 
-def _same_models(g, t, rtol=1e-9, atol=1e-12):
-    """Parameters, their gradients and the buffers of two models, by name."""
+def _same_models(g, t, rtol=1e-9, atol=1e-12, adam_drift=None):
+    """Parameters, their gradients and the buffers of two models, by name.
+
+    ``adam_drift``: the most an Adam update (``lr`` times the number of steps) can move an
+    entry whose gradient is zero but for rounding (a bias in front of an instance norm, a
+    weight only the norm's mean sees): Adam divides such a gradient by its own size, so the
+    two libraries' rounding noise moves the entry by up to that much. Those entries (both
+    gradients below 1e-13 of the model's largest gradient, a few float64 epsilons) are
+    compared to it; their gradients must be that small in both."""
     gp, tp = dict(g.named_parameters()), dict(t.named_parameters())
     assert sorted(gp) == sorted(tp)
+    noise = 1e-13 * max(
+        [float(np.abs(_arr(p.grad)).max()) for p in tp.values() if p.grad is not None] + [0.0]
+    )
     for k, p in gp.items():
-        _close(p, tp[k], rtol, atol)
         assert (p.grad is None) == (tp[k].grad is None), k
-        if p.grad is not None:
-            _close(p.grad, tp[k].grad, rtol, atol)
+        if p.grad is None:
+            _close(p, tp[k], rtol, atol)
+            continue
+        gg, tg, gv, tv = _arr(p.grad), _arr(tp[k].grad), _arr(p), _arr(tp[k])
+        loose = (np.abs(tg) <= noise) & (np.abs(gg) <= noise) if adam_drift else tg != tg
+        np.testing.assert_allclose(gv[~loose], tv[~loose], rtol=rtol, atol=atol, err_msg=k)
+        np.testing.assert_allclose(gg[~loose], tg[~loose], rtol=rtol, atol=atol, err_msg=k)
+        assert np.all(np.abs(gv[loose] - tv[loose]) <= adam_drift), k
     gb, tb = dict(g.named_buffers()), dict(t.named_buffers())
     assert sorted(gb) == sorted(tb)
     for k, b in gb.items():
@@ -239,3 +254,239 @@ def test_mnist_forward_forward():
         np.testing.assert_allclose(g.losses, t.losses, rtol=1e-10)
         _same_models(g, t)
     np.testing.assert_array_equal(_arr(gpred), _arr(tpred))
+
+
+# ---- examples/super_resolution: sub-pixel convolution (PixelShuffle), orthogonal init ------
+
+
+def super_resolution_net(T):
+    nn, init = T.nn, T.init
+
+    class Net(nn.Module):
+        def __init__(self, upscale_factor):
+            super().__init__()
+            self.relu = nn.ReLU()
+            self.conv1 = nn.Conv2d(1, 8, (5, 5), (1, 1), (2, 2))
+            self.conv2 = nn.Conv2d(8, 8, (3, 3), (1, 1), (1, 1))
+            self.conv3 = nn.Conv2d(8, 4, (3, 3), (1, 1), (1, 1))
+            self.conv4 = nn.Conv2d(4, upscale_factor ** 2, (3, 3), (1, 1), (1, 1))
+            self.pixel_shuffle = nn.PixelShuffle(upscale_factor)
+            self._initialize_weights()
+
+        def forward(self, x):
+            x = self.relu(self.conv1(x))
+            x = self.relu(self.conv2(x))
+            x = self.relu(self.conv3(x))
+            x = self.pixel_shuffle(self.conv4(x))
+            return x
+
+        def _initialize_weights(self):
+            init.orthogonal_(self.conv1.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv2.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv3.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv4.weight)
+
+    return Net
+
+
+def test_super_resolution():
+    g, t = _both(super_resolution_net, 3)
+    # the orthogonal init itself (its draws differ from torch's): rows orthonormal times gain
+    fresh = super_resolution_net(gpuad_T())(3)
+    for name, gain in (("conv1", math.sqrt(2)), ("conv3", math.sqrt(2)), ("conv4", 1.0)):
+        w = _arr(getattr(fresh, name).weight)
+        w = w.reshape(w.shape[0], -1)
+        rows, cols = w.shape
+        gram = w @ w.T if rows <= cols else w.T @ w
+        np.testing.assert_allclose(gram, gain**2 * np.eye(min(rows, cols)), atol=1e-12)
+    lr_img = R.uniform(size=(2, 1, 6, 6))
+    hr_img = R.uniform(size=(2, 1, 18, 18))
+    runs = {}
+    for T, model in ((torch_T(), t), (gpuad_T(), g)):
+        criterion = T.nn.MSELoss()
+        optimizer = T.optim.Adam(model.parameters(), lr=0.01)
+        inp, target = T.from_numpy(lr_img), T.from_numpy(hr_img)
+        losses = []
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = criterion(model(inp), target)
+            losses.append(loss.item())
+            loss.backward()
+            optimizer.step()
+        with T.no_grad():
+            mse = criterion(model(inp), target)
+            psnr = 10 * T.log10(1 / mse.item())
+        runs[T.lib] = (losses, psnr)
+    np.testing.assert_allclose(runs["gpuad"][0], runs["torch"][0], rtol=1e-10)
+    assert runs["gpuad"][1] == pytest.approx(runs["torch"][1], rel=1e-10)
+    _same_models(g, t)
+
+
+# ---- examples/fast_neural_style: TransformerNet (reflection padding, instance norm, nearest
+# upsampling, residual blocks) trained on a content loss and a Gram-matrix style loss of a
+# frozen feature network; normalize_batch divides its argument in place (div_)
+
+
+def transformer_net(T):
+    nn = T.nn
+
+    class ConvLayer(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, stride):
+            super().__init__()
+            reflection_padding = kernel_size // 2
+            self.reflection_pad = nn.ReflectionPad2d(reflection_padding)
+            self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+
+        def forward(self, x):
+            out = self.reflection_pad(x)
+            out = self.conv2d(out)
+            return out
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv1 = ConvLayer(channels, channels, kernel_size=3, stride=1)
+            self.in1 = nn.InstanceNorm2d(channels, affine=True)
+            self.conv2 = ConvLayer(channels, channels, kernel_size=3, stride=1)
+            self.in2 = nn.InstanceNorm2d(channels, affine=True)
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            residual = x
+            out = self.relu(self.in1(self.conv1(x)))
+            out = self.in2(self.conv2(out))
+            out = out + residual
+            return out
+
+    class UpsampleConvLayer(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, stride, upsample=None):
+            super().__init__()
+            self.upsample = upsample
+            if upsample:
+                self.upsample_layer = nn.Upsample(mode="nearest", scale_factor=upsample)
+            reflection_padding = kernel_size // 2
+            self.reflection_pad = nn.ReflectionPad2d(reflection_padding)
+            self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+
+        def forward(self, x):
+            x_in = x
+            if self.upsample:
+                x_in = self.upsample_layer(x_in)
+            out = self.reflection_pad(x_in)
+            out = self.conv2d(out)
+            return out
+
+    class TransformerNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = ConvLayer(3, 4, kernel_size=5, stride=1)
+            self.in1 = nn.InstanceNorm2d(4, affine=True)
+            self.conv2 = ConvLayer(4, 6, kernel_size=3, stride=2)
+            self.in2 = nn.InstanceNorm2d(6, affine=True)
+            self.conv3 = ConvLayer(6, 8, kernel_size=3, stride=2)
+            self.in3 = nn.InstanceNorm2d(8, affine=True)
+            self.res1 = ResidualBlock(8)
+            self.res2 = ResidualBlock(8)
+            self.deconv1 = UpsampleConvLayer(8, 6, kernel_size=3, stride=1, upsample=2)
+            self.in4 = nn.InstanceNorm2d(6, affine=True)
+            self.deconv2 = UpsampleConvLayer(6, 4, kernel_size=3, stride=1, upsample=2)
+            self.in5 = nn.InstanceNorm2d(4, affine=True)
+            self.deconv3 = ConvLayer(4, 3, kernel_size=5, stride=1)
+            self.relu = nn.ReLU()
+
+        def forward(self, X):
+            y = self.relu(self.in1(self.conv1(X)))
+            y = self.relu(self.in2(self.conv2(y)))
+            y = self.relu(self.in3(self.conv3(y)))
+            y = self.res1(y)
+            y = self.res2(y)
+            y = self.relu(self.in4(self.deconv1(y)))
+            y = self.relu(self.in5(self.deconv2(y)))
+            y = self.deconv3(y)
+            return y
+
+    VggOutputs = collections.namedtuple("VggOutputs", ["relu1_2", "relu2_2"])
+
+    class Vgg(nn.Module):
+        """vgg.Vgg16's two first slices, small: conv-relu-conv-relu | maxpool-conv-relu."""
+
+        def __init__(self, requires_grad=False):
+            super().__init__()
+            self.slice1 = nn.Sequential(
+                nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU()
+            )
+            self.slice2 = nn.Sequential(
+                nn.MaxPool2d(2, 2), nn.Conv2d(4, 6, 3, padding=1), nn.ReLU()
+            )
+            if not requires_grad:
+                for param in self.parameters():
+                    param.requires_grad = False
+
+        def forward(self, X):
+            h = self.slice1(X)
+            h_relu1_2 = h
+            h = self.slice2(h)
+            h_relu2_2 = h
+            return VggOutputs(h_relu1_2, h_relu2_2)
+
+    def gram_matrix(y):
+        (b, ch, h, w) = y.size()
+        features = y.view(b, ch, w * h)
+        features_t = features.transpose(1, 2)
+        gram = features.bmm(features_t) / (ch * h * w)
+        return gram
+
+    def normalize_batch(batch):
+        mean = batch.new_tensor([0.485, 0.456, 0.406]).view(-1, 1, 1)
+        std = batch.new_tensor([0.229, 0.224, 0.225]).view(-1, 1, 1)
+        batch = batch.div_(255.0)
+        return (batch - mean) / std
+
+    return TransformerNet, Vgg, gram_matrix, normalize_batch
+
+
+def test_fast_neural_style():
+    content = R.uniform(0, 255, size=(2, 3, 8, 8))
+    style_img = R.uniform(0, 255, size=(1, 3, 8, 8))
+    content_weight, style_weight = 1e5, 1e10
+    tT, gT = torch_T(), gpuad_T()
+    t_parts, g_parts = transformer_net(tT), transformer_net(gT)
+    t_net, g_net = t_parts[0](), g_parts[0]()
+    t_vgg, g_vgg = t_parts[1](requires_grad=False), g_parts[1](requires_grad=False)
+    _load(g_net, t_net)
+    _load(g_vgg, t_vgg)
+    assert all(not p.requires_grad for p in g_vgg.parameters())
+    runs = {}
+    for T, (_, _, gram_matrix, normalize_batch), transformer, vgg in (
+        (tT, t_parts, t_net, t_vgg), (gT, g_parts, g_net, g_vgg)
+    ):
+        optimizer = T.optim.Adam(transformer.parameters(), 1e-3)
+        mse_loss = T.nn.MSELoss()
+        style = T.from_numpy(style_img.copy()).repeat(2, 1, 1, 1) if T.lib == "torch" else \
+            T.from_numpy(style_img.copy()).tile(2, 1, 1, 1)  # torch's repeat is gpuad's tile
+        features_style = vgg(normalize_batch(style))
+        gram_style = [gram_matrix(y) for y in features_style]
+        losses = []
+        for _ in range(2):
+            x = T.from_numpy(content.copy())
+            n_batch = len(x)
+            optimizer.zero_grad()
+            y = transformer(x)
+            y = normalize_batch(y)
+            x = normalize_batch(x)
+            features_y = vgg(y)
+            features_x = vgg(x)
+            content_loss = content_weight * mse_loss(features_y.relu2_2, features_x.relu2_2)
+            style_loss = 0.0
+            for ft_y, gm_s in zip(features_y, gram_style, strict=True):
+                gm_y = gram_matrix(ft_y)
+                style_loss += mse_loss(gm_y, gm_s[:n_batch, :, :])
+            style_loss *= style_weight
+            total_loss = content_loss + style_loss
+            total_loss.backward()
+            optimizer.step()
+            losses.append((content_loss.item(), style_loss.item()))
+        runs[T.lib] = losses
+    np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
+    _same_models(g_net, t_net, adam_drift=2 * 1e-3)
+    _same_models(g_vgg, t_vgg)

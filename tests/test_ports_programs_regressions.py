@@ -1,0 +1,75 @@
+"""Regressions found by porting programs (tests/conformance/test_ports_programs_more.py):
+results that aliased their input where NumPy and torch return new arrays, and torch's
+constructor and module spellings a port writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def test_tile_is_a_copy_not_a_view(backend):
+    """fast_neural_style's ``style.repeat(b, 1, 1, 1)`` (gpuad's ``tile``) followed by an
+    in-place ``div_``: the tile was a broadcast view of its input, so the write was refused,
+    and a write into the input after tiling changed the tiled values and their gradient."""
+    xp = _xp()
+    x = ad.tensor(xp.arange(3.0), requires_grad=True)
+    y = x * 1.0
+    t = y.tile(2, 1)
+    y[1] = 50.0  # after the tile: NumPy's and torch's tiles keep the old values
+    np.testing.assert_array_equal(to_numpy(t), [[0.0, 1.0, 2.0]] * 2)
+    (t * xp.arange(6.0).reshape(2, 3)).sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 5.0, 7.0])  # was [3, 0, 7]
+    t2 = gnp.tile(x * 1.0, (2, 1))
+    t2.div_(2.0)  # was refused as a write through a broadcast view
+    np.testing.assert_array_equal(to_numpy(t2), [[0.0, 0.5, 1.0]] * 2)
+    raw = xp.arange(3.0)
+    r = gnp.tile(raw, (2, 1))
+    raw[0] = 9.0
+    assert float(to_numpy(r)[1, 0]) == 0.0
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "wrap", "mean", "linear_ramp"])
+def test_pad_of_zero_widths_is_a_copy(backend, mode):
+    """``gnp.pad(x, 0)`` (a computed width that happens to be 0) returned ``x`` itself."""
+    xp = _xp()
+    a = ad.tensor(xp.arange(4.0) + 1.0)
+    r = gnp.pad(a, 0, mode=mode)
+    a[...] = -1.0
+    np.testing.assert_array_equal(to_numpy(r), [1.0, 2.0, 3.0, 4.0])
+    raw = xp.arange(4.0)
+    rr = gnp.pad(raw, ((0, 0),), mode=mode)
+    raw[...] = -1.0
+    np.testing.assert_array_equal(to_numpy(rr), [0.0, 1.0, 2.0, 3.0])
+
+
+def test_layers_take_torch_positional_device_and_dtype(backend):
+    """mnist_forward_forward's ``Layer(nn.Linear)`` calls ``super().__init__(in_features,
+    out_features, bias, device, dtype)``: torch's positional order, refused before."""
+    from gpuad import nn
+
+    class Layer(nn.Linear):
+        def __init__(self, i, o, bias=True, device=None, dtype=None):
+            super().__init__(i, o, bias, device, dtype)
+
+    assert Layer(3, 2).weight.shape == (2, 3)
+    conv = nn.Conv2d(1, 2, 3, 1, 0, 1, 1, True, "zeros", None, np.float32)
+    assert conv.weight.dtype == np.float32
+    assert nn.LayerNorm(4, 1e-5, True, True, None, np.float32).weight.dtype == np.float32
+    assert nn.GRUCell(3, 2, True, None, np.float32).weight_ih.dtype == np.float32
+
+
+def test_subpackages_reachable_after_import_gpuad():
+    """``gpuad.nn.Linear``, ``gpuad.distributions.Categorical``, ... after ``import gpuad``,
+    as ``torch.nn`` and ``torch.distributions`` after ``import torch``."""
+    for name in ("nn", "optim", "distributions", "scipy", "optax", "testing",
+                 "example_libraries"):
+        assert ad.__getattr__(name).__name__ == f"gpuad.{name}"  # the lookup of a fresh import
