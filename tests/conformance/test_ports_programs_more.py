@@ -69,11 +69,12 @@ def gpuad_T():
         optim=goptim,
         init=gnn.init,
         no_grad=ad.no_grad,
-        tensor=lambda a, dtype=None: ad.tensor(xp.asarray(a, dtype=dtype)),
+        tensor=ad.tensor,
         from_numpy=lambda a: ad.tensor(xp.asarray(a)),
         cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
         stack=lambda xs, dim=0: gnp.stack(xs, axis=dim),
         mm=gnp.matmul,
+        where=gnp.where,
         log1p=gnp.log1p,
         exp=gnp.exp,
         log10=math.log10,
@@ -95,6 +96,7 @@ def torch_T():
         cat=torch.cat,
         stack=torch.stack,
         mm=torch.mm,
+        where=torch.where,
         log1p=torch.log1p,
         exp=torch.exp,
         log10=math.log10,
@@ -490,3 +492,438 @@ def test_fast_neural_style():
     np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
     _same_models(g_net, t_net, adam_drift=2 * 1e-3)
     _same_models(g_vgg, t_vgg)
+
+
+# ---- examples/reinforcement_learning: REINFORCE and actor-critic on CartPole ---------------
+# gym's CartPole-v0 dynamics written out (deterministic given the start state); the action is
+# Categorical(probs).sample() by inversion of one shared uniform draw, which both libraries'
+# probabilities (equal to 1e-12) turn into the same action.
+
+
+class CartPole:
+    """gym's CartPole-v0: Euler steps of a pole on a cart, reward 1 per step until the pole
+    leans past 12 degrees or the cart leaves [-2.4, 2.4]."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def reset(self):
+        self.state = self.rng.uniform(-0.05, 0.05, size=4)
+        return self.state.copy()
+
+    def step(self, action):
+        x, x_dot, theta, theta_dot = self.state
+        force = 10.0 if action == 1 else -10.0
+        cos, sin = math.cos(theta), math.sin(theta)
+        temp = (force + 0.05 * theta_dot**2 * sin) / 1.1
+        thetaacc = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos**2 / 1.1))
+        xacc = temp - 0.05 * thetaacc * cos / 1.1
+        x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * xacc
+        theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * thetaacc
+        self.state = np.array([x, x_dot, theta, theta_dot])
+        done = abs(x) > 2.4 or abs(theta) > 12 * 2 * math.pi / 360
+        return self.state.copy(), 1.0, done, {}
+
+
+def _sample(T, probs, u):
+    """Categorical(probs).sample() by inverting the draw ``u`` (torch draws its own)."""
+    p = np.asarray(_arr(probs), dtype=float).reshape(-1, 2)[:, 0]
+    a = (u >= p).astype(np.int64)
+    return T.tensor(a[0]) if np.ndim(_arr(probs)) == 1 else T.tensor(a)
+
+
+def reinforce(T, gamma=0.99):
+    nn, F = T.nn, T.F
+    eps = np.finfo(np.float32).eps.item()
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.affine1 = nn.Linear(4, 16)
+            self.dropout = nn.Dropout(p=0.0)  # the example's p=0.6 draws masks: see module doc
+            self.affine2 = nn.Linear(16, 2)
+            self.saved_log_probs = []
+            self.rewards = []
+
+        def forward(self, x):
+            x = self.affine1(x)
+            x = self.dropout(x)
+            x = F.relu(x)
+            action_scores = self.affine2(x)
+            return F.softmax(action_scores, dim=1)
+
+    def select_action(policy, state, u):
+        state = T.from_numpy(state).double().unsqueeze(0)  # .float() in the example
+        probs = policy(state)
+        m = T.Categorical(probs)
+        action = _sample(T, probs, u)
+        policy.saved_log_probs.append(m.log_prob(action))
+        return action.item()
+
+    def finish_episode(policy, optimizer):
+        R = 0
+        policy_loss = []
+        returns = collections.deque()
+        for r in policy.rewards[::-1]:
+            R = r + gamma * R
+            returns.appendleft(R)
+        returns = T.tensor(list(returns))
+        returns = (returns - returns.mean()) / (returns.std(dim=0) + eps)
+        for log_prob, R in zip(policy.saved_log_probs, returns, strict=True):
+            policy_loss.append(-log_prob * R)
+        optimizer.zero_grad()
+        policy_loss = T.cat(policy_loss).sum()
+        policy_loss.backward()
+        optimizer.step()
+        del policy.rewards[:]
+        del policy.saved_log_probs[:]
+        return policy_loss.item()
+
+    return Policy, select_action, finish_episode
+
+
+def actor_critic(T, gamma=0.99):
+    nn, F = T.nn, T.F
+    eps = np.finfo(np.float32).eps.item()
+    SavedAction = collections.namedtuple("SavedAction", ["log_prob", "value"])
+
+    class Policy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.affine1 = nn.Linear(4, 16)
+            self.action_head = nn.Linear(16, 2)
+            self.value_head = nn.Linear(16, 1)
+            self.saved_actions = []
+            self.rewards = []
+
+        def forward(self, x):
+            x = F.relu(self.affine1(x))
+            action_prob = F.softmax(self.action_head(x), dim=-1)
+            state_values = self.value_head(x)
+            return action_prob, state_values
+
+    def select_action(model, state, u):
+        state = T.from_numpy(state).double()  # .float() in the example
+        probs, state_value = model(state)
+        m = T.Categorical(probs)
+        action = _sample(T, probs, u)
+        model.saved_actions.append(SavedAction(m.log_prob(action), state_value))
+        return action.item()
+
+    def finish_episode(model, optimizer):
+        R = 0
+        saved_actions = model.saved_actions
+        policy_losses = []
+        value_losses = []
+        returns = []
+        for r in model.rewards[::-1]:
+            R = r + gamma * R
+            returns.insert(0, R)
+        returns = T.tensor(returns)
+        returns = (returns - returns.mean()) / (returns.std(dim=0) + eps)
+        for (log_prob, value), R in zip(saved_actions, returns, strict=True):
+            advantage = R - value.item()
+            policy_losses.append(-log_prob * advantage)
+            value_losses.append(F.smooth_l1_loss(value, T.tensor([R])))
+        optimizer.zero_grad()
+        loss = T.stack(policy_losses).sum() + T.stack(value_losses).sum()
+        loss.backward()
+        optimizer.step()
+        del model.rewards[:]
+        del model.saved_actions[:]
+        return loss.item()
+
+    return Policy, select_action, finish_episode
+
+
+@pytest.mark.parametrize("program", [reinforce, actor_critic])
+def test_reinforcement_learning(program):
+    (tP, t_select, t_finish), (gP, g_select, g_finish) = program(torch_T()), program(gpuad_T())
+    t_model, g_model = tP(), gP()
+    _load(g_model, t_model)
+    draws = R.uniform(size=(4, 40))
+    starts = R.integers(0, 2**31)
+    runs = {}
+    for T, model, select, finish in (
+        (torch_T(), t_model, t_select, t_finish), (gpuad_T(), g_model, g_select, g_finish)
+    ):
+        env = CartPole(np.random.default_rng(starts))
+        optimizer = T.optim.Adam(model.parameters(), lr=3e-2)
+        log = []
+        running_reward = 10
+        for i_episode in range(4):
+            state, ep_reward = env.reset(), 0
+            for t in range(1, 40):
+                action = select(model, state, draws[i_episode, t])
+                state, reward, done, _ = env.step(action)
+                model.rewards.append(reward)
+                ep_reward += reward
+                if done:
+                    break
+            running_reward = 0.05 * ep_reward + (1 - 0.05) * running_reward
+            log.append((ep_reward, running_reward, finish(model, optimizer)))
+        runs[T.lib] = log
+    np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
+    assert [r[0] for r in runs["gpuad"]] != [39.0] * 4  # episodes end by falling
+    _same_models(g_model, t_model)
+
+
+def test_reinforce_std_trap():
+    """The example's ``returns.std()``: torch's is unbiased, gpuad's Tensor method without
+    ``dim`` is NumPy's (``ddof=0``, docs/porting.md's traps); the ports write ``std(dim=0)``."""
+    r = np.array([3.0, 2.0, 1.5, 0.25])
+    g, t = gpuad_T().tensor(r), torch.tensor(r)
+    assert float(g.std()) == pytest.approx(np.std(r))
+    assert float(g.std(dim=0)) == pytest.approx(float(t.std()), rel=1e-14)
+    assert float(g.std(True)) == pytest.approx(float(t.std()), rel=1e-14)
+
+
+# ---- examples/gcn: graph convolutions over a normalised adjacency, NLLLoss on index masks ---
+
+
+def gcn(T):
+    nn, F = T.nn, T.F
+
+    class GraphConv(nn.Module):
+        def __init__(self, input_dim, output_dim, use_bias=False):
+            super().__init__()
+            self.kernel = nn.Parameter(T.empty(input_dim, output_dim))
+            nn.init.xavier_normal_(self.kernel)
+            self.bias = None
+            if use_bias:
+                self.bias = nn.Parameter(T.empty(output_dim))
+                nn.init.zeros_(self.bias)
+
+        def forward(self, input_tensor, adj_mat):
+            support = T.mm(input_tensor, self.kernel)
+            output = T.spmm(adj_mat, support)
+            if self.bias is not None:
+                output = output + self.bias
+            return output
+
+    class GCN(nn.Module):
+        def __init__(self, input_dim, hidden_dim, output_dim, use_bias=True, dropout_p=0.1):
+            super().__init__()
+            self.gc1 = GraphConv(input_dim, hidden_dim, use_bias=use_bias)
+            self.gc2 = GraphConv(hidden_dim, output_dim, use_bias=use_bias)
+            self.dropout = nn.Dropout(dropout_p)
+
+        def forward(self, input_tensor, adj_mat):
+            x = self.gc1(input_tensor, adj_mat)
+            x = F.relu(x)
+            x = self.dropout(x)
+            x = self.gc2(x, adj_mat)
+            return F.log_softmax(x, dim=1)
+
+    def load_graph(features, edges, V):
+        """load_cora after the files are read: row-normalised features, the adjacency with
+        self loops scaled by D^(-1/2) on both sides."""
+        features = T.from_numpy(features)
+        scale_vector = T.sum(features, dim=1)
+        scale_vector = 1 / scale_vector
+        scale_vector[scale_vector == float("inf")] = 0
+        scale_vector = T.diag(scale_vector)
+        features = scale_vector @ features
+        adj_mat = T.adjacency(edges, V)
+        adj_mat = T.eye(V) + adj_mat
+        degree_mat = T.sum(adj_mat, dim=1)
+        degree_mat = T.sqrt(1 / degree_mat)
+        degree_mat[degree_mat == float("inf")] = 0
+        degree_mat = T.diag(degree_mat)
+        adj_mat = degree_mat @ adj_mat @ degree_mat
+        return features, adj_mat
+
+    def train_iter(model, optimizer, criterion, input, target, mask_train, mask_val):
+        model.train()
+        optimizer.zero_grad()
+        output = model(*input)
+        loss = criterion(output[mask_train], target[mask_train])
+        loss.backward()
+        optimizer.step()
+        return loss.item(), test(model, criterion, input, target, mask_val)
+
+    def test(model, criterion, input, target, mask):
+        model.eval()
+        with T.no_grad():
+            output = model(*input)
+            output, target = output[mask], target[mask]
+            loss = criterion(output, target)
+            acc = (output.argmax(dim=1) == target).float().sum() / len(target)
+        return loss.item(), acc.item()
+
+    return GCN, load_graph, train_iter
+
+
+def _graph_T(T):
+    """The torch calls of gcn/main.py beyond the shared ones: torch.spmm on the sparse
+    adjacency (a dense matmul in gpuad), sparse_coo_tensor's adjacency built densely."""
+    if T.lib == "torch":
+        T.spmm = lambda a, b: torch.spmm(a.to_sparse(), b)
+        T.adjacency = lambda e, V: torch.sparse_coo_tensor(
+            torch.from_numpy(e.T), torch.ones(len(e)), (V, V)
+        ).to_dense()
+        T.sum, T.diag, T.eye, T.sqrt, T.empty = torch.sum, torch.diag, torch.eye, torch.sqrt, \
+            torch.empty
+    else:
+        xp = _xp()
+
+        def adjacency(e, V):
+            a = xp.zeros((V, V))
+            np.add.at(a, (e[:, 0], e[:, 1]), 1.0) if xp is np else xp.add.at(
+                a, (xp.asarray(e[:, 0]), xp.asarray(e[:, 1])), 1.0)
+            return ad.tensor(a)
+
+        T.spmm, T.adjacency = gnp.matmul, adjacency
+        T.sum = lambda x, dim: gnp.sum(x, axis=dim)
+        T.diag, T.sqrt = gnp.diag, gnp.sqrt
+        T.eye = lambda n: ad.tensor(xp.eye(n))
+        T.empty = lambda *s: ad.tensor(xp.empty(s))
+    return T
+
+
+def test_gcn():
+    V, F_in, C = 14, 6, 3
+    feats = (R.uniform(size=(V, F_in)) < 0.4).astype(float)
+    feats[3] = 0.0  # a node without features: its scale 1/0 = inf is set to 0
+    edges = R.integers(0, V, size=(30, 2))
+    labels = R.integers(0, C, V)
+    idx = R.permutation(V)
+    idx_val, idx_train = idx[:4], idx[4:]
+    tT, gT = _graph_T(torch_T()), _graph_T(gpuad_T())
+    t_model = gcn(tT)[0](F_in, 5, C, True, 0.0)  # dropout 0.5 in the example: see module doc
+    g_model = gcn(gT)[0](F_in, 5, C, True, 0.0)
+    _load(g_model, t_model)
+    runs = {}
+    for T, model in ((tT, t_model), (gT, g_model)):
+        _, load_graph, train_iter = gcn(T)
+        features, adj_mat = load_graph(feats, edges, V)
+        optimizer = T.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+        criterion = T.nn.NLLLoss()
+        target = T.from_numpy(labels)
+        log = [
+            train_iter(model, optimizer, criterion, (features, adj_mat), target,
+                       T.from_numpy(idx_train), T.from_numpy(idx_val))
+            for _ in range(3)
+        ]
+        runs[T.lib] = (log, features, adj_mat)
+    flat = {k: [(a, b, c) for a, (b, c) in v[0]] for k, v in runs.items()}
+    np.testing.assert_allclose(flat["gpuad"], flat["torch"], rtol=1e-9)
+    _close(runs["gpuad"][1], runs["torch"][1])
+    _close(runs["gpuad"][2], runs["torch"][2])
+    _same_models(g_model, t_model)
+
+
+# ---- examples/siamese_network: a shared feature net on two images, concatenated, BCELoss,
+# Adadelta with StepLR; torchvision's resnet18 is a small residual stack built the same way
+# (children()[:-1] into a Sequential), init_weights applied with the deprecated
+# nn.init.xavier_uniform, and the bias filled under no_grad (gpuad's .data is the array)
+
+
+def siamese(T):
+    nn = T.nn
+
+    class BasicBlock(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += x
+            return self.relu(out)
+
+    class TinyResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 4, 3, stride=1, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+            self.layer1 = BasicBlock(4)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(4, 10)
+
+    class SiameseNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.resnet = TinyResNet()
+            self.resnet.conv1 = nn.Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1),
+                                          padding=(1, 1), bias=False)
+            self.fc_in_features = self.resnet.fc.in_features
+            self.resnet = nn.Sequential(*(list(self.resnet.children())[:-1]))
+            self.fc = nn.Sequential(
+                nn.Linear(self.fc_in_features * 2, 6),
+                nn.ReLU(inplace=True),
+                nn.Linear(6, 1),
+            )
+            self.sigmoid = nn.Sigmoid()
+            self.resnet.apply(self.init_weights)
+            self.fc.apply(self.init_weights)
+
+        def init_weights(self, m):
+            if isinstance(m, nn.Linear):
+                with pytest.warns(FutureWarning, match="xavier_uniform_"):
+                    nn.init.xavier_uniform(m.weight)
+                with T.no_grad():
+                    m.bias.fill_(0.01)  # m.bias.data.fill_(0.01) in the example
+
+        def forward_once(self, x):
+            output = self.resnet(x)
+            output = output.view(output.size()[0], -1)
+            return output
+
+        def forward(self, input1, input2):
+            output1 = self.forward_once(input1)
+            output2 = self.forward_once(input2)
+            output = T.cat((output1, output2), 1)
+            output = self.fc(output)
+            output = self.sigmoid(output)
+            return output
+
+    return SiameseNetwork
+
+
+def test_siamese_network():
+    t_model, g_model = siamese(torch_T())(), siamese(gpuad_T())()
+    assert [k for k, _ in g_model.named_parameters()] == [k for k, _ in t_model.named_parameters()]
+    for m in (g_model, t_model):  # the fill under no_grad reached the parameters
+        np.testing.assert_array_equal(_arr(m.fc[0].bias), 0.01)
+    _load(g_model, t_model)
+    batches = [
+        (R.uniform(size=(4, 1, 6, 6)), R.uniform(size=(4, 1, 6, 6)), np.array([1.0, 0, 1, 0]))
+        for _ in range(3)
+    ]
+    runs = {}
+    for T, model in ((torch_T(), t_model), (gpuad_T(), g_model)):
+        optimizer = T.optim.Adadelta(model.parameters(), lr=1.0)
+        scheduler = T.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+        criterion = T.nn.BCELoss()
+        log = []
+        for _epoch in range(2):
+            model.train()
+            for images_1, images_2, targets in batches:
+                images_1, images_2 = T.from_numpy(images_1), T.from_numpy(images_2)
+                targets = T.from_numpy(targets)
+                optimizer.zero_grad()
+                outputs = model(images_1, images_2).squeeze()
+                loss = criterion(outputs, targets)
+                loss.backward()
+                optimizer.step()
+                log.append(loss.item())
+            model.eval()
+            with T.no_grad():
+                outputs = model(T.from_numpy(batches[0][0]), T.from_numpy(batches[0][1]))
+                outputs = outputs.squeeze()
+                pred = T.where(outputs > 0.5, 1, 0)
+                targets = T.from_numpy(batches[0][2])
+                correct = pred.eq(targets.view_as(pred)).sum().item()
+            log.append(correct)
+            scheduler.step()
+        runs[T.lib] = log
+    np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
+    _same_models(g_model, t_model)
