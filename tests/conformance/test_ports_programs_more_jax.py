@@ -7,7 +7,9 @@ layers stacked and run by ``lax.scan``; gpuad's run is repeated with ``gpuad.opt
 ``chain(clip_by_global_norm, adamw(mask=...))``, which must give the same steps: optax itself
 is not installed beside JAX here),
 and a truncated-Newton fit whose Hessian-vector products are ``jvp`` of ``grad`` inside a
-conjugate-gradient ``lax.while_loop``.
+conjugate-gradient ``lax.while_loop`` (run eagerly in gpuad: ``gpuad.jit`` refuses a
+``while_loop`` whose trip count depends on the arguments, with a ``TracerError`` that says to
+bound it with ``fori_loop``; JAX compiles it).
 
 Each program is written once against a namespace ``J`` (JAX's modules, or gpuad's under the
 names docs/porting.md gives: ``gpuad.numpy`` for ``jax.numpy``, ``gpuad.jax_nn`` for
@@ -28,6 +30,7 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.jit import TracerError
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -43,7 +46,8 @@ def gpuad_J():
     return types.SimpleNamespace(
         lib="gpuad", np=gnp, nn=jax_nn, lax=lax, optax=optax, stax=stax,
         optimizers=optimizers, jit=ad.jit, grad=ad.grad, value_and_grad=ad.value_and_grad,
-        jvp=ad.jvp, tree_map=tree_util.tree_map, tree_leaves=tree_util.tree_leaves,
+        jvp=ad.jvp, vmap=ad.vmap, hessian=ad.hessian, tree_map=tree_util.tree_map,
+        tree_leaves=tree_util.tree_leaves,
     )
 
 
@@ -53,7 +57,8 @@ def jax_J():
     return types.SimpleNamespace(
         lib="jax", np=jnp, nn=jax.nn, lax=jax.lax, stax=stax,
         optimizers=optimizers, jit=jax.jit, grad=jax.grad, value_and_grad=jax.value_and_grad,
-        jvp=jax.jvp, tree_map=jax.tree_util.tree_map, tree_leaves=jax.tree_util.tree_leaves,
+        jvp=jax.jvp, vmap=jax.vmap, hessian=jax.hessian, tree_map=jax.tree_util.tree_map,
+        tree_leaves=jax.tree_util.tree_leaves,
     )
 
 
@@ -194,3 +199,233 @@ def test_resnet50_example():
         np.testing.assert_allclose(np.array(glog)[:, 1], np.array(jlog)[:, 1], rtol=1e-7)
         _same_trees(gfinal, jfinal)
     _fd_check(lambda p: gloss(p, gbatches[0]), _to_backend(jparams))
+
+
+# ---- a Flax/Optax-style transformer LM in plain JAX: parameter dicts, einsum attention with
+# a causal mask, pre-norm blocks stacked on a leading axis and run by lax.scan, tied output
+# embedding, value_and_grad(has_aux=True), global-norm clipping and masked AdamW on a warmup
+# cosine schedule written out as optax computes them, one jitted train step ---------------
+
+
+def lm_init(rng, vocab=11, d=8, heads=2, layers=2, ff=16, max_len=8):
+    n = lambda *s: rng.standard_normal(s) / np.sqrt(s[-2] if len(s) > 1 else 1)  # noqa: E731
+    ln = lambda *lead: {"scale": 1.0 + 0.1 * rng.standard_normal((*lead, d)),  # noqa: E731
+                        "bias": 0.1 * rng.standard_normal((*lead, d))}
+    k = d // heads
+    return {
+        "embed": rng.standard_normal((vocab, d)),
+        "pos": 0.1 * rng.standard_normal((max_len, d)),
+        "layers": {  # stacked on a leading axis of length `layers` (scanned over)
+            "ln1": ln(layers), "ln2": ln(layers),
+            "attn": {"wq": n(layers, d, heads, k) / np.sqrt(d), "wk": n(layers, d, heads, k),
+                     "wv": n(layers, d, heads, k), "wo": n(layers, heads, k, d)},
+            "w1": n(layers, d, ff), "b1": np.zeros((layers, ff)),
+            "w2": n(layers, ff, d), "b2": np.zeros((layers, d)),
+        },
+        "ln_f": ln(),
+    }
+
+
+def lm_program(J, peak=1e-2, warmup=2, decay_steps=10, wd=0.1, max_norm=1.0):
+    np_, nn, lax = J.np, J.nn, J.lax
+
+    def layer_norm(p, x, eps=1e-6):
+        mean = np_.mean(x, axis=-1, keepdims=True)
+        var = np_.var(x, axis=-1, keepdims=True)
+        return (x - mean) * lax.rsqrt(var + eps) * p["scale"] + p["bias"]
+
+    def attention(p, x, mask):
+        q = np_.einsum("btd,dhk->bthk", x, p["wq"])
+        k = np_.einsum("btd,dhk->bthk", x, p["wk"])
+        v = np_.einsum("btd,dhk->bthk", x, p["wv"])
+        logits = np_.einsum("bqhk,bshk->bhqs", q, k) / np_.sqrt(q.shape[-1])
+        logits = np_.where(mask, logits, np_.finfo(logits.dtype).min)
+        w = nn.softmax(logits, axis=-1)
+        out = np_.einsum("bhqs,bshk->bqhk", w, v)
+        return np_.einsum("bqhk,hkd->bqd", out, p["wo"])
+
+    def forward(params, tokens):
+        T = tokens.shape[1]
+        x = params["embed"][tokens] + params["pos"][:T]
+        mask = np_.tril(np_.ones((T, T), dtype=bool))
+
+        def block(x, p):
+            x = x + attention(p["attn"], layer_norm(p["ln1"], x), mask)
+            h = nn.gelu(layer_norm(p["ln2"], x) @ p["w1"] + p["b1"])
+            return x + h @ p["w2"] + p["b2"], None
+
+        x, _ = lax.scan(block, x, params["layers"])
+        x = layer_norm(params["ln_f"], x)
+        return x @ params["embed"].T
+
+    def loss_fn(params, batch):
+        logits = forward(params, batch[:, :-1])
+        labels = batch[:, 1:]
+        logp = nn.log_softmax(logits)
+        nll = -np_.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+        return nll.mean(), {"acc": np_.mean(np_.argmax(logits, -1) == labels)}
+
+    def schedule(count):  # optax.warmup_cosine_decay_schedule(0.0, peak, warmup, decay_steps)
+        warm = peak * count / warmup
+        t = np_.minimum(count - warmup, decay_steps - warmup)
+        cos = peak * 0.5 * (1 + np_.cos(np_.pi * t / (decay_steps - warmup)))
+        return np_.where(count < warmup, warm, cos)
+
+    def global_norm(tree):
+        return np_.sqrt(sum(np_.sum(x**2) for x in J.tree_leaves(tree)))
+
+    def init_state(params):
+        zeros = J.tree_map(np_.zeros_like, params)
+        return {"mu": zeros, "nu": zeros, "count": np_.zeros((), dtype=np_.int32)}
+
+    def update(grads, state, params, b1=0.9, b2=0.999, eps=1e-8):
+        g_norm = global_norm(grads)  # optax.clip_by_global_norm(max_norm)
+        grads = J.tree_map(
+            lambda g: np_.where(g_norm < max_norm, g, g / g_norm * max_norm), grads)
+        mu = J.tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["mu"], grads)
+        nu = J.tree_map(lambda v, g: b2 * v + (1 - b2) * g**2, state["nu"], grads)
+        count = state["count"] + 1
+        lr = schedule(state["count"])
+
+        def step(m, v, p):
+            u = (m / (1 - b1**count)) / (np_.sqrt(v / (1 - b2**count)) + eps)
+            if p.ndim > 1:  # the weight-decay mask: matrices only
+                u = u + wd * p
+            return -lr * u
+
+        updates = J.tree_map(step, mu, nu, params)
+        return updates, {"mu": mu, "nu": nu, "count": count}
+
+    def train_step(params, opt_state, batch):
+        (loss, aux), grads = J.value_and_grad(loss_fn, has_aux=True)(params, batch)
+        updates, opt_state = update(grads, opt_state, params)
+        params = J.tree_map(lambda p, u: p + u, params, updates)
+        return params, opt_state, loss, aux, global_norm(grads)
+
+    return types.SimpleNamespace(loss_fn=loss_fn, train_step=train_step, init_state=init_state,
+                                 schedule=schedule)
+
+
+def _gpuad_optax_step(J, lm, peak=1e-2, warmup=2, decay_steps=10, wd=0.1, max_norm=1.0):
+    """The same step with gpuad.optax's chain in place of the written-out update."""
+    optax = J.optax
+    optimizer = optax.chain(
+        optax.clip_by_global_norm(max_norm),
+        optax.adamw(optax.warmup_cosine_decay_schedule(0.0, peak, warmup, decay_steps),
+                    weight_decay=wd, mask=lambda p: J.tree_map(lambda x: x.ndim > 1, p)))
+
+    def train_step(params, opt_state, batch):
+        (loss, aux), grads = J.value_and_grad(lm.loss_fn, has_aux=True)(params, batch)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss, aux, \
+            optax.global_norm(grads)
+
+    return optimizer, train_step
+
+
+def test_transformer_lm_plain_jax():
+    params0 = lm_init(np.random.default_rng(5))
+    batches = [np.random.default_rng(i).integers(0, 11, size=(3, 7)) for i in range(4)]
+
+    def run(J, train_step, opt_state, params):
+        log = []
+        for b in batches:
+            params, opt_state, loss, aux, gnorm = train_step(params, opt_state, b)
+            log.append((float(loss), float(aux["acc"]), float(gnorm)))
+        return log, params
+
+    jlm = lm_program(jax_J())
+    jparams = jax.tree_util.tree_map(jnp.asarray, params0)
+    jlog, jfinal = run(jax_J(), jax.jit(jlm.train_step), jlm.init_state(jparams), jparams)
+    gJ = gpuad_J()
+    glm = lm_program(gJ)
+    gparams = _to_backend(params0)
+    batches = [_to_backend(b) for b in batches]
+    optimizer, optax_step = _gpuad_optax_step(gJ, glm)
+    for step, state in (
+        (glm.train_step, glm.init_state(gparams)),
+        (ad.jit(glm.train_step), glm.init_state(gparams)),
+        (ad.jit(optax_step), optimizer.init(gparams)),
+    ):
+        glog, gfinal = run(gJ, step, state, gparams)
+        # (JAX takes the mean of the booleans in float32: the accuracy to 1e-7)
+        np.testing.assert_allclose(np.array(glog)[:, [0, 2]], np.array(jlog)[:, [0, 2]],
+                                   rtol=1e-9)
+        np.testing.assert_allclose(np.array(glog)[:, 1], np.array(jlog)[:, 1], rtol=1e-7)
+        _same_trees(gfinal, jfinal)
+    assert jlog[0][0] > jlog[-1][0]  # it learns
+    _fd_check(lambda p: glm.loss_fn(p, batches[0])[0], gparams)
+
+
+# ---- truncated Newton (Newton-CG) for L2-regularised logistic regression: Hessian-vector
+# products as jvp of grad (the Autodiff Cookbook's forward-over-reverse), conjugate gradients
+# in a lax.while_loop that stops on the residual, the whole step jitted ---------------------
+
+
+def newton_cg_program(J, X, y, lam=0.1, maxiter=8, tol=1e-10):
+    np_ = J.np
+
+    def loss(w):
+        z = X @ w
+        return np_.mean(np_.logaddexp(0.0, -y * z)) + 0.5 * lam * (w @ w)
+
+    def hvp(w, v):
+        return J.jvp(J.grad(loss), (w,), (v,))[1]
+
+    def cg(matvec, b):
+        def cond(state):
+            _, _, _, rs, i = state
+            return (i < maxiter) & (rs > tol**2)
+
+        def body(state):
+            x, r, p, rs, i = state
+            Ap = matvec(p)
+            alpha = rs / (p @ Ap)
+            x = x + alpha * p
+            r = r - alpha * Ap
+            rs_new = r @ r
+            return x, r, r + (rs_new / rs) * p, rs_new, i + 1
+
+        x, _, _, _, iters = J.lax.while_loop(cond, body, (np_.zeros_like(b), b, b, b @ b, 0))
+        return x, iters
+
+    def newton_step(w):
+        g = J.grad(loss)(w)
+        d, iters = cg(lambda v: hvp(w, v), -g)
+        return w + d, loss(w), np_.sqrt(g @ g), iters
+
+    return loss, hvp, newton_step
+
+
+def test_newton_cg_hvp():
+    X = R.standard_normal((30, 6))
+    y = np.sign(X @ R.standard_normal(6) + 0.3 * R.standard_normal(30))
+    w0 = np.zeros(6)
+    runs = {}
+    for J, conv in ((jax_J(), jnp.asarray), (gpuad_J(), lambda a: _to_backend(a))):
+        loss, hvp, step = newton_cg_program(J, conv(X), conv(y))
+        if J.lib == "jax":
+            step = J.jit(step)
+        else:  # gpuad.jit refuses a while_loop whose trip count depends on the arguments
+            with pytest.raises(TracerError, match="while_loop.*fori_loop"):
+                J.jit(step)(conv(w0))
+        w, log = conv(w0), []
+        for _ in range(5):
+            w, f, gnorm, iters = step(w)
+            log.append((float(f), float(gnorm), int(iters)))
+        v = conv(R.standard_normal(6))
+        w1 = conv(np.full(6, 0.3))
+        H = J.vmap(lambda e, w1=w1, hvp=hvp: hvp(w1, e))(J.np.eye(6))  # the Hessian, by rows
+        runs[J.lib] = (log, w, H, J.hessian(loss)(w1), hvp(w1, v), loss)
+    (glog, gw, gH, gH2, ghv, gloss), (jlog, jw, jH, *_rest) = runs["gpuad"], runs["jax"]
+    np.testing.assert_allclose(glog, jlog, rtol=1e-9, atol=1e-13)
+    assert jlog[-1][1] < 1e-6 * jlog[0][1]  # Newton converges
+    np.testing.assert_allclose(to_numpy(gw), np.asarray(jw), rtol=1e-9)
+    np.testing.assert_allclose(to_numpy(gH), np.asarray(jH), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(to_numpy(gH2), to_numpy(gH), rtol=1e-10, atol=1e-14)
+    # the Hessian-vector product against central differences of the gradient
+    g = ad.grad(gloss)
+    w1, v, h = np.full(6, 0.3), R.standard_normal(6), 1e-5
+    fd = (to_numpy(g(_to_backend(w1 + h * v))) - to_numpy(g(_to_backend(w1 - h * v)))) / (2 * h)
+    np.testing.assert_allclose(to_numpy(gH) @ v, fd, rtol=1e-7, atol=1e-10)
+    assert to_numpy(ghv).shape == (6,)
