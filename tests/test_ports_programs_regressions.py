@@ -73,3 +73,40 @@ def test_subpackages_reachable_after_import_gpuad():
     for name in ("nn", "optim", "distributions", "scipy", "optax", "testing",
                  "example_libraries"):
         assert ad.__getattr__(name).__name__ == f"gpuad.{name}"  # the lookup of a fresh import
+
+
+def test_where_with_a_tensor_condition_is_a_tensor(backend):
+    """The siamese example's ``torch.where(outputs > 0.5, 1, 0).eq(...)``: with a Tensor
+    condition and number branches, ``gnp.where`` returned a backend array (no ``eq``)."""
+    xp = _xp()
+    out = ad.tensor(xp.asarray([0.2, 0.7, 0.9]))
+    pred = gnp.where(out > 0.5, 1, 0)
+    assert isinstance(pred, ad.Tensor)
+    assert pred.eq(ad.tensor(xp.asarray([0, 1, 0]))).sum().item() == 2
+    assert not isinstance(gnp.where(xp.asarray([True]), 1, 0), ad.Tensor)  # arrays stay arrays
+
+
+def test_tensor_of_sizes_raises_and_of_a_list_holds_an_array(backend):
+    """gcn's ``nn.Parameter(torch.Tensor(input_dim, output_dim))`` (torch's uninitialised
+    sizes): gpuad read 16 as the data and 7 as requires_grad, and failed far away."""
+    with pytest.raises(TypeError, match=r"Tensor\(16, 7\).*gnp.empty"):
+        ad.Tensor(16, 7)
+    with pytest.raises(TypeError, match="takes no sizes"):
+        ad.Tensor(3)
+    t = ad.Tensor([1.0, 2.0])
+    assert float(t.sum()) == 3.0  # a list was kept as the list: .sum() raised AttributeError
+
+
+def test_torch_deprecated_init_names_write_in_place(backend):
+    """siamese's ``torch.nn.init.xavier_uniform(m.weight)`` (torch's deprecated spelling of
+    ``xavier_uniform_``): gpuad's ``xavier_uniform`` takes a shape and failed on a Tensor."""
+    from gpuad import nn
+
+    lin = nn.Linear(4, 3)
+    for name, args in (("xavier_uniform", ()), ("kaiming_normal", ()), ("constant", (0.5,)),
+                       ("normal", (0.0, 0.1)), ("orthogonal", ())):
+        before = to_numpy(lin.weight).copy()
+        with pytest.warns(FutureWarning, match=f"{name}_"):
+            assert getattr(nn.init, name)(lin.weight, *args) is lin.weight
+        assert not np.array_equal(before, to_numpy(lin.weight)), name
+    assert nn.init.xavier_uniform((3, 4)).shape == (3, 4)  # a shape still draws an array
