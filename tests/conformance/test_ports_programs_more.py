@@ -1011,3 +1011,115 @@ def test_mass_spring():
     v, h = R.standard_normal(init_rest.shape), 1e-6
     fd = (loss_at(init_rest + h * v) - loss_at(init_rest - h * v)) / (2 * h)
     assert float(np.vdot(_arr(s.initial_positions_rest.grad), v)) == pytest.approx(fd, rel=1e-6)
+
+
+# ---- examples/language_translation: nn.Transformer (positional call with None for the
+# memory mask), a sinusoidal PositionalEncoding buffer written by strided slices, a causal
+# float mask from triu/masked_fill, key padding masks, CrossEntropyLoss(ignore_index=PAD) ---
+
+
+def translator(T):
+    nn = T.nn
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, emb_size, dropout, maxlen=50):
+            super().__init__()
+            den = T.exp(-T.arange(0, emb_size, 2) * math.log(10000) / emb_size)
+            pos = T.arange(0, maxlen).reshape(maxlen, 1)
+            pos_embedding = T.zeros((maxlen, emb_size))
+            pos_embedding[:, 0::2] = T.sin(pos * den)
+            pos_embedding[:, 1::2] = T.cos(pos * den)
+            pos_embedding = pos_embedding.unsqueeze(-2)
+            self.dropout = nn.Dropout(dropout)
+            self.register_buffer("pos_embedding", pos_embedding)
+
+        def forward(self, token_embedding):
+            return self.dropout(token_embedding + self.pos_embedding[:token_embedding.size(0), :])
+
+    class Translator(nn.Module):
+        def __init__(self, num_encoder_layers, num_decoder_layers, embed_size, num_heads,
+                     src_vocab_size, tgt_vocab_size, dim_feedforward, dropout):
+            super().__init__()
+            self.src_embedding = nn.Embedding(src_vocab_size, embed_size)
+            self.tgt_embedding = nn.Embedding(tgt_vocab_size, embed_size)
+            self.pos_enc = PositionalEncoding(embed_size, dropout)
+            self.transformer = nn.Transformer(
+                d_model=embed_size, nhead=num_heads, num_encoder_layers=num_encoder_layers,
+                num_decoder_layers=num_decoder_layers, dim_feedforward=dim_feedforward,
+                dropout=dropout)
+            self.ff = nn.Linear(embed_size, tgt_vocab_size)
+
+        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask,
+                    memory_key_padding_mask):
+            src_emb = self.pos_enc(self.src_embedding(src))
+            tgt_emb = self.pos_enc(self.tgt_embedding(trg))
+            outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
+                                    src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
+            return self.ff(outs)
+
+    def generate_square_subsequent_mask(size):
+        # .transpose(0, 1) of the example: .T (gpuad's 2-D transpose(0, 1) is NumPy's and
+        # raises); .float(): .double(), the tests run in float64
+        mask = (T.triu(T.ones((size, size))) == 1).T
+        mask = mask.double().masked_fill(mask == 0, float("-inf")).masked_fill(mask == 1, 0.0)
+        return mask
+
+    def create_mask(src, tgt, pad_idx):
+        src_seq_len, tgt_seq_len = src.shape[0], tgt.shape[0]
+        tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
+        src_mask = T.zeros((src_seq_len, src_seq_len)).type(T.bool)
+        src_padding_mask = (src == pad_idx).T
+        tgt_padding_mask = (tgt == pad_idx).T
+        return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+
+    return Translator, create_mask
+
+
+def test_language_translation():
+    PAD_IDX, BOS_IDX, EOS_IDX = 1, 2, 3
+
+    def sentence(n, vocab):
+        return [BOS_IDX, *R.integers(4, vocab, n), EOS_IDX]
+
+    def batch(vocab, lengths):  # (seq, batch), padded as pad_sequence pads
+        rows = [sentence(n, vocab) for n in lengths]
+        out = np.full((max(map(len, rows)), len(rows)), PAD_IDX)
+        for j, r in enumerate(rows):
+            out[: len(r), j] = r
+        return out
+
+    data = [(batch(13, [4, 2, 5]), batch(11, [3, 5, 1])) for _ in range(2)]
+    tT, gT = torch_T(), gpuad_T()
+    xp = _xp()
+    tT.arange, tT.zeros, tT.ones, tT.triu, tT.sin, tT.cos, tT.bool = (
+        lambda *a: torch.arange(*a), torch.zeros, torch.ones, torch.triu, torch.sin,
+        torch.cos, torch.bool)
+    gT.arange = lambda *a: ad.tensor(xp.arange(*a))
+    gT.zeros = lambda s: ad.tensor(xp.zeros(s))
+    gT.ones = lambda s: ad.tensor(xp.ones(s))
+    gT.triu, gT.sin, gT.cos, gT.bool = gnp.triu, gnp.sin, gnp.cos, bool
+    (tTr, t_mask), (gTr, g_mask) = translator(tT), translator(gT)
+    t_model = tTr(1, 1, 8, 2, 13, 11, 16, 0.0)  # dropout 0.1 in the example: see module doc
+    g_model = gTr(1, 1, 8, 2, 13, 11, 16, 0.0)
+    _load(g_model, t_model)
+    runs = {}
+    for T, model, create_mask in ((tT, t_model, t_mask), (gT, g_model, g_mask)):
+        optimizer = T.optim.Adam(model.parameters(), lr=1e-2, betas=(0.9, 0.98), eps=1e-9)
+        loss_fn = T.nn.CrossEntropyLoss(ignore_index=PAD_IDX)
+        log = []
+        for src, tgt in data:
+            src, tgt = T.from_numpy(src), T.from_numpy(tgt)
+            tgt_input = tgt[:-1, :]
+            src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(
+                src, tgt_input, PAD_IDX)
+            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
+                           tgt_padding_mask, src_padding_mask)
+            optimizer.zero_grad()
+            tgt_out = tgt[1:, :]
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            loss.backward()
+            optimizer.step()
+            log.append(loss.item())
+        runs[T.lib] = log
+    np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
+    _same_models(g_model, t_model, adam_drift=2 * 1e-2)
