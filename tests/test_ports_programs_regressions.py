@@ -110,3 +110,19 @@ def test_torch_deprecated_init_names_write_in_place(backend):
             assert getattr(nn.init, name)(lin.weight, *args) is lin.weight
         assert not np.array_equal(before, to_numpy(lin.weight)), name
     assert nn.init.xavier_uniform((3, 4)).shape == (3, 4)  # a shape still draws an array
+
+
+@pytest.mark.parametrize("shape, axis", [((3,), 0), ((2, 3), 1), ((2, 3, 4), 0),
+                                         ((2, 3, 4, 5), 1)])
+def test_softmax_without_dim_takes_torchs_implicit_axis(backend, shape, axis):
+    """``F.softmax(x)`` without ``dim`` (older pytorch/examples code) took the last axis
+    silently, where torch takes axis 0 for 3-d inputs and 1 for 4-d ones (as ``nn.Softmax()``
+    already did here)."""
+    from gpuad.nn import functional as F
+
+    x = ad.tensor(_xp().asarray(np.random.default_rng(0).standard_normal(shape)))
+    for name in ("softmax", "log_softmax", "softmin"):
+        with pytest.warns(UserWarning, match="implicit choice"):
+            got = getattr(F, name)(x)
+        np.testing.assert_allclose(to_numpy(got), to_numpy(getattr(F, name)(x, dim=axis)),
+                                   rtol=1e-14)
