@@ -391,7 +391,7 @@ def newton_cg_program(J, X, y, lam=0.1, maxiter=8, tol=1e-10):
 def test_newton_cg_hvp():
     X = R.standard_normal((30, 6))
     y = np.sign(X @ R.standard_normal(6) + 0.3 * R.standard_normal(30))
-    w0 = np.zeros(6)
+    w0, v_dir = np.zeros(6), R.standard_normal(6)
     runs = {}
     for J, conv in ((jax_J(), jnp.asarray), (gpuad_J(), lambda a: _to_backend(a))):
         loss, hvp, step = newton_cg_program(J, conv(X), conv(y))
@@ -409,7 +409,7 @@ def test_newton_cg_hvp():
 
         if J.lib == "jax":
             hessians = jax.jit(hessians)
-        H, H2, hv = hessians(conv(np.full(6, 0.3)), conv(R.standard_normal(6)))
+        H, H2, hv = hessians(conv(np.full(6, 0.3)), conv(v_dir))
         runs[J.lib] = (log, w, H, H2, hv, loss)
     (glog, gw, gH, gH2, ghv, gloss), (jlog, jw, jH, _, jhv, _) = runs["gpuad"], runs["jax"]
     np.testing.assert_allclose(glog, jlog, rtol=1e-9, atol=1e-13)
