@@ -126,3 +126,21 @@ def test_softmax_without_dim_takes_torchs_implicit_axis(backend, shape, axis):
             got = getattr(F, name)(x)
         np.testing.assert_allclose(to_numpy(got), to_numpy(getattr(F, name)(x, dim=axis)),
                                    rtol=1e-14)
+
+
+def test_module_buffers_and_dotted_getters(backend):
+    """torch.nn.Module's ``buffers()``, ``get_submodule``, ``get_parameter``, ``get_buffer``
+    and ``register_parameter``, which ports call (they were missing)."""
+    from gpuad import nn
+
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2),
+                      nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)))
+    assert [tuple(b.shape) for b in m.buffers()] == [(2,), (2,), (), (2,), (2,), ()]
+    assert list(m.buffers(recurse=False)) == []
+    assert m.get_submodule("2.0") is m[2][0]
+    assert m.get_parameter("2.0.weight") is m[2][0].weight
+    assert m.get_buffer("1.running_var") is m[1].running_var
+    with pytest.raises(AttributeError, match="no submodule '7'"):
+        m.get_submodule("2.7")
+    m[2][0].register_parameter("scale", nn.Parameter(_xp().ones(2)))
+    assert "2.0.scale" in dict(m.named_parameters())

@@ -1123,3 +1123,55 @@ def test_language_translation():
         runs[T.lib] = log
     np.testing.assert_allclose(runs["gpuad"], runs["torch"], rtol=1e-9)
     _same_models(g_model, t_model, adam_drift=2 * 1e-2)
+
+
+# ---- compiled: the whole training step of two ports under gpuad.jit equals eager ----------
+
+
+def test_compiled_training_steps_equal_eager():
+    """mass_spring's loop of in-place writes and the siamese network's (BatchNorm buffers,
+    ReLU(inplace=True), ``out += x``, Adadelta stepped by StepLR between calls) as one
+    compiled step each: the losses, parameters and buffers of the eager run (which equal
+    torch's above) to 1e-12."""
+    import copy
+
+    T = gpuad_T()
+    springs = [(0, 1, 1.0, 10.0), (1, 2, 0.5, 4.0), (0, 2, 1.2, 2.0)]
+    batches = [(R.uniform(size=(4, 1, 6, 6)), R.uniform(size=(4, 1, 6, 6)),
+                np.array([1.0, 0, 1, 0])) for _ in range(2)]
+    base_sys = mass_spring(T)(R.standard_normal((2, 2)), springs)
+    base_net = siamese(T)()
+    target = T.from_numpy(np.array([[0.0, 0.0], [1.0, 0.0], [1.2, -0.4]]))
+    runs = {}
+    for compiled in (False, True):
+        system, model = copy.deepcopy(base_sys), copy.deepcopy(base_net)
+        opt_s = T.optim.Adam(system.parameters(), lr=0.01)
+        opt_m = T.optim.Adadelta(model.parameters(), lr=1.0)
+        scheduler = T.optim.lr_scheduler.StepLR(opt_m, step_size=1, gamma=0.7)
+        crit = T.nn.BCELoss()
+
+        def sim_step(tp, system=system, opt_s=opt_s):
+            opt_s.zero_grad()
+            loss = (system(6) - tp).pow(2).mean()
+            loss.backward()
+            opt_s.step()
+            return loss
+
+        def net_step(a, b, t, model=model, opt_m=opt_m, crit=crit):
+            opt_m.zero_grad()
+            loss = crit(model(a, b).squeeze(), t)
+            loss.backward()
+            opt_m.step()
+            return loss
+
+        if compiled:
+            sim_step, net_step = ad.jit(sim_step), ad.jit(net_step)
+        log = [float(sim_step(target)) for _ in range(3)]
+        for _ in range(2):
+            log += [float(net_step(*map(T.from_numpy, b))) for b in batches]
+            scheduler.step()
+        state = [_arr(v) for m in (system, model) for v in m.state_dict().values()]
+        runs[compiled] = (log, state)
+    np.testing.assert_allclose(runs[True][0], runs[False][0], rtol=1e-12)
+    for a, b in zip(runs[True][1], runs[False][1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
