@@ -18,7 +18,14 @@ Where a port differs from its original, the line says why:
 - ``torch.spmm(adj, support)`` on a sparse adjacency: a dense ``mm`` (gpuad's arrays are
   dense; the values are the same);
 - torchvision's VGG16 and ResNet18 feature extractors: two small conv stacks, frozen
-  (``requires_grad_(False)``) as the originals are, with torch's initial weights.
+  (``requires_grad_(False)``) as the originals are, with torch's initial weights;
+- ``mask.transpose(0, 1)`` of a 2-D mask: ``mask.T`` (gpuad's 2-D ``transpose(0, 1)`` is
+  NumPy's identity and raises, saying so);
+- ``torch.zeros_like(positions)`` written into with Tensors: ``gpuad.tensor(gnp.zeros_like(
+  positions))`` (``gnp.zeros_like`` is a backend array, and writing a recorded Tensor into one
+  raises rather than dropping its gradient);
+- ``style.repeat(b, 1, 1, 1)``: ``style.tile(b, 1, 1, 1)`` (gpuad's ``repeat`` is NumPy's);
+- dropout layers at ``p=0`` (the libraries draw different masks).
 
 The JAX programs compare values and gradients with JAX itself (x64) and their gradients with
 float64 central differences.
