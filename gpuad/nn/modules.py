@@ -328,7 +328,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = float) -> None:
+                 device: Any = None, dtype: Any = float) -> None:
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(init.kaiming_uniform((out_features, in_features), dtype=dtype))
         b = 1.0 / math.sqrt(max(in_features, 1))
@@ -445,7 +445,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True,
-                 dtype: Any = float) -> None:
+                 device: Any = None, dtype: Any = float) -> None:
         s = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = s, eps
         self.weight = Parameter(init.ones(s, dtype)) if elementwise_affine else None

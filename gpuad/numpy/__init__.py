@@ -161,9 +161,12 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
-    if isinstance(condition, Tensor):
-        condition = _r.data(condition)  # a constant (batched inside vmap)
-    return _where3(condition, x, y)
+    if not isinstance(condition, Tensor):
+        return _where3(condition, x, y)
+    whole = condition._bat is None
+    out = _where3(_r.data(condition), x, y)  # the condition a constant (batched inside vmap)
+    # a Tensor condition makes a Tensor, as any other argument does (torch.where(c, 1, 0))
+    return Tensor(out) if whole and not isinstance(out, Tensor) else out
 
 
 def nonzero(x):
@@ -600,7 +603,9 @@ def tile(x, reps):
     reps = (1,) * (d - len(reps)) + reps
     x = reshape(x, tuple(v for n in s for v in (1, n)))
     x = broadcast_to(x, tuple(v for r, n in zip(reps, s, strict=True) for v in (r, n)))
-    return reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True)))
+    # a copy, as NumPy's and torch's: the reshape of the broadcast is often still a view of
+    # ``x``, which a later write to ``x`` would change
+    return copy(reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True))))
 
 
 def repeat(x, repeats, axis=None):

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import broadcast_to as _broadcast_to0
 from . import clip as _clip0
 from . import concatenate as _concatenate0
+from . import copy as _copy0
 from . import diagonal as _diagonal0
 from . import diff as _diff0
 from . import dot as _dot0
@@ -237,6 +238,13 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
     if set(kwargs) - set(allowed):  # NumPy's ValueError
         raise ValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
                          f"{set(kwargs) - set(allowed)}")
+    out = _pad_modes(array, pad_width, mode, kwargs)
+    # NumPy's pad is a new array also where every width is 0: not ``array`` itself, which a
+    # later write into it would change
+    return _copy0(out) if out is array else out
+
+
+def _pad_modes(array, pad_width, mode, kwargs):
     if mode in STAT_MODES:
         stat_length = kwargs.pop("stat_length", None)
         return pad_stat(array, pad_width, mode, stat_length)
