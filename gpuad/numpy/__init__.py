@@ -437,6 +437,8 @@ def atleast_2d(*arys):
 def stack(arrays, axis: int = 0):
     """Join arrays along a new axis."""
     arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array to stack")
     nd = ndim(arrays[0]) + 1
     axis = _r.one_axis(axis, nd, "stack")
     return concatenate([expand_dims(a, axis) for a in arrays], axis)
@@ -450,6 +452,8 @@ def vstack(arrays):
 def hstack(arrays):
     """Join arrays along the second axis (the first for 1-D). Example: ``gnp.hstack([a, b])``"""
     arrays = [atleast_1d(a) for a in arrays]
+    if not arrays:
+        raise ValueError("hstack: need at least one array to concatenate")
     return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
 
 
@@ -839,7 +843,7 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
     """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
     two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
-    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b, rtol, atol)):
         # batched by vmap: NumPy's rule by primitives (each example's values stay inside),
         # in floats as NumPy's (no wrap-around of |a - b| for integers)
         a, b = stop_gradient(a), stop_gradient(b)
@@ -855,7 +859,8 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
         if equal_nan:
             out = _r.logical_or(out, _r.logical_and(_r.isnan(a), _r.isnan(b)))
         return out
-    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol,
+    # (tolerances given as Tensors are read as constants, as the comparison is)
+    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=_data(rtol), atol=_data(atol),
                                         equal_nan=equal_nan))
 
 
@@ -866,7 +871,8 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
     """
     # CuPy answers a 0-d array: its value is read into Python, refused for traced values
     _vc.host_read("allclose() (a Python bool: its value)", a, b)
-    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    close = _r._xp(a).allclose(_data(a), _data(b), rtol=_data(rtol), atol=_data(atol),
+                               equal_nan=equal_nan)
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 

@@ -53,6 +53,29 @@ def _matmul_np(a, b):
 matmul.rule.np_fn = _matmul_np
 
 
+def _check_einsum_terms(subscripts: str, ins, out, shapes) -> None:
+    """NumPy's checks of the subscripts against the operands' ranks (the single-operand view
+    path reaches no backend einsum that would make them)."""
+    for k, (s, shp) in enumerate(zip(ins, shapes, strict=True)):
+        named = s.replace("...", "", 1)
+        if not named.isalpha() and named:
+            raise ValueError(f"einsum: invalid subscript in {s!r} of {subscripts!r}: only "
+                             f"letters a-z, A-Z and one '...' per operand")
+        if len(named) > len(shp) or (len(named) != len(shp) and "..." not in s):
+            raise ValueError(f"einsum: {subscripts!r} names {len(named)} axes for operand "
+                             f"{k}, which has shape {tuple(shp)}")
+    if out is not None:
+        named = out.replace("...", "", 1)
+        if named and not named.isalpha():
+            raise ValueError(f"einsum: invalid output subscripts {out!r} in {subscripts!r}")
+        if len(set(named)) != len(named):
+            raise ValueError(f"einsum: an output subscript repeats in {subscripts!r}")
+        missing = set(named) - set("".join(ins))
+        if missing:
+            raise ValueError(f"einsum: output subscript {sorted(missing)[0]!r} of "
+                             f"{subscripts!r} names no input axis")
+
+
 def _parse_einsum(subscripts: str, shapes):
     subscripts = subscripts.replace(" ", "")
     if "->" in subscripts:
@@ -62,6 +85,7 @@ def _parse_einsum(subscripts: str, shapes):
     ins = lhs.split(",")
     if len(ins) != len(shapes):
         raise ValueError(f"einsum: {len(ins)} operands in {subscripts!r}, {len(shapes)} given")
+    _check_einsum_terms(subscripts, ins, out, shapes)
     letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                if c not in subscripts]
     ell_nd = 0

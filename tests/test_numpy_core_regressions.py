@@ -1,0 +1,61 @@
+"""Regressions found by porting NumPy's core tests (numpy/_core/tests) to gpuad.numpy
+(tests/conformance/test_numpy_core_suite.py): each checked against NumPy's own answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _t(a, grad=True):
+    return ad.tensor(_xp().asarray(a), requires_grad=grad)
+
+
+def test_isclose_tolerances_as_tensors(backend):
+    """``isclose(t, b, rtol=<Tensor>)`` recursed until RecursionError: the Tensor tolerance
+    went to the backend's isclose, which dispatched back to gnp.isclose."""
+    a, b, rtol = np.array([1.0, 2.0]), np.array([1.1, 2.5]), np.array([0.2, 0.1])
+    got = gnp.isclose(_t(a), _t(b), rtol=_t(rtol), atol=_t(np.array(0.0)))
+    np.testing.assert_array_equal(to_numpy(got), np.isclose(a, b, rtol=rtol, atol=0.0))
+    assert gnp.allclose(_t(a), _t(b), rtol=_t(np.array(0.3))) is True
+
+
+@pytest.mark.parametrize("spec, shape", [("ij", (4,)), ("i", (2, 2)), ("ijk->kji", (2, 3)),
+                                         ("i->ii", (3,)), ("i->j", (3,)), ("i.->i", (3,))])
+def test_einsum_subscripts_checked_against_ranks(backend, spec, shape):
+    """A single Tensor operand whose subscripts only permute or take diagonals is a view, and
+    that path made none of NumPy's checks: ``einsum('ij', <1-d Tensor>)`` returned the
+    vector, ``einsum('i', <2-d Tensor>)`` the matrix. Every form raises NumPy's ValueError."""
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    with pytest.raises(ValueError):
+        np.einsum(spec, x)
+    for v in (_xp().asarray(x), _t(x), _t(x, grad=False)):
+        with pytest.raises(ValueError, match="einsum"):
+            gnp.einsum(spec, v)
+
+
+@pytest.mark.parametrize("fn", ["stack", "hstack"])
+def test_stacking_nothing(backend, fn):
+    """``stack([])`` and ``hstack([])`` raised IndexError (list index out of range); NumPy:
+    ValueError, need at least one array."""
+    with pytest.raises(ValueError, match="at least one array"):
+        getattr(gnp, fn)([])
+
+
+def test_positive_of_complex_infinities_and_signed_zeros(backend):
+    """``positive`` was ``x * 1``: for complex values a complex product, so inf+0j gave
+    inf+nanj and -0-0j gave 0-0j. NumPy's positive returns the value itself."""
+    z = np.array([complex(np.inf, 0), complex(0, -np.inf), complex(-0.0, -0.0), 1 + 2j])
+    for v in (_xp().asarray(z), _t(z)):
+        got = to_numpy(gnp.positive(v))
+        assert got.dtype == z.dtype
+        np.testing.assert_array_equal(got, z)
+        np.testing.assert_array_equal(np.signbit(got.real), np.signbit(z.real))
