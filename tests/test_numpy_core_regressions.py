@@ -59,3 +59,40 @@ def test_positive_of_complex_infinities_and_signed_zeros(backend):
         assert got.dtype == z.dtype
         np.testing.assert_array_equal(got, z)
         np.testing.assert_array_equal(np.signbit(got.real), np.signbit(z.real))
+
+
+_OUT_CALLS = {
+    "clip": lambda m, a, o: m.clip(a, 0, 3, out=o),
+    "around": lambda m, a, o: m.around(a, 1, out=o),
+    "fix": lambda m, a, o: m.fix(a, out=o),
+    "std": lambda m, a, o: m.std(a, axis=0, out=o),
+    "ptp": lambda m, a, o: m.ptp(a, axis=0, out=o),
+    "outer": lambda m, a, o: m.outer(a[0], a[1], out=o),
+    "dot": lambda m, a, o: m.dot(a, a, out=o),
+    "einsum": lambda m, a, o: m.einsum("ij,jk", a, a, out=o),
+    "concatenate": lambda m, a, o: m.concatenate([a[:1], a[1:]], out=o),
+    "stack": lambda m, a, o: m.stack([a[0], a[1]], out=o),
+    "vecdot": lambda m, a, o: m.vecdot(a, a, out=o),
+    "matvec": lambda m, a, o: m.matvec(a, a[0], out=o),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OUT_CALLS))
+def test_float_results_not_truncated_into_integer_out(backend, name):
+    """A float result written with out= into an integer array was truncated silently
+    (``clip([[1.5, 2.25], ...], 0, 3, out=<int>)`` gave [[1, 2], ...]); NumPy refuses by its
+    casting rule (same_kind for ufuncs and concatenate, safe for einsum, the exact dtype for
+    dot). An out= the rule allows still receives the values."""
+    f = _OUT_CALLS[name]
+    a = np.array([[1.5, 2.25], [3.5, -4.75]])
+    want = f(np, a, None)
+    err = ValueError if name == "dot" else TypeError
+    with pytest.raises(err):
+        f(np, a, np.zeros(want.shape, np.int64))
+    for out in (_xp().zeros(want.shape, np.int64), ad.tensor(_xp().zeros(want.shape, np.int64))):
+        with pytest.raises(err, match=name):
+            f(gnp, _xp().asarray(a), out)
+        np.testing.assert_array_equal(to_numpy(out), 0)
+    out = _xp().zeros(want.shape)
+    assert f(gnp, _xp().asarray(a), out) is out
+    np.testing.assert_allclose(to_numpy(out), want)

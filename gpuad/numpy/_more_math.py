@@ -253,10 +253,18 @@ def _nan_to_num_recorded(x, nan, posinf, neginf):
 # ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------
 
 
+def _out_same_kind(out, r, what: str) -> None:
+    """NumPy's ufunc rule for ``out=``: no float result into an integer array."""
+    from .._numpy_protocol import _check_out
+
+    _check_out(out, r, what, "same_kind")
+
+
 def around(a, decimals: int = 0, out=None):
     """Round to ``decimals`` (piecewise constant: zero derivative). Example: ``gnp.around(x)``"""
     r = _r.round(a, decimals=decimals)
     if out is not None:
+        _out_same_kind(out, r, "around")
         out[...] = _raw.data(r)
         return out
     return r
@@ -266,6 +274,7 @@ def fix(x, out=None):
     """Round towards zero (piecewise constant). Example: ``gnp.fix(x)``"""
     r = _r.trunc(x)
     if out is not None:
+        _out_same_kind(out, r, "fix")
         out[...] = _raw.data(r)
         return out
     return r
