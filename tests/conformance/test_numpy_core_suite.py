@@ -141,7 +141,7 @@ def _build_cases() -> list:
     chk("roll", np.zeros((0, 3)), 1)
     chk("roll", A(3.0), 1)
     chk("roll", r, np.int64(7), axis=1)
-    chk("roll", r, A([1, 2]), axis=A([0, 1]))
+    chk("roll", r, [np.int64(1), np.int8(2)], axis=[np.int32(0), np.int64(1)])
     a4 = np.arange(24.0).reshape(1, 2, 3, 4)
     for ax, st in [(0, 0), (0, 4), (3, 0), (3, 1), (-1, 0), (1, -1), (2, 2), (0, 5), (4, 0)]:
         chk("rollaxis", a4, ax, st)
@@ -477,7 +477,8 @@ def _build_cases() -> list:
     return cases
 
 
-CASES = _build_cases()
+with np.errstate(all="ignore"):  # (float16 casts of 1e308 overflow on purpose)
+    CASES = _build_cases()
 
 
 def _deviation(c: Case, tensor: bool):
@@ -573,3 +574,180 @@ def test_numpy_core_case(backend, case, tensor):
         return
     assert ge is None, f"{where}: gpuad raised {ge!r}"
     _assert_same(want, _host(got), where)
+
+
+# ---- complex special values of every one-input ufunc (test_umath's TestSpecialComplex...) ------
+
+_CPARTS = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf, np.nan, 1e300]
+_UNARY = sorted(n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)
+                and getattr(np, n).nin == 1 and getattr(np, n).nout == 1 and n != "isnat")
+
+#: gpuad's values on complex input that differ from NumPy's, with the reason
+COMPLEX_DIFFERENCES = {
+    "exp2": "2**z as NumPy's power(2, z) computes it (NumPy's exp2 scales the parts one by one): "
+            "where z has an infinite part the other part can be NaN instead of 0",
+    "sign": "z / |z| with the sign of a zero part not kept (NumPy: -0.0 stays -0.0)",
+}
+
+
+@pytest.mark.parametrize("dt", [np.complex64, np.complex128], ids=["c64", "c128"])
+@pytest.mark.parametrize("name", _UNARY)
+def test_complex_special_values(backend, name, dt):
+    z = np.array([complex(a, b) for a in _CPARTS for b in _CPARTS], dt)
+    want, we = _run(getattr(np, name), (z,), {})
+    for tensor in (False, True):
+        got, ge = _run(getattr(gnp, name), (_conv(z, tensor),), {})
+        where = f"{name}({np.dtype(dt).name} special values) on {'Tensors' if tensor else 'arrays'}"
+        if we is not None:
+            assert isinstance(ge, _base_error(we)), f"{where}: NumPy raised {we!r}, gpuad {ge!r}"
+            continue
+        assert ge is None, f"{where}: gpuad raised {ge!r}"
+        if name in COMPLEX_DIFFERENCES:
+            g = _host(got)
+            fin = np.isfinite(z) & (z.real != 0) & (z.imag != 0)  # away from the listed points
+            _assert_same(want[fin], g[fin], where)
+            continue
+        _assert_same(want, _host(got), where)
+
+
+# ---- out= (test_numeric, test_einsum, test_shape_base) ------------------------------------------
+
+_OUT = {
+    "einsum": (lambda m, a, o, **k: m.einsum("ij,jk", a, a.T, out=o, **k), {}),
+    "einsum_unsafe": (lambda m, a, o: m.einsum("ij,jk", a, a.T, out=o, casting="unsafe"), {}),
+    "concatenate": (lambda m, a, o: m.concatenate([a, a], out=o), {}),
+    "concatenate_none": (lambda m, a, o: m.concatenate([a, a], axis=None, out=o), {}),
+    "stack": (lambda m, a, o: m.stack([a, a], axis=1, out=o), {}),
+    "clip": (lambda m, a, o: m.clip(a, -1.0, 2.0, out=o), {}),
+    "outer": (lambda m, a, o: m.outer(a, a, out=o), {}),
+}
+
+
+@pytest.mark.parametrize("odt", [F64, F32, np.int64, np.complex128], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", sorted(_OUT))
+def test_out_argument(backend, name, odt):
+    """The result written into out= and out= returned, or NumPy's refusal by its casting rule;
+    into a Tensor out= the write is recorded (the gradient reaches the input through it)."""
+    f = _OUT[name][0]
+    a = np.array([[1.5, -2.25, 0.5], [3.0, 0.75, -1.0]])
+    shp = np.asarray(f(np, a, None)).shape
+    want, we = _run(f, (np, a, np.zeros(shp, odt)), {})
+    for out in (_xp().zeros(shp, odt), ad.tensor(_xp().zeros(shp, odt))):
+        got, ge = _run(f, (gnp, _xp().asarray(a), out), {})
+        if we is not None:
+            assert isinstance(ge, _base_error(we)), f"{name} into {odt}: NumPy {we!r}, gpuad {ge!r}"
+            np.testing.assert_array_equal(to_numpy(out), 0)  # nothing written before the check
+            continue
+        assert ge is None and got is out, f"{name} into {odt}: gpuad raised {ge!r}"
+        _assert_same(want, to_numpy(out), f"{name} into {odt}")
+    if np.dtype(odt) != F64:
+        return
+    t = ad.tensor(_xp().asarray(a), requires_grad=True)
+    tout = ad.tensor(_xp().zeros(shp))
+    f(gnp, t, tout)
+    u = np.linspace(1.0, 2.0, int(np.prod(shp))).reshape(shp)
+    gnp.sum(tout * _xp().asarray(u)).backward()
+    ref = ad.tensor(_xp().asarray(a), requires_grad=True)
+    gnp.sum(f(gnp, ref, None) * _xp().asarray(u)).backward()
+    np.testing.assert_allclose(to_numpy(t.grad), to_numpy(ref.grad), rtol=1e-12)
+    with pytest.raises(TypeError, match=name.split("_")[0]):  # a recorded result, a plain out=
+        f(gnp, ad.tensor(_xp().asarray(a), requires_grad=True), _xp().zeros(shp))
+
+
+# ---- gradients at the tests' points, against float64 central differences -----------------------
+
+_r = np.random.RandomState(0)
+
+
+def _rn(*s):
+    return _r.standard_normal(s)
+
+
+_X = A([0.3, -1.7, 2.4, 5.1, -0.2])
+_Y = A([1.1, 0.4, -2.0, 3.0, -0.7])
+GRAD_CASES = {
+    # test_umath
+    "frexp_mantissa": (lambda a: gnp.frexp(a)[0], (_X,)),
+    "modf": (lambda a: gnp.modf(a)[0] + gnp.modf(a)[1] * a, (_X,)),
+    "ldexp": (lambda a: gnp.ldexp(a, A([1, -2, 3, 0, 5])), (_X,)),
+    "divmod": (lambda a, b: gnp.divmod(a, b)[1] + gnp.divmod(a, b)[0] * a, (_X, _Y)),
+    "remainder": (gnp.remainder, (_X, _Y)),
+    "fmod": (gnp.fmod, (_X, _Y)),
+    "copysign": (gnp.copysign, (_X, _Y)),
+    "hypot": (gnp.hypot, (_X, _Y)),
+    "arctan2": (gnp.arctan2, (_X, _Y)),
+    "logaddexp": (gnp.logaddexp, (_X * 300, _Y * 300)),
+    "logaddexp2": (gnp.logaddexp2, (_X, _Y)),
+    "float_power": (lambda a, b: gnp.float_power(gnp.abs(a), b), (_X, _Y)),
+    "power_int_exponent": (lambda a: gnp.power(a, A([2, 3, -1, 0, 4])), (_X,)),
+    "power_complex": (gnp.power, (_X + 1j * _Y, _Y - 0.3j)),
+    "fmax_nan": (gnp.fmax, (A([np.nan, 1.0, 2.0, np.nan]), A([1.5, np.nan, 0.5, -1.0]))),
+    "fmin_nan": (gnp.fmin, (A([np.nan, 1.0, 2.0, np.nan]), A([1.5, np.nan, 0.5, -1.0]))),
+    "heaviside_h": (lambda h: gnp.heaviside(A([0.0, 1.0, -1.0, -0.0]), h),
+                    (A([0.3, 0.5, 0.7, 0.9]),)),
+    "nextafter": (lambda a: gnp.nextafter(a, np.inf) * a, (_X,)),
+    "exp2_complex": (gnp.exp2, (_X + 1j * _Y,)),
+    "cbrt": (gnp.cbrt, (_X,)),
+    "arctanh_complex": (gnp.arctanh, (_X / 10 + 1j * _Y,)),
+    "positive_complex": (gnp.positive, (_X + 1j * _Y,)),
+    # test_numeric
+    "clip_bounds": (lambda a, lo, hi: gnp.clip(a, lo, hi), (_X, A([-1.0]), A([[2.0], [0.1]]))),
+    "clip_crossed": (lambda a: gnp.clip(a, 1.0, -1.0), (_X,)),
+    "convolve_full": (lambda a, v: gnp.convolve(a, v), (_rn(5), _rn(3))),
+    "convolve_same": (lambda a, v: gnp.convolve(a, v, mode="same"), (_rn(3), _rn(5))),
+    "correlate_valid": (lambda a, v: gnp.correlate(a, v), (_rn(5), _rn(3))),
+    "correlate_full_complex": (lambda a, v: gnp.correlate(a, v, mode="full"),
+                               (_rn(4) + 1j * _rn(4), _rn(2) - 1j * _rn(2))),
+    "cross": (gnp.cross, (_rn(4, 3), _rn(3))),
+    "cross_axes": (lambda a, b: gnp.cross(a, b, axisa=0, axisb=1, axisc=0),
+                   (_rn(3, 4), _rn(4, 3))),
+    "cross_2x3": (lambda a, b: gnp.cross(a, b, axisa=0), (_rn(3, 2), _rn(2, 3))),
+    "outer": (lambda a, b: gnp.outer(a, b), (_rn(2, 2), _rn(3))),
+    "roll_tuple": (lambda a: gnp.roll(a, (1, -1, 4), axis=(0, 1, 1)), (_rn(2, 5),)),
+    "roll_flat": (lambda a: gnp.roll(a, -7), (_rn(2, 5),)),
+    "rollaxis": (lambda a: gnp.rollaxis(a, 3, 1), (_rn(1, 2, 3, 4),)),
+    "moveaxis": (lambda a: gnp.moveaxis(a, [0, 1], [-1, -2]), (_rn(1, 2, 3, 4),)),
+    "fromfunction": (lambda s: gnp.fromfunction(lambda i, j: (i + 1) * s[0] - j * s[1], (2, 3)),
+                     (A([0.5, 1.5]),)),
+    # test_shape_base
+    "concatenate_none": (lambda a, b: gnp.concatenate((a, b), axis=None), (_rn(2, 3), _rn(3))),
+    "concatenate_dtype": (lambda a, b: gnp.concatenate((a, b), axis=1, dtype=F64),
+                          (_rn(2, 3), _rn(2, 1))),
+    "stack_axis": (lambda a, b: gnp.stack((a, b), axis=-2), (_rn(2, 3), _rn(2, 3))),
+    "hstack": (lambda a, b: gnp.hstack((a, b)), (_rn(3), _rn(2))),
+    "vstack": (lambda a, b: gnp.vstack((a, b)), (_rn(3), _rn(2, 3))),
+    "dstack": (lambda a, b: gnp.dstack((a, b)), (_rn(2, 3), _rn(2, 3, 2))),
+    "column_stack": (lambda a, b: gnp.column_stack((a, b)), (_rn(3), _rn(3, 2))),
+    "atleast_3d": (lambda a, b: gnp.atleast_3d(a)[0] * gnp.atleast_3d(b), (_rn(3), _rn(2, 3))),
+    "block": (lambda a, b, c: gnp.block([[a, b], [c]]), (_rn(2, 2), _rn(2, 3), _rn(1, 5))),
+    "block_3d": (lambda a, b: gnp.block([[[a], [b]], [[b], [a]]]), (_rn(1, 2, 2), _rn(1, 2, 2))),
+    "block_scalars": (lambda a: gnp.block([[a[0], a[1]], [a[2], a[0] * a[1]]]), (_rn(3),)),
+    # test_einsum
+    "einsum_trace": (lambda a: gnp.einsum("ii", a), (_rn(3, 3),)),
+    "einsum_diag3": (lambda a: gnp.einsum("iii->i", a), (_rn(3, 3, 3),)),
+    "einsum_iij": (lambda a: gnp.einsum("iij->ij", a), (_rn(3, 3, 2),)),
+    "einsum_ellipsis_bcast": (lambda a, b: gnp.einsum("...i,...i->...", a, b),
+                              (_rn(2, 1, 3), _rn(4, 3))),
+    "einsum_ellipsis_matmul": (lambda a, b: gnp.einsum("...ij,jk->...ik", a, b),
+                               (_rn(2, 3, 4), _rn(4, 2))),
+    "einsum_three": (lambda a, b, c: gnp.einsum("ij,jk,kl->il", a, b, c, optimize="optimal"),
+                     (_rn(3, 4), _rn(4, 3), _rn(3, 3))),
+    "einsum_same_operand": (lambda a: gnp.einsum("ij,jk,kl->il", a, a, a, optimize=True),
+                            (_rn(3, 3),)),
+    "einsum_repeated_two": (lambda a, b: gnp.einsum("iij,jkk->ik", a, b),
+                            (_rn(2, 2, 3), _rn(3, 4, 4))),
+    "einsum_scalar": (lambda s, a: gnp.einsum(",i->i", s, a), (A(1.3), _rn(4))),
+    "einsum_sublist": (lambda a, b: gnp.einsum(a, [0, 1], b, [1, 2], [0, 2]),
+                       (_rn(2, 3), _rn(3, 2))),
+    "einsum_sublist_ellipsis": (lambda a: gnp.einsum(a, [Ellipsis, 0, 0], [Ellipsis, 0]),
+                                (_rn(2, 3, 3),)),
+    "einsum_complex": (lambda a, b: gnp.einsum("ij,jk", a, b),
+                       (_rn(2, 3) + 1j * _rn(2, 3), _rn(3, 2))),
+    "einsum_dtype": (lambda a: gnp.einsum("ij->j", a, dtype=F64), (_rn(3, 3),)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+def test_numpy_core_gradient(backend, name):
+    f, args = GRAD_CASES[name]
+    check_grads(f, tuple(_xp().asarray(a) for a in args), order=2, modes=("rev", "fwd"))
