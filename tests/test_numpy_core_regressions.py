@@ -96,3 +96,23 @@ def test_float_results_not_truncated_into_integer_out(backend, name):
     out = _xp().zeros(want.shape)
     assert f(gnp, _xp().asarray(a), out) is out
     np.testing.assert_allclose(to_numpy(out), want)
+
+
+@pytest.mark.parametrize("index", [([0, 0, 0], [False, True]), ([0, 0, 0], [True, False]),
+                                   (np.array([[0, 0, -1]]), np.array([False, True]))])
+def test_write_with_repeated_integers_beside_a_mask(backend, index):
+    """``y[[0, 0, 0], mask] = v`` names one position three times; NumPy keeps the last write,
+    so v's gradient there is the cotangent once. An index holding a mask was taken to never
+    repeat, and v's gradient counted every write (3 instead of 1)."""
+    index = tuple(np.asarray(i) for i in index)
+    shp = (1, 2, 3)
+    u = np.arange(1.0, 7.0).reshape(shp)
+    x = ad.tensor(_xp().asarray(np.zeros(shp)), requires_grad=True)
+    v = ad.tensor(_xp().asarray(np.array(2.0)), requires_grad=True)
+    y = x * 1
+    y[tuple(_xp().asarray(i) for i in index)] = v
+    gnp.sum(y * _xp().asarray(u)).backward()
+    hit = np.zeros(shp, bool)
+    hit[index] = True
+    np.testing.assert_array_equal(to_numpy(v.grad), u[hit].sum())
+    np.testing.assert_array_equal(to_numpy(x.grad), np.where(hit, 0.0, u))
