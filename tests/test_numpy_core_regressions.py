@@ -116,3 +116,22 @@ def test_write_with_repeated_integers_beside_a_mask(backend, index):
     hit[index] = True
     np.testing.assert_array_equal(to_numpy(v.grad), u[hit].sum())
     np.testing.assert_array_equal(to_numpy(x.grad), np.where(hit, 0.0, u))
+
+
+def test_shape_ndim_size_of_nested_lists(backend):
+    """``gnp.shape([[1, 2, 3], [4, 5, 6]])`` was () (size 1, ndim 0): a list has no .shape,
+    and its shape was taken to be a scalar's. NumPy's is (2, 3); ragged lists raise."""
+    rows = [[1.0, 5, 3], [2, 4, 0.5]]
+    assert gnp.shape(rows) == np.shape(rows) == (2, 3)
+    assert gnp.ndim(rows) == 2 and gnp.size(rows) == 6 and gnp.size(rows, 1) == 3
+    assert gnp.shape([]) == (0,) and gnp.shape(((1, 2),)) == (1, 2)
+    assert gnp.shape([_t(np.ones(3)), _t(np.zeros(3))]) == (2, 3)
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        gnp.shape([[1, 2], [3]])
+
+
+def test_tensordot_with_more_axes_than_the_inputs(backend):
+    """``tensordot(a, b, axes=3)`` of 2-d inputs failed inside transpose ("axes don't match
+    array"); it names tensordot and the shapes now."""
+    with pytest.raises(ValueError, match="tensordot: axes=3"):
+        gnp.tensordot(_xp().ones((2, 3)), _xp().ones((3, 2)), axes=3)

@@ -122,8 +122,28 @@ float16, float32, float64 = _np.float16, _np.float32, _np.float64
 complex64, complex128 = _np.complex64, _np.complex128
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 bool_ = _np.bool_
-shape = _r.shape
-ndim = _r.ndim
+_raw_shape = _r.shape
+
+
+def _nested_shape(seq) -> tuple[int, ...]:
+    """NumPy's shape of a (nested) list or tuple of numbers, arrays or Tensors."""
+    inner = [shape(v) for v in seq]
+    if inner and builtins.any(s != inner[0] for s in inner):
+        raise ValueError(f"shape: the sequence is inhomogeneous (its entries have shapes "
+                         f"{sorted(set(inner))}); NumPy refuses it too")
+    return (len(seq),) + (inner[0] if inner else ())
+
+
+def shape(a) -> tuple[int, ...]:
+    """The shape of an array, Tensor, scalar or nested list. Example: ``gnp.shape(x)``"""
+    if a.__class__ is list or a.__class__ is tuple:
+        return _nested_shape(a)
+    return _raw_shape(a)
+
+
+def ndim(a) -> int:
+    """The number of dimensions. Example: ``gnp.ndim(x)``"""
+    return len(shape(a))
 
 
 def _with_out(fn):
@@ -718,6 +738,9 @@ def diag(v, k: int = 0):
 def tensordot(a, b, axes=2):
     """Sum products over the given axes, as ``numpy.tensordot``."""
     if isinstance(axes, int):
+        if not 0 <= axes <= builtins.min(ndim(a), ndim(b)):
+            raise ValueError(f"tensordot: axes={axes} sums over more axes than the inputs "
+                             f"have (shapes {shape(a)} and {shape(b)}), or is negative")
         ax_a = list(range(ndim(a) - axes, ndim(a)))
         ax_b = list(range(axes))
     else:
