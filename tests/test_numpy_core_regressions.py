@@ -135,3 +135,21 @@ def test_tensordot_with_more_axes_than_the_inputs(backend):
     array"); it names tensordot and the shapes now."""
     with pytest.raises(ValueError, match="tensordot: axes=3"):
         gnp.tensordot(_xp().ones((2, 3)), _xp().ones((3, 2)), axes=3)
+
+
+@pytest.mark.parametrize("spec, shapes", [("cd...d,...", [(3, 1, 1, 1), (3,)]),
+                                          ("ij,j->", [(2, 1), (3,)]),
+                                          ("ii,i->i", [(1, 1), (3,)]),
+                                          ("ca,cba,d->c", [(1, 1), (1, 2, 3), (2,)])])
+def test_einsum_gradient_through_a_broadcast_axis(backend, spec, shapes):
+    """NumPy's einsum broadcasts an axis of size 1 against the other operands'; the vjp of
+    an operand with such an axis and a subscript summed away ('ij,j->' with a (2, 1) first
+    operand) reshaped the (3,)-long adjoint into (1, 1) and raised; the other way round
+    ('ca,cba,d->c': the adjoint of the second operand has a = 1 from the first) too."""
+    from gpuad.testing import check_grads
+
+    ops = [np.random.RandomState(0).standard_normal(s) for s in shapes]
+    np.testing.assert_allclose(to_numpy(gnp.einsum(spec, *[_t(o) for o in ops])),
+                               np.einsum(spec, *ops), rtol=1e-12)
+    check_grads(lambda *a: gnp.einsum(spec, *a), tuple(_xp().asarray(o) for o in ops),
+                order=2, modes=("rev", "fwd"))

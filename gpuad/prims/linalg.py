@@ -120,9 +120,16 @@ def _einsum_vjp(i, g, ans, *ops, ins, out):
     spec = ",".join([out] + others) + "->" + kept
     r = einsum_(g, *[o for j, o in enumerate(ops) if j != i], spec=spec,
                 ins=[out] + others, out=kept)
+    # NumPy's einsum broadcasts axes of size 1, named or under the ellipsis: where this
+    # operand's axis is 1 and the others' is not, the adjoint sums over it; where the others'
+    # is 1 (or they lack the index) and this one's is not, it is broadcast along it
+    ushp = tuple(shp[target.index(c)] for c in uniq)
+    wide = tuple(j for j, c in enumerate(kept) if ushp[uniq.index(c)] == 1 and shape(r)[j] != 1)
+    if wide:
+        r = sum(r, axis=wide, keepdims=True)
     if kept != uniq:
-        ushp = tuple(shp[target.index(c)] for c in uniq)
-        r = reshape(r, tuple(n if c in kept else 1 for c, n in zip(uniq, ushp, strict=True)))
+        r = reshape(r, tuple(shape(r)[kept.index(c)] if c in kept else 1 for c in uniq))
+    if tuple(shape(r)) != ushp:
         r = broadcast_to(r, ushp)
     if uniq != target:
         r = _einsum_diag_embed(r, uniq, target, shp, ins + [out])
@@ -308,6 +315,7 @@ cholesky = prim("cholesky", lambda xp, a: xp.linalg.cholesky(a), vjp=[_chol_vjp]
 # use one another)
 from ._helpers import _eye_like, _mT, _tr, builtins_max  # noqa: E402
 from .indexing import getitem  # noqa: E402
+from .reductions import sum  # noqa: E402,A004
 from .shapes import broadcast_to, reshape  # noqa: E402
 
 # abstract evaluation (gpuad/prims/abstract.py)

@@ -835,3 +835,67 @@ GRAD_CASES = {
 def test_numpy_core_gradient(backend, name):
     f, args = GRAD_CASES[name]
     check_grads(f, tuple(_xp().asarray(a) for a in args), order=2, modes=("rev", "fwd"))
+
+
+# ---- test_einsum's sweep of subscripts, at random ------------------------------------------------
+
+def _random_einsum(rng):
+    """Subscripts over letters a-d (repeats within an operand are diagonals), maybe an
+    ellipsis, axes of size 1 broadcast against the others, an explicit or implicit output;
+    operands to match."""
+    size = {c: int(rng.randint(1, 4)) for c in "abcd"}
+    ell = [int(rng.choice([1, 2, 3])) for _ in range(rng.randint(0, 3))] if rng.rand() < 0.4 \
+        else None
+    terms, ops = [], []
+    for _ in range(rng.randint(1, 4)):
+        letters = "".join(rng.choice(list("abcd"), rng.randint(0, 4)))
+        shp = [1 if rng.rand() < 0.15 else size[c] for c in letters]  # (1: broadcast)
+        if ell is not None and rng.rand() < 0.7:
+            k = rng.randint(0, len(ell) + 1)  # trailing ellipsis axes, some broadcast
+            eshape = [1 if rng.rand() < 0.3 else n for n in ell[len(ell) - k:]]
+            at = rng.randint(0, len(letters) + 1)
+            letters = letters[:at] + "..." + letters[at:]
+            shp = shp[:at] + eshape + shp[at:]
+        terms.append(letters)
+        ops.append(rng.standard_normal(shp))
+    spec = ",".join(terms)
+    if rng.rand() < 0.6:
+        seen = sorted(set(spec) - {"."})
+        out = "".join(rng.permutation([c for c in seen if rng.rand() < 0.5]))
+        if "..." in spec:
+            at = rng.randint(0, len(out) + 1)
+            out = out[:at] + "..." + out[at:]
+        spec += "->" + out
+    return spec, ops
+
+
+def _einsum_cases(n, seed):
+    rng = np.random.RandomState(seed)
+    cases = []
+    while len(cases) < n:
+        spec, ops = _random_einsum(rng)
+        try:
+            np.einsum(spec, *ops)
+        except ValueError:
+            continue
+        cases.append((spec, ops))
+    return cases
+
+
+EINSUM_FUZZ = _einsum_cases(160, 3)
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_random_einsum(backend, chunk):
+    """Value and dtype against NumPy on arrays and Tensors (with and without optimize), and
+    the first derivatives, reverse and forward, against central differences (einsum is linear
+    in each operand, so the differences are exact to rounding)."""
+    for spec, ops in EINSUM_FUZZ[chunk::4]:
+        want = np.einsum(spec, *ops)
+        where = f"einsum({spec!r}, shapes {[o.shape for o in ops]})"
+        for tensor, opt in ((False, False), (True, False), (True, "greedy")):
+            got = gnp.einsum(spec, *[_conv(o, tensor) for o in ops], optimize=opt)
+            np.testing.assert_allclose(_host(got), want, rtol=1e-12, atol=1e-12, err_msg=where)
+            assert np.asarray(_host(got)).dtype == want.dtype, where
+        check_grads(lambda *a, s=spec: gnp.einsum(s, *a), tuple(_xp().asarray(o) for o in ops),
+                    order=1, modes=("rev", "fwd"))
