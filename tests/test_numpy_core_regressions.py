@@ -153,3 +153,9 @@ def test_einsum_gradient_through_a_broadcast_axis(backend, spec, shapes):
                                np.einsum(spec, *ops), rtol=1e-12)
     check_grads(lambda *a: gnp.einsum(spec, *a), tuple(_xp().asarray(o) for o in ops),
                 order=2, modes=("rev", "fwd"))
+
+
+def test_array_split_into_no_sections(backend):
+    """``array_split(x, 0)`` raised ZeroDivisionError; NumPy: ValueError."""
+    with pytest.raises(ValueError, match="array_split"):
+        gnp.array_split(_xp().arange(7.0), 0)

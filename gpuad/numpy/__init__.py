@@ -489,6 +489,9 @@ def array_split(ary, indices_or_sections, axis: int = 0):
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise ValueError(f"array_split: the number of sections must be larger than 0, "
+                             f"got {k}")
         q, r = builtins.divmod(n, k)  # the module's divmod is gnp.divmod
         bounds = [0]
         for i in range(k):

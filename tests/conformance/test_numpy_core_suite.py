@@ -362,6 +362,27 @@ def _build_cases() -> list:
     chk("vstack", (A(1.0), A([2.0])))
     chk("dstack", (np.ones((2, 3, 4)), np.ones((2, 3))))
     chk("column_stack", (np.arange(3.0), np.arange(6.0).reshape(3, 2)))
+    # ---- split, array_split, hsplit, vsplit, dsplit, unstack, expand_dims, squeeze ------------
+    s7 = np.arange(7.0)
+    for f, args, kw in [
+        ("split", (np.arange(6.0), 3), {}), ("split", (s7, 3), {}), ("array_split", (s7, 3), {}),
+        ("array_split", (s7, 0), {}), ("array_split", (s7, -1), {}),
+        ("split", (s7, [2, 5, 10]), {}),
+        ("split", (s7, [-2, 3]), {}), ("split", (s7, [5, 2]), {}), ("split", (s7, []), {}),
+        ("array_split", (s7, 9), {}), ("hsplit", (np.arange(6.0), 2), {}),
+        ("vsplit", (np.arange(6.0), 2), {}), ("dsplit", (a2, 2), {}),
+        ("array_split", (a2, 2), {"axis": 1}), ("split", (a2, [1]), {"axis": -1}),
+        ("unstack", (a2,), {"axis": 1}), ("unstack", (A(1.0),), {}),
+        ("unstack", (a2,), {"axis": -3}),
+        ("expand_dims", (a2, (0, 3)), {}), ("expand_dims", (a2, (0, 0)), {}),
+        ("expand_dims", (a2, 3), {}), ("expand_dims", (a2, -4), {}),
+        ("squeeze", (np.ones((1, 3, 1)),), {"axis": (0, 2)}),
+        ("squeeze", (np.ones((1, 3, 1)),), {"axis": 1}), ("squeeze", (np.ones((1, 3, 1)),), {}),
+        ("tile", (a2, (2, 1, 2)), {}), ("tile", (a2, 0), {}),
+        ("repeat", (a2, [1, 0, 2]), {"axis": 1}),
+        ("repeat", (a2, -1), {}), ("broadcast_to", (np.arange(3.0), (2, 4)), {}),
+    ]:
+        chk(f, *args, **kw)
     # ---- block ----------------------------------------------------------------------------------
     one, two = np.ones((2, 2)), 2 * np.ones((2, 2))
     chk("block", [one, two])
