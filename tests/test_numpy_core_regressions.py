@@ -159,3 +159,16 @@ def test_array_split_into_no_sections(backend):
     """``array_split(x, 0)`` raised ZeroDivisionError; NumPy: ValueError."""
     with pytest.raises(ValueError, match="array_split"):
         gnp.array_split(_xp().arange(7.0), 0)
+
+
+def test_sign_of_complex_keeps_signed_zero_parts(backend):
+    """``sign(-0+1j)`` was 0+1j and ``sign(-1-0j)`` -1+0j: z / |z| divided by |z| + 0j, a
+    complex quotient that turns -0.0 parts into +0.0. NumPy keeps them."""
+    z = np.array([complex(-0.0, 1), complex(-1, -0.0), complex(3, -4), complex(-np.inf, -0.0),
+                  complex(-0.0, -0.0)])
+    want = np.sign(z)
+    for v in (_xp().asarray(z), _t(z)):
+        got = to_numpy(gnp.sign(v))
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got.real), np.signbit(want.real))
+        np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))

@@ -683,7 +683,6 @@ _UNARY = sorted(n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)
 COMPLEX_DIFFERENCES = {
     "exp2": "2**z as NumPy's power(2, z) computes it (NumPy's exp2 scales the parts one by one): "
             "where z has an infinite part the other part can be NaN instead of 0",
-    "sign": "z / |z| with the sign of a zero part not kept (NumPy: -0.0 stays -0.0)",
 }
 
 
