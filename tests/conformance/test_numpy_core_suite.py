@@ -31,6 +31,9 @@ REFUSED = {
     "clip-complex-tensor": (
         ComplexError, "clip orders complex values lexicographically (NumPy), an order with no "
                       "derivative; on arrays gpuad gives NumPy's values"),
+    "minmax-complex-tensor": (
+        ComplexError, "maximum/minimum/fmax/fmin of complex values compare lexicographically, "
+                      "with no derivative; on arrays gpuad gives NumPy's values"),
     "tensordot-too-many-axes": (
         ValueError, "axes= beyond the inputs' ranks; NumPy's IndexError (tuple index out of "
                     "range) is an accident of its implementation"),
@@ -554,6 +557,31 @@ def _build_cases() -> list:
         for dt in (F16, F32, F64):
             chk(f, X.ravel().astype(dt), Y.ravel().astype(dt))
     chk("hypot", A([3, 5], dtype=np.int8), A([4, 12], dtype=np.int8))
+    # TestRationalFunctions, TestBitwiseUFuncs
+    gi = A([-4, 6, 0, 0, -128, 127, 15, -15], np.int8)
+    gj = A([6, -4, 0, 5, -128, -1, 0, 10], np.int8)
+    for f in ("gcd", "lcm", "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift",
+              "right_shift"):
+        chk(f, gi, gj)
+        chk(f, gi.astype(np.int64), gj.astype(np.uint8))
+        chk(f, gi.astype(np.int64), 12)
+    chk("gcd", A([2**62, -(2**63)]), A([2**61, 6]))
+    chk("lcm", A([2**40, 3]), A([2**41, 2**62]))
+    chk("gcd", A([1.0]), A([2]))
+    chk("left_shift", A([1, 1], np.int8), A([7, 8], np.int8))
+    chk("right_shift", A([-128, -1], np.int8), A([7, 9], np.int8))
+    chk("invert", gi)
+    chk("invert", A([True, False]))
+    chk("invert", A([1.0]))
+    # TestMaximum/TestMinimum/TestFmax/TestFmin: NaN propagation, complex NaN
+    cn = A([complex(np.nan, 0), complex(0, np.nan), 1 + 1j, complex(np.nan, np.nan), 2 - 1j])
+    cm = A([1 + 0j, 1 + 0j, complex(np.nan, 1), 3 + 0j, 2 + 1j])
+    for f in ("maximum", "minimum", "fmax", "fmin"):
+        chk(f, cn, cm, _label="minmax-complex-tensor")
+        chk(f, A([np.nan, 1.0, -0.0, 0.0, np.nan]), A([1.0, np.nan, 0.0, -0.0, np.nan]))
+        chk(f, A([np.nan, 1.0], F16), A([1.0, np.nan], F16))
+        chk(f, A([1, 5], np.int8), A([3, 2], np.uint8))
+        chk(f, A([True, False]), A([False, False]))
     chk("logaddexp", A([1000.0, -1000]), A([1000.0, -1000]))
     chk("logaddexp2", A([1000.0, -1000]), A([1000.0, -1000]))
     chk("logaddexp", A([1e4, 1e-3]).astype(F32), A([1e4 + 1, 1e-3]).astype(F32))
