@@ -5,8 +5,18 @@ shapes and signed zeros, or the exception class where NumPy raises. The differen
 functions are checked against float64 central differences at points taken from those tests.
 Indexing (test_indexing) is in test_numpy_core_indexing.py.
 
-Where gpuad deliberately differs, ``REFUSED`` says how and why; each listed case is checked to
-raise the error named there.
+Where gpuad deliberately differs, the tables below say how and why, and each listed case is
+checked to behave as listed:
+
+- ``REFUSED``: clip, maximum, minimum, fmax and fmin of complex Tensors being differentiated
+  raise ComplexError (NumPy's lexicographic order of complex values has no derivative; on
+  arrays gpuad gives NumPy's values); ``tensordot`` with ``axes=`` beyond the ranks raises
+  ValueError naming itself (NumPy: an incidental IndexError);
+- ``EXTENDED``: where NumPy raises and gpuad gives the value JAX and PyTorch give:
+  ``clip(x, lo)`` with one bound, ``einsum('...->', x)`` summing the ellipsis axes;
+- ``COMPLEX_DIFFERENCES``: ``exp2`` of complex values with an infinite part is computed as
+  NumPy's ``power(2, z)`` (a NaN part where NumPy's exp2 has 0);
+- ``empty_like`` is compared in shape and dtype only.
 """
 
 from __future__ import annotations
