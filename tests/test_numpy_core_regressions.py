@@ -172,3 +172,20 @@ def test_sign_of_complex_keeps_signed_zero_parts(backend):
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got.real), np.signbit(want.real))
         np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))
+
+
+def test_exp2_of_complex_infinities(backend):
+    """``exp2`` of complex values was ``power(2, z)``, a complex product z * (ln 2 + 0j) where
+    an infinite part makes the other NaN: exp2(inf+0j) gave inf+nanj (NumPy: inf+0j), and
+    exp2(-0-0j) 1+0j (NumPy: 1-0j). Its derivative is 2**z ln 2."""
+    z = np.array([complex(np.inf, 0), complex(-np.inf, 1), complex(-0.0, -0.0), 1 + 2j],
+                 np.complex128)
+    with np.errstate(all="ignore"):
+        want = np.exp2(z)
+    for v in (_xp().asarray(z), _t(z)):
+        got = to_numpy(gnp.exp2(v))
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))
+    from gpuad.testing import check_grads
+
+    check_grads(gnp.exp2, (_xp().asarray(np.array([0.3 + 1j, -1.2 - 0.5j])),), order=2)

@@ -824,9 +824,12 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def exp2(x):
     """``2 ** x``. Example: ``gnp.exp2(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import exp2_complex, ufunc_float
 
-    return power(2.0, ufunc_float(x))
+    x = ufunc_float(x)
+    if getattr(_r.data(x), "dtype", _np.dtype(type(x))).kind == "c":
+        return exp2_complex(x)
+    return power(2.0, x)
 
 
 def cbrt(x):

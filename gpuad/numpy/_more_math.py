@@ -51,6 +51,23 @@ logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
                   guard=True)
 
 
+def _exp2_complex_fwd(xp, x):
+    if xp is _np:
+        return _np.exp2(x)
+    # NumPy's: exp of z ln 2 scaled part by part (a complex product with ln 2 + 0j would make
+    # inf * 0 = NaN parts)
+    w = xp.empty_like(x)
+    w.real[...] = x.real * LN2
+    w.imag[...] = x.imag * LN2
+    return xp.exp(w)
+
+
+# 2**z of complex z as NumPy's exp2 computes it (power(2, z) differs where a part is infinite)
+exp2_complex = prim("exp2_complex", _exp2_complex_fwd, vjp=[lambda g, ans, x: g * ans * LN2],
+                    cplx="holo",
+                    jvp="vjp", guard=True)
+
+
 def _same_sign(x, y):
     """+1 where ``x`` and ``y`` have the same sign bit, else -1, and 0 where ``x`` is +-0
     (``|x|``'s slope there, as ``abs``; the sign bit of -0 gave -1). A product of copysigns
