@@ -190,7 +190,7 @@ def _finish(r, keepdims, axis, dtype, out, what):
     if out is not None:
         from .._numpy_protocol import _write_out
 
-        _write_out(out, r, what)
+        _write_out(out, r, what, "same_kind")
         return out
     return r
 
