@@ -610,7 +610,31 @@ def _pinv_fwd(xp, a, rcond):
                      xp.conj(xp.swapaxes(u, -1, -2)))
 
 
+def _check_cut(a, rcond):
+    """The formulas below differentiate pinv where the singular values it drops are zero (to
+    rounding). A cut-off through nonzero singular values moves with the singular vectors, which
+    they do not follow: refuse it rather than return a wrong derivative."""
+    d = data(a)
+    m, n = shape(d)[-2:]
+    if not min(m, n):
+        return
+    s = _singular_values(d)
+    smax = getitem(s, (Ellipsis, slice(0, 1)))
+    cut = _r._xp(data(s)).asarray(rcond, dtype=data(s).dtype)[..., None] * smax
+    noise = 10 * max(m, n) * _np.finfo(data(s).dtype).eps * smax
+    if _any((s <= cut) & (s > noise)):
+        raise GradError(
+            f"pinv: rcond/rtol = {rcond} drops nonzero singular values of the {tuple(shape(a))} "
+            f"matrix (not zero to rounding); the derivative of that truncated pseudo-inverse "
+            f"is not implemented (also in lstsq, which goes through pinv). Differentiate "
+            f"vh[..., :k, :].conj().swapaxes(-1, -2) / s[..., None, :k] @ "
+            f"u[..., :k].conj().swapaxes(-1, -2) with (u, s, vh) = gnp.linalg.svd(a, "
+            f"full_matrices=False) and k the rank kept, or lower rcond below the smallest "
+            f"nonzero singular value")
+
+
 def _pinv_vjp(g, ans, a, rcond):
+    _check_cut(a, rcond)
     m, n = shape(a)[-2:]
     p = ans
     ap = _eye(m, a) - matmul(a, p)
@@ -621,6 +645,7 @@ def _pinv_vjp(g, ans, a, rcond):
 
 
 def _pinv_jvp(t, ans, a, rcond):
+    _check_cut(a, rcond)
     m, n = shape(a)[-2:]
     p = ans
     ap = _eye(m, a) - matmul(a, p)
