@@ -189,6 +189,25 @@ def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
             f"{name}: {what}; the derivative does not exist at this input: {hint}")
 
 
+_PHASE_HINT = ("each complex eigenvector (singular vector pair) is defined up to a factor "
+               "e^{i phi} only; use a loss that does not change with it (|v|, v v^H, u v^H, or "
+               "vectors scaled so that a chosen component is real), as torch requires")
+
+
+def _require_phase_free(name, what, d, *scales):
+    """``d``: Im(v_i^H gv_i) per vector (as the imaginary part of a complex array), the rate at
+    which the loss changes with the i-th phase; it must vanish (against the largest cotangent
+    in ``scales``: rounding leaves traces of the size of the others), else the loss depends on
+    a choice LAPACK made and the derivative does not exist."""
+    im = d - _re(d)
+    xp = _r._xp(data(im))
+    mask = xp.ones(shape(im), dtype=bool)
+    scale = xp.stack([_r.max(_r.abs(data(x))) if data(x).size else xp.zeros(())
+                      for x in scales])
+    _require_zero(name, f"the loss depends on the phases of the {what}", im, mask, scale,
+                  _PHASE_HINT)
+
+
 def _recorded(*xs) -> bool:
     """Whether a formula's result will itself be differentiated (a higher-order derivative):
     values on the tape while recording is on (a first-order step runs its formulas on Tensors
@@ -256,6 +275,8 @@ def _eigh_vjp(g, ans, a, uplo, n):
     inner = _diag_embed(gw)
     if not _all_zero(gv):
         vtgv = matmul(_H(v), gv)
+        if _is_c(vtgv):
+            _require_phase_free("eigh", "eigenvectors", _diag_part(vtgv), vtgv, gw)
         _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
                       vtgv, deg, vtgv)
         inner = inner + f * vtgv
@@ -313,7 +334,10 @@ def _eig_vjp(g, ans, a, n):
     _eig_degenerate(deg)
     if not _all_zero(gv):
         # unit-norm eigenvectors: remove the component along each v_i first
-        gv = gv - v * _row(_re(_diag_part(matmul(_H(v), gv))))
+        vtgv = _diag_part(matmul(_H(v), gv))
+        if _is_c(vtgv):
+            _require_phase_free("eig", "eigenvectors", vtgv, gv, gw)
+        gv = gv - v * _row(_re(vtgv))
         inner = inner + _conj(f) * matmul(_H(v), gv)
     # gA = V^{-H} inner V^H
     return _r.solve(_H(v), matmul(inner, _H(v)))
@@ -404,6 +428,8 @@ def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
                           "singular value", blk, deg, blk)
         inner = inner + f * j
         if _is_c(u):
+            _require_phase_free("svd", "singular vectors (u_i and v_i share one)",
+                                _diag_part(utgu) + _diag_part(vtgv), utgu, vtgv, gs)
             # the imaginary diagonals of U^H gU and V^H gV (the phases of the vectors), shared
             # by both sides; a phase-invariant loss makes the two opposite
             zs = data(s) == 0
