@@ -686,6 +686,18 @@ def test_pinv_cutting_nonzero_singular_values_raises(backend):
     check_grads(lambda a: L.pinv(a, rcond=0.9 * s[2] / s[0]), (a,), order=1)
 
 
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_of_a_singular_matrix_is_inf(backend, p):
+    """NumPy (and torch) give inf where a matrix of the stack is singular; gpuad raised inv's
+    LinAlgError. Differentiating there raises, naming cond."""
+    xp = ad.get_backend().xp
+    st = xp.asarray(np.stack([[[1.0, 2, 3], [2, 4, 6], [1, 0, 1]], 2 * np.eye(3)]))
+    np.testing.assert_allclose(to_numpy(L.cond(st, p)), np.linalg.cond(to_numpy(st), p)
+                               if p != "nuc" else [np.inf, 9.0])
+    with pytest.raises(np.linalg.LinAlgError, match=r"cond: .*singular.*no derivative"):
+        ad.grad(lambda a: gnp.sum(L.cond(a, p)))(st)
+
+
 # ---- errors: shapes and arguments -------------------------------------------------------------
 
 @pytest.mark.parametrize("call,exc,match", [

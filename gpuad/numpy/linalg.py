@@ -520,7 +520,26 @@ def cond(x, p=None):
         last = _r.getitem(s, (Ellipsis, -1))
         return last / first if p == -2 else first / last
     _matrices(x, "cond", square=True)
-    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    try:
+        return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    except LinAlgError:
+        if isinstance(x, _Tensor) and (x.requires_grad or x._tan):
+            raise LinAlgError(
+                f"cond: a matrix of the {_r.shape(x)} input is singular, so cond(x, {p!r}) is "
+                f"inf and has no derivative; differentiate cond away from singular matrices (or "
+                f"pass stop_gradient(x) for the value)") from None
+        return _cond_of_singular(_raw(x), p)
+
+
+def _cond_of_singular(d, p):
+    """NumPy's value where a matrix of the stack is singular: inf there."""
+    xp = _r._xp(d)
+    bad = xp.linalg.slogdet(d)[0] == 0
+    eye = xp.eye(d.shape[-1], dtype=d.dtype)
+    safe = xp.where(bad[..., None, None], eye, d)
+    r = xp.linalg.norm(d, p, axis=(-2, -1)) * xp.linalg.norm(xp.linalg.inv(safe), p,
+                                                             axis=(-2, -1))
+    return xp.where(bad, xp.inf, r)
 
 
 # ---- norms ------------------------------------------------------------------------------------
