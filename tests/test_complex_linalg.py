@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -160,3 +161,14 @@ def test_loss_depending_on_eigenvector_phases_raises(backend):
     u_vh = lambda a: (lambda u, s, vh: u @ vh)(*la.svd(a, full_matrices=False))  # noqa: E731
     check_grads(lambda a: gnp.abs(la.eigh(a)[1]), (h,), order=1, modes=("rev",))
     check_grads(u_vh, (z,), order=1, modes=("rev",))
+
+
+def test_linalg_vecdot_of_complex_vectors(backend):
+    """numpy.linalg.vecdot conjugates the first vector; gpuad.numpy.linalg.vecdot refused
+    complex input where gpuad.numpy.vecdot computes it."""
+    r = np.random.default_rng(1)
+    a, b = _c(r, (2, 3)), _c(r, (4, 1, 3))
+    xp = ad.get_backend().xp
+    got = gnp.linalg.vecdot(xp.asarray(a), xp.asarray(b))
+    np.testing.assert_allclose(to_numpy(got), np.sum(a.conj() * b, -1), atol=1e-12)
+    check_grads(lambda x, y: gnp.linalg.vecdot(x, y, axis=0), (a.T, b[0].T), order=2)

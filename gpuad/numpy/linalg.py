@@ -797,9 +797,6 @@ def vecdot(x1, x2, /, *, axis: int = -1):
     """The dot product of vectors along ``axis`` (the first conjugated), as
     ``numpy.linalg.vecdot``."""
     x1, x2 = _arr(x1), _arr(x2)
-    for v in (x1, x2):
-        if _raw(v).dtype.kind == "c":
-            raise MissingRuleError("vecdot: complex vectors are not supported yet")
     from ._more_api import vecdot as _vecdot  # (one int axis, equal lengths along it)
 
     return _vecdot(x1, x2, axis=axis)
