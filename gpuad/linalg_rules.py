@@ -636,48 +636,74 @@ def _pinv_fwd(xp, a, rcond):
                      xp.conj(xp.swapaxes(u, -1, -2)))
 
 
-def _check_cut(a, rcond):
-    """The formulas below differentiate pinv where the singular values it drops are zero (to
-    rounding). A cut-off through nonzero singular values moves with the singular vectors, which
-    they do not follow: refuse it rather than return a wrong derivative."""
+def _cut_terms(a, rcond, higher):
+    """Where ``rcond`` drops nonzero singular values, ``(u, s, v, gm)`` of the reduced SVD of
+    ``a`` (constants) and gm_ij = s_j / ((s_i^2 - s_j^2) s_i^2) for i kept, j dropped (else
+    0); None where the dropped values are zero to rounding.
+
+    The formulas below differentiate pinv as if the dropped singular values were zero. A
+    nonzero one moves the kept singular vectors, at first order by s_j / (s_i^2 - s_j^2) times
+    the i, j entries of u^H da v: in those coordinates Q = v^H dP u gains
+    gm o (S M + M^H S) + gm^T o (M S + S M^H), M = u^H da v, S = diag(s)."""
     d = data(a)
     m, n = shape(d)[-2:]
     if not min(m, n):
-        return
-    s = _singular_values(d)
+        return None
+    if isinstance(d, Tensor):
+        s, u, vh = _unpack(svd_(d, full=False, mn=(m, n)), _svd_shapes((m, n), False))
+        s = _re(s)
+    else:
+        u, s, vh = _r._xp(d).linalg.svd(d, full_matrices=False)
+    sd = data(s)
     smax = getitem(s, (Ellipsis, slice(0, 1)))
-    cut = _r._xp(data(s)).asarray(rcond, dtype=data(s).dtype)[..., None] * smax
-    noise = 10 * max(m, n) * _np.finfo(data(s).dtype).eps * smax
-    if _any((s <= cut) & (s > noise)):
+    cut = _r._xp(sd).asarray(rcond, dtype=sd.dtype)[..., None] * smax
+    noise = 10 * max(m, n) * _np.finfo(sd.dtype).eps * smax
+    if not _any((s <= cut) & (s > noise)):
+        return None
+    if higher:
         raise GradError(
-            f"pinv: rcond/rtol = {rcond} drops nonzero singular values of the {tuple(shape(a))} "
-            f"matrix (not zero to rounding); the derivative of that truncated pseudo-inverse "
-            f"is not implemented (also in lstsq, which goes through pinv). Differentiate "
-            f"vh[..., :k, :].conj().swapaxes(-1, -2) / s[..., None, :k] @ "
-            f"u[..., :k].conj().swapaxes(-1, -2) with (u, s, vh) = gnp.linalg.svd(a, "
-            f"full_matrices=False) and k the rank kept, or lower rcond below the smallest "
-            f"nonzero singular value")
+            f"pinv: rcond/rtol = {rcond} drops nonzero singular values of the "
+            f"{tuple(shape(a))} matrix; first derivatives of that truncated pseudo-inverse are "
+            f"implemented, higher ones are not (lower rcond below the smallest nonzero "
+            f"singular value, or differentiate through gnp.linalg.svd)")
+    kept = s > cut
+    pair = _col(kept) & _row(s <= cut)
+    si, sj = _col(s), _row(s)
+    den = where(pair, (si * si - sj * sj) * si * si, 1)
+    return u, s, _H(vh), where(pair, sj / den, 0)
 
 
 def _pinv_vjp(g, ans, a, rcond):
-    _check_cut(a, rcond)
     m, n = shape(a)[-2:]
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(_H(p), matmul(g, _H(p)))
-            + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
-            + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
+    ga = (-matmul(_H(p), matmul(g, _H(p)))
+          + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
+          + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
+    cut = _cut_terms(a, rcond, _recorded(g, ans))
+    if cut is not None:
+        u, s, v, gm = cut
+        h = matmul(_H(v), matmul(g, u))
+        x, y = gm * h, _T(gm) * h
+        ga = ga + matmul(u, matmul(_col(s) * (x + _H(x)) + (y + _H(y)) * _row(s), _H(v)))
+    return ga
 
 
 def _pinv_jvp(t, ans, a, rcond):
-    _check_cut(a, rcond)
     m, n = shape(a)[-2:]
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
-            + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
+    dp = (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
+          + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
+    cut = _cut_terms(a, rcond, _recorded(t, ans))
+    if cut is not None:
+        u, s, v, gm = cut
+        mm = matmul(_H(u), matmul(t, v))
+        dq = gm * (_col(s) * mm + _H(mm) * _row(s)) + _T(gm) * (mm * _row(s) + _col(s) * _H(mm))
+        dp = dp + matmul(v, matmul(dq, _H(u)))
+    return dp
 
 
 # complex matrices: the rules above, with conjugate transposes ("own" formulas)

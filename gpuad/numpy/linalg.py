@@ -202,7 +202,8 @@ def matrix_power(a, n: int):
 
 def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
     """The Moore-Penrose pseudo-inverse; its derivative is exact where the rank is locally
-    constant (singular values below the cut-off count as zero).
+    constant (singular values below the cut-off count as zero; a cut-off through nonzero
+    singular values is differentiated with the kept singular vectors' motion, first order).
 
     Example: ``gnp.linalg.pinv(a)``
     """

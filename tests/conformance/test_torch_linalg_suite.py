@@ -36,9 +36,10 @@ INF = np.inf
 
 DIFFERENCES = {
     "lstsq batched": "gpuad.numpy.linalg.lstsq is NumPy's (2-D a): a stack raises LinAlgError",
-    "lstsq/pinv cut-off": "an rcond/rtol that drops nonzero singular values: the derivative "
-                          "is refused (GradError); torch's is wrong there (its pinv formula and "
-                          "lstsq's backward ignore the cut-off; checked against differences)",
+    "lstsq/pinv cut-off": "an rcond/rtol that drops nonzero singular values: gpuad follows "
+                          "the kept singular vectors (first order; second raises GradError); "
+                          "torch's gradient is wrong there (its pinv formula and lstsq's "
+                          "backward ignore the cut-off; both checked against differences)",
     "repeated eigen/singular values": "a loss that depends on individual copies (or their "
                                       "vectors) raises DegenerateError; torch returns inf/NaN "
                                       "or a basis-dependent number",
@@ -333,7 +334,8 @@ def test_lstsq_residuals_rank_singular_values_and_rank_deficiency(backend):
 def test_lstsq_and_pinv_cut_off_through_nonzero_singular_values(backend):
     """rcond/rtol above a nonzero singular value: the derivative of the truncated solution
     follows the kept singular vectors; torch's gradients (pinv's formula; lstsq's through the
-    untruncated pinv) do not, and differ from central differences. gpuad refuses."""
+    untruncated pinv) do not, and differ from central differences. gpuad's agree with them (and
+    with torch's values); a second derivative raises."""
     r = _rng(3)
     a, b = r.standard_normal((5, 3)), r.standard_normal((5, 2))
     s = np.linalg.svd(a, compute_uv=False)
@@ -349,16 +351,22 @@ def test_lstsq_and_pinv_cut_off_through_nonzero_singular_values(backend):
         return np.sum(np.linalg.pinv(a, rcond=rc) * w2)
 
     ta = _t(a)
-    (torch.linalg.lstsq(ta, torch.tensor(b), rcond=rc, driver="gelsd").solution
-     * torch.tensor(w)).sum().backward()
+    want = torch.linalg.lstsq(ta, torch.tensor(b), rcond=rc, driver="gelsd").solution
+    (want * torch.tensor(w)).sum().backward()
     assert abs(np.sum(ta.grad.numpy() * d) - _fd_dir(sol, a, d)) > 0.1
+    got = NL.lstsq(xp.asarray(a), xp.asarray(b), rcond=rc)[0]
+    np.testing.assert_allclose(to_numpy(got), _np(want), atol=1e-10)
     ta = _t(a)
     (torch.linalg.pinv(ta, rtol=rc) * torch.tensor(w2)).sum().backward()
     assert abs(np.sum(ta.grad.numpy() * d) - _fd_dir(piv, a, d)) > 1e-2
-    for f in (lambda a: gnp.sum(NL.lstsq(a, xp.asarray(b), rcond=rc)[0] * w),
-              lambda a: gnp.sum(NL.pinv(a, rtol=rc) * w2)):
-        with pytest.raises(GradError, match="drops nonzero singular values"):
-            ad.grad(f)(xp.asarray(a))
+    for f, ref in ((lambda a: gnp.sum(NL.lstsq(a, xp.asarray(b), rcond=rc)[0] * w), sol),
+                   (lambda a: gnp.sum(NL.pinv(a, rtol=rc) * w2), piv)):
+        g = to_numpy(ad.grad(f)(xp.asarray(a)))
+        assert abs(np.sum(g * d) - _fd_dir(ref, a, d)) < 1e-6
+        check_grads(f, (a,), order=1)
+        with pytest.raises(GradError, match="higher ones are not"):
+            check_grads(f, (a,), order=2, modes=("rev",))
+    check_grads(lambda a: NL.pinv(a, rtol=rc), (a + 1j * r.standard_normal(a.shape),), order=1)
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
