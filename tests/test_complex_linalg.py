@@ -172,3 +172,15 @@ def test_linalg_vecdot_of_complex_vectors(backend):
     got = gnp.linalg.vecdot(xp.asarray(a), xp.asarray(b))
     np.testing.assert_allclose(to_numpy(got), np.sum(a.conj() * b, -1), atol=1e-12)
     check_grads(lambda x, y: gnp.linalg.vecdot(x, y, axis=0), (a.T, b[0].T), order=2)
+
+
+def test_slogdet_of_a_singular_complex_matrix_names_slogdet(backend):
+    """log|det| = -inf: the complex rule raised inv's LinAlgError ('Singular matrix'), where
+    the real one names slogdet and suggests det."""
+    from gpuad.engine import GradError
+
+    a = ad.get_backend().xp.asarray(np.array([[1, 1j], [1j, -1]]))
+    with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
+        ad.grad(lambda a: gnp.linalg.slogdet(a)[1])(a)
+    with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
+        ad.jvp(lambda a: gnp.linalg.slogdet(a)[1], (a,), (a,))

@@ -271,8 +271,10 @@ def test_slogdet_at_singular_matrix(backend):
         s, la = NL.slogdet(xp.asarray(a))
         ts, tla = torch.linalg.slogdet(torch.tensor(a))
         assert to_numpy(s) == 0 and _np(ts) == 0 and to_numpy(la) == -INF == _np(tla)
-        with pytest.raises((GradError, np.linalg.LinAlgError), match="slogdet|inv"):
+        with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
             ad.grad(lambda a: NL.slogdet(a)[1])(xp.asarray(a))
+        with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
+            ad.jvp(lambda a: NL.slogdet(a)[1], (xp.asarray(a),), (xp.asarray(a),))
 
 
 # ---- inverses and solves ----------------------------------------------------------------------
