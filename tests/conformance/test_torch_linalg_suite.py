@@ -50,7 +50,11 @@ DIFFERENCES = {
                               "gpuad differentiates them through their projector (1 extra "
                               "column) or raises where they are a basis choice",
     "nuclear norm, rank deficient": "a subgradient U V^H through the SVD's null-space basis, "
-                                    "which LAPACK chooses differently in each library",
+                                    "which LAPACK chooses differently in each library (also "
+                                    "the -2 norm at a zero singular value)",
+    "2-norm, tied largest singular values": "gpuad shares the gradient equally among exactly "
+                                            "tied copies (U_t V_t^H / t, basis-free); torch's "
+                                            "picks one copy's u v^H (both subgradients)",
     "slogdet at a singular matrix": "the gradient raises GradError; torch returns inf/NaN",
     "eig, eigvals of a real spectrum": "NumPy's dtype (real), torch's is complex",
     "lu, lu_factor rectangular": "square matrices only: ValueError",
@@ -230,6 +234,27 @@ def test_nuclear_norm_rank_deficient_is_a_subgradient(backend):
     np.testing.assert_allclose(u1 @ w, 0, atol=1e-12)
     np.testing.assert_allclose(w @ v1, 0, atol=1e-12)
     assert np.linalg.norm(w, 2) <= 1 + 1e-12
+
+
+def test_matrix_2norm_with_tied_largest_singular_values(backend):
+    """Singular values (3, 3, 1), exactly tied: gpuad's gradient is the average U2 V2^T / 2 of
+    the two copies (independent of the basis LAPACK picks in their space), torch's is one
+    copy's u v^T; both are subgradients: U2 X V2^T with X symmetric positive semidefinite of
+    trace 1."""
+    r = _rng(0)
+    q1, _ = np.linalg.qr(r.standard_normal((4, 4)))
+    q2, _ = np.linalg.qr(r.standard_normal((3, 3)))
+    a = q1[:, :3] @ np.diag([3.0, 3, 1]) @ q2.T
+    u2, v2 = q1[:, :2], q2[:, :2]
+    g = to_numpy(ad.grad(lambda a: NL.matrix_norm(a, ord=2))(ad.get_backend().xp.asarray(a)))
+    np.testing.assert_allclose(g, u2 @ v2.T / 2, atol=1e-12)
+    ta = _t(a)
+    torch.linalg.matrix_norm(ta, ord=2).backward()
+    gt = ta.grad.numpy()
+    x = u2.T @ gt @ v2
+    np.testing.assert_allclose(u2 @ x @ v2.T, gt, atol=1e-12)
+    np.testing.assert_allclose(x, x.T, atol=1e-12)
+    assert np.trace(x) == pytest.approx(1.0) and np.linalg.eigvalsh(x).min() > -1e-12
 
 
 # ---- det, slogdet -----------------------------------------------------------------------------
@@ -780,4 +805,4 @@ def test_single_precision_dtypes(backend):
 
 def test_differences_listed():
     """Each difference named in the module's DIFFERENCES has a test above checking it."""
-    assert len(DIFFERENCES) == 14 and all(isinstance(v, str) for v in DIFFERENCES.values())
+    assert len(DIFFERENCES) == 15 and all(isinstance(v, str) for v in DIFFERENCES.values())
