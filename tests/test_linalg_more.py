@@ -696,6 +696,19 @@ def test_cond_of_a_singular_matrix_is_inf(backend, p):
         ad.grad(lambda a: gnp.sum(L.cond(a, p)))(st)
 
 
+@pytest.mark.parametrize("ord_", [2, -2])
+def test_spectral_norm_of_an_orthogonal_matrix(backend, ord_):
+    """All singular values are 1 up to rounding: the 2-norm's (and -2's) tied copies share the
+    derivative, Q / n (it raised DegenerateError: LAPACK's values differ in the last bit, so
+    max picked one copy, whose u v^T depends on the basis)."""
+    q, _ = np.linalg.qr(_rng(1).standard_normal((5, 5)))
+    xp = ad.get_backend().xp
+    g = ad.grad(lambda a: L.matrix_norm(a, ord=ord_))(xp.asarray(q))
+    np.testing.assert_allclose(to_numpy(g), q / 5, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(L.norm(xp.asarray(q), ord_)), np.linalg.norm(q, ord_),
+                               rtol=1e-15)
+
+
 # ---- errors: shapes and arguments -------------------------------------------------------------
 
 @pytest.mark.parametrize("call,exc,match", [

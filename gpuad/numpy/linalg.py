@@ -585,12 +585,7 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         gnp = _gnp()
         m = gnp.moveaxis(x, (r, c), (nd - 2, nd - 1))
         s = svd(m, compute_uv=False)
-        if ord == "nuc":
-            out = _r.sum(s, nd - 2)
-        elif ord == 2:
-            out = _r.max(s, nd - 2)
-        else:
-            out = _r.min(s, nd - 2)
+        out = _r.sum(s, nd - 2) if ord == "nuc" else _tied_extreme(s, nd - 2, ord == 2)
         if keepdims:
             out = _r.reshape(out, tuple(1 if i in axis else k for i, k in enumerate(_r.shape(x))))
         return out
@@ -604,6 +599,25 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
     return out if keepdims else _r.reshape(
         out, tuple(k for i, k in enumerate(_r.shape(x)) if i not in axis))
+
+
+def _tied_extreme(s, axis: int, largest: bool):
+    """The largest (smallest) singular value along ``axis``. Copies tied with it to rounding
+    share its derivative equally, so a repeated extreme value (an orthogonal matrix's 1s)
+    differentiates to U_t V_t^H / t, whatever basis LAPACK picked for them, where one copy's
+    u v^H would depend on that basis; a smallest value of 0 ties only exactly."""
+    from .._numpy_protocol import stop_gradient
+
+    gnp = _gnp()
+    ext = (_r.max if largest else _r.min)(s, axis, keepdims=True)
+    top = _r.max(s, axis, keepdims=True)
+    tol = 100 * _r.shape(s)[axis] * _np.finfo(_raw(s).dtype).eps * top * top
+    near = gnp.abs(s * s - ext * ext) <= tol
+    tied = gnp.where(ext * ext > tol, near, s == ext)
+    w = _r.astype(tied, _raw(s).dtype)
+    avg = _r.sum(s * (w / _r.sum(w, axis, keepdims=True)), axis)
+    ext = _r.reshape(ext, _r.shape(avg))
+    return avg + stop_gradient(ext - avg)  # the value is the extreme itself
 
 
 def _magnitude(x):

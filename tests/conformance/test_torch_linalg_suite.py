@@ -52,9 +52,10 @@ DIFFERENCES = {
     "nuclear norm, rank deficient": "a subgradient U V^H through the SVD's null-space basis, "
                                     "which LAPACK chooses differently in each library (also "
                                     "the -2 norm at a zero singular value)",
-    "2-norm, tied largest singular values": "gpuad shares the gradient equally among exactly "
-                                            "tied copies (U_t V_t^H / t, basis-free); torch's "
-                                            "picks one copy's u v^H (both subgradients)",
+    "2-norm, tied largest singular values": "gpuad shares the gradient equally among copies "
+                                            "tied to rounding (U_t V_t^H / t, basis-free; also "
+                                            "-2's smallest); torch's picks one copy's u v^H "
+                                            "(both subgradients)",
     "slogdet at a singular matrix": "the gradient raises GradError; torch returns inf/NaN",
     "eig, eigvals of a real spectrum": "NumPy's dtype (real), torch's is complex",
     "lu, lu_factor rectangular": "square matrices only: ValueError",
@@ -255,6 +256,11 @@ def test_matrix_2norm_with_tied_largest_singular_values(backend):
     np.testing.assert_allclose(u2 @ x @ v2.T, gt, atol=1e-12)
     np.testing.assert_allclose(x, x.T, atol=1e-12)
     assert np.trace(x) == pytest.approx(1.0) and np.linalg.eigvalsh(x).min() > -1e-12
+    # an orthogonal matrix: its singular values are 1 to rounding, all tied
+    q = q1 @ q1[::-1]
+    for o in (2, -2):
+        g = ad.grad(lambda a: NL.matrix_norm(a, ord=o))(ad.get_backend().xp.asarray(q))
+        np.testing.assert_allclose(to_numpy(g), q / 4, atol=1e-12)
 
 
 # ---- det, slogdet -----------------------------------------------------------------------------
