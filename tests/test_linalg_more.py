@@ -707,6 +707,9 @@ def test_spectral_norm_of_an_orthogonal_matrix(backend, ord_):
     np.testing.assert_allclose(to_numpy(g), q / 5, atol=1e-12)
     np.testing.assert_allclose(to_numpy(L.norm(xp.asarray(q), ord_)), np.linalg.norm(q, ord_),
                                rtol=1e-15)
+    # cond through the same: 1 at its minimum, derivative 0 (it raised too)
+    g = ad.grad(lambda a: L.cond(a, ord_))(xp.asarray(q))
+    np.testing.assert_allclose(to_numpy(g), 0, atol=1e-12)
 
 
 # ---- errors: shapes and arguments -------------------------------------------------------------

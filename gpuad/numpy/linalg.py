@@ -517,8 +517,8 @@ def cond(x, p=None):
     x = _float_input(x)
     if p is None or p == 2 or p == -2:
         s = svd(x, compute_uv=False)
-        first = _r.getitem(s, (Ellipsis, 0))
-        last = _r.getitem(s, (Ellipsis, -1))
+        nd = _r.ndim(s) - 1  # ties as in norm(x, 2): an orthogonal matrix's derivative is 0
+        first, last = _tied_extreme(s, nd, True), _tied_extreme(s, nd, False)
         return last / first if p == -2 else first / last
     _matrices(x, "cond", square=True)
     try:

@@ -54,8 +54,9 @@ DIFFERENCES = {
                                     "the -2 norm at a zero singular value)",
     "2-norm, tied largest singular values": "gpuad shares the gradient equally among copies "
                                             "tied to rounding (U_t V_t^H / t, basis-free; also "
-                                            "-2's smallest); torch's picks one copy's u v^H "
-                                            "(both subgradients)",
+                                            "-2's smallest and cond's, 0 at an orthogonal "
+                                            "matrix); torch's picks one copy's u v^H (both "
+                                            "subgradients)",
     "slogdet at a singular matrix": "the gradient raises GradError; torch returns inf/NaN",
     "eig, eigvals of a real spectrum": "NumPy's dtype (real), torch's is complex",
     "lu, lu_factor rectangular": "square matrices only: ValueError",
@@ -261,6 +262,8 @@ def test_matrix_2norm_with_tied_largest_singular_values(backend):
     for o in (2, -2):
         g = ad.grad(lambda a: NL.matrix_norm(a, ord=o))(ad.get_backend().xp.asarray(q))
         np.testing.assert_allclose(to_numpy(g), q / 4, atol=1e-12)
+        g = ad.grad(lambda a: NL.cond(a, o))(ad.get_backend().xp.asarray(q))
+        np.testing.assert_allclose(to_numpy(g), 0, atol=1e-12)  # cond's minimum, 1
 
 
 # ---- det, slogdet -----------------------------------------------------------------------------
