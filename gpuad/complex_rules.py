@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from . import _links, _readonly
 from . import rules as _r
+from .engine import GradError
 from .rules import (
     RULES,
     MissingRuleError,
@@ -114,15 +115,31 @@ def _sign_det_fwd(xp, a):
     return xp.linalg.slogdet(a)[0]
 
 
+def _singular_sign(ans):
+    from .linalg_rules import _any
+
+    if _any(data(ans) == 0):
+        raise GradError(
+            "slogdet: the sign (phase) of det(a) is 0 at a singular complex matrix and has no "
+            "derivative there (log|det(a)| is -inf); differentiate det(a) instead, or keep a "
+            "away from singular matrices")
+
+
 def _sign_det_vjp(g, ans, a):
     # sign = exp(i theta), theta = Im(log det a): theta's adjoint is Re(conj(g) i sign) and
     # d theta = Im(tr(a^-1 da)), so a's adjoint is i * theta_bar * a^-H
+    _singular_sign(ans)
     th = real(conj(g) * ans * 1j)
     return _r.getitem(th * 1j, (Ellipsis, None, None)) * conj(_mT(_r.inv(a)))
 
 
-sign_det = prim("sign_det", _sign_det_fwd, vjp=[_sign_det_vjp],
-                jvp=[lambda t, ans, a: ans * (imag(_tr(solve(a, t))) * 1j)], cplx="own")
+def _sign_det_jvp(t, ans, a):
+    _singular_sign(ans)
+    return ans * (imag(_tr(solve(a, t))) * 1j)
+
+
+sign_det = prim("sign_det", _sign_det_fwd, vjp=[_sign_det_vjp], jvp=[_sign_det_jvp],
+                cplx="own")
 sign_det.__doc__ = """The first output of ``numpy.linalg.slogdet``: ``det(a) / |det(a)|``.
 
 Smooth for complex matrices (its phase moves with ``a``); piecewise constant, with a zero
@@ -233,15 +250,27 @@ HOLO: frozenset[str] = frozenset({
     "matmul", "einsum", "inv", "solve", "det",
 })
 
+def _logabsdet_vjp(g, ans, a):
+    from .prims.linalg import _singular_logabsdet  # -inf at a singular matrix: no derivative
+
+    _singular_logabsdet(ans)
+    return _r.getitem(g, (Ellipsis, None, None)) * conj(_mT(_r.inv(a)))
+
+
+def _logabsdet_jvp(t, ans, a):
+    from .prims.linalg import _singular_logabsdet
+
+    _singular_logabsdet(ans)
+    return real(_tr(solve(a, t)))
+
+
 #: complex-only formulas: name -> (kind, vjp formulas or None, jvp formulas or None)
 OVERRIDES: dict[str, tuple[str, list | None, list | None]] = {
     "abs": ("own", [lambda g, ans, x: g * _sgn(x)],
             [lambda t, ans, x: real(conj(_sgn(x)) * t)]),
     "astype": ("own", None, [_astype_jvp]),
     "norm2": ("own", None, [_norm2_jvp]),
-    "logabsdet": ("own", [lambda g, ans, a: _r.getitem(g, (Ellipsis, None, None))
-                          * conj(_mT(_r.inv(a)))],
-                  [lambda t, ans, a: real(_tr(solve(a, t)))]),
+    "logabsdet": ("own", [_logabsdet_vjp], [_logabsdet_jvp]),
     "cholesky": ("own", [_chol_vjp], [_chol_jvp]),
     # principal branches: 1/sqrt(z^2 - 1) would flip sign across the imaginary axis
     "arccosh": ("holo", [lambda g, ans, x: g / (_r.sqrt(x - 1) * _r.sqrt(x + 1))], "vjp"),

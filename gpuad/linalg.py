@@ -314,13 +314,16 @@ def vander(x, *, N: int | None = None):
 def householder_product(A, tau):
     """The first ``n`` columns of ``H_1 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` and ``v_i``
     column ``i`` of ``A`` below the diagonal (1 on it), as ``torch.linalg.householder_product``
-    (LAPACK's ``orgqr``); differentiable in ``A`` and ``tau``. Real matrices, stacked too.
+    (LAPACK's ``orgqr``); differentiable in ``A`` and ``tau``. Real or complex matrices
+    (``H_i = I - tau_i v_i v_i^H``, ``ungqr``), stacked too.
 
     Example: ``Q = householder_product(A, tau)``
     """
     gnp = _gnp()
     A, tau = _nla._float_input(_nla._arr(A)), _nla._float_input(_nla._arr(tau))
-    _lx._real(A, "householder_product")
+    dt = _np.result_type(_r.data(A).dtype, _r.data(tau).dtype)
+    if dt.kind == "c":  # one complex dtype for both, as torch requires of its inputs
+        A, tau = (x if _r.data(x).dtype == dt else _r.astype(x, dt) for x in (A, tau))
     m, n = _r.shape(A)[-2:]
     k = _r.shape(tau)[-1] if _r.ndim(tau) else 0
     if _r.ndim(A) < 2 or m < n or k > n or _r.shape(tau)[:-1] != _r.shape(A)[:-2]:
@@ -337,6 +340,6 @@ def householder_product(A, tau):
     for i in range(k - 1, -1, -1):  # H_i (H_{i+1} ... Q0), applied from the last reflector
         below = (xp.arange(m) > i).astype(dt)
         v = A[..., :, i] * below + (xp.arange(m) == i).astype(dt)
-        w = gnp.einsum("...m,...mn->...n", v, q)
+        w = gnp.einsum("...m,...mn->...n", gnp.conj(v) if dt.kind == "c" else v, q)
         q = q - gnp.expand_dims(tau[..., i], (-1, -2)) * (v[..., :, None] * w[..., None, :])
     return q

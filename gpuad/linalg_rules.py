@@ -189,6 +189,25 @@ def _require_zero(name, what, values, mask, scale, hint=_VEC_HINT):
             f"{name}: {what}; the derivative does not exist at this input: {hint}")
 
 
+_PHASE_HINT = ("each complex eigenvector (singular vector pair) is defined up to a factor "
+               "e^{i phi} only; use a loss that does not change with it (|v|, v v^H, u v^H, or "
+               "vectors scaled so that a chosen component is real), as torch requires")
+
+
+def _require_phase_free(name, what, d, *scales):
+    """``d``: Im(v_i^H gv_i) per vector (as the imaginary part of a complex array), the rate at
+    which the loss changes with the i-th phase; it must vanish (against the largest cotangent
+    in ``scales``: rounding leaves traces of the size of the others), else the loss depends on
+    a choice LAPACK made and the derivative does not exist."""
+    im = d - _re(d)
+    xp = _r._xp(data(im))
+    mask = xp.ones(shape(im), dtype=bool)
+    scale = xp.stack([_r.max(_r.abs(data(x))) if data(x).size else xp.zeros(())
+                      for x in scales])
+    _require_zero(name, f"the loss depends on the phases of the {what}", im, mask, scale,
+                  _PHASE_HINT)
+
+
 def _recorded(*xs) -> bool:
     """Whether a formula's result will itself be differentiated (a higher-order derivative):
     values on the tape while recording is on (a first-order step runs its formulas on Tensors
@@ -256,6 +275,8 @@ def _eigh_vjp(g, ans, a, uplo, n):
     inner = _diag_embed(gw)
     if not _all_zero(gv):
         vtgv = matmul(_H(v), gv)
+        if _is_c(vtgv):
+            _require_phase_free("eigh", "eigenvectors", _diag_part(vtgv), vtgv, gw)
         _require_zero("eigh", "the loss depends on the eigenvectors of a repeated eigenvalue",
                       vtgv, deg, vtgv)
         inner = inner + f * vtgv
@@ -313,7 +334,10 @@ def _eig_vjp(g, ans, a, n):
     _eig_degenerate(deg)
     if not _all_zero(gv):
         # unit-norm eigenvectors: remove the component along each v_i first
-        gv = gv - v * _row(_re(_diag_part(matmul(_H(v), gv))))
+        vtgv = _diag_part(matmul(_H(v), gv))
+        if _is_c(vtgv):
+            _require_phase_free("eig", "eigenvectors", vtgv, gv, gw)
+        gv = gv - v * _row(_re(vtgv))
         inner = inner + _conj(f) * matmul(_H(v), gv)
     # gA = V^{-H} inner V^H
     return _r.solve(_H(v), matmul(inner, _H(v)))
@@ -404,6 +428,8 @@ def _svd_core_vjp(mn, s, u, v, gs, gu, gv, higher):
                           "singular value", blk, deg, blk)
         inner = inner + f * j
         if _is_c(u):
+            _require_phase_free("svd", "singular vectors (u_i and v_i share one)",
+                                _diag_part(utgu) + _diag_part(vtgv), utgu, vtgv, gs)
             # the imaginary diagonals of U^H gU and V^H gV (the phases of the vectors), shared
             # by both sides; a phase-invariant loss makes the two opposite
             zs = data(s) == 0
@@ -610,14 +636,58 @@ def _pinv_fwd(xp, a, rcond):
                      xp.conj(xp.swapaxes(u, -1, -2)))
 
 
+def _cut_terms(a, rcond, higher):
+    """Where ``rcond`` drops nonzero singular values, ``(u, s, v, gm)`` of the reduced SVD of
+    ``a`` (constants) and gm_ij = s_j / ((s_i^2 - s_j^2) s_i^2) for i kept, j dropped (else
+    0); None where the dropped values are zero to rounding.
+
+    The formulas below differentiate pinv as if the dropped singular values were zero. A
+    nonzero one moves the kept singular vectors, at first order by s_j / (s_i^2 - s_j^2) times
+    the i, j entries of u^H da v: in those coordinates Q = v^H dP u gains
+    gm o (S M + M^H S) + gm^T o (M S + S M^H), M = u^H da v, S = diag(s)."""
+    d = data(a)
+    m, n = shape(d)[-2:]
+    if not min(m, n):
+        return None
+    if isinstance(d, Tensor):
+        s, u, vh = _unpack(svd_(d, full=False, mn=(m, n)), _svd_shapes((m, n), False))
+        s = _re(s)
+    else:
+        u, s, vh = _r._xp(d).linalg.svd(d, full_matrices=False)
+    sd = data(s)
+    smax = getitem(s, (Ellipsis, slice(0, 1)))
+    cut = _r._xp(sd).asarray(rcond, dtype=sd.dtype)[..., None] * smax
+    noise = 10 * max(m, n) * _np.finfo(sd.dtype).eps * smax
+    if not _any((s <= cut) & (s > noise)):
+        return None
+    if higher:
+        raise GradError(
+            f"pinv: rcond/rtol = {rcond} drops nonzero singular values of the "
+            f"{tuple(shape(a))} matrix; first derivatives of that truncated pseudo-inverse are "
+            f"implemented, higher ones are not (lower rcond below the smallest nonzero "
+            f"singular value, or differentiate through gnp.linalg.svd)")
+    kept = s > cut
+    pair = _col(kept) & _row(s <= cut)
+    si, sj = _col(s), _row(s)
+    den = where(pair, (si * si - sj * sj) * si * si, 1)
+    return u, s, _H(vh), where(pair, sj / den, 0)
+
+
 def _pinv_vjp(g, ans, a, rcond):
     m, n = shape(a)[-2:]
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(_H(p), matmul(g, _H(p)))
-            + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
-            + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
+    ga = (-matmul(_H(p), matmul(g, _H(p)))
+          + matmul(ap, matmul(_H(g), matmul(p, _H(p))))
+          + matmul(matmul(_H(p), p), matmul(_H(g), pa)))
+    cut = _cut_terms(a, rcond, _recorded(g, ans))
+    if cut is not None:
+        u, s, v, gm = cut
+        h = matmul(_H(v), matmul(g, u))
+        x, y = gm * h, _T(gm) * h
+        ga = ga + matmul(u, matmul(_col(s) * (x + _H(x)) + (y + _H(y)) * _row(s), _H(v)))
+    return ga
 
 
 def _pinv_jvp(t, ans, a, rcond):
@@ -625,8 +695,15 @@ def _pinv_jvp(t, ans, a, rcond):
     p = ans
     ap = _eye(m, a) - matmul(a, p)
     pa = _eye(n, a) - matmul(p, a)
-    return (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
-            + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
+    dp = (-matmul(p, matmul(t, p)) + matmul(matmul(p, _H(p)), matmul(_H(t), ap))
+          + matmul(pa, matmul(_H(t), matmul(_H(p), p))))
+    cut = _cut_terms(a, rcond, _recorded(t, ans))
+    if cut is not None:
+        u, s, v, gm = cut
+        mm = matmul(_H(u), matmul(t, v))
+        dq = gm * (_col(s) * mm + _H(mm) * _row(s)) + _T(gm) * (mm * _row(s) + _col(s) * _H(mm))
+        dp = dp + matmul(v, matmul(dq, _H(u)))
+    return dp
 
 
 # complex matrices: the rules above, with conjugate transposes ("own" formulas)

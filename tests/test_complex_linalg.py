@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
@@ -136,3 +137,50 @@ def test_hermitian_reads(backend):
         sl.solve(h, b, assume_a="sym")
     with pytest.raises(NotImplementedError, match="real matrices only"):
         sl.eigh(h, h)
+
+
+def test_loss_depending_on_eigenvector_phases_raises(backend):
+    """A complex eigenvector (singular vector pair) is defined up to a factor e^{i phi}: a loss
+    that changes with it has no derivative. The vjps dropped that part and returned a gradient
+    that finite differences of the forward contradict (eig: 0.064 against -0.32); now they
+    raise, and phase-free losses of the same vectors still differentiate."""
+    from gpuad.linalg_rules import DegenerateError
+
+    r = np.random.default_rng(4)
+    z = _c(r, (3, 3))
+    h = z + z.conj().T
+    la = gnp.linalg
+    xp = ad.get_backend().xp
+    phase = [(lambda a: la.eigh(a)[1], h), (lambda a: la.svd(a)[0], z),
+             (lambda a: la.svd(a, full_matrices=False)[2], z)]
+    if hasattr(xp.linalg, "eig"):  # a real matrix with complex eigenvalues too
+        phase += [(lambda a: la.eig(a)[1], z), (lambda a: la.eig(a)[1], r.standard_normal((3, 3)))]
+    for f, a in phase:
+        with pytest.raises(DegenerateError, match="depends on the phases"):
+            ad.grad(lambda a: gnp.sum(gnp.real(f(a))))(xp.asarray(a))
+    u_vh = lambda a: (lambda u, s, vh: u @ vh)(*la.svd(a, full_matrices=False))  # noqa: E731
+    check_grads(lambda a: gnp.abs(la.eigh(a)[1]), (h,), order=1, modes=("rev",))
+    check_grads(u_vh, (z,), order=1, modes=("rev",))
+
+
+def test_linalg_vecdot_of_complex_vectors(backend):
+    """numpy.linalg.vecdot conjugates the first vector; gpuad.numpy.linalg.vecdot refused
+    complex input where gpuad.numpy.vecdot computes it."""
+    r = np.random.default_rng(1)
+    a, b = _c(r, (2, 3)), _c(r, (4, 1, 3))
+    xp = ad.get_backend().xp
+    got = gnp.linalg.vecdot(xp.asarray(a), xp.asarray(b))
+    np.testing.assert_allclose(to_numpy(got), np.sum(a.conj() * b, -1), atol=1e-12)
+    check_grads(lambda x, y: gnp.linalg.vecdot(x, y, axis=0), (a.T, b[0].T), order=2)
+
+
+def test_slogdet_of_a_singular_complex_matrix_names_slogdet(backend):
+    """log|det| = -inf: the complex rule raised inv's LinAlgError ('Singular matrix'), where
+    the real one names slogdet and suggests det."""
+    from gpuad.engine import GradError
+
+    a = ad.get_backend().xp.asarray(np.array([[1, 1j], [1j, -1]]))
+    with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
+        ad.grad(lambda a: gnp.linalg.slogdet(a)[1])(a)
+    with pytest.raises(GradError, match=r"slogdet: .*differentiate det"):
+        ad.jvp(lambda a: gnp.linalg.slogdet(a)[1], (a,), (a,))

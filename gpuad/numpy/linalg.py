@@ -202,7 +202,8 @@ def matrix_power(a, n: int):
 
 def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
     """The Moore-Penrose pseudo-inverse; its derivative is exact where the rank is locally
-    constant (singular values below the cut-off count as zero).
+    constant (singular values below the cut-off count as zero; a cut-off through nonzero
+    singular values is differentiated with the kept singular vectors' motion, first order).
 
     Example: ``gnp.linalg.pinv(a)``
     """
@@ -516,11 +517,30 @@ def cond(x, p=None):
     x = _float_input(x)
     if p is None or p == 2 or p == -2:
         s = svd(x, compute_uv=False)
-        first = _r.getitem(s, (Ellipsis, 0))
-        last = _r.getitem(s, (Ellipsis, -1))
+        nd = _r.ndim(s) - 1  # ties as in norm(x, 2): an orthogonal matrix's derivative is 0
+        first, last = _tied_extreme(s, nd, True), _tied_extreme(s, nd, False)
         return last / first if p == -2 else first / last
     _matrices(x, "cond", square=True)
-    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    try:
+        return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    except LinAlgError:
+        if isinstance(x, _Tensor) and (x.requires_grad or x._tan):
+            raise LinAlgError(
+                f"cond: a matrix of the {_r.shape(x)} input is singular, so cond(x, {p!r}) is "
+                f"inf and has no derivative; differentiate cond away from singular matrices (or "
+                f"pass stop_gradient(x) for the value)") from None
+        return _cond_of_singular(_raw(x), p)
+
+
+def _cond_of_singular(d, p):
+    """NumPy's value where a matrix of the stack is singular: inf there."""
+    xp = _r._xp(d)
+    bad = xp.linalg.slogdet(d)[0] == 0
+    eye = xp.eye(d.shape[-1], dtype=d.dtype)
+    safe = xp.where(bad[..., None, None], eye, d)
+    r = xp.linalg.norm(d, p, axis=(-2, -1)) * xp.linalg.norm(xp.linalg.inv(safe), p,
+                                                             axis=(-2, -1))
+    return xp.where(bad, xp.inf, r)
 
 
 # ---- norms ------------------------------------------------------------------------------------
@@ -565,12 +585,7 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         gnp = _gnp()
         m = gnp.moveaxis(x, (r, c), (nd - 2, nd - 1))
         s = svd(m, compute_uv=False)
-        if ord == "nuc":
-            out = _r.sum(s, nd - 2)
-        elif ord == 2:
-            out = _r.max(s, nd - 2)
-        else:
-            out = _r.min(s, nd - 2)
+        out = _r.sum(s, nd - 2) if ord == "nuc" else _tied_extreme(s, nd - 2, ord == 2)
         if keepdims:
             out = _r.reshape(out, tuple(1 if i in axis else k for i, k in enumerate(_r.shape(x))))
         return out
@@ -584,6 +599,25 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
     return out if keepdims else _r.reshape(
         out, tuple(k for i, k in enumerate(_r.shape(x)) if i not in axis))
+
+
+def _tied_extreme(s, axis: int, largest: bool):
+    """The largest (smallest) singular value along ``axis``. Copies tied with it to rounding
+    share its derivative equally, so a repeated extreme value (an orthogonal matrix's 1s)
+    differentiates to U_t V_t^H / t, whatever basis LAPACK picked for them, where one copy's
+    u v^H would depend on that basis; a smallest value of 0 ties only exactly."""
+    from .._numpy_protocol import stop_gradient
+
+    gnp = _gnp()
+    ext = (_r.max if largest else _r.min)(s, axis, keepdims=True)
+    top = _r.max(s, axis, keepdims=True)
+    tol = 100 * _r.shape(s)[axis] * _np.finfo(_raw(s).dtype).eps * top * top
+    near = gnp.abs(s * s - ext * ext) <= tol
+    tied = gnp.where(ext * ext > tol, near, s == ext)
+    w = _r.astype(tied, _raw(s).dtype)
+    avg = _r.sum(s * (w / _r.sum(w, axis, keepdims=True)), axis)
+    ext = _r.reshape(ext, _r.shape(avg))
+    return avg + stop_gradient(ext - avg)  # the value is the extreme itself
 
 
 def _magnitude(x):
@@ -778,9 +812,6 @@ def vecdot(x1, x2, /, *, axis: int = -1):
     """The dot product of vectors along ``axis`` (the first conjugated), as
     ``numpy.linalg.vecdot``."""
     x1, x2 = _arr(x1), _arr(x2)
-    for v in (x1, x2):
-        if _raw(v).dtype.kind == "c":
-            raise MissingRuleError("vecdot: complex vectors are not supported yet")
     from ._more_api import vecdot as _vecdot  # (one int axis, equal lengths along it)
 
     return _vecdot(x1, x2, axis=axis)
