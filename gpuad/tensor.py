@@ -583,7 +583,9 @@ class Tensor:
     def conj(self) -> Tensor: return _conj_method(self)
     def conjugate(self) -> Tensor: return _conj_method(self)
 
-    def copy(self) -> Tensor:
+    def copy(self, order: str = "C") -> Tensor:
+        from .numpy._more_names import check_order
+        check_order(order, "copy")
         return _R.copy(self)
 
     def __deepcopy__(self, memo: dict) -> Tensor:

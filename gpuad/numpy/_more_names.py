@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import broadcast_to as _broadcast_to0
 from . import clip as _clip0
 from . import concatenate as _concatenate0
+from . import copy as _copy0
 from . import diagonal as _diagonal0
 from . import diff as _diff0
 from . import dot as _dot0
@@ -101,6 +102,21 @@ def ravel(a, order: str = "C"):
     if order == "F":
         return _reshape0(_transpose0(a), (-1,))
     return _reshape0(a, (-1,))
+
+
+def copy(a, order: str = "K", subok: bool = False):
+    """A copy of ``a`` (recorded: the gradient flows back to ``a``); ``order`` is checked as
+    NumPy does, the memory layout is the backend's concern. Example: ``gnp.copy(x, order="F")``"""
+    check_order(order, "copy")
+    return _copy0(a)
+
+
+def check_order(order, op: str) -> None:
+    """NumPy's ValueError for an ``order`` other than "C", "F", "A" or "K" (None reads "K")."""
+    if order is not None and not isinstance(order, str):
+        raise TypeError(f"{op}: order must be str, not {type(order).__name__}")
+    if order is not None and (len(order) != 1 or order.upper() not in "CFAK"):
+        raise ValueError(f"{op}: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
 
 
 def moveaxis(a, source, destination):
@@ -574,7 +590,7 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
     return _clip0(a, lo, hi, out)
 
 
-__all__ = ["reshape", "transpose", "broadcast_to", "ravel", "moveaxis", "squeeze",
+__all__ = ["reshape", "transpose", "broadcast_to", "ravel", "copy", "moveaxis", "squeeze",
            "expand_dims", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "diagonal",
            "tril", "triu", "take", "take_along_axis", "pad", "diff", "average", "concatenate",
            "stack", "hstack", "vstack", "row_stack", "dot", "outer", "clip"]
