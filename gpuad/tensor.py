@@ -807,6 +807,8 @@ def _stale(m: TorchViewCopy) -> bool:
 
 
 def _conj_method(t: Tensor) -> Tensor:
+    if t.dtype == bool:  # ndarray.conj() keeps bool (the ufunc np.conj makes int8)
+        return t
     r = _R.conj(t)
     if r is not t and r.__class__ is Tensor and r._base is None:
         r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())", t)

@@ -328,3 +328,33 @@ def test_fft_of_float16_scales_in_float32(backend, name, kw):
     assert got.dtype == getattr(np.fft, name)(a, **kw).dtype
     np.testing.assert_allclose(got, want, rtol=2e-6 if got.dtype != np.float16 else 1e-3,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_var_and_std_with_dtype_follow_numpys_order(backend, tensor):
+    # the data were cast to dtype= first: var(complex, dtype=float32) dropped the imaginary
+    # parts (3.9e-4 where NumPy gives 16.9), float64 data squared in float32
+    z = X + 1j * np.flip(X, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy's ComplexWarning for the mean
+        for a in (z, X):
+            for f in ("var", "std"):
+                same(getattr(gnp, f)(on(a, tensor), axis=0, dtype=np.float32, ddof=1),
+                     getattr(np, f)(a, axis=0, dtype=np.float32, ddof=1), 1e-6)
+    check_grads(lambda x: gnp.std(x, axis=1, dtype=np.float64, ddof=1), (X,), order=2)
+
+
+def test_linspace_of_tensors_to_an_integer_dtype_floors(backend):
+    # the Tensor path truncated (-0.83 -> 0 where NumPy's floor gives -1) and turned complex
+    # end points into integers where NumPy raises
+    s, e = np.array(-3.0), np.array(10.0)
+    same(gnp.linspace(on(s, True), on(e, True), 7, dtype=np.int32),
+         np.linspace(s, e, 7, dtype=np.int32))
+    with pytest.raises(TypeError):
+        gnp.linspace(on(s + 1j, True), on(e, True), 7, dtype=np.int32)
+
+
+def test_conj_method_of_a_bool_tensor_keeps_bool(backend):
+    # ndarray.conj() keeps bool (the ufunc np.conj gives int8); Tensor.conj() gave int8
+    b = np.array([True, False])
+    assert ad.tensor(ad.get_backend().asarray(b)).conj().dtype == b.conj().dtype

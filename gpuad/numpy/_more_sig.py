@@ -344,13 +344,15 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously")
         ddof = correction
-    if where is None and mean is None:
-        return _to_out(_var0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "var")
-    a = _on_backend(_cast(a, dtype))
+    if where is None and mean is None and dtype is None:
+        return _to_out(_var0(a, axis, ddof=ddof, keepdims=keepdims), out, "var")
+    # NumPy's order: the mean in ``dtype``, the deviations in the data's precision (complex
+    # data keep their imaginary parts), their squares summed in ``dtype``
+    a = _on_backend(a)
     ax = _r.norm_axis(axis, ndim(a))
     w = None if where is None else _mask(where, a)
     if mean is None:
-        mean = _mean(a, axis, keepdims=True, where=where)
+        mean = _mean(a, axis, dtype=dtype, keepdims=True, where=where)
     d = a - _on_backend(mean)
     if w is not None:
         d = _r.where(w, d, 0)
@@ -366,7 +368,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     else:
         sq = d * d
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
-    s = _sum0(sq, ax, keepdims=keepdims)
+    s = _sum0(_cast(sq, dtype), ax, keepdims=keepdims)
     r = s / _count_as(dof, s)
     return _to_out(r, out, "var")
 
@@ -374,12 +376,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
-    if where is None and mean is None:
+    if where is None and mean is None and dtype is None:
         if correction is not None:
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
-        return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std")
+        return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std")
     return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
                                correction=correction)), out, "std")
 
@@ -614,6 +616,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
         y = moveaxis(y, 0, axis)
     if dtype is not None:
+        if _np.dtype(dtype).kind in "iu":  # NumPy floors (-0.8 -> -1), and refuses complex
+            y = _r.floor(y)
         y = _cast(y, dtype)
     else:  # NumPy's type: result_type(start, stop, float(num)), Python numbers weak
         want = _np.result_type(*(getattr(data(v), "dtype", v) for v in (start, stop)),

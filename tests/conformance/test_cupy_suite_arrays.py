@@ -598,7 +598,6 @@ REFUSED: dict[str, tuple] = {
 KNOWN: dict[str, str] = {
     "mask_indices": "gpuad.numpy has no mask_indices (AttributeError naming it)",
     "flat": "a Tensor has no .flat (AttributeError)",
-    "m_conj": "conj of a bool Tensor gives int8 (NumPy keeps bool)",
 }
 
 BY_NAME = {c.name: c for c in CASES}

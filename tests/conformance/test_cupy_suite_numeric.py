@@ -348,6 +348,8 @@ CASES = [
          dtypes=FLOAT + COMPLEX),
     case("linspace_one_tensor", "linspace", V(2), 10.0, 3, dtypes=NO_BOOL),
     case("linspace_dtype_int", "linspace", V(1), V(9), 4, dtype=np.int32, dtypes=NO_BOOL),
+    case("linspace_dtype_int_neg", "linspace", V(-3), V(10), 7, dtype=np.int32,
+         dtypes=[np.int8, np.int64] + FLOAT + COMPLEX),
     case("logspace_ends", "logspace", V(0), V(2), 3, dtypes=FLOAT + COMPLEX),
     case("logspace_base_arr", "logspace", V(0), V(2), 3, base=F(np.array([2.0, 10.0])),
          dtypes=FLOAT),
@@ -848,15 +850,10 @@ REFUSED: dict[str, tuple] = {
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
-    "copy_F": "gnp.copy takes no order= (TypeError)",
     "dot_py_float": "dot(float32, 2.5): NumPy makes the Python number a float64 array, gpuad "
                     "keeps it weak as its operators do (and gpuad.jit's traced floats)",
     "inner_py_float": "inner(float32, 2.5): NumPy makes the Python number a float64 array, "
                       "gpuad keeps it weak as its operators do (and gpuad.jit's traced floats)",
-    "linspace_dtype_int": "linspace(dtype=int) from complex Tensors truncates the real parts "
-                          "(NumPy: TypeError from floor)",
-    "var_dtype": "var(complex, dtype=float32) drops the imaginary parts before the deviations "
-                 "(NumPy keeps them); float64 data with dtype=float32 round differently",
 }
 
 
