@@ -358,3 +358,16 @@ def test_conj_method_of_a_bool_tensor_keeps_bool(backend):
     # ndarray.conj() keeps bool (the ufunc np.conj gives int8); Tensor.conj() gave int8
     b = np.array([True, False])
     assert ad.tensor(ad.get_backend().asarray(b)).conj().dtype == b.conj().dtype
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_pad_linear_ramp_to_complex_end_values(backend, tensor):
+    # complex end values were read as float64: "float() argument must be ... not 'complex'"
+    # where NumPy ramps a complex array to them (and a real one to their real parts)
+    for a in (X[0] + 1j * X[1], X[0]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = np.pad(a, (2, 1), "linear_ramp", end_values=(1j, 2.5))
+        same(gnp.pad(on(a, tensor), (2, 1), "linear_ramp", end_values=(1j, 2.5)), want)
+    check_grads(lambda z: gnp.pad(z, 2, "linear_ramp", end_values=(1j, 2)),
+                (X[0] + 1j * X[1],), order=1)

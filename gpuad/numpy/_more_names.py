@@ -306,14 +306,16 @@ def _pad_affine(x, pad_width, mode, rt, ev):
     pw = _np.broadcast_to(_np.asarray(pad_width, dtype=_np.int64), (nd, 2))
     if (pw < 0).any():
         raise ValueError(f"pad: negative pad_width {pad_width!r}")
-    evs = _np.broadcast_to(_np.asarray(data(ev), dtype=_np.float64), (nd, 2))
     dt = _np.dtype(data(x).dtype)
+    raw = _np.broadcast_to(_np.asarray(data(ev)), (nd, 2))
+    # complex end values ramp a complex array (NumPy's), a real one by their real parts
+    evs = raw.astype(_np.complex128 if raw.dtype.kind == "c" and dt.kind == "c" else _np.float64)
     if dt.kind not in "fc" and mode == "linear_ramp":
         if isinstance(x, Tensor) and x._bat is not None:
             raise NotImplementedError("pad: linear_ramp of an integer array under vmap is not "
                                       "supported; pad a float array and round")
         # NumPy's integer ramps are floored linspaces: computed by the array library itself
-        return _r._xp(data(x)).pad(data(x), pw.tolist(), mode, end_values=evs.tolist())
+        return _r._xp(data(x)).pad(data(x), pw.tolist(), mode, end_values=raw.tolist())
     work = dt if dt.kind in "fc" else _np.dtype(_np.float64)
     y = _cast(x, work) if work != dt else x
     xp = _r._xp(data(x))
@@ -326,7 +328,8 @@ def _pad_affine(x, pad_width, mode, rt, ev):
         m = _np.pad(_np.eye(n), ((before, after), (0, 0)), mode, **kw)
         y = _moveaxis0(tensordot(xp.asarray(m, dtype=work), y, ([1], [a])), 0, a)
         if mode == "linear_ramp" and evs[a].any():
-            ramp = _np.pad(_np.zeros(n), (before, after), mode, end_values=tuple(evs[a]))
+            ramp = _np.pad(_np.zeros(n, evs.dtype), (before, after), mode,
+                           end_values=tuple(evs[a]))
             s = [1] * nd
             s[a] = ramp.size
             y = y + xp.asarray(ramp.reshape(s), dtype=work)

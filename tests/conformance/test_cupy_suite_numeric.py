@@ -473,6 +473,8 @@ CASES = [
          end_values=(-4, 9), dtypes=SINT_ + FLOAT),
     case("pad_linear_ramp_uint", "pad", A((3,)), (3, 2), mode="linear_ramp",
          end_values=(0, 9), dtypes=UINT_),
+    case("pad_linear_ramp_complex_ends", "pad", A((2, 3)), 2, mode="linear_ramp",
+         end_values=(1j, 2.5), dtypes=NO_BOOL),
     case("pad_edge_0d_width", "pad", A((2, 3)), ((0, 0), (2, 0)), mode="edge"),
     case("pad_dict_width", "pad", A((2, 3)), {1: (1, 2)}, dtypes=[np.float64]),
     case("pad_empty_mode", lambda xp, a: xp.pad(a, 1, mode="empty")[1:-1, 1:-1], A((2, 3))),
