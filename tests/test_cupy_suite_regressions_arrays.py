@@ -371,3 +371,17 @@ def test_pad_linear_ramp_to_complex_end_values(backend, tensor):
         same(gnp.pad(on(a, tensor), (2, 1), "linear_ramp", end_values=(1j, 2.5)), want)
     check_grads(lambda z: gnp.pad(z, 2, "linear_ramp", end_values=(1j, 2)),
                 (X[0] + 1j * X[1],), order=1)
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_nanquantile_of_an_empty_array_is_nanmeans(backend, tensor):
+    # an IndexError from a gather of the empty sorted axis; NumPy answers nanmean's NaNs (and
+    # float64 for integers), whatever q's shape
+    for a in (np.zeros((0, 3)), np.zeros((0, 3), np.int8)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for axis in (None, 0, 1):
+                same(gnp.nanpercentile(on(a, tensor), [30, 60], axis=axis),
+                     np.nanpercentile(a, [30, 60], axis=axis))
+                same(gnp.nanquantile(on(a, tensor), 0.3, axis=axis, keepdims=True),
+                     np.nanquantile(a, 0.3, axis=axis, keepdims=True))

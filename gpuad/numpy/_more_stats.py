@@ -427,6 +427,10 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     a = _arr(a)
     if data(a).dtype.kind == "c":
         raise TypeError(f"{name}: a must be an array of real numbers (got {data(a).dtype})")
+    if ignore_nan and 0 in shape(a):  # NumPy's: nanmean's NaNs (q's shape is not kept)
+        from . import nanmean
+
+        return nanmean(a, axis, keepdims=keepdims)
     # linear and the continuous methods are affine in q between order statistics: their
     # derivative in q is the slope there (the right one at a kink); the other methods are
     # piecewise constant in q (derivative zero), as in JAX
