@@ -385,3 +385,13 @@ def test_nanquantile_of_an_empty_array_is_nanmeans(backend, tensor):
                      np.nanpercentile(a, [30, 60], axis=axis))
                 same(gnp.nanquantile(on(a, tensor), 0.3, axis=axis, keepdims=True),
                      np.nanquantile(a, 0.3, axis=axis, keepdims=True))
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_round_takes_out(backend, tensor):
+    # gnp.round was the bare primitive: round(a, 1, out=o) raised "<lambda>() got an
+    # unexpected keyword argument 'out'" (around took it)
+    o = on(np.zeros(4), tensor)
+    r = gnp.round(on(X[0], tensor), 1, out=o)
+    assert r is o
+    same(o, np.round(X[0], 1))

@@ -262,6 +262,11 @@ def around(a, decimals: int = 0, out=None):
     return r
 
 
+def round(a, decimals: int = 0, out=None):  # noqa: A001  (NumPy's name)
+    """``numpy.round``: ``around`` (``out=`` too). Example: ``gnp.round(x, 2)``"""
+    return around(a, decimals, out)
+
+
 def fix(x, out=None):
     """Round towards zero (piecewise constant). Example: ``gnp.fix(x)``"""
     r = _r.trunc(x)
@@ -447,7 +452,7 @@ def real_if_close(a, tol=100):
 
 
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",
-           "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "fix",
+           "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "round", "fix",
            "real_if_close", "array_equal", "array_equiv", *_INT_BOOL]
 
 # abstract evaluation of the entrywise primitives declared here (broadcast shape, NumPy dtype)
