@@ -396,3 +396,37 @@ def test_round_takes_out(backend, tensor):
     r = gnp.round(on(X[0], tensor), 1, out=o)
     assert r is o
     same(o, np.round(X[0], 1))
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_place_and_putmask_take_array_values_by_the_safe_rule(backend, tensor):
+    # float64 values into an int8 array were truncated (and complex ones into a float array
+    # lost their imaginary parts) where NumPy raises; lists and scalars are still converted
+    m = np.array([True, False, True])
+    for f in (gnp.place, gnp.putmask):
+        for a, v in ((np.int8([1, 2, 3]), np.array([2.5, 0.5])),
+                     (np.array([1.0, 2, 3]), np.array([1j, 2]))):
+            with pytest.raises(TypeError, match="safe"):
+                f(on(a, tensor), m, on(v, tensor))
+        c = ad.get_backend().asarray(np.int8([1, 2, 3]))
+        f(c, m, [2.7])
+        same(c, np.int8([2, 2, 2]))
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_interp_ediff1d_nan_to_num_types(backend, tensor):
+    # interp of booleans raised from subtract, of complex x returned a value (NumPy: float64
+    # and a TypeError); ediff1d of Tensors promoted to_end's type into the result (NumPy keeps
+    # the input's: int8 with an int64 to_end gave int64); nan_to_num with a complex Tensor fill
+    # value on a real Tensor dropped its imaginary part
+    b = np.array([True, False, True])
+    same(gnp.interp(on(b, tensor), [0.0, 1.0, 2.0], on(b, tensor)),
+         np.interp(b, [0.0, 1.0, 2.0], b))
+    with pytest.raises(TypeError):
+        gnp.interp(on(X[0] + 1j, tensor), [0.0, 1.0, 2.0], [1.0, 2.0, 3.0])
+    i8 = np.int8([1, 5, 2])
+    same(gnp.ediff1d(on(i8, tensor), to_end=on(np.int64([7]), tensor)),
+         np.ediff1d(i8, to_end=np.int64([7])))
+    if tensor:
+        with pytest.raises(TypeError):
+            gnp.nan_to_num(on(X[0], True), nan=on(np.array(1j), True))

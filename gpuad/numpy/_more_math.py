@@ -233,6 +233,10 @@ def _nan_to_num_recorded(x, nan, posinf, neginf):
     dt = _np.dtype(_raw.data(x).dtype)
     if dt.kind not in "fc":
         return x
+    for v in (nan, posinf, neginf):
+        if isinstance(v, Tensor) and _np.dtype(_raw.data(v).dtype).kind == "c":
+            raise TypeError(f"nan_to_num: the fill values must be real (NumPy fills the real "
+                            f"and imaginary parts apart), got {_raw.data(v).dtype}")
     if dt.kind == "c":  # NumPy's: the real and imaginary parts separately
         return (_nan_to_num_recorded(real(x), nan, posinf, neginf)
                 + 1j * _nan_to_num_recorded(imag(x), nan, posinf, neginf))

@@ -766,6 +766,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     from . import _take_in_range as take  # sorted positions: in range
 
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
+    for name, v in (("x", x), ("xp", xp)):
+        if data(v).dtype.kind == "c":  # NumPy's TypeError (it reads them as float64)
+            raise TypeError(f"interp: {name} must be real, got {data(v).dtype} values")
+    # NumPy's types: x and xp as float64, fp as float64 or complex128
+    x, xp = _as_dtype(x, _np.float64), _as_dtype(xp, _np.float64)
+    fp = _as_dtype(fp, _np.complex128 if data(fp).dtype.kind == "c" else _np.float64)
     if ndim(xp) != 1 or ndim(fp) != 1:
         raise ValueError("interp: xp and fp must be 1-D sequences")
     if shape(xp)[0] != shape(fp)[0]:
@@ -805,6 +811,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         mid = where(_r.equal(data(x), last), fn, mid)
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
+
+
+def _as_dtype(v, dt):
+    if data(v).dtype == dt:
+        return v
+    return _r.astype(v, dt) if isinstance(v, Tensor) else v.astype(dt)
 
 
 def trapezoid(y, x=None, dx=1.0, axis: int = -1):
