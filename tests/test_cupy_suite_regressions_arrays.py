@@ -430,3 +430,25 @@ def test_interp_ediff1d_nan_to_num_types(backend, tensor):
     if tensor:
         with pytest.raises(TypeError):
             gnp.nan_to_num(on(X[0], True), nan=on(np.array(1j), True))
+
+
+@pytest.mark.parametrize("call, shape_, error", [
+    (lambda xp, x, o: xp.concatenate([x, x], out=o), (6, 4), TypeError),
+    (lambda xp, x, o: xp.std(x, axis=None, out=o), (), TypeError),
+    (lambda xp, x, o: xp.quantile(x, 0.3, out=o), (), TypeError),
+    (lambda xp, x, o: xp.clip(x[0, :1], 0, 1, out=o), (1,), TypeError),
+    (lambda xp, x, o: xp.einsum("ij->", x, out=o), (), TypeError),
+    (lambda xp, x, o: xp.dot(x[0], x[0], out=o), (), ValueError),
+])
+def test_out_of_another_kind_is_numpys_error(backend, call, shape_, error):
+    # a float result was truncated into an integer out= where NumPy's casting rule refuses
+    # (same_kind for the ufunc-based functions, safe for einsum, the exact dtype for dot)
+    be = ad.get_backend()
+    for xp in (np, gnp):
+        o, x = np.zeros(shape_, np.int8), X
+        if xp is gnp:
+            o, x = be.asarray(o), be.asarray(x)
+        with pytest.raises(error):
+            call(xp, x, o)
+    o = ad.get_backend().asarray(np.zeros(4, np.int64))
+    assert gnp.argmax(X, axis=0, out=o) is o  # (an integer out takes the indices)

@@ -146,6 +146,9 @@ def clip(x, a_min=None, a_max=None, out=None):
     """Clip to [a_min, a_max]; the adjoint passes through inside the closed interval."""
     r = _r.clip(x, a_min, a_max)
     if out is not None:
+        from ._more_sig import check_out_cast
+
+        check_out_cast(r, out, "clip", "same_kind")
         assign_inplace(out, r, None) if isinstance(out, Tensor) else out.__setitem__(
             Ellipsis, _r.data(r))
         return out

@@ -261,6 +261,9 @@ def around(a, decimals: int = 0, out=None):
     """Round to ``decimals`` (piecewise constant: zero derivative). Example: ``gnp.around(x)``"""
     r = _r.round(a, decimals=decimals)
     if out is not None:
+        from ._more_sig import check_out_cast
+
+        check_out_cast(r, out, "around", "same_kind")
         out[...] = _raw.data(r)
         return out
     return r

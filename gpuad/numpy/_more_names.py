@@ -209,7 +209,7 @@ def take(a, indices, axis=None, out=None, mode: str = "raise"):
             indices = xp.clip(idx, 0, n - 1)
         else:
             raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
-    return _to_out(_take0(a, indices, axis), out, "take")
+    return _to_out(_take0(a, indices, axis), out, "take", "back")
 
 
 def take_along_axis(arr, indices, axis=-1):
@@ -460,12 +460,13 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting: str = "same
     arrays = _cast_all(arrays, dtype, casting)
     if axis is None:
         arrays, axis = [_reshape0(x, (-1,)) for x in arrays], 0
-    return _to_out(_concatenate0(arrays, axis), out, "concatenate")
+    return _to_out(_concatenate0(arrays, axis), out, "concatenate", casting)
 
 
 def stack(arrays, axis: int = 0, out=None, *, dtype=None, casting: str = "same_kind"):
     """Join arrays along a new axis. Example: ``gnp.stack([a, b], axis=1)``"""
-    return _to_out(_stack0(_cast_all(arrays, dtype, casting, "stack"), axis), out, "stack")
+    return _to_out(_stack0(_cast_all(arrays, dtype, casting, "stack"), axis), out, "stack",
+                   casting)
 
 
 def hstack(tup, *, dtype=None, casting: str = "same_kind"):
@@ -566,12 +567,12 @@ dot._takes_containers = True  # type: ignore[attr-defined]  (_dot_any converts l
 
 @takes_containers
 def _dot_any(a, b, out=None):
-    return _to_out(_dot0(a, b), out, "dot")
+    return _to_out(_dot0(a, b), out, "dot", "exact")
 
 
 def outer(a, b, out=None):
     """Outer product of the flattened inputs. Example: ``gnp.outer(a, b)``"""
-    return _to_out(_outer0(a, b), out, "outer")
+    return _to_out(_outer0(a, b), out, "outer", "same_kind")
 
 
 def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoValue,

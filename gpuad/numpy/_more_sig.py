@@ -61,14 +61,37 @@ def _tracked(a) -> bool:
     return isinstance(a, Tensor) and (a.requires_grad or bool(a._tan))
 
 
-def _to_out(r, out, name):
-    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor)."""
+def check_out_cast(r, out, name: str, casting: str | None) -> None:
+    """NumPy's check of an ``out=`` array's dtype against the result ``r``: ``casting`` a
+    rule the result must be cast to ``out`` by ("same_kind" for the ufunc-based functions,
+    "safe" for einsum), "exact" (dot: ValueError), "back" (take, argmax: ``out`` must cast
+    safely to the result's type, as NumPy writes through a buffer of that type), or None."""
+    if casting is None or out is None:
+        return
+    src, dst = _np.dtype(data(r).dtype), _np.dtype(data(out).dtype)
+    if casting == "exact":
+        if src != dst:
+            raise ValueError(f"{name}: output array is not acceptable (must have the right "
+                             f"datatype: {src}, got {dst})")
+    elif casting == "back":
+        if not _np.can_cast(dst, src, "safe"):
+            raise TypeError(f"{name}: cannot cast array data from {dst} to {src} according to "
+                            f"the rule 'safe' (the out array's type)")
+    elif not _np.can_cast(src, dst, casting):
+        raise TypeError(f"{name}: cannot cast the result from {src} to the out array's {dst} "
+                        f"with casting rule {casting!r}")
+
+
+def _to_out(r, out, name, casting: str | None = None):
+    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor), after NumPy's
+    ``casting`` check of ``out``'s dtype (``check_out_cast``)."""
     if out is None:
         return r
     if isinstance(out, tuple):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
+    check_out_cast(r, out, name, casting)
     if isinstance(out, Tensor):
         assign_inplace(out, r, None)
     elif _tracked(r):
@@ -102,7 +125,7 @@ def _arg_extreme(prim, a, axis, out, keepdims, name):
         from . import expand_dims
 
         r = _r.reshape(r, (1,) * ndim(a)) if axis is None else expand_dims(r, axis)
-    return _to_out(r, out, name)
+    return _to_out(r, out, name, "back")
 
 
 def argmax(a, axis=None, out=None, *, keepdims: bool = False):
@@ -381,9 +404,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
-        return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std")
+        return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std", "same_kind")
     return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-                               correction=correction)), out, "std")
+                               correction=correction)), out, "std", "same_kind")
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -486,7 +509,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
                                 f"{_np.dtype(dtype)} according to the rule {casting!r}")
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
-    return _to_out(r, out, "einsum")
+    return _to_out(r, out, "einsum", casting)
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):

@@ -51,9 +51,15 @@ def _writes_out(fn):
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
                              f"{tuple(shape(r))}")
-        return _to_out(r, out, fn.__name__)
+        return _to_out(r, out, fn.__name__, _OUT_SAME_KIND.get(fn.__name__))
 
     return with_out
+
+
+# NumPy's functions whose out= goes through a ufunc (or checks its kind): a float result into
+# an integer out raises there; the others cast it as they write
+_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "quantile", "percentile", "nanmean",
+                                             "nanvar", "nanstd")}
 
 
 def _arr(a):
@@ -769,9 +775,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     for name, v in (("x", x), ("xp", xp)):
         if data(v).dtype.kind == "c":  # NumPy's TypeError (it reads them as float64)
             raise TypeError(f"interp: {name} must be real, got {data(v).dtype} values")
-    # NumPy's types: x and xp as float64, fp as float64 or complex128
-    x, xp = _as_dtype(x, _np.float64), _as_dtype(xp, _np.float64)
-    fp = _as_dtype(fp, _np.complex128 if data(fp).dtype.kind == "c" else _np.float64)
+    # booleans as float64, as NumPy reads them (float32 stays float32, as in CuPy, JAX and
+    # torch: tests/conformance/test_numpy_lib_suite.py)
+    x, xp, fp = (_as_dtype(v, _np.float64) if data(v).dtype.kind == "b" else v
+                 for v in (x, xp, fp))
     if ndim(xp) != 1 or ndim(fp) != 1:
         raise ValueError("interp: xp and fp must be 1-D sequences")
     if shape(xp)[0] != shape(fp)[0]:

@@ -149,3 +149,85 @@ def test_cupy_suite_dtype_pairs(backend, name):
                 rtol = 1e-3 if np.float16 in (da, db) else 1e-5
                 problems += [f"{tag}/{mode}: {p}" for p in _compare(want, got, rtol, 1e-6)]
     assert not problems, "\n".join(problems[:20])
+
+
+# ---- out= arrays of another dtype (CuPy's out tests): NumPy's casting rule per function ----
+
+_X = np.array([[1.5, -2.25, 3.0], [0.5, 4.0, -1.0]])
+OUT_FUNCTIONS = {
+    "concatenate": (lambda xp, a, out: xp.concatenate([a, a], out=out), (4, 3)),
+    "stack": (lambda xp, a, out: xp.stack([a, a], out=out), (2, 2, 3)),
+    "take": (lambda xp, a, out: xp.take(a, [2, 0], out=out), (2,)),
+    "clip": (lambda xp, a, out: xp.clip(a, -0.5, 0.5, out=out), (2, 3)),
+    "dot": (lambda xp, a, out: xp.dot(a, a.T, out=out), (2, 2)),
+    "matmul": (lambda xp, a, out: xp.matmul(a, a.T, out=out), (2, 2)),
+    "outer": (lambda xp, a, out: xp.outer(a[0], a[1], out=out), (3, 3)),
+    "einsum": (lambda xp, a, out: xp.einsum("ij->j", a, out=out), (3,)),
+    "vecdot": (lambda xp, a, out: xp.vecdot(a, a, out=out), (2,)),
+    "add": (lambda xp, a, out: xp.add(a, a, out=out), (2, 3)),
+    "around": (lambda xp, a, out: xp.around(a, 1, out=out), (2, 3)),
+    "round": (lambda xp, a, out: xp.round(a, 1, out=out), (2, 3)),
+    "sum": (lambda xp, a, out: xp.sum(a, axis=0, out=out), (3,)),
+    "prod": (lambda xp, a, out: xp.prod(a, axis=0, out=out), (3,)),
+    "cumsum": (lambda xp, a, out: xp.cumsum(a, out=out), (6,)),
+    "mean": (lambda xp, a, out: xp.mean(a, axis=0, out=out), (3,)),
+    "var": (lambda xp, a, out: xp.var(a, axis=0, out=out), (3,)),
+    "std": (lambda xp, a, out: xp.std(a, axis=0, out=out), (3,)),
+    "ptp": (lambda xp, a, out: xp.ptp(a, axis=0, out=out), (3,)),
+    "amax": (lambda xp, a, out: xp.amax(a, axis=0, out=out), (3,)),
+    "argmax": (lambda xp, a, out: xp.argmax(a, axis=0, out=out), (3,)),
+    "argmin": (lambda xp, a, out: xp.argmin(a, axis=1, out=out), (2,)),
+    "median": (lambda xp, a, out: xp.median(a, axis=0, out=out), (3,)),
+    "percentile": (lambda xp, a, out: xp.percentile(a, 30, axis=0, out=out), (3,)),
+    "quantile": (lambda xp, a, out: xp.quantile(a, 0.3, axis=0, out=out), (3,)),
+    "nanquantile": (lambda xp, a, out: xp.nanquantile(a, 0.3, axis=0, out=out), (3,)),
+    "nanmean": (lambda xp, a, out: xp.nanmean(a, axis=0, out=out), (3,)),
+    "nanvar": (lambda xp, a, out: xp.nanvar(a, axis=0, out=out), (3,)),
+    "nanstd": (lambda xp, a, out: xp.nanstd(a, axis=0, out=out), (3,)),
+    "nansum": (lambda xp, a, out: xp.nansum(a, axis=0, out=out), (3,)),
+    "nanmedian": (lambda xp, a, out: xp.nanmedian(a, axis=0, out=out), (3,)),
+    "trace": (lambda xp, a, out: xp.trace(a, out=out), ()),
+    "any": (lambda xp, a, out: xp.any(a, axis=0, out=out), (3,)),
+    "cumulative_sum": (lambda xp, a, out: xp.cumulative_sum(a, axis=1, out=out), (2, 3)),
+}
+OUT_DTYPES = [np.bool_, np.int8, np.int64, np.float32, np.float64, np.complex128]
+
+
+@pytest.mark.parametrize("name", list(OUT_FUNCTIONS))
+def test_cupy_suite_out_dtypes(backend, name):
+    f, oshape = OUT_FUNCTIONS[name]
+    be = ad.get_backend()
+    problems = []
+    for odt, mode in itertools.product(OUT_DTYPES, ("array", "tensor")):
+        tag = f"out {np.dtype(odt).name}/{mode}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = np.zeros(oshape, odt)
+            try:
+                f(np, _X.copy(), want)
+                np_err = None
+            except Exception as e:  # noqa: BLE001
+                np_err = e
+            out = be.asarray(np.zeros(oshape, odt))
+            a = be.asarray(_X.copy())
+            if mode == "tensor":  # a recorded input; an out that does not require grad
+                out, a = ad.Tensor(out), ad.Tensor(a, requires_grad=True)
+            try:
+                r = f(gnp, a, out)
+                g_err = None
+            except Exception as e:  # noqa: BLE001
+                g_err = e
+        if np_err is not None:
+            if g_err is None:
+                problems.append(f"{tag}: NumPy raises {type(np_err).__name__}, gpuad writes")
+            elif not isinstance(g_err, type(np_err)) and not isinstance(np_err, type(g_err)):
+                problems.append(f"{tag}: NumPy raises {type(np_err).__name__}, gpuad "
+                                f"{type(g_err).__name__}: {g_err}")
+            continue
+        if g_err is not None:
+            problems.append(f"{tag}: gpuad raises {type(g_err).__name__}: {str(g_err)[:150]}")
+            continue
+        if r is not out:
+            problems.append(f"{tag}: gpuad returns another array than out")
+        problems += [f"{tag}: {p}" for p in _compare(want, out, 1e-6, 1e-7)]
+    assert not problems, "\n".join(problems[:20])
