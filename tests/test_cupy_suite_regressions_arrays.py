@@ -452,3 +452,9 @@ def test_out_of_another_kind_is_numpys_error(backend, call, shape_, error):
             call(xp, x, o)
     o = ad.get_backend().asarray(np.zeros(4, np.int64))
     assert gnp.argmax(X, axis=0, out=o) is o  # (an integer out takes the indices)
+
+
+def test_clip_of_a_numpy_scalar(backend):
+    # on the CuPy backend a NumPy scalar went to cupy.clip, which clips arrays only
+    # ("'float64' object has no attribute 'clip'")
+    same(gnp.clip(np.float64(1.5), 0, 1), np.clip(np.float64(1.5), 0, 1))
