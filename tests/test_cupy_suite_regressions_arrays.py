@@ -458,3 +458,22 @@ def test_clip_of_a_numpy_scalar(backend):
     # on the CuPy backend a NumPy scalar went to cupy.clip, which clips arrays only
     # ("'float64' object has no attribute 'clip'")
     same(gnp.clip(np.float64(1.5), 0, 1), np.clip(np.float64(1.5), 0, 1))
+
+
+def test_linspace_of_integer_tensors_computes_in_float(backend):
+    # the difference stop - start was taken in the end points' type: uint8 3 - 254 wrapped to
+    # 5, so linspace(uint8 254, uint8 3, 5) rose to 257.75 where NumPy falls to 3
+    s, e = np.uint8(254), np.uint8(3)
+    same(gnp.linspace(on(np.array(s), True), on(np.array(e), True), 5), np.linspace(s, e, 5))
+    same(gnp.logspace(on(np.array(s), True), on(np.array(e), True), 3, base=1.01),
+         np.logspace(s, e, 3, base=1.01))
+
+
+def test_var_and_std_with_an_integer_dtype(backend):
+    # NumPy divides into the integer dtype (var of [1., 2., 3.] with dtype int8 is int8 0);
+    # gpuad gave float64 0.667
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 6.0, 9.0]])
+    same(gnp.var(a, axis=0, dtype=np.int8), np.var(a, axis=0, dtype=np.int8))
+    same(gnp.std(a, dtype=np.int64), np.std(a, dtype=np.int64))
+    with pytest.raises(TypeError):
+        gnp.std(a, axis=0, dtype=np.int8)

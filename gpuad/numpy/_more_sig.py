@@ -393,6 +393,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
     s = _sum0(_cast(sq, dtype), ax, keepdims=keepdims)
     r = s / _count_as(dof, s)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":  # NumPy divides into dtype
+        r = _cast(r, dtype)
     return _to_out(r, out, "var")
 
 
@@ -405,8 +407,15 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
         return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std", "same_kind")
-    return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-                               correction=correction)), out, "std", "same_kind")
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+            correction=correction)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":
+        # NumPy's sqrt into the integer variance: a 0-d one is cast back, an array refused
+        if ndim(v):
+            raise TypeError(f"std: cannot cast ufunc 'sqrt' output from a float type to "
+                            f"{_np.dtype(dtype)} with casting rule 'same_kind'")
+        return _to_out(_cast(_r.sqrt(v), dtype), out, "std", "same_kind")
+    return _to_out(_r.sqrt(v), out, "std", "same_kind")
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -608,6 +617,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
                                             retstep=retstep, dtype=dtype, axis=axis)
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    # NumPy's start * 1.0: integer and bool end points as float64 before the difference
+    # (uint8 3 - 254 would wrap to 5)
+    start, stop = (_cast(v, _np.float64) if _np.dtype(getattr(data(v), "dtype", _np.float64)).kind
+                   in "iub" else v for v in (start, stop))
     div = (num - 1) if endpoint else num
     delta = _r.subtract(stop, start)
     nd = ndim(delta)
