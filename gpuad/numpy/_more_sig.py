@@ -603,7 +603,8 @@ def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, s
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
     """Sum of the diagonal. Example: ``gnp.trace(m)``"""
-    return _to_out(_trace0(_cast(a, dtype), offset, axis1, axis2), out, "trace")
+    r = _trace0(_cast(a, dtype), offset, axis1, axis2)
+    return _to_out(_result_as(r, dtype), out, "trace")  # (NumPy sums in dtype)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,

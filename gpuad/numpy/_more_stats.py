@@ -175,6 +175,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
     a = _masked(a, where)
     if dtype is not None:
+        if data(a).dtype.kind in "fc" and _np.dtype(dtype).kind not in "fc":
+            raise TypeError("nanmean: if a is inexact, then dtype must be inexact (NumPy's)")
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
     if nan is None:

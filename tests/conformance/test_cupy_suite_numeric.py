@@ -611,6 +611,8 @@ CASES = [
     case("trace", "trace", A((3, 4))),
     case("trace_offset", "trace", A((2, 3, 4)), 1, 2, 0),
     case("trace_dtype", "trace", A((3, 3)), dtype=np.float32),
+    case("trace_dtype_small", "trace", R((3, 3)), dtype=np.int8, dtypes=NO_COMPLEX),
+    case("nanmean_dtype_int", "nanmean", R((2, 3)), dtype=np.int16, dtypes=NO_COMPLEX),
     case("matrix_power", "linalg.matrix_power", A((3, 3)), 3, dtypes=NO_BOOL, rtol=1e-4),
     case("matrix_power_0", "linalg.matrix_power", A((2, 3, 3)), 0),
     case("matrix_power_neg", "linalg.matrix_power", V([[2, 1], [1, 3]]), -2,
