@@ -477,3 +477,12 @@ def test_var_and_std_with_an_integer_dtype(backend):
     same(gnp.std(a, dtype=np.int64), np.std(a, dtype=np.int64))
     with pytest.raises(TypeError):
         gnp.std(a, axis=0, dtype=np.int8)
+
+
+def test_trace_dtype_and_nanmean_dtype(backend):
+    # trace(bool, dtype=int8) summed wider (int64); nanmean(float16, dtype=int16) returned a
+    # value where NumPy refuses an integer dtype for inexact data
+    b = np.eye(3, dtype=bool)
+    same(gnp.trace(b, dtype=np.int8), np.trace(b, dtype=np.int8))
+    with pytest.raises(TypeError):
+        gnp.nanmean(np.ones(3, np.float16), dtype=np.int16)
