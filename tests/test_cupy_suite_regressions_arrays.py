@@ -486,3 +486,22 @@ def test_trace_dtype_and_nanmean_dtype(backend):
     same(gnp.trace(b, dtype=np.int8), np.trace(b, dtype=np.int8))
     with pytest.raises(TypeError):
         gnp.nanmean(np.ones(3, np.float16), dtype=np.int16)
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_max_initial_takes_the_arrays_type(backend, tensor):
+    # initial=3 made a bool max int64 [3, 3] where NumPy casts it to True; 2.5 for an int
+    # array is NumPy's 2
+    b = np.array([[True, False], [False, False]])
+    same(gnp.max(on(b, tensor), axis=0, initial=3), np.max(b, axis=0, initial=3))
+    same(gnp.max(on(np.array([1, 2]), tensor), initial=2.5), np.max(np.array([1, 2]),
+                                                                   initial=2.5))
+
+
+def test_tensor_methods_take_numpys_arguments(backend):
+    # trace(dtype=), take(mode=), item(i), itemsize and `in` raised TypeError/AttributeError
+    a = np.arange(6.0).reshape(2, 3)
+    t = ad.tensor(ad.get_backend().asarray(a))
+    same(t.trace(dtype=np.int8), a.trace(dtype=np.int8))
+    same(t.take([0, 5], axis=1, mode="wrap"), a.take([0, 5], axis=1, mode="wrap"))
+    assert (t.item(4), t.itemsize, 3.0 in t, 7.0 in t) == (a.item(4), a.itemsize, True, False)

@@ -278,6 +278,10 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     if out is None and initial is None and where is None:
         return base(a, axis, keepdims=keepdims)
+    if initial is not None and not isinstance(initial, Tensor):
+        # NumPy's: initial in the array's type (3 for a bool max is True, 2.5 for an int
+        # max 2; a Python int out of its range raises OverflowError)
+        initial = _np.array(initial, dtype=data(_on_backend(a)).dtype)[()]
     if where is not None:
         if initial is None:
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
