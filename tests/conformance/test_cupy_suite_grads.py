@@ -455,6 +455,16 @@ G("fftshift", lambda a: gnp.fft.fftshift(a, axes=(-1, 0)), X(3, 4, 5))
 G("ifftshift", lambda a: gnp.fft.ifftshift(a), X(3, 4))
 
 
+# ---- the quantiles in q (linear and the continuous methods: the slope between order
+# statistics; the others piecewise constant in q) ----
+for m in ["linear", "hazen", "weibull", "median_unbiased", "normal_unbiased",
+          "interpolated_inverted_cdf", "lower", "higher", "nearest", "midpoint"]:
+    G(f"quantile_in_q_{m}", lambda q, a, m=m: gnp.quantile(a, q, axis=1, method=m),
+      np.array([0.13, 0.61]), X(3, 7))
+    G(f"nanpercentile_in_q_{m}", lambda q, a, m=m: gnp.nanpercentile(a, q, axis=0, method=m),
+      np.array(37.0), X(5, 2))
+
+
 # ---- complex inputs (CuPy's complex dtypes), the gradient convention of docs/semantics.md ----
 
 
