@@ -305,8 +305,18 @@ class Tensor:
             _vc.poll()
         return out
 
-    def item(self) -> Any:
-        return self.numpy().item()
+    def item(self, *args) -> Any:
+        """The value as a Python number (a constant); ``item(i)`` / ``item(i, j)`` pick one
+        element as NumPy's ``ndarray.item`` does."""
+        return self.numpy().item(*args)
+
+    @property
+    def itemsize(self) -> int:
+        return int(_np.dtype(self.dtype).itemsize)
+
+    def __contains__(self, value) -> bool:
+        # NumPy's and torch's: ``(t == value).any()``, a host read
+        return bool((self == value).any())
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
@@ -563,12 +573,20 @@ class Tensor:
     def astype(self, dtype): return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
     def round(self, decimals=0): return _R.round(self, decimals)
-    def take(self, indices, axis=None): return _R.take(self, indices, axis)
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        if out is None and mode == "raise":
+            return _R.take(self, indices, axis)
+        from .numpy import take
+        return take(self, indices, axis, out, mode)
     def nonzero(self): return _R.nonzero(self)
     def compress(self, condition, axis=None): return _R.compress(condition, self, axis)
     def searchsorted(self, v, side="left", sorter=None):
         return _R.searchsorted(self, v, side, sorter)
-    def trace(self, offset=0, axis1=0, axis2=1): return _R.trace(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        if dtype is None and out is None:
+            return _R.trace(self, offset, axis1, axis2)
+        from .numpy import trace
+        return trace(self, offset, axis1, axis2, dtype, out)
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _R.diagonal(self, offset, axis1, axis2)
 
@@ -602,7 +620,9 @@ class Tensor:
     def conj(self) -> Tensor: return _conj_method(self)
     def conjugate(self) -> Tensor: return _conj_method(self)
 
-    def copy(self) -> Tensor:
+    def copy(self, order: str = "C") -> Tensor:
+        from .numpy._more_names import check_order
+        check_order(order, "copy")
         return _R.copy(self)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
@@ -824,6 +844,8 @@ def _stale(m: TorchViewCopy) -> bool:
 
 
 def _conj_method(t: Tensor) -> Tensor:
+    if t.dtype == bool:  # ndarray.conj() keeps bool (the ufunc np.conj makes int8)
+        return t
     r = _R.conj(t)
     if r is not t and r.__class__ is Tensor and r._base is None:
         r._elem = TorchViewCopy("z.conj()", "write into z itself (z[i] = v.conj())", t)

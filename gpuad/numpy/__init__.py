@@ -24,7 +24,6 @@ from .._numpy_protocol import stop_gradient  # noqa: F401
 from .._numpy_protocol import with_ufunc_keywords as _with_ufunc_keywords
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
-from ..engine import assign_inplace
 from ..rules import (  # noqa: F401  (re-exported primitives)
     abs,
     absolute,
@@ -166,12 +165,9 @@ def clip(x, a_min=None, a_max=None, out=None):
     """Clip to [a_min, a_max]; the adjoint passes through inside the closed interval."""
     r = _r.clip(x, a_min, a_max)
     if out is not None:
-        from .._numpy_protocol import _check_out
+        from ._more_sig import _to_out
 
-        _check_out(out, r, "clip", "same_kind")
-        assign_inplace(out, r, None) if isinstance(out, Tensor) else out.__setitem__(
-            Ellipsis, _r.data(r))
-        return out
+        return _to_out(r, out, "clip", "same_kind")
     return r
 
 

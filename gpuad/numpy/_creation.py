@@ -108,6 +108,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
                           float(num))
     bshape = _np.broadcast_shapes(_r.shape(start), _r.shape(stop))
     steps = xp.arange(num, dtype=fdt).reshape((num,) + (1,) * len(bshape))
+    # NumPy's start * 1.0: integer and bool end points as float64 before the difference
+    start, stop = (_r.astype(v, _np.float64) if isinstance(v, Tensor) and v.dtype.kind in "iub"
+                   else v for v in (start, stop))
     delta = stop - start
     if div > 0:
         step = delta / div

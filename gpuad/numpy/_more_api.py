@@ -189,8 +189,10 @@ def _finish(r, keepdims, axis, dtype, out, what):
         r = _r.astype(r, dtype)
     if out is not None:
         from .._numpy_protocol import _write_out
+        from ._more_sig import check_out_cast
 
-        _write_out(out, r, what, "same_kind")
+        check_out_cast(r, out, what, "same_kind")
+        _write_out(out, r, what)
         return out
     return r
 
@@ -348,6 +350,17 @@ def _cast_to(v, a):
     return v if _dtype(v) == _dtype(a) else _r.astype(v, _dtype(a))
 
 
+def _safe_values(v, a, what: str) -> None:
+    """NumPy's place and putmask take array values only by the 'safe' casting rule (lists,
+    Python and NumPy scalars are converted): float values into an integer array raise."""
+    if isinstance(v, _np.generic) or not hasattr(v, "dtype"):
+        return
+    vdt, adt = _np.dtype(data(v).dtype), _np.dtype(_dtype(a))
+    if not _np.can_cast(vdt, adt, casting="safe"):
+        raise TypeError(f"{what}: cannot cast array data from {vdt} to {adt} according to the "
+                        f"rule 'safe' (pass values of the array's dtype, v.astype({adt}))")
+
+
 def _cyclic(v, n: int):
     from ._more_select import resize
 
@@ -425,6 +438,7 @@ def place(arr, mask, vals) -> None:
     from ._more_select import _index
 
     _check_target(arr, vals, "place")
+    _safe_values(vals, arr, "place")
     m = _np.asarray(_index(mask, "place: the mask (how many values are written)"), dtype=bool)
     sh = tuple(shape(arr))
     if m.size != int(_np.prod(sh)):
@@ -447,6 +461,7 @@ def putmask(a, /, mask, values) -> None:
     from . import where
 
     _check_target(a, values, "putmask")
+    _safe_values(values, a, "putmask")
     sh = tuple(shape(a))
     m = _arr(mask)
     if int(_np.prod(shape(m))) != int(_np.prod(sh)):

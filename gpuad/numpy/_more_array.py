@@ -90,13 +90,16 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 
 def _flat(v, like):
-    if not isinstance(v, Tensor):
-        dt = _np.dtype(_r.data(like).dtype)
-        vdt = getattr(v, "dtype", None)
-        vdt = _np.dtype(vdt) if vdt is not None else _np.asarray(v).dtype
-        if not _np.can_cast(vdt, dt, casting="same_kind"):  # NumPy's: 0.5 would become 0
-            raise TypeError(f"ediff1d: dtype of to_begin/to_end ({vdt}) must be compatible "
-                            f"with input ary ({dt}) under the same_kind casting rule")
+    """``v`` flattened in ``like``'s dtype (NumPy's result keeps the input's dtype)."""
+    dt = _np.dtype(_r.data(like).dtype)
+    vdt = getattr(_r.data(v), "dtype", None)
+    vdt = _np.dtype(vdt) if vdt is not None else _np.asarray(v).dtype
+    if not _np.can_cast(vdt, dt, casting="same_kind"):  # NumPy's: 0.5 would become 0
+        raise TypeError(f"ediff1d: dtype of to_begin/to_end ({vdt}) must be compatible "
+                        f"with input ary ({dt}) under the same_kind casting rule")
+    if isinstance(v, Tensor):
+        v = v if vdt == dt else _r.astype(v, dt)
+    else:
         v = _xp(like).asarray(v, dtype=dt)
     return reshape(v, (-1,))
 

@@ -250,6 +250,10 @@ def _nan_to_num_recorded(x, nan, posinf, neginf):
     dt = _np.dtype(_raw.data(x).dtype)
     if dt.kind not in "fc":
         return x
+    for v in (nan, posinf, neginf):
+        if isinstance(v, Tensor) and _np.dtype(_raw.data(v).dtype).kind == "c":
+            raise TypeError(f"nan_to_num: the fill values must be real (NumPy fills the real "
+                            f"and imaginary parts apart), got {_raw.data(v).dtype}")
     if dt.kind == "c":  # NumPy's: the real and imaginary parts separately
         return (_nan_to_num_recorded(real(x), nan, posinf, neginf)
                 + 1j * _nan_to_num_recorded(imag(x), nan, posinf, neginf))
@@ -285,6 +289,11 @@ def around(a, decimals: int = 0, out=None):
         out[...] = _raw.data(r)
         return out
     return r
+
+
+def round(a, decimals: int = 0, out=None):  # noqa: A001  (NumPy's name)
+    """``numpy.round``: ``around`` (``out=`` too). Example: ``gnp.round(x, 2)``"""
+    return around(a, decimals, out)
 
 
 def fix(x, out=None):
@@ -473,7 +482,7 @@ def real_if_close(a, tol=100):
 
 
 __all__ = ["fmax", "fmin", "logaddexp2", "copysign", "heaviside", "fmod", "modf", "divmod",
-           "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "fix",
+           "frexp", "ldexp", "fabs", "float_power", "nan_to_num", "around", "round", "fix",
            "real_if_close", "array_equal", "array_equiv", *_INT_BOOL]
 
 # abstract evaluation of the entrywise primitives declared here (broadcast shape, NumPy dtype)

@@ -104,6 +104,21 @@ def ravel(a, order: str = "C"):
     return _reshape0(a, (-1,))
 
 
+def copy(a, order: str = "K", subok: bool = False):
+    """A copy of ``a`` (recorded: the gradient flows back to ``a``); ``order`` is checked as
+    NumPy does, the memory layout is the backend's concern. Example: ``gnp.copy(x, order="F")``"""
+    check_order(order, "copy")
+    return _copy0(a)
+
+
+def check_order(order, op: str) -> None:
+    """NumPy's ValueError for an ``order`` other than "C", "F", "A" or "K" (None reads "K")."""
+    if order is not None and not isinstance(order, str):
+        raise TypeError(f"{op}: order must be str, not {type(order).__name__}")
+    if order is not None and (len(order) != 1 or order.upper() not in "CFAK"):
+        raise ValueError(f"{op}: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+
+
 def moveaxis(a, source, destination):
     """Move axes to new positions. Example: ``gnp.moveaxis(x, 0, -1)``"""
     return _moveaxis0(a, source, destination)
@@ -194,7 +209,7 @@ def take(a, indices, axis=None, out=None, mode: str = "raise"):
             indices = xp.clip(idx, 0, n - 1)
         else:
             raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
-    return _to_out(_take0(a, indices, axis), out, "take")
+    return _to_out(_take0(a, indices, axis), out, "take", "back")
 
 
 def take_along_axis(arr, indices, axis=-1):
@@ -298,14 +313,16 @@ def _pad_affine(x, pad_width, mode, rt, ev):
     pw = _np.broadcast_to(_np.asarray(pad_width, dtype=_np.int64), (nd, 2))
     if (pw < 0).any():
         raise ValueError(f"pad: negative pad_width {pad_width!r}")
-    evs = _np.broadcast_to(_np.asarray(data(ev), dtype=_np.float64), (nd, 2))
     dt = _np.dtype(data(x).dtype)
+    raw = _np.broadcast_to(_np.asarray(data(ev)), (nd, 2))
+    # complex end values ramp a complex array (NumPy's), a real one by their real parts
+    evs = raw.astype(_np.complex128 if raw.dtype.kind == "c" and dt.kind == "c" else _np.float64)
     if dt.kind not in "fc" and mode == "linear_ramp":
         if isinstance(x, Tensor) and x._bat is not None:
             raise NotImplementedError("pad: linear_ramp of an integer array under vmap is not "
                                       "supported; pad a float array and round")
         # NumPy's integer ramps are floored linspaces: computed by the array library itself
-        return _r._xp(data(x)).pad(data(x), pw.tolist(), mode, end_values=evs.tolist())
+        return _r._xp(data(x)).pad(data(x), pw.tolist(), mode, end_values=raw.tolist())
     work = dt if dt.kind in "fc" else _np.dtype(_np.float64)
     y = _cast(x, work) if work != dt else x
     xp = _r._xp(data(x))
@@ -318,7 +335,8 @@ def _pad_affine(x, pad_width, mode, rt, ev):
         m = _np.pad(_np.eye(n), ((before, after), (0, 0)), mode, **kw)
         y = _moveaxis0(tensordot(xp.asarray(m, dtype=work), y, ([1], [a])), 0, a)
         if mode == "linear_ramp" and evs[a].any():
-            ramp = _np.pad(_np.zeros(n), (before, after), mode, end_values=tuple(evs[a]))
+            ramp = _np.pad(_np.zeros(n, evs.dtype), (before, after), mode,
+                           end_values=tuple(evs[a]))
             s = [1] * nd
             s[a] = ramp.size
             y = y + xp.asarray(ramp.reshape(s), dtype=work)
@@ -556,12 +574,7 @@ dot._takes_containers = True  # type: ignore[attr-defined]  (_dot_any converts l
 
 @takes_containers
 def _dot_any(a, b, out=None):
-    r = _dot0(a, b)
-    if out is not None and _np.dtype(getattr(out, "dtype", None)) != data(r).dtype:
-        # NumPy's dot writes only into an out= of exactly its result's dtype
-        raise ValueError(f"dot: out= has dtype {_np.dtype(out.dtype)}, the result "
-                         f"{data(r).dtype}; NumPy's dot needs the same dtype")
-    return _to_out(r, out, "dot")
+    return _to_out(_dot0(a, b), out, "dot", "exact")
 
 
 def outer(a, b, out=None):
@@ -588,7 +601,7 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
     return _clip0(a, lo, hi, out)
 
 
-__all__ = ["reshape", "transpose", "broadcast_to", "ravel", "moveaxis", "squeeze",
+__all__ = ["reshape", "transpose", "broadcast_to", "ravel", "copy", "moveaxis", "squeeze",
            "expand_dims", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "diagonal",
            "tril", "triu", "take", "take_along_axis", "pad", "diff", "average", "concatenate",
            "stack", "hstack", "vstack", "row_stack", "dot", "outer", "clip"]

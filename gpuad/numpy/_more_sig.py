@@ -61,20 +61,37 @@ def _tracked(a) -> bool:
     return isinstance(a, Tensor) and (a.requires_grad or bool(a._tan))
 
 
-def _to_out(r, out, name, casting: str = "unsafe"):
-    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor); ``casting``
-    is the rule NumPy applies to that write (its reductions cast unsafely, its ufuncs and
-    ``concatenate`` by ``same_kind``, ``einsum`` by ``safe``)."""
+def check_out_cast(r, out, name: str, casting: str | None) -> None:
+    """NumPy's check of an ``out=`` array's dtype against the result ``r``: ``casting`` a
+    rule the result must be cast to ``out`` by ("same_kind" for the ufunc-based functions,
+    "safe" for einsum), "exact" (dot: ValueError), "back" (take, argmax: ``out`` must cast
+    safely to the result's type, as NumPy writes through a buffer of that type), or None."""
+    if casting is None or out is None:
+        return
+    src, dst = _np.dtype(data(r).dtype), _np.dtype(data(out).dtype)
+    if casting == "exact":
+        if src != dst:
+            raise ValueError(f"{name}: output array is not acceptable (must have the right "
+                             f"datatype: {src}, got {dst})")
+    elif casting == "back":
+        if not _np.can_cast(dst, src, "safe"):
+            raise TypeError(f"{name}: cannot cast array data from {dst} to {src} according to "
+                            f"the rule 'safe' (the out array's type)")
+    elif not _np.can_cast(src, dst, casting):
+        raise TypeError(f"{name}: cannot cast the result from {src} to the out array's {dst} "
+                        f"with casting rule {casting!r}")
+
+
+def _to_out(r, out, name, casting: str | None = None):
+    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor), after NumPy's
+    ``casting`` check of ``out``'s dtype (``check_out_cast``)."""
     if out is None:
         return r
     if isinstance(out, tuple):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
-    if casting != "unsafe":
-        from .._numpy_protocol import _check_out
-
-        _check_out(out, r, name, casting)
+    check_out_cast(r, out, name, casting)
     if isinstance(out, Tensor):
         assign_inplace(out, r, None)
     elif _tracked(r):
@@ -108,7 +125,7 @@ def _arg_extreme(prim, a, axis, out, keepdims, name):
         from . import expand_dims
 
         r = _r.reshape(r, (1,) * ndim(a)) if axis is None else expand_dims(r, axis)
-    return _to_out(r, out, name)
+    return _to_out(r, out, name, "back")
 
 
 def argmax(a, axis=None, out=None, *, keepdims: bool = False):
@@ -261,6 +278,10 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     if out is None and initial is None and where is None:
         return base(a, axis, keepdims=keepdims)
+    if initial is not None and not isinstance(initial, Tensor):
+        # NumPy's: initial in the array's type (3 for a bool max is True, 2.5 for an int
+        # max 2; a Python int out of its range raises OverflowError)
+        initial = _np.array(initial, dtype=data(_on_backend(a)).dtype)[()]
     if where is not None:
         if initial is None:
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
@@ -350,13 +371,15 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously")
         ddof = correction
-    if where is None and mean is None:
-        return _to_out(_var0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "var")
-    a = _on_backend(_cast(a, dtype))
+    if where is None and mean is None and dtype is None:
+        return _to_out(_var0(a, axis, ddof=ddof, keepdims=keepdims), out, "var")
+    # NumPy's order: the mean in ``dtype``, the deviations in the data's precision (complex
+    # data keep their imaginary parts), their squares summed in ``dtype``
+    a = _on_backend(a)
     ax = _r.norm_axis(axis, ndim(a))
     w = None if where is None else _mask(where, a)
     if mean is None:
-        mean = _mean(a, axis, keepdims=True, where=where)
+        mean = _mean(a, axis, dtype=dtype, keepdims=True, where=where)
     d = a - _on_backend(mean)
     if w is not None:
         d = _r.where(w, d, 0)
@@ -372,23 +395,31 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     else:
         sq = d * d
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
-    s = _sum0(sq, ax, keepdims=keepdims)
+    s = _sum0(_cast(sq, dtype), ax, keepdims=keepdims)
     r = s / _count_as(dof, s)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":  # NumPy divides into dtype
+        r = _cast(r, dtype)
     return _to_out(r, out, "var")
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
-    if where is None and mean is None:
+    if where is None and mean is None and dtype is None:
         if correction is not None:
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
-        return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std",
-                       "same_kind")
-    return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-                               correction=correction)), out, "std", "same_kind")
+        return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std", "same_kind")
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+            correction=correction)
+    if dtype is not None and _np.dtype(dtype).kind in "iub":
+        # NumPy's sqrt into the integer variance: a 0-d one is cast back, an array refused
+        if ndim(v):
+            raise TypeError(f"std: cannot cast ufunc 'sqrt' output from a float type to "
+                            f"{_np.dtype(dtype)} with casting rule 'same_kind'")
+        return _to_out(_cast(_r.sqrt(v), dtype), out, "std", "same_kind")
+    return _to_out(_r.sqrt(v), out, "std", "same_kind")
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -576,7 +607,8 @@ def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, s
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
     """Sum of the diagonal. Example: ``gnp.trace(m)``"""
-    return _to_out(_trace0(_cast(a, dtype), offset, axis1, axis2), out, "trace")
+    r = _trace0(_cast(a, dtype), offset, axis1, axis2)
+    return _to_out(_result_as(r, dtype), out, "trace")  # (NumPy sums in dtype)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
@@ -590,6 +622,10 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
                                             retstep=retstep, dtype=dtype, axis=axis)
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    # NumPy's start * 1.0: integer and bool end points as float64 before the difference
+    # (uint8 3 - 254 would wrap to 5)
+    start, stop = (_cast(v, _np.float64) if _np.dtype(getattr(data(v), "dtype", _np.float64)).kind
+                   in "iub" else v for v in (start, stop))
     div = (num - 1) if endpoint else num
     delta = _r.subtract(stop, start)
     nd = ndim(delta)
@@ -621,6 +657,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
         y = moveaxis(y, 0, axis)
     if dtype is not None:
+        if _np.dtype(dtype).kind in "iu":  # NumPy floors (-0.8 -> -1), and refuses complex
+            y = _r.floor(y)
         y = _cast(y, dtype)
     else:  # NumPy's type: result_type(start, stop, float(num)), Python numbers weak
         want = _np.result_type(*(getattr(data(v), "dtype", v) for v in (start, stop)),

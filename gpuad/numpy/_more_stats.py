@@ -32,10 +32,6 @@ from ..rules import (
 from ..tensor import Tensor
 from ._more_sig import _result_as, _to_out
 
-#: NumPy's casting rule for the out= of those computed by a ufunc (the others reduce, which
-#: casts unsafely)
-_OUT_CASTING = {"ptp": "same_kind"}
-
 
 def _writes_out(fn):
     """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
@@ -55,9 +51,15 @@ def _writes_out(fn):
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
                              f"{tuple(shape(r))}")
-        return _to_out(r, out, fn.__name__, _OUT_CASTING.get(fn.__name__, "unsafe"))
+        return _to_out(r, out, fn.__name__, _OUT_SAME_KIND.get(fn.__name__))
 
     return with_out
+
+
+# NumPy's functions whose out= goes through a ufunc (or checks its kind): a float result into
+# an integer out raises there; the others cast it as they write
+_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "quantile", "percentile", "nanmean",
+                                             "nanvar", "nanstd")}
 
 
 def _arr(a):
@@ -173,6 +175,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
     a = _masked(a, where)
     if dtype is not None:
+        if data(a).dtype.kind in "fc" and _np.dtype(dtype).kind not in "fc":
+            raise TypeError("nanmean: if a is inexact, then dtype must be inexact (NumPy's)")
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
     if nan is None:
@@ -431,6 +435,10 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     a = _arr(a)
     if data(a).dtype.kind == "c":
         raise TypeError(f"{name}: a must be an array of real numbers (got {data(a).dtype})")
+    if ignore_nan and 0 in shape(a):  # NumPy's: nanmean's NaNs (q's shape is not kept)
+        from . import nanmean
+
+        return nanmean(a, axis, keepdims=keepdims)
     # linear and the continuous methods are affine in q between order statistics: their
     # derivative in q is the slope there (the right one at a kink); the other methods are
     # piecewise constant in q (derivative zero), as in JAX
@@ -766,6 +774,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     from . import _take_in_range as take  # sorted positions: in range
 
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
+    for name, v in (("x", x), ("xp", xp)):
+        if data(v).dtype.kind == "c":  # NumPy's TypeError (it reads them as float64)
+            raise TypeError(f"interp: {name} must be real, got {data(v).dtype} values")
+    # booleans as float64, as NumPy reads them (float32 stays float32, as in CuPy, JAX and
+    # torch: tests/conformance/test_numpy_lib_suite.py)
+    x, xp, fp = (_as_dtype(v, _np.float64) if data(v).dtype.kind == "b" else v
+                 for v in (x, xp, fp))
     if ndim(xp) != 1 or ndim(fp) != 1:
         raise ValueError("interp: xp and fp must be 1-D sequences")
     if shape(xp)[0] != shape(fp)[0]:
@@ -805,6 +820,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         mid = where(_r.equal(data(x), last), fn, mid)
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
+
+
+def _as_dtype(v, dt):
+    if data(v).dtype == dt:
+        return v
+    return _r.astype(v, dt) if isinstance(v, Tensor) else v.astype(dt)
 
 
 def trapezoid(y, x=None, dx=1.0, axis: int = -1):

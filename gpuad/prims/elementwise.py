@@ -149,7 +149,8 @@ def _above(x, lo, hi):
 
 
 def _clip_fwd(xp, x, lo, hi):
-    if not hasattr(x, "shape"):  # CuPy clips arrays only; NumPy's result dtype
+    if not hasattr(x, "shape") or isinstance(x, _np.generic):  # CuPy clips arrays only
+        # (a NumPy scalar too); NumPy's result dtype
         x = xp.asarray(x, dtype=_np.result_type(*(getattr(a, "dtype", a) for a in (x, lo, hi))))
     if x.dtype.kind == "c" or any(getattr(b, "dtype", _np.dtype(type(b))).kind == "c"
                                   for b in (lo, hi) if b is not None):

@@ -519,6 +519,17 @@ CASES = [
     case("m_prod", lambda xp, a: a.prod(axis=1), A((2, 3))),
     case("m_ndim_size_shape", lambda xp, a: (a.ndim, a.size, a.shape, a.dtype.name),
          A((2, 3))),
+    case("m_trace_dtype", lambda xp, a: a.trace(dtype=np.int8), R((3, 3)), dtypes=NO_COMPLEX),
+    case("m_take_mode", lambda xp, a: a.take([0, -1, 5], axis=1, mode="wrap"), R((2, 3))),
+    case("m_item_index", lambda xp, a: (a.item(4), a.item(1, 0)), R((2, 3))),
+    case("m_itemsize", lambda xp, a: (a.itemsize, a.nbytes), R((2, 3))),
+    case("m_contains", lambda xp, a: (3 in a, 11 in a), R((3, 2))),
+    case("m_max_initial", lambda xp, a: a.max(axis=0, initial=3), R((2, 3)),
+         dtypes=NO_COMPLEX),
+    case("m_min_where", lambda xp, a: a.min(axis=1, where=np.array([[True, False, True]]),
+                                            initial=9), R((2, 3)), dtypes=NO_COMPLEX),
+    case("max_initial_float", "max", V([1, 2]), initial=2.5, dtypes=INT + [np.float32]),
+    case("max_initial_overflow", "max", V([1, 2]), initial=300, dtypes=[np.int8, np.uint8]),
     case("m_getitem_adv", lambda xp, a: a[[0, 1], :, [1, 0]], A((2, 3, 2))),
     case("m_getitem_bool", lambda xp, a, m: a[m], A((2, 3)),
          F([[True, False, True], [False, False, True]])),
@@ -590,15 +601,17 @@ _LEXSORT = ({None: NotImplementedError}, "CuPy's lexsort sorts 2-D keys along th
             "only; gpuad says so on the cupy backend", ("cupy",))
 # rows where gpuad raises on purpose: name -> ({dtype name or None: exception class}, reason
 # [, the backends it concerns])
+_BARE = ("a method of the NumPy-backed stand-in's bare arrays (no gpuad code runs; the "
+         "Tensor rows pass)")
 REFUSED: dict[str, tuple] = {
     "lexsort_1d": _LEXSORT, "lexsort_axis": _LEXSORT, "lexsort_0d": _LEXSORT,
+    "m_contains": ({None: ValueError}, _BARE + ": no __contains__", ("cupy",)),
+    "m_min_where": ({None: TypeError}, _BARE + ": where= a host mask", ("cupy",)),
 }
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
-    "mask_indices": "gpuad.numpy has no mask_indices (AttributeError naming it)",
     "flat": "a Tensor has no .flat (AttributeError)",
-    "m_conj": "conj of a bool Tensor gives int8 (NumPy keeps bool)",
 }
 
 BY_NAME = {c.name: c for c in CASES}

@@ -143,6 +143,10 @@ CASES = [
     case("var_keepdims", "var", R((2, 3)), axis=-1, keepdims=True),
     case("var_ddof_big", "var", R((2, 3)), axis=0, ddof=3, dtypes=FLOAT),
     case("var_correction", "var", R((2, 3)), axis=1, correction=1),
+    case("var_dtype_int", "var", R((2, 3)), axis=0, dtype=np.int8, dtypes=NO_COMPLEX),
+    case("var_dtype_bool", "var", R((2, 3)), dtype=np.bool_, dtypes=NO_COMPLEX),
+    case("std_dtype_int_0d", "std", R((2, 3)), dtype=np.int64, dtypes=NO_COMPLEX),
+    case("std_dtype_int_axis", "std", R((2, 3)), axis=1, dtype=np.int8, dtypes=NO_COMPLEX),
     case("var_mean", "var", R((2, 3)), axis=0, mean=F([[1.0, 2.0, 3.0]]), dtypes=FLOAT),
     case("std", "std", R((2, 3, 4)), axis=(0, 2)),
     case("std_ddof", "std", R((2, 3, 4)), ddof=1),
@@ -178,6 +182,11 @@ CASES = [
          dtypes=REAL),
     case("quantile_empty", "quantile", A((0,)), 0.5, dtypes=FLOAT),
     case("nanmedian_empty", "nanmedian", A((0, 2)), axis=0, dtypes=FLOAT),
+    case("nanpercentile_empty", "nanpercentile", A((0, 3)), [30, 60], dtypes=REAL),
+    case("nanquantile_empty_axis", "nanquantile", A((0, 3)), 0.3, axis=0, keepdims=True,
+         dtypes=REAL),
+    case("nanquantile_empty_result", "nanquantile", A((0, 3)), 0.3, axis=1, method="lower",
+         dtypes=REAL),
     case("ptp_empty", "ptp", A((0, 2)), dtypes=NUMERIC),
     case("ptp_empty_axis1", "ptp", A((0, 2)), axis=1, dtypes=NUMERIC),
     case("average_empty", "average", A((0,)), dtypes=FLOAT),
@@ -348,6 +357,10 @@ CASES = [
          dtypes=FLOAT + COMPLEX),
     case("linspace_one_tensor", "linspace", V(2), 10.0, 3, dtypes=NO_BOOL),
     case("linspace_dtype_int", "linspace", V(1), V(9), 4, dtype=np.int32, dtypes=NO_BOOL),
+    case("linspace_int_ends", "linspace", V(-2), V(3), 5, dtypes=INT + BOOL),
+    case("logspace_int_ends", "logspace", V(0), V(3), 4, dtypes=INT + BOOL),
+    case("linspace_dtype_int_neg", "linspace", V(-3), V(10), 7, dtype=np.int32,
+         dtypes=[np.int8, np.int64] + FLOAT + COMPLEX),
     case("logspace_ends", "logspace", V(0), V(2), 3, dtypes=FLOAT + COMPLEX),
     case("logspace_base_arr", "logspace", V(0), V(2), 3, base=F(np.array([2.0, 10.0])),
          dtypes=FLOAT),
@@ -471,6 +484,8 @@ CASES = [
          end_values=(-4, 9), dtypes=SINT_ + FLOAT),
     case("pad_linear_ramp_uint", "pad", A((3,)), (3, 2), mode="linear_ramp",
          end_values=(0, 9), dtypes=UINT_),
+    case("pad_linear_ramp_complex_ends", "pad", A((2, 3)), 2, mode="linear_ramp",
+         end_values=(1j, 2.5), dtypes=NO_BOOL),
     case("pad_edge_0d_width", "pad", A((2, 3)), ((0, 0), (2, 0)), mode="edge"),
     case("pad_dict_width", "pad", A((2, 3)), {1: (1, 2)}, dtypes=[np.float64]),
     case("pad_empty_mode", lambda xp, a: xp.pad(a, 1, mode="empty")[1:-1, 1:-1], A((2, 3))),
@@ -596,6 +611,8 @@ CASES = [
     case("trace", "trace", A((3, 4))),
     case("trace_offset", "trace", A((2, 3, 4)), 1, 2, 0),
     case("trace_dtype", "trace", A((3, 3)), dtype=np.float32),
+    case("trace_dtype_small", "trace", R((3, 3)), dtype=np.int8, dtypes=NO_COMPLEX),
+    case("nanmean_dtype_int", "nanmean", R((2, 3)), dtype=np.int16, dtypes=NO_COMPLEX),
     case("matrix_power", "linalg.matrix_power", A((3, 3)), 3, dtypes=NO_BOOL, rtol=1e-4),
     case("matrix_power_0", "linalg.matrix_power", A((2, 3, 3)), 0),
     case("matrix_power_neg", "linalg.matrix_power", V([[2, 1], [1, 3]]), -2,
@@ -848,15 +865,10 @@ REFUSED: dict[str, tuple] = {
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
 KNOWN: dict[str, str] = {
-    "copy_F": "gnp.copy takes no order= (TypeError)",
     "dot_py_float": "dot(float32, 2.5): NumPy makes the Python number a float64 array, gpuad "
                     "keeps it weak as its operators do (and gpuad.jit's traced floats)",
     "inner_py_float": "inner(float32, 2.5): NumPy makes the Python number a float64 array, "
                       "gpuad keeps it weak as its operators do (and gpuad.jit's traced floats)",
-    "linspace_dtype_int": "linspace(dtype=int) from complex Tensors truncates the real parts "
-                          "(NumPy: TypeError from floor)",
-    "var_dtype": "var(complex, dtype=float32) drops the imaginary parts before the deviations "
-                 "(NumPy keeps them); float64 data with dtype=float32 round differently",
 }
 
 

@@ -12,7 +12,8 @@ Where gpuad deliberately differs, ``_deviation`` says how and why:
 - ``percentile``, ``quantile`` and their ``nan`` forms with ``weights=`` or the methods
   ``inverted_cdf``, ``averaged_inverted_cdf``, ``closest_observation`` raise
   NotImplementedError;
-- ``copy(order=)`` and ``eye(order=)`` raise TypeError (a memory layout gpuad does not track);
+- ``eye(order=)`` raises TypeError (a memory layout gpuad does not track; ``copy(order=)``
+  checks the order and leaves the layout to the backend, as ``asfortranarray``);
 - ``ediff1d`` of an int8 array with ``to_end=300`` raises OverflowError (NumPy wraps to 44);
 - ``nanmin``/``nanmax`` of complex Tensors being differentiated raise ComplexError (no order
   on complex numbers to differentiate; on arrays they give NumPy's values);
@@ -899,7 +900,7 @@ def _deviation(c: Case, tensor: bool):
         return ("dtype", "float32 kept, as CuPy, JAX and torch")
     if tensor and c.name in ("nanmin", "nanmax") and arrays and arrays[0].dtype.kind == "c":
         return ("refuse", ComplexError, "min and max of complex values are not differentiable")
-    if c.name in ("copy", "eye") and "order" in c.kw:
+    if c.name == "eye" and "order" in c.kw:
         return ("refuse", TypeError, "no memory layout argument")
     if c.name == "ediff1d" and c.kw.get("to_end") == 300:
         return ("refuse", OverflowError, "300 does not fit int8 (NumPy wraps it)")
