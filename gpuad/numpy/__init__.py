@@ -24,6 +24,7 @@ from .._numpy_protocol import stop_gradient  # noqa: F401
 from .._numpy_protocol import with_ufunc_keywords as _with_ufunc_keywords
 from ..backends import get_backend
 from ..complex_rules import angle, conj, conjugate, imag, real  # noqa: F401
+from ..engine import assign_inplace  # noqa: F401  (public: the recorded in-place write)
 from ..rules import (  # noqa: F401  (re-exported primitives)
     abs,
     absolute,
