@@ -1,0 +1,47 @@
+"""gpuad.scipy where jax.scipy's and SciPy's own test suites found it short: fftconvolve over a
+subset of the axes (the others broadcast) and its float64 result for integer inputs. Values
+against hand-computed ones, derivatives against finite differences
+(tests/conformance/test_jax_scipy_suite.py compares with JAX and SciPy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.scipy.signal as gsig
+from gpuad.testing import check_grads
+
+
+def host(a):
+    a = a.data if isinstance(a, ad.Tensor) else a
+    return np.asarray(a.get() if hasattr(a, "get") else a)
+
+
+def dev(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+def test_fftconvolve_axes_broadcast(backend):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 5)), rng.standard_normal((1, 3))
+    for mode, cut in (("full", slice(None)), ("same", slice(1, 6)), ("valid", slice(2, 5))):
+        want = np.stack([np.convolve(r, b[0])[cut] for r in a])
+        for axes in (1, [-1], (1,)):
+            got = host(gsig.fftconvolve(dev(a), dev(b), mode, axes=axes))
+            np.testing.assert_allclose(got, want, atol=1e-13, err_msg=f"{mode} {axes}")
+    # axis 0 convolved, axis 1 elementwise: the output keeps the input's axis order
+    c, d = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    got = host(gsig.fftconvolve(dev(c), dev(d), axes=0))
+    want = np.stack([np.convolve(c[:, k], d[:, k]) for k in range(3)], axis=1)
+    np.testing.assert_allclose(got, want, atol=1e-13)
+    check_grads(lambda x, y: gsig.fftconvolve(x, y, "same", axes=1), (dev(a), dev(b)), order=1)
+    with pytest.raises(ValueError, match="fftconvolve: incompatible shapes"):
+        gsig.fftconvolve(dev(c), dev(b[:, :2]), axes=0)
+
+
+def test_fftconvolve_integers_give_float64(backend):
+    a, b = dev(np.arange(6).reshape(2, 3)), dev(np.array([[1, -1]]))
+    out = host(gsig.fftconvolve(a, b))
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [[0, 1, 1, -2], [3, 1, 1, -5]])
