@@ -1,9 +1,13 @@
 """gpuad.scipy where jax.scipy's and SciPy's own test suites found it short: fftconvolve over a
-subset of the axes (the others broadcast) and its float64 result for integer inputs. Values
+subset of the axes (the others broadcast) and its float64 result for integer inputs; welch's
+and csd's default segment length (256, as SciPy; it was the whole signal) and the float32
+result of their median average. Values
 against hand-computed ones, derivatives against finite differences
 (tests/conformance/test_jax_scipy_suite.py compares with JAX and SciPy)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -45,3 +49,22 @@ def test_fftconvolve_integers_give_float64(backend):
     out = host(gsig.fftconvolve(a, b))
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, [[0, 1, 1, -2], [3, 1, 1, -5]])
+
+
+def test_welch_csd_default_nperseg_is_256(backend):
+    x = np.random.default_rng(1).standard_normal((2, 389))
+    for name, args in (("welch", (dev(x),)), ("csd", (dev(x), dev(x[::-1])))):
+        f, p = getattr(gsig, name)(*args)
+        f256, p256 = getattr(gsig, name)(*args, nperseg=256)
+        assert host(p).shape == (2, 129), (name, host(p).shape)
+        np.testing.assert_array_equal(host(f), host(f256))
+        np.testing.assert_allclose(host(p), host(p256), rtol=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nperseg=256 is greater than the signal: 100 is used
+        assert host(gsig.welch(dev(x[0, :100]))[1]).shape == (51,)
+
+
+def test_median_average_keeps_float32(backend):
+    x = dev(np.random.default_rng(2).standard_normal((3, 40)).astype(np.float32))
+    assert host(gsig.welch(x, nperseg=8, average="median")[1]).dtype == np.float32
+    assert host(gsig.csd(x, x, nperseg=8, average="median")[1]).dtype == np.complex64
