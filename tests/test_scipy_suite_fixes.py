@@ -68,3 +68,22 @@ def test_median_average_keeps_float32(backend):
     x = dev(np.random.default_rng(2).standard_normal((3, 40)).astype(np.float32))
     assert host(gsig.welch(x, nperseg=8, average="median")[1]).dtype == np.float32
     assert host(gsig.csd(x, x, nperseg=8, average="median")[1]).dtype == np.complex64
+
+
+def test_trapezoid_negative_axis_counts_in_x_dims(backend):
+    """A 2-D ``x`` with a 3-D ``y`` and ``axis=-2``: NumPy differences ``x`` along its own
+    axis -2 (0), then broadcasts; gpuad differenced x along y's axis 1."""
+    import gpuad.numpy as gnp
+    import gpuad.scipy.integrate as gint
+
+    rng = np.random.default_rng(3)
+    y, x = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 4))
+    d = np.diff(x, axis=0)
+    want = np.sum(d * (y[:, 1:] + y[:, :-1]) / 2.0, axis=1)
+    for f in (gnp.trapezoid, gint.trapezoid):
+        np.testing.assert_allclose(host(f(dev(y), dev(x), axis=-2)), want, rtol=1e-13)
+    y2, x2 = y[:, :2, :2], x[:2, :2]
+    want2 = np.sum(np.diff(x2, axis=0) * (y2[:, 1:] + y2[:, :-1]) / 2.0, axis=1)
+    np.testing.assert_allclose(host(gnp.trapezoid(dev(y2), dev(x2), axis=-2)), want2,
+                               rtol=1e-13)
+    check_grads(lambda a, b: gnp.trapezoid(a, b, axis=-2), (dev(y), dev(x)), order=1)
