@@ -87,3 +87,24 @@ def test_trapezoid_negative_axis_counts_in_x_dims(backend):
     np.testing.assert_allclose(host(gnp.trapezoid(dev(y2), dev(x2), axis=-2)), want2,
                                rtol=1e-13)
     check_grads(lambda a, b: gnp.trapezoid(a, b, axis=-2), (dev(y), dev(x)), order=1)
+
+
+def test_complex_logsumexp_with_b_and_sign(backend):
+    """SciPy's (1.13) complex logsumexp with weights and ``return_sign``: it raised a TypeError
+    ("ambiguous") from a comparison of complex values."""
+    import gpuad.numpy as gnp
+    import gpuad.scipy.special as sps
+
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    b = rng.standard_normal(4) + 0.5j
+    s = np.sum(b * np.exp(a), axis=1)
+    np.testing.assert_allclose(host(sps.logsumexp(dev(a), 1, b=dev(b))), np.log(s), rtol=1e-13)
+    val, sgn = sps.logsumexp(dev(a), 1, b=dev(b), keepdims=True, return_sign=True)
+    np.testing.assert_allclose(host(val), np.log(np.abs(s))[:, None], rtol=1e-13)
+    np.testing.assert_allclose(host(sgn), (s / np.abs(s))[:, None], rtol=1e-13)
+    val, sgn = sps.logsumexp(dev(a), return_sign=True)
+    t = np.exp(a).sum()
+    np.testing.assert_allclose([host(val), host(sgn)], [np.log(abs(t)), t / abs(t)], rtol=1e-13)
+    check_grads(lambda re, im: gnp.real(sps.logsumexp(re + 1j * im, 0, b=dev(b[:3, None]))),
+                (dev(a.real), dev(a.imag)), order=1)
