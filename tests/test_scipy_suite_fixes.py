@@ -108,3 +108,37 @@ def test_complex_logsumexp_with_b_and_sign(backend):
     np.testing.assert_allclose([host(val), host(sgn)], [np.log(abs(t)), t / abs(t)], rtol=1e-13)
     check_grads(lambda re, im: gnp.real(sps.logsumexp(re + 1j * im, 0, b=dev(b[:3, None]))),
                 (dev(a.real), dev(a.imag)), order=1)
+
+
+def test_correlate2d_valid_with_larger_in2_is_conjugated(backend):
+    """SciPy's and JAX's correlate2d swap the inputs for "valid" when in2 is the larger, which
+    conjugates the result; gpuad gave the unconjugated correlation."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((1, 2)) + 1j * rng.standard_normal((1, 2))
+    b = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+    want = np.array([[np.sum(b[i:i + 1, j:j + 2] * np.conj(a)) for j in range(2)]
+                     for i in range(2)])[::-1, ::-1]  # SciPy's swapped, reversed correlation
+    np.testing.assert_allclose(host(gsig.correlate2d(dev(a), dev(b), "valid")), want,
+                               rtol=1e-13)
+    np.testing.assert_allclose(host(gsig.correlate2d(dev(b), dev(a), "valid")),
+                               [[np.sum(b[i:i + 1, j:j + 2] * np.conj(a)) for j in range(2)]
+                                for i in range(2)], rtol=1e-13)
+
+
+def test_xlogy_mixed_second_derivative_at_x_zero(backend):
+    """d/dx of d xlogy/dy = 1/y, also at x = 0 (it was 1: the guarded denominator was the
+    constant 1 wherever x was 0); the same for xlog1py with 1 + y."""
+    import gpuad.numpy as gnp
+    import gpuad.scipy.special as sps
+
+    for f, den in ((sps.xlogy, 3.0), (sps.xlog1py, 4.0)):
+        def dfdy(x, y, f=f):
+            return ad.grad(f, argnums=1)(x, y)
+
+        hx, hy = ad.grad(dfdy, argnums=(0, 1))(dev(np.asarray(0.0)), dev(np.asarray(3.0)))
+        np.testing.assert_allclose([host(hx), host(hy)], [1 / den, 0.0], atol=1e-15)
+        check_grads(f, (dev(np.asarray(0.0)), dev(np.asarray(3.0))), order=2)
+    # x = 0 with y = 0 or nan: the derivative in y stays 0 (no 0/0)
+    gx, gy = ad.grad(lambda a, b: gnp.sum(sps.xlogy(a, b)), argnums=(0, 1))(
+        dev(np.zeros(2)), dev(np.array([0.0, np.nan])))
+    np.testing.assert_array_equal(host(gy), [0.0, 0.0])

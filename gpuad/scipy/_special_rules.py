@@ -107,8 +107,10 @@ def _elementwise(name: str, vjp: list, *alternatives: str) -> Callable:
 
 
 def _safe_den(x, y):
-    """``y`` where ``x != 0``, else 1: ``x / _safe_den(x, y)`` is 0 wherever ``x`` is 0."""
-    return where(data(x) == 0, 1, y)
+    """``y``, but 1 where ``x`` is 0 and ``y`` is 0 or nan: ``x / _safe_den(x, y)`` is 0
+    wherever ``x`` is 0, and its derivative in ``x`` stays ``1 / y`` where ``y`` is a number."""
+    yd = data(y)
+    return where((data(x) == 0) & ((yd == 0) | (yd != yd)), 1, y)
 
 
 # ---- gamma family --------------------------------------------------------------------------

@@ -193,11 +193,15 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
                 fillvalue: Any = 0) -> Any:
     """2-D cross-correlation, as ``scipy.signal.correlate2d`` with zero padding. Its "same"
     window starts at ``len(in2) // 2`` of the full output along each axis (that of
-    ``correlate``, for an even ``in2``, is one earlier).
+    ``correlate``, for an even ``in2``, is one earlier); its "valid" output for an ``in2``
+    larger than ``in1`` is conjugated, as SciPy's and JAX's.
 
     Example: ``correlate2d(image, template, mode="valid")``
     """
     _two_d("correlate2d", in1, in2, boundary, fillvalue)
+    if mode == "valid" and not all(p >= q for p, q in zip(shape(in1), shape(in2), strict=True)):
+        # SciPy (and JAX) swap the inputs here, which conjugates the correlation
+        return gnp.conj(correlate(in1, in2, mode))
     if mode != "same":
         return correlate(in1, in2, mode)
     full = correlate(in1, in2, "full")
