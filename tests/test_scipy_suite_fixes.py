@@ -142,3 +142,16 @@ def test_xlogy_mixed_second_derivative_at_x_zero(backend):
     gx, gy = ad.grad(lambda a, b: gnp.sum(sps.xlogy(a, b)), argnums=(0, 1))(
         dev(np.zeros(2)), dev(np.array([0.0, np.nan])))
     np.testing.assert_array_equal(host(gy), [0.0, 0.0])
+
+
+def test_betaln_derivative_keeps_relative_digits_at_large_a(backend):
+    """d/da betaln(a, 1) = -1/a: digamma(a) - digamma(a + 1) cancelled to a relative error of
+    9 near a = 1.5e15 (JAX's issue 13267 range); the exact values for b = 1 are -1/a."""
+    import gpuad.scipy.special as sps
+
+    a = np.geomspace(1.0, 1e30, 200)
+    _, t = ad.jvp(lambda v: sps.betaln(v, 1.0), (dev(a),), (dev(np.ones_like(a)),))
+    np.testing.assert_allclose(host(t), -1.0 / a, rtol=1e-9)
+    gb = ad.grad(sps.betaln, argnums=1)(dev(np.asarray(1.0)), dev(np.asarray(3e14)))
+    np.testing.assert_allclose(host(gb), -1.0 / 3e14, rtol=1e-9)  # psi(b) - psi(1 + b)
+    check_grads(sps.betaln, (dev(np.array([2.5, 0.5])), dev(np.array([3.0, 0.7]))), order=2)
