@@ -164,8 +164,6 @@ def test_correlate_convolve2d_correlate2d_fftconvolve(backend):
         gsig.convolve2d(dev(a), dev(b), boundary="wrap")
     with pytest.raises(ValueError, match="correlate2d: in1 and in2 must be 2-D"):
         gsig.correlate2d(dev(a[0]), dev(b[0]))
-    with pytest.raises(NotImplementedError, match="fftconvolve: axes"):
-        gsig.fftconvolve(dev(a), dev(b), axes=[1])
 
 
 def test_integrate_trapezoid(backend):

@@ -835,6 +835,7 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
 
     y = _arr(y)
     nd = ndim(y)
+    given = axis
     axis = one_axis(axis, nd, "trapezoid")
     if x is None:
         d = dx
@@ -846,7 +847,8 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
             s[axis] = shape(d)[0]
             d = reshape(d, tuple(s))
         else:
-            d = diff(x, axis=axis)
+            # NumPy's: the axis as given, counted in x's own dimensions (x broadcasts with y)
+            d = diff(x, axis=one_axis(given, ndim(x), "trapezoid"))
     m = shape(y)[axis]
     y1 = _r._take_axis(y, 1, m, axis)
     y0 = _r._take_axis(y, 0, builtins.max(m - 1, 0), axis)

@@ -107,8 +107,10 @@ def _elementwise(name: str, vjp: list, *alternatives: str) -> Callable:
 
 
 def _safe_den(x, y):
-    """``y`` where ``x != 0``, else 1: ``x / _safe_den(x, y)`` is 0 wherever ``x`` is 0."""
-    return where(data(x) == 0, 1, y)
+    """``y``, but 1 where ``x`` is 0 and ``y`` is 0 or nan: ``x / _safe_den(x, y)`` is 0
+    wherever ``x`` is 0, and its derivative in ``x`` stays ``1 / y`` where ``y`` is a number."""
+    yd = data(y)
+    return where((data(x) == 0) & ((yd == 0) | (yd != yd)), 1, y)
 
 
 # ---- gamma family --------------------------------------------------------------------------
@@ -221,10 +223,25 @@ gammaincc = _elementwise("gammaincc", [lambda g, ans, a, x: -g * _gammainc_da(a,
 
 # ---- beta family ---------------------------------------------------------------------------
 
-beta = _elementwise("beta", [lambda g, ans, a, b: g * ans * (digamma(a) - digamma(a + b)),
-                             lambda g, ans, a, b: g * ans * (digamma(b) - digamma(a + b))])
-betaln = _elementwise("betaln", [lambda g, ans, a, b: g * (digamma(a) - digamma(a + b)),
-                                 lambda g, ans, a, b: g * (digamma(b) - digamma(a + b))])
+def _psi_diff(x, y):
+    """``digamma(x) - digamma(x + y)``, keeping its relative digits where ``x`` and ``x + y``
+    are large (the two digammas agree there to many digits): the asymptotic series
+    ``psi(z) = log z - 1/(2z) - 1/(12 z^2) + O(z^-4)``, whose next terms are below round-off
+    from ``z = 1e4`` on, differenced term by term."""
+    xd, sd = data(x), data(x + y)
+    large = (xd >= 1e4) & (sd >= 1e4)
+    direct = digamma(x) - digamma(x + y)
+    u = where(large, x, 1e4)  # the series only sees large arguments (its branch is masked)
+    v = where(large, y, 0.0)
+    w = u + v
+    series = -log1p(v / u) - v / (2 * u * w) - v * (u + w) / (12 * (u * w) ** 2)
+    return where(large, series, direct)
+
+
+beta = _elementwise("beta", [lambda g, ans, a, b: g * ans * _psi_diff(a, b),
+                             lambda g, ans, a, b: g * ans * _psi_diff(b, a)])
+betaln = _elementwise("betaln", [lambda g, ans, a, b: g * _psi_diff(a, b),
+                                 lambda g, ans, a, b: g * _psi_diff(b, a)])
 
 
 def _beta_density(a, b, x):

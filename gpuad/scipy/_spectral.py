@@ -115,10 +115,10 @@ def get_window(window: Any, nperseg: int, dtype: Any) -> _np.ndarray:
 
 def _triage_window(window: Any, nperseg: int | None, length: int, dtype: Any, like: Any,
                    name: str) -> tuple[Any, int]:
-    """``(window array, nperseg)`` as SciPy: a named window of ``nperseg`` (at most the signal's
-    length), or an array window whose length sets ``nperseg``."""
+    """``(window array, nperseg)`` as SciPy: a named window of ``nperseg`` (256 by default, at
+    most the signal's length), or an array window whose length sets ``nperseg``."""
     if isinstance(window, str | tuple):
-        n = length if nperseg is None else int(nperseg)
+        n = 256 if nperseg is None else int(nperseg)
         if n > length:
             warnings.warn(f"{name}: nperseg={n} is greater than input_length={length}, using "
                           f"nperseg={length}", stacklevel=3)
@@ -363,7 +363,7 @@ def _csd(name: str, x: Any, y: Any, fs: Any, window: Any, nperseg: Any, noverlap
         if nseg > 1:
             if average == "median":
                 ii = _np.arange(2.0, nseg, 2)
-                bias = 1 + _np.sum(1.0 / (ii + 1) - 1.0 / ii)
+                bias = float(1 + _np.sum(1.0 / (ii + 1) - 1.0 / ii))  # weak: keeps float32
                 if data(pxy).dtype.kind == "c":
                     pxy = (gnp.median(gnp.real(pxy), axis=-1)
                            + 1j * gnp.median(gnp.imag(pxy), axis=-1))

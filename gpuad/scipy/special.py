@@ -339,6 +339,8 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     ad, bd = _r.data(a), _r.data(b)
     xp = _r._xp(ad)
     ad = xp.asarray(ad)
+    if ad.dtype.kind == "c" or xp.asarray(bd).dtype.kind == "c":
+        return _complex_logsumexp(a, b, ax, shp, keepdims, return_sign)
     # the shift m is a constant: the result does not depend on it
     masked = xp.where(xp.asarray(bd) != 0, ad, -xp.inf)
     m = xp.max(masked, axis=ax, keepdims=True) if masked.size else xp.zeros(
@@ -368,6 +370,29 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     sgn = xp.sign(sd)
     if not keepdims:
         sgn = sgn.reshape(_r.shape(out))
+    return out, (Tensor(sgn) if isinstance(out, Tensor) else sgn)
+
+
+def _complex_logsumexp(a: Any, b: Any, ax: Any, shp: tuple, keepdims: bool,
+                       return_sign: bool) -> Any:
+    """SciPy's (1.13) and JAX's complex logsumexp: ``log(s)`` of ``s = sum(b * exp(a))``, or
+    with ``return_sign`` the real ``log|s|`` and the complex sign ``s / |s|`` (a constant)."""
+    xp = _r._xp(_r.data(a))
+    re = xp.real(xp.asarray(_r.data(a)))
+    re = xp.where(xp.asarray(_r.data(b)) != 0, re, -xp.inf)
+    m = xp.max(re, axis=ax, keepdims=True) if re.size else xp.zeros(_r._kept_shape(shp, ax))
+    m = xp.where(xp.isfinite(m), m, 0)  # the shift is a constant: the result does not depend on it
+    s = gnp.sum(b * gnp.exp(a - m), axis=ax, keepdims=True)
+    kept = tuple(n for i, n in enumerate(shp) if ax is not None and i not in ax)
+    if not return_sign:
+        out = gnp.log(s) + m
+        return out if keepdims else gnp.reshape(out, kept)
+    mag = gnp.abs(s)
+    out = gnp.log(mag) + m
+    sd = xp.asarray(_r.data(s))
+    sgn = xp.where(sd == 0, 0, sd / xp.where(sd == 0, 1, xp.abs(sd)))
+    if not keepdims:
+        out, sgn = gnp.reshape(out, kept), sgn.reshape(kept)
     return out, (Tensor(sgn) if isinstance(out, Tensor) else sgn)
 
 

@@ -72,13 +72,22 @@ def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto", *,
         raise ValueError(f"convolve: axes {axes} and dot_axes {dot_axes} must pair up one to one")
     if set(conv_a) & set(dot_a) or set(conv_b) & set(dot_b):
         raise ValueError("convolve: an axis cannot be both convolved and summed over")
+    return _convolve(in1, in2, mode, conv_a, conv_b, dot_a, dot_b, (), ())
+
+
+def _convolve(in1: Any, in2: Any, mode: str, conv_a: tuple, conv_b: tuple, dot_a: tuple,
+              dot_b: tuple, batch_a: tuple, batch_b: tuple) -> Any:
+    """The convolution over the paired axes ``conv_a``/``conv_b``, summed over ``dot_a``/
+    ``dot_b``, elementwise over ``batch_a``/``batch_b`` (equal lengths). Output axes: the batch
+    ones, the other axes of ``in1``, then of ``in2``, then the convolved ones."""
+    na, nb = ndim(in1), ndim(in2)
     sa, sb = shape(in1), shape(in2)
-    for i, j in zip(dot_a, dot_b, strict=True):
+    for i, j in zip(dot_a + batch_a, dot_b + batch_b, strict=True):
         if sa[i] != sb[j]:
-            raise ValueError(f"convolve: dot axes {i} of in1 (shape {sa}) and {j} of in2 (shape "
-                             f"{sb}) differ in length")
-    ign_a = tuple(i for i in range(na) if i not in conv_a + dot_a)
-    ign_b = tuple(j for j in range(nb) if j not in conv_b + dot_b)
+            raise ValueError(f"convolve: axis {i} of in1 (shape {sa}) and axis {j} of in2 "
+                             f"(shape {sb}) differ in length")
+    ign_a = tuple(i for i in range(na) if i not in conv_a + dot_a + batch_a)
+    ign_b = tuple(j for j in range(nb) if j not in conv_b + dot_b + batch_b)
     if any(sa[i] == 0 for i in conv_a) or any(sb[j] == 0 for j in conv_b):
         raise ValueError(f"convolve: inputs of shapes {sa} and {sb} are empty along a convolved "
                          f"axis")
@@ -101,7 +110,7 @@ def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto", *,
         lab_a[i] = next(letters)
     for j in ign_b:
         lab_b[j] = next(letters)
-    for i, j in zip(dot_a, dot_b, strict=True):
+    for i, j in zip(dot_a + batch_a, dot_b + batch_b, strict=True):
         lab_a[i] = lab_b[j] = next(letters)
     out_conv = []
     win_lab = {}  # conv pair k -> (output letter, window letter)
@@ -139,7 +148,8 @@ def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto", *,
     for k, j in enumerate(conv_y):
         lab_yw[j] = win_lab[k][1]
     spec = ("".join(c for cs in lab_xw for c in cs) + "," + "".join(lab_yw) + "->"
-            + "".join(lab_a[i] for i in ign_a) + "".join(lab_b[j] for j in ign_b)
+            + "".join(lab_a[i] for i in batch_a) + "".join(lab_a[i] for i in ign_a)
+            + "".join(lab_b[j] for j in ign_b)
             + "".join(out_conv))
     return gnp.einsum(spec, x, y)
 
@@ -183,11 +193,15 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
                 fillvalue: Any = 0) -> Any:
     """2-D cross-correlation, as ``scipy.signal.correlate2d`` with zero padding. Its "same"
     window starts at ``len(in2) // 2`` of the full output along each axis (that of
-    ``correlate``, for an even ``in2``, is one earlier).
+    ``correlate``, for an even ``in2``, is one earlier); its "valid" output for an ``in2``
+    larger than ``in1`` is conjugated, as SciPy's and JAX's.
 
     Example: ``correlate2d(image, template, mode="valid")``
     """
     _two_d("correlate2d", in1, in2, boundary, fillvalue)
+    if mode == "valid" and not all(p >= q for p, q in zip(shape(in1), shape(in2), strict=True)):
+        # SciPy (and JAX) swap the inputs here, which conjugates the correlation
+        return gnp.conj(correlate(in1, in2, mode))
     if mode != "same":
         return correlate(in1, in2, mode)
     full = correlate(in1, in2, "full")
@@ -196,21 +210,42 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
 
 
 def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
-    """``scipy.signal.fftconvolve`` over all axes (the same numbers as :func:`convolve`,
-    computed directly). ``axes`` naming a subset of the axes is not supported.
+    """``scipy.signal.fftconvolve`` (the same numbers as :func:`convolve`, computed directly;
+    integer and boolean inputs give float64, as SciPy's and JAX's). ``axes`` names the axes to
+    convolve over (default: all); along the others the inputs broadcast (equal lengths, or one
+    of them 1).
 
-    Example: ``fftconvolve(x, w, mode="same")``
+    Example: ``fftconvolve(x, w, mode="same", axes=-1)``
     """
-    if axes is not None:
-        nd = ndim(in1)
-        ax = sorted({int(a) % nd for a in ((axes,) if isinstance(axes, int) else axes)}) \
-            if nd else []
-        if ax != list(range(nd)):
-            raise NotImplementedError(
-                f"fftconvolve: axes={axes!r} (a subset of the axes, the others broadcast) is "
-                f"not supported; convolve over every axis, or loop over the others with "
-                f"gpuad.vmap")
-    return convolve(in1, in2, mode)
+    if not isinstance(mode, str) or mode not in ("full", "valid", "same"):
+        raise ValueError(f"fftconvolve: mode must be 'full', 'valid' or 'same', got {mode!r}")
+    na, nb = ndim(in1), ndim(in2)
+    if na != nb:
+        raise ValueError(f"fftconvolve: in1 and in2 should have the same dimensionality; got "
+                         f"shapes {shape(in1)} and {shape(in2)}")
+    in1, in2 = gnp.asarray(in1), gnp.asarray(in2)
+    if in1.dtype.kind in "biu" and in2.dtype.kind in "biu":
+        in1, in2 = in1.astype("float64"), in2.astype("float64")
+    if axes is None:
+        conv = tuple(range(na))
+    else:
+        spec = (axes,) if not isinstance(axes, Sequence) and not hasattr(axes, "__len__") \
+            else tuple(axes)
+        conv = tuple(sorted(set(_axes(spec, na, "axes")))) if na else ()
+    sa, sb = shape(in1), shape(in2)
+    batch = tuple(i for i in range(na) if i not in conv)
+    for i in batch:
+        if sa[i] != sb[i] and 1 not in (sa[i], sb[i]):
+            raise ValueError(f"fftconvolve: incompatible shapes {sa} and {sb}: axis {i} is not "
+                             f"convolved (axes={axes!r}), so its lengths must be equal or 1")
+    if batch:
+        sa = tuple(max(sa[i], sb[i]) if i in batch else sa[i] for i in range(na))
+        sb = tuple(max(sa[i], sb[i]) if i in batch else sb[i] for i in range(na))
+        in1 = gnp.broadcast_to(in1, sa) if shape(in1) != sa else in1
+        in2 = gnp.broadcast_to(in2, sb) if shape(in2) != sb else in2
+    out = _convolve(in1, in2, mode, conv, conv, (), (), batch, batch)
+    # _convolve puts the batch axes first, then the convolved ones
+    return gnp.moveaxis(out, tuple(range(na)), batch + conv) if batch else out
 
 
 from .._spectral import csd, detrend, istft, stft, welch  # noqa: E402
