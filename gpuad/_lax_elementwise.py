@@ -428,8 +428,11 @@ def complex(x: Any, y: Any) -> Any:  # noqa: A001
     """``x + 1j * y`` from two real arrays of one dtype. Example: ``lax.complex(re, im)``"""
     _binary("complex", x, y, _FLOAT)
     cdt = _np.result_type(_dtype(x) or _dtype(y) or _np.float64, _np.complex64)
-    re = gnp.astype(x, cdt) if _dtype(x) is not None else x
-    return re + 1j * y if _dtype(y) is None else re + 1j * gnp.astype(y, cdt)
+    from .complex_rules import make_complex
+
+    real_dt = _np.finfo(cdt).dtype
+    return make_complex(gnp.astype(x, real_dt) if _dtype(x) is not None else x,
+                        gnp.astype(y, real_dt) if _dtype(y) is not None else y)
 
 
 def _real_or_imag(op: str, fn):

@@ -26,6 +26,8 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as _np
+
 from . import _links, _readonly
 from . import rules as _r
 from .engine import GradError
@@ -61,6 +63,22 @@ _imag = prim("imag", lambda xp, x: xp.imag(x), vjp=[lambda g, ans, x: g * 1j],
 # NumPy's imag of a real array: new zeros, not a view (constant: no derivative flows)
 _imag_of_real = prim("imag_of_real", lambda xp, x: xp.imag(x), nondiff=True, guard=True)
 
+
+
+def _make_complex_fwd(xp, x, y):
+    x, y = xp.asarray(x), xp.asarray(y)
+    x, y = xp.broadcast_arrays(x, y)
+    r = xp.empty(x.shape, _np.result_type(x.dtype, y.dtype, _np.complex64))
+    r.real[...] = x
+    r.imag[...] = y  # set, not x + 1j * y: 1j * inf is nan + inf j
+    return r
+
+
+# x + i y from two real arrays, exactly (lax.complex)
+make_complex = prim("make_complex", _make_complex_fwd,
+                    vjp=[lambda g, ans, x, y: real(g), lambda g, ans, x, y: imag(g)],
+                    jvp=[lambda t, ans, x, y: make_complex(t, 0 * t),
+                         lambda t, ans, x, y: make_complex(0 * t, t)], cplx="own")
 
 def imag(val):
     """The imaginary part of ``val``, as ``numpy.imag``.
@@ -437,6 +455,6 @@ _apply_tables()
 _links.provide("for_complex", for_complex)
 
 # abstract evaluation of the entrywise complex primitives (broadcast shape, NumPy dtype)
-for _op in (conj, real, _imag, angle_):
+for _op in (conj, real, _imag, angle_, make_complex):
     _r.broadcasting(_op.rule)
 del _op

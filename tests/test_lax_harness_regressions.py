@@ -111,3 +111,25 @@ def test_top_k_puts_a_negative_nan_last(backend):
     np.testing.assert_array_equal(_host(idx), [1, 3, 0, 4, 2])
     v = _host(vals)
     assert np.isnan(v[0]) and not np.signbit(v[0]) and np.isnan(v[4]) and np.signbit(v[4])
+
+
+def test_complex_sets_the_parts_exactly(backend):
+    # x + 1j * y made nan + inf j of complex(1, inf) and dropped the sign of a -0.0 part
+    z = _host(lax.complex(np.array([1.0, 2.0, np.inf]), np.array([np.inf, -0.0, 1.0])))
+    np.testing.assert_array_equal(z.real, [1.0, 2.0, np.inf])
+    np.testing.assert_array_equal(z.imag, [np.inf, -0.0, 1.0])
+    assert np.signbit(z.imag[1])
+    assert _host(lax.complex(np.float32(1), np.float32(2))).dtype == np.complex64
+    # d/dx, d/dy of Re(c (x + i y)) are Re c and -Im c
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    c = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+
+    def f(x, y):
+        return ad.numpy.sum(ad.numpy.real(lax.complex(x, y) * c))
+
+    gx, gy = ad.grad(f, argnums=(0, 1))(x, y)
+    np.testing.assert_allclose(_host(gx), c.real, rtol=1e-12)
+    np.testing.assert_allclose(_host(gy), -c.imag, rtol=1e-12)
+    t = ad.jvp(f, (x, y), (np.ones((2, 3)), np.ones((2, 3))))[1]
+    np.testing.assert_allclose(float(_host(t)), (c.real - c.imag).sum(), rtol=1e-12)

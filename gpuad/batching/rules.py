@@ -63,7 +63,7 @@ for _name in ("add", "subtract", "negative", "abs", "maximum", "minimum", "clip"
               "round", "floor_divide", "mod", "less", "less_equal", "greater", "greater_equal",
               "equal", "not_equal", "logical_not", "logical_and", "logical_or", "logical_xor",
               "isnan", "isinf", "isfinite", "conj", "real", "imag", "angle", "fmax", "fmin",
-              "copysign", "heaviside", "ldexp", "gammasgn"):
+              "copysign", "heaviside", "ldexp", "gammasgn", "make_complex"):
     from ..prims.core import RULES
 
     if _name in RULES:
