@@ -96,6 +96,37 @@ def _result_as(r, dtype):
     return _cast(r, dtype)
 
 
+def _dtype_of(a):
+    """``a``'s dtype (NumPy's for a Python scalar); None for a container."""
+    d = data(a)
+    dt = getattr(d, "dtype", None)
+    if dt is not None:
+        return _np.dtype(dt)
+    return _np.result_type(d) if isinstance(d, bool | int | float | complex) else None
+
+
+def _initial_as(initial, dt, name):
+    """A reduction's ``initial=`` as a scalar of the reduction's dtype ``dt``, as NumPy casts
+    it: ``max(int8, initial=2.5)`` compares with 2; a Python int out of ``dt``'s range, a
+    complex value for a real reduction and a non-scalar raise."""
+    if ndim(initial) != 0:
+        raise ValueError(f"{name}: initial= must be a scalar, got an array of shape "
+                         f"{shape(initial)}")
+    if dt is None:
+        return initial
+    if isinstance(initial, Tensor):
+        return initial if data(initial).dtype == dt else _r.astype(initial, dt)
+    v = data(initial)
+    if dt.kind != "c" and _np.iscomplexobj(v):
+        raise TypeError(f"{name}: a complex initial= {v!r} for a {dt} reduction (NumPy does "
+                        f"not cast it); reduce complex values or pass a real initial")
+    try:
+        return _np.asarray(v, dtype=dt)[()]
+    except (OverflowError, ValueError) as e:
+        raise type(e)(f"{name}: initial= {v!r} does not fit the reduction's dtype {dt}: "
+                      f"{e}") from None
+
+
 def _arg_extreme(prim, a, axis, out, keepdims, name):
     r = prim(a, axis=axis)  # (a keyword: a prim's positional arguments are its inputs)
     if keepdims and ndim(a):
@@ -153,7 +184,15 @@ def _on_backend(a):
 
 
 def _mask(where, a):
+    """A reduction's ``where=`` as a boolean backend array: a non-boolean array is NumPy's
+    TypeError (its ufuncs do not cast a mask to bool under the 'safe' rule)."""
     w = data(where)
+    dt = getattr(w, "dtype", None)
+    if dt is None and not isinstance(w, bool):
+        dt = _np.asarray(w).dtype
+    if dt is not None and dt != _np.bool_:
+        raise TypeError(f"where= must be a boolean array, got dtype {dt} (NumPy does not cast "
+                        f"it to bool); pass a comparison, e.g. where=(w != 0)")
     return _xp_of(a).asarray(w, dtype=bool)
 
 
@@ -232,7 +271,7 @@ def _sum_any(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial
         a = _r.where(_mask(where, a), a, 0)
     r = _sum0(a, axis, keepdims=keepdims)
     if initial is not None:
-        r = r + initial
+        r = r + _initial_as(initial, _np.dtype(data(r).dtype), "sum")
     return _to_out(_result_as(r, dtype), out, "sum")
 
 
@@ -248,13 +287,15 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
         a = _r.where(_mask(where, a), a, 1)
     r = _prod0(a, axis, keepdims=keepdims)
     if initial is not None:
-        r = r * initial
+        r = r * _initial_as(initial, _np.dtype(data(r).dtype), "prod")
     return _to_out(_result_as(r, dtype), out, "prod")
 
 
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     if out is None and initial is None and where is None:
         return base(a, axis, keepdims=keepdims)
+    if initial is not None:
+        initial = _initial_as(initial, _dtype_of(a), name)
     if where is not None:
         if initial is None:
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
@@ -455,6 +496,23 @@ def _sublist(sub) -> str:
     return "".join(s)
 
 
+def _einsum_spec(operands, name):
+    """``(subscripts string, operand list)`` of either calling form of einsum."""
+    if not operands:
+        raise ValueError(f"{name}: no operands given")
+    if isinstance(operands[0], str):
+        return operands[0], list(operands[1:])
+    ops, subs = [], []
+    rest = list(operands)
+    while len(rest) >= 2:
+        ops.append(rest.pop(0))
+        subs.append(_sublist(rest.pop(0)))
+    spec = ",".join(subs)
+    if rest:
+        spec += "->" + _sublist(rest[0])
+    return spec, ops
+
+
 def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe",
            order: str = "K"):
     """Einstein summation, as ``numpy.einsum``: a subscripts string (explicit or implicit
@@ -463,19 +521,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
 
     Example: ``gnp.einsum("ij,jk->ik", a, b)``
     """
-    if not operands:
-        raise ValueError("einsum: no operands given")
-    if isinstance(operands[0], str):
-        spec, ops = operands[0], list(operands[1:])
-    else:
-        ops, subs = [], []
-        rest = list(operands)
-        while len(rest) >= 2:
-            ops.append(rest.pop(0))
-            subs.append(_sublist(rest.pop(0)))
-        spec = ",".join(subs)
-        if rest:
-            spec += "->" + _sublist(rest[0])
+    spec, ops = _einsum_spec(operands, "einsum")
     if dtype is not None:
         for o in ops:  # NumPy's check of the operands against casting=
             src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))
@@ -485,6 +531,23 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
     return _to_out(r, out, "einsum")
+
+
+def einsum_path(*operands, optimize="greedy", einsum_call: bool = False):
+    """NumPy's contraction order for :func:`einsum` (``numpy.einsum_path``: the path list and
+    its printed report), from the operands' shapes and dtypes only; :func:`einsum` accepts
+    the path as ``optimize=`` (it contracts in one primitive whatever the order).
+
+    Example: ``path, report = gnp.einsum_path("ij,jk,kl->il", a, b, c)``
+    """
+    def stand_in(o):  # a zero-strided host array of o's shape and dtype (no copy of values)
+        d = data(o)
+        d = d if hasattr(d, "dtype") else _np.asarray(d)
+        return _np.broadcast_to(_np.zeros((), d.dtype), d.shape)
+
+    spec, ops = _einsum_spec(operands, "einsum_path")
+    return _np.einsum_path(spec, *map(stand_in, ops), optimize=optimize,
+                           einsum_call=einsum_call)
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
@@ -624,5 +687,5 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 
 __all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
-           "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
-           "trace", "argmax", "argmin", "all", "any"]
+           "cumprod", "swapaxes", "argsort", "sort", "einsum", "einsum_path", "cross", "full",
+           "full_like", "trace", "argmax", "argmin", "all", "any"]
