@@ -84,7 +84,10 @@ def _cast(a, dtype):
         return a
     if isinstance(a, Tensor):
         return _r.astype(a, dtype)
-    return _r._xp(data(a)).asarray(data(a), dtype=dtype)
+    d = data(a)
+    if isinstance(d, complex) and _np.dtype(dtype).kind != "c":  # NumPy's cast: the real part
+        d = d.real
+    return _r._xp(d).asarray(d, dtype=dtype)
 
 
 def _result_as(r, dtype):
@@ -375,12 +378,38 @@ def _count_as(n, s):
 _mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
 
 
+def _moment_dtypes(a, dtype, mean, name):
+    """``(dtype to compute in, dtype of the result)`` of a variance or standard deviation, as
+    NumPy's: integers with a given ``mean`` in float64; a complex ``dtype=`` gives a complex
+    result (of zero imaginary part). A real ``dtype=`` for complex input is refused: NumPy
+    would mix the real parts' mean with the imaginary parts' squares (jax.numpy refuses too)."""
+    kind = getattr(_dtype_of(a), "kind", None)
+    if dtype is None:
+        return (_np.dtype(_np.float64) if mean is not None and kind in ("b", "i", "u")
+                else None), None
+    dt = _np.dtype(dtype)
+    if kind == "c" and dt.kind != "c":
+        raise ValueError(f"{name}: dtype={dt} for complex input: pass a complex dtype, or "
+                         f"take gnp.real or gnp.abs of the input first")
+    return dt, (dt if dt.kind == "c" else None)
+
+
+def _as_result(r, res, out):
+    return r if res is None or out is not None else _cast(r, res)
+
+
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Variance over ``axis`` with ``ddof`` (or ``correction``), as ``numpy.var``.
 
     Example: ``gnp.var(x, ddof=1)``
     """
+    dtype, res = _moment_dtypes(a, dtype, mean, "var")
+    return _as_result(_var(a, axis, dtype, out, ddof, keepdims, where, mean, correction), res,
+                      out)
+
+
+def _var(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     if correction is not None:
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously")
@@ -415,14 +444,20 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "std")
+    return _as_result(_std(a, axis, dtype, out, ddof, keepdims, where, mean, correction), res,
+                      out)
+
+
+def _std(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     if where is None and mean is None:
         if correction is not None:
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
         return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std")
-    return _to_out(_r.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-                               correction=correction)), out, "std")
+    return _to_out(_r.sqrt(_var(a, axis, dtype, None, ddof, keepdims, where, mean,
+                                correction)), out, "std")
 
 
 def cumsum(a, axis=None, dtype=None, out=None):

@@ -30,7 +30,7 @@ from ..rules import (
     where,
 )
 from ..tensor import Tensor
-from ._more_sig import _extreme, _initial_as, _mask, _result_as, _to_out
+from ._more_sig import _cast, _extreme, _initial_as, _mask, _moment_dtypes, _result_as, _to_out
 
 
 def _writes_out(fn):
@@ -219,6 +219,12 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "nanvar")
+    r = _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction)
+    return r if res is None else _cast(r, res)
+
+
+def _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction):
     ddof = _ddof(ddof, correction, "nanvar")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -240,6 +246,12 @@ def _abs2(d):
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "nanstd")
+    r = _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction)
+    return r if res is None else _cast(r, res)
+
+
+def _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction):
     ddof = _ddof(ddof, correction, "nanstd")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -639,7 +651,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     Example: ``gnp.cov(x, rowvar=False)``
     """
     x = _ndmin2(m, dtype)
-    if not rowvar and shape(x)[0] != 1:
+    if not rowvar and ndim(m) != 1:  # NumPy 2.2: a (1, n) m is n variables
         x = _r.transpose(x)
     if y is not None:
         yy = _ndmin2(y, dtype)
