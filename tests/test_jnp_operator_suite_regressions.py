@@ -146,3 +146,38 @@ def test_einsum_path(backend):
         np.einsum_path(a, [0, 1], b, [1, 2], [0, 2])[0]
     r = gnp.einsum("ij,jk,kl->il", a, b, c, optimize=got[0])
     np.testing.assert_allclose(to_numpy(r), np.einsum("ij,jk,kl->il", a, b, c), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (3, 1)])
+def test_cov_rowvar_false_of_a_single_row(backend, shape):
+    """NumPy 2.2: with rowvar=False a (1, n) input is n variables of one observation (a NaN
+    (n, n) matrix with ddof=1); gpuad returned a scalar."""
+    x = np.random.default_rng(0).random(shape)
+    for ddof in (None, 0):
+        want = np.cov(x, rowvar=False, ddof=ddof)
+        with np.errstate(all="ignore"):
+            got = gnp.cov(x, rowvar=False, ddof=ddof)
+        assert np.shape(to_numpy(got)) == want.shape
+        np.testing.assert_allclose(to_numpy(got), want, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+def test_moment_dtypes(backend, name):
+    g, n = getattr(gnp, name), getattr(np, name)
+    z = np.array([1 + 2j, -1j, 3.0 + 0j, 0.5 - 1j])
+    with pytest.raises(ValueError, match="complex input"):  # was a silently different value
+        g(z, dtype=np.float64)
+    got, want = g(z, dtype=np.complex64), n(z, dtype=np.complex64)
+    assert np.asarray(to_numpy(got)).dtype == np.complex64  # was float32
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6)
+    i = np.array([1, 5, -3, 2], np.int16)
+    m = np.array(1.5, np.float32)
+    got, want = g(i, mean=m), n(i, mean=m)
+    assert np.asarray(to_numpy(got)).dtype == want.dtype == np.float64  # was float32
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12)
+
+
+def test_sum_of_a_python_complex_with_a_real_dtype(backend):
+    with np.errstate(all="ignore"), pytest.warns(np.exceptions.ComplexWarning):
+        want = np.sum(1.5 + 2j, dtype=np.float32)
+    _same(gnp.sum(1.5 + 2j, dtype=np.float32), want)  # was int()/float() of a complex
