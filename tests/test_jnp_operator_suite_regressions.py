@@ -181,3 +181,14 @@ def test_sum_of_a_python_complex_with_a_real_dtype(backend):
     with np.errstate(all="ignore"), pytest.warns(np.exceptions.ComplexWarning):
         want = np.sum(1.5 + 2j, dtype=np.float32)
     _same(gnp.sum(1.5 + 2j, dtype=np.float32), want)  # was int()/float() of a complex
+
+
+@pytest.mark.parametrize("name,kw", [("max", {"initial": 0.5}), ("nanmax", {"initial": 0.5}),
+                                     ("sum", {}), ("nansum", {}), ("mean", {}), ("var", {}),
+                                     ("all", {}), ("nanmean", {})])
+def test_where_batched_by_vmap(backend, name, kw):
+    """A where= mask computed from the mapped value (max, sum, mean, var and all raised
+    BatchedValueError)."""
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    got = ad.vmap(lambda r: getattr(gnp, name)(r, where=r > 0, **kw))(x)
+    np.testing.assert_allclose(to_numpy(got), getattr(np, name)(x, axis=1, where=x > 0, **kw))

@@ -196,6 +196,8 @@ def _mask(where, a):
     if dt is not None and dt != _np.bool_:
         raise TypeError(f"where= must be a boolean array, got dtype {dt} (NumPy does not cast "
                         f"it to bool); pass a comparison, e.g. where=(w != 0)")
+    if isinstance(where, Tensor):  # (also a mask batched by vmap: the primitives batch it)
+        return where
     return _xp_of(a).asarray(w, dtype=bool)
 
 
