@@ -87,7 +87,7 @@ def _cast(a, dtype):
     d = data(a)
     if isinstance(d, complex) and _np.dtype(dtype).kind != "c":  # NumPy's cast: the real part
         d = d.real
-    return _r._xp(d).asarray(d, dtype=dtype)
+    return _xp_of(a).asarray(d, dtype=dtype)  # (host input moves to the active backend)
 
 
 def _result_as(r, dtype):
@@ -346,6 +346,10 @@ def _where_count(w, a, axis, keepdims):
     def count(m):
         return xp.sum(xp.broadcast_to(m, shp), axis=axis, keepdims=keepdims)
 
+    if isinstance(w, Tensor):  # a mask batched by vmap: counted by gpuad's functions
+        from . import broadcast_to
+
+        return _sum0(broadcast_to(w, shp), axis, keepdims=keepdims)
     if _vc.tracing() and not isinstance(w, Tensor):
         # compiled by jit: a step of each call (a NumPy scalar count would be a constant)
         n = _vc.computed("where_count", count, w)

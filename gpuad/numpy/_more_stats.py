@@ -202,7 +202,7 @@ def _nan_dev(a, dtype, axis, where_, mean):
         return a, None, None
     ax = reduce_axis(axis, ndim(a))
     avg = _safe_div(_r.sum(f, ax, keepdims=True), _count(nan, ax, True)) if mean is None \
-        else mean
+        else _arr(mean)
     return _r.where(nan, 0, a - avg), nan, ax
 
 
