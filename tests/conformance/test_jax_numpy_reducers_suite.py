@@ -582,6 +582,7 @@ def test_reducer_grad(backend, name, kw, shape, kind):
         x = x + np.arange(x.size).reshape(shape) * 0.01  # distinct values: no ties
     kw = {k: _dev(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
     q = kw.pop("q", None)
+    jq = to_numpy(q) if isinstance(q, type(_dev(np.zeros(1)))) else q
     jkw = {k: to_numpy(v) if not isinstance(v, float | int | str | tuple | type(None)) else v
            for k, v in kw.items()}
 
@@ -589,7 +590,7 @@ def test_reducer_grad(backend, name, kw, shape, kind):
         return getattr(gnp, name)(a, **kw) if q is None else getattr(gnp, name)(a, q, **kw)
 
     def j_fn(a):
-        return getattr(jnp, name)(a, **jkw) if q is None else getattr(jnp, name)(a, q, **jkw)
+        return getattr(jnp, name)(a, **jkw) if q is None else getattr(jnp, name)(a, jq, **jkw)
     want = np.asarray(j_fn(x))
     c = rng.standard_normal(want.shape)
     got = g_fn(_dev(x))
