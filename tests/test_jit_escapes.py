@@ -335,6 +335,7 @@ NO_CASE = {
             "isrealobj",
             "isscalar",
             "iterable",
+            "einsum_path",
         )
     },
     **{
