@@ -87,7 +87,8 @@ from . import random  # noqa: E402
 from . import debug  # noqa: E402
 from .abstract_eval import ShapeDtypeStruct, eval_shape  # noqa: E402
 from .host import block_until_ready, device_get, device_put, pure_callback  # noqa: E402
-from .remat import checkpoint_policies, remat  # noqa: E402
+from .remat import checkpoint_name, checkpoint_policies, remat  # noqa: E402
+from . import ad_checkpoint  # noqa: E402  (jax.ad_checkpoint's names)
 from .jaxpr import make_jaxpr  # noqa: E402
 from . import flatten_util  # noqa: E402  (gpuad.example_libraries is imported on demand)
 # jax.clear_caches: empties every jitted function's cache (docs/jit.md, "Caching")
@@ -162,7 +163,8 @@ __all__ = [
 __all__ += ["autograd", "set_grad_enabled", "inference_mode", "is_inference_mode_enabled"]
 __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtypeStruct",
             "eval_shape", "block_until_ready", "device_get", "device_put", "pure_callback",
-            "remat", "checkpoint_policies", "make_jaxpr", "flatten_util"]
+            "remat", "checkpoint_policies", "checkpoint_name", "ad_checkpoint", "make_jaxpr",
+            "flatten_util"]
 __all__ += ["clear_caches", "disable_jit", "named_call", "ensure_compile_time_eval",
             "closure_convert", "tree", "tree_util"]
 
@@ -178,8 +180,10 @@ from .serialization import load, save  # noqa: E402
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
 # keyword-only solve_triangular, the _ex functions), gpuad.tree_util (jax.tree_util's names)
-# and gpuad.masked (torch.masked's reductions and normalisations)
-_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked")
+# and gpuad.masked (torch.masked's reductions and normalisations); the packages a program
+# reaches as torch.nn, torch.optim, torch.distributions, jax.scipy, ... after one import
+_ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked", "nn", "optim",
+              "distributions", "distributed", "scipy", "optax", "testing", "example_libraries")
 
 
 def __getattr__(name: str):

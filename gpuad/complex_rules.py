@@ -178,7 +178,13 @@ def _sign_complex_fwd(xp, x):
     axis = xp.where(ire, xp.sign(x.real), 0) + 1j * xp.where(iim, xp.sign(x.imag), 0)
     x = xp.where(ire ^ iim, axis.astype(x.dtype), x)
     r = xp.abs(x)
-    return xp.where(r == 0, 0, x / xp.where(r == 0, 1, r)).astype(x.dtype)
+    zero = r == 0
+    safe = xp.where(zero, 1, r)
+    # part by part: a complex quotient by r + 0j would turn -0.0 parts into +0.0
+    out = xp.empty_like(x)
+    out.real[...] = xp.where(zero, 0, x.real / safe)
+    out.imag[...] = xp.where(zero, 0, x.imag / safe)
+    return out
 
 
 def _hermitian_part(t):

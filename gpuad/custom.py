@@ -196,8 +196,14 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             args[pos] = Tensor(x, _node=arg_nodes[k])
         else:
             args[pos] = x
+    named = params.get("named")
     with _state.enable_grad(), _random.seeded(seed):
-        out = fn(*tree_unflatten(adef, args))
+        if named and not _tracing():  # the results the block's policy saved (remat_policy)
+            from .remat_policy import Replayer, run_with
+
+            out = run_with(Replayer(named), fn, *tree_unflatten(adef, args))
+        else:
+            out = fn(*tree_unflatten(adef, args))
     floats = tree_flatten(out)[0]
     floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
@@ -248,13 +254,24 @@ def _call_impl(xp, *inputs, fun, adef, args, arr_pos, diff, **_):
 _CKPT = register(Primitive("checkpoint", impl=_ckpt_impl, vjp=_ckpt_vjp))
 
 
-def checkpoint(f: Callable, **options: Any) -> Callable:
+def _tracing() -> bool:
+    from .jit import trace as _jit_trace
+
+    return _jit_trace.active() is not None
+
+
+def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -> Callable:
     """Run ``f`` without keeping its intermediate values; recompute them in backward.
 
     Only the inputs are saved, so a chain of checkpointed blocks holds one block's
     activations at a time. Random draws inside ``f`` are replayed exactly on recomputation.
-    ``jax.checkpoint``'s options (``policy``, ``prevent_cse``, ``static_argnums``) have no
-    counterpart and raise ``TypeError``.
+    ``policy`` (``gpuad.checkpoint_policies``: ``dots_saveable``,
+    ``save_only_these_names("h")`` with ``gpuad.checkpoint_name``, ...) also keeps the
+    results it calls saveable, which the recomputation then takes instead of computing them
+    (gpuad/remat_policy.py); results and gradients are the same under every policy. Inside
+    ``gpuad.jit`` the policy is not used: the compiled program chooses what to save itself.
+    ``jax.checkpoint``'s other options (``prevent_cse``, ``static_argnums``) have no
+    counterpart and raise ``TypeError`` (``gpuad.remat`` takes and ignores them).
 
     Example::
 
@@ -263,16 +280,20 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
     """
     if options:
         raise TypeError(
-            f"checkpoint() got {', '.join(sorted(options))}: gpuad.checkpoint takes no options. "
-            f"It saves only the block's inputs (there is no policy of values to save, and no "
-            f"common subexpressions to prevent); Python values among its arguments are static "
-            f"already. Inside gpuad.jit the compiled program chooses what to save and what to "
-            f"compute again itself: see gpuad.jit.fusion.Options(remat=...)")
+            f"checkpoint() got {', '.join(sorted(options))}: gpuad.checkpoint takes policy= "
+            f"only. There are no common subexpressions to prevent across its boundary, and "
+            f"Python values among its arguments are static already (gpuad.remat takes and "
+            f"ignores these options). Inside gpuad.jit the compiled program chooses what to "
+            f"save and what to compute again itself: see gpuad.jit.fusion.Options(remat=...)")
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint(): policy must be a function (prim, *args, **params) -> "
+                        f"bool, such as gpuad.checkpoint_policies.dots_saveable; got "
+                        f"{type(policy).__name__}")
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
         if kwargs:  # keyword values are read like closed-over ones
-            return checkpoint(functools.partial(f, **kwargs))(*args)
+            return checkpoint(functools.partial(f, **kwargs), policy=policy)(*args)
         flat_args, adef = tree_flatten(args)
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
@@ -280,9 +301,16 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
         found: dict = {}
         prev = _state.local.__dict__.get("collect")
         _state.local.collect = found
+        rec = None
         try:
             with _state.no_grad(), _random.seeded(seed):
-                out = f(*args)
+                from . import remat_policy as _rp
+
+                if policy is not None and policy is not _rp.nothing_saveable and not _tracing():
+                    rec = _rp.Recorder(policy)
+                    out = _rp.run_with(rec, f, *args)
+                else:
+                    out = f(*args)
         finally:
             _state.local.collect = prev
         if prev is not None:
@@ -304,7 +332,8 @@ def checkpoint(f: Callable, **options: Any) -> Callable:
         edges = list(found.values())
         params = {"fn": f, "seed": seed, "adef": adef, "arr_pos": arr_pos,
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
-                  "arg_nodes": arg_nodes, "edges": edges}
+                  "arg_nodes": arg_nodes, "edges": edges,
+                  "named": rec.saved if rec is not None and rec.saved else None}
         dl = [leaves[i] for i in diff]
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])

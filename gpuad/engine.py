@@ -62,6 +62,9 @@ _REFS_EXACT = sys.version_info < (3, 14)
 #: (set by gpuad.distributed's DataParallel, which reduces leaf adjoints once they are final)
 sweep_hook = None
 _trace = None  # gpuad.jit's recording hook while a function is being traced (gpuad/jit/trace.py)
+# a checkpointed block's saved results while its backward computes it again
+# (gpuad/remat_policy.py): (rule, datas, params) -> a saved result or NotImplemented
+_remat = None
 _weak = None  # gpuad.jit.weak.cast_args while a traced function holds traced Python numbers
 # Tensor.register_hook / retain_grad: the nodes whose ``hooks`` slot holds hooks; the sweep
 # looks here only while the set is not empty (gpuad/tensor_hooks.py)
@@ -541,8 +544,8 @@ def _apply_any(rule, args: tuple, params: dict):
         args = tuple(a if isinstance(a, Tensor) else d
                      for a, d in zip(args, datas, strict=True))
     try:
-        out = NotImplemented
-        if be.fused_fwd:
+        out = NotImplemented if _remat is None else _remat(rule, datas, params)
+        if out is NotImplemented and be.fused_fwd:
             ff = be.fused_fwd.get(rule.name)
             if ff is not None:
                 out = ff(*datas, **params)

@@ -67,6 +67,23 @@ def _batched_data_error():
     )
 
 
+def _as_data(data: Any, requires_grad: Any) -> Any:
+    """``Tensor(data)`` of a Python number or list: a backend array of it. An int is refused:
+    ``torch.Tensor(16, 7)`` (an uninitialised tensor of that shape) and ``torch.Tensor(3)``
+    mean sizes, which gpuad would read as a value (and ``7`` as ``requires_grad``)."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        sizes = ", ".join(map(str, (data,) if isinstance(requires_grad, bool) else
+                                   (data, requires_grad)))
+        raise TypeError(
+            f"gpuad.Tensor({sizes}): gpuad.Tensor(data, requires_grad) wraps an array and "
+            f"takes no sizes; for torch's uninitialised Tensor(*sizes) write "
+            f"gpuad.tensor(gnp.empty(sizes)) (or gnp.zeros), for a tensor holding the integer "
+            f"gpuad.tensor({data})")
+    from .backends import get_backend
+
+    return get_backend().xp.asarray(data)
+
+
 class Tensor:
     """A differentiable array.
 
@@ -90,6 +107,8 @@ class Tensor:
                  _bat: tuple | None = None):
         # _of_step and _constant (below the class) make the engine's results without this
         # call: keep the three in step (tests/test_engine_fastpath.py compares them)
+        if not hasattr(data, "shape"):
+            data = _as_data(data, requires_grad)
         self._data = data
         # vmap levels this value is batched over (outer first): the data's leading axes
         self._bat = _bat
@@ -756,7 +775,7 @@ class ReadOnlyCopy(TorchViewCopy):
         from ._state import enable_grad
 
         r = self.owner()
-        if r is not None and engine._trace is not None:
+        if r is not None and engine._trace is not None and _jit_active():
             raise RuntimeError(
                 f"{self.what} read inside gpuad.jit after the tensor it was taken from was "
                 f"written in place: gpuad's result is a copy (torch's a view) that is computed "
@@ -899,3 +918,9 @@ _power_op.__name__ = "power"
 
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
            "power": "**"}
+
+
+def _jit_active() -> bool:
+    from .jit import trace as _jt
+
+    return _jt.active() is not None

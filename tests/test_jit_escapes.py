@@ -307,6 +307,8 @@ NO_CASE = {
             "tril_indices",
             "triu_indices",
             "ix_",
+            "ndindex",
+            "mask_indices",
         )
     },
     **{
@@ -336,6 +338,8 @@ NO_CASE = {
             "isscalar",
             "iterable",
             "einsum_path",
+            "common_type",
+            "mintypecode",
         )
     },
     **{

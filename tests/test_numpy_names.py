@@ -75,6 +75,51 @@ def test_index_grids_match_numpy(backend):
                                   np.arange(12.0).reshape(3, 4)[1:, ::2])
 
 
+def test_ndindex_and_mask_indices_match_numpy(backend):
+    # neither existed (AttributeError "gpuad.numpy has no differentiable 'ndindex' yet")
+    x = _t(np.arange(12.0).reshape(3, 4))
+    assert list(gnp.ndindex(x.shape)) == list(np.ndindex((3, 4)))
+    assert list(gnp.ndindex(2, 1, 3)) == list(np.ndindex(2, 1, 3))
+    assert list(gnp.ndindex(ad.tensor(_xp().asarray(2)), 2)) == list(np.ndindex(2, 2))
+    assert list(gnp.ndindex()) == list(np.ndindex()) == [()]
+    with pytest.raises(TypeError):
+        gnp.ndindex(2.0)
+    for k in (-1, 0, 1):
+        for mine, ref in ((gnp.triu, np.triu), (gnp.tril, np.tril), (np.triu, np.triu)):
+            got = gnp.mask_indices(4, mine, k)
+            want = np.mask_indices(4, ref, k)
+            assert all(isinstance(g, _xp().ndarray) for g in got)
+            for g, w in zip(got, want, strict=True):
+                np.testing.assert_array_equal(to_numpy(g), w)
+                assert to_numpy(g).dtype == w.dtype
+    rows, cols = gnp.mask_indices(4, gnp.triu, 1)
+    y = _t(np.arange(16.0).reshape(4, 4))
+    g = ad.grad(lambda a: gnp.sum(a[gnp.mask_indices(4, gnp.triu, 1)] ** 2))(y)
+    np.testing.assert_array_equal(to_numpy(g), 2 * np.triu(np.arange(16.0).reshape(4, 4), 1))
+    assert to_numpy(rows).tolist() == [0, 0, 0, 1, 1, 2]
+
+
+def test_common_type_and_mintypecode_match_numpy(backend):
+    # neither existed; they read dtypes of Tensors and backend arrays
+    xp = _xp()
+    arrs = {d: np.ones(2, d) for d in (np.float16, np.float32, np.float64, np.int32, np.int64,
+                                        np.complex64, np.complex128, np.uint8)}
+    for d1 in arrs:
+        for d2 in arrs:
+            want = np.common_type(arrs[d1], arrs[d2])
+            assert gnp.common_type(ad.tensor(xp.asarray(arrs[d1])), xp.asarray(arrs[d2])) is want
+    assert gnp.common_type(_t(np.ones(3, np.float32))) is np.float32
+    with pytest.raises(TypeError, match="non-numeric"):
+        gnp.common_type(ad.tensor(xp.asarray([True])))
+    for chars in (["d", "f", "S"], "abceh", ["F", "d"], ["f"], []):
+        assert gnp.mintypecode(chars) == np.mintypecode(chars)
+        assert gnp.mintypecode(chars, "GDFgdf", "G") == np.mintypecode(chars, "GDFgdf", "G")
+    x32 = np.ones((2, 3), np.float32)
+    assert gnp.mintypecode(ad.tensor(xp.asarray(x32))) == np.mintypecode(x32) == "f"
+    assert gnp.mintypecode([xp.asarray(x32), "D"]) == np.mintypecode([x32, "D"])
+    assert gnp.mintypecode(xp.asarray(np.ones(0))) == np.mintypecode(np.ones(0))
+
+
 # ---- vectorize ---------------------------------------------------------------------------------
 
 def _dist(a, b):

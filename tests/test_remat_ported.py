@@ -513,13 +513,12 @@ def test_remat_custom_jvp_inside(backend):
                          lambda x: _arr(3.0 * np.cos(_h(x)) * _h(x) + np.sin(_h(x))))
 
 
-@pytest.mark.parametrize("option", ["policy", "prevent_cse", "static_argnums"])
-def test_remat_policies_raise_naming_the_alternative(option):
-    """jax.checkpoint's ``policy`` (checkpoint_dots, save_only_these_names, ...),
-    ``prevent_cse`` and ``static_argnums`` have no counterpart: gpuad.checkpoint saves only
-    the block's inputs, Python values among its arguments are static already, and inside
-    gpuad.jit the compiled tape's rematerialisation chooses what to save. Passing one
-    raises a TypeError that says so."""
+@pytest.mark.parametrize("option", ["prevent_cse", "static_argnums"])
+def test_remat_options_raise_naming_the_alternative(option):
+    """jax.checkpoint's ``prevent_cse`` and ``static_argnums`` have no counterpart in
+    gpuad.checkpoint (``policy`` has: tests/test_remat_names.py): Python values among its
+    arguments are static already, and inside gpuad.jit the compiled tape's
+    rematerialisation chooses what to save. Passing one raises a TypeError that says so."""
     with pytest.raises(TypeError, match=f"checkpoint.*{option}.*gpuad.jit.fusion.Options"):
         ad.checkpoint(lambda x: x, **{option: None})
 

@@ -175,6 +175,17 @@ def test_jax_relu_at_nan(backend):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+def test_relu_blocks_infinite_and_nan_adjoints_where_it_is_flat(backend, dt):
+    # relu's adjoint is a choice: where relu is 0 no adjoint passes, even an infinite one
+    # (sqrt's slope at 0) or NaN; g * (ans > 0) gave NaN there, torch and JAX give 0
+    x = np.array([-1.0, 0.0, 4.0], dtype=dt)
+    np.testing.assert_array_equal(_grad(lambda z: gnp.sqrt(F.relu(z)), x), [0, 0, 0.25])
+    np.testing.assert_array_equal(_grad(lambda z: F.relu(z) * np.nan, x), [0, 0, np.nan])
+    jitted = ad.jit(ad.grad(lambda z: gnp.sum(gnp.sqrt(F.relu(z)))))
+    np.testing.assert_array_equal(to_numpy(jitted(ad.tensor(x))), [0, 0, 0.25])
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_cbrt_slope_is_infinite_at_zero(backend, dt):
     # d/dx x**(1/3) = 1 / (3 cbrt(x)**2): inf at +-0 (no subgradient is invented, as sqrt);
     # sign(x) * |x|**(1/3) gave 0 there

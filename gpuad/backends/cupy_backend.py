@@ -367,8 +367,8 @@ class CupyBackend(Backend):
                   out: Any) -> Any:
         """Fused Numba adjoint of the per-row softmax cross-entropy (argnum 0: the logits)."""
         logits, labels = inputs
-        if argnum != 0 or logits is None or logits.ndim != 2:
-            return NotImplemented
+        if argnum != 0 or logits is None or logits.ndim != 2 or logits.dtype.char not in "fd":
+            return NotImplemented  # (float16: the formula, as on the NumPy backend)
         from . import numba_kernels
 
         cp = self.cp
@@ -396,6 +396,16 @@ class CupyBackend(Backend):
             self.index_add(acc, index, values.astype(cp.float32))
             out[...] = acc.astype(cp.float16)
             return
+        if values.dtype != out.dtype and (values.dtype.kind == "f" or out.dtype.kind == "c"):
+            # the scatter kernels take one dtype: a wider one accumulates (rounded once, at
+            # the end), a narrower one is widened to out's
+            if values.dtype.itemsize > out.dtype.itemsize and out.dtype.kind == values.dtype.kind:
+                acc = out.astype(values.dtype)
+                self.index_add(acc, index, values)
+                out[...] = acc.astype(out.dtype)
+                return
+            values = values.astype(cp.result_type(values.dtype, out.dtype)
+                                   if out.dtype.kind == "c" else out.dtype)
         if out.dtype.kind == "c":
             # the scatter kernels add real numbers: scatter the real and imaginary parts apart
             for part, take in ((1, cp.real), (1j, cp.imag)):
@@ -453,7 +463,7 @@ class CupyBackend(Backend):
     def softmax_xent_forward(self, logits: Any, labels: Any) -> Any:
         """Per-row softmax cross-entropy of (R, C) logits: the fused Numba kernel, or CuPy
         reductions, whichever calibration found faster at this size."""
-        if self.route("softmax_xent", logits.size) == "numba":
+        if logits.dtype.char in "fd" and self.route("softmax_xent", logits.size) == "numba":
             from . import numba_kernels
 
             return numba_kernels.softmax_xent_forward(logits, labels)[0]

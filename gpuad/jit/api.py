@@ -396,6 +396,11 @@ class Jitted:
             if how == "eager":
                 outer.warn_eager(self, outer.EAGER_WHY["closure"])
             return e.result
+        except trace.BatchedClosure as e:
+            # the traced run was this call's eager run; nothing is cached (a later call,
+            # outside that vmap or with other closures, may compile)
+            outer.warn_eager(self, outer.EAGER_WHY["batched_closure"])
+            return weak.python_numbers(e.result)
         return result
 
     def _eager_from_now(self, key) -> None:
@@ -472,7 +477,7 @@ class Jitted:
         drawn = _host_rng_states()
         try:
             prog, result = self._trace_weak(call, leaves, be, weak_in)
-        except (_WeakRetry, trace.Differentiated):
+        except (_WeakRetry, trace.Differentiated, trace.BatchedClosure):
             raise
         except Exception as e:
             if not weak_in:

@@ -79,6 +79,9 @@ EAGER_WHY = {
                "(e.g. model parameters), or on arguments it also differentiates inside; pass "
                "them as arguments, or take the gradient inside: jit(value_and_grad(f)), or a "
                "training step that calls loss.backward() inside",
+    "batched_closure": "it reads a value batched by an enclosing vmap without receiving it (a "
+                       "closure), whose values change with every vmap call; pass it as an "
+                       "argument, or put jit outside: jit(vmap(f))",
     "host_random": "it draws numbers from Python's random module or numpy.random's global "
                    "generator, whose draws a replay would repeat; draw them outside and pass "
                    "them as arguments, or use gpuad.jit.random with a key argument",

@@ -58,6 +58,16 @@ class TracerError(RuntimeError):
     """Something inside a function being traced by ``gpuad.jit`` cannot be compiled."""
 
 
+class BatchedClosure(TracerError):
+    """The traced function read a value batched by a vmap around the call without receiving it
+    (a closure): each vmap call gives it new values, which a compiled program would not see.
+    ``result``: the traced (eager) run's result, which the call returns instead."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.result = None
+
+
 class Differentiated(TracerError):
     """An output of the traced function depends differentiably on a tensor that requires grad:
     the function is being differentiated from outside. ``from_args``: only through its
@@ -249,6 +259,8 @@ class Tracer:
         self.levels = tuple(levels)  # the vmap levels of batched arguments, outer first
         self.outer = frozenset(batching.ACTIVE)  # vmap calls running around the trace
         self.history: list = []  # (weakref, shape) of Tensors given a history (_effects)
+        self.batched_closure: str | None = None  # why the program cannot be replayed (var)
+        self.inspect_only = False
 
     # ---- variables ---------------------------------------------------------------------
     def is_array(self, a) -> bool:
@@ -259,8 +271,9 @@ class Tracer:
         vid = self.ids.get(id(arr))
         if vid is None:
             if owner is not None and owner._bat is not None and self.outer.intersection(
-                    owner._bat):
-                raise TracerError(
+                    owner._bat) and self.batched_closure is None:
+                # the run goes on (it is the eager run); finish() ends it in BatchedClosure
+                self.batched_closure = (
                     f"jit: the function reads a value batched by an enclosing vmap without "
                     f"receiving it as an argument (a closure, shape {owner.shape}) at "
                     f"{user_line()}; each vmap call gives it new values, which the compiled "
@@ -280,8 +293,8 @@ class Tracer:
         here, with its Tensor, as :meth:`on_apply` sees it, rather than captured as a constant
         that drops its derivative: a model parameter read inside a vmap is differentiated
         (the trace ends in :class:`Differentiated`), a value batched by a vmap around the
-        trace (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument) is
-        refused (:meth:`var`)."""
+        trace (``vmap(grad(f))`` where ``f`` calls a jitted closure over its argument) makes
+        the call run eagerly (:meth:`var`, :class:`BatchedClosure`)."""
         if self.paused or threading.get_ident() != self.thread:
             return
         for a in args:
@@ -538,6 +551,8 @@ class Tracer:
                     "jit: an output carries a recorded history (it depends differentiably on "
                     "a tensor that requires grad)",
                     from_args=self.arg_grad and not caps and not inside)
+        if not self.inspect_only:
+            self._check_batched_closure(out_leaves)
         for leaf in out_leaves:
             if isinstance(leaf, Tensor):
                 # a Tensor without history computed from array arguments and transform
@@ -556,11 +571,30 @@ class Tracer:
         self._effects()
         self._check_hashes()
 
+    def _check_batched_closure(self, out_leaves) -> None:
+        """End the trace in :class:`BatchedClosure` where the function read a value batched by
+        an enclosing vmap without receiving it: seen with its Tensor (:meth:`var`), or as an
+        output batched over a level no argument is batched over (a primitive's batch rule
+        reads the batched array alone)."""
+        if self.batched_closure is None:
+            for x in out_leaves:
+                if isinstance(x, Tensor) and x._bat is not None and not set(x._bat) <= set(
+                        self.levels):
+                    self.batched_closure = (
+                        f"jit: an output (shape {x.shape}) is batched over a vmap level that "
+                        f"none of the arguments is batched over (a value batched by an "
+                        f"enclosing vmap that the function did not receive); pass it as an "
+                        f"argument, or put jit outside: jit(vmap(f))")
+                    break
+        if self.batched_closure is not None:
+            self.paused -= 1
+            raise BatchedClosure(self.batched_closure)
+
     def _rel_levels(self, t: Tensor):
         """``t``'s vmap levels as positions among the arguments' levels."""
         if t._bat is None:
             return None
-        if getattr(self, "inspect_only", False):
+        if self.inspect_only:
             return tuple(self.levels.index(b) for b in t._bat if b in self.levels)
         if not set(t._bat) <= set(self.levels):
             raise TracerError(
@@ -769,6 +803,22 @@ def _own_view(arr):
     return arr.view()
 
 
+def _shadowed(leaf) -> bool:
+    """Whether ``leaf`` is a batched Tensor argument (a call inside vmap) that the function may
+    also read through a closure (``vmap(lambda x: jit(lambda y: y * (x * x))(x))``)."""
+    return (isinstance(leaf, Tensor) and leaf._bat is not None and not leaf.requires_grad
+            and leaf._base is None and leaf._node is None and not leaf._tan)
+
+
+def _own_tensor(leaf: Tensor) -> Tensor:
+    """A batched Tensor argument as its own object over its memory (see :func:`_own_view`): a
+    closure's reads of the caller's Tensor are then reads of a batched closure, not of the
+    argument (its version counter is shared, so writes count for both)."""
+    t = Tensor(_own_view(leaf._data), _bat=leaf._bat, _ver=leaf._ver)
+    t._seen = leaf._seen
+    return t
+
+
 def trace(f, leaves: list, rebuild, backend, levels=(),
           inspect_only: bool = False) -> tuple[Program, object]:
     """Run ``f(*rebuild(leaves))`` eagerly, recording it; returns the program and the result
@@ -794,6 +844,8 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
                 if id(leaf) not in views:
                     views[id(leaf)] = _own_view(leaf)
                 leaf = views[id(leaf)]
+            elif _shadowed(leaf):
+                leaf = leaves[k] = _own_tensor(leaf)
             tr.prog.inputs.append(tr.input(k, leaf))
             if tr.is_array(leaf):
                 leaves[k] = Tensor(leaf)
@@ -815,7 +867,7 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
             tr.prog.out_order = dict_order.orders(out)
             try:
                 tr.finish(out_leaves, out_def)
-            except Differentiated as e:
+            except (Differentiated, BatchedClosure) as e:
                 from ..tree import tree_unflatten
 
                 e.result = dict_order.restore(tree_unflatten(out_def, out_leaves),

@@ -262,3 +262,15 @@ def _cast(w: WeakScalar, dt) -> Tensor:
     from ..prims.elementwise import astype
 
     return astype(t, dt)
+
+
+def python_numbers(result: Any) -> Any:
+    """``result`` of a traced run returned as the call's own (the call ran eagerly) with its
+    WeakScalar leaves back to the Python numbers the eager call returns."""
+    from ..tree import tree_flatten, tree_unflatten
+
+    leaves, tdef = tree_flatten(result)
+    if not any(type(x) is WeakScalar for x in leaves):
+        return result
+    return tree_unflatten(tdef, [type(x._py)(x._data.item()) if type(x) is WeakScalar else x
+                                 for x in leaves])

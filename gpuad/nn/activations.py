@@ -213,11 +213,12 @@ def glu(input: Array, dim: int = -1) -> Array:
 
 
 def _axis(op: str, input: Array, dim: int | None, axis: int | None) -> int:
-    """torch's ``dim`` or NumPy's ``axis`` (not both); neither: the last axis."""
+    """torch's ``dim`` or NumPy's ``axis`` (not both); neither: torch's implicit choice, with
+    its deprecation warning (``nn.Softmax()`` takes the same)."""
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: pass dim or axis, not both")
     a = dim if dim is not None else axis
-    return -1 if a is None else a
+    return _torch_softmax_dim(op, len(_r.shape(input))) if a is None else a
 
 
 def _normalised(fn: Any, input: Array, axis: int) -> Array:
@@ -239,9 +240,9 @@ def softmax(
     *,
     axis: int | None = None,
 ) -> Array:
-    """``exp(x) / sum(exp(x))`` along ``dim`` (torch) or ``axis`` (NumPy), the last axis when
-    neither is given (torch's implicit choice for 0-, 1- and 3-d inputs is axis 0; name the
-    axis when porting such code); ``dtype`` casts the input first.
+    """``exp(x) / sum(exp(x))`` along ``dim`` (torch) or ``axis`` (NumPy); neither given,
+    torch's implicit (deprecated) choice, with its warning: axis 0 for 0-, 1- and 3-d inputs,
+    else 1; ``dtype`` casts the input first.
 
     Example: ``F.softmax(z, dim=1)``
     """
@@ -256,7 +257,7 @@ def log_softmax(
     *,
     axis: int | None = None,
 ) -> Array:
-    """``x - logsumexp(x)`` along ``dim`` or ``axis`` (default the last, see ``softmax``).
+    """``x - logsumexp(x)`` along ``dim`` or ``axis`` (default torch's, see ``softmax``).
 
     Example: ``F.log_softmax(z, dim=1)``
     """
@@ -272,7 +273,7 @@ def softmin(
     *,
     axis: int | None = None,
 ) -> Array:
-    """``softmax(-x)`` along ``dim`` or ``axis`` (default the last, see ``softmax``).
+    """``softmax(-x)`` along ``dim`` or ``axis`` (default torch's, see ``softmax``).
 
     Example: ``F.softmin(d, dim=-1)``
     """
@@ -621,7 +622,8 @@ class PReLU(Module):
     """``prelu`` with a learnable slope: one (``num_parameters=1``) or one per channel (axis 1),
     all starting at ``init``. Example: ``nn.PReLU(num_parameters=16)``"""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = float) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = float) -> None:
         self.num_parameters = num_parameters
         self.weight = Parameter(gnp.full((num_parameters,), init, dtype=dtype))
 

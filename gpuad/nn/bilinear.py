@@ -49,6 +49,7 @@ class Bilinear(Module):
         in2_features: int,
         out_features: int,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = float,
     ) -> None:
         self.in1_features, self.in2_features = in1_features, in2_features

@@ -121,6 +121,7 @@ class _Conv(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = float,
     ) -> None:
         super().__init__(
@@ -189,6 +190,7 @@ class _ConvTranspose(_ConvNd):
         bias: bool = True,
         dilation: Any = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = float,
     ) -> None:
         if isinstance(padding, str):

@@ -221,6 +221,8 @@ class _BackwardState:
         self.hooks = hooks
         self.nargs = nargs
         self.positions: list[int] = []  # the arguments that pass through the identity step
+        self.n_out = 0  # the Tensor outputs: grad_output holds one entry for each
+        self.out_positions: list[int] = []  # those of them that pass the identity step
         self.grad_output: tuple | None = None
 
     def wrap_inputs(self, args: tuple) -> tuple:
@@ -238,7 +240,10 @@ class _BackwardState:
 
     def wrap_outputs(self, result: Any) -> Any:
         items = result if isinstance(result, tuple | list) else (result,)
-        pos = [k for k, o in enumerate(items) if isinstance(o, Tensor) and o.requires_grad]
+        tensors = [k for k, o in enumerate(items) if isinstance(o, Tensor)]
+        pos = [k for k in tensors if items[k].requires_grad]
+        self.n_out = len(tensors)
+        self.out_positions = [tensors.index(k) for k in pos]
         if not pos:
             return result
         ts = _OutputHook.apply(self, *(items[k] for k in pos))
@@ -250,7 +255,12 @@ class _BackwardState:
             return type(result)(out)
         return out[0]
 
-    def run_pre_hooks(self, grads: tuple) -> tuple:
+    def run_pre_hooks(self, got: tuple) -> tuple:
+        # as torch: one entry per Tensor output, None for one that gets no gradient
+        full: list = [None] * self.n_out
+        for k, g in zip(self.out_positions, got, strict=True):
+            full[k] = g
+        grads = tuple(full)
         for _, fn, _ in list(self.hooks.backward_pre):
             r = fn(self.module, grads)
             if r is not None:
@@ -273,7 +283,7 @@ class _BackwardState:
                         f"backward hook {_name(fn)!r}: no argument of this module requires "
                         f"grad, so the hook may only return None (or Nones)"
                     )
-        return grads
+        return tuple(grads[k] for k in self.out_positions)
 
     def run_hooks(self, grads: tuple) -> tuple:
         gin = [None] * self.nargs
@@ -323,6 +333,7 @@ class _OutputHook(Function):
     @staticmethod
     def forward(ctx: Any, state: _BackwardState, *tensors: Tensor) -> Any:
         ctx.state = state
+        ctx.set_materialize_grads(False)  # an unused output's grad_output is None, as torch
         return tuple(t.copy() for t in tensors) if len(tensors) > 1 else tensors[0].copy()
 
     @staticmethod

@@ -93,3 +93,37 @@ from .init_inplace import (  # noqa: E402, F401
 __all__ += ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
             "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
             "xavier_uniform_", "zeros_"]
+
+
+def _torch_deprecated(name: str, inplace: Any, of_shape: Any = None) -> Any:
+    """torch's deprecated spelling without the underscore (``nn.init.xavier_uniform(w)``),
+    which writes into ``w`` as ``xavier_uniform_`` does, with torch's FutureWarning. Given a
+    shape instead of a Tensor, the names gpuad also defines (``uniform``, ``normal``,
+    ``xavier_uniform``, ``kaiming_uniform``) keep drawing a new array of that shape."""
+    import functools
+    import warnings
+
+    from ..tensor import Tensor
+
+    @functools.wraps(of_shape or inplace)
+    def init_fn(first: Any, *args: Any, **kwargs: Any) -> Any:
+        if of_shape is not None and not isinstance(first, Tensor):
+            return of_shape(first, *args, **kwargs)
+        warnings.warn(f"`nn.init.{name}` is now deprecated in favor of `nn.init.{name}_`.",
+                      FutureWarning, stacklevel=2)
+        return inplace(first, *args, **kwargs)
+
+    init_fn.__name__ = name
+    return init_fn
+
+
+uniform = _torch_deprecated("uniform", uniform_, uniform)
+normal = _torch_deprecated("normal", normal_, normal)
+xavier_uniform = _torch_deprecated("xavier_uniform", xavier_uniform_, xavier_uniform)
+kaiming_uniform = _torch_deprecated("kaiming_uniform", kaiming_uniform_, kaiming_uniform)
+constant = _torch_deprecated("constant", constant_)
+xavier_normal = _torch_deprecated("xavier_normal", xavier_normal_)
+kaiming_normal = _torch_deprecated("kaiming_normal", kaiming_normal_)
+orthogonal = _torch_deprecated("orthogonal", orthogonal_)
+eye = _torch_deprecated("eye", eye_)
+__all__ += ["constant", "xavier_normal", "kaiming_normal", "orthogonal", "eye"]

@@ -126,7 +126,8 @@ class LazyLinear(_LazyMixin):
 
     _become = Linear
 
-    def __init__(self, out_features: int, bias: bool = True, dtype: Any = float) -> None:
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = float) -> None:
         super().__init__(("weight", "bias") if bias else ("weight",), out_features, bias,
                          dtype=dtype)
         if not bias:
@@ -141,7 +142,7 @@ class _LazyConv(_LazyMixin):
 
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = float) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = float) -> None:
         super().__init__(("weight", "bias") if bias else ("weight",), out_channels,
                          kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                          dtype=dtype)
@@ -178,7 +179,8 @@ class LazyConv3d(_LazyConv):
 class _LazyConvTranspose(_LazyConv):
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = float) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = float) -> None:
         _LazyMixin.__init__(self, ("weight", "bias") if bias else ("weight",), out_channels,
                             kernel_size, stride, padding, output_padding, groups, bias,
                             dilation, padding_mode, dtype=dtype)
@@ -210,7 +212,7 @@ class LazyConvTranspose3d(_LazyConvTranspose):
 
 class _LazyBatchNorm(_LazyMixin):
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype: Any = float) -> None:
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = float) -> None:
         super().__init__(("weight", "bias") if affine else (), eps, momentum, affine,
                          track_running_stats, dtype=dtype)
         if not affine:

@@ -324,7 +324,11 @@ def _lp_pool(
     k = _tuple(op, "kernel_size", kernel_size, nd)
     pool = {1: pooling.avg_pool1d, 2: avg_pool2d, 3: pooling.avg_pool3d}[nd]
     out = pool(input**norm_type, k, stride, 0, ceil_mode)
-    return (gnp.sign(out) * _r.relu(gnp.abs(out)) * math.prod(k)) ** (1.0 / norm_type)
+    # torch's sign(out) * relu(|out|) is out with a zero derivative where out is 0, where
+    # the root's derivative is infinite: the window's gradient is 0 there, not inf * 0
+    zero = stop_gradient(out) == 0
+    base = gnp.where(zero, 1.0, out * math.prod(k))
+    return gnp.where(zero, 0.0, base ** (1.0 / norm_type))
 
 
 def lp_pool1d(
@@ -412,9 +416,6 @@ def _max_unpool(
     rows = math.prod(lead)
     flat_x = gnp.reshape(input, (rows, -1))
     flat_i = gnp.reshape(idx, (rows, -1))
-    xp = _xp(data(flat_i))
-    r = xp.arange(rows)[:, None]
-    zeros = gnp.zeros((rows, math.prod(out)), data(input).dtype)
     n_out = math.prod(out)
     if data(flat_i).size:
         _vc.run(
@@ -432,10 +433,40 @@ def _max_unpool(
         )
     # the value written is the last of repeated indices (torch's forward); the gradient of
     # every input element is the output's gradient at its index (torch's backward)
-    put = at(zeros)[r, flat_i].set(stop_gradient(flat_x))
-    added = at(zeros)[r, flat_i].add(flat_x)
-    y = put + (added - stop_gradient(added))
+    y = _unpool_put()(flat_x, flat_i, n_out)
     return gnp.reshape(y, lead + out)
+
+
+_UNPOOL_PUT: list = []
+
+
+def _unpool_put() -> Callable:
+    """``put(x, i, n)``: each row of ``x`` (rows, m) written at its indices ``i`` into a zero
+    (rows, n) array, the last of repeated indices kept (torch's forward); its tangent is the
+    scatter-add of ``x``'s, so that reverse mode passes every element the output's gradient
+    at its index (torch's backward). As a rule of its own, not ``put + (added -
+    stop_gradient(added))``, whose value was NaN wherever an infinite ``x`` was written."""
+    if not _UNPOOL_PUT:
+        from functools import partial
+
+        from ..custom import custom_jvp
+
+        def rows(i: Any) -> Any:
+            return _xp(data(i)).arange(_r.shape(i)[0])[:, None]
+
+        @partial(custom_jvp, nondiff_argnums=(2,))
+        def put(x: Array, i: Any, n: int) -> Array:
+            zeros = gnp.zeros((_r.shape(i)[0], n), data(x).dtype)
+            return at(zeros)[rows(i), i].set(stop_gradient(x))
+
+        @put.defjvp
+        def _put_jvp(n: int, primals: tuple, tangents: tuple) -> tuple:
+            (x, i), (t, _) = primals, tangents
+            zeros = gnp.zeros((_r.shape(i)[0], n), data(t).dtype)
+            return put(x, i, n), at(zeros)[rows(i), i].add(t)
+
+        _UNPOOL_PUT.append(put)
+    return _UNPOOL_PUT[0]
 
 
 def max_unpool1d(

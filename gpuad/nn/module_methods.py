@@ -46,6 +46,57 @@ class ModuleMethods:
         for _, m in self.named_children():
             yield m
 
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every registered buffer (BatchNorm's running statistics), each once; with
+        ``recurse=False`` this module's own only. Example: ``list(model.buffers())``"""
+        for name, b in self.named_buffers():
+            if recurse or "." not in name:
+                yield b
+
+    def register_parameter(self, name: str, param: Any) -> None:
+        """Hold ``param`` (a Parameter, or ``None``) under ``name``, as assigning the
+        attribute does. Example: ``self.register_parameter("scale", nn.Parameter(w))``"""
+        if "." in name or not name:
+            raise KeyError(f"register_parameter: the name {name!r} must be non-empty and "
+                           f"hold no '.'")
+        if param is not None and not isinstance(param, Tensor):
+            raise TypeError(f"register_parameter: {name} must be a Parameter or None, got "
+                            f"{type(param).__name__}")
+        setattr(self, name, param)
+
+    def get_submodule(self, target: str) -> Any:
+        """The submodule at the dotted path ``target`` (``""``: this module), as torch's;
+        a missing step raises ``AttributeError`` naming it.
+
+        Example: ``model.get_submodule("encoder.layers.0")``
+        """
+        m = self
+        for step in target.split(".") if target else ():
+            nxt = dict(m.named_children()).get(step)
+            if nxt is None:
+                raise AttributeError(f"get_submodule: {type(m).__name__} has no submodule "
+                                     f"{step!r} (path {target!r})")
+            m = nxt
+        return m
+
+    def get_parameter(self, target: str) -> Any:
+        """The parameter at the dotted path ``target``, as torch's.
+        Example: ``model.get_parameter("fc.weight")``"""
+        mod, _, name = target.rpartition(".")
+        own = dict(self.get_submodule(mod)._parameters)
+        if name not in own:
+            raise AttributeError(f"get_parameter: no parameter {target!r}")
+        return own[name]
+
+    def get_buffer(self, target: str) -> Any:
+        """The buffer at the dotted path ``target``, as torch's.
+        Example: ``model.get_buffer("bn.running_mean")``"""
+        mod, _, name = target.rpartition(".")
+        m = self.get_submodule(mod)
+        if name not in m.__dict__.get("_buffer_names", ()):
+            raise AttributeError(f"get_buffer: no buffer {target!r}")
+        return getattr(m, name)
+
     def named_modules(
         self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import numpy as gnp
 from .._state import no_grad
@@ -36,6 +36,14 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             data = data.data
         super().__init__(gnp.asarray(data), requires_grad=requires_grad)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` did not match: the module's names absent from the state and
+    the state's names the module lacks (torch's ``_IncompatibleKeys``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 def _is_parameter(v: Any) -> bool:
@@ -213,12 +221,23 @@ class Module(_hooks.HookMethods, ModuleMethods):
         return {n: p.data for n, p in self._state_items()}
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
-        # a tied parameter under each of its names, as torch's state_dict
-        return list(self.named_parameters(remove_duplicate=False)) + list(
-            self.named_buffers(remove_duplicate=False))
+        # torch's order: each module's own parameters, then its buffers, then its
+        # submodules'; a tied parameter under each of its names
+        items = []
+        for path, m in self._named_modules("", None):
+            items += [(path + n, v) for n, v in m._members() if not isinstance(v, Module)]
+            for n in m.__dict__.get("_buffer_names", ()):
+                b = getattr(m, n, None)
+                if b is not None:
+                    items.append((path + n, b))
+        return items
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy arrays into the parameters in place (names and shapes must match).
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Copy arrays into the parameters in place (names and shapes must match); returns
+        ``(missing_keys, unexpected_keys)``, as torch's. ``strict=False`` loads the names
+        present in both and reports the others instead of raising (a shape mismatch still
+        raises). ``assign=True`` (torch's swap of the Parameter objects) is not offered.
 
         Each parameter's version is bumped, so a backward through a graph recorded before the
         load raises instead of mixing old and new weights. Nothing is written unless every
@@ -233,14 +252,20 @@ class Module(_hooks.HookMethods, ModuleMethods):
                 size = size_of(state, path + "." if path else "")
                 if size:
                     m._materialize(size)
-        params = dict(self._state_items())
-        missing = set(params) - set(state)
-        if missing:
+        if assign:
+            raise NotImplementedError(
+                "load_state_dict(assign=True): gpuad copies into the module's own Parameters "
+                "in place; load with assign=False")
+        items = self._state_items()
+        missing = [n for n, _ in items if n not in state]
+        names = {n for n, _ in items}
+        unexpected = [n for n in state if n not in names]
+        if strict and missing:
             raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
-        unexpected = set(state) - set(params)
-        if unexpected:
+        if strict and unexpected:
             raise KeyError(f"load_state_dict: unexpected keys {sorted(unexpected)} (this "
-                           f"module's parameters are {sorted(params)})")
+                           f"module's parameters are {sorted(names)})")
+        params = {n: p for n, p in items if n in state}
         for n, p in params.items():
             v = state[n]
             if tuple(getattr(v, "shape", ())) != p.shape:
@@ -254,6 +279,7 @@ class Module(_hooks.HookMethods, ModuleMethods):
             for n, p in params.items():
                 v = state[n]
                 p[...] = v.data if isinstance(v, Tensor) else v  # a versioned in-place write
+        return IncompatibleKeys(missing, unexpected)
 
     def extra_repr(self) -> str:
         return ""
@@ -302,7 +328,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = float) -> None:
+                 device: Any = None, dtype: Any = float) -> None:
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(init.kaiming_uniform((out_features, in_features), dtype=dtype))
         b = 1.0 / math.sqrt(max(in_features, 1))
@@ -419,7 +445,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True,
-                 dtype: Any = float) -> None:
+                 device: Any = None, dtype: Any = float) -> None:
         s = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps = s, eps
         self.weight = Parameter(init.ones(s, dtype)) if elementwise_affine else None

@@ -342,14 +342,20 @@ def _adaptive_avg(op: str, nd: int, x: Array, output_size: Any) -> Array:
     for ax, (n, m) in enumerate(zip(sp, out, strict=True)):
         if n == m:
             continue
+        # each bin's elements gathered into a window of the widest bin's width, the
+        # positions past a shorter bin selected away (a product with a 0/1 averaging
+        # matrix would spread an inf or NaN to every bin)
         lo, hi = _bins(n, m)
-        rows = np.arange(n)[:, None]
-        a = ((rows >= lo) & (rows < hi)) / (hi - lo)  # (n, m): the mean over each bin
-        x = gnp.moveaxis(
-            gnp.matmul(gnp.moveaxis(x, nlead + ax, -1), xp.asarray(a.astype(xd.dtype))),
-            -1,
-            nlead + ax,
-        )
+        width = int((hi - lo).max()) if m else 0
+        idx = np.minimum(lo[:, None] + np.arange(width), n - 1)  # (m, width)
+        tail = (1,) * (nd - ax - 1)
+        keep = (np.arange(width) < (hi - lo)[:, None]).reshape((m, width) + tail)
+        win = gnp._take_in_range(x, xp.asarray(idx.reshape(-1)), axis=nlead + ax)
+        shape = tuple(_r.shape(win))
+        win = gnp.reshape(win, shape[: nlead + ax] + (m, width) + shape[nlead + ax + 1 :])
+        win = gnp.where(xp.asarray(keep), win, xp.zeros((), xd.dtype))
+        count = xp.asarray((hi - lo).reshape((m,) + tail).astype(xd.dtype))
+        x = gnp.sum(win, axis=nlead + ax + 1) / count
     return x
 
 

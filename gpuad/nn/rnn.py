@@ -164,6 +164,7 @@ class RNNCell(_Cell):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device: Any = None,
         dtype: Any = float,
     ) -> None:
         self._mode = _mode(nonlinearity)
@@ -186,7 +187,8 @@ class LSTMCell(_Cell):
     _mode = "LSTM"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = float
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+        dtype: Any = float,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, dtype)
 
@@ -208,7 +210,8 @@ class GRUCell(_Cell):
     _mode = "GRU"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = float
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+        dtype: Any = float,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, dtype)
 

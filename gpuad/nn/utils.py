@@ -73,3 +73,10 @@ import sys as _sys  # noqa: E402
 from . import rnn_utils as rnn  # noqa: E402
 
 _sys.modules[__name__ + ".rnn"] = rnn
+
+# parametrized and pruned tensors: gpuad.nn.utils.parametrize, .parametrizations, .prune
+from . import parametrizations, parametrize, prune  # noqa: E402
+
+_sys.modules[__name__ + ".parametrize"] = parametrize
+_sys.modules[__name__ + ".parametrizations"] = parametrizations
+_sys.modules[__name__ + ".prune"] = prune

@@ -122,8 +122,28 @@ float16, float32, float64 = _np.float16, _np.float32, _np.float64
 complex64, complex128 = _np.complex64, _np.complex128
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 bool_ = _np.bool_
-shape = _r.shape
-ndim = _r.ndim
+_raw_shape = _r.shape
+
+
+def _nested_shape(seq) -> tuple[int, ...]:
+    """NumPy's shape of a (nested) list or tuple of numbers, arrays or Tensors."""
+    inner = [shape(v) for v in seq]
+    if inner and builtins.any(s != inner[0] for s in inner):
+        raise ValueError(f"shape: the sequence is inhomogeneous (its entries have shapes "
+                         f"{sorted(set(inner))}); NumPy refuses it too")
+    return (len(seq),) + (inner[0] if inner else ())
+
+
+def shape(a) -> tuple[int, ...]:
+    """The shape of an array, Tensor, scalar or nested list. Example: ``gnp.shape(x)``"""
+    if a.__class__ is list or a.__class__ is tuple:
+        return _nested_shape(a)
+    return _raw_shape(a)
+
+
+def ndim(a) -> int:
+    """The number of dimensions. Example: ``gnp.ndim(x)``"""
+    return len(shape(a))
 
 
 def _with_out(fn):
@@ -146,6 +166,9 @@ def clip(x, a_min=None, a_max=None, out=None):
     """Clip to [a_min, a_max]; the adjoint passes through inside the closed interval."""
     r = _r.clip(x, a_min, a_max)
     if out is not None:
+        from .._numpy_protocol import _check_out
+
+        _check_out(out, r, "clip", "same_kind")
         assign_inplace(out, r, None) if isinstance(out, Tensor) else out.__setitem__(
             Ellipsis, _r.data(r))
         return out
@@ -161,9 +184,12 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
-    if isinstance(condition, Tensor):
-        condition = _r.data(condition)  # a constant (batched inside vmap)
-    return _where3(condition, x, y)
+    if not isinstance(condition, Tensor):
+        return _where3(condition, x, y)
+    whole = condition._bat is None
+    out = _where3(_r.data(condition), x, y)  # the condition a constant (batched inside vmap)
+    # a Tensor condition makes a Tensor, as any other argument does (torch.where(c, 1, 0))
+    return Tensor(out) if whole and not isinstance(out, Tensor) else out
 
 
 def nonzero(x):
@@ -437,6 +463,8 @@ def atleast_2d(*arys):
 def stack(arrays, axis: int = 0):
     """Join arrays along a new axis."""
     arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array to stack")
     nd = ndim(arrays[0]) + 1
     axis = _r.one_axis(axis, nd, "stack")
     return concatenate([expand_dims(a, axis) for a in arrays], axis)
@@ -450,6 +478,8 @@ def vstack(arrays):
 def hstack(arrays):
     """Join arrays along the second axis (the first for 1-D). Example: ``gnp.hstack([a, b])``"""
     arrays = [atleast_1d(a) for a in arrays]
+    if not arrays:
+        raise ValueError("hstack: need at least one array to concatenate")
     return concatenate(arrays, 0 if ndim(arrays[0]) == 1 else 1)
 
 
@@ -462,6 +492,9 @@ def array_split(ary, indices_or_sections, axis: int = 0):
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise ValueError(f"array_split: the number of sections must be larger than 0, "
+                             f"got {k}")
         q, r = builtins.divmod(n, k)  # the module's divmod is gnp.divmod
         bounds = [0]
         for i in range(k):
@@ -600,7 +633,9 @@ def tile(x, reps):
     reps = (1,) * (d - len(reps)) + reps
     x = reshape(x, tuple(v for n in s for v in (1, n)))
     x = broadcast_to(x, tuple(v for r, n in zip(reps, s, strict=True) for v in (r, n)))
-    return reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True)))
+    # a copy, as NumPy's and torch's: the reshape of the broadcast is often still a view of
+    # ``x``, which a later write to ``x`` would change
+    return copy(reshape(x, tuple(r * n for r, n in zip(reps, s, strict=True))))
 
 
 def repeat(x, repeats, axis=None):
@@ -711,6 +746,9 @@ def diag(v, k: int = 0):
 def tensordot(a, b, axes=2):
     """Sum products over the given axes, as ``numpy.tensordot``."""
     if isinstance(axes, int):
+        if not 0 <= axes <= builtins.min(ndim(a), ndim(b)):
+            raise ValueError(f"tensordot: axes={axes} sums over more axes than the inputs "
+                             f"have (shapes {shape(a)} and {shape(b)}), or is negative")
         ax_a = list(range(ndim(a) - axes, ndim(a)))
         ax_b = list(range(axes))
     else:
@@ -791,9 +829,12 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def exp2(x):
     """``2 ** x``. Example: ``gnp.exp2(x)``"""
-    from ._more_math import ufunc_float
+    from ._more_math import exp2_complex, ufunc_float
 
-    return power(2.0, ufunc_float(x))
+    x = ufunc_float(x)
+    if getattr(_r.data(x), "dtype", _np.dtype(type(x))).kind == "c":
+        return exp2_complex(x)
+    return power(2.0, x)
 
 
 def cbrt(x):
@@ -839,7 +880,7 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
     """Elementwise closeness of ``a`` and ``b`` (not differentiable); ``equal_nan`` counts
     two NaNs as close. Example: ``gnp.isclose(a, b)``
     """
-    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b)):
+    if builtins.any(isinstance(v, Tensor) and v._bat is not None for v in (a, b, rtol, atol)):
         # batched by vmap: NumPy's rule by primitives (each example's values stay inside),
         # in floats as NumPy's (no wrap-around of |a - b| for integers)
         a, b = stop_gradient(a), stop_gradient(b)
@@ -855,7 +896,8 @@ def isclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fals
         if equal_nan:
             out = _r.logical_or(out, _r.logical_and(_r.isnan(a), _r.isnan(b)))
         return out
-    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=rtol, atol=atol,
+    # (tolerances given as Tensors are read as constants, as the comparison is)
+    return _vc.result(_r._xp(a).isclose(_data(a), _data(b), rtol=_data(rtol), atol=_data(atol),
                                         equal_nan=equal_nan))
 
 
@@ -866,7 +908,8 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
     """
     # CuPy answers a 0-d array: its value is read into Python, refused for traced values
     _vc.host_read("allclose() (a Python bool: its value)", a, b)
-    close = _r._xp(a).allclose(_data(a), _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    close = _r._xp(a).allclose(_data(a), _data(b), rtol=_data(rtol), atol=_data(atol),
+                               equal_nan=equal_nan)
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 

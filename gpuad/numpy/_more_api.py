@@ -190,7 +190,7 @@ def _finish(r, keepdims, axis, dtype, out, what):
     if out is not None:
         from .._numpy_protocol import _write_out
 
-        _write_out(out, r, what)
+        _write_out(out, r, what, "same_kind")
         return out
     return r
 
@@ -270,6 +270,37 @@ def indices(dimensions, dtype=int, sparse: bool = False):
 
         return sparse_indices(_xp(None), tuple(dimensions), dtype)
     return _xp(None).indices(tuple(dimensions), dtype=dtype)
+
+
+def _size(n, what: str) -> int:
+    if isinstance(n, Tensor) and ndim(n) != 0:
+        raise TypeError(f"{what}: sizes must be integers, got a Tensor of shape {shape(n)}")
+    return _operator.index(n)
+
+
+def ndindex(*shape_):
+    """An iterator over the index tuples (Python ints) of an array of the given shape (sizes,
+    or one tuple of them; integer 0-d Tensors count as sizes), in C order, as NumPy's.
+
+    Example: ``for i, j in gnp.ndindex(x.shape): ...``"""
+    if len(shape_) == 1 and isinstance(shape_[0], tuple | list):
+        shape_ = tuple(shape_[0])
+    return _np.ndindex(*[_size(n, "ndindex") for n in shape_])
+
+
+def mask_indices(n, mask_func, k=0):
+    """The indices of the nonzero entries of ``mask_func(ones((n, n)), k)`` (``gnp.triu``,
+    ``gnp.tril``, or NumPy's), as arrays of the active backend, as NumPy's.
+
+    Example: ``rows, cols = gnp.mask_indices(3, gnp.triu)``"""
+    n = _size(n, "mask_indices")
+    xp = _xp(None)
+    a = mask_func(xp.ones((n, n), dtype=int), k)
+    a = data(a) if isinstance(a, Tensor) else a
+    return xp.nonzero(xp.asarray(a) != 0)
+
+
+ndindex._takes_containers = mask_indices._takes_containers = True  # (no array parameters)
 
 
 def ix_(*args):
@@ -473,5 +504,6 @@ __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "concat",
            "bitwise_not", "bitwise_invert", "left_shift", "right_shift", "bitwise_left_shift",
            "bitwise_right_shift", "bitwise_count", "gcd", "lcm", "nextafter", "cumulative_sum",
            "cumulative_prod", "vecdot", "matvec", "vecmat", "tri", "tril_indices",
-           "triu_indices", "diag_indices", "diag_indices_from", "indices", "ix_",
+           "triu_indices", "diag_indices", "diag_indices_from", "indices", "ix_", "ndindex",
+           "mask_indices",
            "fill_diagonal", "put", "place", "putmask", "copyto"]

@@ -42,6 +42,9 @@ def positive(x):
     if isinstance(x, bool) or getattr(_r.data(x), "dtype", None) == _np.bool_:
         raise TypeError("positive: boolean input is not supported (as numpy.positive); "
                         "convert it first, e.g. x.astype(int)")
+    if getattr(_r.data(x), "dtype", _np.dtype(type(x))).kind == "c":
+        # a copy: times (1+0j) makes inf * 0 = NaN parts and loses the sign of -0.0
+        return _r.copy(x)
     return multiply(x, 1)
 
 

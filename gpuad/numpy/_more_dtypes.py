@@ -92,6 +92,29 @@ def iterable(y: Any) -> builtins_bool:
     return _np.iterable(y)
 
 
+def common_type(*arrays: Any) -> type:
+    """The inexact scalar type common to the arrays (Tensors and arrays by their dtypes; an
+    integer array counts as float64), as NumPy's. Example: ``gnp.common_type(x, i)``"""
+    return _np.common_type(*[_np.empty(0, _dt(a)) if isinstance(a, Tensor) or
+                             type(a) is not _np.ndarray and hasattr(a, "dtype") else a
+                             for a in arrays])
+
+
+def mintypecode(typechars: Any, typeset: Any = "GDFgdf", default: str = "d") -> str:
+    """The character of the smallest type in ``typeset`` to which the types in ``typechars``
+    (characters, or arrays and Tensors by their dtypes) cast safely, as NumPy's.
+
+    Example: ``gnp.mintypecode(["d", "f"])`` is ``'d'``"""
+    if isinstance(typechars, Tensor) or (not isinstance(typechars, str | list | tuple)
+                                         and hasattr(typechars, "dtype")):
+        if ndim(typechars) == 0:
+            raise TypeError("iteration over a 0-d array")  # (NumPy's error)
+        typechars = [_np.dtype(_dt(typechars)).char] if typechars.shape[0] else []
+    chars = [t if isinstance(t, str) else _np.dtype(_dt(t)).char if isinstance(t, Tensor) or
+             hasattr(t, "dtype") else _np.asarray(t).dtype.char for t in typechars]
+    return _np.mintypecode(chars, typeset, default)
+
+
 # ---- index grids -------------------------------------------------------------------------------
 
 
@@ -230,4 +253,6 @@ __all__ = ["bool", "double", "single", "cdouble", "csingle", "float_", "int_", "
            "promote_types", "broadcast_shapes", "get_printoptions", "set_printoptions",
            "printoptions", "finfo", "iinfo", "issubdtype", "isdtype", "can_cast", "iterable",
            "mgrid", "ogrid", "array_repr", "array_str", "asanyarray", "ascontiguousarray",
-           "asfortranarray", "require", "asarray_chkfinite"]
+           "asfortranarray", "require", "asarray_chkfinite", "common_type", "mintypecode"]
+
+common_type._takes_containers = mintypecode._takes_containers = True  # (NumPy's own reading)

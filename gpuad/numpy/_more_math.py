@@ -51,6 +51,23 @@ logaddexp2 = prim("logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y),
                   guard=True)
 
 
+def _exp2_complex_fwd(xp, x):
+    if xp is _np:
+        return _np.exp2(x)
+    # NumPy's: exp of z ln 2 scaled part by part (a complex product with ln 2 + 0j would make
+    # inf * 0 = NaN parts)
+    w = xp.empty_like(x)
+    w.real[...] = x.real * LN2
+    w.imag[...] = x.imag * LN2
+    return xp.exp(w)
+
+
+# 2**z of complex z as NumPy's exp2 computes it (power(2, z) differs where a part is infinite)
+exp2_complex = prim("exp2_complex", _exp2_complex_fwd, vjp=[lambda g, ans, x: g * ans * LN2],
+                    cplx="holo",
+                    jvp="vjp", guard=True)
+
+
 def _same_sign(x, y):
     """+1 where ``x`` and ``y`` have the same sign bit, else -1, and 0 where ``x`` is +-0
     (``|x|``'s slope there, as ``abs``; the sign bit of -0 gave -1). A product of copysigns
@@ -255,10 +272,18 @@ def _nan_to_num_recorded(x, nan, posinf, neginf):
 # ---- integer, boolean and piecewise-constant functions (no derivative by nature) -------------
 
 
+def _out_same_kind(out, r, what: str) -> None:
+    """NumPy's ufunc rule for ``out=``: no float result into an integer array."""
+    from .._numpy_protocol import _check_out
+
+    _check_out(out, r, what, "same_kind")
+
+
 def around(a, decimals: int = 0, out=None):
     """Round to ``decimals`` (piecewise constant: zero derivative). Example: ``gnp.around(x)``"""
     r = _r.round(a, decimals=decimals)
     if out is not None:
+        _out_same_kind(out, r, "around")
         out[...] = _raw.data(r)
         return out
     return r
@@ -268,6 +293,7 @@ def fix(x, out=None):
     """Round towards zero (piecewise constant). Example: ``gnp.fix(x)``"""
     r = _r.trunc(x)
     if out is not None:
+        _out_same_kind(out, r, "fix")
         out[...] = _raw.data(r)
         return out
     return r

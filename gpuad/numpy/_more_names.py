@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import broadcast_to as _broadcast_to0
 from . import clip as _clip0
 from . import concatenate as _concatenate0
+from . import copy as _copy0
 from . import diagonal as _diagonal0
 from . import diff as _diff0
 from . import dot as _dot0
@@ -237,6 +238,13 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
     if set(kwargs) - set(allowed):  # NumPy's ValueError
         raise ValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
                          f"{set(kwargs) - set(allowed)}")
+    out = _pad_modes(array, pad_width, mode, kwargs)
+    # NumPy's pad is a new array also where every width is 0: not ``array`` itself, which a
+    # later write into it would change
+    return _copy0(out) if out is array else out
+
+
+def _pad_modes(array, pad_width, mode, kwargs):
     if mode in STAT_MODES:
         stat_length = kwargs.pop("stat_length", None)
         return pad_stat(array, pad_width, mode, stat_length)
@@ -441,12 +449,13 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting: str = "same
     arrays = _cast_all(arrays, dtype, casting)
     if axis is None:
         arrays, axis = [_reshape0(x, (-1,)) for x in arrays], 0
-    return _to_out(_concatenate0(arrays, axis), out, "concatenate")
+    return _to_out(_concatenate0(arrays, axis), out, "concatenate", casting)
 
 
 def stack(arrays, axis: int = 0, out=None, *, dtype=None, casting: str = "same_kind"):
     """Join arrays along a new axis. Example: ``gnp.stack([a, b], axis=1)``"""
-    return _to_out(_stack0(_cast_all(arrays, dtype, casting, "stack"), axis), out, "stack")
+    return _to_out(_stack0(_cast_all(arrays, dtype, casting, "stack"), axis), out, "stack",
+                   casting)
 
 
 def hstack(tup, *, dtype=None, casting: str = "same_kind"):
@@ -547,12 +556,17 @@ dot._takes_containers = True  # type: ignore[attr-defined]  (_dot_any converts l
 
 @takes_containers
 def _dot_any(a, b, out=None):
-    return _to_out(_dot0(a, b), out, "dot")
+    r = _dot0(a, b)
+    if out is not None and _np.dtype(getattr(out, "dtype", None)) != data(r).dtype:
+        # NumPy's dot writes only into an out= of exactly its result's dtype
+        raise ValueError(f"dot: out= has dtype {_np.dtype(out.dtype)}, the result "
+                         f"{data(r).dtype}; NumPy's dot needs the same dtype")
+    return _to_out(r, out, "dot")
 
 
 def outer(a, b, out=None):
     """Outer product of the flattened inputs. Example: ``gnp.outer(a, b)``"""
-    return _to_out(_outer0(a, b), out, "outer")
+    return _to_out(_outer0(a, b), out, "outer", "same_kind")
 
 
 def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoValue,

@@ -61,14 +61,20 @@ def _tracked(a) -> bool:
     return isinstance(a, Tensor) and (a.requires_grad or bool(a._tan))
 
 
-def _to_out(r, out, name):
-    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor)."""
+def _to_out(r, out, name, casting: str = "unsafe"):
+    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor); ``casting``
+    is the rule NumPy applies to that write (its reductions cast unsafely, its ufuncs and
+    ``concatenate`` by ``same_kind``, ``einsum`` by ``safe``)."""
     if out is None:
         return r
     if isinstance(out, tuple):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
+    if casting != "unsafe":
+        from .._numpy_protocol import _check_out
+
+        _check_out(out, r, name, casting)
     if isinstance(out, Tensor):
         assign_inplace(out, r, None)
     elif _tracked(r):
@@ -461,9 +467,10 @@ def _std(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
-        return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std")
+        return _to_out(_std0(_cast(a, dtype), axis, ddof=ddof, keepdims=keepdims), out, "std",
+                       "same_kind")
     return _to_out(_r.sqrt(_var(a, axis, dtype, None, ddof, keepdims, where, mean,
-                                correction)), out, "std")
+                                correction)), out, "std", "same_kind")
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -571,7 +578,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
                                 f"{_np.dtype(dtype)} according to the rule {casting!r}")
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
-    return _to_out(r, out, "einsum")
+    return _to_out(r, out, "einsum", casting)
 
 
 def einsum_path(*operands, optimize="greedy", einsum_call: bool = False):

@@ -32,6 +32,10 @@ from ..rules import (
 from ..tensor import Tensor
 from ._more_sig import _cast, _extreme, _initial_as, _mask, _moment_dtypes, _result_as, _to_out
 
+#: NumPy's casting rule for the out= of those computed by a ufunc (the others reduce, which
+#: casts unsafely)
+_OUT_CASTING = {"ptp": "same_kind"}
+
 
 def _writes_out(fn):
     """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
@@ -51,7 +55,7 @@ def _writes_out(fn):
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
                              f"{tuple(shape(r))}")
-        return _to_out(r, out, fn.__name__)
+        return _to_out(r, out, fn.__name__, _OUT_CASTING.get(fn.__name__, "unsafe"))
 
     return with_out
 

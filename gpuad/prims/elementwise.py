@@ -172,10 +172,11 @@ where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else
              jvp=[None, lambda t, ans, c, x, y: where(c, t, 0),
                   lambda t, ans, c, x, y: where(c, 0, t)])
 
-# the comparison is a constant mask: g * (data(ans) > 0) in the formula, one pass; the
-# forward is maximum(x, 0) exactly: NaN stays NaN (NaN <= 0 is false), -0.0 and -inf give +0.0
+# the forward is maximum(x, 0) exactly: NaN stays NaN (NaN <= 0 is false), -0.0 and -inf give
+# +0.0; the adjoint is a choice, not g * mask, so an infinite or NaN g where ans is 0 gives 0
+# (sqrt(relu(x)) at x <= 0), as torch's threshold_backward and JAX's select do
 relu = prim("relu", lambda xp, x: xp.maximum(x, 0), exprs=ew("0 if x <= 0 else x",
-                                                              "g * (ans > 0)"))
+                                                              "g if ans > 0 else 0"))
 # the forward's exp never overflows (e^x / (1 + e^x) for x < 0): within a few ulps of the
 # impl's, its values at NaN, infinities and signed zeros the impl's
 sigmoid = prim("sigmoid", lambda xp, x: xp.exp(-xp.logaddexp(0, -x)), guard=True,

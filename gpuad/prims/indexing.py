@@ -255,10 +255,12 @@ def getitem(x, index, *, checked: bool = False):
 
 
 def _may_repeat(index):
-    """Whether ``index`` can name one position twice (integer arrays do; slices, masks don't)."""
+    """Whether ``index`` can name one position twice: integer arrays can, also beside a mask
+    (``x[[0, 0], mask]``); slices and masks alone cannot."""
     if _is_basic(index):
         return False
-    return not _builtins.any(getattr(getattr(i, "dtype", None), "kind", "") == "b" for i in index)
+    return _builtins.any(getattr(getattr(i, "dtype", None), "kind", "") in ("i", "u")
+                         for i in index)
 
 
 def _write_owner(xp, index, shape_):

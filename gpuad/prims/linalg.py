@@ -53,6 +53,29 @@ def _matmul_np(a, b):
 matmul.rule.np_fn = _matmul_np
 
 
+def _check_einsum_terms(subscripts: str, ins, out, shapes) -> None:
+    """NumPy's checks of the subscripts against the operands' ranks (the single-operand view
+    path reaches no backend einsum that would make them)."""
+    for k, (s, shp) in enumerate(zip(ins, shapes, strict=True)):
+        named = s.replace("...", "", 1)
+        if not named.isalpha() and named:
+            raise ValueError(f"einsum: invalid subscript in {s!r} of {subscripts!r}: only "
+                             f"letters a-z, A-Z and one '...' per operand")
+        if len(named) > len(shp) or (len(named) != len(shp) and "..." not in s):
+            raise ValueError(f"einsum: {subscripts!r} names {len(named)} axes for operand "
+                             f"{k}, which has shape {tuple(shp)}")
+    if out is not None:
+        named = out.replace("...", "", 1)
+        if named and not named.isalpha():
+            raise ValueError(f"einsum: invalid output subscripts {out!r} in {subscripts!r}")
+        if len(set(named)) != len(named):
+            raise ValueError(f"einsum: an output subscript repeats in {subscripts!r}")
+        missing = set(named) - set("".join(ins))
+        if missing:
+            raise ValueError(f"einsum: output subscript {sorted(missing)[0]!r} of "
+                             f"{subscripts!r} names no input axis")
+
+
 def _parse_einsum(subscripts: str, shapes):
     subscripts = subscripts.replace(" ", "")
     if "->" in subscripts:
@@ -62,6 +85,7 @@ def _parse_einsum(subscripts: str, shapes):
     ins = lhs.split(",")
     if len(ins) != len(shapes):
         raise ValueError(f"einsum: {len(ins)} operands in {subscripts!r}, {len(shapes)} given")
+    _check_einsum_terms(subscripts, ins, out, shapes)
     letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                if c not in subscripts]
     ell_nd = 0
@@ -96,9 +120,16 @@ def _einsum_vjp(i, g, ans, *ops, ins, out):
     spec = ",".join([out] + others) + "->" + kept
     r = einsum_(g, *[o for j, o in enumerate(ops) if j != i], spec=spec,
                 ins=[out] + others, out=kept)
+    # NumPy's einsum broadcasts axes of size 1, named or under the ellipsis: where this
+    # operand's axis is 1 and the others' is not, the adjoint sums over it; where the others'
+    # is 1 (or they lack the index) and this one's is not, it is broadcast along it
+    ushp = tuple(shp[target.index(c)] for c in uniq)
+    wide = tuple(j for j, c in enumerate(kept) if ushp[uniq.index(c)] == 1 and shape(r)[j] != 1)
+    if wide:
+        r = sum(r, axis=wide, keepdims=True)
     if kept != uniq:
-        ushp = tuple(shp[target.index(c)] for c in uniq)
-        r = reshape(r, tuple(n if c in kept else 1 for c, n in zip(uniq, ushp, strict=True)))
+        r = reshape(r, tuple(shape(r)[kept.index(c)] if c in kept else 1 for c in uniq))
+    if tuple(shape(r)) != ushp:
         r = broadcast_to(r, ushp)
     if uniq != target:
         r = _einsum_diag_embed(r, uniq, target, shp, ins + [out])
@@ -284,6 +315,7 @@ cholesky = prim("cholesky", lambda xp, a: xp.linalg.cholesky(a), vjp=[_chol_vjp]
 # use one another)
 from ._helpers import _eye_like, _mT, _tr, builtins_max  # noqa: E402
 from .indexing import getitem  # noqa: E402
+from .reductions import sum  # noqa: E402,A004
 from .shapes import broadcast_to, reshape  # noqa: E402
 
 # abstract evaluation (gpuad/prims/abstract.py)

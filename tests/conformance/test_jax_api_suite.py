@@ -33,7 +33,6 @@ import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 from gpuad import lax as glax  # noqa: E402
 from gpuad.engine import GradError  # noqa: E402
-from gpuad.jit.trace import TracerError  # noqa: E402
 from tests.conftest import to_numpy  # noqa: E402
 
 
@@ -1137,9 +1136,9 @@ def test_refused_where_jax_refuses(backend, name):
         build(G)(x)
 
 
-def test_vjp_of_vmapped_grad_through_a_jitted_batched_closure_is_refused(backend):
-    # JAX traces a jit closing over a vmapped value; gpuad.jit refuses it (docs/jit.md) rather
-    # than compile the closure's values in
+def test_vmapped_grad_through_a_jitted_batched_closure(backend):
+    # JAX traces a jit closing over a vmapped value; gpuad.jit runs that call eagerly (a
+    # JitFallbackWarning) rather than compile the closure's values in
     def f(M):
         def g(x):
             return M.T.jit(lambda y: M.np.sin(x) * y)(2.0 * x)
@@ -1147,8 +1146,9 @@ def test_vjp_of_vmapped_grad_through_a_jitted_batched_closure_is_refused(backend
 
     want = f(J)(V4)
     np.testing.assert_allclose(want, 2 * np.sin(V4) + 2 * V4 * np.cos(V4), rtol=1e-12)
-    with pytest.raises(TracerError, match="batched by an enclosing vmap"):
-        f(G)(V4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(to_numpy(f(G)(V4)), want, rtol=1e-12)
 
 
 # ---- documented differences (docs/porting.md, "From JAX") ------------------------------------

@@ -332,7 +332,10 @@ EXEMPT.update({
     P + "unpackbits": "integer valued (bits)",
     P + "iterable": "boolean valued",
     **{P + k: "a dtype query: no array result" for k in (
-        "finfo", "iinfo", "issubdtype", "isdtype", "can_cast", "promote_types")},
+        "finfo", "iinfo", "issubdtype", "isdtype", "can_cast", "promote_types", "common_type",
+        "mintypecode")},
+    P + "ndindex": "an iterator of Python index tuples: no array result",
+    P + "mask_indices": "integer valued (indices)",
     P + "broadcast_shapes": "returns a shape",
     **{P + k: "printing: a string or print settings, no array result" for k in (
         "array_repr", "array_str", "get_printoptions", "set_printoptions", "printoptions")},
