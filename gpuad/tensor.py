@@ -657,6 +657,33 @@ class Tensor:
 _new = object.__new__
 
 
+def _deferring(op):
+    """``op`` returning NotImplemented, as NumPy's operators do (NEP 13), for an operand
+    whose type sets ``__array_ufunc__ = None``: Python then calls that operand's reflected
+    method (``t + other`` runs ``other.__radd__(t)``; ``t == other`` falls back to identity)."""
+    def deferring(self, o):
+        try:
+            return op(self, o)
+        except TypeError:
+            if getattr(type(o), "__array_ufunc__", 0) is None:
+                return NotImplemented
+            raise
+
+    deferring.__name__ = deferring.__qualname__ = op.__name__
+    deferring.__doc__ = op.__doc__
+    return deferring
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "divmod", "pow", "matmul",
+              "and", "or", "xor", "lshift", "rshift"):
+    for _n in (f"__{_name}__", f"__r{_name}__"):
+        setattr(Tensor, _n, _deferring(Tensor.__dict__[_n]))
+for _n in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
+    setattr(Tensor, _n, _deferring(Tensor.__dict__[_n]))
+del _name, _n
+
+
+
 def _of_step(data: Any, node: Any, ver: list) -> Tensor:
     """``Tensor(data, _node=node, _ver=ver)``: the result of a recorded step."""
     t = _new(Tensor)

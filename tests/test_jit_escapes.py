@@ -337,6 +337,7 @@ NO_CASE = {
             "isrealobj",
             "isscalar",
             "iterable",
+            "einsum_path",
             "common_type",
             "mintypecode",
         )

@@ -39,7 +39,7 @@ def positive(x):
     """``+x``; boolean input is a TypeError as in NumPy. Example: ``gnp.positive(x)``"""
     from . import multiply
 
-    if getattr(_r.data(x), "dtype", None) == _np.bool_:
+    if isinstance(x, bool) or getattr(_r.data(x), "dtype", None) == _np.bool_:
         raise TypeError("positive: boolean input is not supported (as numpy.positive); "
                         "convert it first, e.g. x.astype(int)")
     if getattr(_r.data(x), "dtype", _np.dtype(type(x))).kind == "c":

@@ -192,6 +192,8 @@ def ufunc_float(x):
     array as float16 (bool, int8, uint8), float32 (int16, uint16) or float64; anything else
     unchanged. Example: ``gnp.deg2rad(ufunc_float(mask))`` is float16 as in NumPy."""
     dt = getattr(data(x), "dtype", None)
+    if dt is None and isinstance(x, int):  # a Python bool or int: NumPy's bool or int64
+        dt = _np.dtype(bool if isinstance(x, bool) else _np.int64)
     if dt is None or dt.kind not in "biu":
         return x
     to = _np.promote_types(dt, _np.float16)

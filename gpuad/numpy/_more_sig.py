@@ -107,7 +107,10 @@ def _cast(a, dtype):
         return a
     if isinstance(a, Tensor):
         return _r.astype(a, dtype)
-    return _r._xp(data(a)).asarray(data(a), dtype=dtype)
+    d = data(a)
+    if isinstance(d, complex) and _np.dtype(dtype).kind != "c":  # NumPy's cast: the real part
+        d = d.real
+    return _xp_of(a).asarray(d, dtype=dtype)  # (host input moves to the active backend)
 
 
 def _result_as(r, dtype):
@@ -117,6 +120,37 @@ def _result_as(r, dtype):
     if dtype is None or data(r).dtype == _np.dtype(dtype):
         return r
     return _cast(r, dtype)
+
+
+def _dtype_of(a):
+    """``a``'s dtype (NumPy's for a Python scalar); None for a container."""
+    d = data(a)
+    dt = getattr(d, "dtype", None)
+    if dt is not None:
+        return _np.dtype(dt)
+    return _np.result_type(d) if isinstance(d, bool | int | float | complex) else None
+
+
+def _initial_as(initial, dt, name):
+    """A reduction's ``initial=`` as a scalar of the reduction's dtype ``dt``, as NumPy casts
+    it: ``max(int8, initial=2.5)`` compares with 2; a Python int out of ``dt``'s range, a
+    complex value for a real reduction and a non-scalar raise."""
+    if ndim(initial) != 0:
+        raise ValueError(f"{name}: initial= must be a scalar, got an array of shape "
+                         f"{shape(initial)}")
+    if dt is None:
+        return initial
+    if isinstance(initial, Tensor):
+        return initial if data(initial).dtype == dt else _r.astype(initial, dt)
+    v = data(initial)
+    if dt.kind != "c" and _np.iscomplexobj(v):
+        raise TypeError(f"{name}: a complex initial= {v!r} for a {dt} reduction (NumPy does "
+                        f"not cast it); reduce complex values or pass a real initial")
+    try:
+        return _np.asarray(v, dtype=dt)[()]
+    except (OverflowError, ValueError) as e:
+        raise type(e)(f"{name}: initial= {v!r} does not fit the reduction's dtype {dt}: "
+                      f"{e}") from None
 
 
 def _arg_extreme(prim, a, axis, out, keepdims, name):
@@ -176,7 +210,17 @@ def _on_backend(a):
 
 
 def _mask(where, a):
+    """A reduction's ``where=`` as a boolean backend array: a non-boolean array is NumPy's
+    TypeError (its ufuncs do not cast a mask to bool under the 'safe' rule)."""
     w = data(where)
+    dt = getattr(w, "dtype", None)
+    if dt is None and not isinstance(w, bool):
+        dt = _np.asarray(w).dtype
+    if dt is not None and dt != _np.bool_:
+        raise TypeError(f"where= must be a boolean array, got dtype {dt} (NumPy does not cast "
+                        f"it to bool); pass a comparison, e.g. where=(w != 0)")
+    if isinstance(where, Tensor):  # (also a mask batched by vmap: the primitives batch it)
+        return where
     return _xp_of(a).asarray(w, dtype=bool)
 
 
@@ -255,7 +299,7 @@ def _sum_any(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial
         a = _r.where(_mask(where, a), a, 0)
     r = _sum0(a, axis, keepdims=keepdims)
     if initial is not None:
-        r = r + initial
+        r = r + _initial_as(initial, _np.dtype(data(r).dtype), "sum")
     return _to_out(_result_as(r, dtype), out, "sum")
 
 
@@ -271,17 +315,15 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
         a = _r.where(_mask(where, a), a, 1)
     r = _prod0(a, axis, keepdims=keepdims)
     if initial is not None:
-        r = r * initial
+        r = r * _initial_as(initial, _np.dtype(data(r).dtype), "prod")
     return _to_out(_result_as(r, dtype), out, "prod")
 
 
 def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     if out is None and initial is None and where is None:
         return base(a, axis, keepdims=keepdims)
-    if initial is not None and not isinstance(initial, Tensor):
-        # NumPy's: initial in the array's type (3 for a bool max is True, 2.5 for an int
-        # max 2; a Python int out of its range raises OverflowError)
-        initial = _np.array(initial, dtype=data(_on_backend(a)).dtype)[()]
+    if initial is not None:
+        initial = _initial_as(initial, _dtype_of(a), name)
     if where is not None:
         if initial is None:
             raise ValueError(f"{name}: a where= mask needs initial= (the reduction has no "
@@ -327,6 +369,10 @@ def _where_count(w, a, axis, keepdims):
     def count(m):
         return xp.sum(xp.broadcast_to(m, shp), axis=axis, keepdims=keepdims)
 
+    if isinstance(w, Tensor):  # a mask batched by vmap: counted by gpuad's functions
+        from . import broadcast_to
+
+        return _sum0(broadcast_to(w, shp), axis, keepdims=keepdims)
     if _vc.tracing() and not isinstance(w, Tensor):
         # compiled by jit: a step of each call (a NumPy scalar count would be a constant)
         n = _vc.computed("where_count", count, w)
@@ -361,12 +407,38 @@ def _count_as(n, s):
 _mean = mean  # ``var`` and ``std`` take a parameter named ``mean``
 
 
+def _moment_dtypes(a, dtype, mean, name):
+    """``(dtype to compute in, dtype of the result)`` of a variance or standard deviation, as
+    NumPy's: integers with a given ``mean`` in float64; a complex ``dtype=`` gives a complex
+    result (of zero imaginary part). A real ``dtype=`` for complex input is refused: NumPy
+    would mix the real parts' mean with the imaginary parts' squares (jax.numpy refuses too)."""
+    kind = getattr(_dtype_of(a), "kind", None)
+    if dtype is None:
+        return (_np.dtype(_np.float64) if mean is not None and kind in ("b", "i", "u")
+                else None), None
+    dt = _np.dtype(dtype)
+    if kind == "c" and dt.kind != "c":
+        raise ValueError(f"{name}: dtype={dt} for complex input: pass a complex dtype, or "
+                         f"take gnp.real or gnp.abs of the input first")
+    return dt, (dt if dt.kind == "c" else None)
+
+
+def _as_result(r, res, out):
+    return r if res is None or out is not None else _cast(r, res)
+
+
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Variance over ``axis`` with ``ddof`` (or ``correction``), as ``numpy.var``.
 
     Example: ``gnp.var(x, ddof=1)``
     """
+    dtype, res = _moment_dtypes(a, dtype, mean, "var")
+    return _as_result(_var(a, axis, dtype, out, ddof, keepdims, where, mean, correction), res,
+                      out)
+
+
+def _var(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     if correction is not None:
         if ddof != 0:
             raise ValueError("var: ddof and correction can't be provided simultaneously")
@@ -405,14 +477,19 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         mean=None, correction=None):
     """Standard deviation over ``axis``, as ``numpy.std``. Example: ``gnp.std(x, ddof=1)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "std")
+    return _as_result(_std(a, axis, dtype, out, ddof, keepdims, where, mean, correction), res,
+                      out)
+
+
+def _std(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     if where is None and mean is None and dtype is None:
         if correction is not None:
             if ddof != 0:
                 raise ValueError("std: ddof and correction can't be provided simultaneously")
             ddof = correction
         return _to_out(_std0(a, axis, ddof=ddof, keepdims=keepdims), out, "std", "same_kind")
-    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
-            correction=correction)
+    v = _var(a, axis, dtype, None, ddof, keepdims, where, mean, correction)
     if dtype is not None and _np.dtype(dtype).kind in "iub":
         # NumPy's sqrt into the integer variance: a 0-d one is cast back, an array refused
         if ndim(v):
@@ -493,6 +570,23 @@ def _sublist(sub) -> str:
     return "".join(s)
 
 
+def _einsum_spec(operands, name):
+    """``(subscripts string, operand list)`` of either calling form of einsum."""
+    if not operands:
+        raise ValueError(f"{name}: no operands given")
+    if isinstance(operands[0], str):
+        return operands[0], list(operands[1:])
+    ops, subs = [], []
+    rest = list(operands)
+    while len(rest) >= 2:
+        ops.append(rest.pop(0))
+        subs.append(_sublist(rest.pop(0)))
+    spec = ",".join(subs)
+    if rest:
+        spec += "->" + _sublist(rest[0])
+    return spec, ops
+
+
 def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe",
            order: str = "K"):
     """Einstein summation, as ``numpy.einsum``: a subscripts string (explicit or implicit
@@ -501,19 +595,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
 
     Example: ``gnp.einsum("ij,jk->ik", a, b)``
     """
-    if not operands:
-        raise ValueError("einsum: no operands given")
-    if isinstance(operands[0], str):
-        spec, ops = operands[0], list(operands[1:])
-    else:
-        ops, subs = [], []
-        rest = list(operands)
-        while len(rest) >= 2:
-            ops.append(rest.pop(0))
-            subs.append(_sublist(rest.pop(0)))
-        spec = ",".join(subs)
-        if rest:
-            spec += "->" + _sublist(rest[0])
+    spec, ops = _einsum_spec(operands, "einsum")
     if dtype is not None:
         for o in ops:  # NumPy's check of the operands against casting=
             src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))
@@ -523,6 +605,23 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
         ops = [_cast(o, dtype) for o in ops]
     r = _r.einsum(spec, *ops)
     return _to_out(r, out, "einsum", casting)
+
+
+def einsum_path(*operands, optimize="greedy", einsum_call: bool = False):
+    """NumPy's contraction order for :func:`einsum` (``numpy.einsum_path``: the path list and
+    its printed report), from the operands' shapes and dtypes only; :func:`einsum` accepts
+    the path as ``optimize=`` (it contracts in one primitive whatever the order).
+
+    Example: ``path, report = gnp.einsum_path("ij,jk,kl->il", a, b, c)``
+    """
+    def stand_in(o):  # a zero-strided host array of o's shape and dtype (no copy of values)
+        d = data(o)
+        d = d if hasattr(d, "dtype") else _np.asarray(d)
+        return _np.broadcast_to(_np.zeros((), d.dtype), d.shape)
+
+    spec, ops = _einsum_spec(operands, "einsum_path")
+    return _np.einsum_path(spec, *map(stand_in, ops), optimize=optimize,
+                           einsum_call=einsum_call)
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
@@ -669,5 +768,5 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 
 
 __all__ = ["linspace", "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "cumsum",
-           "cumprod", "swapaxes", "argsort", "sort", "einsum", "cross", "full", "full_like",
-           "trace", "argmax", "argmin", "all", "any"]
+           "cumprod", "swapaxes", "argsort", "sort", "einsum", "einsum_path", "cross", "full",
+           "full_like", "trace", "argmax", "argmin", "all", "any"]

@@ -30,7 +30,7 @@ from ..rules import (
     where,
 )
 from ..tensor import Tensor
-from ._more_sig import _result_as, _to_out
+from ._more_sig import _cast, _extreme, _initial_as, _mask, _moment_dtypes, _result_as, _to_out
 
 
 def _writes_out(fn):
@@ -105,6 +105,14 @@ def _filled(a, value):
     return where(nan, value, a), nan
 
 
+def _left_out(a, where_, identity):
+    """Entries outside ``where_`` replaced by the reduction's ``identity`` (the dtype kept:
+    an integer ``nansum`` with ``where=`` stays integer, as NumPy)."""
+    if where_ is None:
+        return a
+    return where(_mask(where_, a), a, identity)
+
+
 def _masked(a, where_):
     """Entries outside ``where_`` become NaN, so the NaN-ignoring code skips them too."""
     a = _arr(a)
@@ -113,27 +121,31 @@ def _masked(a, where_):
     xp, d = _xpd(a)
     if d.dtype.kind not in "fc":
         a = _r.astype(a, _np.float64) if isinstance(a, Tensor) else d.astype(_np.float64)
-    return where(xp.asarray(data(where_), dtype=bool), a, _np.nan)
+    return where(_mask(where_, a), a, _np.nan)
 
 
 @_writes_out
 def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
            where=None):
     """Sum treating NaN as zero. Example: ``gnp.nansum(x)``"""
-    f, _ = _filled(_masked(a, where), 0)
+    f = _left_out(_filled(a, 0)[0], where, 0)
     r = _r.sum(f, axis, keepdims=keepdims, dtype=dtype)
-    return _to_out(_result_as(r if initial is None else r + initial, dtype), out, "nansum")
+    if initial is not None:
+        r = r + _initial_as(initial, _np.dtype(data(r).dtype), "nansum")
+    return _to_out(_result_as(r, dtype), out, "nansum")
 
 
 @_writes_out
 def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
             where=None):
     """Product treating NaN as one. Example: ``gnp.nanprod(x)``"""
-    f, _ = _filled(_masked(a, where), 1)
+    f = _left_out(_filled(a, 1)[0], where, 1)
     if dtype is not None:
         f = _r.astype(f, dtype)
     r = _r.prod(f, axis, keepdims=keepdims)
-    return _to_out(_result_as(r if initial is None else r * initial, dtype), out, "nanprod")
+    if initial is not None:
+        r = r * _initial_as(initial, _np.dtype(data(r).dtype), "nanprod")
+    return _to_out(_result_as(r, dtype), out, "nanprod")
 
 
 @_writes_out
@@ -198,7 +210,7 @@ def _nan_dev(a, dtype, axis, where_, mean):
         return a, None, None
     ax = reduce_axis(axis, ndim(a))
     avg = _safe_div(_r.sum(f, ax, keepdims=True), _count(nan, ax, True)) if mean is None \
-        else mean
+        else _arr(mean)
     return _r.where(nan, 0, a - avg), nan, ax
 
 
@@ -215,6 +227,12 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "nanvar")
+    r = _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction)
+    return r if res is None else _cast(r, res)
+
+
+def _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction):
     ddof = _ddof(ddof, correction, "nanvar")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -236,6 +254,12 @@ def _abs2(d):
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
+    dtype, res = _moment_dtypes(a, dtype, mean, "nanstd")
+    r = _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction)
+    return r if res is None else _cast(r, res)
+
+
+def _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction):
     ddof = _ddof(ddof, correction, "nanstd")
     dev, nan, ax = _nan_dev(a, dtype, axis, where, mean)
     if nan is None:
@@ -254,15 +278,12 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
 def _nan_extreme(a, axis, keepdims, fill, red, initial, where_, larger):
     if where_ is not None and initial is None:
         raise ValueError("nanmax/nanmin: a where= mask needs initial=")
-    a = _masked(a, where_)
+    if initial is not None:  # NaN as the fill, then max/min's initial= and where= rules
+        f, _ = _filled(a, fill)
+        return _extreme(red, f, axis, None, keepdims, initial, where_,
+                        "nanmax" if larger else "nanmin", larger)
     f, nan = _filled(a, fill)
     r = red(f, axis, keepdims=keepdims)
-    if initial is not None:
-        from . import greater, less  # recorded under gpuad.jit (an operator on rd is not)
-
-        rd = data(r)
-        r = where(less(rd, initial) if larger else greater(rd, initial), initial, r)
-        return r
     if nan is None:
         return r
     xp = _r._xp(nan)
@@ -642,7 +663,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
     Example: ``gnp.cov(x, rowvar=False)``
     """
     x = _ndmin2(m, dtype)
-    if not rowvar and shape(x)[0] != 1:
+    if not rowvar and ndim(m) != 1:  # NumPy 2.2: a (1, n) m is n variables
         x = _r.transpose(x)
     if y is not None:
         yy = _ndmin2(y, dtype)

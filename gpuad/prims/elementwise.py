@@ -202,7 +202,7 @@ def _erf_fwd(xp, x):
 erf = prim("erf", _erf_fwd, vjp=[lambda g, ans, x: g * (2 / SQRT_PI) * exp(-(x * x))],
            jvp="vjp", guard=True)
 
-astype = prim("astype", lambda xp, x, dtype: x.astype(dtype),
+astype = prim("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype),
               vjp=[lambda g, ans, x, dtype: g], jvp=[lambda t, ans, x, dtype: astype(t, dtype)])
 copy = prim("copy", lambda xp, x: xp.array(x, copy=True), vjp=[lambda g, ans, x: g], jvp="vjp")
 identity = prim("identity", lambda xp, x: x, vjp=[lambda g, ans, x: g], jvp="vjp", view=True)

@@ -594,7 +594,6 @@ REFUSED: dict[str, tuple] = {
         NotImplementedError,
         "a function as pad mode fills the pads in place (NumPy's protocol), which is not recorded",
     ),
-    "vecdot_c": (MissingRuleError, "vecdot of complex vectors has no derivative rule yet"),
     # NumPy raises the same TypeError for complex data
     "c_percentile": (TypeError, "percentile of complex values (NumPy's TypeError)"),
     "c_bincount_w": (TypeError, "bincount with complex weights (NumPy's TypeError)"),

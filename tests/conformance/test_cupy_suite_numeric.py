@@ -846,6 +846,9 @@ REFUSED: dict[str, tuple] = {
     "mean_out": ({d: TypeError for d in ("float16", "float32", "float64", "complex64",
                                          "complex128")},
                  "out= a plain array for a differentiated result would drop its gradient"),
+    "var_dtype": ({"complex64": ValueError, "complex128": ValueError},
+                  "a real dtype= for complex input: NumPy mixes the real parts' mean with the "
+                  "whole squares; refused as jax.numpy does"),
     "var_out": ({d: TypeError for d in ("float16", "float32", "float64")},
                 "out= a plain array for a differentiated result would drop its gradient"),
     "geomspace_ends": ({"complex64": TypeError, "complex128": TypeError},

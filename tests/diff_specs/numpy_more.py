@@ -268,6 +268,7 @@ EXEMPT = {
     P + "signbit": "boolean valued",
     P + "array_equal": "boolean valued",
     P + "array_equiv": "boolean valued",
+    P + "einsum_path": "a contraction order and its report from the operands' shapes: no values",
     P + "iscomplexobj": "boolean valued",
     P + "iscomplex": "boolean valued",
     P + "isreal": "boolean valued",
