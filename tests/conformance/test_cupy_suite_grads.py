@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 import gpuad.numpy as gnp
-from gpuad import MissingRuleError
 from gpuad.complex_rules import ComplexError
 from gpuad.testing import check_grads
 
