@@ -743,9 +743,10 @@ def diag(v, k: int = 0):
 def tensordot(a, b, axes=2):
     """Sum products over the given axes, as ``numpy.tensordot``."""
     if isinstance(axes, int):
-        if not 0 <= axes <= builtins.min(ndim(a), ndim(b)):
+        axes = builtins.max(axes, 0)  # NumPy's: a negative count sums over no axis (outer)
+        if axes > builtins.min(ndim(a), ndim(b)):
             raise ValueError(f"tensordot: axes={axes} sums over more axes than the inputs "
-                             f"have (shapes {shape(a)} and {shape(b)}), or is negative")
+                             f"have (shapes {shape(a)} and {shape(b)})")
         ax_a = list(range(ndim(a) - axes, ndim(a)))
         ax_b = list(range(axes))
     else:
