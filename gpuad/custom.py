@@ -1049,7 +1049,32 @@ class _OpRule(Primitive):
             raise GradError(
                 f"custom op {self.name}: vjp returned {len(cts)} adjoints for {len(need)} inputs"
             )
+        from .jit import trace as _trace
+
+        if _trace.active() is not None:
+            # under jit the kernels' adjoints are steps of the program, not constants of the
+            # trace: each runs the user's vjp again on the replayed arrays
+            from .engine import apply
+
+            args = (g, 0 if ans is None else ans, *inputs)
+            return [None if c is None else apply(self._ct_rule(k, ans is None), args, {})
+                    for k, c in enumerate(cts)]
         return list(cts)
+
+    def _ct_rule(self, k: int, no_ans: bool) -> Primitive:
+        """The primitive computing the adjoint of input ``k`` with the user's vjp."""
+        rules = self.__dict__.setdefault("_ct_rules", {})
+        rule = rules.get((k, no_ans))
+        if rule is None:
+            user = self.user_vjp
+
+            def impl(xp, g, ans, *inputs):
+                cts = user({"ans": None if no_ans else ans, "inputs": inputs}, g)
+                return (tuple(cts) if isinstance(cts, tuple | list) else (cts,))[k]
+
+            rule = rules[(k, no_ans)] = Primitive(f"{self.name}_vjp{k}", impl=impl,
+                                                   nondiff=True)
+        return rule
 
     def _jvp(self, i, t, ans, inputs, params):
         if self.user_jvp is not None and _plain(t) and _plain(ans) and all(

@@ -112,3 +112,22 @@ def test_per_example_gradient_through_a_custom_jvp_keeps_no_graph(backend):
     s = 1 / (1 + np.exp(-to_numpy(x)))
     np.testing.assert_allclose(np.diagonal(to_numpy(hess), axis1=1, axis2=2), s * (1 - s),
                                rtol=1e-12)
+
+
+def test_jit_of_grad_replays_the_kernels_adjoint(backend):
+    # the user's vjp ran on raw arrays while tracing, so jit(grad(f)) took its result for a
+    # constant and refused ("output of the compiled program differs"); it is a step now
+    op, calls = _cube_op(composite=False, jvp=False)
+    w = np.array([2.0, -1.0, 0.5])
+
+    def f(x, y):
+        return gnp.sum(op(x * y) * w)
+
+    g = ad.jit(ad.grad(f, argnums=(0, 1)))
+    for x, y in ((np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.5, -1.0])),
+                 (np.array([-2.0, 0.25, 4.0]), np.array([1.0, -3.0, 2.0]))):
+        gx, gy = g(ad.tensor(x), ad.tensor(y))
+        ct = 3 * (x * y) ** 2 * w
+        np.testing.assert_allclose(to_numpy(gx), ct * y, rtol=1e-12)
+        np.testing.assert_allclose(to_numpy(gy), ct * x, rtol=1e-12)
+    assert calls["vjp"] >= 2
