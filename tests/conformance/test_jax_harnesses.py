@@ -151,6 +151,9 @@ def _family(h) -> str:
 
 def _sample(harnesses):
     """Every family and every dtype of each group once; of the other kinds every EVERY-th."""
+    # JAX lists some harnesses in a set's order, which changes with the hash seed (pytest-xdist
+    # workers must collect the same tests)
+    harnesses = sorted(harnesses, key=lambda h: h.fullname)
     if os.environ.get("GPUAD_HARNESS_ALL"):
         return list(harnesses)
     by_kind: dict = {}
