@@ -177,7 +177,6 @@ KNOWN = {
     "test_identities1": _COMPLEX, "test_identities2": _COMPLEX,
     "test_complex_dispatch_realpart": _COMPLEX, "test_gh_6536": _COMPLEX,
     "test_real_dispatch": "loggamma(0) is nan, as jax.scipy.special.loggamma (SciPy: inf)",
-    "TestLogSumExp.test_logsumexp_complex_sign": _COMPLEX,
     "TestLogSumExp.test_gh21610": _COMPLEX,
     "TestLogSumExp.test_dtypes_ab": _COMPLEX + " (the complex dtype pairs)",
     "TestSoftplus.test_softplus_with_kwargs": "ufunc keywords (out=, where=) are not taken",
