@@ -61,13 +61,18 @@ def test_max_unpool_places_an_infinite_value_and_passes_its_gradient(backend):
     np.testing.assert_array_equal(to_numpy(out).reshape(-1), want)
     u = np.arange(16.0).reshape(1, 1, 4, 4) + 1
     out.backward(ad.tensor(xp_(u)))
-    np.testing.assert_array_equal(to_numpy(t.grad).reshape(-1), u.reshape(-1)[idx.reshape(-1)])
+    # the overwritten 1.0 does not reach the output: no gradient (torch's backward gave it 4)
+    np.testing.assert_array_equal(to_numpy(t.grad).reshape(-1), [1.0, 0.0, 4.0, 16.0])
     # compiled, with the indices an argument of the program: the same gradient
     grad = ad.jit(ad.grad(lambda a, i: (F.max_unpool2d(a, i, 2) * ad.tensor(xp_(u))).sum()))
     fin = xp_(np.array([[[[0.5, 1.0], [2.0, -3.0]]]]))
-    for i in (idx, np.array([[[[1, 2], [2, 14]]]])):
-        want = u.reshape(-1)[i.reshape(-1)].reshape(y.shape)
+    for i, kept in ((idx, [1, 0, 1, 1]), (np.array([[[[1, 2], [2, 14]]]]), [1, 0, 1, 1]),
+                    (np.array([[[[1, 2], [3, 14]]]]), [1, 1, 1, 1])):
+        want = (u.reshape(-1)[i.reshape(-1)] * kept).reshape(y.shape)
         np.testing.assert_array_equal(to_numpy(grad(fin, xp_(i))), want)
+    if backend == "numpy":  # exact at repeated indices, both modes, second order
+        check_grads(lambda a: F.max_unpool2d(a, xp_(idx), 2),
+                    [np.arange(4.0).reshape(y.shape)], order=2)
     if backend == "numpy":
         check_grads(lambda a: F.max_unpool2d(a, xp_(np.array([[[[0, 5], [10, 15]]]])), 2),
                     [np.random.default_rng(3).normal(size=(1, 1, 2, 2))], order=2)

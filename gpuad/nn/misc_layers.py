@@ -431,8 +431,8 @@ def _max_unpool(
             ),
             flat_i,
         )
-    # the value written is the last of repeated indices (torch's forward); the gradient of
-    # every input element is the output's gradient at its index (torch's backward)
+    # the value written is the last of repeated indices (torch's forward), and only it gets
+    # the output's gradient at its index (torch's backward passes the overwritten ones one too)
     y = _unpool_put()(flat_x, flat_i, n_out)
     return gnp.reshape(y, lead + out)
 
@@ -442,9 +442,9 @@ _UNPOOL_PUT: list = []
 
 def _unpool_put() -> Callable:
     """``put(x, i, n)``: each row of ``x`` (rows, m) written at its indices ``i`` into a zero
-    (rows, n) array, the last of repeated indices kept (torch's forward); its tangent is the
-    scatter-add of ``x``'s, so that reverse mode passes every element the output's gradient
-    at its index (torch's backward). As a rule of its own, not ``put + (added -
+    (rows, n) array, the last of repeated indices kept (torch's forward); its tangent is
+    ``x``'s tangent put the same way, so an overwritten element gets no gradient (torch's
+    backward gives it its index's). As a rule of its own, not ``put + (added -
     stop_gradient(added))``, whose value was NaN wherever an infinite ``x`` was written."""
     if not _UNPOOL_PUT:
         from functools import partial
@@ -463,7 +463,7 @@ def _unpool_put() -> Callable:
         def _put_jvp(n: int, primals: tuple, tangents: tuple) -> tuple:
             (x, i), (t, _) = primals, tangents
             zeros = gnp.zeros((_r.shape(i)[0], n), data(t).dtype)
-            return put(x, i, n), at(zeros)[rows(i), i].add(t)
+            return put(x, i, n), at(zeros)[rows(i), i].set(t)
 
         _UNPOOL_PUT.append(put)
     return _UNPOOL_PUT[0]

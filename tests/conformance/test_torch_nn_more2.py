@@ -13,6 +13,7 @@ import gpuad as ad
 import gpuad.nn as nn
 import gpuad.nn.functional as F
 import gpuad.numpy as gnp
+from tests.conformance import _unpool_exact
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -311,12 +312,13 @@ def test_lp_pool_and_max_unpool():
         lambda a: F.lp_pool2d(a, 2, (2, 3), stride=1), lambda a: TF.lp_pool2d(a, 2, (2, 3), 1), [x]
     )
     _cmp(nn.LPPool1d(3, 2, ceil_mode=True), torch.nn.LPPool1d(3, 2, ceil_mode=True), [x[0]])
-    # overlapping windows pick some elements twice: torch keeps one value and passes every
-    # pooled element its index's gradient
+    # overlapping windows pick some elements twice: the last value written is kept, and only
+    # it gets the gradient (torch passes the overwritten ones a gradient too)
     y, idx = TF.max_pool2d(torch.tensor(x), 2, stride=1, return_indices=True)
+    tu = _unpool_exact.exact(TF.max_unpool2d, idx.numpy(), 2)
     _cmp(
         lambda a: F.max_unpool2d(a, idx.numpy(), 2, stride=1),
-        lambda a: TF.max_unpool2d(a, idx, 2, stride=1),
+        lambda a: tu(a, idx, 2, stride=1),
         [y.numpy()],
     )
     y1, i1 = TF.max_pool1d(torch.tensor(x[0]), 2, return_indices=True)
