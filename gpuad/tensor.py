@@ -475,49 +475,184 @@ class Tensor:
 
     # ---- operators --------------------------------------------------------------------
     # arithmetic applies the primitives (gpuad.numpy's add etc. are them plus an ``out=``)
-    def __add__(self, o): return _apply2(_prims.add.rule, self, o)
-    def __radd__(self, o): return _apply2(_prims.add.rule, o, self)
-    def __sub__(self, o): return _apply2(_prims.subtract.rule, self, o)
-    def __rsub__(self, o): return _apply2(_prims.subtract.rule, o, self)
-    def __mul__(self, o): return _apply2(_prims.multiply.rule, self, o)
-    def __rmul__(self, o): return _apply2(_prims.multiply.rule, o, self)
-    def __truediv__(self, o): return _apply2(_prims.divide.rule, self, o)
-    def __rtruediv__(self, o): return _apply2(_prims.divide.rule, o, self)
+    def __add__(self, o):
+        try:
+            return _apply2(_prims.add.rule, self, o)
+        except TypeError:
+            return _defer(o)
+    def __radd__(self, o):
+        try:
+            return _apply2(_prims.add.rule, o, self)
+        except TypeError:
+            return _defer(o)
+    def __sub__(self, o):
+        try:
+            return _apply2(_prims.subtract.rule, self, o)
+        except TypeError:
+            return _defer(o)
+    def __rsub__(self, o):
+        try:
+            return _apply2(_prims.subtract.rule, o, self)
+        except TypeError:
+            return _defer(o)
+    def __mul__(self, o):
+        try:
+            return _apply2(_prims.multiply.rule, self, o)
+        except TypeError:
+            return _defer(o)
+    def __rmul__(self, o):
+        try:
+            return _apply2(_prims.multiply.rule, o, self)
+        except TypeError:
+            return _defer(o)
+    def __truediv__(self, o):
+        try:
+            return _apply2(_prims.divide.rule, self, o)
+        except TypeError:
+            return _defer(o)
+    def __rtruediv__(self, o):
+        try:
+            return _apply2(_prims.divide.rule, o, self)
+        except TypeError:
+            return _defer(o)
     def __pow__(self, o):
-        if _squares(self, o):
-            return _R.square(self)
-        return _apply2(_prims.power.rule, self, o)
+        try:
+            if _squares(self, o):
+                return _R.square(self)
+            return _apply2(_prims.power.rule, self, o)
+        except TypeError:
+            return _defer(o)
 
-    def __rpow__(self, o): return _apply2(_prims.power.rule, o, self)
-    def __matmul__(self, o): return _R.matmul(self, o)
-    def __rmatmul__(self, o): return _R.matmul(o, self)
+    def __rpow__(self, o):
+        try:
+            return _apply2(_prims.power.rule, o, self)
+        except TypeError:
+            return _defer(o)
+    def __matmul__(self, o):
+        try:
+            return _R.matmul(self, o)
+        except TypeError:
+            return _defer(o)
+    def __rmatmul__(self, o):
+        try:
+            return _R.matmul(o, self)
+        except TypeError:
+            return _defer(o)
     def __neg__(self): return _R.negative(self)
     def __pos__(self): return self
     def __abs__(self): return _R.abs(self)
     def __round__(self, ndigits=None): return _R.round(self, ndigits or 0)
-    def __floordiv__(self, o): return _R.floor_divide(self, o)
-    def __rfloordiv__(self, o): return _R.floor_divide(o, self)
-    def __mod__(self, o): return _R.mod(self, o)
-    def __rmod__(self, o): return _R.mod(o, self)
-    def __divmod__(self, o): return _R.floor_divide(self, o), _R.mod(self, o)
-    def __rdivmod__(self, o): return _R.floor_divide(o, self), _R.mod(o, self)
-    def __lt__(self, o): return _R.less(self, o)
-    def __le__(self, o): return _R.less_equal(self, o)
-    def __gt__(self, o): return _R.greater(self, o)
-    def __ge__(self, o): return _R.greater_equal(self, o)
-    def __eq__(self, o): return _R.equal(self, o)  # type: ignore[override]
-    def __ne__(self, o): return _R.not_equal(self, o)  # type: ignore[override]
+    def __floordiv__(self, o):
+        try:
+            return _R.floor_divide(self, o)
+        except TypeError:
+            return _defer(o)
+    def __rfloordiv__(self, o):
+        try:
+            return _R.floor_divide(o, self)
+        except TypeError:
+            return _defer(o)
+    def __mod__(self, o):
+        try:
+            return _R.mod(self, o)
+        except TypeError:
+            return _defer(o)
+    def __rmod__(self, o):
+        try:
+            return _R.mod(o, self)
+        except TypeError:
+            return _defer(o)
+    def __divmod__(self, o):
+        try:
+            return _R.floor_divide(self, o), _R.mod(self, o)
+        except TypeError:
+            return _defer(o)
+    def __rdivmod__(self, o):
+        try:
+            return _R.floor_divide(o, self), _R.mod(o, self)
+        except TypeError:
+            return _defer(o)
+    def __lt__(self, o):
+        try:
+            return _R.less(self, o)
+        except TypeError:
+            return _defer(o)
+    def __le__(self, o):
+        try:
+            return _R.less_equal(self, o)
+        except TypeError:
+            return _defer(o)
+    def __gt__(self, o):
+        try:
+            return _R.greater(self, o)
+        except TypeError:
+            return _defer(o)
+    def __ge__(self, o):
+        try:
+            return _R.greater_equal(self, o)
+        except TypeError:
+            return _defer(o)
+    def __eq__(self, o):  # type: ignore[override]
+        try:
+            return _R.equal(self, o)
+        except TypeError:
+            return _defer(o)
+    def __ne__(self, o):  # type: ignore[override]
+        try:
+            return _R.not_equal(self, o)
+        except TypeError:
+            return _defer(o)
     def __invert__(self): return _bitwise("~", self)
-    def __and__(self, o): return _bitwise("&", self, o)
-    def __or__(self, o): return _bitwise("|", self, o)
-    def __rand__(self, o): return _bitwise("&", o, self)
-    def __ror__(self, o): return _bitwise("|", o, self)
-    def __xor__(self, o): return _bitwise("^", self, o)
-    def __rxor__(self, o): return _bitwise("^", o, self)
-    def __lshift__(self, o): return _bitwise("<<", self, o)
-    def __rlshift__(self, o): return _bitwise("<<", o, self)
-    def __rshift__(self, o): return _bitwise(">>", self, o)
-    def __rrshift__(self, o): return _bitwise(">>", o, self)
+    def __and__(self, o):
+        try:
+            return _bitwise("&", self, o)
+        except TypeError:
+            return _defer(o)
+    def __or__(self, o):
+        try:
+            return _bitwise("|", self, o)
+        except TypeError:
+            return _defer(o)
+    def __rand__(self, o):
+        try:
+            return _bitwise("&", o, self)
+        except TypeError:
+            return _defer(o)
+    def __ror__(self, o):
+        try:
+            return _bitwise("|", o, self)
+        except TypeError:
+            return _defer(o)
+    def __xor__(self, o):
+        try:
+            return _bitwise("^", self, o)
+        except TypeError:
+            return _defer(o)
+    def __rxor__(self, o):
+        try:
+            return _bitwise("^", o, self)
+        except TypeError:
+            return _defer(o)
+    def __lshift__(self, o):
+        try:
+            return _bitwise("<<", self, o)
+        except TypeError:
+            return _defer(o)
+    def __rlshift__(self, o):
+        try:
+            return _bitwise("<<", o, self)
+        except TypeError:
+            return _defer(o)
+    def __rshift__(self, o):
+        try:
+            return _bitwise(">>", self, o)
+        except TypeError:
+            return _defer(o)
+    def __rrshift__(self, o):
+        try:
+            return _bitwise(">>", o, self)
+        except TypeError:
+            return _defer(o)
 
     # replaced by gpuad._fastops.tensor_getitem (the same, int and slice steps recorded inline)
     def __getitem__(self, index):
@@ -657,31 +792,14 @@ class Tensor:
 _new = object.__new__
 
 
-def _deferring(op):
-    """``op`` returning NotImplemented, as NumPy's operators do (NEP 13), for an operand
-    whose type sets ``__array_ufunc__ = None``: Python then calls that operand's reflected
-    method (``t + other`` runs ``other.__radd__(t)``; ``t == other`` falls back to identity)."""
-    def deferring(self, o):
-        try:
-            return op(self, o)
-        except TypeError:
-            if getattr(type(o), "__array_ufunc__", 0) is None:
-                return NotImplemented
-            raise
-
-    deferring.__name__ = deferring.__qualname__ = op.__name__
-    deferring.__doc__ = op.__doc__
-    return deferring
-
-
-for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "divmod", "pow", "matmul",
-              "and", "or", "xor", "lshift", "rshift"):
-    for _n in (f"__{_name}__", f"__r{_name}__"):
-        setattr(Tensor, _n, _deferring(Tensor.__dict__[_n]))
-for _n in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
-    setattr(Tensor, _n, _deferring(Tensor.__dict__[_n]))
-del _name, _n
-
+def _defer(o):
+    """NumPy's operators (NEP 13) for an operand whose type sets ``__array_ufunc__ = None``:
+    NotImplemented, so Python calls that operand's reflected method (``t + other`` runs
+    ``other.__radd__(t)``; ``t == other`` falls back to identity). Called while a TypeError
+    is handled: any other operand re-raises it."""
+    if getattr(type(o), "__array_ufunc__", 0) is None:
+        return NotImplemented
+    raise  # noqa: PLE0704  (the TypeError being handled)
 
 
 def _of_step(data: Any, node: Any, ver: list) -> Tensor:
