@@ -304,6 +304,8 @@ def test_unhashable_static_argument_raises():
     k = ad.jit(lambda x, y: x + 3, static_argnames="y")
     with pytest.raises(TypeError, match="static keyword argument 'y'.*not hashable"):
         k(1, y=[1])
+    with pytest.raises(ValueError, match="not hashable"):  # the class JAX raises, too
+        k(1, y={})
 
 
 def test_static_and_donated_at_once_raise():

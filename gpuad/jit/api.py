@@ -37,6 +37,11 @@ from .program import Program
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
 
 
+class UnhashableStaticError(TypeError, ValueError):
+    """A static argument of ``jit`` is not hashable: a ``TypeError`` (Python's word for it)
+    that is also the ``ValueError`` ``jax.jit`` raises, so code written for either catches it."""
+
+
 def _freeze_def(d):
     if isinstance(d, list | tuple):
         return tuple(_freeze_def(x) for x in d)
@@ -215,8 +220,10 @@ class Jitted:
                 hash(v)
             except TypeError:
                 what = f"argument {k}" if isinstance(k, int) else f"keyword argument {k!r}"
-                raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
-                                f"hashable; static arguments are part of the cache key") from None
+                raise UnhashableStaticError(
+                    f"jit: static {what} ({type(v).__name__}) is not hashable; static "
+                    f"arguments are part of the cache key (non-hashable static arguments are "
+                    f"not supported)") from None
             kv = signature.value_key(v)
             # (by hash and equality, as JAX's; an object's attributes, a tuple's items too)
             skeys.append((k, v, kv if kv[0] is not None else (type(v), kv[2:])))
