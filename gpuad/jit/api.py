@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import operator
@@ -105,6 +106,7 @@ class Jitted:
                  donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
                  keep_unused: bool = False, inline: bool = False, device: Any = None,
                  backend: str | None = None, abstracted_axes: Any = None):
+        self._options = {k: v for k, v in locals().items() if k not in ("self", "f")}
         if isinstance(f, staticmethod | classmethod):
             raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
                             f"@{type(f).__name__} (to the function itself)")
@@ -321,6 +323,19 @@ class Jitted:
                 flags["deterministic"], flags["anomaly"], _key_parts(),
                 w.read() if w is not None and w.active else self._watch_key())
 
+    def __copy__(self) -> Jitted:
+        return self  # as Python copies a function: the same object
+
+    def __deepcopy__(self, memo) -> Jitted:
+        # the same object, as for a function; a compiled bound method follows a copied
+        # instance (a fresh cache: the copy's attributes are its own)
+        f = self.f
+        if isinstance(f, types.MethodType):
+            inst = copy.deepcopy(f.__self__, memo)
+            if inst is not f.__self__:
+                return Jitted(types.MethodType(f.__func__, inst), **self._options)
+        return self
+
     def __get__(self, obj, objtype=None):
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
@@ -399,7 +414,7 @@ class Jitted:
             key, leaves, rebuild, be = self._split(*rebuild(list(leaves)))
             return self._traced(key, leaves, rebuild, be)
         except trace.Differentiated as e:  # the traced run's result keeps its history
-            how = self._outer[key] = "vjp" if e.from_args else "eager"
+            how = self._outer[getattr(e, "key", key)] = "vjp" if e.from_args else "eager"
             if how == "eager":
                 outer.warn_eager(self, outer.EAGER_WHY["closure"])
             return e.result
@@ -484,7 +499,15 @@ class Jitted:
         drawn = _host_rng_states()
         try:
             prog, result = self._trace_weak(call, leaves, be, weak_in)
-        except (_WeakRetry, trace.Differentiated, trace.BatchedClosure):
+        except (trace.Differentiated, trace.BatchedClosure) as e:
+            filled = signature.filled(snap, self._sinks) if snap else None
+            if filled:  # (as below: the signature these calls are remembered under)
+                self._sinks.update(filled)
+                if self._watch is not None:
+                    self._watch.ids = None
+                e.key = signature.without_contents(key, filled)
+            raise
+        except _WeakRetry:
             raise
         except Exception as e:
             if not weak_in:
