@@ -400,6 +400,17 @@ def test_donation_inside_another_jit_is_ignored():
         np.testing.assert_array_equal(outer(a), a ** 2 + a)
 
 
+def test_donated_state_passed_through_unchanged_stays_usable():
+    # a leaf the step returns as it is (JAX's output aliasing the donated buffer) is the
+    # caller's next state: it was consumed with the others, so the next call raised
+    step = ad.jit(lambda p, g: {"w": p["w"] - g, "c": p["c"]}, donate_argnums=0)
+    p = {"w": np.ones(2), "c": np.arange(2.0)}
+    for _ in range(4):
+        p = step(p, np.full(2, 0.1))
+    np.testing.assert_allclose(to_numpy(p["w"]), [0.6, 0.6])
+    np.testing.assert_array_equal(to_numpy(p["c"]), [0.0, 1.0])
+
+
 def test_donated_copy_is_untouched():
     f = ad.jit(lambda a: gnp.concatenate([a[:1] * 0 + 77, a[1:]]), donate_argnums=0)
     x = np.array([0.0, 1.0])

@@ -356,13 +356,16 @@ class Jitted:
         out += [kwargs[n] for n in self.donate_argnames if n in kwargs]
         return out
 
-    def _consume(self, args, kwargs) -> None:
-        """Mark the donated arguments' arrays: passing one again raises."""
+    def _consume(self, args, kwargs, out=None) -> None:
+        """Mark the donated arguments' arrays: passing one again raises. One the call
+        returns as it is (a state passed through unchanged) is the caller's result: not
+        consumed, as JAX's output aliasing the donated buffer stays valid."""
         name = getattr(self.f, "__name__", "the function")
+        kept = {id(x._data if isinstance(x, Tensor) else x) for x in tree_flatten(out)[0]}
         for arg in self._donated_args(args, kwargs):
             for leaf in tree_flatten(arg)[0]:
                 d = leaf._data if isinstance(leaf, Tensor) else leaf
-                if type(d) in _by_array_type or isinstance(d, _np.ndarray):
+                if (type(d) in _by_array_type or isinstance(d, _np.ndarray)) and id(d) not in kept:
                     signature.consume(d, name)
 
     def __call__(self, *args, **kwargs):
@@ -699,7 +702,7 @@ class _Donating(Jitted):
                 isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
                 for x in tree_flatten((args, kwargs))[0]):
             # (inlined into another trace, or differentiated from outside: not donated)
-            self._consume(args, kwargs)
+            self._consume(args, kwargs, out)
         return out
 
 

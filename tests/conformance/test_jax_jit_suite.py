@@ -882,3 +882,17 @@ def test_range_over_a_traced_or_static_int():
         J.jit(f)(0, np.array(5))
     with pytest.raises(TracerError, match="index"):
         G.jit(f)(0, np.array(5))
+
+
+def test_donated_state_loop_as_jax():
+    """JAX's training-loop pattern: the state is donated, a part of it passed through."""
+    results = {}
+    for M in (G, J):
+        step = M.jit(lambda p, g: {"w": p["w"] - g, "c": p["c"]}, donate_argnums=0)
+        p = {"w": M.np.ones(2), "c": M.np.arange(2.0)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(4):
+                p = step(p, np.full(2, 0.1))
+        results[M.name] = p
+    assert_same(results["g"], results["j"])
