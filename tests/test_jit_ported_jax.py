@@ -845,6 +845,14 @@ def test_print_inside_shows_a_traced_value():
     assert "Tensor(" in repr(ad.tensor(np.ones(2))) and "traced" not in repr(ad.tensor(1.0))
 
 
+def test_print_inside_shows_once_per_trace(capsys):
+    # the post-trace check runs f once more on perturbed values: its prints are not shown
+    j = ad.jit(lambda x: (print("inside", x), x * 2)[1])
+    j(np.ones(2))
+    j(np.ones(2) * 3)
+    assert capsys.readouterr().out == "inside Tensor(<traced>, shape=(2,), dtype=float64)\n"
+
+
 def test_jitted_function_gradients_match_finite_differences(rng):
     f = ad.jit(lambda x, y: gnp.sum(gnp.tanh(x * y) ** 2 + gnp.exp(-x) * y))
     x, y = rng.standard_normal(3), rng.standard_normal(3)

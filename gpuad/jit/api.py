@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
+import io
 import operator
 import random
 import threading
@@ -806,7 +808,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     for k, kind in weak_in.items():
         called[k] = kind(pert[k].item())
     try:
-        with _np.errstate(all="ignore"):
+        # (what this extra run prints, on values the caller did not pass, is not shown: a
+        # print() in f shows once per trace, as in JAX)
+        with _np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             ref = call(*called)
     except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
         return
