@@ -34,6 +34,7 @@ jax.config.update("jax_enable_x64", True)
 
 import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
+from gpuad import lax as glax  # noqa: E402
 from gpuad.jit import TracerError  # noqa: E402
 from tests.conftest import to_numpy  # noqa: E402
 
@@ -99,6 +100,12 @@ DIFFERENCES = {
     "test_grad_of_jit_traces_the_forward_and_its_vjp":
         "grad(jit(f)) runs f's body three times per signature (the traced call, then the "
         "forward on plain values and its vjp are compiled); JAX traces once",
+    "test_value_dependent_while_loop":
+        "a while_loop whose trip count depends on the arguments raises TracerError inside "
+        "gpuad.jit (one program per signature, no loop step): loop to a bound with fori_loop",
+    "test_out_of_range_traced_index":
+        "an index out of range raises IndexError from the compiled call, as eagerly (NumPy's "
+        "rule); JAX clamps it",
     "test_python_float_division_by_zero":
         "a traced Python float keeps Python's semantics: 1.0 / 0.0 raises ZeroDivisionError "
         "(JAX gives inf)",
@@ -357,6 +364,40 @@ def disable_jit_runs_python(M):
         with M.T.disable_jit():
             return M.T.jit(lambda a: a * 2 if a.sum() > 0 else -a)(x)
     return f
+
+
+@case((M23,), (-M23,), tol=1e-12)
+def control_flow_primitives_inside(M):
+    lax = glax if M is G else jax.lax
+    return M.jit(lambda x: (
+        lax.cond(x.sum() > 0, lambda v: v * 2, lambda v: -v, x),
+        lax.fori_loop(0, 3, lambda i, v: v * 2 + i, x),
+        lax.scan(lambda c, v: (c + v, c * v), M.np.zeros(3), x),
+        lax.switch(1, [lambda v: v, lambda v: v * 3], x),
+        M.T.grad(lambda v: M.np.sum(lax.cond(v.sum() > 0, lambda u: u ** 2, lambda u: -u, v)))(x)))
+
+
+@case((np.array(1), M23), (np.array(-1), M23), (np.array(0), -M23))
+def traced_indices(M):
+    lax = glax if M is G else jax.lax
+    return M.jit(lambda i, x: (x[i], x[:, i], lax.dynamic_slice(x, (0, i + 1), (2, 2)),
+                               lax.switch(i + 1, [lambda v: v, lambda v: v * 2, lambda v: -v], x),
+                               M.np.take(x, i + 1, axis=1)))
+
+
+@case((X3,), tol=1e-10)
+def forward_mode_inside(M):
+    def f(x):
+        return M.np.sin(x) * x[0]
+    return M.jit(lambda x: (M.T.jacfwd(f)(x), M.T.hessian(lambda v: M.np.sum(f(v)))(x),
+                            M.T.jvp(f, (x,), (M.np.ones(3),))))
+
+
+@case((M23,))
+def vmap_of_jit_with_static_arguments(M):
+    f = M.jit(lambda x, n: M.np.sin(x) * n, static_argnums=1)
+    return lambda xs: (M.T.vmap(f, in_axes=(0, None))(xs, 3), M.T.vmap(lambda x: f(x, n=2))(xs),
+                       M.jit(M.T.vmap(lambda x, y: x * y, in_axes=(0, None)))(xs, xs[0]))
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -621,6 +662,10 @@ def test_gradient_wrt_a_changed_closed_over_tensor_is_exact():
     and agrees with JAX's gradient with respect to the same value passed as an argument."""
     w = ad.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
     f = G.jit(lambda x: gnp.sum(gnp.sin(w * x) * x))
+    # (it runs eagerly, saying so: docs/jit.md, "Differentiating a compiled function from
+    # outside")
+    with pytest.warns(ad.jit.JitFallbackWarning, match="reads without receiving"):
+        f(X3)
     jg = jax.grad(lambda w, x: jnp.sum(jnp.sin(w * x) * x))
     for _ in range(3):
         w.grad = None
@@ -704,7 +749,9 @@ def _train(make_opt, compiled, dtype):
     for _ in range(5):
         losses.append(_host(run(xs, ys)))
         sched.step()
-    return np.array(losses), w.numpy().copy(), b.numpy().copy()
+    state = opt.state_dict()["state"]
+    held = [_host(v) for k in sorted(state) for _, v in sorted(state[k].items())]
+    return np.array(losses), w.numpy().copy(), b.numpy().copy(), *held
 
 
 RNG_TRAIN = np.random.default_rng(7)
@@ -896,3 +943,22 @@ def test_donated_state_loop_as_jax():
                 p = step(p, np.full(2, 0.1))
         results[M.name] = p
     assert_same(results["g"], results["j"])
+
+
+def test_value_dependent_while_loop():
+    def f(lax):
+        return lambda x: lax.while_loop(lambda v: v.sum() < 10, lambda v: v * 2, x)
+
+    np.testing.assert_allclose(np.asarray(J.jit(f(jax.lax))(M23 ** 2 + 0.1)),
+                               np.asarray(f(glax)(M23 ** 2 + 0.1)))  # eager gpuad: the same
+    with pytest.raises(TracerError, match="while_loop"):
+        G.jit(f(glax))(M23 ** 2 + 0.1)
+
+
+def test_out_of_range_traced_index():
+    assert_same(G.jit(lambda i, x: x[:, i])(np.array(2), M23),
+                J.jit(lambda i, x: x[:, i])(np.array(2), M23))
+    np.testing.assert_array_equal(np.asarray(J.jit(lambda i, x: x[:, i])(np.array(7), M23)),
+                                  M23[:, 2])
+    with pytest.raises(IndexError, match="out of bounds"):
+        G.jit(lambda i, x: x[:, i])(np.array(7), M23)
