@@ -6,12 +6,15 @@ never the value frozen at the first call."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad._value_checks import BranchError
 from gpuad.jit import TracerError
 
 _X = np.linspace(0.1, 1.0, 3)
@@ -68,3 +71,28 @@ def test_arange_of_a_closed_over_bound_follows_its_changes(backend):
     assert to_numpy(f(x))[0] == 3.0
     m[...] = 5
     assert to_numpy(f(x))[0] == 10.0
+
+
+def test_a_read_value_that_changes_every_call_ends_in_an_error_naming_the_read(backend):
+    # a parameter the step updates itself: each call traces again (exact), until the
+    # signature holds max_variants programs; then the error names the read, and the
+    # parameter is left as the calls before made it
+    w = ad.tensor(ad.get_backend().xp.asarray(np.ones(2)), requires_grad=True)
+    opt = ad.optim.SGD([w], lr=0.1)
+
+    @functools.partial(ad.jit, max_variants=2)
+    def step(x):
+        opt.zero_grad()
+        loss = gnp.sum(w * x) * w[0].item()
+        loss.backward()
+        opt.step()
+        return loss
+
+    x = ad.get_backend().xp.asarray(np.ones(2))
+    want = 1.0
+    for _ in range(2):
+        assert float(to_numpy(step(x))) == pytest.approx(2 * want * want, rel=1e-14)
+        want *= 0.9
+    with pytest.raises(BranchError, match=r"\.item\(\) of a Tensor the function reads"):
+        step(x)
+    np.testing.assert_allclose(to_numpy(w.data), [want, want], rtol=1e-14)
