@@ -1036,7 +1036,8 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         static_argnames: str | Sequence[str] | None = None,
         donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
         keep_unused: bool = False, inline: bool = False, device: Any = None,
-        backend: str | None = None, abstracted_axes: Any = None) -> Any:
+        backend: str | None = None, abstracted_axes: Any = None, in_shardings: Any = None,
+        out_shardings: Any = None, compiler_options: dict | None = None) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -1064,7 +1065,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     another branch traces again (see docs/jit.md, "Kept branches").
     JAX's ``keep_unused`` and ``inline`` are accepted (they change nothing here);
     ``device``/``backend``: None, or the active backend's name (``"cpu"``, ``"gpu"``);
-    ``abstracted_axes`` raises ``NotImplementedError``.
+    ``abstracted_axes`` raises ``NotImplementedError``, as do ``in_shardings``/
+    ``out_shardings`` other than None (one device) and a non-empty ``compiler_options``
+    (XLA's flags).
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -1079,6 +1082,16 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         value, g = step(w2, x2)       # replays
         print(step.lower(w, x))       # the optimised Wengert list
     """
+    for name, value in (("in_shardings", in_shardings), ("out_shardings", out_shardings)):
+        if value is not None:
+            raise NotImplementedError(
+                f"jit: {name}={value!r} is not supported: gpuad runs each program on one "
+                f"device; pass None (or leave it out)")
+    if compiler_options:
+        raise NotImplementedError(
+            f"jit: compiler_options {sorted(compiler_options)} are XLA's flags; gpuad compiles "
+            f"its own programs (pass None)")
+
     def wrap(fn):
         return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
                       static_argnames, donate_argnames, max_variants, keep_unused, inline,
