@@ -966,8 +966,8 @@ def test_out_of_range_traced_index():
 
 def test_one_device_sharding_keywords():
     """pjit's keywords on one device: None (unspecified) changes nothing in either."""
-    for M in (G, J):
-        f = M.T.jit(lambda a, b: (a * 2, b), in_shardings=None, out_shardings=None)
-        assert_same(f(X3, M23), J.jit(lambda a, b: (a * 2, b))(X3, M23)) if M is G else f(X3, M23)
+    got, want = (M.T.jit(lambda a, b: (a * 2, b), in_shardings=None, out_shardings=None)(
+        X3, M23) for M in (G, J))
+    assert_same(got, want)
     with pytest.raises(NotImplementedError, match="one device"):
         ad.jit(lambda a: a, in_shardings=(jax.sharding.SingleDeviceSharding(jax.devices()[0]),))
