@@ -178,6 +178,14 @@ def keywords_passed_positionally_and_by_name(M):
 
 
 @case((X3,))
+def static_arguments_of_var_positional_and_var_keyword(M):
+    return lambda x: (M.jit(lambda x, **kw: x * kw["s"], static_argnames="s")(x, s=2),
+                      M.jit(lambda *a: a[0] * a[1], static_argnums=1)(x, 3),
+                      M.jit(lambda *a: a[0] * a[-1], static_argnums=-1)(x, 3),
+                      M.jit(lambda x, *, s: x * s, static_argnames="s")(x, s=4))
+
+
+@case((X3,))
 def functools_partial(M):
     return M.jit(functools.partial(lambda a, x, b=1.0: a * x + b, 3.0, b=0.5))
 
@@ -565,6 +573,10 @@ ERRORS = {  # name: (call on a library, exception class both raise, pattern in b
         X3, n={}), ValueError, "(?i)hash"),
     "static_argnums_out_of_range": (lambda M: M.jit(lambda x, n: x, static_argnums=3),
                                     ValueError, "static_argnums"),
+    "static_argnums_on_keyword_only": (lambda M: M.jit(lambda x, *, s: x * s, static_argnums=1),
+                                       ValueError, "static_argnums"),
+    "unknown_static_argnames": (lambda M: M.jit(lambda x, s: x * s, static_argnames="t"),
+                                ValueError, "static_argnames"),
     "too_many_arguments": (lambda M: M.jit(lambda x: x)(X3, X3), TypeError, "positional"),
     "missing_argument": (lambda M: M.jit(lambda x, y: x)(X3), TypeError, "'y'"),
     "unknown_keyword": (lambda M: M.jit(lambda x: x)(X3, z=1), TypeError, "'z'"),
