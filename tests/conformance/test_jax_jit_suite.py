@@ -983,3 +983,30 @@ def test_one_device_sharding_keywords():
     assert_same(got, want)
     with pytest.raises(NotImplementedError, match="one device"):
         ad.jit(lambda a: a, in_shardings=(jax.sharding.SingleDeviceSharding(jax.devices()[0]),))
+
+
+def test_gradients_through_jit_follow_changed_closures():
+    """jit(grad(f)) and grad(jit(f)) where f reads a Tensor that requires grad (updated in
+    place, then rebound) and a Python float (rebound): each call's gradient is JAX's gradient
+    at the current values (JAX's jit itself would keep the traced float)."""
+    box = {"w": ad.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True), "s": 0.5}
+
+    def f(x):
+        return gnp.sum(gnp.sin(box["w"] * x) * box["s"])
+
+    def ref(x):
+        w, s = box["w"].numpy(), box["s"]
+        return np.asarray(jax.grad(lambda x: jnp.sum(jnp.sin(w * x) * s))(x))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inside, outside = ad.jit(ad.grad(f)), ad.grad(ad.jit(f))
+        for step in range(4):
+            np.testing.assert_allclose(_host(inside(X3)), ref(X3), rtol=1e-13)
+            np.testing.assert_allclose(_host(outside(X3)), ref(X3), rtol=1e-13)
+            if step == 2:
+                box["w"] = ad.tensor(np.array([5.0, -1.0, 0.5]), requires_grad=True)
+            else:
+                with ad.no_grad():
+                    box["w"] *= 1.3
+            box["s"] += 0.25
