@@ -66,6 +66,16 @@ class Pair:
 ad.tree_util.register_dataclass(Pair, data_fields=["a", "b"], meta_fields=["tag"])
 jax.tree_util.register_dataclass(Pair, data_fields=["a", "b"], meta_fields=["tag"])
 
+class Scaled:
+    """A pytree node whose scale is auxiliary data (part of the structure, not a leaf)."""
+
+    def __init__(self, v, scale):
+        self.v, self.scale = v, scale
+
+
+for _tu in (ad.tree_util, jax.tree_util):
+    _tu.register_pytree_node(Scaled, lambda p: ((p.v,), p.scale), lambda a, c: Scaled(c[0], a))
+
 RNG = np.random.default_rng(0)
 X3 = np.linspace(0.1, 1.0, 3)
 M23 = RNG.standard_normal((2, 3))
@@ -459,6 +469,10 @@ RETRACES = {  # name: (function, calls, jit keywords)
         lambda M: (lambda x, n=2: x ** n),
         [((X3, 2), {}), ((X3,), {"n": 2}), ((X3,), {}), ((X3,), {"n": 3})],
         {"static_argnames": "n"}),
+    "custom_node_auxiliary_data": (
+        lambda M: (lambda p: p.v * p.scale),
+        [((Scaled(X3, 2.0),), {}), ((Scaled(X3 + 1, 2.0),), {}), ((Scaled(X3, 3.0),), {}),
+         ((Scaled(X3, 3.0),), {})], {}),
     "zero_d_and_empty": (_sin, [((np.array(1.0),), {}), ((np.array(2.0),), {}),
                                 ((np.zeros(0),), {}), ((np.zeros(0),), {})], {}),
 }
