@@ -1024,3 +1024,8 @@ def test_gradients_through_jit_follow_changed_closures():
                 with ad.no_grad():
                     box["w"] *= 1.3
             box["s"] += 0.25
+
+
+def test_every_listed_difference_has_its_test():
+    assert all(callable(globals().get(name)) for name in DIFFERENCES), sorted(
+        n for n in DIFFERENCES if n not in globals())
