@@ -342,6 +342,14 @@ class _HeldValues(Branch):
                     raise self._error(1, None)
             self.host_step = step
 
+    def _error(self, count: int, first: Any) -> BaseException:
+        e = BranchError(
+            f"{self.site}: a compiled function was called after the values it read into "
+            f"Python when traced changed; the program holds what was computed from the old "
+            f"values")
+        e.check = self
+        return e
+
     def holds(self, raw) -> bool:
         """Whether ``raw`` still holds the values (read now, on the host)."""
         import numpy as _np

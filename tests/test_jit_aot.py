@@ -229,8 +229,14 @@ def test_jax_jit_keywords(backend):
         {"device": None, "backend": None},
         {"backend": name},
         {"device": name},
+        {"in_shardings": None, "out_shardings": None, "compiler_options": {}},
     ):
         _same(ad.jit(lambda a, b: a * 2, **kw)(x, x), x * 2)
+    for kw in ({"in_shardings": (object(),)}, {"out_shardings": object()},
+               {"compiler_options": {"xla_cpu_enable_fast_math": True}}):
+        with pytest.raises(NotImplementedError, match=next(iter(kw)) if "shard" in next(
+                iter(kw)) else "XLA"):
+            ad.jit(lambda a: a, **kw)
     other = "gpu" if backend == "numpy" else "cpu"
     with pytest.raises(ValueError, match="jitted for the .* backend .*use_backend"):
         ad.jit(lambda a: a, backend=other)(x)

@@ -304,6 +304,8 @@ def test_unhashable_static_argument_raises():
     k = ad.jit(lambda x, y: x + 3, static_argnames="y")
     with pytest.raises(TypeError, match="static keyword argument 'y'.*not hashable"):
         k(1, y=[1])
+    with pytest.raises(ValueError, match="not hashable"):  # the class JAX raises, too
+        k(1, y={})
 
 
 def test_static_and_donated_at_once_raise():
@@ -396,6 +398,17 @@ def test_donation_inside_another_jit_is_ignored():
     a = np.arange(3.0)
     for _ in range(3):
         np.testing.assert_array_equal(outer(a), a ** 2 + a)
+
+
+def test_donated_state_passed_through_unchanged_stays_usable():
+    # a leaf the step returns as it is (JAX's output aliasing the donated buffer) is the
+    # caller's next state: it was consumed with the others, so the next call raised
+    step = ad.jit(lambda p, g: {"w": p["w"] - g, "c": p["c"]}, donate_argnums=0)
+    p = {"w": np.ones(2), "c": np.arange(2.0)}
+    for _ in range(4):
+        p = step(p, np.full(2, 0.1))
+    np.testing.assert_allclose(to_numpy(p["w"]), [0.6, 0.6])
+    np.testing.assert_array_equal(to_numpy(p["c"]), [0.0, 1.0])
 
 
 def test_donated_copy_is_untouched():
@@ -830,6 +843,14 @@ def test_print_inside_shows_a_traced_value():
     np.testing.assert_array_equal(j(np.ones(2)), np.full(2, 2.0))
     assert seen == ["Tensor(<traced>, shape=(2,), dtype=float64)"]
     assert "Tensor(" in repr(ad.tensor(np.ones(2))) and "traced" not in repr(ad.tensor(1.0))
+
+
+def test_print_inside_shows_once_per_trace(capsys):
+    # the post-trace check runs f once more on perturbed values: its prints are not shown
+    j = ad.jit(lambda x: (print("inside", x), x * 2)[1])
+    j(np.ones(2))
+    j(np.ones(2) * 3)
+    assert capsys.readouterr().out == "inside Tensor(<traced>, shape=(2,), dtype=float64)\n"
 
 
 def test_jitted_function_gradients_match_finite_differences(rng):

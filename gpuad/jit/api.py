@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import inspect
+import io
 import operator
 import random
 import threading
@@ -35,6 +38,11 @@ from . import (
 from .program import Program
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None), _np.generic, _np.dtype)
+
+
+class UnhashableStaticError(TypeError, ValueError):
+    """A static argument of ``jit`` is not hashable: a ``TypeError`` (Python's word for it)
+    that is also the ``ValueError`` ``jax.jit`` raises, so code written for either catches it."""
 
 
 def _freeze_def(d):
@@ -100,6 +108,7 @@ class Jitted:
                  donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
                  keep_unused: bool = False, inline: bool = False, device: Any = None,
                  backend: str | None = None, abstracted_axes: Any = None):
+        self._options = {k: v for k, v in locals().items() if k not in ("self", "f")}
         if isinstance(f, staticmethod | classmethod):
             raise TypeError(f"jit: got a {type(f).__name__} object; apply jit below "
                             f"@{type(f).__name__} (to the function itself)")
@@ -215,8 +224,10 @@ class Jitted:
                 hash(v)
             except TypeError:
                 what = f"argument {k}" if isinstance(k, int) else f"keyword argument {k!r}"
-                raise TypeError(f"jit: static {what} ({type(v).__name__}) is not "
-                                f"hashable; static arguments are part of the cache key") from None
+                raise UnhashableStaticError(
+                    f"jit: static {what} ({type(v).__name__}) is not hashable; static "
+                    f"arguments are part of the cache key (non-hashable static arguments are "
+                    f"not supported)") from None
             kv = signature.value_key(v)
             # (by hash and equality, as JAX's; an object's attributes, a tuple's items too)
             skeys.append((k, v, kv if kv[0] is not None else (type(v), kv[2:])))
@@ -314,6 +325,19 @@ class Jitted:
                 flags["deterministic"], flags["anomaly"], _key_parts(),
                 w.read() if w is not None and w.active else self._watch_key())
 
+    def __copy__(self) -> Jitted:
+        return self  # as Python copies a function: the same object
+
+    def __deepcopy__(self, memo) -> Jitted:
+        # the same object, as for a function; a compiled bound method follows a copied
+        # instance (a fresh cache: the copy's attributes are its own)
+        f = self.f
+        if isinstance(f, types.MethodType):
+            inst = copy.deepcopy(f.__self__, memo)
+            if inst is not f.__self__:
+                return Jitted(types.MethodType(f.__func__, inst), **self._options)
+        return self
+
     def __get__(self, obj, objtype=None):
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
@@ -334,13 +358,16 @@ class Jitted:
         out += [kwargs[n] for n in self.donate_argnames if n in kwargs]
         return out
 
-    def _consume(self, args, kwargs) -> None:
-        """Mark the donated arguments' arrays: passing one again raises."""
+    def _consume(self, args, kwargs, out=None) -> None:
+        """Mark the donated arguments' arrays: passing one again raises. One the call
+        returns as it is (a state passed through unchanged) is the caller's result: not
+        consumed, as JAX's output aliasing the donated buffer stays valid."""
         name = getattr(self.f, "__name__", "the function")
+        kept = {id(x._data if isinstance(x, Tensor) else x) for x in tree_flatten(out)[0]}
         for arg in self._donated_args(args, kwargs):
             for leaf in tree_flatten(arg)[0]:
                 d = leaf._data if isinstance(leaf, Tensor) else leaf
-                if type(d) in _by_array_type or isinstance(d, _np.ndarray):
+                if (type(d) in _by_array_type or isinstance(d, _np.ndarray)) and id(d) not in kept:
                     signature.consume(d, name)
 
     def __call__(self, *args, **kwargs):
@@ -392,7 +419,7 @@ class Jitted:
             key, leaves, rebuild, be = self._split(*rebuild(list(leaves)))
             return self._traced(key, leaves, rebuild, be)
         except trace.Differentiated as e:  # the traced run's result keeps its history
-            how = self._outer[key] = "vjp" if e.from_args else "eager"
+            how = self._outer[getattr(e, "key", key)] = "vjp" if e.from_args else "eager"
             if how == "eager":
                 outer.warn_eager(self, outer.EAGER_WHY["closure"])
             return e.result
@@ -477,7 +504,15 @@ class Jitted:
         drawn = _host_rng_states()
         try:
             prog, result = self._trace_weak(call, leaves, be, weak_in)
-        except (_WeakRetry, trace.Differentiated, trace.BatchedClosure):
+        except (trace.Differentiated, trace.BatchedClosure) as e:
+            filled = signature.filled(snap, self._sinks) if snap else None
+            if filled:  # (as below: the signature these calls are remembered under)
+                self._sinks.update(filled)
+                if self._watch is not None:
+                    self._watch.ids = None
+                e.key = signature.without_contents(key, filled)
+            raise
+        except _WeakRetry:
             raise
         except Exception as e:
             if not weak_in:
@@ -669,7 +704,7 @@ class _Donating(Jitted):
                 isinstance(x, Tensor) and (x.requires_grad or x._node is not None)
                 for x in tree_flatten((args, kwargs))[0]):
             # (inlined into another trace, or differentiated from outside: not donated)
-            self._consume(args, kwargs)
+            self._consume(args, kwargs, out)
         return out
 
 
@@ -773,7 +808,9 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     for k, kind in weak_in.items():
         called[k] = kind(pert[k].item())
     try:
-        with _np.errstate(all="ignore"):
+        # (what this extra run prints, on values the caller did not pass, is not shown: a
+        # print() in f shows once per trace, as in JAX)
+        with _np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             ref = call(*called)
     except Exception:  # the perturbed arguments are outside f's domain: nothing to compare
         return
@@ -999,7 +1036,8 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         static_argnames: str | Sequence[str] | None = None,
         donate_argnames: str | Sequence[str] | None = None, max_variants: int = 8,
         keep_unused: bool = False, inline: bool = False, device: Any = None,
-        backend: str | None = None, abstracted_axes: Any = None) -> Any:
+        backend: str | None = None, abstracted_axes: Any = None, in_shardings: Any = None,
+        out_shardings: Any = None, compiler_options: dict | None = None) -> Any:
     """Compile ``f``: trace it once per signature, optimise the program, replay it.
 
     The first call with a given signature (the shapes, dtypes and backend of the array
@@ -1027,7 +1065,9 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
     another branch traces again (see docs/jit.md, "Kept branches").
     JAX's ``keep_unused`` and ``inline`` are accepted (they change nothing here);
     ``device``/``backend``: None, or the active backend's name (``"cpu"``, ``"gpu"``);
-    ``abstracted_axes`` raises ``NotImplementedError``.
+    ``abstracted_axes`` raises ``NotImplementedError``, as do ``in_shardings``/
+    ``out_shardings`` other than None (one device) and a non-empty ``compiler_options``
+    (XLA's flags).
 
     Arrays and Tensors the function reads without receiving them (closures, model
     parameters) are read at every call, so updates made outside are seen. Converting a value
@@ -1042,6 +1082,16 @@ def jit(f: Callable | None = None, *, static_argnums: int | Sequence[int] | None
         value, g = step(w2, x2)       # replays
         print(step.lower(w, x))       # the optimised Wengert list
     """
+    for name, value in (("in_shardings", in_shardings), ("out_shardings", out_shardings)):
+        if value is not None:
+            raise NotImplementedError(
+                f"jit: {name}={value!r} is not supported: gpuad runs each program on one "
+                f"device; pass None (or leave it out)")
+    if compiler_options:
+        raise NotImplementedError(
+            f"jit: compiler_options {sorted(compiler_options)} are XLA's flags; gpuad compiles "
+            f"its own programs (pass None)")
+
     def wrap(fn):
         return Jitted(fn, static_argnums, donate_argnums, cache_size, graph, check, fuse,
                       static_argnames, donate_argnames, max_variants, keep_unused, inline,

@@ -407,6 +407,41 @@ def _captured(tr, a) -> bool:
     return vid is None or tr.prog.vars[vid].kind == "cap"
 
 
+def _read_by_user(t: Tensor, what: str) -> bool:
+    """The user's code reads the values of ``t`` into Python (``t.item()``, ``float(t)``,
+    ``t.numpy()``) while tracing, where ``t`` is not computed from the arguments: a Tensor
+    the function reads without receiving it, or a value computed only from such Tensors.
+    What the function does with the values is frozen into the program, so the program checks
+    at every call that ``t`` still holds them (a call where it does not traces again), as for
+    library code's reads (:func:`_host_read`). Returns whether the read is allowed so (one
+    computed from the arguments is refused by the caller)."""
+    tr = _t.active()
+    if tr is None:
+        return False
+    d = t._data
+    if not tr.is_array(d) or tr.from_args(d):
+        return False
+    if not tr.dyn(d) and id(d) in tr.ids:
+        return True  # a constant of the program
+    kept = tr.__dict__.setdefault("kept_values", {})
+    prev = kept.get(tr.ids.get(id(d)))
+    if prev is not None:
+        tr.paused += 1
+        try:
+            held = prev.holds(d)
+        finally:
+            tr.paused -= 1
+        if held:  # read again (t.item() reads t.numpy()): kept already
+            return True
+    f = sys._getframe(2)
+    if os.path.abspath(f.f_code.co_filename).startswith(_t._PKG):
+        return False  # library code: its own reads go through _value_checks.host_read
+    check = _vc.keep_values(f"{what} of a Tensor the function reads", t)
+    if check is not None and id(d) in tr.ids:
+        kept[tr.ids[id(d)]] = check
+    return True
+
+
 def _record_call(name, fn, arrays) -> tuple:
     """A function of raw arrays (:func:`gpuad._value_checks.computed`) on traced values, or on
     arrays the function reads without receiving them: recorded as one step (one per array of
@@ -871,8 +906,9 @@ def install(undo: list) -> None:
         orig = Tensor.__dict__[meth]
         check = _refuse(what)
 
-        def m(self, *a, _orig=orig, _check=check, **k):
-            _check(self)
+        def m(self, *a, _orig=orig, _check=check, _what=what, **k):
+            if not _read_by_user(self, _what):
+                _check(self)
             return _orig(self, *a, **k)
         put(Tensor, meth, functools.wraps(orig)(m))
     def traced_repr(self, _orig=Tensor.__dict__["__repr__"]):

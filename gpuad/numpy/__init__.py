@@ -314,6 +314,9 @@ def arange(*args, **kwargs):
                 "arange: start, stop and step are read as numbers, so this Tensor would become "
                 "a constant; write start + step * gnp.arange(n) to differentiate through start "
                 "and step, or pass float(t) for a constant")
+    arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) or hasattr(a, "shape")]
+    if arrays:  # read as numbers: inside gpuad.jit a traced bound would freeze the length
+        _vc.host_read("arange: start, stop and step (they fix the result's length)", *arrays)
     return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
