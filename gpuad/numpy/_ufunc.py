@@ -220,15 +220,18 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             if where is not None and self._identity is None and initial is None:
                 raise ValueError(f"{what}: the reduction has no identity, so to use a where "
                                  f"mask one has to specify 'initial'")
-            if isinstance(axis, tuple | list) and len(axis) > 1 and not self._reorderable():
+            several = len(_shape(a)) > 1 if axis is None else \
+                isinstance(axis, tuple | list) and len(axis) > 1
+            if several and not self._reorderable():
                 raise ValueError(f"{what}: the reduction is not reorderable, so at most one "
                                  f"axis may be specified")
             return _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
         kw = {} if where is None else {"where": _np.ones(_standin(a).shape, bool)}
+        if initial is not None:  # (initial=None would mean "no identity" to NumPy)
+            kw["initial"] = _weak(initial)
         try:
-            r = self._np.reduce(_standin(a), axis=axis, dtype=dtype, keepdims=keepdims,
-                                initial=_weak(initial), **kw)
+            r = self._np.reduce(_standin(a), axis=axis, dtype=dtype, keepdims=keepdims, **kw)
         except (TypeError, ValueError, _np.exceptions.AxisError) as e:
             raise type(e)(f"{what}: {e} (NumPy raises here too)") from None
         return _dtype(r)
@@ -245,8 +248,13 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             raise ValueError(f"{what}: zero-size array to reduction operation "
                              f"{self.__name__} which has no identity")
         by = _REDUCE_BY.get(self.__name__) if self._np is not None else None
+        some = None
         if by is not None and where is not None and by == "logsumexp":
-            a = gnp.where(where, a, -_np.inf)
+            # a row with every entry masked is -inf; it is summed as zeros (then replaced) so
+            # that its tangents stay 0 rather than 0 * NaN
+            some = gnp.any(gnp.broadcast_to(where, shape), axis=axes, keepdims=True)
+            a = gnp.where(where, a, gnp.where(some, -_np.inf, 0.0))
+            some = gnp.reshape(some, final)
             where = None
         if by is not None:
             x = _astype(a, dt) if by not in ("all", "any") else a
@@ -261,6 +269,8 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
                 kw.pop("where", None)
                 r = gnp.logsumexp(x, axis=axes, keepdims=keepdims) if n else \
                     gnp.full(final, -_np.inf, dtype=dt)
+                if some is not None:
+                    r = gnp.where(some, r, -_np.inf)
             else:
                 r = getattr(gnp, by)(x, axis=axes, **kw)
             if initial is not None and (isinstance(initial, Tensor) or
@@ -274,23 +284,32 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         x = gnp.reshape(gnp.transpose(_astype(a, dt), axes + rest), (n,) + out_shape)
         w = None if where is None else gnp.reshape(
             gnp.transpose(gnp.broadcast_to(where, shape), axes + rest), (n,) + out_shape)
+        masked_all = None
         init = None if initial is None else gnp.broadcast_to(
             _astype(_as_array(initial), dt), out_shape)
         if w is not None and self._identity is not None:
-            x = gnp.where(w, x, _np.asarray(self._identity).astype(dt))
+            x = gnp.where(w, x, self._identity_as(dt))
+            masked_all = None if init is None else gnp.logical_not(gnp.any(w, axis=0))
             w = None
         if n == 0:
-            r = init if init is not None else gnp.full(out_shape, self._identity, dtype=dt)
+            r = init if init is not None else gnp.broadcast_to(self._identity_as(dt),
+                                                                out_shape)
         elif self._reorderable() and w is None:
             r = self._tree(x, n, dt)
             if init is not None:
                 r = _astype(self._call(init, r), dt)
+                if masked_all is not None:  # NumPy: initial itself where nothing is selected
+                    r = gnp.where(masked_all, init, r)
         else:
             r = init if init is not None else x[0]
             for i in range(0 if init is not None else 1, n):
                 step = _astype(self._call(r, x[i]), dt)
                 r = step if w is None else gnp.where(w[i], step, r)
         return gnp.reshape(_astype(r, dt), final)
+
+    def _identity_as(self, dt):
+        with _np.errstate(all="ignore"):
+            return _np.array(self._identity).astype(dt)  # (bitwise_and's -1 wraps)
 
     def _tree(self, x, n: int, dt):
         """``x[0] (+) x[1] (+) ... (+) x[n-1]`` in halves: ``log2(n)`` recorded steps."""
