@@ -132,3 +132,15 @@ def test_frompyfunc_methods(backend):
                       (f.outer(xd[0], xd[1]), n.outer(X[0], X[1]))]:
         np.testing.assert_allclose(to_numpy(got), np.asarray(want, float), rtol=1e-12)
     check_grads(lambda a: f.accumulate(a, axis=0), (xd,), order=1, modes=("rev",))
+
+
+def test_numpy_methods_on_tensors(backend):
+    """NumPy's ufunc methods called on a Tensor go through gpuad.numpy's ufunc objects."""
+    if get_backend().name != "numpy":
+        pytest.skip("NumPy's ufunc methods take NumPy arrays")
+    t = ad.tensor(np.array([1.0, 3.0, 2.0, 5.0]))
+    r = np.maximum.accumulate(t)
+    assert isinstance(r, ad.Tensor) and to_numpy(r).tolist() == [1, 3, 3, 5]
+    np.testing.assert_allclose(to_numpy(np.add.reduceat(t, [0, 2])), [4.0, 7.0])
+    g = ad.grad(lambda a: np.hypot.reduce(a))(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(to_numpy(g), [0.6, 0.8])
