@@ -144,3 +144,16 @@ def test_numpy_methods_on_tensors(backend):
     np.testing.assert_allclose(to_numpy(np.add.reduceat(t, [0, 2])), [4.0, 7.0])
     g = ad.grad(lambda a: np.hypot.reduce(a))(np.array([3.0, 4.0]))
     np.testing.assert_allclose(to_numpy(g), [0.6, 0.8])
+
+
+def test_complex_at_with_a_scalar_index(backend):
+    """A complex scatter-add at a 0-d index array (the CuPy backend scatters the real and
+    imaginary parts apart: the 0-d value became 1-d there and the add raised)."""
+    a = np.array([1, 2, 3, 4], np.complex64)
+    i, b = np.array(2, np.int32), np.array(1 + 1j, np.complex64)
+    want = a.copy()
+    np.add.at(want, i, b)
+    got = gnp.add.at(_dev(a), _dev(i), _dev(b))
+    np.testing.assert_allclose(to_numpy(got), want)
+    got = ad.at(_dev(a))[_dev(i)].add(_dev(b))
+    np.testing.assert_allclose(to_numpy(got), want)
