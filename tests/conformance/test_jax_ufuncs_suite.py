@@ -50,6 +50,10 @@ KNOWN = {
     "fmax_ties": "fmax.reduce/accumulate share a tied maximum's gradient equally (nanmax's "
                  "rule, as max); JAX's fmax gives all of it to one operand (checked against "
                  "central differences away from ties)",
+    "initial_none": "initial=None given explicitly is the default (as JAX); NumPy reads it "
+                    "as 'no identity' and raises for an empty reduction",
+    "at_dtype": "at()'s result has the ufunc's result dtype (out of place, as JAX); NumPy "
+                "writes into the target, casting after every step",
     "multiply_at": "JAX has no gradient of multiply.at with repeated indices (scatter_mul); "
                    "gpuad's is checked against central differences",
 }
