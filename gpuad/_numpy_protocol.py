@@ -729,6 +729,11 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
                         f"with gnp.where first")
+    own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
+    if method in ("reduce", "accumulate", "reduceat") and own is not None and (
+            method == "reduceat" or name not in (_REDUCE if method == "reduce"
+                                                 else _ACCUMULATE)):
+        return _finish(own(*inputs, dtype=dtype, **kwargs), out, True, 1, what)
     if method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         target = table.get(name)
@@ -771,8 +776,9 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         return _add_at(ufunc, name, *inputs)
     raise TypeError(
         f"{what} is not supported on gpuad Tensors (of the ufunc methods gpuad records "
-        f"__call__, reduce, accumulate, outer, and add.at/subtract.at); write it with "
-        f"gpuad.numpy functions"
+        f"__call__, reduce, accumulate, reduceat, outer, and add.at/subtract.at); write it "
+        f"with gpuad.numpy functions, or gpuad.numpy.{name}.at(a, indices, b), which "
+        f"returns the updated copy"
     )
 
 

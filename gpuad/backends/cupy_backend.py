@@ -410,7 +410,9 @@ class CupyBackend(Backend):
             # the scatter kernels add real numbers: scatter the real and imaginary parts apart
             for part, take in ((1, cp.real), (1j, cp.imag)):
                 acc = cp.zeros(out.shape, dtype=out.real.dtype)
-                self.index_add(acc, index, cp.ascontiguousarray(take(values)))
+                # (ascontiguousarray makes a 0-d value 1-d, which a 0-d index cannot take)
+                self.index_add(acc, index, cp.ascontiguousarray(take(values)).reshape(
+                    values.shape))
                 out += part * acc
             return
         if len(index) == 1 and isinstance(index[0], cp.ndarray) and index[0].dtype.kind in "iu":

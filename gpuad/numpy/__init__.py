@@ -929,6 +929,11 @@ def _take_ufunc_keywords(namespace: dict) -> None:
 
 _take_ufunc_keywords(globals())
 
+from ._ufunc import attach_all as _attach_ufuncs  # noqa: E402
+from ._ufunc import frompyfunc, ufunc  # noqa: E402, F401
+
+_attach_ufuncs(globals())  # gnp.add.reduce, .accumulate, .outer, .at, .reduceat
+
 
 def __getattr__(name: str):
     if hasattr(_np, name):

@@ -13,7 +13,9 @@
 - :mod:`._more_select`: delete, insert, compress, choose, resize, apply_along_axis, set ops;
 - :mod:`._more_hist`: bincount and the histograms;
 - :mod:`._more_dtypes`: dtype names and queries, mgrid/ogrid/s_, printing, array conversions;
-- :mod:`._more_vectorize`: vectorize (over gpuad.vmap), frompyfunc, fromfunction;
+- :mod:`._more_vectorize`: vectorize (over gpuad.vmap), fromfunction;
+- :mod:`._ufunc`: the ufunc objects (gnp.add.reduce, .accumulate, .outer, .at, .reduceat) and
+  frompyfunc;
 - :mod:`._more_ints`: digitize, isin, lexsort, (un)ravel indices, (un)packbits, windows;
 - :mod:`._more_torch`: torch's combinations, bucketize, and searchsorted with torch's arguments.
 """

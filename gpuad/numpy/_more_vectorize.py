@@ -1,5 +1,5 @@
 """``vectorize`` (NumPy's and ``jax.numpy``'s, built on :func:`gpuad.vmap` so derivatives flow
-through it), ``frompyfunc`` and ``fromfunction``.
+through it), the call of ``frompyfunc``'s ufunc (``_ufunc.py``) and ``fromfunction``.
 """
 
 from __future__ import annotations
@@ -192,12 +192,9 @@ def _expanded(shp: tuple, axes: list[int]) -> tuple:
     return tuple(s)
 
 
-def frompyfunc(func: Callable, /, nin: int, nout: int, *, identity: Any = None) -> vectorize:
-    """``func`` of ``nin`` scalars returning ``nout`` values (a tuple when ``nout > 1``),
-    broadcast over arrays as :class:`vectorize` does (recorded and differentiable; the results
-    keep the function's dtype rather than NumPy's ``object``).
-
-    Example: ``gnp.frompyfunc(lambda a, b: a * b + 1, 2, 1)(x, y)``"""
+def _frompyfunc_call(func: Callable, nin: int, nout: int) -> vectorize:
+    """The call of :func:`gpuad.numpy.frompyfunc`'s ufunc: ``func`` of ``nin`` scalars
+    returning ``nout`` values, broadcast over arrays by :class:`vectorize`."""
     if nin < 1 or nout < 1:
         raise ValueError(f"frompyfunc: nin and nout must be at least 1, got {nin}, {nout}")
 
@@ -224,4 +221,4 @@ def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, like=Non
     return function(*grids, **kwargs)
 
 
-__all__ = ["vectorize", "frompyfunc", "fromfunction"]
+__all__ = ["vectorize", "fromfunction"]

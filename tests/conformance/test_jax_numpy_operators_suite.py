@@ -12,10 +12,9 @@ The records JAX differentiates are checked in float64 (complex128 where JAX take
 input): gpuad's vjp against jax.vjp (gpuad's complex cotangents are the conjugate of JAX's)
 and against float64 central differences.
 
-Not ported: ufunc methods (``reduce``, ``accumulate``, ``outer``, ``at``) of ``jnp.add`` and
-friends and of ``jnp.frompyfunc`` results: gpuad.numpy's ufunc-named functions are functions,
-without these methods (``gnp.sum``, ``gnp.cumsum``, ``gnp.outer`` and ``x.at[i].add`` are the
-counterparts); JAX's checks of jaxprs (no transposes, preferred_element_type).
+Not ported here: the ufunc methods (``reduce``, ``accumulate``, ``outer``, ``at``,
+``reduceat``), ported in test_jax_ufuncs_suite.py; JAX's checks of jaxprs (no transposes,
+preferred_element_type).
 ``KNOWN`` lists the deliberate differences from JAX with their reasons.
 """
 
@@ -719,15 +718,3 @@ def test_frompyfunc_call(backend, func, identity):
     theirs = jax.grad(lambda a, b: jnp.sum(j(a, b)), (0, 1))(x, y)
     for o, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(to_numpy(o), t, rtol=1e-12)
-
-
-def test_ufunc_methods_are_not_provided(backend):
-    """gpuad.numpy's ufunc-named functions have no reduce/accumulate/outer/at (JAX's ufunc
-    methods): asking for one is an AttributeError, never a silent substitute."""
-    for name in ("add", "multiply", "maximum"):
-        for method in ("reduce", "accumulate", "outer", "at", "reduceat"):
-            with pytest.raises(AttributeError):
-                getattr(getattr(gnp, name), method)
-    with pytest.raises(AttributeError):
-        gnp.frompyfunc(_scalar_add, 2, 1, identity=0).reduce  # noqa: B018
-
