@@ -13,6 +13,9 @@ class _Local(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.collect: dict | None = None  # checkpoint: tracked inputs met under no_grad
+        #: checkpoint: the version of each tracked value its block read (node -> (counter,
+        #: version, shape)), checked before the block is computed again in backward
+        self.reads: dict | None = None
         self.jit_disabled = False
 
 
@@ -21,6 +24,15 @@ seq = itertools.count()  # global order of recorded steps (thread-safe under the
 levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap levels
 jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
 dual_levels: set[int] = set()  # those of them opened by autograd.forward_ad.dual_level
+
+def note_read(n: Any, t: Any) -> None:
+    """A checkpointed block's unrecorded pass reads ``t`` (node ``n``), which requires grad:
+    the block's backward differentiates through it and checks that it was not written since."""
+    local.collect[n] = n
+    reads = local.reads
+    if reads is not None and n not in reads:
+        reads[n] = (t._ver, t._ver[0], t.shape)
+
 
 flags = {"anomaly": False, "deterministic": False}
 #: how many grad-disabling blocks are open, in all threads: while none is, grad mode is on

@@ -625,8 +625,7 @@ def _finish(rule, args, params, out, datas, track, tan):
         if track and _local.collect is not None:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
-                    n = edge_of(a)
-                    _local.collect[n] = n
+                    _state.note_read(edge_of(a), a)
     if view:
         _link_view(res, args[0], rule, params, out)
     if tan:
