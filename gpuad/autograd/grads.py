@@ -107,7 +107,7 @@ def _sweep(outs, cots, nodes, retain_graph, create_graph) -> dict:
 
 def _reached(outs: list[Tensor], node: Any) -> bool:
     """Whether ``node`` lies on the graph of ``outs`` (a gradient that reached it was zero)."""
-    return node in engine._relevant_nodes([o._node for o in outs], [node], False)
+    return node in engine._relevant_nodes([edge_of(o) for o in outs], [node], False)
 
 
 def grad(
@@ -175,6 +175,9 @@ def grad(
                 )
             elif materialize_grads:
                 g = engine._by_array_type[type(t._data)].xp.zeros(t._data.shape, t.dtype)
+                if create_graph:  # a leaf of the next order's graph, as torch's zeros
+                    result.append(Tensor(g, requires_grad=True))
+                    continue
             else:
                 result.append(None)
                 continue
