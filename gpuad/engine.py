@@ -1326,6 +1326,10 @@ def _accumulate_leaf(node, g, own, create_graph):
         if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
             s = _np.asarray(s)
         t.grad.data = s
+    if _hooked and node in _hooked and node.hooks.post:
+        from .tensor_hooks import run_post_accumulate
+
+        run_post_accumulate(node.hooks, t)
 
 
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
@@ -1387,6 +1391,11 @@ def _accumulate_leaf_into(t, g, create_graph):
     if not create_graph:
         g = Tensor(g.data.copy())
     t.grad = g if t.grad is None else _R.add(t.grad, g)
+    n = t._node
+    if _hooked and n is not None and n in _hooked and n.hooks.post:
+        from .tensor_hooks import run_post_accumulate
+
+        run_post_accumulate(n.hooks, t)
 
 
 def check_cotangent(where: str, out, c):

@@ -33,32 +33,35 @@ _ids = itertools.count()
 
 
 class TensorHooks:
-    """The hooks of one tape step: ``fns`` (id -> function, in registration order) and
-    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills)."""
+    """The hooks of one tape step: ``fns`` (id -> function, in registration order),
+    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills) and, for
+    a leaf, ``post`` (id -> function called with the leaf once its ``.grad`` is written)."""
 
-    __slots__ = ("fns", "retain")
+    __slots__ = ("fns", "retain", "post")
 
     def __init__(self) -> None:
         self.fns: dict[int, Callable] = {}
         self.retain: Any = None
+        self.post: dict[int, Callable] = {}
 
 
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (twice is
     harmless)."""
 
-    __slots__ = ("_node", "_id")
+    __slots__ = ("_node", "_id", "_post")
 
-    def __init__(self, node: Any, hid: int) -> None:
+    def __init__(self, node: Any, hid: int, post: bool = False) -> None:
         self._node = weakref.ref(node) if node is not None else None
         self._id = hid
+        self._post = post
 
     def remove(self) -> None:
         node = self._node() if self._node is not None else None
         h = _hooks_of(node) if node is not None else None
         if h is None:
             return
-        h.fns.pop(self._id, None)
+        (h.post if self._post else h.fns).pop(self._id, None)
         _drop_if_empty(node, h)
 
     def __enter__(self) -> RemovableHandle:
@@ -75,7 +78,7 @@ def _hooks_of(node: Any) -> TensorHooks | None:
 
 
 def _drop_if_empty(node: Any, h: TensorHooks) -> None:
-    if not h.fns and h.retain is None:
+    if not h.fns and h.retain is None and not h.post:
         engine._hooked.discard(node)
         node.hooks = None
 
@@ -126,6 +129,40 @@ def register_hook(t: Tensor, fn: Callable) -> RemovableHandle:
         return RemovableHandle(None, hid)
     h.fns[hid] = fn
     return RemovableHandle(engine.edge_of(t), hid)
+
+
+def register_post_accumulate_grad_hook(t: Tensor, fn: Callable) -> RemovableHandle:
+    """``t.register_post_accumulate_grad_hook(fn)``: ``fn(t)`` runs each time a backward has
+    accumulated into ``t.grad`` (``backward()``, ``backward(inputs=...)``; not
+    ``autograd.grad``, which fills no ``.grad``), as torch's; only on a leaf, and ``fn``
+    returns None."""
+    if not callable(fn):
+        raise TypeError(f"register_post_accumulate_grad_hook: expected a function of the "
+                        f"tensor, got {type(fn).__name__}")
+    _refuse_in_trace("register_post_accumulate_grad_hook")
+    if not t.requires_grad:
+        raise engine.GradError(
+            f"register_post_accumulate_grad_hook: the tensor (shape {t.shape}) does not "
+            f"require grad, so no gradient will be accumulated into it")
+    if not t.is_leaf:
+        raise engine.GradError(
+            f"register_post_accumulate_grad_hook: the tensor (shape {t.shape}) is not a leaf; "
+            f"post-accumulate-grad hooks can only be registered on leaf tensors (only they "
+            f"accumulate a .grad); use register_hook for the gradient of a computed tensor")
+    h = _entry(t, "register_post_accumulate_grad_hook")
+    hid = next(_ids)
+    h.post[hid] = fn
+    return RemovableHandle(engine.edge_of(t), hid, post=True)
+
+
+def run_post_accumulate(h: TensorHooks, t: Tensor) -> None:
+    """The post-accumulate-grad hooks of leaf ``t``, whose ``.grad`` was just written."""
+    _refuse_in_trace("a post-accumulate-grad hook reached by backward")
+    for fn in list(h.post.values()):
+        if fn(t) is not None:
+            raise engine.GradError(
+                f"post-accumulate-grad hook {_name(fn)!r} returned a value; it must return "
+                f"None (it may read or change t.grad in place instead)")
 
 
 def retain_grad(t: Tensor) -> None:
