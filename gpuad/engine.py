@@ -1109,6 +1109,10 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                     _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
+        for node, _g, _own in leaves:  # checked before any is written: all or none
+            t = node.ref()
+            if t is not None and t.grad is not None:
+                _check_grad_attr(t)
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
         for t, g in retained:
@@ -1319,17 +1323,38 @@ def _accumulate_leaf(node, g, own, create_graph):
         g = Tensor(g.data.copy())
     if t.grad is None:
         t.grad = g
-    elif create_graph or isinstance(t.grad.data, type(g.data)) is False:
+        _run_post_accumulate(node, t)
+        return
+    _check_grad_attr(t)
+    if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
     else:
         s = t.grad.data + g.data
         if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
             s = _np.asarray(s)
         t.grad.data = s
+    _run_post_accumulate(node, t)
+
+
+def _run_post_accumulate(node, t):
     if _hooked and node in _hooked and node.hooks.post:
         from .tensor_hooks import run_post_accumulate
 
         run_post_accumulate(node.hooks, t)
+
+
+def _check_grad_attr(t):
+    """``t.grad`` set by hand must be a gradient of ``t`` (torch refuses the assignment of
+    another shape or dtype) before backward accumulates into it: an array of another shape
+    would be broadcast, one of another dtype converted, without a word."""
+    g = t.grad
+    shape, dtype = getattr(g, "shape", None), getattr(g, "dtype", None)
+    if shape is None or tuple(shape) != tuple(t.shape) or dtype != t.dtype:
+        raise GradError(
+            f"backward: .grad of a tensor of shape {tuple(t.shape)} and dtype {t.dtype} was "
+            f"set to {type(g).__name__} of shape {None if shape is None else tuple(shape)} "
+            f"and dtype {dtype}; backward would accumulate into it. Set .grad to a Tensor of "
+            f"the tensor's own shape and dtype, or to None")
 
 
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
@@ -1390,6 +1415,8 @@ def _accumulate_leaf_into(t, g, create_graph):
     g = g if isinstance(g, Tensor) else Tensor(g)
     if not create_graph:
         g = Tensor(g.data.copy())
+    if t.grad is not None:
+        _check_grad_attr(t)
     t.grad = g if t.grad is None else _R.add(t.grad, g)
     n = t._node
     if _hooked and n is not None and n in _hooked and n.hooks.post:

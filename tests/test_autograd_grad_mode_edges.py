@@ -78,3 +78,19 @@ def test_leaf_output_with_unused_input(backend):
     with pytest.raises(ad.GradError, match="not have been used"):
         ad.autograd.grad(a, x)
     assert float(ad.autograd.grad(a, a)[0]) == 1.0
+
+
+@pytest.mark.parametrize("bad", [np.ones(1), np.ones(3, dtype=np.int64),
+                                 np.ones(3, dtype=np.float32), np.ones((3, 1))])
+def test_grad_set_by_hand_must_match_before_backward_accumulates(backend, bad):
+    # torch refuses such an assignment; gpuad broadcast a (1,) .grad into the sum and
+    # converted an integer one, silently
+    x = _leaf([0.3, -1.2, 2.0])
+    w = _leaf([1.0, 2.0, 3.0])
+    x.grad = ad.tensor(bad)
+    with pytest.raises(ad.GradError, match=r"\.grad of a tensor of shape \(3,\)"):
+        (x * x * w).sum().backward()
+    assert w.grad is None  # nothing was written: all or none
+    x.grad = None
+    (x * w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 2.0, 3.0])
