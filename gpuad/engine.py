@@ -1404,11 +1404,22 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         # pass through each target: one input may lie on another's path (h and a view of h)
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
                            create_graph=create_graph, stop_at_targets=False)
-        for t, n in zip(inputs, nodes, strict=True):
-            if n in res:
-                _accumulate_leaf_into(t, res[n], create_graph)
+        _accumulate_inputs(inputs, nodes, res, create_graph)
         return
     run_backward([out], [gradient], retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _accumulate_inputs(inputs, nodes, res, create_graph):
+    """``backward(inputs=...)``: each input's gradient into its ``.grad``, once (an input
+    given twice, or a non-leaf whose retain_grad() the sweep already filled, is not added
+    again)."""
+    from .tensor_hooks import retains_grad
+
+    done = set()
+    for t, n in zip(inputs, nodes, strict=True):
+        if n in res and id(t) not in done and not (n.rule is not None and retains_grad(t)):
+            done.add(id(t))
+            _accumulate_leaf_into(t, res[n], create_graph)
 
 
 def _accumulate_leaf_into(t, g, create_graph):

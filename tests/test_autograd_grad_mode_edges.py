@@ -94,3 +94,26 @@ def test_grad_set_by_hand_must_match_before_backward_accumulates(backend, bad):
     x.grad = None
     (x * w).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("call", ["method", "function"])
+def test_backward_inputs_accumulate_once(backend, call):
+    # a non-leaf in inputs= that also retains its grad, and an input given twice, got their
+    # gradient added twice (h.grad was 4 h instead of 2 h, w.grad doubled)
+    xv, wv = np.array([0.3, -1.2, 2.0]), np.array([2.0, -1.2, 0.3])
+    for inputs in ("retained", "twice"):
+        x, w = _leaf(xv), _leaf(wv)
+        h = x * w
+        if inputs == "retained":
+            h.retain_grad()
+            ins = [w, h]
+        else:
+            ins = [w, w, h, h]
+        loss = (h * h).sum()
+        if call == "method":
+            loss.backward(inputs=ins)
+        else:
+            ad.autograd.backward(loss, inputs=ins)
+        np.testing.assert_allclose(h.grad.numpy(), 2 * xv * wv, rtol=1e-12)
+        np.testing.assert_allclose(w.grad.numpy(), 2 * xv * wv * xv, rtol=1e-12)
+        assert x.grad is None

@@ -264,6 +264,4 @@ def backward(
     ins = _targets(ins, where)
     nodes = [edge_of(t) for t in ins]
     res = _sweep(outs, cots, nodes, retain_graph, create_graph)
-    for t, n in zip(ins, nodes, strict=True):
-        if n in res:
-            engine._accumulate_leaf_into(t, res[n], create_graph)
+    engine._accumulate_inputs(ins, nodes, res, create_graph)
