@@ -1606,6 +1606,16 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     t._ver[0] += 1
     if root is not None:
         _set_history(root, new_root)
+        if _has_history(new_root):
+            # the written view becomes chain(new base), as torch regenerates its grad_fn:
+            # its gradient (autograd.grad, hooks, retain_grad) is then that of the new value
+            # as a part of the new base, as the base's own includes the view's uses (leaves
+            # get the same gradient either way)
+            with _state.enable_grad():
+                fresh = new_root
+                for rule, params in t._view:
+                    fresh = apply(rule, (fresh,), params)
+            new = fresh
     _set_history(t, new)
 
 

@@ -1,0 +1,51 @@
+"""The gradient of a view written in place, and of its base, as torch splits them: after
+``view.mul_(2)`` the view is ``base_new[:1]`` again, so ``dL/dview`` counts the view's own
+uses and ``dL/dbase`` counts the base's uses plus the view's. gpuad gave the view the
+gradient of the written value including the base's uses (7 for 6 below) and the base only
+its direct uses ([1, 1] for [7, 1]); leaves were right either way."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gpuad as ad
+
+
+def _leaf(v):
+    return ad.tensor(np.array(v, dtype=float), requires_grad=True)
+
+
+def test_retain_grad_on_written_view_and_base(backend):
+    x = _leaf([1.0, 2.0])
+    base = x * 1.0
+    view = base[:1]
+    view.retain_grad()
+    base.retain_grad()
+    view.mul_(2.0)
+    (view * 3.0 + base).sum().backward()  # L = 6 v + b0 + b1, with v = b0
+    np.testing.assert_allclose(view.grad.numpy(), [6.0])
+    np.testing.assert_allclose(base.grad.numpy(), [7.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [14.0, 1.0])
+
+
+def test_retain_grad_inplace_over_view(backend):
+    # torch's test_retain_grad_inplace_over_view
+    base = _leaf([1.0]) * 1.0
+    view, view2 = base[:], base[:]
+    view.retain_grad()
+    view2.retain_grad()
+    view.mul_(2.0)
+    (view + view2).sum().backward()
+    np.testing.assert_allclose(view.grad.numpy(), [1.0])
+    np.testing.assert_allclose(view2.grad.numpy(), [1.0])
+
+
+def test_autograd_grad_wrt_written_view(backend):
+    x = _leaf([1.0, 2.0])
+    base = x * 1.0
+    view = base[:1]
+    view.mul_(2.0)
+    gv, gb, gx = ad.autograd.grad((view * 3.0 + base).sum(), [view, base, x])
+    np.testing.assert_allclose(gv.numpy(), [6.0])
+    np.testing.assert_allclose(gb.numpy(), [7.0, 1.0])
+    np.testing.assert_allclose(gx.numpy(), [14.0, 1.0])
