@@ -328,6 +328,80 @@ def detach_shares_memory(L):
     return x.detach() * 1, d.requires_grad
 
 
+@case(match="view|another")
+def view_made_under_no_grad_written_with_grad(L):
+    x = L.leaf(X)
+    b = x * 1
+    with L.no_grad():
+        v = b[1:]
+    v.mul_(2)
+    L.sum(b).backward()
+
+
+@case()
+def retain_grad_on_written_view_and_base(L):
+    x = L.leaf([1.0, 2.0])
+    base = x * 1
+    view = base[:1]
+    view.retain_grad()
+    base.retain_grad()
+    view.mul_(2)
+    L.sum(view * 3 + base).backward()
+    return view.grad, base.grad, x.grad
+
+
+@case()
+def retain_grad_inplace_over_view(L):
+    # test_retain_grad_inplace_over_view
+    base = L.leaf([1.0]) * 1
+    view, view2 = base[:], base[:]
+    view.retain_grad()
+    view2.retain_grad()
+    view.mul_(2)
+    L.sum(view + view2).backward()
+    return view.grad, view2.grad
+
+
+@case()
+def grad_of_written_view_and_base(L):
+    x = L.leaf([1.0, 2.0])
+    base = x * 1
+    view = base[:1]
+    view.mul_(2)
+    return L.grad(L.sum(view * 3 + base), [view, base, x])
+
+
+@case()
+def hooks_on_view_and_base_around_a_write(L):
+    base = L.leaf([1.0, 2.0]) * 1
+    view = base[1:]
+    other = L.leaf([1.5])
+    calls = []
+
+    def on_view(g):
+        calls.append(("view", float(g[0])))
+        return g * 2
+
+    def on_base(g):
+        calls.append(("base", [float(v) for v in g]))
+        return g * 3
+
+    view.register_hook(on_view)
+    base.register_hook(on_base)
+    view.mul_(other)
+    L.sum(base * base).backward()
+    return calls, other.grad
+
+
+@case(fd=lambda a: np.sum(np.sin(a) ** 2))
+def out_argument_with_requires_grad(L):
+    x = L.leaf(X)
+    o = L.const(np.zeros(3))
+    L.sin(x, out=o)
+    L.sum(o * o).backward()
+    return x.grad
+
+
 # retain_graph and second backwards --------------------------------------------------------
 
 @case(match="second time.*retain_graph=True")
@@ -1111,6 +1185,17 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "which differentiates the weight",
         lambda res: res[0] is True and np.allclose(
             _host(res[1]), np.outer(X, 1 - np.tanh(X @ W) ** 2), rtol=1e-12)),
+    "hooks_on_view_and_base_around_a_write": (
+        "a hook registered on a view before a write through it sees the gradient of the "
+        "value before the write, which the written values were computed from (9 here, then "
+        "doubled on its way to the base); torch's write goes around the old view's grad_fn, "
+        "so that hook is never called. other.grad is the same",
+        lambda res: res[0] == [("view", 9.0), ("base", [2.0, 18.0])]
+        and np.allclose(_host(res[1]), [12.0])),
+    "out_argument_with_requires_grad": (
+        "torch refuses out= when an argument requires grad; gpuad records the write into "
+        "out (exact gradient, checked against central differences)",
+        lambda res: np.allclose(_host(res), 2 * np.sin(X) * np.cos(X), rtol=1e-12)),
     "inference_mode_block_and_decorator": (
         "gpuad has no inference tensors: inference_mode records nothing, as no_grad, and its "
         "results are plain constants usable later (torch refuses them in autograd); the "
