@@ -1625,8 +1625,9 @@ def _repeats(a) -> bool:
     return st is not None and any(s == 0 and n > 1 for s, n in zip(st, a.shape, strict=True))
 
 
-def _set_history(t: Tensor, new: Tensor) -> None:
-    """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history."""
+def _set_history(t: Tensor, new: Tensor, rebuilt: bool = False) -> None:
+    """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history
+    (``rebuilt``: ``t`` is a view made again from its base, written through another alias)."""
     t._seen = t._ver[0]
     old = t._node
     t._node = new._node
@@ -1635,7 +1636,9 @@ def _set_history(t: Tensor, new: Tensor) -> None:
     if _hooked and old is not None and old in _hooked:
         from .tensor_hooks import follow_write
 
-        follow_write(t, old)  # retain_grad() follows the tensor to its new value, as in torch
+        # retain_grad() follows the tensor to its new value, as in torch; the hooks of a
+        # rebuilt view too
+        follow_write(t, old, rebuilt)
 
 
 def _has_history(t: Tensor) -> bool:
@@ -1706,7 +1709,7 @@ def _refresh_view(t: Tensor) -> None:
         fresh = root
         for rule, params in chain:
             fresh = apply(rule, (fresh,), params)
-    _set_history(t, fresh)
+    _set_history(t, fresh, rebuilt=True)
 
 
 def current(t):

@@ -183,16 +183,24 @@ def retain_grad(t: Tensor) -> None:
     h.retain = weakref.ref(t)
 
 
-def follow_write(t: Tensor, old: Any) -> None:
+def follow_write(t: Tensor, old: Any, hooks: bool = False) -> None:
     """An in-place write gave ``t`` a new step: its retain_grad() moves there (its hooks stay
-    with the value they were registered on, as in torch)."""
+    with the value they were registered on, as in torch). With ``hooks``, ``t`` is a view
+    rebuilt from its base after a write through another alias: its hooks move too, since
+    the old step is no longer on any path its uses take (a hook on one output of a
+    multi-output Function, a piece of a split, would be lost when another one is written)."""
     h = _hooks_of(old)
-    if h is None or h.retain is None or h.retain() is not t:
+    if h is None:
         return
-    h.retain = None
+    fresh = t._node is not None and t._node.rule is not None
+    if hooks and h.fns and fresh:
+        _entry(t, "register_hook").fns.update(h.fns)
+        h.fns.clear()
+    if h.retain is not None and h.retain() is t:
+        h.retain = None
+        if fresh:
+            _entry(t, "retain_grad").retain = weakref.ref(t)
     _drop_if_empty(old, h)
-    if t._node is not None and t._node.rule is not None:
-        _entry(t, "retain_grad").retain = weakref.ref(t)
 
 
 def retains_grad(t: Tensor) -> bool:

@@ -49,3 +49,31 @@ def test_autograd_grad_wrt_written_view(backend):
     np.testing.assert_allclose(gv.numpy(), [6.0])
     np.testing.assert_allclose(gb.numpy(), [7.0, 1.0])
     np.testing.assert_allclose(gx.numpy(), [14.0, 1.0])
+
+
+def test_hook_on_sibling_output_survives_a_write_to_another(backend):
+    # the outputs of a multi-output Function (and the pieces of a split) are views of one
+    # packed array: a write to one rebuilt the others from it, and their hooks, left on the
+    # old steps, were never called (the gradient lost its factor 100: 13 instead of 904)
+    class DoubleMul(ad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2.0 + g2 * 3.0
+
+    b = _leaf(np.arange(4.0).reshape(2, 2))
+    o1, o2 = DoubleMul.apply(b)
+    o2.register_hook(lambda g: g * 100.0)
+    o1.mul_(2.0)
+    (o1 + o2 * 3.0).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), np.full((2, 2), 904.0))
+
+    x = _leaf(np.arange(4.0))
+    a, c = ad.numpy.split(x * 1.0, 2)
+    c.register_hook(lambda g: g * 100.0)
+    a.mul_(2.0)
+    (a + c).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 100.0, 100.0])
