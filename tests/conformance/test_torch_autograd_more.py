@@ -883,6 +883,34 @@ def grad_with_partial_grad_outputs(L):
     return L.grad([a, b], x, grad_outputs=[L.const(np.ones(3)), None]), x.grad
 
 
+@case(match="not have been used")
+def grad_wrt_view_made_after_the_computation(L):
+    x = L.leaf(X)
+    return L.grad(L.sum(x * x), x[0])
+
+
+@case()
+def grad_wrt_base_of_a_used_view(L):
+    x = L.leaf(X)
+    v = x[1:]
+    return L.grad(L.sum(v * v), x)
+
+
+@case()
+def grad_wrt_the_same_input_twice(L):
+    x = L.leaf(X)
+    return L.grad(L.sum(x * x * x), [x, x])
+
+
+@case()
+def grad_wrt_non_leaf_and_its_view(L):
+    x = L.leaf(X)
+    h = x * 2
+    v = h[1:]
+    return (L.grad(L.sum(v * v) + L.sum(h), [h, v], retain_graph=True),
+            L.grad(L.sum(h * h), v, allow_unused=True))
+
+
 @case()
 def grad_sharded_then_backward(L):
     # test_sharded_grad
