@@ -1273,6 +1273,43 @@ RNG_W = RNG.standard_normal((5, 3, 3))
 
 
 @case()
+def checkpoint_returning_a_view(L):
+    x = L.leaf(X)
+    y = L.checkpoint(lambda h: h[1:], x)
+    L.sum(y * y).backward()
+    return x.grad
+
+
+@case()
+def checkpoint_under_no_grad(L):
+    x = L.leaf(X)
+    with L.no_grad():
+        y = L.checkpoint(lambda h: h.sin(), x)
+    return y.requires_grad, y
+
+
+@case()
+def checkpoint_autograd_grad_and_backward_inputs(L):
+    x, w = L.leaf(X), L.leaf(W)
+    y = L.checkpoint(lambda h: (h @ w).tanh(), x)
+    g = L.grad(L.sum(y), [x, w], retain_graph=True)
+    L.sum(y).backward(inputs=[w])
+    return g, x.grad, w.grad
+
+
+@case()
+def checkpoint_output_hook_retain_and_write(L):
+    x, w = L.leaf(X), L.leaf(W)
+    y = L.checkpoint(lambda h: (h @ w).tanh(), x)
+    y.retain_grad()
+    y.register_hook(lambda g: g * 2)
+    z = L.checkpoint(lambda h: h * 2, x)
+    z.mul_(3)
+    L.sum(y * y + z * z).backward()
+    return y.grad, x.grad, w.grad
+
+
+@case()
 def checkpoint_closed_over_parameter_stepped(L):
     x, w = L.leaf(X), L.leaf(W)
     y = L.checkpoint(lambda h: L.sum(L.tanh(h @ w)), x)
