@@ -1048,6 +1048,16 @@ def inference_mode_block_and_decorator(L):
     return y.requires_grad, z.requires_grad, f(x).requires_grad, y
 
 
+@case()
+def enable_grad_inside_inference_mode(L):
+    x = L.leaf(X)
+    with L.inference_mode():
+        with L.enable_grad():
+            y = x * 2
+            on = L.is_grad_enabled()
+    return y.requires_grad, on, y
+
+
 @case(match="Function|backward|non-finite|nan")
 def anomaly_nan_from_function_backward(L):
     class Bad(L.Function):
@@ -1097,6 +1107,11 @@ def requires_grad_true_on_non_leaf(L):
 @case(match="floating")
 def integer_tensor_requiring_grad(L):
     return L.leaf(np.arange(3))
+
+
+@case(match="floating")
+def bool_tensor_requiring_grad(L):
+    return L.leaf(np.array([True, False]))
 
 
 @case(match="floating")
@@ -1384,6 +1399,11 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "torch refuses out= when an argument requires grad; gpuad records the write into "
         "out (exact gradient, checked against central differences)",
         lambda res: np.allclose(_host(res), 2 * np.sin(X) * np.cos(X), rtol=1e-12)),
+    "enable_grad_inside_inference_mode": (
+        "torch's inference mode makes inference tensors even where enable_grad turns "
+        "recording back on; gpuad's inference_mode is no_grad, so enable_grad inside it "
+        "records as anywhere else (the value is the same and differentiable)",
+        lambda res: res[0] is True and res[1] is True and np.allclose(_host(res[2]), 2 * X)),
     "inference_mode_block_and_decorator": (
         "gpuad has no inference tensors: inference_mode records nothing, as no_grad, and its "
         "results are plain constants usable later (torch refuses them in autograd); the "
