@@ -218,8 +218,14 @@ def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
     differentiated); returns the adjoint that goes on and whether the sweep owns its buffer."""
     _refuse_in_trace("a tensor hook (register_hook or retain_grad) reached by backward")
     gt = g if isinstance(g, Tensor) else Tensor(g)
+    # a first-order sweep runs its hooks with grad mode off, as torch's (on with create_graph)
+    off = not isinstance(g, Tensor) and not create_graph and _state.local.grad_enabled
     for fn in list(h.fns.values()):
-        r = fn(gt)
+        if off:
+            with _state.no_grad():
+                r = fn(gt)
+        else:
+            r = fn(gt)
         if r is None:
             continue
         if not isinstance(r, Tensor):

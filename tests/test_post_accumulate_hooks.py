@@ -101,3 +101,15 @@ def test_saved_tensor_hooks_are_refused():
         ad.autograd.graph.save_on_cpu(pin_memory=True)
     with ad.autograd.graph.disable_saved_tensors_hooks("none"):
         pass
+
+
+def test_tensor_hooks_run_with_grad_mode_of_the_sweep(backend):
+    # torch runs hooks with grad mode on only when the backward records (create_graph)
+    x = ad.tensor(X.copy(), requires_grad=True)
+    y = x * 1.0
+    modes = []
+    y.register_hook(lambda g: modes.append(ad.is_grad_enabled()))
+    gnp.sum(y).backward()
+    gnp.sum(y * y).backward(create_graph=True)
+    assert modes == [False, True]
+    assert ad.is_grad_enabled()

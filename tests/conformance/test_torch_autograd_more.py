@@ -758,6 +758,29 @@ def tensor_hooks_inplace_over_view(L):
     return sorted(seen)
 
 
+@case()
+def grad_mode_inside_hooks_and_function_backward(L):
+    modes = []
+
+    class Twice(L.Function):
+        @staticmethod
+        def forward(ctx, x):
+            modes.append(("forward", L.is_grad_enabled()))
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            modes.append(("backward", L.is_grad_enabled()))
+            return g * 2
+
+    x = L.leaf(X)
+    y = Twice.apply(x)
+    y.register_hook(lambda g: modes.append(("hook", L.is_grad_enabled())))
+    L.sum(y * y).backward(retain_graph=True)
+    L.sum(y * y).backward(create_graph=True)
+    return modes
+
+
 @case(match="hook.*(shape|size)")
 def hook_changing_the_shape(L):
     x = L.leaf(X)
