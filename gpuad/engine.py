@@ -1397,6 +1397,7 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            current(t)  # a view whose base was written since: its value now, as torch's
             if not t.requires_grad:
                 raise GradError(f"backward: inputs[{i}] (shape {t.shape}) does not require "
                                 f"grad, so no gradient can reach it")

@@ -104,6 +104,7 @@ def _in_checkpoint_forward() -> bool:
 
 def _entry(t: Tensor, what: str) -> TensorHooks | None:
     _refuse_in_trace(what)
+    engine.current(t)  # a view whose base was written since: the hook is on its value now
     if not t.requires_grad:
         if what == "register_hook" and _in_checkpoint_forward():
             return None

@@ -77,3 +77,21 @@ def test_hook_on_sibling_output_survives_a_write_to_another(backend):
     a.mul_(2.0)
     (a + c).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 100.0, 100.0])
+
+
+def test_grad_wrt_view_of_base_written_through_another_view(backend):
+    # v = b.reshape(6) was not rebuilt when given to autograd.grad after a write through
+    # u = v[2:5]: its old step, read by the write, got a partial gradient ([0, 0, 6, 7.6,
+    # 9.2, 0]) where torch finds v unused (its value now is not on the loss's path)
+    x = _leaf(np.arange(6.0).reshape(2, 3) / 5 + 0.1)
+    b = x * 1.0
+    v = b.reshape(6)
+    u = v[2:5]
+    u *= 2.0
+    loss = (b * b).sum() + u.sum()
+    assert ad.autograd.grad(loss, [v], allow_unused=True, retain_graph=True) == (None,)
+    seen = []
+    v.register_hook(lambda g: seen.append(g))
+    (v * 3.0).sum().backward(inputs=[v])
+    np.testing.assert_allclose(v.grad.numpy(), np.full(6, 3.0))
+    assert len(seen) == 1

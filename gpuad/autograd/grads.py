@@ -83,6 +83,7 @@ def _targets(inputs: Any, where: str) -> list[Tensor]:
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor):
             raise TypeError(f"{where}: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+        engine.current(t)  # a view whose base was written since: its value now, as torch's
         if not t.requires_grad:
             raise GradError(
                 f"{where}: one of the differentiated Tensors (inputs[{i}], shape "

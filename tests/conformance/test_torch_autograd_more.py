@@ -934,6 +934,29 @@ def grad_wrt_non_leaf_and_its_view(L):
             L.grad(L.sum(h * h), v, allow_unused=True))
 
 
+@case(match="not have been used")
+def grad_wrt_view_of_base_written_through_another_view(L):
+    x = L.leaf(A[:2, :3].copy())
+    b = x * 1
+    v = b.reshape(6)
+    u = v[2:5]
+    u.mul_(2)
+    return L.grad(L.sum(b * b) + L.sum(u), [x, b, u, v])
+
+
+@case()
+def nested_views_retained_around_a_write(L):
+    x = L.leaf(A[:2, :3].copy())
+    b = x * 1
+    v = b.T
+    w = v[1:]
+    for t in (v, b, w):
+        t.retain_grad()
+    w.mul_(w.detach() + 1)
+    (L.sum(v * v * 2) + L.sum(b ** 3) + L.sum(w)).backward()
+    return v.grad, b.grad, w.grad, x.grad
+
+
 @case()
 def grad_sharded_then_backward(L):
     # test_sharded_grad
