@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -13,6 +15,9 @@ class _Local(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.collect: dict | None = None  # checkpoint: tracked inputs met under no_grad
+        #: checkpoint: the version of each tracked value its block read (node -> (counter,
+        #: version, shape)), checked before the block is computed again in backward
+        self.reads: dict | None = None
         self.jit_disabled = False
 
 
@@ -21,6 +26,15 @@ seq = itertools.count()  # global order of recorded steps (thread-safe under the
 levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap levels
 jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
 dual_levels: set[int] = set()  # those of them opened by autograd.forward_ad.dual_level
+
+def note_read(n: Any, t: Any) -> None:
+    """A checkpointed block's unrecorded pass reads ``t`` (node ``n``), which requires grad:
+    the block's backward differentiates through it and checks that it was not written since."""
+    local.collect[n] = n
+    reads = local.reads
+    if reads is not None and n not in reads:
+        reads[n] = (t._ver, t._ver[0], t.shape)
+
 
 flags = {"anomaly": False, "deterministic": False}
 #: how many grad-disabling blocks are open, in all threads: while none is, grad mode is on
@@ -33,25 +47,70 @@ _nograd_lock = threading.Lock()
 nojit = [0]
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    prev = local.grad_enabled
-    if not enabled:  # counted before the flag goes off, uncounted after it is restored
-        with _nograd_lock:
-            nograd[0] += 1
-    local.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        local.grad_enabled = prev
-        if not enabled:
+class _grad_mode:
+    """A block (or decorator) with this thread's grad mode set to ``enabled``."""
+
+    __slots__ = ("enabled", "prev")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __enter__(self) -> None:
+        self.prev = local.grad_enabled
+        if not self.enabled:  # counted before the flag goes off, uncounted after it is restored
+            with _nograd_lock:
+                nograd[0] += 1
+        local.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: Any) -> None:
+        local.grad_enabled = self.prev
+        if not self.enabled:
             with _nograd_lock:
                 nograd[0] -= 1
+
+    def __call__(self, fn: Callable) -> Callable:
+        enabled = self.enabled
+        return decorate(lambda: _grad_mode(enabled), fn)
+
+
+def decorate(block: Callable[[], Any], fn: Callable) -> Callable:
+    """``fn`` run inside a fresh ``block()`` on every call, as torch's grad-mode decorators:
+    a generator function runs each of its steps inside one (the block is left whenever the
+    generator hands a value back, so the caller's code between steps keeps its own mode)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def steps(*args: Any, **kwargs: Any) -> Any:
+            gen = fn(*args, **kwargs)
+            method, value = gen.send, None
+            while True:
+                try:
+                    with block():
+                        out = method(value)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    value = yield out
+                    method = gen.send
+                except GeneratorExit:
+                    with block():
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown into the generator by the caller
+                    method, value = gen.throw, exc
+
+        return steps
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with block():
+            return fn(*args, **kwargs)
+
+    return wrapped
 
 
 def no_grad(func: Callable | None = None) -> Any:
     """Run a block without recording anything on the tape; also a decorator, with or without
-    parentheses (``@no_grad()``, ``@no_grad``).
+    parentheses (``@no_grad()``, ``@no_grad``), of functions and generator functions.
 
     Example::
 

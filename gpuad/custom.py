@@ -184,6 +184,15 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     fn, seed, adef, arr_pos, flat_args, arg_nodes, edges = (
         params["fn"], params["seed"], params["adef"], params["arr_pos"], params["flat_args"],
         params["arg_nodes"], params["edges"])
+    for counter, version, shape in params.get("reads", ()):
+        if counter[0] != version:
+            raise GradError(
+                f"checkpoint: a Tensor of shape {shape} that requires grad, which the "
+                f"checkpointed block {getattr(fn, '__name__', 'f')} reads without receiving "
+                f"it as an argument, was read at version {version} but has since been "
+                f"modified in place (now version {counter[0]}); backward computes the block "
+                f"again and would differentiate it at the new value. Compute the gradient "
+                f"before writing to it (e.g. before an optimizer step), or write to a copy")
     # a graph where the backward builds one (grad mode on: create_graph) or carries tangents;
     # a first-order step inside vmap sees Tensors too, in no_grad, and keeps no graph
     diff = isinstance(g, Tensor) and (_state.local.grad_enabled or bool(g._tan) or any(
@@ -298,9 +307,19 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
         seed = _random.draw_seed()
+        arr_pos = [i for i, a in enumerate(flat_args) if _is_array(a)]
+        # the arguments as they are before the block runs: backward runs it again on them,
+        # so a write into one (also by the block itself) must make that backward raise
+        for i in arr_pos:
+            if isinstance(flat_args[i], Tensor) and flat_args[i].requires_grad:
+                edge_of(flat_args[i])  # a leaf's node, which the saved entry names
+        saved = [None] + [_saved_entry(flat_args[i]) for i in arr_pos]
         found: dict = {}
+        reads: dict = {}
         prev = _state.local.__dict__.get("collect")
+        prev_reads = _state.local.__dict__.get("reads")
         _state.local.collect = found
+        _state.local.reads = reads
         rec = None
         try:
             with _state.no_grad(), _random.seeded(seed):
@@ -313,8 +332,12 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                     out = f(*args)
         finally:
             _state.local.collect = prev
+            _state.local.reads = prev_reads
         if prev is not None:
             prev.update(found)
+        if prev_reads is not None:
+            for n, r in reads.items():
+                prev_reads.setdefault(n, r)
         leaves, odef = tree_flatten(out)
         for x in leaves:
             if isinstance(x, Tensor) and x.requires_grad:
@@ -325,14 +348,13 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         diff = [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
         if not found or not diff:
             return out
-        arr_pos = [i for i, a in enumerate(flat_args) if _is_array(a)]
-        saved = [None] + [_saved_entry(flat_args[i]) for i in arr_pos]
         arg_nodes = [edge_of(flat_args[i]) if isinstance(flat_args[i], Tensor) and
                      flat_args[i].requires_grad else None for i in arr_pos]
         edges = list(found.values())
         params = {"fn": f, "seed": seed, "adef": adef, "arr_pos": arr_pos,
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
                   "arg_nodes": arg_nodes, "edges": edges,
+                  "reads": [reads[n] for n in edges if n in reads],
                   "named": rec.saved if rec is not None and rec.saved else None}
         dl = [leaves[i] for i in diff]
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),

@@ -625,8 +625,7 @@ def _finish(rule, args, params, out, datas, track, tan):
         if track and _local.collect is not None:
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
-                    n = edge_of(a)
-                    _local.collect[n] = n
+                    _state.note_read(edge_of(a), a)
     if view:
         _link_view(res, args[0], rule, params, out)
     if tan:
@@ -1110,6 +1109,10 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                     _step(node, g, diff, create_graph, grads, owned, heap, relevant)
             if not retain_graph and _holds_arrays(node.saved):
                 node.saved = None  # a step that saved no array can be passed again, as in torch
+        for node, _g, _own in leaves:  # checked before any is written: all or none
+            t = node.ref()
+            if t is not None and t.grad is not None:
+                _check_grad_attr(t)
         for node, g, own in leaves:
             _accumulate_leaf(node, g, own, create_graph)
         for t, g in retained:
@@ -1320,13 +1323,38 @@ def _accumulate_leaf(node, g, own, create_graph):
         g = Tensor(g.data.copy())
     if t.grad is None:
         t.grad = g
-    elif create_graph or isinstance(t.grad.data, type(g.data)) is False:
+        _run_post_accumulate(node, t)
+        return
+    _check_grad_attr(t)
+    if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
     else:
         s = t.grad.data + g.data
         if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
             s = _np.asarray(s)
         t.grad.data = s
+    _run_post_accumulate(node, t)
+
+
+def _run_post_accumulate(node, t):
+    if _hooked and node in _hooked and node.hooks.post:
+        from .tensor_hooks import run_post_accumulate
+
+        run_post_accumulate(node.hooks, t)
+
+
+def _check_grad_attr(t):
+    """``t.grad`` set by hand must be a gradient of ``t`` (torch refuses the assignment of
+    another shape or dtype) before backward accumulates into it: an array of another shape
+    would be broadcast, one of another dtype converted, without a word."""
+    g = t.grad
+    shape, dtype = getattr(g, "shape", None), getattr(g, "dtype", None)
+    if shape is None or tuple(shape) != tuple(t.shape) or dtype != t.dtype:
+        raise GradError(
+            f"backward: .grad of a tensor of shape {tuple(t.shape)} and dtype {t.dtype} was "
+            f"set to {type(g).__name__} of shape {None if shape is None else tuple(shape)} "
+            f"and dtype {dtype}; backward would accumulate into it. Set .grad to a Tensor of "
+            f"the tensor's own shape and dtype, or to None")
 
 
 def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=False, inputs=None):
@@ -1369,6 +1397,7 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            current(t)  # a view whose base was written since: its value now, as torch's
             if not t.requires_grad:
                 raise GradError(f"backward: inputs[{i}] (shape {t.shape}) does not require "
                                 f"grad, so no gradient can reach it")
@@ -1376,18 +1405,36 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
         # pass through each target: one input may lie on another's path (h and a view of h)
         res = run_backward([out], [gradient], targets=nodes, retain_graph=retain_graph,
                            create_graph=create_graph, stop_at_targets=False)
-        for t, n in zip(inputs, nodes, strict=True):
-            if n in res:
-                _accumulate_leaf_into(t, res[n], create_graph)
+        _accumulate_inputs(inputs, nodes, res, create_graph)
         return
     run_backward([out], [gradient], retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _accumulate_inputs(inputs, nodes, res, create_graph):
+    """``backward(inputs=...)``: each input's gradient into its ``.grad``, once (an input
+    given twice, or a non-leaf whose retain_grad() the sweep already filled, is not added
+    again)."""
+    from .tensor_hooks import retains_grad
+
+    done = set()
+    for t, n in zip(inputs, nodes, strict=True):
+        if n in res and id(t) not in done and not (n.rule is not None and retains_grad(t)):
+            done.add(id(t))
+            _accumulate_leaf_into(t, res[n], create_graph)
 
 
 def _accumulate_leaf_into(t, g, create_graph):
     g = g if isinstance(g, Tensor) else Tensor(g)
     if not create_graph:
         g = Tensor(g.data.copy())
+    if t.grad is not None:
+        _check_grad_attr(t)
     t.grad = g if t.grad is None else _R.add(t.grad, g)
+    n = t._node
+    if _hooked and n is not None and n in _hooked and n.hooks.post:
+        from .tensor_hooks import run_post_accumulate
+
+        run_post_accumulate(n.hooks, t)
 
 
 def check_cotangent(where: str, out, c):
@@ -1560,6 +1607,16 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
     t._ver[0] += 1
     if root is not None:
         _set_history(root, new_root)
+        if _has_history(new_root):
+            # the written view becomes chain(new base), as torch regenerates its grad_fn:
+            # its gradient (autograd.grad, hooks, retain_grad) is then that of the new value
+            # as a part of the new base, as the base's own includes the view's uses (leaves
+            # get the same gradient either way)
+            with _state.enable_grad():
+                fresh = new_root
+                for rule, params in t._view:
+                    fresh = apply(rule, (fresh,), params)
+            new = fresh
     _set_history(t, new)
 
 
@@ -1569,8 +1626,9 @@ def _repeats(a) -> bool:
     return st is not None and any(s == 0 and n > 1 for s, n in zip(st, a.shape, strict=True))
 
 
-def _set_history(t: Tensor, new: Tensor) -> None:
-    """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history."""
+def _set_history(t: Tensor, new: Tensor, rebuilt: bool = False) -> None:
+    """After a write: ``t`` (whose buffer now holds ``new``'s values) has ``new``'s history
+    (``rebuilt``: ``t`` is a view made again from its base, written through another alias)."""
     t._seen = t._ver[0]
     old = t._node
     t._node = new._node
@@ -1579,7 +1637,9 @@ def _set_history(t: Tensor, new: Tensor) -> None:
     if _hooked and old is not None and old in _hooked:
         from .tensor_hooks import follow_write
 
-        follow_write(t, old)  # retain_grad() follows the tensor to its new value, as in torch
+        # retain_grad() follows the tensor to its new value, as in torch; the hooks of a
+        # rebuilt view too
+        follow_write(t, old, rebuilt)
 
 
 def _has_history(t: Tensor) -> bool:
@@ -1650,7 +1710,7 @@ def _refresh_view(t: Tensor) -> None:
         fresh = root
         for rule, params in chain:
             fresh = apply(rule, (fresh,), params)
-    _set_history(t, fresh)
+    _set_history(t, fresh, rebuilt=True)
 
 
 def current(t):

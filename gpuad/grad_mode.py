@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -58,13 +57,7 @@ class set_grad_enabled:
     def __call__(self, fn: Callable) -> Callable:
         _set(self.prev)  # the decorator's construction changes nothing outside the function
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapped
+        return _state.decorate(lambda: set_grad_enabled(mode), fn)
 
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self.mode)
@@ -102,13 +95,7 @@ class inference_mode:
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapped
+        return _state.decorate(lambda: inference_mode(mode), fn)
 
 
 def is_inference_mode_enabled() -> bool:

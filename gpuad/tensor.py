@@ -219,6 +219,16 @@ class Tensor:
 
         return register_hook(self, fn)
 
+    def register_post_accumulate_grad_hook(self, fn: Any) -> Any:
+        """Call ``fn(self)`` after each backward that accumulates into ``self.grad`` (a leaf
+        only); returns a handle with ``.remove()``.
+
+        Example: ``w.register_post_accumulate_grad_hook(lambda p: p.grad.__imul__(0.5))``
+        """
+        from .tensor_hooks import register_post_accumulate_grad_hook
+
+        return register_post_accumulate_grad_hook(self, fn)
+
     def retain_grad(self) -> None:
         """Have backward fill ``.grad`` of this non-leaf tensor too (a no-op on a leaf)."""
         from .tensor_hooks import retain_grad

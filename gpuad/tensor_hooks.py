@@ -33,32 +33,35 @@ _ids = itertools.count()
 
 
 class TensorHooks:
-    """The hooks of one tape step: ``fns`` (id -> function, in registration order) and
-    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills)."""
+    """The hooks of one tape step: ``fns`` (id -> function, in registration order),
+    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills) and, for
+    a leaf, ``post`` (id -> function called with the leaf once its ``.grad`` is written)."""
 
-    __slots__ = ("fns", "retain")
+    __slots__ = ("fns", "retain", "post")
 
     def __init__(self) -> None:
         self.fns: dict[int, Callable] = {}
         self.retain: Any = None
+        self.post: dict[int, Callable] = {}
 
 
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (twice is
     harmless)."""
 
-    __slots__ = ("_node", "_id")
+    __slots__ = ("_node", "_id", "_post")
 
-    def __init__(self, node: Any, hid: int) -> None:
+    def __init__(self, node: Any, hid: int, post: bool = False) -> None:
         self._node = weakref.ref(node) if node is not None else None
         self._id = hid
+        self._post = post
 
     def remove(self) -> None:
         node = self._node() if self._node is not None else None
         h = _hooks_of(node) if node is not None else None
         if h is None:
             return
-        h.fns.pop(self._id, None)
+        (h.post if self._post else h.fns).pop(self._id, None)
         _drop_if_empty(node, h)
 
     def __enter__(self) -> RemovableHandle:
@@ -75,7 +78,7 @@ def _hooks_of(node: Any) -> TensorHooks | None:
 
 
 def _drop_if_empty(node: Any, h: TensorHooks) -> None:
-    if not h.fns and h.retain is None:
+    if not h.fns and h.retain is None and not h.post:
         engine._hooked.discard(node)
         node.hooks = None
 
@@ -101,6 +104,7 @@ def _in_checkpoint_forward() -> bool:
 
 def _entry(t: Tensor, what: str) -> TensorHooks | None:
     _refuse_in_trace(what)
+    engine.current(t)  # a view whose base was written since: the hook is on its value now
     if not t.requires_grad:
         if what == "register_hook" and _in_checkpoint_forward():
             return None
@@ -128,6 +132,40 @@ def register_hook(t: Tensor, fn: Callable) -> RemovableHandle:
     return RemovableHandle(engine.edge_of(t), hid)
 
 
+def register_post_accumulate_grad_hook(t: Tensor, fn: Callable) -> RemovableHandle:
+    """``t.register_post_accumulate_grad_hook(fn)``: ``fn(t)`` runs each time a backward has
+    accumulated into ``t.grad`` (``backward()``, ``backward(inputs=...)``; not
+    ``autograd.grad``, which fills no ``.grad``), as torch's; only on a leaf, and ``fn``
+    returns None."""
+    if not callable(fn):
+        raise TypeError(f"register_post_accumulate_grad_hook: expected a function of the "
+                        f"tensor, got {type(fn).__name__}")
+    _refuse_in_trace("register_post_accumulate_grad_hook")
+    if not t.requires_grad:
+        raise engine.GradError(
+            f"register_post_accumulate_grad_hook: the tensor (shape {t.shape}) does not "
+            f"require grad, so no gradient will be accumulated into it")
+    if not t.is_leaf:
+        raise engine.GradError(
+            f"register_post_accumulate_grad_hook: the tensor (shape {t.shape}) is not a leaf; "
+            f"post-accumulate-grad hooks can only be registered on leaf tensors (only they "
+            f"accumulate a .grad); use register_hook for the gradient of a computed tensor")
+    h = _entry(t, "register_post_accumulate_grad_hook")
+    hid = next(_ids)
+    h.post[hid] = fn
+    return RemovableHandle(engine.edge_of(t), hid, post=True)
+
+
+def run_post_accumulate(h: TensorHooks, t: Tensor) -> None:
+    """The post-accumulate-grad hooks of leaf ``t``, whose ``.grad`` was just written."""
+    _refuse_in_trace("a post-accumulate-grad hook reached by backward")
+    for fn in list(h.post.values()):
+        if fn(t) is not None:
+            raise engine.GradError(
+                f"post-accumulate-grad hook {_name(fn)!r} returned a value; it must return "
+                f"None (it may read or change t.grad in place instead)")
+
+
 def retain_grad(t: Tensor) -> None:
     """``t.retain_grad()``: backward fills ``t.grad`` of a non-leaf (accumulating); a no-op on
     a leaf."""
@@ -146,16 +184,24 @@ def retain_grad(t: Tensor) -> None:
     h.retain = weakref.ref(t)
 
 
-def follow_write(t: Tensor, old: Any) -> None:
+def follow_write(t: Tensor, old: Any, hooks: bool = False) -> None:
     """An in-place write gave ``t`` a new step: its retain_grad() moves there (its hooks stay
-    with the value they were registered on, as in torch)."""
+    with the value they were registered on, as in torch). With ``hooks``, ``t`` is a view
+    rebuilt from its base after a write through another alias: its hooks move too, since
+    the old step is no longer on any path its uses take (a hook on one output of a
+    multi-output Function, a piece of a split, would be lost when another one is written)."""
     h = _hooks_of(old)
-    if h is None or h.retain is None or h.retain() is not t:
+    if h is None:
         return
-    h.retain = None
+    fresh = t._node is not None and t._node.rule is not None
+    if hooks and h.fns and fresh:
+        _entry(t, "register_hook").fns.update(h.fns)
+        h.fns.clear()
+    if h.retain is not None and h.retain() is t:
+        h.retain = None
+        if fresh:
+            _entry(t, "retain_grad").retain = weakref.ref(t)
     _drop_if_empty(old, h)
-    if t._node is not None and t._node.rule is not None:
-        _entry(t, "retain_grad").retain = weakref.ref(t)
 
 
 def retains_grad(t: Tensor) -> bool:
@@ -173,8 +219,14 @@ def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
     differentiated); returns the adjoint that goes on and whether the sweep owns its buffer."""
     _refuse_in_trace("a tensor hook (register_hook or retain_grad) reached by backward")
     gt = g if isinstance(g, Tensor) else Tensor(g)
+    # a first-order sweep runs its hooks with grad mode off, as torch's (on with create_graph)
+    off = not isinstance(g, Tensor) and not create_graph and _state.local.grad_enabled
     for fn in list(h.fns.values()):
-        r = fn(gt)
+        if off:
+            with _state.no_grad():
+                r = fn(gt)
+        else:
+            r = fn(gt)
         if r is None:
             continue
         if not isinstance(r, Tensor):

@@ -2,7 +2,8 @@
 
 ``grad`` and ``backward`` over the reverse sweep, ``Function`` for user-written forward and
 backward pairs, ``functional`` (jacobian, hessian, vjp, jvp, hvp, vhp), ``gradcheck`` and
-``gradgradcheck``, and the grad-mode and anomaly switches.
+``gradgradcheck``, the grad-mode and anomaly switches, and ``graph`` (torch's saved-tensor
+hook blocks, which gpuad refuses: see gpuad/autograd/graph.py).
 
 Example::
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from .._state import enable_grad, is_grad_enabled, no_grad
 from ..grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled
-from . import forward_ad, functional
+from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -29,6 +30,7 @@ __all__ = [
     "once_differentiable",
     "functional",
     "forward_ad",
+    "graph",
     "gradcheck",
     "gradgradcheck",
     "GradcheckError",

@@ -3,7 +3,6 @@ first op whose value or adjoint is NaN or infinite raises ``AnomalyError``."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,13 +34,7 @@ class detect_anomaly:
 
     def __call__(self, fn: Callable) -> Callable:
         check_nan = self.check_nan
-
-        @functools.wraps(fn)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly(check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapped
+        return _state.decorate(lambda: detect_anomaly(check_nan), fn)
 
 
 class set_detect_anomaly:

@@ -83,6 +83,7 @@ def _targets(inputs: Any, where: str) -> list[Tensor]:
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor):
             raise TypeError(f"{where}: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+        engine.current(t)  # a view whose base was written since: its value now, as torch's
         if not t.requires_grad:
             raise GradError(
                 f"{where}: one of the differentiated Tensors (inputs[{i}], shape "
@@ -107,7 +108,7 @@ def _sweep(outs, cots, nodes, retain_graph, create_graph) -> dict:
 
 def _reached(outs: list[Tensor], node: Any) -> bool:
     """Whether ``node`` lies on the graph of ``outs`` (a gradient that reached it was zero)."""
-    return node in engine._relevant_nodes([o._node for o in outs], [node], False)
+    return node in engine._relevant_nodes([edge_of(o) for o in outs], [node], False)
 
 
 def grad(
@@ -175,6 +176,9 @@ def grad(
                 )
             elif materialize_grads:
                 g = engine._by_array_type[type(t._data)].xp.zeros(t._data.shape, t.dtype)
+                if create_graph:  # a leaf of the next order's graph, as torch's zeros
+                    result.append(Tensor(g, requires_grad=True))
+                    continue
             else:
                 result.append(None)
                 continue
@@ -261,6 +265,4 @@ def backward(
     ins = _targets(ins, where)
     nodes = [edge_of(t) for t in ins]
     res = _sweep(outs, cots, nodes, retain_graph, create_graph)
-    for t, n in zip(ins, nodes, strict=True):
-        if n in res:
-            engine._accumulate_leaf_into(t, res[n], create_graph)
+    engine._accumulate_inputs(ins, nodes, res, create_graph)

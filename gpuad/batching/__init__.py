@@ -114,8 +114,7 @@ def _apply_batched(rule, args: tuple, params: dict):
         # a checkpointed block runs without recording: it learns here which inputs it reads
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                n = eng.edge_of(a)
-                _state.local.collect[n] = n
+                _state.note_read(eng.edge_of(a), a)
     if not (tan or track and grad_on):
         return res
     kind = od.dtype.kind
@@ -231,8 +230,7 @@ def _boundary(prim_, x, params, data, bat):
     node = None
     if x.requires_grad and not _state.local.grad_enabled and _state.local.collect is not None:
         # a checkpointed block runs without recording: it learns here that it reads x
-        n = eng.edge_of(x)
-        _state.local.collect[n] = n
+        _state.note_read(eng.edge_of(x), x)
     if x.requires_grad and _state.local.grad_enabled:
         ver = [0]
         node = eng._record(prim_, (x,), params, data, ver, bool(x._tan))

@@ -1,9 +1,10 @@
 """Utilities with ``torch.utils``'s names: :mod:`gpuad.utils.data` (datasets, samplers,
-``DataLoader``).
+``DataLoader``) and :mod:`gpuad.utils.checkpoint` (``checkpoint``,
+``checkpoint_sequential``).
 
 Example: ``from gpuad.utils.data import DataLoader, TensorDataset``
 """
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
