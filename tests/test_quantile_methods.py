@@ -103,6 +103,11 @@ def test_weights_errors(backend):
         gnp.quantile(a, 0.5, weights=np.where(W == 0, np.inf, W), method="inverted_cdf")
     with pytest.raises(ValueError, match="'foo' is not a valid method"):
         gnp.quantile(a, 0.5, method="foo")
+    for q in (np.nan, [0.5, np.nan]):  # NumPy's ValueError (before: NaN positions, an
+        with pytest.raises(ValueError, match=r"range \[0, 1\]"):  # IndexError at best)
+            gnp.quantile(a, q, method="lower")
+        with pytest.raises(ValueError, match=r"range \[0, 1\]"):
+            gnp.nanpercentile(a, np.asarray(q) * 100)
     # all-NaN slices have no weights to check: NaN, as NumPy
     _both("nanquantile", np.array([[np.nan, np.nan], [1.0, 2]]), 0.5, axis=1,
           weights=np.array([[1.0, 1], [0, 1]]), method="inverted_cdf")

@@ -510,8 +510,8 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None, weights
     qarr = xp.asarray(data(q))
     if qarr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
-    _vc.fail_if(f"{name}_q", lambda xp, q: (q < 0) | (q > 1), lambda: ValueError(
-        f"{name}: quantiles must be in the range [0, 1]"), qarr)
+    _vc.fail_if(f"{name}_q", lambda xp, q: ~((q >= 0) & (q <= 1)), lambda: ValueError(
+        f"{name}: quantiles must be in the range [0, 1] (NaN is not)"), qarr)
     if qarr.dtype.kind == "b":
         qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
