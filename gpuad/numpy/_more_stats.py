@@ -185,10 +185,9 @@ def _safe_div(num, cnt):
 @_writes_out
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
+    _inexact_dtype(a, dtype, "nanmean")
     a = _masked(a, where)
     if dtype is not None:
-        if data(a).dtype.kind in "fc" and _np.dtype(dtype).kind not in "fc":
-            raise TypeError("nanmean: if a is inexact, then dtype must be inexact (NumPy's)")
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
     if nan is None:
@@ -197,6 +196,17 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
         return mean(a, axis, keepdims=keepdims, dtype=dtype)
     ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
+
+
+def _inexact_dtype(a, dtype, name) -> bool:
+    """NumPy's rule for ``dtype=`` of nanmean, nanvar and nanstd: NaN-holding (inexact) data
+    is computed in an inexact dtype only (an integer one would turn NaN into garbage).
+    Whether ``a`` cannot hold NaN (integers, booleans: NumPy's plain reduction)."""
+    kind = _np.dtype(data(_arr(a)).dtype).kind
+    if dtype is not None and kind in "fc" and _np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{name}: if a is inexact, then dtype must be inexact (got "
+                        f"dtype={_np.dtype(dtype)}; NumPy's rule)")
+    return kind not in "fc"
 
 
 def _nan_dev(a, dtype, axis, where_, mean):
@@ -227,6 +237,11 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
+    if _inexact_dtype(a, dtype, "nanvar"):  # no NaN to skip: NumPy's var (dtype= too)
+        from . import var
+
+        return var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
     dtype, res = _moment_dtypes(a, dtype, mean, "nanvar")
     r = _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction)
     return r if res is None else _cast(r, res)
@@ -254,6 +269,11 @@ def _abs2(d):
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
+    if _inexact_dtype(a, dtype, "nanstd"):  # no NaN to skip: NumPy's std (dtype= too)
+        from . import std
+
+        return std(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
     dtype, res = _moment_dtypes(a, dtype, mean, "nanstd")
     r = _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction)
     return r if res is None else _cast(r, res)

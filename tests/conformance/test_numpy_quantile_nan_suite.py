@@ -79,7 +79,7 @@ def _same(want, got, where, exact=False):
     if exact or w.dtype.kind not in "fc":
         np.testing.assert_array_equal(g, w, err_msg=where)
     else:
-        tol = {2: 1e-3, 4: 1e-6}.get(w.dtype.itemsize, 1e-13)
+        tol = max(1e-13, 20 * float(np.finfo(w.dtype).eps))
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol, equal_nan=True, err_msg=where)
 
 
@@ -433,3 +433,209 @@ def test_gradients_central_differences(backend, method):
                   "interpolated_inverted_cdf"):
         check_grads(lambda qq: gnp.quantile(X_DISTINCT, qq, axis=1, method=method),
                     (np.array([0.13, 0.47, 0.83]),), order=1)
+
+
+# ---- test_nanfunctions.py ------------------------------------------------------------------
+
+NDAT = np.array([[0.6244, np.nan, 0.2692, 0.0116, np.nan, 0.1170],
+                 [0.5351, -0.9403, np.nan, 0.2100, 0.4759, 0.2833],
+                 [np.nan, np.nan, np.nan, 0.1042, np.nan, -0.5954],
+                 [0.1610, np.nan, np.nan, 0.1859, 0.3146, np.nan]])
+NANFUNCS = ["nanmin", "nanmax", "nanargmin", "nanargmax", "nansum", "nanprod", "nancumsum",
+            "nancumprod", "nanmean", "nanmedian", "nanvar", "nanstd"]
+REDUCING = [f for f in NANFUNCS if "cum" not in f]
+
+
+@pytest.mark.parametrize("dtype", INTS + FLOATS + [np.bool_, np.complex64, np.complex128])
+def test_nan_number_types(backend, dtype):
+    """TestNanFunctions_NumberTypes: each nan-function on NaN-free data of every number type
+    (the dtype as NumPy's), with q, with a fractional ddof and with correction."""
+    mat = np.eye(3).astype(dtype) if dtype == np.bool_ else np.array(
+        [[1, 2, 3], [4, 5, 6]]).astype(dtype)
+    for f in NANFUNCS:
+        if dtype in (np.complex64, np.complex128) and f in ("nanmin", "nanmax", "nanargmin",
+                                                             "nanargmax", "nanmedian"):
+            continue  # (complex order: test_numpy_lib_suite.py)
+        check(f, mat)
+        check(f, mat, axis=0)
+    for f, q in (("nanquantile", 1), ("nanpercentile", 100), ("nanquantile", [0.25, 1])):
+        check(f, mat, q)
+    for f in ("nanvar", "nanstd"):
+        check(f, mat, ddof=0.5)
+        check(f, mat, correction=0.5)
+        check(f, mat, ddof=0.5, correction=0.5)  # ValueError
+        check(f, mat, ddof=1, correction=0)  # ValueError
+
+
+@pytest.mark.parametrize("f", ["nansum", "nanprod", "nancumsum", "nancumprod", "nanmean",
+                               "nanvar", "nanstd"])
+def test_nan_dtype_out_keepdims(backend, f):
+    """SharedNanFunctionsTestsMixin: dtype= given as a dtype and as a character, the dtype
+    from the input, out= (and keepdims), results on NDAT; MeanVarStd's dtype and out errors
+    and where=."""
+    for code in "efdFD":
+        for dt in (np.dtype(code), code):
+            check(f, NDAT, dtype=dt)
+            check(f, NDAT, axis=1, dtype=dt)
+    for code in "efd":
+        check(f, NDAT.astype(code), axis=1)
+    if f in ("nanmean", "nanvar", "nanstd"):
+        for dt in (np.bool_, np.int_):
+            check(f, NDAT, axis=1, dtype=dt)  # TypeError
+            out = _xp().empty(4, dtype=dt)
+            with pytest.raises(TypeError):
+                getattr(gnp, f)(_dev(NDAT), axis=1, out=out)
+        for code in "efd":
+            ar = np.arange(9).reshape(3, 3).astype(code)
+            ar[0, :] = np.nan
+            where = np.ones_like(ar, dtype=bool)
+            where[:, 0] = False
+            check(f, ar, where=where)
+            check(f, ar, axis=1, where=where)
+    kd = "cum" not in f
+    want = getattr(np, f)(NDAT, axis=1, **({"keepdims": True} if kd else {}))
+    out = _xp().zeros(want.shape)
+    r = getattr(gnp, f)(_dev(NDAT), axis=1, out=out, **({"keepdims": True} if kd else {}))
+    assert r is out
+    _same(want, out, f"{f} out")
+
+
+def test_nan_min_max_arg_and_moments(backend):
+    """MinMax and ArgminArgmax: out=, keepdims, initial= and where= per dtype; MeanVarStd:
+    ddof (too big: NaN), nanstd with mean= and out=; SumProd's initial and where."""
+    for f in ("nanmin", "nanmax", "nanargmin", "nanargmax"):
+        check(f, NDAT, axis=1, keepdims=True)
+        check(f, NDAT, axis=0)
+        want = getattr(np, f)(NDAT, axis=1)
+        out = _xp().zeros(want.shape, dtype=want.dtype)
+        assert getattr(gnp, f)(_dev(NDAT), axis=1, out=out) is out
+        _same(want, out, f"{f} out")
+    for code in "efd":
+        ar = np.arange(9).astype(code)
+        ar[3] = np.nan
+        for f, init in (("nanmin", -10), ("nanmax", 100), ("nansum", 5), ("nanprod", 2)):
+            check(f, ar, initial=init)
+            where = np.ones_like(ar, dtype=bool)
+            where[:3] = False
+            check(f, ar, initial=init, where=where)
+    for f in ("nanvar", "nanstd"):
+        for ddof in range(6):
+            check(f, NDAT, axis=1, ddof=ddof)
+    rng = np.random.RandomState(1234)
+    a = rng.randn(10, 20, 5) + 0.5
+    a[:, 5, :] = np.nan
+    mean_out = _xp().zeros((10, 1, 5))
+    std_out = _xp().zeros((10, 1, 5))
+    mean = gnp.nanmean(_dev(a), out=mean_out, axis=1, keepdims=True)
+    assert mean is mean_out
+    std = gnp.nanstd(_dev(a), out=std_out, axis=1, keepdims=True, mean=mean)
+    assert std is std_out
+    _same(np.nanstd(a, axis=1, keepdims=True), std, "nanstd mean=")
+
+
+def test_nanmedian_and_nanpercentile(backend):
+    """TestNanFunctions_Median (small and large sizes, infinities, keepdims with out=,
+    all-NaN rows) and TestNanFunctions_Percentile / _Quantile (several percentiles over an
+    axis tuple, NaN values with weights, the weighted regression case)."""
+    for s in range(1, 12):
+        m = np.full((4, s + 1), np.nan)
+        m[:, :s] = np.arange(4 * s).reshape(4, s)[:, ::-1] * 0.5
+        check("nanmedian", m, axis=1)
+        check("nanmedian", m.T, axis=0)
+    for mat in (np.array([[np.inf, np.nan], [np.nan, np.nan]]),
+                np.array([[-np.inf, np.inf, np.nan], [np.nan, np.inf, 1]])):
+        for ax in (None, 0, 1):
+            check("nanmedian", mat, axis=ax)
+            check("nanpercentile", mat, [25, 50, 90], axis=ax)
+    for i in range(1, 7):
+        a = np.array([np.inf] * i + [np.nan] * (7 - i) + [-np.inf, 1.0])
+        check("nanmedian", a)
+        check("nanmedian", np.array([[np.nan] * 3, list(a[:3])]), axis=1)
+    ones = np.ones((3, 5, 7, 11))
+    ones[1, 2, 3, 4] = np.nan
+    for ax in (None, 1, (1,), (0, 1), (-3, -1)):
+        for f, q in (("nanmedian", ()), ("nanpercentile", (7,)), ("nanpercentile", ([1, 7],))):
+            want = getattr(np, f)(ones, *q, axis=ax, keepdims=True)
+            out = _xp().empty(want.shape)
+            assert getattr(gnp, f)(_dev(ones), *q, axis=ax, keepdims=True, out=out) is out
+            _same(want, out, f"{f} keepdims out {ax}")
+    large = np.arange(24, dtype=float).reshape(2, 3, 4)
+    large[0, 1, :] = np.nan
+    large[1, :, 2] = np.nan
+    check("nanpercentile", large, [5, 50, 95], axis=(0, 2))
+    check("nanpercentile", large, [5, 50, 95], axis=(0, 2), keepdims=True)
+    check("nanpercentile", large, [[5, 50], [60, 95]], axis=1)
+    for nan_weight in (0, 1, 2, 3, 1e200):
+        a = np.array([0, 1, 2, 3, np.nan])
+        w = np.array([1.0, 1, 1, 1, nan_weight])
+        check("nanpercentile", a, [5, 50, 95], weights=w, method="inverted_cdf")
+    a = np.array([[[0, 1, 2, 3, np.nan], [np.nan, 4, 5, 6, np.nan]]] * 2).astype(float)
+    w = np.ones_like(a)
+    w[..., -1] = 7.0
+    for ax in (0, 1, 2, (0, 2), None):
+        check("nanquantile", a, [0.2, 0.5], axis=ax, weights=w, method="inverted_cdf")
+    ar = np.arange(24).reshape(2, 3, 4).astype(float)
+    ar[0][1] = np.nan
+    check("nanpercentile", ar, q=50, axis=0)
+    check("nanpercentile", ar, q=50, axis=1, weights=np.ones_like(ar), method="inverted_cdf")
+    check("nanquantile", ar, q=0.5, axis=0)
+
+
+# the nan-functions' gradients: against jax.grad where JAX has them, with all-NaN slices
+GRAD_NAN = np.array([[np.nan, 1.0, 4.0, np.nan, 0.5], [np.nan, 2.0, np.nan, np.nan, np.nan],
+                     [np.nan, -0.5, 3.0, np.nan, 1.5]])
+NAN_GRADS = {
+    "nansum": lambda m, a, **k: m.nansum(a, **k),
+    "nanprod": lambda m, a, **k: m.nanprod(a, **k),
+    "nanmean": lambda m, a, **k: m.nanmean(a, **k),
+    "nanvar": lambda m, a, **k: m.nanvar(a, **k),
+    "nanvar_ddof1": lambda m, a, **k: m.nanvar(a, ddof=1, **k),
+    "nanstd": lambda m, a, **k: m.nanstd(a, **k),
+    "nanstd_ddof1": lambda m, a, **k: m.nanstd(a, ddof=1, **k),
+    "nanmin": lambda m, a, **k: m.nanmin(a, **k),
+    "nanmax": lambda m, a, **k: m.nanmax(a, **k),
+    "nanmedian": lambda m, a, **k: m.nanmedian(a, **k),
+    "nanpercentile": lambda m, a, **k: m.nanpercentile(a, np.array([30.0, 75]), **k),
+    "nanquantile_higher": lambda m, a, **k: m.nanquantile(a, np.array([0.3, 0.75]),
+                                                          method="higher", **k),
+    "nancumsum": lambda m, a, **k: m.nancumsum(a, **k),
+    "nancumprod": lambda m, a, **k: m.nancumprod(a, **k),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAN_GRADS))
+def test_nan_gradients_match_jax(backend, name):
+    """No gradient reaches a NaN entry; an all-NaN slice has a NaN value and a zero gradient,
+    as jax.grad gives. One deviation: nanstd of a slice holding one value (std 0) passes
+    the norm's subgradient 0 where JAX's sqrt gives NaN."""
+    f = NAN_GRADS[name]
+    rng = np.random.default_rng(6)
+    for kw in (dict(axis=1), dict(axis=0, keepdims=True)):  # (JAX compiles each)
+        if "cum" in name and "keepdims" in kw:
+            kw = dict(axis=0)
+        want = f(np, GRAD_NAN, **kw) if "cum" in name else _run(f, np, GRAD_NAN, **kw)[0]
+        u = rng.normal(size=np.shape(want))
+        t = ad.tensor(_dev(GRAD_NAN), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = f(gnp, t, **kw)
+        _same(want, r, f"{name} {kw}")
+        gnp.sum(r * _dev(u)).backward()
+        g = to_numpy(t.grad)
+        _, back = jax.vjp(lambda v: f(jnp, v, **kw), GRAD_NAN)
+        j = np.array(back(u)[0])
+        if name == "nanstd" and kw.get("axis") == 1:  # row 1 holds one value (module doc)
+            assert np.all(np.isnan(j[1, 1])) and g[1, 1] == 0
+            j[1, 1] = 0.0
+        assert np.all(g[np.isnan(GRAD_NAN)] == 0), f"{name} {kw}: a NaN entry got {g}"
+        np.testing.assert_allclose(g, j, atol=1e-12, err_msg=f"{name} {kw}")
+
+
+@pytest.mark.parametrize("name", sorted(NAN_GRADS))
+def test_nan_gradients_central_differences(backend, name):
+    """Second order, reverse and forward mode, against float64 central differences on NDAT's
+    NaN pattern (no all-NaN slice along the axis taken)."""
+    f = NAN_GRADS[name]
+    mask = np.where(np.isnan(NDAT), np.nan, 1.0)
+    x = np.nan_to_num(NDAT, nan=0.3) + np.arange(24).reshape(4, 6) * 1e-2
+    check_grads(lambda a: f(gnp, a * mask, axis=1), (x,), order=2, modes=("rev", "fwd"))
