@@ -22,7 +22,9 @@ Where gpuad deliberately differs from a peer:
 - weights are constants: the result is piecewise constant in them (a Tensor of weights gets
   a zero gradient, the derivative wherever it exists), as NumPy's values do not move;
 - the ``nan*`` reductions give NaN for an all-NaN slice without NumPy's RuntimeWarning (see
-  test_numpy_lib_suite.py);
+  test_numpy_lib_suite.py); their gradient there is zero, as JAX's, except that ``nanstd``
+  of a slice holding one value (std 0) passes the norm's subgradient 0 where JAX's sqrt
+  gives NaN;
 - not ported: object and ``Fraction`` arrays, ``longdouble``, datetimes (no such dtypes on
   the GPU), ``overwrite_input=True`` (accepted; gpuad never writes into the input) and
   ndarray subclasses.
