@@ -103,6 +103,8 @@ def test_weights_errors(backend):
         gnp.quantile(a, 0.5, weights=np.where(W == 0, np.inf, W), method="inverted_cdf")
     with pytest.raises(ValueError, match="'foo' is not a valid method"):
         gnp.quantile(a, 0.5, method="foo")
+    with pytest.raises(ValueError, match="scalar or 1d"):  # (NumPy's; q of 3 dims was read)
+        gnp.quantile(a, np.full((1, 1, 2), 0.5))
     for q in (np.nan, [0.5, np.nan]):  # NumPy's ValueError (before: NaN positions, an
         with pytest.raises(ValueError, match=r"range \[0, 1\]"):  # IndexError at best)
             gnp.quantile(a, q, method="lower")
@@ -146,3 +148,23 @@ def test_weighted_out_and_jit(backend):
     for w in (W[0, 0], W[1, 2], W[2, 3]):
         _same(f(_xp().asarray(A[0, 0]), _xp().asarray(w)),
               np.quantile(A[0, 0], 0.4, weights=w, method="inverted_cdf"))
+
+
+def test_out_casting_follows_how_numpy_writes(backend):
+    """NumPy writes a picked value (lower, inverted_cdf, weights, linear at integer q) into
+    out= as take does, cast as written, and an interpolated one through a ufunc (same_kind:
+    no float into an integer out); gpuad refused every float result into an integer out."""
+    a = np.arange(5.0) + 0.5
+    for fn, q, kw in [("quantile", 0.3, {"method": "lower"}),
+                      ("percentile", [30, 90], {"method": "closest_observation"}),
+                      ("quantile", 0.3, {"method": "inverted_cdf", "weights": np.ones(5)}),
+                      ("quantile", [0, 1], {})]:
+        want = np.zeros(np.shape(q), np.int8)
+        getattr(np, fn)(a, q, out=want, **kw)
+        out = _xp().zeros(np.shape(q), np.int8)
+        assert getattr(gnp, fn)(_xp().asarray(a), q, out=out, **kw) is out
+        _same(out, want)
+    for fn, q, kw in [("quantile", 0.3, {}), ("percentile", 100, {}),
+                      ("quantile", 1, {"method": "midpoint"})]:
+        with pytest.raises(TypeError, match="same_kind"):
+            getattr(gnp, fn)(_xp().asarray(a), q, out=_xp().zeros((), np.int8), **kw)

@@ -36,7 +36,8 @@ from ._more_sig import _cast, _extreme, _initial_as, _mask, _moment_dtypes, _res
 def _writes_out(fn):
     """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
     Tensor) and ``out`` returned; ``out`` must have the result's shape."""
-    pos = list(inspect.signature(fn).parameters).index("out")
+    sig = inspect.signature(fn)
+    pos = list(sig.parameters).index("out")
 
     @functools.wraps(fn)
     def with_out(*args, **kw):
@@ -51,15 +52,33 @@ def _writes_out(fn):
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
                              f"{tuple(shape(r))}")
-        return _to_out(r, out, fn.__name__, _OUT_SAME_KIND.get(fn.__name__))
+        rule = _OUT_SAME_KIND.get(fn.__name__)
+        if callable(rule):  # the rule depends on the call's arguments
+            rule = rule(sig.bind(*args, **kw).arguments)
+        return _to_out(r, out, fn.__name__, rule)
 
     return with_out
 
 
+def _picks(arguments, whole_q_picks: bool) -> str | None:
+    """The ``out=`` casting of NumPy's quantile and percentile: a ufunc where they
+    interpolate (a float result into an integer out raises there), ``take`` or an assignment
+    where they pick a value (cast as written): the picking methods, weights, and for
+    quantile ``linear`` at integer q (percentile divides q by 100 first)."""
+    method = arguments.get("interpolation") or arguments.get("method", "linear")
+    if arguments.get("weights") is not None or method in _TAKES:
+        return None
+    if whole_q_picks and method == "linear":
+        q = arguments["q"]
+        if _np.asarray(q.get() if hasattr(q, "get") else data(q)).dtype.kind in "iub":
+            return None
+    return "same_kind"
+
+
 # NumPy's functions whose out= goes through a ufunc (or checks its kind): a float result into
 # an integer out raises there; the others cast it as they write
-_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "quantile", "percentile", "nanmean",
-                                             "nanvar", "nanstd")}
+_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "nanmean", "nanvar", "nanstd")}
+_OUT_SAME_KIND.update(quantile=lambda b: _picks(b, True), percentile=lambda b: _picks(b, False))
 
 
 def _arr(a):
@@ -530,6 +549,9 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None, weights
     qarr = xp.asarray(data(q))
     if qarr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
+    if qarr.ndim > 2:
+        raise ValueError(f"{name}: q must be a scalar or 1d (at most 2-d, NumPy's rule), got "
+                         f"shape {qarr.shape}")
     _vc.fail_if(f"{name}_q", lambda xp, q: ~((q >= 0) & (q <= 1)), lambda: ValueError(
         f"{name}: quantiles must be in the range [0, 1] (NaN is not)"), qarr)
     if qarr.dtype.kind == "b":
