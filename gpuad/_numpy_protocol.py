@@ -582,32 +582,51 @@ def _detach(a):
     return a
 
 
-def _check_out(o, v, what: str, casting: str) -> None:
-    """Raise, before anything is written, where writing ``v`` into ``out=`` array ``o`` would
-    drop a gradient, does not fit, or breaks NumPy's ``casting`` rule."""
+def _check_out(o, v, what: str, casting: str | None, *, fits: bool = True) -> None:
+    """Raise, before anything is written, where writing the result ``v`` into the ``out=``
+    array ``o`` would drop a gradient, does not fit (``fits``: broadcasting into ``o``'s
+    shape), or breaks NumPy's ``casting`` rule for ``out=``: a rule of ``numpy.can_cast``
+    ("same_kind" for the ufunc-based functions, "safe" for einsum), "exact" (dot: the very
+    dtype, a ValueError), "back" (take, argmax: ``o`` casts safely to the result's type, as
+    NumPy writes through a buffer of that type), or None / "unsafe" (any dtype).
+
+    Example: ``_check_out(out, r, "clip", "same_kind")``"""
     if not isinstance(o, Tensor) and isinstance(v, Tensor) and v._bat is not None:
         _batched_data_error()  # names gnp.index_update: a Tensor out= is refused inside vmap too
     if not isinstance(o, Tensor) and isinstance(v, Tensor) and recording(v):
         kind = "a CuPy array" if type(o).__module__.startswith("cupy") else "a NumPy array"
         raise TypeError(
             f"{what}: the result is a Tensor being recorded, and out= is {kind} (as in a -= t "
-            f"or a[...] += t with a {kind}); writing into it would drop its gradient. Write "
-            f"a = a - t (a new Tensor), make the array a Tensor (a = gpuad.tensor(a)), whose "
-            f"in-place writes are recorded, or give a Tensor as out="
+            f"or a[...] += t with a {kind}); writing into it would drop its gradient. Use "
+            f"the returned value or write a = a - t (a new Tensor), make the array a Tensor "
+            f"(a = gpuad.tensor(a)), whose in-place writes are recorded, or give a Tensor as "
+            f"out="
         )
     vshape, vdtype = tuple(getattr(v, "shape", ())), getattr(v, "dtype", None)
-    oshape = tuple(o.shape)
-    try:
-        fits = _np.broadcast_shapes(vshape, oshape) == oshape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{what}: a result of shape {vshape} does not fit out= of shape "
-                         f"{oshape}")
-    if vdtype is not None and casting != "unsafe" and not _np.can_cast(vdtype, o.dtype, casting):
-        raise TypeError(f"{what}: cannot cast the result from {vdtype} to out='s dtype "
-                        f"{o.dtype} with casting rule {casting!r} (NumPy raises here too); "
-                        f"convert explicitly (gnp.real(r), r.astype(...))")
+    if fits:
+        oshape = tuple(o.shape)
+        try:
+            ok = _np.broadcast_shapes(vshape, oshape) == oshape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{what}: a result of shape {vshape} does not fit out= of shape "
+                             f"{oshape}")
+    if vdtype is None or casting in (None, "unsafe"):
+        return
+    src, dst = _np.dtype(vdtype), _np.dtype(o.dtype)
+    if casting == "exact":
+        if src != dst:
+            raise ValueError(f"{what}: output array is not acceptable (must have the right "
+                             f"datatype: {src}, got {dst})")
+    elif casting == "back":
+        if not _np.can_cast(dst, src, "safe"):
+            raise TypeError(f"{what}: cannot cast array data from {dst} to {src} according to "
+                            f"the rule 'safe' (the out array's type)")
+    elif not _np.can_cast(src, dst, casting):
+        raise TypeError(f"{what}: cannot cast the result from {src} to out='s dtype {dst} "
+                        f"with casting rule {casting!r} (NumPy raises here too); convert "
+                        f"explicitly (gnp.real(r), r.astype(...))")
 
 
 def _write_out(o, v, what: str, casting: str = "unsafe") -> None:

@@ -498,8 +498,10 @@ def test_errors_are_clear(backend):
     x = ad.tensor(np.array([0.2, 0.5]), requires_grad=True)
     with pytest.raises(ValueError, match=r"range \[0, 1\]"):
         gnp.quantile(np.arange(4.0), 1.5)
-    with pytest.raises(NotImplementedError, match="method"):
-        gnp.quantile(np.arange(4.0), 0.5, method="inverted_cdf")
+    with pytest.raises(ValueError, match="'foo' is not a valid method"):
+        gnp.quantile(np.arange(4.0), 0.5, method="foo")
+    with pytest.raises(ValueError, match="only method 'inverted_cdf' supports weights"):
+        gnp.quantile(np.arange(4.0), 0.5, weights=np.ones(4))
     with pytest.raises(TypeError, match="complex"):
         gnp.fabs(np.array([1 + 1j]))
     with pytest.raises(ValueError, match="where= mask needs initial"):

@@ -226,3 +226,18 @@ def test_gradient_of_datetimes_is_timedelta(backend):
         got, want = gnp.gradient(d, edge_order=eo), np.gradient(d, edge_order=eo)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_nanvar_nanstd_dtype_as_numpy(backend):
+    """An integer dtype= for NaN-holding data is NumPy's TypeError (nanvar gave the variance
+    of NaN cast to int64, 1.6e37); integer data with an integer dtype= is NumPy's var/std in
+    that dtype (nanstd(arange(5), dtype=int64) gave 1.414 float64, NumPy 1 int64)."""
+    x = _xp().asarray(MAT)
+    for f in ("nanmean", "nanvar", "nanstd"):
+        for dt in (np.int64, bool):
+            with pytest.raises(TypeError, match="dtype must be inexact"):
+                getattr(gnp, f)(x, axis=1, dtype=dt)
+    a = np.arange(5)
+    for f in ("nanvar", "nanstd"):
+        for dt in (np.int64, np.int8, np.float32, None):
+            _same(getattr(gnp, f)(_xp().asarray(a), dtype=dt), getattr(np, f)(a, dtype=dt))

@@ -250,6 +250,25 @@ def test_ufunc_out_into_a_numpy_array(backend):
         ad.grad(inc)(_x())
 
 
+def test_out_checks_of_ufuncs_and_functions_agree(backend):
+    """One check of out= serves NumPy's ufuncs on Tensors and gpuad.numpy's functions: the
+    same errors for a recorded result into a plain array and for a float result into an
+    integer out, nothing written."""
+    xp = ad.get_backend().xp
+    t = ad.tensor(xp.asarray(X), requires_grad=True)
+    calls = {"vecdot": lambda v, o: gnp.vecdot(v, v, out=o),
+             "quantile": lambda v, o: gnp.quantile(v, 0.3, out=o)}
+    for name, call in calls.items():
+        out = xp.zeros(())
+        with pytest.raises(TypeError, match=f"{name}: .*drop its gradient"):
+            call(t * 1.5, out)
+        out = xp.zeros((), dtype=np.int8)
+        with pytest.raises(TypeError, match=f"{name}: cannot cast the result from float64 to "
+                                            f"out='s dtype int8 with casting rule 'same_kind'"):
+            call(xp.asarray(X) * 1.5, out)
+        np.testing.assert_array_equal(to_numpy(out), 0)
+
+
 def test_ufunc_where_and_dtype(backend):
     mask = gnp.asarray(np.array([True, False, True]))
 

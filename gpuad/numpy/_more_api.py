@@ -189,10 +189,8 @@ def _finish(r, keepdims, axis, dtype, out, what):
         r = _r.astype(r, dtype)
     if out is not None:
         from .._numpy_protocol import _write_out
-        from ._more_sig import check_out_cast
 
-        check_out_cast(r, out, what, "same_kind")
-        _write_out(out, r, what)
+        _write_out(out, r, what, "same_kind")
         return out
     return r
 

@@ -378,15 +378,15 @@ def _edge(v, a, ax):
     return v
 
 
-def _weights_along(a, w, axis):
+def _weights_along(a, w, axis, name: str = "average"):
     """NumPy's weights of ``a``'s shape along ``axis`` (in that axis order), reshaped to
     broadcast against ``a``."""
     if axis is None:
-        raise TypeError("average: axis must be specified when shapes of a and weights differ")
+        raise TypeError(f"{name}: axis must be specified when shapes of a and weights differ")
     _r.norm_axis(axis, ndim(a))  # its checks
-    axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple) else (axis,)))
+    axes = tuple(int(i) % ndim(a) for i in (axis if isinstance(axis, tuple | list) else (axis,)))
     if shape(w) != tuple(shape(a)[i] for i in axes):
-        raise ValueError(f"average: shape of weights {shape(w)} must be consistent with the "
+        raise ValueError(f"{name}: shape of weights {shape(w)} must be consistent with the "
                          f"shape of a {shape(a)} along axis {axis}")
     if list(axes) != sorted(axes):
         w = _r.transpose(w, tuple(int(i) for i in _np.argsort(axes)))

@@ -18,7 +18,7 @@ from .. import _fastops as _F
 from .. import _value_checks as _vc
 from .. import engine as _eng
 from .. import rules as _r
-from .._numpy_protocol import takes_containers
+from .._numpy_protocol import _check_out, takes_containers
 from ..engine import apply1 as _apply1
 from ..engine import assign_inplace
 from ..prims.reductions import _sum as _sum_op
@@ -57,46 +57,18 @@ _SUM_PARAMS = _F.SUM_PARAMS
 _edge_of = _F.edge_of
 
 
-def _tracked(a) -> bool:
-    return isinstance(a, Tensor) and (a.requires_grad or bool(a._tan))
-
-
-def check_out_cast(r, out, name: str, casting: str | None) -> None:
-    """NumPy's check of an ``out=`` array's dtype against the result ``r``: ``casting`` a
-    rule the result must be cast to ``out`` by ("same_kind" for the ufunc-based functions,
-    "safe" for einsum), "exact" (dot: ValueError), "back" (take, argmax: ``out`` must cast
-    safely to the result's type, as NumPy writes through a buffer of that type), or None."""
-    if casting is None or out is None:
-        return
-    src, dst = _np.dtype(data(r).dtype), _np.dtype(data(out).dtype)
-    if casting == "exact":
-        if src != dst:
-            raise ValueError(f"{name}: output array is not acceptable (must have the right "
-                             f"datatype: {src}, got {dst})")
-    elif casting == "back":
-        if not _np.can_cast(dst, src, "safe"):
-            raise TypeError(f"{name}: cannot cast array data from {dst} to {src} according to "
-                            f"the rule 'safe' (the out array's type)")
-    elif not _np.can_cast(src, dst, casting):
-        raise TypeError(f"{name}: cannot cast the result from {src} to the out array's {dst} "
-                        f"with casting rule {casting!r}")
-
-
 def _to_out(r, out, name, casting: str | None = None):
-    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor), after NumPy's
-    ``casting`` check of ``out``'s dtype (``check_out_cast``)."""
+    """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor), after the
+    checks of ``out=`` (``_numpy_protocol._check_out``: gradient, NumPy's ``casting``)."""
     if out is None:
         return r
     if isinstance(out, tuple):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
-    check_out_cast(r, out, name, casting)
+    _check_out(out, r, name, casting, fits=False)
     if isinstance(out, Tensor):
         assign_inplace(out, r, None)
-    elif _tracked(r):
-        raise TypeError(f"{name}: writing a differentiated result into a plain array with out= "
-                        f"would drop its gradient; use the returned value, or pass a Tensor")
     else:
         out[...] = data(r)
     return out

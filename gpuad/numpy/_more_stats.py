@@ -36,7 +36,8 @@ from ._more_sig import _cast, _extreme, _initial_as, _mask, _moment_dtypes, _res
 def _writes_out(fn):
     """NumPy's ``out=`` for ``fn``: the result written into ``out`` (recorded when ``out`` is a
     Tensor) and ``out`` returned; ``out`` must have the result's shape."""
-    pos = list(inspect.signature(fn).parameters).index("out")
+    sig = inspect.signature(fn)
+    pos = list(sig.parameters).index("out")
 
     @functools.wraps(fn)
     def with_out(*args, **kw):
@@ -51,15 +52,33 @@ def _writes_out(fn):
         if tuple(shape(target)) != tuple(shape(r)):
             raise ValueError(f"{fn.__name__}: out has shape {tuple(shape(target))}, the result "
                              f"{tuple(shape(r))}")
-        return _to_out(r, out, fn.__name__, _OUT_SAME_KIND.get(fn.__name__))
+        rule = _OUT_SAME_KIND.get(fn.__name__)
+        if callable(rule):  # the rule depends on the call's arguments
+            rule = rule(sig.bind(*args, **kw).arguments)
+        return _to_out(r, out, fn.__name__, rule)
 
     return with_out
 
 
+def _picks(arguments, whole_q_picks: bool) -> str | None:
+    """The ``out=`` casting of NumPy's quantile and percentile: a ufunc where they
+    interpolate (a float result into an integer out raises there), ``take`` or an assignment
+    where they pick a value (cast as written): the picking methods, weights, and for
+    quantile ``linear`` at integer q (percentile divides q by 100 first)."""
+    method = arguments.get("interpolation") or arguments.get("method", "linear")
+    if arguments.get("weights") is not None or method in _TAKES:
+        return None
+    if whole_q_picks and method == "linear":
+        q = arguments["q"]
+        if _np.asarray(q.get() if hasattr(q, "get") else data(q)).dtype.kind in "iub":
+            return None
+    return "same_kind"
+
+
 # NumPy's functions whose out= goes through a ufunc (or checks its kind): a float result into
 # an integer out raises there; the others cast it as they write
-_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "quantile", "percentile", "nanmean",
-                                             "nanvar", "nanstd")}
+_OUT_SAME_KIND = {n: "same_kind" for n in ("ptp", "nanmean", "nanvar", "nanstd")}
+_OUT_SAME_KIND.update(quantile=lambda b: _picks(b, True), percentile=lambda b: _picks(b, False))
 
 
 def _arr(a):
@@ -185,10 +204,9 @@ def _safe_div(num, cnt):
 @_writes_out
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
     """Mean of the non-NaN elements (NaN for an all-NaN slice). Example: ``gnp.nanmean(x)``"""
+    _inexact_dtype(a, dtype, "nanmean")
     a = _masked(a, where)
     if dtype is not None:
-        if data(a).dtype.kind in "fc" and _np.dtype(dtype).kind not in "fc":
-            raise TypeError("nanmean: if a is inexact, then dtype must be inexact (NumPy's)")
         a = _r.astype(a, dtype) if isinstance(a, Tensor) else data(a).astype(dtype)
     f, nan = _filled(a, 0)
     if nan is None:
@@ -197,6 +215,17 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
         return mean(a, axis, keepdims=keepdims, dtype=dtype)
     ax = reduce_axis(axis, ndim(a))
     return _safe_div(_r.sum(f, ax, keepdims=keepdims), _count(nan, ax, keepdims))
+
+
+def _inexact_dtype(a, dtype, name) -> bool:
+    """NumPy's rule for ``dtype=`` of nanmean, nanvar and nanstd: NaN-holding (inexact) data
+    is computed in an inexact dtype only (an integer one would turn NaN into garbage).
+    Whether ``a`` cannot hold NaN (integers, booleans: NumPy's plain reduction)."""
+    kind = _np.dtype(data(_arr(a)).dtype).kind
+    if dtype is not None and kind in "fc" and _np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{name}: if a is inexact, then dtype must be inexact (got "
+                        f"dtype={_np.dtype(dtype)}; NumPy's rule)")
+    return kind not in "fc"
 
 
 def _nan_dev(a, dtype, axis, where_, mean):
@@ -227,6 +256,11 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
            mean=None, correction=None):
     """Variance of the non-NaN elements with ``ddof`` (or ``correction``); ``mean`` may be
     given (with kept dimensions). Example: ``gnp.nanvar(x, ddof=1)``"""
+    if _inexact_dtype(a, dtype, "nanvar"):  # no NaN to skip: NumPy's var (dtype= too)
+        from . import var
+
+        return var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
     dtype, res = _moment_dtypes(a, dtype, mean, "nanvar")
     r = _nanvar(a, axis, dtype, ddof, keepdims, where, mean, correction)
     return r if res is None else _cast(r, res)
@@ -254,6 +288,11 @@ def _abs2(d):
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
            mean=None, correction=None):
     """Standard deviation of the non-NaN elements. Example: ``gnp.nanstd(x)``"""
+    if _inexact_dtype(a, dtype, "nanstd"):  # no NaN to skip: NumPy's std (dtype= too)
+        from . import std
+
+        return std(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
     dtype, res = _moment_dtypes(a, dtype, mean, "nanstd")
     r = _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction)
     return r if res is None else _cast(r, res)
@@ -355,18 +394,23 @@ def _no_out(out, name):
 # ---- order statistics ----------------------------------------------------------------------
 
 
-def _sorted_last(a, axis, ignore_nan):
+def _sorted_last(a, axis, ignore_nan, weights=None):
     """The reduced axes flattened last and sorted (NaN last), the number of values that count
-    per slice, which slices hold a NaN, the kept (rest) shape and the normalised axes."""
+    per slice, which slices hold a NaN, the kept (rest) shape and the normalised axes; with
+    ``weights`` (a raw array of ``a``'s shape) also the weights in the sorted order."""
     from . import _take_along_axis_in_range as take_along_axis  # an argsort: in range
 
     a = _arr(a)
     nd = ndim(a)
     ax = norm_axis(axis, nd)
-    flat, _, s = _r._to_last(a, tuple(range(nd)) if ax is None else ax)
+    every = tuple(range(nd)) if ax is None else ax
+    flat, _, s = _r._to_last(a, every)
     xp, d = _xpd(flat)
     order = xp.argsort(d, axis=-1, kind="stable")  # ties in order, as jax.numpy
     srt = take_along_axis(flat, order, -1)
+    if weights is not None:
+        wflat = data(_r._to_last(weights, every)[0])
+        weights = xp.take_along_axis(wflat, data(order), -1)
     k = shape(flat)[-1]
     rest = shape(flat)[:-1]
     if d.dtype.kind in "fc" and _vc.tracing():
@@ -387,6 +431,8 @@ def _sorted_last(a, axis, ignore_nan):
     else:
         has_nan = xp.zeros(rest, dtype=bool)
         n = xp.full(rest, k)
+    if weights is not None:
+        return srt, n, has_nan, rest, ax, weights
     return srt, n, has_nan, rest, ax
 
 
@@ -413,6 +459,10 @@ _CONTINUOUS = {"hazen": (0.5, 0.5), "weibull": (0, 0), "median_unbiased": (1 / 3
 
 
 def _virtual_index(xp, n, q, method):
+    if method in ("inverted_cdf", "averaged_inverted_cdf"):
+        return n * q - 1
+    if method == "closest_observation":
+        return n * q - 1 - 0.5
     if method in ("linear", "midpoint"):
         vi = (n - 1) * q
         if method == "midpoint":
@@ -427,35 +477,59 @@ def _virtual_index(xp, n, q, method):
     if method in _CONTINUOUS:
         alpha, beta = _CONTINUOUS[method]
         return n * q + (alpha + q * (1 - alpha - beta)) - 1
-    err = NotImplementedError if method in _DISCONTINUOUS else ValueError  # (NumPy's)
-    raise err(
-        f"quantile: method {method!r} is not supported; use one of linear, lower, higher, "
-        f"midpoint, nearest, {', '.join(_CONTINUOUS)}")
+    raise _bad_method(method, "quantile")
 
 
-# NumPy's methods that gpuad does not have (nor CuPy)
-_DISCONTINUOUS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
+def _bad_method(method, name):
+    return ValueError(f"{name}: {method!r} is not a valid method; use one of "
+                      f"{', '.join(_METHODS)}")
 
 
-def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
+_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+            *_CONTINUOUS, "linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _discrete_index(xp, vi, method):
+    """Hyndman and Fan's discontinuous methods 1 and 3: the order statistic below ``vi``
+    where ``vi`` is a whole number (closest_observation: an even one, 1-based), else the one
+    above; never below the first."""
+    prev = xp.floor(vi)
+    whole = (vi - prev) == 0
+    if method == "closest_observation":
+        whole = whole & (prev % 2 == 1)
+    return xp.maximum(xp.where(whole, prev, prev + 1), 0)
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None, weights=None):
     from ..batching.composites import batched, over_levels, shift_axes
 
-    if batched(q) and not batched(a):  # vmap over q: its levels lead q's shape and the result
+    if batched(q) and not batched(a, weights):  # vmap over q: its levels lead q's shape
         return over_levels(lambda u, k: _quantile(a, u, axis, method, keepdims, ignore_nan,
-                                                  name, weak), [q], name)
-    if batched(a):  # vmap: the levels become leading axes of one call
+                                                  name, weak, weights), [q], name)
+    if batched(a, weights):  # vmap: the levels become leading axes of one call
         if batched(q):
             raise TypeError(f"{name} inside gpuad.vmap: q and the data cannot both differ "
                             f"from example to example; vmap over one of them")
         nd = ndim(a)
-        return over_levels(lambda u, k: _quantile(u, q, shift_axes(axis, nd, k), method,
-                                                  keepdims, ignore_nan, name, weak),
-                           [a], name, offset=_np.ndim(data(q)))
+        if weights is not None:  # of a's shape, so that the levels lead both alike
+            weights = _r.broadcast_to(_quantile_weights(a, weights, axis, method, name),
+                                      shape(a))
+            a = _arr(a)
+            if not isinstance(a, Tensor):  # (a Tensor gets the levels of the weights)
+                a = Tensor(a)
+        return over_levels(lambda u, w, k: _quantile(
+            u, q, shift_axes(axis, nd, k), method, keepdims, ignore_nan, name, weak,
+            None if w is None else _r.broadcast_to(w, shape(u))),
+            [a, weights], name, offset=_np.ndim(data(q)))
     if method is None:
         method = "linear"
     a = _arr(a)
     if data(a).dtype.kind == "c":
         raise TypeError(f"{name}: a must be an array of real numbers (got {data(a).dtype})")
+    if method not in _METHODS:
+        raise _bad_method(method, name)
+    if weights is not None:
+        weights = _quantile_weights(a, weights, axis, method, name)
     if ignore_nan and 0 in shape(a):  # NumPy's: nanmean's NaNs (q's shape is not kept)
         from . import nanmean
 
@@ -467,13 +541,19 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
               and (method == "linear" or method in _CONTINUOUS))
     if weak is None:  # a Python number: NumPy's weak promotion for the result type
         weak = type(q) in (int, float)
-    srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
+    if weights is not None:
+        srt, n, has_nan, rest, ax, wsrt = _sorted_last(a, axis, ignore_nan, weights)
+    else:
+        srt, n, has_nan, rest, ax = _sorted_last(a, axis, ignore_nan)
     xp = _r._xp(n)
     qarr = xp.asarray(data(q))
     if qarr.dtype.kind not in "fiub":
         raise TypeError(f"{name}: q must be real numbers, got dtype {qarr.dtype}")
-    _vc.fail_if(f"{name}_q", lambda xp, q: (q < 0) | (q > 1), lambda: ValueError(
-        f"{name}: quantiles must be in the range [0, 1]"), qarr)
+    if qarr.ndim > 2:
+        raise ValueError(f"{name}: q must be a scalar or 1d (at most 2-d, NumPy's rule), got "
+                         f"shape {qarr.shape}")
+    _vc.fail_if(f"{name}_q", lambda xp, q: ~((q >= 0) & (q <= 1)), lambda: ValueError(
+        f"{name}: quantiles must be in the range [0, 1] (NaN is not)"), qarr)
     if qarr.dtype.kind == "b":
         qarr = qarr.astype(_np.int64)
     qshape = qarr.shape
@@ -485,6 +565,9 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
         nb = xp.asarray(n).astype(qarr.dtype)
         vi = _virtual_index(xp, nb, qb, method)
         vi = xp.broadcast_to(vi, qshape + tuple(rest))
+        if method in ("inverted_cdf", "closest_observation"):
+            k = _discrete_index(xp, vi, method).astype(_np.intp)
+            return k, k, None, None, None
         nmax = xp.broadcast_to(nb, vi.shape)
         prev = xp.floor(vi)
         nxt = prev + 1
@@ -496,16 +579,23 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
         gamma = vi - prev
         if method == "midpoint":
             gamma = xp.where(vi % 1 == 0, 0.0, 0.5).astype(vi.dtype)
+        elif method == "averaged_inverted_cdf":  # the mean of two at a whole vi (NumPy's
+            # vi - prev: above the last, prev is -1 there, so never a whole number)
+            whole = (gamma == 0) & ~above
+            gamma = xp.where(whole, 0.5, 1.0).astype(vi.dtype)
         t, t1 = gamma, 1 - gamma
         if weak:  # NumPy uses a Python float weight: it takes the data's float dtype
             wdt = dt if dt.kind == "f" else _np.dtype(_np.float64)
             t, t1 = t.astype(wdt), t1.astype(wdt)
         return prev.astype(_np.intp), nxt.astype(_np.intp), t, t1, gamma >= 0.5
 
-    prev, nxt, t, t1, upper = _vc.computed("quantile_positions", positions, n, qarr)
+    if weights is not None:
+        prev = _weighted_positions(wsrt, n, qarr, qshape, rest, ignore_nan, name)
+    else:
+        prev, nxt, t, t1, upper = _vc.computed("quantile_positions", positions, n, qarr)
     # integer virtual indices (integer q: (n - 1) * q in q's dtype) with "linear" take
     # elements, as NumPy does
-    integer = method in ("lower", "higher", "nearest") or (
+    integer = weights is not None or method in _TAKES or (
         method == "linear" and qarr.dtype.kind in "iu")
     lo = _gather(srt, prev, rest, qshape)
     if integer:
@@ -530,6 +620,69 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan, name, weak=None):
     return res
 
 
+# the methods whose result is one of the values (of the data's dtype, as NumPy's take)
+_TAKES = ("lower", "higher", "nearest", "inverted_cdf", "closest_observation")
+
+
+def _quantile_weights(a, weights, axis, method, name):
+    """NumPy's checks of ``weights=``, which only ``inverted_cdf`` reads: the shape of ``a``
+    or of ``a``'s shape along ``axis`` (in that axis order), non-negative; a raw array that
+    broadcasts against ``a``. The result is piecewise constant in the weights, so they are
+    constants (a Tensor's gradient is zero, the derivative wherever it exists)."""
+    from ._more_names import _weights_along
+
+    if method != "inverted_cdf":
+        raise ValueError(f"{name}: only method 'inverted_cdf' supports weights, got "
+                         f"{method!r} (NumPy's rule)")
+    w = data(weights)
+    xp = _r._xp(data(a))
+    w = w if isinstance(w, Tensor) else xp.asarray(w)  # (a Tensor when traced by gpuad.jit)
+    if shape(w) != shape(a):
+        if axis is None:
+            raise TypeError(f"{name}: axis must be specified when the shapes of a "
+                            f"{shape(a)} and weights {shape(w)} differ")
+        w = _weights_along(a, w, axis, name)
+    _vc.fail_if(f"{name}_weights", lambda xp, w: w < 0, lambda: ValueError(
+        f"{name}: weights must be non-negative"), w)
+    return data(_r.broadcast_to(w, shape(a)))
+
+
+def _weighted_positions(wsrt, n, qarr, qshape, rest, ignore_nan, name):
+    """The position in each sorted slice of NumPy's weighted ``inverted_cdf``: the first
+    value whose share of the weight, summed from the smallest on, reaches ``q``. NaN values
+    (last in the sorted slice) weigh nothing in the NaN-ignoring functions."""
+    nr = len(rest)
+
+    def cdf_of(w, n):
+        xp = _r._xp(w)
+        if ignore_nan:
+            w = xp.where(xp.arange(w.shape[-1]) < xp.asarray(n)[..., None], w, 0)
+        cdf = xp.cumsum(w, axis=-1, dtype=_np.float64)
+        return cdf, cdf[..., -1:]
+
+    def bad(xp, w, n):  # NumPy's check: the total is not a positive finite number
+        total = cdf_of(w, n)[1][..., 0]
+        wrong = ~xp.isfinite(total) | (total == 0)
+        return wrong & (xp.asarray(n) > 0) if ignore_nan else wrong
+
+    _vc.fail_if(f"{name}_weights_sum", bad, lambda: ValueError(
+        f"{name}: weights included NaN, inf or were all zero"), wsrt, n)
+
+    def positions(w, n, qarr):  # on raw arrays: one step under gpuad.jit
+        xp = _r._xp(w)
+        cdf, total = cdf_of(w, n)
+        cdf = cdf / xp.where(total == 0, 1, total)  # (0 only for an all-NaN slice: NaN)
+        if qarr.dtype.kind == "f":  # compared in q's precision, as NumPy
+            cdf = cdf.astype(qarr.dtype)
+        cdf = xp.where(cdf == 0, -1, cdf)  # leading zero weights never chosen (q = 0 too)
+        qb = xp.reshape(qarr, qshape + (1,) * (nr + 1))
+        below = xp.sum(cdf < qb, axis=-1)  # searchsorted(cdf, q, side="left")
+        last = xp.maximum(xp.asarray(n) - 1, 0)
+        return xp.minimum(below, last).astype(_np.intp)
+
+    return _vc.computed("quantile_weighted_positions", positions, wsrt, n, qarr)
+
+
 def _left_slope_at_top(res, srt, hi, vi, nb, rest, qshape, xp):
     """At q = 1 (the last order statistic exactly) the slope from below: q's domain ends
     there, so the one-sided derivative is the left one. ``vi - (n - 1)`` is exactly 0 there:
@@ -552,19 +705,16 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: s
 
     Example: ``gnp.quantile(x, [0.25, 0.75], axis=0)``
     """
-    if weights is not None:
-        raise NotImplementedError("quantile: weights= is not supported")
-    return _quantile(a, q, axis, interpolation or method, keepdims, False, "quantile")
+    return _quantile(a, q, axis, interpolation or method, keepdims, False, "quantile",
+                     weights=weights)
 
 
 @_writes_out
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
                keepdims: bool = False, *, weights=None, interpolation=None):
     """The ``q``-th percentiles (``q`` in [0, 100]). Example: ``gnp.percentile(x, 90)``"""
-    if weights is not None:
-        raise NotImplementedError("percentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
-                     keepdims, False, "percentile", type(q) in (int, float))
+                     keepdims, False, "percentile", type(q) in (int, float), weights)
 
 
 @_writes_out
@@ -572,9 +722,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
                 method: str = "linear", keepdims: bool = False, *, weights=None,
                 interpolation=None):
     """``quantile`` over the non-NaN elements. Example: ``gnp.nanquantile(x, 0.5)``"""
-    if weights is not None:
-        raise NotImplementedError("nanquantile: weights= is not supported")
-    return _quantile(a, q, axis, interpolation or method, keepdims, True, "nanquantile")
+    return _quantile(a, q, axis, interpolation or method, keepdims, True, "nanquantile",
+                     weights=weights)
 
 
 @_writes_out
@@ -582,10 +731,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                   method: str = "linear", keepdims: bool = False, *, weights=None,
                   interpolation=None):
     """``percentile`` over the non-NaN elements. Example: ``gnp.nanpercentile(x, 50)``"""
-    if weights is not None:
-        raise NotImplementedError("nanpercentile: weights= is not supported")
     return _quantile(a, _percent(q), axis, interpolation or method,
-                     keepdims, True, "nanpercentile", type(q) in (int, float))
+                     keepdims, True, "nanpercentile", type(q) in (int, float), weights)
 
 
 def _percent(q):

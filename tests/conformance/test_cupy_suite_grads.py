@@ -576,19 +576,8 @@ G("c_polymul", lambda a, b: gnp.polymul(a, b), Z(2), Z(3))
 G("c_polydiv", lambda a, b: gnp.polydiv(a, b), Z(4), Z(2))
 
 
-_DISC = (
-    NotImplementedError,
-    "NumPy's discontinuous quantile methods (inverted_cdf, "
-    "averaged_inverted_cdf, closest_observation) are not implemented",
-)
 # rows where gpuad raises on purpose: name -> (exception class, reason)
 REFUSED: dict[str, tuple] = {
-    **{
-        f"{k}_{m}": _DISC
-        for k in ("percentile", "quantile_tuple", "nanquantile")
-        for m in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
-    },
-    "quantile_weights": (NotImplementedError, "quantile(weights=) is not implemented"),
     "pad_callable": (
         NotImplementedError,
         "a function as pad mode fills the pads in place (NumPy's protocol), which is not recorded",

@@ -832,8 +832,6 @@ assert len(BY_NAME) == len(CASES), "duplicate row names"
 
 _CPX = ({"complex64": ComplexError, "complex128": ComplexError},
         "max/min of complex Tensors: gpuad differentiates them for real values only")
-_DISC = ({None: NotImplementedError}, "NumPy's discontinuous quantile methods inverted_cdf, "
-         "averaged_inverted_cdf and closest_observation are not implemented (nor in CuPy)")
 # rows where gpuad raises on purpose: name -> ({dtype name or None: exception class}, reason
 # [, the backends it concerns])
 REFUSED: dict[str, tuple] = {
@@ -841,8 +839,6 @@ REFUSED: dict[str, tuple] = {
                          "amin_complex", "max_0d", "nanmax", "nanmax_complex_nan", "nanmin",
                          "ptp", "ptp_axis", "histogram_complex", "pad_maximum",
                          "pad_minimum_len")},
-    **{f"{k}_{m}": _DISC for k in ("percentile", "quantile_axis", "quantile_tuple_keep")
-       for m in _DISC_METHODS},
     "mean_out": ({d: TypeError for d in ("float16", "float32", "float64", "complex64",
                                          "complex128")},
                  "out= a plain array for a differentiated result would drop its gradient"),

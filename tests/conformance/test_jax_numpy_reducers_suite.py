@@ -54,8 +54,6 @@ KNOWN = {
     "where_dtype": "a non-boolean where= is NumPy's TypeError in gpuad (JAX: a ValueError)",
     "complex_to_real_dtype": "var/std of complex input with a real dtype= is a ValueError, as in "
                              "JAX (NumPy mixes the real parts' mean with the imaginary parts)",
-    "weights": "quantile/percentile weights= (JAX's testWeightedQuantile) is not implemented: "
-               "gpuad raises NotImplementedError naming the function",
     "nanmax_0d_where": "nanmax/nanmin of a 0-d input with where=False and initial=: NumPy "
                        "returns NaN (its 0-d path), gpuad initial as for any other shape "
                        "(and as np.max, and JAX)",
@@ -495,8 +493,6 @@ def test_quantile_and_median(backend):
                              lambda a_: getattr(jnp, op)(a_, axis=ax, keepdims=kd), [a], 1e-3,
                              failures, jax_check=False)
     assert not failures, "\n".join(failures[:10])
-    with pytest.raises(NotImplementedError, match="quantile: weights"):  # KNOWN["weights"]
-        gnp.quantile(_dev(np.arange(4.0)), 0.5, weights=np.ones(4), method="inverted_cdf")
 
 
 @pytest.mark.parametrize("name", ["cumulative_sum", "cumulative_prod"])

@@ -9,9 +9,6 @@ Where gpuad deliberately differs, ``_deviation`` says how and why:
 
 - ``interp`` and ``cov`` keep float32 (NumPy computes in float64; CuPy, JAX and torch keep the
   input's precision, and on the GPU float32 is the point);
-- ``percentile``, ``quantile`` and their ``nan`` forms with ``weights=`` or the methods
-  ``inverted_cdf``, ``averaged_inverted_cdf``, ``closest_observation`` raise
-  NotImplementedError;
 - ``eye(order=)`` raises TypeError (a memory layout gpuad does not track; ``copy(order=)``
   checks the order and leaves the layout to the backend, as ``asfortranarray``);
 - ``ediff1d`` of an int8 array with ``to_end=300`` raises OverflowError (NumPy wraps to 44);
@@ -904,11 +901,6 @@ def _deviation(c: Case, tensor: bool):
         return ("refuse", TypeError, "no memory layout argument")
     if c.name == "ediff1d" and c.kw.get("to_end") == 300:
         return ("refuse", OverflowError, "300 does not fit int8 (NumPy wraps it)")
-    if c.name in ("nanpercentile", "nanquantile", "percentile", "quantile") and (
-        "weights" in c.kw
-        or c.kw.get("method") in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
-    ):
-        return ("refuse", NotImplementedError, "weighted and discontinuous methods not there")
     if c.name == "piecewise" and np.ndim(c.args[0]) == 0 and isinstance(c.args[1], np.ndarray):
         return ("refuse", TypeError, "a bare 0-d condition with two functions (NumPy: IndexError)")
     return None
