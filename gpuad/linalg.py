@@ -3,7 +3,8 @@
 ``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``lu_unpack``
 (torch's top-level function), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
-``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
+``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``lstsq`` (torch's drivers and
+results, batched; gpuad/linalg_lstsq.py), ``vander`` (increasing powers) and
 ``householder_product``, ``ldl_factor``, ``ldl_factor_ex``, ``ldl_solve``
 (gpuad/linalg_ldl.py), ``geqrf``, ``ormqr``, ``svd_lowrank`` and ``pca_lowrank`` (torch
 functions outside ``torch.linalg``; gpuad/linalg_householder.py), next to the functions
@@ -26,6 +27,7 @@ from . import linalg_extra as _lx
 from . import rules as _r
 from .linalg_householder import geqrf, ormqr, pca_lowrank, svd_lowrank  # noqa: F401
 from .linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
+from .linalg_lstsq import lstsq  # noqa: F401
 from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .numpy.linalg import (  # noqa: F401
@@ -59,6 +61,7 @@ __all__ = [
     "lu_factor",
     "lu_factor_ex",
     "lu_solve",
+    "lstsq",
     "lu_unpack",
     "matrix_exp",
     "matrix_power",
