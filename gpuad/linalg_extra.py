@@ -20,7 +20,7 @@ from typing import Any
 import numpy as _np
 
 from . import rules as _r
-from .linalg_rules import _T, solve_tri_
+from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .rules import matmul, prim
 
@@ -386,7 +386,8 @@ def circulant(c):
 def polar(a, side: str = "right"):
     """``(u, p)``: ``a = u @ p`` (``side='right'``) or ``a = p @ u`` (``'left'``) with ``u``
     having orthonormal columns and ``p`` symmetric positive semi-definite, through the SVD, as
-    ``scipy.linalg.polar``. Differentiable where the singular values are distinct.
+    ``scipy.linalg.polar``; complex matrices too (``u`` unitary, ``p`` Hermitian). Differentiable
+    where the singular values are distinct.
 
     Example: ``u, p = polar(a)``
     """
@@ -395,13 +396,15 @@ def polar(a, side: str = "right"):
     a = _nla._arr(a)
     if _r.ndim(a) != 2:
         raise ValueError(f"polar: a must be a 2-D array; got shape {_r.shape(a)}")
-    _real(a, "polar")
-    w, s, vh = _nla.svd(a, full_matrices=False)
+    a = _nla._float_input(a)
+    w, s, vh = _nla.svd(a, full_matrices=False)  # u and p do not depend on the vectors' phases
     u = matmul(w, vh)
+    if _r.data(s).dtype != _r.data(w).dtype:
+        s = _r.astype(s, _r.data(w).dtype)
     if side == "right":
-        p = matmul(_T(vh) * s, vh)
+        p = matmul(_H(vh) * s, vh)
     else:
-        p = matmul(w * s, _T(w))
+        p = matmul(w * s, _H(w))
     return u, p
 
 
