@@ -85,7 +85,7 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
     x = _r.matmul(_pinv(A, rcond=rcond), B)
     want_residuals = m > n and driver != "gelsy"
     if want_residuals:  # (under gpuad.jit the residuals' shape is held as the trace's)
-        ranks = _r.data(rank)
+        ranks = rank._data if _nla._batched(rank) else _r.data(rank)  # (vmap: every example)
         want_residuals = bool(xp.all(ranks == n))
         _value_checks.keep_branch("lstsq: every matrix of full rank (the residuals' shape)",
                                   want_residuals, lambda xp, r: xp.all(r == n), ranks)
