@@ -28,6 +28,7 @@ from gpuad.testing import check_grads  # noqa: E402
 # where gpuad differs from jax.lax.linalg on purpose, or cannot follow (checked below)
 DIFFERENCES = {
     "cholesky not positive definite": "raises LinAlgError; JAX returns NaNs",
+    "lu's derivative at a zero pivot": "raises LinAlgError; JAX returns non-finite values",
     "cholesky, eigh symmetrize_input=False": "the derivative of reading the one triangle "
                                              "(JAX's assumes a symmetric tangent; equal on "
                                              "symmetric directions)",
@@ -196,6 +197,19 @@ def test_lu(backend, shape, cplx):
     up = np.triu(lu[..., :k, :])
     np.testing.assert_allclose(np.take_along_axis(a, perm[..., None], -2), lo @ up, atol=1e-12)
     agree(lambda x: gll.lu(x)[0], lambda x: jll.lu(x)[0], a, order=2 if len(shape) == 2 else 1)
+
+
+def test_lu_of_singular_matrices(backend):
+    """JAX's testLuOfSingularMatrix, rectangular too: LAPACK's factors (a zero pivot leaves its
+    column); their derivative does not exist there and raises (JAX returns non-finite values)."""
+    xp = ad.get_backend().xp
+    for x in (np.array([[1.0, 2], [2, 4]]),
+              np.array([[0.0, 0, 1], [0, 0, 2], [1, 1, 1], [2, 2, 2]]),
+              np.array([[0.0, 1, 2], [0, 3, 4]])):
+        for g, j in zip(gll.lu(xp.asarray(x)), jll.lu(x), strict=True):
+            close(g, j)
+        with pytest.raises(np.linalg.LinAlgError, match="singular"):
+            ad.grad(lambda a: gnp.sum(gll.lu(a)[0]))(xp.asarray(x))
 
 
 def test_lu_pivots_to_permutation(backend):
@@ -452,4 +466,4 @@ def test_vmap(backend):
 
 
 def test_differences_listed():
-    assert len(DIFFERENCES) == 13 and all(isinstance(v, str) for v in DIFFERENCES.values())
+    assert len(DIFFERENCES) == 14 and all(isinstance(v, str) for v in DIFFERENCES.values())
