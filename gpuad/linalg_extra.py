@@ -141,6 +141,22 @@ def _split(x, k: int, axis: int):
     return _r.getitem(x, tuple(first)), _r.getitem(x, tuple(last))
 
 
+def _singular_pivot(fn):
+    """The derivative rule ``fn`` with a singular ``U`` reported as LU's, not the solve's
+    (``a`` is not read: the rules need only the factors, and so only they are saved)."""
+
+    def rule(t, ans, a):
+        try:
+            return fn(t, ans, None)
+        except _np.linalg.LinAlgError as e:
+            raise _np.linalg.LinAlgError(
+                f"lu: the factors of the {_r.shape(ans)} matrix have no derivative: U has a zero "
+                f"pivot (the matrix is singular or rank-deficient: {e}); differentiate away from "
+                f"singular matrices, or use lstsq/pinv for rank-deficient ones") from None
+
+    return rule
+
+
 def _lu_vjp(g, ans, a):
     # tall (m > n): a = [L1; L2] U, the square factorisation of the top rows and
     # dL2 = (dA2 - L2 dU) U^-1; wide (m < n): a = L [U1 U2], dU2 = L^-1 (dA2 - dL U2)
@@ -181,7 +197,8 @@ def _lu_jvp(t, ans, a):
 
 
 # complex matrices: the factorisation is holomorphic, and so the real formulas hold
-_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_lu_vjp], jvp=[_lu_jvp], cplx="holo")
+_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_singular_pivot(_lu_vjp)],
+                   jvp=[_singular_pivot(_lu_jvp)], cplx="holo")
 
 
 def _square(a, name: str):

@@ -54,3 +54,12 @@ def test_unpivoted_torch_lu_derivatives(backend):
     check_grads(lambda m: LA.lu(m, pivot=False)[1:], (a,), order=1)
     _, piv = LA.lu_factor(a, pivot=False)
     np.testing.assert_array_equal(to_numpy(piv), [[1, 2, 3]] * 2)
+
+
+def test_derivative_at_a_zero_pivot_names_lu(backend):
+    xp = ad.get_backend().xp
+    a = xp.asarray(np.array([[0.0, 0, 1], [0, 0, 2], [1, 1, 1], [2, 2, 2]]))
+    lu_, _ = gsl.lu_factor(a)  # LAPACK's factors: the zero pivot leaves its column
+    np.testing.assert_allclose(to_numpy(lu_), sl.lu_factor(to_numpy(a))[0])
+    with pytest.raises(np.linalg.LinAlgError, match=r"lu: the factors of the \(4, 3\) matrix"):
+        ad.grad(lambda m: ad.numpy.sum(gsl.lu_factor(m)[0]))(a)
