@@ -567,3 +567,12 @@ from .lax_ops import *  # noqa: E402,F403
 from .lax_ops import __all__ as _ops_all  # noqa: E402
 
 __all__ += [n for n in _ops_all if n not in __all__]
+
+
+# jax.lax.linalg (gpuad/lax_linalg.py), importable as gpuad.lax.linalg too
+import sys as _sys  # noqa: E402
+
+from . import lax_linalg as linalg  # noqa: E402
+
+_sys.modules[__name__ + ".linalg"] = linalg
+__all__ += ["linalg"]

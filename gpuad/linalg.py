@@ -3,7 +3,8 @@
 ``lu_factor`` (1-based ``pivots``), ``lu_solve``, ``lu`` (``P, L, U``), ``lu_unpack``
 (torch's top-level function), ``solve_triangular``
 (keyword-only ``upper``, ``left``, ``unitriangular``), ``matrix_exp``, ``inv_ex``,
-``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``vander`` (increasing powers) and
+``cholesky_ex``, ``solve_ex`` (with an ``info`` result), ``lstsq`` (torch's drivers and
+results, batched; gpuad/linalg_lstsq.py), ``vander`` (increasing powers) and
 ``householder_product``, ``ldl_factor``, ``ldl_factor_ex``, ``ldl_solve``
 (gpuad/linalg_ldl.py), ``geqrf``, ``ormqr``, ``svd_lowrank`` and ``pca_lowrank`` (torch
 functions outside ``torch.linalg``; gpuad/linalg_householder.py), next to the functions
@@ -26,6 +27,7 @@ from . import linalg_extra as _lx
 from . import rules as _r
 from .linalg_householder import geqrf, ormqr, pca_lowrank, svd_lowrank  # noqa: F401
 from .linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
+from .linalg_lstsq import lstsq  # noqa: F401
 from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .numpy.linalg import (  # noqa: F401
@@ -59,6 +61,7 @@ __all__ = [
     "lu_factor",
     "lu_factor_ex",
     "lu_solve",
+    "lstsq",
     "lu_unpack",
     "matrix_exp",
     "matrix_power",
@@ -116,19 +119,21 @@ def _gnp():
 
 def _factor(A, pivot: bool, name: str):
     A = _nla._float_input(_nla._arr(A))
-    _lx._square(A, name)
+    _lx._matrix(A, name)
     if pivot:
         packed, piv, perm = _lx._factor(A, name)
         return packed, _nla._on_stacks(lambda p: p + 1, piv), perm
     packed = _lx._lu_nopivot(A)
-    n = _r.shape(A)[-1]
+    m, n = _r.shape(A)[-2:]
     piv = _nla._on_stacks(
         lambda d: (
-            _r._xp(d).broadcast_to(_r._xp(d).arange(1, n + 1, dtype=_np.int32), d.shape[:-1]).copy()
+            _r._xp(d).broadcast_to(_r._xp(d).arange(1, min(m, n) + 1, dtype=_np.int32),
+                                   d.shape[:-2] + (min(m, n),)).copy()
         ),
         A,
     )
-    perm = _nla._on_stacks(lambda p: p - 1, piv)
+    perm = _nla._on_stacks(
+        lambda d: _r._xp(d).broadcast_to(_r._xp(d).arange(m), d.shape[:-2] + (m,)).copy(), A)
     return packed, piv, perm
 
 
@@ -159,25 +164,26 @@ def lu(A, *, pivot: bool = True) -> LU:
     ``P, L, U = gpuad.linalg.lu(A)``"""
     packed, _, perm = _factor(A, pivot, "lu")
     p = _lx._perm_matrix(perm, _r.data(packed).dtype)
-    return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
+    return LU(p, _lx._unit_lower(packed), _lx._upper(packed))
 
 
 def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True) -> LU:
     """``(P, L, U)`` with ``A = P @ L @ U`` from ``lu_factor(A)``'s ``(LU, pivots)``, as
-    ``torch.lu_unpack`` (a torch function outside ``torch.linalg``); square matrices. ``L`` and
+    ``torch.lu_unpack`` (a torch function outside ``torch.linalg``); ``m x n`` too. ``L`` and
     ``U`` are differentiable in ``LU_data``; a part not unpacked is an empty tensor, as torch's.
     Example: ``P, L, U = gpuad.linalg.lu_unpack(*gpuad.linalg.lu_factor(A))``"""
     packed = _nla._float_input(_nla._arr(LU_data))
-    _lx._square(packed, "lu_unpack")
+    _lx._matrix(packed, "lu_unpack")
     dt = _r.data(packed).dtype
     empty = _nla._like(packed, _r.data(packed)[..., :0, :0].reshape(0))
     p = empty
     if unpack_pivots:
-        perm = _lx._order(_nla._on_stacks(lambda q: q - 1, _nla._arr(LU_pivots)))
+        perm = _lx._order(_nla._on_stacks(lambda q: q - 1, _nla._arr(LU_pivots)),
+                          _r.shape(packed)[-2])
         p = _lx._perm_matrix(perm, dt)
     if not unpack_data:
         return LU(p, empty, empty)
-    return LU(p, _lx._unit_lower(packed), _lx._triu(packed))
+    return LU(p, _lx._unit_lower(packed), _lx._upper(packed))
 
 
 def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):

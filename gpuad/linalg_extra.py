@@ -20,7 +20,7 @@ from typing import Any
 import numpy as _np
 
 from . import rules as _r
-from .linalg_rules import _T, solve_tri_
+from .linalg_rules import _H, _T, solve_tri_
 from .numpy import linalg as _nla
 from .rules import matmul, prim
 
@@ -47,16 +47,18 @@ def _gnp():
 
 
 def _eliminate(xp, a, pivot: bool):
-    """``(packed LU, LAPACK pivots)`` of a stack of square matrices: Gaussian elimination with
-    partial pivoting (or none). A zero pivot leaves its column, as LAPACK's ``getrf`` does;
-    complex pivots are chosen on ``|re| + |im|``, as there."""
+    """``(packed LU, LAPACK pivots)`` of a stack of ``m x n`` matrices: Gaussian elimination
+    with partial pivoting (or none) over the first ``min(m, n)`` columns. A zero pivot leaves
+    its column, as LAPACK's ``getrf`` does; complex pivots are chosen on ``|re| + |im|``, as
+    there."""
     a = a.astype(_np.result_type(a.dtype, _np.float32), copy=True)
-    lead, n = a.shape[:-2], a.shape[-1]
-    m = math.prod(lead)  # (not -1: ambiguous for 0 x 0 matrices)
-    a = a.reshape((m, n, n))
-    rows = xp.arange(m)
-    piv = xp.zeros((m, n), dtype=xp.int32)
-    for k in range(n):
+    lead, (m, n) = a.shape[:-2], a.shape[-2:]
+    count = math.prod(lead)  # (not -1: ambiguous for empty matrices)
+    a = a.reshape((count, m, n))
+    rows = xp.arange(count)
+    k_max = min(m, n)
+    piv = xp.zeros((count, k_max), dtype=xp.int32)
+    for k in range(k_max):
         if pivot:
             col = a[:, k:, k]
             size = xp.abs(col.real) + xp.abs(col.imag) if col.dtype.kind == "c" else xp.abs(col)
@@ -70,21 +72,23 @@ def _eliminate(xp, a, pivot: bool):
         d = a[:, k, k]
         a[:, k + 1 :, k] /= xp.where(d == 0, 1, d)[:, None]
         a[:, k + 1 :, k + 1 :] -= a[:, k + 1 :, k, None] * a[:, k, None, k + 1 :]
-    return a.reshape(lead + (n, n)), piv.reshape(lead + (n,))
+    return a.reshape(lead + (m, n)), piv.reshape(lead + (k_max,))
 
 
-def _perm_from_piv(xp, piv):
-    """The row order ``perm`` (``a[perm] = l @ u``) that LAPACK's swaps ``piv`` make."""
-    lead, n = piv.shape[:-1], piv.shape[-1]
-    piv = piv.reshape((math.prod(lead), n))
+def _perm_from_piv(xp, piv, m: int | None = None):
+    """The row order ``perm`` (``a[perm] = l @ u``, ``m`` rows; by default as many as there
+    are pivots) that LAPACK's swaps ``piv`` make."""
+    lead, k = piv.shape[:-1], piv.shape[-1]
+    m = k if m is None else m
+    piv = piv.reshape((math.prod(lead), k))
     rows = xp.arange(piv.shape[0])
-    perm = xp.broadcast_to(xp.arange(n), piv.shape).copy()
-    for k in range(n):
-        p = piv[:, k]
-        top = perm[rows, k].copy()
-        perm[rows, k] = perm[rows, p]
+    perm = xp.broadcast_to(xp.arange(m), (piv.shape[0], m)).copy()
+    for j in range(k):
+        p = piv[:, j]
+        top = perm[rows, j].copy()
+        perm[rows, j] = perm[rows, p]
         perm[rows, p] = top
-    return perm.reshape(lead + (n,))
+    return perm.reshape(lead + (m,))
 
 
 def _lu_fwd(xp, a):
@@ -100,11 +104,23 @@ def _triu(x, k=0):
 
 
 def _unit_lower(x):
+    """``L`` of a packed ``m x n`` factorisation: ``m x min(m, n)``, unit diagonal."""
     d = _r.data(x)
-    return _tril(x, -1) + _r._xp(d).eye(_r.shape(x)[-1], dtype=d.dtype)
+    m, n = _r.shape(x)[-2:]
+    if n > m:
+        x = _r.getitem(x, (Ellipsis, slice(None), slice(0, m)))
+    return _tril(x, -1) + _r._xp(d).eye(m, min(m, n), dtype=d.dtype)
 
 
-def _lu_vjp(g, ans, a):
+def _upper(x):
+    """``U`` of a packed ``m x n`` factorisation: ``min(m, n) x n``."""
+    m, n = _r.shape(x)[-2:]
+    if m > n:
+        x = _r.getitem(x, (Ellipsis, slice(0, n), slice(None)))
+    return _triu(x)
+
+
+def _lu_vjp_square(g, ans):
     # a = L U; with F = L^-1 dA U^-1: dL = L tril(F, -1), dU = triu(F) U
     lo, up = _unit_lower(ans), _triu(ans)
     gm = _tril(matmul(_T(lo), _tril(g, -1)), -1) + _triu(matmul(_triu(g), _T(up)))
@@ -112,23 +128,91 @@ def _lu_vjp(g, ans, a):
     return solve_tri_(ans, y, lower=True, trans=1, unit=True)  # L^-T gm U^-T
 
 
-def _lu_jvp(t, ans, a):
+def _lu_jvp_square(t, ans):
     z = solve_tri_(ans, t, lower=True, trans=0, unit=True)  # L^-1 dA
     f = _T(solve_tri_(ans, _T(z), lower=False, trans=1, unit=False))  # L^-1 dA U^-1
     return matmul(_unit_lower(ans), _tril(f, -1)) + matmul(_triu(f), _triu(ans))
 
 
+def _split(x, k: int, axis: int):
+    first = [Ellipsis, slice(None), slice(None)]
+    last = list(first)
+    first[axis], last[axis] = slice(0, k), slice(k, None)
+    return _r.getitem(x, tuple(first)), _r.getitem(x, tuple(last))
+
+
+def _singular_pivot(fn):
+    """The derivative rule ``fn`` with a singular ``U`` reported as LU's, not the solve's
+    (``a`` is not read: the rules need only the factors, and so only they are saved)."""
+
+    def rule(t, ans, a):
+        try:
+            return fn(t, ans, None)
+        except _np.linalg.LinAlgError as e:
+            raise _np.linalg.LinAlgError(
+                f"lu: the factors of the {_r.shape(ans)} matrix have no derivative: U has a zero "
+                f"pivot (the matrix is singular or rank-deficient: {e}); differentiate away from "
+                f"singular matrices, or use lstsq/pinv for rank-deficient ones") from None
+
+    return rule
+
+
+def _lu_vjp(g, ans, a):
+    # tall (m > n): a = [L1; L2] U, the square factorisation of the top rows and
+    # dL2 = (dA2 - L2 dU) U^-1; wide (m < n): a = L [U1 U2], dU2 = L^-1 (dA2 - dL U2)
+    gnp = _gnp()
+    m, n = _r.shape(ans)[-2:]
+    if m == n:
+        return _lu_vjp_square(g, ans)
+    if m > n:
+        f, l2 = _split(ans, n, -2)
+        g1, g2 = _split(g, n, -2)
+        ga2 = _T(solve_tri_(f, _T(g2), lower=False, trans=0, unit=False))  # g2 U^-T
+        g1 = g1 - _triu(matmul(_T(l2), ga2))
+        return gnp.concatenate([_lu_vjp_square(g1, f), ga2], axis=-2)
+    f, u2 = _split(ans, m, -1)
+    g1, g2 = _split(g, m, -1)
+    ga2 = solve_tri_(f, g2, lower=True, trans=1, unit=True)  # L^-T g2
+    g1 = g1 - _tril(matmul(ga2, _T(u2)), -1)
+    return gnp.concatenate([_lu_vjp_square(g1, f), ga2], axis=-1)
+
+
+def _lu_jvp(t, ans, a):
+    gnp = _gnp()
+    m, n = _r.shape(ans)[-2:]
+    if m == n:
+        return _lu_jvp_square(t, ans)
+    if m > n:
+        f, l2 = _split(ans, n, -2)
+        t1, t2 = _split(t, n, -2)
+        d1 = _lu_jvp_square(t1, f)
+        rhs = t2 - matmul(l2, _triu(d1))  # dA2 - L2 dU, then times U^-1
+        dl2 = _T(solve_tri_(f, _T(rhs), lower=False, trans=1, unit=False))
+        return gnp.concatenate([d1, dl2], axis=-2)
+    f, u2 = _split(ans, m, -1)
+    t1, t2 = _split(t, m, -1)
+    d1 = _lu_jvp_square(t1, f)
+    du2 = solve_tri_(f, t2 - matmul(_tril(d1, -1), u2), lower=True, trans=0, unit=True)
+    return gnp.concatenate([d1, du2], axis=-1)
+
+
 # complex matrices: the factorisation is holomorphic, and so the real formulas hold
-_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_lu_vjp], jvp=[_lu_jvp], cplx="holo")
+_lu_nopivot = prim("lu_nopivot", _lu_fwd, vjp=[_singular_pivot(_lu_vjp)],
+                   jvp=[_singular_pivot(_lu_jvp)], cplx="holo")
 
 
 def _square(a, name: str):
     s = _r.shape(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise ValueError(
-            f"{name}: expected square matrices (..., n, n); got shape {s}. "
-            f"Rectangular LU factorisations are not supported"
+            f"{name}: expected square matrices (..., n, n); got shape {s}"
         )
+
+
+def _matrix(a, name: str):
+    s = _r.shape(a)
+    if len(s) < 2:
+        raise ValueError(f"{name}: expected matrices (..., m, n); got shape {s}")
 
 
 def _real(a, name: str):
@@ -151,22 +235,25 @@ def _rows(x, perm):
     return gnp.take_along_axis(gnp.broadcast_to(x, shp), idx, axis=-2)
 
 
-def _order(piv):
-    return _nla._on_stacks(lambda p: _perm_from_piv(_r._xp(p), p), _nla._arr(piv))
+def _order(piv, m: int | None = None):
+    """The row order of ``m`` rows (by default as many as pivots) that the swaps ``piv`` make."""
+    return _nla._on_stacks(lambda p: _perm_from_piv(_r._xp(p), p, m), _nla._arr(piv))
 
 
 def _factor(a, name: str):
+    """``(packed LU, 0-based pivots, row order)`` of ``m x n`` matrices (stacked too)."""
     a = _nla._float_input(_nla._arr(a))
-    _square(a, name)
+    _matrix(a, name)
     piv = _pivots(a)
-    perm = _order(piv)
+    perm = _order(piv, _r.shape(a)[-2])
     return _lu_nopivot(_rows(a, perm)), piv, perm
 
 
 def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
     """``(lu, piv)``: ``l`` (unit diagonal, below) and ``u`` packed in one matrix, and LAPACK's
     0-based row swaps ``piv`` (row ``i`` swapped with ``piv[i]``), as ``scipy.linalg.lu_factor``.
-    ``lu`` is differentiable; the pivots are constants. Square matrices, stacked too.
+    ``lu`` is differentiable; the pivots are constants. ``m x n`` matrices (``min(m, n)``
+    pivots), stacked too.
 
     Example: ``x = lu_solve(lu_factor(a), b)``
     """
@@ -221,14 +308,16 @@ def lu(
 ):
     """``(p, l, u)`` with ``a = p @ l @ u`` (``l`` unit lower, ``u`` upper), as
     ``scipy.linalg.lu``; ``permute_l=True`` gives ``(p @ l, u)``, ``p_indices=True`` gives
-    ``p`` as row indices (``a = l[p] @ u``). Square matrices, stacked too.
+    ``p`` as row indices (``a = l[p] @ u``). ``m x n`` matrices (``l`` is ``m x k``, ``u``
+    ``k x n`` with ``k = min(m, n)``), stacked too.
 
     Example: ``p, l, u = lu(a)``
     """
     packed, _, perm = _factor(a, "lu")
-    lo, up = _unit_lower(packed), _triu(packed)
+    lo, up = _unit_lower(packed), _upper(packed)
     if p_indices or permute_l:
-        inverse = _nla._on_stacks(lambda p: _r._xp(p).argsort(p, axis=-1), perm)
+        inverse = _nla._on_stacks(lambda p: _r._xp(p).argsort(p, axis=-1).astype(_np.int32),
+                                  perm)  # SciPy's p_indices are int32
         if permute_l:
             return _rows(lo, inverse), up
         return inverse, lo, up
@@ -314,7 +403,8 @@ def circulant(c):
 def polar(a, side: str = "right"):
     """``(u, p)``: ``a = u @ p`` (``side='right'``) or ``a = p @ u`` (``'left'``) with ``u``
     having orthonormal columns and ``p`` symmetric positive semi-definite, through the SVD, as
-    ``scipy.linalg.polar``. Differentiable where the singular values are distinct.
+    ``scipy.linalg.polar``; complex matrices too (``u`` unitary, ``p`` Hermitian). Differentiable
+    where the singular values are distinct.
 
     Example: ``u, p = polar(a)``
     """
@@ -323,13 +413,15 @@ def polar(a, side: str = "right"):
     a = _nla._arr(a)
     if _r.ndim(a) != 2:
         raise ValueError(f"polar: a must be a 2-D array; got shape {_r.shape(a)}")
-    _real(a, "polar")
-    w, s, vh = _nla.svd(a, full_matrices=False)
+    a = _nla._float_input(a)
+    w, s, vh = _nla.svd(a, full_matrices=False)  # u and p do not depend on the vectors' phases
     u = matmul(w, vh)
+    if _r.data(s).dtype != _r.data(w).dtype:
+        s = _r.astype(s, _r.data(w).dtype)
     if side == "right":
-        p = matmul(_T(vh) * s, vh)
+        p = matmul(_H(vh) * s, vh)
     else:
-        p = matmul(w * s, _T(w))
+        p = matmul(w * s, _H(w))
     return u, p
 
 

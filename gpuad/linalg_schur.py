@@ -28,6 +28,8 @@ _WHY = {
     "schur": "the factorisation is not unique",
     "hessenberg": "the factorisation is not unique",
     "funm": "it runs through the Schur factorisation",
+    "lax.linalg.hessenberg": "the factorisation is not unique",
+    "lax.linalg.tridiagonal": "the factorisation is not unique",
 }
 _HINTS = {
     "schur": "for a symmetric (Hermitian) matrix use gpuad.scipy.linalg.eigh, whose "
@@ -36,14 +38,18 @@ _HINTS = {
                   "symmetric matrix",
     "funm": "use gpuad.scipy.linalg.expm or sqrtm, or for a diagonalizable matrix "
             "v @ diag(f(w)) @ inv(v) with w, v = gpuad.numpy.linalg.eig(a) (differentiable)",
+    "lax.linalg.hessenberg": "a differentiable factorisation is gpuad.lax.linalg.qr, or eigh "
+                             "for a symmetric matrix",
+    "lax.linalg.tridiagonal": "for the eigenvalues use gpuad.lax.linalg.eigh (differentiable)",
 }
 
 
 def _refusal(name: str):
     from .engine import GradError
 
+    jax_name = name if name.startswith("lax.") else f"scipy.linalg.{name}"
     return GradError(
-        f"{name}: the result is not differentiable (jax.scipy.linalg.{name} has no derivative "
+        f"{name}: the result is not differentiable (jax.{jax_name} has no derivative "
         f"either: {_WHY[name]}); {_HINTS[name]}; or wrap the input in "
         f"gpuad.stop_gradient if no gradient should flow through it")
 

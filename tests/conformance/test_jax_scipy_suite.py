@@ -67,11 +67,8 @@ DIFFERS = {
 }
 # What gpuad refuses with a clear error where JAX or SciPy computes ----------------------------
 REFUSED = {
-    "dct/idct/dctn/idctn type 1, 3, 4": (NotImplementedError, "type 2 only, as jax.scipy.fft"),
-    "dct norm='forward'": (ValueError, "None/'backward'/'ortho', as jax.scipy.fft"),
     "map_coordinates order >= 2, mode 'grid-*', prefilter=": (
         NotImplementedError, "orders 0 and 1, JAX's five modes, as jax.scipy.ndimage"),
-    "polar of a complex matrix": (NotImplementedError, "real matrices only; JAX's is complex"),
     "gpuad.scipy.optimize, .spatial, .cluster, .sparse": (
         AttributeError, "no counterpart of jax.scipy.optimize.minimize, spatial.transform."
         "Rotation/Slerp, cluster.vq.vq, sparse.linalg.cg/gmres/bicgstab"),
@@ -447,13 +444,10 @@ def test_dct_gradients_against_jax_and_refusals():
                lambda a: jfft.dctn(a, s=(4, 9), norm=norm), (x,), rng)
         vs_jax(lambda a: gfft.idct(a, n=4, axis=0, norm=norm),
                lambda a: jfft.idct(a, n=4, axis=0, norm=norm), (x,), rng)
-    for t in (1, 3, 4):  # REFUSED (SciPy computes them; JAX raises NotImplementedError too)
-        sfft.dct(x, type=t)
-        for name in ("dct", "idct", "dctn", "idctn"):
-            with pytest.raises(NotImplementedError, match=f"{name}: only the DCT of type 2"):
-                getattr(gfft, name)(x, type=t)
-    with pytest.raises(ValueError, match="dct: norm must be"):
-        gfft.dct(x, norm="forward")
+    for t in (1, 3, 4):  # SciPy's (JAX has type 2 only; tests/conformance/
+        for name in ("dct", "idct", "dctn", "idctn"):  # test_scipy_fft_realtransforms.py)
+            close(getattr(gfft, name)(x, type=t), getattr(sfft, name)(x, type=t), 1e-12)
+    close(gfft.dct(x, norm="forward"), sfft.dct(x, norm="forward"), 1e-12)
 
 
 # ---- scipy_ndimage_test.py ----------------------------------------------------------------
@@ -681,13 +675,9 @@ def test_linalg_values_against_scipy():
         close(gsl.hessenberg(a), sl.hessenberg(a), t, dtype=False)
         tt, z = (host(v) for v in gsl.schur(a))
         close(z @ tt @ z.conj().T, a, t, dtype=False)
-        if dt != np.complex128:
-            for side in ("right", "left"):
-                for g, w in zip(gsl.polar(a, side), sl.polar(a, side), strict=True):
-                    close(g, w, t, dtype=False)
-        else:  # REFUSED
-            with pytest.raises(NotImplementedError, match="polar: complex"):
-                gsl.polar(a)
+        for side in ("right", "left"):
+            for g, w in zip(gsl.polar(a, side), sl.polar(a, side), strict=True):
+                close(g, w, t, dtype=False)
 
 
 def test_linalg_gradients_against_jax():
@@ -705,6 +695,11 @@ def test_linalg_gradients_against_jax():
     with pytest.raises(NotImplementedError, match="schur"):
         jax.grad(lambda u: jnp.real(jsl.sqrtm(u)).sum())(spd)
     vs_jax(lambda u: gsl.polar(u)[0], lambda u: jsl.polar(u, method="svd")[0], (a,), rng)
+    ac = a + 1j * rng.standard_normal((4, 4))  # complex: both factors, both sides
+    for side in ("right", "left"):
+        for k in (0, 1):
+            vs_jax(lambda u: gsl.polar(u, side)[k],
+                   lambda u: jsl.polar(u, side, method="svd")[k], (ac,), rng)
     tri = np.triu(a) + 3 * np.eye(4)
     vs_jax(lambda u, v: gsl.solve_triangular(u, v, trans=1),
            lambda u, v: jsl.solve_triangular(u, v, trans=1), (tri, b), rng)

@@ -1,5 +1,5 @@
 """Derivative specifications for JAX's names outside jax.numpy: gpuad.ops (segment_sum, _prod,
-_max, _min), gpuad.scipy.fft (the DCTs) and gpuad.scipy.ndimage.map_coordinates.
+_max, _min), gpuad.scipy.fft (the DCTs and DSTs) and gpuad.scipy.ndimage.map_coordinates.
 
 Segment ids, interpolation orders and modes are closed over as constants; the data of
 segment_max/min is drawn without ties and every checked segment is non-empty (an empty one
@@ -48,6 +48,12 @@ SPECS += [
     Spec("gpuad.scipy.fft.idct", lambda x: fft.idct(x, axis=0), _signal),
     Spec("gpuad.scipy.fft.dctn", lambda x: fft.dctn(x, s=(2, 5)), _signal),
     Spec("gpuad.scipy.fft.idctn", lambda x: fft.idctn(x, norm="ortho"), _signal),
+    Spec("gpuad.scipy.fft.dct", lambda x: fft.dct(x, type=1, norm="forward"), _signal),
+    Spec("gpuad.scipy.fft.idct", lambda x: fft.idct(x, type=4, n=4, axis=0), _signal),
+    Spec("gpuad.scipy.fft.dst", lambda x: fft.dst(x, type=3, norm="ortho"), _signal),
+    Spec("gpuad.scipy.fft.idst", lambda x: fft.idst(x, type=1, n=6), _signal),
+    Spec("gpuad.scipy.fft.dstn", lambda x: fft.dstn(x, type=2, s=(2, 5)), _signal),
+    Spec("gpuad.scipy.fft.idstn", lambda x: fft.idstn(x, type=4, norm="ortho"), _signal),
 ]
 
 

@@ -22,6 +22,11 @@ def args(*makers):
     return lambda r: tuple(mk(r) for mk in makers)
 
 
+def rect(m, n):
+    """An m x n matrix with a strong leading diagonal: clear pivots."""
+    return lambda r: r.standard_normal((m, n)) * 0.3 + 2.0 * np.eye(m, n)
+
+
 def shuffled(*s):
     """Well-conditioned matrices whose partial pivots are rows (2, 0, 1)."""
     make = well(*s)
@@ -78,6 +83,11 @@ SPECS = [
          args(well(3, 3), normal(2, 3))),
     Spec(T + "lu", lambda a: TL.lu(a)[1] + TL.lu(a)[2], args(shuffled(3, 3))),
     Spec(T + "lu_factor", lambda a: TL.lu_factor(a)[0], args(shuffled(2, 3, 3))),
+    Spec(T + "lu_factor", lambda a: TL.lu_factor(a)[0], args(rect(4, 3))),  # m x n too
+    Spec(T + "lu", lambda a: TL.lu(a)[2], args(rect(3, 4))),
+    Spec(T + "lstsq", lambda a, b: TL.lstsq(a, b, driver="gelsd")[:2],
+         args(normal(2, 4, 3), normal(2, 4, 2))),
+    Spec(T + "lstsq", lambda a, b: TL.lstsq(a, b).solution, args(normal(3, 4), normal(3))),
     Spec(T + "lu_factor_ex", lambda a: TL.lu_factor_ex(a)[0], args(shuffled(3, 3))),
     Spec(T + "lu_solve", lambda a, b: _lu_solve(a, b), args(shuffled(3, 3), normal(3, 2))),
     Spec(T + "lu_solve", lambda a, b: _lu_solve(a, b, left=False, adjoint=True),
