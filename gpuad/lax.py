@@ -567,3 +567,8 @@ from .lax_ops import *  # noqa: E402,F403
 from .lax_ops import __all__ as _ops_all  # noqa: E402
 
 __all__ += [n for n in _ops_all if n not in __all__]
+
+# implicitly differentiated solvers (gpuad/lax_solves.py)
+from .lax_solves import custom_linear_solve, custom_root  # noqa: E402
+
+__all__ += ["custom_linear_solve", "custom_root"]
