@@ -86,6 +86,12 @@ def _stopped(aux: Any) -> Any:
     return tree_map(lambda a: _constant(a) if isinstance(a, Tensor) else a, aux)
 
 
+def _as_array(a):
+    import gpuad.numpy as gnp
+
+    return a if hasattr(a, "shape") else gnp.asarray(a)
+
+
 def _zeros_like_tree(tree: Any) -> Any:
     import gpuad.numpy as gnp
 
@@ -296,7 +302,9 @@ class _Root:
         out = self.solve(lambda x: f(x, *const), guess)
         x, self.aux = _split_aux("solve()", out, self.has_aux)
         _check_tree("solve()", "initial_guess", guess, x)
-        return x
+        # arrays: a Python number returned (the guess itself) is a root all the same, and
+        # must carry the root's derivative
+        return tree_map(_as_array, x)
 
 
 def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve: Callable,

@@ -19,6 +19,7 @@ from . import (  # noqa: E402,F401
     linalg,
     ndimage,
     signal,
+    sparse,
     special,
     stats,
 )
@@ -29,8 +30,6 @@ _ABSENT = {
     "spatial": "jax.scipy.spatial.transform (Rotation, Slerp) has no counterpart",
     "cluster": "jax.scipy.cluster.vq.vq has no counterpart: the nearest code is "
                "gpuad.numpy.argmin of the squared distances",
-    "sparse": "jax.scipy.sparse.linalg (cg, gmres, bicgstab) has no counterpart: use "
-              "gpuad.numpy.linalg.solve, or write the iteration with gpuad.numpy",
 }
 
 
