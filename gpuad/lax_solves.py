@@ -299,7 +299,7 @@ class _Root:
     def __call__(self, guess, *theta):
         f = self.f
         const = [_constant(t) for t in theta]
-        out = self.solve(lambda x: f(x, *const), guess)
+        out = self.solve(lambda x: f(x, *const), tree_map(_as_array, guess))
         x, self.aux = _split_aux("solve()", out, self.has_aux)
         _check_tree("solve()", "initial_guess", guess, x)
         # arrays: a Python number returned (the guess itself) is a root all the same, and

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     interpolate,
     linalg,
     ndimage,
+    optimize,
     signal,
     sparse,
     special,
@@ -25,8 +26,6 @@ from . import (  # noqa: E402,F401
 )
 
 _ABSENT = {
-    "optimize": "jax.scipy.optimize.minimize has no counterpart: minimize with gpuad.optim, or "
-                "pass gpuad.value_and_grad of the loss to scipy.optimize.minimize(..., jac=True)",
     "spatial": "jax.scipy.spatial.transform (Rotation, Slerp) has no counterpart",
     "cluster": "jax.scipy.cluster.vq.vq has no counterpart: the nearest code is "
                "gpuad.numpy.argmin of the squared distances",
