@@ -92,6 +92,16 @@ def _as_array(a):
     return a if hasattr(a, "shape") else gnp.asarray(a)
 
 
+def _is_complex(a) -> bool:
+    return getattr(getattr(_raw(a), "dtype", None), "kind", "") == "c"
+
+
+def _conj_tree(tree: Any) -> Any:
+    import gpuad.numpy as gnp
+
+    return tree_map(lambda a: gnp.conj(a) if _is_complex(a) else a, tree)
+
+
 def _zeros_like_tree(tree: Any) -> Any:
     import gpuad.numpy as gnp
 
@@ -188,7 +198,8 @@ class _LinearSolve(custom_jvp):
             mv, zero = s.mv, _zeros_like_tree(s.like)
 
             def vecmat(u, *theta):
-                return vjp(lambda v: mv(v, *theta), zero)[1](u)[0]
+                # A^T u; gpuad's cotangents of complex values are conjugated (A^H u)
+                return _conj_tree(vjp(lambda v: mv(v, *theta), zero)[1](_conj_tree(u))[0])
 
             t = _Solve(vecmat, s.tsolve, s.solve, False, s.unravel, s.like,
                        "transpose_solve")
@@ -219,7 +230,14 @@ def _lsolve_vjp(g, ans, inputs, params, need):
         if raw and not isinstance(x, Tensor):
             x = Tensor(x)
         theta = full[1:]
-        lam = op.transposed()(g, *theta)
+        if _is_complex(g) or _is_complex(x):
+            # the cotangent of b is A^{-H} g (complex cotangents are conjugated): the
+            # transposed solve applied to conj(g), conjugated
+            import gpuad.numpy as gnp
+
+            lam = gnp.conj(op.transposed()(gnp.conj(g), *theta))
+        else:
+            lam = op.transposed()(g, *theta)
         cts = [lam] + [None] * len(theta)
         want = [p for p in params["arr_pos"] if p > 0]
         if want:

@@ -147,3 +147,20 @@ def test_sparse_solvers(backend, solver):
     for got, want in zip(ad.grad(f, (0, 1))(a, b), ad.grad(g, (0, 1))(a, b), strict=True):
         close(got, to_numpy(want), rtol=1e-7, atol=1e-9)
     close(ad.jacfwd(lambda b: f(a, b))(b), to_numpy(ad.grad(g, 1)(a, b)), rtol=1e-7, atol=1e-9)
+
+
+def test_custom_linear_solve_complex_reverse_mode(backend):
+    # complex cotangents are conjugated: b_bar = A^{-H} g, not the transpose_solve's A^{-T} g
+    rng = np.random.default_rng(3)
+    a = 0.5 * (rng.standard_normal((2, 2)) + 1j * rng.standard_normal((2, 2))) + np.eye(2)
+    b = 0.5 * (rng.standard_normal(2) + 1j * rng.standard_normal(2))
+
+    def f(a, b, direct=False):
+        x = gnp.linalg.solve(a, b) if direct else lax.custom_linear_solve(
+            functools.partial(gnp.dot, a), b, lambda mv, r: gnp.linalg.solve(a, r),
+            lambda vm, r: gnp.linalg.solve(a.T, r))
+        return gnp.sum(gnp.abs(x) ** 2 + gnp.real(x))
+
+    want = ad.grad(lambda a, b: f(a, b, True), (0, 1))(a, b)
+    for got, w in zip(ad.grad(f, (0, 1))(a, b), want, strict=True):
+        close(got, to_numpy(w))
