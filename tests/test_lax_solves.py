@@ -164,3 +164,17 @@ def test_custom_linear_solve_complex_reverse_mode(backend):
     want = ad.grad(lambda a, b: f(a, b, True), (0, 1))(a, b)
     for got, w in zip(ad.grad(f, (0, 1))(a, b), want, strict=True):
         close(got, to_numpy(w))
+
+
+def test_experimental_ode_pytree_and_gradient(backend):
+    from gpuad.experimental.ode import odeint
+
+    f = lambda y, t, k: {"a": -k * y["a"], "b": y["a"][0] * 2.0 - y["b"]}
+    y0, t = {"a": np.ones(2), "b": np.zeros(())}, np.array([0.0, 1.0])
+    out = odeint(f, y0, t, 0.5)
+    # y_a = exp(-k t); y_b' = 2 exp(-k t) - y_b, y_b(0) = 0: y_b = 2 (e^{-kt} - e^{-t}) / (1 - k)
+    close(out["a"][1], np.exp(-0.5) * np.ones(2), rtol=1e-6)
+    close(out["b"][1], 2 * (np.exp(-0.5) - np.exp(-1.0)) / 0.5, rtol=1e-6)
+    k = 0.5
+    dyb = 2 * ((-np.exp(-k)) * (1 - k) + (np.exp(-k) - np.exp(-1.0))) / (1 - k) ** 2
+    close(ad.grad(lambda k: odeint(f, y0, t, k)["b"][1])(k), dyb, rtol=1e-5)
