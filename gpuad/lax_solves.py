@@ -344,7 +344,8 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
     """
     from .transforms import jvp
 
-    out = f(initial_guess)
+    with _state.no_grad():
+        out = f(initial_guess)
     _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
     conv, theta = closure_convert(f, initial_guess)
     fc = conv if theta else (lambda x: f(x))
