@@ -94,14 +94,15 @@ def test_custom_linear_solve_matches_solve(backend, symmetric):
     g = lambda a, b: gnp.sum(gnp.sin(gnp.linalg.solve(a, b)))
     for got, want in zip(ad.grad(f, (0, 1))(a, b), ad.grad(g, (0, 1))(a, b), strict=True):
         close(got, to_numpy(want))
-    check_grads(lambda b: f(a, b), (b,), order=2)
-    if not symmetric:   # a symmetric system is differentiated as one (as in JAX)
+    if symmetric:   # a symmetric system is differentiated as one (as in JAX): only along b
+        check_grads(lambda b: f(a, b), (b,), order=2)
+    else:
         check_grads(f, (a, b), order=2)
 
 
 def test_custom_linear_solve_iterative_solver_is_not_differentiated(backend):
     def richardson(matvec, b):
-        return lax.fori_loop(0, 200, lambda i, x: x + 0.3 * (b - matvec(x)), b)
+        return lax.fori_loop(0, 30, lambda i, x: x + 0.5 * (b - matvec(x)), b)
 
     a = np.array([[2.0, 0.5], [0.25, 1.5]])
     b = np.array([1.0, -1.0])
@@ -140,7 +141,7 @@ def test_sparse_solvers(backend, solver):
     x, info = solver(a, b, tol=1e-12)
     assert info is None
     close(x, np.linalg.solve(a, b))
-    close(solver(lambda v: a @ v, b, tol=1e-12, M=np.diag(1 / np.diag(a)))[0],
+    close(solver(lambda v: gnp.dot(a, v), b, tol=1e-12, M=np.diag(1 / np.diag(a)))[0],
           np.linalg.solve(a, b))
     f = lambda a, b: gnp.sum(gnp.sin(solver(lambda v: a @ v, b, tol=1e-12)[0]))
     g = lambda a, b: gnp.sum(gnp.sin(gnp.linalg.solve(a, b)))
@@ -178,3 +179,8 @@ def test_experimental_ode_pytree_and_gradient(backend):
     k = 0.5
     dyb = 2 * ((-np.exp(-k)) * (1 - k) + (np.exp(-k) - np.exp(-1.0))) / (1 - k) ** 2
     close(ad.grad(lambda k: odeint(f, y0, t, k)["b"][1])(k), dyb, rtol=1e-5)
+
+
+def test_sparse_solvers_refuse_jit():
+    with pytest.raises(ad.jit.TracerError, match="while_loop"):
+        ad.jit(lambda a, b: cg(a, b)[0])(np.eye(2) * 2, np.ones(2))
