@@ -34,7 +34,7 @@ from typing import Any
 
 from . import _state
 from .closure import closure_convert
-from .custom import _constant, _raw, custom_jvp
+from .custom import _call_impl, _constant, _raw, custom_jvp
 from .tensor import Tensor
 from .tree import tree_flatten, tree_map, tree_structure, tree_unflatten
 
@@ -259,10 +259,6 @@ def _lsolve_vjp(g, ans, inputs, params, need):
     return out
 
 
-def _lsolve_impl(xp, *inputs, **_):
-    raise NotImplementedError("linear_solve: the solve runs through custom_linear_solve")
-
-
 def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
                         transpose_solve: Callable | None = None, symmetric: bool = False,
                         has_aux: bool = False) -> Any:
@@ -379,4 +375,5 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
 from .prims.core import register  # noqa: E402
 from .rules import Primitive  # noqa: E402
 
-_LSOLVE = register(Primitive("custom_linear_solve", impl=_lsolve_impl, vjp=_lsolve_vjp))
+# the forward, as custom_jvp's, reruns the solve from the step's params
+_LSOLVE = register(Primitive("custom_linear_solve", impl=_call_impl, vjp=_lsolve_vjp))

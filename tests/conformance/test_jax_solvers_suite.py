@@ -437,6 +437,9 @@ def test_sparse_solvers_values_and_derivatives(solver, form):
         A = a if form == "matrix" else (lambda v: a @ v)
         return getattr(M.spl, solver)(A, b, **kw)
 
+    if solver == "gmres" and form == "function":
+        pytest.skip("JAX's gmres compiles slowly: the closure path is covered by cg and "
+                    "bicgstab, gmres's derivatives by the matrix form")
     x, info = run(G, a, b)
     assert info is None
     _close(x, run(J, a, b)[0], rtol=1e-9, atol=1e-10)
@@ -473,8 +476,8 @@ def test_sparse_solvers_preconditioner_x0_pytree(solver):
             x = getattr(M.spl, solver)(mv, {"u": b[:1], "w": b[1:]}, tol=1e-12)[0]
             return M.np.sum(x["u"] ** 2) + M.np.sum(M.np.sin(x["w"]))
         return f
-    _derivatives(tree_prog, (b,), 0, rtol=1e-7, atol=1e-9,
-                 orders=("grad",) if solver == "gmres" else ("grad", "jacfwd"))
+    if solver != "gmres":   # (JAX's gmres compiles slowly; its pytree values are checked)
+        _derivatives(tree_prog, (b,), 0, rtol=1e-7, atol=1e-9)
 
 
 def test_sparse_solvers_under_jit_raise():
