@@ -71,8 +71,9 @@ def test_minimize(func, x0, method):
     res = minimize(func(gnp), x0, method=method, options=dict(gtol=1e-6))
     assert bool(res.success) and int(res.status) == 0
     x = res.x.numpy() if hasattr(res.x, "numpy") else np.asarray(res.x)
-    sp = scipy.optimize.minimize(func(np), x0, method="BFGS" if method == "BFGS" else "L-BFGS-B",
-                                 options=dict(gtol=1e-8) if method == "BFGS" else None)
+    # SciPy's BFGS with a tight gradient tolerance is the reference for both methods (its
+    # L-BFGS-B stops early, 1e-4 away on Matyas, with its default tolerances)
+    sp = scipy.optimize.minimize(func(np), x0, method="BFGS", options=dict(gtol=1e-8))
     jres = jax.scipy.optimize.minimize(func(jnp), x0, method=method, options=dict(gtol=1e-6))
     if func is not zakharov:   # Zakharov's minimum is at 0: SciPy stops far from it
         np.testing.assert_allclose(x, sp.x, atol=2e-5)
@@ -84,7 +85,8 @@ def test_minimize(func, x0, method):
     np.testing.assert_allclose(float(np.asarray(res.fun)), func(np)(x), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(np.asarray(res.jac), np.asarray(jax.grad(func(jnp))(x)),
                                rtol=1e-9, atol=1e-9)
-    assert np.max(np.abs(np.asarray(res.jac))) < 1e-6
+    # L-BFGS also stops on a relative decrease of f below ftol (as SciPy's L-BFGS-B)
+    assert np.max(np.abs(np.asarray(res.jac))) < (1e-6 if method == "BFGS" else 1e-5)
     assert int(res.nfev) >= int(res.nit) >= 1
     if method == "BFGS":
         assert np.asarray(res.hess_inv).shape == (len(x0), len(x0))
