@@ -854,6 +854,10 @@ class custom_jvp:
             return softplus(x), t * gpuad.nn.sigmoid(x)
     """
 
+    # a subclass whose rule has a reverse-mode formula of its own (gpuad/lax_solves.py): its
+    # function applied to a tangent is recorded as itself, not evaluated as plain code
+    own_vjp = False
+
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
                  nondiff_argnames: Sequence[str] = ()):
         functools.update_wrapper(self, fun)
@@ -905,7 +909,7 @@ class custom_jvp:
         tracked = _tracked(flat)
         if not tangents and not tracked:
             return self.fun(*args)
-        if tracked and _on_tangent(flat):
+        if tracked and not self.own_vjp and _on_tangent(flat):
             # inside the transposition of a jvp rule that applies this function to its
             # tangent (linear there): its own derivative, or the rule would recurse forever
             return self.fun(*args)

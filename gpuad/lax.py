@@ -576,3 +576,8 @@ from . import lax_linalg as linalg  # noqa: E402
 
 _sys.modules[__name__ + ".linalg"] = linalg
 __all__ += ["linalg"]
+
+# implicitly differentiated solvers (gpuad/lax_solves.py)
+from .lax_solves import custom_linear_solve, custom_root  # noqa: E402
+
+__all__ += ["custom_linear_solve", "custom_root"]

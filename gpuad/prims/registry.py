@@ -29,6 +29,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad.linalg_extra",
     "gpuad.linalg_schur",
     "gpuad._lax_elementwise",
+    "gpuad.lax_solves",
 )
 #: those that need SciPy (an optional dependency): walked where it is installed
 SCIPY_MODULES: tuple[str, ...] = (

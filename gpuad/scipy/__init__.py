@@ -18,19 +18,17 @@ from . import (  # noqa: E402,F401
     interpolate,
     linalg,
     ndimage,
+    optimize,
     signal,
+    sparse,
     special,
     stats,
 )
 
 _ABSENT = {
-    "optimize": "jax.scipy.optimize.minimize has no counterpart: minimize with gpuad.optim, or "
-                "pass gpuad.value_and_grad of the loss to scipy.optimize.minimize(..., jac=True)",
     "spatial": "jax.scipy.spatial.transform (Rotation, Slerp) has no counterpart",
     "cluster": "jax.scipy.cluster.vq.vq has no counterpart: the nearest code is "
                "gpuad.numpy.argmin of the squared distances",
-    "sparse": "jax.scipy.sparse.linalg (cg, gmres, bicgstab) has no counterpart: use "
-              "gpuad.numpy.linalg.solve, or write the iteration with gpuad.numpy",
 }
 
 

@@ -13,6 +13,7 @@ import gpuad.numpy as gnp
 import gpuad.scipy.special as sps
 from gpuad.scipy import integrate, signal, stats
 from gpuad.scipy.signal import windows
+from gpuad.scipy.sparse import linalg as sparse_linalg
 
 from . import Spec
 
@@ -217,3 +218,20 @@ add("gpuad.scipy.integrate.odeint",
     lambda y0, t, k: integrate.odeint(_forced_decay, y0, t, args=(k,), rtol=1e-10, atol=1e-10),
     lambda rng: (rng.standard_normal(1), np.array([0.1, 0.5]) + rng.uniform(0, 0.1, 2),
                  rng.uniform(1, 2, ())), rtol=1e-4, atol=1e-5)
+
+
+# the iterative solvers, differentiated through lax.custom_linear_solve (symmetric positive
+# definite systems, so that cg's symmetric transpose holds along every direction)
+def _spd_system(q):
+    return q @ q.T + 3.0 * gnp.eye(q.shape[0])
+
+
+for _name in ("cg", "bicgstab", "gmres"):
+    add("gpuad.scipy.sparse.linalg." + _name,
+        lambda q, b, _name=_name: getattr(sparse_linalg, _name)(_spd_system(q), b,
+                                                                tol=1e-13)[0],
+        lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal(3)),
+        rtol=1e-5, atol=1e-6)
+EXEMPT["gpuad.scipy.optimize.minimize"] = (
+    "not differentiable, as JAX's: a differentiated x0, args or closure raises GradError "
+    "(differentiate a minimum with gpuad.lax.custom_root on the gradient)")
