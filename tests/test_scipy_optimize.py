@@ -10,6 +10,7 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.jit.trace import TracerError
 from gpuad.scipy.optimize import minimize
 
 LBFGS = "l-bfgs-experimental-do-not-rely-on-this"
@@ -53,3 +54,12 @@ def test_minimize_refusals():
     with pytest.raises(ad.GradError, match="not differentiable"):
         ad.grad(lambda c: minimize(lambda x: gnp.sum((x - c) ** 2), np.zeros(2),
                                    method="BFGS").fun)(np.ones(2))
+
+
+def test_minimize_under_jit_raises_a_tracer_error(backend):
+    def f(x0):
+        return minimize(lambda x: gnp.sum((x - 1.0) ** 2), x0, method="BFGS").x
+
+    np.testing.assert_allclose(to_numpy(f(gnp.zeros(2))), np.ones(2), atol=1e-6)
+    with pytest.raises(TracerError, match="traced value"):
+        ad.jit(f)(gnp.zeros(2))
