@@ -1323,9 +1323,9 @@ def _accumulate_leaf(node, g, own, create_graph):
         g = Tensor(g.data.copy())
     if t.grad is None:
         t.grad = g
-        _run_post_accumulate(node, t)
+        if _hooked:
+            _run_post_accumulate(node, t)
         return
-    _check_grad_attr(t)
     if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
     else:
@@ -1333,7 +1333,8 @@ def _accumulate_leaf(node, g, own, create_graph):
         if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
             s = _np.asarray(s)
         t.grad.data = s
-    _run_post_accumulate(node, t)
+    if _hooked:
+        _run_post_accumulate(node, t)
 
 
 def _run_post_accumulate(node, t):
@@ -1348,6 +1349,8 @@ def _check_grad_attr(t):
     another shape or dtype) before backward accumulates into it: an array of another shape
     would be broadcast, one of another dtype converted, without a word."""
     g = t.grad
+    if type(g) is Tensor and g.data.shape == t.data.shape and g.data.dtype == t.data.dtype:
+        return
     shape, dtype = getattr(g, "shape", None), getattr(g, "dtype", None)
     if shape is None or tuple(shape) != tuple(t.shape) or dtype != t.dtype:
         raise GradError(
