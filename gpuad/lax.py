@@ -87,17 +87,6 @@ def _as_bool(p):
     return p != 0
 
 
-def _jit_while_error(fn: str):
-    from .jit.trace import TracerError, user_line
-
-    return TracerError(
-        f"jit: {fn} at {user_line()} has a predicate that depends on the function's arguments, "
-        f"so its number of steps is not known when the function is compiled. Bound the loop "
-        f"with gpuad.lax.fori_loop(0, max_steps, ...) and freeze the finished state with "
-        f"gnp.where(done, state, new_state), pass the values deciding the trip count as static "
-        f"arguments (static_argnums), or run the loop outside the jitted function")
-
-
 # ---- carry checks ------------------------------------------------------------------------------
 
 def _paths(tree: Any, prefix: str, out: list) -> None:
@@ -213,15 +202,7 @@ def _bound(b, what: str):
         raise TypeError(f"fori_loop: {what} must be an integer, got a bool")
     if isinstance(b, int | _np.integer):
         return int(b)
-    if _traced(b):
-        from .jit.trace import TracerError, user_line
-
-        raise TracerError(
-            f"jit: fori_loop at {user_line()} has a {what} bound that depends on the "
-            f"function's arguments, so its trip count is not known when the function is "
-            f"compiled. Pass the bound as a Python int (a static argument, static_argnums), "
-            f"or loop to a fixed maximum and freeze the state with gnp.where")
-    if _batched(b):
+    if _batched(b) or _traced(b):  # a loop of unknown trip count: a while_loop
         if _shape(b) != () or b.dtype.kind not in "iu":
             raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
                             f"{b.dtype}{list(_shape(b))}")
@@ -244,10 +225,10 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     Example: ``fori_loop(0, n, lambda i, s: s + x[i], 0.0)`` is ``sum(x[:n])``.
     """
     lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
-    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+    if not isinstance(lo, int) or not isinstance(hi, int):
         from .numpy import asarray
 
-        i0 = asarray(lo) if isinstance(lo, Tensor) else asarray(lo, dtype=hi.dtype)
+        i0 = asarray(lo) if not isinstance(lo, int) else asarray(lo, dtype=hi.dtype)
 
         def body(c):
             i, v = c
@@ -281,7 +262,9 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     while True:
         p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
         if _traced(p):
-            raise _jit_while_error("while_loop")
+            from .jit.loops import traced_while
+
+            return traced_while(cond_fun, body_fun, val, _check_same)
         if _batched(p):
             p = _as_bool(p)
             if not bool(p._data.any()):  # every example done (all vmap levels)
