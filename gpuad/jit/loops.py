@@ -121,12 +121,10 @@ def traced_while(cond_fun, body_fun, init_val, check_same) -> Any:
         if isinstance(x, Tensor) and x._bat is not None:
             raise _error("a carry batched by vmap inside jit is not supported; put vmap "
                          "outside the loop's jit, or bound the loop with fori_loop")
-    levels = _live_tangent_levels(leaves)
-    tangents = [set(levels) if isinstance(x, Tensor) and x._tan and
-                any(k in x._tan for k in levels) else set() for x in leaves]
+    tangents = [_live_levels(x) for x in leaves]
     arrays = [_leaf_array(tr, x) for x in leaves]
     for _ in range(2 * len(leaves) + 2):  # (the tangent sets and dtypes only grow)
-        rec = _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, levels,
+        rec = _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents,
                       check_same)
         if rec[0] == "again":
             tangents, arrays = rec[1], rec[2]
@@ -205,17 +203,16 @@ def _values(tr, vids: list[int]) -> list:
     return [out[v] for v in vids]
 
 
-def _live_tangent_levels(leaves) -> list:
+def _live_levels(x) -> set:
+    """The forward-mode levels (of jvp calls still running) at which ``x`` has a tangent."""
     from .. import _state
 
-    found = set()
-    for x in leaves:
-        if isinstance(x, Tensor) and x._tan:
-            found.update(k for k in x._tan if k in _state.jvp_levels)
-    return sorted(found)
+    if not isinstance(x, Tensor) or not x._tan:
+        return set()
+    return {k for k in x._tan if k in _state.jvp_levels}
 
 
-def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, levels, check_same):
+def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, check_same):
     """Trace cond_fun and body_fun once on placeholders; returns ("again", tangents) when the
     body gives tangents to leaves that had none, else ("ok", fn, inputs, layout)."""
     from .. import engine
@@ -278,9 +275,7 @@ def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, levels, chec
     new_arrays = list(arrays)
     more = False
     for k, (x, o, tans) in enumerate(zip(leaves, out_leaves, tangents, strict=True)):
-        have = set()
-        if isinstance(o, Tensor) and o._tan:
-            have = {k for k in o._tan if k in levels}
+        have = _live_levels(o)
         new_tan.append(tans | have)
         if have - tans:
             more = True
