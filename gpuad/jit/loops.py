@@ -134,9 +134,16 @@ def traced_while(cond_fun, body_fun, init_val, check_same) -> Any:
         raise _error("the carry's tangents and dtypes did not settle")
     _, fn, in_vids, out_layout, env_in = rec
     prog = tr.prog
+    from .._value_checks import BranchError
+
     tr.paused += 1
     try:
         results = fn(*env_in)
+    except BranchError as e:
+        raise _error(
+            f"gpuad's own code inside the loop takes another branch at a later step than at "
+            f"the first ({e.check.site if e.check is not None else e}), and the compiled loop "
+            f"holds the first step's branch; run the loop outside jit") from e
     finally:
         tr.paused -= 1
     step = Step("while_loop", fn, tuple(Ref(v) for v in in_vids), {}, None, "pure",
@@ -215,8 +222,7 @@ def _live_levels(x) -> set:
 def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, check_same):
     """Trace cond_fun and body_fun once on placeholders; returns ("again", tangents) when the
     body gives tangents to leaves that had none, else ("ok", fn, inputs, layout)."""
-    from .. import engine
-    from ..tree import tree_flatten, tree_unflatten
+    from ..tree import tree_unflatten
 
     prog = tr.prog
     xp = tr.be.xp
@@ -246,6 +252,21 @@ def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, check_same):
         layout.append(lv)
         ph_leaves.append(t)
     carry = tree_unflatten(tdef, ph_leaves)
+    tr.loop_depth = getattr(tr, "loop_depth", 0) + 1  # (read by hooks._guard_zero_w)
+    try:
+        return _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, carry,
+                          start, placeholders, outer_ins, layout)
+    finally:
+        tr.loop_depth -= 1
+
+
+def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, carry, start,
+               placeholders, outer_ins, layout):
+    from .. import engine
+    from ..tree import tree_flatten
+
+    prog = tr.prog
+    xp = tr.be.xp
     pred = cond_fun(carry)
     from ..lax import _scalar_pred
 
@@ -290,7 +311,8 @@ def _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents, check_same):
         return "again", new_tan, new_arrays
     for i in range(start, end):
         s = prog.steps[i]
-        if s is not None and s.kind in ("write", "effect"):
+        if s is not None and (s.kind == "write" or (
+                s.kind == "effect" and getattr(s.fn, "check", None) is None)):
             _drop(prog, start, end)
             what = ("writes in place into an array" if s.kind == "write" else
                     f"runs an opaque step ({s.op})")
