@@ -17,7 +17,8 @@ contract, so that a ported program keeps its meaning:
 - inside ``gpuad.jit`` loops with Python-int trip counts are traced (unrolled); ``cond`` and
   ``switch`` on a traced predicate run every branch and select, so a branch must be safe on
   inputs meant for the other one, as with ``gnp.where``; a ``while_loop`` whose predicate
-  depends on the arguments cannot be compiled and raises ``TracerError``.
+  depends on the arguments is one step of the program running the loop on each call's values
+  (:mod:`gpuad.jit.loops`: forward mode only, as in JAX).
 
 Example::
 
@@ -219,7 +220,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
 
     ``i`` is a Python int (a batched integer Tensor when a bound differs from example to
-    example inside ``vmap``: the loop then runs as a batched ``while_loop``). ``unroll`` is
+    example inside ``vmap``, a 0-d integer Tensor of the bounds' dtype when a bound is traced
+    by ``jit``: the loop then runs as a ``while_loop``). ``unroll`` is
     accepted for JAX compatibility; gpuad runs (and ``jit`` traces) every step anyway.
 
     Example: ``fori_loop(0, n, lambda i, s: s + x[i], 0.0)`` is ``sum(x[:n])``.
@@ -254,7 +256,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     Inside ``vmap``, when ``cond_fun`` differs from example to example, the body runs until
     every example is done and a finished example's carry stays as it was (it takes no part in
     later steps, nor in their gradients). Inside ``jit`` a predicate that depends on the
-    arguments raises ``TracerError``: bound the loop with :func:`fori_loop` instead.
+    arguments makes the loop one step of the program (:mod:`gpuad.jit.loops`), differentiable
+    in forward mode; reverse mode through it raises ``TracerError``, as JAX's does.
 
     Example: ``while_loop(lambda c: c[1] > 1e-12, newton_step, (x0, 1.0))``
     """
