@@ -139,6 +139,16 @@ def test_reverse_mode_and_writes_raise(backend):
     with pytest.raises(TracerError, match=r"while_loop .*batched by vmap"):
         ad.jit(ad.vmap(lambda x: lax.while_loop(lambda c: c < x, lambda c: c * 2,
                                                 gnp.asarray(1.0))))(arr([3.0, 10.0]))
+    def leaks(x):  # a value of the body kept outside the loop
+        log = []
+
+        def body(c):
+            log.append(c * 2)
+            return c + x
+        return lax.while_loop(lambda c: c < 3.0, body, x * 0) + log[0]
+
+    with pytest.raises(TracerError, match=r"made inside a while_loop.* used outside the loop"):
+        ad.jit(leaks)(arr(0.5))
     # eagerly the loop is a Python loop, differentiable in reverse mode
     assert abs(float(to_numpy(ad.grad(newton, argnums=1)(arr(1.0), arr(2.0))))
                - 0.5 / np.sqrt(2.0)) < 1e-9

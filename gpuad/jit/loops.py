@@ -347,6 +347,10 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
             seen.add(r.v)
             ext.append(r.v)
     _drop(prog, start, end)
+    if not hasattr(tr, "loop_locals"):
+        tr.loop_locals = set()
+    tr.loop_locals.update(defined)
+    tr.loop_locals.update(ph)
     fn = LoopStep(_Sub(cond_steps), _Sub(body_steps), placeholders, pred_ref, outs, ext)
     in_vids = [tr.var(a) for a in outer_ins] + ext
     return "ok", fn, in_vids, layout, outer_ins + _values(tr, ext)
@@ -378,3 +382,26 @@ def _placeholder(tr, arr) -> int:
 def _drop(prog, start: int, end: int) -> None:
     for i in range(start, end):
         prog.steps[i] = None
+
+
+def check_escapes(tr) -> None:
+    """Refuse a program that uses a value made inside a loop's ``cond_fun`` or ``body_fun``
+    outside that loop (stored in a list or an attribute by the body): it exists only inside
+    the loop's step, as JAX's tracers leaked out of a loop do."""
+    local = tr.loop_locals
+    prog = tr.prog
+    used = set(prog.output_vars())
+    for s in prog.steps:
+        if s is not None:
+            used.update(s.refs())
+    for e in prog.effects:
+        if isinstance(e[2], int):
+            used.add(e[2])
+    leaked = used & local
+    if leaked:
+        v = prog.vars[min(leaked)]
+        raise TracerError(
+            f"jit: a value made inside a while_loop's cond_fun or body_fun (shape {v.shape}, "
+            f"{v.dtype}) is used outside the loop (the function stored it in a list, a dict or "
+            f"an attribute); under jit such a loop is one step whose inner values exist only "
+            f"while it runs. Return it in the loop's carry instead")

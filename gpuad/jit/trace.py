@@ -867,6 +867,10 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
             tr.prog.out_order = dict_order.orders(out)
             try:
                 tr.finish(out_leaves, out_def)
+                if getattr(tr, "loop_locals", None):
+                    from .loops import check_escapes
+
+                    check_escapes(tr)
             except (Differentiated, BatchedClosure) as e:
                 from ..tree import tree_unflatten
 
