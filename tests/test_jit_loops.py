@@ -147,8 +147,20 @@ def test_reverse_mode_and_writes_raise(backend):
             return c + x
         return lax.while_loop(lambda c: c < 3.0, body, x * 0) + log[0]
 
-    with pytest.raises(TracerError, match=r"made inside a while_loop.* used outside the loop"):
-        ad.jit(leaks)(arr(0.5))
+    def leaks_inward(x):  # an inner loop's value read by the outer loop's body
+        log = []
+
+        def inner(d):
+            log.append(d * 2)
+            return d + x
+
+        def body(c):
+            return c + lax.while_loop(lambda d: d < c, inner, x * 0) + log[-1]
+        return lax.while_loop(lambda c: c < 10.0, body, x * 1)
+
+    for f in (leaks, leaks_inward):
+        with pytest.raises(TracerError, match=r"made inside a while_loop.* used outside"):
+            ad.jit(f)(arr(0.5))
     # eagerly the loop is a Python loop, differentiable in reverse mode
     assert abs(float(to_numpy(ad.grad(newton, argnums=1)(arr(1.0), arr(2.0))))
                - 0.5 / np.sqrt(2.0)) < 1e-9

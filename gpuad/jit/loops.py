@@ -349,6 +349,8 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
     _drop(prog, start, end)
     if not hasattr(tr, "loop_locals"):
         tr.loop_locals = set()
+    if tr.loop_locals.intersection(ext):  # (read from another loop's cond_fun or body_fun)
+        check_escapes(tr, tr.loop_locals.intersection(ext))
     tr.loop_locals.update(defined)
     tr.loop_locals.update(ph)
     fn = LoopStep(_Sub(cond_steps), _Sub(body_steps), placeholders, pred_ref, outs, ext)
@@ -384,20 +386,20 @@ def _drop(prog, start: int, end: int) -> None:
         prog.steps[i] = None
 
 
-def check_escapes(tr) -> None:
+def check_escapes(tr, leaked: set | None = None) -> None:
     """Refuse a program that uses a value made inside a loop's ``cond_fun`` or ``body_fun``
     outside that loop (stored in a list or an attribute by the body): it exists only inside
     the loop's step, as JAX's tracers leaked out of a loop do."""
-    local = tr.loop_locals
     prog = tr.prog
-    used = set(prog.output_vars())
-    for s in prog.steps:
-        if s is not None:
-            used.update(s.refs())
-    for e in prog.effects:
-        if isinstance(e[2], int):
-            used.add(e[2])
-    leaked = used & local
+    if leaked is None:
+        used = set(prog.output_vars())
+        for s in prog.steps:
+            if s is not None:
+                used.update(s.refs())
+        for e in prog.effects:
+            if isinstance(e[2], int):
+                used.add(e[2])
+        leaked = used & tr.loop_locals
     if leaked:
         v = prog.vars[min(leaked)]
         raise TracerError(
