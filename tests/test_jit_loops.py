@@ -98,6 +98,12 @@ def test_python_number_in_the_carry_takes_the_body_dtype(backend):
     out = ad.jit(f)(x)
     assert to_numpy(out[0]).dtype == np.float32
     same(out[0], f(x)[0])
+    # an int carry that the body makes a float; a float carry that a float32 scalar keeps so
+    g = lambda x: lax.while_loop(lambda c: c < x, lambda c: c + 0.5, 0)
+    assert float(to_numpy(ad.jit(g)(arr(2.2)))) == 2.5
+    h = lambda x: lax.while_loop(lambda c: c < x, lambda c: c + np.float32(0.5), 0.0)
+    out = ad.jit(h)(arr(np.float32(2.2)))
+    assert to_numpy(out).dtype == np.float32 and float(to_numpy(out)) == 2.5
 
 
 def newton(x, a):

@@ -123,6 +123,8 @@ def traced_while(cond_fun, body_fun, init_val, check_same) -> Any:
                          "outside the loop's jit, or bound the loop with fori_loop")
     tangents = [_live_levels(x) for x in leaves]
     arrays = [_leaf_array(tr, x) for x in leaves]
+    if any(_weak(x) for x in leaves):
+        arrays = _weak_dtypes(tr, body_fun, leaves, arrays, tdef)
     for _ in range(2 * len(leaves) + 2):  # (the tangent sets and dtypes only grow)
         rec = _record(tr, cond_fun, body_fun, leaves, arrays, tdef, tangents,
                       check_same)
@@ -278,10 +280,12 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
     pred_ref = tr.enc(pd) if tr.is_array(pd) else bool(pd)
     mid = len(prog.steps)
     out = body_fun(carry)
-    check_same("while_loop", "the carry it received", "the carry body_fun returned",
-               carry, out)
     end = len(prog.steps)
-    out_leaves, _ = tree_flatten(out)
+    out_leaves, odef = tree_flatten(out)
+    if odef != tree_flatten(carry)[1]:
+        _drop(prog, start, end)
+        check_same("while_loop", "the carry it received", "the carry body_fun returned",
+                   carry, out)
     grad_on = engine._local.grad_enabled
     if grad_on and (any(isinstance(x, Tensor) and x.requires_grad for x in leaves)
                     or any(isinstance(o, Tensor) and o.requires_grad for o in out_leaves)):
@@ -301,7 +305,8 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
         if have - tans:
             more = True
         od = getattr(_data(o), "dtype", None)
-        if _weak(x) and od is not None and od != arrays[k].dtype:
+        if _weak(x) and od is not None and od != arrays[k].dtype and (
+                _np.dtype(od).kind in "fc" or arrays[k].dtype.kind != "f"):
             # a Python number in the carry takes the dtype the body gives it (JAX's weak
             # types; the eager loop's carry becomes that dtype after one step)
             new_arrays[k] = xp.asarray(x, dtype=od)
@@ -309,6 +314,12 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
     if more:
         _drop(prog, start, end)
         return "again", new_tan, new_arrays
+    try:  # (a Python number in the carry has the body's dtype by now)
+        check_same("while_loop", "the carry it received", "the carry body_fun returned",
+                   carry, out)
+    except TypeError:
+        _drop(prog, start, end)
+        raise
     for i in range(start, end):
         s = prog.steps[i]
         if s is not None and (s.kind == "write" or (
@@ -356,6 +367,42 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
     fn = LoopStep(_Sub(cond_steps), _Sub(body_steps), placeholders, pred_ref, outs, ext)
     in_vids = [tr.var(a) for a in outer_ins] + ext
     return "ok", fn, in_vids, layout, outer_ins + _values(tr, ext)
+
+
+def _weak_dtypes(tr, body_fun, leaves, arrays, tdef) -> list:
+    """The carry's Python numbers as arrays of the dtypes the body gives them from their first
+    step, where the eager loop's carry takes that dtype (JAX promotes a weakly typed carry
+    so): the body is traced once on them as Python numbers (the other leaves placeholders),
+    and that trace dropped."""
+    from ..tree import tree_flatten, tree_unflatten
+
+    prog = tr.prog
+    start = len(prog.steps)
+    phs = []
+    probe = []
+    for x, a in zip(leaves, arrays, strict=True):
+        if _weak(x):
+            probe.append(x)
+            continue
+        p = tr.be.xp.array(a, copy=True)
+        phs.append(_placeholder(tr, p))
+        probe.append(Tensor(p))
+    out = body_fun(tree_unflatten(tdef, probe))
+    end = len(prog.steps)
+    if not hasattr(tr, "loop_locals"):
+        tr.loop_locals = set()
+    tr.loop_locals.update(phs)
+    tr.loop_locals.update(s.out for s in prog.steps[start:end] if s is not None)
+    _drop(prog, start, end)
+    out_leaves, odef = tree_flatten(out)
+    if odef != tdef:
+        return arrays  # (the structure error comes from the loop's own trace)
+    new = list(arrays)
+    for k, (x, o) in enumerate(zip(leaves, out_leaves, strict=True)):
+        od = getattr(_data(o), "dtype", None)
+        if _weak(x) and od is not None and _np.dtype(od).kind in "biufc":
+            new[k] = tr.be.xp.asarray(x, dtype=od)
+    return new
 
 
 def _weak(x) -> bool:
