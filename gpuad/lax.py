@@ -265,9 +265,11 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     while True:
         p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
         if _traced(p):
-            from .jit.loops import traced_while
+            from .jit import loops, trace
 
-            return traced_while(cond_fun, body_fun, val, _check_same)
+            if not (_batched(p) or builtins.any(_batched(x) for x in tree_flatten(val)[0])):
+                return loops.traced_while(cond_fun, body_fun, val, _check_same)
+            loops.run_eagerly_batched(trace.active())  # (and on, as vmap's batched loop)
         if _batched(p):
             p = _as_bool(p)
             if not bool(p._data.any()):  # every example done (all vmap levels)

@@ -301,9 +301,9 @@ def test_jit_compiles_a_traced_trip_count(backend):
     with pytest.raises(TracerError, match=r"while_loop .*reverse-mode .*fori_loop\(0, n"):
         ad.jit(ad.grad(lambda n, x: lax.fori_loop(0, n, lambda i, s: s * x, x), argnums=1))(
             gnp.asarray(3), gnp.asarray(2.0))
-    with pytest.raises(TracerError, match=r"while_loop .*batched by vmap"):
-        ad.jit(ad.vmap(lambda n: lax.fori_loop(0, n, lambda i, s: s + 1.0, 0.0)))(
-            gnp.asarray([1, 3]))
+    with pytest.warns(ad.jit.JitFallbackWarning, match="inside vmap"):  # batched: eager
+        close(ad.jit(ad.vmap(lambda n: lax.fori_loop(0, n, lambda i, s: s + 1.0, 0.0)))(
+            gnp.asarray([1, 3])), [1.0, 3.0])
     # a trip count from Python numbers compiles
     jf = ad.jit(lambda x: lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * x),
                                          (0, x))[1])

@@ -37,6 +37,16 @@ from .program import Ref, Step, resolve
 from .trace import TracerError, _may_share, user_line
 
 
+def run_eagerly_batched(tr) -> None:
+    """A loop whose predicate is traced and batched by vmap: the call runs as the eager
+    batched loop (the trace ends in :class:`~gpuad.jit.trace.BatchedClosure`, which returns
+    this run's result and caches no program), since the trip count differs per example."""
+    if tr.batched_closure is None:
+        tr.batched_closure = (f"jit: a while_loop at {user_line()} whose predicate depends on "
+                              f"the arguments runs inside vmap")
+        tr.eager_why = "batched_loop"
+
+
 def _pick(i: int, outs: tuple):
     return outs[i]
 

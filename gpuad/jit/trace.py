@@ -588,7 +588,9 @@ class Tracer:
                     break
         if self.batched_closure is not None:
             self.paused -= 1
-            raise BatchedClosure(self.batched_closure)
+            e = BatchedClosure(self.batched_closure)
+            e.why = getattr(self, "eager_why", "batched_closure")
+            raise e
 
     def _rel_levels(self, t: Tensor):
         """``t``'s vmap levels as positions among the arguments' levels."""
