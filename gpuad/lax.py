@@ -17,7 +17,8 @@ contract, so that a ported program keeps its meaning:
 - inside ``gpuad.jit`` loops with Python-int trip counts are traced (unrolled); ``cond`` and
   ``switch`` on a traced predicate run every branch and select, so a branch must be safe on
   inputs meant for the other one, as with ``gnp.where``; a ``while_loop`` whose predicate
-  depends on the arguments cannot be compiled and raises ``TracerError``.
+  depends on the arguments is one step of the program running the loop on each call's values
+  (:mod:`gpuad.jit.loops`: forward mode only, as in JAX).
 
 Example::
 
@@ -85,17 +86,6 @@ def _as_bool(p):
     if getattr(p, "dtype", None) is not None and p.dtype.kind == "b":
         return p
     return p != 0
-
-
-def _jit_while_error(fn: str):
-    from .jit.trace import TracerError, user_line
-
-    return TracerError(
-        f"jit: {fn} at {user_line()} has a predicate that depends on the function's arguments, "
-        f"so its number of steps is not known when the function is compiled. Bound the loop "
-        f"with gpuad.lax.fori_loop(0, max_steps, ...) and freeze the finished state with "
-        f"gnp.where(done, state, new_state), pass the values deciding the trip count as static "
-        f"arguments (static_argnums), or run the loop outside the jitted function")
 
 
 # ---- carry checks ------------------------------------------------------------------------------
@@ -213,15 +203,7 @@ def _bound(b, what: str):
         raise TypeError(f"fori_loop: {what} must be an integer, got a bool")
     if isinstance(b, int | _np.integer):
         return int(b)
-    if _traced(b):
-        from .jit.trace import TracerError, user_line
-
-        raise TracerError(
-            f"jit: fori_loop at {user_line()} has a {what} bound that depends on the "
-            f"function's arguments, so its trip count is not known when the function is "
-            f"compiled. Pass the bound as a Python int (a static argument, static_argnums), "
-            f"or loop to a fixed maximum and freeze the state with gnp.where")
-    if _batched(b):
+    if _batched(b) or _traced(b):  # a loop of unknown trip count: a while_loop
         if _shape(b) != () or b.dtype.kind not in "iu":
             raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
                             f"{b.dtype}{list(_shape(b))}")
@@ -238,16 +220,17 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
 
     ``i`` is a Python int (a batched integer Tensor when a bound differs from example to
-    example inside ``vmap``: the loop then runs as a batched ``while_loop``). ``unroll`` is
+    example inside ``vmap``, a 0-d integer Tensor of the bounds' dtype when a bound is traced
+    by ``jit``: the loop then runs as a ``while_loop``). ``unroll`` is
     accepted for JAX compatibility; gpuad runs (and ``jit`` traces) every step anyway.
 
     Example: ``fori_loop(0, n, lambda i, s: s + x[i], 0.0)`` is ``sum(x[:n])``.
     """
     lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
-    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+    if not isinstance(lo, int) or not isinstance(hi, int):
         from .numpy import asarray
 
-        i0 = asarray(lo) if isinstance(lo, Tensor) else asarray(lo, dtype=hi.dtype)
+        i0 = asarray(lo) if not isinstance(lo, int) else asarray(lo, dtype=hi.dtype)
 
         def body(c):
             i, v = c
@@ -273,7 +256,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     Inside ``vmap``, when ``cond_fun`` differs from example to example, the body runs until
     every example is done and a finished example's carry stays as it was (it takes no part in
     later steps, nor in their gradients). Inside ``jit`` a predicate that depends on the
-    arguments raises ``TracerError``: bound the loop with :func:`fori_loop` instead.
+    arguments makes the loop one step of the program (:mod:`gpuad.jit.loops`), differentiable
+    in forward mode; reverse mode through it raises ``TracerError``, as JAX's does.
 
     Example: ``while_loop(lambda c: c[1] > 1e-12, newton_step, (x0, 1.0))``
     """
@@ -281,7 +265,11 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     while True:
         p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
         if _traced(p):
-            raise _jit_while_error("while_loop")
+            from .jit import loops, trace
+
+            if not (_batched(p) or builtins.any(_batched(x) for x in tree_flatten(val)[0])):
+                return loops.traced_while(cond_fun, body_fun, val, _check_same)
+            loops.run_eagerly_batched(trace.active())  # (and on, as vmap's batched loop)
         if _batched(p):
             p = _as_bool(p)
             if not bool(p._data.any()):  # every example done (all vmap levels)

@@ -132,9 +132,6 @@ JIT_SKIP: dict[str, str] = {
     **{f"gpuad.linalg.{k}": "chooses its pivots on the host, which jit refuses with a "
                             "TracerError (tests/test_torch_linalg_more.py)"
        for k in ("ldl_factor", "ldl_factor_ex", "ldl_solve")},
-    **{f"gpuad.scipy.sparse.linalg.{k}": "iterates a while_loop on traced values, which jit "
-                                         "refuses with a TracerError (tests/test_lax_solves.py)"
-       for k in ("cg", "bicgstab", "gmres")},
 }
 # ... or refused with a TracerError saying why, which the test checks
 JIT_REFUSES: dict[str, str] = {

@@ -388,10 +388,6 @@ _REFUSE_SPECS = {
     N + "polydiv",
     N + "trim_zeros",
     "gpuad.nn.functional.dropout",
-    # a while_loop on traced values (tests/test_lax_solves.py)
-    "gpuad.scipy.sparse.linalg.cg",
-    "gpuad.scipy.sparse.linalg.bicgstab",
-    "gpuad.scipy.sparse.linalg.gmres",
 }
 _REFUSE_SPECS |= {
     N + k

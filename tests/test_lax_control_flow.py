@@ -289,19 +289,29 @@ def test_jit_against_eager(backend):
             gnp.asarray(x))))
 
 
-def test_jit_refuses_a_traced_trip_count(backend):
-    with pytest.raises(TracerError, match=r"while_loop .*fori_loop\(0, max_steps"):
-        ad.jit(lambda a: newton_cbrt(G, a))(gnp.asarray(3.0))
-    with pytest.raises(TracerError, match=r"fori_loop .* upper bound .* Python int"):
-        ad.jit(lambda n, x: lax.fori_loop(0, n, lambda i, s: s * x, x))(gnp.asarray(3),
-                                                                        gnp.asarray(2.0))
-    with pytest.raises(TracerError, match=r"fori_loop .* upper bound"):
-        ad.jit(ad.vmap(lambda n: lax.fori_loop(0, n, lambda i, s: s + 1.0, 0.0)))(
-            gnp.asarray([1, 3]))
+def test_jit_compiles_a_traced_trip_count(backend):
+    """A loop whose trip count depends on the arguments is one step of the compiled program
+    (tests/test_jit_loops.py); reverse mode through it raises, as JAX's does."""
+    jc = ad.jit(lambda a: newton_cbrt(G, a))
+    for a in (3.0, 27.0, 0.5):
+        same(jc(gnp.asarray(a)), newton_cbrt(G, gnp.asarray(a)))
+    jf = ad.jit(lambda n, x: lax.fori_loop(0, n, lambda i, s: s * x, x))
+    for n, x in ((3, 2.0), (5, 1.5), (0, 3.0)):
+        same(jf(gnp.asarray(n), gnp.asarray(x)), x ** (n + 1))
+    with pytest.raises(TracerError, match=r"while_loop .*reverse-mode .*fori_loop\(0, n"):
+        ad.jit(ad.grad(lambda n, x: lax.fori_loop(0, n, lambda i, s: s * x, x), argnums=1))(
+            gnp.asarray(3), gnp.asarray(2.0))
+    with pytest.warns(ad.jit.JitFallbackWarning, match="inside vmap"):  # batched: eager
+        close(ad.jit(ad.vmap(lambda n: lax.fori_loop(0, n, lambda i, s: s + 1.0, 0.0)))(
+            gnp.asarray([1, 3])), [1.0, 3.0])
     # a trip count from Python numbers compiles
     jf = ad.jit(lambda x: lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * x),
                                          (0, x))[1])
     close(jf(gnp.asarray(2.0)), 16.0)
+
+
+def same(a, b):
+    onp.testing.assert_array_equal(to_numpy(a), to_numpy(b))
 
 
 # ---- JAX's errors for carries that change ------------------------------------------------------

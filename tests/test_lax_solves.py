@@ -181,6 +181,11 @@ def test_experimental_ode_pytree_and_gradient(backend):
     close(ad.grad(lambda k: odeint(f, y0, t, k)["b"][1])(k), dyb, rtol=1e-5)
 
 
-def test_sparse_solvers_refuse_jit():
-    with pytest.raises(ad.jit.TracerError, match="while_loop"):
-        ad.jit(lambda a, b: cg(a, b)[0])(np.eye(2) * 2, np.ones(2))
+def test_sparse_solvers_compile():
+    """Under jit the solvers' while_loop is one step run on each call's values
+    (tests/test_jit_loops.py has their gradients)."""
+    for solver in (cg, bicgstab, gmres):
+        f = ad.jit(lambda a, b, s=solver: s(a, b)[0])
+        for k in (2.0, 3.0):
+            a, b = np.eye(2) * k + 0.5, np.arange(1.0, 3.0)
+            np.testing.assert_array_equal(f(a, b), solver(a, b)[0])

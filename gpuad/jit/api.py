@@ -426,7 +426,7 @@ class Jitted:
         except trace.BatchedClosure as e:
             # the traced run was this call's eager run; nothing is cached (a later call,
             # outside that vmap or with other closures, may compile)
-            outer.warn_eager(self, outer.EAGER_WHY["batched_closure"])
+            outer.warn_eager(self, outer.EAGER_WHY[getattr(e, "why", "batched_closure")])
             return weak.python_numbers(e.result)
         return result
 

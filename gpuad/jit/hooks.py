@@ -108,9 +108,10 @@ def _guard_zero_w(tr, orig, r, gs):
         rd, gds, shapes = raws
         if not (r._tan or r.requires_grad):
             return _guard_step(tr, r, rd, gds, shapes)  # one step on the arrays
-        if type(rd) is _np.ndarray and engine._finite(rd):
+        if type(rd) is _np.ndarray and engine._finite(rd) and not getattr(tr, "loop_depth", 0):
             # eager returns r as is (a NumPy array without inf or NaN): so does the program,
-            # as a kept branch, and a call whose r is not finite traces again
+            # as a kept branch, and a call whose r is not finite traces again (not inside a
+            # loop compiled as one step, gpuad.jit.loops, whose later steps may differ)
             _vc.keep_branch("the zero guard of an entrywise derivative", True, _all_finite, rd)
             return r
         # where(zero, 0, r) as eagerly, so that r's derivatives pass; the mask is one step

@@ -82,6 +82,9 @@ EAGER_WHY = {
     "batched_closure": "it reads a value batched by an enclosing vmap without receiving it (a "
                        "closure), whose values change with every vmap call; pass it as an "
                        "argument, or put jit outside: jit(vmap(f))",
+    "batched_loop": "a gpuad.lax.while_loop (or fori_loop) whose predicate depends on the "
+                    "arguments runs inside vmap, whose trip count differs from example to "
+                    "example; it runs as vmap's batched loop, eagerly on every call",
     "host_random": "it draws numbers from Python's random module or numpy.random's global "
                    "generator, whose draws a replay would repeat; draw them outside and pass "
                    "them as arguments, or use gpuad.jit.random with a key argument",

@@ -1248,6 +1248,8 @@ def graph_capturable(prog: Program) -> bool:
     for _, s in prog.live_steps():
         if s.kind == "effect" and not getattr(s.fn, "capturable", False):
             return False
+        if getattr(s.fn, "host_loop", False):  # reads its predicate on the host (jit.loops)
+            return False
         # the graph may read a copy of an argument: a write into one would not reach the caller
         if s.kind in ("write", "effect") and any(prog.vars[w].kind == "in" for w in s.writes):
             return False

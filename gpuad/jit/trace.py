@@ -588,7 +588,9 @@ class Tracer:
                     break
         if self.batched_closure is not None:
             self.paused -= 1
-            raise BatchedClosure(self.batched_closure)
+            e = BatchedClosure(self.batched_closure)
+            e.why = getattr(self, "eager_why", "batched_closure")
+            raise e
 
     def _rel_levels(self, t: Tensor):
         """``t``'s vmap levels as positions among the arguments' levels."""
@@ -867,6 +869,10 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
             tr.prog.out_order = dict_order.orders(out)
             try:
                 tr.finish(out_leaves, out_def)
+                if getattr(tr, "loop_locals", None):
+                    from .loops import check_escapes
+
+                    check_escapes(tr)
             except (Differentiated, BatchedClosure) as e:
                 from ..tree import tree_unflatten
 

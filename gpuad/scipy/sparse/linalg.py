@@ -9,8 +9,8 @@ pytrees); ``M`` a preconditioner in the same forms. Each returns ``(x, info)`` w
 instead of going through the iterations. ``x0`` and ``M`` carry no derivative.
 
 The loops are :func:`gpuad.lax.while_loop`, which ``vmap`` batches (an example stops changing
-once it has converged) and which ``gpuad.jit`` cannot compile: call the solvers outside the
-jitted function.
+once it has converged) and which ``gpuad.jit`` compiles as one step running the loop on each
+call's values (gradients, implicit, under ``jit`` too).
 
 Example::
 
@@ -154,7 +154,10 @@ def _gmres_solve(A, b, x0, *, tol, atol, maxiter, M, restart):
         hmat = gnp.stack(hcols, axis=1)                      # (restart + 1, restart)
         e1 = gnp.concatenate([gnp.reshape(beta.astype(dtype), (1,)),
                               gnp.zeros(restart, dtype=dtype)])
-        y = gnp.linalg.lstsq(hmat, e1, rcond=None)[0]
+        # lstsq's solution without its residuals, whose shape (a branch on the rank) a loop
+        # compiled by gpuad.jit could not follow
+        cut = gnp.finfo(dtype).eps * (restart + 1)
+        y = gnp.linalg.pinv(hmat, rcond=cut) @ e1
         basis = gnp.stack(vs[:restart], axis=1)              # (n, restart)
         return x + basis @ y
 
