@@ -661,7 +661,7 @@ def test_known_differences_hold_gpuads_documented_behaviour():
     out *= 2
     gnp.sum(out).backward()
     np.testing.assert_array_equal(_host(xa.grad), [2.0, 0.0])
-    assert len(KNOWN) == 6
+    assert len(KNOWN) == 5
 
 
 # ---- module hooks (test_module_hooks.py) --------------------------------------------------
