@@ -973,3 +973,137 @@ def test_gat(concat):
     assert np.all(runs["torch"][1][3] == 0)
     np.testing.assert_allclose(runs["gpuad"][0], runs["torch"][0], rtol=1e-9)
     _same_models(g, t)
+
+
+# ---- beginner_source/nn_tutorial ("What is torch.nn really?"): from hand-written tensors --
+# to nn.Module, optim, TensorDataset/DataLoader and a CNN built from nn.Sequential with a
+# Lambda module. The hand-written part differentiates an indexing nll and a log_softmax
+# written with exp/sum/log, and updates leaves in place under no_grad.
+
+
+def nn_tutorial(T, data_mod):
+    nn = T.nn
+
+    def log_softmax(x):
+        return x - x.exp().sum(-1).log().unsqueeze(-1)
+
+    def nll(input, target):
+        return -input[range(target.shape[0]), target].mean()
+
+    def accuracy(out, yb):
+        preds = T.argmax(out, dim=1)
+        return (preds == yb).float().mean()
+
+    class Mnist_Logistic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(784, 10)
+
+        def forward(self, xb):
+            return self.lin(xb)
+
+    class Lambda(nn.Module):
+        def __init__(self, func):
+            super().__init__()
+            self.func = func
+
+        def forward(self, x):
+            return self.func(x)
+
+    def preprocess(x):
+        return x.view(-1, 1, 28, 28)
+
+    def cnn():
+        return nn.Sequential(
+            Lambda(preprocess),
+            nn.Conv2d(1, 4, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(4, 4, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(4, 10, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            Lambda(lambda x: x.view(x.size(0), -1)),
+        )
+
+    def loss_batch(model, loss_func, xb, yb, opt=None):
+        loss = loss_func(model(xb), yb)
+        if opt is not None:
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        return loss.item(), len(xb)
+
+    def fit(epochs, model, loss_func, opt, train_dl, valid_dl, log):
+        for _epoch in range(epochs):
+            model.train()
+            for xb, yb in train_dl:
+                log.append(loss_batch(model, loss_func, xb, yb, opt)[0])
+            model.eval()
+            with T.no_grad():
+                losses, nums = zip(*[loss_batch(model, loss_func, xb, yb)
+                                     for xb, yb in valid_dl], strict=True)
+            log.append(np.sum(np.multiply(losses, nums)) / np.sum(nums))
+
+    return types.SimpleNamespace(
+        log_softmax=log_softmax, nll=nll, accuracy=accuracy, Mnist_Logistic=Mnist_Logistic,
+        cnn=cnn, fit=fit, TensorDataset=getattr(data_mod, "TensorDataset", None),
+        DataLoader=getattr(data_mod, "DataLoader", None))
+
+
+def test_what_is_torch_nn_really():
+    import torch.utils.data as tdata
+
+    import gpuad.utils.data as gdata
+
+    rng = np.random.default_rng(9)
+    x_train, y_train = rng.uniform(size=(24, 784)), rng.integers(0, 10, size=24)
+    x_valid, y_valid = rng.uniform(size=(10, 784)), rng.integers(0, 10, size=10)
+    w0 = rng.normal(size=(784, 10)) / math.sqrt(784)
+    tT, gT = torch_T(), gpuad_T()
+    tT.argmax, gT.argmax = torch.argmax, lambda x, dim: x.argmax(dim=dim)
+    runs = {}
+    for T, data_mod in ((tT, tdata), (gT, gdata)):
+        P = nn_tutorial(T, data_mod)
+        xt, yt = T.from_numpy(x_train), T.from_numpy(y_train)
+        # from scratch: leaves updated in place under no_grad, their grads zeroed in place
+        weights = T.from_numpy(w0.copy())
+        weights.requires_grad_()
+        bias = T.zeros(10)
+        bias.requires_grad_()
+        hand = []
+        bs, lr = 8, 0.5
+        for i in range((len(xt) - 1) // bs + 1):
+            xb, yb = xt[i * bs:i * bs + bs], yt[i * bs:i * bs + bs]
+            pred = P.log_softmax(xb @ weights + bias)
+            loss = P.nll(pred, yb)
+            loss.backward()
+            with T.no_grad():
+                weights -= weights.grad * lr
+                bias -= bias.grad * lr
+                weights.grad.zero_()
+                bias.grad.zero_()
+            hand.append((loss.item(), P.accuracy(pred, yb).item()))
+        hand.append(_arr(weights))
+        hand.append(_arr(bias))
+        runs[T.lib] = [hand]
+    np.testing.assert_allclose([h for h in runs["gpuad"][0][:-2]], runs["torch"][0][:-2],
+                               rtol=1e-9)
+    _close(runs["gpuad"][0][-2], runs["torch"][0][-2])
+    _close(runs["gpuad"][0][-1], runs["torch"][0][-1])
+
+    # refactored: nn.Module + optim, then the CNN through DataLoaders (fixed order)
+    g_lin, t_lin = _both(lambda T: nn_tutorial(T, None).Mnist_Logistic)
+    g_cnn, t_cnn = _both(lambda T: nn_tutorial(T, None).cnn)
+    for T, data_mod, lin, net in ((tT, tdata, t_lin, t_cnn), (gT, gdata, g_lin, g_cnn)):
+        P = nn_tutorial(T, data_mod)
+        train_ds = P.TensorDataset(T.from_numpy(x_train), T.from_numpy(y_train))
+        valid_ds = P.TensorDataset(T.from_numpy(x_valid), T.from_numpy(y_valid))
+        train_dl = P.DataLoader(train_ds, batch_size=8)
+        valid_dl = P.DataLoader(valid_ds, batch_size=16)
+        log = []
+        opt = T.optim.SGD(lin.parameters(), lr=0.5)
+        P.fit(2, lin, T.F.cross_entropy, opt, train_dl, valid_dl, log)
+        opt = T.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        P.fit(2, net, T.F.cross_entropy, opt, train_dl, valid_dl, log)
+        runs[T.lib].append(log)
+    np.testing.assert_allclose(runs["gpuad"][1], runs["torch"][1], rtol=1e-9)
+    _same_models(g_lin, t_lin)
+    _same_models(g_cnn, t_cnn)
