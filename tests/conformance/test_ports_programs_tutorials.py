@@ -1107,3 +1107,136 @@ def test_what_is_torch_nn_really():
     np.testing.assert_allclose(runs["gpuad"][1], runs["torch"][1], rtol=1e-9)
     _same_models(g_lin, t_lin)
     _same_models(g_cnn, t_cnn)
+
+
+# ---- beginner_source/blitz: neural_networks_tutorial (LeNet, a vector backward, a manual
+# SGD step) and cifar10_tutorial (a CNN trained with momentum, per-class accuracy from 0-d
+# tensors used as tuple indices and compared in ``if``). ``torch.flatten(x, 1)`` is
+# ``x.flatten(1)``; ``_, predicted = torch.max(outputs, 1)`` is ``outputs.max(dim=1)`` (gpuad's
+# ``gnp.max(x, 1)`` and ``x.max(1)`` are NumPy's, the values only); ``f.data.sub_(...)`` is
+# ``f.sub_(...)`` under no_grad; ``loss.grad_fn.next_functions`` (printed only) is left out.
+
+
+def blitz_nets(T):
+    nn, F = T.nn, T.F
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, input):
+            c1 = F.relu(self.conv1(input))
+            s2 = F.max_pool2d(c1, (2, 2))
+            c3 = F.relu(self.conv2(s2))
+            s4 = F.max_pool2d(c3, 2)
+            s4 = s4.flatten(1)
+            f5 = F.relu(self.fc1(s4))
+            f6 = F.relu(self.fc2(f5))
+            return self.fc3(f6)
+
+    class CifarNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = x.flatten(1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return LeNet, CifarNet
+
+
+def test_blitz_neural_networks_and_cifar10():
+    rng = np.random.default_rng(12)
+    inp, v, target = rng.normal(size=(1, 1, 32, 32)), rng.normal(size=(1, 10)), rng.normal(
+        size=10)
+    g, t = _both(lambda T: blitz_nets(T)[0])
+    runs = {}
+    for T, net in ((torch_T(), t), (gpuad_T(), g)):
+        params = list(net.parameters())
+        assert len(params) == 10 and tuple(params[0].size()) == (6, 1, 5, 5)
+        input = T.from_numpy(inp)
+        out = net(input)
+        net.zero_grad()
+        out.backward(T.from_numpy(v))
+        vec_grads = [_arr(p.grad).copy() for p in net.parameters()]
+        output = net(input)
+        tgt = T.from_numpy(target).view(1, -1)
+        criterion = T.nn.MSELoss()
+        loss = criterion(output, tgt)
+        assert loss.grad_fn is not None
+        net.zero_grad()
+        assert net.conv1.bias.grad is None
+        loss.backward()
+        learning_rate = 0.01
+        for f in net.parameters():
+            if T.lib == "torch":
+                f.data.sub_(f.grad.data * learning_rate)
+            else:
+                with T.no_grad():
+                    f.sub_(f.grad * learning_rate)
+        optimizer = T.optim.SGD(net.parameters(), lr=0.01)
+        optimizer.zero_grad()
+        output = net(input)
+        loss2 = criterion(output, tgt)
+        loss2.backward()
+        optimizer.step()
+        runs[T.lib] = (vec_grads, [loss.item(), loss2.item()])
+    for a, b in zip(runs["gpuad"][0], runs["torch"][0], strict=True):
+        _close(a, b)
+    np.testing.assert_allclose(runs["gpuad"][1], runs["torch"][1], rtol=1e-9)
+    _same_models(g, t)
+
+    classes = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+    images = [rng.normal(size=(4, 3, 32, 32)) for _ in range(3)]
+    labels = [rng.integers(0, 10, size=4) for _ in range(3)]
+    g, t = _both(lambda T: blitz_nets(T)[1])
+    runs = {}
+    for T, net in ((torch_T(), t), (gpuad_T(), g)):
+        criterion = T.nn.CrossEntropyLoss()
+        optimizer = T.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+        log = []
+        for _epoch in range(2):
+            running_loss = 0.0
+            for i, data in enumerate(zip(images[:2], labels[:2], strict=True), 0):
+                inputs, lab = T.from_numpy(data[0]), T.from_numpy(data[1])
+                optimizer.zero_grad()
+                outputs = net(inputs)
+                loss = criterion(outputs, lab)
+                loss.backward()
+                optimizer.step()
+                running_loss += loss.item()
+                log.append(running_loss / (i + 1))
+        correct_pred = {classname: 0 for classname in classes}
+        total_pred = {classname: 0 for classname in classes}
+        correct = total = 0
+        with T.no_grad():
+            for x, y in zip(images, labels, strict=True):
+                outputs = net(T.from_numpy(x))
+                lab = T.from_numpy(y)
+                _, predictions = outputs.max(dim=1)
+                total += lab.size(0)
+                correct += (predictions == lab).sum().item()
+                for label, prediction in zip(lab, predictions, strict=True):
+                    if label == prediction:
+                        correct_pred[classes[label]] += 1
+                    total_pred[classes[label]] += 1
+        runs[T.lib] = (log, correct, total, correct_pred, total_pred)
+    np.testing.assert_allclose(runs["gpuad"][0], runs["torch"][0], rtol=1e-9)
+    assert runs["gpuad"][1:] == runs["torch"][1:]
+    assert sum(runs["torch"][4].values()) == 12
+    _same_models(g, t)
