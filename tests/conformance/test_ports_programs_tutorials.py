@@ -1240,3 +1240,89 @@ def test_blitz_neural_networks_and_cifar10():
     assert runs["gpuad"][1:] == runs["torch"][1:]
     assert sum(runs["torch"][4].values()) == 12
     _same_models(g, t)
+
+
+# ---- intermediate_source/mario_rl_tutorial: double DQN with a deep-copied frozen target --
+# MarioNet keeps ``online`` and ``target = copy.deepcopy(online)`` with ``p.requires_grad =
+# False``; td_estimate indexes Q values with NumPy aranges; td_target takes the online
+# argmax into the target net; sync copies the state_dict. The frames (4 x 36 x 36 instead of
+# 84 x 84, so the first Linear reads 64 features instead of 3136) come from one generator.
+
+
+def mario_net(T, input_dim, output_dim, flat):
+    import copy
+
+    nn = T.nn
+
+    class MarioNet(nn.Module):
+        def __init__(self, input_dim, output_dim):
+            super().__init__()
+            c, h, w = input_dim
+            self.online = self.__build_cnn(c, output_dim)
+            self.target = self.__build_cnn(c, output_dim)
+            self.target.load_state_dict(self.online.state_dict())
+            self.target = copy.deepcopy(self.online)
+            for p in self.target.parameters():
+                p.requires_grad = False
+
+        def forward(self, input, model):
+            if model == "online":
+                return self.online(input)
+            elif model == "target":
+                return self.target(input)
+
+        def __build_cnn(self, c, output_dim):
+            return nn.Sequential(
+                nn.Conv2d(in_channels=c, out_channels=32, kernel_size=8, stride=4), nn.ReLU(),
+                nn.Conv2d(in_channels=32, out_channels=64, kernel_size=4, stride=2), nn.ReLU(),
+                nn.Conv2d(in_channels=64, out_channels=64, kernel_size=3, stride=1), nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(flat, 512), nn.ReLU(),
+                nn.Linear(512, output_dim),
+            )
+
+    return MarioNet(input_dim, output_dim)
+
+
+def mario_learn(T, net, batches, gamma=0.9):
+    optimizer = T.optim.Adam(net.parameters(), lr=0.00025)
+    loss_fn = T.nn.SmoothL1Loss()
+    log = []
+    for k, (state, next_state, action, reward, done) in enumerate(batches):
+        state, next_state = T.from_numpy(state), T.from_numpy(next_state)
+        action, reward, done = T.from_numpy(action), T.from_numpy(reward), T.from_numpy(done)
+        batch_size = len(action)
+        current_Q = net(state, model="online")[np.arange(0, batch_size), action]
+        with T.no_grad():
+            next_state_Q = net(next_state, model="online")
+            best_action = T.argmax(next_state_Q, axis=1)
+            next_Q = net(next_state, model="target")[np.arange(0, batch_size), best_action]
+            td_tgt = (reward + (1 - done.float()) * gamma * next_Q).float()
+        loss = loss_fn(current_Q, td_tgt)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        log.append((loss.item(), current_Q.mean().item()))
+        if k == 1:
+            net.target.load_state_dict(net.online.state_dict())
+    return log
+
+
+def test_mario_double_dqn():
+    rng = np.random.default_rng(21)
+    batches = [(rng.uniform(size=(5, 4, 36, 36)), rng.uniform(size=(5, 4, 36, 36)),
+                rng.integers(0, 2, size=5), rng.normal(size=5), rng.integers(0, 2, size=5) == 1)
+               for _ in range(3)]
+    tT, gT = torch_T(), gpuad_T()
+    tT.argmax, gT.argmax = torch.argmax, lambda x, axis: gnp.argmax(x, axis=axis)
+    t = mario_net(tT, (4, 36, 36), 2, 64)
+    g = mario_net(gT, (4, 36, 36), 2, 64)
+    _load(g, t)
+    for net in (t, g):
+        assert all(not p.requires_grad for p in net.target.parameters())
+        assert all(p.requires_grad for p in net.online.parameters())
+        assert net.target[0].weight is not net.online[0].weight
+    t_log, g_log = mario_learn(tT, t, batches), mario_learn(gT, g, batches)
+    # td_target's float() rounds the target to float32 in both; the loss promotes it back
+    np.testing.assert_allclose(g_log, t_log, rtol=1e-9)
+    _same_models(g, t)
