@@ -1,5 +1,8 @@
 """Programs of the PyTorch tutorials (pytorch/tutorials) and of pytorch/examples not ported
-elsewhere, run in torch and in gpuad from the same initial weights and data.
+elsewhere, run in torch and in gpuad from the same initial weights and data: the spatial
+transformer (affine_grid, grid_sample), neural style transfer (gram matrices, L-BFGS on the
+image), char-RNN classification and generation, DQN and the Mario double DQN, the 60-minute
+blitz (LeNet, CIFAR-10), "What is torch.nn really?", and pytorch/examples' mnist_rnn and gat.
 
 Each program is written once against a namespace ``T`` (``torch``, or the gpuad names a port
 uses: ``gnp.concatenate`` for ``torch.cat``, ``gpuad.nn`` for ``torch.nn``, ...). torch runs in
