@@ -177,8 +177,66 @@ def _h(self) -> Tensor:
     return _conj_copy(t, "H") if self.dtype.kind == "c" else t
 
 
+def _restride(self, name: str, r: Tensor) -> Tensor:
+    """Give ``self`` the shape of ``r``, a view of its data: torch's shape-changing in-place
+    methods. Only for a tensor outside any graph: a recorded value, a leaf that requires
+    grad, a view, a dual or a batched value keeps its shape, and the call raises."""
+    from . import _value_checks
+
+    why = ("it requires grad" if self.requires_grad else
+           "it is a view of another tensor" if self._base is not None or self._elem is not None
+           else "it carries a forward-mode tangent" if self._tan is not None
+           else "it is batched by vmap" if self._bat is not None
+           else "gpuad.jit is tracing" if _value_checks.tracing() else None)
+    if why is not None:
+        raise RuntimeError(
+            f"Tensor.{name}: changes the shape of this tensor {self.shape} in place, which "
+            f"gpuad does only for a tensor outside any graph ({why}); write "
+            f"t = t.{name[:-1]}(...), a view of the same data")
+    self._data = r._data  # the same memory, the same values: no version bump
+    return self
+
+
+def unsqueeze_(self, dim: int) -> Tensor:
+    """torch's in-place ``unsqueeze`` (a tensor outside any graph, such as integer targets).
+    Example: ``target.unsqueeze_(-1)``"""
+    return _restride(self, "unsqueeze_", self.detach().unsqueeze(dim))
+
+
+def squeeze_(self, dim=None) -> Tensor:
+    """torch's in-place ``squeeze`` (dims of another length than 1 stay), for a tensor
+    outside any graph. Example: ``mask.squeeze_(1)``"""
+    t = self.detach()
+    return _restride(self, "squeeze_", t.squeeze() if dim is None else t.squeeze(dim=dim))
+
+
+def transpose_(self, dim0: int, dim1: int) -> Tensor:
+    """torch's in-place swap of two dims, for a tensor outside any graph.
+    Example: ``x.transpose_(0, 1)``"""
+    return _restride(self, "transpose_", self.detach().swapaxes(dim0, dim1))
+
+
+def t_(self) -> Tensor:
+    """torch's in-place ``t()`` of a tensor of at most 2 dims outside any graph."""
+    if self.ndim > 2:
+        raise ValueError(f"Tensor.t_: expects at most 2 dims, got shape {self.shape}")
+    return _restride(self, "t_", self.detach().T)
+
+
 METHODS = {n: globals()[n] for n in """
     split_with_sizes unsafe_split unsafe_chunk hsplit vsplit dsplit narrow_copy sum_to_size
     broadcast_to renorm kron inner vdot conj_physical resolve_conj resolve_neg
+    unsqueeze_ squeeze_ transpose_ t_
 """.split()}
-PROPERTIES = {"mH": _mh, "H": _h}
+def _no_pair(field: str):
+    def get(self) -> Any:
+        raise AttributeError(
+            f"'Tensor' object has no attribute '{field}': a Tensor is not torch's (values, "
+            f"indices) pair. x.max(1) and x.min(1) (one positional dim) are "
+            f"NumPy's (the values only); write x.max(dim=1).{field} (also x.min(dim=...), "
+            f"x.sort(dim=...), x.topk(k)) for torch's named pair")
+    get.__name__ = field
+    return get
+
+
+PROPERTIES = {"mH": _mh, "H": _h, "values": _no_pair("values"), "indices": _no_pair("indices")}

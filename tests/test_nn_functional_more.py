@@ -453,7 +453,7 @@ def test_errors_name_the_problem(backend):
         (lambda: F.one_hot(xp_(np.zeros(0, np.int64))), ValueError, "empty"),
         (lambda: F.one_hot(xp_(np.zeros(2))), TypeError, "integer"),
         (lambda: F.pixel_shuffle(x, 3), ValueError, "pixel_shuffle"),
-        (lambda: F.dropout2d(x[0, 0], 0.5), ValueError, "spatial"),
+        (lambda: F.dropout2d(x[0, 0, 0], 0.5), ValueError, "spatial"),
         (lambda: F.bilinear(x[0], x[0], gnp.ones((2, 4, 4))), ValueError, "bilinear"),
         (lambda: nn.L1Loss(size_average=True), TypeError, "deprecated"),
     ]

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from .. import numpy as gnp
@@ -81,8 +82,22 @@ def dropout1d(input: Array, p: float = 0.5, training: bool = True, inplace: bool
 
 
 def dropout2d(input: Array, p: float = 0.5, training: bool = True, inplace: bool = False) -> Array:
-    """``dropout1d`` of (N, C, H, W) or (C, H, W) inputs: whole (H, W) planes.
-    Example: ``F.dropout2d(x, 0.1)``"""
+    """``dropout1d`` of (N, C, H, W) or (C, H, W) inputs: whole (H, W) planes. A 2-D input
+    (N, C) drops single entries with torch's deprecation warning, as torch (its mask is one
+    per channel of each sample). Example: ``F.dropout2d(x, 0.1)``"""
+    if len(_r.shape(input)) == 2:
+        warnings.warn(
+            "dropout2d: Received a 2-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release (torch's message). Each entry is "
+            "dropped on its own; use dropout instead", UserWarning, stacklevel=2)
+        _check_p("dropout2d", p)
+        if not training or p == 0.0:
+            return input
+        if inplace:
+            return inplace_arg("dropout2d", lambda v: dropout2d(v, p, True, False), input)
+        if p == 1.0:
+            return input * 0.0
+        return input * (_keep(input, _r.shape(input), p) * (1.0 / (1.0 - p)))
     return _channel_dropout("dropout2d", input, p, training, inplace, 2)
 
 

@@ -18,8 +18,10 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -314,13 +316,31 @@ class UpsamplingBilinear2d(Upsample):
 # ---- sampling grids ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _torch_linspace(n: int, dtype: str) -> np.ndarray:
+    """``torch.linspace(-1, 1, n)`` bit for bit: each entry is ``-1 + step * i`` (the first
+    half) or ``1 - step * (n - 1 - i)`` (the second), rounded once (torch's CPU kernel fuses
+    the multiply and the add), with ``step = 2 / (n - 1)`` rounded in ``dtype``. NumPy's
+    ``linspace`` rounds twice: a grid point on a pixel centre then falls on the other side
+    of bilinear sampling's kink, and the gradient in the grid is the other one-sided
+    derivative."""
+    dt = np.dtype(dtype)
+    step = Fraction(float(dt.type(2.0) / dt.type(n - 1)))
+    half = n // 2
+    vals = [-1 + step * i if i < half else 1 - step * (n - 1 - i) for i in range(n)]
+    return np.array([float(v) for v in vals]).astype(dt)  # float32: exact in float64 first
+
+
 def _base_coords(xp: Any, n: int, align_corners: bool, dtype: Any) -> Any:
     """torch's normalised pixel positions along an axis of ``n``: -1..1 (corners) or the
-    pixel centres."""
+    pixel centres, ``linspace(-1, 1, n) * (n - 1) / n``, rounded as torch rounds them."""
     if n <= 1:
         return xp.zeros(max(n, 0), dtype)
-    c = np.linspace(-1.0, 1.0, n)
-    return xp.asarray(c if align_corners else c * (n - 1) / n, dtype=dtype)
+    dt = np.dtype(dtype)
+    c = _torch_linspace(n, dt.str)
+    if not align_corners:
+        c = (c * dt.type(n - 1)) / dt.type(n)
+    return xp.asarray(c, dtype=dtype)
 
 
 def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None = None) -> Array:
@@ -351,10 +371,40 @@ def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None 
     return gnp.reshape(grid, (size[0],) + size[2:] + (nd,))
 
 
-def _unnormalise(g: Array, n: int, align_corners: bool) -> Array:
+def _unnormalise(g: Array, n: int, align_corners: bool, fused: bool = False) -> Array:
+    """Pixel coordinates of normalised grid values. ``fused``: torch's 2-d kernels round
+    ``(g + 1) * (n / 2) - 0.5`` once (a fused multiply-add; CUDA contracts its formula into
+    the same); rounding twice moves a grid point on a pixel centre, as the identity
+    ``affine_grid`` puts them, across bilinear sampling's kink, and the grid's gradient there
+    is then the other one-sided derivative. torch's 3-d CPU kernel rounds twice."""
+    if not fused:
+        if align_corners:
+            return (g + 1) / 2 * (n - 1)
+        return ((g + 1) * n - 1) / 2
     if align_corners:
-        return (g + 1) / 2 * (n - 1)
-    return ((g + 1) * n - 1) / 2
+        return (g + 1) * ((n - 1) / 2)
+    plain = (g + 1) * (n / 2) - 0.5
+    return plain + stop_gradient(_fma_half(data(g + 1), n / 2) - data(plain))
+
+
+def _fma_half(a: Any, s: float) -> Any:
+    """``a * s - 0.5`` rounded once, for ``s`` a multiple of 1/2 below 2**25: float32 (and
+    narrower) through float64, where it is exact; float64 by an exact product (Dekker's
+    split) and an exact sum (Knuth's TwoSum) added last."""
+    xp = _xp(a)
+    if a.dtype.itemsize < 8:
+        return (a.astype(xp.float64) * s - 0.5).astype(a.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = 134217729.0 * a  # 2**27 + 1: a == hi + lo, each half of a's bits
+        hi = c - (c - a)
+        lo = a - hi
+        p = a * s
+        err = (hi * s - p) + lo * s  # a * s == p + err exactly
+        t = p - 0.5
+        back = t - p
+        rest = (p - (t - back)) + (-0.5 - back)  # p - 0.5 == t + rest exactly
+        out = t + (rest + err)
+    return xp.where(xp.isfinite(out), out, p - 0.5)
 
 
 def _clip_coords(c: Array, n: int) -> Array:
@@ -414,7 +464,7 @@ def grid_sample(
     sizes = s[:1:-1]  # along x, y (, z): the last spatial dim first
     coords = []
     for k, size in enumerate(sizes):
-        v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac)
+        v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac, nd == 2)
         if mode == "bicubic":  # the padding applies to each tap's integer position
             pass
         elif padding_mode == "reflection":

@@ -636,9 +636,6 @@ KNOWN = {
     "in-place write on a hooked module's output": (
         "torch refuses (the output is a view made in a custom Function); gpuad records the "
         "write and differentiates it"),
-    "dropout2d of a 2-d input": (
-        "torch warns and treats it as (C, L) (deprecated); gpuad raises a ValueError naming "
-        "the shapes it takes"),
 }
 
 
@@ -655,8 +652,8 @@ def test_known_differences_hold_gpuads_documented_behaviour():
     assert _host(loss) == np.inf
     loss.backward()
     np.testing.assert_array_equal(_host(lp.grad), 0.0)
-    with pytest.raises(ValueError, match="dropout2d"):
-        G.dropout2d(ad.tensor(np.ones((2, 3))), 0.5)
+    with pytest.raises(ValueError, match="dropout2d"):  # torch: "at least 2 dimensions"
+        G.dropout2d(ad.tensor(np.ones(3)), 0.5)
     relu = gnn.ReLU()
     relu.register_full_backward_hook(lambda m, gi, go: None)
     xa = ad.tensor(np.array([1.0, -2.0]), requires_grad=True)
@@ -664,7 +661,7 @@ def test_known_differences_hold_gpuads_documented_behaviour():
     out *= 2
     gnp.sum(out).backward()
     np.testing.assert_array_equal(_host(xa.grad), [2.0, 0.0])
-    assert len(KNOWN) == 6
+    assert len(KNOWN) == 5
 
 
 # ---- module hooks (test_module_hooks.py) --------------------------------------------------

@@ -1,0 +1,75 @@
+"""What the ports of the PyTorch tutorials needed (tests/conformance/
+test_ports_programs_tutorials.py runs them against torch): torch's shape-changing in-place
+methods on tensors outside a graph, a named error for ``.values``/``.indices`` read off a
+plain Tensor, and dropout2d of a 2-D input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad import nn
+from gpuad.nn import functional as F
+
+
+def _t(a, **kw):
+    return ad.tensor(ad.get_backend().xp.asarray(a), **kw)
+
+
+def test_shape_changing_in_place_methods(backend):
+    target = _t(np.array([3, 1, 4]))  # char_rnn_generation: target_line_tensor.unsqueeze_(-1)
+    assert target.unsqueeze_(-1) is target and target.shape == (3, 1)
+    assert to_numpy(target[1]).tolist() == [1]
+    assert target.squeeze_(1).shape == (3,)
+    m = _t(np.arange(6.0).reshape(2, 3))
+    before = to_numpy(m).copy()
+    assert m.t_().shape == (3, 2)
+    np.testing.assert_array_equal(to_numpy(m), before.T)
+    assert m.transpose_(0, 1).shape == (2, 3)
+    np.testing.assert_array_equal(to_numpy(m), before)
+    m[0, 0] = 9.0  # still the tensor's own memory
+    assert float(m[0, 0]) == 9.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _t(np.ones(3), requires_grad=True),
+    lambda: _t(np.ones(3), requires_grad=True) * 2,
+])
+def test_shape_changing_in_place_methods_refuse_graph_tensors(backend, make):
+    x = make()
+    for call in (lambda: x.unsqueeze_(0), lambda: x.t_(), lambda: x.squeeze_()):
+        with pytest.raises(RuntimeError, match="outside any graph"):
+            call()
+    assert x.shape == (3,)
+
+
+def test_values_and_indices_of_a_plain_tensor_name_the_numpy_reduction(backend):
+    q = _t(np.array([[1.0, 5.0], [7.0, 0.0]]))
+    assert to_numpy(q.max(dim=1).indices).tolist() == [1, 0]
+    for field in ("values", "indices"):
+        with pytest.raises(AttributeError, match=r"max\(dim=1\)"):
+            getattr(q.max(1), field)  # DQN tutorial: policy_net(s).max(1).indices
+        assert not hasattr(q, field)
+
+
+def test_dropout2d_of_a_2d_input_drops_entries_with_torchs_warning(backend):
+    x = _t(np.ones((300, 40)))
+    gnp.random.seed(3)
+    with pytest.warns(UserWarning, match="2-D input to dropout2d"):
+        z = to_numpy(nn.Dropout2d(0.5)(x))
+    assert set(np.unique(z)) == {0.0, 2.0}
+    per_row = (z == 0).sum(axis=1)
+    assert per_row.min() > 0 and per_row.max() < 40  # entries, not whole rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert nn.Dropout2d(0.5).eval()(x) is x  # eval(): the input itself
+        w = _t(np.ones((4, 5)), requires_grad=True)
+        gnp.random.seed(4)
+        y = F.dropout2d(w, 0.25)
+        y.sum().backward()
+        np.testing.assert_array_equal(to_numpy(w.grad), to_numpy(y) / 1.0)
+    with pytest.raises(ValueError, match="dropout2d"):
+        F.dropout2d(_t(np.ones(3)), 0.5)
