@@ -314,6 +314,8 @@ NOT_RUN = {
 def _resolve(op):
     """The gpuad callable for an OpInfo, taking ``(input, *args, **kwargs)``, or None."""
     name = op.name
+    if _full(op) == "linalg.lstsq.grad_oriented":  # this OpInfo keeps (solution, residuals)
+        return lambda a, b, **k: tuple(glinalg.lstsq(a, b, **k)[:2])
     if name in CALL:
         return CALL[name]
     if name in METHOD_FOR:
