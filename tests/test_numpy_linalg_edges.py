@@ -45,6 +45,9 @@ def test_norms_of_empty_arrays(backend, shape):
             np.testing.assert_array_equal(to_numpy(L.norm(x, ord, axis=(-2, -1))), want)
         with pytest.raises(ValueError):
             L.vector_norm(x, ord=-INF)
+    # over two axes of a stack of no matrices: one norm per (no) matrix, not a reshape error
+    for x in _both(np.zeros((0,) + shape[-2:])):
+        assert L.vector_norm(x, ord=-INF, axis=(-2, -1)).shape == (0,)
 
 
 def test_cond_of_empty_and_zero_matrices(backend):

@@ -716,7 +716,8 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     gnp = _gnp()
     rest = [i for i in range(nd) if i not in axes]
     moved = _r.transpose(x, tuple(rest) + axes)
-    flat = _r.reshape(moved, tuple(_r.shape(x)[i] for i in rest) + (-1,))
+    size = int(_np.prod([_r.shape(x)[i] for i in axes]))  # not -1: ambiguous when empty
+    flat = _r.reshape(moved, tuple(_r.shape(x)[i] for i in rest) + (size,))
     out = _vector_norm(flat, ord, (len(rest),), False)
     if keepdims:
         out = gnp.expand_dims(out, axes)
