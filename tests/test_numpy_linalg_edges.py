@@ -11,6 +11,7 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+import gpuad.scipy.linalg as gsl
 from gpuad.testing import check_grads
 
 L = gnp.linalg
@@ -48,6 +49,16 @@ def test_norms_of_empty_arrays(backend, shape):
     # over two axes of a stack of no matrices: one norm per (no) matrix, not a reshape error
     for x in _both(np.zeros((0, 2, 3))):
         assert L.vector_norm(x, ord=-INF, axis=(-2, -1)).shape == (0,)
+
+
+def test_decompositions_of_stacks_of_empty_matrices(backend):
+    """Device paths that loop over the matrices of a stack reshape it to (count, m, n)."""
+    xp = ad.get_backend().xp
+    for mode in ("reduced", "complete"):
+        q, r = L.qr(xp.zeros((2, 0, 0)), mode)
+        assert q.shape == r.shape == (2, 0, 0)
+    assert L.qr(xp.zeros((2, 0, 0)), "r").shape == (2, 0, 0)
+    assert gsl.expm(xp.zeros((2, 0, 0))).shape == (2, 0, 0)
 
 
 def test_cond_of_empty_and_zero_matrices(backend):

@@ -101,7 +101,7 @@ def agree(name, f_np, f_g, args, tol=None, post=None):
             want, werr = f_np(*args), None
         except Exception as e:  # noqa: BLE001 - the error class is what is compared
             want, werr = None, e
-        for i, g_args in enumerate(zip(*[_inputs(a) if isinstance(a, np.ndarray) else
+        for i, g_args in enumerate(zip(*[_inputs(a) if isinstance(a, np.ndarray | np.generic) else
                                           [a, a] for a in args], strict=False)):
             if i and (not any(isinstance(a, ad.Tensor) for a in g_args) or "raw" in name
                       or name.startswith("cond_singular")):
