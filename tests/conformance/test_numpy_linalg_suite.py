@@ -101,8 +101,11 @@ def agree(name, f_np, f_g, args, tol=None, post=None):
             want, werr = f_np(*args), None
         except Exception as e:  # noqa: BLE001 - the error class is what is compared
             want, werr = None, e
-        for i, g_args in enumerate(zip(*[_inputs(a) if isinstance(a, np.ndarray | np.generic) else
-                                          [a, a] for a in args], strict=False)):
+        arrays = [isinstance(a, np.ndarray) or (k == 0 and isinstance(a, np.generic))
+                  for k, a in enumerate(args)]  # a 0-d first argument is an array there
+        for i, g_args in enumerate(zip(*[_inputs(a) if is_array else [a, a]
+                                         for a, is_array in zip(args, arrays, strict=True)],
+                                       strict=False)):
             if i and (not any(isinstance(a, ad.Tensor) for a in g_args) or "raw" in name
                       or name.startswith("cond_singular")):
                 continue  # DIFFERENCES: qr(mode='raw') and cond at a singular matrix
