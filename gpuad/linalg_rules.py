@@ -533,7 +533,7 @@ def _per_matrix(xp, fn, a):
     """``fn`` on each matrix of a stack (for device functions that take 2-D input only)."""
     if a.ndim == 2 or xp is _np:
         return fn(a)
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(_np.prod(a.shape[:-2])),) + a.shape[-2:])  # -1: ambiguous if empty
     outs = [fn(m) for m in flat]
     if not outs:
         outs = [fn(xp.zeros(a.shape[-2:], dtype=a.dtype))]
@@ -887,6 +887,8 @@ def _expm_fwd(xp, a):
         raise NotImplementedError(
             "expm: this CuPy has no cupyx.scipy.linalg.expm; upgrade CuPy or run expm under "
             "the numpy backend") from e
+    if a.size == 0:  # (a stack of) 0 x 0 matrices, or none
+        return a.copy()
     if a.ndim == 2:
         return cexpm(a)
     flat = a.reshape((-1,) + a.shape[-2:])

@@ -439,15 +439,14 @@ def lstsq(a, b, rcond=None):
     if _r.shape(b)[0] != m:
         raise LinAlgError(f"lstsq: incompatible dimensions: a has shape {_r.shape(a)}, b has "
                           f"shape {_r.shape(b)}")
-    a = _float_input(a)
-    b = _float_input(b)
-    dt = _np.result_type(_raw(a).dtype, _raw(b).dtype)
+    dt = _np.result_type(_raw(_float_input(a)).dtype, _raw(_float_input(b)).dtype)
+    a, b = _r.astype(a, dt), _r.astype(b, dt)  # s in the common precision, as NumPy's
     if rcond is None:
         rcond = _np.finfo(dt).eps * max(m, n)
     s = svd(a, compute_uv=False)
     xp = _r._xp(s)
     if _batched(s):  # inside vmap: a rank per example
-        rank = _on_stacks(lambda d: xp.sum(d > rcond * d[..., :1], axis=-1), s)
+        rank = _on_stacks(lambda d: _count_above(d, rcond * d[..., :1]), s)
         full = rank._data == n
         if m > n and bool(xp.any(full)) and not bool(xp.all(full)):
             raise LinAlgError(
@@ -459,11 +458,13 @@ def lstsq(a, b, rcond=None):
         full = bool(xp.all(full))
     elif _value_checks.tracing() and _raw(s).size:  # one step, computed on each call
         full_now = rank = _value_checks.computed(
-            "lstsq_rank", lambda d: xp.sum(d > rcond * d[..., :1], axis=-1), _raw(s))
+            "lstsq_rank", lambda d: _count_above(d, rcond * d[..., :1]), _raw(s))
         full = int(rank) == n
     else:
         sd = _raw(s)
-        rank = int(xp.sum(sd > rcond * sd[0])) if sd.size else 0
+        if not bool(xp.isfinite(sd).all()):
+            raise LinAlgError("lstsq: SVD did not converge (a holds inf or NaN)")
+        rank = _np.int32(int(xp.sum(sd > rcond * sd[0])) if sd.size else 0)  # LAPACK's int32
         full = full_now = rank == n
     if m > n and full_now is not full:  # under gpuad.jit: the residuals' shape is the trace's
         _value_checks.keep_branch("lstsq: full column rank (the residuals' shape)", full,
@@ -480,9 +481,16 @@ def lstsq(a, b, rcond=None):
     return x, resid, rank, s
 
 
+def _count_above(s, cut):
+    """The rank lstsq reports: LAPACK's int32."""
+    return _r._xp(s).sum(s > cut, axis=-1).astype(_np.int32)
+
+
 def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
     """The number of singular values above the tolerance (an integer: not differentiated)."""
     A = _arr(A)
+    if tol is not None and rtol is not None:
+        raise ValueError("matrix_rank: pass tol (absolute) or rtol (relative), not both")
     xp = _r._xp(A)
     nd = _r.ndim(A)
 
@@ -514,12 +522,19 @@ def cond(x, p=None):
     1, -1, inf, -inf: ``norm(x, p) * norm(inv(x), p)``). Example: ``gnp.linalg.cond(a)``"""
     x = _arr(x)
     _matrices(x, "cond")
+    if 0 in _r.shape(x)[-2:]:
+        raise LinAlgError(f"cond: not defined on empty matrices (shape {_r.shape(x)})")
     x = _float_input(x)
     if p is None or p == 2 or p == -2:
         s = svd(x, compute_uv=False)
         nd = _r.ndim(s) - 1  # ties as in norm(x, 2): an orthogonal matrix's derivative is 0
         first, last = _tied_extreme(s, nd, True), _tied_extreme(s, nd, False)
-        return last / first if p == -2 else first / last
+        with _np.errstate(invalid="ignore"):  # 0 / 0 at a zero matrix, NumPy's inf below
+            r = last / first if p == -2 else first / last
+        rd, xd = _r.data(r), _r.data(x)
+        xp = _r._xp(rd)
+        undefined = xp.isnan(rd) & ~xp.isnan(xd).any(axis=(-2, -1))
+        return _r.where(undefined, _np.inf, r)
     _matrices(x, "cond", square=True)
     try:
         return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
@@ -553,7 +568,7 @@ def _vector_norm(x, ord, axis: tuple, keepdims: bool):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     ax = axis[0] if len(axis) == 1 else axis
     if ord == _np.inf:
-        return _r.max(_r.abs(x), ax, keepdims=keepdims)
+        return _largest(_r.abs(x), ax, keepdims)
     if ord == -_np.inf:
         return _r.min(_r.abs(x), ax, keepdims=keepdims)
     if ord == 0:  # the number of nonzeros: piecewise constant
@@ -563,6 +578,8 @@ def _vector_norm(x, ord, axis: tuple, keepdims: bool):
     # where the p-norm has no derivative (a zero vector; a zero entry for p < 1) the
     # subgradient 0 is given, as for p = 2 and in torch, where the chain rule would give
     # 0 * inf = NaN: zero entries and vectors are taken apart from the formula
+    if ord < 0 and any(_r.shape(x)[a] == 0 for a in axis):  # sum of no terms ** (1/p): inf
+        return _r.add(_largest(_r.abs(x), ax, keepdims), _np.inf)
     z = _r.data(x) == 0
     zero = _gnp().all(z, axis=ax, keepdims=True)
     terms = _r.where(z, 0.0 if ord > 0 else _np.inf, _r.power(_r.where(z, 1, _r.abs(x)), ord))
@@ -591,14 +608,23 @@ def _matrix_norm(x, ord, axis: tuple, keepdims: bool):
         return out
     if ord in (1, -1):
         s = _r.sum(_r.abs(x), r, keepdims=True)
-        out = (_r.max if ord == 1 else _r.min)(s, c, keepdims=True)
+        out = _largest(s, c, True) if ord == 1 else _r.min(s, c, keepdims=True)
     elif ord in (_np.inf, -_np.inf):
         s = _r.sum(_r.abs(x), c, keepdims=True)
-        out = (_r.max if ord == _np.inf else _r.min)(s, r, keepdims=True)
+        out = _largest(s, r, True) if ord == _np.inf else _r.min(s, r, keepdims=True)
     else:
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
     return out if keepdims else _r.reshape(
         out, tuple(k for i, k in enumerate(_r.shape(x)) if i not in axis))
+
+
+def _largest(s, ax, keepdims: bool):
+    """The maximum of ``s >= 0`` over ``ax``, 0 where that axis is empty (NumPy's norms of
+    empty arrays: inf, 1 and 2 norms are 0; the minima have no value and raise)."""
+    axes = ax if isinstance(ax, tuple) else (ax,)
+    if any(_r.shape(s)[a] == 0 for a in axes):
+        return _r.sum(s, ax, keepdims=keepdims)  # zeros of the reduced shape
+    return _r.max(s, ax, keepdims=keepdims)
 
 
 def _tied_extreme(s, axis: int, largest: bool):
@@ -608,6 +634,8 @@ def _tied_extreme(s, axis: int, largest: bool):
     u v^H would depend on that basis; a smallest value of 0 ties only exactly."""
     from .._numpy_protocol import stop_gradient
 
+    if largest and _r.shape(s)[axis] == 0:
+        return _largest(s, axis, False)
     gnp = _gnp()
     ext = (_r.max if largest else _r.min)(s, axis, keepdims=True)
     top = _r.max(s, axis, keepdims=True)
@@ -654,7 +682,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
         axis = tuple(int(a) for a in axis)
     for a in axis:
         if not -nd <= a < nd:
-            raise ValueError(f"norm: axis {a} is out of bounds for an array of dimension {nd}")
+            raise _np.exceptions.AxisError(
+                f"norm: axis {a} is out of bounds for an array of dimension {nd}")
     axis = tuple(a % nd for a in axis)
     if len(axis) == 1:
         return _vector_norm(x, ord, axis, keepdims)
@@ -687,7 +716,8 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     gnp = _gnp()
     rest = [i for i in range(nd) if i not in axes]
     moved = _r.transpose(x, tuple(rest) + axes)
-    flat = _r.reshape(moved, tuple(_r.shape(x)[i] for i in rest) + (-1,))
+    size = int(_np.prod([_r.shape(x)[i] for i in axes]))  # not -1: ambiguous when empty
+    flat = _r.reshape(moved, tuple(_r.shape(x)[i] for i in rest) + (size,))
     out = _vector_norm(flat, ord, (len(rest),), False)
     if keepdims:
         out = gnp.expand_dims(out, axes)
@@ -698,7 +728,10 @@ def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
     """The matrix norm over the last two axes, as ``numpy.linalg.matrix_norm``."""
     x = _arr(x)
     x = _float_input(x)
-    _matrices(x, "matrix_norm")
+    if _r.ndim(x) < 2:  # NumPy's kind of error: the axes (-2, -1) do not exist
+        raise _np.exceptions.AxisError(
+            f"matrix_norm: {_r.ndim(x)}-dimensional array given (shape {_r.shape(x)}); the "
+            f"array must be at least two-dimensional")
     nd = _r.ndim(x)
     return _matrix_norm(x, ord, (nd - 2, nd - 1), keepdims)
 
@@ -781,8 +814,7 @@ def diagonal(x, /, *, offset: int = 0):
 
 def trace(x, /, *, offset: int = 0, dtype=None):
     """The traces of the last two axes, as ``numpy.linalg.trace``."""
-    out = _gnp().trace(x, offset, -2, -1)
-    return _r.astype(out, dtype) if dtype is not None else out
+    return _gnp().trace(x, offset, -2, -1, dtype=dtype)  # summed in dtype, as NumPy
 
 
 def outer(x1, x2, /):

@@ -225,6 +225,9 @@ def _solve_jvp_a(t, ans, a, b):
 
 
 def _solve_fwd(xp, a, b):
+    if a.ndim < 2:  # NumPy's error (broadcasting b against a would raise a ValueError first)
+        raise _np.linalg.LinAlgError(
+            f"{a.ndim}-dimensional array given; a must be at least two-dimensional")
     if b.ndim == 1:
         return xp.linalg.solve(a, xp.broadcast_to(b, a.shape[:-1])[..., None])[..., 0]
     # stacks broadcast as in NumPy 2; CuPy (and NumPy 1) need equal stack shapes, and read a
