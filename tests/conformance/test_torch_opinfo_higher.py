@@ -5,20 +5,23 @@ every OpInfo gpuad provides; this file takes the same ops, the same gpuad spelli
 (its ``_resolve``), the same sample preparation (``PREPARE``) and the same known differences
 (``KNOWN``), and compares on the first ``MAX_SAMPLES`` float64 samples of each op:
 
-- **gradgrad** (``op.supports_gradgrad``): the gradient, with respect to the inputs, of
-  ``<grad(sum(out * c)), v>`` for fixed random ``c`` and ``v`` (double backward:
-  ``gpuad.autograd.grad(..., create_graph=True)`` then ``gpuad.autograd.grad``);
+- **gradgrad** (``op.supports_gradgrad``): the gradient, with respect to the inputs and to
+  the cotangent ``c``, of ``<grad(sum(out * c)), v>`` for random ``c`` and ``v`` (double
+  backward: ``gpuad.autograd.grad(..., create_graph=True)`` then ``gpuad.autograd.grad``);
 - **forward** (``op.supports_forward_ad``): the output tangents of ``gpuad.jvp`` along random
   tangents of the differentiable inputs, against torch's forward AD (dual tensors);
 - **fwgrad_bwgrad** (``op.supports_fwgrad_bwgrad``): forward over reverse, ``gpuad.jvp`` of
-  ``gpuad.vjp``'s cotangents, against torch's dual tensors through ``torch.autograd.grad``.
+  the gradient of ``sum(out * c)`` (``gpuad.autograd.grad(..., create_graph=True)``), against
+  torch's dual tensors through ``torch.autograd.grad``.
 
-A derivative that differs is a failure unless listed in ``KNOWN_HIGHER`` with the reason; the
-failure message says whether float64 central differences (of torch's values, or of torch's
+A derivative that differs is a failure unless listed in ``KNOWN_HIGHER`` with the reason
+(where torch's is the wrong one, gpuad's is checked against central differences there
+instead) or compared to a looser ``RTOL_OF`` where torch's is less accurate; the failure
+message says whether float64 central differences (of torch's values, or of torch's
 first-order gradient) agree with gpuad's or with torch's. gpuad raising an error of a clear
 kind is accepted (the first file's ``UNCLEAR`` kinds fail). Where the first file compares one
 triangle (``HERMITIAN``, ``TRIANGLE``), tangents and ``v`` are symmetric or on that triangle
-and the second derivatives are compared there. The file runs in about two minutes on one core.
+and the second derivatives are compared there. The file runs in under two minutes (about 90 s of CPU).
 """
 
 from __future__ import annotations
