@@ -21,7 +21,8 @@ message says whether float64 central differences (of torch's values, or of torch
 first-order gradient) agree with gpuad's or with torch's. gpuad raising an error of a clear
 kind is accepted (the first file's ``UNCLEAR`` kinds fail). Where the first file compares one
 triangle (``HERMITIAN``, ``TRIANGLE``), tangents and ``v`` are symmetric or on that triangle
-and the second derivatives are compared there. The file runs in under two minutes (about 90 s of CPU).
+and the second derivatives are compared there. The file runs in under two minutes (about
+90 s of CPU).
 """
 
 from __future__ import annotations
