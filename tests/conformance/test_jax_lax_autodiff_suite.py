@@ -547,6 +547,8 @@ for (_init, _mon, _draw), (_shape, _wd, _st, _pad, _bd, _wdil) in itertools.prod
         order=3,
         eps=1.0 if _mon == "add" else 1e-3,
         vmap=len(_shape) == 2,
+        # windows of padding only give -inf/inf, where differences are NaN: JAX alone
+        compare=True if _mon == "add" or _bd is None else "jax only",
     )
 
 # testCumulativeReduceGrad (and cummax/cummin/cumlogsumexp)
@@ -644,14 +646,13 @@ for _k, (_xs, _is, _us, _dn, _mx, _mul) in enumerate(SCATTERS):
         _lo = 0 if _mode == "promise_in_bounds" else -_mx
         _hi = _mx if _mode == "promise_in_bounds" else 2 * _mx
         _idx = _r.integers(_lo, _hi, _is).astype(np.int32)
-        for _fn in ["scatter_add", "scatter_sub", "scatter_mul"]:
+        for _fn in ["scatter_add", "scatter_sub"]:  # JAX: scatter_mul needs unique_indices
             _case(
                 f"{_fn}_{_k}_{_mode}",
                 lambda L, x, y, _f=_fn, _i=_idx, _dn=_dn, _m=_mode: getattr(L, _f)(
                     x * x, _i, y * y * y, _sdn(L, *_dn), mode=_m
                 ),
                 [_default(f"sx{_k}{_mode}{_fn}", _xs), _small(f"sy{_k}{_mode}{_fn}", _us)],
-                eps=1.0 if _fn != "scatter_mul" else None,
                 vmap=_mode == "clip",
             )
     _uidx = (_rng(f"su{_k}").permutation(_mx)[: _is[0]] * _mul).reshape(_is).astype(np.int32)
@@ -659,7 +660,6 @@ for _k, (_xs, _is, _us, _dn, _mx, _mul) in enumerate(SCATTERS):
         f"scatter_{_k}",
         lambda L, x, y, _i=_uidx, _dn=_dn: L.scatter(x * x, _i, y * y * y, _sdn(L, *_dn)),
         [_default(f"scx{_k}", _xs), _small(f"scy{_k}", _us)],
-        eps=1.0,
     )
     _midx = _rng(f"sm{_k}").integers(0, max(_xs), _is).astype(np.int32)
     for _fn in ["scatter_max", "scatter_min"]:
@@ -869,8 +869,8 @@ def test_matches_jax(tag):
 @pytest.mark.parametrize("tag", [t for t in CASES if CASES[t]["diff"]])
 def test_central_differences(tag):
     c = CASES[tag]
-    if c["compare"] != True:  # noqa: E712  (tied kinks: only JAX defines the value there)
-        pytest.skip("derivative at a kink, compared with JAX only")
+    if c["compare"] != True:  # noqa: E712
+        pytest.skip("a kink or an infinite value: compared with JAX only")
     args, diff = c["args"], c["diff"]
 
     def f(*d):
