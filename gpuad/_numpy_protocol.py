@@ -1068,11 +1068,18 @@ def stop_gradient(x: Any) -> Any:
     """
     if isinstance(x, Tensor):
         return x.detach()
-    if x.__class__ in _CONTAINERS:
-        return type(x)(stop_gradient(e) for e in x)
-    if isinstance(x, dict):
-        return {k: stop_gradient(v) for k, v in x.items()}
-    return x
+    from .tree import tree_flatten, tree_unflatten
+
+    # every pytree node (namedtuples, registered classes), not only lists, tuples and dicts
+    leaves, treedef = tree_flatten(x)
+    for leaf in leaves:
+        if callable(leaf) and not isinstance(leaf, Tensor):
+            raise TypeError(
+                f"stop_gradient takes arrays and pytrees of arrays, not the callable {leaf!r}; "
+                "to stop the gradient of a function's result, call it first: "
+                "stop_gradient(f(x))"
+            )
+    return tree_unflatten(treedef, [e.detach() if isinstance(e, Tensor) else e for e in leaves])
 
 
 # ---- wiring -------------------------------------------------------------------
