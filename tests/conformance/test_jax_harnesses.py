@@ -37,7 +37,8 @@ and every dtype of each group is run at least once (the harnesses added for a dt
 
 What is not compared number for number, each with its reason in a table below:
 ``SKIPPED_DTYPES`` (dtypes gpuad has no arithmetic for); ``REFUSED`` (groups gpuad.lax does not
-provide, the refusal checked to be a clear error); ``NOT_COMPARABLE`` (JAX's random bits and
+provide, the refusal checked to be a clear error); ``COMPARED_ELSEWHERE`` (groups with their
+own suites); ``NOT_COMPARABLE`` (JAX's random bits and
 its internal primitives); ``REFUSED_STAGES`` (a derivative gpuad refuses with a clear error);
 ``NOT_COMPARED_STAGES`` and ``_unspecified_outputs`` (results lax leaves open). Where JAX's own
 derivative is wrong (``JAX_WRONG``) gpuad's is checked by central differences instead; where
@@ -55,6 +56,7 @@ import re
 import warnings
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,12 +106,15 @@ SKIPPED_DTYPES: dict[str, str] = {
 # group: (why, the refusal checked to be a clear error: a callable raising it)
 REFUSED: dict[str, tuple[str, str]] = {
     "approx_top_k": ("gpuad.lax has no approx_max_k/approx_min_k", "approx_max_k"),
-    "custom_linear_solve": ("gpuad.lax has no custom_linear_solve (gpuad.custom_vjp builds one)",
-                            "custom_linear_solve"),
     "rng_bit_generator": ("gpuad.lax has no rng_bit_generator; gpuad.random keys are "
                           "gpuad's own", "rng_bit_generator"),
-    **{g: ("gpuad.lax has no linalg namespace: gpuad.numpy.linalg / gpuad.scipy.linalg "
-           "hold these (tests/conformance/test_jax_linalg_grads.py)", "linalg")
+}
+
+# groups gpuad.lax provides, compared with jax.lax by their own suites rather than through the
+# jaxpr translator (which has no rule for their primitives): group -> (gpuad.lax name, suite)
+COMPARED_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "custom_linear_solve": ("custom_linear_solve", "test_jax_solvers_suite.py"),
+    **{g: ("linalg." + g, "test_jax_lax_linalg_suite.py")
        for g in ("cholesky", "eig", "eigh", "lu", "qr", "svd", "triangular_solve",
                  "tridiagonal_solve")},
 }
@@ -197,7 +202,8 @@ def _skip_reason(h) -> str | None:
     return None
 
 
-RUN = [h for h in ALL if _skip_reason(h) is None and h.group_name not in REFUSED]
+RUN = [h for h in ALL if _skip_reason(h) is None and h.group_name not in REFUSED
+       and h.group_name not in COMPARED_ELSEWHERE]
 SAMPLED = _sample(RUN)
 COUNTS: dict = {"compared": 0, "stages": {}}
 
@@ -616,6 +622,16 @@ def _known_prims():
 # ---- the refusals --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("group", sorted(COMPARED_ELSEWHERE))
+def test_group_compared_elsewhere_exists_with_its_suite(group):
+    name, suite = COMPARED_ELSEWHERE[group]
+    obj = lax
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    assert callable(obj)
+    assert (Path(__file__).parent / suite).exists()
+
+
 @pytest.mark.parametrize("group", sorted(REFUSED))
 def test_refused_group_is_a_clear_error(group):
     """Every listed group's harnesses bind a primitive without a rule, and gpuad.lax has no
@@ -636,6 +652,7 @@ def test_every_group_is_run_or_listed():
     groups = {h.group_name for h in ALL}
     run = {h.group_name for h in SAMPLED}
     only_skipped = {h.group_name for h in ALL} - {h.group_name for h in RUN}
-    unlisted = only_skipped - set(REFUSED) - set(NOT_COMPARABLE)
+    listed = set(REFUSED) | set(NOT_COMPARABLE) | set(COMPARED_ELSEWHERE)
+    unlisted = only_skipped - listed
     assert not unlisted, f"groups neither run nor listed: {sorted(unlisted)}"
-    assert run | set(REFUSED) | set(NOT_COMPARABLE) >= groups - unlisted
+    assert run | listed >= groups - unlisted
