@@ -404,7 +404,7 @@ def _fma_half(a: Any, s: float) -> Any:
         back = t - p
         rest = (p - (t - back)) + (-0.5 - back)  # p - 0.5 == t + rest exactly
         out = t + (rest + err)
-    return xp.where(xp.isfinite(out), out, p - 0.5)
+    return _r.where(_r.isfinite(out), out, p - 0.5)
 
 
 def _clip_coords(c: Array, n: int) -> Array:

@@ -531,9 +531,7 @@ def cond(x, p=None):
         first, last = _tied_extreme(s, nd, True), _tied_extreme(s, nd, False)
         with _np.errstate(invalid="ignore"):  # 0 / 0 at a zero matrix, NumPy's inf below
             r = last / first if p == -2 else first / last
-        rd, xd = _r.data(r), _r.data(x)
-        xp = _r._xp(rd)
-        undefined = xp.isnan(rd) & ~xp.isnan(xd).any(axis=(-2, -1))
+        undefined = _r.logical_and(_r.isnan(r), _r.logical_not(_r.any(_r.isnan(x), axis=(-2, -1))))
         return _r.where(undefined, _np.inf, r)
     _matrices(x, "cond", square=True)
     try:
