@@ -399,6 +399,18 @@ def _record_check(check, arrays) -> bool:
     return True
 
 
+def _kept_already(tr, d) -> bool:
+    """Whether the latest value check of the variable ``d`` holds its current value."""
+    prev = tr.__dict__.setdefault("kept_values", {}).get(tr.ids.get(id(d)))
+    if prev is None:
+        return False
+    tr.paused += 1
+    try:
+        return prev.holds(d)
+    finally:
+        tr.paused -= 1
+
+
 def _captured(tr, a) -> bool:
     """Whether ``a`` is an array the traced function reads without receiving it (read at
     every call), not one the program makes."""
@@ -424,22 +436,14 @@ def _read_by_user(t: Tensor, what: str) -> bool:
         return False
     if not tr.dyn(d) and id(d) in tr.ids:
         return True  # a constant of the program
-    kept = tr.__dict__.setdefault("kept_values", {})
-    prev = kept.get(tr.ids.get(id(d)))
-    if prev is not None:
-        tr.paused += 1
-        try:
-            held = prev.holds(d)
-        finally:
-            tr.paused -= 1
-        if held:  # read again (t.item() reads t.numpy()): kept already
-            return True
+    if _kept_already(tr, d):  # read again (t.item() reads t.numpy())
+        return True
     f = sys._getframe(2)
     if os.path.abspath(f.f_code.co_filename).startswith(_t._PKG):
         return False  # library code: its own reads go through _value_checks.host_read
     check = _vc.keep_values(f"{what} of a Tensor the function reads", t)
     if check is not None and id(d) in tr.ids:
-        kept[tr.ids[id(d)]] = check
+        tr.__dict__.setdefault("kept_values", {})[tr.ids[id(d)]] = check
     return True
 
 
@@ -492,15 +496,8 @@ def _host_read(what: str, arrays, keep: bool = True) -> None:
             d = a._data if isinstance(a, Tensor) else a
             if not _captured(tr, d):
                 continue
-            prev = kept.get(tr.ids.get(id(d)))
-            if prev is not None:
-                tr.paused += 1
-                try:
-                    held = prev.holds(d)
-                finally:
-                    tr.paused -= 1
-                if held:  # read again (each primitive copies a NumPy argument): kept already
-                    continue
+            if _kept_already(tr, d):  # read again (each primitive copies a NumPy argument)
+                continue
             check = _vc.keep_values(what, a)
             if check is not None and id(d) in tr.ids:
                 kept[tr.ids[id(d)]] = check
