@@ -16,6 +16,7 @@ from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
 from .rules import Primitive
+from .saved_hooks import pack_node
 from .tensor import Tensor
 from .tree import tree_flatten, tree_map, tree_unflatten
 
@@ -73,7 +74,11 @@ def _make_node(rule, edges, saved, params, out, inputs=()):
         node.bat = bat
         node.bats = (bat,) + tuple(_levels(a) for a in inputs) + (None,) * (
             len(saved) - 1 - len(inputs))
+        if _state.saved_hooks_open[0]:
+            pack_node(node)  # (raises: batched)
         return Tensor(out._data if bat is not None else out, _node=node, _bat=bat)
+    if _state.saved_hooks_open[0]:
+        pack_node(node)
     return Tensor(out, _node=node)
 
 
