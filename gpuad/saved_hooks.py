@@ -59,10 +59,11 @@ def pack_node(node, batched: bool = False) -> None:
     name = node.rule.name
     if batched or node.bats is not None:
         raise NotImplementedError(
-            f"saved_tensors_hooks: {name} is recorded inside vmap, whose saved values are "
-            f"batched; gpuad passes no batched values to pack hooks (torch.func's transforms "
-            f"refuse saved tensor hooks too). Open the hooks block outside vmap's function, "
-            f"or leave it out there")
+            f"saved_tensors_hooks: {name} is recorded inside vmap (also the vmap that "
+            f"jacrev, jacfwd and hessian use), whose saved values are batched; gpuad passes no "
+            f"batched values to pack hooks (torch.func's transforms refuse saved tensor hooks "
+            f"too). Leave the hooks block out of such transforms, or take the derivatives "
+            f"with autograd.grad / backward inside the block")
     from . import engine
 
     if engine._trace is not None:
