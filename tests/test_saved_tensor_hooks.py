@@ -4,8 +4,6 @@ test_torch_saved_hooks.py)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 from conftest import to_numpy
@@ -17,6 +15,7 @@ from gpuad.autograd.graph import (
     save_on_cpu,
     saved_tensors_hooks,
 )
+from gpuad.jit import JitFallbackWarning
 
 A = np.array([0.5, -1.25, 2.0, 0.75, -0.3])
 
@@ -295,6 +294,18 @@ def test_disable_saved_tensors_hooks():
         pass
 
 
+def test_disable_as_a_decorator():
+    @disable_saved_tensors_hooks("not in here")
+    def f():
+        with saved_tensors_hooks(lambda x: x, lambda x: x):
+            pass
+
+    with pytest.raises(RuntimeError, match="not in here"):
+        f()
+    with saved_tensors_hooks(lambda x: x, lambda x: x):  # enabled again once f returned
+        pass
+
+
 def test_unbalanced_blocks_and_blocks_opened_by_unpack():
     h = saved_tensors_hooks(lambda x: x, lambda x: x)
     with pytest.raises(RuntimeError, match="not open"):
@@ -330,8 +341,7 @@ def test_hooks_inside_jit_raise_and_jitted_calls_inside_hooks_run_eagerly():
     g(a).backward()  # compiled (differentiated from outside)
     np.testing.assert_allclose(_g(a), 2 * A)
     a.grad = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pytest.warns(JitFallbackWarning, match="saved_tensors_hooks"):
         with saved_tensors_hooks(lambda x: 2 * x, lambda x: x):
             y = g(a)
     y.backward()

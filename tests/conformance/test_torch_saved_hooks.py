@@ -541,3 +541,36 @@ def test_gradient_through_host_copies(name):
     (tout * torch.tensor(us[0])).sum().backward()
     for t, tt in zip(ins, tins, strict=True):
         _close(t.grad, tt.grad, rtol=1e-10)
+
+
+def _exp_mul_class(lib):
+    class ExpMul(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            y = (x * w).exp()
+            ctx.save_for_backward(x, w, y)  # two inputs and the output
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w, y = ctx.saved_tensors
+            return g * y * w, g * y * x
+    return ExpMul
+
+
+def test_function_save_for_backward_inputs_and_output():
+    counts, grads = [], []
+    for lib, hooks in ((ad, saved_tensors_hooks), (torch, TG.saved_tensors_hooks)):
+        c = _Count()
+        x = lib.tensor(A.copy(), requires_grad=True)
+        w = lib.tensor(A[::-1].copy(), requires_grad=True)
+        with hooks(c.pack, c.unpack):
+            y = _exp_mul_class(lib).apply(x, w)
+        y.sum().backward(retain_graph=True)
+        y.sum().backward()
+        counts.append((sorted(c.packed), c.unpacked))
+        grads.append((x.grad, w.grad))
+    assert counts[0] == counts[1]
+    assert counts[0][1] == 6  # three values, two sweeps
+    for g, t in zip(grads[0], grads[1], strict=True):
+        _close(g, t)
