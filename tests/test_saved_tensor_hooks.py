@@ -353,3 +353,27 @@ def test_hooks_refuse_steps_recorded_inside_vmap():
     with saved_tensors_hooks(lambda t: t, lambda t: t):
         with pytest.raises(NotImplementedError, match="vmap"):
             ad.vmap(lambda x: gnp.sum(gnp.sin(x * w)))(ad.tensor(np.ones((2, 5))))
+
+
+def test_hooks_belong_to_the_thread_that_opened_them():
+    import threading
+
+    a = _a()
+    h = Counting()
+    opened, done = threading.Event(), threading.Event()
+
+    def other():
+        with h.block():
+            opened.set()
+            done.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    opened.wait(10)
+    try:
+        gnp.sum(a * a).backward()  # this thread has no block open: nothing packed
+    finally:
+        done.set()
+        t.join()
+    assert h.packed == [] and h.unpacks == 0
+    np.testing.assert_allclose(_g(a), 2 * A)
