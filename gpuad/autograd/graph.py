@@ -18,7 +18,8 @@ Differences from torch: a saved value written in place after it was saved still 
 backward (torch skips its version check under hooks); steps recorded inside ``vmap``, and
 hooks opened inside a function that ``gpuad.jit`` traces, raise ``NotImplementedError``; a
 jitted function called while hooks are open runs eagerly (with a ``JitFallbackWarning``), so
-that its steps are packed.
+that its steps are packed; an in-place op that overwrites a value its own step saved
+(``t.sin_()``) packs it twice: the value, then a private copy taken before the write.
 
 Example::
 

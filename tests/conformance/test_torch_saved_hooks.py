@@ -12,7 +12,8 @@ Deliberate differences (asserted below): a saved value written in place raises i
 under hooks too (torch skips its version check when hooks are set, and an unpack that returns
 the written buffer gives a wrong gradient there); leaving a block that is not open raises
 (torch ignores it); gpuad's functional transforms (``gpuad.func.grad``) accept hooks, where
-torch.func refuses them.
+torch.func refuses them; an in-place op that overwrites a value its own step saved packs it
+twice (the value, then a private copy taken before the write), torch once.
 """
 
 from __future__ import annotations
@@ -451,6 +452,34 @@ def test_functional_grad_accepts_hooks_where_torch_func_refuses():
         g = ad.func.grad(lambda x: gnp.sum(x * x))(ad.tensor(A.copy()))
     np.testing.assert_allclose(_np(g), 2 * A)
     assert len(c.packed) == 2 and c.unpacked == 2
+
+
+def _in_place(method):
+    def prog(a, other):
+        t = a * 1.0
+        getattr(t, method)(*other)
+        return t
+    return prog
+
+
+@pytest.mark.parametrize("method, extra", [("mul_", 1), ("__imul__", 1), ("sin_", 1),
+                                           ("exp_", 0), ("tanh_", 0)])
+def test_in_place_ops_pack_a_copy_of_what_they_overwrite(method, extra):
+    # an in-place op that overwrites a value its own step saved (t.sin_() saves t): gpuad's
+    # step packs t, then before the write unpacks it and packs a private copy (``extra``
+    # more pack and unpack calls); torch packs its copy once. Gradients agree.
+    res = []
+    for lib, hooks in ((ad, saved_tensors_hooks), (torch, TG.saved_tensors_hooks)):
+        c = _Count()
+        a = lib.tensor(A.copy(), requires_grad=True)
+        other = (a,) if method in ("mul_", "__imul__") else ()
+        with hooks(c.pack, c.unpack):
+            y = _in_place(method)(a, other)
+        y.sum().backward()
+        res.append((len(c.packed), c.unpacked, a.grad))
+    (n, u, g), (tn, tu, tg) = res
+    _close(g, tg)
+    assert (n, u) == (tn + extra, tu + extra)
 
 
 # ---- per op: what is saved, and gradients through host copies -----------------------------
