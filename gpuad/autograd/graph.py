@@ -84,22 +84,12 @@ class saved_tensors_hooks:
         _state.set_saved_hooks(stack[:-1])  # the innermost, as torch pops its stack
 
 
-def _to_host(t: Tensor, pin_memory: bool) -> tuple:
+def _to_host(t: Tensor) -> tuple:
     data = t._data
     if isinstance(data, _np.ndarray):
         return (None, data)  # already host memory: nothing to copy
     be = _by_array_type.get(type(data))
-    host = be.to_host(data)
-    if pin_memory:
-        try:
-            import cupyx
-
-            pinned = cupyx.empty_pinned(host.shape, host.dtype)
-            pinned[...] = host
-            host = pinned
-        except (ImportError, AttributeError, RuntimeError):
-            pass  # no pinned allocator here: ordinary host memory
-    return (be, host)
+    return (be, be.to_host(data))
 
 
 def _from_host(packed: tuple) -> Any:
@@ -110,7 +100,8 @@ def _from_host(packed: tuple) -> Any:
 class save_on_cpu(saved_tensors_hooks):
     """``torch.autograd.graph.save_on_cpu(pin_memory=False, device_type="cuda")``: values
     saved inside the block are kept in host memory (NumPy arrays) and copied back to the
-    device when backward reads them; on the NumPy backend nothing is copied.
+    device when backward reads them; on the NumPy backend nothing is copied. The copies are
+    synchronous: ``pin_memory`` is accepted and changes nothing.
 
     Example::
 
@@ -122,7 +113,7 @@ class save_on_cpu(saved_tensors_hooks):
     def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
         self.pin_memory = bool(pin_memory)
         self.device_type = device_type
-        super().__init__(lambda t: _to_host(t, self.pin_memory), _from_host)
+        super().__init__(_to_host, _from_host)
 
 
 class disable_saved_tensors_hooks:
