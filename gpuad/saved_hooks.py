@@ -58,12 +58,7 @@ def pack_node(node, batched: bool = False) -> None:
         return
     name = node.rule.name
     if batched or node.bats is not None:
-        raise NotImplementedError(
-            f"saved_tensors_hooks: {name} is recorded inside vmap (also the vmap that "
-            f"jacrev, jacfwd and hessian use), whose saved values are batched; gpuad passes no "
-            f"batched values to pack hooks (torch.func's transforms refuse saved tensor hooks "
-            f"too). Leave the hooks block out of such transforms, or take the derivatives "
-            f"with autograd.grad / backward inside the block")
+        _refuse_batched(name)
     from . import engine
 
     if engine._trace is not None:
@@ -84,14 +79,23 @@ def pack_node(node, batched: bool = False) -> None:
             saved[i] = _packed_slot(name, i, pack, unpack, *s)
 
 
-def _packed_slot(name, i, pack, unpack, data, ver, seen, node, tan, rg) -> tuple:
+def _refuse_batched(name: str) -> None:
+    raise NotImplementedError(
+        f"saved_tensors_hooks: {name} is recorded inside vmap (also the vmap that "
+        f"jacrev, jacfwd and hessian use), whose saved values are batched; gpuad passes no "
+        f"batched values to pack hooks (torch.func's transforms refuse saved tensor hooks "
+        f"too). Leave the hooks block out of such transforms, or take the derivatives "
+        f"with autograd.grad / backward inside the block")
+
+
+def _packed_slot(name, i, pack, unpack, data, ver, seen, node, tan, rg, what=None) -> tuple:
     if ver[0] != seen:  # (a slot an in-place write already outdated: checked in backward)
         return (data, ver, seen, node, tan, rg)
     obj = pack(Tensor(data, _ver=ver))
     if ver[0] != seen:
         raise RuntimeError(
             f"{name}: A saved tensor pack hook is modifying its input in place (the value "
-            f"{_slot_name(i)} saved, shape {tuple(data.shape)}); pack a copy instead "
+            f"{what or _slot_name(i)} saved, shape {tuple(data.shape)}); pack a copy instead "
             f"(x.clone()) or leave the input unchanged")
     p = Packed(obj, pack, unpack, seen, tuple(data.shape), data.dtype, type(data))
     return (p, ver, None, node, tan, rg)
@@ -168,3 +172,67 @@ def repack_copy(node, i: int, s: tuple) -> tuple:
     p = s[0]
     value = _unpacked(node.rule.name, i, p).copy()
     return _packed_slot(node.rule.name, i, p.pack, p.unpack, value, [0], 0, *s[3:])
+
+
+class PackedLeaf:
+    """A residual of a custom_vjp rule (a leaf of its pytree) as the pack hook left it."""
+
+    __slots__ = ("slot", "tensor")
+
+    def __init__(self, slot: tuple, tensor: bool):
+        self.slot = slot  # a packed slot, laid out as a step's
+        self.tensor = tensor  # a Tensor (else a backend array) was saved
+
+
+def pack_tree(tree: Any, name: str) -> Any:
+    """``tree`` (a custom_vjp rule's residuals) with its arrays and Tensors packed by this
+    thread's innermost pack hook (``tree`` itself when no hooks block is open)."""
+    stack = _local.saved_hooks
+    if not stack:
+        return tree
+    from .tree import tree_flatten, tree_unflatten
+
+    pack, unpack = stack[-1]
+    leaves, tdef = tree_flatten(tree)
+    out = []
+    for k, x in enumerate(leaves):
+        what = f"residual {k}"
+        if isinstance(x, Tensor):
+            if x._bat is not None:
+                _refuse_batched(name)
+            out.append(PackedLeaf(_packed_slot(
+                name, k, pack, unpack, x._data, x._ver, x._ver[0],
+                x._node if x.requires_grad else None, x._tan, x.requires_grad, what), True))
+        elif _is_array(x):
+            out.append(PackedLeaf(_packed_slot(
+                name, k, pack, unpack, x, [0], 0, None, None, False, what), False))
+        else:
+            out.append(x)
+    return tree_unflatten(tdef, out)
+
+
+def unpack_tree(tree: Any, name: str) -> Any:
+    """``tree`` with the residuals :func:`pack_tree` packed unpacked (as Tensors with their
+    history, or arrays, as they were saved)."""
+    from .tree import tree_flatten, tree_unflatten
+
+    leaves, tdef = tree_flatten(tree)
+    if not any(isinstance(x, PackedLeaf) for x in leaves):
+        return tree
+    from .engine import GradError
+
+    out = []
+    for k, x in enumerate(leaves):
+        if not isinstance(x, PackedLeaf):
+            out.append(x)
+            continue
+        p, ver, _, node, tan, _rg = x.slot
+        if ver[0] != p.seen:
+            raise GradError(
+                f"{name}: residual {k} was saved for the gradient at version {p.seen} but has "
+                f"since been modified in place (now version {ver[0]}); compute the gradient "
+                f"before writing to it, or write to a copy")
+        r = _unpacked(name, k + 1, p)
+        out.append(Tensor(r, _node=node, _tan=tan, _ver=ver) if x.tensor else r)
+    return tree_unflatten(tdef, out)
+

@@ -377,3 +377,27 @@ def test_hooks_belong_to_the_thread_that_opened_them():
         t.join()
     assert h.packed == [] and h.unpacks == 0
     np.testing.assert_allclose(_g(a), 2 * A)
+
+
+def _sin_rule():
+    @ad.custom_vjp
+    def f(x):
+        return gnp.sin(x)
+
+    f.defvjp(lambda x: (gnp.sin(x), (gnp.cos(x),)), lambda res, g: (g * res[0],))
+    return f
+
+
+def test_custom_vjp_residuals_are_packed(backend):
+    f = _sin_rule()
+    a = _a()
+    with saved_tensors_hooks(_double_floats, lambda x: x):
+        y = gnp.sum(f(a))
+    y.backward()
+    np.testing.assert_allclose(_g(a), 2 * np.cos(A))  # bwd read the packed (doubled) cos(a)
+    # second order through the unpacked residual: d/da sum(cos(a)) = -sin(a)
+    b = _a()
+    with saved_tensors_hooks(lambda t: t.numpy().copy(), lambda h: ad.tensor(h)):
+        (g,) = ad.autograd.grad(gnp.sum(f(b)), b, create_graph=True)
+    gnp.sum(g).backward()
+    np.testing.assert_allclose(_g(b), -np.sin(A))

@@ -2,12 +2,13 @@
 
 Inside ``with saved_tensors_hooks(pack, unpack):`` every value a recorded step saves for its
 backward (an op's inputs or output, the tensors given to a Function's
-``ctx.save_for_backward``, a checkpoint's or custom_vjp's inputs) is handed to ``pack`` as a
-Tensor of its value, shape and dtype (without history: what ``pack`` computes is not
-recorded), and ``pack``'s result is kept on the tape instead. When backward needs the value it
-calls ``unpack`` on that result, which must return a Tensor (or backend array) of the saved
-value's shape and dtype. The hooks in force are those of the innermost block open when the step
-is recorded, in this thread; Python numbers are not packed (as torch's wrapped numbers).
+``ctx.save_for_backward``, a checkpoint's inputs, a custom_vjp rule's residuals) is handed
+to ``pack`` as a Tensor of its value, shape and dtype (without history: what ``pack`` computes
+is not recorded), and ``pack``'s result is kept on the tape instead. When backward needs the
+value it calls ``unpack`` on that result, which must return a Tensor (or backend array) of the
+saved value's shape and dtype. The hooks in force are those of the innermost block open when
+the step is recorded, in this thread; Python numbers are not packed (as torch's wrapped
+numbers).
 
 ``save_on_cpu()`` is such a block: on the CuPy backend saved values live in host memory until
 backward copies them back; on the NumPy backend they stay where they are. Inside
