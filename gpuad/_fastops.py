@@ -51,6 +51,7 @@ _F32 = _np.dtype(_np.float32)
 _local = _state.local
 _nograd = _state.nograd
 _flags = _state.flags
+_hooks_open = _state.saved_hooks_open  # saved_tensors_hooks open: the general path
 _next_seq = _state.seq.__next__
 _EMPTY = _eng._EMPTY
 _ONE_ARG = 1 | 1 << 48  # the keys of Primitive._cache: one argument that requires grad
@@ -108,6 +109,7 @@ def tensor_getitem(self, index):
         if _eng._trace is None and d.__class__ is _ndarray and self.requires_grad and \
                 not self._tan and self._seen == self._ver[0] and self._elem is None and \
                 (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                    not _hooks_open[0] and \
                 GETITEM.np_params_fn is GETITEM_NP:
             be = np_backend or numpy_backend()
             try:
@@ -200,6 +202,7 @@ def tensor_reshape(self, *shape, order="C"):
             self.requires_grad and not self._tan and self._seen == self._ver[0] and \
             self._elem is None and \
             (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                    not _hooks_open[0] and \
             RESHAPE.np_params_fn is RESHAPE_NP:
         be = np_backend or numpy_backend()
         old = d.shape

@@ -19,6 +19,10 @@ class _Local(threading.local):
         #: version, shape)), checked before the block is computed again in backward
         self.reads: dict | None = None
         self.jit_disabled = False
+        #: saved_tensors_hooks: the open blocks' (pack, unpack) pairs, innermost last
+        self.saved_hooks: tuple = ()
+        #: disable_saved_tensors_hooks: the message entering a hooks block raises with
+        self.saved_hooks_off: str | None = None
 
 
 local = _Local()
@@ -45,6 +49,17 @@ _nograd_lock = threading.Lock()
 #: how many disable_jit blocks are open, in all threads (while none is, jitted calls skip
 #: reading the per-thread flag)
 nojit = [0]
+#: how many saved_tensors_hooks blocks are open, in all threads: while none is, the engine's
+#: recording paths skip reading the per-thread stack (gpuad/saved_hooks.py)
+saved_hooks_open = [0]
+_hooks_lock = threading.Lock()
+
+
+def set_saved_hooks(stack: tuple) -> None:
+    """This thread's stack of saved-tensor hooks becomes ``stack`` (the global count kept)."""
+    with _hooks_lock:
+        saved_hooks_open[0] += len(stack) - len(local.saved_hooks)
+        local.saved_hooks = stack
 
 
 class _grad_mode:

@@ -16,6 +16,7 @@ from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
 from .rules import Primitive
+from .saved_hooks import pack_node, pack_tree, unpack_tree
 from .tensor import Tensor
 from .tree import tree_flatten, tree_map, tree_unflatten
 
@@ -73,7 +74,11 @@ def _make_node(rule, edges, saved, params, out, inputs=()):
         node.bat = bat
         node.bats = (bat,) + tuple(_levels(a) for a in inputs) + (None,) * (
             len(saved) - 1 - len(inputs))
+        if _state.saved_hooks_open[0]:
+            pack_node(node)  # (raises: batched)
         return Tensor(out._data if bat is not None else out, _node=node, _bat=bat)
+    if _state.saved_hooks_open[0]:
+        pack_node(node)
     return Tensor(out, _node=node)
 
 
@@ -417,6 +422,8 @@ def _tangent_closure(out_leaves, static) -> bool:
 
 def _cvjp_vjp(g, ans, inputs, params, need):
     bwd, res = params["bwd"], params["res"]
+    if params.get("packed"):  # residuals packed by saved_tensors_hooks
+        res = unpack_tree(res, f"custom_vjp {params['name']}")
     # first order on Tensors (a jit trace, vmap): no graph is built and no tangents travel,
     # so the rule sees its residuals as values, as it sees raw arrays eagerly (a vjp nested
     # in bwd would otherwise reach the residuals' tape and build a graph eager does not)
@@ -719,6 +726,9 @@ class custom_vjp:
                   "argdefs": [tree_flatten(a)[1] for a in args],
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
                   "adef": adef, "args": [None if i in arr_pos else a for i, a in enumerate(flat)]}
+        if _state.saved_hooks_open[0] and _state.local.saved_hooks:  # residuals packed
+            params["res"] = pack_tree(res, f"custom_vjp {self.fun.__name__}")
+            params["packed"] = True
         saved = [None] * (len(edges) + 1)
         return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
 

@@ -29,6 +29,11 @@ from ._raw import _xp
 from ._torch_size import Size as _Size
 from ._torch_size import plain as _plain
 from .backends import Backend, _by_array_type, get_backend
+from .saved_hooks import Packed as _Packed
+from .saved_hooks import open_count as _hooks_open
+from .saved_hooks import pack_node as _pack_node
+from .saved_hooks import repack_copy as _repack_copy
+from .saved_hooks import unpack_slots as _unpack_slots
 from .tensor import Tensor, _constant, _of_step
 from .tensor import refuse_stale as _refuse_stale
 
@@ -234,7 +239,7 @@ def apply1(rule, x, params: dict = _EMPTY):
             dt = out.dtype
             if not x.requires_grad or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
                     rule.nondiff or _nograd[0] and not _local.grad_enabled or _flags["anomaly"] or \
-                    rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
+                    _hooks_open[0] or rule.cx_check and d.dtype is not dt and d.dtype.kind == "c":
                 return _finish(rule, (x,), params, out, (d,), x.requires_grad, False)
             if view and params:  # getitem, reshape, transpose, broadcast_to (_view_of's test):
                 b = out.base  # NumPy made a view of d exactly when it set its base to d or d's
@@ -339,7 +344,7 @@ def apply2(rule, a, b, params: dict = _EMPTY):
             dt = out.dtype
             if not (ga or gb) or dt is not _REAL and dt is not _F32 and dt.kind != "f" or \
                     rule.nondiff or rule.view or _nograd[0] and not _local.grad_enabled or \
-                    _flags["anomaly"] or rule.cx_check and (
+                    _flags["anomaly"] or _hooks_open[0] or rule.cx_check and (
                         da.__class__ is _ndarray and da.dtype is not dt and da.dtype.kind == "c"
                         or db.__class__ is _ndarray and db.dtype is not dt and
                         db.dtype.kind == "c"):
@@ -452,7 +457,7 @@ def apply(rule, args: tuple, params: dict = _EMPTY):
             if not has_tensor:
                 return out
             if not mask or out.dtype.kind != "f" or rule.nondiff or \
-                    _nograd[0] and not _local.grad_enabled or _flags["anomaly"]:
+                    _nograd[0] and not _local.grad_enabled or _flags["anomaly"] or _hooks_open[0]:
                 return _finish(rule, args, params, out, datas, mask != 0, False)
             view = False
             if rule.view and datas[0] is not args[0]:  # a Tensor's view
@@ -643,7 +648,11 @@ def _link_view(res, base, rule, params, out):
     _link_base(res, base, rule, params)
     n = res._node  # node_saves_output(res), inline
     if n is not None and n.rule is not None and n.saved is not None and n.saved[0] is not None:
-        n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
+        if n.saved[0][0].__class__ is _Packed:  # (packed from out: now versioned as base)
+            n.saved[0][0].seen = base._ver[0]
+            n.saved[0] = (n.saved[0][0], base._ver, None, None, None, False)
+        else:
+            n.saved[0] = (out, base._ver, base._ver[0], None, None, False)
 
 
 def _link_base(res, base, rule, params):
@@ -746,6 +755,8 @@ def _record(rule, args, params, out, ver, has_tan):
         from .anomaly import user_frame
 
         node.where = user_frame()
+    if _hooks_open[0]:  # saved_tensors_hooks open (in some thread)
+        _pack_node(node, any(isinstance(a, Tensor) and a._bat is not None for a in args))
     return node
 
 
@@ -939,6 +950,8 @@ def _saved_raw(node):
             vals.append(s[0])
         else:
             if s[1][0] != s[2]:  # version check: was it overwritten since it was saved?
+                if s[2] is None:  # a value packed by saved_tensors_hooks
+                    return _unpack_slots(node)
                 what = "its output" if i == 0 else f"input {i - 1}"
                 raise GradError(
                     f"{node.rule.name}: {what} was saved for the gradient at version "
@@ -958,9 +971,9 @@ def _saved_tensors(node, raw):
         if len(s) == 1:
             vals[i] = s[0]
         elif s[3] is not None or s[4] or bats[i] is not None:
-            vals[i] = Tensor(s[0], _node=s[3], _tan=s[4], _ver=s[1], _bat=bats[i])
+            vals[i] = Tensor(raw[i], _node=s[3], _tan=s[4], _ver=s[1], _bat=bats[i])
         else:
-            vals[i] = s[0]
+            vals[i] = raw[i]
     if node.saved[0] is not None:
         if node.rebuild:
             vals[0] = apply(node.rule, tuple(vals[1:]), node.params)
@@ -1009,6 +1022,7 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
     watch = sweep_hook(roots, create_graph) if sweep_hook is not None and targets is None \
         else None
     hooked = _hooked if _hooked else None
+    hooks_before = _local.saved_hooks  # what unpack hooks open or close is undone at the end
     retained: list = []  # (tensor, adjoint) of retain_grad() tensors, written with the leaves
     try:
         while heap:
@@ -1052,7 +1066,10 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                     elif len(sv) == 1:
                         vals.append(sv[0])
                     elif sv[1][0] != sv[2]:
-                        _saved_raw(node)  # raises: overwritten since it was saved
+                        # raises (overwritten since it was saved), or unpacks what
+                        # saved_tensors_hooks packed
+                        vals = _saved_raw(node)
+                        break
                     else:
                         vals.append(sv[0])
                 edges = node.edges
@@ -1125,6 +1142,8 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
         raise
     finally:
         errstate.__exit__(None, None, None)
+        if _local.saved_hooks is not hooks_before:
+            _state.set_saved_hooks(hooks_before)
     return results
 
 
@@ -1762,7 +1781,10 @@ def _snapshot_saved(node, ver, buf=None):
     """Give ``node`` private copies of values it saved from the buffer about to be overwritten."""
     saved = list(node.saved)
     for i, s in enumerate(saved):
-        if s is not None and len(s) > 1 and (s[1] is ver or (
+        if s is not None and len(s) > 1 and s[0].__class__ is _Packed:
+            if s[1] is ver:  # a packed value of the buffer: a copy packed again
+                saved[i] = _repack_copy(node, i, s)
+        elif s is not None and len(s) > 1 and (s[1] is ver or (
                 buf is not None and _shares(s[0], buf))):
             # (the second test: a Tensor made over the buffer that does not share its version
             # counter, as gpuad.jit's tracer hands a forward-mode rule while it records)

@@ -179,6 +179,10 @@ class _LinearSolve(custom_jvp):
             # the solution is saved as the step's output: reverse mode reads it (as a value
             # of this step, so that a second derivative sees its dependence on theta)
             n.saved[0] = (x._data, x._ver, x._ver[0], None, None, False)
+            if _state.saved_hooks_open[0]:
+                from .saved_hooks import pack_node
+
+                pack_node(n)  # (the other slots are packed already)
         return x
 
     def transposed(self) -> _LinearSolve:

@@ -3,7 +3,7 @@
 ``grad`` and ``backward`` over the reverse sweep, ``Function`` for user-written forward and
 backward pairs, ``functional`` (jacobian, hessian, vjp, jvp, hvp, vhp), ``gradcheck`` and
 ``gradgradcheck``, the grad-mode and anomaly switches, and ``graph`` (torch's saved-tensor
-hook blocks, which gpuad refuses: see gpuad/autograd/graph.py).
+hook blocks: see gpuad/autograd/graph.py).
 
 Example::
 

@@ -23,6 +23,7 @@ from .._no_tangent import NoTangent
 from ..custom import _pack, _saved_entry, _split
 from ..engine import GradError, edge_of
 from ..rules import Primitive
+from ..saved_hooks import pack_node
 from ..tensor import Tensor
 from .function_transforms import (
     apply_levels,
@@ -500,6 +501,8 @@ def _record(cls, edges, saved, params, packed, kept, tan) -> Tensor:
         params["tan"] = tan
     if saved[0] is not None:
         saved[0] = (data, res._ver, res._ver[0], None, None, False)
+    if _state.saved_hooks_open[0]:  # ctx.save_for_backward's values through the pack hook
+        pack_node(node)
     return res
 
 

@@ -85,6 +85,9 @@ EAGER_WHY = {
     "batched_loop": "a gpuad.lax.while_loop (or fori_loop) whose predicate depends on the "
                     "arguments runs inside vmap, whose trip count differs from example to "
                     "example; it runs as vmap's batched loop, eagerly on every call",
+    "saved_hooks": "saved_tensors_hooks (or save_on_cpu) are open around the call, and a "
+                   "compiled replay would not pass its saved values to them; close the block "
+                   "to compile the call",
     "host_random": "it draws numbers from Python's random module or numpy.random's global "
                    "generator, whose draws a replay would repeat; draw them outside and pass "
                    "them as arguments, or use gpuad.jit.random with a key argument",

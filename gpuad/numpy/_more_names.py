@@ -53,6 +53,7 @@ _F32 = _np.dtype(_np.float32)
 _local = _F._local
 _nograd = _F._nograd
 _flags = _F._flags
+_hooks_open = _F._hooks_open
 _next_seq = _F._next_seq
 _TWO_ARGS = _F._TWO_ARGS
 _BOTH = (1, 2)
@@ -505,6 +506,7 @@ def dot(a, b, out=None):
                     a._seen == a._ver[0] and b._seen == b._ver[0] and \
                     a._elem is None and b._elem is None and \
                     (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                    not _hooks_open[0] and \
                     _MATMUL.np_fn is _MATMUL_NP:
                 be = _F.np_backend or _F.numpy_backend()
                 try:

@@ -48,6 +48,7 @@ _F32 = _np.dtype(_np.float32)
 _local = _F._local
 _nograd = _F._nograd
 _flags = _F._flags
+_hooks_open = _F._hooks_open
 _next_seq = _F._next_seq
 _ONE_ARG = _F._ONE_ARG
 _Node = _F.Node
@@ -204,6 +205,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
         if _eng._trace is None and d.__class__ is _ndarray and a.requires_grad and \
                 not a._tan and a._seen == a._ver[0] and a._elem is None and \
                 (not _nograd[0] or _local.grad_enabled) and not _flags["anomaly"] and \
+                    not _hooks_open[0] and \
                 _SUM.np_params_fn is _SUM_NP:  # recorded here (see gpuad/_fastops.py)
             be = _F.np_backend or _F.numpy_backend()
             try:

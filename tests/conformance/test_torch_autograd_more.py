@@ -1564,13 +1564,7 @@ def test_checkpoint_stepped_parameter_torch_value_is_the_new_weights():
     np.testing.assert_allclose(x.grad.numpy(), w2 @ (1 - np.tanh(X @ w2) ** 2), rtol=1e-12)
 
 
-def test_saved_tensor_hooks_refused_where_torch_has_them():
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
-        torch.ones(1)
-    with pytest.raises(NotImplementedError, match="gpuad.checkpoint"):
-        ad.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
-    with pytest.raises(NotImplementedError, match="save_on_cpu"):
-        ad.autograd.graph.save_on_cpu()
+# saved_tensors_hooks, save_on_cpu: tests/conformance/test_torch_saved_hooks.py
 
 
 def test_anomaly_zero_guard_and_forward_check():
