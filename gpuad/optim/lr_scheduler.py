@@ -52,14 +52,15 @@ def _check_optimizer(who: str, optimizer: Any) -> None:
 
 
 def _per_group(who: str, name: str, optimizer: Optimizer, value: Any) -> list:
-    """``value`` for each group: a list or tuple must have one entry per group."""
+    """``value`` for each group: a list or tuple must have one entry per group. A Tensor is
+    copied (as torch clones it), so writing into the caller's tensor later changes nothing."""
     n = len(optimizer.param_groups)
     if isinstance(value, list | tuple):
         if len(value) != n:
             raise ValueError(f"{who}: {name} has {len(value)} values, the optimizer "
                              f"{n} parameter groups; give one per group or a single number")
-        return list(value)
-    return [value] * n
+        return [_copy(v) for v in value]
+    return [_copy(value) for _ in range(n)]
 
 
 def _copy(value: Any) -> Any:
