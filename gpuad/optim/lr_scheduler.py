@@ -562,7 +562,7 @@ class SequentialLR(_Composite):
         self._step_count = 0
         self._opt_steps_at_start = optimizer.step_count
         for g in optimizer.param_groups:  # undo what the schedulers did when they were made
-            _set_lr(g, g["initial_lr"])
+            _set_lr(g, _copy(g["initial_lr"]))
         self.base_lrs = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self._undo(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]

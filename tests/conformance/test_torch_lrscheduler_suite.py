@@ -1203,6 +1203,10 @@ DIFFERENCES = {
     "turn, so every group sharing it silently runs at the last group's rate (and "
     "ReduceLROnPlateau reduces it once per group); gpuad raises ValueError where the groups "
     "would get different rates.",
+    "CyclicLR with a Tensor base_lr": "torch sets a float group lr to the (cloned) base_lr "
+    "tensor itself and then fill_s it with every new rate, so base_lrs follows the rate and "
+    "the cycle sticks at max_lr; gpuad gives the group its own copy, so the schedule is the "
+    "one a float base_lr gives.",
     "stricter arguments": "torch takes some values it later fails on or silently misuses "
     "(a float step_size or T_max, a non-float pct_start, a load_state_dict from another kind "
     "of scheduler); gpuad raises at once. See docs/porting.md.",
@@ -1296,6 +1300,25 @@ def test_shared_tensor_lr_raises():
     with pytest.raises(ValueError, match="share one Tensor lr"):
         p.step(2.0)
     assert float(lr) == 0.5  # nothing was written
+
+
+def test_cyclic_tensor_base_lr_is_not_aliased():
+    """DIFFERENCES['CyclicLR with a Tensor base_lr']: torch's stuck cycle, gpuad's right one."""
+    def rates(L, base_lr):
+        opt = L.single(lr=0.1, momentum=0.9)
+        s = L.S.CyclicLR(opt, base_lr=base_lr, max_lr=0.2, step_size_up=2)
+        out = []
+        for _ in range(6):
+            opt.step()
+            s.step()
+            out.append(float(opt.param_groups[0]["lr"]))
+        return out
+
+    T, G = _Lib("torch"), _Lib("gpuad")
+    want = rates(T, 0.1)
+    np.testing.assert_allclose(rates(G, 0.1), want, rtol=1e-15)
+    np.testing.assert_allclose(rates(G, G.tensor(0.1)), want, rtol=1e-7)
+    assert rates(T, T.tensor(0.1))[2:] == pytest.approx([0.2] * 4)  # torch's aliasing
 
 
 def test_no_cyclic_references():
