@@ -178,3 +178,38 @@ def test_errors():
         U.SWALR(opt, 0.1, anneal_epochs=1.5)
     with pytest.raises(ValueError, match="swa_lr"):
         U.SWALR(opt, [0.1, 0.2])
+
+
+def test_updates_inside_a_compiled_function_raise(backend):
+    """A replay would not repeat the in-place writes (before: the averages silently stopped
+    changing after the first call); the averaged model read by a compiled function between
+    updates gives the eager values."""
+    from gpuad.jit import TracerError
+
+    m = _net()
+    a = U.AveragedModel(m, multi_avg_fn=U.get_ema_multi_avg_fn(0.5))
+    x = _t(np.ones((4, 3)))
+
+    @ad.jit
+    def step(x):
+        a.update_parameters(m)
+        with ad.no_grad():
+            return a(x).sum()
+
+    with pytest.raises(TracerError, match="update_parameters"):
+        step(x)
+    with pytest.raises(TracerError, match="update_bn"):
+        ad.jit(lambda x: U.update_bn([x], a) or x.sum())(x)
+    assert int(to_numpy(a.n_averaged)) == 0
+    a.eval()
+
+    @ad.jit
+    def predict(x):
+        with ad.no_grad():
+            return a(x).sum()
+
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        _perturb(m, rng)
+        a.update_parameters(m)
+        assert float(predict(x)) == pytest.approx(float(a(x).sum()), rel=1e-12)

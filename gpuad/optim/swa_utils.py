@@ -6,6 +6,8 @@ The averages are written in place outside the tape (``gpuad.no_grad``), as torch
 each write bumps the tensor's version, so a graph recorded through the averaged model before
 ``update_parameters`` refuses a later ``backward`` instead of using the new weights. The
 averaged model's forward is an ordinary differentiable forward of its own copy of the model.
+``update_parameters`` and ``update_bn`` inside a function compiled by ``gpuad.jit`` raise (a
+replay would not repeat the writes): call them between calls of the compiled step.
 
 Example::
 
@@ -37,7 +39,7 @@ from ..nn.normalization_layers import _BatchNorm
 from ..tensor import Tensor
 from .lerp import lerp, lerp_coefficient, lerp_small
 from .lr_scheduler import LRScheduler, _copy, _per_group
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _tracing
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
            "get_swa_multi_avg_fn", "get_ema_avg_fn", "get_swa_avg_fn"]
@@ -83,6 +85,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[_Tensors, _Tensors, 
     _check_decay("get_ema_multi_avg_fn", decay)
 
     def ema_update(ema: _Tensors, current: _Tensors, num_averaged: Any) -> None:
+        _tracing("an EMA update (get_ema_multi_avg_fn)")
         with no_grad():
             if _is_inexact(ema[0]):
                 _lerp_all(ema, current, 1 - decay)
@@ -102,6 +105,7 @@ def get_swa_multi_avg_fn() -> Callable[[_Tensors, _Tensors, Any], None]:
     """
 
     def swa_update(avg: _Tensors, current: _Tensors, num_averaged: Any) -> None:
+        _tracing("an SWA update (get_swa_multi_avg_fn)")
         n = int(num_averaged)
         with no_grad():
             if _is_inexact(avg[0]):
@@ -203,6 +207,7 @@ class AveragedModel(Module):
 
         Example: ``opt.step(); swa_model.update_parameters(model)``
         """
+        _tracing("AveragedModel.update_parameters()")
         mine, theirs = self._pairs(model)
         theirs = [m.detach() for m in theirs]
         n = int(self.n_averaged.data)
@@ -239,6 +244,7 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
 
     Example: ``update_bn(train_batches, swa_model)``
     """
+    _tracing("update_bn()")
     norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
     if not norms:
         return
