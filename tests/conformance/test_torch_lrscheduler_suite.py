@@ -390,7 +390,67 @@ SCHEDULES = {
         L.S.CosineAnnealingLR(o, T_max=4, eta_min=0.1),
         L.S.CyclicLR(o, base_lr=0.1, max_lr=0.3, step_size_up=1, step_size_down=3,
                      cycle_momentum=False)]),
+    # beyond the torch test: restarts, edges and limits of each rule
+    "cos_anneal_restarts": (20, lambda L, o: L.S.CosineAnnealingLR(o, T_max=3, eta_min=0.01)),
+    "cos_anneal_eta_above": (9, lambda L, o: L.S.CosineAnnealingLR(o, T_max=2, eta_min=0.7)),
+    "cos_anneal_T_max_1": (6, lambda L, o: L.S.CosineAnnealingLR(o, T_max=1)),
+    "poly_past_total": (9, lambda L, o: L.S.PolynomialLR(o, total_iters=3, power=2.5)),
+    "linear_to_zero": (7, lambda L, o: L.S.LinearLR(o, start_factor=1.0, end_factor=0.0,
+                                                    total_iters=3)),
+    "constant_zero_iters": (4, lambda L, o: L.S.ConstantLR(o, factor=0.5, total_iters=0)),
+    "step_size_1": (6, lambda L, o: L.S.StepLR(o, step_size=1, gamma=0.5)),
+    "multistep_repeated": (8, lambda L, o: L.S.MultiStepLR(o, [1, 3, 3, 3, 6], gamma=0.5)),
+    "sequential_nested": (14, lambda L, o: L.S.SequentialLR(
+        o, [L.S.SequentialLR(o, [L.S.ConstantLR(o, factor=0.5, total_iters=2),
+                                 L.S.ExponentialLR(o, gamma=0.9)], [2]),
+            L.S.CosineAnnealingLR(o, T_max=4)], [5])),
+    "sequential_three_milestones": (12, lambda L, o: L.S.SequentialLR(
+        o, [L.S.LinearLR(o, 0.2, total_iters=2), L.S.StepLR(o, 2, 0.5),
+            L.S.PolynomialLR(o, 3), L.S.ConstantLR(o, 0.3, 2)], [2, 5, 8])),
+    "chained_with_sequential": (10, lambda L, o: L.S.ChainedScheduler(
+        [L.S.SequentialLR(o, [L.S.ConstantLR(o, 0.5, 2), L.S.ExponentialLR(o, 0.8)], [3]),
+         L.S.StepLR(o, 4, 0.1)])),
+    "warm_restarts_eta": (25, lambda L, o: L.S.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.02)),
 }
+ONECYCLE_EDGES = {
+    "tiny": dict(max_lr=0.3, total_steps=2),
+    "three": dict(max_lr=0.3, total_steps=3, three_phase=True),
+    "pct_0": dict(max_lr=0.3, total_steps=6, pct_start=0.0),
+    "pct_1": dict(max_lr=0.3, total_steps=6, pct_start=1.0),
+    "three_pct_half": dict(max_lr=0.3, total_steps=8, pct_start=0.5, three_phase=True),
+}
+
+
+def _onecycle_edge(kw):
+    def run(L, R):
+        opt = L.opt(momentum=0.9)
+        try:
+            s = L.S.OneCycleLR(opt, **kw)
+        except Exception as e:  # noqa: BLE001 - the kind is compared
+            R("error", type(e).__name__)
+            return
+        for _ in range(kw["total_steps"] + 1):
+            R.lrs(opt, momentum=True)
+            opt.step()
+            R.err(s.step)
+    return run
+
+
+for _n, _kw in ONECYCLE_EDGES.items():
+    CASES[f"onecycle_edge_{_n}"] = _onecycle_edge(_kw)
+
+
+@case
+def constantlr_factor_limits(L, R):
+    R.err(L.S.ConstantLR, L.opt(), factor=1.5)
+    R.err(L.S.ConstantLR, L.opt(), factor=-0.1)
+    opt = L.opt()
+    s = L.S.ConstantLR(opt, factor=0.0, total_iters=2)
+    for _ in range(4):
+        opt.step()
+        R.err(s.step)
+        R.lrs(opt)
 
 
 def _schedule(epochs, make):
@@ -611,6 +671,17 @@ def reduce_lr_on_plateau_tensor_metric_and_lr(L, R):
         opt.step()
         s.step(L.tensor(v))
         R.lrs(opt)  # the Tensor lr stays a Tensor
+
+
+@case
+def reduce_lr_on_plateau_with_epoch(L, R):
+    opt = L.opt()
+    s = L.S.ReduceLROnPlateau(opt, patience=1, factor=0.5, cooldown=1)
+    for e, v in zip((3, 4, 4, 10, 2, 5, 6), (1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5), strict=True):
+        opt.step()
+        s.step(v, e)
+        R.lrs(opt)
+        R("last_epoch", s.last_epoch, s.num_bad_epochs, s.cooldown_counter)
 
 
 @case
