@@ -542,7 +542,10 @@ class _Composite(LRScheduler):
 
 class SequentialLR(_Composite):
     """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its
-    epoch 0) until ``milestones[1]``, and so on.
+    epoch 0) until ``milestones[1]``, and so on. The first may itself be a SequentialLR or a
+    ChainedScheduler: it starts as it would on its own (a later one raises, as it cannot be
+    restarted at a milestone). To resume, make it with ``last_epoch=-1`` and
+    ``load_state_dict`` the saved state (a ``last_epoch`` other than -1 raises).
 
     Example: ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt,
     95)], milestones=[5])``
@@ -555,9 +558,21 @@ class SequentialLR(_Composite):
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR: expects one milestone fewer than schedulers, got "
                              f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        if last_epoch != -1:
+            raise ValueError(
+                f"SequentialLR: last_epoch={last_epoch} is not supported: resuming this way "
+                f"would restart at the first scheduler's epoch 0 (torch's rate there is wrong). "
+                f"Make it with last_epoch=-1 and load_state_dict() the state saved with it")
+        start = bisect_right(list(milestones), 0)
+        for i, sched in enumerate(schedulers):
+            if i != start and isinstance(sched, _Composite):
+                raise NotImplementedError(
+                    f"SequentialLR: scheduler {i} is a {type(sched).__name__}, which cannot be "
+                    f"restarted at a milestone; only the first may be a composite (nest the "
+                    f"later ones differently, e.g. a ChainedScheduler of SequentialLRs)")
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
-        self.last_epoch = last_epoch + 1
+        self.last_epoch = 0
         self.optimizer = optimizer
         self._step_count = 0
         self._opt_steps_at_start = optimizer.step_count
@@ -565,8 +580,8 @@ class SequentialLR(_Composite):
             _set_lr(g, _copy(g["initial_lr"]))
         self.base_lrs = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self._undo(self)
-        first = self._schedulers[bisect_right(self._milestones, 0)]
-        first._initial_step()
+        first = self._schedulers[start]
+        _start(first)
         self._last_lr = first.get_last_lr()
 
     def _undo(self, s: Any) -> None:
@@ -585,6 +600,22 @@ class SequentialLR(_Composite):
         else:
             s.step()
         self._last_lr = s.get_last_lr()
+
+
+def _start(s: LRScheduler) -> None:
+    """Take the first step of ``s`` (its construction's step undone, the groups' rates reset):
+    a composite starts its children as each starts on its own, not by stepping them again."""
+    if isinstance(s, SequentialLR):
+        s.last_epoch = 0
+        first = s._schedulers[bisect_right(s._milestones, 0)]
+        _start(first)
+        s._last_lr = first.get_last_lr()
+    elif isinstance(s, ChainedScheduler):
+        for child in s._schedulers:
+            _start(child)
+        s._last_lr = _lrs(s.optimizer)
+    else:
+        s._initial_step()
 
 
 class ChainedScheduler(_Composite):
