@@ -193,7 +193,9 @@ class LRScheduler:
                 values = self.get_lr()
             else:
                 self.last_epoch = epoch
-                closed = getattr(self, "_closed_form_lr", None)
+                # torch's name for it too: a subclass ported from torch defines that one
+                closed = (getattr(self, "_closed_form_lr", None)
+                          or getattr(self, "_get_closed_form_lr", None))
                 values = closed() if closed is not None else self.get_lr()
         finally:
             del self._in_step

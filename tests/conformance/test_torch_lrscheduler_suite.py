@@ -603,6 +603,54 @@ def chained_get_last_lr_before_step(L, R):
         R.last(ss[-1])
 
 
+def _user_scheduler(L, closed):
+    class Halving(L.S.LRScheduler):
+        """A user's scheduler: halve every 2 epochs; a closed form under torch's name."""
+
+        def __init__(self, optimizer, last_epoch=-1):
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            if self.last_epoch == 0 or self.last_epoch % 2:
+                return [g["lr"] for g in self.optimizer.param_groups]
+            return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+    if closed:
+        Halving._get_closed_form_lr = lambda self: [b * 0.5 ** (self.last_epoch // 2)
+                                                    for b in self.base_lrs]
+    return Halving
+
+
+def _user_case(closed):
+    def run(L, R):
+        opt = L.opt()
+        s = _user_scheduler(L, closed)(opt)
+        for _ in range(5):
+            opt.step()
+            s.step()
+            R.lrs(opt)
+        for e in (9, 2, 7):
+            s.step(e)
+            R.lrs(opt)
+            R.last(s)
+    return run
+
+
+CASES["user_scheduler"] = _user_case(False)
+CASES["user_scheduler_closed_form"] = _user_case(True)
+
+
+@case
+def reduce_lr_on_plateau_one_element_tensor_lr(L, R):
+    """torch's test_reduce_lr_tensor.py: a shape-(1,) Tensor lr stays a Tensor."""
+    opt = L.optim.SGD([{"params": [L.param([1.0])], "lr": L.tensor(0.1).reshape(1)},
+                       {"params": [L.param([1.0])], "lr": 0.2}])
+    s = L.S.ReduceLROnPlateau(opt, factor=0.5, patience=0, min_lr=0.001)
+    for _ in range(3):
+        s.step(1.0)
+        R.lrs(opt)
+
+
 # ---- ReduceLROnPlateau ------------------------------------------------------------------------
 
 def _half(opt):
