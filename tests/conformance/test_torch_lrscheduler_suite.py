@@ -1440,8 +1440,10 @@ def test_shared_tensor_lr_raises():
     s.step()
     assert [float(g["lr"]) for g in opt.param_groups] == [0.5, 0.5]  # group 0 wanted 0.25
     lr, opt = make(_Lib("gpuad"))
+    sched = GS.LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 1.0])
+    opt.step()
     with pytest.raises(ValueError, match="share one Tensor lr"):
-        GS.LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 1.0]).step()
+        sched.step()
     lr, opt = make(_Lib("gpuad"))
     p = GS.ReduceLROnPlateau(opt, patience=0)
     p.step(1.0)
