@@ -213,3 +213,15 @@ def test_updates_inside_a_compiled_function_raise(backend):
         _perturb(m, rng)
         a.update_parameters(m)
         assert float(predict(x)) == pytest.approx(float(a(x).sum()), rel=1e-12)
+
+
+def test_update_bn_refuses_a_lazy_batchnorm_not_yet_sized(backend):
+    """Before: skipped, so the model kept no statistics at all after update_bn."""
+    m = nn.Sequential(nn.Linear(3, 4), nn.LazyBatchNorm1d())
+    x = _t(np.random.default_rng(6).random((8, 3)))
+    with pytest.raises(ValueError, match="LazyBatchNorm1d"):
+        U.update_bn([x], m)
+    m(x)  # now sized: a BatchNorm1d
+    U.update_bn([x], m)
+    np.testing.assert_allclose(to_numpy(m[1].running_mean), to_numpy(m[0](x)).mean(0),
+                               rtol=1e-12)

@@ -34,6 +34,7 @@ import numpy as np
 from .. import numpy as gnp
 from .._state import no_grad
 from ..backends import get_backend
+from ..nn.lazy import _LazyBatchNorm
 from ..nn.modules import Module
 from ..nn.normalization_layers import _BatchNorm
 from ..tensor import Tensor
@@ -245,6 +246,11 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     Example: ``update_bn(train_batches, swa_model)``
     """
     _tracing("update_bn()")
+    lazy = [type(m).__name__ for m in model.modules() if isinstance(m, _LazyBatchNorm)]
+    if lazy:
+        raise ValueError(f"update_bn: the model holds {lazy[0]} layers whose size is not known "
+                         f"yet; run one batch through the model first, so that they become "
+                         f"BatchNorm layers with statistics to recompute")
     norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
     if not norms:
         return
