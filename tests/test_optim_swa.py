@@ -225,3 +225,14 @@ def test_update_bn_refuses_a_lazy_batchnorm_not_yet_sized(backend):
     U.update_bn([x], m)
     np.testing.assert_allclose(to_numpy(m[1].running_mean), to_numpy(m[0](x)).mean(0),
                                rtol=1e-12)
+
+
+def test_a_model_with_other_buffers_is_refused_before_any_write(backend):
+    a = U.AveragedModel(_net())
+    before = [np.array(to_numpy(p)) for p in a.parameters()]
+    other = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2))
+    with pytest.raises(ValueError, match="buffers"):
+        a.update_parameters(other)
+    for b, p in zip(before, a.parameters(), strict=True):
+        np.testing.assert_array_equal(b, to_numpy(p))
+    assert int(to_numpy(a.n_averaged)) == 0

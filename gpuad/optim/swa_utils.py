@@ -196,7 +196,15 @@ class AveragedModel(Module):
             raise ValueError(f"AveragedModel.update_parameters: the model has {len(theirs)} "
                              f"{what}, the averaged copy {len(mine)}: pass a model of the "
                              f"architecture the AveragedModel was made from")
-        for i, (a, m) in enumerate(zip(mine, theirs, strict=True)):
+        copied: list[tuple[Tensor, Tensor]] = []
+        if not self.use_buffers:
+            own, other = list(self.module.buffers()), list(model.buffers())
+            if len(own) != len(other):
+                raise ValueError(f"AveragedModel.update_parameters: the model has "
+                                 f"{len(other)} buffers, the averaged copy {len(own)}: pass a "
+                                 f"model of the architecture the AveragedModel was made from")
+            copied = list(zip(own, other, strict=True))
+        for i, (a, m) in enumerate([*zip(mine, theirs, strict=True), *copied]):
             if tuple(a.shape) != tuple(m.shape):
                 raise ValueError(f"AveragedModel.update_parameters: tensor {i} has shape "
                                  f"{tuple(m.shape)} in the model, {tuple(a.shape)} in the "
