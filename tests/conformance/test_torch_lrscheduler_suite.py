@@ -1256,8 +1256,28 @@ def _get_lr_direct(make):
 for _n, _m in ALL.items():
     CASES[f"epoch_jumps_{_n}"] = _epoch_jumps(_m)
     CASES[f"get_lr_direct_{_n}"] = _get_lr_direct(_m)
-    if _n not in ("CyclicLR", "OneCycleLR"):  # these need their own group entries to resume
+    if _n != "OneCycleLR":  # it needs its own group entries to resume
         CASES[f"resume_{_n}"] = _resume(_m)
+CASES["resume_CyclicLR_momentum_lists"] = _resume(
+    lambda S, W, o, **k: S.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3,
+                                    base_momentum=[0.8, 0.7], max_momentum=0.95, **k))
+
+
+@case
+def resume_OneCycleLR_from_a_checkpoint(L, R):
+    opt = L.opt(momentum=0.9)
+    s = L.S.OneCycleLR(opt, max_lr=[0.3, 0.6], total_steps=15, three_phase=True)
+    for _ in range(6):
+        opt.step()
+        s.step()
+    opt2 = L.opt(momentum=0.9)
+    opt2.load_state_dict(opt.state_dict())
+    s2 = L.S.OneCycleLR(opt2, max_lr=[0.3, 0.6], total_steps=15, three_phase=True,
+                        last_epoch=5)
+    for _ in range(8):
+        R.lrs(opt2, momentum=True)
+        opt2.step()
+        s2.step()
 
 
 @case
