@@ -729,6 +729,18 @@ def reduce_lr_on_plateau_with_epoch(L, R):
 
 
 @case
+def reduce_lr_on_plateau_nan_and_inf_metrics(L, R):
+    for mode in ("min", "max"):
+        opt = L.opt()
+        s = L.S.ReduceLROnPlateau(opt, mode=mode, patience=1, factor=0.5)
+        for v in (1.0, float("nan"), float("nan"), float("inf"), -float("inf"), 2.0, 2.0, 2.0):
+            opt.step()
+            s.step(v)
+            R.lrs(opt)
+            R("best", s.best, s.num_bad_epochs)
+
+
+@case
 def reduce_lr_on_plateau_state_dict(L, R):
     opt = L.opt()
     s = L.S.ReduceLROnPlateau(opt, mode="min", factor=0.1, patience=2)
