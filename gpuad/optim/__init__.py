@@ -1,6 +1,7 @@
 """Gradient-based optimisers as in ``torch.optim``: SGD, Adam, AdamW, RMSprop, Adagrad,
 Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD, LBFGS, Adafactor and Muon; learning-rate
-schedulers in :mod:`gpuad.optim.lr_scheduler`. (``SparseAdam`` is not provided: gpuad's
+schedulers in :mod:`gpuad.optim.lr_scheduler`; weight averaging (SWA, EMA) in
+:mod:`gpuad.optim.swa_utils`. (``SparseAdam`` is not provided: gpuad's
 gradients are dense; see ``gpuad.optim.SparseAdam``'s error.)
 
 ``step()`` reads each parameter's ``.grad`` and updates ``p.data`` in place on the device
@@ -63,7 +64,7 @@ Example::
 
 from __future__ import annotations
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -81,7 +82,7 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "ParamGroup", "MissingStateError", "SGD", "Adam", "AdamW", "RMSprop",
-           "Adagrad", "Adadelta", "lr_scheduler"]
+           "Adagrad", "Adadelta", "lr_scheduler", "swa_utils"]
 # torch.optim's other algorithms
 __all__ += ["Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon"]
 

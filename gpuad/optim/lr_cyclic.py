@@ -13,6 +13,7 @@ from .lr_scheduler import (
     _TRANSIENT,
     LRScheduler,
     _check_optimizer,
+    _copy,
     _lrs,
     _per_group,
     _set_lrs,
@@ -55,8 +56,8 @@ class CyclicLR(LRScheduler):
         _check_optimizer(who, optimizer)
         self.optimizer = optimizer
         base_lrs = _per_group(who, "base_lr", optimizer, base_lr)
-        if last_epoch == -1:
-            _set_lrs(who, optimizer.param_groups, base_lrs)
+        if last_epoch == -1:  # a Tensor base_lr is copied: the rate is written in place
+            _set_lrs(who, optimizer.param_groups, [_copy(v) for v in base_lrs])
         self.max_lrs = _per_group(who, "max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up

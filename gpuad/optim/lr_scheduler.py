@@ -52,14 +52,15 @@ def _check_optimizer(who: str, optimizer: Any) -> None:
 
 
 def _per_group(who: str, name: str, optimizer: Optimizer, value: Any) -> list:
-    """``value`` for each group: a list or tuple must have one entry per group."""
+    """``value`` for each group: a list or tuple must have one entry per group. A Tensor is
+    copied (as torch clones it), so writing into the caller's tensor later changes nothing."""
     n = len(optimizer.param_groups)
     if isinstance(value, list | tuple):
         if len(value) != n:
             raise ValueError(f"{who}: {name} has {len(value)} values, the optimizer "
                              f"{n} parameter groups; give one per group or a single number")
-        return list(value)
-    return [value] * n
+        return [_copy(v) for v in value]
+    return [_copy(value) for _ in range(n)]
 
 
 def _copy(value: Any) -> Any:
@@ -192,7 +193,9 @@ class LRScheduler:
                 values = self.get_lr()
             else:
                 self.last_epoch = epoch
-                closed = getattr(self, "_closed_form_lr", None)
+                # torch's name for it too: a subclass ported from torch defines that one
+                closed = (getattr(self, "_closed_form_lr", None)
+                          or getattr(self, "_get_closed_form_lr", None))
                 values = closed() if closed is not None else self.get_lr()
         finally:
             del self._in_step
@@ -541,7 +544,10 @@ class _Composite(LRScheduler):
 
 class SequentialLR(_Composite):
     """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its
-    epoch 0) until ``milestones[1]``, and so on.
+    epoch 0) until ``milestones[1]``, and so on. The first may itself be a SequentialLR or a
+    ChainedScheduler: it starts as it would on its own (a later one raises, as it cannot be
+    restarted at a milestone). To resume, make it with ``last_epoch=-1`` and
+    ``load_state_dict`` the saved state (a ``last_epoch`` other than -1 raises).
 
     Example: ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt,
     95)], milestones=[5])``
@@ -554,18 +560,30 @@ class SequentialLR(_Composite):
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR: expects one milestone fewer than schedulers, got "
                              f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        if last_epoch != -1:
+            raise ValueError(
+                f"SequentialLR: last_epoch={last_epoch} is not supported: resuming this way "
+                f"would restart at the first scheduler's epoch 0 (torch's rate there is wrong). "
+                f"Make it with last_epoch=-1 and load_state_dict() the state saved with it")
+        start = bisect_right(list(milestones), 0)
+        for i, sched in enumerate(schedulers):
+            if i != start and isinstance(sched, _Composite):
+                raise NotImplementedError(
+                    f"SequentialLR: scheduler {i} is a {type(sched).__name__}, which cannot be "
+                    f"restarted at a milestone; only the first may be a composite (nest the "
+                    f"later ones differently, e.g. a ChainedScheduler of SequentialLRs)")
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
-        self.last_epoch = last_epoch + 1
+        self.last_epoch = 0
         self.optimizer = optimizer
         self._step_count = 0
         self._opt_steps_at_start = optimizer.step_count
         for g in optimizer.param_groups:  # undo what the schedulers did when they were made
-            _set_lr(g, g["initial_lr"])
+            _set_lr(g, _copy(g["initial_lr"]))
         self.base_lrs = [_copy(g["initial_lr"]) for g in optimizer.param_groups]
         self._undo(self)
-        first = self._schedulers[bisect_right(self._milestones, 0)]
-        first._initial_step()
+        first = self._schedulers[start]
+        _start(first)
         self._last_lr = first.get_last_lr()
 
     def _undo(self, s: Any) -> None:
@@ -584,6 +602,22 @@ class SequentialLR(_Composite):
         else:
             s.step()
         self._last_lr = s.get_last_lr()
+
+
+def _start(s: LRScheduler) -> None:
+    """Take the first step of ``s`` (its construction's step undone, the groups' rates reset):
+    a composite starts its children as each starts on its own, not by stepping them again."""
+    if isinstance(s, SequentialLR):
+        s.last_epoch = 0
+        first = s._schedulers[bisect_right(s._milestones, 0)]
+        _start(first)
+        s._last_lr = first.get_last_lr()
+    elif isinstance(s, ChainedScheduler):
+        for child in s._schedulers:
+            _start(child)
+        s._last_lr = _lrs(s.optimizer)
+    else:
+        s._initial_step()
 
 
 class ChainedScheduler(_Composite):
