@@ -29,7 +29,8 @@ from .tensor import Tensor
 from .tree import tree_map
 
 __all__ = ["psum", "pmean", "pmax", "pmin", "psum_scatter", "all_gather", "all_to_all",
-           "ppermute", "pshuffle", "pbroadcast", "pswapaxes", "axis_index", "axis_size"]
+           "ppermute", "pshuffle", "pbroadcast", "pswapaxes", "pargmax", "pargmin", "axis_index",
+           "axis_size"]
 
 
 def _names(axis_name: Any) -> tuple:
@@ -44,6 +45,21 @@ def _one(axis_name: Any, op: str) -> tuple[int, int]:
             f"{op}: a tuple of axis names {axis_name!r} is not supported under gpuad.vmap (as "
             f"under jax.vmap); call {op} once per name")
     return lookup(names[0], op)
+
+
+def _binds(axis_name: Any, op: str) -> list[tuple[int, int]]:
+    """(level, size) of each name; a tuple of names is one axis, the first name outermost."""
+    binds = [lookup(n, op) for n in _names(axis_name)]
+    if not binds:
+        raise ValueError(f"{op}: axis_name must name at least one axis")
+    return binds
+
+
+def _size(binds) -> int:
+    n = 1
+    for _, size in binds:
+        n *= size
+    return n
 
 
 def _no_groups(groups: Any, op: str) -> None:
@@ -69,6 +85,14 @@ def _index(level: int, size: int):
     return Tensor(_xp(None).arange(size, dtype=_np.int32), _bat=(level,))
 
 
+def _index_all(binds):
+    idx = None
+    for level, size in binds:
+        k = _index(level, size)
+        idx = k if idx is None else idx * _np.int32(size) + k
+    return idx
+
+
 def axis_index(axis_name: Any):
     """The example's position along the named vmap axis (int32; a tuple of names gives the
     row-major position over those axes, outer name first), as ``jax.lax.axis_index``.
@@ -76,14 +100,9 @@ def axis_index(axis_name: Any):
     Example: ``gpuad.vmap(lambda x: x * lax.axis_index("i"), axis_name="i")(gnp.ones(3))``
     """
     names = _names(axis_name)
-    idx = None
-    for name in names:
-        level, size = lookup(name, "axis_index")
-        k = _index(level, size)
-        idx = k if idx is None else idx * _np.int32(size) + k
-    if idx is None:
+    if not names:
         return _np.int32(0)
-    return idx
+    return _index_all([lookup(n, "axis_index") for n in names])
 
 
 def axis_size(axis_name: Any) -> int:
@@ -153,6 +172,16 @@ def _gather(x, level: int, size: int):
     return psum_level(rows, level, size)
 
 
+def _gather_all(x, binds):
+    """``_gather`` over several levels: one leading axis, the first name's examples outermost."""
+    for level, size in reversed(binds):
+        x = _gather(x, level, size)
+    if len(binds) > 1:
+        shp = tuple(x.shape)
+        x = _gnp().reshape(x, (_size(binds),) + shp[len(binds):])
+    return x
+
+
 def _reduce(x, axis_name, op, fn):
     def leaf(v):
         for name in _names(axis_name):
@@ -199,7 +228,7 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: i
     Example: ``gpuad.vmap(lambda x: lax.all_gather(x, "i"), axis_name="i")(gnp.arange(3.))``
     """
     _no_groups(axis_index_groups, "all_gather")
-    level, size = _one(axis_name, "all_gather")
+    binds = _binds(axis_name, "all_gather")
     gnp = _gnp()
 
     def leaf(v):
@@ -207,7 +236,7 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: i
         if tiled and nd == 0:
             raise ValueError("all_gather: tiled=True needs an array of at least one axis")
         ax = _axis(axis, nd if tiled else nd + 1, "all_gather", "axis")
-        g = gnp.moveaxis(_gather(v, level, size), 0, ax)
+        g = gnp.moveaxis(_gather_all(v, binds), 0, ax)
         if tiled:
             shp = tuple(g.shape)
             g = gnp.reshape(g, shp[:ax] + (shp[ax] * shp[ax + 1],) + shp[ax + 2:])
@@ -216,9 +245,9 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: i
     return tree_map(leaf, x)
 
 
-def _pick(a, level: int, size: int, axis: int):
+def _pick(a, binds, axis: int):
     """Entry ``axis_index`` of ``a`` along ``axis``: each example's own slice."""
-    return _gnp().take(a, _index(level, size), axis=axis)
+    return _gnp().take(a, _index_all(binds), axis=axis)
 
 
 def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0,
@@ -229,11 +258,12 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0,
     Example: ``gpuad.vmap(lambda x: lax.psum_scatter(x, "i"), axis_name="i")(gnp.eye(3))``
     """
     _no_groups(axis_index_groups, "psum_scatter")
-    level, size = _one(axis_name, "psum_scatter")
+    binds = _binds(axis_name, "psum_scatter")
+    size = _size(binds)
     gnp = _gnp()
 
     def leaf(v):
-        s = _psum_leaf(v, (_names(axis_name)[0],), "psum_scatter")
+        s = _psum_leaf(v, _names(axis_name), "psum_scatter")
         if not isinstance(s, Tensor):
             s = gnp.asarray(s)
         d = _axis(scatter_dimension, s.ndim, "psum_scatter", "scatter_dimension")
@@ -242,13 +272,13 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0,
             if n != size:
                 raise ValueError(f"psum_scatter: x.shape[{d}] = {n} must equal the size of "
                                  f"axis {axis_name!r} ({size}) unless tiled=True")
-            return _pick(s, level, size, d)
+            return _pick(s, binds, d)
         if n % size:
             raise ValueError(f"psum_scatter: x.shape[{d}] = {n} must be divisible by the size "
                              f"of axis {axis_name!r} ({size}) when tiled")
         shp = tuple(s.shape)
         s = gnp.reshape(s, shp[:d] + (size, n // size) + shp[d + 1:])
-        return _pick(s, level, size, d)
+        return _pick(s, binds, d)
 
     return tree_map(leaf, x)
 
@@ -262,7 +292,8 @@ def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *,
     Example: ``gpuad.vmap(lambda x: lax.all_to_all(x, "i", 0, 0), axis_name="i")(X)``
     """
     _no_groups(axis_index_groups, "all_to_all")
-    level, size = _one(axis_name, "all_to_all")
+    binds = _binds(axis_name, "all_to_all")
+    size = _size(binds)
     gnp = _gnp()
 
     def leaf(v):
@@ -272,18 +303,18 @@ def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *,
         sa = _axis(split_axis, nd, "all_to_all", "split_axis")
         ca = _axis(concat_axis, nd, "all_to_all", "concat_axis")
         n = v.shape[sa]
-        g = _gather(v, level, size)  # (sender, *x.shape)
+        g = _gather_all(v, binds)  # (sender, *x.shape)
         if not tiled:
             if n != size:
                 raise ValueError(f"all_to_all: x.shape[split_axis] = {n} must equal the size "
                                  f"of axis {axis_name!r} ({size})")
-            return gnp.moveaxis(_pick(g, level, size, sa + 1), 0, ca)
+            return gnp.moveaxis(_pick(g, binds, sa + 1), 0, ca)
         if n % size:
             raise ValueError(f"all_to_all: x.shape[split_axis] = {n} must be divisible by the "
                              f"size of axis {axis_name!r} ({size}) when tiled")
         shp = tuple(g.shape)
         g = gnp.reshape(g, shp[:sa + 1] + (size, n // size) + shp[sa + 2:])
-        g = gnp.moveaxis(_pick(g, level, size, sa + 1), 0, ca)
+        g = gnp.moveaxis(_pick(g, binds, sa + 1), 0, ca)
         shp = tuple(g.shape)
         return gnp.reshape(g, shp[:ca] + (shp[ca] * shp[ca + 1],) + shp[ca + 2:])
 
@@ -358,3 +389,30 @@ def pbroadcast(x: Any, axis_name: Any, source: int) -> Any:
         return pvary(s, level, size) if batched_over(v, level) else s
 
     return tree_map(leaf, x)
+
+
+def _arg(x, axis_name, op, pick):
+    if isinstance(axis_name, tuple | list):
+        raise TypeError(f"{op} only accepts a single axis, got {axis_name!r}")
+    level, size = lookup(axis_name, op)
+    gnp = _gnp()
+    me = _index(level, size)
+
+    def leaf(v):
+        best = pick(v, axis_name)
+        mine = gnp.where(gnp.equal(v, best), me, _np.int32(_np.iinfo(_np.int32).max))
+        return pmin(mine, axis_name)
+
+    return tree_map(leaf, x)
+
+
+def pargmax(x: Any, axis_name: Any) -> Any:
+    """The position along the named vmap axis of the example holding the largest ``x`` (the
+    first among equals), as ``jax.lax``'s ``pargmax``."""
+    return _arg(x, axis_name, "pargmax", pmax)
+
+
+def pargmin(x: Any, axis_name: Any) -> Any:
+    """The position along the named vmap axis of the example holding the smallest ``x`` (the
+    first among equals), as ``jax.lax``'s ``pargmin``."""
+    return _arg(x, axis_name, "pargmin", pmin)

@@ -58,14 +58,15 @@ def psum_level(x: Any, level: int, size: int):
 
     data, bat = _parts(x)
     xp = _xp(data)
-    if batched_over(x, level):
+    mapped = batched_over(x, level)
+    if mapped:
         k = bat.index(level)
         data = xp.sum(data, axis=k, dtype=data.dtype)
         bat = bat[:k] + bat[k + 1:] or None
     else:
         data = xp.asarray(data) * data.dtype.type(size) if hasattr(data, "dtype") \
             else xp.asarray(data * size)
-    return _boundary(_PSUM, x, {"level": level, "size": size}, data, bat)
+    return _boundary(_PSUM, x, {"level": level, "size": size, "mapped": mapped}, data, bat)
 
 
 def pvary(x: Any, level: int, size: int):
@@ -91,14 +92,23 @@ def _total(g, p):
     return g * size if level in ACTIVE else g
 
 
+def _spread(g, p, mapped: bool):
+    """The cotangent of every example's copy of a value from cotangent ``g``, for an input
+    batched over the level (``mapped``) or not: a ``g`` not batched over the level is each
+    copy's, and after the vmap has returned the shared input's is the sum of the copies'."""
+    if batched_over(g, p["level"]) or mapped or p["level"] in ACTIVE:
+        return g
+    return g * p["size"]
+
+
 def _make():
     from ..prims.core import Primitive
 
     ps = Primitive("psum_level", cplx="holo")
     pv = Primitive("pvary", cplx="holo")
-    ps.vjp = lambda g, ans, inputs, p, need: [pvary(_total(g, p), p["level"], p["size"])]
+    ps.vjp = lambda g, ans, inputs, p, need: [_spread(_total(g, p), p, p["mapped"])]
     ps.jvp = lambda i, t, ans, inputs, p: psum_level(t, p["level"], p["size"])
-    pv.vjp = lambda g, ans, inputs, p, need: [pvary(g, p["level"], p["size"])]
+    pv.vjp = lambda g, ans, inputs, p, need: [_spread(g, p, False)]
     pv.jvp = lambda i, t, ans, inputs, p: pvary(t, p["level"], p["size"])
     ps.saves = pv.saves = lambda mask, nargs: ()
     ps.cx_check = pv.cx_check = False
