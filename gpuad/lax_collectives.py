@@ -186,8 +186,10 @@ def _reduce(x, axis_name, op, fn):
     def leaf(v):
         for name in _names(axis_name):
             level, size = lookup(name, op)
-            if not batched_over(v, level):
-                continue  # the same on every example: its own max and min
+            if not _is_array(v):
+                continue  # a Python number: the same on every example
+            # a value the same on every example is reduced over its copies too (the same
+            # value), so that its cotangent is shared among them as for any tie
             v = fn(_gather(v, level, size), axis=0)
         return v
 
