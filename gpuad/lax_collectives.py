@@ -265,19 +265,19 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0,
     gnp = _gnp()
 
     def leaf(v):
-        s = _psum_leaf(v, _names(axis_name), "psum_scatter")
-        if not isinstance(s, Tensor):
-            s = gnp.asarray(s)
-        d = _axis(scatter_dimension, s.ndim, "psum_scatter", "scatter_dimension")
-        n = s.shape[d]
-        if not tiled:
-            if n != size:
-                raise ValueError(f"psum_scatter: x.shape[{d}] = {n} must equal the size of "
-                                 f"axis {axis_name!r} ({size}) unless tiled=True")
-            return _pick(s, binds, d)
-        if n % size:
+        if not isinstance(v, Tensor):
+            v = gnp.asarray(v)
+        d = _axis(scatter_dimension, v.ndim, "psum_scatter", "scatter_dimension")
+        n = v.shape[d]
+        if not tiled and n != size:
+            raise ValueError(f"psum_scatter: x.shape[{d}] = {n} must equal the size of "
+                             f"axis {axis_name!r} ({size}) unless tiled=True")
+        if tiled and n % size:
             raise ValueError(f"psum_scatter: x.shape[{d}] = {n} must be divisible by the size "
                              f"of axis {axis_name!r} ({size}) when tiled")
+        s = _psum_leaf(v, _names(axis_name), "psum_scatter")
+        if not tiled:
+            return _pick(s, binds, d)
         shp = tuple(s.shape)
         s = gnp.reshape(s, shp[:d] + (size, n // size) + shp[d + 1:])
         return _pick(s, binds, d)
@@ -305,15 +305,15 @@ def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *,
         sa = _axis(split_axis, nd, "all_to_all", "split_axis")
         ca = _axis(concat_axis, nd, "all_to_all", "concat_axis")
         n = v.shape[sa]
-        g = _gather_all(v, binds)  # (sender, *x.shape)
-        if not tiled:
-            if n != size:
-                raise ValueError(f"all_to_all: x.shape[split_axis] = {n} must equal the size "
-                                 f"of axis {axis_name!r} ({size})")
-            return gnp.moveaxis(_pick(g, binds, sa + 1), 0, ca)
-        if n % size:
+        if not tiled and n != size:
+            raise ValueError(f"all_to_all: x.shape[split_axis] = {n} must equal the size "
+                             f"of axis {axis_name!r} ({size})")
+        if tiled and n % size:
             raise ValueError(f"all_to_all: x.shape[split_axis] = {n} must be divisible by the "
                              f"size of axis {axis_name!r} ({size}) when tiled")
+        g = _gather_all(v, binds)  # (sender, *x.shape)
+        if not tiled:
+            return gnp.moveaxis(_pick(g, binds, sa + 1), 0, ca)
         shp = tuple(g.shape)
         g = gnp.reshape(g, shp[:sa + 1] + (size, n // size) + shp[sa + 2:])
         g = gnp.moveaxis(_pick(g, binds, sa + 1), 0, ca)
