@@ -146,3 +146,25 @@ def test_errors(backend):
     ad.vmap(lambda v: lax.psum(v, "i"), axis_name="i")(x)
     with pytest.raises(NameError):
         lax.psum(gnp.asarray(x), "i")
+
+
+def test_blocks_run_again_in_backward_see_their_names(backend):
+    """A checkpointed block and a custom_vjp's bwd run again in backward, after the vmap has
+    returned: the axis names they saw still resolve (they raised NameError)."""
+    x = X[:, 0]
+    f = lambda v: gnp.sin(v) * lax.psum(v, "i")  # noqa: E731
+    plain = ad.vmap(f, axis_name="i")
+    ck = ad.vmap(ad.checkpoint(f), axis_name="i")
+    loss = lambda g: lambda a: gnp.sum(g(a) * gnp.arange(1.0, 4.0)[:, None])  # noqa: E731
+    close(ad.grad(loss(ck))(x), ad.grad(loss(plain))(x))
+    close(ad.vmap(ad.grad(lambda v: gnp.sum(ad.checkpoint(f)(v))), axis_name="i")(x),
+          ad.vmap(ad.grad(lambda v: gnp.sum(f(v))), axis_name="i")(x))
+
+    @ad.custom_vjp
+    def s(v):
+        return gnp.sin(v)
+
+    s.defvjp(lambda v: (gnp.sin(v), gnp.cos(v)), lambda c, g: (lax.psum(g * c, "i"),))
+    w = np.arange(1.0, 4.0)[:, None]
+    got = ad.grad(lambda a: gnp.sum(ad.vmap(s, axis_name="i")(a) * w))(x)
+    close(got, np.broadcast_to((w * np.cos(x)).sum(0), x.shape))

@@ -19,6 +19,8 @@ ordinary operations, so its derivatives, in both modes and to any order, follow.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from ..tensor import Tensor
@@ -37,6 +39,19 @@ def lookup(name: Any, op: str) -> tuple[int, int]:
     raise NameError(
         f"{op}: unbound axis name {name!r}: no enclosing gpuad.vmap binds it (names bound "
         f"here: {names}); call {op} inside gpuad.vmap(f, axis_name={name!r})")
+
+
+@contextlib.contextmanager
+def bound(snapshot: list | None) -> Iterator[None]:
+    """The names of ``snapshot`` (``BOUND`` as it was) bound again, over the present ones: a
+    checkpointed block that runs again in backward, after its vmap has returned, sees the axis
+    names it saw the first time."""
+    n = len(BOUND)
+    BOUND.extend(snapshot or ())
+    try:
+        yield
+    finally:
+        del BOUND[n:]
 
 
 def batched_over(x: Any, level: int) -> bool:

@@ -53,13 +53,15 @@ def _jax():
 def _ns(which: str):
     if which == "g":
         return types.SimpleNamespace(vmap=ad.vmap, grad=ad.grad, jvp=ad.jvp, vjp=ad.vjp,
-                                     jit=ad.jit, lax=glax, np=gnp, name="gpuad")
+                                     jit=ad.jit, lax=glax, np=gnp, name="gpuad",
+                                     custom_vjp=ad.custom_vjp)
     jax = _jax()
     import jax.numpy as jnp
     from jax import lax
 
     return types.SimpleNamespace(vmap=jax.vmap, grad=jax.grad, jvp=jax.jvp, vjp=jax.vjp,
-                                 jit=jax.jit, lax=lax, np=jnp, name="jax")
+                                 jit=jax.jit, lax=lax, np=jnp, name="jax",
+                                 custom_vjp=jax.custom_vjp)
 
 
 def _host(x):
@@ -549,3 +551,24 @@ def test_tuple_gather_and_scatter():
         with pytest.raises((NotImplementedError, AssertionError)):
             _jax().vmap(_jax().vmap(lambda v: getattr(_ns("j").lax, fn)(v, ("i", "j")),
                                     axis_name="j"), axis_name="i")(x[..., :6])
+
+
+def test_checkpoint_and_custom_vjp():
+    """Blocks run again in backward (checkpoint) or rules run there (custom_vjp's bwd) call
+    collectives of the vmap they ran in."""
+    x = _rand("blocks", (3, 2))
+
+    def prog(M, x):
+        @M.custom_vjp
+        def s(v):
+            return M.np.sin(v)
+
+        s.defvjp(lambda v: (M.np.sin(v), M.np.cos(v)), lambda c, g: (M.lax.psum(g * c, "i"),))
+        ck = ad.checkpoint if M.name == "gpuad" else _jax().checkpoint
+        f = ck(lambda v: M.np.tanh(v) * M.lax.psum(v * v, "i") + s(v))
+        w = M.np.arange(1.0, 4.0)[:, None]
+        outer = M.grad(lambda a: M.np.sum(M.vmap(f, axis_name="i")(a) * w))(x)
+        inner = M.vmap(M.grad(lambda v: M.np.sum(f(v))), axis_name="i")(x)
+        return outer, inner
+
+    _both(prog, x, rtol=1e-10, atol=1e-10)
