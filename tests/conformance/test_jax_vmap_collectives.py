@@ -572,3 +572,25 @@ def test_checkpoint_and_custom_vjp():
         return outer, inner
 
     _both(prog, x, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("coll", ["psum", "pmean", "pmax", "pmin"])
+def test_collectives_with_vmap_pmap_test(coll):
+    """pmap_test.py's VmapPmapCollectivesTest.testCollectivesWithVmap, both maps vmaps (one
+    device), with random inputs and the gradient of the result."""
+    x = _rand("pmap" + coll, (2, 2, 5, 5))
+    y = _rand("pmap-y" + coll, (2, 2, 5, 5))
+
+    def prog(M, x, y):
+        def f(a, b):
+            return a + getattr(M.lax, coll)(a @ b, ("i", "j"))
+
+        g = M.vmap(M.vmap(f, axis_name="j"), axis_name="i")
+        if coll in ("pmax", "pmin"):  # JAX has no derivative for them
+            return g(x, y)
+        return g(x, y), M.grad(lambda a: M.np.sum(M.np.sin(g(a, y))))(x)
+
+    _both(prog, x, y, rtol=1e-10, atol=1e-10, jit=True)
+    g = ad.vmap(ad.vmap(lambda a, b: a + getattr(glax, coll)(a @ b, ("i", "j")), axis_name="j"),
+                axis_name="i")
+    check_grads(lambda a, b: g(a, b), (x, y), 1)
