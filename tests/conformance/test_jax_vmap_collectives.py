@@ -594,3 +594,34 @@ def test_collectives_with_vmap_pmap_test(coll):
     g = ad.vmap(ad.vmap(lambda a, b: a + getattr(glax, coll)(a @ b, ("i", "j")), axis_name="j"),
                 axis_name="i")
     check_grads(lambda a, b: g(a, b), (x, y), 1)
+
+
+@pytest.mark.parametrize("how", ["grad_grad", "hessian", "jacfwd", "jacrev", "jvp_of_grad",
+                                 "outer_jacrev", "outer_jacfwd"])
+def test_higher_order_transforms(how):
+    """Second derivatives and Jacobians taken inside the vmap (JAX's transpose rules) and of
+    the vmapped function."""
+    x = _rand("ho", (3, 2))
+
+    def prog(M, x):
+        jax = _jax()
+        T = ad if M.name == "gpuad" else jax
+
+        def f(v):
+            return M.np.sin(v) * M.lax.psum(v * v, "i") + M.lax.pmean(M.np.cos(v), "i") * v
+
+        def fs(v):
+            return M.np.sum(f(v) * M.np.sin(M.lax.all_gather(v, "i")[0]))
+
+        if how == "grad_grad":
+            return M.vmap(M.grad(lambda v: M.np.sum(M.np.sin(M.grad(fs)(v)))), axis_name="i")(x)
+        if how == "hessian":
+            return M.vmap(T.hessian(fs), axis_name="i")(x)
+        if how in ("jacfwd", "jacrev"):
+            return M.vmap(getattr(T, how)(f), axis_name="i")(x)
+        if how == "jvp_of_grad":
+            return M.vmap(lambda v: M.jvp(M.grad(fs), (v,), (M.np.cos(v),))[1],
+                          axis_name="i")(x)
+        return getattr(T, how[6:])(M.vmap(f, axis_name="i"))(x)
+
+    _both(prog, x, rtol=1e-10, atol=1e-10, jit=True)
