@@ -117,15 +117,33 @@ def axis_size(axis_name: Any) -> int:
     return n
 
 
+def _positional(names) -> tuple[list, list]:
+    """The names split into array axes (ints, as JAX's positional axes) and vmap axis names."""
+    pos = [n for n in names if isinstance(n, int | _np.integer) and not isinstance(n, bool)]
+    return pos, [n for n in names if not (isinstance(n, int | _np.integer)
+                                          and not isinstance(n, bool))]
+
+
+def _reduce_positional(x, pos, fn, op):
+    if not pos:
+        return x
+    if not isinstance(x, Tensor):
+        x = _gnp().asarray(x)
+    axes = tuple(_axis(a, x.ndim, op, "a positional axis") for a in pos)
+    return fn(x, axis=axes)
+
+
 def _psum_leaf(x, names, op):
-    bindings = [lookup(n, op) for n in names]
-    if not _is_array(x):  # a Python number: every example holds it
+    pos, named = _positional(names)
+    bindings = [lookup(n, op) for n in named]
+    if not _is_array(x) and not pos:  # a Python number: every example holds it
         n = 1
         for _, size in bindings:
             n *= size
         return x * n
-    if getattr(x, "dtype", None) == _np.bool_:
-        x = _gnp().astype(x, _np.int32) if isinstance(x, Tensor) else x.astype(_np.int32)
+    if getattr(x, "dtype", None) == _np.bool_ or isinstance(x, bool):
+        x = _gnp().astype(x, _np.int32)
+    x = _reduce_positional(x, pos, lambda v, axis: _gnp().sum(v, axis=axis, dtype=v.dtype), op)
     for level, size in bindings:
         x = psum_level(x, level, size)
     return x
@@ -154,10 +172,20 @@ def pmean(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     names = _names(axis_name)
     if not names:
         return x
+    pos, named = _positional(names)
     n = 1
-    for name in names:
+    for name in named:
         n *= lookup(name, "pmean")[1]
-    return tree_map(lambda leaf: _psum_leaf(leaf, names, "pmean") / n, x)
+
+    def leaf(v):
+        k = n
+        for a in pos:  # positional axes count their lengths too
+            k *= _np.shape(v)[_axis(a, _np.ndim(v), "pmean", "a positional axis")] \
+                if not isinstance(v, Tensor) else v.shape[_axis(a, v.ndim, "pmean",
+                                                                "a positional axis")]
+        return _psum_leaf(v, names, "pmean") / k
+
+    return tree_map(leaf, x)
 
 
 def _gather(x, level: int, size: int):
@@ -183,8 +211,11 @@ def _gather_all(x, binds):
 
 
 def _reduce(x, axis_name, op, fn):
+    pos, named = _positional(_names(axis_name))
+
     def leaf(v):
-        for name in _names(axis_name):
+        v = _reduce_positional(v, pos, fn, op)
+        for name in named:
             level, size = lookup(name, op)
             if not _is_array(v):
                 continue  # a Python number: the same on every example

@@ -168,3 +168,15 @@ def test_blocks_run_again_in_backward_see_their_names(backend):
     w = np.arange(1.0, 4.0)[:, None]
     got = ad.grad(lambda a: gnp.sum(ad.vmap(s, axis_name="i")(a) * w))(x)
     close(got, np.broadcast_to((w * np.cos(x)).sum(0), x.shape))
+
+
+def test_positional_axes(backend):
+    """Ints among the names are array axes (JAX's positional axes); they raised NameError."""
+    x = np.arange(24.0).reshape(2, 3, 4)
+    close(ad.vmap(lambda v: lax.psum(v, ("i", 0)), axis_name="i", out_axes=None)(x),
+          x.sum((0, 1)))
+    close(ad.vmap(lambda v: lax.pmax(v, ("i", -1)), axis_name="i", out_axes=None)(x),
+          x.max((0, 2)))
+    close(ad.vmap(lambda v: lax.pmean(v, 1), axis_name="i")(x), x.mean(2))
+    check_grads(ad.vmap(lambda v: gnp.sin(lax.psum(v * v, (0, "i"))), axis_name="i"),
+                (RNG.normal(size=(2, 3)),), 2)

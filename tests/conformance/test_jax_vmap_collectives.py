@@ -40,6 +40,10 @@ DIFFERENCES = {
     "names only (or refuses); gpuad refuses with NotImplementedError",
     "all_gather, psum_scatter over a tuple of names": "jax.vmap refuses (NotImplementedError); "
     "gpuad gathers over the names as one axis, the first name outermost (as shard_map)",
+    "pmean over positional (int) axes": "JAX fails dividing by psum(1, 0); gpuad divides by "
+    "the number of entries reduced",
+    "negative positional axes": "jax.vmap's rule passes them to reduce, which refuses them; "
+    "gpuad counts them from the end of one example's axes, as NumPy",
 }
 
 
@@ -625,3 +629,30 @@ def test_higher_order_transforms(how):
         return getattr(T, how[6:])(M.vmap(f, axis_name="i"))(x)
 
     _both(prog, x, rtol=1e-10, atol=1e-10, jit=True)
+
+
+@pytest.mark.parametrize("names", [("i", 0), 1, ("i", -1), (0, "i", 1)])
+@pytest.mark.parametrize("coll", ["psum", "pmax", "pmin"])
+def test_positional_axes(coll, names):
+    """Ints among the names are axes of the array, reduced as well (JAX's positional axes)."""
+    x = _rand("pos" + coll, (2, 3, 4))
+
+    def prog(M, x):
+        g = M.vmap(lambda v: M.np.sin(v).sum() * getattr(M.lax, coll)(v, names), axis_name="i")
+        if coll != "psum":
+            return g(x)
+        return g(x), M.grad(lambda a: M.np.sum(M.np.cos(g(a))))(x)
+
+    if names == ("i", -1):  # JAX's batching rule hands the negative axis on to reduce
+        with pytest.raises(ValueError, match="out-of-bounds"):
+            prog(_ns("j"), x)
+        got = ad.vmap(lambda v: getattr(glax, coll)(v, names), axis_name="i",
+                      out_axes=None)(x)
+        bulk = {"psum": np.sum, "pmax": np.max, "pmin": np.min}[coll]
+        np.testing.assert_allclose(to_numpy(got), bulk(x, axis=(0, 2)), rtol=1e-14)
+    else:
+        _both(prog, x, rtol=1e-10, atol=1e-10, jit=True)
+    with pytest.raises(ValueError):  # JAX's pmean divides by psum(1, 0), which fails
+        _jax().vmap(lambda v: _ns("j").lax.pmean(v, ("i", 0)), axis_name="i")(x)
+    got = ad.vmap(lambda v: glax.pmean(v, ("i", 0)), axis_name="i", out_axes=None)(x)
+    np.testing.assert_allclose(to_numpy(got), x.mean((0, 1)), rtol=1e-14)
