@@ -180,3 +180,16 @@ def test_positional_axes(backend):
     close(ad.vmap(lambda v: lax.pmean(v, 1), axis_name="i")(x), x.mean(2))
     check_grads(ad.vmap(lambda v: gnp.sin(lax.psum(v * v, (0, "i"))), axis_name="i"),
                 (RNG.normal(size=(2, 3)),), 2)
+
+
+def test_jit_cache_keys_on_the_bound_names(backend):
+    """A jitted function traced under vmaps named (i, j) and called again under (j, i) with the
+    same shapes psums over the axis now named i (the cached program summed over the old one,
+    silently), and one called where its name is unbound raises."""
+    x = RNG.normal(size=(3, 3))
+    f = ad.jit(lambda v: lax.psum(v, "i"))
+    ad.vmap(ad.vmap(f, axis_name="j"), axis_name="i")(x)
+    got = ad.vmap(ad.vmap(f, axis_name="i"), axis_name="j")(x)
+    close(got, np.broadcast_to(x.sum(1, keepdims=True), (3, 3)))
+    with pytest.raises(NameError):
+        ad.vmap(ad.vmap(f, axis_name="k"), axis_name="j")(x)
