@@ -12,9 +12,10 @@ device of JAX's SPMD picture. Two views of a value not batched over that level m
   cotangent is the total, as for every other step of gpuad's batched programs.
 
 Only two steps need to know which view holds: :func:`psum_level` (the sum over a level; its
-cotangent is the total of the copies of its result, broadcast back) and :func:`pvary` (a value
-made batched over a level, one copy per example). Every other collective is those two and
-ordinary operations, so its derivatives, in both modes and to any order, follow.
+cotangent is the total of its result's copies, given to every example) and :func:`pvary` (a
+value made batched over a level, one copy per example). Every other collective is built from
+those two and ordinary operations (a gather is the psum of each example's row placed in zeros),
+so its derivatives, in both modes and to any order, follow.
 """
 
 from __future__ import annotations
