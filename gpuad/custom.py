@@ -211,7 +211,9 @@ def _ckpt_vjp(g, ans, inputs, params, need):
         else:
             args[pos] = x
     named = params.get("named")
-    with _state.enable_grad(), _random.seeded(seed):
+    from .batching.named import bound
+
+    with _state.enable_grad(), _random.seeded(seed), bound(params.get("axes")):
         if named and not _tracing():  # the results the block's policy saved (remat_policy)
             from .remat_policy import Replayer, run_with
 
@@ -242,13 +244,21 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     return [res.get(e) for e in edges]
 
 
+def _bound_names() -> list:
+    from .batching.named import BOUND
+
+    return BOUND
+
+
 def _ckpt_impl(xp, *inputs, fn, seed, adef, arr_pos, flat_args, **_):
     """A checkpointed block's forward: ``fn`` rerun on ``inputs`` (the array arguments) with
     the same random draws, its float outputs packed as the tape step holds them."""
     args = list(flat_args)
     for pos, x in zip(arr_pos, inputs, strict=True):
         args[pos] = x
-    with _state.no_grad(), _random.seeded(seed):
+    from .batching.named import bound
+
+    with _state.no_grad(), _random.seeded(seed), bound(_.get("axes")):
         leaves = tree_flatten(fn(*tree_unflatten(adef, args)))[0]
     return _pack([_raw(leaves[i]) for i in _float_leaves(leaves)])
 
@@ -360,7 +370,8 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
                   "arg_nodes": arg_nodes, "edges": edges,
                   "reads": [reads[n] for n in edges if n in reads],
-                  "named": rec.saved if rec is not None and rec.saved else None}
+                  "named": rec.saved if rec is not None and rec.saved else None,
+                  "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])
@@ -429,10 +440,13 @@ def _cvjp_vjp(g, ans, inputs, params, need):
     # in bwd would otherwise reach the residuals' tape and build a graph eager does not)
     first = isinstance(g, Tensor) and not _state.local.grad_enabled and not g._tan and not \
         any(isinstance(x, Tensor) and x._tan for x in tree_flatten(res)[0])
+    from .batching.named import bound
+
     if isinstance(g, Tensor):
-        cts = bwd(tree_map(_as_value, res) if first else res, _out_cotangent(g, params))
+        with bound(params.get("axes")):  # bwd may call collectives of the vmap it ran in
+            cts = bwd(tree_map(_as_value, res) if first else res, _out_cotangent(g, params))
     else:
-        with _state.no_grad():
+        with _state.no_grad(), bound(params.get("axes")):
             cts = bwd(tree_map(_raw, res), _out_cotangent(g, params))
     if not isinstance(cts, tuple | list):
         cts = (cts,)
@@ -722,6 +736,7 @@ class custom_vjp:
         if _reads_closure(floats, allowed, start) or _tangent_closure(floats, static):
             raise _closure_error("custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
+                  "axes": list(_bound_names()) or None,
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
                   "argdefs": [tree_flatten(a)[1] for a in args],
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,

@@ -569,3 +569,9 @@ __all__ += ["linalg"]
 from .lax_solves import custom_linear_solve, custom_root  # noqa: E402
 
 __all__ += ["custom_linear_solve", "custom_root"]
+
+# collectives over named vmap axes (gpuad/lax_collectives.py)
+from .lax_collectives import *  # noqa: E402,F403
+from .lax_collectives import __all__ as _coll_all  # noqa: E402
+
+__all__ += _coll_all

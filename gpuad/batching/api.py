@@ -13,6 +13,7 @@ from .._unshare import arrays_of, unshare
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
 from . import ACTIVE, from_batch, rules, to_batch
+from .named import BOUND
 
 #: (level, randomness) of the vmap calls running, innermost last
 _RUNNING: list[tuple[int, str]] = []
@@ -59,7 +60,8 @@ def randomness() -> str | None:
     return _RUNNING[-1][1] if _RUNNING else None
 
 
-def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None,
+         axis_size: int | None = None, spmd_axis_name: Any = None, *,
          randomness: str = "error", chunk_size: int | None = None) -> Callable:
     """Vectorise ``f`` over a batch axis: ``vmap(f)(X)`` equals stacking ``f(x)`` for each
     ``x`` along axis 0 of ``X``, computed as one batched program.
@@ -69,8 +71,10 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     the outputs; keyword arguments are batched along axis 0, as in ``jax.vmap``.
     ``axis_size`` is needed only when no argument is batched. It composes with
     ``grad``, ``vjp``, ``jvp`` and itself in any order: ``vmap(grad(loss), (None, 0))(w, X)``
-    gives per-example gradients. Random functions inside raise unless
-    ``randomness="same"`` (one draw shared by all examples). ``chunk_size`` (as in
+    gives per-example gradients. ``axis_name`` names the batch axis for the collectives of
+    :mod:`gpuad.lax` (``psum``, ``all_gather``, ``axis_index``, ...) called inside, as in
+    ``jax.vmap``; ``spmd_axis_name`` (sharding) is not supported. Random functions inside
+    raise unless ``randomness="same"`` (one draw shared by all examples). ``chunk_size`` (as in
     ``torch.vmap``) runs the examples that many at a time and concatenates the results,
     bounding memory; the values are those of one batched call.
 
@@ -80,14 +84,28 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
     """
     if randomness not in ("error", "same"):
         raise ValueError(f"vmap: randomness must be 'error' or 'same', not {randomness!r}")
+    if spmd_axis_name is not None:
+        raise NotImplementedError(
+            f"vmap: spmd_axis_name={spmd_axis_name!r} (a mesh axis to shard the batch over) is "
+            f"not supported: gpuad runs on one device; drop it (axis_name names the axis for "
+            f"collectives)")
+    if axis_name is not None:
+        try:
+            hash(axis_name)
+        except TypeError:
+            raise TypeError(f"vmap: axis_name must be hashable, not {axis_name!r}") from None
     if chunk_size is not None:
+        if axis_name is not None:
+            # a collective inside would see only the examples of one chunk
+            raise ValueError("vmap: chunk_size cannot be combined with axis_name (collectives "
+                             "need every example at once)")
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError(f"vmap: chunk_size must be a positive int or None, got "
                              f"{chunk_size!r}")
         if randomness == "same":
             # each chunk would draw its own numbers: not one draw shared by every example
             raise ValueError("vmap: chunk_size cannot be combined with randomness='same'")
-        whole = vmap(f, in_axes, out_axes, axis_size, randomness)
+        whole = vmap(f, in_axes, out_axes, axis_size=axis_size, randomness=randomness)
         return functools.wraps(f)(functools.partial(_chunked, whole, in_axes, out_axes,
                                                     chunk_size))
 
@@ -143,6 +161,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
                              "axis_size= to say how many examples there are")
         ACTIVE.add(level)
         _RUNNING.append((level, randomness))
+        if axis_name is not None:
+            BOUND.append((axis_name, level, size))
         if kwargs:
             *new_args, kwargs = new_args
         try:
@@ -150,6 +170,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None
         finally:
             ACTIVE.discard(level)
             _RUNNING.pop()
+            if axis_name is not None:
+                BOUND.pop()
         leaves, tdef = tree_flatten(out)
         axes = _leaf_axes(_out_spec(out_axes, out), out, "out_axes")
         # an output sharing an argument's memory is copied: a write into it must not reach

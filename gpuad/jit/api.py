@@ -267,7 +267,7 @@ class Jitted:
                 keys.append(("O", signature.value_key(leaf, 0, self._sinks)))
         key = (_freeze_def(tdef), tuple(keys), tuple(skeys), be.name,
                _state.local.grad_enabled, _state.flags["deterministic"],
-               _state.flags["anomaly"], _key_parts(), self._watch_key())
+               _state.flags["anomaly"], _key_parts(), self._watch_key(), _names_key(levels))
         try:
             hash(key)
         except TypeError:
@@ -958,6 +958,14 @@ def _arg_levels(leaves) -> tuple:
         if isinstance(leaf, Tensor) and leaf._bat is not None:
             found.update(leaf._bat)
     return tuple(sorted(found))
+
+
+def _names_key(levels) -> tuple:
+    """The vmap axis names bound around the call, each with its level's place among the
+    arguments' (a collective in the function resolves its name to that level)."""
+    from ..batching.named import BOUND
+
+    return tuple((n, levels.index(lv) if lv in levels else -1, size) for n, lv, size in BOUND)
 
 
 def _rel(bat, levels):

@@ -143,7 +143,7 @@ class _Signature:
     def explain(self, key, now) -> str:
         """Why call key ``now`` differs from the lowered ``key`` once the arguments' types
         matched (both from ``Jitted._split``)."""
-        if isinstance(key, tuple) and isinstance(now, tuple) and len(key) == len(now) == 9:
+        if isinstance(key, tuple) and isinstance(now, tuple) and len(key) == len(now) == 10:
             if key[1] != now[1]:  # the same types: which arguments are one array differs
                 return (
                     "the arguments that are one array (passed twice) differ from the lowered call's"
@@ -159,6 +159,8 @@ class _Signature:
                 8: "the globals or closure variables the function reads (or attributes "
                 "of objects it reads) changed since it was lowered, so the program "
                 "would replay their old values",
+                9: "the vmap axis names bound around the call (axis_name=) differ from the "
+                "lowered call's",
             }
             for k, text in why.items():
                 if key[k] != now[k]:
