@@ -706,6 +706,16 @@ class Tensor:
     def __imul__(self, o): return _inplace(self, _R.multiply, o)
     def __itruediv__(self, o): return _inplace(self, _R.divide, o)
     def __ipow__(self, o): return _inplace(self, _power_op, o)
+    # without these Python would rebind ``t`` to ``t % o`` and leave the array ``t`` holds
+    # unchanged (an argument of jit or fuse, a view): NumPy writes into it
+    def __ifloordiv__(self, o): return _inplace(self, _R.floor_divide, o)
+    def __imod__(self, o): return _inplace(self, _R.mod, o)
+    def __iand__(self, o): return _inplace(self, _BITWISE_OPS["&"], o)
+    def __ior__(self, o): return _inplace(self, _BITWISE_OPS["|"], o)
+    def __ixor__(self, o): return _inplace(self, _BITWISE_OPS["^"], o)
+    def __ilshift__(self, o): return _inplace(self, _BITWISE_OPS["<<"], o)
+    def __irshift__(self, o): return _inplace(self, _BITWISE_OPS[">>"], o)
+    def __imatmul__(self, o): return _inplace(self, _matmul_same_shape, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
     # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so.
@@ -1066,8 +1076,36 @@ def _power_op(t, o):
 
 _power_op.__name__ = "power"
 
+def _bitwise_op(symbol: str, name: str):
+    def op(t, o):
+        return _bitwise(symbol, t, o)
+    op.__name__ = name
+    return op
+
+
+_BITWISE_OPS = {s: _bitwise_op(s, n) for s, n in (
+    ("&", "bitwise_and"), ("|", "bitwise_or"), ("^", "bitwise_xor"), ("<<", "left_shift"),
+    (">>", "right_shift"))}
+
+
+def _matmul_same_shape(t, o):
+    """``t @= o``: NumPy computes ``t @ o`` and writes it into ``t`` only where it has ``t``'s
+    shape (``o`` square in its last two axes), never broadcasting it into ``t``."""
+    r = _R.matmul(t, o)
+    if tuple(r.shape) != tuple(t.shape):
+        raise ValueError(
+            f"t @= o: the product of shapes {tuple(t.shape)} and {tuple(getattr(o, 'shape', ()))}"
+            f" has shape {tuple(r.shape)}, not t's; as in NumPy, write t = t @ o for a new "
+            f"Tensor")
+    return r
+
+
+_matmul_same_shape.__name__ = "matmul"
+
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
-           "power": "**"}
+           "power": "**", "floor_divide": "//", "mod": "%", "remainder": "%",
+           "bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^", "left_shift": "<<",
+           "right_shift": ">>", "matmul": "@"}
 
 
 def _jit_active() -> bool:
