@@ -176,6 +176,11 @@ __all__ += ["func", "jax_nn", "utils", "save", "load"]
 # torch.save/torch.load (docs/porting.md)
 from .serialization import load, save  # noqa: E402
 
+# cupy.fuse: a function of arrays and scalars compiled by jit with CuPy's calling rules
+from .fused import fuse  # noqa: E402
+
+__all__ += ["fuse"]
+
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
