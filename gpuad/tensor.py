@@ -1060,6 +1060,14 @@ def _inplace(t: Tensor, op, other) -> Tensor:
             f"tensor's dtype {t._data.dtype} with casting rule 'same_kind', as in NumPy; "
             f"write t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor, or convert "
             f"explicitly (gnp.real(...), .astype(...))")
+    rs = tuple(getattr(r, "shape", ()))
+    if rs != tuple(t.shape):
+        # NumPy's ``a += b`` needs the result to have a's shape; a write of it (which may
+        # drop leading ones: a 0-d ``a`` would take a (1,) result) is not enough
+        raise ValueError(
+            f"Tensor {op.__name__} in place: non-broadcastable output operand with shape "
+            f"{tuple(t.shape)} doesn't match the broadcast shape {rs}, as in NumPy; write "
+            f"t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor")
     assign_inplace(t, r, None, since)
     return t
 
