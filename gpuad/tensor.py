@@ -107,7 +107,9 @@ class Tensor:
                  _bat: tuple | None = None):
         # _of_step and _constant (below the class) make the engine's results without this
         # call: keep the three in step (tests/test_engine_fastpath.py compares them)
-        if not hasattr(data, "shape"):
+        if not hasattr(data, "shape") or isinstance(data, _np.generic):
+            # (a NumPy scalar has a shape but is no array: jit would read it as a number and
+            # replay the traced value; the engine's results are arrays too)
             data = _as_data(data, requires_grad)
         self._data = data
         # vmap levels this value is batched over (outer first): the data's leading axes
@@ -144,6 +146,8 @@ class Tensor:
         if not (hasattr(value, "shape") and hasattr(value, "dtype")):
             raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
                             f"wrap values with xp.asarray(...)")
+        if isinstance(value, _np.generic):
+            value = _as_data(value, False)  # a 0-d array, as in the constructor
         old = self._data
         self._data = value
         ver = self._ver
