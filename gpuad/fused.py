@@ -44,6 +44,22 @@ def _tracing() -> bool:
     return getattr(_local, "depth", 0) > 0
 
 
+def _overlapping(values) -> bool:
+    """Whether two different backend arrays among the arguments may share memory (``x`` and
+    ``x.T``): a compiled program treats its arguments as separate buffers, so a function
+    that writes into one of them runs as itself, on the arrays, with the backend's own
+    semantics for overlapping operands. The same array twice is fine (jit's signature
+    records it)."""
+    xp = get_backend().xp
+    arrays = [v for v in values if isinstance(v, xp.ndarray) and not isinstance(v, Tensor)]
+    may_share = getattr(xp, "may_share_memory", _np.may_share_memory)
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1:]:
+            if a is not b and may_share(a, b):
+                return True
+    return False
+
+
 class Fused:
     """A function compiled with ``cupy.fuse``'s rules (see :func:`fuse`)."""
 
@@ -75,8 +91,9 @@ class Fused:
         return found
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        has_arrays = self._arrays(list(args) + list(kwargs.values()))
-        if _tracing() or not has_arrays:
+        values = list(args) + list(kwargs.values())
+        has_arrays = self._arrays(values)
+        if _tracing() or not has_arrays or _overlapping(values):
             return self.func(*args, **kwargs)
         _local.depth = getattr(_local, "depth", 0) + 1
         try:
