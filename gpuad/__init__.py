@@ -173,11 +173,10 @@ from . import func  # noqa: E402
 
 __all__ += ["func", "jax_nn", "utils", "save", "load"]
 
+# cupy.fuse: a function compiled by jit with CuPy's calling rules (docs/fusion.md);
 # torch.save/torch.load (docs/porting.md)
-from .serialization import load, save  # noqa: E402
-
-# cupy.fuse: a function of arrays and scalars compiled by jit with CuPy's calling rules
 from .fused import fuse  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __all__ += ["fuse"]
 

@@ -211,7 +211,7 @@ def test_fuse_gradient_equals_plain(backend):
         x, y = (_xp().asarray(rng.rand(4, 3)) for _ in range(2))
         g_plain = ad.grad(lambda a, b: gnp.sum(f(a, b) * w), argnums=(0, 1))(x, y)
         g_fused = ad.grad(lambda a, b: gnp.sum(fused(a, b) * w), argnums=(0, 1))(x, y)
-        for gp, gf in zip(g_plain, g_fused):
+        for gp, gf in zip(g_plain, g_fused, strict=True):
             np.testing.assert_allclose(to_numpy(gf), to_numpy(gp), rtol=1e-13)
     ad.testing.check_grads(lambda a: gnp.sum(fused(a, y) * w), [x], order=1)
 
