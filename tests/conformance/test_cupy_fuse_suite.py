@@ -470,10 +470,10 @@ def test_misc_threads(backend):
     pairs = [(shaped_arange((3, 3), np.int64), shaped_arange((3, 3), np.int64))]
     pairs.append(tuple(a.astype(np.float64) for a in pairs[0]))
     out: list = [None] * 16
+    dev = [tuple(_device(a) for a in p) for p in pairs]  # (made before the threads, as CuPy's)
 
     def target(i):
-        x, y = pairs[i % 2]
-        out[i] = f(_device(x), _device(y))
+        out[i] = f(*dev[i % 2])
 
     threads = [threading.Thread(target=target, args=(i,)) for i in range(16)]
     for t in threads:
@@ -1171,7 +1171,7 @@ def test_grad_of_fused(backend, name):
     for seed in (0, 1):
         args = _grad_args(spec, seed)
         dargs = [_device(a) for a in args]
-        weights = np.random.RandomState(seed + 5).normal(size=np.shape(fn(*args)))
+        weights = np.random.RandomState(seed + 5).normal(size=to_numpy(fn(*dargs)).shape)
         w = _device(weights)
         argnums = tuple(i for i, s in enumerate(spec) if s != "py")
         g_plain = ad.grad(lambda *a: gnp.sum(fn(*a) * w), argnums=argnums)(*dargs)
