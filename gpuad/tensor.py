@@ -1079,6 +1079,8 @@ def _inplace(t: Tensor, op, other) -> Tensor:
 def _squares(t, o) -> bool:
     """Whether ``t ** o`` is ``square(t)``, as NumPy's and CuPy's ``**`` make it (on a GPU
     CuPy's power kernel, powf(x, 2), rounds differently from its square kernel, x * x)."""
+    if o.__class__ is int and o == 2 and t.dtype.kind == "b":
+        return True  # NumPy's bool ** 2 is square's int8 (power's is int64)
     return (o.__class__ is int or o.__class__ is float) and o == 2 and t.dtype.kind in "fc"
 
 

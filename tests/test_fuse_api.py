@@ -228,3 +228,12 @@ def test_fuse_large_chain_is_one_group(backend):
                                rtol=1e-12)
     text = str(f.lower(x, y))
     assert "group 0" in text and "group 1" not in text, text
+
+
+def test_bool_tensor_squared_is_numpys_int8(backend):
+    b = np.array([True, False, True])
+    expected = b ** 2  # NumPy's ** 2 is its square: int8 for booleans (power gives int64)
+    got = ad.tensor(_xp().asarray(b)) ** 2
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(to_numpy(got), expected)
+    assert (ad.tensor(_xp().asarray(b)) ** 3).dtype == (b ** 3).dtype
