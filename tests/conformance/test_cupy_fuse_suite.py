@@ -1,7 +1,8 @@
 """CuPy's own tests of ``cupy.fuse``, ported: ``gpuad.fuse`` against plain NumPy.
 
 The cases of CuPy's tests/cupy_tests/core_tests/fusion_tests (test_array, test_example,
-test_indexing, test_kernel_cache, test_misc, test_reduction, test_routines, test_ufunc) and of
+test_function, test_indexing, test_kernel_cache, test_misc, test_reduction, test_routines,
+test_ufunc; not test_optimization, which counts CuPy's own kernel launches and buffers) and of
 the older core_tests/test_fusion.py. As CuPy's ``fusion_utils.check_fusion`` does, each
 function runs plainly on NumPy arrays and fused on backend arrays of the same values; results
 (values, dtypes, shapes, tuple structure, ``None``), the arguments the function updates in
@@ -558,6 +559,25 @@ def test_reduction_multistage(backend):
     check_fusion(lambda xp: (lambda x: (xp.sqrt(x).prod(axis=0) + x).sum(axis=1) * 2), gen)
     check_fusion(lambda xp: (lambda x: x.prod(axis=(-1, 1)).sum(axis=(0, 1))),
                  _n_inputs(1, np.int64, (3, 4, 5, 6)))
+
+
+# ---- test_function.py: reductions with a premap and a postmap ------------------------------------
+
+FUNCTION_REDUCTIONS = {
+    "reduction_premap": lambda xp: (lambda x, y: xp.sum(xp.sqrt(x) + 10)),
+    "reduction_postmap": lambda xp: (lambda x, y: xp.sqrt(xp.sum(x)) + 10),
+    "reduction_pairwise_premap": lambda xp: (lambda x, y: xp.sum(xp.sqrt(xp.abs(x - y)))),
+    "sum_axis_0": lambda xp: (lambda x, y: xp.sum(x, axis=0)),
+    "sum_axis_1": lambda xp: (lambda x, y: xp.sum(x, axis=1)),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCTION_REDUCTIONS))
+def test_function_reductions(backend, name):
+    pairs = PAIRS_NO_BOOL if name == "reduction_pairwise_premap" else [(d, d) for d in REP[1:]]
+    for d1, d2 in pairs:
+        check_fusion(FUNCTION_REDUCTIONS[name], lambda s, d1=d1, d2=d2: (
+            shaped_random((3, 4), d1, seed=s), shaped_random((3, 4), d2, seed=s + 1)))
 
 
 # ---- test_routines.py: ufuncs by name -------------------------------------------------------
