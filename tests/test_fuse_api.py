@@ -237,3 +237,11 @@ def test_bool_tensor_squared_is_numpys_int8(backend):
     assert got.dtype == expected.dtype
     np.testing.assert_array_equal(to_numpy(got), expected)
     assert (ad.tensor(_xp().asarray(b)) ** 3).dtype == (b ** 3).dtype
+
+
+def test_python_int_beyond_int64_in_a_fused_chain(backend):
+    # the fusion pass tested such an operand with numpy.isfinite, which raises on it
+    x = np.arange(3, dtype=np.int64)
+    f = ad.fuse(lambda x, s: s / (x + 1))
+    np.testing.assert_allclose(to_numpy(f(_xp().asarray(x), -2**70)), -2**70 / (x + 1),
+                               rtol=1e-15)
