@@ -17,7 +17,8 @@ the plain one, and both match central differences. Large inputs (2^17 elements a
 through the fusion pass's generated kernels and are compared with NumPy too.
 
 What CuPy's fuse refuses and gpuad also refuses is listed in ``REFUSED`` with the reason, and
-checked to raise.
+checked to raise; what gpuad does beyond CuPy's fuse is listed in ``BEYOND_CUPY``, and checked
+against NumPy.
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ REFUSED = {
     "Python control flow on an array value inside the fused function": (
         ad.jit.TracerError, "the program is compiled once per signature; CuPy cannot read a "
         "value while building its kernel either (use gnp.where)"),
+}
+
+#: where gpuad.fuse does more than CuPy's (each is checked to give NumPy's result)
+BEYOND_CUPY = {
+    "any gpuad.numpy code inside (matmul, sorting, indexing with arrays)": "fuse is jit: "
+    "whatever jit compiles runs; CuPy's fuse raises for routines that are not ufuncs or one "
+    "trailing reduction",
+    "keyword arguments": "passed to the function as jit passes them",
+    "two arguments sharing memory (x, x.T)": "the function runs as itself on the arrays (a "
+    "compiled program treats its arguments as separate buffers)",
 }
 
 
@@ -1266,3 +1277,13 @@ def test_refused(backend):
 
     with pytest.raises(ad.jit.TracerError):
         branchy(x)
+
+
+def test_beyond_cupy(backend):
+    assert len(BEYOND_CUPY) == 3
+    check_fusion(lambda xp: (lambda x, y: xp.sort(x @ y.T, axis=1)[:, ::-1] + x[[0, 2]].sum()),
+                 _n_inputs(2, np.float64))
+    f = ad.fuse(lambda x, *, scale=2.0: x * scale)
+    x = shaped_random((3, 4), np.float32)
+    _same(f(_device(x), scale=3.0), x * 3.0, 1e-7, "keyword")
+    # (overlapping arguments: test_kernel_cache_aliased_inplace)
