@@ -564,6 +564,20 @@ def test_reduction_multiple(backend, axis1, axis2):
                  accept=ValueError)
 
 
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "amax", "amin"])
+def test_reduction_keepdims(backend, name):
+    """The reductions cupy.fuse documents, with ``axis`` and ``keepdims`` (function and method
+    forms), after an elementwise premap."""
+    for dtype in (np.int16, np.uint64, np.float32, np.float64):
+        for axis in (None, 0, -1, (0, 2), (-1, 1)):
+            check_fusion(lambda xp: (lambda x, y: getattr(xp, name)(x * 2 + y, axis=axis,
+                                                                    keepdims=True)),
+                         _n_inputs(2, dtype, (2, 3, 4)), xps=(np,))
+            if name in ("sum", "prod", "max", "min"):
+                check_fusion(lambda xp: (lambda x, y: getattr(x - y, name)(axis, keepdims=True)),
+                             _n_inputs(2, dtype, (2, 3, 4)), xps=(np,))
+
+
 def test_reduction_multistage(backend):
     gen = _n_inputs(1, np.int64, (3, 4, 5))
     check_fusion(lambda xp: (lambda x: x.prod(axis=1).sum(axis=1)), gen)
@@ -1243,6 +1257,8 @@ LARGE = {
                         (512, 512)),
     "mean": (lambda xp: (lambda x, y: xp.sum(xp.exp(-x) * (x - y) * (x - y)) / x.size),
              (512, 512)),
+    "min_keepdims": (lambda xp: (lambda x, y: xp.min(xp.cos(x) - y * x, axis=1, keepdims=True)
+                                 * 2), (512, 512)),
 }
 
 
