@@ -1236,6 +1236,26 @@ def test_grad_of_fused(backend, name):
                 "chain", "softmax", "premap_sum_axis") else 1, modes=("rev", "fwd"))
 
 
+def test_transforms_of_fused(backend):
+    """vmap, jacrev, jacfwd and hessian of a fused function are those of the plain one."""
+    def f(x, y):
+        return gnp.sum(gnp.sin(x) * y, axis=0) + gnp.maximum(x[0], y[1]) ** 2
+
+    fused = ad.fuse(f)
+    rng = np.random.RandomState(3)
+    xb, y = _device(rng.rand(5, 3, 4)), _device(rng.rand(3, 4))
+    x = xb[0]
+    pairs = [
+        (ad.vmap(fused, in_axes=(0, None))(xb, y), ad.vmap(f, in_axes=(0, None))(xb, y)),
+        (ad.jacrev(fused)(x, y), ad.jacrev(f)(x, y)),
+        (ad.jacfwd(fused, argnums=1)(x, y), ad.jacfwd(f, argnums=1)(x, y)),
+        (ad.hessian(lambda a: gnp.sum(fused(a, y) ** 2))(x),
+         ad.hessian(lambda a: gnp.sum(f(a, y) ** 2))(x)),
+    ]
+    for got, expected in pairs:
+        np.testing.assert_allclose(to_numpy(got), to_numpy(expected), rtol=1e-12, atol=1e-14)
+
+
 def test_grad_of_fused_python_scalar_argument(backend):
     """The derivative with respect to a Python float argument of a fused function."""
     fused = ad.fuse(lambda x, s: gnp.sum(gnp.sin(x * s)))
