@@ -245,3 +245,20 @@ def test_python_int_beyond_int64_in_a_fused_chain(backend):
     f = ad.fuse(lambda x, s: s / (x + 1))
     np.testing.assert_allclose(to_numpy(f(_xp().asarray(x), -2**70)), -2**70 / (x + 1),
                                rtol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_mean_sums_integers_in_float64_and_float16_in_float32(backend):
+    # the sum wrapped around in int64 / overflowed to inf in float16 before the division
+    big = np.array([[2**62, 2**62], [2**62, 2**62]], dtype=np.int64)
+    half = (np.random.RandomState(0).rand(5000) * 100).astype(np.float16)
+    for a, axis in ((big, None), (big, 0), (half, None)):
+        expected = np.mean(a, axis=axis)
+        got = gnp.mean(ad.tensor(_xp().asarray(a)), axis=axis)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(to_numpy(got).astype(float), np.asarray(expected, float),
+                                   rtol=1e-3)
+    fused = ad.fuse(lambda x, y: np.mean(x * y, axis=0))
+    x = np.array([[2**40, 3], [2**40, 5]], dtype=np.int64)
+    np.testing.assert_allclose(to_numpy(fused(_xp().asarray(x), _xp().asarray(x))),
+                               np.mean(x * x, axis=0), rtol=1e-15)

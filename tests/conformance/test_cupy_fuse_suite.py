@@ -760,7 +760,9 @@ def test_routines_where_copyto(backend):
                      accept=TypeError, xps=(np,))
 
 
-@pytest.mark.parametrize("name", ["sum", "prod", "amax", "amin", "max", "min", "all", "any"])
+# (mean is not among CuPy's cases: gpuad's summed int64 with wrap-around and float16 to inf)
+@pytest.mark.parametrize("name", ["sum", "prod", "amax", "amin", "max", "min", "all", "any",
+                                  "mean"])
 def test_routines_reductions(backend, name):
     for dtype in REP:
         if name in ("all", "any") and np.dtype(dtype).kind == "c":
