@@ -173,8 +173,12 @@ from . import func  # noqa: E402
 
 __all__ += ["func", "jax_nn", "utils", "save", "load"]
 
+# cupy.fuse: a function compiled by jit with CuPy's calling rules (docs/fusion.md);
 # torch.save/torch.load (docs/porting.md)
+from .fused import fuse  # noqa: E402
 from .serialization import load, save  # noqa: E402
+
+__all__ += ["fuse"]
 
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils

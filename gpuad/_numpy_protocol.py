@@ -820,6 +820,10 @@ def _check_loop(ufunc, inputs, out, dtype, casting: str, what: str) -> None:
     if any(d is None for d in ins) or (
             out is None and dtype is None and casting in ("same_kind", "unsafe")):
         return  # (promotion alone never breaks same_kind)
+    for o in out or ():
+        if o is not None and not hasattr(o, "dtype"):
+            raise TypeError(f"{what}: out= must be an array or a Tensor (or None), got "
+                            f"{type(o).__name__}, as in NumPy")
     outs = tuple(None if o is None else o.dtype for o in out) if out is not None \
         else (None,) * ufunc.nout
     sig = {} if dtype is None else \

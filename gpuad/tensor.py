@@ -107,7 +107,9 @@ class Tensor:
                  _bat: tuple | None = None):
         # _of_step and _constant (below the class) make the engine's results without this
         # call: keep the three in step (tests/test_engine_fastpath.py compares them)
-        if not hasattr(data, "shape"):
+        if not hasattr(data, "shape") or isinstance(data, _np.generic):
+            # (a NumPy scalar has a shape but is no array: jit would read it as a number and
+            # replay the traced value; the engine's results are arrays too)
             data = _as_data(data, requires_grad)
         self._data = data
         # vmap levels this value is batched over (outer first): the data's leading axes
@@ -144,6 +146,8 @@ class Tensor:
         if not (hasattr(value, "shape") and hasattr(value, "dtype")):
             raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
                             f"wrap values with xp.asarray(...)")
+        if isinstance(value, _np.generic):
+            value = _as_data(value, False)  # a 0-d array, as in the constructor
         old = self._data
         self._data = value
         ver = self._ver
@@ -706,6 +710,16 @@ class Tensor:
     def __imul__(self, o): return _inplace(self, _R.multiply, o)
     def __itruediv__(self, o): return _inplace(self, _R.divide, o)
     def __ipow__(self, o): return _inplace(self, _power_op, o)
+    # without these Python would rebind ``t`` to ``t % o`` and leave the array ``t`` holds
+    # unchanged (an argument of jit or fuse, a view): NumPy writes into it
+    def __ifloordiv__(self, o): return _inplace(self, _R.floor_divide, o)
+    def __imod__(self, o): return _inplace(self, _R.mod, o)
+    def __iand__(self, o): return _inplace(self, _BITWISE_OPS["&"], o)
+    def __ior__(self, o): return _inplace(self, _BITWISE_OPS["|"], o)
+    def __ixor__(self, o): return _inplace(self, _BITWISE_OPS["^"], o)
+    def __ilshift__(self, o): return _inplace(self, _BITWISE_OPS["<<"], o)
+    def __irshift__(self, o): return _inplace(self, _BITWISE_OPS[">>"], o)
+    def __imatmul__(self, o): return _inplace(self, _matmul_same_shape, o)
 
     # ---- methods mirroring ndarray ------------------------------------------------------
     # ndarray's positional order (axis, dtype, out, keepdims): CuPy's functions call methods so.
@@ -1050,6 +1064,14 @@ def _inplace(t: Tensor, op, other) -> Tensor:
             f"tensor's dtype {t._data.dtype} with casting rule 'same_kind', as in NumPy; "
             f"write t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor, or convert "
             f"explicitly (gnp.real(...), .astype(...))")
+    rs = tuple(getattr(r, "shape", ()))
+    if rs != tuple(t.shape):
+        # NumPy's ``a += b`` needs the result to have a's shape; a write of it (which may
+        # drop leading ones: a 0-d ``a`` would take a (1,) result) is not enough
+        raise ValueError(
+            f"Tensor {op.__name__} in place: non-broadcastable output operand with shape "
+            f"{tuple(t.shape)} doesn't match the broadcast shape {rs}, as in NumPy; write "
+            f"t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor")
     assign_inplace(t, r, None, since)
     return t
 
@@ -1057,6 +1079,8 @@ def _inplace(t: Tensor, op, other) -> Tensor:
 def _squares(t, o) -> bool:
     """Whether ``t ** o`` is ``square(t)``, as NumPy's and CuPy's ``**`` make it (on a GPU
     CuPy's power kernel, powf(x, 2), rounds differently from its square kernel, x * x)."""
+    if o.__class__ is int and o == 2 and t.dtype.kind == "b":
+        return True  # NumPy's bool ** 2 is square's int8 (power's is int64)
     return (o.__class__ is int or o.__class__ is float) and o == 2 and t.dtype.kind in "fc"
 
 
@@ -1066,8 +1090,36 @@ def _power_op(t, o):
 
 _power_op.__name__ = "power"
 
+def _bitwise_op(symbol: str, name: str):
+    def op(t, o):
+        return _bitwise(symbol, t, o)
+    op.__name__ = name
+    return op
+
+
+_BITWISE_OPS = {s: _bitwise_op(s, n) for s, n in (
+    ("&", "bitwise_and"), ("|", "bitwise_or"), ("^", "bitwise_xor"), ("<<", "left_shift"),
+    (">>", "right_shift"))}
+
+
+def _matmul_same_shape(t, o):
+    """``t @= o``: NumPy computes ``t @ o`` and writes it into ``t`` only where it has ``t``'s
+    shape (``o`` square in its last two axes), never broadcasting it into ``t``."""
+    r = _R.matmul(t, o)
+    if tuple(r.shape) != tuple(t.shape):
+        raise ValueError(
+            f"t @= o: the product of shapes {tuple(t.shape)} and {tuple(getattr(o, 'shape', ()))}"
+            f" has shape {tuple(r.shape)}, not t's; as in NumPy, write t = t @ o for a new "
+            f"Tensor")
+    return r
+
+
+_matmul_same_shape.__name__ = "matmul"
+
 _SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
-           "power": "**"}
+           "power": "**", "floor_divide": "//", "mod": "%", "remainder": "%",
+           "bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^", "left_shift": "<<",
+           "right_shift": ">>", "matmul": "@"}
 
 
 def _jit_active() -> bool:

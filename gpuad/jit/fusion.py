@@ -312,7 +312,10 @@ def _node(prog: Program, i: int, s: Step, opts: Options, written: set[int]) -> N
             if v.dtype not in _FLOATS and (mask or v.dtype != _np.bool_):
                 return None  # a mask (bool) is read as 0/1 by arithmetic, not compared
             shapes.append(v.shape)
-        elif type(a) not in (int, float) or not _np.isfinite(a):
+        elif type(a) is int:
+            if abs(a) > 1 << 53:
+                return None  # (beyond int64 numpy.isfinite raises; the step stays eager's)
+        elif type(a) is not float or not _np.isfinite(a):
             return None
     dtype = out.dtype
     if mask:  # compared in the operands' float type, as NumPy does
