@@ -1,0 +1,463 @@
+"""PyTorch tutorial programs not ported elsewhere, run side by side in torch (float64) and in
+gpuad from the same initial weights and data: "Double Backward with Custom Functions",
+"Fusing Convolution and Batch Norm using Custom Function", the Bi-LSTM CRF of "Advanced:
+Making Dynamic Decisions", the N-gram and CBOW language models of "Word Embeddings", the LSTM
+part-of-speech tagger of "Sequence Models and LSTM Networks", "Adversarial Example Generation"
+(FGSM) and "Knowledge Distillation".
+
+Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
+port uses per docs/porting.md); the models are built by the same code for both and gpuad's
+model loads torch's initial ``state_dict``. Losses, gradients, parameters and outputs must
+agree to 1e-9 relative (float64 rounding through a few hundred operations). Random data come
+from one NumPy generator; dropout runs at ``p=0`` (the libraries draw different masks).
+
+Where a port differs from its original, the line says why:
+- ``torch.max(vec, 1)``: ``vec.max(dim=1)`` (``x.max(1)`` is NumPy's values only);
+- ``X.transpose(0, 1)`` of a 4-D tensor is torch's swap in both;
+- ``torch.cat``: ``gnp.concatenate``;
+- torchvision's MNIST / CIFAR: small random images.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad import nn as gnn
+from gpuad import optim as goptim
+from gpuad.autograd.function import once_differentiable as g_once
+from gpuad.nn import functional as gF
+
+torch = pytest.importorskip("torch")
+
+R = np.random.default_rng(33)
+
+
+@pytest.fixture(autouse=True)
+def _torch64():
+    old, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    yield
+    torch.set_default_dtype(old)
+    torch.set_num_threads(threads)
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def gpuad_T():
+    xp = _xp()
+    return types.SimpleNamespace(
+        lib="gpuad",
+        nn=gnn,
+        F=gF,
+        optim=goptim,
+        autograd=ad.autograd,
+        Function=ad.autograd.Function,
+        once_differentiable=g_once,
+        no_grad=ad.no_grad,
+        inference_mode=ad.inference_mode,
+        tensor=lambda a, **kw: ad.tensor(xp.asarray(a), **kw),
+        long=lambda a: ad.tensor(xp.asarray(np.asarray(a, dtype=np.int64))),
+        cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
+        exp=gnp.exp,
+        log=gnp.log,
+        sum=gnp.sum,
+        sqrt=gnp.sqrt,
+        full=lambda shape, v: ad.tensor(xp.full(shape, v)),
+        zeros=lambda *s: ad.tensor(xp.zeros(s)),
+        sign=gnp.sign,
+        clamp=lambda x, lo, hi: gnp.clip(x, lo, hi),
+    )
+
+
+def torch_T():
+    return types.SimpleNamespace(
+        lib="torch",
+        nn=torch.nn,
+        F=torch.nn.functional,
+        optim=torch.optim,
+        autograd=torch.autograd,
+        Function=torch.autograd.Function,
+        once_differentiable=torch.autograd.function.once_differentiable,
+        no_grad=torch.no_grad,
+        inference_mode=torch.inference_mode,
+        tensor=lambda a, **kw: torch.tensor(np.asarray(a), **kw),
+        long=lambda a: torch.tensor(np.asarray(a, dtype=np.int64)),
+        cat=torch.cat,
+        exp=torch.exp,
+        log=torch.log,
+        sum=torch.sum,
+        sqrt=torch.sqrt,
+        full=torch.full,
+        zeros=torch.zeros,
+        sign=torch.sign,
+        clamp=torch.clamp,
+    )
+
+
+def _arr(t):
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    if isinstance(t, ad.Tensor):
+        return to_numpy(t.detach())
+    return to_numpy(t)
+
+
+def _close(a, b, rtol=1e-9, atol=1e-12, msg=""):
+    np.testing.assert_allclose(_arr(a), _arr(b), rtol=rtol, atol=atol, err_msg=msg)
+
+
+def _load(gmodel, tmodel):
+    xp = _xp()
+    gmodel.load_state_dict(
+        {k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()}
+    )
+
+
+def _same_models(g, t, rtol=1e-9, atol=1e-12):
+    gp, tp = dict(g.named_parameters()), dict(t.named_parameters())
+    assert sorted(gp) == sorted(tp)
+    for k, p in gp.items():
+        _close(p, tp[k], rtol, atol, k)
+        assert (p.grad is None) == (tp[k].grad is None), k
+        if p.grad is not None:
+            _close(p.grad, tp[k].grad, rtol, atol, k + ".grad")
+
+
+def _both(build, *args):
+    t = build(torch_T())(*args)
+    g = build(gpuad_T())(*args)
+    _load(g, t)
+    return g, t
+
+
+# ---- intermediate_source/custom_function_double_backward_tutorial.py ----
+
+
+def double_backward_functions(T):
+    class Square(T.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return grad_out * 2 * x
+
+    class Exp(T.Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = T.exp(x)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (result,) = ctx.saved_tensors
+            return result * grad_out
+
+    class Sinh(T.Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx = T.exp(x)
+            expnegx = T.exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
+            expx, expnegx = ctx.saved_tensors
+            grad_input = grad_out * (expx + expnegx) / 2
+            grad_input += _grad_out_exp * expx
+            grad_input -= _grad_out_negexp * expnegx
+            return grad_input
+
+    def sinh(x):
+        return Sinh.apply(x)[0]
+
+    class SinhBad(T.Function):
+        # the tutorial's "what NOT to do": intermediates kept on ctx, not returned
+        @staticmethod
+        def forward(ctx, x):
+            expx = T.exp(x)
+            expnegx = T.exp(-x)
+            ctx.expx = expx
+            ctx.expnegx = expnegx
+            return (expx - expnegx) / 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * (ctx.expx + ctx.expnegx) / 2
+
+    def cube_backward(grad_out, x):
+        return grad_out * 3 * x**2
+
+    class Cube(T.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return CubeBackward.apply(grad_out, x)
+
+    class CubeBackward(T.Function):
+        @staticmethod
+        def forward(ctx, grad_out, x):
+            ctx.save_for_backward(x, grad_out)
+            return cube_backward(grad_out, x)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, sav_grad_out = ctx.saved_tensors
+            dx = grad_out * sav_grad_out * 6 * x
+            dgrad_out = grad_out * 3 * x**2
+            return dgrad_out, dx
+
+    return types.SimpleNamespace(
+        Square=Square, Exp=Exp, sinh=sinh, SinhBad=SinhBad, Cube=Cube
+    )
+
+
+def test_double_backward_with_custom_functions():
+    x33 = R.random((3, 3))
+    fs = {lib: double_backward_functions(T) for lib, T in (("torch", torch_T()),
+                                                            ("gpuad", gpuad_T()))}
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    cases = [("Square", x33), ("Exp", np.array(1.0)), ("sinh", x33), ("Cube", np.array(2.0))]
+    for name, x0 in cases:
+        res = {}
+        for lib in ("torch", "gpuad"):
+            T, f = Ts[lib], fs[lib]
+            fn = getattr(f, name)
+            fn = fn.apply if hasattr(fn, "apply") else fn
+            x = T.tensor(x0, requires_grad=True)
+            assert T.autograd.gradcheck(fn, (x,))
+            assert T.autograd.gradgradcheck(fn, (x,))
+            out = fn(x)
+            (gx,) = T.autograd.grad(out.sum(), x, create_graph=True)
+            (ggx,) = T.autograd.grad((gx * gx).sum(), x)
+            res[lib] = (out, gx, ggx)
+        for a, b in zip(res["torch"], res["gpuad"]):
+            _close(b, a, msg=name)
+
+    # The tutorial's bad Sinh: the first derivative is right, and the second is not there:
+    # torch's grad_x does not require grad; gpuad's must not give a silent wrong value.
+    for lib in ("torch", "gpuad"):
+        T = Ts[lib]
+        x = T.tensor(x33, requires_grad=True)
+        out = fs[lib].SinhBad.apply(x)
+        (gx,) = T.autograd.grad(out.sum(), x, create_graph=True)
+        _close(gx, np.cosh(x33))
+        if gx.requires_grad:
+            with pytest.raises(Exception):
+                T.autograd.grad(gx.sum(), x)
+        else:
+            with pytest.raises(RuntimeError):
+                T.autograd.grad(gx.sum(), x)
+
+
+# ---- intermediate_source/custom_function_conv_bn_tutorial.py ----
+
+
+def conv_bn(T):
+    F = T.F
+
+    def convolution_backward(grad_out, X, weight):
+        grad_input = F.conv2d(X.transpose(0, 1), grad_out.transpose(0, 1)).transpose(0, 1)
+        grad_X = F.conv_transpose2d(grad_out, weight)
+        return grad_X, grad_input
+
+    class Conv2D(T.Function):
+        @staticmethod
+        def forward(ctx, X, weight):
+            ctx.save_for_backward(X, weight)
+            return F.conv2d(X, weight)
+
+        @staticmethod
+        @T.once_differentiable
+        def backward(ctx, grad_out):
+            X, weight = ctx.saved_tensors
+            return convolution_backward(grad_out, X, weight)
+
+    def unsqueeze_all(t):
+        return t[None, :, None, None]
+
+    def batch_norm_backward(grad_out, X, sum, sqrt_var, N, eps):
+        tmp = -((X - unsqueeze_all(sum) / N) * grad_out).sum(dim=(0, 2, 3))
+        d_denom = tmp / (sqrt_var + eps) ** 2
+        d_var = d_denom / (2 * sqrt_var)
+        d_mean_dx = grad_out / unsqueeze_all(sqrt_var + eps)
+        d_mean_dx = unsqueeze_all(-d_mean_dx.sum(dim=(0, 2, 3)) / N)
+        grad_input = X * unsqueeze_all(d_var * N)
+        grad_input += unsqueeze_all(-d_var * sum)
+        grad_input *= 2 / ((N - 1) * N)
+        grad_input += d_mean_dx
+        grad_input *= unsqueeze_all(sqrt_var + eps)
+        grad_input += grad_out
+        grad_input /= unsqueeze_all(sqrt_var + eps)
+        return grad_input
+
+    class BatchNorm(T.Function):
+        @staticmethod
+        def forward(ctx, X, eps=1e-3):
+            sum = X.sum(dim=(0, 2, 3))
+            var = X.var(unbiased=True, dim=(0, 2, 3))
+            N = X.numel() / X.size(1)
+            sqrt_var = T.sqrt(var)
+            ctx.save_for_backward(X)
+            ctx.eps = eps
+            ctx.sum = sum
+            ctx.N = N
+            ctx.sqrt_var = sqrt_var
+            mean = sum / N
+            denom = sqrt_var + eps
+            return (X - unsqueeze_all(mean)) / unsqueeze_all(denom)
+
+        @staticmethod
+        @T.once_differentiable
+        def backward(ctx, grad_out):
+            (X,) = ctx.saved_tensors
+            return batch_norm_backward(grad_out, X, ctx.sum, ctx.sqrt_var, ctx.N, ctx.eps)
+
+    class FusedConvBN2DFunction(T.Function):
+        @staticmethod
+        def forward(ctx, X, conv_weight, eps=1e-3):
+            assert X.ndim == 4
+            ctx.save_for_backward(X, conv_weight)
+            X = F.conv2d(X, conv_weight)
+            sum = X.sum(dim=(0, 2, 3))
+            var = X.var(unbiased=True, dim=(0, 2, 3))
+            N = X.numel() / X.size(1)
+            sqrt_var = T.sqrt(var)
+            ctx.eps = eps
+            ctx.sum = sum
+            ctx.N = N
+            ctx.sqrt_var = sqrt_var
+            mean = sum / N
+            denom = sqrt_var + eps
+            out = X - unsqueeze_all(mean)
+            out /= unsqueeze_all(denom)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            X, conv_weight = ctx.saved_tensors
+            X_conv_out = F.conv2d(X, conv_weight)
+            grad_out = batch_norm_backward(
+                grad_out, X_conv_out, ctx.sum, ctx.sqrt_var, ctx.N, ctx.eps
+            )
+            grad_X, grad_input = convolution_backward(grad_out, X, conv_weight)
+            return grad_X, grad_input, None, None, None, None, None
+
+    nn = T.nn
+
+    class FusedConvBN(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, eps=1e-3):
+            super().__init__()
+            weight_shape = (out_channels, in_channels, kernel_size, kernel_size)
+            self.conv_weight = nn.Parameter(T.zeros(*weight_shape))
+            self.eps = eps
+            nn.init.kaiming_uniform_(self.conv_weight, a=math.sqrt(5))
+
+        def forward(self, X):
+            return FusedConvBN2DFunction.apply(X, self.conv_weight, self.eps)
+
+    class Net(nn.Module):
+        def __init__(self, fused=True, side=12):
+            super().__init__()
+            self.fused = fused
+            if fused:
+                self.convbn1 = FusedConvBN(1, 4, 3)
+                self.convbn2 = FusedConvBN(4, 6, 3)
+            else:
+                self.conv1 = nn.Conv2d(1, 4, 3, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(4, affine=False, track_running_stats=False)
+                self.conv2 = nn.Conv2d(4, 6, 3, 1, bias=False)
+                self.bn2 = nn.BatchNorm2d(6, affine=False, track_running_stats=False)
+            self.fc1 = nn.Linear(6 * ((side - 4) // 2) ** 2, 16)
+            self.dropout = nn.Dropout(0.0)
+            self.fc2 = nn.Linear(16, 10)
+
+        def forward(self, x):
+            x = self.convbn1(x) if self.fused else self.bn1(self.conv1(x))
+            x = F.relu(x)
+            x = self.convbn2(x) if self.fused else self.bn2(self.conv2(x))
+            x = F.relu(x)
+            x = F.max_pool2d(x, 2)
+            x = F.relu(x)
+            x = x.flatten(1)
+            x = self.fc1(x)
+            x = self.dropout(x)
+            x = F.relu(x)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1)
+
+    return types.SimpleNamespace(
+        Conv2D=Conv2D, BatchNorm=BatchNorm, Fused=FusedConvBN2DFunction, Net=Net
+    )
+
+
+def test_fusing_convolution_and_batch_norm():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    mods = {k: conv_bn(T) for k, T in Ts.items()}
+    w = R.random((5, 3, 3, 3))
+    X = R.random((4, 3, 7, 7))
+    a = R.random((1, 2, 3, 4))
+    X2 = R.random((2, 3, 4, 4))
+    for name, args in (("Conv2D", (X, w)), ("BatchNorm", (a,)), ("Fused", (X2, w))):
+        outs = {}
+        for lib, T in Ts.items():
+            ts = [T.tensor(v, requires_grad=True) for v in args]
+            fn = getattr(mods[lib], name).apply
+            assert T.autograd.gradcheck(fn, tuple(ts)), (lib, name)
+            out = fn(*ts)
+            gs = T.autograd.grad((out * out.detach().flip(0)).sum(), ts)
+            outs[lib] = (out, *gs)
+        for p, q in zip(outs["torch"], outs["gpuad"]):
+            _close(q, p, msg=name)
+
+    # the training loop of the tutorial, fused and unfused, on small random images
+    imgs = R.standard_normal((3, 8, 1, 12, 12))
+    labels = R.integers(0, 10, (3, 8))
+    losses = {}
+    for fused in (True, False):
+        g, t = _both(lambda T: mods[T.lib].Net, fused)
+        for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+            opt = T.optim.Adadelta(model.parameters(), lr=1.0)
+            sched = T.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
+            ls = []
+            for epoch in range(2):
+                model.train()
+                for data, target in zip(imgs, labels):
+                    opt.zero_grad()
+                    loss = T.F.nll_loss(model(T.tensor(data)), T.long(target))
+                    loss.backward()
+                    opt.step()
+                    ls.append(loss.item())
+                model.eval()
+                with T.inference_mode():
+                    out = model(T.tensor(imgs[0]))
+                    tl = T.F.nll_loss(out, T.long(labels[0]), reduction="sum").item()
+                    pred = out.argmax(dim=1, keepdim=True)
+                    tgt = T.long(labels[0])
+                    correct = pred.eq(tgt.view_as(pred)).sum().item()
+                ls += [tl, correct]
+                sched.step()
+            losses[(fused, T.lib)] = ls
+        _same_models(g, t)
+        np.testing.assert_allclose(losses[(fused, "gpuad")], losses[(fused, "torch")],
+                                   rtol=1e-9)
