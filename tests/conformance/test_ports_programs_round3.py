@@ -461,3 +461,278 @@ def test_fusing_convolution_and_batch_norm():
         _same_models(g, t)
         np.testing.assert_allclose(losses[(fused, "gpuad")], losses[(fused, "torch")],
                                    rtol=1e-9)
+
+
+# ---- beginner_source/nlp/advanced_tutorial.py: Bi-LSTM CRF ----
+# Python loops over tags, 0-d index tensors, log-sum-exp through a max read back as an int,
+# Viterbi decoding with back pointers; parameters written through .data-style no_grad writes.
+
+START_TAG, STOP_TAG = "<START>", "<STOP>"
+
+
+def bilstm_crf(T):
+    nn = T.nn
+
+    def argmax(vec):
+        _, idx = vec.max(dim=1)  # torch.max(vec, 1)
+        return idx.item()
+
+    def log_sum_exp(vec):
+        max_score = vec[0, argmax(vec)]
+        max_score_broadcast = max_score.view(1, -1).expand(1, vec.size()[1])
+        return max_score + T.log(T.sum(T.exp(vec - max_score_broadcast)))
+
+    class BiLSTM_CRF(nn.Module):
+        def __init__(self, vocab_size, tag_to_ix, embedding_dim, hidden_dim, h0, c0, trans):
+            super().__init__()
+            self.embedding_dim = embedding_dim
+            self.hidden_dim = hidden_dim
+            self.tag_to_ix = tag_to_ix
+            self.tagset_size = len(tag_to_ix)
+            self.word_embeds = nn.Embedding(vocab_size, embedding_dim)
+            self.lstm = nn.LSTM(embedding_dim, hidden_dim // 2, num_layers=1, bidirectional=True)
+            self.hidden2tag = nn.Linear(hidden_dim, self.tagset_size)
+            self.transitions = nn.Parameter(T.tensor(trans))
+            with T.no_grad():  # the tutorial writes self.transitions.data[...]
+                self.transitions[tag_to_ix[START_TAG], :] = -10000
+                self.transitions[:, tag_to_ix[STOP_TAG]] = -10000
+            self.h0, self.c0 = h0, c0
+            self.hidden = self.init_hidden()
+
+        def init_hidden(self):  # torch.randn(2, 1, hidden_dim // 2), drawn once and shared
+            return (T.tensor(self.h0), T.tensor(self.c0))
+
+        def _forward_alg(self, feats):
+            init_alphas = T.full((1, self.tagset_size), -10000.0)
+            init_alphas[0][self.tag_to_ix[START_TAG]] = 0.0
+            forward_var = init_alphas
+            for feat in feats:
+                alphas_t = []
+                for next_tag in range(self.tagset_size):
+                    emit_score = feat[next_tag].view(1, -1).expand(1, self.tagset_size)
+                    trans_score = self.transitions[next_tag].view(1, -1)
+                    next_tag_var = forward_var + trans_score + emit_score
+                    alphas_t.append(log_sum_exp(next_tag_var).view(1))
+                forward_var = T.cat(alphas_t).view(1, -1)
+            terminal_var = forward_var + self.transitions[self.tag_to_ix[STOP_TAG]]
+            return log_sum_exp(terminal_var)
+
+        def _get_lstm_features(self, sentence):
+            self.hidden = self.init_hidden()
+            embeds = self.word_embeds(sentence).view(len(sentence), 1, -1)
+            lstm_out, self.hidden = self.lstm(embeds, self.hidden)
+            lstm_out = lstm_out.view(len(sentence), self.hidden_dim)
+            return self.hidden2tag(lstm_out)
+
+        def _score_sentence(self, feats, tags):
+            score = T.zeros(1)
+            tags = T.cat([T.long([self.tag_to_ix[START_TAG]]), tags])
+            for i, feat in enumerate(feats):
+                score = score + self.transitions[tags[i + 1], tags[i]] + feat[tags[i + 1]]
+            return score + self.transitions[self.tag_to_ix[STOP_TAG], tags[-1]]
+
+        def _viterbi_decode(self, feats):
+            backpointers = []
+            init_vvars = T.full((1, self.tagset_size), -10000.0)
+            init_vvars[0][self.tag_to_ix[START_TAG]] = 0
+            forward_var = init_vvars
+            for feat in feats:
+                bptrs_t = []
+                viterbivars_t = []
+                for next_tag in range(self.tagset_size):
+                    next_tag_var = forward_var + self.transitions[next_tag]
+                    best_tag_id = argmax(next_tag_var)
+                    bptrs_t.append(best_tag_id)
+                    viterbivars_t.append(next_tag_var[0][best_tag_id].view(1))
+                forward_var = (T.cat(viterbivars_t) + feat).view(1, -1)
+                backpointers.append(bptrs_t)
+            terminal_var = forward_var + self.transitions[self.tag_to_ix[STOP_TAG]]
+            best_tag_id = argmax(terminal_var)
+            path_score = terminal_var[0][best_tag_id]
+            best_path = [best_tag_id]
+            for bptrs_t in reversed(backpointers):
+                best_tag_id = bptrs_t[best_tag_id]
+                best_path.append(best_tag_id)
+            start = best_path.pop()
+            assert start == self.tag_to_ix[START_TAG]
+            best_path.reverse()
+            return path_score, best_path
+
+        def neg_log_likelihood(self, sentence, tags):
+            feats = self._get_lstm_features(sentence)
+            forward_score = self._forward_alg(feats)
+            gold_score = self._score_sentence(feats, tags)
+            return forward_score - gold_score
+
+        def forward(self, sentence):
+            lstm_feats = self._get_lstm_features(sentence)
+            return self._viterbi_decode(lstm_feats)
+
+    return BiLSTM_CRF
+
+
+def test_bilstm_crf():
+    training_data = [
+        ("the wall street journal reported today that apple corporation made money".split(),
+         "B I I I O O O B I O O".split()),
+        ("georgia tech is a university in georgia".split(), "B I O O O O B".split()),
+    ]
+    word_to_ix = {}
+    for sentence, _ in training_data:
+        for word in sentence:
+            word_to_ix.setdefault(word, len(word_to_ix))
+    tag_to_ix = {"B": 0, "I": 1, "O": 2, START_TAG: 3, STOP_TAG: 4}
+    h0, c0 = R.standard_normal((2, 1, 2)), R.standard_normal((2, 1, 2))
+    trans = R.standard_normal((5, 5))
+    g, t = _both(bilstm_crf, len(word_to_ix), tag_to_ix, 5, 4, h0, c0, trans)
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    res = {}
+    for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+        optimizer = T.optim.SGD(model.parameters(), lr=0.01, weight_decay=1e-4)
+        seq = lambda s: T.long([word_to_ix[w] for w in s])  # noqa: E731
+        with T.no_grad():
+            pre = model(seq(training_data[0][0]))
+        nll = []
+        for _epoch in range(3):
+            for sentence, tags in training_data:
+                model.zero_grad()
+                loss = model.neg_log_likelihood(seq(sentence), T.long([tag_to_ix[x] for x in tags]))
+                loss.backward()
+                optimizer.step()
+                nll.append(loss.item())
+        # the tutorial's exercise: the structured perceptron loss, Viterbi score minus gold
+        model.zero_grad()
+        sent, tags = training_data[1]
+        feats = model._get_lstm_features(seq(sent))
+        vscore, path = model._viterbi_decode(feats)
+        perc = vscore - model._score_sentence(feats, T.long([tag_to_ix[x] for x in tags]))
+        perc.sum().backward()
+        res[T.lib] = (pre[0].item(), pre[1], nll, path, perc.item())
+    assert res["gpuad"][1] == res["torch"][1] and res["gpuad"][3] == res["torch"][3]
+    np.testing.assert_allclose(res["gpuad"][0], res["torch"][0], rtol=1e-9)
+    np.testing.assert_allclose(res["gpuad"][2], res["torch"][2], rtol=1e-9)
+    np.testing.assert_allclose(res["gpuad"][4], res["torch"][4], rtol=1e-9, atol=1e-9)
+    _same_models(g, t)
+
+
+# ---- beginner_source/nlp/word_embeddings_tutorial.py (N-gram model and the CBOW exercise),
+# ---- deep_learning_tutorial.py (bag-of-words classifier) ----
+
+TEST_SENTENCE = """When forty winters shall besiege thy brow,
+And dig deep trenches in thy beauty's field,
+Thy youth's proud livery so gazed on now,
+Will be a totter'd weed of small worth held""".split()
+
+
+def embeddings_models(T):
+    nn, F = T.nn, T.F
+
+    class NGramLanguageModeler(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, context_size):
+            super().__init__()
+            self.embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.linear1 = nn.Linear(context_size * embedding_dim, 16)
+            self.linear2 = nn.Linear(16, vocab_size)
+
+        def forward(self, inputs):
+            embeds = self.embeddings(inputs).view((1, -1))
+            out = F.relu(self.linear1(embeds))
+            out = self.linear2(out)
+            return F.log_softmax(out, dim=1)
+
+    class CBOW(nn.Module):
+        def __init__(self, vocab_size, embedding_dim):
+            super().__init__()
+            self.embeddings = nn.Embedding(vocab_size, embedding_dim, max_norm=1.0)
+            self.linear = nn.Linear(embedding_dim, vocab_size)
+
+        def forward(self, inputs):
+            embeds = self.embeddings(inputs).sum(dim=0, keepdim=True)
+            return F.log_softmax(self.linear(embeds), dim=-1)
+
+    class BoWClassifier(nn.Module):
+        def __init__(self, num_labels, vocab_size):
+            super().__init__()
+            self.linear = nn.Linear(vocab_size, num_labels)
+
+        def forward(self, bow_vec):
+            return F.log_softmax(self.linear(bow_vec), dim=1)
+
+    return NGramLanguageModeler, CBOW, BoWClassifier
+
+
+def test_word_embeddings_ngram_cbow_and_bag_of_words():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    vocab = sorted(set(TEST_SENTENCE))
+    word_to_ix = {w: i for i, w in enumerate(vocab)}
+    ngrams = [
+        ([TEST_SENTENCE[i - j - 1] for j in range(2)], TEST_SENTENCE[i])
+        for i in range(2, len(TEST_SENTENCE))
+    ]
+    cbow = [
+        ([TEST_SENTENCE[i - 2], TEST_SENTENCE[i - 1], TEST_SENTENCE[i + 1], TEST_SENTENCE[i + 2]],
+         TEST_SENTENCE[i])
+        for i in range(2, len(TEST_SENTENCE) - 2)
+    ]
+    for which, data, args in (
+        (0, ngrams, (len(vocab), 6, 2)),
+        (1, cbow, (len(vocab), 6)),
+    ):
+        g, t = _both(lambda T: embeddings_models(T)[which], *args)  # noqa: B023
+        # max_norm renormalises the rows it reads: start some above the norm
+        losses = {}
+        for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+            loss_function = T.nn.NLLLoss()
+            optimizer = T.optim.SGD(model.parameters(), lr=0.05)
+            ls = []
+            for _epoch in range(2):
+                total_loss = 0
+                for context, target in data:
+                    context_idxs = T.long([word_to_ix[w] for w in context])
+                    model.zero_grad()
+                    log_probs = model(context_idxs)
+                    loss = loss_function(log_probs, T.long([word_to_ix[target]]))
+                    loss.backward()
+                    optimizer.step()
+                    total_loss += loss.item()
+                ls.append(total_loss)
+            ls += list(_arr(model.embeddings.weight[word_to_ix["beauty's"]]))
+            losses[T.lib] = ls
+        np.testing.assert_allclose(losses["gpuad"], losses["torch"], rtol=1e-9)
+        _same_models(g, t)
+
+    # bag of words: a make_bow_vector loop writing into a zeros vector, then .view(1, -1)
+    bow_data = [("me gusta comer en la cafeteria".split(), "SPANISH"),
+                ("Give it to me".split(), "ENGLISH"),
+                ("No creo que sea una buena idea".split(), "SPANISH"),
+                ("No it is not a good idea to get lost at sea".split(), "ENGLISH")]
+    w2i = {}
+    for sent, _ in bow_data:
+        for w in sent:
+            w2i.setdefault(w, len(w2i))
+    label_to_ix = {"SPANISH": 0, "ENGLISH": 1}
+    g, t = _both(lambda T: embeddings_models(T)[2], 2, len(w2i))
+    out = {}
+    for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+        def make_bow_vector(sentence, T=T):
+            vec = T.zeros(len(w2i))
+            for word in sentence:
+                vec[w2i[word]] += 1
+            return vec.view(1, -1)
+
+        loss_function = T.nn.NLLLoss()
+        optimizer = T.optim.SGD(model.parameters(), lr=0.1)
+        ls = []
+        for _epoch in range(3):
+            for instance, label in bow_data:
+                model.zero_grad()
+                log_probs = model(make_bow_vector(instance))
+                loss = loss_function(log_probs, T.long([label_to_ix[label]]))
+                loss.backward()
+                optimizer.step()
+                ls.append(loss.item())
+        with T.no_grad():
+            ls += list(_arr(model(make_bow_vector(bow_data[0][0]))[0]))
+        out[T.lib] = ls
+    np.testing.assert_allclose(out["gpuad"], out["torch"], rtol=1e-9)
+    _same_models(g, t)
