@@ -76,6 +76,7 @@ def gpuad_T():
         zeros=lambda *s: ad.tensor(xp.zeros(s)),
         sign=gnp.sign,
         clamp=lambda x, lo, hi: gnp.clip(x, lo, hi),
+        flatten=lambda x, d: x.flatten(d),
     )
 
 
@@ -101,6 +102,7 @@ def torch_T():
         zeros=torch.zeros,
         sign=torch.sign,
         clamp=torch.clamp,
+        flatten=torch.flatten,
     )
 
 
@@ -736,3 +738,218 @@ def test_word_embeddings_ngram_cbow_and_bag_of_words():
         out[T.lib] = ls
     np.testing.assert_allclose(out["gpuad"], out["torch"], rtol=1e-9)
     _same_models(g, t)
+
+
+# ---- beginner_source/fgsm_tutorial.py: the gradient of the loss in the input image ----
+# ``data.grad.data`` is ``data.grad`` (gpuad's ``.data`` is the backend array);
+# ``output.max(1, keepdim=True)[1]`` is torch's (values, indices) in both.
+
+
+def fgsm_net(T):
+    nn, F = T.nn, T.F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, kernel_size=5)
+            self.conv2 = nn.Conv2d(4, 6, kernel_size=5)
+            self.conv2_drop = nn.Dropout2d()
+            self.fc1 = nn.Linear(6 * 4 * 4, 12)
+            self.fc2 = nn.Linear(12, 10)
+
+        def forward(self, x):
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+            x = x.view(-1, 6 * 4 * 4)
+            x = F.relu(self.fc1(x))
+            x = F.dropout(x, training=self.training)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1)
+
+    return Net
+
+
+def fgsm_attack(T, image, epsilon, data_grad):
+    sign_data_grad = data_grad.sign()
+    perturbed_image = image + epsilon * sign_data_grad
+    return T.clamp(perturbed_image, 0, 1)
+
+
+def denorm(T, batch, mean=(0.1307,), std=(0.3081,)):
+    mean, std = T.tensor(np.array(mean)), T.tensor(np.array(std))
+    return batch * std.view(1, -1, 1, 1) + mean.view(1, -1, 1, 1)
+
+
+def fgsm_test(T, model, loader, epsilon):
+    correct = 0
+    adv = []
+    for data, target in loader:
+        data, target = T.tensor(data), T.long(target)
+        data.requires_grad = True
+        output = model(data)
+        init_pred = output.max(1, keepdim=True)[1]
+        if init_pred.item() != target.item():
+            adv.append(("skip", init_pred.item()))
+            continue
+        loss = T.F.nll_loss(output, target)
+        model.zero_grad()
+        loss.backward()
+        data_grad = data.grad
+        perturbed = fgsm_attack(T, denorm(T, data), epsilon, data_grad)
+        perturbed_normalized = (perturbed - 0.1307) / 0.3081
+        output = model(perturbed_normalized)
+        final_pred = output.max(1, keepdim=True)[1]
+        correct += final_pred.item() == target.item()
+        adv.append((init_pred.item(), final_pred.item(), _arr(perturbed.squeeze()),
+                     _arr(data_grad), output.sum().item()))
+    return correct / len(loader), adv
+
+
+def test_fgsm_adversarial_examples():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    g, t = _both(fgsm_net)
+    # "pretrained": a few steps of SGD on random images, run in both
+    imgs = R.standard_normal((4, 6, 1, 28, 28)) * 0.5
+    labels = R.integers(0, 10, (4, 6))
+    for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+        opt = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+        model.eval()  # its dropouts draw different masks in the two libraries
+        for data, target in zip(imgs, labels):
+            opt.zero_grad()
+            loss = T.F.nll_loss(model(T.tensor(data)), T.long(target))
+            loss.backward()
+            opt.step()
+        model.eval()
+    _same_models(g, t)
+    # the attack, one image at a time; labels taken from the model so most get attacked
+    with torch.no_grad():
+        preds = t(torch.tensor(imgs.reshape(-1, 1, 28, 28))).argmax(1).numpy()
+    loader = [(imgs.reshape(-1, 1, 1, 28, 28)[i], preds[i:i + 1] if i % 4 else
+               (preds[i:i + 1] + 1) % 10) for i in range(12)]
+    for eps in (0.0, 0.1, 0.3):
+        (ta, tadv), (ga, gadv) = (fgsm_test(T, m, loader, eps)
+                                  for m, T in ((t, Ts["torch"]), (g, Ts["gpuad"])))
+        assert ta == ga
+        for a, b in zip(tadv, gadv):
+            assert a[:2] == b[:2]
+            for x, y in zip(a[2:], b[2:]):
+                np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-12)
+        _same_models(g, t)  # the parameters' gradients of the last attacked image
+
+
+# ---- beginner_source/knowledge_distillation_tutorial.py ----
+# A teacher and a student CNN; distillation through temperature-softened softmaxes, a cosine
+# loss on pooled hidden representations, and an MSE loss through a convolutional regressor.
+
+
+def kd_models(T):
+    nn, F = T.nn, T.F
+
+    class DeepNN(nn.Module):
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 8, kernel_size=3, padding=1), nn.ReLU(),
+                nn.Conv2d(8, 6, kernel_size=3, padding=1), nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+                nn.Conv2d(6, 8, kernel_size=3, padding=1), nn.ReLU(),
+                nn.Conv2d(8, 8, kernel_size=3, padding=1), nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+            )
+            self.classifier = nn.Sequential(
+                nn.Linear(8 * 2 * 2, 16), nn.ReLU(), nn.Dropout(0.0), nn.Linear(16, num_classes)
+            )
+
+        def forward(self, x, hidden=None):
+            x = self.features(x)
+            flat = T.flatten(x, 1)
+            out = self.classifier(flat)
+            if hidden == "cosine":
+                return out, F.avg_pool1d(flat, 2)
+            if hidden == "map":
+                return out, x
+            return out
+
+    class LightNN(nn.Module):
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 4, kernel_size=3, padding=1), nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+                nn.Conv2d(4, 4, kernel_size=3, padding=1), nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+            )
+            self.classifier = nn.Sequential(
+                nn.Linear(4 * 2 * 2, 16), nn.ReLU(), nn.Dropout(0.0), nn.Linear(16, num_classes)
+            )
+            self.regressor = nn.Sequential(nn.Conv2d(4, 8, kernel_size=3, padding=1))
+
+        def forward(self, x, hidden=None):
+            x = self.features(x)
+            flat = T.flatten(x, 1)
+            out = self.classifier(flat)
+            if hidden == "cosine":
+                return out, flat
+            if hidden == "map":
+                return out, self.regressor(x)
+            return out
+
+    return DeepNN, LightNN
+
+
+def test_knowledge_distillation():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    gt, tt = _both(lambda T: kd_models(T)[0])
+    imgs = R.standard_normal((3, 5, 3, 8, 8))
+    labels = R.integers(0, 10, (3, 5))
+    res = {}
+    students = {}
+    for mode in ("kd", "cosine", "map"):
+        gs, ts = _both(lambda T: kd_models(T)[1])
+        students[mode] = (gs, ts)
+        for teacher, student, T in ((tt, ts, Ts["torch"]), (gt, gs, Ts["gpuad"])):
+            ce_loss = T.nn.CrossEntropyLoss()
+            cosine_loss = T.nn.CosineEmbeddingLoss()
+            mse_loss = T.nn.MSELoss()
+            optimizer = T.optim.Adam(student.parameters(), lr=0.01)
+            teacher.eval()
+            student.train()
+            Tk, w_soft, w_ce = 2.0, 0.25, 0.75
+            ls = []
+            for inputs, lab in zip(imgs, labels):
+                inputs, lab = T.tensor(inputs), T.long(lab)
+                optimizer.zero_grad()
+                if mode == "kd":
+                    with T.no_grad():
+                        teacher_logits = teacher(inputs)
+                    student_logits = student(inputs)
+                    soft_targets = T.F.softmax(teacher_logits / Tk, dim=-1)
+                    soft_prob = T.F.log_softmax(student_logits / Tk, dim=-1)
+                    soft_targets_loss = (
+                        T.sum(soft_targets * (soft_targets.log() - soft_prob))
+                        / soft_prob.size()[0] * (Tk**2)
+                    )
+                    kl = T.F.kl_div(soft_prob, soft_targets, reduction="batchmean") * Tk**2
+                    loss = w_soft * soft_targets_loss + w_ce * ce_loss(student_logits, lab)
+                    ls.append(kl.item())
+                elif mode == "cosine":
+                    with T.no_grad():
+                        _, teacher_hidden = teacher(inputs, "cosine")
+                    logits, student_hidden = student(inputs, "cosine")
+                    hidden_rep_loss = cosine_loss(
+                        student_hidden, teacher_hidden, target=T.tensor(np.ones(inputs.size(0)))
+                    )
+                    loss = w_soft * hidden_rep_loss + w_ce * ce_loss(logits, lab)
+                else:
+                    with T.no_grad():
+                        _, teacher_map = teacher(inputs, "map")
+                    logits, regressor_out = student(inputs, "map")
+                    loss = w_soft * mse_loss(regressor_out, teacher_map) + w_ce * ce_loss(
+                        logits, lab)
+                loss.backward()
+                optimizer.step()
+                ls.append(loss.item())
+            res[(mode, T.lib)] = ls
+        np.testing.assert_allclose(res[(mode, "gpuad")], res[(mode, "torch")], rtol=1e-9)
+        _same_models(gs, ts)
+    _same_models(gt, tt)
