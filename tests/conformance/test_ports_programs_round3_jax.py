@@ -45,7 +45,7 @@ def gpuad_J():
     return types.SimpleNamespace(
         lib="gpuad", np=gnp, nn=jax_nn, lax=lax, optax=optax, jit=ad.jit, grad=ad.grad,
         value_and_grad=ad.value_and_grad, vmap=ad.vmap, hessian=ad.hessian,
-        logsumexp=gpuad.scipy.special.logsumexp, asarray=xp.asarray, at=lambda x: x.at,
+        logsumexp=gpuad.scipy.special.logsumexp, asarray=xp.asarray, at=ad.at,
     )
 
 
@@ -269,3 +269,160 @@ def test_deep_qlearning_cartpole():
             _same_trees(a, b)
             assert b[0]["bias"].shape == ()
     _same_trees(jp, gp)
+
+
+# ---- examples/forward-forward-mnist.py ----
+# MNIST is replaced by small random images whose first 10 pixels carry the label; the layer
+# initialiser's glorot_uniform draws are made in JAX and handed to both.
+
+
+class LayerState(NamedTuple):
+    params: tuple
+    opt_state: tuple
+
+
+def forward_forward_program(J):
+    np_, nn = J.np, J.nn
+
+    class Layer:
+        def forward(params, x):
+            # the original's `x /= ...` rebinds in JAX and writes into the argument in gpuad
+            # (NumPy's meaning; vmap refuses it): written out-of-place
+            x = x / (np_.sqrt(np_.mean(x**2, axis=-1, keepdims=True)) + 1e-6)
+            w, b = params
+            return nn.relu(np_.dot(w, x) + b)
+
+        @functools.partial(J.vmap, in_axes=(None, 0))
+        def b_forward(params, xs):
+            return Layer.forward(params, xs)
+
+        def goodness(params, x):
+            h = Layer.forward(params, x)
+            return np_.power(h, 2).sum(), h
+
+        @functools.partial(J.vmap, in_axes=(None, 0))
+        def b_goodness(params, xs):
+            return Layer.goodness(params, xs)
+
+        def forward_forward(params, pos_xs, neg_xs):
+            pos_goodness, _ = Layer.b_goodness(params, pos_xs)
+            neg_goodness, _ = Layer.b_goodness(params, neg_xs)
+            pos_logits = pos_goodness - pos_xs.shape[-1]
+            neg_logits = neg_goodness - neg_xs.shape[-1]
+            return -nn.log_sigmoid(np_.concatenate([pos_logits, -neg_logits])).mean()
+
+    def batch(arr, batch_size):
+        for i in range(0, len(arr), batch_size):
+            yield arr[i : i + batch_size]
+
+    def get_negative_label(params, x):
+        goodnesses = np_.zeros(10)
+        label = np_.argmax(np_.split(x, [10])[0])
+        for query_label in range(10):
+            img = np_.array(x.copy())
+            img = J.at(img)[query_label].set(img.max())
+            for layer_params in params:
+                g, img = Layer.goodness(layer_params, img)
+                goodnesses = J.at(goodnesses)[query_label].add(g)
+        label_top2 = J.lax.top_k(goodnesses, 2)[1]
+        neg_label = label_top2[1]
+        neg_img = np_.array(x.copy())
+        neg_img = J.at(neg_img)[label].set(0)
+        neg_img = J.at(neg_img)[neg_label].set(neg_img.max())
+        return neg_img
+
+    def get_hard_negs(params, xs):
+        return J.vmap(get_negative_label, in_axes=(None, 0))(params, xs)
+
+    def predict_one_sample(params, x):
+        goodnesses = np_.zeros(10)
+        for query_label in range(10):
+            img = np_.array(x.copy())
+            img = J.at(img)[query_label].set(img.max())
+            for layer_params in params:
+                g, img = Layer.goodness(layer_params, img)
+                goodnesses = J.at(goodnesses)[query_label].add(g)
+        return np_.argmax(goodnesses)
+
+    def accuracy(params, xs, ys):
+        y_hats = J.vmap(predict_one_sample, in_axes=(None, 0))(params, xs)
+        return np_.mean(ys == y_hats)
+
+    def train_layer(opt, num_epochs, batch_size, initial_state, pos_xs, neg_xs):
+        @J.jit
+        def step(state, pos_xs, neg_xs):
+            loss, grads = J.value_and_grad(Layer.forward_forward)(state.params, pos_xs, neg_xs)
+            updates, opt_state = opt.update(grads, state.opt_state)
+            params = J.optax.apply_updates(state.params, updates)
+            return loss, LayerState(params, opt_state)
+
+        loss_hist = []
+        pos_batches = list(batch(pos_xs, batch_size))
+        neg_batches = list(batch(neg_xs, batch_size))
+        state = initial_state
+        for _epoch in range(num_epochs):
+            loss_sum = 0.0
+            for pos_batch, neg_batch in zip(pos_batches, neg_batches):
+                loss, state = step(state, pos_batch, neg_batch)
+                loss_sum += loss
+            loss_hist.append(float(loss_sum))
+        return state, loss_hist
+
+    def train_net(opt, num_epochs, batch_size, initial_states, pos_xs, neg_xs, num_episodes,
+                  train_imgs, train_labels):
+        loss_all, accs, negs = [], [], []
+        pos_in = pos_xs
+        for _i in range(num_episodes):
+            final_states, loss_hists = [], []
+            for layer_state in initial_states:
+                final_state, loss_hist = train_layer(opt, num_epochs, batch_size, layer_state,
+                                                     pos_xs, neg_xs)
+                final_states.append(final_state)
+                loss_hists.append(loss_hist)
+                pos_xs = Layer.b_forward(final_state.params, pos_xs)
+                neg_xs = Layer.b_forward(final_state.params, neg_xs)
+            loss_all.append(loss_hists)
+            accs.append(float(accuracy([s.params for s in final_states], train_imgs,
+                                       train_labels)))
+            initial_states = final_states
+            pos_xs = pos_in
+            neg_xs = get_hard_negs([s.params for s in final_states], train_imgs)
+            negs.append(neg_xs)
+        return final_states, loss_all, accs, negs
+
+    return Layer, train_net
+
+
+def test_forward_forward_mnist():
+    n, d = 24, 30
+    imgs = np.abs(R.standard_normal((n, d)))
+    imgs[:, :10] = 0
+    labels = R.integers(0, 10, n)
+    pos = imgs.copy()
+    pos[np.arange(n), labels] = imgs.max(1)
+    neg = imgs.copy()
+    wrong = (labels + R.integers(1, 10, n)) % 10
+    neg[np.arange(n), wrong] = imgs.max(1)
+    dims = [(d, 12), (12, 12)]
+    init = []
+    for i, (fan_in, fan_out) in enumerate(dims):
+        wk, bk = jax.random.split(jax.random.PRNGKey(39 + i))
+        init.append((np.asarray(jax.nn.initializers.glorot_uniform()(wk, (fan_out, fan_in))),
+                     np.asarray(jax.random.normal(bk, (fan_out,)))))
+    res = {}
+    for lib, J in _both():
+        Layer, train_net = forward_forward_program(J)
+        opt = J.optax.sgd(0.01)
+        states = [LayerState(_to(J, p), opt.init(_to(J, p))) for p in init]
+        final, losses, accs, negs = train_net(opt, 2, 8, states, J.asarray(pos), J.asarray(neg),
+                                              2, J.asarray(imgs), J.asarray(labels))
+        res[lib] = ([s.params for s in final], losses, accs, negs)
+        if lib == "gpuad":
+            p0 = _to(J, init[0])
+            check_grads(lambda w, b: Layer.forward_forward((w, b), J.asarray(pos[:4]),
+                                                           J.asarray(neg[:4])),
+                        p0, order=1, modes=("rev",))
+    _same_trees(res["jax"][0], res["gpuad"][0])
+    np.testing.assert_allclose(res["gpuad"][1], res["jax"][1], rtol=1e-9)
+    assert res["gpuad"][2] == res["jax"][2]
+    _same_trees(res["jax"][3], res["gpuad"][3])
