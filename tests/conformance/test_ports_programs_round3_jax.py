@@ -426,3 +426,130 @@ def test_forward_forward_mnist():
     np.testing.assert_allclose(res["gpuad"][1], res["jax"][1], rtol=1e-9)
     assert res["gpuad"][2] == res["jax"][2]
     _same_trees(res["jax"][3], res["gpuad"][3])
+
+
+# ---- examples/pca_from_scratch.py ----
+
+
+def pca_program(J):
+    np_ = J.np
+
+    @functools.partial(J.jit, static_argnames=["n_components"])
+    def pca(X, n_components=2):
+        mean = np_.mean(X, axis=0)
+        X_centered = X - mean
+        U, S, Vt = np_.linalg.svd(X_centered, full_matrices=False)
+        components = Vt[:n_components]
+        X_projected = X_centered @ components.T
+        explained_variance = S**2 / (X.shape[0] - 1)
+        explained_variance_ratio = explained_variance[:n_components] / np_.sum(explained_variance)
+        return X_projected, components, explained_variance_ratio
+
+    batched_pca = J.jit(J.vmap(pca, in_axes=(0, None)), static_argnames=["n_components"])
+    return pca, batched_pca
+
+
+def test_pca_from_scratch():
+    n, f = 40, 6
+    scales = np.array([10.0, 5.0] + [1.0] * (f - 2))
+    rotation, _ = np.linalg.qr(R.standard_normal((f, f)))
+    X = (R.standard_normal((n, f)) * scales) @ rotation
+    X_batch = (R.standard_normal((3, 30, f)) * scales) @ rotation
+    out = {}
+    for lib, J in _both():
+        pca, batched_pca = pca_program(J)
+        r1 = pca(J.asarray(X), n_components=2)
+        r2 = batched_pca(J.asarray(X_batch), 2)
+        r3 = batched_pca(J.asarray(X_batch), 3)
+        with pytest.raises(ValueError, match="in_axes"):  # a keyword is not in in_axes: both
+            batched_pca(J.asarray(X_batch), n_components=3)
+        # a derivative the example does not take: of the sign-free projected energy and
+        # explained variance, in the data
+        g = J.grad(lambda x: (pca(x, n_components=2)[0] ** 2).sum() * 1e-3
+                   + pca(x, n_components=2)[2][1])(J.asarray(X))
+        out[lib] = (r1, r2, r3, g)
+    # singular vectors are fixed only up to sign: compare |components|, projections
+    # through the sign of each component
+    for k in range(3):
+        (jp, jc, je), (gp, gc, ge) = out["jax"][k], out["gpuad"][k]
+        jc, gc, jp, gp = map(lambda a: np.asarray(to_numpy(a)), (jc, gc, jp, gp))
+        sign = np.sign(np.sum(jc * gc, axis=-1, keepdims=True))
+        np.testing.assert_allclose(gc * sign, jc, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(gp * np.swapaxes(sign, -1, -2), jp, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(to_numpy(ge), np.asarray(je), rtol=1e-9)
+    np.testing.assert_allclose(to_numpy(out["gpuad"][3]), np.asarray(out["jax"][3]),
+                               rtol=1e-8, atol=1e-12)
+    pca, _ = pca_program(gpuad_J())
+    check_grads(lambda x: pca(x, n_components=2)[2], (X[:12],), order=1, modes=("rev", "fwd"))
+
+
+# ---- examples/bfgs_method.py with newton_method.py's line search and test function ----
+
+
+def bfgs_program(J, max_iter=60):
+    np_ = J.np
+
+    def g(x):
+        return ((-13 + x[0] + ((5 - x[1]) * x[1] - 2) * x[1]) ** 2
+                + (-29 + x[0] + ((x[1] + 1) * x[1] - 14) * x[1]) ** 2
+                + (-13 + x[2] + ((5 - x[3]) * x[3] - 2) * x[3]) ** 2
+                + (-29 + x[2] + ((x[3] + 1) * x[3] - 14) * x[3]) ** 2)
+
+    def wolfe(fun, res0, x_0, dk, c1=0.3, c2=0.5, alphas=0.0, alphae=2.0, eps=1e-3):
+        alpha = 1
+        f0 = fun(x_0)
+        while alphas < alphae:
+            x = x_0 + (alpha * dk)[0]
+            f1 = fun(x)
+            if f1 <= f0 + c1 * alpha * res0.dot(dk.T):
+                res1 = J.grad(fun)(x)
+                if res1.dot(dk.T) >= c2 * res0.dot(dk.T):
+                    break
+                alphas = alpha
+                alpha = 0.5 * (alphas + alphae)
+            else:
+                alphae = alpha
+                alpha = 0.5 * (alphas + alphae)
+            if np_.abs(alphas - alphae) < eps:
+                break
+        return alpha
+
+    def bfgs(fun, x_0, epsilon=1e-6, k=0):
+        x_0 = np_.array(x_0)
+        trace = []
+        while k < max_iter:  # the original loops until the step is small
+            gradient = J.grad(fun)(x_0)
+            hessian = J.hessian(fun)(x_0)
+            dk = -np_.linalg.inv(hessian).dot(gradient.T).reshape(1, -1)
+            trace.append((x_0, dk))
+            if np_.linalg.norm(dk) >= epsilon:
+                alpha = wolfe(fun, gradient, x_0, dk)
+                delta = alpha * dk
+                # the original's `x_0 += delta[0]`: JAX rebinds, gpuad would write into the
+                # array it came from
+                x_0 = x_0 + delta[0]
+                yk = J.grad(fun)(x_0) - gradient
+                hess_delta = hessian.dot(delta.T)
+                if yk.all != 0:
+                    hessian += (yk.T).dot(yk) / delta.dot(yk.T) - (hess_delta).dot(
+                        hess_delta.T) / delta.dot(hess_delta)
+                trace.append(hessian)
+                k += 1
+            else:
+                break
+        return x_0, trace
+
+    return g, bfgs
+
+
+def test_bfgs_method():
+    out = {}
+    for lib, J in _both():
+        g, bfgs = bfgs_program(J)
+        out[lib] = bfgs(g, [1.0, -1.0, 1.0, -1.0])
+    (jx, jt), (gx, gt) = out["jax"], out["gpuad"]
+    assert len(jt) == len(gt) < 60
+    _same_trees(jt, gt, rtol=1e-8, atol=1e-10)
+    _same_trees(jx, gx)
+    g, _ = bfgs_program(gpuad_J())
+    check_grads(g, (np.array([1.0, -1.0, 2.0, 0.5]),), order=2, modes=("rev", "fwd"))
