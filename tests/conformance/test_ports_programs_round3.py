@@ -3,7 +3,8 @@ gpuad from the same initial weights and data: "Double Backward with Custom Funct
 "Fusing Convolution and Batch Norm using Custom Function", the Bi-LSTM CRF of "Advanced:
 Making Dynamic Decisions", the N-gram and CBOW language models of "Word Embeddings", the LSTM
 part-of-speech tagger of "Sequence Models and LSTM Networks", "Adversarial Example Generation"
-(FGSM) and "Knowledge Distillation".
+(FGSM), "Knowledge Distillation" and "Forward-mode Automatic Differentiation" (dual tensors
+set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``).
 
 Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
 port uses per docs/porting.md); the models are built by the same code for both and gpuad's
@@ -20,6 +21,7 @@ Where a port differs from its original, the line says why:
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 
@@ -77,6 +79,8 @@ def gpuad_T():
         sign=gnp.sign,
         clamp=lambda x, lo, hi: gnp.clip(x, lo, hi),
         flatten=lambda x, d: x.flatten(d),
+        fwAD=ad.autograd.forward_ad,
+        func=ad.func,
     )
 
 
@@ -103,6 +107,8 @@ def torch_T():
         sign=torch.sign,
         clamp=torch.clamp,
         flatten=torch.flatten,
+        fwAD=torch.autograd.forward_ad,
+        func=torch.func,
     )
 
 
@@ -123,6 +129,12 @@ def _load(gmodel, tmodel):
     gmodel.load_state_dict(
         {k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()}
     )
+
+
+def _load_np(model, T, sd):
+    """NumPy weights, by name, into a torch or a gpuad model."""
+    conv = torch.tensor if T.lib == "torch" else _xp().asarray
+    model.load_state_dict({k: conv(v) for k, v in sd.items()})
 
 
 def _same_models(g, t, rtol=1e-9, atol=1e-12):
@@ -953,3 +965,95 @@ def test_knowledge_distillation():
         np.testing.assert_allclose(res[(mode, "gpuad")], res[(mode, "torch")], rtol=1e-9)
         _same_models(gs, ts)
     _same_models(gt, tt)
+
+
+# ---- intermediate_source/forward_ad_usage.py ----
+
+
+def test_forward_mode_ad_tutorial():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    primal0, tangent0 = R.standard_normal((4, 4)), R.standard_normal((4, 4))
+    inp = R.standard_normal((6, 5))
+    w_tan, b_tan = R.random((5, 5)), R.random(5)
+    y0, p1, t1 = R.standard_normal((4, 4)), R.standard_normal((4, 4)), R.standard_normal((4, 4))
+    lin = {}
+    res = {}
+    for lib, T in Ts.items():
+        fwAD, nn = T.fwAD, T.nn
+        out = []
+
+        def fn(x, y, T=T):
+            return x**2 + y**2
+
+        # the basics: a dual through a plain function
+        primal, tangent = T.tensor(primal0), T.tensor(tangent0)
+        with fwAD.dual_level():
+            dual_input = fwAD.make_dual(primal, tangent)
+            dual_output = T.F.softplus(dual_input.sin() * dual_input)
+            out.append(fwAD.unpack_dual(dual_output).tangent)
+        assert fwAD.unpack_dual(dual_output).tangent is None
+
+        # usage with modules: the parameters replaced by duals as plain attributes
+        model = nn.Linear(5, 5)
+        if lib == "torch":
+            lin["sd"] = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+        _load_np(model, T, lin["sd"])
+        params = {name: p for name, p in model.named_parameters()}
+        tangents = {"weight": T.tensor(w_tan), "bias": T.tensor(b_tan)}
+        with fwAD.dual_level():
+            for name, p in params.items():
+                delattr(model, name)
+                setattr(model, name, fwAD.make_dual(p, tangents[name]))
+            o = model(T.tensor(inp))
+            jvp = fwAD.unpack_dual(o).tangent
+        out += [o, jvp]
+
+        # the functional Module API, on a fresh module
+        model = nn.Linear(5, 5)
+        dual_params = {}
+        with fwAD.dual_level():
+            for name, p in params.items():
+                dual_params[name] = fwAD.make_dual(p, tangents[name])
+            o2 = T.func.functional_call(model, dual_params, T.tensor(inp))
+            jvp2 = fwAD.unpack_dual(o2).tangent
+        _close(jvp2, jvp)
+
+        # a custom Function with a jvp staticmethod that keeps its result on ctx
+        class Fn(T.Function):
+            @staticmethod
+            def forward(ctx, foo):
+                result = T.exp(foo)
+                ctx.result = result
+                return result
+
+            @staticmethod
+            def jvp(ctx, gI):
+                gO = gI * ctx.result
+                del ctx.result
+                return gO
+
+        primal = T.tensor(primal0, requires_grad=True)
+        with fwAD.dual_level():
+            dual_output = Fn.apply(fwAD.make_dual(primal, T.tensor(tangent0)))
+            out.append(fwAD.unpack_dual(dual_output).tangent)
+        assert T.autograd.gradcheck(Fn.apply, (primal,), check_forward_ad=True,
+                                    check_backward_ad=False, check_undefined_grad=False,
+                                    check_batched_grad=False)
+
+        # the functional API: jvp of a function, of a partial, of a module's parameters
+        out += list(T.func.jvp(fn, (T.tensor(primal0), T.tensor(p1)),
+                               (T.tensor(tangent0), T.tensor(t1))))
+        new_fn = functools.partial(fn, y=T.tensor(y0))
+        out += list(T.func.jvp(new_fn, (T.tensor(primal0),), (T.tensor(tangent0),)))
+        model = nn.Linear(5, 5)
+        _load_np(model, T, lin["sd"])
+        names = [n for n, _ in model.named_parameters()]
+
+        def func_params_only(*ps, model=model, T=T):
+            return T.func.functional_call(model, dict(zip(names, ps)), (T.tensor(inp),))
+
+        ps = tuple(p.detach() for p in model.parameters())
+        out += list(T.func.jvp(func_params_only, ps, (T.tensor(w_tan), T.tensor(b_tan))))
+        res[lib] = out
+    for a, b in zip(res["torch"], res["gpuad"], strict=True):
+        _close(b, a)
