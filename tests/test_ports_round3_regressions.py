@@ -2,9 +2,12 @@
 found: checks that need no peer library."""
 
 import numpy as np
+import pytest
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.testing import check_grads
 
 
 def _t(a, **kw):
@@ -24,3 +27,22 @@ def test_gradcheck_keeps_a_0d_input_0d(backend):
     assert ad.autograd.gradcheck(f, (x,))
     assert ad.autograd.gradgradcheck(f, (x,))
     assert set(shapes) == {()}
+
+
+def test_stax_general_conv_in_one_dimension(backend):
+    # sentiment_analysis.py's Conv1d: GeneralConv(("NWC", "WIO", "NWC")) raised
+    # NotImplementedError (2-D only)
+    from gpuad.example_libraries import stax
+
+    init, apply = stax.GeneralConv(("NWC", "WIO", "NWC"), 3, (2,), strides=(2,), padding="SAME")
+    shape, (w, b) = init(ad.random.PRNGKey(0), (-1, 5, 4))
+    assert shape == (-1, 3, 3) and w.shape == (2, 4, 3) and b.shape == (1, 1, 3)
+    x = np.random.default_rng(0).standard_normal((2, 5, 4))
+    wn, bn = np.asarray(to_numpy(w)), np.asarray(to_numpy(b))
+    xp = np.pad(x, ((0, 0), (0, 1), (0, 0)))  # SAME: 5 -> 3 windows of 2, one zero after
+    want = np.stack([xp[:, 2 * i:2 * i + 2] for i in range(3)], 1)
+    want = np.einsum("nwkc,kco->nwo", want, wn) + bn
+    np.testing.assert_allclose(to_numpy(apply((w, b), _t(x))), want, rtol=1e-12)
+    check_grads(lambda x, w: apply((w, b), x), (x, wn), order=1, modes=("rev",))
+    with pytest.raises(ValueError, match="dimension_numbers"):
+        stax.GeneralConv(("NWC", "WIO", "NWC"), 3, (2, 2))
