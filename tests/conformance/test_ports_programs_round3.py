@@ -2,7 +2,8 @@
 gpuad from the same initial weights and data: "Double Backward with Custom Functions",
 "Fusing Convolution and Batch Norm using Custom Function", the Bi-LSTM CRF of "Advanced:
 Making Dynamic Decisions", the N-gram and CBOW language models of "Word Embeddings", the LSTM
-part-of-speech tagger of "Sequence Models and LSTM Networks", "Adversarial Example Generation"
+part-of-speech tagger of "Sequence Models and LSTM Networks" (with its character-level
+exercise), "Adversarial Example Generation"
 (FGSM), "Knowledge Distillation" and "Forward-mode Automatic Differentiation" (dual tensors
 set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``).
 
@@ -1055,3 +1056,112 @@ def test_forward_mode_ad_tutorial():
         res[lib] = out
     for a, b in zip(res["torch"], res["gpuad"], strict=True):
         _close(b, a)
+
+
+# ---- beginner_source/nlp/sequence_models_tutorial.py ----
+# An LSTM stepped one element at a time against the whole sequence at once, the LSTM tagger,
+# and the exercise: word embeddings augmented by a character-level LSTM's final state.
+
+
+def tagger_models(T):
+    nn, F = T.nn, T.F
+
+    class LSTMTagger(nn.Module):
+        def __init__(self, embedding_dim, hidden_dim, vocab_size, tagset_size):
+            super().__init__()
+            self.hidden_dim = hidden_dim
+            self.word_embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+            self.hidden2tag = nn.Linear(hidden_dim, tagset_size)
+
+        def forward(self, sentence):
+            embeds = self.word_embeddings(sentence)
+            lstm_out, _ = self.lstm(embeds.view(len(sentence), 1, -1))
+            tag_space = self.hidden2tag(lstm_out.view(len(sentence), -1))
+            return F.log_softmax(tag_space, dim=1)
+
+    class CharLSTMTagger(nn.Module):
+        def __init__(self, embedding_dim, char_dim, char_hidden, hidden_dim, vocab_size,
+                     n_chars, tagset_size):
+            super().__init__()
+            self.word_embeddings = nn.Embedding(vocab_size, embedding_dim)
+            self.char_embeddings = nn.Embedding(n_chars, char_dim)
+            self.char_lstm = nn.LSTM(char_dim, char_hidden)
+            self.lstm = nn.LSTM(embedding_dim + char_hidden, hidden_dim)
+            self.hidden2tag = nn.Linear(hidden_dim, tagset_size)
+
+        def forward(self, sentence, words_chars):
+            reps = []
+            for w, chars in zip(sentence, words_chars, strict=True):
+                c = self.char_embeddings(chars).view(len(chars), 1, -1)
+                _, (h_n, _) = self.char_lstm(c)
+                reps.append(T.cat([self.word_embeddings(w.view(1)), h_n.view(1, -1)], 1))
+            x = T.cat(reps).view(len(sentence), 1, -1)
+            lstm_out, _ = self.lstm(x)
+            return F.log_softmax(self.hidden2tag(lstm_out.view(len(sentence), -1)), dim=1)
+
+    return LSTMTagger, CharLSTMTagger
+
+
+def test_sequence_models_lstm_tagger():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    # an LSTM stepped through a sequence, and the same sequence at once
+    g, t = _both(lambda T: lambda: T.nn.LSTM(3, 3))
+    seq = R.standard_normal((5, 3))
+    h0 = (R.standard_normal((1, 1, 3)), R.standard_normal((1, 1, 3)))
+    outs = {}
+    for lstm, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+        inputs = [T.tensor(s[None], requires_grad=True) for s in seq]
+        hidden = tuple(T.tensor(h) for h in h0)
+        steps = []
+        for i in inputs:
+            out, hidden = lstm(i.view(1, 1, -1), hidden)
+            steps.append(out)
+        whole = T.cat(inputs).view(len(inputs), 1, -1)
+        out_all, hidden_all = lstm(whole, tuple(T.tensor(h) for h in h0))
+        loss = (out_all**2).sum() + hidden[1].sum() + sum(s.sum() for s in steps)
+        loss.backward()
+        outs[T.lib] = [out_all, *hidden_all, *hidden, *[i.grad for i in inputs]]
+        _close(T.cat(steps), out_all)
+    for a, b in zip(outs["torch"], outs["gpuad"], strict=True):
+        _close(b, a)
+    _same_models(g, t)
+
+    training_data = [
+        ("The dog ate the apple".split(), ["DET", "NN", "V", "DET", "NN"]),
+        ("Everybody read that book".split(), ["NN", "V", "DET", "NN"]),
+    ]
+    word_to_ix, char_to_ix = {}, {}
+    for sent, _ in training_data:
+        for word in sent:
+            word_to_ix.setdefault(word, len(word_to_ix))
+            for ch in word:
+                char_to_ix.setdefault(ch, len(char_to_ix))
+    tag_to_ix = {"DET": 0, "NN": 1, "V": 2}
+    for which, args in ((0, (4, 5, len(word_to_ix), 3)),
+                        (1, (4, 3, 2, 5, len(word_to_ix), len(char_to_ix), 3))):
+        g, t = _both(lambda T: tagger_models(T)[which], *args)  # noqa: B023
+        res = {}
+        for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+            loss_function = T.nn.NLLLoss()
+            optimizer = T.optim.SGD(model.parameters(), lr=0.1)
+
+            def run(sentence, model=model, T=T, which=which):
+                idx = T.long([word_to_ix[w] for w in sentence])
+                if which == 0:
+                    return model(idx)
+                return model(idx, [T.long([char_to_ix[c] for c in w]) for w in sentence])
+
+            with T.no_grad():
+                ls = list(_arr(run(training_data[0][0])).ravel())
+            for _epoch in range(3):
+                for sentence, tags in training_data:
+                    model.zero_grad()
+                    tag_scores = run(sentence)
+                    loss = loss_function(tag_scores, T.long([tag_to_ix[x] for x in tags]))
+                    loss.backward()
+                    optimizer.step()
+                    ls.append(loss.item())
+            res[T.lib] = ls
+        np.testing.assert_allclose(res["gpuad"], res["torch"], rtol=1e-9)
+        _same_models(g, t)
