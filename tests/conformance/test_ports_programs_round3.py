@@ -5,7 +5,9 @@ Making Dynamic Decisions", the N-gram and CBOW language models of "Word Embeddin
 part-of-speech tagger of "Sequence Models and LSTM Networks" (with its character-level
 exercise), "Adversarial Example Generation"
 (FGSM), "Knowledge Distillation" and "Forward-mode Automatic Differentiation" (dual tensors
-set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``).
+set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``) and
+"Pruning" (L1, Ln-structured, iterative, global and custom pruning, then training through the
+pruning hooks).
 
 Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
 port uses per docs/porting.md); the models are built by the same code for both and gpuad's
@@ -17,7 +19,11 @@ Where a port differs from its original, the line says why:
 - ``torch.max(vec, 1)``: ``vec.max(dim=1)`` (``x.max(1)`` is NumPy's values only);
 - ``X.transpose(0, 1)`` of a 4-D tensor is torch's swap in both;
 - ``torch.cat``: ``gnp.concatenate``;
-- torchvision's MNIST / CIFAR: small random images.
+- torchvision's MNIST / CIFAR: small random images;
+- a custom ``BasePruningMethod.compute_mask`` gets host NumPy arrays in gpuad: ``.copy()``
+  and ``.reshape(-1)`` for torch's ``.clone()`` and ``.view(-1)``;
+- ``module._forward_pre_hooks`` (torch's private dict, printed by the pruning tutorial) is not
+  ported.
 """
 
 from __future__ import annotations
@@ -1165,3 +1171,99 @@ def test_sequence_models_lstm_tagger():
             res[T.lib] = ls
         np.testing.assert_allclose(res["gpuad"], res["torch"], rtol=1e-9)
         _same_models(g, t)
+
+
+# ---- intermediate_source/pruning_tutorial.py ----
+# The deterministic methods (L1, Ln-structured, global, a custom BasePruningMethod, remove);
+# random_unstructured draws differ between the libraries and is left out. Then a few steps
+# of training through the pruning hooks.
+
+
+def pruning_lenet(T):
+    nn, F = T.nn, T.F
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 3, 3)
+            self.conv2 = nn.Conv2d(3, 4, 3)
+            self.fc1 = nn.Linear(4 * 2 * 2, 12)
+            self.fc2 = nn.Linear(12, 8)
+            self.fc3 = nn.Linear(8, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, int(x.nelement() / x.shape[0]))
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return LeNet
+
+
+def test_pruning_tutorial():
+    import torch.nn.utils.prune as tprune
+
+    from gpuad.nn.utils import prune as gprune
+
+    g, t = _both(lambda T: pruning_lenet(T))
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    x = R.standard_normal((4, 1, 14, 14))
+    y = R.integers(0, 10, 4)
+    res = {}
+    for model, T, prune in ((t, Ts["torch"], tprune), (g, Ts["gpuad"], gprune)):
+        class FooBarPruningMethod(prune.BasePruningMethod):
+            PRUNING_TYPE = "unstructured"
+
+            def compute_mask(self, t, default_mask):
+                # gpuad hands compute_mask host NumPy arrays (its masks are computed on the
+                # host): torch's .clone() and .view(-1) are NumPy's .copy() and .reshape(-1)
+                if isinstance(default_mask, np.ndarray):
+                    mask = default_mask.copy()
+                    mask.reshape(-1)[::2] = 0
+                    return mask
+                mask = default_mask.clone()
+                mask.view(-1)[::2] = 0
+                return mask
+
+        def foobar_unstructured(module, name, Method=FooBarPruningMethod):
+            Method.apply(module, name)
+            return module
+
+        out = []
+        module = model.conv1
+        prune.l1_unstructured(module, name="bias", amount=1)
+        prune.ln_structured(module, name="weight", amount=0.5, n=2, dim=0)
+        out += [module.weight, module.bias, module.weight_mask]
+        out.append(sorted(n for n, _ in module.named_buffers()))
+        out.append(sorted(n for n, _ in module.named_parameters()))
+        # the tutorial prints module._forward_pre_hooks, torch's private dict: not ported
+        prune.l1_unstructured(module, name="weight", amount=0.3)  # iterative: on what is left
+        out += [module.weight, module.weight_mask]
+        prune.remove(module, "weight")
+        out.append(sorted(n for n, _ in module.named_parameters()))
+        parameters_to_prune = (
+            (model.conv2, "weight"), (model.fc1, "weight"), (model.fc2, "weight"),
+            (model.fc3, "weight"),
+        )
+        prune.global_unstructured(parameters_to_prune, pruning_method=prune.L1Unstructured,
+                                  amount=0.2)
+        out += [float((m.weight == 0).sum()) for m, _ in parameters_to_prune]
+        foobar_unstructured(model.fc3, name="bias")
+        out.append(model.fc3.bias_mask)
+        out.append(sorted(model.state_dict().keys()))
+        opt = T.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(2):
+            opt.zero_grad()
+            loss = T.F.cross_entropy(model(T.tensor(x)), T.long(y))
+            loss.backward()
+            opt.step()
+            out += [loss, model.fc3.bias, model.conv2.weight_orig.grad]
+        res[T.lib] = out
+    for a, b in zip(res["torch"], res["gpuad"], strict=True):
+        if isinstance(a, list | int | float):
+            assert a == b
+        else:
+            _close(b, a)
+    _same_models(g, t)
