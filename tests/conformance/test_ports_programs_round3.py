@@ -7,7 +7,8 @@ exercise), "Adversarial Example Generation"
 (FGSM), "Knowledge Distillation" and "Forward-mode Automatic Differentiation" (dual tensors
 set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``) and
 "Pruning" (L1, Ln-structured, iterative, global and custom pruning, then training through the
-pruning hooks).
+pruning hooks) and "Optimizer step in backward" (per-parameter optimizers stepped from
+post-accumulate-grad hooks).
 
 Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
 port uses per docs/porting.md); the models are built by the same code for both and gpuad's
@@ -1267,3 +1268,53 @@ def test_pruning_tutorial():
         else:
             _close(b, a)
     _same_models(g, t)
+
+
+# ---- intermediate_source/optimizer_step_in_backward_tutorial.py ----
+# One optimizer per parameter, stepped from a post-accumulate-grad hook during backward (the
+# parameters are dict keys), against the usual step after backward; a small MLP for ViT-L/16.
+
+
+def test_optimizer_step_in_backward():
+    def mlp(T):
+        nn = T.nn
+        return lambda: nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.LayerNorm(8),
+                                     nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
+
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    data = R.standard_normal((4, 5, 6))
+    labels = R.integers(0, 3, (4, 5))
+    res = {}
+    for in_backward in (False, True):
+        torch.manual_seed(0)  # the same initial weights in both modes
+        g, t = _both(mlp)
+        for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+            ls = []
+            if in_backward:
+                optimizer_dict = {p: T.optim.Adam([p], lr=0.01, foreach=False)
+                                  for p in model.parameters()}
+
+                def optimizer_hook(parameter, optimizer_dict=optimizer_dict) -> None:
+                    optimizer_dict[parameter].step()
+                    optimizer_dict[parameter].zero_grad()
+
+                for p in model.parameters():
+                    p.register_post_accumulate_grad_hook(optimizer_hook)
+                for x, y in zip(data, labels, strict=True):
+                    loss = T.F.cross_entropy(model(T.tensor(x)), T.long(y))
+                    loss.backward()
+                    ls.append(loss.item())
+                    assert all(p.grad is None for p in model.parameters())
+            else:
+                optimizer = T.optim.Adam(model.parameters(), lr=0.01, foreach=False)
+                for x, y in zip(data, labels, strict=True):
+                    loss = T.F.cross_entropy(model(T.tensor(x)), T.long(y))
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                    ls.append(loss.item())
+            res[(in_backward, T.lib)] = ls + [_arr(p).copy() for p in model.parameters()]
+        _same_models(g, t)
+    for key in ((False, "gpuad"), (True, "torch"), (True, "gpuad")):
+        for a, b in zip(res[(False, "torch")], res[key], strict=True):
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12, err_msg=str(key))
