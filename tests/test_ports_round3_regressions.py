@@ -46,3 +46,27 @@ def test_stax_general_conv_in_one_dimension(backend):
     check_grads(lambda x, w: apply((w, b), x), (x, wn), order=1, modes=("rev",))
     with pytest.raises(ValueError, match="dimension_numbers"):
         stax.GeneralConv(("NWC", "WIO", "NWC"), 3, (2, 2))
+
+
+def test_misc_fixed_point_differentiates_to_second_order(backend):
+    # autograd's examples/fixed_points.py needs autograd.misc.fixed_points.fixed_point
+    from gpuad.misc import elementwise_grad
+    from gpuad.misc.fixed_points import fixed_point
+
+    def dist(x, y):
+        return gnp.max(gnp.abs(x - y))
+
+    def sqrt(a):
+        return fixed_point(lambda a: lambda x: 0.5 * (x + a["v"] / x), a, _t(np.full(3, 10.0)),
+                           dist, 1e-13)
+
+    a = np.array([2.0, 3.0, 5.0])
+    np.testing.assert_allclose(to_numpy(sqrt({"v": _t(a)})), np.sqrt(a), rtol=1e-13)
+    g = ad.grad(lambda v: sqrt({"v": v}).sum())(_t(a))
+    np.testing.assert_allclose(to_numpy(g), 0.5 / np.sqrt(a), rtol=1e-11)
+    gg = elementwise_grad(elementwise_grad(lambda v: sqrt({"v": v})))(_t(a))
+    np.testing.assert_allclose(to_numpy(gg), -0.25 * a**-1.5, rtol=1e-9)
+    # the result does not depend on the starting point
+    g0 = ad.grad(lambda x0: fixed_point(lambda a: lambda x: 0.5 * (x + a / x), _t(a), x0, dist,
+                                        1e-13).sum())(_t(np.full(3, 4.0)))
+    np.testing.assert_array_equal(to_numpy(g0), 0)

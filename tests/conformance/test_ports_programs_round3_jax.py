@@ -6,7 +6,10 @@ SGD over the list), ``forward-forward-mnist.py`` (``vmap`` of a function returni
 ``optax.sgd`` over a NamedTuple layer state through ``jit``, hard negatives mined with
 ``.at[].set``/``.add`` and ``lax.top_k`` under ``vmap``), ``pca_from_scratch.py`` (``svd``
 under ``jit`` with ``static_argnames`` and under ``vmap``) and ``bfgs_method.py`` (``grad``,
-``hessian``, ``inv`` and the broadcasting of 1-D ``.T`` products in its update).
+``hessian``, ``inv`` and the broadcasting of 1-D ``.T`` products in its update),
+``sentiment_analysis.py`` (stax with a 1-D ``GeneralConv``, an embedding layer, Adam), and
+HIPS autograd's ``fixed_points.py`` (``autograd.misc.fixed_points.fixed_point``, against
+autograd).
 
 Each program is written once against a namespace ``J`` (JAX's modules, or gpuad's under the
 names docs/porting.md gives). Values and gradients must agree with JAX to 1e-9 relative, and
@@ -654,3 +657,46 @@ def test_sentiment_analysis():
     # the init shape: JAX's MaxPool turns the unknown batch -1 into 0, gpuad keeps -1
     assert res["jax"][0] == (0, 1) and res["gpuad"][0] == (-1, 1)
     _same_trees(res["jax"][1:], res["gpuad"][1:])
+
+
+# ---- HIPS autograd examples/fixed_points.py ----
+
+
+def test_autograd_fixed_points():
+    autograd = pytest.importorskip("autograd")
+    import autograd.numpy as anp
+    from autograd.misc.fixed_points import fixed_point as a_fixed_point
+
+    from gpuad.misc.fixed_points import fixed_point as g_fixed_point
+
+    def program(np_, fixed_point, tol):
+        def newton_sqrt_iter(a):
+            return lambda x: 0.5 * (x + a / x)
+
+        def grad_descent_sqrt_iter(a):
+            return lambda x: x - 0.05 * (x**2 - a)
+
+        def distance(x, y):
+            return np_.abs(x - y)
+
+        def sqrt(a, guess=10.0):
+            return fixed_point(grad_descent_sqrt_iter, a, guess, distance, tol)
+
+        def newton(a, guess=10.0):
+            return fixed_point(newton_sqrt_iter, a, guess, distance, tol)
+
+        return sqrt, newton
+
+    for tol, rtol2 in ((1e-4, 1e-2), (1e-12, 1e-9)):
+        a_sqrt, a_newton = program(anp, a_fixed_point, tol)
+        g_sqrt, g_newton = program(gnp, g_fixed_point, tol)
+        for af, gf in ((a_sqrt, g_sqrt), (a_newton, g_newton)):
+            np.testing.assert_allclose(to_numpy(gf(2.0)), af(2.0), rtol=1e-14)
+            np.testing.assert_allclose(to_numpy(ad.grad(gf)(2.0)), autograd.grad(af)(2.0),
+                                       rtol=1e-12)
+            # second derivatives: gpuad differentiates the saved iterate through the forward
+            # iterations, autograd through the fixed point's rule; they differ by about tol
+            np.testing.assert_allclose(to_numpy(ad.grad(ad.grad(gf))(2.0)),
+                                       autograd.grad(autograd.grad(af))(2.0), rtol=rtol2)
+    np.testing.assert_allclose(to_numpy(ad.grad(ad.grad(g_newton))(2.0)), -0.25 * 2**-1.5,
+                               rtol=1e-12)
