@@ -8,7 +8,7 @@ exercise), "Adversarial Example Generation"
 set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``) and
 "Pruning" (L1, Ln-structured, iterative, global and custom pruning, then training through the
 pruning hooks) and "Optimizer step in backward" (per-parameter optimizers stepped from
-post-accumulate-grad hooks).
+post-accumulate-grad hooks); and pytorch/examples' ``snli`` classifier.
 
 Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
 port uses per docs/porting.md); the models are built by the same code for both and gpuad's
@@ -1318,3 +1318,108 @@ def test_optimizer_step_in_backward():
     for key in ((False, "gpuad"), (True, "torch"), (True, "gpuad")):
         for a, b in zip(res[(False, "torch")], res[key], strict=True):
             np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12, err_msg=str(key))
+
+
+# ---- pytorch/examples snli/model.py and train.py ----
+# Linear through a "Bottle" mixin (multiple inheritance, super().forward on 3-D input), a
+# 2-layer bidirectional LSTM encoder from new_zeros states, its last two final states
+# transposed, made contiguous and viewed; fix_emb detaches the embeddings (no gradient).
+
+
+def snli_models(T, config):
+    nn = T.nn
+
+    class Bottle(nn.Module):
+        def forward(self, input):
+            if len(input.size()) <= 2:
+                return super().forward(input)
+            size = input.size()[:2]
+            out = super().forward(input.view(size[0] * size[1], -1))
+            return out.view(size[0], size[1], -1)
+
+    class Linear(Bottle, nn.Linear):
+        pass
+
+    class Encoder(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.config = config
+            input_size = config.d_proj if config.projection else config.d_embed
+            dropout = 0 if config.n_layers == 1 else config.dp_ratio
+            self.rnn = nn.LSTM(input_size=input_size, hidden_size=config.d_hidden,
+                               num_layers=config.n_layers, dropout=dropout,
+                               bidirectional=config.birnn)
+
+        def forward(self, inputs):
+            batch_size = inputs.size()[1]
+            state_shape = self.config.n_cells, batch_size, self.config.d_hidden
+            h0 = c0 = inputs.new_zeros(state_shape)
+            outputs, (ht, ct) = self.rnn(inputs, (h0, c0))
+            return (ht[-1] if not self.config.birnn
+                    else ht[-2:].transpose(0, 1).contiguous().view(batch_size, -1))
+
+    class SNLIClassifier(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.config = config
+            self.embed = nn.Embedding(config.n_embed, config.d_embed)
+            self.projection = Linear(config.d_embed, config.d_proj)
+            self.encoder = Encoder(config)
+            self.dropout = nn.Dropout(p=config.dp_ratio)
+            self.relu = nn.ReLU()
+            seq_in_size = 2 * config.d_hidden
+            if self.config.birnn:
+                seq_in_size *= 2
+            lin_config = [seq_in_size] * 2
+            self.out = nn.Sequential(
+                Linear(*lin_config), self.relu, self.dropout,
+                Linear(*lin_config), self.relu, self.dropout,
+                Linear(*lin_config), self.relu, self.dropout,
+                Linear(seq_in_size, config.d_out))
+
+        def forward(self, batch):
+            prem_embed = self.embed(batch.premise)
+            hypo_embed = self.embed(batch.hypothesis)
+            if self.config.fix_emb:
+                prem_embed = prem_embed.detach()
+                hypo_embed = hypo_embed.detach()
+            if self.config.projection:
+                prem_embed = self.relu(self.projection(prem_embed))
+                hypo_embed = self.relu(self.projection(hypo_embed))
+            premise = self.encoder(prem_embed)
+            hypothesis = self.encoder(hypo_embed)
+            return self.out(T.cat([premise, hypothesis], 1))
+
+    return SNLIClassifier(config)
+
+
+def test_snli_classifier():
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    for fix_emb, birnn in ((True, True), (False, False)):
+        config = types.SimpleNamespace(
+            n_embed=12, d_embed=5, d_proj=4, projection=True, d_hidden=3, n_layers=2,
+            birnn=birnn, n_cells=4 if birnn else 2, dp_ratio=0.0, d_out=3, fix_emb=fix_emb)
+        g, t = _both(lambda T: lambda: snli_models(T, config))  # noqa: B023
+        prem = R.integers(0, 12, (3, 6, 7))  # (steps, seq_len, batch): torchtext's layout
+        hypo = R.integers(0, 12, (3, 4, 7))
+        labels = R.integers(0, 3, (3, 7))
+        res = {}
+        for model, T in ((t, Ts["torch"]), (g, Ts["gpuad"])):
+            criterion = T.nn.CrossEntropyLoss()
+            opt = T.optim.Adam(model.parameters(), lr=0.01)
+            model.train()
+            ls = []
+            for p, h, y in zip(prem, hypo, labels, strict=True):
+                batch = types.SimpleNamespace(premise=T.long(p), hypothesis=T.long(h),
+                                              label=T.long(y))
+                opt.zero_grad()
+                answer = model(batch)
+                n_correct = (answer.max(dim=1)[1].view(batch.label.size()) == batch.label).sum()
+                loss = criterion(answer, batch.label)
+                loss.backward()
+                opt.step()
+                ls += [loss.item(), n_correct.item()]
+            res[T.lib] = ls
+        np.testing.assert_allclose(res["gpuad"], res["torch"], rtol=1e-9)
+        _same_models(g, t)
+        assert (g.embed.weight.grad is None) == fix_emb
