@@ -70,3 +70,41 @@ def test_misc_fixed_point_differentiates_to_second_order(backend):
     g0 = ad.grad(lambda x0: fixed_point(lambda a: lambda x: 0.5 * (x + a / x), _t(a), x0, dist,
                                         1e-13).sum())(_t(np.full(3, 4.0)))
     np.testing.assert_array_equal(to_numpy(g0), 0)
+
+
+def test_parametrize_cached_and_the_registration_check(backend):
+    # the parametrizations tutorial: parametrize.cached() was missing, and a parametrization
+    # that changes the tensor's shape was taken without torch's check
+    from gpuad import nn
+    from gpuad.nn.utils import parametrize
+
+    calls = []
+
+    class Noisy(nn.Module):
+        def forward(self, X):
+            calls.append(1)
+            return X * 2
+
+    layer = nn.Linear(3, 3)
+    parametrize.register_parametrization(layer, "weight", Noisy())
+    assert len(calls) == 1  # evaluated once to check it, as torch
+    w = to_numpy(layer.parametrizations.weight.original) * 2
+    with parametrize.cached():
+        a, b = layer.weight, layer.weight
+        assert a is b and len(calls) == 2
+        np.testing.assert_allclose(to_numpy(a), w)
+    layer.weight  # noqa: B018
+    assert len(calls) == 3
+
+    class Row(nn.Module):
+        def forward(self, X):
+            return X[:1]
+
+    with pytest.raises(ValueError, match="Row changes the shape"):
+        parametrize.register_parametrization(nn.Linear(3, 3), "weight", Row())
+    layer = nn.Linear(3, 3)
+    parametrize.register_parametrization(layer, "weight", Noisy())
+    with pytest.raises(ValueError, match="Row changes the shape"):
+        parametrize.register_parametrization(layer, "weight", Row())
+    layer = parametrize.register_parametrization(nn.Linear(3, 3), "weight", Row(), unsafe=True)
+    assert layer.weight.shape == (1, 3)

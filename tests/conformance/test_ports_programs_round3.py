@@ -8,7 +8,9 @@ exercise), "Adversarial Example Generation"
 set on modules, ``functional_call``, a custom Function's ``jvp``, ``torch.func.jvp``) and
 "Pruning" (L1, Ln-structured, iterative, global and custom pruning, then training through the
 pruning hooks) and "Optimizer step in backward" (per-parameter optimizers stepped from
-post-accumulate-grad hooks); and pytorch/examples' ``snli`` classifier.
+post-accumulate-grad hooks), "Parametrizations" (symmetric, skew, Cayley and exponential maps
+chained on one weight, ``parametrize.cached()``, ``right_inverse``, removal), and
+pytorch/examples' ``snli`` classifier.
 
 Each program is written once against a namespace ``T`` (torch's names, or the gpuad names a
 port uses per docs/porting.md); the models are built by the same code for both and gpuad's
@@ -89,6 +91,9 @@ def gpuad_T():
         flatten=lambda x, d: x.flatten(d),
         fwAD=ad.autograd.forward_ad,
         func=ad.func,
+        solve=gnp.linalg.solve,
+        matrix_exp=lambda x: x.matrix_exp(),
+        eye=lambda n: ad.tensor(xp.eye(n)),
     )
 
 
@@ -117,6 +122,9 @@ def torch_T():
         flatten=torch.flatten,
         fwAD=torch.autograd.forward_ad,
         func=torch.func,
+        solve=torch.linalg.solve,
+        matrix_exp=torch.matrix_exp,
+        eye=torch.eye,
     )
 
 
@@ -1423,3 +1431,163 @@ def test_snli_classifier():
         np.testing.assert_allclose(res["gpuad"], res["torch"], rtol=1e-9)
         _same_models(g, t)
         assert (g.embed.weight.grad is None) == fix_emb
+
+
+# ---- intermediate_source/parametrizations.py ----
+# torch.solve(B, A).solution is torch.linalg.solve(A, B) (torch.solve is gone); the random
+# orthogonal matrix and pruning mask come from NumPy; CayleyMap.right_inverse reads its
+# argument (the tutorial's reads a global X that happens to be the same matrix).
+
+
+def parametrization_modules(T, calls):
+    nn = T.nn
+
+    class Symmetric(nn.Module):
+        def forward(self, X):
+            return X.triu() + X.triu(1).transpose(-1, -2)
+
+    class Skew(nn.Module):
+        def forward(self, X):
+            A = X.triu(1)
+            return A - A.transpose(-1, -2)
+
+        def right_inverse(self, A):
+            return A.triu(1)
+
+    class Noisy(nn.Module):
+        def forward(self, X):
+            calls.append(1)
+            return X
+
+    class CayleyMap(nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.register_buffer("Id", T.eye(n))
+
+        def forward(self, X):
+            return T.solve(self.Id - X, self.Id + X)
+
+        def right_inverse(self, A):
+            return T.solve(self.Id + A, A - self.Id)
+
+    class MatrixExponential(nn.Module):
+        def forward(self, X):
+            return T.matrix_exp(X)
+
+    class PruningParametrization(nn.Module):
+        def __init__(self, mask):
+            super().__init__()
+            self.mask = mask
+
+        def forward(self, X):
+            return X * self.mask
+
+        def right_inverse(self, A):
+            return A
+
+    return types.SimpleNamespace(Symmetric=Symmetric, Skew=Skew, Noisy=Noisy,
+                                 CayleyMap=CayleyMap, MatrixExponential=MatrixExponential,
+                                 Pruning=PruningParametrization)
+
+
+def test_parametrizations_tutorial():
+    import torch.nn.utils.parametrize as tparam
+
+    from gpuad.nn.utils import parametrize as gparam
+
+    Ts = {"torch": torch_T(), "gpuad": gpuad_T()}
+    w33 = {k: R.standard_normal((3, 3)) for k in ("a", "b", "c", "d", "e", "f")}
+    conv_w = R.standard_normal((8, 5, 3, 3))
+    Q, _ = np.linalg.qr(R.standard_normal((3, 3)))
+    if np.linalg.det(Q) < 0:
+        Q[0] = -Q[0]
+    Xs = R.random((3, 3))
+    Xs = Xs - Xs.T
+    mask = (R.random((4, 3)) > 0.2).astype(float)
+    x = R.standard_normal((5, 3))
+    res = {}
+    for lib, T in Ts.items():
+        P = gparam if lib == "gpuad" else tparam
+        calls = []
+        M = parametration = parametrization_modules(T, calls)  # noqa: F841
+        nn = T.nn
+        out = []
+
+        def linear(w, n_out=3, T=T, nn=nn):
+            layer = nn.Linear(3, n_out)
+            _load_np(layer, T, {"weight": w, "bias": np.zeros(n_out)})
+            return layer
+
+        layer = linear(w33["a"])
+        P.register_parametrization(layer, "weight", M.Symmetric())
+        A = layer.weight
+        _close(A, _arr(A).T)
+        out += [A, sorted(n for n, _ in layer.named_parameters())]
+        out.append(sorted(layer.state_dict()))
+        cnn = nn.Conv2d(5, 8, 3)
+        _load_np(cnn, T, {"weight": conv_w, "bias": np.zeros(8)})
+        P.register_parametrization(cnn, "weight", M.Skew())
+        out += [cnn.weight[0, 1], cnn.weight[2, 2]]
+
+        layer = linear(w33["b"], 4 - 1)
+        P.register_parametrization(layer, "weight", M.Noisy())
+        foo = layer.weight + layer.weight.T
+        bar = layer.weight.sum()
+        out.append(len(calls))
+        with P.cached():
+            foo = layer.weight + layer.weight.T
+            bar = layer.weight.sum()
+        out += [len(calls), foo, bar]
+
+        layer = linear(w33["c"])
+        P.register_parametrization(layer, "weight", M.Skew())
+        P.register_parametrization(layer, "weight", M.CayleyMap(3))
+        X = layer.weight
+        out += [X, (X.T @ X)]
+        layer_orthogonal = linear(w33["d"])
+        P.register_parametrization(layer_orthogonal, "weight", M.Skew())
+        P.register_parametrization(layer_orthogonal, "weight", M.MatrixExponential())
+        out.append(layer_orthogonal.weight)
+        layer_spd = linear(w33["e"])
+        P.register_parametrization(layer_spd, "weight", M.Symmetric())
+        P.register_parametrization(layer_spd, "weight", M.MatrixExponential())
+        out.append(layer_spd.weight)
+
+        layer = linear(w33["f"])
+        P.register_parametrization(layer, "weight", M.Skew())
+        layer.weight = T.tensor(Xs)
+        out += [layer.weight, layer.parametrizations.weight.original]
+        layer_orthogonal = linear(w33["a"])
+        P.register_parametrization(layer_orthogonal, "weight", M.Skew())
+        P.register_parametrization(layer_orthogonal, "weight", M.CayleyMap(3))
+        layer_orthogonal.weight = T.tensor(Q)
+        out += [layer_orthogonal.weight, layer_orthogonal.parametrizations.weight.original]
+        # a few training steps through the chain, gradients on the original
+        opt = T.optim.SGD(layer_orthogonal.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            with P.cached():
+                y = layer_orthogonal(layer_orthogonal(T.tensor(x)))
+            loss = (y**2).sum() + y[:, 0].sum()
+            loss.backward()
+            opt.step()
+            out += [loss, layer_orthogonal.parametrizations.weight.original.grad]
+
+        layer = nn.Linear(3, 4)
+        _load_np(layer, T, {"weight": np.ones((4, 3)), "bias": np.zeros(4)})
+        P.register_parametrization(layer, "weight", M.Pruning(T.tensor(mask)))
+        layer.weight = T.tensor(Xs[:, :3].repeat(2, 0)[:4] if False else np.vstack([Xs, Xs])[:4])
+        out.append(layer.weight)
+
+        for leave in (True, False):
+            layer = linear(w33["b"])
+            P.register_parametrization(layer, "weight", M.Skew())
+            P.remove_parametrizations(layer, "weight", leave_parametrized=leave)
+            out += [layer.weight, sorted(n for n, _ in layer.named_parameters()),
+                    P.is_parametrized(layer)]
+        res[lib] = out
+    for a, b in zip(res["torch"], res["gpuad"], strict=True):
+        if isinstance(a, list | int | bool):
+            assert a == b
+        else:
+            _close(b, a, atol=1e-11)
