@@ -1509,13 +1509,13 @@ def test_parametrizations_tutorial():
     for lib, T in Ts.items():
         P = gparam if lib == "gpuad" else tparam
         calls = []
-        M = parametration = parametrization_modules(T, calls)  # noqa: F841
+        M = parametrization_modules(T, calls)
         nn = T.nn
         out = []
 
-        def linear(w, n_out=3, T=T, nn=nn):
-            layer = nn.Linear(3, n_out)
-            _load_np(layer, T, {"weight": w, "bias": np.zeros(n_out)})
+        def linear(w, T=T, nn=nn):
+            layer = nn.Linear(3, 3)
+            _load_np(layer, T, {"weight": w, "bias": np.zeros(3)})
             return layer
 
         layer = linear(w33["a"])
@@ -1529,7 +1529,7 @@ def test_parametrizations_tutorial():
         P.register_parametrization(cnn, "weight", M.Skew())
         out += [cnn.weight[0, 1], cnn.weight[2, 2]]
 
-        layer = linear(w33["b"], 4 - 1)
+        layer = linear(w33["b"])
         P.register_parametrization(layer, "weight", M.Noisy())
         foo = layer.weight + layer.weight.T
         bar = layer.weight.sum()
@@ -1576,7 +1576,7 @@ def test_parametrizations_tutorial():
         layer = nn.Linear(3, 4)
         _load_np(layer, T, {"weight": np.ones((4, 3)), "bias": np.zeros(4)})
         P.register_parametrization(layer, "weight", M.Pruning(T.tensor(mask)))
-        layer.weight = T.tensor(Xs[:, :3].repeat(2, 0)[:4] if False else np.vstack([Xs, Xs])[:4])
+        layer.weight = T.tensor(np.vstack([Xs, Xs])[:4])
         out.append(layer.weight)
 
         for leave in (True, False):
