@@ -108,3 +108,15 @@ def test_parametrize_cached_and_the_registration_check(backend):
         parametrize.register_parametrization(layer, "weight", Row())
     layer = parametrize.register_parametrization(nn.Linear(3, 3), "weight", Row(), unsafe=True)
     assert layer.weight.shape == (1, 3)
+
+
+def test_bitcast_of_a_0d_array_stays_0d(backend):
+    # found with the gradcheck fix (the same ascontiguousarray of a 0-d array):
+    # lax.bitcast_convert_type(float64 0-d, int64) had shape (1,); JAX's is ()
+    from gpuad import lax
+
+    xp = ad.get_backend().xp
+    r = lax.bitcast_convert_type(xp.asarray(np.array(1.5)), np.int64)
+    assert r.shape == ()
+    assert int(to_numpy(r)) == int(np.array(1.5).view(np.int64))
+    assert ad.jit(lambda x: lax.bitcast_convert_type(x, np.int64))(xp.asarray(1.5)).shape == ()
