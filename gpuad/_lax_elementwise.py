@@ -763,8 +763,8 @@ def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
 
 def _bitcast_fwd(xp, x, *, new_dtype):
     dt, shp = new_dtype, tuple(x.shape)
-    if dt.itemsize == x.dtype.itemsize:
-        return xp.ascontiguousarray(x).view(dt).copy()
+    if dt.itemsize == x.dtype.itemsize:  # (ascontiguousarray makes a 0-d array 1-d)
+        return xp.ascontiguousarray(x).reshape(shp).view(dt).copy()
     if dt.itemsize < x.dtype.itemsize:
         r = x.dtype.itemsize // dt.itemsize
         return xp.ascontiguousarray(x).reshape(shp + (1,)).view(dt).reshape(shp + (r,))

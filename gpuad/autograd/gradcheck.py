@@ -54,8 +54,8 @@ def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarr
 def _numerical(func: Callable, inputs: tuple, i: int, eps: float) -> list[np.ndarray]:
     """Per output, the central-difference Jacobian ``(out.size, inputs[i].size)``."""
     x = inputs[i]
-    xp = engine._rules._xp(x._data)
-    base = xp.ascontiguousarray(x._data)
+    # a C-ordered copy of the input's own shape (``ascontiguousarray`` makes a 0-d input 1-d)
+    base = x._data.copy(order="C")
     cols: list[list[np.ndarray]] = []
     for k in range(x.size):
         plus = base.copy()

@@ -209,9 +209,10 @@ def GeneralConv(
     W_init: Initializer | None = None,  # noqa: N803
     b_init: Initializer | None = None,
 ) -> tuple[Callable, Callable]:
-    """A 2-D convolution (cross-correlation) with the layouts of ``dimension_numbers``
-    (``lhs_spec``, ``rhs_spec``, ``out_spec``, e.g. ``("NHWC", "HWIO", "NHWC")``), padding
-    ``"VALID"``, ``"SAME"`` or ``((lo, hi), (lo, hi))``."""
+    """A convolution (cross-correlation) with the layouts of ``dimension_numbers``
+    (``lhs_spec``, ``rhs_spec``, ``out_spec``, e.g. ``("NHWC", "HWIO", "NHWC")`` or, in 1-D,
+    ``("NWC", "WIO", "NWC")``), padding ``"VALID"``, ``"SAME"`` or ``((lo, hi), ...)``.
+    ``filter_shape`` gives the window along the spatial letters in ``rhs_spec``'s order."""
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     if (
         len(filter_shape) != 2
@@ -219,9 +220,8 @@ def GeneralConv(
         or sorted(rhs_spec) != sorted("OIHW")
         or sorted(out_spec) != sorted("NCHW")
     ):
-        raise NotImplementedError(
-            "stax.GeneralConv: 2-D convolutions only (specs made of N, C, H, W and O, I, H, W)"
-        )
+        return _general_conv_nd(dimension_numbers, out_chan, filter_shape, strides, padding,
+                                W_init, b_init)
     strides = tuple(strides) if strides is not None else (1, 1)
     W_init = (
         glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))  # noqa: N806
@@ -266,6 +266,59 @@ def GeneralConv(
             x = gnp.pad(x, ((0, 0), (0, 0), *pads))
         y = _F.conv2d(x, gnp.transpose(W, _perm(rhs_spec, "OIHW")), stride=strides)
         return gnp.transpose(y, _perm("NCHW", out_spec)) + b
+
+    return init_fun, apply_fun
+
+
+def _general_conv_nd(dimension_numbers, out_chan, filter_shape, strides, padding, W_init,
+                     b_init):
+    """GeneralConv for any number of spatial dims (and 2-D layouts with other letters),
+    through ``gpuad.lax.conv_general_dilated``, which reads the specs as JAX's does."""
+    from ..lax_conv import conv_general_dilated
+
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    spatial = [c for c in rhs_spec if c not in "OI"]
+    if (
+        len(filter_shape) != len(spatial)
+        or sorted(lhs_spec) != sorted("NC" + "".join(spatial))
+        or sorted(out_spec) != sorted(lhs_spec)
+        or sorted(rhs_spec) != sorted("OI" + "".join(spatial))
+    ):
+        raise ValueError(
+            f"stax.GeneralConv: dimension_numbers {tuple(dimension_numbers)} and filter_shape "
+            f"{tuple(filter_shape)} do not match (lhs/out: N, C and the spatial letters of "
+            f"rhs, which holds O, I and one letter per filter dimension)"
+        )
+    window = tuple(int(k) for k in filter_shape)
+    strides = tuple(strides) if strides is not None else (1,) * len(window)
+    W_init = (
+        glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))  # noqa: N806
+        if W_init is None
+        else W_init
+    )
+    b_init = normal(1e-6) if b_init is None else b_init
+
+    def init_fun(rng, input_shape):
+        sizes = tuple(input_shape[lhs_spec.index(c)] for c in spatial)
+        pads = _pads(padding, sizes, window, strides)
+        out_sp = [
+            (n + lo + hi - k) // st + 1
+            for n, (lo, hi), k, st in zip(sizes, pads, window, strides, strict=True)
+        ]
+        dims = {"N": input_shape[lhs_spec.index("N")], "C": out_chan,
+                **dict(zip(spatial, out_sp, strict=True))}
+        kernel = {"O": out_chan, "I": input_shape[lhs_spec.index("C")],
+                  **dict(zip(spatial, window, strict=True))}
+        k1, k2 = _random.split(rng)
+        W = W_init(k1, tuple(kernel[c] for c in rhs_spec))  # noqa: N806
+        b = b_init(k2, tuple(out_chan if c == "C" else 1 for c in out_spec))
+        return tuple(dims[c] for c in out_spec), (W, b)
+
+    def apply_fun(params, inputs, **kwargs):
+        W, b = params  # noqa: N806
+        return conv_general_dilated(
+            inputs, W, strides, padding, dimension_numbers=tuple(dimension_numbers)
+        ) + b
 
     return init_fun, apply_fun
 

@@ -1,6 +1,7 @@
 """Helpers for code ported from HIPS autograd: ``flatten``, its derivative operators
 (``elementwise_grad``, ``hessian_vector_product``, ``make_jvp``, ``make_ggnvp``, ... under
-autograd's names and argument orders) and the pytree optimizers in :mod:`gpuad.misc.optimizers`.
+autograd's names and argument orders), the pytree optimizers in :mod:`gpuad.misc.optimizers`
+and ``fixed_point`` in :mod:`gpuad.misc.fixed_points`.
 
 Example::
 
@@ -10,7 +11,7 @@ Example::
 
 from __future__ import annotations
 
-from . import optimizers  # noqa: F401
+from . import fixed_points, optimizers  # noqa: F401
 from .derivatives import (
     deriv,
     elementwise_grad,
@@ -32,4 +33,4 @@ from .flatten import flatten
 __all__ = ["flatten", "elementwise_grad", "hessian_vector_product", "hessian_tensor_product",
            "make_vjp", "make_jvp", "make_hvp", "make_ggnvp", "tensor_jacobian_product",
            "vector_jacobian_product", "grad_named", "grad_and_aux", "deriv", "holomorphic_grad",
-           "multigrad_dict", "optimizers"]
+           "multigrad_dict", "optimizers", "fixed_points"]

@@ -15,7 +15,8 @@ parameters. Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import numpy as gnp
@@ -25,7 +26,29 @@ from ..tensor import Tensor
 from .modules import Module, Parameter
 
 __all__ = ["ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "weight_norm", "spectral_norm", "orthogonal"]
+           "remove_parametrizations", "cached", "weight_norm", "spectral_norm", "orthogonal"]
+
+# torch's parametrize._cache: while a cached() block is open, each (module, name) is computed
+# at its first read and that Tensor is returned at the later ones
+_CACHE: dict = {"depth": 0, "values": {}}
+
+
+@contextlib.contextmanager
+def cached() -> Iterator[None]:
+    """``torch.nn.utils.parametrize.cached()``: inside the block each parametrized tensor is
+    computed once, at its first read, and later reads return the same Tensor (so a forward
+    that reads ``m.weight`` several times runs the parametrization once); the values are
+    dropped when the outermost block exits.
+
+    Example: ``with parametrize.cached(): y = model(x)``
+    """
+    _CACHE["depth"] += 1
+    try:
+        yield
+    finally:
+        _CACHE["depth"] -= 1
+        if not _CACHE["depth"]:
+            _CACHE["values"].clear()
 
 
 class ParametrizationList(Module):
@@ -119,7 +142,12 @@ def _write(target: Tensor, value: Any) -> None:
 
 def _property(name: str) -> property:
     def get(self: Module) -> Any:
-        return self.parametrizations[name]()
+        if not _CACHE["depth"]:
+            return self.parametrizations[name]()
+        key = (id(self), name)
+        if key not in _CACHE["values"]:
+            _CACHE["values"][key] = self.parametrizations[name]()
+        return _CACHE["values"][key]
 
     def put(self: Module, value: Any) -> None:
         self.parametrizations[name].right_inverse(value)
@@ -141,7 +169,13 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         raise TypeError(f"register_parametrization: expected a Module, got "
                         f"{type(parametrization).__name__}")
     if is_parametrized(module, tensor_name):
+        if not unsafe:
+            with no_grad():
+                current = getattr(module, tensor_name)
+                _check_same(parametrization, current, parametrization(current), "the value "
+                            "it is chained after")
         module.parametrizations[tensor_name].append(parametrization)
+        module.parametrizations[tensor_name].unsafe |= unsafe
         return module
     original = module.__dict__.get(tensor_name)
     if not isinstance(original, Tensor):
@@ -151,6 +185,9 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     if tensor_name in buffers:
         buffers.remove(tensor_name)
     plist = ParametrizationList([parametrization], original, unsafe=unsafe)
+    if not unsafe:
+        with no_grad():
+            _check_same(parametrization, original, plist(), "the tensor it parametrizes")
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = ModuleDict()
@@ -160,6 +197,20 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     module.parametrizations[tensor_name] = plist
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
+
+
+def _check_same(parametrization: Module, before: Any, after: Any, what: str) -> None:
+    """torch's registration check: without ``unsafe=True`` a parametrization keeps the shape
+    and dtype of its input (it is evaluated once to see)."""
+    name = type(parametrization).__name__
+    if not isinstance(after, Tensor) and not hasattr(after, "shape"):
+        raise ValueError(f"register_parametrization: {name} must return a tensor, got "
+                         f"{type(after).__name__}")
+    if tuple(after.shape) != tuple(before.shape) or after.dtype != before.dtype:
+        raise ValueError(
+            f"register_parametrization: {name} changes the shape or dtype of {what} "
+            f"({tuple(before.shape)} {before.dtype} -> {tuple(after.shape)} {after.dtype}); "
+            f"pass unsafe=True to allow it")
 
 
 def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
