@@ -365,9 +365,11 @@ def tridiagonal_solve(dl: Any, d: Any, du: Any, b: Any, *, perturb_singular: boo
     dt = _np.result_type(*(_r.data(v).dtype for v in (dl, d, du, b)))
     eye = _np.eye(m, dtype=dt)
     above, below = _np.eye(m, k=1, dtype=dt), _np.eye(m, k=-1, dtype=dt)
-    xp = _r._xp(_r.data(d))
     col = (lambda v: gnp.expand_dims(v, -1))
-    a = col(d) * xp.asarray(eye) + col(du) * xp.asarray(above) + col(dl) * xp.asarray(below)
+    # gpuad's ops (not the array's own operators) move the NumPy constants to the backend of
+    # the diagonals, which may be raw device arrays while b is a batched Tensor
+    mul = gnp.multiply
+    a = gnp.add(gnp.add(mul(col(d), eye), mul(col(du), above)), mul(col(dl), below))
     return _nla.solve(a, b)
 
 
