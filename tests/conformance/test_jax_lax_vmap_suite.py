@@ -474,6 +474,12 @@ case("symmetric_product", lambda L, a, c: L.linalg.symmetric_product(a, c, alpha
 case("cholesky_update", lambda L, r, w: L.linalg.cholesky_update(r, w),
      lambda r: np.linalg.cholesky(SPD(3)(r)).T, F(3), tol=1e-9,
      jax_loop="JAX: batching rule for cholesky_update not implemented")
+case("ormqr", lambda L, a, t, c: L.linalg.ormqr(a, t, c, left=True, transpose=True), F(4, 3),
+     UNIT(2), F(4, 2), tol=1e-9)
+case("qr_pivoting", lambda L, a: L.linalg.qr(a, pivoting=True, full_matrices=False), F(4, 3),
+     tol=1e-9, compare=_abs_tree)
+case("svd_full", lambda L, a: L.linalg.svd(a, full_matrices=False), F(4, 3), tol=1e-9,
+     compare=_abs_tree)
 case("tridiagonal", lambda L, a: L.linalg.tridiagonal(a)[1:3], SPD(4), tol=1e-9,
      compare=_abs_tree)
 case("hessenberg", lambda L, a: L.linalg.hessenberg(a)[0], F(4, 4), tol=1e-9,
@@ -707,3 +713,15 @@ def test_jit_of_vmap_matches_jax(tag):
         want2 = _jax_vmap(c, axes)(*args2)
         _close(tag, f"jit(vmap) replay in_axes={axes}", _cmp(c, f(*args2)), _cmp(c, want2),
                c["tol"])
+
+
+def test_gpuad_batches_what_jax_refuses():
+    """A narrowing bitcast batched along the axis it consumes (JAX: "Attempting to convert
+    array ... 2 * 8 != 32"): gpuad moves the batch axis away first; checked against the loop."""
+    x = np.arange(24, dtype=np.uint8).reshape(3, 4, 2)
+    got = ad.vmap(lambda a: lax.bitcast_convert_type(a, np.float32), 2)(x)
+    want = np.stack([np.ascontiguousarray(x[:, :, i]).view(np.float32)[:, 0] for i in range(2)])
+    np.testing.assert_array_equal(to_numpy(got).view(np.uint32), want.view(np.uint32))
+    with pytest.raises(ValueError, match="8 != 32"):
+        jax = _jax()
+        jax.vmap(lambda a: jax.lax.bitcast_convert_type(a, np.float32), 2)(x)
