@@ -31,6 +31,7 @@ from conftest import to_numpy
 import gpuad as ad
 import gpuad.numpy as gnp
 from gpuad import lax
+from gpuad.jit import TracerError
 from gpuad.testing import check_grads
 
 B = 3  # batch size
@@ -725,3 +726,30 @@ def test_gpuad_batches_what_jax_refuses():
     with pytest.raises(ValueError, match="8 != 32"):
         jax = _jax()
         jax.vmap(lambda a: jax.lax.bitcast_convert_type(a, np.float32), 2)(x)
+
+
+# (call, error, words in the message, reason): what JAX batches and gpuad refuses, clearly
+REFUSALS = [
+    (lambda: ad.vmap(lambda a: lax.reduce_window(a, 0.0, lambda u, v: u + v * v, (2,), (1,),
+                                                 "VALID"))(np.ones((3, 4))),
+     NotImplementedError, ["reduce_window", "lax.add, lax.max"],
+     "reduce_window runs the monoids add, max, min and mul only (a general computation would "
+     "be a Python loop over windows)"),
+    (lambda: ad.jit(ad.vmap(lambda a, i: lax.scatter_apply(
+        a, i, lambda v: v * 2.0, lax.ScatterDimensionNumbers((1,), (0,), (0,)),
+        update_shape=(2, 3))))(np.ones((3, 4, 3)), np.zeros((3, 2, 1), np.int32)),
+     TracerError, ["lax.scatter_apply", "unique_indices=True"],
+     "under jit the number of rounds of scatter_apply depends on repeats among the traced "
+     "indices; unique_indices=True promises there are none"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(REFUSALS)))
+def test_refusals_are_clear_errors(k):
+    call, exc, words, _reason = REFUSALS[k]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(exc) as info:
+            call()
+    for w in words:
+        assert w in str(info.value), (w, str(info.value))
