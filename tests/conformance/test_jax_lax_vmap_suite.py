@@ -15,6 +15,13 @@ arguments unbatched, and compare with a loop. Here each case is ``fn(L, *args)``
 
 Every example's result is also checked against gpuad's own per-example loop, so that a batching
 rule mixing examples is caught even where JAX's batched value would agree by accident.
+
+Where JAX itself cannot batch a case (a batched init value of ``reduce``/``reduce_window``,
+``cholesky_update``), the case names the reason and the reference is JAX's per-example loop;
+``NO_JAX_GRAD`` lists the gradients JAX cannot take (checked by central differences instead);
+``test_gpuad_batches_what_jax_refuses`` checks gpuad where it goes further than JAX, and
+``REFUSALS`` what gpuad refuses with a clear error. The same file passes with
+``--cupy-standin`` (gpuad then runs on the CuPy stand-in).
 """
 
 from __future__ import annotations
