@@ -164,6 +164,16 @@ def _default_fill(dt):
     return info.min if dt.kind == "i" else info.max
 
 
+def _on_backend(x):
+    """A NumPy array moved to the active backend (as gpuad.numpy's functions move it): the
+    index arithmetic below must not mix it with device arrays through its own operators."""
+    if isinstance(x, _np.ndarray):
+        from .transforms import _asarray
+
+        return _asarray(x, "lax")
+    return x
+
+
 def gather(
     operand: Any,
     start_indices: Any,
@@ -181,6 +191,7 @@ def gather(
 
     Example: ``lax.gather(x, i[:, None], GatherDimensionNumbers((1,), (0,), (0,)), (1, 3))``
     """
+    operand, start_indices = _on_backend(operand), _on_backend(start_indices)
     dn = dimension_numbers
     offset_dims = _ints(dn.offset_dims)
     collapsed = _ints(dn.collapsed_slice_dims)
@@ -243,6 +254,8 @@ def gather(
 
 def _scatter(op: str, method: str, operand, scatter_indices, updates, dimension_numbers, mode,
              unique_indices: bool = False, func=None):
+    operand, scatter_indices = _on_backend(operand), _on_backend(scatter_indices)
+    updates = _on_backend(updates)
     dn = dimension_numbers
     _same_dtype(op, operand, updates)
     uwd = _ints(dn.update_window_dims)

@@ -423,6 +423,9 @@ def dynamic_update_slice(
     """A copy of ``operand`` with ``update`` written at ``start_indices`` (clamped so that
     it fits). Differentiable in both arrays. Example:
     ``lax.dynamic_update_slice(x, row[None], (i, 0))``"""
+    from ._lax_gather import _on_backend
+
+    operand, update = _on_backend(operand), _on_backend(update)
     xs, us = _shape(operand), _shape(update)
     _same_dtype("dynamic_update_slice", operand, update)
     if len(us) != len(xs) or any(u > n for u, n in zip(us, xs, strict=True)):

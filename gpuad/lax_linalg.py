@@ -42,8 +42,18 @@ def _gnp():
     return gnp
 
 
+def _arr(x):
+    """An array argument; a NumPy array moves to the active backend (as gpuad.numpy's
+    functions move it), so that it never meets device arrays through its own operators."""
+    if isinstance(x, _np.ndarray):
+        from .transforms import _asarray
+
+        return _asarray(x, "lax.linalg")
+    return _nla._arr(x)
+
+
 def _input(x, name: str, square: bool = False):
-    x = _nla._float_input(_nla._arr(x))
+    x = _nla._float_input(_arr(x))
     s = _r.shape(x)
     if len(s) < 2 or (square and s[-1] != s[-2]):
         kind = "square matrices (..., n, n)" if square else "matrices (..., m, n)"
@@ -102,7 +112,7 @@ def cholesky_update(r_matrix: Any, w_vector: Any) -> Any:
     """
     gnp = _gnp()
     r = _input(r_matrix, "cholesky_update", square=True)
-    w = _nla._float_input(_nla._arr(w_vector))
+    w = _nla._float_input(_arr(w_vector))
     n = _r.shape(r)[-1]
     if _r.shape(w)[-1:] != (n,) or _r.ndim(r) != 2 or _r.ndim(w) != 1:
         raise ValueError(f"lax.linalg.cholesky_update: expected an n x n matrix and an "
@@ -219,7 +229,7 @@ def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Any:
 
     Example: ``lu_pivots_to_permutation(pivots, 5)``
     """
-    piv = _nla._arr(pivots)
+    piv = _arr(pivots)
     k = _r.shape(piv)[-1] if _r.ndim(piv) else None
     if k is None or _r.data(piv).dtype.kind not in "iu" or int(permutation_size) < k:
         raise ValueError(f"lax.linalg.lu_pivots_to_permutation: pivots must be an integer "
@@ -354,7 +364,7 @@ def tridiagonal_solve(dl: Any, d: Any, du: Any, b: Any, *, perturb_singular: boo
             "lax.linalg.tridiagonal_solve: perturb_singular=True is not supported; a singular "
             "system raises LinAlgError (regularise the diagonal d instead)")
     gnp = _gnp()
-    dl, d, du = (_nla._float_input(_nla._arr(v)) for v in (dl, d, du))
+    dl, d, du = (_nla._float_input(_arr(v)) for v in (dl, d, du))
     b = _input(b, "tridiagonal_solve")
     m = _r.shape(d)[-1] if _r.ndim(d) else -1
     if not (_r.shape(dl) == _r.shape(d) == _r.shape(du)) or _r.shape(b)[-2] != m or \
@@ -365,9 +375,11 @@ def tridiagonal_solve(dl: Any, d: Any, du: Any, b: Any, *, perturb_singular: boo
     dt = _np.result_type(*(_r.data(v).dtype for v in (dl, d, du, b)))
     eye = _np.eye(m, dtype=dt)
     above, below = _np.eye(m, k=1, dtype=dt), _np.eye(m, k=-1, dtype=dt)
-    xp = _r._xp(_r.data(d))
     col = (lambda v: gnp.expand_dims(v, -1))
-    a = col(d) * xp.asarray(eye) + col(du) * xp.asarray(above) + col(dl) * xp.asarray(below)
+    # gpuad's ops (not the array's own operators) move the NumPy constants to the backend of
+    # the diagonals, which may be raw device arrays while b is a batched Tensor
+    mul = gnp.multiply
+    a = gnp.add(gnp.add(mul(col(d), eye), mul(col(du), above)), mul(col(dl), below))
     return _nla.solve(a, b)
 
 

@@ -326,7 +326,12 @@ def householder_product(A, tau):
     Example: ``Q = householder_product(A, tau)``
     """
     gnp = _gnp()
-    A, tau = _nla._float_input(_nla._arr(A)), _nla._float_input(_nla._arr(tau))
+    from .transforms import _asarray
+
+    # a NumPy array moves to the active backend: the constants below are made by A's array
+    # module, which must be the one of tau (a batched Tensor under vmap while A is shared)
+    A, tau = (_nla._float_input(_asarray(x, "householder_product") if isinstance(x, _np.ndarray)
+                                else _nla._arr(x)) for x in (A, tau))
     dt = _np.result_type(_r.data(A).dtype, _r.data(tau).dtype)
     if dt.kind == "c":  # one complex dtype for both, as torch requires of its inputs
         A, tau = (x if _r.data(x).dtype == dt else _r.astype(x, dt) for x in (A, tau))
