@@ -171,6 +171,13 @@ def test_logsumexp_stable(backend):
     np.testing.assert_allclose(_grad(gnp.logsumexp, x), [0.5, 0.5, 0.0])
 
 
+def test_mean_of_python_numbers_and_lists_as_in_numpy():
+    for v in (3, 2.5, True, [1, 2, 4], [[1.5], [2.0]], [True, False]):
+        got = np.asarray(to_numpy(gnp.mean(v)))
+        assert got.dtype == np.mean(v).dtype, v
+        np.testing.assert_array_equal(got, np.mean(v))
+
+
 def test_mean_of_an_empty_slice_is_nan_as_in_numpy(backend):
     import warnings
 

@@ -350,10 +350,10 @@ def _count(x, axis):
 def mean(x, axis=None, keepdims: bool = False, dtype=None):
     """Arithmetic mean over ``axis``."""
     if dtype is None:
-        kind = getattr(getattr(_r.data(x), "dtype", None), "kind", "f")
-        if kind in "iub":  # NumPy sums integers and booleans in float64 (no wrap-around)
+        dt = getattr(_r.data(x), "dtype", None)
+        if dt is not None and dt.kind in "iub":  # NumPy sums these in float64 (no wrap-around)
             return sum(astype(x, _np.float64), axis, keepdims=keepdims) / _count(x, axis)
-        if _r.data(x).dtype == _np.float16:  # NumPy sums float16 in float32, as its mean
+        if dt == _np.float16:  # NumPy sums float16 in float32, as its mean
             m = sum(astype(x, _np.float32), axis, keepdims=keepdims) / _count(x, axis)
             return astype(m, _np.float16)
         return sum(x, axis, keepdims=keepdims) / _count(x, axis)  # nan for an empty slice
