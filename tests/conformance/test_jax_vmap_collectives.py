@@ -335,6 +335,7 @@ def test_grad_of_psum_out_axes_none():
 @pytest.mark.parametrize("dtype", [np.float32, np.int32])
 @pytest.mark.parametrize("shape,axis", [((7,), 0), ((5, 8), 0), ((5, 8), 1)])
 def test_arg_all_reduce(fn, dtype, shape, axis):
+    _jax()  # (skips where jax is not installed)
     from jax._src.lax import parallel
 
     x = np.asarray(np.random.default_rng(3).integers(-3, 4, shape), dtype)
