@@ -75,6 +75,10 @@ def scatter_reduce(self, dim: int, index, src, reduce: str, *, include_self: boo
     if reduce == "mean" and self.dtype.kind == "b":
         raise TypeError("Tensor.scatter_reduce: reduce='mean' does not take booleans (torch "
                         "refuses them too); cast the tensor and src to an integer or float dtype")
+    if reduce in ("amax", "amin") and self.dtype.kind == "c":
+        raise TypeError(f"Tensor.scatter_reduce: reduce={reduce!r} does not take complex values "
+                        f"(dtype {self.dtype}; torch refuses them too): complex numbers have no "
+                        f"order")
     _axis("scatter_reduce", dim, self.ndim)
     index = _pick(self, index)
     if index.dtype.kind in "iu" and index.size == 0:  # torch: nothing is written

@@ -46,6 +46,10 @@ def test_scatter_reduce_integer_mean_keeps_the_dtype(backend, dt):
     with pytest.raises(TypeError, match="booleans"):
         _t(np.array([True, False])).scatter_reduce(0, idx[:2], _t(np.array([True, True])),
                                                    "mean")
+    z = _t(np.ones(2, complex))
+    for inc in (True, False):  # once a value (include_self) or an obscure NumPy error
+        with pytest.raises(TypeError, match="complex"):
+            z.scatter_reduce(0, idx[:2], z, "amax", include_self=inc)
 
 
 def test_writes_refuse_a_source_of_another_dtype(backend):
