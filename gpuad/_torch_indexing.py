@@ -69,19 +69,19 @@ def gather(self, dim: int, index) -> Tensor:
             f"Tensor.gather: index of shape {tuple(index.shape)} must have as "
             f"many dims as the tensor (shape {self.shape})"
         )
-    x = _fit(self, index.shape, d)
+    x = _fit(self, index.shape, d, "gather", "tensor")
     return _R.take_along_axis(x, index, d)
 
 
-def _fit(x, shape, d):
+def _fit(x, shape, d, name="gather", what="tensor"):
     """``x`` cut to ``shape`` in every dim but ``d`` (torch's scatter/gather sizes)."""
     if _b.all(s == n for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)) if i != d):
         return x
     for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)):
         if i != d and s > n:
             raise ValueError(
-                f"gather/scatter: the index (shape {tuple(shape)}) is larger "
-                f"than the tensor (shape {x.shape}) in dim {i}"
+                f"Tensor.{name}: the index (shape {tuple(shape)}) is larger "
+                f"than the {what} (shape {x.shape}) in dim {i}"
             )
     return x[tuple(slice(None) if i == d else slice(0, s) for i, s in enumerate(shape))]
 
@@ -121,6 +121,10 @@ def _scatter_at(self, dim, index):
             f"Tensor.scatter: index of shape {tuple(index.shape)} must have as "
             f"many dims as the tensor (shape {self.shape})"
         )
+    for i, (k, n) in enumerate(zip(index.shape, self.shape, strict=True)):
+        if i != d and k > n:
+            raise ValueError(f"Tensor.scatter: the index (shape {tuple(index.shape)}) is larger "
+                             f"than the tensor (shape {self.shape}) in dim {i}, as torch refuses")
     xp = _xp(self)
     n = index.ndim
     grids = tuple(
@@ -140,11 +144,11 @@ def _scatter_index(name: str, self, dim, index):
     return index
 
 
-def _source(src, shape):
+def _source(src, shape, name="scatter"):
     """torch's scatter source cut to the index's shape (a number stays a number)."""
     if isinstance(src, int | float | bool | complex) or getattr(src, "ndim", 0) == 0:
         return src
-    return _fit(src, tuple(shape), -1)
+    return _fit(src, tuple(shape), -1, name, "src")
 
 
 def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor:
@@ -184,7 +188,7 @@ def scatter_add(self, dim: int, index, src) -> Tensor:
     if flat is not None:
         return _R.reshape(scatter_add(flat[0], dim, flat[1], flat[2]), ())
     ref, shape = _scatter_at(self, dim, index)
-    return ref.add(_source(src, shape))
+    return ref.add(_source(src, shape, "scatter_add"))
 
 
 def _vector(name: str, index) -> None:

@@ -46,7 +46,7 @@ def _grids(self, dim, index, src):
             f"Tensor.scatter_reduce: src must be a tensor with as many dims as self "
             f"(shape {self.shape}), got {getattr(src, 'shape', type(src).__name__)}"
         )
-    src = _fit(src, tuple(index.shape), -1)
+    src = _fit(src, tuple(index.shape), -1, "scatter_reduce", "src")
     xp = _xp(self)
     n = index.ndim
     grids = tuple(
