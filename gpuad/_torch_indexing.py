@@ -54,9 +54,11 @@ def _index(name: str, self, index, d: int, wrap: bool = False):
     return index
 
 
-def gather(self, dim: int, index) -> Tensor:
+def gather(self, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (torch's gather; ``index`` may be
-    smaller than ``self`` in the other dims). Example: ``x.gather(1, idx)``"""
+    smaller than ``self`` in the other dims). ``sparse_grad=True`` is taken and changes
+    nothing: gpuad has no sparse tensors, the gradient is dense (torch's ``to_dense()``).
+    Example: ``x.gather(1, idx)``"""
     d = _axis("gather", dim, self.ndim)
     index = _index("gather", self, index, d)
     if index.size == 0:  # torch: an empty result of the index's shape, whatever its dims

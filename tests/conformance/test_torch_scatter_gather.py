@@ -57,9 +57,10 @@ DIFFERENCES = {
         "others (the product rule), finite where that product is; torch divides the result by "
         "the factor and gives NaN for every factor of a target whose product is NaN or inf"),
     "derivatives torch does not define": (
-        "scatter(reduce='add'/'multiply') has no derivative in torch, and prod's second "
-        "derivative with several zeros at one target raises there; gpuad's are checked "
-        "against central differences"),
+        "scatter(reduce='add'/'multiply') has no derivative in torch, prod's second "
+        "derivative with several zeros at one target raises there, and scatter_reduce/"
+        "index_reduce prod have no forward-mode rule (a dual tensor gets no tangent, "
+        "torch.func.jvp returns zeros); gpuad's are checked against central differences"),
 }
 
 # torch refuses these; gpuad computes the value of the natural reading (checked below).
@@ -298,10 +299,19 @@ def test_gathers(backend):
     x = rng.standard_normal((3, 4, 5))
     v, i = _gt(x).max(dim=2, keepdim=True)
     _same(_gt(x).gather(2, i), v, "gather of max's indices")
-    # test_gather_backward_with_empty_index_tensor
+    # test_gather_backward_with_empty_index_tensor (sparse_grad: a dense gradient in gpuad)
     for shape in ((3, 0), (0,)):
         compare(f"gather empty index {shape}", lambda a, i: a.gather(-1, i),
                 [rng.standard_normal((10, 5))], [np.zeros(shape, np.int64)])
+    g = _gt(rng.standard_normal((10, 5)), True)
+    g.gather(-1, _gt(np.zeros((3, 0), np.int64)), sparse_grad=True).sum().backward()
+    np.testing.assert_array_equal(to_numpy(g.grad), np.zeros((10, 5)))
+    i = rng.integers(0, 5, (10, 2))
+    t = _tt(to_numpy(g), True)
+    t.gather(1, _tt(i), sparse_grad=True).sum().backward()
+    g.grad = None
+    g.gather(1, _gt(i), sparse_grad=True).sum().backward()
+    _same(g.grad, t.grad.to_dense(), "gather sparse_grad")
     # test_gather_large's checks, small: strided and offset sources, an expanded index,
     # against indexing with the index vector (also counted from the end)
     src = rng.standard_normal((7, 9))
@@ -652,6 +662,46 @@ def test_repeated_targets_of_plain_writes(backend):
         tx, ts = _tt(x, True), _tt(s, True)
         f(tx, ts, _tt(idx)).sum().backward()
         assert to_numpy(gs.grad).sum() < ts.grad.numpy().sum()  # torch's counts every duplicate
+
+
+def test_forward_mode(backend):
+    """``gpuad.jvp`` against ``torch.func.jvp`` on the tie data (prod: central differences,
+    ``DIFFERENCES["derivatives torch does not define"]``)."""
+    x, src, idx = _tie_case(1)
+    rng = np.random.default_rng(10)
+    ii = np.array([0, 3, 3, 1, 0, 3])
+    cases = {f"scatter_reduce {r} {inc}": (
+        lambda a, b, i, r=r, inc=inc: a.scatter_reduce(1, i, b, r, include_self=inc), idx)
+        for r in REDUCES for inc in (True, False)}
+    cases.update({
+        "gather": (lambda a, b, i: a.gather(1, i[:, :4]), idx),
+        "scatter_add": (lambda a, b, i: a.scatter_add(1, i, b), idx),
+        "index_add": (lambda a, b, i: a.index_add(1, i, b), ii),
+        "index_reduce amax": (lambda a, b, i: a.index_reduce(1, i, b, "amax"), ii),
+        "index_reduce mean": (lambda a, b, i: a.index_reduce(1, i, b, "mean",
+                                                             include_self=False), ii),
+        "masked_scatter": (lambda a, b, i: a.masked_scatter(i, b), x > 0),
+        "put": (lambda a, b, i: a.put(i, b[0, 0], accumulate=True), ii[:5]),
+    })
+    tx, ts = rng.standard_normal(x.shape), rng.standard_normal(src.shape)
+    for name, (f, i) in cases.items():
+        gi, ti = _gt(i), _tt(i)
+
+        def gf(a, b, f=f, gi=gi):
+            return f(*(v if isinstance(v, ad.Tensor) else _gt(v) for v in (a, b)), gi)
+
+        out, tan = ad.jvp(gf, (x, src), (tx, ts))
+        if "prod" in name or "index_reduce" in name:  # no forward mode in torch
+            smooth = (rng.standard_normal(x.shape), rng.standard_normal(src.shape))
+            check_grads(gf, smooth, order=1, modes=("fwd",))
+            continue
+        tf = f
+        if "scatter_reduce am" in name and name.endswith("False"):
+            tf = (lambda r: lambda a, b, i: _excluded_self_ref(r, 1)(a, b, i))(name.split()[1])
+        tout, ttan = torch.func.jvp(lambda a, b, tf=tf, ti=ti: tf(a, b, ti), (_tt(x), _tt(src)),
+                                    (_tt(tx), _tt(ts)))
+        _same(out, tout, f"{name}: jvp value")
+        _same(tan, ttan, f"{name}: jvp tangent")
 
 
 # ---- in-place forms, views and version counters ---------------------------------------------
