@@ -70,6 +70,8 @@ GPUAD_COMPUTES = {
     "take_along_dim(dim=None) with an index in [-n, 0)": "counted from the end, as with a dim",
     "an int32 index in index_copy and index_fill": "the same as an int64 index (torch's "
                                                    "index_add and index_select take it too)",
+    "an in-place write whose source is the tensor itself (x.index_add_(0, i, x))": (
+        "the source read before the write, the out-of-place result written back"),
 }
 
 # torch computes these; gpuad refuses with an error that says what to write.
@@ -1016,6 +1018,17 @@ def test_gpuad_computes_where_torch_refuses(backend):
           "index_copy int32 index")
     _same(_gt(x2).index_fill(1, _gt(i32), 0.0), _tt(x2).index_fill(1, i64, 0.0),
           "index_fill int32 index")
+    tb = _tt(x2) * 1
+    with pytest.raises(RuntimeError, match="single memory location"):
+        tb.index_add_(0, _tt(np.array([0, 0, 2])), tb)
+    i = np.array([0, 0, 2])
+
+    def aliased(a):
+        b = (a if isinstance(a, ad.Tensor) else _gt(a)) * 1
+        return b.index_add_(0, _gt(i), b)
+
+    _same(aliased(_gt(x2)), _tt(x2).index_add(0, _tt(i), _tt(x2)), "index_add_ of itself")
+    check_grads(aliased, (x2,), order=2)
 
 
 def test_gpuad_refuses_where_torch_computes(backend):
@@ -1038,7 +1051,9 @@ def test_out_of_range_never_writes(backend):
                  lambda t: t.index_fill_(0, _gt(np.array([0, 3])), 1.0),
                  lambda t: t.put_(_gt(np.array([0, 3])), _gt(np.ones(2))),
                  lambda t: t.scatter_reduce_(0, _gt(np.array([0, 3])), _gt(np.ones(2)), "amax"),
-                 lambda t: t.index_reduce_(0, _gt(np.array([0, 3])), _gt(np.ones(2)), "prod")):
+                 lambda t: t.index_reduce_(0, _gt(np.array([0, 3])), _gt(np.ones(2)), "prod"),
+                 lambda t: t.index_copy_(0, _gt(np.array([0, 3])), _gt(np.ones(2))),
+                 lambda t: t.index_put_((_gt(np.array([0, 3])),), _gt(np.ones(2)))):
         t = _gt(np.zeros(3))
         v = t._version
         with pytest.raises(IndexError, match="out of range"):
