@@ -266,6 +266,11 @@ def _on_0d(name: str, self, dim, index, source):
 def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
     """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``acc.index_add(0, rows, vals)``"""
+    alpha_kind = getattr(alpha, "dtype", None) or _np.asarray(alpha).dtype
+    if self.dtype.kind in "iub" and alpha_kind.kind not in "iub":
+        raise TypeError(f"Tensor.index_add: alpha={alpha!r} must be an integer for a tensor of "
+                        f"dtype {self.dtype} (torch's add refuses it; its index_add truncates "
+                        f"alpha, NumPy would truncate alpha * source)")
     if self.ndim == 0:
         one, index, source = _on_0d("index_add", self, dim, index, source)
         return _R.reshape(index_add(one, 0, index, source, alpha=alpha), ())

@@ -68,6 +68,12 @@ def test_writes_refuse_a_source_of_another_dtype(backend):
     for name, call in calls.items():
         with pytest.raises(TypeError, match=f"{name}: .*dtype"):
             call()
+    # a float alpha gave alpha * source truncated (torch's index_add truncates alpha instead)
+    with pytest.raises(TypeError, match="alpha"):
+        xi.index_add(0, _t(np.array([0])), _t(np.full((1, 2), 3)), alpha=1.5)
+    np.testing.assert_array_equal(
+        to_numpy(xi.index_add(0, _t(np.array([0])), _t(np.full((1, 2), 3)), alpha=2)),
+        [[6, 7], [2, 3], [4, 5]])
     # a number is still cast, as in torch
     np.testing.assert_array_equal(to_numpy(xi.index_fill(0, _t(np.array([0])), 9)),
                                   [[9, 9], [2, 3], [4, 5]])

@@ -80,6 +80,8 @@ GPUAD_REFUSES = {
                                           "documented 'amax'/'amin' only",
     "take_along_dim with an index out of range": "torch's CPU kernel reads past the dim "
                                                  "without a check",
+    "index_add of an integer tensor with a float alpha": "torch truncates alpha (1.5 adds "
+                                                         "the source once); torch's add refuses",
 }
 
 
@@ -1040,7 +1042,12 @@ def test_gpuad_refuses_where_torch_computes(backend):
             _gt(x).scatter_reduce(0, _gt(np.array([0])), _gt(np.array([1.0])), red)
     with pytest.raises(IndexError, match="out of range"):
         _gt(np.zeros((3, 4))).take_along_dim(_gt(np.array([[4]])), dim=1)
-    assert len(GPUAD_REFUSES) == 2
+    xi, si = np.zeros((3, 2), np.int64), np.full((1, 2), 3)
+    _same(_tt(xi).index_add(0, _tt(np.array([0])), _tt(si), alpha=1.5)[0], si[0],
+          "torch's index_add with alpha=1.5")
+    with pytest.raises(TypeError, match="alpha"):
+        _gt(xi).index_add(0, _gt(np.array([0])), _gt(si), alpha=1.5)
+    assert len(GPUAD_REFUSES) == 3
 
 
 def test_out_of_range_never_writes(backend):
