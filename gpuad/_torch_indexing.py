@@ -266,8 +266,9 @@ def _on_0d(name: str, self, dim, index, source):
 def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
     """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``acc.index_add(0, rows, vals)``"""
-    alpha_kind = getattr(alpha, "dtype", None) or _np.asarray(alpha).dtype
-    if self.dtype.kind in "iub" and alpha_kind.kind not in "iub":
+    alpha_dt = getattr(alpha, "dtype", None)
+    alpha_dt = _np.asarray(alpha).dtype if alpha_dt is None else _np.dtype(alpha_dt)
+    if self.dtype.kind in "iub" and alpha_dt.kind not in "iub":
         raise TypeError(f"Tensor.index_add: alpha={alpha!r} must be an integer for a tensor of "
                         f"dtype {self.dtype} (torch's add refuses it; its index_add truncates "
                         f"alpha, NumPy would truncate alpha * source)")
