@@ -231,10 +231,14 @@ def argmin(self, axis=None, out=None, *, keepdims=False, dim=_NO, keepdim=_NO):
 def _logical(name: str, self, axis, out, keepdims, dim, keepdim):
     if out.__class__ is bool:  # x.all(1, True)
         keepdim, out = out, None
-    if dim is not _NO or keepdim is not _NO:
-        kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
-        axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
-    r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
+    if isinstance(dim, tuple | list) and not dim and axis is None:
+        # torch's any/all over no dims reduce nothing (sum and the others take every dim)
+        r = self != 0
+    else:
+        if dim is not _NO or keepdim is not _NO:
+            kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
+            axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
+        r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
     if out is None:
         return r
     out[...] = r
@@ -296,6 +300,9 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
     if isinstance(dim, int):
         return gnp.linalg.norm(x, p, axis=dim, keepdims=keepdim)
     dims = tuple(_axis("norm", d, x.ndim) for d in dim)
+    if len(set(dims)) < len(dims):
+        raise ValueError(f"Tensor.norm: dim={tuple(dim)} names a dim more than once (shape "
+                         f"{x.shape}); name each dim once")
     rest = [d for d in range(x.ndim) if d not in dims]
     moved = _R.transpose(x, rest + list(dims))
     flat = _R.reshape(moved, tuple(x.shape[d] for d in rest) + (-1,))
@@ -452,7 +459,8 @@ def _median_of(name: str, self, dim, keepdim: bool):
             raise IndexError(f"Tensor.{name}() of an empty tensor (shape {self.shape}) has no "
                              f"median")
         flat = _R.reshape(self, (-1,))
-        return _evenly(flat, _median_of(name, flat, 0, False)[0])
+        v = _median_of(name, flat, 0, False)[0]
+        return _evenly(flat, v) if self.dtype.kind in "fc" else v  # (integers: no gradient)
     kind = _nanmedian if skip_nan else _median
     x, d, scalar = _one_dim(name, self, dim)
     nan = _R.isnan(x.detach()) if x.dtype.kind in "fc" else _R.zeros_like(x, dtype=bool)

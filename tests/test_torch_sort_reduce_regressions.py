@@ -1,0 +1,74 @@
+"""torch's rules for ``unique``, ``any``/``all`` over no dims, ``quantile``'s dtype, ``norm``
+with a repeated dim and ``median()`` of booleans on gpuad Tensors, written from torch's
+documented results (tests/conformance/test_torch_sort_reduce.py compares with torch itself).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+
+NAN = np.nan
+
+
+def _t(a):
+    return ad.tensor(ad.get_backend().xp.asarray(np.asarray(a)))
+
+
+def test_unique_keeps_each_nan(backend):
+    """torch's unique compares with ==: every NaN is its own value, sorted last in the order
+    the NaNs appear (NumPy's default merges them)."""
+    x = _t([NAN, 1.0, NAN, 3.0, 1.0, NAN])
+    vals, inv, cnt = x.unique(return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(to_numpy(vals), [1.0, 3.0, NAN, NAN, NAN])
+    np.testing.assert_array_equal(to_numpy(inv), [2, 0, 3, 1, 0, 4])
+    np.testing.assert_array_equal(to_numpy(cnt), [2, 1, 1, 1, 1])
+    vals, inv = _t([[2, 0], [2, 5]]).unique(return_inverse=True)
+    np.testing.assert_array_equal(to_numpy(vals), [0, 2, 5])
+    np.testing.assert_array_equal(to_numpy(inv), [[1, 0], [1, 2]])
+
+
+def test_unique_along_a_dim_beside_an_empty_one(backend):
+    """Slices along dim 1 of a (2, 0, 3) tensor: three empty slices, torch's shapes."""
+    vals, inv, cnt = _t(np.zeros((2, 0, 3))).unique(dim=1, return_inverse=True,
+                                                    return_counts=True)
+    assert vals.shape == (2, 0, 3) and inv.shape == (0,) and cnt.shape == (0,)
+    vals, inv, cnt = _t(np.zeros((2, 3, 0))).unique_consecutive(dim=1, return_inverse=True,
+                                                               return_counts=True)
+    assert vals.shape == (2, 1, 0)
+    np.testing.assert_array_equal(to_numpy(inv), [0, 0, 0])
+    np.testing.assert_array_equal(to_numpy(cnt), [3])
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_all_over_no_dims_reduce_nothing(backend, name):
+    """torch's ``x.any(dim=())`` is ``x != 0`` entry by entry (``sum(dim=())`` sums all)."""
+    a = np.array([[0.0, 2.0], [NAN, -0.0]])
+    for dim in ((), []):
+        got = to_numpy(getattr(_t(a), name)(dim=dim))
+        np.testing.assert_array_equal(got, a != 0)
+    assert to_numpy(getattr(_t(a), name)(dim=(0, 1))).shape == ()
+
+
+def test_quantile_keeps_float32(backend):
+    x = np.array([[3.0, 1.0, 2.0, 7.0]], np.float32)
+    r = _t(x).quantile(0.3, dim=1)
+    assert r.dtype == np.float32
+    np.testing.assert_allclose(to_numpy(r), np.quantile(x, np.float32(0.3), axis=1), rtol=1e-6)
+    assert _t(x.astype(np.float64)).quantile(0.3).dtype == np.float64
+
+
+def test_norm_names_a_repeated_dim(backend):
+    with pytest.raises(ValueError, match=r"Tensor.norm: dim=\(1, -1\) names a dim more than"):
+        _t(np.ones((2, 3))).norm(dim=(1, -1))
+
+
+def test_median_of_booleans_and_integers(backend):
+    """median() of all entries of a bool or integer tensor: the lower middle value (no
+    gradient to share)."""
+    assert bool(to_numpy(_t([True, False, True]).median())) is True
+    assert int(to_numpy(_t([3, 1, 2, 2]).median())) == 2
+    assert int(to_numpy(_t([3, 1, 2, 2]).nanmedian())) == 2
