@@ -75,6 +75,17 @@ def _axis(name: str, dim: int, ndim: int) -> int:
     return d % _b.max(ndim, 1)
 
 
+def _zero_index(x: Tensor) -> Tensor:
+    """torch's index of a 0-d tensor's one entry: a 0-d int64 Tensor (not a raw array)."""
+    return Tensor(_xp(x).zeros((), _np.int64))
+
+
+def _as_tensor(a: Any) -> Tensor:
+    """A constant result as a Tensor, as torch's methods return (ops on constants give raw
+    backend arrays)."""
+    return a if isinstance(a, Tensor) else Tensor(a)
+
+
 def _xp(t: Tensor) -> Any:
     return backend_of_type(type(t._data)).xp
 

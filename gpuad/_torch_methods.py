@@ -643,9 +643,9 @@ def positive(self) -> Tensor:
 
 def count_nonzero(self, dim=None) -> Tensor:
     """The number of non-zero entries (over ``dim``). Example: ``m.count_nonzero(dim=0)``"""
-    from ._torch_args import _dims_of
+    from ._torch_args import _as_tensor, _dims_of
 
-    return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+    return _as_tensor(_R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim)))
 
 
 def _scaled_sum(self, product, beta, alpha) -> Tensor:

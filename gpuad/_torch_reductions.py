@@ -17,7 +17,7 @@ import numpy as _np
 from . import _links
 from . import numpy as gnp
 from . import rules as _r
-from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim
+from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim, _zero_index
 from .tensor import Tensor, _full
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -90,7 +90,7 @@ def _values_indices(name: str, x, dim, keepdim):
         )
     if x.ndim == 0:
         _axis(name, dim, 0)
-        return (_max if name == "max" else _min)(x, _R.zeros_like(x, dtype=_np.int64))
+        return (_max if name == "max" else _min)(x, _zero_index(x))
     dim = _axis(name, dim, x.ndim)
     idx = (_R.argmax if name == "max" else _R.argmin)(x, axis=dim)
     kept = _R.expand_dims(idx, dim)
@@ -357,8 +357,8 @@ def _cum_extreme(name: str, self, dim):
     _real_only(name, self)
     if self.ndim == 0:
         _axis(name, dim, 0)
-        return _cummax(self, _R.zeros_like(self, dtype=_np.int64)) if name == "cummax" else \
-            _cummin(self, _R.zeros_like(self, dtype=_np.int64))
+        return _cummax(self, _zero_index(self)) if name == "cummax" else \
+            _cummin(self, _zero_index(self))
     d = _axis(name, dim, self.ndim)
     x = self.detach()
     run = _scan(x, d, _R.maximum if name == "cummax" else _R.minimum)  # NaN propagates

@@ -72,3 +72,23 @@ def test_median_of_booleans_and_integers(backend):
     assert bool(to_numpy(_t([True, False, True]).median())) is True
     assert int(to_numpy(_t([3, 1, 2, 2]).median())) == 2
     assert int(to_numpy(_t([3, 1, 2, 2]).nanmedian())) == 2
+
+
+def test_sort_keeps_ties_in_order_without_stable(backend):
+    """x.sort(dim=), x.argsort(dim=) and topk keep equal values in their order whatever
+    ``stable`` says, on every backend (NumPy's default quicksort reorders ties in long rows,
+    so the gradient of a tied value reached another entry than on CuPy)."""
+    x = np.random.default_rng(0).integers(0, 3, (2, 600)).astype(np.float64)
+    want = np.argsort(x, axis=1, kind="stable")
+    np.testing.assert_array_equal(to_numpy(_t(x).sort(dim=1).indices), want)
+    np.testing.assert_array_equal(to_numpy(_t(x).argsort(dim=1)), want)
+    np.testing.assert_array_equal(to_numpy(_t(x).topk(600, dim=1, largest=False).indices), want)
+
+
+def test_index_results_are_tensors(backend):
+    """torch's methods return tensors: the indices of a 0-d tensor and count_nonzero too."""
+    s = _t(np.array(2.5))
+    for r in (s.sort(dim=0).indices, s.topk(1).indices, s.max(dim=0).indices,
+              s.cummax(dim=0).indices, s.argsort(dim=0), _t(np.ones((2, 3))).count_nonzero(),
+              _t(np.ones((2, 3))).count_nonzero(dim=1)):
+        assert isinstance(r, ad.Tensor) and r.dtype == np.int64
