@@ -452,7 +452,6 @@ TIED = {
     **_cases_over_dims("argmax", lambda L, x, d, k: x.argmax(dim=d, keepdim=k)),
     **_cases_over_dims("median", lambda L, x, d, k: x.median(dim=d, keepdim=k)),
     **_cases_over_dims("nanmedian", lambda L, x, d, k: x.nanmedian(dim=d, keepdim=k)),
-    **_cases_over_dims("mode", lambda L, x, d, k: x.mode(dim=d, keepdim=k)),
     **_cases_over_dims("cummax", lambda L, x, d, k: x.cummax(dim=d), keep=(False,)),
     **_cases_over_dims("cummin", lambda L, x, d, k: x.cummin(dim=d), keep=(False,)),
     **_cases_over_dims("amax/shared", lambda L, x, d, k: x.amax(dim=d, keepdim=k)),
@@ -463,8 +462,10 @@ TIED = {
     "amax(dim=(0, 1))/shared": lambda L, x: x.amax(dim=(0, 1)),
     "msort": lambda L, x: x.msort(),
 }
-# torch leaves the index among ties open here (its quickselect's choice)
+# torch leaves the index among ties open here (its quickselect's choice; mode's index is
+# the last occurrence on short rows, another one on long rows)
 UNSPECIFIED = {
+    **_cases_over_dims("mode", lambda L, x, d, k: x.mode(dim=d, keepdim=k)),
     **_cases_over_dims("topk", lambda L, x, d, k: x.topk(3, dim=d, largest=k)),
     **_cases_over_dims("kthvalue", lambda L, x, d, k: x.kthvalue(2, dim=d, keepdim=k)),
 }
@@ -477,11 +478,150 @@ def test_ties_pick_and_route_as_torch(backend, name, data):
     assert not bad, f"{name}: " + "; ".join(bad)
 
 
-@pytest.mark.parametrize("data", ["2d", "3d"])
+_LONG = np.random.default_rng(5).integers(0, 40, 3000).astype(np.float64)
+
+
+@pytest.mark.parametrize("data", ["2d", "3d", "long"])
 @pytest.mark.parametrize("name", list(UNSPECIFIED))
 def test_ties_left_open_by_torch_route_to_the_returned_index(backend, name, data):
-    bad = compare(UNSPECIFIED[name], _TIES if data == "2d" else _TIES3, indices="unspecified")
+    if data == "long" and not name.endswith("dim=-1,keepdim=False"):
+        return
+    x = {"2d": _TIES, "3d": _TIES3, "long": _LONG}[data]
+    bad = compare(UNSPECIFIED[name], x, indices="unspecified")
     assert not bad, f"{name}: " + "; ".join(bad)
+
+
+# torch's test_median_corner_cases: 0-d and one-entry NaN tensors, NaN rows and columns
+# (values only where torch's index among NaNs is open), strided integer tensors
+_N22 = A([[NAN, NAN], [1.0, 2.0]])
+MEDIAN_CORNERS = {
+    **{f"{op}/{name}": (f, x, opts) for op in ("median", "nanmedian") for name, f, x, opts in (
+        ("0-d NaN", lambda L, x, op=op: getattr(x, op)(), A(NAN), {}),
+        ("0-d NaN dim 0", lambda L, x, op=op: getattr(x, op)(dim=0), A(NAN), {}),
+        ("[NaN] keepdim", lambda L, x, op=op: getattr(x, op)(dim=0, keepdim=True), A([NAN]),
+         {}),
+        ("NaN row dim 0", lambda L, x, op=op: getattr(x, op)(dim=0), _N22,
+         {"indices": "unspecified"}),
+        ("NaN row dim 1", lambda L, x, op=op: getattr(x, op)(dim=1), _N22,
+         {"indices": "unspecified"}),
+        ("strided", lambda L, x, op=op: getattr(x, op)(), np.arange(12)[::2], {}),
+        ("transposed", lambda L, x, op=op: getattr(x.reshape(3, 4).T, op)(), np.arange(12), {}),
+        ("strided rows", lambda L, x, op=op: getattr(x.reshape(3, 4)[::2, ::2], op)(dim=-1),
+         np.arange(12), {}),
+        ("3-d", lambda L, x, op=op: getattr(x.reshape(2, 3, 2)[:, ::2, :], op)(dim=-1),
+         np.arange(12.0), {}),
+    )},
+}
+
+
+@pytest.mark.parametrize("name", list(MEDIAN_CORNERS))
+def test_median_corner_cases_match_torch(backend, name):
+    fn, x, opts = MEDIAN_CORNERS[name]
+    bad = compare(fn, x, **opts)
+    assert not bad, f"{name}: " + "; ".join(bad)
+
+
+# torch's test_quantile: every interpolation along every dim (and flattened), q a number, a
+# vector or empty, keepdim, random inputs with NaNs and NaN-only rows; gradients compared
+# with "linear" where the result is finite (NaN results: KNOWN)
+def _quantile_inputs():
+    rng = np.random.default_rng(6)
+    xs = [rng.standard_normal(s) for s in ((3,), (4, 5), (2, 3, 4))]
+    for x in xs:
+        x[rng.integers(0, 6, x.shape) == 0] = NAN
+    return xs + [A(0.75), np.ones(1), np.ones((1, 2, 1)), A([NAN]), _N22,
+                 A([[NAN, NAN], [NAN, 2.0]])]
+
+
+_QS = {"0.5": 0.5, "[0, 1]": [0.0, 1.0], "4 random": [0.98, 0.57, 0.006, 0.77], "[]": []}
+
+
+def _quantile_case(op, q, dim, keep, method):
+    def f(L, x):
+        qq = torch.tensor(q, dtype=torch.float64) if L is torch else ad.tensor(
+            ad.get_backend().xp.asarray(np.asarray(q, np.float64)))
+        return getattr(x, op)(qq, dim=dim, keepdim=keep, interpolation=method)
+    return f
+
+
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("qname", list(_QS))
+def test_quantile_matches_torch(backend, op, qname):
+    bad = []
+    for i, x in enumerate(_quantile_inputs()):
+        for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+            for dim in [None, *range(x.ndim)]:
+                for keep in (False, True):
+                    f = _quantile_case(op, _QS[qname], dim, keep, method)
+                    nan = np.isnan(x)
+                    finite = not nan.any() or (op == "nanquantile"
+                                               and not nan.all(axis=dim).any())
+                    b = compare(f, x, grad=method == "linear" and finite)
+                    bad += [f"input {i} {method} dim={dim} keepdim={keep}: {m}" for m in b]
+    assert not bad, "\n".join(bad[:10])
+
+
+QUANTILE_GRADS = {  # torch's test_quantile_backward: (input, q, dim)
+    "median of 3": ([1.0, 2, 3], 0.5, 0), "median of 4": ([1.0, 2, 3, 4], 0.5, 0),
+    "unsorted": ([3.0, 1, 4, 2], 0.5, 0), "three q": ([1.0, 2, 3, 4], [0.25, 0.5, 0.75], 0),
+    "q=0": ([[1.0, 2], [2, 1]], 0.0, 0), "q=1": ([[1.0, 2], [4, 3]], 1.0, 1),
+    "ties": ([2.0, 2, 1, 2], [0.3, 0.5], 0),
+}
+
+
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("name", list(QUANTILE_GRADS))
+def test_quantile_gradients_match_torch(backend, op, name):
+    a, q, dim = QUANTILE_GRADS[name]
+    bad = compare(_quantile_case(op, q, dim, False, "linear"), A(a))
+    assert not bad, f"{name}: " + "; ".join(bad)
+
+
+def test_nanquantile_skips_nan_in_the_gradient(backend):
+    """torch's test_quantile_backward: ``nanquantile([1, nan, 2], 0.5)`` shares the gradient
+    between 1 and 2."""
+    x = ad.tensor(ad.get_backend().xp.asarray(A([1.0, NAN, 2.0])), requires_grad=True)
+    x.nanquantile(0.5, dim=0).backward()
+    np.testing.assert_array_equal(_host(x.grad), [0.5, 0.0, 0.5])
+
+
+@pytest.mark.parametrize(("a", "q", "kw"), [
+    ([], 0.5, {}), ([1.0], [[1.0]], {}), ([1], 0.5, {}), ([1.0], -1.0, {}), ([1.0], 1.1, {}),
+    ([1.0], [1.0], {"interpolation": "random_mode"}), ([1.0], [0.5, 1.1, -1.0], {})])
+def test_quantile_errors_as_torch(backend, a, q, kw):
+    """torch's test_quantile_error: each raises in both."""
+    with pytest.raises(RuntimeError):
+        torch.quantile(torch.tensor(a), torch.tensor(q, dtype=torch.float64) if isinstance(
+            q, list) else q, **kw)
+    qq = ad.tensor(np.asarray(q, np.float64)) if isinstance(q, list) else q
+    with pytest.raises((ValueError, TypeError)):
+        ad.tensor(ad.get_backend().xp.asarray(np.asarray(a))).quantile(qq, **kw)
+
+
+# torch's test_var_correction_vs_numpy / test_std_mean_correction: correction None, 0, 10,
+# 30 (more than the entries: an infinite or NaN value) and negative, real and complex
+_CORR = [(d, c, k) for d in (None, 0, 1) for c in (None, 0, 10, 30) for k in (False, True)] + [
+    (None, -100, True), (1, -2, False)]
+_VAR_X = {"float64": np.random.default_rng(7).standard_normal((5, 6)),
+          "complex128": np.random.default_rng(8).standard_normal((5, 6))
+          + 1j * np.random.default_rng(9).standard_normal((5, 6))}
+
+
+@pytest.mark.parametrize("dt", list(_VAR_X))
+@pytest.mark.parametrize(("dim", "corr", "keep"), _CORR)
+def test_var_std_corrections_match_torch(backend, dt, dim, corr, keep):
+    x = _VAR_X[dt]
+    n = x.size if dim is None else x.shape[dim]
+    grad = corr is None or corr < n - 1  # past n: an infinite value (its gradient: KNOWN)
+    bad = []
+    for name, f in (("var", lambda L, t: t.var(dim=dim, correction=corr, keepdim=keep)),
+                    ("std", lambda L, t: t.std(dim=dim, correction=corr, keepdim=keep)),
+                    ("std_mean", lambda L, t: _std_mean(L, t, dim=dim, correction=corr,
+                                                        keepdim=keep)),
+                    ("var_mean", lambda L, t: _var_mean(L, t, dim=dim, correction=corr,
+                                                        keepdim=keep))):
+        bad += [f"{name}: {b}" for b in compare(f, x, grad=grad)]
+    assert not bad, "; ".join(bad)
 
 
 # ---- dtypes ------------------------------------------------------------------------------
@@ -803,6 +943,23 @@ def test_searchsorted_sorter_matches_torch(backend):
 
 # name -> (call, input, why): each is checked to differ from torch still
 KNOWN = {
+    "quantile of NaN: gradient": (
+        _quantile_case("quantile", 0.5, 0, False, "linear"), A([1.0, NAN, 2.0]),
+        "the derivative of a NaN result: torch sends it to a NaN entry, gpuad's is zero "
+        "(its quantile is NumPy's, a NaN where a NaN takes part)"),
+    "var past the number of entries: gradient": (
+        lambda L, x: x.var(dim=0, correction=10), A([1.0, 2.5, 4.0]),
+        "the value is inf (divided by max(0, n - correction)) in both; torch's gradient "
+        "divides by the negative n - correction (a finite gradient of an infinite value), "
+        "gpuad's is NaN"),
+    "logsumexp of two equal huge entries: gradient": (
+        lambda L, x: x.logsumexp(dim=0), A([1e300, 1e300]),
+        "torch's backward takes exp(x - out) with out rounded to x: each entry gets the whole "
+        "gradient (summing to 2); gpuad's is the softmax (1/2 each)"),
+    "logcumsumexp of huge entries: gradient": (
+        lambda L, x: x.logcumsumexp(dim=0), A([-1e300, 0.0, 1e300]),
+        "gpuad's is the derivative (each output's own entry gets its cotangent: the outputs "
+        "are -1e300, 0, 1e300); torch's replaces those by +-1"),
     "max() of NaN: gradient": (
         lambda L, x: x.max(), A([1.0, NAN, 3.0, NAN]),
         "the derivative of a NaN result: torch's max()/min() send it to the NaN entries, its "
