@@ -193,6 +193,9 @@ def _torch_cum(name: str, self, axis, dtype, out, dim):
     """``cumsum``/``cumprod`` with torch's ``dim=``; of a 0-d tensor a 0-d result, as torch
     (NumPy's ``axis=0`` there gives one element in one dim)."""
     dim = _cum_dim(name, axis, dim)
+    if dtype is None and out is None and self.dtype == _np.float16:
+        # torch accumulates half in float32 (NumPy's float16 running sum drifts by percents)
+        return _R.astype(_torch_cum(name, self, None, _np.float32, None, dim), _np.float16)
     if self.ndim == 0:
         _axis(name, dim, 0)
         r = _full(name)(_R.reshape(self, (1,)), 0, dtype)
@@ -287,6 +290,8 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
 
     Example: ``x.norm()``, ``x.norm(1, dim=0)``, ``x.norm(dim=(0, 1), keepdim=True)``
     """
+    if dtype is None and self.dtype == _np.float16:  # torch accumulates half in float32
+        return _R.astype(norm(self, p, dim, keepdim, _np.float32), _np.float16)
     x = self if dtype is None else _R.astype(self, dtype)
     dim = _dims_of("norm", dim, x.ndim)
     if p == "nuc":

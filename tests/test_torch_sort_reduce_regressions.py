@@ -92,3 +92,19 @@ def test_index_results_are_tensors(backend):
               s.cummax(dim=0).indices, s.argsort(dim=0), _t(np.ones((2, 3))).count_nonzero(),
               _t(np.ones((2, 3))).count_nonzero(dim=1)):
         assert isinstance(r, ad.Tensor) and r.dtype == np.int64
+
+
+def test_half_norm_and_cumsum_accumulate_in_float32(backend):
+    """torch's x.norm() and x.cumsum(dim=) of float16 accumulate in float32 and return
+    float16: 3000 entries near 5 have a norm near 300, not inf (squares summed in float16
+    overflow), and a running sum within float16's rounding of the exact one (a float16
+    running sum drifts by percents)."""
+    a = (np.random.default_rng(0).random((2, 3000)) * 10).astype(np.float16)
+    exact = a.astype(np.float64)
+    n = _t(a).norm(dim=1)
+    assert n.dtype == np.float16
+    np.testing.assert_allclose(to_numpy(n).astype(np.float64),
+                               np.sqrt((exact ** 2).sum(1)), rtol=2e-3)
+    c = _t(a).cumsum(dim=1)
+    assert c.dtype == np.float16
+    np.testing.assert_allclose(to_numpy(c).astype(np.float64), exact.cumsum(1), rtol=2e-3)

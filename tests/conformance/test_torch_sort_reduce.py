@@ -708,6 +708,34 @@ def test_dtypes_match_torch_where_torch_computes(backend, dt, op):
     assert not bad, f"{dt} {op}: " + "; ".join(bad)
 
 
+_HALF = (np.random.default_rng(10).random((3, 3000)) * 10).astype(np.float16)
+HALF_OPS = {
+    "sum": lambda L, x: x.sum(dim=1), "mean": lambda L, x: x.mean(dim=1),
+    "mean()": lambda L, x: x.mean(), "nansum": lambda L, x: x.nansum(dim=1),
+    "nanmean": lambda L, x: x.nanmean(dim=1), "std": lambda L, x: x.std(dim=1),
+    "var": lambda L, x: x.var(dim=1), "std_mean": lambda L, x: _std_mean(L, x, dim=1),
+    "logsumexp": lambda L, x: x.logsumexp(dim=1), "norm": lambda L, x: x.norm(dim=1),
+    "norm/p=1": lambda L, x: x.norm(p=1, dim=1), "norm()": lambda L, x: x.norm(),
+    "cumsum": lambda L, x: x.cumsum(dim=1), "cumprod": lambda L, x: (x / 50 + 0.99).cumprod(
+        dim=1), "prod": lambda L, x: (x / 5 + 0.8).prod(dim=1),
+    "logcumsumexp": lambda L, x: x.logcumsumexp(dim=1), "amax": lambda L, x: x.amax(dim=1),
+    "sort": lambda L, x: x.sort(dim=1, stable=True), "median": lambda L, x: x.median(dim=1),
+}
+
+
+@pytest.mark.parametrize("name", list(HALF_OPS))
+def test_half_rows_accumulate_as_torch(backend, name):
+    """float16 rows of 3000 entries: torch accumulates sums, norms and running sums in
+    float32 and returns float16; gpuad's results are within float16 rounding of torch's."""
+    t = _flat(HALF_OPS[name](torch, torch.tensor(_HALF)))
+    g = _flat(HALF_OPS[name](ad, ad.tensor(ad.get_backend().xp.asarray(_HALF))))
+    for a, b in zip(g, t, strict=True):
+        a, b = _host(a), _host(b)
+        assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        np.testing.assert_allclose(a, b, rtol=2e-3, atol=1e-3)
+
+
 # ---- empty dims, dims out of range, 0-d tensors ----------------------------------------------
 
 _E = np.zeros((2, 0, 3))
