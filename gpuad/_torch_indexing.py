@@ -15,7 +15,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _NO, _axis, _pick, _xp, _zero_index
+from ._torch_args import _NO, _axis, _pick, _whole, _xp, _zero_index
 from ._torch_reductions import _cum_dim
 from .tensor import Tensor
 
@@ -261,6 +261,7 @@ def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: boo
 def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) entries along ``dim`` and their indices, largest
     first. Example: ``v, i = scores.topk(5)``"""
+    k = _whole("topk", "k", k)
     d = _axis("topk", dim, self.ndim)
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:

@@ -17,7 +17,16 @@ import numpy as _np
 from . import _links
 from . import numpy as gnp
 from . import rules as _r
-from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim, _zero_index
+from ._torch_args import (
+    _NO,
+    _axis,
+    _dims_of,
+    _dtype,
+    _once,
+    _torch_dim,
+    _whole,
+    _zero_index,
+)
 from .tensor import Tensor, _full
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -437,6 +446,7 @@ def _one_dim(name: str, x, dim):
 def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest entry (1-based) along ``dim`` and its index; NaN counts as the
     largest. Example: ``v, i = x.kthvalue(2, dim=1)``"""
+    k = _whole("kthvalue", "k", k)
     x, d, scalar = _one_dim("kthvalue", self, dim)
     if not 1 <= k <= x.shape[d]:
         raise IndexError(f"Tensor.kthvalue: k={k} is out of range for dim {dim} of length "

@@ -108,3 +108,20 @@ def test_half_norm_and_cumsum_accumulate_in_float32(backend):
     c = _t(a).cumsum(dim=1)
     assert c.dtype == np.float16
     np.testing.assert_allclose(to_numpy(c).astype(np.float64), exact.cumsum(1), rtol=2e-3)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda x: x.median(dim=1.5), r"Tensor.median: dim must be an integer, got 1.5"),
+    (lambda x: x.sort(dim=1.0), r"Tensor.sort: dim must be an integer, got 1.0"),
+    (lambda x: x.kthvalue(1, dim=(0, 1)), r"Tensor.kthvalue: dim must be an integer \(it takes"),
+    (lambda x: x.cummax(dim=None), r"Tensor.cummax: dim must be an integer, got None"),
+    (lambda x: x.kthvalue(1.5, dim=1), r"Tensor.kthvalue: k must be an integer, got 1.5"),
+    (lambda x: x.topk(1.0), r"Tensor.topk: k must be an integer, got 1.0"),
+])
+def test_dims_and_k_must_be_integers(backend, call, match):
+    """torch refuses a float dim or k; int(1.5) took dim 1 silently (median), a float k
+    failed inside with an AttributeError."""
+    with pytest.raises(TypeError, match=match):
+        call(_t(np.arange(6.0).reshape(2, 3)))
+    x = _t(np.arange(6.0).reshape(2, 3))
+    assert int(to_numpy(x.median(dim=np.int64(1)).values)[0]) == 1  # NumPy integers are fine

@@ -801,6 +801,12 @@ EDGES = {
         "unique/2": lambda L, x: x.unique(dim=2),
         "unique_consecutive/2": lambda L, x: x.unique_consecutive(dim=2),
         "quantile/2": lambda L, x: x.quantile(0.5, dim=2),
+        # dims and k that are not integers
+        "sort/(0, 1)": lambda L, x: x.sort(dim=(0, 1)), "median/1.5": lambda L, x: x.median(
+            dim=1.5), "sort/1.0": lambda L, x: x.sort(dim=1.0), "cummax/None": lambda L, x:
+        x.cummax(dim=None), "kthvalue/k=1.5": lambda L, x: x.kthvalue(1.5, dim=1),
+        "topk/k=1.0": lambda L, x: x.topk(1.0), "aminmax/(0, 1)": lambda L, x: x.aminmax(
+            dim=(0, 1)), "mode/[0]": lambda L, x: x.mode(dim=[0]),
         # every dim: dim=() or []
         "sum/()": lambda L, x: x.sum(dim=()), "mean/[]": lambda L, x: x.mean(dim=[]),
         "amax/()": lambda L, x: x.amax(dim=()), "norm/()": lambda L, x: x.norm(dim=()),
