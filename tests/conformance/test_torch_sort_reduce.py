@@ -943,6 +943,10 @@ def _bk(**k):
         ad.numpy.bucketize(v, b, **k)
 
 
+def _isin(**k):
+    return lambda L, a, b: L.isin(a, b, **k) if L is torch else ad.numpy.isin(a, b, **k)
+
+
 _SEQ = A([-INF, 0.0, 1.0, 1.0, 2.0, INF])
 _V = A([[NAN, 1.0, -INF], [INF, 0.5, 2.0], [-1.0, 1.0, 3.0]])
 _SEQ2 = A([[0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 5.0], [-1.0, 0.0, 0.0, INF]])
@@ -973,6 +977,15 @@ SEARCH = {
     "searchsorted/2-d sequence 1-d values": (_ss(), _SEQ2, A([1.0, 2.0])),
     "searchsorted/side and right disagree": (_ss(right=True, side="left"), _SEQ, _V),
     "bucketize/2-d boundaries": (_bk(), _V, _SEQ2),
+    # torch's test_isin: NaN is in nothing, -0.0 is 0.0, integers against floats, invert
+    **{f"isin/{name} {k}": (_isin(**k), a, b) for k in ({}, {"invert": True},
+                                                        {"assume_unique": True})
+       for name, a, b in (("floats", A([[1.0, 2.0, NAN], [0.0, -0.0, 5.0]]),
+                           A([2.0, NAN, 0.0, 7.0])),
+                          ("ints", A([[1, 2, 3], [4, 5, 6]]), A([2, 6, 9])),
+                          ("empty test", A([1.0, 2.0]), np.zeros(0)),
+                          ("ints in floats", A([1, 2, 3]), A([2.0, 3.5])),
+                          ("0-d", A(2.0), A([1.0, 2.0])))},
 }
 
 
