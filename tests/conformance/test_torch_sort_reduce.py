@@ -13,24 +13,34 @@ Each case is one call ``f(L, x)`` written once for both libraries (``L`` is ``to
 - ``SPECIAL``: NaN, ``inf``, ``-0.0`` and zeros where torch's result is defined (NaN sorts
   last and is the largest in ``topk``, ``max`` and ``kthvalue``; ``prod`` with one or two
   zeros; ``logsumexp`` over ``-inf``); values, indices and gradients as torch's.
-- ``TIED``: repeated values. Where torch fixes which index is returned (stable ``sort``, the
-  first extreme of ``max(dim)``, the last of ``cummax``, ``median``, ``mode``), the indices
-  and the routed gradient equal torch's; ``amax``/``aminmax``/``max()``/``median()`` split
-  the gradient among the ties as torch. ``topk`` and ``kthvalue`` leave the tied index open
-  (``UNSPECIFIED``): the values equal torch's, the index points at an equal entry and the
-  gradient reaches that entry alone.
+- ``TIED``: repeated values, short rows and long ones with NaN (torch's vectorised paths).
+  Where torch fixes which index is returned (stable ``sort``, the first extreme of
+  ``max(dim)``, the last of ``cummax``, ``median``), the indices and the routed gradient
+  equal torch's; ``amax``/``aminmax``/``max()``/``median()`` split the gradient among the ties
+  as torch. ``topk``, ``kthvalue`` and ``mode`` leave the tied index open (``UNSPECIFIED``):
+  the values equal torch's, the index points at an equal entry and the gradient reaches that
+  entry alone.
+- ``MEDIAN_CORNERS``, ``test_quantile_*`` and ``test_var_std_corrections_*``: torch's
+  ``test_median_corner_cases``, ``test_quantile`` (every interpolation, dim, ``q``, NaN rows),
+  ``test_quantile_backward``, ``test_quantile_error`` and the ``correction=`` tests (negative,
+  past the number of entries, complex).
 - ``DTYPES``: float32, int, uint8, bool and complex inputs: where torch computes a result,
-  gpuad's has its values and dtype, or the difference is in ``DTYPE_KNOWN`` with the reason.
-- ``EDGES``: empty dims (identity values or errors), out-of-range and repeated dims, ``k``
-  out of range, 0-d tensors: where torch raises, gpuad raises too (``EDGE_KNOWN`` lists
-  where gpuad gives a defined value instead, and why).
+  gpuad's has its values and dtype, or the difference is in ``DTYPE_KNOWN`` with the reason
+  (``DTYPE_RAISES``: gpuad refuses clearly). ``HALF_OPS``: float16 rows of 3000 entries, which
+  torch accumulates in float32.
+- ``EDGES``: empty dims (identity values or errors), out-of-range, repeated and non-integer
+  dims, ``k`` out of range or not an integer, 0-d tensors: where torch raises, gpuad raises
+  too (``EDGE_KNOWN`` lists where gpuad gives a defined value instead, and why).
 - ``unique``/``unique_consecutive`` (``return_inverse``, ``return_counts``, ``dim``),
   ``searchsorted``/``bucketize`` (``right``, ``side``, ``sorter``, ``out_int32``, batched
-  boundaries), whose results are constants.
+  boundaries) and ``isin``, whose results are constants.
+- Second derivatives (Hessian-vector products) and forward mode (``gpuad.jvp`` against
+  ``torch.func.jvp``) of the same cases.
 
 ``KNOWN`` lists where gpuad's result deliberately differs from torch's (torch's own result
-being undefined, unspecified or inconsistent there); each entry is checked to differ still,
-so the list stays true.
+being undefined, unspecified or inconsistent there, mostly derivatives of NaN or infinite
+results); each entry is checked to differ still, so the list stays true. The file runs in
+about a minute.
 """
 
 from __future__ import annotations
