@@ -95,15 +95,21 @@ def _along_0d(fn, name: str, x, dim):
     return _R.reshape(fn(_R.reshape(x, (1,)), 0), ())
 
 
+def _cast_first(x, dtype):
+    """``x`` in ``dtype`` (a NumPy or torch dtype) when one is given, as torch's ``dtype=``."""
+    from ._torch_args import _dtype
+
+    return x if dtype is None else _R.astype(x, _dtype(dtype))
+
+
 def softmax(self, dim: int, dtype=None) -> Tensor:
     """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
-    return _along_0d(_softmax, "softmax", self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_softmax, "softmax", _cast_first(self, dtype), dim)
 
 
 def log_softmax(self, dim: int, dtype=None) -> Tensor:
     """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
-    return _along_0d(_log_softmax, "log_softmax",
-                     self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_log_softmax, "log_softmax", _cast_first(self, dtype), dim)
 
 
 def frac(self) -> Tensor:

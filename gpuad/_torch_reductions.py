@@ -202,6 +202,7 @@ def _torch_cum(name: str, self, axis, dtype, out, dim):
     """``cumsum``/``cumprod`` with torch's ``dim=``; of a 0-d tensor a 0-d result, as torch
     (NumPy's ``axis=0`` there gives one element in one dim)."""
     dim = _cum_dim(name, axis, dim)
+    dtype = None if dtype is None else _dtype(dtype)  # (a torch dtype too)
     if dtype is None and out is None and self.dtype == _np.float16:
         # torch accumulates half in float32 (NumPy's float16 running sum drifts by percents)
         return _R.astype(_torch_cum(name, self, None, _np.float32, None, dim), _np.float16)
@@ -283,13 +284,14 @@ def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
 
 def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero. Example: ``x.nansum(dim=0)``"""
-    return gnp.nansum(self, _dims_of("nansum", dim, self.ndim), dtype=dtype, keepdims=keepdim)
+    return gnp.nansum(self, _dims_of("nansum", dim, self.ndim),
+                      dtype=None if dtype is None else _dtype(dtype), keepdims=keepdim)
 
 
 def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN entries. Example: ``x.nanmean(dim=0)``"""
-    return gnp.nanmean(self, _dims_of("nanmean", dim, self.ndim), dtype=dtype,
-                       keepdims=keepdim)
+    return gnp.nanmean(self, _dims_of("nanmean", dim, self.ndim),
+                       dtype=None if dtype is None else _dtype(dtype), keepdims=keepdim)
 
 
 def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None):
@@ -301,7 +303,7 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
     """
     if dtype is None and self.dtype == _np.float16:  # torch accumulates half in float32
         return _R.astype(norm(self, p, dim, keepdim, _np.float32), _np.float16)
-    x = self if dtype is None else _R.astype(self, dtype)
+    x = self if dtype is None else _R.astype(self, _dtype(dtype))
     dim = _dims_of("norm", dim, x.ndim)
     if p == "nuc":
         return gnp.linalg.norm(x, "nuc", axis=(0, 1) if dim is None else dim, keepdims=keepdim)
