@@ -125,3 +125,23 @@ def test_dims_and_k_must_be_integers(backend, call, match):
         call(_t(np.arange(6.0).reshape(2, 3)))
     x = _t(np.arange(6.0).reshape(2, 3))
     assert int(to_numpy(x.median(dim=np.int64(1)).values)[0]) == 1  # NumPy integers are fine
+
+
+class _TorchDtype:
+    """Prints as torch's float64 does (``str(torch.float64)``), without importing torch."""
+
+    def __str__(self) -> str:
+        return "torch.float64"
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.norm(dim=1, dtype=_TorchDtype()),
+    lambda x: x.nansum(dim=1, dtype=_TorchDtype()),
+    lambda x: x.nanmean(dim=1, dtype=_TorchDtype()),
+    lambda x: x.cumsum(dim=1, dtype=_TorchDtype()),
+    lambda x: x.cumprod(dim=1, dtype=_TorchDtype()),
+    lambda x: x.softmax(dim=1, dtype=_TorchDtype()),
+    lambda x: x.log_softmax(dim=1, dtype=_TorchDtype()),
+])
+def test_torch_dtypes_are_read(backend, call):
+    assert call(_t(np.ones((2, 3), np.float32))).dtype == np.float64
