@@ -15,7 +15,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _NO, _axis, _pick, _xp
+from ._torch_args import _NO, _axis, _pick, _whole, _xp, _zero_index
 from ._torch_reductions import _cum_dim
 from .tensor import Tensor
 
@@ -303,10 +303,12 @@ def index_fill(self, dim: int, index, value) -> Tensor:
 
 
 def _order(x, dim, descending, stable):
-    """Indices sorting ``x`` along ``dim``; ``descending`` keeps equal values in their
-    order (and NaNs first), as torch's stable descending sort."""
+    """Indices sorting ``x`` along ``dim``, equal values in their order (and NaNs last, first
+    when ``descending``) whatever ``stable`` says: torch leaves the order of ties open when
+    ``stable=False``, and one order on every backend routes the gradient alike (NumPy's
+    default quicksort is not stable, CuPy's sort is)."""
     if not descending:
-        return _R.argsort(x, axis=dim, stable=True if stable else None)
+        return _R.argsort(x, axis=dim, stable=True)
     n = x.shape[dim] if x.ndim else 1
     rev = _R.argsort(_R.flip(x, dim), axis=dim, stable=True)
     return (n - 1) - _R.flip(rev, dim)
@@ -334,7 +336,7 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     dim = -1 if dim is _NO else dim
     d = _axis("sort", dim, self.ndim)  # (0 and -1 on a 0-d tensor, as torch)
     if self.ndim == 0:
-        return _sort(self, _R.zeros_like(self, dtype=_np.int64))
+        return _sort(self, _zero_index(self))
     idx = _order(self, d, descending is not _NO and bool(descending), stable)
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
@@ -356,19 +358,20 @@ def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: boo
         return _R.argsort(self, axis=axis, **kw)
     d = _axis("argsort", axis, self.ndim)
     if self.ndim == 0:  # torch's 0-d indices (NumPy's argsort gives shape (1,))
-        return _R.zeros_like(self, dtype=_np.int64)
+        return _zero_index(self)
     return _order(self, d, descending, stable)
 
 
 def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) entries along ``dim`` and their indices, largest
     first. Example: ``v, i = scores.topk(5)``"""
+    k = _whole("topk", "k", k)
     d = _axis("topk", dim, self.ndim)
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:
         raise ValueError(f"Tensor.topk: k={k} is out of range for a dim of length {n}")
     if self.ndim == 0:
-        return _topk(self, _R.zeros_like(self, dtype=_np.int64))
+        return _topk(self, _zero_index(self))
     idx = _order(self, d, largest, True)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _topk(_R.take_along_axis(self, idx, d), idx)

@@ -95,15 +95,21 @@ def _along_0d(fn, name: str, x, dim):
     return _R.reshape(fn(_R.reshape(x, (1,)), 0), ())
 
 
+def _cast_first(x, dtype):
+    """``x`` in ``dtype`` (a NumPy or torch dtype) when one is given, as torch's ``dtype=``."""
+    from ._torch_args import _dtype
+
+    return x if dtype is None else _R.astype(x, _dtype(dtype))
+
+
 def softmax(self, dim: int, dtype=None) -> Tensor:
     """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
-    return _along_0d(_softmax, "softmax", self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_softmax, "softmax", _cast_first(self, dtype), dim)
 
 
 def log_softmax(self, dim: int, dtype=None) -> Tensor:
     """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
-    return _along_0d(_log_softmax, "log_softmax",
-                     self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_log_softmax, "log_softmax", _cast_first(self, dtype), dim)
 
 
 def frac(self) -> Tensor:
@@ -643,9 +649,9 @@ def positive(self) -> Tensor:
 
 def count_nonzero(self, dim=None) -> Tensor:
     """The number of non-zero entries (over ``dim``). Example: ``m.count_nonzero(dim=0)``"""
-    from ._torch_args import _dims_of
+    from ._torch_args import _as_tensor, _dims_of
 
-    return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+    return _as_tensor(_R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim)))
 
 
 def _scaled_sum(self, product, beta, alpha) -> Tensor:
