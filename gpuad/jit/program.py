@@ -102,12 +102,19 @@ class Step:
         return out
 
 
+_PLAIN = frozenset((int, float, bool, str, type(None)))  # (hold no Ref: not walked)
+
+
 def _collect(obj, out: list) -> None:
     if type(obj) is Ref:
         out.append(obj.v)
     elif isinstance(obj, tuple | list):
         for o in obj:
-            _collect(o, out)
+            t = type(o)
+            if t is Ref:
+                out.append(o.v)
+            elif t not in _PLAIN:
+                _collect(o, out)
     elif isinstance(obj, dict):
         for o in obj.values():
             _collect(o, out)
