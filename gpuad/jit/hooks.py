@@ -728,6 +728,7 @@ def _arrays_in(tr, obj, out: list) -> None:
             _arrays_in(tr, o, out)
 
 
+@functools.lru_cache(maxsize=64)  # (the same body each trace: its wrapper is reused, _traced)
 def _chain(w, inner):
     """``w`` (a ``_traced`` body) calling ``inner`` (itself possibly a wrapper) as its
     ``orig``."""
