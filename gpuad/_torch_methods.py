@@ -584,11 +584,11 @@ _CASTS = """
 # in-place forms: torch's name_ for these out-of-place methods
 _IN_PLACE = """
     add sub mul div pow clamp clamp_min clamp_max tril triu exp exp2 expm1 log log2 log10
-    log1p sqrt rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh tanh asin
-    acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul addcdiv fmod
-    remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill index_add
-    index_copy index_fill scatter scatter_add multiply subtract divide true_divide floor_divide
-    float_power logaddexp
+    log1p sqrt rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh
+    tanh asin acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul
+    addcdiv fmod remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill
+    index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
+    floor_divide float_power logaddexp
 """.split()
 
 
