@@ -317,6 +317,9 @@ def arange(*args, **kwargs):
     arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) or hasattr(a, "shape")]
     if arrays:  # read as numbers: inside gpuad.jit a traced bound would freeze the length
         _vc.host_read("arange: start, stop and step (they fix the result's length)", *arrays)
+    step = kwargs.get("step", args[2] if len(args) > 2 else None)
+    if step is not None and not hasattr(step, "shape") and step == 0:
+        raise ZeroDivisionError("arange: step must be nonzero, got 0 (NumPy's error type)")
     return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
