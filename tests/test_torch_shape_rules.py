@@ -125,3 +125,10 @@ def test_nonzero_as_tuple_of_a_zero_d_tensor(backend):
     np.testing.assert_array_equal(to_numpy(i), [0])
     (j,) = _t(0.0).nonzero(as_tuple=True)
     assert to_numpy(j).shape == (0,)
+
+
+def test_arange_with_a_zero_step_names_the_op(backend):
+    for call in (lambda: gnp.arange(1, 4, 0), lambda: gnp.arange(1.0, 4.0, step=0.0)):
+        with pytest.raises(ZeroDivisionError, match="arange: step must be nonzero"):
+            call()  # was NumPy's bare "division by zero"
+    np.testing.assert_array_equal(to_numpy(gnp.arange(1, 4, 1)), [1, 2, 3])
