@@ -65,6 +65,16 @@ def _shape_args(name: str, args: tuple) -> tuple:
     return tuple(int(a) for a in args)
 
 
+def _int(name: str, what: str, v: Any) -> int:
+    """An integer argument (a Python or NumPy integer, or a 0-d integer tensor) as an int; a
+    float raises as in torch (``int()`` would truncate it silently)."""
+    if isinstance(v, int | _np.integer):
+        return int(v)
+    if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", _np.dtype(float)).kind in "iu":
+        return int(v)
+    raise TypeError(f"Tensor.{name}: {what} must be an integer, got {v!r}")
+
+
 def _axis(name: str, dim: int, ndim: int) -> int:
     """``dim`` in ``[0, ndim)``, or an IndexError naming the method."""
     d = int(dim)

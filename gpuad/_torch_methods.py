@@ -620,7 +620,7 @@ def _special(fname: str, binary: bool):
 def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
     """Rotate by ``k`` quarter turns in the plane of ``dims``: a copy, as torch's (NumPy's
     is a view). Example: ``x.rot90(1, [0, 1])``"""
-    from ._torch_args import _axis
+    from ._torch_args import _axis, _int
 
     dims = tuple(dims)
     if len(dims) != 2:
@@ -631,7 +631,7 @@ def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
     d0, d1 = (_axis("rot90", d, self.ndim) for d in dims)
     if d0 == d1:
         raise ValueError(f"Tensor.rot90: dims {dims} name one dim twice; give two different dims")
-    return _R.copy(_R.rot90(self, int(k), dims))
+    return _R.copy(_R.rot90(self, _int("rot90", "k", k), dims))
 
 
 def fliplr(self) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
-from ._torch_args import _NO, _axis, _shape_args
+from ._torch_args import _NO, _axis, _int, _shape_args
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -242,6 +242,8 @@ def repeat(self, repeats, axis=None, *more):
 def tile(self, *dims) -> Tensor:
     """torch's ``tile`` (and ``repeat``): the tensor tiled ``dims`` times.
     Example: ``x.tile(2, 1)``"""
+    if not dims:
+        raise TypeError("Tensor.tile needs dims, as torch's (x.tile(()) is a copy)")
     return _R.tile(self, _shape_args("tile", dims))
 
 
@@ -250,7 +252,7 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple:
     Example: ``a, b = x.chunk(2, dim=-1)``"""
     _at_least_1d("chunk", self)
     d = _axis("chunk", dim, self.ndim)
-    n = self.shape[d]
+    n, chunks = self.shape[d], _int("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
     if not n:  # torch: `chunks` empty pieces
@@ -266,6 +268,8 @@ def split(self, split_size_or_sections=_NO, dim: int = 0, *, split_size=_NO) -> 
     _at_least_1d("split", self)
     d = _axis("split", dim, self.ndim)
     n = self.shape[d]
+    if not isinstance(s, tuple | list) and not hasattr(s, "__len__"):
+        s = _int("split", "split_size", s)
     if isinstance(s, int | _np.integer):
         if s == 0 and n == 0:  # torch: the empty tensor, one piece
             return (self[(slice(None),) * d + (slice(0, 0),)],)
@@ -273,7 +277,7 @@ def split(self, split_size_or_sections=_NO, dim: int = 0, *, split_size=_NO) -> 
             raise ValueError(f"Tensor.split: split_size must be positive, got {s}")
         points = list(range(int(s), n, int(s)))
     else:
-        sizes = [int(v) for v in s]
+        sizes = [_int("split", "each split size", v) for v in s]
         if _b.sum(sizes) != n:
             raise ValueError(
                 f"Tensor.split: sizes {sizes} do not add up to {n}, the length of dim {dim}"
@@ -303,6 +307,9 @@ def flip(self, *dims, **kw) -> Tensor:
             raise TypeError(f"Tensor.flip takes dims, by position or as dims=, got {dims} and "
                             f"keywords {sorted(kw)}")
         dims = (kw["dims"],)
+    if not dims:
+        raise TypeError("Tensor.flip needs dims (torch's); x.flip(()) copies, "
+                        "x.flip(tuple(range(x.ndim))) reverses every dim")
     dims = _shape_args("flip", dims)
     if self.ndim == 0:  # torch's: dims 0 and -1 of a 0-d tensor, a copy
         for d in dims:
@@ -316,7 +323,11 @@ def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO,
     (the same places). Example: ``x.diagonal(0, dim1=-2, dim2=-1)``"""
     axis1 = axis1 if dim1 is _NO else dim1
     axis2 = axis2 if dim2 is _NO else dim2
-    return _R.diagonal(self, offset, axis1, axis2)
+    if self.ndim >= 2 and _axis("diagonal", axis1, self.ndim) == _axis("diagonal", axis2,
+                                                                        self.ndim):
+        raise ValueError(f"Tensor.diagonal: dim1={axis1} and dim2={axis2} name one dim of "
+                         f"shape {self.shape}; give two different dims")
+    return _R.diagonal(self, _int("diagonal", "offset", offset), axis1, axis2)
 
 
 def nonzero(self, *, as_tuple=_NO):
@@ -333,7 +344,7 @@ def roll(self, shifts, dims=None) -> Tensor:
     """Rotate along ``dims`` (the flattened tensor when None), one shift per dim as torch
     (NumPy's ``roll`` also broadcasts one shift over several axes). Example: ``x.roll(1, 0)``"""
     many = isinstance(shifts, tuple | list)
-    sh = [int(v) for v in shifts] if many else [int(shifts)]
+    sh = [_int("roll", "shifts", v) for v in (shifts if many else [shifts])]
     if dims is None:
         if len(sh) != 1:
             raise ValueError(f"Tensor.roll: {len(sh)} shifts {tuple(sh)} without dims; give "
@@ -355,7 +366,8 @@ def narrow(self, dim: int, start: int, length: int) -> Tensor:
     """``length`` entries from ``start`` along ``dim``, a view. Example: ``x.narrow(1, 0, 2)``"""
     _at_least_1d("narrow", self)
     d = _axis("narrow", dim, self.ndim)
-    n, start, length = self.shape[d], int(start), int(length)
+    n = self.shape[d]
+    start, length = _int("narrow", "start", start), _int("narrow", "length", length)
     if not -n <= start <= n:  # torch's range; a start below -n must not wrap around again
         raise IndexError(f"Tensor.narrow: start {start} is out of range [{-n}, {n}] for dim "
                          f"{dim} of length {n}")
@@ -456,13 +468,13 @@ def diag(self, diagonal: int = 0) -> Tensor:
 def tril(self, diagonal: int = 0) -> Tensor:
     """Zero above ``diagonal`` (over the last two dims). Example: ``x.tril()``"""
     _matrices("tril", self)
-    return _R.tril(self, diagonal)
+    return _R.tril(self, _int("tril", "diagonal", diagonal))
 
 
 def triu(self, diagonal: int = 0) -> Tensor:
     """Zero below ``diagonal`` (over the last two dims). Example: ``x.triu(1)``"""
     _matrices("triu", self)
-    return _R.triu(self, diagonal)
+    return _R.triu(self, _int("triu", "diagonal", diagonal))
 
 
 def _matrices(name: str, t: Tensor) -> None:

@@ -132,3 +132,20 @@ def test_arange_with_a_zero_step_names_the_op(backend):
         with pytest.raises(ZeroDivisionError, match="arange: step must be nonzero"):
             call()  # was NumPy's bare "division by zero"
     np.testing.assert_array_equal(to_numpy(gnp.arange(1, 4, 1)), [1, 2, 3])
+
+
+def test_float_counts_and_offsets_raise_instead_of_truncating(backend):
+    x = _t(X)
+    calls = {"narrow": lambda: x.narrow(0, 0.5, 1), "rot90": lambda: x.rot90(1.5),
+             "tril": lambda: x.tril(0.5), "roll": lambda: x.roll(1.5, 0),
+             "split": lambda: x.split(1.5), "chunk": lambda: x.chunk(2.0),
+             "diagonal": lambda: x.diagonal(0.5)}
+    for name, call in calls.items():  # were int() of the float: x.rot90(1.5) turned once
+        with pytest.raises(TypeError, match=f"Tensor.{name}: .* must be an integer"):
+            call()
+    np.testing.assert_array_equal(to_numpy(x.narrow(0, _t(np.array(1)), 2)), X[1:3])
+    for name in ("flip", "tile"):
+        with pytest.raises(TypeError, match="needs dims"):
+            getattr(x, name)()  # was a plain copy
+    with pytest.raises(ValueError, match="two different dims"):
+        x.diagonal(dim1=0, dim2=-2)

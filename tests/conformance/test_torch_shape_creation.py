@@ -455,6 +455,18 @@ same("hsplit_uneven", lambda x: x.hsplit(3), R(2, 4))
 same("vsplit_1d", lambda x: x.vsplit(2), R(4))
 same("dsplit_2d", lambda x: x.dsplit(2), R(4, 2))
 
+# ---- arguments of the wrong kind: torch refuses floats where it counts, and missing dims ------
+for nm, f in {"narrow_float_start": lambda x: x.narrow(0, 0.5, 1),
+              "rot90_float_k": lambda x: x.rot90(1.5), "tril_float": lambda x: x.tril(0.5),
+              "roll_float": lambda x: x.roll(1.5, 0), "split_float": lambda x: x.split(1.5),
+              "split_float_sizes": lambda x: x.split([1.0, 1.0, 1.0]),
+              "chunk_float": lambda x: x.chunk(2.0), "diagonal_float": lambda x: x.diagonal(0.5),
+              "flip_no_dims": lambda x: x.flip(), "tile_no_dims": lambda x: x.tile(),
+              "tile_empty_dims": lambda x: x.tile(()), "flip_empty_dims": lambda x: x.flip(()),
+              "diagonal_same_neg_dims": lambda x: x.diagonal(dim1=0, dim2=-2),
+              "movedim_float": lambda x: x.movedim(0.0, 1)}.items():
+    same(nm, f, R(3, 4))
+
 # ---- complex, polar, view_as_real, view_as_complex (as docs/porting.md spells them) ---------
 case("complex", torch.complex, lambda a, b: a + 1j * b, R(3), R(3))
 case("complex_broadcast", torch.complex, lambda a, b: a + 1j * b, R(3, 1), R(4))
