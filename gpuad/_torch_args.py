@@ -77,7 +77,7 @@ def _int(name: str, what: str, v: Any) -> int:
 
 def _axis(name: str, dim: int, ndim: int) -> int:
     """``dim`` in ``[0, ndim)``, or an IndexError naming the method."""
-    d = int(dim)
+    d = _int(name, "dim", dim)
     if not -_b.max(ndim, 1) <= d < _b.max(ndim, 1):
         raise IndexError(
             f"Tensor.{name}: dim {dim} is out of range for a tensor of {ndim} dimensions"

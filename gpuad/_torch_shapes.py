@@ -183,7 +183,7 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
 def unflatten(self, dim: int, sizes) -> Tensor:
     """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
     d = _axis("unflatten", dim, self.ndim)
-    sizes = tuple(int(v) for v in sizes)
+    sizes = tuple(_int("unflatten", "each size", v) for v in sizes)
     if -1 in sizes:  # inferred from this dim alone (NumPy's -1 is ambiguous for empty tensors)
         known = math.prod(v for v in sizes if v != -1)
         sizes = tuple(self.shape[d] // known if known and v == -1 else v for v in sizes)
@@ -391,7 +391,7 @@ def select(self, dim: int, index: int) -> Tensor:
         raise IndexError(f"Tensor.select: index {index} is out of range for dim {dim} of "
                          f"length {n}")
     # Ellipsis keeps a 0-d result a view (a bare element index is NumPy's scalar, a copy)
-    return self[(slice(None),) * d + (int(index), Ellipsis)]
+    return self[(slice(None),) * d + (_int("select", "index", index), Ellipsis)]
 
 
 def movedim(self, source, destination) -> Tensor:
@@ -462,7 +462,7 @@ def cross(self, other, dim=None) -> Tensor:
 def diag(self, diagonal: int = 0) -> Tensor:
     """A diagonal of a 2-D tensor (a copy, as torch's), or a matrix with a 1-D tensor on a
     diagonal. Example: ``x.diag()``"""
-    return _R.diag(self, diagonal)
+    return _R.diag(self, _int("diag", "diagonal", diagonal))
 
 
 def tril(self, diagonal: int = 0) -> Tensor:
@@ -516,6 +516,8 @@ def tensor_split(self, indices_or_sections=_NO, dim: int = 0, *, sections=_NO, i
             raise TypeError(f"Tensor.tensor_split: a tensor of sections or indices must be "
                             f"0-d or 1-d and hold integers, got {cut.dtype} of shape {cut.shape}")
         cut = int(cut) if cut.ndim == 0 else [int(i) for i in cut.tolist()]
+    if not isinstance(cut, tuple | list):
+        cut = _int("tensor_split", "the number of sections", cut)
     if isinstance(cut, int | _np.integer):
         if cut <= 0:
             raise ValueError(f"Tensor.tensor_split: {cut} sections; give at least one")
@@ -523,7 +525,7 @@ def tensor_split(self, indices_or_sections=_NO, dim: int = 0, *, sections=_NO, i
         ends = [size * i + _b.min(i, extra) for i in range(int(cut) + 1)]
         bounds = list(zip(ends[:-1], ends[1:], strict=True))
     else:
-        cut = [int(i) for i in cut]
+        cut = [_int("tensor_split", "each index", i) for i in cut]
         bounds = list(zip([0, *cut], [*cut, None], strict=True))
     return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in bounds)
 
@@ -542,6 +544,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     x = _R.reshape(self, (1,)) if self.ndim == 0 else self
     d = _axis("unfold", dimension, x.ndim)
     n = x.shape[d]
+    size, step = _int("unfold", "size", size), _int("unfold", "step", step)
     if step <= 0 or size < 0 or size > n:
         raise ValueError(f"Tensor.unfold: size={size}, step={step} for dim {dimension} of "
                          f"length {n} (shape {self.shape}); give 0 <= size <= {n} and step > 0")

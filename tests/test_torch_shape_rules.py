@@ -149,3 +149,21 @@ def test_float_counts_and_offsets_raise_instead_of_truncating(backend):
             getattr(x, name)()  # was a plain copy
     with pytest.raises(ValueError, match="two different dims"):
         x.diagonal(dim1=0, dim2=-2)
+
+
+def test_axes_out_of_range_raise_instead_of_wrapping_around(backend):
+    x = _t(np.arange(6.0).reshape(2, 3))
+    for axes in ((0, 5), (1, 2), (-3, 0)):  # were read modulo 2: a transpose, or none
+        with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+            gnp.transpose(x, axes)
+        with pytest.raises(np.exceptions.AxisError, match="out of bounds"):
+            x.transpose(axes)
+    with pytest.raises(TypeError, match="integers"):
+        gnp.transpose(x, (1.5, 0))
+    np.testing.assert_array_equal(to_numpy(gnp.transpose(x, (-1, -2))),
+                                  np.arange(6.0).reshape(2, 3).T)
+    b = _t(np.ones((3, 4)))
+    with pytest.raises(np.exceptions.AxisError, match="tensordot: axis 2"):
+        gnp.tensordot(x, b, axes=([1], [2]))  # was a contraction over b's axis 0
+    np.testing.assert_allclose(to_numpy(gnp.tensordot(x, b, axes=([-1], [-2]))),
+                               np.arange(6.0).reshape(2, 3) @ np.ones((3, 4)))

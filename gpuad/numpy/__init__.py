@@ -765,6 +765,11 @@ def tensordot(a, b, axes=2):
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    for ax, x in ((ax_a, a), (ax_b, b)):
+        for i in ax:  # an axis out of range would pick another one silently below
+            if not -ndim(x) <= i < ndim(x):
+                raise _np.exceptions.AxisError(
+                    f"tensordot: axis {i} is out of bounds for an operand of shape {shape(x)}")
     ax_a = [i % ndim(a) for i in ax_a]
     ax_b = [i % ndim(b) for i in ax_b]
     for i, j in zip(ax_a, ax_b, strict=True):
