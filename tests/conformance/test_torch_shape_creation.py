@@ -19,7 +19,7 @@ error of a clear kind.
 ``DIFFERS`` lists the cases where gpuad deliberately differs, with the reason, and what is
 checked instead; ``test_factories_match_torch`` compares the creation functions (gpuad's take
 NumPy's arguments: docs/porting.md) where both define the result, and
-``FACTORY_DIFFERS`` lists where they do not. The file runs in about a minute on two cores.
+``FACTORY_DIFFERS`` lists where they do not. The file runs in under a minute on two cores.
 """
 
 from __future__ import annotations
@@ -176,6 +176,13 @@ same("permute_dup", lambda x: x.permute(0, 0, 1), X3)
 same("permute_too_few", lambda x: x.permute(0, 1), X3)
 same("permute_out_of_range", lambda x: x.permute(0, 1, 3), X3)
 same("permute_0d", lambda x: x.permute(()), R())
+same("transpose_out_of_range", lambda x: x.transpose(0, 3), X3)
+same("transpose_negative", lambda x: x.transpose(-1, 0), X3)
+for i, dims in enumerate([([1], [2]), ([-1], [-2]), ([1], [0]), ([0, 1], [1, 0]), ([-3], [0]),
+                          1, 0, 2]):
+    # torch.tensordot(a, b, dims) is gnp.tensordot(a, b, axes) (docs/porting.md)
+    case(f"tensordot{i}", lambda a, b, d=dims: torch.tensordot(a, b, dims=d),
+         lambda a, b, d=dims: gnp.tensordot(a, b, axes=d), R(2, 3), R(3, 2))
 
 # ---- clamp, clip and their in-place forms ------------------------------------------------
 XC = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, np.nan, np.inf, -np.inf])
