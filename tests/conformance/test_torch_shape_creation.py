@@ -268,6 +268,16 @@ case("squeeze__of_a_constant", lambda x: x.detach().clone().squeeze_((0, 2)),
 case("unsqueeze__of_a_constant", lambda x: x.detach().clone().unsqueeze_(-1),
      lambda x: x.detach().clone().unsqueeze_(-1), XS)
 same("squeeze__in_a_graph", lambda x: (lambda y: (y.squeeze_(2), y)[1])(x * 1), XS)
+same("squeeze__of_a_view", lambda x: (lambda y: (y.squeeze_(), y)[1])(
+    x.detach().clone().unsqueeze(0)), R(3, 2))
+same("t__then_write", lambda x: (lambda y: (y.t_(), y.mul_(2), y)[2])(x.detach().clone()),
+     R(3, 2))
+same("transpose__after_clamp_", lambda x: (lambda y: (y.clamp_(0, 1), y.transpose_(0, 2), y)[2])(
+    x.detach().clone()), R(2, 3, 2))
+same("unsqueeze__then_write", lambda x: (lambda y: (y.unsqueeze_(1), y.mul_(2), y)[2])(
+    x.detach().clone()), R(3, 2))
+same("t__of_a_view", lambda x: (lambda b: (lambda y: (y.t_(), y.mul_(3), b)[2])(b[0]))(
+    x.detach().clone()), R(2, 3, 2))
 
 # ---- tril, triu ----------------------------------------------------------------------------
 for k in [-10, -5, -3, -1, 0, 1, 2, 4, 5, 6, 100]:
@@ -698,6 +708,10 @@ DIFFERS.update({
                             "gpuad's concatenate is NumPy's, which wants equal ndims"),
     "squeeze__in_a_graph": ("raises", "gpuad changes a tensor's shape in place only outside "
                             "any graph: write t = t.squeeze(...), a view"),
+    "squeeze__of_a_view": ("raises", "gpuad changes the shape of a view in place nowhere (its "
+                           "base keeps its own): write t = t.squeeze(...)"),
+    "t__of_a_view": ("raises", "gpuad changes the shape of a view in place nowhere: write "
+                     "t = t.t()"),
     "clamp_int-1.0,1.0": ("dtype", _NUMPY_INT_FLOAT),
     "clamp__int_by_float": ("raises_both", "torch and gpuad refuse to write a float result "
                             "into an integer tensor"),
