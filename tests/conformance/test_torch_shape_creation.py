@@ -117,6 +117,22 @@ same("rot90_expanded", lambda x: x.expand(3, 4).rot90(1), R(1, 4))
 same("rot90_int", lambda x: x.rot90(3, (1, 0)), R(3, 4, dt=np.int64))
 case("torch.rot90", lambda x: torch.rot90(x, 1, [0, 2]), lambda x: gnp.rot90(x, 1, (0, 2)), X3)
 
+# six dims
+X6 = R(2, 1, 3, 2, 2, 3)
+same("flip_6d", lambda x: x.flip(0, 2, 3, 5), X6)
+same("flip_6d_all", lambda x: x.flip(tuple(range(6))), X6)
+same("roll_6d", lambda x: x.roll((1, -4, 7, 2), (0, 2, -1, 3)), X6)
+for k in (-7, -1, 2, 3):
+    same(f"rot90_6d_k{k}", lambda x, k=k: x.rot90(k, (5, 2)), X6)
+same("fliplr_6d", lambda x: x.fliplr(), X6)
+same("movedim_6d", lambda x: x.movedim((0, 5, 2), (4, 0, 1)), X6)
+case("diagonal_6d", lambda x: x.diagonal(-1, 5, 2), lambda x: x.diagonal(-1, dim1=5, dim2=2), X6)
+same("diag_embed_6d", lambda x: x.diag_embed(2, 6, 1), X6)
+same("tril_6d", lambda x: x.tril(-1), X6)
+same("unfold_6d", lambda x: x.unfold(5, 2, 1), X6)
+same("squeeze_6d", lambda x: x.squeeze(dim=(1, 3)), X6)
+same("permute_6d", lambda x: x.permute(5, 4, 3, 2, 1, 0), X6)
+
 # ---- diagonal, diag_embed, diagflat, diag ------------------------------------------------
 for off in [-6, -3, -1, 0, 1, 2, 4, 7]:
     for d1, d2 in [(0, 1), (1, 0), (-1, -2), (0, 2), (2, 0), (1, -1)]:
