@@ -66,14 +66,22 @@ def _shape_args(name: str, args: tuple) -> tuple:
     return tuple(int(a) for a in args)
 
 
+def _int(name: str, what: str, v: Any) -> int:
+    """An integer argument (a Python or NumPy integer, or a 0-d integer tensor) as an int; a
+    float raises as in torch (``int()`` would truncate it silently)."""
+    if isinstance(v, int | _np.integer):
+        return int(v)
+    if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", _np.dtype(float)).kind in "iu":
+        return int(v)
+    raise TypeError(f"Tensor.{name}: {what} must be an integer, got {v!r}")
+
+
 def _axis(name: str, dim: int, ndim: int) -> int:
     """``dim`` in ``[0, ndim)``, or an IndexError naming the method (a TypeError for a dim
     that is not an integer: ``int(1.5)`` would silently take dim 1)."""
-    try:
-        d = _operator.index(dim)
-    except TypeError:
-        several = " (it takes one dim)" if isinstance(dim, tuple | list) else ""
-        raise TypeError(f"Tensor.{name}: dim must be an integer{several}, got {dim!r}") from None
+    if isinstance(dim, tuple | list):
+        raise TypeError(f"Tensor.{name}: dim must be an integer (it takes one dim), got {dim!r}")
+    d = _int(name, "dim", dim)
     if not -_b.max(ndim, 1) <= d < _b.max(ndim, 1):
         raise IndexError(
             f"Tensor.{name}: dim {dim} is out of range for a tensor of {ndim} dimensions"

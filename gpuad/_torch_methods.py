@@ -589,12 +589,12 @@ _CASTS = """
 """.split()
 # in-place forms: torch's name_ for these out-of-place methods
 _IN_PLACE = """
-    add sub mul div pow clamp clamp_min clamp_max exp exp2 expm1 log log2 log10 log1p sqrt
-    rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh tanh asin
-    acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul addcdiv fmod
-    remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill index_add
-    index_copy index_fill scatter scatter_add multiply subtract divide true_divide floor_divide
-    float_power logaddexp
+    add sub mul div pow clamp clamp_min clamp_max tril triu exp exp2 expm1 log log2 log10
+    log1p sqrt rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh
+    tanh asin acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul
+    addcdiv fmod remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill
+    index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
+    floor_divide float_power logaddexp
 """.split()
 
 
@@ -626,7 +626,18 @@ def _special(fname: str, binary: bool):
 def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
     """Rotate by ``k`` quarter turns in the plane of ``dims``: a copy, as torch's (NumPy's
     is a view). Example: ``x.rot90(1, [0, 1])``"""
-    return _R.copy(_R.rot90(self, k, tuple(dims)))
+    from ._torch_args import _axis, _int
+
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ValueError(f"Tensor.rot90: expects 2 dims, got {dims}")
+    if self.ndim < 2:
+        raise ValueError(f"Tensor.rot90: expects a tensor of at least 2 dims, got shape "
+                         f"{self.shape}")
+    d0, d1 = (_axis("rot90", d, self.ndim) for d in dims)
+    if d0 == d1:
+        raise ValueError(f"Tensor.rot90: dims {dims} name one dim twice; give two different dims")
+    return _R.copy(_R.rot90(self, _int("rot90", "k", k), dims))
 
 
 def fliplr(self) -> Tensor:

@@ -16,7 +16,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _axis, _kind, _pick, _xp
+from ._torch_args import _axis, _int, _kind, _pick, _xp
 from ._torch_indexing import _fits, _same_dtype
 from .tensor import Tensor
 
@@ -84,7 +84,8 @@ def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     d1, d2 = _axis("diag_embed", dim1, nd), _axis("diag_embed", dim2, nd)
     if d1 == d2:
         raise ValueError(f"Tensor.diag_embed: dim1 and dim2 are both {d1}")
-    n = (self.shape[-1] if self.ndim else 1) + abs(int(offset))
+    offset = _int("diag_embed", "offset", offset)
+    n = (self.shape[-1] if self.ndim else 1) + abs(offset)
     rest = list(self.shape[:-1])
     shape = []
     for k in range(nd):
@@ -97,7 +98,7 @@ def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
 def diagflat(self, offset: int = 0) -> Tensor:
     """A matrix with the flattened tensor on its ``offset`` diagonal (NumPy's ``diagflat``).
     Example: ``v.diagflat(1)``"""
-    return _R.diagflat(self, int(offset))
+    return _R.diagflat(self, _int("diagflat", "offset", offset))
 
 
 def _index_entry(self, i, d: int, name: str = "index_put"):

@@ -317,6 +317,9 @@ def arange(*args, **kwargs):
     arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) or hasattr(a, "shape")]
     if arrays:  # read as numbers: inside gpuad.jit a traced bound would freeze the length
         _vc.host_read("arange: start, stop and step (they fix the result's length)", *arrays)
+    step = kwargs.get("step", args[2] if len(args) > 2 else None)
+    if step is not None and not hasattr(step, "shape") and step == 0:
+        raise ZeroDivisionError("arange: step must be nonzero, got 0 (NumPy's error type)")
     return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
@@ -762,6 +765,11 @@ def tensordot(a, b, axes=2):
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    for ax, x in ((ax_a, a), (ax_b, b)):
+        for i in ax:  # an axis out of range would pick another one silently below
+            if not -ndim(x) <= i < ndim(x):
+                raise _np.exceptions.AxisError(
+                    f"tensordot: axis {i} is out of bounds for an operand of shape {shape(x)}")
     ax_a = [i % ndim(a) for i in ax_a]
     ax_b = [i % ndim(b) for i in ax_b]
     for i, j in zip(ax_a, ax_b, strict=True):

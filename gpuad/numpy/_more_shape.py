@@ -256,8 +256,10 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     if len(axes) != 2:
         raise ValueError("rot90: len(axes) must be 2")
     n = ndim(m)
-    if axes[0] % n == axes[1] % n:
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == n:  # NumPy's checks, in its order
         raise ValueError("rot90: axes must be different")
+    if not (-n <= axes[0] < n and -n <= axes[1] < n):
+        raise ValueError(f"rot90: axes={axes} out of range for an array of ndim={n}")
     k %= 4
     if k == 0:
         return m
