@@ -790,7 +790,16 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 # ---- covariance -------------------------------------------------------------------------------
 
 
+def _check_inexact(dtype, name):
+    """cov/corrcoef compute in ``dtype``: an integer or boolean one cannot hold the centred
+    values (NumPy raises a casting error there, JAX a ValueError)."""
+    if dtype is not None and _np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{name}: dtype must be a floating-point or complex type, got "
+                        f"{_np.dtype(dtype)}; pass dtype=float (or leave it None)")
+
+
 def _ndmin2(a, dtype):
+    _check_inexact(dtype, "cov")
     a = _arr(a)
     if dtype is None:  # NumPy's: at least float64 (float32 data too)
         dtype = _np.result_type(data(a).dtype, _np.float64)
@@ -912,6 +921,7 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
     Example: ``gnp.corrcoef(x, y)``
     """
+    _check_inexact(dtype, "corrcoef")
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim(c) == 0:
         return c / c
@@ -935,7 +945,8 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``; differentiable in ``x``,
-    ``xp`` and ``fp`` (one-sided, from the right, at the knots).
+    ``xp`` and ``fp`` (one-sided, from the right, at the knots). ``left``/``right`` may be
+    ``'extrapolate'`` (JAX's: the first/last segment's line continued).
 
     Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
     """
@@ -974,6 +985,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     n = shape(xp)[0]
     f0, fn = getitem(fp, 0), getitem(fp, n - 1)
     first, last = getitem(data(xp), 0), getitem(data(xp), n - 1)
+    for name, v in (("left", left), ("right", right)):
+        if isinstance(v, str) and v != "extrapolate":
+            raise ValueError(f"interp: the only valid string value of `{name}` is "
+                             f"'extrapolate', but got: {v!r}")
     lv = f0 if left is None else left
     rv = fn if right is None else right
     if n == 1:
@@ -986,6 +1001,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
         mid = where(_r.equal(data(x), last), fn, mid)
+    # JAX's 'extrapolate': the end segments' lines continued (``mid`` clamps to them already)
+    lv = mid if isinstance(lv, str) else lv
+    rv = mid if isinstance(rv, str) else rv
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
 
