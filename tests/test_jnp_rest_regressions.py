@@ -79,3 +79,17 @@ def test_put_along_axis_axis_none_writes_the_flattened_array(backend):
     _fd_check(f, np.arange(12.0))
     with pytest.raises(ValueError, match="put_along_axis.*single dimension"):
         gnp.put_along_axis(got, xp.asarray(np.array([[1]])), 1.0, None)
+
+
+def test_host_index_out_of_range_raises_on_every_backend(backend):
+    """Host NumPy arrays given to take/take_along_axis on the CuPy backend are moved there and
+    indexed by CuPy, which wraps out-of-range entries around: ``take(x, [12])`` of ten values
+    returned ``x[2]`` there. Both backends raise NumPy's IndexError."""
+    x = np.arange(10.0)
+    for call in (lambda: gnp.take(x, np.array([12])),
+                 lambda: gnp.take(x.reshape(2, 5), np.array([0, -6]), axis=1),
+                 lambda: gnp.take_along_axis(x, np.array([-11, 3]), axis=0),
+                 lambda: gnp.take(get_backend().asarray(x), np.array([12]))):
+        with pytest.raises(IndexError, match="out of bounds"):
+            call()
+    np.testing.assert_array_equal(to_numpy(gnp.take(x, np.array([-1, 3]))), [9.0, 3.0])
