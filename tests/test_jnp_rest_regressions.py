@@ -93,3 +93,22 @@ def test_host_index_out_of_range_raises_on_every_backend(backend):
         with pytest.raises(IndexError, match="out of bounds"):
             call()
     np.testing.assert_array_equal(to_numpy(gnp.take(x, np.array([-1, 3]))), [9.0, 3.0])
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_is_differentiable_in_its_spacing(backend, edge_order):
+    """Coordinate arrays and scalar spacings being differentiated (jax.numpy's gradient is
+    differentiable in them) raised NotImplementedError."""
+    xp = get_backend()
+    rng = np.random.default_rng(3)
+    y = xp.asarray(rng.standard_normal((5, 6)))
+    c0, c1 = np.cumsum(1 + rng.random(5)), np.cumsum(1 + rng.random(6))
+    w = xp.asarray(rng.standard_normal((2, 5, 6)))
+    _fd_check(lambda a: gnp.sum(gnp.stack(gnp.gradient(y, a, xp.asarray(c1),
+                                                         edge_order=edge_order)) * w), c0)
+    _fd_check(lambda h: gnp.sum(gnp.stack(gnp.gradient(y, h, 2.0, edge_order=edge_order))
+                                * w), np.array(0.7))
+    want = np.gradient(to_numpy(y), c0, c1, edge_order=edge_order)
+    got = ad.vjp(lambda a: gnp.stack(gnp.gradient(y, a, xp.asarray(c1), edge_order=edge_order)),
+                 xp.asarray(c0))[0]
+    np.testing.assert_allclose(to_numpy(got), np.stack(want), rtol=1e-12)

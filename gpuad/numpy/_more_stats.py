@@ -1114,7 +1114,7 @@ def convolve(a, v, mode: str = "full"):
 def gradient(f, *varargs, axis=None, edge_order: int = 1):
     """Second-order central differences inside, one-sided differences of order
     ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
-    arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
+    arrays). Differentiable in ``f`` and in the spacing. Example: ``gnp.gradient(y, dx)``"""
     f = _arr(f)
     if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
         f = _r.astype(f, _np.float64)
@@ -1160,8 +1160,7 @@ def _gradient_axis(f, ax, dx, edge_order, m):
 
     dxd = data(dx)
     if isinstance(dx, Tensor) and (dx.requires_grad or dx._tan):
-        raise NotImplementedError("gradient: differentiating with respect to the spacing is not "
-                                  "supported; pass it as a constant")
+        return _gradient_axis_recorded(f, ax, dx, edge_order, m)
     uniform = _np.ndim(dxd) == 0
     _vc.host_read("gradient: the spacing" if uniform else "gradient: a coordinate array", dx)
     if not uniform:
@@ -1206,6 +1205,51 @@ def _gradient_axis(f, ax, dx, edge_order, m):
             last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
     r = concatenate([first, inner, last], ax)
     # float64 coordinates leave a float32 (complex64) ``f``'s precision, as NumPy's
+    return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
+
+
+def _gradient_axis_recorded(f, ax, dx, edge_order, m):
+    """``_gradient_axis`` for a spacing being differentiated: the same formulas (the
+    non-uniform ones for coordinates, also where they are evenly spaced) as recorded ops."""
+    from . import diff
+
+    nd = ndim(f)
+
+    def sl(a, b):
+        return _r._take_axis(f, a, b, ax)
+
+    if ndim(dx) == 0:
+        h = dx
+        inner = (sl(2, m) - sl(0, m - 2)) / (2.0 * h)
+        if edge_order == 1:
+            return concatenate([(sl(1, 2) - sl(0, 1)) / h, inner,
+                                (sl(m - 1, m) - sl(m - 2, m - 1)) / h], ax)
+        first = (-1.5 * sl(0, 1) + 2.0 * sl(1, 2) - 0.5 * sl(2, 3)) / h
+        last = (0.5 * sl(m - 3, m - 2) - 2.0 * sl(m - 2, m - 1) + 1.5 * sl(m - 1, m)) / h
+        return concatenate([first, inner, last], ax)
+    if ndim(dx) != 1 or shape(dx)[0] != m:
+        raise ValueError("gradient: when 1d, distances must match the length of the "
+                         "corresponding dimension")
+
+    def bc(t):
+        return reshape(t, tuple(-1 if d == ax else 1 for d in range(nd)))
+
+    d = diff(dx)
+    dx1, dx2 = getitem(d, slice(0, m - 2)), getitem(d, slice(1, m - 1))
+    inner = (bc(-dx2 / (dx1 * (dx1 + dx2))) * sl(0, m - 2)
+             + bc((dx2 - dx1) / (dx1 * dx2)) * sl(1, m - 1)
+             + bc(dx1 / (dx2 * (dx1 + dx2))) * sl(2, m))
+    if edge_order == 1:
+        first = (sl(1, 2) - sl(0, 1)) / getitem(d, 0)
+        last = (sl(m - 1, m) - sl(m - 2, m - 1)) / getitem(d, m - 2)
+    else:
+        d1, d2 = getitem(d, 0), getitem(d, 1)
+        first = (-(2.0 * d1 + d2) / (d1 * (d1 + d2)) * sl(0, 1)
+                 + (d1 + d2) / (d1 * d2) * sl(1, 2) - d1 / (d2 * (d1 + d2)) * sl(2, 3))
+        d1, d2 = getitem(d, m - 3), getitem(d, m - 2)
+        last = (d2 / (d1 * (d1 + d2)) * sl(m - 3, m - 2) - (d2 + d1) / (d1 * d2)
+                * sl(m - 2, m - 1) + (2.0 * d2 + d1) / (d2 * (d1 + d2)) * sl(m - 1, m))
+    r = concatenate([first, inner, last], ax)
     return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
 
 
