@@ -615,8 +615,9 @@ def roll(x, shift, axis=None):
     """Shift elements cyclically along ``axis``. Example: ``gnp.roll(x, 1)``"""
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape(x))
-    shifts = [shift] if isinstance(shift, int | _np.integer) else list(shift)
-    axes = [axis] if isinstance(axis, int | _np.integer) else list(axis)
+    # a 0-d array is one shift or axis, as a Python int is (NumPy's and JAX's reading)
+    shifts = [shift] if _np.ndim(shift) == 0 else list(shift)
+    axes = [axis] if _np.ndim(axis) == 0 else list(axis)
     if len(shifts) == 1 or len(axes) == 1:  # NumPy broadcasts one against the other
         n = builtins.max(len(shifts), len(axes))
         shifts, axes = shifts * (n // len(shifts)), axes * (n // len(axes))

@@ -371,8 +371,13 @@ def put_along_axis(arr, indices, values, axis):
     Example: ``gnp.put_along_axis(t, idx, v, axis=1)``
     """
     idx = data(indices)
-    if axis is None:
-        raise NotImplementedError("put_along_axis: axis=None is not supported; reshape first")
+    if axis is None:  # NumPy's: 1-D indices into the flattened array, values broadcast to them
+        from . import broadcast_to, put
+
+        if len(shape(idx)) != 1:
+            raise ValueError(f"put_along_axis: when axis=None, indices must have a single "
+                             f"dimension (got shape {tuple(shape(idx))})")
+        return put(arr, idx, broadcast_to(values, tuple(shape(idx))))
     nd = len(shape(arr))
     axis = _r.one_axis(axis, nd, "put_along_axis")
     if isinstance(idx, Tensor):  # batched by vmap: the grids broadcast against it in the index
