@@ -935,12 +935,17 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``; differentiable in ``x``,
-    ``xp`` and ``fp`` (one-sided, from the right, at the knots).
+    ``xp`` and ``fp`` (one-sided, from the right, at the knots). ``left`` or ``right``
+    ``"extrapolate"`` extends the first or last segment's line, as in ``jax.numpy.interp``.
 
-    Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
+    Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0], right="extrapolate")``
     """
     from . import _take_in_range as take  # sorted positions: in range
 
+    for name, v in (("left", left), ("right", right)):
+        if isinstance(v, str) and v != "extrapolate":
+            raise ValueError(f"interp: the only string value of {name} is 'extrapolate', "
+                             f"got {v!r}")
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     for name, v in (("x", x), ("xp", xp)):
         if data(v).dtype.kind == "c":  # NumPy's TypeError (it reads them as float64)
@@ -986,6 +991,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
         mid = where(_r.equal(data(x), last), fn, mid)
+    # (the clamped segment index extends the first and last segments beyond the knots)
+    lv = mid if isinstance(lv, str) else lv
+    rv = mid if isinstance(rv, str) else rv
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
 
