@@ -80,3 +80,20 @@ def test_set_functions_size(backend):
     np.testing.assert_array_equal(to_numpy(got[1]), np.r_[i1, 6, 6])  # (the lengths)
     np.testing.assert_array_equal(to_numpy(got[2]), np.r_[i2, 3, 3])
     np.testing.assert_array_equal(to_numpy(gnp.intersect1d(X, Y, size=1)), v[:1])
+
+
+def test_convolve_sums_in_the_preferred_element_type(backend):
+    a, v = np.array([0.1, 0.7, 0.3], np.float16), np.array([0.3, 0.9], np.float16)
+    got = gnp.convolve(a, v, preferred_element_type=np.float32, precision="highest")
+    want = np.convolve(a.astype(np.float32), v.astype(np.float32))
+    assert to_numpy(got).dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(got), want)  # not float16 sums widened after
+    with pytest.raises(TypeError, match="correlate: preferred_element_type float32 is narrower"):
+        gnp.correlate(a.astype(complex), v, preferred_element_type=np.float32)
+
+
+def test_polymul_trims_leading_zeros_on_request(backend):
+    a, b = np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 3.0])
+    np.testing.assert_array_equal(to_numpy(gnp.polymul(a, b, trim_leading_zeros=True)),
+                                  np.convolve(a[2:], b[1:]))
+    assert to_numpy(gnp.polyval(a, 2.0, unroll=4)) == 4.0

@@ -55,9 +55,10 @@ def _1d(a):
     return reshape(a, (1,)) if ndim(a) == 0 else a
 
 
-def polyval(p, x):
+def polyval(p, x, *, unroll: int = 16):
     """The polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's
-    scheme. Example: ``gnp.polyval(coeffs, x)``"""
+    scheme (``unroll``, jax.numpy's loop hint, changes nothing).
+    Example: ``gnp.polyval(coeffs, x)``"""
     from . import zeros_like
 
     p, x = _arr(p), _arr(x)
@@ -97,12 +98,21 @@ def polysub(a1, a2):
     return a1 - _zeros_front(a2, -diff)
 
 
-def polymul(a1, a2):
-    """The product of two polynomials (their coefficients' convolution).
+def polymul(a1, a2, *, trim_leading_zeros: bool = False):
+    """The product of two polynomials (their coefficients' convolution); with
+    ``trim_leading_zeros`` (jax.numpy's) leading zero coefficients are dropped first.
     Example: ``gnp.polymul(p, q)``"""
-    from . import convolve
+    from . import convolve, trim_zeros
 
-    return convolve(_1d(a1), _1d(a2))
+    a1, a2 = _1d(a1), _1d(a2)
+    if trim_leading_zeros and (shape(a1)[0] > 1 or shape(a2)[0] > 1):
+        a1, a2 = trim_zeros(a1, trim="f"), trim_zeros(a2, trim="f")
+    xp = _xp(a1)
+    if shape(a1)[0] == 0:
+        a1 = xp.zeros(1, dtype=_dtype(a1))
+    if shape(a2)[0] == 0:
+        a2 = xp.zeros(1, dtype=_dtype(a2))
+    return convolve(a1, a2)
 
 
 def polyder(p, m: int = 1):

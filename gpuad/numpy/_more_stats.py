@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+from typing import Any
 
 import numpy as _np
 
@@ -1072,15 +1073,32 @@ def _vec(a, name):
     return a
 
 
-def correlate(a, v, mode: str = "valid"):
+def _typed(a, v, preferred_element_type, op: str):
+    """jax.numpy's ``preferred_element_type``: the dtype the sums are computed in."""
+    if preferred_element_type is None:
+        return a, v
+    dt = _np.dtype(preferred_element_type)
+    for x in (a, v):
+        have = data(x).dtype
+        if have.kind == "c" and dt.kind != "c" or _np.promote_types(have, dt) != dt:
+            raise TypeError(f"{op}: preferred_element_type {dt} is narrower than the input "
+                            f"type {have}")
+    return tuple(x if data(x).dtype == dt else _r.astype(x, dt) for x in (a, v))
+
+
+def correlate(a, v, mode: str = "valid", *, precision: Any = None,
+              preferred_element_type: Any = None):
     """Cross-correlation of two 1-D sequences, as ``numpy.correlate``:
-    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated).
+    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated). ``precision``
+    (jax.numpy's) changes nothing: the sums are in the inputs' precision;
+    ``preferred_element_type`` is the result's dtype.
 
     Example: ``gnp.correlate(x, k, mode="same")``
     """
     from . import conj, flip
 
     a, v = _vec(a, "correlate"), _vec(v, "correlate")
+    a, v = _typed(a, v, preferred_element_type, "correlate")
     if data(v).dtype.kind == "c":
         v = conj(v)
     if shape(a)[0] < shape(v)[0]:
@@ -1088,14 +1106,17 @@ def correlate(a, v, mode: str = "valid"):
     return _correlate_long_short(a, v, mode)
 
 
-def convolve(a, v, mode: str = "full"):
-    """Discrete linear convolution of two 1-D sequences, as ``numpy.convolve``.
+def convolve(a, v, mode: str = "full", *, precision: Any = None,
+             preferred_element_type: Any = None):
+    """Discrete linear convolution of two 1-D sequences, as ``numpy.convolve``
+    (``precision`` and ``preferred_element_type`` as in ``correlate``).
 
     Example: ``gnp.convolve(x, k)``
     """
     from . import flip
 
     a, v = _vec(a, "convolve"), _vec(v, "convolve")
+    a, v = _typed(a, v, preferred_element_type, "convolve")
     if shape(v)[0] > shape(a)[0]:
         a, v = v, a
     return _correlate_long_short(a, flip(v, 0), mode)
