@@ -206,6 +206,8 @@ GRADS = {  # name: (function of the varied array, its value)
     "polyint": (lambda a: gnp.polyint(a[0], 2, k=a[1, :2]), X),
     "poly": (lambda a: gnp.poly(a[0]), X),
     "roots": (lambda a: gnp.roots(gnp.concatenate([a, gnp.asarray([0.0])])), P),
+    # a trailing zero coefficient is stripped by NumPy, yet moves every root
+    "roots_trailing_zero": (lambda a: gnp.roots(a), np.array([1.5, -0.7, 0.3, 0.0])),
     "vander": (lambda a: gnp.vander(gnp.concatenate([a[0], gnp.asarray([0.0])]), 4), X),
     "polyfit_w_cov": (lambda a: gnp.polyfit(a[:12], a[12:24], 2, w=a[24:], cov=True),
                       np.concatenate([PTS, np.sin(PTS), W])),
@@ -236,6 +238,15 @@ def test_gradients(backend, name):
         return total
 
     check_grads(f, (xp.asarray(x),), order=2, modes=("rev", "fwd"))
+
+
+def test_roots_at_a_repeated_zero_root_refuse_a_derivative(backend):
+    # two trailing zero coefficients: a double root 0 that moves as the square root of a
+    # perturbation; the values are NumPy's, a derivative is an error, never a number
+    p = ad.get_backend().xp.asarray(np.array([1.0, -3.0, 2.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(to_numpy(gnp.roots(p)), np.roots(to_numpy(p)))
+    with pytest.raises(ad.GradError, match="repeated eigenvalue"):
+        ad.grad(lambda c: gnp.sum(gnp.real(gnp.roots(c))))(p)
 
 
 # ---- peers ----------------------------------------------------------------------------------

@@ -260,23 +260,78 @@ UniqueCountsResult = namedtuple("UniqueCountsResult", "values counts")
 UniqueInverseResult = namedtuple("UniqueInverseResult", "values inverse_indices")
 
 
+def _check_size(size, op: str) -> int:
+    if isinstance(size, bool) or not isinstance(size, int | _np.integer) or size < 0:
+        raise TypeError(f"{op}: size must be a non-negative int, got {size!r}")
+    return int(size)
+
+
+def sized(values, size: int | None, fill_value, default, op: str):
+    """The 1-d ``values`` cut or padded to ``size`` entries (``jax.numpy``'s ``size=`` and
+    ``fill_value=``): padded with ``fill_value``, else with ``default`` (a value or a function
+    of the non-empty ``values``; 0 where they are empty)."""
+    if size is None:
+        return values
+    size = _check_size(size, op)
+    n = shape(values)[0]
+    if n >= size:
+        return getitem(values, slice(0, size))
+    if fill_value is None:
+        fill_value = default(values) if callable(default) and n else (
+            0 if callable(default) else default)
+    from . import broadcast_to
+
+    dt = data(values).dtype
+    fill = fill_value if isinstance(fill_value, Tensor) else _xp(values).asarray(fill_value)
+    if data(fill).dtype != dt:
+        fill = _r.astype(fill, dt)
+    return concatenate([values, broadcast_to(fill, (size - n,) + tuple(shape(values))[1:])])
+
+
 def unique(ar, return_index: bool = False, return_inverse: bool = False,
            return_counts: bool = False, axis=None, *, equal_nan: bool = True,
-           sorted: bool = True):
+           size: int | None = None, fill_value: Any = None, sorted: bool = True):
     """The sorted unique elements (or slices along ``axis``); each value is the input's entry
-    at its first occurrence, so gradients reach that entry.
-    Example: ``values, counts = gnp.unique(x, return_counts=True)``"""
+    at its first occurrence, so gradients reach that entry. ``size`` cuts or pads the unique
+    values to that many, as ``jax.numpy.unique``: padded with ``fill_value`` or, by default,
+    the smallest value (the index of its first occurrence, and counts of 0).
+    Example: ``values, counts = gnp.unique(x, return_counts=True, size=4)``"""
     vals = _host(ar, "unique: which entries are kept (a shape that depends on the values)")
-    res = _np.unique(vals, return_index=True, return_inverse=return_inverse,
-                     return_counts=return_counts, axis=axis, equal_nan=equal_nan)
+    res = list(_np.unique(vals, return_index=True, return_inverse=return_inverse,
+                          return_counts=return_counts, axis=axis, equal_nan=equal_nan))
     first = res[1]
     xp = _xp(ar)
+    fill_values = None
+    if size is not None:
+        size = _check_size(size, "unique")
+        if first.size == 0 and size and fill_value is None:
+            raise ValueError("unique: for an empty input with a nonzero size, fill_value must "
+                             "be given")
+        fill_values = fill_value is not None and first.size < size
+        cut = first[:size]
+        first = _np.concatenate([cut, _np.full(size - cut.size, first[0] if first.size else 0,
+                                               dtype=first.dtype)])
+        if return_counts:
+            counts = res[-1][:size]
+            res[-1] = _np.concatenate([counts, _np.zeros(size - counts.size, counts.dtype)])
     if axis is None:
-        values = getitem(reshape(ar, (-1,)), (xp.asarray(first),))
+        flat = reshape(ar, (-1,))
+        values = getitem(flat, (xp.asarray(first),)) if shape(flat)[0] else (
+            xp.zeros((len(first),), dtype=data(ar).dtype))
     else:
         from . import take
 
         values = take(ar, xp.asarray(first), axis=axis)
+    if fill_values:
+        from . import moveaxis, where
+
+        ax = 0 if axis is None else int(axis) % ndim(ar)
+        kept = xp.asarray(_np.arange(size) < len(res[1]))
+        fill = fill_value if isinstance(fill_value, Tensor) else xp.asarray(fill_value)
+        if data(fill).dtype != data(values).dtype:
+            fill = _r.astype(fill, data(values).dtype)
+        kept = kept.reshape((-1,) + (1,) * (ndim(values) - 1))
+        values = moveaxis(where(kept, moveaxis(values, ax, 0), fill), 0, ax)
     if not (return_index or return_inverse or return_counts):
         return values
     out = [values]

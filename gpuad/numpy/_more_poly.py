@@ -55,9 +55,10 @@ def _1d(a):
     return reshape(a, (1,)) if ndim(a) == 0 else a
 
 
-def polyval(p, x):
+def polyval(p, x, *, unroll: int = 16):
     """The polynomial with coefficients ``p`` (highest power first) at ``x``, by Horner's
-    scheme. Example: ``gnp.polyval(coeffs, x)``"""
+    scheme (``unroll``, jax.numpy's loop hint, changes nothing).
+    Example: ``gnp.polyval(coeffs, x)``"""
     from . import zeros_like
 
     p, x = _arr(p), _arr(x)
@@ -97,12 +98,21 @@ def polysub(a1, a2):
     return a1 - _zeros_front(a2, -diff)
 
 
-def polymul(a1, a2):
-    """The product of two polynomials (their coefficients' convolution).
+def polymul(a1, a2, *, trim_leading_zeros: bool = False):
+    """The product of two polynomials (their coefficients' convolution); with
+    ``trim_leading_zeros`` (jax.numpy's) leading zero coefficients are dropped first.
     Example: ``gnp.polymul(p, q)``"""
-    from . import convolve
+    from . import convolve, trim_zeros
 
-    return convolve(_1d(a1), _1d(a2))
+    a1, a2 = _1d(a1), _1d(a2)
+    if trim_leading_zeros and (shape(a1)[0] > 1 or shape(a2)[0] > 1):
+        a1, a2 = trim_zeros(a1, trim="f"), trim_zeros(a2, trim="f")
+    xp = _xp(a1)
+    if shape(a1)[0] == 0:
+        a1 = xp.zeros(1, dtype=_dtype(a1))
+    if shape(a2)[0] == 0:
+        a2 = xp.zeros(1, dtype=_dtype(a2))
+    return convolve(a1, a2)
 
 
 def polyder(p, m: int = 1):
@@ -211,7 +221,7 @@ def roots(p):
     Example: ``gnp.roots([1.0, -3.0, 2.0])``"""
     from . import linalg
 
-    p = _1d(p)
+    p = p0 = _1d(p)
     if ndim(p) != 1:
         raise ValueError(f"roots: input must be a rank-1 array, got shape {shape(p)}")
     vals = _host(p, "roots: where the nonzero coefficients start and end (a shape that depends "
@@ -233,7 +243,62 @@ def roots(p):
         r = xp.asarray(_np.array([]))
     if trailing:
         r = concatenate([r, xp.zeros(trailing, dtype=_dtype(r))])
+        if isinstance(p, Tensor):
+            r = _tail_derivative(getitem(p0, slice(int(nz[0]), None)), trailing, r)
     return r
+
+
+def _companion(p):
+    """The companion matrix of ``p`` (a leading coefficient that is not 0)."""
+    n = shape(p)[0]
+    first = reshape(-getitem(p, slice(1, None)) / getitem(p, 0), (1, n - 1))
+    rest = _xp(p).eye(n - 2, n - 1, dtype=_dtype(p))  # (the ones below the diagonal)
+    return concatenate([first, rest])
+
+
+def _tail_derivative(p, trailing: int, r):
+    """``r`` (NumPy's roots of ``p``, its ``trailing`` zero roots last) made differentiable in
+    the trailing zero coefficients of ``p`` too: NumPy strips them, but they move every root.
+    One zero root is simple: the values follow the eigenvalues of the whole companion matrix.
+    A repeated one has no derivative (it moves as a root of the perturbation): its eigenvalues
+    come from an exactly zero block, where eig's derivative raises."""
+    from . import linalg
+
+    if _dtype(p).kind not in "fc":
+        p = _r.astype(p, float)
+    n = shape(p)[0]
+    if trailing == 1:
+        smooth = linalg.eigvals(_companion(p))
+    else:
+        xp = _xp(p)
+        q = getitem(p, slice(0, n - trailing))
+        tail = getitem(p, slice(n - trailing, None)) / getitem(q, -1)
+        z = concatenate([reshape(tail, (1, trailing)),
+                         xp.zeros((trailing - 1, trailing), dtype=_dtype(p))])
+        m = n - trailing - 1
+        if m:
+            z = concatenate([xp.zeros((trailing, m), dtype=_dtype(p)), z], axis=1)
+            top = concatenate([_companion(q), xp.zeros((m, trailing), dtype=_dtype(p))],
+                              axis=1)
+            z = concatenate([top, z])
+        smooth = linalg.eigvals(z)
+    want = _np.asarray(_host(r, "roots"))
+    got = _np.asarray(_host(smooth, "roots")).astype(complex)
+    order, free = [], list(range(got.size))
+    for v in want:  # pair each root with the nearest eigenvalue not yet taken
+        k = min(free, key=lambda j: abs(got[j] - v))
+        free.remove(k)
+        order.append(k)
+    smooth = getitem(smooth, (_xp(p).asarray(_np.array(order, dtype=_np.intp)),))
+    if _dtype(r).kind != "c":
+        from . import real
+
+        smooth = real(smooth)
+    elif _dtype(smooth).kind != "c":
+        smooth = _r.astype(smooth, _dtype(r))
+    # the same values as NumPy's (a constant shift of a few roundings), the derivatives of
+    # the eigenvalues
+    return smooth + _xp(p).asarray(want - _host(smooth, "roots"))
 
 
 def vander(x, N: int | None = None, increasing: bool = False):

@@ -20,7 +20,7 @@ from .. import rules as _r
 from .._value_checks import host_read
 from ..rules import concatenate, data, getitem, ndim, reshape, shape
 from ..tensor import Tensor
-from ._more_array import _host
+from ._more_array import _host, sized
 from ._more_poly import _arr, _dtype
 
 
@@ -286,9 +286,23 @@ def apply_over_axes(func, a, axes):
 _SET = "{}: which values are kept (a shape that depends on the values)"
 
 
-def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = False):
-    """The sorted values found in both arrays, taken from ``ar1``.
-    Example: ``gnp.intersect1d(x, y)``"""
+def _smallest(v):
+    return getitem(v, 0)  # (sorted values)
+
+
+def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = False, *,
+                size: int | None = None, fill_value: Any = None):
+    """The sorted values found in both arrays, taken from ``ar1``. ``size`` cuts or pads the
+    result, as ``jax.numpy``'s: with ``fill_value`` or the smallest value (indices with the
+    arrays' lengths). Example: ``gnp.intersect1d(x, y)``"""
+    if size is not None:
+        out = intersect1d(ar1, ar2, assume_unique, True)
+        vals = sized(out[0], size, fill_value, _smallest, "intersect1d")
+        if not return_indices:
+            return vals
+        n1, n2 = int(_np.prod(shape(_arr(ar1)))), int(_np.prod(shape(_arr(ar2))))
+        return (vals, sized(out[1], size, n1, 0, "intersect1d"),
+                sized(out[2], size, n2, 0, "intersect1d"))
     ar1, ar2 = _arr(ar1), _arr(ar2)
     h1 = _host(ar1, _SET.format("intersect1d"))
     h2 = _host(ar2, _SET.format("intersect1d"))
@@ -304,17 +318,22 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
     return vals
 
 
-def union1d(ar1, ar2):
+def union1d(ar1, ar2, *, size: int | None = None, fill_value: Any = None):
     """The sorted values found in either array (each value's first entry, ``ar1`` before
-    ``ar2``). Example: ``gnp.union1d(x, y)``"""
+    ``ar2``); ``size`` and ``fill_value`` as in ``unique``. Example: ``gnp.union1d(x, y)``"""
     from ._more_array import unique
 
-    return unique(concatenate([_ravel(_arr(ar1)), _ravel(_arr(ar2))]))
+    return unique(concatenate([_ravel(_arr(ar1)), _ravel(_arr(ar2))]), size=size,
+                  fill_value=fill_value)
 
 
-def setdiff1d(ar1, ar2, assume_unique: bool = False):
+def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
+              fill_value: Any = None):
     """The values of ``ar1`` not found in ``ar2`` (sorted and unique unless
-    ``assume_unique``). Example: ``gnp.setdiff1d(x, y)``"""
+    ``assume_unique``); ``size`` cuts or pads the result, as ``jax.numpy``'s: with
+    ``fill_value`` or 0. Example: ``gnp.setdiff1d(x, y, size=3)``"""
+    if size is not None:
+        return sized(setdiff1d(ar1, ar2, assume_unique), size, fill_value, 0, "setdiff1d")
     ar1, ar2 = _arr(ar1), _arr(ar2)
     h1 = _host(ar1, _SET.format("setdiff1d")).ravel()
     h2 = _host(ar2, _SET.format("setdiff1d"))
@@ -326,9 +345,14 @@ def setdiff1d(ar1, ar2, assume_unique: bool = False):
     return _gather(_ravel(ar1), sel, 0)
 
 
-def setxor1d(ar1, ar2, assume_unique: bool = False):
-    """The sorted values found in exactly one of the arrays.
+def setxor1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
+             fill_value: Any = None):
+    """The sorted values found in exactly one of the arrays; ``size`` cuts or pads the
+    result, as ``jax.numpy``'s: with ``fill_value`` or the smallest value.
     Example: ``gnp.setxor1d(x, y)``"""
+    if size is not None:
+        return sized(setxor1d(ar1, ar2, assume_unique), size, fill_value, _smallest,
+                     "setxor1d")
     ar1, ar2 = _arr(ar1), _arr(ar2)
     h1 = _host(ar1, _SET.format("setxor1d")).ravel()
     h2 = _host(ar2, _SET.format("setxor1d")).ravel()

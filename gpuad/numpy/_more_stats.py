@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+from typing import Any
 
 import numpy as _np
 
@@ -945,13 +946,17 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``; differentiable in ``x``,
-    ``xp`` and ``fp`` (one-sided, from the right, at the knots). ``left``/``right`` may be
-    ``'extrapolate'`` (JAX's: the first/last segment's line continued).
+    ``xp`` and ``fp`` (one-sided, from the right, at the knots). ``left`` or ``right``
+    ``"extrapolate"`` extends the first or last segment's line, as in ``jax.numpy.interp``.
 
-    Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
+    Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0], right="extrapolate")``
     """
     from . import _take_in_range as take  # sorted positions: in range
 
+    for name, v in (("left", left), ("right", right)):
+        if isinstance(v, str) and v != "extrapolate":
+            raise ValueError(f"interp: the only string value of {name} is 'extrapolate', "
+                             f"got {v!r}")
     x, xp, fp = _arr(x), _arr(xp), _arr(fp)
     for name, v in (("x", x), ("xp", xp)):
         if data(v).dtype.kind == "c":  # NumPy's TypeError (it reads them as float64)
@@ -985,10 +990,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     n = shape(xp)[0]
     f0, fn = getitem(fp, 0), getitem(fp, n - 1)
     first, last = getitem(data(xp), 0), getitem(data(xp), n - 1)
-    for name, v in (("left", left), ("right", right)):
-        if isinstance(v, str) and v != "extrapolate":
-            raise ValueError(f"interp: the only valid string value of `{name}` is "
-                             f"'extrapolate', but got: {v!r}")
     lv = f0 if left is None else left
     rv = fn if right is None else right
     if n == 1:
@@ -1001,7 +1002,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
         mid = where(_r.equal(data(x), last), fn, mid)
-    # JAX's 'extrapolate': the end segments' lines continued (``mid`` clamps to them already)
+    # (the clamped segment index extends the first and last segments beyond the knots)
     lv = mid if isinstance(lv, str) else lv
     rv = mid if isinstance(rv, str) else rv
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
@@ -1082,15 +1083,32 @@ def _vec(a, name):
     return a
 
 
-def correlate(a, v, mode: str = "valid"):
+def _typed(a, v, preferred_element_type, op: str):
+    """jax.numpy's ``preferred_element_type``: the dtype the sums are computed in."""
+    if preferred_element_type is None:
+        return a, v
+    dt = _np.dtype(preferred_element_type)
+    for x in (a, v):
+        have = data(x).dtype
+        if have.kind == "c" and dt.kind != "c" or _np.promote_types(have, dt) != dt:
+            raise TypeError(f"{op}: preferred_element_type {dt} is narrower than the input "
+                            f"type {have}")
+    return tuple(x if data(x).dtype == dt else _r.astype(x, dt) for x in (a, v))
+
+
+def correlate(a, v, mode: str = "valid", *, precision: Any = None,
+              preferred_element_type: Any = None):
     """Cross-correlation of two 1-D sequences, as ``numpy.correlate``:
-    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated).
+    ``c[k] = sum_n a[n + k] conj(v[n])`` (the second sequence conjugated). ``precision``
+    (jax.numpy's) changes nothing: the sums are in the inputs' precision;
+    ``preferred_element_type`` is the result's dtype.
 
     Example: ``gnp.correlate(x, k, mode="same")``
     """
     from . import conj, flip
 
     a, v = _vec(a, "correlate"), _vec(v, "correlate")
+    a, v = _typed(a, v, preferred_element_type, "correlate")
     if data(v).dtype.kind == "c":
         v = conj(v)
     if shape(a)[0] < shape(v)[0]:
@@ -1098,14 +1116,17 @@ def correlate(a, v, mode: str = "valid"):
     return _correlate_long_short(a, v, mode)
 
 
-def convolve(a, v, mode: str = "full"):
-    """Discrete linear convolution of two 1-D sequences, as ``numpy.convolve``.
+def convolve(a, v, mode: str = "full", *, precision: Any = None,
+             preferred_element_type: Any = None):
+    """Discrete linear convolution of two 1-D sequences, as ``numpy.convolve``
+    (``precision`` and ``preferred_element_type`` as in ``correlate``).
 
     Example: ``gnp.convolve(x, k)``
     """
     from . import flip
 
     a, v = _vec(a, "convolve"), _vec(v, "convolve")
+    a, v = _typed(a, v, preferred_element_type, "convolve")
     if shape(v)[0] > shape(a)[0]:
         a, v = v, a
     return _correlate_long_short(a, flip(v, 0), mode)

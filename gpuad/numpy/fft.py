@@ -440,28 +440,36 @@ def _check_device(device, op):
         raise ValueError(f"{op}: device={device!r} is not supported; gpuad uses its backend")
 
 
-def fftfreq(n: int, d: Any = 1.0, device: Any = None):
-    """The sample frequencies of ``fft`` for ``n`` points spaced ``d`` apart, as
-    ``numpy.fft.fftfreq`` (a backend array; differentiable in ``d`` when it is a Tensor).
+def _freqs(k, n: int, d, dtype):
+    out = _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
+    if dtype is None or _data(out).dtype == _np.dtype(dtype):
+        return out
+    return _r.astype(out, _np.dtype(dtype))
 
-    Example: ``gnp.fft.fftfreq(8, d=0.1)``
+
+def fftfreq(n: int, d: Any = 1.0, device: Any = None, *, dtype: Any = None):
+    """The sample frequencies of ``fft`` for ``n`` points spaced ``d`` apart, as
+    ``numpy.fft.fftfreq`` (a backend array; differentiable in ``d`` when it is a Tensor);
+    ``dtype`` converts the result, as in ``jax.numpy.fft.fftfreq``.
+
+    Example: ``gnp.fft.fftfreq(8, d=0.1, dtype=np.float32)``
     """
     _check_device(device, "fftfreq")
     n = int(n)
     k = _np.fft.fftfreq(n, 1.0) * n  # the integers 0, 1, ..., -2, -1
-    return _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
+    return _freqs(k, n, d, dtype)
 
 
-def rfftfreq(n: int, d: Any = 1.0, device: Any = None):
+def rfftfreq(n: int, d: Any = 1.0, device: Any = None, *, dtype: Any = None):
     """The sample frequencies of ``rfft``, as ``numpy.fft.rfftfreq`` (differentiable in
-    ``d`` when it is a Tensor).
+    ``d`` when it is a Tensor; ``dtype`` as in ``fftfreq``).
 
     Example: ``gnp.fft.rfftfreq(8, d=0.1)``
     """
     _check_device(device, "rfftfreq")
     n = int(n)
     k = _np.arange(n // 2 + 1, dtype=float)
-    return _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
+    return _freqs(k, n, d, dtype)
 
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "fft2", "ifft2",
