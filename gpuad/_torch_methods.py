@@ -152,8 +152,15 @@ def div(self, other, *, rounding_mode=None) -> Tensor:
 
 
 def lerp(self, end, weight) -> Tensor:
-    """``self + weight * (end - self)``. Example: ``a.lerp(b, 0.25)``"""
-    return self + weight * (end - self)
+    """``self + weight * (end - self)``, rounded as torch's: from ``end`` (``end - (1 -
+    weight) * (end - self)``) where ``|weight| >= 0.5``, so ``weight = 1`` gives ``end``
+    exactly; an infinite difference takes the first form (the limit, where torch's second
+    gives NaN). Example: ``a.lerp(b, 0.25)``"""
+    if isinstance(weight, float) and self.dtype.kind == "f":
+        weight = self.dtype.type(weight)  # rounded first, as torch's kernel takes it
+    diff = end - self
+    small = _R.logical_or(_R.less(_R.abs(weight), 0.5), _R.isinf(diff))
+    return _R.where(small, self + weight * diff, end - (1 - weight) * diff)
 
 
 def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
@@ -685,7 +692,12 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
 def logit(self, eps=None) -> Tensor:
     """``log(x / (1 - x))``, ``x`` clamped to ``[eps, 1 - eps]`` first when ``eps`` is given
     (no gradient outside, as torch). Example: ``p.logit(eps=1e-6)``"""
-    x = self if eps is None else _R.clip(self, eps, 1 - eps)
+    x = self
+    if eps is not None:
+        # torch's clamp: below eps first, then above 1 - eps; the entries moved are
+        # constants (a derivative of 0 also where log(0) would make it 0 * inf)
+        lo, hi = eps, 1 - eps
+        x = _R.where(_R.less(self, lo), lo, _R.where(_R.greater(self, hi), hi, self))
     return _R.log(x) - _R.log1p(-x)
 
 

@@ -1,0 +1,96 @@
+"""torch-named elementwise Tensor methods at the points where a formula loses the exact answer:
+``ldexp`` with integer exponents at the ends of the float range, ``lerp`` at weight 1 and with
+an infinite end, ``logit(eps)`` outside ``[eps, 1 - eps]`` and ``polygamma``'s dtype. The
+references are NumPy's own ``ldexp``, the definitions and float64 central differences;
+tests/conformance/test_torch_ufunc_refs.py compares the same points with torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+INF, NAN = np.inf, np.nan
+
+
+def _t(a, grad=False):
+    return ad.tensor(ad.get_backend().xp.asarray(np.asarray(a)), requires_grad=grad)
+
+
+def _grad(fn, *xs):
+    ts = [_t(x, grad=True) for x in xs]
+    gnp.sum(fn(*ts)).backward()
+    return [to_numpy(t.grad) for t in ts]
+
+
+def _central(fn, x, h=1e-6):
+    """Elementwise derivative of an elementwise ``fn`` by float64 central differences."""
+    with ad.no_grad():
+        return (to_numpy(fn(_t(x + h))) - to_numpy(fn(_t(x - h)))) / (2 * h)
+
+
+def test_ldexp_integer_exponents_exact_at_the_ends_of_the_range(backend):
+    m = np.array([1.0, -0.0, INF, 0.75, 3.0, -0.5])
+    e = np.array([0, 1025, -1080, -1074, 1023, 1])
+    want = np.ldexp(m, e)  # -0.0 and inf, where m * 2.0**e is 0 * inf = NaN
+    for other in (_t(e), e, _t(e.astype(np.int32))):
+        got = to_numpy(_t(m).ldexp(other))
+        np.testing.assert_array_equal(got, want)
+        assert np.array_equal(np.signbit(got), np.signbit(want))
+    (g,) = _grad(lambda x: x.ldexp(_t(e)), m)
+    np.testing.assert_array_equal(g, np.ldexp(1.0, e))
+    f32 = _t(m.astype(np.float32)).ldexp(_t(e.astype(np.int32)))
+    assert f32.dtype == np.float32
+    assert to_numpy(_t([3, 5]).ldexp(2)).tolist() == [12.0, 20.0]
+    # a fractional exponent stays differentiable in the exponent
+    _, ge = _grad(lambda x, y: x.ldexp(y), np.array([1.5]), np.array([0.5]))
+    np.testing.assert_allclose(ge, 1.5 * 2 ** 0.5 * np.log(2), rtol=1e-12)
+
+
+def test_lerp_rounds_from_the_nearer_end(backend):
+    a = np.array([0.1, 1e-3, 3.0, -7.1, 0.7])
+    b = np.array([0.3, 5e8, -2.2, 1e-17, 0.1])
+    np.testing.assert_array_equal(to_numpy(_t(a).lerp(_t(b), 1.0)), b)
+    np.testing.assert_array_equal(to_numpy(_t(a).lerp(_t(b), _t(np.ones(5)))), b)
+    np.testing.assert_array_equal(to_numpy(_t(a).lerp(_t(b), 0.0)), a)
+    w = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(to_numpy(_t(a).lerp(_t(b), _t(w))), a + w * (b - a), rtol=1e-15)
+    # an infinite end: the limit for every weight (0 * inf never enters)
+    got = to_numpy(_t([0.0, 0.0, 1.0]).lerp(_t([INF, INF, -INF]), _t([0.25, 1.0, 0.75])))
+    np.testing.assert_array_equal(got, [INF, INF, -INF])
+    ga, gb, gw = _grad(lambda x, y, z: x.lerp(y, z), a, b, w)
+    np.testing.assert_allclose(ga, 1 - w, rtol=1e-15)
+    np.testing.assert_allclose(gb, w, rtol=1e-15)
+    np.testing.assert_allclose(gw, b - a, rtol=1e-15)
+
+
+def test_logit_eps_has_no_gradient_outside_the_clamp(backend):
+    p = np.array([-0.5, 0.0, 1e-7, 0.25, 1.0, 1.5, NAN])
+    for eps in (0.0, 1e-6):
+        (g,) = _grad(lambda x, eps=eps: x.logit(eps), p)
+        inside = (p >= eps) & (p <= 1 - eps)
+        with np.errstate(divide="ignore"):
+            want = np.where(inside, 1 / (p * (1 - p)), 0.0)
+        want[np.isnan(p)] = NAN
+        np.testing.assert_allclose(g, want, rtol=1e-12)
+        assert np.isfinite(g[~inside & ~np.isnan(p)]).all()
+    x = np.array([0.3, 0.6])
+    (g,) = _grad(lambda t: t.logit(1e-6), x)
+    np.testing.assert_allclose(g, _central(lambda t: t.logit(1e-6), x), rtol=1e-7)
+    # torch's order of the two bounds when eps > 0.5: below eps first
+    np.testing.assert_allclose(to_numpy(_t([0.1, 0.9]).logit(0.6)), np.log(1.5) * np.array(
+        [1.0, -1.0]), rtol=1e-12)
+
+
+def test_polygamma_keeps_a_float32_tensor_float32(backend):
+    x = np.array([0.5, 1.0, 3.7], np.float32)
+    for n in (0, 1, 3):
+        r = _t(x).polygamma(n)
+        assert r.dtype == np.float32, n
+        wide = to_numpy(_t(x.astype(np.float64)).polygamma(n))
+        np.testing.assert_allclose(to_numpy(r), wide, rtol=1e-6)
+    (g,) = _grad(lambda t: t.polygamma(1), x)
+    assert g.dtype == np.float32
