@@ -94,3 +94,13 @@ def test_polygamma_keeps_a_float32_tensor_float32(backend):
         np.testing.assert_allclose(to_numpy(r), wide, rtol=1e-6)
     (g,) = _grad(lambda t: t.polygamma(1), x)
     assert g.dtype == np.float32
+
+
+def test_expm1_gradient_keeps_its_digits_for_large_negative_inputs(backend):
+    x = np.array([-37.0, -50.0, -700.0, -1.0, 0.0, 2.0])
+    (g,) = _grad(gnp.expm1, x)
+    np.testing.assert_allclose(g, np.exp(x), rtol=1e-14)  # ans + 1 gave 1.1e-16 at -37
+    (g,) = _grad(lambda t: t.expm1(), x)
+    np.testing.assert_allclose(g, np.exp(x), rtol=1e-14)
+    _, t = ad.jvp(gnp.expm1, (_t(x),), (_t(np.ones(6)),))
+    np.testing.assert_allclose(to_numpy(t), np.exp(x), rtol=1e-14)

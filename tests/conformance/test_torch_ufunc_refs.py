@@ -1,0 +1,553 @@
+"""PyTorch's hand-written reference tests of elementwise functions (test/test_binary_ufuncs.py
+and test/test_unary_ufuncs.py), run on the same inputs in gpuad and in torch.
+
+test_torch_opinfo.py runs torch's OpInfo samples and test_special_points_vs_peers.py sweeps
+every float function over 0, +-1, +-inf, NaN and the like; this file takes the inputs torch's
+own hand-written tests choose: integer division and remainders with negative and zero divisors
+(``remainder``, ``fmod``, ``floor_divide``, ``div(rounding_mode=)``, ``//`` and ``%``),
+``pow``/``float_power`` with negative integer exponents, integer overflow, ``0 ** 0`` and
+complex bases and exponents, ``xlogy`` at ``x = 0``, signed zeros of ``copysign`` and
+``atan2``, ``nextafter``, ``ldexp``, ``frexp``, ``lerp`` with tensor weights, ``gcd``/``lcm``,
+shifts past the width, comparisons across dtypes, ``sgn`` of complex numbers, ``nan_to_num``,
+``logit(eps)``, ``round(decimals=)``, ``polygamma`` at its poles and ``clamp`` with tensor
+bounds (also ``min > max``). Each case compares the values (NaN with NaN, signed zeros where
+the case says so), the dtypes and the gradients of ``sum(out * w)`` (``w = 1, 2, 3, ...``;
+``re(sum(out * w))`` for complex results) in float64, and the float64 central differences
+of gpuad's gradients where the functions are smooth.
+
+Where gpuad differs from torch, the entry in ``DIFFERS`` names the quantity and the entries,
+says why, and gives the reference gpuad's answer there is checked against (NumPy, SciPy,
+Python's own arithmetic, the exact derivative): at most of them gpuad is exact where torch's
+formula rounds (``fmod``'s and ``ldexp``'s gradients, ``(-0.0) ** -0.5``, ``sinh(710)``).
+``TORCH_RAISES`` lists the inputs torch refuses and gpuad computes with NumPy's meaning
+(integer division by zero gives 0 with NumPy's warning), ``GPUAD_RAISES`` the ones gpuad
+refuses with a clear error (NumPy's: negative integer powers of an integer tensor, a uint8
+tensor against a negative Python int). The dtypes differ only by the documented rule
+(docs/porting.md, "NumPy semantics"): an integer input made float is float64 (complex128),
+where torch takes its default float32 (complex64). The file runs in about 20 s.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+sc = pytest.importorskip("scipy.special")
+
+import gpuad as ad  # noqa: E402
+import gpuad.numpy as gnp  # noqa: E402
+import gpuad.scipy.special as gs  # noqa: E402
+
+INF, NAN = np.inf, np.nan
+I64 = np.iinfo(np.int64)
+I32 = np.iinfo(np.int32)
+F64MAX = np.finfo(np.float64).max
+
+_T2N = {torch.float64: np.float64, torch.float32: np.float32, torch.float16: np.float16,
+        torch.int64: np.int64, torch.int32: np.int32, torch.int16: np.int16,
+        torch.int8: np.int8, torch.uint8: np.uint8, torch.bool: np.bool_,
+        torch.complex128: np.complex128, torch.complex64: np.complex64}
+
+
+# ---- running one case in both libraries ------------------------------------------------------
+
+@dataclass
+class Run:
+    values: tuple = ()
+    dtypes: tuple = ()
+    grads: tuple | None = None
+    error: BaseException | None = None
+
+
+def _weights(v: np.ndarray) -> np.ndarray:
+    w = np.arange(1, v.size + 1, dtype=np.float64).reshape(v.shape)
+    return (w * (1 - 0.5j)).astype(v.dtype) if v.dtype.kind == "c" else w.astype(v.dtype)
+
+
+def _tensors(lib: str, args: tuple, diff: tuple) -> list:
+    out = []
+    for i, a in enumerate(args):
+        if not isinstance(a, np.ndarray):
+            out.append(a)
+        elif lib == "torch":
+            out.append(torch.tensor(a).requires_grad_(i in diff))
+        else:
+            out.append(ad.tensor(a, requires_grad=i in diff))
+    return out
+
+
+def _torch_np(t) -> np.ndarray:
+    if t._is_zerotensor():
+        return np.zeros(tuple(t.shape), _T2N[t.dtype])
+    return t.detach().numpy()
+
+
+def run(lib: str, fn, args: tuple, diff: tuple = ()) -> Run:
+    """Values, dtypes and (for ``diff``) the gradients of ``sum(out[0] * w)``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            xs = _tensors(lib, args, diff)
+            out = fn(*xs)
+            outs = tuple(out) if isinstance(out, tuple) else (out,)
+            if lib == "torch":
+                vals = tuple(_torch_np(o) for o in outs)
+                dts = tuple(np.dtype(_T2N[o.dtype]) for o in outs)
+            else:
+                vals = tuple(np.asarray(o.numpy() if isinstance(o, ad.Tensor) else o)
+                             for o in outs)
+                dts = tuple(v.dtype for v in vals)
+            grads = None
+            if diff:
+                grads = _grads(lib, outs[0], vals[0], [xs[i] for i in diff])
+                grads = tuple(np.zeros_like(args[i]) if g is None else g
+                              for i, g in zip(diff, grads, strict=True))
+        return Run(vals, dts, grads)
+    except Exception as e:  # noqa: BLE001  (compared with the other library's answer)
+        return Run(error=e)
+
+
+def _grads(lib, out, val, inputs):
+    w = _weights(val)
+    if lib == "torch":
+        if not out.requires_grad:
+            return [None] * len(inputs)
+        loss = (out * torch.tensor(w)).sum()
+        loss = loss.real if loss.is_complex() else loss
+        gs_ = torch.autograd.grad(loss, inputs, allow_unused=True)
+        return [None if g is None else _torch_np(g) for g in gs_]
+    if not (isinstance(out, ad.Tensor) and out.requires_grad):
+        # piecewise constant (rounded quotients, comparisons): a constant in gpuad, whose
+        # gradient torch gives as zeros
+        return [None] * len(inputs)
+    loss = gnp.sum(out * w)
+    loss = gnp.real(loss) if val.dtype.kind == "c" else loss
+    gs_ = ad.autograd.grad(loss, inputs, allow_unused=True)
+    return [None if g is None else np.asarray(g) for g in gs_]
+
+
+# ---- comparisons ----------------------------------------------------------------------------
+
+_RTOL = {"f8": 1e-12, "c16": 1e-12, "f4": 5e-6, "c8": 5e-6, "f2": 2e-3}
+
+
+def _rtol(dtype) -> float:
+    return _RTOL.get(np.dtype(dtype).str[1:], 0.0)
+
+
+def same(a, b, rtol: float, signed: bool = False) -> np.ndarray:
+    """Elementwise agreement: NaN with NaN, infinities by sign, finite numbers within ``rtol``
+    (exactly for integers and booleans); with ``signed`` zeros by their sign too."""
+    a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+    if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+        return a == b
+    a, b = a.astype(np.complex128), b.astype(np.complex128)
+    ok = np.ones(a.shape, bool)
+    for p, q in ((a.real, b.real), (a.imag, b.imag)):
+        with np.errstate(invalid="ignore", over="ignore"):
+            near = np.abs(p - q) <= rtol * np.abs(q) + 1e-300
+        ok &= (np.isnan(p) & np.isnan(q)) | (p == q) | (np.isfinite(p) & np.isfinite(q) & near)
+        if signed:
+            ok &= (np.signbit(p) == np.signbit(q)) | np.isnan(p)
+    return ok
+
+
+def _default_float(args) -> bool:
+    """No input is a float32/complex64/float16 array: where torch's default dtype enters."""
+    return not any(isinstance(a, np.ndarray) and a.dtype.kind in "fc" and a.dtype.itemsize < 8
+                   and a.dtype != np.complex128 for a in args)
+
+
+def dtype_ok(mine, theirs, args) -> bool:
+    """The same dtype, or the documented rule: torch's default float32 (complex64) where an
+    integer input is made float, gpuad's float64 (complex128), as NumPy's."""
+    if mine == theirs:
+        return True
+    wide = {np.dtype(np.float32): np.float64, np.dtype(np.complex64): np.complex128}
+    return theirs in wide and mine == wide[theirs] and _default_float(args)
+
+
+# ---- the cases ---------------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    g: object                 # gpuad's spelling
+    t: object                 # torch's (None: not run in torch, see NO_TORCH)
+    args: tuple
+    diff: tuple = ()          # differentiated positions
+    signed: bool = False      # compare the signs of zeros
+    rtol: float | None = None  # of the values (default: by dtype)
+
+
+def _m(name):
+    """``x.name(*rest)`` in both libraries."""
+    return lambda x, *rest: getattr(x, name)(*rest)
+
+
+def _grid(values, dtype=np.float64):
+    """Every pair of ``values``: (x, y) as two flat arrays."""
+    v = np.asarray(values, dtype=dtype)
+    return np.repeat(v, v.size), np.tile(v, v.size)
+
+
+DIV_SPECIAL = [1.0, -1.0, 0.0, -0.0, 0.1, -0.1, np.pi, -np.pi, INF, -INF, NAN, 5.5, -5.5]
+INTS_A = np.arange(-7, 8)
+INTS_B = np.array([-3, -2, -1, 1, 2, 3])
+POW_FLOATS = [-3.0, -2.0, -1.0, -0.5, -1 / 3, 0.0, -0.0, 1 / 3, 0.5, 1.0, 2.0, 3.0]
+CX = np.array([0.5 + 0.5j, 1.5 - 0.2j, -1.2 + 0.7j, 0.9 + 0j, -0.3 - 1.1j])
+
+
+def _division_cases(c: dict) -> None:
+    """test_div_rounding_modes, test_div_rounding_nonfinite, test_divide_by_zero_rounding,
+    test_div_rounding_numpy, test_floor_divide_*, test_remainder_*, test_fmod_*."""
+    ops = {"remainder": _m("remainder"), "fmod": _m("fmod"), "floor_divide": _m("floor_divide"),
+           "div_floor": lambda a, b: a.div(b, rounding_mode="floor"),
+           "div_trunc": lambda a, b: a.div(b, rounding_mode="trunc"),
+           "div": lambda a, b: a.div(b), "%": operator.mod, "//": operator.floordiv}
+    for dt in (np.int64, np.int32, np.int16, np.int8):
+        a, b = np.repeat(INTS_A, 6).astype(dt), np.tile(INTS_B, 15).astype(dt)
+        for n, f in ops.items():
+            c[f"{n}/{np.dtype(dt).name}"] = Case(f, f, (a, b))
+            c[f"{n}/{np.dtype(dt).name}/by0"] = Case(f, f, (INTS_A.astype(dt),
+                                                             np.zeros(15, dt)))
+    u = np.arange(0, 12, dtype=np.uint8)
+    for n, f in ops.items():
+        c[f"{n}/uint8"] = Case(f, f, (u, (u[::-1] % 5 + 1).astype(np.uint8)))
+        # torch's CPU kernel of div(rounding_mode="trunc") dies of SIGFPE on INT64_MIN / -1:
+        # gpuad's is checked against NumPy's wrap-around there (see NO_TORCH)
+        c[f"{n}/int_min_by_-1"] = Case(f, None if n == "div_trunc" else f,
+                                       (np.array([I64.min, I32.min, -7]), np.array([-1, -1, -1])))
+    x, y = _grid(DIV_SPECIAL)
+    for n, f in ops.items():
+        if n in ("%", "//"):
+            continue
+        c[f"{n}/float_grid"] = Case(f, f, (x, y), (0, 1), signed=n != "remainder")
+        c[f"{n}/float32_grid"] = Case(f, f, (x.astype(np.float32), y.astype(np.float32)))
+    sp = np.array(DIV_SPECIAL)
+    for s in (0, 0.0, -0.0, 2, -2.5):
+        for n, f in ops.items():
+            c[f"{n}/scalar_{s!r}"] = Case(lambda a, f=f, s=s: f(a, s), lambda a, f=f, s=s: f(a, s),
+                                          (sp,), (0,), signed=n not in ("remainder", "%"))
+    for dt in (np.int64, np.int32, np.int8, np.uint8, np.float32):
+        v = np.array([5, 7, 3, 0, 12], dt) if dt == np.uint8 else np.array([5, -7, 3, 0, -12], dt)
+        for n, f in ops.items():
+            for s in (2, -3, 2.5, -1.5):
+                c[f"{n}/{np.dtype(dt).name}_by_{s}"] = Case(
+                    lambda a, f=f, s=s: f(a, s), lambda a, f=f, s=s: f(a, s), (v,))
+            c[f"{n}/{np.dtype(dt).name}_rhs"] = Case(
+                lambda a, f=f: f(-7, a), lambda a, f=f: f(-7, a), (v[v != 0],)) \
+                if n in ("%", "//") else None
+
+
+def _pow_cases(c: dict) -> None:
+    """test_pow, test_int_and_float_pow, test_int_tensor_pow_neg_ints, test_long_tensor_pow_
+    floats, test_float_scalar_pow_float_tensor, test_complex_scalar_pow_tensor,
+    test_pow_scalar_type_promotion, test_tensor_pow_tensor, test_float_power."""
+    ints = np.array([I32.min, -3, -2, -1, 0, 1, 2, 3, I32.max], np.int32)
+    for e in (I32.min, -3, -2, -1):
+        c[f"pow/int32**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e), (ints,))
+        c[f"**/int32**{e}"] = Case(lambda a, e=e: a ** e, lambda a, e=e: a ** e, (ints,))
+    for e in (0, 1, 2, 3):
+        c[f"pow/int32**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e), (ints,))
+    c["pow/int_tensor_negative_exponents"] = Case(operator.pow, operator.pow,
+                                                  (np.array([2, 1, -1, 3]), np.array([-1, -2, -3, 2])))
+    for dt, vals in ((np.uint8, [0, 1, 2, 3]), (np.int8, [0, 1, 2, 3]), (np.int64, [0, 1, 2, 3])):
+        v = np.array(vals, dt)
+        c[f"pow/{np.dtype(dt).name}_tensor_tensor"] = Case(operator.pow, operator.pow,
+                                                           (np.repeat(v, 4), np.tile(v, 4)))
+    c["pow/int64_overflow"] = Case(lambda a: a ** 70, lambda a: a ** 70, (np.array([2, 3, -2]),))
+    c["pow/int32_overflow"] = Case(lambda a: a ** 31, lambda a: a ** 31,
+                                   (np.array([2, 3, -2], np.int32),))
+    c["pow/uint8_overflow"] = Case(lambda a: a ** 9, lambda a: a ** 9,
+                                   (np.array([2, 3, 0, 1], np.uint8),))
+    c["rpow/2**int64"] = Case(lambda a: 2 ** a, lambda a: 2 ** a, (np.array([0, 3, 62, 63, 64]),))
+    c["rpow/2**uint8"] = Case(lambda a: 2 ** a, lambda a: 2 ** a,
+                              (np.array([0, 3, 7, 8, 17], np.uint8),))
+    c["rpow/2.5**int64"] = Case(lambda a: 2.5 ** a, lambda a: 2.5 ** a, (np.array([0, 3, -2]),))
+    for e in (0.0, 1 / 3, 0.5, 1.0, 1.5, 2.0):
+        c[f"pow/int64**{e:.3f}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e),
+                                        (np.array([0, 1, 23, 4567]),))
+    x, y = _grid(POW_FLOATS)
+    c["pow/float_tensor_tensor"] = Case(operator.pow, operator.pow, (x, y), (0, 1), signed=True)
+    c["float_power/tensor_tensor"] = Case(_m("float_power"), _m("float_power"), (x, y), (0, 1))
+    fl = np.array(POW_FLOATS)
+    for base in (2.0, -1.5, -1.0, -0.5, -1 / 3, 0.0, 1 / 3, 0.5, 1.0, 1.5):
+        c[f"rpow/{base:.3f}**float"] = Case(lambda b, s=base: s ** b, lambda b, s=base: s ** b,
+                                            (fl,), (0,), signed=True)
+        c[f"pow/scalar_base_{base:.3f}"] = Case(lambda b, s=base: gnp.power(s, b),
+                                                lambda b, s=base: torch.pow(s, b), (fl,), (0,))
+    base = np.array([0.0, -0.0, 0.5, 1.5, -1.5, 2.0])
+    for e in (-2.8, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 4, 3.3):
+        c[f"pow/float**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e), (base,),
+                                    (0,), signed=True)
+        c[f"pow/float32**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e),
+                                      (base[2:].astype(np.float32),), (0,))
+    for e in (-2.5j, -1.0j, 0j, 1.0j, 2.5j, 1 + 1j, -1 - 1.5j, 3.3j, -2.8, -2, -1, -0.5, 0, 0.5,
+              2, 3):
+        c[f"pow/complex**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e), (CX,),
+                                      (0,))
+    for b in (0.5j, 1 + 1j, -1.5j, 2.2 - 1.6j, 1 + 0j):
+        c[f"rpow/{b}**real"] = Case(lambda x, b=b: b ** x, lambda x, b=b: b ** x,
+                                    (np.array([-1.5, 0.0, 0.7, 1.9]),), (0,))
+        c[f"rpow/{b}**complex"] = Case(lambda x, b=b: b ** x, lambda x, b=b: b ** x, (CX,), (0,))
+    c["pow/complex_tensor_tensor"] = Case(operator.pow, operator.pow, (CX, CX[::-1].copy()),
+                                          (0, 1))
+    c["pow/real**complex_tensor"] = Case(operator.pow, operator.pow,
+                                         (np.array([0.5, 2.0, -1.5, 0.0, 3.0]), CX), (0, 1))
+    c["pow/0j**complex"] = Case(operator.pow, operator.pow,
+                                (np.zeros(4, complex), np.array([0j, 1 + 0j, 2 + 1j, -1 + 0j])),
+                                (0, 1))
+    c["pow/float32**1j"] = Case(lambda a: a ** 1j, lambda a: a ** 1j,
+                                (np.array([0.5, 2.0], np.float32),))
+    c["pow/int**1j"] = Case(lambda a: a ** 1j, lambda a: a ** 1j, (np.array([1, 2]),))
+    for dt in (np.float32, np.int64, np.int32, np.complex64):
+        v = np.array([1, 2, 3]).astype(dt)
+        for e in (2, -2, 2.5):
+            c[f"float_power/{np.dtype(dt).name}**{e}"] = Case(
+                lambda a, e=e: a.float_power(e), lambda a, e=e: a.float_power(e), (v,))
+    c["float_power/float32_grad"] = Case(lambda a: a.float_power(2.5),
+                                         lambda a: a.float_power(2.5),
+                                         (np.array([1, 2, 3], np.float32),), (0,))
+
+
+def _binary_cases(c: dict) -> None:
+    """test_xlogy_xlog1py*, test_copysign*, test_nextafter, test_ldexp, test_hypot,
+    test_logaddexp, test_lerp, test_atan2, test_heaviside, test_gcd, test_lcm,
+    test_bitwise_shift*, test_comparison_ops*."""
+    x = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 2.0, -1.0, 0.0, NAN, 0.5])
+    y = np.array([NAN, 0.0, 1.0, 2.0, NAN, 3.0, 0.5, INF, 0.0, -1.0])
+    c["xlogy"] = Case(_m("xlogy"), _m("xlogy"), (x, y), (0, 1))
+    c["xlog1py"] = Case(gs.xlog1py, torch.special.xlog1py, (x, y - 1), (0, 1))
+    c["xlogy/scalar_x0"] = Case(lambda b: gs.xlogy(0.0, b), lambda b: torch.special.xlogy(0.0, b),
+                                (y,), (0,))
+    c["xlogy/scalar_ynan"] = Case(lambda a: gs.xlogy(a, NAN), lambda a: torch.special.xlogy(a, NAN),
+                                  (x,), (0,))
+    c["xlogy/int"] = Case(_m("xlogy"), _m("xlogy"), (np.array([0, 1, 2]), np.array([0, 3, 4])))
+    a = np.array([1.0, -1.0, 0.0, -0.0, 2.5, NAN, INF, 3.0, -4.0])
+    b = np.array([-0.0, 0.0, -0.0, 0.0, -1.0, -0.0, -0.0, NAN, INF])
+    c["copysign"] = Case(_m("copysign"), _m("copysign"), (a, b), (0, 1), signed=True)
+    c["copysign/scalar_-0.0"] = Case(lambda t: t.copysign(-0.0), lambda t: t.copysign(-0.0), (a,),
+                                     (0,), signed=True)
+    c["copysign/int"] = Case(_m("copysign"), _m("copysign"),
+                             (np.array([1, -2, 0]), np.array([-1, 1, -1])), signed=True)
+    f = np.array([0.0, -0.0, 1.0, -1.0, INF, -INF, NAN, 1e-308, F64MAX, 5e-324])
+    nx, ny = _grid(f)
+    c["nextafter"] = Case(_m("nextafter"), _m("nextafter"), (nx, ny), (0, 1), signed=True)
+    c["nextafter/float32"] = Case(_m("nextafter"), _m("nextafter"),
+                                  (nx.astype(np.float32), ny.astype(np.float32)), signed=True)
+    m = np.array([1.0, -0.5, 0.0, -0.0, INF, NAN, 0.75, 3.0, -INF])
+    e = np.array([0, 1, -1, 1025, -1080, 3, -1074, 1023, 7])
+    c["ldexp"] = Case(_m("ldexp"), _m("ldexp"), (m, e), (0,), signed=True)
+    c["ldexp/int32"] = Case(_m("ldexp"), _m("ldexp"), (m.astype(np.float32), e.astype(np.int32)),
+                            signed=True)
+    c["ldexp/float_exponent"] = Case(_m("ldexp"), _m("ldexp"),
+                                     (m[[0, 1, 6, 7]], np.array([0.0, 1.5, -2.5, 3.25])), (0, 1))
+    c["ldexp/int_mantissa"] = Case(_m("ldexp"), _m("ldexp"), (np.array([1, 2, 3]),
+                                                              np.array([1, -1, 2])))
+    c["ldexp/gnp"] = Case(gnp.ldexp, torch.ldexp, (m, e), (0,), signed=True)
+    h = np.array([3.0, 0.0, -0.0, INF, NAN, 1e300, 5e-324, -2.0])
+    c["hypot"] = Case(_m("hypot"), _m("hypot"), (h, h[::-1].copy()), (0, 1))
+    c["hypot/int"] = Case(_m("hypot"), _m("hypot"), (np.array([3, 0]), np.array([4, 0])))
+    la = np.array([INF, INF, -INF, -INF, 0.0, 1e308, NAN, 2.0])
+    lb = np.array([INF, -INF, INF, -INF, -INF, 1e308, INF, 3.0])
+    c["logaddexp"] = Case(_m("logaddexp"), _m("logaddexp"), (la, lb), (0, 1))
+    c["logaddexp2"] = Case(_m("logaddexp2"), _m("logaddexp2"), (la, lb), (0, 1))
+    cz = np.array([1 + 1j, -2 + 0.5j, 0j])
+    c["logaddexp/complex"] = Case(_m("logaddexp"), _m("logaddexp"), (cz, cz[::-1].copy()),
+                                  (0, 1))
+    rng = np.random.default_rng(0)
+    s, t = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    c["lerp/tensor_weight"] = Case(_m("lerp"), _m("lerp"), (s, t, np.array([0, 0.25, 0.5, 1.0])),
+                                   (0, 1, 2))
+    c["lerp/outside_0_1"] = Case(_m("lerp"), _m("lerp"),
+                                 (s, t, np.array([-1.5, 0.49, 0.51, 2.0])), (0, 1, 2))
+    c["lerp/scalar_weight"] = Case(lambda p, q: p.lerp(q, 0.75), lambda p, q: p.lerp(q, 0.75),
+                                   (s, t), (0, 1))
+    x1, x2 = np.array([0.1, 1e-3, 3.0, -7.1]), np.array([0.3, 5e8, -2.2, 1e-17])
+    c["lerp/weight_1_exact"] = Case(lambda p, q: p.lerp(q, 1.0), lambda p, q: p.lerp(q, 1.0),
+                                    (x1, x2), rtol=0.0)
+    c["lerp/tensor_weight_1_exact"] = Case(_m("lerp"), _m("lerp"), (x1, x2, np.ones(4)), rtol=0.0)
+    c["lerp/float32"] = Case(_m("lerp"), _m("lerp"),
+                             (x1.astype(np.float32), x2.astype(np.float32),
+                              np.array([0.3, 0.6, 0.9, 1.0], np.float32)))
+    c["lerp/complex"] = Case(_m("lerp"), _m("lerp"), (s[0] + 1j * t[0], t[1] - 1j * s[1],
+                                                      np.array([0.1j, 0.25, 0.6 + 0.1j, 1.0])),
+                             (0, 1, 2))
+    c["lerp/infinite_end"] = Case(_m("lerp"), _m("lerp"),
+                                  (np.array([0.0, 0.0, -INF, 1.0, -0.0]),
+                                   np.array([INF, INF, INF, NAN, -0.0]),
+                                   np.array([0.25, 0.75, 0.5, 0.5, 0.5])), (0, 1, 2), signed=True)
+    z, w = np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0]), np.array([0.0, 0.0, -0.0, -0.0, -0.0, -0.0])
+    c["atan2/signed_zeros"] = Case(_m("atan2"), _m("atan2"), (z, w), (0, 1), signed=True)
+    c["atan2/int"] = Case(_m("atan2"), _m("atan2"), (np.array([1, 0, -1]), np.array([0, -1, 0])))
+    hv = np.array([-1.0, 0.0, -0.0, 2.0, NAN, INF, -INF])
+    c["heaviside"] = Case(_m("heaviside"), _m("heaviside"), (hv, np.linspace(0.1, 0.7, 7)))
+    c["heaviside/int"] = Case(_m("heaviside"), _m("heaviside"),
+                              (np.array([-1, 0, 2]), np.array([5, 6, 7])))
+    c["heaviside/mixed_dtypes"] = Case(_m("heaviside"), _m("heaviside"),
+                                       (np.array([-1, 0, 2]), np.array([5.0, 6.0, 7.0])))
+    ga = np.array([0, 0, 6, -4, -4, 7, 12, I64.min, 35, I64.max])
+    gb = np.array([0, 5, 4, 6, -6, 0, -18, 2, -14, 3])
+    for n in ("gcd", "lcm"):
+        c[n] = Case(_m(n), _m(n), (ga, gb))
+        c[f"{n}/gnp"] = Case(getattr(gnp, n), getattr(torch, n), (ga, gb))
+        c[f"{n}/int8"] = Case(_m(n), _m(n), (np.array([-128, 100, 6, 0], np.int8),
+                                             np.array([3, 75, -4, 0], np.int8)))
+        c[f"{n}/mixed"] = Case(_m(n), _m(n), (np.array([12, 100], np.int8),
+                                              np.array([18, 75], np.int64)))
+        c[f"{n}/float"] = Case(_m(n), _m(n), (np.array([12.0]), np.array([18.0])))
+    sa = np.array([1, -1, 5, -8, I64.max, I64.min, 3, 3, -3, 1])
+    ss = np.array([0, 1, 63, 64, 1, 65, -1, 100, -2, 62])
+    shifts = {"<<": operator.lshift, ">>": operator.rshift,
+              "bitwise_left_shift": _m("bitwise_left_shift"),
+              "bitwise_right_shift": _m("bitwise_right_shift")}
+    for n, op in shifts.items():
+        c[f"{n}/int64"] = Case(op, op, (sa, ss))
+        c[f"{n}/int8"] = Case(op, op, (np.array([1, -1, 64, -128, 7], np.int8),
+                                       np.array([1, 7, 8, 1, 9], np.int8)))
+        c[f"{n}/uint8"] = Case(op, op, (np.array([1, 255, 64, 128, 7], np.uint8),
+                                        np.array([1, 7, 8, 1, 9], np.uint8)))
+        c[f"{n}/uint8_by_int64"] = Case(op, op, (np.array([1, 255, 64], np.uint8),
+                                                 np.array([1, 7, 8])))
+        c[f"{n}/by_scalar"] = Case(lambda a, op=op: op(a, 3), lambda a, op=op: op(a, 3),
+                                   (np.array([1, -1, 64], np.int32),))
+        c[f"{n}/float"] = Case(op, op, (np.array([1.0]), np.array([1])))
+        c[f"{n}/bool"] = Case(op, op, (np.array([True, False]), np.array([True, True])))
+    c["<</scalar_lhs"] = Case(lambda a: 3 << a, lambda a: 3 << a,
+                              (np.array([1, 2, 62], np.int64),))
+    cmps = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+            "eq": operator.eq, "ne": operator.ne}
+    for n, op in cmps.items():
+        c[f"{n}/nan_zeros"] = Case(op, op, (np.array([NAN, 0.0, -0.0, INF, 1.0, -INF]),
+                                            np.array([NAN, -0.0, 0.0, INF, NAN, -INF])))
+        c[f"{n}/int_float"] = Case(op, op, (np.array([1, 2, 3]), np.array([1.5, 2.0, 2.5])))
+        c[f"{n}/int_scalar_float"] = Case(lambda a, op=op: op(a, 2.5),
+                                          lambda a, op=op: op(a, 2.5), (np.array([1, 2, 3]),))
+        c[f"{n}/float32_scalar"] = Case(lambda a, op=op: op(a, 0.1), lambda a, op=op: op(a, 0.1),
+                                        (np.array([0.1, 0.2], np.float32),))
+        c[f"{n}/int64_float64"] = Case(op, op, (np.array([2 ** 53 + 1, 2 ** 53]),
+                                                np.array([2.0 ** 53, 2.0 ** 53])))
+        c[f"{n}/uint8_int8"] = Case(op, op, (np.array([200, 1, 0], np.uint8),
+                                             np.array([-56, 1, -1], np.int8)))
+        c[f"{n}/bool_int"] = Case(op, op, (np.array([True, False]), np.array([1, 0])))
+        c[f"{n}/method"] = Case(_m(n), _m(n), (np.array([1, 2, 3]), np.array([1.5, 2.0, 2.5])))
+        c[f"{n}/uint8_big_scalar"] = Case(lambda a, op=op: op(a, 1 << 20),
+                                          lambda a, op=op: op(a, 1 << 20),
+                                          (np.array([32], np.uint8),))
+    for n in ("eq", "ne"):
+        c[f"{n}/complex"] = Case(cmps[n], cmps[n], (np.array([1 + 1j, 2j, NAN * 1j]),
+                                                    np.array([1 + 1j, -2j, NAN * 1j])))
+
+
+def _clamp_cases(c: dict) -> None:
+    """test_clamp*, test_clamp_min_max_tensor, test_clamp_propagates_nans (test_torch.py's
+    clamp tests, which test_binary_ufuncs.py's maximum/minimum cases extend)."""
+    x = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, NAN, 1.0, 0.0])
+    lo = np.array([-1.0, -1.0, -1.0, 0.0, 1.0, 1.0, 4.0, 0.0, NAN, 0.5])
+    hi = np.array([1.0, 1.0, 1.0, 0.5, 1.0, 0.0, 2.0, 1.0, 2.0, NAN])
+    c["clamp/tensor_bounds"] = Case(_m("clamp"), _m("clamp"), (x, lo, hi), (0, 1, 2))
+    c["clamp/tensor_min"] = Case(lambda a, b: a.clamp(min=b), lambda a, b: a.clamp(min=b),
+                                 (x, lo), (0, 1))
+    c["clamp/tensor_max"] = Case(lambda a, b: a.clamp(max=b), lambda a, b: a.clamp(max=b),
+                                 (x, hi), (0, 1))
+    c["clamp/min_above_max"] = Case(lambda a: a.clamp(1.0, -1.0), lambda a: a.clamp(1.0, -1.0),
+                                    (x,), (0,))
+    c["clamp_min/tensor"] = Case(_m("clamp_min"), _m("clamp_min"), (x, lo), (0, 1))
+    c["clamp_max/tensor"] = Case(_m("clamp_max"), _m("clamp_max"), (x, hi), (0, 1))
+    c["clamp/broadcast"] = Case(_m("clamp"), _m("clamp"),
+                                (x.reshape(2, 5), lo[:5].copy(), hi[:1].copy()), (0, 1, 2))
+    c["clamp/int_float_bounds"] = Case(lambda a: a.clamp(0.5, 2.5), lambda a: a.clamp(0.5, 2.5),
+                                       (np.array([0, 1, 3]),))
+    c["clamp/int_tensor_bound"] = Case(lambda a, b: a.clamp(min=b), lambda a, b: a.clamp(min=b),
+                                       (np.array([0, 1, 3]), np.array([1, 1, 1])))
+    c["clamp/float32_scalar"] = Case(lambda a: a.clamp(min=0.1), lambda a: a.clamp(min=0.1),
+                                     (np.array([0, 1, 3], np.float32),))
+    c["clamp/nan_bound"] = Case(lambda a: a.clamp(min=NAN), lambda a: a.clamp(min=NAN),
+                                (np.array([0.0, 1.0]),), (0,))
+    c["clip/gnp_tensor_bounds"] = Case(gnp.clip, torch.clamp, (x, lo, hi), (0, 1, 2))
+
+
+def _unary_cases(c: dict) -> None:
+    """test_unary_ufuncs.py: test_sgn, test_nan_to_num, test_logit (eps), test_frexp,
+    test_polygamma_neg/_special_values, test_digamma, test_i0_*, test_sinc, test_frac,
+    test_trunc, test_round (decimals), test_expm1/log1p/sigmoid extremal values,
+    test_erfinv, test_abs_zero."""
+    cz = np.array([0j, 3 + 4j, -2j, complex(1, -0.0), -0.5 + 1e-3j, complex(INF, 0),
+                   complex(NAN, 1)])
+    c["sgn/complex"] = Case(_m("sgn"), _m("sgn"), (cz[:5].copy(),), (0,), signed=True)
+    c["sgn/complex_nonfinite"] = Case(_m("sgn"), _m("sgn"), (cz,))
+    c["sign/complex"] = Case(_m("sign"), _m("sign"), (cz[:5].copy(),))
+    c["sgn/real"] = Case(_m("sgn"), _m("sgn"), (np.array([0.0, -0.0, 2.0, -INF, NAN]),), (0,),
+                         signed=True)
+    c["sign/int"] = Case(_m("sign"), _m("sign"), (np.array([0, -3, 5]),))
+    c["sgn/bool"] = Case(_m("sgn"), _m("sgn"), (np.array([True, False]),))
+    c["abs/complex"] = Case(_m("abs"), _m("abs"), (cz[:5].copy(),), (0,))
+    c["abs/-0.0"] = Case(_m("abs"), _m("abs"), (np.array([-0.0, 0.0, -INF]),), signed=True)
+    v = np.array([NAN, INF, -INF, 1.5, -0.0])
+    for kw in ({}, {"nan": 2.0}, {"nan": 1.0, "posinf": 5.0, "neginf": -7.0}, {"posinf": 1e300}):
+        k = ",".join(f"{a}={b}" for a, b in kw.items())
+        f = lambda a, kw=kw: a.nan_to_num(**kw)  # noqa: E731
+        c[f"nan_to_num/{k}"] = Case(f, f, (v,), (0,), signed=True)
+        c[f"nan_to_num/float32/{k}"] = Case(f, f, (v.astype(np.float32),), signed=True)
+        c[f"nan_to_num/complex/{k}"] = Case(f, f, (v + 1j * v[::-1],))
+    c["nan_to_num/int"] = Case(lambda a: a.nan_to_num(nan=2.0), lambda a: a.nan_to_num(nan=2.0),
+                               (np.array([1, 2]),))
+    c["nan_to_num/float16"] = Case(_m("nan_to_num"), _m("nan_to_num"), (v.astype(np.float16),))
+    p = np.array([0.0, 1e-7, 1e-6, 0.25, 0.5, 1 - 1e-6, 1.0, -0.5, 1.5, NAN])
+    c["logit"] = Case(_m("logit"), _m("logit"), (p[[0, 1, 2, 3, 4, 5, 6, 9]].copy(),), (0,))
+    for eps in (1e-6, 0.25, 0.0, 0.6):
+        f = lambda a, eps=eps: a.logit(eps)  # noqa: E731
+        c[f"logit/eps={eps}"] = Case(f, f, (p,), (0,))
+        c[f"logit/float32/eps={eps}"] = Case(f, f, (p.astype(np.float32),), (0,))
+    c["logit/int"] = Case(_m("logit"), _m("logit"), (np.array([0, 1]),))
+    ext = np.array([-1e-20, 1e-20, -745.0, -800.0, 700.0, 709.0, -37.0, 40.0, -1e-310, -0.0,
+                    0.0, -1.0, 1e308, -INF, INF, NAN])
+    for n in ("expm1", "log1p", "sigmoid", "exp", "sinh", "tanh"):
+        c[f"{n}/extremes"] = Case(_m(n), _m(n), (ext,), (0,), signed=True)
+        c[f"{n}/float32_extremes"] = Case(_m(n), _m(n), (ext.astype(np.float32),), (0,))
+        c[f"{n}/int"] = Case(_m(n), _m(n), (np.array([0, 1, 2, -1]),))
+    near0 = np.array([0.0, -0.0, 1e-8, -1e-8, 1e-300, 0.5, 1.0, -1.0, 2.5, 100.0, -100.0, NAN])
+    for n in ("sinc", "i0"):
+        c[f"{n}/near_0"] = Case(_m(n), _m(n), (near0,), (0,))
+        c[f"{n}/float32"] = Case(_m(n), _m(n), (near0.astype(np.float32),), (0,))
+        c[f"{n}/int"] = Case(_m(n), _m(n), (np.array([0, 1, 2, -1]),))
+    c["erfinv/edges"] = Case(_m("erfinv"), _m("erfinv"), (np.array(
+        [-1.0, 1.0, -0.0, 0.0, 0.999999, -0.5, 1.0000001, -2.0, NAN]),), (0,), signed=True)
+    fr = np.array([2.5, -2.5, -0.0, 1e20, -1e-20, INF, NAN, -3.0, 0.5])
+    for n in ("frac", "trunc", "fix", "floor", "ceil", "round"):
+        c[f"{n}"] = Case(_m(n), _m(n), (fr,), (0,), signed=True)
+        c[f"{n}/int"] = Case(_m(n), _m(n), (np.array([1, -2]),))
+    rd = np.array([0.5, 1.5, 2.5, -0.5, 1.005, 2.675, 12345.6789, -98765.4321, 1e300, INF, NAN,
+                   0.125, 0.375, -0.001])
+    for d in (0, 1, 2, 3, -1, -2, -3, 10):
+        f = lambda a, d=d: a.round(decimals=d)  # noqa: E731
+        c[f"round/decimals={d}"] = Case(f, f, (rd,), (0,), signed=True)
+        c[f"round/float32/decimals={d}"] = Case(f, f, (rd.astype(np.float32),))
+        c[f"round/int/decimals={d}"] = Case(f, f, (np.array([15, 25, -35, 12345]),))
+    pg = np.array([0.0, -0.0, -1.0, -2.0, -2.5, 1e-8, 0.5, 1.0, 3.7, 1e5, INF, -INF, NAN])
+    for n in (0, 1, 2, 3, 4):
+        f = lambda a, n=n: a.polygamma(n)  # noqa: E731
+        c[f"polygamma/n={n}"] = Case(f, f, (pg,), (0,))
+        c[f"polygamma/float32/n={n}"] = Case(f, f, (pg.astype(np.float32),))
+    c["digamma/poles"] = Case(_m("digamma"), _m("digamma"), (pg,), (0,), signed=True)
+    c["mvlgamma/p=3"] = Case(lambda a: a.mvlgamma(3), lambda a: a.mvlgamma(3),
+                             (np.array([1.01, 2.0, 5.5]),), (0,))
+
+
+def cases() -> dict:
+    c: dict = {}
+    _division_cases(c)
+    _pow_cases(c)
+    _binary_cases(c)
+    _clamp_cases(c)
+    _unary_cases(c)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+CASES = cases()
