@@ -7,7 +7,6 @@ tests/conformance/test_torch_ufunc_refs.py compares the same points with torch."
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from conftest import to_numpy
 
 import gpuad as ad

@@ -29,7 +29,6 @@ where torch takes its default float32 (complex64). The file runs in about 20 s.
 
 from __future__ import annotations
 
-import math
 import operator
 import warnings
 from dataclasses import dataclass
@@ -89,7 +88,35 @@ def _torch_np(t) -> np.ndarray:
 
 
 def run(lib: str, fn, args: tuple, diff: tuple = ()) -> Run:
-    """Values, dtypes and (for ``diff``) the gradients of ``sum(out[0] * w)``."""
+    """Values, dtypes and (for ``diff``) the gradients of ``sum(out[0] * w)``. torch runs
+    with float64 as its default dtype, so that an integer input made float is computed in
+    float64 as in gpuad; its dtypes are those of a second run with its own default."""
+    if lib == "torch":
+        dtypes = _torch_dtypes(fn, args)
+        old = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float64)
+        try:
+            r = _run(lib, fn, args, diff)
+        finally:
+            torch.set_default_dtype(old)
+        if r.error is None:
+            r.dtypes = dtypes
+        return r
+    return _run(lib, fn, args, diff)
+
+
+def _torch_dtypes(fn, args: tuple) -> tuple:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn(*_tensors("torch", args, ()))
+        outs = tuple(out) if isinstance(out, tuple) else (out,)
+        return tuple(np.dtype(_T2N[o.dtype]) for o in outs)
+    except Exception:  # noqa: BLE001  (the float64 run reports it)
+        return ()
+
+
+def _run(lib: str, fn, args: tuple, diff: tuple) -> Run:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -227,13 +254,16 @@ def _division_cases(c: dict) -> None:
     for n, f in ops.items():
         if n in ("%", "//"):
             continue
-        c[f"{n}/float_grid"] = Case(f, f, (x, y), (0, 1), signed=n != "remainder")
+        # (torch has no derivative of floor_divide; gpuad's is a constant, see run())
+        dd = () if n == "floor_divide" else (0, 1)
+        c[f"{n}/float_grid"] = Case(f, f, (x, y), dd, signed=n != "remainder")
         c[f"{n}/float32_grid"] = Case(f, f, (x.astype(np.float32), y.astype(np.float32)))
     sp = np.array(DIV_SPECIAL)
     for s in (0, 0.0, -0.0, 2, -2.5):
         for n, f in ops.items():
             c[f"{n}/scalar_{s!r}"] = Case(lambda a, f=f, s=s: f(a, s), lambda a, f=f, s=s: f(a, s),
-                                          (sp,), (0,), signed=n not in ("remainder", "%"))
+                                          (sp,), () if n in ("floor_divide", "//") else (0,),
+                                          signed=n not in ("remainder", "%"))
     for dt in (np.int64, np.int32, np.int8, np.uint8, np.float32):
         v = np.array([5, 7, 3, 0, 12], dt) if dt == np.uint8 else np.array([5, -7, 3, 0, -12], dt)
         for n, f in ops.items():
@@ -255,8 +285,8 @@ def _pow_cases(c: dict) -> None:
         c[f"**/int32**{e}"] = Case(lambda a, e=e: a ** e, lambda a, e=e: a ** e, (ints,))
     for e in (0, 1, 2, 3):
         c[f"pow/int32**{e}"] = Case(lambda a, e=e: a.pow(e), lambda a, e=e: a.pow(e), (ints,))
-    c["pow/int_tensor_negative_exponents"] = Case(operator.pow, operator.pow,
-                                                  (np.array([2, 1, -1, 3]), np.array([-1, -2, -3, 2])))
+    c["pow/int_tensor_negative_exponents"] = Case(
+        operator.pow, operator.pow, (np.array([2, 1, -1, 3]), np.array([-1, -2, -3, 2])))
     for dt, vals in ((np.uint8, [0, 1, 2, 3]), (np.int8, [0, 1, 2, 3]), (np.int64, [0, 1, 2, 3])):
         v = np.array(vals, dt)
         c[f"pow/{np.dtype(dt).name}_tensor_tensor"] = Case(operator.pow, operator.pow,
@@ -542,12 +572,425 @@ def _unary_cases(c: dict) -> None:
 
 def cases() -> dict:
     c: dict = {}
-    _division_cases(c)
-    _pow_cases(c)
-    _binary_cases(c)
-    _clamp_cases(c)
-    _unary_cases(c)
+    with np.errstate(over="ignore", invalid="ignore"):  # float32 casts of 1e308 and inf * 0j
+        _division_cases(c)
+        _pow_cases(c)
+        _binary_cases(c)
+        _clamp_cases(c)
+        _unary_cases(c)
     return {k: v for k, v in c.items() if v is not None}
 
 
 CASES = cases()
+
+
+# ---- where gpuad differs from torch ----------------------------------------------------------
+
+def _zero(a):
+    return np.asarray(a) == 0
+
+
+def _signs(x, y):
+    return np.copysign(1.0, x) * np.copysign(1.0, y)
+
+
+def _exact_fmod_quotient(x, y):
+    """The integer n with fmod(x, y) = x - n * y for the value NumPy computes (exact)."""
+    with np.errstate(all="ignore"):
+        r = np.fmod(x, y)
+        n = np.where(np.isinf(y) & np.isfinite(x), 0.0, np.round((x - r) / y))
+    return np.where(np.isnan(r), NAN, n)
+
+
+def _sinc_slope(x):
+    """sinc'(x) by its series near 0 (exact there to rounding)."""
+    x = np.asarray(x, dtype=np.float64)
+    return -np.pi ** 2 * x / 3 + np.pi ** 4 * x ** 3 / 30
+
+
+def _op_polygamma(name):
+    return int(name.split("n=")[1])
+
+
+# (case pattern, quantity) -> (which entries, why, gpuad's answer there). The pattern is an
+# fnmatch pattern of case names; the quantity "value", "grad[i]" (i: the argument) or "dtype";
+# ``which(*args)`` selects the entries (of the output, or of argument i for a gradient);
+# ``ref(*args, w)`` is what gpuad must give there (w: the cotangent), or the dtype.
+DIFFERS = {
+    ("fmod/float_grid", "grad[1]"): (
+        lambda x, y: np.ones(x.shape, bool),
+        "-n for the exact integer quotient n of the value computed (fmod(1, 0.1) = 1 - 9 * 0.1: "
+        "-9; torch's -trunc(x / y) rounds 1 / 0.1 to 10), NaN where fmod is NaN (torch +-inf)",
+        lambda x, y, w: -w * _exact_fmod_quotient(x, y)),
+    ("pow/float_tensor_tensor", "grad[1]"): (
+        lambda x, y: _zero(x) & (y < 0),
+        "0 ** y is inf for every y < 0 (a constant inf: no slope, NaN); torch: inf * log(0)",
+        lambda x, y, w: np.full(x.shape, NAN)),
+    ("float_power/tensor_tensor", "grad[1]"): (
+        lambda x, y: _zero(x) & (y < 0), "as pow", lambda x, y, w: np.full(x.shape, NAN)),
+    ("rpow/0.000**float", "grad[0]"): (
+        lambda y: y < 0, "as pow", lambda y, w: np.full(y.shape, NAN)),
+    ("pow/scalar_base_0.000", "grad[0]"): (
+        lambda y: y < 0, "as pow", lambda y, w: np.full(y.shape, NAN)),
+    ("pow/float**-0.5", "value"): (
+        lambda x: _zero(x) & np.signbit(x),
+        "IEEE pow(-0.0, -0.5) = +inf (NumPy's); torch's rsqrt shortcut gives 1 / sqrt(-0.0) = "
+        "-inf", lambda x, w: np.power(x, -0.5)),
+    ("pow/float**0.5", "grad[0]"): (
+        lambda x: _zero(x) & np.signbit(x),
+        "0.5 * (-0.0) ** -0.5 = +inf; torch's sqrt rule 1 / (2 sqrt(-0.0)) = -inf",
+        lambda x, w: np.full(x.shape, INF)),
+    ("pow/0j**complex", "value"): (
+        lambda z, y: (y == 0) | (y == -1),
+        "NumPy's: 0 ** 0 = 1 (Python's too), 0 ** -1 = nan+nanj; torch: nan+nanj, inf+nanj",
+        lambda z, y, w: np.power(z, y)),
+    ("pow/0j**complex", "grad[0]"): (
+        lambda z, y: y == 1, "z ** 1 has slope 1 at z = 0 (torch: NaN)",
+        lambda z, y, w: np.conj(w)),
+    ("pow/0j**complex", "grad[1]"): (
+        lambda z, y: y.real > 0,
+        "0 ** y is 0 for every y near one with Re y > 0: slope 0 (torch: NaN)",
+        lambda z, y, w: np.zeros(z.shape, complex)),
+    ("xlogy", "grad[0]"): (
+        lambda x, y: _zero(x) & _zero(y),
+        "log(y), the derivative, also at x = 0: -inf at y = 0 (torch masks it to 0 there)",
+        lambda x, y, w: np.full(x.shape, -INF)),
+    ("xlog1py", "grad[0]"): (
+        lambda x, y: _zero(x) & (y == -1), "as xlogy: log1p(-1) = -inf",
+        lambda x, y, w: np.full(x.shape, -INF)),
+    ("xlogy", "grad[1]"): (
+        lambda x, y: _zero(x),
+        "xlogy(0, y) is 0 for every y: slope 0 (docs/semantics.md; torch: x / y, NaN at y = 0)",
+        lambda x, y, w: np.zeros(x.shape)),
+    ("xlog1py", "grad[1]"): (
+        lambda x, y: _zero(x), "as xlogy", lambda x, y, w: np.zeros(x.shape)),
+    ("xlogy/scalar_x0", "grad[0]"): (
+        lambda y: np.ones(y.shape, bool), "as xlogy: 0 for every y",
+        lambda y, w: np.zeros(y.shape)),
+    ("xlogy/scalar_ynan", "grad[0]"): (
+        lambda x: np.ones(x.shape, bool),
+        "log(NaN): the slope in x is NaN, also at x = 0 (torch masks x = 0 to 0)",
+        lambda x, w: np.full(x.shape, NAN)),
+    ("copysign*", "grad[0]"): (
+        lambda x, *y: ~np.isfinite(x),
+        "copysign(x, y) = +-x: slope +-1 also at x = +-inf and NaN (torch's result / x is NaN)",
+        lambda x, *rest: rest[-1] * _signs(x, rest[0] if len(rest) == 2 else -0.0)),
+    ("nextafter", "grad[0]"): (
+        lambda x, y: np.ones(x.shape, bool),
+        "derivative 1 in x (docs/semantics.md); torch has none (zeros)", lambda x, y, w: w),
+    ("ldexp", "grad[0]"): (
+        lambda m, e: np.ones(m.shape, bool),
+        "2**e exactly; torch takes 2**e in integers: 0 for e < 0, wrapped beyond 62",
+        lambda m, e, w: w * np.ldexp(1.0, e)),
+    ("ldexp/gnp", "grad[0]"): (
+        lambda m, e: np.ones(m.shape, bool), "as ldexp", lambda m, e, w: w * np.ldexp(1.0, e)),
+    ("lerp/infinite_end", "value"): (
+        lambda a, b, t: np.isinf(b - a) & (np.abs(t) >= 0.5),
+        "the limit a + t (b - a) where b - a is infinite; torch's b - (1 - t)(b - a) is inf - inf",
+        lambda a, b, t, w: a + t * (b - a)),
+    ("atan2/signed_zeros", "grad[0]"): (
+        lambda y, x: _zero(x) & _zero(y),
+        "atan2 has no derivative at the origin: x / (x^2 + y^2) = 0/0, NaN (torch: 0)",
+        lambda y, x, w: np.full(x.shape, NAN)),
+    ("atan2/signed_zeros", "grad[1]"): (
+        lambda y, x: _zero(x) & _zero(y), "as grad[0]", lambda y, x, w: np.full(x.shape, NAN)),
+    ("heaviside", "value"): (
+        lambda x, h: np.isnan(x), "NumPy's heaviside(NaN, h) is NaN (torch: 0)",
+        lambda x, h, w: np.heaviside(x, h)),
+    ("heaviside/int", "dtype"): (
+        None, "NumPy's heaviside has no integer loop: float64 (torch: int64)",
+        lambda *a: np.dtype(np.float64)),
+    ("*/uint8_big_scalar", "value"): (
+        lambda a: np.ones(a.shape, bool),
+        "compared exactly (NumPy 2's rule for a Python int beyond the dtype); torch wraps "
+        "1 << 20 into uint8 (0) and answers the wrong comparison", None),
+    ("clamp/broadcast", "grad[1]"): (
+        lambda x, lo, hi: np.ones(lo.shape, bool),
+        "min == max with x below: the result is that bound, and min takes the gradient (torch "
+        "passes it to neither bound, so moving both together would change the result with a "
+        "zero gradient)",
+        lambda x, lo, hi, w: np.sum(w * ((x < lo) & (lo <= hi)), axis=0)),
+    ("sgn/complex_nonfinite", "value"): (
+        lambda z: np.isinf(z), "NumPy 2's: a value with one infinite part points along that "
+        "axis (torch: NaN)", lambda z, w: np.sign(z)),
+    ("sgn/real", "value"): (
+        lambda x: np.isnan(x), "NumPy's sign(NaN) is NaN (torch: 0)",
+        lambda x, w: np.sign(x)),
+    ("expm1/*extremes", "grad[0]"): (
+        lambda x: np.ones(x.shape, bool),
+        "exp(x), exact; torch's expm1(x) + 1 keeps no digit below about -30 (0 at -37)",
+        lambda x, w: w * np.exp(x.astype(np.float64)).astype(x.dtype)),
+    ("sinc/*", "grad[0]"): (
+        lambda x: (np.abs(x) < 1e-4) & ~_zero(x),
+        "near 0 the slope -pi^2 x / 3 to rounding; torch's (cos(pi x) pi x - sin(pi x)) / "
+        "(pi x^2) cancels (off by a third at 1e-8, 0 in float32)",
+        lambda x, w: (w * _sinc_slope(x)).astype(x.dtype)),
+    ("erfinv/edges", "value"): (
+        lambda x: _zero(x), "SciPy's erfinv(-0.0) is +0.0 (torch: -0.0)",
+        lambda x, w: sc.erfinv(x)),
+    ("polygamma/*", "value"): (
+        lambda x: np.ones(x.shape, bool),
+        "SciPy's values: within rounding at ordinary points (torch's trigamma is off by 3e-10 "
+        "at 0.5), inf at the poles (torch: finite numbers), 0 at +inf (torch: NaN)", None),
+    ("polygamma/n=*", "grad[0]"): (
+        lambda x: np.ones(x.shape, bool), "as the values: SciPy's polygamma(n + 1, x)", None),
+    ("digamma/poles", "grad[0]"): (
+        lambda x: np.ones(x.shape, bool), "SciPy's trigamma: inf at the poles, where torch "
+        "gives finite numbers", lambda x, w: w * sc.polygamma(1, x)),
+}
+
+
+def _polygamma_ref(name: str, quantity: str):
+    n = _op_polygamma(name) + (quantity != "value")
+
+    def ref(x, w):
+        r = sc.polygamma(n, x.astype(np.float64))
+        return (r if quantity == "value" else w * r).astype(x.dtype)
+
+    return ref
+
+
+def _cmp_ref(name: str):
+    op = getattr(operator, name.split("/")[0])
+    return lambda a, w: op(a.astype(np.int64), 1 << 20)
+
+
+def _fits(name: str, pattern: str) -> bool:
+    """``name`` is ``pattern``, or fits it as an fnmatch pattern (a pattern holding ``**``,
+    Python's power, is a name)."""
+    import fnmatch
+
+    return name == pattern or ("**" not in pattern and fnmatch.fnmatchcase(name, pattern))
+
+
+def differs(name: str, quantity: str):
+    """The DIFFERS entry of a case and quantity (its ``ref`` filled in), or None."""
+    for (pat, q), (which, why, ref) in DIFFERS.items():
+        if q == quantity and _fits(name, pat):
+            if ref is None:
+                ref = _polygamma_ref(name, quantity) if "polygamma" in name else _cmp_ref(name)
+            return which, why, ref
+    return None
+
+
+_INT_DIV = ("remainder", "fmod", "floor_divide", "div_floor", "div_trunc", "%", "//")
+
+# case pattern -> (why, gpuad's answer): torch raises, gpuad computes NumPy's result
+TORCH_RAISES = {
+    **{f"{op}/*/by0": ("integer division by zero: NumPy's 0 (with its RuntimeWarning on the "
+                       "NumPy backend); torch raises ZeroDivisionError",
+                       lambda a, b: np.zeros_like(a)) for op in _INT_DIV},
+    "hypot/int": ("NumPy's hypot of integers (float64); torch has no integer kernel", np.hypot),
+    "heaviside/mixed_dtypes": ("NumPy promotes; torch requires one dtype", np.heaviside),
+    "<</bool": ("NumPy shifts booleans as int8; torch has no bool kernel", np.left_shift),
+    "bitwise_left_shift/bool": ("as <<", np.left_shift),
+    ">>/bool": ("as <<", np.right_shift),
+    "bitwise_right_shift/bool": ("as <<", np.right_shift),
+    "sign/complex": ("NumPy 2's sign(z) = z / |z| (torch refuses complex sign: sgn)", np.sign),
+    "frac/int": ("x - trunc(x) of integers: 0 (torch has no integer kernel)",
+                 lambda a: a - np.trunc(a)),
+    **{f"round/int/decimals={d}": ("NumPy rounds integers to negative decimals (torch has no "
+                                   "integer kernel)", lambda a, d=d: np.round(a, d))
+       for d in (0, 1, 2, 3, -1, -2, -3, 10)},
+}
+
+# case pattern -> (exception types, message pattern, why): gpuad refuses, torch computes
+GPUAD_RAISES = {
+    **{f"{op}/uint8_by_-3": (OverflowError, "out of bounds for uint8",
+                             "NumPy 2: a Python int outside the tensor's integer range raises "
+                             "(torch wraps -3 into uint8 as 253)") for op in _INT_DIV},
+    "*/uint8_rhs": (OverflowError, "out of bounds for uint8", "as uint8_by_-3"),
+    "pow/int_tensor_negative_exponents": (
+        ValueError, "Integers to negative integer powers",
+        "NumPy's: an integer tensor to negative integer powers raises (torch gives 0 or +-1 "
+        "for exponent tensors, and raises only for a negative Python int)"),
+    "logaddexp/complex": (TypeError, "logaddexp", "NumPy's logaddexp has no complex loop"),
+    "sgn/bool": (TypeError, "sign", "NumPy's sign has no boolean loop"),
+}
+
+# case -> (why, gpuad's answer): torch is not run
+NO_TORCH = {
+    "div_trunc/int_min_by_-1": (
+        "torch's CPU kernel dies of SIGFPE on INT64_MIN / -1; gpuad wraps as NumPy's "
+        "floor_divide does (the quotient is exact)", np.floor_divide),
+}
+
+
+def _match(table: dict, name: str):
+    for pat, spec in table.items():
+        if _fits(name, pat):
+            return spec
+    return None
+
+
+def _where(mask, shape) -> list:
+    return [tuple(int(i) for i in ix) for ix in np.argwhere(~np.broadcast_to(mask, shape))[:5]]
+
+
+def _check(name: str, what: str, mine, theirs, args, w, rtol, signed=False) -> None:
+    """``mine`` agrees with ``theirs``, except on the entries DIFFERS lists, where it agrees
+    with the entry's reference."""
+    ok = same(mine, theirs, rtol, signed)
+    d = differs(name, what)
+    if d is not None:
+        which, why, ref = d
+        sel = np.broadcast_to(which(*args), np.shape(mine))
+        with np.errstate(all="ignore"):
+            want = ref(*args, w)
+        good = same(mine, want, rtol, signed) | ~sel
+        assert good.all(), (f"{name} {what}: gpuad differs from its documented answer ({why}) "
+                            f"at {_where(good, good.shape)}: {np.asarray(mine)[~good][:5]} vs "
+                            f"{np.broadcast_to(want, np.shape(mine))[~good][:5]}")
+        ok |= sel
+    assert ok.all(), (f"{name} {what}: gpuad {np.asarray(mine)[~ok][:6]} vs torch "
+                      f"{np.broadcast_to(theirs, ok.shape)[~ok][:6]} at {_where(ok, ok.shape)}")
+
+
+def _grad_rtol(dtype) -> float:
+    return 1e-9 if np.dtype(dtype).itemsize >= 8 and np.dtype(dtype) != np.complex64 else 5e-5
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_against_torch(name):
+    c = CASES[name]
+    mine = run("gpuad", c.g, c.args, c.diff)
+    if name in NO_TORCH:
+        why, ref = NO_TORCH[name]
+        assert mine.error is None, f"{name}: {mine.error!r}"
+        with np.errstate(over="ignore"):
+            want = ref(*c.args)
+        np.testing.assert_array_equal(mine.values[0], want, err_msg=why)
+        return
+    theirs = run("torch", c.t, c.args, c.diff)
+    refusal = _match(GPUAD_RAISES, name)
+    if refusal is not None:
+        types, pattern, why = refusal
+        assert theirs.error is None, f"{name}: listed as computed by torch, which raises now"
+        assert isinstance(mine.error, types), f"{name}: expected {types.__name__} ({why}), " \
+                                              f"got {mine.error!r}"
+        assert pattern in str(mine.error), f"{name}: the error should say {pattern!r}"
+        return
+    computed = _match(TORCH_RAISES, name)
+    if computed is not None:
+        why, ref = computed
+        assert theirs.error is not None, f"{name}: listed as refused by torch, which computes it"
+        assert mine.error is None, f"{name} ({why}): {mine.error!r}"
+        want = np.asarray(ref(*c.args))
+        assert mine.dtypes[0] == want.dtype, (name, mine.dtypes[0], want.dtype)
+        rtol = max(_rtol(want.dtype), _rtol(mine.dtypes[0]))
+        assert same(mine.values[0], want, rtol, c.signed).all(), (name, mine.values[0], want)
+        return
+    if theirs.error is not None:
+        # both refuse (an integer to a negative integer power, gcd of floats, float shifts)
+        assert mine.error is not None, f"{name}: torch raises {theirs.error!r}, gpuad computes"
+        assert isinstance(mine.error, TypeError | ValueError), repr(mine.error)
+        return
+    assert mine.error is None, f"{name}: gpuad raises {mine.error!r} where torch computes"
+    # dtypes: torch's, or the documented rule, or the listed difference
+    for k, (dm, dt) in enumerate(zip(mine.dtypes, theirs.dtypes, strict=True)):
+        d = differs(name, "dtype")
+        if d is not None:
+            assert dm == d[2](*c.args), f"{name}: dtype {dm} ({d[1]})"
+        else:
+            assert dtype_ok(dm, dt, c.args), f"{name}[{k}]: gpuad dtype {dm}, torch {dt}"
+    # values (output 0 may have a DIFFERS entry; the others must agree)
+    for k, (vm, vt) in enumerate(zip(mine.values, theirs.values, strict=True)):
+        assert vm.shape == vt.shape, (name, vm.shape, vt.shape)
+        rtol = c.rtol if c.rtol is not None else max(_rtol(vm.dtype), _rtol(vt.dtype))
+        w = _weights(vm) if k == 0 else None
+        _check(name if k == 0 else f"{name}[{k}]", "value", vm, vt, c.args, w, rtol, c.signed)
+    # gradients of sum(out * w)
+    if c.diff:
+        w = _weights(mine.values[0])
+        for i, gm, gt in zip(c.diff, mine.grads, theirs.grads, strict=True):
+            assert np.shape(gm) == np.shape(gt), (name, i, np.shape(gm), np.shape(gt))
+            _check(name, f"grad[{i}]", gm, gt, c.args, w, _grad_rtol(gm.dtype))
+
+
+def test_every_listed_difference_names_a_case():
+    """A pattern that matches no case is stale (a renamed case would skip its check)."""
+    pats = [p for p, _ in DIFFERS] + list(TORCH_RAISES) + list(GPUAD_RAISES) + list(NO_TORCH)
+    stale = [p for p in pats if not any(_fits(n, p) for n in CASES)]
+    assert not stale, stale
+
+
+def test_integer_division_by_zero_warns():
+    """NumPy's integer division by zero gives 0 with a RuntimeWarning (torch raises): not a
+    silent answer on the NumPy backend."""
+    a, z = ad.tensor(np.array([1, -1, 0])), ad.tensor(np.array([0, 0, 0]))
+    ops = (lambda: a % z, lambda: a // z, lambda: a.fmod(z), lambda: a.remainder(z),
+           lambda: a.div(z, rounding_mode="floor"), lambda: a.div(z, rounding_mode="trunc"))
+    for op in ops:
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            r = op()
+        assert r.numpy().tolist() == [0, 0, 0]
+
+
+# ---- float64 central differences away from the kinks ----------------------------------------
+
+def _like(t, a):
+    """``a`` as a tensor of ``t``'s library (torch's methods take no NumPy arrays)."""
+    return torch.tensor(a) if isinstance(t, torch.Tensor) else a
+
+
+_X = np.array([2.3, -2.3, 7.1, 0.45])
+_Y = np.array([0.7, 0.7, -1.9, 3.2])
+_P = np.array([0.3, 1.7, 0.9, 2.2])
+CENTRAL = {
+    "remainder": (lambda a, b: a.remainder(b), (_X, _Y), 2),
+    "fmod": (lambda a, b: a.fmod(b), (_X, _Y), 2),
+    "%": (lambda a, b: a % b, (_X, _Y), 1),
+    "pow": (lambda a, b: a ** b, (_P, _Y), 2),
+    "pow_int_exponent": (lambda a: a ** -3, (_X,), 2),
+    "pow_complex": (lambda a, b: a ** b, (CX, CX[::-1].copy()), 1),
+    "rpow_complex": (lambda b: (2.2 - 1.6j) ** b, (_Y,), 1),
+    "float_power": (lambda a, b: a.float_power(b), (_P, _Y), 2),
+    "xlogy": (lambda a, b: a.xlogy(b), (_X, _P), 2),
+    "copysign": (lambda a, b: a.copysign(b), (_X, _Y), 1),
+    "ldexp_float_exponent": (lambda a, b: a.ldexp(b), (_X, _Y), 2),
+    "ldexp_int_exponent": (lambda a: a.ldexp(_like(a, np.array([3, -40, 0, 1000]))), (_X,), 1),
+    "frexp_mantissa": (lambda a: a.frexp()[0], (_X * 1e5,), 1),
+    "hypot": (lambda a, b: a.hypot(b), (_X, _Y), 2),
+    "atan2": (lambda a, b: a.atan2(b), (_X, _Y), 2),
+    "logaddexp": (lambda a, b: a.logaddexp(b), (_X, _Y), 2),
+    "lerp": (lambda a, b, t: a.lerp(b, t), (_X, _Y, np.array([0.2, 0.5, 0.8, 1.3])), 2),
+    "lerp_scalar": (lambda a, b: a.lerp(b, 0.75), (_X, _Y), 2),
+    "clamp_tensor_bounds": (lambda a, lo, hi: a.clamp(lo, hi),
+                            (_X, np.array([-3.0, -1.0, 8.0, 0.0]), np.array([3.0, -2.0, 9.0, 0.4])),
+                            1),
+    "sgn_complex": (lambda z: z.sgn(), (CX,), 2),
+    "abs_complex": (lambda z: z.abs(), (CX,), 2),
+    "nan_to_num": (lambda a: a.nan_to_num(nan=2.0), (_X,), 1),
+    "logit_eps": (lambda a: a.logit(1e-3), (np.array([0.2, 0.5, 0.01, 0.9]),), 2),
+    "expm1": (lambda a: a.expm1(), (np.array([-3.0, -1e-9, 0.5, 5.0]),), 2),
+    "log1p": (lambda a: a.log1p(), (np.array([-0.9, -1e-9, 0.5, 5.0]),), 2),
+    "sigmoid": (lambda a: a.sigmoid(), (np.array([-20.0, -1e-9, 0.5, 15.0]),), 2),
+    "sinc_near_0": (lambda a: a.sinc(), (np.array([1e-3, -2e-3, 0.5, 1.7]),), 2),
+    "i0": (lambda a: a.i0(), (_X,), 2),
+    "erfinv": (lambda a: a.erfinv(), (np.array([-0.99, -0.2, 0.4, 0.999]),), 1),
+    "polygamma_1": (lambda a: a.polygamma(1), (_P,), 1),
+    "polygamma_3": (lambda a: a.polygamma(3), (_P,), 1),
+    "digamma_negative": (lambda a: a.digamma(), (np.array([-2.5, -0.3, -7.7, 0.6]),), 1),
+    "frac": (lambda a: a.frac(), (_X,), 1),
+}
+
+
+# central differences confirm gpuad where torch's gradient is the one off
+CENTRAL_NOT_TORCH = {"ldexp_int_exponent": "torch's 2**e in integers (DIFFERS, ldexp)"}
+
+
+@pytest.mark.parametrize("name", sorted(CENTRAL))
+def test_central_differences(name):
+    """gpuad's first (and, where ``order`` is 2, second) derivatives in both modes against
+    float64 central differences, and the first against torch's."""
+    from gpuad.testing import check_grads
+
+    fn, args, order = CENTRAL[name]
+    check_grads(fn, args, order=order, modes=("fwd", "rev"))
+    if name in CENTRAL_NOT_TORCH:
+        return
+    diff = tuple(range(len(args)))
+    mine, theirs = run("gpuad", fn, args, diff), run("torch", fn, args, diff)
+    assert mine.error is None and theirs.error is None, (mine.error, theirs.error)
+    for gm, gt in zip(mine.grads, theirs.grads, strict=True):
+        np.testing.assert_allclose(gm, gt, rtol=1e-7, atol=1e-12)
