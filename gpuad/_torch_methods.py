@@ -83,7 +83,10 @@ def relu(self) -> Tensor:
 
 
 def sigmoid(self) -> Tensor:
-    """The logistic sigmoid. Example: ``x.sigmoid()``"""
+    """The logistic sigmoid (``1 / (1 + exp(-z))`` for complex values, as torch).
+    Example: ``x.sigmoid()``"""
+    if self.dtype.kind == "c":
+        return _R.reciprocal(1 + _R.exp(-self))
     return _r.sigmoid(self)
 
 

@@ -103,3 +103,22 @@ def test_expm1_gradient_keeps_its_digits_for_large_negative_inputs(backend):
     np.testing.assert_allclose(g, np.exp(x), rtol=1e-14)
     _, t = ad.jvp(gnp.expm1, (_t(x),), (_t(np.ones(6)),))
     np.testing.assert_allclose(to_numpy(t), np.exp(x), rtol=1e-14)
+
+
+def test_angle_of_real_values_has_zero_gradient_also_at_infinities(backend):
+    x = np.array([-1.0, 0.0, -0.0, 2.0, -INF, INF])
+    (g,) = _grad(gnp.angle, x)
+    np.testing.assert_array_equal(g, np.zeros(6))  # -inf gave NaN (i x / x^2)
+    _, t = ad.jvp(gnp.angle, (_t(x),), (_t(np.ones(6)),))
+    np.testing.assert_array_equal(to_numpy(t), np.zeros(6))
+
+
+def test_sigmoid_of_complex_values(backend):
+    import gpuad.nn.functional as F
+    from gpuad.testing import check_grads
+
+    z = np.array([0.5 + 0.5j, -1.2 + 0.7j, 30 - 2j, -0.3 - 1.1j])
+    want = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(to_numpy(_t(z).sigmoid()), want, rtol=1e-14)
+    np.testing.assert_allclose(to_numpy(F.sigmoid(_t(z))), want, rtol=1e-14)
+    check_grads(lambda t: t.sigmoid(), (_t(z),), order=1, modes=("rev",))

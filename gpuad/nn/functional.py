@@ -85,7 +85,10 @@ def gelu(x: Array) -> Array:
 
 
 def sigmoid(x: Array) -> Array:
-    """Logistic sigmoid, stable for large ``|x|``. Example: ``sigmoid(x)``"""
+    """Logistic sigmoid, stable for large ``|x|`` (``1 / (1 + exp(-z))`` for complex values,
+    as torch). Example: ``sigmoid(x)``"""
+    if isinstance(x, complex) or getattr(data(x), "dtype", np.dtype(float)).kind == "c":
+        return _r.reciprocal(1 + _r.exp(-x))
     return _r.sigmoid(x)
 
 

@@ -40,6 +40,7 @@ torch = pytest.importorskip("torch")
 sc = pytest.importorskip("scipy.special")
 
 import gpuad as ad  # noqa: E402
+import gpuad.nn.functional as F  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
 import gpuad.scipy.special as gs  # noqa: E402
 
@@ -566,6 +567,20 @@ def _unary_cases(c: dict) -> None:
         c[f"polygamma/n={n}"] = Case(f, f, (pg,), (0,))
         c[f"polygamma/float32/n={n}"] = Case(f, f, (pg.astype(np.float32),))
     c["digamma/poles"] = Case(_m("digamma"), _m("digamma"), (pg,), (0,), signed=True)
+    csp = np.array([complex(INF, 0), complex(-INF, 0), complex(INF, INF), complex(-INF, INF),
+                    complex(NAN, 0), complex(0, NAN), complex(1, INF), complex(-1, -0.0),
+                    complex(-1, 0.0), 0j, complex(-0.0, -0.0), complex(710, 1), complex(-800, 3)])
+    for n in ("exp", "log", "sqrt", "expm1", "log1p", "tanh", "sin", "reciprocal", "rsqrt",
+              "log10", "sinh", "asin", "atanh", "acos", "sigmoid"):
+        c[f"{n}/complex_special"] = Case(_m(n), _m(n), (csp,))
+        c[f"{n}/complex"] = Case(_m(n), _m(n), (np.append(CX, [-2 - 0.0j, -2 + 0.0j]),), (0,))
+    c["sigmoid/F_complex"] = Case(F.sigmoid, torch.sigmoid, (CX,), (0,))
+    c["angle/real"] = Case(_m("angle"), _m("angle"), (np.array([-1.0, 0.0, -0.0, 2.0, NAN, -INF]),),
+                           (0,))
+    c["angle/int"] = Case(_m("angle"), _m("angle"), (np.array([-1, 0, 2]),))
+    c["angle/complex"] = Case(_m("angle"), _m("angle"), (cz[:5].copy(),), (0,))
+    c["abs/int8_min"] = Case(_m("abs"), _m("abs"), (np.array([-128, 127, 0], np.int8),))
+    c["neg/uint8"] = Case(operator.neg, operator.neg, (np.array([1, 0, 255], np.uint8),))
     c["mvlgamma/p=3"] = Case(lambda a: a.mvlgamma(3), lambda a: a.mvlgamma(3),
                              (np.array([1.01, 2.0, 5.5]),), (0,))
 
@@ -713,6 +728,14 @@ DIFFERS = {
     ("sgn/complex_nonfinite", "value"): (
         lambda z: np.isinf(z), "NumPy 2's: a value with one infinite part points along that "
         "axis (torch: NaN)", lambda z, w: np.sign(z)),
+    ("angle/real", "value"): (
+        lambda x: _zero(x), "NumPy's angle(-0.0) = atan2(0, -0.0) = pi (torch: 0)",
+        lambda x, w: np.angle(x)),
+    ("reciprocal/complex_special", "value"): (
+        lambda z: _zero(z), "NumPy's reciprocal(0j) is nan+nanj (its 1 / 0j, and torch's, "
+        "inf+nanj)", lambda z, w: np.reciprocal(z)),
+    ("rsqrt/complex_special", "value"): (
+        lambda z: _zero(z), "as reciprocal", lambda z, w: np.reciprocal(np.sqrt(z))),
     ("sgn/real", "value"): (
         lambda x: np.isnan(x), "NumPy's sign(NaN) is NaN (torch: 0)",
         lambda x, w: np.sign(x)),
