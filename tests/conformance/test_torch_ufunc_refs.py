@@ -77,8 +77,8 @@ def _tensors(lib: str, args: tuple, diff: tuple) -> list:
             out.append(a)
         elif lib == "torch":
             out.append(torch.tensor(a).requires_grad_(i in diff))
-        else:
-            out.append(ad.tensor(a, requires_grad=i in diff))
+        else:  # (a copy: gpuad.tensor takes a NumPy array without one, as torch.as_tensor)
+            out.append(ad.tensor(a.copy(), requires_grad=i in diff))
     return out
 
 
@@ -1118,3 +1118,82 @@ def test_central_differences(name):
     assert mine.error is None and theirs.error is None, (mine.error, theirs.error)
     for gm, gt in zip(mine.grads, theirs.grads, strict=True):
         np.testing.assert_allclose(gm, gt, rtol=1e-7, atol=1e-12)
+
+
+def _scalar_or_0d(lib: str, v, tensor: bool):
+    if not tensor:
+        return v
+    return torch.tensor(v) if lib == "torch" else ad.tensor(np.asarray(v))
+
+
+def _known_refusal(op, a, b, tb, mine, theirs) -> bool:
+    """The two listed kinds: torch has no boolean ``//``, ``%`` and ``**`` (NumPy's int8
+    result in gpuad); gpuad raises NumPy's error for an integer to a negative integer power
+    where the exponent is a tensor (torch checks only a Python exponent)."""
+    if isinstance(a, bool) and isinstance(b, bool) and op in (operator.floordiv, operator.mod,
+                                                              operator.pow):
+        return mine.error is None and mine.dtypes[0] == np.int8
+    if op is operator.pow and tb and isinstance(b, int) and b < 0 and isinstance(a, int):
+        return isinstance(mine.error, ValueError) and "negative integer powers" in str(
+            mine.error)
+    return False
+
+
+def test_python_scalars_and_0d_tensors():
+    """test_binary_ops_with_scalars, test_div_and_floordiv_vs_python, test_pow's scalar ** tensor:
+    every pair of Python numbers, as a number or a 0-d tensor on either side, gives torch's
+    value, dtype (or the documented rule) and refusals (an integer to a negative integer
+    power)."""
+    vals = [-3.5, -2, -0.5, 1, 2.5, 3, -7, 4, True]
+    ops = (operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
+           operator.mod, operator.pow)
+    bad = []
+    for op in ops:
+        for a in vals:
+            for b in vals:
+                if b == 0 or (op is operator.sub and any(isinstance(v, bool) for v in (a, b))):
+                    continue  # (torch refuses to subtract booleans: TORCH_RAISES above)
+                for ta, tb in ((True, False), (False, True), (True, True)):
+                    def f(lib, a=a, b=b, ta=ta, tb=tb, op=op):
+                        return lambda: op(_scalar_or_0d(lib, a, ta), _scalar_or_0d(lib, b, tb))
+                    mine = run("gpuad", f("gpuad"), ())
+                    theirs = run("torch", f("torch"), ())
+                    if (mine.error is None) != (theirs.error is None):
+                        if _known_refusal(op, a, b, tb, mine, theirs):
+                            continue
+                        bad.append((op.__name__, a, b, ta, tb, mine.error, theirs.error))
+                        continue
+                    if mine.error is not None or _known_refusal(op, a, b, tb, mine, theirs):
+                        continue
+                    args = tuple(np.asarray(v) for v, t in ((a, ta), (b, tb)) if t)
+                    # (a zero remainder takes the divisor's sign: NumPy's and Python's, not
+                    # torch's; see DIFFERS)
+                    ok = dtype_ok(mine.dtypes[0], theirs.dtypes[0], args) and same(
+                        mine.values[0], theirs.values[0], 1e-12, op is not operator.mod).all()
+                    if not ok:
+                        bad.append((op.__name__, a, b, ta, tb, mine.values[0], mine.dtypes[0],
+                                    theirs.values[0], theirs.dtypes[0]))
+    assert not bad, "\n".join(map(repr, bad[:12]))
+
+
+def test_inplace_results_cast_as_torch():
+    """test_mul_intertype_scalar: ``y *= x`` keeps ``y``'s dtype, and refuses (as torch and
+    NumPy's same_kind rule) a result of a higher kind than ``y``."""
+    pairs = [(np.int32, np.float64), (np.int64, np.float32), (np.float32, np.float64),
+             (np.int32, np.int64), (np.bool_, np.int64), (np.float64, np.complex128),
+             (np.float32, np.int32)]
+    for yd, xd in pairs:
+        y, x = np.array([3, 4]).astype(yd), np.array(1.5 if np.dtype(xd).kind in "fc" else 2,
+                                                       xd)
+
+        def f(a, b):
+            a *= b
+            return a
+
+        mine, theirs = run("gpuad", f, (y, x)), run("torch", f, (y, x))
+        assert (mine.error is None) == (theirs.error is None), (yd, xd, mine.error, theirs.error)
+        if mine.error is None:
+            assert mine.dtypes[0] == np.dtype(yd) and same(mine.values[0], theirs.values[0],
+                                                           0.0).all(), (yd, xd)
+        else:
+            assert isinstance(mine.error, TypeError), mine.error
