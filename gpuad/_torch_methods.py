@@ -79,6 +79,10 @@ def rsqrt(self) -> Tensor:
 
 def relu(self) -> Tensor:
     """``max(x, 0)``; the derivative at 0 is 0, as in torch. Example: ``x.relu()``"""
+    if self.dtype.kind == "c":
+        from .nn._real_inputs import real_input
+
+        real_input("Tensor.relu", self)
     return _r.relu(self)
 
 

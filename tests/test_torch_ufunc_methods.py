@@ -122,3 +122,28 @@ def test_sigmoid_of_complex_values(backend):
     np.testing.assert_allclose(to_numpy(_t(z).sigmoid()), want, rtol=1e-14)
     np.testing.assert_allclose(to_numpy(F.sigmoid(_t(z))), want, rtol=1e-14)
     check_grads(lambda t: t.sigmoid(), (_t(z),), order=1, modes=("rev",))
+
+
+def test_threshold_activations_refuse_complex_input(backend):
+    import gpuad.nn as nn
+    import gpuad.nn.functional as F
+
+    z = _t(np.array([0.5 + 1j, -0.3 - 2j]))
+    calls = {"relu": lambda: F.relu(z), "relu_inplace": lambda: F.relu(z, inplace=True),
+             "relu6": lambda: F.relu6(z), "leaky_relu": lambda: F.leaky_relu(z),
+             "hardtanh": lambda: F.hardtanh(z), "elu": lambda: F.elu(z), "selu": lambda: F.selu(z),
+             "celu": lambda: F.celu(z), "hardswish": lambda: F.hardswish(z),
+             "hardsigmoid": lambda: F.hardsigmoid(z), "softshrink": lambda: F.softshrink(z),
+             "hardshrink": lambda: F.hardshrink(z), "rrelu": lambda: F.rrelu(z),
+             "threshold": lambda: F.threshold(z, 0.1, 2.0), "ReLU": lambda: nn.ReLU()(z),
+             "prelu": lambda: F.prelu(z, _t(np.array([0.25]))), "Tensor.relu": z.relu}
+    for name, call in calls.items():
+        try:
+            call()
+        except TypeError as e:
+            assert "complex input is not supported" in str(e), name
+        else:  # NumPy orders complex numbers lexicographically: a meaningless result
+            raise AssertionError(f"{name} took a complex input")
+    # silu and sigmoid have complex values (torch's too)
+    want = to_numpy(z) / (1 + np.exp(-to_numpy(z)))
+    np.testing.assert_allclose(to_numpy(F.silu(z)), want, rtol=1e-14)
