@@ -587,6 +587,32 @@ def _unary_cases(c: dict) -> None:
     c["angle/complex"] = Case(_m("angle"), _m("angle"), (cz[:5].copy(),), (0,))
     c["abs/int8_min"] = Case(_m("abs"), _m("abs"), (np.array([-128, 127, 0], np.int8),))
     c["neg/uint8"] = Case(operator.neg, operator.neg, (np.array([1, 0, 255], np.uint8),))
+    f = np.array([-INF, INF, NAN, -NAN, 0.0, -0.0, 1.0, -1e-320])
+    for n in ("isposinf", "isneginf", "isfinite", "isinf", "isnan", "signbit"):
+        c[f"{n}/float"] = Case(_m(n), _m(n), (f,))
+        c[f"{n}/float32"] = Case(_m(n), _m(n), (f.astype(np.float32),))
+        c[f"{n}/int"] = Case(_m(n), _m(n), (np.array([-1, 0, 3]),))
+        c[f"{n}/bool"] = Case(_m(n), _m(n), (np.array([True, False]),))
+    c["mvlgamma/below_domain"] = Case(lambda a: a.mvlgamma(3), lambda a: a.mvlgamma(3),
+                                      (np.array([0.9, 2.0]),))
+    c["mvlgamma/p=0"] = Case(lambda a: a.mvlgamma(0), lambda a: a.mvlgamma(0),
+                             (np.array([1.9, 2.0]),))
+    big = np.array([-100.0, -88.0, -50.0, 0.0, 50.0, 88.0, 100.0, 710.0, 713.0])
+    for n in ("i0e", "i1", "i1e", "ndtr", "log_ndtr", "erfcx"):
+        c[f"special.{n}/large"] = Case(getattr(gs, n), getattr(torch.special, n), (big,), (0,))
+        c[f"special.{n}/float32_large"] = Case(getattr(gs, n), getattr(torch.special, n),
+                                               (big.astype(np.float32),))
+    c["i0/large"] = Case(_m("i0"), _m("i0"), (big,), (0,))
+    c64 = np.array([3 + 4j, -1 - 1j, 0.5 - 2j], np.complex64)
+    for n in ("abs", "angle"):
+        c[f"{n}/complex64"] = Case(_m(n), _m(n), (c64,), (0,))
+    for n in ("relu", "relu6", "leaky_relu", "hardtanh", "elu", "selu", "celu", "hardswish",
+              "hardsigmoid", "softshrink", "hardshrink", "threshold", "silu", "tanhshrink",
+              "softsign", "gelu", "mish", "softplus", "logsigmoid"):
+        args = (0.1, 2.0) if n == "threshold" else ()
+        c[f"F.{n}/complex"] = Case(lambda a, n=n, r=args: getattr(F, n)(a, *r),
+                                   lambda a, n=n, r=args: getattr(torch.nn.functional, n)(a, *r),
+                                   (CX,), () if n in ("gelu", "silu") else (0,))
     c["mvlgamma/p=3"] = Case(lambda a: a.mvlgamma(3), lambda a: a.mvlgamma(3),
                              (np.array([1.01, 2.0, 5.5]),), (0,))
 
@@ -906,6 +932,8 @@ TORCH_RAISES = {
     **{f"{n}/complex": (f"NumPy's {n} orders complex numbers lexicographically (torch has no "
                         f"complex kernel)", getattr(np, n))
        for n in ("maximum", "minimum", "fmax", "fmin")},
+    "F.gelu/complex": ("the formula's analytic extension z/2 (1 + erf(z / sqrt 2)) (torch has no "
+                       "complex kernel)", lambda z: 0.5 * z * (1 + sc.erf(z / np.sqrt(2)))),
     "frac/int": ("x - trunc(x) of integers: 0 (torch has no integer kernel)",
                  lambda a: a - np.trunc(a)),
     **{f"round/int/decimals={d}": ("NumPy rounds integers to negative decimals (torch has no "
@@ -925,6 +953,9 @@ GPUAD_RAISES = {
         "for exponent tensors, and raises only for a negative Python int)"),
     "logaddexp/complex": (TypeError, "logaddexp", "NumPy's logaddexp has no complex loop"),
     "sgn/bool": (TypeError, "sign", "NumPy's sign has no boolean loop"),
+    "mvlgamma/below_domain": (ValueError, "larger than (p - 1) / 2",
+                              "the domain torch documents is checked (torch's kernel no longer "
+                              "checks it and returns a value)"),
 }
 
 # case -> (why, gpuad's answer): torch is not run
@@ -1096,11 +1127,13 @@ CENTRAL = {
     "polygamma_3": (lambda a: a.polygamma(3), (_P,), 1),
     "digamma_negative": (lambda a: a.digamma(), (np.array([-2.5, -0.3, -7.7, 0.6]),), 1),
     "frac": (lambda a: a.frac(), (_X,), 1),
+    "silu_complex": (F.silu, (CX,), 2),
 }
 
 
 # central differences confirm gpuad where torch's gradient is the one off
-CENTRAL_NOT_TORCH = {"ldexp_int_exponent": "torch's 2**e in integers (DIFFERS, ldexp)"}
+CENTRAL_NOT_TORCH = {"ldexp_int_exponent": "torch's 2**e in integers (DIFFERS, ldexp)",
+                     "silu_complex": "torch has no derivative of silu for complex values"}
 
 
 @pytest.mark.parametrize("name", sorted(CENTRAL))
