@@ -9,22 +9,25 @@ own hand-written tests choose: integer division and remainders with negative and
 complex bases and exponents, ``xlogy`` at ``x = 0``, signed zeros of ``copysign`` and
 ``atan2``, ``nextafter``, ``ldexp``, ``frexp``, ``lerp`` with tensor weights, ``gcd``/``lcm``,
 shifts past the width, comparisons across dtypes, ``sgn`` of complex numbers, ``nan_to_num``,
-``logit(eps)``, ``round(decimals=)``, ``polygamma`` at its poles and ``clamp`` with tensor
-bounds (also ``min > max``). Each case compares the values (NaN with NaN, signed zeros where
-the case says so), the dtypes and the gradients of ``sum(out * w)`` (``w = 1, 2, 3, ...``;
-``re(sum(out * w))`` for complex results) in float64, and the float64 central differences
-of gpuad's gradients where the functions are smooth.
+``logit(eps)``, ``round(decimals=)``, ``polygamma`` at its poles, ``clamp`` with tensor
+bounds (also ``min > max``), complex special values, the activations on complex input, and
+Python numbers against 0-d tensors on either side of each operator. Each case compares the
+values (NaN with NaN, signed zeros where the case says so), the dtypes and the gradients of
+``sum(out * w)`` (``w = 1, 2, 3, ...``; ``re(sum(out * w))`` for complex results) in float64,
+and the float64 central differences of gpuad's gradients where the functions are smooth.
 
 Where gpuad differs from torch, the entry in ``DIFFERS`` names the quantity and the entries,
 says why, and gives the reference gpuad's answer there is checked against (NumPy, SciPy,
 Python's own arithmetic, the exact derivative): at most of them gpuad is exact where torch's
-formula rounds (``fmod``'s and ``ldexp``'s gradients, ``(-0.0) ** -0.5``, ``sinh(710)``).
+formula rounds (the gradients of ``fmod``, ``ldexp``, ``sinc`` and ``expm1``, ``(-0.0) **
+-0.5``, ``polygamma``).
 ``TORCH_RAISES`` lists the inputs torch refuses and gpuad computes with NumPy's meaning
 (integer division by zero gives 0 with NumPy's warning), ``GPUAD_RAISES`` the ones gpuad
 refuses with a clear error (NumPy's: negative integer powers of an integer tensor, a uint8
 tensor against a negative Python int). The dtypes differ only by the documented rule
 (docs/porting.md, "NumPy semantics"): an integer input made float is float64 (complex128),
-where torch takes its default float32 (complex64). The file runs in about 20 s.
+where torch takes its default float32 (complex64), and a float tensor with an integer tensor
+takes NumPy's float wide enough for both. The file runs in about 30 s.
 """
 
 from __future__ import annotations
