@@ -571,7 +571,7 @@ _DEFINED = """
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
-    "ndimension": "dim",
+    "ndimension": "dim", "divide": "div",
 }
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
@@ -586,7 +586,7 @@ _SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
 _SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
-    logical_and logical_or logical_xor multiply subtract divide true_divide=divide
+    logical_and logical_or logical_xor multiply subtract true_divide=divide
     floor_divide float_power eq=equal ne=not_equal lt=less le=less_equal gt=greater
     ge=greater_equal not_equal greater greater_equal less less_equal heaviside nextafter
     logaddexp2
@@ -602,7 +602,9 @@ _IN_PLACE = """
     acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul addcdiv fmod
     remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill index_add
     index_copy index_fill scatter scatter_add multiply subtract divide true_divide floor_divide
-    float_power logaddexp
+    float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma digamma i0
+    sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not eq ne lt
+    le gt ge
 """.split()
 
 
@@ -766,7 +768,8 @@ _MORE: dict = {}
 for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_numeric,
                 _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
-_MORE.update({n + "_": _in_place(n + "_", _MORE[n]) for n in _torch_scatters.IN_PLACE})
+_MORE.update({n + "_": _in_place(n + "_", _MORE[n])
+              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE)})
 for _name, _fn in _MORE.items():
     if _fn.__name__ == "method":
         _fn.__name__ = _name

@@ -124,3 +124,8 @@ METHODS = {n: globals()[n] for n in "frexp ldexp bitwise_not mvlgamma polygamma 
 METHODS.update({n: _integers(n) for n in """
     gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift
 """.split()})
+# torch's in-place forms (name_) of these
+IN_PLACE = """
+    gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift
+    bitwise_not ldexp polygamma mvlgamma igamma igammac
+""".split()

@@ -147,3 +147,29 @@ def test_threshold_activations_refuse_complex_input(backend):
     # silu and sigmoid have complex values (torch's too)
     want = to_numpy(z) / (1 + np.exp(-to_numpy(z)))
     np.testing.assert_allclose(to_numpy(F.silu(z)), want, rtol=1e-14)
+
+
+def test_divide_takes_rounding_mode_and_in_place_forms_exist(backend):
+    a, b = np.array([7.0, -7.0, 5.5, -0.5]), np.array([2.0, 2.0, -2.0, 0.25])
+    np.testing.assert_array_equal(to_numpy(_t(a).divide(_t(b), rounding_mode="floor")),
+                                  np.floor_divide(a, b))
+    np.testing.assert_array_equal(to_numpy(_t(a).divide(_t(b), rounding_mode="trunc")),
+                                  np.trunc(a / b))
+    x = _t(a.copy())
+    assert x.divide_(_t(b), rounding_mode="floor") is x
+    np.testing.assert_array_equal(to_numpy(x), np.floor_divide(a, b))
+    i, j = np.array([12, -7, 5, 3]), np.array([18, 2, -2, 1])
+    for name, want in (("gcd_", np.gcd(i, j)), ("lcm_", np.lcm(i, j)),
+                       ("bitwise_xor_", i ^ j), ("bitwise_left_shift_", i << np.abs(j)),
+                       ("eq_", (i == j).astype(i.dtype))):
+        t = _t(i.copy())
+        getattr(t, name)(_t(np.abs(j)) if "shift" in name else _t(j))
+        np.testing.assert_array_equal(to_numpy(t), want, err_msg=name)
+    p = np.array([0.2, 0.7])
+    for name, want in (("logit_", np.log(p / (1 - p))), ("xlogy_", p * np.log(2.0)),
+                       ("ldexp_", p * 8)):
+        t = _t(p.copy())
+        arg = () if name == "logit_" else (_t(np.array([2.0, 2.0])),) if name == "xlogy_" \
+            else (_t(np.array([3, 3])),)
+        getattr(t, name)(*arg)
+        np.testing.assert_allclose(to_numpy(t), want, rtol=1e-14, err_msg=name)

@@ -696,6 +696,46 @@ def _more_binary_cases(c: dict) -> None:
         c[f"{n}/large"] = Case(_m(n), _m(n), (big[0], big[1]), (0, 1))
         c[f"{n}/large_float32"] = Case(_m(n), _m(n), (big[0].astype(np.float32),
                                                       big[1].astype(np.float32)))
+    def in_place(name, *extra, **kw):
+        def f(x, *ys):
+            x = x.clone()  # (an in-place write into the copy; its value and dtype compared)
+            getattr(x, name)(*ys, *extra, **kw)
+            return x
+        return f
+
+    fa, fb = np.array([0.7, -0.2, 0.5, 0.0]), np.array([0.3, 2.0, -1.0, 1.0])
+    ia, ib = np.array([12, -7, 5, 3]), np.array([18, 2, -2, 1])
+    for n in ("xlogy_", "nextafter_", "heaviside_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_",
+              "logical_and_", "logical_or_", "logical_xor_", "copysign_", "hypot_", "atan2_",
+              "fmod_", "remainder_", "float_power_"):
+        c[f"in_place/{n}"] = Case(in_place(n), in_place(n), (fa, fb))
+    c["in_place/ldexp_"] = Case(in_place("ldexp_"), in_place("ldexp_"),
+                                (fa, np.array([1, 2, -1, 3])))
+    for n in ("logit_", "erfinv_", "lgamma_", "digamma_", "i0_", "sinc_", "fix_", "erf_", "erfc_",
+              "deg2rad_", "rad2deg_", "logical_not_", "sgn_", "frac_", "expm1_"):
+        c[f"in_place/{n}"] = Case(in_place(n), in_place(n), (fa,))
+    c["in_place/polygamma_"] = Case(in_place("polygamma_", 1), in_place("polygamma_", 1),
+                                    (np.array([0.5, 2.0]),))
+    c["in_place/mvlgamma_"] = Case(in_place("mvlgamma_", 2), in_place("mvlgamma_", 2),
+                                   (np.array([1.5, 2.0]),))
+    for n in ("igamma_", "igammac_"):
+        c[f"in_place/{n}"] = Case(in_place(n), in_place(n), (np.array([0.5, 2.0]),
+                                                             np.array([1.0, 3.0])))
+    for n in ("gcd_", "lcm_", "bitwise_and_", "bitwise_or_", "bitwise_xor_",
+              "bitwise_left_shift_", "bitwise_right_shift_", "eq_", "lt_", "remainder_",
+              "fmod_", "floor_divide_"):
+        c[f"in_place/int/{n}"] = Case(in_place(n), in_place(n), (ia, ib))
+    c["in_place/int/bitwise_not_"] = Case(in_place("bitwise_not_"), in_place("bitwise_not_"),
+                                          (ia,))
+    for mode in ("floor", "trunc"):
+        c[f"divide/{mode}"] = Case(lambda x, y, m=mode: x.divide(y, rounding_mode=m),
+                                   lambda x, y, m=mode: x.divide(y, rounding_mode=m), (fa, fb))
+        c[f"in_place/divide_/{mode}"] = Case(in_place("divide_", rounding_mode=mode),
+                                             in_place("divide_", rounding_mode=mode), (fa, fb))
+        c[f"in_place/div_/int/{mode}"] = Case(in_place("div_", rounding_mode=mode),
+                                              in_place("div_", rounding_mode=mode), (ia, ib))
+    c["in_place/int/div_"] = Case(in_place("div_"), in_place("div_"), (ia, ib))
+    c["true_divide"] = Case(_m("true_divide"), _m("true_divide"), (fa, fb), (0, 1))
     hc = np.array([complex(0, -6), complex(-1, 3), complex(1, 1)])
     c["heaviside/complex"] = Case(_m("heaviside"), _m("heaviside"), (hc, hc))
 
@@ -873,6 +913,9 @@ DIFFERS = {
         "at 0.5), inf at the poles (torch: finite numbers), 0 at +inf (torch: NaN)", None),
     ("polygamma/n=*", "grad[0]"): (
         lambda x: np.ones(x.shape, bool), "as the values: SciPy's polygamma(n + 1, x)", None),
+    ("in_place/polygamma_", "value"): (
+        lambda x: np.ones(x.shape, bool), "as polygamma: SciPy's trigamma",
+        lambda x, w: sc.polygamma(1, x)),
     ("digamma/poles", "grad[0]"): (
         lambda x: np.ones(x.shape, bool), "SciPy's trigamma: inf at the poles, where torch "
         "gives finite numbers", lambda x, w: w * sc.polygamma(1, x)),
