@@ -101,6 +101,9 @@ def mvlgamma(self, p: int) -> Tensor:
 def polygamma(self, n: int) -> Tensor:
     """The ``n``-th derivative of ``digamma`` at ``self`` (torch's ``x.polygamma(n)``).
     Example: ``x.polygamma(1)``"""
+    if isinstance(n, bool) or not isinstance(n, int | _np.integer) or n < 0:
+        raise ValueError(f"Tensor.polygamma: the order n must be a non-negative int (as "
+                         f"torch's), got {n!r}")
     r = _special().polygamma(n, self)
     # SciPy's polygamma answers in float64; the order is a Python int, which leaves a float32
     # or float16 tensor's dtype as it is (torch's and digamma's dtype)

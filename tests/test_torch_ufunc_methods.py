@@ -173,3 +173,11 @@ def test_divide_takes_rounding_mode_and_in_place_forms_exist(backend):
             else (_t(np.array([3, 3])),)
         getattr(t, name)(*arg)
         np.testing.assert_allclose(to_numpy(t), want, rtol=1e-14, err_msg=name)
+
+
+def test_polygamma_refuses_a_negative_or_fractional_order(backend):
+    import pytest
+
+    for n in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="non-negative int"):
+            _t(np.array([0.5, 2.0])).polygamma(n)  # SciPy's polygamma gives NaN

@@ -575,6 +575,9 @@ def _unary_cases(c: dict) -> None:
         f = lambda a, n=n: a.polygamma(n)  # noqa: E731
         c[f"polygamma/n={n}"] = Case(f, f, (pg,), (0,))
         c[f"polygamma/float32/n={n}"] = Case(f, f, (pg.astype(np.float32),))
+    for n in (-1, 1.5):
+        c[f"polygamma/bad_order_{n}"] = Case(lambda a, n=n: a.polygamma(n),
+                                             lambda a, n=n: a.polygamma(n), (pg[6:9].copy(),))
     c["digamma/poles"] = Case(_m("digamma"), _m("digamma"), (pg,), (0,), signed=True)
     csp = np.array([complex(INF, 0), complex(-INF, 0), complex(INF, INF), complex(-INF, INF),
                     complex(NAN, 0), complex(0, NAN), complex(1, INF), complex(-1, -0.0),
