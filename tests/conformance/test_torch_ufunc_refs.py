@@ -739,6 +739,34 @@ def _more_binary_cases(c: dict) -> None:
                                               in_place("div_", rounding_mode=mode), (ia, ib))
     c["in_place/int/div_"] = Case(in_place("div_"), in_place("div_"), (ia, ib))
     c["true_divide"] = Case(_m("true_divide"), _m("true_divide"), (fa, fb), (0, 1))
+    # mixed dtypes, differentiated in the float argument only
+    mixed = {
+        "pow/int_base_float_exponent": (operator.pow, (np.array([2, 3, 0, 1]),
+                                                       np.array([0.5, -1.5, 2.0, 3.0])), (1,)),
+        "pow/float_base_int_exponent": (operator.pow, (np.array([2.5, -3.0, 0.0, 1.5]),
+                                                       np.array([2, 3, 0, -1])), (0,)),
+        "pow/float32_base_int64_exponent": (operator.pow, (np.array([2.5, -3.0, 0.5], np.float32),
+                                                           np.array([2, 3, -1])), (0,)),
+        "pow/float_base_0d_int_exponent": (operator.pow, (np.array([2.5, -3.0, 0.5]),
+                                                          np.array(3)), (0,)),
+        "remainder/int_float": (_m("remainder"), (np.array([7, -7, 5]),
+                                                  np.array([2.5, 2.5, -1.5])), (1,)),
+        "fmod/float_int": (_m("fmod"), (np.array([7.5, -7.5, 5.0]), np.array([2, 2, -3])), (0,)),
+        "atan2/int_float": (_m("atan2"), (np.array([1, 0, -1]), np.array([0.5, -1.0, 0.0])),
+                            (1,)),
+        "copysign/float_int": (_m("copysign"), (np.array([1.5, -2.0]), np.array([-1, 1])), (0,)),
+        "hypot/float32_float64": (_m("hypot"), (np.array([3.0, 4.0], np.float32),
+                                                np.array([4.0, 3.0])), (0, 1)),
+        "xlogy/int_x": (_m("xlogy"), (np.array([0, 2, 3]), np.array([0.5, 2.0, 0.0])), (1,)),
+        "clamp/int_x_float_tensor_bounds": (_m("clamp"), (np.array([0, 2, 5]),
+                                                          np.array([0.5, 0.5, 0.5]),
+                                                          np.array([3.0, 1.0, 4.5])), (1, 2)),
+        "lerp/float32_float64_weight": (_m("lerp"), (np.array([1.0, 2.0], np.float32),
+                                                     np.array([3.0, 5.0], np.float32),
+                                                     np.array([0.3, 0.8])), ()),
+    }
+    for name, (fn, args, dd) in mixed.items():
+        c[name] = Case(fn, fn, args, dd)
     hc = np.array([complex(0, -6), complex(-1, 3), complex(1, 1)])
     c["heaviside/complex"] = Case(_m("heaviside"), _m("heaviside"), (hc, hc))
 
@@ -983,6 +1011,8 @@ TORCH_RAISES = {
        for n in ("maximum", "minimum", "fmax", "fmin")},
     "F.gelu/complex": ("the formula's analytic extension z/2 (1 + erf(z / sqrt 2)) (torch has no "
                        "complex kernel)", lambda z: 0.5 * z * (1 + sc.erf(z / np.sqrt(2)))),
+    "lerp/float32_float64_weight": ("NumPy's promotion of the three (float64); torch requires "
+                                    "one dtype", lambda a, b, w: a + w * (b - a)),
     "frac/int": ("x - trunc(x) of integers: 0 (torch has no integer kernel)",
                  lambda a: a - np.trunc(a)),
     **{f"round/int/decimals={d}": ("NumPy rounds integers to negative decimals (torch has no "
