@@ -181,3 +181,15 @@ def test_polygamma_refuses_a_negative_or_fractional_order(backend):
     for n in (-1, 1.5, True):
         with pytest.raises(ValueError, match="non-negative int"):
             _t(np.array([0.5, 2.0])).polygamma(n)  # SciPy's polygamma gives NaN
+
+
+def test_tensor_of_a_tensor_that_requires_grad_refuses(backend):
+    import pytest
+
+    with pytest.raises(TypeError, match="requires grad"):  # it returned a silent zero gradient
+        ad.grad(lambda x: gnp.sum(ad.tensor(x) ** 2))(np.array([1.0, 2.0]))
+    t = _t(np.array([1.0, 2.0]), grad=True)
+    with pytest.raises(TypeError, match="t.detach"):
+        ad.tensor(t * 2)
+    np.testing.assert_array_equal(to_numpy(ad.tensor(t.detach())), [1.0, 2.0])
+    np.testing.assert_array_equal(to_numpy(ad.tensor(_t(np.array([3.0])))), [3.0])
