@@ -7,6 +7,7 @@ is ``(0, 1)``, torch's ``dim=()`` is None (every dim).
 from __future__ import annotations
 
 import builtins as _b
+import operator as _operator
 from typing import Any
 
 import numpy as _np
@@ -65,14 +66,46 @@ def _shape_args(name: str, args: tuple) -> tuple:
     return tuple(int(a) for a in args)
 
 
+def _int(name: str, what: str, v: Any) -> int:
+    """An integer argument (a Python or NumPy integer, or a 0-d integer tensor) as an int; a
+    float raises as in torch (``int()`` would truncate it silently)."""
+    if isinstance(v, int | _np.integer):
+        return int(v)
+    if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", _np.dtype(float)).kind in "iu":
+        return int(v)
+    raise TypeError(f"Tensor.{name}: {what} must be an integer, got {v!r}")
+
+
 def _axis(name: str, dim: int, ndim: int) -> int:
-    """``dim`` in ``[0, ndim)``, or an IndexError naming the method."""
-    d = int(dim)
+    """``dim`` in ``[0, ndim)``, or an IndexError naming the method (a TypeError for a dim
+    that is not an integer: ``int(1.5)`` would silently take dim 1)."""
+    if isinstance(dim, tuple | list):
+        raise TypeError(f"Tensor.{name}: dim must be an integer (it takes one dim), got {dim!r}")
+    d = _int(name, "dim", dim)
     if not -_b.max(ndim, 1) <= d < _b.max(ndim, 1):
         raise IndexError(
             f"Tensor.{name}: dim {dim} is out of range for a tensor of {ndim} dimensions"
         )
     return d % _b.max(ndim, 1)
+
+
+def _zero_index(x: Tensor) -> Tensor:
+    """torch's index of a 0-d tensor's one entry: a 0-d int64 Tensor (not a raw array)."""
+    return Tensor(_xp(x).zeros((), _np.int64))
+
+
+def _as_tensor(a: Any) -> Tensor:
+    """A constant result as a Tensor, as torch's methods return (ops on constants give raw
+    backend arrays)."""
+    return a if isinstance(a, Tensor) else Tensor(a)
+
+
+def _whole(name: str, what: str, k: Any) -> int:
+    """``k`` as an int, or a TypeError naming the method (a float ``k`` is refused, as torch)."""
+    try:
+        return _operator.index(k)
+    except TypeError:
+        raise TypeError(f"Tensor.{name}: {what} must be an integer, got {k!r}") from None
 
 
 def _xp(t: Tensor) -> Any:

@@ -15,7 +15,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _NO, _axis, _pick, _xp
+from ._torch_args import _NO, _axis, _pick, _whole, _xp, _zero_index
 from ._torch_reductions import _cum_dim
 from .tensor import Tensor
 
@@ -54,11 +54,15 @@ def _index(name: str, self, index, d: int, wrap: bool = False):
     return index
 
 
-def gather(self, dim: int, index) -> Tensor:
+def gather(self, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (torch's gather; ``index`` may be
-    smaller than ``self`` in the other dims). Example: ``x.gather(1, idx)``"""
+    smaller than ``self`` in the other dims). ``sparse_grad=True`` is taken and changes
+    nothing: gpuad has no sparse tensors, the gradient is dense (torch's ``to_dense()``).
+    Example: ``x.gather(1, idx)``"""
     d = _axis("gather", dim, self.ndim)
     index = _index("gather", self, index, d)
+    if index.size == 0:  # torch: an empty result of the index's shape, whatever its dims
+        return _R.reshape(_R.reshape(self, (-1,))[:0], tuple(index.shape))
     if self.ndim == 0 and index.ndim <= 1:  # torch: a 0-d tensor is one entry along dim 0
         return _R.reshape(gather(_R.reshape(self, (1,)), 0, _R.reshape(index, (-1,))),
                           index.shape)
@@ -67,21 +71,46 @@ def gather(self, dim: int, index) -> Tensor:
             f"Tensor.gather: index of shape {tuple(index.shape)} must have as "
             f"many dims as the tensor (shape {self.shape})"
         )
-    x = _fit(self, index.shape, d)
+    x = _fit(self, index.shape, d, "gather", "tensor")
     return _R.take_along_axis(x, index, d)
 
 
-def _fit(x, shape, d):
+def _fit(x, shape, d, name="gather", what="tensor"):
     """``x`` cut to ``shape`` in every dim but ``d`` (torch's scatter/gather sizes)."""
     if _b.all(s == n for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)) if i != d):
         return x
     for i, (s, n) in enumerate(zip(shape, x.shape, strict=True)):
         if i != d and s > n:
             raise ValueError(
-                f"gather/scatter: the index (shape {tuple(shape)}) is larger "
-                f"than the tensor (shape {x.shape}) in dim {i}"
+                f"Tensor.{name}: the index (shape {tuple(shape)}) is larger "
+                f"than the {what} (shape {x.shape}) in dim {i}"
             )
     return x[tuple(slice(None) if i == d else slice(0, s) for i, s in enumerate(shape))]
+
+
+def _same_dtype(name: str, self, src, what: str = "src") -> None:
+    """torch's writes take a source of the tensor's own dtype (Python numbers aside): a float
+    source cast into an integer tensor would be truncated silently."""
+    dt = getattr(src, "dtype", None)
+    if dt is None or isinstance(src, _np.generic) or dt == self.dtype:
+        return
+    raise TypeError(
+        f"Tensor.{name}: {what} (dtype {dt}) must have the tensor's dtype ({self.dtype}), as "
+        f"in torch; cast it first, e.g. {what}.astype(x.dtype)"
+    )
+
+
+def _scalar_form(self, index, src):
+    """torch reads a 0-d tensor with a 1-d index as its one-entry 1-d form: ``(self, index,
+    src)`` in that form, or None when ``self`` is not 0-d or the index is not 1-d."""
+    if self.ndim != 0 or getattr(index, "ndim", 0) != 1:
+        return None
+    if getattr(src, "ndim", 0) > 1:
+        raise ValueError(f"Tensor.scatter of a 0-d tensor with a 1-d index takes a number or "
+                         f"a 1-d source, got shape {tuple(src.shape)}")
+    if isinstance(src, Tensor) and src.ndim == 0:
+        src = _R.reshape(src, (1,))
+    return _R.reshape(self, (1,)), index, src
 
 
 def _scatter_at(self, dim, index):
@@ -94,6 +123,10 @@ def _scatter_at(self, dim, index):
             f"Tensor.scatter: index of shape {tuple(index.shape)} must have as "
             f"many dims as the tensor (shape {self.shape})"
         )
+    for i, (k, n) in enumerate(zip(index.shape, self.shape, strict=True)):
+        if i != d and k > n:
+            raise ValueError(f"Tensor.scatter: the index (shape {tuple(index.shape)}) is larger "
+                             f"than the tensor (shape {self.shape}) in dim {i}, as torch refuses")
     xp = _xp(self)
     n = index.ndim
     grids = tuple(
@@ -103,11 +136,21 @@ def _scatter_at(self, dim, index):
     return self.at[grids], index.shape
 
 
-def _source(src, shape):
+def _scatter_index(name: str, self, dim, index):
+    """The index of a scatter (dim and integers checked; the range is checked by
+    ``_scatter_at``)."""
+    _axis(name, dim, self.ndim)
+    index = _pick(self, index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"Tensor.{name}: the index must hold integers, got dtype {index.dtype}")
+    return index
+
+
+def _source(src, shape, name="scatter"):
     """torch's scatter source cut to the index's shape (a number stays a number)."""
     if isinstance(src, int | float | bool | complex) or getattr(src, "ndim", 0) == 0:
         return src
-    return _fit(src, tuple(shape), -1)
+    return _fit(src, tuple(shape), -1, name, "src")
 
 
 def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor:
@@ -118,36 +161,83 @@ def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor
     src = value if src is _NO else src
     if src is _NO:
         raise TypeError("Tensor.scatter: give the source (src or value)")
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"Tensor.scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    _same_dtype("scatter", self, src)
+    index = _scatter_index("scatter", self, dim, index)
+    if index.size == 0:  # torch: nothing is written (the shapes are not checked)
+        return self.copy()
+    flat = _scalar_form(self, index, src)
+    if flat is not None:
+        return _R.reshape(scatter(flat[0], dim, flat[1], flat[2], reduce=reduce), ())
     ref, shape = _scatter_at(self, dim, index)
     src = _source(src, shape)
     if reduce is None:
         return ref.set(src)
     if reduce == "add":
         return ref.add(src)
-    if reduce == "multiply":
-        return ref.multiply(src)
-    raise ValueError(f"Tensor.scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    return ref.multiply(src)
 
 
 def scatter_add(self, dim: int, index, src) -> Tensor:
     """torch's ``scatter_add``: ``src`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``zeros.scatter_add(0, idx, w)``"""
+    _same_dtype("scatter_add", self, src)
+    index = _scatter_index("scatter_add", self, dim, index)
+    if index.size == 0:
+        return self.copy()
+    flat = _scalar_form(self, index, src)
+    if flat is not None:
+        return _R.reshape(scatter_add(flat[0], dim, flat[1], flat[2]), ())
     ref, shape = _scatter_at(self, dim, index)
-    return ref.add(_source(src, shape))
+    return ref.add(_source(src, shape, "scatter_add"))
 
 
-def _along(name: str, self, dim, index):
+def _vector(name: str, index) -> None:
+    if index.ndim > 1:
+        raise IndexError(f"Tensor.{name}: the index must be a 0-d or 1-d tensor (a vector), "
+                         f"got shape {tuple(index.shape)}, as in torch; flatten it first")
+
+
+def _along(name: str, self, dim, index, source=_NO, wrap: bool = False):
+    """``self.at[...]`` at ``index`` (a vector) along ``dim``; ``source``, when given, must
+    have the tensor's shape with ``dim`` as long as the index (torch does not broadcast it)."""
     d = _axis(name, dim, self.ndim)
-    index = _index(name, self, index, d)
+    index = _index(name, self, index, d, wrap=wrap)
+    _vector(name, index)
     if index.ndim != 1:
         index = _R.reshape(index, (-1,))
+    if source is not _NO:
+        _same_dtype(name, self, source, "source")
+        _fits(name, self, d, index, source)
     return self.at[(slice(None),) * d + (index,)]
+
+
+def _fits(name: str, self, d: int, index, source) -> None:
+    """torch's rule for an ``index_*`` source: a tensor of ``self``'s shape with dim ``d`` as
+    long as the index, or a 0-d one for one index into a tensor of at most one dim."""
+    shp = tuple(getattr(source, "shape", ()))
+    if not hasattr(source, "shape"):  # a Python number: written into every target
+        return
+    if shp == ():
+        if index.size == 1 and self.ndim <= 1:
+            return
+    elif len(shp) == _b.max(self.ndim, 1) and shp[d] == index.size and _b.all(
+            shp[i] == n for i, n in enumerate(self.shape) if i != d):
+        return
+    want = list(self.shape) or [1]
+    want[d] = index.size
+    raise ValueError(
+        f"Tensor.{name}: source of shape {shp} does not fit: torch takes the tensor's shape "
+        f"{self.shape} with dim {d} as long as the index, {tuple(want)} (it is not broadcast)"
+    )
 
 
 def index_select(self, dim: int, index) -> Tensor:
     """The entries ``index`` (1-D) along ``dim``. Example: ``x.index_select(0, rows)``"""
     d = _axis("index_select", dim, self.ndim)
     index = _index("index_select", self, index, d)
+    _vector("index_select", index)
     if self.ndim == 0:  # torch: a 0-d tensor is one entry along dim 0, and stays 0-d
         _one_entry("index_select", index)
         return _R.reshape(_R.take(_R.reshape(self, (1,)), _R.reshape(index, (-1,)), axis=0), ())
@@ -176,10 +266,17 @@ def _on_0d(name: str, self, dim, index, source):
 def index_add(self, dim: int, index, source, *, alpha=1) -> Tensor:
     """``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
     Example: ``acc.index_add(0, rows, vals)``"""
+    alpha_dt = getattr(alpha, "dtype", None)
+    alpha_dt = _np.asarray(alpha).dtype if alpha_dt is None else _np.dtype(alpha_dt)
+    if self.dtype.kind in "iub" and alpha_dt.kind not in "iub":
+        raise TypeError(f"Tensor.index_add: alpha={alpha!r} must be an integer for a tensor of "
+                        f"dtype {self.dtype} (torch's add refuses it; its index_add truncates "
+                        f"alpha, NumPy would truncate alpha * source)")
     if self.ndim == 0:
         one, index, source = _on_0d("index_add", self, dim, index, source)
         return _R.reshape(index_add(one, 0, index, source, alpha=alpha), ())
-    return _along("index_add", self, dim, index).add(source if alpha == 1 else alpha * source)
+    ref = _along("index_add", self, dim, index, source)
+    return ref.add(source if alpha == 1 else alpha * source)
 
 
 def index_copy(self, dim: int, index, source) -> Tensor:
@@ -187,22 +284,31 @@ def index_copy(self, dim: int, index, source) -> Tensor:
     if self.ndim == 0:
         one, index, source = _on_0d("index_copy", self, dim, index, source)
         return _R.reshape(index_copy(one, 0, index, source), ())
-    return _along("index_copy", self, dim, index).set(source)
+    return _along("index_copy", self, dim, index, source).set(source)
 
 
 def index_fill(self, dim: int, index, value) -> Tensor:
-    """``value`` written at ``index`` along ``dim``. Example: ``x.index_fill(1, cols, 0.0)``"""
+    """``value`` written at ``index`` along ``dim`` (``-n <= i < 0`` counts from the end, as in
+    torch). Example: ``x.index_fill(1, cols, 0.0)``"""
+    if getattr(value, "ndim", 0) != 0:
+        raise ValueError(f"Tensor.index_fill: the value must be a number or a 0-d tensor, got "
+                         f"shape {tuple(value.shape)}, as in torch")
     if self.ndim == 0:
         one, index, value = _on_0d("index_fill", self, dim, index, value)
         return _R.reshape(index_fill(one, 0, index, value), ())
-    return _along("index_fill", self, dim, index).set(value)
+    d = _axis("index_fill", dim, self.ndim)
+    index = _index("index_fill", self, index, d, wrap=True)
+    return _along("index_fill", self, d, _R.where(index < 0, index + self.shape[d], index)).set(
+        value)
 
 
 def _order(x, dim, descending, stable):
-    """Indices sorting ``x`` along ``dim``; ``descending`` keeps equal values in their
-    order (and NaNs first), as torch's stable descending sort."""
+    """Indices sorting ``x`` along ``dim``, equal values in their order (and NaNs last, first
+    when ``descending``) whatever ``stable`` says: torch leaves the order of ties open when
+    ``stable=False``, and one order on every backend routes the gradient alike (NumPy's
+    default quicksort is not stable, CuPy's sort is)."""
     if not descending:
-        return _R.argsort(x, axis=dim, stable=True if stable else None)
+        return _R.argsort(x, axis=dim, stable=True)
     n = x.shape[dim] if x.ndim else 1
     rev = _R.argsort(_R.flip(x, dim), axis=dim, stable=True)
     return (n - 1) - _R.flip(rev, dim)
@@ -230,7 +336,7 @@ def sort(self, *args, dim=_NO, descending=_NO, stable: bool = False, **kw):
     dim = -1 if dim is _NO else dim
     d = _axis("sort", dim, self.ndim)  # (0 and -1 on a 0-d tensor, as torch)
     if self.ndim == 0:
-        return _sort(self, _R.zeros_like(self, dtype=_np.int64))
+        return _sort(self, _zero_index(self))
     idx = _order(self, d, descending is not _NO and bool(descending), stable)
     return _sort(_R.take_along_axis(self, idx, d), idx)
 
@@ -252,19 +358,20 @@ def argsort(self, axis=-1, *args, dim=_NO, descending: bool = False, stable: boo
         return _R.argsort(self, axis=axis, **kw)
     d = _axis("argsort", axis, self.ndim)
     if self.ndim == 0:  # torch's 0-d indices (NumPy's argsort gives shape (1,))
-        return _R.zeros_like(self, dtype=_np.int64)
+        return _zero_index(self)
     return _order(self, d, descending, stable)
 
 
 def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) entries along ``dim`` and their indices, largest
     first. Example: ``v, i = scores.topk(5)``"""
+    k = _whole("topk", "k", k)
     d = _axis("topk", dim, self.ndim)
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:
         raise ValueError(f"Tensor.topk: k={k} is out of range for a dim of length {n}")
     if self.ndim == 0:
-        return _topk(self, _R.zeros_like(self, dtype=_np.int64))
+        return _topk(self, _zero_index(self))
     idx = _order(self, d, largest, True)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _topk(_R.take_along_axis(self, idx, d), idx)
@@ -285,6 +392,9 @@ def take_along_dim(self, indices, dim=None) -> Tensor:
     if indices.ndim != self.ndim:
         raise ValueError(f"Tensor.take_along_dim: indices of shape {tuple(indices.shape)} must "
                          f"have as many dims as the tensor (shape {self.shape})")
+    if self.ndim == 0:
+        raise IndexError("Tensor.take_along_dim: a 0-d tensor has no dim to take along (torch "
+                         "raises too); pass dim=None, or reshape it to 1-d first")
     d = _axis("take_along_dim", dim, self.ndim)
     indices = _index("take_along_dim", self, indices, d, wrap=True)
     indices = _R.where(indices < 0, indices + self.shape[d], indices)

@@ -102,15 +102,21 @@ def _along_0d(fn, name: str, x, dim):
     return _R.reshape(fn(_R.reshape(x, (1,)), 0), ())
 
 
+def _cast_first(x, dtype):
+    """``x`` in ``dtype`` (a NumPy or torch dtype) when one is given, as torch's ``dtype=``."""
+    from ._torch_args import _dtype
+
+    return x if dtype is None else _R.astype(x, _dtype(dtype))
+
+
 def softmax(self, dim: int, dtype=None) -> Tensor:
     """Softmax along ``dim``. Example: ``logits.softmax(dim=-1)``"""
-    return _along_0d(_softmax, "softmax", self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_softmax, "softmax", _cast_first(self, dtype), dim)
 
 
 def log_softmax(self, dim: int, dtype=None) -> Tensor:
     """Log-softmax along ``dim``. Example: ``logits.log_softmax(dim=-1)``"""
-    return _along_0d(_log_softmax, "log_softmax",
-                     self if dtype is None else _R.astype(self, dtype), dim)
+    return _along_0d(_log_softmax, "log_softmax", _cast_first(self, dtype), dim)
 
 
 def frac(self) -> Tensor:
@@ -597,14 +603,14 @@ _CASTS = """
 """.split()
 # in-place forms: torch's name_ for these out-of-place methods
 _IN_PLACE = """
-    add sub mul div pow clamp clamp_min clamp_max exp exp2 expm1 log log2 log10 log1p sqrt
-    rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh tanh asin
-    acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul addcdiv fmod
-    remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill index_add
-    index_copy index_fill scatter scatter_add multiply subtract divide true_divide floor_divide
-    float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma digamma i0
-    sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not eq ne lt
-    le gt ge
+    add sub mul div pow clamp clamp_min clamp_max tril triu exp exp2 expm1 log log2 log10
+    log1p sqrt rsqrt abs absolute neg negative sign sgn reciprocal square sin cos tan sinh cosh
+    tanh asin acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul
+    addcdiv fmod remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill
+    index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
+    floor_divide float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma
+    digamma i0 sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not
+    eq ne lt le gt ge
 """.split()
 
 
@@ -636,7 +642,18 @@ def _special(fname: str, binary: bool):
 def rot90(self, k: int = 1, dims=(0, 1)) -> Tensor:
     """Rotate by ``k`` quarter turns in the plane of ``dims``: a copy, as torch's (NumPy's
     is a view). Example: ``x.rot90(1, [0, 1])``"""
-    return _R.copy(_R.rot90(self, k, tuple(dims)))
+    from ._torch_args import _axis, _int
+
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ValueError(f"Tensor.rot90: expects 2 dims, got {dims}")
+    if self.ndim < 2:
+        raise ValueError(f"Tensor.rot90: expects a tensor of at least 2 dims, got shape "
+                         f"{self.shape}")
+    d0, d1 = (_axis("rot90", d, self.ndim) for d in dims)
+    if d0 == d1:
+        raise ValueError(f"Tensor.rot90: dims {dims} name one dim twice; give two different dims")
+    return _R.copy(_R.rot90(self, _int("rot90", "k", k), dims))
 
 
 def fliplr(self) -> Tensor:
@@ -659,9 +676,9 @@ def positive(self) -> Tensor:
 
 def count_nonzero(self, dim=None) -> Tensor:
     """The number of non-zero entries (over ``dim``). Example: ``m.count_nonzero(dim=0)``"""
-    from ._torch_args import _dims_of
+    from ._torch_args import _as_tensor, _dims_of
 
-    return _R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim))
+    return _as_tensor(_R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim)))
 
 
 def _scaled_sum(self, product, beta, alpha) -> Tensor:

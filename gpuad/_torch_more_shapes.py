@@ -36,9 +36,10 @@ def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple:
     return _torch_shapes.chunk(self, chunks, dim)
 
 
-def _split_at(name: str, self, d: int, sections) -> tuple:
-    if self.ndim <= d:
-        raise ValueError(f"Tensor.{name} needs a tensor of at least {d + 1} dims, got shape "
+def _split_at(name: str, self, d: int, sections, least: int | None = None) -> tuple:
+    least = d + 1 if least is None else least
+    if self.ndim < least:
+        raise ValueError(f"Tensor.{name} needs a tensor of at least {least} dims, got shape "
                          f"{self.shape}")
     if isinstance(sections, int) and self.shape[d] % sections:
         raise ValueError(f"Tensor.{name}: dim {d} of length {self.shape[d]} does not split "
@@ -55,7 +56,7 @@ def hsplit(self, sections) -> tuple:
 
 def vsplit(self, sections) -> tuple:
     """Split along dim 0. Example: ``top, bottom = x.vsplit([3])``"""
-    return _split_at("vsplit", self, 0, sections)
+    return _split_at("vsplit", self, 0, sections, least=2)  # as torch's and NumPy's
 
 
 def dsplit(self, sections) -> tuple:

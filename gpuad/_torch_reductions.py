@@ -17,7 +17,16 @@ import numpy as _np
 from . import _links
 from . import numpy as gnp
 from . import rules as _r
-from ._torch_args import _NO, _axis, _dims_of, _dtype, _once, _torch_dim
+from ._torch_args import (
+    _NO,
+    _axis,
+    _dims_of,
+    _dtype,
+    _once,
+    _torch_dim,
+    _whole,
+    _zero_index,
+)
 from .tensor import Tensor, _full
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -90,7 +99,7 @@ def _values_indices(name: str, x, dim, keepdim):
         )
     if x.ndim == 0:
         _axis(name, dim, 0)
-        return (_max if name == "max" else _min)(x, _R.zeros_like(x, dtype=_np.int64))
+        return (_max if name == "max" else _min)(x, _zero_index(x))
     dim = _axis(name, dim, x.ndim)
     idx = (_R.argmax if name == "max" else _R.argmin)(x, axis=dim)
     kept = _R.expand_dims(idx, dim)
@@ -193,6 +202,10 @@ def _torch_cum(name: str, self, axis, dtype, out, dim):
     """``cumsum``/``cumprod`` with torch's ``dim=``; of a 0-d tensor a 0-d result, as torch
     (NumPy's ``axis=0`` there gives one element in one dim)."""
     dim = _cum_dim(name, axis, dim)
+    dtype = None if dtype is None else _dtype(dtype)  # (a torch dtype too)
+    if dtype is None and out is None and self.dtype == _np.float16:
+        # torch accumulates half in float32 (NumPy's float16 running sum drifts by percents)
+        return _R.astype(_torch_cum(name, self, None, _np.float32, None, dim), _np.float16)
     if self.ndim == 0:
         _axis(name, dim, 0)
         r = _full(name)(_R.reshape(self, (1,)), 0, dtype)
@@ -231,10 +244,14 @@ def argmin(self, axis=None, out=None, *, keepdims=False, dim=_NO, keepdim=_NO):
 def _logical(name: str, self, axis, out, keepdims, dim, keepdim):
     if out.__class__ is bool:  # x.all(1, True)
         keepdim, out = out, None
-    if dim is not _NO or keepdim is not _NO:
-        kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
-        axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
-    r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
+    if isinstance(dim, tuple | list) and not dim and axis is None:
+        # torch's any/all over no dims reduce nothing (sum and the others take every dim)
+        r = self != 0
+    else:
+        if dim is not _NO or keepdim is not _NO:
+            kw = {k: v for k, v in (("dim", dim), ("keepdim", keepdim)) if v is not _NO}
+            axis, keepdims = _torch_dim(name, axis, keepdims, kw, self.ndim)
+        r = getattr(_R, name)(self, axis=axis, keepdims=keepdims)
     if out is None:
         return r
     out[...] = r
@@ -267,13 +284,14 @@ def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
 
 def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero. Example: ``x.nansum(dim=0)``"""
-    return gnp.nansum(self, _dims_of("nansum", dim, self.ndim), dtype=dtype, keepdims=keepdim)
+    return gnp.nansum(self, _dims_of("nansum", dim, self.ndim),
+                      dtype=None if dtype is None else _dtype(dtype), keepdims=keepdim)
 
 
 def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN entries. Example: ``x.nanmean(dim=0)``"""
-    return gnp.nanmean(self, _dims_of("nanmean", dim, self.ndim), dtype=dtype,
-                       keepdims=keepdim)
+    return gnp.nanmean(self, _dims_of("nanmean", dim, self.ndim),
+                       dtype=None if dtype is None else _dtype(dtype), keepdims=keepdim)
 
 
 def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None):
@@ -283,7 +301,9 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
 
     Example: ``x.norm()``, ``x.norm(1, dim=0)``, ``x.norm(dim=(0, 1), keepdim=True)``
     """
-    x = self if dtype is None else _R.astype(self, dtype)
+    if dtype is None and self.dtype == _np.float16:  # torch accumulates half in float32
+        return _R.astype(norm(self, p, dim, keepdim, _np.float32), _np.float16)
+    x = self if dtype is None else _R.astype(self, _dtype(dtype))
     dim = _dims_of("norm", dim, x.ndim)
     if p == "nuc":
         return gnp.linalg.norm(x, "nuc", axis=(0, 1) if dim is None else dim, keepdims=keepdim)
@@ -296,6 +316,9 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
     if isinstance(dim, int):
         return gnp.linalg.norm(x, p, axis=dim, keepdims=keepdim)
     dims = tuple(_axis("norm", d, x.ndim) for d in dim)
+    if len(set(dims)) < len(dims):
+        raise ValueError(f"Tensor.norm: dim={tuple(dim)} names a dim more than once (shape "
+                         f"{x.shape}); name each dim once")
     rest = [d for d in range(x.ndim) if d not in dims]
     moved = _R.transpose(x, rest + list(dims))
     flat = _R.reshape(moved, tuple(x.shape[d] for d in rest) + (-1,))
@@ -350,8 +373,8 @@ def _cum_extreme(name: str, self, dim):
     _real_only(name, self)
     if self.ndim == 0:
         _axis(name, dim, 0)
-        return _cummax(self, _R.zeros_like(self, dtype=_np.int64)) if name == "cummax" else \
-            _cummin(self, _R.zeros_like(self, dtype=_np.int64))
+        return _cummax(self, _zero_index(self)) if name == "cummax" else \
+            _cummin(self, _zero_index(self))
     d = _axis(name, dim, self.ndim)
     x = self.detach()
     run = _scan(x, d, _R.maximum if name == "cummax" else _R.minimum)  # NaN propagates
@@ -425,6 +448,7 @@ def _one_dim(name: str, x, dim):
 def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest entry (1-based) along ``dim`` and its index; NaN counts as the
     largest. Example: ``v, i = x.kthvalue(2, dim=1)``"""
+    k = _whole("kthvalue", "k", k)
     x, d, scalar = _one_dim("kthvalue", self, dim)
     if not 1 <= k <= x.shape[d]:
         raise IndexError(f"Tensor.kthvalue: k={k} is out of range for dim {dim} of length "
@@ -452,7 +476,8 @@ def _median_of(name: str, self, dim, keepdim: bool):
             raise IndexError(f"Tensor.{name}() of an empty tensor (shape {self.shape}) has no "
                              f"median")
         flat = _R.reshape(self, (-1,))
-        return _evenly(flat, _median_of(name, flat, 0, False)[0])
+        v = _median_of(name, flat, 0, False)[0]
+        return _evenly(flat, v) if self.dtype.kind in "fc" else v  # (integers: no gradient)
     kind = _nanmedian if skip_nan else _median
     x, d, scalar = _one_dim(name, self, dim)
     nan = _R.isnan(x.detach()) if x.dtype.kind in "fc" else _R.zeros_like(x, dtype=bool)

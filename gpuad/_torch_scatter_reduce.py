@@ -21,7 +21,7 @@ import numpy as _np
 
 from . import _links
 from ._at import at as _at
-from ._torch_args import _axis, _xp
+from ._torch_args import _axis, _pick, _xp
 from ._torch_indexing import _fit, _index
 from .tensor import Tensor
 
@@ -46,7 +46,7 @@ def _grids(self, dim, index, src):
             f"Tensor.scatter_reduce: src must be a tensor with as many dims as self "
             f"(shape {self.shape}), got {getattr(src, 'shape', type(src).__name__)}"
         )
-    src = _fit(src, tuple(index.shape), -1)
+    src = _fit(src, tuple(index.shape), -1, "scatter_reduce", "src")
     xp = _xp(self)
     n = index.ndim
     grids = tuple(
@@ -72,6 +72,21 @@ def scatter_reduce(self, dim: int, index, src, reduce: str, *, include_self: boo
             f"Tensor.scatter_reduce: src (dtype {src.dtype}) must have self's dtype "
             f"({self.dtype}), as in torch"
         )
+    if reduce == "mean" and self.dtype.kind == "b":
+        raise TypeError("Tensor.scatter_reduce: reduce='mean' does not take booleans (torch "
+                        "refuses them too); cast the tensor and src to an integer or float dtype")
+    if reduce in ("amax", "amin") and self.dtype.kind == "c":
+        raise TypeError(f"Tensor.scatter_reduce: reduce={reduce!r} does not take complex values "
+                        f"(dtype {self.dtype}; torch refuses them too): complex numbers have no "
+                        f"order")
+    _axis("scatter_reduce", dim, self.ndim)
+    index = _pick(self, index)
+    if index.dtype.kind in "iu" and index.size == 0:  # torch: nothing is written
+        return self.copy()
+    if self.ndim == 0 and index.ndim == 1 and src.ndim <= 1:  # torch: its 1-d one-entry form
+        one = scatter_reduce(_R.reshape(self, (1,)), dim, index, _R.reshape(src, (-1,)),
+                             reduce, include_self=include_self)
+        return _R.reshape(one, ())
     grids, src = _grids(self, dim, index, src)
     if 0 in tuple(src.shape):
         return self.copy()
@@ -93,9 +108,10 @@ def scatter_reduce(self, dim: int, index, src, reduce: str, *, include_self: boo
 
 
 def _count(self, grids, src, include_self):
-    """How many values each target averages (itself included or not), at least 1."""
+    """How many values each target averages (itself included or not), at least 1, in the
+    tensor's dtype (so an integer mean keeps it, as torch's)."""
     xp = _xp(self)
-    dt = self.dtype if self.dtype.kind in "fc" else _np.int64
+    dt = self.dtype
     start = xp.ones if include_self else xp.zeros
     n = _at(start(tuple(self.shape), dtype=dt))[grids].add(xp.ones(tuple(src.shape), dt))
     return _R.maximum(n, 1)
@@ -132,8 +148,15 @@ def _extreme(op, include_self, grids, self, src):
         at_src = v == out[grids]
         dt = out.dtype
         count = _at(at_self.astype(dt))[grids].add(at_src.astype(dt))
-        t = _R.where(at_self, ts, 0)
-        t = _at(t)[grids].add(_R.where(at_src, tv, 0))
-        return out, t / count
+        # A result no element equals is NaN (a NaN took part): its derivative is NaN for every
+        # element that took part, as in torch and gpuad's amax/amin reductions. The weights
+        # multiply the tangents so that reverse mode (the transpose) keeps the NaN.
+        undefined = count == 0
+        share = _R.where(undefined, _np.nan, 1 / _R.maximum(count, 1)).astype(dt)
+        self_part = at_self | undefined if include_self else at_self | (undefined & ~took)
+        w_self = _R.where(self_part, share, 0).astype(dt)
+        w_src = _R.where(at_src | undefined[grids], share[grids], 0).astype(dt)
+        t = _at(ts * w_self)[grids].add(tv * w_src)
+        return out, t
 
     return fn(self, src)

@@ -16,7 +16,8 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _axis, _kind, _pick, _xp
+from ._torch_args import _axis, _int, _kind, _pick, _xp
+from ._torch_indexing import _fits, _same_dtype
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -83,7 +84,8 @@ def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     d1, d2 = _axis("diag_embed", dim1, nd), _axis("diag_embed", dim2, nd)
     if d1 == d2:
         raise ValueError(f"Tensor.diag_embed: dim1 and dim2 are both {d1}")
-    n = (self.shape[-1] if self.ndim else 1) + abs(int(offset))
+    offset = _int("diag_embed", "offset", offset)
+    n = (self.shape[-1] if self.ndim else 1) + abs(offset)
     rest = list(self.shape[:-1])
     shape = []
     for k in range(nd):
@@ -96,7 +98,7 @@ def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
 def diagflat(self, offset: int = 0) -> Tensor:
     """A matrix with the flattened tensor on its ``offset`` diagonal (NumPy's ``diagflat``).
     Example: ``v.diagflat(1)``"""
-    return _R.diagflat(self, int(offset))
+    return _R.diagflat(self, _int("diagflat", "offset", offset))
 
 
 def _index_entry(self, i, d: int, name: str = "index_put"):
@@ -129,6 +131,7 @@ def index_put(self, indices, values, accumulate: bool = False) -> Tensor:
     if not indices:  # torch raises too; x.at[()] would write the whole tensor
         raise IndexError(f"Tensor.index_put: at least one index must be given (tensor of "
                          f"shape {self.shape})")
+    _same_dtype("index_put", self, values, "values")
     at, d = [], 0
     for i in indices:
         at.append(_index_entry(self, i, d))
@@ -144,6 +147,7 @@ def masked_scatter(self, mask, source) -> Tensor:
     if _kind(mask) != "b":
         raise TypeError(f"Tensor.masked_scatter: the mask must be boolean, got dtype "
                         f"{getattr(mask, 'dtype', type(mask).__name__)}")
+    _same_dtype("masked_scatter", self, source, "source")
     m = mask.detach()._data if isinstance(mask, Tensor) else _xp(self).asarray(mask)
     try:
         shp = _np.broadcast_shapes(self.shape, m.shape)
@@ -179,6 +183,7 @@ def put(self, index, source, accumulate: bool = False) -> Tensor:
     index = _pick(self, index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"Tensor.put: the index must hold integers, got {index.dtype}")
+    _same_dtype("put", self, source, "source")
     if tuple(index.shape) != tuple(getattr(source, "shape", ())) and (
             index.size != getattr(source, "size", 1)):
         raise ValueError(f"Tensor.put: index of shape {tuple(index.shape)} and source of "
@@ -205,6 +210,8 @@ def index_reduce(self, dim: int, index, source, reduce: str, *, include_self: bo
     nd = max(self.ndim, 1)
     d = _axis("index_reduce", dim, nd)
     src_shape = tuple(getattr(source, "shape", ())) or (1,) * nd
+    if self.ndim:  # torch does not broadcast the source (a 0-d tensor takes one entry)
+        _fits("index_reduce", self, d, index, source)
     if len(src_shape) != nd or index.size != src_shape[d]:
         raise ValueError(f"Tensor.index_reduce: source of shape {src_shape} does not fit "
                          f"an index of {index.size} entries along dim {dim} of {self.shape}")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
-from ._torch_args import _NO, _axis, _shape_args
+from ._torch_args import _NO, _axis, _int, _shape_args
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -95,9 +95,19 @@ def expand_as(self, other) -> Tensor:
     return _R.broadcast_to(self, tuple(other.shape))
 
 
-def permute(self, *dims) -> Tensor:
-    """torch's ``permute``: NumPy's ``transpose(dims)``. Example: ``x.permute(2, 0, 1)``"""
-    return _R.transpose(self, _shape_args("permute", dims))
+def permute(self, *dims, **kw) -> Tensor:
+    """torch's ``permute``: NumPy's ``transpose(dims)``. Example: ``x.permute(2, 0, 1)``,
+    ``x.permute(dims=(2, 0, 1))``"""
+    if kw:
+        if dims or set(kw) != {"dims"}:
+            raise TypeError(f"Tensor.permute takes dims, by position or as dims=, got {dims} "
+                            f"and keywords {sorted(kw)}")
+        dims = (kw["dims"],)
+    dims = _shape_args("permute", dims)
+    if len(dims) != self.ndim:
+        raise ValueError(f"Tensor.permute: {len(dims)} dims {dims} for a tensor of "
+                         f"{self.ndim} dims (shape {self.shape}); name each dim once")
+    return _R.transpose(self, tuple(_axis("permute", d, self.ndim) for d in dims))
 
 
 def unsqueeze(self, dim: int) -> Tensor:
@@ -173,7 +183,7 @@ def flatten(self, start_dim=_NO, end_dim=_NO, order=None):
 def unflatten(self, dim: int, sizes) -> Tensor:
     """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
     d = _axis("unflatten", dim, self.ndim)
-    sizes = tuple(int(v) for v in sizes)
+    sizes = tuple(_int("unflatten", "each size", v) for v in sizes)
     if -1 in sizes:  # inferred from this dim alone (NumPy's -1 is ambiguous for empty tensors)
         known = math.prod(v for v in sizes if v != -1)
         sizes = tuple(self.shape[d] // known if known and v == -1 else v for v in sizes)
@@ -232,14 +242,17 @@ def repeat(self, repeats, axis=None, *more):
 def tile(self, *dims) -> Tensor:
     """torch's ``tile`` (and ``repeat``): the tensor tiled ``dims`` times.
     Example: ``x.tile(2, 1)``"""
+    if not dims:
+        raise TypeError("Tensor.tile needs dims, as torch's (x.tile(()) is a copy)")
     return _R.tile(self, _shape_args("tile", dims))
 
 
 def chunk(self, chunks: int, dim: int = 0) -> tuple:
     """torch's ``chunk``: pieces of ``ceil(n / chunks)`` along ``dim`` (possibly fewer).
     Example: ``a, b = x.chunk(2, dim=-1)``"""
+    _at_least_1d("chunk", self)
     d = _axis("chunk", dim, self.ndim)
-    n = self.shape[d]
+    n, chunks = self.shape[d], _int("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"Tensor.chunk: chunks must be positive, got {chunks}")
     if not n:  # torch: `chunks` empty pieces
@@ -248,24 +261,35 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple:
     return tuple(_R.split(self, list(range(step, n, step)), axis=d))
 
 
-def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+def split(self, split_size_or_sections=_NO, dim: int = 0, *, split_size=_NO) -> tuple:
     """torch's ``split``: pieces of ``size`` along ``dim`` (the last may be shorter), or of
     the listed sizes. Example: ``a, b = x.split([2, 3], dim=1)``"""
+    s = _one_of("split", split_size_or_sections=split_size_or_sections, split_size=split_size)
+    _at_least_1d("split", self)
     d = _axis("split", dim, self.ndim)
     n = self.shape[d]
-    s = split_size_or_sections
+    if not isinstance(s, tuple | list) and not hasattr(s, "__len__"):
+        s = _int("split", "split_size", s)
     if isinstance(s, int | _np.integer):
+        if s == 0 and n == 0:  # torch: the empty tensor, one piece
+            return (self[(slice(None),) * d + (slice(0, 0),)],)
         if s <= 0:
             raise ValueError(f"Tensor.split: split_size must be positive, got {s}")
         points = list(range(int(s), n, int(s)))
     else:
-        sizes = [int(v) for v in s]
+        sizes = [_int("split", "each split size", v) for v in s]
         if _b.sum(sizes) != n:
             raise ValueError(
                 f"Tensor.split: sizes {sizes} do not add up to {n}, the length of dim {dim}"
             )
         points = list(_np.cumsum(sizes)[:-1])
     return tuple(_R.split(self, [int(p) for p in points], axis=d))
+
+
+def _at_least_1d(name: str, t: Tensor) -> None:
+    if t.ndim == 0:
+        raise IndexError(f"Tensor.{name}: expects a tensor of at least 1 dim, as torch; got a "
+                         f"0-d tensor (reshape(1) it first)")
 
 
 def unbind(self, dim: int = 0) -> tuple:
@@ -283,6 +307,9 @@ def flip(self, *dims, **kw) -> Tensor:
             raise TypeError(f"Tensor.flip takes dims, by position or as dims=, got {dims} and "
                             f"keywords {sorted(kw)}")
         dims = (kw["dims"],)
+    if not dims:
+        raise TypeError("Tensor.flip needs dims (torch's); x.flip(()) copies, "
+                        "x.flip(tuple(range(x.ndim))) reverses every dim")
     dims = _shape_args("flip", dims)
     if self.ndim == 0:  # torch's: dims 0 and -1 of a 0-d tensor, a copy
         for d in dims:
@@ -296,30 +323,61 @@ def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO,
     (the same places). Example: ``x.diagonal(0, dim1=-2, dim2=-1)``"""
     axis1 = axis1 if dim1 is _NO else dim1
     axis2 = axis2 if dim2 is _NO else dim2
-    return _R.diagonal(self, offset, axis1, axis2)
+    if self.ndim >= 2 and _axis("diagonal", axis1, self.ndim) == _axis("diagonal", axis2,
+                                                                        self.ndim):
+        raise ValueError(f"Tensor.diagonal: dim1={axis1} and dim2={axis2} name one dim of "
+                         f"shape {self.shape}; give two different dims")
+    return _R.diagonal(self, _int("diagonal", "offset", offset), axis1, axis2)
 
 
 def nonzero(self, *, as_tuple=_NO):
     """NumPy's tuple of index arrays (also torch's ``as_tuple=True``), or with
     ``as_tuple=False`` torch's (count, ndim) index tensor. Example: ``x.nonzero(as_tuple=False)``"""
+    if as_tuple is not _NO and as_tuple and self.ndim == 0:  # torch reads a 0-d one as 1-d
+        return _R.nonzero(_R.reshape(self, (1,)))
     if as_tuple is _NO or as_tuple:
         return _R.nonzero(self)
     return _R.argwhere(self)
 
 
 def roll(self, shifts, dims=None) -> Tensor:
-    """Rotate along ``dims`` (the flattened tensor when None). Example: ``x.roll(1, 0)``"""
-    return _R.roll(self, shifts, dims)
+    """Rotate along ``dims`` (the flattened tensor when None), one shift per dim as torch
+    (NumPy's ``roll`` also broadcasts one shift over several axes). Example: ``x.roll(1, 0)``"""
+    many = isinstance(shifts, tuple | list)
+    sh = [_int("roll", "shifts", v) for v in (shifts if many else [shifts])]
+    if dims is None:
+        if len(sh) != 1:
+            raise ValueError(f"Tensor.roll: {len(sh)} shifts {tuple(sh)} without dims; give "
+                             f"one dim per shift (dims=None rolls the flattened tensor by one "
+                             f"shift)")
+        return _R.roll(self, sh[0], None)
+    ds = list(dims) if isinstance(dims, tuple | list) else [dims]
+    if len(ds) != len(sh):
+        raise ValueError(f"Tensor.roll: shifts {tuple(sh)} and dims {tuple(ds)} must have the "
+                         f"same length, as in torch")
+    if self.ndim == 0:
+        raise IndexError(f"Tensor.roll: dims {tuple(ds)} given for a 0-d tensor, which has "
+                         f"none; call roll(shifts) without dims")
+    ds = [_axis("roll", d, self.ndim) for d in ds]
+    return _R.roll(self, tuple(sh), tuple(ds))
 
 
 def narrow(self, dim: int, start: int, length: int) -> Tensor:
     """``length`` entries from ``start`` along ``dim``, a view. Example: ``x.narrow(1, 0, 2)``"""
+    _at_least_1d("narrow", self)
     d = _axis("narrow", dim, self.ndim)
-    s = int(start) % self.shape[d] if start < 0 else int(start)
-    if s + length > self.shape[d] or length < 0:
+    n = self.shape[d]
+    start, length = _int("narrow", "start", start), _int("narrow", "length", length)
+    if not -n <= start <= n:  # torch's range; a start below -n must not wrap around again
+        raise IndexError(f"Tensor.narrow: start {start} is out of range [{-n}, {n}] for dim "
+                         f"{dim} of length {n}")
+    if length < 0:
+        raise ValueError(f"Tensor.narrow: length must be non-negative, got {length}")
+    s = start + n if start < 0 else start
+    if s + length > n:
         raise IndexError(
             f"Tensor.narrow: start {start} + length {length} exceeds the length "
-            f"{self.shape[d]} of dim {dim}"
+            f"{n} of dim {dim}"
         )
     return self[(slice(None),) * d + (slice(s, s + length),)]
 
@@ -333,7 +391,7 @@ def select(self, dim: int, index: int) -> Tensor:
         raise IndexError(f"Tensor.select: index {index} is out of range for dim {dim} of "
                          f"length {n}")
     # Ellipsis keeps a 0-d result a view (a bare element index is NumPy's scalar, a copy)
-    return self[(slice(None),) * d + (int(index), Ellipsis)]
+    return self[(slice(None),) * d + (_int("select", "index", index), Ellipsis)]
 
 
 def movedim(self, source, destination) -> Tensor:
@@ -404,17 +462,28 @@ def cross(self, other, dim=None) -> Tensor:
 def diag(self, diagonal: int = 0) -> Tensor:
     """A diagonal of a 2-D tensor (a copy, as torch's), or a matrix with a 1-D tensor on a
     diagonal. Example: ``x.diag()``"""
-    return _R.diag(self, diagonal)
+    return _R.diag(self, _int("diag", "diagonal", diagonal))
 
 
 def tril(self, diagonal: int = 0) -> Tensor:
     """Zero above ``diagonal`` (over the last two dims). Example: ``x.tril()``"""
-    return _R.tril(self, diagonal)
+    _matrices("tril", self)
+    return _R.tril(self, _int("tril", "diagonal", diagonal))
 
 
 def triu(self, diagonal: int = 0) -> Tensor:
     """Zero below ``diagonal`` (over the last two dims). Example: ``x.triu(1)``"""
-    return _R.triu(self, diagonal)
+    _matrices("triu", self)
+    return _R.triu(self, _int("triu", "diagonal", diagonal))
+
+
+def _matrices(name: str, t: Tensor) -> None:
+    """torch's ``tril``/``triu`` need matrices (NumPy's read a 1-D array as a row repeated
+    into a square matrix)."""
+    if t.ndim < 2:
+        raise ValueError(f"Tensor.{name}: the tensor must have at least 2 dims, as in torch; "
+                         f"got shape {t.shape} (gnp.{name} is NumPy's, which reads a 1-D "
+                         f"array as a matrix of repeated rows)")
 
 
 def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
@@ -423,18 +492,32 @@ def diff(self, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     return _R.diff(self, n, dim, **kw)
 
 
-def tensor_split(self, indices_or_sections, dim: int = 0) -> tuple:
+def _one_of(name: str, **given):
+    """The one argument given among torch's alternative names for it."""
+    got = {k: v for k, v in given.items() if v is not _NO}
+    if len(got) != 1:
+        raise TypeError(f"Tensor.{name} takes one of {', '.join(given)}; got "
+                        f"{', '.join(got) or 'none'}")
+    return next(iter(got.values()))
+
+
+def tensor_split(self, indices_or_sections=_NO, dim: int = 0, *, sections=_NO, indices=_NO,
+                 tensor_indices_or_sections=_NO) -> tuple:
     """torch's ``tensor_split``: ``n`` nearly equal parts (the first ``len % n`` one longer)
     or the parts between the given indices (Python's slice rules), as NumPy's
     ``array_split``. Example: ``a, b, c = x.tensor_split(3, dim=1)``"""
+    cut = _one_of("tensor_split", indices_or_sections=indices_or_sections, sections=sections,
+                  indices=indices, tensor_indices_or_sections=tensor_indices_or_sections)
+    _at_least_1d("tensor_split", self)
     d = _axis("tensor_split", dim, self.ndim)
     n = self.shape[d]
-    cut = indices_or_sections
     if isinstance(cut, Tensor) or hasattr(cut, "ndim"):
         if cut.dtype.kind not in "iu" or cut.ndim > 1:
             raise TypeError(f"Tensor.tensor_split: a tensor of sections or indices must be "
                             f"0-d or 1-d and hold integers, got {cut.dtype} of shape {cut.shape}")
         cut = int(cut) if cut.ndim == 0 else [int(i) for i in cut.tolist()]
+    if not isinstance(cut, tuple | list):
+        cut = _int("tensor_split", "the number of sections", cut)
     if isinstance(cut, int | _np.integer):
         if cut <= 0:
             raise ValueError(f"Tensor.tensor_split: {cut} sections; give at least one")
@@ -442,7 +525,7 @@ def tensor_split(self, indices_or_sections, dim: int = 0) -> tuple:
         ends = [size * i + _b.min(i, extra) for i in range(int(cut) + 1)]
         bounds = list(zip(ends[:-1], ends[1:], strict=True))
     else:
-        cut = [int(i) for i in cut]
+        cut = [_int("tensor_split", "each index", i) for i in cut]
         bounds = list(zip([0, *cut], [*cut, None], strict=True))
     return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in bounds)
 
@@ -461,6 +544,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     x = _R.reshape(self, (1,)) if self.ndim == 0 else self
     d = _axis("unfold", dimension, x.ndim)
     n = x.shape[d]
+    size, step = _int("unfold", "size", size), _int("unfold", "step", step)
     if step <= 0 or size < 0 or size > n:
         raise ValueError(f"Tensor.unfold: size={size}, step={step} for dim {dimension} of "
                          f"length {n} (shape {self.shape}); give 0 <= size <= {n} and step > 0")

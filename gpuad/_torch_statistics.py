@@ -68,6 +68,7 @@ def _quantile(name: str, self, q, dim, keepdim: bool, interpolation: str):
                          f"[0, 1], got {qa!r}")
     if self.size == 0:
         raise ValueError(f"Tensor.{name}: the tensor of shape {self.shape} is empty")
+    qa = qa.astype(self.dtype)  # torch computes in the tensor's dtype (float32 stays float32)
     x, axis = self, _dims_of(name, dim, self.ndim)
     if dim is None:
         x, axis = _R.reshape(self, (-1,)), 0
@@ -258,7 +259,8 @@ def _along(self, dim):
     if dim is None:
         return xp, a.reshape(-1, 1), None
     d = _axis("unique", dim, a.ndim)
-    return xp, xp.moveaxis(a, d, 0).reshape(a.shape[d], -1), d
+    cols = int(_np.prod(a.shape[:d] + a.shape[d + 1:], dtype=_np.int64))
+    return xp, xp.moveaxis(a, d, 0).reshape(a.shape[d], cols), d
 
 
 def _rows_back(self, xp, rows, d):
@@ -279,6 +281,21 @@ def _finish(self, xp, rows, inverse, counts, d, return_inverse, return_counts):
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _unique_entries(xp, a):
+    """``(values, inverse, counts)`` of the 1-d ``a`` as torch's: sorted, NaN last and each
+    NaN distinct (NaN != NaN), the NaNs in their order of appearance."""
+    order = xp.argsort(a, kind="stable")
+    s = a[order]
+    start = xp.ones(s.shape[0], bool)
+    start[1:] = s[1:] != s[:-1]
+    group = xp.cumsum(start) - 1
+    inv = xp.empty(a.shape[0], _np.int64)
+    inv[order] = group
+    first = xp.flatnonzero(start)
+    cnt = xp.diff(xp.concatenate([first, xp.asarray([s.shape[0]])]))
+    return s[first], inv, cnt
+
+
 def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim=None):
     """torch's ``unique``: the distinct entries (or slices along ``dim``) in increasing order,
@@ -289,7 +306,7 @@ def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A00
     if rows.shape[0] == 0:
         vals, inv, cnt = rows, xp.zeros(0, _np.int64), xp.zeros(0, _np.int64)
     elif d is None:  # entries: the 1-d path (CuPy's axis path is far slower)
-        vals, inv, cnt = xp.unique(rows.ravel(), return_inverse=True, return_counts=True)
+        vals, inv, cnt = _unique_entries(xp, rows.ravel())
         vals = vals[:, None]
     else:
         vals, inv, cnt = xp.unique(rows, return_inverse=True, return_counts=True, axis=0)

@@ -117,7 +117,10 @@ def now(check: Check, *arrays) -> None:
         be = by_type.get(type(a))
         if be is not None:
             break
-    xp = (be or backends.get_backend()).xp
+    if be is None and raws and all(type(a).__module__ == "numpy" for a in raws):
+        import numpy as xp  # host arrays (a NumPy index on the CuPy backend): checked on host
+    else:
+        xp = (be or backends.get_backend()).xp
     collect = deferred.collect
     if collect is not None and be is not None and be.name != "numpy":
         collect(check, check.info(xp, *raws))

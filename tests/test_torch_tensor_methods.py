@@ -573,7 +573,8 @@ def test_vmap_and_jit(backend):
 
 
 def test_indices_outside_the_dim_raise(backend):
-    # torch's rule: [0, n) only (NumPy would read -1 as the last entry; CuPy wraps any index)
+    # torch's rule: [0, n) only (NumPy would read -1 as the last entry; CuPy wraps any index);
+    # index_fill takes [-n, n), as torch's
     x = ad.tensor(ad.get_backend().xp.asarray(np.arange(8.0).reshape(2, 4)), requires_grad=True)
     calls = {
         "gather": lambda i: x.gather(1, np.array([[i], [0]])),
@@ -583,9 +584,11 @@ def test_indices_outside_the_dim_raise(backend):
         "index_fill": lambda i: x.index_fill(1, np.array([i]), 0.0),
     }
     for name, call in calls.items():
-        for i in (4, -1):
+        for i in (4, -5 if name == "index_fill" else -1):
             with pytest.raises(IndexError, match=f"{name}: index {i} is out of range"):
                 call(i)
+    np.testing.assert_array_equal(to_numpy(x.index_fill(1, np.array([-1]), 0.0)),
+                                  [[0, 1, 2, 0], [4, 5, 6, 0]])
     with pytest.raises(TypeError, match="integers"):
         x.gather(1, np.array([[0.0], [1.0]]))
     f = ad.jit(lambda x, i: x.gather(1, i).sum())

@@ -471,6 +471,11 @@ class Jitted:
         return _outputs(entry.program, outs, leaves)
 
     def _compile(self, key, leaves, rebuild, be):
+        # (collections while tracing, optimising and checking look at new objects only)
+        with trace.young_collections():
+            return self._compile_now(key, leaves, rebuild, be)
+
+    def _compile_now(self, key, leaves, rebuild, be):
         if self._backend is not None and be.name != self._backend:
             raise ValueError(f"jit: {getattr(self.f, '__name__', 'the function')} was jitted "
                              f"for the {self._backend!r} backend (device=/backend=) and is "

@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import operator
 import os
 from dataclasses import dataclass, field
@@ -263,6 +264,7 @@ def expression_of(op: str) -> tuple[str, tuple[str, ...]] | None:
     return EXTRA.get(op)
 
 
+@functools.lru_cache(maxsize=1024)  # (one parse per expression, not per traced step)
 def _count(src: str, names: tuple[str, ...]) -> tuple[int, int, frozenset]:
     import ast
 

@@ -22,10 +22,19 @@ from . import failures
 from . import trace as _t
 from .program import Ref, Step
 
+# (id(orig), id(fn)) -> (orig, fn, wrapper): each wrapper is made once and put in place again
+# by every later trace (install would otherwise build some 300 of them per trace)
+_MADE: dict[tuple[int, int], tuple] = {}
+
 
 def _traced(orig):
     """Decorator: the wrapped function runs when this thread is tracing, ``orig`` otherwise."""
     def deco(fn):
+        key = (id(orig), id(fn))
+        hit = _MADE.get(key)
+        if hit is not None and hit[0] is orig and hit[1] is fn:
+            return hit[2]
+
         @functools.wraps(orig)
         def w(*a, **k):
             tr = _t.active()
@@ -33,6 +42,9 @@ def _traced(orig):
                 return orig(*a, **k)
             return fn(tr, orig, *a, **k)
         w._gpuad_orig = orig
+        if len(_MADE) > 4096:  # (functions replaced again and again: start over)
+            _MADE.clear()
+        _MADE[key] = (orig, fn, w)
         return w
     return deco
 
@@ -641,6 +653,7 @@ def _sampler_call_w(tr, orig, self, method, *args, **kwargs):
 
 # functions of the array namespace that gpuad's own code calls on raw arrays (outside apply);
 # while tracing, a call on traced arrays is recorded as one step
+@functools.cache  # (one body per name: its wrapper is made once, _traced)
 def _xp_func_w(name):
     def w(tr, orig, *args, **kwargs):
         found: list = []
@@ -715,6 +728,7 @@ def _arrays_in(tr, obj, out: list) -> None:
             _arrays_in(tr, o, out)
 
 
+@functools.lru_cache(maxsize=64)  # (the same body each trace: its wrapper is reused, _traced)
 def _chain(w, inner):
     """``w`` (a ``_traced`` body) calling ``inner`` (itself possibly a wrapper) as its
     ``orig``."""
@@ -818,6 +832,23 @@ _ENGINE_HOOKS = {
 }
 
 
+_NS_MADE: dict[int, tuple] = {}  # id(namespace) -> (its items, [(name, wrapper)])
+
+
+def _namespace_wrappers(ns) -> list[tuple[str, object]]:
+    """The wrapper of each wrappable function of namespace ``ns``: listed again only when its
+    contents differ from the last trace's (the same objects under the same names)."""
+    items = list(vars(ns).items())
+    hit = _NS_MADE.get(id(ns))
+    if hit is not None and len(hit[0]) == len(items) and all(
+            a[1] is b[1] and a[0] == b[0] for a, b in zip(hit[0], items, strict=True)):
+        return hit[1]
+    made = [(name, _traced(orig)(_xp_func_w(name))) for name, orig in items
+            if _wrappable(name, orig)]
+    _NS_MADE[id(ns)] = (items, made)
+    return made
+
+
 def install(undo: list) -> None:
     """Redirect the raw-array paths (see the module docstring), noting in ``undo`` what to
     restore."""
@@ -852,9 +883,8 @@ def install(undo: list) -> None:
             for name in vars(ref):  # (the CuPy stand-in): made now, so that they are wrapped
                 if not name.startswith("_"):
                     getattr(ns, name, None)
-        for name, orig in list(vars(ns).items()):
-            if _wrappable(name, orig):
-                put(ns, name, _traced(orig)(_xp_func_w(name)))
+        for name, w in _namespace_wrappers(ns):
+            put(ns, name, w)
     if xp is not _np:  # host-to-device copies (see _to_device_w)
         for name in ("asarray", "asanyarray", "array", "ascontiguousarray"):
             orig = getattr(xp, name, None)

@@ -102,12 +102,19 @@ class Step:
         return out
 
 
+_PLAIN = frozenset((int, float, bool, str, type(None)))  # (hold no Ref: not walked)
+
+
 def _collect(obj, out: list) -> None:
     if type(obj) is Ref:
         out.append(obj.v)
     elif isinstance(obj, tuple | list):
         for o in obj:
-            _collect(o, out)
+            t = type(o)
+            if t is Ref:
+                out.append(o.v)
+            elif t not in _PLAIN:
+                _collect(o, out)
     elif isinstance(obj, dict):
         for o in obj.values():
             _collect(o, out)
@@ -184,10 +191,11 @@ class Program:
 
     def __str__(self) -> str:
         lines = []
+        used = {r for _, s in self.live_steps() for r in s.refs()} | self.output_vars()
         for v in self.vars:
             if v.kind == "in":
                 lines.append(f"  %{v.id} = input {_fmt(v)}")
-            elif v.kind in ("cap", "lit", "init") and self._used(v.id):
+            elif v.kind in ("cap", "lit", "init") and v.id in used:
                 lines.append(f"  %{v.id} = {_KIND[v.kind]} {_fmt(v)}")
         buf = self.plan.buffer_of if self.plan is not None else {}
         for _, s in self.live_steps():
@@ -217,12 +225,6 @@ class Program:
         fusion = getattr(self, "fusion", None)
         tail = [str(fusion)] if fusion is not None and fusion.groups else []
         return "\n".join([head] + lines + tail)
-
-    def _used(self, vid: int) -> bool:
-        for _, s in self.live_steps():
-            if vid in s.refs():
-                return True
-        return vid in self.output_vars()
 
     @property
     def peak_bytes(self) -> dict[str, int]:

@@ -22,6 +22,7 @@ import re as _re
 import sys
 import warnings
 import weakref
+from collections import Counter as _Counter
 from contextlib import nullcontext as _nullcontext
 from typing import Any
 
@@ -55,15 +56,24 @@ class Compiled:
         self.lines: list[str] = []
         self._names: dict[int, str] = {}
         self._build()
-        code = "\n".join(self.lines)
-        self.source = code
-        exec(compile(code, "<gpuad.jit replay>", "exec"), self.ns)
+        self.source = "\n".join(self.lines)
+        # _run now; the CUDA-graph path's functions (half the source) when first asked for
+        exec(compile("\n".join(self.lines[:self._graph_at]), failures.FILENAME, "exec"),
+             self.ns)
         self.run = self.ns["_run"]
-        self.guard = self.ns["_guard"]
-        self.advance = self.ns["_advance"]
-        self.body = self.ns["_body"]
-        self.caps = self.ns["_caps"]
-        self.graph_effects = self.ns["_graph_effects"]
+
+    def _graph_fn(self, name: str):
+        if "_body" not in self.ns:  # (compiled at their lines of the whole source)
+            at = self._graph_at
+            exec(compile("\n" * at + "\n".join(self.lines[at:]), failures.FILENAME, "exec"),
+                 self.ns)
+        return self.ns[name]
+
+    guard = property(lambda self: self._graph_fn("_guard"))
+    advance = property(lambda self: self._graph_fn("_advance"))
+    body = property(lambda self: self._graph_fn("_body"))
+    caps = property(lambda self: self._graph_fn("_caps"))
+    graph_effects = property(lambda self: self._graph_fn("_graph_effects"))
 
     def _const(self, obj) -> str:
         key = id(obj)
@@ -216,6 +226,7 @@ class Compiled:
         self.steps_at: dict[int, Any] = {}  # line of the source -> its step
         self._line_steps(whole, body, 3)
         # the CUDA-graph path: host work (guards, counters, effects) apart from the kernels
+        self._graph_at = len(self.lines)
         self.lines += ["def _guard(_args):"] + guard + ["    return True", ""]
         self.lines += ["def _advance(_stream):"] + advance + ["    return None", ""]
         self._line_steps(body, body, len(self.lines) + 2)
@@ -229,8 +240,10 @@ class Compiled:
         #: the positions of the inputs the program reads: named anywhere in the generated
         #: code but where they are read from ``_in``
         text = "\n".join(self.lines)
+        named = _Counter(_re.findall(r"\bv(\d+)\b", text))  # one pass, not one per input
+        loaded = _Counter(_re.findall(r"v(\d+) = _in\[", text))
         self.inputs_read = [k for k, vid in enumerate(prog.inputs) if vid is not None and (
-            len(_re.findall(rf"\bv{vid}\b", text)) > text.count(f"v{vid} = _in["))]
+            named.get(str(vid), 0) > loaded.get(str(vid), 0))]
 
     def _line_steps(self, lines: list[str], body: list[str], first: int) -> None:
         """Map each line of ``lines`` (the first being line ``first`` of the source) that is

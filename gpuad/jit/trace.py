@@ -31,6 +31,7 @@ tracer did not see (raw NumPy on ``.data``) is an error, never a silently stale 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -45,7 +46,7 @@ from .. import engine
 from ..backends import _by_array_type
 from ..tensor import Tensor
 from . import dict_order, failures
-from .program import Program, Ref, Step
+from .program import Program, Ref, Step, _collect
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LOCK = threading.RLock()
@@ -94,6 +95,40 @@ def user_line() -> str:
     return "<unknown line>"
 
 
+_GC_LOCK = threading.Lock()
+_gc_scope = [0, False]  # [open scopes (all threads), whether the outermost one froze]
+
+
+@contextlib.contextmanager
+def young_collections():
+    """Garbage collections inside look only at the objects made inside: those alive on entry
+    are set aside (``gc.freeze()``) until the outermost scope ends. A trace asks whether
+    tensors made by the function are alive only through reference cycles (see
+    :meth:`Tracer._drop_unreachable_targets`); a full collection of a large process takes
+    tens to hundreds of milliseconds, while the objects a trace makes take well under one.
+    An object older than the scope is still a root: what it refers to stays alive, as in a
+    full collection unless the function dropped the caller's last reference to it. Where the
+    process froze objects itself (``gc.get_freeze_count()``), nothing is set aside.
+
+        with young_collections():
+            gc.collect()  # collects only what was made inside
+    """
+    with _GC_LOCK:
+        if _gc_scope[0] == 0:
+            _gc_scope[1] = gc.get_freeze_count() == 0
+            if _gc_scope[1]:
+                gc.freeze()
+        _gc_scope[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_scope[0] -= 1
+            if _gc_scope[0] == 0 and _gc_scope[1]:
+                _gc_scope[1] = False
+                gc.unfreeze()
+
+
 _current: Tracer | None = None
 _failed = threading.local()  # changed: whether the last failed trace had changed state
 
@@ -127,6 +162,11 @@ def _checksum(a) -> int:
                 tr.paused -= 1
     if a.dtype.kind == "O":
         return 0
+    if a.flags.c_contiguous:  # its bytes as they are (the same CRC, without three views)
+        try:
+            return zlib.crc32(a)
+        except (BufferError, TypeError, ValueError):
+            pass
     return zlib.crc32(_ascontiguous(a).reshape(-1).view(_np.uint8))
 
 
@@ -765,8 +805,6 @@ def _held_counts(held) -> dict[int, int]:
 
 
 def _refs_of(obj) -> list:
-    from .program import _collect
-
     out: list = []
     _collect(obj, out)
     return out
@@ -830,7 +868,7 @@ def trace(f, leaves: list, rebuild, backend, levels=(),
     from ..tree import tree_flatten
     from . import anomaly_mode, hooks
 
-    with _LOCK:
+    with _LOCK, young_collections():
         if _current is not None and _current.thread == threading.get_ident():
             raise TracerError("jit: a trace is already running in this thread")
         tr = Tracer(backend, levels)

@@ -317,6 +317,9 @@ def arange(*args, **kwargs):
     arrays = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) or hasattr(a, "shape")]
     if arrays:  # read as numbers: inside gpuad.jit a traced bound would freeze the length
         _vc.host_read("arange: start, stop and step (they fix the result's length)", *arrays)
+    step = kwargs.get("step", args[2] if len(args) > 2 else None)
+    if step is not None and not hasattr(step, "shape") and step == 0:
+        raise ZeroDivisionError("arange: step must be nonzero, got 0 (NumPy's error type)")
     return _xp().arange(*[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
 
 
@@ -612,8 +615,9 @@ def roll(x, shift, axis=None):
     """Shift elements cyclically along ``axis``. Example: ``gnp.roll(x, 1)``"""
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape(x))
-    shifts = [shift] if isinstance(shift, int | _np.integer) else list(shift)
-    axes = [axis] if isinstance(axis, int | _np.integer) else list(axis)
+    # a 0-d array is one shift or axis, as a Python int is (NumPy's and JAX's reading)
+    shifts = [shift] if _np.ndim(shift) == 0 else list(shift)
+    axes = [axis] if _np.ndim(axis) == 0 else list(axis)
     if len(shifts) == 1 or len(axes) == 1:  # NumPy broadcasts one against the other
         n = builtins.max(len(shifts), len(axes))
         shifts, axes = shifts * (n // len(shifts)), axes * (n // len(axes))
@@ -762,6 +766,11 @@ def tensordot(a, b, axes=2):
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    for ax, x in ((ax_a, a), (ax_b, b)):
+        for i in ax:  # an axis out of range would pick another one silently below
+            if not -ndim(x) <= i < ndim(x):
+                raise _np.exceptions.AxisError(
+                    f"tensordot: axis {i} is out of bounds for an operand of shape {shape(x)}")
     ax_a = [i % ndim(a) for i in ax_a]
     ax_b = [i % ndim(b) for i in ax_b]
     for i, j in zip(ax_a, ax_b, strict=True):

@@ -256,8 +256,10 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     if len(axes) != 2:
         raise ValueError("rot90: len(axes) must be 2")
     n = ndim(m)
-    if axes[0] % n == axes[1] % n:
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == n:  # NumPy's checks, in its order
         raise ValueError("rot90: axes must be different")
+    if not (-n <= axes[0] < n and -n <= axes[1] < n):
+        raise ValueError(f"rot90: axes={axes} out of range for an array of ndim={n}")
     k %= 4
     if k == 0:
         return m
@@ -369,8 +371,13 @@ def put_along_axis(arr, indices, values, axis):
     Example: ``gnp.put_along_axis(t, idx, v, axis=1)``
     """
     idx = data(indices)
-    if axis is None:
-        raise NotImplementedError("put_along_axis: axis=None is not supported; reshape first")
+    if axis is None:  # NumPy's: 1-D indices into the flattened array, values broadcast to them
+        from . import broadcast_to, put
+
+        if len(shape(idx)) != 1:
+            raise ValueError(f"put_along_axis: when axis=None, indices must have a single "
+                             f"dimension (got shape {tuple(shape(idx))})")
+        return put(arr, idx, broadcast_to(values, tuple(shape(idx))))
     nd = len(shape(arr))
     axis = _r.one_axis(axis, nd, "put_along_axis")
     if isinstance(idx, Tensor):  # batched by vmap: the grids broadcast against it in the index

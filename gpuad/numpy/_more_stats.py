@@ -790,7 +790,16 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 # ---- covariance -------------------------------------------------------------------------------
 
 
+def _check_inexact(dtype, name):
+    """cov/corrcoef compute in ``dtype``: an integer or boolean one cannot hold the centred
+    values (NumPy raises a casting error there, JAX a ValueError)."""
+    if dtype is not None and _np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{name}: dtype must be a floating-point or complex type, got "
+                        f"{_np.dtype(dtype)}; pass dtype=float (or leave it None)")
+
+
 def _ndmin2(a, dtype):
+    _check_inexact(dtype, "cov")
     a = _arr(a)
     if dtype is None:  # NumPy's: at least float64 (float32 data too)
         dtype = _np.result_type(data(a).dtype, _np.float64)
@@ -912,6 +921,7 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
     Example: ``gnp.corrcoef(x, y)``
     """
+    _check_inexact(dtype, "corrcoef")
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim(c) == 0:
         return c / c
@@ -935,7 +945,8 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``; differentiable in ``x``,
-    ``xp`` and ``fp`` (one-sided, from the right, at the knots).
+    ``xp`` and ``fp`` (one-sided, from the right, at the knots). ``left``/``right`` may be
+    ``'extrapolate'`` (JAX's: the first/last segment's line continued).
 
     Example: ``gnp.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0])``
     """
@@ -974,6 +985,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     n = shape(xp)[0]
     f0, fn = getitem(fp, 0), getitem(fp, n - 1)
     first, last = getitem(data(xp), 0), getitem(data(xp), n - 1)
+    for name, v in (("left", left), ("right", right)):
+        if isinstance(v, str) and v != "extrapolate":
+            raise ValueError(f"interp: the only valid string value of `{name}` is "
+                             f"'extrapolate', but got: {v!r}")
     lv = f0 if left is None else left
     rv = fn if right is None else right
     if n == 1:
@@ -986,6 +1001,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
         mid = where(_r.equal(data(x), last), fn, mid)
+    # JAX's 'extrapolate': the end segments' lines continued (``mid`` clamps to them already)
+    lv = mid if isinstance(lv, str) else lv
+    rv = mid if isinstance(rv, str) else rv
     res = where(_r.less(data(x), first), lv, where(_r.greater(data(x), last), rv, mid))
     return res
 
@@ -1096,7 +1114,7 @@ def convolve(a, v, mode: str = "full"):
 def gradient(f, *varargs, axis=None, edge_order: int = 1):
     """Second-order central differences inside, one-sided differences of order
     ``edge_order`` at the boundaries, as ``numpy.gradient`` (spacing: scalars or coordinate
-    arrays, constants). Differentiable in ``f``. Example: ``gnp.gradient(y, dx)``"""
+    arrays). Differentiable in ``f`` and in the spacing. Example: ``gnp.gradient(y, dx)``"""
     f = _arr(f)
     if data(f).dtype.kind in "iu":  # in floats, as NumPy's: no modular differences
         f = _r.astype(f, _np.float64)
@@ -1142,8 +1160,7 @@ def _gradient_axis(f, ax, dx, edge_order, m):
 
     dxd = data(dx)
     if isinstance(dx, Tensor) and (dx.requires_grad or dx._tan):
-        raise NotImplementedError("gradient: differentiating with respect to the spacing is not "
-                                  "supported; pass it as a constant")
+        return _gradient_axis_recorded(f, ax, dx, edge_order, m)
     uniform = _np.ndim(dxd) == 0
     _vc.host_read("gradient: the spacing" if uniform else "gradient: a coordinate array", dx)
     if not uniform:
@@ -1188,6 +1205,51 @@ def _gradient_axis(f, ax, dx, edge_order, m):
             last = a1 * sl(m - 3, m - 2) + b1 * sl(m - 2, m - 1) + c1 * sl(m - 1, m)
     r = concatenate([first, inner, last], ax)
     # float64 coordinates leave a float32 (complex64) ``f``'s precision, as NumPy's
+    return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
+
+
+def _gradient_axis_recorded(f, ax, dx, edge_order, m):
+    """``_gradient_axis`` for a spacing being differentiated: the same formulas (the
+    non-uniform ones for coordinates, also where they are evenly spaced) as recorded ops."""
+    from . import diff
+
+    nd = ndim(f)
+
+    def sl(a, b):
+        return _r._take_axis(f, a, b, ax)
+
+    if ndim(dx) == 0:
+        h = dx
+        inner = (sl(2, m) - sl(0, m - 2)) / (2.0 * h)
+        if edge_order == 1:
+            return concatenate([(sl(1, 2) - sl(0, 1)) / h, inner,
+                                (sl(m - 1, m) - sl(m - 2, m - 1)) / h], ax)
+        first = (-1.5 * sl(0, 1) + 2.0 * sl(1, 2) - 0.5 * sl(2, 3)) / h
+        last = (0.5 * sl(m - 3, m - 2) - 2.0 * sl(m - 2, m - 1) + 1.5 * sl(m - 1, m)) / h
+        return concatenate([first, inner, last], ax)
+    if ndim(dx) != 1 or shape(dx)[0] != m:
+        raise ValueError("gradient: when 1d, distances must match the length of the "
+                         "corresponding dimension")
+
+    def bc(t):
+        return reshape(t, tuple(-1 if d == ax else 1 for d in range(nd)))
+
+    d = diff(dx)
+    dx1, dx2 = getitem(d, slice(0, m - 2)), getitem(d, slice(1, m - 1))
+    inner = (bc(-dx2 / (dx1 * (dx1 + dx2))) * sl(0, m - 2)
+             + bc((dx2 - dx1) / (dx1 * dx2)) * sl(1, m - 1)
+             + bc(dx1 / (dx2 * (dx1 + dx2))) * sl(2, m))
+    if edge_order == 1:
+        first = (sl(1, 2) - sl(0, 1)) / getitem(d, 0)
+        last = (sl(m - 1, m) - sl(m - 2, m - 1)) / getitem(d, m - 2)
+    else:
+        d1, d2 = getitem(d, 0), getitem(d, 1)
+        first = (-(2.0 * d1 + d2) / (d1 * (d1 + d2)) * sl(0, 1)
+                 + (d1 + d2) / (d1 * d2) * sl(1, 2) - d1 / (d2 * (d1 + d2)) * sl(2, 3))
+        d1, d2 = getitem(d, m - 3), getitem(d, m - 2)
+        last = (d2 / (d1 * (d1 + d2)) * sl(m - 3, m - 2) - (d2 + d1) / (d1 * d2)
+                * sl(m - 2, m - 1) + (2.0 * d2 + d1) / (d2 * (d1 + d2)) * sl(m - 1, m))
+    r = concatenate([first, inner, last], ax)
     return r if data(r).dtype == data(f).dtype else _r.astype(r, data(f).dtype)
 
 

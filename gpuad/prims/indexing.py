@@ -128,9 +128,14 @@ def check_bounds(index, shape_: tuple, where: str = "getitem") -> None:
 
 
 def _unchecked_backend(x) -> bool:
-    """Whether ``x`` lives on a backend whose indexing wraps out-of-range entries (CuPy)."""
+    """Whether ``x`` is indexed on a backend whose indexing wraps out-of-range entries (CuPy):
+    it lives there, or it is a host array that the op moves to the active CuPy backend."""
     raw = x._data if isinstance(x, Tensor) else x
-    return not isinstance(raw, _np.ndarray | _np.generic | int | float | complex | bool)
+    if not isinstance(raw, _np.ndarray | _np.generic | int | float | complex | bool):
+        return True
+    from ..backends import get_backend
+
+    return get_backend().name != "numpy"
 
 
 def drop_leading_ones(v, ndim: int = 0):

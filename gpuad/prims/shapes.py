@@ -57,6 +57,17 @@ def reshape(x, newshape):
     return reshape_(x, newshape=newshape, oldshape=old)
 
 
+def _axis_in(a, nd: int) -> int:
+    """An axis of ``transpose`` in ``[0, nd)``; NumPy's errors for a non-integer or an axis
+    out of range (``a % nd`` would pick another axis silently)."""
+    if isinstance(a, bool) or not isinstance(a, int | _np.integer):
+        raise TypeError(f"transpose: axes must be integers, got {a!r}")
+    if not -nd <= a < nd:
+        raise _np.exceptions.AxisError(f"transpose: axis {a} is out of bounds for an array of "
+                                       f"dimension {nd}")
+    return int(a) % nd
+
+
 transpose_ = prim("transpose", lambda xp, x, axes: xp.transpose(x, axes),
                   vjp=[lambda g, ans, x, axes: transpose_(
                       g, axes=tuple(int(i) for i in _np.argsort(axes)))],
@@ -66,7 +77,7 @@ transpose_ = prim("transpose", lambda xp, x, axes: xp.transpose(x, axes),
 def transpose(x, axes=None):
     """Permute axes (reverse them when ``axes`` is None)."""
     nd = ndim(x)
-    axes = tuple(range(nd))[::-1] if axes is None else tuple(int(a) % nd for a in axes)
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(_axis_in(a, nd) for a in axes)
     if axes == tuple(range(nd)):
         return x
     return transpose_(x, axes=axes)
