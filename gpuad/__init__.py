@@ -107,6 +107,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     Example: ``x = gpuad.tensor([1.0, 2.0], requires_grad=True)``
     """
     if isinstance(data, Tensor):
+        if data.requires_grad:
+            # torch.tensor(t) warns and detaches; a constant made silently here would be a
+            # silent zero gradient (inside gpuad.grad too)
+            raise TypeError(
+                "gpuad.tensor(t): t is a Tensor that requires grad, and a new tensor of its "
+                "values would be a constant, cutting its gradient; use t itself (or t.clone(), "
+                "recorded), or t.detach() for a constant")
         data = data.data
     be = get_backend()
     arr = _to_backend(be, data, dtype)

@@ -79,11 +79,18 @@ def rsqrt(self) -> Tensor:
 
 def relu(self) -> Tensor:
     """``max(x, 0)``; the derivative at 0 is 0, as in torch. Example: ``x.relu()``"""
+    if self.dtype.kind == "c":
+        from .nn._real_inputs import real_input
+
+        real_input("Tensor.relu", self)
     return _r.relu(self)
 
 
 def sigmoid(self) -> Tensor:
-    """The logistic sigmoid. Example: ``x.sigmoid()``"""
+    """The logistic sigmoid (``1 / (1 + exp(-z))`` for complex values, as torch).
+    Example: ``x.sigmoid()``"""
+    if self.dtype.kind == "c":
+        return _R.reciprocal(1 + _R.exp(-self))
     return _r.sigmoid(self)
 
 
@@ -158,8 +165,15 @@ def div(self, other, *, rounding_mode=None) -> Tensor:
 
 
 def lerp(self, end, weight) -> Tensor:
-    """``self + weight * (end - self)``. Example: ``a.lerp(b, 0.25)``"""
-    return self + weight * (end - self)
+    """``self + weight * (end - self)``, rounded as torch's: from ``end`` (``end - (1 -
+    weight) * (end - self)``) where ``|weight| >= 0.5``, so ``weight = 1`` gives ``end``
+    exactly; an infinite difference takes the first form (the limit, where torch's second
+    gives NaN). Example: ``a.lerp(b, 0.25)``"""
+    if isinstance(weight, float) and self.dtype.kind == "f":
+        weight = self.dtype.type(weight)  # rounded first, as torch's kernel takes it
+    diff = end - self
+    small = _R.logical_or(_R.less(_R.abs(weight), 0.5), _R.isinf(diff))
+    return _R.where(small, self + weight * diff, end - (1 - weight) * diff)
 
 
 def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
@@ -563,7 +577,7 @@ _DEFINED = """
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
-    "ndimension": "dim",
+    "ndimension": "dim", "divide": "div",
 }
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
@@ -578,7 +592,7 @@ _SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
 _SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
-    logical_and logical_or logical_xor multiply subtract divide true_divide=divide
+    logical_and logical_or logical_xor multiply subtract true_divide=divide
     floor_divide float_power eq=equal ne=not_equal lt=less le=less_equal gt=greater
     ge=greater_equal not_equal greater greater_equal less less_equal heaviside nextafter
     logaddexp2
@@ -594,7 +608,9 @@ _IN_PLACE = """
     tanh asin acos atan arcsin arccos arctan sigmoid relu floor ceil trunc frac lerp addcmul
     addcdiv fmod remainder maximum minimum hypot atan2 arctan2 copysign nan_to_num masked_fill
     index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
-    floor_divide float_power logaddexp
+    floor_divide float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma
+    digamma i0 sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not
+    eq ne lt le gt ge
 """.split()
 
 
@@ -702,7 +718,12 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
 def logit(self, eps=None) -> Tensor:
     """``log(x / (1 - x))``, ``x`` clamped to ``[eps, 1 - eps]`` first when ``eps`` is given
     (no gradient outside, as torch). Example: ``p.logit(eps=1e-6)``"""
-    x = self if eps is None else _R.clip(self, eps, 1 - eps)
+    x = self
+    if eps is not None:
+        # torch's clamp: below eps first, then above 1 - eps; the entries moved are
+        # constants (a derivative of 0 also where log(0) would make it 0 * inf)
+        lo, hi = eps, 1 - eps
+        x = _R.where(_R.less(self, lo), lo, _R.where(_R.greater(self, hi), hi, self))
     return _R.log(x) - _R.log1p(-x)
 
 
@@ -764,7 +785,8 @@ _MORE: dict = {}
 for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_numeric,
                 _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
-_MORE.update({n + "_": _in_place(n + "_", _MORE[n]) for n in _torch_scatters.IN_PLACE})
+_MORE.update({n + "_": _in_place(n + "_", _MORE[n])
+              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE)})
 for _name, _fn in _MORE.items():
     if _fn.__name__ == "method":
         _fn.__name__ = _name

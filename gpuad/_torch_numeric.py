@@ -46,6 +46,18 @@ def ldexp(self, other) -> Tensor:
     """``self * 2**other`` (``other`` may be fractional, and is differentiable, as torch's).
     Example: ``m.ldexp(e)``"""
     dt = self.dtype if self.dtype.kind in "fc" else _np.dtype(_np.float64)
+    if dt.kind == "f" and _kind(other) in "biu":
+        # integer exponents scale exactly (ldexp(-0.0, 1025) is -0.0, ldexp(inf, -1080) inf),
+        # where self * exp2(other) gives 0 * inf = NaN
+        from .numpy import ldexp as _ldexp
+
+        x = self if self.dtype == dt else _R.astype(self, dt)
+        if isinstance(other, Tensor):
+            e = other if other.dtype.kind in "i" else _R.astype(other, "int64")
+        else:
+            e = _xp_of(self).asarray(other)
+            e = e if e.dtype.kind == "i" else e.astype("int64")
+        return _ldexp(x, e)
     if isinstance(other, Tensor):
         e = other if other.dtype.kind in "fc" else _R.astype(other, dt)
     else:
@@ -89,7 +101,13 @@ def mvlgamma(self, p: int) -> Tensor:
 def polygamma(self, n: int) -> Tensor:
     """The ``n``-th derivative of ``digamma`` at ``self`` (torch's ``x.polygamma(n)``).
     Example: ``x.polygamma(1)``"""
-    return _special().polygamma(n, self)
+    if isinstance(n, bool) or not isinstance(n, int | _np.integer) or n < 0:
+        raise ValueError(f"Tensor.polygamma: the order n must be a non-negative int (as "
+                         f"torch's), got {n!r}")
+    r = _special().polygamma(n, self)
+    # SciPy's polygamma answers in float64; the order is a Python int, which leaves a float32
+    # or float16 tensor's dtype as it is (torch's and digamma's dtype)
+    return _R.astype(r, self.dtype) if self.dtype.kind == "f" and r.dtype != self.dtype else r
 
 
 def igamma(self, other) -> Tensor:
@@ -109,3 +127,8 @@ METHODS = {n: globals()[n] for n in "frexp ldexp bitwise_not mvlgamma polygamma 
 METHODS.update({n: _integers(n) for n in """
     gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift
 """.split()})
+# torch's in-place forms (name_) of these
+IN_PLACE = """
+    gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift
+    bitwise_not ldexp polygamma mvlgamma igamma igammac
+""".split()

@@ -108,7 +108,10 @@ def _sgn(x):
 
 
 def _angle_dir(x):
-    """i z / |z|^2, exactly 0 at 0: the adjoint direction of arg(z)."""
+    """i z / |z|^2, exactly 0 at 0: the adjoint direction of arg(z); 0 for a real z (its angle
+    is 0 or pi: piecewise constant; i z / z^2 would make NaN of -inf)."""
+    if data(x).dtype.kind != "c":
+        return where(True, 0.0, x)
     r2 = real(x * conj(x))
     zero = data(r2) == 0
     return where(zero, 0, (x * 1j) / where(zero, 1, r2))

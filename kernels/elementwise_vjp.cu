@@ -13,7 +13,7 @@ GPUAD_VJP1(square_vjp,     gi * T(2) * v)                    // square, x: g * 2
 GPUAD_VJP1(sqrt_vjp,       gi / (T(2) * v))                  // sqrt, x: g / (2 * ans) (v = ans)
 GPUAD_VJP1(reciprocal_vjp, -gi * (v * v))                    // reciprocal, x: -g * (ans * ans) (v = ans)
 GPUAD_VJP1(exp_vjp,        gi * v)                           // exp, x: g * ans (v = ans)
-GPUAD_VJP1(expm1_vjp,      gi * (v + T(1)))                  // expm1, x: g * (ans + 1) (v = ans)
+GPUAD_VJP1(expm1_vjp,      gi * ad_exp(v))                   // expm1, x: g * exp(x) (v = x)
 GPUAD_VJP1(log_vjp,        gi / v)                           // log, x: g / x (v = x)
 GPUAD_VJP1(log1p_vjp,      gi / (T(1) + v))                  // log1p, x: g / (1 + x) (v = x)
 GPUAD_VJP1(log2_vjp,       gi / (v * T(kLn2)))               // log2, x: g / (x * LN2) (v = x)

@@ -213,7 +213,7 @@ def test_a_comparison_is_a_constant_mask_in_the_formula():
     # relu's adjoint g * (ans > 0): the mask carries no derivative (relu'' = 0), so
     # d/dx sum((d/dx sum(relu(x) x))^2) = d/dx sum((2x [x > 0])^2) = 8x [x > 0]
     gx = ad.grad(lambda v: gnp.sum(ad.grad(lambda w: gnp.sum(relu(w) * w))(v) ** 2))(x)
-    np.testing.assert_allclose(ad.tensor(gx).numpy(), [0.0, 8 * 0.5, 8 * 2.0])
+    np.testing.assert_allclose(gx.numpy(), [0.0, 8 * 0.5, 8 * 2.0])
 
 
 def test_emulated_kernels_through_the_cupy_backend(backend, monkeypatch):

@@ -27,6 +27,7 @@ from .. import numpy as gnp
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient
 from .._raw import data  # named data: gpuad.jit redirects it here while tracing
+from ._real_inputs import real_input as _real_input
 from .inplace_write import inplace_arg
 from .modules import Module, Parameter
 
@@ -99,7 +100,7 @@ def elu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
     """
     if inplace:
         return inplace_arg("elu", elu, input, alpha)
-    raw = data(input)
+    raw = _real_input("elu", input)
     return gnp.where(raw > 0, input, alpha * gnp.expm1(_neg_part(input, raw)))
 
 
@@ -107,7 +108,7 @@ def selu(input: Array, inplace: bool = False) -> Array:
     """``scale * elu(x, alpha)`` with the self-normalising constants. Example: ``F.selu(x)``"""
     if inplace:
         return inplace_arg("selu", selu, input)
-    raw = data(input)
+    raw = _real_input("selu", input)
     neg = (_SELU_SCALE * _SELU_ALPHA) * gnp.expm1(_neg_part(input, raw))
     return gnp.where(raw > 0, _SELU_SCALE * input, neg)
 
@@ -118,7 +119,7 @@ def celu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
         return inplace_arg("celu", celu, input, alpha)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides the input)")
-    raw = data(input)
+    raw = _real_input("celu", input)
     return gnp.where(raw > 0, input, alpha * gnp.expm1(_neg_part(input, raw) / alpha))
 
 
@@ -131,7 +132,7 @@ def hardtanh(
         return inplace_arg("hardtanh", hardtanh, input, min_val, max_val)
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})")
-    raw = data(input)
+    raw = _real_input("hardtanh", input)
     inside = (raw > min_val) & (raw < max_val)
     return gnp.where(inside, input, gnp.clip(stop_gradient(input), min_val, max_val))
 
@@ -174,7 +175,7 @@ def hardswish(input: Array, inplace: bool = False) -> Array:
     -3 and 1 from 3 on (torch's choice at the bounds). Example: ``F.hardswish(x)``"""
     if inplace:
         return inplace_arg("hardswish", hardswish, input)
-    raw = data(input)
+    raw = _real_input("hardswish", input)
     mid = input * (input + 3.0) * (1.0 / 6.0)
     return gnp.where(raw <= -3.0, 0.0, gnp.where(raw >= 3.0, input, mid))
 
@@ -184,7 +185,7 @@ def hardsigmoid(input: Array, inplace: bool = False) -> Array:
     Example: ``F.hardsigmoid(x)``"""
     if inplace:
         return inplace_arg("hardsigmoid", hardsigmoid, input)
-    raw = data(input)
+    raw = _real_input("hardsigmoid", input)
     inside = (raw > -3.0) & (raw < 3.0)
     return gnp.where(
         inside, input * (1.0 / 6.0) + 0.5, gnp.clip(stop_gradient(input) / 6.0 + 0.5, 0.0, 1.0)
@@ -289,7 +290,7 @@ def threshold(input: Array, threshold: float, value: float, inplace: bool = Fals
 
 def _threshold(input: Array, threshold: float, value: float) -> Array:
     # NaN is not <= threshold: it passes through, as in torch
-    return gnp.where(data(input) <= threshold, value, input)
+    return gnp.where(_real_input("threshold", input) <= threshold, value, input)
 
 
 def tanhshrink(input: Array) -> Array:
@@ -312,7 +313,7 @@ def softshrink(input: Array, lambd: float = 0.5) -> Array:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (derivative 0 at
     ``+-lambd``). Example: ``F.softshrink(x, 0.1)``"""
     _check_lambd("softshrink", lambd)
-    raw = data(input)
+    raw = _real_input("softshrink", input)
     return gnp.where(raw > lambd, input - lambd,
                      gnp.where(raw < -lambd, input + lambd, _zero_or_nan(input)))
 
@@ -321,7 +322,7 @@ def hardshrink(input: Array, lambd: float = 0.5) -> Array:
     """``x`` where ``|x| > lambd``, else 0 (derivative 0 at ``+-lambd``).
     Example: ``F.hardshrink(x, 0.1)``"""
     _check_lambd("hardshrink", lambd)
-    raw = data(input)
+    raw = _real_input("hardshrink", input)
     return gnp.where((raw > lambd) | (raw < -lambd), input, _zero_or_nan(input))
 
 
@@ -354,7 +355,7 @@ def prelu(input: Array, weight: Array) -> Array:
         weight = gnp.reshape(weight, (n,) + (1,) * (len(s) - 2))
     elif ws:
         weight = gnp.reshape(weight, ())
-    return gnp.where(data(input) > 0, input, weight * input)
+    return gnp.where(_real_input("prelu", input) > 0, input, weight * input)
 
 
 def _check_rrelu_bounds(op: str, lower: float, upper: float) -> None:
@@ -380,7 +381,7 @@ def rrelu(
     _check_rrelu_bounds("rrelu", lower, upper)
     if inplace:
         return inplace_arg("rrelu", rrelu, input, lower, upper, training)
-    raw = data(input)
+    raw = _real_input("rrelu", input)
     if training:
         u = gnp.random.random(_r.shape(input)).astype(raw.dtype)
         slope = u * (upper - lower) + lower

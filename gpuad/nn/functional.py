@@ -26,6 +26,7 @@ from .._raw import (
 from .._softmax import log_softmax, logsumexp, softmax, softplus
 from .._softmax import softplus as _softplus_plain  # no threshold: exact for large logits
 from ..tensor import Tensor
+from ._real_inputs import real_input as _real_input
 from .conv import (  # noqa: F401  (convolutions of 1-3 dims and their transposes)
     conv1d,
     conv2d,
@@ -67,6 +68,7 @@ def _reduce(x: Array, reduction: str) -> Array:
 def relu(x: Array, inplace: bool = False) -> Array:
     """``max(x, 0)``; the derivative at 0 is taken to be 0. ``inplace=True`` writes the result
     into ``x`` (recorded, as ``relu_``) and returns ``x``. Example: ``relu(x @ w)``"""
+    _real_input("relu", x)
     if inplace:
         return inplace_arg("relu", _r.relu, x)
     return _r.relu(x)
@@ -76,7 +78,7 @@ def leaky_relu(x: Array, negative_slope: float = 0.01, inplace: bool = False) ->
     """``x`` where ``x > 0``, else ``negative_slope * x``. Example: ``leaky_relu(x, 0.2)``"""
     if inplace:
         return inplace_arg("leaky_relu", leaky_relu, x, negative_slope)
-    return gnp.where(_raw(x) > 0, x, x * negative_slope)
+    return gnp.where(_real_input("leaky_relu", x) > 0, x, x * negative_slope)
 
 
 def gelu(x: Array) -> Array:
@@ -85,7 +87,10 @@ def gelu(x: Array) -> Array:
 
 
 def sigmoid(x: Array) -> Array:
-    """Logistic sigmoid, stable for large ``|x|``. Example: ``sigmoid(x)``"""
+    """Logistic sigmoid, stable for large ``|x|`` (``1 / (1 + exp(-z))`` for complex values,
+    as torch). Example: ``sigmoid(x)``"""
+    if isinstance(x, complex) or getattr(data(x), "dtype", np.dtype(float)).kind == "c":
+        return _r.reciprocal(1 + _r.exp(-x))
     return _r.sigmoid(x)
 
 
@@ -93,7 +98,7 @@ def silu(x: Array, inplace: bool = False) -> Array:
     """SiLU / swish, ``x * sigmoid(x)``. Example: ``silu(x)``"""
     if inplace:
         return inplace_arg("silu", silu, x)
-    return x * _r.sigmoid(x)
+    return x * sigmoid(x)  # (complex values too, as torch)
 
 
 def tanh(x: Array) -> Array:

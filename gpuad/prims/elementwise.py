@@ -63,8 +63,10 @@ reciprocal = prim("reciprocal", lambda xp, x: xp.reciprocal(x), guard=True,
                   exprs=ew(None, "-g * (ans * ans)"))
 exp = prim("exp", lambda xp, x: xp.exp(x), guard=True,
            exprs=ew("exp(x)", "g * ans"))
+# exp(x), not ans + 1: below about -30, ans + 1 keeps no correct digit (expm1(-37) + 1 is
+# 1.1e-16 where exp(-37) is 8.5e-17)
 expm1 = prim("expm1", lambda xp, x: xp.expm1(x), guard=True,
-             exprs=ew(None, "g * (ans + 1)"))
+             exprs=ew(None, "g * exp(x)"))
 log = prim("log", lambda xp, x: xp.log(x), guard=True,
            exprs=ew("log(x)", "g / x"))
 log1p = prim("log1p", lambda xp, x: xp.log1p(x), guard=True,
