@@ -734,6 +734,33 @@ def logdet(self) -> Tensor:
         return logabs + _xp(self).log(_r.data(sign))
 
 
+def swapdims(self, dim0, dim1) -> Tensor:
+    """torch's alias of ``transpose(dim0, dim1)``: the two dims swapped, a view.
+    Example: ``x.swapdims(0, 2)``"""
+    d0, d1 = _axis("swapdims", dim0, self.ndim), _axis("swapdims", dim1, self.ndim)
+    return _R.swapaxes(self, d0, d1)
+
+
+def fill_diagonal(self, fill_value, wrap: bool = False) -> Tensor:
+    """A copy with ``fill_value`` on the main diagonal (all dims of equal length beyond 2-D;
+    ``wrap`` continues a tall matrix's diagonal after every ``n + 1`` rows, as NumPy's).
+    The in-place ``fill_diagonal_`` is torch's. Example: ``m.fill_diagonal_(0.0)``"""
+    if isinstance(fill_value, Tensor) or not _np.isscalar(fill_value):
+        raise TypeError(f"Tensor.fill_diagonal_: fill_value must be a number, got "
+                        f"{type(fill_value).__name__}")
+    sh = tuple(self.shape)
+    if len(sh) < 2:
+        raise RuntimeError(f"Tensor.fill_diagonal_: dimensions must be larger than 1, got "
+                           f"shape {sh}")
+    if len(sh) > 2 and len(set(sh)) != 1:
+        raise RuntimeError(f"Tensor.fill_diagonal_: all dimensions of input must be of equal "
+                           f"length, got shape {sh}")
+    mask = _np.zeros(sh, dtype=bool)
+    _np.fill_diagonal(mask, True, wrap=bool(wrap))
+    value = _np.asarray(fill_value).astype(self.dtype)
+    return _R.where(_xp(self).asarray(mask), value, self)
+
+
 def _pairs(names: list) -> list:
     return [tuple(n.split("=")) if "=" in n else (n, n) for n in names]
 
@@ -750,6 +777,8 @@ _METHODS.update({n + "_": _in_place(n + "_", _METHODS[n]) for n in _IN_PLACE})
 _METHODS["clip"] = Tensor.clip
 _METHODS["clip_"] = _in_place("clip_", Tensor.clip)
 _METHODS["round_"] = _in_place("round_", Tensor.round)
+_METHODS["swapdims"] = swapdims
+_METHODS["fill_diagonal_"] = _in_place("fill_diagonal_", fill_diagonal)
 
 
 def install() -> None:
