@@ -78,12 +78,22 @@ def relu6(x: Array) -> Array:
 
 
 def sigmoid(x: Array) -> Array:
-    """``1 / (1 + exp(-x))``. Example: ``jnn.sigmoid(x)``"""
+    """``1 / (1 + exp(-x))`` (complex values too, as JAX's). Example: ``jnn.sigmoid(x)``"""
+    if _is_complex(x):
+        return gnp.reciprocal(1.0 + gnp.exp(-x))
     return _r.sigmoid(x)
 
 
+def _is_complex(x) -> bool:
+    return isinstance(x, complex) or getattr(data(x), "dtype", None) is not None and \
+        data(x).dtype.kind == "c"
+
+
 def softplus(x: Array) -> Array:
-    """``log(1 + exp(x))`` as ``logaddexp(x, 0)``: no overflow. Example: ``jnn.softplus(x)``"""
+    """``log(1 + exp(x))`` as ``logaddexp(x, 0)``: no overflow (complex values: the principal
+    ``log1p(exp(x))``, as JAX's). Example: ``jnn.softplus(x)``"""
+    if _is_complex(x):
+        return gnp.log1p(gnp.exp(x))
     return gnp.logaddexp(x, 0.0)
 
 
@@ -105,7 +115,10 @@ def sparse_sigmoid(x: Array) -> Array:
 
 
 def _abs(x: Array) -> Array:
-    """``|x|`` with JAX's derivative at 0 (1, the right side's; ``gnp.abs`` takes 0)."""
+    """``|x|`` with JAX's derivative at 0 (1, the right side's; ``gnp.abs`` takes 0); the
+    modulus of complex values (``x >= 0`` would compare them lexicographically)."""
+    if _is_complex(x):
+        return gnp.abs(x)
     return gnp.where(data(x) >= 0, x, -x)
 
 
@@ -117,7 +130,7 @@ def soft_sign(x: Array) -> Array:
 
 def silu(x: Array) -> Array:
     """``x * sigmoid(x)`` (``swish`` is the same function). Example: ``jnn.silu(x)``"""
-    return x * _r.sigmoid(x)
+    return x * sigmoid(x)
 
 
 swish = silu
@@ -177,6 +190,8 @@ def squareplus(x: Array, b: Array = 4) -> Array:
     # x^2 overflows beyond 1e154 (inf at -1e300, where the value is about b / 4|x|, and an
     # adjoint of 0 through sqrt(inf) that lost the slope): hypot, and below 0 the form
     # b / (2 (sqrt(x^2 + b) - x)) without cancellation, each branch on its own side of 0
+    if _is_complex(x):  # no order to pick a branch by: the formula, as JAX's
+        return (x + gnp.sqrt(x * x + b)) / 2
     neg = data(x) < 0
     c = math.sqrt(b) if isinstance(b, int | float) else gnp.sqrt(b)  # a number stays weak
     xr = gnp.where(neg, 0.0, x)
@@ -210,7 +225,7 @@ def glu(x: Array, axis: int = -1) -> Array:
             f"glu: the size of axis {axis} must be even, but x of shape {s} has {s[axis]}"
         )
     a, b = gnp.split(x, 2, axis=axis)
-    return a * _r.sigmoid(b)
+    return a * sigmoid(b)
 
 
 def log1mexp(x: Array) -> Array:
