@@ -757,7 +757,12 @@ def fill_diagonal(self, fill_value, wrap: bool = False) -> Tensor:
                            f"length, got shape {sh}")
     mask = _np.zeros(sh, dtype=bool)
     _np.fill_diagonal(mask, True, wrap=bool(wrap))
-    value = _np.asarray(fill_value).astype(self.dtype)
+    value = _np.asarray(fill_value)
+    if value.dtype.kind == "c" and self.dtype.kind != "c" or \
+            self.dtype.kind in "iub" and not _np.isfinite(value):
+        raise TypeError(f"Tensor.fill_diagonal_: {fill_value!r} cannot be written into a "
+                        f"{self.dtype} tensor")
+    value = value.astype(self.dtype)
     return _R.where(_xp(self).asarray(mask), value, self)
 
 

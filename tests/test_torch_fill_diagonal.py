@@ -46,6 +46,10 @@ def test_fill_diagonal_checks(backend):
         ad.tensor(np.ones((2, 3, 2))).fill_diagonal_(1.0)
     with pytest.raises(TypeError, match="number"):
         ad.tensor(np.ones((2, 2))).fill_diagonal_(ad.tensor(1.0))
+    with pytest.raises(TypeError, match="cannot be written"):
+        ad.tensor(np.ones((2, 2))).fill_diagonal_(1 + 2j)  # NumPy would drop the imaginary part
+    with pytest.raises(TypeError, match="cannot be written"):
+        ad.tensor(np.ones((2, 2), dtype=np.int64)).fill_diagonal_(float("nan"))
     i = ad.tensor(np.zeros((2, 2), dtype=np.int64))
     i.fill_diagonal_(1.7)  # torch casts the number to the tensor's dtype
     np.testing.assert_array_equal(to_numpy(i), np.eye(2, dtype=np.int64))
