@@ -121,7 +121,7 @@ def _novograd(lr, b1=0.9, b2=0.25, eps=1e-6, wd=0.0):
 def _adafactor(lr, min_dim=128, clip=1.0, eps=1e-30):
     def step(t, g, p, s):
         vr, vc, v = s
-        decay = np.float32(1) - np.float32(t) ** np.float32(-0.8)  # optax: float32
+        decay = np.float32(1) - np.power(np.float32(t), np.float32(-0.8))  # optax: float32
         sq = g * g + eps
         if p.ndim == 2 and min(p.shape) >= min_dim:  # (4, 6): rows axis 0, columns axis 1
             vr = decay * vr + (1 - decay) * sq.mean(1)

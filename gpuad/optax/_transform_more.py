@@ -314,7 +314,9 @@ def add_noise(
 def _decay_rate_pow(i: Any, exponent: float = 0.8) -> Any:
     """Adafactor's second-moment decay ``1 - (i + 1)**-exponent``, in float32 as optax's."""
     t = gnp.asarray(i).astype(_np.float32) + 1.0
-    return 1.0 - t ** _np.float32(-exponent)
+    # gnp.power, not **: on a NumPy float32 scalar ** runs NumPy's scalar math, which can
+    # differ by an ulp from the array loop a gpuad.jit replay runs (NumPy 2.4, AVX-512)
+    return 1.0 - gnp.power(t, _np.float32(-exponent))
 
 
 def _factored_dims(shape: tuple, factored: bool, min_dim_size_to_factor: int):
