@@ -39,7 +39,7 @@ from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
 from ._softmax import softmax as _softmax
 from ._state import seq as _seq
-from ._torch_args import _axis, _dtype, _kind, _shape_args, _xp
+from ._torch_args import _axis, _check_fill, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
 from .tensor import Tensor
@@ -240,6 +240,7 @@ def masked_fill(self, mask, value) -> Tensor:
         raise ValueError(
             f"Tensor.masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with "
             f"the tensor of shape {self.shape}") from None
+    value = _check_fill("Tensor.masked_fill", value, self.dtype)
     r = _R.where(_R.broadcast_to(m, shp), value, self)
     return r if r.dtype == self.dtype else _R.astype(r, self.dtype)
 
@@ -247,6 +248,10 @@ def masked_fill(self, mask, value) -> Tensor:
 def where(self, condition, y) -> Tensor:
     """torch's ``x.where(cond, y)``: ``self`` where ``condition``, else ``y``.
     Example: ``x.where(x > 0, 0.0)``"""
+    if _kind(condition) != "b":  # (gnp.where keeps NumPy's truth of any dtype)
+        raise TypeError(f"Tensor.where: the condition must be boolean, as in torch, got dtype "
+                        f"{getattr(condition, 'dtype', type(condition).__name__)}; compare "
+                        f"first (x.where(c != 0, y))")
     return _R.where(condition, self, y)
 
 
@@ -305,6 +310,8 @@ def _size_args(args: tuple) -> tuple:
 def _new(self, fill, size, dtype, requires_grad):
     xp = _xp(self)
     dt = self.dtype if dtype is None else _dtype(dtype)
+    if fill is not None:
+        fill = _check_fill("Tensor.new_full", fill, dt)
     bat = self._bat
     if bat is not None and not requires_grad:
         # inside vmap, batched as ``self`` is (as torch's batching rule makes it): a backward
@@ -341,6 +348,11 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
     """A new constant tensor holding a copy of ``data``, in this tensor's dtype unless
     ``dtype`` is given. Example: ``x.new_tensor([1.0, 2.0])``"""
     if isinstance(data, Tensor):
+        if data.requires_grad:
+            raise TypeError(
+                "Tensor.new_tensor(t): t requires grad, and a new tensor of its values would be "
+                "a constant, cutting its gradient (torch's copies it detached, with a warning); "
+                "use t.clone() (recorded), or t.detach() for a constant")
         data = data.detach()._data
     xp = _xp(self)
     dt = self.dtype if dtype is None else _dtype(dtype)
@@ -548,6 +560,7 @@ def zero_(self) -> Tensor:
 def fill_(self, value) -> Tensor:
     """Set every entry to ``value`` (a number or a 0-d tensor), in place."""
     _writable(self, "fill_")
+    value = _check_fill("Tensor.fill_", value, self.dtype)
     self[...] = value
     return self
 
