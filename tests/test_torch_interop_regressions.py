@@ -121,3 +121,18 @@ def test_torch_cumsum_of_unsigned_is_int64(backend):
     np.testing.assert_array_equal(to_numpy(r), [250, 260, 263])
     assert x.cumprod(dim=0).dtype == np.int64
     assert x.cumsum(0).dtype == np.uint64  # the positional form stays NumPy's
+
+
+def test_object_operands_with_a_tensor_being_differentiated():
+    # before: Fraction(1, 2) * t gave a dtype-object Tensor without history: a silent
+    # constant (torch raises TypeError)
+    from fractions import Fraction
+
+    v = ad.tensor([1.0, 2.0], requires_grad=True)
+    for f in (lambda: Fraction(1, 2) * v, lambda: v + np.array([1, 2], dtype=object),
+              lambda: gnp.stack([v, np.array([1, 2], dtype=object)])):
+        with pytest.raises(TypeError, match="dtype object"):
+            f()
+    y = float(Fraction(1, 2)) * v  # the conversion it asks for
+    y.sum().backward()
+    np.testing.assert_array_equal(to_numpy(v.grad), [0.5, 0.5])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -605,6 +606,8 @@ NP_REFUSED = {
         lambda x: np.zeros((3, 4)).__setitem__(0, x[0]),
     ),
     "math.exp": (lambda x: math.exp(x[0, 0]), None),
+    "Fraction * Tensor": (lambda x: Fraction(1, 2) * x, lambda x: Fraction(1, 2) * x),
+    "object ndarray + Tensor": (lambda x: np.ones((3, 4), dtype=object) + x, None),
     "gpuad.tensor of a list": (lambda x: ad.tensor([x[0, 0], x[0, 1]]), None),
     "new_tensor of a Tensor": (lambda x: x.new_tensor(x), None),
 }
