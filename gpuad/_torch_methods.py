@@ -286,6 +286,11 @@ def is_complex(self) -> bool:
     return self.dtype.kind == "c"
 
 
+def is_signed(self) -> bool:
+    """torch's: whether the dtype holds negative values (not unsigned or bool)."""
+    return self.dtype.kind in "ifc"
+
+
 def clone(self, *, memory_format=None) -> Tensor:
     """A copy, recorded (gradients flow through it). Example: ``y = x.clone()``"""
     return _R.copy(self)
@@ -423,6 +428,9 @@ def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     Example: ``(y_hat.argmax(axis=1).type(y.dtype) == y)``"""
     if dtype is None:
         return str(self.dtype)
+    if isinstance(dtype, type) and dtype.__name__.endswith("Tensor") and \
+            dtype.__module__.startswith("torch"):  # x.type(torch.IntTensor), the class
+        dtype = f"{dtype.__module__}.{dtype.__name__}"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):  # x.type("torch.DoubleTensor")
         name = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
         if name not in _TENSOR_TYPES:
@@ -583,9 +591,9 @@ _DEFINED = """
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
-    is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu cuda zero_
-    fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax take_along_dim
+    is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
+    new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
+    cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax take_along_dim
     tensor_split unfold
 """.split()
 _SAME = {

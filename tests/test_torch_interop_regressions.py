@@ -136,3 +136,15 @@ def test_object_operands_with_a_tensor_being_differentiated():
     y = float(Fraction(1, 2)) * v  # the conversion it asks for
     y.sum().backward()
     np.testing.assert_array_equal(to_numpy(v.grad), [0.5, 0.5])
+
+
+def test_type_of_a_torch_tensor_class_and_is_signed(backend):
+    mod = "torch" if backend == "numpy" else "torch.cuda"  # the device's tensor types
+    int_tensor = type("IntTensor", (), {"__module__": mod})  # stands for torch.IntTensor
+    r = ad.tensor([1.5, -2.5]).type(int_tensor)  # before: "Could not convert ... to a dtype"
+    assert r.dtype == np.int32
+    np.testing.assert_array_equal(to_numpy(r), [1, -2])
+    signed = {np.int8: True, np.int64: True, np.float16: True, np.complex64: True,
+              np.uint8: False, np.bool_: False}
+    for dt, want in signed.items():
+        assert ad.tensor(np.zeros(1, dt)).is_signed() is want  # before: AttributeError

@@ -1219,6 +1219,28 @@ def test_type_conversions(name):
     assert getattr(g, name)() is not g or name == "double"
 
 
+@pytest.mark.parametrize("tp", ["IntTensor", "FloatTensor", "DoubleTensor", "LongTensor",
+                                "ByteTensor", "BoolTensor", "HalfTensor", "ShortTensor"])
+def test_type_of_tensor_classes(tp):
+    a = np.array([-1.5, 0.0, 2.5])
+    if tp == "ByteTensor":
+        a = np.abs(a)
+    cls = getattr(torch, tp)
+    _same(ad.tensor(a).type(cls), torch.tensor(a).type(cls))
+    _same(ad.tensor(a).type(f"torch.{tp}"), torch.tensor(a).type(f"torch.{tp}"))
+    with pytest.raises(RuntimeError, match="device"):
+        ad.tensor(a).type(getattr(torch.cuda, tp))
+
+
+@pytest.mark.parametrize("dt", list(_TD), ids=lambda d: np.dtype(d).name)
+def test_dtype_predicates(dt):
+    g, t = ad.tensor(np.zeros(2, dt)), torch.from_numpy(np.zeros(2, dt))
+    assert g.is_signed() == t.is_signed()
+    assert g.is_floating_point() == t.is_floating_point()
+    assert g.is_complex() == t.is_complex()
+    assert g.element_size() == t.element_size()
+
+
 def test_to_and_type():
     a = A34
     g, t = ad.tensor(a), torch.tensor(a)
