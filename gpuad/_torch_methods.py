@@ -593,8 +593,8 @@ _DEFINED = """
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
-    cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax take_along_dim
-    tensor_split unfold
+    cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
+    take_along_dim tensor_split unfold
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
