@@ -74,7 +74,9 @@ def refuse_array(t: Tensor) -> None:
             f"on the Tensor itself (numpy.dot(a, t) and gpuad.numpy functions are recorded), "
             f"use t.numpy() for a host copy or gpuad.stop_gradient(t) for a constant; to fill "
             f"an array element by element, make it a Tensor (out = gpuad.tensor(gnp.zeros(n))), "
-            f"whose writes are recorded"
+            f"whose writes are recorded; a list of Tensors given to a NumPy function "
+            f"(numpy.sum([a, b]), numpy.max([a, b], axis=0)) is converted this way too: stack "
+            f"it first (numpy.sum(gnp.stack([a, b])))"
         )
 
 

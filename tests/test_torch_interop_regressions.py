@@ -148,3 +148,12 @@ def test_type_of_a_torch_tensor_class_and_is_signed(backend):
               np.uint8: False, np.bool_: False}
     for dt, want in signed.items():
         assert ad.tensor(np.zeros(1, dt)).is_signed() is want  # before: AttributeError
+
+
+def test_numpy_function_of_a_list_of_tensors_says_stack():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    for f in (lambda: np.sum([x, x * 2]), lambda: np.max([x[0], x[1]])):
+        with pytest.raises(TypeError, match=r"gnp\.stack\(\[a, b\]\)"):
+            f()
+    np.sum(gnp.stack([x, x * 2])).backward()  # the call it suggests, recorded
+    np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 3.0])
