@@ -1112,6 +1112,24 @@ def test_masked_fill_grads():
     )
 
 
+_MF_SAMPLES = [((5, 5), (5, 5), 10), ((5, 5), (5, 5), "t"), ((5, 5), (5,), 10), ((), (), 10),
+               ((), (), "t"), ((5, 5), (), 10), ((5, 5), (), "t"), ((), (5,), 10)]
+
+
+@pytest.mark.parametrize("xs,ms,v", _MF_SAMPLES, ids=str)
+def test_masked_fill_opinfo_samples(xs, ms, v):
+    """torch's OpInfo samples for masked_fill: masks of fewer, equal and more dims, 0-d
+    tensors, a number or a 0-d tensor value (which gets its gradient)."""
+    m = RNG.standard_normal(ms) > 0
+    arrays = (RNG.standard_normal(xs),) + ((np.array(0.7),) if v == "t" else ())
+
+    def f(x, M):
+        mask = ad.tensor(m) if M is gnp else torch.tensor(m)
+        return x[0].masked_fill(mask, x[1] if v == "t" else v)
+
+    _run(f, *arrays)
+
+
 def test_masked_fill_errors():
     m = [True, False, True]
     _raises_both(
