@@ -54,6 +54,13 @@ def _live_tangents(t: Tensor) -> bool:
     return bool(t._tan) and not _state.jvp_levels.isdisjoint(t._tan)
 
 
+def _size(t: Tensor) -> int:
+    n = 1
+    for d in t.shape:
+        n *= d
+    return n
+
+
 def _what(t: Tensor) -> str:
     return ("carries forward-mode tangents" if _live_tangents(t) else "requires grad")
 
@@ -63,7 +70,13 @@ def refuse_array(t: Tensor) -> None:
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
         if _float_callers.calls_scalar_type(sys._getframe(2)):  # numpy.float32(t): explicit
-            return
+            if _size(t) == 1:
+                return
+            raise TypeError(
+                f"a NumPy scalar type (numpy.float64(t), numpy.float32(t), ...) was called on a "
+                f"Tensor of shape {t.shape} that {_what(t)}: for more than one element it makes "
+                f"a constant array, which would silently drop the gradient; write "
+                f"t.astype(numpy.float64) (recorded), or t.numpy() for a constant")
         via = _numpy_caller()
         if via is not None:
             raise TypeError(via(t))

@@ -157,3 +157,17 @@ def test_numpy_function_of_a_list_of_tensors_says_stack():
             f()
     np.sum(gnp.stack([x, x * 2])).backward()  # the call it suggests, recorded
     np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 3.0])
+
+
+def test_numpy_scalar_type_of_a_tensor_being_differentiated():
+    # before: numpy.float64(t) of a Tensor of shape (2,) gave array([1., 2.]), a silent
+    # constant (gnp.float64 is numpy.float64); one element stays the explicit float(t)
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    for f in (lambda: np.float64(x), lambda: gnp.float64(x), lambda: np.complex128(x * 2)):
+        with pytest.raises(TypeError, match="astype"):
+            f()
+    assert np.float64(x[:1]) == 1.0 and np.float32(x[1]) == 2.0
+    np.testing.assert_array_equal(np.int64(x * 1.5), [1, 3])  # integer casts: constants
+    y = x.astype(np.float64) * 3  # the call it suggests, recorded
+    y.sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 3.0])

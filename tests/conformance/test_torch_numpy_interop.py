@@ -606,6 +606,8 @@ NP_REFUSED = {
         lambda x: np.zeros((3, 4)).__setitem__(0, x[0]),
     ),
     "math.exp": (lambda x: math.exp(x[0, 0]), None),
+    "np.float64(t) of several elements": (lambda x: np.float64(x), lambda x: np.float64(x)),
+    "np.float32(t) of several elements": (lambda x: np.float32(x[0]), lambda x: np.float32(x[0])),
     "Fraction * Tensor": (lambda x: Fraction(1, 2) * x, lambda x: Fraction(1, 2) * x),
     "object ndarray + Tensor": (lambda x: np.ones((3, 4), dtype=object) + x, None),
     "gpuad.tensor of a list": (lambda x: ad.tensor([x[0, 0], x[0, 1]]), None),
