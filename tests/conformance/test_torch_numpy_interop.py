@@ -1263,6 +1263,14 @@ def test_dtype_predicates(dt):
     assert g.element_size() == t.element_size()
 
 
+def test_dtype_comparisons_trap():
+    """A documented trap (docs/porting.md): gpuad's dtypes are NumPy's, so comparing them with
+    torch's dtypes is False; compare with NumPy's."""
+    g, t = ad.tensor(np.ones(2, np.float32)), torch.ones(2)
+    assert t.dtype == torch.float32 and not (g.dtype == torch.float32)
+    assert g.dtype == np.float32 == t.numpy().dtype
+
+
 def test_to_and_type():
     a = A34
     g, t = ad.tensor(a), torch.tensor(a)
