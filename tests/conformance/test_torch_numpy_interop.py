@@ -794,6 +794,47 @@ COMPLEX = {
 }
 
 
+def _write_real_of_transpose(z, M):
+    y = z * 1
+    y.t().real[1] = z.imag[:, 0] * 2
+    return y
+
+
+def _copy_into_row_imag(z, M):
+    y = z * 1
+    y[0].imag.copy_(z.real[1])
+    return y
+
+
+def _mul_real_view(z, M):
+    y = z * 1
+    y.real.mul_(z.imag[0])
+    return y
+
+
+def _read_real_after_write(z, M):
+    y = z * 1
+    r = y.real
+    y.copy_(y * 1j)
+    return r * z.imag
+
+
+def _set_both_parts(z, M):
+    y = z * 1
+    y.imag = z.real[0] * 2
+    y.real = z.imag[1] ** 2
+    return y
+
+
+COMPLEX.update({
+    "write .real of .t()": (_write_real_of_transpose, C34[:, :2]),
+    "copy_ into a row's .imag": (_copy_into_row_imag, C34),
+    "mul_ through .real": (_mul_real_view, C34),
+    ".real read after a write": (_read_real_after_write, C34),
+    "set .imag then .real": (_set_both_parts, C34),
+})
+
+
 @pytest.mark.parametrize("name", list(COMPLEX))
 def test_complex_views_and_functions(name):
     fn, a = COMPLEX[name]
