@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from . import _links, numpy  # noqa: I001  (numpy first: the op namespace Tensor methods use)
 from ._state import (
     disable_jit,
@@ -115,9 +117,44 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
                 "values would be a constant, cutting its gradient; use t itself (or t.clone(), "
                 "recorded), or t.detach() for a constant")
         data = data.data
+    if dtype is not None:
+        from ._torch_args import _dtype
+
+        dtype = _dtype(dtype)  # torch's dtypes (torch.float32) too
+    if isinstance(data, _np.ndarray) and data.itemsize and \
+            any(st % data.itemsize for st in data.strides):
+        raise ValueError(f"gpuad.tensor: the array's strides {data.strides} are not multiples "
+                         f"of its element size {data.itemsize} (as torch.from_numpy refuses)")
     be = get_backend()
-    arr = _to_backend(be, data, dtype)
+    try:
+        arr = _to_backend(be, data, dtype)
+    except TypeError as e:
+        if isinstance(data, list | tuple) and _holds_recorded(data):
+            raise TypeError(
+                "gpuad.tensor([...]): the list holds a Tensor that requires grad, and a new "
+                "tensor of its values would be a constant, cutting its gradient (torch.tensor "
+                "copies the values silently); use gnp.stack([...]) (or gnp.array([...])), "
+                "which is recorded, or detach the elements for a constant") from e
+        if not isinstance(data, list | tuple):
+            raise
+        arr = _to_backend(be, _unwrapped(data), dtype)  # Tensors on the device (CuPy)
+    if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "OUSV":
+        raise TypeError(
+            f"gpuad.tensor: {type(data).__name__} data gave no numeric tensor (NumPy reads it "
+            f"as dtype {arr.dtype}); give numbers, booleans or arrays of them, as torch.tensor")
     return Tensor(arr, requires_grad=requires_grad)
+
+
+def _unwrapped(data: Any) -> Any:
+    """A nested list or tuple with each Tensor replaced by its array."""
+    return [_unwrapped(d) if isinstance(d, list | tuple) else
+            d.data if isinstance(d, Tensor) else d for d in data]
+
+
+def _holds_recorded(data: Any) -> bool:
+    """Whether a nested list or tuple holds a Tensor that requires grad."""
+    return any(_holds_recorded(d) if isinstance(d, list | tuple) else
+               isinstance(d, Tensor) and d.requires_grad for d in data)
 
 
 def _to_backend(be: Backend, data: Any, dtype: Any):

@@ -54,6 +54,13 @@ def _live_tangents(t: Tensor) -> bool:
     return bool(t._tan) and not _state.jvp_levels.isdisjoint(t._tan)
 
 
+def _size(t: Tensor) -> int:
+    n = 1
+    for d in t.shape:
+        n *= d
+    return n
+
+
 def _what(t: Tensor) -> str:
     return ("carries forward-mode tangents" if _live_tangents(t) else "requires grad")
 
@@ -63,7 +70,13 @@ def refuse_array(t: Tensor) -> None:
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
         if _float_callers.calls_scalar_type(sys._getframe(2)):  # numpy.float32(t): explicit
-            return
+            if _size(t) == 1:
+                return
+            raise TypeError(
+                f"a NumPy scalar type (numpy.float64(t), numpy.float32(t), ...) was called on a "
+                f"Tensor of shape {t.shape} that {_what(t)}: for more than one element it makes "
+                f"a constant array, which would silently drop the gradient; write "
+                f"t.astype(numpy.float64) (recorded), or t.numpy() for a constant")
         via = _numpy_caller()
         if via is not None:
             raise TypeError(via(t))
@@ -74,7 +87,9 @@ def refuse_array(t: Tensor) -> None:
             f"on the Tensor itself (numpy.dot(a, t) and gpuad.numpy functions are recorded), "
             f"use t.numpy() for a host copy or gpuad.stop_gradient(t) for a constant; to fill "
             f"an array element by element, make it a Tensor (out = gpuad.tensor(gnp.zeros(n))), "
-            f"whose writes are recorded"
+            f"whose writes are recorded; a list of Tensors given to a NumPy function "
+            f"(numpy.sum([a, b]), numpy.max([a, b], axis=0)) is converted this way too: stack "
+            f"it first (numpy.sum(gnp.stack([a, b])))"
         )
 
 

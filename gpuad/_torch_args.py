@@ -151,3 +151,52 @@ def _dtype(dtype) -> _np.dtype:
         }.get(s, s)
         return _np.dtype(s)
     return _np.dtype(dtype)
+
+
+def _check_fill(what: str, value: Any, dtype: Any) -> Any:
+    """Refuse a number (or a 0-d Tensor's dtype) that a tensor of ``dtype`` cannot hold, as
+    torch does, where NumPy's cast would change it silently: a complex value into a real
+    tensor (the imaginary part dropped), NaN or an infinity into an integer tensor (an
+    arbitrary integer), an integer outside the dtype's range (wrapped; torch too wraps a
+    negative one into an unsigned tensor), a finite float beyond float32's or float64's range
+    (inf). A 0-d Tensor is checked by its dtype only (its value is not read). Returns the
+    value to write: a complex number with a zero imaginary part as its real part, a negative
+    integer for an unsigned tensor wrapped (torch's values, which NumPy refuses to cast)."""
+    dt = _np.dtype(dtype)
+    vdt = getattr(value, "dtype", None)
+    if vdt is not None and getattr(value, "ndim", 0) != 0:
+        raise RuntimeError(f"{what}: the value must be a number or a 0-d tensor, got one of "
+                           f"shape {tuple(value.shape)}")
+    if vdt is not None and not isinstance(value, _np.generic):  # a 0-d Tensor or array
+        if _np.dtype(vdt).kind == "c" and dt.kind != "c":
+            raise TypeError(f"{what}: a complex value ({vdt}) cannot be written into a {dt} "
+                            f"tensor (its imaginary part would be dropped); take .real or "
+                            f"make the tensor complex")
+        return value
+    if isinstance(value, bool | _np.bool_) or dt.kind in "bOUSV":
+        return value
+    bad = None
+    if isinstance(value, complex | _np.complexfloating):
+        if dt.kind != "c" and complex(value).imag != 0:
+            bad = "a complex value (its imaginary part would be dropped)"
+        elif dt.kind != "c":
+            value = complex(value).real
+    elif isinstance(value, int | _np.integer):
+        lo = _np.iinfo(dt).min if dt.kind == "i" else -(2 ** 63)  # torch wraps -1 to 255
+        if dt.kind in "iu" and not lo <= int(value) <= _np.iinfo(dt).max:
+            bad = "an integer outside the dtype's range"
+        elif dt.kind == "u" and int(value) < 0:
+            value = int(value) % (1 << (8 * dt.itemsize))
+    elif isinstance(value, float | _np.floating):
+        v = float(value)
+        if dt.kind in "iu" and not _np.isfinite(v):
+            bad = "a non-finite value"
+        elif dt.kind == "i" and not _np.iinfo(dt).min <= v < _np.iinfo(dt).max + 1:
+            bad = "a value outside the dtype's range"
+        elif dt.kind == "f" and dt.itemsize >= 4 and _np.isfinite(v) and \
+                abs(v) > float(_np.finfo(dt).max):  # (torch's float16 takes inf)
+            bad = "a value beyond the dtype's range (it would become inf)"
+    if bad is not None:
+        raise RuntimeError(f"{what}: {value!r} cannot be written into a {dt} tensor: {bad}, "
+                           f"as torch refuses")
+    return value

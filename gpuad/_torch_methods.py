@@ -39,7 +39,7 @@ from . import rules as _r
 from ._softmax import log_softmax as _log_softmax
 from ._softmax import softmax as _softmax
 from ._state import seq as _seq
-from ._torch_args import _axis, _dtype, _kind, _shape_args, _xp
+from ._torch_args import _axis, _check_fill, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
 from .tensor import Tensor
@@ -240,6 +240,7 @@ def masked_fill(self, mask, value) -> Tensor:
         raise ValueError(
             f"Tensor.masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with "
             f"the tensor of shape {self.shape}") from None
+    value = _check_fill("Tensor.masked_fill", value, self.dtype)
     r = _R.where(_R.broadcast_to(m, shp), value, self)
     return r if r.dtype == self.dtype else _R.astype(r, self.dtype)
 
@@ -247,6 +248,10 @@ def masked_fill(self, mask, value) -> Tensor:
 def where(self, condition, y) -> Tensor:
     """torch's ``x.where(cond, y)``: ``self`` where ``condition``, else ``y``.
     Example: ``x.where(x > 0, 0.0)``"""
+    if _kind(condition) != "b":  # (gnp.where keeps NumPy's truth of any dtype)
+        raise TypeError(f"Tensor.where: the condition must be boolean, as in torch, got dtype "
+                        f"{getattr(condition, 'dtype', type(condition).__name__)}; compare "
+                        f"first (x.where(c != 0, y))")
     return _R.where(condition, self, y)
 
 
@@ -281,6 +286,11 @@ def is_complex(self) -> bool:
     return self.dtype.kind == "c"
 
 
+def is_signed(self) -> bool:
+    """torch's: whether the dtype holds negative values (not unsigned or bool)."""
+    return self.dtype.kind in "ifc"
+
+
 def clone(self, *, memory_format=None) -> Tensor:
     """A copy, recorded (gradients flow through it). Example: ``y = x.clone()``"""
     return _R.copy(self)
@@ -305,6 +315,8 @@ def _size_args(args: tuple) -> tuple:
 def _new(self, fill, size, dtype, requires_grad):
     xp = _xp(self)
     dt = self.dtype if dtype is None else _dtype(dtype)
+    if fill is not None:
+        fill = _check_fill("Tensor.new_full", fill, dt)
     bat = self._bat
     if bat is not None and not requires_grad:
         # inside vmap, batched as ``self`` is (as torch's batching rule makes it): a backward
@@ -341,6 +353,11 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
     """A new constant tensor holding a copy of ``data``, in this tensor's dtype unless
     ``dtype`` is given. Example: ``x.new_tensor([1.0, 2.0])``"""
     if isinstance(data, Tensor):
+        if data.requires_grad:
+            raise TypeError(
+                "Tensor.new_tensor(t): t requires grad, and a new tensor of its values would be "
+                "a constant, cutting its gradient (torch's copies it detached, with a warning); "
+                "use t.clone() (recorded), or t.detach() for a constant")
         data = data.detach()._data
     xp = _xp(self)
     dt = self.dtype if dtype is None else _dtype(dtype)
@@ -411,6 +428,9 @@ def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     Example: ``(y_hat.argmax(axis=1).type(y.dtype) == y)``"""
     if dtype is None:
         return str(self.dtype)
+    if isinstance(dtype, type) and dtype.__name__.endswith("Tensor") and \
+            dtype.__module__.startswith("torch"):  # x.type(torch.IntTensor), the class
+        dtype = f"{dtype.__module__}.{dtype.__name__}"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):  # x.type("torch.DoubleTensor")
         name = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
         if name not in _TENSOR_TYPES:
@@ -548,6 +568,7 @@ def zero_(self) -> Tensor:
 def fill_(self, value) -> Tensor:
     """Set every entry to ``value`` (a number or a 0-d tensor), in place."""
     _writable(self, "fill_")
+    value = _check_fill("Tensor.fill_", value, self.dtype)
     self[...] = value
     return self
 
@@ -570,10 +591,10 @@ _DEFINED = """
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
-    is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
-    new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu cuda zero_
-    fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax take_along_dim
-    tensor_split unfold
+    is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
+    new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
+    cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
+    take_along_dim tensor_split unfold
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",

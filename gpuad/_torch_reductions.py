@@ -203,6 +203,8 @@ def _torch_cum(name: str, self, axis, dtype, out, dim):
     (NumPy's ``axis=0`` there gives one element in one dim)."""
     dim = _cum_dim(name, axis, dim)
     dtype = None if dtype is None else _dtype(dtype)  # (a torch dtype too)
+    if dtype is None and self.dtype.kind == "u" and self.dtype.itemsize < 8:
+        dtype = _np.dtype(_np.int64)  # torch's, where NumPy's is uint64
     if dtype is None and out is None and self.dtype == _np.float16:
         # torch accumulates half in float32 (NumPy's float16 running sum drifts by percents)
         return _R.astype(_torch_cum(name, self, None, _np.float32, None, dim), _np.float16)

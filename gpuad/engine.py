@@ -591,6 +591,18 @@ def _failure(rule, args, e, be):
     return RuntimeError(msg)
 
 
+def _refuse_objects(rule, datas) -> None:
+    """A Tensor being differentiated met an operand NumPy computes with as Python objects
+    (``Fraction(1, 2) * t``, an object array): the dtype-object result would be a constant."""
+    kinds = ", ".join(f"{type(d).__name__} of dtype object" if getattr(d, "dtype", None) is not
+                      None and d.dtype.kind == "O" else type(d).__name__ for d in datas)
+    raise TypeError(
+        f"{rule.name}: an operand made NumPy compute with Python objects ({kinds}), and the "
+        f"result (dtype object) would drop the gradient of the Tensor being differentiated; "
+        f"convert the operand to a number or a float array first (float(v), "
+        f"numpy.asarray(a, dtype=float))")
+
+
 def _finish(rule, args, params, out, datas, track, tan):
     """The rest of :func:`apply` once the forward has run and an argument is a Tensor: the
     result as a Tensor, its step recorded when an argument requires grad."""
@@ -603,6 +615,8 @@ def _finish(rule, args, params, out, datas, track, tan):
         check_forward(rule, args, out)
     kind = out.dtype.kind
     rec = track and _local.grad_enabled
+    if kind == "O" and (track or tan):
+        _refuse_objects(rule, datas)
     if rule.nondiff or kind not in "fc":
         if kind != "c" or rule.cx_rule is None or not (tan or rec):
             return _constant(out)

@@ -408,7 +408,12 @@ class Tensor:
         return shp[0]
 
     def __iter__(self):
-        for i in range(len(self)):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return self._rows()
+
+    def _rows(self):
+        for i in range(self.shape[0]):
             yield self[i]
 
     def __bool__(self) -> bool:
