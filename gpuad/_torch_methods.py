@@ -42,7 +42,7 @@ from ._state import seq as _seq
 from ._torch_args import _axis, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
-from .tensor import Tensor
+from .tensor import CastingError, Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
 _links.need("ops", globals(), "_R")
@@ -124,18 +124,59 @@ def frac(self) -> Tensor:
     return self - _R.trunc(self)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _number_kind(x) -> str:
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt.kind
+    return "b" if isinstance(x, bool) else "i" if isinstance(x, int) else \
+        "c" if isinstance(x, complex) else "f" if isinstance(x, float) else "?"
+
+
+def _alpha(name: str, a, b, alpha):
+    """``alpha`` checked as torch checks it against the category of ``a`` and ``b``'s result
+    (a bool for bool results only, a float for float or complex results, a complex number for
+    complex results), so ``alpha * other`` never widens the result silently; a NumPy scalar
+    is taken as the Python number (weak, as torch's), an int for a bool result as a bool."""
+    if alpha.__class__ is int and alpha == 1:
+        return alpha
+    if isinstance(alpha, _np.generic):
+        alpha = alpha.item()
+    ka = _number_kind(alpha)
+    if ka not in _CATEGORY:
+        return alpha
+    res = max(_CATEGORY.get(_number_kind(a), 2), _CATEGORY.get(_number_kind(b), 2))
+    if ka == "b" and res != 0:
+        raise CastingError(f"Tensor.{name}: a boolean alpha is only taken for boolean results; "
+                           f"pass alpha=1 or alpha=0")
+    if ka in "fc" and res <= 1:
+        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a floating point number, but the "
+                           f"inputs are integer or boolean tensors (torch refuses it too); "
+                           f"convert them first (.double())")
+    if ka == "c" and res < 3:
+        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a complex number, but the inputs "
+                           f"are not complex (torch refuses it too); convert them first "
+                           f"(.cdouble())")
+    return bool(alpha) if res == 0 else alpha
+
+
 def add(self, other, *, alpha=1) -> Tensor:
     """``self + alpha * other``. Example: ``x.add(y, alpha=-0.1)``"""
+    alpha = _alpha("add", self, other, alpha)
     return self + (other if alpha == 1 else alpha * other)
 
 
 def sub(self, other, *, alpha=1) -> Tensor:
     """``self - alpha * other``. Example: ``x.sub(y)``"""
+    alpha = _alpha("sub", self, other, alpha)
     return self - (other if alpha == 1 else alpha * other)
 
 
 def rsub(self, other, *, alpha=1) -> Tensor:
     """``other - alpha * self``. Example: ``x.rsub(1.0)``"""
+    alpha = _alpha("rsub", self, other, alpha)
     return other - (self if alpha == 1 else alpha * self)
 
 
@@ -486,7 +527,7 @@ def _write(self, fn, args, kw, name: str) -> Tensor:
         )
     dt = getattr(r, "dtype", None)
     if dt is not None and dt != self.dtype and not _np.can_cast(dt, self.dtype, "same_kind"):
-        raise TypeError(
+        raise CastingError(
             f"Tensor.{name}: the result (dtype {dt}) cannot be cast to the "
             f"tensor's dtype {self.dtype}; use {name[:-1]}(...) for a new tensor"
         )
