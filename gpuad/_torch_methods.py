@@ -68,8 +68,16 @@ def clamp_max(self, max) -> Tensor:  # noqa: A002
 
 
 def pow(self, exponent) -> Tensor:  # noqa: A001
-    """``self ** exponent``. Example: ``x.pow(3)``"""
+    """``self ** exponent`` (a bool tensor to an int power is int64, as torch's and
+    ``np.power``'s; NumPy's ``b ** 2`` squares into int8). Example: ``x.pow(3)``"""
+    if self.dtype.kind == "b" and exponent.__class__ is int:
+        return _R.power(self, exponent)
     return self**exponent
+
+
+def square(self) -> Tensor:
+    """``self * self``; a bool tensor gives int64, as torch's. Example: ``x.square()``"""
+    return _R.power(self, 2) if self.dtype.kind == "b" else _R.square(self)
 
 
 def rsqrt(self) -> Tensor:
@@ -606,7 +614,7 @@ _DEFINED = """
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow select movedim mm
     diagonal nonzero rot90 fliplr flipud positive count_nonzero addmm addmv addr baddbmm addbmm
-    logit logdet
+    logit logdet square
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -622,14 +630,14 @@ _SAME = {
 }
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
-    exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal square sin cos tan sinh cosh
+    exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal sin cos tan sinh cosh
     tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
     isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
     asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
-    erf i0 sinc deg2rad rad2deg isreal angle
+    i0 sinc deg2rad rad2deg isreal angle
 """.split()
 # torch.special's functions that torch Tensors carry as methods (gpuad.scipy.special's)
-_SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
+_SPECIAL_UNARY = "erf erfc erfinv lgamma=gammaln digamma".split()
 _SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
@@ -669,13 +677,29 @@ def _binary(fname: str):
     return method
 
 
+def _float_dtype(*xs):
+    """NumPy's promotion of ``xs`` (Python numbers weak) when it is a float or complex dtype,
+    else None: the dtype torch's elementwise functions keep (``x16.erf()`` is float16)."""
+    try:
+        dt = _np.result_type(*[x.dtype if hasattr(x, "dtype") else x for x in xs])
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return dt if dt.kind in "fc" else None
+
+
 def _special(fname: str, binary: bool):
     def method(self, *other) -> Tensor:
         from .scipy import special
 
         if len(other) != int(binary):
             raise TypeError(f"Tensor.{fname} takes {int(binary)} argument(s), got {len(other)}")
-        return getattr(special, fname)(self, *other)
+        r = getattr(special, fname)(self, *other)
+        # SciPy's loops widen float16 (and float32 with a Python number) to float64; torch's
+        # methods keep the inputs' float dtype
+        want = _float_dtype(self, *other)
+        if want is not None and r.dtype != want and r.dtype.kind == want.kind:
+            r = _R.astype(r, want)
+        return r
 
     return method
 
