@@ -469,6 +469,15 @@ def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     return to(self, dtype)
 
 
+def bfloat16(self, memory_format=None) -> Tensor:
+    """torch's ``x.bfloat16()``: raises, as gpuad has no bfloat16 dtype (NumPy lacks it); use
+    ``x.float()`` (float32) or ``x.half()`` (float16)."""
+    from ._torch_args import _no_dtype
+
+    _no_dtype("bfloat16")
+    raise AssertionError  # (unreachable)
+
+
 _TENSOR_TYPES = {
     "Double": "float64", "Float": "float32", "Half": "float16", "Long": "int64",
     "Int": "int32", "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool",
@@ -622,7 +631,7 @@ _DEFINED = """
     is_floating_point is_complex clone is_contiguous contiguous new_zeros new_ones new_empty
     new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu cuda zero_
     fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax take_along_dim
-    tensor_split unfold
+    tensor_split unfold bfloat16
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
