@@ -218,8 +218,10 @@ def lerp(self, end, weight) -> Tensor:
     weight) * (end - self)``) where ``|weight| >= 0.5``, so ``weight = 1`` gives ``end``
     exactly; an infinite difference takes the first form (the limit, where torch's second
     gives NaN). Example: ``a.lerp(b, 0.25)``"""
-    if isinstance(weight, float) and self.dtype.kind == "f":
-        weight = self.dtype.type(weight)  # rounded first, as torch's kernel takes it
+    if isinstance(weight, float):
+        dt = _float_dtype(self, end)  # the result's: float32 with a float64 end is float64
+        if dt is not None and dt.kind == "f":
+            weight = dt.type(weight)  # rounded first, as torch's kernel takes it
     diff = end - self
     small = _R.logical_or(_R.less(_R.abs(weight), 0.5), _R.isinf(diff))
     return _R.where(small, self + weight * diff, end - (1 - weight) * diff)

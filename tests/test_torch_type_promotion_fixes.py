@@ -140,3 +140,20 @@ def test_missing_dtypes_raise_naming_what_to_use(backend, name):
             call()
     with pytest.raises(TypeError, match="no bfloat16 dtype"):
         x.bfloat16()
+
+
+def test_lerp_rounds_the_weight_to_the_result_dtype(backend):
+    # a float32 start with a float64 end is float64 (NumPy's promotion): the weight 0.3 must
+    # stay 0.3, not float32's 0.30000001192 (a relative error of 4e-8 in a float64 result)
+    a = _t([1.0, 2.0], np.float32, requires_grad=True)
+    b = _t([3.0, 4.0], np.float64, requires_grad=True)
+    y = a.lerp(b, 0.3)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(_np(y), [1 + 0.3 * 2, 2 + 0.3 * 2], rtol=1e-15)
+    y.sum().backward()
+    np.testing.assert_allclose(_np(b.grad), [0.3, 0.3], rtol=1e-15)  # d/d end = w
+    assert a.grad.dtype == np.float32
+    np.testing.assert_allclose(_np(a.grad), [0.7, 0.7], rtol=1e-7)  # d/d start = 1 - w
+    # one dtype: the weight is rounded to it first, as torch's kernel (float32(0.3))
+    c = _t([1.0], np.float32).lerp(_t([3.0], np.float32), 0.3)
+    assert _np(c)[0] == np.float32(1) + np.float32(0.3) * np.float32(2)
