@@ -572,19 +572,41 @@ def _draw(name: str, shape: tuple, generator) -> Any:
     return _random
 
 
+def _continuous(self, name: str) -> None:
+    """Refuse draws of a continuous distribution into an integer or bool tensor, as torch:
+    NumPy's write would truncate them (``normal_()`` of int64 gave mostly zeros)."""
+    if self.dtype.kind not in "fc":
+        raise TypeError(f"Tensor.{name}: needs a floating point or complex tensor, got dtype "
+                        f"{self.dtype} (the draws would be truncated); draw into a float tensor "
+                        f"and convert explicitly")
+
+
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2) from ``gpuad.numpy.random``, in place (a
-    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch).
+    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch). A complex
+    tensor takes real and imaginary parts from N(mean, std^2 / 2) each, as torch's.
     Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
     _writable(self, "normal_")
-    self[...] = _draw("normal_", self.shape, generator).normal(mean, std, self.shape)
+    _continuous(self, "normal_")
+    r = _draw("normal_", self.shape, generator)
+    if self.dtype.kind == "c":
+        s = std / 2**0.5
+        self[...] = r.normal(mean, s, self.shape) + 1j * r.normal(mean, s, self.shape)
+    else:
+        self[...] = r.normal(mean, std, self.shape)
     return self
 
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    """Fill with draws from U(a, b), in place. Example: ``w.uniform_(-0.1, 0.1)``"""
+    """Fill with draws from U(a, b), in place (a complex tensor: real and imaginary parts
+    each, as torch's). Example: ``w.uniform_(-0.1, 0.1)``"""
     _writable(self, "uniform_")
-    self[...] = _draw("uniform_", self.shape, generator).uniform(a, b, self.shape)
+    _continuous(self, "uniform_")
+    r = _draw("uniform_", self.shape, generator)
+    if self.dtype.kind == "c":
+        self[...] = r.uniform(a, b, self.shape) + 1j * r.uniform(a, b, self.shape)
+    else:
+        self[...] = r.uniform(a, b, self.shape)
     return self
 
 

@@ -157,3 +157,32 @@ def test_lerp_rounds_the_weight_to_the_result_dtype(backend):
     # one dtype: the weight is rounded to it first, as torch's kernel (float32(0.3))
     c = _t([1.0], np.float32).lerp(_t([3.0], np.float32), 0.3)
     assert _np(c)[0] == np.float32(1) + np.float32(0.3) * np.float32(2)
+
+
+def test_random_fills_refuse_integer_tensors_and_fill_complex_ones(backend):
+    import gpuad.nn.init as init
+
+    for dt in (np.int64, np.uint8, bool):
+        x = _t(np.zeros((3, 3)), dt)
+        # (before: the draws were truncated into the tensor: normal_ of int64 gave 0, 0, -1)
+        for fill in (x.normal_, x.uniform_, lambda: init.normal_(x), lambda: init.uniform_(x),
+                     lambda: init.xavier_uniform_(x), lambda: init.kaiming_normal_(x),
+                     lambda: init.trunc_normal_(x), lambda: init.orthogonal_(x)):
+            with pytest.raises(TypeError, match="floating point"):
+                fill()
+        assert not _np(x).any()
+    gnp.random.seed(0)
+    n, mean, std = 20000, 2.0, 3.0
+    for fill in (lambda z: z.normal_(mean, std), lambda z: init.normal_(z, mean, std)):
+        # torch's complex normal: real and imaginary parts each N(mean, std^2 / 2)
+        # (before: the imaginary parts were 0 and the real parts N(mean, std^2))
+        z = fill(_t(np.zeros(n), np.complex64))
+        v = _np(z)
+        for part in (v.real, v.imag):
+            assert abs(part.mean() - mean) < 0.1 and abs(part.std() - std / math.sqrt(2)) < 0.1
+    for fill in (lambda z: z.uniform_(2.0, 3.0), lambda z: init.uniform_(z, 2.0, 3.0)):
+        v = _np(fill(_t(np.zeros(n), np.complex128)))
+        for part in (v.real, v.imag):
+            assert 2.0 <= part.min() and part.max() < 3.0 and abs(part.mean() - 2.5) < 0.02
+    with pytest.raises(TypeError, match="floating point tensor"):
+        init.trunc_normal_(_t(np.zeros(3), np.complex64))
