@@ -135,7 +135,8 @@ def test_missing_dtypes_raise_naming_what_to_use(backend, name):
     x = _t([1.0], np.float32)
     use = "complex64" if name == "complex32" else "float32"
     for call in (lambda: x.to(name), lambda: x.type(name), lambda: ad.tensor([1.0], dtype=name),
-                 lambda: x.new_zeros(2, dtype=name), lambda: x.softmax(0, dtype=name)):
+                 lambda: x.new_zeros(2, dtype=name), lambda: x.softmax(0, dtype=name),
+                 lambda: x.sum(dtype=name), lambda: x.cumsum(0, dtype=name)):
         with pytest.raises(TypeError, match=f"gpuad has no {name} dtype.*use {use}"):
             call()
     with pytest.raises(TypeError, match="no bfloat16 dtype"):

@@ -433,12 +433,18 @@ def test_bfloat16_and_complex32_raise_clearly(what):
     attempts = [lambda: x.to(tdt), lambda: x.to(what), lambda: x.type(tdt),
                 lambda: ad.tensor([1.0], dtype=tdt), lambda: ad.tensor([1.0], dtype=what),
                 lambda: x.new_zeros(2, dtype=tdt), lambda: x.softmax(0, dtype=tdt),
+                lambda: x.sum(dtype=tdt), lambda: x.mean(dim=0, dtype=tdt),
                 lambda: ad.tensor(torch.ones(2, dtype=tdt))]
     if what == "bfloat16":
         attempts.append(x.bfloat16)
     for f in attempts:
         with pytest.raises(TypeError, match=f"no {what} dtype.*use (float32|complex64)"):
             f()
+    # torch's other dtypes are taken wherever a dtype is (the reductions' dtype= too)
+    for f in (lambda d: x.sum(dtype=d), lambda d: x.sum(dim=0, dtype=d),
+              lambda d: x.prod(dtype=d), lambda d: x.cumsum(0, dtype=d), lambda d: x.to(d),
+              lambda d: ad.tensor([1.0], dtype=d)):
+        assert f(torch.float64).dtype == np.float64
     # torch has it: bf + t promotes as torch's table says (nothing to compare in gpuad)
     assert torch.promote_types(torch.bfloat16, torch.float16) == torch.float32
 
