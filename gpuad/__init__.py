@@ -117,10 +117,12 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
                 "values would be a constant, cutting its gradient; use t itself (or t.clone(), "
                 "recorded), or t.detach() for a constant")
         data = data.data
-    if dtype is not None:
-        from ._torch_args import _dtype
+    if dtype is not None or str(getattr(data, "dtype", "")).startswith("torch."):
+        from ._torch_args import _dtype, _no_dtype
 
-        dtype = _dtype(dtype)  # torch's dtypes (torch.float32) too
+        _no_dtype(str(getattr(data, "dtype", "")))  # a torch bfloat16 tensor, ...
+        if dtype is not None:
+            dtype = _dtype(dtype)  # torch.float32 too; bfloat16 raises, saying what to use
     if isinstance(data, _np.ndarray) and data.itemsize and \
             any(st % data.itemsize for st in data.strides):
         raise ValueError(f"gpuad.tensor: the array's strides {data.strides} are not multiples "

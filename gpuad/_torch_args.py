@@ -134,9 +134,22 @@ def _pick(x, index):
     return _xp(x).asarray(index)
 
 
+def _no_dtype(s: str) -> None:
+    """Raise for torch's dtypes that NumPy, so gpuad, lacks (bfloat16, complex32, float8)."""
+    if s.startswith("torch."):
+        s = s[6:]
+    if s in ("bfloat16", "complex32", "chalf") or s.startswith("float8"):
+        use = "complex64" if s in ("complex32", "chalf") else "float32"
+        raise TypeError(
+            f"gpuad has no {s} dtype (its arrays are NumPy's and CuPy's, which lack it); use "
+            f"{use} instead, which holds every {s} value")
+
+
 def _dtype(dtype) -> _np.dtype:
-    """A NumPy dtype from one (or a type, a name, or a torch dtype such as torch.float32)."""
+    """A NumPy dtype from one (or a type, a name, or a torch dtype such as torch.float32).
+    torch's bfloat16, complex32 and float8 dtypes raise a TypeError saying what to use."""
     s = str(dtype)
+    _no_dtype(s)
     if s.startswith("torch."):
         s = s[6:]
         s = {

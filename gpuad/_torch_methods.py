@@ -42,7 +42,7 @@ from ._state import seq as _seq
 from ._torch_args import _axis, _check_fill, _dtype, _kind, _shape_args, _xp
 from .backends import backend_of_type
 from .engine import assign_inplace
-from .tensor import Tensor
+from .tensor import CastingError, Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
 _links.need("ops", globals(), "_R")
@@ -68,8 +68,16 @@ def clamp_max(self, max) -> Tensor:  # noqa: A002
 
 
 def pow(self, exponent) -> Tensor:  # noqa: A001
-    """``self ** exponent``. Example: ``x.pow(3)``"""
+    """``self ** exponent`` (a bool tensor to an int power is int64, as torch's and
+    ``np.power``'s; NumPy's ``b ** 2`` squares into int8). Example: ``x.pow(3)``"""
+    if self.dtype.kind == "b" and exponent.__class__ is int:
+        return _R.power(self, exponent)
     return self**exponent
+
+
+def square(self) -> Tensor:
+    """``self * self``; a bool tensor gives int64, as torch's. Example: ``x.square()``"""
+    return _R.power(self, 2) if self.dtype.kind == "b" else _R.square(self)
 
 
 def rsqrt(self) -> Tensor:
@@ -124,18 +132,59 @@ def frac(self) -> Tensor:
     return self - _R.trunc(self)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _number_kind(x) -> str:
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt.kind
+    return "b" if isinstance(x, bool) else "i" if isinstance(x, int) else \
+        "c" if isinstance(x, complex) else "f" if isinstance(x, float) else "?"
+
+
+def _alpha(name: str, a, b, alpha):
+    """``alpha`` checked as torch checks it against the category of ``a`` and ``b``'s result
+    (a bool for bool results only, a float for float or complex results, a complex number for
+    complex results), so ``alpha * other`` never widens the result silently; a NumPy scalar
+    is taken as the Python number (weak, as torch's), an int for a bool result as a bool."""
+    if alpha.__class__ is int and alpha == 1:
+        return alpha
+    if isinstance(alpha, _np.generic):
+        alpha = alpha.item()
+    ka = _number_kind(alpha)
+    if ka not in _CATEGORY:
+        return alpha
+    res = max(_CATEGORY.get(_number_kind(a), 2), _CATEGORY.get(_number_kind(b), 2))
+    if ka == "b" and res != 0:
+        raise CastingError(f"Tensor.{name}: a boolean alpha is only taken for boolean results; "
+                           f"pass alpha=1 or alpha=0")
+    if ka in "fc" and res <= 1:
+        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a floating point number, but the "
+                           f"inputs are integer or boolean tensors (torch refuses it too); "
+                           f"convert them first (.double())")
+    if ka == "c" and res < 3:
+        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a complex number, but the inputs "
+                           f"are not complex (torch refuses it too); convert them first "
+                           f"(.cdouble())")
+    return bool(alpha) if res == 0 else alpha
+
+
 def add(self, other, *, alpha=1) -> Tensor:
     """``self + alpha * other``. Example: ``x.add(y, alpha=-0.1)``"""
+    alpha = _alpha("add", self, other, alpha)
     return self + (other if alpha == 1 else alpha * other)
 
 
 def sub(self, other, *, alpha=1) -> Tensor:
     """``self - alpha * other``. Example: ``x.sub(y)``"""
+    alpha = _alpha("sub", self, other, alpha)
     return self - (other if alpha == 1 else alpha * other)
 
 
 def rsub(self, other, *, alpha=1) -> Tensor:
     """``other - alpha * self``. Example: ``x.rsub(1.0)``"""
+    alpha = _alpha("rsub", self, other, alpha)
     return other - (self if alpha == 1 else alpha * self)
 
 
@@ -169,8 +218,10 @@ def lerp(self, end, weight) -> Tensor:
     weight) * (end - self)``) where ``|weight| >= 0.5``, so ``weight = 1`` gives ``end``
     exactly; an infinite difference takes the first form (the limit, where torch's second
     gives NaN). Example: ``a.lerp(b, 0.25)``"""
-    if isinstance(weight, float) and self.dtype.kind == "f":
-        weight = self.dtype.type(weight)  # rounded first, as torch's kernel takes it
+    if isinstance(weight, float):
+        dt = _float_dtype(self, end)  # the result's: float32 with a float64 end is float64
+        if dt is not None and dt.kind == "f":
+            weight = dt.type(weight)  # rounded first, as torch's kernel takes it
     diff = end - self
     small = _R.logical_or(_R.less(_R.abs(weight), 0.5), _R.isinf(diff))
     return _R.where(small, self + weight * diff, end - (1 - weight) * diff)
@@ -440,6 +491,15 @@ def tensor_type(self, dtype=None, non_blocking: bool = False) -> Any:
     return to(self, dtype)
 
 
+def bfloat16(self, memory_format=None) -> Tensor:
+    """torch's ``x.bfloat16()``: raises, as gpuad has no bfloat16 dtype (NumPy lacks it); use
+    ``x.float()`` (float32) or ``x.half()`` (float16)."""
+    from ._torch_args import _no_dtype
+
+    _no_dtype("bfloat16")
+    raise AssertionError  # (unreachable)
+
+
 _TENSOR_TYPES = {
     "Double": "float64", "Float": "float32", "Half": "float16", "Long": "int64",
     "Int": "int32", "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool",
@@ -506,7 +566,7 @@ def _write(self, fn, args, kw, name: str) -> Tensor:
         )
     dt = getattr(r, "dtype", None)
     if dt is not None and dt != self.dtype and not _np.can_cast(dt, self.dtype, "same_kind"):
-        raise TypeError(
+        raise CastingError(
             f"Tensor.{name}: the result (dtype {dt}) cannot be cast to the "
             f"tensor's dtype {self.dtype}; use {name[:-1]}(...) for a new tensor"
         )
@@ -532,19 +592,41 @@ def _draw(name: str, shape: tuple, generator) -> Any:
     return _random
 
 
+def _continuous(self, name: str) -> None:
+    """Refuse draws of a continuous distribution into an integer or bool tensor, as torch:
+    NumPy's write would truncate them (``normal_()`` of int64 gave mostly zeros)."""
+    if self.dtype.kind not in "fc":
+        raise TypeError(f"Tensor.{name}: needs a floating point or complex tensor, got dtype "
+                        f"{self.dtype} (the draws would be truncated); draw into a float tensor "
+                        f"and convert explicitly")
+
+
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2) from ``gpuad.numpy.random``, in place (a
-    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch).
+    versioned write: under ``no_grad`` for a leaf that requires grad, as in torch). A complex
+    tensor takes real and imaginary parts from N(mean, std^2 / 2) each, as torch's.
     Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
     _writable(self, "normal_")
-    self[...] = _draw("normal_", self.shape, generator).normal(mean, std, self.shape)
+    _continuous(self, "normal_")
+    r = _draw("normal_", self.shape, generator)
+    if self.dtype.kind == "c":
+        s = std / 2**0.5
+        self[...] = r.normal(mean, s, self.shape) + 1j * r.normal(mean, s, self.shape)
+    else:
+        self[...] = r.normal(mean, std, self.shape)
     return self
 
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    """Fill with draws from U(a, b), in place. Example: ``w.uniform_(-0.1, 0.1)``"""
+    """Fill with draws from U(a, b), in place (a complex tensor: real and imaginary parts
+    each, as torch's). Example: ``w.uniform_(-0.1, 0.1)``"""
     _writable(self, "uniform_")
-    self[...] = _draw("uniform_", self.shape, generator).uniform(a, b, self.shape)
+    _continuous(self, "uniform_")
+    r = _draw("uniform_", self.shape, generator)
+    if self.dtype.kind == "c":
+        self[...] = r.uniform(a, b, self.shape) + 1j * r.uniform(a, b, self.shape)
+    else:
+        self[...] = r.uniform(a, b, self.shape)
     return self
 
 
@@ -586,7 +668,7 @@ _DEFINED = """
     nansum nanmean norm dist view view_as reshape_as expand expand_as permute unsqueeze squeeze
     flatten unflatten transpose t repeat tile chunk split unbind flip roll narrow select movedim mm
     diagonal nonzero rot90 fliplr flipud positive count_nonzero addmm addmv addr baddbmm addbmm
-    logit logdet
+    logit logdet square
     bmm mv matmul outer cross diag tril triu diff clamp clamp_min clamp_max pow rsqrt relu
     sigmoid softmax log_softmax frac add sub rsub mul div lerp addcmul addcdiv nan_to_num
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
@@ -594,7 +676,7 @@ _DEFINED = """
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
-    take_along_dim tensor_split unfold
+    take_along_dim tensor_split unfold bfloat16
 """.split()
 _SAME = {
     "type": "tensor_type", "moveaxis": "movedim", "ger": "outer", "nelement": "numel",
@@ -602,14 +684,14 @@ _SAME = {
 }
 # plain gpuad.numpy calls: torch's name, or "torch_name=numpy_name"
 _UNARY = """
-    exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal square sin cos tan sinh cosh
+    exp exp2 expm1 log log2 log10 log1p sqrt abs sign reciprocal sin cos tan sinh cosh
     tanh arcsin arccos arctan arcsinh arccosh arctanh floor ceil trunc isnan isfinite isinf
     isposinf isneginf signbit logical_not neg=negative negative absolute=abs sgn=sign
     asin=arcsin acos=arccos atan=arctan asinh=arcsinh acosh=arccosh atanh=arctanh fix=trunc
-    erf i0 sinc deg2rad rad2deg isreal angle
+    i0 sinc deg2rad rad2deg isreal angle
 """.split()
 # torch.special's functions that torch Tensors carry as methods (gpuad.scipy.special's)
-_SPECIAL_UNARY = "erfc erfinv lgamma=gammaln digamma".split()
+_SPECIAL_UNARY = "erf erfc erfinv lgamma=gammaln digamma".split()
 _SPECIAL_BINARY = ["xlogy"]
 _BINARY = """
     maximum minimum fmax fmin fmod remainder hypot logaddexp copysign arctan2 atan2=arctan2
@@ -649,13 +731,29 @@ def _binary(fname: str):
     return method
 
 
+def _float_dtype(*xs):
+    """NumPy's promotion of ``xs`` (Python numbers weak) when it is a float or complex dtype,
+    else None: the dtype torch's elementwise functions keep (``x16.erf()`` is float16)."""
+    try:
+        dt = _np.result_type(*[x.dtype if hasattr(x, "dtype") else x for x in xs])
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return dt if dt.kind in "fc" else None
+
+
 def _special(fname: str, binary: bool):
     def method(self, *other) -> Tensor:
         from .scipy import special
 
         if len(other) != int(binary):
             raise TypeError(f"Tensor.{fname} takes {int(binary)} argument(s), got {len(other)}")
-        return getattr(special, fname)(self, *other)
+        r = getattr(special, fname)(self, *other)
+        # SciPy's loops widen float16 (and float32 with a Python number) to float64; torch's
+        # methods keep the inputs' float dtype
+        want = _float_dtype(self, *other)
+        if want is not None and r.dtype != want and r.dtype.kind == want.kind:
+            r = _R.astype(r, want)
+        return r
 
     return method
 

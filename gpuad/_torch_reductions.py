@@ -49,12 +49,18 @@ def _torch_reduce(name: str, axis, dtype, keepdims, kw, ndim: int) -> tuple:
     return axis, None if dtype is None else _dtype(dtype), keepdims
 
 
+def _np_dtype(dtype):
+    """``dtype`` for NumPy's reductions: a torch dtype (``torch.float64``) as NumPy's, and
+    torch's bfloat16 refused naming what to use."""
+    return dtype if dtype is None else _dtype(dtype)
+
+
 def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # noqa: A001
     if dtype is None and out is None and not kw:
         return _R.sum(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
         axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw, self.ndim)
-    return _full("sum")(self, axis, dtype, out, keepdims, **kw)
+    return _full("sum")(self, axis, _np_dtype(dtype), out, keepdims, **kw)
 
 
 def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -62,7 +68,7 @@ def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         return _R.mean(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
         axis, dtype, keepdims = _torch_reduce("mean", axis, dtype, keepdims, kw, self.ndim)
-    return _full("mean")(self, axis, dtype, out, keepdims, **kw)
+    return _full("mean")(self, axis, _np_dtype(dtype), out, keepdims, **kw)
 
 
 def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -70,7 +76,7 @@ def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         return _R.prod(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
         axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw, self.ndim)
-    return _full("prod")(self, axis, dtype, out, keepdims, **kw)
+    return _full("prod")(self, axis, _np_dtype(dtype), out, keepdims, **kw)
 
 
 def _extreme(name: str, self, axis, out, keepdims, kw):
@@ -181,7 +187,7 @@ def cumsum(self, axis=None, dtype=None, out=None, *, dim=_NO):
         return _torch_cum("cumsum", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumsum(self, axis)
-    return _full("cumsum")(self, axis, dtype, out)
+    return _full("cumsum")(self, axis, _np_dtype(dtype), out)
 
 
 def cumprod(self, axis=None, dtype=None, out=None, *, dim=_NO):
@@ -189,7 +195,7 @@ def cumprod(self, axis=None, dtype=None, out=None, *, dim=_NO):
         return _torch_cum("cumprod", self, axis, dtype, out, dim)
     if dtype is None and out is None:
         return _R.cumprod(self, axis)
-    return _full("cumprod")(self, axis, dtype, out)
+    return _full("cumprod")(self, axis, _np_dtype(dtype), out)
 
 
 def _cum_dim(name: str, axis, dim):

@@ -26,6 +26,11 @@ class BatchedValueError(TypeError):
     """A value batched by vmap was converted to one array, number or truth value."""
 
 
+class CastingError(TypeError, RuntimeError):
+    """An in-place op whose result would need a wider dtype than the tensor's (``ints += 1.5``,
+    ``reals *= 1j``): NumPy raises a TypeError there, PyTorch a RuntimeError; this is both."""
+
+
 def _bitwise(op: str, *xs):
     """``~``, ``&``, ``|``, ``^``, ``<<`` and ``>>`` as NumPy computes them: logical for
     booleans, bitwise for integers (no derivative either way); other operands raise."""
@@ -1064,7 +1069,7 @@ def _inplace(t: Tensor, op, other) -> Tensor:
                                                                    "same_kind"):
         # NumPy's ``a += b`` keeps a's dtype under the rule "same_kind": complex into real
         # (the imaginary part would be dropped) or float into integer raises
-        raise TypeError(
+        raise CastingError(
             f"Tensor {op.__name__} in place: cannot cast the result from {dt} to the "
             f"tensor's dtype {t._data.dtype} with casting rule 'same_kind', as in NumPy; "
             f"write t = t {_SYMBOL.get(op.__name__, 'op')} other for a new Tensor, or convert "

@@ -99,16 +99,36 @@ def _fans(op: str, tensor: Any) -> tuple[int, int]:
     return s[1] * field, s[0] * field
 
 
+def _draws_into(op: str, tensor: Any, complex_ok: bool = True) -> bool:
+    """Whether ``tensor`` is complex; an integer or bool tensor raises, as torch (the draws
+    would be truncated: ``normal_`` of an int64 tensor gave mostly zeros), and so does a
+    complex one where torch has no complex draws."""
+    kind = tensor.dtype.kind
+    if kind not in "fc" or kind == "c" and not complex_ok:
+        raise TypeError(f"{op}: needs a floating point{' or complex' if complex_ok else ''} "
+                        f"tensor, got dtype {tensor.dtype} (torch refuses it too)")
+    return kind == "c"
+
+
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
-    """Fill with draws from U(a, b). Example: ``nn.init.uniform_(w, -0.1, 0.1)``"""
+    """Fill with draws from U(a, b) (a complex tensor: real and imaginary parts each, as
+    torch). Example: ``nn.init.uniform_(w, -0.1, 0.1)``"""
     _no_generator("uniform_", generator)
-    return _write(tensor, gnp.random.uniform(a, b, _r.shape(tensor)))
+    s = _r.shape(tensor)
+    if _draws_into("uniform_", tensor):
+        return _write(tensor, gnp.random.uniform(a, b, s) + 1j * gnp.random.uniform(a, b, s))
+    return _write(tensor, gnp.random.uniform(a, b, s))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
-    """Fill with draws from N(mean, std^2). Example: ``nn.init.normal_(w, std=0.02)``"""
+    """Fill with draws from N(mean, std^2) (a complex tensor: real and imaginary parts from
+    N(mean, std^2 / 2) each, as torch). Example: ``nn.init.normal_(w, std=0.02)``"""
     _no_generator("normal_", generator)
-    return _write(tensor, gnp.random.normal(mean, std, _r.shape(tensor)))
+    s = _r.shape(tensor)
+    if _draws_into("normal_", tensor):
+        h = std / math.sqrt(2.0)
+        return _write(tensor, gnp.random.normal(mean, h, s) + 1j * gnp.random.normal(mean, h, s))
+    return _write(tensor, gnp.random.normal(mean, std, s))
 
 
 def trunc_normal_(
@@ -122,6 +142,7 @@ def trunc_normal_(
     """Fill with draws from N(mean, std^2) conditioned on [a, b] (inverse-CDF sampling, as
     torch). Example: ``nn.init.trunc_normal_(w, std=0.02, a=-0.04, b=0.04)``"""
     _no_generator("trunc_normal_", generator)
+    _draws_into("trunc_normal_", tensor, complex_ok=False)
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
     from ..scipy.special import erfinv
@@ -216,6 +237,7 @@ def orthogonal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
     R's diagonal, as torch) times ``gain``; trailing axes are flattened.
     Example: ``nn.init.orthogonal_(w)``"""
     _no_generator("orthogonal_", generator)
+    _draws_into("orthogonal_", tensor, complex_ok=False)
     s = _r.shape(tensor)
     if len(s) < 2:
         raise ValueError(f"orthogonal_: expected a tensor of at least 2 dimensions, got {s}")

@@ -1002,10 +1002,6 @@ TORCH_RAISES = {
     "sign/complex": ("NumPy 2's sign(z) = z / |z| (torch refuses complex sign: sgn)", np.sign),
     "-/int_minus_bool": ("NumPy's 1 - bool is int64 (torch refuses: use ~)",
                          lambda a: 1 - a.astype(np.int64)),
-    "add/int8_float_alpha": ("NumPy's int8 + 1.5 * int8 is float64 (torch refuses a float "
-                             "alpha with integers)", lambda a, b: a + 1.5 * b),
-    "sub/float_complex_alpha": ("a complex alpha makes the result complex (torch refuses it "
-                                "for real tensors)", lambda a, b: a - (0.1 + 0.2j) * b),
     **{f"{n}/complex": (f"NumPy's {n} orders complex numbers lexicographically (torch has no "
                         f"complex kernel)", getattr(np, n))
        for n in ("maximum", "minimum", "fmax", "fmin")},
