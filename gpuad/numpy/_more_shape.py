@@ -304,6 +304,12 @@ def select(condlist, choicelist, default=0):
     return out
 
 
+def _check_select_kind(kind, op: str) -> None:
+    if kind != "introselect":
+        raise ValueError(f"{op}: kind must be 'introselect' (NumPy's only selection "
+                         f"algorithm), got {kind!r}")
+
+
 def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
     """Indices that partition ``a`` (integer valued, not differentiable).
 
@@ -311,6 +317,7 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
     """
     from ..batching.composites import batched, over_levels, shift_axes
 
+    _check_select_kind(kind, "argpartition")
     if batched(a):  # vmap: the levels become leading axes of one call
         if axis is None:
             a, axis = _r.reshape(a, (-1,)), 0
@@ -318,7 +325,7 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
         return over_levels(lambda u, k: argpartition(u, kth, shift_axes(axis, nd, k)), [a],
                            "argpartition")
     d = data(a)
-    r = _r._xp(d).argpartition(d, kth, axis=axis)
+    r = _r._xp(d).argpartition(d, data(kth), axis=axis)
     return Tensor(r) if isinstance(a, Tensor) else r
 
 
@@ -330,6 +337,7 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
 
     if order is not None:
         raise NotImplementedError("partition: order= (structured arrays) is not supported")
+    _check_select_kind(kind, "partition")
     from ..batching.composites import batched, over_levels, shift_axes
 
     if batched(a):  # vmap: the levels become leading axes of one call
@@ -340,7 +348,7 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
                            "partition")
     if axis is None:
         a, axis = ravel(a), 0
-    idx = _r._xp(data(a)).argpartition(data(a), kth, axis=axis)
+    idx = _r._xp(data(a)).argpartition(data(a), data(kth), axis=axis)
     return take_along_axis(a, idx, axis)
 
 
