@@ -739,6 +739,13 @@ class Tensor:
         return take(self, indices, axis, out, mode)
     def nonzero(self): return _R.nonzero(self)
     def compress(self, condition, axis=None): return _R.compress(condition, self, axis)
+    def argpartition(self, kth, axis=-1, kind="introselect", order=None):
+        return _R.argpartition(self, kth, axis, kind, order)
+    def partition(self, kth, axis=-1, kind="introselect", order=None):
+        """NumPy's in-place partition (a recorded write); ``gnp.partition`` makes a copy."""
+        self[...] = _R.partition(self, kth, axis, kind, order)
+    def choose(self, choices, out=None, mode="raise"):
+        return _R.choose(self, choices, out=out, mode=mode)
     def searchsorted(self, v, side="left", sorter=None):
         return _R.searchsorted(self, v, side, sorter)
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):

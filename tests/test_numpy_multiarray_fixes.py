@@ -147,3 +147,24 @@ def test_errors_name_the_function_called(backend, call, name):
             call(x)
         assert str(e.value).startswith(f"{name}:"), str(e.value)
         assert "shape" in str(e.value) or "dimension" in str(e.value), str(e.value)
+
+
+def test_tensor_argpartition_partition_and_choose_methods(backend):
+    """NumPy's ndarray methods, which raised AttributeError on a Tensor."""
+    x = ad.tensor(_xp().asarray([3.0, 1.0, 2.0, 5.0, 0.0]), requires_grad=True)
+    i = to_numpy(x.argpartition(2))
+    assert sorted(i[:2].tolist()) == [1, 4] and i[2] == 2  # the two smallest, then 2.0
+    y = x * 1.0
+    assert y.partition(2) is None  # in place, as NumPy's
+    yn = to_numpy(y)
+    assert yn[2] == 2.0 and set(yn[:2]) == {0.0, 1.0} and set(yn[3:]) == {3.0, 5.0}
+    gnp.sum(y * y).backward()  # d/dx sum(x**2) whatever the arrangement
+    np.testing.assert_array_equal(to_numpy(x.grad), [6.0, 2, 4, 10, 0])
+    c0 = ad.tensor(_xp().asarray([1.0, 2.0, 3.0]), requires_grad=True)
+    c1 = ad.tensor(_xp().asarray([10.0, 20.0, 30.0]), requires_grad=True)
+    idx = ad.tensor(_xp().asarray([0, 1, 5]))
+    r = idx.choose([c0, c1], mode="clip")  # 5 clipped to 1
+    np.testing.assert_array_equal(to_numpy(r), [1.0, 20.0, 30.0])
+    gnp.sum(r).backward()
+    np.testing.assert_array_equal(to_numpy(c0.grad), [1.0, 0, 0])
+    np.testing.assert_array_equal(to_numpy(c1.grad), [0.0, 1, 1])
