@@ -194,6 +194,18 @@ def _build_cases() -> list:
     chk("searchsorted", u, 1.0, sorter=A([0, 1, 2, 3, 4, -1]))
     chk("searchsorted", u, 1.0, sorter=srt.astype(F64))
     chk("searchsorted", u, 1.0, sorter=srt.reshape(2, 3))
+    # test_searchsorted_with_invalid_sorter, test_searchsorted_type_specific(_2)
+    a5 = A([5, 2, 1, 3, 4])
+    for bad in ([1.1], [1, 2, 3, 4], [1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 5], [-1, 0, 1, 2, 3],
+                [4, 0, -1, 2, 3]):
+        chk("searchsorted", a5, 4 if bad == [0, 1, 2, 3, 5] else 0, sorter=bad)
+    chk("searchsorted", a5, A([0, 3, 6]), sorter=[2, 1, 3, 4, 0])
+    for dt in "bhilqBHILQefd?" if ALL else "bBefd?":
+        aa = np.arange(2 if dt == "?" else 5, dtype=dt)
+        chk("searchsorted", aa, aa, side="left")
+        chk("searchsorted", aa, aa, side="right")
+        chk("searchsorted", np.zeros(0, dt), aa)
+        chk("searchsorted", aa, np.zeros(0, dt))
     chkm("searchsorted-method", lambda a: a.searchsorted(A([0.5, 1, 9])), s)
     chkm("searchsorted-method", lambda a: a.searchsorted(A([0.5, 1, 9]), side="right"), s)
 
@@ -637,11 +649,28 @@ def _name_of(case: Case) -> str:
     return case.name.split("-")[0]
 
 
+#: the cases by function (one test each: the cases are many and quick)
+GROUPS: dict[str, list[Case]] = {}
+for _c in CASES:
+    GROUPS.setdefault(_c.name, []).append(_c)
+
+
 @pytest.mark.parametrize("tensor", [False, True], ids=["array", "tensor"])
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.name}-{i}" for i, c in enumerate(CASES)])
-def test_numpy_multiarray_case(backend, case, tensor):
-    if case.tensor_only and not tensor:
-        pytest.skip("a Tensor method")
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_numpy_multiarray_case(backend, name, tensor):
+    """Every case of one function; the message lists each case that failed."""
+    failed = []
+    for case in GROUPS[name]:
+        if case.tensor_only and not tensor:
+            continue
+        try:
+            _check_case(case, tensor)
+        except AssertionError as e:
+            failed.append(str(e))
+    assert not failed, f"{len(failed)} of {len(GROUPS[name])} cases:\n" + "\n".join(failed)
+
+
+def _check_case(case: Case, tensor: bool) -> None:
     npf, gf = _callables(case)
     want, we = _run(npf, *copy.deepcopy((case.args, case.kw)))
     args = [_conv(a, tensor) for a in case.args]
@@ -783,6 +812,23 @@ GRAD_CASES = {
     "resize_grow": (lambda a: gnp.resize(a, (3, 3)), (_rn(2, 2),)),
     "resize_flat": (lambda a: gnp.resize(a, 3), (_rn(2, 3),)),
     "roll_neg": (lambda a: gnp.roll(a, -2, axis=1), (_rn(2, 3),)),
+    # complex inputs (the conjugate convention of docs/semantics.md)
+    "trace_complex": (lambda a: gnp.trace(a, 1), (_rn(3, 3) + 1j * _rn(3, 3),)),
+    "cumsum_complex": (lambda a: gnp.cumsum(a, axis=0), (_rn(3, 2) - 1j * _rn(3, 2),)),
+    "dot_complex": (gnp.dot, (_rn(2, 3) + 1j * _rn(2, 3), _rn(3, 2) - 1j * _rn(3, 2))),
+    "outer_complex": (gnp.outer, (_rn(2) + 1j * _rn(2), _rn(3) - 1j * _rn(3))),
+    "take_complex": (lambda a: gnp.take(a, A([3, 0, 3])), (_rn(2, 2) + 1j * _rn(2, 2),)),
+    "choose_complex": (lambda a, b: gnp.choose(A([1, 0, 1]), [a, b]),
+                       (_rn(3) + 1j * _rn(3), _rn(3))),
+    "where_complex": (lambda a: gnp.where(A([True, False]), a, 1j), (_rn(2) + 1j * _rn(2),)),
+    "diagonal_complex": (lambda a: gnp.diagonal(a, -1), (_rn(3, 3) - 1j * _rn(3, 3),)),
+    "repeat_complex": (lambda a: gnp.repeat(a, A([1, 3])), (_rn(2) + 1j * _rn(2),)),
+    "sort_complex_axis": (lambda a: gnp.sort(a, axis=0), (_rn(3, 2) + 1j * _rn(3, 2),)),
+    "compress_complex": (lambda a: gnp.compress(A([1, 0, 1]), a), (_rn(3) - 1j * _rn(3),)),
+    "diff_complex": (lambda a: gnp.diff(a, 2), (_rn(4) + 1j * _rn(4),)),
+    # dtype= casts up: the gradient comes back in the input's dtype
+    "cumsum_dtype": (lambda a: gnp.cumsum(a, dtype=F64), (_rn(2, 2),)),
+    "trace_dtype_complex": (lambda a: gnp.trace(a, dtype=C128), (_rn(2, 2),)),
     "correlate_same": (lambda a, v: gnp.correlate(a, v, "same"), (_rn(6), _rn(4))),
     "convolve_valid": (lambda a, v: gnp.convolve(a, v, "valid"), (_rn(2), _rn(5))),
 }
