@@ -90,6 +90,17 @@ def test_ravel_order_K_follows_the_memory_layout(backend):
     np.testing.assert_array_equal(to_numpy(x.grad), g[np.argsort(want)].reshape(2, 3, 4))
 
 
+def test_ravel_order_K_under_jit_raises(backend):
+    """A compiled program would keep the layout it was traced with: 'K' of an F-ordered
+    array on a later call would read it in C order (50.0 here would be 55.0)."""
+    f = ad.jit(lambda x: gnp.sum(gnp.ravel(x, order="K") * gnp.arange(6.0)))
+    for a in (np.arange(6.0).reshape(2, 3), np.asfortranarray(np.arange(6.0).reshape(2, 3))):
+        with pytest.raises(NotImplementedError, match="ravel: order='K'"):
+            f(_xp().asarray(a))
+    g = ad.jit(lambda x: gnp.sum(gnp.ravel(x, order="K") * gnp.arange(3.0)))
+    assert float(to_numpy(g(_xp().asarray([1.0, 2.0, 3.0])))) == 8.0  # 1-D: one order
+
+
 def test_sort_refuses_kind_with_stable_and_partition_checks_kind(backend):
     for x in _both(np.array([3.0, 1.0, 2.0])):
         for f in (gnp.sort, gnp.argsort):

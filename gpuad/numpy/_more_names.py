@@ -116,13 +116,14 @@ def _memory_order(a, order: str):
     """"C", "F" or (for "K") the axes by decreasing stride, from the layout of ``a``'s data."""
     raw = data(a)
     strides = getattr(raw, "strides", None)
-    if strides is None or isinstance(raw, Tensor) or ndim(a) < 2 or raw.flags.c_contiguous:
+    if strides is None or isinstance(raw, Tensor) or ndim(a) < 2:
         return "C"
-    if _vc.tracing():
+    if _vc.tracing():  # (a later call may bring another layout: the trace would not see it)
         raise NotImplementedError(
-            f"ravel: order={order!r} follows the memory layout of the data (here strides "
-            f"{tuple(strides)} for shape {tuple(shape(a))}), which gpuad.jit does not track; "
-            "give order='C' or 'F'")
+            f"ravel: order={order!r} follows the memory layout of the data (an array of shape "
+            f"{tuple(shape(a))}), which gpuad.jit does not track; give order='C' or 'F'")
+    if raw.flags.c_contiguous:
+        return "C"
     if raw.flags.f_contiguous:
         return "F"
     if order == "A":
