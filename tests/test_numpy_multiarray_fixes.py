@@ -179,3 +179,16 @@ def test_tensor_argpartition_partition_and_choose_methods(backend):
     gnp.sum(r).backward()
     np.testing.assert_array_equal(to_numpy(c0.grad), [1.0, 0, 0])
     np.testing.assert_array_equal(to_numpy(c1.grad), [0.0, 1, 1])
+
+
+def test_partition_takes_kth_as_an_array_or_tensor(backend):
+    """kth given as a Tensor reached CuPy's argpartition as a device array and raised there
+    (an implicit host conversion)."""
+    a = np.array([9.0, 2, 7, 2, 5, 1, 8, 0, 3])
+    for kth in (ad.tensor(_xp().asarray([1, 6])), _xp().asarray([1, 6]), [1, 6]):
+        for x in _both(a):
+            p = to_numpy(gnp.partition(x, kth))
+            assert p[1] == 1.0 and p[6] == 7.0
+            assert (p[:1] <= 1).all() and (p[2:6] >= 1).all() and (p[2:6] <= 7).all()
+            i = to_numpy(gnp.argpartition(x, kth))
+            assert a[i[1]] == 1.0 and a[i[6]] == 7.0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+import numpy as _np
+
 from .. import rules as _r
 from ..rules import concatenate, data, getitem, ndim, reshape, shape, transpose
 from ..tensor import Tensor
@@ -310,6 +312,15 @@ def _check_select_kind(kind, op: str) -> None:
                          f"algorithm), got {kind!r}")
 
 
+def _host_kth(kth, op: str):
+    """``kth`` given as an array or Tensor, as Python ints (it fixes what is computed)."""
+    if isinstance(kth, Tensor) or (hasattr(kth, "dtype") and not isinstance(kth, _np.generic)):
+        from ._more_select import _index
+
+        return _np.asarray(_index(kth, f"{op}: kth")).tolist()
+    return kth
+
+
 def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
     """Indices that partition ``a`` (integer valued, not differentiable).
 
@@ -325,7 +336,7 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
         return over_levels(lambda u, k: argpartition(u, kth, shift_axes(axis, nd, k)), [a],
                            "argpartition")
     d = data(a)
-    r = _r._xp(d).argpartition(d, data(kth), axis=axis)
+    r = _r._xp(d).argpartition(d, _host_kth(kth, "argpartition"), axis=axis)
     return Tensor(r) if isinstance(a, Tensor) else r
 
 
@@ -348,7 +359,7 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
                            "partition")
     if axis is None:
         a, axis = ravel(a), 0
-    idx = _r._xp(data(a)).argpartition(data(a), data(kth), axis=axis)
+    idx = _r._xp(data(a)).argpartition(data(a), _host_kth(kth, "partition"), axis=axis)
     return take_along_axis(a, idx, axis)
 
 
