@@ -416,6 +416,28 @@ def _build_cases() -> list:
         chk(name, A([-np.inf, np.inf, 0.0]))
         chk(name, A([-0.0, 0.0]))
         chk(name, A([0.0, -0.0]))
+    # TestArgmax/TestArgmin's data: NaN (also in one part of a complex number) wins, first
+    # among equals; lengths past the vectorised loops' blocks
+    for v in ([0, 1, 2, 3, np.nan], [0, 1, 2, np.nan, 3], [np.nan, 0, 1, 2, 3],
+              [np.nan, 0, np.nan, 2, 3], [0, 1, 2, 3, 3], [3, 3, 1, 0, 0]):
+        chk("argmax", A(v))
+        chk("argmin", A(v))
+    for v in ([complex(0, 1), complex(0, 2), complex(0, 3)],
+              [complex(0, 1), complex(np.nan, 0), complex(0, 3)],
+              [complex(0, 1), complex(0, np.nan), complex(np.nan, 3)],
+              [complex(1, 0), complex(1, 1), complex(0, 5), complex(1, -1)]):
+        chk("argmax", A(v))
+        chk("argmin", A(v))
+    for n in (17, 33, 129) if not ALL else (16, 17, 31, 32, 33, 64, 65, 129, 257):
+        for dt in (F32, F64, np.int8) if not ALL else (F16, F32, F64, np.int8, np.int16,
+                                                        np.uint32, np.int64):
+            v = rng.standard_normal(n) * 50
+            if np.dtype(dt).kind == "f":
+                v[rng.randint(n)] = np.nan
+            chk("argmax", v.astype(dt))
+            chk("argmin", v.astype(dt))
+            chk("argsort", v.astype(dt), kind="stable")
+            chk("sort", v.astype(dt))
     chkm("argmax-method", lambda a: a.argmax(), am)
     chkm("argmax-method", lambda a: a.argmax(1), am)
     chkm("argmin-method", lambda a: a.argmin(axis=0, keepdims=True), am)
