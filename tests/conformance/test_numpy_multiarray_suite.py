@@ -573,6 +573,28 @@ def _build_cases() -> list:
         chk("array_equal", np.zeros(0), np.zeros((0, 1)), **e)
         chk("array_equal", A([1, 2], np.int8), A([1, 2]), **e)
 
+    # ---- non-contiguous inputs (transposed, strided, reversed) ------------------------------
+    nc = rng.standard_normal((4, 6))
+    for v in (nc.T, nc[::2, ::-1], nc[:, 1::2].T):
+        chk("sort", v, axis=0)
+        chk("argsort", v, axis=-1, kind="stable")
+        chk("cumsum", v, axis=0)
+        chk("cumprod", v, axis=1)
+        chk("diagonal", v, 1)
+        chk("trace", v, -1)
+        chk("take", v, A([0, -1, 2]), axis=1, mode="wrap")
+        chk("repeat", v, 2, axis=0)
+        chk("argmax", v, axis=0)
+        chk("ptp", v, axis=1)
+        chk("dot", v, v.T)
+        chk("vdot", v, v)
+        chk("searchsorted", np.sort(v.ravel()), v)
+        chk("partition", v, 1, axis=0)
+        chk("round", v, 1)
+        chk("where", v > 0, v, -v)
+        chk("compress", A([True, False, True]), v, axis=0)
+        chk("swapaxes", v, 0, 1)
+
     # ---- resize / roll ---------------------------------------------------------------------------
     chk("resize", c2, (0,))
     chk("resize", c2, 0)
