@@ -192,3 +192,27 @@ def test_partition_takes_kth_as_an_array_or_tensor(backend):
             assert (p[:1] <= 1).all() and (p[2:6] >= 1).all() and (p[2:6] <= 7).all()
             i = to_numpy(gnp.argpartition(x, kth))
             assert a[i[1]] == 1.0 and a[i[6]] == 7.0
+
+
+def test_tensor_methods_take_ndarrays_out_and_names(backend):
+    """``x.dot(b=..., out=...)``, ``x.clip(lo, hi, out)``, ``x.round(d, out)`` and
+    ``x.compress(c, axis, out)`` (ndarray's signatures) raised TypeError; the write into a
+    Tensor ``out`` is recorded."""
+    a = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    x = ad.tensor(_xp().asarray(a), requires_grad=True)
+    o = ad.tensor(_xp().zeros(2))
+    assert x.dot(b=_xp().ones(3), out=o) is o
+    np.testing.assert_array_equal(to_numpy(o), [2.5, 3.5])
+    c = ad.tensor(_xp().zeros((2, 3)))
+    assert x.clip(0.0, 1.0, c) is c
+    np.testing.assert_array_equal(to_numpy(c), [[1.0, 0, 1], [0.5, 1, 0]])
+    r = ad.tensor(_xp().zeros((2, 3)))
+    assert x.round(0, r) is r
+    np.testing.assert_array_equal(to_numpy(r), [[2.0, -2, 3], [0, 4, -1]])  # half to even
+    k = ad.tensor(_xp().zeros((1, 3)))
+    assert x.compress([False, True], 0, k) is k
+    np.testing.assert_array_equal(to_numpy(k), [a[1]])
+    (gnp.sum(o * _xp().asarray([1.0, 2.0])) + gnp.sum(c) + gnp.sum(k)).backward()
+    # d/dx: dot rows weighted 1 and 2; clip passes where 0 <= x <= 1; compress picks row 1
+    want = np.array([[1.0, 1, 1], [2, 2, 2]]) + ((a >= 0) & (a <= 1)) + [[0, 0, 0], [1, 1, 1]]
+    np.testing.assert_array_equal(to_numpy(x.grad), want)

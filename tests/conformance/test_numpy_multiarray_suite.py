@@ -370,6 +370,7 @@ def _build_cases() -> list:
     chkm("dot-method", lambda p: p.dot(A([1.0, 0.5, -1, 2])), m34)
     chkm("dot-method", lambda p: p.dot(A(2.0)), m34)
     chkm("dot-method", lambda p: p.dot(A([1.0, 2.0])), m34)
+    chkm("dot-method", lambda p: p.dot(b=A([1.0, 0.5, -1, 2])), m34)
 
     # ---- cumsum / cumprod / diff -----------------------------------------------------------------
     cs = A([[1.0, 2, 0], [4, -0.5, 3]])
@@ -856,6 +857,16 @@ GRAD_CASES = {
     "resize_grow": (lambda a: gnp.resize(a, (3, 3)), (_rn(2, 2),)),
     "resize_flat": (lambda a: gnp.resize(a, 3), (_rn(2, 3),)),
     "roll_neg": (lambda a: gnp.roll(a, -2, axis=1), (_rn(2, 3),)),
+    "put_long_values": (lambda a, v: _put(a, A([4, 1]), v, "raise"), (_rn(5), _rn(4))),
+    "compress_short_condition": (lambda a: gnp.compress(A([False, True]), a, axis=1),
+                                 (_rn(2, 4),)),
+    "matmul_1d_1d": (gnp.matmul, (_rn(3), _rn(3))),
+    "inner_0d": (gnp.inner, (A(0.7), _rn(2, 2))),
+    "outer_0d": (gnp.outer, (A(-1.3), _rn(3))),
+    "dot_scalar_matrix": (gnp.dot, (_rn(2, 2), A(2.5))),
+    "trace_empty_offset": (lambda a: gnp.trace(a, 5) + gnp.sum(a), (_rn(2, 3),)),
+    "take_along_argsort_ties": (lambda a: gnp.take_along_axis(
+        a, gnp.argsort(A([1.0, 0.0, 1.0, 0.0]), kind="stable"), 0), (_rn(4),)),
     # complex inputs (the conjugate convention of docs/semantics.md)
     "trace_complex": (lambda a: gnp.trace(a, 1), (_rn(3, 3) + 1j * _rn(3, 3),)),
     "cumsum_complex": (lambda a: gnp.cumsum(a, axis=0), (_rn(3, 2) - 1j * _rn(3, 2),)),
