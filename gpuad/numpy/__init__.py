@@ -540,7 +540,10 @@ def _int_indices(indices, op: str):
     """``indices`` as integer positions, as NumPy's take reads them: booleans are 0 and 1 (not
     a mask), Python floats are truncated, an array of floats raises TypeError."""
     if isinstance(indices, list | tuple | int | float):  # Python numbers and lists
-        h = _np.asarray(indices)
+        try:
+            h = _np.asarray(indices)
+        except (TypeError, ValueError):  # (device arrays in a list: indexing reads them)
+            return indices
         return h.astype(_np.intp) if h.dtype.kind in "bf" else indices
     d = _r.data(indices)
     kind = getattr(getattr(d, "dtype", None), "kind", "i")
