@@ -893,3 +893,27 @@ GRAD_CASES = {
 def test_numpy_multiarray_gradient(backend, name):
     f, args = GRAD_CASES[name]
     check_grads(f, tuple(_xp().asarray(a) for a in args), order=1, modes=("rev", "fwd"))
+
+
+#: compiled gradients equal eager ones (a subset by default; all real cases with the env var)
+_JIT = sorted(n for n, (_, a) in GRAD_CASES.items() if not any(np.iscomplexobj(x) for x in a))
+_JIT_DEFAULT = ("partition", "put_wrap_repeated", "take_clip_axis", "choose_clip", "compress",
+                "cumprod_zeros", "repeat_counts", "ravel_F", "sort_axis0", "trace_axes")
+
+
+@pytest.mark.parametrize("name", _JIT if ALL else _JIT_DEFAULT)
+def test_numpy_multiarray_jit_gradient(backend, name):
+    """gpuad.jit of the gradient, at the tests' point and at a second one (a replay), equals
+    the eager gradient."""
+    f, args = GRAD_CASES[name]
+    nums = tuple(range(len(args)))
+
+    def loss(*a):
+        return gnp.sum(gnp.real(f(*a)) * 1.5)
+
+    compiled = ad.jit(ad.grad(loss, argnums=nums))
+    for pt in (args, tuple(a * 1.1 + 0.05 for a in args)):
+        pt = tuple(_xp().asarray(a) for a in pt)
+        for e, j in zip(ad.grad(loss, argnums=nums)(*pt), compiled(*pt), strict=True):
+            np.testing.assert_allclose(to_numpy(j), to_numpy(e), rtol=1e-12, atol=1e-12,
+                                       err_msg=name)
