@@ -736,19 +736,31 @@ class Tensor:
     # The reductions (sum, mean, prod, max, min, var, std, cumsum, cumprod, argmax, argmin,
     # all, any), squeeze, flatten, transpose, repeat and argsort are in gpuad/_torch_methods.py:
     # NumPy's path first, and torch's dim=/keepdim= where the call can only be torch's
-    def dot(self, o): return _R.dot(self, o)
-    def clip(self, min=None, max=None, **kw):  # ndarray.clip's names; a_min/a_max still work
+    def dot(self, b, out=None):
+        return _R.dot(self, b) if out is None else _R.dot(self, b, out=out)
+    def clip(self, min=None, max=None, out=None, **kw):  # ndarray.clip's; a_min/a_max work
+        if out is not None:
+            kw["out"] = out
         return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
     def astype(self, dtype): return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
-    def round(self, decimals=0): return _R.round(self, decimals)
+    def round(self, decimals=0, out=None):
+        return _R.round(self, decimals) if out is None else _R.round(self, decimals, out=out)
     def take(self, indices, axis=None, out=None, mode="raise"):
         if out is None and mode == "raise":
             return _R.take(self, indices, axis)
         from .numpy import take
         return take(self, indices, axis, out, mode)
     def nonzero(self): return _R.nonzero(self)
-    def compress(self, condition, axis=None): return _R.compress(condition, self, axis)
+    def compress(self, condition, axis=None, out=None):
+        return _R.compress(condition, self, axis, out=out)
+    def argpartition(self, kth, axis=-1, kind="introselect", order=None):
+        return _R.argpartition(self, kth, axis, kind, order)
+    def partition(self, kth, axis=-1, kind="introselect", order=None):
+        """NumPy's in-place partition (a recorded write); ``gnp.partition`` makes a copy."""
+        self[...] = _R.partition(self, kth, axis, kind, order)
+    def choose(self, choices, out=None, mode="raise"):
+        return _R.choose(self, choices, out=out, mode=mode)
     def searchsorted(self, v, side="left", sorter=None):
         return _R.searchsorted(self, v, side, sorter)
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):

@@ -536,15 +536,36 @@ def _in_bounds_getitem(x, index, op: str, checked: bool = True):
     return getitem(x, index)
 
 
+def _int_indices(indices, op: str):
+    """``indices`` as integer positions, as NumPy's take reads them: booleans are 0 and 1 (not
+    a mask), Python floats are truncated, an array of floats raises TypeError."""
+    if isinstance(indices, list | tuple | int | float):  # Python numbers and lists
+        try:
+            h = _np.asarray(indices)
+        except (TypeError, ValueError):  # (device arrays in a list: indexing reads them)
+            return indices
+        return h.astype(_np.intp) if h.dtype.kind in "bf" else indices
+    d = _r.data(indices)
+    kind = getattr(getattr(d, "dtype", None), "kind", "i")
+    if kind == "b":
+        return d.astype(_np.intp)
+    if kind not in "iu" and not isinstance(d, Tensor):
+        raise TypeError(f"{op}: indices must be integers, got {d.dtype} "
+                        f"(shape {tuple(d.shape)})")
+    return indices
+
+
 def take(x, indices, axis=None, *, checked: bool = True):
     """Elements at ``indices`` along ``axis`` (None: of the flattened array)."""
+    if checked:
+        indices = _int_indices(indices, "take")
     if axis is None:
         return _in_bounds_getitem(ravel(x), indices, "take", checked)
     if ndim(x) == 0:  # NumPy reads a 0-d array as one of shape (1,) along axis 0 or -1
         _r.one_axis(axis, 0, "take")
         return _in_bounds_getitem(ravel(x), indices, "take", checked)
     if not -ndim(x) <= axis < ndim(x):
-        raise _np.exceptions.AxisError(axis, ndim(x))
+        raise _np.exceptions.AxisError(axis, ndim(x), "take")
     axis = axis % ndim(x)
     return _in_bounds_getitem(x, (slice(None),) * axis + (indices,), "take", checked)
 
@@ -555,6 +576,9 @@ def take_along_axis(x, indices, axis: int, *, checked: bool = True):
     idx = _r.data(indices)  # inside vmap, a batched constant
     if ndim(x) == 0:  # NumPy's take_along_axis and sort have no axis in a 0-d array
         raise _np.exceptions.AxisError(axis, 0, "take_along_axis")
+    if getattr(getattr(idx, "dtype", None), "kind", "i") not in "iu":
+        raise IndexError(f"take_along_axis: indices must be an integer array, got "
+                         f"{idx.dtype} (shape {tuple(idx.shape)})")
     axis = _r.one_axis(axis, ndim(x), "take_along_axis")
     if len(idx.shape) != ndim(x):
         raise ValueError(f"take_along_axis: indices of shape {tuple(idx.shape)} must have as "
@@ -657,6 +681,8 @@ def repeat(x, repeats, axis=None):
     else:
         axis = _r.one_axis(axis, ndim(x), "repeat")
     n = shape(x)[axis]
+    if isinstance(repeats, float | _np.floating):  # NumPy truncates a scalar float count
+        repeats = int(repeats)
     if not isinstance(repeats, int):
         _vc.host_read("repeat: counts (they fix the result's shape)", repeats)
         repeats = _data(repeats)
@@ -823,6 +849,10 @@ def vdot(a, b):
 
     Example: ``gnp.vdot(a, b)``
     """
+    sa, sb = tuple(shape(a)), tuple(shape(b))
+    if int(_np.prod(sa)) != int(_np.prod(sb)):  # NumPy's vdot does not broadcast
+        raise ValueError(f"vdot: the inputs must have as many elements, got shapes {sa} and "
+                         f"{sb}")
     a, b = ravel(a), ravel(b)
     p = _multiply(conj(a), b)
     dt = _np.result_type(_r.data(a).dtype, _r.data(b).dtype)
@@ -943,6 +973,10 @@ def _take_ufunc_keywords(namespace: dict) -> None:
 
 
 _take_ufunc_keywords(globals())
+
+from ._op_errors import name_errors as _name_errors  # noqa: E402
+
+_name_errors(globals())
 
 from ._ufunc import attach_all as _attach_ufuncs  # noqa: E402
 from ._ufunc import frompyfunc, ufunc  # noqa: E402, F401

@@ -405,7 +405,14 @@ def put(a, ind, v, mode: str = "raise") -> None:
     _check_target(a, v, "put")
     sh = tuple(shape(a))
     size = int(_np.prod(sh))
-    ind = _np.asarray(_index(ind, "put: the indices"), dtype=_np.intp).ravel()
+    ind = _np.asarray(_index(ind, "put: the indices"))
+    if ind.ndim and ind.dtype.kind not in "iub":  # NumPy's 'safe' cast to intp
+        raise TypeError(f"put: indices must be integers, got an array of {ind.dtype} "
+                        f"(shape {ind.shape})")
+    ind = ind.astype(_np.intp).ravel()
+    if size == 0 and ind.size:
+        raise IndexError(f"put: cannot replace elements of an empty array (shape {sh}) at "
+                         f"{ind.size} indices")
     v = _arr(v)
     if ind.size == 0 or int(_np.prod(shape(v))) == 0:
         return

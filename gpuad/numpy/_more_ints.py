@@ -127,10 +127,14 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
     keys = _arr(xp, keys)
     if xp is _np:
         return _result(_np.lexsort(keys, axis=axis))
-    if keys.ndim != 2 or axis not in (-1, 1):
-        raise NotImplementedError(f"lexsort on the {xp.__name__} backend: only 1-D keys "
-                                  f"along axis -1 (keys of shape {keys.shape} given)")
-    return _result(xp.lexsort(keys))
+    if keys.ndim == 2 and axis in (-1, 1):
+        return _result(xp.lexsort(keys))
+    # CuPy's lexsort takes 1-D keys only: stable argsorts, as under vmap
+    if keys.ndim == 0:
+        raise TypeError("lexsort: need a sequence of keys with length > 0 (got a 0-d array)")
+    if not isinstance(axis, int | _np.integer):
+        raise TypeError(f"lexsort: axis must be an integer, got {axis!r}")
+    return _lexsort_by_argsort([keys[i] for i in range(keys.shape[0])], axis)
 
 
 def _lexsort_by_argsort(keys: Any, axis: int) -> Any:

@@ -99,10 +99,37 @@ def broadcast_to(array, shape, subok: bool = False):
 
 
 def ravel(a, order: str = "C"):
-    """The flattened array (``order="F"``: column-major). Example: ``gnp.ravel(x)``"""
+    """The flattened array (``order="F"``: column-major; ``"A"``: column-major if the data is
+    Fortran-contiguous; ``"K"``: in the order of the data in memory). Example: ``gnp.ravel(x)``"""
+    check_order(order, "ravel")
+    order = "C" if order is None else order.upper()
+    if order in "AK":
+        order = _memory_order(a, order)
     if order == "F":
         return _reshape0(_transpose0(a), (-1,))
+    if isinstance(order, tuple):
+        return _reshape0(_transpose0(a, order), (-1,))
     return _reshape0(a, (-1,))
+
+
+def _memory_order(a, order: str):
+    """"C", "F" or (for "K") the axes by decreasing stride, from the layout of ``a``'s data."""
+    raw = data(a)
+    strides = getattr(raw, "strides", None)
+    if strides is None or isinstance(raw, Tensor) or ndim(a) < 2:
+        return "C"
+    if _vc.tracing():  # (a later call may bring another layout: the trace would not see it)
+        raise NotImplementedError(
+            f"ravel: order={order!r} follows the memory layout of the data (an array of shape "
+            f"{tuple(shape(a))}), which gpuad.jit does not track; give order='C' or 'F'")
+    if raw.flags.c_contiguous:
+        return "C"
+    if raw.flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    # NumPy's 'K': the axes by decreasing |stride| (negative strides are not reversed)
+    return tuple(sorted(range(ndim(a)), key=lambda i: -abs(strides[i])))
 
 
 def copy(a, order: str = "K", subok: bool = False):
@@ -200,6 +227,9 @@ def take(a, indices, axis=None, out=None, mode: str = "raise"):
 
     Example: ``gnp.take(x, [0, 2])``
     """
+    from . import _int_indices
+
+    indices = _int_indices(indices, "take")
     if mode != "raise":
         n = shape(a)[axis] if axis is not None and ndim(a) else int(_np.prod(shape(a)))
         xp = _r._xp(data(a))

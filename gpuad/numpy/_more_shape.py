@@ -11,6 +11,8 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+import numpy as _np
+
 from .. import rules as _r
 from ..rules import concatenate, data, getitem, ndim, reshape, shape, transpose
 from ..tensor import Tensor
@@ -304,6 +306,21 @@ def select(condlist, choicelist, default=0):
     return out
 
 
+def _check_select_kind(kind, op: str) -> None:
+    if kind != "introselect":
+        raise ValueError(f"{op}: kind must be 'introselect' (NumPy's only selection "
+                         f"algorithm), got {kind!r}")
+
+
+def _host_kth(kth, op: str):
+    """``kth`` given as an array or Tensor, as Python ints (it fixes what is computed)."""
+    if isinstance(kth, Tensor) or (hasattr(kth, "dtype") and not isinstance(kth, _np.generic)):
+        from ._more_select import _index
+
+        return _np.asarray(_index(kth, f"{op}: kth")).tolist()
+    return kth
+
+
 def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
     """Indices that partition ``a`` (integer valued, not differentiable).
 
@@ -311,6 +328,7 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
     """
     from ..batching.composites import batched, over_levels, shift_axes
 
+    _check_select_kind(kind, "argpartition")
     if batched(a):  # vmap: the levels become leading axes of one call
         if axis is None:
             a, axis = _r.reshape(a, (-1,)), 0
@@ -318,7 +336,7 @@ def argpartition(a, kth, axis=-1, kind: str = "introselect", order=None):
         return over_levels(lambda u, k: argpartition(u, kth, shift_axes(axis, nd, k)), [a],
                            "argpartition")
     d = data(a)
-    r = _r._xp(d).argpartition(d, kth, axis=axis)
+    r = _r._xp(d).argpartition(d, _host_kth(kth, "argpartition"), axis=axis)
     return Tensor(r) if isinstance(a, Tensor) else r
 
 
@@ -330,6 +348,7 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
 
     if order is not None:
         raise NotImplementedError("partition: order= (structured arrays) is not supported")
+    _check_select_kind(kind, "partition")
     from ..batching.composites import batched, over_levels, shift_axes
 
     if batched(a):  # vmap: the levels become leading axes of one call
@@ -340,7 +359,7 @@ def partition(a, kth, axis=-1, kind: str = "introselect", order=None):
                            "partition")
     if axis is None:
         a, axis = ravel(a), 0
-    idx = _r._xp(data(a)).argpartition(data(a), kth, axis=axis)
+    idx = _r._xp(data(a)).argpartition(data(a), _host_kth(kth, "partition"), axis=axis)
     return take_along_axis(a, idx, axis)
 
 

@@ -488,12 +488,15 @@ def swapaxes(a, axis1: int, axis2: int):
     """Exchange two axes. Example: ``gnp.swapaxes(x, axis1=0, axis2=1)``"""
     n = ndim(a)
     for ax in (axis1, axis2):
-        if not -n <= ax < builtins.max(n, 1):
-            raise ValueError(f"swapaxes: axis {ax} is out of bounds for array of dimension {n}")
+        if not -n <= ax < n:
+            raise _np.exceptions.AxisError(ax, n, "swapaxes")
     return _r.swapaxes(a, axis1 % n, axis2 % n)
 
 
-def _kind(kind, stable):
+def _kind(kind, stable, op="sort"):
+    if kind is not None and stable is not None:
+        raise ValueError(f"{op}: kind= and stable= cannot be given together (got kind={kind!r}, "
+                         f"stable={stable!r}); give one of them")
     if stable:
         return "stable"
     return kind
@@ -503,6 +506,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Indices that sort ``a`` along ``axis`` (integer valued). Example: ``gnp.argsort(x)``"""
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
+    _kind(kind, stable, "argsort")
     d = data(a)
     if isinstance(d, Tensor):  # batched by vmap: the primitive, which batches
         k = _kind(kind, stable) if kind or stable else None
@@ -522,6 +526,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """
     if order is not None:
         raise NotImplementedError("sort: order= (structured arrays) is not supported")
+    _kind(kind, stable, "sort")
     if axis is None:
         a, axis = _r.reshape(a, (-1,)), -1
     idx = argsort(data(a), axis, kind, stable=stable)
