@@ -166,7 +166,10 @@ for _name, _out in (("log", lambda v: v < 0), ("log2", lambda v: v < 0),
 # splits of the peers where gpuad gives a third answer: (case, quantity) -> (which, why)
 OWN = dict(DELIBERATE)
 OWN.update({
-    ("xlogy_xx", "second"): (lambda x: _zero(x[0]), "d2/dx2 x log x = 1/x: +-inf at +-0"),
+    ("xlogy_xx", "second"): (lambda x: _zero(x[0]) or x[0] < 0,
+                             "d2/dx2 x log x = 1/x: +-inf at +-0; NaN below 0, as the value"),
+    ("entr", "second"): (lambda x: x[0] < 0, "below 0 entr's first slope -log(x) - 1 is NaN "
+                         "(log of a negative number), and so is the second"),
     ("cbrt", "second"): (lambda x: _zero(x[0]), "NaN where the one-sided limits are -+inf"),
     ("celu", "second"): (lambda x: _zero(x[0]), "the left branch's exp(x/alpha)/alpha, as elu"),
     ("abs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),
