@@ -651,9 +651,9 @@ UNARY = ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tan
 
 #: hand-derived slopes where central differences cannot be taken (keyed by ``repr`` of the
 #: point, so that 0.0 and -0.0 differ): at +-inf (the limits of f'), at a kink or a pole (the
-#: documented choice, or the one-sided infinity). ``None``: not listed (then
-#: a point where the value is NaN for a non-NaN input needs a NaN slope, and any other
-#: unlisted point without a central difference needs a non-finite one).
+#: documented choice, or the one-sided infinity). At a point not listed: the central difference;
+#: where none can be taken, a NaN slope where the value is NaN for an input that is not, no
+#: claim where the value overflowed, and a non-finite slope otherwise.
 INF, NAN = np.inf, np.nan
 LIMITS: dict[str, dict[str, float]] = {
     "sin": {"inf": NAN, "-inf": NAN},
@@ -673,6 +673,7 @@ LIMITS: dict[str, dict[str, float]] = {
     "log2": {"0.0": INF, "-0.0": -INF, "inf": 0.0},
     "log10": {"0.0": INF, "-0.0": -INF, "inf": 0.0},
     "log1p": {"-1.0": INF, "inf": 0.0},
+    # sqrt(-0.0) is -0.0 (IEEE): 1/(2 sqrt(x)) is -inf there, as the peers'
     "sqrt": {"0.0": INF, "-0.0": -INF, "inf": 0.0},
     "cbrt": {"0.0": INF, "-0.0": INF, "inf": 0.0, "-inf": 0.0},
     "arcsin": {"1.0": INF, "-1.0": INF},
@@ -689,6 +690,7 @@ LIMITS: dict[str, dict[str, float]] = {
 for _f, _k in (("negative", -1.0), ("positive", 1.0), ("deg2rad", np.pi / 180),
                ("radians", np.pi / 180), ("rad2deg", 180 / np.pi), ("degrees", 180 / np.pi)):
     LIMITS[_f] = {p: _k for p in ("inf", "-inf", "nan")}
+
 
 def _cd(f, x: float):
     """The float64 central difference of ``f`` at ``x``, or None where the function is not
@@ -909,3 +911,33 @@ def test_complex_slopes_keep_their_formula_off_the_real_domain(backend):
         t = ad.jvp(getattr(gnp, name), (ad.tensor(_xp().asarray(z)),),
                    (ad.tensor(_xp().ones(3, complex)),))[1]
         np.testing.assert_allclose(to_numpy(t), d(z), rtol=1e-12, err_msg=name)
+
+
+def test_clip_slopes_at_special_points(backend):
+    """clip(x, lo, hi): slope 1 on the closed interval (the bounds included, semantics.md), 0
+    outside it and at +-inf; the bounds receive what x does not, each on its own side."""
+    x = A([-np.inf, -2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
+    xb = _xp().asarray(x)
+    lo, hi = ad.tensor(_xp().asarray(-1.0)), ad.tensor(_xp().asarray(1.0))
+    gx, glo, ghi = ad.grad(lambda t, a, b: gnp.sum(gnp.clip(t, a, b)), argnums=(0, 1, 2))(
+        ad.tensor(xb), lo, hi)
+    inside = (x >= -1) & (x <= 1)
+    np.testing.assert_array_equal(to_numpy(gx), inside.astype(float))
+    assert float(to_numpy(glo)) == np.sum(x < -1) and float(to_numpy(ghi)) == np.sum(x > 1)
+
+
+def test_minmax_slopes_at_nan(backend):
+    """fmax/fmin pass the adjoint to the argument that is not NaN (their value ignores NaN);
+    maximum/minimum, whose value is the NaN, pass it to neither (JAX's choice; torch passes it
+    to both): never a finite slope into the argument the value ignored."""
+    x = A([np.nan, 1.0, np.nan, 2.0])
+    y = A([1.0, np.nan, np.nan, 2.0])
+    # (both NaN: fmax/fmin's value is the first argument's NaN, which takes the adjoint)
+    want = {"fmax": ([0, 1, 1, 0.5], [1, 0, 0, 0.5]), "fmin": ([0, 1, 1, 0.5], [1, 0, 0, 0.5]),
+            "maximum": ([0, 0, 0, 0.5], [0, 0, 0, 0.5]),
+            "minimum": ([0, 0, 0, 0.5], [0, 0, 0, 0.5])}
+    for name, (wx, wy) in want.items():
+        gx, gy = ad.grad(lambda a, b: gnp.sum(getattr(gnp, name)(a, b)), argnums=(0, 1))(
+            ad.tensor(_xp().asarray(x)), ad.tensor(_xp().asarray(y)))
+        np.testing.assert_array_equal(to_numpy(gx), wx, err_msg=name)
+        np.testing.assert_array_equal(to_numpy(gy), wy, err_msg=name)
