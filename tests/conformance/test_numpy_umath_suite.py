@@ -303,6 +303,12 @@ def _cases() -> list[Case]:
         chk("left_shift", A([1, 3, 5, 1], dt), sh)
         chk("right_shift", A([np.iinfo(dt).max] * 4, dt), sh)
         chk("right_shift", A([np.iinfo(dt).min] * 4, dt), sh)
+        # test_scalarmath's TestBitShifts: a shift by the width or more gives 0 (-1 for a
+        # negative number shifted right)
+        big = A([np.iinfo(dt).bits, np.iinfo(dt).bits + 1], dt)
+        for v in (1, np.iinfo(dt).min, np.iinfo(dt).max):
+            chk("left_shift", A([v, v], dt), big)
+            chk("right_shift", A([v, v], dt), big)
         lam("bitwise_and.reduce", lambda m, a: m.bitwise_and.reduce(a), A([7, 5, 13], dt))
         lam("bitwise_or.reduce", lambda m, a: m.bitwise_or.reduce(a), A([1, 2, 4], dt))
     chk("logical_not", A([0, 1, -1, 2]))
