@@ -712,8 +712,11 @@ def _cd(f, x: float):
                                   for v in (x + h, x - h, x, x + h / 100, x - h / 100))
         if not np.isfinite([fp, fm, f0, fq, fr]).all():
             continue
-        left, right = (f0 - fm) / h, (fp - f0) / h
-        d, d100 = (fp - fm) / (2 * h), (fq - fr) / (h / 50)
+        with np.errstate(all="ignore"):
+            left, right = (f0 - fm) / h, (fp - f0) / h
+            d, d100 = (fp - fm) / (2 * h), (fq - fr) / (h / 50)
+        if not np.isfinite([left, right, d, d100]).all():
+            continue
         scale = 1e-3 * max(1.0, abs(left), abs(right))
         # smooth over the step: the one-sided quotients agree, and so does a step 100x smaller
         # (which catches a cusp, cbrt's at 0, that is symmetric)
