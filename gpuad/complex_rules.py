@@ -47,6 +47,8 @@ from .rules import (
 )
 from .tensor import Tensor
 
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
 
 class ComplexError(MissingRuleError):
     """Complex values reached an op that gpuad differentiates for real values only."""
@@ -295,6 +297,12 @@ OVERRIDES: dict[str, tuple[str, list | None, list | None]] = {
     "cholesky": ("own", [_chol_vjp], [_chol_jvp]),
     # principal branches: 1/sqrt(z^2 - 1) would flip sign across the imaginary axis
     "arccosh": ("holo", [lambda g, ans, x: g / (_r.sqrt(x - 1) * _r.sqrt(x + 1))], "vjp"),
+    # the real rules are NaN off the real domain; complex values have a slope everywhere
+    "log": ("holo", [lambda g, ans, x: g / x], "vjp"),
+    "log1p": ("holo", [lambda g, ans, x: g / (1 + x)], "vjp"),
+    "log2": ("holo", [lambda g, ans, x: g / (x * _LN2)], "vjp"),
+    "log10": ("holo", [lambda g, ans, x: g / (x * _LN10)], "vjp"),
+    "arctanh": ("holo", [lambda g, ans, x: g / (1 - x * x)], "vjp"),
     "power": ("holo", [lambda g, ans, x, y: g * _r._pow_dx(x, y), _power_vjp_y], None),
     # numpy.sign(z) = z / |z|: smooth away from 0, unlike the real sign
     "sign": ("own", [_sign_vjp], [_sign_jvp]),

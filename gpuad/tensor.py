@@ -563,7 +563,11 @@ class Tensor:
         except TypeError:
             return _defer(o)
     def __neg__(self): return _R.negative(self)
-    def __pos__(self): return self
+    def __pos__(self):
+        if self.dtype == _np.bool_:  # NumPy's and torch's + refuse booleans too
+            raise TypeError("unary +: boolean Tensors are not supported (as in NumPy and "
+                            "torch); convert first, e.g. x.astype(int)")
+        return self
     def __abs__(self): return _R.abs(self)
     def __round__(self, ndigits=None): return _R.round(self, ndigits or 0)
     def __floordiv__(self, o):

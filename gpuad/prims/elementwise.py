@@ -67,14 +67,17 @@ exp = prim("exp", lambda xp, x: xp.exp(x), guard=True,
 # 1.1e-16 where exp(-37) is 8.5e-17)
 expm1 = prim("expm1", lambda xp, x: xp.expm1(x), guard=True,
              exprs=ew(None, "g * exp(x)"))
+# Outside the domain (x < 0 for log: the value is NaN) the slope is NaN too, not the finite
+# 1/x the formula gives there: ``g * sqrt(x)`` is that NaN (x < 0), linear in g. Complex
+# values keep 1/x (gpuad/complex_rules.py).
 log = prim("log", lambda xp, x: xp.log(x), guard=True,
-           exprs=ew("log(x)", "g / x"))
+           exprs=ew("log(x)", "g / x if x >= 0 else g * sqrt(x)"))
 log1p = prim("log1p", lambda xp, x: xp.log1p(x), guard=True,
-             exprs=ew(None, "g / (1 + x)"))
+             exprs=ew(None, "g / (1 + x) if x >= -1 else g * sqrt(x)"))
 log2 = prim("log2", lambda xp, x: xp.log2(x), guard=True,
-            exprs=ew(None, "g / (x * LN2)"))
+            exprs=ew(None, "g / (x * LN2) if x >= 0 else g * sqrt(x)"))
 log10 = prim("log10", lambda xp, x: xp.log10(x), guard=True,
-             exprs=ew(None, "g / (x * LN10)"))
+             exprs=ew(None, "g / (x * LN10) if x >= 0 else g * sqrt(x)"))
 sin = prim("sin", lambda xp, x: xp.sin(x), guard=True,
            exprs=ew("sin(x)", "g * cos(x)"))
 cos = prim("cos", lambda xp, x: xp.cos(x), guard=True,
@@ -95,10 +98,13 @@ tanh = prim("tanh", lambda xp, x: xp.tanh(x), guard=True,
             exprs=ew("tanh(x)", "g * (1 - ans * ans)"))
 arcsinh = prim("arcsinh", lambda xp, x: xp.arcsinh(x), guard=True,
                exprs=ew(None, "g / sqrt(x * x + 1)"))
+# NaN below 1, as the value (1/sqrt(x * x - 1) was finite at x <= -1, and 0 at 1e308 where
+# x * x overflowed)
 arccosh = prim("arccosh", lambda xp, x: xp.arccosh(x), guard=True,
-               exprs=ew(None, "g / sqrt(x * x - 1)"))
+               exprs=ew(None, "g / (sqrt(x - 1) * sqrt(x + 1))"))
+# NaN for |x| > 1, as the value (1/(1 - x * x) was finite there): sqrt of the negative 1 - x*x
 arctanh = prim("arctanh", lambda xp, x: xp.arctanh(x), guard=True,
-               exprs=ew(None, "g / (1 - x * x)"))
+               exprs=ew(None, "g / (1 - x * x) if x * x <= 1 else g * sqrt(1 - x * x)"))
 abs = prim("abs", lambda xp, x: xp.abs(x), exprs=ew(None, "g * sign(x)"))
 absolute = abs
 arctan2 = prim("arctan2", lambda xp, y, x: xp.arctan2(y, x),

@@ -21,11 +21,22 @@ rint = _nd("rint", lambda xp, x: xp.rint(x))
 trunc = _nd("trunc", lambda xp, x: xp.trunc(x))
 round = _nd("round", lambda xp, x, decimals=0: xp.round(x, decimals))
 floor_divide = _nd("floor_divide", lambda xp, x, y: xp.floor_divide(x, y))
+
+
+def _mod_quotient(ans, x, y):
+    """floor(x / y) as NumPy's floor_divide gives it, NaN where the value is NaN (y = 0, x
+    infinite): floor_divide's +-inf or NaN there made the slope infinite or finite."""
+    from .elementwise import where
+
+    a = data(ans)
+    return where(not_equal(a, a), a, floor_divide(data(x), data(y)))
+
+
 # x - y * floor(x / y): derivative 1 in x and -floor(x / y) in y (the quotient is piecewise
-# constant); NumPy's own floor_divide gives the quotient consistent with its mod
+# constant), the quotient consistent with the value NumPy computed
 mod = prim("mod", lambda xp, x, y: xp.mod(x, y),
            vjp=[lambda g, ans, x, y: g,
-                lambda g, ans, x, y: -g * floor_divide(data(x), data(y))], jvp="vjp", guard=True)
+                lambda g, ans, x, y: -g * _mod_quotient(ans, x, y)], jvp="vjp", guard=True)
 remainder = mod
 less = _nd("less", lambda xp, x, y: xp.less(x, y))
 less_equal = _nd("less_equal", lambda xp, x, y: xp.less_equal(x, y))

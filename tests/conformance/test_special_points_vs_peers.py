@@ -113,6 +113,15 @@ DELIBERATE = {
                             "where fmod is NaN its slope is NaN"),
     ("T.fmod", "jvp[1]"): (lambda x: _zero(x[1]) or _nan(x[0]) or _inf(x[0]),
                            "where fmod is NaN its slope is NaN"),
+    ("remainder", "grad[1]"): (lambda x: _zero(x[1]) or _nan(x[0]) or _inf(x[0]),
+                               "where remainder is NaN its slope is NaN (the peers: "
+                               "-floor(x/y), +-inf)"),
+    ("remainder", "jvp[1]"): (lambda x: _zero(x[1]) or _nan(x[0]) or _inf(x[0]),
+                              "where remainder is NaN its slope is NaN"),
+    ("T.remainder", "grad[1]"): (lambda x: _zero(x[1]) or _nan(x[0]) or _inf(x[0]),
+                                 "where remainder is NaN its slope is NaN"),
+    ("T.remainder", "jvp[1]"): (lambda x: _zero(x[1]) or _nan(x[0]) or _inf(x[0]),
+                                "where remainder is NaN its slope is NaN"),
     ("spence", "*"): (lambda x: True, "JAX's spence is NaN above 1e16 and its slope is 0 at "
                       "0, 1 and below (SciPy's values, slope log(x)/(1-x))"),
     ("rel_entr", "*"): (lambda x: True, "JAX's slopes are 0 where x <= 0 (gpuad: -inf at x = 0, "
@@ -131,8 +140,9 @@ DELIBERATE.update({
     ("jnn.squareplus", "value"): (lambda x: _huge(x[0]), "about b / 4|x| below -1e154 (JAX's "
                                   "x * x overflows to inf), 0 at -inf"),
     ("jnn.squareplus", "grad[0]"): (lambda x: _huge(x[0]), "slopes 1 and 0 at the ends"),
-    ("jnn.log1mexp", "*"): (lambda x: x[0] < -700, "outside the domain (value NaN); the zero "
-                            "guard's known limit: reverse 0, forward NaN (docs/semantics.md)"),
+    ("jnn.log1mexp", "*"): (lambda x: x[0] < 0, "outside the domain (value NaN): slope NaN "
+                            "(below -700 the zero guard's known limit: reverse 0, forward NaN, "
+                            "docs/semantics.md)"),
     ("F.softmax", "value"): (lambda x: True, "a row holding +inf: 0 beside it (the limit)"),
     ("T.softmax", "value"): (lambda x: True, "a row holding +inf: 0 beside it (the limit)"),
     ("where_sqrt", "grad[0]"): (lambda x: True, "the zero guard: an unselected branch adds 0"),
@@ -145,10 +155,21 @@ DELIBERATE.update({
                         "30.0332597 at -30 as mpmath (float32: torch 30.0337, JAX 30.0326)"),
 })
 
+# outside the domain (the value NaN for an input that is not) the slope is NaN, where the
+# peers' formulas (1/x, 1/sqrt(x*x - 1), 1/(1 - x*x)) give a finite number
+for _name, _out in (("log", lambda v: v < 0), ("log2", lambda v: v < 0),
+                    ("log10", lambda v: v < 0), ("log1p", lambda v: v < -1),
+                    ("arccosh", lambda v: v < 1), ("arctanh", lambda v: abs(v) > 1)):
+    DELIBERATE[(_name, "*")] = (lambda x, _out=_out: _out(x[0]),
+                                "outside the domain the value is NaN, and so is the slope")
+
 # splits of the peers where gpuad gives a third answer: (case, quantity) -> (which, why)
 OWN = dict(DELIBERATE)
 OWN.update({
-    ("xlogy_xx", "second"): (lambda x: _zero(x[0]), "d2/dx2 x log x = 1/x: +-inf at +-0"),
+    ("xlogy_xx", "second"): (lambda x: _zero(x[0]) or x[0] < 0,
+                             "d2/dx2 x log x = 1/x: +-inf at +-0; NaN below 0, as the value"),
+    ("entr", "second"): (lambda x: x[0] < 0, "below 0 entr's first slope -log(x) - 1 is NaN "
+                         "(log of a negative number), and so is the second"),
     ("cbrt", "second"): (lambda x: _zero(x[0]), "NaN where the one-sided limits are -+inf"),
     ("celu", "second"): (lambda x: _zero(x[0]), "the left branch's exp(x/alpha)/alpha, as elu"),
     ("abs", "*"): (lambda x: _nan(x[0]), "NaN input: NaN slope (sign(NaN))"),

@@ -824,6 +824,13 @@ DIFFERS = {
         "-n for the exact integer quotient n of the value computed (fmod(1, 0.1) = 1 - 9 * 0.1: "
         "-9; torch's -trunc(x / y) rounds 1 / 0.1 to 10), NaN where fmod is NaN (torch +-inf)",
         lambda x, y, w: -w * _exact_fmod_quotient(x, y)),
+    ("remainder/float_grid", "grad[1]"): (
+        lambda x, y: np.isnan(np.remainder(x, y)) & ~np.isnan(x) & ~np.isnan(y),
+        "NaN where remainder is NaN (y = 0, x infinite), as fmod (torch: -floor(x / y), +-inf)",
+        lambda x, y, w: np.full(x.shape, NAN)),
+    ("log1p/*extremes", "grad[0]"): (
+        lambda x: x < -1, "below -1 log1p is NaN, and so is its slope (torch: 1 / (1 + x))",
+        lambda x, w: np.full(x.shape, NAN)),
     ("pow/float_tensor_tensor", "grad[1]"): (
         lambda x, y: _zero(x) & (y < 0),
         "0 ** y is inf for every y < 0 (a constant inf: no slope, NaN); torch: inf * log(0)",
