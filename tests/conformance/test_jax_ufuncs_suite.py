@@ -108,6 +108,31 @@ def _compare(got, gerr, want, werr, tol, label, failures):
         failures.append(f"{label}: {why}")
 
 
+def _left_fold(n):
+    """NumPy's ufunc.reduce/reduceat as documented (a left fold), through an object-dtype
+    ufunc that applies ``n`` pairwise: NumPy 2.4's float reduce of power and arctan2 is not
+    the left fold its own accumulate computes (power.reduce([1.5, .7, 2, 1.3]) = 1.694,
+    accumulate[-1] = 2.092), so it is the reference only where it agrees with accumulate."""
+    probe = np.array([1.5, 0.7, 2.0, 1.3], np.float32)
+    try:
+        if n.reduce(probe).dtype.kind != "f" or n.reduce(probe) == n.accumulate(probe)[-1]:
+            return n
+    except (TypeError, ValueError):  # not a float ufunc, or no reduce
+        return n
+    folded = np.frompyfunc(lambda a, b: n(a, b), 2, 1, identity=n.identity)
+
+    def typed(method):
+        def run(x, *args, **kw):
+            getattr(n, method)(x, *args, **kw)  # NumPy's errors (several axes, no identity)
+            out = getattr(folded, method)(x.astype(object), *args, **kw)
+            return np.asarray(out).astype(np.result_type(n(x.dtype.type(1), x.dtype.type(1))))
+
+        return run
+
+    return type("LeftFold", (), {"reduce": staticmethod(typed("reduce")),
+                                 "reduceat": staticmethod(typed("reduceat"))})
+
+
 # ------------------------------------------------------------------ properties
 
 
@@ -162,7 +187,7 @@ def test_binary_ufunc_reduce(backend, name):
     """test_binary_ufunc_reduce, _where, _initial, _where_initial against NumPy (errors
     included: no identity over nothing, several axes of a non-reorderable ufunc, where=
     without identity or initial), and against jax.numpy for its ufuncs."""
-    g, n = getattr(gnp, name), getattr(np, name)
+    g, n = getattr(gnp, name), _left_fold(getattr(np, name))
     failures = []
     for dt, shape, axis in _reduce_cases(name):
         rng = _rng(name, dt.str, shape, axis)
@@ -328,7 +353,7 @@ def test_at_inplace_and_broadcasting(backend):
 def test_binary_ufunc_reduceat(backend, name):
     """test_binary_ufunc_reduceat: random indices (not sorted: a non-increasing pair takes
     the single element) against NumPy, value and dtype."""
-    g, n = getattr(gnp, name), getattr(np, name)
+    g, n = getattr(gnp, name), _left_fold(getattr(np, name))
     failures = []
     for dt in _dtypes(name):
         for shape in _ALL_SHAPES:
