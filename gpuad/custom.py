@@ -848,6 +848,45 @@ def custom_gradient(fun: Callable) -> Callable:
     return wrapped
 
 
+def linear_call(fun: Callable, fun_transpose: Callable, residual_args: Any,
+                linear_args: Any) -> Any:
+    """``fun(residual_args, linear_args)``, linear in ``linear_args``, whose transpose is
+    ``fun_transpose(residual_args, cotangent)``, as ``jax.custom_derivatives.linear_call``:
+    reverse mode and :func:`gpuad.linear_transpose` in ``linear_args`` use
+    ``fun_transpose`` (and transposing that again uses ``fun``). ``fun_transpose`` must return
+    a value with ``linear_args``' structure. A differentiated value among ``residual_args``
+    raises (they get no derivative); forward mode raises as for any custom_vjp.
+
+    Example::
+
+        y = gpuad.linear_call(lambda r, x: x / r, lambda r, t: t / r, r, x)
+    """
+    name = getattr(fun, "__name__", "fun")
+    lin_def = tree_flatten(linear_args)[1]
+    # host arrays on the GPU backend: fun and fun_transpose see one kind of array
+    residual_args = tree_map(_on_backend, residual_args)
+    linear_args = tree_map(_on_backend, linear_args)
+
+    def call(lin):
+        return fun(residual_args, lin)
+
+    def bwd(_, ct):
+        out = linear_call(fun_transpose, fun, residual_args, ct)
+        from .transforms import _shape_of_tree
+
+        got = tree_flatten(out)[1]
+        if _shape_of_tree(got) != _shape_of_tree(lin_def):
+            raise TypeError(
+                f"linear_call {name}: the transpose function must return a value with the "
+                f"structure of linear_args ({lin_def}), got {got} (transpose output pytree)")
+        return (out,)
+
+    call.__name__ = name
+    rule = custom_vjp(call)
+    rule.defvjp(lambda lin: (call(lin), None), bwd)
+    return rule(linear_args)
+
+
 # ---- custom_jvp -------------------------------------------------------------------------------
 
 def _cjvp_vjp(g, ans, inputs, params, need):

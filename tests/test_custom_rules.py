@@ -196,3 +196,30 @@ def test_custom_gradient(backend):
     np.testing.assert_array_equal(_v(ad.vmap(ad.grad(f))(np.arange(3.0))), np.arange(3.0))
     with pytest.raises(TypeError, match="pair"):
         ad.grad(ad.custom_gradient(lambda x: x ** 2))(2.0)
+
+
+# ---- linear_call ------------------------------------------------------------------------------
+
+def test_linear_call_uses_its_transpose(backend):
+    # f(x) = x + x / r with a deliberately untrue transpose t / (2 r): transposes alternate
+    r = gnp.full(2, 3.0)
+    x = gnp.full(2, 6.0)
+
+    def f(x):
+        return x + ad.linear_call(lambda r, x: x / r, lambda r, t: t / (2.0 * r), r, x)
+
+    def tu(g):
+        return lambda y: ad.linear_transpose(g, x)(y)[0]
+
+    ft = tu(f)
+    ftt = tu(ft)
+    np.testing.assert_allclose(_v(f(x)), 8.0)
+    np.testing.assert_allclose(_v(ft(x)), 7.0)  # 6 + 6 / 6
+    np.testing.assert_allclose(_v(ftt(x)), 8.0)  # back to fun: 6 + 6 / 3
+    np.testing.assert_allclose(_v(tu(ftt)(x)), 7.0)
+    np.testing.assert_allclose(_v(ad.grad(lambda x: gnp.sum(f(x)))(x)), 1 + 1 / 6)
+    with pytest.raises(TypeError, match="structure of linear_args"):
+        ad.linear_transpose(lambda x: ad.linear_call(lambda r, x: x, lambda r, t: None, r, x),
+                            x)(x)
+    with pytest.raises(GradError, match="custom_jvp"):
+        ad.jvp(f, (x,), (x,))

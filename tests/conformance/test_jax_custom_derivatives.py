@@ -12,7 +12,8 @@ closures over values being differentiated. Where gpuad deliberately differs (doc
 "From JAX": integer primals in ``jvp``/``vjp``, ``symbolic_zeros``, ``optimize_remat``, a bare
 cotangent from ``bwd``, ``nondiff_argnums`` that depend on traced values) the test asserts
 gpuad's documented behaviour. Not ported: jaxpr printing and DCE internals, pmap, custom_dce,
-custom_vmap, ``custom_transpose``/``linear_call`` (gpuad has neither).
+custom_vmap, ``custom_transpose`` (gpuad has ``linear_call`` only; JAX's
+``linear_call`` tests are ported).
 """
 
 from __future__ import annotations
@@ -1418,6 +1419,87 @@ def vjp_residual_pytree(M):
     return lambda x: (T.grad(f)(x), T.jit(T.grad(f))(x), T.vmap(T.grad(f))(M.np.stack([x, x])))
 
 
+# ---- CustomTransposeTest: linear_call ------------------------------------------------------
+
+def _lc(M):
+    return ad.linear_call if M is G else jax.custom_derivatives.linear_call
+
+
+def _tu(M, f, x):
+    return lambda y: M.T.linear_transpose(f, x)(y)[0]
+
+
+def _div_call(M, scale):
+    def f(x, y):
+        return x + _lc(M)(lambda r, x: x / r, lambda r, t: t / (scale * r), y, x)
+    return f
+
+
+@case(np.ones(2) * 6.0, np.ones(2) * 3.0)
+def linear_call_basic_and_incorrect_transpose(M):
+    f, f2 = _div_call(M, 1.0), _div_call(M, 2.0)
+    return lambda x, y: (f(x, y), _tu(M, lambda x: f(x, y), x)(x),
+                         _tu(M, lambda x: f2(x, y), x)(x), M.T.jit(f)(x, y),
+                         M.T.jit(_tu(M, lambda x: f(x, y), x))(x))
+
+
+@case(np.ones(2) * 6.0, np.ones(2) * 3.0)
+def linear_call_transpose_transpose_transpose(M):
+    f_ = _div_call(M, 2.0)
+
+    def run(x, y):
+        f = lambda x: f_(x, y)  # noqa: E731
+        ft = _tu(M, f, x)
+        ftt = _tu(M, ft, x)
+        fttt = _tu(M, ftt, x)
+        return ft(x), ftt(x), fttt(x), f(x)
+
+    return run
+
+
+@case(2.0, 3.0)
+def linear_call_scalar_to_vector(M):
+    def f(c, x):
+        return _lc(M)(lambda _, x: [x, x], lambda _, t: t[0] + t[1], (), c * x)
+
+    return lambda c, x: (f(c, x), _tu(M, functools.partial(f, c), x)([4.0, 5.0]))
+
+
+@case(5.0)
+def linear_call_nested(M):
+    lc = _lc(M)
+
+    def id_(x):
+        return lc(lambda _, x: x, lambda _, t: 0.0, (), x)
+
+    def f(x):
+        return lc(lambda _, x: id_(x), lambda _, t: id_(7.0), (), x)
+
+    def run(x):
+        id_t = _tu(M, id_, x)
+        ft = _tu(M, f, x)
+        ftt = _tu(M, ft, x)
+        return (id_(x), id_t(x), _tu(M, id_t, x)(x), f(x), ft(x), ftt(x), _tu(M, ftt, x)(x))
+
+    return run
+
+
+@case(np.array(6.0), np.array(3.0))
+def linear_call_grad(M):
+    f = _div_call(M, 1.0)
+    return lambda x, y: (M.T.grad(f)(x, y), M.T.jit(M.T.grad(f))(x, y))
+
+
+@case(0.1)
+def linear_call_recursion(M):
+    lc = _lc(M)
+
+    def f(x):
+        return lc(lambda _, x: x, lambda _, t: f(t), None, x)
+
+    return lambda x: (M.T.jit(f)(x), f(x))
+
+
 class _A(list):
     pass
 
@@ -1645,6 +1727,10 @@ ERRORS = {
     "closure_convert_pytree_mismatch": (_err_closure_convert, 2.0, TypeError,
                                         "closure_convert"),
     "custom_gradient_not_pair": (_err_custom_gradient, 2.0, TypeError, "pair"),
+    "linear_call_transpose_type_mismatch": (
+        lambda M: (lambda x: _tu(M, lambda x: x + _lc(M)(lambda r, x: x / r,
+                                                         lambda r, t: None, 3.0, x), x)(x)),
+        6.0, TypeError, "transpose output pytree"),
 }
 
 
