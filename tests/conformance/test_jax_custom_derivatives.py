@@ -12,7 +12,8 @@ closures over values being differentiated. Where gpuad deliberately differs (doc
 "From JAX": integer primals in ``jvp``/``vjp``, ``symbolic_zeros``, ``optimize_remat``, a bare
 cotangent from ``bwd``, ``nondiff_argnums`` that depend on traced values) the test asserts
 gpuad's documented behaviour. Not ported: jaxpr printing and DCE internals, pmap, custom_dce,
-custom_vmap, ``custom_transpose`` (gpuad has ``linear_call`` only; JAX's
+custom_vmap, test_custom_vjp_closure_4521 (gpuad's ``vjp`` refuses a function returning
+None), ``custom_transpose`` (gpuad has ``linear_call`` only; JAX's
 ``linear_call`` tests are ported).
 """
 
@@ -1417,6 +1418,151 @@ def vjp_residual_pytree(M):
 
     f.defvjp(f_fwd, f_bwd)
     return lambda x: (T.grad(f)(x), T.jit(T.grad(f))(x), T.vmap(T.grad(f))(M.np.stack([x, x])))
+
+
+# ---- more: rules inside control flow, mixed outputs, nested transforms ----------------------
+
+@case(0.7, np.array([0.3, -1.2, 2.0]))
+def rules_inside_cond_while_fori(M):
+    T, lax, np_ = M.T, M.lax, M.np
+    fj, fv = _sin_jvp(M), _sin_vjp(M)
+
+    def g(x):
+        a = lax.cond(x > 0, fj, lambda x: -fj(x), x)
+        b = lax.fori_loop(0, 3, lambda i, c: fj(c) + 0.1 * c, x)
+        c = lax.cond(x > 0, fv, lambda x: fv(2 * x), x)
+        return a + b + c
+
+    return lambda x, xs: (g(x), T.grad(g)(x), T.jit(T.grad(g))(x), T.vmap(T.grad(g))(xs),
+                          T.grad(lambda xs: np_.sum(T.vmap(g)(xs)))(xs),
+                          T.jvp(lambda x: lax.fori_loop(0, 3, lambda i, c: fj(c), x), (x,),
+                                (1.0,)))
+
+
+@case(np.array([0.5, -0.4, 1.3]))
+def jvp_mixed_int_and_float_outputs(M):
+    T, np_ = M.T, M.np
+
+    @T.custom_jvp
+    def f(x):
+        return np_.sin(x), np_.argmax(x), {"c": np_.cos(x)}
+
+    @f.defjvp
+    def f_jvp(p, t):
+        (x,), (tx,) = p, t
+        out = f(x)
+        zero_int = np.zeros((), jax.dtypes.float0) if M is J else np_.zeros((), out[1].dtype)
+        return out, (2 * np_.cos(x) * tx, zero_int, {"c": -np_.sin(x) * tx})
+
+    def loss(x):
+        s, i, d = f(x)
+        return np_.sum(s * d["c"]) + i
+
+    return lambda x: (f(x)[0], f(x)[2], T.grad(loss)(x), T.jacrev(lambda x: f(x)[2]["c"])(x),
+                      T.jacfwd(lambda x: f(x)[0])(x))
+
+
+@case(np.array([0.5, -0.4, 1.3]))
+def vjp_mixed_int_and_float_outputs(M):
+    T, np_ = M.T, M.np
+
+    @T.custom_vjp
+    def f(x):
+        return np_.sin(x), np_.argmax(x), None
+
+    def f_bwd(c, g):
+        gs, _, _ = g
+        return (3 * c * gs,)
+
+    f.defvjp(lambda x: (f(x), np_.cos(x)), f_bwd)
+    return lambda x: (f(x)[0], T.grad(lambda x: np_.sum(f(x)[0]) + f(x)[1])(x),
+                      T.jacrev(lambda x: f(x)[0])(x), T.vmap(T.grad(lambda x: f(x)[0]))(x))
+
+
+@case(np.array([0.5, -0.4]), np.array([1.5, 2.0]))
+def nondiff_argnums_with_vmap_in_axes(M):
+    T, np_ = M.T, M.np
+
+    @functools.partial(T.custom_vjp, nondiff_argnums=(1,))
+    def f(x, n, y):
+        return x ** n * y
+
+    def f_fwd(x, n, y):
+        return f(x, n, y), (x, y)
+
+    def f_bwd(n, res, g):
+        x, y = res
+        return (n * x ** (n - 1) * y * g, x ** n * g)
+
+    f.defvjp(f_fwd, f_bwd)
+    return lambda x, y: (T.vmap(lambda x, y: f(x, 3, y), in_axes=(0, None))(x, 2.0),
+                         T.vmap(T.grad(lambda x, y: f(x, 3, y), (0, 1)), in_axes=(0, 0))(x, y),
+                         T.grad(lambda y: np_.sum(T.vmap(lambda x: f(x, 2, y))(x)))(2.0),
+                         T.jit(T.grad(lambda x: np_.sum(f(x, 2, y))))(x))
+
+
+@case(np.array([0.2, 0.9, -0.5]))
+def checkpoint_policies_with_custom_rules(M):
+    T, np_ = M.T, M.np
+    fj, fv = _sin_jvp(M), _sin_vjp(M)
+    pol = (ad.checkpoint_policies if M is G else jax.checkpoint_policies)
+
+    def body(x):
+        return np_.sum(fv(fj(x) * x) ** 2)
+
+    return lambda x: (T.grad(M.remat(body, policy=pol.nothing_saveable))(x),
+                      T.grad(M.remat(body, policy=pol.everything_saveable))(x),
+                      T.grad(M.remat(body, policy=pol.dots_saveable))(x),
+                      T.jit(T.grad(M.remat(body)))(x), T.vmap(T.grad(M.remat(
+                          lambda x: fv(fj(x)))))(x))
+
+
+@case(np.array([0.2, 0.9, -0.5]))
+def jvp_hessian_and_jacobians(M):
+    T, np_ = M.T, M.np
+
+    @T.custom_jvp
+    def softplus(x):
+        return np_.logaddexp(x, 0.0)
+
+    softplus.defjvps(lambda t, ans, x: t / (1 + np_.exp(-x)))
+    f = lambda x: np_.sum(softplus(x) ** 2)  # noqa: E731
+    return lambda x: (T.hessian(f)(x), T.jacfwd(T.grad(f))(x), T.jacrev(T.jacfwd(softplus))(x),
+                      T.jit(T.hessian(f))(x), T.vmap(T.hessian(lambda x: softplus(x) ** 3))(x),
+                      T.linearize(softplus, x)[1](np_.ones(3)))
+
+
+@case(np.ones((5, 2, 2)) + np.eye(2))
+def vjp_issue2511_and_lowering_out_of_traces(M):
+    T = M.T
+    F = collections.namedtuple("F", ["a"])
+
+    def call(f, x):
+        return M.np.maximum(f.a, 0.0) * x
+
+    return lambda a: (T.jit(lambda x: T.vmap(M.np.linalg.det, (0,))(x))(a),
+                      T.grad(T.jit(call), argnums=(1,))(F(2.0), 0.0))
+
+
+@case(np.array([2.0, 3.0]), np.array([0.5, 1.5]))
+def jvp_nondiff_argnums_vmap_tracer_sample(M):
+    # test_nondiff_argnums_vmap_tracer with a deterministic "sampler" (the shape and a
+    # per-example seed are nondiff arguments)
+    T, np_ = M.T, M.np
+
+    @functools.partial(T.custom_jvp, nondiff_argnums=(0, 2))
+    def sample(shape, param, seed):
+        return param * np_.ones(shape) + seed
+
+    @sample.defjvp
+    def sample_jvp(shape, seed, primals, tangents):
+        (param,), (dparam,) = primals, tangents
+        s = sample(shape, param, seed)
+        return s, s * np_.broadcast_to(dparam, shape)
+
+    return lambda seeds, p: (T.vmap(lambda seed: sample((2, 3), 1.0, seed))(seeds),
+                             T.jvp(lambda x: sample((2, 3), x, 0.25), (1.5,), (1.0,)),
+                             T.vmap(T.grad(lambda x, s: np_.sum(sample((2,), x, s))))(p, seeds))
 
 
 # ---- CustomTransposeTest: linear_call ------------------------------------------------------
