@@ -12,6 +12,7 @@ import numpy as _np
 from . import _state
 from . import rules as _r
 from ._no_tangent import NoTangent
+from .closure import _Finder
 from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
@@ -722,6 +723,7 @@ class custom_vjp:
 
             inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            inner._reads = self.bwd  # what the wrapper's closure hides from _note_reads
             inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
@@ -771,31 +773,46 @@ class custom_vjp:
             params["packed"] = True
         saved = [None] * (len(edges) + 1)
         outs = _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
-        reads = _bwd_reads(self.bwd, res)
-        if reads:
-            from .transforms import READS
-
-            node = next(edge_of(x) for x in tree_flatten(outs)[0]
-                        if isinstance(x, Tensor) and x.requires_grad)
-            READS[node] = reads
+        _note_reads(outs, self.__dict__.get("_reads", self.bwd), res)
         return outs
 
 
-def _bwd_reads(bwd, res) -> tuple:
-    """The tape nodes of the differentiated Tensors among a custom_vjp's residuals and in its
-    bwd's closure cells: an outer derivative of the gradient depends on them through bwd."""
-    from .closure import _Finder
+class _CellFinder(_Finder):
+    """closure_convert's walker limited to closure cells and default values (no module
+    globals: it runs at every call of a custom rule)."""
 
-    finder = _Finder()
-    for leaf in tree_flatten(res)[0]:
-        finder.value(leaf)
-    for f in (bwd, getattr(bwd, "__func__", None)):
-        for cell in getattr(f, "__closure__", None) or ():
+    def function(self, f) -> None:
+        for cell in f.__closure__ or ():
             try:
-                finder.value(cell.cell_contents)
+                self.value(cell.cell_contents)
             except ValueError:  # an empty cell
                 pass
-    return tuple(edge_of(t) for t in finder.found.values() if t.requires_grad)
+        for d in (*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()):
+            self.value(d)
+
+
+def _note_reads(outs, rule, res=()) -> None:
+    """Tell the sweep what the backward formula of the step behind ``outs`` reads besides
+    its inputs: the differentiated Tensors among ``res`` (residuals) and in ``rule``'s closure
+    cells. A gradient through the step then depends on them (an outer ``grad`` records it, an
+    outer ``jvp``'s tangents flow through it) instead of taking them as constants."""
+    finder = _CellFinder()
+    for leaf in tree_flatten(res)[0]:
+        finder.value(leaf)
+    finder.value(rule)
+    if not finder.found:
+        return
+    node = next((edge_of(x) for x in tree_flatten(outs)[0]
+                 if isinstance(x, Tensor) and x.requires_grad), None)
+    if node is None:
+        return
+    reads = tuple(edge_of(t) for t in finder.found.values() if t.requires_grad)
+    if reads:
+        from .transforms import READS
+
+        READS[node] = reads
+    if any(t._tan for t in finder.found.values()):
+        node.tan = True  # the step runs on Tensors, so those tangents reach its result
 
 
 def custom_gradient(fun: Callable) -> Callable:
@@ -1085,6 +1102,7 @@ class custom_jvp:
             static, rest, merge = _static_split(self, args)
             inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            inner._reads = self.jvp_rule
             inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
@@ -1147,8 +1165,10 @@ class custom_jvp:
         saved = [None] + [_saved_entry(flat[i]) for i in arr_pos]
         params.update(arr_pos=arr_pos,
                       args=[None if i in arr_pos else a for i, a in enumerate(flat)])
-        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
+        outs = _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
                              [flat[i] for i in arr_pos])
+        _note_reads(outs, self.__dict__.get("_reads", self.jvp_rule))
+        return outs
 
 
 def _batch_as_inputs(leaves, diff, flat) -> None:

@@ -93,6 +93,43 @@ def test_bwd_reads_outer_value(backend, where):
                                -2 * np.sin(np.arange(3.0)))
 
 
+def test_jvp_rule_reads_outer_value(backend):
+    # the rule 2 cos(y) t read by closure: grad(g)(1.) = 2 cos(y), its y-derivative -2 sin(y)
+    def inner(y):
+        @ad.custom_jvp
+        def g(x):
+            return 2.0 * gnp.sin(x)
+
+        g.defjvp(lambda p, t: (g(p[0]), 2.0 * gnp.cos(y) * t[0]))
+        return ad.grad(g)(1.0)
+
+    np.testing.assert_allclose(_v(ad.grad(inner)(4.0)), -2 * np.sin(4.0))
+    np.testing.assert_allclose(_v(ad.jvp(inner, (4.0,), (1.0,))[1]), -2 * np.sin(4.0))
+
+
+@pytest.mark.parametrize("kind", ["vjp", "vjp_nondiff", "jvp_nondiff"])
+def test_forward_mode_over_gradient_reading_outer_value(backend, kind):
+    # jvp in y of grad(g)(1.) where g's rule reads y: the tangent -k sin(y), not 0
+    def inner(y):
+        if kind == "vjp":
+            g = ad.custom_vjp(lambda x: 2.0 * gnp.sin(x))
+            g.defvjp(lambda x: (g(x), ()), lambda _, c: (2.0 * gnp.cos(y) * c,))
+        elif kind == "vjp_nondiff":
+            g0 = ad.custom_vjp(lambda k, x: k * gnp.sin(x), nondiff_argnums=(0,))
+            g0.defvjp(lambda k, x: (g0(k, x), None), lambda k, _, c: (k * gnp.cos(y) * c,))
+            g = lambda x: g0(2.0, x)  # noqa: E731
+        else:
+            g0 = ad.custom_jvp(lambda k, x: k * gnp.sin(x), nondiff_argnums=(0,))
+            g0.defjvp(lambda k, p, t: (g0(k, p[0]), k * gnp.cos(y) * t[0]))
+            g = lambda x: g0(2.0, x)  # noqa: E731
+        return ad.grad(g)(1.0)
+
+    out, tan = ad.jvp(inner, (4.0,), (1.0,))
+    np.testing.assert_allclose(_v(out), 2 * np.cos(4.0))
+    np.testing.assert_allclose(_v(tan), -2 * np.sin(4.0))
+    np.testing.assert_allclose(_v(ad.grad(inner)(4.0)), -2 * np.sin(4.0))
+
+
 # ---- what bwd and the jvp rule may return -----------------------------------------------------
 
 def test_bwd_python_number_cotangent(backend):

@@ -1073,7 +1073,46 @@ def _closes_over(M, kind):
         return T.grad(f)(1.0)
 
     return lambda x, xs: (T.jit(f)(x), T.vmap(f)(xs), T.jit(T.vmap(f))(xs),
-                          T.vmap(T.jit(f))(xs), T.grad(f)(4.0))
+                          T.vmap(T.jit(f))(xs), T.grad(f)(4.0), T.jvp(f, (x,), (1.0,)),
+                          T.vmap(T.grad(f))(xs), T.grad(T.grad(f))(x))
+
+
+@case(2.0, np.arange(3.0))
+def jvp_rule_closes_over_tracer(M):
+    # the custom_jvp analogue of test_bwd_closes_over_tracer: the rule reads y
+    T = M.T
+
+    def f(y):
+        @T.custom_jvp
+        def g(x):
+            return 2.0 * M.np.sin(x)
+
+        g.defjvp(lambda p, t: (g(p[0]), 2.0 * M.np.cos(y) * t[0]))
+        return T.grad(g)(1.0)
+
+    return lambda x, xs: (T.jit(f)(x), T.vmap(f)(xs), T.grad(f)(4.0), T.jvp(f, (x,), (1.0,)),
+                          T.vmap(T.grad(f))(xs), T.jit(T.grad(f))(x))
+
+
+@case(2.0, np.arange(3.0))
+def nondiff_argnums_rule_closes_over_tracer(M):
+    T = M.T
+
+    def f(y):
+        @functools.partial(T.custom_vjp, nondiff_argnums=(0,))
+        def g(k, x):
+            return k * M.np.sin(x)
+
+        g.defvjp(lambda k, x: (g(k, x), None), lambda k, _, c: (k * M.np.cos(y) * c,))
+
+        @functools.partial(T.custom_jvp, nondiff_argnums=(0,))
+        def h(k, x):
+            return k * M.np.sin(x)
+
+        h.defjvp(lambda k, p, t: (h(k, p[0]), k * M.np.cos(y) * t[0]))
+        return T.grad(lambda x: g(2.0, x) + h(3.0, x))(1.0)
+
+    return lambda x, xs: (f(x), T.grad(f)(4.0), T.jvp(f, (x,), (1.0,)), T.vmap(T.grad(f))(xs))
 
 
 @case(2.0, np.arange(3.0))
