@@ -1190,6 +1190,24 @@ def vjp_int_argument_allow_int(M):
     return lambda x: T.grad(f, allow_int=True, argnums=(0, 1))(x, 3)
 
 
+@case(2.0)
+def vjp_float0_initial_style(M):
+    T = M.T
+    fl0 = ad.float0 if M is G else jax.dtypes.float0
+
+    @T.custom_vjp
+    def f(x):
+        return x
+
+    f.defvjp(lambda x: (x, (2.0, x)), lambda *_: ((2.0, np.zeros((), fl0)),))
+
+    def foo(x, y):
+        out, _ = M.lax.scan(lambda c, _: (f(c), None), (x, y), None, length=1)
+        return out[0]
+
+    return lambda x: T.grad(foo, allow_int=True, argnums=(0, 1))(x, 3)
+
+
 @case(3.0, 4.0)
 def custom_gradient_basic(M):
     T, cg = M.T, M.custom_gradient
@@ -2044,3 +2062,12 @@ def test_integer_arguments(backend):
     h.defvjp(lambda x: (x, (2.0, x)), lambda r, g: ((2.0, np.zeros((), ad.float0)),))
     gx, gi = ad.grad(lambda x, y: h((x, y))[0], argnums=(0, 1), allow_int=True)(2.0, 3)
     assert float(gx) == 2.0 and gi.dtype == ad.float0
+    # test_float0_cotangents_automatically_handled: JAX's vjp takes the integer primal;
+    # gpuad's refuses it with a message naming the argument
+    @ad.custom_vjp
+    def g(x, y):
+        return x
+
+    g.defvjp(lambda x, y: (x, None), lambda _, z: (0.0, 1))
+    with pytest.raises(TypeError, match="argument 1 has dtype int"):
+        ad.jit(lambda x: ad.vjp(g, 0.0, x)[1](1.0))(1)
