@@ -42,7 +42,14 @@ from ._numpy_protocol import stop_gradient  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
 from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
 from .batching.api import vmap  # noqa: E402
-from .custom import checkpoint, custom_jvp, custom_op, custom_vjp  # noqa: E402
+from .custom import (  # noqa: E402
+    checkpoint,
+    custom_gradient,
+    custom_jvp,
+    custom_op,
+    custom_vjp,
+    linear_call,
+)
 from .rules import MissingRuleError  # noqa: E402
 from .tape import Tape, make_tape  # noqa: E402
 from .transforms import (  # noqa: E402
@@ -198,7 +205,8 @@ def warmup() -> None:
 __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
     "get_backend", "use_backend", "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd",
-    "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "custom_op", "make_tape",
+    "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "custom_op",
+    "custom_gradient", "linear_call", "make_tape",
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",

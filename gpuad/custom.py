@@ -12,6 +12,7 @@ import numpy as _np
 from . import _state
 from . import rules as _r
 from ._no_tangent import NoTangent
+from .closure import _Finder
 from .engine import GradError, LeafNode, Node, edge_of, run_backward
 from .numpy import random as _random
 from .prims.core import register
@@ -151,6 +152,18 @@ def _split(flat, shapes):
 
 def _float_leaves(leaves):
     return [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
+
+
+def _numbers_as_arrays(leaves) -> list:
+    """Python float and complex output leaves as 0-d arrays: they are outputs like any array
+    (as in JAX), and left as numbers the rule's derivative for them was dropped (a silent
+    zero gradient)."""
+    if not any(isinstance(x, float | complex) for x in leaves):
+        return leaves
+    from .transforms import _asarray
+
+    return [_asarray(x, "custom rule") if isinstance(x, float | complex) else x
+            for x in leaves]
 
 
 def _zero_like(x):
@@ -471,12 +484,21 @@ def _cvjp_vjp(g, ans, inputs, params, need):
                 f"argument's structure")
         flat.extend(leaves)
     out = [flat[p] for p in params["arr_pos"]]
+    out = [_r._xp(g).asarray(ct) if isinstance(ct, float | int | complex) and
+           not isinstance(ct, bool) else ct for ct in out]
     for k, (ct, shp) in enumerate(zip(out, params["arg_shapes"], strict=True)):
         if ct is not None and _r.shape(ct) != shp:
             raise GradError(
                 f"custom_vjp {params['name']}: bwd returned a cotangent of shape "
                 f"{_r.shape(ct)} for an input of shape {shp} (differentiated input {k}); "
                 f"a cotangent has its input's shape")
+        if ct is not None and _complex_value(ct) and params.get("real") and \
+                not params["arg_complex"][k]:
+            # (a real input of a function with complex outputs gets the real part, by rule)
+            raise GradError(
+                f"custom_vjp {params['name']}: bwd returned a complex cotangent for a real "
+                f"input (differentiated input {k}) of a function with real outputs; a real "
+                f"input's cotangent is real")
     return out
 
 
@@ -487,7 +509,7 @@ def _none_zeros(ct, d):
     if ct is None:
         return [None] * len(tree_flatten(tree_unflatten(d, _Counter()))[0])
     if d == ():
-        return [ct]
+        return [ct] if tree_flatten(ct)[1] == () else None  # a container for a leaf: wrong
     if d[0] is None:
         return []
     if d[0] is dict:
@@ -701,6 +723,7 @@ class custom_vjp:
 
             inner = custom_vjp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defvjp(fwd, lambda res, g: self.bwd(*static, res, g))
+            inner._reads = self.bwd  # what the wrapper's closure hides from _note_reads
             inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
@@ -729,23 +752,156 @@ class custom_vjp:
                 f"got {type(pair).__name__}")
         out, res = pair
         leaves, odef = tree_flatten(out)
+        leaves = _numbers_as_arrays(leaves)
         diff = _float_leaves(leaves)
         if not diff:
             return out
+        _batch_as_inputs(leaves, diff, flat)
         floats = [leaves[i] for i in diff]
         if _reads_closure(floats, allowed, start) or _tangent_closure(floats, static):
             raise _closure_error("custom_vjp", self.fun)
         params = {"bwd": self.bwd, "res": res, "arr_pos": arr_pos, "nargs": len(args),
+                  "real": not any(_complex_value(leaves[i]) for i in diff),
                   "axes": list(_bound_names()) or None,
                   "counts": [len(tree_flatten(a)[0]) for a in args], "name": self.fun.__name__,
                   "argdefs": [tree_flatten(a)[1] for a in args],
                   "arg_shapes": [_r.shape(flat[i]) for i in arr_pos], "fun": self.fun,
+                  "arg_complex": [_complex_value(flat[i]) for i in arr_pos],
                   "adef": adef, "args": [None if i in arr_pos else a for i, a in enumerate(flat)]}
         if _state.saved_hooks_open[0] and _state.local.saved_hooks:  # residuals packed
             params["res"] = pack_tree(res, f"custom_vjp {self.fun.__name__}")
             params["packed"] = True
         saved = [None] * (len(edges) + 1)
-        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
+        outs = _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff)
+        _note_reads(outs, self.__dict__.get("_reads", self.bwd), res)
+        return outs
+
+
+class _CellFinder(_Finder):
+    """closure_convert's walker limited to closure cells and default values (no module
+    globals: it runs at every call of a custom rule)."""
+
+    def function(self, f) -> None:
+        for cell in f.__closure__ or ():
+            try:
+                self.value(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        for d in (*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()):
+            self.value(d)
+
+
+def _note_reads(outs, rule, res=()) -> None:
+    """Tell the sweep what the backward formula of the step behind ``outs`` reads besides
+    its inputs: the differentiated Tensors among ``res`` (residuals) and in ``rule``'s closure
+    cells. A gradient through the step then depends on them (an outer ``grad`` records it, an
+    outer ``jvp``'s tangents flow through it) instead of taking them as constants."""
+    finder = _CellFinder()
+    for leaf in tree_flatten(res)[0]:
+        finder.value(leaf)
+    finder.value(rule)
+    if not finder.found:
+        return
+    node = next((edge_of(x) for x in tree_flatten(outs)[0]
+                 if isinstance(x, Tensor) and x.requires_grad), None)
+    if node is None:
+        return
+    reads = tuple(edge_of(t) for t in finder.found.values() if t.requires_grad)
+    if reads:
+        from .transforms import READS
+
+        READS[node] = reads
+    if any(t._tan for t in finder.found.values()):
+        node.tan = True  # the step runs on Tensors, so those tangents reach its result
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """A function with its gradient given inline, as ``jax.custom_gradient``: ``fun`` returns
+    ``(value, vjp)`` where ``vjp(g)`` gives one cotangent per positional argument (a tuple;
+    a bare cotangent for a one-argument function). Built on :class:`custom_vjp`, so ``vjp``
+    may read ``fun``'s arguments and is differentiated again for higher orders.
+
+    Example::
+
+        @gpuad.custom_gradient
+        def f(x):
+            return x ** 2, lambda g: (g * x,)
+    """
+    import inspect
+
+    def primal(*args):
+        return fun(*args)[0]
+
+    def fwd(*args):
+        pair = fun(*args)
+        if not (isinstance(pair, tuple | list) and len(pair) == 2 and callable(pair[1])):
+            raise TypeError(f"custom_gradient {getattr(fun, '__name__', 'f')}: the function "
+                            f"must return a pair (value, vjp function), got "
+                            f"{type(pair).__name__}")
+        return pair[0], pair[1]
+
+    primal.__name__ = getattr(fun, "__name__", "f")
+    rule = custom_vjp(primal)
+    rule.defvjp(fwd, lambda vjp, g: vjp(g))
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):
+        sig = None
+
+    @functools.wraps(fun)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            if sig is None:
+                raise TypeError(f"custom_gradient {primal.__name__}: keyword arguments need "
+                                f"a function with a signature")
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            if bound.kwargs:
+                raise TypeError(f"custom_gradient {primal.__name__}: keyword-only arguments "
+                                f"{sorted(bound.kwargs)} are not taken; pass them by position")
+            args = bound.args
+        return rule(*args)
+
+    return wrapped
+
+
+def linear_call(fun: Callable, fun_transpose: Callable, residual_args: Any,
+                linear_args: Any) -> Any:
+    """``fun(residual_args, linear_args)``, linear in ``linear_args``, whose transpose is
+    ``fun_transpose(residual_args, cotangent)``, as ``jax.custom_derivatives.linear_call``:
+    reverse mode and :func:`gpuad.linear_transpose` in ``linear_args`` use
+    ``fun_transpose`` (and transposing that again uses ``fun``). ``fun_transpose`` must return
+    a value with ``linear_args``' structure. A differentiated value among ``residual_args``
+    raises (they get no derivative); forward mode raises as for any custom_vjp.
+
+    Example::
+
+        y = gpuad.linear_call(lambda r, x: x / r, lambda r, t: t / r, r, x)
+    """
+    name = getattr(fun, "__name__", "fun")
+    lin_def = tree_flatten(linear_args)[1]
+    # host arrays on the GPU backend: fun and fun_transpose see one kind of array
+    residual_args = tree_map(_on_backend, residual_args)
+    linear_args = tree_map(_on_backend, linear_args)
+
+    def call(lin):
+        return fun(residual_args, lin)
+
+    def bwd(_, ct):
+        out = linear_call(fun_transpose, fun, residual_args, ct)
+        from .transforms import _shape_of_tree
+
+        got = tree_flatten(out)[1]
+        if _shape_of_tree(got) != _shape_of_tree(lin_def):
+            raise TypeError(
+                f"linear_call {name}: the transpose function must return a value with the "
+                f"structure of linear_args ({lin_def}), got {got} (transpose output pytree)")
+        return (out,)
+
+    call.__name__ = name
+    rule = custom_vjp(call)
+    rule.defvjp(lambda lin: (call(lin), None), bwd)
+    return rule(linear_args)
 
 
 # ---- custom_jvp -------------------------------------------------------------------------------
@@ -768,7 +924,7 @@ def _cjvp_vjp(g, ans, inputs, params, need):
         stack.append((start, {edge_of(t) for t in ts if isinstance(t, Tensor)}))
         try:
             t_out = _tangent_of(rule(tree_unflatten(adef, prim), tree_unflatten(adef, ts)),
-                                params["fun"])
+                                params["fun"], params["odef"], params["all_shapes"])
         finally:
             stack.pop()
         t_leaves = _tangent_leaves(t_out, params["odef"], params["fun"])
@@ -780,6 +936,11 @@ def _cjvp_vjp(g, ans, inputs, params, need):
                     f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output {i} "
                     f"has shape {_r.shape(t_leaves[i])} but the output has shape "
                     f"{_r.shape(gi)}")
+            if t_leaves[i] is not None and _complex_value(t_leaves[i]) and \
+                    not _complex_value(gi):
+                raise TypeError(
+                    f"custom_jvp {params['fun'].__name__}: the jvp rule's tangent output {i} "
+                    f"is complex but the output is real; a real output has a real tangent")
             if isinstance(t_leaves[i], Tensor) and t_leaves[i].requires_grad:
                 outs.append(t_leaves[i])
                 cts.append(gi)
@@ -854,11 +1015,25 @@ def _zero_target(a):
     return Tensor(_r._xp(a).zeros(_r.shape(a), dtype=_raw(a).dtype), requires_grad=True)
 
 
-def _tangent_of(pair, fun):
+def _tangent_of(pair, fun, odef=None, shapes=None):
+    """The tangent output of a jvp rule's ``pair``; with the function's output structure
+    ``odef`` and the shapes of its leaves, the rule's primal output is checked against them
+    (a rule whose primal output disagrees has a bug, as JAX reports)."""
+    name = getattr(fun, "__name__", "f")
     if not (isinstance(pair, tuple | list) and len(pair) == 2):
         raise TypeError(
-            f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule must return a pair "
+            f"custom_jvp {name}: the jvp rule must return a pair "
             f"(primal_out, tangent_out), got {type(pair).__name__}")
+    if odef is not None:
+        from .transforms import _shape_of_tree
+
+        p_leaves, p_def = tree_flatten(pair[0])
+        got = [tuple(_r.shape(x)) if _is_array(x) else () for x in p_leaves]
+        if _shape_of_tree(p_def) != _shape_of_tree(odef) or got != list(shapes):
+            raise TypeError(
+                f"custom_jvp {name}: the jvp rule's primal output (the first element of its "
+                f"pair) must be the function's output, with its structure and shapes: got "
+                f"leaves of shapes {got} where the function gives {list(shapes)}")
     return pair[1]
 
 
@@ -927,6 +1102,7 @@ class custom_jvp:
             static, rest, merge = _static_split(self, args)
             inner = custom_jvp(_named(lambda *r: self.fun(*merge(r)), self.fun))
             inner.defjvp(lambda p, t: self.jvp_rule(*static, p, t))
+            inner._reads = self.jvp_rule
             inner._static = static  # constants for the rule, read by the function
             return inner(*rest)
         flat, adef = tree_flatten(args)
@@ -952,9 +1128,12 @@ class custom_jvp:
                                                                    static):
             raise _closure_error("custom_jvp", self.fun)
         leaves, odef = tree_flatten(tree_map(_raw, out))
+        leaves = _numbers_as_arrays(leaves)
         diff = _float_leaves(leaves)
         if not diff:
             return out
+        _batch_as_inputs(leaves, diff, flat)
+        shapes = [tuple(_r.shape(x)) if _is_array(x) else () for x in leaves]
         tan = None
         if tangents:
             from .engine import _strip
@@ -973,9 +1152,9 @@ class custom_jvp:
                     tans.append(_const_tangent(lo) if t is None else t)
                 t_out = _tangent_of(self.jvp_rule(tree_unflatten(adef, _traced_args(low)),
                                                   tree_unflatten(adef, _traced_args(tans))),
-                                    self.fun)
+                                    self.fun, odef, shapes)
                 tan[level] = _pack_tangents(t_out, odef, diff, leaves, self.fun)
-        params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef}
+        params = {"jvp": self.jvp_rule, "fun": self.fun, "adef": adef, "all_shapes": shapes}
         if not tracked:
             return _wrap_outputs(None, [], [], params, leaves, odef, diff, tan)
         arr_pos = [i for i, a in enumerate(flat) if isinstance(a, Tensor) and a.requires_grad]
@@ -986,8 +1165,27 @@ class custom_jvp:
         saved = [None] + [_saved_entry(flat[i]) for i in arr_pos]
         params.update(arr_pos=arr_pos,
                       args=[None if i in arr_pos else a for i, a in enumerate(flat)])
-        return _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
+        outs = _wrap_outputs(self.rule, edges, saved, params, leaves, odef, diff, tan,
                              [flat[i] for i in arr_pos])
+        _note_reads(outs, self.__dict__.get("_reads", self.jvp_rule))
+        return outs
+
+
+def _batch_as_inputs(leaves, diff, flat) -> None:
+    """Inside vmap: each float output leaf batched over every vmap level of the float
+    arguments. An output that is the same for every example (a constant, ``zeros(x.shape)``)
+    still has a tangent or cotangent per example; left unbatched, the examples' cotangents
+    would be summed into one (a gradient the batch size times too large)."""
+    ref = [_raw(a) for a in flat if isinstance(a, Tensor) and a._bat is not None
+           and a._data.dtype.kind in "fc"]
+    if not ref:
+        return
+    need = {b for a in ref for b in a._bat}
+    for i in diff:
+        x = leaves[i]
+        if need - set(x._bat if isinstance(x, Tensor) else ()):
+            datas, levels = _common_levels([x, *ref])
+            leaves[i] = Tensor(datas[0][0], _bat=levels)
 
 
 def _primal_args(flat):
@@ -1039,6 +1237,9 @@ def _pack_tangents(t_out, odef, diff, leaves, fun):
             raise TypeError(
                 f"custom_jvp {getattr(fun, '__name__', 'f')}: the jvp rule's tangent output "
                 f"{i} is complex but the output is real; a real output has a real tangent")
+        want = _raw(leaves[i]).dtype
+        if _is_array(t) and _raw(t).dtype != want and _raw(t).dtype.kind in "fc":
+            t = _r.astype(t, want)  # another precision: taken in the output's
         parts.append(t)
     if len(parts) == 1:
         return parts[0]

@@ -110,6 +110,9 @@ def _result(x, private=None, memo=None):
 # differentiation targets of vjp calls whose forward has run: only that call's vjp_fn
 # differentiates with respect to them, so to every other transform they are constants
 _FINISHED: weakref.WeakSet = weakref.WeakSet()
+# step -> tape nodes its backward formula reads besides its inputs (a custom_vjp's residuals
+# and the Tensors its bwd closes over): a gradient through such a step depends on them
+READS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _reaches_outside(start, private, memo) -> bool:
@@ -129,7 +132,10 @@ def _reaches_outside(start, private, memo) -> bool:
                 memo[start] = True
                 return True
             continue
-        for e in n.edges:
+        edges = n.edges
+        if READS and n in READS:
+            edges = (*edges, *READS[n])
+        for e in edges:
             if e is not None and e not in seen:
                 m = known(e)
                 if m:
