@@ -565,3 +565,222 @@ def test_wavenet_dilated_causal_convs_jax(jax):
     for q in range(WN_Q):
         assert (onp.abs(to_numpy(got[2])[q]).max() > 0) == (q in seen), q
     assert float(got[5][-1]) < float(got[5][0])
+
+
+# ======================================== PyTorch =========================================
+
+
+@pytest.fixture()
+def torch():
+    torch = pytest.importorskip("torch")
+    old, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_default_dtype(old)
+    torch.set_num_threads(threads)
+
+
+def _torch_T(torch):
+    return types.SimpleNamespace(
+        lib="torch", nn=torch.nn, F=torch.nn.functional, optim=torch.optim,
+        distributions=torch.distributions, from_numpy=torch.from_numpy, tensor=torch.tensor,
+        exp=torch.exp, tanh=torch.tanh, sigmoid=torch.sigmoid, zeros=torch.zeros, eye=torch.eye)
+
+
+def _gpuad_T():
+    from gpuad import distributions, optim
+    from gpuad import nn as gnn
+    from gpuad.nn import functional as gF
+
+    xp = ad.get_backend().xp
+    return types.SimpleNamespace(
+        lib="gpuad", nn=gnn, F=gF, optim=optim, distributions=distributions,
+        from_numpy=lambda a: ad.tensor(xp.asarray(a)), tensor=lambda a: ad.tensor(xp.asarray(a)),
+        exp=gnp.exp, tanh=gnp.tanh, sigmoid=gF.sigmoid, zeros=lambda *s: ad.tensor(xp.zeros(s)),
+        eye=lambda n: ad.tensor(xp.eye(n)))
+
+
+def _load(gmodel, tmodel):
+    xp = ad.get_backend().xp
+    gmodel.load_state_dict({k: xp.asarray(v.detach().numpy())
+                            for k, v in tmodel.state_dict().items()})
+
+
+def _t(a):
+    return a.detach().numpy() if hasattr(a, "detach") and not isinstance(a, ad.Tensor) else a
+
+
+# ---- RealNVP on two moons (the flow of the well-known PyTorch notebooks) ----
+
+
+def realnvp_torch(T, hidden=16):
+    nn = T.nn
+
+    class RealNVP(nn.Module):
+        def __init__(self, nets, nett, mask, prior):
+            super().__init__()
+            self.prior = prior
+            self.mask = nn.Parameter(mask, requires_grad=False)
+            self.t = nn.ModuleList([nett() for _ in range(len(mask))])
+            self.s = nn.ModuleList([nets() for _ in range(len(mask))])
+
+        def g(self, z):
+            x = z
+            for i in range(len(self.t)):
+                x_ = x * self.mask[i]
+                s = self.s[i](x_) * (1 - self.mask[i])
+                t = self.t[i](x_) * (1 - self.mask[i])
+                x = x_ + (1 - self.mask[i]) * (x * T.exp(s) + t)
+            return x
+
+        def f(self, x):
+            log_det_J, z = x.new_zeros(x.shape[0]), x
+            for i in reversed(range(len(self.t))):
+                z_ = self.mask[i] * z
+                s = self.s[i](z_) * (1 - self.mask[i])
+                t = self.t[i](z_) * (1 - self.mask[i])
+                z = (1 - self.mask[i]) * (z - t) * T.exp(-s) + z_
+                log_det_J -= s.sum(dim=1)
+            return z, log_det_J
+
+        def log_prob(self, x):
+            z, logp = self.f(x)
+            return self.prior.log_prob(z) + logp
+
+        def sample(self, batchSize):
+            z = self.prior.sample((batchSize, 1))
+            x = self.g(z)
+            return x
+
+    def nets():
+        return nn.Sequential(nn.Linear(2, hidden), nn.LeakyReLU(), nn.Linear(hidden, hidden),
+                             nn.LeakyReLU(), nn.Linear(hidden, 2), nn.Tanh())
+
+    def nett():
+        return nn.Sequential(nn.Linear(2, hidden), nn.LeakyReLU(), nn.Linear(hidden, hidden),
+                             nn.LeakyReLU(), nn.Linear(hidden, 2))
+
+    masks = T.from_numpy(onp.array([[0, 1], [1, 0]] * 3).astype(onp.float64))
+    prior = T.distributions.MultivariateNormal(T.zeros(2), T.eye(2))
+    return RealNVP(nets, nett, masks, prior)
+
+
+def _realnvp_train(T, flow, moons, zs):
+    optimizer = T.optim.Adam([p for p in flow.parameters() if p.requires_grad == True],  # noqa: E712
+                             lr=1e-2)
+    losses = []
+    for noisy_moons in moons:
+        loss = -flow.log_prob(T.from_numpy(noisy_moons)).mean()
+        optimizer.zero_grad()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+        losses.append(loss.item())
+    x = flow.g(T.from_numpy(zs))
+    z, log_det = flow.f(x)
+    return (onp.array(losses), x, z, log_det, flow.s[0][0].weight.grad, flow.t[2][4].bias,
+            flow.mask)
+
+
+def test_realnvp_two_moons_torch(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tflow, gflow = realnvp_torch(tT), realnvp_torch(gT)
+    _load(gflow, tflow)
+    assert [n for n, _ in gflow.named_parameters()] == [n for n, _ in tflow.named_parameters()]
+    assert sum(p.requires_grad for p in gflow.parameters()) == 72  # all but the masks
+    moons = [R.standard_normal((10, 2)) * [1, .5] + [.3, 0] for _ in range(3)]
+    zs = R.standard_normal((5, 2))
+    want = _realnvp_train(tT, tflow, moons, zs)
+    got = _realnvp_train(gT, gflow, moons, zs)
+    for i, (w, g) in enumerate(zip(want, got, strict=True)):
+        _close(g, _t(w), msg=str(i))
+    _close(got[2], zs)  # f inverts g
+    assert gflow.mask.grad is None
+    # sample: the prior's draws have shape (n, 1, 2) and go through g unchanged in shape
+    assert tuple(gflow.sample(4).shape) == tuple(tflow.sample(4).shape) == (4, 1, 2)
+
+
+# ---- a WaveNet: a CausalConv1d subclass, gated residual blocks, skip connections ----
+
+
+def wavenet_torch(T):
+    nn, F = T.nn, T.F
+
+    class CausalConv1d(nn.Conv1d):
+        def __init__(self, in_channels, out_channels, kernel_size, dilation=1, **kwargs):
+            self.__padding = (kernel_size - 1) * dilation
+            super().__init__(in_channels, out_channels, kernel_size, padding=self.__padding,
+                             dilation=dilation, **kwargs)
+
+        def forward(self, input):
+            result = super().forward(input)
+            if self.__padding != 0:
+                return result[:, :, :-self.__padding]
+            return result
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, res_channels, skip_channels, dilation):
+            super().__init__()
+            self.dilated = CausalConv1d(res_channels, 2 * res_channels, kernel_size=2,
+                                        dilation=dilation)
+            self.conv_res = nn.Conv1d(res_channels, res_channels, 1)
+            self.conv_skip = nn.Conv1d(res_channels, skip_channels, 1)
+
+        def forward(self, x):
+            filt, gate = self.dilated(x).chunk(2, dim=1)
+            gated = T.tanh(filt) * T.sigmoid(gate)
+            return self.conv_res(gated) + x, self.conv_skip(gated)
+
+    class WaveNet(nn.Module):
+        def __init__(self, n_classes=8, res_channels=6, skip_channels=5, layers=3, stacks=2):
+            super().__init__()
+            self.n_classes = n_classes
+            self.causal = CausalConv1d(n_classes, res_channels, kernel_size=2)
+            self.blocks = nn.ModuleList([ResidualBlock(res_channels, skip_channels, 2 ** i)
+                                         for _ in range(stacks) for i in range(layers)])
+            self.out = nn.Sequential(nn.ReLU(), nn.Conv1d(skip_channels, skip_channels, 1),
+                                     nn.ReLU(), nn.Conv1d(skip_channels, n_classes, 1))
+
+        def forward(self, tokens):
+            x = F.one_hot(tokens, self.n_classes).permute(0, 2, 1).double()
+            x = self.causal(x)
+            skips = []
+            for block in self.blocks:
+                x, skip = block(x)
+                skips.append(skip)
+            return self.out(sum(skips))
+
+    return WaveNet()
+
+
+def _wavenet_train(T, model, toks):
+    opt = T.optim.SGD(model.parameters(), lr=0.3, momentum=0.9)
+    tk = T.tensor(toks)
+    losses = []
+    for _ in range(3):
+        logits = model(tk[:, :-1])
+        loss = T.F.cross_entropy(logits, tk[:, 1:])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return (onp.array(losses), model(T.tensor(toks[:, :10])), model.blocks[4].dilated.weight.grad,
+            model.causal.bias)
+
+
+def test_wavenet_torch(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tm, gm = wavenet_torch(tT), wavenet_torch(gT)
+    _load(gm, tm)
+    toks = R.integers(0, 8, (3, 20))
+    want = _wavenet_train(tT, tm, toks)
+    got = _wavenet_train(gT, gm, toks)
+    for i, (w, g) in enumerate(zip(want, got, strict=True)):
+        _close(g, _t(w), msg=str(i))
+    assert got[0][-1] < got[0][0]
+    # causal: the output at time 4 does not change when later tokens do
+    changed = toks[:, :10].copy()
+    changed[:, 5:] = (changed[:, 5:] + 1) % 8
+    out = to_numpy(gm(gT.tensor(changed)).detach())
+    _close(out[:, :, :5], to_numpy(got[1].detach())[:, :, :5])
+    assert onp.abs(out[:, :, 5:] - to_numpy(got[1].detach())[:, :, 5:]).max() > 1e-6
