@@ -784,3 +784,82 @@ def test_wavenet_torch(torch):
     out = to_numpy(gm(gT.tensor(changed)).detach())
     _close(out[:, :, :5], to_numpy(got[1].detach())[:, :, :5])
     assert onp.abs(out[:, :, 5:] - to_numpy(got[1].detach())[:, :, 5:]).max() > 1e-6
+
+
+# ---- JAX's examples/spmd_mnist_classifier_fromscratch.py ----
+# (jax.device_count() is 1 on this CPU: both run one mapped position; tests/test_pmap.py
+# checks gpuad's pmap over several positions against the summed gradients)
+
+
+def spmd_program(J, layer_sizes, images, labels, steps):
+    np, lax, logsumexp = J.np, J.lax, J.logsumexp
+    tree_map = J.tree_map
+
+    def init_random_params(scale, layer_sizes, rng=onp.random.RandomState(0)):  # noqa: B008
+        return [(scale * rng.randn(m, n), scale * rng.randn(n))
+                for m, n, in zip(layer_sizes[:-1], layer_sizes[1:], strict=False)]
+
+    def predict(params, inputs):
+        activations = inputs
+        for w, b in params[:-1]:
+            outputs = np.dot(activations, w) + b
+            activations = np.tanh(outputs)
+        final_w, final_b = params[-1]
+        logits = np.dot(activations, final_w) + final_b
+        return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def loss(params, batch):
+        inputs, targets = batch
+        preds = predict(params, inputs)
+        return -np.mean(preds * targets)
+
+    @J.jit
+    def accuracy(params, batch):
+        inputs, targets = batch
+        target_class = np.argmax(targets, axis=1)
+        predicted_class = np.argmax(predict(params, inputs), axis=1)
+        return np.mean(predicted_class == target_class)
+
+    step_size, batch_size = 0.5, 8
+    num_devices = J.device_count()
+
+    def data_stream():
+        rng = onp.random.RandomState(0)
+        num_train = images.shape[0]
+        while True:
+            perm = rng.permutation(num_train)
+            for i in range(num_train // batch_size):
+                batch_idx = perm[i * batch_size:(i + 1) * batch_size]
+                imgs, labs = images[batch_idx], labels[batch_idx]
+                batch_size_per_device, ragged = divmod(imgs.shape[0], num_devices)
+                shape_prefix = (num_devices, batch_size_per_device)
+                yield imgs.reshape(shape_prefix + imgs.shape[1:]), labs.reshape(
+                    shape_prefix + labs.shape[1:])
+
+    batches = data_stream()
+
+    @functools.partial(J.pmap, axis_name="batch")
+    def spmd_update(params, batch):
+        grads = J.grad(loss)(params, batch)
+        grads = [(lax.psum(dw, "batch"), lax.psum(db, "batch")) for dw, db in grads]
+        return [(w - step_size * dw, b - step_size * db)
+                for (w, b), (dw, db) in zip(params, grads, strict=True)]
+
+    init_params = init_random_params(0.1, layer_sizes)
+    replicate_array = lambda x: onp.broadcast_to(x, (num_devices,) + x.shape)  # noqa: E731
+    replicated_params = tree_map(replicate_array, init_params)
+    for _ in range(steps):
+        replicated_params = spmd_update(replicated_params, next(batches))
+    params = tree_map(lambda x: x[0], replicated_params)
+    return params, accuracy(params, (images, labels))
+
+
+def test_spmd_mnist_classifier_fromscratch(jax):
+    images = R.standard_normal((32, 12))
+    classes = R.integers(0, 4, 32)
+    images[onp.arange(32), classes] += 2.0
+    labels = onp.eye(4)[classes]
+    want = spmd_program(_jax_J(jax), [12, 10, 4], images, labels, 6)
+    got = spmd_program(_gpuad_J(), [12, 10, 4], images, labels, 6)
+    _same_trees(jax, want, got)
+    assert float(got[1]) > 0.5
