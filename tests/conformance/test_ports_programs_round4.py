@@ -863,3 +863,131 @@ def test_spmd_mnist_classifier_fromscratch(jax):
     got = spmd_program(_gpuad_J(), [12, 10, 4], images, labels, 6)
     _same_trees(jax, want, got)
     assert float(got[1]) > 0.5
+
+
+# ---- pytorch/examples vision_transformer/main.py (TrainEval's loop without tqdm and CIFAR) ----
+# The example calls nn.MultiheadAttention (batch_first=False) on (batch, patches, latent):
+# attention runs across the batch axis, in both libraries alike. torch.device and
+# torch.cuda.is_available have no gpuad counterpart (one backend): the namespace gives "cpu"
+# and False; the randn draws for the class token and positional embedding are torch's, loaded.
+
+
+def vit_program(T):
+    nn, torch = T.nn, T  # the example's torch.* calls go to T
+    class PatchExtractor(nn.Module):
+        def __init__(self, patch_size=16):
+            super().__init__()
+            self.patch_size = patch_size
+        def forward(self, input_data):
+            batch_size, channels, height, width = input_data.size()
+            assert height % self.patch_size == 0 and width % self.patch_size == 0
+            num_patches_h = height // self.patch_size
+            num_patches_w = width // self.patch_size
+            num_patches = num_patches_h * num_patches_w
+            patches = input_data.unfold(2, self.patch_size, self.patch_size). \
+                unfold(3, self.patch_size, self.patch_size). \
+                permute(0, 2, 3, 1, 4, 5). \
+                contiguous(). \
+                view(batch_size, num_patches, -1)
+            return patches
+    class InputEmbedding(nn.Module):
+        def __init__(self, args):
+            super(InputEmbedding, self).__init__()  # noqa: UP008
+            self.patch_size = args.patch_size
+            self.n_channels = args.n_channels
+            self.latent_size = args.latent_size
+            use_cuda = not args.no_cuda and torch.cuda.is_available()
+            self.device = torch.device("cuda" if use_cuda else "cpu")
+            self.batch_size = args.batch_size
+            self.input_size = self.patch_size * self.patch_size * self.n_channels
+            self.LinearProjection = nn.Linear(self.input_size, self.latent_size)
+            self.class_token = nn.Parameter(
+                torch.randn(self.batch_size, 1, self.latent_size).to(self.device))
+            self.pos_embedding = nn.Parameter(
+                torch.randn(self.batch_size, 1, self.latent_size).to(self.device))
+        def forward(self, input_data):
+            input_data = input_data.to(self.device)
+            patchify = PatchExtractor(patch_size=self.patch_size)
+            patches = patchify(input_data)
+            linear_projection = self.LinearProjection(patches).to(self.device)
+            b, n, _ = linear_projection.shape
+            linear_projection = torch.cat((self.class_token, linear_projection), dim=1)
+            pos_embed = self.pos_embedding[:, :n + 1, :]
+            linear_projection += pos_embed
+            return linear_projection
+    class EncoderBlock(nn.Module):
+        def __init__(self, args):
+            super(EncoderBlock, self).__init__()  # noqa: UP008
+            self.latent_size = args.latent_size
+            self.num_heads = args.num_heads
+            self.dropout = args.dropout
+            self.norm = nn.LayerNorm(self.latent_size)
+            self.attention = nn.MultiheadAttention(self.latent_size, self.num_heads,
+                                                   dropout=self.dropout)
+            self.enc_MLP = nn.Sequential(
+                nn.Linear(self.latent_size, self.latent_size * 4), nn.GELU(),
+                nn.Dropout(self.dropout),
+                nn.Linear(self.latent_size * 4, self.latent_size), nn.Dropout(self.dropout))
+        def forward(self, emb_patches):
+            first_norm = self.norm(emb_patches)
+            attention_out = self.attention(first_norm, first_norm, first_norm)[0]
+            first_added = attention_out + emb_patches
+            second_norm = self.norm(first_added)
+            mlp_out = self.enc_MLP(second_norm)
+            return mlp_out + first_added
+    class ViT(nn.Module):
+        def __init__(self, args):
+            super(ViT, self).__init__()  # noqa: UP008
+            self.num_encoders = args.num_encoders
+            self.latent_size = args.latent_size
+            self.num_classes = args.num_classes
+            self.dropout = args.dropout
+            self.embedding = InputEmbedding(args)
+            self.encoders = nn.ModuleList([EncoderBlock(args) for _ in range(self.num_encoders)])
+            self.MLPHead = nn.Sequential(nn.LayerNorm(self.latent_size),
+                                         nn.Linear(self.latent_size, self.latent_size),
+                                         nn.Linear(self.latent_size, self.num_classes))
+        def forward(self, test_input):
+            enc_output = self.embedding(test_input)
+            for enc_layer in self.encoders:
+                enc_output = enc_layer(enc_output)
+            class_token_embed = enc_output[:, 0]
+            return self.MLPHead(class_token_embed)
+    return ViT
+
+
+def _vit_train(T, model, args, imgs, labels):
+    optimizer = T.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    criterion = T.nn.CrossEntropyLoss()
+    model.train()
+    losses = []
+    for _ in range(3):
+        images, lab = T.tensor(imgs), T.tensor(labels)
+        optimizer.zero_grad()
+        logits = model(images)
+        loss = criterion(logits, lab)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    return (onp.array(losses), model(T.tensor(imgs)), model.embedding.class_token.grad,
+            model.encoders[1].attention.in_proj_weight.grad, model.embedding.pos_embedding)
+
+
+def test_vision_transformer(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.cuda, tT.device, tT.randn, tT.cat = torch.cuda, torch.device, torch.randn, torch.cat
+    xp = ad.get_backend().xp
+    gT.cuda, gT.device = types.SimpleNamespace(is_available=lambda: False), lambda s: s
+    gT.randn = lambda *s: ad.tensor(xp.asarray(R.standard_normal(s)))
+    gT.cat = lambda ts, dim=0: gnp.concatenate(ts, axis=dim)
+    args = types.SimpleNamespace(
+        no_cuda=True, patch_size=4, latent_size=12, n_channels=3, num_heads=3, num_encoders=2,
+        dropout=0.0, num_classes=5, lr=1e-2, weight_decay=3e-2, batch_size=4)
+    tm, gm = vit_program(tT)(args), vit_program(gT)(args)
+    _load(gm, tm)
+    imgs, labels = R.standard_normal((4, 3, 8, 8)), R.integers(0, 5, 4)
+    want = _vit_train(tT, tm, args, imgs, labels)
+    got = _vit_train(gT, gm, args, imgs, labels)
+    for i, (w, g) in enumerate(zip(want, got, strict=True)):
+        _close(g, _t(w), msg=str(i))
