@@ -991,3 +991,57 @@ def test_vision_transformer(torch):
     got = _vit_train(gT, gm, args, imgs, labels)
     for i, (w, g) in enumerate(zip(want, got, strict=True)):
         _close(g, _t(w), msg=str(i))
+
+
+# ---- a soft actor-critic policy (the tanh-squashed Gaussian of SAC implementations) ----
+# TransformedDistribution with TanhTransform(cache_size=1) (the log-probability of the squashed
+# sample uses the cached pre-tanh value), and an Independent of an Affine-then-Exp transform;
+# the reparameterisation noise is given (the libraries draw different numbers).
+
+
+def sac_actor(T):
+    nn, D = T.nn, T.distributions
+
+    class Actor(nn.Module):
+        def __init__(self, obs_dim, act_dim, hidden=16, log_std_min=-5, log_std_max=2):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(obs_dim, hidden), nn.ReLU(),
+                                     nn.Linear(hidden, hidden), nn.ReLU())
+            self.mu = nn.Linear(hidden, act_dim)
+            self.log_std = nn.Linear(hidden, act_dim)
+            self.log_std_min, self.log_std_max = log_std_min, log_std_max
+
+        def forward(self, obs, eps):
+            h = self.net(obs)
+            mu = self.mu(h)
+            log_std = T.clamp(self.log_std(h), self.log_std_min, self.log_std_max)
+            std = log_std.exp()
+            base = D.Normal(mu, std)
+            pi = D.TransformedDistribution(base, [D.transforms.TanhTransform(cache_size=1)])
+            x = mu + std * eps  # rsample with given noise
+            a = pi.transforms[0](x)
+            logp = pi.log_prob(a).sum(-1)
+            log_normal = D.TransformedDistribution(
+                base, [D.transforms.AffineTransform(0.5, 2.0), D.transforms.ExpTransform()])
+            logp2 = D.Independent(log_normal, 1).log_prob(T.exp(0.5 + 2.0 * x))
+            return a, logp, logp2
+
+    return Actor(3, 2)
+
+
+def test_sac_tanh_policy(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.clamp, gT.clamp = torch.clamp, lambda x, lo, hi: gnp.clip(x, lo, hi)
+    tm, gm = sac_actor(tT), sac_actor(gT)
+    _load(gm, tm)
+    obs, eps = R.standard_normal((5, 3)), R.standard_normal((5, 2))
+    eps[0, 0] = 12.0  # a saturated action: only the cached inverse keeps its log-probability
+    res = []
+    for T, m in ((tT, tm), (gT, gm)):
+        a, logp, logp2 = m(T.tensor(obs), T.tensor(eps))
+        loss = (0.2 * logp - a.sum(-1)).mean() + 0.01 * logp2.mean()
+        loss.backward()
+        res.append((a, logp, logp2, loss, m.mu.weight.grad, m.log_std.bias.grad))
+    for i, (w, g) in enumerate(zip(*res, strict=True)):
+        _close(g, _t(w), msg=str(i))
+    assert onp.all(onp.isfinite(to_numpy(res[1][1].detach())))
