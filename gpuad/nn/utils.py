@@ -80,3 +80,81 @@ from . import parametrizations, parametrize, prune  # noqa: E402
 _sys.modules[__name__ + ".parametrize"] = parametrize
 _sys.modules[__name__ + ".parametrizations"] = parametrizations
 _sys.modules[__name__ + ".prune"] = prune
+
+
+# ---- torch.nn.utils.weight_norm / remove_weight_norm (the hook-based API before
+# parametrizations; WaveNet, MelGAN and HiFi-GAN style code calls them) -------------------
+
+
+def _norm_weight(v: Any, g: Any, dim: int) -> Any:
+    from .parametrize import _norm_except_dim
+
+    return v * (g / _norm_except_dim(v, dim))
+
+
+def _raw_copy(t: Any) -> Any:
+    return (t.data if isinstance(t, Tensor) else t).copy()
+
+
+def weight_norm(module: Any, name: str = "weight", dim: int | None = 0) -> Any:
+    """Replace parameter ``name`` of ``module`` by ``name_g`` (its norm over every axis but
+    ``dim``; ``dim=None``: the whole tensor) and ``name_v`` (its direction), recomputing
+    ``name = name_v * name_g / ||name_v||`` before each forward, as the hook-based
+    ``torch.nn.utils.weight_norm`` (the same parameter and state_dict names).
+
+    Example: ``conv = weight_norm(nn.Conv1d(4, 4, 3))``
+    """
+    from .modules import Parameter
+    from .parametrize import _norm_except_dim
+
+    hooks = module.__dict__.setdefault("_weight_norm_hooks", {})
+    if name in hooks:
+        raise RuntimeError(f"weight_norm: cannot register two weight_norm hooks on the same "
+                           f"parameter {name}")
+    weight = getattr(module, name)
+    d = -1 if dim is None else (dim + weight.ndim if dim < -1 else dim)
+
+    def compute(m: Any) -> Any:
+        return _norm_weight(getattr(m, name + "_v"), getattr(m, name + "_g"), d)
+
+    with no_grad():
+        g = Parameter(_raw_copy(_norm_except_dim(weight, d)))
+    v = Parameter(_raw_copy(weight))
+    delattr(module, name)
+    setattr(module, name + "_g", g)
+    setattr(module, name + "_v", v)
+    setattr(module, name, compute(module))
+    handle = module.register_forward_pre_hook(lambda m, args: setattr(m, name, compute(m)))
+    hooks[name] = (handle, d)
+    return module
+
+
+def remove_weight_norm(module: Any, name: str = "weight") -> Any:
+    """Undo :func:`weight_norm`: ``name`` becomes a plain parameter again, holding the current
+    ``name_v * name_g / ||name_v||``. Example: ``remove_weight_norm(conv)``"""
+    from .modules import Parameter
+
+    hooks = module.__dict__.get("_weight_norm_hooks", {})
+    if name not in hooks:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    handle, d = hooks.pop(name)
+    handle.remove()
+    with no_grad():
+        weight = _norm_weight(getattr(module, name + "_v"), getattr(module, name + "_g"), d)
+    delattr(module, name + "_g")
+    delattr(module, name + "_v")
+    setattr(module, name, Parameter(_raw_copy(weight)))
+    return module
+
+
+def spectral_norm(module: Any, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Any:
+    """The hook-based ``torch.nn.utils.spectral_norm`` is not available: raises, naming
+    ``gpuad.nn.utils.parametrizations.spectral_norm`` (torch's current API) instead."""
+    raise NotImplementedError(
+        "gpuad.nn.utils.spectral_norm (torch's hook-based API, with weight_orig/weight_u "
+        "buffers) is not available: use gpuad.nn.utils.parametrizations.spectral_norm(module, "
+        "name, n_power_iterations, eps, dim), torch's current API (its state_dict names differ)")
+
+
+__all__ += ["weight_norm", "remove_weight_norm", "spectral_norm"]

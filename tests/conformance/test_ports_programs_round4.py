@@ -703,7 +703,7 @@ def test_realnvp_two_moons_torch(torch):
 # ---- a WaveNet: a CausalConv1d subclass, gated residual blocks, skip connections ----
 
 
-def wavenet_torch(T):
+def wavenet_torch(T, weight_norm=False):
     nn, F = T.nn, T.F
 
     class CausalConv1d(nn.Conv1d):
@@ -723,6 +723,8 @@ def wavenet_torch(T):
             super().__init__()
             self.dilated = CausalConv1d(res_channels, 2 * res_channels, kernel_size=2,
                                         dilation=dilation)
+            if weight_norm:  # as MelGAN/HiFi-GAN-style vocoders wrap their convolutions
+                self.dilated = nn.utils.weight_norm(self.dilated)
             self.conv_res = nn.Conv1d(res_channels, res_channels, 1)
             self.conv_skip = nn.Conv1d(res_channels, skip_channels, 1)
 
@@ -764,14 +766,21 @@ def _wavenet_train(T, model, toks):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return (onp.array(losses), model(T.tensor(toks[:, :10])), model.blocks[4].dilated.weight.grad,
-            model.causal.bias)
+    dilated = model.blocks[4].dilated
+    grad = dilated.weight_v.grad if hasattr(dilated, "weight_v") else dilated.weight.grad
+    return (onp.array(losses), model(T.tensor(toks[:, :10])), grad, model.causal.bias)
 
 
-def test_wavenet_torch(torch):
+@pytest.mark.parametrize("weight_norm", [False, True])
+def test_wavenet_torch(torch, weight_norm):
+    import warnings
+
     tT, gT = _torch_T(torch), _gpuad_T()
-    tm, gm = wavenet_torch(tT), wavenet_torch(gT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch's weight_norm is deprecated
+        tm, gm = wavenet_torch(tT, weight_norm), wavenet_torch(gT, weight_norm)
     _load(gm, tm)
+    assert sorted(gm.state_dict()) == sorted(tm.state_dict())
     toks = R.integers(0, 8, (3, 20))
     want = _wavenet_train(tT, tm, toks)
     got = _wavenet_train(gT, gm, toks)
