@@ -66,3 +66,17 @@ def test_weight_norm_dim_none_and_spectral_norm_refused(backend):
     np.testing.assert_allclose(to_numpy(lin.weight), w0, rtol=1e-14)
     with pytest.raises(NotImplementedError, match="parametrizations.spectral_norm"):
         nn.utils.spectral_norm(nn.Linear(3, 2))
+
+
+def test_module_share_memory_bfloat16_raise_compile_is_a_no_op(backend):
+    # found porting pytorch/examples mnist_hogwild: a no-op share_memory would let each
+    # process train its own copy while the parent's model stays unchanged
+    m = nn.Linear(2, 1)
+    with pytest.raises(NotImplementedError, match="shared"):
+        m.share_memory()
+    with pytest.raises(TypeError, match="bfloat16"):
+        m.bfloat16()
+    x = _x(np.array([[1.0, 2.0]]))
+    y = to_numpy(m(x))
+    assert m.compile() is None
+    np.testing.assert_allclose(to_numpy(m(x)), y)
