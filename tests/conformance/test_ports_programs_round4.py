@@ -1054,3 +1054,31 @@ def test_sac_tanh_policy(torch):
     for i, (w, g) in enumerate(zip(*res, strict=True)):
         _close(g, _t(w), msg=str(i))
     assert onp.all(onp.isfinite(to_numpy(res[1][1].detach())))
+
+
+def test_transformed_distributions_against_torch(torch):
+    """The shapes and log-densities of TransformedDistribution with event_dim transforms, a
+    ComposeTransform over an Independent base, and expand, as torch's."""
+    import gpuad.distributions as G
+
+    T = torch.distributions
+    loc, sc = R.standard_normal((4, 3)), onp.exp(R.standard_normal((4, 3)))
+    al, asc = R.standard_normal(3), R.standard_normal(3)
+    y = R.standard_normal((2, 4, 3))
+
+    def build(M, t):
+        base = M.Normal(t(loc), t(sc))
+        affine = M.transforms.AffineTransform(t(al), t(asc), event_dim=1)
+        d1 = M.TransformedDistribution(base, [affine])
+        d2 = M.TransformedDistribution(M.Independent(base, 1), M.transforms.ComposeTransform(
+            [affine, M.transforms.SigmoidTransform()]))
+        return d1, d2, d1.expand((2, 4))
+
+    want = build(T, torch.tensor)
+    got = build(G, lambda a: ad.tensor(ad.get_backend().xp.asarray(a)))
+    values = (y, 1 / (1 + onp.exp(-y)), y)
+    for w, g, v in zip(want, got, values, strict=True):
+        assert tuple(g.batch_shape) == tuple(w.batch_shape)
+        assert tuple(g.event_shape) == tuple(w.event_shape)
+        _close(g.log_prob(ad.get_backend().xp.asarray(v)), w.log_prob(torch.tensor(v)).numpy())
+    assert tuple(got[1].sample((5,)).shape) == tuple(want[1].sample((5,)).shape)
