@@ -22,7 +22,12 @@ and initial parameters:
   ``MultivariateNormal.log_prob``, ``backward(retain_graph=True)``, Adam over the parameters
   that require grad) and a WaveNet (a ``CausalConv1d`` subclass of ``nn.Conv1d`` that stores its
   padding in a name-mangled attribute before ``super().__init__``, ``chunk``,
-  ``F.one_hot(...).permute``, ``cross_entropy`` over (N, C, T), SGD with momentum).
+  ``F.one_hot(...).permute``, ``cross_entropy`` over (N, C, T), SGD with momentum; also with
+  the hook-based ``nn.utils.weight_norm`` on its dilated convolutions), pytorch/examples'
+  ``vision_transformer/main.py`` (``unfold`` patches, a class token concatenated, ``+=`` of a
+  positional embedding, ``MultiheadAttention``, Adam with weight decay), a soft actor-critic
+  policy (``TransformedDistribution`` with ``TanhTransform(cache_size=1)``) and
+  ``TransformedDistribution``'s shapes and densities.
 
 Each program is written once against a namespace of its library's names (or gpuad's, as
 docs/porting.md gives them). Values, gradients and a few optimisation steps must agree to
