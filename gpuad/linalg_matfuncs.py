@@ -161,24 +161,63 @@ def fractional_matrix_power(A, t):
     return _fmp_p(A, power=t)
 
 
-def signm(A, disp: bool = True):
-    """The matrix sign function ``A (A^2)^(-1/2)``, as ``scipy.linalg.signm``; differentiable
-    where no eigenvalue of ``A`` is on the imaginary axis. ``disp=False`` also returns the
-    error estimate ``||S^2 - I||_1`` (a float). Example: ``gsl.signm(a)``"""
-    from .scipy.linalg import sqrtm
+def _scipy_signm(m):
+    import scipy.linalg as sl
 
+    return sl.signm(m)
+
+
+def _sign_parts(ans, a):
+    """``N = (a^2)^(1/2) = S a`` (it commutes with ``a`` and ``S``), which the derivative of
+    ``S = N^-1 a`` solves with; a zero or imaginary eigenvalue (no derivative) raises."""
+    from .linalg_rules import DegenerateError, _any, _singular_values
+
+    n = _r.matmul(ans, a)
+    d = data(n)
+    if shape(d)[-1] == 0:
+        return n
+    s = _singular_values(d)
+    if _any(getitem(s, (Ellipsis, -1)) <= 1e3 * _np.finfo(d.dtype).eps * getitem(s, (Ellipsis, 0))):
+        raise DegenerateError(
+            "signm: the matrix has an eigenvalue on the imaginary axis (zero included), where "
+            "the sign function has no derivative")
+    return n
+
+
+def _signm_jvp(t, ans, a):
+    # N dN + dN N = dA a + a dA, dS = N^-1 (dA - dN S)
+    from .linalg_rules import solve_sylvester
+
+    n = _sign_parts(ans, a)
+    dn = solve_sylvester(n, n, _r.matmul(t, a) + _r.matmul(a, t))
+    return _r.solve(n, t - _r.matmul(dn, ans))
+
+
+def _signm_vjp(g, ans, a):
+    from .linalg_rules import solve_sylvester
+
+    n = _sign_parts(ans, a)
+    gn = _r.solve(_T(n), g)
+    k = solve_sylvester(_T(n), _T(n), _r.matmul(gn, _T(ans)))
+    return gn - (_r.matmul(k, _T(a)) + _r.matmul(_T(a), k))
+
+
+_signm_p = prim("signm", _host("signm", _scipy_signm), vjp=[_signm_vjp], jvp=[_signm_jvp],
+                cplx="holo")
+
+
+def signm(A, disp: bool = True):
+    """The matrix sign function ``A (A^2)^(-1/2)``, as ``scipy.linalg.signm`` (its values,
+    from SciPy on the host); differentiable where no eigenvalue of ``A`` is on the imaginary
+    axis. ``disp=False`` also returns the error estimate ``||S^2 - I||_1`` (a float).
+
+    Example: ``gsl.signm(a)``"""
     A = _input(A, "signm")
-    if _r._xp(data(A)) is not _np:
-        raise NotImplementedError(
-            "signm: the CuPy backend has no matrix square root (signm is A sqrtm(A^2)^-1); "
-            "compute it under the numpy backend")
-    if shape(A)[-1] == 0:
-        S = A
-    else:
-        S = _r.solve(sqrtm(_r.matmul(A, A)), A)
+    S = _signm_p(A)
     if disp:
         return S
     d = _nla._raw(S)
+    d = _np.asarray(d.get() if hasattr(d, "get") else d)
     return S, float(_np.linalg.norm(d @ d - _np.eye(d.shape[-1]), 1))
 
 

@@ -90,8 +90,7 @@ def test_generated_table_is_up_to_date():
 
 # functions whose forward CuPy lacks: on the cupy backend they raise NotImplementedError
 CUPY_LACKS = {"gpuad.scipy.linalg.sqrtm": "CuPy has no matrix square root "
-                                          "(no cupyx.scipy.linalg.sqrtm)",
-              "gpuad.scipy.linalg.signm": "signm goes through sqrtm, which CuPy lacks"}
+                                          "(no cupyx.scipy.linalg.sqrtm)"}
 
 
 @pytest.mark.parametrize("spec", _spec_params())

@@ -749,7 +749,7 @@ def test_spectral_norm_of_an_orthogonal_matrix(backend, ord_):
     (lambda: gsl.qr(np.eye(2), pivoting=True), NotImplementedError, "pivoting"),
     (lambda: gsl.qr(np.eye(2), mode="reduced"), ValueError, "mode"),
     (lambda: gsl.solve(np.eye(2), np.ones(2), assume_a="what"), ValueError, "structure"),
-    (lambda: gsl.eigh(np.eye(2), type=4), ValueError, "type must be 1, 2 or 3"),
+    (lambda: gsl.eigh(np.eye(2), np.eye(2), type=4), ValueError, "type must be 1, 2 or 3"),
 ])
 def test_errors_name_the_op_and_shapes(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -231,7 +231,7 @@ def eigh(a, b=None, *, lower: bool = True, eigvals_only: bool = False,
     """Eigenvalues (ascending) and eigenvectors of a symmetric ``a``, or of the generalised
     problem ``a v = w b v`` (``b`` positive definite, ``v^T b v = 1``), reading the ``lower``
     (or upper) triangles. Example: ``w, v = eigh(a)``"""
-    if type not in (1, 2, 3):
+    if b is not None and type not in (1, 2, 3):  # (SciPy ignores type without b)
         raise ValueError(f"eigh: type must be 1, 2 or 3; got {type!r}")
     if subset_by_index is not None and subset_by_value is not None:
         raise ValueError("eigh: either subset_by_index or subset_by_value can be requested, "
