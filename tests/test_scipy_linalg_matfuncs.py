@@ -198,3 +198,17 @@ def test_new_scipy_names(backend):
     close(gl.diagsvd(dev(np.array([1.0, 2.0])), 2, 3), [[1.0, 0, 0], [0, 2.0, 0]])
     with pytest.raises(AttributeError, match="scipy.linalg.ldl"):
         gl.ldl  # noqa: B018
+
+
+def test_signm_at_a_zero_eigenvalue(backend):
+    # sign(0) = 0 (SciPy's convention): was a singular solve through sqrtm(A^2); a similarity
+    # keeps it: V diag(1, 0, -1) V^-1
+    v = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.2, 0.0, 1.0]])
+    a = v @ np.diag([2.0, 0.0, -3.0]) @ np.linalg.inv(v)
+    close(gl.signm(dev(a)), v @ np.diag([1.0, 0.0, -1.0]) @ np.linalg.inv(v), 1e-8)
+    from gpuad.linalg_rules import DegenerateError
+
+    with pytest.raises(DegenerateError, match="signm: the matrix has an eigenvalue on the "
+                                              "imaginary axis"):
+        ad.grad(lambda x: gnp.sum(gl.signm(x)))(dev(a))
+    check_grads(gl.signm, (a + np.eye(3) * 0.5,), order=2)
