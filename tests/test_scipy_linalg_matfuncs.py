@@ -212,3 +212,14 @@ def test_signm_at_a_zero_eigenvalue(backend):
                                               "imaginary axis"):
         ad.grad(lambda x: gnp.sum(gl.signm(x)))(dev(a))
     check_grads(gl.signm, (a + np.eye(3) * 0.5,), order=2)
+
+
+def test_qr_with_column_pivoting(backend):
+    # was NotImplementedError; LAPACK's geqp3 pivots: a[:, p] = q r, |r_kk| non-increasing
+    a = np.array([[1.0, 10.0, 0.1], [2.0, 0.0, 0.2], [0.0, 5.0, 0.3], [1.0, 1.0, 0.0]])
+    q, r, p = gl.qr(dev(a), mode="economic", pivoting=True)
+    q, r, p = to_numpy(q), to_numpy(r), to_numpy(p)
+    assert p[0] == 1  # the column of largest norm first
+    np.testing.assert_allclose(q @ r, a[:, p], atol=1e-12)
+    assert np.all(np.diff(np.abs(np.diag(r))) <= 1e-12)
+    check_grads(lambda x: gl.qr(x, mode="r", pivoting=True)[0], (a,), order=1)

@@ -314,11 +314,12 @@ def svdvals(a, overwrite_a: bool = False, check_finite: bool = True):
 def qr(a, overwrite_a: bool = False, lwork=None, mode: str = "full", pivoting: bool = False,
        check_finite: bool = True):
     """QR decomposition with SciPy's modes: 'full' (square Q), 'economic', 'r' (returns
-    ``(R,)``) or 'raw'. ``pivoting`` is not supported. Example: ``q, r = qr(a, mode='economic')``
-    """
+    ``(R,)``) or 'raw'; ``pivoting=True`` also returns LAPACK's column pivots ``p``
+    (``a[:, p] = q r``; constants chosen on the values, not under ``gpuad.jit``).
+
+    Example: ``q, r = qr(a, mode='economic')``"""
     if pivoting:
-        raise NotImplementedError("qr: pivoting=True is not supported; call qr(a[:, perm]) "
-                                  "with a fixed permutation instead")
+        return _qr_pivoted(_nla._arr(a), mode)
     modes = {"full": "complete", "economic": "reduced", "r": "complete", "raw": "raw"}
     if mode not in modes:
         raise ValueError(f"qr: mode argument should be one of ['full', 'r', 'economic', 'raw']; "
@@ -327,6 +328,22 @@ def qr(a, overwrite_a: bool = False, lwork=None, mode: str = "full", pivoting: b
     if mode == "r":
         return (res[1],)
     return tuple(res)
+
+
+def _qr_pivoted(a, mode: str):
+    """``qr(a[:, p], mode) + (p,)`` with LAPACK's column pivots ``p`` (``geqp3``, chosen on
+    the values through SciPy on the host: constants, as ``lu``'s row pivots)."""
+    import scipy.linalg as sl
+
+    if _r.ndim(a) != 2:
+        raise NotImplementedError(f"qr: pivoting=True takes a 2-D array; got shape "
+                                  f"{_r.shape(a)}")
+    d = _nla._raw(a)
+    _vc.host_read("qr(pivoting=True): the column pivots are chosen on the values", d)
+    host = _np.asarray(d.get() if hasattr(d, "get") else d)
+    piv = _np.asarray(sl.qr(host, mode="r", pivoting=True)[1], dtype=_np.int32)
+    res = qr(_r.getitem(a, (slice(None), piv)), mode=mode)
+    return (*res, piv)
 
 
 def pinv(a, *, atol=None, rtol=None, return_rank: bool = False, check_finite: bool = True):
@@ -572,12 +589,16 @@ def eig(a, b=None, left: bool = False, right: bool = True, overwrite_a: bool = F
         raise NotImplementedError("eig: eigenvectors of the generalised problem (b given) are "
                                   "not supported; call eigvals(a, b), or eig(solve(b, a)) "
                                   "(its vectors have unit norm, SciPy's another scale)")
-    w = eigvals(a, b, homogeneous_eigvals=homogeneous_eigvals)
     if not right:
-        return w
+        return eigvals(a, b, homogeneous_eigvals=homogeneous_eigvals)
     a = _nla._float_input(_nla._arr(a))
     _square(a, "eig")
-    return w, _nla.eig(a)[1]  # real vectors for a real spectrum, as SciPy's
+    w, v = _nla.eig(a)  # real vectors for a real spectrum, as SciPy's
+    w = _complex(w)
+    if homogeneous_eigvals:
+        gnp = _gnp()
+        w = gnp.stack([w, gnp.ones_like(w)])
+    return w, v
 
 
 def _complex(x):
