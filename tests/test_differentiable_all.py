@@ -139,6 +139,7 @@ JIT_REFUSES: dict[str, str] = {
                              "value-dependent number of them",
     "gpuad.scipy.linalg.orth": "as many columns as the numerical rank: a value-dependent shape",
     "gpuad.scipy.linalg.null_space": "as many columns as the nullity: a value-dependent shape",
+    "gpuad.scipy.linalg.subspace_angles": "through orth: as many angles as the numerical rank",
 }
 # ... or refused because they read the values that decide the result's shape (which entries
 # are kept): a TracerError naming the read

@@ -223,3 +223,20 @@ def test_qr_with_column_pivoting(backend):
     np.testing.assert_allclose(q @ r, a[:, p], atol=1e-12)
     assert np.all(np.diff(np.abs(np.diag(r))) <= 1e-12)
     check_grads(lambda x: gl.qr(x, mode="r", pivoting=True)[0], (a,), order=1)
+
+
+def test_subspace_angles_and_solve_circulant(backend):
+    t = 0.3
+    a = np.array([[1.0], [0.0], [0.0]])
+    b = np.array([[np.cos(t)], [np.sin(t)], [0.0]])
+    close(gl.subspace_angles(dev(a), dev(b)), [t])  # the angle between two lines
+    check_grads(lambda x: gl.subspace_angles(a, x), (b,), order=1)
+    c = np.array([3.0, 1.0, 0.5])
+    y = np.array([1.0, 2.0, 3.0])
+    x = to_numpy(gl.solve_circulant(dev(c), dev(y)))
+    circ = np.array([[3.0, 0.5, 1.0], [1.0, 3.0, 0.5], [0.5, 1.0, 3.0]])
+    np.testing.assert_allclose(circ @ x, y, atol=1e-12)
+    # all-ones: eigenvalues (4, 0, 0, 0): singular, or the minimum-norm solution ones / 4
+    with pytest.raises(np.linalg.LinAlgError, match="solve_circulant"):
+        gl.solve_circulant(dev(np.ones(4)), dev(np.ones(4)))
+    close(gl.solve_circulant(dev(np.ones(4)), dev(np.ones(4)), singular="lstsq"), np.full(4, 0.25))

@@ -724,6 +724,73 @@ def null_space(A, rcond=None, *, overwrite_a: bool = False, check_finite: bool =
     return _gnp().conj(vh[_rank(s, rcond, *_r.shape(A)):, :]).T
 
 
+def solve_circulant(c, b, singular: str = "raise", tol=None, caxis: int = -1, baxis: int = 0,
+                    outaxis: int = 0):
+    """Solve ``circulant(c) x = b`` (a dense solve here), as ``scipy.linalg.solve_circulant``
+    with its default axes: a circulant matrix whose eigenvalues ``fft(c)`` have a modulus
+    at most ``tol`` (default ``n eps max|fft(c)|``) raises ``LinAlgError``
+    (``singular='raise'``) or drops them, the least-squares solution (``'lstsq'``).
+
+    Example: ``x = solve_circulant(c, b)``"""
+    if (caxis, baxis, outaxis) != (-1, 0, 0):
+        raise NotImplementedError("solve_circulant: only the default caxis=-1, baxis=0, "
+                                  "outaxis=0 are supported; move the axes first")
+    if singular not in ("raise", "lstsq"):
+        raise ValueError(f"solve_circulant: singular must be 'raise' or 'lstsq'; got "
+                         f"{singular!r}")
+    c, b = _nla._float_input(_nla._arr(c)), _nla._float_input(_nla._arr(b))
+    if _r.ndim(c) != 1:
+        raise NotImplementedError(f"solve_circulant: c must be 1-D here; got shape "
+                                  f"{_r.shape(c)}")
+    n = _r.shape(c)[0]
+    if _r.ndim(b) == 0 or _r.shape(b)[0] != n:
+        raise ValueError(f"solve_circulant: shapes of c {_r.shape(c)} and b {_r.shape(b)} are "
+                         f"incompatible")
+    if _vc.tracing() and singular == "raise":  # compiled: a singular matrix fails in solve
+        return _r.solve(circulant(c), b)
+    d = _nla._raw(c)
+    _vc.host_read("solve_circulant: the test for a singular matrix reads the eigenvalues", d)
+    lam = _np.abs(_np.fft.fft(_np.asarray(d.get() if hasattr(d, "get") else d)))
+    if tol is None:
+        tol = n * _np.finfo(lam.dtype).eps * (lam.max() if lam.size else 0.0)
+    a = circulant(c)
+    if (lam <= tol).any():
+        if singular == "raise":
+            raise LinAlgError("solve_circulant: near singular circulant matrix")
+        return _r.matmul(pinv(a, atol=float(tol) * (1 + 1e-12)), b)
+    return _r.solve(a, b)
+
+
+def subspace_angles(A, B):
+    """The principal angles (radians, descending) between the column spaces of ``A`` and
+    ``B``, as ``scipy.linalg.subspace_angles`` (cosines from the SVD of ``orth(A)^H orth(B)``,
+    small angles from the sines); differentiable where the angles are distinct.
+
+    Example: ``subspace_angles(a, b)``"""
+    gnp = _gnp()
+    A, B = _nla._float_input(_nla._arr(A)), _nla._float_input(_nla._arr(B))
+    if _r.ndim(A) != 2 or _r.ndim(B) != 2:
+        raise ValueError(f"subspace_angles: expected 2-D arrays; got shapes {_r.shape(A)} and "
+                         f"{_r.shape(B)}")
+    if _r.shape(A)[0] != _r.shape(B)[0]:
+        raise ValueError(f"subspace_angles: A and B must have the same number of rows; got "
+                         f"{_r.shape(A)} and {_r.shape(B)}")
+    qa, qb = orth(A), orth(B)
+    ab = _r.matmul(gnp.conj(qa).T, qb)
+    sigma = _nla.svd(ab, compute_uv=False)
+    if _r.shape(qa)[1] >= _r.shape(qb)[1]:
+        rest = qb - _r.matmul(qa, ab)
+    else:
+        rest = qa - _r.matmul(qb, gnp.conj(ab).T)
+    k = _r.shape(sigma)[0]
+    if k == 0:
+        return sigma
+    sines = _nla.svd(rest, compute_uv=False)[:k]
+    small = gnp.arcsin(gnp.clip(sines, -1.0, 1.0))
+    big = gnp.arccos(gnp.clip(gnp.flip(sigma, 0), -1.0, 1.0))
+    return gnp.where(sigma * sigma >= 0.5, small, big)
+
+
 def diagsvd(s, M: int, N: int):
     """The ``M x N`` matrix with ``s`` on its diagonal (``len(s)`` is ``M`` or ``N``), as
     ``scipy.linalg.diagsvd``. Example: ``diagsvd(s, 3, 2)``"""
@@ -797,7 +864,8 @@ __all__ += ["LinAlgWarning", "bandwidth", "cho_solve_banded", "cholesky_banded",
             "eig", "eig_banded", "eigvals", "eigvals_banded", "eigvalsh_tridiagonal",
             "ishermitian", "issymmetric", "matmul_toeplitz", "null_space", "orth",
             "orthogonal_procrustes", "pinvh", "rq", "solve_continuous_lyapunov",
-            "solve_discrete_lyapunov", "solve_lyapunov", "solve_toeplitz", "solveh_banded"]
+            "solve_discrete_lyapunov", "solve_lyapunov", "solve_toeplitz", "solveh_banded",
+            "solve_circulant", "subspace_angles"]
 
 _ABSENT = {
     "ldl": "the Bunch-Kaufman LDL^T factorisation has no derivative here; for a positive "
@@ -809,10 +877,8 @@ _ABSENT = {
                       "available; call scipy.linalg.matrix_balance on a NumPy array",
     "cossin": "the cosine-sine decomposition is not available",
     "cdf2rdf": "not available; take the real and imaginary parts of eig's results",
-    "subspace_angles": "not available; the angles are arccos of svdvals(orth(A).T @ orth(B))",
     "solve_continuous_are": "Riccati equations are not available",
     "solve_discrete_are": "Riccati equations are not available",
-    "solve_circulant": "not available; use solve(circulant(c), b)",
     "clarkson_woodruff_transform": "a random sketch, not available",
     "qr_update": "QR updates are not available; call qr on the updated matrix",
     "qr_insert": "QR updates are not available; call qr on the updated matrix",

@@ -464,6 +464,12 @@ SPECIAL_CASES = [
     ("orthogonal_procrustes", (R53, R53 @ sl.expm(A4[:3, :3] - A4[:3, :3].T)), {}),
     ("orthogonal_procrustes", (R53, R35), {}),
     ("eigvalsh_tridiagonal", ([1.0, 2, 3], [.5, .5]), {}),
+    ("solve_circulant", ([2.0, 1, .5], [1.0, 2, 3]), {}),
+    ("solve_circulant", (np.ones(4), np.ones((4, 2))), {}),
+    ("solve_circulant", (np.ones(4), np.ones(4)), {"singular": "lstsq"}),
+    ("subspace_angles", (R53, RNG.standard_normal((5, 2))), {}),
+    ("subspace_angles", (R35.T[:, :2] + 1j, R53), {}),
+    ("subspace_angles", (R53, R35), {}),
     ("cholesky_banded", (HBAND,), {}), ("cholesky_banded", (HBAND_L,), {"lower": True}),
     ("eig_banded", (HBAND,), {"eigvals_only": True}),
     ("bandwidth", (np.triu(A4),), {}), ("issymmetric", (P4,), {}),
@@ -489,7 +495,7 @@ def test_pascal_entries_exact_as_float():
 
 
 def test_absent_names_raise_naming_themselves():
-    for name in ("ldl", "qz", "matrix_balance", "cossin", "solve_continuous_are"):
+    for name in ("ldl", "qz", "matrix_balance", "cossin", "solve_continuous_are", "cdf2rdf"):
         assert hasattr(sl, name)
         with pytest.raises(AttributeError, match=f"scipy.linalg.{name}"):
             getattr(gl, name)

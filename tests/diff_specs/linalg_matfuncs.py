@@ -75,6 +75,10 @@ SPECS: list[Spec] = [
     Spec(SL + "null_space", lambda a: gsl.null_space(a) @ gnp.conj(gsl.null_space(a)).T,
          args(distinct_sv(2, 3))),
     Spec(SL + "diagsvd", lambda s: gsl.diagsvd(s, 2, 3), args(normal(2))),
+    Spec(SL + "solve_circulant", lambda c, b: gsl.solve_circulant(c, b),
+         args(lambda r: np.r_[3.0, 0.5 * r.standard_normal(2)], normal(3, 2))),
+    Spec(SL + "subspace_angles", lambda a, b: gsl.subspace_angles(a, b),
+         args(normal(4, 2), normal(4, 2))),
 ]
 EXEMPT: dict[str, str] = {
     SL + "issymmetric": "a test on the values (a bool), not differentiable",
