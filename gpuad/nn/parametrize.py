@@ -26,7 +26,9 @@ from ..tensor import Tensor
 from .modules import Module, Parameter
 
 __all__ = ["ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "cached", "weight_norm", "spectral_norm", "orthogonal"]
+           "remove_parametrizations", "cached", "type_before_parametrizations",
+           "transfer_parametrizations_and_params", "weight_norm", "spectral_norm",
+           "orthogonal"]
 
 # torch's parametrize._cache: while a cached() block is open, each (module, name) is computed
 # at its first read and that Tensor is returned at the later ones
@@ -251,6 +253,38 @@ def remove_parametrizations(module: Module, tensor_name: str,
         module.__class__ = type(module)._unparametrized
     setattr(module, tensor_name, original)
     return module
+
+
+def type_before_parametrizations(module: Module) -> type:
+    """The class of ``module`` before any parametrization made it ``Parametrized<Class>``.
+    Example: ``type_before_parametrizations(lin) is nn.Linear``"""
+    return type(module)._unparametrized if is_parametrized(module) else type(module)
+
+
+def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
+                                         tensor_name: str | None = None) -> Module:
+    """Register ``from_module``'s parametrizations (of ``tensor_name``, or all) on
+    ``to_module`` too, sharing the original Parameters (torch's ``set_``), as torch's; a
+    tensor ``to_module`` lacks is created first. Returns ``to_module``.
+    Example: ``transfer_parametrizations_and_params(lin, other_lin)``"""
+    if not is_parametrized(from_module):
+        return to_module
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        plist = from_module.parametrizations[name]
+        if not isinstance(to_module.__dict__.get(name), Tensor) and not is_parametrized(
+                to_module, name):
+            with no_grad():
+                setattr(to_module, name, Parameter(_data(getattr(from_module, name))))
+        for k in range(len(plist)):
+            register_parametrization(to_module, name, plist[k])
+        target = to_module.parametrizations[name]
+        if plist.is_tensor:
+            target.original = plist.original
+        else:
+            for k in range(plist.ntensors):
+                setattr(target, f"original{k}", getattr(plist, f"original{k}"))
+    return to_module
 
 
 # ---- torch.nn.utils.parametrizations ------------------------------------------------------
