@@ -19,6 +19,8 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import numpy as gnp
 from .._raw import data
 from .._state import no_grad
@@ -72,6 +74,11 @@ class ParametrizationList(Module):
                     pass
         self.is_tensor = not isinstance(new, tuple | list)
         if self.is_tensor:
+            if _dtype(new) != _dtype(original):
+                raise ValueError(
+                    f"register_parametrization: when right_inverse outputs one tensor it may "
+                    f"not change the dtype (original {_dtype(original)}, right_inverse(original) "
+                    f"{_dtype(new)})")
             self.original = _as_original(original, new)
         else:
             self.ntensors = len(new)
@@ -134,7 +141,14 @@ def _as_original(original: Tensor, new: Any) -> Tensor:
     return Parameter(_data(new), original.requires_grad)
 
 
+def _dtype(v: Any) -> Any:
+    return np.dtype(v.dtype) if hasattr(v, "dtype") else np.dtype(gnp.asarray(v).dtype)
+
+
 def _write(target: Tensor, value: Any) -> None:
+    if _dtype(value) != _dtype(target):
+        raise ValueError(f"parametrize: the tensor returned by right_inverse has dtype "
+                         f"{_dtype(value)} while the original has dtype {_dtype(target)}")
     shape = tuple(getattr(value, "shape", ()))
     if shape != tuple(target.shape):
         raise ValueError(f"parametrize: the new original has shape {shape}, the original "
@@ -238,6 +252,11 @@ def remove_parametrizations(module: Module, tensor_name: str,
         if leave_parametrized:
             with no_grad():
                 value = getattr(module, tensor_name)
+            if _dtype(value) != _dtype(original):
+                raise RuntimeError(
+                    f"remove_parametrizations: the parametrized {tensor_name!r} has dtype "
+                    f"{_dtype(value)} but its original {_dtype(original)}; the value cannot be "
+                    f"left in the original (pass leave_parametrized=False)")
             original = _as_original(original, value)
     else:
         if not leave_parametrized:

@@ -116,8 +116,14 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     Example: ``nn.utils.clip_grad_value_(model.parameters(), 1.0)``
     """
     clip_value = float(clip_value)
+    grads = _grads(parameters)
+    for g in grads:
+        if g.dtype.kind == "c":
+            raise TypeError(f"clip_grad_value_: a complex gradient ({g.dtype}, shape "
+                            f"{tuple(g.shape)}) has no order to clip by; clip its real and "
+                            f"imaginary parts, or use clip_grad_norm_")
     with no_grad():
-        for g in _grads(parameters):
+        for g in grads:
             g[...] = gnp.clip(g, -clip_value, clip_value)
 
 

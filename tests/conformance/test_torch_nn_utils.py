@@ -1244,3 +1244,93 @@ def test_complex_fills_as_torch():
     _raises_both(lambda: ginit.trunc_normal_(ad.tensor(np.zeros(3, complex))),
                  lambda: tinit.trunc_normal_(torch.zeros(3, dtype=torch.complex128)),
                  TypeError, (NotImplementedError, RuntimeError))
+
+
+# ============================ refusals where torch refuses ====================================
+
+
+class _GTo32(gnn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x.astype(np.float32)
+
+
+class _TTo32(tnn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x.float()
+
+
+class _GId(gnn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x
+
+
+class _TId(tnn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x
+
+
+class _GCast32(gnn.Module):
+    def forward(self, x):
+        return x.astype(np.float32)
+
+
+class _TCast32(tnn.Module):
+    def forward(self, x):
+        return x.float()
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_parametrize_dtype_checks_as_torch(unsafe):
+    _raises_both(
+        lambda: gP.register_parametrization(gnn.Linear(2, 2), "weight", _GTo32(), unsafe=unsafe),
+        lambda: tP.register_parametrization(tnn.Linear(2, 2).double(), "weight", _TTo32(),
+                                            unsafe=unsafe), ValueError, ValueError)
+    tm, gm = _pair_parametrized([(_TId, _GId)], n=2)
+    for val in (np.ones((2, 2), np.float32), np.ones((2, 2), complex)):
+        with pytest.raises(ValueError):
+            with torch.no_grad():
+                tm.weight = torch.tensor(val)
+        with pytest.raises(ValueError, match="dtype"):
+            gm.weight = gnp.asarray(val)
+    tm, gm = tnn.Linear(2, 2).double(), gnn.Linear(2, 2)
+    tP.register_parametrization(tm, "weight", _TCast32(), unsafe=True)
+    gP.register_parametrization(gm, "weight", _GCast32(), unsafe=True)
+    assert gm.weight.dtype == np.float32 and tm.weight.dtype == torch.float32
+    _raises_both(lambda: gP.remove_parametrizations(gm, "weight", leave_parametrized=True),
+                 lambda: tP.remove_parametrizations(tm, "weight", leave_parametrized=True),
+                 RuntimeError, RuntimeError)
+
+
+def test_complex_gradients_in_clipping():
+    g = np.array([3 + 4j, 0.5 - 2j])
+    tp = torch.ones(2, dtype=torch.complex128, requires_grad=True)
+    gp = ad.tensor(np.ones(2, complex), requires_grad=True)
+    tp.grad, gp.grad = torch.tensor(g), ad.tensor(g.copy())
+    np.testing.assert_allclose(_h(gnn.utils.clip_grad_norm_(gp, 1.0)),
+                               _h(tnn.utils.clip_grad_norm_(tp, 1.0)), **TOL)
+    np.testing.assert_allclose(_h(gp.grad), _h(tp.grad), **TOL)
+    _raises_both(lambda: gnn.utils.clip_grad_value_(gp, 0.1),
+                 lambda: tnn.utils.clip_grad_value_(tp, 0.1), TypeError, NotImplementedError)
+
+
+def test_vector_to_parameters_complex_into_real():
+    """torch turns the real parameter complex (its .data is replaced); gpuad writes in place
+    and refuses to drop the imaginary parts."""
+    tw = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    tnn.utils.vector_to_parameters(torch.tensor([1 + 1j, 2, 3]), [tw])
+    assert tw.dtype.is_complex
+    with pytest.raises(TypeError, match="complex128"):
+        gnn.utils.vector_to_parameters(ad.tensor(np.array([1 + 1j, 2, 3])),
+                                       [ad.tensor(np.ones(3), requires_grad=True)])

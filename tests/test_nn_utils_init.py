@@ -1,0 +1,249 @@
+"""gpuad.nn.utils (gradient clipping, parameter vectors, the hook-based weight_norm and
+spectral_norm, BatchNorm fusion, parametrize's dtype checks) and gpuad.nn.init (dirac_,
+sparse_, fans, refusals) on every backend, against hand-derived values and central
+differences. Comparisons with torch are in tests/conformance/test_torch_nn_utils.py."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.nn as nn
+import gpuad.numpy as gnp
+from gpuad.nn import init
+from gpuad.nn.utils import parametrize
+
+
+def xp_(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+def _params(*grads):
+    ps = []
+    for g in grads:
+        p = ad.tensor(xp_(np.ones(np.shape(g))), requires_grad=True)
+        p.grad = ad.tensor(xp_(np.array(g, dtype=float)))
+        ps.append(p)
+    return ps
+
+
+# ---- clip_grad_norm_ over every norm order ------------------------------------------------
+
+
+@pytest.mark.parametrize("norm_type,total", [
+    (0, 2.0),  # nonzero entries per tensor: 2 and 2; nonzero norms: 2
+    (-1, 0.0),  # a zero entry makes its tensor's norm 0, and so the total
+    (-math.inf, 0.0),
+    (0.5, (math.sqrt(3) + 2 + 1 + math.sqrt(2)) ** 2),
+    (math.inf, 4.0),
+])
+def test_clip_grad_norm_orders(backend, norm_type, total):
+    ps = _params([3.0, 4.0, 0.0], [1.0, -2.0])
+    got = nn.utils.clip_grad_norm_(ps, 1.0, norm_type=norm_type, foreach=True)
+    assert isinstance(got, ad.Tensor)
+    np.testing.assert_allclose(to_numpy(got), total, rtol=1e-12)
+    coef = min(1.0, 1.0 / (total + 1e-6))
+    np.testing.assert_allclose(to_numpy(ps[0].grad), np.array([3.0, 4.0, 0.0]) * coef, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(ps[1].grad), np.array([1.0, -2.0]) * coef, rtol=1e-12)
+
+
+def test_clip_grad_norm_negative_order_without_zeros(backend):
+    # per tensor (1 + 1/2)^-1 = 2/3 and 4; total (3/2 + 1/4)^-1 = 4/7
+    ps = _params([1.0, 2.0], [4.0])
+    got = nn.utils.get_total_norm([p.grad for p in ps], -1)
+    np.testing.assert_allclose(to_numpy(got), 4 / 7, rtol=1e-12)
+    nn.utils.clip_grads_with_norm_(ps, 0.1, got)
+    np.testing.assert_allclose(to_numpy(ps[1].grad), 4.0 * 0.1 / (4 / 7 + 1e-6), rtol=1e-12)
+
+
+def test_clip_grad_norm_empty_is_a_zero_tensor():
+    got = nn.utils.clip_grad_norm_([], 1.0)
+    assert isinstance(got, ad.Tensor) and float(got) == 0.0
+
+
+def test_clip_grad_value_refuses_complex(backend):
+    p = ad.tensor(xp_(np.ones(2, complex)), requires_grad=True)
+    p.grad = ad.tensor(xp_(np.array([3 + 4j, 0.5 - 2j])))
+    with pytest.raises(TypeError, match="complex gradient"):
+        nn.utils.clip_grad_value_(p, 1.0)
+    np.testing.assert_array_equal(to_numpy(p.grad), [3 + 4j, 0.5 - 2j])
+
+
+def test_vector_to_parameters_refuses_a_lossy_cast(backend):
+    w = ad.tensor(xp_(np.ones(3)), requires_grad=True)
+    with pytest.raises(TypeError, match="complex128"):
+        nn.utils.vector_to_parameters(ad.tensor(xp_(np.array([1 + 1j, 2, 3]))), [w])
+    np.testing.assert_array_equal(to_numpy(w), 1.0)
+    nn.utils.vector_to_parameters(ad.tensor(xp_(np.arange(3))), [w])  # int into float: exact
+    np.testing.assert_array_equal(to_numpy(w), [0.0, 1.0, 2.0])
+
+
+# ---- init --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "trunc_normal_", "xavier_normal_",
+                                  "kaiming_uniform_", "orthogonal_"])
+def test_random_fill_refuses_integer_tensors(backend, name):
+    w = ad.tensor(xp_(np.zeros((3, 4), np.int64)))
+    with pytest.raises(TypeError, match="int64"):
+        getattr(init, name)(w)
+    assert not to_numpy(w).any()
+
+
+def test_complex_normal_has_both_parts(backend):
+    gnp.random.seed(3)
+    w = ad.tensor(xp_(np.zeros(20000, complex)))
+    v = to_numpy(init.normal_(w, 5.0, 1.0))
+    for part in (v.real, v.imag):  # each N(5, 1/2)
+        assert abs(part.mean() - 5) < 0.03 and abs(part.std() - math.sqrt(0.5)) < 0.02
+
+
+def test_dirac_and_fans(backend):
+    w = ad.tensor(xp_(np.full((4, 2, 3), 7.0)))
+    init.dirac_(w, groups=2)
+    expect = np.zeros((4, 2, 3))
+    for out_c, in_c in ((0, 0), (1, 1), (2, 0), (3, 1)):
+        expect[out_c, in_c, 1] = 1
+    np.testing.assert_array_equal(to_numpy(w), expect)
+    with pytest.raises(ValueError, match="divisible"):
+        init.dirac_(w, groups=3)
+    assert init._calculate_fan_in_and_fan_out(ad.tensor(xp_(np.zeros((16, 3, 3, 3))))) == (27, 144)
+    assert init._calculate_correct_fan(ad.tensor(xp_(np.zeros((5, 2)))), "FAN_OUT") == 5
+    with pytest.raises(ValueError, match="fewer|at least 2"):
+        init._calculate_fan_in_and_fan_out(ad.tensor(xp_(np.zeros(3))))
+
+
+def test_sparse_zeros_per_column(backend):
+    gnp.random.seed(0)
+    w = ad.tensor(xp_(np.zeros((10, 6))))
+    v = to_numpy(init.sparse_(w, 0.25, std=0.5))
+    assert ((v == 0).sum(axis=0) >= 3).all() and (v != 0).sum() >= 6 * 7 - 6
+
+
+def test_kaiming_zero_element_warns():
+    with pytest.warns(UserWarning, match="zero-element"):
+        init.kaiming_normal_(ad.tensor(np.zeros((0, 3))))
+
+
+# ---- hook-based weight_norm and spectral_norm ----------------------------------------------
+
+
+def test_old_weight_norm_value_and_gradient(backend):
+    lin = nn.Linear(2, 2)
+    lin.load_state_dict({"weight": xp_(np.array([[3.0, 4.0], [0.0, 5.0]])),
+                         "bias": xp_(np.zeros(2))})
+    with pytest.warns(FutureWarning):
+        nn.utils.weight_norm(lin)
+    np.testing.assert_allclose(to_numpy(lin.weight_g), [[5.0], [5.0]])
+    x = xp_(np.array([[1.0, 2.0]]))
+    lin.weight_g.data[...] = xp_(np.array([[10.0], [1.0]]))
+    y = lin(ad.tensor(x))  # w = g v / ||v||: rows [6, 8] and [0, 1]
+    np.testing.assert_allclose(to_numpy(y), [[22.0, 2.0]], rtol=1e-12)
+    y.sum().backward()
+    # d sum / d g_i = (v_i . x) / ||v_i||: 11/5 and 10/5
+    np.testing.assert_allclose(to_numpy(lin.weight_g.grad), [[11 / 5], [2.0]], rtol=1e-12)
+    # d / d v_i = g_i (x - (v_i . x) v_i / ||v_i||^2) / ||v_i||
+    v = np.array([[3.0, 4.0], [0.0, 5.0]])
+    g = np.array([10.0, 1.0])
+    expect = [g[i] * (np.array([1.0, 2.0]) - (v[i] @ [1, 2]) * v[i] / 25) / 5 for i in range(2)]
+    np.testing.assert_allclose(to_numpy(lin.weight_v.grad), expect, rtol=1e-12, atol=1e-15)
+    nn.utils.remove_weight_norm(lin)
+    assert [n for n, _ in lin.named_parameters()] == ["bias", "weight"]
+    np.testing.assert_allclose(to_numpy(lin.weight), [[6.0, 8.0], [0.0, 1.0]], rtol=1e-12)
+
+
+def test_old_spectral_norm_power_steps_in_training_only(backend):
+    gnp.random.seed(1)
+    lin = nn.Linear(3, 2)
+    lin.load_state_dict({"weight": xp_(np.diag([4.0, 1.0]) @ np.eye(2, 3)),
+                         "bias": xp_(np.zeros(2))})
+    nn.utils.spectral_norm(lin)
+    np.testing.assert_allclose(to_numpy(lin.weight)[0, 0], 4.0)  # unscaled until a call
+    x = ad.tensor(xp_(np.zeros((1, 3))))
+    for _ in range(30):
+        lin(x)
+    np.testing.assert_allclose(to_numpy(lin.weight), np.diag([1.0, 0.25]) @ np.eye(2, 3),
+                               rtol=1e-10, atol=1e-12)
+    lin.eval()
+    u = to_numpy(lin.weight_u).copy()
+    lin(x)
+    np.testing.assert_array_equal(to_numpy(lin.weight_u), u)
+    nn.utils.remove_spectral_norm(lin)
+    assert sorted(lin.state_dict()) == ["bias", "weight"]
+
+
+def test_fuse_conv_bn_eval_matches_the_pair(backend):
+    conv, bn = nn.Conv1d(2, 3, 2), nn.BatchNorm1d(3)
+    bn.running_mean[...] = xp_(np.array([0.5, -1.0, 2.0]))
+    bn.running_var[...] = xp_(np.array([4.0, 0.25, 1.0]))
+    conv.eval(), bn.eval()
+    fused = nn.utils.fuse_conv_bn_eval(conv, bn)
+    x = ad.tensor(xp_(np.random.default_rng(0).normal(size=(2, 2, 5))))
+    np.testing.assert_allclose(to_numpy(fused(x)), to_numpy(bn(conv(x))), rtol=1e-12,
+                               atol=1e-12)
+    bn.train()
+    with pytest.raises(ValueError, match="evaluation"):
+        nn.utils.fuse_conv_bn_eval(conv, bn)
+
+
+# ---- parametrize: torch's dtype checks ----------------------------------------------------
+
+
+class _To32(nn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x.astype(np.float32)
+
+
+class _Identity(nn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, x):
+        return x
+
+
+class _Cast32(nn.Module):
+    def forward(self, x):
+        return x.astype(np.float32)
+
+
+def test_parametrize_refuses_silent_dtype_casts(backend):
+    with pytest.raises(ValueError, match="may not change the dtype"):
+        parametrize.register_parametrization(nn.Linear(2, 2), "weight", _To32(), unsafe=True)
+    lin = parametrize.register_parametrization(nn.Linear(2, 2), "weight", _Identity())
+    before = to_numpy(lin.weight).copy()
+    with pytest.raises(ValueError, match="complex128"):
+        lin.weight = xp_(np.ones((2, 2)) * (1 + 2j))  # the imaginary part was dropped
+    np.testing.assert_array_equal(to_numpy(lin.weight), before)
+    lin = parametrize.register_parametrization(nn.Linear(2, 2), "weight", _Cast32(),
+                                               unsafe=True)
+    with pytest.raises(RuntimeError, match="float32"):
+        parametrize.remove_parametrizations(lin, "weight", leave_parametrized=True)
+    parametrize.remove_parametrizations(lin, "weight", leave_parametrized=False)
+    assert lin.weight.dtype == np.float64
+
+
+def test_type_before_and_transfer(backend):
+    lin = parametrize.register_parametrization(nn.Linear(2, 2), "weight", _Identity())
+    assert parametrize.type_before_parametrizations(lin) is nn.Linear
+    other = parametrize.transfer_parametrizations_and_params(lin, nn.Linear(2, 2))
+    assert other.parametrizations.weight.original is lin.parametrizations.weight.original
+
+
+def test_stateless_functional_call_warns():
+    lin = nn.Linear(1, 1)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        out = nn.utils.stateless.functional_call(
+            lin, {"weight": ad.tensor(np.full((1, 1), 2.0)), "bias": ad.tensor(np.zeros(1))},
+            (ad.tensor(np.ones((1, 1))),))
+    assert float(out.sum()) == 2.0
+    assert any(issubclass(x.category, FutureWarning) for x in w)
