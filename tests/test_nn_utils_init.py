@@ -247,3 +247,24 @@ def test_stateless_functional_call_warns():
             (ad.tensor(np.ones((1, 1))),))
     assert float(out.sum()) == 2.0
     assert any(issubclass(x.category, FutureWarning) for x in w)
+
+
+def test_orthogonal_parametrization_of_a_complex_weight(backend):
+    """Its base came from a real-only QR that raised NotImplementedError inside right_inverse,
+    which registration takes for 'no right_inverse': the base stayed None and the first
+    read failed in matmul."""
+    from gpuad.nn.utils.parametrizations import orthogonal
+
+    r = np.random.default_rng(2)
+    w = r.normal(size=(3, 3)) + 1j * r.normal(size=(3, 3))
+    lin = nn.Linear(3, 3, dtype=np.complex128)
+    lin.load_state_dict({"weight": xp_(w), "bias": xp_(np.zeros(3, complex))})
+    orthogonal(lin)
+    q = to_numpy(lin.weight)
+    np.testing.assert_allclose(q.conj().T @ q, np.eye(3), atol=1e-12)
+    # the base is the Q of w = QR with R's diagonal real and positive, as torch's
+    base = to_numpy(lin.parametrizations.weight[0].base)
+    rr = base.conj().T @ w
+    np.testing.assert_allclose(np.tril(rr, -1), 0, atol=1e-12)
+    np.testing.assert_allclose(np.diag(rr).imag, 0, atol=1e-12)
+    assert (np.diag(rr).real > 0).all()

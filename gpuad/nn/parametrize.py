@@ -413,13 +413,13 @@ def _mT(x: Any) -> Any:
 
 
 def _make_orthogonal(a: Any) -> Any:
-    """The Q of ``a = QR`` (``a`` tall) with a non-negative diagonal of R."""
-    from .. import linalg
-
-    x, tau = linalg.geqrf(a)
-    q = linalg.householder_product(x, tau)
-    d = gnp.diagonal(x, axis1=-2, axis2=-1)
-    return q * gnp.expand_dims(gnp.sign(d), -2)
+    """The Q of ``a = QR`` (``a`` tall) with R's diagonal made real and non-negative (the
+    phase ``d / |d|`` of each diagonal entry moved into Q; complex ``a`` too)."""
+    q, r = gnp.linalg.qr(a)
+    d = gnp.diagonal(r, axis1=-2, axis2=-1)
+    mag = gnp.abs(d)
+    phase = gnp.where(mag == 0, 0, d / gnp.where(mag == 0, 1, mag))
+    return q * gnp.expand_dims(phase, -2)
 
 
 class _Orthogonal(Module):

@@ -1334,3 +1334,25 @@ def test_vector_to_parameters_complex_into_real():
     with pytest.raises(TypeError, match="complex128"):
         gnn.utils.vector_to_parameters(ad.tensor(np.array([1 + 1j, 2, 3])),
                                        [ad.tensor(np.ones(3), requires_grad=True)])
+
+
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)])
+def test_orthogonal_parametrization_complex(orthogonal_map, shape):
+    tm = tnn.Linear(shape[1], shape[0], dtype=torch.complex128)
+    gm = gnn.Linear(shape[1], shape[0], dtype=np.complex128)
+    _copy_module(tm, gm)
+    torch.nn.utils.parametrizations.orthogonal(tm, orthogonal_map=orthogonal_map)
+    gpz.orthogonal(gm, orthogonal_map=orthogonal_map)
+    if shape[0] == shape[1]:  # the base is a function of the weight: no random columns
+        np.testing.assert_allclose(_h(gm.parametrizations.weight[0].base),
+                                   _h(tm.parametrizations.weight[0].base), atol=1e-12)
+    _copy_module(tm, gm)
+    x = np.random.randn(2, shape[1]) + 1j * np.random.randn(2, shape[1])
+    ty, gy = tm(torch.tensor(x)), gm(ad.tensor(x))
+    np.testing.assert_allclose(_h(gy), _h(ty), atol=1e-12)
+    c = np.random.randn(*ty.shape)
+    (ty.real * torch.tensor(c)).sum().backward()
+    (gnp.real(gy) * gnp.asarray(c)).sum().backward()
+    np.testing.assert_allclose(_h(gm.parametrizations.weight.original.grad),
+                               _h(tm.parametrizations.weight.original.grad), atol=1e-11)
