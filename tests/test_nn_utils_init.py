@@ -268,3 +268,30 @@ def test_orthogonal_parametrization_of_a_complex_weight(backend):
     np.testing.assert_allclose(np.tril(rr, -1), 0, atol=1e-12)
     np.testing.assert_allclose(np.diag(rr).imag, 0, atol=1e-12)
     assert (np.diag(rr).real > 0).all()
+
+
+def test_removing_a_hook_of_a_deepcopy_leaves_the_original(backend):
+    """A deepcopied RemovableHandle kept a weak reference to the original module, so
+    remove_weight_norm (or prune.remove) on the copy unhooked the original, whose weight then
+    silently stopped following weight_g / weight_orig."""
+    import copy
+
+    from gpuad.nn.utils import prune
+
+    x = ad.tensor(xp_(np.ones((1, 2))))
+    lin = nn.Linear(2, 2)
+    lin.load_state_dict({"weight": xp_(np.array([[3.0, 4.0], [0.0, 5.0]])),
+                         "bias": xp_(np.zeros(2))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        nn.utils.weight_norm(lin)
+    nn.utils.remove_weight_norm(copy.deepcopy(lin))
+    lin.weight_g.data[...] = xp_(np.array([[10.0], [1.0]]))
+    np.testing.assert_allclose(to_numpy(lin(x)), [[14.0, 1.0]], rtol=1e-12)  # 10*7/5, 5/5
+    lin = nn.Linear(2, 2)
+    lin.load_state_dict({"weight": xp_(np.array([[3.0, 4.0], [0.0, 5.0]])),
+                         "bias": xp_(np.zeros(2))})
+    prune.l1_unstructured(lin, "weight", amount=1)  # prunes the 0
+    prune.remove(copy.deepcopy(lin), "weight")
+    lin.weight_orig.data[...] = xp_(np.full((2, 2), 2.0))
+    np.testing.assert_allclose(to_numpy(lin(x)), [[4.0, 2.0]], rtol=1e-12)
