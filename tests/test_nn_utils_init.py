@@ -295,3 +295,31 @@ def test_removing_a_hook_of_a_deepcopy_leaves_the_original(backend):
     prune.remove(copy.deepcopy(lin), "weight")
     lin.weight_orig.data[...] = xp_(np.full((2, 2), 2.0))
     np.testing.assert_allclose(to_numpy(lin(x)), [[4.0, 2.0]], rtol=1e-12)
+
+
+def test_parametrization_registered_in_eval_stays_in_eval(backend):
+    """Registered on a model in evaluation mode, spectral_norm was left in training mode and
+    moved its u, v at every call (torch's loaded buffers gave another output)."""
+    from gpuad.nn.utils.parametrizations import spectral_norm
+
+    lin = nn.Linear(3, 2)
+    lin.eval()
+    spectral_norm(lin)
+    sn = lin.parametrizations.weight[0]
+    assert not sn.training
+    u = xp_(np.array([1.0, 0.0]))
+    v = xp_(np.array([0.0, 1.0, 0.0]))
+    sn._u[...], sn._v[...] = u, v
+    w = to_numpy(lin.parametrizations.weight.original)
+    np.testing.assert_allclose(to_numpy(lin.weight), w / w[0, 1], rtol=1e-12)  # sigma = u'Wv
+    np.testing.assert_array_equal(to_numpy(sn._u), [1.0, 0.0])
+
+
+def test_weight_norm_loads_the_hook_based_state(backend):
+    from gpuad.nn.utils.parametrizations import weight_norm
+
+    lin = weight_norm(nn.Linear(2, 2))
+    state = {"bias": xp_(np.zeros(2)), "weight_g": xp_(np.array([[10.0], [1.0]])),
+             "weight_v": xp_(np.array([[3.0, 4.0], [0.0, 5.0]]))}
+    lin.load_state_dict(state)
+    np.testing.assert_allclose(to_numpy(lin.weight), [[6.0, 8.0], [0.0, 1.0]], rtol=1e-12)

@@ -190,6 +190,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
                 current = getattr(module, tensor_name)
                 _check_same(parametrization, current, parametrization(current), "the value "
                             "it is chained after")
+        parametrization.train(module.training)
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
         return module
@@ -200,7 +201,9 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     buffers = module.__dict__.get("_buffer_names", [])
     if tensor_name in buffers:
         buffers.remove(tensor_name)
+    parametrization.train(module.training)  # as torch's: an eval model stays in eval
     plist = ParametrizationList([parametrization], original, unsafe=unsafe)
+    plist.training = module.training
     if not unsafe:
         with no_grad():
             _check_same(parametrization, original, plist(), "the tensor it parametrizes")
@@ -209,10 +212,27 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         module.parametrizations = ModuleDict()
         cls = type(module)
         module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                                {"_unparametrized": cls})
+                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state})
     module.parametrizations[tensor_name] = plist
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
+
+
+def _upgrade_state(self: Module, state: dict, prefix: str) -> dict:
+    """A state_dict of the hook-based ``weight_norm`` (``<name>_g``, ``<name>_v``) loaded into
+    the parametrized one: the keys renamed to ``parametrizations.<name>.original0``/``1``, as
+    torch's ``_weight_norm_compat_hook``."""
+    renamed = None
+    for name, plist in self.parametrizations.items():
+        if len(plist) != 1 or not isinstance(plist[0], _WeightNorm):
+            continue
+        g, v = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g in state and v in state:
+            renamed = dict(state) if renamed is None else renamed
+            base = f"{prefix}parametrizations.{name}."
+            renamed[base + "original0"] = renamed.pop(g)
+            renamed[base + "original1"] = renamed.pop(v)
+    return state if renamed is None else renamed
 
 
 def _check_same(parametrization: Module, before: Any, after: Any, what: str) -> None:

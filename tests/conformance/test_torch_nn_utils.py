@@ -1356,3 +1356,56 @@ def test_orthogonal_parametrization_complex(orthogonal_map, shape):
     (gnp.real(gy) * gnp.asarray(c)).sum().backward()
     np.testing.assert_allclose(_h(gm.parametrizations.weight.original.grad),
                                _h(tm.parametrizations.weight.original.grad), atol=1e-11)
+
+
+def test_parametrization_same_training_mode():
+    """test_parametrization_same_training_mode; and a spectral norm registered on a model in
+    evaluation mode does no power step (torch's u, v loaded give torch's output)."""
+    gm, tm = gnn.Linear(3, 3), tnn.Linear(3, 3).double()
+    gm.eval()
+    tm.eval()
+    gP.register_parametrization(gm, "weight", _GId())
+    tP.register_parametrization(tm, "weight", _TId())
+    assert gm.parametrizations.weight[0].training == tm.parametrizations.weight[0].training
+    assert not gm.parametrizations.weight[0].training
+    gm.train()
+    assert gm.parametrizations.weight[0].training
+    gm, tm = gnn.Linear(4, 3), tnn.Linear(4, 3).double()
+    _copy_module(tm, gm)
+    gm.eval()
+    tm.eval()
+    gpz.spectral_norm(gm)
+    torch.nn.utils.parametrizations.spectral_norm(tm)
+    with torch.no_grad():
+        tm.parametrizations.weight[0]._u.normal_()  # far from converged
+    _copy_module(tm, gm)
+    _, tx, gx = _t_input((2, 4))
+    np.testing.assert_allclose(_h(gm(gx)), _h(tm(tx)), **TOL)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_weight_norm_state_dict_compat():
+    tm = tnn.utils.weight_norm(tnn.Linear(4, 5).double())
+    gm = gnn.Linear(4, 5)
+    gnn.utils.weight_norm(gm)
+    _copy_module(tm, gm)
+    old = {k: gnp.asarray(v.detach().numpy()) for k, v in tm.state_dict().items()}
+    tm2 = torch.nn.utils.parametrizations.weight_norm(tnn.Linear(4, 5).double())
+    gm2 = gpz.weight_norm(gnn.Linear(4, 5))
+    tm2.load_state_dict(tm.state_dict())
+    gm2.load_state_dict(old)
+    _, tx, gx = _t_input((3, 4))
+    np.testing.assert_allclose(_h(gm2(gx)), _h(tm2(tx)), **TOL)
+    np.testing.assert_allclose(_h(gm2(gx)), _h(gm(gx)), **TOL)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_old_norms_deepcopy():
+    for apply, remove in ((gnn.utils.weight_norm, gnn.utils.remove_weight_norm),
+                          (gnn.utils.spectral_norm, gnn.utils.remove_spectral_norm)):
+        gm = apply(gnn.Linear(4, 5))
+        gm2 = copy.deepcopy(gm)
+        remove(gm2)
+        with pytest.raises(ValueError):
+            remove(gm2)
+        remove(gm)  # the original keeps its own hook
