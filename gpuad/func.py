@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from . import numpy as _gnp
@@ -255,6 +255,13 @@ def functional_call(
             args = (args,)
         return module(*args, **(kwargs or {}))
     finally:
+        if isinstance(parameter_and_buffer_dicts, MutableMapping):
+            # as torch's: a tensor the forward replaced (``self.foo = self.foo + 1``) is
+            # written back into the caller's dict
+            for k in given:
+                now = _get(*slots[k])
+                if now is not todo[k]:
+                    parameter_and_buffer_dicts[k] = now
         for k, v in old.items():
             _put(*slots[k], v)
 

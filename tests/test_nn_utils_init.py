@@ -323,3 +323,25 @@ def test_weight_norm_loads_the_hook_based_state(backend):
              "weight_v": xp_(np.array([[3.0, 4.0], [0.0, 5.0]]))}
     lin.load_state_dict(state)
     np.testing.assert_allclose(to_numpy(lin.weight), [[6.0, 8.0], [0.0, 1.0]], rtol=1e-12)
+
+
+def test_functional_call_writes_a_replaced_tensor_back(backend):
+    """torch.func.functional_call writes a tensor the forward replaced (``self.foo =
+    self.foo + 1``) back into the caller's dict; gpuad dropped it."""
+    from gpuad.func import functional_call
+
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("count", xp_(np.array([0.0])))
+
+        def forward(self, x):
+            self.count = self.count + 1
+            return x * self.count
+
+    m = Counter()
+    state = {"count": ad.tensor(xp_(np.array([2.0])))}
+    out = functional_call(m, state, (ad.tensor(xp_(np.array([5.0]))),))
+    np.testing.assert_array_equal(to_numpy(out), [15.0])
+    np.testing.assert_array_equal(to_numpy(state["count"]), [3.0])
+    np.testing.assert_array_equal(to_numpy(m.count), [0.0])

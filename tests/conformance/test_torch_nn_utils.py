@@ -1409,3 +1409,45 @@ def test_old_norms_deepcopy():
         with pytest.raises(ValueError):
             remove(gm2)
         remove(gm)  # the original keeps its own hook
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_functional_call_setattr_and_in_place(inplace):
+    """test_stateless.py's test_setattr and test_in_place_operator: a tensor the forward
+    replaces is written back into the caller's dict; one it modifies in place is the
+    caller's tensor; the module's own buffer is untouched."""
+
+    class G(gnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("foo", gnp.asarray(np.array([0.0])))
+
+        def forward(self, x):
+            if inplace:
+                self.foo.add_(1)
+            else:
+                self.foo = self.foo + 1
+            return x + self.foo
+
+    class T(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("foo", torch.tensor([0.0], dtype=torch.float64))
+
+        def forward(self, x):
+            if inplace:
+                self.foo.add_(1)
+            else:
+                self.foo = self.foo + 1
+            return x + self.foo
+
+    x = np.array([1.5])
+    gfoo, tfoo = ad.tensor(np.array([2.0])), torch.tensor([2.0], dtype=torch.float64)
+    ga, ta = {"foo": gfoo}, {"foo": tfoo}
+    gm, tm = G(), T()
+    np.testing.assert_array_equal(_h(gfunc.functional_call(gm, ga, ad.tensor(x))),
+                                  _h(torch.func.functional_call(tm, ta, torch.tensor(x))))
+    np.testing.assert_array_equal(_h(gm.foo), _h(tm.foo))
+    np.testing.assert_array_equal(_h(ga["foo"]), _h(ta["foo"]))
+    np.testing.assert_array_equal(_h(gfoo), _h(tfoo))
+    assert (ga["foo"] is gfoo) == (ta["foo"] is tfoo) == inplace
