@@ -345,3 +345,17 @@ def test_functional_call_writes_a_replaced_tensor_back(backend):
     np.testing.assert_array_equal(to_numpy(out), [15.0])
     np.testing.assert_array_equal(to_numpy(state["count"]), [3.0])
     np.testing.assert_array_equal(to_numpy(m.count), [0.0])
+
+
+def test_packed_sequence_casts_keep_gradients(backend):
+    from gpuad.nn.utils import rnn
+
+    xs = [ad.tensor(xp_(np.arange(3.0)), requires_grad=True),
+          ad.tensor(xp_(np.arange(2.0)), requires_grad=True)]
+    p = rnn.pack_sequence(xs).float()
+    assert isinstance(p, rnn.PackedSequence) and p.data.dtype == np.float32
+    assert p.long().data.dtype == np.int64 and p.to(np.float64).data.dtype == np.float64
+    pad, _ = rnn.pad_packed_sequence(p.double())
+    (pad * pad).sum().backward()  # d/dx x^2 = 2x
+    np.testing.assert_array_equal(to_numpy(xs[0].grad), [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(to_numpy(xs[1].grad), [0.0, 2.0])

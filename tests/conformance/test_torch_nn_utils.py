@@ -1451,3 +1451,19 @@ def test_functional_call_setattr_and_in_place(inplace):
     np.testing.assert_array_equal(_h(ga["foo"]), _h(ta["foo"]))
     np.testing.assert_array_equal(_h(gfoo), _h(tfoo))
     assert (ga["foo"] is gfoo) == (ta["foo"] is tfoo) == inplace
+
+
+def test_packed_sequence_type_casts():
+    """test_packed_sequence.py's test_type_casts: the casts change the data's dtype only."""
+    seqs = [np.arange(3.0), np.arange(2.0)]
+    gp = grnn.pack_sequence([ad.tensor(s) for s in seqs])
+    tp = tnn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs])
+    for name in ("double", "float", "half", "long", "int", "short", "char", "byte", "cpu"):
+        g, t = getattr(gp, name)(), getattr(tp, name)()
+        assert isinstance(g, grnn.PackedSequence)
+        assert str(g.data.dtype) == str(t.data.dtype).replace("torch.", "").replace(
+            "half", "float16")
+        np.testing.assert_array_equal(np.asarray(g.batch_sizes), _h(t.batch_sizes))
+        np.testing.assert_array_equal(_h(g.data).astype(float), _h(t.data).astype(float))
+    assert gp.to(np.float32).data.dtype == np.float32
+    assert gp.is_cuda is False and gp.is_pinned() is False
