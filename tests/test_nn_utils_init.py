@@ -359,3 +359,24 @@ def test_packed_sequence_casts_keep_gradients(backend):
     (pad * pad).sum().backward()  # d/dx x^2 = 2x
     np.testing.assert_array_equal(to_numpy(xs[0].grad), [0.0, 2.0, 4.0])
     np.testing.assert_array_equal(to_numpy(xs[1].grad), [0.0, 2.0])
+
+
+def test_recurrent_layer_reads_a_parametrized_weight(backend):
+    """RNN/LSTM/GRU read their weights from the instance dict, where a parametrized weight
+    is not (it is a property of the class): the layer called matmul on None."""
+    from gpuad.nn.utils.parametrizations import weight_norm
+
+    for cls in (nn.LSTM, nn.GRU, nn.RNN):
+        gnp.random.seed(0)
+        plain = cls(2, 3)
+        normed = cls(2, 3)
+        normed.load_state_dict(plain.state_dict())
+        weight_norm(normed, "weight_hh_l0", dim=None)  # g = ||w||: the same weight
+        x = ad.tensor(xp_(np.random.default_rng(1).normal(size=(4, 1, 2))))
+        np.testing.assert_allclose(to_numpy(normed(x)[0]), to_numpy(plain(x)[0]), rtol=1e-12,
+                                   atol=1e-14)
+        g = normed.parametrizations.weight_hh_l0.original0
+        g.data[...] = 2 * g.data  # doubles the recurrent weight
+        plain.weight_hh_l0.data[...] = 2 * plain.weight_hh_l0.data
+        np.testing.assert_allclose(to_numpy(normed(x)[0]), to_numpy(plain(x)[0]), rtol=1e-12,
+                                   atol=1e-14)

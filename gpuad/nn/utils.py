@@ -172,3 +172,30 @@ _sys.modules[__name__ + ".stateless"] = stateless
 __all__ += ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
             "fuse_linear_bn_weights", "remove_spectral_norm", "remove_weight_norm",
             "spectral_norm", "weight_norm", "stateless"]
+
+
+def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``module_cls(*args, **kwargs)``, as ``torch.nn.utils.skip_init`` (torch leaves the
+    parameters uninitialised; gpuad initialises them as usual, which is one of the values
+    torch may leave). Example: ``lin = nn.utils.skip_init(nn.Linear, 3, 4)``"""
+    import inspect
+
+    from .modules import Module
+
+    if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
+        raise RuntimeError(f"skip_init: expected a Module class; got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("skip_init: the module must support a 'device' argument to skip "
+                           "initialization")
+    return module_cls(*args, **kwargs)
+
+
+def convert_conv2d_weight_memory_format(module: Any, memory_format: Any) -> Any:
+    """``module`` unchanged: gpuad's arrays have no memory format (torch's
+    ``convert_conv2d_weight_memory_format`` changes the layout only, not the values)."""
+    return module
+
+
+convert_conv3d_weight_memory_format = convert_conv2d_weight_memory_format
+__all__ += ["skip_init", "convert_conv2d_weight_memory_format",
+            "convert_conv3d_weight_memory_format"]

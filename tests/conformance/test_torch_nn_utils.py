@@ -1467,3 +1467,43 @@ def test_packed_sequence_type_casts():
         np.testing.assert_array_equal(_h(g.data).astype(float), _h(t.data).astype(float))
     assert gp.to(np.float32).data.dtype == np.float32
     assert gp.is_cuda is False and gp.is_pinned() is False
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("how", ["old_weight_norm", "weight_norm", "old_spectral_norm",
+                                 "spectral_norm"])
+@pytest.mark.parametrize("kind,name,kw", [("LSTM", "weight_ih_l0", {}),
+                                          ("GRU", "weight_hh_l0", {}),
+                                          ("RNN", "weight_hh_l0", {}),
+                                          ("LSTM", "weight_hr_l0", {"proj_size": 2})])
+def test_rnn_weight_and_spectral_norm(how, kind, name, kw):
+    """test_rnn_weight_norm / test_rnn_spectral_norm: a recurrent layer reads the normalised
+    weight (its parametrized property too), values and gradients as torch's. (torch's RNN
+    reads a parametrized weight more than once per call, each read a power step of
+    spectral_norm; gpuad reads it once: the parametrized spectral norm is compared in
+    evaluation mode.)"""
+    tm, gm = getattr(tnn, kind)(3, 4, **kw).double(), getattr(gnn, kind)(3, 4, **kw)
+    _copy_module(tm, gm)
+    n_params = len(list(gm.parameters()))
+    tfn = {"old_weight_norm": tnn.utils.weight_norm,
+           "weight_norm": torch.nn.utils.parametrizations.weight_norm,
+           "old_spectral_norm": tnn.utils.spectral_norm,
+           "spectral_norm": torch.nn.utils.parametrizations.spectral_norm}[how]
+    gfn = {"old_weight_norm": gnn.utils.weight_norm, "weight_norm": gpz.weight_norm,
+           "old_spectral_norm": gnn.utils.spectral_norm, "spectral_norm": gpz.spectral_norm}[how]
+    tfn(tm, name)
+    gfn(gm, name)
+    _copy_module(tm, gm)
+    if how == "spectral_norm":
+        tm.eval()
+        gm.eval()
+    assert [n for n, _ in gm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert len(list(gm.parameters())) == n_params + ("weight_norm" in how)
+    _, tx, gx = _t_input((5, 2, 3))
+    ty, gy = tm(tx)[0], gm(gx)[0]
+    np.testing.assert_allclose(_h(gy), _h(ty), **GTOL)
+    c = np.random.randn(*ty.shape)
+    (ty * torch.tensor(c)).sum().backward()
+    (gy * gnp.asarray(c)).sum().backward()
+    for (n, tp), (_, gp) in zip(tm.named_parameters(), gm.named_parameters(), strict=True):
+        np.testing.assert_allclose(_h(gp.grad), _h(tp.grad), **GTOL, err_msg=n)
