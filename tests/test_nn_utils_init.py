@@ -380,3 +380,16 @@ def test_recurrent_layer_reads_a_parametrized_weight(backend):
         plain.weight_hh_l0.data[...] = 2 * plain.weight_hh_l0.data
         np.testing.assert_allclose(to_numpy(normed(x)[0]), to_numpy(plain(x)[0]), rtol=1e-12,
                                    atol=1e-14)
+
+
+@pytest.mark.parametrize("val,dtype", [(1 + 1j, np.float64), (math.nan, np.int64),
+                                       (300, np.uint8)])
+def test_constant_refuses_a_lossy_fill(backend, val, dtype):
+    """constant_ cast with NumPy: 1+1j into a real tensor wrote 1, nan into int64 wrote
+    -2**63, 300 into uint8 wrote 44."""
+    w = ad.tensor(xp_(np.zeros(2, dtype)))
+    with pytest.raises((TypeError, ValueError), match="constant_"):
+        init.constant_(w, val)
+    assert not to_numpy(w).any()
+    np.testing.assert_array_equal(to_numpy(init.constant_(w, 2.9)),
+                                  np.full(2, 2.9).astype(dtype))  # an int truncated

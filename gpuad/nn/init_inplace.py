@@ -189,8 +189,32 @@ def trunc_normal_(
     return _write(tensor, gnp.clip(x, a, b))
 
 
+def _check_fill(op: str, tensor: Any, val: Any) -> None:
+    """torch's fill_ checks: no complex number into a real tensor, no non-finite one or one
+    out of range into an integer tensor (NumPy's cast would keep garbage silently)."""
+    v = np.asarray(val.numpy() if isinstance(val, Tensor) else val)
+    if v.ndim or v.dtype == object:
+        raise TypeError(f"{op}: the value must be a number, got {type(val).__name__}")
+    dt = np.dtype(tensor.dtype)
+    if v.dtype.kind == "c" and dt.kind != "c":
+        raise TypeError(f"{op}: a complex value {val!r} cannot be written into a {dt} tensor")
+    if dt.kind in "iu" and v.dtype.kind in "fc":
+        if not np.isfinite(v):
+            raise ValueError(f"{op}: {val!r} cannot be converted to {dt} without overflow")
+    if dt.kind in "iu":
+        info, x = np.iinfo(dt), float(np.real(v))
+        low = -info.max if dt.kind == "u" else info.min  # torch lets -n wrap into unsigned
+        if not low <= x <= info.max:
+            raise ValueError(f"{op}: {val!r} cannot be converted to {dt} without overflow")
+
+
 def constant_(tensor: Any, val: float) -> Any:
-    """Fill with ``val``. Example: ``nn.init.constant_(b, 0.1)``"""
+    """Fill with ``val`` (a float into an integer tensor is truncated, as torch's ``fill_``;
+    a complex value into a real tensor, or a non-finite or out-of-range one into an integer
+    tensor, raises). Example: ``nn.init.constant_(b, 0.1)``"""
+    _check_fill("constant_", tensor, val)
+    if isinstance(val, Tensor):
+        val = val.numpy().item()
     return _write(tensor, gnp.full(_r.shape(tensor), val))
 
 

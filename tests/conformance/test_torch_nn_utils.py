@@ -1507,3 +1507,31 @@ def test_rnn_weight_and_spectral_norm(how, kind, name, kw):
     (gy * gnp.asarray(c)).sum().backward()
     for (n, tp), (_, gp) in zip(tm.named_parameters(), gm.named_parameters(), strict=True):
         np.testing.assert_allclose(_h(gp.grad), _h(tp.grad), **GTOL, err_msg=n)
+
+
+@pytest.mark.parametrize("val,dtype", [(1 + 1j, "float64"), (math.nan, "int64"),
+                                       (math.inf, "int64"), (0.7, "int64"), (2.5, "bool"),
+                                       (300, "uint8"), (-1, "uint8"), (1 + 1j, "complex128"),
+                                       (-3, "int8")])
+def test_constant_fill_checks_as_torch(val, dtype):
+    t = torch.zeros(2, dtype=getattr(torch, dtype))
+    g = ad.tensor(np.zeros(2, dtype))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expect = _h(tinit.constant_(t, val))
+    except RuntimeError:
+        with pytest.raises((TypeError, ValueError)):
+            ginit.constant_(g, val)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(_h(ginit.constant_(g, val)), expect)
+
+
+def test_skip_init():
+    lin = gnn.utils.skip_init(gnn.Linear, 3, 4, bias=False)
+    assert lin.weight.shape == tuple(tnn.utils.skip_init(tnn.Linear, 3, 4).weight.shape)
+    assert lin.bias is None
+    _raises_both(lambda: gnn.utils.skip_init(gnn.ReLU), lambda: tnn.utils.skip_init(tnn.ReLU),
+                 RuntimeError, RuntimeError)
