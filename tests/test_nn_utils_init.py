@@ -393,3 +393,13 @@ def test_constant_refuses_a_lossy_fill(backend, val, dtype):
     assert not to_numpy(w).any()
     np.testing.assert_array_equal(to_numpy(init.constant_(w, 2.9)),
                                   np.full(2, 2.9).astype(dtype))  # an int truncated
+
+
+def test_uniform_and_normal_refuse_bad_ranges(backend):
+    """uniform_(w, 2, -2) drew from (-2, 2] silently (NumPy takes low > high)."""
+    w = ad.tensor(xp_(np.zeros(3)))
+    with pytest.raises(ValueError, match="a <= b"):
+        init.uniform_(w, 2.0, -2.0)
+    with pytest.raises(ValueError, match="std >= 0"):
+        init.normal_(w, 0.0, -1.0)
+    np.testing.assert_array_equal(to_numpy(init.uniform_(w, 1.5, 1.5)), 1.5)

@@ -104,6 +104,10 @@ def _draw(op: str, tensor: Any, generator: Any, how: str, p: float, q: float) ->
     ``N(p, q / sqrt(2))``: the mean lands on both parts)."""
     rng, shape = _rng(op, generator), _r.shape(tensor)
     draw = getattr(rng, how)
+    if how == "uniform" and not (p <= q and math.isfinite(q - p)):
+        raise ValueError(f"{op}: expects a finite range [a, b) with a <= b, got a={p}, b={q}")
+    if how == "normal" and not q >= 0:
+        raise ValueError(f"{op}: expects std >= 0, got std={q}")
     if _kind(op, tensor) == "c":
         if how == "normal":
             q = q / math.sqrt(2.0)
@@ -241,14 +245,15 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: Any = None) -> An
     Example: ``nn.init.xavier_uniform_(w)``"""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -a, a, generator)
+    return _write(tensor, _draw("xavier_uniform_", tensor, generator, "uniform", -a, a))
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
     """Glorot normal: N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``.
     Example: ``nn.init.xavier_normal_(w)``"""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _write(tensor, _draw("xavier_normal_", tensor, generator, "normal", 0.0, std))
 
 
 def _kaiming_std(op: str, tensor: Any, a: float, mode: str, nonlinearity: str) -> float:
@@ -279,7 +284,8 @@ def kaiming_uniform_(
     if _empty(tensor):
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, generator)
+    return _write(tensor, _draw("kaiming_uniform_", tensor, generator, "uniform", -bound,
+                                bound))
 
 
 def kaiming_normal_(
@@ -294,7 +300,7 @@ def kaiming_normal_(
     if _empty(tensor):
         return tensor
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
-    return normal_(tensor, 0.0, std, generator)
+    return _write(tensor, _draw("kaiming_normal_", tensor, generator, "normal", 0.0, std))
 
 
 def orthogonal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:

@@ -1535,3 +1535,18 @@ def test_skip_init():
     assert lin.bias is None
     _raises_both(lambda: gnn.utils.skip_init(gnn.ReLU), lambda: tnn.utils.skip_init(tnn.ReLU),
                  RuntimeError, RuntimeError)
+
+
+@pytest.mark.parametrize("name,args", [("uniform_", (2.0, -2.0)), ("uniform_", (0.0, math.inf)),
+                                       ("normal_", (0.0, -1.0)), ("xavier_uniform_", (-1.0,)),
+                                       ("xavier_normal_", (-1.0,)), ("uniform_", (1.0, 1.0)),
+                                       ("normal_", (0.5, 0.0))])
+def test_bad_ranges_raise_as_torch(name, args):
+    try:
+        expect = _h(getattr(tinit, name)(torch.zeros(3, 2, dtype=torch.float64), *args))
+    except RuntimeError:
+        with pytest.raises(ValueError, match=name.rstrip("_").split("_")[0]):
+            getattr(ginit, name)(ad.tensor(np.zeros((3, 2))), *args)
+        return
+    np.testing.assert_array_equal(_h(getattr(ginit, name)(ad.tensor(np.zeros((3, 2))), *args)),
+                                  expect)
