@@ -403,3 +403,24 @@ def test_uniform_and_normal_refuse_bad_ranges(backend):
     with pytest.raises(ValueError, match="std >= 0"):
         init.normal_(w, 0.0, -1.0)
     np.testing.assert_array_equal(to_numpy(init.uniform_(w, 1.5, 1.5)), 1.5)
+
+
+def test_parametrized_buffer_stays_in_the_state(backend):
+    """A parametrized buffer's original was a plain attribute of the ParametrizationList:
+    missing from state_dict (lost on save) and no buffer after remove_parametrizations."""
+
+    class Double(nn.Module):
+        def forward(self, x):
+            return 2 * x
+
+    class WithBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("buf", xp_(np.arange(3.0)))
+
+    m = parametrize.register_parametrization(WithBuffer(), "buf", Double())
+    assert list(m.state_dict()) == ["parametrizations.buf.original"]
+    np.testing.assert_array_equal(to_numpy(m.buf), [0.0, 2.0, 4.0])
+    parametrize.remove_parametrizations(m, "buf")
+    assert [n for n, _ in m.named_buffers()] == ["buf"] and list(m.state_dict()) == ["buf"]
+    np.testing.assert_array_equal(to_numpy(m.buf), [0.0, 2.0, 4.0])

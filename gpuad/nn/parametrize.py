@@ -59,8 +59,10 @@ class ParametrizationList(Module):
     """The parametrizations of one tensor (submodules ``0``, ``1``, ...) and its original
     value(s): ``original``, or ``original0``, ``original1``, ... Calling it gives the value."""
 
-    def __init__(self, modules: Sequence[Module], original: Tensor, unsafe: bool = False):
+    def __init__(self, modules: Sequence[Module], original: Tensor, unsafe: bool = False,
+                 is_buffer: bool = False):
         self.unsafe = unsafe
+        self.is_buffer = is_buffer  # the original(s) are buffers, as the tensor was
         self._count = 0
         for m in modules:
             self.append(m)
@@ -79,11 +81,18 @@ class ParametrizationList(Module):
                     f"register_parametrization: when right_inverse outputs one tensor it may "
                     f"not change the dtype (original {_dtype(original)}, right_inverse(original) "
                     f"{_dtype(new)})")
-            self.original = _as_original(original, new)
+            kept = _as_original(original, new)
+            if is_buffer:
+                self.register_buffer("original", kept if kept is original else _data(kept))
+            else:
+                self.original = kept
         else:
             self.ntensors = len(new)
             for k, v in enumerate(new):
-                setattr(self, f"original{k}", Parameter(_data(v), original.requires_grad))
+                if is_buffer:
+                    self.register_buffer(f"original{k}", _data(v).copy())
+                else:
+                    setattr(self, f"original{k}", Parameter(_data(v), original.requires_grad))
 
     def append(self, module: Module) -> None:
         setattr(self, str(self._count), module)
@@ -199,14 +208,15 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         raise ValueError(f"register_parametrization: module {type(module).__name__} has no "
                          f"parameter or buffer {tensor_name!r}")
     buffers = module.__dict__.get("_buffer_names", [])
-    if tensor_name in buffers:
-        buffers.remove(tensor_name)
     parametrization.train(module.training)  # as torch's: an eval model stays in eval
-    plist = ParametrizationList([parametrization], original, unsafe=unsafe)
+    plist = ParametrizationList([parametrization], original, unsafe=unsafe,
+                                is_buffer=tensor_name in buffers)
     plist.training = module.training
     if not unsafe:
         with no_grad():
             _check_same(parametrization, original, plist(), "the tensor it parametrizes")
+    if tensor_name in buffers:  # now held as parametrizations.<name>.original
+        buffers.remove(tensor_name)
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = ModuleDict()
@@ -284,13 +294,19 @@ def remove_parametrizations(module: Module, tensor_name: str,
                              "original tensor")
         with no_grad():
             value = getattr(module, tensor_name)
-        original = Parameter(_data(value), plist.original0.requires_grad)
+        original = Tensor(_data(value)) if plist.is_buffer else Parameter(
+            _data(value), plist.original0.requires_grad)
+    if plist.is_buffer and isinstance(original, Parameter):
+        original = Tensor(_data(original))
     delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     if not len(module.parametrizations):
         delattr(module, "parametrizations")
         module.__class__ = type(module)._unparametrized
-    setattr(module, tensor_name, original)
+    if plist.is_buffer:
+        module.register_buffer(tensor_name, original)
+    else:
+        setattr(module, tensor_name, original)
     return module
 
 

@@ -1550,3 +1550,38 @@ def test_bad_ranges_raise_as_torch(name, args):
         return
     np.testing.assert_array_equal(_h(getattr(ginit, name)(ad.tensor(np.zeros((3, 2))), *args)),
                                   expect)
+
+
+@pytest.mark.parametrize("how", ["custom", "weight_norm"])
+def test_register_and_remove_buffer_parametrization(how):
+    """test_register_and_remove_buffer_parametrization: the original of a buffer stays a
+    buffer (in state_dict and named_buffers), and a buffer again after removal."""
+
+    class G(gnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = gnn.Parameter(gnp.ones(2))
+            self.register_buffer("buf", gnp.asarray(np.arange(1.0, 4.0)))
+
+    class T(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tnn.Parameter(torch.ones(2, dtype=torch.float64))
+            self.register_buffer("buf", torch.arange(1.0, 4.0, dtype=torch.float64))
+
+    gm, tm = G(), T()
+    if how == "custom":
+        gP.register_parametrization(gm, "buf", _GInit())
+        tP.register_parametrization(tm, "buf", _TInit())
+    else:
+        gpz.weight_norm(gm, "buf", dim=None)
+        torch.nn.utils.parametrizations.weight_norm(tm, "buf", dim=None)
+    assert [n for n, _ in gm.named_buffers()] == [n for n, _ in tm.named_buffers()]
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    assert [n for n, _ in gm.named_parameters()] == [n for n, _ in tm.named_parameters()] == ["w"]
+    np.testing.assert_allclose(_h(gm.buf), _h(tm.buf), **TOL)
+    gP.remove_parametrizations(gm, "buf")
+    tP.remove_parametrizations(tm, "buf")
+    assert [n for n, _ in gm.named_buffers()] == [n for n, _ in tm.named_buffers()] == ["buf"]
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    np.testing.assert_allclose(_h(gm.buf), _h(tm.buf), **TOL)
