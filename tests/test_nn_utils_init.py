@@ -424,3 +424,14 @@ def test_parametrized_buffer_stays_in_the_state(backend):
     parametrize.remove_parametrizations(m, "buf")
     assert [n for n, _ in m.named_buffers()] == ["buf"] and list(m.state_dict()) == ["buf"]
     np.testing.assert_array_equal(to_numpy(m.buf), [0.0, 2.0, 4.0])
+
+
+def test_weight_norm_refuses_a_dim_out_of_range():
+    """parametrizations.weight_norm(lin, dim=5) normalised over every axis (as dim=None)
+    without a word; torch raises IndexError."""
+    from gpuad.nn.utils.parametrizations import weight_norm
+
+    for dim in (5, 2, -3):
+        with pytest.raises(IndexError, match="out of range"):
+            weight_norm(nn.Linear(3, 3), dim=dim)
+    assert weight_norm(nn.Linear(3, 4), dim=-2).parametrizations.weight.original0.shape == (4, 1)

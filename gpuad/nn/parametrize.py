@@ -368,8 +368,13 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     tensor) with ``g`` = ``parametrizations.<name>.original0`` and ``v`` = ``original1``, as
     ``torch.nn.utils.parametrizations.weight_norm``. Example: ``weight_norm(nn.Linear(3, 4))``
     """
-    if dim is not None and dim < -1:
-        dim += getattr(module, name).ndim
+    weight = getattr(module, name, None)
+    if dim is not None and isinstance(weight, Tensor):
+        if not -max(weight.ndim, 1) <= dim < max(weight.ndim, 1):
+            raise IndexError(f"weight_norm: dim {dim} is out of range for a weight of "
+                             f"{weight.ndim} dims")
+        if dim < -1:
+            dim += weight.ndim
     return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
 
 

@@ -1585,3 +1585,29 @@ def test_register_and_remove_buffer_parametrization(how):
     assert [n for n, _ in gm.named_buffers()] == [n for n, _ in tm.named_buffers()] == ["buf"]
     assert list(gm.state_dict()) == list(tm.state_dict())
     np.testing.assert_allclose(_h(gm.buf), _h(tm.buf), **TOL)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_parametrization_argument_errors_as_torch():
+    pairs = [
+        (lambda: gpz.spectral_norm(gnn.Linear(3, 3), n_power_iterations=0),
+         lambda: torch.nn.utils.parametrizations.spectral_norm(tnn.Linear(3, 3),
+                                                               n_power_iterations=0)),
+        (lambda: gpz.spectral_norm(gnn.Linear(3, 3), dim=5),
+         lambda: torch.nn.utils.parametrizations.spectral_norm(tnn.Linear(3, 3), dim=5)),
+        (lambda: gpz.orthogonal(gnn.Linear(3, 3), "bias"),
+         lambda: torch.nn.utils.parametrizations.orthogonal(tnn.Linear(3, 3), "bias")),
+        (lambda: gpz.orthogonal(gnn.Linear(3, 3), orthogonal_map="x"),
+         lambda: torch.nn.utils.parametrizations.orthogonal(tnn.Linear(3, 3),
+                                                            orthogonal_map="x")),
+        (lambda: gpz.weight_norm(gnn.Linear(3, 3), dim=5)(ad.tensor(np.ones((1, 3)))),
+         lambda: torch.nn.utils.parametrizations.weight_norm(tnn.Linear(3, 3), dim=5)(
+             torch.ones(1, 3))),
+        (lambda: gpz.weight_norm(gnn.Linear(3, 3), dim=-3),
+         lambda: torch.nn.utils.parametrizations.weight_norm(tnn.Linear(3, 3), dim=-3)(
+             torch.ones(1, 3))),
+        (lambda: gnn.utils.weight_norm(gnn.Linear(3, 3), dim=5),
+         lambda: tnn.utils.weight_norm(tnn.Linear(3, 3), dim=5)),
+    ]
+    for g, t in pairs:
+        _raises_both(g, t, (ValueError, IndexError), (ValueError, IndexError, RuntimeError))
