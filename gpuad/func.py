@@ -238,13 +238,13 @@ def functional_call(
             f"functional_call: unexpected keys {unexpected}: not parameters or "
             f"buffers of {type(module).__name__} (those are {sorted(slots)})"
         )
-    if strict:
-        missing = sorted(set(slots) - set(given))
-        if missing:
-            raise RuntimeError(f"functional_call(strict=True): missing keys {missing}")
     todo = dict(given)
     if tie_weights:
         todo = _tied(slots, given, _get)
+    if strict:  # a value given under one name of a tied tensor covers its other names
+        missing = sorted(set(slots) - set(todo))
+        if missing:
+            raise RuntimeError(f"functional_call(strict=True): missing keys {missing}")
     old = {k: _get(*slots[k]) for k in todo}
     try:
         for k, v in todo.items():

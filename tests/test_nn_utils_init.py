@@ -435,3 +435,28 @@ def test_weight_norm_refuses_a_dim_out_of_range():
         with pytest.raises(IndexError, match="out of range"):
             weight_norm(nn.Linear(3, 3), dim=dim)
     assert weight_norm(nn.Linear(3, 4), dim=-2).parametrizations.weight.original0.shape == (4, 1)
+
+
+def test_functional_call_strict_counts_tied_names():
+    """With tie_weights (the default) a value given for l1.bias also serves the tied
+    tied_bias; strict=True still reported tied_bias missing (torch accepts it)."""
+    from gpuad.func import functional_call
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1 = nn.Linear(1, 1)
+            self.tied_bias = self.l1.bias
+
+        def forward(self, x):
+            return self.l1(x) + self.tied_bias
+
+    m = Tied()
+    out = functional_call(m, {"l1.weight": ad.tensor(np.array([[3.0]])),
+                              "l1.bias": ad.tensor(np.array([5.0]))},
+                          (ad.tensor(np.array([[2.0]])),), strict=True)
+    assert float(out.sum()) == 16.0  # 3*2 + 5 + 5
+    with pytest.raises(RuntimeError, match="tied_bias"):
+        functional_call(m, {"l1.weight": ad.tensor(np.array([[3.0]])),
+                            "l1.bias": ad.tensor(np.array([5.0]))},
+                        (ad.tensor(np.array([[2.0]])),), strict=True, tie_weights=False)

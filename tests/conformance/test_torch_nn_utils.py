@@ -1611,3 +1611,58 @@ def test_parametrization_argument_errors_as_torch():
     ]
     for g, t in pairs:
         _raises_both(g, t, (ValueError, IndexError), (ValueError, IndexError, RuntimeError))
+
+
+class _GTiedMod(gnn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = gnn.Linear(1, 1)
+        self.tied_bias = self.l1.bias
+        self.register_buffer("buffer", gnp.ones(1))
+        self.register_buffer("tied_buffer", self.buffer)
+
+    def forward(self, x):
+        return self.l1(x) + self.tied_bias + self.buffer + self.tied_buffer
+
+
+class _TTiedMod(tnn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = tnn.Linear(1, 1).double()
+        self.tied_bias = self.l1.bias
+        self.register_buffer("buffer", torch.ones(1, dtype=torch.float64))
+        self.register_buffer("tied_buffer", self.buffer)
+
+    def forward(self, x):
+        return self.l1(x) + self.tied_bias + self.buffer + self.tied_buffer
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("tie", [True, False])
+@pytest.mark.parametrize("keys", [("l1.weight", "l1.bias", "buffer"), ("l1.bias",),
+                                  ("l1.weight", "l1.bias", "buffer", "tied_bias",
+                                   "tied_buffer")])
+def test_functional_call_tie_weights_and_strict(strict, tie, keys):
+    """test_stateless's test_reparametrize_tie_weights(_strict), test_tied_weights_warns and
+    test_reparametrize_strict: the same result, or an error where torch raises."""
+    g, t = _GTiedMod(), _TTiedMod()
+    with torch.no_grad():
+        t.l1.weight.fill_(0.5)
+        t.l1.bias.fill_(0.25)
+    g.l1.weight.data[...] = 0.5
+    g.l1.bias.data[...] = 0.25
+    vals = {"l1.weight": [[3.0]], "l1.bias": [5.0], "buffer": [7.0], "tied_bias": [5.0],
+            "tied_buffer": [7.0]}
+    x = np.array([[2.0]])
+    try:
+        expect = _h(torch.func.functional_call(
+            t, {k: torch.tensor(vals[k], dtype=torch.float64) for k in keys},
+            (torch.tensor(x),), tie_weights=tie, strict=strict))
+    except (RuntimeError, ValueError) as e:
+        with pytest.raises(type(e)):
+            gfunc.functional_call(g, {k: ad.tensor(np.array(vals[k])) for k in keys},
+                                  (ad.tensor(x),), tie_weights=tie, strict=strict)
+        return
+    got = gfunc.functional_call(g, {k: ad.tensor(np.array(vals[k])) for k in keys},
+                                (ad.tensor(x),), tie_weights=tie, strict=strict)
+    np.testing.assert_allclose(_h(got), expect, **TOL)
