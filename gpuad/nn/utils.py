@@ -59,6 +59,10 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
     ``error_if_nonfinite=True`` a nan or infinite norm raises ``RuntimeError`` (a read of the
     value on the host). Example: ``get_total_norm([p.grad for p in model.parameters()])``
     """
+    return _total_norm("get_total_norm", tensors, norm_type, error_if_nonfinite)
+
+
+def _total_norm(op: str, tensors: Any, norm_type: float, error_if_nonfinite: bool) -> Tensor:
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     norm_type = float(norm_type)
     if not tensors:
@@ -68,7 +72,7 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
                              norm_type)
         if error_if_nonfinite and not math.isfinite(float(total)):
             raise RuntimeError(
-                f"get_total_norm: the total norm of order {norm_type} of the gradients is "
+                f"{op}: the total norm of order {norm_type} of the gradients is "
                 f"{float(total)}, so they cannot be clipped; pass error_if_nonfinite=False "
                 f"to scale them by the non-finite norm anyway")
     return total if isinstance(total, Tensor) else Tensor(total)
@@ -103,7 +107,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     """
     params = _listed(parameters)
     grads = [p.grad for p in params if p.grad is not None]
-    total = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    total = _total_norm("clip_grad_norm_", grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total, foreach)
     return total
 
