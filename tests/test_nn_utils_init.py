@@ -460,3 +460,13 @@ def test_functional_call_strict_counts_tied_names():
         functional_call(m, {"l1.weight": ad.tensor(np.array([[3.0]])),
                             "l1.bias": ad.tensor(np.array([5.0]))},
                         (ad.tensor(np.array([[2.0]])),), strict=True, tie_weights=False)
+
+
+def test_clip_grad_norm_of_half_gradients_does_not_overflow(backend):
+    """float16 gradients [300, 400]: the sum of squares overflowed float16 (inf), so the
+    coefficient was 0 and every gradient was wiped; torch accumulates in float32."""
+    p = ad.tensor(xp_(np.ones(2, np.float16)), requires_grad=True)
+    p.grad = ad.tensor(xp_(np.array([300, 400], np.float16)))
+    total = nn.utils.clip_grad_norm_(p, 1.0)
+    assert total.dtype == np.float16 and float(total) == 500.0
+    np.testing.assert_allclose(to_numpy(p.grad).astype(float), [0.6, 0.8], rtol=1e-3)

@@ -39,6 +39,8 @@ def _vector_norm(x: Any, p: float) -> Any:
     magnitude, 0 the number of nonzero entries, else ``sum(|x|^p)^(1/p)`` (negative ``p``
     too)."""
     a = gnp.abs(x)
+    if a.dtype.kind == "f" and a.dtype.itemsize < 4:  # half: accumulate in float32, as torch
+        return _vector_norm(a.astype("float32"), p).astype(a.dtype)
     if p == math.inf:
         return gnp.max(a) if a.size else gnp.zeros((), a.dtype)
     if p == -math.inf:

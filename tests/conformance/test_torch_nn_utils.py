@@ -1666,3 +1666,18 @@ def test_functional_call_tie_weights_and_strict(strict, tie, keys):
     got = gfunc.functional_call(g, {k: ad.tensor(np.array(vals[k])) for k in keys},
                                 (ad.tensor(x),), tie_weights=tie, strict=strict)
     np.testing.assert_allclose(_h(got), expect, **TOL)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("norm_type", [2, 0.5, -2, 1, math.inf])
+@pytest.mark.parametrize("vals", [[300.0, 400.0], [1e-5, 1e-5]])
+def test_clip_grad_norm_half_accumulates_in_float32(norm_type, vals):
+    gp = ad.tensor(np.ones(2, np.float16), requires_grad=True)
+    gp.grad = ad.tensor(np.array(vals, np.float16))
+    tp = torch.ones(2, dtype=torch.float16, requires_grad=True)
+    tp.grad = torch.tensor(vals, dtype=torch.float16)
+    gn = gnn.utils.clip_grad_norm_(gp, 1.0, norm_type)
+    tn = tnn.utils.clip_grad_norm_(tp, 1.0, norm_type)
+    assert gn.dtype == np.float16
+    np.testing.assert_array_equal(_h(gn), _h(tn))
+    np.testing.assert_array_equal(_h(gp.grad), _h(tp.grad))
