@@ -470,3 +470,22 @@ def test_clip_grad_norm_of_half_gradients_does_not_overflow(backend):
     total = nn.utils.clip_grad_norm_(p, 1.0)
     assert total.dtype == np.float16 and float(total) == 500.0
     np.testing.assert_allclose(to_numpy(p.grad).astype(float), [0.6, 0.8], rtol=1e-3)
+
+
+def test_weight_norm_of_a_half_weight_does_not_overflow(backend):
+    """g = ||[300, 400]|| summed the squares in float16 (inf): g was inf and the weight nan."""
+    from gpuad.nn.utils.parametrizations import weight_norm
+
+    lin = nn.Linear(2, 1, dtype=np.float16)
+    lin.load_state_dict({"weight": xp_(np.array([[300.0, 400.0]], np.float16)),
+                         "bias": xp_(np.zeros(1, np.float16))})
+    weight_norm(lin)
+    assert float(lin.parametrizations.weight.original0.sum()) == 500.0
+    np.testing.assert_array_equal(to_numpy(lin.weight).astype(float), [[300.0, 400.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        old = nn.utils.weight_norm(nn.Linear(2, 1, dtype=np.float16))
+    old.weight_v.data[...] = xp_(np.array([[300.0, 400.0]], np.float16))
+    old.weight_g.data[...] = xp_(np.array([[5.0]], np.float16))
+    out = old(ad.tensor(xp_(np.ones((1, 2), np.float16))))
+    np.testing.assert_allclose(to_numpy(out - old.bias).astype(float), [[7.0]], rtol=1e-3)

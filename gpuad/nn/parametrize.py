@@ -346,6 +346,8 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
 
 
 def _norm_except_dim(v: Any, dim: int) -> Any:
+    if v.dtype.kind == "f" and v.dtype.itemsize < 4:  # half: accumulate in float32, as torch
+        return _norm_except_dim(v.astype("float32"), dim).astype(v.dtype)
     if dim == -1:
         return gnp.sqrt(gnp.sum(v * v))
     axes = tuple(a for a in range(v.ndim) if a != dim)
