@@ -489,3 +489,19 @@ def test_weight_norm_of_a_half_weight_does_not_overflow(backend):
     old.weight_g.data[...] = xp_(np.array([[5.0]], np.float16))
     out = old(ad.tensor(xp_(np.ones((1, 2), np.float16))))
     np.testing.assert_allclose(to_numpy(out - old.bias).astype(float), [[7.0]], rtol=1e-3)
+
+
+def test_spectral_norm_of_a_half_weight_does_not_overflow(backend):
+    """The power step normalised W v (norm 300) with float16 squares: inf, so u was 0, sigma
+    0 and the weight inf/nan."""
+    from gpuad.nn.utils.parametrizations import spectral_norm
+
+    for apply in (spectral_norm, nn.utils.spectral_norm):
+        lin = nn.Linear(2, 2, dtype=np.float16)
+        lin.load_state_dict({"weight": xp_(np.array([[300.0, 0.0], [0.0, 100.0]], np.float16)),
+                             "bias": xp_(np.zeros(2, np.float16))})
+        apply(lin)
+        for _ in range(5):
+            lin(ad.tensor(xp_(np.ones((1, 2), np.float16))))
+        np.testing.assert_allclose(to_numpy(lin.weight).astype(float),
+                                   [[1.0, 0.0], [0.0, 1 / 3]], rtol=1e-3)

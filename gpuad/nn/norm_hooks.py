@@ -98,6 +98,8 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
 
 
 def _normalize(x: Any, eps: float) -> Any:
+    if x.dtype.kind == "f" and x.dtype.itemsize < 4:  # half: the norm in float32, as torch
+        return _normalize(x.astype("float32"), eps).astype(x.dtype)
     return x / gnp.maximum(gnp.sqrt(gnp.sum(gnp.abs(x) ** 2)), eps)
 
 
