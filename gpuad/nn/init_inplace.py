@@ -94,7 +94,7 @@ def _kind(op: str, tensor: Any, complex_ok: bool = True) -> str:
     kind = np.dtype(tensor.dtype).kind
     if kind not in "fc" or (kind == "c" and not complex_ok):
         raise TypeError(f"{op}: cannot fill a tensor of dtype {tensor.dtype} with random "
-                        f"draws; give a floating{' or complex' if complex_ok else ''} tensor")
+                        f"draws; give a floating point{' or complex' if complex_ok else ''} tensor")
     return kind
 
 
