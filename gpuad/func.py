@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from . import numpy as _gnp
@@ -238,13 +238,13 @@ def functional_call(
             f"functional_call: unexpected keys {unexpected}: not parameters or "
             f"buffers of {type(module).__name__} (those are {sorted(slots)})"
         )
-    if strict:
-        missing = sorted(set(slots) - set(given))
-        if missing:
-            raise RuntimeError(f"functional_call(strict=True): missing keys {missing}")
     todo = dict(given)
     if tie_weights:
         todo = _tied(slots, given, _get)
+    if strict:  # a value given under one name of a tied tensor covers its other names
+        missing = sorted(set(slots) - set(todo))
+        if missing:
+            raise RuntimeError(f"functional_call(strict=True): missing keys {missing}")
     old = {k: _get(*slots[k]) for k in todo}
     try:
         for k, v in todo.items():
@@ -255,6 +255,13 @@ def functional_call(
             args = (args,)
         return module(*args, **(kwargs or {}))
     finally:
+        if isinstance(parameter_and_buffer_dicts, MutableMapping):
+            # as torch's: a tensor the forward replaced (``self.foo = self.foo + 1``) is
+            # written back into the caller's dict
+            for k in given:
+                now = _get(*slots[k])
+                if now is not todo[k]:
+                    parameter_and_buffer_dicts[k] = now
         for k, v in old.items():
             _put(*slots[k], v)
 

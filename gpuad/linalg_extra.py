@@ -362,17 +362,31 @@ def _vector(x):
     return _gnp().ravel(_nla._arr(x))
 
 
+def _batch_vector(x):
+    """``x`` with at least one axis: the last holds the vector, the others are a batch."""
+    x = _nla._arr(x)
+    return _r.reshape(x, (1,)) if _r.ndim(x) == 0 else x
+
+
 def toeplitz(c, r=None):
     """The Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` is ignored;
-    by default ``r = conj(c)``), as ``scipy.linalg.toeplitz``. Example: ``toeplitz([1., 2.])``
+    by default ``r = conj(c)``), as ``scipy.linalg.toeplitz``: leading axes of ``c`` and ``r``
+    are a batch (broadcast together), as in SciPy 1.17 and JAX. Example: ``toeplitz([1., 2.])``
     """
     gnp = _gnp()
-    c = _vector(c)
-    r = gnp.conj(c) if r is None else _vector(r)
-    m, n = _r.shape(c)[0], _r.shape(r)[0]
-    vals = gnp.concatenate([gnp.flip(c, 0), r[1:]])
+    c = _batch_vector(c)
+    r = gnp.conj(c) if r is None else _batch_vector(r)
+    m, n = _r.shape(c)[-1], _r.shape(r)[-1]
+    try:
+        lead = _np.broadcast_shapes(_r.shape(c)[:-1], _r.shape(r)[:-1])
+    except ValueError as e:
+        raise ValueError(f"toeplitz: the batch shapes of c {_r.shape(c)} and r {_r.shape(r)} "
+                         f"do not broadcast") from e
+    c = gnp.broadcast_to(c, lead + (m,))
+    r = gnp.broadcast_to(r, lead + (n,))
+    vals = gnp.concatenate([gnp.flip(c, -1), r[..., 1:]], axis=-1)
     idx = (m - 1) - _np.arange(m)[:, None] + _np.arange(n)[None, :]
-    return gnp.take(vals, idx)
+    return gnp.take(vals, idx, axis=-1)
 
 
 def hankel(c, r=None):
@@ -388,13 +402,12 @@ def hankel(c, r=None):
 
 
 def circulant(c):
-    """The circulant matrix with first column ``c``, as ``scipy.linalg.circulant``.
-
-    Example: ``circulant([1., 2., 3.])``"""
-    c = _vector(c)
-    n = _r.shape(c)[0]
+    """The circulant matrix with first column ``c``, as ``scipy.linalg.circulant``; leading
+    axes of ``c`` are a batch (SciPy 1.17, JAX). Example: ``circulant([1., 2., 3.])``"""
+    c = _batch_vector(c)
+    n = _r.shape(c)[-1]
     idx = (_np.arange(n)[:, None] - _np.arange(n)[None, :]) % n
-    return _gnp().take(c, idx)
+    return _gnp().take(c, idx, axis=-1)
 
 
 # ---- functions of matrices --------------------------------------------------------------------

@@ -856,20 +856,20 @@ def _sqrtm_fwd(xp, a):
     return _np.asarray(sl.sqrtm(a))
 
 
-def _refuse_complex_sqrtm(ans):
-    if data(ans).dtype.kind == "c":
+def _refuse_complex_sqrtm(ans, a):
+    if data(ans).dtype.kind == "c" and data(a).dtype.kind != "c":
         raise GradError(
-            "sqrtm: the square root of this matrix is complex (it has negative real "
-            "eigenvalues); differentiating it is not supported yet")
+            "sqrtm: the square root of this real matrix is complex (it has negative real "
+            "eigenvalues); to differentiate it pass the matrix as complex (a.astype(complex))")
 
 
 def _sqrtm_vjp(g, ans, a):
-    _refuse_complex_sqrtm(ans)
+    _refuse_complex_sqrtm(ans, a)
     return solve_sylvester(_T(ans), _T(ans), g)
 
 
 def _sqrtm_jvp(t, ans, a):
-    _refuse_complex_sqrtm(ans)
+    _refuse_complex_sqrtm(ans, a)
     return solve_sylvester(ans, ans, t)
 
 

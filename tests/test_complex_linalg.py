@@ -133,10 +133,16 @@ def test_hermitian_reads(backend):
         check_grads(lambda a, y, k=kind: sl.solve(a, y, assume_a=k, lower=True),
                     (np.tril(h), b), order=1)
     check_grads(lambda a: gnp.linalg.svd(a, hermitian=True, compute_uv=False), (h,), order=1)
-    with pytest.raises(NotImplementedError, match="complex symmetric"):
-        sl.solve(h, b, assume_a="sym")
-    with pytest.raises(NotImplementedError, match="real matrices only"):
-        sl.eigh(h, h)
+    # complex symmetric (a = a^T, no conjugate): the upper triangle mirrored, as SciPy's
+    s = np.triu(m) + np.triu(m, 1).T
+    got = sl.solve(xp.asarray(np.triu(m) + 5.0 * np.tril(m, -1)), xp.asarray(b), assume_a="sym")
+    np.testing.assert_allclose(to_numpy(got), np.linalg.solve(s, b), rtol=1e-10)
+    # the generalised complex problem: a v = w b v with v^H b v = I
+    h2 = h + np.eye(4)
+    w, v = sl.eigh(xp.asarray(h), xp.asarray(h2))
+    w, v = to_numpy(w), to_numpy(v)
+    np.testing.assert_allclose(h @ v, h2 @ v * w, atol=1e-10)
+    np.testing.assert_allclose(v.conj().T @ h2 @ v, np.eye(4), atol=1e-10)
 
 
 def test_loss_depending_on_eigenvector_phases_raises(backend):

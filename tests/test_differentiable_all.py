@@ -137,6 +137,9 @@ JIT_SKIP: dict[str, str] = {
 JIT_REFUSES: dict[str, str] = {
     "gpuad.numpy.piecewise": "each function runs on the elements its condition selects: a "
                              "value-dependent number of them",
+    "gpuad.scipy.linalg.orth": "as many columns as the numerical rank: a value-dependent shape",
+    "gpuad.scipy.linalg.null_space": "as many columns as the nullity: a value-dependent shape",
+    "gpuad.scipy.linalg.subspace_angles": "through orth: as many angles as the numerical rank",
 }
 # ... or refused because they read the values that decide the result's shape (which entries
 # are kept): a TracerError naming the read

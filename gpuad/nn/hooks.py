@@ -56,6 +56,10 @@ def _changed() -> None:
     EPOCH[0] += 1
 
 
+def _dead() -> None:
+    return None
+
+
 class RemovableHandle:
     """What a ``register_*_hook`` returns: ``remove()`` unregisters the hook (twice is
     harmless); also a context manager that removes it on exit."""
@@ -64,6 +68,17 @@ class RemovableHandle:
         self._module = weakref.ref(module)
         self._kind = kind
         self.id = hid
+
+    def __getstate__(self) -> dict:
+        # the module itself, so that a deepcopy (or pickle) of a module holding its handle
+        # (weight_norm's, prune's hooks) refers to the copy, not the original
+        return {"module": self._module(), "kind": self._kind, "id": self.id}
+
+    def __setstate__(self, state: dict) -> None:
+        m = state["module"]
+        self._module = _dead if m is None else weakref.ref(m)
+        self._kind = state["kind"]
+        self.id = state["id"]
 
     def remove(self) -> None:
         m = self._module()

@@ -75,14 +75,18 @@ def ones(shape: tuple[int, ...], dtype: Any = float) -> Any:
 
 # torch's in-place initialisers (kaiming_uniform_(w), ...): they write into the weight given
 from .init_inplace import (  # noqa: E402, F401
+    _calculate_correct_fan,
+    _calculate_fan_in_and_fan_out,
     calculate_gain,
     constant_,
+    dirac_,
     eye_,
     kaiming_normal_,
     kaiming_uniform_,
     normal_,
     ones_,
     orthogonal_,
+    sparse_,
     trunc_normal_,
     uniform_,
     xavier_normal_,
@@ -92,7 +96,7 @@ from .init_inplace import (  # noqa: E402, F401
 
 __all__ += ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
             "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
-            "xavier_uniform_", "zeros_"]
+            "xavier_uniform_", "zeros_", "dirac_", "sparse_"]
 
 
 def _torch_deprecated(name: str, inplace: Any, of_shape: Any = None) -> Any:
@@ -126,4 +130,5 @@ xavier_normal = _torch_deprecated("xavier_normal", xavier_normal_)
 kaiming_normal = _torch_deprecated("kaiming_normal", kaiming_normal_)
 orthogonal = _torch_deprecated("orthogonal", orthogonal_)
 eye = _torch_deprecated("eye", eye_)
-__all__ += ["constant", "xavier_normal", "kaiming_normal", "orthogonal", "eye"]
+sparse = _torch_deprecated("sparse", sparse_)
+__all__ += ["constant", "xavier_normal", "kaiming_normal", "orthogonal", "eye", "sparse"]

@@ -247,6 +247,9 @@ class Module(_hooks.HookMethods, ModuleMethods):
         Example: ``model.load_state_dict(other.state_dict())``
         """
         for path, m in list(self.named_modules()):
+            upgrade = getattr(m, "_upgrade_state", None)  # older names (torch's weight_norm)
+            if upgrade is not None:
+                state = upgrade(state, path + "." if path else "")
             size_of = getattr(m, "_size_from_state", None)
             if size_of is not None:
                 size = size_of(state, path + "." if path else "")

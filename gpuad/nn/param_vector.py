@@ -14,6 +14,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .. import numpy as gnp
 from .. import rules as _r
 from .._state import no_grad
@@ -51,6 +53,11 @@ def vector_to_parameters(vec: Any, parameters: Tensor | Iterable[Tensor]) -> Non
             f"vector_to_parameters: the vector has {vs[0]} entries but the parameters hold {total}"
         )
     raw = vec.data if isinstance(vec, Tensor) else vec
+    for p in params:
+        if not np.can_cast(raw.dtype, p.dtype, "same_kind"):
+            raise TypeError(f"vector_to_parameters: a vector of dtype {raw.dtype} cannot be "
+                            f"written into a parameter of dtype {p.dtype} without losing "
+                            f"values; cast it first")
     at = 0
     with no_grad():
         for p in params:

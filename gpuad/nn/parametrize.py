@@ -19,6 +19,8 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import numpy as gnp
 from .._raw import data
 from .._state import no_grad
@@ -26,7 +28,9 @@ from ..tensor import Tensor
 from .modules import Module, Parameter
 
 __all__ = ["ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "cached", "weight_norm", "spectral_norm", "orthogonal"]
+           "remove_parametrizations", "cached", "type_before_parametrizations",
+           "transfer_parametrizations_and_params", "weight_norm", "spectral_norm",
+           "orthogonal"]
 
 # torch's parametrize._cache: while a cached() block is open, each (module, name) is computed
 # at its first read and that Tensor is returned at the later ones
@@ -55,8 +59,10 @@ class ParametrizationList(Module):
     """The parametrizations of one tensor (submodules ``0``, ``1``, ...) and its original
     value(s): ``original``, or ``original0``, ``original1``, ... Calling it gives the value."""
 
-    def __init__(self, modules: Sequence[Module], original: Tensor, unsafe: bool = False):
+    def __init__(self, modules: Sequence[Module], original: Tensor, unsafe: bool = False,
+                 is_buffer: bool = False):
         self.unsafe = unsafe
+        self.is_buffer = is_buffer  # the original(s) are buffers, as the tensor was
         self._count = 0
         for m in modules:
             self.append(m)
@@ -70,11 +76,23 @@ class ParametrizationList(Module):
                     pass
         self.is_tensor = not isinstance(new, tuple | list)
         if self.is_tensor:
-            self.original = _as_original(original, new)
+            if _dtype(new) != _dtype(original):
+                raise ValueError(
+                    f"register_parametrization: when right_inverse outputs one tensor it may "
+                    f"not change the dtype (original {_dtype(original)}, right_inverse(original) "
+                    f"{_dtype(new)})")
+            kept = _as_original(original, new)
+            if is_buffer:
+                self.register_buffer("original", kept if kept is original else _data(kept))
+            else:
+                self.original = kept
         else:
             self.ntensors = len(new)
             for k, v in enumerate(new):
-                setattr(self, f"original{k}", Parameter(_data(v), original.requires_grad))
+                if is_buffer:
+                    self.register_buffer(f"original{k}", _data(v).copy())
+                else:
+                    setattr(self, f"original{k}", Parameter(_data(v), original.requires_grad))
 
     def append(self, module: Module) -> None:
         setattr(self, str(self._count), module)
@@ -132,7 +150,14 @@ def _as_original(original: Tensor, new: Any) -> Tensor:
     return Parameter(_data(new), original.requires_grad)
 
 
+def _dtype(v: Any) -> Any:
+    return np.dtype(v.dtype) if hasattr(v, "dtype") else np.dtype(gnp.asarray(v).dtype)
+
+
 def _write(target: Tensor, value: Any) -> None:
+    if _dtype(value) != _dtype(target):
+        raise ValueError(f"parametrize: the tensor returned by right_inverse has dtype "
+                         f"{_dtype(value)} while the original has dtype {_dtype(target)}")
     shape = tuple(getattr(value, "shape", ()))
     if shape != tuple(target.shape):
         raise ValueError(f"parametrize: the new original has shape {shape}, the original "
@@ -174,6 +199,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
                 current = getattr(module, tensor_name)
                 _check_same(parametrization, current, parametrization(current), "the value "
                             "it is chained after")
+        parametrization.train(module.training)
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
         return module
@@ -182,21 +208,41 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         raise ValueError(f"register_parametrization: module {type(module).__name__} has no "
                          f"parameter or buffer {tensor_name!r}")
     buffers = module.__dict__.get("_buffer_names", [])
-    if tensor_name in buffers:
-        buffers.remove(tensor_name)
-    plist = ParametrizationList([parametrization], original, unsafe=unsafe)
+    parametrization.train(module.training)  # as torch's: an eval model stays in eval
+    plist = ParametrizationList([parametrization], original, unsafe=unsafe,
+                                is_buffer=tensor_name in buffers)
+    plist.training = module.training
     if not unsafe:
         with no_grad():
             _check_same(parametrization, original, plist(), "the tensor it parametrizes")
+    if tensor_name in buffers:  # now held as parametrizations.<name>.original
+        buffers.remove(tensor_name)
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = ModuleDict()
         cls = type(module)
         module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                                {"_unparametrized": cls})
+                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state})
     module.parametrizations[tensor_name] = plist
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
+
+
+def _upgrade_state(self: Module, state: dict, prefix: str) -> dict:
+    """A state_dict of the hook-based ``weight_norm`` (``<name>_g``, ``<name>_v``) loaded into
+    the parametrized one: the keys renamed to ``parametrizations.<name>.original0``/``1``, as
+    torch's ``_weight_norm_compat_hook``."""
+    renamed = None
+    for name, plist in self.parametrizations.items():
+        if len(plist) != 1 or not isinstance(plist[0], _WeightNorm):
+            continue
+        g, v = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g in state and v in state:
+            renamed = dict(state) if renamed is None else renamed
+            base = f"{prefix}parametrizations.{name}."
+            renamed[base + "original0"] = renamed.pop(g)
+            renamed[base + "original1"] = renamed.pop(v)
+    return state if renamed is None else renamed
 
 
 def _check_same(parametrization: Module, before: Any, after: Any, what: str) -> None:
@@ -236,6 +282,11 @@ def remove_parametrizations(module: Module, tensor_name: str,
         if leave_parametrized:
             with no_grad():
                 value = getattr(module, tensor_name)
+            if _dtype(value) != _dtype(original):
+                raise RuntimeError(
+                    f"remove_parametrizations: the parametrized {tensor_name!r} has dtype "
+                    f"{_dtype(value)} but its original {_dtype(original)}; the value cannot be "
+                    f"left in the original (pass leave_parametrized=False)")
             original = _as_original(original, value)
     else:
         if not leave_parametrized:
@@ -243,20 +294,60 @@ def remove_parametrizations(module: Module, tensor_name: str,
                              "original tensor")
         with no_grad():
             value = getattr(module, tensor_name)
-        original = Parameter(_data(value), plist.original0.requires_grad)
+        original = Tensor(_data(value)) if plist.is_buffer else Parameter(
+            _data(value), plist.original0.requires_grad)
+    if plist.is_buffer and isinstance(original, Parameter):
+        original = Tensor(_data(original))
     delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     if not len(module.parametrizations):
         delattr(module, "parametrizations")
         module.__class__ = type(module)._unparametrized
-    setattr(module, tensor_name, original)
+    if plist.is_buffer:
+        module.register_buffer(tensor_name, original)
+    else:
+        setattr(module, tensor_name, original)
     return module
+
+
+def type_before_parametrizations(module: Module) -> type:
+    """The class of ``module`` before any parametrization made it ``Parametrized<Class>``.
+    Example: ``type_before_parametrizations(lin) is nn.Linear``"""
+    return type(module)._unparametrized if is_parametrized(module) else type(module)
+
+
+def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
+                                         tensor_name: str | None = None) -> Module:
+    """Register ``from_module``'s parametrizations (of ``tensor_name``, or all) on
+    ``to_module`` too, sharing the original Parameters (torch's ``set_``), as torch's; a
+    tensor ``to_module`` lacks is created first. Returns ``to_module``.
+    Example: ``transfer_parametrizations_and_params(lin, other_lin)``"""
+    if not is_parametrized(from_module):
+        return to_module
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        plist = from_module.parametrizations[name]
+        if not isinstance(to_module.__dict__.get(name), Tensor) and not is_parametrized(
+                to_module, name):
+            with no_grad():
+                setattr(to_module, name, Parameter(_data(getattr(from_module, name))))
+        for k in range(len(plist)):
+            register_parametrization(to_module, name, plist[k])
+        target = to_module.parametrizations[name]
+        if plist.is_tensor:
+            target.original = plist.original
+        else:
+            for k in range(plist.ntensors):
+                setattr(target, f"original{k}", getattr(plist, f"original{k}"))
+    return to_module
 
 
 # ---- torch.nn.utils.parametrizations ------------------------------------------------------
 
 
 def _norm_except_dim(v: Any, dim: int) -> Any:
+    if v.dtype.kind == "f" and v.dtype.itemsize < 4:  # half: accumulate in float32, as torch
+        return _norm_except_dim(v.astype("float32"), dim).astype(v.dtype)
     if dim == -1:
         return gnp.sqrt(gnp.sum(v * v))
     axes = tuple(a for a in range(v.ndim) if a != dim)
@@ -279,12 +370,19 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     tensor) with ``g`` = ``parametrizations.<name>.original0`` and ``v`` = ``original1``, as
     ``torch.nn.utils.parametrizations.weight_norm``. Example: ``weight_norm(nn.Linear(3, 4))``
     """
-    if dim is not None and dim < -1:
-        dim += getattr(module, name).ndim
+    weight = getattr(module, name, None)
+    if dim is not None and isinstance(weight, Tensor):
+        if not -max(weight.ndim, 1) <= dim < max(weight.ndim, 1):
+            raise IndexError(f"weight_norm: dim {dim} is out of range for a weight of "
+                             f"{weight.ndim} dims")
+        if dim < -1:
+            dim += weight.ndim
     return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
 
 
 def _normalize(x: Any, eps: float) -> Any:
+    if x.dtype.kind == "f" and x.dtype.itemsize < 4:  # half: the norm in float32, as torch
+        return _normalize(x.astype("float32"), eps).astype(x.dtype)
     return x / gnp.maximum(gnp.sqrt(gnp.sum(x * x)), eps)
 
 
@@ -360,13 +458,13 @@ def _mT(x: Any) -> Any:
 
 
 def _make_orthogonal(a: Any) -> Any:
-    """The Q of ``a = QR`` (``a`` tall) with a non-negative diagonal of R."""
-    from .. import linalg
-
-    x, tau = linalg.geqrf(a)
-    q = linalg.householder_product(x, tau)
-    d = gnp.diagonal(x, axis1=-2, axis2=-1)
-    return q * gnp.expand_dims(gnp.sign(d), -2)
+    """The Q of ``a = QR`` (``a`` tall) with R's diagonal made real and non-negative (the
+    phase ``d / |d|`` of each diagonal entry moved into Q; complex ``a`` too)."""
+    q, r = gnp.linalg.qr(a)
+    d = gnp.diagonal(r, axis1=-2, axis2=-1)
+    mag = gnp.abs(d)
+    phase = gnp.where(mag == 0, 0, d / gnp.where(mag == 0, 1, mag))
+    return q * gnp.expand_dims(phase, -2)
 
 
 class _Orthogonal(Module):

@@ -334,7 +334,9 @@ class _RNNBase(Module):
 
     def _step(self, layer: int, sfx: str) -> Any:
         """The step function of one layer and direction: (gate inputs, states) -> states."""
-        get = self.__dict__.get
+        def get(name: str) -> Any:  # through a parametrization's property, if any
+            return getattr(self, name, None)
+
         w_hh, b_hh = get(f"weight_hh_l{layer}{sfx}"), get(f"bias_hh_l{layer}{sfx}")
         if self.mode == "LSTM":
             w_hr = get(f"weight_hr_l{layer}{sfx}")
@@ -365,8 +367,8 @@ class _RNNBase(Module):
         for layer in range(self.num_layers):
             outs = []
             for k, sfx in enumerate(("", "_reverse")[:d]):
-                gi = _matT(x, self.__dict__[f"weight_ih_l{layer}{sfx}"])  # every step at once
-                b_ih = self.__dict__.get(f"bias_ih_l{layer}{sfx}")
+                gi = _matT(x, getattr(self, f"weight_ih_l{layer}{sfx}"))  # every step at once
+                b_ih = getattr(self, f"bias_ih_l{layer}{sfx}", None)
                 if b_ih is not None:
                     gi = gi + b_ih
                 init = tuple(s[layer * d + k] for s in hx)

@@ -125,6 +125,63 @@ class PackedSequence(_Fields):
                 unsorted_indices = _permutation(data, unsorted_indices, "unsorted_indices")
         return super().__new__(cls, data, sizes, sorted_indices, unsorted_indices)
 
+    # torch's casts and moves of the data (the indices stay as they are)
+    def _cast(self, dtype: Any) -> PackedSequence:
+        data = self.data
+        if getattr(data, "dtype", None) == np.dtype(dtype):
+            return self
+        return self._replace(data=data.astype(dtype))
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """``packed.to(dtype)`` (a device is accepted and changes nothing), as torch's."""
+        if hasattr(self.data, "to"):
+            data = self.data.to(*args, **kwargs)
+            return self if data is self.data else self._replace(data=data)
+        dtype = kwargs.get("dtype", next((a for a in args if not isinstance(a, str)), None))
+        return self if dtype is None else self._cast(dtype)
+
+    def double(self) -> PackedSequence:
+        return self._cast(np.float64)
+
+    def float(self) -> PackedSequence:
+        return self._cast(np.float32)
+
+    def half(self) -> PackedSequence:
+        return self._cast(np.float16)
+
+    def long(self) -> PackedSequence:
+        return self._cast(np.int64)
+
+    def int(self) -> PackedSequence:
+        return self._cast(np.int32)
+
+    def short(self) -> PackedSequence:
+        return self._cast(np.int16)
+
+    def char(self) -> PackedSequence:
+        return self._cast(np.int8)
+
+    def byte(self) -> PackedSequence:
+        return self._cast(np.uint8)
+
+    def cpu(self) -> PackedSequence:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self
+
+    def pin_memory(self) -> PackedSequence:
+        return self
+
+    def is_pinned(self) -> bool:
+        return False
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the data lives on the GPU (the cupy backend)."""
+        raw = getattr(self.data, "data", self.data) if hasattr(self.data, "grad") else self.data
+        return type(raw).__module__.split(".")[0] == "cupy"
+
 
 def _sorted_lengths(batch_sizes: np.ndarray) -> np.ndarray:
     """The length of each sequence in sorted order: the steps at which its row still runs."""

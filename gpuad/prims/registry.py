@@ -28,6 +28,7 @@ DECLARING_MODULES: tuple[str, ...] = (
     "gpuad._random_dists",
     "gpuad.linalg_extra",
     "gpuad.linalg_schur",
+    "gpuad.linalg_matfuncs",
     "gpuad._lax_elementwise",
     "gpuad.lax_solves",
 )

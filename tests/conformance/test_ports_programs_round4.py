@@ -53,6 +53,13 @@ import gpuad.numpy as gnp
 R = onp.random.default_rng(404)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_draws():
+    """Each test draws the same data whichever tests ran before it (xdist splits them)."""
+    global R
+    R = onp.random.default_rng(404)
+
+
 def _close(a, b, rtol=1e-9, atol=1e-12, msg=""):
     onp.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, err_msg=msg)
 
@@ -581,6 +588,7 @@ def torch():
     old, threads = torch.get_default_dtype(), torch.get_num_threads()
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)
+    torch.manual_seed(0)  # the models' initial weights (loaded into gpuad's)
     yield torch
     torch.set_default_dtype(old)
     torch.set_num_threads(threads)

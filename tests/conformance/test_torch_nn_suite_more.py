@@ -1113,13 +1113,9 @@ def test_dropout_statistics_and_arguments():
 # ---- what gpuad leaves out ------------------------------------------------------------------
 
 NOT_OFFERED = {
-    "nn.utils.spectral_norm": lambda: gnn.utils.spectral_norm,
-    "nn.utils.weight_norm": lambda: gnn.utils.weight_norm,
     "Module.register_state_dict_pre_hook": lambda: gnn.Linear(2, 2).register_state_dict_pre_hook,
     "Module.register_load_state_dict_post_hook":
         lambda: gnn.Linear(2, 2).register_load_state_dict_post_hook,
-    "nn.init.dirac_": lambda: gnn.init.dirac_,
-    "nn.init.sparse_": lambda: gnn.init.sparse_,
 }
 
 
