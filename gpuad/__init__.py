@@ -39,6 +39,7 @@ _numpy_protocol.install()  # lists of Tensors in gpuad.numpy; provides "ops" aga
 from ._at import at  # noqa: E402
 from ._compat import restore_numpy_row_stack  # noqa: E402
 from ._numpy_protocol import stop_gradient  # noqa: E402
+from ._pmap import device_count, local_device_count, pmap  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly  # noqa: E402
 from .batching import rules as _batching_rules  # noqa: E402,F401  (registers the rules)
 from .batching.api import vmap  # noqa: E402
@@ -221,6 +222,7 @@ __all__ += ["linear_transpose", "NonLinearError", "random", "debug", "ShapeDtype
             "flatten_util"]
 __all__ += ["clear_caches", "disable_jit", "named_call", "ensure_compile_time_eval",
             "closure_convert", "tree", "tree_util"]
+__all__ += ["pmap", "device_count", "local_device_count"]
 
 # torch.func's transforms with torch.func's calling conventions (grad_and_value, in_dims, ...)
 from . import func  # noqa: E402

@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -40,9 +40,12 @@ from .normal import Normal
 from .poisson import Poisson
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .student_t import StudentT
+from .transforms import TransformedDistribution
 from .uniform import Uniform
 
 __all__ = [
+    "TransformedDistribution",
+    "transforms",
     "Bernoulli",
     "Beta",
     "Binomial",

@@ -193,6 +193,24 @@ class ModuleMethods:
         ``model.half()``"""
         return self._cast(_np.dtype(_np.float16), "f")
 
+    def bfloat16(self) -> Any:
+        """torch's ``Module.bfloat16()``: raises (NumPy and CuPy have no bfloat16 dtype)."""
+        raise TypeError(f"{type(self).__name__}.bfloat16(): gpuad has no bfloat16 dtype (NumPy "
+                        f"and CuPy lack one); use .half() (float16) or .float()")
+
+    def share_memory(self) -> Any:
+        """torch's ``Module.share_memory()`` (Hogwild training across processes): raises, as
+        gpuad's arrays are not in shared memory and other processes would train copies."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.share_memory(): gpuad cannot put parameters in shared "
+            f"memory for multiprocessing (each process would update its own copy); train in "
+            f"one process, or average the processes' parameters yourself")
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """torch's ``Module.compile()``: does nothing (the values are the same uncompiled);
+        use ``gpuad.jit`` on a training step to compile it. Example: ``model.compile()``"""
+        return None
+
     def cpu(self) -> Any:
         """This module, whose tensors are on the CPU (NumPy backend); others raise."""
         return self.to("cpu")
