@@ -21,6 +21,9 @@ def cumulative_trapezoid(y, x=None, dx: float = 1.0, axis: int = -1, initial=Non
         raise ValueError(f"cumulative_trapezoid: initial must be None or 0 (as SciPy's), got "
                          f"{initial!r}")
     a = gnp.moveaxis(y, axis, -1)
+    if a.shape[-1] == 0:
+        raise ValueError(f"cumulative_trapezoid: at least one point is required along axis "
+                         f"{axis}; y has shape {tuple(y.shape)}")
     if x is None:
         d = dx
     else:
@@ -34,5 +37,5 @@ def cumulative_trapezoid(y, x=None, dx: float = 1.0, axis: int = -1, initial=Non
             d = gnp.moveaxis(gnp.diff(x, axis=axis), axis, -1)
     r = gnp.cumsum(d * (a[..., 1:] + a[..., :-1]) / 2, axis=-1)
     if initial is not None:
-        r = gnp.concatenate([gnp.zeros_like(r[..., :1]), r], axis=-1)
+        r = gnp.concatenate([gnp.zeros(tuple(a.shape[:-1]) + (1,), dtype=r.dtype), r], axis=-1)
     return gnp.moveaxis(r, -1, axis)

@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as _np
 
+from .. import _value_checks as _vc
 from .. import numpy as gnp
+from ..rules import data
 from ..tree import register_pytree_node
 
 __all__ = ["RegularGridInterpolator"]
@@ -71,6 +73,7 @@ class RegularGridInterpolator:
                     f"RegularGridInterpolator: points[{j}] must be 1-D with one coordinate per "
                     f"entry of values' axis {j} (at least 2), got shape {tuple(g.shape)} for "
                     f"values of shape {tuple(values.shape)}")
+        grid, values = self._ascending(grid, values)
         if fill_value is not None:
             fill_value = gnp.asarray(fill_value)
             if fill_value.dtype.kind == "c" and values.dtype.kind != "c":
@@ -79,6 +82,27 @@ class RegularGridInterpolator:
         self.grid = grid
         self.values = values
         self.fill_value = fill_value
+
+    @staticmethod
+    def _ascending(grid: tuple, values: Any) -> tuple[tuple, Any]:
+        """The grid with its descending axes flipped (values with them), as SciPy accepts
+        them; a grid axis neither strictly ascending nor descending raises (its cells would
+        have zero width, the weights would be nan)."""
+        out = []
+        for j, g in enumerate(grid):
+            raw = data(g)
+            _vc.fail_if("rgi_points",
+                        lambda xp, a: ~(xp.all(a[1:] > a[:-1]) | xp.all(a[1:] < a[:-1])),
+                        lambda j=j: ValueError(f"RegularGridInterpolator: the points in "
+                                               f"dimension {j} must be strictly ascending or "
+                                               f"descending"), raw)
+            down = bool(raw[1] < raw[0])
+            _vc.keep_branch("rgi_descending", down, lambda xp, a: a[1] < a[0], raw)
+            if down:
+                g = gnp.flip(g, 0)
+                values = gnp.flip(values, j)
+            out.append(g)
+        return tuple(out), values
 
     def __call__(self, xi: Any, method: str | None = None) -> Any:
         """The interpolated values at ``xi`` (shape ``(..., ndim)``, or a tuple of ``ndim``

@@ -186,6 +186,10 @@ def _isolve(solver, A, b, x0, *, tol, atol, maxiter, M, symmetric_if_real, **kw)
         raise ValueError("x0 and b must have matching tree structure and shapes")
     b_flat, unravel = ravel_pytree(b)
     x0_flat = ravel_pytree(x0)[0]
+    for what, m in (("A", A), ("M", M)):
+        if not callable(m) and m is not None and tuple(m.shape)[1] != b_flat.shape[0]:
+            raise ValueError(f"{solver.__name__.strip('_').split('_')[0]}: shapes of {what} "
+                             f"{tuple(m.shape)} and b {tuple(gnp.shape(b))} are incompatible")
     if maxiter is None:
         maxiter = 10 * int(b_flat.shape[0])
 
