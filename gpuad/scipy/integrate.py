@@ -367,3 +367,21 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
 
 
 __all__ = ["cumulative_trapezoid", "odeint", "trapezoid"]
+
+
+_ABSENT = {
+    **dict.fromkeys(("simpson", "romb", "cumulative_simpson", "fixed_quad", "quad",
+                     "quad_vec", "dblquad", "romberg"),
+                    "not implemented; trapezoid and cumulative_trapezoid are (on samples); a "
+                    "fixed Gauss rule is a weighted sum at numpy.polynomial.legendre.leggauss "
+                    "nodes, written with gpuad.numpy"),
+    **dict.fromkeys(("solve_ivp", "RK45", "ode", "solve_bvp"),
+                    "use odeint (LSODA, differentiable in y0, t and args by adjoints)"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}")

@@ -169,3 +169,22 @@ register_pytree_node(
     lambda aux, leaves: RegularGridInterpolator(leaves[0], leaves[1], aux[0], aux[1],
                                                 leaves[2]),
 )
+
+
+_ABSENT = {
+    **dict.fromkeys(("interp1d", "interpn", "griddata"),
+                    "for linear or nearest interpolation on a grid use RegularGridInterpolator "
+                    "(1-D: RegularGridInterpolator((x,), y)); gpuad.numpy.interp for 1-D linear"),
+    **dict.fromkeys(("CubicSpline", "make_interp_spline", "BSpline", "PchipInterpolator",
+                     "Akima1DInterpolator", "splrep", "splev", "UnivariateSpline",
+                     "RBFInterpolator"),
+                    "splines are not implemented; use RegularGridInterpolator (linear), or "
+                    "call SciPy on plain arrays where no derivative is needed"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.interpolate' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.interpolate' has no attribute {name!r}")

@@ -140,3 +140,24 @@ def map_coordinates(input: Any, coordinates: Sequence[Any], order: int, mode: st
     if x.dtype.kind in "iu":
         total = _round_half_away(total)
     return total.astype(x.dtype)
+
+
+_ABSENT = {
+    **dict.fromkeys(("convolve", "correlate", "convolve1d", "correlate1d", "uniform_filter",
+                     "gaussian_filter", "sobel", "laplace", "prewitt"),
+                    "the filters are not implemented; gpuad.scipy.signal.convolve/correlate "
+                    "(mode='same') after gpuad.numpy.pad (mode 'symmetric' is ndimage's "
+                    "'reflect', 'reflect' its 'mirror', 'edge' its 'nearest') computes them"),
+    **dict.fromkeys(("zoom", "shift", "rotate", "affine_transform", "geometric_transform"),
+                    "build the sample coordinates and call map_coordinates (orders 0 and 1)"),
+    **dict.fromkeys(("median_filter", "maximum_filter", "minimum_filter", "label"),
+                    "not implemented (not differentiable in a useful way); call SciPy on plain "
+                    "arrays"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.ndimage' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.ndimage' has no attribute {name!r}")

@@ -248,8 +248,35 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return gnp.moveaxis(out, tuple(range(na)), batch + conv) if batch else out
 
 
+def oaconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
+    """``scipy.signal.oaconvolve`` (overlap-add): the same numbers as :func:`fftconvolve`,
+    which computes them.
+
+    Example: ``oaconvolve(long_signal, short_filter, mode="same")``
+    """
+    return fftconvolve(in1, in2, mode, axes)
+
+
 from .._spectral import csd, detrend, istft, stft, welch  # noqa: E402
 from . import windows  # noqa: E402  (scipy.signal.windows, torch.signal.windows)
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
-           "fftconvolve", "istft", "stft", "welch", "windows"]
+           "fftconvolve", "istft", "oaconvolve", "stft", "welch", "windows"]
+
+
+_ABSENT = {
+    **dict.fromkeys(("lfilter", "sosfilt", "filtfilt", "lfilter_zi", "sosfiltfilt"),
+                    "recursive (IIR) filtering is not implemented; an FIR filter b is "
+                    "convolve(x, b)[:len(x)], a recursion can be written with gpuad.lax.scan"),
+    **dict.fromkeys(("hilbert", "resample", "decimate", "periodogram", "spectrogram",
+                     "savgol_filter", "get_window", "find_peaks"),
+                    "not implemented; stft, welch, csd, istft, detrend and windows are, and "
+                    "gpuad.numpy.fft computes the rest"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}")

@@ -246,3 +246,21 @@ def gmres(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.
         maxiter = 10 * sum(int(gnp.size(x)) for x in tree_flatten(b)[0])
     return _isolve(_gmres_solve, A, b, x0, tol=tol, atol=atol, maxiter=maxiter, M=M,
                    symmetric_if_real=False, restart=restart)
+
+
+_ABSENT = {
+    **dict.fromkeys(("minres", "lsqr", "lsmr", "cgs", "qmr", "gcrotmk", "tfqmr"),
+                    "only cg, bicgstab and gmres exist (as jax.scipy.sparse.linalg); for a "
+                    "least-squares problem run cg on the normal equations"),
+    **dict.fromkeys(("spsolve", "splu", "spilu", "eigsh", "eigs", "svds", "expm_multiply"),
+                    "sparse matrices are not supported; pass a dense matrix or a matvec "
+                    "function to cg/bicgstab/gmres, or use gpuad.numpy.linalg"),
+    "LinearOperator": "pass the matvec function itself as A (x -> A @ x)",
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}")

@@ -1,0 +1,81 @@
+"""gpuad.scipy where SciPy's own interpolate, integrate, signal and sparse.linalg tests found it
+short (tests/conformance/test_scipy_misc_suite.py compares with SciPy): values against
+hand-derived ones, derivatives against finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+from gpuad.scipy import integrate as ginteg
+from gpuad.scipy import interpolate as ginterp
+from gpuad.scipy import signal as gsig
+from gpuad.scipy.signal import windows as gwin
+from gpuad.scipy.sparse import linalg as gspl
+from gpuad.testing import check_grads
+
+
+def host(a):
+    a = a.data if isinstance(a, ad.Tensor) else a
+    return np.asarray(a.get() if hasattr(a, "get") else a)
+
+
+def dev(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+def test_rgi_descending_axis_is_interpolated(backend):
+    # values v(x, y) = 10 x + y on x = [2, 1, 0] (descending), y = [0, 1]: linear is exact
+    x, y = dev(np.array([2.0, 1.0, 0.0])), dev(np.array([0.0, 1.0]))
+    v = dev(10 * np.array([2.0, 1.0, 0.0])[:, None] + np.array([0.0, 1.0])[None, :])
+    pts = dev(np.array([[0.25, 0.5], [1.5, 1.0], [2.0, 0.0], [2.5, 0.5]]))
+    got = host(ginterp.RegularGridInterpolator((x, y), v)(pts))
+    np.testing.assert_allclose(got[:3], [3.0, 16.0, 20.0], rtol=1e-14)
+    assert np.isnan(got[3])  # outside
+    near = host(ginterp.RegularGridInterpolator((x, y), v, method="nearest")(pts[:2]))
+    np.testing.assert_allclose(near, [0.0, 11.0])  # (0, 0) and (1, 1): ties go down
+    check_grads(lambda g0, vv: ginterp.RegularGridInterpolator((g0, y), vv)(pts[:2]),
+                (x, v), order=1)
+
+
+def test_rgi_repeated_or_unsorted_points_raise(backend):
+    v = dev(np.ones((3, 2)))
+    for g in ([0.0, 0.0, 1.0], [0.0, 2.0, 1.0]):
+        with pytest.raises(ValueError, match="dimension 0 must be strictly ascending"):
+            ginterp.RegularGridInterpolator((dev(np.array(g)), dev(np.array([0.0, 1.0]))), v)
+
+
+def test_cumulative_trapezoid_one_and_no_sample(backend):
+    got = host(ginteg.cumulative_trapezoid(dev(np.full((2, 1), 3.0)), initial=0))
+    np.testing.assert_array_equal(got, np.zeros((2, 1)))
+    assert host(ginteg.cumulative_trapezoid(dev(np.ones(1)))).shape == (0,)
+    with pytest.raises(ValueError, match="at least one point"):
+        ginteg.cumulative_trapezoid(dev(np.ones((3, 0))))
+    # initial=0 with two samples: [0, (y0 + y1) / 2 * dx]
+    np.testing.assert_allclose(
+        host(ginteg.cumulative_trapezoid(dev(np.array([1.0, 3.0])), dx=0.5, initial=0)),
+        [0.0, 1.0])
+
+
+def test_sparse_solver_shape_errors_name_the_shapes(backend):
+    a, b = dev(np.eye(4)), dev(np.ones(3))
+    for solver in (gspl.cg, gspl.bicgstab, gspl.gmres):
+        with pytest.raises(ValueError, match=r"shapes of A \(4, 4\) and b \(3,\)"):
+            solver(a, b)
+        with pytest.raises(ValueError, match=r"shapes of M \(4, 4\) and b \(3,\)"):
+            solver(dev(np.eye(3)), b, M=a)
+
+
+def test_window_length_error_is_a_value_error_too():
+    for bad in (2.5, "4"):
+        with pytest.raises(ValueError, match="hann: the window length M must be an integer"):
+            gwin.hann(bad)
+        with pytest.raises(TypeError):
+            gwin.hann(bad)
+
+
+def test_oaconvolve_is_the_convolution(backend):
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0])
+    np.testing.assert_allclose(host(gsig.oaconvolve(dev(a), dev(b))), [1.0, 1.0, 1.0, -3.0])
+    np.testing.assert_allclose(host(gsig.oaconvolve(dev(a), dev(b), "valid")), [1.0, 1.0])
