@@ -79,3 +79,44 @@ def test_oaconvolve_is_the_convolution(backend):
     a, b = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0])
     np.testing.assert_allclose(host(gsig.oaconvolve(dev(a), dev(b))), [1.0, 1.0, 1.0, -3.0])
     np.testing.assert_allclose(host(gsig.oaconvolve(dev(a), dev(b), "valid")), [1.0, 1.0])
+
+
+def test_ndimage_correlate_modes_by_hand(backend):
+    from gpuad.scipy import ndimage as gndi
+
+    x = dev(np.array([1.0, 2.0, 4.0, 8.0]))
+    w = dev(np.array([1.0, 0.0, -1.0]))  # out[i] = x[i - 1] - x[i + 1]
+    # beyond the ends: reflect repeats the edge (d c b a | a b c d | d c b a), mirror skips it
+    cases = {"reflect": [1 - 2, 1 - 4, 2 - 8, 4 - 8], "mirror": [2 - 2, 1 - 4, 2 - 8, 4 - 4],
+             "nearest": [1 - 2, 1 - 4, 2 - 8, 4 - 8], "wrap": [8 - 2, 1 - 4, 2 - 8, 4 - 1],
+             "constant": [5 - 2, 1 - 4, 2 - 8, 4 - 5]}
+    for mode, want in cases.items():
+        got = host(gndi.correlate(x, w, mode=mode, cval=5.0))
+        np.testing.assert_allclose(got, want, err_msg=mode)
+    # convolve reverses the weights; origin=1 moves the window one to the right
+    np.testing.assert_allclose(host(gndi.convolve(x, w, mode="nearest")),
+                               -np.array(cases["nearest"], dtype=float))
+    np.testing.assert_allclose(host(gndi.correlate1d(x, dev(np.array([1.0, 1.0])),
+                                                     mode="nearest")), [2.0, 3.0, 6.0, 12.0])
+    np.testing.assert_allclose(host(gndi.uniform_filter(x, 3, mode="nearest")),
+                               [4 / 3, 7 / 3, 14 / 3, 20 / 3])
+    check_grads(lambda a, b, c: gndi.correlate(a, b, mode="constant", cval=c),
+                (x, w, dev(np.array(0.5))), order=2)
+
+
+def test_gaussian_filter_kernel_and_sigma_derivative(backend):
+    from gpuad.scipy import ndimage as gndi
+
+    # an impulse returns the kernel: exp(-k^2 / 2 s^2) normalised over |k| <= int(4 s + .5)
+    s = 0.8
+    imp = np.zeros(9)
+    imp[4] = 1.0
+    k = np.arange(-3, 4)
+    phi = np.exp(-k ** 2 / (2 * s * s))
+    phi /= phi.sum()
+    np.testing.assert_allclose(host(gndi.gaussian_filter(dev(imp), s))[1:8], phi, rtol=1e-14)
+    # order 1 convolves with the kernel's derivative: the impulse returns -k / s^2 phi
+    np.testing.assert_allclose(host(gndi.gaussian_filter(dev(imp), s, order=1))[1:8],
+                               -k / s ** 2 * phi, rtol=1e-13, atol=1e-16)
+    check_grads(lambda a, sig: gndi.gaussian_filter(a, sig, order=1, mode="mirror"),
+                (dev(np.linspace(-1.0, 2.0, 7) ** 2), dev(np.array(1.1))), order=2)

@@ -1,6 +1,7 @@
 """SciPy's own tests for the modules gpuad.scipy mirrors besides linalg and special, ported:
 scipy/interpolate/tests/test_rgi.py (RegularGridInterpolator), scipy/ndimage/tests/
-test_interpolation.py (map_coordinates, orders 0 and 1, every mode), scipy/signal/tests/
+test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
+(correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
 test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, windows from
 test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid),
 scipy/stats/tests (sem, mode, rankdata), scipy/sparse/linalg/_isolve/tests (cg, bicgstab, gmres
@@ -58,7 +59,7 @@ REFUSED = {
     "map_coordinates order >= 2, SciPy's 'grid-*' mode names":
         "orders 0 and 1 and JAX's five modes ('constant' is SciPy's 'grid-constant', 'wrap' "
         "its 'grid-wrap')",
-    "interp1d, CubicSpline, make_interp_spline, ndimage filters, lfilter, sosfilt, filtfilt, "
+    "interp1d, CubicSpline, make_interp_spline, zoom/shift/rotate, lfilter, sosfilt, filtfilt, "
     "simpson, quad, solve_ivp, root, minimize_scalar, minres, ...":
         "AttributeError naming what to use instead (see test_missing_names_say_what_to_do)",
 }
@@ -266,6 +267,81 @@ def test_map_coordinates_gradients_against_jax():
     for mode in MODES:
         vs_jax_grad(lambda a, cc: gndi.map_coordinates(a, cc, 1, mode=mode),
                     lambda a, cc: jndi.map_coordinates(a, cc, 1, mode=mode), (img, c))
+
+
+# ---- ndimage filters (scipy/ndimage/tests/test_filters.py) ---------------------------------
+
+FILTER_MODES = ["reflect", "mirror", "nearest", "wrap", "constant", "grid-wrap", "grid-mirror",
+                "grid-constant"]
+FILTER_SHAPES = [((7,), (3,)), ((7,), (4,)), ((5, 6), (3, 2)), ((2, 5), (4, 3)),
+                 ((1, 4), (3, 3)), ((4, 3, 5), (2, 3, 1))]
+
+
+@pytest.mark.parametrize("shapes,mode,fn", subset(itertools.product(
+    FILTER_SHAPES, FILTER_MODES, ["correlate", "convolve"]), 16))
+def test_ndimage_correlate_convolve_against_scipy(shapes, mode, fn):
+    rng = np.random.default_rng(16)
+    x, w = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    for origin in (0, -1, (shapes[1][0] - 1) // 2, 3):
+        try:
+            want = getattr(sndi, fn)(x, w, mode=mode, cval=0.7, origin=origin)
+        except ValueError:  # an origin outside the filter
+            with pytest.raises(ValueError):
+                getattr(gndi, fn)(x, w, mode=mode, cval=0.7, origin=origin)
+            continue
+        got = getattr(gndi, fn)(x, w, mode=mode, cval=0.7, origin=origin)
+        np.testing.assert_allclose(host(got), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", FILTER_MODES[:5])
+def test_ndimage_uniform_and_gaussian_filters_against_scipy(mode):
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((6, 7))
+    for size in (1, 2, 3, (2, 4)):
+        np.testing.assert_allclose(host(gndi.uniform_filter(x, size, mode=mode, cval=0.3)),
+                                   sndi.uniform_filter(x, size, mode=mode, cval=0.3),
+                                   atol=1e-13)
+    for sigma, order in [(1.0, 0), (0.7, 1), ((1.3, 0.5), (0, 2)), (2.0, 3), ((0, 1.0), 0)]:
+        np.testing.assert_allclose(
+            host(gndi.gaussian_filter(x, sigma, order=order, mode=mode, cval=0.3)),
+            sndi.gaussian_filter(x, sigma, order=order, mode=mode, cval=0.3), atol=1e-13)
+    np.testing.assert_allclose(
+        host(gndi.gaussian_filter1d(x, 1.2, axis=0, order=1, mode=mode, truncate=2.0)),
+        sndi.gaussian_filter1d(x, 1.2, axis=0, order=1, mode=mode, truncate=2.0), atol=1e-13)
+    np.testing.assert_allclose(
+        host(gndi.gaussian_filter(x, 1.2, mode=mode, radius=1, axes=1)),
+        sndi.gaussian_filter(x, 1.2, mode=mode, radius=1, axes=1), atol=1e-13)
+    np.testing.assert_allclose(
+        host(gndi.convolve1d(x, [1.0, 2.0, -1.0, 0.5], axis=0, mode=mode, origin=1)),
+        sndi.convolve1d(x, [1.0, 2.0, -1.0, 0.5], axis=0, mode=mode, origin=1), atol=1e-13)
+    np.testing.assert_allclose(
+        host(gndi.correlate1d(x, [1.0, -1.0], mode=mode, origin=-1)),
+        sndi.correlate1d(x, [1.0, -1.0], mode=mode, origin=-1), atol=1e-13)
+
+
+def test_ndimage_filter_errors_as_scipy():
+    x = np.ones((4, 5))
+    for bad in [lambda m: m.correlate(x, np.ones(3)),
+                lambda m: m.convolve(x, np.ones((3, 3)), mode="bogus"),
+                lambda m: m.correlate1d(x, np.ones((2, 2))),
+                lambda m: m.uniform_filter(x, size=(2, 2, 2)),
+                lambda m: m.gaussian_filter(x, sigma=(1.0, 1.0, 1.0)),
+                lambda m: m.correlate1d(x, np.ones(3), axis=2)]:
+        same_error(lambda bad=bad: bad(sndi), lambda bad=bad: bad(gndi))
+    with pytest.raises(TypeError, match="floating-point"):
+        gndi.uniform_filter(np.ones((3, 3), dtype=int))
+
+
+def test_ndimage_filter_gradients_fd():
+    rng = np.random.default_rng(18)
+    x = rng.standard_normal((4, 5))
+    check_grads(lambda a, w, c: gndi.correlate(a, w, mode="constant", cval=c, origin=(0, 1)),
+                (x, rng.standard_normal((3, 4)), np.array(0.4)), order=2)
+    check_grads(lambda a, w: gndi.convolve(a, w, mode="mirror"),
+                (x, rng.standard_normal((2, 3))), order=1)
+    check_grads(lambda a, s: gndi.gaussian_filter(a, s, order=1, mode="mirror"),
+                (x, np.array(1.1)), order=2)
+    check_grads(lambda a: gndi.uniform_filter(a, 3, mode="wrap"), (x,), order=1)
 
 
 # ---- signal: convolve, correlate, fftconvolve (scipy/signal/tests/test_signaltools.py) -----
@@ -579,8 +655,7 @@ def test_minimize_against_scipy(method):
 
 MISSING = {
     ginterp: ["interp1d", "CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
-    gndi: ["convolve", "correlate", "gaussian_filter", "uniform_filter", "zoom", "shift",
-           "rotate", "affine_transform"],
+    gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
     gsig: ["lfilter", "sosfilt", "filtfilt", "hilbert", "resample"],
     ginteg: ["simpson", "quad", "solve_ivp"],
     gopt: ["root", "root_scalar", "minimize_scalar", "least_squares", "curve_fit"],
