@@ -120,3 +120,24 @@ def test_gaussian_filter_kernel_and_sigma_derivative(backend):
                                -k / s ** 2 * phi, rtol=1e-13, atol=1e-16)
     check_grads(lambda a, sig: gndi.gaussian_filter(a, sig, order=1, mode="mirror"),
                 (dev(np.linspace(-1.0, 2.0, 7) ** 2), dev(np.array(1.1))), order=2)
+
+
+def test_interp1d_linear_nearest_and_fills(backend):
+    # y = 3 x + 1 on unsorted x: linear is exact inside and when extrapolating
+    x = dev(np.array([2.0, 0.0, 1.0, 4.0]))
+    y = dev(np.stack([3 * np.array([2.0, 0.0, 1.0, 4.0]) + 1, np.array([5.0, 6.0, 7.0, 8.0])]))
+    f = ginterp.interp1d(x, y, fill_value="extrapolate")
+    got = host(f(dev(np.array([0.5, 3.0, -1.0, 5.0]))))
+    np.testing.assert_allclose(got[0], [2.5, 10.0, -2.0, 16.0], rtol=1e-14)
+    # nearest: a midpoint (0.5 between 0 and 1) goes to the lower node
+    near = host(ginterp.interp1d(x, y, kind="nearest")(dev(np.array([0.5, 0.6, 3.0]))))
+    np.testing.assert_allclose(near[1], [6.0, 7.0, 5.0])
+    out = host(ginterp.interp1d(x, y, bounds_error=False, fill_value=(-1.0, 9.0))(
+        dev(np.array([-0.5, 4.5]))))
+    np.testing.assert_allclose(out, [[-1.0, 9.0], [-1.0, 9.0]])
+    with pytest.raises(ValueError, match="outside the interpolation range"):
+        ginterp.interp1d(x, y)(dev(np.array([4.5])))
+    # axis=0: the new points' axes replace it
+    assert host(ginterp.interp1d(x, y.T, axis=0)(dev(np.zeros((2, 3))))).shape == (2, 3, 2)
+    check_grads(lambda xx, yy: ginterp.interp1d(xx, yy)(dev(np.array([0.5, 3.0]))),
+                (x, y), order=2)

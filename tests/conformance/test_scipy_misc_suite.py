@@ -1,5 +1,6 @@
 """SciPy's own tests for the modules gpuad.scipy mirrors besides linalg and special, ported:
-scipy/interpolate/tests/test_rgi.py (RegularGridInterpolator), scipy/ndimage/tests/
+scipy/interpolate/tests/test_rgi.py (RegularGridInterpolator) and test_interpolate.py (interp1d,
+linear and nearest), scipy/ndimage/tests/
 test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
 (correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
 test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, windows from
@@ -59,7 +60,8 @@ REFUSED = {
     "map_coordinates order >= 2, SciPy's 'grid-*' mode names":
         "orders 0 and 1 and JAX's five modes ('constant' is SciPy's 'grid-constant', 'wrap' "
         "its 'grid-wrap')",
-    "interp1d, CubicSpline, make_interp_spline, zoom/shift/rotate, lfilter, sosfilt, filtfilt, "
+    "interp1d kinds other than linear/nearest": "NotImplementedError",
+    "CubicSpline, make_interp_spline, zoom/shift/rotate, lfilter, sosfilt, filtfilt, "
     "simpson, quad, solve_ivp, root, minimize_scalar, minres, ...":
         "AttributeError naming what to use instead (see test_missing_names_say_what_to_do)",
 }
@@ -201,6 +203,55 @@ def test_rgi_gradients_against_jax():
                     lambda v, p: jinterp.RegularGridInterpolator(GRID2, v, method=method,
                                                                  fill_value=None)(p),
                     (VALUES2, xi))
+
+
+# ---- interpolate.interp1d (scipy/interpolate/tests/test_interpolate.py) ---------------------
+
+X1 = np.array([0.0, 0.5, 1.2, 2.0, 3.1])
+
+
+@pytest.mark.parametrize("kind,axis", list(itertools.product(["linear", "nearest", "slinear"],
+                                                             [0, 1, -1])))
+def test_interp1d_against_scipy(kind, axis):
+    rng = np.random.default_rng(19)
+    shape = [2, 3, 4]
+    shape[axis] = 5
+    y = rng.standard_normal(shape)
+    inside = np.array([[0.0, 0.25, 0.85, 3.1], [2.0, 1.6, 0.5, 3.0]])  # nodes and midpoints
+    outside = np.array([-1.0, 0.3, 3.5])
+    rest = [n for k, n in enumerate(shape) if k != axis % 3]
+    cases = [({}, inside), ({"bounds_error": False}, outside),
+             ({"fill_value": "extrapolate"}, outside),
+             ({"bounds_error": False, "fill_value": (-5.0, 7.0)}, outside),
+             ({"bounds_error": False, "fill_value": np.arange(1.0, rest[-1] + 1)}, outside)]
+    for kw, pts in cases:
+        want = sinterp.interp1d(X1, y, kind=kind, axis=axis, **kw)(pts)
+        got = host(ginterp.interp1d(X1, y, kind=kind, axis=axis, **kw)(pts))
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14, err_msg=str(kw))
+    perm = [3, 0, 4, 1, 2]
+    yp = np.take(y, perm, axis=axis)
+    np.testing.assert_allclose(host(ginterp.interp1d(X1[perm], yp, kind=kind, axis=axis)(inside)),
+                               sinterp.interp1d(X1[perm], yp, kind=kind, axis=axis)(inside),
+                               rtol=1e-13)
+
+
+def test_interp1d_errors_and_gradients():
+    y = np.random.default_rng(20).standard_normal((2, 5))
+    for bad in [lambda m: m.interp1d(X1, y)(np.array([4.0])),
+                lambda m: m.interp1d(X1, y, axis=0),
+                lambda m: m.interp1d(X1, y, bounds_error=True, fill_value="extrapolate"),
+                lambda m: m.interp1d(X1, y, axis=5),
+                lambda m: m.interp1d(X1[:, None], y)]:
+        same_error(lambda bad=bad: bad(sinterp), lambda bad=bad: bad(ginterp))
+    with pytest.raises(NotImplementedError, match="cubic"):
+        ginterp.interp1d(X1, y, kind="cubic")
+    check_grads(lambda xx, yy, p: ginterp.interp1d(xx, yy, fill_value="extrapolate")(p),
+                (X1, y, np.array([0.3, 1.7, -0.4, 3.3])), order=2)
+    check_grads(lambda yy, f: ginterp.interp1d(X1, yy, bounds_error=False, fill_value=f)(
+        np.array([0.3, 4.0])), (y, np.array(2.0)), order=1)
+    check_grads(lambda yy: ginterp.interp1d(X1, yy, kind="nearest")(np.array([0.3, 1.7])),
+                (y,), order=1)
 
 
 # ---- ndimage.map_coordinates (scipy/ndimage/tests/test_interpolation.py) -------------------
@@ -654,7 +705,7 @@ def test_minimize_against_scipy(method):
 # ---- what gpuad lacks: a clear error naming what to use instead ---------------------------
 
 MISSING = {
-    ginterp: ["interp1d", "CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
+    ginterp: ["CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
     gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
     gsig: ["lfilter", "sosfilt", "filtfilt", "hilbert", "resample"],
     ginteg: ["simpson", "quad", "solve_ivp"],
