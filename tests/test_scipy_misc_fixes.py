@@ -141,3 +141,21 @@ def test_interp1d_linear_nearest_and_fills(backend):
     assert host(ginterp.interp1d(x, y.T, axis=0)(dev(np.zeros((2, 3))))).shape == (2, 3, 2)
     check_grads(lambda xx, yy: ginterp.interp1d(xx, yy)(dev(np.array([0.5, 3.0]))),
                 (x, y), order=2)
+
+
+def test_simpson_exact_on_cubics_and_cartwright_on_even_counts(backend):
+    # Simpson is exact for quadratics on an odd count of samples, uneven spacing included,
+    # and for cubics on an even spacing
+    x = np.array([0.0, 0.3, 1.0, 1.2, 2.0])
+    y = x ** 2 - 2 * x
+    np.testing.assert_allclose(host(ginteg.simpson(dev(y), x=dev(x))), 8.0 / 3 - 4.0,
+                               rtol=1e-13)
+    xe = np.linspace(0.0, 2.0, 5)
+    np.testing.assert_allclose(host(ginteg.simpson(dev(xe ** 3), dx=0.5)), 4.0, rtol=1e-13)
+    # an even count: the last interval by the parabola through the last three samples, exact
+    # for quadratics
+    x4 = np.array([0.0, 0.5, 1.5, 2.0])
+    np.testing.assert_allclose(host(ginteg.simpson(dev(x4 ** 2), x=dev(x4))), 8.0 / 3,
+                               rtol=1e-13)
+    np.testing.assert_allclose(host(ginteg.simpson(dev(np.array([1.0, 3.0])), dx=2.0)), 4.0)
+    check_grads(lambda u, v: ginteg.simpson(u, x=v), (dev(y[:4]), dev(x4)), order=2)

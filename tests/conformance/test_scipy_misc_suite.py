@@ -4,7 +4,8 @@ linear and nearest), scipy/ndimage/tests/
 test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
 (correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
 test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, windows from
-test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid),
+test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid,
+simpson),
 scipy/stats/tests (sem, mode, rankdata), scipy/sparse/linalg/_isolve/tests (cg, bicgstab, gmres
 with x0, tolerances, maxiter, preconditioners) and scipy/optimize/tests (BFGS on the classic
 problems).
@@ -62,7 +63,7 @@ REFUSED = {
         "its 'grid-wrap')",
     "interp1d kinds other than linear/nearest": "NotImplementedError",
     "CubicSpline, make_interp_spline, zoom/shift/rotate, lfilter, sosfilt, filtfilt, "
-    "simpson, quad, solve_ivp, root, minimize_scalar, minres, ...":
+    "quad, solve_ivp, root, minimize_scalar, minres, ...":
         "AttributeError naming what to use instead (see test_missing_names_say_what_to_do)",
 }
 
@@ -551,6 +552,22 @@ def test_trapezoid_and_cumulative_against_scipy():
         same_error(lambda bad=bad: bad(sint), lambda bad=bad: bad(ginteg))
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 9, 10])
+def test_simpson_against_scipy(n):
+    rng = np.random.default_rng(21 + n)
+    y = rng.standard_normal((3, n))
+    x1, xf = np.sort(rng.uniform(size=n)), np.sort(rng.uniform(size=(3, n)), axis=1)
+    for kw in [{}, {"dx": 0.3}, {"x": x1}, {"x": xf}]:
+        np.testing.assert_allclose(host(ginteg.simpson(y, **kw)), sint.simpson(y, **kw),
+                                   rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(host(ginteg.simpson(y.T, x=x1, axis=0)),
+                               sint.simpson(y.T, x=x1, axis=0), rtol=1e-12, atol=1e-14)
+    if n > 1:
+        same_error(lambda: sint.simpson(y, x=x1[:-1]), lambda: ginteg.simpson(y, x=x1[:-1]))
+    if n > 2:
+        check_grads(lambda u, v: ginteg.simpson(u, x=v), (y[0], x1), order=2)
+
+
 def test_quadrature_gradients_fd():
     rng = np.random.default_rng(10)
     y, x = rng.standard_normal((2, 5)), np.sort(rng.uniform(size=5))
@@ -708,7 +725,7 @@ MISSING = {
     ginterp: ["CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
     gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
     gsig: ["lfilter", "sosfilt", "filtfilt", "hilbert", "resample"],
-    ginteg: ["simpson", "quad", "solve_ivp"],
+    ginteg: ["romb", "quad", "solve_ivp"],
     gopt: ["root", "root_scalar", "minimize_scalar", "least_squares", "curve_fit"],
     gspl: ["minres", "lsqr", "spsolve", "LinearOperator"],
 }
