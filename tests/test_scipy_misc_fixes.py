@@ -159,3 +159,12 @@ def test_simpson_exact_on_cubics_and_cartwright_on_even_counts(backend):
                                rtol=1e-13)
     np.testing.assert_allclose(host(ginteg.simpson(dev(np.array([1.0, 3.0])), dx=2.0)), 4.0)
     check_grads(lambda u, v: ginteg.simpson(u, x=v), (dev(y[:4]), dev(x4)), order=2)
+
+
+def test_hilbert_of_a_cosine_is_the_complex_exponential(backend):
+    n = np.arange(16)
+    for k in (1, 3, 5):
+        x = np.cos(2 * np.pi * k * n / 16)
+        np.testing.assert_allclose(host(gsig.hilbert(dev(x))), np.exp(2j * np.pi * k * n / 16),
+                                   atol=1e-13)
+    check_grads(lambda a: gsig.hilbert(a), (dev(np.linspace(-1.0, 1.0, 7) ** 3),), order=1)

@@ -3,7 +3,7 @@ scipy/interpolate/tests/test_rgi.py (RegularGridInterpolator) and test_interpola
 linear and nearest), scipy/ndimage/tests/
 test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
 (correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
-test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, windows from
+test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, hilbert, windows from
 test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid,
 simpson),
 scipy/stats/tests (sem, mode, rankdata), scipy/sparse/linalg/_isolve/tests (cg, bicgstab, gmres
@@ -461,6 +461,21 @@ def test_oaconvolve_and_convolve2d_against_scipy():
                                    ssig.correlate2d(a, b, mode), atol=1e-12)
 
 
+def test_hilbert_against_scipy():
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((3, 8))
+    for kw in [{}, {"N": 11}, {"N": 6}, {"axis": 0}, {"axis": 0, "N": 4}]:
+        want = ssig.hilbert(x, **kw)
+        got = host(gsig.hilbert(x, **kw))
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(host(gsig.hilbert(np.arange(5))), ssig.hilbert(np.arange(5)),
+                               atol=1e-13)
+    for bad in [lambda m: m.hilbert(x + 1j), lambda m: m.hilbert(x, N=0)]:
+        same_error(lambda bad=bad: bad(ssig), lambda bad=bad: bad(gsig))
+    check_grads(lambda a: gsig.hilbert(a, N=9), (x,), order=2)
+
+
 def test_convolution_gradients_fd():
     rng = np.random.default_rng(7)
     for (sa, sb), mode in subset(itertools.product(CONV_SHAPES[:6], ["full", "same", "valid"]),
@@ -724,7 +739,7 @@ def test_minimize_against_scipy(method):
 MISSING = {
     ginterp: ["CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
     gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
-    gsig: ["lfilter", "sosfilt", "filtfilt", "hilbert", "resample"],
+    gsig: ["lfilter", "sosfilt", "filtfilt", "resample"],
     ginteg: ["romb", "quad", "solve_ivp"],
     gopt: ["root", "root_scalar", "minimize_scalar", "least_squares", "curve_fit"],
     gspl: ["minres", "lsqr", "spsolve", "LinearOperator"],

@@ -1,5 +1,6 @@
 """``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
-``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it; the window
+``correlate``, ``convolve2d``, ``correlate2d``, ``fftconvolve`` and ``oaconvolve`` built on it;
+``hilbert`` by ``gpuad.numpy.fft``; the window
 functions are in ``gpuad.scipy.signal.windows``, the spectral functions ``stft``, ``istft``,
 ``csd``, ``welch`` and ``detrend`` in ``gpuad/scipy/_spectral.py``.
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as _np
 
 from ... import numpy as gnp
 from ...rules import _xp, data, getitem, ndim, shape
@@ -257,18 +260,49 @@ def oaconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
     return fftconvolve(in1, in2, mode, axes)
 
 
+def hilbert(x: Any, N: int | None = None, axis: int = -1) -> Any:
+    """``scipy.signal.hilbert``: the analytic signal ``x + i H(x)`` along ``axis`` (by the FFT,
+    of length ``N``, default ``x.shape[axis]``), differentiable in ``x``. Real ``x`` only, as
+    SciPy's.
+
+    Example: ``envelope = gnp.abs(hilbert(x))``
+    """
+    x = gnp.asarray(x)
+    if x.dtype.kind == "c":
+        raise ValueError("hilbert: x must be real.")
+    if x.ndim == 0:
+        raise ValueError("hilbert: x must have at least one dimension")
+    n = x.shape[axis] if N is None else N
+    if isinstance(n, bool) or int(n) != n or n <= 0:
+        raise ValueError(f"hilbert: N must be positive, got {N!r}")
+    n = int(n)
+    h = _np.zeros(n)
+    h[0] = 1.0
+    if n % 2 == 0:
+        h[n // 2] = 1.0
+        h[1:n // 2] = 2.0
+    else:
+        h[1:(n + 1) // 2] = 2.0
+    shape = [1] * x.ndim
+    shape[axis] = n
+    h = _xp(data(x)).asarray(h.reshape(shape))
+    if x.dtype.kind != "f":
+        x = x.astype("float64")
+    return gnp.fft.ifft(gnp.fft.fft(x, n=n, axis=axis) * h, axis=axis)
+
+
 from .._spectral import csd, detrend, istft, stft, welch  # noqa: E402
 from . import windows  # noqa: E402  (scipy.signal.windows, torch.signal.windows)
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
-           "fftconvolve", "istft", "oaconvolve", "stft", "welch", "windows"]
+           "fftconvolve", "hilbert", "istft", "oaconvolve", "stft", "welch", "windows"]
 
 
 _ABSENT = {
     **dict.fromkeys(("lfilter", "sosfilt", "filtfilt", "lfilter_zi", "sosfiltfilt"),
                     "recursive (IIR) filtering is not implemented; an FIR filter b is "
                     "convolve(x, b)[:len(x)], a recursion can be written with gpuad.lax.scan"),
-    **dict.fromkeys(("hilbert", "resample", "decimate", "periodogram", "spectrogram",
+    **dict.fromkeys(("resample", "decimate", "periodogram", "spectrogram",
                      "savgol_filter", "get_window", "find_peaks"),
                     "not implemented; stft, welch, csd, istft, detrend and windows are, and "
                     "gpuad.numpy.fft computes the rest"),
