@@ -168,3 +168,19 @@ def test_hilbert_of_a_cosine_is_the_complex_exponential(backend):
         np.testing.assert_allclose(host(gsig.hilbert(dev(x))), np.exp(2j * np.pi * k * n / 16),
                                    atol=1e-13)
     check_grads(lambda a: gsig.hilbert(a), (dev(np.linspace(-1.0, 1.0, 7) ** 3),), order=1)
+
+
+def test_lfilter_one_pole_recursion(backend):
+    # y[n] = 0.5 y[n-1] + x[n] from an impulse: 0.5 ** n; with zi = [2]: y[0] = x[0] + 2
+    imp = np.zeros(6)
+    imp[0] = 1.0
+    np.testing.assert_allclose(host(gsig.lfilter(dev(np.array([1.0])),
+                                                 dev(np.array([1.0, -0.5])), dev(imp))),
+                               0.5 ** np.arange(6), rtol=1e-14)
+    y, zf = gsig.lfilter(dev(np.array([2.0])), dev(np.array([2.0, -1.0])), dev(imp),
+                         zi=dev(np.array([2.0])))
+    np.testing.assert_allclose(host(y), 3 * 0.5 ** np.arange(6), rtol=1e-14)
+    np.testing.assert_allclose(host(zf), [0.5 * 3 * 0.5 ** 5], rtol=1e-14)
+    check_grads(lambda b, a, x: gsig.lfilter(b, a, x),
+                (dev(np.array([1.0, 0.4])), dev(np.array([1.0, -0.5, 0.1])),
+                 dev(np.linspace(-1.0, 1.0, 5))), order=2)

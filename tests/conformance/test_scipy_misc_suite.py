@@ -3,8 +3,8 @@ scipy/interpolate/tests/test_rgi.py (RegularGridInterpolator) and test_interpola
 linear and nearest), scipy/ndimage/tests/
 test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
 (correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
-test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, hilbert, windows from
-test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid,
+test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, hilbert, lfilter;
+windows from test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid,
 simpson),
 scipy/stats/tests (sem, mode, rankdata), scipy/sparse/linalg/_isolve/tests (cg, bicgstab, gmres
 with x0, tolerances, maxiter, preconditioners) and scipy/optimize/tests (BFGS on the classic
@@ -61,8 +61,9 @@ REFUSED = {
     "map_coordinates order >= 2, SciPy's 'grid-*' mode names":
         "orders 0 and 1 and JAX's five modes ('constant' is SciPy's 'grid-constant', 'wrap' "
         "its 'grid-wrap')",
-    "interp1d kinds other than linear/nearest": "NotImplementedError",
-    "CubicSpline, make_interp_spline, zoom/shift/rotate, lfilter, sosfilt, filtfilt, "
+    "interp1d kinds other than linear/nearest, ndimage filters with integer input or output=":
+        "NotImplementedError / TypeError",
+    "CubicSpline, make_interp_spline, zoom/shift/rotate, sosfilt, filtfilt, "
     "quad, solve_ivp, root, minimize_scalar, minres, ...":
         "AttributeError naming what to use instead (see test_missing_names_say_what_to_do)",
 }
@@ -476,6 +477,33 @@ def test_hilbert_against_scipy():
     check_grads(lambda a: gsig.hilbert(a, N=9), (x,), order=2)
 
 
+@pytest.mark.parametrize("b,a", [([0.2], [1.0, -0.8]), ([1.0, 2.0, 1.0], [2.0, -0.5, 0.1]),
+                                 ([0.5, 0.5], [1.0]), ([3.0], [2.0]),
+                                 ([1.0, 0.3], [1.0, 0.2, -0.1, 0.05])])
+def test_lfilter_against_scipy(b, a):
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((3, 12))
+    m = max(len(a), len(b))
+    for axis in (-1, 0):
+        np.testing.assert_allclose(host(gsig.lfilter(b, a, x, axis=axis)),
+                                   ssig.lfilter(b, a, x, axis=axis), rtol=1e-12, atol=1e-13)
+        shape = list(x.shape)
+        shape[axis] = m - 1
+        zi = rng.standard_normal(shape)
+        want_y, want_z = ssig.lfilter(b, a, x, axis=axis, zi=zi)
+        got_y, got_z = gsig.lfilter(b, a, x, axis=axis, zi=zi)
+        np.testing.assert_allclose(host(got_y), want_y, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(host(got_z), want_z, rtol=1e-12, atol=1e-13)
+    for bad in [lambda mod: mod.lfilter(b, [0.0, 1.0], x),
+                lambda mod: mod.lfilter(b, a, x, zi=np.zeros((3, m + 1))),
+                lambda mod: mod.lfilter(np.ones((2, 2)), a, x),
+                lambda mod: mod.lfilter(b, a, x, axis=3)]:
+        same_error(lambda bad=bad: bad(ssig), lambda bad=bad: bad(gsig))
+    zi = rng.standard_normal((3, m - 1))
+    check_grads(lambda bb, aa, xx, zz: gsig.lfilter(bb, aa, xx, zi=zz)[0],
+                (np.array(b), np.array(a), x[:, :6], zi), order=1)
+
+
 def test_convolution_gradients_fd():
     rng = np.random.default_rng(7)
     for (sa, sb), mode in subset(itertools.product(CONV_SHAPES[:6], ["full", "same", "valid"]),
@@ -739,7 +767,7 @@ def test_minimize_against_scipy(method):
 MISSING = {
     ginterp: ["CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
     gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
-    gsig: ["lfilter", "sosfilt", "filtfilt", "resample"],
+    gsig: ["sosfilt", "filtfilt", "resample"],
     ginteg: ["romb", "quad", "solve_ivp"],
     gopt: ["root", "root_scalar", "minimize_scalar", "least_squares", "curve_fit"],
     gspl: ["minres", "lsqr", "spsolve", "LinearOperator"],
