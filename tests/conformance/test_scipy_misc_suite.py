@@ -4,8 +4,8 @@ linear and nearest), scipy/ndimage/tests/
 test_interpolation.py (map_coordinates, orders 0 and 1, every mode) and test_filters.py
 (correlate, convolve, their 1-D forms, uniform_filter, gaussian_filter), scipy/signal/tests/
 test_signaltools.py (convolve, correlate, fftconvolve modes and shapes, hilbert, lfilter;
-windows from test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid, cumulative_trapezoid,
-simpson),
+windows from test_windows.py), scipy/integrate/tests/test_quadrature.py (trapezoid,
+cumulative_trapezoid, simpson),
 scipy/stats/tests (sem, mode, rankdata), scipy/sparse/linalg/_isolve/tests (cg, bicgstab, gmres
 with x0, tolerances, maxiter, preconditioners) and scipy/optimize/tests (BFGS on the classic
 problems).
