@@ -37,6 +37,7 @@ from .. import numpy as gnp
 from .._numpy_protocol import stop_gradient
 from ..backends import get_backend
 from ..rules import data
+from ..tensor import Tensor
 
 __all__ = ["convolve", "convolve1d", "correlate", "correlate1d", "gaussian_filter",
            "gaussian_filter1d", "map_coordinates", "uniform_filter"]
@@ -343,25 +344,37 @@ def _gaussian_kernel(sigma: Any, order: int, radius: int) -> Any:
     return phi * poly
 
 
+def _sigma_value(raw: Any) -> float:
+    """``sigma`` as a Python number; under ``gpuad.jit`` read from a step computed on each
+    call (the callers keep the branch they take on it)."""
+    if isinstance(raw, Tensor):  # (a traced value: the branch taken on it is kept)
+        raw = raw._data
+    return float(raw.get() if hasattr(raw, "get") else raw)
+
+
 def gaussian_filter1d(input: Any, sigma: Any, axis: int = -1, order: int = 0,
                       output: Any = None, mode: str = "reflect", cval: float = 0.0,
                       truncate: float = 4.0, *, radius: int | None = None) -> Any:
     """``scipy.ndimage.gaussian_filter1d``: correlation with the sampled Gaussian (or its
     ``order``-th derivative) of standard deviation ``sigma``, cut at ``radius`` (default
     ``int(truncate * sigma + 0.5)``); differentiable in ``input``, ``cval`` and ``sigma``
-    (the radius is read from its value and held fixed).
+    (the radius is read from its value and held fixed; under ``gpuad.jit`` a call whose
+    ``sigma`` gives another radius traces again).
 
     Example: ``gaussian_filter1d(x, 2.0, axis=0, order=1)``
     """
-    if not isinstance(sigma, (int, float)):
-        _vc.host_read("gaussian_filter1d: sigma (it sets the kernel's radius)", data(sigma))
-    s = float(data(sigma))
+    raw = data(sigma)
+    s = _sigma_value(raw)
     if not s > 0:
         raise ValueError(f"gaussian_filter1d: sigma must be positive, got {s}")
     if isinstance(order, bool) or int(order) != order or order < 0:
         raise ValueError(f"gaussian_filter1d: order must be a non-negative integer, got "
                          f"{order!r}")
     r = int(truncate * s + 0.5) if radius is None else int(radius)
+    if hasattr(raw, "shape"):  # under gpuad.jit: a call whose sigma gives another radius
+        _vc.keep_branch("gaussian_filter1d radius", True,  # (or is not positive) traces again
+                        lambda xp, a: (a > 0) & ((radius is not None)
+                                                 | (xp.floor(truncate * a + 0.5) == r)), raw)
     if r < 0:
         raise ValueError(f"gaussian_filter1d: radius must be a non-negative integer, got {r}")
     w = _gaussian_kernel(sigma, int(order), r)
@@ -384,10 +397,11 @@ def gaussian_filter(input: Any, sigma: Any, order: Any = 0, output: Any = None,
     orders = _per_axis("gaussian_filter", order, len(ax), "order")
     radii = _per_axis("gaussian_filter", radius, len(ax), "radius")
     for a, s, o, r in zip(ax, sigmas, orders, radii, strict=True):
-        if not isinstance(s, (int, float)):
-            _vc.host_read("gaussian_filter: sigma (an axis with sigma 0 is left alone)",
-                          data(s))
-        if float(data(s)) > 1e-15:
+        raw = data(s)
+        smooth = _sigma_value(raw) > 1e-15
+        if hasattr(raw, "shape"):  # under gpuad.jit: an axis with sigma 0 is left alone
+            _vc.keep_branch("gaussian_filter sigma 0", smooth, lambda xp, v: v > 1e-15, raw)
+        if smooth:
             x = gaussian_filter1d(x, s, a, o, None, mode, cval, truncate, radius=r)
     return x
 
