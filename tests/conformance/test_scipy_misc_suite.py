@@ -212,8 +212,8 @@ def test_rgi_gradients_against_jax():
 X1 = np.array([0.0, 0.5, 1.2, 2.0, 3.1])
 
 
-@pytest.mark.parametrize("kind,axis", list(itertools.product(["linear", "nearest", "slinear"],
-                                                             [0, 1, -1])))
+@pytest.mark.parametrize("kind,axis", subset(itertools.product(["linear", "nearest", "slinear"],
+                                                              [0, 1, -1]), 4))
 def test_interp1d_against_scipy(kind, axis):
     rng = np.random.default_rng(19)
     shape = [2, 3, 4]
@@ -331,7 +331,7 @@ FILTER_SHAPES = [((7,), (3,)), ((7,), (4,)), ((5, 6), (3, 2)), ((2, 5), (4, 3)),
 
 
 @pytest.mark.parametrize("shapes,mode,fn", subset(itertools.product(
-    FILTER_SHAPES, FILTER_MODES, ["correlate", "convolve"]), 16))
+    FILTER_SHAPES, FILTER_MODES, ["correlate", "convolve"]), 8))
 def test_ndimage_correlate_convolve_against_scipy(shapes, mode, fn):
     rng = np.random.default_rng(16)
     x, w = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
@@ -346,7 +346,7 @@ def test_ndimage_correlate_convolve_against_scipy(shapes, mode, fn):
         np.testing.assert_allclose(host(got), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("mode", FILTER_MODES[:5])
+@pytest.mark.parametrize("mode", subset(FILTER_MODES[:5], 3))
 def test_ndimage_uniform_and_gaussian_filters_against_scipy(mode):
     rng = np.random.default_rng(17)
     x = rng.standard_normal((6, 7))
@@ -477,9 +477,10 @@ def test_hilbert_against_scipy():
     check_grads(lambda a: gsig.hilbert(a, N=9), (x,), order=2)
 
 
-@pytest.mark.parametrize("b,a", [([0.2], [1.0, -0.8]), ([1.0, 2.0, 1.0], [2.0, -0.5, 0.1]),
-                                 ([0.5, 0.5], [1.0]), ([3.0], [2.0]),
-                                 ([1.0, 0.3], [1.0, 0.2, -0.1, 0.05])])
+@pytest.mark.parametrize("b,a", subset([([0.2], [1.0, -0.8]),
+                                        ([1.0, 2.0, 1.0], [2.0, -0.5, 0.1]),
+                                        ([0.5, 0.5], [1.0]), ([3.0], [2.0]),
+                                        ([1.0, 0.3], [1.0, 0.2, -0.1, 0.05])], 3))
 def test_lfilter_against_scipy(b, a):
     rng = np.random.default_rng(23)
     x = rng.standard_normal((3, 12))
@@ -595,7 +596,7 @@ def test_trapezoid_and_cumulative_against_scipy():
         same_error(lambda bad=bad: bad(sint), lambda bad=bad: bad(ginteg))
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 9, 10])
+@pytest.mark.parametrize("n", subset([1, 2, 3, 4, 5, 6, 9, 10], 5))
 def test_simpson_against_scipy(n):
     rng = np.random.default_rng(21 + n)
     y = rng.standard_normal((3, n))
