@@ -426,7 +426,11 @@ def test_convolutions_against_scipy(shapes, mode, fn, kind):
         return
     got = host(getattr(gsig, fn)(a, b, mode=mode))
     assert got.shape == want.shape
-    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    if not (fn == "fftconvolve" and kind == "i" and 1 in (a.size, b.size)):
+        # (DIFFERS: SciPy's fftconvolve returns in1 * in2 when one input has one element, an
+        # integer product; gpuad's integer fftconvolve is float64 throughout, as SciPy's
+        # otherwise)
+        assert got.dtype == want.dtype, (got.dtype, want.dtype)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-11)
 
 
