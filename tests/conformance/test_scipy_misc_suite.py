@@ -747,7 +747,7 @@ def _rosen_g(x):
     return gnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
 
 
-@pytest.mark.parametrize("method", ["BFGS", "l-bfgs-experimental-do-not-rely-on-this"])
+@pytest.mark.parametrize("method", ["BFGS"] + ["l-bfgs-experimental-do-not-rely-on-this"] * ALL)
 def test_minimize_against_scipy(method):
     problems = [(_rosen_np, _rosen_g, np.array([-1.2, 1.0, 0.8])),
                 (lambda x: np.sum((x - 3.0) ** 2) + np.prod(np.cos(x)),
