@@ -35,7 +35,7 @@ from ..batching.rules_misc import loop_formulas
 from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
-from ._quadrature import cumulative_trapezoid  # noqa: F401
+from ._quadrature import cumulative_trapezoid, simpson  # noqa: F401
 
 trapezoid = gnp.trapezoid
 
@@ -366,4 +366,22 @@ def odeint(func: Callable, y0: Any, t: Any, args: tuple = (), Dfun: Callable | N
     return _odeint(y0, t, *args, func=func, tfirst=bool(tfirst), kw=kw)
 
 
-__all__ = ["cumulative_trapezoid", "odeint", "trapezoid"]
+__all__ = ["cumulative_trapezoid", "odeint", "simpson", "trapezoid"]
+
+
+_ABSENT = {
+    **dict.fromkeys(("romb", "cumulative_simpson", "fixed_quad", "quad",
+                     "quad_vec", "dblquad", "romberg"),
+                    "not implemented; trapezoid and cumulative_trapezoid are (on samples); a "
+                    "fixed Gauss rule is a weighted sum at numpy.polynomial.legendre.leggauss "
+                    "nodes, written with gpuad.numpy"),
+    **dict.fromkeys(("solve_ivp", "RK45", "ode", "solve_bvp"),
+                    "use odeint (LSODA, differentiable in y0, t and args by adjoints)"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}")

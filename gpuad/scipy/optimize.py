@@ -271,3 +271,21 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), *, method: str,
         status=gnp.asarray(status), fun=gnp.asarray(_np.asarray(f, dtype=dt)),
         jac=gnp.asarray(g.astype(dt)), hess_inv=None if h is None else gnp.asarray(h.astype(dt)),
         nfev=gnp.asarray(obj.nfev), njev=gnp.asarray(obj.nfev), nit=gnp.asarray(k))
+
+
+_ABSENT = {
+    **dict.fromkeys(("root", "root_scalar", "fsolve", "brentq", "newton", "bisect"),
+                    "a root differentiable implicitly is gpuad.lax.custom_root (write the "
+                    "solver, e.g. Newton steps, and its tangent solve)"),
+    **dict.fromkeys(("minimize_scalar", "least_squares", "curve_fit", "linprog",
+                     "line_search", "differential_evolution", "basinhopping"),
+                    "only minimize (BFGS, L-BFGS) exists, as jax.scipy.optimize; for a "
+                    "derivative of a minimum use gpuad.lax.custom_root on the gradient"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.optimize' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.optimize' has no attribute {name!r}")

@@ -11,7 +11,7 @@ import numpy as np
 
 import gpuad.numpy as gnp
 import gpuad.scipy.special as sps
-from gpuad.scipy import integrate, signal, stats
+from gpuad.scipy import integrate, ndimage, signal, stats
 from gpuad.scipy.signal import windows
 from gpuad.scipy.sparse import linalg as sparse_linalg
 
@@ -190,6 +190,30 @@ add("gpuad.scipy.signal.correlate2d", lambda a, b: signal.correlate2d(a, b, mode
     lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((2, 3))))
 add("gpuad.scipy.signal.fftconvolve", lambda a, b: signal.fftconvolve(a, b, mode="same"),
     lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
+add("gpuad.scipy.signal.oaconvolve", lambda a, b: signal.oaconvolve(a, b, mode="valid"),
+    lambda rng: (rng.standard_normal((5, 4)), rng.standard_normal((2, 3))))
+add("gpuad.scipy.signal.hilbert", lambda x: signal.hilbert(x, N=7),
+    lambda rng: (rng.standard_normal((2, 6)),))
+add("gpuad.scipy.signal.lfilter", lambda b, a, x, z: signal.lfilter(b, a, x, zi=z)[0],
+    lambda rng: (rng.standard_normal(3), np.array([1.0, -0.4, 0.1]),
+                 rng.standard_normal((2, 5)), rng.standard_normal((2, 2))))
+
+N = "gpuad.scipy.ndimage."
+add(N + "correlate", lambda x, w, c: ndimage.correlate(x, w, mode="constant", cval=c),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((2, 3)), np.array(0.3)))
+add(N + "convolve", lambda x, w: ndimage.convolve(x, w, mode="mirror", origin=(0, 1)),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal((3, 3))))
+add(N + "correlate1d", lambda x, w: ndimage.correlate1d(x, w, axis=0, mode="wrap"),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal(3)))
+add(N + "convolve1d", lambda x, w: ndimage.convolve1d(x, w, mode="nearest"),
+    lambda rng: (rng.standard_normal((4, 5)), rng.standard_normal(2)))
+add(N + "uniform_filter", lambda x: ndimage.uniform_filter(x, (2, 3), mode="reflect"),
+    lambda rng: (rng.standard_normal((4, 5)),))
+# a radius given: the replays' new sigmas keep the kernel's length (another length traces again)
+add(N + "gaussian_filter", lambda x, s: ndimage.gaussian_filter(x, s, order=(0, 1), radius=2),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(0.6, 1.2, ())))
+add(N + "gaussian_filter1d", lambda x, s: ndimage.gaussian_filter1d(x, s, order=2, radius=3),
+    lambda rng: (rng.standard_normal((3, 6)), rng.uniform(0.6, 1.2, ())))
 
 W = "gpuad.scipy.signal.windows."
 add(W + "gaussian", lambda s: windows.gaussian(6, std=s), lambda rng: (rng.uniform(0.8, 3, ()),))
@@ -206,6 +230,9 @@ EXEMPT.update({W + k: "a constant: no array input (a window of M points)" for k 
 
 add("gpuad.scipy.integrate.cumulative_trapezoid",
     lambda y, x: integrate.cumulative_trapezoid(y, x, axis=0, initial=0),
+    lambda rng: (rng.standard_normal((4, 3)), np.cumsum(rng.uniform(0.1, 1.0, 4))))
+
+add("gpuad.scipy.integrate.simpson", lambda y, x: integrate.simpson(y, x=x, axis=0),
     lambda rng: (rng.standard_normal((4, 3)), np.cumsum(rng.uniform(0.1, 1.0, 4))))
 
 

@@ -1,5 +1,6 @@
 """``scipy.signal.convolve``, differentiable in both inputs (any order, both modes), and
-``correlate``, ``convolve2d``, ``correlate2d`` and ``fftconvolve`` built on it; the window
+``correlate``, ``convolve2d``, ``correlate2d``, ``fftconvolve`` and ``oaconvolve`` built on it;
+``hilbert`` by ``gpuad.numpy.fft``; the window
 functions are in ``gpuad.scipy.signal.windows``, the spectral functions ``stft``, ``istft``,
 ``csd``, ``welch`` and ``detrend`` in ``gpuad/scipy/_spectral.py``.
 
@@ -19,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as _np
+
+from ... import _value_checks as _vc
 from ... import numpy as gnp
 from ...rules import _xp, data, getitem, ndim, shape
 
@@ -248,8 +252,133 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return gnp.moveaxis(out, tuple(range(na)), batch + conv) if batch else out
 
 
+def oaconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
+    """``scipy.signal.oaconvolve`` (overlap-add): the same numbers as :func:`fftconvolve`,
+    which computes them.
+
+    Example: ``oaconvolve(long_signal, short_filter, mode="same")``
+    """
+    return fftconvolve(in1, in2, mode, axes)
+
+
+def hilbert(x: Any, N: int | None = None, axis: int = -1) -> Any:
+    """``scipy.signal.hilbert``: the analytic signal ``x + i H(x)`` along ``axis`` (by the FFT,
+    of length ``N``, default ``x.shape[axis]``), differentiable in ``x``. Real ``x`` only, as
+    SciPy's.
+
+    Example: ``envelope = gnp.abs(hilbert(x))``
+    """
+    x = gnp.asarray(x)
+    if x.dtype.kind == "c":
+        raise ValueError("hilbert: x must be real.")
+    if x.ndim == 0:
+        raise ValueError("hilbert: x must have at least one dimension")
+    n = x.shape[axis] if N is None else N
+    if isinstance(n, bool) or int(n) != n or n <= 0:
+        raise ValueError(f"hilbert: N must be positive, got {N!r}")
+    n = int(n)
+    h = _np.zeros(n)
+    h[0] = 1.0
+    if n % 2 == 0:
+        h[n // 2] = 1.0
+        h[1:n // 2] = 2.0
+    else:
+        h[1:(n + 1) // 2] = 2.0
+    shape = [1] * x.ndim
+    shape[axis] = n
+    h = _xp(data(x)).asarray(h.reshape(shape))
+    if x.dtype.kind != "f":
+        x = x.astype("float64")
+    return gnp.fft.ifft(gnp.fft.fft(x, n=n, axis=axis) * h, axis=axis)
+
+
+def _filter_coefficients(name: str, b: Any, a: Any) -> tuple[Any, Any]:
+    b, a = gnp.asarray(b), gnp.asarray(a)
+    if b.ndim != 1 or a.ndim != 1 or b.shape[0] == 0 or a.shape[0] == 0:
+        raise ValueError(f"{name}: b and a must be non-empty 1-D arrays, got shapes "
+                         f"{tuple(b.shape)} and {tuple(a.shape)}")
+    raw = data(a)
+    if not _vc.tracing() and bool(_xp(raw).asarray(raw)[0] == 0):
+        raise ValueError(f"{name}: the first coefficient of a, a[0], must not be zero")
+    m = max(b.shape[0], a.shape[0])
+    if b.shape[0] < m:
+        b = gnp.concatenate([b, gnp.zeros(m - b.shape[0], dtype=b.dtype)])
+    if a.shape[0] < m:
+        a = gnp.concatenate([a, gnp.zeros(m - a.shape[0], dtype=a.dtype)])
+    return b / a[0], a / a[0]
+
+
+def lfilter(b: Any, a: Any, x: Any, axis: int = -1, zi: Any = None) -> Any:
+    """``scipy.signal.lfilter``: the IIR filter ``a[0] y[n] = sum_k b[k] x[n - k] -
+    sum_{k >= 1} a[k] y[n - k]`` along ``axis`` (direct form II transposed, as SciPy's),
+    differentiable in ``b``, ``a``, ``x`` and ``zi``. With ``zi`` (the initial state, shape
+    ``x``'s with ``axis`` of length ``max(len(a), len(b)) - 1``) it returns ``(y, zf)``.
+    The recursion is a :func:`gpuad.lax.scan` over the samples: one step per sample.
+
+    Example: ``y = lfilter([0.2], [1.0, -0.8], x)`` (a one-pole low-pass)
+    """
+    from ... import lax
+
+    b, a = _filter_coefficients("lfilter", b, a)
+    x = gnp.asarray(x)
+    if x.ndim == 0:
+        raise ValueError("lfilter: x must have at least one dimension")
+    if not -x.ndim <= axis < x.ndim:
+        raise _np.exceptions.AxisError(f"lfilter: axis {axis} is out of bounds for x of "
+                                       f"dimension {x.ndim}")
+    dt = _np.result_type(b.dtype, a.dtype, x.dtype, _np.float64 if x.dtype.kind in "biu"
+                         else x.dtype)
+    xs = gnp.moveaxis(x.astype(dt) if x.dtype != dt else x, axis, 0)
+    m = b.shape[0]
+    rest = tuple(xs.shape[1:])
+    zshape = (m - 1,) + rest
+    if zi is None:
+        z0 = gnp.zeros(zshape, dtype=dt)
+    else:
+        zi = gnp.asarray(zi)
+        want = list(x.shape)
+        want[axis] = m - 1
+        if tuple(zi.shape) != tuple(want):
+            raise ValueError(f"lfilter: unexpected shape for zi: expected {tuple(want)}, found "
+                             f"{tuple(zi.shape)}")
+        z0 = gnp.moveaxis(zi, axis, 0).astype(dt)
+    tail = (1,) * len(rest)
+    bk = gnp.reshape(b[1:], (m - 1,) + tail)
+    ak = gnp.reshape(a[1:], (m - 1,) + tail)
+
+    def step(z, xn):
+        y = b[0] * xn + (z[0] if m > 1 else 0.0)
+        if m == 1:
+            return z, y
+        shifted = gnp.concatenate([z[1:], gnp.zeros((1,) + rest, dtype=dt)], axis=0)
+        return bk * xn + shifted - ak * y, y
+
+    zf, ys = lax.scan(step, z0, xs)
+    y = gnp.moveaxis(ys, 0, axis)
+    return y if zi is None else (y, gnp.moveaxis(zf, 0, axis))
+
+
 from .._spectral import csd, detrend, istft, stft, welch  # noqa: E402
 from . import windows  # noqa: E402  (scipy.signal.windows, torch.signal.windows)
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
-           "fftconvolve", "istft", "stft", "welch", "windows"]
+           "fftconvolve", "hilbert", "istft", "lfilter", "oaconvolve", "stft", "welch", "windows"]
+
+
+_ABSENT = {
+    **dict.fromkeys(("sosfilt", "filtfilt", "lfilter_zi", "sosfiltfilt"),
+                    "not implemented; lfilter is (a cascade of sections is lfilter applied "
+                    "section by section, filtfilt lfilter forwards then on the reversed "
+                    "output)"),
+    **dict.fromkeys(("resample", "decimate", "periodogram", "spectrogram",
+                     "savgol_filter", "get_window", "find_peaks"),
+                    "not implemented; stft, welch, csd, istft, detrend and windows are, and "
+                    "gpuad.numpy.fft computes the rest"),
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}")

@@ -31,9 +31,14 @@ from ...rules import data
 from ...tensor import Tensor
 
 
+class WindowLengthError(TypeError, ValueError):
+    """A window length that is not an integer: SciPy raises ValueError there, torch
+    TypeError; this is both."""
+
+
 def _check(name: str, M: Any, dtype: Any) -> tuple[int, _np.dtype]:
     if isinstance(M, bool) or not isinstance(M, int | _np.integer):
-        raise TypeError(f"{name}: the window length M must be an integer, got {M!r}")
+        raise WindowLengthError(f"{name}: the window length M must be an integer, got {M!r}")
     if M < 0:
         raise ValueError(f"{name}: the window length M must be non-negative, got M={M}")
     dt = _np.dtype(_np.float64) if dtype is None else _read_dtype(dtype)

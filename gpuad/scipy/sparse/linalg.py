@@ -186,6 +186,10 @@ def _isolve(solver, A, b, x0, *, tol, atol, maxiter, M, symmetric_if_real, **kw)
         raise ValueError("x0 and b must have matching tree structure and shapes")
     b_flat, unravel = ravel_pytree(b)
     x0_flat = ravel_pytree(x0)[0]
+    for what, m in (("A", A), ("M", M)):
+        if not callable(m) and m is not None and tuple(m.shape)[1] != b_flat.shape[0]:
+            raise ValueError(f"{solver.__name__.strip('_').split('_')[0]}: shapes of {what} "
+                             f"{tuple(m.shape)} and b {tuple(gnp.shape(b))} are incompatible")
     if maxiter is None:
         maxiter = 10 * int(b_flat.shape[0])
 
@@ -242,3 +246,21 @@ def gmres(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.
         maxiter = 10 * sum(int(gnp.size(x)) for x in tree_flatten(b)[0])
     return _isolve(_gmres_solve, A, b, x0, tol=tol, atol=atol, maxiter=maxiter, M=M,
                    symmetric_if_real=False, restart=restart)
+
+
+_ABSENT = {
+    **dict.fromkeys(("minres", "lsqr", "lsmr", "cgs", "qmr", "gcrotmk", "tfqmr"),
+                    "only cg, bicgstab and gmres exist (as jax.scipy.sparse.linalg); for a "
+                    "least-squares problem run cg on the normal equations"),
+    **dict.fromkeys(("spsolve", "splu", "spilu", "eigsh", "eigs", "svds", "expm_multiply"),
+                    "sparse matrices are not supported; pass a dense matrix or a matvec "
+                    "function to cg/bicgstab/gmres, or use gpuad.numpy.linalg"),
+    "LinearOperator": "pass the matvec function itself as A (x -> A @ x)",
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}: "
+                             f"{_ABSENT[name]}")
+    raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}")
