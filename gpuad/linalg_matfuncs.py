@@ -39,12 +39,24 @@ def _square(a, name: str) -> None:
         raise ValueError(f"{name}: expected a square matrix (or a stack of them), got shape {s}")
 
 
+def _own_draws(fn, *args, **kw):
+    """``fn`` with NumPy's global generator seeded for the call and then put back: SciPy's
+    logm and fractional_matrix_power draw from it (onenormest), which would advance the
+    user's stream, make the values depend on it, and turn gpuad.jit to eager calls."""
+    state = _np.random.get_state()
+    try:
+        _np.random.seed(0)
+        return fn(*args, **kw)
+    finally:
+        _np.random.set_state(state)
+
+
 def _host(name: str, fn):
     """The forward of a primitive: ``fn`` of each host matrix, back on the array's backend."""
     from .linalg_schur import _on_host
 
     def one(m, **params):
-        f = _np.asarray(fn(m, **params))
+        f = _np.asarray(_own_draws(fn, m, **params))
         if m.dtype.kind != "c" and f.dtype.kind == "c":
             # SciPy's complex Schur form leaves rounding-level imaginary parts where the exact
             # result is real (a real matrix with complex eigenvalue pairs): real, as logm's
@@ -139,7 +151,7 @@ def logm(A, disp: bool = True):
         import scipy.linalg as sl
 
         na = _np.linalg.norm(a, 1)
-        return (_np.asarray(_np.linalg.norm(sl.expm(f) - a, 1) / na if na else 0.0),)
+        return (_np.asarray(_np.linalg.norm(_own_draws(sl.expm, f) - a, 1) / na if na else 0.0),)
 
     return F, float(_on_host(est, "logm", _nla._raw(A), _nla._raw(F))[0])
 
