@@ -82,13 +82,18 @@ def test_replay_error_is_the_eager_error(backend, name, wrap):
     with pytest.raises(type(want)) as got:
         j(*bad)
     assert type(got.value) is type(want)
+    w = str(want)
+    if w.startswith("take: getitem: "):
+        # eagerly gnp.take names itself in front of its indexing step's error
+        # (gpuad/numpy/_op_errors.py); a replay raises the failing step's error
+        w = w[len("take: "):]
     if wrap == "jit":
-        assert str(got.value) == str(want)
-    elif str(got.value) != str(want):
+        assert str(got.value) == w
+    elif str(got.value) != w:
         # the step that fails may be the adjoint of the eager one (its forward is dead)
         msg = str(got.value)
         assert ": invalid inputs with shapes " in msg, msg
-        assert str(want).split(": ", 2)[-1] in msg
+        assert w.split(": ", 2)[-1] in msg
     j(*good)  # the program still replays
 
 

@@ -98,9 +98,12 @@ class RegularGridInterpolator:
                         lambda j=j: ValueError(f"RegularGridInterpolator: the points in "
                                                f"dimension {j} must be strictly ascending or "
                                                f"descending"), raw)
-            down = bool(raw[1] < raw[0])
-            _vc.keep_branch("rgi_descending", down, lambda xp, a: a[1] < a[0], raw)
-            if down:
+            if _vc.tracing():  # under gpuad.jit: the direction chosen on every call
+                down = g[1] < g[0]
+                out.append(gnp.where(down, gnp.flip(g, 0), g))
+                values = gnp.where(down, gnp.flip(values, j), values)
+                continue
+            if bool(raw[1] < raw[0]):
                 g = gnp.flip(g, 0)
                 values = gnp.flip(values, j)
             out.append(g)
