@@ -108,13 +108,19 @@ def test_training_step_matches_eager(opt_name, backend, rng):
         return step
 
     eager, jitted = make(m1, o1), ad.jit(make(m2, o2))
+    if backend == "numpy":  # the same NumPy calls: bit for bit
+        same = np.testing.assert_array_equal
+    else:  # fused kernels (CuPy's, or the stand-in's NumPy evaluation of them) round exp/log
+        # apart from the eager ops by an ulp where NumPy's SIMD loops differ (AVX-512)
+        def same(a, b):
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-16)
     y = _arr(rng.integers(0, 3, 16))
     for _ in range(4):
         x = _arr(rng.standard_normal((16, 4)))
-        np.testing.assert_array_equal(to_numpy(jitted(x, y)), to_numpy(eager(x, y)))
+        same(to_numpy(jitted(x, y)), to_numpy(eager(x, y)))
     for p, q in zip(m1.parameters(), m2.parameters(), strict=True):
-        np.testing.assert_array_equal(to_numpy(p), to_numpy(q))
-        np.testing.assert_array_equal(to_numpy(p.grad), to_numpy(q.grad))
+        same(to_numpy(p), to_numpy(q))
+        same(to_numpy(p.grad), to_numpy(q.grad))
     assert o1.step_count == o2.step_count == 4
 
 
