@@ -35,6 +35,7 @@ from ..batching.rules_misc import loop_formulas
 from ..rules import MissingRuleError, _xp, data, prim, shape
 from ..tensor import Tensor
 from ..tree import tree_flatten, tree_unflatten
+from ._absent import absent_names
 from ._quadrature import cumulative_trapezoid, simpson  # noqa: F401
 
 trapezoid = gnp.trapezoid
@@ -380,8 +381,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.integrate' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.integrate", _ABSENT)

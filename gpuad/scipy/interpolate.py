@@ -27,6 +27,7 @@ from .. import numpy as gnp
 from .._numpy_protocol import stop_gradient
 from ..rules import data
 from ..tree import register_pytree_node
+from ._absent import absent_names
 
 __all__ = ["RegularGridInterpolator", "interp1d"]
 
@@ -285,8 +286,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.interpolate' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.interpolate' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.interpolate", _ABSENT)

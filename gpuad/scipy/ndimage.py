@@ -38,6 +38,7 @@ from .._numpy_protocol import stop_gradient
 from ..backends import get_backend
 from ..rules import data
 from ..tensor import Tensor
+from ._absent import absent_names
 
 __all__ = ["convolve", "convolve1d", "correlate", "correlate1d", "gaussian_filter",
            "gaussian_filter1d", "map_coordinates", "uniform_filter"]
@@ -419,8 +420,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.ndimage' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.ndimage' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.ndimage", _ABSENT)

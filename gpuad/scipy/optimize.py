@@ -32,6 +32,7 @@ from .. import numpy as gnp
 from ..engine import GradError
 from ..tensor import Tensor
 from ..tree import tree_flatten
+from ._absent import absent_names
 
 __all__ = ["minimize", "OptimizeResults"]
 
@@ -284,8 +285,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.optimize' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.optimize' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.optimize", _ABSENT)

@@ -25,6 +25,7 @@ import numpy as _np
 from ... import _value_checks as _vc
 from ... import numpy as gnp
 from ...rules import _xp, data, getitem, ndim, shape
+from .._absent import absent_names
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -377,8 +378,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.signal' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.signal", _ABSENT)

@@ -28,6 +28,7 @@ from ... import lax
 from ... import numpy as gnp
 from ...flatten_util import ravel_pytree
 from ...tree import tree_flatten, tree_map
+from .._absent import absent_names
 
 __all__ = ["cg", "bicgstab", "gmres"]
 
@@ -259,8 +260,4 @@ _ABSENT = {
 }
 
 
-def __getattr__(name: str):
-    if name in _ABSENT:
-        raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}: "
-                             f"{_ABSENT[name]}")
-    raise AttributeError(f"module 'gpuad.scipy.sparse.linalg' has no attribute {name!r}")
+__getattr__ = absent_names("gpuad.scipy.sparse.linalg", _ABSENT)
