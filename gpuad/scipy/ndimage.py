@@ -218,6 +218,18 @@ def _no_output(name: str, output: Any) -> None:
                                   f"supported; use the returned array")
 
 
+def _weights(name: str, weights: Any, x: Any) -> Any:
+    """The filter weights, one axis per axis of the input and not empty (SciPy's errors)."""
+    w = gnp.asarray(weights)
+    if w.ndim != x.ndim:
+        raise RuntimeError(f"{name}: the filter weights must have one axis per axis of the "
+                           f"input; got weights of shape {tuple(w.shape)} for an input of "
+                           f"shape {tuple(x.shape)}")
+    if 0 in tuple(w.shape):
+        raise RuntimeError(f"{name}: no filter weights given (shape {tuple(w.shape)})")
+    return w
+
+
 def correlate(input: Any, weights: Any, output: Any = None, mode: str = "reflect",
               cval: float = 0.0, origin: Any = 0) -> Any:
     """``scipy.ndimage.correlate``: ``sum_k weights[k] * input[i + k - center]`` with the
@@ -229,13 +241,7 @@ def correlate(input: Any, weights: Any, output: Any = None, mode: str = "reflect
     """
     _no_output("correlate", output)
     x = _filter_input("correlate", input)
-    w = gnp.asarray(weights)
-    if w.ndim != x.ndim:
-        raise RuntimeError(f"correlate: the filter weights must have one axis per axis of "
-                           f"the input; got weights of shape {tuple(w.shape)} for an input "
-                           f"of shape {tuple(x.shape)}")
-    if 0 in tuple(w.shape):
-        raise RuntimeError(f"correlate: no filter weights given (shape {tuple(w.shape)})")
+    w = _weights("correlate", weights, x)
     origins = [int(o) for o in _per_axis("correlate", origin, x.ndim, "origin")]
     return _correlate_padded("correlate", x, w, mode, cval, origins, tuple(range(x.ndim)))
 
@@ -249,11 +255,7 @@ def convolve(input: Any, weights: Any, output: Any = None, mode: str = "reflect"
     """
     _no_output("convolve", output)
     x = _filter_input("convolve", input)
-    w = gnp.asarray(weights)
-    if w.ndim != x.ndim:
-        raise RuntimeError(f"convolve: the filter weights must have one axis per axis of the "
-                           f"input; got weights of shape {tuple(w.shape)} for an input of "
-                           f"shape {tuple(x.shape)}")
+    w = _weights("convolve", weights, x)
     origins = [-int(o) - (1 - n % 2) for o, n in zip(
         _per_axis("convolve", origin, x.ndim, "origin"), w.shape, strict=True)]
     w = gnp.flip(w, tuple(range(w.ndim))) if w.ndim else w
