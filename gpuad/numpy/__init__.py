@@ -959,6 +959,7 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 
+from . import lib  # noqa: E402, F401  (gnp.lib.stride_tricks)
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
 
 

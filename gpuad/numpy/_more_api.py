@@ -303,6 +303,15 @@ def mask_indices(n, mask_func, k=0):
 ndindex._takes_containers = mask_indices._takes_containers = True  # (no array parameters)
 
 
+def ndenumerate(arr):
+    """Pairs ``(index, arr[index])`` over every element, in C order, as NumPy's; on a Tensor
+    each value is a recorded 0-d Tensor. Example: ``for (i, j), v in gnp.ndenumerate(x): ...``"""
+    if not isinstance(arr, Tensor):
+        return _np.ndenumerate(arr) if isinstance(arr, _np.ndarray) else \
+            ((i, arr[i]) for i in _np.ndindex(*shape(arr)))
+    return ((i, arr[i]) for i in _np.ndindex(*arr.shape))
+
+
 def ix_(*args):
     """Open meshes from index sequences, for cross-product indexing: ``x[gnp.ix_(rows,
     cols)]``. Tensors give their values (indices are not differentiated)."""
@@ -525,5 +534,5 @@ __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "concat",
            "bitwise_right_shift", "bitwise_count", "gcd", "lcm", "nextafter", "cumulative_sum",
            "cumulative_prod", "vecdot", "matvec", "vecmat", "tri", "tril_indices",
            "triu_indices", "diag_indices", "diag_indices_from", "indices", "ix_", "ndindex",
-           "mask_indices",
+           "ndenumerate", "mask_indices",
            "fill_diagonal", "put", "place", "putmask", "copyto"]
