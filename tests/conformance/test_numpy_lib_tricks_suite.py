@@ -185,6 +185,26 @@ def _build_cases() -> list:
     chk("take_along_axis", a23, A([0, 1]), 1)  # fewer dims: ValueError
     chk("take_along_axis", a23, A([[0.0, 1]]), 1)  # float indices: IndexError
     chk("take_along_axis", a23, idx, 2)
+    # integer and boolean inputs keep NumPy's dtypes
+    i23 = np.arange(6).reshape(2, 3)
+    chk("kron", i23, A([1, -1]))
+    chk("kron", i23, A([0.5, 2]))
+    chk("tile", i23 > 2, (2, 1))
+    chk("take_along_axis", i23, A([[2], [0]]), 1)
+    chk("expand_dims", i23 > 1, 1)
+    chk("column_stack", (A([1, 2]), A([0.5, 1.5])))
+    chk("dstack", (A([True, False]), A([1, 2])))
+    chk("fliplr", i23)
+    chk("array_split", i23, 2, axis=1)
+    chk("lib.stride_tricks.sliding_window_view", i23, (2, 2))
+    chk("lib.stride_tricks.sliding_window_view", A(1.5), ())
+    chk("lib.stride_tricks.sliding_window_view", np.arange(4.0), 2, axis=(0,))
+    chk("broadcast_to", A([1, 2]), (2, 2))
+    chk("broadcast_arrays", A([True]), A([1.0, 2]))
+    chk("tril", i23, -1)
+    chk("triu", i23 > 1, 1)
+    chk("diag", A([1, 2]), -1)
+    chk("vander", A([True, False]), 2)
     # test_ufunclike
     chk("fix", A([[1.0, 1.1, 1.5, 1.8], [-1.0, -1.1, -1.5, -1.8]]))
     chk("fix", A(3.14))
@@ -307,6 +327,20 @@ def _index_tricks(m):
         "mask_indices_triu": lambda: m.mask_indices(3, m.triu),
         "mask_indices_tril1": lambda: m.mask_indices(4, m.tril, 1),
         "mask_indices_numpy_triu": lambda: m.mask_indices(3, np.triu, -1),
+        "apply_along_axis_sum": lambda: m.apply_along_axis(m.sum, 0, two * 3),
+        "apply_along_axis_slice": lambda: m.apply_along_axis(lambda v: v[1:] * 2, 1, two),
+        "apply_along_axis_outer": lambda: m.apply_along_axis(lambda v: m.outer(v, v), 1,
+                                                             two + a),
+        "apply_along_axis_count": lambda: m.apply_along_axis(lambda v: (v > 10).sum(), 1,
+                                                             m.stack([a, b])),
+        "apply_along_axis_0d": lambda: m.apply_along_axis(m.sum, 0, m.asarray(1.0)),
+        "apply_along_axis_axis": lambda: m.apply_along_axis(m.sum, 2, two),
+        "apply_along_axis_neg": lambda: m.apply_along_axis(m.cumsum, -1, two + a),
+        "apply_over_axes_sum": lambda: m.apply_over_axes(
+            m.sum, m.reshape(m.arange(24.0), (2, 3, 4)), [0, 2]),
+        "apply_over_axes_mean": lambda: m.apply_over_axes(m.mean, two + a, 1),
+        "apply_over_axes_drop": lambda: m.apply_over_axes(
+            lambda x, ax: m.sum(x, ax), two + a, [0]),
         "unravel_index": lambda: m.unravel_index([22, 41, 37], (7, 6)),
         "unravel_index_F": lambda: m.unravel_index(1621, (6, 7, 8, 9), order="F"),
         "unravel_index_big": lambda: m.unravel_index(100, (3, 4)),
