@@ -609,3 +609,41 @@ def test_numpy_dispatch_reaches_sliding_window_view(backend):
     assert isinstance(w, ad.Tensor)
     gnp.sum(w).backward()
     np.testing.assert_array_equal(to_numpy(t.grad), [1.0, 2, 2, 2, 1])
+
+
+# ---- test_stride_tricks' broadcast_arrays shape tables, with transposed and flipped inputs ----
+
+_COMPATIBLE = [
+    [(1,), (3,)], [(1, 3), (3, 3)], [(3, 1), (3, 3)], [(1, 3), (3, 1)], [(1, 1), (3, 3)],
+    [(1, 1), (1, 3)], [(1, 1), (3, 1)], [(1, 0), (0, 0)], [(0, 1), (0, 0)], [(1, 0), (0, 1)],
+    [(1, 1), (0, 0)], [(1, 1), (1, 0)], [(1, 1), (0, 1)], [(), (3,)], [(3,), (3, 3)],
+    [(3,), (3, 1)], [(1,), (3, 3)], [(), (3, 3)], [(1, 1), (3,)], [(1,), (3, 1)],
+    [(1,), (1, 3)], [(), (1, 3)], [(), (3, 1)], [(), (0,)], [(0,), (0, 0)], [(0,), (0, 1)],
+    [(1,), (0, 0)], [(), (0, 0)], [(1, 1), (0,)], [(1,), (0, 1)], [(1,), (1, 0)],
+    [(), (1, 0)], [(), (0, 1)], [(3, 3), (3, 3), (3, 3)], [(0, 3)], [(), ()],
+]
+_INCOMPATIBLE = [[(3,), (4,)], [(2, 3), (2,)], [(3,), (3,), (4,)], [(1, 3, 4), (2, 3, 3)]]
+
+
+@pytest.mark.parametrize("tensor", [False, True], ids=["array", "tensor"])
+def test_broadcast_arrays_shape_tables(backend, tensor):
+    for shapes in _COMPATIBLE:
+        for order in (shapes, shapes[::-1]):
+            for trans, flip in ((False, False), (True, False), (False, True), (True, True)):
+                if flip and () in order:
+                    continue
+                hosts = []
+                for k, s in enumerate(order):
+                    h = np.arange(float(np.prod(s))).reshape(s) + 10 * k
+                    h = h.T if trans else h
+                    hosts.append(h[::-1] if flip else h)
+                want = np.broadcast_arrays(*hosts)
+                got = gnp.broadcast_arrays(*(_conv(h, tensor) for h in hosts))
+                _assert_same(list(want), [to_numpy(g) for g in got], True, f"{order}")
+                assert gnp.broadcast_shapes(*(h.shape for h in hosts)) == want[0].shape
+    for shapes in _INCOMPATIBLE:
+        for order in (shapes, shapes[::-1]):
+            with pytest.raises(ValueError):
+                gnp.broadcast_arrays(*(_conv(np.zeros(s), tensor) for s in order))
+            with pytest.raises(ValueError):
+                gnp.broadcast_shapes(*order)
