@@ -28,7 +28,15 @@ def guard() -> None:
     def getdata(a, subok=True):
         if isinstance(a, Tensor) and _p.recording(a):
             via = _p._numpy_caller(sys._getframe(1), ("numpy.ma", "getdata"))
-            raise TypeError(via(a))
+            if via is None:  # a method (MaskedArray.__add__: m + t) or a helper
+                f = sys._getframe(1)
+                while f.f_back is not None and _p._in_numpy(f.f_back):
+                    f = f.f_back
+                raise TypeError(
+                    f"numpy.ma ({f.f_code.co_qualname}) read the values of a Tensor of shape "
+                    f"{a.shape} that {_p._what(a)}, which would silently drop its gradient; "
+                    f"{_p._MA_ADVICE}, or pass t.numpy() for a constant result")
+            raise TypeError(via(a))  # names the numpy.ma function called
         return orig(a, subok)
 
     getdata._gpuad_guard = True

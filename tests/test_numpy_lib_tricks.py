@@ -137,3 +137,21 @@ def test_as_strided_and_emath_name_themselves(backend):
     msg = str(e.value)
     assert "numpy.lib.scimath.sqrt" in msg and "gpuad.numpy.sqrt)" not in msg, msg
     assert "complex" in msg, msg
+
+
+def test_masked_array_operator_with_a_recorded_tensor_raises(backend):
+    """m + t with m a MaskedArray gave a MaskedArray of the values (MaskedArray.__add__ reads
+    t through numpy.ma.getdata): the gradient of t was dropped silently."""
+    t = _t([1.0, 2.0, 3.0])
+    m = np.ma.masked_array(np.arange(3.0), mask=[0, 1, 0])
+    with pytest.raises(TypeError, match=r"MaskedArray\.__add__.*gnp\.where"):
+        m + t
+
+
+def test_ix_of_an_empty_sequence_is_an_integer_index(backend):
+    """On the CuPy backend gnp.ix_([]) was an empty float64 array, which no array accepts as
+    an index (NumPy's is intp)."""
+    (e,) = gnp.ix_([])
+    assert np.dtype(e.dtype) == np.intp
+    x = _xp().asarray(np.arange(6.0).reshape(2, 3))
+    assert x[gnp.ix_([], [0, 2])].shape == (0, 2)

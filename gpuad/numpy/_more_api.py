@@ -319,7 +319,9 @@ def ix_(*args):
     vals = [data(a) if isinstance(a, Tensor) else a for a in args]
     if xp is _np:
         return _np.ix_(*vals)
-    return xp.ix_(*[xp.asarray(v) for v in vals])
+    # an empty sequence is an empty index (intp, as NumPy's), not an empty float array
+    return xp.ix_(*[xp.asarray(v) if hasattr(v, "dtype") or _np.size(v) else
+                    xp.asarray(v, dtype=_np.intp) for v in vals])
 
 
 # ---- writes into an array: recorded into a Tensor ----------------------------------------------

@@ -111,6 +111,17 @@ def _build_cases() -> list:
     chk("diag_indices_from", np.ones((3, 3, 3)))
     chk("diag_indices_from", np.ones((3, 4)))
     chk("diag_indices_from", np.ones(3))
+    # TestIx_: dtypes kept, booleans as positions, 1-d only, empty and repeated inputs
+    for dt in (np.int16, np.int32, np.intp, np.uint8, bool):
+        chk("ix_", np.arange(4).astype(dt), np.arange(2).astype(dt))
+    chk("ix_", [])
+    chk("ix_", [0, 2], [1])
+    chk("ix_", np.ones((2, 2), int))
+    chk("ix_", np.arange(3), np.arange(3))
+    chk("ix_", A([0.5, 1.0]))
+    # TestFillDiagonal / TestNdIndex edges
+    chk("ndindex", ())
+    chk("ndindex", np.int64(2), np.int32(2))
     # test_twodim_base
     for k in (-2, -1, 0, 1, 3):
         chk("tril", np.arange(12.0).reshape(3, 4) + 1, k)
@@ -185,6 +196,22 @@ def _build_cases() -> list:
     chk("take_along_axis", a23, A([0, 1]), 1)  # fewer dims: ValueError
     chk("take_along_axis", a23, A([[0.0, 1]]), 1)  # float indices: IndexError
     chk("take_along_axis", a23, idx, 2)
+    # TestTakeAlongAxis: arg-function equivalence, invalid indices, empty and broadcast
+    r345 = np.random.default_rng(3).standard_normal((3, 4, 5))
+    for ax in (0, 1, 2, -1, None):
+        chk("take_along_axis", r345, np.argsort(r345, axis=ax), ax)
+    chk("take_along_axis", r345, np.argmax(r345, axis=1, keepdims=True), 1)
+    chk("take_along_axis", r345, np.argpartition(r345, 2, axis=2), 2)
+    ai = np.ones((10, 2), dtype=np.intp)
+    chk("take_along_axis", np.ones((10, 10)), ai, 1)
+    chk("take_along_axis", np.ones((10, 10)), A(1), 1)
+    chk("take_along_axis", np.ones((10, 10)), ai.astype(bool), 1)
+    chk("take_along_axis", np.ones((10, 10)), ai, 10)
+    chk("take_along_axis", np.ones((3, 4, 5)), np.ones((3, 0, 5), dtype=np.intp), 1)
+    chk("take_along_axis", r345[:, :, :1], np.ones((1, 2, 5), dtype=np.intp), 1)
+    # TestApplyAlongAxis: the simple and 3-d cases
+    for ax in (0, 1, -1):
+        chk("apply_along_axis", len, ax, np.ones((20, 10)))
     # integer and boolean inputs keep NumPy's dtypes
     i23 = np.arange(6).reshape(2, 3)
     chk("kron", i23, A([1, -1]))
@@ -379,6 +406,9 @@ def test_index_tricks(backend, name):
 
 # ---- the in-place writers: fill_diagonal, put_along_axis, put ------------------------------
 
+_R345 = np.random.default_rng(4).standard_normal((3, 4, 5))
+
+
 def _writers():
     """(name, target, call) from test_index_tricks and test_shape_base: ``call(m, a)`` writes
     into ``a`` with the module ``m``'s function."""
@@ -392,6 +422,11 @@ def _writers():
         ("fill_diagonal_3d", np.zeros((3, 3, 3)), lambda m, a: m.fill_diagonal(a, 4.0)),
         ("fill_diagonal_3d_bad", np.zeros((3, 3, 4)), lambda m, a: m.fill_diagonal(a, 4.0)),
         ("fill_diagonal_1d", np.zeros(3), lambda m, a: m.fill_diagonal(a, 4.0)),
+        ("fill_diagonal_4d", np.zeros((3, 3, 3, 3)), lambda m, a: m.fill_diagonal(a, 4.0)),
+        ("fill_diagonal_4d_bad", np.zeros((3, 3, 3, 4)), lambda m, a: m.fill_diagonal(a, 4.0)),
+        ("fill_diagonal_tall_wrap_seq", np.zeros((10, 3)),
+         lambda m, a: m.fill_diagonal(a, [1.0, 2.0, 3.0, 4.0], wrap=True)),
+        ("fill_diagonal_empty", np.zeros((0, 0)), lambda m, a: m.fill_diagonal(a, 1.0)),
         ("fill_diagonal_int", np.zeros((3, 3), int), lambda m, a: m.fill_diagonal(a, 2)),
         ("put_along_axis", np.arange(6.0).reshape(2, 3),
          lambda m, a: m.put_along_axis(a, A([[0], [2]]), 9.0, 1)),
@@ -401,6 +436,11 @@ def _writers():
          lambda m, a: m.put_along_axis(a, A([[1, 0, 1]]), A([[-1.0], [-2]]), 0)),
         ("put_along_axis_bad_ndim", np.arange(6.0).reshape(2, 3),
          lambda m, a: m.put_along_axis(a, A([0, 1]), 1.0, 1)),
+        ("put_along_axis_broadcast", np.ones((3, 4, 1)),
+         lambda m, a: m.put_along_axis(a, np.arange(10).reshape(1, 2, 5) % 4, 20.0, 1)),
+        *[(f"put_along_axis_replace_max_{ax}", _R345.copy(),
+           lambda m, a, ax=ax: m.put_along_axis(
+               a, np.argmax(_R345, axis=ax, keepdims=True), -99.0, ax)) for ax in (0, 1, 2)],
         ("put", np.arange(6.0).reshape(2, 3), lambda m, a: m.put(a, [0, 5], [-1.0, -5])),
         ("put_repeat", np.zeros(5), lambda m, a: m.put(a, [0, 1, 2, 3], [1.0, 2])),
         ("put_wrap", np.zeros(5), lambda m, a: m.put(a, [7, -8], [1.0, 2], mode="wrap")),
