@@ -155,3 +155,15 @@ def test_ix_of_an_empty_sequence_is_an_integer_index(backend):
     assert np.dtype(e.dtype) == np.intp
     x = _xp().asarray(np.arange(6.0).reshape(2, 3))
     assert x[gnp.ix_([], [0, 2])].shape == (0, 2)
+
+
+@pytest.mark.parametrize("sections", [np.int64(3), 3.0, np.array(3)])
+def test_split_takes_numpy_integers_as_sections(backend, sections):
+    """gnp.split(x, np.int64(3)) raised "'numpy.int64' object is not iterable" (only a Python
+    int counted as a number of sections; NumPy takes anything without a len())."""
+    x = _t(np.arange(6.0))
+    for f in (gnp.split, gnp.array_split, gnp.hsplit):
+        parts = f(x, sections)
+        assert [to_numpy(p).tolist() for p in parts] == [[0, 1], [2, 3], [4, 5]]
+    gnp.sum(gnp.split(x, sections)[1] * 2.0).backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [0, 0, 2, 2, 0, 0])

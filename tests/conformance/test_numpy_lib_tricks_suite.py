@@ -164,6 +164,9 @@ def _build_cases() -> list:
         chk(f, np.arange(24.0).reshape(4, 6), 2, axis=1)
         chk(f, np.arange(24.0).reshape(4, 6), [1, -2], axis=-1)
         chk(f, np.arange(10.0), 0)
+    for sections in (np.int64(2), 2.0, A(5), 1.5):
+        chk("split", np.arange(10.0), sections)
+        chk("array_split", np.arange(10.0), sections)
     chk("array_split", np.arange(10.0), 4)
     chk("array_split", np.arange(3.0), 5)
     chk("array_split", np.ones((0, 3)), 2)
