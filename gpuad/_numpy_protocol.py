@@ -108,18 +108,22 @@ def _numpy_caller(f=None, default: tuple = (None, None)):
         while f.f_back is not None and _in_numpy(f.f_back):
             f = f.f_back  # the NumPy function the user called, not its helpers
         public, name = _called(f)
+        args = "[...]" if f.f_code.co_name == "__getitem__" else "(...)"  # numpy.r_[a, t]
     else:
         public, name = default
+        args = "(...)"
     if public is None:
         return None
     advice = _ADVICE.get(f"{public}.{name}") or _ADVICE.get(public)
-    fn = _lookup(public, name) if advice is None else None
+    fn = None if advice is not None else _lookup(public, name) if args == "(...)" else \
+        getattr(_module(public), name, None)
 
     def message(t):
         instead = (advice if advice is not None else
-                   f"call {_public(public, name)}(...) instead, which is recorded" if fn is not
-                   None else f"gpuad has no counterpart ({_public(public, name)}): compose it "
-                   f"from gpuad.numpy functions")
+                   f"{'use' if args == '[...]' else 'call'} {_public(public, name)}{args} "
+                   f"instead, which is recorded" if fn is
+                   not None else f"gpuad has no counterpart ({_public(public, name)}): compose "
+                   f"it from gpuad.numpy functions")
         return (f"{public}.{name} converts its argument to a NumPy array (NumPy does not hand "
                 f"it to Tensors), which would silently drop the gradient of this Tensor of "
                 f"shape {t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a "
@@ -138,11 +142,11 @@ def _called(f) -> tuple:
     public object runs this very code, so a same-named function of another module
     (``numpy.ma.sum``, ``numpy.sum``) is never named."""
     code, name = f.f_code, f.f_code.co_name
-    if name == "__call__":  # numpy.ma.exp, numpy.ma.sum: instances of helper classes
+    if name in ("__call__", "__getitem__"):  # numpy.ma.exp, numpy.r_: helper instances
         obj = f.f_locals.get("self")
-        name = getattr(obj, "__name__", "")
-        return next(((m, name) for m in (*_MODULES, *_MORE_PUBLIC)
-                     if name and getattr(sys.modules.get(m), name, None) is obj), (None, name))
+        return next(((m, k) for m in (*_MODULES, *_MORE_PUBLIC)
+                     for k, v in vars(sys.modules.get(m, types)).items()
+                     if v is obj and not k.startswith("_")), (None, name))
     if name in ("__new__", "__init__"):
         name = code.co_qualname.rpartition(".")[0].rpartition(".")[2]
     for m in (*_MODULES, *_MORE_PUBLIC):

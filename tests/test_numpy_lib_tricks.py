@@ -167,3 +167,14 @@ def test_split_takes_numpy_integers_as_sections(backend, sections):
         assert [to_numpy(p).tolist() for p in parts] == [[0, 1], [2, 3], [4, 5]]
     gnp.sum(gnp.split(x, sections)[1] * 2.0).backward()
     np.testing.assert_array_equal(to_numpy(x.grad), [0, 0, 2, 2, 0, 0])
+
+
+@pytest.mark.parametrize("name", ["r_", "c_"])
+def test_numpy_r_c_on_a_recorded_tensor_name_gpuads(backend, name):
+    """numpy.r_[t, t] gave the generic conversion error; it names numpy.r_ and gnp.r_[...]
+    now, which records the join."""
+    t = _t([1.0, 2.0])
+    with pytest.raises(TypeError, match=rf"^numpy\.{name} .*use gpuad\.numpy\.{name}\[\.\.\.\]"):
+        getattr(np, name)[t, t]
+    gnp.sum(getattr(gnp, name)[t, t * 3.0]).backward()
+    np.testing.assert_array_equal(to_numpy(t.grad), [4.0, 4.0])
