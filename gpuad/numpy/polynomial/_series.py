@@ -413,6 +413,7 @@ def make(b: Basis) -> dict:
         return _fit(b, vander, x, y, deg, rcond, full, w)
 
     def companion(c):
+        _checked(b.q("companion"), pu_np.as_series, [_dummy(c)])
         _checked(b.q("companion"), b.npf("companion"), _np.ones(
             _r.shape(pu.as_series([c])[0])))
         [c] = pu.as_series([c])
