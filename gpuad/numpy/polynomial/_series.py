@@ -101,7 +101,7 @@ class Basis:
 
     # ---- constant linear maps --------------------------------------------------------------
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def mulx_matrix(self, n: int) -> _np.ndarray:
         """(n+1, n): the coefficients of ``x * B_k`` in column ``k``."""
         m = _np.zeros((n + 1, n))
@@ -113,7 +113,7 @@ class Basis:
                 m[k - 1, k] += g
         return m
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def to_power(self, n: int) -> _np.ndarray:
         """(n, n): the power coefficients of ``B_k`` in column ``k``."""
         out = _np.zeros((n, n))
@@ -130,7 +130,7 @@ class Basis:
             prev, cur = cur, nxt / a
         return out
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def from_power(self, n: int) -> _np.ndarray:
         """(n, n): the coefficients of ``x**k`` in this basis in column ``k``."""
         out = _np.zeros((n, n))
@@ -141,15 +141,15 @@ class Basis:
             cur = self.mulx_matrix(n) @ cur[:n]
         return out
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def der_matrix(self, n: int, m: int) -> _np.ndarray:
         return _np.asarray(self.npf("der")(_np.eye(n), m, 1.0, 0))
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def int_matrix(self, n: int) -> _np.ndarray:
         return _np.asarray(self.npf("int")(_np.eye(n), 1, [], 0, 1.0, 0))
 
-    @functools.cache
+    @functools.cache  # noqa: B019  (six bases, made once at import)
     def companion_parts(self, n: int) -> tuple[_np.ndarray, _np.ndarray]:
         """``M0`` and ``D`` with companion(c) = M0 + sum_j (c_j / c_{n-1}) D_j."""
         f = self.npf("companion")
@@ -295,7 +295,7 @@ def make(b: Basis) -> dict:
         return _gridnd("grid3d", [x, y, z], c)
 
     def der(c, m: int = 1, scl=1, axis: int = 0):
-        sd = scl if not isinstance(scl, Tensor) else _dummy(scl)
+        sd = _dummy(scl)
         _checked(b.q("der"), b.npf("der"), _dummy(c), m, sd, axis)
         c = _coef(c)
         axis = int(axis) % _r.ndim(c)

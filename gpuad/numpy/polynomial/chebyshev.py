@@ -1,5 +1,6 @@
-"""``numpy.polynomial.chebyshev`` on Tensors: the Chebyshev series functions, recorded (differentiable
-in the coefficients and the points), and the ``Chebyshev`` class holding Tensor coefficients."""
+"""``numpy.polynomial.chebyshev`` on Tensors: the Chebyshev series functions, recorded
+(differentiable in the coefficients and the points), and the ``Chebyshev`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""``numpy.polynomial.hermite`` on Tensors: the Hermite series functions, recorded (differentiable
-in the coefficients and the points), and the ``Hermite`` class holding Tensor coefficients."""
+"""``numpy.polynomial.hermite`` on Tensors: the Hermite series functions, recorded
+(differentiable in the coefficients and the points), and the ``Hermite`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 

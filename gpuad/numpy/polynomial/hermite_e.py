@@ -1,5 +1,6 @@
-"""``numpy.polynomial.hermite_e`` on Tensors: the HermiteE series functions, recorded (differentiable
-in the coefficients and the points), and the ``HermiteE`` class holding Tensor coefficients."""
+"""``numpy.polynomial.hermite_e`` on Tensors: the HermiteE series functions, recorded
+(differentiable in the coefficients and the points), and the ``HermiteE`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""``numpy.polynomial.laguerre`` on Tensors: the Laguerre series functions, recorded (differentiable
-in the coefficients and the points), and the ``Laguerre`` class holding Tensor coefficients."""
+"""``numpy.polynomial.laguerre`` on Tensors: the Laguerre series functions, recorded
+(differentiable in the coefficients and the points), and the ``Laguerre`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 

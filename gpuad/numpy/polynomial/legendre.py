@@ -1,5 +1,6 @@
-"""``numpy.polynomial.legendre`` on Tensors: the Legendre series functions, recorded (differentiable
-in the coefficients and the points), and the ``Legendre`` class holding Tensor coefficients."""
+"""``numpy.polynomial.legendre`` on Tensors: the Legendre series functions, recorded
+(differentiable in the coefficients and the points), and the ``Legendre`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""``numpy.polynomial.polynomial`` on Tensors: the Polynomial series functions, recorded (differentiable
-in the coefficients and the points), and the ``Polynomial`` class holding Tensor coefficients."""
+"""``numpy.polynomial.polynomial`` on Tensors: the Polynomial series functions, recorded
+(differentiable in the coefficients and the points), and the ``Polynomial`` class holding
+Tensor coefficients."""
 
 from __future__ import annotations
 
