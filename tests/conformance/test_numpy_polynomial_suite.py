@@ -632,3 +632,35 @@ def test_poly1d_holds_tensor_coefficients():
     close((p ** 2).coeffs, (q ** 2).coeffs)
     check_grads(lambda c: np.poly1d(c)(0.7), (np.array([1.0, 2.0, 3.0]),), order=1,
                 modes=("rev",))
+
+
+def test_trimming_reads_values_so_jit_and_vmap_refuse_it():
+    from gpuad.jit import TracerError
+
+    f = ad.jit(lambda a, b: G.chebyshev.chebadd(a, b))
+    with pytest.raises(TracerError, match="trimseq"):
+        f(_t([1.0, 2.0], False), _t([1.0], False))
+    with pytest.raises(Exception, match="vmap"):
+        ad.vmap(lambda a: G.legendre.legmul(a, np.ones(2)))(_t(np.ones((2, 3)), False))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.complex128, np.int64])
+def test_dtypes_follow_numpy(dt):
+    c, c2 = np.array([1, 2, 3], dtype=dt), np.array([1, -1], dtype=dt)
+    x = np.array([0.5, 0.25], dtype=np.float32)
+    cases = [
+        (lambda c: G.chebyshev.chebval(x, c), lambda c: NPP.chebyshev.chebval(x, c)),
+        (G.chebyshev.chebder, NPP.chebyshev.chebder), (G.legendre.legint, NPP.legendre.legint),
+        (lambda c: G.legendre.legmul(c, c2), lambda c: NPP.legendre.legmul(c, c2)),
+        (lambda c: G.polynomial.polymul(c, c2), lambda c: NPP.polynomial.polymul(c, c2)),
+        (lambda c: G.laguerre.lagdiv(c, c2)[0], lambda c: NPP.laguerre.lagdiv(c, c2)[0]),
+        (G.hermite.hermroots, NPP.hermite.hermroots),
+        (G.chebyshev.poly2cheb, NPP.chebyshev.poly2cheb),
+        (G.hermite_e.herme2poly, NPP.hermite_e.herme2poly),
+        (lambda c: G.hermite.hermvander(c, 2), lambda c: NPP.hermite.hermvander(c, 2)),
+        (G.chebyshev.chebfromroots, NPP.chebyshev.chebfromroots),
+    ]
+    for g, n in cases:
+        a, b = _h(g(ad.tensor(_xp().asarray(c)))), n(c)
+        assert a.dtype == b.dtype, (g, a.dtype, b.dtype)
+        np.testing.assert_allclose(a, b, rtol=1e-5)

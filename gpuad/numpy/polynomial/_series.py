@@ -224,6 +224,11 @@ def _pad(c, k: int):
     return _r.concatenate([c, z])
 
 
+def _double(a):
+    dt = _np.result_type(_dtype(a), _np.float64)
+    return a if _dtype(a) == dt else _r.astype(a, dt)
+
+
 def _coef(c):
     """NumPy's ``np.array(c, ndmin=1)`` with integer coefficients as float64."""
     return _float(_ndmin1(c))
@@ -442,6 +447,7 @@ def make(b: Basis) -> dict:
         if _shape(roots)[0] == 0:
             return _xp().ones(1)
         [r] = pu.as_series([roots], trim=False)
+        r = _double(r)  # NumPy's XXline([r, 1]) makes float32 roots float64
         a0, c0, _ = b.rec(0)
         factors = []
         for i in range(_r.shape(r)[0]):
@@ -559,6 +565,7 @@ def conversions(b: Basis) -> dict:
     def to_basis(pol):
         _checked(f"{b.public}.poly2{short}", pu_np.as_series, [_dummy(pol)])
         [pol] = pu.as_series([pol])
+        pol = _double(pol)  # NumPy sums into the float64 series 0
         n = _r.shape(pol)[0]
         return gnp.tensordot(_const(b.from_power(n), pol), pol, axes=1)
 
