@@ -129,3 +129,38 @@ def test_chebval_under_jit_matches_eager(backend):
     want = 2.0 + 12.0 * x + 4.0 * (12 * x ** 2 - 3)
     for _ in range(2):
         np.testing.assert_allclose(_h(f(_t(c, False), _t(x, False))), want)
+
+
+def test_gnp_poly1d_divides_and_composes_tensors(backend):
+    # (a x^2 + b x + c) / (x + 1): quotient a x + (b - a), remainder c - b + a
+    u = _t([1.0, 0.0, -1.0])
+    quo, rem = gnp.poly1d(u) / gnp.poly1d([1.0, 1.0])
+    assert isinstance(quo, np.poly1d)
+    np.testing.assert_allclose(_h(quo.coeffs), [1.0, -1.0])
+    np.testing.assert_allclose(_h(rem.coeffs), [0.0], atol=1e-15)
+    (quo.coeffs[1] + 10 * rem.coeffs[0]).backward()
+    np.testing.assert_allclose(_h(u.grad), [-1.0 + 10.0, 1.0 - 10.0, 10.0])
+    # p(q) with p = x^2, q = a x + b: a^2 x^2 + 2 a b x + b^2; d(2 a b)/d(a, b) = (2 b, 2 a)
+    s = _t([1.0, 3.0])
+    comp = gnp.poly1d([1.0, 0.0, 0.0])(gnp.poly1d(s))
+    np.testing.assert_allclose(_h(comp.coeffs), [1.0, 6.0, 9.0])
+    comp.coeffs[1].backward()
+    np.testing.assert_allclose(_h(s.grad), [6.0, 2.0])
+
+
+def test_recorded_coefficients_that_are_zero_keep_their_derivative(backend):
+    # (1 + 2x + 3x^2) - (0.5 + 2x + 3x^2) = 0.5: NumPy trims to [0.5]; at x the derivative of
+    # the difference's value in c = (1, x, x^2) all the same
+    c = _t([1.0, 2.0, 3.0])
+    d = P.chebyshev.chebsub(c, [0.5, 2.0, 3.0])
+    np.testing.assert_allclose(_h(d), [0.5, 0.0, 0.0])
+    P.chebyshev.chebval(0.5, d).backward()  # T0, T1, T2 at 0.5
+    np.testing.assert_allclose(_h(c.grad), [1.0, 0.5, -0.5])
+    # a zero-initialised Polynomial squared: d/dc of (c(x))^2 is 2 c(x) B_k(x) = 0, not missing
+    z = _t([0.0, 0.0])
+    y = (P.Polynomial(z) ** 2)(2.0)
+    assert len((P.Polynomial(z) ** 2).coef) == 3
+    y.backward()
+    np.testing.assert_allclose(_h(z.grad), [0.0, 0.0])
+    with pytest.raises(ValueError, match="polyroots: the last coefficient"):
+        P.polynomial.polyroots(_t([1.0, 2.0, 0.0]))

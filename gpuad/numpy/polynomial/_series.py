@@ -224,6 +224,16 @@ def _pad(c, k: int):
     return _r.concatenate([c, z])
 
 
+def _nonzero_last(c, what: str) -> None:
+    """Refuse a recorded series whose last coefficient is exactly 0 (kept, not trimmed: see
+    polyutils): a root goes to infinity as it moves, so the roots have no derivative there."""
+    if pu._recorded(c) and _host(_r.getitem(c, -1), what) == 0:
+        raise ValueError(
+            f"{what}: the last coefficient of this series that requires grad is exactly 0 "
+            f"(NumPy drops it; its derivative would send a root to infinity): drop it "
+            f"explicitly (trimcoef(c, tol) with tol > 0, or c[:-1]) before taking the roots")
+
+
 def _double(a):
     dt = _np.result_type(_dtype(a), _np.float64)
     return a if _dtype(a) == dt else _r.astype(a, dt)
@@ -422,6 +432,7 @@ def make(b: Basis) -> dict:
         _checked(b.q("companion"), b.npf("companion"), _np.ones(
             _r.shape(pu.as_series([c])[0])))
         [c] = pu.as_series([c])
+        _nonzero_last(c, b.q("companion"))
         n = _r.shape(c)[0]
         m0, d = b.companion_parts(n)
         u = _r.getitem(c, slice(0, -1)) / _r.getitem(c, -1)
@@ -433,6 +444,7 @@ def make(b: Basis) -> dict:
         n = _r.shape(c)[0]
         if n < 2:
             return _xp(c).asarray(_np.array([], dtype=_dtype(c)))
+        _nonzero_last(c, b.q("roots"))
         if n == 2:
             a0, c0, _ = b.rec(0)
             return _r.reshape(c0 - a0 * _r.getitem(c, 0) / _r.getitem(c, 1), (1,))

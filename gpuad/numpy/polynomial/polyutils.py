@@ -1,7 +1,10 @@
 """``numpy.polynomial.polyutils`` on Tensors: series checks and trimming, domain maps.
 
 Trimming (``trimseq``, ``trimcoef``, ``as_series`` with ``trim=True``) drops coefficients by
-their values, so it reads them: under ``gpuad.jit`` it raises ``TracerError``.
+their values, so it reads them: under ``gpuad.jit`` it raises ``TracerError``. Coefficients
+exactly 0 of a Tensor being recorded are kept (with ``tol=0``): the derivative of the
+polynomial with respect to such a coefficient is not 0, and dropping it would lose it. The
+polynomial is the same; the coefficient array is longer than NumPy's.
 """
 
 from __future__ import annotations
@@ -62,12 +65,18 @@ def _last_nonzero(a, what: str, tol: float = 0.0) -> int:
     return int(nz[-1]) if nz.size else -1
 
 
+def _recorded(a) -> bool:
+    from ..._numpy_protocol import recording
+
+    return isinstance(a, Tensor) and recording(a)
+
+
 def trimseq(seq):
-    """``seq`` without its trailing zero coefficients (at least one kept).
-    Example: ``pu.trimseq(c)``"""
+    """``seq`` without its trailing zero coefficients (at least one kept; a Tensor being
+    recorded keeps them, see the module's note). Example: ``pu.trimseq(c)``"""
     seq = _arr(seq)
     n = _r.shape(seq)[0] if _r.ndim(seq) else 0
-    if n == 0:
+    if n == 0 or _recorded(seq):
         return seq
     last = _last_nonzero(seq, "polyutils.trimseq: which trailing coefficients are zero (a shape "
                               "that depends on the values)")
@@ -100,6 +109,8 @@ def trimcoef(c, tol: float = 0):
     if tol < 0:
         raise ValueError("trimcoef: tol must be non-negative")
     [c] = as_series([c])
+    if tol == 0 and _recorded(c):
+        return c
     last = _last_nonzero(c, "polyutils.trimcoef: which coefficients are small (a shape that "
                             "depends on the values)", tol)
     if last < 0:
