@@ -717,3 +717,27 @@ def test_constant_series_trim_as_numpy_and_recorded_zeros_keep_their_derivative(
     close(G.polyutils.trimcoef(_t([1.0, 1e-12, 0.0]), 1e-10), [1.0])
     with pytest.raises(ValueError, match=basis[1] + "roots"):
         g("roots")(_t([1.0, 2.0, 0.0]))
+
+
+def test_chebyshev_points_and_interpolate():
+    ch, nch = G.chebyshev, NPP.chebyshev
+    for n in (1, 2, 5):
+        close(ch.chebpts1(n), nch.chebpts1(n))
+    for n in (2, 5):
+        close(ch.chebpts2(n), nch.chebpts2(n))
+    with pytest.raises(ValueError, match="chebpts1"):
+        ch.chebpts1(0)
+    with pytest.raises(ValueError, match="chebpts2"):
+        ch.chebpts2(1)
+    for deg in (0, 3, 8):
+        close(ch.chebinterpolate(np.exp, deg), nch.chebinterpolate(np.exp, deg))
+    close(ch.chebinterpolate(lambda x, a: gnp.sin(a * x), 5, (_t(2.0),)),
+          nch.chebinterpolate(lambda x, a: np.sin(a * x), 5, (2.0,)))
+    for bad, err in ((-1, ValueError), (1.5, TypeError), ([2], TypeError)):
+        with pytest.raises(err):
+            nch.chebinterpolate(np.exp, bad)
+        with pytest.raises(err, match="chebinterpolate"):
+            ch.chebinterpolate(np.exp, bad)
+    check_grads(lambda a: ch.chebinterpolate(lambda x, a: gnp.exp(a * x), 4, (a,)), (0.7,),
+                order=1, modes=("rev",))
+    assert G.polyutils.format_float(1.5) == NPP.polyutils.format_float(1.5)

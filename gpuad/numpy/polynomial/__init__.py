@@ -11,11 +11,12 @@ from ._classes import Chebyshev, Hermite, HermiteE, Laguerre, Legendre, Polynomi
 
 __all__ = ["polynomial", "chebyshev", "legendre", "hermite", "hermite_e", "laguerre",
            "polyutils", "Polynomial", "Chebyshev", "Legendre", "Hermite", "HermiteE",
-           "Laguerre", "set_default_printoptions"]
+           "Laguerre", "set_default_printstyle"]
 
 
-def set_default_printoptions(style: str) -> None:
-    """NumPy's ``numpy.polynomial.set_default_printoptions`` (shared with NumPy's classes)."""
+def set_default_printstyle(style: str) -> None:
+    """NumPy's ``numpy.polynomial.set_default_printstyle`` (the classes print as NumPy's).
+    Example: ``set_default_printstyle("ascii")``"""
     import numpy as np
 
-    np.polynomial.set_default_printoptions(style)
+    np.polynomial.set_default_printstyle(style)

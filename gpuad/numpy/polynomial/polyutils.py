@@ -18,9 +18,10 @@ from ...tensor import Tensor
 from .._more_array import _host
 
 __all__ = ["as_series", "trimseq", "trimcoef", "getdomain", "mapdomain", "mapparms",
-           "RankWarning"]
+           "RankWarning", "format_float"]
 
 RankWarning = _np.exceptions.RankWarning
+format_float = _np.polynomial.polyutils.format_float
 
 
 def _arr(a):
