@@ -172,10 +172,8 @@ class Basis:
 
     def times_basis(self, c, count: int) -> list:
         """``[B_0 * c, B_1 * c, ..., B_{count-1} * c]`` (1-d, each one longer than the last)."""
-        gnp = _gnp()
         out = [c]
-        prev = None
-        cur = c
+        prev, cur = None, c
         for k in range(count - 1):
             a, cc, g = self.rec(k)
             nxt = self.mulx_raw(cur)
@@ -185,7 +183,6 @@ class Basis:
                 nxt = nxt - g * _pad(prev, 2)
             prev, cur = cur, nxt / a if a != 1 else nxt
             out.append(cur)
-        del gnp
         return out
 
     def mul_raw(self, c1, c2):
@@ -492,18 +489,22 @@ def make(b: Basis) -> dict:
     out = {}
     for short, f in fns.items():
         name = p + short
-        npf = b.npf(short)
         f.__name__ = f.__qualname__ = name
         f.__module__ = b.public
         f.__doc__ = (f"``numpy.polynomial.{b.np.__name__.rsplit('.', 1)[-1]}.{name}`` on "
-                     f"Tensors, recorded (differentiable). Example: ``{name}(...)``"
-                     if not f.__doc__ else f.__doc__)
-        del npf
+                     f"Tensors, recorded (differentiable). Example: ``{name}({_ARGS[short]})``")
         out[name] = f
     return out
 
 
 pu_np = _NPP.polyutils
+_ARGS = {"val": "x, c", "val2d": "x, y, c", "val3d": "x, y, z, c", "grid2d": "x, y, c",
+         "grid3d": "x, y, z, c", "der": "c, m=1, scl=1, axis=0",
+         "int": "c, m=1, k=[], lbnd=0, scl=1, axis=0", "add": "c1, c2", "sub": "c1, c2",
+         "mulx": "c", "mul": "c1, c2", "div": "c1, c2", "pow": "c, 3", "vander": "x, deg",
+         "vander2d": "x, y, [xdeg, ydeg]", "vander3d": "x, y, z, [xdeg, ydeg, zdeg]",
+         "fit": "x, y, deg, w=w", "companion": "c", "roots": "c", "fromroots": "roots",
+         "line": "off, scl", "trim": "c, tol=1e-12"}
 
 
 def _fit(b: Basis, vander, x, y, deg, rcond, full, w):
