@@ -107,6 +107,8 @@ def _numpy_caller(f=None, default: tuple = (None, None)):
     if _in_numpy(f):
         while f.f_back is not None and _in_numpy(f.f_back):
             f = f.f_back  # the NumPy function the user called, not its helpers
+        if f.f_globals.get("__name__", "").startswith("numpy.polynomial"):
+            return _polynomial_caller(f)
         public, name = _called(f)
         args = "[...]" if f.f_code.co_name == "__getitem__" else "(...)"  # numpy.r_[a, t]
     else:
@@ -128,6 +130,41 @@ def _numpy_caller(f=None, default: tuple = (None, None)):
                 f"it to Tensors), which would silently drop the gradient of this Tensor of "
                 f"shape {t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a "
                 f"constant result")
+    return message
+
+
+def _polynomial_caller(f):
+    """The message for a Tensor converted inside ``numpy.polynomial``, naming what the user
+    called (the outermost of its frames: a series function or a class method) and its
+    ``gpuad.numpy.polynomial`` counterpart. (A name NumPy's top level shares, such as
+    ``polyval``, takes its coefficients in the other order there.)"""
+    while f.f_back is not None and f.f_back.f_globals.get(
+            "__name__", "").startswith("numpy.polynomial"):
+        f = f.f_back
+    mod, name = f.f_globals["__name__"], f.f_code.co_name
+    owner = f.f_locals.get("self", f.f_locals.get("cls"))
+    if mod == "numpy.polynomial._polybase" and owner is not None:
+        cls = (owner if isinstance(owner, type) else type(owner)).__name__
+        method = "" if name in ("__init__", "__call__") else f".{name}"
+        what, target, attr = f"numpy.polynomial.{cls}{method}", "gpuad.numpy.polynomial", cls
+        public = f"{target}.{cls}{method}"
+    else:
+        what, target, attr = f"{mod}.{name}", f"gpuad.{mod}", name
+        public = f"{target}.{attr}"
+    try:
+        import importlib
+
+        fn = getattr(importlib.import_module(target), attr, None)
+    except ImportError:
+        fn = None
+    instead = (f"call {public} instead, which is recorded" if fn is not None else
+               f"gpuad has no counterpart ({public}): compose it from gpuad.numpy functions")
+
+    def message(t):
+        return (f"{what} converts its argument to a NumPy array (NumPy does not hand it to "
+                f"Tensors), which would silently drop the gradient of this Tensor of shape "
+                f"{t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a constant "
+                f"result")
     return message
 
 
@@ -601,6 +638,9 @@ def accept_containers(module) -> None:
 _MODULES = {"numpy": "gpuad.numpy", "numpy.linalg": "gpuad.numpy.linalg",
             "numpy.fft": "gpuad.numpy.fft",
             "numpy.lib.stride_tricks": "gpuad.numpy.lib.stride_tricks"}
+# numpy.polynomial's functions NumPy hands to Tensors (polyval2d, polygrid2d, ...)
+_MODULES.update({f"numpy.polynomial.{m}": f"gpuad.numpy.polynomial.{m}" for m in (
+    "polynomial", "chebyshev", "legendre", "hermite", "hermite_e", "laguerre", "polyutils")})
 # Other names gpuad uses for a NumPy name.
 _ALIASES = {"remainder": ("remainder", "mod"), "conjugate": ("conjugate", "conj"),
             "true_divide": ("divide",), "absolute": ("absolute", "abs"),

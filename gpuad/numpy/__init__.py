@@ -994,6 +994,9 @@ from ._ufunc import frompyfunc, ufunc  # noqa: E402, F401
 _attach_ufuncs(globals())  # gnp.add.reduce, .accumulate, .outer, .at, .reduceat
 
 
+from . import polynomial  # noqa: E402,F401
+
+
 def __getattr__(name: str):
     if hasattr(_np, name):
         raise AttributeError(

@@ -31,6 +31,8 @@ def _xp(a):
 def _arr(a):
     """``a`` as an array: Tensors and backend arrays as they are, a list holding Tensors their
     recorded stack, anything else converted."""
+    if isinstance(a, _np.poly1d):
+        a = a.coeffs
     if isinstance(a, Tensor) or hasattr(a, "dtype") and hasattr(a, "shape"):
         return a
     if isinstance(a, list | tuple):
@@ -388,5 +390,104 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov: bool | 
     return c
 
 
-__all__ = ["polyval", "polyadd", "polysub", "polymul", "polyder", "polyint", "polydiv", "poly",
-           "roots", "vander", "polyfit"]
+class poly1d(_np.poly1d):
+    """``numpy.poly1d`` holding Tensor coefficients (highest power first): its arithmetic,
+    division, composition ``p(q)``, ``deriv`` and ``integ`` are recorded and give
+    ``gnp.poly1d`` again (``numpy.poly1d(t)`` holds a Tensor too, but its division and
+    composition convert it). Example: ``p = gnp.poly1d(t); (p * p)(x)``"""
+
+    def __init__(self, c_or_r, r: bool = False, variable: str | None = None):
+        from . import trim_zeros
+
+        if isinstance(c_or_r, _np.poly1d):
+            variable = variable or c_or_r.variable
+            c_or_r = c_or_r.coeffs
+        from .._numpy_protocol import recording
+
+        c = poly(c_or_r) if r else _1d(c_or_r)
+        if ndim(c) > 1:
+            raise ValueError(f"poly1d: Polynomial must be 1d only, got shape {shape(c)}")
+        if not (isinstance(c, Tensor) and recording(c)):  # (a recorded 0 has a derivative)
+            c = trim_zeros(c, trim="f")
+        if shape(c)[0] == 0:
+            c = _xp(c).zeros(1, dtype=_dtype(c))
+        self._coeffs = c
+        self._variable = variable or "x"
+
+    def __call__(self, val):
+        if isinstance(val, _np.poly1d):
+            out: Any = poly1d(getitem(self.coeffs, slice(0, 1)))
+            for i in range(1, shape(self.coeffs)[0]):
+                out = out * val + getitem(self.coeffs, i)
+            return out
+        return polyval(self.coeffs, val)
+
+    def _c(self, other):
+        return poly1d(other).coeffs
+
+    def __neg__(self):
+        return poly1d(-self.coeffs)
+
+    def __mul__(self, other):
+        if _np.isscalar(other):
+            return poly1d(self.coeffs * other)
+        return poly1d(polymul(self.coeffs, self._c(other)))
+
+    def __rmul__(self, other):
+        if _np.isscalar(other):
+            return poly1d(other * self.coeffs)
+        return poly1d(polymul(self._c(other), self.coeffs))
+
+    def __add__(self, other):
+        return poly1d(polyadd(self.coeffs, self._c(other)))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return poly1d(polysub(self.coeffs, self._c(other)))
+
+    def __rsub__(self, other):
+        return poly1d(polysub(self._c(other), self.coeffs))
+
+    def __pow__(self, val):
+        if not _np.isscalar(val) or int(val) != val or val < 0:
+            raise ValueError("poly1d: Power to non-negative integers only.")
+        res: Any = poly1d([1.0])
+        for _ in range(int(val)):
+            res = res * self
+        return res
+
+    def __truediv__(self, other):
+        if _np.isscalar(other):
+            return poly1d(self.coeffs / other)
+        q, r = polydiv(self.coeffs, self._c(other))
+        return poly1d(q), poly1d(r)
+
+    def __rtruediv__(self, other):
+        if _np.isscalar(other):
+            return poly1d(other / self.coeffs)
+        q, r = polydiv(self._c(other), self.coeffs)
+        return poly1d(q), poly1d(r)
+
+    def __eq__(self, other):
+        if not isinstance(other, _np.poly1d):
+            return NotImplemented
+        if tuple(shape(self.coeffs)) != tuple(shape(other.coeffs)):
+            return False
+        return bool(_np.all(_host(self.coeffs, "poly1d ==") == _host(other.coeffs, "poly1d ==")))
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    def deriv(self, m: int = 1):
+        return poly1d(polyder(self.coeffs, m))
+
+    def integ(self, m: int = 1, k=0):
+        return poly1d(polyint(self.coeffs, m, k))
+
+
+__all__ = ["poly1d", "polyval", "polyadd", "polysub", "polymul", "polyder", "polyint",
+           "polydiv", "poly", "roots", "vander", "polyfit"]
