@@ -201,6 +201,8 @@ class _PositiveDefinite(Constraint):
     event_dim = 2
 
     def _ok(self, xp, v):
+        if v.ndim < 2 or v.shape[-1] != v.shape[-2]:
+            return xp.zeros(v.shape[:-2], dtype=bool)  # not square (as torch's check)
         sym = xp.abs(v - xp.swapaxes(v, -1, -2)) <= 1e-8 * (1 + xp.abs(v))
         sym = sym.reshape(v.shape[:-2] + (-1,)).all(-1)
         # the eigenvalues of the symmetric part: the test of a symmetric matrix

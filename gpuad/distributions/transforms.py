@@ -424,13 +424,10 @@ class ReshapeTransform(Transform):
         return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
 
     def _call(self, x):
-        batch = self.inverse_shape(_shape(x))[: _ndim(x) - len(self.in_shape)]
-        return gnp.reshape(x, batch + self.out_shape)
+        return gnp.reshape(x, self.forward_shape(_shape(x)))
 
     def _inverse(self, y):
-        batch = self.forward_shape(self.inverse_shape(_shape(y)))[
-            : _ndim(y) - len(self.out_shape)]
-        return gnp.reshape(y, batch + self.in_shape)
+        return gnp.reshape(y, self.inverse_shape(_shape(y)))
 
     def log_abs_det_jacobian(self, x, y):
         batch = _shape(x)[: _ndim(x) - len(self.in_shape)]
