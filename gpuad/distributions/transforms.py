@@ -25,7 +25,7 @@ from typing import Any
 import numpy as _np
 
 from .. import numpy as gnp
-from .._raw import data
+from .._raw import _xp, data
 from ..nn import functional as _F
 from . import constraints
 from ._util import eps_of, sum_rightmost, tiny_of
@@ -53,6 +53,11 @@ def _all_equal(a: Any, b: Any) -> bool:
     if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
         return a == b
     return bool(_np.all(_np.asarray(_to_host(a)) == _np.asarray(_to_host(b))))
+
+
+def _const(a: Any, like: Any) -> Any:
+    """A NumPy constant as an array of ``like``'s backend (CuPy arrays do not mix with NumPy's)."""
+    return _xp(data(like)).asarray(a)
 
 
 def _to_host(a: Any) -> Any:
@@ -727,7 +732,7 @@ class SoftmaxTransform(Transform):
 
 def _offsets(n: int, like: Any) -> Any:
     """``log(n), log(n - 1), ..., log(1)``: the stick-breaking centring."""
-    return _np.log(_np.arange(n, 0, -1, dtype=data(like).dtype))
+    return _const(_np.log(_np.arange(n, 0, -1, dtype=data(like).dtype)), like)
 
 
 class StickBreakingTransform(Transform):
@@ -781,7 +786,7 @@ def _check_square(x: Any, name: str) -> None:
 def _with_diag(x: Any, f: Any) -> Any:
     """The strictly lower part of ``x`` with ``f`` of its diagonal on the diagonal."""
     n = _shape(x)[-1]
-    eye = _np.eye(n, dtype=data(x).dtype)
+    eye = _const(_np.eye(n, dtype=data(x).dtype), x)
     d = f(gnp.diagonal(x, axis1=-2, axis2=-1))
     return gnp.tril(x, -1) + d[..., None] * eye
 
@@ -842,14 +847,15 @@ def _vec_to_tril(vec: Any, n: int) -> Any:
     pos[rows, cols] = _np.arange(1, len(rows) + 1)
     zero = gnp.zeros_like(vec[..., :1])
     padded = gnp.concatenate([zero, vec], axis=-1)
-    return gnp.reshape(gnp.take(padded, pos.reshape(-1), axis=-1), _shape(vec)[:-1] + (n, n))
+    return gnp.reshape(gnp.take(padded, _const(pos.reshape(-1), vec), axis=-1),
+                       _shape(vec)[:-1] + (n, n))
 
 
 def _tril_to_vec(mat: Any, diag: int) -> Any:
     n = _shape(mat)[-1]
     rows, cols = _tril_index(n, diag)
     flat = gnp.reshape(mat, _shape(mat)[:-2] + (n * n,))
-    return gnp.take(flat, rows * n + cols, axis=-1)
+    return gnp.take(flat, _const(rows * n + cols, mat), axis=-1)
 
 
 class CorrCholeskyTransform(Transform):
@@ -876,7 +882,7 @@ class CorrCholeskyTransform(Transform):
         root = gnp.cumprod(gnp.sqrt(1 - r**2), axis=-1)
         pad = [(0, 0)] * (_ndim(root) - 1)
         scale = gnp.pad(root[..., :-1], pad + [(1, 0)], constant_values=1.0)
-        return (r + _np.eye(n, dtype=data(x).dtype)) * scale
+        return (r + _const(_np.eye(n, dtype=data(x).dtype), x)) * scale
 
     def _inverse(self, y):
         self.inverse_shape(_shape(y))
