@@ -299,3 +299,14 @@ def test_kl_discrete_and_infinite(backend):
                  ) == np.inf
     with pytest.raises(NotImplementedError, match="StudentT"):
         D.kl_divergence(D.StudentT(_xp(3.0)), D.Normal(_xp(0.0), _xp(1.0)))
+
+
+def test_kl_uniform_from_zero(backend):
+    """x log x at a Uniform's endpoint 0 (or 1 - high = 0) was 0 * log 0 = nan: KL(U(0, 1) ||
+    Beta(1, 1)) is 0 (the same density), and against Beta(2, 3) and Gamma(2, 3) the integral."""
+    u = D.Uniform(_xp(0.0), _xp(1.0))
+    assert float(D.kl_divergence(u, D.Beta(_xp(1.0), _xp(1.0)))) == 0.0
+    for q, sq in [(D.Beta(_xp(2.0), _xp(3.0)), stats.beta(2.0, 3.0)),
+                  (D.Gamma(_xp(2.0), _xp(3.0)), stats.gamma(2.0, scale=1 / 3.0))]:
+        want = integrate.quad(lambda x, sq=sq: -sq.logpdf(x), 0, 1)[0]
+        np.testing.assert_allclose(float(D.kl_divergence(u, q)), want, rtol=1e-9)

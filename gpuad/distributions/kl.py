@@ -205,7 +205,7 @@ def _inf_like(x: Any) -> Any:
 
 
 def _xlogx(x: Any) -> Any:
-    return x * gnp.log(x)
+    return sps.xlogy(x, x)  # 0 at 0 (a Uniform from 0 or to 1)
 
 
 @register_kl(Binomial, Binomial)

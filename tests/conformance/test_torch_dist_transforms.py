@@ -927,3 +927,42 @@ def test_relaxed_against_torch():
         g = getattr(D, cls)(_g(temp, True), **{k: _g(v, True) for k, v in kw.items()})
         t = getattr(TD, cls)(_t(temp, True), **{k: _t(v, True) for k, v in kw.items()})
         _compare(g.log_prob(value), t.log_prob(_t(value)), f"{cls}.log_prob")
+
+
+def test_kl_edgecases_and_shapes():
+    """torch's test_kl_edgecases and test_kl_transformed."""
+    cases = [(D.Bernoulli(0.0), D.Bernoulli(0.0), TD.Bernoulli(0.0), TD.Bernoulli(0.0)),
+             (D.Bernoulli(1.0), D.Bernoulli(1.0), TD.Bernoulli(1.0), TD.Bernoulli(1.0)),
+             (D.Categorical(np.array([0.0, 1.0])), D.Categorical(np.array([0.0, 1.0])),
+              TD.Categorical(_t([0.0, 1.0])), TD.Categorical(_t([0.0, 1.0]))),
+             (D.Uniform(0.0, 1.0), D.Beta(1.0, 1.0), TD.Uniform(0.0, 1.0), TD.Beta(1.0, 1.0))]
+    for p, q, tp, tq in cases:
+        assert float(_np(D.kl_divergence(p, q))) == float(TD.kl_divergence(tp, tq)) == 0.0
+    for lo, hi in [(0.0, 1.0), (0.0, 0.5), (0.5, 1.0)]:
+        for gq, tq in [(D.Beta(2.0, 3.0), TD.Beta(_t(2.0), _t(3.0))),
+                       (D.Gamma(2.0, 3.0), TD.Gamma(_t(2.0), _t(3.0)))]:
+            pl, tl = _g(lo, True), _t(lo, True)
+            kl = D.kl_divergence(D.Uniform(pl, hi), gq)
+            klt = TD.kl_divergence(TD.Uniform(tl, _t(hi)), tq)
+            _compare(kl, klt, f"KL(Uniform({lo}, {hi}) || {type(gq).__name__})")
+    n = D.Independent(D.Normal(np.zeros((2, 3)), np.ones((2, 3))), 1)
+    td = D.TransformedDistribution(n, GT.AffineTransform(0.0, 2.0))
+    assert np.shape(_np(D.kl_divergence(n, n))) == (2,)
+    assert np.shape(_np(D.kl_divergence(td, td))) == (2,)
+
+
+@pytest.mark.parametrize("pq", _kl_pairs(), ids="-".join)
+def test_kl_shape(pq):
+    """The KL of a batch of 2 against a batch expanded to (3, 2): torch's shape."""
+    cp, cq = pq
+    p = _make("g", cp, _params(cp, 1), {})
+    q = _make("g", cq, _params(cq, 2), {}).expand((3, 2))
+    tp = _make("t", cp, _params(cp, 1), {})
+    tq = _make("t", cq, _params(cq, 2), {}).expand((3, 2))
+    try:
+        want = tuple(TD.kl_divergence(tp, tq).shape)
+    except NotImplementedError:
+        return
+    except IndexError:  # torch's masked assignment does not broadcast; gpuad's where does
+        want = (3, 2)
+    assert np.shape(_np(D.kl_divergence(p, q))) == want
