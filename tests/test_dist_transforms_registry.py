@@ -310,3 +310,18 @@ def test_kl_uniform_from_zero(backend):
                   (D.Gamma(_xp(2.0), _xp(3.0)), stats.gamma(2.0, scale=1 / 3.0))]:
         want = integrate.quad(lambda x, sq=sq: -sq.logpdf(x), 0, 1)[0]
         np.testing.assert_allclose(float(D.kl_divergence(u, q)), want, rtol=1e-9)
+
+
+def test_transformed_distribution_validates_values(backend):
+    """exp(Normal) at -1 has no density: log_prob returned nan (log of a negative) where torch
+    raises; now ValueError naming the support, and nan with validate_args=False."""
+    base = D.Normal(_xp(0.0), _xp(1.0))
+    d = D.TransformedDistribution(base, [T.ExpTransform()])
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(_xp(-1.0))
+    off = D.TransformedDistribution(D.Normal(_xp(0.0), _xp(1.0), validate_args=False),
+                                    [T.ExpTransform()], validate_args=False)
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(float(off.log_prob(_xp(-1.0))))
+    np.testing.assert_allclose(float(d.log_prob(_xp(1.0))), -0.5 * math.log(2 * math.pi),
+                               rtol=1e-14)

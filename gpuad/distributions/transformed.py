@@ -28,27 +28,9 @@ __all__ = ["HalfCauchy", "HalfNormal", "Kumaraswamy", "LogisticNormal", "Pareto"
 
 
 class _Transformed(T.TransformedDistribution):
-    """A named transformed distribution: its parameters validated, values too."""
+    """A named transformed distribution: rebuilt from its parameters by ``expand``."""
 
     expand = Distribution.expand  # rebuilt from the broadcast parameters
-
-    def _finish(self, validate_args: bool | None) -> None:
-        self._validate_args = (Distribution._validate_args if validate_args is None
-                               else validate_args)
-        if self._validate_args:
-            self._check_params()
-
-    def log_prob(self, value: Any) -> Any:
-        value = self._as_value(value)
-        if self._validate_args:
-            self._validate_sample(value)
-        return super().log_prob(value)
-
-    def cdf(self, value: Any) -> Any:
-        value = self._as_value(value)
-        if self._validate_args:
-            self._validate_sample(value, "cdf")
-        return super().cdf(value)
 
 
 class _Half(_Transformed):
@@ -60,8 +42,7 @@ class _Half(_Transformed):
     def __init__(self, scale: Any, validate_args: bool | None = None):
         (self.scale,) = broadcast_all(scale)
         base = self._base(gnp.zeros_like(self.scale), self.scale, validate_args=False)
-        super().__init__(base, T.AbsTransform())
-        self._finish(validate_args)
+        super().__init__(base, T.AbsTransform(), validate_args=validate_args)
 
     @property
     def mode(self) -> Any:
@@ -133,8 +114,7 @@ class Weibull(_Transformed):
         self.concentration_reciprocal = 1 / self.concentration
         base = Exponential(gnp.ones_like(self.scale), validate_args=False)
         super().__init__(base, [T.PowerTransform(self.concentration_reciprocal),
-                                T.AffineTransform(0, self.scale)])
-        self._finish(validate_args)
+                                T.AffineTransform(0, self.scale)], validate_args=validate_args)
 
     @property
     def mean(self) -> Any:
@@ -166,8 +146,8 @@ class Pareto(_Transformed):
     def __init__(self, scale: Any, alpha: Any, validate_args: bool | None = None):
         self.scale, self.alpha = broadcast_all(scale, alpha)
         base = Exponential(self.alpha, validate_args=False)
-        super().__init__(base, [T.ExpTransform(), T.AffineTransform(0, self.scale)])
-        self._finish(validate_args)
+        super().__init__(base, [T.ExpTransform(), T.AffineTransform(0, self.scale)],
+                         validate_args=validate_args)
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
@@ -213,8 +193,8 @@ class Kumaraswamy(_Transformed):
         c0 = self.concentration0
         base = Uniform(gnp.zeros_like(c0), gnp.ones_like(c0), validate_args=False)
         super().__init__(base, [T.PowerTransform(1 / c0), T.AffineTransform(1.0, -1.0),
-                                T.PowerTransform(1 / self.concentration1)])
-        self._finish(validate_args)
+                                T.PowerTransform(1 / self.concentration1)],
+                         validate_args=validate_args)
 
     @property
     def mean(self) -> Any:
@@ -250,8 +230,7 @@ class LogisticNormal(_Transformed):
         base = Normal(loc, scale, validate_args=False)
         if not base.batch_shape:
             base = base.expand((1,))
-        super().__init__(base, T.StickBreakingTransform())
-        self._finish(validate_args)
+        super().__init__(base, T.StickBreakingTransform(), validate_args=validate_args)
 
     @property
     def loc(self) -> Any:

@@ -1139,7 +1139,7 @@ class TransformedDistribution(Distribution):
         change = chain.codomain.event_dim - chain.domain.event_dim
         event_dim = max(chain.codomain.event_dim, base_event_dim + change)
         cut = len(forward_shape) - event_dim
-        super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=False)
+        super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=validate_args)
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
@@ -1180,6 +1180,8 @@ class TransformedDistribution(Distribution):
 
     def log_prob(self, value: Any) -> Any:
         value = self._as_value(value)
+        if self._validate_args:
+            self._validate_sample(value)
         event_dim = len(self._event_shape)
         log_prob: Any = 0.0
         y = value
@@ -1203,6 +1205,8 @@ class TransformedDistribution(Distribution):
     def cdf(self, value: Any) -> Any:
         """The base's cdf at the inverse (flipped where the transforms decrease)."""
         value = self._as_value(value)
+        if self._validate_args:
+            self._validate_sample(value, "cdf")
         for t in reversed(self.transforms):
             value = t.inv(value)
         return self._monotonize_cdf(self.base_dist.cdf(value))
