@@ -919,14 +919,47 @@ def test_rsample_path_gradients_against_torch(cls):
     assert np.all(np.asarray(_np(d.support.check(_np(s)))))
 
 
-def test_relaxed_against_torch():
-    for cls, kw, value in [("RelaxedBernoulli", {"probs": [0.3, 0.8]}, [0.2, 0.9]),
-                           ("RelaxedOneHotCategorical", {"probs": [[0.2, 0.3, 0.5]]},
-                            [[0.1, 0.6, 0.3]])]:
-        temp = 0.7
-        g = getattr(D, cls)(_g(temp, True), **{k: _g(v, True) for k, v in kw.items()})
-        t = getattr(TD, cls)(_t(temp, True), **{k: _t(v, True) for k, v in kw.items()})
-        _compare(g.log_prob(value), t.log_prob(_t(value)), f"{cls}.log_prob")
+RELAXED = [("RelaxedBernoulli", {"probs": [0.3, 0.8]}, [0.2, 0.9]),
+           ("RelaxedBernoulli", {"logits": [-0.4, 1.1]}, [0.6, 0.05]),
+           ("RelaxedOneHotCategorical", {"probs": [[0.2, 0.3, 0.5]]}, [[0.1, 0.6, 0.3]]),
+           ("RelaxedOneHotCategorical", {"logits": [[0.2, -1.3, 0.5], [1.0, 0.0, -2.0]]},
+            [[0.1, 0.6, 0.3], [0.7, 0.2, 0.1]])]
+
+
+@pytest.mark.parametrize("cls,kw,value", RELAXED, ids=[f"{c}-{list(k)[0]}" for c, k, _ in RELAXED])
+def test_relaxed_against_torch(cls, kw, value, monkeypatch):
+    """log_prob and its gradients, and rsample fed the same uniforms, with gradients."""
+    temp = 0.7
+    leaves = {k: _g(v, True) for k, v in kw.items()}
+    tleaves = {k: _t(v, True) for k, v in kw.items()}
+    gt, tt = _g(temp, True), _t(temp, True)
+    val, valt = _g(value, True), _t(value, True)
+    g = getattr(D, cls)(gt, **leaves)
+    t = getattr(TD, cls)(tt, **tleaves)
+    lp, lpt = g.log_prob(val), t.log_prob(valt)
+    _compare(lp, lpt, f"{cls}.log_prob")
+    lp.sum().backward()
+    lpt.sum().backward()
+    for a, b, what in [(gt, tt, "temperature"), (val, valt, "value")] + [
+            (leaves[k], tleaves[k], k) for k in kw]:
+        _compare(a.grad, b.grad, f"{cls}.log_prob: d/d{what}", dict(rtol=1e-9, atol=1e-10))
+    # rsample on the same uniforms
+    shape = (4,) + tuple(t.batch_shape) + tuple(t.event_shape)
+    u = np.random.default_rng(2).uniform(size=shape)
+    monkeypatch.setattr(D.relaxed, "uniform01",
+                        lambda shp, like=None: ad.get_backend().xp.asarray(u))
+    monkeypatch.setattr(torch, "rand", lambda *a, **k: torch.tensor(u))
+    leaves = {k: _g(v, True) for k, v in kw.items()}
+    tleaves = {k: _t(v, True) for k, v in kw.items()}
+    gt, tt = _g(temp, True), _t(temp, True)
+    s = getattr(D, cls)(gt, **leaves).rsample((4,))
+    st = getattr(TD, cls)(tt, **tleaves).rsample((4,))
+    _compare(s, st, f"{cls}.rsample")
+    w = np.random.default_rng(3).uniform(0.5, 1.5, shape)
+    (s * _g(w)).sum().backward()
+    (st * _t(w)).sum().backward()
+    for a, b, what in [(gt, tt, "temperature")] + [(leaves[k], tleaves[k], k) for k in kw]:
+        _compare(a.grad, b.grad, f"{cls}.rsample: d/d{what}", dict(rtol=1e-9, atol=1e-10))
 
 
 def test_kl_edgecases_and_shapes():
