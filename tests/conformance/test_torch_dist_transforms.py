@@ -999,3 +999,30 @@ def test_kl_shape(pq):
     except IndexError:  # torch's masked assignment does not broadcast; gpuad's where does
         want = (3, 2)
     assert np.shape(_np(D.kl_divergence(p, q))) == want
+
+
+def test_transformed_expand_against_torch():
+    """expand of the transformed distributions: torch's shapes and log_prob of torch's draws."""
+    pairs = [
+        (lambda M, a: M.HalfNormal(a(np.ones(2)))),
+        (lambda M, a: M.Weibull(a(np.ones(2)), a(2.0))),
+        (lambda M, a: M.Pareto(a(1.0), a(np.full(2, 3.0)))),
+        (lambda M, a: M.Kumaraswamy(a(np.ones(2)), a(2.0))),
+        (lambda M, a: M.LogisticNormal(a(np.zeros((2, 3))), a(np.ones(3)))),
+        (lambda M, a: M.TransformedDistribution(M.Normal(a(np.zeros(2)), a(1.0)),
+                                                (GT if M is D else TT).ExpTransform())),
+        (lambda M, a: M.TransformedDistribution(M.Normal(a(np.zeros(3)), a(1.0)),
+                                                (GT if M is D else TT).StickBreakingTransform())),
+    ]
+    torch.manual_seed(0)
+    for make in pairs:
+        g, t = make(D, _arr_g), make(TD, _arr_t)
+        bs = (5,) + tuple(g.batch_shape)
+        e, et = g.expand(bs), t.expand(bs)
+        assert type(e) is type(g)
+        assert (e.batch_shape, e.event_shape) == (tuple(et.batch_shape), tuple(et.event_shape))
+        gnp.random.seed(0)
+        assert tuple(e.sample((2,)).shape) == tuple(et.sample((2,)).shape)
+        x = et.sample()
+        np.testing.assert_allclose(_np(e.log_prob(x.numpy())), et.log_prob(x).numpy(),
+                                   rtol=1e-10, atol=1e-12)
