@@ -622,6 +622,9 @@ def test_biject_to_transform_to(registry, name, args):
     if registry == "biject_to":
         np.testing.assert_allclose(_np(g.inv(_np(y).copy())), x, rtol=1e-7, atol=1e-7)
         lad, ladt = g.log_abs_det_jacobian(_g(x), y), t.log_abs_det_jacobian(_t(x), yt)
+        assert tuple(lad.shape) == tuple(ladt.shape)
+        if name != "stack":  # torch's stack lad keeps the stacked axis
+            assert tuple(lad.shape) == x.shape[: x.ndim - g.domain.event_dim]
         if tuple(lad.shape) == tuple(ladt.shape):
             _compare(lad, ladt, f"biject_to({name}) log_abs_det_jacobian",
                      dict(rtol=1e-9, atol=1e-9))
