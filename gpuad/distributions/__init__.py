@@ -6,8 +6,9 @@ Random draws come from ``gpuad.numpy.random`` (seed with ``gpuad.numpy.random.se
 Exponential, Laplace, Cauchy, Gumbel, LogNormal, MultivariateNormal, RelaxedBernoulli,
 RelaxedOneHotCategorical, Gamma, Chi2, Beta, Dirichlet, StudentT (implicit reparameterisation
 of gamma draws, through ``gpuad.random`` with a key drawn from ``gpuad.numpy.random``) and
-Independent of those. Discrete samples carry no gradient. Parameters and values are validated
-(``ValueError``) unless ``validate_args=False``.
+Independent of those, and the transformed ones (HalfNormal, HalfCauchy, Weibull, Pareto,
+Kumaraswamy, LogisticNormal, TransformedDistribution). Discrete samples carry no gradient.
+Parameters and values are validated (``ValueError``) unless ``validate_args=False``.
 
 Example::
 
@@ -26,6 +27,7 @@ from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
 from .cauchy import Cauchy
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -40,6 +42,7 @@ from .normal import Normal
 from .poisson import Poisson
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .student_t import StudentT
+from .transformed import HalfCauchy, HalfNormal, Kumaraswamy, LogisticNormal, Pareto, Weibull
 from .transforms import TransformedDistribution
 from .uniform import Uniform
 
@@ -57,18 +60,26 @@ __all__ = [
     "Exponential",
     "Gamma",
     "Gumbel",
+    "HalfCauchy",
+    "HalfNormal",
     "Independent",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Pareto",
     "Poisson",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
     "StudentT",
     "Uniform",
+    "Weibull",
+    "biject_to",
     "constraints",
     "kl_divergence",
     "register_kl",
+    "transform_to",
 ]

@@ -88,6 +88,25 @@ class _GreaterThan(Constraint):
         return f"{name}(lower_bound={self.lower_bound})"
 
 
+class _GreaterThanEq(_GreaterThan):
+    def __init__(self, lower_bound: Any):
+        super().__init__(lower_bound, strict=False)
+
+
+class _LessThan(Constraint):
+    def __init__(self, upper_bound: Any):
+        self.upper_bound = upper_bound
+
+    def params(self):
+        return (self.upper_bound,)
+
+    def _ok(self, xp, v, ub):
+        return v < ub
+
+    def __repr__(self):
+        return f"LessThan(upper_bound={self.upper_bound})"
+
+
 class _Interval(Constraint):
     def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False):
         self.lower_bound = lower_bound
@@ -103,6 +122,11 @@ class _Interval(Constraint):
     def __repr__(self):
         name = "HalfOpenInterval" if self.half_open else "Interval"
         return f"{name}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _HalfOpenInterval(_Interval):
+    def __init__(self, lower_bound: Any, upper_bound: Any):
+        super().__init__(lower_bound, upper_bound, half_open=True)
 
 
 class _IntegerInterval(Constraint):
@@ -177,6 +201,8 @@ class _PositiveDefinite(Constraint):
     event_dim = 2
 
     def _ok(self, xp, v):
+        if v.ndim < 2 or v.shape[-1] != v.shape[-2]:
+            return xp.zeros(v.shape[:-2], dtype=bool)  # not square (as torch's check)
         sym = xp.abs(v - xp.swapaxes(v, -1, -2)) <= 1e-8 * (1 + xp.abs(v))
         sym = sym.reshape(v.shape[:-2] + (-1,)).all(-1)
         # the eigenvalues of the symmetric part: the test of a symmetric matrix
@@ -189,57 +215,174 @@ class _RealVector(_Independent):
         super().__init__(real, 1)
 
 
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def _ok(self, xp, v):
+        return ((v == 0) | (v == 1)).all(-1) & (v.sum(-1) == 1)
+
+
+class _Multinomial(Constraint):
+    """Nonnegative counts summing to at most ``upper_bound`` (torch's weaker check)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any):
+        self.upper_bound = upper_bound
+
+    def _ok(self, xp, v):
+        return (v >= 0).all(-1) & (v.sum(-1) <= self.upper_bound)
+
+
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def _ok(self, xp, v):
+        return (xp.tril(v) == v).reshape(v.shape[:-2] + (-1,)).all(-1)
+
+
+class _CorrCholesky(_LowerCholesky):
+    """Lower Cholesky factors whose rows have unit length (of correlation matrices)."""
+
+    def _ok(self, xp, v):
+        tol = float(xp.finfo(v.dtype).eps) * v.shape[-1] * 10
+        unit = (xp.abs(xp.linalg.norm(v, axis=-1) - 1.0) <= tol).all(-1)
+        return super()._ok(xp, v) & unit
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def _ok(self, xp, v):
+        return xp.full(v.shape[:-2], v.shape[-2] == v.shape[-1], dtype=bool)
+
+
+class _Symmetric(_Square):
+    def _ok(self, xp, v):
+        sq = super()._ok(xp, v)
+        if not sq.all():
+            return sq
+        close = xp.abs(v - xp.swapaxes(v, -1, -2)) <= 1e-6 + 1e-5 * xp.abs(xp.swapaxes(v, -1, -2))
+        return close.all(-1).all(-1)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def _ok(self, xp, v):
+        sym = super()._ok(xp, v)
+        if not sym.all():
+            return sym
+        return (xp.linalg.eigvalsh(v) >= 0).all(-1)
+
+
+class _Cat(Constraint):
+    """``cseq[i]`` on the ``i``-th block (of ``lengths[i]`` entries) along ``dim``, as
+    ``concatenate``. Example: ``constraints.cat([constraints.real, constraints.positive])``"""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None):
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError("constraints.cat: every element of cseq must be a Constraint")
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.lengths)} lengths for "
+                             f"{len(self.cseq)} constraints")
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value: Any) -> Any:
+        v = _arr(value)
+        xp = _xp(v)
+        if not -v.ndim <= self.dim < v.ndim:
+            raise ValueError(f"constraints.cat: dim {self.dim} out of range for a value of "
+                             f"shape {v.shape}")
+        out, start = [], 0
+        for c, n in zip(self.cseq, self.lengths, strict=True):
+            idx = [slice(None)] * v.ndim
+            idx[self.dim] = slice(start, start + n)
+            out.append(c.check(v[tuple(idx)]))
+            start += n
+        return xp.concatenate(out, self.dim)
+
+
+class _Stack(Constraint):
+    """``cseq[i]`` on the ``i``-th slice along ``dim``, as ``stack``.
+    Example: ``constraints.stack([constraints.real, constraints.positive], dim=-1)``"""
+
+    def __init__(self, cseq: Any, dim: int = 0):
+        self.cseq = list(cseq)
+        if not all(isinstance(c, Constraint) for c in self.cseq):
+            raise TypeError("constraints.stack: every element of cseq must be a Constraint")
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        d = max(c.event_dim for c in self.cseq)
+        return d + 1 if self.dim + d < 0 else d
+
+    def check(self, value: Any) -> Any:
+        v = _arr(value)
+        xp = _xp(v)
+        if not -v.ndim <= self.dim < v.ndim:
+            raise ValueError(f"constraints.stack: dim {self.dim} out of range for a value of "
+                             f"shape {v.shape}")
+        if v.shape[self.dim] != len(self.cseq):
+            raise ValueError(f"constraints.stack: {len(self.cseq)} constraints for "
+                             f"{v.shape[self.dim]} slices along dim {self.dim}")
+        parts = [c.check(xp.take(v, i, axis=self.dim)) for i, c in enumerate(self.cseq)]
+        return xp.stack(parts, self.dim)
+
+
 dependent = _Dependent()
 dependent_property = dependent
 real = _Real()
 boolean = _Boolean()
+one_hot = _OneHot()
 positive = _GreaterThan(0.0)
-nonnegative = _GreaterThan(0.0, strict=False)
+nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 simplex = _Simplex()
+lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
 positive_definite = _PositiveDefinite()
-real_vector = _RealVector()
+real_vector = _Independent(real, 1)
 
-
-def greater_than(lower_bound: Any) -> Constraint:
-    """``value > lower_bound``. Example: ``constraints.greater_than(0.0)``"""
-    return _GreaterThan(lower_bound)
-
-
-def greater_than_eq(lower_bound: Any) -> Constraint:
-    """``value >= lower_bound``. Example: ``constraints.greater_than_eq(0.0)``"""
-    return _GreaterThan(lower_bound, strict=False)
-
-
-def interval(lower_bound: Any, upper_bound: Any) -> Constraint:
-    """``lower_bound <= value <= upper_bound``. Example: ``constraints.interval(0.0, 1.0)``"""
-    return _Interval(lower_bound, upper_bound)
-
-
-def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
-    """``lower_bound <= value < upper_bound``. Example: ``half_open_interval(0.0, 1.0)``"""
-    return _Interval(lower_bound, upper_bound, half_open=True)
-
-
-def integer_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
-    """Integers from ``lower_bound`` to ``upper_bound``. Example: ``integer_interval(0, n)``"""
-    return _IntegerInterval(lower_bound, upper_bound)
-
-
-def independent(base: Constraint, reinterpreted_batch_ndims: int) -> Constraint:
-    """``base`` with ``reinterpreted_batch_ndims`` batch axes made event axes.
-
-    Example: ``constraints.independent(constraints.real, 1)``
-    """
-    return _Independent(base, reinterpreted_batch_ndims)
+# the parameterised sets are classes, as torch's (``isinstance(c, constraints.interval)``)
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+interval = _Interval
+half_open_interval = _HalfOpenInterval
+integer_interval = _IntegerInterval
+independent = _Independent
+multinomial = _Multinomial
+cat = _Cat
+stack = _Stack
 
 
 __all__ = [
     "Constraint",
     "boolean",
+    "cat",
+    "corr_cholesky",
     "dependent",
     "dependent_property",
     "greater_than",
@@ -248,6 +391,14 @@ __all__ = [
     "independent",
     "integer_interval",
     "interval",
+    "less_than",
+    "lower_triangular",
+    "multinomial",
+    "one_hot",
+    "positive_semidefinite",
+    "square",
+    "stack",
+    "symmetric",
     "is_dependent",
     "lower_cholesky",
     "nonnegative",
