@@ -66,7 +66,7 @@ def _specs(mod: str, p: str) -> list[Spec]:
         Spec(q + "vander3d", lambda x: vander3d(x, x * 0.5, x[::-1], [1, 1, 2]),
              lambda r: (r.uniform(-1, 1, 3),)),
         Spec(q + "roots", lambda c: roots(c),
-             lambda r: (np.asarray(gp_roots_coef(m, p, r)),), order=1),
+             lambda r: (_roots_coef(mod, p, r),), order=1),
         Spec(q + "fromroots", lambda z: fromroots(z), lambda r: (r.uniform(-2, 2, 3),)),
         Spec(q + "line", lambda a, b: line(a, b), lambda r: (r.standard_normal(()),
                                                             r.standard_normal(()) + 2.0)),
@@ -80,10 +80,10 @@ def _specs(mod: str, p: str) -> list[Spec]:
     return specs
 
 
-def gp_roots_coef(m, p: str, r: np.random.Generator) -> np.ndarray:
-    """Coefficients in basis ``p`` of a polynomial with well separated real roots."""
+def _roots_coef(mod: str, p: str, r: np.random.Generator) -> np.ndarray:
+    """Coefficients in basis ``p`` (NumPy's) of a polynomial with well separated real roots."""
     z = np.array([-1.5, 0.25, 1.75]) + r.uniform(-0.1, 0.1, 3)
-    return np.asarray(getattr(m, p + "fromroots")(z))
+    return getattr(getattr(np.polynomial, mod), p + "fromroots")(z)
 
 
 def _weight(mod: str, p: str) -> Spec:
