@@ -1,0 +1,39 @@
+"""``torch.amp``: mixed precision as PyTorch programs write it (docs/porting.md).
+
+``autocast`` runs the operations on torch's autocast lists in float16 or float32;
+``GradScaler`` scales the loss, unscales the gradients and skips the optimizer steps whose
+gradients hold an inf or NaN.
+
+Example::
+
+    scaler = gpuad.amp.GradScaler()
+    with gpuad.autocast("cuda"):
+        loss = F.mse_loss(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+    scaler.update()
+"""
+
+from __future__ import annotations
+
+from .autocast_mode import (
+    autocast,
+    get_autocast_dtype,
+    is_autocast_available,
+    is_autocast_enabled,
+)
+from .grad_scaler import GradScaler, OptState
+
+__all__ = ["autocast", "GradScaler", "OptState", "is_autocast_enabled", "get_autocast_dtype",
+           "is_autocast_available"]
+
+
+def _register_jit_key() -> None:
+    from ..jit import api
+    from .autocast_mode import _key
+
+    if _key not in api.KEY_PARTS:
+        api.KEY_PARTS.append(_key)
+
+
+_register_jit_key()
