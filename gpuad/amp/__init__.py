@@ -37,3 +37,16 @@ def _register_jit_key() -> None:
 
 
 _register_jit_key()
+
+
+def _install_lists() -> None:
+    import sys
+
+    from .autocast_mode import install_listed
+
+    install_listed("gpuad.numpy", "gpuad.numpy.linalg", "tensor")
+    if "gpuad.nn.functional" in sys.modules:  # (otherwise gpuad/nn/__init__ does it)
+        install_listed("gpuad.nn.functional")
+
+
+_install_lists()

@@ -8,18 +8,18 @@ widest of them; float64 inputs are never cast, as in torch. Every other gpuad fu
 its inputs' dtypes, as one torch operation (the operations it is built of are not cast).
 The casts are recorded: a float32 leaf gets a float32 gradient through the cast's adjoint.
 
-The functions are wrapped the first time an autocast block is entered (programs that never
-use autocast pay nothing); the wrappers replace gpuad's functions in every gpuad module, so
-``from gpuad.numpy import matmul`` taken before still resolves to the wrapper only if it was
-taken from a module after that first block: take the names through their modules
-(``gnp.matmul``, ``F.linear``) or enter one block first.
+The functions on the lists are wrapped when gpuad (and gpuad.nn) is imported, in every gpuad
+module that holds them; the other public functions of gpuad.numpy, gpuad.nn.functional and
+Tensor become single operations when the first autocast block opens.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import threading
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -70,11 +70,11 @@ def _dtype_of(dtype: Any, where: str) -> Any:
     s = str(dtype)
     if s.startswith("torch."):
         s = s[6:]
+        dtype = {"half": "float16", "float": "float32", "double": "float64"}.get(s, s)
     if s == _BF16:
         return _BF16
-    s = {"half": "float16", "float": "float32", "double": "float64"}.get(s, s)
     try:
-        return np.dtype(s)
+        return np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{where}: dtype must be a dtype such as torch.float16, "
                         f"got {dtype!r}") from None
@@ -282,59 +282,90 @@ def _policies(low: str, fp32: str, promote: str, ban: str = "") -> dict[str, str
 
 def _wrap_namespace(mod: Any, table: dict[str, str], keep_all: bool,
                     originals: dict[int, Callable]) -> None:
-    import types
-
+    """Wrappers for ``mod``'s functions named in ``table`` (with ``keep_all``, for all its
+    public functions, "keep" where unnamed), into ``originals`` (id of each -> wrapper)."""
     names = [n for n in vars(mod) if not n.startswith("_")] if keep_all else list(table)
     for n in names:
         f = vars(mod).get(n)
         if not isinstance(f, types.FunctionType) or hasattr(f, "__gpuad_autocast__"):
             continue
-        if not f.__module__.startswith("gpuad") or n in _UNWRAPPED_F:
+        if not f.__module__.startswith("gpuad") or n in _UNWRAPPED_F or \
+                (keep_all and n not in table and _pure_tensor_api(n)):
             continue
         originals.setdefault(id(f), _wrap(f, table.get(n, "keep")))
 
 
-def _install() -> None:
-    """Wrap gpuad's functions (once): gpuad.numpy, gpuad.nn.functional, the linalg modules and
-    the Tensor methods, replacing each function in every gpuad module that holds it."""
-    import inspect
-    import types
+def _pure_tensor_api(n: str) -> bool:
+    return n in _NOT_WRAPPED_T
 
+
+#: Tensor methods that are casts, conversions or autograd bookkeeping: never wrapped
+_NOT_WRAPPED_T = {"astype", "to", "type", "float", "half", "double", "numpy", "item", "tolist",
+                  "backward", "detach", "requires_grad_", "register_hook", "retain_grad",
+                  "type_as"}
+
+
+def _rebind(originals: dict[int, Callable]) -> None:
+    """Put each wrapper in place of its function in every gpuad module that holds it."""
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not (name == "gpuad" or name.startswith("gpuad.")):
+            continue
+        d = vars(mod)
+        for k, v in list(d.items()):
+            if v.__class__ is types.FunctionType:
+                w = originals.get(id(v))
+                if w is not None and w.__wrapped__ is v:
+                    d[k] = w
+
+
+def _wrap_tensor(table: dict[str, str], keep_all: bool) -> None:
+    from ..tensor import Tensor
+
+    names = dir(Tensor) if keep_all else list(table)
+    for n in names:
+        if n.startswith("_") and n not in table or n in _NOT_WRAPPED_T:
+            continue
+        f = inspect.getattr_static(Tensor, n, None)
+        if isinstance(f, types.FunctionType) and not hasattr(f, "__gpuad_autocast__"):
+            setattr(Tensor, n, _wrap(f, table.get(n, "keep")))
+
+
+_GNP = _policies(_LOW_GNP, _FP32_GNP, _PROMOTE_GNP)
+_F = _policies(_LOW_F, _FP32_F, _PROMOTE_F, "binary_cross_entropy")
+_LIN = _policies(_LOW_LINALG, _FP32_LINALG, "")
+_T = _policies(_LOW_T, _FP32_T, _PROMOTE_T)
+
+
+def install_listed(*mods: str) -> None:
+    """Wrap the functions on the lists, in ``mods`` (gpuad.numpy and the Tensor methods at
+    ``import gpuad``; gpuad.nn.functional and gpuad.linalg once imported)."""
+    with _lock:
+        originals: dict[int, Callable] = {}
+        for name in mods:
+            if name == "tensor":
+                _wrap_tensor(_T, False)
+                continue
+            mod = sys.modules[name]
+            table = {"gpuad.numpy": _GNP, "gpuad.numpy.linalg": _LIN, "gpuad.linalg": _LIN,
+                     "gpuad.nn.functional": _F}[name]
+            _wrap_namespace(mod, table, False, originals)
+        _rebind(originals)
+
+
+def _install() -> None:
+    """At the first autocast block: every other public function of gpuad.numpy,
+    gpuad.nn.functional and Tensor becomes one operation ("keep": its body is not cast)."""
     with _lock:
         if _installed[0]:
             return
-        import gpuad.linalg as L
-        import gpuad.nn as _nn  # noqa: F401  (its modules hold the names of functional)
         import gpuad.nn.functional as F
         import gpuad.numpy as gnp
-        from gpuad.tensor import Tensor
 
         originals: dict[int, Callable] = {}
-        _wrap_namespace(gnp, _policies(_LOW_GNP, _FP32_GNP, _PROMOTE_GNP), True, originals)
-        _wrap_namespace(F, _policies(_LOW_F, _FP32_F, _PROMOTE_F, "binary_cross_entropy"),
-                        True, originals)
-        lin = _policies(_LOW_LINALG, _FP32_LINALG, "")
-        _wrap_namespace(gnp.linalg, lin, False, originals)
-        _wrap_namespace(L, lin, False, originals)
-        found = {i: getattr(v, "__wrapped__", None) for i, v in originals.items()}
-        for name, mod in list(sys.modules.items()):
-            if mod is None or not (name == "gpuad" or name.startswith("gpuad.")):
-                continue
-            d = vars(mod)
-            for k, v in list(d.items()):
-                if isinstance(v, types.FunctionType) and id(v) in originals and \
-                        found[id(v)] is v:
-                    d[k] = originals[id(v)]
-        table = _policies(_LOW_T, _FP32_T, _PROMOTE_T)
-        for n in dir(Tensor):
-            if n.startswith("_") and n not in table:
-                continue
-            f = inspect.getattr_static(Tensor, n)
-            if isinstance(f, types.FunctionType) and not hasattr(f, "__gpuad_autocast__") \
-                    and n not in ("astype", "to", "type", "float", "half", "double",
-                                  "numpy", "item", "tolist", "backward", "detach",
-                                  "requires_grad_", "register_hook", "retain_grad"):
-                setattr(Tensor, n, _wrap(f, table.get(n, "keep")))
+        _wrap_namespace(gnp, _GNP, True, originals)
+        _wrap_namespace(F, _F, True, originals)
+        _rebind(originals)
+        _wrap_tensor(_T, True)
         _installed[0] = True
 
 
