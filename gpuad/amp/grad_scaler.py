@@ -20,8 +20,9 @@ def _fresh() -> dict[str, Any]:
 
 
 def _f32(v: float) -> float:
-    """``v`` rounded to float32, the dtype torch keeps the scale in."""
-    return float(np.float32(v))
+    """``v`` rounded to float32, the dtype torch keeps the scale in (inf past its range)."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(v))
 
 
 class GradScaler:
@@ -94,8 +95,8 @@ class GradScaler:
         return apply(outputs)
 
     def _unscale_grads(self, optimizer: Any, inv_scale: float, allow_fp16: bool) -> float:
-        from .._state import no_grad
         from .. import numpy as gnp
+        from .._state import no_grad
 
         found = 0.0
         grads = []

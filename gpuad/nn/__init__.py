@@ -252,8 +252,13 @@ from .misc_layers import (  # noqa: E402, F401
 )
 from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402, F401
 
-# torch.autocast's lists: F.linear, F.conv2d, the losses, ... cast under gpuad.autocast
-from ..amp.autocast_mode import install_listed as _amp_install  # noqa: E402
 
-_amp_install("gpuad.nn.functional")
-del _amp_install
+def _amp_lists() -> None:
+    """torch.autocast's lists: F.linear, F.conv2d, the losses, ... cast under gpuad.autocast."""
+    from ..amp.autocast_mode import install_listed
+
+    install_listed("gpuad.nn.functional")
+
+
+_amp_lists()
+del _amp_lists
