@@ -255,7 +255,7 @@ from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noq
 
 def _amp_lists() -> None:
     """torch.autocast's lists: F.linear, F.conv2d, the losses, ... cast under gpuad.autocast."""
-    from ..amp.autocast_mode import install_listed
+    from .._autocast import install_listed
 
     install_listed("gpuad.nn.functional")
 

@@ -319,7 +319,7 @@ def _rebind(originals: dict[int, Callable]) -> None:
 
 
 def _wrap_tensor(table: dict[str, str], keep_all: bool) -> None:
-    from ..tensor import Tensor
+    from .tensor import Tensor
 
     names = dir(Tensor) if keep_all else list(table)
     for n in names:

@@ -78,7 +78,7 @@ class GradScaler:
         kept; other iterables give an iterator, as torch's). Returned unchanged when disabled."""
         if not self._enabled:
             return outputs
-        from ..tensor import Tensor
+        from .tensor import Tensor
 
         def apply(v: Any) -> Any:
             if isinstance(v, Tensor):
@@ -95,8 +95,8 @@ class GradScaler:
         return apply(outputs)
 
     def _unscale_grads(self, optimizer: Any, inv_scale: float, allow_fp16: bool) -> float:
-        from .. import numpy as gnp
-        from .._state import no_grad
+        from . import numpy as gnp
+        from ._state import no_grad
 
         found = 0.0
         grads = []

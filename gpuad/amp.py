@@ -16,21 +16,21 @@ Example::
 
 from __future__ import annotations
 
-from .autocast_mode import (
+from ._autocast import (
     autocast,
     get_autocast_dtype,
     is_autocast_available,
     is_autocast_enabled,
 )
-from .grad_scaler import GradScaler, OptState
+from ._grad_scaler import GradScaler, OptState
 
 __all__ = ["autocast", "GradScaler", "OptState", "is_autocast_enabled", "get_autocast_dtype",
            "is_autocast_available"]
 
 
 def _register_jit_key() -> None:
-    from ..jit import api
-    from .autocast_mode import _key
+    from ._autocast import _key
+    from .jit import api
 
     if _key not in api.KEY_PARTS:
         api.KEY_PARTS.append(_key)
@@ -42,7 +42,7 @@ _register_jit_key()
 def _install_lists() -> None:
     import sys
 
-    from .autocast_mode import install_listed
+    from ._autocast import install_listed
 
     install_listed("gpuad.numpy", "gpuad.numpy.linalg", "tensor")
     if "gpuad.nn.functional" in sys.modules:  # (otherwise gpuad/nn/__init__ does it)
