@@ -537,3 +537,49 @@ def test_multiple_models_losses_optimizers(amp):
     tol = dict(rtol=2e-2, atol=2e-3) if amp else S
     _close_params(g0, t0, **tol)
     _close_params(g1, t1, **tol)
+
+
+def test_grad_scale_will_not_overflow():
+    """test_grad_scale_will_not_overflow: growth past float32's range keeps the scale."""
+    gm, tm = _models(0, (5, 3, 1))
+    go, to = ad.optim.Adam(gm.parameters()), torch.optim.Adam(tm.parameters())
+    kw = dict(growth_interval=1, growth_factor=2.0**4, init_scale=1e38)
+    gs, ts = ad.amp.GradScaler(**kw), torch.amp.GradScaler("cpu", **kw)
+    x = _rng(7).standard_normal((1, 5)).astype(np.float32)
+    y = 1e-30 * _rng(8).standard_normal((1, 1)).astype(np.float32)
+    for lib, m, o, s in ((ad, gm, go, gs), (torch, tm, to, ts)):
+        X, Y = (torch.tensor(x), torch.tensor(y)) if lib is torch else (ad.tensor(x),
+                                                                         ad.tensor(y))
+        loss = ((m(X) - Y) ** 2).mean()
+        s.scale(loss).backward()
+        s.step(o)
+        s.update()
+    assert gs.get_scale() == ts.get_scale()
+    assert np.isfinite(gs.get_scale())
+    _close_params(gm, tm)
+
+
+def test_grads_invalidated_between_unscale_and_step():
+    """_test_grads_invalidated_between_unscale_and_step: the check is made at unscale_, so
+    gradients broken afterwards are stepped with (torch's documented behaviour)."""
+    gm, tm = _models(0)
+    go = ad.optim.SGD(gm.parameters(), lr=0.1)
+    to = torch.optim.SGD(tm.parameters(), lr=0.1)
+    gs, ts = ad.amp.GradScaler(init_scale=128.0), torch.amp.GradScaler("cpu", init_scale=128.0)
+    for x, y in _data(2):
+        for lib, m, o, s in ((ad, gm, go, gs), (torch, tm, to, ts)):
+            is_t = lib is torch
+            X, Y = (torch.tensor(x), torch.tensor(y)) if is_t else (ad.tensor(x), ad.tensor(y))
+            o.zero_grad()
+            with (torch.autocast("cpu", dtype=torch.float16) if is_t else ad.autocast("cuda")):
+                loss = (TF if is_t else F).mse_loss(m(X), Y)
+            s.scale(loss).backward()
+            s.unscale_(o)
+            for j, p in enumerate(m.parameters()):
+                p.grad[...] = np.inf if j % 2 else np.nan
+            s.step(o)
+            s.update()
+    for gp, tp in zip(gm.parameters(), tm.parameters(), strict=True):
+        np.testing.assert_array_equal(np.isnan(_np(gp)), np.isnan(_np(tp)))
+        np.testing.assert_array_equal(np.isinf(_np(gp)), np.isinf(_np(tp)))
+    assert gs.get_scale() == ts.get_scale() == 64.0  # the 2nd iteration: inf from nan params
