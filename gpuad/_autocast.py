@@ -316,6 +316,12 @@ def _rebind(originals: dict[int, Callable]) -> None:
                 w = originals.get(id(v))
                 if w is not None and w.__wrapped__ is v:
                     d[k] = w
+            elif isinstance(v, type) and v.__module__ == name:
+                for ck, cv in list(vars(v).items()):  # (nn.Conv2d._fn = conv2d, ...)
+                    if cv.__class__ is types.FunctionType:
+                        w = originals.get(id(cv))
+                        if w is not None and w.__wrapped__ is cv:
+                            setattr(v, ck, w)
 
 
 def _wrap_tensor(table: dict[str, str], keep_all: bool) -> None:

@@ -269,3 +269,24 @@ def test_scaler_shared_by_two_optimizers(backend):
     np.testing.assert_array_equal(to_numpy(a), [0.0])
     np.testing.assert_array_equal(to_numpy(b), [1.0])
     assert s.get_scale() == 1.0
+
+
+def test_half_input_float_params_normalisations(backend):
+    """A float16 input normalised with float32 weights or statistics gave float32 (NumPy's
+    promotion); torch returns float16, computed in float32 and rounded once."""
+    x = _t(np.array([[0.0], [2.0]], np.float16))  # (N=2, C=1)
+    one, zero = _t(np.ones(1, np.float32)), _t(np.zeros(1, np.float32))
+    rm, rv = _t(np.zeros(1, np.float32)), _t(np.ones(1, np.float32))
+    y = F.batch_norm(x, rm, rv, one, zero, training=True, momentum=1.0)
+    # batch mean 1, biased variance 1: (x - 1) / sqrt(1 + 1e-5) rounds to -1, 1 in float16
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(to_numpy(y), [[-1.0], [1.0]])
+    # the running statistics stay float32: mean 1, unbiased variance 2 (momentum 1)
+    assert rm.dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(rm), [1.0])
+    np.testing.assert_array_equal(to_numpy(rv), [2.0])
+    z = _t(np.array([[[0.0, 2.0]]], np.float16))  # (1, 1, 2)
+    for r in (F.layer_norm(z, (2,), _t(np.ones(2, np.float32))),
+              F.group_norm(z, 1, one, zero), F.instance_norm(z, weight=one, bias=zero)):
+        assert r.dtype == np.float16
+        np.testing.assert_array_equal(to_numpy(r), [[[-1.0, 1.0]]])

@@ -583,3 +583,24 @@ def test_grads_invalidated_between_unscale_and_step():
         np.testing.assert_array_equal(np.isnan(_np(gp)), np.isnan(_np(tp)))
         np.testing.assert_array_equal(np.isinf(_np(gp)), np.isinf(_np(tp)))
     assert gs.get_scale() == ts.get_scale() == 64.0  # the 2nd iteration: inf from nan params
+
+
+def test_half_input_float_params_norms_and_modules():
+    """float16 activations through float32 normalisation layers stay float16, as torch's."""
+    r = _rng(9)
+    x = r.standard_normal((2, 4, 3, 3)).astype(np.float16)
+    w, b = r.standard_normal(4).astype(np.float32), r.standard_normal(4).astype(np.float32)
+    lw = r.standard_normal(3).astype(np.float32)
+    for name, gf in (
+            ("batch_norm", lambda m, X, W, B: m.batch_norm(X, W * 0, W * 0 + 1, W, B, True)),
+            ("instance_norm", lambda m, X, W, B: m.instance_norm(X, weight=W, bias=B)),
+            ("group_norm", lambda m, X, W, B: m.group_norm(X, 2, W, B)),
+            ("layer_norm", lambda m, X, W, B: m.layer_norm(X, (3,), _LW(m, lw)))):
+        g = gf(F, ad.tensor(x), ad.tensor(w), ad.tensor(b))
+        t = gf(TF, torch.tensor(x), torch.tensor(w), torch.tensor(b))
+        assert g.dtype == np.float16 and t.dtype == torch.float16, name
+        np.testing.assert_allclose(_np(g).astype(np.float32), _np(t).astype(np.float32), **H)
+
+
+def _LW(m, lw):  # noqa: N802
+    return torch.tensor(lw) if m is TF else ad.tensor(lw)
