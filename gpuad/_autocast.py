@@ -405,3 +405,46 @@ def bind_state(f: Callable) -> Callable:
                 _open[0] -= 1
 
     return run
+
+
+def custom_fwd(fwd: Callable | None = None, *, device_type: str,
+               cast_inputs: Any = None) -> Callable:
+    """``torch.amp.custom_fwd``: decorate an ``autograd.Function``'s ``forward(ctx, ...)``.
+    With ``cast_inputs`` (a dtype), inside an enabled autocast block its floating arguments
+    (float64 excepted) are cast to it and it runs with autocast off; otherwise it runs as
+    called, noting the state for :func:`custom_bwd`."""
+    dev = _check_device(device_type, "custom_fwd")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=dev, cast_inputs=cast_inputs)
+    dt = None if cast_inputs is None else _dtype_of(cast_inputs, "custom_fwd")
+    if dt == _BF16:
+        raise _bf16_error("custom_fwd")
+
+    @functools.wraps(fwd)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        ctx = args[0]
+        ctx._fwd_used_autocast = _local.enabled[dev]
+        ctx._dtype = _local.dtype[dev]
+        if dt is None or not ctx._fwd_used_autocast:
+            return fwd(*args, **kwargs)
+        ctx._fwd_used_autocast = False
+        with autocast(dev, enabled=False):
+            return fwd(ctx, *_cast(args[1:], dt), **{k: _cast(v, dt) for k, v in kwargs.items()})
+
+    return run
+
+
+def custom_bwd(bwd: Callable | None = None, *, device_type: str) -> Callable:
+    """``torch.amp.custom_bwd``: the decorated ``backward(ctx, ...)`` runs under the autocast
+    state its :func:`custom_fwd` forward ran in."""
+    dev = _check_device(device_type, "custom_bwd")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=dev)
+
+    @functools.wraps(bwd)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        ctx = args[0]
+        with autocast(dev, dtype=ctx._dtype, enabled=ctx._fwd_used_autocast):
+            return bwd(*args, **kwargs)
+
+    return run

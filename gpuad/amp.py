@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from ._autocast import (
     autocast,
+    custom_bwd,
+    custom_fwd,
     get_autocast_dtype,
     is_autocast_available,
     is_autocast_enabled,
 )
 from ._grad_scaler import GradScaler, OptState
 
-__all__ = ["autocast", "GradScaler", "OptState", "is_autocast_enabled", "get_autocast_dtype",
-           "is_autocast_available"]
+__all__ = ["autocast", "custom_fwd", "custom_bwd", "GradScaler", "OptState",
+           "is_autocast_enabled", "get_autocast_dtype", "is_autocast_available"]
 
 
 def _register_jit_key() -> None:

@@ -290,3 +290,33 @@ def test_half_input_float_params_normalisations(backend):
               F.group_norm(z, 1, one, zero), F.instance_norm(z, weight=one, bias=zero)):
         assert r.dtype == np.float16
         np.testing.assert_array_equal(to_numpy(r), [[[-1.0, 1.0]]])
+
+
+def test_custom_fwd_bwd(backend):
+    seen = []
+
+    class Mul(ad.autograd.Function):
+        @staticmethod
+        @ad.amp.custom_fwd(device_type="cuda", cast_inputs=np.float32)
+        def forward(ctx, a, b):
+            seen.append(("fwd", ad.is_autocast_enabled(), a.dtype))
+            ctx.save_for_backward(a, b)
+            return a @ b
+
+        @staticmethod
+        @ad.amp.custom_bwd(device_type="cuda")
+        def backward(ctx, g):
+            seen.append(("bwd", ad.is_autocast_enabled(), g.dtype))
+            a, b = ctx.saved_tensors
+            return g @ b.T, a.T @ g
+
+    a = _t(np.full((1, 2), E, np.float16), grad=True)  # (E rounds to 1)
+    b = _t(np.full((2, 1), E, np.float32), grad=True)
+    with ad.autocast("cuda"):
+        y = Mul.apply(a, b)
+        # cast to float32 and run with autocast off: 1 * E + 1 * E, not float16's 2
+        assert y.dtype == np.float32 and float(y[0, 0]) == float(np.float32(2 * E))
+    y.sum().backward()
+    assert seen == [("fwd", False, np.float32), ("bwd", False, np.float32)]
+    assert a.grad.dtype == np.float16 and b.grad.dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(b.grad), [[1.0], [1.0]])

@@ -604,3 +604,43 @@ def test_half_input_float_params_norms_and_modules():
 
 def _LW(m, lw):  # noqa: N802
     return torch.tensor(lw) if m is TF else ad.tensor(lw)
+
+
+@pytest.mark.parametrize("cast", [None, "float32"])
+def test_custom_fwd_bwd(cast):
+    """amp_examples.rst 'Autocast and Custom Autograd Functions': custom_fwd/custom_bwd."""
+    def make(lib, amp):
+        dt = None if cast is None else (torch.float32 if lib is torch else np.float32)
+        dev = "cpu" if lib is torch else "cuda"
+
+        class MyMM((torch.autograd if lib is torch else ad.autograd).Function):
+            @staticmethod
+            @amp.custom_fwd(device_type=dev, cast_inputs=dt)
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a.mm(b)
+
+            @staticmethod
+            @amp.custom_bwd(device_type=dev)
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                return g.mm(b.t()), a.t().mm(g)
+
+        return MyMM
+
+    r = _rng(11)
+    a, b = r.standard_normal((3, 4)).astype(np.float32), r.standard_normal((4, 2)).astype(
+        np.float32)
+    ga, ta = _pair(a)
+    gb, tb = _pair(b)
+    with ad.autocast("cuda"):
+        g = make(ad, ad.amp).apply(ga.astype(np.float16) if cast else ga, gb)
+    with torch.autocast("cpu", dtype=torch.float16):
+        t = make(torch, torch.amp).apply(ta.half() if cast else ta, tb)
+    assert str(g.dtype) == str(t.dtype).split(".")[1]
+    np.testing.assert_allclose(_np(g).astype(np.float32), _np(t).astype(np.float32), **H)
+    g.astype(np.float32).sum().backward()
+    t.float().sum().backward()
+    for x, y in ((ga, ta), (gb, tb)):
+        assert x.grad.dtype == np.float32 and y.grad.dtype == torch.float32
+        np.testing.assert_allclose(_np(x.grad), _np(y.grad), rtol=2e-2, atol=2e-2)
