@@ -94,7 +94,10 @@ class GradScaler:
 
         return apply(outputs)
 
-    def _unscale_grads(self, optimizer: Any, inv_scale: float, allow_fp16: bool) -> float:
+    def _unscale_grads(self, optimizer: Any, inv_scale: float,
+                       allow_fp16: bool) -> float | None:
+        """1.0 where a gradient holds an inf or NaN, else 0.0; None where no parameter has a
+        gradient (no check recorded, as torch's)."""
         from . import numpy as gnp
         from ._state import no_grad
 
@@ -108,6 +111,8 @@ class GradScaler:
                 if not allow_fp16 and g.dtype == np.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
                 grads.append(g)
+        if not grads:
+            return None
         with no_grad():
             for g in grads:
                 if not bool(gnp.all(gnp.isfinite(g))):
@@ -147,6 +152,8 @@ class GradScaler:
             raise RuntimeError("step() has already been called since the last update().")
         if st["stage"] is OptState.READY:
             self.unscale_(optimizer)
+        if st["found_inf"] is None:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
         ret = None
         if not st["found_inf"]:
             ret = optimizer.step(*args, **kwargs)

@@ -320,3 +320,17 @@ def test_custom_fwd_bwd(backend):
     assert seen == [("fwd", False, np.float32), ("bwd", False, np.float32)]
     assert a.grad.dtype == np.float16 and b.grad.dtype == np.float32
     np.testing.assert_array_equal(to_numpy(b.grad), [[1.0], [1.0]])
+
+
+def test_scaler_optimizer_without_gradients():
+    """torch records no inf check for an optimizer whose parameters have no gradient: its
+    step and the update raise (gpuad stepped it as if its gradients were finite)."""
+    s = ad.amp.GradScaler()
+    p = _t(np.zeros(2, np.float32), grad=True)
+    o = ad.optim.SGD([p], lr=1.0)
+    s.scale(_t(np.float32(1.0)))
+    s.unscale_(o)
+    with pytest.raises(AssertionError, match="No inf checks were recorded for this optimizer"):
+        s.step(o)
+    with pytest.raises(AssertionError, match="No inf checks were recorded prior to update"):
+        s.update()

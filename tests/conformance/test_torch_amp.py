@@ -644,3 +644,17 @@ def test_custom_fwd_bwd(cast):
     for x, y in ((ga, ta), (gb, tb)):
         assert x.grad.dtype == np.float32 and y.grad.dtype == torch.float32
         np.testing.assert_allclose(_np(x.grad), _np(y.grad), rtol=2e-2, atol=2e-2)
+
+
+def test_optimizer_without_gradients():
+    for s, p, opt in ((ad.amp.GradScaler(), ad.tensor(np.zeros(2, np.float32),
+                                                        requires_grad=True), ad.optim.SGD),
+                      (torch.amp.GradScaler("cpu"), torch.zeros(2, requires_grad=True),
+                       torch.optim.SGD)):
+        o = opt([p], lr=1.0)
+        s.scale(p.sum() * 0)
+        s.unscale_(o)
+        with pytest.raises(AssertionError, match="No inf checks were recorded for this"):
+            s.step(o)
+        with pytest.raises(AssertionError, match="No inf checks were recorded prior"):
+            s.update()
