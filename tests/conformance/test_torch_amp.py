@@ -152,6 +152,25 @@ def _cuda_fp32_cases():
         ("layer_norm", lambda m, x: (TF if m is torch else F).layer_norm(x, (4,))),
         ("softplus", lambda m, x: (TF if m is torch else F).softplus(x)),
         ("prod", lambda m, x: m.prod(x)),
+        ("tan", lambda m, x: m.tan(x)),
+        ("cosh", lambda m, x: m.cosh(x)),
+        ("sinh", lambda m, x: m.sinh(x)),
+        ("acos", lambda m, x: (m.acos if m is torch else m.arccos)(x / 4)),
+        ("reciprocal", lambda m, x: m.reciprocal(x)),
+        ("rsqrt", lambda m, x: x.abs().rsqrt()),
+        ("erfinv", lambda m, x: (x / 4).erfinv()),
+        ("norm", lambda m, x: x.norm()),
+        ("logsumexp", lambda m, x: (TF if m is torch else F).logsumexp(x, 1) if m is not torch
+         else torch.logsumexp(x, 1)),
+        ("cosine_similarity", lambda m, x: (TF if m is torch else F).cosine_similarity(
+            x, x.flip(0) if m is torch else gnp.flip(x, 0))),
+        ("cdist", lambda m, x: (torch if m is torch else F).cdist(
+            x, x.flip(0) if m is torch else gnp.flip(x, 0))),
+        ("normalize", lambda m, x: (TF if m is torch else F).normalize(x)),
+        ("group_norm", lambda m, x: (TF if m is torch else F).group_norm(x[None], 3)),
+        ("softmin", lambda m, x: (TF if m is torch else F).softmin(x, dim=1)),
+        ("interpolate", lambda m, x: (TF if m is torch else F).interpolate(
+            x[None], scale_factor=2, mode="linear")),
     ]
 
 
