@@ -42,6 +42,11 @@ class GradScaler:
     def __init__(self, device: str = "cuda", init_scale: float = 2.0**16,
                  growth_factor: float = 2.0, backoff_factor: float = 0.5,
                  growth_interval: int = 2000, enabled: bool = True) -> None:
+        if not isinstance(device, str):
+            raise TypeError(
+                f"GradScaler: device must be a string such as 'cuda', got {device!r}; "
+                f"torch.cuda.amp.GradScaler's first argument is init_scale, torch.amp's is "
+                f"the device: pass init_scale={device!r} by keyword")
         self._device = device
         self._enabled = enabled
         if enabled:
