@@ -337,8 +337,8 @@ def test_scaler_optimizer_without_gradients():
 
 
 def test_scaler_positional_init_scale_refused():
-    """GradScaler(1024.0), written for torch.cuda.amp's (init_scale first), took 1024.0 as
-    the device and started from 2**16."""
+    """GradScaler(1024.0), written for torch.cuda.amp's (init_scale first), would take 1024.0
+    as the device and start from 2**16."""
     with pytest.raises(TypeError, match="init_scale=1024.0"):
         ad.amp.GradScaler(1024.0)
     assert ad.amp.GradScaler("cpu", 1024.0).get_scale() == 1024.0
