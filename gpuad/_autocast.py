@@ -269,8 +269,10 @@ _PROMOTE_T = "addcdiv addcmul atan2 arctan2 cross dot vdot index_put scatter_add
 _PROMOTE_F = "bilinear grid_sample"
 _LOW_LINALG = "multi_dot vecdot"
 _FP32_LINALG = "norm vector_norm matrix_norm"
-#: torch builds these of listed operations, each of them cast: not wrapped as one operation
-_UNWRAPPED_F = {"multi_head_attention_forward"}
+#: not wrapped as one operation: torch builds the first of listed operations, each of them
+#: cast; the others call the user's functions, whose operations autocast must reach
+_UNWRAPPED_F = {"multi_head_attention_forward", "apply_along_axis", "apply_over_axes",
+                "piecewise", "fromfunction", "frompyfunc", "triplet_margin_with_distance_loss"}
 
 
 def _policies(low: str, fp32: str, promote: str, ban: str = "") -> dict[str, str]:

@@ -342,3 +342,10 @@ def test_scaler_positional_init_scale_refused():
     with pytest.raises(TypeError, match="init_scale=1024.0"):
         ad.amp.GradScaler(1024.0)
     assert ad.amp.GradScaler("cpu", 1024.0).get_scale() == 1024.0
+
+
+def test_user_functions_called_by_gpuad_are_cast(backend):
+    x = _t(np.eye(2, dtype=np.float32))
+    with ad.autocast("cuda"):
+        r = gnp.apply_along_axis(lambda v: gnp.matmul(v, v), 1, x)
+    assert r.dtype == np.float16
