@@ -236,6 +236,12 @@ from .serialization import load, save  # noqa: E402
 
 __all__ += ["fuse"]
 
+# torch.amp: autocast and GradScaler; torch.autocast, torch.is_autocast_enabled (docs/porting.md)
+from . import amp  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+
+__all__ += ["amp", "autocast", "get_autocast_dtype", "is_autocast_enabled"]
+
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,

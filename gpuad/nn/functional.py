@@ -164,6 +164,11 @@ def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None
 
     Example: ``layer_norm(x, (3,), gamma, beta)``
     """
+    if getattr(x, "dtype", None) == np.float16 and any(
+            getattr(p, "dtype", None) == np.float32 for p in (weight, bias)):
+        # torch normalises float16 by float32 parameters in float32 and returns float16
+        return layer_norm(x.astype(np.float32), normalized_shape, weight, bias,
+                          eps).astype(np.float16)
     axes = tuple(range(-len(normalized_shape), 0))
     mu = gnp.mean(x, axis=axes, keepdims=True)
     d = x - mu
