@@ -610,3 +610,407 @@ def test_mingpt_adder(torch):
     np.testing.assert_array_equal(got[1], want[1])
     for n in want[2]:
         _close(got[2][n], want[2][n], msg=n)
+
+
+# ================================= micrograd (test/test_engine.py) ================================
+# micrograd's own tests run each expression in micrograd and in torch; here torch's half runs
+# in torch and in gpuad (``torch.Tensor([-4.0]).double()`` is ``gpuad.Tensor([-4.0])``).
+
+
+def micrograd_sanity(T):
+    x = T.Tensor([-4.0]).double()
+    x.requires_grad = True
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    return y, x.grad
+
+
+def micrograd_more_ops(T):
+    a = T.Tensor([-4.0]).double()
+    b = T.Tensor([2.0]).double()
+    a.requires_grad = True
+    b.requires_grad = True
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    g.backward()
+    return g, a.grad, b.grad
+
+
+def micrograd_more_ops_inplace(T):
+    """The same with micrograd's ``c += ...`` read as torch's in-place add on a non-leaf."""
+    a = T.Tensor([-4.0]).double()
+    b = T.Tensor([2.0]).double()
+    a.requires_grad = True
+    b.requires_grad = True
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g, a.grad, b.grad
+
+
+def test_micrograd_engine(torch):
+    for prog in (micrograd_sanity, micrograd_more_ops, micrograd_more_ops_inplace):
+        want = prog(torch)
+        got = prog(ad)
+        for w, g in zip(want, got, strict=True):
+            _close(g, w, rtol=1e-14, msg=prog.__name__)
+    # micrograd's numbers: y = -20, dy/dx = 46; g = 24.70408163265306, dg/da = 138.8338...
+    _close(micrograd_sanity(ad)[1], [46.0])
+    np.testing.assert_allclose(_arr(micrograd_more_ops_inplace(ad)[0]), [24.70408163265306],
+                               rtol=1e-15)
+
+
+# ============ the makemore lectures (Karpathy's "Neural Networks: Zero to Hero") ============
+
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "charlotte", "mia", "amelia", "harper",
+         "evelyn", "abigail", "emily", "elizabeth", "mila", "ella", "avery", "sofia", "camila"]
+CHARS = sorted(set("".join(WORDS)))
+STOI = {s: i + 1 for i, s in enumerate(CHARS)}
+STOI["."] = 0
+ITOS = {i: s for s, i in STOI.items()}
+VOCAB = len(STOI)
+
+
+def makemore_bigram(T, W0, uniforms):
+    """Lecture 2: bigram counts, sampling from them, their likelihood, then the same model as a
+    one-layer net trained by gradient descent on the negative log likelihood."""
+    torch, F = T.torch, T.F
+    words = WORDS
+    N = T.zeros((VOCAB, VOCAB), dtype=T.int32)
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: B905
+            ix1 = STOI[ch1]
+            ix2 = STOI[ch2]
+            N[ix1, ix2] += 1
+    P = (N + 1).double()
+    P /= P.sum(1, keepdims=True)
+    names = []
+    k = 0
+    for _i in range(3):
+        out = []
+        ix = 0
+        while True:
+            p = P[ix]
+            # torch.multinomial(p, num_samples=1, replacement=True, generator=g), by inversion
+            ix = int((p.cumsum(0) < float(uniforms[k])).sum().item())
+            k += 1
+            out.append(ITOS[ix])
+            if ix == 0:
+                break
+        names.append(''.join(out))
+    log_likelihood = 0.0
+    n = 0
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: B905
+            prob = P[STOI[ch1], STOI[ch2]]
+            logprob = torch.log(prob)
+            log_likelihood += logprob
+            n += 1
+    nll = -log_likelihood / n
+
+    xs, ys = [], []
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):  # noqa: B905
+            xs.append(STOI[ch1])
+            ys.append(STOI[ch2])
+    xs = T.tensor(xs)
+    ys = T.tensor(ys)
+    num = xs.nelement()
+    W = T.tensor(W0, requires_grad=True)
+    losses, grads = [], []
+    for _k in range(4):
+        xenc = F.one_hot(xs, num_classes=VOCAB).double()
+        logits = xenc @ W
+        counts = logits.exp()
+        probs = counts / counts.sum(1, keepdims=True)
+        loss = -probs[T.arange(num), ys].log().mean() + 0.01 * (W**2).mean()
+        W.grad = None
+        loss.backward()
+        losses.append(loss.item())
+        grads.append(_arr(W.grad).copy())
+        W.data += -50 * W.grad
+    return names, N, nll, losses, grads, W
+
+
+def test_makemore_bigram(torch):
+    W0 = R.standard_normal((VOCAB, VOCAB))
+    u = R.uniform(size=200)
+    want = makemore_bigram(_T_torch(torch), W0, u)
+    got = makemore_bigram(_T_ad(), W0, u)
+    assert got[0] == want[0]
+    np.testing.assert_array_equal(_arr(got[1]), _arr(want[1]))
+    assert _arr(got[1]).dtype == np.int32
+    for w, g in zip(want[2:], got[2:], strict=True):
+        _close(g, w)
+
+
+def _T_ad():
+    """The gpuad namespace with the torch names the lectures call on the module itself."""
+    T = _gpuad_T()
+    xp = _xp()
+    T.torch = types.SimpleNamespace(log=gnp.log, tanh=gnp.tanh, sqrt=gnp.sqrt)
+    T.int32 = np.int32
+    T.zeros = lambda s, dtype=None: ad.tensor(xp.zeros(s, dtype=dtype or np.float64))
+    T.tensor = lambda a, requires_grad=False, dtype=None: ad.tensor(
+        xp.asarray(a, dtype=dtype), requires_grad=requires_grad)
+    T.ones = lambda s: ad.tensor(xp.ones(s))
+    T.zeros_like = lambda t: ad.tensor(gnp.zeros_like(t))
+    T.ones_like = lambda t: ad.tensor(gnp.ones_like(t))
+    return T
+
+
+def _T_torch(torch):
+    T = _torch_T(torch)
+    T.int32 = torch.int32
+    return T
+
+
+def build_dataset(T, words, block_size):
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + '.':
+            ix = STOI[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    X = T.tensor(X)
+    Y = T.tensor(Y)
+    return X, Y
+
+
+def makemore_mlp(T, init, batches, batchnorm):
+    """Lecture 3 (the MLP of Bengio et al. 2003) and lecture 4's first half (its hidden layer
+    batch-normalised by hand, the running statistics updated under no_grad, Kaiming's scale)."""
+    F = T.F
+    Xtr, Ytr = build_dataset(T, WORDS, 3)
+    C, W1, b1, W2, b2 = (T.tensor(a) for a in init)
+    n_embd, n_hidden = C.shape[1], W1.shape[1]
+    if batchnorm:
+        W1 = W1 * (5 / 3) / ((n_embd * 3)**0.5)
+        b1 = b1 * 0.01
+        W2 = W2 * 0.01
+        b2 = b2 * 0
+        bngain = T.ones((1, n_hidden))
+        bnbias = T.zeros((1, n_hidden))
+        bnmean_running = T.zeros((1, n_hidden))
+        bnstd_running = T.ones((1, n_hidden))
+        parameters = [C, W1, W2, b2, bngain, bnbias]
+    else:
+        parameters = [C, W1, b1, W2, b2]
+    for p in parameters:
+        p.requires_grad = True
+    out = []
+    for i, ix in enumerate(batches):
+        ix = T.tensor(ix)
+        emb = C[Xtr[ix]]
+        if batchnorm:
+            embcat = emb.view(emb.shape[0], -1)
+            hpreact = embcat @ W1
+            bnmeani = hpreact.mean(0, keepdim=True)
+            bnstdi = hpreact.std(0, keepdim=True)
+            hpreact = bngain * (hpreact - bnmeani) / bnstdi + bnbias
+            with T.no_grad():
+                bnmean_running = 0.999 * bnmean_running + 0.001 * bnmeani
+                bnstd_running = 0.999 * bnstd_running + 0.001 * bnstdi
+            h = T.tanh(hpreact)
+        else:
+            h = T.tanh(emb.view(-1, 3 * n_embd) @ W1 + b1)
+        logits = h @ W2 + b2
+        loss = F.cross_entropy(logits, Ytr[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < 2 else 0.01
+        out.append((loss.item(), [_arr(p.grad).copy() for p in parameters]))
+        for p in parameters:
+            p.data += -lr * p.grad
+    out.append([_arr(p) for p in parameters])
+    if batchnorm:
+        assert not bnmean_running.requires_grad
+        out.append((bnmean_running, bnstd_running))
+    # evaluation on the whole set, as split_loss('train') under torch.no_grad()
+    with T.no_grad():
+        emb = C[Xtr]
+        embcat = emb.view(emb.shape[0], -1)
+        if batchnorm:
+            hpreact = embcat @ W1
+            hpreact = bngain * (hpreact - bnmean_running) / bnstd_running + bnbias
+        else:
+            hpreact = embcat @ W1 + b1
+        loss = F.cross_entropy(T.tanh(hpreact) @ W2 + b2, Ytr)
+        out.append(loss.item())
+    return out
+
+
+@pytest.mark.parametrize("batchnorm", [False, True], ids=["mlp", "batchnorm"])
+def test_makemore_mlp(torch, batchnorm):
+    init = [R.standard_normal(s) for s in ((VOCAB, 4), (12, 16), (16,), (16, VOCAB), (VOCAB,))]
+    batches = [R.integers(0, 100, 12) for _ in range(4)]
+    want = makemore_mlp(_T_torch(torch), init, batches, batchnorm)
+    got = makemore_mlp(_T_ad(), init, batches, batchnorm)
+    for step, (w, g) in enumerate(zip(want[:4], got[:4], strict=True)):
+        _close(g[0], w[0], msg=f"loss {step}")
+        for i, (gw, gg) in enumerate(zip(w[1], g[1], strict=True)):
+            _close(gg, gw, msg=f"grad {i} {step}")
+    for w, g in zip(want[4:], got[4:], strict=True):
+        _close(g, w) if not isinstance(w, (list, tuple)) else [
+            _close(b, a) for a, b in zip(w, g, strict=True)]
+
+
+def makemore_backprop_ninja(T, init, Xb, Yb):
+    """Lecture 5 ("Becoming a backprop ninja"): the forward pass cut into its atoms, every
+    intermediate's ``.grad`` retained, and the backward pass written by hand, atom by atom
+    (exercise 1), for the cross entropy in one step (exercise 2) and for the batch norm in one
+    step (exercise 3); then a training step on the manual gradients."""
+    torch, F = T.torch, T.F
+    C, W1, b1, W2, b2, bngain, bnbias = (T.tensor(a) for a in init)
+    parameters = [C, W1, b1, W2, b2, bngain, bnbias]
+    for p in parameters:
+        p.requires_grad = True
+    n = Xb.shape[0]
+    Xb, Yb = T.tensor(Xb), T.tensor(Yb)
+
+    emb = C[Xb]
+    embcat = emb.view(emb.shape[0], -1)
+    hprebn = embcat @ W1 + b1
+    bnmeani = 1 / n * hprebn.sum(0, keepdim=True)
+    bndiff = hprebn - bnmeani
+    bndiff2 = bndiff**2
+    bnvar = 1 / (n - 1) * (bndiff2).sum(0, keepdim=True)
+    bnvar_inv = (bnvar + 1e-5)**-0.5
+    bnraw = bndiff * bnvar_inv
+    hpreact = bngain * bnraw + bnbias
+    h = torch.tanh(hpreact)
+    logits = h @ W2 + b2
+    logit_maxes = logits.max(1, keepdim=True).values
+    norm_logits = logits - logit_maxes
+    counts = norm_logits.exp()
+    counts_sum = counts.sum(1, keepdims=True)
+    counts_sum_inv = counts_sum**-1
+    probs = counts * counts_sum_inv
+    logprobs = probs.log()
+    loss = -logprobs[range(n), Yb].mean()
+
+    for p in parameters:
+        p.grad = None
+    atoms = dict(logprobs=logprobs, probs=probs, counts=counts, counts_sum=counts_sum,
+                 counts_sum_inv=counts_sum_inv, norm_logits=norm_logits,
+                 logit_maxes=logit_maxes, logits=logits, h=h, hpreact=hpreact, bnraw=bnraw,
+                 bnvar_inv=bnvar_inv, bnvar=bnvar, bndiff2=bndiff2, bndiff=bndiff,
+                 hprebn=hprebn, bnmeani=bnmeani, embcat=embcat, emb=emb)
+    for t in atoms.values():
+        t.retain_grad()
+    loss.backward()
+
+    # exercise 1
+    dlogprobs = T.zeros_like(logprobs)
+    dlogprobs[range(n), Yb] = -1.0 / n
+    dprobs = (1.0 / probs) * dlogprobs
+    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+    dcounts = counts_sum_inv * dprobs
+    dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
+    dcounts += T.ones_like(counts) * dcounts_sum
+    dnorm_logits = counts * dcounts
+    dlogits = dnorm_logits.clone()
+    dlogit_maxes = (-dnorm_logits).sum(1, keepdim=True)
+    dlogits += F.one_hot(logits.max(dim=1).indices, num_classes=logits.shape[1]) * dlogit_maxes
+    dh = dlogits @ W2.T
+    dW2 = h.T @ dlogits
+    db2 = dlogits.sum(0)
+    dhpreact = (1.0 - h**2) * dh
+    dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+    dbnraw = bngain * dhpreact
+    dbnbias = dhpreact.sum(0, keepdim=True)
+    dbndiff = bnvar_inv * dbnraw
+    dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+    dbnvar = (-0.5 * (bnvar + 1e-5)**-1.5) * dbnvar_inv
+    dbndiff2 = (1.0 / (n - 1)) * T.ones_like(bndiff2) * dbnvar
+    dbndiff += (2 * bndiff) * dbndiff2
+    dhprebn = dbndiff.clone()
+    dbnmeani = (-dbndiff).sum(0)
+    dhprebn += 1.0 / n * (T.ones_like(hprebn) * dbnmeani)
+    dembcat = dhprebn @ W1.T
+    dW1 = embcat.T @ dhprebn
+    db1 = dhprebn.sum(0)
+    demb = dembcat.view(emb.shape)
+    dC = T.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+    manual = dict(logprobs=dlogprobs, probs=dprobs, counts_sum_inv=dcounts_sum_inv,
+                  counts_sum=dcounts_sum, counts=dcounts, norm_logits=dnorm_logits,
+                  logit_maxes=dlogit_maxes, logits=dlogits, h=dh, hpreact=dhpreact,
+                  bnraw=dbnraw, bnvar_inv=dbnvar_inv, bnvar=dbnvar, bndiff2=dbndiff2,
+                  bndiff=dbndiff, bnmeani=dbnmeani, hprebn=dhprebn, embcat=dembcat, emb=demb)
+    manual_params = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]
+
+    # exercise 2: the cross entropy's backward in one step
+    loss_fast = F.cross_entropy(logits, Yb)
+    dlogits2 = F.softmax(logits, 1)
+    dlogits2[range(n), Yb] -= 1
+    dlogits2 /= n
+    # exercise 3: the batch norm's backward in one step
+    hpreact_fast = bngain * (hprebn - hprebn.mean(0, keepdim=True)) / T.torch.sqrt(
+        hprebn.var(0, keepdim=True, unbiased=True) + 1e-5) + bnbias
+    dhprebn3 = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0)
+                                         - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+
+    # training on the manual gradients
+    with T.no_grad():
+        for p, grad in zip(parameters, manual_params, strict=True):
+            p.data += -0.1 * grad
+    return dict(loss=loss, retained={k: t.grad for k, t in atoms.items()}, manual=manual,
+                params=[p.grad for p in parameters], manual_params=manual_params,
+                loss_fast=loss_fast, dlogits2=dlogits2, hpreact_fast=hpreact_fast,
+                hpreact=hpreact, dhprebn3=dhprebn3, updated=parameters)
+
+
+def test_makemore_backprop_ninja(torch):
+    Xtr, Ytr = build_dataset(types.SimpleNamespace(tensor=np.array), WORDS, 3)
+    ix = R.integers(0, len(Xtr), 8)
+    init = [R.standard_normal(s) for s in ((VOCAB, 3), (9, 6), (6,), (6, VOCAB), (VOCAB,))]
+    init = [init[0], init[1] * (5 / 3) / 9**0.5, init[2] * 0.1, init[3] * 0.1, init[4] * 0.1,
+            R.standard_normal((1, 6)) * 0.1 + 1.0, R.standard_normal((1, 6)) * 0.1]
+    tT, gT = _T_torch(torch), _T_ad()
+    tT.zeros_like, tT.ones_like = torch.zeros_like, torch.ones_like
+    want = makemore_backprop_ninja(tT, init, Xtr[ix], Ytr[ix])
+    got = makemore_backprop_ninja(gT, init, Xtr[ix], Ytr[ix])
+    _close(got["loss"], want["loss"])
+    for k, g in got["retained"].items():
+        _close(g, want["retained"][k], msg=k)
+        # the lecture's cmp(...): torch.allclose, which broadcasts ((6,) against (1, 6))
+        _close(np.broadcast_to(_arr(got["manual"][k]), _arr(g).shape), g, msg="manual " + k)
+    for i, (m, g, w) in enumerate(zip(got["manual_params"], got["params"], want["params"],
+                                      strict=True)):
+        _close(g, w, msg=str(i))
+        _close(m, g, msg=str(i))
+    _close(got["loss_fast"], got["loss"])
+    _close(got["dlogits2"], got["retained"]["logits"])
+    _close(got["hpreact_fast"], got["hpreact"])
+    _close(got["dhprebn3"], got["retained"]["hprebn"])
+    for g, w in zip(got["updated"], want["updated"], strict=True):
+        _close(g, w)
