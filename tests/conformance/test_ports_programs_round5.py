@@ -775,7 +775,7 @@ def _T_ad():
     T.zeros = lambda s, dtype=None: ad.tensor(xp.zeros(s, dtype=dtype or np.float64))
     T.tensor = lambda a, requires_grad=False, dtype=None: ad.tensor(
         xp.asarray(a, dtype=dtype), requires_grad=requires_grad)
-    T.ones = lambda s: ad.tensor(xp.ones(s))
+    T.ones = lambda *s: ad.tensor(xp.ones(s[0] if len(s) == 1 else s))
     T.zeros_like = lambda t: ad.tensor(gnp.zeros_like(t))
     T.ones_like = lambda t: ad.tensor(gnp.ones_like(t))
     return T
@@ -1014,3 +1014,393 @@ def test_makemore_backprop_ninja(torch):
     _close(got["dhprebn3"], got["retained"]["hprebn"])
     for g, w in zip(got["updated"], want["updated"], strict=True):
         _close(g, w)
+
+
+def makemore_wavenet(T, seed_draws, batches):
+    """Lecture 6 ("Building a WaveNet"): torch-like layer classes written by hand (Linear,
+    BatchNorm1d over (0, 1) for 3-D inputs, Tanh, Embedding, FlattenConsecutive, Sequential),
+    a hierarchy of pairs fused by FlattenConsecutive(2); lecture 4's ``layer.out.retain_grad()``
+    to look at the activations' gradients."""
+    torch, F = T.torch, T.F
+    draws = iter(seed_draws)
+
+    def randn(shape):  # torch.randn(shape, generator=g): the draws are given
+        return T.tensor(next(draws).reshape(shape))
+
+    class Linear:
+        def __init__(self, fan_in, fan_out, bias=True):
+            self.weight = randn((fan_in, fan_out)) / fan_in**0.5
+            self.bias = T.zeros(fan_out) if bias else None
+
+        def __call__(self, x):
+            self.out = x @ self.weight
+            if self.bias is not None:
+                self.out += self.bias
+            return self.out
+
+        def parameters(self):
+            return [self.weight] + ([] if self.bias is None else [self.bias])
+
+    class BatchNorm1d:
+        def __init__(self, dim, eps=1e-5, momentum=0.1):
+            self.eps = eps
+            self.momentum = momentum
+            self.training = True
+            self.gamma = T.ones(dim)
+            self.beta = T.zeros(dim)
+            self.running_mean = T.zeros(dim)
+            self.running_var = T.ones(dim)
+
+        def __call__(self, x):
+            if self.training:
+                if x.ndim == 2:
+                    dim = 0
+                elif x.ndim == 3:
+                    dim = (0, 1)
+                xmean = x.mean(dim, keepdim=True)
+                xvar = x.var(dim, keepdim=True)
+            else:
+                xmean = self.running_mean
+                xvar = self.running_var
+            xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
+            self.out = self.gamma * xhat + self.beta
+            if self.training:
+                with T.no_grad():
+                    self.running_mean = ((1 - self.momentum) * self.running_mean
+                                         + self.momentum * xmean)
+                    self.running_var = ((1 - self.momentum) * self.running_var
+                                        + self.momentum * xvar)
+            return self.out
+
+        def parameters(self):
+            return [self.gamma, self.beta]
+
+    class Tanh:
+        def __call__(self, x):
+            self.out = torch.tanh(x)
+            return self.out
+
+        def parameters(self):
+            return []
+
+    class Embedding:
+        def __init__(self, num_embeddings, embedding_dim):
+            self.weight = randn((num_embeddings, embedding_dim))
+
+        def __call__(self, IX):
+            self.out = self.weight[IX]
+            return self.out
+
+        def parameters(self):
+            return [self.weight]
+
+    class FlattenConsecutive:
+        def __init__(self, n):
+            self.n = n
+
+        def __call__(self, x):
+            B, T_, C = x.shape
+            x = x.view(B, T_ // self.n, C * self.n)
+            if x.shape[1] == 1:
+                x = x.squeeze(1)
+            self.out = x
+            return self.out
+
+        def parameters(self):
+            return []
+
+    class Sequential:
+        def __init__(self, layers):
+            self.layers = layers
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            self.out = x
+            return self.out
+
+        def parameters(self):
+            return [p for layer in self.layers for p in layer.parameters()]
+
+    n_embd, n_hidden, block_size = 4, 12, 8
+    Xtr, Ytr = build_dataset(T, WORDS, block_size)
+    model = Sequential([
+        Embedding(VOCAB, n_embd),
+        FlattenConsecutive(2), Linear(n_embd * 2, n_hidden, bias=False), BatchNorm1d(n_hidden),
+        Tanh(),
+        FlattenConsecutive(2), Linear(n_hidden * 2, n_hidden, bias=False),
+        BatchNorm1d(n_hidden), Tanh(),
+        FlattenConsecutive(2), Linear(n_hidden * 2, n_hidden, bias=False),
+        BatchNorm1d(n_hidden), Tanh(),
+        Linear(n_hidden, VOCAB),
+    ])
+    with T.no_grad():
+        model.layers[-1].weight *= 0.1
+    parameters = model.parameters()
+    for p in parameters:
+        p.requires_grad = True
+    out = []
+    for i, ix in enumerate(batches):
+        ix = T.tensor(ix)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        logits = model(Xb)
+        for layer in model.layers:
+            layer.out.retain_grad()
+        loss = F.cross_entropy(logits, Yb)
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        out.append((loss.item(), [_arr(p.grad).copy() for p in parameters],
+                    [_arr(layer.out.grad).copy() for layer in model.layers]))
+        lr = 0.1 if i < 2 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+    for layer in model.layers:
+        layer.training = False
+    with T.no_grad():
+        logits = model(Xtr[:20])
+        val = F.cross_entropy(logits, Ytr[:20]).item()
+    running = [(layer.running_mean, layer.running_var) for layer in model.layers
+               if isinstance(layer, BatchNorm1d)]
+    return out, val, running, [_arr(p) for p in parameters]
+
+
+def test_makemore_wavenet(torch):
+    draws = [R.standard_normal(n) for n in (VOCAB * 4, 8 * 12, 24 * 12, 24 * 12, 12 * VOCAB)]
+    batches = [R.integers(0, 100, 10) for _ in range(3)]
+    want = makemore_wavenet(_T_torch(torch), draws, batches)
+    got = makemore_wavenet(_T_ad(), draws, batches)
+    for step, (w, g) in enumerate(zip(want[0], got[0], strict=True)):
+        _close(g[0], w[0], msg=f"loss {step}")
+        for i, (a, b) in enumerate(zip(w[1] + w[2], g[1] + g[2], strict=True)):
+            _close(b, a, msg=f"grad {i} {step}")
+    _close(got[1], want[1])
+    for (gm, gv), (wm, wv) in zip(got[2], want[2], strict=True):
+        _close(gm, wm)
+        _close(gv, wv)
+    for g, w in zip(got[3], want[3], strict=True):
+        _close(g, w)
+
+
+# ============ makemore.py: its Bigram, MLP, RNN, GRU and BoW models and training loop ============
+
+
+def makemore_models(T):
+    torch, nn, F = T.torch, T.nn, T.F
+
+    class CausalBoW(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.block_size = config.block_size
+            self.register_buffer("bias", T.tril(T.ones(config.block_size, config.block_size))
+                                 .view(1, config.block_size, config.block_size))
+
+        def forward(self, x):
+            B, T_, C = x.size()
+            att = T.zeros((B, T_, T_))
+            att = att.masked_fill(self.bias[:, :T_, :T_] == 0, float('-inf'))
+            att = F.softmax(att, dim=-1)
+            y = att @ x
+            return y
+
+    class BoWBlock(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.cbow = CausalBoW(config)
+            self.mlp = nn.ModuleDict(dict(
+                c_fc=nn.Linear(config.n_embd, config.n_embd2),
+                c_proj=nn.Linear(config.n_embd2, config.n_embd),
+            ))
+            m = self.mlp
+            self.mlpf = lambda x: m.c_proj(F.tanh(m.c_fc(x)))
+
+        def forward(self, x):
+            x = x + self.cbow(x)
+            x = x + self.mlpf(x)
+            return x
+
+    def _loss(logits, targets):
+        if targets is None:
+            return None
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                               ignore_index=-1)
+
+    class BoW(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.block_size = config.block_size
+            self.vocab_size = config.vocab_size
+            self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+            self.wpe = nn.Embedding(config.block_size, config.n_embd)
+            self.context_block = BoWBlock(config)
+            self.lm_head = nn.Linear(config.n_embd, self.vocab_size)
+
+        def forward(self, idx, targets=None):
+            b, t = idx.size()
+            assert t <= self.block_size
+            pos = T.arange(0, t, dtype=T.long).unsqueeze(0)
+            tok_emb = self.wte(idx)
+            pos_emb = self.wpe(pos)
+            x = tok_emb + pos_emb
+            x = self.context_block(x)
+            logits = self.lm_head(x)
+            return logits, _loss(logits, targets)
+
+    class RNNCell(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.xh_to_h = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+
+        def forward(self, xt, hprev):
+            xh = T.cat([xt, hprev], dim=1)
+            ht = F.tanh(self.xh_to_h(xh))
+            return ht
+
+    class GRUCell(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.xh_to_z = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+            self.xh_to_r = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+            self.xh_to_hbar = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+
+        def forward(self, xt, hprev):
+            xh = T.cat([xt, hprev], dim=1)
+            r = F.sigmoid(self.xh_to_r(xh))
+            hprev_reset = r * hprev
+            xhr = T.cat([xt, hprev_reset], dim=1)
+            hbar = F.tanh(self.xh_to_hbar(xhr))
+            z = F.sigmoid(self.xh_to_z(xh))
+            ht = (1 - z) * hprev + z * hbar
+            return ht
+
+    class RNN(nn.Module):
+        def __init__(self, config, cell_type):
+            super().__init__()
+            self.block_size = config.block_size
+            self.vocab_size = config.vocab_size
+            self.start = nn.Parameter(T.zeros(1, config.n_embd2))
+            self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+            if cell_type == 'rnn':
+                self.cell = RNNCell(config)
+            elif cell_type == 'gru':
+                self.cell = GRUCell(config)
+            self.lm_head = nn.Linear(config.n_embd2, self.vocab_size)
+
+        def forward(self, idx, targets=None):
+            b, t = idx.size()
+            emb = self.wte(idx)
+            hprev = self.start.expand((b, -1))
+            hiddens = []
+            for i in range(t):
+                xt = emb[:, i, :]
+                ht = self.cell(xt, hprev)
+                hprev = ht
+                hiddens.append(ht)
+            hidden = T.stack(hiddens, 1)
+            logits = self.lm_head(hidden)
+            return logits, _loss(logits, targets)
+
+    class MLP(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.block_size = config.block_size
+            self.vocab_size = config.vocab_size
+            self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)
+            self.mlp = nn.Sequential(
+                nn.Linear(self.block_size * config.n_embd, config.n_embd2),
+                nn.Tanh(),
+                nn.Linear(config.n_embd2, self.vocab_size)
+            )
+
+        def forward(self, idx, targets=None):
+            embs = []
+            for _k in range(self.block_size):
+                tok_emb = self.wte(idx)
+                idx = torch.roll(idx, 1, 1)
+                idx[:, 0] = self.vocab_size
+                embs.append(tok_emb)
+            x = T.cat(embs, -1)
+            logits = self.mlp(x)
+            return logits, _loss(logits, targets)
+
+    class Bigram(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            n = config.vocab_size
+            self.logits = nn.Parameter(T.zeros((n, n)))
+
+        def forward(self, idx, targets=None):
+            logits = self.logits[idx]
+            return logits, _loss(logits, targets)
+
+    class CharDataset:
+        def __init__(self, words, chars, max_word_length):
+            self.words = words
+            self.chars = chars
+            self.max_word_length = max_word_length
+            self.stoi = {ch: i + 1 for i, ch in enumerate(chars)}
+            self.itos = {i: s for s, i in self.stoi.items()}
+
+        def __len__(self):
+            return len(self.words)
+
+        def get_vocab_size(self):
+            return len(self.chars) + 1
+
+        def get_output_length(self):
+            return self.max_word_length + 1
+
+        def encode(self, word):
+            return T.tensor([self.stoi[w] for w in word], dtype=T.long)
+
+        def __getitem__(self, idx):
+            word = self.words[idx]
+            ix = self.encode(word)
+            x = T.zeros(self.max_word_length + 1, dtype=T.long)
+            y = T.zeros(self.max_word_length + 1, dtype=T.long)
+            x[1:1 + len(ix)] = ix
+            y[:len(ix)] = ix
+            y[len(ix) + 1:] = -1
+            return x, y
+
+    return dict(bigram=Bigram, mlp=MLP, rnn=lambda c: RNN(c, 'rnn'),
+                gru=lambda c: RNN(c, 'gru'), bow=BoW), CharDataset
+
+
+def _makemore_train(T, model, dataset, batches):
+    optimizer = T.optim.AdamW(model.parameters(), lr=5e-2, betas=(0.9, 0.99),
+                              weight_decay=0.01, eps=1e-8)
+    out = []
+    for bix in batches:
+        X, Y = (T.stack(list(b)) for b in zip(*[dataset[i] for i in bix], strict=True))
+        logits, loss = model(X, Y)
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        T.clip_grad_norm_(model.parameters(), 1.0)
+        out.append((loss.item(), {n: _arr(p.grad).copy() for n, p in model.named_parameters()}))
+        optimizer.step()
+    return out, {n: _arr(p) for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("kind", ["bigram", "mlp", "rnn", "gru", "bow"])
+def test_makemore_py_models(torch, kind):
+    tT, gT = _T_torch(torch), _T_ad()
+    gT.torch = types.SimpleNamespace(roll=gnp.roll)
+    gT.zeros = lambda *s, dtype=None: ad.tensor(
+        gnp.zeros(s[0] if len(s) == 1 else s, dtype=dtype or np.float64))
+    (tmodels, tData), (gmodels, gData) = makemore_models(tT), makemore_models(gT)
+    maxlen = max(len(w) for w in WORDS)
+    cfg = types.SimpleNamespace(vocab_size=VOCAB, block_size=maxlen + 1, n_embd=6, n_embd2=8)
+    tm, gm = tmodels[kind](cfg), gmodels[kind](cfg)
+    _load(gm, tm)
+    chars = sorted(set("".join(WORDS)))
+    tdata, gdata = tData(WORDS, chars, maxlen), gData(WORDS, chars, maxlen)
+    batches = [R.integers(0, len(WORDS), 4) for _ in range(3)]
+    want = _makemore_train(tT, tm, tdata, batches)
+    got = _makemore_train(gT, gm, gdata, batches)
+    for step, (w, g) in enumerate(zip(want[0], got[0], strict=True)):
+        _close(g[0], w[0], msg=f"loss {step}")
+        for n in w[1]:
+            _close(g[1][n], w[1][n], msg=f"{n}.grad {step}")
+    for n in want[1]:
+        _close(got[1][n], want[1][n], msg=n)
