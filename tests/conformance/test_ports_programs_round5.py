@@ -1404,3 +1404,248 @@ def test_makemore_py_models(torch, kind):
             _close(g[1][n], w[1][n], msg=f"{n}.grad {step}")
     for n in want[1]:
         _close(got[1][n], want[1][n], msg=n)
+
+
+# ============================ programs of NumPy only (these run in CI) ============================
+
+
+def _moons(n, noise, rng):
+    """sklearn.datasets.make_moons(n_samples=n, noise=noise), written out."""
+    n_out, n_in = n // 2, n - n // 2
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n_in)
+    X = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)),
+                   np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def micrograd_nn(V, relu, uniform):
+    """micrograd/nn.py with its Value given (``V``) and ``x.relu()`` written ``relu(x)``."""
+
+    class Module:
+        def zero_grad(self):
+            for p in self.parameters():
+                p.grad = None  # micrograd's Value starts at grad = 0; a Tensor's .grad is None
+
+        def parameters(self):
+            return []
+
+    class Neuron(Module):
+        def __init__(self, nin, nonlin=True):
+            self.w = [V(uniform(-1, 1)) for _ in range(nin)]
+            self.b = V(0.0)
+            self.nonlin = nonlin
+
+        def __call__(self, x):
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # noqa: B905
+            return relu(act) if self.nonlin else act
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    class Layer(Module):
+        def __init__(self, nin, nout, **kwargs):
+            self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+        def __call__(self, x):
+            out = [n(x) for n in self.neurons]
+            return out[0] if len(out) == 1 else out
+
+        def parameters(self):
+            return [p for n in self.neurons for p in n.parameters()]
+
+    class MLP(Module):
+        def __init__(self, nin, nouts):
+            sz = [nin] + nouts
+            self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1)
+                           for i in range(len(nouts))]
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+        def parameters(self):
+            return [p for layer in self.layers for p in layer.parameters()]
+
+    return MLP
+
+
+def micrograd_demo_loss(model, X, y, V, relu, batch_size=None, perm=None,
+                        data=lambda v: v.data):
+    """demo.ipynb's loss: an SVM max-margin loss plus L2 regularisation, and the accuracy."""
+    if batch_size is None:
+        Xb, yb = X, y
+    else:
+        ri = perm[:batch_size]  # np.random.permutation(X.shape[0])[:batch_size]
+        Xb, yb = X[ri], y[ri]
+    inputs = [list(map(V, xrow)) for xrow in Xb]
+    scores = list(map(model, inputs))
+    losses = [relu(1 + -yi * scorei) for yi, scorei in zip(yb, scores)]  # noqa: B905
+    data_loss = sum(losses) * (1.0 / len(losses))
+    alpha = 1e-4
+    reg_loss = alpha * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    # scorei.data: autograd's boxes keep it in ._value
+    accuracy = [(yi > 0) == (data(scorei) > 0) for yi, scorei in zip(yb, scores)]  # noqa: B905
+    return total_loss, sum(accuracy) / len(accuracy)
+
+
+def test_micrograd_demo():
+    """The demo's training loop with gpuad 0-d Tensors as micrograd's Values (``p.data -=
+    learning_rate * p.grad``; ``model.zero_grad()`` sets ``p.grad = None`` where micrograd writes
+    0, which gpuad's backward refuses as torch's does), against HIPS autograd's
+    gradient of the same loss with the parameters as a function's argument."""
+    autograd = pytest.importorskip("autograd")
+    import autograd.numpy as anp
+
+    rng = np.random.default_rng(1337)
+    X, y = _moons(16, 0.1, rng)
+    y = y * 2 - 1
+    init = rng.uniform(-1, 1, 200)
+
+    def uniform_from(vals):
+        it = iter(vals)
+        return lambda lo, hi: float(next(it))
+
+    # gpuad: Values are 0-d Tensors; inputs are constants
+    def gV(v):
+        return ad.tensor(gnp.asarray(float(v)), requires_grad=True)
+
+    def grelu(v):
+        return gnp.maximum(v, 0.0)
+
+    gmodel = micrograd_nn(gV, grelu, uniform_from(init))(2, [6, 6, 1])
+    gparams = gmodel.parameters()
+
+    # autograd: the same classes build a model whose parameters are set from a flat vector
+    def aV(v):
+        return v
+
+    def arelu(v):
+        return anp.maximum(v, 0.0)
+
+    amodel = micrograd_nn(aV, arelu, uniform_from(init))(2, [6, 6, 1])
+    aparams_slots = [(n, i) for layer in amodel.layers for n in layer.neurons
+                     for i in range(len(n.w) + 1)]
+
+    def set_params(flat):
+        for k, (n, i) in enumerate(aparams_slots):
+            if i < len(n.w):
+                n.w[i] = flat[k]
+            else:
+                n.b = flat[k]
+
+    def afun(flat):
+        set_params(flat)
+        return micrograd_demo_loss(amodel, X, y, aV, arelu, data=lambda s: s._value)[0]
+
+    flat = np.array([float(p) for p in gparams])
+    assert len(flat) == 67
+    agrad = autograd.value_and_grad(afun)
+    for k in range(3):
+        total_loss, acc = micrograd_demo_loss(gmodel, X, y, gV, grelu)
+        gmodel.zero_grad()
+        total_loss.backward()
+        want_loss, want_grad = agrad(flat)
+        np.testing.assert_allclose(float(total_loss), want_loss, rtol=1e-12)
+        np.testing.assert_allclose([float(p.grad) for p in gparams], want_grad, rtol=1e-10,
+                                   atol=1e-14)
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in gparams:
+            p.data -= learning_rate * p.grad
+        flat = flat - learning_rate * want_grad
+        np.testing.assert_allclose([float(p) for p in gparams], flat, rtol=1e-12, atol=1e-14)
+    assert 0 <= acc <= 1
+
+
+def min_char_rnn_loss(np, inputs, targets, hprev, Wxh, Whh, Why, bh, by, vocab_size):
+    """min-char-rnn.py's lossFun, its forward pass."""
+    xs, hs, ys, ps = {}, {}, {}, {}
+    hs[-1] = np.copy(hprev)
+    loss = 0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((vocab_size, 1))
+        xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
+        ys[t] = np.dot(Why, hs[t]) + by
+        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss, (xs, hs, ps)
+
+
+def min_char_rnn_backward(inputs, targets, Wxh, Whh, Why, bh, by, xs, hs, ps):
+    """min-char-rnn.py's lossFun, its hand-written backward pass (before the clipping)."""
+    dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
+    dbh, dby = np.zeros_like(bh), np.zeros_like(by)
+    dhnext = np.zeros_like(hs[0])
+    for t in reversed(range(len(inputs))):
+        dy = np.copy(ps[t])
+        dy[targets[t]] -= 1
+        dWhy += np.dot(dy, hs[t].T)
+        dby += dy
+        dh = np.dot(Why.T, dy) + dhnext
+        dhraw = (1 - hs[t] * hs[t]) * dh
+        dbh += dhraw
+        dWxh += np.dot(dhraw, xs[t].T)
+        dWhh += np.dot(dhraw, hs[t - 1].T)
+        dhnext = np.dot(Whh.T, dhraw)
+    return [dWxh, dWhh, dWhy, dbh, dby]
+
+
+def test_min_char_rnn():
+    """Karpathy's min-char-rnn.py: gpuad's gradient of the forward pass, written with
+    ``gpuad.numpy`` in place of NumPy, against the program's own backpropagation through time;
+    then its Adagrad loop (with ``np.clip(dparam, -5, 5, out=dparam)``) on each."""
+    data = "hello world, hello gpuad. "
+    chars = sorted(set(data))
+    data_size, vocab_size = len(data), len(chars)
+    char_to_ix = {ch: i for i, ch in enumerate(chars)}
+    hidden_size, seq_length, learning_rate = 12, 8, 1e-1
+    rng = np.random.default_rng(7)
+    params0 = [rng.standard_normal((hidden_size, vocab_size)) * 0.3,
+               rng.standard_normal((hidden_size, hidden_size)) * 0.3,
+               rng.standard_normal((vocab_size, hidden_size)) * 0.3,
+               rng.standard_normal((hidden_size, 1)) * 0.1,
+               rng.standard_normal((vocab_size, 1)) * 0.1]
+
+    def gloss(Wxh, Whh, Why, bh, by, inputs, targets, hprev):
+        loss, (_, hs, _) = min_char_rnn_loss(gnp, inputs, targets, hprev, Wxh, Whh, Why, bh,
+                                             by, vocab_size)
+        return loss, hs[len(inputs) - 1]
+
+    value_and_grad = ad.value_and_grad(gloss, argnums=(0, 1, 2, 3, 4), has_aux=True)
+    mine, theirs = [p.copy() for p in params0], [p.copy() for p in params0]
+    mem_mine = [np.zeros_like(p) for p in params0]
+    mem_theirs = [np.zeros_like(p) for p in params0]
+    p = 0
+    for n in range(5):
+        if p + seq_length + 1 >= len(data) or n == 0:
+            h_mine = h_theirs = np.zeros((hidden_size, 1))  # reset RNN memory
+            p = 0  # go from start of data
+        inputs = [char_to_ix[ch] for ch in data[p:p + seq_length]]
+        targets = [char_to_ix[ch] for ch in data[p + 1:p + seq_length + 1]]
+        loss, (xs, hs, ps) = min_char_rnn_loss(np, inputs, targets, h_theirs, *theirs,
+                                               vocab_size)
+        dtheirs = min_char_rnn_backward(inputs, targets, *theirs, xs, hs, ps)
+        h_theirs = hs[len(inputs) - 1]
+        xp = ad.get_backend().xp
+        (gl, gh), dmine = value_and_grad(*(xp.asarray(a) for a in mine), inputs, targets,
+                                          xp.asarray(h_mine))
+        dmine = [to_numpy(d) for d in dmine]
+        h_mine = to_numpy(gh)
+        np.testing.assert_allclose(float(gl), loss, rtol=1e-12)
+        np.testing.assert_allclose(h_mine, h_theirs, rtol=1e-12, atol=1e-15)
+        for a, b in zip(dmine, dtheirs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+        assert max(np.abs(d).max() for d in dtheirs) > 0.1
+        for params, dparams, mem in ((mine, dmine, mem_mine), (theirs, dtheirs, mem_theirs)):
+            for param, dparam, m in zip(params, dparams, mem, strict=True):
+                np.clip(dparam, -5, 5, out=dparam)
+                m += dparam * dparam
+                param += -learning_rate * dparam / np.sqrt(m + 1e-8)
+        for a, b in zip(mine, theirs, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+        p += seq_length
+    assert n == 4 and p == 2 * seq_length and data_size > 3 * seq_length  # wrapped around once
