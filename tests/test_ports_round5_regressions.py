@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import to_numpy
 
 import gpuad as ad
@@ -28,3 +29,60 @@ def test_module_zero_grad_set_to_none(backend):
     m(x).sum().backward()
     m.zero_grad()
     assert m.weight.grad is None
+
+
+def _fixed_point_with_a_while_loop():
+    """z = cos(z) a / 2, solved by a while_loop inside a custom_vjp's fwd (the implicit-layers
+    tutorial's fixed_point_layer); the bwd gives the implicit derivative."""
+    import functools
+
+    from gpuad import lax
+
+    def solver(f, z0):
+        return lax.while_loop(lambda c: gnp.max(gnp.abs(c[0] - c[1])) > 1e-14,
+                              lambda c: (c[1], f(c[1])), (z0, f(z0)))[1]
+
+    @functools.partial(ad.custom_vjp, nondiff_argnums=(0,))
+    def fp(solver, a):
+        return solver(lambda z: 0.5 * gnp.cos(z) * a, gnp.zeros_like(a))
+
+    def fp_fwd(solver, a):
+        z = fp(solver, a)
+        return z, (a, z)
+
+    def fp_bwd(solver, res, g):
+        a, z = res
+        return (g * 0.5 * gnp.cos(z) / (1 + 0.5 * a * gnp.sin(z)),)
+
+    fp.defvjp(fp_fwd, fp_bwd)
+    return lambda a: gnp.sum(fp(solver, a))
+
+
+def test_jit_grad_of_a_custom_vjp_whose_fwd_runs_a_while_loop(backend):
+    """Under jit, a while_loop with a traced predicate refused reverse mode as soon as an
+    input required grad, also inside a custom_vjp's fwd, whose bwd replaces the loop's
+    derivative (JAX differentiates this): now the refusal waits for a backward that reaches
+    the loop's result."""
+    f = _fixed_point_with_a_while_loop()
+    a = np.array([0.3, 1.2])
+    got = to_numpy(ad.jit(ad.grad(f))(gnp.asarray(a)))
+    h = 1e-6
+    fd = [(float(f(gnp.asarray(a + h * e))) - float(f(gnp.asarray(a - h * e)))) / (2 * h)
+          for e in np.eye(2)]
+    np.testing.assert_allclose(got, fd, rtol=1e-8)
+    np.testing.assert_allclose(to_numpy(ad.grad(f)(gnp.asarray(a))), got, rtol=1e-14)
+
+
+def test_jit_grad_through_a_while_loop_still_raises(backend):
+    from gpuad import lax
+    from gpuad.jit.trace import TracerError
+
+    def g(a):
+        return gnp.sum(lax.while_loop(lambda c: gnp.sum(c) < 5.0, lambda c: c * a, a))
+
+    a = gnp.asarray(np.array([1.1, 0.9]))
+    with pytest.raises(TracerError, match="while_loop at .* trip count depends on traced"):
+        ad.jit(ad.grad(g))(a)
+    with pytest.raises(TracerError, match="while_loop at .* trip count depends on traced"):
+        ad.grad(ad.jit(g))(a)
+    np.testing.assert_allclose(to_numpy(ad.jit(g)(a)), float(g(a)), rtol=1e-15)
