@@ -86,3 +86,28 @@ def test_jit_grad_through_a_while_loop_still_raises(backend):
     with pytest.raises(TracerError, match="while_loop at .* trip count depends on traced"):
         ad.grad(ad.jit(g))(a)
     np.testing.assert_allclose(to_numpy(ad.jit(g)(a)), float(g(a)), rtol=1e-15)
+
+
+def test_tensor_multinomial(backend):
+    """nanoGPT's, minGPT's and makemore's samplers call ``torch.multinomial(probs,
+    num_samples=1)``: gpuad had no counterpart (AttributeError)."""
+    gnp.random.seed(3)
+    w = ad.tensor(gnp.asarray(np.array([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 0.0, 2.0]])),
+                  requires_grad=True)
+    s = w.multinomial(40000, replacement=True)
+    assert s.dtype == np.int64 and tuple(s.shape) == (2, 40000) and not s.requires_grad
+    freq = [np.bincount(to_numpy(s)[i], minlength=4) / 40000 for i in range(2)]
+    # within 5 standard deviations of the probabilities (sd <= 0.0025); never a zero weight
+    np.testing.assert_allclose(freq, [[0.1, 0, 0.6, 0.3], [0.25, 0.25, 0, 0.5]], atol=0.0125)
+    assert freq[0][1] == 0 and freq[1][2] == 0
+    # without replacement: distinct categories, the first draw distributed as the weights
+    s = to_numpy(w.multinomial(3))
+    assert sorted(s[0]) == [0, 2, 3] and sorted(s[1]) == [0, 1, 3]
+    first = to_numpy(ad.tensor(gnp.asarray(np.tile([0.2, 0.8], (20000, 1)))).multinomial(1))
+    assert first.shape == (20000, 1)
+    assert abs(first.mean() - 0.8) < 0.015
+    one = ad.tensor(gnp.asarray(np.array([0.0, 0.0, 2.0])))
+    assert to_numpy(one.multinomial(5, replacement=True)).tolist() == [2] * 5
+    for bad, n in (([0.5, -0.1], 1), ([0.0, 0.0], 1), ([np.nan, 1.0], 1), ([1.0, 0.0], 2)):
+        with pytest.raises(RuntimeError, match="Tensor.multinomial"):
+            ad.tensor(gnp.asarray(np.array(bad))).multinomial(n)
