@@ -1649,3 +1649,42 @@ def test_min_char_rnn():
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
         p += seq_length
     assert n == 4 and p == 2 * seq_length and data_size > 3 * seq_length  # wrapped around once
+
+
+def test_nanogpt_compiled_step_equals_eager():
+    """nanoGPT's training step (forward with the manual attention, backward through the tied
+    embedding, clip_grad_norm_, AdamW's two groups, zero_grad(set_to_none=True)) under
+    gpuad.jit, against the eager run (which equals torch's above); the learning rate is set
+    between calls, as torch's train.py sets it before each iteration."""
+    import copy
+
+    gT = _gpuad_T()
+    batches = [(R.integers(0, 11, (3, 8)), R.integers(0, 11, (3, 8))) for _ in range(3)]
+    GPT, Conf = nanogpt(gT, False)
+    base = GPT(Conf(block_size=8, vocab_size=11, n_layer=1, n_head=2, n_embd=8))
+    runs = {}
+    for compiled in (False, True):
+        model = copy.deepcopy(base)
+        assert model.transformer.wte.weight is model.lm_head.weight
+        opt = model.configure_optimizers(0.1, 6e-3, (0.9, 0.95), 'cpu')
+
+        def step(X, Y, model=model, opt=opt):
+            _, loss = model(X, Y)
+            loss.backward()
+            norm = gT.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            return loss, norm
+
+        if compiled:
+            step = ad.jit(step)
+        log = []
+        for i, (x, y) in enumerate(batches):
+            for g in opt.param_groups:
+                g['lr'] = 6e-3 * (i + 1) / 3
+            loss, norm = step(gT.from_numpy(x), gT.from_numpy(y))
+            log.append((float(loss), float(norm)))
+        runs[compiled] = (log, [_arr(v).copy() for v in model.state_dict().values()])
+    np.testing.assert_allclose(runs[True][0], runs[False][0], rtol=1e-12)
+    for a, b in zip(runs[True][1], runs[False][1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
