@@ -12,9 +12,10 @@ same initial weights and data, comparing losses, gradients and parameters at eve
   retained ones, the WaveNet of ``FlattenConsecutive``) and ``makemore.py``'s BoW and GRU
   models;
 - programs of NumPy only, which run in CI: micrograd's ``demo.ipynb`` (an MLP of scalar
-  Neurons, the max-margin loss, compared with HIPS autograd) and Karpathy's ``min-char-rnn.py``
+  Neurons, the max-margin loss, compared with HIPS autograd), Karpathy's ``min-char-rnn.py``
   (gpuad's gradient of its loss against the program's own hand-written backpropagation through
-  time).
+  time and its ``gradCheck`` by central differences) and nanoGPT's training step under
+  ``gpuad.jit`` against eager.
 
 Each torch program is written once against a namespace ``T`` of torch's names or of the gpuad
 names a port uses (docs/porting.md). Tolerance 1e-9 relative: float64 rounding through a few
@@ -1626,7 +1627,8 @@ def test_min_char_rnn():
             p = 0  # go from start of data
         inputs = [char_to_ix[ch] for ch in data[p:p + seq_length]]
         targets = [char_to_ix[ch] for ch in data[p + 1:p + seq_length + 1]]
-        loss, (xs, hs, ps) = min_char_rnn_loss(np, inputs, targets, h_theirs, *theirs,
+        hprev = h_theirs
+        loss, (xs, hs, ps) = min_char_rnn_loss(np, inputs, targets, hprev, *theirs,
                                                vocab_size)
         dtheirs = min_char_rnn_backward(inputs, targets, *theirs, xs, hs, ps)
         h_theirs = hs[len(inputs) - 1]
@@ -1640,6 +1642,22 @@ def test_min_char_rnn():
         for a, b in zip(dmine, dtheirs, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
         assert max(np.abs(d).max() for d in dtheirs) > 0.1
+        if n == 0:  # the gist's gradCheck: 10 entries of each parameter by central differences
+            delta = 1e-5
+            for param, dparam in zip(theirs, dmine, strict=True):
+                for _i in range(10):
+                    ri = int(rng.integers(param.size))
+                    old_val = param.flat[ri]
+                    param.flat[ri] = old_val + delta
+                    cg0 = min_char_rnn_loss(np, inputs, targets, hprev, *theirs,
+                                            vocab_size)[0]
+                    param.flat[ri] = old_val - delta
+                    cg1 = min_char_rnn_loss(np, inputs, targets, hprev, *theirs,
+                                            vocab_size)[0]
+                    param.flat[ri] = old_val
+                    grad_numerical = (cg0 - cg1) / (2 * delta)
+                    assert dparam.flat[ri] == pytest.approx(grad_numerical, rel=1e-6,
+                                                            abs=1e-9)
         for params, dparams, mem in ((mine, dmine, mem_mine), (theirs, dtheirs, mem_theirs)):
             for param, dparam, m in zip(params, dparams, mem, strict=True):
                 np.clip(dparam, -5, 5, out=dparam)
