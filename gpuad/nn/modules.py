@@ -145,10 +145,12 @@ class Module(_hooks.HookMethods, ModuleMethods):
             if isinstance(v, Module) and id(v) not in visited:
                 yield from v._modules(visited)
 
-    def zero_grad(self) -> None:
-        """Drop the accumulated ``.grad`` of every parameter."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop the accumulated ``.grad`` of every parameter; with ``set_to_none=False``, write
+        zeros into it (torch's ``Module.zero_grad``)."""
+        from ..optim.optimizer import zero_grads
+
+        zero_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (affects Dropout) here and in every submodule; returns self."""
