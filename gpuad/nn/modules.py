@@ -218,9 +218,16 @@ class Module(_hooks.HookMethods, ModuleMethods):
             if isinstance(v, Module) and id(v) not in (path if visited is None else visited):
                 yield from v._named_modules(prefix + name + ".", visited, path)
 
-    def state_dict(self) -> dict[str, Any]:
-        """{name: backend array} of the parameters and buffers (shared, not copied)."""
-        return {n: p.data for n, p in self._state_items()}
+    def state_dict(self, *, keep_vars: bool = False) -> dict[str, Any]:
+        """{name: Tensor} of the parameters and buffers, as torch's: detached Tensors sharing
+        memory and version with the module's own (``keep_vars=True``: those themselves), so a
+        write into one (``sd["w"][...] = v``, ``sd["w"].copy_(v)``) bumps the parameter's
+        version and a backward through values saved before it raises instead of silently
+        using the new weights.
+
+        Example: ``sd = model.state_dict(); sd["0.weight"].shape``
+        """
+        return {n: p if keep_vars else p.detach() for n, p in self._state_items()}
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
         # torch's order: each module's own parameters, then its buffers, then its
