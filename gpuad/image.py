@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import numpy as gnp
+from ._raw import _xp, data
 
 __all__ = ["ResizeMethod", "resize", "scale_and_translate"]
 
@@ -94,15 +95,17 @@ _KERNELS = {
 _TINY = 1000.0 * float(np.finfo(np.float32).eps)
 
 
-def _weights(m: int, n: int, scale, translation, method: ResizeMethod, antialias: bool, dtype):
+def _weights(
+    xp: Any, m: int, n: int, scale, translation, method: ResizeMethod, antialias: bool, dtype
+):
     """The (m, n) matrix taking an axis of ``m`` input pixels to ``n`` outputs."""
     radius, kernel = _KERNELS[method]
     inv = 1.0 / scale
-    out_i = gnp.arange(n, dtype=dtype)
+    out_i = xp.arange(n, dtype=dtype)
     centre = (out_i + 0.5) * inv - translation * inv - 0.5  # in input pixel units
     edge = method == ResizeMethod.CUBIC_PYTORCH and not antialias
     k = radius if edge else 0
-    at = gnp.arange(-k, m + k, dtype=dtype)[:, None]
+    at = xp.arange(-k, m + k, dtype=dtype)[:, None]
     if kernel is None:  # area: the overlap of [left, left + inv] with each input pixel
         left = out_i * inv - translation * inv
         w = gnp.maximum(0.0, gnp.minimum(left + inv, at + 1.0) - gnp.maximum(left, at))
@@ -203,13 +206,14 @@ def scale_and_translate(
             f"shapes {gnp.shape(scale)} and {gnp.shape(translation)}"
         )
     x = _inexact(image)
+    xp = _xp(data(x))
     nd = len(shape)
     dt = _float_dtype(scale, translation)
     for i, d in enumerate(spatial_dims):
         if not -nd <= d < nd:
             raise ValueError(f"{op}: spatial dim {d} out of range for an image of {nd} dims")
         d %= nd
-        w = _weights(gnp.shape(x)[d], shape[d], scale[i], translation[i], method, antialias, dt)
+        w = _weights(xp, gnp.shape(x)[d], shape[d], scale[i], translation[i], method, antialias, dt)
         x = _contract(x, d, w.astype(x.dtype) if np.dtype(x.dtype).kind == "f" else w)
     if tuple(gnp.shape(x)) != shape:
         raise ValueError(
@@ -224,7 +228,8 @@ def _nearest(x: Array, shape: tuple[int, ...]) -> Array:
         if m == n:
             continue
         pos = (np.arange(n, dtype=np.float32) + np.float32(0.5)) * np.float32(m) / np.float32(n)
-        x = gnp.take(x, np.floor(pos).astype(np.int64), axis=d)  # JAX computes in float32
+        idx = _xp(data(x)).asarray(np.floor(pos).astype(np.int64))
+        x = gnp.take(x, idx, axis=d)  # JAX computes in float32
     return x
 
 
