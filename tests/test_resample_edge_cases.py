@@ -59,6 +59,13 @@ def test_grid_sample_nan_grid_backward_runs():
     # the NaN point reads pixel 0 with weight 1; -0.5 is pixel 0.75: weights 0.25, 0.75
     np.testing.assert_allclose(to_numpy(x.grad).ravel(), [1.25, 0.75, 0.0, 0.0])
     np.testing.assert_allclose(to_numpy(g.grad).ravel()[2:], [1.5, 0.0])  # d/dgx = (n-1)/2
+    # 3-d reflection: the NaN point reads the last pixel; its grid gradient was NaN (0 * NaN in
+    # the reflection's adjoint), now 0
+    x = ad.tensor(xp_(RAMP.reshape(1, 1, 1, 1, 4)), requires_grad=True)
+    g = ad.tensor(xp_(np.array([NAN, 0, 0, -0.5, 0, 0]).reshape(1, 1, 1, 2, 3)), requires_grad=True)
+    gnp.sum(F.grid_sample(x, g, padding_mode="reflection", align_corners=True)).backward()
+    np.testing.assert_allclose(to_numpy(x.grad).ravel(), [0.25, 0.75, 0.0, 1.0])
+    np.testing.assert_allclose(to_numpy(g.grad).ravel(), [0.0, 0, 0, 1.5, 0, 0])
 
 
 def test_grid_sample_3d_reflection_far_out():

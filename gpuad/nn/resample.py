@@ -533,12 +533,13 @@ def grid_sample(
         if mode == "bicubic":  # the padding applies to each tap's integer position
             pass
         elif padding_mode != "zeros":
-            if padding_mode == "reflection":
-                v = _reflect_coords(v, size, ac, exact=nd == 3)
-            v = _clip_coords(v, size)
             # torch's padded position of a NaN (and, reflected, of an infinity): the first
-            # pixel in its 2-d kernel, the last in its 3-d one
-            v = gnp.where(_r.isnan(data(v)), 0.0 if nd == 2 else size - 1.0, v)
+            # pixel in its 2-d kernel, the last in its 3-d one; their gradient is 0
+            raw = data(v)
+            bad = _r.isnan(raw) if padding_mode == "border" else ~_r.isfinite(raw)
+            if padding_mode == "reflection":
+                v = _reflect_coords(gnp.where(bad, 0.0, v), size, ac, exact=nd == 3)
+            v = gnp.where(bad, 0.0 if nd == 2 else size - 1.0, _clip_coords(v, size))
         coords.append(v)
     flat = gnp.reshape(input, (n, c, math.prod(s[2:])))
     out_sp = gs[1:-1]
