@@ -1,0 +1,423 @@
+"""Composite functions at degenerate and extreme inputs, against PyTorch and JAX.
+
+Kinks (ties, zeros of norms, clamp bounds), undefined domains (all ``-inf`` rows, ``0 * log 0``,
+singular matrices, poles) and saturation (``|x| = 1e3`` in the logistic losses, ``exp``
+overflow) are where a silent NaN or a wrong subgradient hides. Each case is one scalar function
+of one float64 array written twice: with torch's names (compared with torch through gpuad's
+torch-style names: Tensor methods, ``gpuad.nn.functional``) and with JAX's (compared with JAX
+through ``gpuad.numpy``, ``gpuad.jax_nn`` and ``gpuad.scipy``). Value, gradient and Hessian
+are compared, and where the function is smooth at the point, also float64 central differences.
+
+gpuad's answer must equal its peer's, or be listed in DIFFERS with both peers' answers and the
+reason gpuad's is kept (a convention of docs/semantics.md, or the exact value where a peer's
+formula rounds to NaN).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_compilation_cache_dir",
+                  os.path.join(tempfile.gettempdir(), "gpuad_degenerate_jax_cache"))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+import jax.numpy as jnp  # noqa: E402
+import jax.scipy.special as jss  # noqa: E402
+
+import gpuad as ad  # noqa: E402
+import gpuad.jax_nn as gjnn  # noqa: E402
+import gpuad.nn.functional as GF  # noqa: E402
+import gpuad.numpy as gnp  # noqa: E402
+import gpuad.scipy.special as gss  # noqa: E402
+
+TF = torch.nn.functional
+INF = math.inf
+NAN = math.nan
+
+# torch's names (torch itself, gpuad's torch-style counterparts)
+TS = SimpleNamespace(F=TF, c=lambda a, **k: torch.tensor(np.asarray(a), **k), where=torch.where,
+                     vnorm=torch.linalg.vector_norm, mnorm=torch.linalg.matrix_norm,
+                     det=torch.linalg.det, slogdet=torch.linalg.slogdet, sp=torch.special,
+                     long=torch.long, cat=torch.cat, cdist=torch.cdist)
+GS = SimpleNamespace(F=GF, c=lambda a, **k: np.asarray(a), where=gnp.where,
+                     vnorm=lambda x, ord=2: gnp.linalg.vector_norm(x, ord=ord),
+                     mnorm=lambda x, ord="fro": gnp.linalg.matrix_norm(x, ord=ord),
+                     det=gnp.linalg.det, slogdet=gnp.linalg.slogdet, sp=gss,
+                     long=np.int64, cat=gnp.concatenate, cdist=GF.cdist)
+# JAX's names (jax itself, gpuad.numpy / jax_nn / scipy)
+JS = SimpleNamespace(np=jnp, nn=jax.nn, sp=jss)
+GJ = SimpleNamespace(np=gnp, nn=gjnn, sp=gss)
+
+
+def _lab(m, a):
+    """Integer labels in torch's dtype (gpuad takes NumPy int64)."""
+    return m.c(np.asarray(a, dtype=np.int64))
+
+
+# name -> (x, torch-style f(m, x) or None, jax-style f(m, x) or None, smooth at x)
+CASES: dict[str, tuple] = {}
+
+
+def case(name, x, t=None, j=None, smooth=False):
+    CASES[name] = (np.asarray(x, dtype=np.float64), t, j, smooth)
+
+
+# --- cross entropy, nll, label smoothing ------------------------------------------------------
+L3 = [[0.0, -INF, 1.0], [2.0, 0.5, -INF]]
+case("cross_entropy_-inf_logit", L3,
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [0, 1])))
+case("cross_entropy_-inf_logit_sum", L3,
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [2, 0]), reduction="sum"))
+case("cross_entropy_ignore_all_mean", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [-100, -100])))
+case("cross_entropy_ignore_all_sum", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [-100, -100]), reduction="sum"))
+case("cross_entropy_ignore_some", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [1, -100])), smooth=True)
+case("cross_entropy_ignore_all_weighted", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [-100, -100]), weight=m.c([1.0, 2.0])))
+case("cross_entropy_smoothing_-inf", L3,
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [0, 1]), label_smoothing=0.1))
+case("cross_entropy_probs_-inf", L3,
+     lambda m, x: m.F.cross_entropy(x, m.c([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])))
+case("nll_loss_log_softmax_-inf", L3,
+     lambda m, x: m.F.nll_loss(m.F.log_softmax(x, dim=1), _lab(m, [2, 1])))
+case("nll_loss_ignore_all", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.nll_loss(x, _lab(m, [-100, -100])))
+case("cross_entropy_masked_row", [[0.0, 1.0], [-INF, -INF]],
+     lambda m, x: m.F.cross_entropy(x, _lab(m, [1, -100])))
+
+# --- softmax / log_softmax / logsumexp --------------------------------------------------------
+AI = [[-INF, -INF, -INF], [0.0, 1.0, 2.0]]
+case("softmax_all_-inf_row", AI,
+     lambda m, x: (x.softmax(1) * m.c([[1.0, 2, 3], [4, 5, 6]])).sum(),
+     lambda m, x: m.np.sum(m.nn.softmax(x, axis=1) * m.np.asarray([[1.0, 2, 3], [4, 5, 6]])))
+case("log_softmax_-inf_entries", [[0.0, -INF, 1.0]],
+     lambda m, x: x.log_softmax(1)[:, 2].sum(),
+     lambda m, x: m.nn.log_softmax(x, axis=1)[:, 2].sum())
+case("softmax_-inf_entries", [[0.0, -INF, 1.0]],
+     lambda m, x: (x.softmax(1) * m.c([[1.0, 2, 3]])).sum(),
+     lambda m, x: m.np.sum(m.nn.softmax(x, axis=1) * m.np.asarray([[1.0, 2, 3]])))
+case("logsumexp_all_-inf", [-INF, -INF],
+     lambda m, x: x.logsumexp(0), lambda m, x: m.sp.logsumexp(x))
+case("logsumexp_b_zero", [0.0, 1.0, 2.0], None,
+     lambda m, x: m.sp.logsumexp(x, b=m.np.asarray([1.0, 0.0, 2.0])), smooth=True)
+case("logsumexp_b_all_zero", [0.0, 1.0], None,
+     lambda m, x: m.sp.logsumexp(x, b=m.np.asarray([0.0, 0.0])))
+case("logsumexp_where_none", [0.0, 1.0], None,
+     lambda m, x: m.nn.logsumexp(x, where=m.np.asarray([False, False])))
+case("logsumexp_where_some", [0.0, 1.0, 5.0], None,
+     lambda m, x: m.nn.logsumexp(x, where=m.np.asarray([True, True, False])), smooth=True)
+case("masked_fill_-inf_softmax", [[1.0, 2.0, 3.0]],
+     lambda m, x: (x.masked_fill(m.c([[False, True, False]]), -INF).softmax(1)
+                   * m.c([[1.0, 2, 3]])).sum(), smooth=True)
+case("masked_fill_all_-inf_softmax", [[1.0, 2.0]],
+     lambda m, x: x.masked_fill(m.c([[True, True]]), -INF).softmax(1).sum())
+case("hand_logsumexp_overflow", [1000.0, 0.0],
+     lambda m, x: x.exp().sum().log(), lambda m, x: m.np.log(m.np.sum(m.np.exp(x))))
+
+# --- logistic losses, softplus ----------------------------------------------------------------
+case("bce_with_logits_1e3", [1e3, -1e3, 1e3, -1e3],
+     lambda m, x: m.F.binary_cross_entropy_with_logits(x, m.c([1.0, 0.0, 0.0, 1.0])),
+     smooth=True)
+case("bce_with_logits_pos_weight_1e3", [1e3, -1e3],
+     lambda m, x: m.F.binary_cross_entropy_with_logits(x, m.c([0.0, 1.0]),
+                                                       pos_weight=m.c([2.0, 3.0])), smooth=True)
+case("bce_p_0_1", [0.0, 1.0, 0.0, 1.0],
+     lambda m, x: m.F.binary_cross_entropy(x, m.c([0.0, 1.0, 1.0, 0.0])))
+case("bce_p_0_1_matching", [0.0, 1.0],
+     lambda m, x: m.F.binary_cross_entropy(x, m.c([0.0, 1.0])))
+case("softplus_beta_threshold_switch", [10.0, 5.0, 20.0 / 3],
+     lambda m, x: m.F.softplus(x, beta=2.0, threshold=20.0).sum())
+case("jnn_softplus_1e3", [1e3, -1e3], None, lambda m, x: m.np.sum(m.nn.softplus(x)), smooth=True)
+case("log_sigmoid_1e3", [1e3, -1e3], lambda m, x: m.F.logsigmoid(x).sum(),
+     lambda m, x: m.np.sum(m.nn.log_sigmoid(x)), smooth=True)
+
+# --- norms ------------------------------------------------------------------------------------
+for o in (2, 1, INF, 0.5, -INF):
+    case(f"vector_norm_zero_ord{o}", [0.0, 0.0, 0.0], lambda m, x, o=o: m.vnorm(x, ord=o),
+         lambda m, x, o=o: m.np.linalg.norm(x, ord=o))
+    case(f"vector_norm_ties_ord{o}", [-2.0, 2.0, 1.0], lambda m, x, o=o: m.vnorm(x, ord=o),
+         lambda m, x, o=o: m.np.linalg.norm(x, ord=o))
+case("tensor_norm_zero", [0.0, 0.0], lambda m, x: x.norm())
+for o in ("fro", "nuc", 2):
+    case(f"matrix_norm_zero_{o}", np.zeros((2, 2)), lambda m, x, o=o: m.mnorm(x, ord=o),
+         lambda m, x, o=o: m.np.linalg.norm(x, ord=o))
+case("matrix_norm_identity_2", np.eye(2), lambda m, x: m.mnorm(x, ord=2),
+     lambda m, x: m.np.linalg.norm(x, ord=2))
+case("normalize_zero", [[0.0, 0.0], [3.0, 4.0]],
+     lambda m, x: (m.F.normalize(x, dim=1) * m.c([[1.0, 2.0], [3.0, 4.0]])).sum())
+case("cosine_similarity_zero", [[0.0, 0.0], [1.0, 2.0]],
+     lambda m, x: m.F.cosine_similarity(x[0:1], x[1:2]).sum())
+case("cosine_similarity_both_zero", [[0.0, 0.0], [0.0, 0.0]],
+     lambda m, x: m.F.cosine_similarity(x[0:1], x[1:2]).sum())
+for p in (2.0, 1.0, INF, 0.5):
+    case(f"cdist_duplicates_p{p}", [[0.0, 1.0], [0.0, 1.0], [2.0, 0.0]],
+         lambda m, x, p=p: m.cdist(x[None], x[None], p=p).sum())
+    case(f"pdist_duplicates_p{p}", [[0.0, 1.0], [0.0, 1.0], [2.0, 0.0]],
+         lambda m, x, p=p: m.F.pdist(x, p=p).sum())
+case("dist_same", [[1.0, 2.0], [1.0, 2.0]], lambda m, x: x[0].dist(x[1]))
+
+# --- normalisation layers, moments ------------------------------------------------------------
+case("layer_norm_constant_row", [[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]],
+     lambda m, x: (m.F.layer_norm(x, (3,)) * m.c([[1.0, 2, 3], [4, 5, 6]])).sum())
+case("group_norm_constant", [[[1.0, 1.0], [1.0, 1.0]]],
+     lambda m, x: (m.F.group_norm(x, 1) * m.c([[[1.0, 2], [3, 4]]])).sum())
+case("instance_norm_constant", [[[2.0, 2.0, 2.0]]],
+     lambda m, x: (m.F.instance_norm(x) * m.c([[[1.0, 2, 3]]])).sum())
+case("batch_norm_train_one_per_channel", [[1.0, 2.0]],
+     lambda m, x: m.F.batch_norm(x, None, None, training=True).sum())
+case("std_one_element", [3.0], lambda m, x: x.std(dim=0), lambda m, x: m.np.std(x, ddof=1))
+case("var_constant", [2.0, 2.0, 2.0], lambda m, x: x.var(dim=0), lambda m, x: m.np.var(x, ddof=1))
+case("std_constant", [2.0, 2.0, 2.0], lambda m, x: x.std(dim=0), lambda m, x: m.np.std(x))
+case("var_correction_ge_n", [1.0, 2.0], lambda m, x: x.var(dim=0, correction=3),
+     lambda m, x: m.np.var(x, ddof=3))
+case("var_correction_eq_n", [1.0, 2.0], lambda m, x: x.var(dim=0, correction=2),
+     lambda m, x: m.np.var(x, ddof=2))
+
+# --- powers, roots, elementary at boundaries --------------------------------------------------
+case("sqrt_zero_in_sum", [0.0, 4.0], lambda m, x: x.sqrt().sum(),
+     lambda m, x: m.np.sum(m.np.sqrt(x)))
+case("pow_half_zero", [0.0, 4.0], lambda m, x: (x ** 0.5).sum(), lambda m, x: m.np.sum(x ** 0.5))
+case("pow_1_5_zero", [0.0, 4.0], lambda m, x: (x ** 1.5).sum(), lambda m, x: m.np.sum(x ** 1.5))
+case("pow_0_zero", [0.0, 4.0], lambda m, x: (x ** 0).sum(), lambda m, x: m.np.sum(x ** 0))
+case("pow_0_y", [2.0, 0.5, 0.0, 1.0], lambda m, x: (m.c(0.0) ** x).sum() if m is TS
+     else gnp.sum(gnp.power(0.0, x)), lambda m, x: m.np.sum(m.np.power(0.0, x)))
+case("atan2_origin", [0.0, 0.0], lambda m, x: x[0].atan2(x[1]),
+     lambda m, x: m.np.arctan2(x[0], x[1]))
+case("hypot_origin", [0.0, 0.0], lambda m, x: x[0].hypot(x[1]),
+     lambda m, x: m.np.hypot(x[0], x[1]))
+case("det_singular", [[1.0, 2.0], [2.0, 4.0]], lambda m, x: m.det(x),
+     lambda m, x: m.np.linalg.det(x))
+case("det_zero_matrix_3", np.zeros((3, 3)), lambda m, x: m.det(x),
+     lambda m, x: m.np.linalg.det(x))
+case("slogdet_singular_sign", [[1.0, 2.0], [2.0, 4.0]], lambda m, x: m.slogdet(x)[0],
+     lambda m, x: m.np.linalg.slogdet(x)[0])
+case("log1p_-1", [-1.0, 0.0], lambda m, x: x.log1p().sum(), lambda m, x: m.np.sum(m.np.log1p(x)))
+case("xlogy_0_0", [0.0, 0.0], lambda m, x: x[0].xlogy(x[1]),
+     lambda m, x: m.sp.xlogy(x[0], x[1]))
+case("entr_0", [0.0, 0.5], lambda m, x: m.sp.entr(x).sum(), lambda m, x: m.np.sum(m.sp.entr(x)))
+case("sinc_0", [0.0, 0.5], lambda m, x: x.sinc().sum(), lambda m, x: m.np.sum(m.np.sinc(x)),
+     smooth=True)
+case("logit_0_1_eps", [0.0, 1.0, 0.5], lambda m, x: x.logit(eps=1e-6).sum())
+case("logit_0_1", [0.0, 1.0], lambda m, x: x.logit().sum(), lambda m, x: m.np.sum(m.sp.logit(x)))
+case("erfinv_pm1", [1.0, -1.0], lambda m, x: x.erfinv().sum(),
+     lambda m, x: m.np.sum(m.sp.erfinv(x)))
+case("lgamma_poles", [0.0, -1.0, -2.0], lambda m, x: x.lgamma().sum(),
+     lambda m, x: m.np.sum(m.sp.gammaln(x)))
+case("digamma_0", [0.0, -1.0], lambda m, x: x.digamma().sum(),
+     lambda m, x: m.np.sum(m.sp.digamma(x)))
+
+# --- order statistics with ties ---------------------------------------------------------------
+W = [1.0, 2.0, 3.0, 4.0]
+T4 = [3.0, 1.0, 3.0, 2.0]
+case("max_ties", T4, lambda m, x: x.max(), lambda m, x: m.np.max(x))
+case("max_dim_ties", [T4], lambda m, x: x.max(dim=1)[0].sum(),
+     lambda m, x: m.np.sum(m.np.max(x, axis=1)))
+case("amax_ties", [T4], lambda m, x: x.amax(dim=1).sum(),
+     lambda m, x: m.np.sum(m.np.amax(x, axis=1)))
+case("median_ties", [2.0, 2.0, 2.0, 1.0], lambda m, x: x.median(),
+     lambda m, x: m.np.median(x))
+case("median_dim_ties", [[2.0, 2.0, 2.0, 1.0]], lambda m, x: x.median(dim=1)[0].sum())
+case("sort_ties", T4, lambda m, x: (x.sort(dim=-1)[0] * m.c(W)).sum(),
+     lambda m, x: m.np.sum(m.np.sort(x) * m.np.asarray(W)))
+case("topk_ties", T4, lambda m, x: (x.topk(2)[0] * m.c([1.0, 2.0])).sum())
+case("kthvalue_ties", T4, lambda m, x: x.kthvalue(3)[0])
+case("mode_ties", [1.0, 3.0, 3.0, 1.0, 2.0], lambda m, x: x.mode()[0])
+
+# --- clamp, relu, abs, sign, where ------------------------------------------------------------
+case("clamp_bounds", [0.0, 1.0, 0.5], lambda m, x: (x.clamp(0.0, 1.0) * m.c([1.0, 2, 3])).sum(),
+     lambda m, x: m.np.sum(m.np.clip(x, 0.0, 1.0) * m.np.asarray([1.0, 2, 3])))
+case("clamp_min_gt_max", [0.0, 3.0, 1.5], lambda m, x: (x.clamp(2.0, 1.0) * m.c([1.0, 2, 3])).sum(),
+     lambda m, x: m.np.sum(m.np.clip(x, 2.0, 1.0) * m.np.asarray([1.0, 2, 3])))
+case("relu_in_product", [0.0, 1.0], lambda m, x: (x.relu() * x).sum(),
+     lambda m, x: m.np.sum(m.nn.relu(x) * x))
+case("abs_sq", [0.0, -1.0], lambda m, x: (x.abs() ** 2).sum(),
+     lambda m, x: m.np.sum(m.np.abs(x) ** 2), smooth=True)
+case("abs_at_0", [0.0, -1.0], lambda m, x: x.abs().sum(), lambda m, x: m.np.sum(m.np.abs(x)))
+case("sign_times_x", [0.0, -2.0], lambda m, x: (x.sign() * x).sum(),
+     lambda m, x: m.np.sum(m.np.sign(x) * x))
+case("where_sqrt_negative", [-1.0, 0.0, 4.0],
+     lambda m, x: m.where(x > 0, x.sqrt(), m.c(0.0)).sum(),
+     lambda m, x: m.np.sum(m.np.where(x > 0, m.np.sqrt(x), 0.0)))
+case("where_log_zero", [0.0, 2.0],
+     lambda m, x: m.where(x > 0, x.log(), m.c(0.0)).sum(),
+     lambda m, x: m.np.sum(m.np.where(x > 0, m.np.log(x), 0.0)))
+case("where_exp_overflow", [1000.0, 1.0],
+     lambda m, x: m.where(x < 100, x.exp(), x).sum(),
+     lambda m, x: m.np.sum(m.np.where(x < 100, m.np.exp(x), x)))
+case("where_div_zero", [0.0, 2.0],
+     lambda m, x: m.where(x != 0, 1.0 / x, m.c(0.0)).sum(),
+     lambda m, x: m.np.sum(m.np.where(x != 0, 1.0 / x, 0.0)))
+
+# --- regression and margin losses -------------------------------------------------------------
+Y3 = [0.0, 0.0, 0.0]
+case("huber_switch", [1.0, -1.0, 0.5],
+     lambda m, x: m.F.huber_loss(x, m.c(Y3), delta=1.0))
+case("smooth_l1_switch", [1.0, -1.0, 0.0],
+     lambda m, x: m.F.smooth_l1_loss(x, m.c(Y3), beta=1.0))
+case("smooth_l1_beta0", [1.0, -1.0, 0.0],
+     lambda m, x: m.F.smooth_l1_loss(x, m.c(Y3), beta=0.0))
+case("l1_at_0", [0.0, 1.0], lambda m, x: m.F.l1_loss(x, m.c([0.0, 0.0])))
+case("hinge_embedding_margin", [1.0, 0.5],
+     lambda m, x: m.F.hinge_embedding_loss(x, m.c([-1.0, -1.0]), margin=1.0))
+case("margin_ranking_margin", [[1.0, 2.0], [0.0, 1.5]],
+     lambda m, x: m.F.margin_ranking_loss(x[0], x[1], m.c([1.0, 1.0]), margin=1.0))
+case("multi_margin_margin", [[1.0, 0.0, 2.0]],
+     lambda m, x: m.F.multi_margin_loss(x, _lab(m, [0])))
+case("soft_margin_1e3", [1e3, -1e3],
+     lambda m, x: m.F.soft_margin_loss(x, m.c([-1.0, 1.0])), smooth=True)
+case("kl_div_zero_target", [-1.0, -2.0, -0.5],
+     lambda m, x: m.F.kl_div(x, m.c([0.0, 0.5, 0.5]), reduction="sum"), smooth=True)
+case("kl_div_log_target_-inf", [-1.0, -2.0, -0.5],
+     lambda m, x: m.F.kl_div(x, m.c([-INF, np.log(0.5), np.log(0.5)]), reduction="sum",
+                             log_target=True))
+case("kl_div_target_grad_zero", [0.0, 0.5, 0.5],
+     lambda m, x: m.F.kl_div(m.c([-1.0, -2.0, -0.5]), x, reduction="sum"))
+case("kl_div_log_target_grad_-inf", [-INF, -1.0],
+     lambda m, x: m.F.kl_div(m.c([-1.0, -2.0]), x, reduction="sum", log_target=True))
+case("poisson_nll_input_0", [0.0, 1.0],
+     lambda m, x: m.F.poisson_nll_loss(x, m.c([1.0, 0.0]), log_input=False))
+case("poisson_nll_full_target_0_1", [1.0, 2.0],
+     lambda m, x: m.F.poisson_nll_loss(x, m.c([0.0, 1.0]), log_input=True, full=True),
+     smooth=True)
+case("gaussian_nll_var_eps", [0.0, 2.0],
+     lambda m, x: m.F.gaussian_nll_loss(x, m.c([1.0, 2.0]), m.c([0.0, 1e-9])))
+case("gaussian_nll_var_eps_grad_var", [0.0, 1e-9],
+     lambda m, x: m.F.gaussian_nll_loss(m.c([1.0, 2.0]), m.c([1.5, 2.5]), x))
+
+
+# --- evaluation -------------------------------------------------------------------------------
+def _np(a):
+    if isinstance(a, torch.Tensor):
+        return a.detach().numpy().astype(np.float64)
+    if isinstance(a, ad.Tensor):
+        return np.asarray(a.numpy(), dtype=np.float64)
+    return np.asarray(a, dtype=np.float64)
+
+
+def _try(f):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _np(f())
+    except Exception as e:  # noqa: BLE001 (raising is an outcome compared)
+        return f"raises {type(e).__name__}"
+
+
+def _torch(f, x):
+    g = lambda t: f(TS, t)  # noqa: E731
+    val = _try(lambda: g(torch.tensor(x)))
+
+    def grad():
+        t = torch.tensor(x, requires_grad=True)
+        return torch.autograd.grad(g(t), t)[0]
+
+    return {"value": val, "grad": _try(grad),
+            "hess": _try(lambda: torch.autograd.functional.hessian(g, torch.tensor(x)))}
+
+
+def _gpuad(f, m, x):
+    if m is GS:
+        g = lambda a: f(GS, a if isinstance(a, ad.Tensor) else ad.tensor(a))  # noqa: E731
+    else:
+        g = lambda a: f(m, a)  # noqa: E731
+    return {"value": _try(lambda: g(x.copy())), "grad": _try(lambda: ad.grad(g)(x.copy())),
+            "hess": _try(lambda: ad.hessian(g)(x.copy()))}
+
+
+def _jax(f, x):
+    g = lambda a: f(JS, a)  # noqa: E731
+    return {"value": _try(lambda: g(jnp.asarray(x))), "grad": _try(lambda: jax.grad(g)(x)),
+            "hess": _try(lambda: jax.hessian(g)(x))}
+
+
+def _central(f, x, h=1e-5):
+    """Central differences of f (array -> array) at x, along each element of x."""
+    x = np.asarray(x, dtype=np.float64)
+    cols = []
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        e = e.reshape(x.shape)
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h))
+    return np.moveaxis(np.array(cols), 0, -1).reshape(np.shape(f(x)) + x.shape)
+
+
+def _same(a, b, rtol=1e-7, atol=1e-9) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str)
+    if a.shape != b.shape:
+        return False
+    fin = np.isfinite(a) & np.isfinite(b)
+    return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))
+                       | (fin & np.isclose(a, b, rtol=rtol, atol=atol))))
+
+
+def evaluate(name):
+    """Every peer's and gpuad's answers for one case: {side: {quantity: array or 'raises'}}."""
+    x, t, j, smooth = CASES[name]
+    out = {}
+    if t is not None:
+        out["torch"] = _torch(t, x)
+        out["gpuad(torch)"] = _gpuad(t, GS, x)
+    if j is not None:
+        out["jax"] = _jax(j, x)
+        out["gpuad(jax)"] = _gpuad(j, GJ, x)
+    if smooth:
+        f = t if t is not None else j
+        m = GS if t is not None else GJ
+        fv = lambda a: _np(_gpuad(f, m, a)["value"])  # noqa: E731
+        fg = lambda a: _np(_gpuad(f, m, a)["grad"])  # noqa: E731
+        out["central"] = {"value": fv(x), "grad": _central(fv, x), "hess": _central(fg, x)}
+    return out
+
+
+def mismatches(name, res):
+    """(side, quantity, gpuad's, peer's) where gpuad differs from its peer or from central
+    differences, leaving out those DIFFERS explains."""
+    bad = []
+    for side, peer in (("gpuad(torch)", "torch"), ("gpuad(jax)", "jax")):
+        if side not in res:
+            continue
+        for q in ("value", "grad", "hess"):
+            a, b = res[side][q], res[peer][q]
+            if not _same(a, b) and (name, side, q) not in DIFFERS:
+                bad.append((side, q, a, b))
+            if "central" in res and not isinstance(a, str):
+                c = res["central"][q]
+                if not _same(a, c, rtol=1e-5, atol=1e-5):
+                    bad.append((side, q + " vs central", a, c))
+    return bad
+
+
+DIFFERS: dict[tuple[str, str, str], str] = {}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_degenerate_vs_peers(name, backend):
+    if backend != "numpy":
+        pytest.skip("compared with torch's and JAX's CPU arrays on the NumPy backend")
+    bad = mismatches(name, evaluate(name))
+    assert not bad, "\n".join(f"{s} {q}: gpuad {a!r}, peer {b!r}" for s, q, a, b in bad)
+
+
+if __name__ == "__main__":
+    import sys
+
+    for n in (sys.argv[1:] or sorted(CASES)):
+        r = evaluate(n)
+        for s, q, a, b in mismatches(n, r):
+            others = {k: v[q.split()[0]] for k, v in r.items() if k not in (s,)}
+            print(f"== {n} {s} {q}\n   gpuad: {a!r}\n   " +
+                  "\n   ".join(f"{k}: {v!r}" for k, v in others.items()))
