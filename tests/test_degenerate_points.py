@@ -79,3 +79,32 @@ def test_kl_div_slope_in_a_zero_target(backend):
     assert g[0] == -np.inf
     np.testing.assert_allclose(g[1], np.log(0.5) + 1 + 2)
     assert _q(f, [0.0, 0.5], 2)[0, 0] == np.inf
+
+
+def test_cross_entropy_ignored_row_of_minus_inf_gets_no_gradient(backend):
+    # row 1 is masked (all -inf) and ignored: its logits get exactly 0, to second order (the
+    # old code put 0 * NaN = NaN there). Row 0, label 1: softmax([0, 1]) - onehot(1), the mean
+    # over the one kept row; with weight (1, 2) the weighted mean of one row is the same; with
+    # smoothing 0.1 the target is (0.05, 0.95).
+    x = np.array([[0.0, 1.0], [-np.inf, -np.inf]])
+    s = 1 / (1 + np.e)
+    for kw, t in (({}, (0.0, 1.0)), ({"weight": np.array([1.0, 2.0])}, (0.0, 1.0)),
+                  ({"label_smoothing": 0.1}, (0.05, 0.95))):
+        lab = np.array([1, -100])
+        f = lambda a, kw=kw, lab=lab: F.cross_entropy(a, lab, **kw)  # noqa: E731
+        g = _q(f, x)
+        np.testing.assert_allclose(g[0], [s - t[0], 1 - s - t[1]], rtol=1e-12, err_msg=kw)
+        assert np.array_equal(g[1], [0.0, 0.0]), kw
+        h = _q(f, x, 2)
+        assert np.array_equal(h[1], np.zeros((2, 2, 2))), kw
+        assert np.array_equal(h[:, :, 1], np.zeros((2, 2, 2))), kw
+
+
+def test_logsumexp_of_ties_does_not_warn(backend):
+    # every entry is the maximum: log1p(0 + 2) + 0 = log 3, and no log(0) evaluated on the way
+    import gpuad.scipy.special as gs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = to_numpy(gs.logsumexp(ad.tensor(np.zeros(3))))
+    np.testing.assert_allclose(v, np.log(3.0), rtol=1e-15)

@@ -206,8 +206,9 @@ def _lse_fwd(xp, x, axis, keepdims, shape):
         top = x == m
         rest = xp.sum(xp.where(top, 0, xp.exp(x - m)), axis=axis, keepdims=True)
         repeats = (xp.sum(top, axis=axis, keepdims=True) - 1).astype(x.dtype)
-        out = xp.where(repeats >= 0, xp.log1p(rest + xp.maximum(repeats, 0)),
-                       xp.log(rest)) + m
+        some = repeats >= 0  # else no entry is the (finite) maximum: log of the whole sum
+        out = xp.where(some, xp.log1p(rest + xp.maximum(repeats, 0)),
+                       xp.log(xp.where(some, 1, rest))) + m
     else:
         out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else (out.reshape(

@@ -500,9 +500,10 @@ differ("var_correction_eq_n var_correction_ge_n", "gpuad(jax)", "value",
 differ("var_correction_eq_n var_correction_ge_n", BOTH, "grad,hess",
        "the variance is inf for every non-constant x: no derivative; gpuad NaN (JAX NaN for "
        "correction = n; torch +-inf, 1 or 0 without a rule)")
-differ("cross_entropy_masked_row", "gpuad(torch)", "hess",
-       "the ignored row of -inf logits: its gradient is NaN in torch and gpuad; gpuad's "
-       "Hessian is NaN in its cross terms with the other row too (torch 0)")
+differ("cross_entropy_masked_row", "gpuad(torch)", "grad,hess",
+       "the ignored row of -inf logits: torch NaN in its gradient (0 * NaN through "
+       "log_softmax); gpuad 0, to second order: no gradient reaches an ignored row's logits "
+       "(docs/semantics.md, 'Losses')")
 differ("xlogy_0_0", BOTH, "grad,hess", "torch: [0, NaN], JAX: [-inf, NaN]; gpuad [-inf, 0]: "
        "d/dy xlogy(0, y) = 0 (xlogy(0, y) = 0 for every y); documented ('Special points')")
 differ("hypot_origin", "gpuad(jax)", "grad,hess", "torch and gpuad: NaN at the origin; JAX "
