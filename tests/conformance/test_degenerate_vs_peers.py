@@ -297,6 +297,41 @@ case("gaussian_nll_var_eps_grad_var", [0.0, 1e-9],
      lambda m, x: m.F.gaussian_nll_loss(m.c([1.0, 2.0]), m.c([1.5, 2.5]), x))
 
 
+# --- more composites at the same kinds of points ----------------------------------------------
+case("jnn_softmax_where_none", [[1.0, 2.0], [3.0, 4.0]], None,
+     lambda m, x: m.np.sum(m.nn.softmax(x, axis=1, where=m.np.asarray([[True, True],
+                                                                      [False, False]]))
+                           * m.np.asarray([[1.0, 2.0], [3.0, 4.0]])))
+case("jnn_log_softmax_where_some", [[1.0, 2.0, 3.0]], None,
+     lambda m, x: m.nn.log_softmax(x, axis=1, where=m.np.asarray([[True, False, True]]))[0, 0],
+     smooth=True)
+case("logsumexp_b_negative_sign", [0.0, 0.0], None,
+     lambda m, x: m.sp.logsumexp(x, b=m.np.asarray([1.0, -1.0]), return_sign=True)[1])
+case("jnn_standardize_constant", [[2.0, 2.0, 2.0]], None,
+     lambda m, x: m.np.sum(m.nn.standardize(x, axis=1) * m.np.asarray([[1.0, 2.0, 3.0]])))
+case("nll_loss_weighted_ignore_all", [[0.0, 1.0], [2.0, 3.0]],
+     lambda m, x: m.F.nll_loss(x, _lab(m, [-100, -100]), weight=m.c([1.0, 2.0])))
+case("bce_with_logits_weight_1e3", [1e3, -1e3],
+     lambda m, x: m.F.binary_cross_entropy_with_logits(x, m.c([0.0, 1.0]),
+                                                       weight=m.c([2.0, 3.0])), smooth=True)
+case("poisson_nll_full_input_0", [0.0, 2.0],
+     lambda m, x: m.F.poisson_nll_loss(x, m.c([0.0, 3.0]), log_input=False, full=True))
+case("pairwise_distance_same", [[1.0, 2.0], [1.0, 2.0]],
+     lambda m, x: m.F.pairwise_distance(x[0:1], x[1:2]).sum())
+case("triplet_margin_same_points", [[1.0, 2.0], [1.0, 2.0], [3.0, 0.0]],
+     lambda m, x: m.F.triplet_margin_loss(x[0:1], x[1:2], x[2:3]))
+case("cosine_embedding_margin", [[1.0, 0.0], [0.0, 1.0]],
+     lambda m, x: m.F.cosine_embedding_loss(x[0:1], x[1:2], m.c([-1.0]), margin=0.0))
+case("rms_norm_zero_row", [[0.0, 0.0], [1.0, 2.0]],
+     lambda m, x: (m.F.rms_norm(x, (2,)) * m.c([[1.0, 2.0], [3.0, 4.0]])).sum())
+case("vector_norm_-inf_ties", [2.0, -1.0, 1.0], lambda m, x: m.vnorm(x, ord=-INF),
+     lambda m, x: m.np.linalg.norm(x, ord=-INF))
+case("entr_negative", [-1.0, 0.5], lambda m, x: m.sp.entr(x).sum(),
+     lambda m, x: m.np.sum(m.sp.entr(x)))
+case("softmax_large_ties", [[1e300, 1e300, 0.0]],
+     lambda m, x: (x.softmax(1) * m.c([[1.0, 2.0, 3.0]])).sum(),
+     lambda m, x: m.np.sum(m.nn.softmax(x, axis=1) * m.np.asarray([[1.0, 2.0, 3.0]])))
+
 # --- evaluation -------------------------------------------------------------------------------
 def _np(a):
     if isinstance(a, torch.Tensor):
@@ -506,6 +541,9 @@ differ("cross_entropy_masked_row", "gpuad(torch)", "grad,hess",
        "(docs/semantics.md, 'Losses')")
 differ("xlogy_0_0", BOTH, "grad,hess", "torch: [0, NaN], JAX: [-inf, NaN]; gpuad [-inf, 0]: "
        "d/dy xlogy(0, y) = 0 (xlogy(0, y) = 0 for every y); documented ('Special points')")
+differ("entr_negative", BOTH, "hess", "entr is -inf below 0 and its gradient there NaN in "
+       "all three (log of a negative number); gpuad's second derivative stays NaN, torch's 1 "
+       "and JAX's 0 are what their formulas round to, finite derivatives of a NaN slope")
 differ("hypot_origin", "gpuad(jax)", "grad,hess", "torch and gpuad: NaN at the origin; JAX "
        "1/2 each (its own convention); gpuad.numpy takes torch's")
 
