@@ -442,6 +442,10 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
                          f"{s} (or probabilities of shape {s}), got {_r.shape(lab)}")
     if weight is not None or label_smoothing:
         _check_labels("cross_entropy", lab, s[1], ignore_index)
+        keep = _raw(lab) != ignore_index
+        if not (type(keep) is np.ndarray and not _vc.tracing() and keep.all()):
+            # ignored rows read zeros (a row of -inf logits would make their gradient NaN)
+            logits = gnp.where(gnp.expand_dims(keep, 1), logits, 0.0)
         out = _nll(log_softmax(logits, axis=1), lab, weight, ignore_index, reduction,
                    label_smoothing)
         return gnp.reshape(out, ()) if unbatched and reduction == "none" else out
@@ -459,6 +463,9 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
         if reduction == "none":
             return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
         return _reduce(out, reduction)
+    # ignored rows read zeros, not their logits: a row of -inf (a masked one) would otherwise
+    # put 0 * NaN = NaN into its logits' gradient, which no gradient should reach
+    logits = gnp.where(gnp.expand_dims(keep, -1), logits, 0.0)
     out = gnp.where(keep, _r.softmax_cross_entropy(logits, gnp.where(keep, lab, 0)), 0.0)
     if reduction == "none":
         return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
