@@ -317,3 +317,18 @@ def test_emulated_kernels_through_the_cupy_backend(backend, monkeypatch):
         np.testing.assert_array_equal(cupy.asnumpy(be.fused_fwd[rule](big, big * 2)),
                                       ref(h, h * 2))
     assert {"sin_fwd", "subtract_fwd_xc", "subtract_fwd_cx", "divide_fwd"} <= set(calls)
+
+
+def test_compiling_leaves_python_bytes_intact():
+    """NVRTC writes its log into the buffer it is handed; a clean compile's log is one NUL byte,
+    and the buffer was b" " * 1, CPython's cached b" ": every b" " in the process became
+    b"\\0" afterwards (the source-reading checks of float() conversions then failed to parse)."""
+    pytest.importorskip("cuda.bindings.nvrtc", reason="NVRTC not installed")
+    space = bytes([32])
+    try:
+        res = cuda_sources.compile_source('extern "C" __global__ void k(float* x) { x[0] = 1; }',
+                                          "k.cu", name_expressions=[])
+    except OSError as e:  # the bindings import, libnvrtc does not load
+        pytest.skip(f"NVRTC library not loadable: {e}")
+    assert res.log == "" and b".entry" in res.ptx
+    assert b" " == space and b" " * 3 == bytes([32] * 3)

@@ -191,14 +191,16 @@ def compile_source(
         (compile_err,) = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)
         err, size = nvrtc.nvrtcGetProgramLogSize(prog)
         _check(nvrtc, err, "nvrtcGetProgramLogSize")
-        buf = b" " * size
+        # bytearrays: b" " * 1 is CPython's cached one-byte object, which NVRTC would write
+        # its NUL into, turning every b" " of the process into b"\0"
+        buf = bytearray(size)
         (err,) = nvrtc.nvrtcGetProgramLog(prog, buf)
         _check(nvrtc, err, "nvrtcGetProgramLog")
-        log = buf.rstrip(b"\0 ").decode(errors="replace")
+        log = bytes(buf).rstrip(b"\0 ").decode(errors="replace")
         _check(nvrtc, compile_err, f"compiling {name} for {arch}", log or "(empty log)")
         err, size = nvrtc.nvrtcGetPTXSize(prog)
         _check(nvrtc, err, "nvrtcGetPTXSize")
-        ptx = b" " * size
+        ptx = bytearray(size)
         (err,) = nvrtc.nvrtcGetPTX(prog, ptx)
         _check(nvrtc, err, "nvrtcGetPTX")
         lowered: dict[str, str] = {}
@@ -206,7 +208,7 @@ def compile_source(
             err, low = nvrtc.nvrtcGetLoweredName(prog, expr.encode())
             _check(nvrtc, err, f"nvrtcGetLoweredName({expr})")
             lowered[expr] = low.decode()
-        return PTXResult(ptx.rstrip(b"\0"), lowered, log)
+        return PTXResult(bytes(ptx).rstrip(b"\0"), lowered, log)
     finally:
         nvrtc.nvrtcDestroyProgram(prog)
 
