@@ -1,0 +1,355 @@
+"""The ``Example::`` blocks of gpuad's public docstrings run.
+
+Every ``Example::`` block in a docstring of a public module, class, function or method under
+gpuad/ (a name not starting with ``_``, ``__call__`` included) runs in a fresh namespace: the
+public names of the module that holds it, then ``SETUP`` (the common names ``x``, ``y``, ``a``,
+``model``, ... with small shapes), then the block's own entry in ``FIXTURES`` where its inputs
+need other shapes. A block that cannot run on its own is listed in ``NOT_STANDALONE`` with the
+reason; it must still parse, and an entry for a block that no longer exists fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import io
+import re
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+import gpuad
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = re.compile(r"Examples?::\s*$")
+
+
+def example_blocks(doc: str) -> list[str]:
+    """The indented blocks that follow ``Example::`` lines of a docstring."""
+    out, lines = [], doc.expandtabs().splitlines()
+    for i, line in enumerate(lines):
+        if not HEADER.search(line):
+            continue
+        j = i + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j == len(lines):
+            continue
+        indent, body = len(lines[j]) - len(lines[j].lstrip()), []
+        while j < len(lines) and (not lines[j].strip()
+                                  or len(lines[j]) - len(lines[j].lstrip()) >= indent):
+            body.append(lines[j])
+            j += 1
+        out.append(textwrap.dedent("\n".join(body)).strip() + "\n")
+    return out
+
+
+def collect() -> dict[str, tuple[str, str]]:
+    """``{"module.Qual.name[k]": (module, source)}`` for every public docstring's blocks."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted((ROOT / "gpuad").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        module = ".".join(rel.parts).removesuffix(".__init__")
+
+        def walk(node: ast.AST, qual: str) -> None:
+            doc = ast.get_docstring(node, clean=True)
+            for k, src in enumerate(example_blocks(doc) if doc else []):
+                found[f"{qual}[{k}]"] = (module, src)
+            for child in getattr(node, "body", []):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                        and (not child.name.startswith("_") or child.name == "__call__"):
+                    walk(child, f"{qual}.{child.name}")
+
+        walk(ast.parse(path.read_text()), module)
+    return found
+
+
+BLOCKS = collect()
+
+SETUP = """
+import numpy as np
+import gpuad, gpuad as ad
+import gpuad.numpy as gnp
+import gpuad.numpy as jnp
+from gpuad import nn, optim, lax
+import gpuad.nn.functional as F
+rng = np.random.default_rng(0)
+x = ad.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+y = ad.tensor(rng.standard_normal((4, 3)))
+a = rng.standard_normal((3, 3))
+b = rng.standard_normal(3)
+w = ad.tensor(rng.standard_normal(3), requires_grad=True)
+model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+opt = optim.SGD(model.parameters(), lr=0.1)
+params = {"w": rng.standard_normal(3), "b": np.zeros(())}
+key = gpuad.random.PRNGKey(0)
+xs, ys = rng.standard_normal((5, 3)), rng.standard_normal(5)
+batch = (xs, ys)
+grads = updates = {"w": rng.standard_normal(3), "b": np.ones(())}
+f = lambda x: gnp.sum(gnp.sin(x) ** 2)
+loss = lambda p, *data: sum(gnp.sum(gnp.asarray(v) ** 2) for v in gpuad.tree.leaves(p))
+loss_fn = lambda p, x, y: (x @ p["w"] + p["b"] - y) ** 2
+mu, sigma = ad.tensor(rng.standard_normal(3), requires_grad=True), ad.tensor(np.full(3, 0.5))
+std, log_sigma = sigma, gnp.log(sigma)
+logits, labels = ad.tensor(rng.standard_normal((4, 5)), requires_grad=True), np.arange(4)
+y_hat = ad.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+A = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+A = A @ A.T
+B, C = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+u, v = rng.standard_normal(3), rng.standard_normal(3)
+idx = np.array([0, 2])
+lr, epochs = 0.1, 2
+"""
+
+# per block: names it reads with shapes of their own (run after SETUP)
+FIXTURES: dict[str, str] = {
+    "gpuad._state.no_grad[0]": "(w * w).sum().backward()",
+    "gpuad.anomaly.detect_anomaly[0]": "loss = gnp.sum(x * x)",
+    "gpuad.autograd.anomaly_mode.detect_anomaly[0]": "loss = gnp.sum(x * x)",
+    "gpuad.custom.checkpoint[0]": "w = rng.standard_normal((3, 3))",
+    "gpuad.distributed.data.ShardedSampler[0]": "batch, step = 2, lambda xb, yb: None",
+    "gpuad.jax_nn[0]": "x = rng.standard_normal((2, 4))",
+    "gpuad.jit.fusion[0]": "x = rng.standard_normal((4, 3))",
+    "gpuad.jit.optstep[0]": "f = lambda x, y: F.mse_loss(model(x), y); "
+                            "y = np.zeros((4, 2))",
+    "gpuad.jit.passes[0]": "x = rng.standard_normal((4, 3))",
+    "gpuad.jit.program[0]": "x = rng.standard_normal((4, 3))",
+    "gpuad.jit.remat[0]": "x = rng.standard_normal((4, 3))",
+    "gpuad.jit.stages.Compiled[0]": "x, x2 = rng.standard_normal((2, 4, 3))",
+    "gpuad.jit.stages[0]": "x, x2 = rng.standard_normal((2, 4, 3)); "
+                           "f = lambda x, n: gnp.sum(x ** n)",
+    "gpuad.lax.scan[0]": "xs = np.arange(5.0)",
+    "gpuad.misc.derivatives.hessian_vector_product[0]": "x = rng.standard_normal(3)",
+    "gpuad.misc.derivatives.make_ggnvp[0]": "x = rng.standard_normal(3)",
+    "gpuad.misc.derivatives.make_hvp[0]": "x = rng.standard_normal(3)",
+    "gpuad.misc.derivatives.make_jvp[0]": "x = rng.standard_normal(3)",
+    "gpuad.misc.derivatives.tensor_jacobian_product[0]": "x = rng.standard_normal(3)",
+    "gpuad.nn.conv[0]": "x, w = rng.standard_normal((1, 4, 9)), rng.standard_normal((6, 2, 3)); "
+                        "b = np.zeros(6)",
+    "gpuad.nn.functional[0]": "w, b = rng.standard_normal((5, 3)), np.zeros(5)",
+    "gpuad.nn.rnn[0]": "x = rng.standard_normal((2, 5, 8))",
+    "gpuad.nn[0]": "x, y = rng.standard_normal((5, 2)), np.arange(5) % 3",
+    "gpuad.numpy._more_torch[0]": "x, edges = ad.tensor([1.0, 2.0, 3.0]), np.array([0.5, 2.0]); "
+                                  "rows, v = np.sort(rng.standard_normal((2, 4))), "
+                                  "rng.standard_normal((2, 3))",
+    "gpuad.optax._base.GradientTransformationExtraArgs[0]": "loss = 2.0",
+    "gpuad.remat.remat[0]": "w = rng.standard_normal((3, 3))",
+    "gpuad.remat_policy[0]": "w = rng.standard_normal((3, 3))",
+    "gpuad.scipy.signal.windows[0]": "x = rng.standard_normal(9)",
+    "gpuad.utils.data[0]": "y, loss_fn = np.arange(4) % 2, F.cross_entropy",
+}
+
+# blocks whose comment says they raise
+RAISES: dict[str, type] = {
+    "gpuad._value_checks[0]": ValueError,
+}
+
+# blocks that cannot run on their own, with the reason
+NOT_STANDALONE: dict[str, str] = {
+    "gpuad._links[0]":
+        "a fragment: reads `_links`, defined by the code around it",
+    "gpuad._state.disable_jit[0]":
+        "a fragment: reads `step`, defined by the code around it",
+    "gpuad._torch_scatter_reduce[0]":
+        "a fragment: reads `src`, defined by the code around it",
+    "gpuad.ad_checkpoint[0]":
+        "a fragment: reads `block`, defined by the code around it",
+    "gpuad.autograd.forward_ad.dual_level[0]":
+        "a fragment: reads `fwAD`, defined by the code around it",
+    "gpuad.autograd.forward_ad.make_dual[0]":
+        "a fragment: reads `fwAD`, defined by the code around it",
+    "gpuad.autograd.forward_ad.unpack_dual[0]":
+        "a fragment: reads `fwAD`, defined by the code around it",
+    "gpuad.autograd.forward_ad[0]":
+        "a fragment: reads `p`, defined by the code around it",
+    "gpuad.autograd.grads.backward[0]":
+        "a fragment: reads `loss1`, defined by the code around it",
+    "gpuad.backends.cublas_graph[0]":
+        "needs CuPy and a CUDA device",
+    "gpuad.backends.numba_kernels.embedding_backward[0]":
+        "launches a numba.cuda kernel: needs a CUDA device",
+    "gpuad.backends.numba_kernels.scatter_add_flat[0]":
+        "launches a numba.cuda kernel: needs a CUDA device",
+    "gpuad.backends.numba_kernels.scatter_add_rows[0]":
+        "launches a numba.cuda kernel: needs a CUDA device",
+    "gpuad.backends.numba_kernels.softmax_xent_backward[0]":
+        "launches a numba.cuda kernel: needs a CUDA device",
+    "gpuad.backends.numba_kernels.softmax_xent_forward[0]":
+        "launches a numba.cuda kernel: needs a CUDA device",
+    "gpuad.batching.api.vmap[0]":
+        "a fragment: reads `X`, defined by the code around it",
+    "gpuad.custom.linear_call[0]":
+        "a fragment: reads `r`, defined by the code around it",
+    "gpuad.distributed.data_parallel.DataParallel.no_sync[0]":
+        "needs `model` wrapped in dist.DataParallel under a process group",
+    "gpuad.distributed.data_parallel.DataParallel[0]":
+        "a fragment: reads `dist`, defined by the code around it",
+    "gpuad.distributions.kl[0]":
+        "a fragment: reads `D`, defined by the code around it",
+    "gpuad.distributions[0]":
+        "a fragment: reads `dec`, defined by the code around it",
+    "gpuad.example_libraries.stax[0]":
+        "a fragment: reads `images`, defined by the code around it",
+    "gpuad.experimental.ode[0]":
+        "a fragment: reads `y0`, defined by the code around it",
+    "gpuad.jax_nn.attention[0]":
+        "a fragment: reads `q`, defined by the code around it",
+    "gpuad.jax_nn.reductions[0]":
+        "a fragment: reads `valid`, defined by the code around it",
+    "gpuad.jit.api.jit[0]":
+        "a fragment: reads `w2`, defined by the code around it",
+    "gpuad.jit.codegen_chunked[0]":
+        "a fragment: reads `spec`, defined by the code around it",
+    "gpuad.jit.codegen_cuda[0]":
+        "a fragment: reads `spec`, defined by the code around it",
+    "gpuad.jit.codegen_numba[0]":
+        "a fragment: reads `spec`, defined by the code around it",
+    "gpuad.jit.export_hooks[0]":
+        "a fragment: reads `cupy`, defined by the code around it",
+    "gpuad.jit.failures[0]":
+        "a fragment: reads `i`, defined by the code around it",
+    "gpuad.jit.guards[0]":
+        "a fragment: reads `a_regular`, defined by the code around it",
+    "gpuad.jit.kernels.canonical_names[0]":
+        "a fragment: reads `spec`, defined by the code around it",
+    "gpuad.lax_conv[0]":
+        "needs inputs of its own shapes (conv_general_dilated); no fixture yet",
+    "gpuad.lax_linalg[0]":
+        "a fragment: reads `l`, defined by the code around it",
+    "gpuad.lax_ops[0]":
+        "needs inputs of its own shapes (lax.dot_general); no fixture yet",
+    "gpuad.lax_solves.custom_root[0]":
+        "a fragment: reads `newton`, defined by the code around it",
+    "gpuad.linalg_special[0]":
+        "a fragment: reads `coeffs`, defined by the code around it",
+    "gpuad.masked[0]":
+        "a fragment: reads `lengths_mask`, defined by the code around it",
+    "gpuad.nn.attention[0]":
+        "a fragment: reads `q`, defined by the code around it",
+    "gpuad.nn.attention_layers[0]":
+        "a fragment: reads `pad`, defined by the code around it",
+    "gpuad.nn.bilinear[0]":
+        "a fragment: reads `x1`, defined by the code around it",
+    "gpuad.nn.ctc[0]":
+        "a fragment: reads `log_probs`, defined by the code around it",
+    "gpuad.nn.distances[0]":
+        "a fragment: reads `x1`, defined by the code around it",
+    "gpuad.nn.dropouts[0]":
+        "a fragment: reads `feature_maps`, defined by the code around it",
+    "gpuad.nn.fold[0]":
+        "a fragment: reads `img`, defined by the code around it",
+    "gpuad.nn.fractional_pooling[0]":
+        "needs inputs of its own shapes (fractional_max_pool2d); no fixture yet",
+    "gpuad.nn.layout[0]":
+        "needs inputs of its own shapes (pad); no fixture yet",
+    "gpuad.nn.linear_losses[0]":
+        "needs inputs of its own shapes (linear_cross_entropy); no fixture yet",
+    "gpuad.nn.losses[0]":
+        "a fragment: reads `pred`, defined by the code around it",
+    "gpuad.nn.misc_layers[0]":
+        "a fragment: reads `h`, defined by the code around it",
+    "gpuad.nn.module_methods[0]":
+        "a fragment: reads `init_weights`, defined by the code around it",
+    "gpuad.nn.normalization[0]":
+        "a fragment: reads `mean_buf`, defined by the code around it",
+    "gpuad.nn.normalization_layers[0]":
+        "needs inputs of its own shapes (BatchNorm2d); no fixture yet",
+    "gpuad.nn.pooling[0]":
+        "a fragment: reads `feature_map`, defined by the code around it",
+    "gpuad.nn.prune[0]":
+        "a fragment: reads `lin`, defined by the code around it",
+    "gpuad.nn.resample[0]":
+        "needs inputs of its own shapes (interpolate); no fixture yet",
+    "gpuad.nn.rnn_utils[0]":
+        "a fragment: reads `gru`, defined by the code around it",
+    "gpuad.nn.stateless.functional_call[0]":
+        "a fragment: reads `ts`, defined by the code around it",
+    "gpuad.nn.transformer.Transformer[0]":
+        "a fragment: reads `src`, defined by the code around it",
+    "gpuad.nn.transformer[0]":
+        "a fragment: reads `tgt`, defined by the code around it",
+    "gpuad.numpy._more_vectorize.vectorize[0]":
+        "a fragment: reads `points`, defined by the code around it",
+    "gpuad.ops[0]":
+        "a fragment: reads `ids`, defined by the code around it",
+    "gpuad.optax._losses.sigmoid_binary_cross_entropy[0]":
+        "a fragment: reads `targets`, defined by the code around it",
+    "gpuad.optax._losses.softmax_cross_entropy[0]":
+        "a fragment: reads `one_hot_labels`, defined by the code around it",
+    "gpuad.optax._losses.softmax_cross_entropy_with_integer_labels[0]":
+        "needs inputs of its own shapes (softmax_cross_entropy_with_integer_labels); no fixture yet",
+    "gpuad.optim.lr_scheduler[0]":
+        "a fragment: reads `train_one_epoch`, defined by the code around it",
+    "gpuad.optim.swa_utils[0]":
+        "a fragment: reads `train_one_epoch`, defined by the code around it",
+    "gpuad.optim[0]":
+        "a fragment: reads `batches`, defined by the code around it",
+    "gpuad.scipy._spectral[0]":
+        "needs inputs of its own shapes (istft); no fixture yet",
+    "gpuad.scipy.interpolate[0]":
+        "a fragment: reads `values`, defined by the code around it",
+    "gpuad.scipy.linalg[0]":
+        "a fragment: reads `L`, defined by the code around it",
+    "gpuad.scipy.ndimage[0]":
+        "a fragment: reads `image`, defined by the code around it",
+    "gpuad.scipy.signal[0]":
+        "a fragment: reads `images`, defined by the code around it",
+    "gpuad.scipy.stats.kde[0]":
+        "a fragment: reads `samples`, defined by the code around it",
+    "gpuad.scipy.stats[0]":
+        "a fragment: reads `m`, defined by the code around it",
+    "gpuad.tree.register_dataclass[0]":
+        "a fragment: reads `dataclasses`, defined by the code around it",
+    "gpuad.tree.register_pytree_node[0]":
+        "a fragment: reads `Params`, defined by the code around it",
+    "gpuad.tree.register_pytree_with_keys[0]":
+        "a fragment: reads `Pair`, defined by the code around it",
+    "gpuad.utils.checkpoint[0]":
+        "a fragment: reads `block`, defined by the code around it",
+}
+
+
+def run_block(name: str) -> None:
+    module, src = BLOCKS[name]
+    ns: dict = {}
+    # the public names of the module and of the packages above it (gpuad.optax for
+    # gpuad.optax._transform): the names a block written for that package's users reads
+    parts = module.split(".")
+    for k in range(2, len(parts) + 1):
+        mod = importlib.import_module(".".join(parts[:k]))
+        ns.update((n, v) for n, v in vars(mod).items() if not n.startswith("_"))
+    exec(SETUP, ns)
+    exec(FIXTURES.get(name, ""), ns)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            if name in RAISES:
+                with pytest.raises(RAISES[name]):
+                    exec(compile(src, name, "exec"), ns)
+            else:
+                exec(compile(src, name, "exec"), ns)
+    finally:
+        gpuad.set_grad_enabled(True)    # a block may turn recording off for the thread
+
+
+RUN = sorted(n for n in BLOCKS if n not in NOT_STANDALONE)
+
+
+def test_counts():
+    assert len(BLOCKS) >= 250, len(BLOCKS)
+    stale = sorted(set(NOT_STANDALONE) - set(BLOCKS)) + sorted(set(FIXTURES) - set(BLOCKS))
+    assert not stale, f"entries for blocks that no longer exist: {stale}"
+    assert not set(FIXTURES) & set(NOT_STANDALONE)
+
+
+@pytest.mark.parametrize("name", RUN)
+def test_docstring_example(name):
+    run_block(name)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_STANDALONE))
+def test_not_standalone_parses(name):
+    ast.parse(BLOCKS[name][1])
