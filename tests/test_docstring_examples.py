@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import gpuad
+import gpuad.distributed as dist
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = re.compile(r"Examples?::\s*$")
@@ -110,7 +111,8 @@ FIXTURES: dict[str, str] = {
     "gpuad.anomaly.detect_anomaly[0]": "loss = gnp.sum(x * x)",
     "gpuad.autograd.anomaly_mode.detect_anomaly[0]": "loss = gnp.sum(x * x)",
     "gpuad.custom.checkpoint[0]": "w = rng.standard_normal((3, 3))",
-    "gpuad.distributed.data.ShardedSampler[0]": "batch, step = 2, lambda xb, yb: None",
+    "gpuad.distributed.data.ShardedSampler[0]": "gpuad.distributed.init(); "
+                                                "batch, step = 2, lambda xb, yb: None",
     "gpuad.jax_nn[0]": "x = rng.standard_normal((2, 4))",
     "gpuad.jit.fusion[0]": "x = rng.standard_normal((4, 3))",
     "gpuad.jit.optstep[0]": "f = lambda x, y: F.mse_loss(model(x), y); "
@@ -280,7 +282,8 @@ NOT_STANDALONE: dict[str, str] = {
     "gpuad.optax._losses.softmax_cross_entropy[0]":
         "a fragment: reads `one_hot_labels`, defined by the code around it",
     "gpuad.optax._losses.softmax_cross_entropy_with_integer_labels[0]":
-        "needs inputs of its own shapes (softmax_cross_entropy_with_integer_labels); no fixture yet",
+        "needs inputs of its own shapes (softmax_cross_entropy_with_integer_labels); "
+        "no fixture yet",
     "gpuad.optim.lr_scheduler[0]":
         "a fragment: reads `train_one_epoch`, defined by the code around it",
     "gpuad.optim.swa_utils[0]":
@@ -333,6 +336,8 @@ def run_block(name: str) -> None:
                 exec(compile(src, name, "exec"), ns)
     finally:
         gpuad.set_grad_enabled(True)    # a block may turn recording off for the thread
+        if dist.is_initialized():       # or set up a (one-process) group
+            dist.shutdown()
 
 
 RUN = sorted(n for n in BLOCKS if n not in NOT_STANDALONE)
