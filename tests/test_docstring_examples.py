@@ -19,6 +19,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gpuad
@@ -123,6 +124,7 @@ FIXTURES: dict[str, str] = {
     "gpuad.jit.stages.Compiled[0]": "x, x2 = rng.standard_normal((2, 4, 3))",
     "gpuad.jit.stages[0]": "x, x2 = rng.standard_normal((2, 4, 3)); "
                            "f = lambda x, n: gnp.sum(x ** n)",
+    "gpuad.jit.weak[0]": "x = x.numpy().astype(np.float32)",
     "gpuad.lax.scan[0]": "xs = np.arange(5.0)",
     "gpuad.misc.derivatives.hessian_vector_product[0]": "x = rng.standard_normal(3)",
     "gpuad.misc.derivatives.make_ggnvp[0]": "x = rng.standard_normal(3)",
@@ -142,6 +144,49 @@ FIXTURES: dict[str, str] = {
     "gpuad.remat_policy[0]": "w = rng.standard_normal((3, 3))",
     "gpuad.scipy.signal.windows[0]": "x = rng.standard_normal(9)",
     "gpuad.utils.data[0]": "y, loss_fn = np.arange(4) % 2, F.cross_entropy",
+}
+
+# per block: assertions of what its comments state, run in its namespace after it
+CHECKS: dict[str, str] = {
+    "gpuad._torch_size[0]": "assert x.size == 6 and (x.size(), x.size(-1)) == ((2, 3), 3)",
+    "gpuad.abstract_eval.eval_shape[0]": "assert out.shape == (2, 2)",
+    "gpuad.flatten_util.ravel_pytree[0]": "assert flat.shape == (6,)",
+    "gpuad.jit.signature[0]": "close(f(x), 3.0 * x.numpy())",
+    "gpuad.jit.weak[0]": "assert step(x, 0.1).dtype == np.float32\n"
+                         "assert step.cache_info()['misses'] == 1",
+    "gpuad.misc.derivatives.hessian_vector_product[0]": "close(hvp(x, v), 6 * x * v)",
+    "gpuad.misc.derivatives.make_ggnvp[0]":
+        "J = (1 - np.tanh(A @ x) ** 2)[:, None] * A\nclose(ggnvp(v), J.T @ J @ v)",
+    "gpuad.misc.derivatives.make_hvp[0]": "close(hvp(v), 6 * x * v)",
+    "gpuad.misc.derivatives.make_vjp[0]": "close(back(gnp.ones_like(y)), np.cos(x.numpy()))",
+    "gpuad.misc.derivatives.tensor_jacobian_product[0]":
+        "close(tensor_jacobian_product(gnp.sin)(x, u), u * np.cos(x))",
+    "gpuad.misc.fixed_points[0]":
+        "close(gpuad.grad(gpuad.grad(sqrt))(2.0), -1 / (4 * 2 ** 1.5), rtol=1e-6)",
+    "gpuad.nn.lazy[0]": "assert net[0].weight.shape == (6, 1, 5, 5)\n"
+                        "assert net[2].weight.shape == (10, 4704)",
+    "gpuad.optax._base.global_norm[0]":
+        "close(global_norm({'a': np.array([3.0]), 'b': np.array([4.0])}), 5.0)",
+    "gpuad.optax._schedules.constant_schedule[0]": "close(constant_schedule(1e-3)(10), 1e-3)",
+    "gpuad.optax._schedules.cosine_decay_schedule[0]":
+        "close(cosine_decay_schedule(1.0, decay_steps=100)(50), 0.5)",
+    "gpuad.optax._schedules.exponential_decay[0]":
+        "close(exponential_decay(1.0, transition_steps=10, decay_rate=0.5)(20), 0.25)",
+    "gpuad.optax._schedules.linear_schedule[0]":
+        "close(linear_schedule(0.0, 1.0, transition_steps=10)(5), 0.5)",
+    "gpuad.optax._schedules.piecewise_constant_schedule[0]":
+        "close(piecewise_constant_schedule(1.0, {10: 0.1, 20: 0.1})(15), 0.1)",
+    "gpuad.optax._schedules.polynomial_schedule[0]":
+        "close(polynomial_schedule(1.0, 0.0, power=2, transition_steps=10)(5), 0.25)",
+    "gpuad.optax._transform.scale[0]":
+        "u = scale(-0.1).update(grads, EmptyState())[0]\n"
+        "close(u['w'], -0.1 * grads['w']); close(u['b'], -0.1 * grads['b'])",
+    "gpuad.scipy.special[0]": "import scipy.special as ss\n"
+        "close(ad.grad(lambda x: sps.gammaln(x).sum())(np.array([0.5, 3.0])), "
+        "ss.digamma([0.5, 3.0]))\nclose(p.numpy().sum(-1), np.ones(4))",
+    "gpuad.tensor.Tensor[0]": "close(x.grad, [2.0, 4.0])",
+    "gpuad.tensor_hooks[0]": "close(x.grad, [6.0, 6.0])",
+    "gpuad.transforms.grad[0]": "close(df(1.0), np.cos(1.0) + np.sin(1.0))",
 }
 
 # blocks whose comment says they raise
@@ -315,6 +360,12 @@ NOT_STANDALONE: dict[str, str] = {
 }
 
 
+def close(got, want, rtol: float = 1e-7, atol: float = 1e-12) -> None:
+    got = got.numpy() if isinstance(got, gpuad.Tensor) else np.asarray(got)
+    want = want.numpy() if isinstance(want, gpuad.Tensor) else np.asarray(want)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 def run_block(name: str) -> None:
     module, src = BLOCKS[name]
     ns: dict = {}
@@ -325,6 +376,7 @@ def run_block(name: str) -> None:
         mod = importlib.import_module(".".join(parts[:k]))
         ns.update((n, v) for n, v in vars(mod).items() if not n.startswith("_"))
     exec(SETUP, ns)
+    ns["close"] = close
     exec(FIXTURES.get(name, ""), ns)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -334,6 +386,8 @@ def run_block(name: str) -> None:
                     exec(compile(src, name, "exec"), ns)
             else:
                 exec(compile(src, name, "exec"), ns)
+        if name in CHECKS:
+            exec(compile(CHECKS[name], f"{name} check", "exec"), ns)
     finally:
         gpuad.set_grad_enabled(True)    # a block may turn recording off for the thread
         if dist.is_initialized():       # or set up a (one-process) group
@@ -348,6 +402,7 @@ def test_counts():
     stale = sorted(set(NOT_STANDALONE) - set(BLOCKS)) + sorted(set(FIXTURES) - set(BLOCKS))
     assert not stale, f"entries for blocks that no longer exist: {stale}"
     assert not set(FIXTURES) & set(NOT_STANDALONE)
+    assert not (set(CHECKS) | set(RAISES)) - set(RUN)
 
 
 @pytest.mark.parametrize("name", RUN)
