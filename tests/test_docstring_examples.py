@@ -117,6 +117,45 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.nn.bilinear[0]":
+        'x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))',
+    "gpuad.nn.distances[0]":
+        'x1, x2 = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5, 3))',
+    "gpuad.nn.losses[0]":
+        'pred, logq = y_hat, F.log_softmax(logits, -1)\nlogp = np.log(np.full((4, 5), 0.2))',
+    "gpuad.jax_nn.attention[0]":
+        'q, k, v = rng.standard_normal((3, 2, 4, 2, 8))',
+    "gpuad.nn.attention[0]":
+        'q, k, v = rng.standard_normal((3, 2, 3, 4, 8))',
+    "gpuad.scipy.stats[0]":
+        'm, c = np.zeros(3), np.eye(3)',
+    "gpuad.scipy.linalg[0]":
+        'L, a = np.tril(A), A',
+    "gpuad.nn.ctc[0]":
+        'log_probs = F.log_softmax(ad.tensor(rng.standard_normal((6, 2, 4))), -1)\n'
+        'targets = np.array([[1, 2], [3, 1]])\n'
+        'input_lengths, target_lengths = np.array([6, 6]), np.array([2, 2])',
+    "gpuad.lax_linalg[0]":
+        'l, b = np.tril(A), rng.standard_normal((3, 2))',
+    "gpuad.nn.pooling[0]":
+        'feature_map = rng.standard_normal((2, 3, 4, 4))',
+    "gpuad.nn.fold[0]":
+        'img = rng.standard_normal((1, 2, 5, 5))',
+    "gpuad.scipy.ndimage[0]":
+        'image = rng.standard_normal((6, 6))\n'
+        'rows, cols = np.array([1.5, 2.25]), np.array([0.5, 3.0])',
+    "gpuad.optax._losses.sigmoid_binary_cross_entropy[0]":
+        'targets = (rng.standard_normal((4, 5)) > 0) * 1.0',
+    "gpuad.optax._losses.softmax_cross_entropy[0]":
+        'one_hot_labels = np.eye(5)[:4]',
+    "gpuad.optax._losses.softmax_cross_entropy_with_integer_labels[0]":
+        'logits = rng.standard_normal((2, 5))',
+    "gpuad.experimental.ode[0]":
+        'y0, k = 1.0, 0.5',
+    "gpuad.batching.api.vmap[0]":
+        'X, y = xs, ys; loss = lambda w, x, y: (x @ w - y) ** 2',
+    "gpuad.autograd.grads.backward[0]":
+        'loss1, loss2, y = gnp.sum(w * w), gnp.sum(gnp.sin(w)), w * 2.0',
     "gpuad._state.no_grad[0]": "(w * w).sum().backward()",
     "gpuad.anomaly.detect_anomaly[0]": "loss = gnp.sum(x * x)",
     "gpuad.autograd.anomaly_mode.detect_anomaly[0]": "loss = gnp.sum(x * x)",
@@ -157,6 +196,23 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.nn.bilinear[0]":
+        'assert y.shape == (5, 2)',
+    "gpuad.nn.distances[0]":
+        'close(d, np.linalg.norm(x1[:, :, None] - x2[:, None], axis=-1))',
+    "gpuad.nn.fold[0]":
+        'assert cols.shape == (1, 18, 25) and back.shape == img.shape',
+    "gpuad.lax_linalg[0]":
+        'Lm = np.tril(np.asarray(lu), -1) + np.eye(3)\n'
+        'close(a[np.asarray(perm)], Lm @ np.triu(np.asarray(lu)))\nclose(l @ np.asarray(x), b)',
+    "gpuad.scipy.linalg[0]":
+        'close(L @ np.asarray(x), b); close(A @ np.asarray(y), b)',
+    "gpuad.experimental.ode[0]":
+        'close(ys[-1], np.exp(-0.5), rtol=1e-6)',
+    "gpuad.batching.api.vmap[0]":
+        'close(per_example, 2 * (X @ w.numpy() - y)[:, None] * X)',
+    "gpuad.autograd.grads.backward[0]":
+        'wv = w.numpy()\nclose(w.grad, 2 * wv + np.cos(wv) + 2.0)',
     "gpuad._torch_size[0]": "assert x.size == 6 and (x.size(), x.size(-1)) == ((2, 3), 3)",
     "gpuad.abstract_eval.eval_shape[0]": "assert out.shape == (2, 2)",
     "gpuad.flatten_util.ravel_pytree[0]": "assert flat.shape == (6,)",
@@ -221,8 +277,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `fwAD`, defined by the code around it",
     "gpuad.autograd.forward_ad[0]":
         "a fragment: reads `p`, defined by the code around it",
-    "gpuad.autograd.grads.backward[0]":
-        "a fragment: reads `loss1`, defined by the code around it",
     "gpuad.backends.cublas_graph[0]":
         "needs CuPy and a CUDA device",
     "gpuad.backends.numba_kernels.embedding_backward[0]":
@@ -235,8 +289,6 @@ NOT_STANDALONE: dict[str, str] = {
         "launches a numba.cuda kernel: needs a CUDA device",
     "gpuad.backends.numba_kernels.softmax_xent_forward[0]":
         "launches a numba.cuda kernel: needs a CUDA device",
-    "gpuad.batching.api.vmap[0]":
-        "a fragment: reads `X`, defined by the code around it",
     "gpuad.custom.linear_call[0]":
         "a fragment: reads `r`, defined by the code around it",
     "gpuad.distributed.data_parallel.DataParallel.no_sync[0]":
@@ -249,10 +301,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `dec`, defined by the code around it",
     "gpuad.example_libraries.stax[0]":
         "a fragment: reads `images`, defined by the code around it",
-    "gpuad.experimental.ode[0]":
-        "a fragment: reads `y0`, defined by the code around it",
-    "gpuad.jax_nn.attention[0]":
-        "a fragment: reads `q`, defined by the code around it",
     "gpuad.jax_nn.reductions[0]":
         "a fragment: reads `valid`, defined by the code around it",
     "gpuad.jit.api.jit[0]":
@@ -273,8 +321,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.lax_conv[0]":
         "needs inputs of its own shapes (conv_general_dilated); no fixture yet",
-    "gpuad.lax_linalg[0]":
-        "a fragment: reads `l`, defined by the code around it",
     "gpuad.lax_ops[0]":
         "needs inputs of its own shapes (lax.dot_general); no fixture yet",
     "gpuad.lax_solves.custom_root[0]":
@@ -283,28 +329,16 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `coeffs`, defined by the code around it",
     "gpuad.masked[0]":
         "a fragment: reads `lengths_mask`, defined by the code around it",
-    "gpuad.nn.attention[0]":
-        "a fragment: reads `q`, defined by the code around it",
     "gpuad.nn.attention_layers[0]":
         "a fragment: reads `pad`, defined by the code around it",
-    "gpuad.nn.bilinear[0]":
-        "a fragment: reads `x1`, defined by the code around it",
-    "gpuad.nn.ctc[0]":
-        "a fragment: reads `log_probs`, defined by the code around it",
-    "gpuad.nn.distances[0]":
-        "a fragment: reads `x1`, defined by the code around it",
     "gpuad.nn.dropouts[0]":
         "a fragment: reads `feature_maps`, defined by the code around it",
-    "gpuad.nn.fold[0]":
-        "a fragment: reads `img`, defined by the code around it",
     "gpuad.nn.fractional_pooling[0]":
         "needs inputs of its own shapes (fractional_max_pool2d); no fixture yet",
     "gpuad.nn.layout[0]":
         "needs inputs of its own shapes (pad); no fixture yet",
     "gpuad.nn.linear_losses[0]":
         "needs inputs of its own shapes (linear_cross_entropy); no fixture yet",
-    "gpuad.nn.losses[0]":
-        "a fragment: reads `pred`, defined by the code around it",
     "gpuad.nn.misc_layers[0]":
         "a fragment: reads `h`, defined by the code around it",
     "gpuad.nn.module_methods[0]":
@@ -313,8 +347,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `mean_buf`, defined by the code around it",
     "gpuad.nn.normalization_layers[0]":
         "needs inputs of its own shapes (BatchNorm2d); no fixture yet",
-    "gpuad.nn.pooling[0]":
-        "a fragment: reads `feature_map`, defined by the code around it",
     "gpuad.nn.prune[0]":
         "a fragment: reads `lin`, defined by the code around it",
     "gpuad.nn.resample[0]":
@@ -331,13 +363,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `points`, defined by the code around it",
     "gpuad.ops[0]":
         "a fragment: reads `ids`, defined by the code around it",
-    "gpuad.optax._losses.sigmoid_binary_cross_entropy[0]":
-        "a fragment: reads `targets`, defined by the code around it",
-    "gpuad.optax._losses.softmax_cross_entropy[0]":
-        "a fragment: reads `one_hot_labels`, defined by the code around it",
-    "gpuad.optax._losses.softmax_cross_entropy_with_integer_labels[0]":
-        "needs inputs of its own shapes (softmax_cross_entropy_with_integer_labels); "
-        "no fixture yet",
     "gpuad.optim.lr_scheduler[0]":
         "a fragment: reads `train_one_epoch`, defined by the code around it",
     "gpuad.optim.swa_utils[0]":
@@ -348,16 +373,10 @@ NOT_STANDALONE: dict[str, str] = {
         "needs inputs of its own shapes (istft); no fixture yet",
     "gpuad.scipy.interpolate[0]":
         "a fragment: reads `values`, defined by the code around it",
-    "gpuad.scipy.linalg[0]":
-        "a fragment: reads `L`, defined by the code around it",
-    "gpuad.scipy.ndimage[0]":
-        "a fragment: reads `image`, defined by the code around it",
     "gpuad.scipy.signal[0]":
         "a fragment: reads `images`, defined by the code around it",
     "gpuad.scipy.stats.kde[0]":
         "a fragment: reads `samples`, defined by the code around it",
-    "gpuad.scipy.stats[0]":
-        "a fragment: reads `m`, defined by the code around it",
     "gpuad.tree.register_dataclass[0]":
         "a fragment: reads `dataclasses`, defined by the code around it",
     "gpuad.tree.register_pytree_node[0]":
