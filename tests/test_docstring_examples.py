@@ -117,6 +117,22 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.lax_conv[0]":
+        'x, w = rng.standard_normal((1, 6, 6, 2)), rng.standard_normal((3, 3, 2, 4))',
+    "gpuad.lax_ops[0]":
+        'a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))',
+    "gpuad.nn.fractional_pooling[0]":
+        'x = rng.standard_normal((1, 2, 9, 9))',
+    "gpuad.nn.layout[0]":
+        'x = rng.standard_normal((1, 2, 4, 5))',
+    "gpuad.nn.linear_losses[0]":
+        'x, y = rng.standard_normal((2, 5)), rng.integers(0, 10, (2, 4, 3))',
+    "gpuad.nn.normalization_layers[0]":
+        'x = rng.standard_normal((2, 8, 3, 3))',
+    "gpuad.nn.resample[0]":
+        'x = rng.standard_normal((1, 2, 3, 4))',
+    "gpuad.scipy._spectral[0]":
+        'x = rng.standard_normal(256)',
     "gpuad.nn.bilinear[0]":
         'x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))',
     "gpuad.nn.distances[0]":
@@ -196,6 +212,16 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.lax_conv[0]":
+        'assert y.shape == (1, 6, 6, 4) and pooled.shape == (1, 3, 3, 4)',
+    "gpuad.lax_ops[0]":
+        'close(y, a @ b)\nassert z.shape == (2, 3, 9)',
+    "gpuad.nn.layout[0]":
+        "close(y, np.pad(x, [(0, 0), (0, 0), (2, 0), (1, 1)], mode='reflect'))",
+    "gpuad.nn.resample[0]":
+        'assert y.shape == (1, 2, 6, 8)',
+    "gpuad.scipy._spectral[0]":
+        'close(np.asarray(x_back)[:256], x, atol=1e-10)',
     "gpuad.nn.bilinear[0]":
         'assert y.shape == (5, 2)',
     "gpuad.nn.distances[0]":
@@ -319,10 +345,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `a_regular`, defined by the code around it",
     "gpuad.jit.kernels.canonical_names[0]":
         "a fragment: reads `spec`, defined by the code around it",
-    "gpuad.lax_conv[0]":
-        "needs inputs of its own shapes (conv_general_dilated); no fixture yet",
-    "gpuad.lax_ops[0]":
-        "needs inputs of its own shapes (lax.dot_general); no fixture yet",
     "gpuad.lax_solves.custom_root[0]":
         "a fragment: reads `newton`, defined by the code around it",
     "gpuad.linalg_special[0]":
@@ -333,24 +355,14 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `pad`, defined by the code around it",
     "gpuad.nn.dropouts[0]":
         "a fragment: reads `feature_maps`, defined by the code around it",
-    "gpuad.nn.fractional_pooling[0]":
-        "needs inputs of its own shapes (fractional_max_pool2d); no fixture yet",
-    "gpuad.nn.layout[0]":
-        "needs inputs of its own shapes (pad); no fixture yet",
-    "gpuad.nn.linear_losses[0]":
-        "needs inputs of its own shapes (linear_cross_entropy); no fixture yet",
     "gpuad.nn.misc_layers[0]":
         "a fragment: reads `h`, defined by the code around it",
     "gpuad.nn.module_methods[0]":
         "a fragment: reads `init_weights`, defined by the code around it",
     "gpuad.nn.normalization[0]":
         "a fragment: reads `mean_buf`, defined by the code around it",
-    "gpuad.nn.normalization_layers[0]":
-        "needs inputs of its own shapes (BatchNorm2d); no fixture yet",
     "gpuad.nn.prune[0]":
         "a fragment: reads `lin`, defined by the code around it",
-    "gpuad.nn.resample[0]":
-        "needs inputs of its own shapes (interpolate); no fixture yet",
     "gpuad.nn.rnn_utils[0]":
         "a fragment: reads `gru`, defined by the code around it",
     "gpuad.nn.stateless.functional_call[0]":
@@ -369,8 +381,6 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `train_one_epoch`, defined by the code around it",
     "gpuad.optim[0]":
         "a fragment: reads `batches`, defined by the code around it",
-    "gpuad.scipy._spectral[0]":
-        "needs inputs of its own shapes (istft); no fixture yet",
     "gpuad.scipy.interpolate[0]":
         "a fragment: reads `values`, defined by the code around it",
     "gpuad.scipy.signal[0]":
