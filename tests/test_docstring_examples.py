@@ -117,6 +117,85 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.autograd.forward_ad[0]":
+        'p, t = rng.standard_normal(3), rng.standard_normal(3)',
+    "gpuad.autograd.forward_ad.dual_level[0]":
+        'import gpuad.autograd.forward_ad as fwAD\nx = rng.standard_normal(3)',
+    "gpuad.autograd.forward_ad.unpack_dual[0]":
+        'import gpuad.autograd.forward_ad as fwAD\nx = rng.standard_normal(3)',
+    "gpuad.autograd.forward_ad.make_dual[0]":
+        'import gpuad.autograd.forward_ad as fwAD\np = rng.standard_normal(3)',
+    "gpuad.custom.linear_call[0]":
+        'r = 2.0',
+    "gpuad.distributions[0]":
+        'dec = lambda z: 2.0 * z\nx = (rng.standard_normal(3) > 0) * 1.0',
+    "gpuad.distributed.data_parallel.DataParallel[0]":
+        'import gpuad.distributed as dist\n'
+        'x_train = rng.standard_normal((8, 784)).astype(np.float32)\n'
+        'y_train, epochs = np.arange(8) % 10, 2',
+    "gpuad.jit.api.jit[0]":
+        'loss = lambda w, x: gnp.sum(gnp.tanh(x @ w))\n'
+        'w, w2, x, x2 = rng.standard_normal(3), rng.standard_normal(3), '
+        'rng.standard_normal((4, 3)), rng.standard_normal((4, 3))',
+    "gpuad.jit.failures[0]":
+        'x, i, bad = np.arange(5.0), 2, 7',
+    "gpuad.linalg_special[0]":
+        'coeffs, w = np.array([1.0, -3.0, 2.0]), np.array([1.0, 2.0, 3.0])',
+    "gpuad.masked[0]":
+        'lengths_mask = valid = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 0]], bool)\n'
+        'scores = x',
+    "gpuad.nn.attention_layers[0]":
+        'x = rng.standard_normal((2, 5, 16))\n'
+        'pad = np.array([[0, 0, 0, 0, 1], [0, 0, 0, 1, 1]], bool)',
+    "gpuad.nn.dropouts[0]":
+        'feature_maps = rng.standard_normal((2, 3, 4, 4))',
+    "gpuad.nn.misc_layers[0]":
+        'h = rng.standard_normal((2, 16))',
+    "gpuad.nn.normalization[0]":
+        'mean_buf, var_buf = np.zeros(3), np.ones(3)\ngamma, beta = np.ones(3), np.zeros(3)',
+    "gpuad.nn.prune[0]":
+        'lin = nn.Linear(10, 10)',
+    "gpuad.nn.rnn_utils[0]":
+        'x, gru = rng.standard_normal((3, 3, 4)), nn.GRU(4, 5)',
+    "gpuad.nn.stateless.functional_call[0]":
+        'ts = rng.standard_normal((5, 2))',
+    "gpuad.nn.transformer.Transformer[0]":
+        'src, tgt = rng.standard_normal((7, 2, 8)), rng.standard_normal((5, 2, 8))',
+    "gpuad.nn.transformer[0]":
+        'src, tgt = rng.standard_normal((2, 6, 16)), rng.standard_normal((2, 4, 16))',
+    "gpuad.numpy._more_vectorize.vectorize[0]":
+        'points, center = rng.standard_normal((4, 3)), rng.standard_normal(3)',
+    "gpuad.ops[0]":
+        'ids = np.array([0, 2, 2, 1])',
+    "gpuad.optim[0]":
+        'batches = [(rng.standard_normal((6, 3)), np.arange(6) % 2)]',
+    "gpuad.optim.lr_scheduler[0]":
+        'train_one_epoch = lambda opt: None',
+    "gpuad.scipy.interpolate[0]":
+        'x, y = np.linspace(0, 1, 4), np.linspace(0, 1, 5)\n'
+        'values = rng.standard_normal((4, 5))\n'
+        'xs, ys = np.array([0.5, 0.2]), np.array([0.1, 0.9])',
+    "gpuad.scipy.signal[0]":
+        'images, kernel = rng.standard_normal((2, 6, 6)), rng.standard_normal((3, 3))',
+    "gpuad.scipy.stats.kde[0]":
+        'samples, points = rng.standard_normal(50), np.linspace(-1, 1, 5)',
+    "gpuad.tree.register_dataclass[0]":
+        'import dataclasses\nfrom typing import Any',
+    "gpuad.tree.register_pytree_node[0]":
+        'class Params:\n    def __init__(self, w, b):\n        self.w, self.b = w, b',
+    "gpuad.tree.register_pytree_with_keys[0]":
+        'class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b',
+    "gpuad.utils.checkpoint[0]":
+        'block = lambda h: gnp.tanh(h) * 2.0',
+    "gpuad._torch_scatter_reduce[0]":
+        'x = ad.tensor(np.zeros(3))\n'
+        'idx, src = np.array([0, 1, 0, 2]), np.array([1.0, -2.0, 3.0, 0.5])',
+    "gpuad._state.disable_jit[0]":
+        'step = gpuad.jit(loss)',
+    "gpuad.jax_nn.reductions[0]":
+        'valid = np.arange(5) < 3\nw = np.ones((3, 3))',
+    "gpuad.example_libraries.stax[0]":
+        'images = rng.standard_normal((2, 784))',
     "gpuad.lax_conv[0]":
         'x, w = rng.standard_normal((1, 6, 6, 2)), rng.standard_normal((3, 3, 2, 4))',
     "gpuad.lax_ops[0]":
@@ -212,6 +291,39 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.autograd.forward_ad[0]":
+        'close(tangent, (np.cos(p) * p + np.sin(p)) * t)',
+    "gpuad.autograd.forward_ad.dual_level[0]":
+        'close(jvp, np.sum(np.sin(2 * x) * v))',
+    "gpuad.autograd.forward_ad.unpack_dual[0]":
+        'close(t, np.sum(np.sin(2 * x) * v))',
+    "gpuad.custom.linear_call[0]":
+        'close(y, x.numpy() / 2.0)',
+    "gpuad.linalg_special[0]":
+        'close(np.sort(np.linalg.eigvals(np.asarray(c)).real), [1.0, 2.0])\n'
+        'v5 = np.arange(5.0)\n'
+        'close(np.asarray(m) @ v5, np.convolve(w, v5))',
+    "gpuad.nn.prune[0]":
+        'assert (lin.weight.numpy() == 0).sum() == 30',
+    "gpuad.nn.transformer[0]":
+        'assert out.shape == (2, 4, 16)',
+    "gpuad.nn.transformer.Transformer[0]":
+        'assert out.shape == (5, 2, 8)',
+    "gpuad.numpy._more_vectorize.vectorize[0]":
+        'close(dist(points, center), np.linalg.norm(points - center, axis=1))',
+    "gpuad.ops[0]":
+        'xv = x.numpy()\n'
+        'close(gpuad.ops.segment_sum(x, ids, num_segments=3), [xv[0], xv[3], xv[1] + xv[2]])',
+    "gpuad.optim.lr_scheduler[0]":
+        "close(opt.param_groups[0]['lr'], 0.1 * 0.1 ** 3)",
+    "gpuad._torch_scatter_reduce[0]":
+        'close(out, [3.0, -2.0, 0.5])',
+    "gpuad.jax_nn.reductions[0]":
+        'close(gnp.sum(p[:, :3], 1), np.ones(4))\nclose(gnp.sum(p[:, 3:]), 0.0)\n'
+        'close(lse, np.log(np.exp(a).sum(1)))',
+    "gpuad.example_libraries.stax[0]":
+        'assert log_probs.shape == (2, 10)\n'
+        'close(np.exp(np.asarray(log_probs)).sum(1), np.ones(2))',
     "gpuad.lax_conv[0]":
         'assert y.shape == (1, 6, 6, 4) and pooled.shape == (1, 3, 3, 4)',
     "gpuad.lax_ops[0]":
@@ -282,6 +394,7 @@ CHECKS: dict[str, str] = {
 
 # blocks whose comment says they raise
 RAISES: dict[str, type] = {
+    "gpuad.jit.failures[0]": IndexError,
     "gpuad._value_checks[0]": ValueError,
 }
 
@@ -289,20 +402,8 @@ RAISES: dict[str, type] = {
 NOT_STANDALONE: dict[str, str] = {
     "gpuad._links[0]":
         "a fragment: reads `_links`, defined by the code around it",
-    "gpuad._state.disable_jit[0]":
-        "a fragment: reads `step`, defined by the code around it",
-    "gpuad._torch_scatter_reduce[0]":
-        "a fragment: reads `src`, defined by the code around it",
     "gpuad.ad_checkpoint[0]":
         "a fragment: reads `block`, defined by the code around it",
-    "gpuad.autograd.forward_ad.dual_level[0]":
-        "a fragment: reads `fwAD`, defined by the code around it",
-    "gpuad.autograd.forward_ad.make_dual[0]":
-        "a fragment: reads `fwAD`, defined by the code around it",
-    "gpuad.autograd.forward_ad.unpack_dual[0]":
-        "a fragment: reads `fwAD`, defined by the code around it",
-    "gpuad.autograd.forward_ad[0]":
-        "a fragment: reads `p`, defined by the code around it",
     "gpuad.backends.cublas_graph[0]":
         "needs CuPy and a CUDA device",
     "gpuad.backends.numba_kernels.embedding_backward[0]":
@@ -315,22 +416,10 @@ NOT_STANDALONE: dict[str, str] = {
         "launches a numba.cuda kernel: needs a CUDA device",
     "gpuad.backends.numba_kernels.softmax_xent_forward[0]":
         "launches a numba.cuda kernel: needs a CUDA device",
-    "gpuad.custom.linear_call[0]":
-        "a fragment: reads `r`, defined by the code around it",
     "gpuad.distributed.data_parallel.DataParallel.no_sync[0]":
         "needs `model` wrapped in dist.DataParallel under a process group",
-    "gpuad.distributed.data_parallel.DataParallel[0]":
-        "a fragment: reads `dist`, defined by the code around it",
     "gpuad.distributions.kl[0]":
         "a fragment: reads `D`, defined by the code around it",
-    "gpuad.distributions[0]":
-        "a fragment: reads `dec`, defined by the code around it",
-    "gpuad.example_libraries.stax[0]":
-        "a fragment: reads `images`, defined by the code around it",
-    "gpuad.jax_nn.reductions[0]":
-        "a fragment: reads `valid`, defined by the code around it",
-    "gpuad.jit.api.jit[0]":
-        "a fragment: reads `w2`, defined by the code around it",
     "gpuad.jit.codegen_chunked[0]":
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.jit.codegen_cuda[0]":
@@ -339,62 +428,16 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.jit.export_hooks[0]":
         "a fragment: reads `cupy`, defined by the code around it",
-    "gpuad.jit.failures[0]":
-        "a fragment: reads `i`, defined by the code around it",
     "gpuad.jit.guards[0]":
         "a fragment: reads `a_regular`, defined by the code around it",
     "gpuad.jit.kernels.canonical_names[0]":
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.lax_solves.custom_root[0]":
         "a fragment: reads `newton`, defined by the code around it",
-    "gpuad.linalg_special[0]":
-        "a fragment: reads `coeffs`, defined by the code around it",
-    "gpuad.masked[0]":
-        "a fragment: reads `lengths_mask`, defined by the code around it",
-    "gpuad.nn.attention_layers[0]":
-        "a fragment: reads `pad`, defined by the code around it",
-    "gpuad.nn.dropouts[0]":
-        "a fragment: reads `feature_maps`, defined by the code around it",
-    "gpuad.nn.misc_layers[0]":
-        "a fragment: reads `h`, defined by the code around it",
     "gpuad.nn.module_methods[0]":
         "a fragment: reads `init_weights`, defined by the code around it",
-    "gpuad.nn.normalization[0]":
-        "a fragment: reads `mean_buf`, defined by the code around it",
-    "gpuad.nn.prune[0]":
-        "a fragment: reads `lin`, defined by the code around it",
-    "gpuad.nn.rnn_utils[0]":
-        "a fragment: reads `gru`, defined by the code around it",
-    "gpuad.nn.stateless.functional_call[0]":
-        "a fragment: reads `ts`, defined by the code around it",
-    "gpuad.nn.transformer.Transformer[0]":
-        "a fragment: reads `src`, defined by the code around it",
-    "gpuad.nn.transformer[0]":
-        "a fragment: reads `tgt`, defined by the code around it",
-    "gpuad.numpy._more_vectorize.vectorize[0]":
-        "a fragment: reads `points`, defined by the code around it",
-    "gpuad.ops[0]":
-        "a fragment: reads `ids`, defined by the code around it",
-    "gpuad.optim.lr_scheduler[0]":
-        "a fragment: reads `train_one_epoch`, defined by the code around it",
     "gpuad.optim.swa_utils[0]":
         "a fragment: reads `train_one_epoch`, defined by the code around it",
-    "gpuad.optim[0]":
-        "a fragment: reads `batches`, defined by the code around it",
-    "gpuad.scipy.interpolate[0]":
-        "a fragment: reads `values`, defined by the code around it",
-    "gpuad.scipy.signal[0]":
-        "a fragment: reads `images`, defined by the code around it",
-    "gpuad.scipy.stats.kde[0]":
-        "a fragment: reads `samples`, defined by the code around it",
-    "gpuad.tree.register_dataclass[0]":
-        "a fragment: reads `dataclasses`, defined by the code around it",
-    "gpuad.tree.register_pytree_node[0]":
-        "a fragment: reads `Params`, defined by the code around it",
-    "gpuad.tree.register_pytree_with_keys[0]":
-        "a fragment: reads `Pair`, defined by the code around it",
-    "gpuad.utils.checkpoint[0]":
-        "a fragment: reads `block`, defined by the code around it",
 }
 
 
