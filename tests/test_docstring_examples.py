@@ -117,6 +117,21 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.jit.guards[0]":
+        'a_regular = A\na_singular = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])',
+    "gpuad.ad_checkpoint[0]":
+        'from gpuad.ad_checkpoint import checkpoint_name\n'
+        "block = lambda h: gnp.sin(checkpoint_name(gnp.tanh(h), 'h'))",
+    "gpuad.nn.module_methods[0]":
+        'init_weights = lambda m: None',
+    "gpuad.optim.swa_utils[0]":
+        'train_one_epoch = lambda model, opt: None\nloader = [x]',
+    "gpuad.distributed.data_parallel.DataParallel.no_sync[0]":
+        'import gpuad.distributed as dist\n'
+        'dist.init()\n'
+        'model = dist.DataParallel(nn.MLP([3, 4, 2]))\n'
+        'loss = lambda m, b: F.cross_entropy(m(b[0]), b[1])\n'
+        'micro = [(xs[:2], np.array([0, 1])), (xs[2:], np.array([1, 0, 1]))]',
     "gpuad.autograd.forward_ad[0]":
         'p, t = rng.standard_normal(3), rng.standard_normal(3)',
     "gpuad.autograd.forward_ad.dual_level[0]":
@@ -291,6 +306,12 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.jit.guards[0]":
+        "assert len(g.cache_info()['entries'][0]['variants']) == 2\n"
+        'close(g(a_singular), gpuad.hessian(gnp.linalg.det)(a_singular))',
+    "gpuad.nn.module_methods[0]":
+        "assert [n for n, _ in model.named_modules()] == ['', '0', '1', '2']\n"
+        'assert all(p.dtype == np.float64 for p in model.parameters())',
     "gpuad.autograd.forward_ad[0]":
         'close(tangent, (np.cos(p) * p + np.sin(p)) * t)',
     "gpuad.autograd.forward_ad.dual_level[0]":
@@ -402,8 +423,6 @@ RAISES: dict[str, type] = {
 NOT_STANDALONE: dict[str, str] = {
     "gpuad._links[0]":
         "a fragment: reads `_links`, defined by the code around it",
-    "gpuad.ad_checkpoint[0]":
-        "a fragment: reads `block`, defined by the code around it",
     "gpuad.backends.cublas_graph[0]":
         "needs CuPy and a CUDA device",
     "gpuad.backends.numba_kernels.embedding_backward[0]":
@@ -416,8 +435,6 @@ NOT_STANDALONE: dict[str, str] = {
         "launches a numba.cuda kernel: needs a CUDA device",
     "gpuad.backends.numba_kernels.softmax_xent_forward[0]":
         "launches a numba.cuda kernel: needs a CUDA device",
-    "gpuad.distributed.data_parallel.DataParallel.no_sync[0]":
-        "needs `model` wrapped in dist.DataParallel under a process group",
     "gpuad.distributions.kl[0]":
         "a fragment: reads `D`, defined by the code around it",
     "gpuad.jit.codegen_chunked[0]":
@@ -428,16 +445,10 @@ NOT_STANDALONE: dict[str, str] = {
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.jit.export_hooks[0]":
         "a fragment: reads `cupy`, defined by the code around it",
-    "gpuad.jit.guards[0]":
-        "a fragment: reads `a_regular`, defined by the code around it",
     "gpuad.jit.kernels.canonical_names[0]":
         "a fragment: reads `spec`, defined by the code around it",
     "gpuad.lax_solves.custom_root[0]":
         "a fragment: reads `newton`, defined by the code around it",
-    "gpuad.nn.module_methods[0]":
-        "a fragment: reads `init_weights`, defined by the code around it",
-    "gpuad.optim.swa_utils[0]":
-        "a fragment: reads `train_one_epoch`, defined by the code around it",
 }
 
 
