@@ -117,6 +117,16 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.lax_solves.custom_root[0]":
+        'a = 2.0\n'
+        'def newton(f, y):\n'
+        '    for _ in range(30):\n'
+        '        y = y - f(y) / (2.0 * y)\n'
+        '    return y',
+    "gpuad.distributions.kl[0]":
+        'import gpuad.distributions as D\n'
+        'class MyDist(D.Distribution):\n'
+        '    pass',
     "gpuad.jit.guards[0]":
         'a_regular = A\na_singular = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])',
     "gpuad.ad_checkpoint[0]":
@@ -306,6 +316,13 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.lax_solves.custom_root[0]":
+        'close(x, np.sqrt(2.0))\n'
+        'root = lambda a: custom_root(lambda y: y ** 2 - a, 1.0, newton, lambda g, y: y / g(1.0))\n'
+        'close(gpuad.grad(root)(2.0), 0.5 / np.sqrt(2.0))',
+    "gpuad.distributions.kl[0]":
+        'm, sd = mu.numpy(), sigma.numpy()\n'
+        'close(kl, -np.log(sd) + (sd ** 2 + m ** 2) / 2 - 0.5)',
     "gpuad.jit.guards[0]":
         "assert len(g.cache_info()['entries'][0]['variants']) == 2\n"
         'close(g(a_singular), gpuad.hessian(gnp.linalg.det)(a_singular))',
@@ -422,7 +439,7 @@ RAISES: dict[str, type] = {
 # blocks that cannot run on their own, with the reason
 NOT_STANDALONE: dict[str, str] = {
     "gpuad._links[0]":
-        "a fragment: reads `_links`, defined by the code around it",
+        "internal wiring between modules at import time; not a user-facing call",
     "gpuad.backends.cublas_graph[0]":
         "needs CuPy and a CUDA device",
     "gpuad.backends.numba_kernels.embedding_backward[0]":
@@ -435,20 +452,20 @@ NOT_STANDALONE: dict[str, str] = {
         "launches a numba.cuda kernel: needs a CUDA device",
     "gpuad.backends.numba_kernels.softmax_xent_forward[0]":
         "launches a numba.cuda kernel: needs a CUDA device",
-    "gpuad.distributions.kl[0]":
-        "a fragment: reads `D`, defined by the code around it",
     "gpuad.jit.codegen_chunked[0]":
-        "a fragment: reads `spec`, defined by the code around it",
+        "needs a fused group's kernel spec (gpuad.jit.kernels.spec_of(prog, group)); the "
+        "generators are tested in tests/test_fusion*.py",
     "gpuad.jit.codegen_cuda[0]":
-        "a fragment: reads `spec`, defined by the code around it",
+        "needs a fused group's kernel spec (gpuad.jit.kernels.spec_of(prog, group)); the "
+        "generators are tested in tests/test_fusion*.py",
     "gpuad.jit.codegen_numba[0]":
-        "a fragment: reads `spec`, defined by the code around it",
+        "needs a fused group's kernel spec (gpuad.jit.kernels.spec_of(prog, group)); the "
+        "generators are tested in tests/test_fusion*.py",
     "gpuad.jit.export_hooks[0]":
-        "a fragment: reads `cupy`, defined by the code around it",
+        "needs CuPy",
     "gpuad.jit.kernels.canonical_names[0]":
-        "a fragment: reads `spec`, defined by the code around it",
-    "gpuad.lax_solves.custom_root[0]":
-        "a fragment: reads `newton`, defined by the code around it",
+        "needs a fused group's kernel spec (gpuad.jit.kernels.spec_of(prog, group)); the "
+        "generators are tested in tests/test_fusion*.py",
 }
 
 
