@@ -515,7 +515,8 @@ def test_counts():
 
 
 @pytest.mark.parametrize("name", RUN)
-def test_docstring_example(name):
+def test_docstring_example(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)     # blocks that save (model.pt, ckpt.pt) write there
     run_block(name)
 
 
