@@ -236,14 +236,22 @@ from .serialization import load, save  # noqa: E402
 
 __all__ += ["fuse"]
 
+# torch.amp: autocast and GradScaler; torch.autocast, torch.is_autocast_enabled (docs/porting.md)
+from . import amp  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+
+__all__ += ["amp", "autocast", "get_autocast_dtype", "is_autocast_enabled"]
+
 # imported on first use, to keep `import gpuad` short: gpuad.jax_nn (jax.nn's functions and
 # initializers with JAX's conventions; gpuad.nn follows torch's), gpuad.utils
 # (torch.utils.data), gpuad.linalg (torch.linalg's conventions: 1-based LU pivots,
-# keyword-only solve_triangular, the _ex functions), gpuad.tree_util (jax.tree_util's names)
-# and gpuad.masked (torch.masked's reductions and normalisations); the packages a program
+# keyword-only solve_triangular, the _ex functions), gpuad.tree_util (jax.tree_util's names),
+# gpuad.masked (torch.masked's reductions and normalisations), gpuad.image (jax.image's
+# resize and scale_and_translate); the packages a program
 # reaches as torch.nn, torch.optim, torch.distributions, jax.scipy, ... after one import
 _ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked", "nn", "optim",
-              "distributions", "distributed", "scipy", "optax", "testing", "example_libraries")
+              "distributions", "distributed", "scipy", "optax", "testing", "example_libraries",
+              "image")
 
 
 def __getattr__(name: str):

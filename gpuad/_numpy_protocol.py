@@ -93,30 +93,39 @@ def refuse_array(t: Tensor) -> None:
         )
 
 
-def _numpy_caller():
+def _numpy_caller(f=None, default: tuple = (None, None)):
     """Where a NumPy function written in Python (one NumPy does not hand to Tensors through
-    ``__array_function__``, such as ``numpy.asarray_chkfinite``) converted a recorded Tensor:
-    a maker of the error message naming it and its gpuad counterpart, or None."""
-    try:
-        f = sys._getframe(3)  # 0: here, 1: refuse_array, 2: Tensor.__array__, 3: who converted
-    except ValueError:
-        return None
-    mod = f.f_globals.get("__name__", "")
-    if not (mod == "numpy" or mod.startswith("numpy.")):
-        return None
-    if mod.startswith("numpy.polynomial"):
-        return _polynomial_caller(f)
-    name = f.f_code.co_name
-    public = next((m for m in _MODULES if getattr(sys.modules.get(m), name, None) is not None),
-                  None)
+    ``__array_function__``, such as ``numpy.asarray_chkfinite``) converted a recorded Tensor
+    (in frame ``f``, else the caller of ``Tensor.__array__``): a maker of the error message
+    naming it and what to use instead, or None. ``default``: the (module, name) to name when
+    ``f`` is not NumPy's code."""
+    if f is None:
+        try:
+            f = sys._getframe(3)  # 0: here, 1: refuse_array, 2: Tensor.__array__, 3: converter
+        except ValueError:
+            return None
+    if _in_numpy(f):
+        while f.f_back is not None and _in_numpy(f.f_back):
+            f = f.f_back  # the NumPy function the user called, not its helpers
+        if f.f_globals.get("__name__", "").startswith("numpy.polynomial"):
+            return _polynomial_caller(f)
+        public, name = _called(f)
+        args = "[...]" if f.f_code.co_name == "__getitem__" else "(...)"  # numpy.r_[a, t]
+    else:
+        public, name = default
+        args = "(...)"
     if public is None:
         return None
-    fn = _lookup(public, name)
+    advice = _ADVICE.get(f"{public}.{name}") or _ADVICE.get(public)
+    fn = None if advice is not None else _lookup(public, name) if args == "(...)" else \
+        getattr(_module(public), name, None)
 
     def message(t):
-        instead = (f"call {_public(public, name)}(...) instead, which is recorded" if fn is not
-                   None else f"gpuad has no counterpart ({_public(public, name)}): compose it "
-                   f"from gpuad.numpy functions")
+        instead = (advice if advice is not None else
+                   f"{'use' if args == '[...]' else 'call'} {_public(public, name)}{args} "
+                   f"instead, which is recorded" if fn is
+                   not None else f"gpuad has no counterpart ({_public(public, name)}): compose "
+                   f"it from gpuad.numpy functions")
         return (f"{public}.{name} converts its argument to a NumPy array (NumPy does not hand "
                 f"it to Tensors), which would silently drop the gradient of this Tensor of "
                 f"shape {t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a "
@@ -157,6 +166,75 @@ def _polynomial_caller(f):
                 f"{t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a constant "
                 f"result")
     return message
+
+
+def _in_numpy(f) -> bool:
+    mod = f.f_globals.get("__name__", "")
+    return mod == "numpy" or mod.startswith("numpy.")
+
+
+def _called(f) -> tuple:
+    """The public module and name of the NumPy function (or class, for ``__new__`` and
+    ``__init__``; or callable object, for ``__call__``) running in frame ``f``: one whose
+    public object runs this very code, so a same-named function of another module
+    (``numpy.ma.sum``, ``numpy.sum``) is never named."""
+    code, name = f.f_code, f.f_code.co_name
+    if name in ("__call__", "__getitem__"):  # numpy.ma.exp, numpy.r_: helper instances
+        obj = f.f_locals.get("self")
+        return next(((m, k) for m in (*_MODULES, *_MORE_PUBLIC)
+                     for k, v in vars(sys.modules.get(m, types)).items()
+                     if v is obj and not k.startswith("_")), (None, name))
+    if name in ("__new__", "__init__"):
+        name = code.co_qualname.rpartition(".")[0].rpartition(".")[2]
+    for m in (*_MODULES, *_MORE_PUBLIC):
+        mod = sys.modules.get(m)
+        obj = getattr(mod, name, None)
+        if obj is not None and _runs(obj, code):
+            if isinstance(obj, type):  # numpy.ma.MaskedArray is numpy.ma.masked_array too
+                also = [k for k, v in vars(mod).items() if v is obj and k != name]
+                name += f" ({', '.join(also)})" if also else ""
+            return m, name
+    for m in (*_MODULES, *_MORE_PUBLIC):  # a closure made under another name (numpy.ma.sum)
+        for k, obj in vars(sys.modules.get(m, types)).items():
+            if getattr(obj, "__code__", None) is code and all(
+                    f.f_locals.get(v) is c.cell_contents
+                    for v, c in zip(code.co_freevars, obj.__closure__ or (), strict=False)):
+                return m, k
+    return None, name
+
+
+def _runs(obj, code) -> bool:
+    while obj is not None:
+        if getattr(obj, "__code__", None) is code:
+            return True
+        if isinstance(obj, type):
+            return any(getattr(getattr(obj, k, None), "__code__", None) is code
+                       for k in ("__new__", "__init__"))
+        obj = getattr(obj, "__wrapped__", None)
+    return False
+
+
+_MA_ADVICE = (
+    "gpuad has no masked arrays: keep the mask as a boolean array beside the Tensor and use "
+    "gnp.where(mask, fill, t) for the filled values, gnp.sum(gnp.where(mask, 0.0, t)) or the "
+    "nan-reductions (gnp.nanmean(gnp.where(mask, gnp.nan, t))) for reductions over the "
+    "unmasked entries, and t[~mask] for the compressed values (all recorded)")
+# NumPy modules whose Python functions convert their arguments, beyond those of _MODULES
+_MORE_PUBLIC = ("numpy.ma", "numpy.lib.stride_tricks")
+# What to use instead, where gpuad's function of the name is not NumPy's (by the full name
+# or the module): never a gpuad function whose meaning differs
+_ADVICE = {
+    "numpy.ma": _MA_ADVICE,
+    "numpy.lib.scimath": (
+        "gpuad has no numpy.emath (numpy.lib.scimath), whose result is complex only where "
+        "an input is out of the real domain (a dtype decided by the values): give gpuad.numpy "
+        "a complex Tensor (gnp.sqrt(t.astype(complex))) for complex results, or the real "
+        "function where the values are in its domain"),
+    "numpy.lib.stride_tricks.as_strided": (
+        "gpuad cannot record a view with arbitrary byte strides: use "
+        "gpuad.numpy.lib.stride_tricks.sliding_window_view (overlapping windows; the adjoint "
+        "adds the overlaps), gpuad.numpy.broadcast_to (zero strides), or slicing and reshape"),
+}
 
 
 _STORE_SUBSCR = opcode.opmap.get("STORE_SUBSCR")
@@ -558,7 +636,8 @@ def accept_containers(module) -> None:
 # ---- NEP 13 / NEP 18 dispatch --------------------------------------------------------------------
 
 _MODULES = {"numpy": "gpuad.numpy", "numpy.linalg": "gpuad.numpy.linalg",
-            "numpy.fft": "gpuad.numpy.fft"}
+            "numpy.fft": "gpuad.numpy.fft",
+            "numpy.lib.stride_tricks": "gpuad.numpy.lib.stride_tricks"}
 # numpy.polynomial's functions NumPy hands to Tensors (polyval2d, polygrid2d, ...)
 _MODULES.update({f"numpy.polynomial.{m}": f"gpuad.numpy.polynomial.{m}" for m in (
     "polynomial", "chebyshev", "legendre", "hermite", "hermite_e", "laguerre", "polyutils")})
@@ -620,9 +699,14 @@ def _public(modname: str, name: str) -> str:
 
 
 def _missing(what: str, modname: str, name: str) -> TypeError:
+    advice = _ADVICE.get(what) or _ADVICE.get(modname)
+    if advice is not None:  # (never gpuad's function of the name where NumPy's differs)
+        return TypeError(f"{what} was called on a gpuad Tensor, but {advice}, or apply {what} "
+                         f"to t.numpy() for a constant result")
     return TypeError(
         f"{what} was called on a gpuad Tensor, but gpuad has no differentiable counterpart "
-        f"({_public(modname, name)}). Compose it from gpuad.numpy functions (or define it with "
+        f"({_public(modname, name) if modname in _MODULES else 'none in gpuad for ' + modname})"
+        f". Compose it from gpuad.numpy functions (or define it with "
         f"gpuad.custom_vjp), or apply {what} to t.numpy() for a constant result"
     )
 
@@ -1170,4 +1254,7 @@ def install() -> None:
         if not k.startswith("__"):
             setattr(direct, k, v.__wrapped__ if getattr(v, "_self_only", False) else v)
     _links.provide("ops", direct)
+    from ._numpy_ma import guard
+
+    guard()  # numpy.ma reads a Tensor's buffer itself: a recorded one raises instead
     _links.provide("ufunc_call", ufunc_call)

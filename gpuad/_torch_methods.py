@@ -640,6 +640,52 @@ def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
     return self
 
 
+def multinomial(self, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """Indices drawn from the categories of each row, with probabilities proportional to
+    its weights (torch's ``multinomial``): int64, shape ``(num_samples,)`` or
+    ``(rows, num_samples)``, from ``gpuad.numpy.random``; without ``replacement`` each
+    category once at most (drawn in order, as by successive draws). A constant.
+    Example: ``idx_next = probs.multinomial(num_samples=1)``"""
+    from .tensor import Tensor
+
+    name = "Tensor.multinomial"
+    xp = _xp(self)
+    p = self._data
+    if p.ndim not in (1, 2) or p.dtype.kind != "f":
+        raise RuntimeError(f"{name}: needs a 1-D or 2-D floating tensor of weights, got shape "
+                           f"{tuple(p.shape)} and dtype {p.dtype}")
+    num_samples = int(num_samples)
+    rows = p.reshape(1, -1) if p.ndim == 1 else p
+    n = rows.shape[-1]
+    if num_samples <= 0 or (not replacement and num_samples > n):
+        raise RuntimeError(f"{name}: cannot draw {num_samples} samples from {n} categories"
+                           f"{'' if replacement else ' without replacement'}")
+    w = _np.asarray(rows.get() if hasattr(rows, "get") else rows)
+    if not _np.isfinite(w).all() or (w < 0).any():
+        raise RuntimeError(f"{name}: the weights (shape {tuple(p.shape)}) must be finite and "
+                           f"non-negative")
+    nonzero = (w > 0).sum(axis=-1)
+    if (nonzero == 0).any():
+        raise RuntimeError(f"{name}: a row of the weights (shape {tuple(p.shape)}) sums to 0")
+    if not replacement and (nonzero < num_samples).any():
+        raise RuntimeError(f"{name}: {num_samples} samples without replacement, but a row has "
+                           f"only {int(nonzero.min())} categories of nonzero weight")
+    r = _draw("multinomial", (), generator)
+    if replacement:
+        c = xp.cumsum(rows, axis=-1)
+        u = r.uniform(0, 1, (rows.shape[0], num_samples)) * c[:, -1:]
+        idx = (c[:, None, :] <= u[:, :, None]).sum(axis=-1)
+        last = n - 1 - xp.argmax(rows[:, ::-1] > 0, axis=-1)  # a draw rounded up to the total
+        idx = xp.minimum(idx, last[:, None])
+    else:  # the order of the exponential race E_i / w_i is that of successive draws
+        keys = xp.where(rows > 0, r.standard_exponential(rows.shape) / xp.where(
+            rows > 0, rows, 1), xp.inf)
+        idx = xp.argsort(keys, axis=-1, kind="stable")[:, :num_samples]
+    idx = idx.astype(_np.int64)
+    return Tensor(idx[0] if p.ndim == 1 else idx)
+
+
 def zero_(self) -> Tensor:
     """Set every entry to zero, in place. Example: ``x.grad.zero_()``"""
     _writable(self, "zero_")
@@ -675,6 +721,7 @@ _DEFINED = """
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
+    multinomial
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
     take_along_dim tensor_split unfold bfloat16
 """.split()

@@ -379,7 +379,9 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         arg_nodes = [edge_of(flat_args[i]) if isinstance(flat_args[i], Tensor) and
                      flat_args[i].requires_grad else None for i in arr_pos]
         edges = list(found.values())
-        params = {"fn": f, "seed": seed, "adef": adef, "arr_pos": arr_pos,
+        from ._autocast import bind_state  # recomputed under this autocast state
+
+        params = {"fn": bind_state(f), "seed": seed, "adef": adef, "arr_pos": arr_pos,
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
                   "arg_nodes": arg_nodes, "edges": edges,
                   "reads": [reads[n] for n in edges if n in reads],

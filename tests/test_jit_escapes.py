@@ -43,6 +43,7 @@ from diff_specs.scipy import cupy_lacks
 import gpuad as ad
 import gpuad.masked as gmasked
 import gpuad.numpy as gnp
+import gpuad.numpy.polynomial as gpp
 import gpuad.scipy.linalg as gsl
 import gpuad.scipy.special as gsp
 import gpuad.scipy.stats as gstats
@@ -365,6 +366,36 @@ NO_CASE = {
     N + "iscomplex": "covered by the case iscomplex_isreal",
     N + "isreal": "covered by the case iscomplex_isreal",
 }
+_PB = {"polynomial": "poly", "chebyshev": "cheb", "legendre": "leg", "hermite": "herm",
+       "hermite_e": "herme", "laguerre": "lag"}
+NO_CASE.update({
+    N + "polynomial.set_default_printstyle": "sets how series print: no array argument",
+    N + "polynomial.polyutils.format_float": "formats a Python number as text",
+    N + "polynomial.legendre.legweight": "the constant 1: no value of x is read",
+    N + "polynomial.chebyshev.chebpts1": _CONST,
+    N + "polynomial.chebyshev.chebpts2": _CONST,
+    **{N + f"polynomial.{m}.{p}gauss": _CONST for m, p in _PB.items() if m != "polynomial"},
+})
+_TRIMS = "which trailing coefficients are 0 (the result's length) is read: refused"
+
+
+def _zeroed(x):
+    return gnp.where(x > 0, 0.0, x)
+
+
+def _trim_case(name: str, call):
+    return case(N + name, lambda x: call(_zeroed(x)), _v, refuses=_TRIMS)
+
+
+INT_CASES += [
+    *[_trim_case(f"polynomial.{m}.{p}trim", getattr(getattr(gpp, m), p + "trim"))
+      for m, p in _PB.items()],
+    _trim_case("polynomial.polyutils.as_series", lambda c: gpp.polyutils.as_series([c])),
+    _trim_case("polynomial.polyutils.trimseq", gpp.polyutils.trimseq),
+    _trim_case("polynomial.polyutils.trimcoef", gpp.polyutils.trimcoef),
+]
+NO_CASE[N + "ndenumerate"] = "an iterator of (index, element): each element is a recorded getitem"
+NO_CASE[N + "lib.stride_tricks.as_strided"] = "refused on Tensors (arbitrary byte strides)"
 
 
 def test_every_exempt_function_has_a_case_or_a_reason():

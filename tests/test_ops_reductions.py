@@ -171,6 +171,24 @@ def test_logsumexp_stable(backend):
     np.testing.assert_allclose(_grad(gnp.logsumexp, x), [0.5, 0.5, 0.0])
 
 
+
+def test_logsumexp_of_a_row_with_one_finite_entry_does_not_warn(backend):
+    """A causal mask's first row, [x, -inf, ...]: the terms below the maximum sum to 0, and
+    the forward took log(0) of it in a discarded branch, a RuntimeWarning on every masked
+    softmax (an error under -W error)."""
+    import warnings
+
+    from gpuad.nn import functional as F
+
+    x = np.array([[1.5, -np.inf, -np.inf], [-np.inf, -np.inf, -np.inf], [0.0, 0.0, -40.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = to_numpy(gnp.logsumexp(gnp.asarray(x), axis=1))
+        p = to_numpy(F.softmax(ad.tensor(gnp.asarray(x[:1])), dim=-1))
+    np.testing.assert_array_equal(got[:2], [1.5, -np.inf])
+    np.testing.assert_allclose(got[2], np.log(2.0) + np.log1p(np.exp(-40.0) / 2), rtol=1e-15)
+    np.testing.assert_array_equal(p, [[1.0, 0.0, 0.0]])
+
 def test_mean_of_python_numbers_and_lists_as_in_numpy():
     for v in (3, 2.5, True, [1, 2, 4], [[1.5], [2.0]], [True, False]):
         got = np.asarray(to_numpy(gnp.mean(v)))

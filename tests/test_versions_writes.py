@@ -88,6 +88,28 @@ def test_load_state_dict_between_forward_and_backward_raises(backend):
     assert a.weight.grad is not None
 
 
+def test_writes_into_state_dict_values_are_versioned(backend):
+    """state_dict() values share memory and version with the parameters (torch's detached
+    Tensors): a write into one after a forward made that forward's backward silently use the
+    new weight (x.grad 0 for a weight set to 0) while they were bare arrays."""
+    gnp.random.seed(0)
+    m = nn.Linear(2, 1)
+    x = ad.tensor(_xp(np.ones((1, 2))), requires_grad=True)
+    loss = gnp.sum(m(x) ** 2)
+    sd = m.state_dict()
+    assert set(sd) == {"weight", "bias"} and not sd["weight"].requires_grad
+    sd["weight"][...] = 0.0
+    np.testing.assert_array_equal(to_numpy(m.weight), 0.0)
+    with pytest.raises(ad.GradError, match="modified in place"):
+        loss.backward()
+    with ad.no_grad():  # nanoGPT's from_pretrained loads weights this way
+        m.state_dict()["weight"].copy_(_xp(np.array([[1.0, 2.0]])))
+    gnp.sum(m(x) ** 2).backward()
+    b = float(to_numpy(m.bias)[0])
+    np.testing.assert_allclose(to_numpy(x.grad), 2 * (3.0 + b) * np.array([[1.0, 2.0]]))
+    assert m.state_dict(keep_vars=True)["weight"] is m.weight
+
+
 def test_load_state_dict_checks_everything_before_writing(backend):
     gnp.random.seed(0)
     m = nn.Linear(3, 2)

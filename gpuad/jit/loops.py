@@ -144,7 +144,7 @@ def traced_while(cond_fun, body_fun, init_val, check_same) -> Any:
         break
     else:  # pragma: no cover
         raise _error("the carry's tangents and dtypes did not settle")
-    _, fn, in_vids, out_layout, env_in = rec
+    _, fn, in_vids, out_layout, env_in, refused = rec
     prog = tr.prog
     from .._value_checks import BranchError
 
@@ -189,7 +189,35 @@ def traced_while(cond_fun, body_fun, init_val, check_same) -> Any:
                     t._tan[level] = Tensor(out_arrays[k])
                     k += 1
             out_leaves.append(t)
+    if refused is not None:
+        out_leaves = [_refusing(t, *refused) for t in out_leaves]
     return tree_unflatten(tdef, out_leaves)
+
+
+_REFUSED = None
+
+
+def _refusing(t: Tensor, edges: list, error: TracerError) -> Tensor:
+    """``t`` as the output of a tape step whose backward raises ``error`` (an integer result
+    has no gradient and stays as it is)."""
+    global _REFUSED
+    from ..engine import Node
+    from ..prims.core import Primitive
+
+    if t._data.dtype.kind not in "fc":
+        return t
+    if _REFUSED is None:
+        def vjp_all(g, ans, inputs, params, need):
+            raise params["error"]
+
+        _REFUSED = Primitive("while_loop", impl=None)
+        _REFUSED.vjp_all = vjp_all
+        _REFUSED.compile()
+    node = Node(_REFUSED, tuple(edges), [None] * (len(edges) + 1), {"error": error},
+                t._data.shape, t._data.dtype)
+    out = Tensor(t._data, _node=node)
+    out._tan = t._tan
+    return out
 
 
 def _pick_fn(i: int):
@@ -297,15 +325,9 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
         check_same("while_loop", "the carry it received", "the carry body_fun returned",
                    carry, out)
     grad_on = engine._local.grad_enabled
-    if grad_on and (any(isinstance(x, Tensor) and x.requires_grad for x in leaves)
-                    or any(isinstance(o, Tensor) and o.requires_grad for o in out_leaves)):
-        _drop(prog, start, end)
-        raise _error(
-            "reverse-mode differentiation (grad, vjp, backward) through a loop whose trip "
-            "count depends on traced values cannot be compiled, as in JAX. Bound the loop with "
-            "fori_loop(0, n, ...) with a Python-int n (differentiable in reverse mode), "
-            "differentiate outside jit (the eager while_loop is differentiable), or solve "
-            "with lax.custom_root / custom_linear_solve (implicit derivatives)")
+    # the inputs the result depends on: its carry and what the body reads by closure
+    needs = [edge for x in (*leaves, *out_leaves) if isinstance(x, Tensor) and x.requires_grad
+             for edge in (engine.edge_of(x),)] if grad_on else []
     new_tan = []
     new_arrays = list(arrays)
     more = False
@@ -376,7 +398,16 @@ def _record_on(tr, cond_fun, body_fun, leaves, arrays, tangents, check_same, car
     tr.loop_locals.update(ph)
     fn = LoopStep(_Sub(cond_steps), _Sub(body_steps), placeholders, pred_ref, outs, ext)
     in_vids = [tr.var(a) for a in outer_ins] + ext
-    return "ok", fn, in_vids, layout, outer_ins + _values(tr, ext)
+    refused = None
+    if needs:  # raised by a backward that reaches the result (not by one that does not:
+        # a custom_vjp's fwd, whose own bwd replaces the loop's derivative, as in JAX)
+        refused = (list(dict.fromkeys(needs)), _error(
+            "reverse-mode differentiation (grad, vjp, backward) through a loop whose trip "
+            "count depends on traced values cannot be compiled, as in JAX. Bound the loop with "
+            "fori_loop(0, n, ...) with a Python-int n (differentiable in reverse mode), "
+            "differentiate outside jit (the eager while_loop is differentiable), or solve "
+            "with lax.custom_root / custom_linear_solve (implicit derivatives)"))
+    return "ok", fn, in_vids, layout, outer_ins + _values(tr, ext), refused
 
 
 def _weak_dtypes(tr, body_fun, leaves, arrays, tdef) -> list:

@@ -251,3 +251,14 @@ from .misc_layers import (  # noqa: E402, F401
     Unflatten,
 )
 from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402, F401
+
+
+def _amp_lists() -> None:
+    """torch.autocast's lists: F.linear, F.conv2d, the losses, ... cast under gpuad.autocast."""
+    from .._autocast import install_listed
+
+    install_listed("gpuad.nn.functional")
+
+
+_amp_lists()
+del _amp_lists

@@ -22,6 +22,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .. import _softmax
 from .. import numpy as gnp
 from .. import rules as _r
@@ -330,6 +332,9 @@ def gelu(input: Array, approximate: str = "none") -> Array:
     """GELU: exact ``x/2 (1 + erf(x / sqrt 2))``, or with ``approximate='tanh'``
     ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``. Example: ``F.gelu(x, approximate='tanh')``
     """
+    if getattr(input, "dtype", None) == np.float16 and approximate in ("none", "tanh"):
+        # torch computes half in float32 and rounds once; SciPy's erf would widen to float64
+        return gelu(input.astype(np.float32), approximate).astype(np.float16)
     if approximate == "none":
         return 0.5 * input * (1.0 + _r.erf(input * (1.0 / math.sqrt(2.0))))
     if approximate == "tanh":

@@ -164,6 +164,11 @@ def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None
 
     Example: ``layer_norm(x, (3,), gamma, beta)``
     """
+    if getattr(x, "dtype", None) == np.float16 and any(
+            getattr(p, "dtype", None) == np.float32 for p in (weight, bias)):
+        # torch normalises float16 by float32 parameters in float32 and returns float16
+        return layer_norm(x.astype(np.float32), normalized_shape, weight, bias,
+                          eps).astype(np.float16)
     axes = tuple(range(-len(normalized_shape), 0))
     mu = gnp.mean(x, axis=axes, keepdims=True)
     d = x - mu
@@ -437,6 +442,10 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
                          f"{s} (or probabilities of shape {s}), got {_r.shape(lab)}")
     if weight is not None or label_smoothing:
         _check_labels("cross_entropy", lab, s[1], ignore_index)
+        keep = _raw(lab) != ignore_index
+        if not (type(keep) is np.ndarray and not _vc.tracing() and keep.all()):
+            # ignored rows read zeros (a row of -inf logits would make their gradient NaN)
+            logits = gnp.where(gnp.expand_dims(keep, 1), logits, 0.0)
         out = _nll(log_softmax(logits, axis=1), lab, weight, ignore_index, reduction,
                    label_smoothing)
         return gnp.reshape(out, ()) if unbatched and reduction == "none" else out
@@ -454,6 +463,9 @@ def cross_entropy(logits: Array, labels: Any, reduction: Any = "mean", *,
         if reduction == "none":
             return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())
         return _reduce(out, reduction)
+    # ignored rows read zeros, not their logits: a row of -inf (a masked one) would otherwise
+    # put 0 * NaN = NaN into its logits' gradient, which no gradient should reach
+    logits = gnp.where(gnp.expand_dims(keep, -1), logits, 0.0)
     out = gnp.where(keep, _r.softmax_cross_entropy(logits, gnp.where(keep, lab, 0)), 0.0)
     if reduction == "none":
         return gnp.reshape(out, s[:1] + s[2:] if not unbatched else ())

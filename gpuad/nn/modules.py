@@ -145,10 +145,12 @@ class Module(_hooks.HookMethods, ModuleMethods):
             if isinstance(v, Module) and id(v) not in visited:
                 yield from v._modules(visited)
 
-    def zero_grad(self) -> None:
-        """Drop the accumulated ``.grad`` of every parameter."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop the accumulated ``.grad`` of every parameter; with ``set_to_none=False``, write
+        zeros into it (torch's ``Module.zero_grad``)."""
+        from ..optim.optimizer import zero_grads
+
+        zero_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (affects Dropout) here and in every submodule; returns self."""
@@ -216,9 +218,16 @@ class Module(_hooks.HookMethods, ModuleMethods):
             if isinstance(v, Module) and id(v) not in (path if visited is None else visited):
                 yield from v._named_modules(prefix + name + ".", visited, path)
 
-    def state_dict(self) -> dict[str, Any]:
-        """{name: backend array} of the parameters and buffers (shared, not copied)."""
-        return {n: p.data for n, p in self._state_items()}
+    def state_dict(self, *, keep_vars: bool = False) -> dict[str, Any]:
+        """{name: Tensor} of the parameters and buffers, as torch's: detached Tensors sharing
+        memory and version with the module's own (``keep_vars=True``: those themselves), so a
+        write into one (``sd["w"][...] = v``, ``sd["w"].copy_(v)``) bumps the parameter's
+        version and a backward through values saved before it raises instead of silently
+        using the new weights.
+
+        Example: ``sd = model.state_dict(); sd["0.weight"].shape``
+        """
+        return {n: p if keep_vars else p.detach() for n, p in self._state_items()}
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
         # torch's order: each module's own parameters, then its buffers, then its

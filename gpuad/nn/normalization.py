@@ -24,6 +24,13 @@ from .._raw import data
 from .._state import no_grad
 from ..tensor import Tensor
 
+
+def _half_by_float(input: Any, *params: Any) -> bool:
+    """A float16 ``input`` with a float32 parameter or statistic: torch normalises it in
+    float32 and returns float16, where NumPy's promotion would return float32."""
+    return getattr(input, "dtype", None) == "float16" and any(
+        getattr(p, "dtype", None) == "float32" for p in params if p is not None)
+
 __all__ = ["batch_norm", "group_norm", "instance_norm"]
 
 Array = Any
@@ -80,6 +87,9 @@ def batch_norm(
 
     Example: ``y = batch_norm(x, rm, rv, training=True)``
     """
+    if _half_by_float(input, running_mean, running_var, weight, bias):
+        return batch_norm(input.astype("float32"), running_mean, running_var, weight, bias,
+                          training, momentum, eps).astype("float16")
     shape = tuple(_r.shape(input))
     if len(shape) < 2:
         raise ValueError(f"batch_norm: expected an input (N, C, ...), got shape {shape}")
@@ -133,6 +143,9 @@ def group_norm(
 
     Example: ``y = group_norm(x, 2, gamma, beta)``
     """
+    if _half_by_float(input, weight, bias):
+        return group_norm(input.astype("float32"), num_groups, weight, bias,
+                          eps).astype("float16")
     shape = tuple(_r.shape(input))
     if len(shape) < 2:
         raise ValueError(f"group_norm: expected an input (N, C, ...), got shape {shape}")
@@ -166,6 +179,9 @@ def instance_norm(
 
     Example: ``y = instance_norm(x, weight=gamma, bias=beta)``
     """
+    if _half_by_float(input, running_mean, running_var, weight, bias):
+        return instance_norm(input.astype("float32"), running_mean, running_var, weight, bias,
+                             use_input_stats, momentum, eps).astype("float16")
     shape = tuple(_r.shape(input))
     if len(shape) < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, L, ...), got shape {shape}")

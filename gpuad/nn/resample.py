@@ -45,6 +45,18 @@ __all__ = [
 ]
 
 Array = Any
+
+
+class UnsupportedResampleError(ValueError, NotImplementedError):
+    """A rank or mode the op lacks: torch raises ``NotImplementedError``, older gpuad
+    ``ValueError``; either catches it."""
+
+
+class ResampleSizeError(ValueError, RuntimeError):
+    """Sizes the op refuses (empty, non-positive, mismatched): torch's ``RuntimeError``,
+    older gpuad's ``ValueError``; either catches it."""
+
+
 _DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MODES = ("nearest", "nearest-exact", "area", *_DIMS)
 
@@ -192,11 +204,15 @@ def interpolate(
     s = tuple(_r.shape(input))
     nd = len(s) - 2
     if mode not in _MODES:
-        raise ValueError(f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        raise UnsupportedResampleError(
+            f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}"
+        )
     if not 1 <= nd <= 3:
-        raise ValueError(f"{op}: expected an input (N, C, *spatial) of 3 to 5 dims, got shape {s}")
+        raise UnsupportedResampleError(
+            f"{op}: expected an input (N, C, *spatial) of 3 to 5 dims, got shape {s}"
+        )
     if mode in _DIMS and _DIMS[mode] != nd:
-        raise ValueError(
+        raise UnsupportedResampleError(
             f"{op}: mode {mode!r} needs an input of {_DIMS[mode] + 2} dims "
             f"(N, C{', *spatial' if _DIMS[mode] > 1 else ', W'}), got shape {s}"
         )
@@ -212,21 +228,38 @@ def interpolate(
         )
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    kind = np.dtype(data(input).dtype).kind
+    if kind not in "fc" and mode not in ("nearest", "nearest-exact"):
+        raise UnsupportedResampleError(
+            f"{op}: mode {mode!r} needs a floating input, got dtype {data(input).dtype} and "
+            f"shape {s} (only 'nearest' and 'nearest-exact' copy integers; cast with "
+            f".astype(float) first)"
+        )
     n_in = s[2:]
     if size is not None:
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor needs scale_factor, not size")
-        out = [int(v) for v in _per_axis(op, "size", size, nd)]
+        out = _per_axis(op, "size", size, nd)
+        if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in out):
+            raise TypeError(f"{op}: size must be integers, got {size!r}")
+        out = [int(v) for v in out]
         scales: list = [None] * nd
     else:
         sf = [float(v) for v in _per_axis(op, "scale_factor", scale_factor, nd)]
+        if not all(math.isfinite(f) for f in sf):
+            raise ResampleSizeError(
+                f"{op}: scale_factor must be finite, got {scale_factor!r} for an input of "
+                f"shape {s}"
+            )
         out = [int(math.floor(float(n) * f)) for n, f in zip(n_in, sf, strict=True)]
         scales = [None] * nd if recompute_scale_factor else sf
     if min(out) < (0 if mode == "area" else 1) or min(n_in) <= 0:
-        raise ValueError(
+        raise ResampleSizeError(
             f"{op}: input spatial size {n_in} and output size {tuple(out)} must be positive"
-            f" (an output size of 0 only with mode 'area')"
+            f" (an output size of 0 only with mode 'area'); input shape {s}"
         )
+    if s[1] == 0:
+        raise ResampleSizeError(f"{op}: expected an input with channels, got shape {s}")
     if mode == "area":
         from . import pooling
 
@@ -343,6 +376,10 @@ def _base_coords(xp: Any, n: int, align_corners: bool, dtype: Any) -> Any:
     return xp.asarray(c, dtype=dtype)
 
 
+class _FloatError(TypeError, ValueError):
+    """torch's ``ValueError`` for an integer ``theta``; older gpuad's ``TypeError``."""
+
+
 def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None = None) -> Array:
     """The sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) of the affine maps ``theta``
     (N, 2, 3) (or (N, 3, 4)) for an output of ``size`` (N, C, H, W) (or (N, C, D, H, W)), as
@@ -353,7 +390,18 @@ def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None 
     size = tuple(int(v) for v in size)
     ts = tuple(_r.shape(theta))
     nd = len(size) - 2
-    if nd not in (2, 3) or ts != (size[0], nd, nd + 1):
+    if nd not in (2, 3):
+        raise UnsupportedResampleError(
+            f"affine_grid: size must be (N, C, H, W) or (N, C, D, H, W), got size {size} "
+            f"for theta {ts}"
+        )
+    if ts[1:] == (nd, nd + 1) and ts[0] != size[0]:
+        raise ResampleSizeError(
+            f"affine_grid: theta {ts} has {ts[0]} maps for a size {size} of batch {size[0]}"
+        )
+    if min(size) <= 0:
+        raise ValueError(f"affine_grid: expected a positive size, got {size} (theta {ts})")
+    if ts != (size[0], nd, nd + 1):
         raise ValueError(
             f"affine_grid: expected theta (N, 2, 3) with a size (N, C, H, W), or "
             f"theta (N, 3, 4) with a size (N, C, D, H, W); got theta {ts} and "
@@ -361,7 +409,7 @@ def affine_grid(theta: Array, size: tuple[int, ...], align_corners: bool | None 
         )
     raw = data(theta)
     if raw.dtype.kind != "f":
-        raise TypeError(f"affine_grid: theta must be floating, got dtype {raw.dtype}")
+        raise _FloatError(f"affine_grid: theta must be floating, got dtype {raw.dtype}")
     xp = _xp(raw)
     axes = [_base_coords(xp, n, bool(align_corners), raw.dtype) for n in size[2:]]
     mesh = xp.meshgrid(*axes, indexing="ij")  # (D,) H, W
@@ -384,7 +432,9 @@ def _unnormalise(g: Array, n: int, align_corners: bool, fused: bool = False) -> 
     if align_corners:
         return (g + 1) * ((n - 1) / 2)
     plain = (g + 1) * (n / 2) - 0.5
-    return plain + stop_gradient(_fma_half(data(g + 1), n / 2) - data(plain))
+    raw = data(plain)
+    fix = _r.where(_r.isfinite(raw), _fma_half(data(g + 1), n / 2) - raw, 0.0)
+    return plain + stop_gradient(fix)
 
 
 def _fma_half(a: Any, s: float) -> Any:
@@ -414,14 +464,17 @@ def _clip_coords(c: Array, n: int) -> Array:
     return gnp.where(inside, c, gnp.clip(stop_gradient(c), 0, n - 1))
 
 
-def _reflect_coords(c: Array, n: int, align_corners: bool) -> Array:
+def _reflect_coords(c: Array, n: int, align_corners: bool, exact: bool = False) -> Array:
+    """torch's reflection of pixel coordinates into the padded range; ``exact``: the
+    remainder by ``fmod`` (torch's 3-d kernel) rather than ``a - flips * span`` (its 2-d
+    one), which differ far out (1e30)."""
     lo2, hi2 = (0, 2 * (n - 1)) if align_corners else (-1, 2 * n - 1)
     if lo2 == hi2:
         return c * 0.0
     low, span = lo2 / 2, (hi2 - lo2) / 2
     a = gnp.abs(c - low)
     flips = gnp.floor(data(a) / span)
-    extra = a - flips * span  # fmod(a, span), a >= 0
+    extra = gnp.fmod(a, span) if exact else a - flips * span
     even = (flips % 2) == 0
     return gnp.where(even, extra + low, span - extra + low)
 
@@ -447,17 +500,29 @@ def grid_sample(
     s, gs = tuple(_r.shape(input)), tuple(_r.shape(grid))
     nd = len(s) - 2
     if nd not in (2, 3) or len(gs) != nd + 2 or gs[0] != s[0] or gs[-1] != nd:
-        raise ValueError(
+        raise ResampleSizeError(
             f"{op}: expected an input (N, C, H, W) and a grid (N, Ho, Wo, 2), or an input "
             f"(N, C, D, H, W) and a grid (N, Do, Ho, Wo, 3); got {s} and {gs}"
         )
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if mode == "bicubic" and nd != 2:
-        raise ValueError(f"{op}: mode 'bicubic' needs a 4-d input (N, C, H, W), got shape {s}")
+        raise ResampleSizeError(
+            f"{op}: mode 'bicubic' needs a 4-d input (N, C, H, W), got shape {s}"
+        )
+    if min(s[2:]) <= 0:
+        raise ResampleSizeError(
+            f"{op}: expected an input with non-empty spatial dims, got {s} (grid {gs})"
+        )
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
+        )
+    dts = data(input).dtype, data(grid).dtype
+    if np.dtype(dts[0]).kind != "f" or dts[0] != dts[1]:
+        raise UnsupportedResampleError(
+            f"{op}: expected a floating input and a grid of the same dtype, got {dts[0]} "
+            f"{s} and {dts[1]} {gs}"
         )
     ac = bool(align_corners)
     n, c = s[:2]
@@ -467,25 +532,35 @@ def grid_sample(
         v = _unnormalise(gnp.getitem(grid, (Ellipsis, k)), size, ac, nd == 2)
         if mode == "bicubic":  # the padding applies to each tap's integer position
             pass
-        elif padding_mode == "reflection":
-            v = _clip_coords(_reflect_coords(v, size, ac), size)
-        elif padding_mode == "border":
-            v = _clip_coords(v, size)
+        elif padding_mode != "zeros":
+            # torch's padded position of a NaN (and, reflected, of an infinity): the first
+            # pixel in its 2-d kernel, the last in its 3-d one; their gradient is 0
+            raw = data(v)
+            bad = _r.isnan(raw) if padding_mode == "border" else ~_r.isfinite(raw)
+            if padding_mode == "reflection":
+                v = _reflect_coords(gnp.where(bad, 0.0, v), size, ac, exact=nd == 3)
+            v = gnp.where(bad, 0.0 if nd == 2 else size - 1.0, _clip_coords(v, size))
         coords.append(v)
     flat = gnp.reshape(input, (n, c, math.prod(s[2:])))
     out_sp = gs[1:-1]
     length = math.prod(out_sp)
     strides = [math.prod(sizes[:k]) for k in range(nd)]  # x varies fastest
 
-    def corner(pos: list) -> Array:
-        """input at the integer positions ``pos`` (x, y(, z)), 0 outside: (N, C, *out)."""
+    def corner(pos: list, wt: Array | None = None) -> Array:
+        """input at the integer positions ``pos`` (x, y(, z)), times ``wt``, 0 outside:
+        (N, C, *out). A 3-d corner outside is 0 even where its weight is NaN (torch's 3-d
+        kernel skips it; its 2-d kernel multiplies)."""
         ok, lin = None, 0
         for p, size, stride in zip(pos, sizes, strides, strict=True):
-            inside = (p >= 0) & (p < size)
+            inside = (p >= 0) & (p < size)  # False at NaN
             ok = inside if ok is None else ok & inside
-            lin = lin + gnp.clip(p, 0, size - 1) * stride
+            lin = lin + gnp.where(inside, p, 0) * stride
         idx = gnp.broadcast_to(gnp.reshape(lin.astype(np.int64), (n, 1, length)), (n, c, length))
         v = gnp.reshape(gnp.take_along_axis(flat, idx, 2), (n, c) + out_sp)
+        if wt is not None and nd == 2:
+            return gnp.where(gnp.expand_dims(ok, 1), v, 0.0) * gnp.expand_dims(wt, 1)
+        if wt is not None:
+            v = v * gnp.expand_dims(wt, 1)
         return gnp.where(gnp.expand_dims(ok, 1), v, 0.0)
 
     raws = [data(v) for v in coords]
@@ -503,7 +578,7 @@ def grid_sample(
         for k, b in enumerate(bits):
             f = far[k] if b else near[k]
             wt = f if wt is None else wt * f
-        term = corner([lo + b for lo, b in zip(lows, bits, strict=True)]) * gnp.expand_dims(wt, 1)
+        term = corner([lo + b for lo, b in zip(lows, bits, strict=True)], wt)
         out = term if out is None else out + term
     return out
 

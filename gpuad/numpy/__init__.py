@@ -499,8 +499,8 @@ def array_split(ary, indices_or_sections, axis: int = 0):
     """
     x = ary
     n = shape(x)[axis]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
+    if _sections(indices_or_sections):
+        k = int(indices_or_sections)  # (NumPy's: np.int64(3), 3.0 and a 0-d array count too)
         if k <= 0:
             raise ValueError(f"array_split: the number of sections must be larger than 0, "
                              f"got {k}")
@@ -514,10 +514,19 @@ def array_split(ary, indices_or_sections, axis: int = 0):
                                                                    strict=True)]
 
 
+def _sections(ios) -> bool:
+    """Whether ``indices_or_sections`` is a number of sections (NumPy: it has no len())."""
+    try:
+        len(ios)
+    except TypeError:
+        return True
+    return False
+
+
 def split(ary, indices_or_sections, axis: int = 0):
     """Split into sub-arrays along ``axis`` (equal sections must divide the axis)."""
     x = ary
-    if isinstance(indices_or_sections, int) and shape(x)[axis] % indices_or_sections:
+    if _sections(indices_or_sections) and shape(x)[axis] % indices_or_sections:
         raise ValueError(
             f"split: array of shape {shape(x)} does not divide into {indices_or_sections} "
             f"equal sections along axis {axis}"
@@ -959,6 +968,7 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = Fal
     return True if close else False  # (``bool`` here is NumPy's dtype, gnp.bool)
 
 
+from . import lib  # noqa: E402, F401  (gnp.lib.stride_tricks)
 from ._more import *  # noqa: E402, F403  (NumPy's other functions, by family)
 
 

@@ -17,7 +17,8 @@
 - :mod:`._ufunc`: the ufunc objects (gnp.add.reduce, .accumulate, .outer, .at, .reduceat) and
   frompyfunc;
 - :mod:`._more_ints`: digitize, isin, lexsort, (un)ravel indices, (un)packbits, windows;
-- :mod:`._more_torch`: torch's combinations, bucketize, and searchsorted with torch's arguments.
+- :mod:`._more_torch`: torch's combinations, bucketize, and searchsorted with torch's arguments;
+- :mod:`._stride`: sliding_window_view (and as_strided, refused on Tensors).
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ from ._more_torch import *  # noqa: F403  (after _more_math: its searchsorted wr
 from ._more_torch import __all__ as _torch_all
 from ._more_vectorize import *  # noqa: F403
 from ._more_vectorize import __all__ as _vectorize_all
+from ._stride import *  # noqa: F403
+from ._stride import __all__ as _stride_all
 
 __all__ = ["remainder", "degrees", "radians", *_math_all, *_names_all, *_shape_all, *_sig_all,
            *_stats_all, *_array_all, *_api_all, *_poly_all, *_select_all, *_hist_all,
-           *_dtypes_all, *_vectorize_all, *_ints_all,
+           *_dtypes_all, *_vectorize_all, *_ints_all, *_stride_all,
            *[n for n in _torch_all if n not in _math_all]]

@@ -303,6 +303,15 @@ def mask_indices(n, mask_func, k=0):
 ndindex._takes_containers = mask_indices._takes_containers = True  # (no array parameters)
 
 
+def ndenumerate(arr):
+    """Pairs ``(index, arr[index])`` over every element, in C order, as NumPy's; on a Tensor
+    each value is a recorded 0-d Tensor. Example: ``for (i, j), v in gnp.ndenumerate(x): ...``"""
+    if not isinstance(arr, Tensor):
+        return _np.ndenumerate(arr) if isinstance(arr, _np.ndarray) else \
+            ((i, arr[i]) for i in _np.ndindex(*shape(arr)))
+    return ((i, arr[i]) for i in _np.ndindex(*arr.shape))
+
+
 def ix_(*args):
     """Open meshes from index sequences, for cross-product indexing: ``x[gnp.ix_(rows,
     cols)]``. Tensors give their values (indices are not differentiated)."""
@@ -310,7 +319,9 @@ def ix_(*args):
     vals = [data(a) if isinstance(a, Tensor) else a for a in args]
     if xp is _np:
         return _np.ix_(*vals)
-    return xp.ix_(*[xp.asarray(v) for v in vals])
+    # an empty sequence is an empty index (intp, as NumPy's), not an empty float array
+    return xp.ix_(*[xp.asarray(v) if hasattr(v, "dtype") or _np.size(v) else
+                    xp.asarray(v, dtype=_np.intp) for v in vals])
 
 
 # ---- writes into an array: recorded into a Tensor ----------------------------------------------
@@ -525,5 +536,5 @@ __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "concat",
            "bitwise_right_shift", "bitwise_count", "gcd", "lcm", "nextafter", "cumulative_sum",
            "cumulative_prod", "vecdot", "matvec", "vecmat", "tri", "tril_indices",
            "triu_indices", "diag_indices", "diag_indices_from", "indices", "ix_", "ndindex",
-           "mask_indices",
+           "ndenumerate", "mask_indices",
            "fill_diagonal", "put", "place", "putmask", "copyto"]

@@ -94,7 +94,8 @@ class _Concatenator:
                 a = reshape(a, (1,))
             parts.append(_with_ndmin(a, builtins.max(ndmin, 1), trans1d))
         if not parts:
-            return xp.array([])
+            raise ValueError(f"{self.name}: need at least one array to concatenate (an empty "
+                             f"index), as NumPy")
         return concatenate(parts, axis)
 
     def __len__(self) -> int:

@@ -284,22 +284,7 @@ class Optimizer:
         """Drop every parameter's gradient (``p.grad = None``); with ``set_to_none=False``,
         write zeros into it instead (a ``.grad`` with a history is replaced by zeros)."""
         self._sync()
-        if set_to_none:
-            for p in self.params:
-                p.grad = None
-            return
-        from .. import engine
-
-        with no_grad():
-            for p in self.params:
-                g = p.grad
-                if g is None:
-                    continue
-                if not isinstance(g, Tensor) or g.requires_grad:
-                    data = g.data if isinstance(g, Tensor) else g
-                    p.grad = Tensor(get_backend().xp.zeros_like(data))
-                else:
-                    engine.assign_inplace(g, 0.0, None)
+        zero_grads(self.params, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient.
@@ -545,3 +530,24 @@ def _check_params(who: str, before: list, ps: list, gi: int) -> None:
             raise ValueError(f"{who}: {where} appears more than once in the parameter list "
                              f"(or in two groups); pass each parameter once")
         seen.add(id(p))
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """``p.grad = None`` for each parameter, or with ``set_to_none=False`` zeros written into
+    it (a ``.grad`` with a history is replaced by zeros): torch's ``zero_grad``."""
+    from .. import engine
+
+    if set_to_none:
+        for p in params:
+            p.grad = None
+        return
+    with no_grad():
+        for p in params:
+            g = p.grad
+            if g is None:
+                continue
+            if not isinstance(g, Tensor) or g.requires_grad:
+                data = g.data if isinstance(g, Tensor) else g
+                p.grad = Tensor(get_backend().xp.zeros_like(data))
+            else:
+                engine.assign_inplace(g, 0.0, None)

@@ -206,8 +206,11 @@ def _lse_fwd(xp, x, axis, keepdims, shape):
         top = x == m
         rest = xp.sum(xp.where(top, 0, xp.exp(x - m)), axis=axis, keepdims=True)
         repeats = (xp.sum(top, axis=axis, keepdims=True) - 1).astype(x.dtype)
+        # log(rest) is read only for a row without a maximum (all -inf or NaN); elsewhere
+        # rest may be 0 (one finite entry: a causal mask's first row), where NumPy's log warns
+        bare = xp.where((repeats >= 0) | (rest == 0), 1, rest)
         out = xp.where(repeats >= 0, xp.log1p(rest + xp.maximum(repeats, 0)),
-                       xp.log(rest)) + m
+                       xp.where(rest == 0, -xp.inf, xp.log(bare))) + m
     else:
         out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else (out.reshape(

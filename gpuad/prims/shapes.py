@@ -102,8 +102,15 @@ broadcast_to_ = prim("broadcast_to", _broadcast_fwd,
 def broadcast_to(x, shape_):
     """Broadcast to ``shape_`` (the adjoint sums back)."""
     shape_ = tuple(shape_)
-    if shape(x) == shape_:
+    xs = shape(x)
+    if xs == shape_:
         return x
+    if len(shape_) < len(xs) or any(
+            d < 0 for d in shape_) or any(a != 1 and a != b for a, b in zip(
+                xs[::-1], shape_[::-1], strict=False)):  # (the fast paths below would reshape)
+        raise ValueError(f"broadcast_to: cannot broadcast an array of shape {xs} to shape "
+                         f"{shape_} (each dim must be 1 or equal the target's, counted from "
+                         f"the last, and no target dim negative)")
     if type(x) is _np.ndarray and x.size == 1:
         # a read-only zero-stride view, ~10x cheaper to make than numpy.broadcast_to
         v = _np.ndarray(shape_, x.dtype, _np.ascontiguousarray(x), 0, (0,) * len(shape_))
