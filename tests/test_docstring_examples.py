@@ -117,6 +117,8 @@ lr, epochs = 0.1, 2
 
 # per block: names it reads with shapes of their own (run after SETUP)
 FIXTURES: dict[str, str] = {
+    "gpuad.amp[0]": "y = np.zeros((4, 2))",
+    "gpuad.image[0]": "x = rng.standard_normal((2, 32, 32, 3))",
     "gpuad.lax_solves.custom_root[0]":
         'a = 2.0\n'
         'def newton(f, y):\n'
@@ -316,6 +318,7 @@ FIXTURES: dict[str, str] = {
 
 # per block: assertions of what its comments state, run in its namespace after it
 CHECKS: dict[str, str] = {
+    "gpuad.image[0]": "assert y.shape == (2, 64, 64, 3)",
     "gpuad.lax_solves.custom_root[0]":
         'close(x, np.sqrt(2.0))\n'
         'root = lambda a: custom_root(lambda y: y ** 2 - a, 1.0, newton, lambda g, y: y / g(1.0))\n'
