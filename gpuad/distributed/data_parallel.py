@@ -106,7 +106,8 @@ class DataParallel:
         dist.init()
         model = dist.DataParallel(nn.MLP([784, 256, 10]))
         opt = optim.SGD(model.parameters(), lr=0.1)
-        for x, y in dist.shard(batches):
+        for epoch in range(epochs):
+            x, y = dist.shard(x_train, y_train, epoch=epoch)   # this rank's slice
             opt.zero_grad()
             nn.cross_entropy(model(x), y).backward()   # gradients averaged over ranks
             opt.step()

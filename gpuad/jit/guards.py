@@ -28,8 +28,8 @@ checks replay without a graph, running their checks in order (:func:`graph_ok`).
 
 Example::
 
-    g = gpuad.jit(gpuad.grad(lambda a: gnp.linalg.det(a)))
-    g(a_regular); g(a_singular)         # two programs, one per branch of det's derivative
+    g = gpuad.jit(gpuad.hessian(gnp.linalg.det))
+    g(a_regular); g(a_singular)   # two programs, one per branch of det's second derivative
     g.cache_info()["entries"][0]["variants"]
 """
 
