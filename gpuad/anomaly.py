@@ -94,11 +94,55 @@ def _backward_message(node, argnum: int) -> str:
             f"{where}")
 
 
+def _float_inputs(args) -> tuple[list, list[bool]]:
+    """The float and complex arrays (Tensors or raw) and Python numbers among ``args``, and
+    for each whether it comes from outside the tape (a number, a raw array or a leaf Tensor)
+    rather than from an op checked already."""
+    from .tensor import Tensor
+
+    out, outside = [], []
+    for a in args:
+        if isinstance(a, float | complex):
+            out.append(a)
+            outside.append(True)
+            continue
+        d = a._data if isinstance(a, Tensor) else a
+        if hasattr(d, "dtype") and hasattr(d, "shape") and d.dtype.kind in "fc":
+            out.append(d)
+            outside.append(not isinstance(a, Tensor) or a._node is None)
+    return out, outside
+
+
+def _made_here(outside: list[bool]):
+    """``bad(xp, out, *inputs)``: where ``out`` holds a NaN that no op's output passed in (a
+    NaN of the data, a leaf or a constant, counts at the first op reading it), or an infinity
+    where no input holds one: infinities given as data (a ``-inf`` padding or mask) are
+    passed on, not reported."""
+
+    def bad(xp, out, *inputs):
+        nan_in = nan_outside = inf_in = False
+        for a, o in zip(inputs, outside, strict=True):
+            nan = xp.any(xp.isnan(a))
+            nan_in = nan_in | nan
+            if o:
+                nan_outside = nan_outside | nan
+            inf_in = inf_in | xp.any(xp.isinf(a))
+        return (xp.isnan(out) & (~nan_in | nan_outside)) | (xp.isinf(out) & ~inf_in)
+
+    return bad
+
+
 def check_forward(rule, args, out) -> None:
     if _vc.record is not None and _traced("forward", rule, args, out):
         return
     if not _finite(out):
-        raise AnomalyError(_forward_message(rule, args))
+        from ._raw import _xp
+
+        xp = _xp(out)
+        inputs, outside = _float_inputs(args)
+        inputs = [xp.asarray(a) if isinstance(a, float | complex) else a for a in inputs]
+        if bool(xp.any(_made_here(outside)(xp, out, *inputs))):
+            raise AnomalyError(_forward_message(rule, args))
 
 
 def check_backward(node, argnum: int, c) -> None:
@@ -136,6 +180,21 @@ def _traced(which: str, what, arg, value) -> bool:
         return True
     msg = _forward_message(what, arg) if which == "forward" else _backward_message(what, arg)
     name = what.name if which == "forward" else what.rule.name
+    if which == "forward":  # the non-finite values the op made (see check_forward)
+        inputs, outside = _float_inputs(arg)
+        keep = [not isinstance(a, float | complex) for a in inputs]
+        numbers = [a for a, k in zip(inputs, keep, strict=True) if not k]
+        if any(a != a for a in numbers):
+            raise AnomalyError(msg)  # a NaN constant: every replay would report it
+        if any(abs(a) == float("inf") for a in numbers):
+            return True  # an infinite constant passed in: nothing to report
+        arrays = [a for a, k in zip(inputs, keep, strict=True) if k]
+        flags = [o for o, k in zip(outside, keep, strict=True) if k]
+        check = AnomalyCheck(f"anomaly:{name}", _made_here(flags),
+                             lambda count, first: AnomalyError(msg))
+        _vc.run(check, value, *arrays)
+        return True
     check = AnomalyCheck(f"anomaly:{name}", _nonfinite, lambda count, first: AnomalyError(msg))
     _vc.run(check, value)  # recorded and run now; a value that is a constant: run now only
     return True
+

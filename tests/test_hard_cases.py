@@ -293,6 +293,34 @@ def test_detect_anomaly_ignores_guarded_where(backend):
     np.testing.assert_array_equal(to_numpy(x.grad), [0.0, 0.25])
 
 
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_detect_anomaly_passes_infinities_given_as_data(backend, jit):
+    """An op is reported where it makes a NaN or an infinity, not where it passes on one given
+    as data: max pooling with padding (a -inf padding inside) and a -inf attention mask raised
+    "concatenate produced a non-finite value" on finite input; NaN in the data is still
+    reported at the first op reading it, and a row masked whole where softmax makes its NaN."""
+    import gpuad.nn.functional as F
+
+    x = ad.tensor(np.array([[[0.5, -1.0, 2.0, 0.25, -0.5]]]), requires_grad=True)
+    mask = gnp.where(gnp.arange(5) > 2, -np.inf, 0.0)
+
+    def run(f, *args):
+        return (ad.jit(ad.value_and_grad(f)) if jit else ad.value_and_grad(f))(*args)
+
+    with ad.detect_anomaly(), np.errstate(all="ignore"):
+        v, g = run(lambda x: gnp.sum(F.max_pool1d(x, 3, stride=2, padding=1)), x)
+        assert float(v) == 0.5 + 2.0 + 0.25  # windows [pad, .5, -1], [-1, 2, .25], [.25, -.5, pad]
+        np.testing.assert_array_equal(to_numpy(g), [[[1.0, 0.0, 1.0, 1.0, 0.0]]])
+        v, g = run(lambda x: gnp.sum(F.softmax(x + mask, dim=-1)[..., 0]), x)
+        e = np.exp([0.5, -1.0, 2.0])
+        assert float(v) == pytest.approx(e[0] / e.sum(), rel=1e-14)
+        with pytest.raises(ad.AnomalyError, match="^subtract produced"):
+            run(lambda x: gnp.sum(F.softmax(x * 0.0 - np.inf, dim=-1)), x)
+        nan = ad.tensor(np.array([[[0.5, np.nan, 2.0, 0.25, -0.5]]]), requires_grad=True)
+        with pytest.raises(ad.AnomalyError, match="produced a non-finite value"):
+            run(lambda x: gnp.sum(x * 2.0), nan)
+
+
 def test_detect_anomaly_is_off_by_default():
     from gpuad import _state
 
