@@ -153,11 +153,24 @@ def _source(src, shape, name="scatter"):
     return _fit(src, tuple(shape), -1, name, "src")
 
 
+def _tensor_source(name: str, self, src, index) -> None:
+    """torch takes a tensor ``src`` of as many dims as the index, never a 0-d one broadcast
+    (a number, or ``value=``, is written everywhere); a 0-d ``self`` reads as 1-d."""
+    if getattr(src, "ndim", None) == 0 and not isinstance(src, _np.generic) and \
+            index.ndim and self.ndim:
+        raise ValueError(
+            f"Tensor.{name}: src is a 0-d tensor and the index has {index.ndim} dims; torch "
+            f"requires as many dims in both (\"Index tensor must have the same number of "
+            f"dimensions as src tensor\"): pass a number, or src.expand(index.shape)")
+
+
 def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor:
     """torch's out-of-place ``scatter``: a copy with ``src`` (or ``value``) written at
     ``index`` along ``dim``; ``reduce="add"``/``"multiply"`` combines instead (repeats
     accumulate). Without ``reduce`` the last of repeated targets is kept (torch leaves it
     unspecified). Example: ``x.scatter(1, idx, 0.0)``"""
+    if src is not _NO:
+        _tensor_source("scatter", self, src, _pick(self, index))
     src = value if src is _NO else src
     if src is _NO:
         raise TypeError("Tensor.scatter: give the source (src or value)")
@@ -184,6 +197,7 @@ def scatter_add(self, dim: int, index, src) -> Tensor:
     Example: ``zeros.scatter_add(0, idx, w)``"""
     _same_dtype("scatter_add", self, src)
     index = _scatter_index("scatter_add", self, dim, index)
+    _tensor_source("scatter_add", self, src, index)
     if index.size == 0:
         return self.copy()
     flat = _scalar_form(self, index, src)

@@ -1,0 +1,48 @@
+"""Bugs found by tests/conformance/test_torch_inplace_fuzz.py (in-place writes against torch),
+each checked against hand-derived values."""
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+
+
+def test_write_through_a_detached_view_of_a_leaf():
+    # torch's detach() is a tensor of its own (not a view for autograd): writing into it is
+    # allowed, and reaches the leaf's memory. gpuad refused it as a view made under no_grad.
+    x = ad.tensor(np.array([1.0, 2.0, 3.0, 4.0]), requires_grad=True)
+    x[0:2].detach().add_(1.0)
+    x[1:].detach()[0:1].mul_(3.0)  # a view of a detached view
+    np.testing.assert_array_equal(x.numpy(), [2.0, 9.0, 3.0, 4.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 18.0, 6.0, 8.0])  # 2 x, new values
+
+
+def test_write_through_a_view_made_under_no_grad_still_refuses():
+    x = ad.tensor(np.ones(4), requires_grad=True)
+    with ad.no_grad():
+        v = x[0:2]
+    with pytest.raises(ad.GradError, match="made under no_grad"):
+        v.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), np.ones(4))
+
+
+@pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_"])
+def test_scatter_refuses_a_0d_tensor_source(name):
+    # torch: "Index tensor must have the same number of dimensions as src tensor"; gpuad
+    # broadcast the 0-d tensor silently
+    x = ad.tensor(np.zeros((2, 3)))
+    idx = np.array([[0, 1, 0], [1, 0, 1]])
+    with pytest.raises(ValueError, match="0-d tensor"):
+        getattr(x, name)(0, idx, ad.tensor(2.0))
+    np.testing.assert_array_equal(x.numpy(), np.zeros((2, 3)))
+    # a number, value=, and a source of the index's dims work
+    np.testing.assert_array_equal(x.scatter(0, idx, 2.0).numpy(), np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(x.scatter(0, idx, value=ad.tensor(2.0)).numpy(),
+                                  np.full((2, 3), 2.0))
+    s = ad.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x.scatter_add(0, idx, s)
+    np.testing.assert_array_equal(y.numpy(), [[0.0, 4.0, 2.0], [3.0, 1.0, 5.0]])
+    (y * ad.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))).sum().backward()
+    # s[i, j] lands at row idx[i, j], column j
+    np.testing.assert_array_equal(s.grad.numpy(), [[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
