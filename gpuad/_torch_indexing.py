@@ -169,8 +169,7 @@ def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor
     ``index`` along ``dim``; ``reduce="add"``/``"multiply"`` combines instead (repeats
     accumulate). Without ``reduce`` the last of repeated targets is kept (torch leaves it
     unspecified). Example: ``x.scatter(1, idx, 0.0)``"""
-    if src is not _NO:
-        _tensor_source("scatter", self, src, _pick(self, index))
+    tensor_src = src is not _NO
     src = value if src is _NO else src
     if src is _NO:
         raise TypeError("Tensor.scatter: give the source (src or value)")
@@ -180,6 +179,8 @@ def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor
     index = _scatter_index("scatter", self, dim, index)
     if index.size == 0:  # torch: nothing is written (the shapes are not checked)
         return self.copy()
+    if tensor_src:
+        _tensor_source("scatter", self, src, index)
     flat = _scalar_form(self, index, src)
     if flat is not None:
         return _R.reshape(scatter(flat[0], dim, flat[1], flat[2], reduce=reduce), ())
@@ -197,9 +198,9 @@ def scatter_add(self, dim: int, index, src) -> Tensor:
     Example: ``zeros.scatter_add(0, idx, w)``"""
     _same_dtype("scatter_add", self, src)
     index = _scatter_index("scatter_add", self, dim, index)
-    _tensor_source("scatter_add", self, src, index)
     if index.size == 0:
         return self.copy()
+    _tensor_source("scatter_add", self, src, index)
     flat = _scalar_form(self, index, src)
     if flat is not None:
         return _R.reshape(scatter_add(flat[0], dim, flat[1], flat[2]), ())

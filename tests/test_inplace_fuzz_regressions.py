@@ -7,7 +7,7 @@ import pytest
 import gpuad as ad
 
 
-def test_write_through_a_detached_view_of_a_leaf():
+def test_write_through_a_detached_view_of_a_leaf(backend):
     # torch's detach() is a tensor of its own (not a view for autograd): writing into it is
     # allowed, and reaches the leaf's memory. gpuad refused it as a view made under no_grad.
     x = ad.tensor(np.array([1.0, 2.0, 3.0, 4.0]), requires_grad=True)
@@ -18,7 +18,7 @@ def test_write_through_a_detached_view_of_a_leaf():
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 18.0, 6.0, 8.0])  # 2 x, new values
 
 
-def test_write_through_a_view_made_under_no_grad_still_refuses():
+def test_write_through_a_view_made_under_no_grad_still_refuses(backend):
     x = ad.tensor(np.ones(4), requires_grad=True)
     with ad.no_grad():
         v = x[0:2]
@@ -28,7 +28,7 @@ def test_write_through_a_view_made_under_no_grad_still_refuses():
 
 
 @pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_"])
-def test_scatter_refuses_a_0d_tensor_source(name):
+def test_scatter_refuses_a_0d_tensor_source(backend, name):
     # torch: "Index tensor must have the same number of dimensions as src tensor"; gpuad
     # broadcast the 0-d tensor silently
     x = ad.tensor(np.zeros((2, 3)))
@@ -36,6 +36,10 @@ def test_scatter_refuses_a_0d_tensor_source(name):
     with pytest.raises(ValueError, match="0-d tensor"):
         getattr(x, name)(0, idx, ad.tensor(2.0))
     np.testing.assert_array_equal(x.numpy(), np.zeros((2, 3)))
+    # an empty index writes nothing and checks nothing, as torch
+    empty = np.zeros((2, 0), np.int64)
+    np.testing.assert_array_equal(getattr(x, name)(0, empty, ad.tensor(2.0)).numpy(),
+                                  np.zeros((2, 3)))
     # a number, value=, and a source of the index's dims work
     np.testing.assert_array_equal(x.scatter(0, idx, 2.0).numpy(), np.full((2, 3), 2.0))
     np.testing.assert_array_equal(x.scatter(0, idx, value=ad.tensor(2.0)).numpy(),
@@ -46,3 +50,31 @@ def test_scatter_refuses_a_0d_tensor_source(name):
     (y * ad.tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))).sum().backward()
     # s[i, j] lands at row idx[i, j], column j
     np.testing.assert_array_equal(s.grad.numpy(), [[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+
+
+@pytest.mark.parametrize("make", [
+    lambda y: y.reshape(2, 3), lambda y: y.view(2, 3), lambda y: y.view_as(y),
+    lambda y: y.permute(0, 1), lambda y: y.expand(2, 3), lambda y: y.squeeze(dim=0),
+    lambda y: y.reshape_as(y),
+], ids=["reshape", "view", "view_as", "permute", "expand", "squeeze", "reshape_as"])
+def test_a_view_that_changes_nothing_is_a_tensor_of_its_own(backend, make):
+    # torch's x.view(x.shape) is a new view: a hook (or retain_grad) on it sees the gradient
+    # of its own uses; gpuad returned x itself, so the hook saw every use of x
+    x = ad.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x * 2.0
+    v = make(y)
+    assert v is not y
+    seen = []
+    v.register_hook(lambda g: seen.append(g.numpy().copy()))
+    v.retain_grad()
+    (v.sum() * 3.0 + (y * y).sum()).backward()
+    np.testing.assert_array_equal(seen[0], np.full((2, 3), 3.0))  # d(3 sum v)/dv
+    np.testing.assert_array_equal(v.grad.numpy(), np.full((2, 3), 3.0))
+    # dL/dx = 2 (3 + 2 y) = 6 + 8 x
+    np.testing.assert_array_equal(x.grad.numpy(), 6.0 + 8.0 * np.arange(6.0).reshape(2, 3))
+    # writes through it still reach y, and a view of a leaf refuses them as torch's does
+    with ad.no_grad():
+        v[0, 0] = 7.0
+    assert y.numpy()[0, 0] == 7.0
+    with pytest.raises(ad.GradError, match="leaf"):
+        make(x).mul_(2.0)
