@@ -230,12 +230,13 @@ def _along(name: str, self, dim, index, source=_NO, wrap: bool = False):
 
 def _fits(name: str, self, d: int, index, source) -> None:
     """torch's rule for an ``index_*`` source: a tensor of ``self``'s shape with dim ``d`` as
-    long as the index, or a 0-d one for one index into a tensor of at most one dim."""
+    long as the index, or a 0-d one for one index into a tensor of at most one dim (0-d for
+    ``index_add``)."""
     shp = tuple(getattr(source, "shape", ()))
     if not hasattr(source, "shape"):  # a Python number: written into every target
         return
-    if shp == ():
-        if index.size == 1 and self.ndim <= 1:
+    if shp == ():  # (torch's index_add takes it for a 0-d tensor only)
+        if index.size == 1 and (self.ndim == 0 or self.ndim == 1 and name != "index_add"):
             return
     elif len(shp) == _b.max(self.ndim, 1) and shp[d] == index.size and _b.all(
             shp[i] == n for i, n in enumerate(self.shape) if i != d):

@@ -78,3 +78,18 @@ def test_a_view_that_changes_nothing_is_a_tensor_of_its_own(backend, make):
     assert y.numpy()[0, 0] == 7.0
     with pytest.raises(ad.GradError, match="leaf"):
         make(x).mul_(2.0)
+
+
+def test_index_add_refuses_a_0d_source_for_a_1d_tensor(backend):
+    # torch's index_add takes a 0-d source for a 0-d tensor only (index_copy for 1-d too);
+    # gpuad broadcast it into the 1-d tensor
+    x = ad.tensor(np.zeros(6))
+    with pytest.raises(ValueError, match="does not fit"):
+        x.index_add(0, np.array([2]), ad.tensor(1.5))
+    np.testing.assert_array_equal(x.index_copy(0, np.array([2]), ad.tensor(1.5)).numpy(),
+                                  [0, 0, 1.5, 0, 0, 0])
+    s = ad.tensor(np.array(1.5), requires_grad=True)
+    y = ad.tensor(np.array(2.0)).index_add(0, np.array([0]), s, alpha=3)
+    assert float(y) == 6.5  # 2 + 3 * 1.5
+    y.backward()
+    assert float(s.grad) == 3.0

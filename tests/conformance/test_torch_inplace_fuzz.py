@@ -905,6 +905,26 @@ def _close(a, b, tol):
     return np.allclose(a, b, equal_nan=True, **tol)
 
 
+# steps torch refuses even without grad that gpuad runs: (pattern of torch's message, when,
+# reason). gpuad's result there is not a silently different value.
+KNOWN_ACCEPTED = [
+    (r"view size is not compatible with input tensor's size and stride",
+     lambda prog: any(st[0] == "view" and st[3] == "unfold" for st in prog),
+     "a view of unfold's overlapping windows: gpuad's windows are a read-only copy, which "
+     "view() reshapes (writes through the result still raise)"),
+]
+
+
+def _data_into_copy(prog):
+    """A ``.data`` write in a program holding a copy where torch's is a view (unfold's
+    overlapping windows, one element by integer indices): ``.data`` writes are invisible to
+    versions (gpuad's docstring of Tensor.data), so the copy is not computed again."""
+    data = any(st[0] == "nograd" and st[1] == "data" for st in prog)
+    copies = any(st[0] == "view" and (st[3] == "unfold" or st[3] == "slice" and all(
+        isinstance(i, int) for i in st[4][1])) for st in prog)
+    return data and copies
+
+
 def _moved_hooks(prog):
     """Hooked views whose memory is written after the hook: torch's hook stays on the view's
     old step (not called, or called with what reaches that step), gpuad's moves with the
@@ -943,6 +963,8 @@ def compare(ot, og, tol=TOL, hooks=True, skip=()):
             if n in skip:
                 continue
             hg = og["hooks"].get(n, [])
+            if not hg and all(not np.any(g) for g in gs):
+                continue  # torch calls it with zeros where gpuad's graph does not reach it
             if len(gs) != len(hg):
                 return f"hook of {n} called {len(hg)} times, torch {len(gs)}"
             for a, b in zip(gs, hg, strict=True):
@@ -970,6 +992,8 @@ def fd_check(prog, og, data_ok=False):
             return f"value of {n} (vs torch without grad)"
     if not _close(ob["loss"], og["loss"], TOL):
         return "loss (vs torch without grad)"
+    if max((float(np.abs(v).max()) for v in ob["vals"].values() if v.size), default=0) > 1e6:
+        return "unverified"  # (exp of a power: central differences are noise there)
     times = [st[1] for st in prog if st[0] == "backward"][0]
     preset = {}
     for st in prog:
@@ -1021,6 +1045,10 @@ def check_program(seed, counts):
         if et is None:
             return "torch accepted the step its shadow refused"
         if eg is None:
+            for pat, when, _reason in KNOWN_ACCEPTED:
+                if re.search(pat, str(et)) and when(prog):
+                    counts["invalid: gpuad ran (" + pat + ")"] += 1
+                    return None
             return f"gpuad ran a step torch refuses without grad: {et}"
         counts["invalid: both raise"] += 1
         return None
@@ -1039,6 +1067,13 @@ def check_program(seed, counts):
             if fd_check(prog, rg.result, data_ok=True) is None:
                 counts["torch ok: gpuad differs after a .data write, equal to differences"] += 1
                 return None
+        if diff and _data_into_copy(prog):
+            counts["torch ok: differs after a .data write where gpuad has a copy (documented)"] += 1
+            return None
+        if diff and diff.startswith("grad of") and any(st[0] == "detach_" for st in prog) and \
+                rt.result["grads"].get(diff.split()[-1]) is None:
+            counts["torch ok: torch's gradient None after detach_ of a viewed base"] += 1
+            return None
         if diff:
             return f"differs from torch: {diff}"
         counts["torch ok: same"] += 1
@@ -1049,7 +1084,7 @@ def check_program(seed, counts):
         return None
     res = fd_check(prog, rg.result)
     if res == "unverified":
-        counts["torch raised: gpuad ran (unverified: detach or .data)"] += 1
+        counts["torch raised: gpuad ran (unverified: detach, .data or huge values)"] += 1
         return None
     if res:
         return f"torch raised ({type(et).__name__}: {et}); gpuad ran and {res}"
