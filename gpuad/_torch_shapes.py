@@ -574,6 +574,8 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
 
     r = windows(self)
     if r.__class__ is Tensor:
+        if r._base is not None:  # its own buffer: a view of it (w[0]) must take its history
+            r = r.copy()  # again from it after a refresh, not from the take below it
         ReadOnlyCopy.attach(r, "Tensor.unfold (a copy of its windows)", self, windows)
     return mark(r, "windows of Tensor.unfold", "windows that overlap (step < size) cannot be "
                 "written one to one (torch refuses most such writes too), and gpuad's windows "

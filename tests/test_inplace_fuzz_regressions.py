@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import gpuad as ad
+import gpuad.numpy as gnp
 
 
 def test_write_through_a_detached_view_of_a_leaf(backend):
@@ -93,3 +94,41 @@ def test_index_add_refuses_a_0d_source_for_a_1d_tensor(backend):
     assert float(y) == 6.5  # 2 + 3 * 1.5
     y.backward()
     assert float(s.grad) == 3.0
+
+
+def test_detach_in_place_of_a_detached_view(backend):
+    # torch: x[0:2].detach() is no view, so detach_() on it is allowed (a no-op); gpuad
+    # refused it as a view "as torch does"
+    x = ad.tensor(np.arange(4.0), requires_grad=True)
+    y = x * 2.0
+    d = y[0:2].detach()
+    assert d.detach_() is d and not d.requires_grad
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 8.0 * np.arange(4.0))  # d(4 x^2)/dx
+    with pytest.raises(RuntimeError, match="view"):
+        (x * 1.0)[0:2].detach_()
+
+
+@pytest.mark.parametrize("take", [lambda w: w[0:1], lambda w: w.split(1, 0)[0], lambda w: w.mT],
+                         ids=["slice", "split", "mT"])
+def test_view_of_overlapping_unfold_windows_after_a_write(backend, take):
+    # unfold's overlapping windows are a copy computed again when read after a write to the
+    # tensor; a view of them took the new values but kept the old history (the windows were a
+    # view of an internal array whose history was not renewed): a silently wrong gradient
+    v = np.array([0.3, 0.7, 1.1])
+    x = ad.tensor(v.reshape(3, 1), requires_grad=True)  # (2-d: the windows are a transpose)
+    y = gnp.sin(x)
+    w = y.unfold(0, 2, 1)  # w[i, 0] = [y_i, y_i+1]
+    p = take(w)
+    y[0:1].mul_(x[0:1])  # y0 = a sin a
+    loss = (p * p).sum()
+    a, b, c = v
+    windows = np.array([[a * np.sin(a), np.sin(b)], [np.sin(b), np.sin(c)]])
+    full = p.size == 4  # mT keeps both windows: y1 counted twice, y2 once
+    np.testing.assert_allclose(p.numpy().reshape(-1), windows.reshape(-1) if full else
+                               windows[0], rtol=1e-12)
+    loss.backward()
+    expect = [2 * a * np.sin(a) * (np.sin(a) + a * np.cos(a)),
+              (4 if full else 2) * np.sin(b) * np.cos(b),
+              2 * np.sin(c) * np.cos(c) if full else 0.0]
+    np.testing.assert_allclose(x.grad.numpy().reshape(-1), expect, rtol=1e-12)

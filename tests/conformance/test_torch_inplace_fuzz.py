@@ -2,7 +2,8 @@
 
 Each program is a short list of steps drawn at random (leaves with and without grad; views:
 slices with steps and negative ends, transposes, view/reshape, (un)squeeze, expand, diagonal,
-unbind/split/chunk, narrow, select, unfold, real/imag; in-place methods, ``__setitem__`` with
+unbind/split/chunk, narrow, select, unfold, real/imag; in-place methods, autograd.Functions
+that write their input (``mark_dirty``), ``__setitem__`` with
 slices, masks, integer arrays and ellipsis, ``+=``/``*=``/``/=``/``@=``, ``out=``; detach and
 ``detach_``, ``.data`` writes, writes under ``no_grad``/``inference_mode`` and through a
 detached alias; ``retain_grad``, tensor hooks, an SGD/Adam step between the forward and the
@@ -55,7 +56,7 @@ def _unrecorded_write(prog):
             detached.add(st[1])
         elif st[0] in ("nograd", "opt"):
             return True
-        elif st[0] in ("inplace", "setitem", "aug", "out") and st[1] in detached:
+        elif st[0] in ("inplace", "setitem", "aug", "out", "fn") and st[1] in detached:
             return True
     return False
 
@@ -95,6 +96,41 @@ KNOWN_REFUSALS = [
      "torch lets zero_/fill_ write one value through an expanded tensor; gpuad refuses every "
      "write through expand, as NumPy's broadcast_to"),
 ]
+
+
+def _functions(F):
+    """Two autograd.Functions that write their input in place and say so (``mark_dirty``),
+    as torch's test_mark_dirty: ``x * 2`` and ``x ** 2`` (this one keeping a copy of x)."""
+
+    class Double(F):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2.0)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    class Square(F):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x.clone())
+            x.mul_(x.clone())
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2.0 * x
+
+    return {"double": Double, "square": Square}
+
+
+FUNCTIONS = {"torch": _functions(torch.autograd.Function),
+             "gpuad": _functions(ad.autograd.Function)}
 
 
 class Unfit(Exception):
@@ -267,6 +303,9 @@ class Run:
                     d.mul_(c)
                 else:
                     d *= c
+        elif kind == "fn":  # an autograd.Function writing its input (mark_dirty)
+            _, tgt, which = st
+            FUNCTIONS["gpuad" if self.lib == "gpuad" else "torch"][which].apply(env[tgt])
         elif kind == "detach":
             _, name, src = st
             env[name] = env[src].detach()
@@ -501,7 +540,7 @@ class Gen:
         elif k in ("view", "detach"):
             self.base[st[1]] = self.base[st[2]]
             self.views.add(st[1])
-        elif k in ("inplace", "setitem", "aug", "out", "nograd"):
+        elif k in ("inplace", "setitem", "aug", "out", "nograd", "fn"):
             b = self.base.get(st[2] if k == "nograd" else st[1])
             self.stale |= {v for v in self.views if self.base.get(v) == b}
         if k == "leaf":
@@ -835,8 +874,10 @@ class Gen:
                 self.gen_setitem()
             elif u < 0.88:
                 self.gen_aug()
-            elif u < 0.92:
+            elif u < 0.91:
                 self.gen_out()
+            elif u < 0.92:
+                self.try_add(("fn", self.target(), self.pick(["double", "square"])))
             elif u < 0.94:
                 t = self.pick([n for n in self.vars() if not n.startswith("L")] or ["L1"])
                 self.try_add(("detach_", t))
@@ -939,7 +980,7 @@ def _moved_hooks(prog):
             views.add(st[1])
         elif st[0] == "hook":
             hooked.add(st[1])
-        elif st[0] in ("inplace", "setitem", "aug", "out", "nograd"):
+        elif st[0] in ("inplace", "setitem", "aug", "out", "nograd", "fn"):
             tgt = st[2] if st[0] == "nograd" else st[1]
             moved |= {h for h in hooked if h in views and base[h] == base[tgt]}
     return moved
