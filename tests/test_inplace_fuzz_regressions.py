@@ -132,3 +132,65 @@ def test_view_of_overlapping_unfold_windows_after_a_write(backend, take):
               (4 if full else 2) * np.sin(b) * np.cos(b),
               2 * np.sin(c) * np.cos(c) if full else 0.0]
     np.testing.assert_allclose(x.grad.numpy().reshape(-1), expect, rtol=1e-12)
+
+
+class _Double(ad.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        x.mul_(2.0)
+        ctx.mark_dirty(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2.0
+
+
+def test_views_of_an_input_a_function_marked_dirty(backend):
+    # torch rebuilds the views of an input that an autograd.Function wrote (mark_dirty);
+    # gpuad refused any recorded use of them ("modified in place through another view")
+    x = ad.tensor(np.array([1.0, 2.0, 3.0, 4.0]), requires_grad=True)
+    y = x * 1.5
+    v = y[0:2]
+    _Double.apply(y)  # y = 3 x
+    v *= 3.0  # y[0:2] = 9 x[0:2]
+    np.testing.assert_array_equal(y.numpy(), [9.0, 18.0, 9.0, 12.0])
+    w = np.array([1.0, -1.0, 0.5, 2.0])
+    (y * ad.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), w * [9.0, 9.0, 3.0, 3.0])
+
+
+def test_retain_grad_follows_a_function_marked_dirty(backend):
+    # torch's retain_grad() follows a tensor to its value after an in-place write, a
+    # Function's mark_dirty write too; gpuad's stayed on the value before it
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 1.5
+    y.retain_grad()
+    _Double.apply(y)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), 2 * 3.0 * np.array([1.0, 2.0]))  # 2 y
+    np.testing.assert_array_equal(x.grad.numpy(), 18.0 * np.array([1.0, 2.0]))  # d 9x^2
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 2), (2, 2)), ((3,), (3, 2)), ((2, 3), (3,)),
+                                    ((4, 2, 3), (3, 2)), ((3,), (4, 3, 2))])
+def test_matmul_saves_only_the_operand_its_gradient_reads(backend, sa, sb):
+    # matmul saved both operands whenever either needed a gradient, so writing into the one
+    # that needs none raised in backward (torch saves only what the adjoint reads)
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=sa), rng.normal(size=sb)
+    a = ad.tensor(A)
+    w = ad.tensor(B, requires_grad=True)
+    b = w * 1.0
+    y = a @ b
+    b.mul_(2.0)  # b is not read by d/db = a^T g
+    y.sum().backward()
+    colsum = A.reshape(-1, A.shape[-1]).sum(0)  # d sum(a @ b) / d b[..., k, m] = sum of a[..., k]
+    expect = colsum if B.ndim == 1 else np.broadcast_to(colsum[:, None], B.shape)
+    np.testing.assert_allclose(w.grad.numpy(), expect, rtol=1e-12)
+    # the other operand is still saved and checked
+    a2 = ad.tensor(A.copy())
+    y2 = a2 @ (w * 1.0)
+    a2.mul_(2.0)
+    with pytest.raises(ad.GradError, match="matmul: input 0"):
+        y2.sum().backward()

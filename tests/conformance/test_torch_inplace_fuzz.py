@@ -75,10 +75,6 @@ KNOWN_REFUSALS = [
     (r"a copy in gpuad but a view in torch", lambda prog: True,
      "x[i] with integer indices is NumPy's copy; read after a write to x it raises rather "
      "than hold the old values (docs/porting.md, silent traps)"),
-    (r"matmul: input \d was saved for the gradient", lambda prog: True,
-     "matmul saves both operands whenever either needs grad (its adjoint reads the other "
-     "operand's rank), so a write to the operand that needs no gradient is refused; torch "
-     "saves only what the adjoint needs"),
     (r"this tensor is a copy of one element", lambda prog: True,
      "one element taken by integer indices is NumPy's copy; torch's is a view, so a write "
      "into it raises (docs/porting.md, silent traps)"),
