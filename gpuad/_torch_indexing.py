@@ -153,11 +153,23 @@ def _source(src, shape, name="scatter"):
     return _fit(src, tuple(shape), -1, name, "src")
 
 
+def _tensor_source(name: str, self, src, index) -> None:
+    """torch takes a tensor ``src`` of as many dims as the index, never a 0-d one broadcast
+    (a number, or ``value=``, is written everywhere); a 0-d ``self`` reads as 1-d."""
+    if getattr(src, "ndim", None) == 0 and not isinstance(src, _np.generic) and \
+            index.ndim and self.ndim:
+        raise ValueError(
+            f"Tensor.{name}: src is a 0-d tensor and the index has {index.ndim} dims; torch "
+            f"requires as many dims in both (\"Index tensor must have the same number of "
+            f"dimensions as src tensor\"): pass a number, or src.expand(index.shape)")
+
+
 def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor:
     """torch's out-of-place ``scatter``: a copy with ``src`` (or ``value``) written at
     ``index`` along ``dim``; ``reduce="add"``/``"multiply"`` combines instead (repeats
     accumulate). Without ``reduce`` the last of repeated targets is kept (torch leaves it
     unspecified). Example: ``x.scatter(1, idx, 0.0)``"""
+    tensor_src = src is not _NO
     src = value if src is _NO else src
     if src is _NO:
         raise TypeError("Tensor.scatter: give the source (src or value)")
@@ -167,6 +179,8 @@ def scatter(self, dim: int, index, src=_NO, *, value=_NO, reduce=None) -> Tensor
     index = _scatter_index("scatter", self, dim, index)
     if index.size == 0:  # torch: nothing is written (the shapes are not checked)
         return self.copy()
+    if tensor_src:
+        _tensor_source("scatter", self, src, index)
     flat = _scalar_form(self, index, src)
     if flat is not None:
         return _R.reshape(scatter(flat[0], dim, flat[1], flat[2], reduce=reduce), ())
@@ -186,6 +200,7 @@ def scatter_add(self, dim: int, index, src) -> Tensor:
     index = _scatter_index("scatter_add", self, dim, index)
     if index.size == 0:
         return self.copy()
+    _tensor_source("scatter_add", self, src, index)
     flat = _scalar_form(self, index, src)
     if flat is not None:
         return _R.reshape(scatter_add(flat[0], dim, flat[1], flat[2]), ())
@@ -215,12 +230,13 @@ def _along(name: str, self, dim, index, source=_NO, wrap: bool = False):
 
 def _fits(name: str, self, d: int, index, source) -> None:
     """torch's rule for an ``index_*`` source: a tensor of ``self``'s shape with dim ``d`` as
-    long as the index, or a 0-d one for one index into a tensor of at most one dim."""
+    long as the index, or a 0-d one for one index into a tensor of at most one dim (0-d for
+    ``index_add``)."""
     shp = tuple(getattr(source, "shape", ()))
     if not hasattr(source, "shape"):  # a Python number: written into every target
         return
-    if shp == ():
-        if index.size == 1 and self.ndim <= 1:
+    if shp == ():  # (torch's index_add takes it for a 0-d tensor only)
+        if index.size == 1 and (self.ndim == 0 or self.ndim == 1 and name != "index_add"):
             return
     elif len(shp) == _b.max(self.ndim, 1) and shp[d] == index.size and _b.all(
             shp[i] == n for i, n in enumerate(self.shape) if i != d):

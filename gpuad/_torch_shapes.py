@@ -47,6 +47,15 @@ def _check_viewable(t: Tensor, shape: tuple) -> None:
             ) from None
 
 
+def _new_view(self, r):
+    """``r``, or a new view of ``self`` where the op changed nothing and returned ``self``:
+    torch's is a Tensor of its own, so a hook or ``retain_grad`` on it sees only the gradient
+    of its own uses (on ``self`` it saw every use of ``self``)."""
+    if r is self and self.requires_grad:
+        return self[...]
+    return r
+
+
 def view(self, *shape) -> Tensor:
     """torch's ``view``: the same data in another shape; raises where that needs a copy.
 
@@ -59,7 +68,7 @@ def view(self, *shape) -> Tensor:
         )
     shape = _shape_args("view", shape)
     _check_viewable(self, shape)
-    return self.reshape(shape)
+    return _new_view(self, self.reshape(shape))
 
 
 def view_as(self, other) -> Tensor:
@@ -69,7 +78,7 @@ def view_as(self, other) -> Tensor:
 
 def reshape_as(self, other) -> Tensor:
     """``self.reshape(other.shape)``. Example: ``g.reshape_as(x)``"""
-    return self.reshape(tuple(other.shape))
+    return _new_view(self, self.reshape(tuple(other.shape)))
 
 
 def expand(self, *sizes) -> Tensor:
@@ -87,12 +96,12 @@ def expand(self, *sizes) -> Tensor:
     if _b.any(s == -1 for s in sizes[:new]):
         raise ValueError(f"Tensor.expand{sizes}: -1 is not allowed for a new leading dim")
     target = tuple(self.shape[i - new] if s == -1 and i >= new else s for i, s in enumerate(sizes))
-    return _R.broadcast_to(self, target)
+    return _new_view(self, _R.broadcast_to(self, target))
 
 
 def expand_as(self, other) -> Tensor:
     """``self.expand(other.shape)``. Example: ``b.expand_as(x)``"""
-    return _R.broadcast_to(self, tuple(other.shape))
+    return _new_view(self, _R.broadcast_to(self, tuple(other.shape)))
 
 
 def permute(self, *dims, **kw) -> Tensor:
@@ -107,7 +116,8 @@ def permute(self, *dims, **kw) -> Tensor:
     if len(dims) != self.ndim:
         raise ValueError(f"Tensor.permute: {len(dims)} dims {dims} for a tensor of "
                          f"{self.ndim} dims (shape {self.shape}); name each dim once")
-    return _R.transpose(self, tuple(_axis("permute", d, self.ndim) for d in dims))
+    return _new_view(self, _R.transpose(self, tuple(_axis("permute", d, self.ndim)
+                                                    for d in dims)))
 
 
 def unsqueeze(self, dim: int) -> Tensor:
@@ -142,7 +152,7 @@ def squeeze(self, axis=None, *, dim=_NO):
 
         raise ValueError(f"Tensor.squeeze: {repeated_axis(dims, named)}")
     ones = tuple(d for d in named if self.ndim and self.shape[d] == 1)
-    return _R.squeeze(self, ones) if ones else self
+    return _R.squeeze(self, ones) if ones else _new_view(self, self)
 
 
 def _flat_copy(self, flat):
@@ -564,6 +574,8 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
 
     r = windows(self)
     if r.__class__ is Tensor:
+        if r._base is not None:  # its own buffer: a view of it (w[0]) must take its history
+            r = r.copy()  # again from it after a refresh, not from the take below it
         ReadOnlyCopy.attach(r, "Tensor.unfold (a copy of its windows)", self, windows)
     return mark(r, "windows of Tensor.unfold", "windows that overlap (step < size) cannot be "
                 "written one to one (torch refuses most such writes too), and gpuad's windows "

@@ -1560,7 +1560,10 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
         isinstance(value, Tensor) and bool(value._tan))
     if not track:
         base = t._base
-        if _local.grad_enabled and base is not None and base.requires_grad and base.is_leaf:
+        # (a detached view has no chain of view steps: torch lets it be written, as a tensor
+        # of its own that shares the leaf's memory and version)
+        if _local.grad_enabled and base is not None and t._view is not None and \
+                base.requires_grad and base.is_leaf:
             raise GradError(
                 f"in-place write to a view (shape {t.shape}) of a leaf tensor of shape "
                 f"{base.shape} that requires grad; the view was made under no_grad, and the "

@@ -207,8 +207,10 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the tape in place (it becomes a leaf that does not require
-        grad), as ``torch.Tensor.detach_``; a view refuses, as in torch: use ``detach()``."""
-        if self._base is not None:
+        grad), as ``torch.Tensor.detach_``; a view refuses, as in torch: use ``detach()``.
+        ``detach()``'s result shares memory without being a view (no chain of view steps),
+        and may be detached in place again, as in torch."""
+        if self._base is not None and self._view is not None:
             raise RuntimeError(
                 f"detach_(): this tensor (shape {self.shape}) is a view of another and shares "
                 f"its memory and history; a view cannot be detached in place (torch refuses "

@@ -548,8 +548,17 @@ def _take_over(a: Tensor, out: Tensor, record: bool, handled_levels: set) -> Non
     if out is not a and out._data is not a._data:
         a._data[...] = out._data
     if record:
+        old = a._node
         a._node = out._node
         a.requires_grad = out.requires_grad
+        if engine._hooked and old is not None and old in engine._hooked:
+            from ..tensor_hooks import follow_write
+
+            follow_write(a, old, False)  # retain_grad() follows a to its new value, as torch
+        if a._base is None:
+            # the history now holds forward's write: views made before it are rebuilt from
+            # it (forward's own unrecorded write had marked them stale), as torch's are
+            a._view = None
     # the tangents of the levels a jvp staticmethod computes are set there; the others are
     # the output's
     keep = {k: v for k, v in (a._tan or {}).items() if k in handled_levels}

@@ -12,19 +12,24 @@ from .core import prim
 
 # ---- linear algebra ---------------------------------------------------------------------------
 
+# Each adjoint reads the other operand only (so only that one is saved, and a write into the
+# operand that needs no gradient is no error, as in torch): an operand is 1-d exactly when
+# the output has one dim fewer than the other operand.
 def _mm_vjp_a(g, ans, a, b):
+    a1 = ndim(g) == ndim(b) - 1
     if ndim(b) == 1:
-        return g * b if ndim(a) == 1 else getitem(g, (Ellipsis, None)) * b
-    if ndim(a) == 1:
+        return g * b if a1 else getitem(g, (Ellipsis, None)) * b
+    if a1:
         return getitem(matmul(b, getitem(g, (Ellipsis, None))), (Ellipsis, 0))
     return matmul(g, _mT(b))
 
 
 def _mm_vjp_b(g, ans, a, b):
+    b1 = ndim(g) == ndim(a) - 1
     if ndim(a) == 1:
-        return g * a if ndim(b) == 1 else getitem(a, (slice(None), None)) * getitem(
+        return g * a if b1 else getitem(a, (slice(None), None)) * getitem(
             g, (Ellipsis, None, slice(None)))
-    if ndim(b) == 1:
+    if b1:
         return getitem(matmul(_mT(a), getitem(g, (Ellipsis, None))), (Ellipsis, 0))
     return matmul(_mT(a), g)
 
