@@ -1156,18 +1156,27 @@ def _dispatch_batched(func, what: str, fn, args, kwargs, out):
     own function would come back here without end: that is an error naming the function."""
     active = getattr(_local, "batched_calls", None)
     if active is None:
-        active = _local.batched_calls = set()
-    if func in active:
+        active = _local.batched_calls = {}
+    depth = active.get(func, 0)
+    # a derivative formula re-enters once per order (the jvp of `c / u` computes `c / u`
+    # again); only a call that keeps handing itself its own batched values nests deeper
+    if depth >= _REENTRY:
         raise TypeError(
             f"{what} inside gpuad.vmap: gpuad computes it on the array of one example, which a "
             f"batched value does not have. Call it outside vmap, or write it with gpuad.numpy "
             f"operations that batch")
-    active.add(func)
+    active[func] = depth + 1
     try:
         r = fn(*args, **kwargs)
     finally:
-        active.discard(func)
+        if depth:
+            active[func] = depth
+        else:
+            del active[func]
     return r if out is None else _finish(r, out, True, 1, what)
+
+
+_REENTRY = 8
 
 
 def _drop_numpy_defaults(func, params, kwargs: dict) -> dict:

@@ -483,3 +483,24 @@ def test_plain_arrays_are_untouched(backend):
     r = np.sin(X)
     assert type(r) is np.ndarray
     assert type(np.stack([X, X])) is np.ndarray
+
+
+@pytest.mark.parametrize("how", ["operator", "ufunc", "scalar"])
+def test_backend_array_over_a_batched_tensor_under_jvp(backend, how):
+    """Inside vmap, the jvp of `c / u` (c a backend array or NumPy scalar) computes `c / u`
+    again in its formula, which re-entered numpy.divide's dispatch and was refused as a
+    loop ("numpy.divide inside gpuad.vmap: ...") though it is an ordinary program."""
+    xp = ad.get_backend().xp
+    if how == "ufunc" and xp is not np:
+        pytest.skip("CuPy's ufuncs do not hand Tensors to __array_ufunc__")
+    c = xp.asarray([1.0, 2.0, 3.0]) if how != "scalar" else np.float64(2.0)
+    f = {"operator": lambda u: c / u, "ufunc": lambda u: xp.divide(c, u),
+         "scalar": lambda u: c / u}[how]
+    x = xp.asarray([[2.0, 4.0, 8.0], [1.0, 0.5, 0.25]])
+    cn = np.broadcast_to(np.asarray(to_numpy(c) if how != "scalar" else c), (3,))
+    xn = to_numpy(x)
+    t = ad.vmap(lambda v: ad.jvp(f, (v,), (gnp.ones(3),))[1])(x)
+    np.testing.assert_allclose(to_numpy(t), -cn / xn ** 2, rtol=1e-14)
+    h = ad.vmap(ad.hessian(lambda u: gnp.sum(f(u))))(x)
+    np.testing.assert_allclose(np.diagonal(to_numpy(h), axis1=1, axis2=2), 2 * cn / xn ** 3,
+                               rtol=1e-14)

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from diff_specs import collect
 from diff_specs.scipy import cupy_lacks
+from test_differentiable_all import JIT_READS as _DIFF_READS
 
 import gpuad as ad
 from gpuad.batching import BatchingWarning
@@ -74,6 +75,10 @@ CANNOT_BATCH = {
     "gpuad.numpy.random.gamma": _SAMPLER,
     "gpuad.nn.functional.gumbel_softmax": _SAMPLER,
 }
+CANNOT_BATCH.update({
+    name: "trims trailing zero coefficients: the series' length depends on each example's "
+          "values (tests/test_differentiable_all.py: JIT_READS)"
+    for name in _DIFF_READS if name.startswith("gpuad.numpy.polynomial.")})
 #: specs whose forward batches but whose derivative inside vmap raises (clearly)
 DERIVATIVE_RAISES = {
 }
