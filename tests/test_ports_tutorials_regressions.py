@@ -73,3 +73,34 @@ def test_dropout2d_of_a_2d_input_drops_entries_with_torchs_warning(backend):
         np.testing.assert_array_equal(to_numpy(w.grad), to_numpy(y) / 1.0)
     with pytest.raises(ValueError, match="dropout2d"):
         F.dropout2d(_t(np.ones(3)), 0.5)
+
+
+def test_to_meta_says_functional_call_needs_no_move(backend):
+    # the model-ensembling tutorial's base = copy.deepcopy(model).to('meta') got a message
+    # about moving between numpy and cupy backends; it now names the meta device and the fix
+    import copy
+
+    m = nn.Linear(2, 3)
+    with pytest.raises(RuntimeError, match=r"no meta device.*drop the \.to\('meta'\)"):
+        copy.deepcopy(m).to("meta")
+    with pytest.raises(RuntimeError, match="no meta device"):
+        ad.tensor([1.0]).to("meta")
+    assert m.weight.shape == (3, 2)  # the original is untouched
+
+
+def test_sequential_setitem_replaces_a_layer_under_its_name(backend):
+    # the autograd-mechanics note's `model.fc = nn.Linear(...)` for a Sequential,
+    # `model[2] = nn.Linear(3, 2)`, raised "'Sequential' object does not support item assignment"
+    model = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 5))
+    head = nn.Linear(3, 2)
+    model[-1] = head
+    assert model[2] is head and len(model) == 3
+    assert sorted(model.state_dict()) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    x = _t(np.ones((1, 4)))
+    h = np.tanh(to_numpy(model[0](x)))
+    want = h @ to_numpy(head.weight).T + to_numpy(head.bias)
+    np.testing.assert_allclose(to_numpy(model(x)), want, rtol=1e-12)
+    with pytest.raises(IndexError, match="out of range"):
+        model[3] = head
+    with pytest.raises(TypeError, match="int"):
+        model[0:1] = head
