@@ -104,3 +104,19 @@ def test_sequential_setitem_replaces_a_layer_under_its_name(backend):
         model[3] = head
     with pytest.raises(TypeError, match="int"):
         model[0:1] = head
+
+
+def test_complex_output_errors_name_holomorphic_and_it_works(backend):
+    # the Autodiff Cookbook: grad(sin)(z) must be told holomorphic=True; gpuad's error only
+    # offered real losses and vjp, not the flag that the Cookbook's next cell passes
+    z = 3.0 + 4j
+    with pytest.raises(TypeError, match=r"grad\(f, holomorphic=True\)"):
+        ad.grad(gnp.sin)(z)
+    np.testing.assert_allclose(to_numpy(ad.grad(gnp.sin, holomorphic=True)(z)), np.cos(z),
+                               rtol=1e-14)
+    zs = np.array([3.0 + 4j, 1j])
+    for jac in (ad.jacrev, ad.jacfwd):
+        with pytest.raises(TypeError, match=rf"{jac.__name__}\(f, holomorphic=True\)"):
+            jac(gnp.sin)(zs)
+        np.testing.assert_allclose(to_numpy(jac(gnp.sin, holomorphic=True)(zs)),
+                                   np.diag(np.cos(zs)), rtol=1e-14)
