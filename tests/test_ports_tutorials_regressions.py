@@ -120,3 +120,35 @@ def test_complex_output_errors_name_holomorphic_and_it_works(backend):
             jac(gnp.sin)(zs)
         np.testing.assert_allclose(to_numpy(jac(gnp.sin, holomorphic=True)(zs)),
                                    np.diag(np.cos(zs)), rtol=1e-14)
+
+
+def test_grad_fn_register_prehook(backend):
+    # the autograd note's b.grad_fn.register_prehook(lambda gI: (gI[0] * 2,)) raised
+    # AttributeError: 'Node' object has no attribute 'register_prehook'
+    a = _t(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    b = a.clone()
+    handle = b.grad_fn.register_prehook(lambda gI: (gI[0] * 2,))
+    b.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(to_numpy(a.grad), [2.0, 2.0, 2.0])
+    handle.remove()
+    a.grad = None
+    b.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(to_numpy(a.grad), [1.0, 1.0, 1.0])
+    # torch's order: the tensor's hooks, then retain_grad, then the step's prehooks
+    a.grad = None
+    c = a * 3.0
+    log = []
+    c.grad_fn.register_prehook(lambda gO: log.append("pre") or (gO[0] + 1,))
+    c.register_hook(lambda g: log.append("tensor") or g * 2)
+    c.retain_grad()
+    (c * c).sum().backward()
+    assert log == ["tensor", "pre"]
+    c0 = 3.0 * np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(to_numpy(c.grad), 2 * (2 * c0), rtol=1e-15)  # before the +1
+    np.testing.assert_allclose(to_numpy(a.grad), 3 * (2 * (2 * c0) + 1), rtol=1e-15)
+    with pytest.raises(TypeError, match="tuple of one gradient"):
+        d = a * 1.0
+        d.grad_fn.register_prehook(lambda gO: gO[0])
+        d.sum().backward()
+    with pytest.raises(NotImplementedError, match="register_prehook"):
+        b.grad_fn.register_hook(lambda gI, gO: None)

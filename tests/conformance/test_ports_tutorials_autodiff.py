@@ -5,7 +5,8 @@ same inputs: the "Extending PyTorch" note (``LinearFunction`` written both ways,
 backward; a sort whose indices are ``mark_non_differentiable``; ``set_materialize_grads(False)``
 with ``once_differentiable``; a ``jvp`` staticmethod for forward mode), the "Autograd
 mechanics" note (grad modes, ``requires_grad_`` freezing, complex gradients, saved-tensor hooks,
-post-accumulate-grad hooks), and the parts of the torch.func tutorials not ported in
+the order of tensor hooks and ``retain_grad``, post-accumulate-grad hooks,
+``grad_fn.register_prehook``), and the parts of the torch.func tutorials not ported in
 tests/test_ports_torch_programs.py ("Jacobians, Hessians, hvp, vhp, and more": the batch
 Jacobian by the summed-output trick, every Hessian composition, ``vjp``/``jvp`` products; "Neural
 Tangent Kernels": the NTK by NTK-vector products and its ``trace`` and ``diagonal`` forms; "Model
@@ -492,6 +493,16 @@ def hooks(T, x0):
     (p * p).sum().backward()
     (3 * p).sum().backward()
     out += seen
+    # a pre-hook on the step itself (the grad_fn), removed again
+    a = T.tensor(x0, requires_grad=True)
+    b = a.clone()
+    handle = b.grad_fn.register_prehook(lambda gI: (gI[0] * 2,))
+    b.sum().backward(retain_graph=True)
+    out.append(a.grad.clone())
+    handle.remove()
+    a.grad = None
+    b.sum().backward(retain_graph=True)
+    out.append(a.grad)
     return out
 
 
@@ -500,7 +511,7 @@ def test_mechanics_saved_tensor_and_grad_hooks():
     got = _run(hooks, x0)
     b = 2 * x0[::-1]
     _close(got[0], _fd(lambda a: np.sum(np.sin(a * b)), x0), rtol=1e-7, atol=1e-8)
-    _close(got[1:], [12 * x0, 36 * x0, 2 * x0, 2 * x0 + 3])
+    _close(got[1:], [12 * x0, 36 * x0, 2 * x0, 2 * x0 + 3, 2 + 0 * x0, 1 + 0 * x0])
 
 
 # ---- torch.func: "Jacobians, Hessians, hvp, vhp, and more" ---------------------------------
