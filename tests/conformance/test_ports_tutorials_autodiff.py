@@ -1,7 +1,8 @@
 """PyTorch's autodiff documentation, run side by side in torch (float64) and in gpuad on the
 same inputs: the "Extending PyTorch" note (``LinearFunction`` written both ways, with
 ``setup_context`` and with ``forward(ctx, ...)``, wrapped in a ``Linear`` module;
-``MulConstant`` with a non-tensor argument; ``MyCube`` returning its derivative for double
+``MulConstant`` with a non-tensor argument; ``mark_dirty`` of an input written through
+``x.numpy()``; ``Exp`` saving its output; ``MyCube`` returning its derivative for double
 backward; a sort whose indices are ``mark_non_differentiable``; ``set_materialize_grads(False)``
 with ``once_differentiable``; a ``jvp`` staticmethod for forward mode), the "Autograd
 mechanics" note (grad modes, ``requires_grad_`` freezing, complex gradients, saved-tensor hooks,
@@ -386,6 +387,60 @@ def test_extending_sort_and_materialize_grads():
     w = np.arange(1.0, 6.0)
     _close(got[2], _fd(lambda x: np.sum(np.sort(x) * w), x0), rtol=1e-7, atol=1e-8)
     _close(got[3:], [3.0, 7.0])
+
+
+def mark_dirty_and_exp(T, x0):
+    class Inplace(T.Function):  # the Function docs' mark_dirty example
+        @staticmethod
+        def forward(ctx, x):
+            x_npy = x.numpy()  # shares storage with x (gpuad: on the NumPy backend)
+            x_npy += 1
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        @T.once_differentiable
+        def backward(ctx, grad_output):
+            return grad_output
+
+    a = T.tensor(1.0, requires_grad=True).clone()
+    b = a * a
+    Inplace.apply(a)  # without mark_dirty the engine could not know
+    with pytest.raises(RuntimeError, match="modified by an inplace operation|modified in place"):
+        b.backward()
+
+    class Exp(T.Function):  # saves its output for backward, keeps it on ctx for jvp
+        @staticmethod
+        def forward(ctx, i):
+            result = i.exp()
+            ctx.save_for_backward(result)
+            ctx.result = result
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            result, = ctx.saved_tensors
+            return grad_output * result
+
+        @staticmethod
+        def jvp(ctx, gi):
+            return gi * ctx.result
+
+    x = T.tensor(x0, requires_grad=True)
+    y = Exp.apply(x)
+    (y * T.tensor(np.cos(x0))).sum().backward()
+    with T.fwAD.dual_level():
+        d = Exp.apply(T.fwAD.make_dual(T.tensor(x0), T.tensor(np.sin(x0))))
+        tangent = T.fwAD.unpack_dual(d).tangent
+    return [a, y, x.grad, tangent]
+
+
+def test_extending_mark_dirty_and_exp():
+    x0 = R.standard_normal(4)
+    got = _run(mark_dirty_and_exp, x0)
+    _close(got[0], 2.0)
+    _close(got[2], _fd(lambda x: np.sum(np.exp(x) * np.cos(x0)), x0), rtol=1e-7, atol=1e-8)
+    _close(got[3], np.exp(x0) * np.sin(x0))
 
 
 # ---- Autograd mechanics: grad modes, frozen parameters, complex gradients, hooks ------------

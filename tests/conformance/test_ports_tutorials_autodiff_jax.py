@@ -13,7 +13,8 @@ straight-through estimator at a scalar, per-example gradients one transformation
 and the basic ``custom_jvp``/``custom_vjp`` examples of its "Custom derivative rules" section
 not ported in tests/test_ports_jax_programs.py or tests/conformance/test_jax_custom_derivatives.py
 (one- and two-argument rules, ``defjvps`` with ``None``, rules under ``vmap``/``jit``, the
-identity ``debug`` rule, ``jvp`` of a ``custom_vjp`` function refused).
+identity ``debug`` rule, ``jvp`` of a ``custom_vjp`` function refused, namedtuple and dict
+containers through both kinds of rule, function arguments as ``nondiff_argnums``).
 
 Each program is written once against a namespace ``J`` (JAX's names, or gpuad's under the names
 of docs/porting.md). Values and gradients must agree with JAX to 1e-10 relative; one result of
@@ -29,6 +30,8 @@ symmetrised).
 
 from __future__ import annotations
 
+import collections
+import functools
 import types
 
 import numpy as np
@@ -598,7 +601,87 @@ def custom_basics(J):
         return jnp_.sin(y)
 
     out["debug"] = (grad(foo)(3.0), seen[0])
+
+    # containers: a namedtuple in, a dict of a tuple out, with custom_jvp and with custom_vjp
+    @J.custom_jvp
+    def fp(pt):
+        x, y = pt.x, pt.y
+        return {"a": x ** 2, "b": (jnp_.sin(x), jnp_.cos(y))}
+
+    @fp.defjvp
+    def fp_jvp(primals, tangents):
+        pt, = primals
+        pt_dot, = tangents
+        ans = fp(pt)
+        ans_dot = {"a": 2 * pt.x * pt_dot.x,
+                   "b": (jnp_.cos(pt.x) * pt_dot.x, -jnp_.sin(pt.y) * pt_dot.y)}
+        return ans, ans_dot
+
+    @J.custom_vjp
+    def fv(pt):
+        x, y = pt.x, pt.y
+        return {"a": x ** 2, "b": (jnp_.sin(x), jnp_.cos(y))}
+
+    def fv_fwd(pt):
+        return fv(pt), pt
+
+    def fv_bwd(pt, g):
+        a_bar, (b0_bar, b1_bar) = g["a"], g["b"]
+        x_bar = 2 * pt.x * a_bar + jnp_.cos(pt.x) * b0_bar
+        y_bar = -jnp_.sin(pt.y) * b1_bar
+        return (Point(x_bar, y_bar),)
+
+    fv.defvjp(fv_fwd, fv_bwd)
+    pt = Point(1.0, 2.0)
+    for name, fn in (("pt_jvp", fp), ("pt_vjp", fv)):
+        def fun(pt, fn=fn):
+            dct = fn(pt)
+            return dct["a"] + dct["b"][0] + dct["b"][1]  # the original drops b[1]: kept here
+
+        g = grad(fun)(pt)
+        assert type(g) is Point
+        out[name] = (fn(pt), g)
+
+    # non-differentiable arguments: functions passed first to the rules
+    @functools.partial(J.custom_jvp, nondiff_argnums=(0,))
+    def app(f, x):
+        return f(x)
+
+    @app.defjvp
+    def app_jvp(f, primals, tangents):
+        x, = primals
+        x_dot, = tangents
+        return f(x), 2.0 * x_dot
+
+    @functools.partial(J.custom_jvp, nondiff_argnums=(0, 2))
+    def app2(f, x, g):
+        return f(g(x))
+
+    @app2.defjvp
+    def app2_jvp(f, g, primals, tangents):
+        x, = primals
+        x_dot, = tangents
+        return f(g(x)), 3.0 * x_dot
+
+    @functools.partial(J.custom_vjp, nondiff_argnums=(0,))
+    def app3(f, x):
+        return f(x)
+
+    def app3_fwd(f, x):
+        return f(x), x
+
+    def app3_bwd(f, x, g):
+        return (5 * g,)
+
+    app3.defvjp(app3_fwd, app3_bwd)
+    out["nondiff"] = (app(lambda x: x ** 3, 3.0), grad(app, 1)(lambda x: x ** 3, 3.0),
+                      app2(lambda x: x ** 3, 3.0, lambda y: 5 * y),
+                      grad(app2, 1)(lambda x: x ** 3, 3.0, lambda y: 5 * y),
+                      app3(lambda x: x ** 2, 4.0), grad(app3, 1)(lambda x: x ** 2, 4.0))
     return out
+
+
+Point = collections.namedtuple("Point", ["x", "y"])
 
 
 def test_custom_derivative_rule_basics():
@@ -609,5 +692,8 @@ def test_custom_derivative_rule_basics():
     _same(got["jvp1"][2:4], (np.cos(3.0), -np.sin(3.0)))
     _same(got["defjvps"], (np.cos(3.0), 12.0, 12.0, 4.0, 12.0, 12.0, 0.0))
     _same(got["debug"], (np.cos(9.0) * 6.0, (9.0, np.cos(9.0))))
+    _same(got["pt_jvp"][1], (2 + np.cos(1.0), -np.sin(2.0)))
+    _same(got["pt_vjp"][1], (2 + np.cos(1.0), -np.sin(2.0)))
+    _same(got["nondiff"], (27.0, 2.0, 3375.0, 3.0, 16.0, 5.0))
     _same(got["vjp2"][1], (_fd(lambda x: np.sin(x[0]) * 3.0, np.array([2.0]))[0],
                            np.sin(2.0)), rtol=1e-8)
