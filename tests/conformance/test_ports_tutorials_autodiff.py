@@ -10,7 +10,8 @@ the order of tensor hooks and ``retain_grad``, post-accumulate-grad hooks,
 ``grad_fn.register_prehook``), and the parts of the torch.func tutorials not ported in
 tests/test_ports_torch_programs.py ("Jacobians, Hessians, hvp, vhp, and more": the batch
 Jacobian by the summed-output trick, every Hessian composition, ``vjp``/``jvp`` products; "Neural
-Tangent Kernels": the NTK by NTK-vector products and its ``trace`` and ``diagonal`` forms; "Model
+Tangent Kernels": the NTK by NTK-vector products and its ``trace`` and ``diagonal`` forms;
+"Per-sample-gradients" with buffers (BatchNorm in eval); "Model
 ensembling" on different minibatches, with its gradient).
 
 Each case is written once against a namespace ``T`` (torch, or gpuad under the names of
@@ -793,3 +794,60 @@ def test_func_model_ensembling_minibatches_and_gradient():
 
     _close(_arr(got[4]["fc3.bias"])[1], _fd(loss_of_bias, sds[1]["fc3.bias"]), rtol=1e-7,
            atol=1e-8)
+
+
+# ---- torch.func: "Per-sample-gradients" with the tutorial's (params, buffers) signature -------
+
+
+def per_sample_grads(T, sd, data0, targets0):
+    model = T.nn.Sequential(T.nn.Linear(3, 5), T.nn.BatchNorm1d(5), T.nn.ReLU(),
+                            T.nn.Linear(5, 2))
+    model.load_state_dict({k: T.tensor(v) for k, v in sd.items()})
+    model.eval()  # running statistics as buffers
+    data, targets = T.tensor(data0), T.tensor(targets0)
+
+    def loss_fn(predictions, targets):
+        return T.F.cross_entropy(predictions, targets)
+
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def compute_loss(params, buffers, sample, target):
+        batch = sample.unsqueeze(0)
+        targets = target.unsqueeze(0)
+        predictions = T.func.functional_call(model, (params, buffers), (batch,))
+        return loss_fn(predictions, targets)
+
+    ft_compute_grad = T.func.grad(compute_loss)
+    ft_compute_sample_grad = T.func.vmap(ft_compute_grad, in_dims=(None, None, 0, 0))
+    ft_per_sample_grads = ft_compute_sample_grad(params, buffers, data, targets)
+    # the slow way: one backward per example
+    slow = []
+    for i in range(len(data0)):
+        model.zero_grad()
+        loss_fn(model(data[i:i + 1]), targets[i:i + 1]).backward()
+        slow.append({k: p.grad.clone() for k, p in model.named_parameters()})
+    return [ft_per_sample_grads, slow]
+
+
+def test_func_per_sample_gradients_with_buffers():
+    t = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(),
+                            torch.nn.Linear(5, 2))
+    with torch.no_grad():
+        t[1].running_mean.uniform_(-0.5, 0.5)
+        t[1].running_var.uniform_(0.5, 1.5)
+        t[1].weight.uniform_(0.5, 1.5)
+    sd = {k: v.detach().numpy().copy() for k, v in t.state_dict().items()}
+    data, targets = R.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    fast, slow = _run(per_sample_grads, sd, data, targets)
+    for i in range(4):
+        _close({k: _arr(v)[i] for k, v in fast.items()}, slow[i])
+
+    def loss_of_bias(b):  # the last bias, example 0, against central differences
+        m, v = sd["1.running_mean"], sd["1.running_var"]
+        h = data[:1] @ sd["0.weight"].T + sd["0.bias"]
+        h = np.maximum((h - m) / np.sqrt(v + 1e-5) * sd["1.weight"] + sd["1.bias"], 0)
+        z = h @ sd["3.weight"].T + b
+        return float(np.log(np.sum(np.exp(z))) - z[0, 0])
+
+    _close(_arr(fast["3.bias"])[0], _fd(loss_of_bias, sd["3.bias"]), rtol=1e-7, atol=1e-8)
