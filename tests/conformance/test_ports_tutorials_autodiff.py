@@ -6,7 +6,8 @@ same inputs: the "Extending PyTorch" note (``LinearFunction`` written both ways,
 backward; a sort whose indices are ``mark_non_differentiable``; ``set_materialize_grads(False)``
 with ``once_differentiable``; a ``jvp`` staticmethod for forward mode), the "Autograd
 mechanics" note (grad modes, ``requires_grad_`` freezing, complex gradients, saved-tensor hooks,
-the order of tensor hooks and ``retain_grad``, post-accumulate-grad hooks,
+the order of tensor hooks and ``retain_grad``, hooks around an in-place write, hooks off the
+path of ``backward(inputs=)``, post-accumulate-grad hooks,
 ``grad_fn.register_prehook``), and the parts of the torch.func tutorials not ported in
 tests/test_ports_torch_programs.py ("Jacobians, Hessians, hvp, vhp, and more": the batch
 Jacobian by the summed-output trick, every Hessian composition, ``vjp``/``jvp`` products; "Neural
@@ -559,6 +560,26 @@ def hooks(T, x0):
     a.grad = None
     b.sum().backward(retain_graph=True)
     out.append(a.grad)
+    # a tensor modified in place: a hook registered before the write gets the gradient of
+    # the old value, one registered after it the gradient of the new value
+    a = T.tensor(x0, requires_grad=True)
+    t = a.sin()
+    log = []
+    t.register_hook(lambda g: log.append(g.clone()))
+    t.mul_(3.0)
+    t.register_hook(lambda g: log.append(g.clone()))
+    (t * t).sum().backward()
+    out += log + [a.grad]
+    # backward(inputs=...): a hook on a tensor off the path to the inputs does not fire
+    a, c = T.tensor(x0, requires_grad=True), T.tensor(x0[::-1].copy(), requires_grad=True)
+    fired = []
+    u = a * 2
+    v = c * 3
+    v.register_hook(lambda g: fired.append("v"))
+    u.register_hook(lambda g: fired.append("u"))
+    (u * v).sum().backward(inputs=[a])
+    assert fired == ["u"] and c.grad is None
+    out.append(a.grad)
     return out
 
 
@@ -567,7 +588,10 @@ def test_mechanics_saved_tensor_and_grad_hooks():
     got = _run(hooks, x0)
     b = 2 * x0[::-1]
     _close(got[0], _fd(lambda a: np.sum(np.sin(a * b)), x0), rtol=1e-7, atol=1e-8)
-    _close(got[1:], [12 * x0, 36 * x0, 2 * x0, 2 * x0 + 3, 2 + 0 * x0, 1 + 0 * x0])
+    _close(got[1:7], [12 * x0, 36 * x0, 2 * x0, 2 * x0 + 3, 2 + 0 * x0, 1 + 0 * x0])
+    t_new = 3 * np.sin(x0)
+    _close(got[7:10], [2 * t_new, 3 * 2 * t_new, 3 * 2 * t_new * np.cos(x0)])
+    _close(got[10], 2 * 3 * x0[::-1])
 
 
 # ---- torch.func: "Jacobians, Hessians, hvp, vhp, and more" ---------------------------------
