@@ -14,7 +14,10 @@ and the basic ``custom_jvp``/``custom_vjp`` examples of its "Custom derivative r
 not ported in tests/test_ports_jax_programs.py or tests/conformance/test_jax_custom_derivatives.py
 (one- and two-argument rules, ``defjvps`` with ``None``, rules under ``vmap``/``jit``, the
 identity ``debug`` rule, ``jvp`` of a ``custom_vjp`` function refused, namedtuple and dict
-containers through both kinds of rule, function arguments as ``nondiff_argnums``).
+containers through both kinds of rule, function arguments as ``nondiff_argnums``), and the
+Cookbook's compositions batched and compiled (``vmap`` of ``jacrev``/``jacfwd``/``hessian``,
+``jit`` of ``hessian`` and of the forward-over-reverse hvp, ``vmap`` of the hvp, the Hessian of
+a pytree).
 
 Each program is written once against a namespace ``J`` (JAX's names, or gpuad's under the names
 of docs/porting.md). Values and gradients must agree with JAX to 1e-10 relative; one result of
@@ -697,3 +700,53 @@ def test_custom_derivative_rule_basics():
     _same(got["nondiff"], (27.0, 2.0, 3375.0, 3.0, 16.0, 5.0))
     _same(got["vjp2"][1], (_fd(lambda x: np.sin(x[0]) * 3.0, np.array([2.0]))[0],
                            np.sin(2.0)), rtol=1e-8)
+
+
+# ---- vmap of Jacobians and Hessians, and the compositions under jit --------------------------
+
+
+def batched_jacobians(J, W0, xs0, X0, V0):
+    jnp_ = J.np
+
+    def predict(W, x):
+        return jnp_.tanh(jnp_.dot(x, W))
+
+    def f(X):
+        return jnp_.sum(jnp_.tanh(X) ** 2)
+
+    W, xs, X, V = (jnp_.array(a) for a in (W0, xs0, X0, V0))
+    return {
+        "vmap_jacrev": J.vmap(J.jacrev(predict), in_axes=(None, 0))(W, xs),
+        "vmap_jacfwd": J.vmap(J.jacfwd(predict), in_axes=(None, 0))(W, xs),
+        "jit_vmap_jacrev": J.jit(J.vmap(J.jacrev(predict), in_axes=(None, 0)))(W, xs),
+        "vmap_hessian": J.vmap(J.hessian(lambda W, x: jnp_.sum(predict(W, x) ** 3)),
+                               in_axes=(None, 0))(W, xs),
+        "jit_hessian": J.jit(J.hessian(f))(X),
+        "jit_hvp": J.jit(lambda X, V: J.jvp(J.grad(f), (X,), (V,))[1])(X, V),
+        "vmap_hvp": J.vmap(lambda v: J.jvp(J.grad(f), (X,), (v,))[1])(jnp_.stack([V, 2 * V])),
+        "hessian_pytree": J.hessian(lambda p: jnp_.sum(jnp_.tanh(xs @ p["w"] + p["b"]) ** 2))(
+            {"w": W, "b": jnp_.array(0.3)}),
+    }
+
+
+def test_vmap_of_jacobians_and_compiled_compositions():
+    r = np.random.default_rng(66)
+    W, xs, X, V = (r.standard_normal(3), r.standard_normal((5, 3)), r.standard_normal((3, 4)),
+                   r.standard_normal((3, 4)))
+    got, want = _both(batched_jacobians, W, xs, X, V)
+    assert set(got) == set(want)
+    for k in got:
+        _same(got[k], want[k])
+    _same(got["vmap_jacrev"], got["vmap_jacfwd"])
+    _same(got["jit_vmap_jacrev"], got["vmap_jacrev"])
+    # the per-example Jacobian of tanh(x . W) in W is (1 - tanh^2) x
+    t = np.tanh(xs @ W)
+    _same(got["vmap_jacrev"], (1 - t ** 2)[:, None] * xs)
+    _same(got["jit_hvp"], _np(got["vmap_hvp"])[0])
+    # one Hessian-vector product against central differences of the gradient
+    def grad_f(Xf):
+        return 2 * np.tanh(Xf) * (1 - np.tanh(Xf) ** 2)
+
+    h = 1e-6
+    fd = (grad_f(X + h * V) - grad_f(X - h * V)) / (2 * h)
+    _same(got["jit_hvp"], fd, rtol=1e-7, atol=1e-8)
