@@ -6,10 +6,11 @@ matrix-Jacobian and Jacobian-matrix products by a loop and by ``vmap``, ``jit`` 
 part of a function with Python control flow, the Hessian-vector product in all four
 compositions, the complex-numbers section: JVPs and VJPs of a non-holomorphic ``C -> C``
 function against its 2x2 real Jacobian, the ``C -> R`` gradient, ``holomorphic=True`` on
-``sin``, on the non-holomorphic ``conj`` and through a complex Cholesky, and the errors
-without it), "Advanced automatic differentiation" (the Hessian as ``jacfwd(grad)``, a
-higher-order (MAML-style) meta-gradient, TD(0) with and without ``stop_gradient``, the
-straight-through estimator at a scalar, per-example gradients one transformation at a time)
+``sin``, on the non-holomorphic ``conj`` and through a complex Cholesky, the errors without
+it, a real function with an FFT inside), "Advanced automatic differentiation" (the Hessian
+as ``jacfwd(grad)``, a higher-order (MAML-style) meta-gradient, TD(0) with and without
+``stop_gradient``, the straight-through estimator at a scalar, per-example gradients one
+transformation at a time)
 and the basic ``custom_jvp``/``custom_vjp`` examples of its "Custom derivative rules" section
 not ported in tests/test_ports_jax_programs.py or tests/conformance/test_jax_custom_derivatives.py
 (one- and two-argument rules, ``defjvps`` with ``None``, rules under ``vmap``/``jit``, the
@@ -352,6 +353,10 @@ def complex_grads(J):
         return jnp_.sum((L - jnp_.sin(L)) ** 2)
 
     out["cholesky"] = grad(fc, holomorphic=True)(jnp_.array(CHOL_A))
+    # an R -> R function with complex (non-holomorphic) steps inside: an ordinary gradient
+    xr = jnp_.array([0.5, -1.0, 2.0, 0.25])
+    out["real_through_fft"] = grad(
+        lambda x: jnp_.sum(jnp_.abs(jnp_.fft.fft(x * jnp_.exp(1j * x))) ** 2))(xr)
     for bad in (lambda: grad(jnp_.sin)(z),  # a complex output needs holomorphic=True
                 lambda: grad(jnp_.sin, holomorphic=True)(3.0),  # a real input
                 lambda: grad(f, holomorphic=True)(z),  # a real output
@@ -371,6 +376,9 @@ def test_cookbook_complex_gradients():
     _same(got["holo_sin"], np.cos(z))
     _same(got["holo_conj"], want["holo_conj"])  # the real part of the output's derivative: 1
     _same(got["jac_holo"], want["jac_holo"])
+    # Parseval: sum |fft(x e^{ix})|^2 = 4 sum x^2, whose gradient is 8 x
+    _same(got["real_through_fft"], want["real_through_fft"])
+    _same(got["real_through_fft"], 8 * np.array([0.5, -1.0, 2.0, 0.25]))
     # the Cholesky factor reads the lower triangle: gpuad's gradient lives there, JAX's is
     # symmetrised; folded onto the lower triangle they agree
     G, Jg = _np(got["cholesky"]), _np(want["cholesky"])
