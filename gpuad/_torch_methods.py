@@ -432,7 +432,7 @@ def _device(self, device, what: str) -> None:
     have = _device_of(self)
     if want == "meta":
         raise RuntimeError(
-            f"Tensor.{what}('meta'): gpuad has no meta device (tensors without data). A base "
+            f"Tensor.{what}: gpuad has no meta device (tensors without data). A base "
             f"model for functional_call (torch.func's copy.deepcopy(model).to('meta')) needs "
             f"no move: functional_call replaces its parameters; drop the .to('meta')"
         )
