@@ -152,3 +152,15 @@ def test_grad_fn_register_prehook(backend):
         d.sum().backward()
     with pytest.raises(NotImplementedError, match="register_prehook"):
         b.grad_fn.register_hook(lambda gI, gO: None)
+
+
+def test_grad_fn_next_functions_walks_the_graph(backend):
+    # the blitz tutorial's loss.grad_fn.next_functions[0][0] raised AttributeError
+    x = _t(np.array([1.0, 2.0]), requires_grad=True)
+    c = _t(np.array([3.0, 4.0]))
+    y = gnp.sum(gnp.sin(x * c))
+    (s, k), = y.grad_fn.next_functions
+    assert k == 0 and s.name == "sin"
+    (m, _), = s.next_functions
+    (leaf, _), (const, _) = m.next_functions
+    assert leaf.variable is x and const is None and leaf.next_functions == ()
