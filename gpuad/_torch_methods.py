@@ -430,6 +430,12 @@ def _device(self, device, what: str) -> None:
     """Refuse a move to another device: a Tensor stays on its backend's."""
     want = str(getattr(device, "type", device)).split(":")[0]
     have = _device_of(self)
+    if want == "meta":
+        raise RuntimeError(
+            f"Tensor.{what}: gpuad has no meta device (tensors without data). A base "
+            f"model for functional_call (torch.func's copy.deepcopy(model).to('meta')) needs "
+            f"no move: functional_call replaces its parameters; drop the .to('meta')"
+        )
     if want != have:
         raise RuntimeError(
             f"Tensor.{what}: this tensor lives on the {'numpy' if have == 'cpu' else 'cupy'} "

@@ -20,6 +20,8 @@ import heapq
 import math
 import sys
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 import numpy as _np
 
@@ -107,6 +109,26 @@ class Node:
     def name(self) -> str:
         return self.rule.name
 
+    @property
+    def next_functions(self) -> tuple:
+        """torch's ``grad_fn.next_functions``: per input, ``(step, 0)`` with the step that
+        produced it (a ``LeafNode`` for a leaf that requires grad, None for a constant)."""
+        return tuple((e, 0) for e in self.edges)
+
+    def register_prehook(self, fn: Callable) -> Any:
+        """torch's ``grad_fn.register_prehook(fn)``: ``fn(grad_outputs)`` may replace the
+        step's output gradient (a tuple of one) before the step runs; returns a handle with
+        ``remove()``."""
+        from .tensor_hooks import register_node_prehook
+
+        return register_node_prehook(self, fn)
+
+    def register_hook(self, fn: Callable) -> Any:
+        raise NotImplementedError(
+            f"grad_fn.register_hook (a hook on the gradients the step {self.rule.name!r} sends "
+            f"to its inputs) is not supported by gpuad; register a hook on each input tensor "
+            f"(t.register_hook(fn)) or a prehook on this step (grad_fn.register_prehook(fn))")
+
     def saved_bytes(self) -> int:
         if self.saved is None:
             return 0
@@ -130,6 +152,12 @@ class LeafNode:
     rule = None
     edges = ()
     bats = None
+    next_functions = ()  # torch's AccumulateGrad: the end of the graph
+
+    @property
+    def variable(self) -> Any:
+        """The leaf tensor (torch's ``AccumulateGrad.variable``), None once it is freed."""
+        return self.ref()
 
     def __init__(self, t: Tensor):
         self.ref = weakref.ref(t)

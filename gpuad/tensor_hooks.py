@@ -34,34 +34,37 @@ _ids = itertools.count()
 
 class TensorHooks:
     """The hooks of one tape step: ``fns`` (id -> function, in registration order),
-    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills) and, for
-    a leaf, ``post`` (id -> function called with the leaf once its ``.grad`` is written)."""
+    ``retain`` (a weak reference to the tensor whose ``.grad`` retain_grad() fills), ``pre``
+    (the step's own pre-hooks, ``grad_fn.register_prehook``: id -> function of the tuple of
+    output gradients, run after ``fns`` and retain_grad, as torch's) and, for a leaf, ``post``
+    (id -> function called with the leaf once its ``.grad`` is written)."""
 
-    __slots__ = ("fns", "retain", "post")
+    __slots__ = ("fns", "retain", "post", "pre")
 
     def __init__(self) -> None:
         self.fns: dict[int, Callable] = {}
         self.retain: Any = None
         self.post: dict[int, Callable] = {}
+        self.pre: dict[int, Callable] = {}
 
 
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (twice is
     harmless)."""
 
-    __slots__ = ("_node", "_id", "_post")
+    __slots__ = ("_node", "_id", "_kind")
 
-    def __init__(self, node: Any, hid: int, post: bool = False) -> None:
+    def __init__(self, node: Any, hid: int, post: bool = False, kind: str = "fns") -> None:
         self._node = weakref.ref(node) if node is not None else None
         self._id = hid
-        self._post = post
+        self._kind = "post" if post else kind
 
     def remove(self) -> None:
         node = self._node() if self._node is not None else None
         h = _hooks_of(node) if node is not None else None
         if h is None:
             return
-        (h.post if self._post else h.fns).pop(self._id, None)
+        getattr(h, self._kind).pop(self._id, None)
         _drop_if_empty(node, h)
 
     def __enter__(self) -> RemovableHandle:
@@ -78,7 +81,7 @@ def _hooks_of(node: Any) -> TensorHooks | None:
 
 
 def _drop_if_empty(node: Any, h: TensorHooks) -> None:
-    if not h.fns and h.retain is None and not h.post:
+    if not h.fns and h.retain is None and not h.post and not h.pre:
         engine._hooked.discard(node)
         node.hooks = None
 
@@ -156,6 +159,23 @@ def register_post_accumulate_grad_hook(t: Tensor, fn: Callable) -> RemovableHand
     return RemovableHandle(engine.edge_of(t), hid, post=True)
 
 
+def register_node_prehook(node: Any, fn: Callable) -> RemovableHandle:
+    """``t.grad_fn.register_prehook(fn)``: ``fn(grad_outputs)`` gets the step's output
+    gradient as a tuple of one Tensor (after the tensor's own hooks and retain_grad, as in
+    torch) and returns a replacement tuple or None."""
+    if not callable(fn):
+        raise TypeError(f"register_prehook: expected a function of the tuple of output "
+                        f"gradients, got {type(fn).__name__}")
+    _refuse_in_trace("register_prehook")
+    h = _hooks_of(node)
+    if h is None:
+        h = node.hooks = TensorHooks()
+        engine._hooked.add(node)
+    hid = next(_ids)
+    h.pre[hid] = fn
+    return RemovableHandle(node, hid, kind="pre")
+
+
 def run_post_accumulate(h: TensorHooks, t: Tensor) -> None:
     """The post-accumulate-grad hooks of leaf ``t``, whose ``.grad`` was just written."""
     _refuse_in_trace("a post-accumulate-grad hook reached by backward")
@@ -213,6 +233,25 @@ def _name(fn: Callable) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__name__
 
 
+def _checked(fn: Callable, r: Any, gt: Tensor) -> Tensor:
+    """A hook's replacement gradient ``r`` for ``gt``: a Tensor of the same shape, dtype,
+    vmap levels and backend."""
+    if not isinstance(r, Tensor):
+        if not (hasattr(r, "shape") and hasattr(r, "dtype")):
+            raise TypeError(f"hook {_name(fn)!r} returned a {type(r).__name__}; a hook "
+                            f"returns a Tensor (or array) of the gradient's shape, or None")
+        r = Tensor(r)
+    if r.shape != gt.shape or r.dtype != gt.dtype or r._bat != gt._bat:
+        raise engine.GradError(
+            f"hook {_name(fn)!r} changed the gradient from shape {gt.shape} dtype "
+            f"{gt.dtype} to shape {r.shape} dtype {r.dtype}; a hook must return a gradient "
+            f"of the tensor's own shape and dtype (or None to keep it)")
+    if type(r._data) is not type(gt._data):
+        raise TypeError(f"hook {_name(fn)!r} returned a {type(r._data).__name__} gradient "
+                        f"for a {type(gt._data).__name__} one (another backend)")
+    return r
+
+
 def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
               retained: list) -> tuple[Any, bool]:
     """Run the hooks of ``node`` on its adjoint ``g`` (an array, or a Tensor when
@@ -227,26 +266,26 @@ def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
                 r = fn(gt)
         else:
             r = fn(gt)
-        if r is None:
-            continue
-        if not isinstance(r, Tensor):
-            if not (hasattr(r, "shape") and hasattr(r, "dtype")):
-                raise TypeError(f"hook {_name(fn)!r} returned a {type(r).__name__}; a hook "
-                                f"returns a Tensor (or array) of the gradient's shape, or None")
-            r = Tensor(r)
-        if r.shape != gt.shape or r.dtype != gt.dtype or r._bat != gt._bat:
-            raise engine.GradError(
-                f"hook {_name(fn)!r} changed the gradient from shape {gt.shape} dtype "
-                f"{gt.dtype} to shape {r.shape} dtype {r.dtype}; a hook must return a gradient "
-                f"of the tensor's own shape and dtype (or None to keep it)")
-        if type(r._data) is not type(gt._data):
-            raise TypeError(f"hook {_name(fn)!r} returned a {type(r._data).__name__} gradient "
-                            f"for a {type(gt._data).__name__} one (another backend)")
-        gt = r
+        if r is not None:
+            gt = _checked(fn, r, gt)
     if h.retain is not None:
         t = h.retain()
         if t is not None:
             retained.append((t, gt))
+    for fn in list(h.pre.values()):
+        if off:
+            with _state.no_grad():
+                r = fn((gt,))
+        else:
+            r = fn((gt,))
+        if r is None:
+            continue
+        if not isinstance(r, tuple | list) or len(r) != 1:
+            raise TypeError(f"prehook {_name(fn)!r} returned {type(r).__name__}; a node "
+                            f"prehook returns a tuple of one gradient per output (here one), "
+                            f"or None")
+        if r[0] is not None:
+            gt = _checked(fn, r[0], gt)
     if isinstance(g, Tensor) or create_graph:
         return gt, False
     return gt._data, False

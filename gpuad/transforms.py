@@ -216,8 +216,9 @@ def _check_loss(out, where: str, has_aux: bool) -> None:
     if dt.kind == "c":
         raise TypeError(
             f"{where}: f returned a complex value ({_describe(out)}); a gradient is defined for a "
-            f"real-valued loss. Return a real scalar (gnp.real(z), gnp.abs(z) ** 2, ...), or use "
-            f"gpuad.vjp with a cotangent"
+            f"real-valued loss. Return a real scalar (gnp.real(z), gnp.abs(z) ** 2, ...); for a "
+            f"holomorphic f of complex inputs pass holomorphic=True (gpuad.grad(f, "
+            f"holomorphic=True) gives f'(z)); or use gpuad.vjp with a cotangent"
         )
     if dt.kind != "f":
         raise TypeError(
@@ -786,9 +787,10 @@ def _no_complex(where: str, values) -> None:
     if any(is_complex(v) for v in values):
         raise TypeError(
             f"{where}: complex inputs{' or outputs' if where == 'jacrev' else ''} have no "
-            f"single Jacobian (it has a z and a conj(z) part); pass real and imaginary parts "
-            f"as separate real arguments, or use gpuad.vjp / gpuad.jvp, which follow the "
-            f"convention of docs/semantics.md"
+            f"single Jacobian (it has a z and a conj(z) part); for a holomorphic f pass "
+            f"holomorphic=True (gpuad.{where}(f, holomorphic=True) gives f'(z)), else pass real "
+            f"and imaginary parts as separate real arguments, or use gpuad.vjp / gpuad.jvp, "
+            f"which follow the convention of docs/semantics.md"
         )
 
 

@@ -397,6 +397,16 @@ class Sequential(Module):
             return out
         return self.layers[i]
 
+    def __setitem__(self, i: int, layer: Module | Callable) -> None:
+        """Replace the layer at position ``i`` under its name (torch's ``model[2] = head``)."""
+        items = self._items()
+        n = len(items)
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"Sequential[i] = layer: i must be an int, got {type(i).__name__}")
+        if not -n <= i < n:
+            raise IndexError(f"Sequential[{i}] = layer: index out of range for {n} layers")
+        setattr(self, items[i][0], layer)
+
     def __len__(self) -> int:
         return len(self.layers)
 
