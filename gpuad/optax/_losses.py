@@ -54,12 +54,21 @@ def softmax_cross_entropy_with_integer_labels(
     _float_check(name, logits)
     if getattr(getattr(labels, "dtype", None), "kind", "i") not in "iu":
         raise TypeError(f"{name}: labels must be integers, got dtype {labels.dtype}")
-    if not isinstance(axis, int):
-        raise TypeError(f"{name}: axis must be an int, got {type(axis).__name__}")
-    if not -logits.ndim <= axis < logits.ndim:
-        raise ValueError(f"{name}: axis {axis} is out of bounds for logits of shape "
-                         f"{tuple(logits.shape)}")
-    axis %= logits.ndim
+    if isinstance(axis, tuple | list):
+        # the class axes moved last and merged into one, a label a flat index into them
+        axes = tuple(_check_axis(name, a, logits) for a in axis)
+        batch = tuple(k for k in range(logits.ndim) if k not in axes)
+        shape = tuple(logits.shape[k] for k in batch) + (-1,)
+        logits = gnp.reshape(gnp.transpose(logits, batch + axes), shape)
+        if where is not None and gnp.ndim(where) == len(batch) + len(axes):
+            where = gnp.reshape(gnp.transpose(where, batch + axes), shape)
+        axis = len(batch)
+    elif isinstance(axis, int):
+        axis = _check_axis(name, axis, logits)
+    else:
+        raise TypeError(
+            f"{name}: axis must be an int or a tuple of ints, got {type(axis).__name__}"
+        )
     expected = tuple(s for k, s in enumerate(logits.shape) if k != axis)
     if tuple(labels.shape) != expected:
         raise ValueError(
@@ -133,6 +142,14 @@ def _masked_sum(x: Any, axis: Any, where: Any) -> Any:
     if where is None:
         return gnp.sum(x, axis=axis)
     return gnp.sum(gnp.where(where, x, 0.0), axis=axis)
+
+
+def _check_axis(name: str, axis: int, x: Any) -> int:
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"{name}: axis {axis} is out of bounds for logits of shape {tuple(x.shape)}"
+        )
+    return axis % x.ndim
 
 
 def _float_check(name: str, x: Any, what: str = "logits") -> None:
@@ -401,8 +418,9 @@ def ctc_loss_with_forward_probs(
         # a label may hand on to the following blank, unless the next label repeats it
         phi_in = absorb(phi, lab + log_epsilon * repeat)
         new_lab = gnp.logaddexp(phi_in[:, :-1] + emit[:, t], lab + emit[:, t])
-        new_phi = absorb(phi_in + blank[:, t : t + 1], lab + blank[:, t : t + 1]
-                         + log_epsilon * (1.0 - repeat))
+        new_phi = absorb(
+            phi_in + blank[:, t : t + 1], lab + blank[:, t : t + 1] + log_epsilon * (1.0 - repeat)
+        )
         lab = pad * lab + (1.0 - pad) * new_lab
         phi = pad * phi + (1.0 - pad) * new_phi
         phis.append(phi)

@@ -38,7 +38,7 @@ def zero_nans() -> GradientTransformation:
 
     def update(updates, state, params=None):
         updates = _on_device(updates)
-        found = tree_map(lambda g: gnp.any(gnp.isnan(g)), updates)
+        found = tree_map(lambda g: gnp.asarray(gnp.any(gnp.isnan(g))), updates)
         return tree_map(lambda g: gnp.where(gnp.isnan(g), 0, g).astype(g.dtype), updates), (
             ZeroNansState(found)
         )

@@ -40,7 +40,7 @@ def _all_finite(tree: Any) -> Any:
     ok = gnp.asarray(True)
     for x in leaves:
         ok = ok & gnp.all(gnp.isfinite(x))
-    return ok
+    return gnp.asarray(ok)  # a 0-d array, as the state's initial value (not a NumPy bool)
 
 
 class ApplyIfFiniteState(NamedTuple):
@@ -64,8 +64,8 @@ def apply_if_finite(
     inner = with_extra_args_support(inner)
 
     def init(params):
-        zero = _count0()
-        return ApplyIfFiniteState(zero, gnp.asarray(True), zero, inner.init(params))
+        # distinct arrays: a jitted step keys on which inputs are the same object
+        return ApplyIfFiniteState(_count0(), gnp.asarray(True), _count0(), inner.init(params))
 
     def update(updates, state, params=None, **extra_args):
         updates, params = _on_device(updates), _on_device(params)
@@ -93,7 +93,7 @@ def skip_not_finite(updates: Any, gradient_step: Any, params: Any) -> tuple[Any,
     leaves = tree_leaves(_on_device(updates))
     bad = sum(gnp.sum(~gnp.isfinite(x)).astype(_np.int32) for x in leaves)
     bad = gnp.asarray(bad, dtype=_np.int32)
-    skip = bad > 0
+    skip = gnp.asarray(bad > 0)
     return skip, {"should_skip": skip, "num_not_finite": bad}
 
 
@@ -112,7 +112,7 @@ def skip_large_updates(
     leaves = tree_leaves(_on_device(updates))
     norm_sq = sum(gnp.sum(x * x) for x in leaves) if leaves else gnp.zeros(())
     norm_sq = gnp.asarray(norm_sq)
-    skip = gnp.isnan(norm_sq) | (norm_sq > max_squared_norm)
+    skip = gnp.asarray(gnp.isnan(norm_sq) | (norm_sq > max_squared_norm))
     return skip, {"should_skip": skip, "norm_squared": norm_sq}
 
 

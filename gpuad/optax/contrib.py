@@ -51,9 +51,10 @@ def reduce_on_plateau(
     i32 = _np.int32
 
     def init(params):
-        zero = gnp.zeros((), dtype=i32)
+        # distinct arrays: a jitted step keys on which inputs are the same object
+        zeros = [gnp.zeros((), dtype=i32) for _ in range(3)]
         return ReduceLROnPlateauState(
-            gnp.asarray(1.0), gnp.asarray(_np.inf), zero, zero, zero, gnp.asarray(0.0)
+            gnp.asarray(1.0), gnp.asarray(_np.inf), *zeros, gnp.asarray(0.0)
         )
 
     def update(updates, state, params=None, *, value=None, **extra_args):
