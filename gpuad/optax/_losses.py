@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools as _functools
 import math as _math
 from typing import Any
 
@@ -10,6 +11,21 @@ import numpy as _np
 
 from .. import jax_nn as _jnn
 from .. import numpy as gnp
+from ._base import _on_device
+
+
+def _device_args(fn: Any) -> Any:
+    """``fn`` with its host (NumPy) array arguments put on the active backend first, as JAX
+    takes NumPy labels and masks next to device logits."""
+
+    def move(x: Any) -> Any:
+        return _on_device(x) if isinstance(x, _np.ndarray) else x
+
+    @_functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return fn(*map(move, args), **{k: move(v) for k, v in kwargs.items()})
+
+    return run
 
 
 def _like(labels: Any, x: Any) -> Any:
@@ -25,6 +41,7 @@ def _log_sigmoid(x: Any) -> Any:
     return -gnp.logaddexp(0.0, -x)
 
 
+@_device_args
 def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, where: Any = None) -> Any:
     """``-sum(labels * log_softmax(logits), axis)``: one loss per example; ``where`` (shaped
     as the logits, or as the result) keeps only some classes (or examples).
@@ -39,6 +56,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, where: Any =
     return -_masked_sum(_like(labels, logits) * logp, axis, where)
 
 
+@_device_args
 def softmax_cross_entropy_with_integer_labels(
     logits: Any, labels: Any, axis: int = -1, where: Any = None
 ) -> Any:
@@ -83,6 +101,7 @@ def softmax_cross_entropy_with_integer_labels(
     return out
 
 
+@_device_args
 def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> Any:
     """``-labels * log(sigmoid(logits)) - (1 - labels) * log(1 - sigmoid(logits))``,
     elementwise and stable for large logits.
@@ -95,6 +114,7 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any) -> Any:
     return -labels * _log_sigmoid(logits) - (1 - labels) * _log_sigmoid(-logits)
 
 
+@_device_args
 def squared_error(predictions: Any, targets: Any = None) -> Any:
     """``(predictions - targets)**2`` elementwise (``predictions**2`` without targets).
 
@@ -106,6 +126,7 @@ def squared_error(predictions: Any, targets: Any = None) -> Any:
     return errors * errors
 
 
+@_device_args
 def l2_loss(predictions: Any, targets: Any = None) -> Any:
     """Half the squared error, elementwise.
 
@@ -116,6 +137,7 @@ def l2_loss(predictions: Any, targets: Any = None) -> Any:
     return 0.5 * squared_error(predictions, targets)
 
 
+@_device_args
 def huber_loss(predictions: Any, targets: Any = None, delta: float = 1.0) -> Any:
     """``0.5 * e**2`` where ``|e| <= delta``, ``delta * (|e| - delta / 2)`` elsewhere.
 
@@ -158,6 +180,7 @@ def _float_check(name: str, x: Any, what: str = "logits") -> None:
         raise TypeError(f"{name}: {what} must be floating point, got dtype {x.dtype}")
 
 
+@_device_args
 def safe_softmax_cross_entropy(logits: Any, labels: Any) -> Any:
     """:func:`softmax_cross_entropy` over the last axis, reading ``0 * log(0)`` as 0: a
     ``-inf`` logit with label 0 gives a finite loss and gradient (NaN in the plain one).
@@ -173,6 +196,7 @@ def safe_softmax_cross_entropy(logits: Any, labels: Any) -> Any:
     return -gnp.sum(gnp.where(keep, labels * gnp.where(keep, logp, 0.0), 0.0), axis=-1)
 
 
+@_device_args
 def poly_loss_cross_entropy(
     logits: Any, labels: Any, *, epsilon: float = 2.0, axis: int = -1, where: Any = None
 ) -> Any:
@@ -192,6 +216,7 @@ def poly_loss_cross_entropy(
     return ce + epsilon * one_minus_pt
 
 
+@_device_args
 def sigmoid_focal_loss(
     logits: Any, labels: Any, *, alpha: float | None = None, gamma: float = 2.0
 ) -> Any:
@@ -215,6 +240,7 @@ def sigmoid_focal_loss(
     return loss
 
 
+@_device_args
 def hinge_loss(predictor_outputs: Any, targets: Any) -> Any:
     """``max(0, 1 - outputs * targets)``, targets in ``{-1, 1}``.
 
@@ -225,6 +251,7 @@ def hinge_loss(predictor_outputs: Any, targets: Any) -> Any:
     return gnp.maximum(0, 1 - predictor_outputs * _like(targets, predictor_outputs))
 
 
+@_device_args
 def perceptron_loss(predictor_outputs: Any, targets: Any) -> Any:
     """``max(0, -outputs * targets)``, targets in ``{-1, 1}`` (same shape as the outputs).
 
@@ -244,6 +271,7 @@ def _one_hot_of(labels: Any, scores: Any) -> Any:
     return _jnn.one_hot(labels, scores.shape[-1], dtype=scores.dtype)
 
 
+@_device_args
 def multiclass_hinge_loss(scores: Any, labels: Any) -> Any:
     """``max_k(scores_k + 1 - [k == label]) - scores_label``: Crammer and Singer's
     multiclass hinge, integer ``labels``.
@@ -256,6 +284,7 @@ def multiclass_hinge_loss(scores: Any, labels: Any) -> Any:
     return gnp.max(scores + 1.0 - one_hot, axis=-1) - gnp.sum(scores * one_hot, axis=-1)
 
 
+@_device_args
 def multiclass_perceptron_loss(scores: Any, labels: Any) -> Any:
     """``max_k scores_k - scores_label``, integer ``labels``.
 
@@ -267,6 +296,7 @@ def multiclass_perceptron_loss(scores: Any, labels: Any) -> Any:
     return gnp.max(scores, axis=-1) - gnp.sum(scores * one_hot, axis=-1)
 
 
+@_device_args
 def log_cosh(predictions: Any, targets: Any = None) -> Any:
     """``log(cosh(predictions - targets))`` elementwise, stable for large errors.
 
@@ -278,6 +308,7 @@ def log_cosh(predictions: Any, targets: Any = None) -> Any:
     return gnp.logaddexp(e, -e) - _math.log(2.0)
 
 
+@_device_args
 def cosine_similarity(
     predictions: Any, targets: Any, epsilon: float = 0.0, axis: int = -1, where: Any = None
 ) -> Any:
@@ -296,6 +327,7 @@ def cosine_similarity(
     return _masked_sum(unit(predictions) * unit(targets), axis, where)
 
 
+@_device_args
 def cosine_distance(
     predictions: Any, targets: Any, epsilon: float = 0.0, axis: int = -1, where: Any = None
 ) -> Any:
@@ -308,6 +340,7 @@ def cosine_distance(
     return 1.0 - cosine_similarity(predictions, targets, epsilon, axis, where)
 
 
+@_device_args
 def kl_divergence(log_predictions: Any, targets: Any, axis: int = -1, where: Any = None) -> Any:
     """``sum(targets * (log(targets) - log_predictions), axis)``, ``0 * log 0`` read as 0.
 
@@ -322,6 +355,7 @@ def kl_divergence(log_predictions: Any, targets: Any, axis: int = -1, where: Any
     return _masked_sum(targets * (log_t - log_predictions), axis, where)
 
 
+@_device_args
 def kl_divergence_with_log_targets(
     log_predictions: Any, log_targets: Any, axis: int = -1, where: Any = None
 ) -> Any:
@@ -335,6 +369,7 @@ def kl_divergence_with_log_targets(
     return _masked_sum(gnp.exp(log_targets) * (log_targets - log_predictions), axis, where)
 
 
+@_device_args
 def generalized_kl_divergence(
     log_predictions: Any, targets: Any, axis: int = -1, where: Any = None
 ) -> Any:
@@ -353,6 +388,7 @@ def generalized_kl_divergence(
 convex_kl_divergence = generalized_kl_divergence
 
 
+@_device_args
 def smooth_labels(labels: Any, alpha: float) -> Any:
     """``(1 - alpha) * labels + alpha / num_classes``: label smoothing of one-hot labels
     along the last axis.
@@ -365,6 +401,7 @@ def smooth_labels(labels: Any, alpha: float) -> Any:
     return (1.0 - alpha) * labels + alpha / num
 
 
+@_device_args
 def ctc_loss_with_forward_probs(
     logits: Any,
     logit_paddings: Any,
@@ -431,6 +468,7 @@ def ctc_loss_with_forward_probs(
     return loss, gnp.stack(phis), gnp.stack(labs)
 
 
+@_device_args
 def ctc_loss(
     logits: Any,
     logit_paddings: Any,

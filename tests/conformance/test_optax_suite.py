@@ -10,7 +10,6 @@ only and runs in CI.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
@@ -133,13 +132,12 @@ def test_safe_softmax_cross_entropy_minus_inf():
     labels = np.array([[0.3, 0.7, 0.0], [0.5, 0.0, 0.5]])
     got = _np(optax.safe_softmax_cross_entropy(logits, labels))
     want = [
-        -(0.3 * _log_softmax(np.array([0.0, 1.0]))).sum() - 0.7 * _log_softmax(np.array([0.0, 1.0]))[1]
-        + 0.3 * _log_softmax(np.array([0.0, 1.0]))[1] * 0,
+        -(np.array([0.3, 0.7]) * _log_softmax(np.array([0.0, 1.0]))).sum(),
         -(0.5 * _log_softmax(np.array([1.0, 2.0]))).sum(),
     ]
-    want[0] = -(np.array([0.3, 0.7]) * _log_softmax(np.array([0.0, 1.0]))).sum()
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    assert np.isnan(_np(optax.softmax_cross_entropy(logits, labels))).all()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(_np(optax.softmax_cross_entropy(logits, labels))).all()
     g = _np(ad.grad(lambda x: gnp.sum(optax.safe_softmax_cross_entropy(x, labels)))(logits))
     assert np.isfinite(g).all()
     # d/dx_j = softmax_j * sum(labels) - labels_j over the finite classes
@@ -169,7 +167,13 @@ def test_sigmoid_binary_cross_entropy_and_focal():
     np.testing.assert_allclose(_np(optax.sigmoid_focal_loss(x, y, gamma=0.0)), bce, rtol=1e-12)
     # large logits stay finite: the focal factor is computed in log space
     big = np.array([100.0, -100.0])
-    assert np.isfinite(_np(ad.grad(lambda z: gnp.sum(optax.sigmoid_focal_loss(z, np.array([0.0, 1.0]), gamma=0.5)))(big))).all()
+    assert np.isfinite(
+        _np(
+            ad.grad(
+                lambda z: gnp.sum(optax.sigmoid_focal_loss(z, np.array([0.0, 1.0]), gamma=0.5))
+            )(big)
+        )
+    ).all()
 
 
 def test_hinge_perceptron_losses():
@@ -225,7 +229,9 @@ def test_kl_divergences():
     with np.errstate(divide="ignore"):
         lp = np.log(p)
     np.testing.assert_allclose(
-        _np(losses.kl_divergence_with_log_targets(np.log(q), np.log(p[:1])))[0], terms[0].sum(), 1e-12
+        _np(losses.kl_divergence_with_log_targets(np.log(q), np.log(p[:1])))[0],
+        terms[0].sum(),
+        1e-12,
     )
     assert np.isnan(_np(losses.kl_divergence_with_log_targets(np.log(q), lp))[1])  # optax too
     np.testing.assert_allclose(
@@ -273,9 +279,7 @@ _GRAD_CASES = {
     "cosine_distance_eps": lambda x: optax.cosine_distance(x, PROBS, epsilon=0.1),
     "kl": lambda x: optax.kl_divergence(_log_softmax_g(x), PROBS),
     "kl_log_targets": lambda x: losses.kl_divergence_with_log_targets(x, np.log(PROBS)),
-    "kl_log_targets_wrt_targets": lambda x: losses.kl_divergence_with_log_targets(
-        np.log(PROBS), x
-    ),
+    "kl_log_targets_wrt_targets": lambda x: losses.kl_divergence_with_log_targets(np.log(PROBS), x),
     "convex_kl": lambda x: optax.convex_kl_divergence(x, PROBS),
 }
 
@@ -294,7 +298,9 @@ def test_loss_under_jit(name):
     f = _GRAD_CASES[name]
     np.testing.assert_allclose(_np(ad.jit(f)(LOGITS)), _np(f(LOGITS)), rtol=1e-14)
     g = ad.jit(ad.grad(lambda x: gnp.sum(f(x))))
-    np.testing.assert_allclose(_np(g(LOGITS)), _np(ad.grad(lambda x: gnp.sum(f(x)))(LOGITS)), rtol=1e-14)
+    np.testing.assert_allclose(
+        _np(g(LOGITS)), _np(ad.grad(lambda x: gnp.sum(f(x)))(LOGITS)), rtol=1e-14
+    )
 
 
 def test_loss_argument_checks():
@@ -524,10 +530,16 @@ def test_multisteps_schedule_and_skip():
     a NaN mini-step entirely; skip_large_updates drops one whose squared norm is over the
     bound."""
     params = np.zeros(2)
-    grads = [np.array([1.0, 2.0]), np.array([np.nan, 0.0]), np.array([3.0, 4.0]),
-             np.array([5.0, 6.0])]
+    grads = [
+        np.array([1.0, 2.0]),
+        np.array([np.nan, 0.0]),
+        np.array([3.0, 4.0]),
+        np.array([5.0, 6.0]),
+    ]
     opt = optax.MultiSteps(
-        optax.sgd(1.0), lambda step: gnp.where(step < 1, 1, 2), should_skip_update_fn=optax.skip_not_finite
+        optax.sgd(1.0),
+        lambda step: gnp.where(step < 1, 1, 2),
+        should_skip_update_fn=optax.skip_not_finite,
     )
     outs = _run_jit_and_eager(opt, grads, params)
     us = [_np(u) for u, _ in outs]
@@ -551,7 +563,9 @@ def test_conditionally_transform_and_mask():
     params = np.ones(2)
     grads = [np.full(2, k + 1.0) for k in range(4)]
     even = lambda step: step % 2 == 0  # noqa: E731
-    outs = _run_jit_and_eager(optax.conditionally_transform(optax.sgd(0.1, 0.9), even), grads, params)
+    outs = _run_jit_and_eager(
+        optax.conditionally_transform(optax.sgd(0.1, 0.9), even), grads, params
+    )
     tr = 0.0
     for k, (u, s) in enumerate(outs):
         if k % 2 == 0:
@@ -560,7 +574,9 @@ def test_conditionally_transform_and_mask():
         else:
             np.testing.assert_allclose(_np(u), k + 1.0)
         assert int(_np(s.step)) == k + 1
-    outs = _run_jit_and_eager(optax.conditionally_mask(optax.sgd(0.1), lambda s: s >= 2), grads, params)
+    outs = _run_jit_and_eager(
+        optax.conditionally_mask(optax.sgd(0.1), lambda s: s >= 2), grads, params
+    )
     np.testing.assert_allclose([float(_np(u)[0]) for u, _ in outs], [0, 0, -0.3, -0.4])
     fwd = optax.conditionally_transform(optax.scale(2.0), lambda step, value: value > 1, True)
     u, _ = fwd.update(np.ones(2), fwd.init(params), value=gnp.asarray(2.0))
@@ -582,14 +598,16 @@ def test_flatten_equals_unflattened():
 
 def test_zero_nans_centralize_nonnegative():
     g = {"a": np.array([np.nan, 1.0]), "b": np.array([[1.0, 2.0, 6.0], [0.0, 0.0, 3.0]])}
-    (u, s), = _run_jit_and_eager(optax.zero_nans(), [g], ad.tree_map(np.zeros_like, g))
+    ((u, s),) = _run_jit_and_eager(optax.zero_nans(), [g], ad.tree_map(np.zeros_like, g))
     np.testing.assert_allclose(_np(u["a"]), [0.0, 1.0])
     assert bool(_np(s.found_nan["a"])) and not bool(_np(s.found_nan["b"]))
-    (u, _), = _run_jit_and_eager(optax.centralize(), [g], g)
+    ((u, _),) = _run_jit_and_eager(optax.centralize(), [g], g)
     np.testing.assert_allclose(_np(u["b"]), [[-2.0, -1.0, 3.0], [-1.0, -1.0, 2.0]])
     assert np.isnan(_np(u["a"])[0])  # vectors pass unchanged
     p = np.array([1.0, 0.5, 2.0])
-    (u, _), = _run_jit_and_eager(optax.keep_params_nonnegative(), [np.array([-2.0, 0.1, -1.0])], p)
+    ((u, _),) = _run_jit_and_eager(
+        optax.keep_params_nonnegative(), [np.array([-2.0, 0.1, -1.0])], p
+    )
     np.testing.assert_allclose(_np(u), [-1.0, 0.1, -1.0])
     with pytest.raises(ValueError, match="keep_params_nonnegative"):
         optax.keep_params_nonnegative().update(p, optax.EmptyState())
@@ -649,12 +667,14 @@ def test_reduce_on_plateau_reduces_after_patience_then_cools_down():
 def test_reduce_on_plateau_reset_and_cooldown():
     opt = contrib.reduce_on_plateau(factor=0.1, patience=5, cooldown=5)
     base = opt.init(np.array(1.0))
-    s = base._replace(best_value=gnp.asarray(1.0), plateau_count=gnp.asarray(3, np.int32),
-                      scale=gnp.asarray(0.1))
+    s = base._replace(
+        best_value=gnp.asarray(1.0), plateau_count=gnp.asarray(3, np.int32), scale=gnp.asarray(0.1)
+    )
     _, s = opt.update({"p": np.array(1.0)}, s, value=0.1)
     assert int(_np(s.plateau_count)) == 0 and float(_np(s.best_value)) == pytest.approx(0.1)
-    s = base._replace(best_value=gnp.asarray(1.0), cooldown_count=gnp.asarray(3, np.int32),
-                      scale=gnp.asarray(0.1))
+    s = base._replace(
+        best_value=gnp.asarray(1.0), cooldown_count=gnp.asarray(3, np.int32), scale=gnp.asarray(0.1)
+    )
     _, s = opt.update({"p": np.array(1.0)}, s, value=2.0)
     assert float(_np(s.scale)) == pytest.approx(0.1) and int(_np(s.plateau_count)) == 0
     assert int(_np(s.cooldown_count)) == 2
@@ -662,8 +682,10 @@ def test_reduce_on_plateau_reset_and_cooldown():
 
 def test_reduce_on_plateau_accumulation_and_jit():
     """accumulation_size 2: the mean of two losses is what counts; jitted equals eager."""
-    opt = optax.chain(optax.sgd(1.0), contrib.reduce_on_plateau(patience=1, accumulation_size=2,
-                                                                 min_scale=0.05, factor=0.5))
+    opt = optax.chain(
+        optax.sgd(1.0),
+        contrib.reduce_on_plateau(patience=1, accumulation_size=2, min_scale=0.05, factor=0.5),
+    )
     p = np.ones(2)
     vals = [3.0, 1.0, 2.0, 2.0, 5.0, 1.0, 4.0, 4.0, 4.0, 4.0]
 
@@ -752,24 +774,39 @@ def test_losses_and_gradients_vs_jax():
     jlog = jax.nn.log_softmax
     where = np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]], bool)
     cases = {
-        "ce": (lambda x: optax.softmax_cross_entropy(x, PROBS),
-               lambda x: -(PROBS * jlog(x)).sum(-1)),
-        "int": (lambda x: optax.softmax_cross_entropy_with_integer_labels(x, INT_LABELS),
-                lambda x: -jnp.take_along_axis(jlog(x), INT_LABELS[:, None], -1)[:, 0]),
+        "ce": (
+            lambda x: optax.softmax_cross_entropy(x, PROBS),
+            lambda x: -(PROBS * jlog(x)).sum(-1),
+        ),
+        "int": (
+            lambda x: optax.softmax_cross_entropy_with_integer_labels(x, INT_LABELS),
+            lambda x: -jnp.take_along_axis(jlog(x), INT_LABELS[:, None], -1)[:, 0],
+        ),
         "int_where": (
             lambda x: optax.softmax_cross_entropy_with_integer_labels(x, INT_LABELS, where=where),
-            lambda x: jax.nn.logsumexp(x, -1, where=where)
-            - jnp.take_along_axis(x, INT_LABELS[:, None], -1)[:, 0],
+            lambda x: (
+                jax.nn.logsumexp(x, -1, where=where)
+                - jnp.take_along_axis(x, INT_LABELS[:, None], -1)[:, 0]
+            ),
         ),
-        "bce": (lambda x: optax.sigmoid_binary_cross_entropy(x, PROBS),
-                lambda x: -PROBS * jax.nn.log_sigmoid(x) - (1 - PROBS) * jax.nn.log_sigmoid(-x)),
-        "log_cosh": (lambda x: optax.log_cosh(x, PROBS),
-                     lambda x: jnp.logaddexp(x - PROBS, PROBS - x) - jnp.log(2.0)),
-        "cos": (lambda x: optax.cosine_similarity(x, PROBS),
-                lambda x: (x * PROBS).sum(-1) / jnp.linalg.norm(x, axis=-1)
-                / jnp.linalg.norm(PROBS, axis=-1)),
-        "kl_log": (lambda x: losses.kl_divergence_with_log_targets(jlog_np(x), np.log(PROBS)),
-                   lambda x: (PROBS * (jnp.log(PROBS) - jlog(x))).sum(-1)),
+        "bce": (
+            lambda x: optax.sigmoid_binary_cross_entropy(x, PROBS),
+            lambda x: -PROBS * jax.nn.log_sigmoid(x) - (1 - PROBS) * jax.nn.log_sigmoid(-x),
+        ),
+        "log_cosh": (
+            lambda x: optax.log_cosh(x, PROBS),
+            lambda x: jnp.logaddexp(x - PROBS, PROBS - x) - jnp.log(2.0),
+        ),
+        "cos": (
+            lambda x: optax.cosine_similarity(x, PROBS),
+            lambda x: (
+                (x * PROBS).sum(-1) / jnp.linalg.norm(x, axis=-1) / jnp.linalg.norm(PROBS, axis=-1)
+            ),
+        ),
+        "kl_log": (
+            lambda x: losses.kl_divergence_with_log_targets(jlog_np(x), np.log(PROBS)),
+            lambda x: (PROBS * (jnp.log(PROBS) - jlog(x))).sum(-1),
+        ),
     }
     for name, (g, j) in cases.items():
         np.testing.assert_allclose(_np(g(LOGITS)), np.asarray(j(LOGITS)), rtol=1e-12, err_msg=name)
@@ -796,7 +833,3 @@ def test_schedules_vs_jax_formulas():
         return jnp.where(s < 25, up, jnp.where(s < 100, down, end))
 
     np.testing.assert_allclose(_sched(fn, steps), np.asarray(ref(steps)), rtol=1e-12)
-
-
-# keep functools imported for partial-bound skip functions in user code examples
-_ = functools.partial(optax.skip_large_updates, max_squared_norm=1.0)
