@@ -205,7 +205,7 @@ def poly_loss_cross_entropy(
 
     Example::
 
-        poly_loss_cross_entropy(logits, one_hot_labels, epsilon=2.0).mean()
+        poly_loss_cross_entropy(logits, np.eye(5)[:4], epsilon=2.0).mean()
     """
     _float_check("poly_loss_cross_entropy", logits)
     where = _where_like(where, logits, axis)
@@ -226,7 +226,7 @@ def sigmoid_focal_loss(
 
     Example::
 
-        sigmoid_focal_loss(logits, targets, alpha=0.25, gamma=2.0).mean()
+        sigmoid_focal_loss(logits, np.eye(5)[:4], alpha=0.25, gamma=2.0).mean()
     """
     _float_check("sigmoid_focal_loss", logits)
     labels = _like(labels, logits)
@@ -246,7 +246,7 @@ def hinge_loss(predictor_outputs: Any, targets: Any) -> Any:
 
     Example::
 
-        hinge_loss(scores, np.array([1.0, -1.0])).mean()
+        hinge_loss(np.array([0.5, 0.5]), np.array([1.0, -1.0]))  # [0.5, 1.5]
     """
     return gnp.maximum(0, 1 - predictor_outputs * _like(targets, predictor_outputs))
 
@@ -257,7 +257,7 @@ def perceptron_loss(predictor_outputs: Any, targets: Any) -> Any:
 
     Example::
 
-        perceptron_loss(scores, np.array([1.0, -1.0])).mean()
+        perceptron_loss(np.array([0.5, 0.5]), np.array([1.0, -1.0]))  # [0., 0.5]
     """
     if tuple(gnp.shape(predictor_outputs)) != tuple(gnp.shape(targets)):
         raise ValueError(
@@ -278,7 +278,7 @@ def multiclass_hinge_loss(scores: Any, labels: Any) -> Any:
 
     Example::
 
-        multiclass_hinge_loss(scores, np.array([0, 2])).mean()
+        multiclass_hinge_loss(np.array([[1.0, 2.0, 0.5]]), np.array([1]))  # [0.]
     """
     one_hot = _one_hot_of(labels, scores)
     return gnp.max(scores + 1.0 - one_hot, axis=-1) - gnp.sum(scores * one_hot, axis=-1)
@@ -290,7 +290,7 @@ def multiclass_perceptron_loss(scores: Any, labels: Any) -> Any:
 
     Example::
 
-        multiclass_perceptron_loss(scores, np.array([0, 2])).mean()
+        multiclass_perceptron_loss(np.array([[1.0, 2.0, 0.5]]), np.array([0]))  # [1.]
     """
     one_hot = _one_hot_of(labels, scores)
     return gnp.max(scores, axis=-1) - gnp.sum(scores * one_hot, axis=-1)
@@ -346,7 +346,7 @@ def kl_divergence(log_predictions: Any, targets: Any, axis: int = -1, where: Any
 
     Example::
 
-        kl_divergence(np.log(q), p)  # KL(p || q)
+        kl_divergence(np.log([0.5, 0.5]), np.array([0.25, 0.75]))  # KL(p || q)
     """
     _float_check("kl_divergence", log_predictions, "log_predictions")
     targets = _like(targets, log_predictions)
@@ -363,7 +363,7 @@ def kl_divergence_with_log_targets(
 
     Example::
 
-        kl_divergence_with_log_targets(np.log(q), np.log(p))  # KL(p || q)
+        kl_divergence_with_log_targets(np.log([0.5, 0.5]), np.log([0.25, 0.75]))
     """
     _float_check("kl_divergence_with_log_targets", log_predictions, "log_predictions")
     return _masked_sum(gnp.exp(log_targets) * (log_targets - log_predictions), axis, where)
@@ -378,7 +378,7 @@ def generalized_kl_divergence(
 
     Example::
 
-        generalized_kl_divergence(np.log(q), p)
+        generalized_kl_divergence(np.log([0.5, 0.5]), np.array([0.25, 0.75]))
     """
     targets = _like(targets, log_predictions)
     kl = kl_divergence(log_predictions, targets, axis=axis, where=where)
@@ -418,7 +418,9 @@ def ctc_loss_with_forward_probs(
 
     Example::
 
-        loss, _, _ = ctc_loss_with_forward_probs(logits, lpad, labels, ypad)
+        logits = np.zeros((1, 3, 4))  # batch 1, 3 frames, 4 classes (0 the blank)
+        loss, _, _ = ctc_loss_with_forward_probs(logits, np.zeros((1, 3)), np.array([[1, 2]]),
+                                                 np.zeros((1, 2)))
     """
     if logits.ndim != 3 or gnp.ndim(labels) != 2:
         raise ValueError(
@@ -482,7 +484,7 @@ def ctc_loss(
 
     Example::
 
-        ctc_loss(logits, np.zeros((B, T)), labels, np.zeros((B, N))).mean()
+        ctc_loss(np.zeros((1, 3, 4)), np.zeros((1, 3)), np.array([[1, 2]]), np.zeros((1, 2)))
     """
     return ctc_loss_with_forward_probs(
         logits, logit_paddings, labels, label_paddings, blank_id=blank_id, log_epsilon=log_epsilon

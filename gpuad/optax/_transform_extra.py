@@ -89,7 +89,7 @@ def scale_by_polyak(
     Example::
 
         opt = chain(scale_by_polyak(), scale(-1.0))
-        opt.update(grads, state, params, value=loss)
+        opt.update(grads, opt.init(params), params, value=2.0)
     """
     if variant not in ("sps", "sps+"):
         raise ValueError(f"scale_by_polyak: variant must be 'sps' or 'sps+', got {variant!r}")

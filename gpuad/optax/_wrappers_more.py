@@ -106,7 +106,8 @@ def skip_large_updates(
 
     Example::
 
-        skip = functools.partial(skip_large_updates, max_squared_norm=100.0)
+        skip = lambda g, step, p: skip_large_updates(g, step, p, max_squared_norm=100.0)
+        opt = MultiSteps(adam(1e-3), every_k_schedule=4, should_skip_update_fn=skip)
     """
     del gradient_step, params
     leaves = tree_leaves(_on_device(updates))

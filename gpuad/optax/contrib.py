@@ -37,7 +37,7 @@ def reduce_on_plateau(
     Example::
 
         opt = chain(adam(1e-3), reduce_on_plateau(patience=5))
-        updates, state = opt.update(grads, state, params, value=loss)
+        updates, state = opt.update(grads, opt.init(params), params, value=2.0)
     """
     if not 0.0 < factor < 1.0:
         raise ValueError(f"reduce_on_plateau: factor must be in (0, 1), got {factor}")

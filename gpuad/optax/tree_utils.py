@@ -166,6 +166,7 @@ def tree_set(tree: Any, filtering: Callable | None = None, /, **kwargs: Any) -> 
 
     Example::
 
+        state = inject_hyperparams(adam)(learning_rate=1e-3).init(params)
         state = tree_set(state, learning_rate=1e-4)
     """
     seen: set = set()
