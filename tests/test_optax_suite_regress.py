@@ -140,3 +140,12 @@ def test_tree_utils_and_safe_norm():
     assert int(_np(otu.tree_get(s, "count"))) == 3
     g = _np(ad.grad(lambda v: optax.safe_norm(v, 0.0))(np.zeros(2)))
     np.testing.assert_array_equal(g, [0.0, 0.0])
+
+
+def test_adaptive_grad_clip_by_hand():
+    """A 2-D weight's units are its columns: column norms 5 and 1 against parameter
+    column norms sqrt(2) and sqrt(2), clip 1: the first scaled by sqrt(2) / 5."""
+    g = np.array([[3.0, 0.0], [4.0, 1.0]])
+    p = np.ones((2, 2))
+    (u,), _ = optax.adaptive_grad_clip(1.0).update([g], None, [p])
+    np.testing.assert_allclose(_np(u), [[3 * 2**0.5 / 5, 0.0], [4 * 2**0.5 / 5, 1.0]], rtol=1e-12)

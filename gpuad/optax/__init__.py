@@ -113,10 +113,14 @@ from ._transform import (
 )
 from ._transform_extra import (
     ZeroNansState,
+    adaptive_grad_clip,
     centralize,
     keep_params_nonnegative,
+    per_example_global_norm_clip,
     safe_norm,
     scale_by_polyak,
+    unitwise_clip,
+    unitwise_norm,
     zero_nans,
 )
 from ._transform_more import (
@@ -212,6 +216,7 @@ __all__ = [
     "adamax",
     "adamaxw",
     "adamw",
+    "adaptive_grad_clip",
     "add_decayed_weights",
     "add_noise",
     "amsgrad",
@@ -259,6 +264,7 @@ __all__ = [
     "noisy_sgd",
     "novograd",
     "optimistic_gradient_descent",
+    "per_example_global_norm_clip",
     "piecewise_constant_schedule",
     "piecewise_interpolate_schedule",
     "polynomial_schedule",
@@ -302,6 +308,8 @@ __all__ = [
     "squared_error",
     "trace",
     "tree_utils",
+    "unitwise_clip",
+    "unitwise_norm",
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
     "with_extra_args_support",

@@ -133,3 +133,94 @@ def safe_norm(
     if not keepdims:
         small = gnp.reshape(small, gnp.shape(out))
     return gnp.where(small, min_norm, out)
+
+
+def unitwise_norm(x: Any, axis: Any = None) -> Any:
+    """The norm of each unit of ``x``, broadcast to ``x``'s shape: of the whole array for
+    scalars and vectors, over axis 0 for 2-D and 3-D weights (IO), over all but the last
+    axis for 4-D and 5-D convolution kernels (HWIO, HWDIO); over ``axis`` when given.
+
+    Example::
+
+        unitwise_norm(np.array([[3.0, 0.0], [4.0, 1.0]]))  # [[5., 1.], [5., 1.]]
+    """
+    sq = x * gnp.conj(x) if _np.dtype(x.dtype).kind == "c" else x * x
+    if axis is None:
+        squeezed = sum(1 for s in x.shape if s != 1)
+        if squeezed <= 1:
+            axis = tuple(range(x.ndim))
+        elif x.ndim in (2, 3):
+            axis = 0
+        elif x.ndim in (4, 5):
+            axis = tuple(range(x.ndim - 1))
+        else:
+            raise ValueError(
+                f"unitwise_norm: no default units for an array of shape {tuple(x.shape)}; "
+                f"pass axis="
+            )
+    norm = gnp.sqrt(gnp.real(gnp.sum(sq, axis=axis, keepdims=True)))
+    return gnp.broadcast_to(norm, x.shape)
+
+
+def unitwise_clip(g_norm: Any, max_norm: Any, grad: Any, div_eps: float = 1e-6) -> Any:
+    """``grad`` where ``g_norm < max_norm``, else ``grad * max_norm / max(g_norm, div_eps)``.
+
+    Example::
+
+        unitwise_clip(np.array([5.0]), np.array([1.0]), np.array([5.0]))  # [1.]
+    """
+    clipped = grad * (max_norm / gnp.maximum(g_norm, div_eps))
+    return gnp.where(g_norm < max_norm, grad, clipped)
+
+
+def adaptive_grad_clip(
+    clipping: float, eps: float = 1e-3, axis: Any = None
+) -> GradientTransformation:
+    """Adaptive gradient clipping (Brock et al., 2021): each unit of a gradient (see
+    :func:`unitwise_norm`) scaled down to at most ``clipping`` times the norm of the
+    parameter's unit (that norm at least ``eps``).
+
+    Example::
+
+        opt = chain(adaptive_grad_clip(0.01), sgd(0.1))
+    """
+
+    def fn(updates, params):
+        _need_params("adaptive_grad_clip", params)
+
+        def leaf(g, p):
+            p_norm = gnp.maximum(unitwise_norm(p, axis), eps)
+            return unitwise_clip(unitwise_norm(g, axis), p_norm * clipping, g).astype(g.dtype)
+
+        return tree_map(leaf, updates, params)
+
+    return _stateless(fn)
+
+
+def per_example_global_norm_clip(grads: list, l2_norm_clip: float) -> tuple[list, Any]:
+    """The per-example gradients (a list of arrays, the examples on axis 0) each scaled to
+    a global norm of at most ``l2_norm_clip``, summed over the examples; and how many were
+    clipped.
+
+    Example::
+
+        summed, n = per_example_global_norm_clip([np.array([[3.0, 4.0], [0.3, 0.4]])], 1.0)
+    """
+    grads = [_on_device(g) for g in grads]
+    if not grads:
+        raise ValueError("per_example_global_norm_clip: give at least one gradient array")
+    n = grads[0].shape[0]
+    if any(g.ndim == 0 or g.shape[0] != n for g in grads):
+        raise ValueError(
+            f"per_example_global_norm_clip: every gradient needs the examples on axis 0; got "
+            f"shapes {[tuple(g.shape) for g in grads]}"
+        )
+    sq = sum(gnp.sum(gnp.reshape(g * g, (n, -1)), axis=1) for g in grads)
+    norms = gnp.sqrt(sq)
+    divisors = gnp.maximum(norms / l2_norm_clip, 1.0)
+    clipped = gnp.sum(norms > l2_norm_clip)
+    out = [
+        gnp.sum(g / gnp.reshape(divisors, (n,) + (1,) * (g.ndim - 1)).astype(g.dtype), axis=0)
+        for g in grads
+    ]
+    return out, clipped

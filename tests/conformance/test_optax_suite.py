@@ -833,3 +833,94 @@ def test_schedules_vs_jax_formulas():
         return jnp.where(s < 25, up, jnp.where(s < 100, down, end))
 
     np.testing.assert_allclose(_sched(fn, steps), np.asarray(ref(steps)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- clipping (_clipping_test)
+
+_CLIP_PARAMS = (np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+_CLIP_UPDATES = (np.array([500.0, 5.0]), np.array([300.0, 3.0]))
+
+
+def test_clip_elementwise():
+    u, _ = optax.clip(1e6).update(_CLIP_UPDATES, None)
+    for a, b in zip(u, _CLIP_UPDATES, strict=True):
+        np.testing.assert_array_equal(_np(a), b)
+    u, _ = optax.clip(1.0).update(_CLIP_UPDATES, None)
+    for a in u:
+        np.testing.assert_array_equal(_np(a), 1.0)
+
+
+@pytest.mark.parametrize("which", ["block_rms", "global_norm"])
+def test_repeated_clipping_is_stable(which):
+    """optax: clipping to 1/i for i = 1..50 gives a block RMS (global norm) of 1/i, and
+    clipping the clipped updates again changes nothing."""
+    updates = _CLIP_UPDATES
+    for i in range(1, 51):
+        if which == "block_rms":
+            clipper = optax.clip_by_block_rms(1.0 / i)
+        else:
+            clipper = optax.clip_by_global_norm(1.0 / i)
+        updates, _ = clipper.update(updates, None)
+        if which == "block_rms":
+            for a in updates:
+                assert float(np.sqrt(np.mean(_np(a) ** 2))) == pytest.approx(1.0 / i, rel=1e-12)
+        else:
+            assert float(_np(optax.global_norm(updates))) == pytest.approx(1.0 / i, rel=1e-12)
+        again, _ = clipper.update(_CLIP_UPDATES, None)
+        for a, b in zip(updates, again, strict=True):
+            np.testing.assert_allclose(_np(a), _np(b), rtol=1e-12)
+
+
+def test_adaptive_grad_clip_and_unitwise_norm():
+    """optax: every unit of the clipped gradient has norm <= clip * unit norm of the
+    parameter; a 5-D kernel with axis=(0, 1, 2); unitwise_norm broadcasts back and refuses
+    a 6-D array without ``axis``."""
+    updates = _CLIP_UPDATES
+    for i in range(1, 21):
+        c = 1.0 / i
+        clipper = optax.adaptive_grad_clip(c)
+        updates, _ = clipper.update(updates, None, _CLIP_PARAMS)
+        for u, p in zip(updates, _CLIP_PARAMS, strict=True):
+            un, pn = _np(optax.unitwise_norm(u)), _np(optax.unitwise_norm(p))
+            assert (un - c * pn < 1e-9).all()
+            np.testing.assert_allclose(un, c * np.linalg.norm(p), rtol=1e-12)
+        again, _ = clipper.update(_CLIP_UPDATES, None, _CLIP_PARAMS)
+        for a, b in zip(updates, again, strict=True):
+            np.testing.assert_allclose(_np(a), _np(b), rtol=1e-12)
+    g, p = np.full((2, 2, 2, 3, 4), 2.0), np.ones((2, 2, 2, 3, 4))
+    (out,), _ = optax.adaptive_grad_clip(0.5, axis=(0, 1, 2)).update([g], None, [p])
+    # each (3, 4) unit: 8 entries, |g| = 2 sqrt(8), |p| = sqrt(8): scaled to 0.5 sqrt(8)
+    np.testing.assert_allclose(_np(out), 0.5, rtol=1e-12)
+    (out,), _ = optax.adaptive_grad_clip(2.0, axis=(0, 1, 2)).update([g / 20], None, [p])
+    np.testing.assert_allclose(_np(out), 0.1, rtol=1e-12)
+    x = np.arange(48.0).reshape(2, 2, 2, 3, 2)
+    for axis in ((0, 1, 2), (3, 4), -1):
+        n = _np(optax.unitwise_norm(x, axis=axis))
+        assert n.shape == x.shape
+        np.testing.assert_allclose(
+            n, np.broadcast_to(np.sqrt((x * x).sum(axis, keepdims=True)), x.shape)
+        )
+    m = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(_np(optax.unitwise_norm(m)), [[np.sqrt(10), np.sqrt(20)]] * 2)
+    with pytest.raises(ValueError, match="unitwise_norm"):
+        optax.unitwise_norm(np.ones((2,) * 6))
+    assert optax.unitwise_norm(np.ones((2,) * 6), axis=(0, 1, 2)).shape == (2,) * 6
+    with pytest.raises(ValueError, match="adaptive_grad_clip"):
+        optax.adaptive_grad_clip(1.0).update(_CLIP_UPDATES, None)
+
+
+def test_per_example_global_norm_clip():
+    """optax: four examples with global norms 0.5, sqrt(50), sqrt(70), 0; clip 1: the
+    middle two scaled by 1/sqrt(50), 1/sqrt(70); two clipped."""
+    grads = [
+        np.array([[0, -0.5], [3, 4], [5, 6], [0, 0]]),
+        np.array([[0.0], [5.0], [-3.0], [0.0]]),
+    ]
+    want = [
+        np.array([0, -0.5]) + np.array([3, 4]) / np.sqrt(50) + np.array([5, 6]) / np.sqrt(70),
+        np.array([5.0]) / np.sqrt(50) - np.array([3.0]) / np.sqrt(70),
+    ]
+    got, n = optax.per_example_global_norm_clip(grads, l2_norm_clip=1.0)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(_np(a), b, rtol=1e-12)
+    assert int(_np(n)) == 2
