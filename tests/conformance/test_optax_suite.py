@@ -924,3 +924,103 @@ def test_per_example_global_norm_clip():
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(_np(a), b, rtol=1e-12)
     assert int(_np(n)) == 2
+
+
+# ---------------------------------------------------------------- masked (_masking_test)
+
+_MASK = {"a": True, "b": [False, True], "c": {"d": True, "e": (False, True)}}
+
+
+def _mask_params():
+    return {"a": 1.0, "b": [2.0, 3.0], "c": {"d": 4.0, "e": (5.0, 6.0)}}
+
+
+def _close_trees(a, b):
+    la, lb = ad.tree_leaves(a), ad.tree_leaves(b)
+    assert ad.tree_structure(a) == ad.tree_structure(b) or len(la) == len(lb)
+    for x, y in zip(la, lb, strict=True):
+        np.testing.assert_allclose(_np(x), _np(y), rtol=1e-12)
+
+
+@pytest.mark.parametrize("momentum", [None, 0.0])
+@pytest.mark.parametrize("use_fn", [False, True])
+def test_masked_negates_where_selected(momentum, use_fn):
+    """optax's test_masked: sgd(1) under the mask negates the selected updates, jitted,
+    and again without params."""
+    params = ad.tree_map(lambda v: gnp.asarray(np.float64(v)), _mask_params())
+    updates = ad.tree_map(lambda v: v / 10.0, params)
+    flip = lambda u: ad.tree_map(lambda x, m: -x if m else x, u, _MASK)  # noqa: E731
+    opt = optax.masked(optax.sgd(1.0, momentum=momentum), (lambda p: _MASK) if use_fn else _MASK)
+    state = ad.jit(opt.init)(params)
+    out, state = ad.jit(opt.update)(updates, state, params)
+    _close_trees(out, flip(updates))
+    out2, _ = ad.jit(opt.update)(out, state)
+    _close_trees(out2, updates)
+
+
+def test_masked_prefix_mask_and_params():
+    mask = {"a": True, "b": False, "c": {"d": False, "e": True}}
+    params = {"a": 1.0, "b": {"f": 2.0}, "c": {"d": 3.0, "e": ([4.0, 5.0], 6.0)}}
+    params = ad.tree_map(lambda v: gnp.asarray(np.float64(v)), params)
+    updates = ad.tree_map(lambda v: v / 10.0, params)
+    opt = optax.masked(optax.sgd(1.0, momentum=0.0), mask)
+    out, state = ad.jit(opt.update)(updates, opt.init(params), params)
+    want = ad.tree_map(lambda m, u: ad.tree_map(lambda x: -x, u) if m else u, mask, updates)
+    _close_trees(out, want)
+    # add_decayed_weights only where the mask says
+    p = ad.tree_map(lambda v: gnp.asarray(np.float64(v)), _mask_params())
+    u = ad.tree_map(lambda v: v / 10.0, p)
+    opt = optax.masked(optax.add_decayed_weights(0.1), _MASK)
+    out, _ = ad.jit(opt.update)(u, opt.init(p), p)
+    _close_trees(out, ad.tree_map(lambda m, x, q: x + 0.1 * q if m else x, _MASK, u, p))
+
+
+@pytest.mark.parametrize("container", [list, tuple, dict])
+def test_masked_empty(container):
+    opt = optax.masked(optax.sgd(1.0), container())
+    opt.update(container(), opt.init(container()))
+
+
+@pytest.mark.parametrize("extra_in_mask", [False, True])
+def test_masked_tree_mismatch_fails(extra_in_mask):
+    mask = {"a": True, "b": [False, True], "c": {"d": True, "e": (False, True)}}
+    params = ad.tree_map(lambda v: np.float64(v), _mask_params())
+    if extra_in_mask:
+        mask["c"]["extra"] = True
+    else:
+        params["c"]["extra"] = np.float64(7)
+    with pytest.raises(ValueError):
+        optax.masked(optax.sgd(1.0), mask).init(params)
+
+
+def test_masked_mask_fn_nested_and_state_structure():
+    params = {"a": np.ones((1, 2)), "b": (np.ones((1,)), np.ones((1, 2, 3)))}
+    opt = optax.masked(
+        optax.add_decayed_weights(0.1), lambda p: ad.tree_map(lambda x: x.ndim > 1, p)
+    )
+    grads = ad.tree_map(lambda x: x * 2, params)
+    out, _ = ad.jit(opt.update)(grads, opt.init(params), params)
+    np.testing.assert_allclose(_np(out["a"]), 2.1)
+    np.testing.assert_allclose(_np(out["b"][0]), 2.0)
+    np.testing.assert_allclose(_np(out["b"][1]), 2.1)
+    # nested masks (optax issue 271): only the 2-D weights outside linear_2 move
+    params = {
+        "l1": {"w": np.zeros((1, 1)), "b": np.zeros(1)},
+        "l2": {"w": np.zeros((1, 2)), "b": np.zeros(2)},
+        "l3": {"w": np.zeros((2, 3)), "b": np.zeros(3)},
+    }
+    inner_mask = ad.tree_map(lambda _: True, params)
+    inner_mask["l2"] = False
+    for momentum in (None, 0.0):
+        inner = optax.masked(optax.sgd(1.0, momentum=momentum), inner_mask)
+        opt = optax.masked(inner, lambda p: ad.tree_map(lambda x: x.ndim > 1, p))
+        ones = ad.tree_map(np.ones_like, params)
+        out, _ = ad.jit(opt.update)(ones, opt.init(params), params)
+        for k in params:
+            np.testing.assert_allclose(_np(out[k]["w"]), 1.0 if k == "l2" else -1.0)
+            np.testing.assert_allclose(_np(out[k]["b"]), 1.0)
+    params = {"a": [np.ones(1), (np.ones(2), np.ones(3))], "b": {"c": np.ones(4), "d": np.ones(5)}}
+    tx = optax.masked(optax.sgd(1.0, momentum=0.0), {"a": [True, (True, False)], "b": False})
+    tr = tx.init(params).inner_state[0].trace
+    assert isinstance(tr["b"], optax.MaskedNode) and isinstance(tr["a"][1][1], optax.MaskedNode)
+    assert _np(tr["a"][1][0]).shape == (2,)
