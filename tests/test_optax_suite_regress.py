@@ -149,3 +149,16 @@ def test_adaptive_grad_clip_by_hand():
     p = np.ones((2, 2))
     (u,), _ = optax.adaptive_grad_clip(1.0).update([g], None, [p])
     np.testing.assert_allclose(_np(u), [[3 * 2**0.5 / 5, 0.0], [4 * 2**0.5 / 5, 1.0]], rtol=1e-12)
+
+
+def test_multisteps_updates_in_inner_dtype():
+    """float16 gradients, float32 params: the inner chain's updates are float32 (the decayed
+    weights promote them), and so are MultiSteps' at every mini-step."""
+    base = optax.chain(optax.add_decayed_weights(0.5), optax.scale(-1.0))
+    ms = optax.MultiSteps(base, 2)
+    p = np.ones(2, np.float32)
+    s = ms.init(p)
+    for k in range(2):
+        u, s = ms.update(np.full(2, 2.0, np.float16), s, p)
+        assert u.dtype == np.float32
+    np.testing.assert_allclose(_np(u), [-2.5, -2.5])

@@ -73,7 +73,7 @@ def apply_if_finite(
         count = gnp.where(finite, 0, _safe_increment(state.notfinite_count)).astype(_np.int32)
         apply = finite | (count > max_consecutive_errors)
         new, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
-        out = _select(apply, new, _zeros_like(updates))
+        out = _select(apply, new, _zeros_like(new))  # in the inner updates' dtypes
         inner_state = _select(apply, inner_state, state.inner_state)
         total = gnp.where(finite, state.total_notfinite, _safe_increment(state.total_notfinite))
         return out, ApplyIfFiniteState(count, finite, total.astype(_np.int32), inner_state)
@@ -189,7 +189,7 @@ class MultiSteps:
         last = state.mini_step >= k - 1
         final, inner_state = self._opt.update(acc, state.inner_opt_state, params, **extra_args)
 
-        zeros = _zeros_like(updates)
+        zeros = _zeros_like(final)  # the inner optimizer's dtypes at every mini-step
         out = _select(last, final, zeros)
         new_state = MultiStepsState(
             gnp.where(last, 0, _safe_increment(state.mini_step)).astype(_np.int32),
@@ -281,7 +281,7 @@ def conditionally_mask(
         updates, params = _on_device(updates), _on_device(params)
         go = _condition(should_transform_fn, state.step, forward_extra_args, extra_args)
         new, inner_state = inner.update(updates, state.inner_state, params, **extra_args)
-        return _select(go, new, _zeros_like(updates)), ConditionallyMaskState(
+        return _select(go, new, _zeros_like(new)), ConditionallyMaskState(
             _safe_increment(state.step), _select(go, inner_state, state.inner_state)
         )
 

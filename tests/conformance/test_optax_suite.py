@@ -1024,3 +1024,128 @@ def test_masked_mask_fn_nested_and_state_structure():
     tr = tx.init(params).inner_state[0].trace
     assert isinstance(tr["b"], optax.MaskedNode) and isinstance(tr["a"][1][1], optax.MaskedNode)
     assert _np(tr["a"][1][0]).shape == (2,)
+
+
+# ---------------------------------------------------------------- _accumulation_test
+
+
+def test_ema_with_and_without_debias():
+    d = 0.9
+    ema = optax.ema(d, debias=False)
+    m, s = ad.jit(ema.update)(np.array(5.0), ema.init(np.array(5.0)))
+    assert float(_np(m)) == pytest.approx((1 - d) * 5)
+    m, _ = ad.jit(ema.update)(np.array(7.0), s)
+    assert float(_np(m)) == pytest.approx((1 - d) * (7 + d * 5))
+    ema = optax.ema(d)
+    m, s = ad.jit(ema.update)(np.array(5.0), ema.init(np.array(5.0)))
+    assert float(_np(m)) == pytest.approx(5.0)
+    m, s = ad.jit(ema.update)(np.array(7.0), s)
+    raw = (1 - d) * 7 + d * (1 - d) * 5
+    assert float(_np(m)) == pytest.approx(raw / (1 - d**2))
+    assert float(_np(s.ema)) == pytest.approx(raw)  # the state is not debiased
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, 11.0])
+def test_skip_functions(bad):
+    step = gnp.zeros((), dtype=np.int32)
+    skip, st = optax.skip_not_finite([np.array(bad), np.zeros(())], step, None)
+    finite = np.isfinite(bad)
+    assert bool(_np(skip)) == (not finite) and bool(_np(st["should_skip"])) == (not finite)
+    assert int(_np(st["num_not_finite"])) == (0 if finite else 1)
+    skip, st = optax.skip_large_updates([np.array(bad), np.zeros(())], step, None, 100.0)
+    assert bool(_np(skip)) and bool(_np(st["should_skip"]))
+    sq = float(_np(st["norm_squared"]))
+    assert sq == 121.0 if finite else (np.isnan(sq) if np.isnan(bad) else sq == np.inf)
+    skip, st = optax.skip_large_updates([np.zeros(()), np.zeros(())], step, None, 100.0)
+    assert not bool(_np(skip)) and float(_np(st["norm_squared"])) == 0.0
+
+
+def test_multisteps_training_every_k():
+    """optax's test_multi_steps: a chain of adam, decayed weights and scale, inside a jitted
+    train step; the parameters move (and the loss drops) only every 4th step."""
+    rng = np.random.default_rng(0)
+    data = np.ones((8, 7))
+    params = {"w": rng.standard_normal((7, 10)) * 0.3, "b": np.zeros(10)}
+
+    def loss(p, x):
+        return gnp.sum((x @ p["w"] + p["b"]) ** 2)
+
+    ms = optax.MultiSteps(
+        optax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-2), optax.scale(-1e-2)), 4
+    )
+    init, update = ms.gradient_transformation()
+
+    @ad.jit
+    def train_step(x, state, p):
+        return update(ad.grad(loss)(p, x), state, p)
+
+    state = init(params)
+    prev = float(_np(loss(params, data)))
+    for k in range(12):
+        updates, state = train_step(data, state, params)
+        new = optax.apply_updates(params, updates)
+        now = float(_np(loss(new, data)))
+        if k % 4 < 3:
+            assert now == prev and not bool(_np(ms.has_updated(state)))
+        else:
+            assert now < prev and bool(_np(ms.has_updated(state)))
+            prev = now
+        params = new
+
+
+def test_multisteps_optax_cases():
+    """optax: a schedule of 1 mini-step for the first two updates, 3 after; zero_nans
+    inside; the mean of 1, 2, 3, 4 is 2.5; skip_not_finite keeps mini_step on inf/NaN."""
+    ms = optax.MultiSteps(optax.sgd(1e-4), lambda g: gnp.where(g < 2, 1, 3))
+    init, update = ms.gradient_transformation()
+    p = {"a": np.zeros(())}
+    s = init(p)
+    assert not bool(_np(ms.has_updated(s)))
+    pattern = [True, True] + [False, False, True] * 5
+    for want in pattern:
+        _, s = update({"a": np.zeros(())}, s, p)
+        assert bool(_np(ms.has_updated(s))) == want
+    ms = optax.MultiSteps(optax.chain(optax.zero_nans(), optax.sgd(1e-4)), every_k_schedule=2)
+    ms.update({"a": np.zeros(())}, ms.init(p), p)
+    ms = optax.MultiSteps(optax.scale(1.0), 4, use_grad_mean=True)
+    s = ms.init(p)
+    for i in (1, 2, 3):
+        _, s = ms.update({"a": np.array(float(i))}, s, p)
+        assert not bool(_np(ms.has_updated(s)))
+    u, s = ms.update({"a": np.array(4.0)}, s, p)
+    assert float(_np(u["a"])) == 2.5 and bool(_np(ms.has_updated(s)))
+    ms = optax.MultiSteps(optax.sgd(1.0), 2, should_skip_update_fn=optax.skip_not_finite)
+    init, update = ad.jit(ms.init), ad.jit(ms.update)
+    s = init(p)
+    q = p
+    for g, mini, want in [
+        (1.0, 1, 0.0),
+        (1.0, 0, -1.0),
+        (np.inf, 0, -1.0),
+        (np.nan, 0, -1.0),
+        (1.0, 1, -1.0),
+        (1.0, 0, -2.0),
+    ]:
+        u, s = update({"a": np.array(g)}, s, q)
+        q = optax.apply_updates(q, u)
+        assert int(_np(s.mini_step)) == mini and float(_np(q["a"])) == want
+
+
+@pytest.mark.parametrize("upd_dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("param_dtype", [np.float32, np.float16])
+def test_multisteps_mixed_precision_dtypes(upd_dtype, param_dtype):
+    """optax's test_multi_steps_mixed_precision: MultiSteps' updates have the dtypes of the
+    inner optimizer's at every mini-step, and applying them keeps the params' dtypes."""
+    base = optax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-2), optax.scale(-1e-4))
+    ms = optax.MultiSteps(base, 2)
+    params = {"w": np.ones((3, 2), param_dtype), "b": np.zeros(2, param_dtype)}
+    s, ms_s = base.init(params), ms.init(params)
+    for k in range(3):
+        g = ad.tree_map(lambda p, k=k: (p * 0.5 + k).astype(upd_dtype), params)
+        u, s = base.update(g, s, params)
+        mu, ms_s = ms.update(g, ms_s, params)
+        for a, b in zip(ad.tree_leaves(u), ad.tree_leaves(mu), strict=True):
+            assert a.dtype == b.dtype
+        new = optax.apply_updates(params, mu)
+        assert all(x.dtype == param_dtype for x in ad.tree_leaves(new))
+        params = new
