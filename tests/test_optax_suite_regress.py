@@ -158,7 +158,7 @@ def test_multisteps_updates_in_inner_dtype():
     ms = optax.MultiSteps(base, 2)
     p = np.ones(2, np.float32)
     s = ms.init(p)
-    for k in range(2):
+    for _k in range(2):
         u, s = ms.update(np.full(2, 2.0, np.float16), s, p)
         assert u.dtype == np.float32
     np.testing.assert_allclose(_np(u), [-2.5, -2.5])

@@ -164,9 +164,13 @@ from ._wrappers_more import (
     conditionally_mask,
     conditionally_transform,
     flatten,
+    init_empty_state,
+    named_chain,
     skip_large_updates,
     skip_not_finite,
 )
+
+partition = multi_transform  # optax's newer name for it
 
 __all__ = [
     "AddDecayedWeightsState",
@@ -246,6 +250,7 @@ __all__ = [
     "hinge_loss",
     "huber_loss",
     "identity",
+    "init_empty_state",
     "inject_hyperparams",
     "join_schedules",
     "keep_params_nonnegative",
@@ -261,9 +266,11 @@ __all__ = [
     "masked",
     "multi_transform",
     "nadam",
+    "named_chain",
     "noisy_sgd",
     "novograd",
     "optimistic_gradient_descent",
+    "partition",
     "per_example_global_norm_clip",
     "piecewise_constant_schedule",
     "piecewise_interpolate_schedule",

@@ -310,3 +310,41 @@ def flatten(inner: GradientTransformation) -> GradientTransformationExtraArgs:
         return unravel(new), state
 
     return GradientTransformationExtraArgs(init, update)
+
+
+def named_chain(*transforms: tuple[str, GradientTransformation]) -> GradientTransformationExtraArgs:
+    """:func:`chain` of ``(name, transformation)`` pairs whose state is a dict by name.
+
+    Example::
+
+        opt = named_chain(("clip", clip_by_global_norm(1.0)), ("adam", adam(1e-3)))
+        opt.init(params)["adam"]
+    """
+    names = [name for name, _ in transforms]
+    if len(set(names)) != len(names):
+        raise ValueError(f"named_chain: the names must differ, got {names}")
+    members = [(name, with_extra_args_support(t)) for name, t in transforms]
+
+    def init(params):
+        return {name: t.init(params) for name, t in members}
+
+    def update(updates, state, params=None, **extra_args):
+        new = {}
+        for name, t in members:
+            updates, new[name] = t.update(updates, state[name], params, **extra_args)
+        return updates, new
+
+    return GradientTransformationExtraArgs(init, update)
+
+
+def init_empty_state(params: Any) -> Any:
+    """The ``init`` of a transformation without state.
+
+    Example::
+
+        GradientTransformation(init_empty_state, lambda u, s, p=None: (u, s))
+    """
+    from ._base import EmptyState
+
+    del params
+    return EmptyState()

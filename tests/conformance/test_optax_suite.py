@@ -1149,3 +1149,129 @@ def test_multisteps_mixed_precision_dtypes(upd_dtype, param_dtype):
         new = optax.apply_updates(params, mu)
         assert all(x.dtype == param_dtype for x in ad.tree_leaves(new))
         params = new
+
+
+# ---------------------------------------------------------------- _combining_test
+
+
+def test_chain_equals_manual_sequence():
+    ts = [optax.scale_by_adam(), optax.trace(decay=0, nesterov=False), optax.scale(-1e-2)]
+    chained = optax.chain(*ts)
+    state = chained.init(_CLIP_PARAMS)
+    assert isinstance(state, tuple)
+    step = ad.jit(lambda u, s: chained.update(u, s))
+    p1 = _CLIP_PARAMS
+    for _ in range(20):
+        u, state = step(_CLIP_UPDATES, state)
+        p1 = optax.apply_updates(p1, u)
+    p2, states = _CLIP_PARAMS, [t.init(_CLIP_PARAMS) for t in ts]
+    for _ in range(20):
+        u = _CLIP_UPDATES
+        for k, t in enumerate(ts):
+            u, states[k] = t.update(u, states[k])
+        p2 = optax.apply_updates(p2, u)
+    _close_trees(p1, p2)
+
+
+def test_chain_extra_args():
+    def update(updates, state, params=None, *, loss, **extra):
+        assert loss == 1
+        return updates, state
+
+    t = optax.GradientTransformationExtraArgs(lambda p: (), update)
+    opt = optax.chain(optax.adam(1e-3), t)
+    assert isinstance(opt, optax.GradientTransformationExtraArgs)
+    params = {"a": np.array(1.0), "b": np.array(2.0)}
+    opt.update(params, opt.init(params), loss=1, ignored_kwarg="hi")
+    plain = optax.GradientTransformation(lambda p: {}, lambda u, s, p=None: (u, s))
+    assert isinstance(optax.chain(plain, plain), optax.GradientTransformationExtraArgs)
+
+    def needs_params(u, s, p=None, **extra):
+        assert p is not None
+        return u, s
+
+    opt = optax.chain(
+        optax.GradientTransformation(lambda p: (), lambda u, s, p=None: needs_params(u, s, p)),
+        optax.GradientTransformationExtraArgs(lambda p: (), needs_params),
+    )
+    opt.update(params, opt.init(params), params, ignored_kwarg="hi")
+    opt.update(params, opt.init(params), params=params, ignored_kwarg="hi")
+
+
+@pytest.mark.parametrize("use_fn", [True, False])
+def test_partition(use_fn):
+    """optax's PartitionTest: labels by the first letter of each key; scale(-1), ema(0)
+    (stateful) and scale(2), jitted, then again without params."""
+
+    def by_key(fn):
+        def walk(d):
+            return {k: walk(v) if isinstance(v, dict) else fn(k, v) for k, v in d.items()}
+
+        return walk
+
+    params = {"a1": 1.0, "b1": 2.0, "z1": {"a2": 3.0, "z2": {"c1": 4.0}}}
+    params = ad.tree_map(lambda v: gnp.asarray(np.float64(v)), params)
+    updates = ad.tree_map(lambda x: x / 10.0, params)
+    txs = {"a": optax.scale(-1.0), "b": optax.ema(0.0), "c": optax.scale(2.0)}
+    labels = by_key(lambda k, _: k[0])
+    tx = optax.partition(txs, labels if use_fn else labels(params))
+    update = ad.jit(tx.update)
+    state = ad.jit(tx.init)(params)
+    correct = by_key(lambda k, v: {"a": -v, "b": v, "c": 2.0 * v}[k[0]])
+    out, state = update(updates, state, params)
+    _close_trees(out, correct(updates))
+    out2, _ = update(out, state)
+    _close_trees(out2, correct(correct(updates)))
+
+
+def test_partition_extra_args_empty_and_label_mismatch():
+    class ArgError(ValueError):
+        pass
+
+    def with_arg(u, s, p=None, *, arg, **extra):
+        if arg != 1:
+            raise ArgError()
+        return u, s
+
+    opt = optax.partition(
+        {
+            "a": optax.GradientTransformation(lambda p: {"mu": p}, lambda u, s, p=None: (u, s)),
+            "b": optax.GradientTransformationExtraArgs(lambda p: {"mu": p}, with_arg),
+        },
+        ("a", "b"),
+    )
+    fake = ({"u": np.array([1.0])}, {"v": np.array([1.0])})
+    state = opt.init(fake)
+    with pytest.raises(TypeError):
+        opt.update(fake, state)
+    with pytest.raises(ArgError):
+        opt.update(fake, state, arg=2, ignored_kwarg="hi")
+    opt.update(fake, state, arg=1, ignored_kwarg="hi")
+    for container in (list, tuple, dict):
+        init, update = optax.partition({0: optax.sgd(1.0)}, lambda _: 0)
+        out, _ = update(container(), init(container()))
+        assert out == container()
+    params = ad.tree_map(lambda v: np.float64(v), _mask_params())
+    label_tree = {"a": 0, "b": [1, 0], "c": 1}
+    txs = {0: optax.sgd(1.0), 1: optax.adam(1.0, b1=0.0, b2=0.0), 2: optax.trace(1.0)}
+    init, update = optax.partition(txs, label_tree)
+    state = ad.jit(init)(params)
+    ad.jit(update)(ad.tree_map(lambda x: x / 10.0, params), state)
+    label_tree["a"] = 3
+    with pytest.raises(ValueError, match="labels"):
+        optax.partition(txs, label_tree).init(params)
+
+
+def test_named_chain():
+    def scale_by_loss():
+        def update(u, s, p, *, loss, **extra):
+            return ad.tree_map(lambda x: x / loss, u), s
+
+        return optax.GradientTransformationExtraArgs(optax.init_empty_state, update)
+
+    tx = optax.named_chain(("scale", optax.scale(0.1)), ("scale_loss", scale_by_loss()))
+    params = {"a": np.ones(4)}
+    state = tx.init(params)
+    assert set(state) == {"scale", "scale_loss"}
+    u, _ = tx.update(params, state, params, loss=0.1)
+    np.testing.assert_allclose(_np(u["a"]), 1.0)
