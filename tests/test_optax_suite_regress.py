@@ -162,3 +162,20 @@ def test_multisteps_updates_in_inner_dtype():
         u, s = ms.update(np.full(2, 2.0, np.float16), s, p)
         assert u.dtype == np.float32
     np.testing.assert_allclose(_np(u), [-2.5, -2.5])
+
+
+def test_lbfgs_second_step_is_the_secant_step():
+    """On f = x**2 / 2 * 4 (1-D), step 0 moves by min(1, 1/|g|) g; step 1 has s, y with
+    y = 4 s, so gamma = 1/4 and the one-pair recursion gives g / 4: the exact minimiser."""
+    opt = optax.lbfgs(learning_rate=1.0, memory_size=2, linesearch=None)
+    x = np.array([1.0])
+    s = opt.init(x)
+    u, s = opt.update(4 * x, s, x)
+    x1 = optax.apply_updates(x, u)
+    np.testing.assert_allclose(_np(x1), [1.0 - 1.0])  # g = 4: min(1, 1/4) * 4 = 1
+    x = np.array([2.0])
+    s = opt.init(x)
+    u, s = opt.update(4 * x, s, x)  # moves by 1: x = 1
+    x = optax.apply_updates(x, u)
+    u, s = opt.update(4 * _np(x), s, x)
+    np.testing.assert_allclose(_np(optax.apply_updates(x, u)), [0.0], atol=1e-15)

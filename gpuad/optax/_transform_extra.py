@@ -224,3 +224,137 @@ def per_example_global_norm_clip(grads: list, l2_norm_clip: float) -> tuple[list
         for g in grads
     ]
     return out, clipped
+
+
+class ScaleByLBFGSState(NamedTuple):
+    count: Any
+    params: Any
+    updates: Any
+    diff_params_memory: Any
+    diff_updates_memory: Any
+    weights_memory: Any
+
+
+def _tree_vdot(a: Any, b: Any) -> Any:
+    parts = [
+        gnp.sum(gnp.real(gnp.conj(x) * y))
+        for x, y in zip(tree_leaves(a), tree_leaves(b), strict=True)
+    ]
+    return sum(parts) if parts else gnp.zeros(())
+
+
+def scale_by_lbfgs(
+    memory_size: int = 10, scale_init_precond: bool = True
+) -> GradientTransformation:
+    """The L-BFGS direction ``P_k u_k`` (Nocedal and Wright, Algorithm 7.4): the two-loop
+    recursion over the last ``memory_size`` differences of parameters and updates, the
+    initial inverse Hessian ``gamma I`` with ``gamma = <dw, du> / <du, du>`` (with
+    ``scale_init_precond``; ``min(1, 1 / |u|)`` at the first step), as optax's. The memory
+    is kept oldest first (optax keeps a ring buffer; the direction is the same).
+
+    Example::
+
+        opt = chain(scale_by_lbfgs(memory_size=5), scale(-0.5))
+    """
+    if memory_size < 1:
+        raise ValueError(f"scale_by_lbfgs: memory_size must be >= 1, got {memory_size}")
+    m = memory_size
+
+    def init(params):
+        params = _on_device(params)
+        stacked = tree_map(lambda p: gnp.zeros((m,) + tuple(p.shape), dtype=p.dtype), params)
+        return ScaleByLBFGSState(
+            gnp.zeros((), dtype=_np.int32),
+            tree_map(gnp.zeros_like, params),
+            tree_map(gnp.zeros_like, params),
+            stacked,
+            tree_map(gnp.zeros_like, stacked),
+            gnp.zeros(m),
+        )
+
+    def update(updates, state, params=None):
+        _need_params("scale_by_lbfgs", params)
+        updates, params = _on_device(updates), _on_device(params)
+        started = state.count > 0
+        dw = tree_map(
+            lambda p, q: gnp.where(started, p - q, 0).astype(p.dtype), params, state.params
+        )
+        du = tree_map(
+            lambda u, v: gnp.where(started, u - v, 0).astype(u.dtype), updates, state.updates
+        )
+        curv = _tree_vdot(du, dw)
+        rho = gnp.where(started & (curv != 0), 1.0 / gnp.where(curv == 0, 1.0, curv), 0.0)
+
+        def push(mem, new):  # drop the oldest, append the newest
+            return gnp.concatenate([mem[1:], gnp.expand_dims(new, 0).astype(mem.dtype)], axis=0)
+
+        dw_mem = tree_map(push, state.diff_params_memory, dw)
+        du_mem = tree_map(push, state.diff_updates_memory, du)
+        rhos = push(state.weights_memory, rho)
+
+        if scale_init_precond:
+            den = _tree_vdot(du, du)
+            gamma = gnp.where(den > 0, curv / gnp.where(den > 0, den, 1.0), 1.0)
+            unorm = gnp.sqrt(_tree_vdot(updates, updates))
+            gamma = gnp.where(started, gamma, gnp.minimum(1.0, 1.0 / unorm))
+        else:
+            gamma = 1.0
+
+        def at(mem, i):
+            return tree_map(lambda x: x[i], mem)
+
+        q = updates
+        alphas = [None] * m
+        for i in reversed(range(m)):
+            alphas[i] = rhos[i] * _tree_vdot(at(dw_mem, i), q)
+            q = tree_map(lambda v, d, a=alphas[i]: v - _cast(a, v.dtype) * d, q, at(du_mem, i))
+        r = tree_map(lambda v: _cast(gamma, v.dtype) * v, q)
+        for i in range(m):
+            beta = rhos[i] * _tree_vdot(at(du_mem, i), r)
+            r = tree_map(
+                lambda v, d, c=alphas[i] - beta: v + _cast(c, v.dtype) * d, r, at(dw_mem, i)
+            )
+        count = gnp.where(state.count < _np.iinfo(_np.int32).max, state.count + 1, state.count)
+        return r, ScaleByLBFGSState(
+            count.astype(_np.int32),
+            params,
+            updates,
+            dw_mem,
+            du_mem,
+            rhos.astype(state.weights_memory.dtype),
+        )
+
+    return GradientTransformation(init, update)
+
+
+_ZOOM = object()
+
+
+def lbfgs(
+    learning_rate: Any = None,
+    memory_size: int = 10,
+    scale_init_precond: bool = True,
+    linesearch: Any = _ZOOM,
+) -> GradientTransformation:
+    """L-BFGS with a fixed step: :func:`scale_by_lbfgs`, then ``-learning_rate`` (``-1``
+    when ``None``), then ``linesearch`` (a transformation, or ``None`` for none). optax's
+    default zoom line search is not in gpuad: pass ``linesearch=None``.
+
+    Example::
+
+        opt = lbfgs(learning_rate=0.5, linesearch=None)
+    """
+    from ._base import chain, identity
+    from ._transform import scale, scale_by_learning_rate
+
+    if linesearch is _ZOOM:
+        raise NotImplementedError(
+            "lbfgs: gpuad has no zoom line search (optax's default); pass linesearch=None "
+            "for a fixed step learning_rate, or a line search transformation of your own"
+        )
+    step = scale(-1.0) if learning_rate is None else scale_by_learning_rate(learning_rate)
+    return chain(
+        scale_by_lbfgs(memory_size, scale_init_precond),
+        step,
+        identity() if linesearch is None else linesearch,
+    )
