@@ -179,3 +179,18 @@ def test_lbfgs_second_step_is_the_secant_step():
     x = optax.apply_updates(x, u)
     u, s = opt.update(4 * _np(x), s, x)
     np.testing.assert_allclose(_np(optax.apply_updates(x, u)), [0.0], atol=1e-15)
+
+
+def test_backtracking_linesearch_by_hand():
+    """f = p^2 at p = 1, SGD(1) update -2: eta = 1 lands on f(-1) = 1, no decrease; eta =
+    0.8 lands on -0.6, f = 0.36, accepted after 2 evaluations."""
+
+    def f(p):
+        return gnp.sum(p * p)
+
+    opt = optax.chain(optax.sgd(1.0), optax.scale_by_backtracking_linesearch(5))
+    p = np.array([1.0])
+    u, s = opt.update(2 * p, opt.init(p), p, value=f(p), grad=2 * p, value_fn=f)
+    np.testing.assert_allclose(_np(optax.apply_updates(p, u)), [-0.6])
+    assert float(_np(s[1].learning_rate)) == pytest.approx(0.8)
+    assert int(_np(s[1].info.num_linesearch_steps)) == 2

@@ -1,8 +1,11 @@
-"""optax's smaller transformations: :func:`zero_nans`, :func:`centralize`,
-:func:`keep_params_nonnegative`, :func:`scale_by_polyak`, and :func:`safe_norm`."""
+"""optax's smaller transformations (:func:`zero_nans`, :func:`centralize`,
+:func:`keep_params_nonnegative`, :func:`scale_by_polyak`, adaptive clipping), L-BFGS with a
+backtracking line search, and :func:`safe_norm`."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any, NamedTuple
 
 import numpy as _np
@@ -358,3 +361,106 @@ def lbfgs(
         step,
         identity() if linesearch is None else linesearch,
     )
+
+
+class BacktrackingLinesearchInfo(NamedTuple):
+    num_linesearch_steps: Any
+    decrease_error: Any
+
+
+class ScaleByBacktrackingLinesearchState(NamedTuple):
+    learning_rate: Any
+    value: Any
+    grad: Any
+    info: BacktrackingLinesearchInfo
+
+
+def scale_by_backtracking_linesearch(
+    max_backtracking_steps: int,
+    slope_rtol: float = 1e-4,
+    decrease_factor: float = 0.8,
+    increase_factor: float = 1.5,
+    max_learning_rate: float = 1.0,
+    atol: float = 0.0,
+    rtol: float = 0.0,
+    store_grad: bool = False,
+    verbose: bool = False,
+) -> GradientTransformationExtraArgs:
+    """Armijo backtracking, as optax's: the updates times the first step ``eta`` of
+    ``min(increase_factor * last_eta, max_learning_rate) * decrease_factor**k`` (``k = 0 ..
+    max_backtracking_steps``) with ``f(w + eta u) <= (1 + rtol) f(w) + eta slope_rtol <u,
+    grad> + atol`` (the last one tried if none does; 0 if its value is not finite).
+    ``update(updates, state, params, value=f(w), grad=grad, value_fn=f, **f_kwargs)``; every
+    candidate is evaluated (a fixed loop, so a jitted step traces once).
+
+    Example::
+
+        f = lambda p: gnp.sum(p ** 2)
+        opt = chain(sgd(1.0), scale_by_backtracking_linesearch(max_backtracking_steps=15))
+        p = np.array([1.0, 2.0, 3.0])
+        g = gpuad.grad(f)(p)
+        updates, state = opt.update(g, opt.init(p), p, value=f(p), grad=g, value_fn=f)
+    """
+    del verbose
+
+    def init(params):
+        params = _on_device(params)
+        dtype = _np.dtype(tree_leaves(params)[0].dtype)
+        dtype = _np.finfo(dtype).dtype if dtype.kind in "fc" else _np.dtype(_np.float64)
+        grad = tree_map(gnp.zeros_like, params) if store_grad else None
+        return ScaleByBacktrackingLinesearchState(
+            gnp.asarray(1.0, dtype=dtype),
+            gnp.asarray(_np.inf, dtype=dtype),
+            grad,
+            BacktrackingLinesearchInfo(
+                gnp.zeros((), dtype=_np.int32), gnp.asarray(_np.inf, dtype=dtype)
+            ),
+        )
+
+    def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra_args):
+        if value is None or grad is None or value_fn is None:
+            raise TypeError(
+                "scale_by_backtracking_linesearch: update needs value=f(params), grad=its "
+                "gradient and value_fn=f (and f's other arguments as keywords)"
+            )
+        _need_params("scale_by_backtracking_linesearch", params)
+        updates, params, grad = _on_device(updates), _on_device(params), _on_device(grad)
+        names = inspect.signature(value_fn).parameters
+        fn_kwargs = {k: v for k, v in extra_args.items() if k in names}
+        fn = functools.partial(value_fn, **fn_kwargs)
+        value = gnp.asarray(value)
+        slope = _tree_vdot(updates, grad)
+        lr0 = gnp.minimum(increase_factor * state.learning_rate, max_learning_rate)
+
+        def moved(lr):
+            return tree_map(lambda p, u: p + _cast(lr, u.dtype) * u, params, updates)
+
+        lr, new_value, err = lr0, value, gnp.asarray(_np.inf)
+        done, iters = gnp.asarray(False), gnp.zeros((), dtype=_np.int32)
+        for k in range(int(max_backtracking_steps) + 1):
+            cand = lr0 * decrease_factor**k
+            v = fn(moved(cand))
+            e = v - (1.0 + rtol) * value - cand * slope_rtol * slope
+            e = gnp.maximum(gnp.where(gnp.isnan(e), _np.inf, e), 0.0)
+            active = ~done
+            lr = gnp.where(active, cand, lr)
+            new_value = gnp.where(active, v, new_value)
+            err = gnp.where(active, e, err)
+            iters = gnp.where(active, k + 1, iters)
+            done = done | (e <= atol)
+        new_grad = None
+        if store_grad:
+            from ..transforms import grad as _grad
+
+            new_grad = _grad(fn)(moved(lr))
+        lr = gnp.where(gnp.isinf(err), 0.0, lr)
+        dtype = state.learning_rate.dtype
+        new_state = ScaleByBacktrackingLinesearchState(
+            lr.astype(dtype),
+            gnp.asarray(new_value).astype(dtype),
+            new_grad,
+            BacktrackingLinesearchInfo(iters.astype(_np.int32), err.astype(dtype)),
+        )
+        return tree_map(lambda u: _cast(lr, u.dtype) * u, updates), new_state
+
+    return GradientTransformationExtraArgs(init, update)

@@ -1355,3 +1355,96 @@ def test_lbfgs_converges_and_refuses_zoom():
     u, s = tx.update(tree, tx.init(tree), tree)
     assert s.diff_params_memory["w"].shape == (3, 2, 2)
     np.testing.assert_allclose(_np(u["w"]), 0.5)  # min(1, 1/|g|) g with |g| = 2
+
+
+def _armijo_reference(f, grad, p, steps, max_k, dec=0.8, inc=1.5, max_lr=1.0, c=1e-4):
+    """SGD(1) with optax's backtracking rule, in NumPy: the first of
+    ``min(inc * last, max_lr) * dec**k`` with ``f(p - eta g) <= f(p) - eta c |g|^2``."""
+    lr, out = 1.0, []
+    for _ in range(steps):
+        g = grad(p)
+        start = min(inc * lr, max_lr)
+        for k in range(max_k + 1):
+            lr = start * dec**k
+            if f(p - lr * g) - f(p) + lr * c * (g @ g) <= 0:
+                break
+        p = p - lr * g
+        out.append(f(p))
+    return out
+
+
+def test_backtracking_linesearch_optax_docstring_runs():
+    """optax's two docstring examples: sum(p^2) from [1, 2, 3] (each accepted step is 0.8,
+    multiplying f by 0.36: 5.04, 1.81, 0.653, 0.235, 0.0847) and a least-squares term with
+    data passed as keywords (38.6, 25.0, 13.4, 5.87, 5.81); jitted equals eager."""
+    solver = optax.chain(
+        optax.sgd(1.0),
+        optax.scale_by_backtracking_linesearch(max_backtracking_steps=15, store_grad=True),
+    )
+
+    def fn(p):
+        return gnp.sum(p**2)
+
+    def step(p, s):
+        v, g = ad.value_and_grad(fn)(p)
+        u, s = solver.update(g, s, p, value=v, grad=g, value_fn=fn)
+        return optax.apply_updates(p, u), s
+
+    p = pj = np.array([1.0, 2.0, 3.0])
+    s = sj = solver.init(p)
+    jitted = ad.jit(step)
+    got = []
+    for _ in range(5):
+        p, s = step(p, s)
+        pj, sj = jitted(pj, sj)
+        np.testing.assert_allclose(_np(pj), _np(p), rtol=1e-13)
+        got.append(float(_np(fn(p))))
+    np.testing.assert_allclose(got, 14 * 0.36 ** np.arange(1, 6), rtol=1e-12)
+    np.testing.assert_allclose(got, [5.04, 1.81, 0.653, 0.235, 0.0847], rtol=3e-3)
+    np.testing.assert_allclose(_np(s[1].grad), 2 * _np(p))  # store_grad: f' at the new params
+    assert int(_np(s[1].info.num_linesearch_steps)) == 2
+    assert jitted.cache_info()["misses"] == 1
+
+    def fn2(params, x, y):
+        return optax.l2_loss(gnp.dot(x, params), y)
+
+    solver = optax.chain(optax.sgd(1.0), optax.scale_by_backtracking_linesearch(15))
+    x, y = np.array([3.0, 2.0, 1.0]), np.array(0.0)
+    p, s, got = np.array([1.0, 2.0, 3.0]), solver.init(np.zeros(3)), []
+    for _ in range(5):
+        v, g = ad.value_and_grad(fn2)(p, x, y)
+        u, s = solver.update(g, s, p, value=v, grad=g, value_fn=fn2, x=x, y=y)
+        p = optax.apply_updates(p, u)
+        got.append(float(_np(fn2(p, x, y))))
+    want = _armijo_reference(
+        lambda q: 0.5 * (x @ q) ** 2, lambda q: (x @ q) * x, np.array([1.0, 2.0, 3.0]), 5, 15
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got, [38.6, 25.0, 13.4, 5.87, 5.81], rtol=3e-3)
+    with pytest.raises(TypeError, match="value_fn"):
+        solver.update(g, s, p, value=v)
+
+
+def test_lbfgs_with_backtracking_minimises_convex_function():
+    """A strictly convex quartic (so every pair has positive curvature): L-BFGS with the
+    backtracking line search, jitted, reaches the point where the gradient vanishes."""
+    a = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
+    b = np.array([1.0, -2.0, 0.5])
+
+    def f(p):
+        r = gnp.dot(a, p) - b
+        return gnp.sum(r * r) + 0.1 * gnp.sum(p**4)
+
+    opt = optax.lbfgs(linesearch=optax.scale_by_backtracking_linesearch(30))
+
+    def step(p, s):
+        v, g = ad.value_and_grad(f)(p)
+        u, s = opt.update(g, s, p, value=v, grad=g, value_fn=f)
+        return optax.apply_updates(p, u), s
+
+    step = ad.jit(step)
+    p = np.zeros(3)
+    s = opt.init(p)
+    for _ in range(40):
+        p, s = step(p, s)
+    assert np.abs(_np(ad.grad(f)(_np(p)))).max() < 1e-8
