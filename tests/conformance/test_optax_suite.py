@@ -1448,3 +1448,33 @@ def test_lbfgs_with_backtracking_minimises_convex_function():
     for _ in range(40):
         p, s = step(p, s)
     assert np.abs(_np(ad.grad(f)(_np(p)))).max() < 1e-8
+
+
+def test_ctc_loss_vs_torch():
+    """The CTC loss and its gradient against torch.nn.functional.ctc_loss (reduction
+    'none'), variable input and label lengths, blank 0."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    b, t, k, n = 3, 6, 5, 3
+    logits = rng.standard_normal((b, t, k))
+    labels = np.array([[1, 2, 2], [3, 1, 0], [4, 0, 0]])
+    label_lens = np.array([3, 2, 1])
+    input_lens = np.array([6, 5, 4])
+    lpad = (np.arange(t)[None] >= input_lens[:, None]).astype(float)
+    ypad = (np.arange(n)[None] >= label_lens[:, None]).astype(float)
+
+    def f(x):
+        return optax.ctc_loss(x, lpad, labels, ypad)
+
+    x = torch.tensor(logits, requires_grad=True)
+    ref = torch.nn.functional.ctc_loss(
+        torch.log_softmax(x, -1).transpose(0, 1),
+        torch.tensor(labels),
+        torch.tensor(input_lens),
+        torch.tensor(label_lens),
+        reduction="none",
+    )
+    np.testing.assert_allclose(_np(f(logits)), ref.detach().numpy(), rtol=1e-9)
+    (gt,) = torch.autograd.grad(ref.sum(), x)
+    g = _np(ad.grad(lambda z: gnp.sum(f(z)))(logits))
+    np.testing.assert_allclose(g, gt.numpy(), rtol=1e-7, atol=1e-10)
