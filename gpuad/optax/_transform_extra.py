@@ -464,3 +464,28 @@ def scale_by_backtracking_linesearch(
         return tree_map(lambda u: _cast(lr, u.dtype) * u, updates), new_state
 
     return GradientTransformationExtraArgs(init, update)
+
+
+def polyak_sgd(
+    max_learning_rate: float = 1.0,
+    scaling: Any = 1.0,
+    f_min: float = 0.0,
+    eps: float = 0.0,
+    variant: str = "sps",
+) -> GradientTransformationExtraArgs:
+    """SGD with the Polyak step (Loizou et al., 2021), as optax's: ``sgd(scaling)`` then
+    :func:`scale_by_polyak`; ``update(..., value=loss)``.
+
+    Example::
+
+        opt = polyak_sgd()
+        p = np.array([1.0, 2.0, 3.0])  # f = sum(p**2) = 14, gradient 2p
+        updates, _ = opt.update(2 * p, opt.init(p), p, value=14.0)  # -p / 2
+    """
+    from ._alias import sgd
+    from ._base import chain
+
+    return chain(
+        sgd(learning_rate=scaling),
+        scale_by_polyak(f_min=f_min, max_learning_rate=max_learning_rate, eps=eps, variant=variant),
+    )

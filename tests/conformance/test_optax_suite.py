@@ -1478,3 +1478,29 @@ def test_ctc_loss_vs_torch():
     (gt,) = torch.autograd.grad(ref.sum(), x)
     g = _np(ad.grad(lambda z: gnp.sum(f(z)))(logits))
     np.testing.assert_allclose(g, gt.numpy(), rtol=1e-7, atol=1e-10)
+
+
+def test_polyak_sgd_docstring_run():
+    """optax's docstring: f = sum(p^2) from [1, 2, 3]: the step (f - 0) / |2p|^2 = 1/4
+    halves p, so f goes 3.5, 0.875, 0.21875, ... (14 / 4^k); jitted equals eager."""
+    solver = optax.polyak_sgd()
+
+    def f(p):
+        return gnp.sum(p**2)
+
+    def step(p, s):
+        v, g = ad.value_and_grad(f)(p)
+        u, s = solver.update(g, s, p, value=v)
+        return optax.apply_updates(p, u), s
+
+    p = pj = np.array([1.0, 2.0, 3.0])
+    s = sj = solver.init(p)
+    jitted = ad.jit(step)
+    for k in range(1, 6):
+        p, s = step(p, s)
+        pj, sj = jitted(pj, sj)
+        assert float(_np(f(p))) == pytest.approx(14 / 4**k, rel=1e-14)
+        np.testing.assert_allclose(_np(pj), _np(p), rtol=1e-14)
+    np.testing.assert_allclose(
+        14 / 4 ** np.arange(1, 6), [3.5, 0.875, 0.21875, 0.0546875, 0.013671875]
+    )
