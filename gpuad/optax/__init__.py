@@ -128,6 +128,7 @@ from ._transform_extra import (
     scale_by_polyak,
     unitwise_clip,
     unitwise_norm,
+    value_and_grad_from_state,
     zero_nans,
 )
 from ._transform_more import (
@@ -331,6 +332,7 @@ __all__ = [
     "tree_utils",
     "unitwise_clip",
     "unitwise_norm",
+    "value_and_grad_from_state",
     "warmup_cosine_decay_schedule",
     "warmup_exponential_decay_schedule",
     "with_extra_args_support",

@@ -489,3 +489,41 @@ def polyak_sgd(
         sgd(learning_rate=scaling),
         scale_by_polyak(f_min=f_min, max_learning_rate=max_learning_rate, eps=eps, variant=variant),
     )
+
+
+def value_and_grad_from_state(value_fn: Any) -> Any:
+    """``value_and_grad(value_fn)`` that reuses the ``value`` and ``grad`` a line search
+    stored in the optimizer state (``store_grad=True``) when they are finite; the call is
+    ``f(params, *args, state=state, **kwargs)``. Traced under ``gpuad.jit``, both are
+    computed and the stored pair selected.
+
+    Example::
+
+        f = lambda p: gnp.sum(p ** 2)
+        opt = chain(sgd(1.0), scale_by_backtracking_linesearch(15, store_grad=True))
+        p = np.array([1.0, 2.0])
+        value, grad = value_and_grad_from_state(f)(p, state=opt.init(p))
+    """
+    from ..backends import get_backend
+    from ..transforms import value_and_grad
+    from .tree_utils import tree_get
+
+    def run(params: Any, *fn_args: Any, state: Any, **fn_kwargs: Any) -> tuple[Any, Any]:
+        value, grad = tree_get(state, "value"), tree_get(state, "grad")
+        if value is None or grad is None:
+            raise ValueError(
+                "value_and_grad_from_state: the state holds no value and grad; build the line "
+                "search with store_grad=True"
+            )
+        concrete = isinstance(value, _np.ndarray | _np.generic | float | get_backend().array_type)
+        if concrete and bool(_np.isfinite(get_backend().to_host(value))):
+            return value, grad
+        fresh = value_and_grad(value_fn)(params, *fn_args, **fn_kwargs)
+        if concrete:
+            return fresh
+        ok = gnp.isfinite(value)
+        return gnp.where(ok, value, fresh[0]), tree_map(
+            lambda a, b: gnp.where(ok, a, b), grad, fresh[1]
+        )
+
+    return run

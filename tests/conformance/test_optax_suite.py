@@ -258,6 +258,8 @@ def test_poly_loss():
 
 # ---------------------------------------------------------------- losses: gradients
 
+_WHERE = np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]], bool)
+
 _GRAD_CASES = {
     "softmax_ce": lambda x: optax.softmax_cross_entropy(x, PROBS),
     "softmax_ce_axis0": lambda x: optax.softmax_cross_entropy(x, PROBS, axis=0),
@@ -265,6 +267,10 @@ _GRAD_CASES = {
     "int_labels_where": lambda x: optax.softmax_cross_entropy_with_integer_labels(
         x, INT_LABELS, where=np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 1, 0, 0]], bool)
     ),
+    "softmax_ce_where": lambda x: optax.softmax_cross_entropy(x, PROBS * _WHERE, where=_WHERE),
+    "poly_where": lambda x: losses.poly_loss_cross_entropy(x, PROBS * _WHERE, where=_WHERE),
+    "cosine_where": lambda x: optax.cosine_similarity(x, PROBS, where=_WHERE),
+    "kl_where": lambda x: optax.kl_divergence(x, PROBS, where=_WHERE),
     "safe_ce": lambda x: optax.safe_softmax_cross_entropy(x, PROBS),
     "poly": lambda x: losses.poly_loss_cross_entropy(x, PROBS),
     "sigmoid_bce": lambda x: optax.sigmoid_binary_cross_entropy(x, PROBS),
@@ -1390,12 +1396,21 @@ def test_backtracking_linesearch_optax_docstring_runs():
         u, s = solver.update(g, s, p, value=v, grad=g, value_fn=fn)
         return optax.apply_updates(p, u), s
 
-    p = pj = np.array([1.0, 2.0, 3.0])
-    s = sj = solver.init(p)
+    vg = optax.value_and_grad_from_state(fn)
+
+    def step_reusing(p, s):
+        v, g = vg(p, state=s)
+        u, s = solver.update(g, s, p, value=v, grad=g, value_fn=fn)
+        return optax.apply_updates(p, u), s
+
+    p = pj = pr = np.array([1.0, 2.0, 3.0])
+    s = sj = sr = solver.init(p)
     jitted = ad.jit(step)
     got = []
     for _ in range(5):
+        pr, sr = step_reusing(pr, sr)
         p, s = step(p, s)
+        np.testing.assert_allclose(_np(pr), _np(p), rtol=1e-14)
         pj, sj = jitted(pj, sj)
         np.testing.assert_allclose(_np(pj), _np(p), rtol=1e-13)
         got.append(float(_np(fn(p))))
