@@ -13,7 +13,7 @@ Example::
     params = optax.apply_updates(params, updates)
 """
 
-from . import contrib, losses, tree_utils
+from . import contrib, losses, tree, tree_utils
 from ._alias import adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd
 from ._alias_more import (
     adabelief,
@@ -329,6 +329,7 @@ __all__ = [
     "softmax_cross_entropy_with_integer_labels",
     "squared_error",
     "trace",
+    "tree",
     "tree_utils",
     "unitwise_clip",
     "unitwise_norm",

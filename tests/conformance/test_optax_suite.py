@@ -1519,3 +1519,22 @@ def test_polyak_sgd_docstring_run():
     np.testing.assert_allclose(
         14 / 4 ** np.arange(1, 6), [3.5, 0.875, 0.21875, 0.0546875, 0.013671875]
     )
+
+
+def test_optax_tree_short_names():
+    """``optax.tree`` (optax >= 0.2.5): norm (ord 1, 2, inf, squared), add, sub, scale,
+    vdot, zeros_like, get/set, as the long tree_utils names."""
+    t = {"a": np.array([3.0]), "b": np.array([-4.0, 0.0])}
+    assert float(_np(optax.tree.norm(t))) == 5.0
+    assert float(_np(optax.tree.norm(t, squared=True))) == 25.0
+    assert float(_np(optax.tree.norm(t, 1))) == 7.0
+    assert float(_np(optax.tree.norm(t, np.inf))) == 4.0
+    with pytest.raises(ValueError, match="ord"):
+        optax.tree.norm(t, 3)
+    np.testing.assert_allclose(_np(optax.tree.add(t, t)["b"]), [-8.0, 0.0])
+    np.testing.assert_allclose(_np(optax.tree.sub(t, t)["a"]), [0.0])
+    np.testing.assert_allclose(_np(optax.tree.scale(0.5, t)["a"]), [1.5])
+    assert float(_np(optax.tree.vdot(t, t))) == 25.0
+    assert _np(optax.tree.zeros_like(t)["b"]).tolist() == [0.0, 0.0]
+    s = optax.adam(0.1).init(t)
+    assert int(_np(optax.tree.get(optax.tree.set(s, count=gnp.asarray(np.int32(4))), "count"))) == 4
