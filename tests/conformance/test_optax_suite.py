@@ -1538,3 +1538,21 @@ def test_optax_tree_short_names():
     assert _np(optax.tree.zeros_like(t)["b"]).tolist() == [0.0, 0.0]
     s = optax.adam(0.1).init(t)
     assert int(_np(optax.tree.get(optax.tree.set(s, count=gnp.asarray(np.int32(4))), "count"))) == 4
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["adaptive_grad_clip", "named_chain", "centralize_adam", "clip_by_block_rms", "polyak_sgd"],
+)
+def test_new_transformations_jitted_equal_eager(name):
+    params = {"w": np.array([[1.0, -2.0], [0.5, 3.0]]), "b": np.array([0.1, -0.2])}
+    grads = [ad.tree_map(lambda p, k=k: np.sin(p * (k + 1)) * 3, params) for k in range(3)]
+    opt = {
+        "adaptive_grad_clip": optax.chain(optax.adaptive_grad_clip(0.1), optax.sgd(0.1)),
+        "named_chain": optax.named_chain(("clip", optax.clip(1.0)), ("adam", optax.adam(0.1))),
+        "centralize_adam": optax.chain(optax.centralize(), optax.adam(0.1)),
+        "clip_by_block_rms": optax.chain(optax.clip_by_block_rms(0.5), optax.sgd(0.1)),
+        "polyak_sgd": optax.polyak_sgd(max_learning_rate=0.5),
+    }[name]
+    extra = {"value": 2.0} if name == "polyak_sgd" else {}
+    _run_jit_and_eager(opt, grads, params, **extra)
