@@ -13,7 +13,7 @@ Example::
     params = optax.apply_updates(params, updates)
 """
 
-from . import contrib, losses, tree, tree_utils
+from . import contrib, losses, schedules, transforms, tree, tree_utils
 from ._alias import adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd
 from ._alias_more import (
     adabelief,
@@ -316,6 +316,7 @@ __all__ = [
     "scale_by_stddev",
     "scale_by_trust_ratio",
     "scale_by_yogi",
+    "schedules",
     "sgd",
     "sgdr_schedule",
     "sigmoid_binary_cross_entropy",
@@ -329,6 +330,7 @@ __all__ = [
     "softmax_cross_entropy_with_integer_labels",
     "squared_error",
     "trace",
+    "transforms",
     "tree",
     "tree_utils",
     "unitwise_clip",

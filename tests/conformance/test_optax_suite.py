@@ -1556,3 +1556,13 @@ def test_new_transformations_jitted_equal_eager(name):
     }[name]
     extra = {"value": 2.0} if name == "polyak_sgd" else {}
     _run_jit_and_eager(opt, grads, params, **extra)
+
+
+def test_optax_namespaces():
+    """optax's submodule names reach the same objects as the top level."""
+    assert optax.transforms.MultiSteps is optax.MultiSteps
+    assert optax.transforms.partition is optax.multi_transform
+    assert optax.schedules.sgdr_schedule is optax.sgdr_schedule
+    assert optax.losses.ctc_loss is optax.ctc_loss
+    for mod in (optax.transforms, optax.schedules, optax.losses, optax.tree, optax.tree_utils):
+        assert all(hasattr(mod, n) for n in mod.__all__)
