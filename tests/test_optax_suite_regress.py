@@ -194,3 +194,12 @@ def test_backtracking_linesearch_by_hand():
     np.testing.assert_allclose(_np(optax.apply_updates(p, u)), [-0.6])
     assert float(_np(s[1].learning_rate)) == pytest.approx(0.8)
     assert int(_np(s[1].info.num_linesearch_steps)) == 2
+
+
+def test_ranking_softmax_loss_by_hand():
+    """Two items, label on the first: log(1 + e^(s1 - s0)); a masked-out third item with
+    a large score changes nothing."""
+    s = np.array([0.0, 1.0, 50.0])
+    y = np.array([1.0, 0.0, 0.0])
+    got = optax.losses.ranking_softmax_loss(s, y, where=np.array([True, True, False]))
+    assert float(_np(got)) == pytest.approx(math.log(1 + math.e), rel=1e-14)

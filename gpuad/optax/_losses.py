@@ -489,3 +489,38 @@ def ctc_loss(
     return ctc_loss_with_forward_probs(
         logits, logit_paddings, labels, label_paddings, blank_id=blank_id, log_epsilon=log_epsilon
     )[0]
+
+
+@_device_args
+def ranking_softmax_loss(
+    logits: Any,
+    labels: Any,
+    *,
+    where: Any = None,
+    weights: Any = None,
+    reduce_fn: Any = gnp.mean,
+) -> Any:
+    """``-sum_i y_i log softmax(s)_i`` over the last axis (the list), items ``where`` keeps
+    only, labels times ``weights``; lists reduced by ``reduce_fn`` (``gnp.mean``,
+    ``gnp.sum`` or ``None``; a mean over no valid list is 0).
+
+    Example::
+
+        ranking_softmax_loss(np.array([2.0, 1.0, 3.0]), np.array([1.0, 0.0, 0.0]))  # 1.408
+    """
+    _float_check("ranking_softmax_loss", logits)
+    labels = gnp.asarray(labels).astype(logits.dtype)
+    if where is not None:
+        labels = gnp.where(where, labels, 0.0)
+    if weights is not None:
+        labels = labels * weights
+    logp = _jnn.log_softmax(logits, axis=-1, where=where)
+    loss = -_masked_sum(labels * logp, -1, where)
+    valid = None if where is None else gnp.any(where, axis=-1)
+    if reduce_fn is None:
+        return loss if valid is None else gnp.where(valid, loss, 0.0)
+    out = reduce_fn(loss, where=valid) if valid is not None else reduce_fn(loss)
+    if reduce_fn is gnp.mean and valid is not None:
+        # a mean over no valid list is 0, unless the loss itself holds a NaN
+        out = gnp.where(gnp.isnan(out) & ~gnp.any(gnp.isnan(gnp.where(valid, loss, 0.0))), 0.0, out)
+    return out

@@ -1566,3 +1566,35 @@ def test_optax_namespaces():
     assert optax.losses.ctc_loss is optax.ctc_loss
     for mod in (optax.transforms, optax.schedules, optax.losses, optax.tree, optax.tree_utils):
         assert all(hasattr(mod, n) for n in mod.__all__)
+
+
+def test_ranking_softmax_loss():
+    """optax's _ranking docstring: [2, 1, 3] with label on item 0: logsumexp - 2 = 1.408,
+    gradient softmax - y = [-0.755, 0.09, 0.665]; a masked batch 0.497 (the mean of the
+    two lists' losses over their valid items); sum and no reduction; FD gradient with
+    where and weights; a batch with no valid list gives 0."""
+    s, y = np.array([2.0, 1.0, 3.0]), np.array([1.0, 0.0, 0.0])
+    want = np.log(np.exp(s).sum()) - 2.0
+    assert float(_np(losses.ranking_softmax_loss(s, y))) == pytest.approx(want, rel=1e-14)
+    assert want == pytest.approx(1.408, abs=5e-4)
+    g = _np(ad.grad(losses.ranking_softmax_loss)(s, y))
+    np.testing.assert_allclose(g, np.exp(s) / np.exp(s).sum() - y, rtol=1e-12)
+    np.testing.assert_allclose(g, [-0.755, 0.09, 0.665], atol=5e-4)
+    s = np.array([[2.0, 1.0, 0.0], [1.0, 0.5, 1.5]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    w = np.array([[True, True, False], [True, True, True]])
+    per = [np.log(np.exp(s[0, :2]).sum()) - 2.0, np.log(np.exp(s[1]).sum()) - 1.5]
+    got = losses.ranking_softmax_loss(s, y, where=w)
+    assert float(_np(got)) == pytest.approx(np.mean(per), rel=1e-14)
+    assert np.mean(per) == pytest.approx(0.497, abs=5e-4)
+    np.testing.assert_allclose(
+        _np(losses.ranking_softmax_loss(s, y, where=w, reduce_fn=None)), per, rtol=1e-14
+    )
+    assert float(_np(losses.ranking_softmax_loss(s, y, where=w, reduce_fn=gnp.sum))) == (
+        pytest.approx(sum(per), rel=1e-14)
+    )
+    weights = np.array([[2.0, 1.0, 1.0], [1.0, 1.0, 0.5]])
+    _check_grad(lambda x: losses.ranking_softmax_loss(x, y + 0.2, where=w, weights=weights), s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        none = np.zeros((2, 3), bool)
+        assert float(_np(losses.ranking_softmax_loss(s, y, where=none))) == 0.0
