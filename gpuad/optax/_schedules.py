@@ -198,3 +198,156 @@ def piecewise_constant_schedule(
         return value
 
     return schedule
+
+
+def piecewise_interpolate_schedule(
+    interpolate_type: str,
+    init_value: float,
+    boundaries_and_scales: dict[int, float] | None = None,
+) -> Schedule:
+    """From step 0 to each boundary, ``"linear"`` or ``"cosine"`` interpolation from one
+    value to the next, the values being ``init_value`` times the running product of the
+    scales; the last value after the last boundary (0 before step 0).
+
+    Example::
+
+        piecewise_interpolate_schedule("linear", 1.0, {10: 0.5})(5)  # 0.75
+    """
+    if interpolate_type not in ("linear", "cosine"):
+        raise ValueError(
+            f"piecewise_interpolate_schedule: interpolate_type must be 'linear' or 'cosine', "
+            f"got {interpolate_type!r}"
+        )
+    items = sorted((boundaries_and_scales or {}).items())
+    if any(s < 0 for _, s in items):
+        raise ValueError("piecewise_interpolate_schedule: the scales must be non-negative")
+    bounds = [0] + [int(b) for b, _ in items]
+    values = [float(init_value)]
+    for _, s in items:
+        values.append(values[-1] * s)
+
+    def interp(a: float, b: float, pct: Any) -> Any:
+        if interpolate_type == "linear":
+            return a + pct * (b - a)
+        return b + (a - b) * 0.5 * (1 + gnp.cos(math.pi * pct))
+
+    def schedule(count: Any) -> Any:
+        out = gnp.where(count >= bounds[-1], values[-1], 0.0)
+        for k in range(len(items)):
+            lo, hi = bounds[k], bounds[k + 1]
+            if hi == lo:
+                continue
+            inside = (count >= lo) & (count < hi)
+            pct = (count - lo) / (hi - lo)
+            out = out + gnp.where(inside, interp(values[k], values[k + 1], pct), 0.0)
+        return out
+
+    return schedule
+
+
+def linear_onecycle_schedule(
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    pct_final: float = 0.85,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """The one-cycle policy, linearly: ``peak_value / div_factor`` up to ``peak_value`` at
+    ``pct_start * transition_steps``, back down at ``pct_final``, then to ``1 /
+    final_div_factor`` of that at ``transition_steps``.
+
+    Example::
+
+        lr = linear_onecycle_schedule(1000, peak_value=1e-2)
+    """
+    if transition_steps <= 0:
+        raise ValueError(
+            f"linear_onecycle_schedule: transition_steps must be positive, got {transition_steps}"
+        )
+    return piecewise_interpolate_schedule(
+        "linear",
+        peak_value / div_factor,
+        {
+            int(pct_start * transition_steps): div_factor,
+            int(pct_final * transition_steps): 1.0 / div_factor,
+            transition_steps: 1.0 / final_div_factor,
+        },
+    )
+
+
+def cosine_onecycle_schedule(
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """The one-cycle policy with cosine annealing: ``peak_value / div_factor`` up to
+    ``peak_value`` at ``pct_start * transition_steps``, then down to ``peak_value /
+    (div_factor * final_div_factor)`` at ``transition_steps``.
+
+    Example::
+
+        lr = cosine_onecycle_schedule(1000, peak_value=1e-2)
+    """
+    if transition_steps <= 0:
+        raise ValueError(
+            f"cosine_onecycle_schedule: transition_steps must be positive, got {transition_steps}"
+        )
+    return piecewise_interpolate_schedule(
+        "cosine",
+        peak_value / div_factor,
+        {
+            int(pct_start * transition_steps): div_factor,
+            int(transition_steps): 1.0 / (div_factor * final_div_factor),
+        },
+    )
+
+
+def warmup_exponential_decay_schedule(
+    init_value: float,
+    peak_value: float,
+    warmup_steps: int,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: float | None = None,
+) -> Schedule:
+    """Linear warm-up to ``peak_value`` over ``warmup_steps``, then
+    :func:`exponential_decay` from ``peak_value`` (its count starting after the warm-up).
+
+    Example::
+
+        lr = warmup_exponential_decay_schedule(0.0, 1e-3, 100, 1000, decay_rate=0.5)
+    """
+    return join_schedules(
+        [
+            linear_schedule(init_value, peak_value, warmup_steps),
+            exponential_decay(
+                peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value
+            ),
+        ],
+        [warmup_steps],
+    )
+
+
+def sgdr_schedule(cosine_kwargs: Sequence[dict]) -> Schedule:
+    """SGD with warm restarts (Loshchilov and Hutter): one
+    :func:`warmup_cosine_decay_schedule` per dict of ``cosine_kwargs``, each starting
+    where the previous one's ``decay_steps`` end.
+
+    Example::
+
+        lr = sgdr_schedule([dict(init_value=0.0, peak_value=1e-2, warmup_steps=10,
+                                 decay_steps=100)] * 3)
+    """
+    schedules, boundaries, step = [], [], 0
+    for kwargs in cosine_kwargs:
+        schedules.append(warmup_cosine_decay_schedule(**kwargs))
+        step += kwargs["decay_steps"]
+        boundaries.append(step)
+    if not schedules:
+        raise ValueError("sgdr_schedule: give at least one dict of cosine_kwargs")
+    return join_schedules(schedules, boundaries[:-1])
