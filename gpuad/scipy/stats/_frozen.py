@@ -17,7 +17,7 @@ from ... import numpy as gnp
 from ...rules import data
 from ...tensor import Tensor
 from .._special_rules import betaln, digamma, entr, gammaln
-from ._common import constant_args, log_scale
+from ._common import constant_args, log_scale, positive_or_one, valid_scale
 
 _EULER = 0.5772156649015329
 _ZETA3 = 1.2020569031595942
@@ -86,29 +86,33 @@ def _pareto_stats(b):
     return m, v, s, k
 
 
-def _truncnorm_stats(a, b):
+def _truncnorm_ends(a, b):
+    """``(Z, [a^k phi(a) - b^k phi(b) for k = 0..3])`` of the standard normal cut to [a, b]
+    (an infinite end contributes 0)."""
     from .truncnorm import _log_gauss_mass
 
     z = gnp.exp(_log_gauss_mass(a, b))
-    pa, pb = gnp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi), gnp.exp(-0.5 * b * b) / math.sqrt(
-        2 * math.pi)
-    m = (pa - pb) / z
-    # a, b = +-inf: x * phi(x) is 0 there
-    apa = gnp.where(gnp.isinf(gnp.asarray(data(a))), 0.0, a * pa)
-    bpb = gnp.where(gnp.isinf(gnp.asarray(data(b))), 0.0, b * pb)
-    return m, 1 + (apa - bpb) / z - m * m, None, None
+    terms = []
+    for end in (a, b):
+        inf = gnp.isinf(gnp.asarray(data(end)))
+        e = gnp.where(inf, 0.0, end)
+        phi = gnp.where(inf, 0.0, gnp.exp(-0.5 * e * e) / math.sqrt(2 * math.pi))
+        terms.append([phi * e ** n for n in range(4)])
+    return z, [ta - tb for ta, tb in zip(*terms, strict=True)]
+
+
+def _truncnorm_stats(a, b):
+    # raw moments by m_k = (k - 1) m_{k-2} + (a^{k-1} phi(a) - b^{k-1} phi(b)) / Z
+    z, d = _truncnorm_ends(a, b)
+    m = [1.0, d[0] / z]
+    for k in range(2, 5):
+        m.append((k - 1) * m[k - 2] + d[k - 1] / z)
+    return _raw_stats(*m[1:])
 
 
 def _truncnorm_entropy(a, b):
-    from .truncnorm import _log_gauss_mass
-
-    lz = _log_gauss_mass(a, b)
-    z = gnp.exp(lz)
-    pa, pb = gnp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi), gnp.exp(-0.5 * b * b) / math.sqrt(
-        2 * math.pi)
-    apa = gnp.where(gnp.isinf(gnp.asarray(data(a))), 0.0, a * pa)
-    bpb = gnp.where(gnp.isinf(gnp.asarray(data(b))), 0.0, b * pb)
-    return 0.5 * math.log(2 * math.pi * math.e) + lz + 0.5 * (apa - bpb) / z
+    z, d = _truncnorm_ends(a, b)
+    return 0.5 * math.log(2 * math.pi * math.e) + gnp.log(z) + 0.5 * d[1] / z
 
 
 def _gennorm_stats(b):
@@ -189,7 +193,7 @@ _CONTINUOUS: dict[str, tuple] = {
     "truncnorm": (lambda a, b: (a, b), _truncnorm_stats, _truncnorm_entropy),
     "gennorm": (lambda b: (-_INF, _INF), _gennorm_stats,
                 lambda b: 1 / b - gnp.log(0.5 * b) + gammaln(1 / b)),
-    "vonmises": (lambda k: (-math.pi, math.pi), None, None),
+    "vonmises": (lambda k: (-_INF, _INF), None, None),  # SciPy's: it is circular
     "wrapcauchy": (lambda c: (0.0, 2 * math.pi), None, None),
     "lognorm": (lambda s: (0.0, _INF), _lognorm_stats,
                 lambda s: 0.5 * (1 + math.log(2 * math.pi)) + gnp.log(s)),
@@ -325,13 +329,16 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
             return f(x, *self.args, **self.kwds)
         # a module without loc/scale (gennorm, vonmises, wrapcauchy): SciPy's transform here
         plain = _is_default(loc, 0) and _is_default(scale, 1)
+        if plain:
+            return f(x, *self.args)
+        s = positive_or_one(scale)
         if fn in ("ppf", "isf"):
-            y = f(x, *self.args)
-            return y if plain else loc + scale * y
-        y = f(x if plain else (x - loc) / scale, *self.args)
-        if plain or fn not in ("logpdf", "pdf"):
-            return y
-        return y - log_scale(scale) if fn == "logpdf" else y / scale
+            y = loc + s * f(x, *self.args)
+        else:
+            y = f((x - loc) / s, *self.args)
+            if fn in ("logpdf", "pdf"):
+                y = y - log_scale(s) if fn == "logpdf" else y / s
+        return valid_scale(y, scale)
 
     def logpdf(self, x: Any) -> Any:
         """Log density at ``x``."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import log_scale, raw, standardize, valid_scale, valid_shape
+from ._common import log_scale, positive_or_one, raw, standardize, valid_scale, valid_shape
 
 
 def _outside(y: Any, lo: float, hi: float, strict: bool) -> tuple[Any, Any, Any]:
@@ -24,7 +24,7 @@ def logpdf(f: Callable, x: Any, shapes: tuple, loc: Any, scale: Any, lo: float, 
     negative number; ``strict`` puts ``lo`` itself off the support (a density of 0 there)."""
     y = standardize(x, loc, scale)
     _, _, out = _outside(y, lo, hi, strict)
-    val = f(gnp.where(out, inner, y), *shapes) - log_scale(scale)
+    val = f(gnp.where(out, inner, y), *map(positive_or_one, shapes)) - log_scale(scale)
     return valid_shape(valid_scale(gnp.where(out, -gnp.inf, val), scale), *shapes)
 
 
@@ -34,7 +34,7 @@ def tail(f: Callable, x: Any, shapes: tuple, loc: Any, scale: Any, lo: float, hi
     """
     y = standardize(x, loc, scale)
     lo_, hi_, out = _outside(y, lo, hi, strict)
-    val = f(gnp.where(out, inner, y), *shapes)
+    val = f(gnp.where(out, inner, y), *map(positive_or_one, shapes))
     val = gnp.where(lo_, below, gnp.where(hi_, above, val))
     return valid_shape(valid_scale(val, scale), *shapes)
 
@@ -43,7 +43,7 @@ def quantile(f: Callable, q: Any, shapes: tuple, loc: Any, scale: Any) -> Any:
     """``loc + scale f(q, *shapes)`` for ``0 <= q <= 1``, nan elsewhere (as SciPy)."""
     qd = raw(q)
     bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
-    val = f(gnp.where(bad, 0.5, q), *shapes)
+    val = f(gnp.where(bad, 0.5, q), *map(positive_or_one, shapes))
     if not (isinstance(scale, int | float) and scale == 1):
         val = scale * val
     if not (isinstance(loc, int | float) and loc == 0):
