@@ -91,7 +91,9 @@ def test_added_distributions_closed_forms(backend):
 
 
 @pytest.mark.parametrize("name,shape", [("lognorm", 0.7), ("weibull_min", 1.6),
-                                        ("halfnorm", None), ("rayleigh", None)])
+                                        ("halfnorm", None), ("rayleigh", None), ("gamma", 2.5),
+                                        ("chi2", 3.0), ("t", 4.0), ("invgamma", 3.0),
+                                        ("maxwell", None)])
 def test_added_quantiles_invert_and_differentiate(backend, name, shape):
     d = getattr(stats, name)
     sh = () if shape is None else (shape,)
@@ -100,7 +102,9 @@ def test_added_quantiles_invert_and_differentiate(backend, name, shape):
                                rtol=1e-12)
     np.testing.assert_allclose(host(d.sf(d.isf(q, *sh, 0.3, 1.2), *sh, 0.3, 1.2)), host(q),
                                rtol=1e-12)
-    check_grads(lambda q, lc, s: d.ppf(q, *sh, lc, s), (q, dev(0.3), dev(1.2)), order=1)
+    # SciPy's stdtrit is exact to about 1e-10: coarser differences for t
+    check_grads(lambda q, lc, s: d.ppf(q, *sh, lc, s), (q, dev(0.3), dev(1.2)), order=1,
+                eps=1e-4 if name == "t" else None)
 
 
 def test_invalid_scale_gives_nan_not_a_number(backend):
@@ -134,8 +138,8 @@ def test_frozen_argument_errors_and_absent_distributions():
         stats.norm(0.0, 1.0, 2.0)
     with pytest.raises(AttributeError, match="'skewnorm'.*scipy.special"):
         stats.skewnorm  # noqa: B018
-    with pytest.raises(AttributeError, match="gamma has no ppf"):
-        stats.gamma(2.0).ppf(0.5)
+    with pytest.raises(AttributeError, match="vonmises has no ppf"):
+        stats.vonmises(2.0).ppf(0.5)
     with pytest.raises(NotImplementedError, match="order 4"):
         stats.norm().moment(5)
 
@@ -166,3 +170,25 @@ def test_rvs_reparameterised(backend):
     draws.sum().backward()
     assert float(host(loc.grad)) == 6.0
     assert float(host(s.grad)) == pytest.approx(z.sum(), rel=1e-14)
+
+
+def test_gamma_quantile_derivative_in_the_shape(backend):
+    """gamma.ppf had none; d ppf / da = -(dP/da) / density, against central differences, and
+    d^2 ppf / dq^2 (the rule is written with the output, so it differentiates again)."""
+    q, a = dev([0.1, 0.5, 0.9]), dev([2.5, 2.5, 2.5])
+    check_grads(lambda q, a: stats.gamma.ppf(q, a), (q, a), order=1)
+    check_grads(lambda q: stats.gamma.ppf(q, 2.5), (q,), order=2)
+    check_grads(lambda q: stats.beta.ppf(q, 2.0, 3.0), (q,), order=2)
+
+
+def test_t_quantile_without_stdtrit(backend, monkeypatch):
+    """CuPy has no stdtrit: the betaincinv route gives SciPy's t quantiles."""
+    from gpuad.scipy import _special_rules as sr
+
+    monkeypatch.setitem(sr._FOUND, (True, "stdtrit"), None)
+    monkeypatch.setattr(sr, "has_function", lambda xp, name: name != "stdtrit")
+    q = np.array([1e-9, 0.01, 0.3, 0.49, 0.5, 0.51, 0.9, 0.999999])
+    got = sr._stdtrit_fwd(np, np.full(8, 3.5), q)
+    import scipy.special as ss
+
+    np.testing.assert_allclose(got, ss.stdtrit(3.5, q), rtol=1e-10, atol=1e-15)

@@ -29,6 +29,22 @@ def _q(with_shape: bool):
     return args
 
 
+def _q2(rng):
+    return (rng.uniform(0.1, 0.9, 4), rng.uniform(-0.5, 0.5, 4), rng.uniform(0.6, 2.0, 4))
+
+
+# the quantiles added to the JAX-named ones: once in the gamma family's shape (through
+# gammainc's derivative in it), twice in q, loc, scale; beta's and t's shapes are constants
+for dist in ("gamma", "chi2"):
+    for fn in ("ppf", "isf"):
+        SPECS.append(Spec(f"gpuad.scipy.stats.{dist}.{fn}", getattr(getattr(stats, dist), fn),
+                          _q(True), order=1))
+for fn in ("ppf", "isf"):
+    SPECS.append(Spec(f"gpuad.scipy.stats.beta.{fn}",
+                      lambda q, lc, s, f=fn: getattr(stats.beta, f)(q, 2.0, 3.0, lc, s), _q2))
+    SPECS.append(Spec(f"gpuad.scipy.stats.t.{fn}",
+                      lambda q, lc, s, f=fn: getattr(stats.t, f)(q, 4.0, lc, s), _q2))
+
 for dist, shape, sign in [("lognorm", True, 1.0), ("weibull_min", True, 1.0),
                           ("weibull_max", True, -1.0), ("halfnorm", False, 1.0),
                           ("halfcauchy", False, 1.0), ("rayleigh", False, 1.0),

@@ -13,7 +13,8 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...rules import data
-from .._special_rules import betainc, betaincc, betaln, xlog1py, xlogy
+from .._special_rules import betainc, betaincc, betaincinv, betaln, xlog1py, xlogy
+from . import _locscale as _ls
 from ._common import log_prob, log_scale, standardize, valid_scale, valid_shape
 
 
@@ -64,4 +65,17 @@ def logsf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale betaincinv(a, b, q)``; differentiable in ``q``, ``loc`` and
+    ``scale`` (in ``a``, ``b`` it raises, as the cdf). Example: ``beta.ppf(0.5, 2.0, 5.0)``"""
+    return _ls.quantile(lambda p, a, b: betaincinv(a, b, p), q, (a, b), loc, scale)
+
+
+def isf(q: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`: ``1 - X`` is beta(b, a). Example: ``beta.isf(0.05, 2.0, 5.0)``
+    """
+    return _ls.quantile(lambda p, a, b: 1 - betaincinv(b, a, p), q, (a, b), loc, scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

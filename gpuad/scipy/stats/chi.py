@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from .._special_rules import gammainc, gammaincc, gammaln, xlogy
+from .._special_rules import gammainc, gammaincc, gammainccinv, gammaincinv, gammaln, xlogy
 from . import _locscale as _ls
 from ._common import log_prob
 
@@ -58,4 +58,17 @@ def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, df, loc, scale), cdf(x, df, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale sqrt(2 gammaincinv(df/2, q))``. Example: ``chi.ppf(0.5, 3.0)``
+    """
+    return _ls.quantile(lambda p, d: gnp.sqrt(2 * gammaincinv(0.5 * d, p)), q, (df,), loc, scale)
+
+
+def isf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`. Example: ``chi.isf(0.05, 3.0)``"""
+    return _ls.quantile(lambda p, d: gnp.sqrt(2 * gammainccinv(0.5 * d, p)), q, (df,), loc,
+                        scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from .._special_rules import gammainc, gammaincc, gammaln
+from .._special_rules import gammainc, gammaincc, gammainccinv, gammaincinv, gammaln
 from . import _locscale as _ls
 from ._common import log_prob
 
@@ -58,4 +58,15 @@ def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, a, loc, scale), cdf(x, a, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale / gammainccinv(a, q)``. Example: ``invgamma.ppf(0.5, 2.0)``"""
+    return _ls.quantile(lambda p, a: 1 / gammainccinv(a, p), q, (a,), loc, scale)
+
+
+def isf(q: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`. Example: ``invgamma.isf(0.05, 2.0)``"""
+    return _ls.quantile(lambda p, a: 1 / gammaincinv(a, p), q, (a,), loc, scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

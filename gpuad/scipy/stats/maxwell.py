@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from .._special_rules import gammainc, gammaincc, xlogy
+from .._special_rules import gammainc, gammaincc, gammainccinv, gammaincinv, xlogy
 from . import _locscale as _ls
 from ._common import log_prob
 
@@ -57,4 +57,16 @@ def logsf(x: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, loc, scale), cdf(x, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale sqrt(2 gammaincinv(3/2, q))``. Example: ``maxwell.ppf(0.5)``
+    """
+    return _ls.quantile(lambda p: gnp.sqrt(2 * gammaincinv(1.5, p)), q, (), loc, scale)
+
+
+def isf(q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`. Example: ``maxwell.isf(0.05)``"""
+    return _ls.quantile(lambda p: gnp.sqrt(2 * gammainccinv(1.5, p)), q, (), loc, scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

@@ -12,8 +12,17 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from .._special_rules import gammaln, stdtr
-from ._common import log_prob, log_scale, positive_or_one, standardize, valid_scale, valid_shape
+from .._special_rules import gammaln, stdtr, stdtrit
+from . import _locscale as _ls
+from ._common import (
+    log_prob,
+    log_scale,
+    positive_or_one,
+    quantile_ends,
+    standardize,
+    valid_scale,
+    valid_shape,
+)
 
 
 def _std_logpdf(z: Any, df: Any) -> Any:
@@ -53,4 +62,19 @@ def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, df, loc, scale), cdf(x, df, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale stdtrit(df, q)``; differentiable in ``q``, ``loc`` and
+    ``scale`` (in ``df`` it raises, as the cdf). Example: ``t.ppf(0.975, 5.0)``"""
+    # stdtrit(df, 0) is +inf in SciPy 1.13: the ends of the support set here
+    val = _ls.quantile(lambda p, d: stdtrit(d, p), q, (df,), loc, scale)
+    return valid_scale(quantile_ends(val, q, -gnp.inf, gnp.inf), scale)
+
+
+def isf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf` (by symmetry ``-ppf(q)``). Example: ``t.isf(0.025, 5.0)``"""
+    val = _ls.quantile(lambda p, d: -stdtrit(d, p), q, (df,), loc, scale)
+    return valid_scale(quantile_ends(val, q, gnp.inf, -gnp.inf), scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]
