@@ -11,6 +11,18 @@ from ... import numpy as gnp
 from ._common import log_scale, positive_or_one, raw, standardize, valid_scale, valid_shape
 
 
+def _shapes_like(shapes: tuple, ref: Any) -> tuple:
+    """The shape parameters for the formula: a Python number out of range replaced by 1 (its
+    result is made nan afterwards), and Python numbers given ``ref``'s dtype when that is a
+    narrow float, so that ``lognorm.logpdf(x32, 0.5)`` stays float32 (a special function of a
+    Python number gives a float64 array)."""
+    out = tuple(positive_or_one(v) for v in shapes)
+    dt = getattr(ref, "dtype", None)
+    if dt is None or getattr(dt, "kind", "") != "f" or dt.itemsize >= 8:
+        return out
+    return tuple(gnp.asarray(v, dtype=dt) if isinstance(v, int | float) else v for v in out)
+
+
 def _outside(y: Any, lo: float, hi: float, strict: bool) -> tuple[Any, Any, Any]:
     yd = raw(y)
     below = yd <= lo if strict else yd < lo
@@ -24,7 +36,7 @@ def logpdf(f: Callable, x: Any, shapes: tuple, loc: Any, scale: Any, lo: float, 
     negative number; ``strict`` puts ``lo`` itself off the support (a density of 0 there)."""
     y = standardize(x, loc, scale)
     _, _, out = _outside(y, lo, hi, strict)
-    val = f(gnp.where(out, inner, y), *map(positive_or_one, shapes)) - log_scale(scale)
+    val = f(gnp.where(out, inner, y), *_shapes_like(shapes, y)) - log_scale(scale)
     return valid_shape(valid_scale(gnp.where(out, -gnp.inf, val), scale), *shapes)
 
 
@@ -34,7 +46,7 @@ def tail(f: Callable, x: Any, shapes: tuple, loc: Any, scale: Any, lo: float, hi
     """
     y = standardize(x, loc, scale)
     lo_, hi_, out = _outside(y, lo, hi, strict)
-    val = f(gnp.where(out, inner, y), *map(positive_or_one, shapes))
+    val = f(gnp.where(out, inner, y), *_shapes_like(shapes, y))
     val = gnp.where(lo_, below, gnp.where(hi_, above, val))
     return valid_shape(valid_scale(val, scale), *shapes)
 
@@ -43,7 +55,8 @@ def quantile(f: Callable, q: Any, shapes: tuple, loc: Any, scale: Any) -> Any:
     """``loc + scale f(q, *shapes)`` for ``0 <= q <= 1``, nan elsewhere (as SciPy)."""
     qd = raw(q)
     bad = gnp.isnan(qd) | (qd < 0) | (qd > 1)
-    val = f(gnp.where(bad, 0.5, q), *map(positive_or_one, shapes))
+    val = f(gnp.where(bad, 0.5, q), *_shapes_like(shapes, gnp.asarray(q) if isinstance(
+        q, int | float | list) else q))
     if not (isinstance(scale, int | float) and scale == 1):
         val = scale * val
     if not (isinstance(loc, int | float) and loc == 0):

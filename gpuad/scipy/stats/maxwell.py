@@ -15,16 +15,22 @@ from . import _locscale as _ls
 from ._common import log_prob
 
 
+def _k(v: float, like: Any) -> Any:
+    """The constant ``v`` in ``like``'s dtype (a special function of a Python number is a
+    float64 array, which would promote float32 arguments)."""
+    return gnp.asarray(v, dtype=getattr(like, "dtype", None))
+
+
 def _logpdf(y):
-    return 0.5 * math.log(2 / math.pi) + xlogy(2.0, y) - 0.5 * (y * y)
+    return 0.5 * math.log(2 / math.pi) + xlogy(_k(2.0, y), y) - 0.5 * (y * y)
 
 
 def _cdf(y):
-    return gammainc(1.5, 0.5 * (y * y))
+    return gammainc(_k(1.5, y), 0.5 * (y * y))
 
 
 def _sf(y):
-    return gammaincc(1.5, 0.5 * (y * y))
+    return gammaincc(_k(1.5, y), 0.5 * (y * y))
 
 
 def logpdf(x: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -61,12 +67,12 @@ def logsf(x: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def ppf(q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """The quantile ``loc + scale sqrt(2 gammaincinv(3/2, q))``. Example: ``maxwell.ppf(0.5)``
     """
-    return _ls.quantile(lambda p: gnp.sqrt(2 * gammaincinv(1.5, p)), q, (), loc, scale)
+    return _ls.quantile(lambda p: gnp.sqrt(2 * gammaincinv(_k(1.5, p), p)), q, (), loc, scale)
 
 
 def isf(q: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """The inverse of :func:`sf`. Example: ``maxwell.isf(0.05)``"""
-    return _ls.quantile(lambda p: gnp.sqrt(2 * gammainccinv(1.5, p)), q, (), loc, scale)
+    return _ls.quantile(lambda p: gnp.sqrt(2 * gammainccinv(_k(1.5, p), p)), q, (), loc, scale)
 
 
 __all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]
