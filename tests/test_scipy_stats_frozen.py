@@ -196,14 +196,19 @@ def test_t_quantile_without_stdtrit(backend, monkeypatch):
 
 @pytest.mark.parametrize("name,shape", [("lognorm", 0.5), ("weibull_min", 1.5), ("chi", 3.0),
                                         ("invgamma", 2.0), ("maxwell", None),
-                                        ("halfnorm", None)])
-def test_added_distributions_keep_float32(backend, name, shape):
+                                        ("halfnorm", None), ("gamma", 2.0), ("chi2", 3.0),
+                                        ("t", 3.0), ("beta", (2.0, 3.0))])
+def test_distributions_keep_float32(backend, name, shape):
     """A Python-number shape made a float64 special-function value and promoted float32 x
-    (lognorm.logpdf, chi.cdf, maxwell.* gave float64)."""
+    (gamma.logpdf(x32, 2.0), beta.cdf, t.logpdf, chi.cdf, maxwell.* gave float64)."""
     d = getattr(stats, name)
-    sh = () if shape is None else (shape,)
+    sh = () if shape is None else shape if isinstance(shape, tuple) else (shape,)
     x = ad.tensor(ad.get_backend().xp.asarray(np.array([0.5, 1.5], np.float32)))
     q = ad.tensor(ad.get_backend().xp.asarray(np.array([0.2, 0.7], np.float32)))
     for fn in d.__all__:
-        out = getattr(d, fn)(q if fn in ("ppf", "isf") else x, *sh)
+        try:
+            out = getattr(d, fn)(q if fn in ("ppf", "isf") else x, *sh)
+        except NotImplementedError as e:  # CuPy 14 has no betaincc: beta.sf raises there
+            assert "cupyx" in str(e)
+            continue
         assert out.dtype == np.float32, (fn, out.dtype)

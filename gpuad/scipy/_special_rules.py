@@ -379,14 +379,16 @@ def _stdtrit_fwd(xp, df, p):
     if has_function(xp, "stdtrit"):
         return scipy_function(xp, "stdtrit")(df, p)
     inv = scipy_function(xp, "betaincinv")
-    df, p = xp.asarray(df, dtype=float), xp.asarray(p, dtype=float)
+    df, p = xp.asarray(df), xp.asarray(p)
+    dt = xp.result_type(df.dtype, p.dtype, xp.float32)
+    df, p = df.astype(dt), p.astype(dt)
     r = 2 * xp.minimum(p, 1 - p)
     tail = r <= 0.5
     with _np.errstate(divide="ignore", invalid="ignore"):
         x = inv(0.5 * df, 0.5, xp.where(tail, r, 0.5))
         y = inv(0.5, 0.5 * df, xp.where(tail, 0.5, 1 - r))
         t2 = xp.where(tail, df * (1 - x) / x, df * y / (1 - y))
-    return xp.where(p < 0.5, -1.0, 1.0) * xp.sqrt(t2)
+    return (xp.where(p < 0.5, -1.0, 1.0) * xp.sqrt(t2)).astype(dt)
 
 
 stdtrit = prim("stdtrit", _stdtrit_fwd, vjp=[

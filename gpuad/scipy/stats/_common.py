@@ -127,3 +127,14 @@ def quantile_ends(value: Any, q: Any, at0: float, at1: float) -> Any:
     qd = raw(q)
     return gnp.where(qd == 0, at0, gnp.where(qd == 1, at1, gnp.where(
         (qd < 0) | (qd > 1), gnp.nan, value)))
+
+
+def shape_like(p: Any, ref: Any) -> Any:
+    """A Python-number shape parameter in ``ref``'s dtype where that is a narrow float (a
+    special function of a Python number is a float64 array, which promoted float32 ``x``:
+    ``gamma.logpdf(x32, 2.0)`` was float64); anything else unchanged."""
+    dt = getattr(ref, "dtype", None)
+    if (isinstance(p, bool) or not isinstance(p, int | float) or dt is None
+            or getattr(dt, "kind", "") != "f" or dt.itemsize >= 8):
+        return p
+    return gnp.asarray(p, dtype=dt)

@@ -14,7 +14,7 @@ from ... import numpy as gnp
 from ...rules import data
 from .._special_rules import gammainc, gammaincc, gammainccinv, gammaincinv, gammaln, xlogy
 from . import _locscale as _ls
-from ._common import log_prob, log_scale, standardize, valid_scale, valid_shape
+from ._common import log_prob, log_scale, shape_like, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -23,6 +23,7 @@ def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     Example: ``gamma.logpdf(1.5, 2.0)``
     """
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     below = data(y) < 0  # a nan x stays nan, as in SciPy
     ys = gnp.where(below, 1.0, y)
     val = xlogy(a - 1, ys) - ys - gammaln(a) - log_scale(scale)
@@ -37,6 +38,7 @@ def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def cdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``gammainc(a, max(y, 0))``. Example: ``gamma.cdf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     return valid_shape(valid_scale(gammainc(a, gnp.where(data(y) < 0, 0.0, y)), scale), a)
 
 
@@ -48,6 +50,7 @@ def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x) = gammaincc(a, max(y, 0))``. Example: ``gamma.sf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     return valid_shape(valid_scale(gammaincc(a, gnp.where(data(y) < 0, 0.0, y)), scale),
                        a)
 

@@ -19,6 +19,7 @@ from ._common import (
     log_scale,
     positive_or_one,
     quantile_ends,
+    shape_like,
     standardize,
     valid_scale,
     valid_shape,
@@ -33,8 +34,8 @@ def _std_logpdf(z: Any, df: Any) -> Any:
 def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """Log density of the t distribution. Example: ``t.logpdf(0.5, 4.0)``"""
     z = standardize(x, loc, scale)
-    return valid_shape(valid_scale(_std_logpdf(z, positive_or_one(df)) - log_scale(scale), scale),
-                       df)
+    d = shape_like(positive_or_one(df), z)
+    return valid_shape(valid_scale(_std_logpdf(z, d) - log_scale(scale), scale), df)
 
 
 def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -44,7 +45,8 @@ def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X <= x)``. Example: ``t.cdf(2.0, 5.0)``"""
-    return valid_scale(stdtr(df, standardize(x, loc, scale)), scale)
+    z = standardize(x, loc, scale)
+    return valid_scale(stdtr(shape_like(df, z), z), scale)
 
 
 def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -54,7 +56,8 @@ def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x)`` (by symmetry ``cdf(-z)``). Example: ``t.sf(2.0, 5.0)``"""
-    return valid_scale(stdtr(df, -standardize(x, loc, scale)), scale)
+    z = -standardize(x, loc, scale)
+    return valid_scale(stdtr(shape_like(df, z), z), scale)
 
 
 def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
