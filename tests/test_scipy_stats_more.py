@@ -125,7 +125,8 @@ def test_off_support_values_as_jax(backend):
     assert v(stats.pareto.logpdf, [0.5], 2.0) == [-inf]
     assert v(stats.pareto.logsf, [0.5], 2.0) == [0.0]
     assert np.isnan(v(stats.gumbel_r.logpdf, [0.5], 0.0, [-1.0])).all()
-    assert np.isnan(v(stats.gumbel_l.ppf, [0.0, 1.0])).all()
+    # SciPy's ends of the support where JAX's gives nan
+    assert v(stats.gumbel_l.ppf, [0.0, 1.0]) == [-inf, inf]
     assert np.isnan(v(stats.vonmises.logpdf, [0.5], [0.0])).all()
     assert v(stats.wrapcauchy.logpdf, [-0.1, 7.0], [0.5]) == [-inf, -inf]
     assert np.isnan(v(stats.wrapcauchy.logpdf, [1.0], [1.0])).all()

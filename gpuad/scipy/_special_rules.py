@@ -221,6 +221,20 @@ gammainc = _elementwise("gammainc", [lambda g, ans, a, x: g * _gammainc_da(a, x)
 gammaincc = _elementwise("gammaincc", [lambda g, ans, a, x: -g * _gammainc_da(a, x),
                                        lambda g, ans, a, x: -g * _gamma_density(a, x)])
 
+
+def _inv_da(g, ans, a, p):
+    """d/da of the x solving ``gammainc(a, x) = p`` (or ``gammaincc``: the same), by the
+    implicit function theorem: ``-(dP/da) / (dP/dx)``; once, as ``gammainc`` in ``a``."""
+    return -g * _gammainc_da(a, ans) / _gamma_density(a, ans)
+
+
+# the quantiles of the gamma family (the inverses in x): derivatives by the implicit function
+# theorem, written with ``ans`` so that they are differentiable again in p
+gammaincinv = _elementwise("gammaincinv", [_inv_da,
+                                           lambda g, ans, a, p: g / _gamma_density(a, ans)])
+gammainccinv = _elementwise("gammainccinv", [_inv_da,
+                                             lambda g, ans, a, p: -g / _gamma_density(a, ans)])
+
 # ---- beta family ---------------------------------------------------------------------------
 
 def _psi_diff(x, y):
@@ -256,6 +270,9 @@ betainc = _elementwise("betainc", [no_derivative("betainc", "a", _AB_NO_RULE),
 betaincc = _elementwise("betaincc", [no_derivative("betaincc", "a", _AB_NO_RULE),
                                      no_derivative("betaincc", "b", _AB_NO_RULE),
                                      lambda g, ans, a, b, x: -g * _beta_density(a, b, x)])
+betaincinv = _elementwise("betaincinv", [no_derivative("betaincinv", "a", _AB_NO_RULE),
+                                         no_derivative("betaincinv", "b", _AB_NO_RULE),
+                                         lambda g, ans, a, b, p: g / _beta_density(a, b, ans)])
 
 # ---- logarithms times something ------------------------------------------------------------
 
@@ -352,6 +369,31 @@ def _stdtr_fwd(xp, df, t):
 _stdtr = prim("stdtr", _stdtr_fwd,
               vjp=[no_derivative("stdtr", "df", "its derivative in df has no closed form"),
                    lambda g, ans, df, t: g * _t_density(df, t)], jvp="vjp", guard=True)
+
+
+def _stdtrit_fwd(xp, df, p):
+    """The t quantile: ``stdtrit`` where the backend has it, else (CuPy 14) from betaincinv:
+    with ``r = P(|T| > |t|) = 2 min(p, 1 - p)``, ``t^2 = df (1 - x) / x`` for
+    ``x = I^-1_r(df/2, 1/2)`` where ``r <= 1/2``, and ``t^2 = df y / (1 - y)`` for
+    ``y = I^-1_{1-r}(1/2, df/2)`` nearer the centre (where ``1 - x`` would lose its digits)."""
+    if has_function(xp, "stdtrit"):
+        return scipy_function(xp, "stdtrit")(df, p)
+    inv = scipy_function(xp, "betaincinv")
+    df, p = xp.asarray(df), xp.asarray(p)
+    dt = xp.result_type(df.dtype, p.dtype, xp.float32)
+    df, p = df.astype(dt), p.astype(dt)
+    r = 2 * xp.minimum(p, 1 - p)
+    tail = r <= 0.5
+    with _np.errstate(divide="ignore", invalid="ignore"):
+        x = inv(0.5 * df, 0.5, xp.where(tail, r, 0.5))
+        y = inv(0.5, 0.5 * df, xp.where(tail, 0.5, 1 - r))
+        t2 = xp.where(tail, df * (1 - x) / x, df * y / (1 - y))
+    return (xp.where(p < 0.5, -1.0, 1.0) * xp.sqrt(t2)).astype(dt)
+
+
+stdtrit = prim("stdtrit", _stdtrit_fwd, vjp=[
+    no_derivative("stdtrit", "df", "its derivative in df has no closed form"),
+    lambda g, ans, df, p: g / _t_density(df, ans)], jvp="vjp", guard=True)
 
 
 def _df_too_large() -> NotImplementedError:

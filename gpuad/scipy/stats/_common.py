@@ -91,3 +91,50 @@ def raw(v: Any) -> Any:
     """The values of ``v`` (a Tensor's data, a host array or number) as a backend array, for
     comparisons that choose a branch (constants, never differentiated)."""
     return gnp.asarray(data(v))
+
+
+def scipy_params(*shapes: str):
+    """Decorate a distribution function so that a ``scale`` <= 0 or a named shape parameter
+    <= 0 gives nan, as SciPy (JAX's formulas give numbers there: ``expon.cdf(1.5, scale=-1)``
+    was -3.48). A Python number out of range is replaced by 1 before the formula runs, so no
+    ``ZeroDivisionError`` escapes."""
+    import functools
+    import inspect
+
+    def deco(f):
+        sig = inspect.signature(f)
+        names = [n for n in (*shapes, "scale") if n in sig.parameters]
+
+        @functools.wraps(f)
+        def checked(*args: Any, **kwds: Any) -> Any:
+            b = sig.bind(*args, **kwds)
+            b.apply_defaults()
+            given = {n: b.arguments[n] for n in names}
+            for n, v in given.items():
+                b.arguments[n] = positive_or_one(v)
+            out = f(*b.args, **b.kwargs)
+            if "scale" in given:
+                out = valid_scale(out, given.pop("scale"))
+            return valid_shape(out, *given.values())
+        return checked
+    return deco
+
+
+def quantile_ends(value: Any, q: Any, at0: float, at1: float) -> Any:
+    """A quantile ``value`` with SciPy's ends: ``at0`` at ``q = 0``, ``at1`` at ``q = 1`` (the
+    ends of the support, not a formula's rounding such as ``tan(pi/2) = 1.6e16``) and nan
+    outside [0, 1]."""
+    qd = raw(q)
+    return gnp.where(qd == 0, at0, gnp.where(qd == 1, at1, gnp.where(
+        (qd < 0) | (qd > 1), gnp.nan, value)))
+
+
+def shape_like(p: Any, ref: Any) -> Any:
+    """A Python-number shape parameter in ``ref``'s dtype where that is a narrow float (a
+    special function of a Python number is a float64 array, which promoted float32 ``x``:
+    ``gamma.logpdf(x32, 2.0)`` was float64); anything else unchanged."""
+    dt = getattr(ref, "dtype", None)
+    if (isinstance(p, bool) or not isinstance(p, int | float) or dt is None
+            or getattr(dt, "kind", "") != "f" or dt.itemsize >= 8):
+        return p
+    return gnp.asarray(p, dtype=dt)

@@ -9,9 +9,10 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import log_prob, raw, standardize
+from ._common import log_prob, quantile_ends, raw, scipy_params, standardize
 
 
+@scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-log(pi scale (1 + z^2))`` with ``z = (x - loc) / scale`` (for ``|z| > 1`` as
     ``-log(pi scale) - 2 log|z| - log1p(1/z^2)``: no overflow of ``z^2``). Example:
@@ -23,11 +24,13 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return -(gnp.log(math.pi * gnp.asarray(scale)) + log_1pz2)
 
 
+@scipy_params()
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The density. Example: ``cauchy.pdf(0.5)``"""
     return gnp.exp(logpdf(x, loc, scale))
 
 
+@scipy_params()
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``1/2 + arctan(z) / pi``, as ``arctan2(1, -z) / pi`` (no cancellation in the lower
     tail). Example: ``cauchy.cdf(0.5)``"""
@@ -35,16 +38,19 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gnp.arctan2(gnp.ones_like(raw(z)), -z) / math.pi
 
 
+@scipy_params()
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``log cdf`` (from the sf where the cdf is near 1). Example: ``cauchy.logcdf(0.5)``"""
     return log_prob(cdf(x, loc, scale), sf(x, loc, scale))
 
 
+@scipy_params()
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``P(X > x)``, the cdf reflected. Example: ``cauchy.sf(0.5)``"""
     return cdf(-x, -loc, scale)
 
 
+@scipy_params()
 def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``log sf``. Example: ``cauchy.logsf(0.5)``"""
     return logcdf(-x, -loc, scale)
@@ -63,14 +69,16 @@ def _quantile(q: Any) -> Any:
     return gnp.where(inner, gnp.where(upper, val, -val), edge)
 
 
+@scipy_params()
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale tan(pi (q - 1/2))``. Example: ``cauchy.ppf(0.9)``"""
-    return _quantile(q) * scale + loc
+    return quantile_ends(_quantile(q) * scale + loc, q, -gnp.inf, gnp.inf)
 
 
+@scipy_params()
 def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The inverse of :func:`sf`. Example: ``cauchy.isf(0.1)``"""
-    return -_quantile(q) * scale + loc
+    return quantile_ends(-_quantile(q) * scale + loc, q, gnp.inf, -gnp.inf)
 
 
 __all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

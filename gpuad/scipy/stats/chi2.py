@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._special_rules import gammainccinv, gammaincinv
+from . import _locscale as _ls
 from . import gamma as _gamma
 
 
@@ -44,4 +46,15 @@ def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return _gamma.logsf(x, 0.5 * df, loc, 2 * scale)
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + 2 scale gammaincinv(df/2, q)``. Example: ``chi2.ppf(0.95, 3.0)``"""
+    return _ls.quantile(lambda p, d: 2 * gammaincinv(0.5 * d, p), q, (df,), loc, scale)
+
+
+def isf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`. Example: ``chi2.isf(0.05, 3.0)``"""
+    return _ls.quantile(lambda p, d: 2 * gammainccinv(0.5 * d, p), q, (df,), loc, scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

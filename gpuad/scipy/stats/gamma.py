@@ -12,8 +12,9 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...rules import data
-from .._special_rules import gammainc, gammaincc, gammaln, xlogy
-from ._common import log_prob, log_scale, standardize, valid_scale, valid_shape
+from .._special_rules import gammainc, gammaincc, gammainccinv, gammaincinv, gammaln, xlogy
+from . import _locscale as _ls
+from ._common import log_prob, log_scale, shape_like, standardize, valid_scale, valid_shape
 
 
 def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -22,6 +23,7 @@ def logpdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     Example: ``gamma.logpdf(1.5, 2.0)``
     """
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     below = data(y) < 0  # a nan x stays nan, as in SciPy
     ys = gnp.where(below, 1.0, y)
     val = xlogy(a - 1, ys) - ys - gammaln(a) - log_scale(scale)
@@ -36,6 +38,7 @@ def pdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def cdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``gammainc(a, max(y, 0))``. Example: ``gamma.cdf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     return valid_shape(valid_scale(gammainc(a, gnp.where(data(y) < 0, 0.0, y)), scale), a)
 
 
@@ -47,6 +50,7 @@ def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x) = gammaincc(a, max(y, 0))``. Example: ``gamma.sf(1.5, 2.0)``"""
     y = standardize(x, loc, scale)
+    a = shape_like(a, y)
     return valid_shape(valid_scale(gammaincc(a, gnp.where(data(y) < 0, 0.0, y)), scale),
                        a)
 
@@ -57,4 +61,16 @@ def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, a, loc, scale), cdf(x, a, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale gammaincinv(a, q)``; differentiable in ``q``, ``loc``,
+    ``scale`` and once in ``a``. Example: ``gamma.ppf(0.5, 2.0)``"""
+    return _ls.quantile(lambda p, a: gammaincinv(a, p), q, (a,), loc, scale)
+
+
+def isf(q: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf`. Example: ``gamma.isf(0.05, 2.0)``"""
+    return _ls.quantile(lambda p, a: gammainccinv(a, p), q, (a,), loc, scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

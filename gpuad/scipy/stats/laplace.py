@@ -9,19 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import raw
+from ._common import raw, scipy_params
 
 
+@scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-|x - loc|/scale - log(2 scale)``. Example: ``laplace.logpdf(0.5)``"""
     return -(gnp.abs(x - loc) / scale + gnp.log(2 * gnp.asarray(scale)))
 
 
+@scipy_params()
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The density. Example: ``laplace.pdf(0.5)``"""
     return gnp.exp(logpdf(x, loc, scale))
 
 
+@scipy_params()
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``exp(z)/2`` for ``z = (x - loc)/scale <= 0``, ``1 - exp(-z)/2`` above. Example:
     ``laplace.cdf(0.5)``"""

@@ -10,9 +10,10 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...rules import sigmoid
-from ._common import standardize
+from ._common import scipy_params, standardize
 
 
+@scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-2 log(2 cosh(z/2)) - log scale`` with ``z = (x - loc)/scale``. Example:
     ``logistic.logpdf(0.5)``"""
@@ -20,26 +21,31 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return -2 * gnp.logaddexp(h, -h) - gnp.log(scale)
 
 
+@scipy_params()
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The density. Example: ``logistic.pdf(0.5)``"""
     return gnp.exp(logpdf(x, loc, scale))
 
 
+@scipy_params()
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``expit(z)``. Example: ``logistic.cdf(0.5)``"""
     return sigmoid(standardize(x, loc, scale))
 
 
+@scipy_params()
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``expit(-z)``. Example: ``logistic.sf(0.5)``"""
     return sigmoid(-standardize(x, loc, scale))
 
 
+@scipy_params()
 def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale logit(q)``. Example: ``logistic.ppf(0.9)``"""
     return (gnp.log(x) - gnp.log1p(-x)) * scale + loc
 
 
+@scipy_params()
 def isf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The inverse of :func:`sf`. Example: ``logistic.isf(0.1)``"""
     return -(gnp.log(x) - gnp.log1p(-x)) * scale + loc

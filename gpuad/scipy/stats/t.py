@@ -12,8 +12,18 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from .._special_rules import gammaln, stdtr
-from ._common import log_prob, log_scale, positive_or_one, standardize, valid_scale, valid_shape
+from .._special_rules import gammaln, stdtr, stdtrit
+from . import _locscale as _ls
+from ._common import (
+    log_prob,
+    log_scale,
+    positive_or_one,
+    quantile_ends,
+    shape_like,
+    standardize,
+    valid_scale,
+    valid_shape,
+)
 
 
 def _std_logpdf(z: Any, df: Any) -> Any:
@@ -24,8 +34,8 @@ def _std_logpdf(z: Any, df: Any) -> Any:
 def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """Log density of the t distribution. Example: ``t.logpdf(0.5, 4.0)``"""
     z = standardize(x, loc, scale)
-    return valid_shape(valid_scale(_std_logpdf(z, positive_or_one(df)) - log_scale(scale), scale),
-                       df)
+    d = shape_like(positive_or_one(df), z)
+    return valid_shape(valid_scale(_std_logpdf(z, d) - log_scale(scale), scale), df)
 
 
 def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -35,7 +45,8 @@ def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X <= x)``. Example: ``t.cdf(2.0, 5.0)``"""
-    return valid_scale(stdtr(df, standardize(x, loc, scale)), scale)
+    z = standardize(x, loc, scale)
+    return valid_scale(stdtr(shape_like(df, z), z), scale)
 
 
 def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -45,7 +56,8 @@ def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
 
 def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     """``P(X > x)`` (by symmetry ``cdf(-z)``). Example: ``t.sf(2.0, 5.0)``"""
-    return valid_scale(stdtr(df, -standardize(x, loc, scale)), scale)
+    z = -standardize(x, loc, scale)
+    return valid_scale(stdtr(shape_like(df, z), z), scale)
 
 
 def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -53,4 +65,19 @@ def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
     return log_prob(sf(x, df, loc, scale), cdf(x, df, loc, scale))
 
 
-__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
+
+def ppf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The quantile ``loc + scale stdtrit(df, q)``; differentiable in ``q``, ``loc`` and
+    ``scale`` (in ``df`` it raises, as the cdf). Example: ``t.ppf(0.975, 5.0)``"""
+    # stdtrit(df, 0) is +inf in SciPy 1.13: the ends of the support set here
+    val = _ls.quantile(lambda p, d: stdtrit(d, p), q, (df,), loc, scale)
+    return valid_scale(quantile_ends(val, q, -gnp.inf, gnp.inf), scale)
+
+
+def isf(q: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+    """The inverse of :func:`sf` (by symmetry ``-ppf(q)``). Example: ``t.isf(0.025, 5.0)``"""
+    val = _ls.quantile(lambda p, d: -stdtrit(d, p), q, (df,), loc, scale)
+    return valid_scale(quantile_ends(val, q, gnp.inf, -gnp.inf), scale)
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

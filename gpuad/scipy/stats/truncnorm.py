@@ -12,7 +12,7 @@ from typing import Any
 from ... import numpy as gnp
 from .._special_rules import HALF_LOG_2PI, log_ndtr, ndtr
 from ..special import logsumexp
-from ._common import raw, standardize
+from ._common import raw, scipy_params, standardize
 
 
 def _log_diff(u: Any, v: Any) -> Any:
@@ -38,6 +38,7 @@ def _nan_if_empty(val: Any, a: Any, b: Any) -> Any:
     return gnp.where(raw(a) >= raw(b), gnp.nan, val)
 
 
+@scipy_params()
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The normal log density less the log mass of ``[a, b]``; -inf outside. Example:
     ``truncnorm.logpdf(0.5, -1.0, 2.0)``"""
@@ -48,11 +49,13 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return _nan_if_empty(val, a, b)
 
 
+@scipy_params()
 def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The density. Example: ``truncnorm.pdf(0.5, -1.0, 2.0)``"""
     return gnp.exp(logpdf(x, a, b, loc, scale))
 
 
+@scipy_params()
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``log P(X <= x)``: 0 above ``b``, -inf below ``a`` (and 0 for a nan ``x``, as JAX).
     Example: ``truncnorm.logcdf(0.5, -1.0, 2.0)``"""
@@ -72,17 +75,20 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return _nan_if_empty(val, a, b)
 
 
+@scipy_params()
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``P(X <= x)``. Example: ``truncnorm.cdf(0.5, -1.0, 2.0)``"""
     return gnp.exp(logcdf(x, a, b, loc, scale))
 
 
+@scipy_params()
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``log P(X > x)``, the logcdf of the mirrored distribution. Example:
     ``truncnorm.logsf(0.5, -1.0, 2.0)``"""
     return logcdf(-x, -b, -a, -loc, scale)
 
 
+@scipy_params()
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``P(X > x)``. Example: ``truncnorm.sf(0.5, -1.0, 2.0)``"""
     return gnp.exp(logsf(x, a, b, loc, scale))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import raw
+from ._common import raw, scipy_params
 
 
+@scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-log scale`` on the support, -inf outside. Example: ``uniform.logpdf(0.5)``"""
     xd, ld = raw(x), raw(loc)
@@ -19,11 +20,13 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gnp.where(out, -gnp.inf, -gnp.log(scale))
 
 
+@scipy_params()
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The density. Example: ``uniform.pdf(0.5)``"""
     return gnp.exp(logpdf(x, loc, scale))
 
 
+@scipy_params()
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``(x - loc)/scale`` on the support, 0 below and 1 above. Example: ``uniform.cdf(0.5)``
     """
@@ -34,6 +37,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
                                              gnp.where(inside, (x - loc) / scale, 0.0)))
 
 
+@scipy_params()
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The quantile ``loc + scale q``; nan outside [0, 1]. Example: ``uniform.ppf(0.25)``"""
     qd = raw(q)
