@@ -125,6 +125,15 @@ def _ndarray_methods():
         method.__name__ = name
         yield f"ndarray.{name}", method
 
+        def on_constant(self, *a, _m=name):
+            # the method of a NumPy array (a constant) given Tensors: ndarray.dot(c, t)
+            if not any(_float_kind(x) for x in _flat(list(a))):
+                raise TypeError("no array argument")  # (a recipe for the other stage)
+            c = np.linspace(0.3, 0.8, int(np.prod(np.shape(self)))).reshape(np.shape(self))
+            return getattr(c, _m)(*a)
+        on_constant.__name__ = name
+        yield f"ndarray(constant).{name}", on_constant
+
 
 # NumPy functions that write into their first argument (and return None): called on a copy,
 # the copy is their result
@@ -335,6 +344,8 @@ NO_DERIVATIVE = {
     "numpy.ma.common_fill_value", "numpy.ma.default_fill_value", "numpy.ma.maximum_fill_value",
     "numpy.ma.minimum_fill_value", "numpy.ma.empty_like", "numpy.ma.masked_all_like",
     "numpy.ma.ones_like", "numpy.ma.zeros_like", "numpy.ma.vander",
+    # c.compress(t): t is the condition (a mask, derivative 0); the values are c's
+    "ndarray(constant).compress",
 }
 # Functions that answer None for any argument that is not an ndarray, a string or a sequence
 # (NumPy's own code, not dispatched): nothing gpuad can intercept, and no value to mistake
@@ -355,6 +366,8 @@ def _clear(name, e) -> bool:
     while c is not None:
         msg += " " + str(c)
         c = c.__cause__ or c.__context__
+    if name.startswith("ndarray(constant).") and isinstance(e, TypeError):
+        return True  # a C method of a NumPy array: its error cannot name it
     if type(e).__name__ == "GradError" and "in-place write to a leaf" in msg:
         return True  # out= given a leaf that requires grad (positionally, by the recipe)
     # AttributeError: NumPy's own for an object that is not an ndarray (numpy.isfortran)
