@@ -1071,6 +1071,8 @@ def with_ufunc_keywords(fn: Callable, ufunc) -> Callable:
     @functools.wraps(fn)
     def f(*args, **kwargs):
         if not kwargs and len(args) <= nin:
+            if _any_container(args):  # [0, 1, 1]: an array, also in the derivative formulas
+                args = tuple(as_array_arg(a) for a in args)
             return inner(*args)
         return ufunc_call(ufunc, args, kwargs)
 

@@ -172,6 +172,16 @@ def callables() -> list:
 # how the arguments are built from them (by operations recorded on Tensors, so a symmetric
 # positive definite matrix is a function of its leaf).
 
+class KW(dict):
+    """Keyword arguments, as the last element of a recipe's arguments."""
+
+
+def _call(f, args):
+    if args and isinstance(args[-1], KW):
+        return f(*args[:-1], **args[-1])
+    return f(*args)
+
+
 def _spd(x):
     return x @ x.T + 3.0 * np.eye(x.shape[0])
 
@@ -199,6 +209,12 @@ R = [  # tried in order; the first NumPy accepts (with a non-None result) is use
     ((3,), (1,), lambda a, b: (a, b)),
     ((2, 3), lambda a: (a, -1)),
     ((3, 3), lambda a: (a, 1)),
+    ((2, 3), lambda a: (a, KW(axis=0, keepdims=True))),
+    ((2, 3), lambda a: (a, KW(axis=-1))),
+    ((2, 3), lambda a: (a, KW(axis=None))),
+    ((2, 3), (2, 3), lambda a, b: (a, b, KW(axis=0))),
+    ((4,), lambda a: (a, KW(ddof=1))),
+    ((2, 3), (3,), lambda a, b: (a, KW(weights=b, axis=1))),
 ]
 # Callables whose inputs need a domain or structure the generic recipes lack
 SPECIAL = {
@@ -249,8 +265,19 @@ SPECIAL = {
 # NumPy 2.x's float reduce of power and arctan2 skips the middle elements of a 1-D array
 # (numpy.power.reduce([2., 3., 2.]) is 4.0, not 64.0): the fold (accumulate's last) is the
 # reference there
-ORACLE = {f"numpy.{n}.reduce": (lambda u: lambda a, axis=0: np.take(
-    u.accumulate(a, axis=axis), -1, axis=axis))(getattr(np, n)) for n in ("power", "arctan2")}
+def _fold(u):
+    def reduce(a, axis=0, keepdims=False):
+        a = np.asarray(a)
+        if a.ndim == 0:
+            return u.reduce(a, axis=axis)
+        if axis is None:
+            a, axis = a.ravel(), 0
+        r = np.take(u.accumulate(a, axis=axis), -1, axis=axis)
+        return np.expand_dims(r, axis) if keepdims else r
+    return reduce
+
+
+ORACLE = {f"numpy.{n}.reduce": _fold(getattr(np, n)) for n in ("power", "arctan2")}
 
 
 def _fold_at(u):
@@ -285,7 +312,7 @@ def numpy_recipes(name, f, rng, most: int):
         leaves = _leaves(shapes, rng)
         try:
             with _quiet():
-                r = f(*build(*[v.copy() for v in leaves]))
+                r = _call(f, build(*[v.copy() for v in leaves]))
         except Exception:  # noqa: BLE001 (the next recipe)
             continue
         if r is None or isinstance(r, types.GeneratorType) or callable(r):
@@ -346,6 +373,8 @@ NO_DERIVATIVE = {
     "numpy.ma.ones_like", "numpy.ma.zeros_like", "numpy.ma.vander",
     # c.compress(t): t is the condition (a mask, derivative 0); the values are c's
     "ndarray(constant).compress",
+    # the quotient of a polynomial of lower degree than the divisor: exactly 0
+    "numpy.polydiv",
 }
 # Functions that answer None for any argument that is not an ndarray, a string or a sequence
 # (NumPy's own code, not dispatched): nothing gpuad can intercept, and no value to mistake
@@ -425,7 +454,7 @@ def check_eager(name, f, rec, leaves, r0, rng, oracle=None) -> tuple[str, str]:
     ts = [ad.tensor(v.copy(), requires_grad=True) for v in leaves]
     try:
         with _quiet():
-            r = f(*build(*ts))
+            r = _call(f, build(*ts))
     except Exception as e:  # noqa: BLE001
         kind = "error" if _clear(name, e) else "unclear error"
         return kind, f"{type(e).__name__}: {str(e)[:300]}"
@@ -450,11 +479,11 @@ def check_eager(name, f, rec, leaves, r0, rng, oracle=None) -> tuple[str, str]:
 
     def loss_np(ls):
         with _quiet():
-            o = _flat(oracle(*build(*ls)))
+            o = _flat(_call(oracle, build(*ls)))
         return _loss_np([o[i] for i in picks], ws)
 
     def loss_t(*ls):
-        o = _flat(f(*build(*ls)))
+        o = _flat(_call(f, build(*ls)))
         return _loss_t([o[i] for i in picks], ws)
 
     fd = _fd(loss_np, leaves)
@@ -479,10 +508,10 @@ def check_transforms(name, f, rec, leaves, rng, oracle=None) -> dict:
     oracle = f if oracle is None else oracle
 
     def fun(*ls):
-        return f(*build(*ls))
+        return _call(f, build(*ls))
 
     def ref(*ls):
-        return oracle(*build(*ls))
+        return _call(oracle, build(*ls))
 
     def err(e):
         return ("error" if _clear(name, e) or any(w in str(e) for w in ("vmap", "jit", "jvp"))
@@ -572,7 +601,7 @@ def _one(name, f, rec, leaves, r0, rng, transforms):
     with _quiet():
         ref = ORACLE.get(name, f)
         if ref is not f:
-            r0 = ref(*rec[-1](*leaves))
+            r0 = _call(ref, rec[-1](*leaves))
         kind, detail = check_eager(name, f, rec, leaves, r0, rng, ref)
         res = {"eager": (kind, detail)}
         if transforms and kind in ("exact", "integer/boolean") and any(
@@ -636,4 +665,4 @@ if __name__ == "__main__":
 
     with ad.use_backend("numpy"):
         only = set(sys.argv[1:]) or None
-        report(sweep(only, recipes=4))
+        report(sweep(only, recipes=int(os.environ.get("RECIPES", "4"))))

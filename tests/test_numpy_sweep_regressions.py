@@ -163,3 +163,19 @@ def test_emath_of_a_list_of_tensors_names_emath(backend):
     t = _t([0.2, 0.5, 0.9])
     with pytest.raises(TypeError, match=r"^numpy\.lib\.scimath\.sqrt .*no numpy\.emath"):
         np.emath.sqrt([t, t])
+
+
+def test_elementwise_op_with_a_list_argument_differentiates(backend):
+    """numpy.arctan2([0, 1, 1], t) kept the list in the derivative formula (TypeError: can't
+    multiply sequence by non-int); numpy.power([0, 1, 1], t) gave a NaN gradient at the base 0
+    (d/de 0**e = 0 for e > 0), numpy.matmul([0, 1, 1], t) an IndexError in backward."""
+    e = _xp().asarray(np.array([0.3, 0.5, 0.7]))
+    y = np.array([0.0, 1.0, 2.0])
+    g = ad.grad(lambda v: gnp.sum(np.arctan2([0.0, 1.0, 2.0], v)))(e)
+    np.testing.assert_allclose(to_numpy(g), -y / (to_numpy(e) ** 2 + y ** 2))
+    g = ad.grad(lambda v: gnp.sum(gnp.power([0.0, 1.0, 2.0], v)))(e)
+    np.testing.assert_allclose(to_numpy(g), [0.0, 0.0, 2.0 ** 0.7 * np.log(2.0)])
+    g = ad.grad(lambda v: np.matmul([0.0, 1.0, 2.0], v))(e)
+    np.testing.assert_allclose(to_numpy(g), y)
+    _, tan = ad.jvp(lambda v: gnp.arctan2([0.0, 1.0, 2.0], v), (e,), (_xp().ones(3),))
+    np.testing.assert_allclose(to_numpy(tan), -y / (to_numpy(e) ** 2 + y ** 2))
