@@ -88,7 +88,12 @@ def refuse_array(t: Tensor) -> None:
                     f"first (numpy.{name}(gnp.stack([a, b])), recorded), or pass t.numpy() for "
                     f"a constant result")
             if name is not None and name not in ("asarray", "array"):
-                via = _numpy_caller(sys._getframe(2), ("numpy", name))
+                named = _numpy_caller(sys._getframe(2), ("numpy", name))
+                if named is not None:
+                    def via(t, named=named):
+                        return (f"{named(t)}; a list or tuple of Tensors given to it is "
+                                f"converted this way too: stack it first (gnp.stack([a, b]), "
+                                f"recorded)")
         if via is not None:
             raise TypeError(via(t))
         raise TypeError(
