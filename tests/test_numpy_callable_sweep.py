@@ -530,6 +530,19 @@ def check_transforms(name, f, rec, leaves, rng, oracle=None) -> dict:
         res["vmap"] = ("same", "") if ok else ("MISMATCH", f"{outs} vs {per}")
     except Exception as e:  # noqa: BLE001
         res["vmap"] = err(e)
+    # vmap over every leaf, two examples each
+    if len(leaves) > 1:
+        batches = [np.stack([v, o]) for v, o in zip(leaves, other, strict=True)]
+        try:
+            with _quiet():
+                rb = ad.vmap(fun)(*batches)
+                per = [_flat(ref(*[b[k] for b in batches])) for k in range(2)]
+            outs = _flat(rb)
+            ok = len(outs) == len(per[0]) and all(
+                _same(o, np.stack([_value(p[k]) for p in per])) for k, o in enumerate(outs))
+            res["vmap all"] = ("same", "") if ok else ("MISMATCH", f"{outs} vs {per}")
+        except Exception as e:  # noqa: BLE001
+            res["vmap all"] = err(e)
     # jit: traced at one point, called at another
     try:
         with _quiet():
@@ -622,7 +635,7 @@ KNOWN = {
 
 
 def report(results):
-    for stage in ("eager", "vmap", "jit", "jvp", "unbound"):
+    for stage in ("eager", "vmap", "vmap all", "jit", "jvp", "unbound"):
         c = Counter(r[stage][0] for r in results.values() if stage in r)
         print(stage, dict(sorted(c.items())))
     for name, r in sorted(results.items()):

@@ -179,3 +179,16 @@ def test_elementwise_op_with_a_list_argument_differentiates(backend):
     np.testing.assert_allclose(to_numpy(g), y)
     _, tan = ad.jvp(lambda v: gnp.arctan2([0.0, 1.0, 2.0], v), (e,), (_xp().ones(3),))
     np.testing.assert_allclose(to_numpy(tan), -y / (to_numpy(e) ** 2 + y ** 2))
+
+
+def test_geomspace_under_vmap_with_start_and_stop_of_different_ranks(backend):
+    """vmap of geomspace(start (3, 3), stop (3,)) raised 'operands could not be broadcast
+    together with shapes (2,3,3) (2,3)' from its zero check, which saw both batches at once."""
+    s = np.array([[[0.5, 1.0, 2.0]] * 3, [[1.5, 2.0, 3.0]] * 3])
+    e = np.array([[2.0, 3.0, 4.0], [4.0, 5.0, 6.0]])
+    r = ad.vmap(lambda a, b: gnp.geomspace(a, b, 4))(_xp().asarray(s), _xp().asarray(e))
+    want = np.stack([np.geomspace(s[k], e[k], 4) for k in range(2)])
+    np.testing.assert_allclose(to_numpy(r), want, rtol=1e-12)
+    s[1, 0, 0] = 0.0
+    with pytest.raises(ValueError, match="geomspace: .*zero"):
+        ad.vmap(lambda a, b: gnp.geomspace(a, b, 4))(_xp().asarray(s), _xp().asarray(e))
