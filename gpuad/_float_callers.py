@@ -144,6 +144,28 @@ def _cached_site(f: types.FrameType, code: types.CodeType, lasti: int) -> _Site 
     return hit[1]
 
 
+def called_numpy_function(f: types.FrameType) -> str | None:
+    """The public name (``"ascontiguousarray"``, ``"maximum.reduce"``) of the NumPy function
+    (or ufunc method) the code running in frame ``f`` calls, where it is one of ``numpy``'s
+    own (written in C); else None."""
+    site = _cached_site(f, f.f_code, f.f_lasti)
+    if site is None or site.callee is None or site.refused is not None:
+        return None
+    fn = _resolve(f, site.callee)
+    name = getattr(fn, "__name__", None)
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, _np.ufunc) and getattr(_np, owner.__name__, None) is owner:
+        return f"{owner.__name__}.{name}"  # m = numpy.maximum.reduce; m([a, b])
+    scope, names = site.callee
+    if len(names) > 1 and getattr(fn, "__objclass__", None) is _np.ufunc:
+        owner = _resolve(f, (scope, names[:-1]))  # numpy.maximum.reduce([a, b])
+        if isinstance(owner, _np.ufunc) and getattr(_np, owner.__name__, None) is owner:
+            return f"{owner.__name__}.{names[-1]}"
+    if fn is _MISSING or not isinstance(name, str) or getattr(_np, name, None) is not fn:
+        return None
+    return name
+
+
 # ---- the call site: parsed once ---------------------------------------------------------------
 
 

@@ -78,6 +78,22 @@ def refuse_array(t: Tensor) -> None:
                 f"a constant array, which would silently drop the gradient; write "
                 f"t.astype(numpy.float64) (recorded), or t.numpy() for a constant")
         via = _numpy_caller()
+        if via is None:  # numpy.ascontiguousarray(t), numpy.arange(t): NumPy's C functions
+            name = _float_callers.called_numpy_function(sys._getframe(2))
+            if name is not None and "." in name:  # a ufunc method given a list of Tensors
+                raise TypeError(
+                    f"numpy.{name} converts its argument to a NumPy array (a list or tuple of "
+                    f"Tensors is not handed to Tensors), which would silently drop the gradient "
+                    f"of this Tensor of shape {t.shape} that {_what(t)}; stack the Tensors "
+                    f"first (numpy.{name}(gnp.stack([a, b])), recorded), or pass t.numpy() for "
+                    f"a constant result")
+            if name is not None and name not in ("asarray", "array"):
+                named = _numpy_caller(sys._getframe(2), ("numpy", name))
+                if named is not None:
+                    def via(t, named=named):
+                        return (f"{named(t)}; a list or tuple of Tensors given to it is "
+                                f"converted this way too: stack it first (gnp.stack([a, b]), "
+                                f"recorded)")
         if via is not None:
             raise TypeError(via(t))
         raise TypeError(
@@ -105,8 +121,7 @@ def _numpy_caller(f=None, default: tuple = (None, None)):
         except ValueError:
             return None
     if _in_numpy(f):
-        while f.f_back is not None and _in_numpy(f.f_back):
-            f = f.f_back  # the NumPy function the user called, not its helpers
+        f = _outermost(f)  # the NumPy function the user called, not its helpers
         if f.f_globals.get("__name__", "").startswith("numpy.polynomial"):
             return _polynomial_caller(f)
         public, name = _called(f)
@@ -173,6 +188,20 @@ def _in_numpy(f) -> bool:
     return mod == "numpy" or mod.startswith("numpy.")
 
 
+def _outermost(f):
+    """The outermost of the NumPy frames around ``f`` (a NumPy frame): the function the user
+    called, not its helpers; also through gpuad's guard of numpy.ma's ``getdata``, which
+    NumPy's functions call as their own."""
+    top = f
+    while f.f_back is not None:
+        f = f.f_back
+        if _in_numpy(f):
+            top = f
+        elif f.f_globals.get("__name__") != "gpuad._numpy_ma":
+            break
+    return top
+
+
 def _called(f) -> tuple:
     """The public module and name of the NumPy function (or class, for ``__new__`` and
     ``__init__``; or callable object, for ``__call__``) running in frame ``f``: one whose
@@ -198,7 +227,9 @@ def _called(f) -> tuple:
         for k, obj in vars(sys.modules.get(m, types)).items():
             if getattr(obj, "__code__", None) is code and all(
                     f.f_locals.get(v) is c.cell_contents
-                    for v, c in zip(code.co_freevars, obj.__closure__ or (), strict=False)):
+                    for v, c in zip(code.co_freevars, obj.__closure__ or (), strict=False)) \
+                    and getattr(obj, "__self__", f.f_locals.get("self")) is f.f_locals.get(
+                        "self"):  # a bound method: of this very object (ma.sometrue, alltrue)
                 return m, k
     return None, name
 
@@ -220,7 +251,7 @@ _MA_ADVICE = (
     "nan-reductions (gnp.nanmean(gnp.where(mask, gnp.nan, t))) for reductions over the "
     "unmasked entries, and t[~mask] for the compressed values (all recorded)")
 # NumPy modules whose Python functions convert their arguments, beyond those of _MODULES
-_MORE_PUBLIC = ("numpy.ma", "numpy.lib.stride_tricks")
+_MORE_PUBLIC = ("numpy.ma", "numpy.lib.stride_tricks", "numpy.lib.scimath")
 # What to use instead, where gpuad's function of the name is not NumPy's (by the full name
 # or the module): never a gpuad function whose meaning differs
 _ADVICE = {
@@ -266,7 +297,19 @@ def _check_float_caller(t: Tensor, f) -> None:
     ``float(t)`` itself and other explicit conversions stay allowed (gpuad/_float_callers.py)."""
     refused = _float_callers.refused_by(f)
     if refused is not None:
+        if _in_numpy(f):  # numpy.tri(t) calls numpy.arange(t): name what the user called
+            public, name = _outer_numpy(f)
+            if public is not None:
+                fn = _lookup(public, name)
+                refused = (f"{public}.{name}", f"{_public(public, name)}" if fn is not None
+                           else "gpuad.numpy functions")
         raise TypeError(_float_callers.message(*refused, t.shape, _what(t)))
+
+
+def _outer_numpy(f) -> tuple:
+    """The public (module, name) of the NumPy function the user called, whose code (or its
+    helpers') runs in frame ``f``; (None, name) where none is found."""
+    return _called(_outermost(f))
 
 
 _BINARY_OP = opcode.opmap.get("BINARY_OP")
@@ -662,6 +705,8 @@ _VALUE_FREE = frozenset({
     "ravel_multi_index", "unravel_index", "shape", "ndim", "size", "isneginf", "isposinf",
     "array_repr", "array_str", "array2string", "common_type", "nanargmax", "nanargmin",
 })
+# those of them that read the values (not only dtypes, shapes and memory)
+_READS_VALUES = frozenset({"array2string", "array_repr", "array_str", "min_scalar_type"})
 _modules: dict = {}
 
 
@@ -1031,6 +1076,8 @@ def with_ufunc_keywords(fn: Callable, ufunc) -> Callable:
     @functools.wraps(fn)
     def f(*args, **kwargs):
         if not kwargs and len(args) <= nin:
+            if _any_container(args):  # [0, 1, 1]: an array, also in the derivative formulas
+                args = tuple(as_array_arg(a) for a in args)
             return inner(*args)
         return ufunc_call(ufunc, args, kwargs)
 
@@ -1105,6 +1152,11 @@ def array_function(func, types, args: tuple, kwargs: dict):
         fn = _copyto
     if fn is None or fn is func or getattr(fn, "__wrapped__", None) is func:
         if modname == "numpy" and name in _VALUE_FREE:
+            if name in _READS_VALUES:  # under gpuad.jit: the traced call's values, refused
+                from . import _value_checks
+
+                _value_checks.host_read(what, *(a.data for a in (*args, *kwargs.values())
+                                                if isinstance(a, Tensor)))
             return func(*_detach(args), **_detach(kwargs))
         raise _missing(what, modname, name)
     out = None

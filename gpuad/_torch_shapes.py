@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins as _b
 import math
+import sys
 from typing import Any
 
 import numpy as _np
@@ -56,11 +57,28 @@ def _new_view(self, r):
     return r
 
 
+def _view_as_ndarray(self, cls, f) -> None:
+    """Raise for ``t.view(numpy.ma.MaskedArray)``, as NumPy's Python functions (``numpy.ma``'s)
+    ask of their argument: naming the function called and what to use instead."""
+    from . import _numpy_protocol as _P
+
+    if _P._in_numpy(f):
+        via = _P._numpy_caller(f)
+        if via is not None:
+            raise TypeError(via(self))
+    raise TypeError(
+        f"Tensor.view({cls.__module__}.{cls.__qualname__}): a Tensor cannot become a NumPy "
+        f"array (sub)class; gpuad.numpy functions take the Tensor itself, and "
+        f"t.numpy().view(cls) makes a constant host copy")
+
+
 def view(self, *shape) -> Tensor:
     """torch's ``view``: the same data in another shape; raises where that needs a copy.
 
     Example: ``x.view(2, -1)``
     """
+    if len(shape) == 1 and isinstance(shape[0], type) and issubclass(shape[0], _np.ndarray):
+        _view_as_ndarray(self, shape[0], sys._getframe(1))
     if len(shape) == 1 and not isinstance(shape[0], tuple | list | int | _np.integer):
         raise TypeError(
             f"Tensor.view({shape[0]!r}): reinterpreting the bytes as another dtype "
@@ -222,6 +240,8 @@ def transpose(self, *axes):
             )
     if len(axes) == 1 and isinstance(axes[0], tuple | list):
         axes = tuple(axes[0])
+    elif len(axes) == 1 and axes[0] is None:  # NumPy's a.transpose(None): all axes reversed
+        axes = ()
     return _R.transpose(self, axes or None)
 
 

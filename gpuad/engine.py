@@ -1654,6 +1654,10 @@ def assign_inplace(t: Tensor, value, index, since: int | None = None) -> None:
         )
     if index is None:
         new = value if isinstance(value, Tensor) else Tensor(value)
+        if new._node is None and (new.requires_grad or new._tan):
+            # a leaf (numpy.copyto(t, leaf)): t takes a recorded copy's history, not the
+            # leaf's (a leaf has none to take: t would silently become a constant)
+            new = _R.copy(new)
         if tuple(new.shape) != tuple(t.shape):
             raise ValueError(
                 f"in-place op: result of shape {new.shape} does not fit the tensor of shape "

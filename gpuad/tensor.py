@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as _np
@@ -402,6 +403,13 @@ class Tensor:
     @property
     def flags(self) -> Any:
         # missing, as before, but saying why where CuPy's copyto asks for it
+        f = sys._getframe(1)
+        if _P._in_numpy(f):  # numpy.isfortran(t), numpy.require(t, requirements="C")
+            public, name = _P._outer_numpy(f)
+            raise AttributeError(
+                f"'Tensor' object has no attribute 'flags': {public or 'numpy'}.{name} reads "
+                f"the memory layout of a NumPy array, which a Tensor does not expose; call "
+                f"it on t.numpy() (a host copy)")
         raise AttributeError(
             "'Tensor' object has no attribute 'flags': a Tensor is not a CuPy array, and a "
             "CuPy function that writes into its argument (cupy.copyto(t, src)) would write "

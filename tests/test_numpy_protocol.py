@@ -73,7 +73,7 @@ def test_other_implicit_conversions_of_a_recorded_tensor_raise(backend):
         ad.grad(stacked)(_x())
     with pytest.raises(TypeError, match="drop its gradient"):
         ad.grad(lambda v: gnp.sum(gnp.asarray(np.from_dlpack(v))))(_x())
-    with pytest.raises(TypeError, match="drop its gradient"):
+    with pytest.raises(TypeError, match=r"numpy\.ascontiguousarray .*drop the gradient"):
         ad.grad(lambda v: gnp.sum(v * np.ascontiguousarray(v)))(_x())
 
 

@@ -194,8 +194,10 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
         sign = _r.sign(s0)
         whole = [v._data if isinstance(v, Tensor) else v
                  for v in (s0, s1, _r.not_equal(sign, _r.sign(s1)))]
-        # (value checks: steps of the program under jit, checked on every call)
-        _vc.fail_if("geomspace_zero", lambda xp, a, b: (a == 0) | (b == 0), lambda: ValueError(
+        # (value checks: steps of the program under jit, checked on every call; start and
+        # stop may differ in rank, their batch axis first: each is tested on its own)
+        _vc.fail_if("geomspace_zero", lambda xp, a, b: xp.any(a == 0) | xp.any(b == 0),
+                    lambda: ValueError(
             "geomspace: geometric sequence cannot include zero"), whole[0], whole[1])
         _vc.fail_if("geomspace_sign", lambda xp, c: c, lambda: ValueError(
             "geomspace: start and stop must have the same sign to be differentiated (NumPy "

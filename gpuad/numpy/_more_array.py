@@ -107,10 +107,12 @@ def _flat(v, like):
 def trim_zeros(filt, trim: str = "fb", axis=None):
     """``filt`` without its leading (``"f"``) and/or trailing (``"b"``) zeros (along every
     axis, or those of ``axis``). Example: ``gnp.trim_zeros(x, "f")``"""
-    vals = _host(filt, "trim_zeros: where the zeros end (a shape that depends on the values)")
     trim = trim.lower()
     if any(c not in "fb" for c in trim):
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
+    if _r.ndim(filt) == 0:  # NumPy's: a 0-d array has no edges to trim
+        return filt if isinstance(filt, Tensor) else _r._xp(filt).asarray(filt)
+    vals = _host(filt, "trim_zeros: where the zeros end (a shape that depends on the values)")
     nd = vals.ndim
     axes = range(nd) if axis is None else _r.axes_in_order(axis, nd, "trim_zeros")
     index = [slice(None)] * nd

@@ -1042,6 +1042,19 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
     return _r.sum(d * (y1 + y0) / 2.0, axis)
 
 
+_MODES = {0: "valid", 1: "same", 2: "full"}  # NumPy's integer modes
+
+
+def _mode(mode, what: str) -> str:
+    """``mode`` of ``numpy.correlate``/``convolve``: a name, or NumPy's 0, 1, 2."""
+    if isinstance(mode, int | _np.integer) and not isinstance(mode, bool) and int(mode) in _MODES:
+        return _MODES[int(mode)]
+    if mode in ("valid", "same", "full"):
+        return mode
+    raise ValueError(f"{what}: mode must be 'valid', 'same' or 'full' (or NumPy's 0, 1, 2), "
+                     f"not {mode!r}")
+
+
 def _correlate_long_short(a, v, mode):
     """Correlation c[k] = sum_j a[k + j] v[j] of 1-D ``a`` (n) and ``v`` (m <= n), mode as
     ``numpy.correlate``: one gather of the sliding windows and one matrix-vector product."""
@@ -1107,6 +1120,7 @@ def correlate(a, v, mode: str = "valid", *, precision: Any = None,
     """
     from . import conj, flip
 
+    mode = _mode(mode, "correlate")
     a, v = _vec(a, "correlate"), _vec(v, "correlate")
     a, v = _typed(a, v, preferred_element_type, "correlate")
     if data(v).dtype.kind == "c":
@@ -1125,6 +1139,7 @@ def convolve(a, v, mode: str = "full", *, precision: Any = None,
     """
     from . import flip
 
+    mode = _mode(mode, "convolve")
     a, v = _vec(a, "convolve"), _vec(v, "convolve")
     a, v = _typed(a, v, preferred_element_type, "convolve")
     if shape(v)[0] > shape(a)[0]:

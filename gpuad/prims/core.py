@@ -321,6 +321,17 @@ def broadcasting(p: Primitive) -> Primitive:
     return p
 
 
+_SEQS = (list, tuple)
+
+
+def _lists_as_arrays(args: tuple) -> tuple:
+    """The arguments of an elementwise op with lists and tuples of numbers as backend arrays
+    (those holding Tensors are stacked by ``apply``)."""
+    from .._numpy_protocol import as_array_arg
+
+    return tuple(as_array_arg(a) if a.__class__ in _SEQS else a for a in args)
+
+
 def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
          vjp_n: Callable | None = None, jvp_n: Callable | None = None,
          vjp_all: Callable | None = None, nondiff: bool = False, guard: bool = False,
@@ -368,6 +379,9 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
     nin = ufunc.nin if ufunc is not None else 1 << 30
 
     def op(x, /, *more, **params):  # (one or two arguments, the common cases, unrolled)
+        if ufunc is not None and (x.__class__ in _SEQS or (more and more[0].__class__ in _SEQS)):
+            # numpy.arctan2([0, 1, 1], t): a list is an array, also in the derivative formulas
+            x, *more = _lists_as_arrays((x, *more))
         if (params or len(more) >= nin) and ufunc is not None and (
                 len(more) >= nin or not _UFUNC_KEYWORDS.isdisjoint(params)):
             return _UFUNC_CALL(ufunc, (x, *more), params)
