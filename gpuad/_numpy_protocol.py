@@ -95,7 +95,11 @@ def refuse_array(t: Tensor) -> None:
                                 f"converted this way too: stack it first (gnp.stack([a, b]), "
                                 f"recorded)")
         if via is not None:
-            raise TypeError(via(t))
+            msg = via(t)
+            if "gnp.stack" not in msg and _given_a_list_of_tensors(sys._getframe(2)):
+                msg += (f"; a list or tuple of Tensors given to it is converted this way too: "
+                        f"stack it first (gnp.stack([a, b]), recorded)")
+            raise TypeError(msg)
         raise TypeError(
             f"a Tensor of shape {t.shape} that {_what(t)} was converted to a NumPy array "
             f"(numpy.asarray/numpy.array, an ndarray method such as ndarray.dot, or a write "
@@ -181,6 +185,19 @@ def _polynomial_caller(f):
                 f"{t.shape} that {_what(t)}; {instead}, or pass t.numpy() for a constant "
                 f"result")
     return message
+
+
+def _given_a_list_of_tensors(f) -> bool:
+    """Whether the NumPy function converting in frame ``f`` (or one calling it) was given a
+    list or tuple holding Tensors: ``numpy.sum([a, b])``."""
+    while f is not None and not _in_numpy(f):
+        f = f.f_back
+    while f is not None and _in_numpy(f):
+        for v in f.f_locals.values():
+            if v.__class__ in (list, tuple) and any(isinstance(e, Tensor) for e in v):
+                return True
+        f = f.f_back
+    return False
 
 
 def _in_numpy(f) -> bool:
