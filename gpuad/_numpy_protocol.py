@@ -97,8 +97,8 @@ def refuse_array(t: Tensor) -> None:
         if via is not None:
             msg = via(t)
             if "gnp.stack" not in msg and _given_a_list_of_tensors(sys._getframe(2)):
-                msg += (f"; a list or tuple of Tensors given to it is converted this way too: "
-                        f"stack it first (gnp.stack([a, b]), recorded)")
+                msg += ("; a list or tuple of Tensors given to it is converted this way too: "
+                        "stack it first (gnp.stack([a, b]), recorded)")
             raise TypeError(msg)
         raise TypeError(
             f"a Tensor of shape {t.shape} that {_what(t)} was converted to a NumPy array "
