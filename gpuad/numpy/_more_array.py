@@ -110,7 +110,11 @@ def trim_zeros(filt, trim: str = "fb", axis=None):
     trim = trim.lower()
     if any(c not in "fb" for c in trim):
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r}")
-    if _r.ndim(filt) == 0:  # NumPy's: a 0-d array has no edges to trim
+    if _r.ndim(filt) == 0:  # NumPy's: a 0-d array has no edges to trim (and no axis)
+        given = () if axis is None else (axis,) if isinstance(axis, int | _np.integer) \
+            else tuple(axis)
+        if given:
+            raise _np.exceptions.AxisError(int(given[0]), 0, "trim_zeros")
         return filt if isinstance(filt, Tensor) else _r._xp(filt).asarray(filt)
     vals = _host(filt, "trim_zeros: where the zeros end (a shape that depends on the values)")
     nd = vals.ndim
