@@ -178,3 +178,19 @@ def test_numpy_r_c_on_a_recorded_tensor_name_gpuads(backend, name):
         getattr(np, name)[t, t]
     gnp.sum(getattr(gnp, name)[t, t * 3.0]).backward()
     np.testing.assert_array_equal(to_numpy(t.grad), [4.0, 4.0])
+
+
+def test_copyto_drops_leading_unit_dims_as_numpy(backend):
+    """numpy.copyto(dst (3, 4), src (1, 3, 4)) is NumPy's assignment rule; it raised once
+    broadcast_to refused (1, 3, 4) -> (3, 4) (right for broadcast_to itself)."""
+    xp = ad.get_backend().xp
+    w = ad.tensor(xp.full((1, 3, 4), 2.0), requires_grad=True)
+    d = ad.tensor(xp.zeros((3, 4)), requires_grad=True) * 1.0
+    gnp.copyto(d, w)
+    gnp.sum(d * d).backward()
+    np.testing.assert_array_equal(to_numpy(w.grad), np.full((1, 3, 4), 4.0))
+    with pytest.raises(ValueError, match=r"copyto: could not broadcast input array from shape "
+                                         r"\(2, 3, 4\) into shape \(3, 4\)"):
+        gnp.copyto(d, xp.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="broadcast_to"):
+        gnp.broadcast_to(xp.ones((1, 3, 4)), (3, 4))

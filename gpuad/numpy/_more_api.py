@@ -516,6 +516,13 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
                         f"rule {casting!r}")
     sh = tuple(shape(dst))
     v = _cast_to(src, dst)
+    vs = tuple(shape(v))
+    if len(vs) > len(sh):  # NumPy's assignment drops leading dims of length 1
+        lead = vs[:len(vs) - len(sh)]
+        if any(d != 1 for d in lead):
+            raise ValueError(f"copyto: could not broadcast input array from shape {vs} into "
+                             f"shape {sh}")
+        v = reshape(v, vs[len(lead):])
     if tuple(shape(v)) != sh:
         v = broadcast_to(v, sh)
     if where is not True:

@@ -148,6 +148,8 @@ KNOWN = {
     "nn.functional.scaled_dot_product_attention": (
         lambda s: s.kwargs.get("dropout_p", 0.0) > 0, "random: attention dropout"),
     "new_empty": (lambda s: True, "uninitialised values"),
+    "multinomial": (lambda s: True, "random: gpuad's draws are not torch's (the draws' "
+                    "frequencies and the errors: tests/test_ports_round5_regressions.py)"),
     "linalg.eig": (lambda s: True, "eigenvectors are unique only up to a complex phase"),
     "linalg.eigh": (lambda s: True, "eigenvectors are unique only up to sign"),
     "max.reduction_with_dim": (
