@@ -202,8 +202,13 @@ def _require_phase_free(name, what, d, *scales):
     im = d - _re(d)
     xp = _r._xp(data(im))
     mask = xp.ones(shape(im), dtype=bool)
-    scale = xp.stack([_r.max(_r.abs(data(x))) if data(x).size else xp.zeros(())
-                      for x in scales])
+    # the largest of the scales' maxima, by where (inside vmap each is a batched Tensor,
+    # which CuPy's own stack does not take)
+    scale = xp.zeros(())
+    for x in scales:
+        if data(x).size:
+            m = _r.max(_r.abs(data(x)))
+            scale = where(m > scale, m, scale)
     _require_zero(name, f"the loss depends on the phases of the {what}", im, mask, scale,
                   _PHASE_HINT)
 

@@ -74,6 +74,8 @@ CANNOT_BATCH = {
     "gpuad.numpy.random.rayleigh": _SAMPLER,
     "gpuad.numpy.random.gamma": _SAMPLER,
     "gpuad.nn.functional.gumbel_softmax": _SAMPLER,
+    "gpuad.linalg.svd_lowrank": _SAMPLER,
+    "gpuad.linalg.pca_lowrank": _SAMPLER,
 }
 CANNOT_BATCH.update({
     name: "trims trailing zero coefficients: the series' length depends on each example's "
