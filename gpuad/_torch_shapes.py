@@ -79,8 +79,8 @@ def view(self, *shape) -> Tensor:
     """
     if len(shape) == 1 and isinstance(shape[0], type) and issubclass(shape[0], _np.ndarray):
         f = sys._getframe(1)
-        while f.f_back is not None and f.f_globals.get("__name__") == "gpuad._autocast":
-            f = f.f_back  # (the wrapper every Tensor method has once autocast was used)
+        while f.f_back is not None and f.f_globals.get("__name__", "").startswith("gpuad."):
+            f = f.f_back  # (wrappers such as autocast's, which every method has once used)
         _view_as_ndarray(self, shape[0], f)
     if len(shape) == 1 and not isinstance(shape[0], tuple | list | int | _np.integer):
         raise TypeError(
