@@ -1,27 +1,31 @@
-"""``jax.scipy.ndimage.map_coordinates`` and SciPy's filters ``correlate``, ``convolve`` (and
-their 1-D forms), ``uniform_filter`` and ``gaussian_filter`` (see below).
+"""SciPy's ``scipy.ndimage`` filters and interpolation (and ``jax.scipy.ndimage``'s
+``map_coordinates``), differentiable.
 
-``map_coordinates``: an array sampled at arbitrary coordinates by nearest
-(``order=0``) or linear (``order=1``) interpolation, differentiable in the input, the
-coordinates (linear order) and ``cval``, with JAX's boundary modes and results.
+Filters: ``correlate``, ``convolve`` (and their 1-D forms), ``uniform_filter(1d)``,
+``gaussian_filter(1d)``, ``sobel``, ``prewitt``, ``laplace``, ``generic_laplace``,
+``gaussian_laplace``, ``generic_gradient_magnitude``, ``gaussian_gradient_magnitude``: the
+input padded as SciPy's boundary modes say (``gnp.pad``) and correlated with the weights
+(``gpuad.scipy.signal``'s sliding windows), differentiable in the input, the weights, ``cval``
+and a Gaussian's ``sigma``. ``minimum_filter``, ``maximum_filter`` (and 1-D forms),
+``median_filter``, ``percentile_filter``, ``rank_filter``: the window's values stacked and
+reduced (``gnp.max``/``gnp.min``: ties share the derivative evenly) or sorted (the derivative
+goes to the element selected).
 
-The interpolation gathers the input at the ``2**ndim`` neighbouring grid points (one for
-``order=0``) and sums them with weights that are products of ``c - floor(c)`` and its
-complement: recorded gathers and arithmetic, so ``jit``, ``vmap`` and every order of derivative
-work as for any composition. Modes are JAX's (which differ from SciPy's at the edges): outside
-the grid ``'constant'`` uses ``cval`` for each missing neighbour (SciPy's ``'grid-constant'``),
-``'nearest'`` clamps, ``'wrap'`` is periodic (SciPy's ``'grid-wrap'``), ``'mirror'`` reflects
-about the edge points and ``'reflect'`` about the edges' outer halves.
-
-The filters pad the input as SciPy's boundary modes say (``gnp.pad``) and correlate the
-padded input with the weights (``gpuad.scipy.signal``'s sliding windows): SciPy's values,
-differentiable in the input, the weights, ``cval`` and a Gaussian's ``sigma``.
+Interpolation: ``map_coordinates`` (orders 0 and 1 with JAX's modes as JAX; see its
+docstring), ``spline_filter(1d)``, ``shift``, ``zoom``, ``affine_transform``, ``rotate``,
+``geometric_transform``: SciPy's B-spline interpolation of orders 0 to 5 and all eight of
+its modes (``constant``, ``nearest``, ``reflect``, ``mirror``, ``wrap``, ``grid-wrap``,
+``grid-constant``, ``grid-mirror``), differentiable in the input, the coordinates (the
+shift, the matrix and offset, the angle) and ``cval``. The prefilter is linear: an ``n x n``
+matrix per axis length (SciPy's filter of the identity, cached on the host). ``label``
+raises (integer output).
 
 Example::
 
-    from gpuad.scipy.ndimage import map_coordinates, gaussian_filter
+    from gpuad.scipy.ndimage import map_coordinates, gaussian_filter, rotate
     y = map_coordinates(image, [rows, cols], order=1, mode="nearest")
     smooth = gaussian_filter(image, sigma=2.0, mode="reflect")
+    turned = rotate(image, angle, reshape=False, order=3)
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ from ._absent import absent_names
 
 __all__ = ["affine_transform", "convolve", "convolve1d", "correlate", "correlate1d",
            "gaussian_filter", "gaussian_filter1d", "gaussian_gradient_magnitude",
-           "gaussian_laplace", "generic_gradient_magnitude", "generic_laplace", "laplace",
-           "map_coordinates", "maximum_filter", "maximum_filter1d", "median_filter",
-           "minimum_filter", "minimum_filter1d", "percentile_filter", "prewitt", "rank_filter",
-           "rotate", "shift", "sobel", "spline_filter", "spline_filter1d", "uniform_filter",
-           "uniform_filter1d", "zoom"]
+           "gaussian_laplace", "generic_gradient_magnitude", "generic_laplace",
+           "geometric_transform", "laplace", "map_coordinates", "maximum_filter",
+           "maximum_filter1d", "median_filter", "minimum_filter", "minimum_filter1d",
+           "percentile_filter", "prewitt", "rank_filter", "rotate", "shift", "sobel",
+           "spline_filter", "spline_filter1d", "uniform_filter", "uniform_filter1d", "zoom"]
 
 _MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 
@@ -108,10 +112,16 @@ def map_coordinates(input: Any, coordinates: Sequence[Any], order: int = 3,
                     mode: str = "constant", cval: Any = 0.0, *, output: Any = None,
                     prefilter: bool = True) -> Any:
     """``input`` interpolated at ``coordinates`` (one array of positions per axis of ``input``,
-    broadcast together), as ``jax.scipy.ndimage.map_coordinates``: ``order`` 0 (nearest grid
-    point, halves rounded away from zero) or 1 (linear); ``mode`` one of ``'constant'``
-    (``cval`` outside), ``'nearest'``, ``'wrap'``, ``'mirror'``, ``'reflect'``, as JAX reads
-    them. An integer input gives integers (rounded).
+    broadcast together) by a spline of ``order`` 0 to 5. Orders 0 and 1 with the modes
+    ``'constant'``, ``'nearest'``, ``'wrap'``, ``'mirror'``, ``'reflect'`` are
+    ``jax.scipy.ndimage.map_coordinates`` (halves rounded away from zero; JAX's
+    ``'constant'`` and ``'wrap'`` are SciPy's ``'grid-constant'`` and ``'grid-wrap'``: they
+    interpolate with ``cval``, or periodically, past the edge points). Orders 2 to 5 (the
+    input prefiltered as SciPy's ``prefilter=True``) and the names ``'grid-constant'``,
+    ``'grid-wrap'``, ``'grid-mirror'`` are ``scipy.ndimage.map_coordinates``, with SciPy's
+    reading of every mode (``'constant'``: ``cval`` outside ``[0, n - 1]``).
+    Differentiable in the input, the coordinates and ``cval``. An integer input gives
+    integers (rounded); ``output`` may name the result's dtype.
 
     Example: ``map_coordinates(gnp.arange(12.0).reshape(3, 4), [[0.5, 2], [0.5, 1]], order=1)``
     is ``[2.5, 9.0]``
@@ -1120,13 +1130,48 @@ def rotate(input: Any, angle: Any, axes: Sequence[int] = (1, 0), reshape: bool =
     return gnp.moveaxis(out, [nd - 2, nd - 1], ax)
 
 
+def geometric_transform(input: Any, mapping: Any, output_shape: Any = None, output: Any = None,
+                        order: int = 3, mode: str = "constant", cval: Any = 0.0,
+                        prefilter: bool = True, extra_arguments: Sequence[Any] = (),
+                        extra_keywords: dict | None = None) -> Any:
+    """``scipy.ndimage.geometric_transform``: ``out[o] = input(mapping(o))`` for every output
+    index tuple ``o`` (``mapping`` is called once per point, in Python, as SciPy does), by
+    spline interpolation (``order`` 0 to 5, SciPy's modes). Differentiable in ``input`` and
+    ``cval``, and in the coordinates where ``mapping`` returns gpuad arrays; for large
+    outputs build the coordinates as arrays and call :func:`map_coordinates`.
+
+    Example: ``geometric_transform(image, lambda o: (o[0] - 0.5, o[1] * 0.8), order=1)``
+    """
+    order = _order("geometric_transform", order)
+    mode = _interp_mode("geometric_transform", mode)
+    x, dt = _interp_input("geometric_transform", input)
+    dtype = _dtype_out("geometric_transform", output, dt)
+    out_shape = tuple(x.shape) if output_shape is None else tuple(int(n) for n in output_shape)
+    if len(out_shape) < 1:
+        raise RuntimeError("geometric_transform: input and output rank must be > 0")
+    kw = extra_keywords or {}
+    rows = []
+    for o in _np.ndindex(*out_shape):
+        c = mapping(o, *extra_arguments, **kw)
+        c = tuple(c) if isinstance(c, (list, tuple)) else tuple(c[j] for j in range(len(c)))
+        if len(c) != x.ndim:
+            raise RuntimeError(f"geometric_transform: the mapping returned {len(c)} "
+                               f"coordinates for an input of dimension {x.ndim}")
+        rows.append(c)
+    if any(isinstance(v, Tensor) for row in rows for v in row):
+        coords = [gnp.reshape(gnp.stack([gnp.asarray(row[j]).astype(_np.float64)
+                                         for row in rows]), out_shape) for j in range(x.ndim)]
+    else:
+        table = _np.asarray(rows, dtype=_np.float64).reshape(out_shape + (x.ndim,))
+        xp = get_backend().xp
+        coords = [xp.asarray(table[..., j]) for j in range(x.ndim)]
+    return _resample("geometric_transform", x, dtype, coords, order, mode, cval, prefilter)
+
+
 _ABSENT = {
     "label": "not differentiable (integer labels of connected regions): call "
              "scipy.ndimage.label (or cupyx.scipy.ndimage.label) on plain arrays, e.g. "
              "label(x.numpy() > 0.5)",
-    "geometric_transform": "a Python mapping per output point is not recorded; compute the "
-                           "coordinates as arrays and call map_coordinates (orders 0 to 5, "
-                           "SciPy's modes), differentiable in the coordinates",
 }
 
 
