@@ -829,10 +829,10 @@ def _dtype_out(name: str, output: Any, default: Any) -> Any:
                               f"supported; pass a dtype or use the returned array")
 
 
-def _interp_input(name: str, input: Any) -> tuple[Any, Any]:
+def _interp_input(name: str, input: Any, scalar: bool = False) -> tuple[Any, Any]:
     """The input in float64 (complex128) for the computation, and its own dtype."""
     x = gnp.asarray(input)
-    if x.ndim < 1:
+    if x.ndim < 1 and not scalar:
         raise RuntimeError(f"{name}: input and output rank must be > 0, got an input of shape "
                            f"{tuple(x.shape)}")
     if x.dtype.kind not in "biufc":
@@ -874,7 +874,7 @@ def spline_filter1d(input: Any, order: int = 3, axis: int = -1, output: Any = _n
     """
     order = _order("spline_filter1d", order)
     mode = _interp_mode("spline_filter1d", mode)
-    x, dt = _interp_input("spline_filter1d", input)
+    x, dt = _interp_input("spline_filter1d", input, scalar=True)
     ax = _axis("spline_filter1d", axis, x.ndim)
     dtype = _dtype_out("spline_filter1d", output, _np.float64)
     if dt.kind == "c":
@@ -894,7 +894,7 @@ def spline_filter(input: Any, order: int = 3, output: Any = _np.float64,
     if isinstance(order, bool) or int(order) != order or not 2 <= int(order) <= 5:
         raise RuntimeError(f"spline_filter: spline order not supported: {order!r} (2 to 5)")
     mode = _interp_mode("spline_filter", mode)
-    x, dt = _interp_input("spline_filter", input)
+    x, dt = _interp_input("spline_filter", input, scalar=True)
     dtype = _dtype_out("spline_filter", output, _np.float64)
     if dt.kind == "c":
         dtype = _np.result_type(dtype, _np.complex64)
