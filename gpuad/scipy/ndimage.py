@@ -25,7 +25,7 @@ Example::
     from gpuad.scipy.ndimage import map_coordinates, gaussian_filter, rotate
     y = map_coordinates(image, [rows, cols], order=1, mode="nearest")
     smooth = gaussian_filter(image, sigma=2.0, mode="reflect")
-    turned = rotate(image, angle, reshape=False, order=3)
+    turned = rotate(image, 30.0, reshape=False, order=3)
 """
 
 from __future__ import annotations
