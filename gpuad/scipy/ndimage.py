@@ -1022,6 +1022,10 @@ def affine_transform(input: Any, matrix: Any, offset: Any = 0.0, output_shape: A
         if m.shape[0] == nd + 1:
             bottom = _host_float(m)[nd]
             want = [0.0] * nd + [1.0]
+            if hasattr(data(m), "shape"):  # under gpuad.jit: another bottom row traces again
+                _vc.keep_branch("affine_transform homogeneous matrix", bool(
+                    _np.array_equal(bottom, want)), lambda xp, a: xp.all(
+                        a[nd] == xp.asarray(want, dtype=a.dtype)), data(m))
             if not _np.array_equal(bottom, want):
                 raise ValueError(f"affine_transform: expected a homogeneous transformation "
                                  f"matrix with shape {tuple(m.shape)} for image shape "
