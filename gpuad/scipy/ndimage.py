@@ -366,12 +366,18 @@ def _gaussian_kernel(sigma: Any, order: int, radius: int) -> Any:
     return phi * poly
 
 
-def _sigma_value(raw: Any) -> float:
+def _sigma_value(raw: Any, name: str = "gaussian_filter1d", what: str = "sigma") -> float:
     """``sigma`` as a Python number; under ``gpuad.jit`` read from a step computed on each
     call (the callers keep the branch they take on it)."""
     if isinstance(raw, Tensor):  # (a traced value: the branch taken on it is kept)
         raw = raw._data
-    return float(raw.get() if hasattr(raw, "get") else raw)
+    value = _np.asarray(raw.get() if hasattr(raw, "get") else raw)
+    if value.size != 1:  # one value per example: inside vmap
+        raise ValueError(f"{name}: {what} takes one value per call (it sets the result's "
+                         f"size or the kernel's length, read on the host); inside vmap it "
+                         f"differs from example to example (shape {value.shape}): batch the "
+                         f"input only, or loop over the values")
+    return float(value.reshape(()))
 
 
 def gaussian_filter1d(input: Any, sigma: Any, axis: int = -1, order: int = 0,
@@ -420,7 +426,7 @@ def gaussian_filter(input: Any, sigma: Any, order: Any = 0, output: Any = None,
     radii = _per_axis("gaussian_filter", radius, len(ax), "radius")
     for a, s, o, r in zip(ax, sigmas, orders, radii, strict=True):
         raw = data(s)
-        smooth = _sigma_value(raw) > 1e-15
+        smooth = _sigma_value(raw, "gaussian_filter") > 1e-15
         if hasattr(raw, "shape"):  # under gpuad.jit: an axis with sigma 0 is left alone
             _vc.keep_branch("gaussian_filter sigma 0", smooth, lambda xp, v: v > 1e-15, raw)
         if smooth:
@@ -1095,8 +1101,9 @@ def rotate(input: Any, angle: Any, axes: Sequence[int] = (1, 0), reshape: bool =
     if isinstance(angle, Tensor):
         rad = gnp.asarray(angle).astype(_np.float64) * (_np.pi / 180.0)
         c, s = gnp.cos(rad), gnp.sin(rad)
-        ch, sh = float(special.cosdg(_host_float(angle))), float(special.sindg(
-            _host_float(angle)))
+        if reshape:  # the output's size is read from the angle
+            deg = _sigma_value(data(angle), "rotate", "angle (with reshape=True)")
+            ch, sh = float(special.cosdg(deg)), float(special.sindg(deg))
     else:
         ch, sh = float(special.cosdg(float(angle))), float(special.sindg(float(angle)))
         c, s = ch, sh
