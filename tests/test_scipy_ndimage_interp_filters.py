@@ -168,3 +168,12 @@ def test_label_and_bad_arguments_say_what_to_do(backend):
     with pytest.raises(ValueError, match="homogeneous"):
         gndi.affine_transform(dev(np.ones((3, 3))), np.array([[1, 0, 0], [0, 1, 0],
                                                               [1, 0, 1.0]]))
+
+
+def test_empty_inputs_give_empty_results(backend):
+    # was: ValueError "can't extend empty axis 0" from the padding (SciPy returns the empty array)
+    e = dev(np.zeros((0, 4)))
+    for call in (lambda: gndi.correlate(e, np.ones((2, 2))), lambda: gndi.sobel(e),
+                 lambda: gndi.uniform_filter(e, 3), lambda: gndi.maximum_filter(e, 3),
+                 lambda: gndi.median_filter(e, 3), lambda: gndi.shift(e, 0.5)):
+        assert host(call()).shape == (0, 4)

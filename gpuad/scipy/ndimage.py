@@ -203,6 +203,8 @@ def _correlate_padded(name: str, x: Any, w: Any, mode: str, cval: Any, origins: 
     from .signal import _convolve
 
     pad_mode = _filter_mode(name, mode)
+    if 0 in tuple(x.shape):  # nothing to filter (SciPy returns the empty array)
+        return x.astype(_np.result_type(x.dtype, w.dtype))
     pads = [(0, 0)] * x.ndim
     for k, (ax, o) in enumerate(zip(axes, origins, strict=True)):
         size = w.shape[k]
@@ -615,6 +617,8 @@ def _windows(name: str, x: Any, footprint: _np.ndarray, modes: list[str], cval: 
              origins: list[int]) -> Any:
     """The values under ``footprint`` around each point (SciPy's centre and boundary modes)
     stacked along a new last axis."""
+    if 0 in tuple(x.shape):  # nothing to filter (SciPy returns the empty array)
+        return gnp.expand_dims(x, -1)
     padded = x
     for a in range(x.ndim):
         size, o = footprint.shape[a], origins[a]
@@ -766,6 +770,8 @@ def _rank(name: str, input: Any, rank: Any, kind: str, size: Any, footprint: Any
     if not isinstance(mode, str):
         raise RuntimeError(f"{name}: a sequence of modes is not supported by non-separable "
                            f"rank filters")
+    if 0 in tuple(x.shape):
+        return x
     win = _windows(name, x, fp, modes, cval, origins)
     return gnp.sort(win, axis=-1)[..., r]
 
