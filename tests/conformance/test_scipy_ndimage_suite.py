@@ -279,7 +279,7 @@ def _interp_cases():
 INTERP_CASES = _interp_cases()
 
 
-@pytest.mark.parametrize("name,call,expected", subset(INTERP_CASES, 40),
+@pytest.mark.parametrize("name,call,expected", subset(INTERP_CASES, 30),
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_interpolation_cases(backend, name, call, expected):
     for order in (ORDERS if ALL else (0, 1, 3, 5)):
@@ -319,7 +319,7 @@ def _grid_calls(mode, order, rng):
     ]
 
 
-@pytest.mark.parametrize("mode,order", subset(itertools.product(MODES, ORDERS), 10))
+@pytest.mark.parametrize("mode,order", subset(itertools.product(MODES, ORDERS), 6))
 def test_modes_and_orders_against_scipy(backend, mode, order):
     rng = np.random.default_rng(len(mode) * 7 + order)
     for call in _grid_calls(mode, order, rng):
@@ -548,7 +548,7 @@ def _grad_cases():
 GRAD_CASES = _grad_cases()
 
 
-@pytest.mark.parametrize("name,f,args,order", subset(GRAD_CASES, 14),
+@pytest.mark.parametrize("name,f,args,order", subset(GRAD_CASES, 10),
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_gradients_fd(backend, name, f, args, order):
     check_grads(f, args, order=order if ALL else 1)
@@ -572,7 +572,7 @@ def test_jit_and_vmap(backend):
     x = RNG.standard_normal((4, 5))
     f = lambda a, t: gndi.rotate(a, t, order=3, mode="nearest")  # noqa: E731
     jf = ad.jit(f)
-    for angle in (20.0, 25.0, 70.0):  # 70 degrees: another reshaped size, traced again
+    for angle in (20.0, 70.0):  # 70 degrees: another reshaped size, traced again
         np.testing.assert_allclose(host(jf(x, np.array(angle))), host(f(x, np.array(angle))),
                                    atol=1e-12)
     gj = ad.jit(ad.grad(lambda a, s: gnp.sum(gndi.shift(a, s, order=3) ** 2), argnums=1))
