@@ -177,3 +177,15 @@ def test_empty_inputs_give_empty_results(backend):
                  lambda: gndi.uniform_filter(e, 3), lambda: gndi.maximum_filter(e, 3),
                  lambda: gndi.median_filter(e, 3), lambda: gndi.shift(e, 0.5)):
         assert host(call()).shape == (0, 4)
+
+
+def test_integer_results_are_rounded_and_clamped(backend):
+    # a cubic overshoots 255 between two 255s: the uint8 result clamps (was: wrapped round to
+    # small values), rounds half away from zero and clamps at 0 below
+    x = np.array([0, 255, 255, 0, 0, 255], np.uint8)
+    c = np.array([[1.5, 3.5, 0.3]])
+    f = host(gndi.map_coordinates(dev(x.astype(float)), c, order=3, mode="mirror"))
+    assert f[0] > 255 and f[1] < 0
+    got = host(gndi.map_coordinates(dev(x), c, order=3, mode="mirror"))
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, [255, 0, np.floor(f[2] + 0.5)])

@@ -855,10 +855,9 @@ def _interp_input(name: str, input: Any, scalar: bool = False) -> tuple[Any, Any
 
 def _finish(total: Any, dtype: Any) -> Any:
     dtype = _np.dtype(dtype)
-    if dtype.kind in "iu":
-        total = _round_half_away(total)
-        if dtype.kind == "u":
-            total = gnp.maximum(total, 0.0)
+    if dtype.kind in "iu":  # rounded half away from zero, clamped to the type's range
+        info = _np.iinfo(dtype)
+        total = gnp.clip(_round_half_away(total), float(info.min), float(info.max))
     elif dtype.kind == "b":
         total = total != 0
     elif dtype.kind == "f" and total.dtype.kind == "c":

@@ -234,6 +234,11 @@ def _interp_cases():
     add("zoom2", lambda lib, o: lib.zoom(lib.zoom(np.arange(12).reshape(3, 4), 2), 0.5),
         np.arange(12).reshape(3, 4))
     add("zoom3", lambda lib, o: lib.zoom(np.array([[1, 2]]), (1, 2)), [[1, 1, 2, 2]])
+    add("zoom uint8 overshoot clamped", lambda lib, o: lib.zoom(
+        np.array([[0, 255, 0, 255, 255, 0]], np.uint8), (1, 2.3), order=o))
+    add("shift int8 rounded", lambda lib, o: lib.shift(
+        np.array([[-128, 127, -128, 127, 127, -128]], np.int8), (0, 0.5), order=o,
+        mode="nearest"))
     add("zoom infinity", lambda lib, o: lib.zoom(np.zeros((8, 8)), 1.0 / 8, mode="nearest"))
     add("zoom factor one", lambda lib, o: lib.zoom(np.zeros((1, 5, 5)), (1.0, 2.0, 2.0),
                                                    cval=7), np.zeros((1, 10, 10)))
