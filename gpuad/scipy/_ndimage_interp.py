@@ -187,8 +187,7 @@ def filter_axis(x: Any, order: int, axis: int, mode: str) -> Any:
         return x
     m = get_backend().xp.asarray(_filter_matrix(size, order, mode))
     moved = gnp.moveaxis(x, axis, -1)
-    return gnp.moveaxis(gnp.matmul(moved, m.T.astype(moved.dtype) if moved.dtype.kind == "f"
-                                   else m.T), -1, axis)
+    return gnp.moveaxis(gnp.matmul(moved, m.T), -1, axis)  # (x is float64 or complex128)
 
 
 def prefiltered(x: Any, order: int, mode: str, cval: Any, prefilter: bool,
