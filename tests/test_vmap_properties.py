@@ -77,6 +77,11 @@ CANNOT_BATCH = {
     "gpuad.linalg.svd_lowrank": _SAMPLER,
     "gpuad.linalg.pca_lowrank": _SAMPLER,
 }
+_HOST_SIZE = ("reads the value that sets the kernel's length or the output's size on the host: "
+              "one per call, not one per example")
+CANNOT_BATCH.update({"gpuad.scipy.ndimage." + k: _HOST_SIZE for k in (
+    "gaussian_filter", "gaussian_filter1d", "gaussian_laplace", "gaussian_gradient_magnitude",
+    "rotate#2")})
 CANNOT_BATCH.update({
     name: "trims trailing zero coefficients: the series' length depends on each example's "
           "values (tests/test_differentiable_all.py: JIT_READS)"

@@ -1,5 +1,6 @@
 """Differentiable pieces of SciPy: ``special``, ``stats``, ``signal.convolve``,
-``integrate.odeint``, and jax.scipy's ``fft`` (DCT), ``ndimage.map_coordinates`` and
+``integrate.odeint``, ``ndimage`` (filters, spline interpolation, shift/zoom/rotate), and
+jax.scipy's ``fft`` (DCT), ``ndimage.map_coordinates`` and
 ``interpolate.RegularGridInterpolator``. Needs SciPy (``pip install 'gpuad[scipy]'``).
 
 Example: ``from gpuad.scipy.special import logsumexp``

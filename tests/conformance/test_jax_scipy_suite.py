@@ -67,8 +67,9 @@ DIFFERS = {
 }
 # What gpuad refuses with a clear error where JAX or SciPy computes ----------------------------
 REFUSED = {
-    "map_coordinates order >= 2, mode 'grid-*', prefilter=": (
-        NotImplementedError, "orders 0 and 1, JAX's five modes, as jax.scipy.ndimage"),
+    "map_coordinates order > 5 or an unknown mode": (
+        RuntimeError, "orders 0 to 5 (2 to 5 and the 'grid-*' modes are SciPy's, "
+        "tests/conformance/test_scipy_ndimage_suite.py)"),
     "gpuad.scipy.optimize, .spatial, .cluster, .sparse": (
         AttributeError, "no counterpart of jax.scipy.optimize.minimize, spatial.transform."
         "Rotation/Slerp, cluster.vq.vq, sparse.linalg.cg/gmres/bicgstab"),
@@ -481,14 +482,17 @@ def test_map_coordinates_round_half_errors_and_gradients():
               sndi.map_coordinates(x, c, order=order, prefilter=False, mode="grid-constant"),
               0, dtype=False)
     x, c = np.arange(5.0), [np.linspace(0, 5, num=3)]
-    with pytest.raises(NotImplementedError, match="map_coordinates: order"):
+    with pytest.raises(RuntimeError, match="map_coordinates: spline order not supported"):
         gndi.map_coordinates(x, c, order=7)
-    with pytest.raises(NotImplementedError, match="map_coordinates: mode 'grid-wrap'"):
-        gndi.map_coordinates(x, c, order=1, mode="grid-wrap")
+    with pytest.raises(RuntimeError, match="map_coordinates: boundary mode 'grid-reflect'"):
+        gndi.map_coordinates(x, c, order=1, mode="grid-reflect")
     with pytest.raises(ValueError, match="sequence of length"):
         gndi.map_coordinates(x, [c[0], c[0]], order=1)
-    with pytest.raises(TypeError, match="prefilter"):  # REFUSED: JAX's newer keyword
-        gndi.map_coordinates(x, c, order=1, prefilter=False)
+    # JAX's newer prefilter= keyword is SciPy's: orders 0 and 1 have nothing to filter
+    close(gndi.map_coordinates(x, c, order=1, prefilter=False),
+          gndi.map_coordinates(x, c, order=1), 0, dtype=False)
+    close(gndi.map_coordinates(x, c, order=1, mode="grid-wrap"),
+          sndi.map_coordinates(x, c, order=1, mode="grid-wrap"), 1e-12, dtype=False)
 
     def loss(delta):  # JAX's testContinuousGradients (issue 3024)
         x = np.arange(100.0)

@@ -58,12 +58,12 @@ ALL = os.environ.get("GPUAD_SCIPY_MISC_ALL") == "1"
 REFUSED = {
     "RegularGridInterpolator method slinear/cubic/quintic/pchip, bounds_error=True":
         "linear and nearest only, as jax.scipy (ValueError / NotImplementedError)",
-    "map_coordinates order >= 2, SciPy's 'grid-*' mode names":
-        "orders 0 and 1 and JAX's five modes ('constant' is SciPy's 'grid-constant', 'wrap' "
-        "its 'grid-wrap')",
+    "map_coordinates orders 0 and 1 with mode 'constant' or 'wrap' read as SciPy":
+        "JAX's reading ('constant' is SciPy's 'grid-constant', 'wrap' its 'grid-wrap'); "
+        "orders 2 to 5 and the 'grid-*' names are SciPy's (test_scipy_ndimage_suite.py)",
     "interp1d kinds other than linear/nearest, ndimage filters with integer input or output=":
         "NotImplementedError / TypeError",
-    "CubicSpline, make_interp_spline, zoom/shift/rotate, sosfilt, filtfilt, "
+    "CubicSpline, make_interp_spline, ndimage.label, sosfilt, filtfilt, "
     "quad, solve_ivp, root, minimize_scalar, minres, ...":
         "AttributeError naming what to use instead (see test_missing_names_say_what_to_do)",
 }
@@ -291,10 +291,10 @@ def test_map_coordinates_dtypes_and_errors():
     assert f32.dtype == np.float32
     with pytest.raises(ValueError, match="length input.ndim"):
         gndi.map_coordinates(img, c[:1], order=1)  # SciPy: RuntimeError
-    with pytest.raises(NotImplementedError, match="order"):
-        gndi.map_coordinates(img, c, order=3)
-    with pytest.raises(NotImplementedError, match="mode"):
-        gndi.map_coordinates(img, c, order=1, mode="grid-wrap")
+    with pytest.raises(RuntimeError, match="order"):
+        gndi.map_coordinates(img, c, order=6)  # SciPy: RuntimeError
+    with pytest.raises(RuntimeError, match="mode"):
+        gndi.map_coordinates(img, c, order=1, mode="grid-reflect")
     with pytest.raises(TypeError, match="real"):
         gndi.map_coordinates(img, c + 1j, order=1)
 
@@ -771,7 +771,7 @@ def test_minimize_against_scipy(method):
 
 MISSING = {
     ginterp: ["CubicSpline", "make_interp_spline", "interpn", "PchipInterpolator"],
-    gndi: ["zoom", "shift", "rotate", "affine_transform", "sobel", "median_filter"],
+    gndi: ["label"],
     gsig: ["sosfilt", "filtfilt", "resample"],
     ginteg: ["romb", "quad", "solve_ivp"],
     gopt: ["root", "root_scalar", "minimize_scalar", "least_squares", "curve_fit"],

@@ -262,3 +262,73 @@ for _name in ("cg", "bicgstab", "gmres"):
 EXEMPT["gpuad.scipy.optimize.minimize"] = (
     "not differentiable, as JAX's: a differentiated x0, args or closure raises GradError "
     "(differentiate a minimum with gpuad.lax.custom_root on the gradient)")
+
+
+# the rest of scipy.ndimage: the filters, the order-statistic filters (drawn without ties) and
+# the spline interpolation (coordinates off the knots: integers for odd orders, halves for even
+# ones; 'constant' and scipy's 'wrap' jump at the edges, which the points stay clear of)
+def _img(rng):
+    return (rng.standard_normal((4, 5)),)
+
+
+def _img_cval(rng):
+    return rng.standard_normal((4, 5)), np.array(0.3)
+
+
+def _off_knots(rng, shape, lo, hi, even=False):
+    base = np.floor(rng.uniform(lo, hi, shape))
+    return base + (rng.uniform(0.6, 0.9, shape) if even else rng.uniform(0.15, 0.85, shape))
+
+
+add(N + "sobel", lambda x, c: ndimage.sobel(x, 0, mode="constant", cval=c), _img_cval)
+add(N + "prewitt", lambda x: ndimage.prewitt(x, 1, mode="wrap"), _img)
+add(N + "laplace", lambda x, c: ndimage.laplace(x, mode="constant", cval=c), _img_cval)
+add(N + "generic_laplace", lambda x: ndimage.generic_laplace(
+    x, lambda a, ax, o, m, c: ndimage.correlate1d(a, np.array([1.0, -2.0, 1.0]), ax, o, m, c),
+    mode="nearest"), _img)
+add(N + "gaussian_laplace", lambda x, s: ndimage.gaussian_laplace(x, s, radius=2),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(0.6, 1.2, ())))
+add(N + "gaussian_gradient_magnitude", lambda x, s: ndimage.gaussian_gradient_magnitude(
+    x, s, mode="mirror", radius=2), lambda rng: (rng.standard_normal((4, 5)),
+                                                 rng.uniform(0.6, 1.2, ())))
+add(N + "generic_gradient_magnitude", lambda x: ndimage.generic_gradient_magnitude(
+    x, ndimage.sobel), _img)
+add(N + "uniform_filter1d", lambda x, c: ndimage.uniform_filter1d(x, 3, 0, mode="constant",
+                                                                 cval=c), _img_cval)
+add(N + "minimum_filter1d", lambda x: ndimage.minimum_filter1d(x, 3, 1, origin=1), _img)
+add(N + "maximum_filter1d", lambda x, c: ndimage.maximum_filter1d(x, 2, 0, mode="constant",
+                                                                 cval=c), _img_cval)
+add(N + "minimum_filter", lambda x: ndimage.minimum_filter(x, size=(2, 3), mode="wrap"), _img)
+add(N + "maximum_filter", lambda x: ndimage.maximum_filter(
+    x, footprint=np.array([[1, 0, 1], [0, 1, 1]], bool), mode="mirror"), _img)
+add(N + "median_filter", lambda x: ndimage.median_filter(x, size=3), _img)
+add(N + "percentile_filter", lambda x: ndimage.percentile_filter(x, 30, size=(3, 2)), _img)
+add(N + "rank_filter", lambda x: ndimage.rank_filter(x, -2, size=3, mode="nearest"), _img)
+add(N + "spline_filter1d", lambda x: ndimage.spline_filter1d(x, 5, 0, mode="reflect"), _img)
+add(N + "spline_filter", lambda x: ndimage.spline_filter(x, 3), _img)
+add(N + "map_coordinates", lambda x, c, v: ndimage.map_coordinates(x, c, 3, cval=v),
+    lambda rng: (rng.standard_normal((4, 5)), _off_knots(rng, (2, 6), -2, 6), np.array(0.5)))
+add(N + "map_coordinates", lambda x, c: ndimage.map_coordinates(x, c, 2, "grid-wrap"),
+    lambda rng: (rng.standard_normal((4, 5)), _off_knots(rng, (2, 6), -3, 7, even=True)))
+add(N + "map_coordinates", lambda x, c: ndimage.map_coordinates(x, c, 5, "mirror"),
+    lambda rng: (rng.standard_normal((4, 5)), _off_knots(rng, (2, 6), -3, 7)))
+add(N + "shift", lambda x, s, c: ndimage.shift(x, s, order=3, mode="grid-constant", cval=c),
+    lambda rng: (rng.standard_normal((4, 5)), _off_knots(rng, (2,), -2, 2), np.array(0.3)))
+add(N + "zoom", lambda x, c: ndimage.zoom(x, 1.5, order=3, cval=c), _img_cval)
+add(N + "affine_transform", lambda x, m, o: ndimage.affine_transform(x, m, o, order=3,
+                                                                    mode="nearest"),
+    lambda rng: (rng.standard_normal((4, 5)), np.eye(2) + rng.uniform(-0.2, 0.2, (2, 2)),
+                 rng.uniform(-0.5, 0.5, 2)))
+add(N + "affine_transform", lambda x, m: ndimage.affine_transform(x, m, order=4,
+                                                                 mode="reflect"),
+    lambda rng: (rng.standard_normal((4, 5)), np.hstack([np.eye(2) + rng.uniform(
+        -0.2, 0.2, (2, 2)), rng.uniform(-0.5, 0.5, (2, 1))])))
+add(N + "rotate", lambda x, t, c: ndimage.rotate(x, t, reshape=False, mode="grid-constant",
+                                                 cval=c),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(10.0, 35.0, ()), np.array(0.3)))
+# reshape=True: angles whose output keeps one size (5, 6), as the jit check's weights need
+# (another size traces again: tests/conformance/test_scipy_ndimage_suite.py)
+add(N + "rotate", lambda x, t: ndimage.rotate(x, t, order=3, mode="nearest"),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(10.0, 18.0, ())))
+add(N + "geometric_transform", lambda x, c: ndimage.geometric_transform(
+    x, lambda o: (0.9 * o[0] - 0.3, 1.1 * o[1] + 0.2), order=3, cval=c), _img_cval)
