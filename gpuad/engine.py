@@ -1073,14 +1073,18 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 watch.before(node.seq, grads)
             g = grads.pop(node)
             own = owned.pop(node)
+            if relevant is not None and node not in relevant:
+                continue  # no target lies behind it: its step (a Function's backward) never runs
             if hooked is not None and node in hooked:
                 from .tensor_hooks import run_hooks
 
-                g, own = run_hooks(node.hooks, node, g, own, create_graph, retained)
+                g, own, g_own = run_hooks(node.hooks, node, g, own, create_graph, retained)
+            else:
+                g_own = g
             if on_step is not None:
                 on_step(node, g)
             if target_set is not None and node in target_set:
-                results[node] = g
+                results[node] = g_own
                 if stop_at_targets or (relevant is not None and not any(
                         e is not None and e in relevant for e in node.edges)):
                     continue  # no other target lies behind this one
@@ -1385,7 +1389,7 @@ def _accumulate_leaf(node, g, own, create_graph):
     if t.grad is None:
         t.grad = g
         if _hooked:
-            _run_post_accumulate(node, t)
+            _run_post_accumulate(node, t, create_graph)
         return
     if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
@@ -1395,14 +1399,14 @@ def _accumulate_leaf(node, g, own, create_graph):
             s = _np.asarray(s)
         t.grad.data = s
     if _hooked:
-        _run_post_accumulate(node, t)
+        _run_post_accumulate(node, t, create_graph)
 
 
-def _run_post_accumulate(node, t):
+def _run_post_accumulate(node, t, create_graph=False):
     if _hooked and node in _hooked and node.hooks.post:
         from .tensor_hooks import run_post_accumulate
 
-        run_post_accumulate(node.hooks, t)
+        run_post_accumulate(node.hooks, t, create_graph)
 
 
 def _check_grad_attr(t):
@@ -1498,7 +1502,7 @@ def _accumulate_leaf_into(t, g, create_graph):
     if _hooked and n is not None and n in _hooked and n.hooks.post:
         from .tensor_hooks import run_post_accumulate
 
-        run_post_accumulate(n.hooks, t)
+        run_post_accumulate(n.hooks, t, create_graph)
 
 
 def check_cotangent(where: str, out, c):

@@ -848,8 +848,38 @@ class Tensor:
         new._elem = None  # an independent array: no copy torch views, never stale
         return new
 
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        """``pickle`` (torch's rule): the value, ``requires_grad`` and ``name``, as a new leaf
+        (the history and ``.grad`` are not pickled). A value batched by ``vmap`` raises."""
+        if self._bat is not None:
+            raise TypeError(
+                "pickle: a Tensor batched by gpuad.vmap cannot be pickled (it exists only "
+                "inside the vmapped function); return it from the function first")
+        state = getattr(self, "__dict__", None) or None
+        return (_unpickle, (type(self), self._data, bool(self.requires_grad), self.name, state))
+
+    def __delattr__(self, name: str) -> None:
+        # ``del t.grad`` clears the gradient, as torch; the value and the flags stay
+        if name == "grad":
+            self.grad = None
+            return
+        if name in Tensor.__slots__ or name == "data":
+            raise AttributeError(
+                f"Tensor.{name} cannot be deleted (only del t.grad, which sets it to None)")
+        object.__delattr__(self, name)
+
 
 _new = object.__new__
+
+
+def _unpickle(cls: type, data: Any, requires_grad: bool, name: str | None,
+              state: dict | None) -> Tensor:
+    t = _new(cls)
+    Tensor.__init__(t, data, requires_grad=requires_grad)
+    t.name = name
+    if state:
+        t.__dict__.update(state)
+    return t
 
 
 def _defer(o):
