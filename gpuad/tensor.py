@@ -149,11 +149,18 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value.data  # torch's t.data = other: other's values (its memory)
         if not (hasattr(value, "shape") and hasattr(value, "dtype")):
             raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
                             f"wrap values with xp.asarray(...)")
         if isinstance(value, _np.generic):
             value = _as_data(value, False)  # a 0-d array, as in the constructor
+        if self.requires_grad and value.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"Tensor.data: data set to a tensor that requires gradients must be floating "
+                f"point or complex dtype, got {value.dtype} (as torch); call "
+                f"t.requires_grad_(False) first, or convert the values to a float dtype")
         old = self._data
         self._data = value
         ver = self._ver
@@ -192,11 +199,15 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None and self._seen != self._ver[0]:
+            _current(self)
         return self._node is None or self._node.rule is None
 
     @property
     def grad_fn(self) -> Any:
-        """The tape step that produced this tensor (None for leaves)."""
+        """The tape step that produced this tensor (None for leaves). A view whose base was
+        written since it was made takes the base's new history first, as torch regenerates
+        a view's ``grad_fn`` on access."""
         return None if self.is_leaf else self._node
 
     def detach(self) -> Tensor:
@@ -870,6 +881,12 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+def _current(t: Tensor) -> None:
+    from .engine import current
+
+    current(t)
 
 
 def _unpickle(cls: type, data: Any, requires_grad: bool, name: str | None,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gpuad as ad
+import gpuad.numpy as gnp
 from gpuad.autograd import Function
 
 
@@ -214,3 +215,188 @@ def test_grad_mode_decorating_a_class_warns():
             return ad.is_grad_enabled()
 
         assert f() is False
+
+
+# ---- checkpoint --------------------------------------------------------------------------------
+
+def test_checkpoint_of_a_block_that_takes_a_gradient(backend):
+    from gpuad.utils.checkpoint import checkpoint
+
+    def block(x):  # d(x^3)/dx = 3 x^2, kept differentiable
+        with ad.enable_grad():
+            (g,) = ad.autograd.grad((x ** 3).sum(), x, create_graph=True)
+        return g
+
+    x = _leaf([0.5, -2.0])
+    y = checkpoint(block, x, use_reentrant=False)
+    np.testing.assert_allclose(_np(y), 3 * np.array([0.5, -2.0]) ** 2)
+    (g2,) = ad.autograd.grad(y.sum(), x)  # 6 x; it was 0
+    np.testing.assert_allclose(_np(g2), [3.0, -12.0])
+
+
+def test_checkpoint_runs_hooks_of_values_it_reads_once(backend):
+    from gpuad.utils.checkpoint import checkpoint
+
+    w, x = _leaf([2.0]), _leaf([3.0])
+    w.register_hook(lambda g: g * 10)
+    h = w * x  # w used outside the block too
+    checkpoint(lambda t: w * t, h, use_reentrant=False).sum().backward()
+    # d(w^2 x)/dw = 2 w x = 12, times 10 once (the block's part was scaled twice: 660)
+    np.testing.assert_allclose(_np(w.grad), [120.0])
+
+
+def test_checkpoint_hands_the_block_tensors(backend):
+    from gpuad.utils.checkpoint import checkpoint
+
+    kinds = []
+
+    def block(a, b):
+        kinds.append(type(b).__name__)
+        return a * b.sum()
+
+    a, b = _leaf(1.0), ad.tensor([2.0, 3.0])
+    checkpoint(block, a, b, use_reentrant=False).backward()
+    assert kinds == ["Tensor", "Tensor"]  # the recomputation got a raw array for b
+    np.testing.assert_allclose(_np(a.grad), 5.0)
+
+
+# ---- autograd.functional and gradcheck --------------------------------------------------------
+
+def test_functional_strict_checks():
+    AF = ad.autograd.functional
+    x = _leaf([0.1, 0.2])
+    with pytest.raises(ad.GradError, match="strict=True and vectorize=True"):
+        AF.jacobian(lambda t: t * 2, x, strict=True, vectorize=True)
+    with pytest.raises(ad.GradError, match="strict=True and vectorize=True"):
+        AF.hessian(lambda t: (t ** 3).sum(), x, strict=True, vectorize=True)
+    # a linear function: its vjp does not depend on x, so its derivative would be zero
+    with pytest.raises(ad.GradError, match="independent of input 0.*create_graph"):
+        AF.vjp(lambda t: t * 2, x, ad.tensor([1.0, 1.0]), create_graph=True, strict=True)
+    _, g = AF.vjp(lambda t: t * t, x, ad.tensor([1.0, 1.0]), create_graph=True, strict=True)
+    np.testing.assert_allclose(_np(g), [0.2, 0.4])
+
+
+def test_gradcheck_catches_what_the_jacobian_check_misses():
+    gc = ad.autograd.gradcheck
+
+    def hooked(x):  # backward adds 0.01 whatever the cotangent: within atol, not linear
+        y = x * 1.0
+        y.register_hook(lambda g: g + 1e-2)
+        return y
+
+    with pytest.raises(ad.autograd.GradcheckError, match="not multiplied by grad_output"):
+        gc(hooked, (_leaf([1.0]),), atol=1e-1)
+
+    def grows(x):  # the output's shape depends on the values: differences are meaningless
+        return gnp.concatenate([x, x]) if bool((x >= 1).all()) else x
+
+    with pytest.raises(ad.autograd.GradcheckError, match="same shape"):
+        gc(grows, (_leaf([1.0]),))
+
+    draws = iter(np.linspace(0.1, 0.9, 50))
+
+    class Jitter(Function):  # a backward that differs from call to call
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * (1 + 1e-6 * next(draws))
+
+    with pytest.raises(ad.autograd.GradcheckError, match="not reentrant"):
+        gc(Jitter.apply, (_leaf([0.5, 0.25]),))
+    assert gc(Jitter.apply, (_leaf([0.5, 0.25]),), nondet_tol=1e-5)
+    with pytest.raises(ValueError, match="at least one of check_forward_ad"):
+        gc(lambda x: x, (_leaf([1.0]),), check_backward_ad=False)
+
+
+def test_gradcheck_forward_mode_inputs_do_not_require_grad():
+    seen = []
+
+    class F(Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen.append(x.requires_grad)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 2
+
+    assert ad.autograd.gradcheck(F.apply, (_leaf([0.5]),), check_forward_ad=True,
+                                 check_backward_ad=False)
+    assert seen and seen[-1] is False
+
+
+# ---- views, versions, flags --------------------------------------------------------------------
+
+def test_stale_view_grad_fn_and_gradcheck(backend):
+    r = _leaf([1.0])
+
+    def fn(r):
+        x = ad.tensor(np.ones(5))
+        v = x.select(0, 1)  # a view of a constant
+        x += r  # the base now depends on r: so does v
+        return v
+
+    v = fn(r)
+    assert v.grad_fn is not None and not v.is_leaf
+    v.backward()
+    np.testing.assert_allclose(_np(r.grad), [1.0])
+    assert ad.autograd.gradcheck(fn, (_leaf([1.0]),))
+    assert ad.autograd.gradgradcheck(fn, (_leaf([1.0]),))
+
+
+def test_data_assignment_and_increment_version(backend):
+    a = _leaf(1.0)
+    b = ad.tensor(2.0)
+    a.data = b  # a Tensor: its values
+    assert isinstance(a.data, type(b.data)) and float(_np(a)) == 2.0
+    with pytest.raises(RuntimeError, match="floating point or complex"):
+        a.data = ad.tensor(np.array(3, np.int64)).data
+    v = a._version
+    ad.autograd.graph.increment_version(a)
+    assert a._version == v + 1
+    y = a * a
+    ad.autograd.graph.increment_version([a])
+    with pytest.raises(ad.GradError, match="modified in place|version"):
+        y.backward()
+
+
+def test_grad_set_to_the_tensor_itself_is_refused(backend):
+    x = _leaf([1.0, 2.0])
+    x.grad = x
+    with pytest.raises(ad.GradError, match="its own grad"):
+        (x * 2).sum().backward()
+    np.testing.assert_array_equal(_np(x), [1.0, 2.0])  # was written: [3, 4]
+
+
+def test_inference_mode_false_records_inside(backend):
+    x = _leaf([1.0, 2.0])
+    with ad.inference_mode():
+        with ad.inference_mode(False):
+            assert not ad.is_inference_mode_enabled() and ad.is_grad_enabled()
+            y = x * 2
+        assert ad.is_inference_mode_enabled() and not ad.is_grad_enabled()
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(_np(x.grad), [2.0, 2.0])
+
+
+def test_resize_(backend):
+    x = ad.tensor([0.5])
+    x.resize_((1, 2))
+    assert x.shape == (1, 2) and x._version == 1
+    np.testing.assert_array_equal(_np(x), [[0.5, 0.0]])
+    x.resize_as_(ad.tensor([1.0, 2.0, 3.0]))
+    assert x.shape == (3,) and x._version == 2
+    x.resize_(3)
+    assert x._version == 2  # unchanged shape: no write
+    with pytest.raises(RuntimeError, match="requires grad"):
+        _leaf([1.0]).resize_(2)
+

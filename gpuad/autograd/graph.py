@@ -140,3 +140,17 @@ class disable_saved_tensors_hooks:
     def __call__(self, fn: Callable) -> Callable:
         msg = self.error_message
         return _state.decorate(lambda: disable_saved_tensors_hooks(msg), fn)
+
+
+def increment_version(tensor: Any) -> None:
+    """``torch.autograd.graph.increment_version``: bump the version of ``tensor`` (or of
+    each Tensor in an iterable of them) as an in-place write would, so that a step which
+    saved it refuses its backward; for writes made behind gpuad's back (``t.data[...]``).
+
+    Example: ``gpuad.autograd.graph.increment_version(t)``
+    """
+    for t in (tensor,) if isinstance(tensor, Tensor) else tuple(tensor):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"increment_version: expected a Tensor or an iterable of Tensors, "
+                            f"got {type(t).__name__}")
+        t._ver[0] += 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import threading
 import re
 import warnings
 from collections.abc import Callable
@@ -2700,6 +2701,1479 @@ def set_detect_anomaly_switch(L):
     return out
 
 
+# views and in-place writes --------------------------------------------------------------------
+
+@case()
+def inplace_values(L):
+    # test_inplace
+    x, y = L.leaf(np.ones((2, 2))), L.leaf(np.ones((2, 2)) * 4)
+    z = x * y
+    q = z + y
+    z.add_(2)
+    q.backward(L.const(np.ones((2, 2))), retain_graph=True)
+    out = [x.grad * 1, y.grad * 1]
+    with L.no_grad():
+        x.grad.zero_()
+    m = x / 2
+    z = m + y / 8
+    r = z + y
+    prev = z._version
+    w = z.exp_()
+    out.append(z._version != prev)
+    r.backward(L.const(np.ones((2, 2))), retain_graph=True)
+    out.append(x.grad * 1)
+    w.backward(L.const(np.ones((2, 2))), retain_graph=True)
+    out.append(x.grad * 1)
+    leaf = L.leaf(np.ones((2, 2)))
+    x2 = leaf.clone()
+    x2.add_(10)
+    (x2 + 2).backward(L.const(np.ones((2, 2))))
+    out += [x2 * 1, leaf.grad]
+    return out
+
+
+@case(match="modified by an inplace|in place|in-place")
+def inplace_mul_saved_input_raises(L):
+    x, y = L.leaf(np.ones((2, 2))), L.leaf(np.ones((2, 2)) * 4)
+    z = x * y
+    w = z * y
+    z.add_(2)
+    w.backward(L.const(np.ones((2, 2))))
+
+
+@case(match="modified by an inplace|in place|in-place")
+def inplace_exp_saved_output_raises(L):
+    x, y = L.leaf(np.ones((2, 2))), L.leaf(np.ones((2, 2)) * 4)
+    z = x / 2 + y / 8
+    q = z * y
+    z.exp_()
+    q.backward(L.const(np.ones((2, 2))))
+
+
+@case()
+def inplace_on_view_weak_grad_fn(L):
+    a = L.leaf(np.arange(10.0))
+    b = a.narrow(0, 0, 2).clone().view(-1)
+    b.relu_()
+    c = b.clone()
+    del b
+    s = c.sum()
+    s.backward()
+    return s, a.grad
+
+
+@case(match="view.*leaf|leaf.*view|in-place|inplace")
+def inplace_on_view_of_leaf_relu(L):
+    a = L.leaf(X).narrow(0, 0, 3)
+    a.relu_()
+
+
+@case()
+def autograd_views_codegen(L):
+    out = []
+    for grad_mode, rg in ((True, False), (True, True), (False, True), (False, False)):
+        inp = L.leaf([0.5, 1.5], rg=rg).clone()
+        with L.set_grad_enabled(grad_mode):
+            o = inp.view_as(inp)
+        try:
+            o.add_(1)
+            out.append("ok")
+        except Exception:  # noqa: BLE001
+            out.append("raised")
+        inp = L.leaf([0.5, 1.5], rg=rg).clone()
+        with L.set_grad_enabled(grad_mode):
+            o = inp.unbind()
+        for k in range(2):
+            try:
+                o[k].add_(1)
+                out.append("ok")
+            except Exception:  # noqa: BLE001
+                out.append("raised")
+    return out
+
+
+@case(match="no_grad|view")
+def autograd_inplace_view_of_view(L):
+    x = L.const(np.zeros(2))
+    with L.no_grad():
+        y = x.view(2)
+    y.requires_grad_(True)
+    z = y.view(2)
+    z /= 2
+    z.sum().backward()
+    return y.grad
+
+
+@case()
+def first_grad_fn_access_in_no_grad_mode(L):
+    a = L.leaf([1 + 1j]).clone()
+    v = a.real
+    a.add_(1)
+    with L.no_grad():
+        v.grad_fn  # noqa: B018
+    return v * 1
+
+
+@case()
+def inplace_on_view_backprop_base(L):
+    root = L.leaf(S)
+    x = root.clone()
+    x.narrow(0, 0, 1).mul_(2)
+    x.sum().backward()
+    return root.grad
+
+
+@case()
+def inplace_on_view_backprop_view_of_view(L):
+    root = L.leaf(S)
+    x = root.clone()
+    v1 = x.narrow(0, 0, 1)
+    v2 = x.narrow(0, 0, 1)
+    v1.mul_(2)
+    v2.sum().backward()
+    return root.grad
+
+
+@case()
+def inplace_on_view_of_view(L):
+    root = L.leaf(S)
+    x = root.clone()
+    v1 = x.narrow(0, 0, 1)
+    v2 = v1.narrow(1, 1, 1)
+    v2.mul_(2)
+    x.sum().backward()
+    return root.grad
+
+
+@case()
+def inplace_on_view_then_no_grad(L):
+    a = L.leaf(np.ones((3, 1)))
+    b = a * 2
+    c = b.view_as(b)
+    c[0][0] = 3
+    with L.no_grad():
+        c.grad_fn  # noqa: B018
+    c.sum().backward()
+    return a.grad
+
+
+def _np_view_gradcheck(root, b):
+    x = root.copy()
+    x[1:3, 2:4] *= b
+    x[1:3, 0:2] *= b
+    return x
+
+
+@case()
+def inplace_on_view_gradcheck(L):
+    a, b = L.leaf(RNG_A44), L.leaf(S)
+
+    def func(root, b):
+        x = root.clone()
+        x.narrow(1, 2, 2).narrow(0, 1, 2).mul_(b)
+        x.narrow(1, 0, 2).narrow(0, 1, 2).mul_(b)
+        return x
+
+    go = L.const(RNG_A44 * 0.5)
+    out = func(a, b)
+    out.backward(go)
+    return L.gradcheck(func, [a, b]), L.gradgradcheck(func, (a, b), (go,)), a.grad, b.grad
+
+
+RNG_A44 = RNG.standard_normal((4, 4))
+
+
+@case(match="multiple views|view")
+def inplace_on_view_multiple_outputs(L):
+    root = L.leaf(np.arange(9.0).reshape(3, 3))
+    x = root.clone()
+    v1 = x.unbind()
+    v1[0].mul_(2)
+    (x * x).sum().backward()
+    return root.grad
+
+
+@case(match="multiple views|view")
+def inplace_on_view_of_multiple_output_view(L):
+    a0 = L.leaf(np.arange(4.0))
+    a = a0.clone()
+    b = a.unbind(0)
+    c = b[1].view_as(b[1])
+    c.mul_(2)
+    (a * a).sum().backward()
+    return a0.grad
+
+
+@case(match="multiple views|view")
+def inplace_multiple_output_view_of_view(L):
+    a0 = L.leaf(np.arange(4.0))
+    a = a0.clone()
+    b = a.view_as(a)
+    c = b.unbind(0)
+    c[1].mul_(2)
+    (a * a).sum().backward()
+    return a0.grad
+
+
+@case()
+def inplace_on_view_makes_base_require_grad(L):
+    a, b = L.const(RNG_A44), L.leaf(RNG_A44[:, :2] + 1)
+
+    def func(root, b):
+        x = root.clone()
+        r0 = x.requires_grad
+        x.narrow(1, 2, 2).mul_(b)
+        return x, r0, x.requires_grad
+
+    x, r0, r1 = func(a, b)
+    x.backward(L.const(RNG_A44))
+    return r0, r1, b.grad, L.gradcheck(lambda r, bb: func(r, bb)[0], [a, b])
+
+
+@case()
+def inplace_on_view_backprop_view(L):
+    a, b = L.const([2.0, 5.0]), L.leaf([3.0])
+    res = a.narrow(0, 1, 1).mul_(b)
+    res.sum().backward()
+    return b.grad, a.grad is None, a * 1
+
+
+@case()
+def inplace_on_view_modify_base(L):
+    r = L.leaf([1.0])
+    seen = []
+
+    def fn(r):
+        x = L.const(np.ones(5))
+        v = x.select(0, 1)
+        seen.append((v.requires_grad, v.grad_fn is None))
+        x.add_(r)
+        seen.append(v.requires_grad)
+        return v
+
+    return L.gradcheck(fn, [r]), L.gradgradcheck(fn, [r]), seen
+
+
+@case()
+def inplace_on_view_python(L):
+    a, b = L.leaf(RNG_A44), L.leaf(S)
+
+    class PyAdd(L.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.mark_dirty(x)
+            x.add_(y)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    def func(root, b):
+        x = root.clone()
+        PyAdd.apply(x.narrow(1, 2, 2).narrow(0, 1, 2), b)
+        PyAdd.apply(x.narrow(1, 0, 2).narrow(0, 1, 2), b)
+        return x
+
+    go = L.const(RNG_A44 - 1)
+    func(a, b).backward(go)
+    return L.gradcheck(func, [a, b]), L.gradgradcheck(func, (a, b), (go,)), a.grad, b.grad
+
+
+@case()
+def inplace_on_view_non_contig(L):
+    root = L.const(np.ones((2, 3, 2))).select(2, 1).t().requires_grad_(True)
+    x = root.clone()
+    v1 = x.narrow(0, 0, 1)
+    v2 = v1.narrow(1, 1, 1)
+    v2.mul_(2)
+    x.sum().backward()
+    return root.grad
+
+
+@case()
+def inplace_on_view_multi_output_unsafe(L):
+    out = []
+    for f in (lambda t: t.unsafe_split(1), lambda t: t.unsafe_chunk(3)):
+        a = L.leaf(RNG_A44[:3, :3])
+        b = a + a
+        s1, s2, s3 = f(b)
+        s1.mul_(s2)
+        s1.sum().backward()
+        out.append(a.grad)
+    return out
+
+
+@case(match="multiple views|view")
+def inplace_on_view_multi_output_safe(L):
+    a = L.leaf(RNG_A44[:3, :3])
+    b = a + a
+    s1, s2, s3 = b.split(1)
+    s1.mul_(s2)
+    b.sum().backward()
+    return a.grad
+
+
+@case()
+def inplace_on_view_undefined_grad_output(L):
+    a = L.leaf([1.0])
+    c = a.clone()
+    v = c[:]
+    b = L.leaf(1.0)
+
+    class InplaceFunc(L.Function):
+        @staticmethod
+        def forward(ctx, x, other):
+            ctx.mark_dirty(x)
+            return x.mul_(2)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+
+    out = InplaceFunc.apply(v, b)
+    out.backward()
+    return b.grad is None, a.grad
+
+
+@case()
+def mv_grad_stride_0(L):
+    mat = L.const(S)
+    vec = L.leaf([0.5])
+
+    def fn(vec):
+        return (mat @ vec.expand(2)).sum()
+
+    return L.gradcheck(fn, (vec,)), L.gradgradcheck(fn, (vec,))
+
+
+@case()
+def copy_r_to_c(L):
+    out_c = L.const(np.zeros((3, 2), complex))
+    inp_r = L.leaf(A[:, :2])
+    out_c.copy_(inp_r)
+    s = out_c.sum()
+    s.abs().backward()
+    return inp_r.grad
+
+
+@case()
+def to_r_to_c(L):
+    inp_r = L.leaf(A[:, :2])
+    out = inp_r.to(L.complex128)
+    s = out.sum()
+    s.abs().backward()
+    return inp_r.grad
+
+
+@case()
+def non_differentiable_ops(L):
+    x = L.leaf([[1.0, 2.0], [3.0, 4.0]])
+    if L.name == "torch":
+        a = torch.isin(x, torch.tensor([2.0, 3.0]))
+    else:
+        a = gnp.isin(x, ad.tensor([2.0, 3.0]))
+    b = x.signbit()
+    return getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
+
+
+@case(match="real scalar|complex|real")
+def complex_scalar_backward(L):
+    a = L.leaf(np.zeros(1))
+    b = a * 0.5j
+    b.backward()
+
+
+@case(match="real scalar|complex|real")
+def complex_scalar_grad(L):
+    a = L.leaf(np.zeros(1))
+    L.grad(a * 0.5j, a)
+
+
+@case()
+def pow_real_negative_base_complex_exponent(L):
+    base = L.const(-np.ones(2))
+    e = L.leaf(np.array([0.3 + 0.2j, -0.5 + 0.1j]))
+    return (L.gradcheck(lambda e: base ** e, (e,)), L.gradcheck(lambda e: (-1) ** e, (e,)))
+
+
+@case()
+def min_max_median_backprops_to_all_values(L):
+    out = []
+    for name in ("min", "max", "median", "nanmedian"):
+        for vals in ([1.0, 0.0, 1.0, 0.0, 1.0, 0.0], [np.nan, np.nan, np.nan]):
+            x = L.leaf(vals)
+            getattr(x, name)().backward()
+            out.append(x.grad)
+    return out
+
+
+@case()
+def where_functional(L):
+    cond = L.const(np.array([[1, 0], [0, 1]], bool))
+    x, y = L.leaf(S), L.leaf(T)
+    x3, y3 = L.leaf(A[:2, :1].reshape(2, 1, 1) + S[None]), L.leaf(B[:2, :1].reshape(2, 1, 1))
+
+    def w(c, a, b):
+        return L.where(c, a, b)
+
+    return (L.gradcheck(w, [cond, x, y]), L.gradgradcheck(w, [cond, x, y]),
+            L.gradcheck(w, [cond, x3, y3]), L.gradgradcheck(w, [cond, x3, y3]))
+
+
+@case()
+def where_scalar(L):
+    cond = L.const(np.array([[1, 0], [0, 1]], bool))
+    x = L.leaf(S)
+    return (L.gradcheck(lambda c, a: L.where(c, 4.0, a), (cond, x)),
+            L.gradcheck(lambda c, a: L.where(c, a, 4.0), (cond, x)),
+            L.gradgradcheck(lambda c, a: L.where(c, 4.0, a), (cond, x)))
+
+
+@case()
+def set_requires_grad_only_for_floats(L):
+    out = []
+    for dt in (np.float32, np.float64, np.int8, np.int32, np.int64):
+        a = L.const(np.ones(1, dt))
+        a.requires_grad = False
+        a.requires_grad_(False)
+        for how in ("method", "attr", "ctor"):
+            try:
+                if how == "method":
+                    L.const(np.ones(1, dt)).requires_grad_()
+                elif how == "attr":
+                    L.const(np.ones(1, dt)).requires_grad = True
+                else:
+                    L.leaf(np.ones(1, dt))
+                out.append("ok")
+            except Exception:  # noqa: BLE001
+                out.append("raised")
+    return out
+
+
+@case(match="Tensor|None")
+def grad_assignment_type(L):
+    x = L.leaf(S)
+    x.grad = 0
+    (x * 2).sum().backward()
+
+
+@case(match="shape|size")
+def grad_assignment_shape(L):
+    x = L.leaf(S)
+    x.grad = L.const(np.ones((3, 3)))
+    (x * 2).sum().backward()
+
+
+@case(match="dtype|type")
+def grad_assignment_dtype(L):
+    x = L.leaf(S)
+    x.grad = L.const(np.ones((2, 2), np.int64))
+    (x * 2).sum().backward()
+
+
+@case(match="itself|own grad")
+def grad_assignment_self(L):
+    x = L.leaf(S)
+    x.grad = x
+    (x * 2).sum().backward()
+
+
+@case()
+def resize_version_bump(L):
+    x = L.const([0.5])
+    x.resize_((1, 2))
+    v1 = x._version
+    x.resize_as_(L.const(np.ones(3)))
+    v2 = x._version
+    x.resize_((3,))
+    v3 = x._version
+    return v1, v2, v3
+
+
+@case()
+def set_data_preserve_pyobj(L):
+    a, b = L.const(S), L.const(T)
+    bid = id(b)
+    b.data = a
+    return id(b) == bid, b * 1
+
+
+@case(match="floating|complex|dtype")
+def set_data_self_requires_grad(L):
+    a = L.leaf(1.0)
+    a.data = L.const(2.0)
+    a.data = L.const(np.array(3, np.int64))
+
+
+@case()
+def increment_version(L):
+    a = L.leaf(X)
+    v = a._version
+    L.graph.increment_version(a)
+    return a._version - v
+
+
+@case()
+def strided_leaf_grad_layout(L):
+    a = L.leaf(A)
+    a.sum().backward()
+    c = L.leaf(A.T)
+    (c * L.const(B.T)).sum().backward()
+    return a.grad, c.grad
+
+
+# checkpoint -----------------------------------------------------------------------------------
+
+@case()
+def checkpointing_without_reentrant_correct_grad(L):
+    a = L.leaf(S)
+    b = a.exp().sum()
+    b.backward()
+    g0 = a.grad
+    a.grad = None
+    L.checkpoint(lambda t: t.exp(), a).sum().backward()
+    g1 = a.grad
+    (g2,) = L.grad(L.checkpoint(lambda t: t.exp(), a).sum(), (a,))
+    return g0, g1, g2
+
+
+@case()
+def checkpointing_without_reentrant_parameter_used_in_an_out(L):
+    w, x = L.leaf(S), L.leaf(T)
+    count = [0]
+
+    def hook(g):
+        count[0] += 1
+
+    w.register_hook(hook)
+    h = w * x
+    out = L.checkpoint(lambda t: w * t, h)
+    out.sum().backward()
+    return count[0], w.grad, x.grad
+
+
+@case()
+def checkpointing_without_reentrant_arbitrary_input_output(L):
+    w = L.leaf(A[:, :3])
+
+    def model(d):
+        return {"result": d["tensor"] @ w}
+
+    inp = {"tensor": L.const(B[:, :3])}
+    o1 = model(inp)["result"].sum()
+    (g1,) = L.grad(o1, w)
+    o2 = L.checkpoint(model, inp)["result"].sum()
+    (g2,) = L.grad(o2, w)
+    return o1, o2, g1, g2
+
+
+@case()
+def checkpointing_without_reentrant_saved_object_identity(L):
+    seen = []
+
+    class Test(L.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(y)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            seen.append(y)
+            return g, None
+
+    a, b = L.leaf(1.0), L.const(1.0)
+    Test.apply(a, b).backward()
+    L.checkpoint(Test.apply, a, b).backward()
+    return [s is b for s in seen], a.grad
+
+
+@case()
+def checkpointing_without_reentrant_detached_tensor(L):
+    w1, w2 = L.leaf(S), L.leaf(T)
+
+    def block(x):
+        with L.no_grad():
+            return (x @ w1) @ w2
+
+    a = L.leaf(S * 0.5)
+    out = []
+    for _ in range(3):
+        o = L.checkpoint(block, a)
+        o = o + a
+        o.sum().backward()
+        out.append(a.grad * 1)
+    return out, w1.grad is None
+
+
+@case()
+def checkpoint_non_tensor_inputs_and_outputs(L):
+    # TestNestedCheckpoint.test_nested_checkpoint_non_tensor_inputs_and_outputs, one level
+    def fn(k, a, b, f):
+        return f(k * a * b.exp()), 1, "abcd"
+
+    a, b = L.leaf(2.0), L.leaf(3.0)
+    out, one, s = L.checkpoint(fn, 3, a, b, lambda x: x.sin())
+    got = L.grad(out, (a, b))
+    out2, _, _ = fn(3, a, b, lambda x: x.sin())
+    want = L.grad(out2, (a, b))
+    return one, s, got, want
+
+
+@case()
+def checkpoint_kwargs(L):
+    def fn(a, blah=None):
+        out = a.sin().exp()
+        if blah is not None:
+            out = out * blah
+        return out.sin().exp()
+
+    a, b = L.leaf(2.0), L.leaf(3.0)
+    got = L.grad(L.checkpoint(fn, a, blah=b), (a, b))
+    want = L.grad(fn(a, blah=b), (a, b))
+    return got, want
+
+
+@case()
+def nested_checkpoint_grad_of_grad(L):
+    # TestNestedCheckpoint.test_nested_checkpoint: checkpoints inside and around grad
+    def f(x):
+        return x.sin().exp().sin()
+
+    def grad(fn):
+        def wrapper(x):
+            with L.enable_grad():
+                out = fn(x)
+                (g,) = L.grad(out, inputs=(x,), create_graph=True)
+            return g
+        return wrapper
+
+    def c(fn):
+        def wrapped(*a):
+            return L.checkpoint(fn, *a)
+        return wrapped
+
+    x = L.leaf(0.7)
+    return (f(x), c(f)(x), c(c(f))(x), grad(f)(x), grad(c(f))(x), grad(grad(f))(x),
+            grad(c(grad(f)))(x), c(grad(grad(c(f))))(x))
+
+
+# gradcheck ------------------------------------------------------------------------------------
+
+@case()
+def gradcheck_single_input(L):
+    x = L.leaf(X)
+    return (L.gradcheck(lambda t: t.mul(5), x, fast_mode=True),
+            L.gradcheck(lambda t: t.mul(5), x, fast_mode=False),
+            L.gradgradcheck(lambda t: t.mul(5), x, fast_mode=True))
+
+
+def _nondet(L):
+    class NonDetFunc(L.Function):
+        @staticmethod
+        def forward(ctx, x, jitter=0.0):
+            ctx._jitter = jitter
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return (NonDetFunc.apply(g, ctx._jitter)
+                    * (1 + L.const(np.array(_JITTER.pop())) * ctx._jitter), None)
+    return NonDetFunc
+
+
+_JITTER: list = []
+
+
+@case()
+def gradcheck_nondeterministic_ok(L):
+    inp = L.leaf(S)
+    _JITTER[:] = list(RNG.random(200))
+    f = _nondet(L)
+    return (L.gradcheck(lambda x: f.apply(x, 0.0), inp, check_batched_grad=False),
+            L.gradcheck(lambda x: f.apply(x, 1e-6), inp, nondet_tol=1e-5,
+                        check_batched_grad=False))
+
+
+@case(match="reentrant|nondet")
+def gradcheck_nondeterministic_raises(L):
+    inp = L.leaf(S)
+    _JITTER[:] = list(RNG.random(200))
+    L.gradcheck(lambda x: _nondet(L).apply(x, 1e-6), inp, check_batched_grad=False)
+
+
+@case(match="at least one input tensor to require gradient")
+def gradcheck_validates_inputs_none_require_grad(L):
+    L.gradcheck(lambda x: x, (L.const(X),), raise_exception=False)
+
+
+@case()
+def gradcheck_validates_inputs_float32_warns(L):
+    x = L.leaf(np.ones(1, np.float32))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ok = L.gradcheck(lambda x: x, (x,), atol=1e-1)
+    return ok, any("not a double precision" in str(m.message) for m in w)
+
+
+@case(match="stride 0|overlapping|expanded")
+def gradcheck_validates_inputs_stride_0(L):
+    x = L.leaf(np.ones(1)).expand((2, 2))
+    L.gradcheck(lambda x: x, (x,), raise_exception=False)
+
+
+@case(match="Numerical gradient for function expected to be zero|zero")
+def gradcheck_check_no_differentiable_outputs(L):
+    x = L.leaf(np.ones(1))
+    L.gradcheck(lambda x: L.const(_host(x).copy()), x)
+
+
+@case()
+def gradcheck_check_no_differentiable_outputs_quiet(L):
+    x = L.leaf(np.ones(1))
+    return (L.gradcheck(lambda x: L.const(_host(x).copy()), x, raise_exception=False),
+            L.gradcheck(lambda x: (), (x,)))
+
+
+def _hooked_clone(x):
+    y = x.clone()
+    y.register_hook(lambda g: g + 1e-2)
+    return y
+
+
+@case(match="backward not multiplied by grad_output|mismatch")
+def gradcheck_backward_mul_by_grad_output(L):
+    L.gradcheck(_hooked_clone, (L.leaf(np.ones(1)),), atol=1e-1)
+
+
+@case()
+def gradcheck_backward_mul_by_grad_output_quiet(L):
+    return L.gradcheck(_hooked_clone, (L.leaf(np.ones(1)),), atol=1e-1, raise_exception=False)
+
+
+@case(match="undefined|None")
+def gradcheck_undefined_grad(L):
+    def fn(x):
+        def hook(g):
+            if g is None:
+                raise RuntimeError("x is undefined")
+
+        y = x.clone()
+        y.register_hook(hook)
+        return y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        L.gradcheck(fn, (L.leaf(np.ones(1)),))
+
+
+@case(match="Jacobian mismatch for output 0 with respect to input 0")
+def gradcheck_jacobian_mismatch(L):
+    L.gradcheck(_hooked_clone, (L.leaf(np.ones((2, 2))),))
+
+
+@case(match="imaginary part|Jacobian mismatch")
+def gradcheck_jacobian_mismatch_complex(L):
+    L.gradcheck(_hooked_clone, (L.leaf(np.ones((2, 2), complex)),), fast_mode=False)
+
+
+@case()
+def gradcheck_jacobian_mismatch_quiet(L):
+    return (L.gradcheck(_hooked_clone, (L.leaf(np.ones((2, 2))),), raise_exception=False),
+            L.gradcheck(_hooked_clone, (L.leaf(np.ones((2, 2), complex)),), fast_mode=False,
+                        raise_exception=False))
+
+
+@case(match="same shape|shape")
+def gradcheck_output_shape_depends_on_values(L):
+    def fn(x):
+        if bool((x >= 1).all()):
+            return L.cat([x, x])
+        return x
+
+    L.gradcheck(fn, (L.leaf(np.ones(1)),))
+
+
+@case(match="same dtype|dtype")
+def gradcheck_output_dtype_depends_on_values(L):
+    def fn(x):
+        if bool((x >= 1).all()):
+            return x.to(L.float32)
+        return x
+
+    L.gradcheck(fn, (L.leaf(np.ones(1)),))
+
+
+@case()
+def gradcheck_complex_non_complex_outputs(L):
+    def fn(x, y):
+        return x + 1j * y, x + 1
+
+    def fn2(z):
+        return z, z.real
+
+    a, b = L.leaf(np.ones((2, 2))), L.leaf(np.ones((2, 2)))
+    c = L.leaf(np.ones((2, 2), complex))
+    return L.gradcheck(fn, (a, b)), L.gradcheck(fn2, (c,))
+
+
+@case()
+def gradcheck_adjusted_atol_complex_inputs(L):
+    z = L.leaf(np.array([0.004 + 0.007j, 0.002 + 0.001j]))
+
+    def f(z):
+        return 1.0 / (z.abs() ** 2).sum().sqrt()
+
+    return (L.gradcheck(f, (z,), fast_mode=True, atol=8.3e-6, rtol=1e-9),
+            L.gradcheck(f, (z,), fast_mode=False, atol=8.3e-6, rtol=1e-9))
+
+
+@case()
+def gradcheck_custom_error(L):
+    x = L.leaf(np.ones((2, 2)))
+    try:
+        L.gradcheck(_hooked_clone, (x,))
+        kind = None
+    except L.GradcheckError as e:
+        kind = ("GradcheckError", isinstance(e, RuntimeError),
+                "Jacobian mismatch for output 0 with respect to input 0" in str(e))
+
+    def fn2(x):
+        raise RuntimeError("Not a GradcheckError!")
+
+    try:
+        L.gradcheck(fn2, (x,), raise_exception=False)
+        other = None
+    except RuntimeError as e:
+        other = str(e)
+    return kind, other
+
+
+def _bad_fn(L):
+    def bad_fn(x, y):
+        if L.fwAD._current_level >= 0 if L.name == "torch" else bool(ad._state.jvp_levels):
+            yp, yd = L.fwAD.unpack_dual(y)
+            if yd is not None:
+                y = L.fwAD.make_dual(yp, yd * 1.1)
+        return x + y, y
+    return bad_fn
+
+
+@case()
+def gradcheck_forward_ad(L):
+    out = []
+    for fast in (True, False):
+        x, y = L.leaf(X), L.leaf(X[::-1].copy())
+        out.append(L.gradcheck(lambda a, b: (a + b, b), (x, y), check_forward_ad=True,
+                               fast_mode=fast))
+        xc = L.leaf(X + 0.5j)
+        out.append(L.gradcheck(lambda a, b: (a + b, b), (xc, y), check_forward_ad=True,
+                               fast_mode=fast))
+    return out
+
+
+@case(match="forward mode mismatch for output 0 with respect to input 1")
+def gradcheck_forward_ad_bad(L):
+    x, y = L.leaf(X), L.leaf(X[::-1].copy())
+    L.gradcheck(_bad_fn(L), (x, y), check_forward_ad=True)
+
+
+@case()
+def gradcheck_forward_ad_runs_with_no_requires_grad(L):
+    seen = []
+
+    class UserFn(L.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            seen.append((x.requires_grad, y.requires_grad))
+            return x.clone(), y.clone()
+
+        @staticmethod
+        def jvp(ctx, x_t, y_t):
+            return x_t, y_t
+
+    x, y = L.leaf(X), L.leaf(X + 1)
+    ok = L.gradcheck(UserFn.apply, (x, y), check_forward_ad=True, check_undefined_grad=False,
+                     check_backward_ad=False, check_batched_grad=False,
+                     check_batched_forward_grad=False)
+    return ok, seen[-1]
+
+
+@case()
+def gradcheck_check_forward_or_backward_only(L):
+    class UserFn(L.Function):
+        @staticmethod
+        def forward(ctx, foo, fwd_bad, bwd_bad):
+            ctx.fwd_bad, ctx.bwd_bad = fwd_bad, bwd_bad
+            return foo * 2
+
+        @staticmethod
+        def vjp(ctx, g):
+            if ctx.bwd_bad:
+                raise RuntimeError("FAIL BWD")
+            return 2 * g, None, None
+
+        @staticmethod
+        def jvp(ctx, gI, _1, _2):
+            if ctx.fwd_bad:
+                raise RuntimeError("FAIL FWD")
+            return 2 * gI
+
+    out = []
+    for fwd in (True, False):
+        for bwd in (True, False):
+            for fb in (True, False):
+                for bb in (True, False):
+                    x = L.leaf(X)
+                    try:
+                        L.gradcheck(UserFn.apply, (x, fb, bb), check_forward_ad=fwd,
+                                    check_backward_ad=bwd, check_undefined_grad=bwd,
+                                    check_batched_grad=False, fast_mode=True)
+                        out.append("ok")
+                    except Exception as e:  # noqa: BLE001
+                        m = str(e)
+                        out.append("FAIL BWD" if "FAIL BWD" in m else "FAIL FWD"
+                                   if "FAIL FWD" in m else "at least one" if
+                                   "at least one" in m else "other")
+    return out
+
+
+@case()
+def gradcheck_forward_ad_batched_grad(L):
+    x = L.leaf(X)
+    kw = dict(check_forward_ad=True, check_backward_ad=False, check_batched_grad=False,
+              check_undefined_grad=False, check_batched_forward_grad=True)
+    return (L.gradcheck(lambda a, b: (a.clone(), a + 1), (x, 1), **kw),
+            L.gradcheck(lambda a, c: a.clone(), (x, x.clone()), **kw))
+
+
+@case()
+def custom_function_forward_mode_inplace_checks_ok(L):
+    class InplaceFn(L.Function):
+        @staticmethod
+        def forward(ctx, foo, flag):
+            ctx.mark_dirty(foo)
+            ctx.flag = flag
+            foo.mul_(2)
+            return foo
+
+        @staticmethod
+        def vjp(ctx, g):
+            return 2 * g, None
+
+        @staticmethod
+        def jvp(ctx, gI, _):
+            gI.mul_(2)
+            return gI
+
+    inp = L.leaf(RNG_A44)
+    return L.gradcheck(lambda t, f: InplaceFn.apply(t.clone(), f), (inp, False),
+                       check_forward_ad=True)
+
+
+# forward mode ---------------------------------------------------------------------------------
+
+@case(match="size|shape")
+def fw_size_check(L):
+    with L.fwAD.dual_level():
+        L.fwAD.make_dual(L.const(X[:2]), L.const(X))
+
+
+@case()
+def fw_size_check_slice(L):
+    with L.fwAD.dual_level():
+        d = L.fwAD.make_dual(L.const(X[:2]), L.const(X)[1:])
+        return L.fwAD.unpack_dual(d).tangent * 1
+
+
+@case()
+def fw_default_level(L):
+    foo, bar = L.const(X), L.const(X + 1)
+    with L.fwAD.dual_level():
+        baz = L.fwAD.make_dual(foo, bar)
+        p, t = L.fwAD.unpack_dual(baz)
+        inside = (p * 1, t is bar)
+    p2, t2 = L.fwAD.unpack_dual(baz)
+    return inside, p2 * 1, t2 is None
+
+
+@case(match="[Nn]ested")
+def fw_nested_level(L):
+    with L.fwAD.dual_level() as level:
+        first = level
+    with L.fwAD.dual_level():
+        L.fwAD.enter_dual_level()
+    return first
+
+
+@case(match="forward gradient at the same level|same level|tangent")
+def fw_set_fw_grad_having_own_fw_grad_at_same_level(L):
+    with L.fwAD.dual_level():
+        dual = L.fwAD.make_dual(L.const(X), L.const(X))
+        L.fwAD.make_dual(L.const(X), dual)
+
+
+@case(match="tangent to be floating point or complex|floating")
+def fw_make_dual_forbid_integral_tangent(L):
+    with L.fwAD.dual_level():
+        L.fwAD.make_dual(L.const(np.ones(2)), L.const(np.ones(2, np.int64)))
+
+
+@case(match="primal to be floating point or complex|floating")
+def fw_make_dual_forbid_integral_primal(L):
+    with L.fwAD.dual_level():
+        L.fwAD.make_dual(L.const(np.ones(2, np.int64)), L.const(np.ones(2)))
+
+
+@case()
+def fw_basic_packing_unpacking(L):
+    foo, bar = L.const(X), L.const(X + 1)
+    with L.fwAD.dual_level():
+        baz = L.fwAD.make_dual(foo, bar)
+        p, t = L.fwAD.unpack_dual(baz)
+        u = L.fwAD.unpack_dual(baz)
+        fp, ft = L.fwAD.unpack_dual(foo)
+        return p * 1, t is bar, p is not u.primal, u.tangent is bar, fp * 1, ft is None
+
+
+@case()
+def fw_advanced_packing_unpacking(L):
+    foo, bar = L.const(X), L.const(np.ones(3))
+    out = []
+    with L.fwAD.dual_level():
+        foo.requires_grad_()
+        bar.requires_grad_()
+        dual = L.fwAD.make_dual(foo, bar)
+        p, t = L.fwAD.unpack_dual(dual)
+        gfoo, gbar = L.grad(p.sum(), (foo, bar), retain_graph=True, allow_unused=True)
+        out += [gfoo, gbar is None]
+        gfoo, gbar = L.grad(t.sum(), (foo, bar), retain_graph=True, allow_unused=True)
+        out += [gfoo is None, gbar]
+        det = dual.detach() * 2
+        p, t = L.fwAD.unpack_dual(det)
+        out += [p.requires_grad, p * 1, t is None]
+        with L.no_grad():
+            o = dual * 3
+        p, t = L.fwAD.unpack_dual(o)
+        out += [p.requires_grad, t.requires_grad, p * 1, t * 1]
+        d2 = dual.clone()
+        d2.detach_()
+        p, t = L.fwAD.unpack_dual(d2 * 2)
+        out += [p.requires_grad, t is None]
+    return out
+
+
+@case()
+def fw_view_inplace_differentiable_views(L):
+    foo, bar = L.const(X), L.const(np.ones(3))
+    with L.fwAD.dual_level():
+        dual = L.fwAD.make_dual(foo, bar)
+        view = dual.narrow(0, 0, 1)
+        view *= 2
+        out = [L.fwAD.unpack_dual(dual)[1] * 1, L.fwAD.unpack_dual(view)[1] * 1]
+        baz = L.const(X * 0 + 0.5)
+        baz += dual
+        out.append(L.fwAD.unpack_dual(baz)[1] * 1)
+        baz = L.const(X * 0 + 0.5)
+        baz[0] = dual[0]
+        out.append(L.fwAD.unpack_dual(baz)[1] * 1)
+        baz = L.const(X * 0 + 0.5)
+        v = baz.detach()
+        v += dual
+        out.append(L.fwAD.unpack_dual(baz)[1] is None)
+    return out
+
+
+@case()
+def fw_view_inplace_always_creates_a_view(L):
+    out = []
+    for op in (lambda x, y: x.add_(y), lambda x, y: x.mul_(y), lambda x, y: x.copy_(y)):
+        base = L.const(S)
+        view = base.swapaxes(0, 1)
+        with L.fwAD.dual_level():
+            dual = L.fwAD.make_dual(L.const(T), L.const(S - T))
+            op(view, dual)
+            p, t = L.fwAD.unpack_dual(base)
+            pc, tc = p.clone(), t.clone()
+            view *= 2
+            p, t = L.fwAD.unpack_dual(base)
+            out += [p * 1, pc * 2, t * 1, tc * 2]
+    return out
+
+
+@case()
+def fw_grad_cleanup(L):
+    foo, bar, baz = L.const(X), L.const(X + 1), L.const(X - 1)
+    with L.fwAD.dual_level():
+        dual = L.fwAD.make_dual(foo, bar)
+        a = (L.fwAD.unpack_dual(foo)[1] is None, L.fwAD.unpack_dual(dual)[1] is bar)
+    b = L.fwAD.unpack_dual(dual)[1] is None
+    with L.fwAD.dual_level():
+        new = L.fwAD.make_dual(foo, baz)
+        dp, dt = L.fwAD.unpack_dual(dual)
+        nt = L.fwAD.unpack_dual(new)[1]
+        c = (dt is None, nt * 1, dp * 1)
+    return a, b, c
+
+
+@case()
+def fw_non_differentiable(L):
+    with L.fwAD.dual_level():
+        foo = L.fwAD.make_dual(L.const(X), L.const(X + 1))
+        bar = L.const(X)
+        eq = foo == bar
+        foo.eq_(bar)
+        return eq * 1, foo * 1
+
+
+@case()
+def fw_copy_forward_ad_broadcasting(L):
+    with L.fwAD.dual_level():
+        dual = L.fwAD.make_dual(L.const(S), L.const(T))
+        non_dual = L.const(np.zeros((1, 2, 2)))
+        non_dual.copy_(dual)
+        return L.fwAD.unpack_dual(non_dual).tangent * 1
+
+
+@case()
+def fw_copy_forward_ad_same_layout_copies_grad(L):
+    with L.fwAD.dual_level():
+        t = L.const([[5.0], [6.0]])
+        x = L.fwAD.make_dual(L.const([[3.0], [4.0]]), t)
+        nd = L.const([[1.0], [2.0]])
+        nd.copy_(x)
+        tt = L.fwAD.unpack_dual(nd).tangent
+        return tt is not t, tt * 1
+
+
+@case()
+def fw_print(L):
+    with L.fwAD.dual_level():
+        a = L.const(X)
+        s0 = "tangent=" in str(a)
+        b = L.fwAD.make_dual(a, L.const(X))
+        return s0, "tangent=" in str(b)
+
+
+# autograd.functional --------------------------------------------------------------------------
+
+def _narrow3(a):
+    return 3 * a.narrow(0, 0, 3)
+
+
+def _narrow3_str(a):
+    return 3 * a.narrow(0, 0, 3), "bar"
+
+
+def _in4(L):
+    return L.const([0.1, 0.2, 0.3, 0.4])
+
+
+@case(match="inputs given to vjp must be either a Tensor|Tensor")
+def functional_vjp_err_inputs(L):
+    L.F.vjp(_narrow3, (_in4(L), 2), L.const(np.ones(3)))
+
+
+@case(match="outputs of the user-provided function given to vjp must|Tensor")
+def functional_vjp_err_outputs(L):
+    L.F.vjp(_narrow3_str, _in4(L), L.const(np.ones(3)))
+
+
+@case(match="v can only be None")
+def functional_vjp_err_v_none(L):
+    L.F.vjp(_narrow3, _in4(L))
+
+
+@case(match="single Tensor|one")
+def functional_vjp_err_v_two(L):
+    L.F.vjp(_narrow3, _in4(L), (L.const(np.ones(4)), L.const(np.ones(4))))
+
+
+@case(match="invalid size|should be")
+def functional_vjp_err_v_size(L):
+    L.F.vjp(_narrow3, _in4(L), L.const(np.ones(2)))
+
+
+@case(match="inputs given to jvp must be either a Tensor|Tensor")
+def functional_jvp_err_inputs(L):
+    L.F.jvp(_narrow3, (_in4(L), 2), _in4(L))
+
+
+@case(match="v can only be None")
+def functional_jvp_err_v_none(L):
+    L.F.jvp(_narrow3, _in4(L))
+
+
+@case(match="invalid size|should be")
+def functional_jvp_err_v_size(L):
+    L.F.jvp(_narrow3, _in4(L), L.const(np.ones(2)))
+
+
+@case(match="inputs given to jacobian must be either a Tensor|Tensor")
+def functional_jacobian_err_inputs(L):
+    L.F.jacobian(_narrow3, (_in4(L), 2))
+
+
+@case(match="outputs of the user-provided function given to jacobian must|Tensor")
+def functional_jacobian_err_outputs(L):
+    L.F.jacobian(_narrow3_str, _in4(L))
+
+
+@case(match="single element")
+def functional_hessian_err_not_scalar(L):
+    L.F.hessian(_narrow3, _in4(L))
+
+
+@case(match="single Tensor")
+def functional_hessian_err_two_outputs(L):
+    L.F.hessian(lambda a: (3 * a.narrow(0, 0, 3), 3 * a.narrow(0, 0, 3)), _in4(L))
+
+
+@case(match="v given to vhp must be either a Tensor|Tensor")
+def functional_vhp_err_v_type(L):
+    L.F.vhp(lambda a: 3 * a.narrow(0, 0, 3).exp().sum(), _in4(L), (_in4(L), 2))
+
+
+@case(match="invalid size|should be")
+def functional_hvp_err_v_size(L):
+    L.F.hvp(lambda a: 3 * a.narrow(0, 0, 3).exp().sum(), _in4(L), L.const(np.ones(5)))
+
+
+@case(match="does not require gradients|strict")
+def functional_vjp_strict_detached(L):
+    L.F.vjp(lambda a: a.detach(), _in4(L), _in4(L), strict=True)
+
+
+@case(match="independent of input 0|strict")
+def functional_vjp_strict_unconnected(L):
+    L.F.vjp(lambda a: a.long().double().requires_grad_().clone(), _in4(L), _in4(L), strict=True)
+
+
+@case(match="jacobian of the user-provided function is independent of input 0|strict")
+def functional_vjp_strict_create_graph_linear(L):
+    inp = _in4(L).requires_grad_()
+    L.F.vjp(lambda a: a.clone(), inp, _in4(L), create_graph=True, strict=True)
+
+
+@case()
+def functional_not_strict_values(L):
+    inp, v = _in4(L), L.const([1.0, 2.0, 3.0, 4.0])
+    out = [L.F.vjp(lambda a: a.detach(), inp, v)[1],
+           L.F.vjp(lambda a: a.long().double().requires_grad_().clone(), inp, v)[1],
+           L.F.jvp(lambda a: a.detach(), inp, v)[1],
+           L.F.jacobian(lambda a: a.detach(), inp),
+           L.F.hessian(lambda a: a.detach().sum(), inp),
+           L.F.hessian(lambda a: (3 * a).sum(), inp),
+           L.F.hvp(lambda a: (3 * a).sum(), inp, v)[1],
+           L.F.vhp(lambda a: a.detach().sum(), inp, v)[1]]
+    inp2 = _in4(L).requires_grad_()
+    out.append(L.F.vjp(lambda a: a.clone(), inp2, v, create_graph=True)[1])
+    out.append(L.F.jacobian(lambda a: a.clone(), inp2, create_graph=True))
+    return out
+
+
+@case(match="not supported together|vectorize")
+def functional_jacobian_strict_vectorize(L):
+    L.F.jacobian(lambda x: x, _in4(L), strict=True, vectorize=True)
+
+
+@case(match="not supported together|vectorize")
+def functional_hessian_strict_vectorize(L):
+    L.F.hessian(lambda x: (x ** 3).sum(), _in4(L), strict=True, vectorize=True)
+
+
+@case(match="jacobian of the user-provided function with respect to input 0|strict")
+def functional_hessian_strict_linear(L):
+    L.F.hessian(lambda a: (3 * a).sum(), _in4(L), strict=True)
+
+
+@case()
+def functional_no_grad(L):
+    inputs = L.const(RNG_A44)
+    v = L.const(np.ones(4))
+    out = []
+    with L.no_grad():
+        r = L.F.vjp(lambda x: x.sum(dim=1), inputs, v)
+    out += [r[0].grad_fn is None, r[1].grad_fn is None, r[1]]
+    inputs.requires_grad_()
+    v.requires_grad_()
+    with L.no_grad():
+        r = L.F.vjp(lambda x: x.sum(dim=1), inputs, v, create_graph=True)
+    out += [r[0].grad_fn is not None, r[1].grad_fn is not None]
+    with L.no_grad():
+        j = L.F.jacobian(lambda x: x.exp().sum(dim=1), inputs)
+        jc = L.F.jacobian(lambda x: x.exp().sum(dim=1), inputs, create_graph=True)
+        h = L.F.hessian(lambda x: x.pow(3).sum(), inputs[:2, :2])
+        hc = L.F.hessian(lambda x: x.pow(3).sum(), inputs[:2, :2], create_graph=True)
+        jv = L.F.jvp(lambda x: x.sum(dim=1), inputs, L.const(RNG_A44))
+    out += [j.grad_fn is None, jc.grad_fn is not None, h.grad_fn is None,
+            hc.grad_fn is not None, jv[1].grad_fn is None, j, h, jv[1]]
+    return out
+
+
+@case()
+def functional_output_structure(L):
+    x = L.const(RNG_A44)
+    out = []
+    r = L.F.vjp(lambda t: t.sum(dim=1), x, L.const(np.ones(4)))
+    out += [tuple(r[1].shape), r[0].grad_fn is None]
+    o, g = L.F.vjp(lambda a, b: 2 * a + 3 * b, (x[0], x[1]), L.const(np.ones(4)))
+    out += [type(g).__name__, len(g), g[0], g[1]]
+    o, g = L.F.vjp(lambda a, b: (2 * a + 3 * b, a + b), (x[0], x[1]),
+                   (L.const([1.0, 0, 0, 0]), L.const([1.0, 0, 0, 0])))
+    out += [type(o).__name__, g[0], g[1]]
+    o, g = L.F.jvp(lambda a, b: 2 * a + 3 * b, (x[0], x[1]), (L.const(np.ones(4)),) * 2)
+    out += [g]
+    out.append(L.F.vjp(lambda t: t.sum(), x)[1])
+    out.append(L.F.vjp(lambda t: t.unsqueeze(0).repeat(4) if L.name == "torch"
+                       else gnp.tile(t.unsqueeze(0), 4), L.const(0.5), L.const(np.ones(4)))[1])
+    out.append(L.F.jvp(lambda t: t.sum(), x, L.const(RNG_A44))[1])
+    out.append(L.F.jacobian(lambda t: t.sum(), x))
+    out.append(L.F.hessian(lambda t: t.sum().view(1, 1, 1), x))
+    out.append(L.F.vhp(lambda t: t.sum(), L.const(0.5))[1])
+    out.append(L.F.hvp(lambda t: t.exp().sum().view(1, 1, 1), x, L.const(RNG_A44))[1])
+    return out
+
+
+@case()
+def functional_vectorize_correctness(L):
+    x, y = L.const(A), L.const(B.T[:4])
+    z = L.const(RNG_A44)
+    out = []
+    for f, inp in ((lambda a: 3 * a ** 2, x),
+                   (lambda a, b: (a.cos() * a) @ b.sin(), (x, y)),
+                   (lambda a, b: ((a * a) @ b, a @ (a.sum(1) * b), b.sum()), (x[:, :3], y[:3])),
+                   (lambda a, b: (a, b, a, b), (x[0], y[0])),
+                   (lambda a, b: (a.sum(), b.sum(), a * b), (x[0], y[0, :4]))):
+        for strategy in ("reverse-mode", "forward-mode"):
+            out.append(L.F.jacobian(f, inp, vectorize=True, strategy=strategy))
+        out.append(L.F.jacobian(f, inp, vectorize=False))
+    for f, inp in ((lambda a: (3 * a ** 2).sum(), x),
+                   (lambda a, b, c: ((a.relu() * a) @ b.sin() @ c).sum(), (x, y, z)),
+                   (lambda a, b: (a ** 2).sum(), (x[0], y[0]))):
+        out.append(L.F.hessian(f, inp, vectorize=True))
+        out.append(L.F.hessian(f, inp, vectorize=True, outer_jacobian_strategy="forward-mode"))
+        out.append(L.F.hessian(f, inp, vectorize=False))
+    return out
+
+
+@case()
+def functional_vectorize_raises_no_warnings(L):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        L.F.jacobian(lambda a: (a ** 2).sum(), L.const(X), vectorize=True)
+        L.F.hessian(lambda a: (a ** 2).sum(), L.const(X), vectorize=True)
+    return len(w)
+
+
+@case()
+def functional_create_graph_gradcheck(L):
+    x = L.leaf(RNG_A44[:2, :2])
+    v = L.leaf(np.ones(2))
+    out = []
+    for fn, args in (
+        (lambda inp, vv: L.F.vjp(lambda t: t.sum(dim=1), inp, vv, create_graph=True), (x, v)),
+        (lambda inp, vv: L.F.jvp(lambda t: t.sum(dim=1), inp, vv, create_graph=True),
+         (x, L.leaf(np.ones((2, 2))))),
+        (lambda inp: L.F.jacobian(lambda t: t.exp().sum(dim=1), inp, create_graph=True), (x,)),
+        (lambda inp: L.F.hessian(lambda t: t.pow(3).sum(), inp, create_graph=True), (x,)),
+        (lambda inp, vv: L.F.hvp(lambda t: 3 * t.narrow(0, 0, 1).exp().sum(), inp, vv,
+                                 create_graph=True), (x, L.leaf(np.ones((2, 2))))),
+        (lambda inp, vv: L.F.vhp(lambda t: 3 * t.narrow(0, 0, 1).exp().sum(), inp, vv,
+                                 create_graph=True), (x, L.leaf(np.ones((2, 2))))),
+    ):
+        out += [L.gradcheck(fn, args), L.gradgradcheck(fn, args)]
+    return out
+
+
+@case()
+def functional_jacobian_create_graph_vectorized(L):
+    x, y = L.leaf(RNG_A44[:2]), L.leaf(RNG_A44[2:])
+
+    def add_exp(a, b):
+        return (a + b).exp().sum(dim=1)
+
+    def foo(a, b):
+        a = a.cos()
+        val, jac = L.F.jacobian(add_exp, (a, b), create_graph=True, vectorize=True)
+        return val.exp().sum() + jac.exp().sum() + a.exp().sum() + b.exp().sum()
+
+    return L.gradcheck(foo, (x, y)), L.gradgradcheck(foo, (x, y)), foo(x, y)
+
+
+@case()
+def functional_match_vjp_jvp_and_vhp_hvp(L):
+    inp, v = L.const([0.1, 0.2, 0.3, 0.4]), L.const([0.5, -0.5, 0.25, 1.0])
+
+    def foo(x):
+        return x ** 3 + x.sum()
+
+    def bar(a):
+        return 3 * a.narrow(0, 0, 3).exp().sum()
+
+    return (L.F.jacobian(foo, inp), L.F.jvp(foo, inp, v)[1], L.F.vjp(foo, inp, v)[1],
+            L.F.hessian(bar, inp), L.F.hvp(bar, inp, v)[1], L.F.vhp(bar, inp, v)[1])
+
+
+# inference mode -------------------------------------------------------------------------------
+
+@case()
+def inference_mode_context_manager(L):
+    out = [L.is_inference_mode_enabled()]
+    with L.inference_mode():
+        out.append(L.is_inference_mode_enabled())
+        with L.inference_mode(False):
+            out.append(L.is_inference_mode_enabled())
+        out.append(L.is_inference_mode_enabled())
+    out.append(L.is_inference_mode_enabled())
+    return out
+
+
+@case()
+def inference_mode_decorator(L):
+    out = []
+    for mode, use_kwarg in ((True, True), (True, False), (False, True), (False, False),
+                            (None, True), (None, False)):
+        def func(x, mode=mode):
+            out.append(L.is_inference_mode_enabled())
+            return x * x
+
+        if mode is None:
+            decorated = L.inference_mode(mode=func) if use_kwarg else L.inference_mode(func)
+        else:
+            decorated = L.inference_mode(mode=mode)(func) if use_kwarg else \
+                L.inference_mode(mode)(func)
+        for rg in (True, False):
+            out.append(decorated(L.leaf(np.ones(3), rg=rg)).requires_grad)
+    return out
+
+
+@case(match="modified by an inplace|in place|in-place")
+def inference_mode_existing_autograd_session(L):
+    s = L.leaf(np.ones(3))
+    a = s.clone()
+    out = a * a
+    with L.inference_mode():
+        a.add_(2)
+    out.backward(L.const(np.ones(3)))
+
+
+@case()
+def inference_mode_requires_grad_flags(L):
+    out = []
+    with L.inference_mode():
+        for rg in (True, False):
+            c = L.leaf(np.ones(3), rg=rg)
+            out += [(c * c).requires_grad, c.view(-1).requires_grad, c.requires_grad]
+    s = L.leaf(np.ones(3))
+    with L.inference_mode():
+        v = s.clone().view(-1)
+    out.append(v.requires_grad)
+    return out
+
+
 # ---- deliberate differences -------------------------------------------------------------------
 
 #: case -> (reason, what gpuad does: "raises <regex>" or a function checking gpuad's results)
@@ -2744,7 +4218,83 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "a prehook on one output's grad_fn gets that output's gradient alone, a tuple of one "
         "(docs/porting.md); code unpacking torch's tuple of all outputs raises there",
         "raises not enough values to unpack"),
+    "autograd_views_codegen": (
+        "torch refuses in-place writes into the outputs of unbind (a function returning "
+        "several views) and into views made under no_grad; gpuad records the write through "
+        "the view (its base's history is rebased: exact gradients, checked by "
+        "inplace_on_view_multiple_outputs and the cases below) and raises only where the "
+        "backward would need what it cannot have (test_torch_autograd_more.py: "
+        "view_made_under_no_grad_written_with_grad)",
+        lambda res: res == ["ok"] * 12),
+    "inplace_on_view_multiple_outputs": (
+        "torch refuses writing into an unbind output; gpuad records it: rows of x are r "
+        "with row 0 doubled, so d sum(x^2)/dr is 8 r0 on row 0 and 2 r elsewhere",
+        lambda res: np.array_equal(_host(res), np.vstack(
+            [8 * np.arange(3.0), 2 * np.arange(3.0, 9).reshape(2, 3)]))),
+    "inplace_on_view_of_multiple_output_view": (
+        "as above, a view of an unbind output: a[1] doubled, d sum(a^2)/da0 = 8 there and "
+        "2 a0 elsewhere",
+        lambda res: np.array_equal(_host(res), [0.0, 8.0, 4.0, 6.0])),
+    "inplace_multiple_output_view_of_view": (
+        "as above, unbind of a view", lambda res: np.array_equal(_host(res), [0, 8.0, 4, 6])),
+    "inplace_on_view_multi_output_safe": (
+        "torch refuses writing into a split output; gpuad records it: b = 2a, b0 *= b1, so "
+        "d sum(b)/da is 4 a1 on row 0, 4 a0 + 2 on row 1 and 2 on row 2",
+        lambda res: np.allclose(_host(res), np.vstack(
+            [4 * RNG_A44[1, :3], 4 * RNG_A44[0, :3] + 2, [2.0, 2.0, 2.0]]), rtol=1e-14)),
+    "inplace_on_view_modify_base": (
+        "a view taken before a write of a value that requires grad into its (constant) base: "
+        "its requires_grad flag (a plain attribute in gpuad) reads False until the view is "
+        "used or its grad_fn read, which rebuild it from the base (the gradients, checked "
+        "by gradcheck and gradgradcheck here, are exact)",
+        lambda res: res[0] is True and res[1] is True and res[2][1] is False),
+    "checkpointing_without_reentrant_saved_object_identity": (
+        "the recomputation hands the block a new Tensor holding the same values (not the "
+        "argument object itself); the gradient is the same",
+        lambda res: res[0] == [False, False] and float(_host(res[1])) == 2.0),
+    "fw_print": (
+        "a dual Tensor's repr shows its value only (unpack_dual gives the tangent)",
+        lambda res: res == (False, False)),
+    "grad_assignment_type": (
+        "torch refuses the assignment; gpuad's .grad is a plain attribute, checked (with "
+        "this error) when backward would accumulate into it", "raises was set to int"),
+    "grad_assignment_shape": ("as grad_assignment_type", "raises of shape \\(3, 3\\)"),
+    "grad_assignment_dtype": ("as grad_assignment_type", "raises dtype int64"),
+    "grad_assignment_self": ("as grad_assignment_type", "raises its own grad"),
+    "set_requires_grad_only_for_floats": (
+        "t.requires_grad = True on an integer tensor: torch refuses the assignment; gpuad's "
+        "flag is a plain attribute and backward refuses the integer leaf, naming the fix "
+        "(requires_grad_() and the constructor refuse at once, as torch)",
+        lambda res: res[:7] == ["ok"] * 6 + ["raised"] and res[7] == "ok"),
+    "gradcheck_validates_inputs_stride_0": (
+        "an expanded input: torch refuses (perturbing one entry of shared memory moves "
+        "several); gpuad's gradcheck perturbs a copy of the input's values, entry by entry, "
+        "so the check is exact", lambda res: res is None),
+    "gradcheck_undefined_grad": (
+        "gpuad has no undefined gradients (a hook always receives a Tensor), so there is "
+        "nothing for check_undefined_grad to check", lambda res: res is None),
+    "gradcheck_complex_non_complex_outputs": (
+        "gpuad's gradcheck refuses complex inputs and outputs, naming "
+        "gpuad.testing.check_grads (which checks them)", "raises check_grads"),
+    "gradcheck_forward_ad": ("as gradcheck_complex_non_complex_outputs (a complex input)",
+                             "raises check_grads"),
+    "gradcheck_jacobian_mismatch_complex": ("as gradcheck_complex_non_complex_outputs",
+                                            "raises check_grads"),
+    "gradcheck_jacobian_mismatch_quiet": ("as gradcheck_complex_non_complex_outputs",
+                                          "raises check_grads"),
+    "pow_real_negative_base_complex_exponent": ("as gradcheck_complex_non_complex_outputs",
+                                                "raises check_grads"),
+    "min_max_median_backprops_to_all_values": (
+        "max()/min() of an all-NaN tensor: torch's full reductions split the gradient over the "
+        "NaN entries while its amax/amin (and max(dim)) give NaN; gpuad has one rule for "
+        "both, torch's amax one (NaN: the extreme is no entry's value), as "
+        "test_torch_sort_reduce.py documents ('max() of NaN: gradient'); ties and the "
+        "medians are torch's",
+        lambda res: all(np.isnan(_host(res[k])).all() for k in (1, 3))
+        and np.allclose(_host(res[5]), 1 / 3) and np.allclose(_host(res[0])[1::2], 1 / 3)),
 }
+
+
 TORCH_TESTS: tuple = ()
 
 
@@ -2844,3 +4394,62 @@ def test_table_names_cases_that_exist():
     named = {w.removeprefix("gaps::") for _, w in TORCH_TESTS if w.startswith("gaps::")}
     assert named <= set(CASES) | {"test_threads_backward"}, named - set(CASES)
     assert len({t for t, _ in TORCH_TESTS}) == len(TORCH_TESTS)
+
+
+# threads (TestMultithreadAutograd) ------------------------------------------------------------
+
+def _in_threads(fn, args=(), n=6):
+    errors, threads = [], []
+
+    def run():
+        try:
+            fn(*args)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    for _ in range(n):
+        t = threading.Thread(target=run)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    return errors
+
+
+@pytest.mark.parametrize("L", [_T, _G], ids=["torch", "gpuad"])
+def test_threads_backward(L):
+    # test_simple_backward: separate graphs in each thread
+    def train():
+        x = L.leaf(np.ones((3, 3)))
+        y = (x + 3) * (x + 4) * 0.5
+        y.sum().backward()
+        np.testing.assert_allclose(_host(x.grad), 4.5)
+
+    assert _in_threads(train) == []
+    # test_simple_backward_same_input: one shared leaf, .grad accumulated by every thread
+    x = L.leaf(np.ones((3, 3)))
+
+    def train_shared(x):
+        ((x + 3) * (x + 4) * 0.5).sum().backward()
+
+    assert _in_threads(train_shared, (x,)) == []
+    np.testing.assert_allclose(_host(x.grad), 6 * 4.5)
+
+    def grad_shared(x):
+        (g,) = L.grad(((x + 3) * (x + 4) * 0.5).sum(), x)
+        np.testing.assert_allclose(_host(g), 4.5)
+
+    assert _in_threads(grad_shared, (x,)) == []
+    # test_python_thread_in_middle with retain_graph=True: one graph, a backward per thread
+    xr = L.leaf(np.ones((3, 3)))
+    yr = xr + xr ** 2
+
+    def retained(y):
+        (y + y ** 2).sum().backward(retain_graph=True)
+
+    assert _in_threads(retained, (yr,), n=4) == []
+    # d/dx of y + y^2 with y = x + x^2 at 1: (1 + 2y)(1 + 2x) = 5 * 3
+    np.testing.assert_allclose(_host(xr.grad), 4 * 15.0)
+    # test_multithreaded_exception_propagation: an error in a thread is the thread's
+    errs = _in_threads(lambda: (_ for _ in ()).throw(AssertionError("in thread")), n=2)
+    assert len(errs) == 2
