@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-import threading
 import re
+import threading
 import warnings
 from collections.abc import Callable
 
