@@ -400,3 +400,14 @@ def test_resize_(backend):
     with pytest.raises(RuntimeError, match="requires grad"):
         _leaf([1.0]).resize_(2)
 
+
+
+def test_missing_graph_helpers_name_what_to_use():
+    g = ad.autograd.graph
+    x = _leaf([1.0])
+    with pytest.raises(NotImplementedError, match="register_hook"):
+        g.register_multi_grad_hook((x,), lambda gs: None)
+    with pytest.raises(NotImplementedError, match="inputs="):
+        g.get_gradient_edge(x)
+    with pytest.raises(NotImplementedError, match="clone"):
+        g.allow_mutation_on_saved_tensors()

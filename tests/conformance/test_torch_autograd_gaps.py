@@ -107,8 +107,8 @@ TORCH_TESTS: tuple[tuple[str, str], ...] = (
     ("test_accumulate_grad_with_zero_numel_grad", "gaps::accumulate_grad_with_zero_numel_grad"),
     ("test_hessian_vector", "base::test_double_backward_is_hessian_vector_product"),
     ("test_grad", "ns::test_grad_hessian_vector"),
-    ("test_grad_to_node", "n/a: GradientEdge (torch.autograd.graph.get_gradient_edge): gpuad "
-     "takes Tensors as inputs of grad and backward"),
+    ("test_grad_to_node", "n/a: GradientEdge (torch.autograd.graph.get_gradient_edge raises, "
+     "naming the Tensor as inputs= of grad and backward)"),
     ("test_grad_to_node_set", "n/a: GradientEdge"),
     ("test_grad_to_node_inplace", "n/a: GradientEdge"),
     ("test_grad_to_node_multi", "n/a: GradientEdge"),
@@ -476,7 +476,7 @@ TORCH_TESTS: tuple[tuple[str, str], ...] = (
     ("test_graph_save_on_cpu_cuda", _CUDA),
     ("test_scalar_grad_mixed_device", _CUDA),
     ("test_multi_grad_all_hooks", "n/a: torch.autograd.graph.register_multi_grad_hook (a C++ "
-     "custom op too): not provided, tensor hooks on each tensor give the gradients"),
+     "custom op too): not provided (it raises, naming t.register_hook on each tensor)"),
     ("test_multi_grad_any_hooks", "n/a: register_multi_grad_hook"),
     ("test_multi_grad_hooks_invalid_mode", "n/a: register_multi_grad_hook"),
     ("test_pynode_destruction_deadlock", "n/a: a subprocess deadlock check of torch's engine"),
