@@ -92,6 +92,14 @@ def decorate(block: Callable[[], Any], fn: Callable) -> Callable:
     """``fn`` run inside a fresh ``block()`` on every call, as torch's grad-mode decorators:
     a generator function runs each of its steps inside one (the block is left whenever the
     generator hands a value back, so the caller's code between steps keeps its own mode)."""
+    if inspect.isclass(fn):
+        import warnings
+
+        warnings.warn(
+            f"Decorating classes is deprecated and will be disabled in future versions "
+            f"(as in torch): only the construction of {fn.__qualname__} runs in this mode, "
+            f"not its methods; decorate functions or methods instead", FutureWarning,
+            stacklevel=3)
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def steps(*args: Any, **kwargs: Any) -> Any:

@@ -938,6 +938,33 @@ def fill_diagonal(self, fill_value, wrap: bool = False) -> Tensor:
     return _R.where(_xp(self).asarray(mask), value, self)
 
 
+def resize_(self, *sizes) -> Tensor:
+    """torch's ``resize_``: the tensor takes the shape ``sizes`` in place, keeping its first
+    values in C order (new elements are zeros; torch leaves them uninitialised); the version
+    is bumped unless the shape is unchanged. As in torch, a tensor that requires grad (or has
+    a recorded history) refuses: use ``reshape`` or a new tensor there.
+    Example: ``buf.resize_(2, 3)``"""
+    shape = _shape_args("resize_", sizes)
+    if self.requires_grad or self._node is not None or self._base is not None:
+        raise RuntimeError(
+            f"Tensor.resize_: cannot resize a tensor that requires grad, has a recorded history "
+            f"or is a view (shape {self.shape}); use x.reshape(...) or a new tensor")
+    if shape == tuple(self.shape):
+        return self
+    xp = _xp(self)
+    new = xp.zeros(shape, self.dtype)
+    n = min(int(_np.prod(shape, dtype=_np.int64)), self.size)
+    new.reshape(-1)[:n] = self._data.reshape(-1)[:n]
+    self.data = new
+    return self
+
+
+def resize_as_(self, other) -> Tensor:
+    """torch's ``resize_as_``: ``resize_`` to ``other``'s shape.
+    Example: ``buf.resize_as_(x)``"""
+    return resize_(self, tuple(other.shape))
+
+
 def _pairs(names: list) -> list:
     return [tuple(n.split("=")) if "=" in n else (n, n) for n in names]
 
@@ -956,6 +983,8 @@ _METHODS["clip_"] = _in_place("clip_", Tensor.clip)
 _METHODS["round_"] = _in_place("round_", Tensor.round)
 _METHODS["swapdims"] = swapdims
 _METHODS["fill_diagonal_"] = _in_place("fill_diagonal_", fill_diagonal)
+_METHODS["resize_"] = resize_
+_METHODS["resize_as_"] = resize_as_
 
 
 def install() -> None:

@@ -272,8 +272,15 @@ def _rows_back(self, xp, rows, d):
     return Tensor(xp.moveaxis(rows.reshape(moved), 0, d))
 
 
-def _finish(self, xp, rows, inverse, counts, d, return_inverse, return_counts):
-    out = [_rows_back(self, xp, rows, d)]
+def _finish(self, xp, rows, inverse, counts, d, return_inverse, return_counts, first=None):
+    if first is not None and (self.requires_grad or self._tan):
+        # the values are entries of self (the first of each run of equal ones): recorded, so
+        # gradients reach them, as gnp.unique's (they were constants: a silent zero)
+        from . import numpy as gnp
+
+        out = [gnp.take(self, Tensor(first.astype(_np.int64)), axis=d)]
+    else:
+        out = [_rows_back(self, xp, rows, d)]
     if return_inverse:
         out.append(Tensor(inverse.reshape(self.shape if d is None else (-1,)).astype(_np.int64)))
     if return_counts:
@@ -293,7 +300,7 @@ def _unique_entries(xp, a):
     inv[order] = group
     first = xp.flatnonzero(start)
     cnt = xp.diff(xp.concatenate([first, xp.asarray([s.shape[0]])]))
-    return s[first], inv, cnt
+    return s[first], inv, cnt, order[first]
 
 
 def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
@@ -305,12 +312,14 @@ def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A00
     xp, rows, d = _along(self, dim)
     if rows.shape[0] == 0:
         vals, inv, cnt = rows, xp.zeros(0, _np.int64), xp.zeros(0, _np.int64)
+        first = xp.zeros(0, _np.int64)
     elif d is None:  # entries: the 1-d path (CuPy's axis path is far slower)
-        vals, inv, cnt = _unique_entries(xp, rows.ravel())
+        vals, inv, cnt, first = _unique_entries(xp, rows.ravel())
         vals = vals[:, None]
     else:
-        vals, inv, cnt = xp.unique(rows, return_inverse=True, return_counts=True, axis=0)
-    return _finish(self, xp, vals, inv, cnt, d, return_inverse, return_counts)
+        vals, first, inv, cnt = xp.unique(rows, return_index=True, return_inverse=True,
+                                          return_counts=True, axis=0)
+    return _finish(self, xp, vals, inv, cnt, d, return_inverse, return_counts, first)
 
 
 def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
@@ -327,7 +336,7 @@ def unique_consecutive(self, return_inverse: bool = False, return_counts: bool =
     inv = xp.cumsum(start) - 1
     first = xp.flatnonzero(start)
     cnt = xp.diff(xp.concatenate([first, xp.asarray([n])]))
-    return _finish(self, xp, rows[first], inv, cnt, d, return_inverse, return_counts)
+    return _finish(self, xp, rows[first], inv, cnt, d, return_inverse, return_counts, first)
 
 
 METHODS = {n: globals()[n] for n in """

@@ -221,6 +221,9 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             args[pos] = x
         elif arg_nodes[k] is not None:
             args[pos] = Tensor(x, _node=arg_nodes[k])
+        elif params.get("tensors", ())[k:k + 1] == [True]:
+            args[pos] = Tensor(x)  # a Tensor argument stays a Tensor (a raw array broke a
+            # block that calls Tensor methods or Function.apply on it)
         else:
             args[pos] = x
     named = params.get("named")
@@ -252,8 +255,11 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     pairs = [(x, p) for x, p in zip(floats, pieces, strict=True)
              if isinstance(x, Tensor) and x.requires_grad]
     targets = [e for e, n in zip(edges, need, strict=True) if n]
+    # the targets are values from before the block: their hooks (and retain_grad) run once,
+    # on their whole gradient, in the sweep that called this step (run here too, they were
+    # applied twice to the block's part: 300 for 30 with a hook g * 10)
     res = run_backward([x for x, _ in pairs], [p for _, p in pairs], targets=targets,
-                       retain_graph=diff, create_graph=diff)
+                       retain_graph=diff, create_graph=diff, target_hooks=False)
     return [res.get(e) for e in edges]
 
 
@@ -349,6 +355,7 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         _state.local.collect = found
         _state.local.reads = reads
         rec = None
+        start = next(_state.seq)
         try:
             with _state.no_grad(), _random.seeded(seed):
                 from . import remat_policy as _rp
@@ -369,10 +376,17 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         leaves, odef = tree_flatten(out)
         for x in leaves:
             if isinstance(x, Tensor) and x.requires_grad:
-                # returned as it came (run without recording, the block makes nothing
-                # tracked): no operation read it, yet the output depends on it
                 n = edge_of(x)
-                found[n] = n
+                if n.rule is not None and n.seq > start:
+                    # recorded inside the block (it turned grad mode on, e.g. for an
+                    # autograd.grad with create_graph): what its history read from before the
+                    # block is what the recomputation must be differentiated for (the node
+                    # itself is not reached again: its gradient was lost, a silent zero)
+                    _frontier(n, start, found)
+                else:
+                    # returned as it came (run without recording, the block makes nothing
+                    # tracked): no operation read it, yet the output depends on it
+                    found[n] = n
         diff = [i for i, x in enumerate(leaves) if _is_array(x) and _raw(x).dtype.kind in "fc"]
         if not found or not diff:
             return out
@@ -384,6 +398,7 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         params = {"fn": bind_state(f), "seed": seed, "adef": adef, "arr_pos": arr_pos,
                   "flat_args": [None if _is_array(a) else a for a in flat_args],
                   "arg_nodes": arg_nodes, "edges": edges,
+                  "tensors": [isinstance(flat_args[i], Tensor) for i in arr_pos],
                   "reads": [reads[n] for n in edges if n in reads],
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
@@ -395,6 +410,20 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         return tree_unflatten(odef, leaves)
 
     return wrapped
+
+
+def _frontier(node, start: int, found: dict) -> None:
+    """The nodes from before step ``start`` (or leaves) that ``node``'s history reads."""
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n.rule is None or n.seq < start:
+            found[n] = n
+        else:
+            stack.extend(n.edges)
 
 
 # ---- values a custom rule's function reads without receiving them ----------------------------

@@ -1025,12 +1025,14 @@ def _saved_tensors(node, raw):
 
 
 def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_graph=False,
-                 on_step=None, stop_at_targets=True, prune=True):
+                 on_step=None, stop_at_targets=True, prune=True, target_hooks=True):
     """Propagate adjoints from ``roots`` (Tensors) seeded with ``cotangents`` (arrays/Tensors).
 
     With ``targets`` (a list of nodes) the adjoints reaching those nodes are returned and no
     ``.grad`` is touched; otherwise they accumulate into the ``.grad`` of leaves. ``prune=False``
     tells that every step reaches a target (the caller checked), which skips a graph walk.
+    ``target_hooks=False``: the targets' hooks do not run here (a sweep nested in a step's
+    backward, a checkpoint's, whose targets the enclosing sweep reaches and hooks after).
     """
     grads: dict = {}
     owned: dict = {}
@@ -1073,14 +1075,19 @@ def run_backward(roots, cotangents, *, targets=None, retain_graph=False, create_
                 watch.before(node.seq, grads)
             g = grads.pop(node)
             own = owned.pop(node)
-            if hooked is not None and node in hooked:
+            if relevant is not None and node not in relevant:
+                continue  # no target lies behind it: its step (a Function's backward) never runs
+            if hooked is not None and node in hooked and (
+                    target_hooks or target_set is None or node not in target_set):
                 from .tensor_hooks import run_hooks
 
-                g, own = run_hooks(node.hooks, node, g, own, create_graph, retained)
+                g, own, g_own = run_hooks(node.hooks, node, g, own, create_graph, retained)
+            else:
+                g_own = g
             if on_step is not None:
                 on_step(node, g)
             if target_set is not None and node in target_set:
-                results[node] = g
+                results[node] = g_own
                 if stop_at_targets or (relevant is not None and not any(
                         e is not None and e in relevant for e in node.edges)):
                     continue  # no other target lies behind this one
@@ -1385,7 +1392,7 @@ def _accumulate_leaf(node, g, own, create_graph):
     if t.grad is None:
         t.grad = g
         if _hooked:
-            _run_post_accumulate(node, t)
+            _run_post_accumulate(node, t, create_graph)
         return
     if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
@@ -1395,14 +1402,14 @@ def _accumulate_leaf(node, g, own, create_graph):
             s = _np.asarray(s)
         t.grad.data = s
     if _hooked:
-        _run_post_accumulate(node, t)
+        _run_post_accumulate(node, t, create_graph)
 
 
-def _run_post_accumulate(node, t):
+def _run_post_accumulate(node, t, create_graph=False):
     if _hooked and node in _hooked and node.hooks.post:
         from .tensor_hooks import run_post_accumulate
 
-        run_post_accumulate(node.hooks, t)
+        run_post_accumulate(node.hooks, t, create_graph)
 
 
 def _check_grad_attr(t):
@@ -1410,6 +1417,12 @@ def _check_grad_attr(t):
     another shape or dtype) before backward accumulates into it: an array of another shape
     would be broadcast, one of another dtype converted, without a word."""
     g = t.grad
+    if g is t or (isinstance(g, Tensor) and g._data is t._data):
+        # accumulating would write into the tensor's own values (x.grad = x: x changed)
+        raise GradError(
+            f"backward: .grad of a tensor of shape {tuple(t.shape)} was set to the tensor "
+            f"itself (or a Tensor sharing its values); can't assign a tensor as its own grad, "
+            f"backward would accumulate into its values. Set .grad to a copy, or to None")
     if type(g) is Tensor and g.data.shape == t.data.shape and g.data.dtype == t.data.dtype:
         return
     shape, dtype = getattr(g, "shape", None), getattr(g, "dtype", None)
@@ -1498,7 +1511,7 @@ def _accumulate_leaf_into(t, g, create_graph):
     if _hooked and n is not None and n in _hooked and n.hooks.post:
         from .tensor_hooks import run_post_accumulate
 
-        run_post_accumulate(n.hooks, t)
+        run_post_accumulate(n.hooks, t, create_graph)
 
 
 def check_cotangent(where: str, out, c):

@@ -65,7 +65,8 @@ class set_grad_enabled:
 
 class inference_mode:
     """``torch.inference_mode``: a block (or decorator, with or without parentheses) that
-    records nothing, as ``no_grad``. ``inference_mode(False)`` changes nothing.
+    records nothing, as ``no_grad``. ``inference_mode(False)`` records again inside, as
+    torch's (``enable_grad``, and not inference mode).
 
     Example::
 
@@ -83,15 +84,16 @@ class inference_mode:
         self._ctx: Any = None
 
     def __enter__(self) -> None:
-        self._ctx = _state._grad_mode(False) if self.mode else None
-        if self._ctx is not None:
-            self._ctx.__enter__()
-        _local.inference = _local.__dict__.get("inference", 0) + self.mode
+        # inference_mode(False) turns recording back on inside (as torch's, also within
+        # no_grad or inference_mode) and is not inference mode
+        self._ctx = _state._grad_mode(not self.mode)
+        self._ctx.__enter__()
+        self._prev = _local.__dict__.get("inference", 0)
+        _local.inference = self._prev + 1 if self.mode else 0
 
     def __exit__(self, *exc: Any) -> None:
-        _local.inference -= self.mode
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
+        _local.inference = self._prev
+        self._ctx.__exit__(*exc)
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode

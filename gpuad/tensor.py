@@ -149,11 +149,18 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value.data  # torch's t.data = other: other's values (its memory)
         if not (hasattr(value, "shape") and hasattr(value, "dtype")):
             raise TypeError(f"Tensor.data must be a backend array, got {type(value).__name__}; "
                             f"wrap values with xp.asarray(...)")
         if isinstance(value, _np.generic):
             value = _as_data(value, False)  # a 0-d array, as in the constructor
+        if self.requires_grad and value.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"Tensor.data: data set to a tensor that requires gradients must be floating "
+                f"point or complex dtype, got {value.dtype} (as torch); call "
+                f"t.requires_grad_(False) first, or convert the values to a float dtype")
         old = self._data
         self._data = value
         ver = self._ver
@@ -192,11 +199,15 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None and self._seen != self._ver[0]:
+            _current(self)
         return self._node is None or self._node.rule is None
 
     @property
     def grad_fn(self) -> Any:
-        """The tape step that produced this tensor (None for leaves)."""
+        """The tape step that produced this tensor (None for leaves). A view whose base was
+        written since it was made takes the base's new history first, as torch regenerates
+        a view's ``grad_fn`` on access."""
         return None if self.is_leaf else self._node
 
     def detach(self) -> Tensor:
@@ -848,8 +859,44 @@ class Tensor:
         new._elem = None  # an independent array: no copy torch views, never stale
         return new
 
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        """``pickle`` (torch's rule): the value, ``requires_grad`` and ``name``, as a new leaf
+        (the history and ``.grad`` are not pickled). A value batched by ``vmap`` raises."""
+        if self._bat is not None:
+            raise TypeError(
+                "pickle: a Tensor batched by gpuad.vmap cannot be pickled (it exists only "
+                "inside the vmapped function); return it from the function first")
+        state = getattr(self, "__dict__", None) or None
+        return (_unpickle, (type(self), self._data, bool(self.requires_grad), self.name, state))
+
+    def __delattr__(self, name: str) -> None:
+        # ``del t.grad`` clears the gradient, as torch; the value and the flags stay
+        if name == "grad":
+            self.grad = None
+            return
+        if name in Tensor.__slots__ or name == "data":
+            raise AttributeError(
+                f"Tensor.{name} cannot be deleted (only del t.grad, which sets it to None)")
+        object.__delattr__(self, name)
+
 
 _new = object.__new__
+
+
+def _current(t: Tensor) -> None:
+    from .engine import current
+
+    current(t)
+
+
+def _unpickle(cls: type, data: Any, requires_grad: bool, name: str | None,
+              state: dict | None) -> Tensor:
+    t = _new(cls)
+    Tensor.__init__(t, data, requires_grad=requires_grad)
+    t.name = name
+    if state:
+        t.__dict__.update(state)
+    return t
 
 
 def _defer(o):

@@ -176,11 +176,19 @@ def register_node_prehook(node: Any, fn: Callable) -> RemovableHandle:
     return RemovableHandle(node, hid, kind="pre")
 
 
-def run_post_accumulate(h: TensorHooks, t: Tensor) -> None:
-    """The post-accumulate-grad hooks of leaf ``t``, whose ``.grad`` was just written."""
+def run_post_accumulate(h: TensorHooks, t: Tensor, create_graph: bool = False) -> None:
+    """The post-accumulate-grad hooks of leaf ``t``, whose ``.grad`` was just written: with
+    grad mode off unless the sweep records (``create_graph``), as torch's (a hook that steps
+    ``t`` in place, an optimiser in backward, then needs no ``no_grad`` block)."""
     _refuse_in_trace("a post-accumulate-grad hook reached by backward")
+    off = not create_graph and _state.local.grad_enabled
     for fn in list(h.post.values()):
-        if fn(t) is not None:
+        if off:
+            with _state.no_grad():
+                r = fn(t)
+        else:
+            r = fn(t)
+        if r is not None:
             raise engine.GradError(
                 f"post-accumulate-grad hook {_name(fn)!r} returned a value; it must return "
                 f"None (it may read or change t.grad in place instead)")
@@ -253,9 +261,12 @@ def _checked(fn: Callable, r: Any, gt: Tensor) -> Tensor:
 
 
 def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
-              retained: list) -> tuple[Any, bool]:
+              retained: list) -> tuple[Any, bool, Any]:
     """Run the hooks of ``node`` on its adjoint ``g`` (an array, or a Tensor when
-    differentiated); returns the adjoint that goes on and whether the sweep owns its buffer."""
+    differentiated); returns the adjoint that goes on, whether the sweep owns its buffer, and
+    the tensor's own gradient (after its hooks, before the step's pre-hooks, which change
+    what flows on to the step's inputs only: what ``autograd.grad`` and ``backward(inputs=)``
+    return for this tensor, as torch)."""
     _refuse_in_trace("a tensor hook (register_hook or retain_grad) reached by backward")
     gt = g if isinstance(g, Tensor) else Tensor(g)
     # a first-order sweep runs its hooks with grad mode off, as torch's (on with create_graph)
@@ -272,6 +283,7 @@ def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
         t = h.retain()
         if t is not None:
             retained.append((t, gt))
+    own_grad = gt
     for fn in list(h.pre.values()):
         if off:
             with _state.no_grad():
@@ -287,5 +299,5 @@ def run_hooks(h: TensorHooks, node: Any, g: Any, own: bool, create_graph: bool,
         if r[0] is not None:
             gt = _checked(fn, r[0], gt)
     if isinstance(g, Tensor) or create_graph:
-        return gt, False
-    return gt._data, False
+        return gt, False, own_grad
+    return gt._data, False, own_grad._data

@@ -416,11 +416,20 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool,
         ):
             # no history, no tangent: a non-differentiable output
             outs[k] = Tensor(o._data, _ver=o._ver, _bat=o._bat)
+    ctx._nondiff_out = frozenset(k for k in range(len(outs)) if k not in diffable)
     diff = diffable if tracked else []
     if not diff:
         for k, a in dirty.items():
             _take_over(a, outs[k], False, handled(cls))
             outs[k] = a
+        for k, o in enumerate(outs):
+            if k not in dirty and isinstance(o, Tensor) and o.requires_grad and any(
+                    o is a for a in args):
+                # an input returned as-is where nothing is recorded (no_grad): an alias
+                # without history, as torch's view (the input itself would carry its
+                # requires_grad and history on into later recorded steps)
+                outs[k] = Tensor(o._data, _ver=o._ver, _bat=o._bat)
+        _same_objects(given, outs)
         return tuple(outs) if is_tuple else outs[0]
     leaves = [outs[k] for k in diff]
     raws = [o._data if o._bat is None else Tensor(o._data, _bat=o._bat) for o in leaves]
@@ -470,6 +479,7 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool,
         outs[k] = a
     if new_style and saved[0] is not None and handled(cls):
         register_step(cls, res._node, params, [outs[k] for k in diff])
+    _same_objects(given, outs)
     if not ctx.materialize_grads and len(pieces) > 1:
         # which outputs a sweep reaches, so that backward gets None for the others (torch's
         # undefined gradients); hooks only here, where they were asked for
@@ -479,6 +489,15 @@ def _apply_once(cls: type, args: tuple, kwargs: dict, new_style: bool,
         for j, p in enumerate(pieces):
             register_hook(p, functools.partial(_reach, ctx._reached, j))
     return tuple(outs) if is_tuple else outs[0]
+
+
+def _same_objects(given: tuple, outs: list) -> None:
+    """An object forward returned at several positions is one output object there too, as in
+    torch (the later positions' gradients are then zero)."""
+    for k in range(1, len(given)):
+        j = next((j for j in range(k) if given[j] is given[k]), k)
+        if j < k and isinstance(given[k], Tensor):
+            outs[k] = outs[j]
 
 
 def _record(cls, edges, saved, params, packed, kept, tan) -> Tensor:
@@ -674,14 +693,15 @@ def _function_vjp(g, ans, inputs, params, need):
             f"its vmap staticmethod, which gpuad cannot follow here; set generate_vmap_rule = "
             f"True instead of the vmap staticmethod, or use reverse mode over reverse mode"
         )
+    user_backward = _backward_of(cls)
     ctx._saved = _saved_values(params, ans, inputs)
     grads = _output_grads(g, params, plain)
     try:
         if plain:
             with _state.no_grad():
-                res = cls.backward(ctx, *grads)
+                res = user_backward(ctx, *grads)
         else:
-            res = cls.backward(ctx, *grads)
+            res = user_backward(ctx, *grads)
     except ValueError as e:
         if "read-only" not in str(e):
             raise
@@ -715,6 +735,20 @@ def _function_vjp(g, ans, inputs, params, need):
             continue
         out.append(_check_grad(name, i, r, params["arg_shapes"][k], params["arg_dtypes"][k], plain))
     return out
+
+
+def _backward_of(cls: type) -> Callable:
+    """The user's backward: ``backward``, or ``vjp`` (torch's other name for it); both
+    defined is refused, as torch refuses it."""
+    vjp = next((k.__dict__["vjp"] for k in cls.__mro__ if "vjp" in k.__dict__), None)
+    if vjp is None:
+        return cls.backward
+    if overrides(cls, "backward"):
+        raise GradError(
+            f"{cls.__qualname__}: implementing both 'backward' and 'vjp' for a custom Function "
+            f"is not allowed (they are two names for the same method); define only one"
+        )
+    return cls.vjp
 
 
 def _check_grad(name: str, i: int, r: Any, shape: tuple, dtype: Any, plain: bool) -> Any:

@@ -475,8 +475,15 @@ def _attach(name: str, out: Any, t_out: Any, ctx: Any, level: int, dirty: list) 
             raise GradError(
                 f"{name}.jvp returned {len(tans[0])} tangents but forward returned one output")
     res = []
+    nondiff_out = ctx.__dict__.get("_nondiff_out", ())
     for k, (o, t) in enumerate(zip(outs, tans, strict=True)):
-        if not isinstance(o, Tensor) or id(o) in ctx._nondiff or o.dtype.kind not in "fc":
+        if not isinstance(o, Tensor) or id(o) in ctx._nondiff or o.dtype.kind not in "fc" \
+                or k in nondiff_out:
+            if t is not None and isinstance(o, Tensor):
+                raise GradError(
+                    f"{name}.jvp returned a tangent at position {k}, but the corresponding "
+                    f"forward output is not a differentiable Tensor (marked non-differentiable "
+                    f"or not floating point); return None at that position instead")
             res.append(o)
             continue
         if t is None:

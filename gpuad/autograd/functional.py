@@ -124,7 +124,8 @@ def _grads(outs: tuple, ins: tuple, cots: tuple | None, create_graph: bool) -> t
     )
 
 
-def _fill(grads: tuple, refs: tuple, strict: bool, where: str, what: str) -> tuple:
+def _fill(grads: tuple, refs: tuple, strict: bool, where: str, what: str,
+          create_graph: bool = False) -> tuple:
     out = []
     for i, (g, ref) in enumerate(zip(grads, refs, strict=True)):
         if g is None:
@@ -133,8 +134,20 @@ def _fill(grads: tuple, refs: tuple, strict: bool, where: str, what: str) -> tup
                     f"{where}: {what} {i}. This is not allowed in strict mode (strict=True)"
                 )
             g = _zeros(ref)
+        elif strict and create_graph and not g.requires_grad:
+            # a result that does not depend on the inputs: its derivative would be zero
+            raise GradError(
+                f"{where}: the jacobian of the user-provided function is independent of input "
+                f"{i}. This is not allowed in strict mode when create_graph=True")
         out.append(g)
     return tuple(out)
+
+
+def _refuse_strict_vectorize(strict: bool, vectorize: bool, where: str) -> None:
+    if strict and vectorize:
+        raise GradError(
+            f"{where}: strict=True and vectorize=True are not supported together (as in "
+            f"torch); set strict=False or vectorize=False")
 
 
 def vjp(
@@ -161,7 +174,8 @@ def vjp(
             vs = None
         res = _grads(outs, ins, vs, create_graph)
     res = _fill(
-        res, ins, strict, where, "the output of the user-provided function is independent of input"
+        res, ins, strict, where, "the output of the user-provided function is independent of input",
+        create_graph,
     )
     return _post(_single(out_tuple, outs), create_graph), _post(
         _single(in_tuple, res), create_graph
@@ -210,6 +224,7 @@ def jvp(
         strict,
         where,
         "the output of the user-provided function is independent of the inputs; output",
+        create_graph,
     )
     return _post(_single(out_tuple, outs), create_graph), _post(
         _single(out_tuple, res), create_graph
@@ -240,6 +255,7 @@ def jacobian(
         raise NotImplementedError(
             f'{where}: strategy="forward-mode" is only implemented with vectorize=True, as in torch'
         )
+    _refuse_strict_vectorize(strict, vectorize, where)
     in_tuple, ins = _as_tuple(inputs, "inputs", where)
     with _state.enable_grad():
         ins = _prepare(ins, create_graph)
@@ -261,6 +277,11 @@ def jacobian(
                             f"independent of input {j}. This is not allowed in "
                             f"strict mode (strict=True)"
                         )
+                    if g is not None and strict and create_graph and not g.requires_grad:
+                        raise GradError(
+                            f"{where}: the jacobian of the user-provided function is "
+                            f"independent of input {j}. This is not allowed in strict mode "
+                            f"when create_graph=True")
                     rows[j].append(g if g is not None else _zeros(ins[j]))
             row = []
             for j, x in enumerate(ins):
@@ -306,6 +327,7 @@ def hessian(
     Example: ``H = gpuad.autograd.functional.hessian(lambda x: (x ** 3).sum(), x)``
     """
     where = "autograd.functional.hessian"
+    _refuse_strict_vectorize(strict, vectorize, where)
     in_tuple, ins = _as_tuple(inputs, "inputs", where)
     f = _scalar_output(func, where)
 

@@ -28,14 +28,15 @@ def _tupled(x: Any) -> tuple:
     return tuple(x) if isinstance(x, tuple | list) else (x,)
 
 
-def _fresh(inputs: tuple, i: int, data: Any) -> list:
+def _fresh(inputs: tuple, i: int, data: Any, keep_grad: bool = True) -> list:
     """``inputs`` with input ``i``'s values replaced by ``data``: each Tensor a fresh one
-    with the original's requires_grad."""
+    with the original's requires_grad (none with ``keep_grad=False``: forward mode, as
+    torch, which differentiates through the tangents alone)."""
     args = []
     for k, a in enumerate(inputs):
         if isinstance(a, Tensor):
             t = Tensor(data if k == i else a._data)
-            if a.requires_grad:
+            if a.requires_grad and keep_grad:
                 t.requires_grad_(True)
             args.append(t)
         else:
@@ -43,15 +44,27 @@ def _fresh(inputs: tuple, i: int, data: Any) -> list:
     return args
 
 
-def _evaluate(func: Callable, inputs: tuple, i: int, data: Any) -> list[np.ndarray]:
+def _evaluate(func: Callable, inputs: tuple, i: int, data: Any,
+              kinds: list | None = None, eps: float = 0.0, k: int = 0) -> list[np.ndarray]:
     """The outputs of ``func`` with input ``i``'s values replaced by ``data``, as float64
-    host arrays."""
+    host arrays; ``kinds``, the outputs' (shape, dtype) at the point checked, which the
+    perturbed outputs must keep (else the differences mean nothing: torch raises too)."""
     with _state.enable_grad():
-        outs = _tupled(func(*_fresh(inputs, i, data)))
-    return [_host(o).astype(np.float64) for o in outs if isinstance(o, Tensor)]
+        outs = [o for o in _tupled(func(*_fresh(inputs, i, data))) if isinstance(o, Tensor)]
+    if kinds is not None:
+        for o, (shape, dtype) in zip(outs, kinds, strict=False):
+            what = ("shape", tuple(o.shape), shape) if tuple(o.shape) != shape else \
+                ("dtype", o.dtype, dtype) if o.dtype != dtype else None
+            if what is not None:
+                raise GradcheckError(
+                    f"Expected `func` to return outputs with the same {what[0]} when inputs "
+                    f"are perturbed on index {k} of input {i} by {eps}, but got: {what[0]}s "
+                    f"{what[2]} and {what[1]}")
+    return [_host(o).astype(np.float64) for o in outs]
 
 
-def _numerical(func: Callable, inputs: tuple, i: int, eps: float) -> list[np.ndarray]:
+def _numerical(func: Callable, inputs: tuple, i: int, eps: float,
+               kinds: list | None = None) -> list[np.ndarray]:
     """Per output, the central-difference Jacobian ``(out.size, inputs[i].size)``."""
     x = inputs[i]
     # a C-ordered copy of the input's own shape (``ascontiguousarray`` makes a 0-d input 1-d)
@@ -62,8 +75,8 @@ def _numerical(func: Callable, inputs: tuple, i: int, eps: float) -> list[np.nda
         minus = base.copy()
         plus.reshape(-1)[k] += eps
         minus.reshape(-1)[k] -= eps
-        fp = _evaluate(func, inputs, i, plus)
-        fm = _evaluate(func, inputs, i, minus)
+        fp = _evaluate(func, inputs, i, plus, kinds, eps, k)
+        fm = _evaluate(func, inputs, i, minus, kinds, -eps, k)
         for j, (a, b) in enumerate(zip(fp, fm, strict=True)):
             if len(cols) <= j:
                 cols.append([])
@@ -107,7 +120,7 @@ def _forward(func: Callable, inputs: tuple, i: int) -> list[np.ndarray]:
     for k in range(x.size):
         e = xp.zeros(x.size, x.dtype)
         e[k] = 1
-        args = _fresh(inputs, i, x._data)
+        args = _fresh(inputs, i, x._data, keep_grad=False)
         with _state.enable_grad(), forward_ad.dual_level():
             args[i] = forward_ad.make_dual(args[i], Tensor(e.reshape(x._data.shape)))
             outs = [o for o in _tupled(func(*args)) if isinstance(o, Tensor)]
@@ -131,7 +144,7 @@ def _batched_forward(func: Callable, inputs: tuple, i: int) -> list[np.ndarray]:
     x = inputs[i]
     xp = engine._rules._xp(x._data)
     basis = Tensor(xp.eye(x.size, dtype=x.dtype).reshape((x.size,) + tuple(x.shape)))
-    args = _fresh(inputs, i, x._data)
+    args = _fresh(inputs, i, x._data, keep_grad=False)
 
     def column(tan: Any) -> tuple:
         a = list(args)
@@ -182,6 +195,35 @@ def _check_batched_grad(func: Callable, inputs: tuple, diff_idx: list, atol: flo
                 return _fail(
                     f"Batched grad mismatch for input {diff_idx[k]} (cotangent {r}): vmap "
                     f"gave\n{_host(b)[r]}\nand one backward\n{_host(g)}\n", raise_exception)
+    return True
+
+
+def _reentrant(out: Tensor, diff: list, first: list, j: int, nondet_tol: float,
+               raise_exception: bool) -> bool:
+    """A second backward, on the same output and cotangents, must give the same Jacobian
+    (up to ``nondet_tol``), as torch checks."""
+    again = _analytical(out, diff)
+    for a, b in zip(first, again, strict=True):
+        if a.size and float(np.max(np.abs(a - b))) > nondet_tol:
+            return _fail(
+                f"Backward is not reentrant, i.e., running backward with same input and "
+                f"grad_output multiple times gives different values, although analytical "
+                f"gradient matches numerical gradient (output {j}). The tolerance for "
+                f"nondeterminism was {nondet_tol}: pass nondet_tol= for an op that is not "
+                f"deterministic", raise_exception)
+    return True
+
+
+def _mul_by_grad_output(outs: list, diff: list, raise_exception: bool) -> bool:
+    """Backward with zero cotangents must give zero gradients (a hook or rule that adds a
+    constant passes the Jacobian check where it is small), as torch checks."""
+    if not outs:
+        return True
+    zeros = [Tensor(engine._rules._xp(o._data).zeros(o._data.shape, o.dtype)) for o in outs]
+    gs = grad(outs, diff, zeros, retain_graph=True, allow_unused=True)
+    for g in gs:
+        if g is not None and np.any(_host(g) != 0):
+            return _fail("backward not multiplied by grad_output", raise_exception)
     return True
 
 
@@ -247,12 +289,13 @@ def gradcheck(
                 stacklevel=2,
             )
     if not (check_backward_ad or check_forward_ad):
-        raise ValueError("gradcheck: check_backward_ad and check_forward_ad are both False: "
-                         "nothing to check")
+        raise ValueError("gradcheck: Expected at least one of check_forward_ad or "
+                         "check_backward_ad to be True (both are False: nothing to check)")
     if check_batched_forward_grad and not check_forward_ad:
         raise ValueError("gradcheck: check_batched_forward_grad needs check_forward_ad=True")
     with _state.enable_grad():
-        outs = _tupled(func(*inputs))
+        # (a view whose base was written since it was made takes the base's history now)
+        outs = tuple(engine.current(o) for o in _tupled(func(*inputs)))
     tensors = [(j, o) for j, o in enumerate(o for o in outs if isinstance(o, Tensor))]
     for j, o in tensors:
         if o.dtype.kind == "c":
@@ -261,7 +304,8 @@ def gradcheck(
                 f"gradients are checked by gpuad.testing.check_grads"
             )
     diff = [inputs[i] for i in diff_idx]
-    numerical = {i: _numerical(func, inputs, i, eps) for i in diff_idx}
+    kinds = [(tuple(o.shape), o.dtype) for _, o in tensors]
+    numerical = {i: _numerical(func, inputs, i, eps, kinds) for i in diff_idx}
     if check_backward_ad:
         for j, o in tensors:
             if o.requires_grad:
@@ -275,6 +319,12 @@ def gradcheck(
                         "does not require grad) is not zero")
                 if not _compare(what, j, i, n, a, rtol, atol, raise_exception):
                     return False
+            if o.requires_grad and not _reentrant(o, diff, analytical, j, nondet_tol,
+                                                  raise_exception):
+                return False
+        if not _mul_by_grad_output([o for _, o in tensors if o.requires_grad], diff,
+                                   raise_exception):
+            return False
         if check_batched_grad and not _check_batched_grad(func, inputs, diff_idx, atol, rtol,
                                                           raise_exception):
             return False
@@ -326,7 +376,8 @@ def gradgradcheck(
     """
     inputs = _tupled(inputs)
     with _state.enable_grad():
-        outs = [o for o in _tupled(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
+        outs = [o for o in map(engine.current, _tupled(func(*inputs)))
+                if isinstance(o, Tensor) and o.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
@@ -349,7 +400,12 @@ def gradgradcheck(
 
     def first_derivative(*args: Any) -> tuple:
         xs, gos = args[: len(args) - n], args[len(args) - n :]
-        ys = [o for o in _tupled(func(*xs)) if isinstance(o, Tensor) and o.requires_grad]
+        # the forward-mode check passes inputs that do not require grad: the reverse sweep
+        # below needs them to (torch's gradgradcheck restores the flag too)
+        xs = tuple(x.requires_grad_() if k in diff_idx and isinstance(x, Tensor) and
+                   not x.requires_grad and x.is_leaf else x for k, x in enumerate(xs))
+        ys = [o for o in map(engine.current, _tupled(func(*xs)))
+              if isinstance(o, Tensor) and o.requires_grad]
         gs = grad(ys, [xs[i] for i in diff_idx], list(gos), create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 

@@ -140,3 +140,44 @@ class disable_saved_tensors_hooks:
     def __call__(self, fn: Callable) -> Callable:
         msg = self.error_message
         return _state.decorate(lambda: disable_saved_tensors_hooks(msg), fn)
+
+
+def increment_version(tensor: Any) -> None:
+    """``torch.autograd.graph.increment_version``: bump the version of ``tensor`` (or of
+    each Tensor in an iterable of them) as an in-place write would, so that a step which
+    saved it refuses its backward; for writes made behind gpuad's back (``t.data[...]``).
+
+    Example: ``gpuad.autograd.graph.increment_version(t)``
+    """
+    for t in (tensor,) if isinstance(tensor, Tensor) else tuple(tensor):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"increment_version: expected a Tensor or an iterable of Tensors, "
+                            f"got {type(t).__name__}")
+        t._ver[0] += 1
+
+
+def register_multi_grad_hook(tensors: Any, fn: Callable, *, mode: str = "all") -> Any:
+    """``torch.autograd.graph.register_multi_grad_hook``: not provided; raises, naming what
+    to use instead."""
+    raise NotImplementedError(
+        "autograd.graph.register_multi_grad_hook is not provided by gpuad: register "
+        "t.register_hook(fn) on each tensor (it receives that tensor's gradient in each "
+        "backward), or compute the gradients together with gpuad.autograd.grad(outputs, "
+        "tensors, allow_unused=True)")
+
+
+def get_gradient_edge(tensor: Any) -> Any:
+    """``torch.autograd.graph.get_gradient_edge``: not provided; raises, naming what to use."""
+    raise NotImplementedError(
+        "autograd.graph.get_gradient_edge (GradientEdge) is not provided by gpuad: pass the "
+        "Tensor itself as inputs= of gpuad.autograd.grad or backward (a non-leaf works, and "
+        "its gradient is that of the value it held when the graph was recorded only if it "
+        "was not written in place since)")
+
+
+def allow_mutation_on_saved_tensors() -> Any:
+    """``torch.autograd.graph.allow_mutation_on_saved_tensors``: not provided; raises."""
+    raise NotImplementedError(
+        "autograd.graph.allow_mutation_on_saved_tensors is not provided by gpuad: backward "
+        "raises when a value it saved was written in place; write into a copy (y = x.clone(); "
+        "y.sin_()) or compute the gradient before the write")

@@ -301,11 +301,17 @@ class _BackwardState:
         return tuple(grads[k] for k in self.out_positions)
 
     def run_hooks(self, grads: tuple) -> tuple:
+        if self.grad_output is None:
+            # no gradient came through the outputs in this sweep: a sweep differentiating the
+            # recorded first backward (create_graph) reaches the inputs' step again; as in
+            # torch, the full hooks ran once, with the first backward
+            return tuple(grads)
         gin = [None] * self.nargs
         for i, g in zip(self.positions, grads, strict=True):
             gin[i] = g
         gin_t = tuple(gin)
-        gout = self.grad_output if self.grad_output is not None else ()
+        gout = self.grad_output
+        self.grad_output = None
         for _, fn, _ in list(self.hooks.backward):
             r = fn(self.module, gin_t, gout)
             if r is None:
