@@ -760,10 +760,16 @@ def test_parameters_to_vector_and_back(backend):
     gnp.sum(v * gnp.arange(8.0)).backward()  # differentiable, as torch's
     np.testing.assert_array_equal(to_numpy(lin.weight.grad).ravel(), np.arange(6.0))
     np.testing.assert_array_equal(to_numpy(lin.bias.grad), [6.0, 7.0])
-    out = lin(xp_(np.ones((1, 3))))
+    x = ad.tensor(xp_(np.ones((1, 3))), requires_grad=True)
+    out = lin(x)
     nn.utils.vector_to_parameters(xp_(np.arange(8.0)), lin.parameters())
     np.testing.assert_array_equal(to_numpy(lin.weight), np.arange(6.0).reshape(2, 3))
-    with pytest.raises(Exception, match="version"):
+    with pytest.raises(Exception, match="version"):  # x's gradient reads the old weight
         gnp.sum(out).backward()
+    lin.zero_grad()
+    out = lin(xp_(np.ones((1, 3))))  # the weight's gradient reads only the input: exact
+    nn.utils.vector_to_parameters(xp_(np.zeros(8)), lin.parameters())
+    gnp.sum(out).backward()
+    np.testing.assert_array_equal(to_numpy(lin.weight.grad), np.ones((2, 3)))
     with pytest.raises(ValueError, match="9 entries but the parameters hold 8"):
         nn.utils.vector_to_parameters(xp_(np.zeros(9)), lin.parameters())
