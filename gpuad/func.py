@@ -8,7 +8,9 @@ Tensors, as torch.func's (every array in a result pytree, integer and boolean on
 so torch's Tensor methods apply to them (``jacrev(f)(x).view(-1)``, ``.sum(dim=1)``); they
 require no gradient unless an enclosing transform or a recorded outer computation (an input
 that requires grad, as ``torch.autograd.grad(grad(f)(x), x)``) differentiates them. gpuad's
-own transforms (``gpuad.grad``, ``gpuad.vmap``, ...) keep returning backend arrays.
+own transforms (``gpuad.grad``, ``gpuad.vmap``, ...) keep returning backend arrays. As
+torch.func, a differentiated function must return a non-empty output of Tensors (no Python
+numbers) and, with ``has_aux``, a tuple ``(output, aux)``.
 
 Example::
 
@@ -53,7 +55,8 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
     Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
     """
-    return _tensors_of(_tr.grad(func, argnums=argnums, has_aux=has_aux), func)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux) if has_aux else func
+    return _tensors_of(_tr.grad(f, argnums=argnums, has_aux=has_aux), func)
 
 
 def grad_and_value(
@@ -64,7 +67,8 @@ def grad_and_value(
 
     Example: ``g, v = grad_and_value(f)(x)``
     """
-    vg = _tr.value_and_grad(func, argnums=argnums, has_aux=has_aux)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux) if has_aux else func
+    vg = _tr.value_and_grad(f, argnums=argnums, has_aux=has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
         value, g = vg(*args, **kwargs)
@@ -81,7 +85,8 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False):
 
     Example: ``out, vjp_fn = vjp(torch_like_f, x); (gx,) = vjp_fn(ones)``
     """
-    res = _tr.vjp(func, *primals, has_aux=has_aux)
+    res = _tr.vjp(_outputs_checked(func, "vjp(f, *primals)", has_aux), *primals,
+                  has_aux=has_aux)
     inner = res[1]
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: Any = None) -> tuple:
@@ -111,7 +116,13 @@ def jvp(
                 f"gpuad.func.jvp(f, primals, tangents): expected {what} to be a tuple (as "
                 f"torch.func), got {type(v).__name__}; it should be valid to call f(*primals)"
             )
-    return _tensors(_tr.jvp(func, primals, tangents, has_aux=has_aux))
+    if not tree_flatten(primals)[0]:
+        raise RuntimeError(
+            f"gpuad.func.jvp(f, primals, tangents): expected primals to contain at least one "
+            f"Tensor (as torch.func); got {primals!r}"
+        )
+    f = _outputs_checked(func, "jvp(f, primals, tangents)", has_aux)
+    return _tensors(_tr.jvp(f, primals, tangents, has_aux=has_aux))
 
 
 def jacrev(
@@ -127,8 +138,9 @@ def jacrev(
 
     Example: ``jacrev(f, argnums=(0, 1))(x, y)``
     """
+    f = _outputs_checked(func, "jacrev(f)(*args): vjp(f, *primals)", has_aux)
     return _tensors_of(
-        _tr.jacrev(func, argnums=argnums, has_aux=has_aux, chunk_size=chunk_size), func
+        _tr.jacrev(f, argnums=argnums, has_aux=has_aux, chunk_size=chunk_size), func
     )
 
 
@@ -145,7 +157,8 @@ def jacfwd(
     Example: ``jacfwd(f)(x)``
     """
     _randomness("jacfwd", randomness, ("error",))
-    return _tensors_of(_tr.jacfwd(func, argnums=argnums, has_aux=has_aux), func)
+    f = _outputs_checked(func, "jacfwd(f)(*args): jvp(f, primals, tangents)", has_aux)
+    return _tensors_of(_tr.jacfwd(f, argnums=argnums, has_aux=has_aux), func)
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
@@ -340,6 +353,44 @@ def _randomness(where: str, value: str, allowed: tuple) -> None:
             f"random numbers inside a transform; draw them outside and pass them batched"
             + (", or use randomness='same'" if "same" in allowed else "")
         )
+
+
+def _outputs_checked(func: Callable, where: str, has_aux: bool) -> Callable:
+    """``func``, refusing what torch.func refuses as the output of a differentiated function
+    (gpuad's own transforms take both, as JAX): no output at all (``()``, ``[]``, ``{}``), or a
+    Python number among the outputs (torch wants Tensors; a number has no derivative to pass
+    on, so it would be read as a constant)."""
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        out = func(*args, **kwargs)
+        if has_aux and not (isinstance(out, tuple) and len(out) == 2):
+            raise RuntimeError(
+                f"{where}: output of function f should be a tuple: (output, aux) if "
+                f"has_aux is True (as torch.func); f returned {type(out).__name__} of "
+                f"length {len(out) if isinstance(out, tuple | list) else 1}"
+            )
+        main = out[0] if has_aux else out
+        if where.startswith("grad"):
+            return out
+        if main is None:
+            return out  # gpuad's own error names the missing return statement
+        leaves = tree_flatten(main)[0]
+        if not leaves:
+            raise RuntimeError(
+                f"{where}: Expected f to be a function that has non-empty output (a Tensor "
+                f"or a pytree holding one, as torch.func); f returned {main!r}"
+            )
+        for leaf in leaves:
+            if isinstance(leaf, bool | int | float | complex):
+                raise RuntimeError(
+                    f"{where}: expected f(*primals) to return only tensors (as torch.func), "
+                    f"got the Python {type(leaf).__name__} {leaf!r}; return a Tensor "
+                    f"(gpuad.tensor(v)), or use gpuad's own transforms, which take a number "
+                    f"as a constant"
+                )
+        return out
+
+    return _named(checked, func)
 
 
 def _tensor(x: Any) -> Any:

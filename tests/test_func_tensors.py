@@ -159,3 +159,22 @@ def test_keeps_name(name):
         return gnp.sum(a)
 
     assert getattr(gf, name)(my_fn).__name__ == "my_fn"
+
+
+def test_outputs_torch_func_refuses(backend):
+    # torch.func raises for these; gpuad's JAX-facing transforms take them (as JAX)
+    x, t = ad.tensor(xp_(X[0])), ad.tensor(xp_(X[1]))
+    for where, call in (
+        ("non-empty", lambda: gf.vjp(lambda a: (), x)),
+        ("non-empty", lambda: gf.jvp(lambda a: {}, (x,), (t,))),
+        ("non-empty", lambda: gf.jacrev(lambda a: [])(x)),
+        ("only tensors", lambda: gf.jacfwd(lambda a: 1.5)(x)),
+        ("only tensors", lambda: gf.vjp(lambda a: (a, 2), x)),
+        ("should be a tuple", lambda: gf.grad(lambda a: [gnp.sum(a), a], has_aux=True)(x)),
+        ("should be a tuple", lambda: gf.vjp(lambda a: (a, a, a), x, has_aux=True)),
+        ("at least one Tensor", lambda: gf.jvp(lambda a: a, ((),), ((),))),
+    ):
+        with pytest.raises(RuntimeError, match=where):
+            call()
+    _, vjp_fn = ad.vjp(lambda a: (), x)  # the JAX-facing one: an empty output is fine
+    np.testing.assert_array_equal(to_numpy(vjp_fn(())[0]), np.zeros(3))
