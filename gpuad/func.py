@@ -55,7 +55,7 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
     Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux) if has_aux else func
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
     return _tensors_of(_tr.grad(f, argnums=argnums, has_aux=has_aux), func)
 
 
@@ -67,7 +67,7 @@ def grad_and_value(
 
     Example: ``g, v = grad_and_value(f)(x)``
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux) if has_aux else func
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
     vg = _tr.value_and_grad(f, argnums=argnums, has_aux=has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
@@ -355,11 +355,14 @@ def _randomness(where: str, value: str, allowed: tuple) -> None:
         )
 
 
-def _outputs_checked(func: Callable, where: str, has_aux: bool) -> Callable:
+def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True
+                     ) -> Callable:
     """``func``, refusing what torch.func refuses as the output of a differentiated function
-    (gpuad's own transforms take both, as JAX): no output at all (``()``, ``[]``, ``{}``), or a
-    Python number among the outputs (torch wants Tensors; a number has no derivative to pass
-    on, so it would be read as a constant)."""
+    (gpuad's own transforms take all three, as JAX): with ``has_aux``, a pair that is not a
+    tuple; with ``outputs``, no output at all (``()``, ``[]``, ``{}``) or a Python number among
+    the outputs (torch wants Tensors; gpuad would read a number as a constant)."""
+    if not (has_aux or outputs):
+        return func
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         out = func(*args, **kwargs)
@@ -370,10 +373,8 @@ def _outputs_checked(func: Callable, where: str, has_aux: bool) -> Callable:
                 f"length {len(out) if isinstance(out, tuple | list) else 1}"
             )
         main = out[0] if has_aux else out
-        if where.startswith("grad"):
+        if not outputs or main is None:  # (gpuad's own error names a missing return)
             return out
-        if main is None:
-            return out  # gpuad's own error names the missing return statement
         leaves = tree_flatten(main)[0]
         if not leaves:
             raise RuntimeError(
