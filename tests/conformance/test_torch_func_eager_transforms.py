@@ -1200,3 +1200,61 @@ def test_lennard_jones_batched_jac(backend, jac):
         return derivs, loss, L.autograd.grad(loss, list(m.parameters()))
 
     _both(prog, drs, energies, forces)
+
+
+def test_results_in_an_outer_graph(backend, rng):
+    # not a torch test: every transform's result on an input that requires grad is part of
+    # that input's graph (requires_grad, and torch.autograd.grad through it), as torch's
+    def prog(L, x, v):
+        F = L.func
+        f = lambda x: (x.sin() * x).sum()  # noqa: E731
+        outs = [F.grad(f)(x), F.grad_and_value(f)(x), F.vjp(lambda x: x.sin() * x, x)[0],
+                F.vjp(lambda x: x.sin() * x, x)[1](v), F.jvp(lambda x: x.sin() * x, (x,), (v,)),
+                F.jacrev(lambda x: x.sin() * x)(x), F.jacfwd(lambda x: x.sin() * x)(x),
+                F.hessian(f)(x), F.vmap(lambda r: r.sin() * r)(x),
+                F.vmap(F.grad(lambda r: r.sin() * r))(x), F.linearize(lambda x: x.cos(), x)[0]]
+        total = sum((o * o).sum() for o in _leaves(outs))
+        return outs, L.autograd.grad(total, x)
+
+    _both(prog, RG(_r(rng, 3)), _r(rng, 3))
+
+
+def _leaves(tree):
+    if isinstance(tree, tuple | list):
+        return [y for t in tree for y in _leaves(t)]
+    return [tree]
+
+
+def test_float32_and_integer_results(backend, rng):
+    # not a torch test: result dtypes follow the inputs (float32 stays float32), integer and
+    # boolean outputs of vmap and aux values keep their dtypes
+    def prog(L, x, xs):
+        F = L.func
+        f = lambda x: (x.sin() * x).sum()  # noqa: E731
+        return [F.grad(f)(x), F.grad_and_value(f)(x), F.jacrev(lambda x: x.exp())(x),
+                F.jacfwd(lambda x: x.exp())(x), F.hessian(f)(x),
+                F.jvp(lambda x: x.cos(), (x,), (x,)), F.vjp(lambda x: x.cos(), x)[1](x),
+                F.vmap(lambda r: (r.argmax(), r > 0, r.sum()))(xs),
+                F.grad(lambda x: (f(x), (x.argmax(), x < 0)), has_aux=True)(x)]
+
+    _both(prog, _r(rng, 3).astype(np.float32), _r(rng, 4, 3).astype(np.float32), tol=1e-5)
+
+
+def test_linearize_in_an_outer_graph(backend, rng):
+    # not a torch test: linearize's output and jvp_fn's tangents on an input that requires
+    # grad. The values agree with torch's; the gradient through the tangent is checked against
+    # its closed form (torch 2.13's traced jvp_fn drops it: its gradient holds only y's part)
+    x0, v0 = _r(rng, 3), _r(rng, 3)
+
+    def prog(L, x, v):
+        y, jvp_fn = L.func.linearize(lambda x: x.sin() * x, x)
+        return y, jvp_fn(v)
+
+    (y, t), _ = _both(prog, RG(x0), v0)
+    x = _g_tensor(x0, requires_grad=True)
+    y, jvp_fn = gfunc.linearize(lambda x: x.sin() * x, x)
+    t = jvp_fn(_g_tensor(v0))
+    (g,) = ad.autograd.grad((t * t).sum() + y.sum(), [x])
+    tv = (np.cos(x0) * x0 + np.sin(x0)) * v0
+    exact = 2 * tv * v0 * (2 * np.cos(x0) - x0 * np.sin(x0)) + np.sin(x0) + x0 * np.cos(x0)
+    np.testing.assert_allclose(_host(g), exact, rtol=1e-12)
