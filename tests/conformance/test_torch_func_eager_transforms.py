@@ -1258,3 +1258,50 @@ def test_linearize_in_an_outer_graph(backend, rng):
     tv = (np.cos(x0) * x0 + np.sin(x0)) * v0
     exact = 2 * tv * v0 * (2 * np.cos(x0) - x0 * np.sin(x0)) + np.sin(x0) + x0 * np.cos(x0)
     np.testing.assert_allclose(_host(g), exact, rtol=1e-12)
+
+
+def test_tutorial_programs(backend, rng):
+    # not in test_eager_transforms.py: the torch.func tutorials' programs (Jacobians, Hessians
+    # and hvp; per-sample gradients; the neural tangent kernel) over functional_call
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    tm = tm.double()
+    gm = _copy_weights(tm, gnn.Sequential(gnn.Linear(3, 4), gnn.Tanh(), gnn.Linear(4, 2)))
+
+    def params(L):
+        m = tm if L is TL else gm
+        return m, {k: v.detach() for k, v in m.named_parameters()}
+
+    def hvps(L, x, v):
+        f = lambda x: (x.sin() * x).sum()  # noqa: E731
+        _, vjp_fn = L.func.vjp(L.func.grad(f), x)
+        return L.func.jvp(L.func.grad(f), (x,), (v,)), vjp_fn(v)
+
+    def jacobians(L, x):
+        m, p = params(L)
+        call = lambda p, x: L.func.functional_call(m, p, (x,))  # noqa: E731
+        return (L.func.jacrev(call)(p, x), L.func.jacfwd(call)(p, x),
+                L.func.hessian(lambda p: call(p, x[:2]).sum())(p))
+
+    def per_sample(L, xs, ys):
+        m, p = params(L)
+
+        def loss(p, x, y):
+            return L.F.mse_loss(L.func.functional_call(m, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+
+        return L.func.vmap(L.func.grad(loss), in_dims=(None, 0, 0))(p, xs, ys)
+
+    def ntk(L, x1, x2):
+        m, p = params(L)
+        f = lambda p, x: L.func.functional_call(m, p, (x.unsqueeze(0),)).squeeze(0)  # noqa
+        j1 = [j.flatten(2) for j in L.func.vmap(L.func.jacrev(f), (None, 0))(p, x1).values()]
+        j2 = [j.flatten(2) for j in L.func.vmap(L.func.jacrev(f), (None, 0))(p, x2).values()]
+        return L.stack([(a.unsqueeze(1) * b.unsqueeze(0)).sum(-1)
+                        for a, b in zip(j1, j2, strict=True)]).sum(0)
+
+    _both(hvps, _r(rng, 3), _r(rng, 3))
+    _both(jacobians, _r(rng, 5, 3))
+    _both(per_sample, _r(rng, 6, 3), _r(rng, 6, 2))
+    _both(ntk, _r(rng, 4, 3), _r(rng, 3, 3))
+    _both(lambda L, xs: L.func.vmap(L.func.jacrev(lambda x: x.sin()), out_dims=1)(xs),
+          _r(rng, 4, 3))
