@@ -397,7 +397,8 @@ def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = 
 def _tensor(x: Any) -> Any:
     """``x`` as torch.func hands it back: a backend array (or NumPy scalar) as a Tensor that
     requires no gradient (a writable one: a read-only broadcast gradient is copied); a Tensor,
-    and anything that is no array (an aux's number or string), as it is."""
+    and anything that is no array (an aux's number or string), as it is. (gpuad's transforms
+    already copy a result that would share an argument Tensor's memory.)"""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _np.generic):

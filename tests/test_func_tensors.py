@@ -178,3 +178,26 @@ def test_outputs_torch_func_refuses(backend):
             call()
     _, vjp_fn = ad.vjp(lambda a: (), x)  # the JAX-facing one: an empty output is fine
     np.testing.assert_array_equal(to_numpy(vjp_fn(())[0]), np.zeros(3))
+
+
+@pytest.mark.parametrize("ns", [ad, gf], ids=["gpuad", "gpuad.func"])
+def test_identity_results_do_not_alias_arguments(backend, ns):
+    # jvp's tangent and vjp_fn's cotangent of the identity were the argument's own array: a
+    # write into the result changed the argument past its version counter, and a step that
+    # had saved it differentiated the written value (d/dt sum(t * t) at t = 1 gave 4, not 2)
+    x = ad.tensor(xp_(np.zeros(3)))
+    t = ad.tensor(xp_(np.ones(3)), requires_grad=True)
+    loss = gnp.sum(t * t)
+    _, tan = ns.jvp(lambda a: a, (x,), (t.detach(),))
+    tan += 1
+    _, vjp_fn = ns.vjp(lambda a: a, x)
+    (g,) = vjp_fn(t.detach())
+    g += 5
+    _, jvp_fn = ns.linearize(lambda a: a, x)
+    r = jvp_fn(t.detach())
+    r += 1
+    loss.backward()
+    np.testing.assert_array_equal(to_numpy(t.grad), [2.0] * 3)
+    np.testing.assert_array_equal(to_numpy(t.detach()), [1.0] * 3)
+    np.testing.assert_array_equal(to_numpy(tan), [2.0] * 3)
+    np.testing.assert_array_equal(to_numpy(g), [6.0] * 3)
