@@ -3,8 +3,14 @@
 Where torch.func and JAX differ, this module follows torch.func: ``grad_and_value`` returns
 ``(grad, value)`` (``((grad), (value, aux))`` with ``has_aux``), ``vmap`` takes ``in_dims``/
 ``out_dims`` and passes keyword arguments unbatched, ``functional_call`` takes buffers too and
-ties shared weights, ``stack_module_state`` returns ``(params, buffers)``. Results are backend
-arrays, as for the rest of gpuad's transforms.
+ties shared weights, ``stack_module_state`` returns ``(params, buffers)``. Results are gpuad
+Tensors, as torch.func's (every array in a result pytree, integer and boolean ones included),
+so torch's Tensor methods apply to them (``jacrev(f)(x).view(-1)``, ``.sum(dim=1)``); they
+require no gradient unless an enclosing transform or a recorded outer computation (an input
+that requires grad, as ``torch.autograd.grad(grad(f)(x), x)``) differentiates them. gpuad's
+own transforms (``gpuad.grad``, ``gpuad.vmap``, ...) keep returning backend arrays. As
+torch.func, a differentiated function must return a non-empty output of Tensors (no Python
+numbers) and, with ``has_aux``, a tuple ``(output, aux)``.
 
 Example::
 
@@ -18,10 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
+import numpy as _np
+
 from . import numpy as _gnp
 from . import transforms as _tr
+from .backends import _by_array_type, get_backend
 from .batching.api import vmap as _vmap
 from .tensor import Tensor
+from .tree import tree_flatten, tree_unflatten
 
 __all__ = [
     "grad",
@@ -45,7 +55,8 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
     Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
     """
-    return _tr.grad(func, argnums=argnums, has_aux=has_aux)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    return _tensors_of(_tr.grad(f, argnums=argnums, has_aux=has_aux), func)
 
 
 def grad_and_value(
@@ -56,11 +67,12 @@ def grad_and_value(
 
     Example: ``g, v = grad_and_value(f)(x)``
     """
-    vg = _tr.value_and_grad(func, argnums=argnums, has_aux=has_aux)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    vg = _tr.value_and_grad(f, argnums=argnums, has_aux=has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
         value, g = vg(*args, **kwargs)
-        return g, value
+        return _tensors((g, value))
 
     return _named(wrapper, func)
 
@@ -73,13 +85,15 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False):
 
     Example: ``out, vjp_fn = vjp(torch_like_f, x); (gx,) = vjp_fn(ones)``
     """
-    res = _tr.vjp(func, *primals, has_aux=has_aux)
+    res = _tr.vjp(_outputs_checked(func, "vjp(f, *primals)", has_aux), *primals,
+                  has_aux=has_aux)
     inner = res[1]
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: Any = None) -> tuple:
-        return tuple(inner(cotangents))
+        return _tensors(tuple(inner(cotangents)))
 
-    return (res[0], vjp_fn, res[2]) if has_aux else (res[0], vjp_fn)
+    out = _tensors(res[0])
+    return (out, vjp_fn, _tensors(res[2])) if has_aux else (out, vjp_fn)
 
 
 def jvp(
@@ -102,7 +116,13 @@ def jvp(
                 f"gpuad.func.jvp(f, primals, tangents): expected {what} to be a tuple (as "
                 f"torch.func), got {type(v).__name__}; it should be valid to call f(*primals)"
             )
-    return _tr.jvp(func, primals, tangents, has_aux=has_aux)
+    if not tree_flatten(primals)[0]:
+        raise RuntimeError(
+            f"gpuad.func.jvp(f, primals, tangents): expected primals to contain at least one "
+            f"Tensor (as torch.func); got {primals!r}"
+        )
+    f = _outputs_checked(func, "jvp(f, primals, tangents)", has_aux)
+    return _tensors(_tr.jvp(f, primals, tangents, has_aux=has_aux))
 
 
 def jacrev(
@@ -118,7 +138,10 @@ def jacrev(
 
     Example: ``jacrev(f, argnums=(0, 1))(x, y)``
     """
-    return _tr.jacrev(func, argnums=argnums, has_aux=has_aux, chunk_size=chunk_size)
+    f = _outputs_checked(func, "jacrev(f)(*args): vjp(f, *primals)", has_aux)
+    return _tensors_of(
+        _tr.jacrev(f, argnums=argnums, has_aux=has_aux, chunk_size=chunk_size), func
+    )
 
 
 def jacfwd(
@@ -134,7 +157,8 @@ def jacfwd(
     Example: ``jacfwd(f)(x)``
     """
     _randomness("jacfwd", randomness, ("error",))
-    return _tr.jacfwd(func, argnums=argnums, has_aux=has_aux)
+    f = _outputs_checked(func, "jacfwd(f)(*args): jvp(f, primals, tangents)", has_aux)
+    return _tensors_of(_tr.jacfwd(f, argnums=argnums, has_aux=has_aux), func)
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
@@ -142,7 +166,7 @@ def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
 
     Example: ``hessian(lambda x: (x ** 3).sum())(x)``  # diag(6 x)
     """
-    return _tr.hessian(func, argnums=argnums)
+    return _tensors_of(_tr.hessian(func, argnums=argnums), func)
 
 
 def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
@@ -151,7 +175,12 @@ def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
 
     Example: ``y, jvp_fn = linearize(f, x); jvp_fn(v)``
     """
-    return _tr.linearize(func, *primals)
+    out, inner = _tr.linearize(func, *primals)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        return _tensors(inner(*tangents))
+
+    return _tensors(out), jvp_fn
 
 
 def vmap(
@@ -174,17 +203,10 @@ def vmap(
     _randomness("vmap", randomness, ("error", "same"))
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not kwargs:
-            return _vmap(func, in_dims, out_dims, randomness=randomness, chunk_size=chunk_size)(
-                *args
-            )
-        return _vmap(
-            lambda *a: func(*a, **kwargs),
-            in_dims,
-            out_dims,
-            randomness=randomness,
-            chunk_size=chunk_size,
-        )(*args)
+        f = (lambda *a: func(*a, **kwargs)) if kwargs else func
+        return _tensors(
+            _vmap(f, in_dims, out_dims, randomness=randomness, chunk_size=chunk_size)(*args)
+        )
 
     return _named(wrapper, func)
 
@@ -331,6 +353,76 @@ def _randomness(where: str, value: str, allowed: tuple) -> None:
             f"random numbers inside a transform; draw them outside and pass them batched"
             + (", or use randomness='same'" if "same" in allowed else "")
         )
+
+
+def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True
+                     ) -> Callable:
+    """``func``, refusing what torch.func refuses as the output of a differentiated function
+    (gpuad's own transforms take all three, as JAX): with ``has_aux``, a pair that is not a
+    tuple; with ``outputs``, no output at all (``()``, ``[]``, ``{}``) or a Python number among
+    the outputs (torch wants Tensors; gpuad would read a number as a constant)."""
+    if not (has_aux or outputs):
+        return func
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        out = func(*args, **kwargs)
+        if has_aux and not (isinstance(out, tuple) and len(out) == 2):
+            raise RuntimeError(
+                f"{where}: output of function f should be a tuple: (output, aux) if "
+                f"has_aux is True (as torch.func); f returned {type(out).__name__} of "
+                f"length {len(out) if isinstance(out, tuple | list) else 1}"
+            )
+        main = out[0] if has_aux else out
+        if not outputs or main is None:  # (gpuad's own error names a missing return)
+            return out
+        leaves = tree_flatten(main)[0]
+        if not leaves:
+            raise RuntimeError(
+                f"{where}: Expected f to be a function that has non-empty output (a Tensor "
+                f"or a pytree holding one, as torch.func); f returned {main!r}"
+            )
+        for leaf in leaves:
+            if isinstance(leaf, bool | int | float | complex):
+                raise RuntimeError(
+                    f"{where}: expected f(*primals) to return only tensors (as torch.func), "
+                    f"got the Python {type(leaf).__name__} {leaf!r}; return a Tensor "
+                    f"(gpuad.tensor(v)), or use gpuad's own transforms, which take a number "
+                    f"as a constant"
+                )
+        return out
+
+    return _named(checked, func)
+
+
+def _tensor(x: Any) -> Any:
+    """``x`` as torch.func hands it back: a backend array (or NumPy scalar) as a Tensor that
+    requires no gradient (a writable one: a read-only broadcast gradient is copied); a Tensor,
+    and anything that is no array (an aux's number or string), as it is. (gpuad's transforms
+    already copy a result that would share an argument Tensor's memory.)"""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, _np.generic):
+        return Tensor(get_backend().xp.asarray(x))
+    if type(x) in _by_array_type:
+        if not getattr(getattr(x, "flags", None), "writeable", True):
+            x = x.copy()
+        return Tensor(x)
+    return x
+
+
+def _tensors(tree: Any) -> Any:
+    """Every array leaf of a result pytree (tuples, lists, dicts) as a Tensor."""
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [_tensor(x) for x in leaves])
+
+
+def _tensors_of(transformed: Callable, like: Callable) -> Callable:
+    """``transformed`` (one of gpuad's transforms of ``like``) returning Tensors."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return _tensors(transformed(*args, **kwargs))
+
+    return _named(wrapper, like)
 
 
 def _named(wrapper: Callable, like: Callable) -> Callable:

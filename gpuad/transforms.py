@@ -666,7 +666,9 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
                 g = _gradients(out_leaves, cots, trees, nums, "vjp", record=record)
         finally:
             _FINISHED.update(mine)
-        return tuple(g)
+        # the cotangent's own array where f is the identity: a copy, so that a write into the
+        # result does not change the cotangent past its version counter
+        return tuple(_unshared_tree(tuple(g), cotangent, {}))
 
     private, memo = _private(trees, nums), {}
     primal_out = tree_unflatten(out_def, [_result(o, private, memo) for o in out_leaves])
@@ -752,10 +754,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
     tans = [_result(t) for t in tans]
     tans = [_np.asarray(t) if isinstance(t, _np.generic) else t for t in tans]  # 0-d
     prim = _unshared_tree(tree_unflatten(o_def, prim), (primals, tangents), {})
+    # a tangent can be an argument's array (f the identity): a write into it would change the
+    # argument past its version counter
+    tans = _unshared_tree(tree_unflatten(o_def, tans), (primals, tangents), {})
     if has_aux:
-        return prim, tree_unflatten(o_def, tans), _unshared_tree(_tree_result(aux),
-                                                                 (primals, tangents), {})
-    return prim, tree_unflatten(o_def, tans)
+        return prim, tans, _unshared_tree(_tree_result(aux), (primals, tangents), {})
+    return prim, tans
 
 
 def _tangent_dtype_check(p, t, i: int) -> None:

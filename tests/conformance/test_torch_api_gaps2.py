@@ -157,7 +157,8 @@ def test_module_casts_match_torch():
 # ---- gpuad.func: torch.func's conventions ---------------------------------------------------
 def _same(a, b, tol=1e-10):
     """Same structure (tuples, lists and dicts kept apart) and the same numbers: a gpuad
-    result (backend arrays, never Tensors) against a torch.func one."""
+    result (Tensors where torch.func's are Tensors, requiring grad where torch's do) against
+    a torch.func one."""
     assert type(a) is type(b) or not isinstance(a, tuple | list | dict), (type(a), type(b))
     if isinstance(a, dict):
         assert sorted(a) == sorted(b)
@@ -168,8 +169,10 @@ def _same(a, b, tol=1e-10):
         for x, y in zip(a, b, strict=True):
             _same(x, y, tol)
     else:
-        assert not isinstance(a, ad.Tensor)
-        b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
+        assert isinstance(a, ad.Tensor) == isinstance(b, torch.Tensor), (type(a), type(b))
+        if isinstance(b, torch.Tensor):
+            assert a.requires_grad == b.requires_grad
+            a, b = a.detach().numpy(), b.detach().numpy()
         assert np.shape(a) == np.shape(b)
         np.testing.assert_allclose(np.asarray(a), b, rtol=tol, atol=tol)
 
@@ -312,14 +315,15 @@ def test_func_functional_call_and_stack_module_state():
         ((new, (tx,), {"shift": 1.0}), (gnew, (x,), {"shift": 1.0})),
         ((new, None, {"x": tx}), (gnew, None, {"x": x})),
     ):
-        _same(gf.functional_call(gm, *gargs).numpy(), tf.functional_call(tm, *targs))
+        want = tf.functional_call(tm, *targs).detach().numpy()
+        _same(gf.functional_call(gm, *gargs).numpy(), want)
     # a tied weight given under one name is used under all (tie_weights=True), or not
     for tie in (True, False):
         tm, gm = fresh()
         one, gone = {"enc.weight": new["enc.weight"]}, {"enc.weight": gnew["enc.weight"]}
         _same(
             gf.functional_call(gm, gone, x, tie_weights=tie).numpy(),
-            tf.functional_call(tm, one, tx, tie_weights=tie),
+            tf.functional_call(tm, one, tx, tie_weights=tie).detach().numpy(),
         )
     both = {"enc.weight": gnew["enc.weight"], "dec.weight": gnew["enc.weight"] + 1}
     with pytest.raises(ValueError, match="tied"):
@@ -329,7 +333,7 @@ def test_func_functional_call_and_stack_module_state():
     with pytest.raises(KeyError, match="unexpected"):
         gf.functional_call(gm, {"nope": x}, x)
     assert gm.dec.weight is gm.enc.weight and isinstance(gm.enc.weight, gnn.Parameter)
-    _same(gm(x).numpy(), tm(tx))  # its own weights again
+    _same(gm(x).numpy(), tm(tx).detach().numpy())  # its own weights again
 
     # an ensemble: stacked states, vmapped functional_call
     torch.manual_seed(0)
@@ -345,10 +349,10 @@ def test_func_functional_call_and_stack_module_state():
     tcall = lambda m: lambda p, x: tf.functional_call(m, p, (x,))  # noqa: E731
     out = gf.vmap(call(gms[0]), in_dims=(0, None))(p, x)
     tout = tf.vmap(tcall(tms[0]), in_dims=(0, None))(tp_, tx)
-    _same(out.detach().numpy(), tout)
+    _same(out.detach().numpy(), tout.detach().numpy())
     (out * out).sum().backward()  # the stacked parameters are leaves, as torch's
     (tout * tout).sum().backward()
-    _same({k: v.grad.numpy() for k, v in p.items()}, {k: v.grad for k, v in tp_.items()})
+    _same({k: v.grad.numpy() for k, v in p.items()}, {k: v.grad.numpy() for k, v in tp_.items()})
     bn = [gnn.BatchNorm1d(3) for _ in range(2)]
     assert list(gf.stack_module_state(bn)[1]) == list(
         tf.stack_module_state([torch.nn.BatchNorm1d(3) for _ in range(2)])[1]
