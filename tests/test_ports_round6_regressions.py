@@ -1,0 +1,40 @@
+"""Behaviours found by tests/conformance/test_ports_programs_round6*.py (programs written for
+PyTorch and JAX run side by side with gpuad), each checked against hand-derived values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gpuad as ad
+import gpuad.nn as nn
+
+
+def test_named_parameters_and_buffers_join_a_prefix_with_a_dot(backend):
+    # the chatbot tutorial's checkpoint names: prefix "dec" gave "dec0.weight", not "dec.0.weight"
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    assert [n for n, _ in m.named_parameters(prefix="dec")] == [
+        "dec.0.weight", "dec.0.bias", "dec.1.weight", "dec.1.bias"]
+    assert [n for n, _ in m.named_parameters(prefix="dec", remove_duplicate=False)] == [
+        "dec.0.weight", "dec.0.bias", "dec.1.weight", "dec.1.bias"]
+    assert [n for n, _ in m.named_buffers(prefix="dec")] == [
+        "dec.1.running_mean", "dec.1.running_var", "dec.1.num_batches_tracked"]
+    assert [n for n, _ in m[0].named_parameters(prefix="fc")] == ["fc.weight", "fc.bias"]
+    assert [n for n, _ in m.named_parameters()][0] == "0.weight"
+
+
+def test_parameters_and_named_buffers_take_recurse(backend):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(ad.tensor(np.ones(1)))
+            self.register_buffer("count", ad.tensor(np.zeros(1)))
+            self.fc = nn.Linear(2, 2)
+            self.bn = nn.BatchNorm1d(2)
+
+    m = Net()
+    assert [n for n, _ in m.named_parameters(recurse=False)] == ["scale"]
+    assert [p is m.scale for p in m.parameters(recurse=False)] == [True]
+    assert len(m.parameters()) == 5
+    assert [n for n, _ in m.named_buffers(recurse=False)] == ["count"]
+    assert [n for n, _ in m.named_buffers(prefix="m", recurse=False)] == ["m.count"]
+    assert len(list(m.named_buffers())) == 4
