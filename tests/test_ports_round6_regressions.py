@@ -38,3 +38,27 @@ def test_parameters_and_named_buffers_take_recurse(backend):
     assert [n for n, _ in m.named_buffers(recurse=False)] == ["count"]
     assert [n for n, _ in m.named_buffers(prefix="m", recurse=False)] == ["m.count"]
     assert len(list(m.named_buffers())) == 4
+
+
+def test_attention_output_views_back_to_the_query_layout(backend):
+    # the SDPA tutorial: q = x.view(B, L, H, E).transpose(1, 2); the output's
+    # .transpose(1, 2).view(B, L, H * E) raised (a contiguous output needs a copy there),
+    # where torch's kernel writes the output in the query's axis order
+    import gpuad.nn.functional as F
+    from gpuad.testing import check_grads
+
+    rng = np.random.default_rng(3)
+    x = ad.tensor(ad.get_backend().xp.asarray(rng.normal(size=(2, 5, 8))))
+
+    def f(x):
+        q = x.view(2, 5, 2, 4).transpose(1, 2)
+        y = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+        return y.transpose(1, 2).view(2, 5, 8)
+
+    y = f(x)
+    xn = np.asarray(x.numpy()).reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+    s = xn @ xn.transpose(0, 1, 3, 2) / 2.0 + np.where(np.tril(np.ones((5, 5))) > 0, 0, -np.inf)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    want = ((w / w.sum(-1, keepdims=True)) @ xn).transpose(0, 2, 1, 3).reshape(2, 5, 8)
+    np.testing.assert_allclose(np.asarray(y.numpy()), want, rtol=1e-12, atol=1e-12)
+    check_grads(lambda x: (f(x) ** 2).sum(), (x,), order=1, modes=["rev"])

@@ -15,19 +15,24 @@ step:
   a downsampling shortcut, ``AvgPool2d``, the learning rate lowered through
   ``param_groups``), the bidirectional LSTM classifier (``batch_first``) and the LSTM
   language model (states carried across batches with ``detach``, ``clip_grad_norm_``);
-- the scaled-dot-product-attention tutorial's ``CausalSelfAttention`` (``is_causal=True``
-  against an explicit mask).
+- yunjey's image captioning model (a CNN encoder whose features feed a packed LSTM decoder,
+  targets packed the same way, greedy ``sample``);
+- the scaled-dot-product-attention tutorial's ``CausalSelfAttention`` (its
+  ``y.transpose(1, 2).view(..)`` of the attention output, ``is_causal=True`` in training only,
+  a lower-triangular mask for fewer queries than keys).
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives. Tolerance 1e-9 relative: float64 rounding. Differences from the
 originals: ``.float()`` is ``.double()``; dropout is 0 (the libraries draw different masks);
 random choices (teacher forcing, batches) come from one NumPy generator; ``p.data.uniform_(..)``
-is ``with no_grad(): p.uniform_(..)`` (gpuad's ``.data`` is the backend array).
+is ``with no_grad(): p.uniform_(..)`` (gpuad's ``.data`` is the backend array);
+``torch.max(outputs.data, 1)`` is ``torch.max(outputs.detach(), 1)`` and ``outputs.max(1)[1]``
+is ``outputs.max(dim=1)[1]`` (gpuad's ``x.max(1)`` is NumPy's, the values only); resnet152 in
+the captioning encoder is one convolution; sizes are small.
 """
 
 from __future__ import annotations
 
-import math
 import types
 
 import numpy as np
@@ -539,4 +544,451 @@ def test_text_classification_embedding_bag(torch):
             assert g[1] == w[1]
         else:
             _close(g, w)
+    _same_models(mods["gpuad"], mods["torch"])
+
+
+# ================= yunjey/pytorch-tutorial: deep residual network (CIFAR-10) =================
+
+
+def yunjey_resnet(T):
+    nn = T.nn
+
+    def conv3x3(in_channels, out_channels, stride=1):
+        return nn.Conv2d(in_channels, out_channels, kernel_size=3,
+                         stride=stride, padding=1, bias=False)
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, in_channels, out_channels, stride=1, downsample=None):
+            super().__init__()
+            self.conv1 = conv3x3(in_channels, out_channels, stride)
+            self.bn1 = nn.BatchNorm2d(out_channels)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = conv3x3(out_channels, out_channels)
+            self.bn2 = nn.BatchNorm2d(out_channels)
+            self.downsample = downsample
+
+        def forward(self, x):
+            residual = x
+            out = self.conv1(x)
+            out = self.bn1(out)
+            out = self.relu(out)
+            out = self.conv2(out)
+            out = self.bn2(out)
+            if self.downsample:
+                residual = self.downsample(x)
+            out += residual
+            out = self.relu(out)
+            return out
+
+    class ResNet(nn.Module):
+        def __init__(self, block, layers, num_classes=10):
+            super().__init__()
+            self.in_channels = 4
+            self.conv = conv3x3(3, 4)
+            self.bn = nn.BatchNorm2d(4)
+            self.relu = nn.ReLU(inplace=True)
+            self.layer1 = self.make_layer(block, 4, layers[0])
+            self.layer2 = self.make_layer(block, 8, layers[0], 2)
+            self.layer3 = self.make_layer(block, 16, layers[1], 2)
+            self.avg_pool = nn.AvgPool2d(2)
+            self.fc = nn.Linear(16, num_classes)
+
+        def make_layer(self, block, out_channels, blocks, stride=1):
+            downsample = None
+            if (stride != 1) or (self.in_channels != out_channels):
+                downsample = nn.Sequential(
+                    conv3x3(self.in_channels, out_channels, stride=stride),
+                    nn.BatchNorm2d(out_channels))
+            layers = []
+            layers.append(block(self.in_channels, out_channels, stride, downsample))
+            self.in_channels = out_channels
+            for _ in range(1, blocks):
+                layers.append(block(out_channels, out_channels))
+            return nn.Sequential(*layers)
+
+        def forward(self, x):
+            out = self.conv(x)
+            out = self.bn(out)
+            out = self.relu(out)
+            out = self.layer1(out)
+            out = self.layer2(out)
+            out = self.layer3(out)
+            out = self.avg_pool(out)
+            out = out.view(out.size(0), -1)
+            out = self.fc(out)
+            return out
+
+    return ResNet, ResidualBlock
+
+
+def test_yunjey_deep_residual_network(torch):
+    # channels 16/32/64 and 32x32 images with AvgPool2d(8) in the original: 4/8/16, 8x8, 2
+    tT, gT = _torch_T(torch), _gpuad_T()
+    images = [R.uniform(0, 1, (3, 3, 8, 8)) for _ in range(4)]
+    labels = [R.integers(0, 10, 3) for _ in range(4)]
+    timg, tlab = R.uniform(0, 1, (4, 3, 8, 8)), R.integers(0, 10, 4)
+    res, models = {}, {}
+    for T in (tT, gT):
+        ResNet, ResidualBlock = yunjey_resnet(T)
+        resnet = ResNet(ResidualBlock, [2, 2, 2, 2])
+        if T.lib == "gpuad":
+            _load(resnet, models["torch0"])
+        else:
+            models["torch0"] = ResNet(ResidualBlock, [2, 2, 2, 2])
+            models["torch0"].load_state_dict(resnet.state_dict())
+        criterion = T.nn.CrossEntropyLoss()
+        lr = 0.01
+        optimizer = T.optim.Adam(resnet.parameters(), lr=lr)
+        out = []
+        for epoch in range(2):
+            for i in range(2):
+                x, y = T.from_numpy(images[2 * epoch + i]), T.from_numpy(labels[2 * epoch + i])
+                optimizer.zero_grad()
+                outputs = resnet(x)
+                loss = criterion(outputs, y)
+                loss.backward()
+                optimizer.step()
+                out.append(loss.item())
+            if (epoch + 1) % 1 == 0:
+                lr /= 3
+                optimizer = T.optim.Adam(resnet.parameters(), lr=lr)
+        resnet.eval()
+        outputs = resnet(T.from_numpy(timg))
+        _, predicted = T.max(outputs.data if T.lib == "torch" else outputs.detach(), 1)
+        correct = (predicted == T.from_numpy(tlab)).sum()
+        out.append(float(correct))
+        out.append(_arr(outputs))
+        res[T.lib], models[T.lib] = out, resnet
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(g, w)
+    _same_models(models["gpuad"], models["torch"])
+
+
+# ============== yunjey/pytorch-tutorial: bidirectional LSTM classifier (MNIST rows) ==============
+
+
+def test_yunjey_bidirectional_lstm(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    sequence_length, input_size, hidden_size, num_layers, num_classes = 5, 4, 3, 2, 10
+    images = [R.uniform(0, 1, (3, 1, sequence_length, input_size)) for _ in range(3)]
+    labels = [R.integers(0, num_classes, 3) for _ in range(3)]
+    res, models = {}, {}
+    for T in (tT, gT):
+        nn = T.nn
+
+        class BiRNN(nn.Module):
+            def __init__(self, input_size, hidden_size, num_layers, num_classes, T=T):
+                super().__init__()
+                self.hidden_size = hidden_size
+                self.num_layers = num_layers
+                self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True,
+                                    bidirectional=True)
+                self.fc = nn.Linear(hidden_size * 2, num_classes)
+                self.T = T
+
+            def forward(self, x):
+                T = self.T
+                h0 = T.zeros(self.num_layers * 2, x.size(0), self.hidden_size)
+                c0 = T.zeros(self.num_layers * 2, x.size(0), self.hidden_size)
+                out, _ = self.lstm(x, (h0, c0))
+                out = self.fc(out[:, -1, :])
+                return out
+
+        model = BiRNN(input_size, hidden_size, num_layers, num_classes)
+        if T.lib == "gpuad":
+            _load(model, models["torch0"])
+        else:
+            models["torch0"] = BiRNN(input_size, hidden_size, num_layers, num_classes)
+            models["torch0"].load_state_dict(model.state_dict())
+        criterion = nn.CrossEntropyLoss()
+        optimizer = T.optim.Adam(model.parameters(), lr=0.003)
+        out = []
+        for x, y in zip(images, labels, strict=True):
+            x = T.from_numpy(x).reshape(-1, sequence_length, input_size)
+            outputs = model(x)
+            loss = criterion(outputs, T.from_numpy(y))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            out.append(loss.item())
+        with T.no_grad():
+            outputs = model(T.from_numpy(images[0]).reshape(-1, sequence_length, input_size))
+            _, predicted = T.max(outputs.data if T.lib == "torch" else outputs, 1)
+            out.append(_arr(predicted).astype(float))
+        res[T.lib], models[T.lib] = out, model
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(g, w)
+    _same_models(models["gpuad"], models["torch"])
+
+
+# ============ yunjey/pytorch-tutorial: LSTM language model with truncated backprop ============
+
+
+def test_yunjey_language_model_truncated_bptt(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    vocab_size, embed_size, hidden_size, num_layers = 11, 5, 6, 1
+    batch_size, seq_length = 3, 4
+    ids_np = R.integers(0, vocab_size, (batch_size, 14))
+    res, models = {}, {}
+    for T in (tT, gT):
+        nn = T.nn
+
+        class RNNLM(nn.Module):
+            def __init__(self, vocab_size, embed_size, hidden_size, num_layers):
+                super().__init__()
+                self.embed = nn.Embedding(vocab_size, embed_size)
+                self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True)
+                self.linear = nn.Linear(hidden_size, vocab_size)
+
+            def forward(self, x, h):
+                x = self.embed(x)
+                out, (h, c) = self.lstm(x, h)
+                out = out.reshape(out.size(0) * out.size(1), out.size(2))
+                out = self.linear(out)
+                return out, (h, c)
+
+        model = RNNLM(vocab_size, embed_size, hidden_size, num_layers)
+        if T.lib == "gpuad":
+            _load(model, models["torch0"])
+        else:
+            models["torch0"] = RNNLM(vocab_size, embed_size, hidden_size, num_layers)
+            models["torch0"].load_state_dict(model.state_dict())
+        criterion = nn.CrossEntropyLoss()
+        optimizer = T.optim.Adam(model.parameters(), lr=0.002)
+
+        def detach(states):
+            return [state.detach() for state in states]
+
+        ids = T.from_numpy(ids_np)
+        out = []
+        for _epoch in range(2):
+            states = (T.zeros(num_layers, batch_size, hidden_size),
+                      T.zeros(num_layers, batch_size, hidden_size))
+            for i in range(0, ids.size(1) - seq_length, seq_length):
+                inputs = ids[:, i:i + seq_length]
+                targets = ids[:, (i + 1):(i + 1) + seq_length]
+                states = detach(states)
+                outputs, states = model(inputs, states)
+                loss = criterion(outputs, targets.reshape(-1))
+                optimizer.zero_grad()
+                loss.backward()
+                norm = T.clip_grad_norm_(model.parameters(), 0.5)
+                optimizer.step()
+                out.append((loss.item(), float(norm)))
+        # sampling, with the multinomial draw replaced by the argmax
+        with T.no_grad():
+            state = (T.zeros(num_layers, 1, hidden_size), T.zeros(num_layers, 1, hidden_size))
+            inp = T.LongTensor([[3]])
+            words = []
+            for _ in range(5):
+                output, state = model(inp, state)
+                prob = output.exp()
+                word_id = int(prob.argmax())
+                inp.fill_(word_id)
+                words.append(word_id)
+            out.append(tuple(words))
+        res[T.lib], models[T.lib] = out, model
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        if isinstance(w[0], float):
+            _close(np.array(g), np.array(w))
+        else:
+            assert g == w
+    _same_models(models["gpuad"], models["torch"])
+
+
+# ============ yunjey/pytorch-tutorial: image captioning (CNN encoder, packed LSTM) ============
+
+
+def captioning(T):
+    nn = T.nn
+
+    class EncoderCNN(nn.Module):
+        def __init__(self, embed_size):
+            super().__init__()
+            # resnet152 without its fc layer in the original
+            modules = [nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1)]
+            self.resnet = nn.Sequential(*modules)
+            self.linear = nn.Linear(4, embed_size)
+            self.bn = nn.BatchNorm1d(embed_size, momentum=0.01)
+
+        def forward(self, images):
+            with T.no_grad():
+                features = self.resnet(images)
+            features = features.reshape(features.size(0), -1)
+            features = self.bn(self.linear(features))
+            return features
+
+    class DecoderRNN(nn.Module):
+        def __init__(self, embed_size, hidden_size, vocab_size, num_layers, max_seq_length=20):
+            super().__init__()
+            self.embed = nn.Embedding(vocab_size, embed_size)
+            self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True)
+            self.linear = nn.Linear(hidden_size, vocab_size)
+            self.max_seg_length = max_seq_length
+
+        def forward(self, features, captions, lengths):
+            embeddings = self.embed(captions)
+            embeddings = T.cat((features.unsqueeze(1), embeddings), 1)
+            packed = T.rnn_utils.pack_padded_sequence(embeddings, lengths, batch_first=True)
+            hiddens, _ = self.lstm(packed)
+            outputs = self.linear(hiddens[0])
+            return outputs
+
+        def sample(self, features, states=None):
+            sampled_ids = []
+            inputs = features.unsqueeze(1)
+            for _ in range(self.max_seg_length):
+                hiddens, states = self.lstm(inputs, states)
+                outputs = self.linear(hiddens.squeeze(1))
+                _, predicted = outputs.max(dim=1)
+                sampled_ids.append(predicted)
+                inputs = self.embed(predicted)
+                inputs = inputs.unsqueeze(1)
+            sampled_ids = T.stack(sampled_ids, 1)
+            return sampled_ids
+
+    return EncoderCNN, DecoderRNN
+
+
+def test_yunjey_image_captioning(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.stack = torch.stack
+    gT.stack = lambda xs, dim=0: gnp.stack(xs, axis=dim)
+    embed, hidden, vocab = 5, 6, 10
+    images = [R.uniform(0, 1, (3, 3, 4, 4)) for _ in range(2)]
+    lengths = [4, 3, 2]
+    caps = []
+    for _ in range(2):
+        c = R.integers(1, vocab, (3, 3))
+        for b, n in enumerate(lengths):
+            c[b, n - 1:] = 0
+        caps.append(c)
+    res, mods = {}, {}
+    for T in (tT, gT):
+        EncoderCNN, DecoderRNN = captioning(T)
+        encoder, decoder = EncoderCNN(embed), DecoderRNN(embed, hidden, vocab, 1, 4)
+        if T.lib == "gpuad":
+            _load(encoder, mods["torch0"][0])
+            _load(decoder, mods["torch0"][1])
+        else:
+            e0, d0 = EncoderCNN(embed), DecoderRNN(embed, hidden, vocab, 1, 4)
+            e0.load_state_dict(encoder.state_dict())
+            d0.load_state_dict(decoder.state_dict())
+            mods["torch0"] = (e0, d0)
+        criterion = T.nn.CrossEntropyLoss()
+        params = list(decoder.parameters()) + list(encoder.linear.parameters()) + list(
+            encoder.bn.parameters())
+        optimizer = T.optim.Adam(params, lr=0.01)
+        out = []
+        for img, cap in zip(images, caps, strict=True):
+            # the caption's first token is the image: the targets are the captions packed
+            captions = T.from_numpy(np.concatenate([cap, np.zeros((3, 1), np.int64)], 1))
+            targets = T.rnn_utils.pack_padded_sequence(captions, lengths, batch_first=True)[0]
+            features = encoder(T.from_numpy(img))
+            outputs = decoder(features, T.from_numpy(cap), lengths)
+            loss = criterion(outputs, targets)
+            decoder.zero_grad()
+            encoder.zero_grad()
+            loss.backward()
+            optimizer.step()
+            out.append(loss.item())
+        encoder.eval()
+        with T.no_grad():
+            feature = encoder(T.from_numpy(images[0]))
+            out.append(_arr(decoder.sample(feature)).astype(float))
+        res[T.lib], mods[T.lib] = out, (encoder, decoder)
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(g, w)
+    # the bias of the Linear before BatchNorm1d has a zero gradient up to rounding, which Adam
+    # (eps 1e-8) turns into steps of about 1e-9: compared to that accuracy
+    for m in (mods["gpuad"], mods["torch"]):
+        assert np.abs(_arr(m[0].linear.bias.grad)).max() < 1e-12
+    _same_models(mods["gpuad"][0], mods["torch"][0], atol=1e-8)
+    _same_models(mods["gpuad"][1], mods["torch"][1])
+
+
+# ============== scaled_dot_product_attention tutorial: CausalSelfAttention module ==============
+
+
+def sdpa_causal_self_attention(T):
+    nn, F = T.nn, T.F
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self, num_heads, embed_dimension, bias=False, is_causal=False,
+                     dropout=0.0):
+            super().__init__()
+            assert embed_dimension % num_heads == 0
+            self.c_attn = nn.Linear(embed_dimension, 3 * embed_dimension, bias=bias)
+            self.c_proj = nn.Linear(embed_dimension, embed_dimension, bias=bias)
+            self.dropout = dropout
+            self.resid_dropout = nn.Dropout(dropout)
+            self.num_heads = num_heads
+            self.embed_dimension = embed_dimension
+            self.is_causal = is_causal
+
+        def forward(self, x):
+            query_projected = self.c_attn(x)
+            batch_size = query_projected.size(0)
+            embed_dim = query_projected.size(2)
+            head_dim = embed_dim // (self.num_heads * 3)
+            query, key, value = query_projected.chunk(3, -1)
+            query = query.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            key = key.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            value = value.view(batch_size, -1, self.num_heads, head_dim).transpose(1, 2)
+            if self.training:
+                dropout = self.dropout
+                is_causal = self.is_causal
+            else:
+                dropout = 0.0
+                is_causal = False
+            y = F.scaled_dot_product_attention(query, key, value, attn_mask=None,
+                                               dropout_p=dropout, is_causal=is_causal)
+            y = y.transpose(1, 2).view(batch_size, -1, self.num_heads * head_dim)
+            y = self.resid_dropout(self.c_proj(y))
+            return y
+
+    return CausalSelfAttention
+
+
+def test_sdpa_tutorial_causal_self_attention(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    x = R.normal(size=(2, 5, 8))
+    qkv = R.normal(size=(1, 2, 3, 4)), R.normal(size=(1, 2, 6, 4)), R.normal(size=(1, 2, 6, 4))
+    res, mods = {}, {}
+    for T in (tT, gT):
+        Attn = sdpa_causal_self_attention(T)
+        model = Attn(num_heads=2, embed_dimension=8, bias=False, is_causal=True, dropout=0.0)
+        if T.lib == "gpuad":
+            _load(model, mods["torch0"])
+        else:
+            mods["torch0"] = Attn(num_heads=2, embed_dimension=8, is_causal=True)
+            mods["torch0"].load_state_dict(model.state_dict())
+        opt = T.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        out = []
+        xt = T.from_numpy(x)
+        for _ in range(2):
+            model.train()
+            opt.zero_grad()
+            y = model(xt)
+            loss = (y ** 2).mean()
+            loss.backward()
+            opt.step()
+            out.append(loss.item())
+            model.eval()
+            with T.no_grad():
+                out.append(_arr(model(xt)))  # eval: not causal
+        # the tutorial's explicit masks: a lower-triangular bool mask equals is_causal, and
+        # is_causal with fewer queries than keys aligns the triangle to the upper left
+        q, k, v = (T.from_numpy(a) for a in qkv)
+        for t in (q, k, v):
+            t.requires_grad_(True)
+        mask = T.tril(T.ones(3, 6)) > 0
+        a = T.F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        b = T.F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        (a.sum() + (b * b).sum()).backward()
+        out += [_arr(a), _arr(b), _arr(q.grad), _arr(k.grad), _arr(v.grad)]
+        res[T.lib], mods[T.lib] = out, model
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(g, w)
+    _close(res["gpuad"][-5], res["gpuad"][-4])
     _same_models(mods["gpuad"], mods["torch"])
