@@ -4,6 +4,7 @@ PyTorch and JAX run side by side with gpuad), each checked against hand-derived 
 from __future__ import annotations
 
 import numpy as np
+from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.nn as nn
@@ -56,9 +57,83 @@ def test_attention_output_views_back_to_the_query_layout(backend):
         return y.transpose(1, 2).view(2, 5, 8)
 
     y = f(x)
-    xn = np.asarray(x.numpy()).reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+    xn = to_numpy(x).reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
     s = xn @ xn.transpose(0, 1, 3, 2) / 2.0 + np.where(np.tril(np.ones((5, 5))) > 0, 0, -np.inf)
     w = np.exp(s - s.max(-1, keepdims=True))
     want = ((w / w.sum(-1, keepdims=True)) @ xn).transpose(0, 2, 1, 3).reshape(2, 5, 8)
-    np.testing.assert_allclose(np.asarray(y.numpy()), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(y), want, rtol=1e-12, atol=1e-12)
     check_grads(lambda x: (f(x) ** 2).sum(), (x,), order=1, modes=["rev"])
+
+
+def test_pure_callback_vectorised_vmap_methods_call_once_per_batch(backend):
+    # the external-callbacks notebook's Bessel wrapper: vmap_method="broadcast_all" raised
+    import gpuad.numpy as gnp
+
+    calls = []
+
+    def host(v, z):
+        calls.append((v.shape, z.shape))
+        return (v * 10.0 + z).astype(z.dtype)
+
+    def f(v, z, method):
+        spec = ad.ShapeDtypeStruct(gnp.broadcast_shapes(v.shape, z.shape), z.dtype)
+        return ad.pure_callback(host, spec, v, z, vmap_method=method)
+
+    v = gnp.asarray(np.array([1.0, 2.0]))
+    z = gnp.asarray(np.array([0.5, 0.25, 0.125]))
+    want = np.array([1.0, 2.0])[:, None] * 10 + np.array([0.5, 0.25, 0.125])
+    for method, shapes in (("broadcast_all", [((2,), (2,)), ((3, 2), (3, 2))]),
+                           ("expand_dims", [((2,), (1,)), ((1, 2), (3, 1))])):
+        calls.clear()
+        inner = ad.vmap(lambda v, z, m=method: f(v, z, m), in_axes=(0, None))
+        got = ad.vmap(inner, in_axes=(None, 0))(v, z)  # (3, 2): z outer, v inner
+        np.testing.assert_allclose(to_numpy(got), want.T)
+        assert calls == [shapes[1]], (method, calls)
+        calls.clear()
+        got = inner(v, z[0])
+        np.testing.assert_allclose(to_numpy(got), want[:, 0])
+        assert calls == [shapes[0]], (method, calls)
+
+
+def test_io_callback_runs_each_call_and_refuses_ordered_under_vmap(backend):
+    import pytest
+
+    import gpuad.numpy as gnp
+    from gpuad.experimental import io_callback
+
+    calls = []
+
+    def host(x):
+        calls.append(x.shape)
+        return (x + len(calls)).astype(x.dtype)
+
+    f = ad.jit(lambda x: io_callback(host, x, x) * 2.0)
+    x = gnp.zeros(3)
+    assert to_numpy(f(x)).tolist() == [2.0, 2.0, 2.0]  # traced once, not rerun
+    assert to_numpy(f(x)).tolist() == [4.0, 4.0, 4.0]  # the replay calls it again
+    assert len(calls) == 2
+    calls.clear()
+    assert to_numpy(ad.vmap(lambda x: io_callback(host, x, x))(x)).tolist() == [
+        1.0, 2.0, 3.0]
+    assert calls == [(), (), ()]
+    with pytest.raises(ValueError, match="ordered"):
+        ad.vmap(lambda x: io_callback(host, x, x, ordered=True))(x)
+    with pytest.raises(TypeError, match="derivative"):
+        ad.grad(lambda x: io_callback(host, x, x).sum())(gnp.ones(2))
+
+
+def test_debug_callback_sees_primal_values_and_refuses_jit(backend):
+    import pytest
+
+    from gpuad.jit.trace import TracerError
+
+    seen = []
+
+    def g(x):
+        ad.debug.callback(lambda v, scale=1: seen.append(float(v) * scale), x, scale=2)
+        return x * x
+
+    assert float(ad.grad(g)(3.0)) == 6.0
+    assert seen == [6.0]
+    with pytest.raises(TracerError, match="debug.callback"):
+        ad.jit(g)(ad.tensor(np.array(1.0)))
