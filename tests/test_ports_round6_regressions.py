@@ -137,3 +137,22 @@ def test_debug_callback_sees_primal_values_and_refuses_jit(backend):
     assert seen == [6.0]
     with pytest.raises(TracerError, match="debug.callback"):
         ad.jit(g)(ad.tensor(np.array(1.0)))
+
+
+def test_grad_accumulates_into_its_own_array(backend):
+    # introyt's autograd tutorial: a slice of .grad taken after one backward showed the old
+    # value after five more (gpuad replaced the array; torch adds into it)
+    xp = ad.get_backend().xp
+    p = ad.tensor(xp.asarray(np.ones(3)), requires_grad=True)
+    (p * 2.0).sum().backward()
+    g, head = p.grad, p.grad[0:2]
+    for _ in range(5):
+        (p * 3.0).sum().backward()
+    assert p.grad is g
+    np.testing.assert_allclose(to_numpy(head), [17.0, 17.0])
+    q = ad.tensor(xp.asarray(np.ones(2)), requires_grad=True)
+    (p.sum() * q.sum()).backward(inputs=[q])
+    first = q.grad[0:1]
+    (p.sum() * q.sum()).backward(inputs=[q])
+    np.testing.assert_allclose(to_numpy(first), [6.0])  # p.sum() = 3, twice
+    np.testing.assert_allclose(to_numpy(q.grad), [6.0, 6.0])

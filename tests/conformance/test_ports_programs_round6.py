@@ -33,6 +33,7 @@ the captioning encoder is one convolution; sizes are small.
 
 from __future__ import annotations
 
+import math
 import types
 
 import numpy as np
@@ -88,7 +89,8 @@ def _gpuad_T():
         tensor=lambda a, **k: ad.tensor(xp.asarray(a), **k),
         from_numpy=lambda a: ad.tensor(xp.asarray(a)),
         LongTensor=lambda a: ad.tensor(xp.asarray(np.asarray(a, dtype=np.int64))),
-        zeros=lambda *s, **k: ad.tensor(gnp.zeros(s)), ones=lambda *s: ad.tensor(gnp.ones(s)),
+        zeros=lambda *s, **k: ad.tensor(gnp.zeros(s)),
+        ones=lambda *s, requires_grad=False: ad.tensor(gnp.ones(s), requires_grad=requires_grad),
         cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
         sum=lambda x, dim=None: x.sum(dim=dim), log=gnp.log,
         gather=lambda x, dim, idx: x.gather(dim, idx), tanh=gnp.tanh,
@@ -991,4 +993,239 @@ def test_sdpa_tutorial_causal_self_attention(torch):
     for w, g in zip(res["torch"], res["gpuad"], strict=True):
         _close(g, w)
     _close(res["gpuad"][-5], res["gpuad"][-4])
+    _same_models(mods["gpuad"], mods["torch"])
+
+
+# ================== Introduction to PyTorch on YouTube: autograd and training ==================
+
+
+def autogradyt(T, inputs):
+    out = {}
+    a = T.linspace(0., 2. * math.pi, steps=25, requires_grad=True)
+    b = T.sin(a)
+    c = 2 * b
+    d = c + 1
+    o = d.sum()
+    o.backward()
+    out["sin graph a.grad"] = a.grad
+    assert c.grad_fn is not None and a.grad_fn is None
+
+    DIM_IN, HIDDEN_SIZE, DIM_OUT = 12, 6, 3  # BATCH_SIZE 4
+
+    class TinyModel(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = T.nn.Linear(DIM_IN, HIDDEN_SIZE)
+            self.relu = T.nn.ReLU()
+            self.layer2 = T.nn.Linear(HIDDEN_SIZE, DIM_OUT)
+
+        def forward(self, x):
+            x = self.layer1(x)
+            x = self.relu(x)
+            x = self.layer2(x)
+            return x
+
+    some_input, ideal_output = T.from_numpy(inputs[0]), T.from_numpy(inputs[1])
+    model = TinyModel()
+    if T.lib == "gpuad":
+        _load(model, inputs[2])
+    else:
+        inputs[2] = model
+        model = TinyModel()
+        model.load_state_dict(inputs[2].state_dict())
+    assert model.layer2.weight.grad is None
+    optimizer = T.optim.SGD(model.parameters(), lr=0.001)
+    prediction = model(some_input)
+    loss = (ideal_output - prediction).pow(2).sum()
+    loss.backward()
+    out["grad slice"] = model.layer2.weight.grad[0][0:10]
+    optimizer.step()
+    out["weight slice"] = model.layer2.weight[0][0:10]
+    for _ in range(0, 5):
+        prediction = model(some_input)
+        loss = (ideal_output - prediction).pow(2).sum()
+        loss.backward()
+    out["accumulated"] = model.layer2.weight.grad[0][0:10]
+    optimizer.zero_grad()
+    assert model.layer2.weight.grad is None  # set_to_none
+
+    a = T.ones(2, 3, requires_grad=True)
+    b1 = 2 * a
+    a.requires_grad = False
+    b2 = 2 * a
+    assert b1.requires_grad and not b2.requires_grad
+
+    a = T.ones(2, 3, requires_grad=True) * 2
+    b = T.ones(2, 3, requires_grad=True) * 3
+    with T.no_grad():
+        c2 = a + b
+    assert (a + b).requires_grad and not c2.requires_grad
+
+    @T.no_grad()
+    def add_tensors2(x, y):
+        return x + y
+
+    @T.enable_grad()
+    def add_tensors3(x, y):
+        return x + y
+
+    assert not add_tensors2(a, b).requires_grad
+    with T.no_grad():
+        assert add_tensors3(a, b).requires_grad
+
+    x = T.from_numpy(inputs[3]).requires_grad_(True)
+    y = x.detach()
+    assert not y.requires_grad
+    leaf = T.linspace(0., 2. * math.pi, steps=25, requires_grad=True)
+    with pytest.raises(RuntimeError if T.lib == "torch" else ad.GradError, match="leaf"):
+        leaf.sin_()
+
+    # backward with a vector: y.data.norm() is y.detach().norm() (gpuad's .data is an array)
+    x = T.from_numpy(inputs[4]).requires_grad_(True)
+    y = x * 2
+    while y.detach().norm() < 1000:
+        y = y * 2
+    v = T.tensor(np.array([0.1, 1.0, 0.0001]))
+    y.backward(v)
+    out["doubling grad"] = x.grad
+
+    def exp_adder(x, y):
+        return 2 * x.exp() + 3 * y
+
+    args = (T.from_numpy(inputs[5][:1]), T.from_numpy(inputs[5][1:2]))
+    out["jacobian 1"] = T.functional.jacobian(exp_adder, args)
+    args = (T.from_numpy(inputs[5][:3]), T.from_numpy(inputs[5][3:]))
+    out["jacobian 3"] = T.functional.jacobian(exp_adder, args)
+    out["hessian"] = T.functional.hessian(lambda x: (x.exp() * x.sin()).sum(), args[0])
+
+    def do_some_doubling(x):
+        y = x * 2
+        while y.detach().norm() < 1000:
+            y = y * 2
+        return y
+
+    my_gradients = T.tensor(np.array([0.1, 1.0, 0.0001]))
+    out["vjp"] = T.functional.vjp(do_some_doubling, T.from_numpy(inputs[4]), v=my_gradients)
+    out["jvp"] = T.functional.jvp(do_some_doubling, T.from_numpy(inputs[4]), v=my_gradients)
+    return out
+
+
+def test_introyt_autograd(torch):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.functional, gT.functional = torch.autograd.functional, ad.autograd.functional
+    tT.enable_grad, gT.enable_grad = torch.enable_grad, ad.enable_grad
+    tT.sin, gT.sin = torch.sin, gnp.sin
+    tT.linspace = torch.linspace
+    gT.linspace = lambda a, b, steps, requires_grad=False: ad.tensor(
+        gnp.linspace(a, b, steps), requires_grad=requires_grad)
+    inputs = [R.normal(size=(4, 12)), R.normal(size=(4, 3)), None, R.uniform(size=5),
+              R.normal(size=3), R.uniform(size=6)]
+    want = autogradyt(tT, inputs)
+    got = autogradyt(gT, inputs)
+    assert sorted(got) == sorted(want)
+    for k in want:
+        w, g = want[k], got[k]
+        if isinstance(w, tuple):
+            wl = [t for part in w for t in (part if isinstance(part, tuple) else (part,))]
+            gl = [t for part in g for t in (part if isinstance(part, tuple) else (part,))]
+            assert len(wl) == len(gl), k
+            for a, b in zip(gl, wl, strict=True):
+                _close(a, b, msg=k)
+        else:
+            _close(g, w, msg=k)
+    _close(got["sin graph a.grad"], 2 * np.cos(np.linspace(0, 2 * math.pi, 25)))
+
+
+def garment_classifier(T):
+    nn, F = T.nn, T.F
+
+    class GarmentClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 4 * 4, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = x.view(-1, 16 * 4 * 4)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+    return GarmentClassifier
+
+
+def test_introyt_training_loop(torch, tmp_path):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    import gpuad.utils.data as gdata
+    tT.data, gT.data = torch.utils.data, gdata
+    tT.save, tT.load, gT.save, gT.load = torch.save, torch.load, ad.save, ad.load
+    xs, ys = R.uniform(-1, 1, (12, 1, 28, 28)), R.integers(0, 10, 12)
+    xv, yv = R.uniform(-1, 1, (8, 1, 28, 28)), R.integers(0, 10, 8)
+    res, mods = {}, {}
+    for T in (tT, gT):
+        Model = garment_classifier(T)
+        model = Model()
+        if T.lib == "gpuad":
+            _load(model, mods["torch0"])
+        else:
+            mods["torch0"] = Model()
+            mods["torch0"].load_state_dict(model.state_dict())
+        training_loader = T.data.DataLoader(
+            T.data.TensorDataset(T.from_numpy(xs), T.from_numpy(ys)), batch_size=4,
+            shuffle=False)
+        validation_loader = T.data.DataLoader(
+            T.data.TensorDataset(T.from_numpy(xv), T.from_numpy(yv)), batch_size=4,
+            shuffle=False)
+        loss_fn = T.nn.CrossEntropyLoss()
+        optimizer = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+        def train_one_epoch(epoch_index, model=model, loader=training_loader,
+                            optimizer=optimizer, loss_fn=loss_fn):
+            running_loss = 0.
+            last_loss = 0.
+            for i, data in enumerate(loader):
+                inputs, labels = data
+                optimizer.zero_grad()
+                outputs = model(inputs)
+                loss = loss_fn(outputs, labels)
+                loss.backward()
+                optimizer.step()
+                running_loss += loss.item()
+                if i % 3 == 2:
+                    last_loss = running_loss / 3
+                    running_loss = 0.
+            return last_loss
+
+        out = []
+        best_vloss = 1_000_000.
+        saved = None
+        for epoch_number in range(2):
+            model.train(True)
+            avg_loss = train_one_epoch(epoch_number)
+            model.train(False)
+            running_vloss = 0.0
+            for i, vdata in enumerate(validation_loader):  # noqa: B007 (i after the loop)
+                vinputs, vlabels = vdata
+                voutputs = model(vinputs)
+                vloss = loss_fn(voutputs, vlabels)
+                running_vloss += vloss
+            avg_vloss = running_vloss / (i + 1)
+            out.append((avg_loss, avg_vloss.item()))
+            if avg_vloss < best_vloss:
+                best_vloss = avg_vloss
+                saved = str(tmp_path / f"model_{T.lib}_{epoch_number}")
+                T.save(model.state_dict(), saved)
+        saved_model = Model()
+        saved_model.load_state_dict(T.load(saved))
+        out.append(_arr(saved_model(T.from_numpy(xv[:2]))))
+        res[T.lib], mods[T.lib] = out, model
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(np.array(g), np.array(w))
     _same_models(mods["gpuad"], mods["torch"])
