@@ -17,6 +17,11 @@ step:
   language model (states carried across batches with ``detach``, ``clip_grad_norm_``);
 - yunjey's image captioning model (a CNN encoder whose features feed a packed LSTM decoder,
   targets packed the same way, greedy ``sample``);
+- the "Introduction to PyTorch" YouTube series: the autograd tutorial (a sine's graph,
+  ``TinyModel``'s gradients accumulating over five backward calls, ``requires_grad = False``,
+  ``no_grad``/``enable_grad`` as decorators, ``backward(v)``, ``autograd.functional``'s
+  ``jacobian``, ``hessian``, ``vjp``, ``jvp``) and the training tutorial
+  (``GarmentClassifier`` trained through a ``DataLoader``, validation, ``save``/``load``);
 - the scaled-dot-product-attention tutorial's ``CausalSelfAttention`` (its
   ``y.transpose(1, 2).view(..)`` of the attention output, ``is_causal=True`` in training only,
   a lower-triangular mask for fewer queries than keys).

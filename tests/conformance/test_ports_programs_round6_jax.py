@@ -5,6 +5,9 @@ data:
   ``jit``, ``fori_loop``/``scan``/``cond`` and their gradients, functional index updates
   (``.at[...].set``/``add``/``get(mode=...)``), Python control flow under ``grad`` and under
   ``jit`` with ``static_argnums``, statically unrolled loops, ``while_loop`` forward-mode;
+- the JAX FAQ: ``jit`` and float64 numerics, NaN gradients through ``where`` and the safe
+  double ``where``, gradients of functions of the sort order, conversions of tracers to NumPy,
+  ``jit`` of a function reading a changing global;
 - "External callbacks" (``external_callbacks``): ``pure_callback`` of a NumPy function under
   ``jit``, ``vmap`` and ``scan``; ``io_callback`` drawing from a host generator, under ``jit``
   and ``vmap``, refusing ``ordered=True`` under ``vmap``; ``debug.callback``; SciPy's Bessel
@@ -19,7 +22,9 @@ behaviour: an out-of-range index into an array or ``.at[i].set`` without ``mode=
 ``jnp.sum([1, 2, 3])`` is NumPy's sum of a list in gpuad (JAX refuses lists);
 ``while_loop`` is also reverse-differentiable in gpuad (JAX: forward mode only); Python
 numbers passed to ``gpuad.jit`` are static (JAX traces them, and its ``if x < 3`` on one
-raises), so the programs pass arrays there.
+raises), so the programs pass arrays there; the unsafe ``where(x > 0, log(x), 0)`` has the
+gradient 0 at 0 in gpuad (its zero guard, docs/semantics.md), NaN in JAX; a ``gpuad.jit``
+function reading a global that changes traces again (JAX keeps the value it traced).
 """
 
 from __future__ import annotations
@@ -339,3 +344,83 @@ def test_external_callbacks():
                                 rtol=1e-12)
     onp.testing.assert_allclose(float(got["jv hessian"]), scipy.special.jvp(1, 2.0, n=2),
                                 rtol=1e-12)
+
+
+# ======================================== JAX FAQ ========================================
+
+
+def faq(J, x3):
+    np, grad, jit = J.np, J.grad, J.jit
+    out = {}
+
+    # "jit changes the exact numerics of outputs": the same value in float64 up to rounding
+    def f(x, y):
+        return x + y - x
+
+    out["numerics"] = [f(J.asarray(1.0), J.asarray(0.001)),
+                       jit(f)(J.asarray(1.0), J.asarray(0.001))]
+
+    # "Gradients contain NaN where using where": the safe form with a second where
+    def my_log(x):
+        return np.where(x > 0., np.log(x), 0.)
+
+    def my_log_safe(x):
+        safe_x = np.where(x > 0., x, 1.)
+        return np.where(x > 0., np.log(safe_x), 0.)
+
+    with onp.errstate(divide="ignore"):  # log(0) of the unselected branch: NumPy warns
+        out["my_log"] = [my_log(0.), my_log(3.), grad(my_log)(3.)]
+    out["my_log_safe"] = [grad(my_log_safe)(0.), grad(my_log_safe)(2.),
+                          J.vmap(grad(my_log_safe))(np.abs(x3))]
+
+    # "Why are gradients zero for functions based on sort order?"
+    def my_func(x):
+        mask = x > 0
+        return (np.where(mask, x, 0.) * mask).sum()
+
+    out["sort order"] = [grad(lambda x: (x > 0).astype(x.dtype).sum())(x3),
+                         grad(lambda x: np.argsort(x).astype(x.dtype).sum())(x3),
+                         grad(my_func)(x3),
+                         grad(lambda x: np.sort(x)[-1] * 2. + np.max(x))(x3)]
+
+    # "How can I convert a JAX Tracer to NumPy?": outside jit, np.asarray of an array works
+    def sum_of_squares(x):
+        return np.sum(x ** 2)
+
+    out["sum_of_squares"] = [jit(sum_of_squares)(x3), grad(sum_of_squares)(x3)]
+    return out
+
+
+def test_faq():
+    x3 = R.normal(size=3)
+    want = faq(jax_J(), x3)
+    G = gpuad_J()
+    got = faq(G, G.asarray(x3))
+    assert sorted(got) == sorted(want)
+    for k in want:
+        _same(got[k], want[k], msg=k)
+    # the unsafe my_log at 0: JAX's chain rule gives 0 * inf = NaN; gpuad's zero guard gives 0
+    # (docs/semantics.md, "where and NaN in the unselected branch"): the left derivative
+    assert onp.isnan(float(jax.grad(lambda x: jnp.where(x > 0., jnp.log(x), 0.))(0.)))
+    with onp.errstate(divide="ignore"):
+        assert float(ad.grad(lambda x: gnp.where(x > 0., gnp.log(x), 0.))(0.)) == 0.0
+    # "jit changes the behavior of my function": JAX keeps the global read at trace time;
+    # gpuad.jit sees the global change and traces again, as the eager function computes
+    results = {}
+    for lib, jit, asarray in (("jax", jax.jit, jnp.asarray), ("gpuad", ad.jit, G.asarray)):
+        y = 0
+
+        def impure_func(x):
+            return x + y
+
+        jf = jit(impure_func)
+        results[lib] = []
+        for y in range(3):  # noqa: B007 (read by impure_func)
+            results[lib].append(float(jf(asarray(float(y)))))
+    assert results["jax"] == [0.0, 1.0, 2.0]
+    assert results["gpuad"] == [0.0, 2.0, 4.0]
+    # a NumPy conversion of a traced value raises, naming it, in both
+    with pytest.raises(jax.errors.TracerArrayConversionError):
+        jax.jit(lambda x: onp.sum(onp.asarray(x) ** 2))(jnp.arange(3.))
+    with pytest.raises(G.TracerError, match="NumPy array"):
+        ad.jit(lambda x: onp.sum(onp.asarray(x) ** 2))(gnp.arange(3.))
