@@ -22,6 +22,9 @@ step:
   ``no_grad``/``enable_grad`` as decorators, ``backward(v)``, ``autograd.functional``'s
   ``jacobian``, ``hessian``, ``vjp``, ``jvp``) and the training tutorial
   (``GarmentClassifier`` trained through a ``DataLoader``, validation, ``save``/``load``);
+- pytorch/examples' imagenet ``main.py``: ``accuracy`` by ``topk``/``t``/``eq``/``expand_as``/
+  ``mul_``, ``AverageMeter`` of tensors, SGD with momentum and weight decay, ``StepLR``, a
+  checkpoint of the model, optimizer and scheduler saved and resumed;
 - the scaled-dot-product-attention tutorial's ``CausalSelfAttention`` (its
   ``y.transpose(1, 2).view(..)`` of the attention output, ``is_causal=True`` in training only,
   a lower-triangular mask for fewer queries than keys).
@@ -1234,3 +1237,145 @@ def test_introyt_training_loop(torch, tmp_path):
     for w, g in zip(res["torch"], res["gpuad"], strict=True):
         _close(np.array(g), np.array(w))
     _same_models(mods["gpuad"], mods["torch"])
+
+
+# ============ pytorch/examples imagenet/main.py: train, validate, checkpoint, resume ============
+
+
+class AverageMeter:
+    """Computes and stores the average and current value"""
+
+    def __init__(self, name, fmt=':f'):
+        self.name = name
+        self.fmt = fmt
+        self.reset()
+
+    def reset(self):
+        self.val = 0
+        self.avg = 0
+        self.sum = 0
+        self.count = 0
+
+    def update(self, val, n=1):
+        self.val = val
+        self.sum += val * n
+        self.count += n
+        self.avg = self.sum / self.count
+
+
+def imagenet(T):
+    nn = T.nn
+
+    def accuracy(output, target, topk=(1,)):
+        """Computes the accuracy over the k top predictions for the specified values of k"""
+        with T.no_grad():
+            maxk = max(topk)
+            batch_size = target.size(0)
+            _, pred = output.topk(maxk, 1, True, True)
+            pred = pred.t()
+            correct = pred.eq(target.view(1, -1).expand_as(pred))
+            res = []
+            for k in topk:
+                correct_k = correct[:k].reshape(-1).float().sum(0, keepdim=True)
+                res.append(correct_k.mul_(100.0 / batch_size))
+            return res
+
+    def train(train_loader, model, criterion, optimizer):
+        losses, top1, top5 = AverageMeter('Loss', ':.4e'), AverageMeter('Acc@1', ':6.2f'), \
+            AverageMeter('Acc@5', ':6.2f')
+        model.train()
+        for images, target in train_loader:
+            output = model(images)
+            loss = criterion(output, target)
+            acc1, acc5 = accuracy(output, target, topk=(1, 5))
+            losses.update(loss.item(), images.size(0))
+            top1.update(acc1[0], images.size(0))
+            top5.update(acc5[0], images.size(0))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return losses.avg, float(top1.avg), float(top5.avg)
+
+    def validate(val_loader, model, criterion):
+        losses, top1 = AverageMeter('Loss', ':.4e'), AverageMeter('Acc@1', ':6.2f')
+        model.eval()
+        with T.no_grad():
+            for images, target in val_loader:
+                output = model(images)
+                loss = criterion(output, target)
+                acc1, acc5 = accuracy(output, target, topk=(1, 5))
+                losses.update(loss.item(), images.size(0))
+                top1.update(acc1[0], images.size(0))
+        return losses.avg, float(top1.avg)
+
+    def make_model():  # models.__dict__[args.arch]() in the original: a small conv net
+        return nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 7))
+
+    return accuracy, train, validate, make_model
+
+
+def test_imagenet_example_train_validate_resume(torch, tmp_path):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.save, tT.load, gT.save, gT.load = torch.save, torch.load, ad.save, ad.load
+    xs, ys = R.normal(size=(12, 3, 8, 8)), R.integers(0, 7, 12)
+    xv, yv = R.normal(size=(6, 3, 8, 8)), R.integers(0, 7, 6)
+    logits_np = R.normal(size=(5, 7))
+    res, mods = {}, {}
+    for T in (tT, gT):
+        accuracy, train, validate, make_model = imagenet(T)
+        model = make_model()
+        if T.lib == "gpuad":
+            _load(model, mods["torch0"])
+        else:
+            mods["torch0"] = make_model()
+            mods["torch0"].load_state_dict(model.state_dict())
+        criterion = T.nn.CrossEntropyLoss()
+        optimizer = T.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=1e-4)
+        scheduler = T.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.1)
+        train_loader = [(T.from_numpy(xs[i:i + 4]), T.from_numpy(ys[i:i + 4]))
+                        for i in range(0, 12, 4)]
+        val_loader = [(T.from_numpy(xv[:3]), T.from_numpy(yv[:3])),
+                      (T.from_numpy(xv[3:]), T.from_numpy(yv[3:]))]
+        out, best_acc1 = [], 0
+        path = str(tmp_path / f"checkpoint_{T.lib}.pth.tar")
+        for epoch in range(2):
+            out.append(train(train_loader, model, criterion, optimizer))
+            vloss, acc1 = validate(val_loader, model, criterion)
+            out.append((vloss, acc1))
+            scheduler.step()
+            is_best = acc1 > best_acc1
+            best_acc1 = max(acc1, best_acc1)
+            out.append((float(is_best), scheduler.get_last_lr()[0]))
+            T.save({'epoch': epoch + 1, 'state_dict': model.state_dict(),
+                    'best_acc1': best_acc1, 'optimizer': optimizer.state_dict(),
+                    'scheduler': scheduler.state_dict()}, path)
+        # --resume: a new model, optimizer and scheduler from the checkpoint, one more epoch
+        checkpoint = T.load(path, weights_only=False)
+        model2 = make_model()
+        model2.load_state_dict(checkpoint['state_dict'])
+        optimizer2 = T.optim.SGD(model2.parameters(), 0.1, momentum=0.9, weight_decay=1e-4)
+        optimizer2.load_state_dict(checkpoint['optimizer'])
+        scheduler2 = T.optim.lr_scheduler.StepLR(optimizer2, step_size=1, gamma=0.1)
+        scheduler2.load_state_dict(checkpoint['scheduler'])
+        assert checkpoint['epoch'] == 2
+        out.append(train(train_loader, model2, criterion, optimizer2))
+        scheduler2.step()
+        out.append(scheduler2.get_last_lr()[0])
+        # the program's top-k accuracies on a batch with ties broken alike
+        logits = T.from_numpy(logits_np)
+        out.append(tuple(float(a) for a in accuracy(logits, T.from_numpy(
+            np.array([0, 1, 2, 3, 4])), topk=(1, 3, 5))))
+        res[T.lib], mods[T.lib] = out, model2
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(np.array(g, dtype=float), np.array(w, dtype=float))
+    _same_models(mods["gpuad"], mods["torch"])
+    # the older form correct[:k].view(-1): a view of the transposed top-k rows works for k = 1
+    # and raises for k > 1 (a copy is needed) in both
+    for T in (tT, gT):
+        _, pred = T.from_numpy(logits_np).topk(5, 1, True, True)
+        correct = pred.t().eq(T.from_numpy(np.arange(5)).view(1, -1).expand_as(pred.t()))
+        assert correct[:1].view(-1).shape[0] == 5
+        with pytest.raises(RuntimeError, match="view"):
+            correct[:5].view(-1)
