@@ -177,6 +177,11 @@ class LeafNode:
     def __repr__(self) -> str:
         return f"<LeafNode {self.seq} {self.shape}>"
 
+    def __reduce__(self):
+        # a pickled leaf (a trained model's parameter) gets a node of its own when next used;
+        # this one points at the original tensor (and its hooks are functions)
+        return type(None), ()
+
 
 def edge_of(t: Tensor):
     """The node through which adjoints reach ``t`` (created on demand for leaves)."""

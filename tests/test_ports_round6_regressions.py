@@ -156,3 +156,71 @@ def test_grad_accumulates_into_its_own_array(backend):
     (p.sum() * q.sum()).backward(inputs=[q])
     np.testing.assert_allclose(to_numpy(first), [6.0])  # p.sum() = 3, twice
     np.testing.assert_allclose(to_numpy(q.grad), [6.0, 6.0])
+
+
+def test_optimizer_subclass_keys_its_state_by_parameter(backend):
+    # lion-pytorch's step reads self.state[p]: gpuad's list of states took p as an index
+    # (TypeError "only integer Tensors can be used as an index")
+    import pytest
+
+    import gpuad.numpy as gnp
+    from gpuad import optim
+
+    class HeavyBall(optim.Optimizer):
+        def __init__(self, params, lr=0.5, mu=0.5):
+            super().__init__(params, dict(lr=lr, mu=mu))
+
+        @ad.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["buf"] = ad.tensor(gnp.zeros_like(p))
+                    state["buf"].mul_(group["mu"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"])
+
+    xp = ad.get_backend().xp
+    w = ad.tensor(xp.asarray(np.array([1.0, -2.0])), requires_grad=True)
+    opt = HeavyBall([w])
+    assert w not in opt.state
+    for _ in range(2):  # loss sum(w^2): g = 2w; buf_1 = g_1, buf_2 = mu buf_1 + g_2
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    w0 = np.array([1.0, -2.0])
+    w1 = w0 - 0.5 * 2 * w0
+    w2 = w1 - 0.5 * (0.5 * 2 * w0 + 2 * w1)
+    np.testing.assert_allclose(to_numpy(w), w2)
+    assert w in opt.state
+    np.testing.assert_allclose(to_numpy(opt.state[w]["buf"]), 0.5 * 2 * w0 + 2 * w1)
+    # a checkpoint gives the subclass its Tensors back (they were plain arrays: no .mul_)
+    opt2 = HeavyBall([w])
+    opt2.load_state_dict(opt.state_dict())
+    assert isinstance(opt2.state[w]["buf"], ad.Tensor)
+    with pytest.raises(KeyError, match="not one of this optimizer's parameters"):
+        opt.state[ad.tensor(xp.asarray(np.ones(2)))]
+
+
+def test_a_trained_model_and_its_optimizer_pickle(backend):
+    # pickle.dumps of a model after backward raised "cannot pickle 'weakref.ReferenceType'"
+    import copy
+    import pickle
+
+    from gpuad import optim
+
+    xp = ad.get_backend().xp
+    m = nn.Linear(2, 1)
+    opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    x = ad.tensor(xp.asarray(np.ones((3, 2))))
+    m(x).sum().backward()
+    opt.step()
+    for m2, opt2 in (pickle.loads(pickle.dumps((m, opt))), copy.deepcopy((m, opt))):
+        assert opt2.params[0] is m2.weight
+        opt2.zero_grad()
+        m.zero_grad()
+        m2(x).sum().backward()  # the copy's own leaves get the gradient: 3 per weight
+        assert m.weight.grad is None
+        np.testing.assert_allclose(to_numpy(m2.weight.grad), [[3.0, 3.0]])

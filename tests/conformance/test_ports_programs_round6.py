@@ -25,6 +25,9 @@ step:
 - pytorch/examples' imagenet ``main.py``: ``accuracy`` by ``topk``/``t``/``eq``/``expand_as``/
   ``mul_``, ``AverageMeter`` of tensors, SGD with momentum and weight decay, ``StepLR``, a
   checkpoint of the model, optimizer and scheduler saved and resumed;
+- lucidrains' lion-pytorch: ``Lion`` (with decoupled weight decay) and the cautious ``Lion``,
+  ``torch.optim.Optimizer`` subclasses keeping ``self.state[p]``, stepped with a closure and
+  resumed from a saved ``state_dict``;
 - the scaled-dot-product-attention tutorial's ``CausalSelfAttention`` (its
   ``y.transpose(1, 2).view(..)`` of the attention output, ``is_causal=True`` in training only,
   a lower-triangular mask for fewer queries than keys).
@@ -33,7 +36,8 @@ Each program is written once against a namespace ``T`` of torch's names or of th
 docs/porting.md gives. Tolerance 1e-9 relative: float64 rounding. Differences from the
 originals: ``.float()`` is ``.double()``; dropout is 0 (the libraries draw different masks);
 random choices (teacher forcing, batches) come from one NumPy generator; ``p.data.uniform_(..)``
-is ``with no_grad(): p.uniform_(..)`` (gpuad's ``.data`` is the backend array);
+is ``with no_grad(): p.uniform_(..)`` and Lion's ``p.data.mul_(..)`` is ``p.mul_(..)`` inside its
+``no_grad`` step (gpuad's ``.data`` is the backend array);
 ``torch.max(outputs.data, 1)`` is ``torch.max(outputs.detach(), 1)`` and ``outputs.max(1)[1]``
 is ``outputs.max(dim=1)[1]`` (gpuad's ``x.max(1)`` is NumPy's, the values only); resnet152 in
 the captioning encoder is one convolution; sizes are small.
@@ -1379,3 +1383,145 @@ def test_imagenet_example_train_validate_resume(torch, tmp_path):
         assert correct[:1].view(-1).shape[0] == 5
         with pytest.raises(RuntimeError, match="view"):
             correct[:5].view(-1)
+
+
+# ======= lucidrains/lion-pytorch: Lion and cautious Lion, torch.optim.Optimizer subclasses =======
+
+
+def lion_optimizers(T):
+    torch = T.torch
+
+    def exists(val):
+        return val is not None
+
+    def update_fn(p, grad, exp_avg, lr, wd, beta1, beta2):
+        p.mul_(1. - lr * wd)  # p.data.mul_ in the original
+        update = exp_avg.clone().mul_(beta1).add(grad, alpha=1. - beta1).sign_()
+        p.add_(update, alpha=-lr)
+        exp_avg.mul_(beta2).add_(grad, alpha=1. - beta2)
+
+    class Lion(T.Optimizer):
+        def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0,
+                     decoupled_weight_decay=False):
+            assert lr > 0.
+            assert all([0. <= beta <= 1. for beta in betas])
+            self._init_lr = lr
+            self.decoupled_wd = decoupled_weight_decay
+            defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay)
+            super().__init__(params, defaults)
+            self.update_fn = update_fn
+
+        @T.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if exists(closure):
+                with T.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in filter(lambda p: exists(p.grad), group['params']):
+                    grad, lr, wd, beta1, beta2, state, decoupled_wd, init_lr = (
+                        p.grad, group['lr'], group['weight_decay'], *group['betas'],
+                        self.state[p], self.decoupled_wd, self._init_lr)
+                    if decoupled_wd:
+                        wd /= init_lr
+                    if len(state) == 0:
+                        state['exp_avg'] = T.zeros_like(p)
+                    exp_avg = state['exp_avg']
+                    self.update_fn(p, grad, exp_avg, lr, wd, beta1, beta2)
+            return loss
+
+    class CautiousLion(T.Optimizer):
+        def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0,
+                     cautious_factor=0., decoupled_weight_decay=False):
+            assert lr > 0.
+            assert all([0. <= beta <= 1. for beta in betas])
+            assert 0. <= cautious_factor <= 1.
+            self._init_lr = lr
+            self.decoupled_wd = decoupled_weight_decay
+            defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay,
+                            cautious_factor=cautious_factor)
+            super().__init__(params, defaults)
+
+        @T.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if exists(closure):
+                with T.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in filter(lambda p: exists(p.grad), group['params']):
+                    grad, lr, wd, cautious_factor, beta1, beta2, state, decoupled_wd, init_lr = (
+                        p.grad, group['lr'], group['weight_decay'], group['cautious_factor'],
+                        *group['betas'], self.state[p], self.decoupled_wd, self._init_lr)
+                    if decoupled_wd:
+                        wd /= init_lr
+                    if len(state) == 0:
+                        state['exp_avg'] = T.zeros_like(p)
+                    exp_avg = state['exp_avg']
+                    p.mul_(1. - lr * wd)
+                    update = exp_avg.clone().mul_(beta1).add(grad, alpha=1. - beta1).sign_()
+                    if cautious_factor < 1.:
+                        align_mask = (update * grad) > 0
+                        scale = T.where(align_mask, T.ones_like(grad), cautious_factor)
+                        scale /= scale.mean().clamp(min=1e-5)
+                        update.mul_(scale)
+                    p.add_(update, alpha=-lr)
+                    exp_avg.mul_(beta2).add_(grad, alpha=1. - beta2)
+            return loss
+
+    del torch
+    return Lion, CautiousLion
+
+
+def test_lion_optimizer_subclasses(torch, tmp_path):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.Optimizer, gT.Optimizer = torch.optim.Optimizer, ad.optim.Optimizer
+    tT.zeros_like, tT.ones_like, tT.where = torch.zeros_like, torch.ones_like, torch.where
+    gT.zeros_like = lambda p: ad.tensor(gnp.zeros_like(p))
+    gT.ones_like = lambda p: ad.tensor(gnp.ones_like(p))
+    gT.where = gnp.where
+    tT.enable_grad, gT.enable_grad = torch.enable_grad, ad.enable_grad
+    tT.save, tT.load, gT.save, gT.load = torch.save, torch.load, ad.save, ad.load
+    x, y = R.normal(size=(6, 4)), R.normal(size=(6, 2))
+    res, mods = {}, {}
+    for T in (tT, gT):
+        Lion, CautiousLion = lion_optimizers(T)
+        out = []
+        for which, make in (("lion", lambda ps: Lion(ps, lr=0.05, weight_decay=0.1)),
+                            ("decoupled", lambda ps: Lion(ps, lr=0.05, weight_decay=0.01,
+                                                          decoupled_weight_decay=True)),
+                            ("cautious", lambda ps: CautiousLion(ps, lr=0.05,
+                                                                 weight_decay=0.1))):
+            model = T.nn.Sequential(T.nn.Linear(4, 5), T.nn.Tanh(), T.nn.Linear(5, 2))
+            if T.lib == "gpuad":
+                _load(model, mods[f"torch0 {which}"])
+            else:
+                mods[f"torch0 {which}"] = T.nn.Sequential(
+                    T.nn.Linear(4, 5), T.nn.Tanh(), T.nn.Linear(5, 2))
+                mods[f"torch0 {which}"].load_state_dict(model.state_dict())
+            opt = make(model.parameters())
+            xt, yt = T.from_numpy(x), T.from_numpy(y)
+
+            def closure(model=model, opt=opt, xt=xt, yt=yt):
+                opt.zero_grad()
+                loss = ((model(xt) - yt) ** 2).mean()
+                loss.backward()
+                return loss
+
+            for _ in range(3):
+                out.append(opt.step(closure).item())
+            # a checkpoint of the optimizer's own state, loaded into a new one, steps alike
+            path = str(tmp_path / f"{T.lib}_{which}")
+            T.save(opt.state_dict(), path)
+            opt2 = make(model.parameters())
+            opt2.load_state_dict(T.load(path))
+            first = model[0].weight
+            out.append(_arr(opt2.state[first]['exp_avg']))
+            assert first in opt2.state
+            out.append(opt2.step(closure).item())
+            mods[f"{T.lib} {which}"] = model
+        res[T.lib] = out
+    for w, g in zip(res["torch"], res["gpuad"], strict=True):
+        _close(g, w)
+    for which in ("lion", "decoupled", "cautious"):
+        _same_models(mods[f"gpuad {which}"], mods[f"torch {which}"])
