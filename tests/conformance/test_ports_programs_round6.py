@@ -25,6 +25,9 @@ step:
 - pytorch/examples' imagenet ``main.py``: ``accuracy`` by ``topk``/``t``/``eq``/``expand_as``/
   ``mul_``, ``AverageMeter`` of tensors, SGD with momentum and weight decay, ``StepLR``, a
   checkpoint of the model, optimizer and scheduler saved and resumed;
+- the PyTorch recipes on saving and loading: what a ``state_dict`` holds (model and
+  optimizer), zeroing gradients, a general checkpoint resumed, several models in one file,
+  warmstarting with ``strict=False`` (missing and unexpected keys), the entire model pickled;
 - lucidrains' lion-pytorch: ``Lion`` (with decoupled weight decay) and the cautious ``Lion``,
   ``torch.optim.Optimizer`` subclasses keeping ``self.state[p]``, stepped with a closure and
   resumed from a saved ``state_dict``;
@@ -1525,3 +1528,122 @@ def test_lion_optimizer_subclasses(torch, tmp_path):
         _close(g, w)
     for which in ("lion", "decoupled", "cautious"):
         _same_models(mods[f"gpuad {which}"], mods[f"torch {which}"])
+
+
+# ============ PyTorch recipes: state_dict, checkpoints, several models, warmstarting ============
+
+
+def recipes_net(T):
+    nn, F = T.nn, T.F
+
+    class Net(nn.Module):
+        def __init__(self, out=10):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, out)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = x.view(-1, 16 * 5 * 5)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            x = self.fc3(x)
+            return x
+
+    # a class pickle can find (torch.save(model) pickles the whole model), as a script's is
+    Net.__qualname__ = Net.__name__ = f"RecipesNet_{T.lib}"
+    globals()[Net.__name__] = Net
+    return Net
+
+
+def test_recipes_saving_loading_and_warmstarting(torch, tmp_path):
+    tT, gT = _torch_T(torch), _gpuad_T()
+    tT.save, tT.load, gT.save, gT.load = torch.save, torch.load, ad.save, ad.load
+    x, y = R.normal(size=(2, 3, 32, 32)), R.integers(0, 10, 2)
+    res, inits = {}, {}
+    for T in (tT, gT):
+        Net = recipes_net(T)
+        out = {}
+        net, netB = Net(), Net(out=4)
+        if T.lib == "gpuad":
+            _load(net, inits["net"])
+            _load(netB, inits["netB"])
+        else:
+            inits["net"], inits["netB"] = Net(), Net(out=4)
+            inits["net"].load_state_dict(net.state_dict())
+            inits["netB"].load_state_dict(netB.state_dict())
+        optimizer = T.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+        # what is a state_dict
+        out["keys"] = [(k, tuple(v.shape)) for k, v in net.state_dict().items()]
+        osd = optimizer.state_dict()
+        out["param ids"] = osd["param_groups"][0]["params"]
+        out["lr"] = osd["param_groups"][0]["lr"]
+        criterion = T.nn.CrossEntropyLoss()
+        xt, yt = T.from_numpy(x), T.from_numpy(y)
+        # zeroing out gradients
+        losses = []
+        for _ in range(2):
+            optimizer.zero_grad()
+            loss = criterion(net(xt), yt)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        out["losses"] = losses
+        # a general checkpoint, loaded into new objects, one more step
+        path = str(tmp_path / f"model_{T.lib}.pt")
+        T.save({'epoch': 5, 'model_state_dict': net.state_dict(),
+                'optimizer_state_dict': optimizer.state_dict(), 'loss': losses[-1]}, path)
+        model = Net()
+        opt2 = T.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
+        checkpoint = T.load(path, weights_only=True)
+        model.load_state_dict(checkpoint['model_state_dict'])
+        opt2.load_state_dict(checkpoint['optimizer_state_dict'])
+        assert checkpoint['epoch'] == 5 and checkpoint['loss'] == losses[-1]
+        model.train()
+        opt2.zero_grad()
+        loss = criterion(model(xt), yt)
+        loss.backward()
+        opt2.step()
+        out["resumed"] = [loss.item(), _arr(model.fc3.bias)]
+        # several models in one file
+        path = str(tmp_path / f"models_{T.lib}.pt")
+        optimizerB = T.optim.SGD(netB.parameters(), lr=0.01, momentum=0.5)
+        T.save({'modelA_state_dict': model.state_dict(), 'modelB_state_dict': netB.state_dict(),
+                'optimizerA_state_dict': opt2.state_dict(),
+                'optimizerB_state_dict': optimizerB.state_dict()}, path)
+        ckpt = T.load(path)
+        modelA, modelB = Net(), Net(out=4)
+        modelA.load_state_dict(ckpt['modelA_state_dict'])
+        modelB.load_state_dict(ckpt['modelB_state_dict'])
+        modelA.eval()
+        modelB.eval()
+        out["A and B"] = [_arr(modelA(xt)), _arr(modelB(xt))]
+        # warmstarting a model of another head from this one's parameters: strict=False
+        partial = {k: v for k, v in modelA.state_dict().items() if not k.startswith('fc3')}
+        keys = modelB.load_state_dict(partial, strict=False)
+        out["warmstart keys"] = [list(keys.missing_keys), list(keys.unexpected_keys)]
+        out["warmstarted"] = _arr(modelB(xt))
+        with pytest.raises(Exception, match="size|shape"):
+            modelB.load_state_dict(modelA.state_dict(), strict=False)  # fc3: 10 rows, not 4
+        # the entire model saved and loaded (pickled)
+        path = str(tmp_path / f"whole_{T.lib}.pt")
+        T.save(model, path)
+        whole = T.load(path, weights_only=False)
+        whole.eval()
+        out["whole"] = _arr(whole(xt))
+        res[T.lib] = out
+    assert sorted(res["gpuad"]) == sorted(res["torch"])
+    for k, w in res["torch"].items():
+        g = res["gpuad"][k]
+        if k in ("keys", "param ids", "warmstart keys"):
+            assert g == w, k
+        elif isinstance(w, list):
+            for a, b in zip(g, w, strict=True):
+                _close(a, b, msg=k)
+        else:
+            _close(g, w, msg=k)
