@@ -28,6 +28,9 @@ class _Local(threading.local):
 local = _Local()
 seq = itertools.count()  # global order of recorded steps (thread-safe under the GIL)
 levels = itertools.count(1)  # forward-mode levels (one per jvp call) and vmap levels
+#: calls of io_callback so far: gpuad.jit does not run a function that made one again to
+#: check its trace (that would repeat the side effect)
+io_calls = [0]
 jvp_levels: set[int] = set()  # forward-mode levels of the jvp calls still running
 dual_levels: set[int] = set()  # those of them opened by autograd.forward_ad.dual_level
 

@@ -177,6 +177,11 @@ class LeafNode:
     def __repr__(self) -> str:
         return f"<LeafNode {self.seq} {self.shape}>"
 
+    def __reduce__(self):
+        # a pickled leaf (a trained model's parameter) gets a node of its own when next used;
+        # this one points at the original tensor (and its hooks are functions)
+        return type(None), ()
+
 
 def edge_of(t: Tensor):
     """The node through which adjoints reach ``t`` (created on demand for leaves)."""
@@ -1397,12 +1402,26 @@ def _accumulate_leaf(node, g, own, create_graph):
     if create_graph or isinstance(t.grad.data, type(g.data)) is False:
         t.grad = _R.add(t.grad, g)
     else:
-        s = t.grad.data + g.data
-        if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
-            s = _np.asarray(s)
-        t.grad.data = s
+        _add_into_grad(t.grad, g.data)
     if _hooked:
         _run_post_accumulate(node, t, create_graph)
+
+
+def _add_into_grad(grad: Tensor, g: Any) -> None:
+    """``grad += g`` written into ``grad``'s own array, as torch's accumulation: a view taken
+    of ``.grad`` earlier (``p.grad[0]``) sees the sum. A read-only array, or one the sum does
+    not fit (another shape or dtype), is replaced by the sum instead."""
+    a = grad.data
+    if (getattr(a, "shape", None) == getattr(g, "shape", None)
+            and getattr(getattr(a, "flags", None), "writeable", True)
+            and a.dtype == _np.result_type(a.dtype, g.dtype)):
+        a += g
+        grad._ver[0] += 1
+        return
+    s = a + g
+    if isinstance(s, _np.generic):  # NumPy's sum of two 0-d arrays is a scalar
+        s = _np.asarray(s)
+    grad.data = s
 
 
 def _run_post_accumulate(node, t, create_graph=False):
@@ -1506,7 +1525,12 @@ def _accumulate_leaf_into(t, g, create_graph):
         g = Tensor(g.data.copy())
     if t.grad is not None:
         _check_grad_attr(t)
-    t.grad = g if t.grad is None else _R.add(t.grad, g)
+    if t.grad is None:
+        t.grad = g
+    elif create_graph or not isinstance(t.grad.data, type(g.data)):
+        t.grad = _R.add(t.grad, g)
+    else:
+        _add_into_grad(t.grad, g.data)
     n = t._node
     if _hooked and n is not None and n in _hooked and n.hooks.post:
         from .tensor_hooks import run_post_accumulate

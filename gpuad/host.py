@@ -91,8 +91,11 @@ def pure_callback(
 
     A host function has no derivative: called on a value being differentiated (``grad``,
     ``jvp``, a tensor that requires grad) it raises. Give it one with ``gpuad.custom_vjp`` or
-    ``gpuad.custom_jvp``, whose forward calls ``pure_callback``. Under ``vmap`` it needs
-    ``vmap_method="sequential"`` (one call per example; other methods raise).
+    ``gpuad.custom_jvp``, whose forward calls ``pure_callback``. Under ``vmap``,
+    ``vmap_method="sequential"`` calls it once per example; ``"expand_dims"`` once on the whole
+    batch (a leading batch axis; the arguments not batched get a leading axis of length 1) and
+    ``"broadcast_all"`` likewise with those broadcast to the batch, as JAX's; the results must
+    then have the leading batch axis. Other methods raise.
 
     Example::
 
@@ -101,6 +104,8 @@ def pure_callback(
     name = getattr(callback, "__name__", type(callback).__name__)
     leaves, tdef = tree_flatten((args, kwargs))
     batched = [i for i, a in enumerate(leaves) if isinstance(a, Tensor) and a._bat is not None]
+    if batched and vmap_method in ("expand_dims", "broadcast_all"):
+        return _vectorized(callback, result_shape_dtypes, leaves, tdef, vmap_method)
     if batched:
         if vmap_method not in ("sequential", "sequential_unrolled"):
             raise NotImplementedError(
@@ -156,6 +161,40 @@ def pure_callback(
     return tree_unflatten(edef, list(out))
 
 
+def _vectorized(callback: Callable, result_shape_dtypes: Any, leaves: list, tdef: Any,
+                method: str) -> Any:
+    """``pure_callback`` under the outermost vmap level batching an argument, called once with
+    that level as a leading axis of every argument (JAX's ``expand_dims``/``broadcast_all``)."""
+    from . import numpy as gnp
+    from .batching import from_batch, to_batch
+
+    top = max(a._bat[-1] for a in leaves if isinstance(a, Tensor) and a._bat is not None)
+    size = next(a._data.shape[a._bat.index(top)] for a in leaves
+                if isinstance(a, Tensor) and a._bat is not None and top in a._bat)
+    moved = []
+    for a in leaves:
+        if isinstance(a, Tensor) and a._bat is not None and top in a._bat:
+            moved.append(from_batch(a, top, 0, size))
+        elif isinstance(a, Tensor) or hasattr(a, "shape") or isinstance(a, int | float | complex):
+            one = gnp.expand_dims(gnp.asarray(a), 0)
+            moved.append(one if method == "expand_dims" else
+                         gnp.broadcast_to(one, (size, *one.shape[1:])))
+        else:
+            moved.append(a)
+    expected, edef = tree_flatten(result_shape_dtypes)
+    specs = [_Spec((size, *tuple(s.shape)), s.dtype) for s in expected]
+    a2, kw2 = tree_unflatten(tdef, moved)
+    out = pure_callback(callback, tree_unflatten(edef, specs), *a2, vmap_method=method, **kw2)
+    outs = [to_batch(o if isinstance(o, Tensor) else Tensor(o), top, 0)
+            for o in tree_flatten(out)[0]]
+    return tree_unflatten(edef, outs)
+
+
+class _Spec:
+    def __init__(self, shape: tuple, dtype: Any) -> None:
+        self.shape, self.dtype = shape, dtype
+
+
 def _refuse(name: str) -> TypeError:
     return TypeError(
         f"pure_callback({name}) is being differentiated, but a host function has no "
@@ -176,3 +215,27 @@ def _refuse_jvp(i, t, ans, *inputs, name):
 _no_derivative = prim(
     "pure_callback", lambda xp, out, *inputs, name: out, vjp_all=_refuse_vjp, jvp_n=_refuse_jvp
 )
+
+
+def io_callback(callback: Callable, result_shape_dtypes: Any, *args: Any, sharding: Any = None,
+                ordered: bool = False, **kwargs: Any) -> Any:
+    """``jax.experimental.io_callback``: ``pure_callback`` for a host function with side effects
+    (gpuad never skips or repeats either). Under ``vmap`` it is called once per example, in
+    order; with ``ordered=True`` it raises there, as JAX's. No derivative: differentiating
+    through it raises.
+
+    Example: ``io_callback(lambda x: rng.uniform(size=x.shape), x, x)``
+    """
+    leaves = tree_flatten((args, kwargs))[0]
+    if ordered and any(isinstance(a, Tensor) and a._bat is not None for a in leaves):
+        raise ValueError("io_callback(ordered=True) cannot be batched by vmap: the order of "
+                         "the calls would not be defined; pass ordered=False")
+    name = getattr(callback, "__name__", type(callback).__name__)
+
+    def run(*a: Any, **kw: Any) -> Any:
+        return callback(*a, **kw)
+
+    _state.io_calls[0] += 1
+
+    run.__name__ = f"io_callback({name})"
+    return pure_callback(run, result_shape_dtypes, *args, vmap_method="sequential", **kwargs)

@@ -511,6 +511,7 @@ class Jitted:
         before = self._python_state(leaves)
         snap = signature.containers(self._read_objects(leaves), self._sinks)
         drawn = _host_rng_states()
+        io_calls = _state.io_calls[0]  # io_callback's effects must not run again to check
         try:
             prog, result = self._trace_weak(call, leaves, be, weak_in)
         except (trace.Differentiated, trace.BatchedClosure) as e:
@@ -545,7 +546,7 @@ class Jitted:
         compiled = replay.Compiled(prog, be.xp)
         # a function that changed the Python values it reads (a global counter, self.items)
         # is not run again to check it: that would change them once more
-        if (self.check and _pure(prog) and not drew
+        if (self.check and _pure(prog) and not drew and _state.io_calls[0] == io_calls
                 and self._python_state(leaves) == before):
             try:
                 _verify(call, compiled, prog, leaves, be)

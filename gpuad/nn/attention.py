@@ -104,4 +104,25 @@ def scaled_dot_product_attention(
         attn_mask = xp.asarray(np.tril(np.ones((qs[-2], ks[-2]), bool)))
     if attn_mask is not None:
         s = s + _additive(op, attn_mask, dt, True)
-    return _attend(s, value, dropout_p)[0]
+    out = _attend(s, value, dropout_p)[0]
+    if not dropout_p and len(qs) == 4 and vs[-1] == qs[-1]:
+        out = _in_query_order(out, query)
+    return out
+
+
+def _in_query_order(out: Array, query: Array) -> Array:
+    """``out`` laid out in memory with its batch, head and length axes in the order of the
+    query's strides, as torch's fused CPU kernel writes it: the tutorial's
+    ``q = x.view(B, L, H, E).transpose(1, 2)`` then gives an output whose
+    ``.transpose(1, 2).view(B, L, H * E)`` needs no copy (a contiguous one would raise)."""
+    if getattr(query, "_bat", None) is not None:
+        return out
+    st = getattr(data(query), "strides", None)
+    if st is None or len(st) != 4:
+        return out
+    order = sorted(range(3), key=lambda i: -st[i])
+    if order == [0, 1, 2]:
+        return out
+    inv = [order.index(i) for i in range(3)]
+    moved = gnp.transpose(out, (*order, 3)).contiguous()
+    return gnp.transpose(moved, (*inv, 3))

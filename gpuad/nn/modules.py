@@ -96,14 +96,22 @@ class Module(_hooks.HookMethods, ModuleMethods):
         for name, v in vars(self).items():
             yield from _walk(name, v)
 
-    def named_parameters(self, prefix: str = "",
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, Tensor) for every parameter, each once, in definition order;
         ``remove_duplicate=False`` lists a shared (tied) parameter under each of its names,
-        as ``state_dict`` does (torch's).
+        as ``state_dict`` does (torch's); ``recurse=False``: this module's own only.
 
         Example: ``dict(model.named_parameters())["0.weight"]``
         """
+        prefix = prefix + "." if prefix else ""  # torch's: prefix "enc" names "enc.0.weight"
+        if not recurse:
+            seen: set[int] = set()
+            for name, v in self._members():
+                if not isinstance(v, Module) and (not remove_duplicate or id(v) not in seen):
+                    seen.add(id(v))
+                    yield prefix + name, v
+            return
         if remove_duplicate:
             yield from self._named_parameters(prefix, set(), set())
             return
@@ -123,13 +131,14 @@ class Module(_hooks.HookMethods, ModuleMethods):
                 seen.add(id(v))
                 yield prefix + name, v
 
-    def parameters(self) -> list[Tensor]:
-        """Every Tensor requiring grad held by this module or its submodules: a list that
-        ``next()`` also steps through, as torch's generator (``next(model.parameters())``).
+    def parameters(self, recurse: bool = True) -> list[Tensor]:
+        """Every Tensor requiring grad held by this module or its submodules (``recurse=False``:
+        this module's own): a list that ``next()`` also steps through, as torch's generator
+        (``next(model.parameters())``).
 
         Example: ``opt = gpuad.optim.Adam(model.parameters(), lr=1e-3)``
         """
-        return _Parameters(p for _, p in self.named_parameters())
+        return _Parameters(p for _, p in self.named_parameters(recurse=recurse))
 
     def modules(self) -> Iterator[Module]:
         """This module and every submodule, depth first, each once.
@@ -193,14 +202,17 @@ class Module(_hooks.HookMethods, ModuleMethods):
         if name not in names:
             names.append(name)
 
-    def named_buffers(self, prefix: str = "",
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, Tensor) for every registered buffer here and in submodules (those of
         a shared submodule under each of its names with ``remove_duplicate=False``).
 
         Example: ``dict(model.named_buffers())["bn.running_mean"]``
         """
+        prefix = prefix + "." if prefix else ""
         for path, m in self._named_modules(prefix, set() if remove_duplicate else None):
+            if not recurse and m is not self:
+                continue
             for name in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, name, None)
                 if b is not None:

@@ -151,6 +151,28 @@ def implementation_options(who: str, foreach, fused, capturable, differentiable)
         raise RuntimeError(f"{who}: `fused` and `foreach` cannot be True together")
 
 
+class _PerParameter(list):
+    """``Optimizer.state``: one dict per parameter, in the order of ``params``, that also takes
+    the parameter itself as a key (``self.state[p]``, as torch's dict keyed by parameter, in the
+    ``step`` of an Optimizer subclass written for torch)."""
+
+    __slots__ = ("_params",)
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, Tensor):
+            for i, p in enumerate(self._params):
+                if p is key:
+                    return list.__getitem__(self, i)
+            raise KeyError(f"optimizer state: a Tensor of shape {tuple(key.shape)} that is "
+                           f"not one of this optimizer's parameters")
+        return list.__getitem__(self, key)
+
+    def __contains__(self, key) -> bool:
+        if isinstance(key, Tensor):  # torch's: the parameter has state
+            return any(p is key and bool(st) for p, st in zip(self._params, self, strict=False))
+        return list.__contains__(self, key)
+
+
 class Optimizer:
     """Base class: parameter groups and per-parameter state; subclasses define the update
     (``_init_state``, ``_tick``, ``_scalars``, ``_apply``, ``_flags``; see :mod:`gpuad.optim`).
@@ -169,6 +191,16 @@ class Optimizer:
     state_keys: frozenset | None = None
     state_required: frozenset = frozenset()
 
+    @property
+    def state(self) -> _PerParameter:
+        st = self.__dict__["_state"]
+        st._params = self.params  # (a list this optimizer may replace, or a deep copy's)
+        return st
+
+    @state.setter
+    def state(self, value: list) -> None:
+        self.__dict__["_state"] = _PerParameter(value)
+
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict | float
                  ) -> None:
         if not isinstance(defaults, dict):  # Optimizer(params, lr), as before groups existed
@@ -176,7 +208,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[ParamGroup] = []
         self.params: list[Tensor] = []
-        self.state: list[dict[str, Any]] = []
+        self.state = []
         self.step_count = 0
         who = type(self).__name__
         if isinstance(params, Tensor | dict):
@@ -492,6 +524,11 @@ class Optimizer:
                 continue
             if not hasattr(v, "shape"):
                 out[k] = v
+                continue
+            if isinstance(v, Tensor):  # an Optimizer subclass's own state (self.state[p]["buf"])
+                a = v.data
+                a = a.get() if hasattr(a, "get") and not isinstance(a, type(p.data)) else a
+                out[k] = Tensor(xp.array(a, copy=True))
                 continue
             need = self._state_shape(k, shape)
             if tuple(v.shape) != need:
