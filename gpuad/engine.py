@@ -1394,6 +1394,8 @@ def _accumulate_leaf(node, g, own, create_graph):
         g = Tensor(_np.array(g) if isinstance(g, _np.generic) else (g if own else g.copy()))
     elif not create_graph:
         g = Tensor(g.data.copy())
+    elif t.grad is None:
+        g = _own_grad(g)
     if t.grad is None:
         t.grad = g
         if _hooked:
@@ -1519,10 +1521,18 @@ def _accumulate_inputs(inputs, nodes, res, create_graph):
             _accumulate_leaf_into(t, res[n], create_graph)
 
 
+def _own_grad(g: Tensor) -> Tensor:
+    """A new ``.grad`` of its own (torch clones under create_graph): the adjoint can be another
+    leaf's too (``x + y``), and a later backward adds into ``.grad``'s array in place."""
+    return _R.copy(g) if g.requires_grad else Tensor(g.data.copy())
+
+
 def _accumulate_leaf_into(t, g, create_graph):
     g = g if isinstance(g, Tensor) else Tensor(g)
     if not create_graph:
         g = Tensor(g.data.copy())
+    elif t.grad is None:
+        g = _own_grad(g)
     if t.grad is not None:
         _check_grad_attr(t)
     if t.grad is None:

@@ -158,6 +158,23 @@ def test_grad_accumulates_into_its_own_array(backend):
     np.testing.assert_allclose(to_numpy(q.grad), [6.0, 6.0])
 
 
+def test_grads_made_under_create_graph_are_each_leafs_own(backend):
+    # (x + y).sum() hands x and y the same adjoint: under create_graph both .grad held it, and
+    # the next backward's in-place accumulation added into it twice (x.grad 3, not 2)
+    xp = ad.get_backend().xp
+    x = ad.tensor(xp.asarray(np.ones(3)), requires_grad=True)
+    y = ad.tensor(xp.asarray(np.ones(3)), requires_grad=True)
+    (x + y).sum().backward(create_graph=True)
+    (x + y).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(to_numpy(y.grad), [2.0, 2.0, 2.0])
+    x.grad = y.grad = None  # a grad with a graph: d/dx of x*x is 2x; then y*x adds y = 1
+    (x * x + y).sum().backward(inputs=[x, y], create_graph=True)
+    (x * y).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(to_numpy(y.grad), [2.0, 2.0, 2.0])
+
+
 def test_optimizer_subclass_keys_its_state_by_parameter(backend):
     # lion-pytorch's step reads self.state[p]: gpuad's list of states took p as an index
     # (TypeError "only integer Tensors can be used as an index")
