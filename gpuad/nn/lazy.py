@@ -37,6 +37,7 @@ class UninitializedParameter(Parameter):
     since the first call would silently replace what was written."""
 
     __slots__ = ()
+    _uninitialized = True
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError(
@@ -89,7 +90,11 @@ class _LazyMixin(Module):
         return shape[1] if len(shape) > 1 else None
 
     def _materialize(self, size: int) -> None:
-        real = self._become(size, *self._lazy_args, **self._lazy_kwargs)
+        kwargs = dict(self._lazy_kwargs)
+        held = [v for v in vars(self).values() if getattr(v, "_uninitialized", False)]
+        if held:  # a cast before the first call (m.half(), m.double()) sets the dtype
+            kwargs["dtype"] = held[0].dtype
+        real = self._become(size, *self._lazy_args, **kwargs)
         mine = vars(self)
         new: dict[str, Any] = {}
         for k, v in vars(real).items():

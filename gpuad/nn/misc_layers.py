@@ -322,6 +322,10 @@ def _lp_pool(
 
     op = f"lp_pool{nd}d"
     k = _tuple(op, "kernel_size", kernel_size, nd)
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
+    if min(k) < 1 or min(st) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be >= 1, got {k} and {st}")
     pool = {1: pooling.avg_pool1d, 2: avg_pool2d, 3: pooling.avg_pool3d}[nd]
     out = pool(input**norm_type, k, stride, 0, ceil_mode)
     # torch's sign(out) * relu(|out|) is out with a zero derivative where out is 0, where
@@ -401,7 +405,12 @@ def _max_unpool(
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {idx.dtype}")
     k = _tuple(op, "kernel_size", kernel_size, nd)
-    st = k if stride is None else _tuple(op, "stride", stride, nd)
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
+    if min(k) < 1 or min(st) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be >= 1, got {k} and {st}")
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
     p = _tuple(op, "padding", padding, nd)
     sp = s[-nd:]
     if output_size is None:

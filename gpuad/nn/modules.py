@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from .. import numpy as gnp
@@ -227,7 +227,9 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Example: ``sd = model.state_dict(); sd["0.weight"].shape``
         """
-        return {n: p if keep_vars else p.detach() for n, p in self._state_items()}
+        # a lazy layer's placeholder stays itself, so loading it is refused by name
+        return {n: p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
+                for n, p in self._state_items()}
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
         # torch's order: each module's own parameters, then its buffers, then its
@@ -255,6 +257,9 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict-like state "
+                            f"(name -> array), got {type(state).__name__}")
         for path, m in list(self.named_modules()):
             upgrade = getattr(m, "_upgrade_state", None)  # older names (torch's weight_norm)
             if upgrade is not None:
@@ -272,14 +277,23 @@ class Module(_hooks.HookMethods, ModuleMethods):
         missing = [n for n, _ in items if n not in state]
         names = {n for n, _ in items}
         unexpected = [n for n in state if n not in names]
-        if strict and missing:
-            raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
-        if strict and unexpected:
-            raise KeyError(f"load_state_dict: unexpected keys {sorted(unexpected)} (this "
-                           f"module's parameters are {sorted(names)})")
+        if strict and (missing or unexpected):
+            parts = [f"missing parameters {sorted(missing)}"] if missing else []
+            if unexpected:
+                parts.append(f"unexpected keys {sorted(unexpected)} (this module's parameters "
+                             f"are {sorted(names)})")
+            raise KeyError(f"{type(self).__name__}.load_state_dict: " + "; ".join(parts))
         params = {n: p for n, p in items if n in state}
         for n, p in params.items():
             v = state[n]
+            if not hasattr(v, "shape"):
+                raise TypeError(f"load_state_dict: {n} must be an array (a Tensor or NumPy "
+                                f"array), got {type(v).__name__}")
+            if getattr(v, "_uninitialized", False) and p.shape != (0,):
+                raise ValueError(
+                    f"load_state_dict: {n} in the state is the uninitialized parameter of a "
+                    f"lazy layer (its shape is not known yet), but this module's has shape "
+                    f"{p.shape}: call the lazy model on an input before saving its state")
             if tuple(getattr(v, "shape", ())) != p.shape:
                 raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got "
                                  f"{tuple(getattr(v, 'shape', ()))}")
@@ -289,6 +303,8 @@ class Module(_hooks.HookMethods, ModuleMethods):
                                 f"complex values ({v.dtype}); their imaginary part would be lost")
         with no_grad():
             for n, p in params.items():
+                if getattr(p, "_uninitialized", False):
+                    continue  # a lazy layer still unbuilt, given a state as empty as itself
                 v = state[n]
                 p[...] = v.data if isinstance(v, Tensor) else v  # a versioned in-place write
         return IncompatibleKeys(missing, unexpected)

@@ -1,0 +1,127 @@
+"""Regressions found porting torch's test_nn.py and test/nn/ suites (the comparisons with torch
+are in tests/conformance/test_torch_nn_gaps.py): padding modes that reach past the input,
+2-d pools given 5-d inputs, adaptive max pooling to an empty output, attention given keys of
+another rank, load_state_dict's checks and torch's older BatchNorm states, and lazy layers
+cast before their first call. Expected values are derived by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.nn as nn
+import gpuad.nn.functional as F
+import gpuad.numpy as gnp
+
+
+def xp_(a):
+    return ad.get_backend().xp.asarray(a)
+
+
+def _unit_conv1d(padding, mode):
+    """A Conv1d(1, 1, 1) computing the identity: its output is the padded input."""
+    m = nn.Conv1d(1, 1, 1, padding=padding, padding_mode=mode)
+    m.load_state_dict({"weight": np.ones((1, 1, 1)), "bias": np.zeros(1)})
+    return m
+
+
+@pytest.mark.parametrize("mode,ok,expect,bad", [
+    ("reflect", 2, [3, 2, 1, 2, 3, 2, 1], 3),
+    ("circular", 3, [1, 2, 3, 1, 2, 3, 1, 2, 3], 4),
+])
+def test_conv_padding_mode_refuses_widths_past_the_input(backend, mode, ok, expect, bad):
+    x = xp_(np.array([[[1.0, 2.0, 3.0]]]))
+    np.testing.assert_array_equal(to_numpy(_unit_conv1d(ok, mode)(x))[0, 0], expect)
+    # NumPy's pad would reflect (wrap) a second time; torch refuses
+    with pytest.raises(ValueError, match=rf"Conv1d: padding \({bad},\).*{mode}.*\(3,\)"):
+        _unit_conv1d(bad, mode)(x)
+
+
+def test_conv2d_same_reflect_checks_the_padding_it_computes(backend):
+    m = nn.Conv2d(1, 1, 9, padding="same", padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"Conv2d: padding \(4, 4\).*reflect.*\(4, 4\)"):
+        m(xp_(np.ones((1, 1, 4, 4))))
+
+
+def test_two_d_pools_refuse_five_d_inputs(backend):
+    x = xp_(np.ones((1, 1, 2, 4, 4)))
+    for f in (F.max_pool2d, F.avg_pool2d, nn.MaxPool2d(2), nn.AvgPool2d(2)):
+        with pytest.raises(ValueError, match=r"pool2d: expected an input \(C, H, W\).*"
+                                             r"\(1, 1, 2, 4, 4\)"):
+            f(x, 2) if f in (F.max_pool2d, F.avg_pool2d) else f(x)
+
+
+def test_lp_pool_names_itself_for_a_zero_kernel(backend):
+    with pytest.raises(ValueError, match="lp_pool2d: kernel_size and stride must be >= 1"):
+        F.lp_pool2d(xp_(np.ones((1, 4, 4))), 2, 0)
+    with pytest.raises(ValueError, match="lp_pool1d: kernel_size and stride"):
+        F.lp_pool1d(xp_(np.ones((1, 4))), 2, 2, stride=0)
+    # a valid call still agrees with the definition: sqrt of the window's sum of squares
+    x = np.arange(8.0).reshape(1, 8)
+    np.testing.assert_allclose(to_numpy(F.lp_pool1d(xp_(x), 2, 4)),
+                               [[np.sqrt(14.0), np.sqrt(126.0)]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("out", [0, (2, 0), (0, 3)])
+def test_adaptive_max_pool_to_an_empty_output(backend, out):
+    x = ad.tensor(xp_(np.arange(50.0).reshape(1, 2, 5, 5)), requires_grad=True)
+    y, idx = F.adaptive_max_pool2d(x, out, return_indices=True)
+    shape = (1, 2) + ((out, out) if isinstance(out, int) else out)
+    assert tuple(y.shape) == shape and tuple(idx.shape) == shape
+    gnp.sum(y).backward()  # no output reads an element of x: its gradient is 0
+    np.testing.assert_array_equal(to_numpy(x.grad), np.zeros((1, 2, 5, 5)))
+
+
+def test_multihead_attention_names_keys_of_another_rank(backend):
+    m = nn.MultiheadAttention(4, 2)
+    q = xp_(np.ones((3, 2, 4)))
+    with pytest.raises(ValueError, match=r"3-d query.*got shapes \(3, 4\) and \(3, 2, 4\)"):
+        m(q, xp_(np.ones((3, 4))), q)
+    with pytest.raises(ValueError, match=r"2-d query.*got shapes \(3, 4\) and \(3, 2, 4\)"):
+        m(xp_(np.ones((3, 4))), xp_(np.ones((3, 4))), q)
+
+
+def test_load_state_dict_argument_checks(backend):
+    m = nn.Linear(2, 2)
+    for bad in ("", 2, [("weight", np.zeros((2, 2)))]):
+        with pytest.raises(TypeError, match="Linear.load_state_dict: expected a dict-like"):
+            m.load_state_dict(bad)
+    with pytest.raises(TypeError, match="weight must be an array.*got tuple"):
+        m.load_state_dict({"weight": ((1.0, 1.0), (2.0, 2.0)), "bias": np.zeros(2)})
+    sd = {"weight": np.zeros((2, 2)), "extra": np.ones(1)}
+    with pytest.raises(KeyError, match=r"missing parameters \['bias'\]; unexpected keys "
+                                       r"\['extra'\]"):
+        m.load_state_dict(sd)
+
+
+def test_batch_norm_state_without_num_batches_tracked_loads_with_count_zero(backend):
+    bn = nn.BatchNorm1d(3)
+    bn(xp_(np.arange(12.0).reshape(4, 3)))
+    assert int(to_numpy(bn.num_batches_tracked)) == 1
+    sd = {k: to_numpy(v) for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
+    sd["running_mean"] = np.array([1.0, 2.0, 3.0])
+    fresh = nn.BatchNorm1d(3)
+    assert fresh.load_state_dict(sd) == ([], [])
+    assert int(to_numpy(fresh.num_batches_tracked)) == 0
+    np.testing.assert_array_equal(to_numpy(fresh.running_mean), [1.0, 2.0, 3.0])
+
+
+def test_lazy_state_loaded_into_a_built_layer_names_the_placeholder(backend):
+    with pytest.raises(ValueError, match="uninitialized parameter of a lazy layer"):
+        nn.Linear(5, 10).load_state_dict(nn.LazyLinear(10).state_dict())
+    lazy = nn.LazyLinear(10)  # a lazy state into a lazy layer: both stay unbuilt
+    lazy.load_state_dict(nn.LazyLinear(10).state_dict())
+    assert type(lazy) is nn.LazyLinear and lazy.has_uninitialized_params()
+
+
+@pytest.mark.parametrize("cast,dt", [("half", np.float16), ("float", np.float32)])
+def test_lazy_layer_cast_before_its_first_call_keeps_the_dtype(backend, cast, dt):
+    m = getattr(nn.LazyLinear(3), cast)()
+    y = m(xp_(np.ones((2, 4), dtype=dt)))
+    assert type(m) is nn.Linear
+    assert m.weight.dtype == dt and m.bias.dtype == dt and y.dtype == dt
+    bn = getattr(nn.LazyBatchNorm1d(), cast)()
+    bn(xp_(np.ones((2, 4), dtype=dt)))
+    assert bn.weight.dtype == dt and bn.running_mean.dtype == dt
