@@ -125,3 +125,37 @@ def test_lazy_layer_cast_before_its_first_call_keeps_the_dtype(backend, cast, dt
     bn = getattr(nn.LazyBatchNorm1d(), cast)()
     bn(xp_(np.ones((2, 4), dtype=dt)))
     assert bn.weight.dtype == dt and bn.running_mean.dtype == dt
+
+
+def test_backward_hook_grad_output_has_an_entry_per_output_even_a_non_tensor(backend):
+    class M(nn.Module):
+        def forward(self, flag, t):
+            return t * 2, flag
+
+    seen = []
+    m = M()
+    m.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, go)))
+    x = ad.tensor(xp_(np.ones(2)), requires_grad=True)
+    out, flag = m(True, x)
+    assert flag is True
+    gnp.sum(out * 3.0).backward()
+    (gi, go), = seen
+    assert len(gi) == 2 and gi[0] is None and len(go) == 2 and go[1] is None
+    np.testing.assert_array_equal(to_numpy(go[0]), [3.0, 3.0])
+    np.testing.assert_array_equal(to_numpy(gi[1]), [6.0, 6.0])
+
+
+def test_backward_hooks_on_a_dict_output_warn_that_they_are_not_called(backend):
+    class M(nn.Module):
+        def forward(self, d):
+            return {"x": d["x"] * 2}
+
+    calls = []
+    m = M()
+    m.register_full_backward_hook(lambda *a: calls.append(1))
+    x = ad.tensor(xp_(np.ones(2)), requires_grad=True)
+    with pytest.warns(UserWarning, match="M returned a dict: its full backward"):
+        y = m({"x": x})["x"]
+    gnp.sum(y).backward()
+    assert calls == []
+    np.testing.assert_array_equal(to_numpy(x.grad), [2.0, 2.0])

@@ -236,8 +236,8 @@ class _BackwardState:
         self.hooks = hooks
         self.nargs = nargs
         self.positions: list[int] = []  # the arguments that pass through the identity step
-        self.n_out = 0  # the Tensor outputs: grad_output holds one entry for each
-        self.out_positions: list[int] = []  # those of them that pass the identity step
+        self.n_out = 0  # the outputs: grad_output holds one entry for each (None if no Tensor)
+        self.out_positions: list[int] = []  # those that pass the identity step
         self.grad_output: tuple | None = None
 
     def wrap_inputs(self, args: tuple) -> tuple:
@@ -254,11 +254,18 @@ class _BackwardState:
         return tuple(out)
 
     def wrap_outputs(self, result: Any) -> Any:
+        if not isinstance(result, Tensor | tuple | list):
+            warnings.warn(
+                f"{type(self.module).__name__} returned a {type(result).__name__}: its full "
+                f"backward (pre-)hooks are not called, as torch's, since the output should be "
+                f"a Tensor or a tuple of Tensors",
+                stacklevel=4,
+            )
+            return result
         items = result if isinstance(result, tuple | list) else (result,)
-        tensors = [k for k, o in enumerate(items) if isinstance(o, Tensor)]
-        pos = [k for k in tensors if items[k].requires_grad]
-        self.n_out = len(tensors)
-        self.out_positions = [tensors.index(k) for k in pos]
+        pos = [k for k, o in enumerate(items) if isinstance(o, Tensor) and o.requires_grad]
+        self.n_out = len(items)  # as torch: None in grad_output for a non-Tensor output
+        self.out_positions = pos
         if not pos:
             return result
         ts = _OutputHook.apply(self, *(items[k] for k in pos))
@@ -271,7 +278,7 @@ class _BackwardState:
         return out[0]
 
     def run_pre_hooks(self, got: tuple) -> tuple:
-        # as torch: one entry per Tensor output, None for one that gets no gradient
+        # as torch: one entry per output, None for one that gets no gradient
         full: list = [None] * self.n_out
         for k, g in zip(self.out_positions, got, strict=True):
             full[k] = g
