@@ -1,8 +1,9 @@
 """Regressions found porting torch's test_nn.py and test/nn/ suites (the comparisons with torch
 are in tests/conformance/test_torch_nn_gaps.py): padding modes that reach past the input,
-2-d pools given 5-d inputs, adaptive max pooling to an empty output, attention given keys of
-another rank, load_state_dict's checks and torch's older BatchNorm states, and lazy layers
-cast before their first call. Expected values are derived by hand."""
+adaptive max pooling to an empty output, attention given keys of another rank,
+load_state_dict's checks, torch's older BatchNorm states, lazy layers cast before their first
+call, grad_output's entries for non-Tensor outputs, state_dict hooks and assign=True.
+Expected values are derived by hand."""
 
 from __future__ import annotations
 
@@ -43,14 +44,6 @@ def test_conv2d_same_reflect_checks_the_padding_it_computes(backend):
     m = nn.Conv2d(1, 1, 9, padding="same", padding_mode="reflect")
     with pytest.raises(ValueError, match=r"Conv2d: padding \(4, 4\).*reflect.*\(4, 4\)"):
         m(xp_(np.ones((1, 1, 4, 4))))
-
-
-def test_two_d_pools_refuse_five_d_inputs(backend):
-    x = xp_(np.ones((1, 1, 2, 4, 4)))
-    for f in (F.max_pool2d, F.avg_pool2d, nn.MaxPool2d(2), nn.AvgPool2d(2)):
-        with pytest.raises(ValueError, match=r"pool2d: expected an input \(C, H, W\).*"
-                                             r"\(1, 1, 2, 4, 4\)"):
-            f(x, 2) if f in (F.max_pool2d, F.avg_pool2d) else f(x)
 
 
 def test_lp_pool_names_itself_for_a_zero_kernel(backend):
@@ -159,3 +152,69 @@ def test_backward_hooks_on_a_dict_output_warn_that_they_are_not_called(backend):
     gnp.sum(y).backward()
     assert calls == []
     np.testing.assert_array_equal(to_numpy(x.grad), [2.0, 2.0])
+
+
+def test_state_dict_hooks(backend):
+    log = []
+    m = nn.Sequential(nn.Linear(1, 1), nn.Linear(1, 1))
+    m.register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(("pre", prefix, keep)))
+
+    def drop_bias(mod, sd, prefix, meta):
+        log.append(("post", prefix))
+        del sd[prefix + "bias"]
+
+    h = m[1].register_state_dict_post_hook(drop_bias)
+    assert list(m.state_dict()) == ["0.weight", "0.bias", "1.weight"]
+    assert log == [("pre", "", False), ("post", "1.")]
+    h.remove()
+    assert list(m.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: {})
+    with pytest.raises(RuntimeError, match="post-hook .* returned a value"):
+        m.state_dict()
+
+
+def test_load_state_dict_pre_hook_renames_keys_under_its_prefix(backend):
+    m = nn.Sequential(nn.Linear(2, 2))
+    seen = []
+
+    def rename(mod, sd, prefix, meta, strict, missing, unexpected, errors):
+        seen.append((prefix, sorted(sd), strict))
+        if prefix + "W" in sd:
+            sd[prefix + "weight"] = sd.pop(prefix + "W")
+
+    m[0].register_load_state_dict_pre_hook(rename)
+    state = {"0.W": np.full((2, 2), 3.0), "0.bias": np.zeros(2), "x": np.ones(1)}
+    res = m.load_state_dict(state, strict=False)
+    assert seen == [("0.", ["0.W", "0.bias"], False)]
+    assert res == ([], ["x"]) and "0.W" in state  # the caller's dict is left as it was
+    np.testing.assert_array_equal(to_numpy(m[0].weight), np.full((2, 2), 3.0))
+    m[0].register_load_state_dict_pre_hook(lambda mod, sd, *a: a[-1].append("bad input"))
+    with pytest.raises(RuntimeError, match="Error.*for Sequential:\n\tbad input"):
+        m.load_state_dict(state, strict=False)
+
+
+def test_load_state_dict_post_hook_edits_the_keys_before_strict(backend):
+    lin = nn.Linear(2, 2)
+    h = lin.register_load_state_dict_post_hook(
+        lambda mod, keys: keys.missing_keys.append("foo"))
+    assert lin.load_state_dict(lin.state_dict(), strict=False) == (["foo"], [])
+    with pytest.raises(KeyError, match=r"missing parameters \['foo'\]"):
+        lin.load_state_dict(lin.state_dict())
+    h.remove()
+    lin.register_load_state_dict_post_hook(lambda mod, keys: keys.unexpected_keys.clear())
+    state = {"weight": np.ones((2, 2)), "bias": np.ones(2), "extra": np.ones(1)}
+    assert lin.load_state_dict(state) == ([], [])  # strict, the hook forgave "extra"
+    np.testing.assert_array_equal(to_numpy(lin.bias), [1.0, 1.0])
+
+
+def test_load_state_dict_assign_takes_the_arrays_and_their_dtype(backend):
+    lin = nn.Linear(2, 3)
+    w_obj = lin.weight
+    w = xp_(np.arange(6.0, dtype=np.float32).reshape(3, 2))
+    lin.load_state_dict({"weight": w, "bias": xp_(np.ones(3, np.float32))}, assign=True)
+    assert lin.weight is w_obj and lin.weight.dtype == np.float32
+    assert lin.weight.requires_grad
+    x = ad.tensor(xp_(np.array([[1.0, 2.0]], np.float32)))
+    np.testing.assert_array_equal(to_numpy(lin(x)), [[3.0, 9.0, 15.0]])  # w @ x + 1
+    with pytest.raises(ValueError, match=r"weight has shape \(3, 2\), got \(2, 2\)"):
+        lin.load_state_dict({"weight": xp_(np.ones((2, 2)))}, strict=False, assign=True)

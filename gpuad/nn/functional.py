@@ -215,7 +215,7 @@ def _pool_windows(op: str, x: Array, kernel_size, stride, padding, dilation, cei
     ph, pw = _pair(padding, op, "padding")
     dh, dw = _pair(dilation, op, "dilation")
     shape = tuple(_r.shape(x))
-    if len(shape) not in (3, 4):
+    if len(shape) < 3:
         raise ValueError(f"{op}: expected an input (C, H, W) or (N, C, H, W), got shape {shape}")
     h, w = shape[-2:]
     for name, vals, low in (("kernel_size", (kh, kw), 1), ("stride", (sh, sw), 1),

@@ -57,7 +57,7 @@ def _is_parameter(v: Any) -> bool:
 EPOCH = [0]
 
 
-class Module(_hooks.HookMethods, ModuleMethods):
+class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
     """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
     every attribute name (leading underscores included): Parameters and leaf Tensors that
     require grad, in Modules, and in lists, tuples and dicts (nested) of them.
@@ -227,9 +227,20 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Example: ``sd = model.state_dict(); sd["0.weight"].shape``
         """
+        mods = [(path, m) for path, m in self._named_modules("", None)
+                if "_sd_hooks" in m.__dict__]
+        for path, m in mods:
+            for fn in _hooks.state_dict_hooks(m, "state_dict_pre"):
+                fn(m, path, keep_vars)
         # a lazy layer's placeholder stays itself, so loading it is refused by name
-        return {n: p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
-                for n, p in self._state_items()}
+        out = {n: p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
+               for n, p in self._state_items()}
+        for path, m in reversed(mods):  # a submodule's hooks before its parent's, as torch
+            for fn in _hooks.state_dict_hooks(m, "state_dict"):
+                if fn(m, out, path, {}) is not None:
+                    raise RuntimeError(f"state_dict post-hook {fn!r} of {type(m).__name__} "
+                                       f"returned a value; edit the state_dict in place instead")
+        return out
 
     def _state_items(self) -> list[tuple[str, Tensor]]:
         # torch's order: each module's own parameters, then its buffers, then its
@@ -248,12 +259,16 @@ class Module(_hooks.HookMethods, ModuleMethods):
         """Copy arrays into the parameters in place (names and shapes must match); returns
         ``(missing_keys, unexpected_keys)``, as torch's. ``strict=False`` loads the names
         present in both and reports the others instead of raising (a shape mismatch still
-        raises). ``assign=True`` (torch's swap of the Parameter objects) is not offered.
+        raises). ``assign=True`` gives each parameter and buffer the state's array itself
+        (no copy; its dtype too) instead of copying into it, as torch's (the Parameter objects
+        stay, so an optimiser built before still holds them).
 
         Each parameter's version is bumped, so a backward through a graph recorded before the
         load raises instead of mixing old and new weights. Nothing is written unless every
-        name and shape fits, except that lazy layers not yet called take their sizes from the
-        state first (as torch's), so a model of ``LazyLinear`` layers loads without a call.
+        name and shape fits (with load_state_dict post-hooks, which may forgive keys, the
+        strict check comes after them and the load, as torch's), except that lazy layers not
+        yet called take their sizes from the state first (as torch's), so a model of
+        ``LazyLinear`` layers loads without a call.
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
@@ -269,20 +284,30 @@ class Module(_hooks.HookMethods, ModuleMethods):
                 size = size_of(state, path + "." if path else "")
                 if size:
                     m._materialize(size)
-        if assign:
-            raise NotImplementedError(
-                "load_state_dict(assign=True): gpuad copies into the module's own Parameters "
-                "in place; load with assign=False")
+        mods = [(path, m) for path, m in self._named_modules("", None)
+                if "_sd_hooks" in m.__dict__]
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        pre = [(path, m, fn) for path, m in mods
+               for fn in _hooks.state_dict_hooks(m, "load_state_dict_pre")]
+        if pre:
+            state = dict(state)  # the hooks may edit it; the caller's stays as it was
+            for path, m, fn in pre:  # each sees (and may edit) the keys under its prefix
+                own = {k: v for k, v in state.items() if k.startswith(path)}
+                fn(m, own, path, {}, strict, missing, unexpected, errors)
+                state = {k: v for k, v in state.items() if not k.startswith(path)} | own
+            if errors:
+                raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
+                                   + "".join("\n\t" + e for e in errors))
         items = self._state_items()
-        missing = [n for n, _ in items if n not in state]
         names = {n for n, _ in items}
-        unexpected = [n for n in state if n not in names]
-        if strict and (missing or unexpected):
-            parts = [f"missing parameters {sorted(missing)}"] if missing else []
-            if unexpected:
-                parts.append(f"unexpected keys {sorted(unexpected)} (this module's parameters "
-                             f"are {sorted(names)})")
-            raise KeyError(f"{type(self).__name__}.load_state_dict: " + "; ".join(parts))
+        missing += [n for n, _ in items if n not in state and n not in missing]
+        unexpected += [n for n in state if n not in names and n not in unexpected]
+        post = [(m, fn) for _, m in reversed(mods)
+                for fn in _hooks.state_dict_hooks(m, "load_state_dict_post")]
+        if strict and (missing or unexpected) and not post:
+            _refuse_keys(self, missing, unexpected, names)
         params = {n: p for n, p in items if n in state}
         for n, p in params.items():
             v = state[n]
@@ -306,8 +331,19 @@ class Module(_hooks.HookMethods, ModuleMethods):
                 if getattr(p, "_uninitialized", False):
                     continue  # a lazy layer still unbuilt, given a state as empty as itself
                 v = state[n]
-                p[...] = v.data if isinstance(v, Tensor) else v  # a versioned in-place write
-        return IncompatibleKeys(missing, unexpected)
+                if assign:  # the state's array itself (its dtype too), the object kept
+                    a = v if isinstance(v, Tensor) else gnp.asarray(v)
+                    p.data = a.data if isinstance(a, Tensor) else a
+                else:
+                    p[...] = v.data if isinstance(v, Tensor) else v  # a versioned write
+        keys = IncompatibleKeys(missing, unexpected)
+        for m, fn in post:
+            if fn(m, keys) is not None:
+                raise RuntimeError(f"load_state_dict post-hook {fn!r} of {type(m).__name__} "
+                                   f"returned a value; edit incompatible_keys in place instead")
+        if strict and (missing or unexpected):  # what the post-hooks left
+            _refuse_keys(self, missing, unexpected, names)
+        return keys
 
     def extra_repr(self) -> str:
         return ""
@@ -319,6 +355,14 @@ class Module(_hooks.HookMethods, ModuleMethods):
             return head + ")"
         body = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in subs)
         return head + body + "\n)"
+
+
+def _refuse_keys(module: Module, missing: list, unexpected: list, names: set) -> None:
+    parts = [f"missing parameters {sorted(missing)}"] if missing else []
+    if unexpected:
+        parts.append(f"unexpected keys {sorted(unexpected)} (this module's parameters "
+                     f"are {sorted(names)})")
+    raise KeyError(f"{type(module).__name__}.load_state_dict: " + "; ".join(parts))
 
 
 class _Parameters(list):
