@@ -89,7 +89,7 @@ def test_load_state_dict_argument_checks(backend):
         m.load_state_dict(sd)
 
 
-def test_batch_norm_state_without_num_batches_tracked_loads_with_count_zero(backend):
+def test_batch_norm_state_without_num_batches_tracked_keeps_the_count(backend):
     bn = nn.BatchNorm1d(3)
     bn(xp_(np.arange(12.0).reshape(4, 3)))
     assert int(to_numpy(bn.num_batches_tracked)) == 1
@@ -99,6 +99,8 @@ def test_batch_norm_state_without_num_batches_tracked_loads_with_count_zero(back
     assert fresh.load_state_dict(sd) == ([], [])
     assert int(to_numpy(fresh.num_batches_tracked)) == 0
     np.testing.assert_array_equal(to_numpy(fresh.running_mean), [1.0, 2.0, 3.0])
+    bn.load_state_dict(sd)  # an old state: the module's own count stays (torch's rule)
+    assert int(to_numpy(bn.num_batches_tracked)) == 1
 
 
 def test_lazy_state_loaded_into_a_built_layer_names_the_placeholder(backend):
@@ -178,14 +180,14 @@ def test_load_state_dict_pre_hook_renames_keys_under_its_prefix(backend):
     seen = []
 
     def rename(mod, sd, prefix, meta, strict, missing, unexpected, errors):
-        seen.append((prefix, sorted(sd), strict))
+        seen.append((prefix, sorted(sd), strict))  # strict: always True, as torch's
         if prefix + "W" in sd:
             sd[prefix + "weight"] = sd.pop(prefix + "W")
 
     m[0].register_load_state_dict_pre_hook(rename)
     state = {"0.W": np.full((2, 2), 3.0), "0.bias": np.zeros(2), "x": np.ones(1)}
     res = m.load_state_dict(state, strict=False)
-    assert seen == [("0.", ["0.W", "0.bias"], False)]
+    assert seen == [("0.", ["0.W", "0.bias"], True)]
     assert res == ([], ["x"]) and "0.W" in state  # the caller's dict is left as it was
     np.testing.assert_array_equal(to_numpy(m[0].weight), np.full((2, 2), 3.0))
     m[0].register_load_state_dict_pre_hook(lambda mod, sd, *a: a[-1].append("bad input"))
@@ -218,3 +220,54 @@ def test_load_state_dict_assign_takes_the_arrays_and_their_dtype(backend):
     np.testing.assert_array_equal(to_numpy(lin(x)), [[3.0, 9.0, 15.0]])  # w @ x + 1
     with pytest.raises(ValueError, match=r"weight has shape \(3, 2\), got \(2, 2\)"):
         lin.load_state_dict({"weight": xp_(np.ones((2, 2)))}, strict=False, assign=True)
+
+
+def test_named_parameters_list_a_modules_own_parameters_before_its_submodules(backend):
+    class M(nn.Module):
+        def __init__(self):
+            self.lin = nn.Linear(2, 2)
+            self.p = nn.Parameter(xp_(np.ones(2)))
+            self.seq = nn.Sequential(nn.Linear(1, 1))
+            self.q = nn.Parameter(xp_(np.zeros(1)))
+
+    m = M()
+    names = ["p", "q", "lin.weight", "lin.bias", "seq.0.weight", "seq.0.bias"]
+    assert [n for n, _ in m.named_parameters()] == names  # torch's order (state_dict's too)
+    assert [p for p in m.parameters()] == [dict(m.named_parameters())[n] for n in names]
+    assert [n for n, _ in m.named_parameters("enc")] == ["enc." + n for n in names]
+    assert [n for n, _ in nn.BatchNorm1d(2).named_buffers("bn")][0] == "bn.running_mean"
+    mha = nn.MultiheadAttention(4, 2, add_bias_kv=True)
+    assert [n for n, _ in mha.named_parameters()] == list(mha.state_dict())
+
+
+def test_a_used_module_pickles_without_its_backward_bookkeeping(backend):
+    import pickle
+
+    m = nn.Linear(3, 2)
+    m.load_state_dict({"weight": np.arange(6.0).reshape(2, 3), "bias": np.ones(2)})
+    x = ad.tensor(xp_(np.ones((1, 3))))
+    gnp.sum(m(x)).backward()  # the weights now hold their accumulation nodes
+    m2 = pickle.loads(pickle.dumps(m))
+    assert m2.weight.requires_grad and m2.weight.grad is None  # torch drops .grad too
+    np.testing.assert_array_equal(to_numpy(m2(x)), [[4.0, 13.0]])
+    gnp.sum(m2(x)).backward()
+    np.testing.assert_array_equal(to_numpy(m2.weight.grad), np.ones((2, 3)))
+
+
+def test_dropout_refuses_a_bad_probability_when_built(backend):
+    for p in (-0.1, 1.1):
+        with pytest.raises(ValueError, match="Dropout: p must be in"):
+            nn.Dropout(p)
+
+
+def test_max_unpool_output_size_must_be_one_the_pooling_maps_from(backend):
+    x = np.zeros((1, 1, 5, 5))
+    x[..., ::2, ::2] = 100.0  # the maxima at flat indices 0, 2, 10, 12
+    y, idx = F.max_pool2d(xp_(x), 3, stride=2, return_indices=True)  # 2x2 from 5x5
+    for size in ((4, 4), (6, 6), (5, 5)):  # strictly between 5 - 2 and 5 + 2
+        out = to_numpy(F.max_unpool2d(y, idx, 3, stride=2, output_size=size))
+        assert out.shape == (1, 1) + size
+    with pytest.raises(ValueError, match=r"output_size \(3, 5\) .* strictly between \(3, 3\)"):
+        F.max_unpool2d(y, idx, 3, stride=2, output_size=(3, 5))
+    with pytest.raises(ValueError, match="output_size"):
+        F.max_unpool2d(y, idx, 3, stride=2, output_size=(5, 7))

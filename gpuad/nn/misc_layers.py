@@ -413,14 +413,22 @@ def _max_unpool(
     st = k if empty else _tuple(op, "stride", stride, nd)
     p = _tuple(op, "padding", padding, nd)
     sp = s[-nd:]
+    default = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(sp, st, p, k, strict=True))
     if output_size is None:
-        out = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(sp, st, p, k, strict=True))
+        out = default
     else:
         out = tuple(int(v) for v in output_size)[-nd:]
         if len(tuple(output_size)) not in (nd, len(s)):
             raise ValueError(
                 f"{op}: output_size must have {nd} or {len(s)} entries, got {tuple(output_size)}"
             )
+        # torch's range: the sizes a pooling of this kernel and stride maps onto the input's
+        if any(not (d - si < o < d + si) for o, d, si in zip(out, default, st, strict=True)):
+            raise ValueError(
+                f"{op}: output_size {out} is not one a pooling with kernel {k}, stride {st} "
+                f"and padding {p} maps onto an input of spatial size {sp}: each must lie "
+                f"strictly between {tuple(d - si for d, si in zip(default, st, strict=True))} "
+                f"and {tuple(d + si for d, si in zip(default, st, strict=True))}")
     lead = s[:-nd]
     rows = math.prod(lead)
     flat_x = gnp.reshape(input, (rows, -1))

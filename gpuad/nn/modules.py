@@ -98,12 +98,14 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
 
     def named_parameters(self, prefix: str = "",
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) for every parameter, each once, in definition order;
-        ``remove_duplicate=False`` lists a shared (tied) parameter under each of its names,
-        as ``state_dict`` does (torch's).
+        """(dotted name, Tensor) for every parameter, each once, in torch's order: each
+        module's own parameters (in definition order), then its submodules' (so an optimiser's
+        state and ``parameters_to_vector`` line up with torch's); ``remove_duplicate=False``
+        lists a shared (tied) parameter under each of its names, as ``state_dict`` does.
 
         Example: ``dict(model.named_parameters())["0.weight"]``
         """
+        prefix = prefix + "." if prefix else ""  # named_parameters("enc"): "enc.weight"
         if remove_duplicate:
             yield from self._named_parameters(prefix, set(), set())
             return
@@ -114,14 +116,13 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
 
     def _named_parameters(self, prefix: str, visited: set[int],
                           seen: set[int]) -> Iterator[tuple[str, Tensor]]:
-        visited.add(id(self))  # a module reachable twice (shared, or a cycle) is walked once
-        for name, v in self._members():
-            if isinstance(v, Module):
-                if id(v) not in visited:
-                    yield from v._named_parameters(prefix + name + ".", visited, seen)
-            elif id(v) not in seen:
-                seen.add(id(v))
-                yield prefix + name, v
+        # a module reachable twice (shared, or a cycle) is walked once; its own parameters
+        # before its submodules', as torch's
+        for path, m in self._named_modules(prefix, visited):
+            for name, v in m._members():
+                if not isinstance(v, Module) and id(v) not in seen:
+                    seen.add(id(v))
+                    yield path + name, v
 
     def parameters(self) -> list[Tensor]:
         """Every Tensor requiring grad held by this module or its submodules: a list that
@@ -200,6 +201,7 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
 
         Example: ``dict(model.named_buffers())["bn.running_mean"]``
         """
+        prefix = prefix + "." if prefix else ""
         for path, m in self._named_modules(prefix, set() if remove_duplicate else None):
             for name in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, name, None)
@@ -295,7 +297,8 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
             state = dict(state)  # the hooks may edit it; the caller's stays as it was
             for path, m, fn in pre:  # each sees (and may edit) the keys under its prefix
                 own = {k: v for k, v in state.items() if k.startswith(path)}
-                fn(m, own, path, {}, strict, missing, unexpected, errors)
+                # torch's hooks always see strict=True (it applies strict at the top)
+                fn(m, own, path, {}, True, missing, unexpected, errors)
                 state = {k: v for k, v in state.items() if not k.startswith(path)} | own
             if errors:
                 raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
@@ -306,6 +309,12 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
         unexpected += [n for n in state if n not in names and n not in unexpected]
         post = [(m, fn) for _, m in reversed(mods)
                 for fn in _hooks.state_dict_hooks(m, "load_state_dict_post")]
+        for n, p in items:
+            if getattr(state.get(n), "_uninitialized", False) and p.shape != (0,):
+                raise ValueError(
+                    f"load_state_dict: {n} in the state is the uninitialized parameter of a "
+                    f"lazy layer (its shape is not known yet), but this module's has shape "
+                    f"{p.shape}: call the lazy model on an input before saving its state")
         if strict and (missing or unexpected) and not post:
             _refuse_keys(self, missing, unexpected, names)
         params = {n: p for n, p in items if n in state}
@@ -314,11 +323,6 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
             if not hasattr(v, "shape"):
                 raise TypeError(f"load_state_dict: {n} must be an array (a Tensor or NumPy "
                                 f"array), got {type(v).__name__}")
-            if getattr(v, "_uninitialized", False) and p.shape != (0,):
-                raise ValueError(
-                    f"load_state_dict: {n} in the state is the uninitialized parameter of a "
-                    f"lazy layer (its shape is not known yet), but this module's has shape "
-                    f"{p.shape}: call the lazy model on an input before saving its state")
             if tuple(getattr(v, "shape", ())) != p.shape:
                 raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got "
                                  f"{tuple(getattr(v, 'shape', ()))}")
@@ -547,6 +551,9 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        from .dropouts import _check_p
+
+        _check_p("Dropout", p)  # refused when built, as torch's (not at the first call)
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Any) -> Any:

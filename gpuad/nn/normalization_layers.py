@@ -100,13 +100,13 @@ class _Norm(Module):
         return self.momentum
 
     def _upgrade_state(self, state: Any, prefix: str) -> Any:
-        """A state saved before torch counted batches (no ``num_batches_tracked``) loads with
-        the count 0, as torch's version-1 state dicts do."""
+        """A state saved before torch counted batches (no ``num_batches_tracked``) loads and
+        keeps this module's count, as torch does with such state dicts."""
         key = prefix + "num_batches_tracked"
         if (self.track_running_stats and key not in state
                 and prefix + "running_mean" in state):
             state = dict(state)
-            state[key] = np.zeros((), dtype=np.int64)
+            state[key] = self.num_batches_tracked.detach()
         return state
 
     def reset_running_stats(self) -> None:

@@ -1,0 +1,1401 @@
+"""PORTS_TABLE_PLACEHOLDER"""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.nn as gnn
+import gpuad.nn.functional as G
+import gpuad.numpy as gnp
+
+torch = pytest.importorskip("torch")
+RNG = np.random.default_rng(5)
+TOL = dict(rtol=1e-10, atol=1e-12)
+GTOL = dict(rtol=1e-8, atol=1e-10)
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+class Lib:
+    """One library's names, so that a scenario is written once and run in both."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.torch = name == "t"
+        self.nn = torch.nn if self.torch else gnn
+        self.F = torch.nn.functional if self.torch else G
+
+    def T(self, a, requires_grad=False):
+        a = np.asarray(a)
+        if self.torch:
+            return torch.tensor(a, requires_grad=requires_grad)
+        return ad.tensor(a.copy(), requires_grad=requires_grad)
+
+    def N(self, x):
+        if x is None:
+            return None
+        if isinstance(x, torch.Tensor):
+            return x.detach().numpy()
+        if isinstance(x, ad.Tensor):
+            return np.asarray(x.numpy())
+        return np.asarray(x)
+
+    def sum(self, x):
+        return x.sum() if self.torch else gnp.sum(x)
+
+    def grad(self, x):
+        return None if x.grad is None else self.N(x.grad)
+
+
+def both(fn):
+    return fn(Lib("t")), fn(Lib("g"))
+
+
+def _eq(a, b, tol=TOL, path="out"):
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), (path, list(a), list(b))
+        for k in a:
+            _eq(a[k], b[k], tol, f"{path}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple) and len(a) == len(b), (path, a, b)
+        for i, (u, v) in enumerate(zip(a, b, strict=True)):
+            _eq(u, v, tol, f"{path}[{i}]")
+    elif a is None or isinstance(a, str | bool | type):
+        assert a == b, (path, a, b)
+    else:
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape, (path, a.shape, b.shape)
+        np.testing.assert_allclose(b, a, err_msg=path, equal_nan=True, **tol)
+
+
+def same(fn, tol=TOL):
+    t, g = both(fn)
+    _eq(t, g, tol)
+    return g
+
+
+def both_raise(fn, match=None):
+    """``fn`` raises in torch and in gpuad; gpuad's message matches ``match``."""
+    for L in (Lib("t"), Lib("g")):
+        with pytest.raises(Exception) as e:  # noqa: PT011 - the classes differ by library
+            fn(L)
+        if match is not None and not L.torch:
+            assert e.match(match)
+
+
+def _copy_params(tm, gm):
+    gm.load_state_dict({k: v.detach().numpy().copy() for k, v in tm.state_dict().items()})
+    return gm
+
+
+def _pair(ctor):
+    """The same module built in both libraries, gpuad's weights copied from torch's."""
+    torch.manual_seed(0)
+    tm = ctor(Lib("t"))
+    gm = ctor(Lib("g"))
+    return tm, _copy_params(tm, gm)
+
+
+# ---- module hooks (test/nn/test_module_hooks.py) ---------------------------------------------
+
+def _toy(L):
+    nn = L.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.seq1 = nn.Sequential(*[nn.Linear(10, 10) for _ in range(2)])
+            self.seq2 = nn.Sequential(*[nn.Linear(10, 10) for _ in range(2)])
+
+        def forward(self, x):
+            return self.seq2(self.seq1(x))
+
+    class Toy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net1 = Net()
+            self.net2 = Net()
+
+        def forward(self, x):
+            return self.net2(self.net1(x))
+
+    return Toy()
+
+
+HOOK_ORDERS = {
+    # kind: (target, [(hook id, prepend)], expected firing order)
+    "forward": ("net1.seq2", [(0, False), (1, True), (2, False), (3, False), (4, True)],
+                [4, 1, 0, 2, 3]),
+    "forward_pre": ("net2.seq1", [(0, True), (1, False), (2, False), (3, False), (4, True)],
+                    [4, 0, 1, 2, 3]),
+    "full_backward": ("net1", [(0, False), (1, False), (2, False), (3, True), (4, True)],
+                      [4, 3, 0, 1, 2]),
+    "full_backward_pre": ("net1", [(0, True), (1, True), (2, False), (3, False), (4, False)],
+                          [1, 0, 2, 3, 4]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOOK_ORDERS))
+def test_hook_order_with_prepend(kind):
+    target, regs, expected = HOOK_ORDERS[kind]
+
+    def run(L):
+        model = _toy(L)
+        mod = model
+        for part in target.split("."):
+            mod = getattr(mod, part)
+        fired = []
+        for hid, prepend in regs:
+            def hook(*args, hid=hid, m=mod):
+                assert args[0] is m
+                fired.append(hid)
+            getattr(mod, f"register_{kind}_hook")(hook, prepend=prepend)
+        x = L.T(RNG.normal(size=(10, 10)))
+        out = model(x)
+        after_forward = list(fired)
+        L.sum(out).backward()
+        after_backward = list(fired)
+        L.sum(model(x)).backward()
+        return after_forward, after_backward, fired
+
+    t = run(Lib("t"))
+    assert same(run) == t
+    backward = "backward" in kind
+    assert t == ([] if backward else expected, expected, expected + expected)
+
+
+def test_backward_pre_hook_can_zero_the_gradient_and_mixed_hook_order():
+    def run(L):
+        a = L.T(np.ones(2), True)
+        m = L.nn.Linear(2, 2)
+        m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 0,))
+        L.sum(m(a)).backward()
+        model, fired = _toy(L), []
+        model.register_forward_pre_hook(lambda *a: fired.append(0))
+        model.register_forward_hook(lambda *a: fired.append(1))
+        model.register_full_backward_pre_hook(lambda *a: fired.append(2))
+        model.register_full_backward_hook(lambda *a: fired.append(3))
+        x = L.T(np.ones((10, 10)))
+        out = model(x)
+        first = list(fired)
+        L.sum(out).backward()
+        L.sum(model(x)).backward()
+        return L.grad(a), first, fired
+
+    g = same(run)
+    assert g[1] == [0, 1] and g[2] == [0, 1, 2, 3, 0, 1, 2, 3]
+    np.testing.assert_array_equal(g[0], [0.0, 0.0])
+
+
+def test_kwarg_hooks_and_their_removal():
+    def run(L):
+        nn = L.nn
+
+        class KwargModel(nn.Module):
+            def forward(self, x, bias=None):
+                return x if bias is None else x + bias
+
+            def internal_forward_hook(self, module, args, kwargs, out):
+                return out + kwargs["bias"]
+
+        x, bias, fired, outs = L.T(np.ones((3, 3))), L.T(np.ones((3, 3))), [], []
+
+        def pre(mod, args, kwargs):
+            fired.append(0)
+            assert len(args) == 1
+            kwargs["bias"] = 2 * kwargs["bias"]
+            return args, kwargs
+
+        def post(mod, args, kwargs, out):
+            fired.append(1)
+            return out + kwargs["bias"]
+
+        m = KwargModel()
+        h_post = m.register_forward_hook(post, with_kwargs=True)
+        h_pre = m.register_forward_pre_hook(pre, with_kwargs=True)
+        outs.append(m(x, bias=bias))  # x + 4 bias
+        h_post.remove()
+        outs.append(m(x, bias=bias))  # x + 2 bias
+        h_pre.remove()
+        outs.append(m(x, bias=bias))  # x + bias
+        m = KwargModel()
+        m.register_forward_hook(m.internal_forward_hook, with_kwargs=True)
+        outs.append(m(x, bias=bias))  # x + 2 bias
+        return fired, [L.N(o)[0, 0] for o in outs]
+
+    assert same(run) == ([0, 1, 0], [5.0, 3.0, 2.0, 3.0])
+
+
+def test_backward_hooks_of_a_dict_output_warn_and_are_skipped():
+    def run(L):
+        counter = {"forward": 0, "backward": 0}
+
+        def count(key):
+            def hook(*a):
+                counter[key] += 1
+            return hook
+
+        class M(L.nn.Module):
+            def forward(self, d):
+                return {"x": L.F.softmax(d["x"], dim=0)}
+
+        x = L.T(np.ones(2), True)
+        m = M()
+        m.register_forward_pre_hook(count("forward"))
+        m.register_forward_hook(count("forward"))
+        m.register_full_backward_pre_hook(count("backward"))
+        m.register_full_backward_hook(count("backward"))
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            y = m({"x": x})["x"]
+            L.sum(y).backward()
+        msgs = [str(u.message) for u in w if "Tensor or a tuple of Tensors" in str(u.message)]
+        return counter, len(msgs), L.grad(x)
+
+    assert same(run)[:2] == ({"forward": 2, "backward": 0}, 1)
+
+
+def test_backward_pre_hook_result_reaches_the_full_hook():
+    def run(L):
+        seen = []
+        m = L.nn.Sigmoid()
+        m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 0.5,))
+        m.register_full_backward_hook(lambda mod, gi, go: seen.append(L.N(go[0]).tolist()))
+        t = L.T(np.ones((1, 2)), True)
+        L.sum(m(t)).backward()
+        return seen, L.grad(t)
+
+    assert same(run)[0] == [[[0.5, 0.5]]]
+
+
+@pytest.mark.parametrize("which", ["drop one", "add one", "pre empty", "pre extra"])
+def test_hooks_returning_the_wrong_number_of_gradients_raise(which):
+    def run(L):
+        m = L.nn.Sigmoid()
+        extra = L.T(np.ones((2, 2)))
+        if which == "drop one":
+            m.register_full_backward_hook(lambda mod, gi, go: gi[:-1])
+        elif which == "add one":
+            m.register_full_backward_hook(lambda mod, gi, go: gi + (extra,))
+        elif which == "pre empty":
+            m.register_full_backward_pre_hook(lambda mod, go: ())
+        else:
+            m.register_full_backward_pre_hook(lambda mod, go: go + (extra,))
+        L.sum(m(L.T(RNG.normal(size=(5, 5)), True))).backward()
+
+    both_raise(run, r"got [02], but expected 1|returned [02] gradients for 1 outputs")
+
+
+def test_full_backward_hook_where_no_input_requires_grad():
+    def run(L, ret):
+        calls = []
+        m = L.nn.Linear(2, 3)
+        inp = L.T(np.ones((1, 2)))
+
+        def hook(mod, gi, go):
+            calls.append([g is None for g in gi] + [tuple(g.shape) for g in go])
+            return {"none": None, "gi": gi, "invalid": (inp,)}[ret]
+
+        m.register_full_backward_hook(hook)
+        L.sum(m(inp)).backward()
+        return calls
+
+    for ret in ("none", "gi"):
+        assert same(lambda L, ret=ret: run(L, ret)) == [[True, (1, 3)]]
+    both_raise(lambda L: run(L, "invalid"), "no argument of this module requires grad")
+
+
+def test_full_backward_hook_argument_layout():
+    def run(L):
+        seen = []
+
+        class Extra(L.nn.Module):
+            def forward(self, flag, t):
+                return t * 2, flag
+
+        class Sizes(L.nn.Module):
+            def forward(self, a, b):
+                tmp = a.sum() * b
+                tmp = tmp + b.sum() * a.sum()
+                return tmp.sum().reshape(1) * L.T(np.ones(8))
+
+        m = Extra()
+        m.register_full_backward_hook(
+            lambda mod, gi, go: seen.append(([g is None for g in gi], [g is None for g in go])))
+        out, _ = m(True, L.T(np.ones(2), True))
+        L.sum(out).backward()
+        m = Sizes()
+        m.register_full_backward_hook(lambda mod, gi, go: seen.append(
+            ([tuple(g.shape) for g in gi], [tuple(g.shape) for g in go])))
+        L.sum(m(L.T(np.ones((5, 5)), True), L.T(np.ones((10, 10)), True))).backward()
+        return seen
+
+    assert same(run) == [([True, False], [False, True]), ([(5, 5), (10, 10)], [(8,)])]
+
+
+def test_writable_forward_and_backward_hooks():
+    x0 = RNG.normal(size=(5, 5))
+
+    def run(L):
+        m = L.nn.Sigmoid()
+        x = L.T(x0, True)
+        m.register_forward_pre_hook(lambda mod, a: L.F.relu(a[0]))
+        m.register_forward_hook(lambda mod, a, o: -o)
+        y = m(x)
+        y.backward(L.T(np.full((5, 5), 2.0)))
+        m2 = L.nn.Linear(5, 5)
+        m2.register_full_backward_hook(lambda mod, gi, go: tuple(g * 2 for g in gi))
+        x2 = L.T(x0, True)
+        m2(x2).backward(L.T(np.ones((5, 5))))
+        return L.N(y), L.grad(x), L.grad(x2) / L.N(m2.weight).sum(0)
+
+    t, g = both(run)
+    _eq(t[:2], g[:2])
+    np.testing.assert_allclose(g[2], np.full((5, 5), 2.0), rtol=1e-12)  # 2 * ones @ W
+    s = 1 / (1 + np.exp(-np.maximum(x0, 0)))
+    np.testing.assert_allclose(g[1], -2 * s * (1 - s) * (x0 > 0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("register", ["register_full_backward_hook",
+                                      "register_full_backward_pre_hook"])
+def test_hook_counts_with_retained_graphs_and_removal(register):
+    def run(L):
+        module = L.nn.Sigmoid()
+        inp = L.T(np.ones((5, 5)), True)
+        counter = {"forwards": 0, "backwards": 0}
+        log = []
+
+        def fw_hook(inc, h_module, input, output):
+            assert h_module is module and isinstance(input, tuple)
+            counter["forwards"] += inc
+
+        def bw_hook(inc, h_module, *grads):
+            assert h_module is module
+            np.testing.assert_array_equal(L.N(grads[-1][0]), np.full((5, 5), 2.0))
+            counter["backwards"] += inc
+
+        two = L.T(np.full((5, 5), 2.0))
+        test_fwd = module.register_forward_hook(lambda *a: fw_hook(1, *a))
+        module(inp)
+        module(inp)
+        test_bwd = getattr(module, register)(lambda *a: bw_hook(1, *a))
+        out = module(inp)
+        out.backward(two, retain_graph=True)
+        out.backward(two, retain_graph=True)
+        log.append(dict(counter))
+        test2_fwd = module.register_forward_hook(lambda *a: fw_hook(2, *a))
+        test2_bwd = getattr(module, register)(lambda *a: bw_hook(2, *a))
+        module(inp).backward(two)
+        log.append(dict(counter))
+        test2_bwd.remove()
+        module(inp).backward(two)
+        test2_fwd.remove()
+        module(inp).backward(two)
+        log.append(dict(counter))
+        test_fwd.remove()
+        test_bwd.remove()
+        return log
+
+    assert same(run) == [{"forwards": 3, "backwards": 2}, {"forwards": 6, "backwards": 5},
+                         {"forwards": 10, "backwards": 7}]
+
+
+def test_hooks_removed_while_they_run():
+    x0 = RNG.normal(size=(2, 2))
+
+    def run(L):
+        module = L.nn.Sigmoid()
+        h = {}
+        h[1] = module.register_forward_pre_hook(lambda m, a: h[1].remove())
+        h[2] = module.register_forward_pre_hook(lambda m, a: h[2].remove())
+        h[3] = module.register_forward_hook(lambda m, a, o: h[3].remove())
+        h[4] = module.register_forward_hook(lambda m, a, o: h[4].remove())
+        x = L.T(x0)
+        module(x)
+        return L.N(module(x)), sum(len(getattr(module, a, {}) or {}) for a in ())
+
+    same(run)
+
+
+def test_full_backward_hook_of_batch_norm_and_requires_grad_of_arguments():
+    def run(L):
+        seen = []
+        bn = L.nn.BatchNorm1d(5)
+        bn.register_full_backward_hook(lambda m, gi, go: seen.append((len(gi), len(go), m is bn)))
+        L.sum(bn(L.T(RNG.normal(size=(5, 5)), True))).backward()
+
+        class M(L.nn.Module):
+            def forward(self, a1, a2, a3):
+                seen.append((a1.requires_grad, a2.requires_grad, a3.requires_grad))
+                return L.sum(a1) + L.sum(a2) + L.sum(a3)
+
+        inp = L.T(np.ones(2), True)
+        m = M()
+        m.register_full_backward_hook(lambda *a: None)
+        m(inp, inp.detach(), inp)
+        return seen
+
+    assert same(run) == [(1, 1, True), (True, False, True)]
+
+
+# ---- state_dict hooks (test_module_hooks.py TestStateDictHooks) -------------------------------
+
+def test_load_state_dict_pre_hooks_see_their_own_keys():
+    def run(L):
+        calls = []
+        model = L.nn.Sequential(L.nn.Linear(1, 1), L.nn.Sequential(L.nn.Linear(1, 1),
+                                                                   L.nn.Linear(1, 1)))
+
+        def hook(module, state, prefix, meta, strict, missing, unexpected, errors):
+            calls.append((module is model[1][0], prefix, sorted(state), strict, list(missing),
+                          list(unexpected), list(errors), len(module.state_dict())))
+
+        model[1][0].register_load_state_dict_pre_hook(hook)
+        model.load_state_dict(model.state_dict())
+        model.load_state_dict(model.state_dict(), strict=False)
+        return calls
+
+    c = same(run)
+    assert c[0] == c[1] == (True, "1.0.", ["1.0.bias", "1.0.weight"], True, [], [], [], 2)
+
+
+def test_load_state_dict_post_hook_edits_incompatible_keys():
+    def run(L):
+        log = []
+
+        class MyModule(L.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.foo = L.nn.Parameter(L.T(np.ones(10)))
+
+            def my_post_load_hook(self, module, incompatible_keys):
+                assert module is self
+                incompatible_keys.missing_keys.append("foo")
+                incompatible_keys.unexpected_keys.append("bar")
+                log.append("hook")
+
+        nested = MyModule()
+        wrapped = L.nn.ModuleList([nested])
+        handle = nested.register_load_state_dict_post_hook(nested.my_post_load_hook)
+        ret = wrapped.load_state_dict(wrapped.state_dict(), strict=False)
+        log.append((list(ret.missing_keys), list(ret.unexpected_keys)))
+        try:
+            wrapped.load_state_dict(wrapped.state_dict(), strict=True)
+        except Exception as e:
+            log.append(("raised", "foo" in str(e) and "bar" in str(e)))
+        handle.remove()
+        ret = wrapped.load_state_dict(wrapped.state_dict(), strict=False)
+        log.append((list(ret.missing_keys), list(ret.unexpected_keys)))
+
+        def clear(module, keys):
+            keys.missing_keys.clear()
+            keys.unexpected_keys.clear()
+
+        nested.register_load_state_dict_post_hook(clear)
+        sd = dict(wrapped.state_dict())
+        sd["extra"] = L.T(np.ones(1))
+        ret = wrapped.load_state_dict(sd, strict=True)
+        log.append((list(ret.missing_keys), list(ret.unexpected_keys)))
+        return log
+
+    assert same(run) == ["hook", (["foo"], ["bar"]), "hook", ("raised", True), ([], []),
+                         ([], [])]
+
+
+def test_state_dict_pre_and_post_hooks():
+    def run(L):
+        log = []
+        m = L.nn.Sequential(L.nn.Linear(1, 1), L.nn.Linear(1, 1))
+        m.register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(("pre", prefix, keep)))
+        m[1].register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(("pre1", prefix)))
+
+        def post(mod, sd, prefix, meta):
+            log.append(("post1", prefix))
+            sd.pop(prefix + "bias")
+
+        h = m[1].register_state_dict_post_hook(post)
+        keys = list(m.state_dict(keep_vars=True))
+        h.remove()
+        return log, keys, list(m.state_dict())
+
+    assert same(run) == ([("pre", "", True), ("pre1", "1."), ("post1", "1."),
+                          ("pre", "", False), ("pre1", "1.")],
+                         ["0.weight", "0.bias", "1.weight"],
+                         ["0.weight", "0.bias", "1.weight", "1.bias"])
+
+
+# ---- load_state_dict (test/nn/test_load_state_dict.py) ---------------------------------------
+
+def _net(L):
+    nn = L.nn
+    lin = nn.Linear(5, 5)
+    block = nn.Module()
+    block.conv1 = nn.Conv2d(3, 3, 3, bias=True)
+    block.conv2 = nn.Conv2d(3, 3, 3, bias=False)
+    net = nn.Module()
+    net.linear1 = lin
+    net.linear2 = lin
+    net.bn = nn.BatchNorm2d(2)
+    net.block = block
+    net.add_module("empty", None)
+    return net
+
+
+def test_load_state_dict_strict_non_strict_and_sizes():
+    def run(L):
+        net, out = _net(L), []
+        sd = {k: np.arange(float(np.prod(v.shape))).reshape(tuple(v.shape)) / 7
+              for k, v in net.state_dict().items()}
+        sd["bn.num_batches_tracked"] = np.array(3)
+        out.append(list(sd))
+        sd.update({"linear1.weight": np.ones((5, 5)), "block.conv1.bias": np.arange(1.0, 4.0),
+                   "bn.running_mean": np.array([0.5, -0.5])})
+        conv = (lambda d: {k: torch.tensor(v) for k, v in d.items()}) if L.torch else dict
+        res = net.load_state_dict(conv(sd))
+        out.append((list(res.missing_keys), list(res.unexpected_keys)))
+        out.append([L.N(net.linear2.weight), L.N(net.block.conv1.bias), L.N(net.bn.running_mean)])
+        for change in ("extra", "extra.param", "del linear1.weight", "both"):
+            bad = dict(sd)
+            if change in ("extra", "extra.param"):
+                bad[change] = np.ones(5)
+            if change in ("del linear1.weight", "both"):
+                del bad["linear1.weight"]
+            if change == "both":
+                bad["extra.param"] = np.ones(5)
+            try:
+                net.load_state_dict(conv(bad))
+                out.append("loaded")
+            except Exception:
+                out.append("raised")
+            res = net.load_state_dict(conv(bad), strict=False)
+            out.append((list(res.missing_keys), list(res.unexpected_keys)))
+        for strict in (True, False):
+            bad = dict(sd)
+            bad["bn.running_mean"] = np.ones((14, 4))
+            try:
+                net.load_state_dict(conv(bad), strict=strict)
+                out.append("loaded")
+            except Exception:
+                out.append("raised")
+        return out
+
+    same(run)
+
+
+def test_load_state_dict_argument_types():
+    both_raise(lambda L: L.nn.Module().load_state_dict(""), "expected a dict-like state")
+    both_raise(lambda L: L.nn.Module().load_state_dict(2), "expected a dict-like state")
+    both_raise(lambda L: L.nn.Linear(2, 2, bias=False).load_state_dict(
+        {"weight": ((1.0, 1.0), (2.0, 2.0))}), "weight must be an array")
+
+
+def test_load_state_dict_of_a_batch_norm_saved_before_num_batches_tracked():
+    def run(L):
+        bn = L.nn.BatchNorm2d(3)
+        sd = dict(bn.state_dict())
+        del sd["num_batches_tracked"]
+        bn.load_state_dict(sd)
+        fresh = str(L.N(bn.num_batches_tracked).dtype), int(L.N(bn.num_batches_tracked))
+        bn(L.T(RNG.normal(size=(2, 3, 2, 2))))
+        bn.load_state_dict(sd)  # the module's own count stays
+        return fresh, int(L.N(bn.num_batches_tracked))
+
+    assert same(run) == (("int64", 0), 1)
+
+
+def test_load_state_dict_with_unexpected_keys_under_a_valid_prefix():
+    def run(L):
+        m = L.nn.Sequential(L.nn.Linear(5, 10))
+        out = []
+        for key in ("0.bad_suffix", "0.weight.bad_suffix"):
+            sd = dict(m.state_dict())
+            sd[key] = L.T(np.ones((5, 10)))
+            try:
+                m.load_state_dict(sd)
+            except Exception as e:
+                out.append("Unexpected" in str(e) or "unexpected" in str(e))
+            out.append(list(m.load_state_dict(sd, strict=False).unexpected_keys))
+        return out
+
+    assert same(run) == [True, ["0.bad_suffix"], True, ["0.weight.bad_suffix"]]
+
+
+def test_load_state_dict_assign():
+    x0 = RNG.normal(size=(4, 3))
+
+    def run(L):
+        def make():
+            return L.nn.Sequential(L.nn.Linear(3, 5), L.nn.BatchNorm1d(5))
+
+        torch.manual_seed(3)
+        src = make()
+        if not L.torch:
+            tsrc = Lib("t").nn.Sequential(torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5))
+            torch.manual_seed(3)
+            tsrc = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.BatchNorm1d(5))
+            _copy_params(tsrc, src)
+        net = make()
+        net.load_state_dict(src.state_dict(), assign=True)
+        names = [n for n, _ in net.named_parameters()] + [n for n, _ in net.named_buffers()]
+        y = net(L.T(x0))
+        bad = dict(src.state_dict())
+        bad["0.weight"] = L.T(np.ones((2, 4)))
+        try:
+            net.load_state_dict(bad, strict=False, assign=True)
+            err = None
+        except Exception as e:
+            err = "size" in str(e) or "shape" in str(e)
+        return names, L.N(y), err, net[0].weight.requires_grad
+
+    same(run)
+
+
+# ---- lazy modules (test/nn/test_lazy_modules.py) ---------------------------------------------
+
+LAZY_CONVS = [
+    # (class, lazy class, functional, init args, input shape, weight shape, forward kwargs)
+    ("Conv1d", "conv1d", (32, 2), (6, 16, 50), (32, 16, 2), {}),
+    ("Conv2d", "conv2d", (32, 2), (6, 16, 8, 6), (32, 16, 2, 2), {}),
+    ("Conv3d", "conv3d", (32, 2), (6, 16, 8, 7, 6), (32, 16, 2, 2, 2), {}),
+    ("ConvTranspose1d", "conv_transpose1d", (32, 2), (6, 16, 50), (16, 32, 2), {}),
+    ("ConvTranspose1d", "conv_transpose1d", (32, 2), (6, 16, 50), (16, 32, 2),
+     {"output_size": (51,)}),
+    ("ConvTranspose2d", "conv_transpose2d", (32, 2), (6, 16, 8, 6), (16, 32, 2, 2),
+     {"output_size": (9, 7)}),
+    ("ConvTranspose3d", "conv_transpose3d", (32, 2), (6, 16, 8, 7, 6), (16, 32, 2, 2, 2),
+     {"output_size": (9, 8, 7)}),
+]
+
+
+@pytest.mark.parametrize("case", LAZY_CONVS, ids=[f"{c[0]}{'-kw' if c[5] else ''}"
+                                                  for c in LAZY_CONVS])
+def test_lazy_conv_layers(case):
+    cls, func, args, shape, wshape, kw = case
+
+    def run(L):
+        m = getattr(L.nn, "Lazy" + cls)(*args)
+        x = L.T(np.ones(shape))
+        m(x, **kw)
+        y = m(x)
+        ref = getattr(L.F, func)(x, m.weight, m.bias)
+        return (type(m) is getattr(L.nn, cls), tuple(m.weight.shape), tuple(m.bias.shape),
+                bool(np.array_equal(L.N(y), L.N(ref))), m.in_channels)
+
+    assert same(run) == (True, wshape, (32,), True, 16)
+
+
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (16, 3, 6)), ("BatchNorm1d", (16, 6)),
+                                       ("BatchNorm2d", (8, 3, 6, 7)),
+                                       ("BatchNorm3d", (4, 3, 4, 3, 2)),
+                                       ("InstanceNorm1d", (8, 3, 6)),
+                                       ("InstanceNorm2d", (8, 3, 6, 7)),
+                                       ("InstanceNorm3d", (4, 3, 4, 3, 2))])
+def test_lazy_norm_layers(cls, shape):
+    x0 = RNG.normal(size=shape)
+
+    def run(L):
+        out = []
+        for affine in (False, True):
+            for track in (False, True):
+                lazy = getattr(L.nn, "Lazy" + cls)(affine=affine, track_running_stats=track)
+                y = lazy(L.T(x0))
+                unbatched = "Instance" in cls and len(shape) == int(cls[-2]) + 1
+                ref = getattr(L.nn, cls)(shape[0 if unbatched else 1], affine=affine,
+                                         track_running_stats=track)
+                out.append((type(lazy) is getattr(L.nn, cls), L.N(y), L.N(ref(L.T(x0))),
+                            [L.N(b) for _, b in sorted(lazy.named_buffers())],
+                            sorted(n for n, _ in lazy.named_parameters())))
+        return out
+
+    same(run)
+
+
+def test_lazy_layers_load_a_state_and_refuse_to_give_one():
+    def run(L):
+        nn, out = L.nn, []
+        pairs = [(lambda: nn.Linear(5, 10), lambda: nn.LazyLinear(10)),
+                 (lambda: nn.Conv2d(16, 32, 2), lambda: nn.LazyConv2d(32, 2)),
+                 (lambda: nn.ConvTranspose3d(16, 32, 2), lambda: nn.LazyConvTranspose3d(32, 2)),
+                 (lambda: nn.BatchNorm2d(10), lambda: nn.LazyBatchNorm2d()),
+                 (lambda: nn.InstanceNorm1d(10, affine=True, track_running_stats=True),
+                  lambda: nn.LazyInstanceNorm1d(affine=True, track_running_stats=True))]
+        for real, lazy in pairs:
+            m, lz = real(), lazy()
+            lz.load_state_dict(m.state_dict())
+            # torch 2.13 turns the module into its class at the next call; gpuad at the load
+            assert L.torch or type(lz) is type(m)
+            out.append(tuple(lz.weight.shape))
+            try:
+                real().load_state_dict(lazy().state_dict())
+                out.append("loaded")
+            except Exception as e:
+                out.append("uninitialized" in str(e))
+        return out
+
+    same(run)
+
+
+def test_lazy_layers_after_a_state_forward_as_the_built_ones():
+    def run(L):
+        nn, out = L.nn, []
+        x = L.T(RNG.normal(size=(1, 3, 8, 8)))
+        for real, lazy in ((nn.Conv2d(3, 16, 3, padding=1), nn.LazyConv2d(16, 3, padding=1)),
+                           (nn.ConvTranspose2d(3, 16, 3, padding=1),
+                            nn.LazyConvTranspose2d(16, 3, padding=1)),
+                           (nn.BatchNorm2d(3).eval(), nn.LazyBatchNorm2d())):
+            lazy.load_state_dict(real.state_dict())
+            lazy.eval()
+            same_out = bool(np.allclose(L.N(lazy(x)), L.N(real(x))))
+            size = lazy.in_channels if hasattr(lazy, "in_channels") else lazy.num_features
+            # the upstream test's in_channels == 3 (torch 2.13 leaves 0 after a load)
+            assert L.torch or size == 3
+            out.append((same_out, type(lazy) is type(real)))
+        return out
+
+    assert same(run) == [(True, True)] * 3
+
+
+def test_lazy_chains_hooks_casts_and_optimisers():
+    def run(L):
+        nn, out = L.nn, []
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.linear_1 = nn.LazyLinear(15)
+                self.linear_2 = nn.LazyLinear(10)
+
+            def forward(self, x):
+                return self.linear_2(self.linear_1(x))
+
+        net = Net()
+        net(L.T(np.ones((5, 10))))
+        out.append([tuple(p.shape) for p in net.parameters()])
+        m = nn.LazyLinear(4)
+        m.register_forward_pre_hook(lambda mod, a: (a[0] + 1,))
+        m.register_forward_hook(lambda mod, a, o: a[0])
+        out.append(L.N(m(L.T(np.zeros((2, 2))))).tolist())
+        m = nn.LazyLinear(10).half()
+        m(L.T(np.ones((2, 4), dtype=np.float16)))
+        out.append(str(m.weight.dtype).replace("torch.", ""))
+        opt_cls = torch.optim.SGD if L.torch else ad.optim.SGD
+        m = nn.LazyLinear(3)
+        opt = opt_cls(m.parameters(), lr=0.1)
+        y = m(L.T(np.ones((2, 4))))
+        w0 = L.N(m.weight).copy()
+        L.sum(y).backward()
+        opt.step()
+        out.append(bool(np.allclose(L.N(m.weight), w0 - 0.1 * 2.0)))
+        return out
+
+    assert same(run) == [[(15, 10), (15,), (10, 15), (10,)], [[1.0, 1.0], [1.0, 1.0]],
+                         "float16", True]
+
+
+def test_lazy_pickle_and_deepcopy_before_and_after_the_first_call():
+    def run(L):
+        m = L.nn.LazyLinear(10)
+        m2 = pickle.loads(pickle.dumps(m))
+        m3 = copy.deepcopy(m)
+        before = (type(m2).__name__, type(m3).__name__)
+        m(L.T(np.ones((5, 5))))
+        m4 = pickle.loads(pickle.dumps(m))
+        return before, type(m4).__name__, tuple(m4.weight.shape)
+
+    assert same(run) == (("LazyLinear", "LazyLinear"), "Linear", (10, 5))
+
+
+# ---- MultiheadAttention (test/nn/test_multihead_attention.py) --------------------------------
+
+MHA_CONFIGS = [dict(), dict(add_bias_kv=True), dict(add_zero_attn=True),
+               dict(add_bias_kv=True, add_zero_attn=True), dict(kdim=5, vdim=3),
+               dict(bias=False), dict(batch_first=True), dict(kdim=5, vdim=3, add_bias_kv=True,
+                                                             add_zero_attn=True, batch_first=True)]
+E, H, LQ, S, NB = 6, 2, 3, 4, 2
+KPM = np.zeros((NB, S), bool)
+KPM[0, 1] = KPM[1, 3] = True
+AM_BOOL = np.zeros((LQ, S), bool)
+AM_BOOL[0, 2] = AM_BOOL[2, 0] = True
+MASKS = {
+    "none": {},
+    "key_padding bool": dict(key_padding_mask=KPM),
+    "key_padding float": dict(key_padding_mask=np.where(KPM, -3.0, 0.5)),
+    "attn 2d float": dict(attn_mask=RNG.normal(size=(LQ, S))),
+    "attn 2d bool": dict(attn_mask=AM_BOOL),
+    "attn 3d": dict(attn_mask=RNG.normal(size=(NB * H, LQ, S))),
+    "both bool": dict(key_padding_mask=KPM, attn_mask=AM_BOOL),
+    "need_weights False": dict(need_weights=False),
+    "per-head weights": dict(average_attn_weights=False, key_padding_mask=KPM),
+}
+
+
+@pytest.mark.parametrize("mask", sorted(MASKS))
+@pytest.mark.parametrize("cfg", range(len(MHA_CONFIGS)))
+def test_multihead_attention_values_and_gradients(cfg, mask):
+    kw, mk = MHA_CONFIGS[cfg], MASKS[mask]
+    bf = kw.get("batch_first", False)
+    lead = (lambda n, L_: (n, L_)) if bf else (lambda n, L_: (L_, n))
+    q = RNG.normal(size=lead(NB, LQ) + (E,))
+    k = RNG.normal(size=lead(NB, S) + (kw.get("kdim", E),))
+    v = RNG.normal(size=lead(NB, S) + (kw.get("vdim", E),))
+    u = RNG.normal(size=lead(NB, LQ) + (E,))
+
+    def run(L):
+        torch.manual_seed(cfg)
+        m = (tm if L.torch else gm)
+        qs, ks, vs = L.T(q, True), L.T(k, True), L.T(v, True)
+        args = {a: (L.T(b) if isinstance(b, np.ndarray) else b) for a, b in mk.items()}
+        out, w = m(qs, ks, vs, **args)
+        L.sum(out * L.T(u)).backward()
+        grads = {n: L.grad(p) for n, p in m.named_parameters()}
+        return L.N(out), L.N(w), L.grad(qs), L.grad(ks), L.grad(vs), grads
+
+    tm, gm = _pair(lambda L: L.nn.MultiheadAttention(E, H, **kw))
+    same(run, GTOL)
+
+
+def test_multihead_attention_unbatched_and_3d_mask_per_batch():
+    q = RNG.normal(size=(LQ, NB, E))
+    kv = RNG.normal(size=(S, NB, E))
+    mask = RNG.normal(size=(NB, LQ, S))
+
+    def run(L):
+        m = tm if L.torch else gm
+        full = m(L.T(q), L.T(kv), L.T(kv), attn_mask=L.T(np.repeat(mask, H, axis=0)))[0]
+        one = [m(L.T(q[:, i]), L.T(kv[:, i]), L.T(kv[:, i]),
+                 attn_mask=L.T(np.repeat(mask[i:i + 1], H, axis=0)))[0] for i in range(NB)]
+        two = [m(L.T(q[:, i:i + 1]), L.T(kv[:, i:i + 1]), L.T(kv[:, i:i + 1]),
+                 attn_mask=L.T(mask[i]))[0] for i in range(NB)]
+        return L.N(full), [L.N(o) for o in one], [L.N(o) for o in two]
+
+    tm, gm = _pair(lambda L: L.nn.MultiheadAttention(E, H))
+    full, one, two = same(run)
+    for i in range(NB):
+        np.testing.assert_allclose(one[i], full[:, i], **TOL)
+        np.testing.assert_allclose(two[i][:, 0], full[:, i], **TOL)
+
+
+MHA_BAD = {
+    "3-d query, 2-d key": ((4, 4, 4), (4, 4), (4, 4, 4), {}),
+    "3-d query, 2-d value": ((4, 4, 4), (4, 4, 4), (4, 4), {}),
+    "1-d key_padding_mask": ((4, 4, 4), (4, 4, 4), (4, 4, 4),
+                             dict(key_padding_mask=np.array([0, 0, 1, 1], bool))),
+    "1-d attn_mask": ((4, 4, 4), (4, 4, 4), (4, 4, 4),
+                      dict(attn_mask=np.array([0, 0, 1, 1], bool))),
+    "2-d query, 3-d key": ((4, 4), (4, 4, 4), (4, 4), {}),
+    "2-d query, 3-d value": ((4, 4), (4, 4), (4, 4, 4), {}),
+    "2-d key_padding_mask for 2-d query": ((4, 4), (4, 4), (4, 4),
+                                           dict(key_padding_mask=np.zeros((1, 8), bool))),
+    "3-d attn_mask of the wrong batch": ((4, 4), (4, 4), (4, 4),
+                                         dict(attn_mask=np.zeros((5, 4, 4), bool))),
+    "1-d query": ((4,), (4,), (4,), {}),
+    "embed_dim mismatch": ((4, 4, 3), (4, 4, 3), (4, 4, 3), {}),
+    "key and value lengths": ((4, 4, 4), (4, 4, 4), (3, 4, 4), {}),
+    "is_causal without a mask": ((4, 4, 4), (4, 4, 4), (4, 4, 4), dict(is_causal=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MHA_BAD))
+def test_multihead_attention_refuses_bad_shapes(case):
+    qs, ks, vs, kw = MHA_BAD[case]
+
+    def run(L):
+        m = L.nn.MultiheadAttention(4, 4)
+        args = {a: (L.T(b) if isinstance(b, np.ndarray) else b) for a, b in kw.items()}
+        m(L.T(np.ones(qs)), L.T(np.ones(ks)), L.T(np.ones(vs)), **args)
+
+    both_raise(run, "MultiheadAttention")
+
+
+def test_multihead_attention_constructor_variants():
+    def run(L):
+        nn = L.nn
+        m = nn.MultiheadAttention(8, 4, bias=False)
+        m2 = nn.MultiheadAttention(4, 4, kdim=2, vdim=2)
+        y = m2(L.T(np.ones((4, 4, 4))), L.T(np.ones((4, 4, 2))), L.T(np.ones((4, 4, 2))))[0]
+        return (m.in_proj_bias is None, m.out_proj.bias is None, m2.in_proj_weight is None,
+                m2._qkv_same_embed_dim, tuple(y.shape))
+
+    assert same(run) == (True, True, True, False, (4, 4, 4))
+    both_raise(lambda L: L.nn.MultiheadAttention(5, 2), "multiple of num_heads")
+
+
+# ---- recurrent layers (test_nn.py's RNN tests) ----------------------------------------------
+
+RNN_CONFIGS = [("RNN", dict()), ("RNN", dict(nonlinearity="relu", bias=False)),
+               ("GRU", dict(num_layers=2)), ("LSTM", dict()),
+               ("LSTM", dict(proj_size=2, num_layers=2, bidirectional=True)),
+               ("GRU", dict(bidirectional=True, batch_first=True)),
+               ("LSTM", dict(proj_size=3, batch_first=True))]
+
+
+@pytest.mark.parametrize("unbatched", [False, True])
+@pytest.mark.parametrize("with_hx", [False, True])
+@pytest.mark.parametrize("cfg", range(len(RNN_CONFIGS)))
+def test_recurrent_layers_values_and_gradients(cfg, with_hx, unbatched):
+    mode, kw = RNN_CONFIGS[cfg]
+    D = 2 if kw.get("bidirectional") else 1
+    nl = kw.get("num_layers", 1)
+    hout = kw.get("proj_size", 0) or 4
+    xshape = (5, 3) if unbatched else ((2, 5, 3) if kw.get("batch_first") else (5, 2, 3))
+    hb = () if unbatched else (2,)
+    x0 = RNG.normal(size=xshape)
+    h0, c0 = RNG.normal(size=(D * nl,) + hb + (hout,)), RNG.normal(size=(D * nl,) + hb + (4,))
+
+    def run(L):
+        m = tm if L.torch else gm
+        m.zero_grad()
+        x = L.T(x0, True)
+        h = (L.T(h0, True), L.T(c0, True)) if mode == "LSTM" else L.T(h0, True)
+        out, hn = m(x, h) if with_hx else m(x)
+        hs = list(hn) if mode == "LSTM" else [hn]
+        loss = L.sum(out * out) + sum(L.sum(t * t) for t in hs)
+        loss.backward()
+        hg = ([L.grad(t) for t in h] if mode == "LSTM" else [L.grad(h)]) if with_hx else []
+        return (L.N(out), [L.N(t) for t in hs], L.grad(x), hg,
+                {n: L.grad(p) for n, p in m.named_parameters()})
+
+    tm, gm = _pair(lambda L: getattr(L.nn, mode)(3, 4, **kw))
+    same(run, GTOL)
+
+
+def test_recurrent_layers_with_an_empty_batch_and_zero_hidden_cells():
+    def run(L):
+        out = []
+        for mode in ("RNN", "LSTM", "GRU"):
+            m = getattr(L.nn, mode)(input_size=3, hidden_size=4)
+            x = L.T(np.zeros((5, 0, 3)), True)
+            y = m(x)[0]
+            L.sum(y).backward()
+            out.append((tuple(y.shape), L.grad(x).shape if x.grad is not None else None))
+        x = L.T(np.ones((3, 10)))
+        for cell in (L.nn.RNNCell(10, 0, nonlinearity="relu"), L.nn.RNNCell(10, 0),
+                     L.nn.GRUCell(10, 0)):
+            out.append(tuple(cell(x, L.T(np.ones((3, 0)))).shape))
+        return out
+
+    assert same(run)[3:] == [(3, 0)] * 3
+
+
+def test_recurrent_layer_argument_checks():
+    def wrong(L, mode, input_shape, hidden_shapes, proj=0):
+        m = getattr(L.nn, mode)(3, 5, 2, proj_size=proj) if proj else getattr(L.nn, mode)(3, 5, 2)
+        hs = [L.T(RNG.normal(size=s)) for s in hidden_shapes]
+        m(L.T(RNG.normal(size=input_shape)), tuple(hs) if len(hs) > 1 else hs[0])
+
+    good_h = (2, 4, 5)
+    for mode in ("RNN", "GRU", "LSTM"):
+        for inp, hid in [((6, 7, 3), good_h), ((6, 4, 3), (2, 7, 5)), ((6, 4, 7), good_h),
+                         ((6, 4, 3), (2, 4, 7)), ((6, 4, 3), (7, 4, 5))]:
+            hs = [hid, good_h] if mode == "LSTM" else [hid]
+            both_raise(lambda L, mode=mode, inp=inp, hs=hs: wrong(L, mode, inp, hs), mode)
+            if mode == "LSTM":
+                both_raise(lambda L, inp=inp, hid=hid: wrong(L, "LSTM", inp, [good_h, hid]),
+                           "LSTM")
+    h, c = (2, 4, 2), (2, 4, 5)
+    for inp, hh, cc in [((6, 7, 3), h, c), ((6, 4, 3), (2, 7, 2), (2, 7, 5)), ((6, 4, 7), h, c),
+                        ((6, 4, 3), (2, 4, 7), (2, 4, 7)), ((6, 4, 3), (7, 4, 2), (7, 4, 5)),
+                        ((6, 4, 3), (2, 4, 5), c), ((6, 4, 3), h, (7, 4, 5))]:
+        both_raise(lambda L, inp=inp, hh=hh, cc=cc: wrong(L, "LSTM", inp, [hh, cc], proj=2),
+                   "LSTM")
+    for mode in ("RNN", "GRU"):
+        both_raise(lambda L, mode=mode: getattr(L.nn, mode)(30, 20, 2, proj_size=10),
+                   "proj_size")
+        both_raise(lambda L, mode=mode: getattr(L.nn, mode)(5, 6)(L.T(np.ones((0, 10, 5)))),
+                   "empty")
+    both_raise(lambda L: L.nn.RNN(1, 10, nonlinearity="garbage"), "nonlinearity")
+    both_raise(lambda L: L.nn.LSTM(3, 4, proj_size=4), "proj_size")
+    for cell in ("RNNCell", "GRUCell", "LSTMCell"):
+        for x, hx in [((3, 10), (1, 20)), ((3, 10), (3, 1)), ((3, 1), (3, 20))]:
+            def call(L, cell=cell, x=x, hx=hx):
+                c = getattr(L.nn, cell)(10, 20)
+                hv = L.T(np.ones(hx))
+                c(L.T(np.ones(x)), (hv, L.T(np.ones((3, 20)))) if cell == "LSTMCell" else hv)
+            both_raise(call, cell)
+
+
+def test_recurrent_initial_state_of_zeros_is_the_default_and_names():
+    x0 = RNG.normal(size=(4, 3, 5))
+
+    def run(L):
+        out = []
+        for m in (L.nn.RNN(5, 6, 2), L.nn.GRU(5, 6, 2), L.nn.LSTM(5, 6, 2),
+                  L.nn.LSTM(5, 6, 2, bidirectional=True, proj_size=3)):
+            d = 2 if m.bidirectional else 1
+            ho = m.proj_size if isinstance(m, L.nn.LSTM) and m.proj_size else 6
+            h = L.T(np.zeros((2 * d, 3, ho)))
+            hx = (h, L.T(np.zeros((2 * d, 3, 6)))) if isinstance(m, L.nn.LSTM) else h
+            a, b = m(L.T(x0), hx), m(L.T(x0))
+            out.append(bool(np.array_equal(L.N(a[0]), L.N(b[0]))))
+        out.append((L.nn.RNN(1, 10).nonlinearity, L.nn.RNN(2, 3, 1, "relu").nonlinearity))
+        out.append(sorted(n for n, _ in L.nn.LSTM(2, 4, proj_size=2, bidirectional=True)
+                          .named_parameters()))
+        return out
+
+    same(run)
+
+
+# ---- embeddings (test/nn/test_embedding.py) -------------------------------------------------
+
+def test_embedding_max_norm_values_and_gradient():
+    w0 = RNG.normal(size=(22, 5)) * 2
+
+    def run(L):
+        e = L.nn.Embedding(22, 5, max_norm=1.0)
+        e.weight.data = e.weight.data.new_tensor(w0) if L.torch else ad.tensor(w0).data
+        out = e(L.T(np.array([2, 8, 8, 6])))
+        w = L.T(w0[:4].copy(), True)
+        y = L.F.embedding(L.T(np.array([0, 1, 2, 2])), w, max_norm=1.0)
+        L.sum(y).backward()
+        return L.N(out), np.linalg.norm(L.N(out), axis=1) <= 1 + 1e-12, L.grad(w), L.N(w)
+
+    out, ok, g, _ = same(run)
+    assert ok.all() and np.array_equal(out[1], out[2])
+    np.testing.assert_array_equal(g, np.repeat([[1.0], [1.0], [2.0], [0.0]], 5, axis=1))
+
+
+def test_embedding_padding_idx_rows_get_no_gradient_even_twice_differentiated():
+    w0 = RNG.normal(size=(10, 4))
+
+    def run(L):
+        out = []
+        for pad, ids in ((0, [[0, 2, 4, 5], [4, 3, 0, 9]]), (-2, [[0, 2, 8, 5], [4, 8, 0, 9]])):
+            e = L.nn.Embedding(10, 4, padding_idx=pad)
+            w = w0.copy()
+            w[pad] = 0.0  # the row both libraries start at zero
+            _set(L, e.weight, w)
+            y = e(L.T(np.array(ids)))
+            out.append(L.N(y))
+        e = L.nn.Embedding(5, 2, padding_idx=0)
+        for n in (1, 2, 100):
+            for others in ([], [1, 3], [2]):
+                e.zero_grad()
+                s = L.sum(e(L.T(np.array(others + [0] * n))))
+                (g,) = (torch.autograd.grad if L.torch else ad.autograd.grad)(
+                    s, [e.weight], create_graph=True)
+                (L.sum(g) + s).backward()
+                out.append(L.grad(e.weight)[0])
+        return out
+
+    out = same(run)
+    assert not out[0][0, 0].any() and not out[1][0, 2].any()
+    assert all(not r.any() for r in out[2:])
+
+
+def _set(L, p, value):
+    if L.torch:
+        with torch.no_grad():
+            p.copy_(torch.tensor(value))
+    else:
+        with ad.no_grad():
+            p[...] = value
+
+
+def test_embedding_from_pretrained_options_renormalise_the_table():
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+    def run(L):
+        t = L.T(a.copy())
+        e = L.nn.Embedding.from_pretrained(t, max_norm=2.0, norm_type=0.5, sparse=True)
+        out = e(L.T(np.array([0, 1])))
+        bag = L.nn.EmbeddingBag.from_pretrained(L.T(a.copy()), max_norm=2.0, norm_type=0.5,
+                                                mode="max")
+        return L.N(out), L.N(e.weight), L.N(bag(L.T(np.array([[0, 1]])))), L.N(bag.weight)
+
+    out, w, b, bw = same(run)
+    assert (np.sum(np.sqrt(np.abs(w)), axis=1) ** 2 <= 2.0 + 1e-12).all()
+    np.testing.assert_allclose(b, bw.max(0, keepdims=True), **TOL)
+
+
+def test_sparse_embedding_gradient_equals_torchs_densified():
+    w0 = RNG.normal(size=(10, 3))
+
+    def run(L):
+        e = L.nn.Embedding(10, 3, sparse=True)
+        _set(L, e.weight, w0)
+        idx = L.T(np.array([7, 1, 3, 7]))
+        L.sum(e(idx) * L.T(np.arange(12.0).reshape(4, 3))).backward()
+        g = e.weight.grad
+        return g.to_dense().numpy() if L.torch else L.N(g)
+
+    same(run)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_embedding_bag_1d_with_padding_equals_2d(mode, include_last_offset):
+    ids = np.array([1, 5, 7, 1, 3, 3, 9, 1])
+    offsets = np.array([0, 3, 3, 6] + ([8] if include_last_offset else []))
+    w0 = RNG.normal(size=(10, 3))
+
+    def run(L):
+        out = []
+        for pad in (None, 1, 3):
+            w = L.T(w0, True)
+            bag = L.F.embedding_bag(L.T(ids), w, L.T(offsets), mode=mode, padding_idx=pad,
+                                    include_last_offset=include_last_offset)
+            L.sum(bag * L.T(np.arange(bag.shape[0] * 3.0).reshape(-1, 3))).backward()
+            out.append((L.N(bag), L.grad(w)))
+        return out
+
+    same(run)
+
+
+def test_embedding_bag_argument_errors():
+    w = np.zeros((5, 2))
+
+    def call(L, ids, offsets=None, **kw):
+        es = L.nn.EmbeddingBag(5, 2, **{k: v for k, v in kw.items() if k == "mode"})
+        psw = kw.get("per_sample_weights")
+        es(L.T(ids), None if offsets is None else L.T(offsets),
+           None if psw is None else L.T(psw))
+
+    both_raise(lambda L: L.F.embedding_bag(L.T(np.full((2, 0, 0, 6, 6), 2)), L.T(w)),
+               "1-d .*or 2-d")
+    both_raise(lambda L: L.F.embedding_bag(L.T(np.full((2,), 1)), L.T(np.zeros((2, 2))),
+                                           L.T(np.zeros((2, 0, 0, 6, 6), int))), "offsets")
+    both_raise(lambda L: L.F.embedding_bag(L.T(np.full((2,), 1)), L.T(np.zeros((2, 2, 2))),
+                                           L.T(np.zeros((2,), int))), "weight")
+    ids1 = np.array([3, 1, 1, 1, 4, 0])
+    both_raise(lambda L: call(L, ids1, np.array([0, 0, 3, 3, 6]),
+                              per_sample_weights=np.ones(5)), "per_sample_weights")
+    both_raise(lambda L: call(L, np.ones((7, 3), int), None,
+                              per_sample_weights=np.ones(21)), "per_sample_weights")
+    for mode in ("max", "mean"):
+        both_raise(lambda L, mode=mode: call(L, np.ones((7, 3), int), None, mode=mode,
+                                             per_sample_weights=np.ones((7, 3))), "mode='sum'")
+    both_raise(lambda L: call(L, np.ones((3, 4), int), np.arange(3)), "offsets")
+    both_raise(lambda L: call(L, np.ones(12, int)), "offsets")
+    for pad in (-7, -6, 5, 6):
+        both_raise(lambda L, pad=pad: L.F.embedding_bag(L.T(np.array([[1, 3]])), L.T(w),
+                                                        padding_idx=pad), "padding_idx")
+        both_raise(lambda L, pad=pad: L.nn.EmbeddingBag(5, 2, padding_idx=pad), "padding_idx")
+    both_raise(lambda L: L.F.embedding(L.T(np.zeros((2, 2), int)), L.T(np.array(1.0))), "2-d")
+
+
+def test_embedding_bag_include_last_offset_with_padding_idx():
+    def run(L):
+        bag = L.nn.EmbeddingBag(100, 3, include_last_offset=True, padding_idx=61)
+        if L.torch:
+            torch.manual_seed(0)
+        _set(L, bag.weight, np.arange(300.0).reshape(100, 3) / 7)
+        x = L.T(np.array([0, 1, 2, 3]))
+        return L.N(bag(x, L.T(np.array([0, 3, 3])))), L.N(bag(x, L.T(np.array([0, 3, 4]))))
+
+    a, b = same(run)
+    w = np.arange(300.0).reshape(100, 3) / 7
+    np.testing.assert_allclose(a, np.stack([w[:3].mean(0), w[3]]), **TOL)
+    np.testing.assert_allclose(b, a, **TOL)
+
+
+# ---- convolution and pooling argument errors and edge shapes --------------------------------
+
+CONV_BAD = {
+    "kernel larger than the input": lambda L: L.nn.Conv1d(3, 33, 10)(L.T(np.ones((1, 3, 4)))),
+    "negative stride": lambda L: L.nn.Conv1d(3, 6, 3, stride=-1)(L.T(np.ones((1, 3, 4)))),
+    "dilated kernel past the input": lambda L: L.nn.Conv2d(1, 1, 3, dilation=2, stride=2)(
+        L.T(np.ones((1, 1, 4, 4)))),
+    "zero stride": lambda L: L.nn.Conv2d(3, 6, 4, stride=0)(L.T(np.ones((1, 3, 4, 4)))),
+    "3-d dilated kernel": lambda L: L.nn.Conv3d(1, 1, 3, dilation=2, stride=2)(
+        L.T(np.ones((1, 1, 4, 4, 4)))),
+    "groups 0": lambda L: L.nn.Conv1d(1, 1, 3, groups=0),
+    "groups -1": lambda L: L.nn.Conv2d(1, 1, 3, groups=-1),
+    "5-d input to conv2d": lambda L: L.F.conv2d(L.T(np.ones((1, 10, 1, 8, 8))),
+                                                L.T(np.ones((6, 1, 5, 5)))),
+    "padding string": lambda L: L.nn.Conv2d(3, 33, 10, padding="foo"),
+    "same with stride": lambda L: L.nn.Conv3d(3, 33, 10, padding="same", stride=(1, 1, 3)),
+    "reflect padding past the input": lambda L: L.nn.Conv2d(2, 2, 3, padding=4,
+                                                            padding_mode="reflect")(
+        L.T(np.ones((1, 2, 4, 4)))),
+    "circular padding wrapping twice": lambda L: L.nn.Conv1d(2, 2, 3, padding=5,
+                                                             padding_mode="circular")(
+        L.T(np.ones((1, 2, 4)))),
+    "transposed output_padding": lambda L: L.F.conv_transpose2d(
+        L.T(np.ones((1, 2, 3, 3))), L.T(np.ones((2, 3, 3, 3))), stride=2, output_padding=2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONV_BAD))
+def test_convolution_argument_errors(case):
+    both_raise(CONV_BAD[case])
+
+
+@pytest.mark.parametrize("nd,mode", [(1, "replicate"), (2, "reflect"), (3, "circular"),
+                                     (1, "zeros"), (2, "circular")])
+def test_same_padding_modules_equal_explicit_padding(nd, mode):
+    k = {1: (10,), 2: (3, 4), 3: (2, 3, 4)}[nd]
+    x0 = RNG.normal(size=(1, 1) + {1: (20,), 2: (9, 20), 3: (4, 4, 5)}[nd])
+
+    def run(L):
+        m = tm if L.torch else gm
+        x = L.T(x0, True)
+        y = m(x)
+        L.sum(y * y).backward()
+        pads = []
+        for kk in reversed(k):
+            pads += [(kk - 1) // 2, kk - 1 - (kk - 1) // 2]
+        fmode = "constant" if mode == "zeros" else mode
+        ref = getattr(L.F, f"conv{nd}d")(L.F.pad(L.T(x0), pads, mode=fmode), m.weight, m.bias)
+        return L.N(y), L.N(ref), L.grad(x)
+
+    tm, gm = _pair(lambda L: getattr(L.nn, f"Conv{nd}d")(1, 1, k, padding="same",
+                                                         padding_mode=mode))
+    y, ref, _ = same(run)
+    np.testing.assert_allclose(y, ref, **TOL)
+    assert y.shape == x0.shape
+
+
+def test_max_unpool_output_size_checks():
+    def run(L):
+        m = L.nn.MaxPool2d(3, stride=2, return_indices=True)
+        mu = L.nn.MaxUnpool2d(3, stride=2)
+        small = np.array(RNG.random((1, 1, 5, 5)))
+        small[:, :, ::2, ::2] = 100
+        out, idx = m(L.T(small))
+        res = []
+        for h in range(3, 10):
+            for w in range(3, 10):
+                try:
+                    res.append(tuple(mu(out, idx, output_size=(h, w)).shape))
+                except Exception:
+                    res.append("raised")
+        return res
+
+    res = same(run)
+    assert res.count("raised") == 49 - 9
+
+
+def test_adaptive_pooling_with_a_none_size_and_empty_outputs():
+    x0 = RNG.normal(size=(1, 2, 5, 5))
+
+    def run(L):
+        out = []
+        for nd in (2, 3):
+            for kind in ("Max", "Avg"):
+                m = getattr(L.nn, f"Adaptive{kind}Pool{nd}d")((2,) * (nd - 1) + (None,))
+                out.append(tuple(m(L.T(RNG.normal(size=(4,) * (nd + 1)))).shape))
+        y = L.F.adaptive_max_pool2d(L.T(x0, True), (2, 0))  # torch's backward refuses it
+        out.append(tuple(y.shape))
+        return out
+
+    same(run)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_avg_pool_ceil_mode_windows_past_the_end_give_no_nan(nd):
+    shape = (1, 4) + (4,) * nd
+    kw = {1: dict(kernel_size=1, stride=2), 2: dict(kernel_size=(1, 2), padding=(0, 1), stride=2),
+          3: dict(kernel_size=(1, 2, 3), stride=2)}[nd]
+    x0 = 10 * RNG.normal(size=shape)
+
+    def run(L):
+        x = L.T(x0, True)
+        y = getattr(L.F, f"avg_pool{nd}d")(x, ceil_mode=True, count_include_pad=True, **kw)
+        L.sum(y).backward()
+        return L.N(y), L.grad(x)
+
+    y, _ = same(run)
+    assert not np.isnan(y).any()
+
+
+@pytest.mark.parametrize("divisor", [1, 7, None])
+def test_avg_pool2d_every_window_and_divisor(divisor):
+    x0 = RNG.random((1, 1, 3, 4))
+
+    def run(L):
+        return [L.N(L.F.avg_pool2d(L.T(x0[0]), (i, j), divisor_override=divisor))
+                for i in range(1, 4) for j in range(1, 5)]
+
+    same(run)
+
+
+# ---- init: statistics and fans (test/nn/test_init.py) ---------------------------------------
+
+def _ks(samples, dist, args):
+    stats = pytest.importorskip("scipy.stats")
+    return stats.kstest(samples.ravel(), dist, args=args).pvalue
+
+
+@pytest.mark.parametrize("shape", [(30, 40), (20, 25, 3, 2), (45,)])
+def test_init_distributions_and_fans(shape):
+    import gpuad.nn.init as I
+
+    t = ad.tensor(np.zeros(shape))
+    I.uniform_(t, a=-1.5, b=2.0)
+    assert _ks(t.numpy(), "uniform", (-1.5, 3.5)) > 1e-4
+    I.normal_(t, mean=0.3, std=2.0)
+    assert _ks(t.numpy(), "norm", (0.3, 2.0)) > 1e-4
+    I.trunc_normal_(t, mean=0.0, std=1.0, a=0.0, b=1.0)
+    assert _ks(t.numpy(), "truncnorm", (0.0, 1.0)) > 1e-4
+    if len(shape) < 2:
+        for f in (I.xavier_uniform_, I.xavier_normal_, I.kaiming_uniform_, I.kaiming_normal_):
+            with pytest.raises(ValueError):
+                f(t)
+        return
+    fan_in, fan_out = I._calculate_fan_in_and_fan_out(t)
+    assert (fan_in, fan_out) == torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(shape))
+    for mode in ("fan_in", "fan_out"):
+        assert I._calculate_correct_fan(t, mode) == torch.nn.init._calculate_correct_fan(
+            torch.zeros(shape), mode)
+    gain = 0.7
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    I.xavier_uniform_(t, gain=gain)
+    assert _ks(t.numpy(), "uniform", (-std * math.sqrt(3), 2 * std * math.sqrt(3))) > 1e-4
+    I.xavier_normal_(t, gain=gain)
+    assert _ks(t.numpy(), "norm", (0.0, std)) > 1e-4
+    for mode, fan in (("fan_in", fan_in), ("fan_out", fan_out)):
+        a = 0.3
+        std = math.sqrt(2.0 / (1 + a * a)) / math.sqrt(fan)
+        I.kaiming_uniform_(t, a=a, mode=mode)
+        assert _ks(t.numpy(), "uniform", (-std * math.sqrt(3), 2 * std * math.sqrt(3))) > 1e-4
+        I.kaiming_normal_(t, a=a, mode=mode)
+        assert _ks(t.numpy(), "norm", (0.0, std)) > 1e-4
+
+
+def test_init_gains_match_torch():
+    import gpuad.nn.init as I
+
+    for name in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d", "sigmoid", "tanh", "relu", "selu"):
+        assert I.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    for p in (None, 0, 0.01, 10):
+        assert I.calculate_gain("leaky_relu", p) == pytest.approx(
+            torch.nn.init.calculate_gain("leaky_relu", p))
+    for p in (True, [1], {"a": "b"}):
+        with pytest.raises(ValueError):
+            I.calculate_gain("leaky_relu", p)
+    with pytest.raises(ValueError):
+        I.calculate_gain("garbage")
+
+
+# ---- dropout arguments (test/nn/test_dropout.py) --------------------------------------------
+
+def test_dropout_argument_and_rank_checks():
+    for cls in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"):
+        for p in (-0.1, 1.1):
+            both_raise(lambda L, cls=cls, p=p: getattr(L.nn, cls)(p), "p")
+    for p in (-0.1, 1.1):
+        both_raise(lambda L, p=p: L.F.dropout(L.T(np.ones(1)), p), "p")
+    for shape in ((1, 2, 2, 2), (2,)):
+        both_raise(lambda L, shape=shape: L.nn.Dropout1d(0.5)(L.T(np.ones(shape))), "dropout1d")
+
+    def run(L):
+        x = L.T(np.ones((10, 4, 3)))
+        y = L.N(L.nn.Dropout1d(0.5)(x))
+        whole = all(len(set(y[b, c].tolist())) == 1 for b in range(10) for c in range(4))
+        return whole, tuple(L.N(L.F.dropout(L.T(np.zeros(0)))).shape)
+
+    assert same(run) == (True, (0,))
