@@ -1,5 +1,6 @@
 """torch's lazy layers: ``LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d/3d``,
-``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size is read from the first input they see.
+``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size is read from the
+first input they see.
 
 Until that first call the weights are empty placeholder Parameters (shape ``(0,)``), so an
 optimiser built before it holds them; the first call fills them in place (their version is
