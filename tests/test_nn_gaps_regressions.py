@@ -271,3 +271,22 @@ def test_max_unpool_output_size_must_be_one_the_pooling_maps_from(backend):
         F.max_unpool2d(y, idx, 3, stride=2, output_size=(3, 5))
     with pytest.raises(ValueError, match="output_size"):
         F.max_unpool2d(y, idx, 3, stride=2, output_size=(5, 7))
+
+
+def test_norm_parametrizations_refuse_a_lazy_layers_placeholder(backend):
+    import warnings
+
+    from gpuad.nn.utils import parametrizations as P
+    from gpuad.nn.utils import spectral_norm, weight_norm
+
+    # weight_norm of a LazyLinear was silently dropped at the first call (the weight became a
+    # plain Parameter, the (0,)-shaped originals left unused)
+    for f in (P.weight_norm, P.spectral_norm, P.orthogonal, weight_norm, spectral_norm):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            with pytest.raises(ValueError, match="uninitialized parameter of a lazy layer"):
+                f(nn.LazyLinear(3))
+    m = nn.LazyLinear(3)
+    m(xp_(np.ones((2, 4))))
+    P.weight_norm(m)  # once built, as torch's
+    assert tuple(m.parametrizations.weight.original1.shape) == (3, 4)

@@ -207,6 +207,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     if not isinstance(original, Tensor):
         raise ValueError(f"register_parametrization: module {type(module).__name__} has no "
                          f"parameter or buffer {tensor_name!r}")
+    _refuse_uninitialized("register_parametrization", module, tensor_name, original)
     buffers = module.__dict__.get("_buffer_names", [])
     parametrization.train(module.training)  # as torch's: an eval model stays in eval
     plist = ParametrizationList([parametrization], original, unsafe=unsafe,
@@ -363,6 +364,15 @@ class _WeightNorm(Module):
 
     def right_inverse(self, weight: Any) -> tuple:
         return _norm_except_dim(weight, self.dim), weight
+
+
+def _refuse_uninitialized(op: str, module: Module, name: str, t: Tensor) -> None:
+    """A lazy layer's placeholder has no shape yet: its norm would be of an empty array."""
+    if getattr(t, "_uninitialized", False):
+        raise ValueError(
+            f"{op}: {type(module).__name__}.{name} is an uninitialized parameter of a lazy "
+            f"layer (its shape is not known yet): call the module on an input first, as torch "
+            f"requires (the module and its submodules have uninitialized parameters)")
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
@@ -558,6 +568,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     if not isinstance(weight, Tensor):
         raise ValueError(f"orthogonal: module {type(module).__name__} has no parameter or "
                          f"buffer {name!r}")
+    _refuse_uninitialized("orthogonal", module, name, weight)
     if weight.ndim < 2:
         raise ValueError(f"orthogonal: expected a matrix or batch of matrices, got a tensor of "
                          f"{weight.ndim} dimensions")

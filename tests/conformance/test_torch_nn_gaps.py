@@ -805,6 +805,18 @@ def test_lazy_chains_hooks_casts_and_optimisers():
                          "float16", True]
 
 
+def test_norms_of_a_lazy_layer_refuse():
+    for name in ("weight_norm", "spectral_norm"):
+        both_raise(lambda L, name=name: getattr(
+            (torch.nn.utils if L.torch else gnn.utils).parametrizations, name)(
+            L.nn.LazyLinear(7)), "uninitialized")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            both_raise(lambda L, name=name: getattr(
+                torch.nn.utils if L.torch else gnn.utils, name)(L.nn.LazyLinear(7)),
+                "uninitialized")
+
+
 def test_lazy_pickle_and_deepcopy_before_and_after_the_first_call():
     def run(L):
         m = L.nn.LazyLinear(10)
