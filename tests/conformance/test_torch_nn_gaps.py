@@ -1411,3 +1411,55 @@ def test_dropout_argument_and_rank_checks():
         return whole, tuple(L.N(L.F.dropout(L.T(np.zeros(0)))).shape)
 
     assert same(run) == (True, (0,))
+
+
+MAXPOOL_CORNERS = [([[1.0]], (1, None, 0, 1, False, False)),
+                   ([[1.0]], (2, None, 1, 2, False, False)),
+                   ([[1.0], [1.0]], (2, None, 1, 2, False, False)),
+                   ([[1.0, 2.0]], (2, 1, 1, 2, False, False)),
+                   ([[1.0, 2.0]], (2, 2, 1, 2, False, True))]
+
+
+def test_max_pool_corner_cases_and_output_shapes():
+    def run(L):
+        out = [L.N(L.nn.MaxPool1d(*args)(L.T(np.array(x)))) for x, args in MAXPOOL_CORNERS]
+        for dt in (np.int32, np.int64):
+            x = np.array([[[[-1, -2], [-3, -4]]]], dt)
+            out.append(L.N(L.nn.MaxPool2d(2, 2, 1, 2, False, True)(L.T(x))))
+        for sizes, kw in [((1, 1, 5, 6, 7), dict(kernel_size=1, stride=2, padding=0,
+                                                 ceil_mode=True)),
+                          ((1, 1, 3, 4, 5), dict(kernel_size=2, stride=2, padding=1)),
+                          ((1, 1, 3, 4, 5), dict(kernel_size=2, stride=2, padding=1,
+                                                 ceil_mode=True))]:
+            for kind in ("max", "avg"):
+                for i in (1, 2, 3):
+                    x = np.arange(float(np.prod(sizes[:i + 2]))).reshape(sizes[:i + 2])
+                    out.append(L.N(getattr(L.F, f"{kind}_pool{i}d")(L.T(x), **kw)))
+        return out
+
+    out = same(run)
+    assert out[1][0, 0] == -np.inf and (out[5] == -4).all()
+
+
+@pytest.mark.parametrize("cls,ks,shape,index,error", [
+    ("MaxUnpool2d", (2, 2), (1, 3, 4, 5), -1, True),
+    ("MaxUnpool2d", (2, 2), (1, 3, 4, 5), 80, True),
+    ("MaxUnpool2d", (2, 2), (1, 3, 4, 5), 79, False),
+    ("MaxUnpool2d", (2, 3), (2, 1, 4, 2), 48, True),
+    ("MaxUnpool3d", (2, 2, 2), (1, 3, 4, 5), 480, True),
+    ("MaxUnpool3d", (2, 2, 2), (1, 3, 4, 5), 479, False)])
+def test_max_unpool_index_errors(cls, ks, shape, index, error):
+    o = RNG.random(shape)
+
+    def run(L):
+        idx = np.zeros(shape, np.int64)
+        idx.flat[0] = index
+        return L.N(getattr(L.nn, cls)(ks)(L.T(o), L.T(idx)))
+
+    if error:
+        both_raise(run, "indices must lie in")
+    else:
+        same(run)
+    both_raise(lambda L: L.F.max_unpool3d(L.T(np.ones((1, 3, 1, 1, 1))),
+                                          L.T(np.zeros((1, 3, 1, 1, 1), np.int64)), [1, 1]),
+               "kernel_size")
