@@ -290,3 +290,23 @@ def test_norm_parametrizations_refuse_a_lazy_layers_placeholder(backend):
     m(xp_(np.ones((2, 4))))
     P.weight_norm(m)  # once built, as torch's
     assert tuple(m.parametrizations.weight.original1.shape) == (3, 4)
+
+
+def test_parametrized_module_pickle_names_state_dict_and_deepcopy_works(backend):
+    import copy
+    import pickle
+
+    from gpuad.nn.utils import parametrizations as P
+    from gpuad.nn.utils.rnn import pad_sequence
+
+    m = P.weight_norm(nn.Linear(2, 2))
+    m.load_state_dict({"bias": np.zeros(2), "parametrizations.weight.original0": np.ones((2, 1)),
+                       "parametrizations.weight.original1": np.array([[3.0, 4.0], [0.0, 2.0]])})
+    # was: PicklingError "attribute lookup ParametrizedLinear failed"
+    with pytest.raises(RuntimeError, match=r"ParametrizedLinear\) can only be saved through"):
+        pickle.dumps(nn.Sequential(m))
+    m2 = copy.deepcopy(m)
+    x = xp_(np.array([[1.0, 1.0]]))
+    np.testing.assert_allclose(to_numpy(m2(x)), [[1.4, 1.0]], rtol=1e-14)  # g v / |v|
+    with pytest.raises(TypeError, match="pad_sequence: expected an iterable of sequences"):
+        pad_sequence(5)

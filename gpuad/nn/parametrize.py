@@ -16,6 +16,7 @@ parameters. Example::
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -223,10 +224,26 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         module.parametrizations = ModuleDict()
         cls = type(module)
         module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state})
+                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state,
+                                 "__getstate__": _refuse_pickle, "__deepcopy__": _deepcopy})
     module.parametrizations[tensor_name] = plist
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
+
+
+def _refuse_pickle(self: Module) -> dict:
+    """A parametrized module's class is made on the fly: pickle refuses it, as torch's."""
+    raise RuntimeError(
+        f"pickle: a parametrized module ({type(self).__name__}) can only be saved through "
+        f"state_dict(): save model.state_dict() and load it into a model built and "
+        f"parametrized the same way (as torch)")
+
+
+def _deepcopy(self: Module, memo: dict) -> Module:
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return new
 
 
 def _upgrade_state(self: Module, state: dict, prefix: str) -> dict:
