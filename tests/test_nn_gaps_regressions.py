@@ -310,3 +310,46 @@ def test_parametrized_module_pickle_names_state_dict_and_deepcopy_works(backend)
     np.testing.assert_allclose(to_numpy(m2(x)), [[1.4, 1.0]], rtol=1e-14)  # g v / |v|
     with pytest.raises(TypeError, match="pad_sequence: expected an iterable of sequences"):
         pad_sequence(5)
+
+
+def test_extra_state_round_trips_through_state_dict(backend):
+    class Sub(nn.Module):
+        def __init__(self, foo):
+            self.foo = foo
+
+        def get_extra_state(self):
+            return {"foo": self.foo}
+
+        def set_extra_state(self, state):
+            self.foo = state["foo"]
+
+    class My(nn.Module):
+        def __init__(self, foo, bar):
+            self.sub = Sub(foo)
+            self.bar = bar
+            self.lin = nn.Linear(1, 1)
+
+        def get_extra_state(self):
+            return self.bar
+
+        def set_extra_state(self, state):
+            self.bar = state
+
+    m, m2 = My(3, "something"), My(5, "else")
+    sd = m.state_dict()
+    assert list(sd) == ["_extra_state", "sub._extra_state", "lin.weight", "lin.bias"]
+    assert m2.load_state_dict(sd) == ([], [])
+    assert (m2.bar, m2.sub.foo) == ("something", 3)
+
+    class OnlyGet(nn.Module):
+        def get_extra_state(self):
+            return 5
+
+    class OnlySet(nn.Module):
+        def set_extra_state(self, state):
+            pass
+
+    with pytest.raises(KeyError, match=r"unexpected keys \['_extra_state'\]"):
+        OnlyGet().load_state_dict(OnlyGet().state_dict())
+    with pytest.raises(KeyError, match=r"missing parameters \['_extra_state'\]"):
+        OnlySet().load_state_dict(OnlySet().state_dict())

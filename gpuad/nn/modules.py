@@ -235,8 +235,9 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
             for fn in _hooks.state_dict_hooks(m, "state_dict_pre"):
                 fn(m, path, keep_vars)
         # a lazy layer's placeholder stays itself, so loading it is refused by name
-        out = {n: p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
-               for n, p in self._state_items()}
+        out = {n: p.module.get_extra_state() if isinstance(p, _Extra)
+               else p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
+               for n, p in self._state_items("get_extra_state")}
         for path, m in reversed(mods):  # a submodule's hooks before its parent's, as torch
             for fn in _hooks.state_dict_hooks(m, "state_dict"):
                 if fn(m, out, path, {}) is not None:
@@ -244,16 +245,19 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
                                        f"returned a value; edit the state_dict in place instead")
         return out
 
-    def _state_items(self) -> list[tuple[str, Tensor]]:
-        # torch's order: each module's own parameters, then its buffers, then its
+    def _state_items(self, extra: str | None = None) -> list[tuple[str, Any]]:
+        # torch's order: each module's own parameters, then its buffers (then its extra
+        # state: an _Extra marker for a module defining the method ``extra`` names), then its
         # submodules'; a tied parameter under each of its names
-        items = []
+        items: list[tuple[str, Any]] = []
         for path, m in self._named_modules("", None):
             items += [(path + n, v) for n, v in m._members() if not isinstance(v, Module)]
             for n in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, n, None)
                 if b is not None:
                     items.append((path + n, b))
+            if extra is not None and hasattr(type(m), extra):
+                items.append((path + "_extra_state", _Extra(m)))
         return items
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True,
@@ -303,9 +307,12 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
             if errors:
                 raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                    + "".join("\n\t" + e for e in errors))
-        items = self._state_items()
-        names = {n for n, _ in items}
-        missing += [n for n, _ in items if n not in state and n not in missing]
+        items = self._state_items("set_extra_state")
+        extras = {n: v.module for n, v in items if isinstance(v, _Extra)}
+        items = [(n, v) for n, v in items if n not in extras]
+        names = {n for n, _ in items} | set(extras)
+        missing += [n for n in [n for n, _ in items] + list(extras)
+                    if n not in state and n not in missing]
         unexpected += [n for n in state if n not in names and n not in unexpected]
         post = [(m, fn) for _, m in reversed(mods)
                 for fn in _hooks.state_dict_hooks(m, "load_state_dict_post")]
@@ -340,6 +347,9 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
                     p.data = a.data if isinstance(a, Tensor) else a
                 else:
                     p[...] = v.data if isinstance(v, Tensor) else v  # a versioned write
+        for n, m in extras.items():  # torch's get_extra_state/set_extra_state
+            if n in state:
+                m.set_extra_state(state[n])
         keys = IncompatibleKeys(missing, unexpected)
         for m, fn in post:
             if fn(m, keys) is not None:
@@ -359,6 +369,12 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
             return head + ")"
         body = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in subs)
         return head + body + "\n)"
+
+
+class _Extra(NamedTuple):
+    """A state entry made by ``get_extra_state`` (loaded by ``set_extra_state``)."""
+
+    module: Any
 
 
 def _refuse_keys(module: Module, missing: list, unexpected: list, names: set) -> None:

@@ -355,7 +355,8 @@ test/test_nn.py (read to offset 336000 of 640159; TestNN)
   test_state_dict -> NN::test_parameters_and_state_dict, GAPS::test_load_state_dict_strict_non_
       strict_and_sizes (torch's _metadata is not offered)
   test_extra_state, test_extra_state_non_dict, test_extra_state_missing_set_extra_state,
-      test_extra_state_missing_get_extra_state -- get_extra_state/set_extra_state are not offered
+      test_extra_state_missing_get_extra_state -> GAPS::test_extra_state_as_torch (added
+      get_extra_state/set_extra_state)
   test_RNN_cell, test_LSTM_cell, test_RNN_cell_forward_zero_hidden_size,
       test_RNN_input_size_zero -> GAPS::test_recurrent_layers_with_an_empty_batch_and_zero_
       hidden_cells, GAPS::test_recurrent_layers_values_and_gradients
@@ -427,7 +428,7 @@ test/test_nn.py (read to offset 336000 of 640159; TestNN)
       enumerated in this pass (their module and functional cases reach gpuad through CNN, MDB,
       SM, M2, UT and test_torch_opinfo.py)
 
-Counts: 54 test functions of this file's own (214 cases collected) compare gpuad
+Counts: 55 test functions of this file's own (215 cases collected) compare gpuad
 with torch; the bugs they found are fixed with regressions in REG.
 """
 
@@ -1908,3 +1909,45 @@ def test_max_unpool_index_errors(cls, ks, shape, index, error):
     both_raise(lambda L: L.F.max_unpool3d(L.T(np.ones((1, 3, 1, 1, 1))),
                                           L.T(np.zeros((1, 3, 1, 1, 1), np.int64)), [1, 1]),
                "kernel_size")
+
+
+def test_extra_state_as_torch():
+    def run(L):
+        nn, out = L.nn, []
+
+        class NonDict(nn.Module):
+            def __init__(self, foo):
+                super().__init__()
+                self.foo = foo
+                self.lin = nn.Linear(1, 1)
+
+            def get_extra_state(self):
+                return self.foo
+
+            def set_extra_state(self, state):
+                self.foo = state
+
+        for state in ("something", 5, [1, 2]):
+            m, m2 = NonDict(state), NonDict("else")
+            m2.load_state_dict(m.state_dict())
+            out.append((m2.foo, list(m.state_dict())))
+
+        class OnlyGet(nn.Module):
+            def get_extra_state(self):
+                return {"foo": 5}
+
+        class OnlySet(nn.Module):
+            def set_extra_state(self, state):
+                pass
+
+        for cls in (OnlyGet, OnlySet):
+            try:
+                cls().load_state_dict(cls().state_dict())
+                out.append("loaded")
+            except Exception as e:
+                out.append("nexpected" in str(e) or "issing" in str(e))
+            r = cls().load_state_dict(cls().state_dict(), strict=False)
+            out.append((list(r.missing_keys), list(r.unexpected_keys)))
+        return out
+
+    same(run)
