@@ -191,9 +191,11 @@ def test_parameters_found_by_type_under_any_name(backend):
     m = _Scaled()
     m(xp_(np.ones((4, 3))))  # sets m._last, a non-leaf Tensor that requires grad
     names = [n for n, _ in m.named_parameters()]
-    assert names == ["lin.weight", "lin.bias", "_scale", "_offset", "blocks.0.weight",
-                     "blocks.0.bias", "blocks.1.0.weight", "blocks.1.0.bias", "blocks.1.1",
-                     "heads.a.weight", "heads.a.bias", "heads.b.w", "frozen"]
+    # torch's order: the module's own parameters, then its submodules' (as state_dict)
+    assert names == ["_scale", "_offset", "blocks.1.1", "heads.b.w", "frozen", "lin.weight",
+                     "lin.bias", "blocks.0.weight", "blocks.0.bias", "blocks.1.0.weight",
+                     "blocks.1.0.bias", "heads.a.weight", "heads.a.bias"]
+    assert names == list(m.state_dict())
     ps = m.parameters()
     assert any(p is m._scale for p in ps) and any(p is m._offset for p in ps)
     assert not any(p is m.buffer or p is m._last for p in ps)

@@ -137,5 +137,6 @@ def test_state_dict_order_and_non_strict_load(backend):
         lin.load_state_dict({"weight": xp_(np.ones((3, 2)))})
     with pytest.raises(ValueError, match="shape"):
         lin.load_state_dict({"weight": xp_(np.ones((2, 2)))}, strict=False)
-    with pytest.raises(NotImplementedError, match="assign"):
-        lin.load_state_dict(lin.state_dict(), assign=True)
+    w = xp_(np.full((3, 2), 2.0))
+    lin.load_state_dict({"weight": w, "bias": xp_(np.zeros(3))}, assign=True)
+    np.testing.assert_array_equal(to_numpy(lin.weight), np.full((3, 2), 2.0))

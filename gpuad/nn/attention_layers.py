@@ -126,6 +126,12 @@ class MultiheadAttention(Module):
                 f"{name}: expected a query (L, N, E), (N, L, E) with batch_first, "
                 f"or (L, E); got shape {qs}"
             )
+        ks, vs = tuple(_r.shape(key)), tuple(_r.shape(value))
+        if len(ks) != len(qs) or len(vs) != len(qs):
+            raise ValueError(
+                f"{name}: for a {len(qs)}-d query of shape {qs}, key and value must be "
+                f"{len(qs)}-d too, got shapes {ks} and {vs}"
+            )
         if unbatched:
             query, key, value = (gnp.expand_dims(a, 1) for a in (query, key, value))
             if key_padding_mask is not None:

@@ -90,6 +90,17 @@ class _ConvNd(Module):
             pads = ((0, 0),) * self._nd
         else:
             pads = tuple((p, p) for p in self.padding)
+        sizes = tuple(x.shape)[-self._nd:]
+        # torch refuses a reflection reaching past the far edge and a wrap around more than
+        # once (NumPy's pad would reflect or wrap again, giving other values)
+        most = (lambda n: n - 1) if self.padding_mode == "reflect" else (
+            (lambda n: n) if self.padding_mode == "circular" else None)
+        if most is not None and any(max(p) > most(n) for p, n in zip(pads, sizes, strict=True)):
+            raise ValueError(
+                f"{type(self).__name__}: padding {tuple(max(p) for p in pads)} with "
+                f"padding_mode={self.padding_mode!r} must be "
+                + ("below" if self.padding_mode == "reflect" else "at most")
+                + f" the input's spatial size {sizes} (input shape {tuple(x.shape)})")
         lead = ((0, 0),) * (len(x.shape) - self._nd)
         return gnp.pad(x, lead + pads, mode=_PAD_MODES[self.padding_mode]), 0
 

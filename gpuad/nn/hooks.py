@@ -173,6 +173,83 @@ class HookMethods:
         return _register(self, "backward", hook, prepend, False)
 
 
+_SD_KINDS = ("state_dict_pre", "state_dict", "load_state_dict_pre", "load_state_dict_post")
+
+
+class StateDictHooks:
+    """The state_dict and load_state_dict hooks of one module, per kind ``(id, fn)``."""
+
+    __slots__ = _SD_KINDS
+
+    def __init__(self) -> None:
+        for k in _SD_KINDS:
+            setattr(self, k, [])
+
+
+class _StateDictHandle(RemovableHandle):
+    def remove(self) -> None:
+        m = self._module()
+        hooks = None if m is None else m.__dict__.get("_sd_hooks")
+        if hooks is not None:
+            lst = getattr(hooks, self._kind)
+            lst[:] = [e for e in lst if e[0] != self.id]
+
+
+def _register_sd(module: Any, kind: str, hook: Callable) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"register_{kind}_hook: expected a function, got {type(hook).__name__}")
+    hooks = module.__dict__.get("_sd_hooks")
+    if hooks is None:
+        hooks = module.__dict__["_sd_hooks"] = StateDictHooks()
+    hid = next(_ids)
+    getattr(hooks, kind).append((hid, hook))
+    return _StateDictHandle(module, kind, hid)
+
+
+def state_dict_hooks(module: Any, kind: str) -> list[Callable]:
+    """The ``kind`` hooks registered on ``module`` itself, in call order."""
+    hooks = module.__dict__.get("_sd_hooks")
+    return [fn for _, fn in getattr(hooks, kind)] if hooks is not None else []
+
+
+class StateDictHookMethods:
+    """The ``register_*state_dict*_hook`` methods of ``nn.Module`` (torch's signatures)."""
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` before ``state_dict`` reads this module.
+
+        Example: ``m.register_state_dict_pre_hook(lambda mod, prefix, keep: print(prefix))``
+        """
+        return _register_sd(self, "state_dict_pre", hook)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` once ``state_dict`` holds this
+        module's entries; it may edit the dict in place (and must return None).
+
+        Example: ``m.register_state_dict_post_hook(lambda mod, sd, p, md: sd.pop(p + "w"))``
+        """
+        return _register_sd(self, "state_dict", hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` reads the state (a copy it
+        may edit: renamed keys load under their new names); messages appended to
+        ``error_msgs`` make the load raise.
+
+        Example: ``m.register_load_state_dict_pre_hook(rename_old_keys)``
+        """
+        return _register_sd(self, "load_state_dict_pre", hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` after ``load_state_dict`` has loaded; it may
+        edit ``incompatible_keys.missing_keys``/``unexpected_keys`` in place before
+        ``strict`` is checked (and must return None).
+
+        Example: ``m.register_load_state_dict_post_hook(lambda m, k: k.missing_keys.clear())``
+        """
+        return _register_sd(self, "load_state_dict_post", hook)
+
+
 def _name(fn: Callable) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__name__
 
@@ -236,8 +313,8 @@ class _BackwardState:
         self.hooks = hooks
         self.nargs = nargs
         self.positions: list[int] = []  # the arguments that pass through the identity step
-        self.n_out = 0  # the Tensor outputs: grad_output holds one entry for each
-        self.out_positions: list[int] = []  # those of them that pass the identity step
+        self.n_out = 0  # the outputs: grad_output holds one entry for each (None if no Tensor)
+        self.out_positions: list[int] = []  # those that pass the identity step
         self.grad_output: tuple | None = None
 
     def wrap_inputs(self, args: tuple) -> tuple:
@@ -254,11 +331,18 @@ class _BackwardState:
         return tuple(out)
 
     def wrap_outputs(self, result: Any) -> Any:
+        if not isinstance(result, Tensor | tuple | list):
+            warnings.warn(
+                f"{type(self.module).__name__} returned a {type(result).__name__}: its full "
+                f"backward (pre-)hooks are not called, as torch's, since the output should be "
+                f"a Tensor or a tuple of Tensors",
+                stacklevel=4,
+            )
+            return result
         items = result if isinstance(result, tuple | list) else (result,)
-        tensors = [k for k, o in enumerate(items) if isinstance(o, Tensor)]
-        pos = [k for k in tensors if items[k].requires_grad]
-        self.n_out = len(tensors)
-        self.out_positions = [tensors.index(k) for k in pos]
+        pos = [k for k, o in enumerate(items) if isinstance(o, Tensor) and o.requires_grad]
+        self.n_out = len(items)  # as torch: None in grad_output for a non-Tensor output
+        self.out_positions = pos
         if not pos:
             return result
         ts = _OutputHook.apply(self, *(items[k] for k in pos))
@@ -271,7 +355,7 @@ class _BackwardState:
         return out[0]
 
     def run_pre_hooks(self, got: tuple) -> tuple:
-        # as torch: one entry per Tensor output, None for one that gets no gradient
+        # as torch: one entry per output, None for one that gets no gradient
         full: list = [None] * self.n_out
         for k, g in zip(self.out_positions, got, strict=True):
             full[k] = g

@@ -1,5 +1,6 @@
 """torch's lazy layers: ``LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d/3d``,
-``LazyBatchNorm1d/2d/3d``, whose input size is read from the first input they see.
+``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``, whose input size is read from the
+first input they see.
 
 Until that first call the weights are empty placeholder Parameters (shape ``(0,)``), so an
 optimiser built before it holds them; the first call fills them in place (their version is
@@ -26,7 +27,14 @@ from .conv_layers import (
     ConvTranspose3d,
 )
 from .modules import Linear, Module, Parameter
-from .normalization_layers import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization_layers import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+)
 
 _LAZY_STATE = ("_lazy_args", "_lazy_kwargs")
 
@@ -37,6 +45,7 @@ class UninitializedParameter(Parameter):
     since the first call would silently replace what was written."""
 
     __slots__ = ()
+    _uninitialized = True
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError(
@@ -89,7 +98,11 @@ class _LazyMixin(Module):
         return shape[1] if len(shape) > 1 else None
 
     def _materialize(self, size: int) -> None:
-        real = self._become(size, *self._lazy_args, **self._lazy_kwargs)
+        kwargs = dict(self._lazy_kwargs)
+        held = [v for v in vars(self).values() if getattr(v, "_uninitialized", False)]
+        if held:  # a cast before the first call (m.half(), m.double()) sets the dtype
+            kwargs["dtype"] = held[0].dtype
+        real = self._become(size, *self._lazy_args, **kwargs)
         mine = vars(self)
         new: dict[str, Any] = {}
         for k, v in vars(real).items():
@@ -246,3 +259,33 @@ class LazyBatchNorm3d(_LazyBatchNorm):
     """``nn.BatchNorm3d`` whose ``num_features`` comes from the first input."""
 
     _become = BatchNorm3d
+
+
+class _LazyInstanceNorm(_LazyBatchNorm):
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = float) -> None:
+        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
+
+    def _in_size(self, x: Any) -> int:
+        unbatched = len(x.shape) == self._become._ranks[0]
+        return int(x.shape[0] if unbatched else x.shape[1])
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm):
+    """``nn.InstanceNorm1d`` whose ``num_features`` comes from the first input."""
+
+    _become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm):
+    """``nn.InstanceNorm2d`` whose ``num_features`` comes from the first input.
+    Example: ``nn.LazyInstanceNorm2d(affine=True)``"""
+
+    _become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm):
+    """``nn.InstanceNorm3d`` whose ``num_features`` comes from the first input."""
+
+    _become = InstanceNorm3d

@@ -322,6 +322,10 @@ def _lp_pool(
 
     op = f"lp_pool{nd}d"
     k = _tuple(op, "kernel_size", kernel_size, nd)
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
+    if min(k) < 1 or min(st) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be >= 1, got {k} and {st}")
     pool = {1: pooling.avg_pool1d, 2: avg_pool2d, 3: pooling.avg_pool3d}[nd]
     out = pool(input**norm_type, k, stride, 0, ceil_mode)
     # torch's sign(out) * relu(|out|) is out with a zero derivative where out is 0, where
@@ -401,17 +405,30 @@ def _max_unpool(
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {idx.dtype}")
     k = _tuple(op, "kernel_size", kernel_size, nd)
-    st = k if stride is None else _tuple(op, "stride", stride, nd)
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
+    if min(k) < 1 or min(st) < 1:
+        raise ValueError(f"{op}: kernel_size and stride must be >= 1, got {k} and {st}")
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    st = k if empty else _tuple(op, "stride", stride, nd)
     p = _tuple(op, "padding", padding, nd)
     sp = s[-nd:]
+    default = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(sp, st, p, k, strict=True))
     if output_size is None:
-        out = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(sp, st, p, k, strict=True))
+        out = default
     else:
         out = tuple(int(v) for v in output_size)[-nd:]
         if len(tuple(output_size)) not in (nd, len(s)):
             raise ValueError(
                 f"{op}: output_size must have {nd} or {len(s)} entries, got {tuple(output_size)}"
             )
+        # torch's range: the sizes a pooling of this kernel and stride maps onto the input's
+        if any(not (d - si < o < d + si) for o, d, si in zip(out, default, st, strict=True)):
+            raise ValueError(
+                f"{op}: output_size {out} is not one a pooling with kernel {k}, stride {st} "
+                f"and padding {p} maps onto an input of spatial size {sp}: each must lie "
+                f"strictly between {tuple(d - si for d, si in zip(default, st, strict=True))} "
+                f"and {tuple(d + si for d, si in zip(default, st, strict=True))}")
     lead = s[:-nd]
     rows = math.prod(lead)
     flat_x = gnp.reshape(input, (rows, -1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from .. import numpy as gnp
@@ -57,7 +57,7 @@ def _is_parameter(v: Any) -> bool:
 EPOCH = [0]
 
 
-class Module(_hooks.HookMethods, ModuleMethods):
+class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
     """Base class of layers: ``__call__`` runs ``forward``; parameters are found by type, under
     every attribute name (leading underscores included): Parameters and leaf Tensors that
     require grad, in Modules, and in lists, tuples and dicts (nested) of them.
@@ -98,9 +98,11 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, Tensor) for every parameter, each once, in definition order;
-        ``remove_duplicate=False`` lists a shared (tied) parameter under each of its names,
-        as ``state_dict`` does (torch's); ``recurse=False``: this module's own only.
+        """(dotted name, Tensor) for every parameter, each once, in torch's order: each
+        module's own parameters (in definition order), then its submodules' (so an optimiser's
+        state and ``parameters_to_vector`` line up with torch's); ``remove_duplicate=False``
+        lists a shared (tied) parameter under each of its names, as ``state_dict`` does;
+        ``recurse=False``: this module's own only.
 
         Example: ``dict(model.named_parameters())["0.weight"]``
         """
@@ -122,14 +124,13 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
     def _named_parameters(self, prefix: str, visited: set[int],
                           seen: set[int]) -> Iterator[tuple[str, Tensor]]:
-        visited.add(id(self))  # a module reachable twice (shared, or a cycle) is walked once
-        for name, v in self._members():
-            if isinstance(v, Module):
-                if id(v) not in visited:
-                    yield from v._named_parameters(prefix + name + ".", visited, seen)
-            elif id(v) not in seen:
-                seen.add(id(v))
-                yield prefix + name, v
+        # a module reachable twice (shared, or a cycle) is walked once; its own parameters
+        # before its submodules', as torch's
+        for path, m in self._named_modules(prefix, visited):
+            for name, v in m._members():
+                if not isinstance(v, Module) and id(v) not in seen:
+                    seen.add(id(v))
+                    yield path + name, v
 
     def parameters(self, recurse: bool = True) -> list[Tensor]:
         """Every Tensor requiring grad held by this module or its submodules (``recurse=False``:
@@ -239,18 +240,35 @@ class Module(_hooks.HookMethods, ModuleMethods):
 
         Example: ``sd = model.state_dict(); sd["0.weight"].shape``
         """
-        return {n: p if keep_vars else p.detach() for n, p in self._state_items()}
+        mods = [(path, m) for path, m in self._named_modules("", None)
+                if "_sd_hooks" in m.__dict__]
+        for path, m in mods:
+            for fn in _hooks.state_dict_hooks(m, "state_dict_pre"):
+                fn(m, path, keep_vars)
+        # a lazy layer's placeholder stays itself, so loading it is refused by name
+        out = {n: p.module.get_extra_state() if isinstance(p, _Extra)
+               else p if keep_vars or getattr(p, "_uninitialized", False) else p.detach()
+               for n, p in self._state_items("get_extra_state")}
+        for path, m in reversed(mods):  # a submodule's hooks before its parent's, as torch
+            for fn in _hooks.state_dict_hooks(m, "state_dict"):
+                if fn(m, out, path, {}) is not None:
+                    raise RuntimeError(f"state_dict post-hook {fn!r} of {type(m).__name__} "
+                                       f"returned a value; edit the state_dict in place instead")
+        return out
 
-    def _state_items(self) -> list[tuple[str, Tensor]]:
-        # torch's order: each module's own parameters, then its buffers, then its
+    def _state_items(self, extra: str | None = None) -> list[tuple[str, Any]]:
+        # torch's order: each module's own parameters, then its buffers (then its extra
+        # state: an _Extra marker for a module defining the method ``extra`` names), then its
         # submodules'; a tied parameter under each of its names
-        items = []
+        items: list[tuple[str, Any]] = []
         for path, m in self._named_modules("", None):
             items += [(path + n, v) for n, v in m._members() if not isinstance(v, Module)]
             for n in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, n, None)
                 if b is not None:
                     items.append((path + n, b))
+            if extra is not None and hasattr(type(m), extra):
+                items.append((path + "_extra_state", _Extra(m)))
         return items
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True,
@@ -258,15 +276,22 @@ class Module(_hooks.HookMethods, ModuleMethods):
         """Copy arrays into the parameters in place (names and shapes must match); returns
         ``(missing_keys, unexpected_keys)``, as torch's. ``strict=False`` loads the names
         present in both and reports the others instead of raising (a shape mismatch still
-        raises). ``assign=True`` (torch's swap of the Parameter objects) is not offered.
+        raises). ``assign=True`` gives each parameter and buffer the state's array itself
+        (no copy; its dtype too) instead of copying into it, as torch's (the Parameter objects
+        stay, so an optimiser built before still holds them).
 
         Each parameter's version is bumped, so a backward through a graph recorded before the
         load raises instead of mixing old and new weights. Nothing is written unless every
-        name and shape fits, except that lazy layers not yet called take their sizes from the
-        state first (as torch's), so a model of ``LazyLinear`` layers loads without a call.
+        name and shape fits (with load_state_dict post-hooks, which may forgive keys, the
+        strict check comes after them and the load, as torch's), except that lazy layers not
+        yet called take their sizes from the state first (as torch's), so a model of
+        ``LazyLinear`` layers loads without a call.
 
         Example: ``model.load_state_dict(other.state_dict())``
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict-like state "
+                            f"(name -> array), got {type(state).__name__}")
         for path, m in list(self.named_modules()):
             upgrade = getattr(m, "_upgrade_state", None)  # older names (torch's weight_norm)
             if upgrade is not None:
@@ -276,22 +301,46 @@ class Module(_hooks.HookMethods, ModuleMethods):
                 size = size_of(state, path + "." if path else "")
                 if size:
                     m._materialize(size)
-        if assign:
-            raise NotImplementedError(
-                "load_state_dict(assign=True): gpuad copies into the module's own Parameters "
-                "in place; load with assign=False")
-        items = self._state_items()
-        missing = [n for n, _ in items if n not in state]
-        names = {n for n, _ in items}
-        unexpected = [n for n in state if n not in names]
-        if strict and missing:
-            raise KeyError(f"load_state_dict: missing parameters {sorted(missing)}")
-        if strict and unexpected:
-            raise KeyError(f"load_state_dict: unexpected keys {sorted(unexpected)} (this "
-                           f"module's parameters are {sorted(names)})")
+        mods = [(path, m) for path, m in self._named_modules("", None)
+                if "_sd_hooks" in m.__dict__]
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        pre = [(path, m, fn) for path, m in mods
+               for fn in _hooks.state_dict_hooks(m, "load_state_dict_pre")]
+        if pre:
+            state = dict(state)  # the hooks may edit it; the caller's stays as it was
+            for path, m, fn in pre:  # each sees (and may edit) the keys under its prefix
+                own = {k: v for k, v in state.items() if k.startswith(path)}
+                # torch's hooks always see strict=True (it applies strict at the top)
+                fn(m, own, path, {}, True, missing, unexpected, errors)
+                state = {k: v for k, v in state.items() if not k.startswith(path)} | own
+            if errors:
+                raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
+                                   + "".join("\n\t" + e for e in errors))
+        items = self._state_items("set_extra_state")
+        extras = {n: v.module for n, v in items if isinstance(v, _Extra)}
+        items = [(n, v) for n, v in items if n not in extras]
+        names = {n for n, _ in items} | set(extras)
+        missing += [n for n in [n for n, _ in items] + list(extras)
+                    if n not in state and n not in missing]
+        unexpected += [n for n in state if n not in names and n not in unexpected]
+        post = [(m, fn) for _, m in reversed(mods)
+                for fn in _hooks.state_dict_hooks(m, "load_state_dict_post")]
+        for n, p in items:
+            if getattr(state.get(n), "_uninitialized", False) and p.shape != (0,):
+                raise ValueError(
+                    f"load_state_dict: {n} in the state is the uninitialized parameter of a "
+                    f"lazy layer (its shape is not known yet), but this module's has shape "
+                    f"{p.shape}: call the lazy model on an input before saving its state")
+        if strict and (missing or unexpected) and not post:
+            _refuse_keys(self, missing, unexpected, names)
         params = {n: p for n, p in items if n in state}
         for n, p in params.items():
             v = state[n]
+            if not hasattr(v, "shape"):
+                raise TypeError(f"load_state_dict: {n} must be an array (a Tensor or NumPy "
+                                f"array), got {type(v).__name__}")
             if tuple(getattr(v, "shape", ())) != p.shape:
                 raise ValueError(f"load_state_dict: {n} has shape {p.shape}, got "
                                  f"{tuple(getattr(v, 'shape', ()))}")
@@ -301,9 +350,25 @@ class Module(_hooks.HookMethods, ModuleMethods):
                                 f"complex values ({v.dtype}); their imaginary part would be lost")
         with no_grad():
             for n, p in params.items():
+                if getattr(p, "_uninitialized", False):
+                    continue  # a lazy layer still unbuilt, given a state as empty as itself
                 v = state[n]
-                p[...] = v.data if isinstance(v, Tensor) else v  # a versioned in-place write
-        return IncompatibleKeys(missing, unexpected)
+                if assign:  # the state's array itself (its dtype too), the object kept
+                    a = v if isinstance(v, Tensor) else gnp.asarray(v)
+                    p.data = a.data if isinstance(a, Tensor) else a
+                else:
+                    p[...] = v.data if isinstance(v, Tensor) else v  # a versioned write
+        for n, m in extras.items():  # torch's get_extra_state/set_extra_state
+            if n in state:
+                m.set_extra_state(state[n])
+        keys = IncompatibleKeys(missing, unexpected)
+        for m, fn in post:
+            if fn(m, keys) is not None:
+                raise RuntimeError(f"load_state_dict post-hook {fn!r} of {type(m).__name__} "
+                                   f"returned a value; edit incompatible_keys in place instead")
+        if strict and (missing or unexpected):  # what the post-hooks left
+            _refuse_keys(self, missing, unexpected, names)
+        return keys
 
     def extra_repr(self) -> str:
         return ""
@@ -315,6 +380,20 @@ class Module(_hooks.HookMethods, ModuleMethods):
             return head + ")"
         body = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in subs)
         return head + body + "\n)"
+
+
+class _Extra(NamedTuple):
+    """A state entry made by ``get_extra_state`` (loaded by ``set_extra_state``)."""
+
+    module: Any
+
+
+def _refuse_keys(module: Module, missing: list, unexpected: list, names: set) -> None:
+    parts = [f"missing parameters {sorted(missing)}"] if missing else []
+    if unexpected:
+        parts.append(f"unexpected keys {sorted(unexpected)} (this module's parameters "
+                     f"are {sorted(names)})")
+    raise KeyError(f"{type(module).__name__}.load_state_dict: " + "; ".join(parts))
 
 
 class _Parameters(list):
@@ -499,6 +578,9 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        from .dropouts import _check_p
+
+        _check_p("Dropout", p)  # refused when built, as torch's (not at the first call)
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Any) -> Any:

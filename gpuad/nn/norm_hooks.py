@@ -21,7 +21,7 @@ from .._raw import data
 from .._state import no_grad
 from ..tensor import Tensor
 from .modules import Module, Parameter
-from .parametrize import _norm_except_dim
+from .parametrize import _norm_except_dim, _refuse_uninitialized
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
@@ -70,6 +70,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     if not isinstance(weight, Tensor):
         raise ValueError(f"weight_norm: module {type(module).__name__} has no parameter "
                          f"{name!r}")
+    _refuse_uninitialized("weight_norm", module, name, weight)
     dim = -1 if dim is None else dim
     if dim < -1:
         dim += weight.ndim
@@ -170,6 +171,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if not isinstance(weight, Tensor):
         raise ValueError(f"spectral_norm: module {type(module).__name__} has no parameter "
                          f"{name!r}")
+    _refuse_uninitialized("spectral_norm", module, name, weight)
     if dim is None:
         dim = 1 if isinstance(module, ConvTranspose1d | ConvTranspose2d | ConvTranspose3d) else 0
     if not -weight.ndim <= dim < max(weight.ndim, 1):

@@ -99,6 +99,16 @@ class _Norm(Module):
             return 1.0 / self.num_batches_tracked.astype(self.running_mean.dtype)
         return self.momentum
 
+    def _upgrade_state(self, state: Any, prefix: str) -> Any:
+        """A state saved before torch counted batches (no ``num_batches_tracked``) loads and
+        keeps this module's count, as torch does with such state dicts."""
+        key = prefix + "num_batches_tracked"
+        if (self.track_running_stats and key not in state
+                and prefix + "running_mean" in state):
+            state = dict(state)
+            state[key] = self.num_batches_tracked.detach()
+        return state
+
     def reset_running_stats(self) -> None:
         """Running mean 0, variance 1, no batch counted."""
         if self.track_running_stats:

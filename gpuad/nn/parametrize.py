@@ -16,6 +16,7 @@ parameters. Example::
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -207,6 +208,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     if not isinstance(original, Tensor):
         raise ValueError(f"register_parametrization: module {type(module).__name__} has no "
                          f"parameter or buffer {tensor_name!r}")
+    _refuse_uninitialized("register_parametrization", module, tensor_name, original)
     buffers = module.__dict__.get("_buffer_names", [])
     parametrization.train(module.training)  # as torch's: an eval model stays in eval
     plist = ParametrizationList([parametrization], original, unsafe=unsafe,
@@ -222,10 +224,26 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         module.parametrizations = ModuleDict()
         cls = type(module)
         module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state})
+                                {"_unparametrized": cls, "_upgrade_state": _upgrade_state,
+                                 "__getstate__": _refuse_pickle, "__deepcopy__": _deepcopy})
     module.parametrizations[tensor_name] = plist
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
+
+
+def _refuse_pickle(self: Module) -> dict:
+    """A parametrized module's class is made on the fly: pickle refuses it, as torch's."""
+    raise RuntimeError(
+        f"pickle: a parametrized module ({type(self).__name__}) can only be saved through "
+        f"state_dict(): save model.state_dict() and load it into a model built and "
+        f"parametrized the same way (as torch)")
+
+
+def _deepcopy(self: Module, memo: dict) -> Module:
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return new
 
 
 def _upgrade_state(self: Module, state: dict, prefix: str) -> dict:
@@ -363,6 +381,15 @@ class _WeightNorm(Module):
 
     def right_inverse(self, weight: Any) -> tuple:
         return _norm_except_dim(weight, self.dim), weight
+
+
+def _refuse_uninitialized(op: str, module: Module, name: str, t: Tensor) -> None:
+    """A lazy layer's placeholder has no shape yet: its norm would be of an empty array."""
+    if getattr(t, "_uninitialized", False):
+        raise ValueError(
+            f"{op}: {type(module).__name__}.{name} is an uninitialized parameter of a lazy "
+            f"layer (its shape is not known yet): call the module on an input first, as torch "
+            f"requires (the module and its submodules have uninitialized parameters)")
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
@@ -558,6 +585,7 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     if not isinstance(weight, Tensor):
         raise ValueError(f"orthogonal: module {type(module).__name__} has no parameter or "
                          f"buffer {name!r}")
+    _refuse_uninitialized("orthogonal", module, name, weight)
     if weight.ndim < 2:
         raise ValueError(f"orthogonal: expected a matrix or batch of matrices, got a tensor of "
                          f"{weight.ndim} dimensions")

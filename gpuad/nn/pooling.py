@@ -398,6 +398,10 @@ def _adaptive_max(
         raise ValueError(f"{op}: cannot take the max of empty bins (input spatial size {sp})")
     xp = _xp(xd)
     nlead = len(_r.shape(x)) - nd
+    if min(out) == 0:  # no bins: an empty result (torch's), no element of x reaches it
+        lead = tuple(_r.shape(x))[:nlead]
+        y = gnp.reshape(gnp.getitem(x, (Ellipsis,) + (slice(0, 0),) * nd), lead + out)
+        return (y, xp.zeros(lead + out, dtype=xp.int64)) if return_indices else y
     pos = []
     win = x
     for ax, (n, m) in enumerate(zip(sp, out, strict=True)):

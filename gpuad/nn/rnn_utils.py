@@ -203,6 +203,9 @@ def pad_sequence(
         raise ValueError(
             f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}"
         )
+    if not hasattr(sequences, "__iter__"):
+        raise TypeError(f"pad_sequence: expected an iterable of sequences (a list of arrays, "
+                        f"or an array whose first axis lists them), got {type(sequences).__name__}")
     seqs = list(sequences)
     if not seqs:
         raise ValueError("pad_sequence: received an empty list of sequences")
