@@ -48,6 +48,7 @@ from .custom import (  # noqa: E402
     custom_gradient,
     custom_jvp,
     custom_op,
+    custom_transpose,
     custom_vjp,
     linear_call,
 )
@@ -207,7 +208,7 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
     "get_backend", "use_backend", "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd",
     "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "custom_op",
-    "custom_gradient", "linear_call", "make_tape",
+    "custom_gradient", "custom_transpose", "linear_call", "make_tape",
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
@@ -254,9 +255,20 @@ _ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked", "nn", "optim",
               "image")
 
 
+#: JAX names with no gpuad counterpart, and what to use instead
+_JAX_ONLY = dict.fromkeys(
+    ("custom_vmap", "custom_batching", "sequential_vmap"),
+    "gpuad has no custom batching rule: gpuad.vmap batches each primitive by its own rule; "
+    "for a function to run once per example use gpuad.lax.map, or define the batched "
+    "computation directly and call it outside vmap")
+
+
 def __getattr__(name: str):
     if name in _ON_DEMAND:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _JAX_ONLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: "
+                             f"{_JAX_ONLY[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
