@@ -261,6 +261,15 @@ _JAX_ONLY = dict.fromkeys(
     "gpuad has no custom batching rule: gpuad.vmap batches each primitive by its own rule; "
     "for a function to run once per example use gpuad.lax.map, or define the batched "
     "computation directly and call it outside vmap")
+_JAX_ONLY.update(dict.fromkeys(
+    ("devices", "local_devices", "default_backend", "default_device"),
+    "gpuad computes on one device, the active backend's: gpuad.get_backend().name is "
+    "'numpy' (CPU) or 'cupy' (GPU), gpuad.device_count() is 1, and gpuad.device_put(x) moves "
+    "an array there"))
+_JAX_ONLY.update(dict.fromkeys(
+    ("checking_leaks", "check_tracer_leaks"),
+    "gpuad has no tracer-leak checker: a traced value kept outside gpuad.jit holds the value "
+    "of the call that traced it"))
 
 
 def __getattr__(name: str):

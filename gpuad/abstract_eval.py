@@ -58,6 +58,15 @@ class ShapeDtypeStruct:
     def __repr__(self) -> str:
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
 
+    def update(self, **kwargs: Any) -> ShapeDtypeStruct:
+        """A copy with ``shape`` and/or ``dtype`` replaced (``jax.ShapeDtypeStruct.update``;
+        a ``sharding`` or ``weak_type`` is accepted and ignored, as by the constructor)."""
+        unknown = set(kwargs) - {"shape", "dtype", "sharding", "weak_type"}
+        if unknown:
+            raise TypeError(f"ShapeDtypeStruct.update: unexpected keyword argument(s) "
+                            f"{sorted(unknown)}")
+        return ShapeDtypeStruct(kwargs.get("shape", self.shape), kwargs.get("dtype", self.dtype))
+
 
 def _stand_in(x: Any) -> Any:
     """Zeros in place of an array (or ShapeDtypeStruct) leaf; other leaves as they are."""

@@ -119,3 +119,17 @@ def test_custom_vmap_is_named_with_what_to_use():
     with pytest.raises(AttributeError, match="custom_vmap.*gpuad.lax.map"):
         ad.custom_vmap  # noqa: B018
     assert not hasattr(ad, "custom_batching")
+    with pytest.raises(AttributeError, match="devices.*one device.*get_backend"):
+        ad.devices  # noqa: B018
+    with pytest.raises(AttributeError, match="no tracer-leak checker"):
+        ad.checking_leaks  # noqa: B018
+
+
+def test_shape_dtype_struct_update():
+    # jax.ShapeDtypeStruct.update was missing (AttributeError)
+    s = ad.ShapeDtypeStruct((2,), "float32")
+    assert s.update(shape=(3, 4)) == ad.ShapeDtypeStruct((3, 4), np.float32)
+    assert s.update(dtype="int8").dtype == np.int8 and s.update(dtype="int8").shape == (2,)
+    assert s.update() == s and s.shape == (2,)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        s.update(size=3)
