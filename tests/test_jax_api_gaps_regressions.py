@@ -133,3 +133,26 @@ def test_shape_dtype_struct_update():
     assert s.update() == s and s.shape == (2,)
     with pytest.raises(TypeError, match="unexpected keyword"):
         s.update(size=3)
+
+
+def test_linear_transpose_of_a_linear_transpose(backend):
+    # the transpose of a transpose raised NonLinearError (the zero guard of the inner
+    # backward sweep was not known to be linear); (A^T)^T = A, and 3 x transposes to 3 y
+    A = np.arange(6.0).reshape(2, 3)
+
+    def T(f, x):
+        return lambda y: ad.linear_transpose(f, x)(y)[0]
+    f = lambda x: gnp.matmul(A, x)  # noqa: E731
+    ft = T(f, np.zeros(3))
+    np.testing.assert_allclose(to_numpy(ft(np.ones(2))), A.T @ np.ones(2))
+    ftt = T(ft, np.zeros(2))
+    np.testing.assert_allclose(to_numpy(ftt(np.array([1.0, -1.0, 2.0]))),
+                               A @ np.array([1.0, -1.0, 2.0]))
+    g = lambda x: 3.0 * x - x / 2  # noqa: E731
+    gs = [g]
+    for _ in range(3):
+        gs.append(T(gs[-1], 0.0))
+    assert [float(to_numpy(h(1.0))) for h in gs] == [2.5] * 4
+    # a product of the inner transpose with the input is still refused
+    with pytest.raises(ad.NonLinearError):
+        T(lambda y: ad.linear_transpose(lambda x: 3.0 * x, 0.0)(y)[0] * y, 0.0)(1.0)
