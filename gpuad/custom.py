@@ -912,10 +912,11 @@ class custom_transpose:
     ``f.def_transpose(t)``, then ``f(out_types, residual_args, linear_args)`` is
     ``fun(residual_args, linear_args)`` and reverse mode and :func:`gpuad.linear_transpose`
     in ``linear_args`` run ``t(residual_args, cotangent)``, itself transposed by its own rule
-    when ``t`` is a ``custom_transpose`` (JAX's ``test_two_degrees``), by linearity otherwise.
-    ``out_types`` is accepted for JAX's signature and not read. Forward mode raises, as for a
-    ``custom_vjp``; :func:`linear_call` is the one-call form (its transpose's transpose is
-    ``fun``).
+    when ``t`` is a ``custom_transpose`` (JAX's ``test_two_degrees``), by linearity otherwise;
+    forward mode in ``linear_args`` applies ``fun`` to the tangent. ``out_types`` is accepted
+    for JAX's signature and not read. A differentiated value among ``residual_args`` raises
+    (it gets no derivative, as in JAX). :func:`linear_call` is the one-call form (its
+    transpose's transpose is ``fun``).
     """
 
     def __init__(self, fun: Callable):
@@ -954,7 +955,11 @@ class custom_transpose:
         call.__name__ = name
         rule = custom_vjp(call)
         rule.defvjp(lambda lin: (call(lin), None), bwd)
-        return rule(linear_args)
+        # forward mode: fun is linear in lin, so its tangent is fun applied to the tangent
+        # (recorded through the same rule, so that reverse mode over it transposes by t)
+        fwd = custom_jvp(rule)
+        fwd.defjvp(lambda primals, tangents: (rule(primals[0]), rule(tangents[0])))
+        return fwd(linear_args)
 
 
 # the module's name in JAX: gpuad.custom_transpose.custom_transpose(f) works as in JAX

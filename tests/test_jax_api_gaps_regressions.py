@@ -156,3 +156,19 @@ def test_linear_transpose_of_a_linear_transpose(backend):
     # a product of the inner transpose with the input is still refused
     with pytest.raises(ad.NonLinearError):
         T(lambda y: ad.linear_transpose(lambda x: 3.0 * x, 0.0)(y)[0] * y, 0.0)(1.0)
+
+
+def test_custom_transpose_forward_mode(backend):
+    # forward mode in the linear argument is fun applied to the tangent (not the transpose
+    # rule); in the residual alone, fun differentiated as written
+    fn = ad.custom_transpose(lambda r, x: x / r)
+    fn.def_transpose(lambda r, t: t / (2.0 * r))  # deliberately untrue: must not be used
+    y, t = ad.jvp(lambda v: v + fn(None, 3.0, v), (6.0,), (1.0,))
+    assert float(to_numpy(y)) == 8.0 and float(to_numpy(t)) == pytest.approx(1 + 1 / 3)
+    g = ad.grad(lambda r: fn(None, r, 6.0))(3.0)  # d(6 / r)/dr = -6 / 9
+    assert float(to_numpy(g)) == pytest.approx(-6 / 9)
+    jac = ad.jacfwd(lambda v: fn(None, np.array([2.0, 4.0]), v))(np.ones(2))
+    np.testing.assert_allclose(to_numpy(jac), np.diag([0.5, 0.25]))
+    # reverse mode still uses the rule: 1 / (2 r)
+    gx = ad.grad(lambda v: fn(None, 3.0, v))(6.0)
+    assert float(to_numpy(gx)) == pytest.approx(1 / 6)
