@@ -252,15 +252,13 @@ __all__ += ["amp", "autocast", "get_autocast_dtype", "is_autocast_enabled"]
 # reaches as torch.nn, torch.optim, torch.distributions, jax.scipy, ... after one import
 _ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked", "nn", "optim",
               "distributions", "distributed", "scipy", "optax", "testing", "example_libraries",
-              "image")
+              "image", "custom_batching")
 
 
 #: JAX names with no gpuad counterpart, and what to use instead
 _JAX_ONLY = dict.fromkeys(
-    ("custom_vmap", "custom_batching", "sequential_vmap"),
-    "gpuad has no custom batching rule: gpuad.vmap batches each primitive by its own rule; "
-    "for a function to run once per example use gpuad.lax.map, or define the batched "
-    "computation directly and call it outside vmap")
+    ("custom_vmap", "sequential_vmap"),
+    "they are in gpuad.custom_batching, as in JAX (jax.custom_batching.custom_vmap)")
 _JAX_ONLY.update(dict.fromkeys(
     ("devices", "local_devices", "default_backend", "default_device"),
     "gpuad computes on one device, the active backend's: gpuad.get_backend().name is "

@@ -1306,77 +1306,55 @@ GAPS = (  # (class, JAX test, where its port is or why there is none)
     ('CustomTransposeTest', 'test_cond_recursive',
      'here: test_custom_transpose_values_of_jax_tests'),
     ('CustomVmapTest', 'test_basic',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_closure',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_rule_multi_output',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_nary',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_nary_mixed_batching',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_rule_input_signature',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_rule_output_vs_batching_output_mismatch',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_refused_where_jax_refuses[custom_vmap_rule_output_vs_batching]'),
     ('CustomVmapTest', 'test_rule_vs_call_output_mismatch',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_refused_where_jax_refuses[custom_vmap_rule_output_vs_function]'),
     ('CustomVmapTest', 'test_jvp_basic',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_jvp_closure',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_jvp_nary',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_jvp_extra_batched_tangents',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_custom_vmap_rule_only_for_batched_primals'),
     ('CustomVmapTest', 'test_jacfwd',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_custom_vmap_rule_only_for_batched_primals'),
     ('CustomVmapTest', 'test_jvp_extra_batched_primals',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_custom_vmap_rule_only_for_batched_primals'),
     ('CustomVmapTest', 'test_jvp_extra_batched_primals_with_linear_vmap_rule',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_custom_vmap_rule_only_for_batched_primals'),
     ('CustomVmapTest', 'test_jvp_dataflow_violation',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_custom_vmap_rule_only_for_batched_primals'),
     ('CustomVmapTest', 'test_tree',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_tree_with_nones',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_jit',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[custom_vmap_rules]'),
     ('CustomVmapTest', 'test_sequential_vmap_basic',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[sequential_vmap]'),
     ('CustomVmapTest', 'test_sequential_vmap_nary_same_batching',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[sequential_vmap]'),
     ('CustomVmapTest', 'test_sequential_vmap_nary_mixed_batching',
-     'n/a: gpuad has no custom_vmap (gpuad.custom_vmap raises AttributeError naming what to '
-     'use)'),
+     'here: test_same_results_as_jax[sequential_vmap]'),
     ('CustomApiTest', 'test_method_forwarding',
-     'n/a: method forwarding between custom_vmap/custom_jvp/custom_transpose wrappers (no '
-     'custom_vmap)'),
+     "n/a: stacking custom_vmap, custom_jvp and custom_transpose on one function (gpuad's "
+     "wrappers do not forward each other's def_* methods)"),
     ('CustomApiTest', 'test_def_method_forwarding_all_permutations',
-     'n/a: method forwarding between custom_vmap/custom_jvp/custom_transpose wrappers (no '
-     'custom_vmap)'),
+     "n/a: stacking custom_vmap, custom_jvp and custom_transpose on one function (gpuad's "
+     "wrappers do not forward each other's def_* methods)"),
     ('BufferDonationTest', 'test_pmap_donate_argnums_invalidates_input',
      'n/a: pmap over several devices (gpuad.pmap is vmap on one device)'),
     ('BufferDonationTest', 'test_pmap_nested_donate_ignored',
@@ -2177,6 +2155,93 @@ def clean_after_a_failed_vmap(M):
     return run
 
 
+# ---- CustomVmapTest ----------------------------------------------------------------------------
+
+def _CB(M):
+    return ad.custom_batching if M is GPUAD else jax.custom_batching
+
+
+@case
+def custom_vmap_rules(M):
+    T, n, CB = M.T, M.np, _CB(M)
+    z = n.asarray([2.0, 1.0, 3.0])
+
+    @CB.custom_vmap
+    def f(x):
+        return z + n.sin(x)
+
+    @f.def_vmap
+    def _f_rule(axis_size, in_batched, xs):
+        assert type(axis_size) is int and type(in_batched) is list
+        return z + n.cos(xs), in_batched[0]
+
+    @CB.custom_vmap
+    def g(x):
+        return n.sin(x), n.cos(x)
+
+    @g.def_vmap
+    def _g_rule(axis_size, in_batched, xs):
+        return (n.cos(xs), n.sin(xs)), tuple(in_batched * 2)
+
+    log = []
+
+    @CB.custom_vmap
+    def vdot(u, v):
+        return u @ v
+
+    @vdot.def_vmap
+    def _vdot_rule(axis_size, in_batched, u, v):
+        log.append(list(in_batched))
+        if in_batched[0] and in_batched[1]:
+            return n.sum(u * v, axis=1), True
+        return (u @ v if in_batched[0] else v @ u), True
+
+    @CB.custom_vmap
+    def h(x, y):
+        return n.sin(x) + y
+
+    @h.def_vmap
+    def _h_rule(axis_size, in_batched, xs, ys):
+        return n.cos(xs) + ys * axis_size, True
+
+    @CB.custom_vmap
+    def tr(xs):
+        return M.T.tree_util.tree_map(n.sin, xs)
+
+    @tr.def_vmap
+    def _tr_rule(axis_size, in_batched, xs):
+        return M.T.tree_util.tree_map(n.cos, xs), in_batched[0]
+
+    def run():
+        xs, u = np.arange(3.0) + 0.25, np.arange(12.0).reshape(4, 3) / 5
+        ys, txs, tys = np.arange(3.0) * 2, np.ones(3), np.arange(3.0) / 3
+        tree = (xs, [xs + 1, None], [xs + 3], None)
+        fj = lambda x, tx: T.jvp(f, [x], [tx])  # noqa: E731
+        out = [f(1.0), T.vmap(f)(xs), T.jit(T.vmap(f))(xs), T.vmap(T.jit(f))(xs),
+               T.vmap(g)(xs), fj(1.0, 2.0), T.vmap(fj)(xs, txs), T.jvp(T.vmap(f), [xs], [txs]),
+               T.grad(lambda x: T.vmap(f)(x).sum())(xs),
+               T.vmap(lambda x, y, tx, ty: T.jvp(h, [x, y], [tx, ty]))(xs, ys, txs, tys),
+               T.vmap(h)(xs, ys), tr((1.0, [2.0, None], [4.0], None)), T.vmap(tr)(tree),
+               T.vmap(T.vmap(f))(np.arange(6.0).reshape(2, 3)),
+               T.vmap(vdot, in_axes=(0, None))(u, xs), T.vmap(vdot, in_axes=(1, None))(u.T, xs),
+               T.vmap(vdot, in_axes=(None, 0))(xs, u), T.vmap(vdot, in_axes=(0, 0))(u, u + 1)]
+        return out, log
+    return run
+
+
+@case
+def sequential_vmap(M):
+    T, n, CB = M.T, M.np, _CB(M)
+
+    @CB.sequential_vmap
+    def f(x, y):
+        return n.sin(x) + y * 2
+
+    xs, ys = np.arange(3.0), 4.0 + np.arange(3.0)
+    return lambda: [T.vmap(f)(xs, ys), T.vmap(f, in_axes=(0, None))(xs, 4.0),
+                    T.vmap(lambda x: f(x, 4.0))(xs), f(1.0, 2.0)]
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_results_as_jax(backend, name):
     build, tol, dtypes = CASES[name]
@@ -2353,9 +2418,24 @@ ERRORS = {  # name: (thunk(M), gpuad's exception(s), a pattern of gpuad's messag
         classmethod(lambda cls, x: x)), TypeError, "classmethod"),
     "jit_enum_dict_keys": (lambda M: lambda: M.T.jit(lambda d: d[_E.A])({_E.A: 1.0, _E.B: 2.0}),
                            TypeError, "not supported between instances"),
+    "custom_vmap_rule_output_vs_batching": (lambda M: partial(_custom_vmap_bad, M, 0), ValueError,
+                                            "output batching specification"),
+    "custom_vmap_rule_output_vs_function": (lambda M: partial(_custom_vmap_bad, M, 1), ValueError,
+                                            "original custom-vmapped function"),
+    "custom_vmap_without_a_rule": (lambda M: partial(_custom_vmap_bad, M, 2), AttributeError,
+                                   "No batching rule defined for custom_vmap"),
     "compiled_function_under_vmap": (lambda M: partial(_vmap_of_compiled, M), TypeError,
                                      "cannot be vmapped"),
 }
+
+
+def _custom_vmap_bad(M, how):
+    f = _CB(M).custom_vmap(lambda x: M.np.sin(x))
+    if how == 0:
+        f.def_vmap(lambda n, b, xs: ([M.np.sin(xs), M.np.cos(xs)], b))
+    elif how == 1:
+        f.def_vmap(lambda n, b, xs: ([M.np.sin(xs)], b))
+    return M.T.vmap(f)(M.np.arange(3.0)) if how < 2 else f(1.0)
 
 
 def _vmap_of_compiled(M):
@@ -2629,6 +2709,20 @@ def test_custom_transpose_forward_mode_and_plain_rules_transposed_again(backend)
     assert [float(_host(F(1.0))) for F in (f1, _T(f1), _T(_T(f1)), _T(_T(_T(f1))),
                                           _T(_T(_T(_T(f1)))))] == [2.0, 3.0, 3.0, 3.0, 3.0]
 
+
+def test_custom_vmap_rule_only_for_batched_primals(backend):
+    # JAX's test_jacfwd, test_jvp_extra_batched_tangents/primals: JAX also calls the rule
+    # when only the tangents are batched (jacfwd of f is then the rule's derivative,
+    # -diag(sin x) for a rule cos); gpuad calls it for batched primals only, so jacfwd of f
+    # is fun's own derivative, diag(cos x), the derivative of f as written
+    def build(M):
+        f = _CB(M).custom_vmap(lambda x: M.np.sin(x))
+        f.def_vmap(lambda n, b, xs: (M.np.cos(xs), b[0]))
+        return f
+    x = np.arange(3.0) + 0.72
+    np.testing.assert_allclose(np.asarray(jax.jacfwd(build(JAX))(x)), -np.diag(np.sin(x)))
+    np.testing.assert_allclose(_host(ad.jacfwd(build(GPUAD))(x)), np.diag(np.cos(x)))
+    np.testing.assert_allclose(_host(ad.vmap(build(GPUAD))(x)), np.cos(x))
 
 def test_every_gap_has_a_mapping():
     names = [n for _, n, _ in GAPS]
