@@ -48,6 +48,7 @@ from .custom import (  # noqa: E402
     custom_gradient,
     custom_jvp,
     custom_op,
+    custom_transpose,
     custom_vjp,
     linear_call,
 )
@@ -207,7 +208,7 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
     "get_backend", "use_backend", "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd",
     "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "custom_op",
-    "custom_gradient", "linear_call", "make_tape",
+    "custom_gradient", "custom_transpose", "linear_call", "make_tape",
     "Tape",
     "GradError", "MissingRuleError", "detect_anomaly", "AnomalyError", "set_deterministic",
     "is_deterministic", "tree_flatten", "tree_unflatten", "tree_map", "warmup",
@@ -251,7 +252,22 @@ __all__ += ["amp", "autocast", "get_autocast_dtype", "is_autocast_enabled"]
 # reaches as torch.nn, torch.optim, torch.distributions, jax.scipy, ... after one import
 _ON_DEMAND = ("jax_nn", "utils", "linalg", "tree_util", "masked", "nn", "optim",
               "distributions", "distributed", "scipy", "optax", "testing", "example_libraries",
-              "image")
+              "image", "custom_batching")
+
+
+#: JAX names with no gpuad counterpart, and what to use instead
+_JAX_ONLY = dict.fromkeys(
+    ("custom_vmap", "sequential_vmap"),
+    "they are in gpuad.custom_batching, as in JAX (jax.custom_batching.custom_vmap)")
+_JAX_ONLY.update(dict.fromkeys(
+    ("devices", "local_devices", "default_backend", "default_device"),
+    "gpuad computes on one device, the active backend's: gpuad.get_backend().name is "
+    "'numpy' (CPU) or 'cupy' (GPU), gpuad.device_count() is 1, and gpuad.device_put(x) moves "
+    "an array there"))
+_JAX_ONLY.update(dict.fromkeys(
+    ("checking_leaks", "check_tracer_leaks"),
+    "gpuad has no tracer-leak checker: a traced value kept outside gpuad.jit holds the value "
+    "of the call that traced it"))
 
 
 def __getattr__(name: str):
@@ -259,4 +275,7 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _JAX_ONLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: "
+                             f"{_JAX_ONLY[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -58,6 +58,15 @@ class ShapeDtypeStruct:
     def __repr__(self) -> str:
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
 
+    def update(self, **kwargs: Any) -> ShapeDtypeStruct:
+        """A copy with ``shape`` and/or ``dtype`` replaced (``jax.ShapeDtypeStruct.update``;
+        a ``sharding`` or ``weak_type`` is accepted and ignored, as by the constructor)."""
+        unknown = set(kwargs) - {"shape", "dtype", "sharding", "weak_type"}
+        if unknown:
+            raise TypeError(f"ShapeDtypeStruct.update: unexpected keyword argument(s) "
+                            f"{sorted(unknown)}")
+        return ShapeDtypeStruct(kwargs.get("shape", self.shape), kwargs.get("dtype", self.dtype))
+
 
 def _stand_in(x: Any) -> Any:
     """Zeros in place of an array (or ShapeDtypeStruct) leaf; other leaves as they are."""
@@ -78,6 +87,11 @@ def _struct(x: Any) -> Any:
     return x
 
 
+def _duck_container(x: Any) -> bool:
+    return (isinstance(x, dict | list | tuple) and not isinstance(x, ShapeDtypeStruct)
+            and hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
 def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     """The shapes and dtypes of ``fun(*args, **kwargs)``, as a pytree of
     :class:`ShapeDtypeStruct`. Array leaves of the arguments (arrays, Tensors,
@@ -88,7 +102,9 @@ def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
         out = gpuad.eval_shape(lambda x: x @ x.T, gpuad.ShapeDtypeStruct((2, 3), "float32"))
         out.shape   # (2, 2)
     """
-    leaves, tdef = tree_flatten((args, kwargs))
+    # a container that also carries shape and dtype (a dict subclass with attribute access)
+    # stands for one array, as in JAX, whose pytrees do not flatten unregistered subclasses
+    leaves, tdef = tree_flatten((args, kwargs), is_leaf=_duck_container)
     from .jit import trace as _trace
 
     tr = _trace.active()

@@ -935,6 +935,66 @@ def linear_call(fun: Callable, fun_transpose: Callable, residual_args: Any,
     return rule(linear_args)
 
 
+class custom_transpose:
+    """A function linear in its second argument with a given transpose, as
+    ``jax.custom_transpose.custom_transpose``: ``f = custom_transpose(fun)``,
+    ``f.def_transpose(t)``, then ``f(out_types, residual_args, linear_args)`` is
+    ``fun(residual_args, linear_args)`` and reverse mode and :func:`gpuad.linear_transpose`
+    in ``linear_args`` run ``t(residual_args, cotangent)``, itself transposed by its own rule
+    when ``t`` is a ``custom_transpose`` (JAX's ``test_two_degrees``), by linearity otherwise;
+    forward mode in ``linear_args`` applies ``fun`` to the tangent. ``out_types`` is accepted
+    for JAX's signature and not read. A differentiated value among ``residual_args`` raises
+    (it gets no derivative, as in JAX). :func:`linear_call` is the one-call form (its
+    transpose's transpose is ``fun``).
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.transpose: Callable | None = None
+
+    def def_transpose(self, transpose: Callable) -> Callable:
+        self.transpose = transpose
+        return transpose
+
+    def __call__(self, out_types: Any, residual_args: Any, linear_args: Any) -> Any:
+        name = getattr(self.fun, "__name__", "fun")
+        if self.transpose is None:
+            raise AttributeError(f"No transpose rule defined for custom_transpose function "
+                                 f"{name} using def_transpose")
+        residual_args = tree_map(_on_backend, residual_args)
+        linear_args = tree_map(_on_backend, linear_args)
+        lin_def = tree_flatten(linear_args)[1]
+        fun, transpose = self.fun, self.transpose
+
+        def call(lin):
+            return fun(residual_args, lin)
+
+        def bwd(_, ct):
+            out = transpose(residual_args, ct)
+            from .transforms import _shape_of_tree
+
+            got = tree_flatten(out)[1]
+            if _shape_of_tree(got) != _shape_of_tree(lin_def):
+                raise TypeError(
+                    f"custom_transpose {name}: the transpose rule must return a value with "
+                    f"the structure of linear_args ({lin_def}), got {got}")
+            return (out,)
+
+        call.__name__ = name
+        rule = custom_vjp(call)
+        rule.defvjp(lambda lin: (call(lin), None), bwd)
+        # forward mode: fun is linear in lin, so its tangent is fun applied to the tangent
+        # (recorded through the same rule, so that reverse mode over it transposes by t)
+        fwd = custom_jvp(rule)
+        fwd.defjvp(lambda primals, tangents: (rule(primals[0]), rule(tangents[0])))
+        return fwd(linear_args)
+
+
+# the module's name in JAX: gpuad.custom_transpose.custom_transpose(f) works as in JAX
+custom_transpose.custom_transpose = custom_transpose
+
+
 # ---- custom_jvp -------------------------------------------------------------------------------
 
 def _cjvp_vjp(g, ans, inputs, params, need):

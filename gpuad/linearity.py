@@ -137,6 +137,10 @@ def _check_linear(call: Callable, inputs: list) -> None:
     _check_program(prog)
 
 
+#: the zero guard of backward sweeps (gpuad.engine._guard_zero), as gpuad.jit records it
+_GUARDS = ("guard_zero", "guard_zero_shaped")
+
+
 def _check_program(prog) -> None:
     from .jit.program import Ref
 
@@ -161,6 +165,12 @@ def _check_program(prog) -> None:
             )
         if step.kind == "write":
             dep_roots.add(prog.root(step.args[0].v))
+            continue
+        if step.op in _GUARDS:
+            # a backward sweep inside fun (a linear_transpose or vjp of a linear function):
+            # the guard zeroes only non-finite entries where every adjoint is zero, so on
+            # the finite values of a linear function it is the identity in its first argument
+            dep.add(step.out)
             continue
         rule = RULES.get(step.op)
         how = rule.linear if rule is not None else _flags.NAMESPACE_LINEAR.get(step.op)

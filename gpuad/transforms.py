@@ -636,7 +636,14 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     _check_outputs(out_leaves, "vjp")
     out_leaves = [current(o) for o in out_leaves]
 
-    def vjp_fn(cotangent):
+    def vjp_fn(*cotangents):
+        if len(cotangents) != 1:  # (JAX and Python would name neither f nor the fix)
+            raise TypeError(
+                f"vjp: the function returned by vjp of {getattr(f, '__name__', 'f')} takes one "
+                f"cotangent, with the structure of that function's output, but was called "
+                f"with {len(cotangents)} arguments; for several outputs pass them as one "
+                f"tuple: vjp_fn((ct1, ct2))")
+        cotangent, = cotangents
         c_leaves, c_def = tree_flatten(cotangent)
         if len(c_leaves) != len(out_leaves) or _shape_of_tree(c_def) != _shape_of_tree(out_def):
             raise ValueError(
@@ -726,7 +733,10 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: b
                     f"off the real line)"
                 )
             _tangent_dtype_check(pl, tl, i)
-            dual.append(_with_tangent(pl, _asarray(tl, "jvp"), level))
+            tl = _asarray(tl, "jvp")
+            if _dtype(tl) != _dtype(pl):  # the tangent space is the primal's: a tangent of
+                tl = tl.astype(_dtype(pl))  # another precision (or a number) is cast to it
+            dual.append(_with_tangent(pl, tl, level))
         args.append(tree_unflatten(p_def, dual))
     _ACTIVE_LEVELS.add(level)
     try:

@@ -794,8 +794,10 @@ def _verify(call, compiled, prog: Program, leaves, be) -> None:
     for leaf in leaves:
         arr = leaf._data if isinstance(leaf, Tensor) else leaf
         # a NumPy scalar is a static argument (its value is in the signature), as a float is
-        if (hasattr(arr, "dtype") and arr.dtype.kind in "fc" and arr.size
-                and not isinstance(arr, _np.generic)):
+        # (a dtype class such as np.float32, passed as a static argument, has a "dtype"
+        # attribute too, but it is no array)
+        if (isinstance(getattr(arr, "dtype", None), _np.dtype) and arr.dtype.kind in "fc"
+                and arr.size and not isinstance(arr, _np.generic | type)):
             new = same.get(id(arr))
             if new is None:  # made where the argument lives: no copy through the host
                 if isinstance(arr, _np.ndarray):
