@@ -42,7 +42,6 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
     argmax,
     argmin,
     argsort,
-    astype,
     broadcast_to,
     ceil,
     concatenate,
@@ -103,6 +102,7 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
     trunc,
 )
 from ..rules import add as _add
+from ..rules import astype as _astype_op
 from ..rules import divide as _divide
 from ..rules import maximum as _maximum
 from ..rules import minimum as _minimum
@@ -112,6 +112,21 @@ from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
 from . import fft, linalg, random  # noqa: F401
+
+
+def astype(x, dtype, /, *, copy: bool = True, device=None):
+    """``x`` converted to ``dtype``, as NumPy 2's ``numpy.astype``: a new array or Tensor, or
+    with ``copy=False`` ``x`` itself where it has that dtype already. ``device`` may be None
+    or the device ``x`` is on (gpuad moves nothing between devices).
+
+    Example: ``gnp.astype(x, gnp.float32, copy=False)``"""
+    if device is not None and str(device) not in ("cpu", str(getattr(_r.data(x), "device", ""))):
+        raise ValueError(f"astype: device {device!r} is not the device of the input; gpuad "
+                         "does not move arrays between devices")
+    if not copy and _r.data(x).dtype == _np.dtype(dtype):
+        return x
+    return _astype_op(x, dtype)
+
 
 pi = _np.pi
 e = _np.e
