@@ -396,11 +396,16 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     # equal values (a single element, say) gets the 2-norm's subgradient 0, not sqrt's 0 * inf
     x = asarray(x)
     d = x - mean(x, axis, keepdims=True)
-    if d.dtype.kind == "c":
-        d = abs(d)
     n = builtins.max(_count(x, axis) - ddof, 0)
-    return _r.norm2(d, axis=_r.norm_axis(axis, ndim(x)), keepdims=keepdims,
-                    shape=shape(x)) / n ** 0.5
+    ax = _r.norm_axis(axis, ndim(x))
+    if d.dtype.kind == "c":
+        # the 2-norm of the real and imaginary parts (not of abs(d): at a zero deviation
+        # abs has no second derivative, and the norm's 0 times its inf gave a wrong Hessian)
+        parts = stack([real(d), imag(d)])
+        r = _r.norm2(parts, axis=None if ax is None else (0, *(a + 1 for a in ax)),
+                     keepdims=keepdims, shape=shape(parts))
+        return (reshape(r, shape(r)[1:]) if keepdims else r) / n ** 0.5
+    return _r.norm2(d, axis=ax, keepdims=keepdims, shape=shape(x)) / n ** 0.5
 
 
 # ---- shape manipulation ---------------------------------------------------------------------

@@ -306,11 +306,19 @@ def _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction):
         from . import std
 
         return std(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    if data(dev).dtype.kind == "c":
-        dev = _r.abs(dev)
     # the 2-norm of the deviations, as std: a slice of one value (or of equal values) gets
     # the norm's subgradient 0, not sqrt's 0 * inf
-    norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
+    if data(dev).dtype.kind == "c":  # of the real and imaginary parts, as gnp.std (not abs)
+        from . import imag, real, stack
+
+        parts = stack([real(dev), imag(dev)])
+        nd = ndim(dev)
+        pax = None if ax is None else (0, *(a % nd + 1 for a in
+                                            ((ax,) if isinstance(ax, int) else ax)))
+        norm = _r.norm2(parts, axis=pax, keepdims=keepdims, shape=shape(parts))
+        norm = _r.reshape(norm, shape(norm)[1:]) if keepdims else norm
+    else:
+        norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
     cnt = _count(nan, ax, keepdims) - ddof
     return _safe_div(norm, _r.sqrt(_r.where(cnt > 0, cnt, 0)))
 
