@@ -76,3 +76,20 @@ def test_binary_repr_base_repr_and_fromiter(backend):
     assert got.dtype == np.float32 and got.tolist() == [0.0, 1.0, 4.0, 9.0]
     with pytest.raises(ValueError):
         gnp.fromiter(range(2), float, 5)
+
+
+@pytest.mark.parametrize("x,xp,fp,want", [
+    (0.5, [0.0, 1.0], [np.inf, np.inf], np.inf),     # a flat infinite segment: its value
+    (0.5, [-np.inf, 1.0], [0.0, 0.0], 0.0),          # an infinite knot, flat: its value
+    (0.5, [-np.inf, 1.0], [0.0, 3.0], 3.0),          # slope 0 from the right knot
+    (0.0, [0.0, 1.0], [2.0, np.inf], 2.0),           # an exact knot before an infinite value
+    (0.5, [0.0, 1.0], [2.0, np.inf], np.inf),        # inf * 0.5 + 2
+    (np.nan, [0.0, 1.0], [1.0, 1.0], np.nan),        # NaN stays NaN
+    (0.5, [0.0, 1.0], [1.0, 3.0], 2.0),
+])
+def test_interp_with_infinite_knots_or_values(backend, x, xp, fp, want):
+    """interp gave NaN wherever slope * (x - xp[j]) + fp[j] is NaN (inf - inf, 0 * inf):
+    NumPy then takes it from the right knot, a flat segment's value or an exact knot's."""
+    t = ad.tensor(_xp().asarray(np.array(fp)), requires_grad=True)
+    got = to_numpy(gnp.interp(_xp().asarray(np.array(x)), _xp().asarray(np.array(xp)), t))
+    assert (np.isnan(want) and np.isnan(got)) or got == want

@@ -1009,6 +1009,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         y0, y1 = take(fp, j), take(fp, _r.add(j, 1))
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
+        # NumPy's fallbacks where that is NaN (infinite values in fp or xp): from the right
+        # knot, then the common value of a flat segment or the value at an exact knot
+        alt = _r.add(_r.multiply(slope, _r.subtract(x, x1)), y1)
+        alt = where(_r.logical_and(_r.isnan(data(alt)), _r.equal(data(y0), data(y1))), y0, alt)
+        alt = where(_r.equal(data(x), data(x0)), y0, alt)
+        mid = where(_r.logical_and(_r.isnan(data(mid)), _r.logical_not(_r.isnan(data(x)))),
+                    alt, mid)
         mid = where(_r.equal(data(x), last), fn, mid)
     # (the clamped segment index extends the first and last segments beyond the knots)
     lv = mid if isinstance(lv, str) else lv
