@@ -93,3 +93,16 @@ def test_interp_with_infinite_knots_or_values(backend, x, xp, fp, want):
     t = ad.tensor(_xp().asarray(np.array(fp)), requires_grad=True)
     got = to_numpy(gnp.interp(_xp().asarray(np.array(x)), _xp().asarray(np.array(xp)), t))
     assert (np.isnan(want) and np.isnan(got)) or got == want
+
+
+def test_std_with_where_of_a_single_value_has_zero_gradient(backend):
+    """std with where=/mean=/dtype= was sqrt(var): a slice holding one value (std 0 near it,
+    derivative 0) got sqrt's 0 * inf = NaN, where std without where= gives 0."""
+    x = ad.tensor(_xp().asarray([2.0, 3.0, 5.0]), requires_grad=True)
+    y = gnp.std(x, where=_xp().asarray([True, False, False]))
+    y.backward()
+    assert float(y) == 0.0 and to_numpy(x.grad).tolist() == [0.0, 0.0, 0.0]
+    # and two values: std = |a - b| / 2, so d/da = sign(a - b) / 2 = -0.5, d/db = 0.5
+    x = ad.tensor(_xp().asarray([2.0, 3.0, 5.0]), requires_grad=True)
+    gnp.std(x, where=_xp().asarray([True, True, False]), mean=0.5 * (x[0] + x[1])).backward()
+    assert to_numpy(x.grad).tolist() == [-0.5, 0.5, 0.0]

@@ -114,17 +114,17 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('core/test_numeric', 'TestNonarrayArgs', 'test_var_with_mean_keyword',
      'here: TestNonarrayArgs.test_var_with_mean_keyword'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_std_with_mean_keyword_keepdims_false',
-     'covered: test_numpy_core_suite.py::"std"'),
+     'here: TestNonarrayArgs.test_std_with_mean_keyword_keepdims_false'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_var_with_mean_keyword_keepdims_false',
-     'covered: test_numpy_core_suite.py::"var"'),
+     'here: TestNonarrayArgs.test_var_with_mean_keyword_keepdims_false'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_std_with_mean_keyword_where_nontrivial',
-     'covered: test_numpy_core_suite.py::"std"'),
+     'here: TestNonarrayArgs.test_std_with_mean_keyword_where_nontrivial'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_var_with_mean_keyword_where_nontrivial',
-     'covered: test_numpy_core_suite.py::"var"'),
+     'here: TestNonarrayArgs.test_var_with_mean_keyword_where_nontrivial'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_std_with_mean_keyword_multiple_axis',
-     'covered: test_numpy_core_suite.py::"std"'),
+     'here: TestNonarrayArgs.test_std_with_mean_keyword_multiple_axis'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_std_with_mean_keyword_axis_None',
-     'covered: test_numpy_core_suite.py::"std"'),
+     'here: TestNonarrayArgs.test_std_with_mean_keyword_axis_None'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_std_with_mean_keyword_keepdims_true_masked',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('core/test_numeric', 'TestNonarrayArgs', 'test_var_with_mean_keyword_keepdims_true_masked',
@@ -241,15 +241,15 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('core/test_numeric', 'TestNonzero', 'test_nonzero_invalid_object',
      'n/a: object arrays (no object dtype on the GPU)'),
     ('core/test_numeric', 'TestNonzero', 'test_nonzero_sideeffect_safety',
-     'covered: test_numpy_core_suite.py::"count_nonzero"'),
+     "n/a: NumPy's C loop over unaligned memory or objects whose __bool__ raises"),
     ('core/test_numeric', 'TestNonzero', 'test_nonzero_sideffects_structured_void',
      'n/a: string, bytes and structured dtypes (numeric arrays only on the GPU)'),
     ('core/test_numeric', 'TestNonzero', 'test_nonzero_exception_safe',
-     'covered: test_numpy_core_suite.py::"count_nonzero"'),
+     "n/a: NumPy's C loop over unaligned memory or objects whose __bool__ raises"),
     ('core/test_numeric', 'TestNonzero', 'test_nonzero_byteorder',
      'n/a: non-native byte order (device arrays are native)'),
     ('core/test_numeric', 'TestNonzero', 'test_count_nonzero_non_aligned_array',
-     'covered: test_numpy_core_suite.py::"count_nonzero"'),
+     "n/a: NumPy's C loop over unaligned memory or objects whose __bool__ raises"),
     ('core/test_numeric', 'TestIndex', 'test_boolean',
      'covered: test_numpy_callable_sweep.py::"getitem"'),
     ('core/test_numeric', 'TestIndex', 'test_boolean_edgecase',
@@ -673,7 +673,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('core/test_shape_base', 'TestBlock', 'test_returns_copy',
      'covered: test_numpy_core_suite.py::"block"'),
     ('core/test_shape_base', 'TestBlock', 'test_block_total_size_estimate',
-     'covered: test_numpy_core_suite.py::"block"'),
+     'n/a: numpy._core.shape_base._block_setup, a private helper'),
     ('core/test_shape_base', 'TestBlock', 'test_block_simple_row_wise',
      'covered: test_numpy_core_suite.py::"block"'),
     ('core/test_shape_base', 'TestBlock', 'test_block_simple_column_wise',
@@ -707,7 +707,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('core/test_shape_base', 'TestBlock', 'test_different_ndims_depths',
      'here: TestBlock.test_different_ndims_depths'),
     ('core/test_shape_base', 'TestBlock', 'test_block_memory_order',
-     'covered: test_numpy_core_suite.py::"block"'),
+     'n/a: C/F memory order of the result (gpuad does not track layouts)'),
     ('core/test_shape_base', '<module>', 'test_block_dispatcher',
      "n/a: NumPy's __array_function__ dispatch and signature introspection"),
     ('lib/test_function_base', 'TestRot90', 'test_basic',
@@ -819,7 +819,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestDiff', 'test_n',
      'here: TestDiff.test_n'),
     ('lib/test_function_base', 'TestDiff', 'test_times',
-     'covered: test_numpy_lib_suite.py::"diff"'),
+     'n/a: datetime64/timedelta64 (no datetime dtypes on the GPU)'),
     ('lib/test_function_base', 'TestDiff', 'test_subclass',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_function_base', 'TestDiff', 'test_prepend',
@@ -837,7 +837,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestDelete', 'test_subclass',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_function_base', 'TestDelete', 'test_array_order_preserve',
-     'covered: test_numpy_lib_suite.py::"delete"'),
+     'n/a: C/F memory order of the result (gpuad does not track layouts)'),
     ('lib/test_function_base', 'TestDelete', 'test_index_floats',
      'here: TestDelete.test_index_floats'),
     ('lib/test_function_base', 'TestDelete', 'test_single_item_array',
@@ -2873,6 +2873,19 @@ def _build_cases() -> list:
     at("TestNanFunctions_NumberTypes.test_nanfunc_q")
     chk("nanpercentile", A([1, 2, 4], dtype=np.int16), 50)
     chk("nanquantile", A([1, 2, 4], dtype=np.uint8), 0.25)
+    # ---- std/var with mean= (TestNonarrayArgs), where= and several axes --------------------
+    r = np.random.RandomState(1234).randn(3, 4, 2) + 0.5
+    wh = r > 0.5
+    for f in ("std", "var"):
+        at(f"TestNonarrayArgs.test_{f}_with_mean_keyword_where_nontrivial")
+        chk(f, r, axis=1, mean=np.mean(r, axis=1, keepdims=True, where=wh), where=wh)
+        chk(f, r, axis=1, where=wh)
+        at("TestNonarrayArgs.test_std_with_mean_keyword_multiple_axis")
+        chk(f, r, axis=(0, 2), mean=np.mean(r, axis=(0, 2), keepdims=True))
+        at("TestNonarrayArgs.test_std_with_mean_keyword_axis_None")
+        chk(f, r, axis=None, mean=np.mean(r, axis=None, keepdims=True))
+        at(f"TestNonarrayArgs.test_{f}_with_mean_keyword_keepdims_false")
+        chk(f, r, axis=1, keepdims=False, mean=np.mean(r, axis=1, keepdims=True))
     return cases
 
 
@@ -3010,6 +3023,8 @@ def test_vectorize_docstrings():
     assert gnp.vectorize(f, doc="new").__doc__ == "new"
 
 
+_WH = np.random.RandomState(1234).randn(3, 4, 2) + 0.5 > 0.5
+
 #: gradients at points of the upstream tests: (upstream test, f, args), checked in both modes
 #: against float64 central differences (away from kinks: ties, knots, zeros of trim_zeros)
 GRADS = {
@@ -3116,6 +3131,14 @@ GRADS = {
                     (NANMAT[:2],)),
     "nanmedian": ("TestNanFunctions_Median.test_result_values",
                   lambda a: gnp.nanmedian(a, axis=1, keepdims=True), (NANMAT[:2],)),
+    "std_mean_where": ("TestNonarrayArgs.test_std_with_mean_keyword_where_nontrivial",
+                       lambda a: gnp.std(a, axis=1, where=_WH, mean=gnp.mean(
+                           a, axis=1, keepdims=True, where=_WH)),
+                       (np.random.RandomState(1234).randn(3, 4, 2) + 0.5,)),
+    "var_axes_mean": ("TestNonarrayArgs.test_std_with_mean_keyword_multiple_axis",
+                      lambda a: gnp.var(a, axis=(0, 2), mean=gnp.mean(a, axis=(0, 2),
+                                                                      keepdims=True)),
+                      (np.random.RandomState(1234).randn(3, 4, 2),)),
     "nanquantile": ("TestNanFunctions_Quantile.test_basic",
                     lambda a: gnp.nanquantile(a, A([0.1, 0.7]), axis=0), (NANMAT[:2],)),
 }
@@ -3129,7 +3152,8 @@ def _put_along(a, v):
 
 _GRAD_DEFAULT = ("resize", "cross_broadcast", "block", "average_returned", "insert",
                  "gradient_nonuniform", "interp_complex", "cov_weights", "apply_along_axis",
-                 "nanvar_where", "nanquantile", "put_along_axis", "std_complex", "unwrap_period")
+                 "nanvar_where", "nanquantile", "put_along_axis", "std_complex", "unwrap_period",
+                 "std_mean_where")
 
 
 @pytest.mark.parametrize("name", sorted(GRADS) if ALL else _GRAD_DEFAULT)
