@@ -106,3 +106,15 @@ def test_std_with_where_of_a_single_value_has_zero_gradient(backend):
     x = ad.tensor(_xp().asarray([2.0, 3.0, 5.0]), requires_grad=True)
     gnp.std(x, where=_xp().asarray([True, True, False]), mean=0.5 * (x[0] + x[1])).backward()
     assert to_numpy(x.grad).tolist() == [-0.5, 0.5, 0.0]
+
+
+def test_bincount_of_an_empty_list(backend):
+    """``[]`` reached bincount as an empty float64 array and raised TypeError; NumPy reads
+    an empty list as integers: no counts (or ``minlength`` zeros)."""
+    assert to_numpy(gnp.bincount([])).tolist() == []
+    got = to_numpy(gnp.bincount([], minlength=3))
+    assert got.tolist() == [0, 0, 0] and got.dtype.kind == "i"
+    t = ad.tensor(_xp().asarray([0.5, 2.0]), requires_grad=True)
+    y = gnp.bincount([0, 1, 1], weights=[t[0], t[1], t[1]])  # a list holding Tensors
+    gnp.sum(y * _xp().asarray([1.0, 3.0])).backward()
+    assert to_numpy(y).tolist() == [0.5, 4.0] and to_numpy(t.grad).tolist() == [1.0, 6.0]

@@ -751,7 +751,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestCopy', 'test_subok',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_function_base', 'TestAverage', 'test_basic',
-     'covered: test_numpy_lib_suite.py::"average"'),
+     'here: TestAverage.test_basic'),
     ('lib/test_function_base', 'TestAverage', 'test_basic_keepdims',
      'here: TestAverage.test_basic_keepdims'),
     ('lib/test_function_base', 'TestAverage', 'test_weights',
@@ -845,7 +845,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestDelete', 'test_single_item_array_non_int',
      'covered: test_numpy_lib_suite.py::"delete"'),
     ('lib/test_function_base', 'TestGradient', 'test_basic',
-     'covered: test_numpy_lib_suite.py::"gradient"'),
+     'here: TestGradient.test_basic'),
     ('lib/test_function_base', 'TestGradient', 'test_args',
      'here: TestGradient.test_args'),
     ('lib/test_function_base', 'TestGradient', 'test_badargs',
@@ -875,7 +875,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestGradient', 'test_x_signed_int_big_jump',
      'here: TestGradient.test_x_signed_int_big_jump'),
     ('lib/test_function_base', 'TestGradient', 'test_return_type',
-     'covered: test_numpy_lib_suite.py::"gradient"'),
+     'here: TestGradient.test_return_type'),
     ('lib/test_function_base', 'TestAngle', 'test_basic',
      'here: TestAngle.test_basic'),
     ('lib/test_function_base', 'TestAngle', 'test_subclass',
@@ -1011,7 +1011,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestDigitize', 'test_reverse',
      'here: TestDigitize.test_reverse'),
     ('lib/test_function_base', 'TestDigitize', 'test_random',
-     'covered: test_numpy_lib_suite.py::"digitize"'),
+     'here: TestDigitize.test_random'),
     ('lib/test_function_base', 'TestDigitize', 'test_right_basic',
      'here: TestDigitize.test_right_basic'),
     ('lib/test_function_base', 'TestDigitize', 'test_right_open',
@@ -1019,7 +1019,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestDigitize', 'test_right_open_reverse',
      'here: TestDigitize.test_right_open_reverse'),
     ('lib/test_function_base', 'TestDigitize', 'test_right_open_random',
-     'covered: test_numpy_lib_suite.py::"digitize"'),
+     'here: TestDigitize.test_right_open_random'),
     ('lib/test_function_base', 'TestDigitize', 'test_monotonic',
      'here: TestDigitize.test_monotonic'),
     ('lib/test_function_base', 'TestDigitize', 'test_casting_error',
@@ -1069,7 +1069,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestCheckFinite', 'test_dtype_order',
      'covered: test_numpy_names.py::gnp.asarray_chkfinite('),
     ('lib/test_function_base', 'TestCorrCoef', 'test_non_array',
-     'covered: test_numpy_lib_suite.py::"corrcoef"'),
+     'here: TestCorrCoef.test_non_array'),
     ('lib/test_function_base', 'TestCorrCoef', 'test_simple',
      'here: TestCorrCoef.test_simple'),
     ('lib/test_function_base', 'TestCorrCoef', 'test_complex',
@@ -1095,7 +1095,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestCov', 'test_1D_rowvar',
      'here: TestCov.test_1D_rowvar'),
     ('lib/test_function_base', 'TestCov', 'test_1D_variance',
-     'covered: test_numpy_lib_suite.py::"cov"'),
+     'here: TestCov.test_1D_variance'),
     ('lib/test_function_base', 'TestCov', 'test_fweights',
      'here: TestCov.test_fweights'),
     ('lib/test_function_base', 'TestCov', 'test_aweights',
@@ -1105,7 +1105,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestCov', 'test_cov_dtype',
      'here: TestCov.test_cov_dtype'),
     ('lib/test_function_base', 'TestCov', 'test_gh_27658',
-     'covered: test_numpy_lib_suite.py::"cov"'),
+     'here: TestCov.test_gh_27658'),
     ('lib/test_function_base', 'Test_I0', 'test_simple',
      'here: Test_I0.test_simple'),
     ('lib/test_function_base', 'Test_I0', 'test_non_array',
@@ -1135,9 +1135,9 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestMeshgrid', 'test_nd_shape',
      'here: TestMeshgrid.test_nd_shape'),
     ('lib/test_function_base', 'TestMeshgrid', 'test_nd_values',
-     'covered: test_numpy_lib_suite.py::"meshgrid"'),
+     'here: TestMeshgrid.test_nd_values'),
     ('lib/test_function_base', 'TestMeshgrid', 'test_nd_indexing',
-     'covered: test_numpy_lib_suite.py::"meshgrid"'),
+     'here: TestMeshgrid.test_nd_indexing'),
     ('lib/test_function_base', 'TestPiecewise', 'test_simple',
      'here: TestPiecewise.test_simple'),
     ('lib/test_function_base', 'TestPiecewise', 'test_two_conditions',
@@ -1159,11 +1159,11 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestBincount', 'test_simple',
      'here: TestBincount.test_simple'),
     ('lib/test_function_base', 'TestBincount', 'test_simple2',
-     'covered: test_numpy_lib_suite.py::"bincount"'),
+     'here: TestBincount.test_simple2'),
     ('lib/test_function_base', 'TestBincount', 'test_simple_weight',
      'here: TestBincount.test_simple_weight'),
     ('lib/test_function_base', 'TestBincount', 'test_simple_weight2',
-     'covered: test_numpy_lib_suite.py::"bincount"'),
+     'here: TestBincount.test_simple_weight2'),
     ('lib/test_function_base', 'TestBincount', 'test_with_minlength',
      'here: TestBincount.test_with_minlength'),
     ('lib/test_function_base', 'TestBincount', 'test_with_minlength_smaller_than_maxvalue',
@@ -1175,7 +1175,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestBincount', 'test_empty_with_minlength',
      'here: TestBincount.test_empty_with_minlength'),
     ('lib/test_function_base', 'TestBincount', 'test_empty_list',
-     'covered: test_numpy_lib_suite.py::"bincount"'),
+     'here: TestBincount.test_empty_list'),
     ('lib/test_function_base', 'TestBincount', 'test_with_incorrect_minlength',
      'here: TestBincount.test_with_incorrect_minlength'),
     ('lib/test_function_base', 'TestBincount', 'test_dtype_reference_leaks',
@@ -1197,7 +1197,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_function_base', 'TestInterp', 'test_scalar_interpolation_point',
      'here: TestInterp.test_scalar_interpolation_point'),
     ('lib/test_function_base', 'TestInterp', 'test_non_finite_behavior_exact_x',
-     'covered: test_numpy_lib_suite.py::"interp"'),
+     'here: TestInterp.test_non_finite_behavior_exact_x'),
     ('lib/test_function_base', 'TestInterp', 'test_non_finite_any_nan',
      'here: TestInterp.test_non_finite_any_nan'),
     ('lib/test_function_base', 'TestInterp', 'test_non_finite_inf',
@@ -1397,11 +1397,11 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_shape_base', 'TestPutAlongAxis', 'test_replace_max',
      'here: TestPutAlongAxis.test_replace_max'),
     ('lib/test_shape_base', 'TestPutAlongAxis', 'test_broadcast',
-     'covered: test_numpy_lib_tricks_suite.py::"put_along_axis"'),
+     'here: test_put_along_axis_writes_as_numpy'),
     ('lib/test_shape_base', 'TestPutAlongAxis', 'test_invalid',
-     'covered: test_numpy_lib_tricks_suite.py::"put_along_axis"'),
+     'here: test_put_along_axis_writes_as_numpy'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_simple',
-     'covered: test_numpy_lib_tricks_suite.py::"apply_along_axis"'),
+     'here: TestApplyAlongAxis.test_simple'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_simple101',
      'covered: test_numpy_lib_tricks_suite.py::"apply_along_axis"'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_3d',
@@ -1411,7 +1411,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_subclass',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_scalar_array',
-     'covered: test_numpy_lib_tricks_suite.py::"apply_along_axis"'),
+     'here: TestApplyAlongAxis.test_scalar_array'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_0d_array',
      'here: TestApplyAlongAxis.test_0d_array'),
     ('lib/test_shape_base', 'TestApplyAlongAxis', 'test_axis_insertion',
@@ -1429,7 +1429,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_shape_base', 'TestApplyOverAxes', 'test_simple',
      'here: TestApplyOverAxes.test_simple'),
     ('lib/test_shape_base', 'TestExpandDims', 'test_functionality',
-     'covered: test_numpy_core_suite.py::"expand_dims"'),
+     'here: TestExpandDims.test_functionality'),
     ('lib/test_shape_base', 'TestExpandDims', 'test_axis_tuple',
      'here: TestExpandDims.test_axis_tuple'),
     ('lib/test_shape_base', 'TestExpandDims', 'test_axis_out_of_range',
@@ -1588,7 +1588,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_arraysetops', 'TestSetOps', 'test_setdiff1d_char_array',
      'n/a: string, bytes and structured dtypes (numeric arrays only on the GPU)'),
     ('lib/test_arraysetops', 'TestSetOps', 'test_manyways',
-     'covered: test_numpy_lib_suite.py::"isin"'),
+     'here: TestSetOps.test_manyways'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_1d',
      'here: TestUnique.test_unique_1d'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_zero_sized',
@@ -1610,7 +1610,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_axis_errors',
      'here: TestUnique.test_unique_axis_errors'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_axis_list',
-     'covered: test_numpy_lib_suite.py::"unique"'),
+     'here: TestUnique.test_unique_axis_list'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_axis',
      'here: TestUnique.test_unique_axis'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_1d_with_axis',
@@ -1622,7 +1622,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_masked',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_sort_order_with_axis',
-     'covered: test_numpy_lib_suite.py::"unique"'),
+     'here: TestUnique.test_unique_sort_order_with_axis'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_nanequals',
      'here: TestUnique.test_unique_nanequals'),
     ('lib/test_arraysetops', 'TestUnique', 'test_unique_array_api_functions',
@@ -1652,9 +1652,9 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_nanfunctions', 'TestNanFunctions_MinMax', 'test_dtype_from_input',
      'covered: test_numpy_lib_suite.py::"nanmin"'),
     ('lib/test_nanfunctions', 'TestNanFunctions_MinMax', 'test_result_values',
-     'covered: test_numpy_lib_suite.py::"nanmin"'),
+     'here: TestNanFunctions_MinMax.test_result_values'),
     ('lib/test_nanfunctions', 'TestNanFunctions_MinMax', 'test_allnans',
-     'covered: test_numpy_lib_suite.py::"nanmin"'),
+     'here: TestNanFunctions_MinMax.test_allnans'),
     ('lib/test_nanfunctions', 'TestNanFunctions_MinMax', 'test_masked',
      'n/a: ndarray subclasses and numpy.ma (gpuad has Tensors and backend arrays)'),
     ('lib/test_nanfunctions', 'TestNanFunctions_MinMax', 'test_scalar',
@@ -1756,9 +1756,9 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ('lib/test_nanfunctions', 'TestNanFunctions_Median', 'test_result_values',
      'here: TestNanFunctions_Median.test_result_values'),
     ('lib/test_nanfunctions', 'TestNanFunctions_Median', 'test_allnans',
-     'covered: test_numpy_lib_suite.py::"nanmedian"'),
+     'here: TestNanFunctions_Median.test_allnans'),
     ('lib/test_nanfunctions', 'TestNanFunctions_Median', 'test_empty',
-     'covered: test_numpy_lib_suite.py::"nanmedian"'),
+     'here: TestNanFunctions_Median.test_empty'),
     ('lib/test_nanfunctions', 'TestNanFunctions_Median', 'test_scalar',
      'covered: test_numpy_lib_suite.py::"nanmedian"'),
     ('lib/test_nanfunctions', 'TestNanFunctions_Median', 'test_extended_axis_invalid',
@@ -2886,6 +2886,73 @@ def _build_cases() -> list:
         chk(f, r, axis=None, mean=np.mean(r, axis=None, keepdims=True))
         at(f"TestNonarrayArgs.test_{f}_with_mean_keyword_keepdims_false")
         chk(f, r, axis=1, keepdims=False, mean=np.mean(r, axis=1, keepdims=True))
+    # ---- third batch -----------------------------------------------------------------------
+    at("TestCov.test_1D_variance")
+    chk("cov", A([0.3942, 0.5969, 0.7730, 0.9918, 0.7964]), ddof=1)
+    at("TestCov.test_gh_27658")
+    chk("cov", np.ones((1, 3)), ddof=0, rowvar=False)
+    chk("cov", np.ones((3, 1)), ddof=0, rowvar=True)
+    at("TestCorrCoef.test_non_array")
+    chk("corrcoef", [[0, 1, 0], [1, 0, 1]])
+    chk("corrcoef", [0, 1, 0], [1, 0, 1])
+    at("TestInterp.test_non_finite_behavior_exact_x")
+    chk("interp", [1.0, 2, 2.5, 3, 4], A([1.0, 2, 3, 4]), A([1.0, 2, np.inf, 4]))
+    chk("interp", [1.0, 2, 2.5, 3, 4], A([1.0, 2, 3, 4]), A([1.0, 2, np.nan, 4]))
+    at("TestUnique.test_unique_axis_list")
+    chk("unique", [[0, 1, 0], [0, 1, 0]], axis=0)
+    chk("unique", [[0, 1, 0], [0, 1, 0]], axis=1)
+    at("TestUnique.test_unique_sort_order_with_axis")
+    for dt in (np.int8, np.int16, np.int64):
+        chk("unique", A([[-1], [0]], dtype=dt), axis=0)
+    at("TestApplyAlongAxis.test_simple")
+    chk("apply_along_axis", len, 0, np.ones((4, 3)))
+    at("TestApplyAlongAxis.test_scalar_array")
+    chk("apply_along_axis", lambda r: r.sum() if isinstance(r, np.ndarray) else gnp.sum(r),
+        1, np.arange(6.0).reshape(2, 3))
+    at("TestMeshgrid.test_nd_values")
+    chk("meshgrid", A([1.0]), A([2.0]), A([3.0]))
+    chk("meshgrid", A([1.0, 2, 3]), A([4.0, 5]), A([6.0]), indexing="ij")
+    at("TestMeshgrid.test_nd_indexing")
+    chk("meshgrid", A([1.0, 2]), A([4.0, 5, 6]), A([6.0, 7, 8, 9]), indexing="ij", sparse=True)
+    at("TestBincount.test_simple2")
+    chk("bincount", A([1, 5, 2, 4, 1]))
+    at("TestBincount.test_simple_weight2")
+    chk("bincount", A([1, 2, 4, 5, 2]), weights=A([0.2, 0.3, 0.5, 0.1, 0.2]))
+    at("TestBincount.test_empty_list")
+    chk("bincount", [])
+    chk("bincount", [], minlength=3)
+    at("TestDigitize.test_random")
+    x = np.random.RandomState(0).rand(20)
+    chk("digitize", x, np.linspace(x.min(), x.max(), 5))
+    at("TestDigitize.test_right_open_random")
+    chk("digitize", x, np.linspace(x.min(), x.max(), 5), right=True)
+    at("TestExpandDims.test_functionality")
+    for ax in (0, 1, 2, 3, -1, -2, -3, -4):
+        chk("expand_dims", np.ones((2, 3, 4)), ax)
+    at("TestGradient.test_basic")
+    chk("gradient", [[1.0, 2, 6], [3, 4, 5]])
+    chk("gradient", A([[1, 2, 6], [3, 4, 5]], dtype=np.int16))
+    at("TestGradient.test_return_type")
+    chk("gradient", A([[1.0, 2], [2, 3]]))
+    at("TestAverage.test_basic")
+    chk("average", A([[1.0, 2, 3], [4, 5, 6]]), axis=0)
+    chk("average", A([[1.0, 2, 3], [4, 5, 6]]), axis=-1)
+    chk("average", A([1, 2, 3], dtype=np.int8))
+    at("TestSetOps.test_manyways")
+    chk("setxor1d", A([5, 7, 1, 2, 8]), A([9, 8, 2, 4, 3, 1, 5]))
+    chk("setdiff1d", A([5, 7, 1, 2, 8]), A([9, 8, 2, 4, 3, 1, 5]))
+    chk("union1d", A([5, 7, 1, 2, 8]), A([9, 8, 2, 4, 3, 1, 5]))
+    at("TestNanFunctions_MinMax.test_result_values")
+    chk("nanmin", NANMAT[:2], axis=1)
+    chk("nanmax", NANMAT[:2], axis=0)
+    at("TestNanFunctions_MinMax.test_allnans")
+    chk("nanmin", NANMAT, axis=1)
+    chk("nanmax", A([np.nan, np.nan]))
+    at("TestNanFunctions_Median.test_allnans")
+    chk("nanmedian", NANMAT, axis=1)
+    at("TestNanFunctions_Median.test_empty")
+    chk("nanmedian", np.zeros((0, 3)), axis=0)
+    chk("nanmedian", np.zeros((0, 3)), axis=1)
     return cases
 
 
@@ -3012,6 +3079,27 @@ def test_binary_and_base_repr_and_fromiter():
         assert got.dtype == want.dtype and np.array_equal(got, want)
     with pytest.raises(ValueError, match="iterator too short"):
         gnp.fromiter(range(2), float, 5)
+
+
+def test_put_along_axis_writes_as_numpy(backend):
+    """TestPutAlongAxis.test_broadcast and test_invalid: the written arrays compared."""
+    xp = ad.get_backend().xp
+    ai = np.arange(10).reshape((1, 2, 5)) % 4
+    want = np.ones((3, 4, 1))
+    np.put_along_axis(want, ai, 20.0, axis=1)
+    t = ad.tensor(xp.ones((3, 4, 1)), requires_grad=True) * 1.0
+    gnp.put_along_axis(t, xp.asarray(ai), 20.0, axis=1)
+    np.testing.assert_array_equal(to_numpy(t), want)
+    base = A([[10.0, 30, 20], [60, 40, 50]])
+    want = base.copy()
+    np.put_along_axis(want, A([[0], [1]]), A([[2.0], [1]]), axis=0)
+    t = ad.tensor(xp.asarray(base), requires_grad=True) * 1.0
+    gnp.put_along_axis(t, xp.asarray(A([[0], [1]])), xp.asarray(A([[2.0], [1]])), axis=0)
+    np.testing.assert_array_equal(to_numpy(t), want)
+    with pytest.raises(ValueError, match="single dimension"):
+        np.put_along_axis(base.copy(), A([[0], [1]]), A([[2.0], [1]]), axis=None)
+    with pytest.raises(ValueError, match="put_along_axis"):
+        gnp.put_along_axis(t, xp.asarray(A([[0], [1]])), xp.asarray(A([[2.0], [1]])), axis=None)
 
 
 def test_vectorize_docstrings():
