@@ -14,7 +14,13 @@ differences.
 ``GAPS`` maps every test method of those files' classes to its port ("here:" the upstream
 name that tags cases of this file, "covered:" an earlier port and the function whose cases
 cover it), or says why it has no counterpart ("n/a:"); ``test_every_gap_has_a_mapping``
-checks each reference. Where gpuad deliberately differs, ``DIFFERS`` says how.
+checks each reference. The test methods are those of NumPy 2.4's files (the NumPy this
+compares with); ``SharedNanFunctionsTestsMixin``'s are listed once, though NumPy runs them in
+each nan-function class. "covered:" names the earlier port holding that function's cases.
+
+Where gpuad deliberately differs, ``DIFFERS`` says how: ``trim_zeros`` of a list gives an
+array (lists become arrays at gpuad.numpy's boundary), and ``bincount`` of no values with
+float weights gives float64 zeros (NumPy: int64 for that one case).
 
 NumPy only: it runs in CI, under 5 s by default; GPUAD_NUMPY_GAPS_ALL=1 runs every case on
 arrays too and second derivatives.
