@@ -767,7 +767,18 @@ class Tensor:
         if out is not None:
             kw["out"] = out
         return _R.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
-    def astype(self, dtype): return _R.astype(self, dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """ndarray.astype: ``casting`` is checked as NumPy checks it; ``copy=False`` returns
+        this Tensor where it has ``dtype`` already; ``order`` is accepted (no layouts)."""
+        if order not in ("K", "A", "C", "F", None):
+            raise ValueError(f"astype: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
+        if casting != "unsafe" and not _np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(f"astype: cannot cast a Tensor of dtype {self.dtype} (shape "
+                            f"{self.shape}) to {_np.dtype(dtype)} according to the rule "
+                            f"{casting!r}")
+        if not copy and self.dtype == _np.dtype(dtype):
+            return self
+        return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
     def round(self, decimals=0, out=None):
         return _R.round(self, decimals) if out is None else _R.round(self, decimals, out=out)

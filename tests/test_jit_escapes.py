@@ -347,6 +347,9 @@ NO_CASE = {
         N + n: "printing: no array result"
         for n in ("array_repr", "array_str", "get_printoptions", "printoptions", "set_printoptions")
     },
+    N + "binary_repr": "a string of an integer: no array result",
+    N + "base_repr": "a string of an integer: no array result",
+    N + "fromiter": "values read from a Python iterator: a constant, no traced input",
     **{k: _DRAW for k in EXEMPT if k.startswith(N + "random.")},
     "gpuad.scipy.stats.dirichlet.rvs": _DRAW,
     **{f"gpuad.scipy.linalg.{n}": _CONST for n in (

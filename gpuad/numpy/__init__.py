@@ -42,7 +42,6 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
     argmax,
     argmin,
     argsort,
-    astype,
     broadcast_to,
     ceil,
     concatenate,
@@ -103,6 +102,7 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
     trunc,
 )
 from ..rules import add as _add
+from ..rules import astype as _astype_op
 from ..rules import divide as _divide
 from ..rules import maximum as _maximum
 from ..rules import minimum as _minimum
@@ -112,6 +112,21 @@ from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
 from . import fft, linalg, random  # noqa: F401
+
+
+def astype(x, dtype, /, *, copy: bool = True, device=None):
+    """``x`` converted to ``dtype``, as NumPy 2's ``numpy.astype``: a new array or Tensor, or
+    with ``copy=False`` ``x`` itself where it has that dtype already. ``device`` may be None
+    or the device ``x`` is on (gpuad moves nothing between devices).
+
+    Example: ``gnp.astype(x, gnp.float32, copy=False)``"""
+    if device is not None and str(device) not in ("cpu", str(getattr(_r.data(x), "device", ""))):
+        raise ValueError(f"astype: device {device!r} is not the device of the input; gpuad "
+                         "does not move arrays between devices")
+    if not copy and _r.data(x).dtype == _np.dtype(dtype):
+        return x
+    return _astype_op(x, dtype)
+
 
 pi = _np.pi
 e = _np.e
@@ -381,11 +396,16 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
     # equal values (a single element, say) gets the 2-norm's subgradient 0, not sqrt's 0 * inf
     x = asarray(x)
     d = x - mean(x, axis, keepdims=True)
-    if d.dtype.kind == "c":
-        d = abs(d)
     n = builtins.max(_count(x, axis) - ddof, 0)
-    return _r.norm2(d, axis=_r.norm_axis(axis, ndim(x)), keepdims=keepdims,
-                    shape=shape(x)) / n ** 0.5
+    ax = _r.norm_axis(axis, ndim(x))
+    if d.dtype.kind == "c":
+        # the 2-norm of the real and imaginary parts (not of abs(d): at a zero deviation
+        # abs has no second derivative, and the norm's 0 times its inf gave a wrong Hessian)
+        parts = stack([real(d), imag(d)])
+        r = _r.norm2(parts, axis=None if ax is None else (0, *(a + 1 for a in ax)),
+                     keepdims=keepdims, shape=shape(parts))
+        return (reshape(r, shape(r)[1:]) if keepdims else r) / n ** 0.5
+    return _r.norm2(d, axis=ax, keepdims=keepdims, shape=shape(x)) / n ** 0.5
 
 
 # ---- shape manipulation ---------------------------------------------------------------------

@@ -246,7 +246,43 @@ def asarray_chkfinite(a: Any, dtype: Any = None, order: str | None = None):
     return r
 
 
-__all__ = ["bool", "double", "single", "cdouble", "csingle", "float_", "int_", "complex_",
+def _int_arg(num: Any, fn: str) -> Any:
+    if isinstance(num, Tensor):
+        _vc.host_read(f"{fn}: reading the integer", data(num))
+        num = data(num)
+    if hasattr(num, "get"):
+        num = num.get()
+    return num
+
+
+def binary_repr(num: Any, width: int | None = None) -> str:
+    """The binary string of an integer (two's complement in ``width`` digits when negative),
+    as ``numpy.binary_repr``; a 0-d integer Tensor or array is read on the host.
+
+    Example: ``gnp.binary_repr(-3, width=4)`` gives ``'1101'``"""
+    return _np.binary_repr(_int_arg(num, "binary_repr"), width)
+
+
+def base_repr(number: Any, base: int = 2, padding: int = 0) -> str:
+    """The string of an integer in ``base`` (2 to 36), as ``numpy.base_repr``.
+
+    Example: ``gnp.base_repr(-10, 3)`` gives ``'-101'``"""
+    return _np.base_repr(_int_arg(number, "base_repr"), base, padding)
+
+
+def fromiter(iter: Any, dtype: Any, count: int = -1, *, like: Any = None):  # noqa: A002
+    """A 1-d backend array of the values ``iter`` yields (NumPy's ``fromiter``: ``dtype`` is
+    required, ``count=-1`` reads to the end, fewer items than ``count`` raise ValueError).
+    The values are constants; build a Tensor from Tensors with ``gnp.stack``.
+
+    Example: ``gnp.fromiter((i * i for i in range(4)), float)``"""
+    from .. import get_backend
+
+    return get_backend().xp.asarray(_np.fromiter(iter, dtype, count))
+
+
+__all__ = ["binary_repr", "base_repr", "fromiter",
+           "bool", "double", "single", "cdouble", "csingle", "float_", "int_", "complex_",
            "uint", "uint8", "uint16", "uint32", "uint64", "dtype", "generic", "number",
            "integer", "signedinteger", "unsignedinteger", "floating", "complexfloating",
            "inexact", "character", "flexible", "object_", "euler_gamma", "s_", "index_exp",

@@ -65,14 +65,27 @@ def _float_weights(name: str, w, length: tuple):
 def bincount(x, /, weights=None, minlength: int = 0):
     """How often each non-negative integer occurs in ``x`` (with ``weights``: their sums,
     float64, differentiable). Example: ``gnp.bincount(labels, weights=w)``"""
+    from .._numpy_protocol import as_array_arg
+
+    if isinstance(x, list | tuple) and any(isinstance(e, Tensor) for e in _np.ravel(
+            _np.asarray(x, dtype=object))):
+        x = as_array_arg(x)
+    if isinstance(weights, list | tuple):
+        weights = as_array_arg(weights)
+    # (a list is NumPy's to read: ``[]`` is an empty list of integers, as numpy.bincount's)
     xv = _host(x, "bincount: the largest value (the length of the result)") if isinstance(
         x, Tensor) or not isinstance(x, list | tuple | _np.ndarray) else _np.asarray(x)
+    if isinstance(x, list | tuple) and xv.size == 0:
+        xv = xv.astype(_np.intp)
     counts = _np.bincount(xv, minlength=minlength)  # (NumPy's checks and messages)
     xp = _xp(x if isinstance(x, Tensor) else weights)
     if weights is None:
         return xp.asarray(counts)
     w = _float_weights("bincount", _arr(weights), xv.shape)
     return _scatter_add(w, xp.asarray(xv.astype(_np.intp)), counts.size)
+
+
+bincount._takes_containers = True  # (it reads lists itself: NumPy's ``[]`` is integer)
 
 
 def _edges_linspace(lo, hi, n: int, dt):

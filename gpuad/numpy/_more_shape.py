@@ -238,10 +238,13 @@ def rollaxis(a, axis: int, start: int = 0):
 
     n = ndim(a)
     if not -n <= axis < n:
-        raise ValueError(f"rollaxis: axis {axis} is out of bounds for an array of dimension {n}")
+        raise _np.exceptions.AxisError(
+            f"rollaxis: axis {axis} is out of bounds for an array of dimension {n}")
     axis %= n
     if not -n <= start <= n:
-        raise ValueError(f"rollaxis: start {start} is out of bounds for dimension {n}")
+        raise _np.exceptions.AxisError(
+            f"rollaxis: start {start} is out of bounds for an array of dimension {n} "
+            f"(it must lie in [{-n}, {n}])")
     if start < 0:
         start += n
     if axis < start:

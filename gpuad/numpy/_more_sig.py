@@ -469,8 +469,15 @@ def _std(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
         if ndim(v):
             raise TypeError(f"std: cannot cast ufunc 'sqrt' output from a float type to "
                             f"{_np.dtype(dtype)} with casting rule 'same_kind'")
-        return _to_out(_cast(_r.sqrt(v), dtype), out, "std", "same_kind")
-    return _to_out(_r.sqrt(v), out, "std", "same_kind")
+        return _to_out(_cast(_sqrt0(v), dtype), out, "std", "same_kind")
+    return _to_out(_sqrt0(v), out, "std", "same_kind")
+
+
+def _sqrt0(v):
+    """sqrt of a variance, with the 2-norm's subgradient 0 where it is 0 (a slice of one
+    value, whose std is 0 near it), not sqrt's 0 * inf = NaN, as std without where= gives."""
+    nz = _r.not_equal(data(v), 0)
+    return _r.where(nz, _r.sqrt(_r.where(nz, v, 1)), _r.multiply(v, 0))
 
 
 def cumsum(a, axis=None, dtype=None, out=None):

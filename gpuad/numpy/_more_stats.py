@@ -306,11 +306,19 @@ def _nanstd(a, axis, dtype, ddof, keepdims, where, mean, correction):
         from . import std
 
         return std(dev, axis, ddof=ddof, keepdims=keepdims, mean=mean)
-    if data(dev).dtype.kind == "c":
-        dev = _r.abs(dev)
     # the 2-norm of the deviations, as std: a slice of one value (or of equal values) gets
     # the norm's subgradient 0, not sqrt's 0 * inf
-    norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
+    if data(dev).dtype.kind == "c":  # of the real and imaginary parts, as gnp.std (not abs)
+        from . import imag, real, stack
+
+        parts = stack([real(dev), imag(dev)])
+        nd = ndim(dev)
+        pax = None if ax is None else (0, *(a % nd + 1 for a in
+                                            ((ax,) if isinstance(ax, int) else ax)))
+        norm = _r.norm2(parts, axis=pax, keepdims=keepdims, shape=shape(parts))
+        norm = _r.reshape(norm, shape(norm)[1:]) if keepdims else norm
+    else:
+        norm = _r.norm2(dev, axis=ax, keepdims=keepdims, shape=shape(dev))
     cnt = _count(nan, ax, keepdims) - ddof
     return _safe_div(norm, _r.sqrt(_r.where(cnt > 0, cnt, 0)))
 
@@ -1001,6 +1009,13 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         y0, y1 = take(fp, j), take(fp, _r.add(j, 1))
         slope = _r.divide(_r.subtract(y1, y0), _r.subtract(x1, x0))
         mid = _r.add(_r.multiply(slope, _r.subtract(x, x0)), y0)
+        # NumPy's fallbacks where that is NaN (infinite values in fp or xp): from the right
+        # knot, then the common value of a flat segment or the value at an exact knot
+        alt = _r.add(_r.multiply(slope, _r.subtract(x, x1)), y1)
+        alt = where(_r.logical_and(_r.isnan(data(alt)), _r.equal(data(y0), data(y1))), y0, alt)
+        alt = where(_r.equal(data(x), data(x0)), y0, alt)
+        mid = where(_r.logical_and(_r.isnan(data(mid)), _r.logical_not(_r.isnan(data(x)))),
+                    alt, mid)
         mid = where(_r.equal(data(x), last), fn, mid)
     # (the clamped segment index extends the first and last segments beyond the knots)
     lv = mid if isinstance(lv, str) else lv

@@ -339,4 +339,6 @@ EXEMPT.update({
     P + "broadcast_shapes": "returns a shape",
     **{P + k: "printing: a string or print settings, no array result" for k in (
         "array_repr", "array_str", "get_printoptions", "set_printoptions", "printoptions")},
+    **{P + k: "a string of an integer: no array result" for k in ("binary_repr", "base_repr")},
+    P + "fromiter": "a constant: values read from a Python iterator",
 })
