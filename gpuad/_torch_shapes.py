@@ -88,6 +88,8 @@ def view(self, *shape) -> Tensor:
             f"is not supported; use .astype(dtype) for a conversion"
         )
     shape = _shape_args("view", shape)
+    if shape.count(-1) > 1:  # (before the view check, whose message would blame the strides)
+        raise ValueError(f"Tensor.view{shape}: only one dim can be -1")
     _check_viewable(self, shape)
     return _new_view(self, self.reshape(shape))
 

@@ -24,6 +24,8 @@ def test_reshape_minus_one_beside_a_zero_dim_raises(backend):
             x.reshape(*shape)
     with pytest.raises(ValueError, match="only one dim can be -1"):
         _t(np.ones((3, 3))).reshape(-1, -1)
+    with pytest.raises(ValueError, match="only one dim can be -1"):
+        _t(np.ones(15)).view(15, -1, -1)
     assert x.reshape(10, 3, -1).shape == (10, 3, 0)  # -1 is 0 here: 30 * k == 0
     assert gnp.reshape(x, (2, -1, 3)).shape == (2, 0, 3)
 

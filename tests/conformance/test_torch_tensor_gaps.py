@@ -36,9 +36,11 @@ GAPS = (  # (class, torch's test, where its port is or why there is none)
      "differs: x.conj() of a real tensor is NumPy's copy, not x itself (docs/porting.md);"
      ' here: numpy_meaning[conj_of_real_is_a_copy]'),
     ('TestViewOps', 'test_view_dtype_new',
-     'covered: test_torch_view_ops_suite.py::test_view_as_another_dtype_raises'),
+     'differs: x.view(dtype) reinterprets no bytes, it raises naming astype; covered: '
+     'test_torch_view_ops_suite.py::test_view_as_another_dtype_raises'),
     ('TestViewOps', 'test_view_dtype_upsize_errors',
-     'covered: test_torch_view_ops_suite.py::test_view_as_another_dtype_raises'),
+     'differs: x.view(dtype) reinterprets no bytes, it raises naming astype; covered: '
+     'test_torch_view_ops_suite.py::test_view_as_another_dtype_raises'),
     ('TestViewOps', 'test_view_as_complex',
      'covered: test_torch_shape_creation.py::view_as_complex; here: '
      'same[view_as_complex_spelled]'),
@@ -245,7 +247,7 @@ GAPS = (  # (class, torch's test, where its port is or why there is none)
      'here: same[broadcast_to], refused[broadcast_to_bad]'),
     ('TestOldViewOps', 'test_view',
      'here: same[view], refused[view_minus_1_beside_0], refused[view_wrong_size], '
-     'refused[view_across_chunks]'),
+     'refused[view_across_chunks], refused[view_two_minus_1]'),
     ('TestOldViewOps', 'test_reshape_view_semantics',
      "n/a: storage, data_ptr, strides and memory formats (gpuad's tensors expose no "
      'storage)'),
@@ -1895,6 +1897,7 @@ REFUSED = {
     "view_minus_1_beside_0": lambda L: L.t(np.zeros(0)).view(3, 0, -1, 0),
     "view_wrong_size": lambda L: L.t(R(15)).view(7, -1),
     "view_across_chunks": lambda L: _transposed_view(L).view(24, 9, 6, 2, 1, 5),
+    "view_two_minus_1": lambda L: L.t(R(15)).view(15, -1, -1),
     "tensor_split_0d": lambda L: L.t(2.0).tensor_split(10, 0),
     "tensor_split_0_sections": lambda L: L.t(R(10)).tensor_split(0, 0),
     "tensor_split_dim": lambda L: L.t(R(10)).tensor_split((10,), 1),
