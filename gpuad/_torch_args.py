@@ -22,7 +22,12 @@ def _dims(dim: Any) -> Any:
     """torch's ``dim`` as NumPy's ``axis``: a list becomes a tuple, and an empty one (torch:
     every dimension) becomes None."""
     if isinstance(dim, list | tuple):
-        return tuple(dim) or None
+        dim = tuple(dim)
+        if any(isinstance(d, bool | _np.bool_) for d in dim):
+            raise TypeError(f"dim must hold integers, got {dim!r}")
+        return dim or None
+    if isinstance(dim, bool | _np.bool_):  # True would be dim 1 to NumPy; torch refuses it
+        raise TypeError(f"dim must be an integer or a tuple of them, got {dim!r}")
     return dim
 
 
@@ -69,6 +74,8 @@ def _shape_args(name: str, args: tuple) -> tuple:
 def _int(name: str, what: str, v: Any) -> int:
     """An integer argument (a Python or NumPy integer, or a 0-d integer tensor) as an int; a
     float raises as in torch (``int()`` would truncate it silently)."""
+    if isinstance(v, bool | _np.bool_):  # torch refuses True for an int (it is not dim 1)
+        raise TypeError(f"Tensor.{name}: {what} must be an integer, got {v!r}")
     if isinstance(v, int | _np.integer):
         return int(v)
     if getattr(v, "ndim", None) == 0 and getattr(v, "dtype", _np.dtype(float)).kind in "iu":

@@ -15,7 +15,7 @@ import numpy as _np
 
 from . import _links
 from . import _value_checks as _vc
-from ._torch_args import _NO, _axis, _pick, _whole, _xp, _zero_index
+from ._torch_args import _NO, _axis, _check_fill, _pick, _whole, _xp, _zero_index
 from ._torch_reductions import _cum_dim
 from .tensor import Tensor
 
@@ -309,6 +309,7 @@ def index_fill(self, dim: int, index, value) -> Tensor:
     if getattr(value, "ndim", 0) != 0:
         raise ValueError(f"Tensor.index_fill: the value must be a number or a 0-d tensor, got "
                          f"shape {tuple(value.shape)}, as in torch")
+    value = _check_fill("Tensor.index_fill", value, self.dtype)  # (1j into a real tensor)
     if self.ndim == 0:
         one, index, value = _on_0d("index_fill", self, dim, index, value)
         return _R.reshape(index_fill(one, 0, index, value), ())

@@ -178,6 +178,43 @@ def _h(self) -> Tensor:
     return _conj_copy(t, "H") if self.dtype.kind == "c" else t
 
 
+def adjoint(self) -> Tensor:
+    """torch's ``adjoint()``: ``mH``, the conjugate transpose of the last two dims (a 0-d
+    tensor is its own). Example: ``a.adjoint()``"""
+    if self.ndim == 1:
+        raise ValueError("Tensor.adjoint() is for matrices or batches of matrices, got a 1-D "
+                         "tensor; use x.conj() for a vector")
+    return _mh(self)
+
+
+def as_strided(self, size, stride, storage_offset=None) -> Tensor:
+    """torch's ``as_strided`` reads the tensor's storage, which gpuad's tensors do not expose:
+    it raises, naming what to write instead."""
+    raise NotImplementedError(
+        f"Tensor.as_strided{(tuple(size), tuple(stride), storage_offset)}: gpuad's tensors "
+        f"have no storage to reinterpret (shape {self.shape}); gather the entries instead: "
+        f"x.reshape(-1)[offset + sum(i_k * stride_k)] with index arrays, or x.unfold(dim, "
+        f"size, step) for sliding windows, x.expand(...) for stride 0")
+
+
+def sparse_dim(self) -> int:
+    """torch's ``sparse_dim()`` of a dense tensor: 0 (gpuad's tensors are dense)."""
+    return 0
+
+
+def dense_dim(self) -> int:
+    """torch's ``dense_dim()`` of a dense tensor: every dim. Example: ``x.dense_dim()``"""
+    return self.ndim
+
+
+def swapdims_(self, dim0: int, dim1: int) -> Tensor:
+    """torch's in-place ``swapdims_`` (``transpose_``), for a tensor outside any graph."""
+    return _restride(self, "swapdims_", self.detach().swapaxes(dim0, dim1))
+
+
+swapaxes_ = swapdims_
+
+
 def _restride(self, name: str, r: Tensor) -> Tensor:
     """Give ``self`` the shape of ``r``, a view of its data: torch's shape-changing in-place
     methods. Only for a tensor outside any graph: a recorded value, a leaf that requires
@@ -227,7 +264,8 @@ def t_(self) -> Tensor:
 METHODS = {n: globals()[n] for n in """
     split_with_sizes unsafe_split unsafe_chunk hsplit vsplit dsplit narrow_copy sum_to_size
     broadcast_to renorm kron inner vdot conj_physical resolve_conj resolve_neg
-    unsqueeze_ squeeze_ transpose_ t_
+    unsqueeze_ squeeze_ transpose_ t_ adjoint sparse_dim dense_dim swapdims_ swapaxes_
+    as_strided
 """.split()}
 def _no_pair(field: str):
     def get(self) -> Any:

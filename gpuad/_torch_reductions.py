@@ -40,12 +40,15 @@ _min = namedtuple("min", ["values", "indices"])
 # (each keeps the NumPy method's fast path as its first line). A bool where NumPy takes a
 # dtype or an ``out`` array is torch's positional keepdim (``x.sum(1, True)``) or unbiased
 # (``x.std(1, False)``): NumPy refuses those values.
-def _torch_reduce(name: str, axis, dtype, keepdims, kw, ndim: int) -> tuple:
-    """``(axis, dtype, keepdims)`` of ``sum``/``mean``/``prod`` called as torch's."""
+def _torch_reduce(name: str, axis, dtype, keepdims, kw, ndim: int, src=None) -> tuple:
+    """``(axis, dtype, keepdims)`` of ``sum``/``mean``/``prod`` called as torch's (an
+    unsigned ``src`` dtype sums into int64, torch's, where NumPy's is uint64)."""
     if dtype.__class__ is bool:
         _once(kw, "keepdim", dtype, name)
         dtype = None
     axis, keepdims = _torch_dim(name, axis, keepdims, kw, ndim)
+    if dtype is None and src is not None and src.kind == "u" and name != "mean":
+        return axis, _np.dtype(_np.int64), keepdims
     return axis, None if dtype is None else _dtype(dtype), keepdims
 
 
@@ -59,7 +62,8 @@ def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # noqa: A
     if dtype is None and out is None and not kw:
         return _R.sum(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
-        axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw, self.ndim)
+        axis, dtype, keepdims = _torch_reduce("sum", axis, dtype, keepdims, kw, self.ndim,
+                                                 self.dtype)
     return _full("sum")(self, axis, _np_dtype(dtype), out, keepdims, **kw)
 
 
@@ -75,7 +79,8 @@ def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
     if dtype is None and out is None and not kw:
         return _R.prod(self, axis, keepdims=keepdims)
     if dtype.__class__ is bool or "dim" in kw or "keepdim" in kw:
-        axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw, self.ndim)
+        axis, dtype, keepdims = _torch_reduce("prod", axis, dtype, keepdims, kw, self.ndim,
+                                                 self.dtype)
     return _full("prod")(self, axis, _np_dtype(dtype), out, keepdims, **kw)
 
 
@@ -292,6 +297,8 @@ def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
 
 def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero. Example: ``x.nansum(dim=0)``"""
+    if dtype is None and self.dtype.kind == "u":
+        dtype = _np.int64  # torch's, where NumPy's is uint64
     return gnp.nansum(self, _dims_of("nansum", dim, self.ndim),
                       dtype=None if dtype is None else _dtype(dtype), keepdims=keepdim)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as _np
 
 from . import _links
-from ._torch_args import _NO, _axis, _int, _shape_args
+from ._torch_args import _NO, _as_tensor, _axis, _int, _shape_args
 from .tensor import Tensor
 
 _R: Any = None  # the op namespace, as Tensor's own methods use it
@@ -88,6 +88,8 @@ def view(self, *shape) -> Tensor:
             f"is not supported; use .astype(dtype) for a conversion"
         )
     shape = _shape_args("view", shape)
+    if shape.count(-1) > 1:  # (before the view check, whose message would blame the strides)
+        raise ValueError(f"Tensor.view{shape}: only one dim can be -1")
     _check_viewable(self, shape)
     return _new_view(self, self.reshape(shape))
 
@@ -366,11 +368,12 @@ def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1, *, dim1=_NO,
 def nonzero(self, *, as_tuple=_NO):
     """NumPy's tuple of index arrays (also torch's ``as_tuple=True``), or with
     ``as_tuple=False`` torch's (count, ndim) index tensor. Example: ``x.nonzero(as_tuple=False)``"""
-    if as_tuple is not _NO and as_tuple and self.ndim == 0:  # torch reads a 0-d one as 1-d
-        return _R.nonzero(_R.reshape(self, (1,)))
-    if as_tuple is _NO or as_tuple:
+    if as_tuple is _NO:
         return _R.nonzero(self)
-    return _R.argwhere(self)
+    if as_tuple:  # torch's: Tensors (a 0-d one read as 1-d)
+        return tuple(_as_tensor(i) for i in _R.nonzero(
+            _R.reshape(self, (1,)) if self.ndim == 0 else self))
+    return _as_tensor(_R.argwhere(self))  # a Tensor, as torch's (not a raw backend array)
 
 
 def roll(self, shifts, dims=None) -> Tensor:

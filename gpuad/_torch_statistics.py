@@ -185,11 +185,19 @@ def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # n
 def _histc(xp, a, bins: int, lo: float, hi: float):
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
+        if not (_np.isfinite(lo) and _np.isfinite(hi)):  # NaN or inf: no range to split
+            raise ValueError(f"Tensor.histc: the data's range [{lo}, {hi}] is not finite; "
+                             f"give min= and max=")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     inside = a[(a >= lo) & (a <= hi)]
-    pos = ((inside - lo) * bins / (hi - lo)).astype(_np.int64)
-    return xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)
+    if hi == lo:  # (a value too large for +-1 to widen: every entry is in the last bin)
+        pos = xp.full(inside.shape, bins - 1, _np.int64)
+    else:  # halved, so that hi - lo and x - lo stay finite for the widest float ranges;
+        num, den = inside / 2 - lo / 2, hi / 2 - lo / 2  # torch's order, unless it overflows
+        q = num * bins
+        pos = xp.where(xp.isfinite(q), q / den, num / den * bins).astype(_np.int64)
+    return xp.bincount(xp.clip(pos, 0, bins - 1), minlength=bins)
 
 
 def bincount(self, weights=None, minlength: int = 0) -> Tensor:

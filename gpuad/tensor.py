@@ -326,6 +326,11 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
+        if self._data.ndim < 2:  # torch's: a 0-d tensor is its own, a vector has no matrix
+            if self._data.ndim == 0:
+                return _R.reshape(self, ())
+            raise ValueError("Tensor.mT is for matrices or batches of matrices, got a 1-D "
+                             "tensor; use x.T or x itself for a vector")
         return _R.swapaxes(self, -1, -2)
 
     def numpy(self) -> _np.ndarray:

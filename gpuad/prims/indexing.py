@@ -23,7 +23,7 @@ def check_list_index(index, where: str = "getitem") -> None:
     if index.__class__ is not list or len(index) >= 32:
         return
     for i in index:
-        if i is None or i is Ellipsis or isinstance(i, list | tuple | slice | Tensor) or (
+        if i is None or i is Ellipsis or isinstance(i, list | tuple | range | slice | Tensor) or (
                 getattr(i, "ndim", None) is not None and not isinstance(i, _np.generic)):
             raise IndexError(
                 f"{where}: an index that is a list holding {type(i).__name__} entries means "

@@ -48,6 +48,11 @@ def reshape(x, newshape):
         total = 1
         for n in old:
             total *= n
+        if newshape.count(-1) > 1 or not known:  # (a -1 beside a 0 could be any size)
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {old} into {newshape}: "
+                + ("only one dim can be -1" if newshape.count(-1) > 1 else
+                   "the -1 could be any size next to a 0 dim; give every size"))
         newshape = tuple(total // known if known and n == -1 else (0 if n == -1 else n)
                          for n in newshape)
     if newshape == old:

@@ -698,8 +698,9 @@ DTYPE_OPS = {
 }
 # (input dtype, op) -> why gpuad's result differs from torch's there
 DTYPE_KNOWN = {
-    **{("uint8", op): "unsigned sums, products and nansums accumulate in NumPy's uint64 "
-       "(torch: int64); the values agree" for op in ("sum", "sum()", "prod", "nansum")},
+    ("uint8", "sum()"): "x.sum() without torch's keywords is NumPy's: an unsigned sum "
+                        "accumulates in uint64 (torch: int64; with dim= gpuad's is int64 too); "
+                        "the values agree",
     **{("uint8", op): "NumPy's any/all give bool (torch keeps uint8)"
        for op in ("any", "all()")},
     **{(dt, "logsumexp"): "an integer tensor's logsumexp is float64 (gpuad's default float; "
