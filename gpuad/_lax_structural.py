@@ -369,6 +369,17 @@ def _window(op: str, start_indices, xs: tuple, sizes: tuple, allow_negative=True
         k = getattr(i, "dtype", None)
         if isinstance(i, bool) or (k is not None and _np.dtype(k).kind not in "iu"):
             raise TypeError(f"lax.{op}: start indices must be integers, got {_fmt(i)}")
+        if k is not None and _shape(i) != ():
+            raise TypeError(
+                f"lax.{op}: start indices must be scalars, got {_fmt(i)} among "
+                f"{len(idx)} starts for the operand shape {xs}"
+            )
+    kinds = {_np.dtype(i.dtype) for i in idx if getattr(i, "dtype", None) is not None}
+    if len(kinds) > 1:
+        raise TypeError(
+            f"lax.{op}: start indices must be integers of one dtype (Python ints adapt), got "
+            f"{', '.join(_fmt(i) for i in idx)}; convert them to one dtype"
+        )
     wrap = _wrap(op, allow_negative, len(xs))
     if not any(_dynamic(i) for i in idx):
         starts = []
