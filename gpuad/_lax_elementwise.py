@@ -20,6 +20,7 @@ from typing import Any
 import numpy as _np
 
 from . import numpy as gnp
+from ._lax_misc import check_accuracy as _check_accuracy
 from ._raw import data as _data
 from ._raw import shape as _shape
 from .prims.core import prim as _prim
@@ -152,10 +153,20 @@ def _unary(op: str, x, kinds: str) -> None:
     _check_kind(op, x, kinds)
 
 
+_ACCURACY = {"exp", "exp2", "log", "log1p", "expm1", "tanh", "sin", "cos", "tan", "sqrt",
+             "cbrt"}
+
+
 def _make_unary(op: str, fn, kinds: str, doc: str):
-    def f(x):
-        _unary(op, x, kinds)
-        return fn(x)
+    if op in _ACCURACY:
+        def f(x, *, accuracy=None):
+            _check_accuracy(op, accuracy)
+            _unary(op, x, kinds)
+            return fn(x)
+    else:
+        def f(x):
+            _unary(op, x, kinds)
+            return fn(x)
 
     f.__name__ = f.__qualname__ = op
     f.__doc__ = doc
@@ -458,16 +469,18 @@ def conj(x: Any) -> Any:
     return gnp.conj(x)
 
 
-def logistic(x: Any) -> Any:
+def logistic(x: Any, *, accuracy: Any = None) -> Any:
     """``1 / (1 + exp(-x))``, also for complex ``x``. Example: ``lax.logistic(x)``"""
+    _check_accuracy("logistic", accuracy)
     _unary("logistic", x, _INEXACT)
     if _kind(x) == "c":
         return gnp.reciprocal(1.0 + gnp.exp(gnp.negative(x)))
     return _special("expit")(x)
 
 
-def rsqrt(x: Any) -> Any:
+def rsqrt(x: Any, *, accuracy: Any = None) -> Any:
     """``1 / sqrt(x)``. Example: ``lax.rsqrt(x)``"""
+    _check_accuracy("rsqrt", accuracy)
     _unary("rsqrt", x, _INEXACT)
     return gnp.reciprocal(gnp.sqrt(x))
 

@@ -111,6 +111,7 @@ from ._lax_gather import (
     scatter_mul,
     scatter_sub,
 )
+from ._lax_misc import AccuracyMode, composite, optimization_barrier, shape_as_value, tile
 from ._lax_reductions import (
     _KNOWN,
     Precision,
@@ -318,4 +319,9 @@ __all__ = [
     "transpose",
     "zeros_like_array",
     "zeta",
+    "AccuracyMode",
+    "composite",
+    "optimization_barrier",
+    "shape_as_value",
+    "tile",
 ]
