@@ -70,3 +70,40 @@ def composite(decomposition: Callable, name: str, version: int = 0) -> Callable:
         return decomposition(*args, **attributes)
 
     return call
+
+
+def ragged_dot(
+    lhs: Any,
+    rhs: Any,
+    group_sizes: Any,
+    precision: Any = None,
+    preferred_element_type: Any = None,
+    group_offset: Any = None,
+) -> Any:
+    """``lhs`` (m, k) times the group's kernel of ``rhs`` (g, k, n): the first
+    ``group_sizes[0]`` rows use ``rhs[0]``, the next ``group_sizes[1]`` ``rhs[1]``, ...; rows
+    past ``sum(group_sizes)`` are 0. Differentiable in ``lhs`` and ``rhs`` (the sizes are
+    integers). Example: ``lax.ragged_dot(x, w, jnp.array([3, 5]))``"""
+    ls, rs, gs = _shape(lhs), _shape(rhs), _shape(group_sizes)
+    if len(ls) != 2 or len(rs) != 3 or ls[1] != rs[1]:
+        raise TypeError(
+            f"lax.ragged_dot: takes lhs (m, k) and rhs (g, k, n), got shapes {ls} and {rs}; "
+            f"other layouts (ragged_dot_general) are not provided"
+        )
+    if gs != (rs[0],):
+        raise TypeError(
+            f"lax.ragged_dot: expected group_sizes to have shape ({rs[0]},), got {gs}"
+        )
+    kind = getattr(group_sizes, "dtype", None)
+    if kind is None or _np.dtype(kind).kind not in "iu":
+        raise TypeError(f"lax.ragged_dot: group_sizes must be integers, got {kind}")
+    if group_offset is not None:
+        raise NotImplementedError("lax.ragged_dot: group_offset is not supported")
+    ends = _gnp.cumsum(group_sizes)
+    rows = _gnp.arange(ls[0])
+    group = _gnp.clip(_gnp.searchsorted(ends, rows, side="right"), 0, rs[0] - 1)
+    out = _gnp.einsum("mk,mkn->mn", lhs, _gnp.take(rhs, group, axis=0))
+    out = _gnp.where((rows < ends[-1])[:, None], out, 0)
+    if preferred_element_type is not None:
+        out = out.astype(preferred_element_type)
+    return out

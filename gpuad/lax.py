@@ -583,9 +583,8 @@ _NOT_PROVIDED = {
     "RandomAlgorithm": "lax.rng_bit_generator is not provided: use gpuad.random.randint",
     "conv_general_dilated_local": "use lax.conv_general_dilated_patches and multiply by the "
                                   "per-position kernels (gpuad.numpy.einsum)",
-    "ragged_dot": "use lax.dot_general on each group (slice the rows by the group sizes) or a "
-                  "gather of the group's kernel per row followed by gpuad.numpy.einsum",
-    "ragged_dot_general": "see lax.ragged_dot: not provided either",
+    "ragged_dot_general": "lax.ragged_dot takes the (m, k) x (g, k, n) layout; transpose the "
+                          "operands into it or use lax.dot_general on each group",
     "RaggedDotDimensionNumbers": "lax.ragged_dot_general is not provided",
     "DotAlgorithm": "gpuad computes dot products in the operands' dtype on the backend; pass "
                     "precision=None (or a lax.Precision, accepted and ignored)",

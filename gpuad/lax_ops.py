@@ -111,7 +111,14 @@ from ._lax_gather import (
     scatter_mul,
     scatter_sub,
 )
-from ._lax_misc import AccuracyMode, composite, optimization_barrier, shape_as_value, tile
+from ._lax_misc import (
+    AccuracyMode,
+    composite,
+    optimization_barrier,
+    ragged_dot,
+    shape_as_value,
+    tile,
+)
 from ._lax_reductions import (
     _KNOWN,
     Precision,
@@ -322,6 +329,7 @@ __all__ = [
     "AccuracyMode",
     "composite",
     "optimization_barrier",
+    "ragged_dot",
     "shape_as_value",
     "tile",
 ]
