@@ -107,3 +107,58 @@ def ragged_dot(
     if preferred_element_type is not None:
         out = out.astype(preferred_element_type)
     return out
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The NumPy broadcast of ``shapes``, as Python ints. Example:
+    ``lax.broadcast_shapes((1, 2, 3), (2, 3))`` -> ``(1, 2, 3)``"""
+    try:
+        return tuple(int(d) for d in _np.broadcast_shapes(*(tuple(s) for s in shapes)))
+    except ValueError:
+        raise ValueError(
+            f"lax.broadcast_shapes: incompatible shapes for broadcasting: {shapes}"
+        ) from None
+
+
+class FftType(enum.IntEnum):
+    """``jax.lax.FftType``."""
+
+    FFT = 0
+    IFFT = 1
+    RFFT = 2
+    IRFFT = 3
+
+
+def fft(x: Any, fft_type: Any, fft_lengths: Sequence[int]) -> Any:
+    """``jax.lax.fft``: the n-dimensional transform ``fft_type`` (a ``FftType`` or ``'fft'``,
+    ``'ifft'``, ``'rfft'``, ``'irfft'``) over the last ``len(fft_lengths)`` axes.
+    Differentiable. Example: ``lax.fft(x, lax.FftType.FFT, x.shape[-2:])``"""
+    if isinstance(fft_type, str):
+        try:
+            fft_type = FftType[fft_type.upper()]
+        except KeyError:
+            raise ValueError(f"lax.fft: unknown fft_type {fft_type!r}") from None
+    fft_type = FftType(int(fft_type))
+    lengths = tuple(int(n) for n in fft_lengths)
+    s = _shape(x)
+    k = len(lengths)
+    if k > len(s) or k > 3:
+        raise ValueError(f"lax.fft: {k} fft_lengths for an operand of shape {s} (at most 3)")
+    axes = tuple(range(len(s) - k, len(s)))
+    last = s[len(s) - k:]
+    want = lengths if fft_type != FftType.IRFFT else lengths[:-1] + (lengths[-1] // 2 + 1,)
+    if k and tuple(last) != tuple(want):
+        raise ValueError(
+            f"lax.fft: fft_lengths {lengths} do not match the last axes {tuple(last)} of the "
+            f"operand for {fft_type.name}"
+        )
+    if k == 0:
+        return x
+    f = _gnp.fft
+    if fft_type == FftType.FFT:
+        return f.fftn(x, axes=axes)
+    if fft_type == FftType.IFFT:
+        return f.ifftn(x, axes=axes)
+    if fft_type == FftType.RFFT:
+        return f.rfftn(x, axes=axes)
+    return f.irfftn(x, s=lengths, axes=axes)

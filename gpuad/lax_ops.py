@@ -113,7 +113,10 @@ from ._lax_gather import (
 )
 from ._lax_misc import (
     AccuracyMode,
+    FftType,
+    broadcast_shapes,
     composite,
+    fft,
     optimization_barrier,
     ragged_dot,
     shape_as_value,
@@ -327,7 +330,10 @@ __all__ = [
     "zeros_like_array",
     "zeta",
     "AccuracyMode",
+    "FftType",
+    "broadcast_shapes",
     "composite",
+    "fft",
     "optimization_barrier",
     "ragged_dot",
     "shape_as_value",
