@@ -112,6 +112,13 @@ def ragged_dot(
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The NumPy broadcast of ``shapes``, as Python ints. Example:
     ``lax.broadcast_shapes((1, 2, 3), (2, 3))`` -> ``(1, 2, 3)``"""
+    for s in shapes:
+        if isinstance(s, str | bytes) or not all(
+            isinstance(d, int | _np.integer) and not isinstance(d, bool) for d in tuple(s)
+        ):
+            raise TypeError(f"lax.broadcast_shapes: shapes must be sequences of ints, got {s!r}")
+        if any(d < 0 for d in s):
+            raise TypeError(f"lax.broadcast_shapes: only non-negative sizes are allowed, got {s}")
     try:
         return tuple(int(d) for d in _np.broadcast_shapes(*(tuple(s) for s in shapes)))
     except ValueError:

@@ -63,3 +63,43 @@ def test_dot_takes_precision_by_keyword_only(backend):
     with pytest.raises(TypeError, match="positional"):
         lax.dot(a, a, lax.Precision.DEFAULT)
     assert float(to_numpy(lax.dot(a, a, precision=lax.Precision.HIGHEST))) == 30.0
+
+
+def test_gather_with_no_indices_accepts_a_window_larger_than_the_operand(backend):
+    # no index, no slice read: the result is empty (JAX's base case); a window that does not
+    # fit with indices present still raises
+    dn = lax.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,), start_index_map=(0,))
+    out = to_numpy(lax.gather(np.zeros((0,)), np.zeros((0, 1), np.int32), dn, (1,)))
+    assert out.shape == (0,) and out.dtype == np.float64
+    dn2 = lax.GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(),
+                                     start_index_map=(0,))
+    out2 = to_numpy(lax.gather(np.zeros((0,)), np.zeros((0, 1), np.int32), dn2, (1,)))
+    assert out2.shape == (0, 1)
+    with pytest.raises(TypeError, match="lax.gather: slice_sizes"):
+        lax.gather(np.zeros((0,)), np.zeros((2, 1), np.int32), dn, (1,))
+
+
+def test_ragged_dot_rows_follow_their_group(backend):
+    lhs = np.arange(12.0).reshape(4, 3)
+    rhs = np.stack([np.eye(3), 2 * np.eye(3)])  # group 0 copies the row, group 1 doubles it
+    out = to_numpy(lax.ragged_dot(lhs, rhs, np.array([1, 2], np.int32)))
+    np.testing.assert_array_equal(out, np.concatenate([lhs[:1], 2 * lhs[1:3], 0 * lhs[3:]]))
+    with pytest.raises(TypeError, match=r"group_sizes to have shape \(2,\)"):
+        lax.ragged_dot(lhs, rhs, np.array([4], np.int32))
+
+
+def test_fft_of_lax_matches_the_transforms_it_names(backend):
+    x = np.arange(12.0).reshape(3, 4) + 1j
+    np.testing.assert_allclose(to_numpy(lax.fft(x, lax.FftType.FFT, (4,))), np.fft.fft(x))
+    np.testing.assert_allclose(to_numpy(lax.fft(x, "ifft", (3, 4))), np.fft.ifft2(x))
+    with pytest.raises(ValueError, match="lax.fft: fft_lengths"):
+        lax.fft(x, lax.FftType.FFT, (5,))
+
+
+def test_tile_and_broadcast_shapes(backend):
+    np.testing.assert_array_equal(to_numpy(lax.tile(np.arange(3.0), (2,))), [0, 1, 2, 0, 1, 2])
+    assert lax.broadcast_shapes((1, 2, 3), (2, 3)) == (1, 2, 3)
+    with pytest.raises(TypeError, match="non-negative"):
+        lax.broadcast_shapes((-1,))
+    with pytest.raises(ValueError, match="lax.tile"):
+        lax.tile(np.ones((2, 2)), (2,))
