@@ -491,6 +491,25 @@ def is_finite(x: Any) -> Any:
     return gnp.isfinite(_data(x))
 
 
+def clz(x: Any) -> Any:
+    """The number of leading zero bits of each integer, in ``x``'s dtype (its bit width for
+    0). Example: ``lax.clz(np.int32(1))`` -> ``31``"""
+    _unary("clz", x, _INT)
+    xd = _data(x)
+    dt = _dtype(x) or _np.dtype(_np.int64)
+    bits = 8 * dt.itemsize
+    u = gnp.astype(xd, _np.dtype(f"u{dt.itemsize}"))
+    n = gnp.zeros_like(u)
+    s = bits // 2
+    while s >= 1:  # binary search: are the top s bits of what is left all zero?
+        top_zero = gnp.equal(gnp.right_shift(u, bits - s), 0)
+        n = gnp.where(top_zero, gnp.add(n, s), n)
+        u = gnp.where(top_zero, gnp.left_shift(u, s), u)
+        s //= 2
+    n = gnp.add(n, gnp.astype(gnp.equal(gnp.right_shift(u, bits - 1), 0), n.dtype))
+    return gnp.astype(n, dt)
+
+
 def population_count(x: Any) -> Any:
     """The number of set bits of each integer, in ``x``'s dtype.
 

@@ -103,3 +103,32 @@ def test_tile_and_broadcast_shapes(backend):
         lax.broadcast_shapes((-1,))
     with pytest.raises(ValueError, match="lax.tile"):
         lax.tile(np.ones((2, 2)), (2,))
+
+
+def test_dynamic_slice_refuses_a_float_start_instead_of_truncating_it(backend):
+    # lax.dynamic_slice(x, (0.5,), (1,)) read x[0:1] (int(0.5) == 0), silently
+    with pytest.raises(TypeError, match="lax.dynamic_slice: start indices must be integers"):
+        lax.dynamic_slice(np.arange(3.0), (0.5,), (1,))
+    with pytest.raises(TypeError, match="lax.dynamic_update_slice: start indices must be integers"):
+        lax.dynamic_update_slice(np.arange(3.0), np.ones(1), (1.0,))
+    np.testing.assert_array_equal(to_numpy(lax.dynamic_slice(np.arange(5), (2,), (2,))), [2, 3])
+
+
+def test_iota_refuses_a_negative_size(backend):
+    with pytest.raises(TypeError, match="lax.iota: size must be non-negative, got -1"):
+        lax.iota(np.int32, -1)
+    assert to_numpy(lax.iota(np.int32, 0)).shape == (0,)
+
+
+@pytest.mark.parametrize("dt", [np.int8, np.uint8, np.int32, np.uint64, np.int64])
+def test_clz_counts_leading_zero_bits(backend, dt):
+    bits = 8 * np.dtype(dt).itemsize
+    x = np.array([0, 1, 2, 3, 8, np.iinfo(dt).max], dt)
+    # 0 has `bits` leading zeros; 2**k has bits - 1 - k; the largest signed value has one
+    want = np.array([bits, bits - 1, bits - 2, bits - 2, bits - 4,
+                     1 if np.iinfo(dt).min < 0 else 0], dt)
+    out = to_numpy(lax.clz(x))
+    assert out.dtype == np.dtype(dt)
+    np.testing.assert_array_equal(out, want)
+    if np.iinfo(dt).min < 0:
+        assert to_numpy(lax.clz(np.array([-1], dt)))[0] == 0
