@@ -20,6 +20,7 @@ from typing import Any
 import numpy as _np
 
 from . import numpy as gnp
+from ._lax_misc import check_accuracy as _check_accuracy
 from ._raw import data as _data
 from ._raw import shape as _shape
 from .prims.core import prim as _prim
@@ -152,10 +153,20 @@ def _unary(op: str, x, kinds: str) -> None:
     _check_kind(op, x, kinds)
 
 
+_ACCURACY = {"exp", "exp2", "log", "log1p", "expm1", "tanh", "sin", "cos", "tan", "sqrt",
+             "cbrt"}
+
+
 def _make_unary(op: str, fn, kinds: str, doc: str):
-    def f(x):
-        _unary(op, x, kinds)
-        return fn(x)
+    if op in _ACCURACY:
+        def f(x, *, accuracy=None):
+            _check_accuracy(op, accuracy)
+            _unary(op, x, kinds)
+            return fn(x)
+    else:
+        def f(x):
+            _unary(op, x, kinds)
+            return fn(x)
 
     f.__name__ = f.__qualname__ = op
     f.__doc__ = doc
@@ -458,16 +469,18 @@ def conj(x: Any) -> Any:
     return gnp.conj(x)
 
 
-def logistic(x: Any) -> Any:
+def logistic(x: Any, *, accuracy: Any = None) -> Any:
     """``1 / (1 + exp(-x))``, also for complex ``x``. Example: ``lax.logistic(x)``"""
+    _check_accuracy("logistic", accuracy)
     _unary("logistic", x, _INEXACT)
     if _kind(x) == "c":
         return gnp.reciprocal(1.0 + gnp.exp(gnp.negative(x)))
     return _special("expit")(x)
 
 
-def rsqrt(x: Any) -> Any:
+def rsqrt(x: Any, *, accuracy: Any = None) -> Any:
     """``1 / sqrt(x)``. Example: ``lax.rsqrt(x)``"""
+    _check_accuracy("rsqrt", accuracy)
     _unary("rsqrt", x, _INEXACT)
     return gnp.reciprocal(gnp.sqrt(x))
 
@@ -476,6 +489,25 @@ def is_finite(x: Any) -> Any:
     """True where ``x`` is neither infinite nor NaN. Example: ``lax.is_finite(x)``"""
     _unary("is_finite", x, _FLOAT)
     return gnp.isfinite(_data(x))
+
+
+def clz(x: Any) -> Any:
+    """The number of leading zero bits of each integer, in ``x``'s dtype (its bit width for
+    0). Example: ``lax.clz(np.int32(1))`` -> ``31``"""
+    _unary("clz", x, _INT)
+    xd = _data(x)
+    dt = _dtype(x) or _np.dtype(_np.int64)
+    bits = 8 * dt.itemsize
+    u = gnp.astype(xd, _np.dtype(f"u{dt.itemsize}"))
+    n = gnp.zeros_like(u)
+    s = bits // 2
+    while s >= 1:  # binary search: are the top s bits of what is left all zero?
+        top_zero = gnp.equal(gnp.right_shift(u, bits - s), 0)
+        n = gnp.where(top_zero, gnp.add(n, s), n)
+        u = gnp.where(top_zero, gnp.left_shift(u, s), u)
+        s //= 2
+    n = gnp.add(n, gnp.astype(gnp.equal(gnp.right_shift(u, bits - 1), 0), n.dtype))
+    return gnp.astype(n, dt)
 
 
 def population_count(x: Any) -> Any:

@@ -204,7 +204,11 @@ def gather(
             f"lax.gather: start_indices must be an integer array whose last "
             f"dimension indexes the operand, got {_fmt(start_indices)}"
         )
-    if len(sizes) != len(xs) or any(not 0 <= s <= n for s, n in zip(sizes, xs, strict=True)):
+    # with no indices at all a window need not fit (JAX's base case: no slice is read)
+    empty = 0 in ishape[:-1]
+    if len(sizes) != len(xs) or any(
+        not 0 <= s <= (s if empty else n) for s, n in zip(sizes, xs, strict=True)
+    ):
         raise TypeError(
             f"lax.gather: slice_sizes {sizes} must have one entry per operand "
             f"dimension, each between 0 and its size {xs}"

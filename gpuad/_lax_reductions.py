@@ -598,7 +598,7 @@ def dot_general(
 
 
 def dot(
-    lhs: Any, rhs: Any, precision: Any = None, preferred_element_type: Any = None, **_: Any
+    lhs: Any, rhs: Any, *, precision: Any = None, preferred_element_type: Any = None, **_: Any
 ) -> Any:
     """Vector-vector, matrix-vector or matrix-matrix product (``dot_general`` for others).
     Example: ``lax.dot(A, v)``"""

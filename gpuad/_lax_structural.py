@@ -367,8 +367,21 @@ def _window(op: str, start_indices, xs: tuple, sizes: tuple, allow_negative=True
         )
     for i in idx:
         k = getattr(i, "dtype", None)
-        if isinstance(i, bool) or (k is not None and _np.dtype(k).kind not in "iu"):
+        if isinstance(i, bool) or (k is not None and _np.dtype(k).kind not in "iu") or (
+            k is None and not isinstance(i, int)
+        ):
             raise TypeError(f"lax.{op}: start indices must be integers, got {_fmt(i)}")
+        if k is not None and _shape(i) != ():
+            raise TypeError(
+                f"lax.{op}: start indices must be scalars, got {_fmt(i)} among "
+                f"{len(idx)} starts for the operand shape {xs}"
+            )
+    kinds = {_np.dtype(i.dtype) for i in idx if getattr(i, "dtype", None) is not None}
+    if len(kinds) > 1:
+        raise TypeError(
+            f"lax.{op}: start indices must be integers of one dtype (Python ints adapt), got "
+            f"{', '.join(_fmt(i) for i in idx)}; convert them to one dtype"
+        )
     wrap = _wrap(op, allow_negative, len(xs))
     if not any(_dynamic(i) for i in idx):
         starts = []
@@ -507,7 +520,10 @@ def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int
 
 def iota(dtype: Any, size: int) -> Any:
     """``[0, 1, ..., size - 1]`` as ``dtype``. Example: ``lax.iota(np.int32, 4)``"""
-    return gnp.arange(operator.index(size), dtype=_np.dtype(dtype))
+    n = operator.index(size)
+    if n < 0:
+        raise TypeError(f"lax.iota: size must be non-negative, got {n}")
+    return gnp.arange(n, dtype=_np.dtype(dtype))
 
 
 def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:

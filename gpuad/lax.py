@@ -575,3 +575,26 @@ from .lax_collectives import *  # noqa: E402,F403
 from .lax_collectives import __all__ as _coll_all  # noqa: E402
 
 __all__ += _coll_all
+
+# jax.lax names gpuad does not provide, with what to use instead
+_NOT_PROVIDED = {
+    "rng_bit_generator": "gpuad.random keys draw gpuad's own bits: use gpuad.random.randint "
+                         "(or uniform) with a gpuad.random.key",
+    "RandomAlgorithm": "lax.rng_bit_generator is not provided: use gpuad.random.randint",
+    "conv_general_dilated_local": "use lax.conv_general_dilated_patches and multiply by the "
+                                  "per-position kernels (gpuad.numpy.einsum)",
+    "ragged_dot_general": "lax.ragged_dot takes the (m, k) x (g, k, n) layout; transpose the "
+                          "operands into it or use lax.dot_general on each group",
+    "RaggedDotDimensionNumbers": "lax.ragged_dot_general is not provided",
+    "DotAlgorithm": "gpuad computes dot products in the operands' dtype on the backend; pass "
+                    "precision=None (or a lax.Precision, accepted and ignored)",
+    "DotAlgorithmPreset": "gpuad computes dot products in the operands' dtype on the backend; "
+                          "pass precision=None (or a lax.Precision, accepted and ignored)",
+    "index_take": "deprecated in JAX: use lax.gather or gpuad.numpy.take",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOT_PROVIDED:
+        raise AttributeError(f"gpuad.lax has no {name}: {_NOT_PROVIDED[name]}")
+    raise AttributeError(f"module 'gpuad.lax' has no attribute {name!r}")

@@ -42,6 +42,7 @@ from ._lax_elementwise import (
     cbrt,
     ceil,
     clamp,
+    clz,
     complex,
     conj,
     convert_element_type,
@@ -110,6 +111,17 @@ from ._lax_gather import (
     scatter_min,
     scatter_mul,
     scatter_sub,
+)
+from ._lax_misc import (
+    AccuracyMode,
+    FftType,
+    broadcast_shapes,
+    composite,
+    fft,
+    optimization_barrier,
+    ragged_dot,
+    shape_as_value,
+    tile,
 )
 from ._lax_reductions import (
     _KNOWN,
@@ -221,6 +233,7 @@ __all__ = [
     "cbrt",
     "ceil",
     "clamp",
+    "clz",
     "collapse",
     "complex",
     "concatenate",
@@ -318,4 +331,13 @@ __all__ = [
     "transpose",
     "zeros_like_array",
     "zeta",
+    "AccuracyMode",
+    "FftType",
+    "broadcast_shapes",
+    "composite",
+    "fft",
+    "optimization_barrier",
+    "ragged_dot",
+    "shape_as_value",
+    "tile",
 ]

@@ -209,7 +209,7 @@ _UFUNCS = {
     "add": _np.add, "subtract": _np.subtract, "multiply": _np.multiply,
     "divide": _np.true_divide, "negative": _np.negative, "power": _np.power,
     "square": _np.square, "sqrt": _np.sqrt, "reciprocal": _np.reciprocal, "exp": _np.exp,
-    "expm1": _np.expm1, "log": _np.log, "log1p": _np.log1p, "log2": _np.log2,
+    "expm1": _np.expm1, "log": _np.log, "log2": _np.log2,
     "log10": _np.log10, "sin": _np.sin, "cos": _np.cos, "tan": _np.tan, "arcsin": _np.arcsin,
     "arccos": _np.arccos, "arctan": _np.arctan, "sinh": _np.sinh, "cosh": _np.cosh,
     "tanh": _np.tanh, "arcsinh": _np.arcsinh, "arccosh": _np.arccosh,

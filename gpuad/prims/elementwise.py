@@ -72,7 +72,23 @@ expm1 = prim("expm1", lambda xp, x: xp.expm1(x), guard=True,
 # values keep 1/x (gpuad/complex_rules.py).
 log = prim("log", lambda xp, x: xp.log(x), guard=True,
            exprs=ew("log(x)", "g / x if x >= 0 else g * sqrt(x)"))
-log1p = prim("log1p", lambda xp, x: xp.log1p(x), guard=True,
+
+
+def _log1p(xp, x):
+    """log1p; for complex z = a + ib near 0, Re = log1p(a (2 + a) + b b) / 2 and Im =
+    atan2(b, 1 + a): NumPy's and CuPy's complex log1p take log(1 + z), which loses the digits
+    of a small z (log1p(1e-10+0j) came out 1.0000000827e-10, log1p(1e-8j) had real part 0,
+    not 5e-17)."""
+    if getattr(x, "dtype", None) is None or x.dtype.kind != "c":
+        return xp.log1p(x)
+    a, b = x.real, x.imag
+    with _np.errstate(all="ignore"):
+        near = xp.abs(x) < 0.5
+        small = (0.5 * xp.log1p(a * (2 + a) + b * b) + 1j * xp.arctan2(b, 1 + a)).astype(x.dtype)
+    return xp.where(near, small, xp.log1p(x))
+
+
+log1p = prim("log1p", _log1p, guard=True,
              exprs=ew(None, "g / (1 + x) if x >= -1 else g * sqrt(x)"))
 log2 = prim("log2", lambda xp, x: xp.log2(x), guard=True,
             exprs=ew(None, "g / (x * LN2) if x >= 0 else g * sqrt(x)"))

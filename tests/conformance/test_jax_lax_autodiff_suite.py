@@ -713,7 +713,8 @@ _case(
     "pow_cplx_python_int_exponent", lambda L, x: L.pow(x, 3), [_default("pci", (3,), np.complex128)]
 )
 
-# testTileAutodiff is lax.tile: see REFUSALS. Its np.tile equivalent via broadcast/reshape:
+# testTileAutodiff: lax.tile itself, and its equivalent via broadcast/reshape
+_case("tile", lambda L, x: L.tile(x * x, (2, 1, 3)), [_default("tile3", (2, 3, 1))], order=3)
 _case(
     "tile_by_broadcast",
     lambda L, x: L.reshape(L.broadcast_in_dim(x * x, (2, 2, 3), (1, 2)), (4, 3)),
@@ -992,13 +993,6 @@ REFUSALS = [  # (call, exception, words of its message, reason)
         ["out_dtype"],
         "testOpGradOutDtype: lax.mul's out_dtype= (a newer JAX keyword) is not taken; convert "
         "the operands or the result with lax.convert_element_type",
-    ),
-    (
-        lambda: lax.tile,
-        AttributeError,
-        ["tile"],
-        "testTileAutodiff: lax.tile is not provided; gpuad.numpy.tile is (the case "
-        "tile_by_broadcast checks the same derivative to third order)",
     ),
     (
         lambda: lax.index_take,
