@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -146,7 +147,9 @@ def implementation_options(who: str, foreach, fused, capturable, differentiable)
     they are accepted and change nothing); ``differentiable=True`` is not provided."""
     if differentiable:
         raise NotImplementedError(f"{who}: differentiable=True (differentiating through the "
-                                  f"optimizer step) is not provided")
+                                  f"optimizer step) is not provided; use gpuad.optax, whose "
+                                  f"functional updates gpuad.grad differentiates (e.g. "
+                                  f"optax.adam(lr).update(g, state, p) inside the function)")
     if fused and foreach:
         raise RuntimeError(f"{who}: `fused` and `foreach` cannot be True together")
 
@@ -480,13 +483,15 @@ class Optimizer:
             if len(sg["params"]) != len(g["params"]):
                 raise ValueError(f"{who}: group {gi} holds {len(sg['params'])} parameters in "
                                  f"the state, {len(g['params'])} in the optimizer")
-            missing = sorted(set(self.defaults) - set(sg))
+            missing = sorted(set(self.defaults) - set(sg) - _LATER_FLAGS)
             if missing:
                 raise ValueError(f"{who}: group {gi} of the state has no {missing} (saved by "
                                  f"another kind of optimizer?)")
             for pid in sg["params"]:
                 ids[pid] = len(ids)
             new = ParamGroup(copies[gi])
+            for k in (_LATER_FLAGS & set(self.defaults)) - set(sg):  # an older checkpoint's
+                new[k] = self._flag_default(k)
             new["params"] = g["params"]
             if "param_names" in g and "param_names" not in sg:
                 new["param_names"] = g["param_names"]
@@ -502,6 +507,15 @@ class Optimizer:
         self.param_groups = groups
         self.state = state
         self.step_count = int(state_dict.get("step_count", self.step_count))
+
+    def _flag_default(self, key: str) -> Any:
+        """A switch an older checkpoint lacks: its default in the signature (the checkpoint
+        was saved before the switch existed, i.e. with it off), as torch's __setstate__; the
+        constructor's value where the signature has none (AdamW's decoupled weight decay)."""
+        param = inspect.signature(type(self).__init__).parameters.get(key)
+        if param is None or param.default is inspect.Parameter.empty:
+            return self.defaults[key]
+        return param.default
 
     def _load_entry(self, who: str, i: int, p: Tensor, entry: dict) -> dict[str, Any]:
         keys = set(entry)
@@ -545,6 +559,12 @@ class Optimizer:
         """The shape of state array ``key`` of a parameter whose state arrays have ``shape``
         (that shape, except for Adafactor's row and column factors)."""
         return shape
+
+
+# switches torch added to its optimizers after their first releases: a checkpoint saved
+# before them lacks them, and loads with the default (as torch's __setstate__ gives it)
+_LATER_FLAGS = frozenset({"maximize", "foreach", "fused", "differentiable", "capturable",
+                          "amsgrad", "nesterov", "centered", "decoupled_weight_decay"})
 
 
 def _check_params(who: str, before: list, ps: list, gi: int) -> None:
