@@ -11,6 +11,7 @@ from typing import Any
 from .._state import enable_grad, no_grad
 from ..backends import get_backend
 from ..tensor import Tensor
+from . import _hooks
 
 
 def _tracing(what: str) -> None:
@@ -224,6 +225,43 @@ class Optimizer:
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, wrap in _hooks.WRAPPERS.items():  # a subclass's own step runs the hooks
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not getattr(fn, "_gpuad_hooked", False):
+                setattr(cls, name, wrap(fn))
+
+    # ---- hooks (torch's) -------------------------------------------------------------------
+    def register_step_pre_hook(self, hook: Callable) -> _hooks.HookHandle:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return _hooks.add(_hooks.table(self, "_step_pre_hooks"), hook)
+
+    def register_step_post_hook(self, hook: Callable) -> _hooks.HookHandle:
+        """``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _hooks.add(_hooks.table(self, "_step_post_hooks"), hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                     ) -> _hooks.HookHandle:
+        """``hook(optimizer)`` before ``state_dict()`` builds the snapshot."""
+        return _hooks.add(_hooks.table(self, "_state_dict_pre_hooks"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                      ) -> _hooks.HookHandle:
+        """``hook(optimizer, state_dict)`` after ``state_dict()``; it may return a new one."""
+        return _hooks.add(_hooks.table(self, "_state_dict_post_hooks"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                          ) -> _hooks.HookHandle:
+        """``hook(optimizer, state_dict)`` before loading; it may return the one to load."""
+        return _hooks.add(_hooks.table(self, "_load_state_dict_pre_hooks"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                           ) -> _hooks.HookHandle:
+        """``hook(optimizer)`` after ``load_state_dict``."""
+        return _hooks.add(_hooks.table(self, "_load_state_dict_post_hooks"), hook, prepend)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -587,6 +625,12 @@ def _check_params(who: str, before: list, ps: list, gi: int) -> None:
             raise ValueError(f"{who}: {where} appears more than once in the parameter list "
                              f"(or in two groups); pass each parameter once")
         seen.add(id(p))
+
+
+for _name, _wrap in _hooks.WRAPPERS.items():
+    setattr(Optimizer, _name, _wrap(getattr(Optimizer, _name)))
+register_optimizer_step_pre_hook = _hooks.register_optimizer_step_pre_hook
+register_optimizer_step_post_hook = _hooks.register_optimizer_step_post_hook
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:

@@ -7,6 +7,10 @@ gaps, and run against torch.optim itself (float64) over the configurations torch
 amsgrad, nesterov, centered, capturable, ``foreach``/``fused`` either way, a Tensor ``lr``...)
 for every optimizer both libraries have.
 
+The stored ``test/test_optim.py`` predates torch's optimizer-hook tests; the hooks a user
+of torch calls (step, state_dict and load_state_dict pre- and post-hooks, global step hooks)
+are compared in ``test_optimizer_hooks_as_torch``.
+
 ``GAPS`` maps every test method of those classes to where its port is ("here:" a test of this
 file, "covered:" a file and test or case of an earlier port), where gpuad deliberately differs
 ("differs:"), or why it has no counterpart ("n/a:"); ``test_every_gap_has_a_mapping`` checks
@@ -1069,3 +1073,67 @@ def test_every_gap_has_a_mapping():
     names = {n for _, n, _ in GAPS}
     assert {"test_complex", "test_errors", "test_lr_scheduler_checkpoint",
             "test_update_bn_cnn", "test_adam_differentiable_lr"} <= names
+
+
+# ---- optimizer hooks (torch's later TestOptimRenewed: test_step_*_hook, test_*state_dict*hook)
+
+def _hook_run(lib):
+    """Step hooks (global and per optimizer, a pre-hook that swaps the closure), state_dict
+    and load_state_dict hooks: the calls in order and what they see."""
+    log = []
+    if lib is torch:
+        from torch.optim import optimizer as mod
+        p = torch.tensor([1.0, 2.0], requires_grad=True)
+        opt = torch.optim.SGD([p], lr=0.5)
+        grad = torch.tensor
+    else:
+        from gpuad.optim import optimizer as mod
+        p = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+        opt = optim.SGD([p], lr=0.5)
+        grad = ad.tensor
+
+    def closure():
+        p.grad = grad([1.0, 1.0])
+        return 1.0
+
+    def other_closure():
+        p.grad = grad([3.0, -1.0])
+        return 2.0
+
+    handles = [
+        mod.register_optimizer_step_pre_hook(lambda o, a, k: log.append("global pre")),
+        mod.register_optimizer_step_post_hook(lambda o, a, k: log.append("global post")),
+    ]
+    try:
+        opt.register_step_pre_hook(lambda o, a, k: log.append(("pre", len(a), sorted(k))))
+        swap = opt.register_step_pre_hook(lambda o, a, k: ((a[0], other_closure), k))
+        opt.register_step_post_hook(
+            lambda o, a, k: log.append(("post", (a[1] if len(a) > 1 else k["closure"]).__name__)))
+        log.append(("loss", opt.step(closure)))
+        swap.remove()
+        log.append(("loss", opt.step(closure=closure)))
+    finally:
+        for h in handles:
+            h.remove()
+    log.append(("p", [float(v) for v in p.detach().numpy()]))
+    opt.register_state_dict_pre_hook(lambda o: log.append("sd pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "tag": 7})
+    opt.register_state_dict_post_hook(lambda o, sd: log.append(("sd post", sd["tag"])),
+                                      prepend=False)
+    sd = opt.state_dict()
+    log.append(("tag", sd["tag"]))
+
+    def load_pre(o, s):
+        log.append(("load pre", s.get("tag")))
+        s = dict(s)
+        s["param_groups"] = [dict(g, lr=0.25) for g in s["param_groups"]]
+        return s
+    opt.register_load_state_dict_pre_hook(load_pre)
+    opt.register_load_state_dict_post_hook(lambda o: log.append(("load post",
+                                                                 o.param_groups[0]["lr"])))
+    opt.load_state_dict(sd)
+    return log
+
+
+def test_optimizer_hooks_as_torch():
+    assert _hook_run(optim) == _hook_run(torch)
