@@ -336,7 +336,10 @@ def _module_zero_grad_w(tr, orig, module):
 
 
 def _opt_step_w(tr, orig, opt):
+    from ..optim import _hooks
     from . import optstep
+
+    _hooks.refuse_traced_hooks(opt)
 
     if optstep.recordable(opt):  # its array work as steps, its numbers from device slots
         optstep.record(tr, opt)

@@ -30,6 +30,7 @@ import operator
 import numpy as _np
 
 from .._state import no_grad
+from ..optim import _hooks
 from ..tensor import Tensor
 from .program import Step
 
@@ -354,7 +355,7 @@ class OptHost:
     def check(self) -> bool:
         """Whether the optimizer is still in the state the program was recorded in."""
         opt = self.opt
-        if self.once:
+        if self.once or _hooks.has_step_hooks(opt):  # hooks added: trace again (refused)
             return False
         groups = opt.param_groups
         layout = self.layout
@@ -441,6 +442,8 @@ class Layout:
 
     def check(self) -> bool:
         self.opt._sync()
+        if _hooks.has_step_hooks(self.opt):
+            return False
         now = self.opt.params
         return len(now) == len(self.params) and all(
             a is b for a, b in zip(now, self.params, strict=True))

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._state import enable_grad, no_grad
 from ..backends import get_backend
 from ..tensor import Tensor
+from . import _hooks
 
 
 def _tracing(what: str) -> None:
@@ -146,7 +148,9 @@ def implementation_options(who: str, foreach, fused, capturable, differentiable)
     they are accepted and change nothing); ``differentiable=True`` is not provided."""
     if differentiable:
         raise NotImplementedError(f"{who}: differentiable=True (differentiating through the "
-                                  f"optimizer step) is not provided")
+                                  f"optimizer step) is not provided; use gpuad.optax, whose "
+                                  f"functional updates gpuad.grad differentiates (e.g. "
+                                  f"optax.adam(lr).update(g, state, p) inside the function)")
     if fused and foreach:
         raise RuntimeError(f"{who}: `fused` and `foreach` cannot be True together")
 
@@ -221,6 +225,43 @@ class Optimizer:
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, wrap in _hooks.WRAPPERS.items():  # a subclass's own step runs the hooks
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not getattr(fn, "_gpuad_hooked", False):
+                setattr(cls, name, wrap(fn))
+
+    # ---- hooks (torch's) -------------------------------------------------------------------
+    def register_step_pre_hook(self, hook: Callable) -> _hooks.HookHandle:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return _hooks.add(_hooks.table(self, "_step_pre_hooks"), hook)
+
+    def register_step_post_hook(self, hook: Callable) -> _hooks.HookHandle:
+        """``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _hooks.add(_hooks.table(self, "_step_post_hooks"), hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                     ) -> _hooks.HookHandle:
+        """``hook(optimizer)`` before ``state_dict()`` builds the snapshot."""
+        return _hooks.add(_hooks.table(self, "_state_dict_pre_hooks"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                      ) -> _hooks.HookHandle:
+        """``hook(optimizer, state_dict)`` after ``state_dict()``; it may return a new one."""
+        return _hooks.add(_hooks.table(self, "_state_dict_post_hooks"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                          ) -> _hooks.HookHandle:
+        """``hook(optimizer, state_dict)`` before loading; it may return the one to load."""
+        return _hooks.add(_hooks.table(self, "_load_state_dict_pre_hooks"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                           ) -> _hooks.HookHandle:
+        """``hook(optimizer)`` after ``load_state_dict``."""
+        return _hooks.add(_hooks.table(self, "_load_state_dict_post_hooks"), hook, prepend)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -480,13 +521,15 @@ class Optimizer:
             if len(sg["params"]) != len(g["params"]):
                 raise ValueError(f"{who}: group {gi} holds {len(sg['params'])} parameters in "
                                  f"the state, {len(g['params'])} in the optimizer")
-            missing = sorted(set(self.defaults) - set(sg))
+            missing = sorted(set(self.defaults) - set(sg) - _LATER_FLAGS)
             if missing:
                 raise ValueError(f"{who}: group {gi} of the state has no {missing} (saved by "
                                  f"another kind of optimizer?)")
             for pid in sg["params"]:
                 ids[pid] = len(ids)
             new = ParamGroup(copies[gi])
+            for k in (_LATER_FLAGS & set(self.defaults)) - set(sg):  # an older checkpoint's
+                new[k] = self._flag_default(k)
             new["params"] = g["params"]
             if "param_names" in g and "param_names" not in sg:
                 new["param_names"] = g["param_names"]
@@ -502,6 +545,15 @@ class Optimizer:
         self.param_groups = groups
         self.state = state
         self.step_count = int(state_dict.get("step_count", self.step_count))
+
+    def _flag_default(self, key: str) -> Any:
+        """A switch an older checkpoint lacks: its default in the signature (the checkpoint
+        was saved before the switch existed, i.e. with it off), as torch's __setstate__; the
+        constructor's value where the signature has none (AdamW's decoupled weight decay)."""
+        param = inspect.signature(type(self).__init__).parameters.get(key)
+        if param is None or param.default is inspect.Parameter.empty:
+            return self.defaults[key]
+        return param.default
 
     def _load_entry(self, who: str, i: int, p: Tensor, entry: dict) -> dict[str, Any]:
         keys = set(entry)
@@ -547,6 +599,12 @@ class Optimizer:
         return shape
 
 
+# switches torch added to its optimizers after their first releases: a checkpoint saved
+# before them lacks them, and loads with the default (as torch's __setstate__ gives it)
+_LATER_FLAGS = frozenset({"maximize", "foreach", "fused", "differentiable", "capturable",
+                          "amsgrad", "nesterov", "centered", "decoupled_weight_decay"})
+
+
 def _check_params(who: str, before: list, ps: list, gi: int) -> None:
     """Parameters of group ``gi``: leaves that require grad, each in one group only."""
     from ..nn.modules import Parameter
@@ -567,6 +625,12 @@ def _check_params(who: str, before: list, ps: list, gi: int) -> None:
             raise ValueError(f"{who}: {where} appears more than once in the parameter list "
                              f"(or in two groups); pass each parameter once")
         seen.add(id(p))
+
+
+for _name, _wrap in _hooks.WRAPPERS.items():
+    setattr(Optimizer, _name, _wrap(getattr(Optimizer, _name)))
+register_optimizer_step_pre_hook = _hooks.register_optimizer_step_pre_hook
+register_optimizer_step_post_hook = _hooks.register_optimizer_step_post_hook
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
