@@ -81,6 +81,12 @@ def _scalar_pred(p, fn: str, what: str):
     return p
 
 
+def _callable(fn: str, **funs: Any) -> None:
+    for name, f in funs.items():
+        if not callable(f):
+            raise TypeError(f"{fn}: {name} must be callable, got {type(f).__name__}")
+
+
 def _as_bool(p):
     """A traced or batched predicate as a boolean array (``p != 0`` for a number)."""
     if getattr(p, "dtype", None) is not None and p.dtype.kind == "b":
@@ -211,7 +217,8 @@ def _bound(b, what: str):
     dt = getattr(b, "dtype", None)
     if dt is None or _np.dtype(dt).kind not in "iu" or _shape(b) != ():
         raise TypeError(f"fori_loop: {what} must be a scalar integer, got "
-                        f"{getattr(b, 'dtype', type(b).__name__)}{list(_shape(b))}")
+                        f"{getattr(b, 'dtype', type(b).__name__)}{list(_shape(b))}; for a "
+                        f"counter that is not an integer use while_loop")
     return int(b)
 
 
@@ -226,7 +233,12 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
 
     Example: ``fori_loop(0, n, lambda i, s: s + x[i], 0.0)`` is ``sum(x[:n])``.
     """
+    _callable("fori_loop", body_fun=body_fun)
     lo, hi = _bound(lower, "lower"), _bound(upper, "upper")
+    dl, du = getattr(lower, "dtype", None), getattr(upper, "dtype", None)
+    if dl is not None and du is not None and _np.dtype(dl) != _np.dtype(du):
+        raise TypeError(f"fori_loop: lower and upper must have equal dtypes (as JAX requires), "
+                        f"got lower {_np.dtype(dl)} and upper {_np.dtype(du)}; cast one of them")
     if not isinstance(lo, int) or not isinstance(hi, int):
         from .numpy import asarray
 
@@ -261,9 +273,16 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
 
     Example: ``while_loop(lambda c: c[1] > 1e-12, newton_step, (x0, 1.0))``
     """
+    _callable("while_loop", cond_fun=cond_fun, body_fun=body_fun)
     val = init_val
     while True:
         p = _scalar_pred(cond_fun(val), "while_loop", "the value of cond_fun")
+        if not isinstance(p, bool | _np.bool_) and (not hasattr(p, "dtype")
+                                                    or _np.dtype(p.dtype).kind != "b"):
+            got = (f"{_np.dtype(p.dtype)}[]" if hasattr(p, "dtype") else
+                   f"a Python {type(p).__name__}")
+            raise TypeError(f"while_loop: the value of cond_fun must be a boolean scalar, got "
+                            f"{got}; compare it (x != 0)")
         if _traced(p):
             from .jit import loops, trace
 
@@ -319,6 +338,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
 
         total, cumsum = scan(lambda c, x: (c + x, c + x), 0.0, xs)
     """
+    _callable("scan", f=f)
     if isinstance(unroll, bool):
         pass
     elif not isinstance(unroll, int) or unroll < 0:

@@ -722,6 +722,8 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     Example: ``associative_scan(gnp.add, x)`` is ``gnp.cumsum(x, axis=0)``.
     """
     op = "associative_scan"
+    if not callable(fn):
+        raise TypeError(f"{op}: fn must be callable, got {type(fn).__name__}")
     leaves, tdef = tree_flatten(elems)
     if not leaves:
         raise ValueError(f"{op}: elems must hold at least one array")

@@ -72,6 +72,19 @@ def _detached(fun: Callable, example: tuple) -> Callable:
     return lambda *args: conv(*args, *fixed)
 
 
+def _note_reads(values: Any) -> None:
+    """Inside a checkpointed block's unrecorded pass, the differentiated values the solve's
+    derivative reads (``matvec``'s or ``f``'s closure) are told to the block: ``solve`` need
+    not touch them, and a block that never heard of them gave them a zero gradient."""
+    if _state.local.__dict__.get("collect") is None or _state.local.grad_enabled:
+        return
+    from .engine import edge_of
+
+    for t in tree_flatten(values)[0]:
+        if isinstance(t, Tensor) and t.requires_grad:
+            _state.note_read(edge_of(t), t)
+
+
 def _split_aux(fn: str, out: Any, has_aux: bool) -> tuple[Any, Any]:
     if not has_aux:
         return out, None
@@ -285,6 +298,7 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
 
     b_flat, unravel = ravel_pytree(b)
     conv, theta = closure_convert(matvec, b)
+    _note_reads((theta, b))
     mv = conv if theta else (lambda v: matvec(v))
     s_solve = _detached(solve, (matvec, b))
     s_tsolve = None if transpose_solve is None else _detached(transpose_solve, (matvec, b))
@@ -348,6 +362,7 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
         out = f(initial_guess)
     _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
     conv, theta = closure_convert(f, initial_guess)
+    _note_reads(theta)
     fc = conv if theta else (lambda x: f(x))
     r = _Root(fc, _detached(solve, (f, initial_guess)), has_aux)
     t_solve = _detached(tangent_solve, (f, initial_guess))

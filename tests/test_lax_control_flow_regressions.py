@@ -63,3 +63,37 @@ def test_scan_outputs_of_a_weak_initial_carry_keep_the_loop_dtype():
     h = 1e-6
     fd = [(float(f(x + h * e)) - float(f(x - h * e))) / (2 * h) for e in np.eye(3)]
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_while_loop_predicate_must_be_boolean():
+    # A float predicate was taken for its truth value: cond_fun returning float32(1.) with an
+    # identity body looped forever; JAX requires a boolean scalar.
+    with pytest.raises(TypeError, match=r"while_loop: .*boolean scalar.*float32"):
+        lax.while_loop(lambda c: np.float32(1.), lambda c: c, np.float32(0.))
+    with pytest.raises(TypeError, match=r"while_loop: .*boolean scalar.*Python int"):
+        lax.while_loop(lambda c: 1, lambda c: c, 0)
+    assert lax.while_loop(lambda c: c < 3, lambda c: c + 1, 0) == 3
+    assert lax.while_loop(lambda c: np.bool_(c < 2), lambda c: c + 1, 0) == 2
+
+
+def test_loop_functions_must_be_callable():
+    # fori_loop/while_loop failed with "'int' object is not callable", scan and
+    # associative_scan with an error about xs/axis: name the argument that is not callable.
+    with pytest.raises(TypeError, match=r"fori_loop: body_fun must be callable, got int"):
+        lax.fori_loop(0, 1, 42, 0)
+    with pytest.raises(TypeError, match=r"while_loop: cond_fun must be callable"):
+        lax.while_loop(42, lambda c: c, 0)
+    with pytest.raises(TypeError, match=r"scan: f must be callable, got int"):
+        lax.scan(42, 0, np.arange(3))
+    with pytest.raises(TypeError, match=r"associative_scan: fn must be callable, got int"):
+        lax.associative_scan(42, np.arange(3))
+
+
+def test_fori_loop_bounds_of_two_dtypes_are_refused():
+    # int16 and int32 bounds ran silently (JAX refuses them: which dtype would i have?).
+    with pytest.raises(TypeError, match=r"fori_loop: .*lower int16 and upper int32"):
+        lax.fori_loop(np.int16(0), np.int32(10), lambda i, c: c, np.float32(7))
+    assert lax.fori_loop(np.int32(0), np.int32(3), lambda i, c: c + i, 0) == 3
+    assert lax.fori_loop(0, np.int16(3), lambda i, c: c + i, 0) == 3
+    with pytest.raises(TypeError, match=r"fori_loop: lower .*integer.*while_loop"):
+        lax.fori_loop(1., 3., lambda i, c: c + i, 0.)
