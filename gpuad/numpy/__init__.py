@@ -231,7 +231,16 @@ def _xp():
     return get_backend().xp
 
 
-from ._creation import array, asarray, geomspace, logspace  # noqa: E402,F401
+from ._creation import (  # noqa: E402,F401
+    array,
+    asarray,
+    frombuffer,
+    fromstring,
+    geomspace,
+    load,
+    logspace,
+    save,
+)
 
 
 def zeros(shape_, dtype=float):
@@ -414,7 +423,10 @@ def _check_axes(fn: str, what: str, axes, nd: int) -> list:
 def expand_dims(x, axis):
     """Insert a length-1 axis at ``axis``. Example: ``gnp.expand_dims(x, 0)``"""
     s = list(shape(x))
-    axes = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
+    if isinstance(axis, int | _np.integer) or _np.ndim(axis) == 0:  # 0-d arrays too, as NumPy
+        axes = (axis,)
+    else:
+        axes = tuple(axis)
     nd = len(s) + len(axes)
     for a in sorted(_check_axes("expand_dims", "axis", axes, nd)):
         s.insert(a, 1)
