@@ -204,11 +204,22 @@ def _data(a):
     return a.data if isinstance(a, Tensor) else a
 
 
+def _struct_template(a):
+    """A ``ShapeDtypeStruct`` as a template: an empty array of its shape and dtype (it was
+    read as an object scalar, so ``zeros_like(s)`` gave a 0-d object array)."""
+    from ..abstract_eval import ShapeDtypeStruct
+
+    if isinstance(a, ShapeDtypeStruct):
+        return get_backend().xp.empty(tuple(a.shape), dtype=a.dtype)
+    return a
+
+
 def _make_like(a, name, dtype, *fill, shape=None):
     """``xp.<name>_like(a)`` with ``a``'s own array module; a NumPy array or Python value
     makes an array of the active backend, as ``gnp.sin`` of one does. ``shape`` overrides
     ``a``'s shape (NumPy's ``shape=``)."""
     xp = get_backend().xp
+    a = _struct_template(a)
     kw = {} if shape is None else {"shape": shape}
     if xp is _np or isinstance(a, Tensor) or not isinstance(
             a, (_np.ndarray, _np.generic, list, tuple, int, float, complex, bool)):

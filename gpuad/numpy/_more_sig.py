@@ -687,6 +687,9 @@ def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, s
               **kwargs):
     """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
     (differentiable in it). Example: ``gnp.full_like(x, s)``"""
+    from . import _struct_template
+
+    a = _struct_template(a)
     if not isinstance(fill_value, Tensor):
         if isinstance(data(a), _np.ndarray) and hasattr(fill_value, "shape") and \
                 not isinstance(fill_value, _np.ndarray | _np.generic):
