@@ -108,3 +108,13 @@ def test_bytes_strings_files(backend, tmp_path):
     assert tv.tobytes() == v.tobytes() and tv.tobytes("F") == v.tobytes("F")
     with pytest.raises(TracerError, match="tobytes"):
         ad.jit(lambda a: a.tobytes())(tv)
+
+
+def test_likes_of_a_shape_dtype_struct(backend):
+    """zeros_like(ShapeDtypeStruct) gave a 0-d object array (the struct as a Python object)."""
+    s = ad.ShapeDtypeStruct((1, 2, 3), np.dtype("int32"))
+    for f, v in ((gnp.zeros_like, 0), (gnp.ones_like, 1), (lambda a: gnp.full_like(a, 2), 2)):
+        r = _h(f(s))
+        assert r.dtype == np.int32 and r.shape == (1, 2, 3)
+        assert (r == v).all()
+    assert gnp.empty_like(s).shape == (1, 2, 3)
