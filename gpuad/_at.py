@@ -167,6 +167,7 @@ class AtRef:
         from .prims.dynindex import Slot, scatter_index
 
         s = _Selection(self._x, self._index, op, mode)
+        _check_cast(op, values, s.x.dtype)
         if unique:
             s.ranks(True)  # the promise checked: a repeat raises ValueError
         v = s.values(values, flat=not s.nodrop)
@@ -183,6 +184,8 @@ class AtRef:
         from .prims.dynindex import Slot, take_index, update_index
 
         s = _Selection(self._x, self._index, op, mode)
+        if values is not None:
+            _check_cast(op, values, s.x.dtype)
         if s.nodrop and not s.arrays:  # slices and integers: no position repeats
             v = None if values is None else s.values(values, flat=False)
             new = s.cast(fn(s.take(s.x), v))
@@ -201,6 +204,31 @@ class AtRef:
             new = s.cast(fn(cur, vr))
             out = update_index(out, new, pid, template=(Slot(0),))
         return s.unflat(out)
+
+
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _check_cast(op: str, values, dtype) -> None:
+    """NumPy's ``same_kind`` rule of ``numpy.add.at`` (and JAX's refusal): the update must not
+    need a cast to a lower kind (a float added into an integer array raised there, and was
+    truncated here: ``x.at[0].add(2.7)`` gave 2)."""
+    dt = _np.dtype(dtype)
+    if op == "divide" and dt.kind in "biu":
+        raise TypeError(f"x.at[...].divide: the quotient is a float and the array is {dt}; "
+                        f"cast the array first (x.astype(float).at[...].divide(...))")
+    vdt = getattr(values, "dtype", None)
+    if vdt is not None:
+        ok = _np.can_cast(_np.dtype(vdt), dt, "same_kind")
+        vname = str(_np.dtype(vdt))
+    else:  # a Python scalar (or list): only its kind matters, as a weak type
+        kind = _np.asarray(values).dtype.kind
+        ok = kind not in _KIND_ORDER or _KIND_ORDER[kind] <= _KIND_ORDER.get(dt.kind, 3)
+        vname = f"Python {type(values).__name__}"
+    if not ok:
+        raise TypeError(f"x.at[...].{op}: cannot cast the update values ({vname}) to the "
+                        f"array's dtype {dt} under NumPy's 'same_kind' rule; cast the values "
+                        f"or the array first")
 
 
 def _fill(dtype, fill_value):

@@ -359,6 +359,10 @@ class Tensor:
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
+    def tobytes(self, order: str = "C") -> bytes:
+        """The raw bytes of the value, as NumPy's ``ndarray.tobytes`` (a constant)."""
+        return self.numpy().tobytes(order)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
         if self._bat is not None:
             _batched_data_error()

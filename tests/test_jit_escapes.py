@@ -372,6 +372,10 @@ NO_CASE = {
 _PB = {"polynomial": "poly", "chebyshev": "cheb", "legendre": "leg", "hermite": "herm",
        "hermite_e": "herme", "laguerre": "lag"}
 NO_CASE.update({
+    N + "frombuffer": "reads bytes: no array argument",
+    N + "fromstring": "reads text: no array argument",
+    N + "load": "reads a file: no array argument",
+    N + "save": "writes a file (a traced value raises TracerError as .numpy() does)",
     N + "polynomial.set_default_printstyle": "sets how series print: no array argument",
     N + "polynomial.polyutils.format_float": "formats a Python number as text",
     N + "polynomial.legendre.legweight": "the constant 1: no value of x is read",

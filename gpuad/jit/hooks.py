@@ -932,7 +932,8 @@ def install(undo: list) -> None:
     for meth, what in (("__bool__", "bool()"), ("__float__", "float()"), ("__int__", "int()"),
                        ("__complex__", "complex()"),
                        ("__index__", "int() or use as an index"), ("item", ".item()"),
-                       ("tolist", ".tolist()"), ("numpy", ".numpy()"),
+                       ("tolist", ".tolist()"), ("tobytes", ".tobytes()"),
+                       ("numpy", ".numpy()"),
                        ("__array__", "conversion to a NumPy array")):
         orig = Tensor.__dict__[meth]
         check = _refuse(what)

@@ -219,11 +219,22 @@ def _data(a):
     return a.data if isinstance(a, Tensor) else a
 
 
+def _struct_template(a):
+    """A ``ShapeDtypeStruct`` as a template: an empty array of its shape and dtype (it was
+    read as an object scalar, so ``zeros_like(s)`` gave a 0-d object array)."""
+    from ..abstract_eval import ShapeDtypeStruct
+
+    if isinstance(a, ShapeDtypeStruct):
+        return get_backend().xp.empty(tuple(a.shape), dtype=a.dtype)
+    return a
+
+
 def _make_like(a, name, dtype, *fill, shape=None):
     """``xp.<name>_like(a)`` with ``a``'s own array module; a NumPy array or Python value
     makes an array of the active backend, as ``gnp.sin`` of one does. ``shape`` overrides
     ``a``'s shape (NumPy's ``shape=``)."""
     xp = get_backend().xp
+    a = _struct_template(a)
     kw = {} if shape is None else {"shape": shape}
     if xp is _np or isinstance(a, Tensor) or not isinstance(
             a, (_np.ndarray, _np.generic, list, tuple, int, float, complex, bool)):
@@ -246,7 +257,16 @@ def _xp():
     return get_backend().xp
 
 
-from ._creation import array, asarray, geomspace, logspace  # noqa: E402,F401
+from ._creation import (  # noqa: E402,F401
+    array,
+    asarray,
+    frombuffer,
+    fromstring,
+    geomspace,
+    load,
+    logspace,
+    save,
+)
 
 
 def zeros(shape_, dtype=float):
@@ -434,7 +454,10 @@ def _check_axes(fn: str, what: str, axes, nd: int) -> list:
 def expand_dims(x, axis):
     """Insert a length-1 axis at ``axis``. Example: ``gnp.expand_dims(x, 0)``"""
     s = list(shape(x))
-    axes = (axis,) if isinstance(axis, int | _np.integer) else tuple(axis)
+    if isinstance(axis, int | _np.integer) or _np.ndim(axis) == 0:  # 0-d arrays too, as NumPy
+        axes = (axis,)
+    else:
+        axes = tuple(axis)
     nd = len(s) + len(axes)
     for a in sorted(_check_axes("expand_dims", "axis", axes, nd)):
         s.insert(a, 1)

@@ -51,13 +51,21 @@ def _array(obj: Any, dtype: Any, copy: bool | None):
     return be.xp.array(obj, dtype=dtype, copy=copy)
 
 
-def asarray(obj: Any, dtype: Any = None):
+def asarray(obj: Any, dtype: Any = None, order: str | None = None, *,
+            copy: bool | None = None):
     """``numpy.asarray``: a Tensor is returned as it is (kept on the tape; cast if ``dtype``
     differs), a list/tuple holding Tensors gives their recorded stack, anything else a backend
-    array without a copy where possible.
+    array without a copy where possible. ``copy=True`` always copies (``gnp.array``);
+    ``copy=False`` raises ValueError where a copy cannot be avoided, as NumPy's.
 
     Example: ``gnp.sum(gnp.asarray(v) * v)`` has gradient ``2 v``.
     """
+    if order not in (None, "K", "A", "C", "F"):
+        raise ValueError(f"asarray: order must be one of 'K', 'A', 'C', 'F', got {order!r}")
+    if copy:
+        return array(obj, dtype=dtype, copy=True)
+    if copy is False:
+        _no_copy_possible(obj, dtype)
     if isinstance(obj, Tensor):
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
             return _r.astype(obj, dtype)
@@ -71,6 +79,27 @@ def asarray(obj: Any, dtype: Any = None):
 
 def _same(obj):
     return obj
+
+
+def _no_copy_possible(obj: Any, dtype: Any) -> None:
+    """asarray(copy=False): NumPy's ValueError where the result could not share ``obj``."""
+    if isinstance(obj, Tensor):
+        need = dtype is not None and _np.dtype(dtype) != obj.dtype
+    else:
+        xp = get_backend().xp
+        if isinstance(obj, xp.ndarray):
+            need = dtype is not None and _np.dtype(dtype) != obj.dtype
+        elif xp is _np:
+            try:
+                _np.asarray(obj, dtype=dtype, copy=False)
+                need = False
+            except ValueError:
+                need = True
+        else:  # host data to a device array is always a copy
+            need = True
+    if need:
+        raise ValueError(f"asarray: copy=False, but a {type(obj).__name__} cannot become an "
+                         f"array of dtype {dtype} without a copy (use copy=None or True)")
 
 
 def _batched(*vals) -> bool:
@@ -234,3 +263,44 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: Any = No
 
 def _sign(xp, v):
     return xp.sign(v) if hasattr(v, "shape") else _np.sign(v)
+
+
+# ---- bytes, strings and files (constants: no derivative flows through them) ----------------
+
+
+def frombuffer(buffer: Any, dtype: Any = float, count: int = -1, offset: int = 0) -> Any:
+    """``numpy.frombuffer`` as a backend array (copied to the device under CuPy).
+
+    Example: ``gnp.frombuffer(b"\\x01\\x02", dtype="uint8")``"""
+    return get_backend().asarray(_np.frombuffer(buffer, dtype=dtype, count=count,
+                                                offset=offset))
+
+
+def fromstring(string: str, dtype: Any = float, count: int = -1, *, sep: str) -> Any:
+    """``numpy.fromstring`` (text with ``sep``) as a backend array.
+
+    Example: ``gnp.fromstring("1,2,3", sep=",", dtype=int)``"""
+    return get_backend().asarray(_np.fromstring(string, dtype=dtype, count=count, sep=sep))
+
+
+def save(file: Any, arr: Any, allow_pickle: bool = True) -> None:
+    """``numpy.save`` of an array or Tensor's value (the value only: the tape is not saved).
+
+    Example: ``gnp.save("w.npy", w)``"""
+    _np.save(file, _host(arr), allow_pickle=allow_pickle)
+
+
+def load(file: Any, *args: Any, **kwargs: Any) -> Any:
+    """``numpy.load`` of a ``.npy`` file as a backend array (``.npz`` archives as NumPy's
+    mapping of host arrays). Example: ``w = gnp.load("w.npy")``"""
+    r = _np.load(file, *args, **kwargs)
+    return get_backend().asarray(r) if isinstance(r, _np.ndarray) and r.dtype != object else r
+
+
+def _host(arr: Any) -> Any:
+    if isinstance(arr, Tensor):
+        if arr._bat is not None:
+            raise TypeError("save: the argument is batched by gpuad.vmap; save outside vmap")
+        return arr.numpy()
+    xp = get_backend().xp
+    return xp.asnumpy(arr) if xp is not _np and isinstance(arr, xp.ndarray) else arr

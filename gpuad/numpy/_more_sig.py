@@ -509,11 +509,27 @@ def _kind(kind, stable, op="sort"):
     return kind
 
 
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """Indices that sort ``a`` along ``axis`` (integer valued). Example: ``gnp.argsort(x)``"""
+def _descending_argsort(d, axis, kind, stable):
+    """jax.numpy's ``descending=True``: largest first (NaN first), equal values kept in their
+    order (flip, sort stably, flip back and re-index)."""
+    from . import flip, ndim, reshape, shape
+
+    if axis is None:
+        d, axis = reshape(d, (-1,)), -1
+    if ndim(d) == 0:
+        return argsort(d, axis, kind, stable=stable)
+    r = argsort(flip(d, axis), axis, kind, stable=stable)
+    return (shape(d)[axis] - 1) - flip(r, axis)
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """Indices that sort ``a`` along ``axis`` (integer valued); ``descending=True`` (as
+    jax.numpy) gives the largest first, ties in their order. Example: ``gnp.argsort(x)``"""
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     _kind(kind, stable, "argsort")
+    if descending:
+        return _descending_argsort(data(a), axis, kind, True)
     d = data(a)
     if isinstance(d, Tensor):  # batched by vmap: the primitive, which batches
         k = _kind(kind, stable) if kind or stable else None
@@ -526,8 +542,9 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return Tensor(r) if isinstance(a, Tensor) else r
 
 
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     """Sorted copy; the adjoint is routed back through the sorting permutation.
+    ``descending=True`` (as jax.numpy) sorts largest first.
 
     Example: ``gnp.sort(x, axis=0, kind="stable")``
     """
@@ -536,7 +553,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     _kind(kind, stable, "sort")
     if axis is None:
         a, axis = _r.reshape(a, (-1,)), -1
-    idx = argsort(data(a), axis, kind, stable=stable)
+    idx = argsort(data(a), axis, kind, stable=stable, descending=descending)
     return _take_along_axis(a, idx, axis)
 
 
@@ -677,6 +694,9 @@ def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, s
               **kwargs):
     """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
     (differentiable in it). Example: ``gnp.full_like(x, s)``"""
+    from . import _struct_template
+
+    a = _struct_template(a)
     if not isinstance(fill_value, Tensor):
         if isinstance(data(a), _np.ndarray) and hasattr(fill_value, "shape") and \
                 not isinstance(fill_value, _np.ndarray | _np.generic):

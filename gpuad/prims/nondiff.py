@@ -19,7 +19,29 @@ floor = _nd("floor", lambda xp, x: xp.floor(x))
 ceil = _nd("ceil", lambda xp, x: xp.ceil(x))
 rint = _nd("rint", lambda xp, x: xp.rint(x))
 trunc = _nd("trunc", lambda xp, x: xp.trunc(x))
-round = _nd("round", lambda xp, x, decimals=0: xp.round(x, decimals))
+
+
+def _round(xp, x, decimals=0):
+    """NumPy's round, but where ``x * 10**decimals`` overflows or is already a whole number
+    the value is ``x`` itself (NumPy's gave NaN for ``round(0.5, 400)``, inf for
+    ``round(1e10, 300)``)."""
+    kind = x.dtype.kind
+    if decimals <= 0 or kind not in "fc":
+        return xp.round(x, decimals)
+    if kind == "c":
+        r = xp.empty_like(x)
+        r.real, r.imag = _round(xp, x.real, decimals), _round(xp, x.imag, decimals)
+        return r
+    with xp.errstate(over="ignore", invalid="ignore"):
+        r = xp.round(x, decimals)
+    bits = xp.finfo(x.dtype).nmant + 1
+    with xp.errstate(over="ignore", invalid="ignore"):
+        scaled = x * x.dtype.type(10.0) ** decimals
+        exact = ~(xp.abs(scaled) < 2.0 ** bits)  # overflowed, NaN, or no fraction left
+    return xp.where(exact, x, r)
+
+
+round = _nd("round", _round)
 floor_divide = _nd("floor_divide", lambda xp, x, y: xp.floor_divide(x, y))
 
 
