@@ -37,6 +37,9 @@ def test_round_with_many_decimals_is_the_identity(backend):
     t = ad.tensor(_xp().asarray([0.125, 3.0]), requires_grad=True)
     np.testing.assert_array_equal(_h(t.round(500)), [0.125, 3.0])
     np.testing.assert_array_equal(_h(ad.grad(lambda v: gnp.sum(gnp.round(v, 500)))(t)), [0, 0])
+    # Python numbers (the new overflow check read their dtype): NumPy's values
+    assert _h(gnp.around(14, -1)) == 10 and _h(gnp.round(0.125, 400)) == 0.125
+    assert _h(gnp.round(2.675, 2)) == np.round(2.675, 2)
 
 
 def test_expand_dims_takes_a_0d_array_axis(backend):

@@ -26,6 +26,10 @@ def test_complex_log1p_keeps_the_digits_of_a_small_argument(backend):
     # large and singular arguments are as before
     big = to_numpy(gnp.log1p(np.array([1e200 + 1e200j])))
     np.testing.assert_allclose(big, np.log(1e200 + 1e200j), rtol=1e-14)
+    # signed zeros as NumPy's: log1p(x - 0j) has imaginary part -0.0 (atan2(-0.0, 1 + x))
+    z = np.array([complex(0.0, -0.0), complex(-0.0, -0.0), complex(0.1, -0.0)])
+    zs = to_numpy(gnp.log1p(z))
+    assert np.signbit(zs.imag).tolist() == [True, True, True]
 
 
 def test_complex_log1p_gradient_is_one_over_one_plus_z(backend):

@@ -84,7 +84,9 @@ def _log1p(xp, x):
     a, b = x.real, x.imag
     with _np.errstate(all="ignore"):
         near = xp.abs(x) < 0.5
-        small = (0.5 * xp.log1p(a * (2 + a) + b * b) + 1j * xp.arctan2(b, 1 + a)).astype(x.dtype)
+        small = xp.empty_like(x)  # set by parts: re + 1j * im would turn im = -0.0 into +0.0
+        small.real = 0.5 * xp.log1p(a * (2 + a) + b * b)
+        small.imag = xp.arctan2(b, 1 + a)
     return xp.where(near, small, xp.log1p(x))
 
 

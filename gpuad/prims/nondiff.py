@@ -25,6 +25,8 @@ def _round(xp, x, decimals=0):
     """NumPy's round, but where ``x * 10**decimals`` overflows or is already a whole number
     the value is ``x`` itself (NumPy's gave NaN for ``round(0.5, 400)``, inf for
     ``round(1e10, 300)``)."""
+    if not hasattr(x, "dtype"):  # a Python number: NumPy's scalar result
+        return _round(xp, xp.asarray(x), decimals)[()]
     kind = x.dtype.kind
     if decimals <= 0 or kind not in "fc":
         return xp.round(x, decimals)

@@ -841,6 +841,11 @@ DIFFERS = {
         lambda y: y < 0, "as pow", lambda y, w: np.full(y.shape, NAN)),
     ("pow/scalar_base_0.000", "grad[0]"): (
         lambda y: y < 0, "as pow", lambda y, w: np.full(y.shape, NAN)),
+    ("round/decimals=10", "value"): (
+        lambda x: np.isfinite(x) & ~np.isfinite(x * 1e10),
+        "x where x * 10**decimals overflows (rounding to more decimals than the type holds "
+        "changes nothing; JAX's); torch's and NumPy's scaling give inf / NaN",
+        lambda x, w: x),
     ("pow/float**-0.5", "value"): (
         lambda x: _zero(x) & np.signbit(x),
         "IEEE pow(-0.0, -0.5) = +inf (NumPy's); torch's rsqrt shortcut gives 1 / sqrt(-0.0) = "
