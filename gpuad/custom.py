@@ -915,24 +915,30 @@ def linear_call(fun: Callable, fun_transpose: Callable, residual_args: Any,
     residual_args = tree_map(_on_backend, residual_args)
     linear_args = tree_map(_on_backend, linear_args)
 
-    def call(lin):
-        return fun(residual_args, lin)
+    rule = _transposed_rule(f"linear_call {name}", name, lambda lin: fun(residual_args, lin),
+                            lambda ct: linear_call(fun_transpose, fun, residual_args, ct),
+                            lin_def)
+    return rule(linear_args)
+
+
+def _transposed_rule(what: str, name: str, call: Callable, transpose: Callable,
+                     lin_def: Any) -> Any:
+    """``call`` (linear in its one argument) as a custom_vjp whose backward is
+    ``transpose(ct)``, checked to return ``lin_def``'s structure."""
+    from .transforms import _shape_of_tree
 
     def bwd(_, ct):
-        out = linear_call(fun_transpose, fun, residual_args, ct)
-        from .transforms import _shape_of_tree
-
+        out = transpose(ct)
         got = tree_flatten(out)[1]
         if _shape_of_tree(got) != _shape_of_tree(lin_def):
-            raise TypeError(
-                f"linear_call {name}: the transpose function must return a value with the "
-                f"structure of linear_args ({lin_def}), got {got} (transpose output pytree)")
+            raise TypeError(f"{what}: the transpose must return a value with the structure "
+                            f"of linear_args ({lin_def}), got {got} (transpose output pytree)")
         return (out,)
 
     call.__name__ = name
     rule = custom_vjp(call)
     rule.defvjp(lambda lin: (call(lin), None), bwd)
-    return rule(linear_args)
+    return rule
 
 
 class custom_transpose:
@@ -967,23 +973,9 @@ class custom_transpose:
         lin_def = tree_flatten(linear_args)[1]
         fun, transpose = self.fun, self.transpose
 
-        def call(lin):
-            return fun(residual_args, lin)
-
-        def bwd(_, ct):
-            out = transpose(residual_args, ct)
-            from .transforms import _shape_of_tree
-
-            got = tree_flatten(out)[1]
-            if _shape_of_tree(got) != _shape_of_tree(lin_def):
-                raise TypeError(
-                    f"custom_transpose {name}: the transpose rule must return a value with "
-                    f"the structure of linear_args ({lin_def}), got {got}")
-            return (out,)
-
-        call.__name__ = name
-        rule = custom_vjp(call)
-        rule.defvjp(lambda lin: (call(lin), None), bwd)
+        rule = _transposed_rule(f"custom_transpose {name}", name,
+                                lambda lin: fun(residual_args, lin),
+                                lambda ct: transpose(residual_args, ct), lin_def)
         # forward mode: fun is linear in lin, so its tangent is fun applied to the tangent
         # (recorded through the same rule, so that reverse mode over it transposes by t)
         fwd = custom_jvp(rule)
