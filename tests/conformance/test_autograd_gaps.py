@@ -1166,3 +1166,199 @@ def test_solve_banded(backend):
         ad.grad(loss_g, argnums=(0, 1))(ab, b), autograd.grad(loss_a, (0, 1))(ab, b), strict=True
     ):
         np.testing.assert_allclose(_np(g), w, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------- gradients against autograd's own, on the same inputs
+
+_SWEEP_UNARY = [
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "negative",
+    "abs",
+    "fabs",
+    "arctan",
+    "arcsinh",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "real",
+    "imag",
+    "conj",
+    "cumsum",
+    "sum",
+    "mean",
+    "prod",
+    "var",
+    "std",
+    "max",
+    "min",
+    "transpose",
+    "ravel",
+    "fliplr",
+    "flipud",
+    "rot90",
+    "trace",
+    "tril",
+    "triu",
+    "diff",
+    "atleast_3d",
+    "squeeze",
+    "nan_to_num",
+]
+_POSITIVE = {"log", "log2", "log10", "log1p", "sqrt", "reciprocal", "fabs", "abs"}
+_COMPLEX_OK = {
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "exp",
+    "expm1",
+    "log",
+    "log10",
+    "log1p",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "negative",
+    "abs",
+    "arctan",
+    "arcsinh",
+    "real",
+    "imag",
+    "conj",
+    "cumsum",
+    "sum",
+    "mean",
+    "prod",
+    "transpose",
+    "ravel",
+    "trace",
+}
+
+
+@pytest.mark.parametrize("name", _SWEEP_UNARY)
+def test_reverse_gradients_equal_autograds(backend, name):
+    """The reverse-mode gradient of a real loss of ``name``'s result equals autograd's on a
+    random point away from kinks (real inputs); for complex inputs it equals the conjugate of
+    autograd's (gpuad follows PyTorch's convention, autograd returns dL/dx - i dL/dy)."""
+    rs = np.random.RandomState(5)
+    x = rs.randn(3, 4)
+    if name in _POSITIVE:
+        x = np.abs(x) + 0.2
+    weights = rs.randn(48)
+
+    def loss(m, z):
+        y = getattr(m, name)(z)
+        flat = m.ravel(m.real(y) + 0.5 * m.imag(y))
+        return m.sum(m.sin(flat) * weights[: flat.shape[0]])
+
+    got = ad.grad(lambda z: loss(gnp, z))(x)
+    want = autograd.grad(lambda z: loss(anp, z))(x)
+    assert _np(got).shape == want.shape and _np(got).dtype == want.dtype
+    np.testing.assert_allclose(_np(got), want, rtol=1e-11, atol=1e-13)
+    if name in _COMPLEX_OK:
+        z = x + 1j * rs.randn(3, 4) * 0.5
+        got = ad.grad(lambda z: loss(gnp, z))(z)
+        want = autograd.grad(lambda z: loss(anp, z))(z)
+        assert _np(got).dtype == np.complex128
+        np.testing.assert_allclose(_np(got), np.conj(want), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # autograd's 0 / 0
+@pytest.mark.parametrize(
+    "case",
+    [
+        "prod_with_a_zero",
+        "sinc_at_zero",
+        "norm_at_zero",
+        "std_of_equal_values",
+        "clip_at_its_bounds",
+    ],
+)
+def test_where_autograd_gives_nan(backend, case):
+    """Points where autograd's rule divides 0 by 0 and returns NaN. gpuad returns the exact
+    derivative (prod, sinc) or the subgradient docs/semantics.md ("Subgradients at kinks")
+    names (norm and std at 0: 0; clip closed at both bounds), never NaN."""
+    if case == "prod_with_a_zero":
+        x = np.array([1.0, 0.0, 2.0, 3.0])
+        got, want = ad.grad(gnp.prod)(x), np.array([0.0, 6.0, 0.0, 0.0])  # products of the others
+        assert np.isnan(autograd.grad(anp.prod)(x)[1])
+        two = ad.grad(gnp.prod)(np.array([1.0, 0.0, 2.0, 0.0]))
+        np.testing.assert_array_equal(_np(two), np.zeros(4))
+    elif case == "sinc_at_zero":
+        x = np.array([0.0, 0.5])
+        got = elementwise_grad(gnp.sinc)(x)
+        want = np.array(
+            [0.0, (np.cos(np.pi * 0.5) * np.pi * 0.5 - np.sin(np.pi * 0.5)) / (np.pi * 0.25)]
+        )
+        assert np.isnan(autograd.elementwise_grad(anp.sinc)(x)[0])
+    elif case == "norm_at_zero":
+        x = np.zeros(3)
+        got, want = ad.grad(gnp.linalg.norm)(x), np.zeros(3)
+        assert np.isnan(autograd.grad(anp.linalg.norm)(x)).all()
+    elif case == "std_of_equal_values":
+        x = np.array([1.5, 1.5, 1.5])
+        got, want = ad.grad(gnp.std)(x), np.zeros(3)
+        assert np.isnan(autograd.grad(anp.std)(x)).all()
+    else:
+        x = np.array([0.0, 1.0, 2.0, 2.5])
+        got = ad.grad(lambda x: gnp.sum(gnp.clip(x, 0.0, 2.0)))(x)
+        want = np.array([1.0, 1.0, 1.0, 0.0])
+        # autograd's interval is open: 0 at the bounds
+        np.testing.assert_array_equal(
+            autograd.grad(lambda x: anp.sum(anp.clip(x, 0.0, 2.0)))(x), [0.0, 1.0, 0.0, 0.0]
+        )
+    assert not np.isnan(_np(got)).any()
+    np.testing.assert_allclose(_np(got), want, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("trans", [0, 1, 2, "N", "T", "C"])
+def test_solve_triangular_options(backend, trans):
+    """autograd.scipy.linalg.solve_triangular (whose VJP test_scipy.py does not reach) with
+    every ``trans``, both triangles and a matrix or vector right side: values as SciPy's,
+    gradients as autograd's. With ``unit_diagonal=True`` the diagonal is never read, so its
+    gradient is 0; autograd's VJP reads the diagonal anyway, and only finite differences judge
+    there."""
+    import autograd.scipy.linalg as asla
+    import scipy.linalg as sla
+
+    import gpuad.scipy.linalg as gsla
+
+    rs = np.random.RandomState(2)
+    a = rs.randn(4, 4) + 4 * np.eye(4)
+    for lower, unit, rhs in itertools.product(
+        [False, True], [False, True], [rs.randn(4, 3), rs.randn(4)]
+    ):
+        kw = {"trans": trans, "lower": lower, "unit_diagonal": unit}
+        got = _np(gsla.solve_triangular(gnp.asarray(a), gnp.asarray(rhs), **kw))
+        want = sla.solve_triangular(a, rhs, **kw)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+        check_grads(
+            lambda a, b, kw=kw: gsla.solve_triangular(a, b, **kw), (a, rhs), order=1, modes=BOTH
+        )
+        loss_g = lambda a, b, kw=kw: gnp.sum(gnp.sin(gsla.solve_triangular(a, b, **kw)))  # noqa: E731
+        g_a, g_b = ad.grad(loss_g, argnums=(0, 1))(a, rhs)
+        if unit:
+            np.testing.assert_array_equal(np.diag(_np(g_a)), np.zeros(4))
+            continue
+        loss_a = lambda a, b, kw=kw: anp.sum(anp.sin(asla.solve_triangular(a, b, **kw)))  # noqa: E731
+        w_a, w_b = autograd.grad(loss_a, (0, 1))(a, rhs)
+        np.testing.assert_allclose(_np(g_a), w_a, rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(_np(g_b), w_b, rtol=1e-11, atol=1e-13)
