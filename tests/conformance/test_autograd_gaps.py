@@ -1362,3 +1362,26 @@ def test_solve_triangular_options(backend, trans):
         w_a, w_b = autograd.grad(loss_a, (0, 1))(a, rhs)
         np.testing.assert_allclose(_np(g_a), w_a, rtol=1e-11, atol=1e-13)
         np.testing.assert_allclose(_np(g_b), w_b, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", _SWEEP_UNARY)
+def test_forward_mode_equals_autograds(backend, name):
+    """Forward mode (``gpuad.jvp``) and forward-over-reverse Hessian-vector products equal
+    autograd's ``make_jvp`` on the same point and tangent; where autograd has no forward rule,
+    float64 central differences judge instead."""
+    rs = np.random.RandomState(6)
+    x, v = rs.randn(3, 4), rs.randn(3, 4)
+    if name in _POSITIVE:
+        x = np.abs(x) + 0.2
+    gf, af = getattr(gnp, name), getattr(anp, name)
+    _, tangent = ad.jvp(gf, (x,), (v,))
+    hvp = ad.jvp(ad.grad(lambda a: gnp.sum(gnp.sin(gf(a)))), (x,), (v,))[1]
+    try:
+        want = autograd.make_jvp(af)(x)(v)[1]
+        want_hvp = autograd.make_jvp(autograd.grad(lambda a: anp.sum(anp.sin(af(a)))))(x)(v)[1]
+    except NotImplementedError:  # autograd lacks a forward rule here
+        check_grads(gf, (x,), order=2, modes=("fwd",))
+        return
+    assert _np(tangent).shape == np.shape(want)
+    np.testing.assert_allclose(_np(tangent), want, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(_np(hvp), want_hvp, rtol=1e-10, atol=1e-12)
