@@ -19,6 +19,12 @@ modes against float64 central differences (``gpuad.testing.check_grads``). Compl
 are compared by finite differences only, since gpuad's are the conjugates of autograd's
 (docs/porting.md, "From HIPS autograd").
 
+Beyond the rows, three sweeps hold gpuad to autograd on the same inputs: reverse-mode
+gradients (conjugated for complex inputs) and forward-mode tangents and Hessian-vector products
+of 47 NumPy functions; the points where autograd's rules give NaN or a wrong shape, where gpuad
+gives the exact derivative or the subgradient docs/semantics.md names; and
+``scipy.linalg.solve_triangular`` over every ``trans``, triangle and ``unit_diagonal``.
+
 ``GAPS`` has one row per upstream test: (file, test, where), where is "here: test_fn[case]",
 "covered: file.py::test_fn" (an earlier port), "differs: why; here/covered: ..." or
 "n/a: why". ``test_every_gap_has_a_mapping`` checks the rows and their references.
@@ -1289,6 +1295,8 @@ def test_reverse_gradients_equal_autograds(backend, name):
         "norm_at_zero",
         "std_of_equal_values",
         "clip_at_its_bounds",
+        "norm_inf",
+        "norm_keepdims",
     ],
 )
 def test_where_autograd_gives_nan(backend, case):
@@ -1316,6 +1324,24 @@ def test_where_autograd_gives_nan(backend, case):
         x = np.array([1.5, 1.5, 1.5])
         got, want = ad.grad(gnp.std)(x), np.zeros(3)
         assert np.isnan(autograd.grad(anp.std)(x)).all()
+    elif case == "norm_inf":
+        # the largest |x| is unique: the derivative is its sign there, 0 elsewhere
+        x = np.array([0.3, -1.2, 2.0, 0.5, 0.1, -0.7])
+        got, want = ad.grad(lambda x: gnp.linalg.norm(x, ord=np.inf))(x), np.eye(6)[2]
+        assert np.isnan(autograd.grad(lambda x: anp.linalg.norm(x, ord=np.inf))(x)).any()
+        check_grads(lambda x: gnp.linalg.norm(x, ord=np.inf), (x,), order=1, modes=BOTH)
+    elif case == "norm_keepdims":
+        # autograd's gradient of this gets shape (2, 2, 3), not x's (2, 3)
+        x = np.array([[0.3, -1.2, 2.0], [0.5, 0.1, -0.7]])
+
+        def loss(m):
+            return lambda x: m.sum(m.linalg.norm(x, axis=1, keepdims=True) * x)
+
+        got = ad.grad(loss(gnp))(x)
+        assert autograd.grad(loss(anp))(x).shape != x.shape
+        r = np.linalg.norm(x, axis=1, keepdims=True)
+        want = x * np.sum(x, axis=1, keepdims=True) / r + r  # d/dx of sum(|x_i| x_i)
+        check_grads(loss(gnp), (x,), order=2, modes=BOTH)
     else:
         x = np.array([0.0, 1.0, 2.0, 2.5])
         got = ad.grad(lambda x: gnp.sum(gnp.clip(x, 0.0, 2.0)))(x)
