@@ -1039,6 +1039,11 @@ _attach_ufuncs(globals())  # gnp.add.reduce, .accumulate, .outer, .at, .reduceat
 
 from . import polynomial  # noqa: E402,F401
 
+# NumPy's version, as autograd.numpy gives it: code written for NumPy reads
+# ``np.__version__`` to choose between NumPy APIs, and gpuad.numpy follows the installed one
+# (before this, the lookup fell to __getattr__ below and raised "no differentiable ...").
+__version__ = _np.__version__
+
 
 def __getattr__(name: str):
     if hasattr(_np, name):
