@@ -64,7 +64,7 @@ GAPS = (  # (class, torch test, where its port is or why there is none)
         "test_old_cholesky_empty",
         "covered: test_torch_linalg_suite.py::test_empty_inputs[cholesky]",
     ),
-    ("TestLinalg", "test_old_cholesky_batched_upper", _DEV),
+    ("TestLinalg", "test_old_cholesky_batched_upper", "here: test_tensor_cholesky_batched"),
     (
         "TestLinalg",
         "test_cholesky_ex",
@@ -1634,7 +1634,9 @@ def test_cholesky_errors(backend):
 
 def test_tensor_cholesky_batched(backend):
     """Tensor.cholesky (lower, or upper=True) of batches of Hermitian matrices equals the
-    stacked factors of each member and torch's; it rebuilds the matrix; gradients."""
+    stacked factors of each member and torch's; it rebuilds the matrix; gradients. With
+    upper=True it reads the upper triangle: a batch holding only that triangle gives the
+    factor of the full matrix (torch's issue 57032)."""
     for batch in [(3,), (3, 4), (2, 3, 4)]:
         for cplx in (False, True):
             a = _r(*batch, 3, 3, cplx=cplx)
@@ -1651,6 +1653,13 @@ def test_tensor_cholesky_batched(backend):
                 f = _np(ad.tensor(a).cholesky(upper=upper))
                 lo = np.swapaxes(f, -1, -2).conj() if upper else f
                 np.testing.assert_allclose(lo @ np.swapaxes(lo, -1, -2).conj(), a, atol=1e-12)
+                flat = a.reshape(-1, 3, 3)
+                each = np.stack([_np(ad.tensor(m).cholesky(upper=upper)) for m in flat])
+                np.testing.assert_allclose(each.reshape(f.shape), f, rtol=1e-14, atol=1e-15)
+                half = np.triu(a) if upper else np.tril(a)
+                np.testing.assert_allclose(
+                    _np(ad.tensor(half).cholesky(upper=upper)), f, atol=1e-14
+                )
 
 
 def test_singular_and_nonsquare_errors(backend):
