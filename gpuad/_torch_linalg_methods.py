@@ -1,6 +1,6 @@
 """PyTorch's linear-algebra Tensor methods: ``cholesky_solve``, ``cholesky_inverse``,
 ``triangular_solve``, ``lu``, ``lu_solve``, ``matrix_exp``, ``cholesky``, ``qr``, ``svd``,
-``pinverse``, ``geqrf``, ``ormqr``.
+``pinverse``, ``geqrf``, ``ormqr``, ``det``, ``slogdet``, ``inverse``, ``matrix_power``.
 
 Each is a call of ``gpuad.linalg`` (torch.linalg's conventions) with the method's argument
 order and defaults; everything but the pivots is differentiable.
@@ -145,7 +145,32 @@ def ormqr(self, input2, input3, left: bool = True, transpose: bool = False) -> T
     return _la().ormqr(self, input2, input3, left=left, transpose=transpose)
 
 
+def det(self) -> Tensor:
+    """The determinant (of each matrix in a batch). Example: ``A.det()``"""
+    _matrices("det", self)
+    return _R.linalg.det(self)
+
+
+def slogdet(self):
+    """``(sign, logabsdet)`` of the determinant. Example: ``sign, logabs = A.slogdet()``"""
+    _matrices("slogdet", self)
+    return _R.linalg.slogdet(self)
+
+
+def inverse(self) -> Tensor:
+    """The inverse (of each matrix in a batch). Example: ``A.inverse()``"""
+    _matrices("inverse", self)
+    return _R.linalg.inv(self)
+
+
+def matrix_power(self, n: int) -> Tensor:
+    """``self`` to the integer power ``n`` (negative: of the inverse).
+    Example: ``A.matrix_power(3)``"""
+    _matrices("matrix_power", self)
+    return _R.linalg.matrix_power(self, n)
+
+
 METHODS = {n: globals()[n] for n in """
     cholesky_solve cholesky_inverse triangular_solve lu lu_solve matrix_exp cholesky qr svd
-    pinverse geqrf ormqr
+    pinverse geqrf ormqr det slogdet inverse matrix_power
 """.split()}

@@ -143,7 +143,7 @@ def _number_kind(x) -> str:
         "c" if isinstance(x, complex) else "f" if isinstance(x, float) else "?"
 
 
-def _alpha(name: str, a, b, alpha):
+def _alpha(name: str, a, b, alpha, what: str = "alpha"):
     """``alpha`` checked as torch checks it against the category of ``a`` and ``b``'s result
     (a bool for bool results only, a float for float or complex results, a complex number for
     complex results), so ``alpha * other`` never widens the result silently; a NumPy scalar
@@ -157,14 +157,14 @@ def _alpha(name: str, a, b, alpha):
         return alpha
     res = max(_CATEGORY.get(_number_kind(a), 2), _CATEGORY.get(_number_kind(b), 2))
     if ka == "b" and res != 0:
-        raise CastingError(f"Tensor.{name}: a boolean alpha is only taken for boolean results; "
-                           f"pass alpha=1 or alpha=0")
+        raise CastingError(f"Tensor.{name}: a boolean {what} is only taken for boolean results; "
+                           f"pass {what}=1 or {what}=0")
     if ka in "fc" and res <= 1:
-        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a floating point number, but the "
+        raise CastingError(f"Tensor.{name}: {what}={alpha!r} is a floating point number, but the "
                            f"inputs are integer or boolean tensors (torch refuses it too); "
                            f"convert them first (.double())")
     if ka == "c" and res < 3:
-        raise CastingError(f"Tensor.{name}: alpha={alpha!r} is a complex number, but the inputs "
+        raise CastingError(f"Tensor.{name}: {what}={alpha!r} is a complex number, but the inputs "
                            f"are not complex (torch refuses it too); convert them first "
                            f"(.cdouble())")
     return bool(alpha) if res == 0 else alpha
@@ -853,8 +853,13 @@ def count_nonzero(self, dim=None) -> Tensor:
     return _as_tensor(_R.count_nonzero(self, axis=_dims_of("count_nonzero", dim, self.ndim)))
 
 
-def _scaled_sum(self, product, beta, alpha) -> Tensor:
-    """torch's ``beta * self + alpha * product``; ``beta=0`` ignores ``self`` (NaN there too)."""
+def _scaled_sum(name: str, self, product, beta, alpha) -> Tensor:
+    """torch's ``beta * self + alpha * product``; ``beta=0`` ignores ``self`` (NaN there too).
+    ``beta`` and ``alpha`` are checked as ``add``'s ``alpha`` (a float one for integer tensors,
+    a bool one for non-bool results, a complex one for real results raise, as torch's
+    ``addr``), so neither widens the result silently."""
+    beta = _alpha(name, self, product, beta, "beta")
+    alpha = _alpha(name, self, product, alpha)
     r = product if alpha == 1 else alpha * product
     if beta == 0:
         return _R.broadcast_to(r, _np.broadcast_shapes(self.shape, r.shape))
@@ -863,27 +868,28 @@ def _scaled_sum(self, product, beta, alpha) -> Tensor:
 
 def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
     """``beta * self + alpha * (mat1 @ mat2)``. Example: ``b.addmm(x, w)``"""
-    return _scaled_sum(self, _torch_shapes.mm(mat1, mat2), beta, alpha)
+    return _scaled_sum("addmm", self, _torch_shapes.mm(mat1, mat2), beta, alpha)
 
 
 def addmv(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
     """``beta * self + alpha * (mat @ vec)``. Example: ``b.addmv(A, v)``"""
-    return _scaled_sum(self, _torch_shapes.mv(mat, vec), beta, alpha)
+    return _scaled_sum("addmv", self, _torch_shapes.mv(mat, vec), beta, alpha)
 
 
 def addr(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
-    """``beta * self + alpha * outer(vec1, vec2)``. Example: ``m.addr(u, v)``"""
-    return _scaled_sum(self, _R.outer(vec1, vec2), beta, alpha)
+    """``beta * self + alpha * outer(vec1, vec2)`` of two 1-D tensors. Example: ``m.addr(u, v)``
+    """
+    return _scaled_sum("addr", self, _torch_shapes.outer(vec1, vec2, "addr"), beta, alpha)
 
 
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """``beta * self + alpha * bmm(batch1, batch2)``. Example: ``c.baddbmm(a, b)``"""
-    return _scaled_sum(self, _torch_shapes.bmm(batch1, batch2), beta, alpha)
+    return _scaled_sum("baddbmm", self, _torch_shapes.bmm(batch1, batch2), beta, alpha)
 
 
 def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """``beta * self + alpha * sum_i batch1[i] @ batch2[i]``. Example: ``c.addbmm(a, b)``"""
-    return _scaled_sum(self, _R.sum(_torch_shapes.bmm(batch1, batch2), axis=0), beta,
+    return _scaled_sum("addbmm", self, _R.sum(_torch_shapes.bmm(batch1, batch2), axis=0), beta,
                        alpha)
 
 

@@ -9,6 +9,7 @@ Example: ``values, indices = x.max(dim=1)``
 from __future__ import annotations
 
 import builtins as _b  # (this module defines sum, max, min, all, any)
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -336,7 +337,9 @@ def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: An
                          f"{x.shape}); name each dim once")
     rest = [d for d in range(x.ndim) if d not in dims]
     moved = _R.transpose(x, rest + list(dims))
-    flat = _R.reshape(moved, tuple(x.shape[d] for d in rest) + (-1,))
+    # the reduced length spelled out: -1 is ambiguous when a kept dim has length 0
+    flat = _R.reshape(moved, tuple(x.shape[d] for d in rest)
+                      + (math.prod(x.shape[d] for d in dims),))
     r = gnp.linalg.norm(flat, p, axis=-1)
     if keepdim:
         r = _R.reshape(r, tuple(1 if d in dims else x.shape[d] for d in range(x.ndim)))

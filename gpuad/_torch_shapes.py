@@ -479,8 +479,14 @@ def matmul(self, other) -> Tensor:
     return _R.matmul(self, other)
 
 
-def outer(self, vec2) -> Tensor:
-    """Outer product of two 1-D tensors. Example: ``u.outer(v)``"""
+def outer(self, vec2, _name: str = "outer") -> Tensor:
+    """Outer product of two 1-D tensors (others raise, as torch's; NumPy's ``outer``
+    flattens them). Example: ``u.outer(v)``"""
+    for v in (self, vec2):
+        if getattr(v, "ndim", 0) != 1:
+            raise ValueError(f"Tensor.{_name} takes two 1-D tensors, got shapes "
+                             f"{tuple(getattr(self, 'shape', ()))} and "
+                             f"{tuple(getattr(vec2, 'shape', ()))}; use gnp.outer to flatten")
     return _R.outer(self, vec2)
 
 

@@ -219,6 +219,9 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
             rcond = rtol
     elif rtol is not _np._NoValue:
         raise ValueError("pinv: `rtol` and `rcond` can't be both set.")
+    if _np.iscomplexobj(_raw(rcond) if hasattr(rcond, "dtype") else rcond):
+        # NumPy orders complex cut-offs lexicographically (a meaningless cut), torch refuses
+        raise TypeError(f"pinv: the cut-off rcond/rtol must be real, got {rcond!r}")
     if hermitian:  # NumPy reads the lower triangle only
         a = _sym_from(a, "L")
     return _pinv(a, rcond=rcond)

@@ -82,6 +82,8 @@ def _check_einsum_terms(subscripts: str, ins, out, shapes) -> None:
 
 
 def _parse_einsum(subscripts: str, shapes):
+    if "." in subscripts.replace("...", ""):  # checked before the spaces go: '. ..' is not one
+        raise ValueError(f"einsum: a '.' in {subscripts!r} is not part of an ellipsis ('...')")
     subscripts = subscripts.replace(" ", "")
     if "->" in subscripts:
         lhs, out = subscripts.split("->")
