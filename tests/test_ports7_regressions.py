@@ -1,0 +1,70 @@
+"""What the seventh round of ported programs (tests/conformance/test_ports_programs_round7*.py)
+found: torch's legacy ``Tensor.new`` and ``torch.as_tensor`` (the numpy-extensions tutorial's
+custom Functions wrap NumPy and SciPy results with them), and ``DataParallel``'s checkpoint
+methods (the DDP tutorial saves and loads the wrapped model's state)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def test_tensor_new_sizes_and_data(backend):
+    x = ad.tensor(gnp.zeros(3))
+    assert x.new(2, 3).shape == (2, 3) and x.new(2, 3).dtype == np.float64
+    assert x.new().shape == (0,)
+    y = x.new(np.arange(3))  # data: a copy in x's dtype
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(to_numpy(y), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(to_numpy(x.new([4, 5])), [4.0, 5.0])
+    assert not y.requires_grad
+
+
+def test_tensor_new_refuses_ambiguous_arguments(backend):
+    x = ad.tensor(gnp.zeros(3))
+    with pytest.raises(TypeError, match="ambiguous"):
+        x.new((2, 3))  # torch: data for a tuple, a shape for a torch.Size
+    with pytest.raises(TypeError, match="alias"):
+        x.new(ad.tensor(gnp.ones(2)))
+    with pytest.raises(TypeError, match="sizes"):
+        x.new(2.5)
+
+
+def test_as_tensor_keeps_a_tensor_and_its_graph(backend):
+    w = ad.tensor(gnp.ones(3), requires_grad=True)
+    assert ad.as_tensor(w) is w
+    assert ad.as_tensor(w, dtype=np.float64) is w
+    z = ad.as_tensor(w * 2.0, dtype=np.float32)  # a recorded cast
+    assert z.dtype == np.float32
+    z.sum().backward()
+    np.testing.assert_array_equal(to_numpy(w.grad), [2.0, 2.0, 2.0])
+    a = ad.as_tensor(np.arange(3), dtype=np.float64)
+    assert a.dtype == np.float64 and not a.requires_grad
+
+
+def test_data_parallel_checkpoint_round_trip(backend):
+    import gpuad.distributed as dist
+
+    dist.init()
+    try:
+        model = ad.nn.Sequential(ad.nn.Linear(2, 3), ad.nn.BatchNorm1d(3))
+        dp = dist.DataParallel(model)
+        sd = dp.state_dict()
+        assert list(sd) == list(model.state_dict())  # buffers too (running statistics)
+        saved = {k: to_numpy(v).copy() for k, v in sd.items()}
+        with ad.no_grad():
+            model[0].weight.mul_(0.0)
+        dp.load_state_dict(saved)
+        np.testing.assert_array_equal(to_numpy(model[0].weight), saved["0.weight"])
+        params = [ad.tensor(gnp.ones(2), requires_grad=True)]
+        dq = dist.DataParallel(params)
+        dq.load_state_dict({"0": np.full(2, 3.0)})
+        np.testing.assert_array_equal(to_numpy(params[0]), [3.0, 3.0])
+        with pytest.raises(KeyError, match="missing"):
+            dq.load_state_dict({"w": np.ones(2)})
+    finally:
+        dist.shutdown()
