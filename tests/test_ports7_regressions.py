@@ -68,3 +68,22 @@ def test_data_parallel_checkpoint_round_trip(backend):
             dq.load_state_dict({"w": np.ones(2)})
     finally:
         dist.shutdown()
+
+
+def test_function_ctx_saved_variables_is_saved_tensors(backend):
+    # the extension-cpp LLTM baseline reads ctx.saved_variables (torch's older name)
+    class Square(ad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_variables
+            return 2 * x * g
+
+    x = ad.tensor(gnp.asarray([1.0, -3.0]), requires_grad=True)
+    with pytest.warns(DeprecationWarning, match="saved_tensors"):
+        Square.apply(x).sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [2.0, -6.0])

@@ -18,6 +18,12 @@ step:
   in one process: ``ToyModel`` wrapped by ``DistributedDataParallel`` (gpuad's
   ``distributed.DataParallel``, world size 1), ``demo_checkpoint``'s save and load, and the
   two-device ``ToyMpModel`` with ``x.to(dev)`` (both devices the CPU);
+- pytorch/extension-cpp's Python LLTM (``python/lltm.py``) and its baseline
+  ``LLTMFunction`` (``python/lltm_baseline.py``: a hand-written backward reading
+  ``ctx.saved_variables`` and ``ctx.needs_input_grad``, in-place ``*=`` on its own gradients,
+  ``type_as`` masks for ELU's derivative), trained over a sequence and checked by
+  ``grad_check.py``'s ``gradcheck``; ``torch.Tensor(rows, cols)`` (uninitialised, then
+  ``uniform_``) is ``gpuad.tensor(gnp.empty(..))``;
 - the ``torch.compile`` tutorial (``intermediate_source/torch_compile_tutorial.py``): ``foo``,
   ``MyModule``, the training step with Adam and ``CrossEntropyLoss``, ``f2`` with a Python
   int, ``bar``, all under ``gpuad.jit`` against torch's eager values (``torch.compile``
@@ -671,3 +677,169 @@ def test_torch_compile_tutorial_module_training(torch):
         _close(ad.jit(gmod)(gT.tensor(x)), tmod(tT.tensor(x)))
     with ad.no_grad():
         _close(ad.jit(gmod)(gT.tensor(x)), tmod(tT.tensor(x)))
+
+
+# ---- pytorch/extension-cpp python/lltm.py and python/lltm_baseline.py -------------------------
+
+
+def _lltm(T):
+    import math
+
+    F = T.F
+
+    def d_sigmoid(z):
+        s = F.sigmoid(z)
+        return (1 - s) * s
+
+    def d_tanh(z):
+        t = F.tanh(z)
+        return 1 - (t * t)
+
+    def d_elu(z, alpha=1.0):
+        e = z.exp()
+        mask = (alpha * (e - 1)) < 0
+        return (z > 0).type_as(z) + mask.type_as(z) * (alpha * e)
+
+    class LLTMFunction(T.Function):
+        @staticmethod
+        def forward(ctx, input, weights, bias, old_h, old_cell):
+            X = T.cat([old_h, input], dim=1)
+            gate_weights = F.linear(X, weights, bias)
+            gates = gate_weights.chunk(3, dim=1)
+            input_gate = F.sigmoid(gates[0])
+            output_gate = F.sigmoid(gates[1])
+            candidate_cell = F.elu(gates[2])
+            new_cell = old_cell + candidate_cell * input_gate
+            new_h = F.tanh(new_cell) * output_gate
+            ctx.save_for_backward(
+                X,
+                weights,
+                input_gate,
+                output_gate,
+                old_cell,
+                new_cell,
+                candidate_cell,
+                gate_weights,
+            )
+            return new_h, new_cell
+
+        @staticmethod
+        def backward(ctx, grad_h, grad_cell):
+            X, weights, input_gate, output_gate, old_cell = ctx.saved_variables[:5]
+            new_cell, candidate_cell, gate_weights = ctx.saved_variables[5:]
+            d_input = d_weights = d_bias = d_old_h = d_old_cell = None
+            d_output_gate = F.tanh(new_cell) * grad_h
+            d_tanh_new_cell = output_gate * grad_h
+            d_new_cell = d_tanh(new_cell) * d_tanh_new_cell + grad_cell
+            d_old_cell = d_new_cell
+            d_candidate_cell = input_gate * d_new_cell
+            d_input_gate = candidate_cell * d_new_cell
+            gates = gate_weights.chunk(3, dim=1)
+            d_input_gate *= d_sigmoid(gates[0])
+            d_output_gate *= d_sigmoid(gates[1])
+            d_candidate_cell *= d_elu(gates[2])
+            d_gates = T.cat([d_input_gate, d_output_gate, d_candidate_cell], dim=1)
+            if ctx.needs_input_grad[1]:
+                d_weights = d_gates.t().mm(X)
+            if ctx.needs_input_grad[2]:
+                d_bias = d_gates.sum(dim=0, keepdim=True)
+            if ctx.needs_input_grad[3] or ctx.needs_input_grad[4]:
+                d_X = d_gates.mm(weights)
+                state_size = grad_h.shape[1]
+                d_old_h, d_input = d_X[:, :state_size], d_X[:, state_size:]
+            return d_input, d_weights, d_bias, d_old_h, d_old_cell
+
+    class LLTM(T.nn.Module):
+        def __init__(self, input_features, state_size, baseline):
+            super().__init__()
+            self.input_features = input_features
+            self.state_size = state_size
+            self.baseline = baseline
+            self.weights = T.nn.Parameter(T.empty(3 * state_size, input_features + state_size))
+            self.bias = T.nn.Parameter(T.empty(1, 3 * state_size))
+            self.reset_parameters()
+
+        def reset_parameters(self):
+            stdv = 1.0 / math.sqrt(self.state_size)
+            with T.no_grad():
+                for weight in self.parameters():
+                    weight.uniform_(-stdv, +stdv)
+
+        def forward(self, input, state):
+            if self.baseline:
+                return LLTMFunction.apply(input, self.weights, self.bias, *state)
+            old_h, old_cell = state
+            X = T.cat([old_h, input], dim=1)
+            gate_weights = F.linear(X, self.weights, self.bias)
+            gates = gate_weights.chunk(3, dim=1)
+            input_gate = F.sigmoid(gates[0])
+            output_gate = F.sigmoid(gates[1])
+            candidate_cell = F.elu(gates[2])
+            new_cell = old_cell + candidate_cell * input_gate
+            new_h = F.tanh(new_cell) * output_gate
+            return new_h, new_cell
+
+    return LLTM, LLTMFunction
+
+
+@pytest.mark.filterwarnings("ignore:.*saved_variables:DeprecationWarning")
+def test_extension_cpp_lltm_python_and_baseline_function(torch):
+    batch, features, state = 3, 4, 5
+    xs = [R.standard_normal((batch, features)) for _ in range(4)]
+    h0, c0 = R.standard_normal((batch, state)), R.standard_normal((batch, state))
+    # gates around 0 and beyond: ELU's two pieces both taken
+    out, init = {}, {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T.empty = torch.empty if T.lib == "torch" else (lambda *s: ad.tensor(gnp.empty(s)))
+        LLTM, LLTMFunction = _lltm(T)
+        res = []
+        for baseline in (False, True):
+            model = LLTM(features, state, baseline)
+            if T.lib == "torch" and not baseline:
+                init[baseline] = copy.deepcopy(model)
+            elif T.lib == "torch":  # the same start for both forms
+                model.load_state_dict(init[False].state_dict())
+            else:
+                _load(model, init[False])
+            opt = T.optim.SGD(model.parameters(), lr=0.3)
+            steps = []
+            for _ in range(3):
+                opt.zero_grad()
+                h, c = T.tensor(h0), T.tensor(c0)
+                loss = 0
+                for x in xs:  # a sequence: the state carried through the cell
+                    h, c = model(T.tensor(x), (h, c))
+                    loss = loss + (h * h).sum() + 0.1 * c.sum()
+                loss.backward()
+                steps.append(
+                    (
+                        loss.item(),
+                        [(_arr(p).copy(), _arr(p.grad).copy()) for p in model.parameters()],
+                    )
+                )
+                opt.step()
+            res.append(steps)
+        # grad_check.py: the hand-written backward against finite differences
+        args = [
+            T.tensor(a, requires_grad=True)
+            for a in (
+                xs[0],
+                init[False].weights.detach().numpy(),
+                init[False].bias.detach().numpy(),
+                h0,
+                c0,
+            )
+        ]
+        assert T.gradcheck(LLTMFunction.apply, args)
+        out[T.lib] = res
+    for g_run, t_run in zip(out["gpuad"], out["torch"], strict=True):
+        for (gl, gps), (tl, tps) in zip(g_run, t_run, strict=True):
+            np.testing.assert_allclose(gl, tl, rtol=1e-10)
+            for (gp, gg), (tp, tg) in zip(gps, tps, strict=True):
+                _close(gp, tp)
+                _close(gg, tg)
+    # the baseline Function's backward gives the recorded forward's gradient
+    for (gl, gps), (bl, bps) in zip(out["gpuad"][0], out["gpuad"][1], strict=True):
+        np.testing.assert_allclose(gl, bl, rtol=1e-10)
+        for (_, gg), (_, bg) in zip(gps, bps, strict=True):
+            _close(gg, bg, 1e-9, 1e-12)
