@@ -11,6 +11,14 @@ their original library (float64) on the same data:
   ``logsumexp`` log-probabilities, ``vmap(predict, in_axes=(None, 0))``, ``one_hot`` by
   comparison, ``jit`` of an SGD ``update`` over the list, ``accuracy`` by ``argmax``, with
   minibatches as a PyTorch ``DataLoader`` would hand them (a ``numpy_collate``);
+- JAX's "Quickstart" (``docs/quickstart.md``: ``selu`` under ``jit``, ``grad`` of
+  ``sum_logistic`` against its ``first_finite_differences``, ``grad(jit(grad(jit(grad))))``,
+  ``jacobian(jnp.exp)``, ``jit(jacfwd(jacrev))``, matrix-vector products batched by a Python
+  loop, by hand and by ``vmap`` under ``jit``) and "Automatic vectorization"
+  (``docs/automatic-vectorization.md``: ``convolve`` building ``jnp.array`` from a list of
+  dots of an integer signal, batched by hand and by ``vmap`` with ``in_axes``/``out_axes``,
+  ``in_axes=[0, None]``, ``jit(vmap)``, nested ``vmap`` for pairwise distances; here also
+  differentiated in the weights);
 - CuPy's ``examples/`` written against ``xp = cupy.get_array_module(..)`` (so their NumPy form
   is the original, run here beside gpuad's): ``kmeans/kmeans.py`` (``repeat``,
   ``broadcast_to``, ``argmin``, the early stop on ``all(new_pred == pred)``, centres by masked
@@ -722,3 +730,155 @@ def test_cupy_conjugate_gradient():
     # is the solve's
     _close(gA + gA.T, -np.outer(w, x_np) - np.outer(x_np, w), 1e-7, 1e-9)
     check_grads(lambda b_: obj(gnp, True)(A, b_), (b,), order=1, modes=("rev",))
+
+
+# ---- JAX docs/quickstart.md and docs/automatic-vectorization.md -----------------------------
+
+
+def _jax_ns():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    return dict(
+        np=jnp,
+        jit=jax.jit,
+        grad=jax.grad,
+        jacobian=jax.jacobian,
+        jacfwd=jax.jacfwd,
+        jacrev=jax.jacrev,
+        vmap=jax.vmap,
+    )
+
+
+def _gpuad_ns():
+    return dict(
+        np=gnp,
+        jit=ad.jit,
+        grad=ad.grad,
+        jacobian=ad.jacobian,
+        jacfwd=ad.jacfwd,
+        jacrev=ad.jacrev,
+        vmap=ad.vmap,
+    )
+
+
+def _quickstart(L, x_big, mat, batched_x):
+    jnp, jit, grad = L["np"], L["jit"], L["grad"]
+    out = {}
+
+    def selu(x, alpha=1.67, lmbda=1.05):
+        return lmbda * jnp.where(x > 0, x, alpha * jnp.exp(x) - alpha)
+
+    out["selu"] = selu(jnp.arange(5.0))
+    selu_jit = jit(selu)
+    out["selu_jit"] = selu_jit(jnp.asarray(x_big))
+    out["selu_jit_again"] = selu_jit(jnp.asarray(-x_big))
+
+    def sum_logistic(x):
+        return jnp.sum(1.0 / (1.0 + jnp.exp(-x)))
+
+    x_small = jnp.arange(3.0)
+    out["grad"] = grad(sum_logistic)(x_small)
+
+    def first_finite_differences(f, x, eps=1e-3):
+        return jnp.array([(f(x + eps * v) - f(x - eps * v)) / (2 * eps) for v in jnp.eye(len(x))])
+
+    out["fd"] = first_finite_differences(sum_logistic, x_small)
+    out["grad3"] = grad(jit(grad(jit(grad(sum_logistic)))))(1.0)
+    out["jacobian_exp"] = L["jacobian"](jnp.exp)(x_small)
+
+    def hessian(fun):
+        return jit(L["jacfwd"](L["jacrev"](fun)))
+
+    out["hessian"] = hessian(sum_logistic)(x_small)
+    mat = jnp.asarray(mat)
+
+    def apply_matrix(x):
+        return jnp.dot(mat, x)
+
+    def naively_batched_apply_matrix(v_batched):
+        return jnp.stack([apply_matrix(v) for v in v_batched])
+
+    @jit
+    def batched_apply_matrix(batched_x):
+        return jnp.dot(batched_x, mat.T)
+
+    @jit
+    def vmap_batched_apply_matrix(batched_x):
+        return L["vmap"](apply_matrix)(batched_x)
+
+    bx = jnp.asarray(batched_x)
+    out["naive"] = naively_batched_apply_matrix(bx)
+    out["manual"] = batched_apply_matrix(bx)
+    out["vmap"] = vmap_batched_apply_matrix(bx)
+    return out
+
+
+def _vectorization(L):
+    jnp, vmap = L["np"], L["vmap"]
+    out = {}
+    x = jnp.arange(5)
+    w = jnp.array([2.0, 3.0, 4.0])
+
+    def convolve(x, w):
+        output = []
+        for i in range(1, len(x) - 1):
+            output.append(jnp.dot(x[i - 1 : i + 2], w))
+        return jnp.array(output)
+
+    out["convolve"] = convolve(x, w)
+    xs = jnp.stack([x, x + 1])
+    ws = jnp.stack([w, 2 * w])
+
+    def manually_batched_convolve(xs, ws):
+        output = []
+        for i in range(xs.shape[0]):
+            output.append(convolve(xs[i], ws[i]))
+        return jnp.stack(output)
+
+    def manually_vectorized_convolve(xs, ws):
+        output = []
+        for i in range(1, xs.shape[-1] - 1):
+            output.append(jnp.sum(xs[:, i - 1 : i + 2] * ws, axis=1))
+        return jnp.stack(output, axis=1)
+
+    out["manual_batched"] = manually_batched_convolve(xs, ws)
+    out["manual_vectorized"] = manually_vectorized_convolve(xs, ws)
+    auto_batch_convolve = vmap(convolve)
+    out["auto"] = auto_batch_convolve(xs, ws)
+    out["auto_v2"] = vmap(convolve, in_axes=1, out_axes=1)(jnp.transpose(xs), jnp.transpose(ws))
+    out["auto_v3"] = vmap(convolve, in_axes=[0, None])(xs, w)
+    out["jitted"] = L["jit"](auto_batch_convolve)(xs, ws)
+
+    def pairwise(f, xs):
+        return vmap(lambda x: vmap(lambda y: f(x, y))(xs))(xs)
+
+    def dist(x, y):
+        return jnp.sqrt(jnp.sum((x - y) ** 2) + 1e-12)
+
+    pts = jnp.asarray(np.linspace(0.0, 1.0, 12).reshape(4, 3) ** 2)
+    out["pairwise"] = pairwise(dist, pts)
+    # the batched convolution differentiated in the weights, through vmap of a list of dots
+    out["grad_ws"] = L["grad"](
+        lambda ws_: jnp.sum(jnp.sin(auto_batch_convolve(xs.astype(np.float64), ws_)))
+    )(ws)
+    return out
+
+
+def test_jax_quickstart_and_automatic_vectorization():
+    x_big = R.standard_normal(50)
+    mat, batched_x = R.standard_normal((15, 10)), R.standard_normal((4, 10))
+    want = _quickstart(_jax_ns(), x_big, mat, batched_x)
+    got = _quickstart(_gpuad_ns(), x_big, mat, batched_x)
+    assert sorted(want) == sorted(got)
+    for k in want:
+        _close(got[k], np.asarray(want[k]), msg=k)
+    _close(got["fd"], got["grad"], 1e-6, 1e-8)
+    want = _vectorization(_jax_ns())
+    got = _vectorization(_gpuad_ns())
+    for k in want:
+        assert np.asarray(want[k]).dtype == _arr(got[k]).dtype, k
+        _close(got[k], np.asarray(want[k]), msg=k)
+    _close(got["auto"], got["manual_batched"])
+    _close(got["auto"], got["manual_vectorized"])
