@@ -87,3 +87,22 @@ def test_function_ctx_saved_variables_is_saved_tensors(backend):
     with pytest.warns(DeprecationWarning, match="saved_tensors"):
         Square.apply(x).sum().backward()
     np.testing.assert_array_equal(to_numpy(x.grad), [2.0, -6.0])
+
+
+def test_flatten_func_as_autograds(backend):
+    # autograd's gmm.py imports it from autograd.misc.flatten (ImportError before)
+    from gpuad.misc.flatten import flatten_func
+
+    params = {"b": np.array([1.0, 2.0]), "w": np.eye(2)}
+
+    def f(p, scale):
+        return scale * gnp.sum(p["w"] @ p["b"])
+
+    flat_f, unflatten, x0 = flatten_func(f, params)
+    np.testing.assert_array_equal(to_numpy(x0), [1.0, 2.0, 1.0, 0.0, 0.0, 1.0])
+    assert to_numpy(flat_f(x0, 2.0)).shape == (1,)
+    np.testing.assert_allclose(to_numpy(flat_f(x0, 2.0)), [6.0])
+    np.testing.assert_allclose(
+        to_numpy(ad.grad(flat_f)(to_numpy(x0), 2.0)), [2.0, 2.0, 2.0, 4.0, 2.0, 4.0]
+    )
+    np.testing.assert_array_equal(to_numpy(unflatten(x0)["w"]), np.eye(2))

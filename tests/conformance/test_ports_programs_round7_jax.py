@@ -6,6 +6,11 @@ their original library (float64) on the same data:
   state, ``logsumexp(.., keepdims=True)``, a log-likelihood summed over a Python list of time
   steps), trained by ``autograd.misc.optimizers.adam`` on a dict of parameters with a callback,
   then text sampled by ``npr.choice(p=np.exp(logprobs))``;
+- HIPS autograd ``examples/gmm.py``: a Gaussian mixture's log likelihood (``zip`` over the
+  unpacked parameters, ``multivariate_normal.logpdf`` with ``cov_sqrt.T @ cov_sqrt``,
+  ``logsumexp`` of a ``vstack``), flattened by ``autograd.misc.flatten.flatten_func`` and fitted
+  by SciPy's Newton-CG with ``grad`` and ``hessian_vector_product`` (the pinwheel data of
+  ``examples/data.py`` drawn with NumPy);
 - JAX's "Training a Simple Neural Network, with tensorflow/pytorch Data Loading"
   (``docs/notebooks/Neural_Network_and_Data_Loading``): a list of ``(w, b)`` tuples, ``relu``,
   ``logsumexp`` log-probabilities, ``vmap(predict, in_axes=(None, 0))``, ``one_hot`` by
@@ -882,3 +887,108 @@ def test_jax_quickstart_and_automatic_vectorization():
         _close(got[k], np.asarray(want[k]), msg=k)
     _close(got["auto"], got["manual_batched"])
     _close(got["auto"], got["manual_vectorized"])
+
+
+# ---- HIPS autograd examples/gmm.py -----------------------------------------------------------
+
+
+def _pinwheel(radial_std, tangential_std, num_classes, num_per_class, rate, rs):
+    """examples/data.py's make_pinwheel: spiral arms of noisy points."""
+    rads = np.linspace(0, 2 * np.pi, num_classes, endpoint=False)
+    feats = rs.randn(num_classes * num_per_class, 2) * np.array([radial_std, tangential_std])
+    feats[:, 0] += 1
+    labels = np.repeat(np.arange(num_classes), num_per_class)
+    angles = rads[labels] + rate * np.exp(feats[:, 0])
+    rot = np.stack([np.cos(angles), -np.sin(angles), np.sin(angles), np.cos(angles)])
+    rot = np.reshape(rot.T, (-1, 2, 2))
+    return 10 * rs.permutation(np.einsum("ti,tij->tj", feats, rot))
+
+
+def _gmm_program(np_, logsumexp, mvn):
+    def log_normalize(x):
+        return x - logsumexp(x)
+
+    def unpack_gmm_params(params):
+        normalized_log_proportions = log_normalize(params["log proportions"])
+        return normalized_log_proportions, params["means"], params["lower triangles"]
+
+    def gmm_log_likelihood(params, data):
+        cluster_lls = []
+        for log_proportion, mean, cov_sqrt in zip(*unpack_gmm_params(params), strict=True):
+            cov = np_.dot(cov_sqrt.T, cov_sqrt)
+            cluster_lls.append(log_proportion + mvn.logpdf(data, mean, cov))
+        return np_.sum(logsumexp(np_.vstack(cluster_lls), axis=0))
+
+    return gmm_log_likelihood
+
+
+def test_autograd_gmm_newton_cg():
+    pytest.importorskip("autograd")
+    import autograd
+    import autograd.numpy as agnp
+    import autograd.scipy.stats.multivariate_normal as amvn
+    from autograd.misc.flatten import flatten_func as a_flatten_func
+    from autograd.scipy.special import logsumexp as a_lse
+    from scipy.optimize import minimize
+
+    import gpuad.scipy.stats.multivariate_normal as gmvn
+    from gpuad.misc import hessian_vector_product as g_hvp
+    from gpuad.misc.flatten import flatten_func as g_flatten_func
+    from gpuad.scipy.special import logsumexp as g_lse
+
+    rs = np.random.RandomState(0)
+    num_components, D = 3, 2
+    init_params = {
+        "log proportions": rs.randn(num_components) * 0.1,
+        "means": rs.randn(num_components, D) * 0.1,
+        "lower triangles": np.zeros((num_components, D, D)) + np.eye(D),
+    }
+    data = _pinwheel(0.3, 0.05, 3, 12, 0.4, np.random.RandomState(1))
+    runs = {}
+    for lib, np_, lse, mvn, flatten_func, grad, hvp in (
+        (
+            "autograd",
+            agnp,
+            a_lse,
+            amvn,
+            a_flatten_func,
+            autograd.grad,
+            autograd.hessian_vector_product,
+        ),
+        ("gpuad", gnp, g_lse, gmvn, g_flatten_func, ad.grad, g_hvp),
+    ):
+        gmm_log_likelihood = _gmm_program(np_, lse, mvn)
+
+        def objective(params, f=gmm_log_likelihood):
+            return -f(params, data)
+
+        flat_obj, unflatten, x0 = flatten_func(objective, init_params)
+        seen = []
+        dflat, hflat = grad(flat_obj), hvp(flat_obj)
+        res = minimize(
+            lambda x, f=flat_obj: float(np.asarray(_arr(f(x))).reshape(())),
+            _arr(x0),
+            jac=lambda x, g=dflat: _arr(g(x)),
+            hessp=lambda x, p, h=hflat: _arr(h(x, p)),
+            method="Newton-CG",
+            callback=lambda xk, seen=seen: seen.append(xk.copy()),
+            options={"maxiter": 6},
+        )
+        runs[lib] = (
+            seen,
+            res.x,
+            _arr(unflatten(res.x)["means"]),
+            _arr(grad(flat_obj)(_arr(x0))),
+            _arr(hvp(flat_obj)(_arr(x0), _arr(x0))),
+        )
+    (a_seen, ax, am, ag, ah), (g_seen, gx, gm, gg, gh) = runs["autograd"], runs["gpuad"]
+    _close(gg, ag, 1e-11, 1e-12)
+    _close(gh, ah, 1e-11, 1e-12)
+    assert len(a_seen) == len(g_seen) >= 3
+    for a, g in zip(a_seen, g_seen, strict=True):
+        _close(g, a, 1e-8, 1e-10)
+    _close(gx, ax, 1e-8, 1e-10)
+    _close(gm, am, 1e-8, 1e-10)
+    gmm_ll = _gmm_program(gnp, g_lse, gmvn)
+    flat_obj, unflatten, x0 = g_flatten_func(lambda p: gmm_ll(p, data[:8]), init_params)
+    check_grads(lambda x: flat_obj(x)[0], (_arr(x0),), order=2, modes=("rev",))
