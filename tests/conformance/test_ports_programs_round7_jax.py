@@ -349,15 +349,15 @@ def test_jax_neural_network_and_data_loading():
         predict, batched_predict, one_hot, accuracy, loss, update = _nn_program(J)
         params = [(J.np.asarray(w), J.np.asarray(b)) for w, b in params0]
         # the notebook's checks: one example, then a batch
-        one = predict(params, J.np.asarray(images[0]))
+        one = J.jit(predict)(params, J.np.asarray(images[0]))
         many = batched_predict(params, J.np.asarray(images[:5]))
         hist = []
         for _epoch in range(2):
             for x, y in batches:
                 y = one_hot(J.np.asarray(y), n_targets)
-                hist.append(float(loss(params, J.np.asarray(x), y)))
+                hist.append(float(J.jit(loss)(params, J.np.asarray(x), y)))
                 params = update(params, J.np.asarray(x), y)
-            train_acc = accuracy(
+            train_acc = J.jit(accuracy)(
                 params, J.np.asarray(images), one_hot(J.np.asarray(labels), n_targets)
             )
             hist.append(float(train_acc))
