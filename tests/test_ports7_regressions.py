@@ -106,3 +106,13 @@ def test_flatten_func_as_autograds(backend):
         to_numpy(ad.grad(flat_f)(to_numpy(x0), 2.0)), [2.0, 2.0, 2.0, 4.0, 2.0, 4.0]
     )
     np.testing.assert_array_equal(to_numpy(unflatten(x0)["w"]), np.eye(2))
+
+
+def test_tensor_repeat_with_torchs_tuple_names_tile(backend):
+    # d2l's Nadaraya-Watson writes x_train.repeat((n_train, 1)); NumPy's broadcast error
+    # said nothing of torch's tiling
+    x = ad.tensor(gnp.arange(4.0))
+    with pytest.raises(TypeError, match=r"x\.tile\(\(4, 1\)\)"):
+        x.repeat((4, 1))
+    np.testing.assert_array_equal(to_numpy(x.repeat([1, 0, 2, 1])), [0.0, 2.0, 2.0, 3.0])
+    np.testing.assert_array_equal(to_numpy(x.tile((2, 1))), np.tile(np.arange(4.0), (2, 1)))

@@ -24,6 +24,17 @@ step:
   ``type_as`` masks for ELU's derivative), trained over a sequence and checked by
   ``grad_check.py``'s ``gradcheck``; ``torch.Tensor(rows, cols)`` (uninitialised, then
   ``uniform_``) is ``gpuad.tensor(gnp.empty(..))``;
+- Dive into Deep Learning (PyTorch) chapters not ported elsewhere: Nadaraya-Watson attention
+  pooling with a learned width (``repeat_interleave``, keys and values cut from tiled copies
+  by the boolean mask ``(1 - torch.eye(n)).type(torch.bool)``, ``bmm``, SGD on
+  ``MSELoss(reduction="none")``), the sentiment-analysis TextCNN (a trained and a frozen
+  ``Embedding`` concatenated, ``permute``, ``Conv1d`` of three widths, ``AdaptiveAvgPool1d``,
+  ``init.xavier_uniform_`` through ``net.apply``, Adam, ``argmax`` prediction) and the fully
+  convolutional network (``bilinear_kernel`` written by fancy-index assignment into a zeros
+  tensor and copied into a ``ConvTranspose2d``, ``add_module``, per-pixel ``cross_entropy``
+  averaged by ``.mean(1).mean(1)``, SGD with weight decay); torch's ``x.repeat((n, 1))``
+  (tiling) is ``x.tile((n, 1))`` (gpuad's ``repeat`` is NumPy's, and a torch-style tuple of
+  the wrong length now says so), dropout is 0, ResNet-18's body is two convolutions;
 - the ``torch.compile`` tutorial (``intermediate_source/torch_compile_tutorial.py``): ``foo``,
   ``MyModule``, the training step with Adam and ``CrossEntropyLoss``, ``f2`` with a Python
   int, ``bar``, all under ``gpuad.jit`` against torch's eager values (``torch.compile``
@@ -843,3 +854,241 @@ def test_extension_cpp_lltm_python_and_baseline_function(torch):
         np.testing.assert_allclose(gl, bl, rtol=1e-10)
         for (_, gg), (_, bg) in zip(gps, bps, strict=True):
             _close(gg, bg, 1e-9, 1e-12)
+
+
+# ---- d2l (PyTorch): attention pooling, sentiment analysis with a CNN, FCN ---------------------
+
+
+def _d2l_T(T, torch):
+    """The torch names the d2l programs use, and gpuad's."""
+    if T.lib == "torch":
+        T.eye, T.rand_like, T.arange, T.squeeze = torch.eye, None, torch.arange, torch.squeeze
+        T.abs, T.bool = torch.abs, torch.bool
+        T.tile = lambda x, reps: x.repeat(reps)  # torch's Tensor.repeat tiles
+        T.zeros4 = lambda s: torch.zeros(s)
+        T.argmax = torch.argmax
+    else:
+        T.eye = lambda n: ad.tensor(gnp.eye(n))
+        T.arange = lambda n: ad.tensor(gnp.arange(n))
+        T.squeeze = lambda x, dim: x.squeeze(dim)
+        T.abs, T.bool = gnp.abs, bool
+        T.tile = lambda x, reps: x.tile(reps)  # gpuad's Tensor.repeat is NumPy's
+        T.zeros4 = lambda s: ad.tensor(gnp.zeros(s))
+        T.argmax = lambda x, dim: x.argmax(dim=dim)
+    return T
+
+
+def test_d2l_nadaraya_watson_attention_pooling(torch):
+    n_train = 12
+    x_train = np.sort(R.random(n_train) * 5)
+    y_train = 2 * np.sin(x_train) + x_train**0.8 + R.normal(0.0, 0.5, n_train)
+    w0 = R.random(1)
+    out = {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _d2l_T(T, torch)
+
+        class NWKernelRegression(T.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = T.nn.Parameter(T.tensor(w0))
+
+            def forward(self, queries, keys, values):
+                queries = queries.repeat_interleave(keys.shape[1]).reshape((-1, keys.shape[1]))
+                self.attention_weights = T.F.softmax(-(((queries - keys) * self.w) ** 2) / 2, dim=1)
+                return T.bmm(self.attention_weights.unsqueeze(1), values.unsqueeze(-1)).reshape(-1)
+
+        xt, yt = T.tensor(x_train), T.tensor(y_train)
+        X_tile = T.tile(xt, (n_train, 1))
+        Y_tile = T.tile(yt, (n_train, 1))
+        mask = (1 - T.eye(n_train)).type(T.bool)
+        keys = X_tile[mask].reshape((n_train, -1))
+        values = Y_tile[mask].reshape((n_train, -1))
+        net = NWKernelRegression()
+        loss = T.nn.MSELoss(reduction="none")
+        trainer = T.optim.SGD(net.parameters(), lr=0.5)
+        hist = []
+        for _ in range(5):
+            trainer.zero_grad()
+            l = loss(net(xt, keys, values), yt)
+            l.sum().backward()
+            hist.append((l.sum().item(), _arr(net.w.grad).copy()))
+            trainer.step()
+        x_test = T.tensor(np.linspace(0, 5, 7))
+        keys_t, values_t = T.tile(xt, (7, 1)), T.tile(yt, (7, 1))
+        with T.no_grad():
+            y_hat = net(x_test, keys_t, values_t)
+        out[T.lib] = (hist, _arr(net.w).copy(), _arr(y_hat), _arr(net.attention_weights))
+    (gh, gw, gy, ga), (th, tw, ty, ta) = out["gpuad"], out["torch"]
+    for (gl, gg), (tl, tg) in zip(gh, th, strict=True):
+        np.testing.assert_allclose(gl, tl, rtol=1e-10)
+        _close(gg, tg)
+    _close(gw, tw)
+    _close(gy, ty)
+    _close(ga, ta)
+    # torch's x.repeat((n, 1)) written as it is: gpuad's repeat is NumPy's and says so
+    with pytest.raises(TypeError, match=r"x\.tile"):
+        ad.tensor(x_train).repeat((n_train, 1))
+
+
+def test_d2l_sentiment_analysis_textcnn(torch):
+    vocab_size, embed_size, batch, steps = 11, 4, 5, 9
+    kernel_sizes, nums_channels = [2, 3, 4], [3, 2, 3]
+    embeds = R.standard_normal((vocab_size, embed_size))
+    data = [
+        (R.integers(0, vocab_size, size=(batch, steps)), R.integers(0, 2, size=batch))
+        for _ in range(3)
+    ]
+    out, init = {}, {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _d2l_T(T, torch)
+        nn = T.nn
+
+        class TextCNN(nn.Module):
+            def __init__(self, vocab_size, embed_size, kernel_sizes, num_channels, **kwargs):
+                super().__init__(**kwargs)
+                self.embedding = nn.Embedding(vocab_size, embed_size)
+                self.constant_embedding = nn.Embedding(vocab_size, embed_size)
+                self.dropout = nn.Dropout(0.0)
+                self.decoder = nn.Linear(sum(num_channels), 2)
+                self.pool = nn.AdaptiveAvgPool1d(1)
+                self.relu = nn.ReLU()
+                self.convs = nn.ModuleList()
+                for c, k in zip(num_channels, kernel_sizes, strict=True):
+                    self.convs.append(nn.Conv1d(2 * embed_size, c, k))
+
+            def forward(self, inputs):
+                embeddings = T.cat((self.embedding(inputs), self.constant_embedding(inputs)), dim=2)
+                embeddings = embeddings.permute(0, 2, 1)
+                encoding = T.cat(
+                    [
+                        T.squeeze(self.relu(self.pool(conv(embeddings))), dim=-1)
+                        for conv in self.convs
+                    ],
+                    dim=1,
+                )
+                return self.decoder(self.dropout(encoding))
+
+        net = TextCNN(vocab_size, embed_size, kernel_sizes, nums_channels)
+
+        def init_weights(module):
+            if type(module) in (nn.Linear, nn.Conv1d):
+                nn.init.xavier_uniform_(module.weight)
+
+        net.apply(init_weights)
+        if T.lib == "torch":
+            init["net"] = copy.deepcopy(net)
+        else:
+            _load(net, init["net"])
+        with T.no_grad():
+            net.embedding.weight.copy_(T.tensor(embeds))
+            net.constant_embedding.weight.copy_(T.tensor(embeds))
+        net.constant_embedding.weight.requires_grad = False
+        trainer = T.optim.Adam(net.parameters(), lr=0.01)
+        loss = nn.CrossEntropyLoss(reduction="none")
+        hist = []
+        for X, y in data:  # d2l.train_batch_ch13
+            net.train()
+            trainer.zero_grad()
+            pred = net(T.tensor(X))
+            l = loss(pred, T.tensor(y))
+            l.sum().backward()
+            trainer.step()
+            hist.append(
+                (
+                    l.sum().item(),
+                    [
+                        (k, _arr(p).copy(), None if p.grad is None else _arr(p.grad).copy())
+                        for k, p in net.named_parameters()
+                    ],
+                )
+            )
+        net.eval()
+        with T.no_grad():
+            label = T.argmax(net(T.tensor(data[0][0][:1])), dim=1)
+        out[T.lib] = (hist, int(label.item()))
+    for (gl, gps), (tl, tps) in zip(out["gpuad"][0], out["torch"][0], strict=True):
+        np.testing.assert_allclose(gl, tl, rtol=1e-10)
+        for (k, gp, gg), (k2, tp, tg) in zip(gps, tps, strict=True):
+            assert k == k2 and (gg is None) == (tg is None), k
+            _close(gp, tp, msg=k)
+            if gg is not None:
+                _close(gg, tg, msg=k)
+    assert out["gpuad"][1] == out["torch"][1]
+    # the frozen embedding kept its values and got no gradient
+    assert out["gpuad"][0][-1][1][1][0] == "constant_embedding.weight"
+    _close(out["gpuad"][0][-1][1][1][1], embeds)
+
+
+def test_d2l_fcn_bilinear_transposed_convolution(torch):
+    num_classes = 3
+    X0 = R.standard_normal((2, 3, 16, 16))
+    Y0 = R.integers(0, num_classes, size=(2, 16, 16))
+    out, init = {}, {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _d2l_T(T, torch)
+        nn = T.nn
+
+        def bilinear_kernel(in_channels, out_channels, kernel_size):
+            factor = (kernel_size + 1) // 2
+            center = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
+            og = (T.arange(kernel_size).reshape(-1, 1), T.arange(kernel_size).reshape(1, -1))
+            filt = (1 - T.abs(og[0] - center) / factor) * (1 - T.abs(og[1] - center) / factor)
+            weight = T.zeros4((in_channels, out_channels, kernel_size, kernel_size))
+            weight[range(in_channels), range(out_channels), :, :] = filt
+            return weight
+
+        # upsampling an image by the bilinear kernel, as the book shows it
+        conv_trans = nn.ConvTranspose2d(3, 3, kernel_size=4, padding=1, stride=2, bias=False)
+        with T.no_grad():
+            conv_trans.weight.copy_(bilinear_kernel(3, 3, 4))
+        up = conv_trans(T.tensor(X0[:1]))
+        # the FCN: a (small) backbone standing in for ResNet-18's body, then the 1x1
+        # classifier and the 32x transposed convolution back to the input's size
+        net = nn.Sequential(
+            nn.Conv2d(3, 4, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(4, 5, kernel_size=8, stride=8),
+        )
+        net.add_module("final_conv", nn.Conv2d(5, num_classes, kernel_size=1))
+        net.add_module(
+            "transpose_conv",
+            nn.ConvTranspose2d(num_classes, num_classes, kernel_size=16, padding=4, stride=8),
+        )
+        if T.lib == "torch":
+            init["net"] = copy.deepcopy(net)
+        else:
+            _load(net, init["net"])
+        W = bilinear_kernel(num_classes, num_classes, 16)
+        with T.no_grad():
+            net.transpose_conv.weight.copy_(W)
+
+        def loss(inputs, targets):
+            return T.F.cross_entropy(inputs, targets, reduction="none").mean(1).mean(1)
+
+        trainer = T.optim.SGD(net.parameters(), lr=0.1, weight_decay=1e-3)
+        hist = []
+        for _ in range(3):
+            trainer.zero_grad()
+            pred = net(T.tensor(X0))
+            l = loss(pred, T.tensor(Y0))
+            l.sum().backward()
+            trainer.step()
+            hist.append((_arr(l).copy(), [_arr(p.grad).copy() for p in net.parameters()]))
+        out[T.lib] = (
+            _arr(up),
+            _arr(W),
+            hist,
+            [_arr(p) for p in net.parameters()],
+            _arr(pred.argmax(dim=1)),
+        )
+    (gu, gW, gh, gp, gpred), (tu, tW, th, tp, tpred) = out["gpuad"], out["torch"]
+    _close(gu, tu)
+    _close(gW, tW)
+    assert gu.shape == (1, 3, 32, 32)
+    for (gl, ggs), (tl, tgs) in zip(gh, th, strict=True):
+        _close(gl, tl)
+        for a, b in zip(ggs, tgs, strict=True):
+            _close(a, b)
+    for a, b in zip(gp, tp, strict=True):
+        _close(a, b)
+    np.testing.assert_array_equal(gpred, tpred)
