@@ -116,3 +116,15 @@ def test_tensor_repeat_with_torchs_tuple_names_tile(backend):
         x.repeat((4, 1))
     np.testing.assert_array_equal(to_numpy(x.repeat([1, 0, 2, 1])), [0.0, 2.0, 2.0, 3.0])
     np.testing.assert_array_equal(to_numpy(x.tile((2, 1))), np.tile(np.arange(4.0), (2, 1)))
+
+
+def test_rnn_flatten_parameters_changes_nothing(backend):
+    # d2l's BiRNN calls self.encoder.flatten_parameters() in forward (AttributeError before)
+    lstm = ad.nn.LSTM(2, 3, bidirectional=True)
+    x = ad.tensor(gnp.asarray(np.random.default_rng(0).standard_normal((4, 1, 2))))
+    before = to_numpy(lstm(x)[0]).copy()
+    params = [to_numpy(p).copy() for p in lstm.parameters()]
+    assert lstm.flatten_parameters() is None
+    np.testing.assert_array_equal(to_numpy(lstm(x)[0]), before)
+    for p, q in zip(lstm.parameters(), params, strict=True):
+        np.testing.assert_array_equal(to_numpy(p), q)

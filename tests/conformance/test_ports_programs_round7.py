@@ -34,7 +34,12 @@ step:
   tensor and copied into a ``ConvTranspose2d``, ``add_module``, per-pixel ``cross_entropy``
   averaged by ``.mean(1).mean(1)``, SGD with weight decay); torch's ``x.repeat((n, 1))``
   (tiling) is ``x.tile((n, 1))`` (gpuad's ``repeat`` is NumPy's, and a torch-style tuple of
-  the wrong length now says so), dropout is 0, ResNet-18's body is two convolutions;
+  the wrong length now says so), dropout is 0, ResNet-18's body is two convolutions; the
+  sentiment BiRNN (a two-layer bidirectional ``LSTM`` whose ``flatten_parameters()`` is called
+  in ``forward``, weights initialised through ``_flat_weights_names`` and ``_parameters``,
+  the first and last time steps concatenated) and the decomposable-attention NLI model
+  (``mlp`` with ``Flatten``, attend/compare/aggregate by ``bmm`` and ``softmax`` over
+  permuted scores), both on frozen pretrained embeddings;
 - the ``torch.compile`` tutorial (``intermediate_source/torch_compile_tutorial.py``): ``foo``,
   ``MyModule``, the training step with Adam and ``CrossEntropyLoss``, ``f2`` with a Python
   int, ``bar``, all under ``gpuad.jit`` against torch's eager values (``torch.compile``
@@ -1092,3 +1097,164 @@ def test_d2l_fcn_bilinear_transposed_convolution(torch):
     for a, b in zip(gp, tp, strict=True):
         _close(a, b)
     np.testing.assert_array_equal(gpred, tpred)
+
+
+def test_d2l_sentiment_birnn_and_decomposable_attention(torch):
+    vocab_size, embed_size, num_hiddens, batch, steps = 9, 4, 3, 4, 6
+    embeds = R.standard_normal((vocab_size, embed_size))
+    data = [
+        (R.integers(0, vocab_size, size=(batch, steps)), R.integers(0, 2, size=batch))
+        for _ in range(2)
+    ]
+    premises = R.integers(0, vocab_size, size=(batch, 5))
+    hypotheses = R.integers(0, vocab_size, size=(batch, 4))
+    labels = R.integers(0, 3, size=batch)
+    out, init = {}, {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _d2l_T(T, torch)
+        nn, F = T.nn, T.F
+
+        class BiRNN(nn.Module):
+            def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, **kwargs):
+                super().__init__(**kwargs)
+                self.embedding = nn.Embedding(vocab_size, embed_size)
+                self.encoder = nn.LSTM(
+                    embed_size, num_hiddens, num_layers=num_layers, bidirectional=True
+                )
+                self.decoder = nn.Linear(4 * num_hiddens, 2)
+
+            def forward(self, inputs):
+                embeddings = self.embedding(inputs.T)
+                self.encoder.flatten_parameters()
+                outputs, _ = self.encoder(embeddings)
+                encoding = T.cat((outputs[0], outputs[-1]), dim=1)
+                return self.decoder(encoding)
+
+        def init_weights(module):
+            if type(module) is nn.Linear:
+                nn.init.xavier_uniform_(module.weight)
+            if type(module) is nn.LSTM:
+                for param in module._flat_weights_names:
+                    if "weight" in param:
+                        nn.init.xavier_uniform_(module._parameters[param])
+
+        def mlp(num_inputs, num_hiddens, flatten):
+            net = []
+            net.append(nn.Dropout(0.0))
+            net.append(nn.Linear(num_inputs, num_hiddens))
+            net.append(nn.ReLU())
+            if flatten:
+                net.append(nn.Flatten(start_dim=1))
+            net.append(nn.Dropout(0.0))
+            net.append(nn.Linear(num_hiddens, num_hiddens))
+            net.append(nn.ReLU())
+            if flatten:
+                net.append(nn.Flatten(start_dim=1))
+            return nn.Sequential(*net)
+
+        class Attend(nn.Module):
+            def __init__(self, num_inputs, num_hiddens, **kwargs):
+                super().__init__(**kwargs)
+                self.f = mlp(num_inputs, num_hiddens, flatten=False)
+
+            def forward(self, A, B):
+                f_A = self.f(A)
+                f_B = self.f(B)
+                e = T.bmm(f_A, f_B.permute(0, 2, 1))
+                beta = T.bmm(F.softmax(e, dim=-1), B)
+                alpha = T.bmm(F.softmax(e.permute(0, 2, 1), dim=-1), A)
+                return beta, alpha
+
+        class Compare(nn.Module):
+            def __init__(self, num_inputs, num_hiddens, **kwargs):
+                super().__init__(**kwargs)
+                self.g = mlp(num_inputs, num_hiddens, flatten=False)
+
+            def forward(self, A, B, beta, alpha):
+                V_A = self.g(T.cat([A, beta], dim=2))
+                V_B = self.g(T.cat([B, alpha], dim=2))
+                return V_A, V_B
+
+        class Aggregate(nn.Module):
+            def __init__(self, num_inputs, num_hiddens, num_outputs, **kwargs):
+                super().__init__(**kwargs)
+                self.h = mlp(num_inputs, num_hiddens, flatten=True)
+                self.linear = nn.Linear(num_hiddens, num_outputs)
+
+            def forward(self, V_A, V_B):
+                V_A = V_A.sum(dim=1)
+                V_B = V_B.sum(dim=1)
+                return self.linear(self.h(T.cat([V_A, V_B], dim=1)))
+
+        class DecomposableAttention(nn.Module):
+            def __init__(
+                self,
+                vocab,
+                embed_size,
+                num_hiddens,
+                num_inputs_attend=4,
+                num_inputs_compare=8,
+                num_inputs_agg=6,
+                **kwargs,
+            ):
+                super().__init__(**kwargs)
+                self.embedding = nn.Embedding(vocab, embed_size)
+                self.attend = Attend(num_inputs_attend, num_hiddens)
+                self.compare = Compare(num_inputs_compare, num_hiddens)
+                self.aggregate = Aggregate(num_inputs_agg, num_hiddens, num_outputs=3)
+
+            def forward(self, X):
+                premises, hypotheses = X
+                A = self.embedding(premises)
+                B = self.embedding(hypotheses)
+                beta, alpha = self.attend(A, B)
+                V_A, V_B = self.compare(A, B, beta, alpha)
+                return self.aggregate(V_A, V_B)
+
+        birnn = BiRNN(vocab_size, embed_size, num_hiddens, num_layers=2)
+        birnn.apply(init_weights)
+        dec = DecomposableAttention(
+            vocab_size,
+            embed_size,
+            num_hiddens,
+            num_inputs_attend=embed_size,
+            num_inputs_compare=2 * embed_size,
+            num_inputs_agg=2 * num_hiddens,
+        )
+        if T.lib == "torch":
+            init["birnn"], init["dec"] = copy.deepcopy(birnn), copy.deepcopy(dec)
+        else:
+            _load(birnn, init["birnn"])
+            _load(dec, init["dec"])
+        with T.no_grad():
+            birnn.embedding.weight.copy_(T.tensor(embeds))
+            dec.embedding.weight.copy_(T.tensor(embeds))
+        birnn.embedding.weight.requires_grad = False
+        dec.embedding.weight.requires_grad = False
+        hist = []
+        loss = nn.CrossEntropyLoss(reduction="none")
+        for model, batches in ((birnn, data), (dec, [((premises, hypotheses), labels)] * 2)):
+            trainer = T.optim.Adam(model.parameters(), lr=0.01)
+            for X, y in batches:
+                trainer.zero_grad()
+                X = [T.tensor(x) for x in X] if isinstance(X, tuple) else T.tensor(X)
+                l = loss(model(X), T.tensor(y))
+                l.sum().backward()
+                trainer.step()
+                hist.append(
+                    (
+                        l.sum().item(),
+                        [
+                            (k, _arr(p).copy(), None if p.grad is None else _arr(p.grad).copy())
+                            for k, p in model.named_parameters()
+                        ],
+                    )
+                )
+        out[T.lib] = hist
+    for (gl, gps), (tl, tps) in zip(out["gpuad"], out["torch"], strict=True):
+        np.testing.assert_allclose(gl, tl, rtol=1e-10)
+        for (k, gp, gg), (k2, tp, tg) in zip(gps, tps, strict=True):
+            assert k == k2 and (gg is None) == (tg is None), k
+            _close(gp, tp, msg=k)
+            if gg is not None:
+                _close(gg, tg, msg=k)
