@@ -6,6 +6,12 @@ their original library (float64) on the same data:
   state, ``logsumexp(.., keepdims=True)``, a log-likelihood summed over a Python list of time
   steps), trained by ``autograd.misc.optimizers.adam`` on a dict of parameters with a callback,
   then text sampled by ``npr.choice(p=np.exp(logprobs))``;
+- HIPS autograd ``examples/logistic_regression.py`` (``minimize(method="CG", jac=True)`` on
+  the loss and gradient together, the old ``grad(.., return_function_value=True)`` written
+  ``value_and_grad``, ``quick_grad_check`` as ``check_grads``), ``examples/tanh.py`` (six
+  nested ``elementwise_grad``s) and ``examples/neural_net.py`` (a list of ``(W, b)`` tuples, an
+  L2 prior through ``flatten``, ``adam`` over ``batch_indices(iter)`` with an accuracy
+  callback);
 - HIPS autograd ``examples/gmm.py``: a Gaussian mixture's log likelihood (``zip`` over the
   unpacked parameters, ``multivariate_normal.logpdf`` with ``cov_sqrt.T @ cov_sqrt``,
   ``logsumexp`` of a ``vstack``), flattened by ``autograd.misc.flatten.flatten_func`` and fitted
@@ -992,3 +998,151 @@ def test_autograd_gmm_newton_cg():
     gmm_ll = _gmm_program(gnp, g_lse, gmvn)
     flat_obj, unflatten, x0 = g_flatten_func(lambda p: gmm_ll(p, data[:8]), init_params)
     check_grads(lambda x: flat_obj(x)[0], (_arr(x0),), order=2, modes=("rev",))
+
+
+# ---- HIPS autograd examples/logistic_regression.py, tanh.py and neural_net.py ---------------
+
+
+def test_autograd_logistic_regression_tanh_and_neural_net():
+    pytest.importorskip("autograd")
+    import autograd
+    import autograd.numpy as agnp
+    from autograd import elementwise_grad as a_egrad
+    from autograd.misc.flatten import flatten as a_flatten
+    from autograd.misc.optimizers import adam as a_adam
+    from autograd.scipy.special import logsumexp as a_lse
+    from scipy.optimize import minimize
+
+    from gpuad.misc import elementwise_grad as g_egrad
+    from gpuad.misc import flatten as g_flatten
+    from gpuad.misc.optimizers import adam as g_adam
+    from gpuad.scipy.special import logsumexp as g_lse
+
+    # logistic_regression.py: minimize(CG) on the loss and its gradient together
+    rs = np.random.RandomState(0)
+    num_weights, num_data = 5, 40
+    true_weights = rs.randn(num_weights)
+    # inputs scaled by 0.3: with the original's, CG's line search reaches weights where
+    # tanh saturates and 1 - p cancels; there both libraries' gradients lose digits (1e-4
+    # apart, each off from the exact value), a property of the program, not of a rule
+    train_inputs = 0.3 * rs.randn(num_data, num_weights)
+    init_weights = rs.randn(num_weights)
+    u = rs.rand(num_data)
+    runs = {}
+    for lib, np_, value_and_grad in (
+        ("autograd", agnp, autograd.value_and_grad),
+        ("gpuad", gnp, ad.value_and_grad),
+    ):
+
+        def sigmoid(x, np_=np_):
+            return 0.5 * (np_.tanh(x) + 1.0)
+
+        def predictions(weights, inputs, sigmoid=sigmoid, np_=np_):
+            return sigmoid(np_.dot(inputs, weights))
+
+        def loss(weights, inputs, targets, predictions=predictions, np_=np_):
+            preds = predictions(weights, inputs)
+            log_lik = np_.sum(np_.log(preds) * targets) + np_.sum(
+                np_.log(1 - preds) * (1 - targets)
+            )
+            return -log_lik
+
+        train_targets = u > _arr(predictions(true_weights, train_inputs))
+
+        def training_loss(weights, loss=loss, t=train_targets):
+            return loss(weights, train_inputs, t)
+
+        vg = value_and_grad(training_loss)
+        res = minimize(
+            lambda w, vg=vg: tuple(_arr(a) for a in vg(w)),
+            x0=init_weights,
+            jac=True,
+            method="CG",
+            options={"maxiter": 15},
+        )
+        runs[lib] = (res.x, res.nit, _arr(training_loss(res.x)))
+        if lib == "gpuad":
+            check_grads(training_loss, (init_weights,), order=2, modes=("rev", "fwd"))
+    assert runs["gpuad"][1] == runs["autograd"][1]
+    _close(runs["gpuad"][0], runs["autograd"][0], 1e-9, 1e-11)
+    _close(runs["gpuad"][2], runs["autograd"][2], 1e-11)
+
+    # tanh.py: six nested elementwise_grads of a tanh written with exp
+    x = np.linspace(-7, 7, 31)
+    for lib, np_, egrad in (("autograd", agnp, a_egrad), ("gpuad", gnp, g_egrad)):
+
+        def tanh(x, np_=np_):
+            return (1.0 - np_.exp(-x)) / (1.0 + np_.exp(-x))
+
+        f, ds = tanh, []
+        for _ in range(6):
+            f = egrad(f)
+            ds.append(_arr(f(x)))
+        runs["tanh_" + lib] = ds
+    for k, (g, a) in enumerate(zip(runs["tanh_gpuad"], runs["tanh_autograd"], strict=True)):
+        _close(g, a, 1e-10 * 10**k, 1e-12 * 10**k, msg=f"derivative {k + 1}")
+
+    # neural_net.py: an MLP classifier with an L2 prior through flatten, adam over batches
+    layer_sizes, L2_reg, batch_size = [6, 5, 4, 3], 1.0, 8
+    rs = np.random.RandomState(0)
+    init_params = [
+        (0.1 * rs.randn(m, n), 0.1 * rs.randn(n))
+        for m, n in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    ]
+    images = rs.randn(20, layer_sizes[0])
+    labels = np.eye(layer_sizes[-1])[rs.randint(0, layer_sizes[-1], size=20)]
+    num_batches = int(np.ceil(len(images) / batch_size))
+
+    def batch_indices(iter):
+        idx = iter % num_batches
+        return slice(idx * batch_size, (idx + 1) * batch_size)
+
+    for lib, np_, lse, flatten, grad, adam in (
+        ("autograd", agnp, a_lse, a_flatten, autograd.grad, a_adam),
+        ("gpuad", gnp, g_lse, g_flatten, ad.grad, g_adam),
+    ):
+
+        def neural_net_predict(params, inputs, np_=np_, lse=lse):
+            for W, b in params:
+                outputs = np_.dot(inputs, W) + b
+                inputs = np_.tanh(outputs)
+            return outputs - lse(outputs, axis=1, keepdims=True)
+
+        def l2_norm(params, np_=np_, flatten=flatten):
+            flattened, _ = flatten(params)
+            return np_.dot(flattened, flattened)
+
+        def log_posterior(
+            params, inputs, targets, L2_reg, np_=np_, predict=neural_net_predict, l2_norm=l2_norm
+        ):
+            log_prior = -L2_reg * l2_norm(params)
+            log_lik = np_.sum(predict(params, inputs) * targets)
+            return log_prior + log_lik
+
+        def accuracy(params, inputs, targets, np_=np_, predict=neural_net_predict):
+            target_class = np_.argmax(targets, axis=1)
+            predicted_class = np_.argmax(predict(params, inputs), axis=1)
+            return np_.mean(predicted_class == target_class)
+
+        def objective(params, iter, log_posterior=log_posterior):
+            idx = batch_indices(iter)
+            return -log_posterior(params, images[idx], labels[idx], L2_reg)
+
+        perf = []
+
+        def print_perf(params, iter, gradient, perf=perf, accuracy=accuracy, objective=objective):
+            perf.append((float(accuracy(params, images, labels)), float(objective(params, iter))))
+
+        params = adam(
+            grad(objective),
+            init_params,
+            step_size=0.05,
+            num_iters=3 * num_batches,
+            callback=print_perf,
+        )
+        runs["nn_" + lib] = (perf, params)
+    (gp, gparams), (ap, aparams) = runs["nn_gpuad"], runs["nn_autograd"]
+    np.testing.assert_allclose(np.array(gp), np.array(ap), rtol=1e-10)
+    for (gw, gb), (aw, ab) in zip(gparams, aparams, strict=True):
+        _close(gw, aw, 1e-10, 1e-12)
+        _close(gb, ab, 1e-10, 1e-12)
