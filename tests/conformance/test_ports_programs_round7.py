@@ -39,7 +39,15 @@ step:
   in ``forward``, weights initialised through ``_flat_weights_names`` and ``_parameters``,
   the first and last time steps concatenated) and the decomposable-attention NLI model
   (``mlp`` with ``Flatten``, attend/compare/aggregate by ``bmm`` and ``softmax`` over
-  permuted scores), both on frozen pretrained embeddings;
+  permuted scores), both on frozen pretrained embeddings; the anchor boxes of the
+  object-detection chapter (``multibox_prior`` by ``meshgrid``, ``repeat`` (tiling) and
+  ``repeat_interleave``; ``box_iou`` by broadcast ``torch.max``/``torch.min`` of two tensors
+  and ``clamp``; ``assign_anchor_to_bbox`` with ``torch.max(x, dim=1)``, ``nonzero``,
+  ``argmax`` of the flattened matrix divided back into row and column, column and row
+  discards written in place; ``multibox_target``'s offsets, masks and class labels written
+  through ``(k, 1)`` index arrays), ``box_iou`` also differentiated; ``torch.nonzero(x)`` is
+  ``x.nonzero(as_tuple=False)`` (gpuad's ``x.nonzero()`` is NumPy's tuple) and ``.float()``
+  is ``.double()``;
 - the ``torch.compile`` tutorial (``intermediate_source/torch_compile_tutorial.py``): ``foo``,
   ``MyModule``, the training step with Adam and ``CrossEntropyLoss``, ``f2`` with a Python
   int, ``bar``, all under ``gpuad.jit`` against torch's eager values (``torch.compile``
@@ -1258,3 +1266,184 @@ def test_d2l_sentiment_birnn_and_decomposable_attention(torch):
             _close(gp, tp, msg=k)
             if gg is not None:
                 _close(gg, tg, msg=k)
+
+
+# ---- d2l (PyTorch): anchor boxes (chapter_computer-vision/anchor.md) -------------------------
+
+
+def _anchor_T(T, torch):
+    if T.lib == "torch":
+        T.arange, T.sqrt, T.meshgrid, T.stack = (
+            torch.arange,
+            torch.sqrt,
+            torch.meshgrid,
+            torch.stack,
+        )
+        T.maximum2, T.minimum2 = torch.max, torch.min  # torch.max(a, b): elementwise
+        T.max_dim = lambda x, dim: torch.max(x, dim=dim)
+        T.full, T.nonzero, T.argmax, T.log = torch.full, torch.nonzero, torch.argmax, torch.log
+        T.zeros_t = lambda shape, dtype=None: torch.zeros(shape, dtype=dtype)
+        T.tile = lambda x, *reps: x.repeat(*reps)
+        T.long = torch.long
+    else:
+        T.arange = lambda n: ad.tensor(gnp.arange(n))
+        T.sqrt, T.log = gnp.sqrt, gnp.log
+        T.meshgrid = lambda a, b, indexing: gnp.meshgrid(a, b, indexing=indexing)
+        T.stack = lambda xs, dim=0: gnp.stack(xs, axis=dim)
+        T.maximum2, T.minimum2 = gnp.maximum, gnp.minimum
+        T.max_dim = lambda x, dim: x.max(dim=dim)
+        T.full = lambda shape, v, dtype=None: ad.tensor(gnp.full(shape, v, dtype=dtype))
+        T.nonzero = lambda x: x.nonzero(as_tuple=False)  # x.nonzero() is NumPy's tuple
+        T.argmax = lambda x: x.argmax()
+        T.zeros_t = lambda shape, dtype=None: ad.tensor(gnp.zeros(shape, dtype=dtype))
+        T.tile = lambda x, *reps: x.tile(*reps)
+        T.long = np.int64
+    return T
+
+
+def _anchor_program(T):
+    def multibox_prior(data, sizes, ratios):
+        in_height, in_width = data.shape[-2:]
+        num_sizes, num_ratios = len(sizes), len(ratios)
+        boxes_per_pixel = num_sizes + num_ratios - 1
+        size_tensor = T.tensor(sizes)
+        ratio_tensor = T.tensor(ratios)
+        offset_h, offset_w = 0.5, 0.5
+        steps_h = 1.0 / in_height
+        steps_w = 1.0 / in_width
+        center_h = (T.arange(in_height) + offset_h) * steps_h
+        center_w = (T.arange(in_width) + offset_w) * steps_w
+        shift_y, shift_x = T.meshgrid(center_h, center_w, indexing="ij")
+        shift_y, shift_x = shift_y.reshape(-1), shift_x.reshape(-1)
+        w = (
+            T.cat((size_tensor * T.sqrt(ratio_tensor[0]), sizes[0] * T.sqrt(ratio_tensor[1:])))
+            * in_height
+            / in_width
+        )
+        h = T.cat((size_tensor / T.sqrt(ratio_tensor[0]), sizes[0] / T.sqrt(ratio_tensor[1:])))
+        anchor_manipulations = T.tile(T.stack((-w, -h, w, h)).T, in_height * in_width, 1) / 2
+        out_grid = T.stack([shift_x, shift_y, shift_x, shift_y], dim=1).repeat_interleave(
+            boxes_per_pixel, dim=0
+        )
+        output = out_grid + anchor_manipulations
+        return output.unsqueeze(0)
+
+    def box_iou(boxes1, boxes2):
+        def box_area(boxes):
+            return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+        areas1 = box_area(boxes1)
+        areas2 = box_area(boxes2)
+        inter_upperlefts = T.maximum2(boxes1[:, None, :2], boxes2[:, :2])
+        inter_lowerrights = T.minimum2(boxes1[:, None, 2:], boxes2[:, 2:])
+        inters = (inter_lowerrights - inter_upperlefts).clamp(min=0)
+        inter_areas = inters[:, :, 0] * inters[:, :, 1]
+        union_areas = areas1[:, None] + areas2 - inter_areas
+        return inter_areas / union_areas
+
+    def assign_anchor_to_bbox(ground_truth, anchors, iou_threshold=0.5):
+        num_anchors, num_gt_boxes = anchors.shape[0], ground_truth.shape[0]
+        jaccard = box_iou(anchors, ground_truth)
+        anchors_bbox_map = T.full((num_anchors,), -1, dtype=T.long)
+        max_ious, indices = T.max_dim(jaccard, dim=1)
+        anc_i = T.nonzero(max_ious >= iou_threshold).reshape(-1)
+        box_j = indices[max_ious >= iou_threshold]
+        anchors_bbox_map[anc_i] = box_j
+        col_discard = T.full((num_anchors,), -1)
+        row_discard = T.full((num_gt_boxes,), -1)
+        for _ in range(num_gt_boxes):
+            max_idx = T.argmax(jaccard)
+            box_idx = (max_idx % num_gt_boxes).long()
+            anc_idx = (max_idx / num_gt_boxes).long()
+            anchors_bbox_map[anc_idx] = box_idx
+            jaccard[:, box_idx] = col_discard
+            jaccard[anc_idx, :] = row_discard
+        return anchors_bbox_map
+
+    def box_corner_to_center(boxes):
+        x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+        cx = (x1 + x2) / 2
+        cy = (y1 + y2) / 2
+        w = x2 - x1
+        h = y2 - y1
+        return T.stack((cx, cy, w, h), dim=-1)
+
+    def offset_boxes(anchors, assigned_bb, eps=1e-6):
+        c_anc = box_corner_to_center(anchors)
+        c_assigned_bb = box_corner_to_center(assigned_bb)
+        offset_xy = 10 * (c_assigned_bb[:, :2] - c_anc[:, :2]) / c_anc[:, 2:]
+        offset_wh = 5 * T.log(eps + c_assigned_bb[:, 2:] / c_anc[:, 2:])
+        return T.cat([offset_xy, offset_wh], dim=1)
+
+    def multibox_target(anchors, labels):
+        batch_size, anchors = labels.shape[0], anchors.squeeze(0)
+        batch_offset, batch_mask, batch_class_labels = [], [], []
+        num_anchors = anchors.shape[0]
+        for i in range(batch_size):
+            label = labels[i, :, :]
+            anchors_bbox_map = assign_anchor_to_bbox(label[:, 1:], anchors)
+            bbox_mask = T.tile((anchors_bbox_map >= 0).double().unsqueeze(-1), 1, 4)
+            class_labels = T.zeros_t(num_anchors, dtype=T.long)
+            assigned_bb = T.zeros_t((num_anchors, 4))
+            indices_true = T.nonzero(anchors_bbox_map >= 0)
+            bb_idx = anchors_bbox_map[indices_true]
+            class_labels[indices_true] = label[bb_idx, 0].long() + 1
+            assigned_bb[indices_true] = label[bb_idx, 1:]
+            offset = offset_boxes(anchors, assigned_bb) * bbox_mask
+            batch_offset.append(offset.reshape(-1))
+            batch_mask.append(bbox_mask.reshape(-1))
+            batch_class_labels.append(class_labels)
+        return T.stack(batch_offset), T.stack(batch_mask), T.stack(batch_class_labels)
+
+    return multibox_prior, box_iou, assign_anchor_to_bbox, multibox_target
+
+
+def test_d2l_anchor_boxes_and_multibox_target(torch):
+    img = np.zeros((1, 3, 4, 5))
+    sizes, ratios = [0.75, 0.5, 0.25], [1.0, 2.0, 0.5]
+    ground_truth = np.array([[0, 0.1, 0.08, 0.52, 0.92], [1, 0.55, 0.2, 0.9, 0.88]])
+    anchors5 = np.array(
+        [
+            [0, 0.1, 0.2, 0.3],
+            [0.15, 0.2, 0.4, 0.4],
+            [0.63, 0.05, 0.88, 0.98],
+            [0.66, 0.45, 0.8, 0.8],
+            [0.57, 0.3, 0.92, 0.9],
+        ]
+    )
+    out = {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _anchor_T(T, torch)
+        multibox_prior, box_iou, assign, multibox_target = _anchor_program(T)
+        Y = multibox_prior(T.tensor(img), sizes=sizes, ratios=ratios)
+        boxes = Y.reshape(4, 5, 5, 4)
+        iou = box_iou(T.tensor(anchors5), T.tensor(ground_truth[:, 1:]))
+        bmap = assign(T.tensor(ground_truth[:, 1:]), T.tensor(anchors5))
+        labels = multibox_target(
+            T.tensor(anchors5).unsqueeze(dim=0), T.tensor(ground_truth).unsqueeze(dim=0)
+        )
+        # all anchors of the grid against both boxes
+        grid = multibox_target(Y, T.tensor(ground_truth).unsqueeze(dim=0))
+        out[T.lib] = [_arr(a) for a in (Y, boxes[1, 2, 0, :], iou, bmap, *labels, *grid)]
+    for k, (g, t) in enumerate(zip(out["gpuad"], out["torch"], strict=True)):
+        assert g.dtype == t.dtype, k
+        _close(g, t, msg=str(k))
+    assert (out["gpuad"][3] >= 0).sum() >= 2  # both boxes assigned
+
+    # box_iou is differentiable in the boxes (torch's gradient, and central differences)
+    tb = torch.tensor(anchors5, requires_grad=True)
+    gtb = torch.tensor(ground_truth[:, 1:], requires_grad=True)
+    T = _anchor_T(_torch_T(torch), torch)
+    _, box_iou_t, *_ = _anchor_program(T)
+    (box_iou_t(tb, gtb) ** 2).sum().backward()
+    _, box_iou_g, *_ = _anchor_program(_anchor_T(_gpuad_T(), torch))
+    ga, gg = ad.grad(lambda a, b: gnp.sum(box_iou_g(a, b) ** 2), argnums=(0, 1))(
+        anchors5, ground_truth[:, 1:]
+    )
+    _close(ga, tb.grad)
+    _close(gg, gtb.grad)
+    from gpuad.testing import check_grads
+
+    check_grads(
+        lambda a, b: box_iou_g(a, b), (anchors5, ground_truth[:, 1:]), order=1, modes=("rev", "fwd")
+    )
