@@ -47,7 +47,11 @@ step:
   discards written in place; ``multibox_target``'s offsets, masks and class labels written
   through ``(k, 1)`` index arrays), ``box_iou`` also differentiated; ``torch.nonzero(x)`` is
   ``x.nonzero(as_tuple=False)`` (gpuad's ``x.nonzero()`` is NumPy's tuple) and ``.float()``
-  is ``.double()``;
+  is ``.double()``; and the single-shot multibox detector trained on them (``TinySSD``
+  built with ``setattr``/``getattr`` blocks, ``BatchNorm2d`` down-sampling blocks,
+  ``AdaptiveMaxPool2d``, predictions flattened by ``permute`` and ``flatten(start_dim=1)``,
+  the class and masked L1 box losses of ``calc_loss``, SGD with weight decay; fewer
+  channels);
 - the ``torch.compile`` tutorial (``intermediate_source/torch_compile_tutorial.py``): ``foo``,
   ``MyModule``, the training step with Adam and ``CrossEntropyLoss``, ``f2`` with a Python
   int, ``bar``, all under ``gpuad.jit`` against torch's eager values (``torch.compile``
@@ -1447,3 +1451,159 @@ def test_d2l_anchor_boxes_and_multibox_target(torch):
     check_grads(
         lambda a, b: box_iou_g(a, b), (anchors5, ground_truth[:, 1:]), order=1, modes=("rev", "fwd")
     )
+
+
+def test_d2l_single_shot_multibox_detection(torch):
+    """chapter_computer-vision/ssd.md: TinySSD trained two steps (channels narrowed)."""
+    num_classes, batch = 1, 2
+    X0 = R.standard_normal((batch, 3, 32, 32))
+    Y0 = np.stack(
+        [
+            np.array([[0, 0.1, 0.08, 0.52, 0.92], [0, 0.55, 0.2, 0.9, 0.88]]),
+            np.array([[0, 0.3, 0.3, 0.7, 0.6], [-1, 0, 0, 0, 0]]),
+        ]
+    )
+    sizes = [[0.2, 0.272], [0.37, 0.447], [0.54, 0.619], [0.71, 0.79], [0.88, 0.961]]
+    ratios = [[1, 2, 0.5]] * 5
+    num_anchors = len(sizes[0]) + len(ratios[0]) - 1
+    out, init = {}, {}
+    for T in (_torch_T(torch), _gpuad_T()):
+        T = _anchor_T(T, torch)
+        nn = T.nn
+        multibox_prior, _, _, multibox_target = _anchor_program(T)
+
+        def cls_predictor(num_inputs, num_anchors, num_classes):
+            return nn.Conv2d(num_inputs, num_anchors * (num_classes + 1), kernel_size=3, padding=1)
+
+        def bbox_predictor(num_inputs, num_anchors):
+            return nn.Conv2d(num_inputs, num_anchors * 4, kernel_size=3, padding=1)
+
+        def flatten_pred(pred):
+            return (
+                T.torch.flatten(pred.permute(0, 2, 3, 1), start_dim=1)
+                if T.lib == "torch"
+                else pred.permute(0, 2, 3, 1).flatten(start_dim=1)
+            )
+
+        def concat_preds(preds):
+            return T.cat([flatten_pred(p) for p in preds], dim=1)
+
+        def down_sample_blk(in_channels, out_channels):
+            blk = []
+            for _ in range(2):
+                blk.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+                blk.append(nn.BatchNorm2d(out_channels))
+                blk.append(nn.ReLU())
+                in_channels = out_channels
+            blk.append(nn.MaxPool2d(2))
+            return nn.Sequential(*blk)
+
+        def base_net():
+            blk = []
+            num_filters = [3, 4, 6]
+            for i in range(len(num_filters) - 1):
+                blk.append(down_sample_blk(num_filters[i], num_filters[i + 1]))
+            return nn.Sequential(*blk)
+
+        def get_blk(i):
+            if i == 0:
+                blk = base_net()
+            elif i == 1:
+                blk = down_sample_blk(6, 8)
+            elif i == 4:
+                blk = nn.AdaptiveMaxPool2d((1, 1))
+            else:
+                blk = down_sample_blk(8, 8)
+            return blk
+
+        def blk_forward(X, blk, size, ratio, cls_predictor, bbox_predictor):
+            Y = blk(X)
+            anchors = multibox_prior(Y, sizes=size, ratios=ratio)
+            cls_preds = cls_predictor(Y)
+            bbox_preds = bbox_predictor(Y)
+            return (Y, anchors, cls_preds, bbox_preds)
+
+        class TinySSD(nn.Module):
+            def __init__(self, num_classes, **kwargs):
+                super().__init__(**kwargs)
+                self.num_classes = num_classes
+                idx_to_in_channels = [6, 8, 8, 8, 8]
+                for i in range(5):
+                    setattr(self, f"blk_{i}", get_blk(i))
+                    setattr(
+                        self,
+                        f"cls_{i}",
+                        cls_predictor(idx_to_in_channels[i], num_anchors, num_classes),
+                    )
+                    setattr(self, f"bbox_{i}", bbox_predictor(idx_to_in_channels[i], num_anchors))
+
+            def forward(self, X):
+                anchors, cls_preds, bbox_preds = [None] * 5, [None] * 5, [None] * 5
+                for i in range(5):
+                    X, anchors[i], cls_preds[i], bbox_preds[i] = blk_forward(
+                        X,
+                        getattr(self, f"blk_{i}"),
+                        sizes[i],
+                        ratios[i],
+                        getattr(self, f"cls_{i}"),
+                        getattr(self, f"bbox_{i}"),
+                    )
+                anchors = T.cat(anchors, dim=1)
+                cls_preds = concat_preds(cls_preds)
+                cls_preds = cls_preds.reshape(cls_preds.shape[0], -1, self.num_classes + 1)
+                bbox_preds = concat_preds(bbox_preds)
+                return anchors, cls_preds, bbox_preds
+
+        net = TinySSD(num_classes=num_classes)
+        if T.lib == "torch":
+            init["net"] = copy.deepcopy(net)
+        else:
+            _load(net, init["net"])
+        trainer = T.optim.SGD(net.parameters(), lr=0.2, weight_decay=5e-4)
+        cls_loss = nn.CrossEntropyLoss(reduction="none")
+        bbox_loss = nn.L1Loss(reduction="none")
+
+        def calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks):
+            batch_size, num_classes = cls_preds.shape[0], cls_preds.shape[2]
+            cls = (
+                cls_loss(cls_preds.reshape(-1, num_classes), cls_labels.reshape(-1))
+                .reshape(batch_size, -1)
+                .mean(dim=1)
+            )
+            bbox = bbox_loss(bbox_preds * bbox_masks, bbox_labels * bbox_masks).mean(dim=1)
+            return cls + bbox
+
+        hist = []
+        net.train()
+        for _ in range(2):
+            trainer.zero_grad()
+            anchors, cls_preds, bbox_preds = net(T.tensor(X0))
+            bbox_labels, bbox_masks, cls_labels = multibox_target(anchors, T.tensor(Y0))
+            l = calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks)
+            l.mean().backward()
+            trainer.step()
+            hist.append(
+                (
+                    _arr(l).copy(),
+                    _arr(cls_labels).copy(),
+                    [(k, _arr(p).copy(), _arr(p.grad).copy()) for k, p in net.named_parameters()],
+                )
+            )
+        out[T.lib] = (
+            hist,
+            {k: _arr(v).copy() for k, v in net.state_dict().items()},
+            _arr(anchors).shape,
+        )
+    (gh, gsd, gshape), (th, tsd, tshape) = out["gpuad"], out["torch"]
+    assert gshape == tshape
+    for (gl, gc, gps), (tl, tc, tps) in zip(gh, th, strict=True):
+        _close(gl, tl)
+        np.testing.assert_array_equal(gc, tc)
+        assert (gc > 0).any()  # some anchors were assigned a class
+        for (k, gp, gg), (k2, tp, tg) in zip(gps, tps, strict=True):
+            assert k == k2
+            _close(gp, tp, msg=k)
+            _close(gg, tg, msg=k)
+    assert sorted(gsd) == sorted(tsd)
+    for k in tsd:  # the batch-norm running statistics and counters too
+        _close(gsd[k], tsd[k], msg=k)
