@@ -156,6 +156,24 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(arr, requires_grad=requires_grad)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """torch.as_tensor: a Tensor ``data`` is returned itself (recorded, as torch's), or cast to
+    ``dtype`` (a recorded conversion); anything else is :func:`tensor` of it (a NumPy array is
+    taken without a copy on the NumPy backend). ``device`` is accepted and not used: arrays live
+    on the active backend.
+
+    Example: ``gpuad.as_tensor(scipy_result, dtype=x.dtype)``
+    """
+    if isinstance(data, Tensor):
+        if dtype is None:
+            return data
+        from ._torch_args import _dtype
+
+        dt = _dtype(dtype)
+        return data if data.dtype == dt else data.to(dt)
+    return tensor(data, dtype=dtype)
+
+
 def _unwrapped(data: Any) -> Any:
     """A nested list or tuple with each Tensor replaced by its array."""
     return [_unwrapped(d) if isinstance(d, list | tuple) else
@@ -205,7 +223,7 @@ def warmup() -> None:
 
 
 __all__ = [
-    "Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
+    "Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "is_grad_enabled", "set_backend",
     "get_backend", "use_backend", "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd",
     "jacobian", "hessian", "checkpoint", "custom_vjp", "custom_jvp", "custom_op",
     "custom_gradient", "custom_transpose", "linear_call", "make_tape",

@@ -415,6 +415,33 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
     return Tensor(xp.array(data, dtype=dt, copy=True), requires_grad=requires_grad)
 
 
+def new(self, *args, dtype=None, device=None) -> Tensor:
+    """torch's legacy constructor: ``x.new(2, 3)`` is ``x.new_empty(2, 3)``, ``x.new(data)`` (a
+    list or an array) is ``x.new_tensor(data)``, ``x.new()`` an empty 1-D tensor. A tuple or a
+    Tensor argument raises (torch reads a tuple as data but its ``torch.Size`` as a shape, and
+    aliases a Tensor): say which with ``new_empty(shape)``, ``new_tensor(data)`` or ``t``.
+    Example: ``grad_output.new(numpy_result)``"""
+    if not args:
+        return new_empty(self, 0, dtype=dtype)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return new_empty(self, *args, dtype=dtype)
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, Tensor):
+            raise TypeError(
+                "Tensor.new(t) with a Tensor t: torch returns t itself (an alias, when the "
+                "dtypes match); write t, t.clone() (recorded) or x.new_tensor(t.detach())")
+        if isinstance(a, tuple):
+            raise TypeError(
+                "Tensor.new(tuple) is ambiguous: torch reads a tuple as data but x.size() (a "
+                "torch.Size) as a shape; write x.new_empty(shape) or x.new_tensor(data)")
+        if isinstance(a, list) or getattr(a, "ndim", 0) >= 1:
+            return new_tensor(self, a, dtype=dtype)
+    raise TypeError(
+        f"Tensor.new(): takes sizes (ints) or data (a list or an array), got "
+        f"{', '.join(type(a).__name__ for a in args)}")
+
+
 def _cast(dtype):
     def convert(self, memory_format=None) -> Tensor:  # a layout only: the values are the same
         return self if self.dtype == dtype else _R.astype(self, dtype)
@@ -726,7 +753,7 @@ _DEFINED = """
     allclose isclose equal masked_fill where masked_select gather scatter scatter_add
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
-    new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
+    new_empty new_full new_tensor new to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
     multinomial
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
     take_along_dim tensor_split unfold bfloat16

@@ -271,6 +271,14 @@ def repeat(self, repeats, axis=None, *more):
             f"Tensor.repeat{sizes}: Tensor.repeat is NumPy's (each element repeated along an "
             f"axis); torch's x.repeat{sizes} (the tensor tiled) is x.tile({sizes})"
         )
+    if isinstance(repeats, tuple | list) and (axis is None or isinstance(axis, int)):
+        n = int(_np.prod(self.shape)) if axis is None else self.shape[axis]
+        if len(repeats) != n:  # NumPy's per-element counts cannot be meant: torch's tiling
+            raise TypeError(
+                f"Tensor.repeat({tuple(repeats)}): Tensor.repeat is NumPy's (each element "
+                f"repeated, one count per element: {n} here); torch's x.repeat("
+                f"{tuple(repeats)}) (the tensor tiled) is x.tile({tuple(repeats)})"
+            )
     return _R.repeat(self, repeats, axis)
 
 

@@ -13,6 +13,7 @@ taken by function_transforms.py before the step is recorded here.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,13 @@ class FunctionCtx:
                 f"with save_for_backward); they are not available here"
             )
         return self._saved
+
+    @property
+    def saved_variables(self) -> tuple:
+        """torch's older name of :attr:`saved_tensors` (deprecated there, with a warning)."""
+        warnings.warn("ctx.saved_variables is deprecated; use ctx.saved_tensors",
+                      DeprecationWarning, stacklevel=2)
+        return self.saved_tensors
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Outputs that get no gradient (indices, masks): they do not require grad and

@@ -236,7 +236,37 @@ class DataParallel:
         return iter(zip(self.names, self.params, strict=True))
 
     def state_dict(self) -> dict:
+        """The wrapped model's ``state_dict()`` (buffers too), or the parameters by name. The
+        keys are the model's own (torch's DDP prefixes them with ``module.``)."""
+        if self.module is not None:
+            return self.module.state_dict()
         return {n: p.data for n, p in zip(self.names, self.params, strict=True)}
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> Any:
+        """Load a ``state_dict()`` of this wrapper (or of the wrapped model) into the model, or
+        into the parameters by name. Every rank should load the same values.
+
+        Example: ``ddp_model.load_state_dict(gpuad.load(path))``"""
+        from ..backends import get_backend
+
+        if self.module is not None:
+            return self.module.load_state_dict(state_dict, strict=strict)
+        named = dict(zip(self.names, self.params, strict=True))
+        missing = sorted(set(named) - set(state_dict))
+        unexpected = sorted(set(state_dict) - set(named))
+        if strict and (missing or unexpected):
+            raise KeyError(f"DataParallel.load_state_dict: missing keys {missing}, "
+                           f"unexpected keys {unexpected}")
+        for n, v in state_dict.items():
+            if n in named:
+                p = named[n]
+                v = v.data if isinstance(v, Tensor) else get_backend().xp.asarray(v)
+                if tuple(v.shape) != tuple(p.shape):
+                    raise ValueError(f"DataParallel.load_state_dict: {n!r} has shape "
+                                     f"{tuple(v.shape)}, the parameter {tuple(p.shape)}")
+                with no_grad():
+                    p.copy_(Tensor(v))
+        return missing, unexpected
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:

@@ -54,3 +54,22 @@ def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
         return tree_unflatten(tdef, parts)
 
     return vector, unflatten
+
+
+def flatten_func(func: Callable, example: Any) -> tuple[Callable, Callable, Any]:
+    """``(flat_func, unflatten, flat_example)``, as HIPS autograd's
+    ``autograd.misc.flatten.flatten_func``: ``flat_func(vector, *args)`` is
+    ``flatten(func(unflatten(vector), *args))[0]``, a function of one 1-D vector for
+    ``scipy.optimize.minimize`` and ``grad``; ``flat_example`` is ``flatten(example)[0]``.
+
+    Example::
+
+        flat_obj, unflatten, x0 = flatten_func(objective, init_params)
+        minimize(flat_obj, x0, jac=gpuad.grad(flat_obj))
+    """
+    flat_example, unflatten = flatten(example)
+
+    def flat_func(vector: Any, *args: Any) -> Any:
+        return flatten(func(unflatten(vector), *args))[0]
+
+    return flat_func, unflatten, flat_example

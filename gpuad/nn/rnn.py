@@ -332,6 +332,11 @@ class _RNNBase(Module):
         torch's internal list that initialisation code loops over."""
         return [n for n, _ in self.named_parameters()]
 
+    def flatten_parameters(self) -> None:
+        """torch's request to lay the weights out in one cuDNN buffer; gpuad's layers read
+        each weight as it is, so there is nothing to do (the values are unchanged either way).
+        Example: ``self.encoder.flatten_parameters()`` in a ``forward``"""
+
     def _step(self, layer: int, sfx: str) -> Any:
         """The step function of one layer and direction: (gate inputs, states) -> states."""
         def get(name: str) -> Any:  # through a parametrization's property, if any
