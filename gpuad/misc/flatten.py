@@ -64,8 +64,9 @@ def flatten_func(func: Callable, example: Any) -> tuple[Callable, Callable, Any]
 
     Example::
 
-        flat_obj, unflatten, x0 = flatten_func(objective, init_params)
-        minimize(flat_obj, x0, jac=gpuad.grad(flat_obj))
+        objective = lambda p: gnp.sum(p["w"] ** 2) + gnp.sum(p["b"])
+        flat_obj, unflatten, x0 = flatten_func(objective, {"w": np.ones(2), "b": np.ones(3)})
+        gpuad.grad(flat_obj)(x0)   # [1, 1, 1, 2, 2]: b first (sorted keys), then w
     """
     flat_example, unflatten = flatten(example)
 
