@@ -64,11 +64,12 @@ GAPS = (  # (class, torch test, where its port is or why there is none)
         "test_reference_numerics_small",
         f"covered: {SPECIAL}::test_unary_functions_at_special_points",
     ),
-    (U, "test_reference_numerics_large", f"covered: {REFS}::CASES[*extremes]"),
+    (U, "test_reference_numerics_large", "here: test_unary_large_and_extremal_values"),
     (
         U,
         "test_reference_numerics_extremal",
-        f"covered: {SPECIAL}::test_unary_functions_at_special_points",
+        f"covered: {SPECIAL}::test_unary_functions_at_special_points; "
+        "here: test_unary_large_and_extremal_values",
     ),
     (U, "test_contig_vs_every_other", "here: test_unary_layouts[every_other]"),
     (U, "test_contig_vs_transposed", "here: test_unary_layouts[transposed]"),
@@ -130,11 +131,12 @@ GAPS = (  # (class, torch test, where its port is or why there is none)
     # ---- TestBinaryUfuncs ------------------------------------------------------------------
     (B, "test_reference_numerics", OPINFO),
     (B, "test_reference_numerics_small_values", OPINFO),
-    (B, "test_reference_numerics_large_values", f"covered: {REFS}::CASES[logaddexp/large*]"),
+    (B, "test_reference_numerics_large_values", "here: test_binary_large_and_extremal_values"),
     (
         B,
         "test_reference_numerics_extremal_values",
-        f"covered: {SPECIAL}::test_binary_functions_at_pairs_of_special_points",
+        f"covered: {SPECIAL}::test_binary_functions_at_pairs_of_special_points; "
+        "here: test_binary_large_and_extremal_values",
     ),
     (B, "test_broadcasting", "here: test_binary_layouts[broadcast]"),
     (B, "test_scalar_support", f"covered: {REFS}::test_python_scalars_and_0d_tensors"),
@@ -574,6 +576,201 @@ def test_binary_layouts(kind):
             (ot * _t(w)).sum().backward()
             _same(ga.grad, ta.grad, rtol=1e-11, atol=1e-300)
             _same(gb.grad, tb.grad, rtol=1e-11, atol=1e-300)
+
+
+# ---- values over torch's interesting, large and extremal points ------------------------------
+
+LARGE = [
+    0.0,
+    -0.001,
+    0.001,
+    -0.25,
+    0.25,
+    -1.0,
+    1.0,
+    -np.pi / 2,
+    np.pi / 2,
+    -np.pi,
+    np.pi,
+    -501,
+    501,
+    -1001.2,
+    1001.2,
+    -13437.7,
+    13437.7,
+    -4988429.2,
+    4988429.2,
+    -1e20,
+    1e20,
+    1e-30,
+    -1e-30,
+    88.7,
+    -88.7,
+    709.7,
+    -709.7,
+    3e38,
+    -3e38,
+    np.inf,
+    -np.inf,
+    np.nan,
+]
+UNARY_VALUES = {
+    "sin": (gnp.sin, torch.sin),
+    "cos": (gnp.cos, torch.cos),
+    "tan": (gnp.tan, torch.tan),
+    "exp": (gnp.exp, torch.exp),
+    "exp2": (gnp.exp2, torch.exp2),
+    "expm1": (gnp.expm1, torch.expm1),
+    "sinh": (gnp.sinh, torch.sinh),
+    "cosh": (gnp.cosh, torch.cosh),
+    "tanh": (gnp.tanh, torch.tanh),
+    "asinh": (gnp.arcsinh, torch.asinh),
+    "atan": (gnp.arctan, torch.atan),
+    "sigmoid": (lambda x: x.sigmoid(), torch.sigmoid),
+    "erf": (gs.erf, torch.erf),
+    "erfc": (gs.erfc, torch.erfc),
+    "lgamma": (gs.gammaln, torch.lgamma),
+    "digamma": (gs.digamma, torch.digamma),
+    "sinc": (gnp.sinc, torch.sinc),
+    "erfcx": (gs.erfcx, torch.special.erfcx),
+    "log_ndtr": (gs.log_ndtr, torch.special.log_ndtr),
+    "expit": (gs.expit, torch.special.expit),
+    "rad2deg": (gnp.rad2deg, torch.rad2deg),
+    "square": (gnp.square, torch.square),
+    "reciprocal": (gnp.reciprocal, torch.reciprocal),
+    "entr": (gs.entr, torch.special.entr),
+    "i0e": (gs.i0e, torch.special.i0e),
+    "i1e": (gs.i1e, torch.special.i1e),
+    "logsigmoid": (F.logsigmoid, TF.logsigmoid),
+    "softplus": (F.softplus, TF.softplus),
+    "silu": (F.silu, TF.silu),
+    "mish": (F.mish, TF.mish),
+    "elu": (F.elu, TF.elu),
+    "selu": (F.selu, TF.selu),
+    "celu": (F.celu, TF.celu),
+    "tanhshrink": (F.tanhshrink, TF.tanhshrink),
+    "softsign": (F.softsign, TF.softsign),
+}
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_unary_large_and_extremal_values(dt):
+    """torch's generate_elementwise_unary_{large,extremal}_value_tensors' points (and a few
+    more near overflow) through gpuad and torch: values and dtypes."""
+    x = np.array(LARGE, dt)
+    rtol, atol = (1e-12, 1e-300) if dt == np.float64 else (2e-5, 1e-37)
+    for name, (g, t) in UNARY_VALUES.items():
+        with np.errstate(all="ignore"):
+            mine = _np(g(_g(x)))
+        theirs = _np(t(torch.from_numpy(x)))
+        assert mine.dtype == theirs.dtype == dt, name
+        np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol, err_msg=name)
+
+
+BINARY_VALUES = {  # name: (gpuad, torch, NumPy's or SciPy's, where torch is known to differ)
+    "add": (gnp.add, torch.add, np.add, None),
+    "sub": (gnp.subtract, torch.sub, np.subtract, None),
+    "mul": (gnp.multiply, torch.mul, np.multiply, None),
+    "div": (gnp.divide, torch.div, np.divide, None),
+    "pow": (gnp.power, torch.pow, np.power, None),
+    "atan2": (gnp.arctan2, torch.atan2, np.arctan2, None),
+    "hypot": (gnp.hypot, torch.hypot, np.hypot, None),
+    # a zero remainder takes the divisor's sign (Python's, NumPy's; torch +0.0); torch's is
+    # NaN by a tiny divisor as its fmod
+    "remainder": (gnp.remainder, torch.remainder, np.remainder, ("signed_zero", "torch_nan")),
+    # torch's fmod by a divisor under ~1e-300 (float32: a huge quotient) is NaN: NumPy's exact
+    "fmod": (gnp.fmod, torch.fmod, np.fmod, "torch_nan"),
+    "copysign": (gnp.copysign, torch.copysign, np.copysign, None),
+    "nextafter": (gnp.nextafter, torch.nextafter, np.nextafter, None),
+    "logaddexp": (gnp.logaddexp, torch.logaddexp, np.logaddexp, None),
+    "logaddexp2": (gnp.logaddexp2, torch.logaddexp2, np.logaddexp2, "rounding"),
+    "xlogy": (gs.xlogy, torch.xlogy, sc.xlogy, None),
+    "xlog1py": (gs.xlog1py, torch.special.xlog1py, sc.xlog1py, None),
+    "heaviside": (gnp.heaviside, torch.heaviside, np.heaviside, "nan_input"),
+    "maximum": (gnp.maximum, torch.maximum, np.maximum, None),
+    "minimum": (gnp.minimum, torch.minimum, np.minimum, None),
+    "fmax": (gnp.fmax, torch.fmax, np.fmax, "signed_zero"),  # fmax(0.0, -0.0): NumPy's
+    "fmin": (gnp.fmin, torch.fmin, np.fmin, "signed_zero"),
+    "float_power": (gnp.float_power, torch.float_power, np.float_power, None),
+    # SciPy's values: torch's igamma is 0 at NaN arguments, inexact for tiny a, NaN for huge ones
+    "gammainc": (gs.gammainc, torch.igamma, sc.gammainc, ("loose", "torch_nan")),
+    "gammaincc": (gs.gammaincc, torch.igammac, sc.gammaincc, ("loose", "torch_nan")),
+    "zeta": (
+        gs.zeta,
+        torch.special.zeta,
+        sc.zeta,
+        ("loose", "torch_nan"),
+    ),  # zeta(s, inf) = 0; torch NaN
+    "floor_divide": (gnp.floor_divide, torch.floor_divide, np.floor_divide, None),
+}
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_binary_large_and_extremal_values(dt):
+    """Every pair of torch's interesting points (signed zeros, tiny, huge, subnormal, inf,
+    NaN): gpuad against NumPy's (SciPy's) function exactly, and against torch apart from the
+    listed kinds of difference."""
+    v = np.array(
+        [
+            0.0,
+            -0.0,
+            -1e-3,
+            1e-3,
+            -0.25,
+            0.25,
+            -1,
+            1,
+            -2.5,
+            2.5,
+            -501,
+            501,
+            -13437.7,
+            13437.7,
+            -1e20,
+            1e20,
+            1e-30,
+            -1e-30,
+            np.inf,
+            -np.inf,
+            np.nan,
+            3e38,
+            -3e38,
+            1e-310,
+        ],
+        dt,
+    )
+    a, b = np.repeat(v, v.size), np.tile(v, v.size)
+    rtol = 1e-12 if dt == np.float64 else 2e-5
+    for name, (g, t, ref, known) in BINARY_VALUES.items():
+        known = () if known is None else (known,) if isinstance(known, str) else known
+        with np.errstate(all="ignore"):
+            mine = _np(g(_g(a), _g(b)))
+            want = ref(a, b)
+        theirs = _np(t(torch.from_numpy(a), torch.from_numpy(b)))
+        assert mine.dtype == theirs.dtype, (name, mine.dtype, theirs.dtype)
+        np.testing.assert_allclose(mine, want.astype(mine.dtype), rtol=1e-15, atol=0, err_msg=name)
+        zeros = (mine == 0) & (want == 0)
+        assert (np.signbit(mine[zeros]) == np.signbit(want[zeros])).all(), name
+        close = np.isclose(mine, theirs, rtol=rtol, atol=0, equal_nan=True)
+        if "torch_nan" in known:
+            close |= np.isnan(theirs)
+        if "nan_input" in known:
+            close |= np.isnan(a) | np.isnan(b)
+        if "rounding" in known:
+            close |= np.isclose(mine, theirs, rtol=rtol, atol=1e-7)
+        if "loose" in known:
+            close |= np.isnan(a) | np.isnan(b) | np.isinf(b) | (np.abs(a) < 1e-2)
+            close |= np.isclose(mine, theirs, rtol=1e-6)
+        assert close.all(), (
+            name,
+            a[~close][:4],
+            b[~close][:4],
+            mine[~close][:4],
+            theirs[~close][:4],
+        )
+        if "signed_zero" not in known:
+            both = (mine == 0) & (theirs == 0)
+            assert (np.signbit(mine[both]) == np.signbit(theirs[both])).all(), name
 
 
 # ---- unary special cases -----------------------------------------------------------------------
