@@ -64,7 +64,12 @@ GAPS = (  # (class, torch test, where its port is or why there is none)
         "test_reference_numerics_small",
         f"covered: {SPECIAL}::test_unary_functions_at_special_points",
     ),
-    (U, "test_reference_numerics_large", "here: test_unary_large_and_extremal_values"),
+    (
+        U,
+        "test_reference_numerics_large",
+        "here: test_unary_large_and_extremal_values; "
+        "here: test_unary_gradients_at_large_and_extremal_values",
+    ),
     (
         U,
         "test_reference_numerics_extremal",
@@ -665,6 +670,35 @@ def test_unary_large_and_extremal_values(dt):
         theirs = _np(t(torch.from_numpy(x)))
         assert mine.dtype == theirs.dtype == dt, name
         np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol, err_msg=name)
+
+
+def test_unary_gradients_at_large_and_extremal_values():
+    """The gradients at the same points in float64: torch's, or, where torch's formula
+    rounds (expm1 and sinc near their limits, digamma's derivative, erfcx and log_ndtr far
+    out, i1e at NaN), a value that float64 central differences confirm."""
+    x = np.array(LARGE, np.float64)
+    for name, (g, t) in UNARY_VALUES.items():
+        xg, xt = _g(x, True), _t(x, True)
+        with np.errstate(all="ignore"):
+            g(xg).sum().backward()
+        t(xt).sum().backward()
+        mine, theirs = _np(xg.grad), _np(xt.grad)
+        off = ~np.isclose(mine, theirs, rtol=1e-10, atol=1e-300, equal_nan=True)
+        for xi, gi, ti in zip(x[off], mine[off], theirs[off], strict=True):
+            if not np.isfinite(xi):  # a limit: 0 (erfcx at inf), NaN (i1e at NaN), or
+                # SciPy's polygamma(1, -inf) = inf for digamma (whose value there is NaN)
+                assert gi == 0 or not np.isfinite(gi), (name, xi, gi, ti)
+                continue
+            if not np.isfinite(gi):  # a pole: a non-positive integer (torch's is finite)
+                assert xi <= 0 and xi == np.round(xi), (name, xi, gi, ti)
+                continue
+            # (digamma has a pole at every negative integer: a small absolute step there)
+            h = 1e-5 if name == "digamma" else 1e-6 * max(1.0, abs(xi))
+            with np.errstate(all="ignore"):
+                fp, fm = _np(g(_g(np.array([xi + h])))), _np(g(_g(np.array([xi - h]))))
+            fd = (fp[0] - fm[0]) / (2 * h)
+            noise = 4 * np.finfo(np.float64).eps * (abs(fp[0]) + abs(fm[0])) / (2 * h)
+            assert abs(gi - fd) <= 1e-4 * abs(gi) + noise, (name, xi, gi, ti, fd)
 
 
 BINARY_VALUES = {  # name: (gpuad, torch, NumPy's or SciPy's, where torch is known to differ)
