@@ -135,7 +135,11 @@ GAPS = (  # (class, torch test, where its port is or why there is none)
     (U, "test_exp", f"covered: {REFS}::CASES[exp/complex*]"),
     # ---- TestBinaryUfuncs ------------------------------------------------------------------
     (B, "test_reference_numerics", OPINFO),
-    (B, "test_reference_numerics_small_values", OPINFO),
+    (
+        B,
+        "test_reference_numerics_small_values",
+        OPINFO + "; here: test_binary_gradients_at_interesting_points",
+    ),
     (B, "test_reference_numerics_large_values", "here: test_binary_large_and_extremal_values"),
     (
         B,
@@ -805,6 +809,98 @@ def test_binary_large_and_extremal_values(dt):
         if "signed_zero" not in known:
             both = (mine == 0) & (theirs == 0)
             assert (np.signbit(mine[both]) == np.signbit(theirs[both])).all(), name
+
+
+def _near_multiple(a, b):
+    with np.errstate(all="ignore"):
+        q = a / b
+    return ~np.isfinite(q) | (np.abs(q - np.round(q)) < 1e-6 * np.maximum(1, np.abs(q)))
+
+
+# kinks where the two libraries pick different one-sided or averaged values, or NaN against
+# torch's number, each listed in docs/porting.md or docs/semantics.md
+_BINARY_KINKS = {
+    "fmax": lambda a, b: a == b,
+    "fmin": lambda a, b: a == b,  # ties: halves (torch: first)
+    "nextafter": lambda a, b: a == b,
+    "atan2": lambda a, b: (a == 0) & (b == 0),  # the origin: NaN (JAX's), torch 0
+    # a multiple of the divisor: the jump (docs/porting.md: the computed value's quotient)
+    "fmod": lambda a, b: _near_multiple(a, b),
+    "remainder": lambda a, b: _near_multiple(a, b),
+    "xlogy": lambda a, b: a == 0,
+    "xlog1py": lambda a, b: a == 0,  # docs/semantics.md
+}
+GRAD_OPS = (
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "atan2",
+    "hypot",
+    "remainder",
+    "fmod",
+    "copysign",
+    "nextafter",
+    "logaddexp",
+    "logaddexp2",
+    "xlogy",
+    "xlog1py",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "float_power",
+)
+
+
+def test_binary_gradients_at_interesting_points():
+    """Gradients of sum(f(a, b)) over every pair of finite points from torch's interesting
+    and large values: torch's, or (where the value is finite and no listed kink) one that
+    float64 central differences confirm."""
+    v = np.array(
+        [
+            -1e-3,
+            1e-3,
+            -0.25,
+            0.25,
+            -1,
+            1,
+            -2.5,
+            2.5,
+            -501,
+            501,
+            -13437.7,
+            13437.7,
+            1e-30,
+            -1e-30,
+            0.0,
+            -0.0,
+        ]
+    )
+    a, b = np.repeat(v, v.size), np.tile(v, v.size)
+    for name in GRAD_OPS:
+        g, t = BINARY_VALUES[name][:2]
+        ga, gb, ta, tb = _g(a, True), _g(b, True), _t(a, True), _t(b, True)
+        with np.errstate(all="ignore"):
+            value = _np(g(ga, gb))
+            g(ga, gb).sum().backward()
+        t(ta, tb).sum().backward()
+        kink = _BINARY_KINKS.get(name, lambda a, b: np.zeros(a.shape, bool))(a, b)
+        for k, (mine, theirs) in enumerate(((ga.grad, ta.grad), (gb.grad, tb.grad))):
+            mine, theirs = _np(mine), _np(theirs)
+            off = ~np.isclose(mine, theirs, rtol=1e-9, atol=1e-300, equal_nan=True)
+            off &= np.isfinite(value) & ~kink
+            for idx in np.flatnonzero(off):
+                args = [a[idx], b[idx]]
+                h = 1e-6 * max(1.0, abs(args[k]))
+                with np.errstate(all="ignore"):
+                    fp = _np(g(*[_g(np.array([x + h * (j == k)])) for j, x in enumerate(args)]))
+                    fm = _np(g(*[_g(np.array([x - h * (j == k)])) for j, x in enumerate(args)]))
+                fd = (fp[0] - fm[0]) / (2 * h)
+                noise = 4 * np.finfo(np.float64).eps * (abs(fp[0]) + abs(fm[0])) / (2 * h)
+                gi = mine[idx]
+                assert abs(gi - fd) <= 1e-4 * abs(gi) + noise, (name, k, args, gi, theirs[idx])
 
 
 # ---- unary special cases -----------------------------------------------------------------------
