@@ -932,7 +932,7 @@ def _foreign(o) -> bool:
     """An operand of a user's class gpuad has no conversion for: not a Tensor, array or
     number, no array protocol, and not a Python builtin (a dict, set, str or None keeps
     gpuad's own TypeError, as JAX's operators raise)."""
-    if isinstance(o, (Tensor, _np.ndarray, _np.generic, _Number)):
+    if isinstance(o, (Tensor, _np.ndarray, _np.generic, _Number, list, tuple)):
         return False
     c = type(o)
     return c.__module__ != "builtins" and not any(hasattr(c, a) for a in _ARRAY_PROTOCOLS)
