@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from numbers import Number as _Number
 from typing import Any
 
 import numpy as _np
@@ -583,11 +584,15 @@ class Tensor:
         except TypeError:
             return _defer(o)
     def __matmul__(self, o):
+        if _foreign(o):  # (checked first: matmul would refuse its shape with a ValueError)
+            return NotImplemented
         try:
             return _R.matmul(self, o)
         except TypeError:
             return _defer(o)
     def __rmatmul__(self, o):
+        if _foreign(o):
+            return NotImplemented
         try:
             return _R.matmul(o, self)
         except TypeError:
@@ -919,12 +924,28 @@ def _unpickle(cls: type, data: Any, requires_grad: bool, name: str | None,
     return t
 
 
+_ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__cuda_array_interface__",
+                    "__dlpack__", "__array_ufunc__")
+
+
+def _foreign(o) -> bool:
+    """An operand of a user's class gpuad has no conversion for: not a Tensor, array or
+    number, no array protocol, and not a Python builtin (a dict, set, str or None keeps
+    gpuad's own TypeError, as JAX's operators raise)."""
+    if isinstance(o, (Tensor, _np.ndarray, _np.generic, _Number, list, tuple)):
+        return False
+    c = type(o)
+    return c.__module__ != "builtins" and not any(hasattr(c, a) for a in _ARRAY_PROTOCOLS)
+
+
 def _defer(o):
-    """NumPy's operators (NEP 13) for an operand whose type sets ``__array_ufunc__ = None``:
-    NotImplemented, so Python calls that operand's reflected method (``t + other`` runs
-    ``other.__radd__(t)``; ``t == other`` falls back to identity). Called while a TypeError
-    is handled: any other operand re-raises it."""
-    if getattr(type(o), "__array_ufunc__", 0) is None:
+    """NotImplemented, so Python calls the operand's reflected method (``t + other`` runs
+    ``other.__radd__(t)``; ``t == other`` falls back to identity), for an operand whose type
+    sets ``__array_ufunc__ = None`` (NumPy's NEP 13) or that gpuad cannot convert at all
+    (torch's rule for a user's class: its ``__radd__`` handles ``t + obj``; without one Python
+    raises its own TypeError). Called while a TypeError is handled: any other operand
+    re-raises it."""
+    if getattr(type(o), "__array_ufunc__", 0) is None or _foreign(o):
         return NotImplemented
     raise  # noqa: PLE0704  (the TypeError being handled)
 
@@ -1156,7 +1177,12 @@ def _inplace(t: Tensor, op, other) -> Tensor:
     from .engine import assign_inplace
 
     since = next(seq)  # the steps ``op`` records belong to this write
-    r = op(t, other)
+    try:
+        r = op(t, other)
+    except TypeError:
+        # an operand gpuad cannot convert: Python then tries ``t = t op other``, which gives
+        # the operand's reflected method its turn (torch's rule) or raises Python's TypeError
+        return _defer(other)
     dt = getattr(r, "dtype", None)
     if dt is not None and dt != t._data.dtype and not _np.can_cast(dt, t._data.dtype,
                                                                    "same_kind"):
