@@ -66,3 +66,18 @@ def test_instance_norm_without_affine_reads_the_inputs_channels(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.InstanceNorm1d(2)(ad.tensor(x))
+
+
+def test_fractional_max_pool_empty_batch_and_zero_output(backend):
+    for nd in (2, 3):
+        pool = getattr(nn, f"FractionalMaxPool{nd}d")
+        x = ad.tensor(np.ones((0, 2) + (6,) * nd), requires_grad=True)
+        y = pool(3, output_ratio=0.5)(x)
+        gnp.sum(y).backward()
+        assert y.shape == (0, 2) + (3,) * nd and x.grad.shape == x.shape
+        y, idx = pool(2, output_size=(0,) * nd, return_indices=True)(
+            ad.tensor(np.ones((2,) + (6,) * nd))
+        )
+        assert y.shape == (2,) + (0,) * nd and tuple(idx.shape) == (2,) + (0,) * nd
+        with pytest.raises(ValueError, match="non-zero channels"):
+            pool(2, output_size=2)(ad.tensor(np.ones((1, 0) + (6,) * nd)))

@@ -1643,6 +1643,53 @@ def test_pooling_errors():
             same(run)
 
 
+def test_fractional_max_pool_empty_shapes():
+    """test_pooling.py's FractionalMaxPool{2,3}d zero_batch / zero_out_size / zero_samples
+    (left unported by test_torch_nn_gaps.py): an empty batch raised NumPy's reshape error and
+    an output size of 0 was refused; torch gives empty results."""
+    for nd in (2, 3):
+        space = (10, 8, 6)[:nd]
+
+        def zero_batch(L, nd=nd, space=space):
+            x = L.T(np.ones((0, 4) + space), True)
+            y = getattr(L.nn, f"FractionalMaxPool{nd}d")(3, output_ratio=0.5)(x)
+            L.sum(y).backward()
+            return y, x.grad
+
+        same(zero_batch)
+
+        def zero_out(L, nd=nd, space=space):
+            x = L.T(RNG_FMP[: 4 * math.prod(space)].reshape((4,) + space), True)
+            m = getattr(L.nn, f"FractionalMaxPool{nd}d")(
+                2, output_size=(0,) * nd, return_indices=True
+            )
+            y, idx = m(x)
+            L.sum(y).backward()
+            return y, idx, x.grad
+
+        same(zero_out)
+        for n, samples in ((1, (0, 4, nd)), (2, (1, 4, nd)), (2, (2, 3, nd))):
+            both_raise(
+                lambda L, n=n, samples=samples, nd=nd, space=space: getattr(
+                    L.F, f"fractional_max_pool{nd}d"
+                )(
+                    L.T(np.ones((n, 4) + space)),
+                    2,
+                    output_size=(3,) * nd,
+                    _random_samples=L.T(np.full(samples, 0.5)),
+                )
+            )
+        both_raise(
+            lambda L, nd=nd, space=space: getattr(L.nn, f"FractionalMaxPool{nd}d")(
+                3, output_ratio=0.5
+            )(L.T(np.ones((1, 0) + space))),
+            "non-zero",
+        )
+
+
+RNG_FMP = RNG.normal(size=4 * 480)
+
+
 def test_max_pool_indices_nan_and_inf():
     for nd in (1, 2, 3):
         inp = np.arange(1.0, 4 ** (nd + 1) + 1).reshape((2, 2) + (4,) * nd)
