@@ -262,8 +262,7 @@ GAPS = (
     ),
     *_rows(
         DEV,
-        "test_softmax_double test_grid_sample_large test_lstmcell_backward_only_one_"
-        "output_grad test_upsamplingNearest1d_launch_config "
+        "test_softmax_double test_upsamplingNearest1d_launch_config "
         "test_upsamplingNearest2d_launch_config test_upsamplingNearest3d_launch_config "
         "test_upsamplingNearest2d_launch_fail test_upsamplingNearest2d_launch_rocm "
         "test_CTCLoss_cudnn test_device_mask "
@@ -305,6 +304,12 @@ GAPS = (
         "here: test_hard_activation_grads",
     ),
     (DEV, "test_grid_sample_nan_inf", "here: test_grid_sample_nan_and_inf_grid"),
+    (DEV, "test_grid_sample_large", "here: test_grid_sample_nan_and_inf_grid"),
+    (
+        DEV,
+        "test_lstmcell_backward_only_one_output_grad",
+        "here: test_rnn_retain_graph_and_finite_differences",
+    ),
     (
         DEV,
         "test_variable_sequence",
@@ -848,6 +853,42 @@ def test_affine_grid_sample_rotations():
 
 
 def test_grid_sample_nan_and_inf_grid():
+    # issue 24823: an infinite coordinate samples 0 and passes no gradient (3-d, zeros padding)
+    def inf_3d(L):
+        image = L.T(np.arange(27.0, 0, -1).reshape(1, 1, 3, 3, 3), True)
+        theta = L.T(np.eye(3, 4)[None])
+        grid = _np(L.F.affine_grid(theta, [1, 1, 3, 3, 3], align_corners=False)).copy()
+        grid[:, 1, 1, 1, 0] = np.inf
+        r = L.F.grid_sample(image, L.T(grid), padding_mode="zeros", align_corners=False)
+        L.sum(r).backward()
+        return r, image.grad
+
+    same(inf_3d)
+
+    def huge(L):
+        img = L.T(np.zeros((1, 1, 4, 4)), True)
+        theta = L.T(np.array([[[-1e20, 0.0, 0.0], [0.0, -1e20, 0.0]]]))
+        r = L.F.grid_sample(
+            img, L.F.affine_grid(theta, [1, 1, 4, 4], align_corners=False), align_corners=False
+        )
+        L.sum(r).backward()
+        return r, img.grad
+
+    same(huge)
+    # every mode and padding of non-finite coordinates (forward: torch's backward of these
+    # crashes the process)
+    g = np.array([[[[np.inf, 0.2], [-np.inf, 0.1], [np.nan, 0.0], [0.3, 1e30]]]])
+    for mode in ("bilinear", "nearest", "bicubic"):
+        for pm in ("zeros", "border", "reflection"):
+            same(
+                lambda L, mode=mode, pm=pm: L.F.grid_sample(
+                    L.T(np.arange(16.0).reshape(1, 1, 4, 4)),
+                    L.T(g),
+                    mode=mode,
+                    padding_mode=pm,
+                    align_corners=False,
+                )
+            )
     for pm in ("reflection", "border", "zeros"):
         same(
             lambda L, pm=pm: L.F.grid_sample(
@@ -1523,6 +1564,17 @@ def test_rnn_retain_graph_and_finite_differences():
             gnp.sum(og).backward(retain_graph=True)
             np.testing.assert_array_equal(xg.grad.numpy(), first)
         np.testing.assert_allclose(first, xt.grad.numpy(), **GTOL)
+    # the backward of one of LSTMCell's two outputs (the other's gradient undefined)
+    s0 = RNG.normal(size=(1, 2))
+    tcell = torch.nn.LSTMCell(2, 3)
+    gcell = gnn.LSTMCell(2, 3)
+    gcell.load_state_dict({k: v.detach().numpy().copy() for k, v in tcell.state_dict().items()})
+    for i in (0, 1):
+        st, sg = torch.tensor(s0, requires_grad=True), ad.tensor(s0.copy(), requires_grad=True)
+        tcell(st)[i].sum().backward()
+        gnp.sum(gcell(sg)[i]).backward()
+        assert np.abs(sg.grad.numpy()).sum() > 0
+        np.testing.assert_allclose(sg.grad.numpy(), st.grad.numpy(), **GTOL)
     inp = RNG.random((1, 3, 4))
     for cls in ("LSTM", "GRU"):
         for bias in (True, False):
