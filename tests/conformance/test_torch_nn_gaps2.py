@@ -372,7 +372,7 @@ GAPS = (
         "test_triplet_margin_with_distance_loss",
         "here: test_triplet_margin_with_distance_loss",
     ),
-    (DEV, "test_to_complex", "n/a: Module.to(dtype) conversion (the earlier map's test_to)"),
+    (DEV, "test_to_complex", "here: test_module_to_complex"),
     *_rows(DEV, "test_module_to_empty test_module_to_empty_non_recursive", "n/a: the meta device"),
     (DEV, "test_skip_init", "here: test_skip_init_builds_the_module"),
     *_rows(
@@ -800,6 +800,35 @@ def test_conv_transpose_output_size_and_padding_list():
             ).shape
         )
     )
+
+
+def test_module_to_complex():
+    xc = RNG.normal(size=(4, 3)) + 1j * RNG.normal(size=(4, 3))
+
+    def run(L):
+        torch.manual_seed(0)
+        m = L.nn.Linear(3, 5)
+        if not L.t:
+            m.load_state_dict(
+                {
+                    k: v.detach().numpy().copy()
+                    for k, v in torch.nn.Linear(3, 5).state_dict().items()
+                }
+            )
+        assert m.to(torch.cdouble if L.t else np.complex128) is m
+        x = L.T(xc, True)
+        y = m(x)
+        L.sum(abs(y) ** 2).backward()
+        return str(m.weight.dtype).replace("torch.", ""), y, x.grad, m.weight.grad, m.bias.grad
+
+    torch.manual_seed(0)
+    same(run)
+    for dt in ("float32", "complex64"):
+        same(
+            lambda L, dt=dt: str(
+                L.nn.Linear(3, 5).to(getattr(torch, dt) if L.t else np.dtype(dt)).weight.dtype
+            ).replace("torch.", "")
+        )
 
 
 def test_skip_init_builds_the_module():
