@@ -1971,3 +1971,57 @@ def test_conv_groups_same_padding_and_errors():
 RNG_X3 = RNG.normal(size=(2, 4, 5, 5, 5))
 RNG_W3 = RNG.normal(size=(16, 2, 3, 3, 3))
 RNG_X1 = RNG.random((1, 1, 16))
+
+
+def test_pooling_random_configurations():
+    """avg/max/lp pooling over random kernels, strides, paddings, dilations, ceil_mode,
+    count_include_pad and divisor_override (values, indices and gradients), 1-d to 3-d."""
+    rng = np.random.default_rng(7)
+    for nd in (1, 2, 3):
+        for _ in range(12):
+            size = tuple(int(v) for v in rng.integers(3, 8, size=nd))
+            k = tuple(int(v) for v in rng.integers(1, 4, size=nd))
+            s = tuple(int(v) for v in rng.integers(1, 4, size=nd))
+            p = tuple(int(rng.integers(0, kk // 2 + 1)) for kk in k)
+            d = tuple(int(v) for v in rng.integers(1, 3, size=nd))
+            ceil = bool(rng.integers(2))
+            x = rng.normal(size=(2, 3) + size)
+            avg = dict(
+                kernel_size=k,
+                stride=s,
+                padding=p,
+                ceil_mode=ceil,
+                count_include_pad=bool(rng.integers(2)),
+            )
+            if nd > 1:
+                avg["divisor_override"] = None if rng.integers(3) else int(rng.integers(1, 5))
+            mx = dict(
+                kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True
+            )
+            lp = dict(
+                norm_type=float(rng.choice([1.0, 2.0, 3.5])),
+                kernel_size=k,
+                stride=s,
+                ceil_mode=ceil,
+            )
+            for name, kw, xv in (
+                ("avg_pool", avg, x),
+                ("max_pool", mx, x),
+                ("lp_pool", lp, np.abs(x) + 0.1),
+            ):
+                if name == "lp_pool" and nd == 1:
+                    kw = dict(kw, kernel_size=k[0], stride=s[0])  # torch's lp_pool1d: ints
+
+                def run(L, name=name, kw=kw, xv=xv, nd=nd):
+                    v = L.T(xv, True)
+                    out = getattr(L.F, f"{name}{nd}d")(v, **kw)
+                    y = out[0] if isinstance(out, tuple) else out
+                    L.sum(y * y).backward()
+                    return [*out, v.grad] if isinstance(out, tuple) else [y, v.grad]
+
+                try:
+                    run(Lib(True))
+                except RuntimeError:
+                    both_raise(run)
+                    continue
+                same(run, GTOL)
