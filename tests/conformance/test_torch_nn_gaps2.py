@@ -19,7 +19,20 @@ Fixed on the way (regressions in tests/test_torchnngaps2_regressions.py):
 - layer_norm with normalized_shape () or one that is not the input's trailing shape normalised
   over whatever trailing axes there were, silently (torch raises);
 - group_norm with one value per group statistic (N * C/G * spatial == 1) returned zeros where
-  torch raises; group_norm of an empty batch raised NumPy's reshape error.
+  torch raises; group_norm of an empty batch raised NumPy's reshape error;
+- InstanceNorm without affine parameters or running statistics refused an input of another
+  channel count (torch warns and normalises it);
+- fractional_max_pool of an empty batch raised NumPy's reshape error and an output size of 0
+  was refused (test_pooling.py's zero_batch/zero_out_size tests, left by test_torch_nn_gaps.py).
+
+Deliberate differences (each with a test here and a line in docs/porting.md): an empty channel
+axis gives an empty result (a convolution over zero input channels, its bias) where torch
+refuses; a float32 input with float64 weights promotes; in-place activations with a negative
+slope differentiate exactly; every in-place write through an expanded view is refused; an empty
+CTC log_probs gives an empty loss; CTC gradients are the derivative in log_probs; integer
+nearest resampling is exact and uint8 bilinear refused. Left alone: a transposed convolution
+with a large kernel and stride builds a prod(kernel)-times-the-output intermediate (torch's
+col2im does not), a MemoryError for FCN-sized upsampling kernels.
 """
 
 from __future__ import annotations
