@@ -68,8 +68,13 @@ def _fractional_max_pool(nd: int, input: Array, kernel_size: Any, output_size: A
         out = tuple(int(s * r) for s, r in zip(space, ratio, strict=True))
     else:
         out = _tuple(output_size, nd, "output_size", op)
+    if c == 0 or 0 in space:
+        raise ValueError(
+            f"{op}: expected an input with non-zero channels and spatial sizes (the batch may "
+            f"be empty), got shape {shape}")
     for s, o, kk in zip(space, out, k, strict=True):
-        if kk < 1 or o < 1 or o + kk - 1 > s:
+        # an output size of 0 gives an empty result, as torch's
+        if kk < 1 or o < 0 or o + kk - 1 > s:
             raise ValueError(
                 f"{op}: output size {out} with kernel {k} does not fit the input's spatial "
                 f"size {space} (each output + kernel - 1 must be at most the input size)")
@@ -96,7 +101,8 @@ def _fractional_max_pool(nd: int, input: Array, kernel_size: Any, output_size: A
     p, kk = math.prod(out), math.prod(k)
     xp = _xp(data(x))
     flat = xp.asarray(flat.reshape(n, c, p * kk))
-    vals = gnp.reshape(gnp.take_along_axis(gnp.reshape(x, (n, c, -1)), flat, 2), (n, c, p, kk))
+    planes = gnp.reshape(x, (n, c, math.prod(space)))  # (no -1: the batch may be empty)
+    vals = gnp.reshape(gnp.take_along_axis(planes, flat, 2), (n, c, p, kk))
     # the window's largest value, or its last NaN (torch's pick); gnp ops, so vmap batches them
     nan = gnp.isnan(vals)
     last_nan = (kk - 1) - gnp.argmax(gnp.flip(nan, -1), axis=-1)

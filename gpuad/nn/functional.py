@@ -169,7 +169,15 @@ def layer_norm(x: Array, normalized_shape: tuple[int, ...], weight: Array | None
         # torch normalises float16 by float32 parameters in float32 and returns float16
         return layer_norm(x.astype(np.float32), normalized_shape, weight, bias,
                           eps).astype(np.float16)
-    axes = tuple(range(-len(normalized_shape), 0))
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    xs = tuple(getattr(x, "shape", ()))
+    if not ns:
+        raise ValueError("layer_norm: normalized_shape must have at least one dim, got ()")
+    if len(xs) < len(ns) or xs[len(xs) - len(ns):] != ns:
+        raise ValueError(
+            f"layer_norm: the input's trailing dims {xs} do not end in normalized_shape {ns}"
+        )
+    axes = tuple(range(-len(ns), 0))
     mu = gnp.mean(x, axis=axes, keepdims=True)
     d = x - mu
     var = gnp.mean(d * d, axis=axes, keepdims=True)

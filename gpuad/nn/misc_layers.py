@@ -199,7 +199,18 @@ class Unflatten(Module):
     """
 
     def __init__(self, dim: int, unflattened_size: tuple[int, ...]) -> None:
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        if not isinstance(unflattened_size, tuple | list):
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a tuple or list of ints, got "
+                f"{type(unflattened_size).__name__}"
+            )
+        for i, v in enumerate(unflattened_size):
+            if not isinstance(v, int | np.integer) or isinstance(v, bool):
+                raise TypeError(
+                    f"Unflatten: unflattened_size must be tuple of ints, but found element "
+                    f"of type {type(v).__name__} at pos {i}"
+                )
+        self.dim, self.unflattened_size = dim, tuple(int(v) for v in unflattened_size)
 
     def forward(self, input: Array) -> Array:
         s = tuple(_r.shape(input))

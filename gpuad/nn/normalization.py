@@ -154,7 +154,13 @@ def group_norm(
         raise ValueError(f"group_norm: num_groups={num_groups} must divide the {c} channels")
     _check_vec("group_norm", "weight", weight, c)
     _check_vec("group_norm", "bias", bias, c)
-    g = gnp.reshape(input, (shape[0], num_groups, -1))
+    if shape[0] * (c // num_groups) * math.prod(shape[2:]) == 1:
+        # torch's rule: one value per group statistic, which would normalise to 0
+        raise ValueError(
+            f"group_norm: expected more than 1 value per group, got input size {list(shape)} "
+            f"with {num_groups} groups"
+        )
+    g = gnp.reshape(input, (shape[0], num_groups, (c // num_groups) * math.prod(shape[2:])))
     mean = gnp.mean(g, axis=-1, keepdims=True)
     d = g - mean
     var = gnp.mean(d * d, axis=-1, keepdims=True)

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,15 @@ class _Norm(Module):
             if len(shape) == self._ranks[0] and isinstance(self, _InstanceNorm)
             else shape[1]
         )
-        if c != self.num_features:
+        if (c != self.num_features and isinstance(self, _InstanceNorm) and not self.affine
+                and not self.track_running_stats):
+            # as torch: num_features is read by nothing here, so the input's channels serve
+            warnings.warn(
+                f"{type(self).__name__}: the input's {c} channels (shape {shape}) do not match "
+                f"num_features={self.num_features}, which is not used because affine=False",
+                UserWarning, stacklevel=3,
+            )
+        elif c != self.num_features:
             raise ValueError(
                 f"{type(self).__name__}: expected {self.num_features} channels, got an input "
                 f"of shape {shape}"

@@ -276,8 +276,9 @@ test/nn/test_pooling.py (read to offset 48000 of 78952)
       wrong)
   test_FractionalMaxPool2d_zero_batch, test_FractionalMaxPool3d_zero_batch,
       test_FractionalMaxPool2d_zero_out_size, test_FractionalMaxPool3d_zero_out_size,
-      test_FractionalMaxPool2d_zero_samples, test_FractionalMaxPool3d_zero_samples -- left:
-      fractional pooling's empty shapes were not ported in this pass
+      test_FractionalMaxPool2d_zero_samples, test_FractionalMaxPool3d_zero_samples ->
+      test_torch_nn_gaps2.py::test_fractional_max_pool_empty_shapes (fixed there: an empty
+      batch raised NumPy's reshape error, an output size of 0 was refused)
   test_pooling_shape, test_max_pool1d_corner_cases, test_max_pool2d_corner_cases ->
       GAPS::test_max_pool_corner_cases_and_output_shapes
   test_adaptive_avg_pool2d_output_size_one, test_adaptive_avg_pool3d_output_size_one -> CNN
