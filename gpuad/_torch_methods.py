@@ -309,6 +309,10 @@ def where(self, condition, y) -> Tensor:
 def masked_select(self, mask) -> Tensor:
     """The entries where ``mask`` is true, as a 1-D tensor (both broadcast).
     Example: ``x.masked_select(x > 0)``"""
+    if _kind(mask) != "b":  # an integer mask would index by its values (NumPy's take)
+        raise TypeError(
+            f"Tensor.masked_select: the mask must be boolean, as in torch, got dtype "
+            f"{getattr(mask, 'dtype', type(mask).__name__)}; compare first (m != 0)")
     shp = _np.broadcast_shapes(self.shape, tuple(getattr(mask, "shape", ())))
     return _R.broadcast_to(self, shp)[_R.broadcast_to(mask, shp)]
 
