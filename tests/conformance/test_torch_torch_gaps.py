@@ -59,6 +59,14 @@ _OVERLAP = (
     "n/a: out= arguments whose memory overlaps the inputs (gpuad's functions take no "
     "torch out= tensor)"
 )
+_EXP_WARN = (
+    "differs: torch warns and writes through an expanded tensor, gpuad raises; "
+    "here: test_differs[expanded_write_torch_warns]"
+)
+_READ_FIRST = (
+    "; differs: a source overlapping the written tensor is read whole first where "
+    "torch refuses; here: test_differs[overlapping_source_read_first]"
+)
 _META = "n/a: meta-device tensors"
 _QUANT = "n/a: quantized dtypes and engines"
 _INTERNAL = "n/a: a torch internal (C++ checks, warnings plumbing, docs, vitals, object lifetime)"
@@ -1069,6 +1077,25 @@ case(
 case("index_select_out_of_range", lambda L: L.t(R(0, 3)).index_select(1, L.t([0, 5])))
 case("index_select_0d_empty_index", lambda L: L.t(R()).index_select(0, L.t(np.zeros(0, int))))
 
+# test_*_mem_overlap, test_nullary_op_mem_overlap, test_ternary_op_mem_overlap: in-place
+# writes through an expanded tensor (several elements, one memory location) raise in both
+_MASK6 = [True, False, True, True, False, False]
+for _name, _f in {
+    "index_add_": lambda L, x: x.index_add_(0, L.t([2, 1, 0]), L.t([1.0, 2, 3])),
+    "index_copy_": lambda L, x: x.index_copy_(0, L.t([2, 1, 0]), L.t([1.0, 2, 3])),
+    "put_": lambda L, x: x.put_(L.t([2, 1, 0]), L.t([1.0, 2, 3])),
+    "masked_scatter_": lambda L, x: x.masked_scatter_(L.t(_MASK6), L.t([1.0, 2, 3])),
+    "scatter_": lambda L, x: x.scatter_(0, L.t([2, 1, 0]), L.t([1.0, 2, 3])),
+    "bernoulli_": lambda L, x: x.bernoulli_(0.5),
+    "uniform_": lambda L, x: x.uniform_(),
+    "normal_": lambda L, x: x.normal_(),
+    "copy_": lambda L, x: x.copy_(L.t(R(6))),
+    "addcmul_": lambda L, x: x.addcmul_(L.t(R(6)), L.t(R(6))),
+    "addcdiv_": lambda L, x: x.addcdiv_(L.t(R(6)), L.t(R(6))),
+    "lerp_": lambda L, x: x.lerp_(L.t(R(6)), 0.5),
+}.items():
+    case(f"expanded_{_name}", lambda L, f=_f: f(L, L.t([1.0]).expand(6)))
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -1739,8 +1766,58 @@ def _differs_gather_0d_index_of_1d():
     assert to_numpy(ad.tensor(np.array([0.5])).gather(0, ad.tensor(np.array([0])))).shape == (1,)
 
 
+def _differs_expanded_write_torch_warns():
+    """index_put_, index_fill_ and masked_fill_ through an expanded tensor: torch warns and
+    writes (which of the aliased writes lands is unspecified); gpuad raises, as for every
+    in-place write through an expanded view."""
+    progs = {
+        "index_put_": lambda L, x: x.index_put_((L.t([2, 1, 0]),), L.t([1.0, 2, 3])),
+        "index_fill_": lambda L, x: x.index_fill_(0, L.t([2, 1, 0]), 1.0),
+        "masked_fill_": lambda L, x: x.masked_fill_(L.t(_MASK6), 0.0),
+    }
+    for f in progs.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f(TL, TL.t([1.0]).expand(6))  # computes
+        with pytest.raises(ValueError, match="expand"):
+            f(GL, GL.t([1.0]).expand(6))
+
+
+def _differs_overlapping_source_read_first():
+    """An in-place write whose source overlaps the written tensor (y.index_add_(0, i, y[:3]),
+    copy_ between overlapping slices, masked_fill_ with a mask overlapping its target): torch
+    refuses ("unsupported operation"); gpuad reads the whole source first, so the result is
+    that of a copied source."""
+    progs = {
+        "index_add_": lambda y, s: y.index_add_(0, _lib(y).t([2, 1, 0]), s),
+        "index_copy_": lambda y, s: y.index_copy_(0, _lib(y).t([2, 1, 0]), s),
+        "put_": lambda y, s: y.put_(_lib(y).t([2, 1, 0]), s),
+        "index_put_": lambda y, s: y.index_put_((_lib(y).t([2, 1, 0]),), s),
+        "scatter_": lambda y, s: y.scatter_(0, _lib(y).t([2, 1, 0]), s),
+    }
+    for name, f in progs.items():
+        yt = torch.arange(6.0)
+        with pytest.raises(RuntimeError, match="unsupported operation"):
+            f(yt, yt[:3])
+        yt = torch.arange(6.0)
+        want = f(yt, yt[:3].clone()).numpy()
+        yg = ad.tensor(np.arange(6.0))
+        np.testing.assert_array_equal(to_numpy(f(yg, yg[:3])), want, err_msg=name)
+    d = ad.tensor(np.arange(18.0))
+    d[0:9].copy_(d[1:10])
+    np.testing.assert_array_equal(to_numpy(d)[:9], np.arange(1.0, 10.0))
+    m = ad.tensor(np.array(_MASK6))
+    m[1:].masked_fill_(m[:-1], False)
+    np.testing.assert_array_equal(to_numpy(m), [True, False, True, False, False, False])
+    mt = torch.tensor(_MASK6)
+    with pytest.raises(RuntimeError, match="unsupported operation"):
+        mt[1:].masked_fill_(mt[:-1], False)
+
+
 DIFFERS = {
     "reversed": _differs_reversed,
+    "overlapping_source_read_first": _differs_overlapping_source_read_first,
+    "expanded_write_torch_warns": _differs_expanded_write_torch_warns,
     "cumsum_positional_0d": _differs_cumsum_positional_0d,
     "addcdiv_of_integers": _differs_addcdiv_of_integers,
     "vander_float32": _differs_vander_float32,
@@ -2232,21 +2309,28 @@ def _rows():
         (
             D,
             "test_nullary_op_mem_overlap",
-            "n/a: in-place random fills of an expanded tensor "
-            "(gpuad's expand gives a read-only broadcast view)",
+            _here("expanded_uniform_", "expanded_normal_", "expanded_bernoulli_"),
         ),
-        (D, "test_ternary_op_mem_overlap", _OVERLAP),
-        (D, "test_copy_mem_overlap", _OVERLAP),
-        (D, "test_index_add_mem_overlap", _OVERLAP),
-        (D, "test_index_copy_mem_overlap", _OVERLAP),
-        (D, "test_index_fill_mem_overlap", _OVERLAP),
-        (D, "test_shift_mem_overlap", _OVERLAP),
-        (D, "test_bernoulli_mem_overlap", _OVERLAP),
-        (D, "test_put_mem_overlap", _OVERLAP),
-        (D, "test_index_put_mem_overlap", _OVERLAP),
-        (D, "test_masked_fill_mem_overlap", _OVERLAP),
-        (D, "test_masked_scatter_mem_overlap", _OVERLAP),
-        (D, "test_scatter_mem_overlap", _OVERLAP),
+        (
+            D,
+            "test_ternary_op_mem_overlap",
+            _here("expanded_addcmul_", "expanded_addcdiv_", "expanded_lerp_") + "; " + _OVERLAP,
+        ),
+        (D, "test_copy_mem_overlap", _here("expanded_copy_") + _READ_FIRST),
+        (D, "test_index_add_mem_overlap", _here("expanded_index_add_") + _READ_FIRST),
+        (D, "test_index_copy_mem_overlap", _here("expanded_index_copy_") + _READ_FIRST),
+        (D, "test_index_fill_mem_overlap", _EXP_WARN),
+        (
+            D,
+            "test_shift_mem_overlap",
+            "n/a: shifts of float tensors (torch refuses them before the overlap; gpuad too)",
+        ),
+        (D, "test_bernoulli_mem_overlap", _here("expanded_bernoulli_")),
+        (D, "test_put_mem_overlap", _here("expanded_put_") + _READ_FIRST),
+        (D, "test_index_put_mem_overlap", _EXP_WARN + _READ_FIRST),
+        (D, "test_masked_fill_mem_overlap", _EXP_WARN + _READ_FIRST),
+        (D, "test_masked_scatter_mem_overlap", _here("expanded_masked_scatter_")),
+        (D, "test_scatter_mem_overlap", _here("expanded_scatter_") + _READ_FIRST),
         (D, "test_multinomial_device_constrain", _DEVICE),
         (D, "test_multinomial_gpu_device_constrain", _DEVICE),
         (D, "test_device_guard", _DEVICE),
