@@ -1096,6 +1096,20 @@ for _name, _f in {
 }.items():
     case(f"expanded_{_name}", lambda L, f=_f: f(L, L.t([1.0]).expand(6)))
 
+# test_multinomial_empty_*, test_multinomial_invalid_probs (the draws: test_multinomial_draws)
+for _r in (True, False):
+    for _n in (1, 2):
+        case(
+            f"multinomial_empty_repl{_r}_n{_n}",
+            lambda L, r=_r, n=_n: (lambda s: [s.shape, s.dtype == L.i64])(
+                L.ones((0, 3)).multinomial(n, r)
+            ),
+        )
+for _k, _p in enumerate(
+    [[1.0, -1, 1], [1, np.inf, 1], [1, -np.inf, 1], [1, 1, np.nan], [0.0, 0, 0]]
+):
+    case(f"multinomial_invalid_{_k}", lambda L, p=_p: L.t(p).multinomial(2))
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -1783,6 +1797,14 @@ def _differs_expanded_write_torch_warns():
             f(GL, GL.t([1.0]).expand(6))
 
 
+def _differs_multinomial_too_few_nonzero():
+    """More draws without replacement than categories of nonzero weight: torch then draws
+    categories of weight 0; gpuad raises, naming the counts."""
+    assert sorted(torch.tensor([1.0, 1, 0]).multinomial(3, False).tolist()) == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        ad.tensor(np.array([1.0, 1, 0])).multinomial(3, False)
+
+
 def _differs_overlapping_source_read_first():
     """An in-place write whose source overlaps the written tensor (y.index_add_(0, i, y[:3]),
     copy_ between overlapping slices, masked_fill_ with a mask overlapping its target): torch
@@ -1818,6 +1840,7 @@ DIFFERS = {
     "reversed": _differs_reversed,
     "overlapping_source_read_first": _differs_overlapping_source_read_first,
     "expanded_write_torch_warns": _differs_expanded_write_torch_warns,
+    "multinomial_too_few_nonzero": _differs_multinomial_too_few_nonzero,
     "cumsum_positional_0d": _differs_cumsum_positional_0d,
     "addcdiv_of_integers": _differs_addcdiv_of_integers,
     "vander_float32": _differs_vander_float32,
@@ -1899,6 +1922,43 @@ def test_random_fills(backend):
         assert v.dtype == dt and set(np.unique(v)) <= {0.0, 1.0} and 20 < v.sum() < 80
         for p, want in ((0.0, 0.0), (1.0, 1.0)):
             assert (to_numpy(ad.tensor(gnp.full((4,), 2.0, dtype=dt)).bernoulli_(p)) == want).all()
+
+
+def test_multinomial_draws(backend):
+    """test_multinomial, test_multinomial_rng_state_advance: categories of weight 0 are never
+    drawn, draws without replacement never repeat, (n_row, n_sample) int64 results for
+    contiguous and strided weights, 1-d weights give a 1-d result, and successive draws
+    differ."""
+    gnp.random.seed(0)
+    rng = np.random.default_rng(0)
+    for strided in (False, True):
+        for n_col in (4, 5):
+            w = rng.random((n_col, 3, 2))[..., 0].T if strided else rng.random((3, n_col))
+            zero = [-1, 1, n_col - 1]
+            for i, j in enumerate(zero):
+                if j >= 0:
+                    w[i, j] = 0
+            s = to_numpy(ad.tensor(w).multinomial(3 * n_col, True))
+            assert s.shape == (3, 3 * n_col) and s.dtype == np.int64
+            assert all((s[i] != j).all() for i, j in enumerate(zero) if j >= 0)
+        for n_col in (2, 4, 6, 8, 10):
+            w = rng.random((3, n_col))
+            zero = [0, n_col - 1, -1]
+            for i, j in enumerate(zero):
+                if j >= 0:
+                    w[i, j] = 0
+            s = to_numpy(ad.tensor(w).multinomial(max(1, n_col - 2), False))
+            for i, j in enumerate(zero):
+                assert len(set(s[i])) == s.shape[1]
+                assert j < 0 or j not in s[i]
+    v = np.ones(4)
+    v[1] = 0
+    s = to_numpy(ad.tensor(v).multinomial(20, True))
+    assert s.shape == (20,) and (s != 1).all()
+    assert to_numpy(ad.tensor(rng.random((2, 3))).multinomial(1, True)).shape == (2, 1)
+    freqs = ad.tensor(np.ones(100000))
+    a, b = to_numpy(freqs.multinomial(100, True)), to_numpy(freqs.multinomial(100, True))
+    assert 200 - len(np.unique(np.concatenate([a, b]))) <= 2
 
 
 def test_hook_remove(backend):
@@ -2350,14 +2410,9 @@ def _rows():
         (D, "test_strides_propagation", _MEMFMT),
         (D, "test_pin_memory_from_constructor", _DEVICE),
         (D, "test_storage_all_devices", _STORAGE),
-        (
-            D,
-            "test_multinomial",
-            "n/a: torch.multinomial (gpuad draws categories with "
-            "gnp.random.choice or gpuad.random.categorical)",
-        ),
+        (D, "test_multinomial", "here: test_multinomial_draws"),
         (D, "test_multinomial_deterministic", _DEVICE),
-        (D, "test_multinomial_rng_state_advance", "n/a: torch.multinomial and its RNG state"),
+        (D, "test_multinomial_rng_state_advance", "here: test_multinomial_draws"),
         (D, "test_memory_format_to", _MEMFMT),
         (D, "test_memory_format_type", _MEMFMT),
         (D, "test_memory_format_clone", _MEMFMT),
@@ -2371,9 +2426,21 @@ def _rows():
             "GradScaler state travels by state_dict; covered: "
             "test_torch_amp.py::test_state_dict_and_disabled)",
         ),
-        (D, "test_multinomial_empty_w_replacement", "n/a: torch.multinomial"),
-        (D, "test_multinomial_empty_wo_replacement", "n/a: torch.multinomial"),
-        (D, "test_multinomial_cpu", "n/a: torch.multinomial"),
+        (
+            D,
+            "test_multinomial_empty_w_replacement",
+            _here(*[c for c in CASES if c.startswith("multinomial_empty_replTrue")]),
+        ),
+        (
+            D,
+            "test_multinomial_empty_wo_replacement",
+            _here(*[c for c in CASES if c.startswith("multinomial_empty_replFalse")]),
+        ),
+        (
+            D,
+            "test_multinomial_cpu",
+            "n/a: the upstream body only defines a helper and runs nothing",
+        ),
         (
             D,
             "test_where_scalar_handcrafted_values",
@@ -2568,14 +2635,20 @@ def _rows():
             "test_copy_broadcast",
             _here("copy_broadcast_row", "copy_broadcast_bad", grads=("copy_broadcast",)),
         ),
-        (T, "test_copy_many_to_one", "covered: test_torch_numpy_interop.py::test_copy_errors"),
+        (T, "test_copy_many_to_one", _here("expanded_copy_")),
         (T, "test_copy_float16", _here(*[c for c in CASES if c.startswith("copy_shapes")])),
         (T, "test_to", _here("to_returns_self_or_copy")),
         (T, "test_as_subclass", "n/a: Tensor.as_subclass (torch subclasses)"),
         (T, "test_slice", _here("slice_clamping")),
         (T, "test_type", "covered: test_torch_numpy_interop.py::test_to_and_type"),
         (T, "test_qengine", _QUANT),
-        (T, "test_multinomial_invalid_probs", "n/a: torch.multinomial"),
+        (
+            T,
+            "test_multinomial_invalid_probs",
+            _here(*[c for c in CASES if c.startswith("multinomial_invalid")])
+            + "; differs: too few nonzero weights for the draws without replacement raise; "
+            "here: test_differs[multinomial_too_few_nonzero]",
+        ),
         (T, "test_to_with_tensor", _DEVICE),
         (T, "test_device", "covered: test_torch_api_gaps2.py::test_device_and_is_cuda"),
         (T, "test_deterministic_flag", _DET),
