@@ -35,3 +35,16 @@ def test_masked_select_refuses_an_integer_mask(backend):
     with pytest.raises(TypeError, match="boolean"):
         x.masked_select(ad.tensor(np.array([1, 0, 1, 0], np.uint8)))
     np.testing.assert_array_equal(to_numpy(x.masked_select(x > 1)), [2.0, 3.0])
+
+
+def test_factory_shapes_take_numpy_integers_on_every_backend(backend):
+    """gnp.ones((np.array(3), np.int64(4))) worked on the NumPy backend only (CuPy refuses host
+    arrays in a shape); the shape is made plain ints first, NumPy's errors kept."""
+    shp = (np.array(3), np.int64(4))
+    for f in (gnp.zeros, gnp.ones, gnp.empty):
+        assert tuple(f(shp).shape) == (3, 4)
+    assert tuple(gnp.full(shp, 1.5).shape) == (3, 4)
+    assert tuple(gnp.zeros(np.int64(2)).shape) == (2,)
+    for bad in ((3.0, 4), 2.5):
+        with pytest.raises(TypeError, match="integer"):
+            gnp.ones(bad)
