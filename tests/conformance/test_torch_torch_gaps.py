@@ -1705,6 +1705,25 @@ grad_case(
 )
 
 
+grad_case("unfold_overlapping", lambda L, a: a.unfold(1, 3, 2), (2, 7))
+grad_case("unfold_0d", lambda L, a: a.sum().unfold(0, 1, 1), (3,))
+grad_case("diff_n_past_length", lambda L, a: a.diff(4, 0), (3, 2))
+grad_case(
+    "logcumsumexp_with_inf",
+    lambda L, a: (a + L.t([0.0, -np.inf, 0, -np.inf])).logcumsumexp(dim=0),
+    (4,),
+)
+grad_case("cummax_ties", lambda L, a: (a * 0 + L.t([1.0, 1, 2, 2, 0, 2])).cummax(0)[0] * a, (6,))
+grad_case(
+    "cummax_tied_values",
+    lambda L, a: (a * 0 + 1).mul(L.t([1.0, 1, 2, 2, 0, 2]) + a * 0).add(a * 0).cummax(0)[0],
+    (6,),
+)
+grad_case("dist_p_zero_distance", lambda L, a: a.dist(a.detach(), 2) + a.dist(a.detach(), 1), (3,))
+grad_case("masked_select_broadcast", lambda L, a: a.masked_select(L.t([True, False, True])), (2, 3))
+grad_case("index_select_repeated", lambda L, a: a.index_select(1, L.t([2, 0, 2])), (2, 3))
+
+
 def _loss(L, out, cs):
     outs = out if isinstance(out, tuple | list) else [out]
     total = 0
@@ -1805,6 +1824,22 @@ def _differs_multinomial_too_few_nonzero():
         ad.tensor(np.array([1.0, 1, 0])).multinomial(3, False)
 
 
+def _differs_deepcopy_of_views():
+    """deepcopy copies each Tensor on its own, as NumPy's arrays: a view and its base become
+    independent copies (torch keeps them sharing one storage), and a Tensor takes no new
+    attributes (``a.foo = 3`` raises AttributeError; torch keeps them through deepcopy)."""
+    a = ad.tensor(np.arange(25.0).reshape(5, 5))
+    w = copy.deepcopy([a, a.view(25)])
+    w[0].add_(1)
+    np.testing.assert_array_equal(to_numpy(w[1]), np.arange(25.0))
+    t = torch.arange(25.0).reshape(5, 5)
+    wt = copy.deepcopy([t, t.view(25)])
+    wt[0].add_(1)
+    np.testing.assert_array_equal(wt[1].numpy(), np.arange(1.0, 26.0))
+    with pytest.raises(AttributeError):
+        a.foo = 3
+
+
 def _differs_overlapping_source_read_first():
     """An in-place write whose source overlaps the written tensor (y.index_add_(0, i, y[:3]),
     copy_ between overlapping slices, masked_fill_ with a mask overlapping its target): torch
@@ -1840,6 +1875,7 @@ DIFFERS = {
     "reversed": _differs_reversed,
     "overlapping_source_read_first": _differs_overlapping_source_read_first,
     "expanded_write_torch_warns": _differs_expanded_write_torch_warns,
+    "deepcopy_of_views": _differs_deepcopy_of_views,
     "multinomial_too_few_nonzero": _differs_multinomial_too_few_nonzero,
     "cumsum_positional_0d": _differs_cumsum_positional_0d,
     "addcdiv_of_integers": _differs_addcdiv_of_integers,
@@ -1961,6 +1997,14 @@ def test_multinomial_draws(backend):
     assert 200 - len(np.unique(np.concatenate([a, b]))) <= 2
 
 
+def test_constants():
+    """test_constants: gnp.e, gnp.pi, gnp.nan, gnp.inf are Python floats equal to torch's."""
+    for name in ("e", "pi", "inf"):
+        v = getattr(gnp, name)
+        assert isinstance(v, float) and v == getattr(torch, name) == getattr(math, name), name
+    assert isinstance(gnp.nan, float) and math.isnan(gnp.nan) and math.isnan(torch.nan)
+
+
 def test_hook_remove(backend):
     """test_hook_remove: a hook that removes itself runs once; one that stays runs again."""
     for remove in (True, False):
@@ -1999,6 +2043,20 @@ def test_pickle_and_deepcopy(backend):
     x = ad.tensor(np.arange(4.0))
     y, z = copy.deepcopy([x, x])
     assert y is z
+    # test_deepcopy_gradient: the gradient is copied, and stays shared within one deepcopy
+    g = ad.tensor(np.zeros(10))
+    g.grad = ad.tensor(np.ones(10))
+    np.testing.assert_array_equal(to_numpy(copy.deepcopy(g).grad), np.ones(10))
+    c = copy.deepcopy([g, g.grad])
+    assert c[0].grad is c[1]
+    # test_deepcopy: values (complex too) and the tensor behind two entries kept as one
+    for dt in (np.float32, np.complex64):
+        a = ad.tensor(np.arange(25.0).reshape(5, 5).astype(dt))
+        w = copy.deepcopy([a, [a], a])
+        assert w[0] is w[1][0] is w[2] and to_numpy(w[0]).dtype == dt
+        np.testing.assert_array_equal(to_numpy(w[0]), to_numpy(a))
+        w[0].add_(1)
+        np.testing.assert_array_equal(to_numpy(a), np.arange(25.0).reshape(5, 5))
 
 
 def test_batch_norm_inference(backend):
@@ -2033,12 +2091,7 @@ def _rows():
     rows = []
     T, D = "TestTorch", "TestTorchDeviceType"
     rows += [
-        (
-            D,
-            "test_constants",
-            "n/a: torch.e, torch.pi, torch.nan, torch.inf (gnp.e, gnp.pi, "
-            "gnp.nan, gnp.inf are NumPy's)",
-        ),
+        (D, "test_constants", "here: test_constants"),
         (D, "test_bytes_to_scalar", _STORAGE),
         (D, "test_storage", _STORAGE),
         (D, "test_storage_setitem", _STORAGE),
@@ -2051,7 +2104,12 @@ def _rows():
         (D, "test_storage_meta_errors", _STORAGE),
         (D, "test_storage_meta_ok", _STORAGE),
         (D, "test_module_share_memory", _DEVICE),
-        (D, "test_deepcopy", "here: test_pickle_and_deepcopy"),
+        (
+            D,
+            "test_deepcopy",
+            "here: test_pickle_and_deepcopy; differs: views of one tensor are copied apart, "
+            "as NumPy's; here: test_differs[deepcopy_of_views]",
+        ),
         (D, "test_deepcopy_scalar", "here: test_pickle_and_deepcopy"),
         (
             D,
@@ -2222,11 +2280,21 @@ def _rows():
             D,
             "test_cummax_cummin",
             _here(
-                "cummax_cummin_bool", "cummax_cummin_nan_inf", grads=("cummax", "cummin_transposed")
+                "cummax_cummin_bool",
+                "cummax_cummin_nan_inf",
+                grads=("cummax", "cummin_transposed", "cummax_ties", "cummax_tied_values"),
             ),
         ),
-        (D, "test_logcumsumexp", _here("logcumsumexp_inf_nan", grads=("logcumsumexp",))),
-        (D, "test_diff_noncontig", _here(*[c for c in CASES if c.startswith("diff(")])),
+        (
+            D,
+            "test_logcumsumexp",
+            _here("logcumsumexp_inf_nan", grads=("logcumsumexp", "logcumsumexp_with_inf")),
+        ),
+        (
+            D,
+            "test_diff_noncontig",
+            _here(*[c for c in CASES if c.startswith("diff(")], grads=("diff_n_past_length",)),
+        ),
         (
             D,
             "test_diff",
@@ -2251,8 +2319,12 @@ def _rows():
         (D, "test_cummax_discontiguous", _here("cummax_discontiguous")),
         (D, "test_cummin_discontiguous", _here("cummin_discontiguous")),
         (D, "test_bool_tensor_value_change", _here("bool_tensor_value_change")),
-        (D, "test_unfold_all_devices_and_dtypes", _here("unfold_empty")),
-        (D, "test_unfold_scalars", _here("unfold_0d")),
+        (
+            D,
+            "test_unfold_all_devices_and_dtypes",
+            _here("unfold_empty", grads=("unfold_overlapping",)),
+        ),
+        (D, "test_unfold_scalars", _here("unfold_0d", grads=("unfold_0d",))),
         (
             D,
             "test_copy_all_dtypes_and_devices",
@@ -2308,7 +2380,10 @@ def _rows():
         (
             D,
             "test_index_select",
-            _here("index_select_0d") + "; " + _IDX + "test_index_method_gradients",
+            _here("index_select_0d", grads=("index_select_repeated",))
+            + "; "
+            + _IDX
+            + "test_index_method_gradients",
         ),
         (D, "test_take", _here("take_reshaped_index", grads=("take_repeated",))),
         (
@@ -2344,7 +2419,15 @@ def _rows():
         ),
         (D, "test_masked_scatter_bool_tensor", _here("masked_scatter_bool_tensor")),
         (D, "test_masked_scatter_large_tensor", _DEVICE),
-        (D, "test_masked_select", _here("masked_select_uint8_mask", "masked_select_broadcast")),
+        (
+            D,
+            "test_masked_select",
+            _here(
+                "masked_select_uint8_mask",
+                "masked_select_broadcast",
+                grads=("masked_select_broadcast",),
+            ),
+        ),
         (D, "test_masked_select_discontiguous", _here("masked_select_discontiguous")),
         (D, "test_masked_fill", _here("masked_fill_uint8_mask", "masked_fill_permuted")),
         (D, "test_masked_fill_bool_tensor", _here("masked_fill_bool_tensor")),
