@@ -1110,6 +1110,42 @@ for _k, _p in enumerate(
 ):
     case(f"multinomial_invalid_{_k}", lambda L, p=_p: L.t(p).multinomial(2))
 
+# more of test_index_*, test_put, test_take, test_masked_*, test_fill_diagonal: refusals
+case("index_select_0d_two_indices", lambda L: L.ones(()).index_select(0, L.t([0, 0], L.i32)))
+case("index_select_float_index", lambda L: L.t(R(3)).index_select(0, L.t([0.0, 1.0])))
+case("take_out_of_range", lambda L: L.t(R(2, 3)).take(L.t([6])))
+case("take_negative", lambda L: L.t(R(2, 3)).take(L.t([-1, -6])))
+case("take_below_range", lambda L: L.t(R(2, 3)).take(L.t([-7])))
+case("put_out_of_range", lambda L: L.t(R(2, 3)).put_(L.t([6]), L.t([1.0])))
+case("put_negative", lambda L: L.t(R(2, 3)).put(L.t([-1, -6]), L.t([1.0, 2.0])))
+case(
+    "put_int_accumulate",
+    lambda L: L.t([[1, 2, 3], [4, 5, 6]]).put(L.t([0, 0, 5]), L.t([7, 8, 9]), True),
+)
+case(
+    "masked_fill_complex_into_real",
+    lambda L: L.t(R(3)).masked_fill_(L.t([True, False, True]), 1 + 1j),
+)
+case(
+    "masked_fill_growing_self",
+    lambda L: L.t(R(3)).masked_fill_(L.t([[True, False, True]] * 2), 0.0),
+)
+case(
+    "masked_scatter_uint8_mask",
+    lambda L: L.t(R(3)).masked_scatter_(L.t([1, 0, 1], L.u8), L.t(R(3))),
+)
+case(
+    "masked_scatter_growing_self",
+    lambda L: L.t(R(3)).masked_scatter_(L.t([[True, False, True]] * 2), L.t(R(6))),
+)
+case("fill_diagonal_1d", lambda L: L.t(R(3)).fill_diagonal_(1.0))
+case("lerp_growing_self", lambda L: L.t(R(3)).lerp_(L.t(R(2, 3)), 0.5))
+case("index_add_float_index", lambda L: L.zeros(3).index_add_(0, L.t([0.0]), L.t([1.0])))
+case("index_fill_int_value_into_bool", lambda L: L.t([True, False]).index_fill_(0, L.t([1]), 1))
+case("scatter_add_index_out_of_range", lambda L: L.zeros(3).scatter_add_(0, L.t([3]), L.t([1.0])))
+case("gather_index_out_of_range", lambda L: L.t(R(3)).gather(0, L.t([3])))
+case("gather_negative_index", lambda L: L.t(R(3)).gather(0, L.t([-1])))
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -3065,7 +3101,25 @@ def _rows():
         ),
         (AA, "test_default_device", _DEVICE),
     ]
-    return tuple(rows)
+    extra = {  # more cases of this file for rows written above
+        "test_index_select": ("index_select_0d_two_indices", "index_select_float_index"),
+        "test_take": ("take_out_of_range", "take_negative", "take_below_range"),
+        "test_put": ("put_out_of_range", "put_negative", "put_int_accumulate"),
+        "test_masked_fill": ("masked_fill_complex_into_real", "masked_fill_growing_self"),
+        "test_masked_scatter": ("masked_scatter_uint8_mask", "masked_scatter_growing_self"),
+        "test_fill_diagonal": ("fill_diagonal_1d",),
+        "test_broadcast": ("lerp_growing_self",),
+        "test_index_add_correctness": ("index_add_float_index",),
+        "test_index_fill": ("index_fill_int_value_into_bool",),
+        "test_scatter_add_to_large_input": ("scatter_add_index_out_of_range",),
+        "test_gather_backward_one_dim": ("gather_index_out_of_range", "gather_negative_index"),
+    }
+    out = []
+    for cls, name, where in rows:  # (none of these names is in two classes)
+        if name in extra:
+            where = _here(*extra[name]) + "; " + where
+        out.append((cls, name, where))
+    return tuple(out)
 
 
 GAPS = _rows()
