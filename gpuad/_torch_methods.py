@@ -1025,7 +1025,7 @@ for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_n
                 _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
 _MORE.update({n + "_": _in_place(n + "_", _MORE[n])
-              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE)})
+              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE, "renorm")})
 for _name, _fn in _MORE.items():
     if _fn.__name__ == "method":
         _fn.__name__ = _name

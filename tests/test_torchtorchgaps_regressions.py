@@ -48,3 +48,22 @@ def test_factory_shapes_take_numpy_integers_on_every_backend(backend):
     for bad in ((3.0, 4), 2.5):
         with pytest.raises(TypeError, match="integer"):
             gnp.ones(bad)
+
+
+def test_renorm_in_place(backend):
+    """Tensor.renorm_ was missing (AttributeError; torch's test_renorm_neg_dim uses it): it is
+    renorm written into the tensor, recorded like the other in-place methods."""
+    a = np.array([[3.0, 4.0], [0.3, 0.4]])
+    x = ad.tensor(a.copy())
+    assert x.renorm_(2, 0, 1.0) is x
+    np.testing.assert_allclose(to_numpy(x), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+    w = ad.tensor(a.copy(), requires_grad=True)
+    y = w * 1
+    y.renorm_(2, -1, 1.0)
+    y.sum().backward()
+    assert w.grad is not None
+    np.testing.assert_allclose(
+        to_numpy(w.grad),
+        to_numpy(ad.grad(lambda v: v.renorm(2, -1, 1.0).sum())(ad.tensor(a))),
+        rtol=1e-12,
+    )

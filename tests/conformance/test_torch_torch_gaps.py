@@ -174,6 +174,8 @@ class _Lib:
                 ones_like=torch.ones_like,
                 bmm=torch.bmm,
                 conv_transpose1d=torch.nn.functional.conv_transpose1d,
+                conv2d=torch.nn.functional.conv2d,
+                nll_loss=torch.nn.functional.nll_loss,
                 layer_norm=torch.nn.functional.layer_norm,
             )
         else:
@@ -216,6 +218,8 @@ class _Lib:
                 ones_like=gnp.ones_like,
                 bmm=lambda a, b: a.bmm(b),
                 conv_transpose1d=F.conv_transpose1d,
+                conv2d=F.conv2d,
+                nll_loss=F.nll_loss,
                 layer_norm=F.layer_norm,
             )
         self.__dict__.update(ns)
@@ -425,6 +429,16 @@ case(
         L.t(0.5).gather(0, L.t([0])),
         L.t([0.5]).gather(0, L.t([0])),
     ],
+)
+
+case("scalar_check_conv2d_of_0d", lambda L: L.conv2d(L.t(R()), L.t(R(2, 1, 3, 3))))
+case("scalar_check_nll_loss_of_0d", lambda L: L.nll_loss(L.t(R()), L.t(0), reduction="none"))
+case(
+    "scalar_check_nll_loss_reduced",
+    lambda L: (
+        [L.nll_loss(L.t(R(1, 1)), L.t([0]), reduction=r) for r in ("mean", "sum")]
+        + [L.nll_loss(L.t(R(1, 1, 1, 1)), L.t([[[0]]]), reduction=r) for r in ("mean", "sum")]
+    ),
 )
 
 # test_broadcast[fn]: broadcasting equals expanding first, as torch
@@ -1451,6 +1465,23 @@ def _neg_dim(L, name):
 
 for _name in _NEG:
     case(f"neg_dim_{_name}", lambda L, n=_name: _neg_dim(L, n))
+# the INPLACE_METHOD forms of the generated tests: transpose_, squeeze_, unsqueeze_, renorm_
+_NEG_INPLACE = {
+    "transpose": ((10, 20, 30), lambda x, d: x.clone().transpose_(d, (d + 1) % 3 - 3)),
+    "squeeze": ((10, 1, 20, 1), lambda x, d: x.clone().squeeze_(d)),
+    "unsqueeze": ((10, 20), lambda x, d: x.clone().unsqueeze_(d - 1 if d < 0 else d)),
+    "renorm": ((10, 20), lambda x, d: x.clone().renorm_(2, d, 1)),
+}
+
+
+def _neg_dim_inplace(L, name):
+    shape, f = _NEG_INPLACE[name]
+    x = L.t(R(*shape))
+    return [[f(x, d), f(x, d - len(shape))] for d in range(len(shape))]
+
+
+for _name in _NEG_INPLACE:
+    case(f"neg_dim_inplace_{_name}", lambda L, n=_name: _neg_dim_inplace(L, n))
 case("neg_dim_cat", lambda L: [L.cat([L.t(R(2, 3, 4))] * 2, d) for d in (0, 1, 2, -1, -2, -3)])
 
 # test_tensor_creation: test_vander, test_vander_types
@@ -2821,7 +2852,8 @@ def _rows():
     }
     for nm in _NEG:
         g = (grads_by_neg[nm],) if nm in grads_by_neg else ()
-        rows.append((T, f"test_{nm}_neg_dim", _here(f"neg_dim_{nm}", grads=g)))
+        extra_cases = (f"neg_dim_inplace_{nm}",) if nm in _NEG_INPLACE else ()
+        rows.append((T, f"test_{nm}_neg_dim", _here(f"neg_dim_{nm}", *extra_cases, grads=g)))
     rows.append((T, "test_cat_neg_dim", _here("neg_dim_cat")))
     C, RND, LK, BP, AA = (
         "TestTensorCreation",
