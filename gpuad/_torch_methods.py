@@ -770,7 +770,8 @@ _IN_PLACE = """
     index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
     floor_divide float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma
     digamma i0 sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not
-    eq ne lt le gt ge
+    eq ne lt le gt ge asinh acosh atanh arcsinh arccosh arctanh addmm addmv addr baddbmm addbmm
+    greater greater_equal less less_equal not_equal
 """.split()
 
 
@@ -987,6 +988,11 @@ _METHODS["clip_"] = _in_place("clip_", Tensor.clip)
 _METHODS["round_"] = _in_place("round_", Tensor.round)
 _METHODS["swapdims"] = swapdims
 _METHODS["fill_diagonal_"] = _in_place("fill_diagonal_", fill_diagonal)
+# torch-only names: the dim is torch's (a 0-d tensor stays 0-d), as cumsum(dim=)
+_METHODS["cumsum_"] = _in_place(
+    "cumsum_", lambda self, dim, dtype=None: _HERE["cumsum"](self, dtype=dtype, dim=dim))
+_METHODS["cumprod_"] = _in_place(
+    "cumprod_", lambda self, dim, dtype=None: _HERE["cumprod"](self, dtype=dtype, dim=dim))
 _METHODS["resize_"] = resize_
 _METHODS["resize_as_"] = resize_as_
 
@@ -1025,7 +1031,8 @@ for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_n
                 _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
 _MORE.update({n + "_": _in_place(n + "_", _MORE[n])
-              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE, "renorm")})
+              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE, "renorm",
+                        "conj_physical")})
 for _name, _fn in _MORE.items():
     if _fn.__name__ == "method":
         _fn.__name__ = _name

@@ -67,3 +67,28 @@ def test_renorm_in_place(backend):
         to_numpy(ad.grad(lambda v: v.renorm(2, -1, 1.0).sum())(ad.tensor(a))),
         rtol=1e-12,
     )
+
+
+def test_more_in_place_methods(backend):
+    """cumsum_, cumprod_ (torch's dim: a 0-d tensor stays 0-d), asinh_, acosh_, atanh_ (and the
+    arc- names), addmm_, addmv_, addr_, baddbmm_, addbmm_, greater_, less_, not_equal_, ...,
+    conj_physical_ raised AttributeError; each is its out-of-place method written in place."""
+    a = np.array([[0.5, 1.5, 2.0], [3.0, 0.25, 1.0]])
+    for name, args, want in (
+        ("cumsum_", (1,), np.cumsum(a, 1)),
+        ("cumprod_", (0,), np.cumprod(a, 0)),
+        ("asinh_", (), np.arcsinh(a)),
+        ("arccosh_", (), np.arccosh(a + 1)),
+        ("greater_", (1.0,), (a > 1.0).astype(float)),
+        ("not_equal_", (1.0,), (a != 1.0).astype(float)),
+    ):
+        x = ad.tensor(a + 1 if name == "arccosh_" else a.copy())
+        assert getattr(x, name)(*args) is x, name
+        np.testing.assert_allclose(to_numpy(x), want, rtol=1e-12, err_msg=name)
+    z = ad.tensor(np.float64(2.0))
+    assert z.cumsum_(0).shape == ()
+    m = ad.tensor(np.ones((2, 3)))
+    m.addmm_(ad.tensor(np.ones((2, 4))), ad.tensor(np.ones((4, 3))))
+    np.testing.assert_array_equal(to_numpy(m), np.full((2, 3), 5.0))
+    c = ad.tensor(np.array([1 + 2j]))
+    np.testing.assert_array_equal(to_numpy(c.conj_physical_()), [1 - 2j])
