@@ -2182,6 +2182,40 @@ def test_constants():
     assert isinstance(gnp.nan, float) and math.isnan(gnp.nan) and math.isnan(torch.nan)
 
 
+def test_asarray_alias_and_copy(backend):
+    """test_alias_from_tensor, test_copy_tensor (and from NumPy on the NumPy backend): asarray
+    of a tensor shares it unless a copy is asked for or the dtype changes, as torch's; a write
+    through the result reaches the source exactly when torch's does."""
+    cases = [
+        ({}, True),
+        ({"copy": False}, True),
+        ({"copy": True}, False),
+        ({"dtype": "f64"}, True),
+        ({"dtype": "f64", "copy": False}, True),
+        ({"dtype": "f32"}, False),
+        ({"dtype": "f64", "copy": True}, False),
+    ]
+    for kw, shared in cases:
+        for L in (TL, GL):
+            src = L.t(np.arange(4.0))
+            k = {n: getattr(L, v) if n == "dtype" else v for n, v in kw.items()}
+            r = L.asarray(src, **k)
+            r[0] = 7
+            assert (float(src[0]) == 7.0) is shared, (L.torch, kw)
+    if ad.get_backend().name == "numpy":
+        for kw, shared in (({}, True), ({"copy": True}, False), ({"dtype": np.float32}, False)):
+            a = np.arange(4.0)
+            r = gnp.asarray(a, **kw)
+            r[0] = 7
+            assert bool(a[0] == 7.0) is shared, kw
+            b = np.arange(4.0)
+            rt = torch.asarray(
+                b, **({"dtype": torch.float32} if "dtype" in kw else {k: v for k, v in kw.items()})
+            )
+            rt[0] = 7
+            assert bool(b[0] == 7.0) is shared, kw
+
+
 def test_hook_remove(backend):
     """test_hook_remove: a hook that removes itself runs once; one that stays runs again."""
     for remove in (True, False):
@@ -3207,18 +3241,18 @@ def _rows():
         (
             BP,
             "test_shared_buffer",
-            "n/a: writes through a frombuffer view into the buffer "
-            "(gpuad's frombuffer is NumPy's read-only view)",
+            "n/a: writing into a host buffer through frombuffer (on the NumPy backend "
+            "gnp.frombuffer is NumPy's view of it, on CuPy a device copy)",
         ),
         (BP, "test_not_a_buffer", _here("frombuffer_not_a_buffer")),
         (BP, "test_non_writable_buffer", "n/a: torch's warning about a read-only buffer"),
         (BP, "test_byte_to_int", _here("frombuffer_byte_to_int")),
-        (AA, "test_alias_from_tensor", _STORAGE),
-        (AA, "test_alias_from_numpy", _STORAGE),
+        (AA, "test_alias_from_tensor", "here: test_asarray_alias_and_copy"),
+        (AA, "test_alias_from_numpy", "here: test_asarray_alias_and_copy"),
         (AA, "test_alias_from_dlpack", _STORAGE),
         (AA, "test_alias_from_buffer", _STORAGE),
-        (AA, "test_copy_tensor", _STORAGE),
-        (AA, "test_copy_from_numpy", _STORAGE),
+        (AA, "test_copy_tensor", "here: test_asarray_alias_and_copy"),
+        (AA, "test_copy_from_numpy", "here: test_asarray_alias_and_copy"),
         (AA, "test_copy_from_dlpack", _STORAGE),
         (AA, "test_copy_from_buffer", _STORAGE),
         (AA, "test_copy_from_tensor_mult_devices", _DEVICE),
