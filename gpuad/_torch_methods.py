@@ -650,6 +650,58 @@ def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
     return self
 
 
+def _real_draws(self, name: str) -> None:
+    """torch's continuous fills other than normal_/uniform_ take real floating tensors only."""
+    _writable(self, name)
+    if self.dtype.kind != "f":
+        raise TypeError(f"Tensor.{name}: needs a real floating point tensor, got dtype "
+                        f"{self.dtype}, as torch's; draw into a float tensor and cast")
+
+
+def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from the exponential distribution of rate ``lambd`` (> 0; inf gives
+    zeros), in place, from ``gpuad.numpy.random`` (a constant). Example: ``t.exponential_(2.0)``"""
+    if not float(lambd) > 0:
+        raise ValueError(f"Tensor.exponential_: lambd must be > 0, got {lambd}")
+    _real_draws(self, "exponential_")
+    self[...] = _draw("exponential_", self.shape, generator).standard_exponential(
+        self.shape) / float(lambd)
+    return self
+
+
+def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with Cauchy draws (``median + sigma * standard_cauchy``, ``sigma`` > 0), in place
+    (a constant). Example: ``t.cauchy_(0.0, 0.5)``"""
+    if not float(sigma) > 0:
+        raise ValueError(f"Tensor.cauchy_: sigma must be > 0, got {sigma}")
+    _real_draws(self, "cauchy_")
+    self[...] = median + sigma * _draw("cauchy_", self.shape, generator).standard_cauchy(
+        self.shape)
+    return self
+
+
+def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fill with ``exp`` of N(mean, std^2) draws (``std`` > 0), in place (a constant).
+    Example: ``t.log_normal_(0.0, 0.25)``"""
+    if not float(std) > 0:
+        raise ValueError(f"Tensor.log_normal_: std must be > 0, got {std}")
+    _real_draws(self, "log_normal_")
+    self[...] = _draw("log_normal_", self.shape, generator).lognormal(mean, std, self.shape)
+    return self
+
+
+def geometric_(self, p: float, *, generator=None) -> Tensor:
+    """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...;
+    ``0 < p < 1``), in place, integer tensors too (a constant). Example: ``t.geometric_(0.5)``"""
+    if not 0 < float(p) < 1:
+        raise ValueError(f"Tensor.geometric_: p must lie in (0, 1), got {p}")
+    _writable(self, "geometric_")
+    if self.dtype.kind not in "fiu":
+        raise TypeError(f"Tensor.geometric_: needs a real tensor, got dtype {self.dtype}")
+    self[...] = _draw("geometric_", self.shape, generator).geometric(p, self.shape)
+    return self
+
+
 def multinomial(self, num_samples: int, replacement: bool = False, *,
                 generator=None) -> Tensor:
     """Indices drawn from the categories of each row, with probabilities proportional to
@@ -731,7 +783,7 @@ _DEFINED = """
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
-    multinomial
+    multinomial exponential_ cauchy_ log_normal_ geometric_
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
     take_along_dim tensor_split unfold bfloat16
 """.split()

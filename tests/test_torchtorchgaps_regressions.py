@@ -92,3 +92,27 @@ def test_more_in_place_methods(backend):
     np.testing.assert_array_equal(to_numpy(m), np.full((2, 3), 5.0))
     c = ad.tensor(np.array([1 + 2j]))
     np.testing.assert_array_equal(to_numpy(c.conj_physical_()), [1 - 2j])
+
+
+def test_exponential_cauchy_log_normal_geometric_fills(backend):
+    """Tensor.exponential_, cauchy_, log_normal_ and geometric_ were missing (AttributeError;
+    torch's test_exponential, test_cauchy, ...): draws from gpuad.numpy.random, torch's checks
+    of the parameters and dtypes."""
+    gnp.random.seed(0)
+    t = ad.tensor(np.zeros(2000)).exponential_(2.0)
+    assert abs(float(to_numpy(t).mean()) - 0.5) < 0.05 and (to_numpy(t) >= 0).all()
+    np.testing.assert_array_equal(to_numpy(ad.tensor(np.ones(2)).exponential_(np.inf)), 0.0)
+    assert np.isinf(to_numpy(ad.tensor(np.ones(2)).cauchy_(np.inf, 0.5))).all()
+    assert (to_numpy(ad.tensor(np.zeros(50)).log_normal_(0.0, 1.0)) > 0).all()
+    g = to_numpy(ad.tensor(np.zeros(50, np.int64)).geometric_(0.5))
+    assert g.dtype == np.int64 and g.min() >= 1
+    for bad in (
+        lambda: ad.tensor(np.ones(2)).exponential_(0.0),
+        lambda: ad.tensor(np.ones(2)).cauchy_(0.0, 0.0),
+        lambda: ad.tensor(np.ones(2)).log_normal_(1.0, 0.0),
+        lambda: ad.tensor(np.ones(2)).geometric_(1.0),
+    ):
+        with pytest.raises(ValueError):
+            bad()
+    with pytest.raises(TypeError, match="floating"):
+        ad.tensor(np.ones(2, np.int64)).exponential_()

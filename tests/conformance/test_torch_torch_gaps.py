@@ -1259,6 +1259,38 @@ case(
     ],
 )
 
+# test_exponential, test_cauchy, test_log_normal, test_geometric: dtypes, shapes, the
+# extremal values and the refusals (the distributions: test_random_fills)
+for _fill, _args in (
+    ("exponential_", (0.5,)),
+    ("cauchy_", (0.0, 0.5)),
+    ("log_normal_", ()),
+    ("geometric_", (0.5,)),
+):
+    case(
+        f"fill_{_fill}keeps_dtype_shape",
+        lambda L, f=_fill, a=_args: [
+            (lambda t: (t.dtype == d, tuple(t.shape)))(getattr(L.t([10.0], d), f)(*a))
+            for d in (L.f32, L.f64)
+        ],
+    )
+case("fill_exponential_inf_rate", lambda L: L.empty(3).exponential_(float("inf")))
+case("fill_exponential_negative_rate", lambda L: L.empty(3).exponential_(-0.5))
+case("fill_exponential_zero_rate", lambda L: L.empty(3).exponential_(0))
+case("fill_exponential_int", lambda L: L.zeros(3, dtype=L.i64).exponential_())
+case("fill_exponential_complex", lambda L: L.zeros(3, dtype=L.c128).exponential_())
+case("fill_cauchy_inf_median", lambda L: L.empty(3).cauchy_(float("inf"), 0.5))
+case("fill_cauchy_zero_sigma", lambda L: L.empty(3).cauchy_(0.0, 0.0))
+case("fill_log_normal_zero_std", lambda L: L.empty(3).log_normal_(1.0, 0.0))
+case("fill_geometric_p0", lambda L: L.empty(3).geometric_(0))
+case("fill_geometric_p1", lambda L: L.empty(3).geometric_(1))
+case(
+    "fill_geometric_int",
+    lambda L: (lambda t: [t.dtype == L.i64, bool((t >= 1).all())])(
+        L.zeros(50, dtype=L.i64).geometric_(0.5)
+    ),
+)
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -2135,6 +2167,24 @@ def test_random_fills(backend):
         assert v.dtype == dt and set(np.unique(v)) <= {0.0, 1.0} and 20 < v.sum() < 80
         for p, want in ((0.0, 0.0), (1.0, 1.0)):
             assert (to_numpy(ad.tensor(gnp.full((4,), 2.0, dtype=dt)).bernoulli_(p)) == want).all()
+    for lam in (0.5, 1.0, 5.0):
+        t = ad.tensor(gnp.zeros(1000)).exponential_(lam)
+        assert stats.kstest(to_numpy(t), "expon", args=(0, 1 / lam)).statistic < 0.1
+    for median in (-10, 0, 50):
+        for sigma in (0.5, 1.0, 10.0):
+            t = ad.tensor(gnp.zeros(1000)).cauchy_(median, sigma)
+            assert stats.kstest(to_numpy(t), "cauchy", args=(median, sigma)).statistic < 0.1
+    for mean in (-3, 0, 7):
+        for std in (1, 5, 7):
+            t = ad.tensor(gnp.zeros(1000)).log_normal_(mean, std)
+            assert (
+                stats.kstest(to_numpy(t), "lognorm", args=(std, 0, math.exp(mean))).statistic < 0.1
+            )
+    for p in (0.2, 0.5, 0.8):
+        v = to_numpy(ad.tensor(gnp.zeros(1000)).geometric_(p))
+        assert v.min() >= 1 and (v == np.round(v)).all() and abs(v.mean() - 1 / p) < 0.15 / p
+        observed = np.bincount(v.astype(int), minlength=4)[1:4] / 1000
+        np.testing.assert_allclose(observed, stats.geom(p).pmf([1, 2, 3]), atol=0.06)
 
 
 def test_multinomial_draws(backend):
@@ -2419,13 +2469,26 @@ def _rows():
         (D, "test_scatter_add_one_dim_deterministic", _IDX + "test_scatter_base_values"),
         (D, "test_scatter_zero_size_index", _here("scatter_zero_size_index")),
         (D, "test_sync_warning", _DEVICE),
-        (D, "test_log_normal", _SAMPLER.format("log_normal_")),
-        (D, "test_geometric", _SAMPLER.format("geometric_")),
+        (
+            D,
+            "test_log_normal",
+            _here("fill_log_normal_keeps_dtype_shape", "fill_log_normal_zero_std"),
+        ),
+        (
+            D,
+            "test_geometric",
+            _here(
+                "fill_geometric_keeps_dtype_shape",
+                "fill_geometric_p0",
+                "fill_geometric_p1",
+                "fill_geometric_int",
+            ),
+        ),
         (D, "test_repeat_interleave", _here("repeat_interleave_tensor_repeats")),
         (D, "test_bernoulli_p", "here: test_random_fills"),
         (D, "test_bernoulli_self", "here: test_random_fills"),
         (D, "test_bernoulli_edge_cases", "here: test_random_fills"),
-        (D, "test_exponential", _SAMPLER.format("exponential_")),
+        (D, "test_exponential", _here(*[c for c in CASES if c.startswith("fill_exponential")])),
         (D, "test_exponential_no_zero", _DEVICE),
         (
             D,
@@ -2442,12 +2505,12 @@ def _rows():
         ),
         (D, "test_uniform_kstest", "here: test_random_fills"),
         (D, "test_normal_kstest", "here: test_random_fills"),
-        (D, "test_lognormal_kstest", _SAMPLER.format("log_normal_")),
-        (D, "test_exponential_kstest", _SAMPLER.format("exponential_")),
-        (D, "test_cauchy_kstest", _SAMPLER.format("cauchy_")),
+        (D, "test_lognormal_kstest", "here: test_random_fills"),
+        (D, "test_exponential_kstest", "here: test_random_fills"),
+        (D, "test_cauchy_kstest", "here: test_random_fills"),
         (D, "test_cauchy_no_inf", _DEVICE),
-        (D, "test_cauchy", _SAMPLER.format("cauchy_")),
-        (D, "test_geometric_kstest", _SAMPLER.format("geometric_")),
+        (D, "test_cauchy", _here(*[c for c in CASES if c.startswith("fill_cauchy")])),
+        (D, "test_geometric_kstest", "here: test_random_fills"),
         (
             D,
             "test_pairwise_distance_empty",
@@ -3022,7 +3085,13 @@ def _rows():
         (
             C,
             "test_fill_all_dtypes_and_devices",
-            _here(*[c for c in CASES if c.startswith("fill_") and "diagonal" not in c]),
+            _here(
+                *[
+                    c
+                    for c in CASES
+                    if c.startswith("fill_") and "_" not in c[5:] and "diagonal" not in c
+                ]
+            ),
         ),
         (C, "test_roll", sc),
         (C, "test_diagflat", sc),
