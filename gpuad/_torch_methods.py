@@ -702,6 +702,55 @@ def geometric_(self, p: float, *, generator=None) -> Tensor:
     return self
 
 
+def random_(self, *args, generator=None, **kw) -> Tensor:
+    """Fill with integers drawn uniformly: ``random_(to)`` from ``[0, to)``,
+    ``random_(from_, to)`` from ``[from_, to)`` (``to=None``: up to the dtype's largest
+    integer), ``random_()`` from ``[0, 2**mantissa]`` for floats and ``[0, max]`` for
+    integers, as torch's; bounds outside the dtype raise. A constant, from
+    ``gpuad.numpy.random``. Example: ``t.random_(0, 10)``"""
+    params = {"from": 0, "to": None}
+    names = ["to"] if len(args) == 1 else ["from", "to"]
+    if len(args) > 2:
+        raise TypeError(f"Tensor.random_ takes at most 2 positional arguments, got {len(args)}")
+    params.update(zip(names, args, strict=False))
+    for k, v in kw.items():
+        k = "from" if k in ("from_", "from") else k
+        if k not in params:
+            raise TypeError(f"Tensor.random_: unexpected keyword {k!r}")
+        params[k] = v
+    _writable(self, "random_")
+    dt = self.dtype
+    if dt.kind == "f":
+        top = 2 ** (_np.finfo(dt).nmant + 1)  # the largest range of exact integers
+        lo_ok, hi_ok = -top, top
+    elif dt.kind in "iu":
+        lo_ok, hi_ok = int(_np.iinfo(dt).min), int(_np.iinfo(dt).max)
+        top = hi_ok
+    elif dt.kind == "b":
+        lo_ok, hi_ok, top = 0, 1, 1
+    else:
+        raise TypeError(f"Tensor.random_: not defined for dtype {dt}, as in torch")
+    frm, to = int(params["from"]), params["to"]
+    if to is None and not args and not kw:
+        frm, to = 0, top + 1
+    elif to is None:
+        to = hi_ok + 1
+    to = int(to)
+    if frm >= to:
+        raise ValueError(f"Tensor.random_ expects 'from' to be less than 'to', but got "
+                         f"from={frm} >= to={to}")
+    if not lo_ok <= frm <= hi_ok:
+        raise ValueError(f"Tensor.random_: from={frm} is out of bounds for dtype {dt}")
+    if not lo_ok <= to - 1 <= hi_ok:
+        raise ValueError(f"Tensor.random_: to - 1 = {to - 1} is out of bounds for dtype {dt}")
+    r = _draw("random_", self.shape, generator)
+    # NumPy's randint takes bounds within int64 (high exclusive): the top integer of int64 and
+    # uint64 ranges is left out
+    lo, hi = max(frm, -(2**63)), min(to, 2**63 - 1)
+    self[...] = r.randint(lo, hi, size=self.shape, dtype=_np.int64)
+    return self
+
+
 def multinomial(self, num_samples: int, replacement: bool = False, *,
                 generator=None) -> Tensor:
     """Indices drawn from the categories of each row, with probabilities proportional to
@@ -783,7 +832,7 @@ _DEFINED = """
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
-    multinomial exponential_ cauchy_ log_normal_ geometric_
+    multinomial exponential_ cauchy_ log_normal_ geometric_ random_
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
     take_along_dim tensor_split unfold bfloat16
 """.split()

@@ -116,3 +116,23 @@ def test_exponential_cauchy_log_normal_geometric_fills(backend):
             bad()
     with pytest.raises(TypeError, match="floating"):
         ad.tensor(np.ones(2, np.int64)).exponential_()
+
+
+def test_random_fill(backend):
+    """Tensor.random_ was missing (AttributeError; torch's test_random* call it): integers from
+    [from, to), [0, to) or the dtype's range, torch's bounds checks."""
+    gnp.random.seed(0)
+    t = to_numpy(ad.tensor(np.full(300, -1.0)).random_(1, 4))
+    assert set(np.unique(t)) == {1.0, 2.0, 3.0}
+    t = to_numpy(ad.tensor(np.zeros(300, np.int64)).random_(4))
+    assert set(np.unique(t)) == {0, 1, 2, 3}
+    t = to_numpy(ad.tensor(np.zeros(300, np.int8)).random_())
+    assert t.min() >= 0 and t.max() <= 127 and t.dtype == np.int8
+    assert set(np.unique(to_numpy(ad.tensor(np.zeros(300, bool)).random_()))) == {False, True}
+    for bad in (
+        lambda: ad.tensor(np.zeros(2)).random_(5, 5),
+        lambda: ad.tensor(np.zeros(2, np.int8)).random_(0, 300),
+        lambda: ad.tensor(np.zeros(2, bool)).random_(0, 3),
+    ):
+        with pytest.raises(ValueError):
+            bad()

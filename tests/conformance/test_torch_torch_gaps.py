@@ -1291,6 +1291,57 @@ case(
     ),
 )
 
+
+# test_random*, test_random_neg_values: random_'s ranges and refusals
+def _in_range(t, lo, hi):
+    return [bool((t >= lo).all()), bool((t <= hi).all())]
+
+
+for _dt in ("f32", "f64", "i8", "i16", "i32", "i64"):
+    case(
+        f"random_from_to_{_dt}",
+        lambda L, d=_dt: _in_range(L.full((200,), -1, dtype=getattr(L, d)).random_(1, 4), 1, 3),
+    )
+    case(
+        f"random_to_{_dt}",
+        lambda L, d=_dt: _in_range(L.full((200,), -1, dtype=getattr(L, d)).random_(4), 0, 3),
+    )
+    case(
+        f"random_default_{_dt}",
+        lambda L, d=_dt: (
+            lambda t: _in_range(
+                t,
+                0,
+                2**24
+                if d == "f32"
+                else 2**53
+                if d == "f64"
+                else np.iinfo(np.dtype(getattr(GL, d))).max,
+            )
+        )(L.zeros(200, dtype=getattr(L, d)).random_()),
+    )
+    case(
+        f"random_from_not_below_to_{_dt}",
+        lambda L, d=_dt: L.zeros(3, dtype=getattr(L, d)).random_(5, 5),
+    )
+for _dt in ("f32", "f64", "i16", "i32", "i64"):
+    case(
+        f"random_neg_values_{_dt}",
+        lambda L, d=_dt: _in_range(
+            L.zeros((10, 10), dtype=getattr(L, d)).random_(-10, -1), -10, -2
+        ),
+    )
+case("random_bool", lambda L: _in_range(L.zeros(200, dtype=L.b).random_(), False, True))
+case("random_bool_from_to", lambda L: _in_range(L.zeros(200, dtype=L.b).random_(0, 2), 0, 1))
+case("random_bool_to_out_of_bounds", lambda L: L.zeros(3, dtype=L.b).random_(0, 3))
+case("random_bool_from_out_of_bounds", lambda L: L.zeros(3, dtype=L.b).random_(-1, 1))
+case("random_int8_from_out_of_bounds", lambda L: L.zeros(3, dtype=L.i8).random_(-200, 0))
+case("random_int8_to_out_of_bounds", lambda L: L.zeros(3, dtype=L.i8).random_(0, 300))
+case(
+    "random_uint8_full_range",
+    lambda L: _in_range(L.zeros(500, dtype=L.u8).random_(0, None), 0, 255),
+)
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -3174,13 +3225,33 @@ def _rows():
         (C, "test_combinations", sc),
         (C, "test_linlogspace_mem_overlap", _OVERLAP),
         (C, "test_ctor_with_numpy_array", _INTEROP + "test_tensor_from_python"),
-        (C, "test_random", _SAMPLER.format("random_")),
-        (C, "test_random_bool", _SAMPLER.format("random_")),
-        (C, "test_random_from_to_bool", _SAMPLER.format("random_")),
-        (C, "test_random_full_range", _SAMPLER.format("random_")),
-        (C, "test_random_from_to", _SAMPLER.format("random_")),
-        (C, "test_random_to", _SAMPLER.format("random_")),
-        (C, "test_random_default", _SAMPLER.format("random_")),
+        (
+            C,
+            "test_random",
+            _here(*[c for c in CASES if c.startswith(("random_from_to_", "random_to_"))]),
+        ),
+        (C, "test_random_bool", _here("random_bool")),
+        (
+            C,
+            "test_random_from_to_bool",
+            _here(
+                "random_bool_from_to",
+                "random_bool_to_out_of_bounds",
+                "random_bool_from_out_of_bounds",
+            ),
+        ),
+        (C, "test_random_full_range", _here("random_uint8_full_range")),
+        (
+            C,
+            "test_random_from_to",
+            _here(
+                *[c for c in CASES if c.startswith("random_from_not_below_to")],
+                "random_int8_from_out_of_bounds",
+                "random_int8_to_out_of_bounds",
+            ),
+        ),
+        (C, "test_random_to", _here(*[c for c in CASES if c.startswith("random_to_")])),
+        (C, "test_random_default", _here(*[c for c in CASES if c.startswith("random_default_")])),
         (C, "test_empty_full", fc),
         (C, "test_tensor_device", _DEVICE),
         (C, "test_as_strided_neg", "n/a: as_strided (no storage; docs/porting.md)"),
@@ -3274,7 +3345,11 @@ def _rows():
             "n/a: torch.normal(mean, std) (gpuad draws with gnp.random.normal, NumPy's checks)",
         ),
         (RND, "test_uniform_from_to", "here: test_random_fills"),
-        (RND, "test_random_neg_values", _SAMPLER.format("random_")),
+        (
+            RND,
+            "test_random_neg_values",
+            _here(*[c for c in CASES if c.startswith("random_neg_values")]),
+        ),
         (RND, "test_randint_inference", _RNG),
         (RND, "test_randint", _RNG),
         (RND, "test_randn", _RNG),
