@@ -616,6 +616,8 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
     versioned write: under ``no_grad`` for a leaf that requires grad, as in torch). A complex
     tensor takes real and imaginary parts from N(mean, std^2 / 2) each, as torch's.
     Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
+    if not float(std) >= 0:
+        raise ValueError(f"Tensor.normal_: std must be >= 0, got {std}")
     _writable(self, "normal_")
     _continuous(self, "normal_")
     r = _draw("normal_", self.shape, generator)
@@ -630,6 +632,9 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     """Fill with draws from U(a, b), in place (a complex tensor: real and imaginary parts
     each, as torch's). Example: ``w.uniform_(-0.1, 0.1)``"""
+    if not float(a) <= float(b):  # NumPy would draw from (b, a] silently
+        raise ValueError(f"Tensor.uniform_: expects a range [from, to) with from <= to, got "
+                         f"from={a} > to={b}")
     _writable(self, "uniform_")
     _continuous(self, "uniform_")
     r = _draw("uniform_", self.shape, generator)

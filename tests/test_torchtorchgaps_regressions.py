@@ -136,3 +136,13 @@ def test_random_fill(backend):
     ):
         with pytest.raises(ValueError):
             bad()
+
+
+def test_uniform_refuses_a_reversed_range(backend):
+    """t.uniform_(1, 0) drew silently from (0, 1] (NumPy's uniform swaps nothing); torch
+    refuses a range with from > to. normal_ with a negative std names it."""
+    with pytest.raises(ValueError, match="from"):
+        ad.tensor(np.zeros(3)).uniform_(1.0, 0.0)
+    np.testing.assert_array_equal(to_numpy(ad.tensor(np.zeros(3)).uniform_(2.0, 2.0)), 2.0)
+    with pytest.raises(ValueError, match="std"):
+        ad.tensor(np.zeros(3)).normal_(0.0, -1.0)

@@ -1342,6 +1342,14 @@ case(
     lambda L: _in_range(L.zeros(500, dtype=L.u8).random_(0, None), 0, 255),
 )
 
+# test_uniform_from_to, test_normal_std_error: the refusals of the in-place fills
+case("uniform_reversed_range", lambda L: L.zeros(3).uniform_(1, 0))
+case("uniform_empty_range", lambda L: L.zeros(3).uniform_(2, 2))
+case("uniform_infinite_bound", lambda L: L.zeros(3).uniform_(0, float("inf")))
+case("uniform_range_too_wide", lambda L: L.zeros(3).uniform_(-1e308, 1e308))
+case("normal_negative_std", lambda L: L.zeros(3).normal_(0, -1))
+case("normal_zero_std", lambda L: L.zeros(3).normal_(2, 0))
+
 # test_is_signed, test_element_size, test_nbytes, test_ndim, test_numel
 case(
     "is_signed",
@@ -3342,9 +3350,16 @@ def _rows():
         (
             RND,
             "test_normal_std_error",
-            "n/a: torch.normal(mean, std) (gpuad draws with gnp.random.normal, NumPy's checks)",
+            _here("normal_negative_std", "normal_zero_std")
+            + "; n/a: torch.normal(mean, std) of tensors (gpuad: mean + std * draws)",
         ),
-        (RND, "test_uniform_from_to", "here: test_random_fills"),
+        (
+            RND,
+            "test_uniform_from_to",
+            "here: test_random_fills, test_same_as_torch[uniform_reversed_range], "
+            "test_same_as_torch[uniform_empty_range], test_same_as_torch[uniform_infinite_bound], "
+            "test_same_as_torch[uniform_range_too_wide]",
+        ),
         (
             RND,
             "test_random_neg_values",
