@@ -309,6 +309,10 @@ def where(self, condition, y) -> Tensor:
 def masked_select(self, mask) -> Tensor:
     """The entries where ``mask`` is true, as a 1-D tensor (both broadcast).
     Example: ``x.masked_select(x > 0)``"""
+    if _kind(mask) != "b":  # an integer mask would index by its values (NumPy's take)
+        raise TypeError(
+            f"Tensor.masked_select: the mask must be boolean, as in torch, got dtype "
+            f"{getattr(mask, 'dtype', type(mask).__name__)}; compare first (m != 0)")
     shp = _np.broadcast_shapes(self.shape, tuple(getattr(mask, "shape", ())))
     return _R.broadcast_to(self, shp)[_R.broadcast_to(mask, shp)]
 
@@ -639,6 +643,8 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
     versioned write: under ``no_grad`` for a leaf that requires grad, as in torch). A complex
     tensor takes real and imaginary parts from N(mean, std^2 / 2) each, as torch's.
     Example: ``with gpuad.no_grad(): net[0].weight.normal_(0, 0.01)``"""
+    if not float(std) >= 0:
+        raise ValueError(f"Tensor.normal_: std must be >= 0, got {std}")
     _writable(self, "normal_")
     _continuous(self, "normal_")
     r = _draw("normal_", self.shape, generator)
@@ -653,6 +659,9 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     """Fill with draws from U(a, b), in place (a complex tensor: real and imaginary parts
     each, as torch's). Example: ``w.uniform_(-0.1, 0.1)``"""
+    if not float(a) <= float(b):  # NumPy would draw from (b, a] silently
+        raise ValueError(f"Tensor.uniform_: expects a range [from, to) with from <= to, got "
+                         f"from={a} > to={b}")
     _writable(self, "uniform_")
     _continuous(self, "uniform_")
     r = _draw("uniform_", self.shape, generator)
@@ -670,6 +679,107 @@ def bernoulli_(self, p: float = 0.5, *, generator=None) -> Tensor:
         raise ValueError(f"Tensor.bernoulli_: p must lie in [0, 1], got {p}")
     _writable(self, "bernoulli_")
     self[...] = _draw("bernoulli_", self.shape, generator).uniform(0, 1, self.shape) < p
+    return self
+
+
+def _real_draws(self, name: str) -> None:
+    """torch's continuous fills other than normal_/uniform_ take real floating tensors only."""
+    _writable(self, name)
+    if self.dtype.kind != "f":
+        raise TypeError(f"Tensor.{name}: needs a real floating point tensor, got dtype "
+                        f"{self.dtype}, as torch's; draw into a float tensor and cast")
+
+
+def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from the exponential distribution of rate ``lambd`` (> 0; inf gives
+    zeros), in place, from ``gpuad.numpy.random`` (a constant). Example: ``t.exponential_(2.0)``"""
+    if not float(lambd) > 0:
+        raise ValueError(f"Tensor.exponential_: lambd must be > 0, got {lambd}")
+    _real_draws(self, "exponential_")
+    self[...] = _draw("exponential_", self.shape, generator).standard_exponential(
+        self.shape) / float(lambd)
+    return self
+
+
+def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with Cauchy draws (``median + sigma * standard_cauchy``, ``sigma`` > 0), in place
+    (a constant). Example: ``t.cauchy_(0.0, 0.5)``"""
+    if not float(sigma) > 0:
+        raise ValueError(f"Tensor.cauchy_: sigma must be > 0, got {sigma}")
+    _real_draws(self, "cauchy_")
+    self[...] = median + sigma * _draw("cauchy_", self.shape, generator).standard_cauchy(
+        self.shape)
+    return self
+
+
+def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fill with ``exp`` of N(mean, std^2) draws (``std`` > 0), in place (a constant).
+    Example: ``t.log_normal_(0.0, 0.25)``"""
+    if not float(std) > 0:
+        raise ValueError(f"Tensor.log_normal_: std must be > 0, got {std}")
+    _real_draws(self, "log_normal_")
+    self[...] = _draw("log_normal_", self.shape, generator).lognormal(mean, std, self.shape)
+    return self
+
+
+def geometric_(self, p: float, *, generator=None) -> Tensor:
+    """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...;
+    ``0 < p < 1``), in place, integer tensors too (a constant). Example: ``t.geometric_(0.5)``"""
+    if not 0 < float(p) < 1:
+        raise ValueError(f"Tensor.geometric_: p must lie in (0, 1), got {p}")
+    _writable(self, "geometric_")
+    if self.dtype.kind not in "fiu":
+        raise TypeError(f"Tensor.geometric_: needs a real tensor, got dtype {self.dtype}")
+    self[...] = _draw("geometric_", self.shape, generator).geometric(p, self.shape)
+    return self
+
+
+def random_(self, *args, generator=None, **kw) -> Tensor:
+    """Fill with integers drawn uniformly: ``random_(to)`` from ``[0, to)``,
+    ``random_(from_, to)`` from ``[from_, to)`` (``to=None``: up to the dtype's largest
+    integer), ``random_()`` from ``[0, 2**mantissa]`` for floats and ``[0, max]`` for
+    integers, as torch's; bounds outside the dtype raise. A constant, from
+    ``gpuad.numpy.random``. Example: ``t.random_(0, 10)``"""
+    params = {"from": 0, "to": None}
+    names = ["to"] if len(args) == 1 else ["from", "to"]
+    if len(args) > 2:
+        raise TypeError(f"Tensor.random_ takes at most 2 positional arguments, got {len(args)}")
+    params.update(zip(names, args, strict=False))
+    for k, v in kw.items():
+        k = "from" if k in ("from_", "from") else k
+        if k not in params:
+            raise TypeError(f"Tensor.random_: unexpected keyword {k!r}")
+        params[k] = v
+    _writable(self, "random_")
+    dt = self.dtype
+    if dt.kind == "f":
+        top = 2 ** (_np.finfo(dt).nmant + 1)  # the largest range of exact integers
+        lo_ok, hi_ok = -top, top
+    elif dt.kind in "iu":
+        lo_ok, hi_ok = int(_np.iinfo(dt).min), int(_np.iinfo(dt).max)
+        top = hi_ok
+    elif dt.kind == "b":
+        lo_ok, hi_ok, top = 0, 1, 1
+    else:
+        raise TypeError(f"Tensor.random_: not defined for dtype {dt}, as in torch")
+    frm, to = int(params["from"]), params["to"]
+    if to is None and not args and not kw:
+        frm, to = 0, top + 1
+    elif to is None:
+        to = hi_ok + 1
+    to = int(to)
+    if frm >= to:
+        raise ValueError(f"Tensor.random_ expects 'from' to be less than 'to', but got "
+                         f"from={frm} >= to={to}")
+    if not lo_ok <= frm <= hi_ok:
+        raise ValueError(f"Tensor.random_: from={frm} is out of bounds for dtype {dt}")
+    if not lo_ok <= to - 1 <= hi_ok:
+        raise ValueError(f"Tensor.random_: to - 1 = {to - 1} is out of bounds for dtype {dt}")
+    r = _draw("random_", self.shape, generator)
+    # NumPy's randint takes bounds within int64 (high exclusive): the top integer of int64 and
+    # uint64 ranges is left out
+    lo, hi = max(frm, -(2**63)), min(to, 2**63 - 1)
+    self[...] = r.randint(lo, hi, size=self.shape, dtype=_np.int64)
     return self
 
 
@@ -754,7 +864,7 @@ _DEFINED = """
     index_select index_add index_copy index_fill sort argsort topk numel dim element_size
     is_floating_point is_complex is_signed clone is_contiguous contiguous new_zeros new_ones
     new_empty new_full new_tensor new to repeat_interleave normal_ uniform_ bernoulli_ type_as cpu
-    multinomial
+    multinomial exponential_ cauchy_ log_normal_ geometric_ random_
     cuda zero_ fill_ copy_ cummax cummin logcumsumexp kthvalue median nanmedian aminmax
     take_along_dim tensor_split unfold bfloat16
 """.split()
@@ -793,7 +903,8 @@ _IN_PLACE = """
     index_add index_copy index_fill scatter scatter_add multiply subtract divide true_divide
     floor_divide float_power logaddexp logaddexp2 xlogy nextafter heaviside logit erfinv lgamma
     digamma i0 sinc fix erf erfc deg2rad rad2deg logical_and logical_or logical_xor logical_not
-    eq ne lt le gt ge
+    eq ne lt le gt ge asinh acosh atanh arcsinh arccosh arctanh addmm addmv addr baddbmm addbmm
+    greater greater_equal less less_equal not_equal
 """.split()
 
 
@@ -1016,6 +1127,11 @@ _METHODS["clip_"] = _in_place("clip_", Tensor.clip)
 _METHODS["round_"] = _in_place("round_", Tensor.round)
 _METHODS["swapdims"] = swapdims
 _METHODS["fill_diagonal_"] = _in_place("fill_diagonal_", fill_diagonal)
+# torch-only names: the dim is torch's (a 0-d tensor stays 0-d), as cumsum(dim=)
+_METHODS["cumsum_"] = _in_place(
+    "cumsum_", lambda self, dim, dtype=None: _HERE["cumsum"](self, dtype=dtype, dim=dim))
+_METHODS["cumprod_"] = _in_place(
+    "cumprod_", lambda self, dim, dtype=None: _HERE["cumprod"](self, dtype=dtype, dim=dim))
 _METHODS["resize_"] = resize_
 _METHODS["resize_as_"] = resize_as_
 
@@ -1054,7 +1170,8 @@ for _module in (_torch_statistics, _torch_scatters, _torch_more_shapes, _torch_n
                 _torch_linalg_methods, _torch_spectral):
     _MORE.update(_module.METHODS)
 _MORE.update({n + "_": _in_place(n + "_", _MORE[n])
-              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE)})
+              for n in (*_torch_scatters.IN_PLACE, *_torch_numeric.IN_PLACE, "renorm",
+                        "conj_physical")})
 for _name, _fn in _MORE.items():
     if _fn.__name__ == "method":
         _fn.__name__ = _name

@@ -217,6 +217,9 @@ def unflatten(self, dim: int, sizes) -> Tensor:
     """Split ``dim`` into ``sizes``. Example: ``x.unflatten(1, (2, 3))``"""
     d = _axis("unflatten", dim, self.ndim)
     sizes = tuple(_int("unflatten", "each size", v) for v in sizes)
+    if not sizes:  # torch refuses; a length-1 dim would silently vanish
+        raise ValueError("Tensor.unflatten: sizes must be non-empty (to drop a dim of length 1, "
+                         "use squeeze(dim))")
     if -1 in sizes:  # inferred from this dim alone (NumPy's -1 is ambiguous for empty tensors)
         known = math.prod(v for v in sizes if v != -1)
         sizes = tuple(self.shape[d] // known if known and v == -1 else v for v in sizes)

@@ -269,19 +269,34 @@ from ._creation import (  # noqa: E402,F401
 )
 
 
+def _shape_of(shape_):
+    """A shape as NumPy reads it (an integer or a sequence of integers, NumPy integers and 0-d
+    integer arrays too), made plain ints so that every backend takes it (CuPy refuses host
+    arrays inside a shape)."""
+    try:
+        return _operator.index(shape_)
+    except TypeError:
+        pass
+    try:
+        return tuple(_operator.index(v) for v in shape_)
+    except TypeError:
+        raise TypeError(f"a shape must be an integer or a sequence of integers (as NumPy's), "
+                        f"got {shape_!r}") from None
+
+
 def zeros(shape_, dtype=float):
     """A backend array of zeros. Example: ``gnp.zeros((2, 3))``"""
-    return _xp().zeros(shape_, dtype=dtype)
+    return _xp().zeros(_shape_of(shape_), dtype=dtype)
 
 
 def ones(shape_, dtype=float):
     """A backend array of ones. Example: ``gnp.ones((2, 3))``"""
-    return _xp().ones(shape_, dtype=dtype)
+    return _xp().ones(_shape_of(shape_), dtype=dtype)
 
 
 def empty(shape_, dtype=float):
     """An uninitialised backend array. Example: ``gnp.empty((2, 3))``"""
-    return _xp().empty(shape_, dtype=dtype)
+    return _xp().empty(_shape_of(shape_), dtype=dtype)
 
 
 def _filled(fill_value, shape_, dtype):
@@ -297,7 +312,7 @@ def full(shape_, fill_value, dtype=None):
     ``fill_value`` is one. Example: ``gnp.full((2, 2), 0.5)``"""
     if isinstance(fill_value, Tensor):
         return _filled(fill_value, shape_, dtype)
-    return _xp().full(shape_, fill_value, dtype=dtype)
+    return _xp().full(_shape_of(shape_), fill_value, dtype=dtype)
 
 
 def zeros_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
