@@ -43,9 +43,7 @@ _NP = "test_numpy_linalg_suite.py"
 _LAX = "test_jax_lax_linalg_suite.py"
 _GR = "test_jax_linalg_grads.py"
 _SCH = "test_jax_scipy_spectral_schur.py"
-_SP = "test_scipy_linalg_suite.py"
 _JSP = "test_jax_scipy_suite.py"
-_MORE = "../test_linalg_more.py"
 
 GAPS = (  # (class, JAX test method, where its port is or why there is none)
     # ---- NumpyLinalgTest
@@ -297,8 +295,9 @@ def vs_jax(gf, jf, args, seed=0, rtol=1e-8, fwd=True):
 
 def test_every_gap_has_a_mapping():
     assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 61 + 32 + 9
-    for cls in ("NumpyLinalgTest", "ScipyLinalgTest", "LaxLinalgTest"):
-        assert any(c == cls for c, _, _ in GAPS)
+    counts = {"NumpyLinalgTest": 61, "ScipyLinalgTest": 32, "LaxLinalgTest": 9}
+    for cls, count in counts.items():  # LaxLinalgTest's run_eigh_tridiagonal_test is a helper
+        assert sum(c == cls for c, _, _ in GAPS) == count, cls
     here = Path(__file__).parent
     for cls, name, where in GAPS:
         assert where.startswith(("here:", "covered:", "n/a:", "differs:")), (cls, name)
@@ -1215,7 +1214,7 @@ def test_expm_frechet_norms(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_expm_grad_fwd_and_rev(dtype):
-    for n, norm in [(1, 9e-1), (4, 1e-2), (5, 3.0)]:
+    for n, norm in [(1, 9e-1), (5, 3.0)]:
         a = _draw(_rng("expm_grad", n, dtype), (n, n), dtype)
         a = a / np.linalg.norm(a, 1) * norm
         check_grads(gsl.expm, (a,), order=1, atol=1e-4, rtol=1e-4)
