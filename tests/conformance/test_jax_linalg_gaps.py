@@ -506,6 +506,8 @@ def test_eigh_one_triangle(n, dtype):
         _check_eigh(a, w, v, tol)
         jw, _ = jnp.linalg.eigh(tri(a), UPLO=uplo, symmetrize_input=False)
         close(w, jw, 1e-3 if np.finfo(dtype).bits <= 32 else 1e-10)
+    with pytest.raises(TypeError, match="symmetrize_input"):  # NumPy's signature
+        gla.eigh(a, symmetrize_input=False)
 
 
 def test_eigh_special_matrices():
@@ -877,6 +879,8 @@ def test_lstsq_rcond_and_empty(dtype):
             if rcond is None and ls in ((4, 6), (0, 3)):
                 jx = jnp.linalg.lstsq(a, b, rcond=rcond, numpy_resid=True)
                 close(got[0], jx[0], tol, dtype=False, atol=tol * 10)
+    with pytest.raises(TypeError, match="numpy_resid"):  # NumPy's signature (its residuals)
+        gla.lstsq(a, b, rcond=None, numpy_resid=True)
 
 
 def test_issue669_jit_grad_jit_eigh_complex():
