@@ -332,7 +332,9 @@ def eigh_tridiagonal(d: Any, e: Any, *, eigvals_only: bool = False, select: str 
     """Eigenvalues (ascending) and, unless ``eigvals_only``, eigenvectors of the symmetric
     tridiagonal matrix with diagonal ``d`` and off-diagonal ``e``, as
     ``scipy.linalg.eigh_tridiagonal``; ``select='i'`` keeps the indices
-    ``select_range[0] .. select_range[1]``. Differentiable (through ``eigh``, distinct
+    ``select_range[0] .. select_range[1]``. Complex ``e`` (as JAX, where SciPy refuses it):
+    the Hermitian matrix with ``e`` above the diagonal and ``conj(e)`` below; the imaginary
+    part of a complex ``d`` is not read. Differentiable (through ``eigh``, distinct
     eigenvalues), where JAX's is not.
 
     Example: ``w = eigh_tridiagonal(d, e, eigvals_only=True)``
@@ -345,14 +347,13 @@ def eigh_tridiagonal(d: Any, e: Any, *, eigvals_only: bool = False, select: str 
     if select not in ("a", "i", "all", "index"):
         raise NotImplementedError(f"eigh_tridiagonal: select={select!r} is not supported (as "
                                   f"in JAX): use 'a' or 'i'")
-    for name, v in (("d", d), ("e", e)):
-        if _r.data(v).dtype.kind == "c":
-            raise ValueError(f"eigh_tridiagonal: {name} must be real, got {_r.data(v).dtype}")
     dt = _np.result_type(_r.data(d).dtype, _r.data(e).dtype, _np.float32)
+    if _r.data(d).dtype.kind == "c":  # a Hermitian matrix's diagonal is real (JAX, LAPACK)
+        d = gnp.real(d)
     d, e = gnp.astype(d, dt), gnp.astype(e, dt)
     a = gnp.diag(d)
-    if _r.shape(e)[0]:
-        a = a + gnp.diag(e, 1) + gnp.diag(e, -1)
+    if _r.shape(e)[0]:  # complex e: the Hermitian matrix with e above the diagonal
+        a = a + gnp.diag(e, 1) + gnp.diag(gnp.conj(e) if dt.kind == "c" else e, -1)
     w, v = gnp.linalg.eigh(a)
     if select in ("i", "index"):
         if select_range is None:
